@@ -1,0 +1,108 @@
+"""Wiring one run: machine description -> machine -> kernel -> program -> result.
+
+The CLI, the tests and the benchmarks all boot through `run_program`, so they
+exercise the same path.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from emulator.errors import BudgetExceeded, ElfLoadError, EmulatorFault, GuestCrash, UsageError
+from emulator.machine import Machine
+from emulator.machine_config import MachineConfig, load_machine
+from kernel_model.elf_loader import ElfError, parse_elf
+from kernel_model.kernel import BudgetExhausted, Deadlock, Kernel, KernelOptions
+from kernel_model.signals import signame
+from workloads import find as find_workload
+
+
+@dataclass
+class RunResult:
+    exit_code: int            # what a shell would report: status, or 128 + signal
+    wait_status: int
+    signal: int               # 0 unless the program was killed by a signal
+    stats: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+    nondeterministic: bool = False
+
+    @property
+    def summary(self) -> str:
+        if self.signal:
+            return f"killed by {signame(self.signal)}"
+        return f"exited with status {self.exit_code}"
+
+
+def resolve_program(name_or_path: str) -> tuple[Path, str]:
+    """A workload name or a host path -> (host file, name shown to the user)."""
+    p = Path(name_or_path)
+    if p.exists():
+        if p.is_dir():
+            raise UsageError(f"{name_or_path} is a directory", "give an AArch64 ELF file or a workload name")
+        return p, p.name
+    if "/" not in name_or_path:
+        w = find_workload(name_or_path)
+        if w is not None:
+            return w.binary, w.name
+    raise UsageError(f"no such program or workload: {name_or_path}",
+                     "run `blindfold workloads list` for the bundled workloads, or give a path")
+
+
+def load_image(path: Path, shown: str):  # noqa: ANN201
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", "check the path and permissions") from exc
+    try:
+        return parse_elf(data, shown)
+    except ElfError as exc:
+        raise ElfLoadError(str(exc), exc.hint) from exc
+
+
+def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
+                rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
+                stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
+                stdin: BinaryIO | None = None) -> RunResult:
+    config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
+    host_path, shown = resolve_program(program)
+    image = load_image(host_path, shown)
+    tmp: str | None = None
+    if rootfs is None:
+        tmp = tempfile.mkdtemp(prefix="blindfold-rootfs-")
+        rootfs = Path(tmp)
+    elif not rootfs.is_dir():
+        raise UsageError(f"--rootfs {rootfs} is not a directory", "create it or give an existing directory")
+    guest_path = f"/bin/{host_path.name}"
+    try:
+        bindir = rootfs / "bin"
+        bindir.mkdir(exist_ok=True)
+        target = bindir / host_path.name
+        if not target.exists():
+            shutil.copyfile(host_path, target)
+            target.chmod(0o755)
+        hw = Machine(config)
+        opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
+                             stdout=stdout, stderr=stderr, stdin=stdin)
+        kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
+        kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)])
+        try:
+            status = kernel.run()
+        except BudgetExhausted as exc:
+            raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
+        except Deadlock as exc:
+            raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
+        except RecursionError as exc:
+            raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
+        stats = hw.statistics()
+        stats.update(kernel.stats.snapshot())
+        signal = status & 0x7F
+        code = 128 + signal if signal else (status >> 8) & 0xFF
+        return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
+                         warnings=list(opts.warnings), nondeterministic=kernel.nondeterministic)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

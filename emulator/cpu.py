@@ -1,0 +1,342 @@
+"""One AArch64 core: a Unicorn instance over the shared RAM buffer.
+
+Sets the core up so the EL1&0 regime really is AArch64 (SCR_EL3.RW and
+HCR_EL2.RW; without them the MMU walks AArch32 LPAE tables), calibrates where
+the fault syndrome lives in a saved context, performs architectural exception
+entry, and runs guest code either freely (fast timing) or in counted
+instruction quanta (exact timing).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import struct
+from collections.abc import Callable
+
+from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, UC_PROT_ALL, Uc, UcError
+from unicorn import arm64_const as A
+
+from emulator import sysregs as S
+from emulator.cpu_models import CPU_MODELS
+from emulator.errors import EmulatorFault
+from emulator.exceptions import (
+    GROUP_LOWER_A64,
+    INTNO_BKPT,
+    INTNO_DATA_ABORT,
+    INTNO_PREFETCH_ABORT,
+    INTNO_SVC,
+    INTNO_UDEF,
+    ExceptionInfo,
+    VectorKind,
+    VectorRegistry,
+)
+from emulator.fastuc import FastUc, UserContext
+
+CpuContext = UserContext
+from emulator.physmem import PhysicalMemory
+
+log = logging.getLogger(__name__)
+
+
+X = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
+REG_SP = A.UC_ARM64_REG_SP
+REG_PC = A.UC_ARM64_REG_PC
+REG_NZCV = A.UC_ARM64_REG_NZCV
+REG_PSTATE = A.UC_ARM64_REG_PSTATE
+REG_TPIDR_EL0 = A.UC_ARM64_REG_TPIDR_EL0
+
+# Offsets into struct uc_struct / the context blob found by calibration.
+_EMU_COUNTER_SCAN = 4096
+
+
+InterruptHook = Callable[["Cpu", ExceptionInfo], None]
+
+
+class Cpu:
+    """A core with model-performed exception entry and instruction accounting."""
+
+    def __init__(self, index: int, model: str, ram: PhysicalMemory,
+                 vectors: VectorRegistry) -> None:
+        if model not in CPU_MODELS:
+            raise EmulatorFault(f"unknown CPU model {model!r}",
+                                hint=f"use one of {', '.join(CPU_MODELS)}")
+        self.index = index
+        self.model = model
+        self.ram = ram
+        self.vectors = vectors
+        self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        self.uc.ctl_set_cpu_model(CPU_MODELS[model])
+        self.uc.mem_map_ptr(ram.base, ram.size, UC_PROT_ALL, ram.host_address)
+        self.fast = FastUc(self.uc)
+        self.el = 1
+        # Shadows of the EL1 registers the model reads on every exception;
+        # all writes go through write_sysreg so they stay exact.
+        self.vbar = 0
+        self.ttbr0 = 0
+        self.ttbr1 = 0
+        self.tcr = 0
+        self.sctlr = 0
+        self._counter_off: int | None = None
+        self._stop_requested = False
+        self.exceptions_taken = 0
+        self.unhandled: Callable[[Cpu, ExceptionInfo, str], None] | None = None
+        self._pending_error: BaseException | None = None
+        self._reset_el1_state()
+        self._calibrate()
+        self.fast.add_intr_hook(self._on_interrupt)
+
+    # --- setup ------------------------------------------------------------
+    def _reset_el1_state(self) -> None:
+        f = self.fast
+        f.write_sys(S.SCR_EL3, S.SCR_EL3_RW | S.SCR_EL3_NS)
+        f.write_sys(S.HCR_EL2, S.HCR_EL2_RW)
+        f.write_sys(S.CPACR_EL1, S.CPACR_FPEN_ALL)
+        f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
+        self.sctlr = f.read_sys(S.SCTLR_EL1)
+
+    def _calibrate(self) -> None:
+        """Find the fault syndrome in a saved context and the instruction counter.
+
+        Both live at build-specific offsets; Unicorn is pinned exactly, and a
+        failed calibration refuses to run rather than report wrong values.
+        """
+        scratch = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        scratch.ctl_set_cpu_model(CPU_MODELS[self.model])
+        fast = FastUc(scratch)
+        fast.write_sys(S.SCR_EL3, S.SCR_EL3_RW | S.SCR_EL3_NS)
+        fast.write_sys(S.HCR_EL2, S.HCR_EL2_RW)
+        # MMU on with one 1 GiB identity block; a load from the unmapped second
+        # gigabyte takes a translation fault whose FAR is known.
+        base = 0x10000
+        l1 = 0x20000
+        scratch.mem_map(base, 0x1000)
+        scratch.mem_map(l1, 0x1000)
+        scratch.mem_write(l1, struct.pack("<Q", 0x0 | 0x1 | (1 << 10) | (3 << 8)))
+        fast.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
+        fast.write_sys(S.TCR_EL1, S.make_tcr(t0sz=25, t1sz=25, epd1=True))
+        fast.write_sys(S.TTBR0_EL1, l1)
+        fast.write_sys(S.SCTLR_EL1, fast.read_sys(S.SCTLR_EL1) | S.SCTLR_M)
+        probe_va = 0x4000_1238
+        # ldr x0, [x1] ; b .
+        scratch.mem_write(base, struct.pack("<II", 0xF9400020, 0x14000000))
+        scratch.reg_write(A.UC_ARM64_REG_X1, probe_va)
+        seen: list[bytes] = []
+
+        def on_fault(_intno: int) -> None:
+            seen.append(fast.context_bytes())
+            fast.stop()
+
+        fast.add_intr_hook(on_fault)
+        try:
+            scratch.emu_start(base, 0, count=10)
+        except UcError:
+            pass
+        syn_off = va_off = None
+        if seen:
+            blob = seen[0]
+            for off in range(0, len(blob) - 12, 4):
+                syn = struct.unpack_from("<I", blob, off)[0]
+                if (syn >> 26) in (0x24, 0x25) and struct.unpack_from("<Q", blob, off + 8)[0] == probe_va:
+                    syn_off, va_off = off, off + 8
+                    break
+        if syn_off is None or va_off is None:
+            raise EmulatorFault("cannot locate the exception syndrome in Unicorn's CPU context",
+                                hint="install the pinned unicorn==2.1.4")
+        self.fast.set_syndrome_offsets(syn_off, va_off)
+        # Instruction counter: run known counts and find the field that tracks them.
+        scratch2 = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        scratch2.mem_map(base, 0x1000)
+        scratch2.mem_write(base, struct.pack("<II", 0x91000400, 0x17FFFFFF))  # add; b .-4
+        h = scratch2._uch.value
+        scratch2.emu_start(base, 0, count=12345)
+        cands = [o for o in range(0, _EMU_COUNTER_SCAN, 8)
+                 if ctypes.c_uint64.from_address(h + o).value == 12346]
+        scratch2.emu_start(base, 0, count=777)
+        cands = [o for o in cands if ctypes.c_uint64.from_address(h + o).value == 778]
+        self._counter_off = cands[0] if len(cands) == 1 else None
+        if self._counter_off is None:
+            log.warning("instruction counter not found: exact timing is unavailable")
+
+    @property
+    def exact_timing_available(self) -> bool:
+        return self._counter_off is not None
+
+    def derive_hwcaps(self) -> tuple[int, int]:
+        """AT_HWCAP/AT_HWCAP2 describing exactly this CPU model's features."""
+        f = self.fast
+        isar0 = f.read_sys(S.ID_AA64ISAR0_EL1)
+        isar1 = f.read_sys(S.ID_AA64ISAR1_EL1)
+        pfr0 = f.read_sys(S.ID_AA64PFR0_EL1)
+
+        def field(reg: int, shift: int) -> int:
+            return (reg >> shift) & 0xF
+
+        hw = 0
+        fp, simd = field(pfr0, 16), field(pfr0, 20)
+        if fp != 0xF:
+            hw |= 1 << 0  # FP
+            if fp >= 1:
+                hw |= 1 << 9  # FPHP
+        if simd != 0xF:
+            hw |= 1 << 1  # ASIMD
+            if simd >= 1:
+                hw |= 1 << 10  # ASIMDHP
+        aes = field(isar0, 4)
+        if aes >= 1:
+            hw |= 1 << 3
+        if aes >= 2:
+            hw |= 1 << 4  # PMULL
+        if field(isar0, 8) >= 1:
+            hw |= 1 << 5  # SHA1
+        sha2 = field(isar0, 12)
+        if sha2 >= 1:
+            hw |= 1 << 6
+        if sha2 >= 2:
+            hw |= 1 << 21  # SHA512
+        if field(isar0, 16) >= 1:
+            hw |= 1 << 7  # CRC32
+        if field(isar0, 20) >= 2:
+            hw |= 1 << 8  # ATOMICS (LSE)
+        if field(isar0, 28) >= 1:
+            hw |= 1 << 12  # ASIMDRDM
+        if field(isar0, 32) >= 1:
+            hw |= 1 << 17  # SHA3
+        if field(isar0, 36) >= 1:
+            hw |= 1 << 18  # SM3
+        if field(isar0, 40) >= 1:
+            hw |= 1 << 19  # SM4
+        if field(isar0, 44) >= 1:
+            hw |= 1 << 20  # ASIMDDP
+        if field(isar1, 0) >= 1:
+            hw |= 1 << 16  # DCPOP
+        if field(isar1, 12) >= 1:
+            hw |= 1 << 13  # JSCVT
+        if field(isar1, 16) >= 1:
+            hw |= 1 << 14  # FCMA
+        if field(isar1, 20) >= 1:
+            hw |= 1 << 15  # LRCPC
+        hw2 = 0
+        if field(isar1, 0) >= 2:
+            hw2 |= 1 << 0  # DCPODP
+        return hw, hw2
+
+    # --- system registers --------------------------------------------------
+    def write_sysreg(self, reg: S.SysReg, value: int) -> None:
+        """Write an EL1 system register (the caller has already been checked)."""
+        self.fast.write_sys(reg, value)
+        if reg == S.VBAR_EL1:
+            self.vbar = value
+        elif reg == S.TTBR0_EL1:
+            self.ttbr0 = value
+        elif reg == S.TTBR1_EL1:
+            self.ttbr1 = value
+        elif reg == S.TCR_EL1:
+            self.tcr = value
+        elif reg == S.SCTLR_EL1:
+            self.sctlr = value
+
+    def read_sysreg(self, reg: S.SysReg) -> int:
+        return self.fast.read_sys(reg)
+
+    def enter_el0(self) -> None:
+        """Drop Unicorn's PSTATE to EL0t; a following sysreg write makes QEMU notice."""
+        self.fast.write(REG_PSTATE, S.PSTATE_EL0T)
+        self.fast.write_sys(S.SCTLR_EL1, self.sctlr)
+        self.el = 0
+
+    # --- registers -----------------------------------------------------------
+    def reg(self, reg_id: int) -> int:
+        return self.fast.read(reg_id)
+
+    def set_reg(self, reg_id: int, value: int) -> None:
+        self.fast.write(reg_id, value)
+
+    def save_context(self, into: UserContext | None = None) -> UserContext:
+        """Copy the EL0 register file out of the core."""
+        ctx = into if into is not None else UserContext()
+        self.fast.user_context.save(ctx)
+        return ctx
+
+    def restore_context(self, ctx: UserContext) -> None:
+        self.fast.user_context.restore(ctx)
+
+    def flush_tlb(self) -> None:
+        self.fast.flush_tlb()
+
+    # --- running -------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop the current emu_start after the exception being handled."""
+        self._stop_requested = True
+        self.fast.stop()
+
+    def run(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
+        """Run from `pc` until stopped; returns (instructions counted, stopped_by_model).
+
+        With `count` > 0 the run ends after that many instructions at most and
+        the exact number executed is returned; with 0 nothing is counted.
+        """
+        self._stop_requested = False
+        self._pending_error = None
+        try:
+            self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
+        except UcError as exc:
+            if self._pending_error is None:
+                raise EmulatorFault(f"Unicorn stopped with {exc}", hint="rerun with -v and report it") from exc
+        if self._pending_error is not None:
+            err = self._pending_error
+            self._pending_error = None
+            raise err
+        executed = 0
+        if count and self._counter_off is not None:
+            counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
+            executed = counter if self._stop_requested else min(counter - 1, count)
+        return executed, self._stop_requested
+
+    # --- exception entry -----------------------------------------------------
+    def _on_interrupt(self, intno: int) -> None:
+        try:
+            self._take_exception(intno)
+        except BaseException as exc:  # noqa: BLE001 - must not unwind through C
+            self._pending_error = exc
+            self._stop_requested = True
+            self.fast.stop()
+
+    def _take_exception(self, intno: int) -> None:
+        fast = self.fast
+        esr, far = fast.exception_syndrome()
+        pc = fast.read(REG_PC)
+        nzcv = fast.read(REG_NZCV)
+        if intno not in (INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF, INTNO_BKPT):
+            esr = 0x0200_0000  # unknown reason
+        if intno == INTNO_UDEF:
+            # QEMU leaves the previous syndrome for some undefined encodings.
+            if (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
+                esr = 0x0200_0000
+        info = ExceptionInfo(
+            vector_offset=GROUP_LOWER_A64 + VectorKind.SYNC if self.el == 0 else 0x200,
+            esr=esr,
+            far=far if intno in (INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT) else 0,
+            elr=pc,
+            spsr=nzcv & 0xF000_0000,
+            from_el=self.el,
+        )
+        self.exceptions_taken += 1
+        # The architectural entry: the ELx registers hold what the handler reads.
+        fast.write(A.UC_ARM64_REG_ESR_EL1, info.esr)
+        fast.write(A.UC_ARM64_REG_ELR_EL1, info.elr)
+        if info.far:
+            fast.write(A.UC_ARM64_REG_FAR_EL1, info.far)
+        self.el = 1
+        table = self.vectors.lookup(self.vbar)
+        handler = table.handler(info.vector_offset) if table else None
+        if handler is None:
+            reason = ("VBAR_EL1 names no vector table" if table is None
+                      else f"vector {info.vector_offset:#x} of {table.owner}'s table is empty")
+            if self.unhandled is None:
+                raise EmulatorFault(f"unhandled exception {info.describe()}: {reason}")
+            self.unhandled(self, info, reason)
+        else:
+            handler(self, info)
+        # Exception return (eret): back to EL0 at whatever ELR the handler left.
+        self.el = 0

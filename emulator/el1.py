@@ -1,0 +1,235 @@
+"""The kernel's face of the CPU: what EL1 software can do, and nothing more.
+
+The kernel model holds an `El1` object, never the physical-memory object.
+Loads and stores go through the software walker under the current TTBRs with
+EL1 permissions (so TCR_EL1.EPD0, AP bits and PAN bind the kernel exactly as
+they would bind real EL1 code); system-register writes can be trapped to a
+higher EL (as HCR_EL2.TVM would); TLB maintenance is explicit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from collections.abc import Callable
+
+from emulator import sysregs as S
+from emulator.clock import Stats, VirtualClock
+from emulator.cpu import Cpu, CpuContext
+from emulator.exceptions import VectorTable
+from emulator.mmu import Access, Regime, Translation, TranslationFault, Walker
+
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+PAGE = 4096
+
+SysregTrap = Callable[[S.SysReg, int], bool]
+"""Called before an EL1 system-register write; returns False to refuse it."""
+
+
+class El1Fault(Exception):
+    """An EL1 access that the translation regime does not allow."""
+
+    def __init__(self, va: int, access: Access, fault: TranslationFault) -> None:
+        super().__init__(f"EL1 {access.name.lower()} of {va:#x}: {fault.kind.name.lower()} "
+                         f"fault at level {fault.level}")
+        self.va = va
+        self.access = access
+        self.fault = fault
+
+
+class SysregRefused(Exception):
+    """A higher EL refused an EL1 system-register write."""
+
+
+class El1:
+    """Loads, stores, system registers and TLB maintenance at EL1."""
+
+    def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats) -> None:
+        self._cpu = cpu
+        self._walker = walker
+        self._ram = walker.ram
+        self._clock = clock
+        self._stats = stats
+        self._tlb: dict[tuple[int, int], tuple[int, bool]] = {}
+        self.sysreg_trap: SysregTrap | None = None
+        self.pan = False
+
+    # --- translation ---------------------------------------------------------
+    def regime(self) -> Regime:
+        c = self._cpu
+        return Regime(ttbr0=c.ttbr0, ttbr1=c.ttbr1, tcr=c.tcr, sctlr=c.sctlr, pan=self.pan)
+
+    def translate(self, va: int, access: Access) -> Translation | TranslationFault:
+        """One walk, bypassing the TLB (what `AT S1E1x` would report)."""
+        self._clock.charge("page_walk")
+        return self._walker.translate(self.regime(), va, access, 1)
+
+    def _page(self, va: int, write: bool) -> int:
+        """Physical page base for an EL1 access, through the model's TLB."""
+        c = self._cpu
+        ttbr = c.ttbr1 if (va >> 55) & 1 else c.ttbr0
+        key = (ttbr, va >> 12)
+        hit = self._tlb.get(key)
+        if hit is not None and (hit[1] or not write):
+            return hit[0]
+        access = Access.WRITE if write else Access.READ
+        res = self.translate(va, access)
+        if isinstance(res, TranslationFault):
+            raise El1Fault(va, access, res)
+        pa_page = res.pa & ~(PAGE - 1)
+        self._tlb[key] = (pa_page, res.writable)
+        return pa_page
+
+    # --- memory --------------------------------------------------------------
+    def read(self, va: int, length: int) -> bytes:
+        out = bytearray()
+        view = self._ram.view
+        base = self._ram.base
+        while length > 0:
+            chunk = min(length, PAGE - (va & (PAGE - 1)))
+            off = self._page(va, False) - base + (va & (PAGE - 1))
+            out += view[off:off + chunk]
+            va += chunk
+            length -= chunk
+        return bytes(out)
+
+    def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
+        view = self._ram.view
+        base = self._ram.base
+        pos = 0
+        n = len(data)
+        while pos < n:
+            chunk = min(n - pos, PAGE - (va & (PAGE - 1)))
+            off = self._page(va, True) - base + (va & (PAGE - 1))
+            view[off:off + chunk] = data[pos:pos + chunk]
+            va += chunk
+            pos += chunk
+
+    def read_u64(self, va: int) -> int:
+        if va & 7 == 0:
+            off = self._page(va, False) - self._ram.base + (va & (PAGE - 1))
+            return _U64.unpack_from(self._ram.buffer, off)[0]
+        return _U64.unpack(self.read(va, 8))[0]
+
+    def write_u64(self, va: int, value: int) -> None:
+        if va & 7 == 0:
+            off = self._page(va, True) - self._ram.base + (va & (PAGE - 1))
+            _U64.pack_into(self._ram.buffer, off, value & 0xFFFF_FFFF_FFFF_FFFF)
+        else:
+            self.write(va, _U64.pack(value & 0xFFFF_FFFF_FFFF_FFFF))
+
+    def read_u32(self, va: int) -> int:
+        return _U32.unpack(self.read(va, 4))[0]
+
+    def write_u32(self, va: int, value: int) -> None:
+        self.write(va, _U32.pack(value & 0xFFFF_FFFF))
+
+    def fill(self, va: int, byte: int, length: int) -> None:
+        """memset through EL1 translation, page by page."""
+        view = self._ram.view
+        base = self._ram.base
+        while length > 0:
+            chunk = min(length, PAGE - (va & (PAGE - 1)))
+            off = self._page(va, True) - base + (va & (PAGE - 1))
+            view[off:off + chunk] = bytes([byte]) * chunk
+            va += chunk
+            length -= chunk
+
+    def copy_page(self, dst_va: int, src_va: int) -> None:
+        """Copy one page between two EL1-visible addresses (both page aligned)."""
+        view = self._ram.view
+        base = self._ram.base
+        s = self._page(src_va, False) - base
+        d = self._page(dst_va, True) - base
+        view[d:d + PAGE] = view[s:s + PAGE]
+        self._clock.charge("page_copy")
+
+    # --- system registers ----------------------------------------------------
+    def msr(self, reg: S.SysReg, value: int) -> None:
+        """Write an EL1 system register; a configured trap may refuse it."""
+        trap = self.sysreg_trap
+        if trap is not None and not trap(reg, value):
+            self._stats.inc("el1.sysreg_refused")
+            raise SysregRefused(f"write of {value:#x} to {S.NAMES.get(reg, reg)} refused")
+        self._cpu.write_sysreg(reg, value)
+
+    def mrs(self, reg: S.SysReg) -> int:
+        return self._cpu.read_sysreg(reg)
+
+    # --- TLB maintenance -----------------------------------------------------
+    def tlbi_all(self) -> None:
+        """TLBI VMALLE1 + DSB + ISB: every cached translation goes."""
+        self._tlb.clear()
+        self._cpu.flush_tlb()
+        self._clock.charge("tlb_flush")
+        self._stats.inc("mmu.tlb_flushes")
+
+    def tlbi_va(self, va: int) -> None:
+        """TLBI VAE1 for one page (the CPU side flushes conservatively)."""
+        page = va >> 12
+        for key in [k for k in self._tlb if k[1] == page]:
+            del self._tlb[key]
+        self._cpu.flush_tlb()
+        self._clock.charge("tlb_flush")
+        self._stats.inc("mmu.tlb_flushes")
+
+    # --- the user context and running EL0 --------------------------------------
+    # EL1 software can read and write the interrupted EL0 register file and
+    # return to EL0; these methods are that power and nothing more.
+    @property
+    def cpu_index(self) -> int:
+        return self._cpu.index
+
+    def reg(self, reg_id: int) -> int:
+        return self._cpu.fast.read(reg_id)
+
+    def set_reg(self, reg_id: int, value: int) -> None:
+        self._cpu.fast.write(reg_id, value)
+
+    def syscall_args(self) -> ctypes.Array[ctypes.c_uint64]:
+        """x0..x8 and PC of the trapped context in one call (index 9 = PC)."""
+        return self._cpu.fast.syscall_batch.read()
+
+    def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
+        """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
+        return self._cpu.fast.gpr_batch.read()
+
+    def new_context(self) -> CpuContext:
+        return CpuContext()
+
+    def save_context(self, into: CpuContext) -> CpuContext:
+        return self._cpu.save_context(into)
+
+    def restore_context(self, ctx: CpuContext) -> None:
+        self._cpu.restore_context(ctx)
+
+    def enter_el0(self) -> None:
+        self._cpu.enter_el0()
+
+    def run_el0(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
+        return self._cpu.run(pc, count, timeout_us)
+
+    def request_stop(self) -> None:
+        self._cpu.request_stop()
+
+    def register_vectors(self, address: int, table: VectorTable) -> None:
+        self._cpu.vectors.register(address, table)
+
+    def invalidate_code(self, va: int, length: int) -> None:
+        """IC IVAU over a range: drop translated code for it (current TTBR0)."""
+        self._cpu.uc.ctl_remove_cache(va, va + length)
+
+    def invalidate_all_code(self) -> None:
+        self._cpu.uc.ctl_flush_tb()
+
+    @property
+    def exact_timing_available(self) -> bool:
+        return self._cpu.exact_timing_available
+
+    def hwcaps(self) -> tuple[int, int]:
+        return self._cpu.derive_hwcaps()
+
+    @property
+    def midr(self) -> int:
+        return self._cpu.read_sysreg(S.MIDR_EL1)

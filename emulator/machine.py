@@ -1,0 +1,84 @@
+"""The assembled machine: RAM, cores, the vector registry, MMIO devices and the clock.
+
+Built from a MachineConfig.  This object holds every hardware power; it hands
+the kernel only an `El1` face and a `BootInfo` (what firmware would describe),
+and keeps the raw RAM for the monitor level and the devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emulator.clock import Stats, VirtualClock
+from emulator.cpu import Cpu
+from emulator.devices import make_device
+from emulator.el1 import El1
+from emulator.exceptions import VectorRegistry
+from emulator.machine_config import MachineConfig, MemoryNode
+from emulator.mmio import MmioBus, MmioDevice
+from emulator.mmu import Walker
+from emulator.physmem import PhysicalMemory
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    """What the kernel learns about the machine at boot (a device-tree in spirit)."""
+
+    ram_base: int
+    ram_size: int
+    nodes: tuple[MemoryNode, ...]
+    swap_size: int
+    devices: tuple[tuple[str, str, int, int], ...]   # (name, type, base, size)
+    seed: int
+    quantum_insns: int
+    cpu_model: str
+
+
+class Machine:
+    def __init__(self, config: MachineConfig) -> None:
+        self.config = config
+        self.ram = PhysicalMemory(config.ram_base, config.ram_size)
+        self.clock = VirtualClock(config.clock_hz, config.costs)
+        self.stats = Stats()
+        self.vectors = VectorRegistry()
+        self.walker = Walker(self.ram)
+        self.cpus = [Cpu(i, config.cpu.model, self.ram, self.vectors)
+                     for i in range(config.cpu.count)]
+        self.bus = MmioBus(clock_hook=self.clock.charge)
+        for cpu in self.cpus:
+            self.bus.attach(cpu.uc)
+        self.devices: dict[str, MmioDevice] = {}
+        for dev_cfg in config.devices:
+            dev = make_device(dev_cfg)
+            self.bus.mmio_map(dev_cfg.base, dev)
+            self.devices[dev_cfg.name] = dev
+        self._el1: dict[int, El1] = {}
+
+    def el1(self, index: int = 0) -> El1:
+        """The EL1 face of core `index` (one per core, created on first use)."""
+        face = self._el1.get(index)
+        if face is None:
+            face = El1(self.cpus[index], self.walker, self.clock, self.stats)
+            self._el1[index] = face
+        return face
+
+    def boot_info(self) -> BootInfo:
+        c = self.config
+        return BootInfo(
+            ram_base=c.ram_base, ram_size=c.ram_size, nodes=c.nodes, swap_size=c.swap_size,
+            devices=tuple((d.name, d.type, d.base, d.size) for d in c.devices),
+            seed=c.seed, quantum_insns=c.quantum_insns, cpu_model=c.cpu.model,
+        )
+
+    def statistics(self) -> dict[str, int]:
+        """Hardware counters merged into the machine's stats."""
+        s = self.stats
+        s.set("mmu.walks", self.walker.walks)
+        s.set("mmu.descriptor_reads", self.walker.descriptor_reads)
+        s.set("clock.cycles", self.clock.cycles)
+        for cpu in self.cpus:
+            s.set(f"cpu{cpu.index}.exceptions", cpu.exceptions_taken)
+        for name, dev in self.devices.items():
+            for key, value in dev.statistics().items():
+                s.set(f"{name}.{key}", value)
+        return s.snapshot()

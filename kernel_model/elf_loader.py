@@ -1,0 +1,131 @@
+"""Reading and checking static AArch64 ELF executables.
+
+Parsing uses pyelftools; this module adds the checks a loader owes its user
+(class, machine, type, interpreter, truncation, overlapping or absurd
+segments) and turns each into one clear message.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+PAGE = 4096
+EM_AARCH64 = 183
+PT_LOAD = 1
+PT_INTERP = 3
+PT_PHDR = 6
+PT_TLS = 7
+PT_GNU_STACK = 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+STATIC_PIE_BASE = 0x0000_AAAA_0000_0000
+USER_TOP = 1 << 48
+
+
+class ElfError(Exception):
+    """An image the loader refuses; `errno` is what execve returns for it."""
+
+    def __init__(self, message: str, err: int = errno.ENOEXEC, hint: str = "") -> None:
+        super().__init__(message)
+        self.errno = err
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Segment:
+    vaddr: int
+    memsz: int
+    offset: int
+    filesz: int
+    flags: int
+
+
+@dataclass(frozen=True)
+class ElfImage:
+    """What the loader needs of an executable, with its load bias applied."""
+
+    data: bytes
+    entry: int
+    phdr_addr: int
+    phent: int
+    phnum: int
+    segments: tuple[Segment, ...]
+    bias: int
+    exec_stack: bool
+
+
+def parse_elf(data: bytes, name: str = "program") -> ElfImage:
+    if len(data) < 4 or data[:4] != b"\x7fELF":
+        raise ElfError(f"{name} is not an ELF executable",
+                       hint="give a static AArch64 Linux binary (file(1) should say 'ELF 64-bit LSB executable, ARM aarch64')")
+    if len(data) < 64:
+        raise ElfError(f"{name} is a truncated ELF file ({len(data)} bytes, header needs 64)",
+                       hint="the file is damaged; rebuild or copy it again")
+    if data[4] != 2:
+        raise ElfError(f"{name} is a 32-bit ELF; only 64-bit AArch64 programs run here",
+                       hint="build with aarch64-linux-gnu-gcc")
+    if data[5] != 1:
+        raise ElfError(f"{name} is big-endian; only little-endian AArch64 runs here")
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        machine = elf.header["e_machine"]
+        etype = elf.header["e_type"]
+        segments = [seg.header for seg in elf.iter_segments()]
+    except (ELFError, ValueError, KeyError, OSError) as exc:
+        raise ElfError(f"{name} has a malformed or truncated ELF header: {exc}",
+                       hint="the file is damaged; rebuild or copy it again") from exc
+    except Exception as exc:  # pyelftools raises struct/construct errors on short reads
+        raise ElfError(f"{name} is a truncated ELF file ({exc.__class__.__name__})",
+                       hint="the file is damaged; rebuild or copy it again") from exc
+    if machine != "EM_AARCH64":
+        raise ElfError(f"{name} is built for {machine}, not AArch64",
+                       hint="cross-compile it with aarch64-linux-gnu-gcc -static")
+    if etype not in ("ET_EXEC", "ET_DYN"):
+        raise ElfError(f"{name} is an ELF {etype}, not an executable")
+    if any(s["p_type"] == "PT_INTERP" for s in segments):
+        raise ElfError(f"{name} is dynamically linked; only static programs run here",
+                       hint="relink it with -static")
+    bias = STATIC_PIE_BASE if etype == "ET_DYN" else 0
+    loads: list[Segment] = []
+    phdr_addr = 0
+    exec_stack = False
+    for s in segments:
+        if s["p_type"] == "PT_LOAD":
+            if s["p_filesz"] > s["p_memsz"]:
+                raise ElfError(f"{name}: a PT_LOAD segment has filesz > memsz")
+            if s["p_offset"] + s["p_filesz"] > len(data):
+                raise ElfError(f"{name} is truncated: a segment needs bytes up to "
+                               f"{s['p_offset'] + s['p_filesz']} but the file has {len(data)}",
+                               hint="the file is damaged; rebuild or copy it again")
+            if (s["p_vaddr"] - s["p_offset"]) % PAGE:
+                raise ElfError(f"{name}: segment at {s['p_vaddr']:#x} is not page-congruent with its file offset")
+            vaddr = s["p_vaddr"] + bias
+            if vaddr + s["p_memsz"] > USER_TOP or vaddr < PAGE:
+                raise ElfError(f"{name}: segment at {vaddr:#x} lies outside the user address space")
+            loads.append(Segment(vaddr, s["p_memsz"], s["p_offset"], s["p_filesz"], s["p_flags"]))
+        elif s["p_type"] == "PT_PHDR":
+            phdr_addr = s["p_vaddr"] + bias
+        elif s["p_type"] == "PT_GNU_STACK":
+            exec_stack = bool(s["p_flags"] & PF_X)
+    if not loads:
+        raise ElfError(f"{name} has no loadable segments")
+    loads.sort(key=lambda seg: seg.vaddr)
+    for a, b in zip(loads, loads[1:], strict=False):
+        if a.vaddr + a.memsz > b.vaddr:
+            raise ElfError(f"{name}: PT_LOAD segments overlap at {b.vaddr:#x}")
+    phoff = elf.header["e_phoff"]
+    if not phdr_addr:
+        for seg in loads:
+            if seg.offset <= phoff < seg.offset + seg.filesz:
+                phdr_addr = seg.vaddr + (phoff - seg.offset)
+                break
+    entry = elf.header["e_entry"] + bias
+    if not any(seg.vaddr <= entry < seg.vaddr + seg.memsz and seg.flags & PF_X for seg in loads):
+        raise ElfError(f"{name}: entry point {entry:#x} is not in an executable segment")
+    return ElfImage(data=data, entry=entry, phdr_addr=phdr_addr,
+                    phent=elf.header["e_phentsize"], phnum=elf.header["e_phnum"],
+                    segments=tuple(loads), bias=bias, exec_stack=exec_stack)

@@ -1,0 +1,499 @@
+"""The untrusted kernel model: boot, the EL0 run loop, exceptions and process lifetime.
+
+It owns only an EL1 face of the CPU.  At boot it builds its linear map, turns
+the MMU on and registers its vector table at VBAR_EL1; from then on every
+exception from user code enters `_el0_sync`, which serves syscalls and page
+faults and delivers signals on the way back to EL0.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from emulator import descriptors as D
+from emulator import sysregs as S
+from emulator.clock import Stats, VirtualClock
+from emulator.cpu import CpuContext
+from emulator.el1 import El1
+from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
+from emulator.fastuc import CTX_PC, CTX_SP
+from emulator.machine import BootInfo
+from kernel_model import signals as sig
+from kernel_model.elf_loader import ElfImage
+from kernel_model.errors import KernelError
+from kernel_model.exec import build_address_space, build_stack
+from kernel_model.files import stdio_table
+from kernel_model.frames import FrameAllocator
+from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
+from kernel_model.pagetable import LINEAR_BASE, NativeTableWriter, PageTableWriter
+from kernel_model.process import Process, Thread, ThreadState, WaitReason
+from kernel_model.scheduler import Scheduler
+from kernel_model.signal_delivery import SignalDelivery
+from kernel_model.syscalls import SYSCALLS, syscall_name
+from kernel_model.uaccess import UserAccess
+from kernel_model.vfs import Rootfs
+
+log = logging.getLogger(__name__)
+
+KERNEL_VBAR = 0xFFFF_8000_0001_0000
+REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000   # 2026-01-01T00:00:00Z: fixed, not the host's
+FAST_SLICE_EXCEPTIONS = 256
+FAST_CONTENDED_QUANTUM = 200_000
+
+
+class Block(Exception):  # noqa: N818 - control flow, not an error
+    """Raised by a syscall handler that must sleep."""
+
+    def __init__(self, reason: WaitReason) -> None:
+        super().__init__(reason.what)
+        self.reason = reason
+
+
+class Deadlock(Exception):
+    """Every thread sleeps and nothing can wake any of them."""
+
+
+@dataclass
+class KernelOptions:
+    rootfs: Path
+    timing: str = "fast"              # "fast" or "exact"
+    max_insns: int = 0                # 0: no budget
+    stdout: BinaryIO | None = None
+    stderr: BinaryIO | None = None
+    stdin: BinaryIO | None = None
+    hostname: str = "blindfold"
+    env: tuple[bytes, ...] = (b"PATH=/bin:/usr/bin", b"HOME=/", b"TERM=dumb", b"LANG=C")
+    warnings: list[str] = field(default_factory=list)
+
+
+class BudgetExhausted(Exception):
+    """The instruction budget given with --max-insns ran out."""
+
+
+class Kernel:
+    def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
+                 options: KernelOptions, writer: PageTableWriter | None = None) -> None:
+        self.boot_info = boot
+        self.el1 = el1
+        self.clock = clock
+        self.stats = stats
+        self.options = options
+        self.rootfs = Rootfs(options.rootfs)
+        self.frames = FrameAllocator(boot.ram_base, boot.ram_size)
+        self.frames.add_free_range(boot.ram_base, boot.ram_base + boot.ram_size)
+        self.sched = Scheduler()
+        self.processes: dict[int, Process] = {}
+        self.threads: dict[int, Thread] = {}
+        self.current: Thread | None = None
+        self._active_mm: AddressSpace | None = None
+        self.init: Process | None = None
+        self._next_id = 1
+        self._next_asid = 1
+        self._warned: set[int] = set()
+        self.seed = boot.seed
+        self._random_counter = 0
+        self.exact = options.timing == "exact"
+        self.insns = 0
+        self.nondeterministic = False
+        self._slice_exceptions = 0
+        self._boot_mmu()
+        self.writer = writer if writer is not None else NativeTableWriter(el1, self.frames)
+        self.mmctx = MemoryContext(el1=el1, frames=self.frames, writer=self.writer, stats=stats,
+                                   clock=clock, invalidate_code=el1.invalidate_code)
+        self.uaccess = UserAccess(el1, lambda: self._current_mm())
+        self.signals = SignalDelivery(self)
+        self.hwcap, self.hwcap2 = el1.hwcaps()
+        el1.register_vectors(KERNEL_VBAR, VectorTable("kernel", {0x400: self._el0_sync}))
+        el1.msr(S.VBAR_EL1, KERNEL_VBAR)
+        self._syscall_keys = {nr: f"kernel.syscalls.{syscall_name(nr)}" for nr in SYSCALLS}
+
+    # --- boot -------------------------------------------------------------------
+    def _boot_mmu(self) -> None:
+        """Build the linear map of RAM with the MMU off, then turn translation on."""
+        el1 = self.el1
+        boot = self.boot_info
+
+        def table() -> int:
+            pa = self.frames.alloc()
+            el1.fill(pa, 0, 4096)    # MMU off: EL1 addresses are physical
+            return pa
+
+        l0 = table()
+        l1_tables: dict[int, int] = {}
+        l2_tables: dict[tuple[int, int], int] = {}
+        perms = D.PagePerms(user=False, write=True, user_exec=False, kernel_exec=False,
+                            global_=True)
+        for pa in range(boot.ram_base, boot.ram_base + boot.ram_size, 1 << 21):
+            va = LINEAR_BASE | pa
+            i0, i1, i2 = D.level_index(va, 0), D.level_index(va, 1), D.level_index(va, 2)
+            if i0 not in l1_tables:
+                l1_tables[i0] = table()
+                el1.write_u64(l0 + 8 * i0, D.table_descriptor(l1_tables[i0]))
+            if (i0, i1) not in l2_tables:
+                l2_tables[(i0, i1)] = table()
+                el1.write_u64(l1_tables[i0] + 8 * i1, D.table_descriptor(l2_tables[(i0, i1)]))
+            el1.write_u64(l2_tables[(i0, i1)] + 8 * i2, D.leaf_descriptor(pa, perms, level=2))
+        self.kernel_ttbr1 = l0
+        self.idle_ttbr0 = table()       # an empty user half for when no process runs
+        el1.msr(S.MAIR_EL1, S.MAIR_DEFAULT)
+        el1.msr(S.TCR_EL1, S.make_tcr())
+        el1.msr(S.TTBR1_EL1, l0)
+        el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
+        el1.msr(S.SCTLR_EL1, el1.mrs(S.SCTLR_EL1) | S.SCTLR_LINUX_EL0)
+        el1.tlbi_all()
+        el1.enter_el0()
+
+    # --- identities ---------------------------------------------------------------
+    def alloc_id(self) -> int:
+        n = self._next_id
+        self._next_id += 1
+        return n
+
+    def alloc_asid(self) -> int:
+        asid = self._next_asid
+        self._next_asid = asid + 1 if asid < 0xFFFF else 1
+        if asid == 0xFFFF:
+            self.el1.tlbi_all()   # ASIDs wrap: drop every tagged translation
+        return asid
+
+    def _current_mm(self) -> AddressSpace:
+        """The address space TTBR0 holds now (uaccess faults are resolved in it)."""
+        if self._active_mm is not None:
+            return self._active_mm
+        assert self.current is not None
+        return self.current.process.mm
+
+    def random_bytes(self, n: int) -> bytes:
+        """Deterministic bytes from the machine's seed (getrandom, AT_RANDOM)."""
+        out = bytearray()
+        while len(out) < n:
+            self._random_counter += 1
+            out += hashlib.sha256(struct.pack("<QQ", self.seed, self._random_counter)).digest()
+        return bytes(out[:n])
+
+    def now_ns(self) -> int:
+        return self.clock.nanoseconds
+
+    # --- processes ------------------------------------------------------------------
+    def spawn_init(self, image: ElfImage, guest_path: str, argv: list[bytes]) -> Process:
+        pid = self.alloc_id()
+        proc = Process(pid=pid, parent=None, mm=None,  # type: ignore[arg-type]
+                       fds=stdio_table(self.options.stdout, self.options.stderr,
+                                       self.options.stdin),
+                       sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid)
+        thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
+        proc.threads.append(thread)
+        self.processes[pid] = proc
+        self.threads[pid] = thread
+        self.init = proc
+        self.current = thread
+        self.load_program(thread, image, guest_path, argv, list(self.options.env))
+        self.sched.add(thread)
+        return proc
+
+    def load_program(self, t: Thread, image: ElfImage, guest_path: str, argv: list[bytes],
+                     envp: list[bytes]) -> None:
+        """Replace t's process image (the tail of execve, and the first program)."""
+        proc = t.process
+        mm = build_address_space(self.mmctx, self.alloc_asid(), image, guest_path)
+        old = proc.mm
+        proc.mm = mm
+        self.switch_mm(mm)
+        if old is not None:
+            old.users -= 1
+            if old.users == 0:
+                old.destroy()
+        proc.exe = guest_path
+        proc.argv = tuple(argv)
+        self.el1.invalidate_all_code()
+        start = build_stack(self.uaccess, image, argv, envp, guest_path.encode(),
+                            self.random_bytes(16), self.hwcap, self.hwcap2)
+        ctx = CpuContext()
+        ctx.set(CTX_PC, start.entry)
+        ctx.set(CTX_SP, start.sp)
+        t.context = ctx
+        self.el1.restore_context(ctx)
+
+    def switch_mm(self, mm: AddressSpace) -> None:
+        self.el1.msr(S.TTBR0_EL1, mm.ttbr0)
+
+    # --- the run loop ---------------------------------------------------------------
+    def run(self) -> int:
+        """Run until the first process exits; returns its wait status."""
+        el1 = self.el1
+        budget = self.options.max_insns
+        quantum = self.boot_info.quantum_insns
+        prev: Thread | None = None
+        while self.init is not None and self.init.exit_status is None:
+            self._fire_timers()
+            t = self.sched.pick()
+            if t is None:
+                if not self._idle():
+                    raise Deadlock(self._deadlock_report())
+                continue
+            if t is not prev:
+                self.clock.charge("context_switch")
+                self.stats.inc("kernel.context_switches")
+            self.current = t
+            self.switch_mm(t.process.mm)
+            assert t.context is not None
+            el1.restore_context(t.context)
+            self.signals.deliver_pending(t)
+            if t.state != ThreadState.RUNNABLE:
+                continue
+            count = 0
+            if self.exact:
+                count = quantum
+            elif self.sched.has_other_runnable() or self._timer_armed():
+                # Contention: run counted quanta so the interleaving depends on
+                # the guest alone, never on the host's speed.
+                count = FAST_CONTENDED_QUANTUM
+            if budget:
+                left = budget - self.insns
+                if left <= 0:
+                    raise BudgetExhausted(f"instruction budget of {budget} exhausted")
+                count = min(count, left) if count else min(left, quantum * 100)
+            self._slice_exceptions = 0
+            executed, stopped = el1.run_el0(el1.reg(CTX_PC_REG), count)
+            if count:
+                self.insns += executed
+                t.insns += executed
+                self.clock.charge("instruction", executed)
+            el1.save_context(t.context)
+            prev = t
+            if t.state == ThreadState.RUNNABLE:
+                self.sched.runqueue.append(t)
+        self.current = None
+        self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
+        self.stats.set("cpu0.insns", self.insns)
+        assert self.init is not None and self.init.exit_status is not None
+        return self.init.exit_status
+
+    def _timer_armed(self) -> bool:
+        return any(p.itimer_deadline is not None for p in self.processes.values())
+
+    def _fire_timers(self) -> None:
+        now = self.clock.cycles
+        for t in self.sched.expired(now):
+            assert t.wait is not None
+            self.wake(t, t.wait.timeout_result)
+        for p in list(self.processes.values()):
+            if p.itimer_deadline is not None and p.itimer_deadline <= now:
+                p.itimer_deadline = (p.itimer_deadline + p.itimer_interval
+                                     if p.itimer_interval else None)
+                self.signals.send_process(p, sig.SIGALRM,
+                                          sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
+
+    def _idle(self) -> bool:
+        """Nothing runnable: let virtual time pass to the next deadline, if any."""
+        deadlines = [d for d in (self.sched.next_deadline(),
+                                 *(p.itimer_deadline for p in self.processes.values()))
+                     if d is not None]
+        if not deadlines:
+            return False
+        self.clock.advance(min(deadlines) - self.clock.cycles)
+        self._fire_timers()
+        return True
+
+    def _deadlock_report(self) -> str:
+        waits = ", ".join(f"tid {t.tid} in {t.wait.what if t.wait else '?'}"
+                          for t in self.sched.blocked)
+        return f"every thread is blocked and no timer is pending ({waits})"
+
+    # --- sleeping and waking ----------------------------------------------------------
+    def block(self, reason: WaitReason) -> None:
+        raise Block(reason)
+
+    def wake(self, t: Thread, result: int | None) -> None:
+        """Make t runnable; result None re-runs its syscall, an int completes it."""
+        if t.state != ThreadState.BLOCKED:
+            return
+        assert t.context is not None
+        if result is None:
+            t.context.set(CTX_PC, t.restart_pc)
+        else:
+            t.context.set(0, result & 0xFFFF_FFFF_FFFF_FFFF)
+        self.sched.unblock(t)
+
+    def wake_where(self, pred, result: int | None, limit: int | None = None) -> int:  # noqa: ANN001
+        n = 0
+        for t in self.sched.waiting(pred):
+            if limit is not None and n >= limit:
+                break
+            self.wake(t, result)
+            n += 1
+        return n
+
+    # --- exceptions from EL0 ----------------------------------------------------------
+    def _el0_sync(self, _cpu: object, info: ExceptionInfo) -> None:
+        t = self.current
+        assert t is not None
+        self.clock.charge("exception_entry")
+        if info.ec == ExceptionClass.SVC64:
+            self._syscall(t, info)
+        else:
+            self._fault(t, info)
+        self.clock.charge("exception_return")
+        if t.state == ThreadState.RUNNABLE:
+            self.signals.deliver_pending(t)
+        if t.state != ThreadState.RUNNABLE or self.current is not t:
+            self.el1.request_stop()
+            return
+        self._slice_exceptions += 1
+        if (not self.exact and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS
+                and self.sched.has_other_runnable()):
+            self.el1.request_stop()
+
+    def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
+        args = self.el1.syscall_args()
+        nr = args[8]
+        self.clock.charge("syscall_dispatch")
+        handler = SYSCALLS.get(nr)
+        if handler is None:
+            self.stats.inc("kernel.syscalls.unknown")
+            if nr not in self._warned:
+                self._warned.add(nr)
+                msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
+                self.options.warnings.append(msg)
+                log.warning(msg)
+            self.el1.set_reg(X0_REG, -errno.ENOSYS)
+            return
+        self.stats.inc(self._syscall_keys[nr])
+        try:
+            result = handler(self, t, args)
+        except KernelError as exc:
+            result = -exc.errno
+        except Block as b:
+            t.restart_pc = info.elr - 4
+            self.sched.block(t, b.reason)
+            return
+        if result is not None:
+            self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
+
+    def _fault(self, t: Thread, info: ExceptionInfo) -> None:
+        ec = info.ec
+        if info.is_data_abort or info.is_instruction_abort:
+            fsc = info.fault_status & 0x3C
+            if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
+                self.stats.inc("kernel.faults.page")
+                res = t.process.mm.handle_fault(info.far, info.is_write, info.is_instruction_abort)
+                if res == FaultResult.OK:
+                    return
+                if res == FaultResult.OOM:
+                    self.options.warnings.append(
+                        f"out of memory: killed pid {t.pid} ({t.process.exe})")
+                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
+                    return
+                code = sig.SEGV_MAPERR if res == FaultResult.SEGV_MAPERR else sig.SEGV_ACCERR
+                self.signals.force(t, sig.SIGSEGV, sig.pack_siginfo(sig.SIGSEGV, code, addr=info.far),
+                                   fault_address=info.far, esr=info.esr)
+                return
+            if fsc == 0x20 or info.fault_status == 0x21:    # alignment
+                self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.far),
+                                   fault_address=info.far, esr=info.esr)
+                return
+            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, 2, addr=info.far),
+                               fault_address=info.far, esr=info.esr)
+            return
+        self.stats.inc(f"kernel.faults.ec_{ec:#04x}")
+        if ec in (ExceptionClass.PC_ALIGN, ExceptionClass.SP_ALIGN):
+            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.elr),
+                               esr=info.esr)
+        elif ec == ExceptionClass.BRK64:
+            self.signals.force(t, sig.SIGTRAP, sig.pack_siginfo(sig.SIGTRAP, sig.TRAP_BRKPT, addr=info.elr),
+                               esr=info.esr)
+        else:
+            self.signals.force(t, sig.SIGILL, sig.pack_siginfo(sig.SIGILL, sig.ILL_ILLOPC, addr=info.elr),
+                               esr=info.esr)
+
+    # --- exit -----------------------------------------------------------------------
+    def exit_thread(self, t: Thread, code: int) -> None:
+        """One thread leaves (exit); the last one takes the process with it."""
+        proc = t.process
+        if len(proc.alive_threads) <= 1:
+            self.exit_process(proc, (code & 0xFF) << 8)
+            return
+        self._reap_thread(t)
+
+    def _reap_thread(self, t: Thread) -> None:
+        if t.clear_child_tid:
+            try:
+                self._with_mm(t.process.mm, lambda: self.uaccess.write_u32(t.clear_child_tid, 0))
+            except KernelError:
+                pass
+            key = ("futex", id(t.process.mm), t.clear_child_tid)
+            self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
+        t.state = ThreadState.DEAD
+        self.sched.remove(t)
+        self.threads.pop(t.tid, None)
+        if t.vfork_parent is not None:
+            self.wake(t.vfork_parent, t.tid)
+            t.vfork_parent = None
+
+    def _with_mm(self, mm: AddressSpace, fn) -> None:  # noqa: ANN001
+        """Run fn with another address space in TTBR0 (writes into a new child)."""
+        cur = self._current_mm() if self.current else None
+        if cur is mm:
+            fn()
+            return
+        self.switch_mm(mm)
+        self._active_mm = mm
+        try:
+            fn()
+        finally:
+            self._active_mm = None
+            if cur is not None:
+                self.switch_mm(cur)
+
+    def exit_process(self, proc: Process, status: int) -> None:
+        """exit_group or a fatal signal: the whole process becomes a zombie."""
+        if proc.exit_status is not None:
+            return
+        for th in list(proc.threads):
+            if th.state not in (ThreadState.DEAD, ThreadState.ZOMBIE):
+                self._reap_thread(th)
+        proc.fds.close_all()
+        proc.exit_status = status
+        proc.itimer_deadline = None
+        mm = proc.mm
+        mm.users -= 1
+        if mm.users == 0:
+            if self.current is not None and self.current.process is proc:
+                self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
+            mm.destroy()
+        init = self.init
+        for child in proc.children:
+            child.parent = init if init is not proc else None
+            if init is not None and init is not proc:
+                init.children.append(child)
+        proc.children = []
+        parent = proc.parent
+        if parent is not None and parent.exit_status is None:
+            if proc.exit_signal:
+                code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
+                detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
+                self.signals.send_process(parent, proc.exit_signal, sig.pack_siginfo(
+                    sig.SIGCHLD, code, pid=proc.pid, status=detail))
+            self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
+        else:
+            self.processes.pop(proc.pid, None)
+        if proc is init:
+            # The first program ended: like a container's init, take the rest down.
+            for other in list(self.processes.values()):
+                if other is not proc and other.exit_status is None:
+                    self.exit_process(other, sig.SIGKILL)
+
+    def reap(self, child: Process) -> None:
+        self.processes.pop(child.pid, None)
+        if child.parent is not None and child in child.parent.children:
+            child.parent.children.remove(child)
+
+
+X0_REG = 199          # UC_ARM64_REG_X0
+CTX_PC_REG = 260      # UC_ARM64_REG_PC

@@ -1,0 +1,299 @@
+"""Open file descriptions: the common base class and host-backed files.
+
+Linux separates the *file descriptor* (a per-process slot holding only the
+close-on-exec bit) from the *open file description* (offset, status flags),
+which dup() and fork() share.  :class:`OpenFile` is the description; it is
+reference-counted by FdTable slots (kernel_model.files) so an offset moved
+through one descriptor is seen through its duplicates and the object is
+released only when its last descriptor closes.
+
+Operations never block: one that would wait returns ``None`` so the
+scheduler can park the guest thread (or the syscall layer can return EAGAIN
+for O_NONBLOCK descriptions) and retry after a change notification.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import itertools
+import os
+import struct
+from dataclasses import dataclass
+from errno import EBADF, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE
+from pathlib import Path
+
+from kernel_model import linux_structs as ls
+from kernel_model.errors import err, host_errors
+
+#: Synthetic device number of pipe inodes (Linux's anonymous pipefs).
+PIPEFS_DEV = os.makedev(0, 12)
+
+#: Inode numbers for objects without a host inode (pipes, console).
+inode_numbers = itertools.count(1000)
+
+
+@dataclass
+class IoctlResult:
+    """An ioctl's return value and the bytes to copy back to the argument pointer."""
+
+    ret: int = 0
+    out: bytes | None = None
+
+
+class OpenFile:
+    """An open file description; subclasses override what they support.
+
+    Defaults mirror what Linux answers for objects lacking an operation, so a
+    subclass only implements what its kind of file really does.
+    """
+
+    kind: str = "file"
+
+    def __init__(self, flags: int) -> None:
+        self.flags: int = flags
+        self.refs: int = 0
+
+    # -- reference counting (driven by FdTable) ------------------------------
+    def incref(self) -> None:
+        """Another descriptor (or holder) now refers to this description."""
+        self.refs += 1
+
+    def decref(self) -> None:
+        """Drop one reference; the last one closes the description."""
+        self.refs -= 1
+        if self.refs <= 0:
+            self.close()
+
+    # -- access checks -------------------------------------------------------
+    @property
+    def readable(self) -> bool:
+        """True when the access mode allows read(2) (not O_WRONLY, not O_PATH)."""
+        return not self.flags & ls.O_PATH and (self.flags & ls.O_ACCMODE) != ls.O_WRONLY
+
+    @property
+    def writable(self) -> bool:
+        """True when the access mode allows write(2)."""
+        return not self.flags & ls.O_PATH and (self.flags & ls.O_ACCMODE) in (ls.O_WRONLY, ls.O_RDWR)
+
+    def _need_read(self) -> None:
+        if not self.readable:
+            raise err(EBADF)
+
+    def _need_write(self) -> None:
+        if not self.writable:
+            raise err(EBADF)
+
+    # -- operations ------------------------------------------------------------
+    def read(self, n: int) -> bytes | None:
+        """Up to n bytes; b"" at end of file; None if the caller must wait."""
+        raise err(EINVAL)
+
+    def write(self, data: bytes) -> int | None:
+        """Bytes accepted; None if the caller must wait."""
+        raise err(EINVAL)
+
+    def pread(self, n: int, off: int) -> bytes:
+        """Positional read; unseekable objects answer ESPIPE."""
+        raise err(ESPIPE)
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        """Positional write; unseekable objects answer ESPIPE."""
+        raise err(ESPIPE)
+
+    def lseek(self, off: int, whence: int) -> int:
+        """New offset; unseekable objects answer ESPIPE."""
+        raise err(ESPIPE)
+
+    def stat(self) -> os.stat_result | ls.StatInfo:
+        """fstat(2) data."""
+        raise NotImplementedError
+
+    def getdents64(self, bufsize: int) -> bytes:
+        """Packed linux_dirent64 records; ENOTDIR unless a directory."""
+        raise err(ENOTDIR)
+
+    def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
+        """Device control; FIONBIO is generic, anything else ENOTTY here."""
+        if request == ls.FIONBIO and arg is not None and len(arg) >= 4:
+            on = struct.unpack_from("<i", arg)[0] != 0
+            self.set_status_flags((self.flags | ls.O_NONBLOCK) if on else (self.flags & ~ls.O_NONBLOCK))
+            return IoctlResult()
+        raise err(ENOTTY)
+
+    def truncate(self, length: int) -> None:
+        """ftruncate(2); only writable regular files support it."""
+        raise err(EINVAL)
+
+    def fsync(self) -> None:
+        """fsync(2); pipes and terminals answer EINVAL as on Linux."""
+        raise err(EINVAL)
+
+    def set_status_flags(self, flags: int) -> None:
+        """F_SETFL: only the SETFL_MASK bits change, the rest are kept."""
+        self.flags = (self.flags & ~ls.SETFL_MASK) | (flags & ls.SETFL_MASK)
+
+    def close(self) -> None:
+        """Release resources; called once, when the last reference goes."""
+
+    def poll_readable(self) -> bool:
+        """Whether a read would not block."""
+        return True
+
+    def poll_writable(self) -> bool:
+        """Whether a write would not block."""
+        return True
+
+    def poll_mask(self) -> int:
+        """poll(2) revents this object reports (POLLIN/POLLOUT/POLLHUP/POLLERR)."""
+        mask = 0
+        if self.readable and self.poll_readable():
+            mask |= ls.POLLIN | ls.POLLRDNORM
+        if self.writable and self.poll_writable():
+            mask |= ls.POLLOUT | ls.POLLWRNORM
+        return mask
+
+
+class HostFile(OpenFile):
+    """A host file or directory opened inside the rootfs (see vfs.Rootfs.open).
+
+    ``guest_path`` is kept so fchdir and /proc/self/fd links can name the file
+    the way the guest sees it; ``host_path`` is only used to find the parent
+    directory's inode for the ".." entry of getdents64.
+    """
+
+    def __init__(self, fd: int, flags: int, guest_path: str, host_path: Path) -> None:
+        super().__init__(flags)
+        self.fd: int = fd
+        self.guest_path: str = guest_path
+        self.host_path: Path = host_path
+        st = os.fstat(fd)
+        self.kind = "dir" if ls.S_IFDIR == (st.st_mode & ls.S_IFMT) else "file"
+        self._entries: list[tuple[bytes, int, int]] | None = None
+        self._dir_pos: int = 0
+
+    def read(self, n: int) -> bytes | None:
+        self._need_read()
+        if self.kind == "dir":
+            raise err(EISDIR)
+        with host_errors:
+            return os.read(self.fd, min(n, ls.MAX_RW_COUNT))
+
+    def write(self, data: bytes) -> int | None:
+        self._need_write()
+        with host_errors:
+            return os.write(self.fd, data)
+
+    def pread(self, n: int, off: int) -> bytes:
+        self._need_read()
+        if off < 0:
+            raise err(EINVAL)
+        if self.kind == "dir":
+            raise err(EISDIR)
+        with host_errors:
+            return os.pread(self.fd, min(n, ls.MAX_RW_COUNT), off)
+
+    def pwrite(self, data: bytes, off: int) -> int:
+        self._need_write()
+        if off < 0:
+            raise err(EINVAL)
+        with host_errors:
+            return os.pwrite(self.fd, data, off)
+
+    def lseek(self, off: int, whence: int) -> int:
+        if self.flags & ls.O_PATH:
+            raise err(EBADF)
+        if self.kind != "dir":
+            with host_errors:
+                return os.lseek(self.fd, off, whence)
+        # Directory offsets are our own getdents64 cursor (entry index).
+        if whence == os.SEEK_SET:
+            new = off
+        elif whence == os.SEEK_CUR:
+            new = self._dir_pos + off
+        else:
+            raise err(EINVAL)
+        if new < 0:
+            raise err(EINVAL)
+        if new == 0:
+            self._entries = None  # rewinddir: pick up changes made since
+        self._dir_pos = new
+        return new
+
+    def stat(self) -> os.stat_result:
+        with host_errors:
+            return os.fstat(self.fd)
+
+    def _snapshot(self) -> list[tuple[bytes, int, int]]:
+        me = self.stat()
+        if self.guest_path == "/":
+            parent = me  # chroot semantics: ".." of the root is the root
+        else:
+            with host_errors:
+                parent = os.stat(self.host_path.parent)
+        entries = [(b".", me.st_ino, ls.DT_DIR), (b"..", parent.st_ino, ls.DT_DIR)]
+        with host_errors, os.scandir(self.fd) as it:
+            for e in it:
+                if e.is_symlink():
+                    dt = ls.DT_LNK
+                elif e.is_dir(follow_symlinks=False):
+                    dt = ls.DT_DIR
+                elif e.is_file(follow_symlinks=False):
+                    dt = ls.DT_REG
+                else:
+                    dt = ls.dt_from_mode(e.stat(follow_symlinks=False).st_mode)
+                entries.append((os.fsencode(e.name), e.inode(), dt))
+        return entries
+
+    def getdents64(self, bufsize: int) -> bytes:
+        if self.flags & ls.O_PATH:
+            raise err(EBADF)
+        if self.kind != "dir":
+            raise err(ENOTDIR)
+        if self._entries is None:
+            self._entries = self._snapshot()
+        out = bytearray()
+        while self._dir_pos < len(self._entries):
+            name, ino, dt = self._entries[self._dir_pos]
+            if len(out) + ls.dirent64_reclen(name) > bufsize:
+                if not out:
+                    raise err(EINVAL)
+                break
+            out += ls.pack_dirent64(ino, self._dir_pos + 1, dt, name)
+            self._dir_pos += 1
+        return bytes(out)
+
+    def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
+        if self.flags & ls.O_PATH:
+            raise err(EBADF)
+        if request == ls.FIONREAD and self.kind == "file":
+            st = self.stat()
+            with host_errors:
+                pos = os.lseek(self.fd, 0, os.SEEK_CUR)
+            return IoctlResult(0, struct.pack("<i", max(0, min(st.st_size - pos, 0x7FFFFFFF))))
+        return super().ioctl(request, arg)
+
+    def truncate(self, length: int) -> None:
+        if self.kind != "file" or not self.writable or length < 0:
+            raise err(EINVAL)
+        with host_errors:
+            os.ftruncate(self.fd, length)
+
+    def fsync(self) -> None:
+        if self.flags & ls.O_PATH:
+            raise err(EBADF)
+        with host_errors:
+            os.fsync(self.fd)
+
+    def set_status_flags(self, flags: int) -> None:
+        super().set_status_flags(flags)
+        # Appending is done by the host kernel, so the host fd must agree.
+        host = fcntl.fcntl(self.fd, fcntl.F_GETFL)
+        want = (host | os.O_APPEND) if self.flags & ls.O_APPEND else (host & ~os.O_APPEND)
+        if want != host and not self.flags & ls.O_PATH:
+            with host_errors:
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, want)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1

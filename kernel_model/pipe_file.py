@@ -1,0 +1,141 @@
+"""In-memory pipes (pipe2), with non-blocking semantics for the scheduler."""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Callable
+from errno import EBADF, EPIPE
+
+from kernel_model import linux_structs as ls
+from kernel_model.errors import err
+from kernel_model.openfile import PIPEFS_DEV, IoctlResult, OpenFile, inode_numbers
+
+#: Writes up to this size are atomic (never split or interleaved).
+PIPE_BUF = 4096
+#: Default pipe buffer size (Linux: 16 pages).
+PIPE_CAPACITY = 65536
+
+
+class Pipe:
+    """The shared buffer of a pipe; each end is a separate open file description."""
+
+    def __init__(self, capacity: int = PIPE_CAPACITY) -> None:
+        self.buffer = bytearray()
+        self.capacity = capacity
+        self.readers = 0
+        self.writers = 0
+        self.ino = next(inode_numbers)
+        #: Called after any state change, so a scheduler can wake blocked threads.
+        self.on_change: list[Callable[[], None]] = []
+
+    def notify(self) -> None:
+        """Run the on_change callbacks."""
+        for cb in list(self.on_change):
+            cb()
+
+    def stat(self) -> ls.StatInfo:
+        """Both ends fstat as the same FIFO inode."""
+        return ls.StatInfo(ls.S_IFIFO | 0o600, self.ino, PIPEFS_DEV, st_uid=os.getuid(),
+                           st_gid=os.getgid())
+
+
+class PipeEnd(OpenFile):
+    """Common part of both pipe ends."""
+
+    kind = "pipe"
+
+    def __init__(self, pipe: Pipe, flags: int) -> None:
+        super().__init__(flags)
+        self.pipe = pipe
+        self._closed = False
+
+    def stat(self) -> ls.StatInfo:
+        return self.pipe.stat()
+
+    def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
+        if request == ls.FIONREAD:
+            return IoctlResult(0, struct.pack("<i", len(self.pipe.buffer)))
+        return super().ioctl(request, arg)
+
+
+class PipeReadEnd(PipeEnd):
+    """Read side: None while empty with live writers, b"" once all writers closed."""
+
+    def __init__(self, pipe: Pipe, flags: int = ls.O_RDONLY) -> None:
+        super().__init__(pipe, (flags & ~ls.O_ACCMODE) | ls.O_RDONLY)
+        pipe.readers += 1
+
+    def read(self, n: int) -> bytes | None:
+        p = self.pipe
+        if n <= 0:
+            return b""
+        if not p.buffer:
+            return None if p.writers > 0 else b""
+        data = bytes(p.buffer[:n])
+        del p.buffer[:n]
+        p.notify()
+        return data
+
+    def write(self, data: bytes) -> int | None:
+        raise err(EBADF)
+
+    def poll_readable(self) -> bool:
+        return bool(self.pipe.buffer) or self.pipe.writers == 0
+
+    def poll_mask(self) -> int:
+        mask = ls.POLLIN | ls.POLLRDNORM if self.pipe.buffer else 0
+        return mask | (ls.POLLHUP if self.pipe.writers == 0 else 0)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.pipe.readers -= 1
+            self.pipe.notify()
+
+
+class PipeWriteEnd(PipeEnd):
+    """Write side: EPIPE without readers; None when no space for the write."""
+
+    def __init__(self, pipe: Pipe, flags: int = ls.O_WRONLY) -> None:
+        super().__init__(pipe, (flags & ~ls.O_ACCMODE) | ls.O_WRONLY)
+        pipe.writers += 1
+
+    def read(self, n: int) -> bytes | None:
+        raise err(EBADF)
+
+    def write(self, data: bytes) -> int | None:
+        """Accept what fits; writes of at most PIPE_BUF are all-or-nothing (POSIX)."""
+        p = self.pipe
+        if p.readers == 0:
+            raise err(EPIPE)
+        if not data:
+            return 0
+        free = p.capacity - len(p.buffer)
+        if free == 0 or (len(data) <= PIPE_BUF and free < len(data)):
+            return None
+        n = min(free, len(data))
+        p.buffer += data[:n]
+        p.notify()
+        return n
+
+    def poll_writable(self) -> bool:
+        return self.pipe.readers == 0 or self.pipe.capacity - len(self.pipe.buffer) >= PIPE_BUF
+
+    def poll_mask(self) -> int:
+        if self.pipe.readers == 0:
+            return ls.POLLERR
+        return ls.POLLOUT | ls.POLLWRNORM if self.poll_writable() else 0
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.pipe.writers -= 1
+            self.pipe.notify()
+
+
+def make_pipe(flags: int = 0) -> tuple[PipeReadEnd, PipeWriteEnd]:
+    """pipe2(): the two ends; ``flags`` may carry O_NONBLOCK (O_CLOEXEC is the fd table's)."""
+    pipe = Pipe()
+    status = flags & (ls.O_NONBLOCK | ls.O_DIRECT)
+    return PipeReadEnd(pipe, status | ls.O_RDONLY), PipeWriteEnd(pipe, status | ls.O_WRONLY)

@@ -1,0 +1,99 @@
+"""Processes and threads as the kernel model keeps them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from emulator.fastuc import UserContext as CpuContext
+
+if TYPE_CHECKING:
+    from kernel_model.files import FdTable
+    from kernel_model.mm import AddressSpace
+    from kernel_model.signals import SignalActions
+
+
+class ThreadState(Enum):
+    RUNNABLE = "runnable"
+    BLOCKED = "blocked"
+    STOPPED = "stopped"
+    ZOMBIE = "zombie"
+    DEAD = "dead"
+
+
+@dataclass(eq=False)
+class WaitReason:
+    """Why a thread sleeps: a description plus what wakes it."""
+
+    what: str                 # "futex", "wait4", "pipe-read", "nanosleep", ...
+    key: Any = None           # futex address, pipe object, child pid ...
+    deadline: int | None = None  # virtual-clock cycle at which to time out
+    bitset: int = 0xFFFF_FFFF
+    timeout_result: int = 0       # syscall result when the deadline passes
+    interruptible: bool = True    # a signal ends the wait with EINTR
+
+
+@dataclass(eq=False)
+class Thread:
+    tid: int
+    process: Process
+    context: CpuContext | None = None
+    state: ThreadState = ThreadState.RUNNABLE
+    wait: WaitReason | None = None
+    sigmask: int = 0
+    pending: int = 0
+    pending_info: dict[int, bytes] = field(default_factory=dict)
+    clear_child_tid: int = 0
+    robust_list: int = 0
+    robust_len: int = 0
+    altstack: tuple[int, int, int] = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
+    saved_sigmask: int | None = None           # restored after a sigsuspend-style wait
+    insns: int = 0
+    fault: tuple[int, int] = (0, 0)            # (FAR, ESR) of the fault being signalled
+    restart_pc: int = 0                        # the SVC to re-run when a wait restarts
+    vfork_parent: Thread | None = None         # parent suspended until exec or exit
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def __repr__(self) -> str:
+        return f"Thread(tid={self.tid}, pid={self.pid}, {self.state.value})"
+
+
+@dataclass(eq=False)
+class Process:
+    pid: int
+    parent: Process | None
+    mm: AddressSpace
+    fds: FdTable
+    sigactions: SignalActions
+    cwd: str = "/"
+    exe: str = ""
+    argv: tuple[bytes, ...] = ()
+    threads: list[Thread] = field(default_factory=list)
+    children: list[Process] = field(default_factory=list)
+    exit_status: int | None = None      # wait status word once a zombie
+    pending: int = 0                     # process-directed signals
+    pending_info: dict[int, bytes] = field(default_factory=dict)
+    pgid: int = 0
+    sid: int = 0
+    umask: int = 0o022
+    exit_signal: int = 17                # SIGCHLD
+    rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)
+    user_time_ns: int = 0
+    children_reaped: int = 0
+    itimer_deadline: int | None = None   # ITIMER_REAL expiry in cycles
+    itimer_interval: int = 0
+
+    @property
+    def alive_threads(self) -> list[Thread]:
+        return [t for t in self.threads if t.state not in (ThreadState.ZOMBIE, ThreadState.DEAD)]
+
+    @property
+    def is_zombie(self) -> bool:
+        return self.exit_status is not None
+
+    def __repr__(self) -> str:
+        return f"Process(pid={self.pid}, exe={self.exe!r})"

@@ -1,0 +1,204 @@
+"""Sending, interrupting, delivering and returning from signals."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from kernel_model import signals as sig
+from kernel_model.errors import KernelError
+from kernel_model.exec import SIGPAGE_VA
+from kernel_model.process import Process, Thread, ThreadState
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, UserContext
+
+# Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
+_RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write"}
+
+
+class SignalDelivery:
+    def __init__(self, kernel: Kernel) -> None:
+        self.k = kernel
+
+    # --- sending ----------------------------------------------------------------------
+    def _ignored(self, proc: Process, signo: int) -> bool:
+        act = proc.sigactions.get(signo)
+        if act.handler == sig.SIG_IGN:
+            return True
+        return act.handler == sig.SIG_DFL and sig.default_action(signo) in ("ign", "cont")
+
+    def send_process(self, proc: Process, signo: int, info: bytes) -> None:
+        """A process-directed signal (kill): any thread that does not block it takes it."""
+        if proc.exit_status is not None or signo == 0:
+            return
+        k = self.k
+        k.stats.inc("kernel.signals.sent")
+        if signo == sig.SIGKILL:
+            k.exit_process(proc, sig.SIGKILL)
+            return
+        if self._ignored(proc, signo):
+            return
+        b = sig.bit(signo)
+        if not (proc.pending & b and signo < 32):
+            proc.pending |= b
+            proc.pending_info[signo] = info
+        for t in proc.alive_threads:
+            if not t.sigmask & b:
+                self._interrupt(t, signo)
+                break
+
+    def send_thread(self, t: Thread, signo: int, info: bytes) -> None:
+        proc = t.process
+        if proc.exit_status is not None or signo == 0:
+            return
+        self.k.stats.inc("kernel.signals.sent")
+        if signo == sig.SIGKILL:
+            self.k.exit_process(proc, sig.SIGKILL)
+            return
+        if self._ignored(proc, signo):
+            return
+        t.pending |= sig.bit(signo)
+        t.pending_info[signo] = info
+        if not t.sigmask & sig.bit(signo):
+            self._interrupt(t, signo)
+
+    def force(self, t: Thread, signo: int, info: bytes, fault_address: int = 0,
+              esr: int = 0) -> None:
+        """A synchronous fault signal: it cannot be blocked or ignored away."""
+        proc = t.process
+        b = sig.bit(signo)
+        act = proc.sigactions.get(signo)
+        if t.sigmask & b or act.handler == sig.SIG_IGN:
+            proc.sigactions.set(signo, sig.SigAction())
+            t.sigmask &= ~b
+        if signo == sig.SIGKILL:
+            self.k.exit_process(proc, sig.SIGKILL)
+            return
+        t.pending |= b
+        t.pending_info[signo] = info
+        t.fault = (fault_address, esr)
+
+    def _interrupt(self, t: Thread, signo: int) -> None:
+        """Wake t from an interruptible sleep so the signal can be delivered."""
+        if t.state != ThreadState.BLOCKED or t.wait is None or not t.wait.interruptible:
+            return
+        act = t.process.sigactions.get(signo)
+        restart = bool(act.flags & sig.SA_RESTART) and t.wait.what in _RESTARTABLE
+        self.k.wake(t, None if restart else -errno.EINTR)
+
+    # --- delivery -------------------------------------------------------------------
+    def deliver_pending(self, t: Thread) -> None:
+        """On the way back to EL0 (t is on the CPU): act on one deliverable signal."""
+        proc = t.process
+        deliverable = (t.pending | proc.pending) & ~(t.sigmask & ~sig.UNBLOCKABLE)
+        if not deliverable or t.state != ThreadState.RUNNABLE:
+            return
+        signo = (deliverable & -deliverable).bit_length()
+        b = sig.bit(signo)
+        if t.pending & b:
+            t.pending &= ~b
+            info = t.pending_info.pop(signo, b"")
+        else:
+            proc.pending &= ~b
+            info = proc.pending_info.pop(signo, b"")
+        if not info:
+            info = sig.pack_siginfo(signo, sig.SI_USER)
+        act = proc.sigactions.get(signo)
+        k = self.k
+        if act.handler == sig.SIG_IGN:
+            return
+        if act.handler == sig.SIG_DFL:
+            what = sig.default_action(signo)
+            if what in ("term", "core"):
+                k.stats.inc("kernel.signals.fatal")
+                k.exit_process(proc, signo)
+            elif what == "stop":
+                k.options.warnings.append(f"{sig.signame(signo)} would stop pid {proc.pid}; "
+                                          "job control is not modelled, so it is ignored")
+            return
+        fault = t.fault
+        t.fault = (0, 0)
+        self._setup_frame(t, signo, info, act, fault[0], fault[1])
+
+    def _setup_frame(self, t: Thread, signo: int, info: bytes, act: sig.SigAction,
+                     fault_address: int, esr: int) -> None:
+        k = self.k
+        el1 = k.el1
+        ctx = UserContext()
+        el1.save_context(ctx)
+        sp = ctx.get(CTX_SP)
+        ss_sp, ss_flags, ss_size = t.altstack
+        on_alt = ss_size and ss_sp <= sp < ss_sp + ss_size
+        if act.flags & sig.SA_ONSTACK and not ss_flags & sig.SS_DISABLE and not on_alt:
+            sp = ss_sp + ss_size
+        regs = _user_regs(ctx)
+        old_mask = t.saved_sigmask if t.saved_sigmask is not None else t.sigmask
+        t.saved_sigmask = None
+        alt_flags = sig.SS_ONSTACK if on_alt else ss_flags
+        frame = sig.build_frame(info, regs, old_mask, (ss_sp, alt_flags, ss_size),
+                                fault_address=fault_address, esr=esr)
+        base = (sp - len(frame) - 16) & ~15
+        record = base + len(frame)
+        try:
+            k.uaccess.write(base, frame)
+            k.uaccess.write(record, regs.x[29].to_bytes(8, "little")
+                            + regs.x[30].to_bytes(8, "little"))
+        except KernelError:
+            k.stats.inc("kernel.signals.bad_frame")
+            k.exit_process(t.process, sig.SIGSEGV)
+            return
+        ctx.set(0, signo)
+        ctx.set(1, base)
+        ctx.set(2, base + sig.SIGINFO_SIZE)
+        ctx.set(29, record)
+        ctx.set(30, act.restorer if act.flags & sig.SA_RESTORER and act.restorer else SIGPAGE_VA)
+        ctx.set(CTX_SP, base)
+        ctx.set(CTX_PC, act.handler)
+        el1.restore_context(ctx)
+        t.sigmask |= act.mask | (0 if act.flags & sig.SA_NODEFER else sig.bit(signo))
+        t.sigmask &= ~sig.UNBLOCKABLE
+        if act.flags & sig.SA_RESETHAND:
+            t.process.sigactions.set(signo, sig.SigAction())
+        k.stats.inc("kernel.signals.delivered")
+
+    def sigreturn(self, t: Thread) -> None:
+        """rt_sigreturn: restore the context saved in the frame at SP."""
+        k = self.k
+        el1 = k.el1
+        ctx = UserContext()
+        el1.save_context(ctx)
+        base = ctx.get(CTX_SP)
+        try:
+            uc = k.uaccess.read(base + sig.SIGINFO_SIZE, sig.UCONTEXT_SIZE)
+        except KernelError:
+            k.exit_process(t.process, sig.SIGSEGV)
+            return
+        regs, mask = sig.parse_frame(uc)
+        if regs.pstate & 0xF or regs.pc & 3 or regs.sp & 15:
+            # Not a frame we built for EL0: Linux kills with SIGSEGV too.
+            k.stats.inc("kernel.signals.bad_frame")
+            k.exit_process(t.process, sig.SIGSEGV)
+            return
+        for i, v in enumerate(regs.x):
+            ctx.set(i, v)
+        ctx.set(CTX_SP, regs.sp)
+        ctx.set(CTX_PC, regs.pc)
+        ctx.set(CTX_NZCV, regs.pstate & 0xF000_0000)
+        if regs.q:
+            ctx.set(CTX_FPSR, regs.fpsr)
+            ctx.set(CTX_FPCR, regs.fpcr)
+            for i, q in enumerate(regs.q):
+                ctx.set(CTX_Q0 + i, q)
+        el1.restore_context(ctx)
+        t.sigmask = mask & ~sig.UNBLOCKABLE
+
+
+def _user_regs(ctx: UserContext) -> sig.UserRegs:
+    return sig.UserRegs(
+        x=[ctx.get(i) for i in range(31)], sp=ctx.get(CTX_SP), pc=ctx.get(CTX_PC),
+        pstate=ctx.get(CTX_NZCV) & 0xF000_0000, q=[ctx.get(CTX_Q0 + i) for i in range(32)],
+        fpsr=ctx.get(CTX_FPSR), fpcr=ctx.get(CTX_FPCR),
+    )

@@ -1,0 +1,214 @@
+"""POSIX signals: actions, masks, and the AArch64 rt_sigframe.
+
+Delivery builds the same frame Linux builds on the user stack (siginfo,
+ucontext with the full sigcontext and an fpsimd_context record, then a frame
+record), so handlers that inspect their ucontext and debuggers that unwind
+through it see what they expect; rt_sigreturn reads it back.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from unicorn import arm64_const as A
+
+SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE = 1, 2, 3, 4, 5, 6, 7, 8
+SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 9, 10, 11, 12, 13, 14, 15
+SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU = 16, 17, 18, 19, 20, 21, 22
+SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR, SIGSYS = (
+    23, 24, 25, 26, 27, 28, 29, 30, 31)
+NSIG = 64
+
+SIG_DFL = 0
+SIG_IGN = 1
+
+SA_NOCLDSTOP = 0x1
+SA_NOCLDWAIT = 0x2
+SA_SIGINFO = 0x4
+SA_ONSTACK = 0x08000000
+SA_RESTART = 0x10000000
+SA_NODEFER = 0x40000000
+SA_RESETHAND = 0x80000000
+SA_RESTORER = 0x04000000
+
+SS_ONSTACK = 1
+SS_DISABLE = 2
+
+SI_USER = 0
+SI_TKILL = -6
+SI_KERNEL = 0x80
+SEGV_MAPERR = 1
+SEGV_ACCERR = 2
+ILL_ILLOPC = 1
+BUS_ADRALN = 1
+TRAP_BRKPT = 1
+CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
+
+UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
+
+NAMES = {
+    SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL",
+    SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE",
+    SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2",
+    SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGCHLD: "SIGCHLD",
+    SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGSYS: "SIGSYS",
+}
+
+# Default dispositions: "term", "core", "ign", "stop", "cont".
+_CORE = {SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS}
+_IGN = {SIGCHLD, SIGURG, SIGWINCH}
+_STOP = {SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}
+
+
+def default_action(sig: int) -> str:
+    if sig in _CORE:
+        return "core"
+    if sig in _IGN:
+        return "ign"
+    if sig in _STOP:
+        return "stop"
+    if sig == SIGCONT:
+        return "cont"
+    return "term"
+
+
+def bit(sig: int) -> int:
+    return 1 << (sig - 1)
+
+
+def signame(sig: int) -> str:
+    return NAMES.get(sig, f"SIG{sig}" if sig < 34 else f"SIGRT{sig - 34}")
+
+
+@dataclass(frozen=True)
+class SigAction:
+    handler: int = SIG_DFL
+    flags: int = 0
+    mask: int = 0
+    restorer: int = 0
+
+    # struct sigaction for arm64: handler, flags (unsigned long), restorer, mask
+    _LAYOUT = struct.Struct("<QQQQ")
+
+    @classmethod
+    def unpack(cls, data: bytes) -> SigAction:
+        handler, flags, restorer, mask = cls._LAYOUT.unpack(data[:32])
+        return cls(handler=handler, flags=flags & 0xFFFF_FFFF, mask=mask, restorer=restorer)
+
+    def pack(self) -> bytes:
+        return self._LAYOUT.pack(self.handler, self.flags, self.restorer, self.mask)
+
+
+class SignalActions:
+    """A process's table of dispositions (shared by CLONE_SIGHAND threads)."""
+
+    def __init__(self) -> None:
+        self.actions: dict[int, SigAction] = {}
+
+    def get(self, sig: int) -> SigAction:
+        return self.actions.get(sig, SigAction())
+
+    def set(self, sig: int, action: SigAction) -> None:
+        self.actions[sig] = action
+
+    def copy(self) -> SignalActions:
+        new = SignalActions()
+        new.actions = dict(self.actions)
+        return new
+
+    def reset_on_exec(self) -> None:
+        """Handlers do not survive exec; ignored signals stay ignored."""
+        self.actions = {s: SigAction(handler=SIG_IGN) for s, a in self.actions.items()
+                        if a.handler == SIG_IGN}
+
+
+def pack_siginfo(signo: int, code: int, *, pid: int = 0, uid: int = 0, addr: int = 0,
+                 status: int = 0, errno_: int = 0) -> bytes:
+    """A 128-byte siginfo_t for the common cases (kill, fault, child)."""
+    head = struct.pack("<iii4x", signo, errno_, code)
+    if signo in (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) and code > 0:
+        body = struct.pack("<Q", addr)
+    elif signo == SIGCHLD:
+        body = struct.pack("<iIiQQ", pid, uid, status, 0, 0)[:28]
+    else:
+        body = struct.pack("<iI", pid, uid)
+    return (head + body).ljust(128, b"\0")
+
+
+# --- the frame ------------------------------------------------------------
+SIGINFO_SIZE = 128
+UC_FLAGS_OFF = 0
+UC_LINK_OFF = 8
+UC_STACK_OFF = 16
+UC_SIGMASK_OFF = 40
+UC_MCONTEXT_OFF = 176              # sigset padding to 128 bytes, then 16-byte alignment
+SC_FAULT_OFF = 0
+SC_REGS_OFF = 8
+SC_SP_OFF = 8 + 31 * 8
+SC_PC_OFF = SC_SP_OFF + 8
+SC_PSTATE_OFF = SC_PC_OFF + 8
+SC_RESERVED_OFF = 288              # __reserved, 16-byte aligned
+SC_RESERVED_SIZE = 4096
+UCONTEXT_SIZE = UC_MCONTEXT_OFF + SC_RESERVED_OFF + SC_RESERVED_SIZE
+FRAME_SIZE = SIGINFO_SIZE + UCONTEXT_SIZE
+FPSIMD_MAGIC = 0x46508001
+FPSIMD_SIZE = 528
+ESR_MAGIC = 0x45535201
+
+GPR_IDS = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
+Q_IDS = [A.UC_ARM64_REG_Q0 + i for i in range(32)]
+
+
+@dataclass
+class UserRegs:
+    """The user-visible register file a signal frame saves and restores."""
+
+    x: list[int]
+    sp: int
+    pc: int
+    pstate: int
+    q: list[int]
+    fpsr: int
+    fpcr: int
+
+
+def build_frame(info: bytes, regs: UserRegs, sigmask: int, altstack: tuple[int, int, int],
+                fault_address: int = 0, esr: int = 0) -> bytes:
+    """siginfo + ucontext bytes, laid out as arm64 Linux does."""
+    uc = bytearray(UCONTEXT_SIZE)
+    ss_sp, ss_flags, ss_size = altstack
+    struct.pack_into("<QiiQ", uc, UC_STACK_OFF, ss_sp, ss_flags, 0, ss_size)
+    struct.pack_into("<Q", uc, UC_SIGMASK_OFF, sigmask)
+    mc = UC_MCONTEXT_OFF
+    struct.pack_into("<Q", uc, mc + SC_FAULT_OFF, fault_address)
+    struct.pack_into("<31Q", uc, mc + SC_REGS_OFF, *regs.x)
+    struct.pack_into("<QQQ", uc, mc + SC_SP_OFF, regs.sp, regs.pc, regs.pstate)
+    res = mc + SC_RESERVED_OFF
+    struct.pack_into("<IIII", uc, res, FPSIMD_MAGIC, FPSIMD_SIZE, regs.fpsr, regs.fpcr)
+    for i, q in enumerate(regs.q):
+        struct.pack_into("<QQ", uc, res + 16 + 16 * i, q & 0xFFFF_FFFF_FFFF_FFFF, q >> 64)
+    nxt = res + FPSIMD_SIZE
+    if esr:
+        struct.pack_into("<IIQ", uc, nxt, ESR_MAGIC, 16, esr)
+        nxt += 16
+    struct.pack_into("<II", uc, nxt, 0, 0)   # terminator record
+    return info[:SIGINFO_SIZE].ljust(SIGINFO_SIZE, b"\0") + bytes(uc)
+
+
+def parse_frame(ucontext: bytes) -> tuple[UserRegs, int]:
+    """(registers, signal mask) from a ucontext read back at rt_sigreturn."""
+    mc = UC_MCONTEXT_OFF
+    x = list(struct.unpack_from("<31Q", ucontext, mc + SC_REGS_OFF))
+    sp, pc, pstate = struct.unpack_from("<QQQ", ucontext, mc + SC_SP_OFF)
+    sigmask = struct.unpack_from("<Q", ucontext, UC_SIGMASK_OFF)[0]
+    res = mc + SC_RESERVED_OFF
+    q: list[int] = []
+    fpsr = fpcr = 0
+    magic, size = struct.unpack_from("<II", ucontext, res)
+    if magic == FPSIMD_MAGIC and size == FPSIMD_SIZE:
+        fpsr, fpcr = struct.unpack_from("<II", ucontext, res + 8)
+        for i in range(32):
+            lo, hi = struct.unpack_from("<QQ", ucontext, res + 16 + 16 * i)
+            q.append(lo | (hi << 64))
+    return UserRegs(x=x, sp=sp, pc=pc, pstate=pstate, q=q, fpsr=fpsr, fpcr=fpcr), sigmask

@@ -1,0 +1,245 @@
+"""Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from emulator import descriptors as D
+from kernel_model.errors import KernelError
+from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace
+from kernel_model.pagetable import lm
+from kernel_model.process import Thread
+from kernel_model.syscalls import s32, syscall
+from kernel_model.vma import (
+    MAP_ANONYMOUS,
+    MAP_FIXED,
+    MAP_FIXED_NOREPLACE,
+    MAP_GROWSDOWN,
+    MAP_PRIVATE,
+    MAP_SHARED,
+    MAP_SHARED_VALIDATE,
+    PAGE,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+    BytesBacking,
+    SharedPages,
+    Vma,
+)
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+MREMAP_MAYMOVE = 1
+MREMAP_FIXED = 2
+MADV_DONTNEED = 4
+MADV_FREE = 8
+PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
+
+
+def _page_up(x: int) -> int:
+    return (x + PAGE - 1) & ~(PAGE - 1)
+
+
+class FileBacking:
+    """Page contents read from an open file at fault time (private file mappings)."""
+
+    def __init__(self, file, name: str) -> None:  # noqa: ANN001
+        self.file = file
+        self.name = name
+
+    def read_page(self, offset: int) -> bytes:
+        return self.file.pread(PAGE, offset)
+
+
+@syscall("brk")
+def sys_brk(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    mm = t.process.mm
+    want = a[0]
+    if want < mm.brk_start or want >= MMAP_TOP:
+        return mm.brk
+    old_end, new_end = _page_up(mm.brk), _page_up(want)
+    if new_end > old_end:
+        if not mm.vmas.is_free(old_end, new_end):
+            return mm.brk
+        heap = mm.vmas.find(old_end - 1) if old_end > mm.brk_start else None
+        if heap is not None and heap.name == "[heap]":
+            mm.vmas.replace(heap, Vma(heap.start, new_end, heap.prot, name="[heap]"))
+        else:
+            mm.map_area(Vma(old_end, new_end, PROT_READ | PROT_WRITE, name="[heap]"))
+    elif new_end < old_end:
+        mm.unmap_range(new_end, old_end)
+    mm.brk = want
+    return want
+
+
+@syscall("mmap")
+def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length, prot, flags, fd, offset = a[0], a[1], s32(a[2]), s32(a[3]), s32(a[4]), a[5]
+    mm: AddressSpace = t.process.mm
+    if length == 0 or length >= USER_TOP or offset % PAGE or prot & ~PROT_MASK:
+        return -errno.EINVAL
+    kind = flags & 0xF
+    if kind not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        return -errno.EINVAL
+    shared = kind != MAP_PRIVATE
+    length = _page_up(length)
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        if addr % PAGE or addr + length > USER_TOP or addr < PAGE:
+            return -errno.EINVAL
+        if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and not mm.vmas.is_free(addr, addr + length):
+            return -errno.EEXIST
+        start = addr
+    else:
+        start = mm.find_free(length, addr & ~(PAGE - 1))
+    backing = None
+    name = "[anon]"
+    file_end = 0
+    sp: SharedPages | None = None
+    if not flags & MAP_ANONYMOUS:
+        f = t.process.fds.get(fd)
+        if f.kind not in ("file",):
+            return -errno.ENODEV if f.kind != "dir" else -errno.EACCES
+        if not f.readable:
+            return -errno.EACCES
+        if shared and prot & PROT_WRITE and not f.writable:
+            return -errno.EACCES
+        size = f.stat().st_size
+        name = getattr(f, "guest_path", "[file]")
+        if shared:
+            def writeback(off: int, data: bytes, file=f, base=offset, limit=size) -> None:  # noqa: ANN001
+                pos = base + off
+                if pos < limit:
+                    file.pwrite(data[:limit - pos], pos)
+            sp = SharedPages(name, writeback)
+            backing = FileBacking(f, name)
+        else:
+            # Private file pages are copied at fault time; keep the bytes the
+            # mapping can see so later writes to the file do not leak in.
+            backing = BytesBacking(f.pread(min(length, max(size - offset, 0)), offset), name)
+        file_end = start + max(min(size - offset, length), 0)
+    elif shared:
+        sp = SharedPages("[shared anon]")
+    if flags & MAP_FIXED:
+        mm.unmap_range(start, start + length)
+    vma_offset = offset if sp is not None and backing is not None else 0
+    mm.map_area(Vma(start, start + length, prot, shared=shared, backing=backing,
+                    offset=vma_offset, file_end=file_end, shared_pages=sp,
+                    growsdown=bool(flags & MAP_GROWSDOWN), name=name))
+    k.stats.inc("kernel.mm.mmaps")
+    return start
+
+
+@syscall("munmap")
+def sys_munmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length = a[0], a[1]
+    if addr % PAGE or length == 0 or addr + length > USER_TOP:
+        return -errno.EINVAL
+    t.process.mm.unmap_range(addr, addr + _page_up(length))
+    return 0
+
+
+@syscall("mprotect")
+def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length, prot = a[0], _page_up(a[1]), s32(a[2])
+    if addr % PAGE or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
+        return -errno.EINVAL
+    prot &= PROT_MASK
+    mm = t.process.mm
+    end = addr + length
+    covered = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end))
+    if covered != length:
+        return -errno.ENOMEM
+    if length:
+        mm.protect(addr, end, prot)
+    return 0
+
+
+@syscall("madvise")
+def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length, advice = a[0], _page_up(a[1]), s32(a[2])
+    if addr % PAGE:
+        return -errno.EINVAL
+    if advice in (MADV_DONTNEED, MADV_FREE):
+        t.process.mm.discard(addr, addr + length)
+    return 0
+
+
+@syscall("mremap")
+def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    old, old_len, new_len, flags, new_addr = a[0], _page_up(a[1]), _page_up(a[2]), a[3], a[4]
+    mm = t.process.mm
+    if old % PAGE or new_len == 0 or flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | 4):
+        return -errno.EINVAL
+    vma = mm.vmas.find(old)
+    if vma is None or old + old_len > vma.end:
+        return -errno.EFAULT
+    if new_len <= old_len and not flags & MREMAP_FIXED:
+        if new_len < old_len:
+            mm.unmap_range(old + new_len, old + old_len)
+        return old
+    if not flags & MREMAP_FIXED and old + old_len == vma.end and mm.vmas.is_free(vma.end, old + new_len) \
+            and old + new_len <= MMAP_TOP:
+        mm.vmas.replace(vma, Vma(vma.start, old + new_len, vma.prot, vma.shared, vma.backing,
+                                 vma.offset, vma.file_end, vma.shared_pages, vma.growsdown, vma.name))
+        return old
+    if not flags & MREMAP_MAYMOVE:
+        return -errno.ENOMEM
+    dest = new_addr if flags & MREMAP_FIXED else mm.find_free(new_len)
+    if flags & MREMAP_FIXED:
+        if dest % PAGE:
+            return -errno.EINVAL
+        mm.unmap_range(dest, dest + new_len)
+    moved = vma.slice(old, old + old_len)
+    # Move the area and carry its present pages over without copying them.
+    pages = list(mm.tables.leaves(old, old + old_len))
+    mm.vmas.remove_range(old, old + old_len)
+    delta = dest - old
+    file_end = moved.file_end + delta if moved.file_end else 0
+    mm.vmas.insert(Vma(dest, dest + new_len, moved.prot, moved.shared, moved.backing,
+                       moved.offset, file_end, moved.shared_pages, moved.growsdown, moved.name))
+    for va, desc in pages:
+        mm.tables.clear(va)
+        mm.tables.set(va + delta, desc)
+    if moved.prot & PROT_EXEC:
+        k.el1.invalidate_code(dest, new_len)
+    k.el1.tlbi_all()
+    return dest
+
+
+@syscall("msync")
+def sys_msync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length = a[0], _page_up(a[1])
+    if addr % PAGE:
+        return -errno.EINVAL
+    mm = t.process.mm
+    for vma in mm.vmas.overlapping(addr, addr + length):
+        sp = vma.shared_pages
+        if sp is not None and sp.writeback is not None:
+            for idx, pa in sorted(sp.frames.items()):
+                sp.writeback(idx * PAGE, k.el1.read(lm(pa), PAGE))
+    return 0
+
+
+def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
+    return 0
+
+
+for _name in ("mlock", "munlock", "mlockall", "munlockall", "mlock2"):
+    syscall(_name)(_ok)
+
+
+@syscall("mincore")
+def sys_mincore(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    addr, length, vec = a[0], _page_up(a[1]), a[2]
+    if addr % PAGE:
+        return -errno.EINVAL
+    mm = t.process.mm
+    out = bytearray(length // PAGE)
+    for i in range(len(out)):
+        if mm.vmas.find(addr + i * PAGE) is None:
+            raise KernelError(errno.ENOMEM)
+        out[i] = 1 if mm.tables.lookup(addr + i * PAGE) & D.VALID else 0
+    k.uaccess.write(vec, bytes(out))
+    return 0

@@ -1,0 +1,239 @@
+"""Time, randomness, identity of the system, limits and scheduling hints."""
+
+from __future__ import annotations
+
+import errno
+import struct
+from typing import TYPE_CHECKING
+
+from kernel_model import linux_structs as ls
+from kernel_model.process import Thread, WaitReason
+from kernel_model.syscalls import s32, syscall
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
+CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
+TIMER_ABSTIME = 1
+RLIM_INFINITY = 0xFFFF_FFFF_FFFF_FFFF
+DEFAULT_RLIMITS = {
+    3: (8 << 20, RLIM_INFINITY),      # RLIMIT_STACK
+    7: (1024, 4096),                  # RLIMIT_NOFILE
+    6: (4096, 4096),                  # RLIMIT_NPROC
+}
+
+
+def _clock_ns(k: Kernel, t: Thread, clock: int) -> int:
+    from kernel_model.kernel import REALTIME_EPOCH_NS
+    if clock in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE):
+        return REALTIME_EPOCH_NS + k.now_ns()
+    if clock in (CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME):
+        return k.now_ns()
+    if clock in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
+        return k.now_ns()
+    raise_inval()
+    return 0
+
+
+def raise_inval() -> None:
+    from kernel_model.errors import KernelError
+    raise KernelError(errno.EINVAL)
+
+
+@syscall("clock_gettime")
+def sys_clock_gettime(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    ns = _clock_ns(k, t, s32(a[0]))
+    k.uaccess.write(a[1], ls.pack_timespec(ns // 1_000_000_000, ns % 1_000_000_000))
+    return 0
+
+
+@syscall("clock_getres")
+def sys_clock_getres(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    _clock_ns(k, t, s32(a[0]))
+    if a[1]:
+        k.uaccess.write(a[1], ls.pack_timespec(0, 1))
+    return 0
+
+
+@syscall("gettimeofday")
+def sys_gettimeofday(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    ns = _clock_ns(k, t, CLOCK_REALTIME)
+    if a[0]:
+        k.uaccess.write(a[0], ls.pack_timeval(ns // 1_000_000_000, (ns // 1000) % 1_000_000))
+    if a[1]:
+        k.uaccess.write(a[1], bytes(8))
+    return 0
+
+
+def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int) -> int:
+    now = k.now_ns()
+    if deadline_ns_mono <= now:
+        return 0
+    deadline = k.clock.cycles + k.clock.cycles_for_ns(deadline_ns_mono - now)
+    k.block(WaitReason("nanosleep", deadline=deadline, timeout_result=0))
+    return 0
+
+
+def _read_timespec(k: Kernel, ptr: int) -> int:
+    sec, nsec = struct.unpack("<qq", k.uaccess.read(ptr, 16))
+    if sec < 0 or not 0 <= nsec < 1_000_000_000:
+        raise_inval()
+    return sec * 1_000_000_000 + nsec
+
+
+@syscall("nanosleep")
+def sys_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _sleep(k, t, k.now_ns() + _read_timespec(k, a[0]))
+
+
+@syscall("clock_nanosleep")
+def sys_clock_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    clock, flags = s32(a[0]), s32(a[1])
+    ns = _read_timespec(k, a[2])
+    if flags & TIMER_ABSTIME:
+        ns -= _clock_ns(k, t, clock) - k.now_ns()
+        return _sleep(k, t, ns)
+    _clock_ns(k, t, clock)
+    return _sleep(k, t, k.now_ns() + ns)
+
+
+@syscall("getrandom")
+def sys_getrandom(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    n = min(a[1], 1 << 25)
+    if a[2] & ~0x7:
+        return -errno.EINVAL
+    k.uaccess.write(a[0], k.random_bytes(n))
+    return n
+
+
+@syscall("uname")
+def sys_uname(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    k.uaccess.write(a[0], ls.pack_utsname("Linux", k.options.hostname, "6.1.0-blindfold",
+                                          "#1 SMP Blindfold kernel model", "aarch64", "(none)"))
+    return 0
+
+
+@syscall("sysinfo")
+def sys_sysinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    frames = k.frames
+    k.uaccess.write(a[0], ls.pack_sysinfo(
+        uptime=k.now_ns() // 1_000_000_000, loads=(0, 0, 0),
+        totalram=frames.nframes * 4096, freeram=frames.free_frames * 4096, sharedram=0,
+        bufferram=0, totalswap=k.boot_info.swap_size, freeswap=k.boot_info.swap_size,
+        procs=len(k.processes), totalhigh=0, freehigh=0, mem_unit=1))
+    return 0
+
+
+@syscall("prlimit64")
+def sys_prlimit64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid, resource, new_ptr, old_ptr = s32(a[0]), s32(a[1]), a[2], a[3]
+    p = t.process if pid == 0 else k.processes.get(pid)
+    if p is None:
+        return -errno.ESRCH
+    if not 0 <= resource < 16:
+        return -errno.EINVAL
+    cur = p.rlimits.get(resource, DEFAULT_RLIMITS.get(resource, (RLIM_INFINITY, RLIM_INFINITY)))
+    if old_ptr:
+        k.uaccess.write(old_ptr, ls.pack_rlimit(*cur))
+    if new_ptr:
+        soft, hard = ls.unpack_rlimit(k.uaccess.read(new_ptr, 16))
+        if soft > hard:
+            return -errno.EINVAL
+        if hard > cur[1]:
+            return -errno.EPERM
+        p.rlimits[resource] = (soft, hard)
+    return 0
+
+
+@syscall("getrlimit")
+def sys_getrlimit(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return sys_prlimit64(k, t, (0, a[0], 0, a[1]))
+
+
+@syscall("setrlimit")
+def sys_setrlimit(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return sys_prlimit64(k, t, (0, a[0], a[1], 0))
+
+
+@syscall("getrusage")
+def sys_getrusage(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    ns = k.now_ns()
+    k.uaccess.write(a[1], ls.pack_rusage(ns // 1_000_000_000, (ns // 1000) % 1_000_000))
+    return 0
+
+
+@syscall("times")
+def sys_times(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    ticks = k.now_ns() // 10_000_000
+    if a[0]:
+        k.uaccess.write(a[0], ls.pack_tms(ticks, 0, 0, 0))
+    return ticks
+
+
+@syscall("sched_getaffinity")
+def sys_sched_getaffinity(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    size = a[1]
+    if size < 8 or size % 8:
+        return -errno.EINVAL
+    k.uaccess.write(a[2], (1).to_bytes(8, "little"))
+    return 8
+
+
+@syscall("sched_setaffinity")
+def sys_sched_setaffinity(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0
+
+
+@syscall("getcpu")
+def sys_getcpu(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if a[0]:
+        k.uaccess.write_u32(a[0], k.el1.cpu_index)
+    if a[1]:
+        k.uaccess.write_u32(a[1], 0)
+    return 0
+
+
+@syscall("umask")
+def sys_umask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    old = t.process.umask
+    t.process.umask = a[0] & 0o777
+    return old
+
+
+@syscall("getpriority")
+def sys_getpriority(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 20
+
+
+@syscall("setpriority")
+def sys_setpriority(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0
+
+
+@syscall("sched_getscheduler")
+def sys_sched_getscheduler(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0
+
+
+@syscall("sched_getparam")
+def sys_sched_getparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    k.uaccess.write_u32(a[1], 0)
+    return 0
+
+
+@syscall("membarrier")
+def sys_membarrier(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0 if s32(a[0]) != 0 else 0
+
+
+@syscall("personality")
+def sys_personality(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0
+
+
+@syscall("rseq")
+def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Restartable sequences are not modelled: answer as a kernel built without
+    CONFIG_RSEQ does, which glibc treats as "not available" and works without."""
+    return -errno.ENOSYS

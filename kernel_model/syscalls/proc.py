@@ -1,0 +1,342 @@
+"""Process and thread syscalls: exit, clone/clone3, execve, wait4, ids."""
+
+from __future__ import annotations
+
+import errno
+import struct
+from typing import TYPE_CHECKING
+
+from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
+from kernel_model import signals as sig
+from kernel_model.elf_loader import ElfError, parse_elf
+from kernel_model.errors import KernelError
+from kernel_model.process import Process, Thread, ThreadState, WaitReason
+from kernel_model.syscalls import s32, syscall
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+CLONE_VM = 0x100
+CLONE_FS = 0x200
+CLONE_FILES = 0x400
+CLONE_SIGHAND = 0x800
+CLONE_PIDFD = 0x1000
+CLONE_VFORK = 0x4000
+CLONE_PARENT = 0x8000
+CLONE_THREAD = 0x10000
+CLONE_SETTLS = 0x80000
+CLONE_PARENT_SETTID = 0x100000
+CLONE_CHILD_CLEARTID = 0x200000
+CLONE_CHILD_SETTID = 0x1000000
+CSIGNAL = 0xFF
+
+WNOHANG = 1
+WUNTRACED = 2
+WALL = 0x40000000
+WCLONE = 0x80000000
+
+
+@syscall("exit")
+def sys_exit(k: Kernel, t: Thread, a) -> None:  # noqa: ANN001
+    k.exit_thread(t, a[0])
+    return None
+
+
+@syscall("exit_group")
+def sys_exit_group(k: Kernel, t: Thread, a) -> None:  # noqa: ANN001
+    k.exit_process(t.process, (a[0] & 0xFF) << 8)
+    return None
+
+
+@syscall("getpid")
+def sys_getpid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return t.process.pid
+
+
+@syscall("gettid")
+def sys_gettid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return t.tid
+
+
+@syscall("getppid")
+def sys_getppid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    parent = t.process.parent
+    return parent.pid if parent is not None else 0
+
+
+@syscall("set_tid_address")
+def sys_set_tid_address(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    t.clear_child_tid = a[0]
+    return t.tid
+
+
+@syscall("set_robust_list")
+def sys_set_robust_list(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if a[1] != 24:
+        return -errno.EINVAL
+    t.robust_list, t.robust_len = a[0], a[1]
+    return 0
+
+
+@syscall("get_robust_list")
+def sys_get_robust_list(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    target = k.threads.get(s32(a[0])) if s32(a[0]) else t
+    if target is None:
+        return -errno.ESRCH
+    k.uaccess.write_u64(a[1], target.robust_list)
+    k.uaccess.write_u64(a[2], target.robust_len)
+    return 0
+
+
+@syscall("sched_yield")
+def sys_sched_yield(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if k.sched.has_other_runnable():
+        k.el1.request_stop()   # back of the run queue
+    return 0
+
+
+def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls: int,
+             child_tid: int, exit_signal: int) -> int:
+    if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
+        return -errno.EINVAL
+    if flags & CLONE_SIGHAND and not flags & CLONE_VM:
+        return -errno.EINVAL
+    proc = t.process
+    new_id = k.alloc_id()
+    ctx = UserContext()
+    k.el1.save_context(ctx)            # the parent's registers at the SVC
+    ctx.set(0, 0)                      # the child sees 0
+    if stack:
+        ctx.set(CTX_SP, stack)
+    if flags & CLONE_SETTLS:
+        ctx.set(CTX_TPIDR, tls)
+    if flags & CLONE_THREAD:
+        child_proc = proc          # threads share the process's reference to its mm
+    else:
+        if flags & CLONE_VM:
+            mm = proc.mm
+            mm.users += 1
+        else:
+            mm = proc.mm.fork(k.alloc_asid())
+            k.stats.inc("kernel.forks")
+        parent = proc.parent if flags & CLONE_PARENT else proc
+        child_proc = Process(
+            pid=new_id, parent=parent, mm=mm,
+            fds=proc.fds if flags & CLONE_FILES else proc.fds.fork(),
+            sigactions=proc.sigactions if flags & CLONE_SIGHAND else proc.sigactions.copy(),
+            cwd=proc.cwd, exe=proc.exe, argv=proc.argv, pgid=proc.pgid, sid=proc.sid,
+            umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
+        )
+        if parent is not None:
+            parent.children.append(child_proc)
+        k.processes[new_id] = child_proc
+    child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask)
+    child_proc.threads.append(child)
+    k.threads[new_id] = child
+    if flags & CLONE_PARENT_SETTID and parent_tid:
+        k.uaccess.write_u32(parent_tid, new_id)
+    if flags & CLONE_CHILD_SETTID and child_tid:
+        k._with_mm(child_proc.mm, lambda: k.uaccess.write_u32(child_tid, new_id))
+    if flags & CLONE_CHILD_CLEARTID:
+        child.clear_child_tid = child_tid
+    k.sched.add(child)
+    k.stats.inc("kernel.clones")
+    if flags & CLONE_VFORK:
+        child.vfork_parent = t
+        k.block(WaitReason("vfork", key=child, interruptible=False))
+    return new_id
+
+
+@syscall("clone")
+def sys_clone(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    flags = a[0]
+    return do_clone(k, t, flags & ~CSIGNAL, a[1], a[2], a[3], a[4], flags & CSIGNAL)
+
+
+_CLONE_ARGS = struct.Struct("<11Q")
+
+
+@syscall("clone3")
+def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    size = a[1]
+    if size < 64:
+        return -errno.EINVAL
+    raw = k.uaccess.read(a[0], min(size, 88)).ljust(88, b"\0")
+    (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+     set_tid, set_tid_size, cgroup) = _CLONE_ARGS.unpack(raw)
+    if flags & CLONE_PIDFD or set_tid or set_tid_size:
+        return -errno.EINVAL
+    sp = stack + stack_size if stack else 0
+    return do_clone(k, t, flags, sp, parent_tid, tls, child_tid, exit_signal & 0xFF)
+
+
+@syscall("execve")
+def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
+    path = k.uaccess.read_cstring(a[0])
+    argv = k.uaccess.read_string_array(a[1])
+    envp = k.uaccess.read_string_array(a[2])
+    proc = t.process
+    resolved = k.rootfs.resolve(proc.cwd, path)
+    try:
+        data = resolved.host.read_bytes()
+    except IsADirectoryError:
+        return -errno.EACCES
+    except OSError as exc:
+        return -(exc.errno or errno.EACCES)
+    if data[:2] == b"#!":
+        return -errno.ENOEXEC
+    try:
+        image = parse_elf(data, resolved.guest)
+    except ElfError as exc:
+        return -exc.errno
+    # Point of no return: other threads go, the image is replaced.
+    for other in list(proc.threads):
+        if other is not t and other.state not in (ThreadState.DEAD, ThreadState.ZOMBIE):
+            other.clear_child_tid = 0
+            k._reap_thread(other)
+    proc.threads = [t]
+    if t.vfork_parent is not None:
+        k.wake(t.vfork_parent, t.tid)
+        t.vfork_parent = None
+    proc.fds.close_on_exec()
+    proc.sigactions.reset_on_exec()
+    t.altstack = (0, sig.SS_DISABLE, 0)
+    t.clear_child_tid = 0
+    k.stats.inc("kernel.execs")
+    k.load_program(t, image, resolved.guest, argv, envp)
+    return None
+
+
+def _wait_status_match(child: Process, pid: int, parent: Process) -> bool:
+    if pid > 0:
+        return child.pid == pid
+    if pid == 0:
+        return child.pgid == parent.pgid
+    if pid < -1:
+        return child.pgid == -pid
+    return True
+
+
+@syscall("wait4")
+def sys_wait4(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid, status_ptr, options = s32(a[0]), a[1], a[2]
+    proc = t.process
+    candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]
+    if not candidates:
+        return -errno.ECHILD
+    for child in candidates:
+        if child.exit_status is not None:
+            if status_ptr:
+                k.uaccess.write_u32(status_ptr, child.exit_status)
+            if a[3]:
+                k.uaccess.clear(a[3], 144)   # struct rusage
+            k.reap(child)
+            return child.pid
+    if options & WNOHANG:
+        return 0
+    k.block(WaitReason("wait4", key=proc))
+    return 0
+
+
+@syscall("waitid")
+def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    idtype, ident, infop, options = a[0], s32(a[1]), a[2], a[3]
+    proc = t.process
+    pid = -1 if idtype == 0 else ident if idtype == 1 else -ident if idtype == 2 else None
+    if pid is None:
+        return -errno.EINVAL
+    candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]
+    if not candidates:
+        return -errno.ECHILD
+    for child in candidates:
+        if child.exit_status is not None:
+            st = child.exit_status
+            code = sig.CLD_EXITED if st & 0x7F == 0 else sig.CLD_KILLED
+            detail = (st >> 8) & 0xFF if code == sig.CLD_EXITED else st & 0x7F
+            if infop:
+                k.uaccess.write(infop, sig.pack_siginfo(sig.SIGCHLD, code, pid=child.pid,
+                                                        status=detail))
+            if not options & 0x01000000:    # WNOWAIT
+                k.reap(child)
+            return 0
+    if options & WNOHANG:
+        if infop:
+            k.uaccess.clear(infop, 128)
+        return 0
+    k.block(WaitReason("wait4", key=proc))
+    return 0
+
+
+@syscall("getpgid")
+def sys_getpgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid = s32(a[0])
+    p = t.process if pid == 0 else k.processes.get(pid)
+    return p.pgid if p is not None else -errno.ESRCH
+
+
+@syscall("setpgid")
+def sys_setpgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid, pgid = s32(a[0]), s32(a[1])
+    p = t.process if pid == 0 else k.processes.get(pid)
+    if p is None:
+        return -errno.ESRCH
+    if pgid < 0:
+        return -errno.EINVAL
+    p.pgid = pgid or p.pid
+    return 0
+
+
+@syscall("getsid")
+def sys_getsid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid = s32(a[0])
+    p = t.process if pid == 0 else k.processes.get(pid)
+    return p.sid if p is not None else -errno.ESRCH
+
+
+@syscall("setsid")
+def sys_setsid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    p = t.process
+    if p.pgid == p.pid:
+        return -errno.EPERM
+    p.sid = p.pgid = p.pid
+    return p.pid
+
+
+def _zero(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
+    return 0
+
+
+for _name in ("getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setreuid",
+              "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid"):
+    syscall(_name)(_zero)
+
+
+@syscall("getresuid")
+def sys_getresuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    for ptr in (a[0], a[1], a[2]):
+        k.uaccess.write_u32(ptr, 0)
+    return 0
+
+
+@syscall("getresgid")
+def sys_getresgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return sys_getresuid(k, t, a)
+
+
+@syscall("getgroups")
+def sys_getgroups(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return 0
+
+
+@syscall("prctl")
+def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    option = s32(a[0])
+    if option in (15, 16):        # PR_SET_NAME / PR_GET_NAME
+        if option == 16:
+            name = (t.process.exe.rsplit("/", 1)[-1].encode()[:15]).ljust(16, b"\0")
+            k.uaccess.write(a[1], name)
+        return 0
+    if option in (1, 2, 4, 38):   # PDEATHSIG set/get, DUMPABLE, NO_NEW_PRIVS
+        return 0
+    raise KernelError(errno.EINVAL)
+

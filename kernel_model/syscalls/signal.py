@@ -1,0 +1,265 @@
+"""Signal syscalls: actions, masks, sending, waiting, alternate stacks, interval timers."""
+
+from __future__ import annotations
+
+import errno
+import struct
+from typing import TYPE_CHECKING
+
+from kernel_model import signals as sig
+from kernel_model.process import Thread, WaitReason
+from kernel_model.syscalls import s32, syscall
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+SI_QUEUE = -1
+MINSIGSTKSZ = 5120
+
+
+def _valid(signo: int) -> bool:
+    return 1 <= signo <= sig.NSIG
+
+
+@syscall("rt_sigaction")
+def sys_rt_sigaction(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    signo, new_ptr, old_ptr, size = s32(a[0]), a[1], a[2], a[3]
+    if not _valid(signo) or size != 8:
+        return -errno.EINVAL
+    acts = t.process.sigactions
+    old = acts.get(signo)
+    if new_ptr:
+        if signo in (sig.SIGKILL, sig.SIGSTOP):
+            return -errno.EINVAL
+        new = sig.SigAction.unpack(k.uaccess.read(new_ptr, 32))
+        acts.set(signo, sig.SigAction(new.handler, new.flags, new.mask & ~sig.UNBLOCKABLE,
+                                      new.restorer))
+        if new.handler == sig.SIG_IGN or (new.handler == sig.SIG_DFL
+                                          and sig.default_action(signo) == "ign"):
+            # Setting a pending signal to ignored discards it.
+            for th in t.process.threads:
+                th.pending &= ~sig.bit(signo)
+            t.process.pending &= ~sig.bit(signo)
+    if old_ptr:
+        k.uaccess.write(old_ptr, old.pack())
+    return 0
+
+
+@syscall("rt_sigprocmask")
+def sys_rt_sigprocmask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    how, set_ptr, old_ptr, size = s32(a[0]), a[1], a[2], a[3]
+    if size != 8:
+        return -errno.EINVAL
+    old = t.sigmask
+    if set_ptr:
+        new = k.uaccess.read_u64(set_ptr)
+        if how == SIG_BLOCK:
+            t.sigmask |= new
+        elif how == SIG_UNBLOCK:
+            t.sigmask &= ~new
+        elif how == SIG_SETMASK:
+            t.sigmask = new
+        else:
+            return -errno.EINVAL
+        t.sigmask &= ~sig.UNBLOCKABLE
+    if old_ptr:
+        k.uaccess.write_u64(old_ptr, old)
+    return 0
+
+
+@syscall("rt_sigpending")
+def sys_rt_sigpending(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    k.uaccess.write_u64(a[0], (t.pending | t.process.pending) & t.sigmask)
+    return 0
+
+
+@syscall("rt_sigreturn")
+def sys_rt_sigreturn(k: Kernel, t: Thread, a) -> None:  # noqa: ANN001
+    k.signals.sigreturn(t)
+    return None
+
+
+@syscall("rt_sigsuspend")
+def sys_rt_sigsuspend(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if a[1] != 8:
+        return -errno.EINVAL
+    new = k.uaccess.read_u64(a[0])
+    if t.saved_sigmask is None:
+        t.saved_sigmask = t.sigmask
+    t.sigmask = new & ~sig.UNBLOCKABLE
+    if (t.pending | t.process.pending) & ~t.sigmask:
+        return -errno.EINTR
+    k.block(WaitReason("sigsuspend"))
+    return 0
+
+
+@syscall("rt_sigtimedwait")
+def sys_rt_sigtimedwait(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    wanted = k.uaccess.read_u64(a[0])
+    pending = (t.pending | t.process.pending) & wanted
+    if pending:
+        signo = (pending & -pending).bit_length()
+        b = sig.bit(signo)
+        if t.pending & b:
+            t.pending &= ~b
+            info = t.pending_info.pop(signo, b"")
+        else:
+            t.process.pending &= ~b
+            info = t.process.pending_info.pop(signo, b"")
+        if a[1]:
+            k.uaccess.write(a[1], info or sig.pack_siginfo(signo, sig.SI_USER))
+        return signo
+    if a[2]:
+        sec, nsec = struct.unpack("<qq", k.uaccess.read(a[2], 16))
+        if sec == 0 and nsec == 0:
+            return -errno.EAGAIN
+        deadline = k.clock.cycles + k.clock.cycles_for_ns(sec * 1_000_000_000 + nsec)
+        k.block(WaitReason("sigtimedwait", deadline=deadline, timeout_result=-errno.EAGAIN))
+    k.block(WaitReason("sigtimedwait"))
+    return 0
+
+
+def _target_info(k: Kernel, t: Thread, signo: int, code: int) -> bytes:
+    return sig.pack_siginfo(signo, code, pid=t.process.pid, uid=0)
+
+
+@syscall("kill")
+def sys_kill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid, signo = s32(a[0]), s32(a[1])
+    if signo < 0 or signo > sig.NSIG:
+        return -errno.EINVAL
+    if pid > 0:
+        targets = [k.processes[pid]] if pid in k.processes else []
+    elif pid == 0:
+        targets = [p for p in k.processes.values() if p.pgid == t.process.pgid]
+    elif pid == -1:
+        targets = [p for p in k.processes.values() if p.pid != 1 and p is not t.process]
+    else:
+        targets = [p for p in k.processes.values() if p.pgid == -pid]
+    targets = [p for p in targets if p.exit_status is None]
+    if not targets:
+        return -errno.ESRCH
+    for p in targets:
+        k.signals.send_process(p, signo, _target_info(k, t, signo, sig.SI_USER))
+    return 0
+
+
+def _thread_signal(k: Kernel, t: Thread, tgid: int, tid: int, signo: int) -> int:
+    if signo < 0 or signo > sig.NSIG or tid <= 0:
+        return -errno.EINVAL
+    target = k.threads.get(tid)
+    if target is None or (tgid > 0 and target.process.pid != tgid):
+        return -errno.ESRCH
+    k.signals.send_thread(target, signo, _target_info(k, t, signo, sig.SI_TKILL))
+    return 0
+
+
+@syscall("tgkill")
+def sys_tgkill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _thread_signal(k, t, s32(a[0]), s32(a[1]), s32(a[2]))
+
+
+@syscall("tkill")
+def sys_tkill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _thread_signal(k, t, -1, s32(a[0]), s32(a[1]))
+
+
+def _queued_info(k: Kernel, signo: int, ptr: int) -> bytes | int:
+    info = bytearray(k.uaccess.read(ptr, 128))
+    code = struct.unpack_from("<i", info, 8)[0]
+    if code >= 0 or code == sig.SI_TKILL:
+        return -errno.EPERM     # only negative, non-kernel codes may be forged by users
+    struct.pack_into("<i", info, 0, signo)
+    return bytes(info)
+
+
+@syscall("rt_sigqueueinfo")
+def sys_rt_sigqueueinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    pid, signo = s32(a[0]), s32(a[1])
+    if not _valid(signo):
+        return -errno.EINVAL
+    p = k.processes.get(pid)
+    if p is None or p.exit_status is not None:
+        return -errno.ESRCH
+    info = _queued_info(k, signo, a[2])
+    if isinstance(info, int):
+        return info
+    k.signals.send_process(p, signo, info)
+    return 0
+
+
+@syscall("rt_tgsigqueueinfo")
+def sys_rt_tgsigqueueinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    tgid, tid, signo = s32(a[0]), s32(a[1]), s32(a[2])
+    target = k.threads.get(tid)
+    if not _valid(signo):
+        return -errno.EINVAL
+    if target is None or target.process.pid != tgid:
+        return -errno.ESRCH
+    info = _queued_info(k, signo, a[3])
+    if isinstance(info, int):
+        return info
+    k.signals.send_thread(target, signo, info)
+    return 0
+
+
+@syscall("sigaltstack")
+def sys_sigaltstack(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    new_ptr, old_ptr = a[0], a[1]
+    ss_sp, ss_flags, ss_size = t.altstack
+    sp = k.el1.reg(SP_REG)
+    on_stack = bool(ss_size) and ss_sp <= sp < ss_sp + ss_size
+    if old_ptr:
+        flags = sig.SS_ONSTACK if on_stack else ss_flags
+        k.uaccess.write(old_ptr, struct.pack("<QiiQ", ss_sp, flags, 0, ss_size))
+    if new_ptr:
+        nsp, nflags, _pad, nsize = struct.unpack("<QiiQ", k.uaccess.read(new_ptr, 24))
+        if on_stack:
+            return -errno.EPERM
+        if nflags & ~(sig.SS_DISABLE | 0x80000000):
+            return -errno.EINVAL
+        if nflags & sig.SS_DISABLE:
+            t.altstack = (0, sig.SS_DISABLE, 0)
+        else:
+            if nsize < MINSIGSTKSZ:
+                return -errno.ENOMEM
+            t.altstack = (nsp, 0, nsize)
+    return 0
+
+
+SP_REG = 4  # UC_ARM64_REG_SP (SP_EL0 while at EL0)
+
+
+def _itimer_value(k: Kernel, t: Thread) -> bytes:
+    p = t.process
+    remaining = max((p.itimer_deadline or 0) - k.clock.cycles, 0) if p.itimer_deadline else 0
+    to_us = lambda cycles: cycles * 1_000_000 // k.clock.frequency_hz  # noqa: E731
+    iv, rem = to_us(p.itimer_interval), to_us(remaining)
+    return struct.pack("<qqqq", iv // 1_000_000, iv % 1_000_000, rem // 1_000_000, rem % 1_000_000)
+
+
+@syscall("getitimer")
+def sys_getitimer(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if s32(a[0]) != 0:
+        return -errno.EINVAL
+    k.uaccess.write(a[1], _itimer_value(k, t))
+    return 0
+
+
+@syscall("setitimer")
+def sys_setitimer(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    which, new_ptr, old_ptr = s32(a[0]), a[1], a[2]
+    if which != 0:
+        return -errno.EINVAL      # only ITIMER_REAL runs on the virtual clock
+    if old_ptr:
+        k.uaccess.write(old_ptr, _itimer_value(k, t))
+    if new_ptr:
+        isec, iusec, vsec, vusec = struct.unpack("<qqqq", k.uaccess.read(new_ptr, 32))
+        if not (0 <= iusec < 1_000_000 and 0 <= vusec < 1_000_000) or isec < 0 or vsec < 0:
+            return -errno.EINVAL
+        p = t.process
+        value_ns = (vsec * 1_000_000 + vusec) * 1000
+        p.itimer_interval = k.clock.cycles_for_ns((isec * 1_000_000 + iusec) * 1000)
+        p.itimer_deadline = k.clock.cycles + k.clock.cycles_for_ns(value_ns) if value_ns else None
+    return 0

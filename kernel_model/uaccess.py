@@ -1,0 +1,107 @@
+"""copy_from_user / copy_to_user: the kernel's semantic access to user memory.
+
+Goes through the EL1 face under the current TTBR0, faulting pages in (or
+breaking copy-on-write) on the way, exactly as Linux's uaccess routines fault
+and retry.  Kernel addresses are never accepted as user pointers.
+"""
+
+from __future__ import annotations
+
+import errno
+import struct
+from collections.abc import Callable
+
+from emulator.el1 import El1, El1Fault
+from emulator.mmu import Access
+from kernel_model.errors import KernelError
+from kernel_model.mm import USER_TOP, AddressSpace, FaultResult
+
+PAGE = 4096
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+
+
+class UserAccess:
+    """Byte-level access to the current process's memory on its behalf."""
+
+    def __init__(self, el1: El1, current_mm: Callable[[], AddressSpace]) -> None:
+        self.el1 = el1
+        self._current_mm = current_mm
+
+    @staticmethod
+    def _check_range(va: int, n: int) -> None:
+        if n < 0 or va < 0 or va + n > USER_TOP:
+            raise KernelError(errno.EFAULT)
+
+    def _fix(self, fault: El1Fault) -> None:
+        mm = self._current_mm()
+        if fault.va >= USER_TOP:
+            raise KernelError(errno.EFAULT)
+        res = mm.handle_fault(fault.va, fault.access == Access.WRITE, False)
+        if res != FaultResult.OK:
+            raise KernelError(errno.EFAULT)
+
+    def read(self, va: int, n: int) -> bytes:
+        self._check_range(va, n)
+        if n == 0:
+            return b""
+        for _ in range(n // PAGE + 3):
+            try:
+                return self.el1.read(va, n)
+            except El1Fault as f:
+                self._fix(f)
+        raise KernelError(errno.EFAULT)
+
+    def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
+        n = len(data)
+        self._check_range(va, n)
+        if n == 0:
+            return
+        for _ in range(n // PAGE + 3):
+            try:
+                self.el1.write(va, data)
+                return
+            except El1Fault as f:
+                self._fix(f)
+        raise KernelError(errno.EFAULT)
+
+    def read_u64(self, va: int) -> int:
+        return _U64.unpack(self.read(va, 8))[0]
+
+    def write_u64(self, va: int, value: int) -> None:
+        self.write(va, _U64.pack(value & 0xFFFF_FFFF_FFFF_FFFF))
+
+    def read_u32(self, va: int) -> int:
+        return _U32.unpack(self.read(va, 4))[0]
+
+    def write_u32(self, va: int, value: int) -> None:
+        self.write(va, _U32.pack(value & 0xFFFF_FFFF))
+
+    def read_cstring(self, va: int, limit: int = 4096) -> bytes:
+        """A NUL-terminated string; ENAMETOOLONG past `limit` bytes."""
+        out = bytearray()
+        while len(out) < limit:
+            chunk = min(PAGE - (va & (PAGE - 1)), limit - len(out))
+            data = self.read(va, chunk)
+            nul = data.find(b"\0")
+            if nul >= 0:
+                out += data[:nul]
+                return bytes(out)
+            out += data
+            va += chunk
+        raise KernelError(errno.ENAMETOOLONG)
+
+    def read_string_array(self, va: int, limit: int = 65536) -> list[bytes]:
+        """argv/envp style NULL-terminated array of string pointers."""
+        out: list[bytes] = []
+        if va == 0:
+            return out
+        while len(out) < limit:
+            ptr = self.read_u64(va + 8 * len(out))
+            if ptr == 0:
+                return out
+            out.append(self.read_cstring(ptr, 131072))
+        raise KernelError(errno.E2BIG)
+
+    def clear(self, va: int, n: int) -> None:
+        self.write(va, bytes(n))

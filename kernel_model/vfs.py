@@ -1,0 +1,287 @@
+"""The guest's file system: a host directory used as a chroot-like rootfs.
+
+Path lookup (the sandbox boundary) lives in :mod:`kernel_model.vfs_resolve`;
+this module adds the file-system operations the syscalls need, each doing
+its lookup the way Linux does for that call (whether the last component is
+followed, whether it must exist, what "." / ".." / "/" as last component
+mean) so the guest sees Linux's errno for every corner case.
+
+Callers resolve dirfds themselves: ``cwd`` is the guest path of AT_FDCWD's
+directory or of the directory behind the dirfd.  Host OSErrors come back as
+KernelError with the same errno.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as st_
+from errno import (
+    EACCES,
+    EBUSY,
+    EEXIST,
+    EINVAL,
+    EISDIR,
+    ENAMETOOLONG,
+    ENOENT,
+    ENOTDIR,
+    ENOTEMPTY,
+    ENXIO,
+    EOPNOTSUPP,
+    EPERM,
+)
+from pathlib import Path
+
+from kernel_model import linux_structs as ls
+from kernel_model.errors import err, host_errors
+from kernel_model.openfile import HostFile
+from kernel_model.vfs_resolve import (
+    MAXSYMLINKS,
+    NAME_MAX,
+    PATH_MAX,
+    ParentLookup,
+    PathResolver,
+    Resolved,
+)
+
+__all__ = ["MAXSYMLINKS", "NAME_MAX", "PATH_MAX", "ParentLookup", "Resolved", "Rootfs"]
+
+
+class Rootfs(PathResolver):
+    """The sandboxed file system rooted at a host directory (see vfs_resolve)."""
+
+    def __init__(self, root: Path | str) -> None:
+        super().__init__(root)
+
+    # -- opening -----------------------------------------------------------------
+    def open(self, cwd: str, path: bytes | str, flags: int, mode: int = 0o666) -> HostFile:
+        """openat(2): a HostFile for the guest path.
+
+        ``flags`` are guest (arm64) O_* values, translated bit by bit; ``mode``
+        must already have the umask applied and is set exactly on a new file.
+        O_CLOEXEC is left to the caller's fd table.  Device nodes are refused
+        (EACCES) and FIFOs/sockets give ENXIO, so the guest can neither reach
+        host devices nor hang the emulator on a host FIFO.
+        """
+        tmpfile = bool(flags & ls.O_TMPFILE_BIT)
+        creat = bool(flags & ls.O_CREAT) and not tmpfile
+        excl = creat and bool(flags & ls.O_EXCL)
+        follow = not flags & ls.O_NOFOLLOW and not excl
+        if creat and os.fsencode(path).split(b"\0", 1)[0].endswith(b"/"):
+            self.resolve_parent(cwd, path)  # the parent's errors come first
+            raise err(EISDIR)  # Linux: O_CREAT with a trailing slash, whatever is there
+        res = self.resolve(cwd, path, follow_final=follow, must_exist=not creat)
+        host_flags = _host_open_flags(flags)
+        if tmpfile:
+            if not res.is_dir:
+                raise err(ENOTDIR)
+        elif res.st is None:
+            host_flags |= os.O_CREAT | os.O_EXCL
+        else:
+            if excl:
+                raise err(EEXIST)
+            kind = st_.S_IFMT(res.st.st_mode)
+            if creat and kind == st_.S_IFDIR:
+                raise err(EISDIR)
+            if not flags & ls.O_PATH:
+                if kind in (st_.S_IFCHR, st_.S_IFBLK):
+                    raise err(EACCES)
+                if kind in (st_.S_IFIFO, st_.S_IFSOCK):
+                    raise err(ENXIO)
+        with host_errors:
+            fd = os.open(res.host, host_flags, mode & 0o7777)
+        if res.st is None or tmpfile:
+            try:
+                os.fchmod(fd, mode & 0o7777)  # exact guest mode, not further masked by the host umask
+            except OSError:
+                pass  # e.g. a setgid bit the host refuses: keep the host's choice
+        keep = flags & ~(ls.O_CREAT | ls.O_EXCL | ls.O_NOCTTY | ls.O_TRUNC | ls.O_CLOEXEC)
+        if tmpfile:
+            keep &= ~ls.O_TMPFILE
+        return HostFile(fd, keep | ls.O_LARGEFILE, res.guest, res.host)
+
+    # -- queries -------------------------------------------------------------------
+    def stat(self, cwd: str, path: bytes | str, follow: bool = True) -> os.stat_result:
+        """stat/lstat (newfstatat, statx): the final component's host stat."""
+        res = self.resolve(cwd, path, follow_final=follow)
+        assert res.st is not None
+        return res.st
+
+    def access(self, cwd: str, path: bytes | str, mode: int, follow: bool = True) -> None:
+        """faccessat: EACCES unless the host user may access as asked (F_OK=0, X=1, W=2, R=4)."""
+        if mode & ~0o7:
+            raise err(EINVAL)
+        res = self.resolve(cwd, path, follow_final=follow)
+        if mode and not os.access(res.host, mode, follow_symlinks=False):
+            raise err(EACCES)
+
+    def chdir_target(self, cwd: str, path: bytes | str) -> str:
+        """chdir: the new guest cwd (ENOTDIR / EACCES as Linux)."""
+        res = self.resolve(cwd, path)
+        if not res.is_dir:
+            raise err(ENOTDIR)
+        if not os.access(res.host, os.X_OK):
+            raise err(EACCES)
+        return res.guest
+
+    def readlink(self, cwd: str, path: bytes | str) -> bytes:
+        """readlinkat: the raw link text (EINVAL if not a symlink)."""
+        res = self.resolve(cwd, path, follow_final=False)
+        if not res.is_symlink:
+            raise err(EINVAL)
+        with host_errors:
+            return os.readlink(os.fsencode(res.host))
+
+    def statfs(self, cwd: str, path: bytes | str) -> os.statvfs_result:
+        """statfs: the host file system's numbers (pack with linux_structs.pack_statfs)."""
+        res = self.resolve(cwd, path)
+        with host_errors:
+            return os.statvfs(res.host)
+
+    # -- namespace changes -----------------------------------------------------------
+    def _create_slot(self, cwd: str, path: bytes | str) -> ParentLookup:
+        """Lookup for symlink/link's new name: EEXIST if taken, ENOENT for "name/"."""
+        pl = self.resolve_parent(cwd, path)
+        if pl.kind != "norm" or pl.lstat() is not None:
+            raise err(EEXIST)
+        if pl.trailing_slash:
+            raise err(ENOENT)
+        return pl
+
+    def mkdir(self, cwd: str, path: bytes | str, mode: int = 0o777) -> None:
+        """mkdirat: ``mode`` (umask already applied) is set exactly."""
+        pl = self.resolve_parent(cwd, path)
+        if pl.kind != "norm" or pl.lstat() is not None:
+            raise err(EEXIST)
+        with host_errors:
+            os.mkdir(pl.host, 0o700)
+            os.chmod(pl.host, mode & 0o1777)
+
+    def unlink(self, cwd: str, path: bytes | str, flags: int = 0) -> None:
+        """unlinkat: rmdir with AT_REMOVEDIR, else unlink (EISDIR for directories)."""
+        if flags & ~ls.AT_REMOVEDIR:
+            raise err(EINVAL)
+        pl = self.resolve_parent(cwd, path)
+        if flags & ls.AT_REMOVEDIR:
+            special = {"dot": EINVAL, "dotdot": ENOTEMPTY, "root": EBUSY}
+            if pl.kind in special:
+                raise err(special[pl.kind])
+            info = pl.lstat()
+            if info is None:
+                raise err(ENOENT)
+            if not st_.S_ISDIR(info.st_mode):
+                raise err(ENOTDIR)
+            with host_errors:
+                os.rmdir(pl.host)
+            return
+        if pl.kind != "norm":
+            raise err(EISDIR)
+        info = pl.lstat()
+        if info is None:
+            raise err(ENOENT)
+        if st_.S_ISDIR(info.st_mode):
+            raise err(EISDIR)
+        if pl.trailing_slash:
+            raise err(ENOTDIR)
+        with host_errors:
+            os.unlink(pl.host)
+
+    def rename(self, cwd_old: str, old: bytes | str, cwd_new: str, new: bytes | str,
+               flags: int = 0) -> None:
+        """renameat2 with flags 0 or RENAME_NOREPLACE (others: EINVAL)."""
+        if flags & ~ls.RENAME_NOREPLACE:
+            raise err(EINVAL)
+        src = self.resolve_parent(cwd_old, old)
+        dst = self.resolve_parent(cwd_new, new)
+        if src.kind != "norm" or dst.kind != "norm":
+            raise err(EBUSY)
+        info = src.lstat()
+        if info is None:
+            raise err(ENOENT)
+        if not st_.S_ISDIR(info.st_mode) and (src.trailing_slash or dst.trailing_slash):
+            raise err(ENOTDIR)
+        if flags & ls.RENAME_NOREPLACE and dst.lstat() is not None:
+            raise err(EEXIST)
+        with host_errors:
+            os.rename(src.host, dst.host)
+
+    def symlink(self, target: bytes | str, cwd: str, linkpath: bytes | str) -> None:
+        """symlinkat: the text is stored verbatim; it is resolved inside the rootfs when used."""
+        raw = os.fsencode(target)
+        if not raw:
+            raise err(ENOENT)
+        if len(raw) >= PATH_MAX:
+            raise err(ENAMETOOLONG)
+        pl = self._create_slot(cwd, linkpath)
+        with host_errors:
+            os.symlink(raw, os.fsencode(pl.host))
+
+    def link(self, cwd_old: str, old: bytes | str, cwd_new: str, new: bytes | str,
+             follow: bool = False) -> None:
+        """linkat (``follow`` = AT_SYMLINK_FOLLOW); EPERM for directories."""
+        src = self.resolve(cwd_old, old, follow_final=follow)
+        pl = self._create_slot(cwd_new, new)
+        if src.is_dir:
+            raise err(EPERM)
+        with host_errors:
+            os.link(src.host, pl.host, follow_symlinks=False)
+
+    # -- attributes -------------------------------------------------------------------
+    def truncate(self, cwd: str, path: bytes | str, length: int) -> None:
+        """truncate(2) by path."""
+        if length < 0:
+            raise err(EINVAL)
+        res = self.resolve(cwd, path)
+        if res.is_dir:
+            raise err(EISDIR)
+        assert res.st is not None
+        if not st_.S_ISREG(res.st.st_mode):
+            raise err(EINVAL)
+        with host_errors:
+            os.truncate(res.host, length)
+
+    def chmod(self, cwd: str, path: bytes | str, mode: int, follow: bool = True) -> None:
+        """fchmodat; a symlink itself cannot be chmod'ed on Linux (EOPNOTSUPP)."""
+        res = self.resolve(cwd, path, follow_final=follow)
+        if res.is_symlink:
+            raise err(EOPNOTSUPP)
+        with host_errors:
+            os.chmod(res.host, mode & 0o7777)
+
+    def utimens(self, cwd: str, path: bytes | str, atime_ns: int | None, mtime_ns: int | None,
+                follow: bool = True) -> None:
+        """utimensat: None leaves a time unchanged (UTIME_OMIT); the caller turns UTIME_NOW into a time."""
+        res = self.resolve(cwd, path, follow_final=follow)
+        assert res.st is not None
+        if atime_ns is None and mtime_ns is None:
+            return
+        a = res.st.st_atime_ns if atime_ns is None else atime_ns
+        m = res.st.st_mtime_ns if mtime_ns is None else mtime_ns
+        with host_errors:
+            os.utime(res.host, ns=(a, m), follow_symlinks=False)
+
+
+def _host_open_flags(flags: int) -> int:
+    """Translate guest O_* flags to the host's bit by bit (several differ from x86-64).
+
+    The host fd always gets O_NOFOLLOW (lookup already followed what it
+    should), O_CLOEXEC (host fds must not leak into host children) and
+    O_NOCTTY.  O_NONBLOCK, O_ASYNC, O_NOATIME, O_DIRECT and O_LARGEFILE stay
+    guest-side status flags: they either mean nothing for host regular files
+    or would impose host constraints (O_DIRECT alignment, O_NOATIME EPERM).
+    """
+    acc = flags & ls.O_ACCMODE
+    host = os.O_RDONLY if acc == ls.O_RDONLY else os.O_WRONLY if acc == ls.O_WRONLY else os.O_RDWR
+    if flags & ls.O_PATH:
+        host = os.O_PATH
+    host |= os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
+    if flags & ls.O_TMPFILE_BIT:
+        return host | os.O_TMPFILE
+    for guest_bit, host_bit in ((ls.O_TRUNC, os.O_TRUNC), (ls.O_APPEND, os.O_APPEND),
+                                (ls.O_DIRECTORY, os.O_DIRECTORY)):
+        if flags & guest_bit:
+            host |= host_bit
+    if flags & ls.O_SYNC == ls.O_SYNC:
+        host |= os.O_SYNC
+    elif flags & ls.O_DSYNC:
+        host |= os.O_DSYNC
+    return host

@@ -1,0 +1,178 @@
+"""Virtual memory areas: what each range of a process's address space holds.
+
+Pure bookkeeping (no page tables): a sorted, non-overlapping list of areas
+with lookup, insertion, splitting and gap search.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, replace
+from collections.abc import Callable
+from typing import Protocol
+
+PAGE = 4096
+
+PROT_READ = 1
+PROT_WRITE = 2
+PROT_EXEC = 4
+
+MAP_SHARED = 0x01
+MAP_PRIVATE = 0x02
+MAP_SHARED_VALIDATE = 0x03
+MAP_FIXED = 0x10
+MAP_ANONYMOUS = 0x20
+MAP_GROWSDOWN = 0x100
+MAP_POPULATE = 0x8000
+MAP_STACK = 0x20000
+MAP_FIXED_NOREPLACE = 0x100000
+
+
+class Backing(Protocol):
+    """Where a mapping's initial page contents come from."""
+
+    name: str
+
+    def read_page(self, offset: int) -> bytes:
+        """Up to one page of content at byte `offset` (short or empty = zeros)."""
+        ...
+
+
+@dataclass(frozen=True)
+class BytesBacking:
+    """An in-memory image (an executable's bytes, read once at exec)."""
+
+    data: bytes
+    name: str
+
+    def read_page(self, offset: int) -> bytes:
+        return self.data[offset:offset + PAGE]
+
+
+class SharedPages:
+    """The frames of a MAP_SHARED region, shared by every process mapping it.
+
+    `writeback` (for shared file mappings) receives (offset, page bytes) when
+    the last mapping goes away or on msync.
+    """
+
+    def __init__(self, name: str,
+                 writeback: Callable[[int, bytes], None] | None = None) -> None:
+        self.name = name
+        self.writeback = writeback
+        self.frames: dict[int, int] = {}   # page index -> physical frame
+        self.mappers = 0
+
+
+@dataclass(frozen=True)
+class Vma:
+    start: int
+    end: int
+    prot: int
+    shared: bool = False
+    backing: Backing | None = None
+    offset: int = 0              # backing offset of `start`
+    file_end: int = 0            # VA where backing content stops (rest is zeros)
+    shared_pages: SharedPages | None = None
+    growsdown: bool = False
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.start % PAGE or self.end % PAGE or self.end <= self.start:
+            raise ValueError(f"bad VMA [{self.start:#x}, {self.end:#x})")
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    def contains(self, va: int) -> bool:
+        return self.start <= va < self.end
+
+    def slice(self, start: int, end: int) -> Vma:
+        """The part of this area in [start, end), keeping offsets consistent."""
+        return replace(self, start=start, end=end, offset=self.offset + (start - self.start))
+
+    def describe(self) -> str:
+        perms = "".join(c if self.prot & b else "-" for c, b in
+                        (("r", PROT_READ), ("w", PROT_WRITE), ("x", PROT_EXEC)))
+        perms += "s" if self.shared else "p"
+        return f"{self.start:012x}-{self.end:012x} {perms} {self.name}"
+
+
+class VmaList:
+    """Sorted non-overlapping areas with O(log n) lookup."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._vmas: list[Vma] = []
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(list(self._vmas))
+
+    def __len__(self) -> int:
+        return len(self._vmas)
+
+    def find(self, va: int) -> Vma | None:
+        i = bisect.bisect_right(self._starts, va) - 1
+        if i >= 0:
+            v = self._vmas[i]
+            if va < v.end:
+                return v
+        return None
+
+    def overlapping(self, start: int, end: int) -> list[Vma]:
+        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        out = []
+        while i < len(self._vmas) and self._vmas[i].start < end:
+            v = self._vmas[i]
+            if v.end > start:
+                out.append(v)
+            i += 1
+        return out
+
+    def insert(self, vma: Vma) -> None:
+        if self.overlapping(vma.start, vma.end):
+            raise ValueError(f"VMA {vma.describe()} overlaps an existing area")
+        i = bisect.bisect_left(self._starts, vma.start)
+        self._starts.insert(i, vma.start)
+        self._vmas.insert(i, vma)
+
+    def remove_range(self, start: int, end: int) -> list[Vma]:
+        """Cut [start, end) out of every area; returns the removed pieces."""
+        removed: list[Vma] = []
+        for v in self.overlapping(start, end):
+            self._remove(v)
+            if v.start < start:
+                self.insert(v.slice(v.start, start))
+            if v.end > end:
+                self.insert(v.slice(end, v.end))
+            removed.append(v.slice(max(v.start, start), min(v.end, end)))
+        return removed
+
+    def _remove(self, vma: Vma) -> None:
+        i = bisect.bisect_left(self._starts, vma.start)
+        assert self._vmas[i] is vma
+        del self._starts[i]
+        del self._vmas[i]
+
+    def replace(self, old: Vma, new: Vma) -> None:
+        self._remove(old)
+        self.insert(new)
+
+    def find_gap_topdown(self, length: int, below: int, above: int) -> int | None:
+        """Highest page-aligned start with [start, start+length) free in [above, below)."""
+        top = below
+        for v in reversed(self._vmas):
+            if v.start >= top:
+                continue
+            if v.end < top and top - length >= max(v.end, above):
+                return top - length
+            top = v.start
+            if top < above + length:
+                return None
+        if top - length >= above:
+            return top - length
+        return None
+
+    def is_free(self, start: int, end: int) -> bool:
+        return not self.overlapping(start, end)

@@ -1,0 +1,89 @@
+"""The workload catalog matches the committed guest binaries."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+import workloads
+from workloads import BIN_DIR, Workload, all_workloads, find
+
+WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
+EXPECTED = {
+    "busyloop",
+    "copyfile",
+    "faulty",
+    "forkexec",
+    "hello",
+    "matmul",
+    "memhog",
+    "nullsys",
+    "sha256",
+    "signals",
+    "threads",
+}
+
+
+def _sums() -> dict[str, str]:
+    """Parse SHA256SUMS (``<hex>  bin/<name>`` per line) into {relative path: digest}."""
+    sums: dict[str, str] = {}
+    for line in (WORKLOADS_DIR / "SHA256SUMS").read_text().splitlines():
+        if not line.strip():
+            continue
+        digest, _, path = line.partition("  ")
+        sums[path.lstrip("*")] = digest
+    return sums
+
+
+def test_catalog_lists_every_workload() -> None:
+    names = [w.name for w in all_workloads()]
+    assert names == sorted(names)
+    assert set(names) == EXPECTED
+
+
+def test_find() -> None:
+    w = find("hello")
+    assert w is not None and w.name == "hello"
+    assert find("no-such-workload") is None
+    fe = find("forkexec")
+    assert fe is not None and fe.needs_exec and not fe.crashes
+    fa = find("faulty")
+    assert fa is not None and fa.crashes and fa.default_args
+
+
+def test_bin_dir() -> None:
+    assert BIN_DIR == WORKLOADS_DIR / "bin"
+    assert BIN_DIR.is_absolute()
+
+
+@pytest.mark.parametrize("w", all_workloads(), ids=lambda w: w.name)
+def test_binary_is_static_aarch64_elf(w: Workload) -> None:
+    assert w.binary.is_absolute()
+    assert w.binary == BIN_DIR / w.name
+    assert w.binary.is_file(), f"missing {w.binary}"
+    with w.binary.open("rb") as f:
+        elf = ELFFile(f)
+        assert elf.elfclass == 64
+        assert elf.little_endian
+        assert elf["e_machine"] == "EM_AARCH64"
+        assert elf["e_type"] == "ET_EXEC"
+        segment_types = {seg["p_type"] for seg in elf.iter_segments()}
+        assert "PT_INTERP" not in segment_types, "dynamically linked"
+        assert "PT_DYNAMIC" not in segment_types, "dynamically linked"
+        assert "PT_LOAD" in segment_types
+
+
+@pytest.mark.parametrize("w", all_workloads(), ids=lambda w: w.name)
+def test_source_exists(w: Workload) -> None:
+    assert (WORKLOADS_DIR / "src" / f"{w.name}.c").is_file()
+
+
+def test_sha256sums_match() -> None:
+    sums = _sums()
+    assert set(sums) == {f"bin/{name}" for name in EXPECTED}
+    for rel, digest in sums.items():
+        actual = hashlib.sha256((WORKLOADS_DIR / rel).read_bytes()).hexdigest()
+        assert actual == digest, f"{rel}: SHA256SUMS is stale"

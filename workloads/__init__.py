@@ -1,0 +1,85 @@
+"""Guest workloads: static AArch64 Linux programs that the emulator runs.
+
+The binaries are prebuilt and committed under ``bin/``; ``catalog.toml``
+describes each one.  See ``Makefile`` for how they are (reproducibly) built.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = ["BIN_DIR", "CATALOG", "Workload", "all_workloads", "find"]
+
+WORKLOADS_DIR: Path = Path(__file__).resolve().parent
+BIN_DIR: Path = WORKLOADS_DIR / "bin"
+CATALOG: Path = WORKLOADS_DIR / "catalog.toml"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One entry of ``catalog.toml``."""
+
+    name: str
+    description: str
+    binary: Path
+    default_args: tuple[str, ...]
+    needs_exec: bool
+    crashes: bool
+
+    def argv(self, *args: str) -> list[str]:
+        """Command line for a run: the binary followed by *args* or the default arguments."""
+        return [str(self.binary), *(args if args else self.default_args)]
+
+
+def _parse(entry: dict[str, object]) -> Workload:
+    name = entry["name"]
+    description = entry.get("description", "")
+    default_args = entry.get("default_args", [])
+    needs_exec = entry.get("needs_exec", False)
+    crashes = entry.get("crashes", False)
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"catalog.toml: bad workload name {name!r}")
+    if not isinstance(description, str):
+        raise ValueError(f"catalog.toml: {name}: description must be a string")
+    if not isinstance(default_args, list) or not all(isinstance(a, str) for a in default_args):
+        raise ValueError(f"catalog.toml: {name}: default_args must be a list of strings")
+    if not isinstance(needs_exec, bool) or not isinstance(crashes, bool):
+        raise ValueError(f"catalog.toml: {name}: needs_exec and crashes must be booleans")
+    return Workload(
+        name=name,
+        description=description,
+        binary=BIN_DIR / name,
+        default_args=tuple(default_args),
+        needs_exec=needs_exec,
+        crashes=crashes,
+    )
+
+
+@cache
+def _load() -> tuple[Workload, ...]:
+    with CATALOG.open("rb") as f:
+        data = tomllib.load(f)
+    entries = data.get("workload", [])
+    if not isinstance(entries, list):
+        raise ValueError("catalog.toml: [[workload]] must be an array of tables")
+    workloads = sorted((_parse(e) for e in entries), key=lambda w: w.name)
+    names = [w.name for w in workloads]
+    if len(set(names)) != len(names):
+        raise ValueError("catalog.toml: duplicate workload names")
+    return tuple(workloads)
+
+
+def all_workloads() -> list[Workload]:
+    """Every catalogued workload, sorted by name."""
+    return list(_load())
+
+
+def find(name: str) -> Workload | None:
+    """The workload called *name*, or ``None``."""
+    for w in _load():
+        if w.name == name:
+            return w
+    return None

@@ -25,7 +25,11 @@ AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_MINSIGSTKSZ = 23, 25, 26, 31, 51
 # returns here.
 SIGPAGE_VA = 0x0000_FFFF_FFFF_E000
 SIGRETURN_CODE = struct.pack("<II", 0xD2801168, 0xD4000001)  # mov x8, #139 ; svc #0
-SIGPAGE = BytesBacking(SIGRETURN_CODE.ljust(PAGE, b"\0"), "[sigpage]")
+# A context switch must clear the exclusive monitor (as exception return does
+# on hardware); the kernel runs this one CLREX at EL0 on the way to a thread.
+CLREX_VA = SIGPAGE_VA + 8
+CLREX_CODE = struct.pack("<I", 0xD5033F5F)                   # clrex
+SIGPAGE = BytesBacking((SIGRETURN_CODE + CLREX_CODE).ljust(PAGE, b"\0"), "[sigpage]")
 
 
 def page_down(x: int) -> int:

@@ -27,7 +27,7 @@ from emulator.machine import BootInfo
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
-from kernel_model.exec import build_address_space, build_stack
+from kernel_model.exec import CLREX_VA, build_address_space, build_stack
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
 from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
@@ -102,6 +102,7 @@ class Kernel:
         self.insns = 0
         self.nondeterministic = False
         self._slice_exceptions = 0
+        self._slice_counted = False
         self._boot_mmu()
         self.writer = writer if writer is not None else NativeTableWriter(el1, self.frames)
         self.mmctx = MemoryContext(el1=el1, frames=self.frames, writer=self.writer, stats=stats,
@@ -237,11 +238,12 @@ class Kernel:
                 if not self._idle():
                     raise Deadlock(self._deadlock_report())
                 continue
+            self.current = t
+            self.switch_mm(t.process.mm)
             if t is not prev:
                 self.clock.charge("context_switch")
                 self.stats.inc("kernel.context_switches")
-            self.current = t
-            self.switch_mm(t.process.mm)
+                self._clear_exclusive(t)
             assert t.context is not None
             el1.restore_context(t.context)
             self.signals.deliver_pending(t)
@@ -260,6 +262,7 @@ class Kernel:
                     raise BudgetExhausted(f"instruction budget of {budget} exhausted")
                 count = min(count, left) if count else min(left, quantum * 100)
             self._slice_exceptions = 0
+            self._slice_counted = bool(count)
             executed, stopped = el1.run_el0(el1.reg(CTX_PC_REG), count)
             if count:
                 self.insns += executed
@@ -274,6 +277,13 @@ class Kernel:
         self.stats.set("cpu0.insns", self.insns)
         assert self.init is not None and self.init.exit_status is not None
         return self.init.exit_status
+
+    def _clear_exclusive(self, t: Thread) -> None:
+        """CLREX at EL0 so a load-exclusive of the previous thread cannot pair
+        with this thread's store-exclusive (Unicorn keeps one monitor per core)."""
+        vma = t.process.mm.vmas.find(CLREX_VA)
+        if vma is not None and vma.name == "[sigpage]":
+            self.el1.run_el0(CLREX_VA, 1)
 
     def _timer_armed(self) -> bool:
         return any(p.itimer_deadline is not None for p in self.processes.values())
@@ -346,8 +356,14 @@ class Kernel:
             self.el1.request_stop()
             return
         self._slice_exceptions += 1
-        if (not self.exact and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS
-                and self.sched.has_other_runnable()):
+        if self.exact:
+            return
+        contended = self.sched.has_other_runnable()
+        if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
+            self.el1.request_stop()
+        elif not self._slice_counted and (contended or self._timer_armed()):
+            # The slice runs uncounted; from here on the interleaving must not
+            # depend on host speed, so continue in counted quanta.
             self.el1.request_stop()
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:

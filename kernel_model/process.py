@@ -7,6 +7,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from emulator.fastuc import UserContext as CpuContext
+from kernel_model.signals import PendingSignals
 
 if TYPE_CHECKING:
     from kernel_model.files import FdTable
@@ -42,8 +43,7 @@ class Thread:
     state: ThreadState = ThreadState.RUNNABLE
     wait: WaitReason | None = None
     sigmask: int = 0
-    pending: int = 0
-    pending_info: dict[int, bytes] = field(default_factory=dict)
+    pending: PendingSignals = field(default_factory=PendingSignals)
     clear_child_tid: int = 0
     robust_list: int = 0
     robust_len: int = 0
@@ -75,8 +75,7 @@ class Process:
     threads: list[Thread] = field(default_factory=list)
     children: list[Process] = field(default_factory=list)
     exit_status: int | None = None      # wait status word once a zombie
-    pending: int = 0                     # process-directed signals
-    pending_info: dict[int, bytes] = field(default_factory=dict)
+    pending: PendingSignals = field(default_factory=PendingSignals)  # process-directed
     pgid: int = 0
     sid: int = 0
     umask: int = 0o022

@@ -42,9 +42,7 @@ class SignalDelivery:
         if self._ignored(proc, signo):
             return
         b = sig.bit(signo)
-        if not (proc.pending & b and signo < 32):
-            proc.pending |= b
-            proc.pending_info[signo] = info
+        proc.pending.add(signo, info)
         for t in proc.alive_threads:
             if not t.sigmask & b:
                 self._interrupt(t, signo)
@@ -60,8 +58,7 @@ class SignalDelivery:
             return
         if self._ignored(proc, signo):
             return
-        t.pending |= sig.bit(signo)
-        t.pending_info[signo] = info
+        t.pending.add(signo, info)
         if not t.sigmask & sig.bit(signo):
             self._interrupt(t, signo)
 
@@ -77,8 +74,7 @@ class SignalDelivery:
         if signo == sig.SIGKILL:
             self.k.exit_process(proc, sig.SIGKILL)
             return
-        t.pending |= b
-        t.pending_info[signo] = info
+        t.pending.add(signo, info)
         t.fault = (fault_address, esr)
 
     def _interrupt(self, t: Thread, signo: int) -> None:
@@ -93,17 +89,12 @@ class SignalDelivery:
     def deliver_pending(self, t: Thread) -> None:
         """On the way back to EL0 (t is on the CPU): act on one deliverable signal."""
         proc = t.process
-        deliverable = (t.pending | proc.pending) & ~(t.sigmask & ~sig.UNBLOCKABLE)
+        deliverable = (t.pending.mask | proc.pending.mask) & ~(t.sigmask & ~sig.UNBLOCKABLE)
         if not deliverable or t.state != ThreadState.RUNNABLE:
             return
         signo = (deliverable & -deliverable).bit_length()
         b = sig.bit(signo)
-        if t.pending & b:
-            t.pending &= ~b
-            info = t.pending_info.pop(signo, b"")
-        else:
-            proc.pending &= ~b
-            info = proc.pending_info.pop(signo, b"")
+        info = t.pending.take(signo) if t.pending.mask & b else proc.pending.take(signo)
         if not info:
             info = sig.pack_siginfo(signo, sig.SI_USER)
         act = proc.sigactions.get(signo)

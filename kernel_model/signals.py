@@ -123,6 +123,34 @@ class SignalActions:
                         if a.handler == SIG_IGN}
 
 
+class PendingSignals:
+    """Signals waiting for delivery: standard ones coalesce, real-time ones queue."""
+
+    def __init__(self) -> None:
+        self.mask = 0
+        self._info: dict[int, list[bytes]] = {}
+
+    def add(self, signo: int, info: bytes) -> None:
+        b = bit(signo)
+        if signo < 32 and self.mask & b:
+            return
+        self.mask |= b
+        self._info.setdefault(signo, []).append(info)
+
+    def take(self, signo: int) -> bytes:
+        """Remove one instance of signo and return its siginfo."""
+        queue = self._info.get(signo)
+        info = queue.pop(0) if queue else b""
+        if not queue:
+            self.mask &= ~bit(signo)
+            self._info.pop(signo, None)
+        return info
+
+    def discard(self, signo: int) -> None:
+        self.mask &= ~bit(signo)
+        self._info.pop(signo, None)
+
+
 def pack_siginfo(signo: int, code: int, *, pid: int = 0, uid: int = 0, addr: int = 0,
                  status: int = 0, errno_: int = 0) -> bytes:
     """A 128-byte siginfo_t for the common cases (kill, fault, child)."""

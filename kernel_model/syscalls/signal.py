@@ -39,8 +39,8 @@ def sys_rt_sigaction(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                                           and sig.default_action(signo) == "ign"):
             # Setting a pending signal to ignored discards it.
             for th in t.process.threads:
-                th.pending &= ~sig.bit(signo)
-            t.process.pending &= ~sig.bit(signo)
+                th.pending.discard(signo)
+            t.process.pending.discard(signo)
     if old_ptr:
         k.uaccess.write(old_ptr, old.pack())
     return 0
@@ -70,7 +70,7 @@ def sys_rt_sigprocmask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("rt_sigpending")
 def sys_rt_sigpending(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    k.uaccess.write_u64(a[0], (t.pending | t.process.pending) & t.sigmask)
+    k.uaccess.write_u64(a[0], (t.pending.mask | t.process.pending.mask) & t.sigmask)
     return 0
 
 
@@ -88,7 +88,7 @@ def sys_rt_sigsuspend(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if t.saved_sigmask is None:
         t.saved_sigmask = t.sigmask
     t.sigmask = new & ~sig.UNBLOCKABLE
-    if (t.pending | t.process.pending) & ~t.sigmask:
+    if (t.pending.mask | t.process.pending.mask) & ~t.sigmask:
         return -errno.EINTR
     k.block(WaitReason("sigsuspend"))
     return 0
@@ -97,16 +97,11 @@ def sys_rt_sigsuspend(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("rt_sigtimedwait")
 def sys_rt_sigtimedwait(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     wanted = k.uaccess.read_u64(a[0])
-    pending = (t.pending | t.process.pending) & wanted
+    pending = (t.pending.mask | t.process.pending.mask) & wanted
     if pending:
         signo = (pending & -pending).bit_length()
         b = sig.bit(signo)
-        if t.pending & b:
-            t.pending &= ~b
-            info = t.pending_info.pop(signo, b"")
-        else:
-            t.process.pending &= ~b
-            info = t.process.pending_info.pop(signo, b"")
+        info = t.pending.take(signo) if t.pending.mask & b else t.process.pending.take(signo)
         if a[1]:
             k.uaccess.write(a[1], info or sig.pack_siginfo(signo, sig.SI_USER))
         return signo

@@ -28,7 +28,7 @@ class RunResult:
     signal: int               # 0 unless the program was killed by a signal
     stats: dict[str, int]
     warnings: list[str] = field(default_factory=list)
-    nondeterministic: bool = False
+    crash: str | None = None  # how the first program died, when a signal killed it
 
     @property
     def summary(self) -> str:
@@ -102,7 +102,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         signal = status & 0x7F
         code = 128 + signal if signal else (status >> 8) & 0xFF
         return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
-                         warnings=list(opts.warnings), nondeterministic=kernel.nondeterministic)
+                         warnings=list(opts.warnings),
+                         crash=kernel.crash_reports.get(1) if signal else None)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

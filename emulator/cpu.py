@@ -32,9 +32,9 @@ from emulator.exceptions import (
     VectorRegistry,
 )
 from emulator.fastuc import FastUc, UserContext
+from emulator.physmem import PhysicalMemory
 
 CpuContext = UserContext
-from emulator.physmem import PhysicalMemory
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-from unicorn import arm64_const
-
 from emulator.devices import DEVICE_TYPES
 from emulator.errors import MachineConfigError
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, UserContext
 
+PC_REG = 260  # UC_ARM64_REG_PC
+
 # Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
 _RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write"}
 
@@ -105,6 +107,7 @@ class SignalDelivery:
             what = sig.default_action(signo)
             if what in ("term", "core"):
                 k.stats.inc("kernel.signals.fatal")
+                k.crash_reports[proc.pid] = self._describe_death(t, signo)
                 k.exit_process(proc, signo)
             elif what == "stop":
                 k.options.warnings.append(f"{sig.signame(signo)} would stop pid {proc.pid}; "
@@ -113,6 +116,20 @@ class SignalDelivery:
         fault = t.fault
         t.fault = (0, 0)
         self._setup_frame(t, signo, info, act, fault[0], fault[1])
+
+    def _describe_death(self, t: Thread, signo: int) -> str:
+        pc = self.k.el1.reg(PC_REG)
+        far, esr = t.fault
+        name = t.process.exe.rsplit("/", 1)[-1]
+        what = f"{name} (pid {t.process.pid}) killed by {sig.signame(signo)}"
+        ec = (esr >> 26) & 0x3F
+        if signo in (sig.SIGSEGV, sig.SIGBUS) and esr:
+            access = "write" if esr & (1 << 6) and ec in (0x24, 0x25) else (
+                "instruction fetch" if ec in (0x20, 0x21) else "read")
+            return f"{what}: invalid {access} at {far:#x} (pc {pc:#x})"
+        if signo == sig.SIGILL:
+            return f"{what}: undefined instruction at pc {pc:#x}"
+        return what
 
     def _setup_frame(self, t: Thread, signo: int, info: bytes, act: sig.SigAction,
                      fault_address: int, esr: int) -> None:

@@ -7,8 +7,8 @@ with lookup, insertion, splitting and gap search.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 PAGE = 4096

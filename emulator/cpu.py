@@ -38,6 +38,10 @@ CpuContext = UserContext
 
 log = logging.getLogger(__name__)
 
+_SYNDROME_INTNOS = frozenset((INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF,
+                              INTNO_BKPT))
+_LOWER_SYNC = GROUP_LOWER_A64 + VectorKind.SYNC
+
 
 X = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
 REG_SP = A.UC_ARM64_REG_SP
@@ -305,28 +309,21 @@ class Cpu:
     def _take_exception(self, intno: int) -> None:
         fast = self.fast
         esr, far = fast.exception_syndrome()
-        pc = fast.read(REG_PC)
-        nzcv = fast.read(REG_NZCV)
-        if intno not in (INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF, INTNO_BKPT):
+        pc, nzcv = fast.pc_nzcv_batch.read()
+        if intno not in _SYNDROME_INTNOS:
             esr = 0x0200_0000  # unknown reason
-        if intno == INTNO_UDEF:
+        elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
             # QEMU leaves the previous syndrome for some undefined encodings.
-            if (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
-                esr = 0x0200_0000
+            esr = 0x0200_0000
+        if intno not in (INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT):
+            far = 0
         info = ExceptionInfo(
-            vector_offset=GROUP_LOWER_A64 + VectorKind.SYNC if self.el == 0 else 0x200,
-            esr=esr,
-            far=far if intno in (INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT) else 0,
-            elr=pc,
-            spsr=nzcv & 0xF000_0000,
-            from_el=self.el,
+            vector_offset=_LOWER_SYNC if self.el == 0 else 0x200,
+            esr=esr, far=far, elr=pc, spsr=nzcv & 0xF000_0000, from_el=self.el,
         )
         self.exceptions_taken += 1
         # The architectural entry: the ELx registers hold what the handler reads.
-        fast.write(A.UC_ARM64_REG_ESR_EL1, info.esr)
-        fast.write(A.UC_ARM64_REG_ELR_EL1, info.elr)
-        if info.far:
-            fast.write(A.UC_ARM64_REG_FAR_EL1, info.far)
+        fast.entry_batch.write((esr, pc, far))
         self.el = 1
         table = self.vectors.lookup(self.vbar)
         handler = table.handler(info.vector_offset) if table else None

@@ -152,6 +152,10 @@ class FastUc:
         gprs = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
         # Syscall entry needs x0-x8 and the PC; keep it one call.
         self.syscall_batch = RegBatch(h, gprs[:9] + [A.UC_ARM64_REG_PC])
+        # Exception entry: ESR_EL1, ELR_EL1, FAR_EL1 in one call; PC and NZCV in one.
+        self.entry_batch = RegBatch(h, [A.UC_ARM64_REG_ESR_EL1, A.UC_ARM64_REG_ELR_EL1,
+                                        A.UC_ARM64_REG_FAR_EL1])
+        self.pc_nzcv_batch = RegBatch(h, [A.UC_ARM64_REG_PC, A.UC_ARM64_REG_NZCV])
         self.gpr_batch = RegBatch(
             h, gprs + [A.UC_ARM64_REG_SP, A.UC_ARM64_REG_PC, A.UC_ARM64_REG_NZCV,
                        A.UC_ARM64_REG_TPIDR_EL0]

@@ -97,6 +97,7 @@ class Kernel:
         self._next_asid = 1
         self._warned: set[int] = set()
         self.crash_reports: dict[int, str] = {}
+        self._itimers: dict[int, Process] = {}
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"
@@ -287,24 +288,33 @@ class Kernel:
             self.el1.run_el0(CLREX_VA, 1)
 
     def _timer_armed(self) -> bool:
-        return any(p.itimer_deadline is not None for p in self.processes.values())
+        return bool(self._itimers)
+
+    def arm_itimer(self, proc: Process, deadline: int | None, interval: int) -> None:
+        """Set (or with None, cancel) a process's ITIMER_REAL on the virtual clock."""
+        proc.itimer_deadline = deadline
+        proc.itimer_interval = interval
+        if deadline is None:
+            self._itimers.pop(proc.pid, None)
+        else:
+            self._itimers[proc.pid] = proc
 
     def _fire_timers(self) -> None:
         now = self.clock.cycles
         for t in self.sched.expired(now):
             assert t.wait is not None
             self.wake(t, t.wait.timeout_result)
-        for p in list(self.processes.values()):
+        for p in list(self._itimers.values()):
             if p.itimer_deadline is not None and p.itimer_deadline <= now:
-                p.itimer_deadline = (p.itimer_deadline + p.itimer_interval
-                                     if p.itimer_interval else None)
+                self.arm_itimer(p, p.itimer_deadline + p.itimer_interval
+                                if p.itimer_interval else None, p.itimer_interval)
                 self.signals.send_process(p, sig.SIGALRM,
                                           sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
 
     def _idle(self) -> bool:
         """Nothing runnable: let virtual time pass to the next deadline, if any."""
         deadlines = [d for d in (self.sched.next_deadline(),
-                                 *(p.itimer_deadline for p in self.processes.values()))
+                                 *(p.itimer_deadline for p in self._itimers.values()))
                      if d is not None]
         if not deadlines:
             return False
@@ -477,7 +487,7 @@ class Kernel:
                 self._reap_thread(th)
         proc.fds.close_all()
         proc.exit_status = status
-        proc.itimer_deadline = None
+        self.arm_itimer(proc, None, 0)
         mm = proc.mm
         mm.users -= 1
         if mm.users == 0:

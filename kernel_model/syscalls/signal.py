@@ -255,6 +255,7 @@ def sys_setitimer(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
         p = t.process
         value_ns = (vsec * 1_000_000 + vusec) * 1000
-        p.itimer_interval = k.clock.cycles_for_ns((isec * 1_000_000 + iusec) * 1000)
-        p.itimer_deadline = k.clock.cycles + k.clock.cycles_for_ns(value_ns) if value_ns else None
+        interval = k.clock.cycles_for_ns((isec * 1_000_000 + iusec) * 1000)
+        k.arm_itimer(p, k.clock.cycles + k.clock.cycles_for_ns(value_ns) if value_ns else None,
+                     interval)
     return 0

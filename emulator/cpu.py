@@ -27,12 +27,14 @@ from emulator.exceptions import (
     INTNO_PREFETCH_ABORT,
     INTNO_SVC,
     INTNO_UDEF,
+    ExceptionClass,
     ExceptionInfo,
     VectorKind,
     VectorRegistry,
 )
 from emulator.fastuc import FastUc, UserContext
 from emulator.physmem import PhysicalMemory
+from emulator.trace import Tracer
 
 CpuContext = UserContext
 
@@ -41,6 +43,13 @@ log = logging.getLogger(__name__)
 _SYNDROME_INTNOS = frozenset((INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF,
                               INTNO_BKPT))
 _LOWER_SYNC = GROUP_LOWER_A64 + VectorKind.SYNC
+
+
+def _ec_name(ec: int) -> str:
+    try:
+        return ExceptionClass(ec).name
+    except ValueError:
+        return f"EC_{ec:#04x}"
 
 
 X = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
@@ -86,6 +95,7 @@ class Cpu:
         self.exceptions_taken = 0
         self.unhandled: Callable[[Cpu, ExceptionInfo, str], None] | None = None
         self._pending_error: BaseException | None = None
+        self.tracer: Tracer | None = None
         self._reset_el1_state()
         self._calibrate()
         self.fast.add_intr_hook(self._on_interrupt)
@@ -326,6 +336,11 @@ class Cpu:
         fast.entry_batch.write((esr, pc, far))
         self.el = 1
         table = self.vectors.lookup(self.vbar)
+        tracer = self.tracer
+        if tracer is not None and tracer.enabled:
+            tracer.emit("regs", pc=pc, regs=tuple(fast.gpr_batch.read()))
+            tracer.emit("exception", pc=pc, addr=info.far, esr=esr, ec=_ec_name(info.ec),
+                        vector=table.owner if table else None)
         handler = table.handler(info.vector_offset) if table else None
         if handler is None:
             reason = ("VBAR_EL1 names no vector table" if table is None

@@ -18,10 +18,13 @@ from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu, CpuContext
 from emulator.exceptions import VectorTable
 from emulator.mmu import Access, Regime, Translation, TranslationFault, Walker
+from emulator.trace import Tracer
 
 _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 PAGE = 4096
+
+_TRACED_SYSREGS = frozenset((S.TTBR0_EL1, S.TTBR1_EL1, S.TCR_EL1, S.VBAR_EL1, S.SCTLR_EL1))
 
 SysregTrap = Callable[[S.SysReg, int], bool]
 """Called before an EL1 system-register write; returns False to refuse it."""
@@ -45,8 +48,10 @@ class SysregRefused(Exception):
 class El1:
     """Loads, stores, system registers and TLB maintenance at EL1."""
 
-    def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats) -> None:
+    def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats,
+                 tracer: Tracer | None = None) -> None:
         self._cpu = cpu
+        self.tracer = tracer if tracer is not None else Tracer(clock)
         self._walker = walker
         self._ram = walker.ram
         self._clock = clock
@@ -153,6 +158,8 @@ class El1:
             self._stats.inc("el1.sysreg_refused")
             raise SysregRefused(f"write of {value:#x} to {S.NAMES.get(reg, reg)} refused")
         self._cpu.write_sysreg(reg, value)
+        if self.tracer.enabled and reg in _TRACED_SYSREGS:
+            self.tracer.emit("ttbr_switch", reg=S.NAMES.get(reg, str(reg)), value=value)
 
     def mrs(self, reg: S.SysReg) -> int:
         return self._cpu.read_sysreg(reg)
@@ -164,6 +171,8 @@ class El1:
         self._cpu.flush_tlb()
         self._clock.charge("tlb_flush")
         self._stats.inc("mmu.tlb_flushes")
+        if self.tracer.enabled:
+            self.tracer.emit("tlb_flush", scope="all")
 
     def tlbi_va(self, va: int) -> None:
         """TLBI VAE1 for one page (the CPU side flushes conservatively)."""
@@ -173,6 +182,8 @@ class El1:
         self._cpu.flush_tlb()
         self._clock.charge("tlb_flush")
         self._stats.inc("mmu.tlb_flushes")
+        if self.tracer.enabled:
+            self.tracer.emit("tlb_flush", scope="va", addr=va)
 
     # --- the user context and running EL0 --------------------------------------
     # EL1 software can read and write the interrupted EL0 register file and

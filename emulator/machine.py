@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu
-from emulator.devices import make_device
+from emulator.devices import Doorbell, make_device
 from emulator.el1 import El1
 from emulator.exceptions import VectorRegistry
 from emulator.machine_config import MachineConfig, MemoryNode
 from emulator.mmio import MmioBus, MmioDevice
 from emulator.mmu import Walker
 from emulator.physmem import PhysicalMemory
+from emulator.trace import Tracer
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,13 @@ class Machine:
         self.ram = PhysicalMemory(config.ram_base, config.ram_size)
         self.clock = VirtualClock(config.clock_hz, config.costs)
         self.stats = Stats()
+        self.tracer = Tracer(self.clock)
         self.vectors = VectorRegistry()
         self.walker = Walker(self.ram)
         self.cpus = [Cpu(i, config.cpu.model, self.ram, self.vectors)
                      for i in range(config.cpu.count)]
+        for cpu in self.cpus:
+            cpu.tracer = self.tracer
         self.bus = MmioBus(clock_hook=self.clock.charge)
         for cpu in self.cpus:
             self.bus.attach(cpu.uc)
@@ -52,13 +56,27 @@ class Machine:
             dev = make_device(dev_cfg)
             self.bus.mmio_map(dev_cfg.base, dev)
             self.devices[dev_cfg.name] = dev
+            if isinstance(dev, Doorbell):
+                dev.time_source = lambda: self.clock.cycles
+                dev.on_mark = self._doorbell_mark
+        self.bus.observer = self._mmio_access
         self._el1: dict[int, El1] = {}
+
+    def _mmio_access(self, dev: MmioDevice, offset: int, size: int, value: int,
+                     write: bool) -> None:
+        if self.tracer.enabled:
+            self.tracer.emit("mmio", device=dev.name, offset=offset, size=size, value=value,
+                             write=write)
+
+    def _doorbell_mark(self, value: int) -> None:
+        if self.tracer.enabled:
+            self.tracer.emit("doorbell", value=value)
 
     def el1(self, index: int = 0) -> El1:
         """The EL1 face of core `index` (one per core, created on first use)."""
         face = self._el1.get(index)
         if face is None:
-            face = El1(self.cpus[index], self.walker, self.clock, self.stats)
+            face = El1(self.cpus[index], self.walker, self.clock, self.stats, self.tracer)
             self._el1[index] = face
         return face
 

@@ -291,6 +291,8 @@ class MmioBus:
     def __init__(self, uc: Uc | None = None, clock_hook: ClockHook | None = None) -> None:
         self._ucs: list[Uc] = []
         self._clock_hook = clock_hook
+        #: Told about every guest access (device, offset, size, value, is_write), for tracing.
+        self.observer: Callable[[MmioDevice, int, int, int, bool], None] | None = None
         self._bases: list[int] = []
         self._devs: list[MmioDevice] = []
         if uc is not None:
@@ -304,7 +306,20 @@ class MmioBus:
 
     def _map_into(self, uc: Uc, base: int, dev: MmioDevice) -> None:
         charge = self._clock_hook
-        read, write = dev.read, dev.write
+        bus = self
+        raw_read, raw_write = dev.read, dev.write
+
+        def read(offset: int, size: int) -> int:
+            value = raw_read(offset, size)
+            if bus.observer is not None:
+                bus.observer(dev, offset, size, value, False)
+            return value
+
+        def write(offset: int, size: int, value: int) -> None:
+            if bus.observer is not None:
+                bus.observer(dev, offset, size, value, True)
+            raw_write(offset, size, value)
+
         if charge is None:
             def read_cb(_uc: Uc, offset: int, size: int, _ud: Any) -> int:
                 return read(offset, size)

@@ -81,6 +81,7 @@ class Kernel:
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:
         self.boot_info = boot
         self.el1 = el1
+        self.tracer = el1.tracer
         self.clock = clock
         self.stats = stats
         self.options = options
@@ -195,6 +196,9 @@ class Kernel:
         self.threads[pid] = thread
         self.init = proc
         self.current = thread
+        if self.tracer.enabled:
+            self.tracer.set_context(pid, pid, self.el1.cpu_index)
+            self.tracer.emit("process", what="spawn", child=pid, path=guest_path)
         self.load_program(thread, image, guest_path, argv, list(self.options.env))
         self.sched.add(thread)
         return proc
@@ -213,6 +217,8 @@ class Kernel:
                 old.destroy()
         proc.exe = guest_path
         proc.argv = tuple(argv)
+        if self.tracer.enabled:
+            self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)
         self.el1.invalidate_all_code()
         start = build_stack(self.uaccess, image, argv, envp, guest_path.encode(),
                             self.random_bytes(16), self.hwcap, self.hwcap2)
@@ -245,6 +251,10 @@ class Kernel:
                 self.clock.charge("context_switch")
                 self.stats.inc("kernel.context_switches")
                 self._clear_exclusive(t)
+                if self.tracer.enabled:
+                    self.tracer.emit("context_switch", from_tid=prev.tid if prev else 0,
+                                     to_tid=t.tid)
+                    self.tracer.set_context(t.pid, t.tid, self.el1.cpu_index)
             assert t.context is not None
             el1.restore_context(t.context)
             self.signals.deliver_pending(t)
@@ -392,6 +402,10 @@ class Kernel:
             self.el1.set_reg(X0_REG, -errno.ENOSYS)
             return
         self.stats.inc(self._syscall_keys[nr])
+        tracing = self.tracer.enabled
+        if tracing:
+            self.tracer.emit("syscall", pc=info.elr, nr=nr, name=syscall_name(nr),
+                             args=tuple(args[:6]))
         try:
             result = handler(self, t, args)
         except KernelError as exc:
@@ -399,9 +413,15 @@ class Kernel:
         except Block as b:
             t.restart_pc = info.elr - 4
             self.sched.block(t, b.reason)
+            if tracing:
+                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, name=syscall_name(nr),
+                                 blocked=b.reason.what)
             return
         if result is not None:
             self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
+        if tracing:
+            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, name=syscall_name(nr),
+                             result=result)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
         ec = info.ec
@@ -410,6 +430,10 @@ class Kernel:
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
                 self.stats.inc("kernel.faults.page")
                 res = t.process.mm.handle_fault(info.far, info.is_write, info.is_instruction_abort)
+                if self.tracer.enabled:
+                    self.tracer.emit("page_fault", pc=info.elr, addr=info.far,
+                                     write=info.is_write, exec=info.is_instruction_abort,
+                                     result=_FAULT_NAMES[res])
                 if res == FaultResult.OK:
                     return
                 if res == FaultResult.OOM:
@@ -487,6 +511,8 @@ class Kernel:
                 self._reap_thread(th)
         proc.fds.close_all()
         proc.exit_status = status
+        if self.tracer.enabled:
+            self.tracer.emit("process", what="exit", child=proc.pid, status=status)
         self.arm_itimer(proc, None, 0)
         mm = proc.mm
         mm.users -= 1
@@ -523,4 +549,6 @@ class Kernel:
 
 
 X0_REG = 199          # UC_ARM64_REG_X0
+_FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
+                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
 CTX_PC_REG = 260      # UC_ARM64_REG_PC

@@ -95,6 +95,8 @@ class PageTables:
         idx = D.level_index(va, 3)
         old = self._read(table, idx)
         self.writer.write_entry(table, idx, desc)
+        if self.el1.tracer.enabled:
+            self.el1.tracer.emit("pte_write", addr=va, table=table, index=idx, old=old, new=desc)
         return old
 
     def clear(self, va: int) -> int:
@@ -105,6 +107,8 @@ class PageTables:
         old = self._read(table, idx)
         if old:
             self.writer.write_entry(table, idx, 0)
+            if self.el1.tracer.enabled:
+                self.el1.tracer.emit("pte_write", addr=va, table=table, index=idx, old=old, new=0)
         return old
 
     def leaves(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:

@@ -108,6 +108,9 @@ class SignalDelivery:
             if what in ("term", "core"):
                 k.stats.inc("kernel.signals.fatal")
                 k.crash_reports[proc.pid] = self._describe_death(t, signo)
+                if k.tracer.enabled:
+                    k.tracer.emit("signal", signo=signo, action=what,
+                                  reason=k.crash_reports[proc.pid])
                 k.exit_process(proc, signo)
             elif what == "stop":
                 k.options.warnings.append(f"{sig.signame(signo)} would stop pid {proc.pid}; "
@@ -171,6 +174,9 @@ class SignalDelivery:
         if act.flags & sig.SA_RESETHAND:
             t.process.sigactions.set(signo, sig.SigAction())
         k.stats.inc("kernel.signals.delivered")
+        if k.tracer.enabled:
+            k.tracer.emit("signal", pc=act.handler, signo=signo, action="handler",
+                          handler=act.handler, frame=base)
 
     def sigreturn(self, t: Thread) -> None:
         """rt_sigreturn: restore the context saved in the frame at SP."""

@@ -141,6 +141,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         child.clear_child_tid = child_tid
     k.sched.add(child)
     k.stats.inc("kernel.clones")
+    if k.tracer.enabled:
+        k.tracer.emit("process", what="clone", child=new_id, flags=flags)
     if flags & CLONE_VFORK:
         child.vfork_parent = t
         k.block(WaitReason("vfork", key=child, interruptible=False))

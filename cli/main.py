@@ -67,27 +67,35 @@ def main() -> None:
                    "default, small, two-nodes).")
 @click.option("--rootfs", type=click.Path(path_type=Path), metavar="DIR",
               help="Directory the guest sees as / (default: a fresh temporary directory).")
-@click.option("--timing", type=click.Choice(["fast", "exact"]), default="fast", show_default=True,
-              help="fast: no instruction counting while one thread runs alone; "
-                   "exact: count every instruction in quanta.")
+@click.option("--timing", type=click.Choice(["fast", "exact"]), default=None,
+              help="fast (default; exact with --trace): no instruction counting while one "
+                   "thread runs alone; exact: count every instruction in quanta.")
 @click.option("--max-insns", type=click.IntRange(min=0), default=0, metavar="N",
               help="Stop with an error after N guest instructions (0: no limit).")
 @click.option("--stats", "show_stats", is_flag=True, help="Print counters after the run (stderr).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (exit code, stats, captured output) instead.")
+@click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Record a trace (SQLite) for `blindfold trace …`.")
+@click.option("--trace-level", type=click.Choice(["events", "blocks", "insns", "mem"]),
+              default="events", show_default=True,
+              help="What to record besides events: basic blocks, instructions, memory accesses.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
-        timing: str, max_insns: int, show_stats: bool, as_json: bool, verbose: bool,
-        quiet: bool) -> None:
+        timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
+        trace_path: Path | None, trace_level: str, verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
     errout: Any = io.BytesIO() if as_json else sys.stderr.buffer
     try:
+        if timing is None:
+            timing = "exact" if trace_path is not None else "fast"
         result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
-                             stdin=None if not as_json else io.BytesIO())
+                             stdin=None if not as_json else io.BytesIO(),
+                             trace=trace_path, trace_level=trace_level)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)

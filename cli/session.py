@@ -66,7 +66,8 @@ def load_image(path: Path, shown: str):  # noqa: ANN201
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
-                stdin: BinaryIO | None = None) -> RunResult:
+                stdin: BinaryIO | None = None, trace: Path | None = None,
+                trace_level: str = "events") -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -85,12 +86,22 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             shutil.copyfile(host_path, target)
             target.chmod(0o755)
         hw = Machine(config)
+        if trace is not None:
+            from emulator.tracing.recorder import attach_recorder
+            attach_recorder(hw, trace, trace_level, {
+                "program": str(host_path.resolve()), "guest_path": guest_path,
+                "args": list(args), "timing": timing, "machine": config.name,
+                "machine_digest": config.digest(), "seed": config.seed,
+            })
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)])
         try:
-            status = kernel.run()
+            try:
+                status = kernel.run()
+            finally:
+                hw.tracer.close()
         except BudgetExhausted as exc:
             raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
         except Deadlock as exc:

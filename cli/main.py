@@ -75,6 +75,9 @@ def main() -> None:
 @click.option("--stats", "show_stats", is_flag=True, help="Print counters after the run (stderr).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (exit code, stats, captured output) instead.")
+@click.option("--guardian", type=click.Choice(["off", "on"]), default="off", show_default=True,
+              help="on: the Guardian monitor owns the linear map and mediates every "
+                   "page-table write, TTBR switch and EL1 system-register write.")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Record a trace (SQLite) for `blindfold trace …`.")
 @click.option("--trace-level", type=click.Choice(["events", "blocks", "insns", "mem"]),
@@ -84,7 +87,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
-        trace_path: Path | None, trace_level: str, verbose: bool, quiet: bool) -> None:
+        guardian: str, trace_path: Path | None, trace_level: str, verbose: bool,
+        quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
@@ -95,7 +99,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
                              stdin=None if not as_json else io.BytesIO(),
-                             trace=trace_path, trace_level=trace_level)
+                             trace=trace_path, trace_level=trace_level, guardian=guardian)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)

@@ -67,7 +67,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
-                trace_level: str = "events") -> RunResult:
+                trace_level: str = "events", guardian: str = "off") -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -86,12 +86,17 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             shutil.copyfile(host_path, target)
             target.chmod(0o755)
         hw = Machine(config)
+        if guardian == "on":
+            from guardian.monitor import Guardian
+            hw.install_monitor(Guardian(hw))
+        elif guardian != "off":
+            raise UsageError(f"--guardian {guardian} is not available", "use off or on")
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
             attach_recorder(hw, trace, trace_level, {
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
-                "machine_digest": config.digest(), "seed": config.seed,
+                "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
             })
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)

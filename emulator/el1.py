@@ -58,6 +58,8 @@ class El1:
         self._stats = stats
         self._tlb: dict[tuple[int, int], tuple[int, bool]] = {}
         self.sysreg_trap: SysregTrap | None = None
+        #: The EL2 side of HVC #0 (a monitor installs itself here): (call, args) -> (status, value).
+        self.hvc_handler: Callable[[int, tuple[int, ...]], tuple[int, int]] | None = None
         self.pan = False
 
     # --- translation ---------------------------------------------------------
@@ -161,10 +163,25 @@ class El1:
         if self.tracer.enabled and reg in _TRACED_SYSREGS:
             self.tracer.emit("ttbr_switch", reg=S.NAMES.get(reg, str(reg)), value=value)
 
+    def hvc(self, call: int, *args: int) -> tuple[int, int]:
+        """HVC #0 with x0 = call and x1.. = args; returns the monitor's (x0, x1).
+
+        Without a monitor at EL2 the instruction is UNDEFINED; the model answers
+        with the contract's "unknown call" status so a kernel can probe for one.
+        """
+        if self.hvc_handler is None:
+            return 7, 0
+        self._stats.inc("el1.hvc")
+        return self.hvc_handler(call, args)
+
     def mrs(self, reg: S.SysReg) -> int:
         return self._cpu.read_sysreg(reg)
 
     # --- TLB maintenance -----------------------------------------------------
+    def invalidate_tlb(self) -> None:
+        """Drop the model's cached EL1 translations (a higher EL changed the tables)."""
+        self._tlb.clear()
+
     def tlbi_all(self) -> None:
         """TLBI VMALLE1 + DSB + ISB: every cached translation goes."""
         self._tlb.clear()

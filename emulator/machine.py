@@ -8,6 +8,7 @@ and keeps the raw RAM for the monitor level and the devices.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu
@@ -19,6 +20,16 @@ from emulator.mmio import MmioBus, MmioDevice
 from emulator.mmu import Walker
 from emulator.physmem import PhysicalMemory
 from emulator.trace import Tracer
+
+
+class Monitor(Protocol):
+    """What the machine needs of an EL2 monitor (the Guardian)."""
+
+    reserved_base: int
+    kernel_ttbr1: int
+
+    def hvc(self, call: int, args: tuple[int, ...]) -> tuple[int, int]: ...
+    def check_sysreg(self, reg: tuple[int, int, int, int, int], value: int) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,9 @@ class BootInfo:
     seed: int
     quantum_insns: int
     cpu_model: str
+    reserved: tuple[tuple[int, int], ...] = ()   # (base, size) of RAM the kernel must not use
+    kernel_ttbr1: int = 0                         # a linear map provided by the monitor (0: build one)
+    monitor: str = ""                             # name of the EL2 monitor, if one is installed
 
 
 class Machine:
@@ -61,6 +75,15 @@ class Machine:
                 dev.on_mark = self._doorbell_mark
         self.bus.observer = self._mmio_access
         self._el1: dict[int, El1] = {}
+        self.monitor: Monitor | None = None
+
+    def install_monitor(self, monitor: Monitor) -> None:
+        """Put an EL2 monitor in place: HVC calls and trapped EL1 sysreg writes go to it."""
+        self.monitor = monitor
+        for i in range(len(self.cpus)):
+            face = self.el1(i)
+            face.hvc_handler = monitor.hvc
+            face.sysreg_trap = monitor.check_sysreg
 
     def _mmio_access(self, dev: MmioDevice, offset: int, size: int, value: int,
                      write: bool) -> None:
@@ -82,7 +105,11 @@ class Machine:
 
     def boot_info(self) -> BootInfo:
         c = self.config
+        m = self.monitor
         return BootInfo(
+            reserved=((m.reserved_base, self.ram.end - m.reserved_base),) if m else (),
+            kernel_ttbr1=m.kernel_ttbr1 if m else 0,
+            monitor=type(m).__name__ if m else "",
             ram_base=c.ram_base, ram_size=c.ram_size, nodes=c.nodes, swap_size=c.swap_size,
             devices=tuple((d.name, d.type, d.base, d.size) for d in c.devices),
             seed=c.seed, quantum_insns=c.quantum_insns, cpu_model=c.cpu.model,

@@ -31,7 +31,12 @@ from kernel_model.exec import CLREX_VA, build_address_space, build_stack
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
 from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
-from kernel_model.pagetable import LINEAR_BASE, NativeTableWriter, PageTableWriter
+from kernel_model.pagetable import (
+    LINEAR_BASE,
+    MediatedTableWriter,
+    NativeTableWriter,
+    PageTableWriter,
+)
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.scheduler import Scheduler
 from kernel_model.signal_delivery import SignalDelivery
@@ -88,6 +93,9 @@ class Kernel:
         self.rootfs = Rootfs(options.rootfs)
         self.frames = FrameAllocator(boot.ram_base, boot.ram_size)
         self.frames.add_free_range(boot.ram_base, boot.ram_base + boot.ram_size)
+        for base, size in boot.reserved:
+            for pa in range(base, base + size, 4096):
+                self.frames.reserve(pa)
         self.sched = Scheduler()
         self.processes: dict[int, Process] = {}
         self.threads: dict[int, Thread] = {}
@@ -105,8 +113,11 @@ class Kernel:
         self.insns = 0
         self._slice_exceptions = 0
         self._slice_counted = False
+        if writer is None:
+            writer = (MediatedTableWriter(el1, self.frames) if boot.monitor
+                      else NativeTableWriter(el1, self.frames))
+        self.writer = writer
         self._boot_mmu()
-        self.writer = writer if writer is not None else NativeTableWriter(el1, self.frames)
         self.mmctx = MemoryContext(el1=el1, frames=self.frames, writer=self.writer, stats=stats,
                                    clock=clock, invalidate_code=el1.invalidate_code)
         self.uaccess = UserAccess(el1, lambda: self._current_mm())
@@ -118,9 +129,24 @@ class Kernel:
 
     # --- boot -------------------------------------------------------------------
     def _boot_mmu(self) -> None:
-        """Build the linear map of RAM with the MMU off, then turn translation on."""
+        """Build the linear map of RAM with the MMU off, then turn translation on.
+
+        Under a monitor the linear map is the monitor's and already exists; the
+        kernel only points TTBR1 at it.
+        """
         el1 = self.el1
         boot = self.boot_info
+        if boot.kernel_ttbr1:
+            self.kernel_ttbr1 = boot.kernel_ttbr1
+            el1.msr(S.MAIR_EL1, S.MAIR_DEFAULT)
+            el1.msr(S.TCR_EL1, S.make_tcr())
+            el1.msr(S.TTBR1_EL1, boot.kernel_ttbr1)
+            el1.msr(S.SCTLR_EL1, el1.mrs(S.SCTLR_EL1) | S.SCTLR_LINUX_EL0)
+            el1.tlbi_all()
+            self.idle_ttbr0 = self.writer.alloc_table(0)
+            el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
+            el1.enter_el0()
+            return
 
         def table() -> int:
             pa = self.frames.alloc()

@@ -29,9 +29,17 @@ def lm(pa: int) -> int:
 class PageTableWriter(Protocol):
     """How the kernel changes translation tables (native or mediated)."""
 
-    def alloc_table(self) -> int: ...
+    def alloc_table(self, level: int) -> int: ...
     def write_entry(self, table_pa: int, index: int, desc: int) -> None: ...
-    def free_table(self, table_pa: int) -> None: ...
+    def free_tree(self, root_pa: int, tables: list[int]) -> None: ...
+
+
+class PageTableRefused(Exception):
+    """The monitor refused a table operation (carries its status code)."""
+
+    def __init__(self, what: str, status: int) -> None:
+        super().__init__(f"{what} refused by the monitor (status {status})")
+        self.status = status
 
 
 class NativeTableWriter:
@@ -42,7 +50,7 @@ class NativeTableWriter:
         self.frames = frames
         self.writes = 0
 
-    def alloc_table(self) -> int:
+    def alloc_table(self, level: int) -> int:
         pa = self.frames.alloc()
         self.el1.fill(lm(pa), 0, PAGE)
         return pa
@@ -51,8 +59,42 @@ class NativeTableWriter:
         self.writes += 1
         self.el1.write_u64(lm(table_pa) + 8 * index, desc)
 
-    def free_table(self, table_pa: int) -> None:
-        self.frames.put(table_pa)
+    def free_tree(self, root_pa: int, tables: list[int]) -> None:
+        for pa in tables:
+            self.frames.put(pa)
+
+
+class MediatedTableWriter:
+    """With the Guardian on: table pages are read-only to the kernel, so every
+    change is a Guardian call (abi.Call), checked against its frame table."""
+
+    REGISTER_PT, SET_PT, FREE_PGD, RELEASE_PT = 0xCA3, 0xCA0, 0xCA2, 0xCA4
+
+    def __init__(self, el1: El1, frames: FrameAllocator) -> None:
+        self.el1 = el1
+        self.frames = frames
+        self.writes = 0
+
+    def alloc_table(self, level: int) -> int:
+        pa = self.frames.alloc()
+        status, _ = self.el1.hvc(self.REGISTER_PT, pa, level)
+        if status:
+            self.frames.put(pa)
+            raise PageTableRefused("register_pt", status)
+        return pa
+
+    def write_entry(self, table_pa: int, index: int, desc: int) -> None:
+        self.writes += 1
+        status, _ = self.el1.hvc(self.SET_PT, table_pa, index, desc)
+        if status:
+            raise PageTableRefused("set_pt", status)
+
+    def free_tree(self, root_pa: int, tables: list[int]) -> None:
+        status, _ = self.el1.hvc(self.FREE_PGD, root_pa)
+        if status:
+            raise PageTableRefused("free_pgd", status)
+        for pa in tables:
+            self.frames.put(pa)
 
 
 class PageTables:
@@ -61,7 +103,7 @@ class PageTables:
     def __init__(self, el1: El1, writer: PageTableWriter) -> None:
         self.el1 = el1
         self.writer = writer
-        self.root = writer.alloc_table()
+        self.root = writer.alloc_table(0)
 
     def _read(self, table_pa: int, index: int) -> int:
         return self.el1.read_u64(lm(table_pa) + 8 * index)
@@ -74,7 +116,7 @@ class PageTables:
             if not desc & D.VALID:
                 if not create:
                     return None
-                new = self.writer.alloc_table()
+                new = self.writer.alloc_table(level + 1)
                 self.writer.write_entry(table, idx, D.table_descriptor(new))
                 table = new
             else:
@@ -135,12 +177,13 @@ class PageTables:
 
     def destroy(self) -> None:
         """Free every table page of the tree (not the frames it maps)."""
-        self._free(self.root, 0)
+        tables: list[int] = []
+        self._collect(self.root, 0, tables)
+        self.writer.free_tree(self.root, tables)
 
-    def _free(self, table: int, level: int) -> None:
+    def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:
-            entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
-            for desc in entries:
+            for desc in _TABLE.unpack(self.el1.read(lm(table), PAGE)):
                 if desc & D.VALID:
-                    self._free(desc & D.ADDR_MASK, level + 1)
-        self.writer.free_table(table)
+                    self._collect(desc & D.ADDR_MASK, level + 1, out)
+        out.append(table)

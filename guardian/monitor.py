@@ -1,0 +1,339 @@
+"""The Guardian monitor (EL2): owns the kernel's linear map and mediates every
+translation-table write, TTBR switch and EL1 system-register write.
+
+It boots before the kernel: it claims its own frames at the top of RAM, builds
+the kernel's linear map from them (4 KiB pages, its own frames left out), and
+installs itself as the target of HVC calls and of trapped system-register
+writes.  Table pages the kernel registers become read-only in the kernel's
+linear map, so the only way to change a translation is a checked call.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from abi import SPECS, Call, FrameKind, Status
+from emulator import descriptors as D
+from emulator import sysregs as S
+from emulator.machine import Machine
+from guardian.frame_table import PAGE, FrameTable
+
+log = logging.getLogger(__name__)
+
+LINEAR_BASE = 0xFFFF_0000_0000_0000
+KERNEL_OWNER = 1          # owner id of the kernel's own tables
+_TABLE = struct.Struct("<512Q")
+_LM_PERMS_RW = D.PagePerms(user=False, write=True, user_exec=False, kernel_exec=False,
+                           global_=True)
+_LM_PERMS_RO = D.PagePerms(user=False, write=False, user_exec=False, kernel_exec=False,
+                           global_=True)
+
+
+@dataclass(frozen=True)
+class Decision:
+    call: str
+    status: Status
+    reason: str
+
+
+class Guardian:
+    def __init__(self, machine: Machine, reserve: int = 256 << 10) -> None:
+        self.machine = machine
+        self.ram = machine.ram
+        self.cpus = machine.cpus
+        self.clock = machine.clock
+        self.stats = machine.stats
+        self.tracer = machine.tracer
+        self.frames = FrameTable(self.ram.base, self.ram.size)
+        self.decisions: list[Decision] = []
+        # Own memory: the linear map's tables plus a working reserve, at the top of RAM.
+        nframes = self.ram.size // PAGE
+        l3_tables = -(-nframes // 512)
+        own = l3_tables + 8 + reserve // PAGE
+        self.reserved_base = self.ram.end - own * PAGE
+        self._next_own = self.reserved_base
+        for pa in range(self.reserved_base, self.ram.end, PAGE):
+            self.frames.set_kind(pa, FrameKind.GUARDIAN)
+        self.kernel_ttbr1 = self._build_linear_map()
+        self._lm_l3: dict[int, int] = {}   # linear-map L3 table for each 2 MiB of RAM
+        self._index_linear_map()
+        self.live_ttbr0 = 0
+
+    # --- boot -------------------------------------------------------------------
+    def _own_frame(self) -> int:
+        pa = self._next_own
+        self._next_own += PAGE
+        self.ram.zero_page(pa)
+        return pa
+
+    def _build_linear_map(self) -> int:
+        """TTBR1 tables mapping RAM at LINEAR_BASE, Guardian frames left invalid."""
+        ram = self.ram
+        l0 = self._own_frame()
+        uppers: dict[tuple[int, ...], int] = {}
+        for chunk in range(ram.base, ram.end, 2 << 20):
+            va = LINEAR_BASE | chunk
+            path = l0
+            for level in (0, 1):
+                key = (level, va >> D.LEVEL_SHIFT[level])
+                nxt = uppers.get(key)
+                if nxt is None:
+                    nxt = self._own_frame()
+                    uppers[key] = nxt
+                    ram.write_u64(path + 8 * D.level_index(va, level), D.table_descriptor(nxt))
+                path = nxt
+            l3 = self._own_frame()
+            ram.write_u64(path + 8 * D.level_index(va, 2), D.table_descriptor(l3))
+            entries = []
+            for i in range(512):
+                pa = chunk + i * PAGE
+                own = pa >= self.reserved_base or pa >= ram.end
+                entries.append(0 if own else D.leaf_descriptor(pa, _LM_PERMS_RW))
+            ram.write(l3, _TABLE.pack(*entries))
+        return l0
+
+    def _index_linear_map(self) -> None:
+        for chunk in range(self.ram.base, self.ram.end, 2 << 20):
+            self._lm_l3[chunk] = self._walk_l3(LINEAR_BASE | chunk)
+
+    def _walk_l3(self, va: int) -> int:
+        table = self.kernel_ttbr1
+        for level in (0, 1, 2):
+            desc = self.ram.read_u64(table + 8 * D.level_index(va, level))
+            table = desc & D.ADDR_MASK
+        return table
+
+    def _set_linear(self, pa: int, perms: D.PagePerms | None) -> None:
+        """Change the kernel's linear-map entry for one frame (None: unmap)."""
+        l3 = self._lm_l3[pa & ~((2 << 20) - 1)]
+        desc = D.leaf_descriptor(pa, perms) if perms is not None else 0
+        self.ram.write_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3), desc)
+        self._flush()
+
+    def _flush(self) -> None:
+        for cpu in self.cpus:
+            cpu.flush_tlb()
+        for face in self.machine._el1.values():
+            face.invalidate_tlb()
+
+    # --- the call interface ---------------------------------------------------------
+    def hvc(self, call: int, args: Sequence[int]) -> tuple[int, int]:
+        """Entry point for HVC #0 from EL1: (status, value)."""
+        self.clock.charge("guardian_call")
+        try:
+            c = Call(call)
+        except ValueError:
+            return self._decide(f"call_{call:#x}", Status.ERR_UNKNOWN_CALL, "no such call"), 0
+        self.stats.inc(f"guardian.calls.{c.name.lower()}")
+        handler = getattr(self, f"_call_{c.name.lower()}")
+        status, value = handler(*args[:len(SPECS[c].args)])
+        if status != Status.OK:
+            self.stats.inc("guardian.refused")
+        return int(status), value
+
+    def _decide(self, call: str, status: Status, reason: str) -> Status:
+        if status != Status.OK:
+            self.decisions.append(Decision(call, status, reason))
+            if self.tracer.enabled:
+                self.tracer.emit("guardian_decision", rule=call, allowed=False,
+                                 status=status.name, reason=reason)
+        return status
+
+    def _frame_checks(self, call: str, pa: int) -> Status | None:
+        if pa % PAGE:
+            return self._decide(call, Status.ERR_ALIGN, f"{pa:#x} is not page aligned")
+        if not self.frames.contains(pa):
+            return self._decide(call, Status.ERR_RANGE, f"{pa:#x} is not RAM")
+        return None
+
+    def _call_register_pt(self, pa: int, level: int) -> tuple[Status, int]:
+        bad = self._frame_checks("register_pt", pa)
+        if bad is not None:
+            return bad, 0
+        if not 0 <= level <= 3:
+            return self._decide("register_pt", Status.ERR_RANGE, f"level {level}"), 0
+        kind = self.frames.kind_of(pa)
+        if kind not in (FrameKind.FREE, FrameKind.KERNEL):
+            return self._decide("register_pt", Status.ERR_KIND,
+                                f"{pa:#x} is a {kind.name} frame"), 0
+        if self.frames.record(pa).user_maps:
+            return self._decide("register_pt", Status.ERR_STATE, f"{pa:#x} is user-mapped"), 0
+        self.ram.zero_page(pa)
+        self.frames.set_kind(pa, FrameKind.PAGE_TABLE, owner=KERNEL_OWNER, level=level)
+        self._set_linear(pa, _LM_PERMS_RO)
+        return Status.OK, 0
+
+    def _call_release_pt(self, pa: int) -> tuple[Status, int]:
+        bad = self._frame_checks("release_pt", pa)
+        if bad is not None:
+            return bad, 0
+        rec = self.frames.record(pa)
+        if rec.kind != FrameKind.PAGE_TABLE:
+            return self._decide("release_pt", Status.ERR_KIND, f"{pa:#x} is not a table"), 0
+        if rec.parent or pa == self.live_ttbr0 & D.ADDR_MASK:
+            return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} is in use"), 0
+        if any(_TABLE.unpack(self.ram.read(pa, PAGE))):
+            return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} not empty"), 0
+        self.frames.set_kind(pa, FrameKind.FREE)
+        self._set_linear(pa, _LM_PERMS_RW)
+        return Status.OK, 0
+
+    def _call_set_pt(self, table: int, index: int, desc: int) -> tuple[Status, int]:
+        bad = self._frame_checks("set_pt", table)
+        if bad is not None:
+            return bad, 0
+        if not 0 <= index < 512:
+            return self._decide("set_pt", Status.ERR_RANGE, f"index {index}"), 0
+        trec = self.frames.record(table)
+        if trec.kind != FrameKind.PAGE_TABLE:
+            return self._decide("set_pt", Status.ERR_KIND,
+                                f"{table:#x} is a {trec.kind.name} frame, not a table"), 0
+        entry_pa = table + 8 * index
+        status = self._check_new(trec.level, desc, entry_pa)
+        if status is not None:
+            return status, 0
+        old = self.ram.read_u64(entry_pa)
+        self._drop(trec.level, old)
+        self.ram.write_u64(entry_pa, desc)
+        self._take(trec.level, desc, entry_pa)
+        if old & D.VALID:
+            self._flush()      # a changed or removed translation may be cached
+        return Status.OK, 0
+
+    def _check_new(self, level: int, desc: int, entry_pa: int) -> Status | None:
+        if not desc & D.VALID:
+            return None
+        if level < 3 and desc & D.TABLE:
+            child = desc & D.ADDR_MASK
+            if not self.frames.contains(child):
+                return self._decide("set_pt", Status.ERR_RANGE, f"child table {child:#x} not RAM")
+            rec = self.frames.record(child)
+            if rec.kind != FrameKind.PAGE_TABLE or rec.level != level + 1:
+                return self._decide("set_pt", Status.ERR_KIND,
+                                    f"{child:#x} is not a level-{level + 1} table")
+            if rec.parent and rec.parent != entry_pa:
+                return self._decide("set_pt", Status.ERR_STATE,
+                                    f"table {child:#x} already has a parent")
+            return None
+        if level == 0 or (level == 3 and not desc & D.TABLE):
+            return self._decide("set_pt", Status.ERR_DENIED, "reserved descriptor encoding")
+        out = D.output_address(desc, level)
+        size = 1 << D.LEVEL_SHIFT[level]
+        for pa in range(out, out + size, PAGE):
+            kind = self.frames.kind_of(pa) if self.frames.contains(pa) else None
+            if kind in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
+                return self._decide("set_pt", Status.ERR_DENIED,
+                                    f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
+        return None
+
+    def _leaf_frames(self, level: int, desc: int) -> range:
+        out = D.output_address(desc, level)
+        return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)
+
+    def _drop(self, level: int, desc: int) -> None:
+        if not desc & D.VALID:
+            return
+        if level < 3 and desc & D.TABLE:
+            child = desc & D.ADDR_MASK
+            n = self.frames.index(child)
+            if n is not None:
+                self.frames.parent[n] = 0
+            return
+        for pa in self._leaf_frames(level, desc):
+            n = self.frames.index(pa)
+            if n is not None and self.frames.user_maps[n]:
+                self.frames.user_maps[n] -= 1
+                if self.frames.user_maps[n] == 0 and self.frames.kind[n] == FrameKind.USER:
+                    self.frames.set_kind(pa, FrameKind.FREE)
+
+    def _take(self, level: int, desc: int, entry_pa: int) -> None:
+        if not desc & D.VALID:
+            return
+        if level < 3 and desc & D.TABLE:
+            n = self.frames.index(desc & D.ADDR_MASK)
+            assert n is not None
+            self.frames.parent[n] = entry_pa
+            return
+        for pa in self._leaf_frames(level, desc):
+            n = self.frames.index(pa)
+            if n is not None:
+                self.frames.user_maps[n] += 1
+                if self.frames.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
+                    self.frames.kind[n] = FrameKind.USER
+
+    def _is_root(self, pa: int) -> bool:
+        if not self.frames.contains(pa):
+            return False
+        rec = self.frames.record(pa)
+        return rec.kind == FrameKind.PAGE_TABLE and rec.level == 0 and not rec.parent
+
+    def _call_set_ptbr(self, ttbr0: int) -> tuple[Status, int]:
+        base = ttbr0 & D.ADDR_MASK
+        if base % PAGE:
+            return self._decide("set_ptbr", Status.ERR_ALIGN, "unaligned TTBR0"), 0
+        if not self._is_root(base):
+            return self._decide("set_ptbr", Status.ERR_KIND, f"{base:#x} is not a root table"), 0
+        for cpu in self.cpus[:1]:
+            cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
+        self.live_ttbr0 = ttbr0
+        return Status.OK, 0
+
+    def _call_free_pgd(self, root: int) -> tuple[Status, int]:
+        bad = self._frame_checks("free_pgd", root)
+        if bad is not None:
+            return bad, 0
+        if not self._is_root(root):
+            return self._decide("free_pgd", Status.ERR_KIND, f"{root:#x} is not a root table"), 0
+        if root == self.live_ttbr0 & D.ADDR_MASK:
+            return self._decide("free_pgd", Status.ERR_STATE, "the tree is live in TTBR0"), 0
+        self._free_tree(root, 0)
+        return Status.OK, 0
+
+    def _free_tree(self, table: int, level: int) -> None:
+        entries = _TABLE.unpack(self.ram.read(table, PAGE))
+        for desc in entries:
+            if not desc & D.VALID:
+                continue
+            if level < 3 and desc & D.TABLE:
+                self._free_tree(desc & D.ADDR_MASK, level + 1)
+            else:
+                self._drop(level, desc)
+        self.ram.zero_page(table)
+        self.frames.set_kind(table, FrameKind.FREE)
+        self._set_linear(table, _LM_PERMS_RW)
+
+    def _call_set_sysreg(self, reg: int, value: int) -> tuple[Status, int]:
+        return Status.ERR_RANGE, 0   # system registers arrive through the trap below
+
+    # --- trapped system-register writes (HCR_EL2.TVM) -------------------------------
+    def check_sysreg(self, reg: S.SysReg, value: int) -> bool:
+        """Allow an EL1 system-register write only if it keeps the Guardian's guarantees."""
+        self.stats.inc("guardian.sysreg_traps")
+        name = S.NAMES.get(reg, str(reg))
+        reason = ""
+        if reg == S.TTBR1_EL1 and value & D.ADDR_MASK != self.kernel_ttbr1:
+            reason = "TTBR1 must stay the Guardian-built linear map"
+        elif reg == S.TTBR0_EL1:
+            if not self._is_root(value & D.ADDR_MASK):
+                reason = f"TTBR0 {value:#x} is not a registered root table"
+            else:
+                self.live_ttbr0 = value
+        elif reg == S.SCTLR_EL1:
+            cur = self.cpus[0].sctlr
+            if cur & S.SCTLR_M and not value & S.SCTLR_M:
+                reason = "the MMU cannot be turned off"
+            elif (cur ^ value) & S.SCTLR_WXN and cur & S.SCTLR_M:
+                reason = "SCTLR.WXN is fixed once the MMU is on"
+        elif reg == S.TCR_EL1:
+            t1sz = (value >> S.TCR_T1SZ_SHIFT) & 0x3F
+            if t1sz != 16 or value & S.TCR_EPD1 or (value >> S.TCR_TG1_SHIFT) & 3 != S.TG1_4K:
+                reason = "the TTBR1 half (T1SZ, TG1, EPD1) is fixed"
+        elif reg == S.VBAR_EL1 and self.machine.vectors.lookup(value) is None:
+            reason = f"VBAR {value:#x} names no registered vector table"
+        if reason:
+            self._decide(f"sysreg_{name.lower()}", Status.ERR_REFUSED_SYSREG, reason)
+            return False
+        return True

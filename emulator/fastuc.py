@@ -21,9 +21,8 @@ from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
 # callback objects can be held alive by their owners.
 INTR_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 
-_CTL_IO_WRITE = 1
-_CTL_TLB_FLUSH = 12  # UC_CTL_TLB_FLUSH
-_CTL_TB_REMOVE_CACHE = 9  # UC_CTL_TB_REMOVE_CACHE
+# uc_ctl codes are (op << 30) | (nargs << 26) | control; use the binding's numbers.
+_CTL_FLUSH_TLB_CODE = (U.UC_CTL_IO_WRITE << 30) | U.UC_CTL_TLB_FLUSH
 
 
 def cp_reg(crn: int, crm: int, op0: int, op1: int, op2: int) -> tuple[int, int, int, int, int]:
@@ -193,7 +192,7 @@ class FastUc:
     # --- control ------------------------------------------------------------
     def flush_tlb(self) -> None:
         """Drop every cached translation (needed after downgrades and TTBR switches)."""
-        self._ctl(self.handle, (_CTL_IO_WRITE << 30) | _CTL_TLB_FLUSH)
+        self._ctl(self.handle, _CTL_FLUSH_TLB_CODE)
 
     def stop(self) -> None:
         uclib.uc_emu_stop(self.handle)

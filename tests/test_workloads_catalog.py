@@ -13,7 +13,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
-    "busyloop",
+    "busyloop", "lmbench",
     "copyfile",
     "faulty",
     "forkexec",

@@ -23,6 +23,14 @@ class Call(IntEnum):
     REGISTER_PT = 0xCA3     # turn a free kernel frame into a table page
     RELEASE_PT = 0xCA4      # return an unreferenced table page to the kernel
     SET_SYSREG = 0xCA5      # a trapped EL1 system-register write (HCR_EL2.TVM)
+    CREATE_DOMAIN = 0xCB0   # exec of a confidential image: its tree becomes a new domain
+    FORK_DOMAIN = 0xCB1     # clone/fork of a confidential thread: the child's context
+    RESUME = 0xCB2          # return to a confidential thread (only the result comes from the kernel)
+    USER_READ = 0xCB3       # copy_from_user for a confidential thread (capability-checked)
+    USER_WRITE = 0xCB4      # copy_to_user for a confidential thread (capability-checked)
+    COPY_PAGE = 0xCB5       # CoW/migration copy of a frame the kernel cannot read
+    SIGNAL = 0xCB6          # deliver a signal with the handler the user registered
+    USER_STRING = 0xCB7     # strncpy_from_user for a confidential thread (capability-checked)
 
 
 class FrameKind(IntEnum):
@@ -48,6 +56,7 @@ class Status(IntEnum):
     ERR_DENIED = 6          # the request is well-formed but breaks a protection rule
     ERR_UNKNOWN_CALL = 7    # no such call
     ERR_REFUSED_SYSREG = 8  # the system-register value is not allowed
+    FAULT_IN = 9            # not an error: page the user address in x1 in, then call again
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,66 @@ SPECS: dict[Call, CallSpec] = {
          ("frame_pa is a PAGE_TABLE frame", Status.ERR_KIND),
          ("the table has no parent and no valid entries", Status.ERR_STATE)),
         ("frame kind becomes FREE", "the linear-map entry becomes writable again"),
+    ),
+    Call.CREATE_DOMAIN: CallSpec(
+        Call.CREATE_DOMAIN, ("root_pa", "entry", "sp"),
+        (("root_pa is a level-0 table with no parent", Status.ERR_KIND),
+         ("the tree is not already confidential", Status.ERR_STATE)),
+        ("a new protection domain owns the tree; frames it maps leave the linear map",
+         "a saved context (entry, sp) is created; its slot id is returned"),
+    ),
+    Call.FORK_DOMAIN: CallSpec(
+        Call.FORK_DOMAIN, ("child_root_pa", "parent_slot", "flags"),
+        (("the parent slot is a clone/clone3 in progress", Status.ERR_STATE),
+         ("child_root_pa is 0 (same address space) or a fresh root table", Status.ERR_KIND)),
+        ("the child tree joins the parent's domain",
+         "the child context is the parent's with x0 = 0 (stack/TLS from the saved args)"),
+    ),
+    Call.RESUME: CallSpec(
+        Call.RESUME, ("slot", "result", "elr"),
+        (("the slot is a saved context of the live address space's domain", Status.ERR_STATE),
+         ("elr is the saved ELR, or ELR-4 for a syscall restart", Status.ERR_DENIED)),
+        ("the saved context is restored with x0 = result (syscalls)",
+         "EPD0 is cleared and VBAR names the Guardian's vector table", "the slot is consumed"),
+    ),
+    Call.USER_READ: CallSpec(
+        Call.USER_READ, ("slot", "va", "length"),
+        (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("a capability of the syscall (or a long-lived one) covers the range for reading",
+          Status.ERR_DENIED),
+         ("every page is present (else: fault it in and retry)", Status.FAULT_IN)),
+        ("the bytes are returned",),
+    ),
+    Call.USER_WRITE: CallSpec(
+        Call.USER_WRITE, ("slot", "va", "length"),
+        (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("a capability covers the range for writing", Status.ERR_DENIED),
+         ("every page is present and writable (else: fault in and retry)", Status.FAULT_IN)),
+        ("the bytes are written",),
+    ),
+    Call.USER_STRING: CallSpec(
+        Call.USER_STRING, ("slot", "va", "max_length"),
+        (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("a capability covers the string and its terminating NUL", Status.ERR_DENIED),
+         ("every page is present (else: fault it in and retry)", Status.FAULT_IN)),
+        ("the bytes before the NUL are returned",),
+    ),
+    Call.COPY_PAGE: CallSpec(
+        Call.COPY_PAGE, ("dst_pa", "src_pa"),
+        (("both are RAM pages", Status.ERR_RANGE),
+         ("dst is a FREE/KERNEL frame with no user mappings", Status.ERR_KIND),
+         ("src is not GUARDIAN or PAGE_TABLE memory", Status.ERR_DENIED)),
+        ("dst holds a copy of src", "dst joins src's domain if src is confidential"),
+    ),
+    Call.SIGNAL: CallSpec(
+        Call.SIGNAL, ("slot", "signo", "mask", "ss_sp", "ss_flags", "ss_size", "result", "elr"),
+        (("the slot is a saved context of the live domain", Status.ERR_STATE),
+         ("the user registered a handler for signo (and the trampoline is intact)",
+          Status.ERR_DENIED),
+         ("the frame's pages are present and writable (else: fault in and retry)",
+          Status.FAULT_IN)),
+        ("the frame is written from the saved context", "the context enters the handler",
+         "the handler address is returned"),
     ),
     Call.SET_SYSREG: CallSpec(
         Call.SET_SYSREG, ("register", "value"),

@@ -78,6 +78,9 @@ def main() -> None:
 @click.option("--guardian", type=click.Choice(["off", "on"]), default="off", show_default=True,
               help="on: the Guardian monitor owns the linear map and mediates every "
                    "page-table write, TTBR switch and EL1 system-register write.")
+@click.option("--confidential", is_flag=True,
+              help="Run the program as a confidential process (needs --guardian on): its "
+                   "memory and registers are hidden from the kernel.")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Record a trace (SQLite) for `blindfold trace …`.")
 @click.option("--trace-level", type=click.Choice(["events", "blocks", "insns", "mem"]),
@@ -87,8 +90,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
-        guardian: str, trace_path: Path | None, trace_level: str, verbose: bool,
-        quiet: bool) -> None:
+        guardian: str, confidential: bool, trace_path: Path | None, trace_level: str,
+        verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
@@ -99,7 +102,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
                              stdin=None if not as_json else io.BytesIO(),
-                             trace=trace_path, trace_level=trace_level, guardian=guardian)
+                             trace=trace_path, trace_level=trace_level, guardian=guardian,
+                             confidential=confidential)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)

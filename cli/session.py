@@ -67,7 +67,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
-                trace_level: str = "events", guardian: str = "off") -> RunResult:
+                trace_level: str = "events", guardian: str = "off",
+                confidential: bool = False) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -91,6 +92,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             hw.install_monitor(Guardian(hw))
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off or on")
+        if confidential and guardian != "on":
+            raise UsageError("--confidential needs the Guardian", "add --guardian on")
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
             attach_recorder(hw, trace, trace_level, {
@@ -101,7 +104,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
-        kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)])
+        kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
+                          confidential=confidential)
         try:
             try:
                 status = kernel.run()

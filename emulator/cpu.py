@@ -92,6 +92,7 @@ class Cpu:
         self.sctlr = 0
         self._counter_off: int | None = None
         self._stop_requested = False
+        self._incomplete = 0
         self.exceptions_taken = 0
         self.unhandled: Callable[[Cpu, ExceptionInfo, str], None] | None = None
         self._pending_error: BaseException | None = None
@@ -292,6 +293,7 @@ class Cpu:
         """
         self._stop_requested = False
         self._pending_error = None
+        self._incomplete = 0
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:
@@ -305,6 +307,7 @@ class Cpu:
         if count and self._counter_off is not None:
             counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
             executed = counter if self._stop_requested else min(counter - 1, count)
+            executed -= self._incomplete
         return executed, self._stop_requested
 
     # --- exception entry -----------------------------------------------------
@@ -334,12 +337,33 @@ class Cpu:
         self.exceptions_taken += 1
         # The architectural entry: the ELx registers hold what the handler reads.
         fast.entry_batch.write((esr, pc, far))
+        fast.write_sys(S.SPSR_EL1, info.spsr)
+        if intno != INTNO_SVC:
+            # The instruction did not complete; it is retried (or skipped by a
+            # signal handler), so it must not count as executed.
+            self._incomplete += 1
+        self._dispatch(info)
+
+    def take_irq(self) -> None:
+        """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
+        pc, nzcv = self.fast.pc_nzcv_batch.read()
+        info = ExceptionInfo(vector_offset=GROUP_LOWER_A64 + VectorKind.IRQ, esr=0, far=0,
+                             elr=pc, spsr=nzcv & 0xF000_0000, from_el=0)
+        self.fast.write(A.UC_ARM64_REG_ELR_EL1, pc)
+        table = self.vectors.lookup(self.vbar)
+        if table is None or table.handler(info.vector_offset) is None:
+            return    # no IRQ vector: the interrupt is masked, nothing happens
+        self._dispatch(info)
+
+    def _dispatch(self, info: ExceptionInfo) -> None:
+        """Switch to EL1 and run the handler VBAR_EL1's table holds for this vector."""
         self.el = 1
         table = self.vectors.lookup(self.vbar)
         tracer = self.tracer
         if tracer is not None and tracer.enabled:
-            tracer.emit("regs", pc=pc, regs=tuple(fast.gpr_batch.read()))
-            tracer.emit("exception", pc=pc, addr=info.far, esr=esr, ec=_ec_name(info.ec),
+            tracer.emit("regs", pc=info.elr, regs=tuple(self.fast.gpr_batch.read()))
+            tracer.emit("exception", pc=info.elr, addr=info.far, esr=info.esr,
+                        ec=_ec_name(info.ec) if info.vector_offset & 0x180 == 0 else "IRQ",
                         vector=table.owner if table else None)
         handler = table.handler(info.vector_offset) if table else None
         if handler is None:

@@ -60,6 +60,8 @@ class El1:
         self.sysreg_trap: SysregTrap | None = None
         #: The EL2 side of HVC #0 (a monitor installs itself here): (call, args) -> (status, value).
         self.hvc_handler: Callable[[int, tuple[int, ...]], tuple[int, int]] | None = None
+        self.hvc_data_handler: Callable[[int, tuple[int, ...], bytes],
+                                        tuple[int, int, bytes]] | None = None
         self.pan = False
 
     # --- translation ---------------------------------------------------------
@@ -174,6 +176,14 @@ class El1:
         self._stats.inc("el1.hvc")
         return self.hvc_handler(call, args)
 
+    def hvc_data(self, call: int, args: tuple[int, ...], payload: bytes = b""
+                 ) -> tuple[int, int, bytes]:
+        """HVC carrying a kernel buffer in (payload) and out (returned bytes)."""
+        if self.hvc_data_handler is None:
+            return 7, 0, b""
+        self._stats.inc("el1.hvc")
+        return self.hvc_data_handler(call, args, payload)
+
     def mrs(self, reg: S.SysReg) -> int:
         return self._cpu.read_sysreg(reg)
 
@@ -237,6 +247,15 @@ class El1:
 
     def run_el0(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
         return self._cpu.run(pc, count, timeout_us)
+
+    def timer_interrupt(self) -> None:
+        """Raise the timer interrupt at EL0's current PC (taken through VBAR_EL1)."""
+        self._cpu.take_irq()
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether the current run of EL0 ends after this exception."""
+        return self._cpu._stop_requested
 
     def request_stop(self) -> None:
         self._cpu.request_stop()

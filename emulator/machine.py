@@ -29,6 +29,8 @@ class Monitor(Protocol):
     kernel_ttbr1: int
 
     def hvc(self, call: int, args: tuple[int, ...]) -> tuple[int, int]: ...
+    def hvc_data(self, call: int, args: tuple[int, ...], payload: bytes
+                 ) -> tuple[int, int, bytes]: ...
     def check_sysreg(self, reg: tuple[int, int, int, int, int], value: int) -> bool: ...
 
 
@@ -83,6 +85,7 @@ class Machine:
         for i in range(len(self.cpus)):
             face = self.el1(i)
             face.hvc_handler = monitor.hvc
+            face.hvc_data_handler = monitor.hvc_data
             face.sysreg_trap = monitor.check_sysreg
 
     def _mmio_access(self, dev: MmioDevice, offset: int, size: int, value: int,

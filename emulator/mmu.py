@@ -150,14 +150,16 @@ class Walker:
         el0_access = bool(desc & D.AP_EL0) and not ap_table & 1
         read_only = bool(desc & D.AP_RO) or bool(ap_table & 2)
         if el == 0:
-            if not el0_access:
-                return TranslationFault(FaultKind.PERMISSION, level)
-            if access == Access.WRITE and read_only:
-                return TranslationFault(FaultKind.PERMISSION, level)
             if access == Access.EXEC:
+                # EL0 execute permission is UXN's alone: AP[1]=0 with UXN=0 is
+                # execute-only memory.
                 xn = bool(desc & D.UXN) or uxn_table
-                if xn or (regime.sctlr & S.SCTLR_WXN and not read_only):
+                if xn or (regime.sctlr & S.SCTLR_WXN and el0_access and not read_only):
                     return TranslationFault(FaultKind.PERMISSION, level)
+            elif not el0_access:
+                return TranslationFault(FaultKind.PERMISSION, level)
+            elif access == Access.WRITE and read_only:
+                return TranslationFault(FaultKind.PERMISSION, level)
         else:
             if access == Access.WRITE and read_only:
                 return TranslationFault(FaultKind.PERMISSION, level)

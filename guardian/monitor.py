@@ -19,6 +19,7 @@ from abi import SPECS, Call, FrameKind, Status
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.machine import Machine
+from guardian.confidential import GUARDIAN_VBAR, Confidential
 from guardian.frame_table import PAGE, FrameTable
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class Guardian:
         self._lm_l3: dict[int, int] = {}   # linear-map L3 table for each 2 MiB of RAM
         self._index_linear_map()
         self.live_ttbr0 = 0
+        self.lm_rw = _LM_PERMS_RW
+        self.conf = Confidential(self)
 
     # --- boot -------------------------------------------------------------------
     def _own_frame(self) -> int:
@@ -122,17 +125,46 @@ class Guardian:
     # --- the call interface ---------------------------------------------------------
     def hvc(self, call: int, args: Sequence[int]) -> tuple[int, int]:
         """Entry point for HVC #0 from EL1: (status, value)."""
+        status, value, _ = self.hvc_data(call, args, b"")
+        return status, value
+
+    def hvc_data(self, call: int, args: Sequence[int], payload: bytes) -> tuple[int, int, bytes]:
+        """HVC with a kernel buffer: `payload` is what the kernel passes in, the
+        returned bytes what the Guardian copies out (copy_from_user data)."""
         self.clock.charge("guardian_call")
         try:
             c = Call(call)
         except ValueError:
-            return self._decide(f"call_{call:#x}", Status.ERR_UNKNOWN_CALL, "no such call"), 0
+            return self._decide(f"call_{call:#x}", Status.ERR_UNKNOWN_CALL, "no such call"), 0, b""
         self.stats.inc(f"guardian.calls.{c.name.lower()}")
-        handler = getattr(self, f"_call_{c.name.lower()}")
-        status, value = handler(*args[:len(SPECS[c].args)])
+        nargs = len(SPECS[c].args) if c in SPECS else len(args)
+        data = b""
+        conf = self.conf
+        if c == Call.USER_READ:
+            status, value, data = conf.user_access(args[0], args[1], args[2], False)
+        elif c == Call.USER_STRING:
+            status, value, data = conf.user_string(args[0], args[1], args[2])
+        elif c == Call.USER_WRITE:
+            status, value, data = conf.user_access(args[0], args[1], len(payload), True, payload)
+        elif c == Call.CREATE_DOMAIN:
+            status, value = conf.create(*args[:3])
+        elif c == Call.FORK_DOMAIN:
+            status, value = conf.fork(*args[:3])
+        elif c == Call.RESUME:
+            status, value = conf.resume(*args[:3]), 0
+        elif c == Call.COPY_PAGE:
+            status, value = conf.copy_page(*args[:2]), 0
+        elif c == Call.SIGNAL:
+            status, value = conf.signal(args[0], args[1], args[2], (args[3], args[4], args[5]),
+                                        args[6], args[7], payload)
+        else:
+            status, value = getattr(self, f"_call_{c.name.lower()}")(*args[:nargs])
         if status != Status.OK:
             self.stats.inc("guardian.refused")
-        return int(status), value
+        if self.tracer.enabled:
+            self.tracer.emit("guardian_call", call=c.name.lower(), args=tuple(args[:nargs]),
+                             status=Status(status).name, value=value)
+        return int(status), value, data
 
     def _decide(self, call: str, status: Status, reason: str) -> Status:
         if status != Status.OK:
@@ -195,13 +227,35 @@ class Guardian:
         status = self._check_new(trec.level, desc, entry_pa)
         if status is not None:
             return status, 0
+        domain = self._domain_of_table(table)
+        if desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
+            for pa in self._leaf_frames(trec.level, desc):
+                if self.frames.kind_of(pa) == FrameKind.CONFIDENTIAL and \
+                        self.frames.record(pa).owner != domain:
+                    return self._decide("set_pt", Status.ERR_DENIED,
+                                        f"confidential frame {pa:#x} belongs to another "
+                                        "protection domain"), 0
         old = self.ram.read_u64(entry_pa)
-        self._drop(trec.level, old)
-        self.ram.write_u64(entry_pa, desc)
+        # Take the new references before dropping the old ones, so rewriting an
+        # entry to the same frame never lets its count touch zero.
         self._take(trec.level, desc, entry_pa)
+        self.ram.write_u64(entry_pa, desc)
+        self._drop(trec.level, old)
+        if domain and desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
+            for pa in self._leaf_frames(trec.level, desc):
+                self.conf.protect_frame(pa, domain)
         if old & D.VALID:
             self._flush()      # a changed or removed translation may be cached
         return Status.OK, 0
+
+    def _domain_of_table(self, table: int) -> int:
+        """The protection domain whose tree holds this table (0: not confidential)."""
+        for _ in range(4):
+            parent = self.frames.record(table).parent
+            if not parent:
+                break
+            table = parent & ~(PAGE - 1)
+        return self.conf.root_domain.get(table, 0)
 
     def _check_new(self, level: int, desc: int, entry_pa: int) -> Status | None:
         if not desc & D.VALID:
@@ -246,8 +300,11 @@ class Guardian:
             n = self.frames.index(pa)
             if n is not None and self.frames.user_maps[n]:
                 self.frames.user_maps[n] -= 1
-                if self.frames.user_maps[n] == 0 and self.frames.kind[n] == FrameKind.USER:
-                    self.frames.set_kind(pa, FrameKind.FREE)
+                if self.frames.user_maps[n] == 0:
+                    if self.frames.kind[n] == FrameKind.USER:
+                        self.frames.set_kind(pa, FrameKind.FREE)
+                    elif self.frames.kind[n] == FrameKind.CONFIDENTIAL:
+                        self.conf.release_frame(pa)
 
     def _take(self, level: int, desc: int, entry_pa: int) -> None:
         if not desc & D.VALID:
@@ -290,6 +347,7 @@ class Guardian:
         if root == self.live_ttbr0 & D.ADDR_MASK:
             return self._decide("free_pgd", Status.ERR_STATE, "the tree is live in TTBR0"), 0
         self._free_tree(root, 0)
+        self.conf.forget_root(root)
         return Status.OK, 0
 
     def _free_tree(self, table: int, level: int) -> None:
@@ -321,6 +379,7 @@ class Guardian:
                 reason = f"TTBR0 {value:#x} is not a registered root table"
             else:
                 self.live_ttbr0 = value
+                self.conf.on_ttbr0(value)
         elif reg == S.SCTLR_EL1:
             cur = self.cpus[0].sctlr
             if cur & S.SCTLR_M and not value & S.SCTLR_M:
@@ -331,8 +390,15 @@ class Guardian:
             t1sz = (value >> S.TCR_T1SZ_SHIFT) & 0x3F
             if t1sz != 16 or value & S.TCR_EPD1 or (value >> S.TCR_TG1_SHIFT) & 3 != S.TG1_4K:
                 reason = "the TTBR1 half (T1SZ, TG1, EPD1) is fixed"
-        elif reg == S.VBAR_EL1 and self.machine.vectors.lookup(value) is None:
-            reason = f"VBAR {value:#x} names no registered vector table"
+            elif self.conf.current_domain() is not None and not value & S.TCR_EPD0:
+                reason = "EPD0 stays set while a confidential address space is live"
+        elif reg == S.VBAR_EL1:
+            if self.machine.vectors.lookup(value) is None:
+                reason = f"VBAR {value:#x} names no registered vector table"
+            elif value & ~0x7FF == GUARDIAN_VBAR:
+                reason = "the kernel cannot point VBAR at the Guardian's table"
+            else:
+                self.conf.kernel_vbar = value
         if reason:
             self._decide(f"sysreg_{name.lower()}", Status.ERR_REFUSED_SYSREG, reason)
             return False

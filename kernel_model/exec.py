@@ -11,6 +11,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from abi.sigframe import SIGRETURN_CODE, SIGRETURN_TRAMPOLINE
 from kernel_model.elf_loader import PF_R, PF_W, PF_X, ElfImage
 from kernel_model.mm import STACK_LIMIT, STACK_TOP, AddressSpace, MemoryContext
 from kernel_model.uaccess import UserAccess
@@ -23,8 +24,7 @@ AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_MINSIGSTKSZ = 23, 25, 26, 31, 51
 # The signal-return trampoline page (what the vDSO provides on Linux): glibc
 # registers sa_restorer itself, but a handler installed without SA_RESTORER
 # returns here.
-SIGPAGE_VA = 0x0000_FFFF_FFFF_E000
-SIGRETURN_CODE = struct.pack("<II", 0xD2801168, 0xD4000001)  # mov x8, #139 ; svc #0
+SIGPAGE_VA = SIGRETURN_TRAMPOLINE
 # A context switch must clear the exclusive monitor (as exception return does
 # on hardware); the kernel runs this one CLREX at EL0 on the way to a thread.
 CLREX_VA = SIGPAGE_VA + 8

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from abi import Call
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
@@ -36,6 +37,7 @@ from kernel_model.pagetable import (
     MediatedTableWriter,
     NativeTableWriter,
     PageTableWriter,
+    lm,
 )
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.scheduler import Scheduler
@@ -119,11 +121,13 @@ class Kernel:
         self.writer = writer
         self._boot_mmu()
         self.mmctx = MemoryContext(el1=el1, frames=self.frames, writer=self.writer, stats=stats,
-                                   clock=clock, invalidate_code=el1.invalidate_code)
-        self.uaccess = UserAccess(el1, lambda: self._current_mm())
+                                   clock=clock, invalidate_code=el1.invalidate_code,
+                                   copy_frame=self._copy_frame)
+        self.uaccess = UserAccess(el1, lambda: self._current_mm(), self._uaccess_slot)
         self.signals = SignalDelivery(self)
         self.hwcap, self.hwcap2 = el1.hwcaps()
-        el1.register_vectors(KERNEL_VBAR, VectorTable("kernel", {0x400: self._el0_sync}))
+        el1.register_vectors(KERNEL_VBAR, VectorTable("kernel", {0x400: self._el0_sync,
+                                                                 0x480: self._el0_irq}))
         el1.msr(S.VBAR_EL1, KERNEL_VBAR)
         self._syscall_keys = {nr: f"kernel.syscalls.{syscall_name(nr)}" for nr in SYSCALLS}
 
@@ -191,6 +195,23 @@ class Kernel:
             self.el1.tlbi_all()   # ASIDs wrap: drop every tagged translation
         return asid
 
+    def _copy_frame(self, dst: int, src: int) -> None:
+        """Copy one physical page: through the linear map, or (under the Guardian,
+        whose confidential frames the kernel cannot read) by a COPY_PAGE call."""
+        if self.boot_info.monitor:
+            status, _ = self.el1.hvc(Call.COPY_PAGE, dst, src)
+            if status:
+                raise KernelError(errno.EFAULT, f"the Guardian refused a page copy ({status})")
+            return
+        self.el1.copy_page(lm(dst), lm(src))
+
+    def _uaccess_slot(self) -> int:
+        """The Guardian slot to name in user accesses (0: the kernel walks itself)."""
+        t = self.current
+        if t is None or not t.process.confidential:
+            return 0
+        return t.slot
+
     def _current_mm(self) -> AddressSpace:
         """The address space TTBR0 holds now (uaccess faults are resolved in it)."""
         if self._active_mm is not None:
@@ -210,7 +231,8 @@ class Kernel:
         return self.clock.nanoseconds
 
     # --- processes ------------------------------------------------------------------
-    def spawn_init(self, image: ElfImage, guest_path: str, argv: list[bytes]) -> Process:
+    def spawn_init(self, image: ElfImage, guest_path: str, argv: list[bytes],
+                   confidential: bool = False) -> Process:
         pid = self.alloc_id()
         proc = Process(pid=pid, parent=None, mm=None,  # type: ignore[arg-type]
                        fds=stdio_table(self.options.stdout, self.options.stderr,
@@ -218,6 +240,9 @@ class Kernel:
                        sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid)
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
         proc.threads.append(thread)
+        proc.confidential = confidential
+        if confidential and not self.boot_info.monitor:
+            raise KernelError(errno.EINVAL, "confidential processes need the Guardian")
         self.processes[pid] = proc
         self.threads[pid] = thread
         self.init = proc
@@ -243,6 +268,7 @@ class Kernel:
                 old.destroy()
         proc.exe = guest_path
         proc.argv = tuple(argv)
+        t.slot = 0       # the new image is not confidential until CREATE_DOMAIN below
         if self.tracer.enabled:
             self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)
         self.el1.invalidate_all_code()
@@ -251,6 +277,13 @@ class Kernel:
         ctx = CpuContext()
         ctx.set(CTX_PC, start.entry)
         ctx.set(CTX_SP, start.sp)
+        if proc.confidential:
+            status, slot = self.el1.hvc(Call.CREATE_DOMAIN, mm.tables.root, start.entry, start.sp)
+            if status:
+                raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
+            t.slot = slot
+            ctx.set(CTX_SP, 0)         # the real stack pointer is the Guardian's to keep
+            self.stats.inc("kernel.confidential.execs")
         t.context = ctx
         self.el1.restore_context(ctx)
 
@@ -276,7 +309,6 @@ class Kernel:
             if t is not prev:
                 self.clock.charge("context_switch")
                 self.stats.inc("kernel.context_switches")
-                self._clear_exclusive(t)
                 if self.tracer.enabled:
                     self.tracer.emit("context_switch", from_tid=prev.tid if prev else 0,
                                      to_tid=t.tid)
@@ -284,7 +316,7 @@ class Kernel:
             assert t.context is not None
             el1.restore_context(t.context)
             self.signals.deliver_pending(t)
-            if t.state != ThreadState.RUNNABLE:
+            if t.state != ThreadState.RUNNABLE or not self._resume_confidential(t):
                 continue
             count = 0
             if self.exact:
@@ -300,11 +332,18 @@ class Kernel:
                 count = min(count, left) if count else min(left, quantum * 100)
             self._slice_exceptions = 0
             self._slice_counted = bool(count)
-            executed, stopped = el1.run_el0(el1.reg(CTX_PC_REG), count)
+            pc = el1.reg(CTX_PC_REG)
+            if t is not prev:
+                self._clear_exclusive(t)
+            executed, stopped = el1.run_el0(pc, count)
             if count:
                 self.insns += executed
                 t.insns += executed
                 self.clock.charge("instruction", executed)
+                if not stopped and t.state == ThreadState.RUNNABLE:
+                    # The quantum ended: a timer interrupt from EL0, taken
+                    # through VBAR_EL1 (so a monitor saves a confidential context).
+                    el1.timer_interrupt()
             el1.save_context(t.context)
             prev = t
             if t.state == ThreadState.RUNNABLE:
@@ -315,6 +354,21 @@ class Kernel:
         self.stats.set("cpu0.insns" if self.exact else "cpu0.insns_counted", self.insns)
         assert self.init is not None and self.init.exit_status is not None
         return self.init.exit_status
+
+    def _resume_confidential(self, t: Thread) -> bool:
+        """Return to a confidential thread through the Guardian (RESUME): only the
+        syscall result and the ELR come from the kernel.  False if refused."""
+        if not t.process.confidential:
+            return True
+        el1 = self.el1
+        status, _ = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), el1.reg(CTX_PC_REG))
+        if status:
+            self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "
+                                         f"(status {status}); the process is killed")
+            self.exit_process(t.process, sig.SIGKILL)
+            return False
+        t.slot = 0
+        return True
 
     def _clear_exclusive(self, t: Thread) -> None:
         """CLREX at EL0 so a load-exclusive of the previous thread cannot pair
@@ -388,10 +442,22 @@ class Kernel:
         return n
 
     # --- exceptions from EL0 ----------------------------------------------------------
+    def _el0_irq(self, _cpu: object, info: ExceptionInfo) -> None:
+        """Timer tick at the end of a quantum: the run loop reschedules."""
+        t = self.current
+        assert t is not None
+        self.clock.charge("exception_entry")
+        self.stats.inc("kernel.irqs")
+        if t.process.confidential:
+            t.slot = self.el1.reg(SLOT_REG)
+
     def _el0_sync(self, _cpu: object, info: ExceptionInfo) -> None:
         t = self.current
         assert t is not None
         self.clock.charge("exception_entry")
+        if t.process.confidential:
+            # Entered through the Guardian: x16 names the slot holding the real context.
+            t.slot = self.el1.reg(SLOT_REG)
         if info.ec == ExceptionClass.SVC64:
             self._syscall(t, info)
         else:
@@ -403,15 +469,18 @@ class Kernel:
             self.el1.request_stop()
             return
         self._slice_exceptions += 1
-        if self.exact:
-            return
-        contended = self.sched.has_other_runnable()
-        if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
-            self.el1.request_stop()
-        elif not self._slice_counted and (contended or self._timer_armed()):
-            # The slice runs uncounted; from here on the interleaving must not
-            # depend on host speed, so continue in counted quanta.
-            self.el1.request_stop()
+        if not self.exact:
+            contended = self.sched.has_other_runnable()
+            if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
+                self.el1.request_stop()
+            elif not self._slice_counted and (contended or self._timer_armed()):
+                # The slice runs uncounted; from here on the interleaving must not
+                # depend on host speed, so continue in counted quanta.
+                self.el1.request_stop()
+        if t.process.confidential and not self.el1.stop_requested:
+            # Straight back to the thread: through the Guardian.
+            if not self._resume_confidential(t):
+                self.el1.request_stop()
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         args = self.el1.syscall_args()
@@ -575,6 +644,7 @@ class Kernel:
 
 
 X0_REG = 199          # UC_ARM64_REG_X0
+SLOT_REG = 215        # UC_ARM64_REG_X16: the Guardian's slot id for a confidential entry
 _FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
                 FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
 CTX_PC_REG = 260      # UC_ARM64_REG_PC

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from emulator import descriptors as D
@@ -54,6 +55,7 @@ class MemoryContext:
     stats: object
     clock: object
     invalidate_code: object  # Callable[[int, int], None]: drop translated code for a VA range
+    copy_frame: object       # Callable[[int, int], None]: copy a physical page (dst, src)
 
 
 def _perms(prot: int, writable: bool) -> D.PagePerms:
@@ -217,7 +219,11 @@ class AddressSpace:
             ctx.stats.inc("kernel.mm.cow_reuse")
         else:
             new_pa = ctx.frames.alloc()
-            ctx.el1.copy_page(lm(new_pa), lm(old))
+            try:
+                ctx.copy_frame(new_pa, old)
+            except Exception:
+                ctx.frames.put(new_pa)
+                raise
             ctx.frames.put(old)
             ctx.stats.inc("kernel.mm.cow_copies")
         self.tables.set(page_va, D.leaf_descriptor(new_pa, _perms(vma.prot, True)))
@@ -226,9 +232,16 @@ class AddressSpace:
             ctx.invalidate_code(page_va, PAGE)
 
     # --- fork / teardown ----------------------------------------------------
-    def fork(self, asid: int) -> AddressSpace:
-        """A copy-on-write duplicate (the child's address space)."""
+    def fork(self, asid: int, before_copy: Callable[[AddressSpace], None] | None = None
+             ) -> AddressSpace:
+        """A copy-on-write duplicate (the child's address space).
+
+        `before_copy` runs once the child's root exists and before any page is
+        shared into it (the Guardian must learn the child's domain first).
+        """
         child = AddressSpace(self.ctx, asid)
+        if before_copy is not None:
+            before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk
         frames = self.ctx.frames
         for vma in self.vmas:

@@ -51,6 +51,7 @@ class Thread:
     saved_sigmask: int | None = None           # restored after a sigsuspend-style wait
     insns: int = 0
     fault: tuple[int, int] = (0, 0)            # (FAR, ESR) of the fault being signalled
+    slot: int = 0                              # Guardian slot of a confidential thread's context
     restart_pc: int = 0                        # the SVC to re-run when a wait restarts
     vfork_parent: Thread | None = None         # parent suspended until exec or exit
 
@@ -85,6 +86,7 @@ class Process:
     children_reaped: int = 0
     itimer_deadline: int | None = None   # ITIMER_REAL expiry in cycles
     itimer_interval: int = 0
+    confidential: bool = False           # its memory and registers are the Guardian's
 
     @property
     def alive_threads(self) -> list[Thread]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
+from abi import Call
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import SIGPAGE_VA
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, UserContext
 
 PC_REG = 260  # UC_ARM64_REG_PC
+X0 = 199      # UC_ARM64_REG_X0
 
 # Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
 _RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write"}
@@ -118,7 +120,38 @@ class SignalDelivery:
             return
         fault = t.fault
         t.fault = (0, 0)
+        if proc.confidential:
+            self._confidential_frame(t, signo, info, act)
+            return
         self._setup_frame(t, signo, info, act, fault[0], fault[1])
+
+    def _confidential_frame(self, t: Thread, signo: int, info: bytes, act: sig.SigAction) -> None:
+        """The Guardian builds the frame from the real context and the handler the
+        user registered; the kernel only chooses the signal and the mask."""
+        k = self.k
+        el1 = k.el1
+        old_mask = t.saved_sigmask if t.saved_sigmask is not None else t.sigmask
+        t.saved_sigmask = None
+        ss_sp, ss_flags, ss_size = t.altstack
+        for _ in range(4):
+            status, value, _ = el1.hvc_data(
+                Call.SIGNAL, (t.slot, signo, old_mask, ss_sp, ss_flags, ss_size,
+                              el1.reg(X0), el1.reg(PC_REG)), info)
+            if status == 0:
+                el1.set_reg(PC_REG, value)
+                break
+            if status != 9 or t.process.mm.handle_fault(value, True, False) != 0:
+                k.stats.inc("kernel.signals.bad_frame")
+                k.exit_process(t.process, sig.SIGSEGV)
+                return
+        else:
+            k.exit_process(t.process, sig.SIGSEGV)
+            return
+        t.sigmask |= act.mask | (0 if act.flags & sig.SA_NODEFER else sig.bit(signo))
+        t.sigmask &= ~sig.UNBLOCKABLE
+        if act.flags & sig.SA_RESETHAND:
+            t.process.sigactions.set(signo, sig.SigAction())
+        k.stats.inc("kernel.signals.delivered")
 
     def _describe_death(self, t: Thread, signo: int) -> str:
         pc = self.k.el1.reg(PC_REG)

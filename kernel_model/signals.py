@@ -11,8 +11,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from unicorn import arm64_const as A
-
 SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE = 1, 2, 3, 4, 5, 6, 7, 8
 SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 9, 10, 11, 12, 13, 14, 15
 SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU = 16, 17, 18, 19, 20, 21, 22
@@ -164,79 +162,14 @@ def pack_siginfo(signo: int, code: int, *, pid: int = 0, uid: int = 0, addr: int
     return (head + body).ljust(128, b"\0")
 
 
-# --- the frame ------------------------------------------------------------
-SIGINFO_SIZE = 128
-UC_FLAGS_OFF = 0
-UC_LINK_OFF = 8
-UC_STACK_OFF = 16
-UC_SIGMASK_OFF = 40
-UC_MCONTEXT_OFF = 176              # sigset padding to 128 bytes, then 16-byte alignment
-SC_FAULT_OFF = 0
-SC_REGS_OFF = 8
-SC_SP_OFF = 8 + 31 * 8
-SC_PC_OFF = SC_SP_OFF + 8
-SC_PSTATE_OFF = SC_PC_OFF + 8
-SC_RESERVED_OFF = 288              # __reserved, 16-byte aligned
-SC_RESERVED_SIZE = 4096
-UCONTEXT_SIZE = UC_MCONTEXT_OFF + SC_RESERVED_OFF + SC_RESERVED_SIZE
-FRAME_SIZE = SIGINFO_SIZE + UCONTEXT_SIZE
-FPSIMD_MAGIC = 0x46508001
-FPSIMD_SIZE = 528
-ESR_MAGIC = 0x45535201
-
-GPR_IDS = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
-Q_IDS = [A.UC_ARM64_REG_Q0 + i for i in range(32)]
-
-
-@dataclass
-class UserRegs:
-    """The user-visible register file a signal frame saves and restores."""
-
-    x: list[int]
-    sp: int
-    pc: int
-    pstate: int
-    q: list[int]
-    fpsr: int
-    fpcr: int
-
-
-def build_frame(info: bytes, regs: UserRegs, sigmask: int, altstack: tuple[int, int, int],
-                fault_address: int = 0, esr: int = 0) -> bytes:
-    """siginfo + ucontext bytes, laid out as arm64 Linux does."""
-    uc = bytearray(UCONTEXT_SIZE)
-    ss_sp, ss_flags, ss_size = altstack
-    struct.pack_into("<QiiQ", uc, UC_STACK_OFF, ss_sp, ss_flags, 0, ss_size)
-    struct.pack_into("<Q", uc, UC_SIGMASK_OFF, sigmask)
-    mc = UC_MCONTEXT_OFF
-    struct.pack_into("<Q", uc, mc + SC_FAULT_OFF, fault_address)
-    struct.pack_into("<31Q", uc, mc + SC_REGS_OFF, *regs.x)
-    struct.pack_into("<QQQ", uc, mc + SC_SP_OFF, regs.sp, regs.pc, regs.pstate)
-    res = mc + SC_RESERVED_OFF
-    struct.pack_into("<IIII", uc, res, FPSIMD_MAGIC, FPSIMD_SIZE, regs.fpsr, regs.fpcr)
-    for i, q in enumerate(regs.q):
-        struct.pack_into("<QQ", uc, res + 16 + 16 * i, q & 0xFFFF_FFFF_FFFF_FFFF, q >> 64)
-    nxt = res + FPSIMD_SIZE
-    if esr:
-        struct.pack_into("<IIQ", uc, nxt, ESR_MAGIC, 16, esr)
-        nxt += 16
-    struct.pack_into("<II", uc, nxt, 0, 0)   # terminator record
-    return info[:SIGINFO_SIZE].ljust(SIGINFO_SIZE, b"\0") + bytes(uc)
-
-
-def parse_frame(ucontext: bytes) -> tuple[UserRegs, int]:
-    """(registers, signal mask) from a ucontext read back at rt_sigreturn."""
-    mc = UC_MCONTEXT_OFF
-    x = list(struct.unpack_from("<31Q", ucontext, mc + SC_REGS_OFF))
-    sp, pc, pstate = struct.unpack_from("<QQQ", ucontext, mc + SC_SP_OFF)
-    sigmask = struct.unpack_from("<Q", ucontext, UC_SIGMASK_OFF)[0]
-    res = mc + SC_RESERVED_OFF
-    q: list[int] = []
-    fpsr = fpcr = 0
-    magic, size = struct.unpack_from("<II", ucontext, res)
-    if magic == FPSIMD_MAGIC and size == FPSIMD_SIZE:
-        fpsr, fpcr = struct.unpack_from("<II", ucontext, res + 8)
-        for i in range(32):
-            lo, hi = struct.unpack_from("<QQ", ucontext, res + 16 + 16 * i)
-            q.append(lo | (hi << 64))
-    return UserRegs(x=x, sp=sp, pc=pc, pstate=pstate, q=q, fpsr=fpsr, fpcr=fpcr), sigmask
+# The frame layout is the Linux AArch64 user ABI, shared with the Guardian.
+from abi.sigframe import (  # noqa: E402,F401
+    FPSIMD_MAGIC,
+    FRAME_SIZE,
+    SIGINFO_SIZE,
+    UC_MCONTEXT_OFF,
+    UCONTEXT_SIZE,
+    UserRegs,
+    build_frame,
+    parse_frame,
+)

@@ -21,12 +21,39 @@ _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 
 
-class UserAccess:
-    """Byte-level access to the current process's memory on its behalf."""
+USER_READ, USER_WRITE, USER_STRING = 0xCB3, 0xCB4, 0xCB7     # abi.Call numbers
+STATUS_FAULT_IN = 9                       # abi.Status.FAULT_IN: page it in, call again
 
-    def __init__(self, el1: El1, current_mm: Callable[[], AddressSpace]) -> None:
+
+class UserAccess:
+    """Byte-level access to the current process's memory on its behalf.
+
+    For a confidential process the kernel cannot walk the user half (EPD0):
+    every access is a Guardian call checked against the capabilities of the
+    syscall being served (`guardian_slot` names it).
+    """
+
+    def __init__(self, el1: El1, current_mm: Callable[[], AddressSpace],
+                 guardian_slot: Callable[[], int] | None = None) -> None:
         self.el1 = el1
         self._current_mm = current_mm
+        self._guardian_slot = guardian_slot or (lambda: 0)
+
+    def _mediated(self, va: int, n: int, data: bytes | None) -> bytes:
+        slot = self._guardian_slot()
+        for _ in range(n // PAGE + 3):
+            if data is None:
+                status, value, out = self.el1.hvc_data(USER_READ, (slot, va, n))
+            else:
+                status, value, out = self.el1.hvc_data(USER_WRITE, (slot, va, n), bytes(data))
+            if status == 0:
+                return out
+            if status != STATUS_FAULT_IN:
+                raise KernelError(errno.EFAULT)
+            res = self._current_mm().handle_fault(value, data is not None, False)
+            if res != FaultResult.OK:
+                raise KernelError(errno.EFAULT)
+        raise KernelError(errno.EFAULT)
 
     @staticmethod
     def _check_range(va: int, n: int) -> None:
@@ -45,6 +72,8 @@ class UserAccess:
         self._check_range(va, n)
         if n == 0:
             return b""
+        if self._guardian_slot():
+            return self._mediated(va, n, None)
         for _ in range(n // PAGE + 3):
             try:
                 return self.el1.read(va, n)
@@ -56,6 +85,9 @@ class UserAccess:
         n = len(data)
         self._check_range(va, n)
         if n == 0:
+            return
+        if self._guardian_slot():
+            self._mediated(va, n, data)
             return
         for _ in range(n // PAGE + 3):
             try:
@@ -79,6 +111,20 @@ class UserAccess:
 
     def read_cstring(self, va: int, limit: int = 4096) -> bytes:
         """A NUL-terminated string; ENAMETOOLONG past `limit` bytes."""
+        slot = self._guardian_slot()
+        if slot:
+            self._check_range(va, 1)
+            for _ in range(limit // PAGE + 3):
+                status, value, data = self.el1.hvc_data(USER_STRING, (slot, va, limit))
+                if status == 0:
+                    if value >= limit:
+                        raise KernelError(errno.ENAMETOOLONG)
+                    return data
+                if status != STATUS_FAULT_IN:
+                    raise KernelError(errno.EFAULT)
+                if self._current_mm().handle_fault(value, False, False) != FaultResult.OK:
+                    raise KernelError(errno.EFAULT)
+            raise KernelError(errno.EFAULT)
         out = bytearray()
         while len(out) < limit:
             chunk = min(PAGE - (va & (PAGE - 1)), limit - len(out))

@@ -6,10 +6,12 @@ import errno
 import struct
 from typing import TYPE_CHECKING
 
+from abi import Call
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.errors import KernelError
+from kernel_model.mm import AddressSpace
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
 
@@ -110,14 +112,29 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         ctx.set(CTX_SP, stack)
     if flags & CLONE_SETTLS:
         ctx.set(CTX_TPIDR, tls)
+    child_slot = 0
+
+    def join_domain(child_mm: AddressSpace | None) -> None:
+        # A confidential parent: the Guardian derives the child's context and
+        # admits its address space into the domain before any page is shared.
+        nonlocal child_slot
+        if not proc.confidential:
+            return
+        status, child_slot = k.el1.hvc(Call.FORK_DOMAIN,
+                                       child_mm.tables.root if child_mm else 0, t.slot, flags)
+        if status:
+            raise KernelError(errno.EPERM, f"the Guardian refused the clone ({status})")
+
     if flags & CLONE_THREAD:
         child_proc = proc          # threads share the process's reference to its mm
+        join_domain(None)
     else:
         if flags & CLONE_VM:
             mm = proc.mm
             mm.users += 1
+            join_domain(None)
         else:
-            mm = proc.mm.fork(k.alloc_asid())
+            mm = proc.mm.fork(k.alloc_asid(), before_copy=join_domain)
             k.stats.inc("kernel.forks")
         parent = proc.parent if flags & CLONE_PARENT else proc
         child_proc = Process(
@@ -126,11 +143,13 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
             sigactions=proc.sigactions if flags & CLONE_SIGHAND else proc.sigactions.copy(),
             cwd=proc.cwd, exe=proc.exe, argv=proc.argv, pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
+            confidential=proc.confidential,
         )
         if parent is not None:
             parent.children.append(child_proc)
         k.processes[new_id] = child_proc
-    child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask)
+    child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
+                   slot=child_slot)
     child_proc.threads.append(child)
     k.threads[new_id] = child
     if flags & CLONE_PARENT_SETTID and parent_tid:

@@ -1,0 +1,90 @@
+"""The AArch64 Linux rt_sigframe: siginfo, ucontext with sigcontext and an
+fpsimd_context record, as the kernel lays it on the user stack.
+
+It is user ABI, needed by the kernel model and by the Guardian (which builds
+frames itself for confidential processes), so it lives in the contract.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+# The signal-return trampoline the kernel maps in every process (its sigpage):
+# a handler installed without SA_RESTORER returns through it.
+SIGRETURN_TRAMPOLINE = 0x0000_FFFF_FFFF_E000
+SIGRETURN_CODE = struct.pack("<II", 0xD2801168, 0xD4000001)   # mov x8, #139 ; svc #0
+
+SIGINFO_SIZE = 128
+UC_FLAGS_OFF = 0
+UC_LINK_OFF = 8
+UC_STACK_OFF = 16
+UC_SIGMASK_OFF = 40
+UC_MCONTEXT_OFF = 176              # sigset padding to 128 bytes, then 16-byte alignment
+SC_FAULT_OFF = 0
+SC_REGS_OFF = 8
+SC_SP_OFF = 8 + 31 * 8
+SC_PC_OFF = SC_SP_OFF + 8
+SC_PSTATE_OFF = SC_PC_OFF + 8
+SC_RESERVED_OFF = 288              # __reserved, 16-byte aligned
+SC_RESERVED_SIZE = 4096
+UCONTEXT_SIZE = UC_MCONTEXT_OFF + SC_RESERVED_OFF + SC_RESERVED_SIZE
+FRAME_SIZE = SIGINFO_SIZE + UCONTEXT_SIZE
+FPSIMD_MAGIC = 0x46508001
+FPSIMD_SIZE = 528
+ESR_MAGIC = 0x45535201
+
+
+
+@dataclass
+class UserRegs:
+    """The user-visible register file a signal frame saves and restores."""
+
+    x: list[int]
+    sp: int
+    pc: int
+    pstate: int
+    q: list[int]
+    fpsr: int
+    fpcr: int
+
+
+def build_frame(info: bytes, regs: UserRegs, sigmask: int, altstack: tuple[int, int, int],
+                fault_address: int = 0, esr: int = 0) -> bytes:
+    """siginfo + ucontext bytes, laid out as arm64 Linux does."""
+    uc = bytearray(UCONTEXT_SIZE)
+    ss_sp, ss_flags, ss_size = altstack
+    struct.pack_into("<QiiQ", uc, UC_STACK_OFF, ss_sp, ss_flags, 0, ss_size)
+    struct.pack_into("<Q", uc, UC_SIGMASK_OFF, sigmask)
+    mc = UC_MCONTEXT_OFF
+    struct.pack_into("<Q", uc, mc + SC_FAULT_OFF, fault_address)
+    struct.pack_into("<31Q", uc, mc + SC_REGS_OFF, *regs.x)
+    struct.pack_into("<QQQ", uc, mc + SC_SP_OFF, regs.sp, regs.pc, regs.pstate)
+    res = mc + SC_RESERVED_OFF
+    struct.pack_into("<IIII", uc, res, FPSIMD_MAGIC, FPSIMD_SIZE, regs.fpsr, regs.fpcr)
+    for i, q in enumerate(regs.q):
+        struct.pack_into("<QQ", uc, res + 16 + 16 * i, q & 0xFFFF_FFFF_FFFF_FFFF, q >> 64)
+    nxt = res + FPSIMD_SIZE
+    if esr:
+        struct.pack_into("<IIQ", uc, nxt, ESR_MAGIC, 16, esr)
+        nxt += 16
+    struct.pack_into("<II", uc, nxt, 0, 0)   # terminator record
+    return info[:SIGINFO_SIZE].ljust(SIGINFO_SIZE, b"\0") + bytes(uc)
+
+
+def parse_frame(ucontext: bytes) -> tuple[UserRegs, int]:
+    """(registers, signal mask) from a ucontext read back at rt_sigreturn."""
+    mc = UC_MCONTEXT_OFF
+    x = list(struct.unpack_from("<31Q", ucontext, mc + SC_REGS_OFF))
+    sp, pc, pstate = struct.unpack_from("<QQQ", ucontext, mc + SC_SP_OFF)
+    sigmask = struct.unpack_from("<Q", ucontext, UC_SIGMASK_OFF)[0]
+    res = mc + SC_RESERVED_OFF
+    q: list[int] = []
+    fpsr = fpcr = 0
+    magic, size = struct.unpack_from("<II", ucontext, res)
+    if magic == FPSIMD_MAGIC and size == FPSIMD_SIZE:
+        fpsr, fpcr = struct.unpack_from("<II", ucontext, res + 8)
+        for i in range(32):
+            lo, hi = struct.unpack_from("<QQ", ucontext, res + 16 + 16 * i)
+            q.append(lo | (hi << 64))
+    return UserRegs(x=x, sp=sp, pc=pc, pstate=pstate, q=q, fpsr=fpsr, fpcr=fpcr), sigmask

@@ -1,0 +1,217 @@
+"""Capabilities: which user memory the kernel may touch while serving a syscall.
+
+Derived by the Guardian from the syscall in progress, using its own saved
+copy of the arguments (never the kernel's): a static table names, per
+syscall, the arguments that are user pointers and how large and how
+writable the memory behind them is.  Nested structures (argv lists, iovec
+arrays, C strings) are expanded by reading the user's memory, which the
+Guardian trusts and the kernel cannot alter.  Long-lived capabilities
+(set_tid_address, set_robust_list) outlive the syscall that created them.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+R, W, RW = 1, 2, 3
+
+# Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
+# ("pages", i) is ceil(args[i] / 4096).
+Size = int | tuple
+
+
+@dataclass(frozen=True)
+class CapRule:
+    arg: int
+    kind: str            # "buf", "cstr", "strlist", "iov"
+    size: Size = 0       # for buf; for iov: the element count
+    access: int = R
+
+
+def _b(arg: int, size: Size, access: int) -> CapRule:
+    return CapRule(arg, "buf", size, access)
+
+
+def _s(arg: int) -> CapRule:
+    return CapRule(arg, "cstr", 0, R)
+
+
+CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
+    "read": (_b(1, ("arg", 2), W),),
+    "write": (_b(1, ("arg", 2), R),),
+    "pread64": (_b(1, ("arg", 2), W),),
+    "pwrite64": (_b(1, ("arg", 2), R),),
+    "readv": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), W)),
+    "preadv": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), W)),
+    "writev": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
+    "pwritev": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
+    "openat": (_s(1),),
+    "newfstatat": (_s(1), _b(2, 128, W)),
+    "fstat": (_b(1, 128, W),),
+    "statx": (_s(1), _b(4, 256, W)),
+    "faccessat": (_s(1),),
+    "faccessat2": (_s(1),),
+    "readlinkat": (_s(1), _b(2, ("arg", 3), W)),
+    "getdents64": (_b(1, ("arg", 2), W),),
+    "getcwd": (_b(0, ("arg", 1), W),),
+    "chdir": (_s(0),),
+    "mkdirat": (_s(1),),
+    "unlinkat": (_s(1),),
+    "renameat": (_s(1), _s(3)),
+    "renameat2": (_s(1), _s(3)),
+    "symlinkat": (_s(0), _s(2)),
+    "linkat": (_s(1), _s(3)),
+    "fchmodat": (_s(1),),
+    "utimensat": (_s(1), _b(2, 32, R)),
+    "truncate": (_s(0),),
+    "statfs": (_s(0), _b(1, 120, W)),
+    "fstatfs": (_b(1, 120, W),),
+    "pipe2": (_b(0, 8, W),),
+    "ioctl": (_b(2, 64, RW),),
+    "fcntl": (_b(2, 32, RW),),
+    "sendfile": (_b(2, 8, RW),),
+    "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R)),
+    "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
+    "wait4": (_b(1, 4, W), _b(3, 144, W)),
+    "waitid": (_b(2, 128, W),),
+    "clone": (_b(2, 4, W), _b(4, 4, W)),
+    "clone3": (_b(0, ("arg", 1), R),),
+    "rt_sigaction": (_b(1, 32, R), _b(2, 32, W)),
+    "rt_sigprocmask": (_b(1, 8, R), _b(2, 8, W)),
+    "rt_sigpending": (_b(0, 8, W),),
+    "rt_sigsuspend": (_b(0, 8, R),),
+    "rt_sigtimedwait": (_b(0, 8, R), _b(1, 128, W), _b(2, 16, R)),
+    "rt_sigqueueinfo": (_b(2, 128, R),),
+    "rt_tgsigqueueinfo": (_b(3, 128, R),),
+    "sigaltstack": (_b(0, 24, R), _b(1, 24, W)),
+    "setitimer": (_b(1, 32, R), _b(2, 32, W)),
+    "getitimer": (_b(1, 32, W),),
+    "futex": (_b(0, 4, RW), _b(3, 16, R), _b(4, 4, RW)),
+    "nanosleep": (_b(0, 16, R), _b(1, 16, W)),
+    "clock_nanosleep": (_b(2, 16, R), _b(3, 16, W)),
+    "clock_gettime": (_b(1, 16, W),),
+    "clock_getres": (_b(1, 16, W),),
+    "gettimeofday": (_b(0, 16, W), _b(1, 8, W)),
+    "getrandom": (_b(0, ("arg", 1), W),),
+    "uname": (_b(0, 390, W),),
+    "sysinfo": (_b(0, 112, W),),
+    "prlimit64": (_b(2, 16, R), _b(3, 16, W)),
+    "getrlimit": (_b(1, 16, W),),
+    "setrlimit": (_b(1, 16, R),),
+    "getrusage": (_b(1, 144, W),),
+    "times": (_b(0, 32, W),),
+    "sched_getaffinity": (_b(2, ("arg", 1), W),),
+    "sched_getparam": (_b(1, 4, W),),
+    "getcpu": (_b(0, 4, W), _b(1, 4, W)),
+    "getresuid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
+    "getresgid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
+    "prctl": (_b(1, 16, RW),),
+    "get_robust_list": (_b(1, 8, W), _b(2, 8, W)),
+    "mincore": (_b(2, ("pages", 1), W),),
+}
+
+# Registered by these calls and kept past their return (the kernel writes
+# clear_child_tid at thread exit, walks the robust list, and so on).
+LONG_LIVED: dict[str, tuple[CapRule, ...]] = {
+    "set_tid_address": (_b(0, 4, RW),),
+    "set_robust_list": (_b(0, ("arg", 1), RW),),
+}
+
+MAX_STRING = 131072
+MAX_LIST = 65536
+
+ReadUser = Callable[[int, int], bytes | None]   # user memory as the Guardian reads it
+
+
+class NotPresent(Exception):
+    """A capability cannot be derived yet: user memory at `va` is not paged in."""
+
+    def __init__(self, va: int) -> None:
+        super().__init__(f"user page at {va:#x} is not present")
+        self.va = va
+
+
+def _size(spec: Size, args: Sequence[int]) -> int:
+    if isinstance(spec, int):
+        return spec
+    if spec[0] == "arg":
+        return args[spec[1]]
+    if spec[0] == "arg*":
+        return args[spec[1]] * spec[2]
+    if spec[0] == "pages":
+        return -(-args[spec[1]] // 4096)
+    raise ValueError(spec)
+
+
+def _read(read: ReadUser, va: int, n: int) -> bytes:
+    data = read(va, n)
+    if data is None:
+        raise NotPresent(va)
+    return data
+
+
+def _strlen(read: ReadUser, va: int) -> int | None:
+    n = 0
+    while n < MAX_STRING:
+        chunk = _read(read, va + n, min(256, 4096 - ((va + n) & 4095)))
+        nul = chunk.find(b"\0")
+        if nul >= 0:
+            return n + nul
+        n += len(chunk)
+    return None
+
+
+def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
+           ) -> list[tuple[int, int, int]]:
+    """The (start, end, access) ranges the rules grant for these arguments.
+
+    Raises NotPresent when a structure the expansion must read is not paged in
+    (the caller has the kernel fault it in and asks again).
+    """
+    out: list[tuple[int, int, int]] = []
+    for rule in rules:
+        base = args[rule.arg]
+        if base == 0:
+            continue
+        if rule.kind == "buf":
+            size = _size(rule.size, args)
+            if size > 0:
+                out.append((base, base + size, rule.access))
+        elif rule.kind == "cstr":
+            n = _strlen(read, base)
+            if n is not None:
+                out.append((base, base + n + 1, R))
+        elif rule.kind == "strlist":
+            for i in range(MAX_LIST):
+                raw = _read(read, base + 8 * i, 8)
+                out.append((base + 8 * i, base + 8 * i + 8, R))
+                ptr = struct.unpack("<Q", raw)[0]
+                if ptr == 0:
+                    break
+                n = _strlen(read, ptr)
+                if n is not None:
+                    out.append((ptr, ptr + n + 1, R))
+        elif rule.kind == "iov":
+            count = min(_size(rule.size, args), 1024)
+            raw = _read(read, base, 16 * count) if count else b""
+            for i in range(count):
+                iov_base, iov_len = struct.unpack_from("<QQ", raw, 16 * i)
+                if iov_len:
+                    out.append((iov_base, iov_base + iov_len, rule.access))
+    return out
+
+
+def covered(ranges: Sequence[tuple[int, int, int]], va: int, n: int, access: int) -> int:
+    """How many bytes from va (up to n) the ranges allow, contiguously."""
+    pos = va
+    end = va + n
+    progress = True
+    while pos < end and progress:
+        progress = False
+        for start, stop, acc in ranges:
+            if start <= pos < stop and acc & access == access:
+                pos = min(stop, end)
+                progress = True
+    return pos - va

@@ -1,0 +1,535 @@
+"""Confidential processes: interrupt-table switching, saved contexts, capabilities.
+
+While a confidential thread runs, VBAR_EL1 names the Guardian's vector table.
+Every exception from it enters here first: the full register file is saved in
+a Guardian-owned slot, the CPU is scrubbed down to what the kernel is owed
+(syscall number and arguments; the fault address and syndrome), TCR_EL1.EPD0
+is set so the kernel cannot walk the user half, and the kernel's own vector
+is called.  The kernel comes back with RESUME(slot, return value, ELR): only
+the return value is taken from it; everything else comes from the slot.
+The kernel's access to user memory goes through capability-checked calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import FrameKind, Status
+from abi.sigframe import (
+    FRAME_SIZE,
+    SIGINFO_SIZE,
+    SIGRETURN_CODE,
+    SIGRETURN_TRAMPOLINE,
+    UCONTEXT_SIZE,
+    UserRegs,
+    build_frame,
+    parse_frame,
+)
+from abi.syscalls import SYSCALL_NAMES
+from emulator import descriptors as D
+from emulator import sysregs as S
+from emulator.exceptions import ExceptionInfo, VectorTable
+from emulator.fastuc import (
+    CTX_FPCR,
+    CTX_FPSR,
+    CTX_NZCV,
+    CTX_PC,
+    CTX_Q0,
+    CTX_SP,
+    CTX_TPIDR,
+    UserContext,
+)
+from emulator.mmu import Access, Regime, TranslationFault
+from guardian.capabilities import CAP_TABLE, LONG_LIVED, NotPresent, R, W, covered, expand
+
+if TYPE_CHECKING:
+    from emulator.cpu import Cpu
+    from guardian.monitor import Guardian
+
+GUARDIAN_VBAR = 0xFFFF_8000_0002_0000
+SLOT_REGISTER = 16            # x16 carries the slot id to the kernel
+SVC_NR_REGISTER = 8
+NR_RT_SIGACTION = 134
+NR_RT_SIGRETURN = 139
+NR_SET_TID_ADDRESS = 96
+NR_SET_ROBUST_LIST = 99
+SA_RESTORER = 0x04000000
+CLONE_CHILD_CLEARTID = 0x200000
+PAGE = 4096
+
+
+@dataclass
+class Slot:
+    """A confidential thread's register file, held while the kernel runs."""
+
+    id: int
+    domain: int
+    ctx: UserContext
+    elr: int
+    nr: int | None                 # syscall number, None for faults and interrupts
+    args: tuple[int, ...] = ()     # the Guardian's own copy of x0-x5
+    caps: list[tuple[int, int, int]] | None = None
+
+
+@dataclass
+class Domain:
+    """A protection domain: a confidential program and the processes forked from it."""
+
+    id: int
+    roots: set[int] = field(default_factory=set)
+    loading: bool = True          # until its first thread first runs: the kernel may build the stack
+    handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    long_lived: list[tuple[int, int, int]] = field(default_factory=list)
+    key: bytes = b""
+
+
+class Confidential:
+    def __init__(self, g: Guardian) -> None:
+        self.g = g
+        self.slots: dict[int, Slot] = {}
+        self.domains: dict[int, Domain] = {}
+        self.root_domain: dict[int, int] = {}
+        self._next_slot = 1
+        self._next_domain = 1
+        self.kernel_vbar = 0
+        self.running_slot_domain = 0
+        g.machine.vectors.register(GUARDIAN_VBAR, VectorTable(
+            "guardian", {0x400: self._entry, 0x480: self._entry}))
+
+    # --- helpers ----------------------------------------------------------------
+    @property
+    def cpu(self) -> Cpu:
+        return self.g.cpus[0]
+
+    def domain_of_root(self, root: int) -> Domain | None:
+        d = self.root_domain.get(root & D.ADDR_MASK)
+        return self.domains.get(d) if d else None
+
+    def current_domain(self) -> Domain | None:
+        return self.domain_of_root(self.cpu.ttbr0)
+
+    def _set_kernel_view(self, confidential_live: bool) -> None:
+        """EPD0 on while the kernel runs with a confidential TTBR0, VBAR the kernel's."""
+        cpu = self.cpu
+        tcr = cpu.tcr | S.TCR_EPD0 if confidential_live else cpu.tcr & ~S.TCR_EPD0
+        if tcr != cpu.tcr:
+            cpu.write_sysreg(S.TCR_EL1, tcr)
+            self.g._flush()
+        if self.kernel_vbar and cpu.vbar != self.kernel_vbar:
+            cpu.write_sysreg(S.VBAR_EL1, self.kernel_vbar)
+
+    def on_ttbr0(self, value: int) -> None:
+        """A (checked) TTBR0 switch by the kernel."""
+        self._set_kernel_view(self.domain_of_root(value) is not None)
+
+    def _user_regime(self) -> Regime:
+        cpu = self.cpu
+        return Regime(ttbr0=cpu.ttbr0, ttbr1=cpu.ttbr1, tcr=cpu.tcr & ~S.TCR_EPD0,
+                      sctlr=cpu.sctlr)
+
+    def _translate(self, va: int, write: bool) -> int | TranslationFault:
+        res = self.g.machine.walker.translate(self._user_regime(), va,
+                                              Access.WRITE if write else Access.READ, 0)
+        return res if isinstance(res, TranslationFault) else res.pa
+
+    def read_user(self, va: int, n: int) -> bytes | None:
+        """User memory as the user sees it (None if any page is not present)."""
+        out = bytearray()
+        while n > 0:
+            chunk = min(n, PAGE - (va & (PAGE - 1)))
+            pa = self._translate(va, False)
+            if isinstance(pa, TranslationFault):
+                return None
+            out += self.g.ram.read(pa, chunk)
+            va += chunk
+            n -= chunk
+        return bytes(out)
+
+    def _write_user(self, va: int, data: bytes) -> int | None:
+        """Write user memory; returns the VA of the first non-writable page, else None."""
+        pos = 0
+        while pos < len(data):
+            chunk = min(len(data) - pos, PAGE - ((va + pos) & (PAGE - 1)))
+            pa = self._translate(va + pos, True)
+            if isinstance(pa, TranslationFault):
+                return va + pos
+            self.g.ram.write(pa, data[pos:pos + chunk])
+            pos += chunk
+        return None
+
+    def _first_missing(self, va: int, n: int, write: bool) -> int | None:
+        for page in range(va & ~(PAGE - 1), va + max(n, 1), PAGE):
+            if isinstance(self._translate(max(page, va), write), TranslationFault):
+                return max(page, va)
+        return None
+
+    # --- exception entry ----------------------------------------------------------
+    def _entry(self, cpu: Cpu, info: ExceptionInfo) -> None:
+        dom = self.current_domain()
+        kernel_table = self.g.machine.vectors.lookup(self.kernel_vbar)
+        if dom is None or kernel_table is None:
+            # Guardian's table while nothing confidential runs: pass straight on.
+            self._set_kernel_view(False)
+            handler = kernel_table.handler(info.vector_offset) if kernel_table else None
+            if handler is not None:
+                handler(cpu, info)
+            return
+        self.g.stats.inc("guardian.entries")
+        ctx = UserContext()
+        cpu.save_context(ctx)
+        is_svc = info.vector_offset == 0x400 and info.is_syscall
+        nr = ctx.get(SVC_NR_REGISTER) if is_svc else None
+        args = tuple(ctx.get(i) for i in range(6)) if is_svc else ()
+        slot = Slot(self._next_slot, dom.id, ctx, info.elr, nr, args)
+        self._next_slot += 1
+        self.slots[slot.id] = slot
+        forwarded = list(args)
+        if nr == NR_RT_SIGRETURN:
+            mask = self._sigreturn(slot)
+            if mask is None:
+                self.g._decide("sigreturn", Status.ERR_DENIED, "malformed signal frame")
+                mask = 0
+            forwarded = [mask, 0, 0, 0, 0, 0]
+        scrubbed = UserContext()
+        for i, v in enumerate(forwarded):
+            scrubbed.set(i, v)
+        if nr is not None:
+            scrubbed.set(SVC_NR_REGISTER, nr)
+        scrubbed.set(SLOT_REGISTER, slot.id)
+        scrubbed.set(CTX_PC, slot.elr)    # after rt_sigreturn: where the thread resumes
+        cpu.restore_context(scrubbed)
+        self._set_kernel_view(True)
+        if self.g.tracer.enabled:
+            self.g.tracer.emit("guardian_call", pc=info.elr, call="entry", slot=slot.id,
+                               syscall=nr, domain=dom.id)
+        handler = kernel_table.handler(info.vector_offset)
+        if handler is not None:
+            handler(cpu, ExceptionInfo(info.vector_offset, info.esr, info.far, info.elr,
+                                       info.spsr, info.from_el))
+
+    def _sigreturn(self, slot: Slot) -> int | None:
+        """Restore the pre-signal registers from the frame on the user stack."""
+        sp = slot.ctx.get(CTX_SP)
+        raw = self.read_user(sp + SIGINFO_SIZE, UCONTEXT_SIZE)
+        if raw is None:
+            return None
+        regs, mask = parse_frame(raw)
+        if regs.pstate & 0xF or regs.pc & 3 or regs.sp & 15:
+            return None
+        ctx = slot.ctx
+        for i, v in enumerate(regs.x):
+            ctx.set(i, v)
+        ctx.set(CTX_SP, regs.sp)
+        ctx.set(CTX_PC, regs.pc)
+        ctx.set(CTX_NZCV, regs.pstate & 0xF000_0000)
+        if regs.q:
+            ctx.set(CTX_FPSR, regs.fpsr)
+            ctx.set(CTX_FPCR, regs.fpcr)
+            for i, q in enumerate(regs.q):
+                ctx.set(CTX_Q0 + i, q)
+        slot.elr = regs.pc
+        return mask
+
+    # --- calls from the kernel ------------------------------------------------------
+    def create(self, root: int, entry: int, sp: int) -> tuple[Status, int]:
+        """exec of a confidential image: the tree becomes a new domain; the first slot."""
+        if not self.g._is_root(root):
+            return self.g._decide("create_domain", Status.ERR_KIND, f"{root:#x} is no root"), 0
+        if root in self.root_domain:
+            return self.g._decide("create_domain", Status.ERR_STATE, "already confidential"), 0
+        dom = Domain(self._next_domain, key=hashlib.sha256(
+            b"blindfold-domain" + struct.pack("<QQ", self.g.machine.config.seed,
+                                              self._next_domain)).digest())
+        self._next_domain += 1
+        dom.roots.add(root)
+        self.domains[dom.id] = dom
+        self.root_domain[root] = dom.id
+        self._adopt_tree(root, dom.id)
+        ctx = UserContext()
+        ctx.set(CTX_PC, entry)
+        ctx.set(CTX_SP, sp)
+        slot = Slot(self._next_slot, dom.id, ctx, entry, None)
+        self._next_slot += 1
+        self.slots[slot.id] = slot
+        if self.cpu.ttbr0 & D.ADDR_MASK == root:
+            self._set_kernel_view(True)
+        return Status.OK, slot.id
+
+    def _adopt_tree(self, root: int, domain: int) -> None:
+        """Frames already mapped by a new domain's tree become its confidential frames."""
+        for table, level in self._tables(root, 0):
+            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
+                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
+                    for pa in self.g._leaf_frames(level, desc):
+                        self.protect_frame(pa, domain)
+
+    def _tables(self, table: int, level: int) -> list[tuple[int, int]]:
+        out = [(table, level)]
+        if level < 3:
+            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
+                if desc & D.VALID and desc & D.TABLE:
+                    out += self._tables(desc & D.ADDR_MASK, level + 1)
+        return out
+
+    def protect_frame(self, pa: int, domain: int) -> None:
+        """A frame joins a domain: it leaves the kernel's linear map."""
+        n = self.g.frames.index(pa)
+        if n is None or self.g.frames.kind[n] == FrameKind.CONFIDENTIAL:
+            return
+        self.g.frames.kind[n] = FrameKind.CONFIDENTIAL
+        self.g.frames.owner[n] = domain
+        self.g._set_linear(pa, None)
+        self.g.stats.inc("guardian.frames_protected")
+
+    def release_frame(self, pa: int) -> None:
+        """The last mapping of a confidential frame went: scrub it, give it back."""
+        self.g.ram.zero_page(pa)
+        self.g.frames.set_kind(pa, FrameKind.FREE)
+        self.g._set_linear(pa, self.g.lm_rw)
+        self.g.stats.inc("guardian.frames_scrubbed")
+
+    def fork(self, child_root: int, parent_slot: int, flags: int) -> tuple[Status, int]:
+        """clone/fork of a confidential thread: the child's context comes from the
+        parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
+        slot = self.slots.get(parent_slot)
+        if slot is None or slot.nr not in (220, 435):
+            return self.g._decide("fork", Status.ERR_STATE, "no clone in progress"), 0
+        dom = self.domains[slot.domain]
+        if child_root:
+            if not self.g._is_root(child_root) or child_root in self.root_domain:
+                return self.g._decide("fork", Status.ERR_KIND, "bad child root"), 0
+            dom.roots.add(child_root)
+            self.root_domain[child_root] = dom.id
+        ctx = slot.ctx.copy()
+        ctx.set(0, 0)
+        ctx.set(CTX_PC, slot.elr)
+        if slot.nr == 220:
+            stack, tls, set_tls = slot.args[1], slot.args[3], bool(slot.args[0] & 0x80000)
+        else:
+            raw = self.read_user(slot.args[0], 64) or bytes(64)
+            cflags, _, _, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            stack, set_tls = (stk + stk_size if stk else 0), bool(cflags & 0x80000)
+        if stack:
+            ctx.set(CTX_SP, stack)
+        if set_tls:
+            ctx.set(CTX_TPIDR, tls)
+        child_tid = slot.args[4] if slot.nr == 220 else (
+            struct.unpack_from("<Q", self.read_user(slot.args[0], 24) or bytes(24), 16)[0])
+        if flags & CLONE_CHILD_CLEARTID and child_tid:
+            # The kernel clears this word when the child exits (pthread_join waits on it).
+            dom.long_lived.append((child_tid, child_tid + 4, R | W))
+        child = Slot(self._next_slot, dom.id, ctx, slot.elr, None)
+        self._next_slot += 1
+        self.slots[child.id] = child
+        return Status.OK, child.id
+
+    def resume(self, slot_id: int, ret: int, elr: int) -> Status:
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            why = ("no such slot" if slot is None else "no confidential address space is live"
+                   if dom is None else f"slot of domain {slot.domain}, live domain {dom.id}")
+            return self.g._decide("resume", Status.ERR_STATE,
+                                  f"slot {slot_id} is not a saved context of this address "
+                                  f"space ({why})")
+        ctx = slot.ctx
+        restart = slot.nr is not None and elr == slot.elr - 4
+        if elr != slot.elr and not restart:
+            return self.g._decide("resume", Status.ERR_DENIED,
+                                  f"ELR {elr:#x} is neither the saved {slot.elr:#x} nor a restart")
+        if restart:
+            ctx.set(CTX_PC, elr)
+        elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
+            ctx.set(0, ret)
+            self._commit(slot, dom, ret)
+        del self.slots[slot_id]
+        dom.loading = False
+        cpu = self.cpu
+        cpu.restore_context(ctx)
+        if cpu.tcr & S.TCR_EPD0:
+            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)
+            self.g._flush()
+        cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
+        self.g.stats.inc("guardian.resumes")
+        return Status.OK
+
+    def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
+        """Bookkeeping that depends on the syscall having succeeded."""
+        if ret != 0 and slot.nr != NR_SET_TID_ADDRESS:
+            return
+        a = slot.args
+        if slot.nr == NR_RT_SIGACTION and a[1]:
+            raw = self.read_user(a[1], 32)
+            if raw is not None:
+                handler, flags, restorer, mask = struct.unpack("<QQQQ", raw)
+                dom.handlers[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
+        for name, rules in LONG_LIVED.items():
+            if slot.nr == {"set_tid_address": NR_SET_TID_ADDRESS,
+                           "set_robust_list": NR_SET_ROBUST_LIST}[name]:
+                try:
+                    dom.long_lived += expand(rules, a, self.read_user)
+                except NotPresent:
+                    pass    # only buffers here; nothing to read
+
+    def syscall_name(self, nr: int) -> str:
+        return SYSCALL_NAMES.get(nr, "")
+
+    def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
+        if slot.caps is None:
+            rules = CAP_TABLE.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
+            slot.caps = expand(rules, slot.args, self.read_user)
+        return slot.caps
+
+    def user_access(self, slot_id: int, va: int, n: int, write: bool,
+                    data: bytes = b"") -> tuple[Status, int, bytes]:
+        """copy_from_user / copy_to_user for a confidential thread, capability-checked.
+
+        (OK, bytes done, data) on success; (ERR_STATE, fault va, b"") asks the
+        kernel to fault the page in and retry; ERR_DENIED when no capability
+        covers the range (the kernel treats it as EFAULT).
+        """
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
+        self.g.stats.inc("guardian.uaccess")
+        if not dom.loading:
+            try:
+                caps = self._caps(slot)
+            except NotPresent as np_:
+                return Status.FAULT_IN, np_.va, b""
+            allowed = covered(caps + dom.long_lived, va, n, W if write else R)
+            if self.g.tracer.enabled:
+                self.g.tracer.emit("capability", addr=va, size=n, write=write,
+                                   allowed=allowed == n, syscall=slot.nr)
+            if allowed < n:
+                return self.g._decide("uaccess", Status.ERR_DENIED,
+                                      f"no capability for {n} bytes at {va:#x} "
+                                      f"({'write' if write else 'read'}) in syscall {slot.nr}"), \
+                    allowed, b""
+        missing = self._first_missing(va, n, write)
+        if missing is not None:
+            return Status.FAULT_IN, missing, b""
+        if write:
+            self._write_user(va, data[:n])
+            return Status.OK, n, b""
+        out = self.read_user(va, n)
+        return Status.OK, n, out or b""
+
+    def user_string(self, slot_id: int, va: int, limit: int) -> tuple[Status, int, bytes]:
+        """strncpy_from_user: the string must lie inside a capability, NUL included."""
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
+        self.g.stats.inc("guardian.uaccess")
+        try:
+            allowed = limit if dom.loading else min(
+                covered(self._caps(slot) + dom.long_lived, va, limit, R), limit)
+        except NotPresent as np_:
+            return Status.FAULT_IN, np_.va, b""
+        out = bytearray()
+        pos = va
+        while pos < va + allowed:
+            chunk = min(va + allowed - pos, PAGE - (pos & (PAGE - 1)))
+            pa = self._translate(pos, False)
+            if isinstance(pa, TranslationFault):
+                return Status.FAULT_IN, pos, b""
+            data = self.g.ram.read(pa, chunk)
+            nul = data.find(b"\0")
+            if nul >= 0:
+                return Status.OK, len(out) + nul, bytes(out + data[:nul])
+            out += data
+            pos += chunk
+        if allowed < limit:
+            return self.g._decide("uaccess", Status.ERR_DENIED,
+                                  f"string at {va:#x} runs past its capability "
+                                  f"(syscall {slot.nr})"), allowed, b""
+        return Status.OK, len(out), bytes(out)   # no NUL within the limit
+
+    def copy_page(self, dst: int, src: int) -> Status:
+        """The kernel's CoW/migration copy when the source is a confidential frame."""
+        fr = self.g.frames
+        if not (fr.contains(dst) and fr.contains(src)) or dst % PAGE or src % PAGE:
+            return self.g._decide("copy_page", Status.ERR_RANGE, "frames must be RAM pages")
+        dkind = fr.kind_of(dst)
+        if dkind not in (FrameKind.FREE, FrameKind.KERNEL) or fr.record(dst).user_maps:
+            return self.g._decide("copy_page", Status.ERR_KIND, f"destination is {dkind.name}")
+        if fr.kind_of(src) in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
+            return self.g._decide("copy_page", Status.ERR_DENIED, "source is protected")
+        self.g.ram.copy_page(dst, src)
+        if fr.kind_of(src) == FrameKind.CONFIDENTIAL:
+            self.protect_frame(dst, fr.record(src).owner)
+        self.g.clock.charge("page_copy")
+        return Status.OK
+
+    def signal(self, slot_id: int, signo: int, mask: int, altstack: tuple[int, int, int],
+               ret: int, elr: int, info: bytes) -> tuple[Status, int]:
+        """Deliver a signal to a confidential thread with the handler the user registered.
+
+        `ret`/`elr` complete the interrupted syscall first (its result, or a
+        restart), exactly as RESUME would, so the frame saves the right state.
+        """
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            return self.g._decide("signal", Status.ERR_STATE, "no saved context"), 0
+        act = dom.handlers.get(signo)
+        if act is None or act[0] in (0, 1):
+            return self.g._decide("signal", Status.ERR_DENIED,
+                                  f"no handler registered for signal {signo}"), 0
+        handler, flags, restorer, _ = act
+        ctx = slot.ctx
+        if slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
+            if elr == slot.elr - 4:
+                ctx.set(CTX_PC, elr)
+            elif elr == slot.elr:
+                ctx.set(0, ret)
+                self._commit(slot, dom, ret)
+            else:
+                return self.g._decide("signal", Status.ERR_DENIED, "ELR does not match"), 0
+            slot.nr = None
+        regs = UserRegs(x=[ctx.get(i) for i in range(31)], sp=ctx.get(CTX_SP),
+                        pc=ctx.get(CTX_PC), pstate=ctx.get(CTX_NZCV) & 0xF000_0000,
+                        q=[ctx.get(CTX_Q0 + i) for i in range(32)], fpsr=ctx.get(CTX_FPSR),
+                        fpcr=ctx.get(CTX_FPCR))
+        sp = regs.sp
+        ss_sp, ss_flags, ss_size = altstack
+        if flags & 0x08000000 and not ss_flags & 2 and ss_size and not ss_sp <= sp < ss_sp + ss_size:
+            sp = ss_sp + ss_size
+        frame = build_frame(info, regs, mask, altstack)
+        base = (sp - FRAME_SIZE - 16) & ~15
+        missing = self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
+        if missing is not None:
+            return Status.FAULT_IN, missing
+        if flags & SA_RESTORER and restorer:
+            ret_to = restorer
+        else:
+            ret_to = SIGRETURN_TRAMPOLINE
+            if self.read_user(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
+                return self.g._decide("signal", Status.ERR_DENIED,
+                                      "the signal-return trampoline is not the expected code"), 0
+        ctx.set(0, signo)
+        ctx.set(1, base)
+        ctx.set(2, base + SIGINFO_SIZE)
+        ctx.set(29, base + FRAME_SIZE)
+        ctx.set(30, ret_to)
+        ctx.set(CTX_SP, base)
+        ctx.set(CTX_PC, handler)
+        slot.elr = handler
+        self.g.stats.inc("guardian.signals")
+        return Status.OK, handler
+
+    def forget_root(self, root: int) -> None:
+        dom_id = self.root_domain.pop(root, None)
+        if dom_id is None:
+            return
+        dom = self.domains[dom_id]
+        dom.roots.discard(root)
+        if not dom.roots:
+            del self.domains[dom_id]
+            for sid in [s.id for s in self.slots.values() if s.domain == dom_id]:
+                del self.slots[sid]

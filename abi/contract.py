@@ -118,8 +118,12 @@ SPECS: dict[Call, CallSpec] = {
     Call.CREATE_DOMAIN: CallSpec(
         Call.CREATE_DOMAIN, ("root_pa", "entry", "sp"),
         (("root_pa is a level-0 table with no parent", Status.ERR_KIND),
-         ("the tree is not already confidential", Status.ERR_STATE)),
+         ("the tree is not already confidential", Status.ERR_STATE),
+         ("the payload is the sha256 of an image the user admitted, and entry is its "
+          "entry point (plus a page-aligned bias for position-independent images)",
+          Status.ERR_DENIED)),
         ("a new protection domain owns the tree; frames it maps leave the linear map",
+         "every image page is checked against its measurement when first mapped",
          "a saved context (entry, sp) is created; its slot id is returned"),
     ),
     Call.FORK_DOMAIN: CallSpec(

@@ -89,7 +89,12 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         hw = Machine(config)
         if guardian == "on":
             from guardian.monitor import Guardian
-            hw.install_monitor(Guardian(hw))
+            monitor = Guardian(hw)
+            hw.install_monitor(monitor)
+            if confidential:
+                # The trusted launch path: the user tells the Guardian which program
+                # may run confidentially; it measures the image before the kernel loads it.
+                monitor.conf.admit_image(image.data)
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off or on")
         if confidential and guardian != "on":

@@ -44,6 +44,7 @@ from emulator.fastuc import (
 )
 from emulator.mmu import Access, Regime, TranslationFault
 from guardian.capabilities import CAP_TABLE, LONG_LIVED, NotPresent, R, W, covered, expand
+from guardian.measure import MeasuredImage, measure
 
 if TYPE_CHECKING:
     from emulator.cpu import Cpu
@@ -57,6 +58,11 @@ NR_RT_SIGRETURN = 139
 NR_SET_TID_ADDRESS = 96
 NR_SET_ROBUST_LIST = 99
 SA_RESTORER = 0x04000000
+NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
+MAP_FIXED = 0x10
+USER_TOP = 1 << 48
+STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
+STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
 CLONE_CHILD_CLEARTID = 0x200000
 PAGE = 4096
 
@@ -84,6 +90,11 @@ class Domain:
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     long_lived: list[tuple[int, int, int]] = field(default_factory=list)
     key: bytes = b""
+    image: MeasuredImage | None = None
+    bias: int = 0
+    areas: list[tuple[int, int]] = field(default_factory=list)   # the Guardian's own VMA list
+    brk_start: int = 0
+    brk: int = 0
 
 
 class Confidential:
@@ -95,7 +106,7 @@ class Confidential:
         self._next_slot = 1
         self._next_domain = 1
         self.kernel_vbar = 0
-        self.running_slot_domain = 0
+        self.images: dict[bytes, MeasuredImage] = {}
         g.machine.vectors.register(GUARDIAN_VBAR, VectorTable(
             "guardian", {0x400: self._entry, 0x480: self._entry}))
 
@@ -233,17 +244,36 @@ class Confidential:
         slot.elr = regs.pc
         return mask
 
+    # --- the trusted launch path -----------------------------------------------------
+    def admit_image(self, data: bytes) -> bytes:
+        """The user names a program that may run confidentially; returns its digest."""
+        image = measure(data)
+        self.images[image.digest] = image
+        return image.digest
+
     # --- calls from the kernel ------------------------------------------------------
-    def create(self, root: int, entry: int, sp: int) -> tuple[Status, int]:
+    def create(self, root: int, entry: int, sp: int, digest: bytes) -> tuple[Status, int]:
         """exec of a confidential image: the tree becomes a new domain; the first slot."""
         if not self.g._is_root(root):
             return self.g._decide("create_domain", Status.ERR_KIND, f"{root:#x} is no root"), 0
         if root in self.root_domain:
             return self.g._decide("create_domain", Status.ERR_STATE, "already confidential"), 0
+        image = self.images.get(digest)
+        if image is None:
+            return self.g._decide("create_domain", Status.ERR_DENIED,
+                                  "the image was not admitted by the user (no measurement)"), 0
+        bias = entry - image.entry
+        if (bias and not image.dynamic) or bias % PAGE:
+            return self.g._decide("create_domain", Status.ERR_DENIED,
+                                  f"entry {entry:#x} is not the measured entry point"), 0
         dom = Domain(self._next_domain, key=hashlib.sha256(
             b"blindfold-domain" + struct.pack("<QQ", self.g.machine.config.seed,
                                               self._next_domain)).digest())
         self._next_domain += 1
+        dom.image, dom.bias = image, bias
+        dom.areas = [(a + bias, b + bias) for a, b in image.areas]
+        dom.areas.append(((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE))
+        dom.brk_start = dom.brk = max(b for _, b in dom.areas[:-1])
         dom.roots.add(root)
         self.domains[dom.id] = dom
         self.root_domain[root] = dom.id
@@ -273,6 +303,23 @@ class Confidential:
                 if desc & D.VALID and desc & D.TABLE:
                     out += self._tables(desc & D.ADDR_MASK, level + 1)
         return out
+
+    def admit_leaf(self, domain: int, va: int, pa: int) -> Status | None:
+        """Before a page joins a domain: image pages must match their measurement."""
+        fr = self.g.frames
+        if fr.kind_of(pa) == FrameKind.CONFIDENTIAL:
+            return None           # already the domain's (shared after fork, CoW, KSM)
+        dom = self.domains.get(domain)
+        if dom is None or dom.image is None:
+            return None
+        expected = dom.image.pages.get(va - dom.bias)
+        if expected is None:
+            return None
+        if hashlib.sha256(self.g.ram.read(pa, PAGE)).digest() != expected:
+            return self.g._decide("set_pt", Status.ERR_DENIED,
+                                  f"image page at {va:#x} does not match its measurement")
+        self.g.stats.inc("guardian.pages_measured")
+        return None
 
     def protect_frame(self, pa: int, domain: int) -> None:
         """A frame joins a domain: it leaves the kernel's linear map."""
@@ -343,6 +390,9 @@ class Confidential:
         if restart:
             ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
+            iago = self._check_layout(slot, dom, ret)
+            if iago:
+                return self.g._decide("resume", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             ctx.set(0, ret)
             self._commit(slot, dom, ret)
         del self.slots[slot_id]
@@ -355,6 +405,61 @@ class Confidential:
         cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
         self.g.stats.inc("guardian.resumes")
         return Status.OK
+
+    def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
+        """Check (and on success record) what mmap/munmap/brk/mremap returned,
+        against the Guardian's own list of the domain's areas."""
+        nr, a = slot.nr, slot.args
+        failed = ret >= (1 << 64) - 4096
+        if nr == NR_MMAP and not failed:
+            length = (a[1] + PAGE - 1) & ~(PAGE - 1)
+            if ret % PAGE or ret < PAGE or ret + length > USER_TOP:
+                return f"mmap returned {ret:#x}, outside the user address space"
+            if a[3] & MAP_FIXED:
+                if ret != a[0]:
+                    return f"MAP_FIXED at {a[0]:#x} returned {ret:#x}"
+                self._remove_area(dom, ret, ret + length)
+            elif any(s < ret + length and ret < e for s, e in dom.areas):
+                return f"mmap returned [{ret:#x}, {ret + length:#x}), which overlaps a live area"
+            dom.areas.append((ret, ret + length))
+        elif nr == NR_MUNMAP and ret == 0:
+            self._remove_area(dom, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+        elif nr == NR_BRK:
+            new_end = (ret + PAGE - 1) & ~(PAGE - 1)
+            old_end = (dom.brk + PAGE - 1) & ~(PAGE - 1)
+            if ret < dom.brk_start:
+                return f"brk returned {ret:#x}, below the heap start {dom.brk_start:#x}"
+            if new_end > old_end and any(s < new_end and old_end < e for s, e in dom.areas):
+                return f"brk grew the heap to {ret:#x} over a live area"
+            if new_end > old_end:
+                dom.areas.append((old_end, new_end))
+            elif new_end < old_end:
+                self._remove_area(dom, new_end, old_end)
+            dom.brk = ret
+        elif nr == NR_MREMAP and not failed:
+            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
+            old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+            if ret % PAGE or ret + new_len > USER_TOP:
+                return f"mremap returned {ret:#x}"
+            others = [(s, e) for s, e in dom.areas if not (old[0] <= s and e <= old[1])]
+            if any(s < ret + new_len and ret < e for s, e in others) and ret != old[0]:
+                return f"mremap moved the area onto a live one at {ret:#x}"
+            self._remove_area(dom, *old)
+            dom.areas.append((ret, ret + new_len))
+        return ""
+
+    @staticmethod
+    def _remove_area(dom: Domain, start: int, end: int) -> None:
+        out: list[tuple[int, int]] = []
+        for s, e in dom.areas:
+            if e <= start or s >= end:
+                out.append((s, e))
+                continue
+            if s < start:
+                out.append((s, start))
+            if e > end:
+                out.append((end, e))
+        dom.areas = out
 
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
         """Bookkeeping that depends on the syscall having succeeded."""

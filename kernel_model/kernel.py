@@ -278,7 +278,9 @@ class Kernel:
         ctx.set(CTX_PC, start.entry)
         ctx.set(CTX_SP, start.sp)
         if proc.confidential:
-            status, slot = self.el1.hvc(Call.CREATE_DOMAIN, mm.tables.root, start.entry, start.sp)
+            status, slot, _ = self.el1.hvc_data(Call.CREATE_DOMAIN,
+                                                (mm.tables.root, start.entry, start.sp),
+                                                hashlib.sha256(image.data).digest())
             if status:
                 raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
             t.slot = slot

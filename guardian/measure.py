@@ -1,0 +1,59 @@
+"""Measured images: what each page of a confidential program must contain.
+
+The user hands the Guardian the program it will run confidentially (the
+trusted launch path).  From its ELF headers the Guardian derives the entry
+point, the loadable areas and, for every file-backed page, the digest of the
+exact bytes the page must hold when first mapped (file bytes up to the
+segment's file size, zeros after).  The kernel loads the program; the
+Guardian checks each page as the kernel maps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+PAGE = 4096
+
+
+@dataclass(frozen=True)
+class MeasuredImage:
+    digest: bytes                          # sha256 of the whole file
+    entry: int                             # e_entry before any load bias
+    dynamic: bool                          # ET_DYN: the kernel chooses a page-aligned bias
+    areas: tuple[tuple[int, int], ...]     # page-aligned [start, end) of each PT_LOAD (no bias)
+    pages: dict[int, bytes]                # page VA (no bias) -> sha256 of its initial contents
+
+
+def measure(data: bytes) -> MeasuredImage:
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        etype = elf.header["e_type"]
+        entry = elf.header["e_entry"]
+        segments = [s.header for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+    except (ELFError, ValueError, KeyError) as exc:
+        raise ValueError(f"not a measurable ELF image: {exc}") from exc
+    areas: list[tuple[int, int]] = []
+    pages: dict[int, bytes] = {}
+    for seg in segments:
+        vaddr, off, filesz, memsz = seg["p_vaddr"], seg["p_offset"], seg["p_filesz"], seg["p_memsz"]
+        start = vaddr & ~(PAGE - 1)
+        areas.append((start, (vaddr + memsz + PAGE - 1) & ~(PAGE - 1)))
+        file_end = vaddr + filesz
+        for page in range(start, (file_end + PAGE - 1) & ~(PAGE - 1), PAGE):
+            lo = max(page, vaddr)
+            content = bytearray(PAGE)
+            chunk = data[off + (lo - vaddr): off + (min(page + PAGE, file_end) - vaddr)]
+            content[lo - page: lo - page + len(chunk)] = chunk
+            # Bytes before the segment start on its first page come from the file
+            # as well (the kernel maps whole pages of the file).
+            if lo > page:
+                head = data[off - (lo - page): off]
+                content[:len(head)] = head
+            pages[page] = hashlib.sha256(bytes(content)).digest()
+    return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
+                         dynamic=etype == "ET_DYN", areas=tuple(areas), pages=pages)

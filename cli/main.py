@@ -75,11 +75,13 @@ def main() -> None:
 @click.option("--stats", "show_stats", is_flag=True, help="Print counters after the run (stderr).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (exit code, stats, captured output) instead.")
-@click.option("--guardian", type=click.Choice(["off", "on"]), default="off", show_default=True,
-              help="on: the Guardian monitor owns the linear map and mediates every "
-                   "page-table write, TTBR switch and EL1 system-register write.")
+@click.option("--guardian", type=click.Choice(["off", "on", "mprotect"]), default="off",
+              show_default=True,
+              help="on: the Guardian (Blindfold) owns the linear map and mediates every "
+                   "page-table write, TTBR switch and EL1 system-register write; mprotect: the "
+                   "predecessor design (fixed per-syscall buffers, pinned confidential memory).")
 @click.option("--confidential", is_flag=True,
-              help="Run the program as a confidential process (needs --guardian on): its "
+              help="Run the program as a confidential process (needs the Guardian): its "
                    "memory and registers are hidden from the kernel.")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Record a trace (SQLite) for `blindfold trace …`.")

@@ -87,18 +87,19 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             shutil.copyfile(host_path, target)
             target.chmod(0o755)
         hw = Machine(config)
-        if guardian == "on":
+        if guardian in ("on", "mprotect"):
             from guardian.monitor import Guardian
-            monitor = Guardian(hw)
+            monitor = Guardian(hw, mode="blindfold" if guardian == "on" else "mprotect")
             hw.install_monitor(monitor)
             if confidential:
                 # The trusted launch path: the user tells the Guardian which program
                 # may run confidentially; it measures the image before the kernel loads it.
                 monitor.conf.admit_image(image.data)
         elif guardian != "off":
-            raise UsageError(f"--guardian {guardian} is not available", "use off or on")
-        if confidential and guardian != "on":
-            raise UsageError("--confidential needs the Guardian", "add --guardian on")
+            raise UsageError(f"--guardian {guardian} is not available", "use off, on or mprotect")
+        if confidential and guardian == "off":
+            raise UsageError("--confidential needs the Guardian",
+                             "add --guardian on (or mprotect)")
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
             attach_recorder(hw, trace, trace_level, {

@@ -112,6 +112,19 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "mincore": (_b(2, ("pages", 1), W),),
 }
 
+# The predecessor design (MProtect) allows the kernel's access case by case: a
+# fixed list of plain syscall buffers and path strings, with no derived
+# (argv lists, iovecs) and no long-lived capabilities.
+MPROTECT_TABLE: dict[str, tuple[CapRule, ...]] = {
+    name: CAP_TABLE[name] for name in (
+        "read", "write", "pread64", "pwrite64", "openat", "newfstatat", "fstat", "statx",
+        "faccessat", "readlinkat", "getdents64", "getcwd", "mkdirat", "unlinkat", "renameat",
+        "pipe2", "ioctl", "wait4", "rt_sigaction", "rt_sigprocmask", "clock_gettime",
+        "gettimeofday", "nanosleep", "getrandom", "uname", "prlimit64", "sysinfo", "futex",
+        "clone",
+    )
+}
+
 # Registered by these calls and kept past their return (the kernel writes
 # clear_child_tid at thread exit, walks the robust list, and so on).
 LONG_LIVED: dict[str, tuple[CapRule, ...]] = {

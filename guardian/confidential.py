@@ -43,7 +43,16 @@ from emulator.fastuc import (
     UserContext,
 )
 from emulator.mmu import Access, Regime, TranslationFault
-from guardian.capabilities import CAP_TABLE, LONG_LIVED, NotPresent, R, W, covered, expand
+from guardian.capabilities import (
+    CAP_TABLE,
+    LONG_LIVED,
+    MPROTECT_TABLE,
+    NotPresent,
+    R,
+    W,
+    covered,
+    expand,
+)
 from guardian.measure import MeasuredImage, measure
 
 if TYPE_CHECKING:
@@ -98,8 +107,9 @@ class Domain:
 
 
 class Confidential:
-    def __init__(self, g: Guardian) -> None:
+    def __init__(self, g: Guardian, mode: str = "blindfold") -> None:
         self.g = g
+        self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
         self.slots: dict[int, Slot] = {}
         self.domains: dict[int, Domain] = {}
         self.root_domain: dict[int, int] = {}
@@ -484,7 +494,8 @@ class Confidential:
 
     def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
         if slot.caps is None:
-            rules = CAP_TABLE.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
+            table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
+            rules = table.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
             slot.caps = expand(rules, slot.args, self.read_user)
         return slot.caps
 
@@ -506,11 +517,14 @@ class Confidential:
                 caps = self._caps(slot)
             except NotPresent as np_:
                 return Status.FAULT_IN, np_.va, b""
-            allowed = covered(caps + dom.long_lived, va, n, W if write else R)
+            allowed = covered(caps + (dom.long_lived if self.mode != "mprotect" else []),
+                              va, n, W if write else R)
             if self.g.tracer.enabled:
                 self.g.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
             if allowed < n:
+                if self.mode == "mprotect":
+                    self.g.stats.inc("guardian.mprotect.uaccess_refused")
                 return self.g._decide("uaccess", Status.ERR_DENIED,
                                       f"no capability for {n} bytes at {va:#x} "
                                       f"({'write' if write else 'read'}) in syscall {slot.nr}"), \
@@ -532,8 +546,9 @@ class Confidential:
             return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
         self.g.stats.inc("guardian.uaccess")
         try:
+            extra = dom.long_lived if self.mode != "mprotect" else []
             allowed = limit if dom.loading else min(
-                covered(self._caps(slot) + dom.long_lived, va, limit, R), limit)
+                covered(self._caps(slot) + extra, va, limit, R), limit)
         except NotPresent as np_:
             return Status.FAULT_IN, np_.va, b""
         out = bytearray()

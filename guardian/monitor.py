@@ -41,7 +41,7 @@ class Decision:
 
 
 class Guardian:
-    def __init__(self, machine: Machine, reserve: int = 256 << 10) -> None:
+    def __init__(self, machine: Machine, reserve: int = 256 << 10, mode: str = "blindfold") -> None:
         self.machine = machine
         self.ram = machine.ram
         self.cpus = machine.cpus
@@ -63,7 +63,8 @@ class Guardian:
         self._index_linear_map()
         self.live_ttbr0 = 0
         self.lm_rw = _LM_PERMS_RW
-        self.conf = Confidential(self)
+        self.mode = mode
+        self.conf = Confidential(self, mode)
 
     # --- boot -------------------------------------------------------------------
     def _own_frame(self) -> int:
@@ -147,7 +148,7 @@ class Guardian:
         elif c == Call.USER_WRITE:
             status, value, data = conf.user_access(args[0], args[1], len(payload), True, payload)
         elif c == Call.CREATE_DOMAIN:
-            status, value = conf.create(*args[:3])
+            status, value = conf.create(args[0], args[1], args[2], payload)
         elif c == Call.FORK_DOMAIN:
             status, value = conf.fork(*args[:3])
         elif c == Call.RESUME:
@@ -159,7 +160,7 @@ class Guardian:
                                         args[6], args[7], payload)
         else:
             status, value = getattr(self, f"_call_{c.name.lower()}")(*args[:nargs])
-        if status != Status.OK:
+        if status not in (Status.OK, Status.FAULT_IN):
             self.stats.inc("guardian.refused")
         if self.tracer.enabled:
             self.tracer.emit("guardian_call", call=c.name.lower(), args=tuple(args[:nargs]),
@@ -235,6 +236,11 @@ class Guardian:
                     return self._decide("set_pt", Status.ERR_DENIED,
                                         f"confidential frame {pa:#x} belongs to another "
                                         "protection domain"), 0
+            if domain and trec.level == 3:
+                refused = self.conf.admit_leaf(domain, self._entry_va(table, index),
+                                               D.output_address(desc, 3))
+                if refused is not None:
+                    return refused, 0
         old = self.ram.read_u64(entry_pa)
         # Take the new references before dropping the old ones, so rewriting an
         # entry to the same frame never lets its count touch zero.
@@ -247,6 +253,19 @@ class Guardian:
         if old & D.VALID:
             self._flush()      # a changed or removed translation may be cached
         return Status.OK, 0
+
+    def _entry_va(self, table: int, index: int) -> int:
+        """The user VA a level-3 entry translates, from the tables' parent links."""
+        va = index << 12
+        shift = 21
+        for _ in range(3):
+            parent = self.frames.record(table).parent
+            if not parent:
+                break
+            va |= ((parent & (PAGE - 1)) // 8) << shift
+            shift += 9
+            table = parent & ~(PAGE - 1)
+        return va
 
     def _domain_of_table(self, table: int) -> int:
         """The protection domain whose tree holds this table (0: not confidential)."""

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from cli.bench import bench
 from cli.session import RunResult, run_program
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, exit_code_of
 from emulator.machine_config import bundled_machines, format_size, load_machine
@@ -230,6 +231,8 @@ def exit_codes() -> None:
     for row in EXIT_CODES:
         click.echo(f"{row.code:>4}  {row.name:16} {row.meaning}")
 
+
+main.add_command(bench)
 
 if __name__ == "__main__":
     main()

@@ -162,6 +162,8 @@ class El1:
             self._stats.inc("el1.sysreg_refused")
             raise SysregRefused(f"write of {value:#x} to {S.NAMES.get(reg, reg)} refused")
         self._cpu.write_sysreg(reg, value)
+        if reg is S.TTBR0_EL1 or reg == S.TTBR0_EL1:
+            self._stats.inc("mmu.ttbr0_switches")
         if self.tracer.enabled and reg in _TRACED_SYSREGS:
             self.tracer.emit("ttbr_switch", reg=S.NAMES.get(reg, str(reg)), value=value)
 

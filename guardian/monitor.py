@@ -118,6 +118,7 @@ class Guardian:
         self._flush()
 
     def _flush(self) -> None:
+        self.stats.inc("guardian.tlb_flushes")
         for cpu in self.cpus:
             cpu.flush_tlb()
         for face in self.machine._el1.values():

@@ -336,8 +336,7 @@ class Cpu:
         )
         self.exceptions_taken += 1
         # The architectural entry: the ELx registers hold what the handler reads.
-        fast.entry_batch.write((esr, pc, far))
-        fast.write_sys(S.SPSR_EL1, info.spsr)
+        fast.write_entry(esr, pc, far, info.spsr)
         if intno != INTNO_SVC:
             # The instruction did not complete; it is retried (or skipped by a
             # signal handler), so it must not count as executed.

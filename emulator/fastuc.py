@@ -151,9 +151,14 @@ class FastUc:
         gprs = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
         # Syscall entry needs x0-x8 and the PC; keep it one call.
         self.syscall_batch = RegBatch(h, gprs[:9] + [A.UC_ARM64_REG_PC])
-        # Exception entry: ESR_EL1, ELR_EL1, FAR_EL1 in one call; PC and NZCV in one.
-        self.entry_batch = RegBatch(h, [A.UC_ARM64_REG_ESR_EL1, A.UC_ARM64_REG_ELR_EL1,
-                                        A.UC_ARM64_REG_FAR_EL1])
+        # Exception entry: ESR_EL1, ELR_EL1, FAR_EL1 and SPSR_EL1 in one call; PC and NZCV in one.
+        self._entry_ids = (ctypes.c_int32 * 4)(A.UC_ARM64_REG_ESR_EL1, A.UC_ARM64_REG_ELR_EL1,
+                                              A.UC_ARM64_REG_FAR_EL1, A.UC_ARM64_REG_CP_REG)
+        self._entry_vals = (ctypes.c_uint64 * 3)()
+        self._entry_spsr = _CpReg(4, 0, 3, 0, 0, 0)       # SPSR_EL1 has no named id
+        base = ctypes.addressof(self._entry_vals)
+        self._entry_ptrs = (ctypes.c_void_p * 4)(base, base + 8, base + 16,
+                                                 ctypes.addressof(self._entry_spsr))
         self.pc_nzcv_batch = RegBatch(h, [A.UC_ARM64_REG_PC, A.UC_ARM64_REG_NZCV])
         self.gpr_batch = RegBatch(
             h, gprs + [A.UC_ARM64_REG_SP, A.UC_ARM64_REG_PC, A.UC_ARM64_REG_NZCV,
@@ -188,6 +193,15 @@ class FastUc:
         cp.crn, cp.crm, cp.op0, cp.op1, cp.op2 = reg
         cp.val = value & 0xFFFF_FFFF_FFFF_FFFF
         self._reg_write(self.handle, A.UC_ARM64_REG_CP_REG, self._cp_ptr)
+
+    def write_entry(self, esr: int, elr: int, far: int, spsr: int) -> None:
+        """The ELx registers of an exception entry, in one library call."""
+        vals = self._entry_vals
+        vals[0] = esr
+        vals[1] = elr
+        vals[2] = far
+        self._entry_spsr.val = spsr
+        uclib.uc_reg_write_batch(self.handle, self._entry_ids, self._entry_ptrs, 4)
 
     # --- control ------------------------------------------------------------
     def flush_tlb(self) -> None:

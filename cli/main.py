@@ -22,7 +22,7 @@ from rich.table import Table
 
 from cli.bench import bench
 from cli.session import RunResult, run_program
-from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, exit_code_of
+from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 from emulator.machine_config import bundled_machines, format_size, load_machine
 from workloads import all_workloads
 
@@ -97,6 +97,9 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
+    if program.startswith("-"):
+        _fail(UsageError(f"unknown option {program}",
+                         "see `blindfold run --help`; options go before the program"), verbose)
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
     errout: Any = io.BytesIO() if as_json else sys.stderr.buffer
     try:

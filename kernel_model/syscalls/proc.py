@@ -197,6 +197,8 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     argv = k.uaccess.read_string_array(a[1])
     envp = k.uaccess.read_string_array(a[2])
     proc = t.process
+    if path in (b"/proc/self/exe", f"/proc/{proc.pid}/exe".encode()):
+        path = proc.exe.encode()      # the running image, as procfs's link names it
     resolved = k.rootfs.resolve(proc.cwd, path)
     try:
         data = resolved.host.read_bytes()

@@ -284,6 +284,10 @@ class Confidential:
         dom.areas = [(a + bias, b + bias) for a, b in image.areas]
         dom.areas.append(((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE))
         dom.brk_start = dom.brk = max(b for _, b in dom.areas[:-1])
+        shared = self._shared_leaves(root)
+        if shared is not None:
+            return self.g._decide("create_domain", Status.ERR_STATE,
+                                  f"frame {shared:#x} is also mapped elsewhere"), 0
         dom.roots.add(root)
         self.domains[dom.id] = dom
         self.root_domain[root] = dom.id
@@ -298,9 +302,24 @@ class Confidential:
             self._set_kernel_view(True)
         return Status.OK, slot.id
 
-    def _adopt_tree(self, root: int, domain: int) -> None:
-        """Frames already mapped by a new domain's tree become its confidential frames."""
+    def _shared_leaves(self, root: int) -> int | None:
+        """A frame the tree maps that some other mapping also uses (None if none)."""
+        fr = self.g.frames
         for table, level in self._tables(root, 0):
+            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
+                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
+                    for pa in self.g._leaf_frames(level, desc):
+                        if not fr.contains(pa):
+                            return pa
+                        rec = fr.record(pa)
+                        if rec.user_maps != 1 or rec.kind == FrameKind.CONFIDENTIAL:
+                            return pa
+        return None
+
+    def _adopt_tree(self, root: int, domain: int) -> None:
+        """A new domain's tree: its tables and the frames it maps become the domain's."""
+        for table, level in self._tables(root, 0):
+            self.g.frames.owner[self.g.frames.index(table)] = domain
             for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
                 if desc & D.VALID and (level == 3 or not desc & D.TABLE):
                     for pa in self.g._leaf_frames(level, desc):
@@ -358,8 +377,11 @@ class Confidential:
         if child_root:
             if not self.g._is_root(child_root) or child_root in self.root_domain:
                 return self.g._decide("fork", Status.ERR_KIND, "bad child root"), 0
+            if any(d & D.VALID for d in struct.unpack("<512Q", self.g.ram.read(child_root, PAGE))):
+                return self.g._decide("fork", Status.ERR_STATE, "the child tree is not empty"), 0
             dom.roots.add(child_root)
             self.root_domain[child_root] = dom.id
+            self.g.frames.owner[self.g.frames.index(child_root)] = dom.id
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
         ctx.set(CTX_PC, slot.elr)

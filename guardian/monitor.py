@@ -21,11 +21,12 @@ from emulator import sysregs as S
 from emulator.machine import Machine
 from guardian.confidential import GUARDIAN_VBAR, Confidential
 from guardian.frame_table import PAGE, FrameTable
+from guardian.secure_mm import SECURE_MM_CALLS, secure_mm_for
 
 log = logging.getLogger(__name__)
 
 LINEAR_BASE = 0xFFFF_0000_0000_0000
-KERNEL_OWNER = 1          # owner id of the kernel's own tables
+KERNEL_OWNER = 0          # owner id of the kernel's own tables (domains are 1, 2, ...)
 _TABLE = struct.Struct("<512Q")
 _LM_PERMS_RW = D.PagePerms(user=False, write=True, user_exec=False, kernel_exec=False,
                            global_=True)
@@ -140,6 +141,8 @@ class Guardian:
             return self._decide(f"call_{call:#x}", Status.ERR_UNKNOWN_CALL, "no such call"), 0, b""
         self.stats.inc(f"guardian.calls.{c.name.lower()}")
         nargs = len(SPECS[c].args) if c in SPECS else len(args)
+        # Registers are 64 bits wide and a missing argument reads as zero.
+        args = tuple(a & 0xFFFF_FFFF_FFFF_FFFF for a in args) + (0,) * max(0, nargs - len(args))
         data = b""
         conf = self.conf
         if c == Call.USER_READ:
@@ -159,6 +162,8 @@ class Guardian:
         elif c == Call.SIGNAL:
             status, value = conf.signal(args[0], args[1], args[2], (args[3], args[4], args[5]),
                                         args[6], args[7], payload)
+        elif c in SECURE_MM_CALLS:
+            status, value, data = secure_mm_for(self).dispatch(c, tuple(args), payload)
         else:
             status, value = getattr(self, f"_call_{c.name.lower()}")(*args[:nargs])
         if status not in (Status.OK, Status.FAULT_IN):
@@ -201,16 +206,18 @@ class Guardian:
         return Status.OK, 0
 
     def _call_release_pt(self, pa: int) -> tuple[Status, int]:
-        bad = self._frame_checks("release_pt", pa)
-        if bad is not None:
-            return bad, 0
+        if pa % PAGE:
+            return self._decide("release_pt", Status.ERR_ALIGN, f"{pa:#x} is not page aligned"), 0
+        if not self.frames.contains(pa):
+            return self._decide("release_pt", Status.ERR_KIND, f"{pa:#x} is not a table"), 0
         rec = self.frames.record(pa)
         if rec.kind != FrameKind.PAGE_TABLE:
             return self._decide("release_pt", Status.ERR_KIND, f"{pa:#x} is not a table"), 0
-        if rec.parent or pa == self.live_ttbr0 & D.ADDR_MASK:
+        if rec.parent or self._is_live_root(pa):
             return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} is in use"), 0
-        if any(_TABLE.unpack(self.ram.read(pa, PAGE))):
+        if any(d & D.VALID for d in _TABLE.unpack(self.ram.read(pa, PAGE))):
             return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} not empty"), 0
+        self.ram.zero_page(pa)
         self.frames.set_kind(pa, FrameKind.FREE)
         self._set_linear(pa, _LM_PERMS_RW)
         return Status.OK, 0
@@ -229,25 +236,39 @@ class Guardian:
         status = self._check_new(trec.level, desc, entry_pa)
         if status is not None:
             return status, 0
+        old = self.ram.read_u64(entry_pa)
+        if old == desc:
+            return Status.OK, 0
         domain = self._domain_of_table(table)
+        if desc & D.VALID and trec.level < 3 and desc & D.TABLE:
+            child = desc & D.ADDR_MASK
+            crec = self.frames.record(child)
+            if crec.owner != domain and any(d & D.VALID for d in
+                                            _TABLE.unpack(self.ram.read(child, PAGE))):
+                return self._decide("set_pt", Status.ERR_DENIED,
+                                    f"table {child:#x} holds mappings of another address "
+                                    "space; only empty tables move between trees"), 0
         if desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
             for pa in self._leaf_frames(trec.level, desc):
-                if self.frames.kind_of(pa) == FrameKind.CONFIDENTIAL and \
-                        self.frames.record(pa).owner != domain:
+                rec = self.frames.record(pa)
+                if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
                     return self._decide("set_pt", Status.ERR_DENIED,
                                         f"confidential frame {pa:#x} belongs to another "
                                         "protection domain"), 0
+                if domain and rec.kind != FrameKind.CONFIDENTIAL and rec.user_maps:
+                    return self._decide("set_pt", Status.ERR_DENIED,
+                                        f"frame {pa:#x} is mapped by another address space; "
+                                        "it cannot become confidential"), 0
             if domain and trec.level == 3:
                 refused = self.conf.admit_leaf(domain, self._entry_va(table, index),
                                                D.output_address(desc, 3))
                 if refused is not None:
                     return refused, 0
-        old = self.ram.read_u64(entry_pa)
         # Take the new references before dropping the old ones, so rewriting an
         # entry to the same frame never lets its count touch zero.
-        self._take(trec.level, desc, entry_pa)
+        self._take(trec.level, desc, entry_pa, domain)
         self.ram.write_u64(entry_pa, desc)
-        self._drop(trec.level, old)
+        self._drop(trec.level, old, entry_pa)
         if domain and desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
             for pa in self._leaf_frames(trec.level, desc):
                 self.conf.protect_frame(pa, domain)
@@ -269,13 +290,12 @@ class Guardian:
         return va
 
     def _domain_of_table(self, table: int) -> int:
-        """The protection domain whose tree holds this table (0: not confidential)."""
-        for _ in range(4):
-            parent = self.frames.record(table).parent
-            if not parent:
-                break
-            table = parent & ~(PAGE - 1)
-        return self.conf.root_domain.get(table, 0)
+        """The protection domain a table page belongs to (0: an ordinary tree).
+
+        Tables join a domain when linked into one (or adopted with its root) and
+        stay its own until released, so a subtree cannot carry a domain's frames
+        into another tree."""
+        return self.frames.record(table).owner
 
     def _check_new(self, level: int, desc: int, entry_pa: int) -> Status | None:
         if not desc & D.VALID:
@@ -291,13 +311,19 @@ class Guardian:
             if rec.parent and rec.parent != entry_pa:
                 return self._decide("set_pt", Status.ERR_STATE,
                                     f"table {child:#x} already has a parent")
+            if self._is_live_root(child):
+                return self._decide("set_pt", Status.ERR_STATE,
+                                    f"table {child:#x} is a live root")
             return None
         if level == 0 or (level == 3 and not desc & D.TABLE):
             return self._decide("set_pt", Status.ERR_DENIED, "reserved descriptor encoding")
         out = D.output_address(desc, level)
         size = 1 << D.LEVEL_SHIFT[level]
         for pa in range(out, out + size, PAGE):
-            kind = self.frames.kind_of(pa) if self.frames.contains(pa) else None
+            if not self.frames.contains(pa):
+                return self._decide("set_pt", Status.ERR_DENIED,
+                                    f"{pa:#x} is not RAM: user tables map memory only")
+            kind = self.frames.kind_of(pa)
             if kind in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
                 return self._decide("set_pt", Status.ERR_DENIED,
                                     f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
@@ -307,14 +333,21 @@ class Guardian:
         out = D.output_address(desc, level)
         return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)
 
-    def _drop(self, level: int, desc: int) -> None:
+    def _drop(self, level: int, desc: int, entry_pa: int = 0) -> None:
         if not desc & D.VALID:
             return
         if level < 3 and desc & D.TABLE:
             child = desc & D.ADDR_MASK
             n = self.frames.index(child)
-            if n is not None:
-                self.frames.parent[n] = 0
+            if n is None:
+                return
+            if entry_pa:
+                # Called after the write: the entry may link the same child again.
+                new = self.ram.read_u64(entry_pa)
+                relinked = new & D.VALID and new & D.TABLE and new & D.ADDR_MASK == child
+                if relinked or self.frames.parent[n] != entry_pa:
+                    return
+            self.frames.parent[n] = 0
             return
         for pa in self._leaf_frames(level, desc):
             n = self.frames.index(pa)
@@ -326,13 +359,14 @@ class Guardian:
                     elif self.frames.kind[n] == FrameKind.CONFIDENTIAL:
                         self.conf.release_frame(pa)
 
-    def _take(self, level: int, desc: int, entry_pa: int) -> None:
+    def _take(self, level: int, desc: int, entry_pa: int, domain: int = 0) -> None:
         if not desc & D.VALID:
             return
         if level < 3 and desc & D.TABLE:
             n = self.frames.index(desc & D.ADDR_MASK)
             assert n is not None
             self.frames.parent[n] = entry_pa
+            self.frames.owner[n] = domain
             return
         for pa in self._leaf_frames(level, desc):
             n = self.frames.index(pa)
@@ -341,15 +375,18 @@ class Guardian:
                 if self.frames.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
                     self.frames.kind[n] = FrameKind.USER
 
+    def _is_live_root(self, pa: int) -> bool:
+        return any(cpu.ttbr0 & D.ADDR_MASK == pa for cpu in self.cpus)
+
     def _is_root(self, pa: int) -> bool:
-        if not self.frames.contains(pa):
+        if pa % PAGE or not self.frames.contains(pa):
             return False
         rec = self.frames.record(pa)
         return rec.kind == FrameKind.PAGE_TABLE and rec.level == 0 and not rec.parent
 
     def _call_set_ptbr(self, ttbr0: int) -> tuple[Status, int]:
         base = ttbr0 & D.ADDR_MASK
-        if base % PAGE:
+        if ttbr0 & 0xFFE:
             return self._decide("set_ptbr", Status.ERR_ALIGN, "unaligned TTBR0"), 0
         if not self._is_root(base):
             return self._decide("set_ptbr", Status.ERR_KIND, f"{base:#x} is not a root table"), 0
@@ -359,12 +396,11 @@ class Guardian:
         return Status.OK, 0
 
     def _call_free_pgd(self, root: int) -> tuple[Status, int]:
-        bad = self._frame_checks("free_pgd", root)
-        if bad is not None:
-            return bad, 0
+        if root % PAGE:
+            return self._decide("free_pgd", Status.ERR_ALIGN, f"{root:#x} is not page aligned"), 0
         if not self._is_root(root):
             return self._decide("free_pgd", Status.ERR_KIND, f"{root:#x} is not a root table"), 0
-        if root == self.live_ttbr0 & D.ADDR_MASK:
+        if self._is_live_root(root):
             return self._decide("free_pgd", Status.ERR_STATE, "the tree is live in TTBR0"), 0
         self._free_tree(root, 0)
         self.conf.forget_root(root)
@@ -395,7 +431,9 @@ class Guardian:
         if reg == S.TTBR1_EL1 and value & D.ADDR_MASK != self.kernel_ttbr1:
             reason = "TTBR1 must stay the Guardian-built linear map"
         elif reg == S.TTBR0_EL1:
-            if not self._is_root(value & D.ADDR_MASK):
+            if value & 0xFFE:
+                reason = f"TTBR0 {value:#x} has reserved bits set"
+            elif not self._is_root(value & D.ADDR_MASK):
                 reason = f"TTBR0 {value:#x} is not a registered root table"
             else:
                 self.live_ttbr0 = value
@@ -408,8 +446,12 @@ class Guardian:
                 reason = "SCTLR.WXN is fixed once the MMU is on"
         elif reg == S.TCR_EL1:
             t1sz = (value >> S.TCR_T1SZ_SHIFT) & 0x3F
+            t0sz = (value >> S.TCR_T0SZ_SHIFT) & 0x3F
             if t1sz != 16 or value & S.TCR_EPD1 or (value >> S.TCR_TG1_SHIFT) & 3 != S.TG1_4K:
                 reason = "the TTBR1 half (T1SZ, TG1, EPD1) is fixed"
+            elif t0sz != 16 or (value >> S.TCR_TG0_SHIFT) & 3 != S.TG0_4K:
+                # Another T0SZ or granule would re-read table pages at other levels.
+                reason = "the TTBR0 geometry (T0SZ, TG0) is fixed"
             elif self.conf.current_domain() is not None and not value & S.TCR_EPD0:
                 reason = "EPD0 stays set while a confidential address space is live"
         elif reg == S.VBAR_EL1:

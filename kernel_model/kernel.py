@@ -36,6 +36,7 @@ from kernel_model.pagetable import (
     LINEAR_BASE,
     MediatedTableWriter,
     NativeTableWriter,
+    PageTableRefused,
     PageTableWriter,
     lm,
 )
@@ -507,6 +508,11 @@ class Kernel:
             result = handler(self, t, args)
         except KernelError as exc:
             result = -exc.errno
+        except PageTableRefused as exc:
+            # The monitor said no to a table change this call needed: the call
+            # fails as if memory ran out; the machine carries on.
+            self.options.warnings.append(f"{syscall_name(nr)} by pid {t.pid}: {exc}")
+            result = -errno.ENOMEM
         except Block as b:
             t.restart_pc = info.elr - 4
             self.sched.block(t, b.reason)
@@ -526,7 +532,14 @@ class Kernel:
             fsc = info.fault_status & 0x3C
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
                 self.stats.inc("kernel.faults.page")
-                res = t.process.mm.handle_fault(info.far, info.is_write, info.is_instruction_abort)
+                try:
+                    res = t.process.mm.handle_fault(info.far, info.is_write,
+                                                    info.is_instruction_abort)
+                except PageTableRefused as exc:
+                    self.options.warnings.append(
+                        f"page fault at {info.far:#x} in pid {t.pid}: {exc}; the process is killed")
+                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
+                    return
                 if self.tracer.enabled:
                     self.tracer.emit("page_fault", pc=info.elr, addr=info.far,
                                      write=info.is_write, exec=info.is_instruction_abort,

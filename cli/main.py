@@ -22,6 +22,7 @@ from rich.table import Table
 
 from cli.bench import bench
 from cli.session import RunResult, run_program
+from cli.trace_cmd import trace
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 from emulator.machine_config import bundled_machines, format_size, load_machine
 from workloads import all_workloads
@@ -236,6 +237,7 @@ def exit_codes() -> None:
 
 
 main.add_command(bench)
+main.add_command(trace)
 
 if __name__ == "__main__":
     main()

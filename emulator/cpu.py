@@ -360,10 +360,12 @@ class Cpu:
         table = self.vectors.lookup(self.vbar)
         tracer = self.tracer
         if tracer is not None and tracer.enabled:
-            tracer.emit("regs", pc=info.elr, regs=tuple(self.fast.gpr_batch.read()))
-            tracer.emit("exception", pc=info.elr, addr=info.far, esr=info.esr,
-                        ec=_ec_name(info.ec) if info.vector_offset & 0x180 == 0 else "IRQ",
-                        vector=table.owner if table else None)
+            tracer.emit("regs", pc=info.elr, regs=self.fast.gpr_batch.read()[:])
+            if info.ec != ExceptionClass.SVC64 or info.vector_offset & 0x180:
+                # A syscall's own event (with its ESR) stands for its exception.
+                tracer.emit("exception", pc=info.elr, addr=info.far, esr=info.esr,
+                            ec=_ec_name(info.ec) if info.vector_offset & 0x180 == 0 else "IRQ",
+                            vector=table.owner if table else None)
         handler = table.handler(info.vector_offset) if table else None
         if handler is None:
             reason = ("VBAR_EL1 names no vector table" if table is None

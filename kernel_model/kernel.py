@@ -503,7 +503,7 @@ class Kernel:
         tracing = self.tracer.enabled
         if tracing:
             self.tracer.emit("syscall", pc=info.elr, nr=nr, name=syscall_name(nr),
-                             args=tuple(args[:6]))
+                             args=args[:6], esr=info.esr)
         try:
             result = handler(self, t, args)
         except KernelError as exc:
@@ -517,14 +517,12 @@ class Kernel:
             t.restart_pc = info.elr - 4
             self.sched.block(t, b.reason)
             if tracing:
-                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, name=syscall_name(nr),
-                                 blocked=b.reason.what)
+                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, blocked=b.reason.what)
             return
         if result is not None:
             self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
         if tracing:
-            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, name=syscall_name(nr),
-                             result=result)
+            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, result=result)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
         ec = info.ec

@@ -83,6 +83,7 @@ class ElfImage:
     def __init__(self, path: Path, bias: int = 0) -> None:
         from elftools.common.exceptions import ELFError
         from elftools.elf.elffile import ELFFile
+        from elftools.elf.sections import SymbolTableSection
 
         self.path = path
         self.segments: list[tuple[int, bytes]] = []
@@ -98,7 +99,7 @@ class ElfImage:
                         self.segments.append((seg["p_vaddr"] + bias, seg.data()))
                 symtab = elf.get_section_by_name(".symtab")
                 syms: list[tuple[int, str]] = []
-                if symtab is not None:
+                if isinstance(symtab, SymbolTableSection):
                     for sym in symtab.iter_symbols():
                         if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"] and sym.name:
                             syms.append((sym["st_value"] + bias, sym.name))

@@ -15,22 +15,25 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from emulator.errors import UsageError
+from cli.inspector import (
+    MemoryBytes,
+    MemoryView,
+    QueryError,
+    QueryResult,
+    RegisterView,
+    event_to_dict,
+    parse_int,
+    summarize,
+)
 from emulator.trace import EVENT_KINDS, TraceEvent
-
-try:  # TEMP until the store lands
-    from emulator.tracing.store import REG_NAMES
-except ImportError:
-    REG_NAMES = tuple(f"x{i}" for i in range(31)) + ("sp", "pc", "nzcv", "tpidr_el0")
-
-if TYPE_CHECKING:
-    from emulator.tracing.store import TraceFile
+from emulator.tracing.store import REG_NAMES, TraceFile
 
 __all__ = [
     "Filter",
     "InspectorModel",
+    "MemoryBytes",
     "MemoryView",
     "QueryError",
     "QueryResult",
@@ -41,68 +44,7 @@ __all__ = [
 ]
 
 _HISTORY_LIMIT = 256
-
-
-class QueryError(UsageError):
-    """A navigation or query request the trace cannot answer as asked (bad number, no match)."""
-
-
-def parse_int(text: str) -> int:
-    """An integer as people type it in a debugger: decimal, 0x hex, 0b binary, `_` separators."""
-    cleaned = text.strip().replace("_", "")
-    try:
-        return int(cleaned, 0)
-    except ValueError:
-        raise QueryError(f"not a number: {text.strip()!r}", "use decimal or 0x-prefixed hex") from None
-
-
-def _jsonable(value: Any) -> Any:
-    """Event payloads hold tuples and bytes; JSON wants lists and strings."""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def event_to_dict(ev: TraceEvent) -> dict[str, Any]:
-    """One event as the JSON object `trace query --json` prints; field names match TraceEvent."""
-    return {"seq": ev.seq, "time": ev.time, "kind": ev.kind, "cpu": ev.cpu, "pid": ev.pid,
-            "tid": ev.tid, "pc": ev.pc, "addr": ev.addr, "data": _jsonable(ev.data)}
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return hex(value) if value > 9 or value < 0 else str(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
-
-
-def summarize(ev: TraceEvent) -> str:
-    """A one-line description of an event for lists; the kinds people scan for read naturally."""
-    d = ev.data
-    if ev.kind == "syscall":
-        args = d.get("args") or ()
-        return f"{d.get('name', d.get('nr', '?'))}({', '.join(_fmt(a) for a in args)})"
-    if ev.kind == "syscall_return":
-        res = "blocked" if d.get("blocked") else _fmt(d.get("result", "?"))
-        return f"{d.get('name', d.get('nr', '?'))} -> {res}"
-    if ev.kind == "guardian_decision":
-        verdict = "allow" if d.get("allowed") else "DENY"
-        return f"{verdict} {d.get('rule', '?')}: {d.get('reason', '')}"
-    if ev.kind == "regs":
-        return f"register file at pc={ev.pc:#x}"
-    if ev.kind == "mark":
-        return str(d.get("text", ""))
-    parts = [f"{k}={_fmt(v)}" for k, v in d.items() if k != "regs"]
-    if ev.addr and "addr" not in d:
-        parts.insert(0, f"addr={ev.addr:#x}")
-    return " ".join(parts)
+_MEM_CHUNK = 8
 
 
 def _opt_int(value: str) -> int | None:
@@ -167,64 +109,15 @@ class Filter:
                     raise QueryError(f"unknown event kind {kind!r}",
                                      "kinds: " + ", ".join(EVENT_KINDS))
                 out = replace(out, kind=kind)
-            elif key in ("pid", "tid"):
-                out = replace(out, **{key: _opt_int(value)})
+            elif key == "pid":
+                out = replace(out, pid=_opt_int(value))
+            elif key == "tid":
+                out = replace(out, tid=_opt_int(value))
             elif key in ("search", "text"):
                 out = replace(out, search=value or None)
             else:
                 raise QueryError(f"unknown filter field {key!r}", "use kind=, pid=, tid= or search=")
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterView:
-    """The register file at an event; ``values`` is None where the trace holds none yet."""
-
-    seq: int
-    values: dict[str, int] | None
-    changed: frozenset[str] = frozenset()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "registers": self.values, "changed": sorted(self.changed)}
-
-
-@dataclass(frozen=True, slots=True)
-class MemoryView:
-    """Bytes at an address at the cursor, and optionally at a second point to diff against."""
-
-    seq: int
-    addr: int
-    size: int
-    data: bytes | None
-    other_seq: int | None = None
-    other_data: bytes | None = None
-
-    def changed_offsets(self) -> set[int]:
-        """Offsets whose byte differs from the other point (empty without both sides)."""
-        if self.data is None or self.other_data is None:
-            return set()
-        return {i for i, (a, b) in enumerate(zip(self.data, self.other_data, strict=False))
-                if a != b}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "addr": self.addr, "size": self.size,
-                "data": None if self.data is None else self.data.hex(),
-                "against": self.other_seq,
-                "against_data": None if self.other_data is None else self.other_data.hex(),
-                "changed_offsets": sorted(self.changed_offsets())}
-
-
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    """The answer to a "why" question: the event that answers it, or None and the reason."""
-
-    question: str
-    event: TraceEvent | None
-    answer: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.answer,
-                "event": None if self.event is None else event_to_dict(self.event)}
 
 
 @dataclass
@@ -235,6 +128,7 @@ class InspectorModel:
     filter: Filter = field(default_factory=Filter)
     cursor: int | None = None
     history: list[int] = field(default_factory=list)
+    _decisions: list[TraceEvent] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.cursor is None:
@@ -424,11 +318,21 @@ class InspectorModel:
             return regs[t]
         return parse_int(t)
 
+    def _read(self, seq: int, addr: int, size: int) -> MemoryBytes | None:
+        # The store answers all-or-nothing per request; small chunks keep partly written
+        # ranges (a stack frame, a half-filled buffer) visible.
+        out: list[int | None] = []
+        for off in range(0, size, _MEM_CHUNK):
+            n = min(_MEM_CHUNK, size - off)
+            chunk = self.trace.memory_at(seq, addr + off, n)
+            out.extend(chunk if chunk is not None else [None] * n)
+        return None if all(b is None for b in out) else tuple(out)
+
     def memory(self, addr: int, size: int = 128, against: int | None = None) -> MemoryView:
+        """Memory after the cursor's event, and after event ``against`` for a diff."""
         seq = self._require_cursor()
-        data = self.trace.memory_at(seq, addr, size)
-        other = self.trace.memory_at(against, addr, size) if against is not None else None
-        return MemoryView(seq, addr, size, data, against, other)
+        other = self._read(against, addr, size) if against is not None else None
+        return MemoryView(seq, addr, size, self._read(seq, addr, size), against, other)
 
     def default_memory_address(self) -> int:
         """What the memory view shows before anyone asks: the event's address, else sp."""
@@ -469,7 +373,10 @@ class InspectorModel:
         return QueryResult(question, ev, f"first seen in {ev.kind} at seq {ev.seq} (pc {ev.pc:#x})")
 
     def decisions(self) -> list[TraceEvent]:
-        return self.trace.decisions()
+        """Guardian decisions, read once: the trace is immutable and the timeline redraws often."""
+        if self._decisions is None:
+            self._decisions = self.trace.decisions()
+        return self._decisions
 
     def add_bookmark(self, note: str = "") -> int:
         seq = self._require_cursor()

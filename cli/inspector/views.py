@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EventList",
     "PromptScreen",
+    "RegistersPanel",
     "render_bookmarks",
     "render_decisions",
     "render_detail",
@@ -105,25 +106,32 @@ def _nzcv(value: int) -> str:
                                                                     strict=True))
 
 
-def render_registers(view: RegisterView, columns: int = 2) -> Text:
-    """The register file in columns; registers this event changed are highlighted."""
+def _register_columns(names: Sequence[str], width: int) -> list[list[str]]:
+    """Split names into the most columns (up to 3) whose cells fit in ``width``."""
+    for ncol in (3, 2):
+        rows = (len(names) + ncol - 1) // ncol
+        cols = [list(names[i:i + rows]) for i in range(0, len(names), rows)]
+        if sum(max(map(len, col)) + 19 for col in cols) <= width:
+            return cols
+    return [list(names)]
+
+
+def render_registers(view: RegisterView, width: int = 60) -> Text:
+    """The register file in columns fitting ``width``; registers this event changed stand out."""
     if view.values is None:
         return Text(f"no register state recorded at or before seq {view.seq}", style=DIM)
     out = Text(no_wrap=True)
-    names = list(view.values)
-    rows = (len(names) + columns - 1) // columns
-    for r in range(rows):
-        for c in range(columns):
-            i = c * rows + r
-            if i >= len(names):
+    cols = _register_columns(list(view.values), width)
+    pads = [max(map(len, col)) for col in cols]
+    for r in range(len(cols[0])):
+        for col, pad in zip(cols, pads, strict=True):
+            if r >= len(col):
                 continue
-            name, value = names[i], view.values[names[i]]
-            cell = f"{name:>9} {value:016x}"
-            if name == "nzcv":
-                cell = f"{name:>9} {_nzcv(value):<16}"
-            out.append(cell, style=CHANGED if name in view.changed else "")
+            name, value = col[r], view.values[col[r]]
+            shown = f"{_nzcv(value):<16}" if name == "nzcv" else f"{value:016x}"
+            out.append(f"{name:>{pad}} {shown}", style=CHANGED if name in view.changed else "")
             out.append("  ")
-        if r < rows - 1:
+        if r < len(cols[0]) - 1:
             out.append("\n")
     if view.changed:
         out.append("\nchanged: " + " ".join(sorted(view.changed)), style="yellow")
@@ -157,8 +165,8 @@ def render_memory(view: MemoryView) -> Text:
         head += f", diff against seq {view.other_seq}"
     out = Text(head + "\n", style="bold")
     if view.data is None:
-        out.append("memory not recorded at this point (record with a memory trace level)",
-                   style=DIM)
+        out.append("no stores to this range recorded up to here (record with --trace-level mem;"
+                   " m picks another address)", style=DIM)
         return out
     if view.other_seq is not None and view.other_data is None:
         out.append(f"(no memory recorded at seq {view.other_seq}; nothing to diff)\n", style=DIM)
@@ -167,10 +175,11 @@ def render_memory(view: MemoryView) -> Text:
         chunk = view.data[row:row + 16]
         out.append(f"{view.addr + row:016x}  ", style=DIM)
         for i, b in enumerate(chunk):
-            out.append(f"{b:02x}", style=CHANGED if row + i in changed else "")
+            out.append("??" if b is None else f"{b:02x}",
+                       style=CHANGED if row + i in changed else ("" if b is not None else DIM))
             out.append(" ")
         out.append("   " * (16 - len(chunk)) + " ")
-        out.append("".join(chr(b) if 32 <= b < 127 else "." for b in chunk))
+        out.append("".join(" " if b is None else chr(b) if 32 <= b < 127 else "." for b in chunk))
         out.append("\n")
     if changed:
         out.append(f"{len(changed)} bytes differ", style="yellow")
@@ -240,9 +249,28 @@ class EventList(Widget):
 
     def render(self) -> Text:
         rows = max(1, self.size.height)
-        before = rows // 3
-        events = self.model.window(before, rows - before - 1)
-        return render_events(events, self.model.cursor, max(20, self.size.width))
+        # Fetch a screenful each side, then keep the cursor a third of the way down, sliding
+        # the view when one side runs short so that the panel stays full near either end.
+        events = self.model.window(rows, rows)
+        at = next((i for i, e in enumerate(events) if e.seq == self.model.cursor), 0)
+        start = max(0, min(at - rows // 3, len(events) - rows))
+        return render_events(events[start:start + rows], self.model.cursor,
+                             max(20, self.size.width))
+
+
+class RegistersPanel(Widget):
+    """Registers at the cursor, in as many columns as the panel's width allows."""
+
+    DEFAULT_CSS = "RegistersPanel { height: auto; }"
+
+    def __init__(self, model: InspectorModel, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+
+    def render(self) -> Text:
+        if self.model.cursor is None:
+            return Text("no events", style=DIM)
+        return render_registers(self.model.registers(), self.size.width or 60)
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -1,0 +1,470 @@
+"""Reading a trace: validation on open, and the queries the inspector and the CLI ask.
+
+Every question is answered by an index seek or a bounded replay, never by loading the trace,
+so a trace of millions of events answers as fast as a small one.  Anything wrong with the file
+itself (missing, truncated, not SQLite, not a trace, from a newer Blindfold, unfinished) becomes
+a one-line `TraceFileError` at `open`, never a traceback later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from emulator.errors import BlindfoldError
+from emulator.trace import TraceEvent
+from emulator.tracing import schema as S
+from emulator.tracing.schema import REG_NAMES
+
+__all__ = ["REG_NAMES", "TraceFile", "TraceFileError"]
+
+log = logging.getLogger(__name__)
+
+_EVENT_COLS = "seq, time, kind, cpu, pid, tid, pc, addr, data"
+_ROLL_LIMIT = 4 * S.SNAPSHOT_EVERY   # seq gap beyond which a fresh rebuild is cheaper
+
+
+class TraceFileError(BlindfoldError):
+    """A trace file cannot be read (missing, truncated, foreign, newer, unfinished) or written."""
+
+    exit_code: ClassVar[int] = 3
+
+
+def _runs(seqs: list[int], gap: int) -> Iterator[list[int]]:
+    """Split sorted seqs where two neighbours are more than `gap` apart."""
+    start = 0
+    for i in range(1, len(seqs) + 1):
+        if i == len(seqs) or seqs[i] - seqs[i - 1] > gap:
+            yield seqs[start:i]
+            start = i
+
+
+def _decode_row(row: tuple[Any, ...], kinds: dict[int, str]) -> TraceEvent:
+    seq, time, kind, cpu, pid, tid, pc, addr, data = row
+    return TraceEvent(seq, time, kinds.get(kind, f"kind{kind}"), cpu, pid, tid, pc & S.U64_MASK,
+                      addr & S.U64_MASK, json.loads(data) if data else {})
+
+
+class TraceFile:
+    """A recorded trace, open for queries.  Positions are event sequence numbers (`seq`).
+
+    Conventions: "at seq" includes the event's own effects (registers_at, memory_at);
+    "before seq" excludes them (last_write, last_reg_write).  Register queries follow the
+    thread of the event at `seq`, since register state is per thread.
+    """
+
+    def __init__(self, path: Path, db: sqlite3.Connection, header: dict[str, Any],
+                 writable: bool) -> None:
+        self.path = path
+        self.header = header
+        self._db = db
+        self._writable = writable
+        self._kinds: dict[int, str] = dict(db.execute("SELECT id, name FROM kinds"))
+        self._kind_ids: dict[str, int] = {name: kid for kid, name in self._kinds.items()}
+        # Two queries: SQLite answers MIN or MAX of the key alone from the b-tree's ends, but
+        # scans the table for both at once.
+        lo = db.execute("SELECT MIN(seq) FROM events").fetchone()[0]
+        hi = db.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+        self._seq_lo: int = lo or 0
+        self._seq_hi: int = hi or -1
+        # Times never decrease along seq in a recorded run, so a binary search over seq replaces
+        # an index on time; a trace that broke the rule was given the index instead.
+        self._time_sorted = bool(header.get("time_sorted", True))
+
+    # --- opening -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> TraceFile:
+        """Validate and open; every problem with the file is a TraceFileError."""
+        p = Path(path)
+        problem = S.file_problem(p)
+        if problem is not None:
+            raise TraceFileError(f"{p}: {problem[0]}", problem[1])
+        writable = os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+        uri = f"{p.resolve().as_uri()}?mode={'rw' if writable else 'ro'}"
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" not in tables:
+                db.close()
+                raise TraceFileError(f"{p}: an SQLite database, but not a Blindfold trace")
+            header = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        except sqlite3.DatabaseError as exc:
+            raise TraceFileError(f"{p}: damaged or not a trace: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            raise TraceFileError(f"{p}: an SQLite database, but not a Blindfold trace") from exc
+        if header.get("format") != S.FORMAT_NAME:
+            db.close()
+            raise TraceFileError(f"{p}: an SQLite database, but not a Blindfold trace")
+        version = header.get("schema_version")
+        if not isinstance(version, int) or version < 1:
+            db.close()
+            raise TraceFileError(f"{p}: damaged trace: schema version {version!r}")
+        if version > S.SCHEMA_VERSION:
+            db.close()
+            raise TraceFileError(
+                f"{p}: trace schema version {version} is newer than this Blindfold reads "
+                f"(up to {S.SCHEMA_VERSION})", "upgrade Blindfold to read it")
+        missing = {"kinds", "events", "regwrites", "snapshots", "writes", "bookmarks"} - tables
+        if missing:
+            db.close()
+            raise TraceFileError(f"{p}: damaged trace: missing table(s) {', '.join(sorted(missing))}")
+        if not header.get("complete"):
+            db.close()
+            raise TraceFileError(f"{p}: incomplete trace: the recording did not finish",
+                                 "rerun the program with --trace")
+        try:
+            return cls(p, db, header, writable)
+        except sqlite3.DatabaseError as exc:
+            raise TraceFileError(f"{p}: damaged trace: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TraceFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- summary -----------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.header.get("events", 0))
+
+    def time_range(self) -> tuple[int, int]:
+        return int(self.header.get("first_time", 0)), int(self.header.get("last_time", 0))
+
+    def kinds(self) -> dict[str, int]:
+        """Kind -> number of events, from the summary written at the end of recording."""
+        return dict(self.header.get("kind_counts", {}))
+
+    # --- events ------------------------------------------------------------------------
+    def _where(self, kind: str | Sequence[str] | None, pid: int | None, tid: int | None,
+               addr: int | None, pc: int | None, t0: int | None, t1: int | None,
+               seq0: int | None, seq1: int | None, search: str | None,
+               ) -> tuple[str, list[Any]] | None:
+        """SQL condition and parameters; None when no event can match (an unknown kind)."""
+        conds: list[str] = []
+        params: list[Any] = []
+        if kind is not None:
+            names = [kind] if isinstance(kind, str) else list(kind)
+            ids = [self._kind_ids[n] for n in names if n in self._kind_ids]
+            if not ids:
+                return None
+            conds.append(f"kind IN ({','.join('?' * len(ids))})")
+            params += ids
+        for col, value in (("pid", pid), ("tid", tid)):
+            if value is not None:
+                conds.append(f"{col} = ?")
+                params.append(value)
+        for col, value in (("addr", addr), ("pc", pc)):
+            if value is not None:
+                # A literal (an int, so safe to inline) lets SQLite use the partial index,
+                # which leaves out the zeros; a bound parameter would not.
+                conds.append(f"{col} = {S.to_s64(int(value))}")
+        if self._time_sorted:
+            if t0 is not None:
+                seq0 = max(seq0 or 0, self._seq_of_time(t0, after=False))
+            if t1 is not None:
+                last = self._seq_of_time(t1, after=True) - 1
+                seq1 = last if seq1 is None else min(seq1, last)
+            t0 = t1 = None
+        for cond, value in (("time >= ?", t0), ("time <= ?", t1), ("seq >= ?", seq0),
+                            ("seq <= ?", seq1)):
+            if value is not None:
+                conds.append(cond)
+                params.append(value)
+        if search:
+            conds.append(self._search_condition(search, params))
+        return (" WHERE " + " AND ".join(conds)) if conds else "", params
+
+    def _search_condition(self, search: str, params: list[Any]) -> str:
+        """Free text matches the kind name or the data; a number also matches pc and addr."""
+        terms = ["instr(data, ?) > 0"]
+        params.append(search)
+        kind_ids = [kid for name, kid in self._kind_ids.items() if search.lower() in name]
+        if kind_ids:
+            terms.append(f"kind IN ({','.join(str(k) for k in kind_ids)})")
+        try:
+            number = int(search, 0)
+        except ValueError:
+            number = None
+        if number is not None and 0 <= number < (1 << 64):
+            terms += ["pc = ?", "addr = ?", "instr(data, ?) > 0"]
+            params += [S.to_s64(number), S.to_s64(number), str(number)]
+        return "(" + " OR ".join(terms) + ")"
+
+    def events(self, *, kind: str | Sequence[str] | None = None, pid: int | None = None,
+               tid: int | None = None, addr: int | None = None, pc: int | None = None,
+               t0: int | None = None, t1: int | None = None, seq0: int | None = None,
+               seq1: int | None = None, search: str | None = None, limit: int | None = None,
+               offset: int = 0, reverse: bool = False) -> list[TraceEvent]:
+        """Events matching every given filter (time and seq bounds inclusive), in seq order."""
+        return list(self.iter_events(kind=kind, pid=pid, tid=tid, addr=addr, pc=pc, t0=t0, t1=t1,
+                                     seq0=seq0, seq1=seq1, search=search, limit=limit,
+                                     offset=offset, reverse=reverse))
+
+    def iter_events(self, *, kind: str | Sequence[str] | None = None, pid: int | None = None,
+                    tid: int | None = None, addr: int | None = None, pc: int | None = None,
+                    t0: int | None = None, t1: int | None = None, seq0: int | None = None,
+                    seq1: int | None = None, search: str | None = None, limit: int | None = None,
+                    offset: int = 0, reverse: bool = False,
+                    with_regs: bool = True) -> Iterator[TraceEvent]:
+        """Like `events`, streamed in chunks (exporters walk millions of events this way).
+
+        `with_regs=False` leaves the register tuple out of "regs"/"insn" events, which saves
+        rebuilding register state when the caller does not look at it.
+        """
+        where = self._where(kind, pid, tid, addr, pc, t0, t1, seq0, seq1, search)
+        if where is None:
+            return
+        cond, params = where
+        sql = (f"SELECT {_EVENT_COLS} FROM events{cond} ORDER BY seq"
+               f"{' DESC' if reverse else ''} LIMIT ? OFFSET ?")
+        cur = self._db.execute(sql, [*params, -1 if limit is None else limit, max(offset, 0)])
+        kinds = self._kinds
+        while True:
+            rows = cur.fetchmany(2048)
+            if not rows:
+                return
+            evs = [_decode_row(r, kinds) for r in rows]
+            yield from (self._attach_regs(evs) if with_regs else evs)
+
+    def event(self, seq: int) -> TraceEvent | None:
+        row = self._db.execute(f"SELECT {_EVENT_COLS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        return self._attach_regs([_decode_row(row, self._kinds)])[0] if row else None
+
+    def neighbour(self, seq: int, *, kind: str | None = None,
+                  direction: int = +1) -> TraceEvent | None:
+        """The next (direction > 0) or previous event after/before `seq`, optionally of a kind."""
+        if direction >= 0:
+            found = self.events(kind=kind, seq0=seq + 1, limit=1)
+        else:
+            found = self.events(kind=kind, seq1=seq - 1, limit=1, reverse=True)
+        return found[0] if found else None
+
+    def _seq_of_time(self, time: int, *, after: bool) -> int:
+        """Smallest seq whose time is >= `time` (> with `after`); one past the end if none.
+
+        A binary search over seq: about twenty primary-key lookups for a million events.
+        """
+        lo, hi = self._seq_lo, self._seq_hi + 1
+        probe = "SELECT time FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"
+        while lo < hi:
+            mid = (lo + hi) // 2
+            t = self._db.execute(probe, (mid,)).fetchone()[0]
+            if t > time or (not after and t == time):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def at_time(self, time: int) -> TraceEvent | None:
+        """The first event at or after virtual time `time`."""
+        if self._time_sorted:
+            found = self.events(seq0=self._seq_of_time(time, after=False), limit=1)
+            return found[0] if found else None
+        row = self._db.execute(f"SELECT {_EVENT_COLS} FROM events WHERE time >= ? "
+                               "ORDER BY time, seq LIMIT 1", (time,)).fetchone()
+        return self._attach_regs([_decode_row(row, self._kinds)])[0] if row else None
+
+    def threads(self, kind: str | None = None) -> dict[int, int]:
+        """Thread id -> number of events (of `kind`, when given), busiest first."""
+        if kind is not None and kind not in self._kind_ids:
+            return {}
+        cond, params = ("WHERE kind = ?", [self._kind_ids[kind]]) if kind else ("", [])
+        return dict(self._db.execute(f"SELECT tid, COUNT(*) AS n FROM events {cond} "
+                                     "GROUP BY tid ORDER BY n DESC, tid", params))
+
+    def decisions(self) -> list[TraceEvent]:
+        return self.events(kind="guardian_decision")
+
+    # --- registers ------------------------------------------------------------------------
+    def _tid_of(self, seq: int) -> int | None:
+        row = self._db.execute("SELECT tid FROM events WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    def _state_at(self, tid: int, seq: int) -> list[int] | None:
+        """Register list of `tid` after its latest register record at or before `seq`."""
+        db = self._db
+        snap = db.execute("SELECT seq, regs FROM snapshots WHERE tid = ? AND seq <= ? "
+                          "ORDER BY seq DESC LIMIT 1", (tid, seq)).fetchone()
+        if snap is None:
+            return None
+        state = list(S.REGS_STRUCT.unpack(snap[1]))
+        for reg, value in db.execute("SELECT reg, value FROM regwrites WHERE tid = ? AND seq > ? "
+                                     "AND seq <= ? ORDER BY seq", (tid, snap[0], seq)):
+            state[reg] = value & S.U64_MASK
+        return state
+
+    def _attach_regs(self, evs: list[TraceEvent]) -> list[TraceEvent]:
+        """Put the full register tuple back into "regs"/"insn" events, as they were emitted.
+
+        Nearby events of one thread are rolled forward from one rebuilt state (a page of
+        instructions costs one snapshot lookup and one delta scan); far-apart ones are rebuilt
+        each from its own snapshot, so a sparse page never drags in the deltas between.
+        """
+        wanted: dict[int, list[int]] = {}
+        for i, ev in enumerate(evs):
+            if ev.kind in S.REGS_KINDS and "regs" not in ev.data:
+                wanted.setdefault(ev.tid, []).append(i)
+        for tid, idxs in wanted.items():
+            states: dict[int, list[int] | None] = {}
+            seqs = sorted({evs[i].seq for i in idxs})
+            for run in _runs(seqs, _ROLL_LIMIT):
+                state = self._state_at(tid, run[0])
+                states[run[0]] = None if state is None else list(state)
+                if state is None or len(run) == 1:
+                    continue
+                rows = self._db.execute(
+                    "SELECT seq, reg, value FROM regwrites WHERE tid = ? AND seq > ? AND seq <= ? "
+                    "ORDER BY seq", (tid, run[0], run[-1])).fetchall()
+                pos = 0
+                for s in run[1:]:
+                    while pos < len(rows) and rows[pos][0] <= s:
+                        state[rows[pos][1]] = rows[pos][2] & S.U64_MASK
+                        pos += 1
+                    states[s] = list(state)
+            for i in idxs:
+                ev = evs[i]
+                regs = states[ev.seq]
+                if regs is not None:
+                    evs[i] = ev._replace(data={**ev.data, "regs": regs})
+        return evs
+
+    def registers_at(self, seq: int) -> dict[str, int] | None:
+        """Registers of the thread of event `seq` after its latest register record at or
+        before `seq`; None when that thread has none yet (or there is no such event)."""
+        tid = self._tid_of(seq)
+        if tid is None:
+            return None
+        state = self._state_at(tid, seq)
+        return None if state is None else dict(zip(REG_NAMES, state, strict=True))
+
+    def changed_registers(self, seq: int) -> set[str]:
+        """Registers that event `seq` changed relative to its thread's previous known state
+        (all of them at a thread's first register record; none for other events)."""
+        tid = self._tid_of(seq)
+        if tid is None:
+            return set()
+        return {REG_NAMES[r] for (r,) in self._db.execute(
+            "SELECT reg FROM regwrites WHERE tid = ? AND seq = ?", (tid, seq))}
+
+    def last_reg_write(self, seq: int, reg: str) -> TraceEvent | None:
+        """The latest event before `seq` (same thread) at which `reg` changed."""
+        index = S.REG_INDEX.get(reg.lower())
+        if index is None:
+            raise ValueError(f"unknown register {reg!r}; use one of {', '.join(REG_NAMES)}")
+        tid = self._tid_of(seq)
+        if tid is None:
+            return None
+        row = self._db.execute("SELECT seq FROM regwrites WHERE tid = ? AND reg = ? AND seq < ? "
+                               "ORDER BY seq DESC LIMIT 1", (tid, index, seq)).fetchone()
+        return self.event(row[0]) if row else None
+
+    # --- memory --------------------------------------------------------------------------
+    def _covering_writes(self, seq: int, addr: int, size: int, spaces: Sequence[int],
+                         inclusive: bool) -> list[tuple[int, int, int, int]]:
+        """(seq, base, size, value) of the latest write per (base, size) touching the range.
+
+        One index seek per candidate (base, size): bounded work however hot the address is.
+        """
+        op = "<=" if inclusive else "<"
+        sql = (f"SELECT seq, value FROM writes WHERE space = ? AND addr = ? AND size = ? "
+               f"AND seq {op} ? ORDER BY seq DESC LIMIT 1")
+        end = addr + size
+        found: list[tuple[int, int, int, int]] = []
+        biggest = max(S.WRITE_SIZES)
+        for space in spaces:
+            for base in range(max(addr - biggest + 1, 0), end):
+                for wsize in S.WRITE_SIZES:
+                    if base + wsize <= addr:
+                        continue
+                    row = self._db.execute(sql, (space, S.to_s64(base), wsize, seq)).fetchone()
+                    if row:
+                        found.append((row[0], base, wsize, row[1] & S.U64_MASK))
+        found.sort(reverse=True)
+        return found
+
+    def memory_at(self, seq: int, addr: int, size: int) -> bytes | None:
+        """Guest memory [addr, addr+size) after event `seq`, from recorded stores (mem level);
+        None if any byte was never written in the trace up to then."""
+        if size <= 0:
+            return b""
+        if self._db.execute("SELECT 1 FROM writes WHERE space = ? AND addr BETWEEN ? AND ? "
+                            "AND seq <= ? LIMIT 1",
+                            (S.SPACE_VIRTUAL, S.to_s64(max(addr - max(S.WRITE_SIZES) + 1, 0)),
+                             S.to_s64(addr + size - 1), seq)).fetchone() is None:
+            return None     # nothing ever stored near there: skip the per-address probes
+        out: list[int | None] = [None] * size
+        missing = size
+        for _seq, base, wsize, value in self._covering_writes(seq, addr, size,
+                                                              (S.SPACE_VIRTUAL,), True):
+            raw = value.to_bytes(8, "little")
+            for off in range(max(base, addr), min(base + wsize, addr + size)):
+                if out[off - addr] is None:
+                    out[off - addr] = raw[off - base]
+                    missing -= 1
+            if not missing:
+                break
+        if missing:
+            return None
+        return bytes(b for b in out if b is not None)
+
+    def last_write(self, seq: int, addr: int) -> TraceEvent | None:
+        """The latest event before `seq` that wrote the byte at `addr`: a guest store
+        (virtual address) or a translation-table entry (physical address of the entry)."""
+        found = self._covering_writes(seq, addr, 1, (S.SPACE_VIRTUAL, S.SPACE_PHYSICAL), False)
+        return self.event(found[0][0]) if found else None
+
+    def first_appearance(self, value: int, *, seq0: int = 0) -> TraceEvent | None:
+        """The first event at or after `seq0` that put `value` in a register or stored it."""
+        v = S.to_s64(value)
+        db = self._db
+        seqs = [row[0] for row in (
+            db.execute("SELECT MIN(seq) FROM regwrites WHERE value = ? AND seq >= ?", (v, seq0))
+            .fetchone(),
+            db.execute("SELECT MIN(seq) FROM writes WHERE value = ? AND seq >= ?", (v, seq0))
+            .fetchone(),
+        ) if row and row[0] is not None]
+        return self.event(min(seqs)) if seqs else None
+
+    # --- bookmarks and statistics -----------------------------------------------------------
+    def add_bookmark(self, seq: int, note: str) -> None:
+        if not self._writable:
+            raise TraceFileError(f"{self.path}: read-only, cannot store a bookmark")
+        try:
+            self._db.execute("INSERT INTO bookmarks (seq, note) VALUES (?, ?)", (seq, note))
+        except sqlite3.Error as exc:
+            raise TraceFileError(f"{self.path}: cannot store a bookmark: {exc}") from exc
+
+    def bookmarks(self) -> list[tuple[int, str]]:
+        return [(s, n) for s, n in self._db.execute(
+            "SELECT seq, note FROM bookmarks ORDER BY seq, rowid")]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts a reader wants first: per kind, per process, syscalls, exceptions, faults."""
+        db = self._db
+        t0, t1 = self.time_range()
+        out: dict[str, Any] = {
+            "events": self.count(), "first_time": t0, "last_time": t1,
+            "level": self.header.get("level"), "file_bytes": self.path.stat().st_size,
+            "kinds": self.kinds(),
+            "processes": {str(pid): n for pid, n in db.execute(
+                "SELECT pid, COUNT(*) FROM events GROUP BY pid ORDER BY pid")},
+            "threads": db.execute("SELECT COUNT(DISTINCT tid) FROM events").fetchone()[0],
+        }
+        for key, kind, field in (("syscalls", "syscall", "$.name"),
+                                 ("exceptions", "exception", "$.ec"),
+                                 ("page_faults", "page_fault", "$.result")):
+            kid = self._kind_ids.get(kind)
+            out[key] = {} if kid is None else {str(name): n for name, n in db.execute(
+                "SELECT json_extract(data, ?) AS k, COUNT(*) FROM events WHERE kind = ? "
+                "GROUP BY k ORDER BY COUNT(*) DESC, k", (field, kid))}
+        out["register_snapshots"] = db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0]
+        out["memory_writes"] = db.execute("SELECT COUNT(*) FROM writes").fetchone()[0]
+        return out

@@ -31,6 +31,18 @@ class Call(IntEnum):
     COPY_PAGE = 0xCB5       # CoW/migration copy of a frame the kernel cannot read
     SIGNAL = 0xCB6          # deliver a signal with the handler the user registered
     USER_STRING = 0xCB7     # strncpy_from_user for a confidential thread (capability-checked)
+    # Secure memory management for confidential address spaces: the kernel decides
+    # policy (which page, when, where to); the Guardian performs the mechanism.
+    SWAP_OUT = 0xCC0        # seal a page for the swap device and scrub its frame
+    SWAP_IN = 0xCC1         # verify and unseal a page into a frame the kernel supplies
+    SWAP_SHARE = 0xCC2      # fork: the child's tree may also swap in a sealed page
+    SWAP_DISCARD = 0xCC3    # a tree gives up a sealed page without swapping it in
+    MIGRATE_PAGE = 0xCC4    # copy a page to another frame and remap it, atomically
+    PAGE_DIGEST = 0xCC5     # keyed digest of a page (KSM candidate matching within a domain)
+    KSM_MERGE = 0xCC6       # map two identical pages of one domain to one read-only frame
+    THP_COLLAPSE = 0xCC7    # replace a table of 512 contiguous pages by a 2 MiB block
+    THP_SPLIT = 0xCC8       # replace a 2 MiB block by a table of 512 pages
+    COMPRESS_PAGE = 0xCC9   # compress a page for zswap: always refused (see SPECS)
 
 
 class FrameKind(IntEnum):
@@ -57,6 +69,9 @@ class Status(IntEnum):
     ERR_UNKNOWN_CALL = 7    # no such call
     ERR_REFUSED_SYSREG = 8  # the system-register value is not allowed
     FAULT_IN = 9            # not an error: page the user address in x1 in, then call again
+    ERR_AUTH = 10           # a sealed page fails authentication (tampered or transplanted)
+    ERR_STALE = 11          # a sealed page is not an outstanding version (replayed or used up)
+    ERR_UNSUPPORTED = 12    # the design cannot serve the request at all (compression)
 
 
 @dataclass(frozen=True)
@@ -187,3 +202,121 @@ SPECS: dict[Call, CallSpec] = {
         ("the register holds the value",),
     ),
 }
+
+_CONF_ROOT = "root_pa is the root of a confidential address space"
+_PAGE_MAPPED = "va is mapped by a 4 KiB page entry of that tree"
+_OWNED = "the frame is a CONFIDENTIAL frame of the tree's domain"
+_ALONE = "no other entry maps the frame"
+_FRESH_FRAME = "frame is a FREE or KERNEL frame with no user mappings"
+
+SPECS.update({
+    Call.SWAP_OUT: CallSpec(
+        Call.SWAP_OUT, ("root_pa", "va", "swap_descriptor"),
+        (("va is 4 KiB aligned", Status.ERR_ALIGN),
+         ("va is a user address and swap_descriptor is non-zero with bit 0 clear",
+          Status.ERR_RANGE),
+         (_CONF_ROOT, Status.ERR_KIND),
+         (_PAGE_MAPPED, Status.ERR_STATE),
+         (_OWNED, Status.ERR_OWNER),
+         (_ALONE, Status.ERR_STATE)),
+        ("the page is sealed with AES-GCM under the domain's key, bound to (domain, va, "
+         "version), and the sealed bytes are returned; the version is the value",
+         "the version is outstanding for this tree", "the entry becomes swap_descriptor",
+         "the frame is scrubbed, becomes FREE and is back in the kernel's linear map"),
+    ),
+    Call.SWAP_IN: CallSpec(
+        Call.SWAP_IN, ("root_pa", "va", "frame_pa", "descriptor"),
+        (("va and frame_pa are 4 KiB aligned", Status.ERR_ALIGN),
+         ("va is a user address and frame_pa is RAM", Status.ERR_RANGE),
+         (_CONF_ROOT, Status.ERR_KIND),
+         (_FRESH_FRAME, Status.ERR_KIND),
+         ("the tree has a level-3 table for va and the entry is not valid", Status.ERR_STATE),
+         ("descriptor is a valid 4 KiB page descriptor naming frame_pa", Status.ERR_DENIED),
+         ("the payload's version is outstanding for this tree (not replayed, not already "
+          "swapped in)", Status.ERR_STALE),
+         ("the payload was sealed for this va and authenticates under the domain's key (not "
+          "tampered, not transplanted)", Status.ERR_AUTH)),
+        ("frame_pa holds the plaintext, becomes a CONFIDENTIAL frame of the domain and leaves "
+         "the linear map", "the entry becomes descriptor",
+         "this tree's claim on the version is used up"),
+    ),
+    Call.SWAP_SHARE: CallSpec(
+        Call.SWAP_SHARE, ("src_root_pa", "dst_root_pa", "va", "version"),
+        (("va is 4 KiB aligned", Status.ERR_ALIGN),
+         ("both roots are roots of confidential address spaces", Status.ERR_KIND),
+         ("both trees belong to the same protection domain", Status.ERR_OWNER),
+         ("version is outstanding for src_root_pa at va", Status.ERR_STALE)),
+        ("dst_root_pa may also swap the sealed page in, once",),
+    ),
+    Call.SWAP_DISCARD: CallSpec(
+        Call.SWAP_DISCARD, ("root_pa", "va", "version"),
+        (("va is 4 KiB aligned", Status.ERR_ALIGN),
+         (_CONF_ROOT, Status.ERR_KIND),
+         ("version is outstanding for this tree at va", Status.ERR_STALE)),
+        ("this tree's claim on the version is dropped (the record goes with the last claim)",),
+    ),
+    Call.MIGRATE_PAGE: CallSpec(
+        Call.MIGRATE_PAGE, ("root_pa", "va", "new_frame_pa"),
+        (("va and new_frame_pa are 4 KiB aligned", Status.ERR_ALIGN),
+         ("va is a user address and new_frame_pa is RAM", Status.ERR_RANGE),
+         (_CONF_ROOT, Status.ERR_KIND),
+         ("new frame is a FREE or KERNEL frame with no user mappings", Status.ERR_KIND),
+         (_PAGE_MAPPED, Status.ERR_STATE),
+         (_OWNED, Status.ERR_OWNER),
+         (_ALONE, Status.ERR_STATE)),
+        ("new_frame_pa holds a copy and becomes a CONFIDENTIAL frame of the domain",
+         "the entry names new_frame_pa with its old attributes (one step)",
+         "the old frame is scrubbed, becomes FREE and is back in the linear map"),
+    ),
+    Call.PAGE_DIGEST: CallSpec(
+        Call.PAGE_DIGEST, ("root_pa", "va"),
+        (("va is 4 KiB aligned", Status.ERR_ALIGN),
+         (_CONF_ROOT, Status.ERR_KIND),
+         (_PAGE_MAPPED, Status.ERR_STATE),
+         (_OWNED, Status.ERR_OWNER)),
+        ("a 64-bit digest keyed by the domain's key is returned: equal pages of one domain "
+         "have equal digests, nothing else about the contents is revealed",),
+    ),
+    Call.KSM_MERGE: CallSpec(
+        Call.KSM_MERGE, ("root_a", "va_a", "root_b", "va_b", "software_bits"),
+        (("va_a and va_b are 4 KiB aligned", Status.ERR_ALIGN),
+         ("both roots are roots of confidential address spaces", Status.ERR_KIND),
+         ("both trees belong to the same protection domain", Status.ERR_DENIED),
+         ("both va are mapped by 4 KiB page entries naming different frames", Status.ERR_STATE),
+         ("both frames are CONFIDENTIAL frames of the domain", Status.ERR_OWNER),
+         ("the two pages are byte for byte identical", Status.ERR_DENIED)),
+        ("both entries name frame a, read-only, with the kernel's software bits set to "
+         "software_bits (its copy-on-write mark)",
+         "frame b loses the mapping (scrubbed and FREE if it was the last)"),
+    ),
+    Call.THP_COLLAPSE: CallSpec(
+        Call.THP_COLLAPSE, ("root_pa", "va"),
+        (("va is 2 MiB aligned", Status.ERR_ALIGN),
+         ("va is a user address", Status.ERR_RANGE),
+         (_CONF_ROOT, Status.ERR_KIND),
+         ("the level-2 entry for va names a level-3 table whose 512 entries map 512 "
+          "contiguous frames from a 2 MiB-aligned base with identical attributes",
+          Status.ERR_STATE),
+         ("every frame is a CONFIDENTIAL frame of the domain mapped only there",
+          Status.ERR_OWNER)),
+        ("the level-2 entry becomes a 2 MiB block with the pages' attributes",
+         "the level-3 table is scrubbed, becomes FREE and writable; its PA is the value"),
+    ),
+    Call.THP_SPLIT: CallSpec(
+        Call.THP_SPLIT, ("root_pa", "va", "table_pa"),
+        (("va is 2 MiB aligned and table_pa 4 KiB aligned", Status.ERR_ALIGN),
+         ("va is a user address and table_pa is RAM", Status.ERR_RANGE),
+         (_CONF_ROOT, Status.ERR_KIND),
+         ("table frame is a FREE or KERNEL frame with no user mappings", Status.ERR_KIND),
+         ("the level-2 entry for va is a block mapping", Status.ERR_STATE)),
+        ("table_pa becomes a level-3 PAGE_TABLE (read-only to the kernel) with 512 page "
+         "entries carrying the block's attributes", "the level-2 entry names that table"),
+    ),
+    Call.COMPRESS_PAGE: CallSpec(
+        Call.COMPRESS_PAGE, ("root_pa", "va"),
+        (("never satisfied: the kernel may not see a confidential page's plaintext and "
+          "ciphertext does not compress", Status.ERR_UNSUPPORTED),),
+        ("none: the kernel falls back to sealed swap",),
+    ),
+})
+

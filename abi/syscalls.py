@@ -314,3 +314,30 @@ SYSCALL_NAMES: dict[int, str] = {
 }
 
 NUMBERS: dict[str, int] = {name: nr for nr, name in SYSCALL_NAMES.items()}
+
+
+# How many argument registers each syscall reads (the Guardian forwards no more
+# than that to the kernel).  Calls not listed take up to six.
+SYSCALL_ARITY: dict[int, int] = {NUMBERS[name]: n for name, n in {
+    "getpid": 0, "getppid": 0, "gettid": 0, "getuid": 0, "geteuid": 0, "getgid": 0,
+    "getegid": 0, "sched_yield": 0, "setsid": 0, "sync": 0, "rt_sigreturn": 0,
+    "exit": 1, "exit_group": 1, "close": 1, "dup": 1, "brk": 1, "umask": 1, "chdir": 1,
+    "fchdir": 1, "set_tid_address": 1, "uname": 1, "sysinfo": 1, "times": 1, "fsync": 1,
+    "fdatasync": 1, "getpgid": 1, "getsid": 1, "personality": 1,
+    "munmap": 2, "pipe2": 2, "nanosleep": 2, "clock_gettime": 2, "clock_getres": 2,
+    "gettimeofday": 2, "kill": 2, "tkill": 2, "sigaltstack": 2, "rt_sigsuspend": 2,
+    "rt_sigpending": 2, "set_robust_list": 2, "getrlimit": 2, "setrlimit": 2, "getrusage": 2,
+    "setpgid": 2, "ftruncate": 2, "truncate": 2, "fstat": 2, "getcwd": 2, "statfs": 2,
+    "fstatfs": 2, "flock": 2, "membarrier": 2,
+    "read": 3, "write": 3, "readv": 3, "writev": 3, "lseek": 3, "ioctl": 3, "fcntl": 3,
+    "dup3": 3, "mprotect": 3, "madvise": 3, "getrandom": 3, "tgkill": 3, "mkdirat": 3,
+    "unlinkat": 3, "symlinkat": 3, "faccessat": 3, "getdents64": 3, "execve": 3, "msync": 3,
+    "mincore": 3, "setitimer": 3, "getitimer": 2, "get_robust_list": 3, "getcpu": 3,
+    "sched_getaffinity": 3, "rt_sigqueueinfo": 3, "getresuid": 3, "getresgid": 3,
+    "openat": 4, "pread64": 4, "pwrite64": 4, "preadv": 4, "pwritev": 4, "newfstatat": 4,
+    "readlinkat": 4, "renameat": 4, "wait4": 4, "rt_sigaction": 4, "rt_sigprocmask": 4,
+    "rt_sigtimedwait": 4, "clock_nanosleep": 4, "prlimit64": 4, "sendfile": 4, "utimensat": 4,
+    "rt_tgsigqueueinfo": 4, "fchmodat": 3, "fchmod": 2, "waitid": 5, "ppoll": 5,
+    "renameat2": 5, "linkat": 5, "statx": 5, "mremap": 5, "clone": 5, "clone3": 2,
+    "faccessat2": 4, "close_range": 3, "prctl": 5,
+}.items()}

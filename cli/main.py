@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from cli.attack_cmd import attack
 from cli.bench import bench
 from cli.session import RunResult, run_program
 from cli.trace_cmd import trace
@@ -238,6 +239,7 @@ def exit_codes() -> None:
 
 main.add_command(bench)
 main.add_command(trace)
+main.add_command(attack)
 
 if __name__ == "__main__":
     main()

@@ -45,6 +45,10 @@ class SysregRefused(Exception):
     """A higher EL refused an EL1 system-register write."""
 
 
+class CoreOwnedByUser(Exception):
+    """EL1 tried to use the core while a monitor had returned it to a confidential thread."""
+
+
 class El1:
     """Loads, stores, system registers and TLB maintenance at EL1."""
 
@@ -58,6 +62,9 @@ class El1:
         self._stats = stats
         self._tlb: dict[tuple[int, int], tuple[int, bool]] = {}
         self.sysreg_trap: SysregTrap | None = None
+        #: Set by a monitor between returning to a confidential thread and its next
+        #: exception: the core is the user's then, and EL1 gets nothing from it.
+        self.user_owned = False
         #: The EL2 side of HVC #0 (a monitor installs itself here): (call, args) -> (status, value).
         self.hvc_handler: Callable[[int, tuple[int, ...]], tuple[int, int]] | None = None
         self.hvc_data_handler: Callable[[int, tuple[int, ...], bytes],
@@ -92,6 +99,8 @@ class El1:
 
     # --- memory --------------------------------------------------------------
     def read(self, va: int, length: int) -> bytes:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         out = bytearray()
         view = self._ram.view
         base = self._ram.base
@@ -104,6 +113,8 @@ class El1:
         return bytes(out)
 
     def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         view = self._ram.view
         base = self._ram.base
         pos = 0
@@ -116,12 +127,16 @@ class El1:
             pos += chunk
 
     def read_u64(self, va: int) -> int:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         if va & 7 == 0:
             off = self._page(va, False) - self._ram.base + (va & (PAGE - 1))
             return _U64.unpack_from(self._ram.buffer, off)[0]
         return _U64.unpack(self.read(va, 8))[0]
 
     def write_u64(self, va: int, value: int) -> None:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         if va & 7 == 0:
             off = self._page(va, True) - self._ram.base + (va & (PAGE - 1))
             _U64.pack_into(self._ram.buffer, off, value & 0xFFFF_FFFF_FFFF_FFFF)
@@ -157,6 +172,8 @@ class El1:
     # --- system registers ----------------------------------------------------
     def msr(self, reg: S.SysReg, value: int) -> None:
         """Write an EL1 system register; a configured trap may refuse it."""
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         trap = self.sysreg_trap
         if trap is not None and not trap(reg, value):
             self._stats.inc("el1.sysreg_refused")
@@ -222,26 +239,38 @@ class El1:
         return self._cpu.index
 
     def reg(self, reg_id: int) -> int:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.read(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         self._cpu.fast.write(reg_id, value)
 
     def syscall_args(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x8 and PC of the trapped context in one call (index 9 = PC)."""
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.syscall_batch.read()
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.gpr_batch.read()
 
     def new_context(self) -> CpuContext:
         return CpuContext()
 
     def save_context(self, into: CpuContext) -> CpuContext:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.save_context(into)
 
     def restore_context(self, ctx: CpuContext) -> None:
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         self._cpu.restore_context(ctx)
 
     def enter_el0(self) -> None:

@@ -28,7 +28,7 @@ from abi.sigframe import (
     build_frame,
     parse_frame,
 )
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import SYSCALL_ARITY, SYSCALL_NAMES
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo, VectorTable
@@ -68,6 +68,7 @@ NR_SET_TID_ADDRESS = 96
 NR_SET_ROBUST_LIST = 99
 SA_RESTORER = 0x04000000
 NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
+NR_CLONE, NR_CLONE3, NR_SIGALTSTACK = 220, 435, 132
 MAP_FIXED = 0x10
 USER_TOP = 1 << 48
 STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
@@ -87,6 +88,7 @@ class Slot:
     nr: int | None                 # syscall number, None for faults and interrupts
     args: tuple[int, ...] = ()     # the Guardian's own copy of x0-x5
     caps: list[tuple[int, int, int]] | None = None
+    root: int = 0                  # the address space (TTBR0 root) the context runs in
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Domain:
     roots: set[int] = field(default_factory=set)
     loading: bool = True          # until its first thread first runs: the kernel may build the stack
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) the user set
     long_lived: list[tuple[int, int, int]] = field(default_factory=list)
     key: bytes = b""
     image: MeasuredImage | None = None
@@ -199,15 +202,17 @@ class Confidential:
                 handler(cpu, info)
             return
         self.g.stats.inc("guardian.entries")
+        self.g.lock_el1(False)
         ctx = UserContext()
         cpu.save_context(ctx)
         is_svc = info.vector_offset == 0x400 and info.is_syscall
         nr = ctx.get(SVC_NR_REGISTER) if is_svc else None
         args = tuple(ctx.get(i) for i in range(6)) if is_svc else ()
-        slot = Slot(self._next_slot, dom.id, ctx, info.elr, nr, args)
+        slot = Slot(self._next_slot, dom.id, ctx, info.elr, nr, args,
+                    root=self.cpu.ttbr0 & D.ADDR_MASK)
         self._next_slot += 1
         self.slots[slot.id] = slot
-        forwarded = list(args)
+        forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
         if nr == NR_RT_SIGRETURN:
             mask = self._sigreturn(slot)
             if mask is None:
@@ -295,7 +300,7 @@ class Confidential:
         ctx = UserContext()
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
-        slot = Slot(self._next_slot, dom.id, ctx, entry, None)
+        slot = Slot(self._next_slot, dom.id, ctx, entry, None, root=root)
         self._next_slot += 1
         self.slots[slot.id] = slot
         if self.cpu.ttbr0 & D.ADDR_MASK == root:
@@ -400,7 +405,8 @@ class Confidential:
         if flags & CLONE_CHILD_CLEARTID and child_tid:
             # The kernel clears this word when the child exits (pthread_join waits on it).
             dom.long_lived.append((child_tid, child_tid + 4, R | W))
-        child = Slot(self._next_slot, dom.id, ctx, slot.elr, None)
+        child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
+                     root=child_root or slot.root)
         self._next_slot += 1
         self.slots[child.id] = child
         return Status.OK, child.id
@@ -414,11 +420,18 @@ class Confidential:
             return self.g._decide("resume", Status.ERR_STATE,
                                   f"slot {slot_id} is not a saved context of this address "
                                   f"space ({why})")
+        if slot.root != self.cpu.ttbr0 & D.ADDR_MASK:
+            return self.g._decide("resume", Status.ERR_STATE,
+                                  f"slot {slot_id} belongs to another address space")
         ctx = slot.ctx
         restart = slot.nr is not None and elr == slot.elr - 4
         if elr != slot.elr and not restart:
             return self.g._decide("resume", Status.ERR_DENIED,
                                   f"ELR {elr:#x} is neither the saved {slot.elr:#x} nor a restart")
+        if slot.nr in (NR_CLONE, NR_CLONE3) and not restart and ret == 0:
+            # Only the child sees 0, and the child's context is the Guardian's own.
+            return self.g._decide("resume", Status.ERR_DENIED,
+                                  "clone returned 0 to the parent")
         if restart:
             ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
@@ -436,6 +449,9 @@ class Confidential:
             self.g._flush()
         cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
         self.g.stats.inc("guardian.resumes")
+        # RESUME is the return to EL0: until the next exception the core is the
+        # user's, and the kernel's EL1 face may not touch it.
+        self.g.lock_el1(True)
         return Status.OK
 
     def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
@@ -457,6 +473,9 @@ class Confidential:
         elif nr == NR_MUNMAP and ret == 0:
             self._remove_area(dom, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
+            if ret not in (a[0], dom.brk) or (a[0] == 0 and ret != dom.brk):
+                return (f"brk({a[0]:#x}) returned {ret:#x}; the break is {dom.brk:#x}, so only "
+                        "the request or the unchanged break are possible")
             new_end = (ret + PAGE - 1) & ~(PAGE - 1)
             old_end = (dom.brk + PAGE - 1) & ~(PAGE - 1)
             if ret < dom.brk_start:
@@ -498,6 +517,12 @@ class Confidential:
         if ret != 0 and slot.nr != NR_SET_TID_ADDRESS:
             return
         a = slot.args
+        if slot.nr == NR_SIGALTSTACK and a[0]:
+            raw = self.read_user(a[0], 24)
+            if raw is not None:
+                ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
+                if not ss_flags & 2:
+                    dom.altstacks.add((ss_sp, ss_size))
         if slot.nr == NR_RT_SIGACTION and a[1]:
             raw = self.read_user(a[1], 32)
             if raw is not None:
@@ -640,7 +665,12 @@ class Confidential:
                         fpcr=ctx.get(CTX_FPCR))
         sp = regs.sp
         ss_sp, ss_flags, ss_size = altstack
-        if flags & 0x08000000 and not ss_flags & 2 and ss_size and not ss_sp <= sp < ss_sp + ss_size:
+        use_alt = flags & 0x08000000 and not ss_flags & 2 and ss_size
+        if use_alt and (ss_sp, ss_size) not in dom.altstacks:
+            return self.g._decide("signal", Status.ERR_DENIED,
+                                  f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by "
+                                  "the program"), 0
+        if use_alt and not ss_sp <= sp < ss_sp + ss_size:
             sp = ss_sp + ss_size
         frame = build_frame(info, regs, mask, altstack)
         base = (sp - FRAME_SIZE - 16) & ~15

@@ -118,6 +118,11 @@ class Guardian:
         self.ram.write_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3), desc)
         self._flush()
 
+    def lock_el1(self, locked: bool) -> None:
+        """While a confidential thread owns the core, the kernel's EL1 face is shut."""
+        for face in self.machine._el1.values():
+            face.user_owned = locked
+
     def _flush(self) -> None:
         self.stats.inc("guardian.tlb_flushes")
         for cpu in self.cpus:
@@ -404,6 +409,7 @@ class Guardian:
             return self._decide("free_pgd", Status.ERR_STATE, "the tree is live in TTBR0"), 0
         self._free_tree(root, 0)
         self.conf.forget_root(root)
+        secure_mm_for(self).forget_root(root)
         return Status.OK, 0
 
     def _free_tree(self, table: int, level: int) -> None:

@@ -1,15 +1,23 @@
 """The kernel's physical page allocator.
 
-Frames are handed out lowest-address first from a free list, so allocation
-order (and therefore every physical address in a run) is deterministic.  Each
-frame carries a reference count: shared anonymous pages, copy-on-write after
-fork and file pages all share frames by counting.
+Frames are handed out lowest-address first, so allocation order (and
+therefore every physical address in a run) is deterministic.  Each frame
+carries a reference count: shared anonymous pages, copy-on-write after fork,
+KSM-merged pages and file pages all share frames by counting.
+
+RAM may be split into memory nodes (the machine file's ``[[memory.node]]``
+tables).  Each node keeps its own free heap; a plain `alloc` prefers node 0
+and falls back to the next node, `alloc(node=n, strict=True)` stays on one
+node (page migration), and `take` claims one particular free frame
+(compaction assembling a contiguous run).  Watermarks derived from the RAM
+size tell the reclaimer when to start and when to stop freeing frames.
 """
 
 from __future__ import annotations
 
 import heapq
 from array import array
+from collections.abc import Sequence
 
 PAGE = 4096
 
@@ -19,41 +27,164 @@ class OutOfMemory(Exception):
 
 
 class FrameAllocator:
-    """Reference-counted 4 KiB frames in [base, base + size)."""
+    """Reference-counted 4 KiB frames in [base, base + size), grouped by memory node."""
 
     def __init__(self, base: int, size: int) -> None:
         self.base = base
         self.nframes = size // PAGE
-        self._free: list[int] = []           # a heap of frame numbers
         self._refs = array("I", bytes(4 * self.nframes))
         self._reserved = bytearray(self.nframes)
+        self._is_free = bytearray(self.nframes)
+        # Node bookkeeping: one node spanning all of RAM until `set_nodes`.
+        self._node_of = bytearray(self.nframes)
+        self.node_ids: list[int] = [0]
+        self.node_ranges: list[tuple[int, int]] = [(base, base + self.nframes * PAGE)]
+        self._heaps: list[list[int]] = [[]]     # per node: heap of frame numbers (lazily pruned)
+        self._node_free: list[int] = [0]
+        self._free_count = 0
         self.allocated = 0
         self.peak = 0
+        self.low_watermark = 0
+        self.high_watermark = 0
 
+    # --- setup ------------------------------------------------------------------
     def add_free_range(self, start_pa: int, end_pa: int) -> None:
         """Make [start_pa, end_pa) available (done once at boot)."""
         for pa in range(start_pa, end_pa, PAGE):
-            heapq.heappush(self._free, (pa - self.base) // PAGE)
+            n = (pa - self.base) // PAGE
+            if not self._is_free[n] and not self._reserved[n]:
+                self._mark_free(n)
 
     def reserve(self, pa: int) -> None:
         """Mark a frame as never allocatable (firmware, the monitor, MMIO holes)."""
-        self._reserved[(pa - self.base) // PAGE] = 1
+        n = (pa - self.base) // PAGE
+        if self._is_free[n]:
+            self._is_free[n] = 0
+            self._free_count -= 1
+            self._node_free[self._node_of[n]] -= 1
+        self._reserved[n] = 1
 
+    def set_nodes(self, nodes: Sequence[tuple[int, int, int]]) -> None:
+        """Split RAM into memory nodes: (id, base, end) tuples in address order.
+
+        Rebuilds the per-node free heaps from the current free set, so it can
+        run after boot allocations without disturbing allocated frames.
+        """
+        if not nodes:
+            return
+        self.node_ids = [nid for nid, _, _ in nodes]
+        self.node_ranges = [(lo, hi) for _, lo, hi in nodes]
+        self._heaps = [[] for _ in nodes]
+        self._node_free = [0] * len(nodes)
+        for idx, (_, lo, hi) in enumerate(nodes):
+            first = max((lo - self.base) // PAGE, 0)
+            last = min((hi - self.base) // PAGE, self.nframes)
+            for n in range(first, last):
+                self._node_of[n] = idx
+                if self._is_free[n]:
+                    self._heaps[idx].append(n)
+                    self._node_free[idx] += 1
+        for h in self._heaps:
+            heapq.heapify(h)
+
+    def set_watermarks(self, low: int, high: int) -> None:
+        """Free-frame counts below which reclaim starts (low) and at which it stops (high)."""
+        self.low_watermark, self.high_watermark = low, max(high, low)
+
+    # --- queries ------------------------------------------------------------------
     @property
     def free_frames(self) -> int:
-        return len(self._free)
+        return self._free_count
 
-    def alloc(self) -> int:
-        while self._free:
-            n = heapq.heappop(self._free)
-            if self._reserved[n]:
-                continue
-            self._refs[n] = 1
-            self.allocated += 1
-            if self.allocated > self.peak:
-                self.peak = self.allocated
-            return self.base + n * PAGE
+    @property
+    def usable_frames(self) -> int:
+        """Frames the allocator may ever hand out (RAM less reserved frames)."""
+        return self.nframes - sum(self._reserved)
+
+    @property
+    def below_low(self) -> bool:
+        return self._free_count < self.low_watermark
+
+    def node_count(self) -> int:
+        return len(self.node_ids)
+
+    def node_of(self, pa: int) -> int:
+        """Index (0-based, address order) of the node holding pa."""
+        return self._node_of[(pa - self.base) // PAGE]
+
+    def free_in(self, node: int) -> int:
+        return self._node_free[node]
+
+    def is_free(self, pa: int) -> bool:
+        n = (pa - self.base) // PAGE
+        return 0 <= n < self.nframes and bool(self._is_free[n])
+
+    def is_reserved(self, pa: int) -> bool:
+        return bool(self._reserved[(pa - self.base) // PAGE])
+
+    def refcount(self, pa: int) -> int:
+        return self._refs[(pa - self.base) // PAGE]
+
+    def owns(self, pa: int) -> bool:
+        return self.base <= pa < self.base + self.nframes * PAGE
+
+    # --- allocation -------------------------------------------------------------
+    def alloc(self, node: int | None = None, *, strict: bool = False,
+              avoid: range | None = None) -> int:
+        """The lowest free frame, preferring `node` (default node 0) then the others
+        in address order.  `strict` stays on `node`; `avoid` skips a PA range
+        (compaction must not fill the run it is assembling)."""
+        first = 0 if node is None else node
+        order = [first] if strict else [first] + [i for i in range(len(self._heaps)) if i != first]
+        for idx in order:
+            pa = self._pop(idx, avoid)
+            if pa is not None:
+                return pa
         raise OutOfMemory("no free physical frames")
+
+    def _pop(self, idx: int, avoid: range | None) -> int | None:
+        heap = self._heaps[idx]
+        skipped: list[int] = []
+        found: int | None = None
+        while heap:
+            n = heapq.heappop(heap)
+            if not self._is_free[n]:
+                continue                       # a stale entry (taken or reserved since)
+            if avoid is not None and self.base + n * PAGE in avoid:
+                skipped.append(n)
+                continue
+            found = n
+            break
+        for n in skipped:
+            heapq.heappush(heap, n)
+        if found is None:
+            return None
+        self._claim(found)
+        return self.base + found * PAGE
+
+    def take(self, pa: int) -> bool:
+        """Claim one particular frame if it is free (its heap entry goes stale)."""
+        n = (pa - self.base) // PAGE
+        if not 0 <= n < self.nframes or not self._is_free[n]:
+            return False
+        self._claim(n)
+        return True
+
+    def _claim(self, n: int) -> None:
+        self._is_free[n] = 0
+        self._free_count -= 1
+        self._node_free[self._node_of[n]] -= 1
+        self._refs[n] = 1
+        self.allocated += 1
+        if self.allocated > self.peak:
+            self.peak = self.allocated
+
+    def _mark_free(self, n: int) -> None:
+        self._is_free[n] = 1
+        self._free_count += 1
+        idx = self._node_of[n]
+        self._node_free[idx] += 1
+        heapq.heappush(self._heaps[idx], n)
 
     def get(self, pa: int) -> None:
         """Take one more reference to an allocated frame."""
@@ -72,12 +203,7 @@ class FrameAllocator:
         self._refs[n] = refs
         if refs == 0:
             self.allocated -= 1
-            heapq.heappush(self._free, n)
+            if not self._reserved[n]:
+                self._mark_free(n)
             return True
         return False
-
-    def refcount(self, pa: int) -> int:
-        return self._refs[(pa - self.base) // PAGE]
-
-    def owns(self, pa: int) -> bool:
-        return self.base <= pa < self.base + self.nframes * PAGE

@@ -116,6 +116,7 @@ class Kernel:
         self.insns = 0
         self._slice_exceptions = 0
         self._slice_counted = False
+        self._resume_pc = 0
         if writer is None:
             writer = (MediatedTableWriter(el1, self.frames) if boot.monitor
                       else NativeTableWriter(el1, self.frames))
@@ -123,7 +124,7 @@ class Kernel:
         self._boot_mmu()
         self.mmctx = MemoryContext(el1=el1, frames=self.frames, writer=self.writer, stats=stats,
                                    clock=clock, invalidate_code=el1.invalidate_code,
-                                   copy_frame=self._copy_frame)
+                                   copy_frame=self._copy_frame, boot=boot)
         self.uaccess = UserAccess(el1, lambda: self._current_mm(), self._uaccess_slot)
         self.signals = SignalDelivery(self)
         self.hwcap, self.hwcap2 = el1.hwcaps()
@@ -285,6 +286,7 @@ class Kernel:
             if status:
                 raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
             t.slot = slot
+            mm.confidential = True
             ctx.set(CTX_SP, 0)         # the real stack pointer is the Guardian's to keep
             self.stats.inc("kernel.confidential.execs")
         t.context = ctx
@@ -335,7 +337,7 @@ class Kernel:
                 count = min(count, left) if count else min(left, quantum * 100)
             self._slice_exceptions = 0
             self._slice_counted = bool(count)
-            pc = el1.reg(CTX_PC_REG)
+            pc = self._resume_pc if t.process.confidential else el1.reg(CTX_PC_REG)
             if t is not prev:
                 self._clear_exclusive(t)
             executed, stopped = el1.run_el0(pc, count)
@@ -360,11 +362,15 @@ class Kernel:
 
     def _resume_confidential(self, t: Thread) -> bool:
         """Return to a confidential thread through the Guardian (RESUME): only the
-        syscall result and the ELR come from the kernel.  False if refused."""
+        syscall result and the ELR come from the kernel.  False if refused.
+
+        After an accepted RESUME the core is the thread's: the kernel does not
+        touch it again until the next exception."""
         if not t.process.confidential:
             return True
         el1 = self.el1
-        status, _ = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), el1.reg(CTX_PC_REG))
+        self._resume_pc = el1.reg(CTX_PC_REG)
+        status, _ = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
         if status:
             self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "
                                          f"(status {status}); the process is killed")
@@ -465,6 +471,9 @@ class Kernel:
             self._syscall(t, info)
         else:
             self._fault(t, info)
+        if t.state == ThreadState.RUNNABLE:
+            # Between exceptions: KSM, node balancing and compaction get their turn.
+            self.mmctx.memory.tick(t.process.mm)
         self.clock.charge("exception_return")
         if t.state == ThreadState.RUNNABLE:
             self.signals.deliver_pending(t)

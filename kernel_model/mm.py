@@ -1,22 +1,31 @@
 """A process's address space: areas, real page tables, demand paging, copy-on-write.
 
 Every page the guest touches is faulted in here: zero-filled, read from its
-backing, or shared.  Private pages are shared read-only after fork and copied on
-the first write.  All memory work happens through the kernel's EL1 face.
+backing, shared, or swapped back in.  Private pages are shared read-only after
+fork and copied on the first write.  All memory work happens through the
+kernel's EL1 face; the memory-pressure machinery (reclaim and swap, KSM,
+NUMA balancing, compaction and huge pages) lives in `MemoryManager` (reclaim.py)
+and runs at the start of a fault or after an exception, points where no kernel
+code holds a page.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.errors import KernelError
 from kernel_model.frames import FrameAllocator, OutOfMemory
-from kernel_model.pagetable import PageTables, PageTableWriter, lm
+from kernel_model.memops import MemOpRefused
+from kernel_model.pagetable import PageTableWriter, lm
+from kernel_model.reclaim import MemoryManager
+from kernel_model.swap import SWP_SEALED, SwapFull, swap_entry
+from kernel_model.thp import HUGE, HugePages, UserPageTables
 from kernel_model.vma import (
     PAGE,
     PROT_EXEC,
@@ -29,7 +38,7 @@ from kernel_model.vma import (
 
 log = logging.getLogger(__name__)
 
-SW_COW = 1          # descriptor software bit: private page shared after fork
+SW_COW = 1          # descriptor software bit: private page shared after fork (or merged by KSM)
 
 USER_TOP = 1 << 48
 STACK_TOP = 0x0000_FFFF_FFFF_0000
@@ -56,6 +65,27 @@ class MemoryContext:
     clock: object
     invalidate_code: object  # Callable[[int, int], None]: drop translated code for a VA range
     copy_frame: object       # Callable[[int, int], None]: copy a physical page (dst, src)
+    boot: object | None = None   # BootInfo: memory nodes, swap size, whether a monitor runs
+    memory: MemoryManager = field(init=False)
+
+    def __post_init__(self) -> None:
+        boot = self.boot
+        if boot is None:     # older callers: the kernel that owns copy_frame knows it
+            boot = getattr(getattr(self.copy_frame, "__self__", None), "boot_info", None)
+        self.memory = MemoryManager(self, boot)
+
+    @property
+    def guardian_on(self) -> bool:
+        return self.memory.guardian_on
+
+
+@contextmanager
+def no_memory_is_enomem() -> Iterator[None]:
+    """A syscall that must split a huge page (a table frame) fails with ENOMEM if RAM is out."""
+    try:
+        yield
+    except OutOfMemory:
+        raise KernelError(errno.ENOMEM, "no frame to split a huge page") from None
 
 
 def _perms(prot: int, writable: bool) -> D.PagePerms:
@@ -63,18 +93,27 @@ def _perms(prot: int, writable: bool) -> D.PagePerms:
                        user_exec=bool(prot & PROT_EXEC))
 
 
-class AddressSpace:
+class AddressSpace(HugePages):
     """Areas plus the translation tree that realises them."""
 
     def __init__(self, ctx: MemoryContext, asid: int) -> None:
         self.ctx = ctx
         self.asid = asid
-        self.tables = PageTables(ctx.el1, ctx.writer)
+        self.tables = UserPageTables(ctx.el1, ctx.writer)
+        self.tables.split_hook = self.split_huge
         self.vmas = VmaList()
         self.brk_start = 0
         self.brk = 0
         self.users = 1          # threads/processes sharing this mm (CLONE_VM)
         self.resident = 0
+        #: True once its frames are known to be the Guardian's (None: not known to be).
+        self.confidential: bool | None = None
+        self.compress_refused = False   # the Guardian said no to compressing its pages
+        self.alive = True
+        self.busy = 0           # >0 while fork walks it: the daemons keep their hands off
+        self.home_node = asid % ctx.frames.node_count()
+        self.serial = 0         # set by the memory manager
+        ctx.memory.register(self)
 
     @property
     def ttbr0(self) -> int:
@@ -88,6 +127,10 @@ class AddressSpace:
 
     def unmap_range(self, start: int, end: int) -> None:
         """Remove areas and their pages in [start, end) (munmap)."""
+        with no_memory_is_enomem():
+            self._unmap_range(start, end)
+
+    def _unmap_range(self, start: int, end: int) -> None:
         removed = self.vmas.remove_range(start, end)
         for vma in removed:
             self._drop_pages(vma.start, vma.end)
@@ -112,13 +155,32 @@ class AddressSpace:
 
     def _drop_pages(self, start: int, end: int) -> None:
         frames = self.ctx.frames
-        for va, desc in list(self.tables.leaves(start, end)):
-            self.tables.clear(va)
-            frames.put(desc & D.ADDR_MASK)
-            self.resident -= 1
+        mem = self.ctx.memory
+        tables = self.tables
+        if tables.blocks:       # whole huge pages go in one entry; partial ones are split
+            for va in range((start + HUGE - 1) & ~(HUGE - 1), end - HUGE + 1, HUGE):
+                if tables.block_at(va):
+                    base = D.output_address(tables.clear_block(va), 2)
+                    for i in range(512):
+                        frames.put(base + i * PAGE)
+                        mem.forget(self, va + i * PAGE)
+                    self.resident -= 512
+        for va, desc in list(tables.entries(start, end)):
+            if desc & D.VALID:
+                tables.clear(va)
+                frames.put(desc & D.ADDR_MASK)
+                self.resident -= 1
+            else:
+                mem.drop_swapped(self, va, desc)
+                tables.clear(va)
+            mem.forget(self, va)
 
     def protect(self, start: int, end: int, prot: int) -> None:
         """mprotect: change area permissions and rewrite present descriptors."""
+        with no_memory_is_enomem():
+            self._protect(start, end, prot)
+
+    def _protect(self, start: int, end: int, prot: int) -> None:
         for vma in self.vmas.overlapping(start, end):
             lo, hi = max(vma.start, start), min(vma.end, end)
             self.vmas.remove_range(lo, hi)
@@ -137,9 +199,10 @@ class AddressSpace:
 
     def discard(self, start: int, end: int) -> None:
         """MADV_DONTNEED: private pages read back as zeros (or the file) next time."""
-        for vma in self.vmas.overlapping(start, end):
-            if not vma.shared:
-                self._drop_pages(max(vma.start, start), min(vma.end, end))
+        with no_memory_is_enomem():
+            for vma in self.vmas.overlapping(start, end):
+                if not vma.shared:
+                    self._drop_pages(max(vma.start, start), min(vma.end, end))
         self.ctx.el1.tlbi_all()
 
     # --- faults ---------------------------------------------------------------
@@ -155,16 +218,28 @@ class AddressSpace:
         if not vma.prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
             return FaultResult.SEGV_ACCERR
         page_va = va & ~(PAGE - 1)
+        mem = self.ctx.memory
         try:
+            mem.before_fault(self, page_va)
             desc = self.tables.lookup(page_va)
             if desc & D.VALID:
+                if not desc & D.AF:
+                    # The reclaim clock cleared the access flag: the page is in use again.
+                    desc |= D.AF     # (an entry without AF is never cached: no flush)
+                    self.tables.set(page_va, desc)
                 if write and D.software_bits(desc) & SW_COW:
                     self._break_cow(vma, page_va, desc)
                     return FaultResult.OK
                 # Present and allowed: a stale translation; the retry will succeed.
                 return FaultResult.OK
+            if swap_entry(desc) is not None:
+                mem.swap_in(self, vma, page_va, desc, _perms(vma.prot, True))
+                return FaultResult.OK
             self._populate(vma, page_va)
-        except OutOfMemory:
+        except (OutOfMemory, SwapFull):
+            return FaultResult.OOM
+        except MemOpRefused as exc:
+            log.warning("fault at %#x: %s", va, exc)
             return FaultResult.OOM
         return FaultResult.OK
 
@@ -183,6 +258,7 @@ class AddressSpace:
         else:
             pa = self._fresh_frame(vma, page_va)
             self.tables.set(page_va, D.leaf_descriptor(pa, _perms(vma.prot, True)))
+            ctx.memory.track(self, vma, page_va)
         self.resident += 1
         stats.inc("kernel.mm.page_faults")
         if vma.prot & PROT_EXEC:
@@ -227,6 +303,7 @@ class AddressSpace:
             ctx.frames.put(old)
             ctx.stats.inc("kernel.mm.cow_copies")
         self.tables.set(page_va, D.leaf_descriptor(new_pa, _perms(vma.prot, True)))
+        ctx.memory.track(self, vma, page_va)        # exclusive now: reclaimable again
         ctx.el1.tlbi_va(page_va)
         if vma.prot & PROT_EXEC:
             ctx.invalidate_code(page_va, PAGE)
@@ -240,33 +317,79 @@ class AddressSpace:
         shared into it (the Guardian must learn the child's domain first).
         """
         child = AddressSpace(self.ctx, asid)
+        child.confidential = self.confidential
+        child.compress_refused = self.compress_refused
         if before_copy is not None:
             before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk
         frames = self.ctx.frames
-        for vma in self.vmas:
-            child.map_area(vma)
-        for va, desc in list(self.tables.leaves()):
-            vma = self.vmas.find(va)
-            pa = desc & D.ADDR_MASK
-            frames.get(pa)
-            if vma is None or vma.shared:
-                child.tables.set(va, desc)
-            else:
-                perms = _perms(vma.prot, False)
-                ro = D.leaf_descriptor(pa, perms, software=SW_COW)
-                if desc != ro:
-                    self.tables.set(va, ro)
-                child.tables.set(va, ro)
-            child.resident += 1
+        mem = self.ctx.memory
+        if frames.below_low:        # room for the child's tables (and huge-page splits)
+            mem.reclaim(frames.high_watermark)
+        self.busy += 1
+        try:
+            self.split_all_huge()
+            for vma in self.vmas:
+                child.map_area(vma)
+            for va, desc in list(self.tables.entries()):
+                vma = self.vmas.find(va)
+                if not desc & D.VALID:          # swapped out: both share the slot
+                    mem.share_swapped(self, child, va, desc)
+                    child.tables.set(va, desc)
+                    continue
+                pa = desc & D.ADDR_MASK
+                frames.get(pa)
+                if vma is None or vma.shared:
+                    child.tables.set(va, desc)
+                else:
+                    perms = _perms(vma.prot, False)
+                    ro = D.leaf_descriptor(pa, perms, software=SW_COW)
+                    if desc != ro:
+                        self.tables.set(va, ro)
+                    child.tables.set(va, ro)
+                    mem.track(child, vma, va)
+                child.resident += 1
+        except OutOfMemory:
+            self.ctx.el1.tlbi_all()
+            child.destroy()
+            raise KernelError(errno.ENOMEM, "no memory for the child's tables") from None
+        finally:
+            self.busy -= 1
         self.ctx.el1.tlbi_all()
         return child
+
+    def movable_entries(self, start: int, end: int) -> list[tuple[int, int]]:
+        """mremap: the entries (present and swapped) to carry to a new address.
+
+        A page sealed by the Guardian is bound to its virtual address, so it is
+        swapped back in first; a plain swap entry moves as it is.
+        """
+        mem = self.ctx.memory
+        frames = self.ctx.frames
+        self.busy += 1          # reclaim must not send the range back out meanwhile
+        try:
+            for va, desc in list(self.tables.entries(start, end)):
+                entry = swap_entry(desc)
+                vma = self.vmas.find(va)
+                if entry is not None and entry[0] == SWP_SEALED and vma is not None:
+                    if frames.below_low:
+                        mem.reclaim(frames.high_watermark)
+                    mem.swap_in(self, vma, va, desc, _perms(vma.prot, True))
+        except (OutOfMemory, MemOpRefused) as exc:
+            raise KernelError(errno.ENOMEM, str(exc)) from None
+        finally:
+            self.busy -= 1
+        for va, _ in self.tables.leaves(start, end):
+            mem.forget(self, va)
+        return list(self.tables.entries(start, end))
 
     def destroy(self) -> None:
         """Release every page, shared region and table (exit or exec)."""
         for vma in list(self.vmas):
             self.unmap_range(vma.start, vma.end)
         self.tables.destroy()
+        self.alive = False
+        self.ctx.memory.unregister(self)
 
     # --- area placement -----------------------------------------------------
     def find_free(self, length: int, hint: int = 0) -> int:

@@ -282,13 +282,13 @@ def test_small_machine_runs_memhog_that_fits() -> None:
     assert b"memhog: ok, 8 MiB touched, checksum=62258f97e0357f25" in run.lines
 
 
-def test_small_machine_memhog_beyond_ram_is_a_clear_outcome() -> None:
-    """Asking for more than RAM ends the guest (OOM kill), not the emulator."""
+def test_small_machine_memhog_beyond_ram_swaps() -> None:
+    """Touching more than RAM works: the kernel swaps (and merges, compacts, migrates)."""
     run = boot("memhog", ["40"], machine="small")
-    assert run.result.exit_code == 137
-    assert run.result.signal == 9
-    assert any("out of memory" in w for w in run.result.warnings), run.result.warnings
-    assert b"memhog: ok" not in run.stdout
+    assert run.result.exit_code == 0, run.stderr
+    assert b"memhog: ok, 40 MiB touched" in run.stdout
+    stats = run.result.stats
+    assert stats["kernel.swap.out"] > 0 and stats["kernel.swap.in"] > 0
 
 
 # --- BusyBox's standalone shell -------------------------------------------------------

@@ -22,6 +22,7 @@ EXPECTED = {
     "memhog",
     "nullsys",
     "sha256",
+    "secret",
     "signals",
     "threads",
 }

@@ -505,7 +505,7 @@ def sys_fstatfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 def _pack_statvfs(st: os.statvfs_result) -> bytes:
     return ls.pack_statfs(0xEF53, st.f_bsize, st.f_blocks, st.f_bfree, st.f_bavail,
-                          st.f_files, st.f_ffree, st.f_namemax)
+                          st.f_files, st.f_ffree, namelen=st.f_namemax)
 
 
 # --- descriptors ----------------------------------------------------------------------

@@ -193,15 +193,17 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         mm.unmap_range(dest, dest + new_len)
     moved = vma.slice(old, old + old_len)
     # Move the area and carry its present pages over without copying them.
-    pages = list(mm.tables.leaves(old, old + old_len))
+    pages = mm.movable_entries(old, old + old_len)
     mm.vmas.remove_range(old, old + old_len)
     delta = dest - old
     file_end = moved.file_end + delta if moved.file_end else 0
     mm.vmas.insert(Vma(dest, dest + new_len, moved.prot, moved.shared, moved.backing,
                        moved.offset, file_end, moved.shared_pages, moved.growsdown, moved.name))
     for va, desc in pages:
-        mm.tables.clear(va)
+        # The new entry first: a frame whose only mapping moves must never look
+        # unmapped in between (the Guardian would scrub a confidential one).
         mm.tables.set(va + delta, desc)
+        mm.tables.clear(va)
     if moved.prot & PROT_EXEC:
         k.el1.invalidate_code(dest, new_len)
     k.el1.tlbi_all()

@@ -1,0 +1,1 @@
+"""Scenario families: one module per kind of attack; importing one registers its scenarios."""

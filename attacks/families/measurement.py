@@ -1,0 +1,128 @@
+"""The program image: substituted, tampered with, or entered somewhere else."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import replace
+
+from elftools.elf.elffile import ELFFile
+
+from abi import Call
+from attacks.adversary import PAGE, Adversary
+from attacks.hooks import Point
+from attacks.runner import Outcome
+from attacks.scenario import Goal, scenario
+from attacks.workload import BANNER_INTACT, BANNER_PWNED, Phase
+from emulator import descriptors as D
+from kernel_model.elf_loader import ElfImage, parse_elf
+from workloads import find as find_workload
+
+ME = "measurement"
+
+
+def symbol_address(data: bytes, name: str) -> int:
+    """A symbol's address from the program file (which is no secret)."""
+    elf = ELFFile(io.BytesIO(data))
+    table = elf.get_section_by_name(".symtab")
+    for sym in table.iter_symbols() if table is not None else ():
+        if sym.name == name:
+            return int(sym["st_value"])
+    raise LookupError(name)
+
+
+def _banner_va(image: ElfImage) -> tuple[int, int]:
+    """(virtual address, file offset) of the banner string in the image."""
+    off = image.data.index(BANNER_INTACT)
+    for seg in image.segments:
+        if seg.offset <= off < seg.offset + seg.filesz:
+            return seg.vaddr + off - seg.offset, off
+    raise LookupError("banner outside every loadable segment")
+
+
+def _page_of_file(image: ElfImage, va: int) -> bytes:
+    """The initial contents of the page at va, as the loader would build them."""
+    page = bytearray(PAGE)
+    for seg in image.segments:
+        lo, hi = max(va, seg.vaddr), min(va + PAGE, seg.vaddr + seg.filesz)
+        if lo < hi:
+            start = seg.offset + lo - seg.vaddr
+            page[lo - va:hi - va] = image.data[start:start + hi - lo]
+    return bytes(page)
+
+
+def _patched(data: bytes) -> bytes:
+    return data.replace(BANNER_INTACT, BANNER_PWNED)
+
+
+def _other_program_ran(out: Outcome) -> list[str]:
+    return ["a program the user did not admit ran in its place"] \
+        if b"Hello from Blindfold" in out.stdout else []
+
+
+@scenario(id="ME-001", title="Load a tampered image under the admitted image's digest",
+          family=ME, goal=Goal.TAMPER, rules=("G-MEASURE-PAGE",),
+          prop="Every image page must match its measurement when first mapped.")
+def me_tampered(adv: Adversary) -> None:
+    """1. At exec, replace the banner string in the program's bytes.
+    2. Give CREATE_DOMAIN the digest of the admitted (untampered) file.
+    3. Let the program run and print its banner."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> ElfImage:
+        a.memo["digest"] = hashlib.sha256(image.data).digest()
+        return replace(image, data=_patched(image.data))
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> object:
+        if call == Call.CREATE_DOMAIN:
+            return args, a.memo["digest"]
+        return None
+
+
+@scenario(id="ME-002", title="Run a different program in place of the admitted one",
+          family=ME, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED",), oracle=_other_program_ran,
+          prop="Only an image the user admitted can become a confidential process.")
+def me_substitute(adv: Adversary) -> None:
+    """1. At exec, load the `hello` workload instead of the program the user named."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> ElfImage:
+        w = find_workload("hello")
+        assert w is not None
+        return parse_elf(w.binary.read_bytes(), "hello")
+
+
+@scenario(id="ME-003", title="Start the admitted image at another entry point", family=ME,
+          goal=Goal.TAMPER, rules=("G-MEASURE-ENTRY",),
+          prop="A confidential image starts at its measured entry point.")
+def me_entry(adv: Adversary) -> None:
+    """1. At exec, look up win() in the program's symbol table.
+    2. Start the program there instead of at its entry point."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> ElfImage:
+        return replace(image, entry=symbol_address(image.data, "win"))
+
+
+@scenario(id="ME-004", title="Swap an image page for a patched copy while the program runs",
+          family=ME, goal=Goal.TAMPER, rules=("G-MEASURE-PAGE",),
+          prop="An image page can be replaced only by one with the measured contents.")
+def me_swap_page(adv: Adversary) -> None:
+    """1. At exec, keep the program's bytes; find the page holding its banner.
+    2. At PLACED, build a patched copy of that page in a kernel frame and map it at the
+    banner's address."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["image"] = image
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        image = a.memo["image"]
+        va, _ = _banner_va(image)
+        page_va = va & ~(PAGE - 1)
+        frame = a.alloc_frame()
+        a.write_lm(frame, _patched(_page_of_file(image, page_va)))
+        old = a.mm.tables.lookup(page_va)
+        perms = D.decode_perms(old) if old & D.VALID else D.PagePerms(
+            user=True, write=False, user_exec=True)
+        a.mm.tables.set(page_va, D.leaf_descriptor(frame, perms))
+        a.el1.tlbi_all()
+        a.el1.invalidate_code(page_va, PAGE)

@@ -1,0 +1,132 @@
+"""The Guardian's rules, named so that scenarios and docs/traceability.md can cite them.
+
+Each rule is one protection the Guardian (or, for DMA, the filter it
+provides) promises, with the place that enforces it.  `validated` follows
+the Arm ACS tables: YES (scenarios exercise it), or why not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    statement: str
+    where: str
+    validated: str = "YES"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("G-LM-OWN", "The kernel's linear map and the tables behind TTBR1 are Guardian "
+         "memory, absent from the map they build.", "guardian/monitor.py _build_linear_map"),
+    Rule("G-LM-UNMAP", "A frame that joins a confidential domain leaves the kernel's linear "
+         "map.", "guardian/confidential.py protect_frame"),
+    Rule("G-TLB-FLUSH", "Every change to the kernel's view (linear map, EPD0) invalidates "
+         "cached translations, the EL1 face's included.", "guardian/monitor.py _flush"),
+    Rule("G-PT-RO", "A registered table page is read-only in the linear map; translations "
+         "change only through SET_PT.", "abi SPECS REGISTER_PT; guardian/monitor.py"),
+    Rule("G-SETPT-NO-PT-LEAF", "A leaf never maps a PAGE_TABLE frame.", "abi SPECS SET_PT"),
+    Rule("G-SETPT-NO-GUARDIAN", "A leaf never maps a GUARDIAN frame.", "abi SPECS SET_PT"),
+    Rule("G-SETPT-ONE-PARENT", "A table descriptor names a table with no other parent.",
+         "abi SPECS SET_PT"),
+    Rule("G-SETPT-CONF-OWNER", "A CONFIDENTIAL frame is mapped only by its own domain's "
+         "trees.", "abi SPECS SET_PT"),
+    Rule("G-CONF-EXCLUSIVE", "A frame becomes confidential only if no other address space "
+         "maps it (at SET_PT and at CREATE_DOMAIN).", "guardian/monitor.py, confidential.py"),
+    Rule("G-RELEASE-UNUSED", "RELEASE_PT takes back only a table with no parent and no "
+         "entries.", "abi SPECS RELEASE_PT"),
+    Rule("G-FREEPGD-NOT-LIVE", "FREE_PGD refuses the live TTBR0 tree.", "abi SPECS FREE_PGD"),
+    Rule("G-RELEASE-SCRUB", "A confidential frame is scrubbed before it returns to the "
+         "kernel.", "guardian/confidential.py release_frame"),
+    Rule("G-COPY-CONF-DST", "A copy of a confidential frame joins its domain.",
+         "abi SPECS COPY_PAGE"),
+    Rule("G-COPY-DST-UNMAPPED", "COPY_PAGE writes only into a FREE/KERNEL frame no user table "
+         "maps.", "abi SPECS COPY_PAGE"),
+    Rule("G-EPD0", "While the kernel runs with a confidential TTBR0, TCR_EL1.EPD0 is set.",
+         "guardian/confidential.py _set_kernel_view"),
+    Rule("G-EPD0-ON-SWITCH", "A TTBR0 write that names a confidential root sets EPD0 again.",
+         "guardian/confidential.py on_ttbr0"),
+    Rule("G-SYSREG-TCR-EPD0", "TCR_EL1 writes keep EPD0 while a confidential space is live.",
+         "guardian/monitor.py check_sysreg"),
+    Rule("G-SYSREG-TTBR1", "TTBR1_EL1 stays the Guardian-built linear map.",
+         "guardian/monitor.py check_sysreg"),
+    Rule("G-SYSREG-TTBR0", "TTBR0_EL1 names only registered root tables.",
+         "guardian/monitor.py check_sysreg"),
+    Rule("G-SYSREG-SCTLR", "The MMU stays on and WXN fixed.", "guardian/monitor.py check_sysreg"),
+    Rule("G-SYSREG-VBAR", "VBAR_EL1 names a registered table, never the Guardian's.",
+         "guardian/monitor.py check_sysreg",
+         "out of scope: tests/test_guardian_kernel.py (a VBAR write while the kernel runs "
+         "gains it nothing; SR-004 covers the one that would)"),
+    Rule("G-ENTRY-SCRUB", "At entry from a confidential thread the register file is saved "
+         "and cleared; only x0-x5/x8 of a syscall and the fault address go to the kernel.",
+         "guardian/confidential.py _entry"),
+    Rule("G-ENTRY-ARGS", "A syscall entry forwards only the argument registers that syscall "
+         "takes.", "guardian/confidential.py _entry"),
+    Rule("G-RESUME-ELR", "RESUME accepts only the saved ELR or a syscall restart.",
+         "abi SPECS RESUME"),
+    Rule("G-RESUME-CONTEXT", "RESUME restores the saved context; only x0 comes from the "
+         "kernel.", "guardian/confidential.py resume"),
+    Rule("G-RESUME-DOMAIN", "RESUME takes a slot of the live address space's domain.",
+         "abi SPECS RESUME"),
+    Rule("G-RESUME-ONCE", "A slot is consumed by the RESUME that uses it.", "abi SPECS RESUME"),
+    Rule("G-ENTRY-VECTOR", "While a confidential thread runs, VBAR_EL1 names the Guardian's "
+         "vector table (RESUME sets it), so every exception enters the Guardian first.",
+         "guardian/confidential.py resume"),
+    Rule("G-RESUME-EXIT", "An accepted RESUME is the exception return: the kernel does not "
+         "run again before the next exception.", "guardian/confidential.py resume"),
+    Rule("G-IAGO-MMAP", "mmap results lie inside the user range, never over a live area, "
+         "and MAP_FIXED lands where asked.", "guardian/confidential.py _check_layout"),
+    Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
+         "guardian/confidential.py _check_layout"),
+    Rule("G-IAGO-MREMAP", "mremap never moves an area onto another live area.",
+         "guardian/confidential.py _check_layout"),
+    Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.", "guardian/confidential.py"),
+    Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
+         "abi SPECS SIGNAL"),
+    Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
+         "alternate stack is.", "guardian/confidential.py signal"),
+    Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
+         "guardian/confidential.py _sigreturn"),
+    Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.", "abi SPECS FORK_DOMAIN"),
+    Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space.",
+         "abi SPECS FORK_DOMAIN"),
+    Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the "
+         "syscall being served (or a long-lived one).", "guardian/capabilities.py"),
+    Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
+         "abi SPECS USER_READ"),
+    Rule("G-UACCESS-STRING", "A string read stays inside its capability, NUL included.",
+         "abi SPECS USER_STRING"),
+    Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents "
+         "(pages leave and return only through the secure swap ABI).",
+         "guardian/secure_mm.py", "NO: known issue B7"),
+    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential.",
+         "abi SPECS CREATE_DOMAIN"),
+    Rule("G-MEASURE-ENTRY", "A confidential image starts at its measured entry point.",
+         "abi SPECS CREATE_DOMAIN"),
+    Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",
+         "guardian/confidential.py admit_leaf"),
+    Rule("G-DMA-FILTER", "Devices cannot read or write CONFIDENTIAL, GUARDIAN or PAGE_TABLE "
+         "frames.", "attacks/dma.py GuardianDmaFilter (to move into guardian/)"),
+    Rule("G-SWAP-SEAL", "SWAP_OUT hands the kernel the page sealed (AES-GCM under the domain's "
+         "key) and scrubs the frame.", "guardian/secure_mm.py _swap_out"),
+    Rule("G-SWAP-AUTH", "SWAP_IN accepts only a sealed page that authenticates.",
+         "abi SPECS SWAP_IN"),
+    Rule("G-SWAP-FRESH", "SWAP_IN accepts only an outstanding version (no replay).",
+         "abi SPECS SWAP_IN"),
+    Rule("G-SWAP-BIND", "A sealed page comes back only at the address it was sealed for.",
+         "abi SPECS SWAP_IN"),
+    Rule("G-MIGRATE", "MIGRATE_PAGE copies, remaps and scrubs in one step; the new frame "
+         "joins the domain.", "abi SPECS MIGRATE_PAGE"),
+    Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
+         "abi SPECS KSM_MERGE"),
+    Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
+         "abi SPECS COMPRESS_PAGE"),
+    Rule("G-ABI-ALIGN-RANGE", "Unaligned and out-of-RAM arguments are refused with no effect.",
+         "abi SPECS (every call)", "out of scope: tests/test_guardian_abi.py"),
+)
+
+
+def by_id() -> dict[str, Rule]:
+    return {r.id: r for r in RULES}

@@ -1,0 +1,319 @@
+"""Run one scenario in one mode and judge it.
+
+The harness boots the same objects as `blindfold run` (machine, Guardian when
+asked, kernel), with two differences: the kernel is the hooked one, so that
+the scenario's steps run where they asked to, and the harness keeps a
+referee's record (the secret as drawn, what the kernel copied from user
+memory, the markers).  The verdict compares what happened with what the
+scenario expects in that mode.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import shutil
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from attacks.adversary import Adversary
+from attacks.dma import BusPort, DmaEngine, GuardianDmaFilter
+from attacks.hooks import HookedEl1, HookedKernel, Hooks, Referee, StopRun
+from attacks.scenario import Expect, Goal, Scenario
+from attacks.workload import (
+    BANNER_PWNED,
+    HIJACKED,
+    PROGRAM,
+    PROGRAM_ARGS,
+    SECRET_LEN,
+    TAMPERED,
+    WIN_EXIT_CODE,
+    Phase,
+)
+from emulator.machine import Machine
+from emulator.machine_config import load_machine
+from kernel_model.elf_loader import parse_elf
+from kernel_model.kernel import KernelOptions
+from kernel_model.process import Thread
+from workloads import find as find_workload
+
+DEFAULT_MACHINE = "small"
+MAX_INSNS = 60_000_000
+DIGEST_PREFIX = b"secret: sha256="
+WINDOW = 8          # this many contiguous secret bytes seen outside the domain make a leak
+
+
+@dataclass
+class Outcome:
+    """What one run produced (the referee's view)."""
+
+    mode: str
+    secret: bytes = b""
+    leaks: list[str] = field(default_factory=list)
+    tampering: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    fired: int = 0
+    ended: str = ""
+    exit_status: int | None = None
+    stdout: bytes = b""
+    markers: list = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    init_pid: int = 1
+
+    def succeeded(self, goal: Goal) -> bool:
+        """Whether the attacker reached the scenario's goal (collateral damage to the
+        program, such as a crash after a refused step, does not count)."""
+        return bool(self.leaks if goal is Goal.LEAK else self.tampering)
+
+
+@dataclass
+class Result:
+    scenario: str
+    mode: str
+    expected: str
+    status: str           # pass, violated, known, xpass, broken, no-evidence, error
+    message: str
+    outcome: Outcome
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.scenario}-{self.mode}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("pass", "known")
+
+    @property
+    def reproduce(self) -> str:
+        return (f"blindfold attack run {self.scenario} --mode {self.mode} -v "
+                f"--trace {self.test_id}.trace")
+
+
+@dataclass
+class Session:
+    """One booted machine with the hooked kernel, ready to run the workload."""
+
+    machine: Machine
+    kernel: HookedKernel
+    adversary: Adversary
+    referee: Referee
+    guardian: object | None
+    dma_filter: GuardianDmaFilter | None
+    image: object
+    guest_path: str
+    stdout: io.BytesIO
+    rootfs: Path
+
+
+def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
+         program: str = PROGRAM, trace: Path | None = None) -> Session:
+    """Build machine, Guardian (on/mprotect), hooked EL1 face and kernel; nothing runs yet."""
+    config = load_machine(machine or DEFAULT_MACHINE)
+    w = find_workload(program)
+    path = w.binary if w is not None else Path(program)
+    data = path.read_bytes()
+    image = parse_elf(data, path.name)
+    rootfs = Path(tempfile.mkdtemp(prefix="blindfold-attack-"))
+    (rootfs / "bin").mkdir()
+    shutil.copyfile(path, rootfs / "bin" / path.name)
+    hw = Machine(config)
+    face = HookedEl1(hw.cpus[0], hw.walker, hw.clock, hw.stats, hw.tracer)
+    hw._el1[0] = face          # the Guardian flushes this face's TLB like any other
+    guardian = None
+    dma_filter = None
+    if mode in ("on", "mprotect"):
+        from guardian.monitor import Guardian
+        guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect")
+        hw.install_monitor(guardian)
+        guardian.conf.admit_image(data)        # the user's trusted launch path
+        dma_filter = GuardianDmaFilter(guardian.frames)
+    elif mode != "off":
+        raise ValueError(f"unknown mode {mode!r}")
+    if trace is not None:
+        from emulator.tracing.recorder import attach_recorder
+        attach_recorder(hw, trace, "events", {"program": str(path), "guardian": mode,
+                                              "machine": config.name, "seed": config.seed})
+    hooks = Hooks()
+    face.hooks = hooks
+    referee = Referee(markers=[], copied_from_user=[], random_draws=[])
+    adv = Adversary(hooks, face, DmaEngine(BusPort(hw.ram, dma_filter)))
+    out = io.BytesIO()
+    opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
+                         stderr=out, stdin=io.BytesIO())
+    kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
+                          referee=referee)
+    if guardian is not None:
+        conf = guardian.conf
+
+        def saved_registers(t: Thread) -> list[int]:
+            slot = conf.slots.get(t.slot)
+            return [slot.ctx.get(i) for i in range(9)] if slot else [0] * 9
+
+        kernel.marker_registers = saved_registers
+    adv.kernel = kernel
+    return Session(hw, kernel, adv, referee, guardian, dma_filter, image,
+                   f"/bin/{path.name}", out, rootfs)
+
+
+def run_session(s: Session, mode: str) -> Outcome:
+    """Spawn the workload and run it to the end (or to wherever the adversary stopped it)."""
+    out = Outcome(mode=mode)
+    start = time.perf_counter()
+    try:
+        s.kernel.spawn_init(s.image, s.guest_path, [s.guest_path.encode(), *PROGRAM_ARGS],
+                            confidential=mode != "off")
+        out.init_pid = s.kernel.init.pid if s.kernel.init else 1
+        out.exit_status = s.kernel.run()
+        out.ended = "the program finished"
+    except StopRun as exc:
+        out.ended = f"stopped by the adversary ({exc})"
+    except Exception as exc:  # noqa: BLE001 - an adversarial kernel may crash itself
+        where = traceback.extract_tb(exc.__traceback__)
+        if where and "/attacks/" in where[-1].filename:
+            out.error = "".join(traceback.format_exception(exc)).strip()
+        out.ended = f"the run ended with {type(exc).__name__}: {exc}"
+    finally:
+        s.machine.tracer.close()
+        shutil.rmtree(s.rootfs, ignore_errors=True)
+    out.seconds = time.perf_counter() - start
+    out.stdout = s.stdout.getvalue()
+    out.markers = list(s.referee.markers)
+    out.secret = s.referee.secret
+    out.fired = s.adversary.tally.fired
+    return out
+
+
+def find_leaks(secret: bytes, blobs: list[tuple[str, bytes]]) -> list[str]:
+    """Where any WINDOW contiguous bytes of the secret appear."""
+    if len(secret) < WINDOW:
+        return []
+    pieces = {secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)}
+    hits = []
+    for where, data in blobs:
+        if any(p in data for p in pieces):
+            hits.append(where)
+    return sorted(set(hits))
+
+
+def _tampering(out: Outcome) -> list[str]:
+    found = []
+    if HIJACKED in out.stdout or (out.exit_status is not None
+                                  and (out.exit_status >> 8) & 0xFF == WIN_EXIT_CODE):
+        found.append("control flow reached win() (hijacked)")
+    if TAMPERED in out.stdout:
+        found.append("the program found a copy of its secret changed")
+    if BANNER_PWNED in out.stdout:
+        found.append("the program printed a string the admitted image does not contain")
+    pids_by_phase: dict[int, set[int]] = {}
+    children = 0
+    for m in out.markers:
+        pids_by_phase.setdefault(m.phase, set()).add(m.pid)
+        if m.phase == Phase.CHILD:
+            children += 1
+            if m.pid == out.init_pid:
+                found.append("the parent ran the child's side of fork()")
+    if children > 1:
+        found.append(f"the forked child's code ran {children} times")
+    dup = [Phase(p).name for p, pids in pids_by_phase.items()
+           if len(pids) > 1 and p != Phase.CHILD and p <= Phase.END]
+    if dup:
+        found.append(f"markers {', '.join(dup)} came from more than one process "
+                     "(a forged copy of the program ran)")
+    return found
+
+
+def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
+    adv = s.adversary
+    blobs = list(adv.tally.observed)
+    blobs += [("copy_from_user", b) for b in s.referee.copied_from_user]
+    blobs.append(("the program's output", out.stdout))
+    if out.secret:
+        out.leaks = find_leaks(out.secret, blobs)
+    out.tampering = _tampering(out)
+    if sc.oracle is not None:
+        out.tampering += sc.oracle(out)
+    if s.guardian is not None:
+        usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing))
+        for d in s.guardian.decisions:  # type: ignore[attr-defined]
+            text = f"decision: {d.call} {d.status.name}: {d.reason}"
+            if usual[text]:
+                usual[text] -= 1     # the workload meets this refusal without any attack
+            else:
+                out.evidence.append(text)
+    if s.dma_filter is not None:
+        out.evidence += [f"decision: {d.call} {d.status.name}: {d.reason}"
+                         for d in s.dma_filter.decisions]
+    out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
+    out.evidence += [f"note: {n}" for n in adv.tally.notes]
+    expected = sc.expected(mode)
+    known = sc.known.get(mode, "")
+    if out.error:
+        return Result(sc.id, mode, expected.value, "error",
+                      "the scenario's steps failed: " + out.error.splitlines()[-1], out)
+    if not out.fired:
+        return Result(sc.id, mode, expected.value, "broken",
+                      f"the adversary never got control ({out.ended})", out)
+    parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + out.tampering
+    what = "; ".join(parts)
+    if expected is Expect.SUCCEEDS:
+        if out.succeeded(sc.goal):
+            return Result(sc.id, mode, expected.value, "pass", f"attack succeeded: {what}", out)
+        return Result(sc.id, mode, expected.value, "broken",
+                      f"the attack failed where it must succeed ({out.ended})", out)
+    if out.succeeded(sc.goal):
+        if known:
+            return Result(sc.id, mode, expected.value, "known",
+                          f"known issue {known}: {what}", out)
+        return Result(sc.id, mode, expected.value, "violated", f"protection failed: {what}", out)
+    if known:
+        return Result(sc.id, mode, expected.value, "xpass",
+                      f"refused, but listed as known issue {known}: update the scenario", out)
+    if not out.evidence and not sc.silent:
+        return Result(sc.id, mode, expected.value, "no-evidence",
+                      "the attack failed but no refusal was visible", out)
+    why = out.evidence[0] if out.evidence else f"defended by construction: {sc.silent}"
+    return Result(sc.id, mode, expected.value, "pass", f"refused ({why})", out)
+
+
+@functools.cache
+def baseline_decisions(mode: str, machine: str, timing: str) -> tuple[str, ...]:
+    """The Guardian's refusals in a run with no adversary (the predecessor design
+    refuses some of the workload's own calls); they are not evidence of a defence."""
+    s = boot(mode, machine=machine, timing=timing)
+    run_session(s, mode)
+    if s.guardian is None:
+        return ()
+    return tuple(f"decision: {d.call} {d.status.name}: {d.reason}"
+                 for d in s.guardian.decisions)  # type: ignore[attr-defined]
+
+
+def _check_oracle(out: Outcome) -> str:
+    """The referee's secret must be the one the program hashed (when it got that far)."""
+    if out.secret and len(out.secret) != SECRET_LEN:
+        return "the secret oracle drew the wrong number of bytes"
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith(DIGEST_PREFIX)), None)
+    if line is not None and out.secret and \
+            line[len(DIGEST_PREFIX):].decode() != hashlib.sha256(out.secret).hexdigest():
+        return "the secret oracle disagrees with the digest the program printed"
+    return ""
+
+
+def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
+            trace: Path | None = None) -> Result:
+    s = boot(mode, machine=machine, timing=sc.timing, trace=trace)
+    try:
+        sc.steps(s.adversary)
+    except Exception:  # noqa: BLE001 - a broken scenario is reported, not raised
+        out = Outcome(mode=mode, error=traceback.format_exc().strip())
+        shutil.rmtree(s.rootfs, ignore_errors=True)
+        return Result(sc.id, mode, sc.expected(mode).value, "error",
+                      "the scenario could not install its steps", out)
+    out = run_session(s, mode)
+    out.error = out.error or _check_oracle(out)
+    return judge(sc, mode, s, out)

@@ -1,0 +1,108 @@
+"""What a scenario declares, and the registry that collects them.
+
+In the manner of the Arm ACS tables and TF-A's test XML: an id, a title, the
+property as one rule-like sentence, the family, the Guardian rules it
+exercises (docs/traceability.md maps them back), and the adversary's steps.
+The steps are a function that registers callbacks on an `Adversary`; its
+docstring lists the steps for `blindfold attack explain`.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attacks.adversary import Adversary
+    from attacks.runner import Outcome
+
+MODES = ("off", "on", "mprotect")
+_ID = re.compile(r"^[A-Z]{2}-\d{3}$")
+
+
+class Goal(enum.Enum):
+    """What counts as success for the attacker."""
+
+    LEAK = "leak"          # the secret (8 contiguous bytes or more) is observed outside the domain
+    TAMPER = "tamper"      # confidential state (memory, registers, control flow, image) changed
+
+
+class Expect(enum.Enum):
+    SUCCEEDS = "succeeds"
+    REFUSED = "refused"
+
+
+Steps = Callable[["Adversary"], None]
+Oracle = Callable[["Outcome"], list[str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    prop: str                                  # the property checked, one sentence
+    family: str
+    goal: Goal
+    steps: Steps
+    rules: tuple[str, ...]                     # Guardian rules exercised (attacks.rules)
+    actor: str = "kernel"                      # kernel, device or program
+    mprotect: Expect = Expect.REFUSED          # what the predecessor design is expected to do
+    known: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    silent: str = ""                           # why a refusal with no decision still counts
+    timing: str = "fast"
+    oracle: Oracle | None = None               # extra checks for confidential state changed
+
+    def expected(self, mode: str) -> Expect:
+        if mode == "off":
+            return Expect.SUCCEEDS
+        if mode == "on":
+            return Expect.REFUSED
+        return self.mprotect
+
+    @property
+    def approach(self) -> list[str]:
+        """The adversary's steps, from the steps function's docstring."""
+        doc = inspect.getdoc(self.steps) or ""
+        return [line.strip() for line in doc.splitlines() if line.strip()]
+
+
+REGISTRY: dict[str, Scenario] = {}
+
+
+def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002
+             rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
+             known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",
+             oracle: Oracle | None = None) -> Callable[[Steps], Steps]:
+    """Register the decorated steps function as a scenario."""
+    if not _ID.match(id):
+        raise ValueError(f"scenario id {id!r} must look like AB-123")
+    if id in REGISTRY:
+        raise ValueError(f"scenario {id} defined twice")
+
+    def register(fn: Steps) -> Steps:
+        REGISTRY[id] = Scenario(id=id, title=title, prop=prop, family=family, goal=goal,
+                                steps=fn, rules=rules, actor=actor, mprotect=mprotect,
+                                known=MappingProxyType(dict(known or {})), silent=silent,
+                                timing=timing, oracle=oracle)
+        return fn
+    return register
+
+
+def all_scenarios() -> list[Scenario]:
+    """Every scenario, by id (importing the family modules registers them)."""
+    import attacks.families as pkg
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+    return [REGISTRY[k] for k in sorted(REGISTRY)]
+
+
+def get(scenario_id: str) -> Scenario | None:
+    all_scenarios()
+    return REGISTRY.get(scenario_id.upper())

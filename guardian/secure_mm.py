@@ -1,0 +1,413 @@
+"""Secure memory management for confidential address spaces (the secure ABI's mechanism side).
+
+The kernel keeps every policy decision (which page to swap, where to migrate,
+what to merge, when to collapse a huge page); the Guardian performs each
+mechanism as one checked, atomic step, because the kernel can neither read a
+confidential frame nor write a table entry that maps one:
+
+- swap-out seals the page (AES-GCM under the domain's key, bound to the
+  domain, the virtual address and a fresh version) into bytes the kernel may
+  store anywhere, installs the kernel's swap descriptor and scrubs the frame;
+  swap-in accepts only an outstanding version, sealed for this address space
+  and VA, that authenticates (no tampering, replay or transplant);
+- migration and compaction copy and remap in one call and scrub the old frame;
+- KSM merges only identical pages of one domain, read-only (CoW breaks them);
+- THP collapse/split swap a level-3 table of 512 contiguous pages for a 2 MiB
+  block and back;
+- compression is refused: the kernel may not see the plaintext and
+  ciphertext does not compress.
+
+Every refusal leaves the frame table and memory unchanged and is recorded as a
+Guardian decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from abi import SPECS, Call, FrameKind, Status
+from emulator import descriptors as D
+
+if TYPE_CHECKING:
+    from guardian.confidential import Domain
+    from guardian.monitor import Guardian
+
+PAGE = 4096
+HUGE = 2 << 20
+USER_TOP = 1 << 48
+SEAL_MAGIC = b"BFS1"
+SEAL_HEADER = struct.Struct("<4sIQ")          # magic, reserved, version (authenticated)
+SEALED_SIZE = SEAL_HEADER.size + PAGE + 16    # header, ciphertext, GCM tag
+_TABLE = struct.Struct("<512Q")
+_SW_MASK = 0xF << D.SW_SHIFT
+
+SECURE_MM_CALLS = frozenset({
+    Call.SWAP_OUT, Call.SWAP_IN, Call.SWAP_SHARE, Call.SWAP_DISCARD, Call.MIGRATE_PAGE,
+    Call.PAGE_DIGEST, Call.KSM_MERGE, Call.THP_COLLAPSE, Call.THP_SPLIT, Call.COMPRESS_PAGE,
+})
+
+
+def seal_version(sealed: bytes) -> int:
+    """The version in a sealed page's (cleartext, authenticated) header; 0 if malformed."""
+    if len(sealed) != SEALED_SIZE:
+        return 0
+    magic, _, version = SEAL_HEADER.unpack_from(sealed)
+    return version if magic == SEAL_MAGIC else 0
+
+
+@dataclass
+class SealRecord:
+    """An outstanding sealed page: where it belongs and which trees may swap it in."""
+
+    va: int
+    holders: set[int] = field(default_factory=set)
+
+
+class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.name)
+        self.status = status
+
+
+def secure_mm_for(g: Guardian) -> SecureMM:
+    """The Guardian's SecureMM, created on first use."""
+    sm = g.__dict__.get("secure_mm")
+    if sm is None:
+        sm = SecureMM(g)
+        g.secure_mm = sm  # type: ignore[attr-defined]
+    return sm
+
+
+class SecureMM:
+    def __init__(self, g: Guardian) -> None:
+        self.g = g
+        self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
+        self.last_version: dict[int, int] = {}
+        self._aead: dict[int, AESGCM] = {}
+
+    # --- dispatch -------------------------------------------------------------------
+    def dispatch(self, call: Call, args: tuple[int, ...], payload: bytes
+                 ) -> tuple[Status, int, bytes]:
+        """Run one call; its arguments are those SPECS lists (missing ones read as 0)."""
+        name = call.name.lower()
+        handler = getattr(self, f"_{name}")
+        n = len(SPECS[call].args)
+        a = tuple(args[:n]) + (0,) * max(0, n - len(args))
+        try:
+            if call == Call.SWAP_IN:
+                value, data = handler(name, *a, payload=payload)
+            else:
+                value, data = handler(name, *a)
+        except Refused as r:
+            return r.status, 0, b""
+        self.g.stats.inc(f"guardian.abi.{name}")
+        return Status.OK, value, data
+
+    def _refuse(self, name: str, status: Status, reason: str) -> Refused:
+        self.g._decide(name, status, reason)
+        return Refused(status)
+
+    # --- shared checks ----------------------------------------------------------------
+    def _domain(self, name: str, root: int, status: Status = Status.ERR_KIND) -> Domain:
+        dom = self.g.conf.domain_of_root(root) if root % PAGE == 0 else None
+        if dom is None or root & ~D.ADDR_MASK:
+            raise self._refuse(name, status, f"{root:#x} is not the root of a confidential "
+                                             "address space")
+        return dom
+
+    def _aligned(self, name: str, *pairs: tuple[int, int]) -> None:
+        for value, align in pairs:
+            if value % align:
+                raise self._refuse(name, Status.ERR_ALIGN, f"{value:#x} is not aligned to "
+                                                           f"{align:#x}")
+
+    def _user(self, name: str, va: int, extra_ok: bool = True, what: str = "") -> None:
+        if not 0 <= va < USER_TOP or not extra_ok:
+            raise self._refuse(name, Status.ERR_RANGE, what or f"{va:#x} is not a user address")
+
+    def _fresh_frame(self, name: str, pa: int, what: str = "frame") -> None:
+        fr = self.g.frames
+        kind = fr.kind_of(pa)
+        if kind not in (FrameKind.FREE, FrameKind.KERNEL) or fr.record(pa).user_maps:
+            raise self._refuse(name, Status.ERR_KIND, f"{what} {pa:#x} is {kind.name}, not a "
+                                                      "free frame without user mappings")
+
+    def _table_of(self, root: int, va: int, level: int) -> int | None:
+        """The level-`level` table on va's path in root's tree (None: no such table)."""
+        table = root
+        for lvl in range(level):
+            desc = self.g.ram.read_u64(table + 8 * D.level_index(va, lvl))
+            if not D.is_table(desc, lvl):
+                return None
+            table = desc & D.ADDR_MASK
+        return table
+
+    def _page(self, name: str, root: int, va: int, dom: Domain, *, alone: bool
+              ) -> tuple[int, int, int]:
+        """(entry PA, descriptor, frame) of the 4 KiB page entry mapping va, checked."""
+        table = self._table_of(root, va, 3)
+        desc = self.g.ram.read_u64(table + 8 * D.level_index(va, 3)) if table else 0
+        if not desc & D.VALID:
+            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} is not mapped by a page entry")
+        pa = desc & D.ADDR_MASK
+        fr = self.g.frames
+        n = fr.index(pa)
+        if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id:
+            raise self._refuse(name, Status.ERR_OWNER, f"frame {pa:#x} at {va:#x} is not a "
+                                                       f"confidential frame of domain {dom.id}")
+        if alone and fr.user_maps[n] != 1:
+            raise self._refuse(name, Status.ERR_STATE, f"frame {pa:#x} has {fr.user_maps[n]} "
+                                                       "mappings")
+        assert table is not None
+        return table + 8 * D.level_index(va, 3), desc, pa
+
+    def _write(self, entry_pa: int, level: int, desc: int, domain: int) -> None:
+        """Write one entry of a domain's tree with the Guardian's reference bookkeeping
+        (new references before old ones; a linked table joins the domain)."""
+        g = self.g
+        old = g.ram.read_u64(entry_pa)
+        g._take(level, desc, entry_pa, domain)
+        g.ram.write_u64(entry_pa, desc)
+        g._drop(level, old, entry_pa)
+
+    # --- sealing --------------------------------------------------------------------
+    def _cipher(self, dom: Domain) -> AESGCM:
+        aead = self._aead.get(dom.id)
+        if aead is None:
+            aead = self._aead[dom.id] = AESGCM(dom.key)
+        return aead
+
+    @staticmethod
+    def _nonce_aad(dom: Domain, va: int, version: int) -> tuple[bytes, bytes]:
+        header = SEAL_HEADER.pack(SEAL_MAGIC, 0, version)
+        return struct.pack("<QI", version, 0), header + struct.pack("<QQ", dom.id, va)
+
+    def _seal(self, dom: Domain, va: int, version: int, plain: bytes) -> bytes:
+        nonce, aad = self._nonce_aad(dom, va, version)
+        return SEAL_HEADER.pack(SEAL_MAGIC, 0, version) + self._cipher(dom).encrypt(nonce, plain,
+                                                                                     aad)
+
+    def _records(self, dom: Domain) -> dict[int, SealRecord]:
+        return self.seals.setdefault(dom.id, {})
+
+    # --- swap -------------------------------------------------------------------------
+    def _swap_out(self, name: str, root: int, va: int, swap_desc: int) -> tuple[int, bytes]:
+        self._aligned(name, (va, PAGE))
+        self._user(name, va, swap_desc != 0 and not swap_desc & D.VALID,
+                   f"va {va:#x} / swap descriptor {swap_desc:#x} out of range")
+        dom = self._domain(name, root)
+        entry, _, pa = self._page(name, root, va, dom, alone=True)
+        version = self.last_version.get(dom.id, 0) + 1
+        self.last_version[dom.id] = version
+        g = self.g
+        sealed = self._seal(dom, va, version, g.ram.read(pa, PAGE))
+        self._records(dom)[version] = SealRecord(va, {root})
+        self._write(entry, 3, swap_desc, dom.id)          # last mapping: scrubbed and FREE
+        g._flush()
+        g.clock.charge("page_copy")
+        return version, sealed
+
+    def _swap_in(self, name: str, root: int, va: int, frame: int, desc: int, *,
+                 payload: bytes) -> tuple[int, bytes]:
+        g = self.g
+        self._aligned(name, (va, PAGE), (frame, PAGE))
+        self._user(name, va, g.frames.contains(frame), f"va {va:#x} or frame {frame:#x} "
+                                                       "out of range")
+        dom = self._domain(name, root)
+        self._fresh_frame(name, frame)
+        table = self._table_of(root, va, 3)
+        entry = table + 8 * D.level_index(va, 3) if table else 0
+        if not table or g.ram.read_u64(entry) & D.VALID:
+            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} has no level-3 table or is "
+                                                       "already present")
+        if desc & 3 != 3 or desc & D.ADDR_MASK != frame:
+            raise self._refuse(name, Status.ERR_DENIED, f"descriptor {desc:#x} is not a page "
+                                                        f"entry for {frame:#x}")
+        version = seal_version(payload)
+        if not version:
+            raise self._refuse(name, Status.ERR_AUTH, "the sealed page is malformed (tampered)")
+        rec = self._records(dom).get(version)
+        if rec is None or root not in rec.holders:
+            why = ("already swapped in, discarded or never issued (replayed)" if rec is None
+                   else "held by other address spaces of the domain, not this one")
+            raise self._refuse(name, Status.ERR_STALE, f"version {version} is not outstanding "
+                                                       f"for this tree: {why}")
+        if rec.va != va:
+            raise self._refuse(name, Status.ERR_AUTH, f"version {version} was sealed for va "
+                                                      f"{rec.va:#x}, not {va:#x} (transplanted)")
+        nonce, aad = self._nonce_aad(dom, va, version)
+        try:
+            plain = self._cipher(dom).decrypt(nonce, payload[SEAL_HEADER.size:], aad)
+        except InvalidTag:
+            raise self._refuse(name, Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
+                                                      "authentication (tampered)") from None
+        g.conf.protect_frame(frame, dom.id)       # out of the linear map before it holds data
+        g.ram.write(frame, plain)
+        self._write(entry, 3, desc, dom.id)
+        rec.holders.discard(root)
+        if not rec.holders:
+            del self._records(dom)[version]
+        g._flush()
+        g.clock.charge("page_copy")
+        return 0, b""
+
+    def _swap_share(self, name: str, src: int, dst: int, va: int, version: int
+                    ) -> tuple[int, bytes]:
+        self._aligned(name, (va, PAGE))
+        a = self._domain(name, src)
+        b = self._domain(name, dst)
+        if a.id != b.id:
+            raise self._refuse(name, Status.ERR_OWNER, f"trees of domains {a.id} and {b.id}")
+        rec = self._records(a).get(version)
+        if rec is None or src not in rec.holders or rec.va != va:
+            raise self._refuse(name, Status.ERR_STALE, f"version {version} at {va:#x} is not "
+                                                       "outstanding for the source tree")
+        rec.holders.add(dst)
+        return 0, b""
+
+    def _swap_discard(self, name: str, root: int, va: int, version: int) -> tuple[int, bytes]:
+        self._aligned(name, (va, PAGE))
+        dom = self._domain(name, root)
+        records = self._records(dom)
+        rec = records.get(version)
+        if rec is None or root not in rec.holders or rec.va != va:
+            raise self._refuse(name, Status.ERR_STALE, f"version {version} at {va:#x} is not "
+                                                       "outstanding for this tree")
+        rec.holders.discard(root)
+        if not rec.holders:
+            del records[version]
+        return 0, b""
+
+    def forget_root(self, root: int) -> None:
+        """A tree was freed: drop its claims (so a reused root PA inherits none)."""
+        for records in self.seals.values():
+            for version in [v for v, r in records.items() if root in r.holders]:
+                records[version].holders.discard(root)
+                if not records[version].holders:
+                    del records[version]
+
+    # --- migration, digest, merge -----------------------------------------------------
+    def _migrate_page(self, name: str, root: int, va: int, new: int) -> tuple[int, bytes]:
+        g = self.g
+        self._aligned(name, (va, PAGE), (new, PAGE))
+        self._user(name, va, g.frames.contains(new), f"va {va:#x} or frame {new:#x} out of "
+                                                     "range")
+        dom = self._domain(name, root)
+        self._fresh_frame(name, new, "new frame")
+        entry, desc, old = self._page(name, root, va, dom, alone=True)
+        g.conf.protect_frame(new, dom.id)
+        g.ram.copy_page(new, old)
+        self._write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id)   # old: last mapping, scrubbed
+        g._flush()
+        g.clock.charge("page_copy")
+        return 0, b""
+
+    def _page_digest(self, name: str, root: int, va: int) -> tuple[int, bytes]:
+        self._aligned(name, (va, PAGE))
+        dom = self._domain(name, root)
+        _, _, pa = self._page(name, root, va, dom, alone=False)
+        h = hashlib.blake2b(self.g.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
+                            person=b"bf-ksm")
+        return int.from_bytes(h.digest(), "little"), b""
+
+    def _ksm_merge(self, name: str, root_a: int, va_a: int, root_b: int, va_b: int,
+                   sw: int) -> tuple[int, bytes]:
+        g = self.g
+        self._aligned(name, (va_a, PAGE), (va_b, PAGE))
+        da = self._domain(name, root_a)
+        db = self._domain(name, root_b)
+        if da.id != db.id:
+            raise self._refuse(name, Status.ERR_DENIED, f"pages of domains {da.id} and {db.id} "
+                                                        "are never merged")
+        ta, tb = self._table_of(root_a, va_a, 3), self._table_of(root_b, va_b, 3)
+        ea = ta + 8 * D.level_index(va_a, 3) if ta else 0
+        eb = tb + 8 * D.level_index(va_b, 3) if tb else 0
+        desc_a = g.ram.read_u64(ea) if ea else 0
+        desc_b = g.ram.read_u64(eb) if eb else 0
+        if not (desc_a & D.VALID and desc_b & D.VALID) or \
+                desc_a & D.ADDR_MASK == desc_b & D.ADDR_MASK:
+            raise self._refuse(name, Status.ERR_STATE, "both pages must be present in "
+                                                       "different frames")
+        _, _, pa = self._page(name, root_a, va_a, da, alone=False)
+        _, _, pb = self._page(name, root_b, va_b, da, alone=False)
+        if g.ram.read(pa, PAGE) != g.ram.read(pb, PAGE):
+            raise self._refuse(name, Status.ERR_DENIED, "the pages differ")
+        soft = (sw & 0xF) << D.SW_SHIFT
+        self._write(ea, 3, (desc_a & ~_SW_MASK) | D.AP_RO | soft, da.id)
+        self._write(eb, 3, (desc_b & ~(D.ADDR_MASK | _SW_MASK)) | pa | D.AP_RO | soft,
+                    da.id)
+        g._flush()
+        return 0, b""
+
+    # --- transparent huge pages ---------------------------------------------------------
+    def _thp_collapse(self, name: str, root: int, va: int) -> tuple[int, bytes]:
+        g = self.g
+        self._aligned(name, (va, HUGE))
+        self._user(name, va)
+        dom = self._domain(name, root)
+        l2 = self._table_of(root, va, 2)
+        l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
+        l3_desc = g.ram.read_u64(l2_entry) if l2 else 0
+        if not D.is_table(l3_desc, 2):
+            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} has no level-3 table")
+        l3 = l3_desc & D.ADDR_MASK
+        entries = _TABLE.unpack(g.ram.read(l3, PAGE))
+        base = entries[0] & D.ADDR_MASK
+        attrs = entries[0] & ~D.ADDR_MASK
+        if base % HUGE or attrs & 3 != 3 or any(
+                e != base + i * PAGE | attrs for i, e in enumerate(entries)):
+            raise self._refuse(name, Status.ERR_STATE, f"the pages at {va:#x} are not 512 "
+                                                       "contiguous, aligned, uniform pages")
+        fr = g.frames
+        for i in range(512):
+            n = fr.index(base + i * PAGE)
+            if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id \
+                    or fr.user_maps[n] != 1:
+                raise self._refuse(name, Status.ERR_OWNER, f"frame {base + i * PAGE:#x} is not "
+                                                           "an exclusive frame of the domain")
+        block = (attrs & ~D.TABLE) | base
+        self._write(l2_entry, 2, block, dom.id)
+        for e in entries:          # the old table's mappings go (each frame keeps the block's)
+            g._drop(3, e)
+        g.ram.zero_page(l3)
+        fr.set_kind(l3, FrameKind.FREE)
+        g._set_linear(l3, g.lm_rw)
+        g._flush()
+        return l3, b""
+
+    def _thp_split(self, name: str, root: int, va: int, table: int) -> tuple[int, bytes]:
+        g = self.g
+        self._aligned(name, (va, HUGE), (table, PAGE))
+        self._user(name, va, g.frames.contains(table), f"va {va:#x} or table {table:#x} out "
+                                                       "of range")
+        dom = self._domain(name, root)
+        self._fresh_frame(name, table, "table frame")
+        l2 = self._table_of(root, va, 2)
+        l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
+        block = g.ram.read_u64(l2_entry) if l2 else 0
+        if not block & D.VALID or block & D.TABLE:
+            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} is not a block mapping")
+        from guardian.monitor import _LM_PERMS_RO
+        base = D.output_address(block, 2)
+        attrs = (block & ~D.BLOCK_MASK_L2) | D.TABLE
+        entries = [base + i * PAGE | attrs for i in range(512)]
+        g.frames.set_kind(table, FrameKind.PAGE_TABLE, owner=dom.id, level=3)
+        g._set_linear(table, _LM_PERMS_RO)
+        g.ram.write(table, _TABLE.pack(*entries))
+        for i, e in enumerate(entries):
+            g._take(3, e, table + 8 * i)
+        self._write(l2_entry, 2, D.table_descriptor(table), dom.id)
+        g._flush()
+        return 0, b""
+
+    # --- compression ---------------------------------------------------------------------
+    def _compress_page(self, name: str, root: int, va: int) -> tuple[int, bytes]:
+        raise self._refuse(name, Status.ERR_UNSUPPORTED,
+                           "memory compression is not offered for confidential pages: the "
+                           "kernel may not see the plaintext and sealed pages do not compress")

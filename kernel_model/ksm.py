@@ -1,0 +1,122 @@
+"""KSM: merge identical private pages into one read-only frame (copy-on-write breaks them).
+
+Like ksmd, the scanner walks a batch of resident private anonymous pages each
+time it runs (every few page faults), round-robin over every address space.
+Only a page whose digest did not change since the scanner's previous visit is
+a candidate (pages being written are left alone).  Its digest is looked up first among pages already merged (the stable
+set), then among pages seen this round (the unstable set); a match is merged
+after a full byte comparison.  For an ordinary process the kernel hashes and
+compares through its linear map.  For a confidential one it cannot read the
+page: the Guardian returns a digest keyed by the domain's key (PAGE_DIGEST)
+and compares and remaps itself (KSM_MERGE), only within one protection
+domain.  Merged entries are read-only with the kernel's CoW mark, so the
+first write copies the page back out (the existing CoW fault path).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emulator import descriptors as D
+from kernel_model.memops import GuardianMemOps, MemOpRefused, ops_for
+
+if TYPE_CHECKING:
+    from kernel_model.mm import AddressSpace
+    from kernel_model.reclaim import MemoryManager
+
+PAGES_PER_SCAN = 64
+SW_COW = 1
+_Entry = tuple["AddressSpace", int, int]      # (address space, va, frame)
+
+
+class KsmScanner:
+    def __init__(self, mem: MemoryManager) -> None:
+        self.mem = mem
+        self.stable: dict[int, _Entry] = {}
+        self.unstable: dict[int, _Entry] = {}
+        self._checksum: dict[tuple[int, int], int] = {}   # digest at the previous visit
+        self._space = 0          # index into mem.spaces
+        self._va = 0             # next va to look at in that space
+
+    def _next_batch(self) -> list[tuple[AddressSpace, int, int]]:
+        """Up to PAGES_PER_SCAN (mm, va, desc) present pages after the cursor.
+
+        A batch never wraps past the end of a round, so no page is visited twice
+        in one scan (its digest must survive until the next round).
+        """
+        from kernel_model.reclaim import reclaimable
+        spaces = self.mem.spaces
+        out: list[tuple[AddressSpace, int, int]] = []
+        if self._space >= len(spaces):
+            self._space, self._va = 0, 0
+            self.unstable.clear()                # a new round
+        while len(out) < PAGES_PER_SCAN and self._space < len(spaces):
+            mm = spaces[self._space]
+            for va, desc in mm.tables.leaves(self._va):
+                if reclaimable(mm.vmas.find(va)) and not mm.busy:
+                    out.append((mm, va, desc))
+                self._va = va + 4096
+                if len(out) >= PAGES_PER_SCAN:
+                    break
+            else:
+                self._space += 1
+                self._va = 0
+        return out
+
+    def scan(self) -> None:
+        frames = self.mem.frames
+        stats = self.mem.stats
+        for mm, va, desc in self._next_batch():
+            if not mm.alive or mm.tables.block_at(va):
+                continue
+            pa = desc & D.ADDR_MASK
+            if frames.refcount(pa) != 1:
+                continue                        # already shared (CoW or merged)
+            ops = ops_for(mm, pa)
+            try:
+                digest = ops.digest(mm, va, pa)
+            except MemOpRefused:
+                continue
+            stats.inc("kernel.ksm.scanned")
+            key = (mm.serial, va)
+            if self._checksum.get(key) != digest:
+                self._checksum[key] = digest     # changed since the last visit: not yet
+                continue
+            conf = isinstance(ops, GuardianMemOps)
+            for table in (self.stable, self.unstable):
+                cand = table.get(digest)
+                if cand is None or not self._still_mapped(cand) or cand[2] == pa:
+                    continue
+                if isinstance(ops_for(cand[0], cand[2]), GuardianMemOps) != conf:
+                    continue
+                if self._merge(cand, (mm, va, pa)):
+                    if table is self.unstable:
+                        del self.unstable[digest]
+                        self.stable[digest] = cand
+                    break
+            else:
+                self.unstable[digest] = (mm, va, pa)
+
+    @staticmethod
+    def _still_mapped(e: _Entry) -> bool:
+        mm, va, pa = e
+        if not mm.alive:
+            return False
+        desc = mm.tables.lookup(va)
+        return bool(desc & D.VALID) and desc & D.ADDR_MASK == pa
+
+    def _merge(self, keep: _Entry, dup: _Entry) -> bool:
+        mem = self.mem
+        mm_a, va_a, pa_a = keep
+        mm_b, va_b, pa_b = dup
+        desc_a, desc_b = mm_a.tables.lookup(va_a), mm_b.tables.lookup(va_b)
+        try:
+            ok = ops_for(mm_b, pa_b).merge((mm_a, va_a, desc_a), (mm_b, va_b, desc_b), SW_COW)
+        except MemOpRefused:
+            return False
+        if not ok:
+            return False
+        mem.frames.get(pa_a)
+        mem.frames.put(pa_b)
+        mem.stats.inc("kernel.ksm.merged")
+        return True

@@ -1,0 +1,214 @@
+"""User translation trees that may hold 2 MiB blocks (transparent huge pages) and swap entries.
+
+`PageTables` knows only level-3 pages.  Once THP collapse can replace a
+level-3 table by a level-2 block, every walker must see through blocks:
+`lookup` and `leaves` present a block as its 512 pages, and `set`/`clear` on
+one page of a block split it first (through `split_hook`, which is native or
+the Guardian's THP_SPLIT), exactly as Linux splits a huge PMD before touching
+a single PTE.  `entries` also yields swap entries (invalid, non-zero
+level-3 descriptors) for the code that must carry them (fork, unmap).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from abi import Call
+from emulator import descriptors as D
+from emulator.el1 import El1
+from kernel_model.memops import ops_for
+from kernel_model.pagetable import (
+    MediatedTableWriter,
+    PageTableRefused,
+    PageTables,
+    PageTableWriter,
+    lm,
+)
+
+if TYPE_CHECKING:
+    from kernel_model.mm import MemoryContext
+    from kernel_model.vma import VmaList
+
+PAGE = 4096
+HUGE = 2 << 20
+_TABLE = struct.Struct("<512Q")
+
+
+def page_of_block(block: int, va: int) -> int:
+    """The level-3 page descriptor equivalent to one page of a level-2 block."""
+    base = D.output_address(block, 2)
+    return (block & ~D.BLOCK_MASK_L2) | D.TABLE | (base + (va & (HUGE - 1) & ~(PAGE - 1)))
+
+
+class UserPageTables(PageTables):
+    """A TTBR0 tree whose walkers understand 2 MiB blocks and swap entries."""
+
+    def __init__(self, el1: El1, writer: PageTableWriter) -> None:
+        super().__init__(el1, writer)
+        self.blocks = 0                                   # live 2 MiB block mappings
+        self.split_hook: Callable[[int], None] = self.split_native
+
+    # --- level-2 access ------------------------------------------------------------
+    def l2_slot(self, va: int) -> tuple[int, int, int] | None:
+        """(level-2 table, index, entry) on va's path, or None if there is no L2 table."""
+        table = self.root
+        for level in (0, 1):
+            desc = self._read(table, D.level_index(va, level))
+            if not D.is_table(desc, level):
+                return None
+            table = desc & D.ADDR_MASK
+        idx = D.level_index(va, 2)
+        return table, idx, self._read(table, idx)
+
+    def block_at(self, va: int) -> int:
+        """The block descriptor covering va (0 when va is not in a block)."""
+        if not self.blocks:
+            return 0
+        slot = self.l2_slot(va)
+        if slot is None:
+            return 0
+        desc = slot[2]
+        return desc if desc & D.VALID and not desc & D.TABLE else 0
+
+    # --- PageTables, block-aware ---------------------------------------------------
+    def lookup(self, va: int) -> int:
+        block = self.block_at(va)
+        if block:
+            return page_of_block(block, va)
+        return super().lookup(va)
+
+    def set(self, va: int, desc: int) -> int:
+        if self.block_at(va):
+            self.split_hook(va & ~(HUGE - 1))
+        return super().set(va, desc)
+
+    def clear(self, va: int) -> int:
+        if self.block_at(va):
+            self.split_hook(va & ~(HUGE - 1))
+        return super().clear(va)
+
+    def entries(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:
+        """Like `leaves`, plus swap entries (invalid, non-zero level-3 descriptors)."""
+        yield from self._walk_all(self.root, 0, 0, start, end, True)
+
+    def _walk(self, table: int, level: int, va_base: int, start: int, end: int
+              ) -> Iterator[tuple[int, int]]:
+        yield from self._walk_all(table, level, va_base, start, end, False)
+
+    def _walk_all(self, table: int, level: int, va_base: int, start: int, end: int,
+                  swapped: bool) -> Iterator[tuple[int, int]]:
+        entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
+        shift = D.LEVEL_SHIFT[level]
+        for idx, desc in enumerate(entries):
+            if not desc:
+                continue
+            va = va_base | (idx << shift)
+            if va + (1 << shift) <= start or va >= end:
+                continue
+            if level == 3:
+                if desc & D.VALID or swapped:
+                    yield va, desc
+            elif not desc & D.VALID:
+                continue
+            elif level == 2 and not desc & D.TABLE:
+                for pva in range(max(va, start), min(va + HUGE, end), PAGE):
+                    yield pva, page_of_block(desc, pva)
+            else:
+                yield from self._walk_all(desc & D.ADDR_MASK, level + 1, va, start, end,
+                                          swapped)
+
+    def _collect(self, table: int, level: int, out: list[int]) -> None:
+        if level < 3:
+            for desc in _TABLE.unpack(self.el1.read(lm(table), PAGE)):
+                if D.is_table(desc, level):
+                    self._collect(desc & D.ADDR_MASK, level + 1, out)
+        out.append(table)
+
+    def huge_candidates(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """(2 MiB-aligned va, level-3 table) for each full-size level-3 table in range."""
+        first = (start + HUGE - 1) & ~(HUGE - 1)
+        for va in range(first, end - HUGE + 1, HUGE):
+            slot = self.l2_slot(va)
+            if slot is not None and D.is_table(slot[2], 2):
+                yield va, slot[2] & D.ADDR_MASK
+
+    def read_table(self, table: int) -> tuple[int, ...]:
+        return _TABLE.unpack(self.el1.read(lm(table), PAGE))
+
+    # --- native collapse / split (the kernel's own writer) -------------------------
+    def collapse_native(self, va: int) -> int:
+        """Replace the level-3 table under va by one block; returns the table frame to free."""
+        slot = self.l2_slot(va)
+        assert slot is not None and D.is_table(slot[2], 2)
+        l2, idx, desc = slot
+        l3 = desc & D.ADDR_MASK
+        entries = self.read_table(l3)
+        block = (entries[0] & ~D.ADDR_MASK & ~D.TABLE) | (entries[0] & D.ADDR_MASK)
+        self.writer.write_entry(l2, idx, block)
+        if isinstance(self.writer, MediatedTableWriter):
+            # The orphaned table still counts its mappings in the Guardian's frame
+            # table: clear it, then hand it back (RELEASE_PT) before it is freed.
+            for i in range(512):
+                self.writer.write_entry(l3, i, 0)
+            status, _ = self.el1.hvc(Call.RELEASE_PT, l3)
+            if status:
+                raise PageTableRefused("release_pt", status)
+        self.el1.tlbi_all()
+        return l3
+
+    def split_native(self, va: int) -> None:
+        """Replace the block at va by a level-3 table of its 512 pages."""
+        slot = self.l2_slot(va)
+        assert slot is not None
+        l2, idx, block = slot
+        table = self.writer.alloc_table(3)
+        for i in range(512):
+            self.writer.write_entry(table, i, page_of_block(block, va + i * PAGE))
+        self.writer.write_entry(l2, idx, D.table_descriptor(table))
+        self.el1.tlbi_all()
+
+    def clear_block(self, va: int) -> int:
+        """Remove a whole block mapping (munmap of the full 2 MiB); returns it."""
+        slot = self.l2_slot(va)
+        assert slot is not None
+        self.writer.write_entry(slot[0], slot[1], 0)
+        self.blocks -= 1
+        return slot[2]
+
+
+class HugePages:
+    """Huge-page operations of an address space (mixed into `AddressSpace`).
+
+    The mechanism is chosen per address space (`memops.ops_for`): the kernel's
+    own table writes, or THP_COLLAPSE/THP_SPLIT for a confidential one.
+    """
+
+    tables: UserPageTables
+    ctx: MemoryContext
+    vmas: VmaList
+
+    def split_huge(self, va: int) -> None:
+        """Replace the 2 MiB block at va by 512 page entries (before any per-page change)."""
+        block = self.tables.block_at(va)
+        if not block:
+            return
+        ops_for(self, D.output_address(block, 2)).split(self, va)  # type: ignore[arg-type]
+        self.tables.blocks -= 1
+        self.ctx.stats.inc("kernel.thp.split")
+
+    def collapse_huge(self, va: int, first_pa: int) -> None:
+        """Replace the level-3 table under va (512 contiguous pages) by one block."""
+        table = ops_for(self, first_pa).collapse(self, va)  # type: ignore[arg-type]
+        self.ctx.frames.put(table)
+        self.tables.blocks += 1
+        self.ctx.stats.inc("kernel.thp.collapsed")
+
+    def split_all_huge(self) -> None:
+        """Every block back to pages (fork copies page entries only)."""
+        if not self.tables.blocks:
+            return
+        for vma in self.vmas:
+            for va in range((vma.start + HUGE - 1) & ~(HUGE - 1), vma.end - HUGE + 1, HUGE):
+                self.split_huge(va)

@@ -1,0 +1,271 @@
+"""The attack scenarios, one test per scenario and mode (ids like LM-001-on).
+
+`pytest -k EXPR` here and `blindfold attack run -k EXPR` select the same runs.
+A mode in which a scenario names a known issue is an expected failure
+(strict: once the issue is fixed the test fails until the scenario is
+updated).  The rest checks the harness itself: the untouched workload, the
+referee, the reporters, the traceability table and the randomised adversary.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from abi import FrameKind
+from attacks import report
+from attacks.dma import BusPort, DmaDenied, GuardianDmaFilter
+from attacks.rules import RULES, by_id
+from attacks.runner import Outcome, Result, boot, find_leaks, run_one, run_session
+from attacks.scenario import MODES, all_scenarios
+from attacks.select import compile_expression, item_names, matches
+from attacks.workload import MARKER_MAGIC, SECRET_LEN, SECRET_OFF, Phase
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = all_scenarios()
+
+
+def _params() -> list:
+    out = []
+    for sc in SCENARIOS:
+        for mode in MODES:
+            marks = []
+            if mode in sc.known:
+                marks.append(pytest.mark.xfail(reason=f"known issue {sc.known[mode]}",
+                                               strict=True))
+            out.append(pytest.param(sc, mode, id=f"{sc.id}-{mode}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize(("sc", "mode"), _params())
+def test_scenario(sc, mode: str) -> None:
+    r = run_one(sc, mode)
+    detail = "\n".join([r.message, *r.outcome.evidence, r.outcome.error,
+                        f"reproduce: {r.reproduce}"])
+    if mode in sc.known:
+        assert r.status in ("pass", "xpass"), detail     # "known" fails: the expected failure
+    else:
+        assert r.status == "pass", detail
+
+
+# --- the workload and the referee ---------------------------------------------------------
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_workload_keeps_its_secret(mode: str) -> None:
+    s = boot(mode)
+    out = run_session(s, mode)
+    assert out.exit_status == 0, out.ended
+    assert b"secret: intact" in out.stdout
+    assert len(out.secret) == SECRET_LEN
+    digest = hashlib.sha256(out.secret).hexdigest().encode()
+    assert b"secret: sha256=" + digest in out.stdout
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    assert [m.phase for m in out.markers if m.pid == out.init_pid] == \
+        [p for p in Phase if p != Phase.CHILD]
+    if mode == "on":
+        assert s.guardian.decisions == []
+    if s.guardian is not None:
+        assert s.guardian.frames.violations() == []
+
+
+def test_workload_constants_match_the_c_source() -> None:
+    src = (ROOT / "workloads" / "src" / "secret.c").read_text()
+    defines = dict(re.findall(r"^#define (\w+) (\S+)", src, re.M))
+    assert int(defines["MARKER_MAGIC"].rstrip("L"), 16) == MARKER_MAGIC
+    assert int(defines["SECRET_LEN"]) == SECRET_LEN
+    assert int(defines["SECRET_OFF"]) == SECRET_OFF
+    for phase in Phase:
+        assert int(defines[f"P_{phase.name}"]) == phase.value, phase
+
+
+def test_leak_needs_eight_contiguous_bytes() -> None:
+    secret = bytes(range(1, 33))
+    assert find_leaks(secret, [("a", b"xx" + secret[5:13] + b"yy")]) == ["a"]
+    assert find_leaks(secret, [("a", secret[5:12]), ("b", secret[::2])]) == []
+
+
+def test_dma_filter_refuses_protected_frames() -> None:
+    class Frames:
+        def contains(self, pa: int) -> bool:
+            return True
+
+        def kind_of(self, pa: int) -> FrameKind:
+            return {0x1000: FrameKind.CONFIDENTIAL, 0x2000: FrameKind.GUARDIAN,
+                    0x3000: FrameKind.PAGE_TABLE}.get(pa & ~0xFFF, FrameKind.FREE)
+
+    class Ram:
+        base, size = 0, 0x10000
+        data = bytearray(0x10000)
+
+        def read(self, pa: int, n: int) -> bytes:
+            return bytes(self.data[pa:pa + n])
+
+        def write(self, pa: int, d: bytes) -> None:
+            self.data[pa:pa + len(d)] = d
+
+    filt = GuardianDmaFilter(Frames())
+    port = BusPort(Ram(), filt)
+    port.write(0x4000, b"ok")
+    assert port.read(0x4000, 2) == b"ok"
+    for pa in (0x1000, 0x2008, 0x3ff0, 0x0ff8):   # the last one spills into 0x1000
+        with pytest.raises(DmaDenied):
+            port.read(pa, 16)
+    with pytest.raises(DmaDenied):
+        port.write(0x20000, b"x")                  # no memory there
+    assert len(filt.decisions) == 4
+    assert BusPort(Ram()).read(0x1000, 4) == bytes(4)   # no filter: everything goes
+
+
+# --- the registry, the rules and the traceability table ------------------------------------
+def test_registry() -> None:
+    ids = [s.id for s in SCENARIOS]
+    assert len(ids) >= 30 and len(set(ids)) == len(ids)
+    rules = by_id()
+    for s in SCENARIOS:
+        assert s.rules and all(r in rules for r in s.rules), s.id
+        assert s.approach and s.approach[0].startswith("1."), s.id
+        assert set(s.known) <= {"on", "mprotect"}, s.id
+
+
+FORBIDDEN = ("machine", "ram", "_ram", "_walker", "_cpu", "guardian", "cpus")
+
+
+def test_scenarios_use_only_the_kernels_powers() -> None:
+    """DESIGN §3: a scenario never reaches the raw physical memory or the monitor."""
+    for path in sorted((ROOT / "attacks" / "families").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in FORBIDDEN, f"{path.name}:{node.lineno} .{node.attr}"
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith(("guardian", "emulator.machine")), \
+                    f"{path.name}:{node.lineno} imports {node.module}"
+
+
+def _doc_rows() -> tuple[dict[str, list[str]], set[str], set[str]]:
+    text = (ROOT / "docs" / "traceability.md").read_text()
+    rows: dict[str, list[str]] = {}
+    untested: set[str] = set()
+    known: set[str] = set()
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line
+        m = re.match(r"\|\s*(G-[A-Z0-9-]+)\s*\|", line)
+        if m:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if "Not exercised" in section:
+                untested.add(m.group(1))
+            else:
+                rows[m.group(1)] = re.findall(r"[A-Z]{2}-\d{3}", cells[3])
+        k = re.match(r"\|\s*(B\d+)\s*\|", line)
+        if k:
+            known.add(k.group(1))
+    return rows, untested, known
+
+
+def test_traceability_table() -> None:
+    rows, untested, known_doc = _doc_rows()
+    ids = {s.id for s in SCENARIOS}
+    for rule, scenarios in rows.items():
+        assert scenarios, f"{rule} lists no scenario"
+        assert set(scenarios) <= ids, f"{rule}: unknown {set(scenarios) - ids}"
+        users = {s.id for s in SCENARIOS if rule in s.rules}
+        assert set(scenarios) == users, f"{rule}: table {sorted(scenarios)} vs {sorted(users)}"
+    assert set(rows) | untested == {r.id for r in RULES}
+    assert all(by_id()[r].validated != "YES" for r in untested)
+    known = {v for s in SCENARIOS for v in s.known.values()}
+    assert known <= known_doc, f"known issues missing from the doc: {known - known_doc}"
+
+
+# --- selection, reports, command line -----------------------------------------------------
+EXPRESSIONS = ["LM", "LM-001-on", "on", "not on", "LM and not off", "(SR or RT) and mprotect",
+               "scenario[CU-00", "test_attacks"]
+
+
+@pytest.mark.parametrize("expr", EXPRESSIONS, ids=[f"expr{i}" for i in range(len(EXPRESSIONS))])
+def test_k_expressions_agree_with_pytest(expr: str) -> None:
+    expression = pytest.importorskip("_pytest.mark.expression")
+    ours = compile_expression(expr)
+    theirs = expression.Expression.compile(expr)
+    for sc in SCENARIOS:
+        for mode in MODES:
+            names = item_names(f"{sc.id}-{mode}")
+            want = theirs.evaluate(lambda s, names=names: any(s.lower() in n.lower()
+                                                             for n in names))
+            assert ours(names) == want, (expr, sc.id, mode)
+
+
+def test_k_names_are_this_modules_item_names(request: pytest.FixtureRequest) -> None:
+    mine = [i for i in request.session.items if i.originalname == "test_scenario"]
+    for item in mine[:5]:
+        names = {n.name for n in item.listchain()[1:]}
+        assert set(item_names(item.callspec.id)) <= names | {"tests"}
+        assert matches(item.callspec.id, item.callspec.id)
+
+
+def _fake(status: str, mode: str = "on") -> Result:
+    return Result("LM-001", mode, "refused", status, f"{status} happened",
+                  Outcome(mode=mode, evidence=["decision: x"]))
+
+
+def test_reports_and_exit_codes() -> None:
+    ok, known, bad, broken = (_fake("pass"), _fake("known"), _fake("violated"),
+                              _fake("broken"))
+    assert report.exit_code([ok, known]) == report.EXIT_OK
+    assert report.exit_code([ok, known], strict=True) == report.EXIT_VIOLATED
+    assert report.exit_code([ok, broken]) == report.EXIT_BROKEN
+    assert report.exit_code([broken, bad]) == report.EXIT_VIOLATED
+    ktap = report.to_ktap([ok, known, bad])
+    assert ktap.splitlines()[:3] == ["KTAP version 1", "1..3", "ok 1 LM-001-on"]
+    assert "not ok 2 LM-001-on # TODO" in ktap and "# Totals: pass:1 fail:1 xfail:1" in ktap
+    suite = ET.fromstring(report.to_junit([ok, known, bad, broken])).find("testsuite")
+    assert suite is not None and suite.get("failures") == "1" and suite.get("errors") == "1"
+    assert suite.get("skipped") == "1" and suite.get("tests") == "4"
+    data = json.loads(report.dumps([ok, bad]))
+    assert data["exit_code"] == 10 and data["results"][1]["reproduce"].startswith(
+        "blindfold attack run LM-001 --mode on")
+
+
+def test_cli() -> None:
+    from cli.attack_cmd import attack
+    runner = CliRunner()
+    res = runner.invoke(attack, ["list", "--json"])
+    assert res.exit_code == 0 and len(json.loads(res.output)) == len(SCENARIOS)
+    res = runner.invoke(attack, ["explain", "RS-004"])
+    assert res.exit_code == 0 and "known issue" in res.output and "1." in res.output
+    res = runner.invoke(attack, ["run", "-k", "CU-003 and not off", "--json"])
+    data = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    assert [r["test_id"] for r in data["results"]] == ["CU-003-on", "CU-003-mprotect"]
+    res = runner.invoke(attack, ["run", "RS-004", "--mode", "on", "--ktap", "--strict"])
+    assert res.exit_code == report.EXIT_VIOLATED and "# TODO known issue" in res.output
+    assert runner.invoke(attack, ["run", "NO-999"]).exit_code == 2
+
+
+# --- the randomised adversary -------------------------------------------------------------
+def test_random_adversary_cannot_reach_the_secret() -> None:
+    pytest.importorskip("hypothesis")
+    from attacks import fuzz
+    summary = fuzz.search(budget=200, mode="on", seed=20261125)
+    assert summary.tried >= 150, summary.describe()
+    assert summary.failure is None, summary.describe()
+
+
+def test_random_adversary_replays_and_reports() -> None:
+    from attacks import fuzz
+    ops = [("hvc", "SET_PT", (("frame", "helper_l3"), ("lit", 7), ("desc", "leaf", "heap"))),
+           ("store", "heap_l3", 0, ("desc", "leaf", "heap")),
+           ("msr", "TCR_EL1", ("flip", 7)),
+           ("dma", False, "heap", 8, ("lit", 0)),
+           ("hvc", "USER_READ", (("slot", 0), ("va", "heap"), ("lit", 4096)))]
+    v = fuzz.run_sequence(fuzz.ops_from_json(fuzz.ops_to_json(ops)))
+    assert v.tried == len(ops) and not v.failures, v.describe()
+    assert all("OK" not in o and "accepted" not in o for o in v.outcomes), v.outcomes

@@ -43,6 +43,7 @@ class Call(IntEnum):
     THP_COLLAPSE = 0xCC7    # replace a table of 512 contiguous pages by a 2 MiB block
     THP_SPLIT = 0xCC8       # replace a 2 MiB block by a table of 512 pages
     COMPRESS_PAGE = 0xCC9   # compress a page for zswap: always refused (see SPECS)
+    EXIT_DOMAIN = 0xCB8     # a confidential address space is torn down (exit, kill, exec)
 
 
 class FrameKind(IntEnum):
@@ -104,7 +105,9 @@ SPECS: dict[Call, CallSpec] = {
          ("a table descriptor names a PAGE_TABLE frame one level down with no parent",
           Status.ERR_STATE),
          ("a leaf names RAM that is not GUARDIAN or PAGE_TABLE memory, and a CONFIDENTIAL "
-          "frame only in its owner's tree", Status.ERR_DENIED)),
+          "frame only in its owner's tree; the last mapping of a confidential page goes only "
+          "through the program's own munmap/madvise/brk/mremap/exit/execve or after "
+          "EXIT_DOMAIN", Status.ERR_DENIED)),
         ("the old entry's references are dropped (child table loses its parent, leaf frame "
          "loses a mapping)", "the entry is written", "the new entry's references are taken",
          "the translation for that entry is invalidated"),
@@ -176,6 +179,12 @@ SPECS: dict[Call, CallSpec] = {
          ("a capability covers the string and its terminating NUL", Status.ERR_DENIED),
          ("every page is present (else: fault it in and retry)", Status.FAULT_IN)),
         ("the bytes before the NUL are returned",),
+    ),
+    Call.EXIT_DOMAIN: CallSpec(
+        Call.EXIT_DOMAIN, ("root_pa",),
+        (("root_pa is a confidential address space's root", Status.ERR_KIND),),
+        ("no saved context of that address space can be resumed any more",
+         "its confidential pages may then be unmapped (and are scrubbed as they go)"),
     ),
     Call.COPY_PAGE: CallSpec(
         Call.COPY_PAGE, ("dst_pa", "src_pa"),

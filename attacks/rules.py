@@ -100,7 +100,7 @@ RULES: tuple[Rule, ...] = (
          "abi SPECS USER_STRING"),
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents "
          "(pages leave and return only through the secure swap ABI).",
-         "guardian/secure_mm.py", "NO: known issue B7"),
+         "guardian/secure_mm.py"),
     Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential.",
          "abi SPECS CREATE_DOMAIN"),
     Rule("G-MEASURE-ENTRY", "A confidential image starts at its measured entry point.",

@@ -69,6 +69,7 @@ NR_SET_ROBUST_LIST = 99
 SA_RESTORER = 0x04000000
 NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
 NR_CLONE, NR_CLONE3, NR_SIGALTSTACK = 220, 435, 132
+NR_EXIT, NR_EXIT_GROUP, NR_EXECVE, NR_MADVISE = 93, 94, 221, 233
 MAP_FIXED = 0x10
 USER_TOP = 1 << 48
 STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
@@ -120,6 +121,7 @@ class Confidential:
         self._next_domain = 1
         self.kernel_vbar = 0
         self.images: dict[bytes, MeasuredImage] = {}
+        self.dying: set[int] = set()    # roots whose address space is being torn down
         g.machine.vectors.register(GUARDIAN_VBAR, VectorTable(
             "guardian", {0x400: self._entry, 0x480: self._entry}))
 
@@ -354,6 +356,38 @@ class Confidential:
                                   f"image page at {va:#x} does not match its measurement")
         self.g.stats.inc("guardian.pages_measured")
         return None
+
+    def exit_root(self, root: int) -> Status:
+        """The kernel tears an address space down: nothing of it runs again."""
+        if root not in self.root_domain:
+            return self.g._decide("exit_domain", Status.ERR_KIND,
+                                  f"{root:#x} is not a confidential address space")
+        self.dying.add(root)
+        for sid in [s.id for s in self.slots.values() if s.root == root]:
+            del self.slots[sid]
+        return Status.OK
+
+    def may_discard(self, root: int, va: int) -> bool:
+        """May the last mapping of the confidential page at va go (and the page with it)?
+
+        Only when the program asked for it (munmap, madvise, a smaller brk or mremap,
+        exit, execve, in a syscall it is making now) or its address space is being torn
+        down; anything else would silently replace its data with zeros."""
+        if root in self.dying:
+            return True
+        for slot in self.slots.values():
+            if slot.root != root or slot.nr is None:
+                continue
+            a = slot.args
+            if slot.nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
+                return True
+            if slot.nr in (NR_MUNMAP, NR_MADVISE) and a[0] <= va < a[0] + a[1]:
+                return True
+            if slot.nr == NR_MREMAP and a[0] <= va < a[0] + a[1]:
+                return True
+            if slot.nr == NR_BRK and a[0] and va >= a[0] - PAGE:
+                return True
+        return False
 
     def protect_frame(self, pa: int, domain: int) -> None:
         """A frame joins a domain: it leaves the kernel's linear map."""
@@ -696,6 +730,7 @@ class Confidential:
         return Status.OK, handler
 
     def forget_root(self, root: int) -> None:
+        self.dying.discard(root)
         dom_id = self.root_domain.pop(root, None)
         if dom_id is None:
             return

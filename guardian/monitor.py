@@ -162,6 +162,8 @@ class Guardian:
             status, value = conf.fork(*args[:3])
         elif c == Call.RESUME:
             status, value = conf.resume(*args[:3]), 0
+        elif c == Call.EXIT_DOMAIN:
+            status, value = conf.exit_root(args[0]), 0
         elif c == Call.COPY_PAGE:
             status, value = conf.copy_page(*args[:2]), 0
         elif c == Call.SIGNAL:
@@ -269,6 +271,19 @@ class Guardian:
                                                D.output_address(desc, 3))
                 if refused is not None:
                     return refused, 0
+        if domain and old & D.VALID and (trec.level == 3 or not old & D.TABLE):
+            kept = set(self._leaf_frames(trec.level, desc)) if desc & D.VALID and (
+                trec.level == 3 or not desc & D.TABLE) else set()
+            for pa in self._leaf_frames(trec.level, old):
+                rec = self.frames.record(pa)
+                if (rec.kind == FrameKind.CONFIDENTIAL and rec.user_maps == 1
+                        and pa not in kept):
+                    va = self._entry_va(table, index)
+                    if not self.conf.may_discard(self._root_of(table), va):
+                        return self._decide("set_pt", Status.ERR_DENIED,
+                                            f"removing the last mapping of confidential page "
+                                            f"{va:#x} would discard it: only the program's own "
+                                            "unmapping, its exit, or SWAP_OUT may do that"), 0
         # Take the new references before dropping the old ones, so rewriting an
         # entry to the same frame never lets its count touch zero.
         self._take(trec.level, desc, entry_pa, domain)
@@ -282,10 +297,11 @@ class Guardian:
         return Status.OK, 0
 
     def _entry_va(self, table: int, index: int) -> int:
-        """The user VA a level-3 entry translates, from the tables' parent links."""
-        va = index << 12
-        shift = 21
-        for _ in range(3):
+        """The user VA an entry translates, from the tables' parent links."""
+        level = self.frames.record(table).level
+        va = index << D.LEVEL_SHIFT[level]
+        shift = D.LEVEL_SHIFT[level] + 9
+        for _ in range(level):
             parent = self.frames.record(table).parent
             if not parent:
                 break
@@ -293,6 +309,14 @@ class Guardian:
             shift += 9
             table = parent & ~(PAGE - 1)
         return va
+
+    def _root_of(self, table: int) -> int:
+        for _ in range(4):
+            parent = self.frames.record(table).parent
+            if not parent:
+                break
+            table = parent & ~(PAGE - 1)
+        return table
 
     def _domain_of_table(self, table: int) -> int:
         """The protection domain a table page belongs to (0: an ordinary tree).

@@ -38,6 +38,7 @@ from kernel_model.vma import (
 
 log = logging.getLogger(__name__)
 
+EXIT_DOMAIN_CALL = 0xCB8   # abi.Call.EXIT_DOMAIN
 SW_COW = 1          # descriptor software bit: private page shared after fork (or merged by KSM)
 
 USER_TOP = 1 << 48
@@ -385,6 +386,9 @@ class AddressSpace(HugePages):
 
     def destroy(self) -> None:
         """Release every page, shared region and table (exit or exec)."""
+        if self.confidential:
+            # Tell the Guardian first: its pages may go only with the address space.
+            self.ctx.el1.hvc(EXIT_DOMAIN_CALL, self.tables.root)
         for vma in list(self.vmas):
             self.unmap_range(vma.start, vma.end)
         self.tables.destroy()

@@ -275,8 +275,11 @@ RULES: dict[tuple[Call, str], Rule] = {
     (Call.SET_PT, "table_pa is a PAGE_TABLE frame"): lambda s, a: _is_table(s, a[0]),
     (Call.SET_PT, "a table descriptor names a PAGE_TABLE frame one level down with no parent"):
         _table_rule,
-    (Call.SET_PT, "a leaf names RAM that is not GUARDIAN or PAGE_TABLE memory, and a "
-                  "CONFIDENTIAL frame only in its owner's tree"): _leaf_rule,
+    # The scene has no confidential tree, so the clause about a confidential page's last
+    # mapping never applies here (tests/test_attacks.py RS-004 exercises it).
+    (Call.SET_PT, _spec_rule(Call.SET_PT, "a leaf names RAM")): _leaf_rule,
+    (Call.EXIT_DOMAIN, "root_pa is a confidential address space's root"):
+        lambda s, a: a[0] in s.domains,
     (Call.SET_PTBR, "the base is 4 KiB aligned"): lambda s, a: (a[0] & BADDR_MASK) % PAGE == 0,
     (Call.SET_PTBR, "the base is a level-0 PAGE_TABLE frame with no parent"):
         lambda s, a: _is_root(s, a[0] & D.ADDR_MASK),
@@ -701,6 +704,7 @@ def all_cases() -> list[Case]:
             cases.append(Case(Call.REGISTER_PT, (st, level)))
         cases.append(Case(Call.RELEASE_PT, (st,)))
         cases.append(Case(Call.FREE_PGD, (st,)))
+        cases.append(Case(Call.EXIT_DOMAIN, (st,)))
         cases.append(Case(Call.SET_PTBR, (st,)))
         cases.append(Case(Call.CREATE_DOMAIN, (st, 0x400000, 0x7FFF_F000)))
         cases.append(Case(Call.FORK_DOMAIN, (st, 1, 0)))

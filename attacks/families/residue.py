@@ -68,7 +68,6 @@ def rs_unmap(adv: Adversary) -> None:
 
 @scenario(id="RS-004", title="Drop a confidential page so that it faults back as zeros",
           family=RS, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY",),
-          known={"on": "B7", "mprotect": "B7"},
           prop="The kernel cannot silently replace a confidential page's contents.")
 def rs_discard(adv: Adversary) -> None:
     """1. At PLACED, clear the heap page's leaf entry and release the frame (as reclaim

@@ -1,0 +1,61 @@
+"""Compatibility: every workload and BusyBox applets give the same results native and
+confidential (the comparison the Blindfold artifact makes with LTP, in our terms)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli.session import run_program
+from workloads import all_workloads
+
+ROOT = Path(__file__).resolve().parents[1]
+BUSYBOX = ROOT / "workloads" / ".cache" / "busybox"
+SMALL_ARGS = {
+    "sha256": ["-n", "1"], "matmul": ["24"], "memhog": ["8"], "nullsys": ["500"],
+    "busyloop": ["20000"], "faulty": ["segv"], "lmbench": ["sigcatch", "20"],
+}
+
+
+def _run(program: str, args: list[str], rootfs: Path, **kw: object) -> tuple[int, bytes]:
+    out = io.BytesIO()
+    r = run_program(program, args, rootfs=rootfs, stdout=out, stderr=io.BytesIO(),
+                    stdin=io.BytesIO(), **kw)  # type: ignore[arg-type]
+    return r.exit_code, out.getvalue()
+
+
+@pytest.mark.parametrize("name", [w.name for w in all_workloads()])
+def test_workload_is_identical_confidential(name: str, tmp_path: Path) -> None:
+    args = SMALL_ARGS.get(name, [])
+    (tmp_path / "n").mkdir()
+    (tmp_path / "c").mkdir()
+    native = _run(name, args, tmp_path / "n")
+    conf = _run(name, args, tmp_path / "c", guardian="on", confidential=True)
+    assert conf == native
+
+
+BUSYBOX_CASES = [
+    ["echo", "hello", "world"],
+    ["seq", "1", "20"],
+    ["sh", "-c", "for i in 1 2 3; do echo $i; done; exit 3"],
+    ["sh", "-c", "echo a | cat; (exit 4); echo $?"],
+    ["sh", "-c", "printf 'b\\na\\nc\\n' | sort | head -2"],
+    ["sh", "-c", "echo data > f.txt; cat f.txt; wc -c f.txt; sha256sum f.txt; rm f.txt"],
+    ["expr", "6", "*", "7"],
+]
+
+
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
+@pytest.mark.parametrize("argv", BUSYBOX_CASES, ids=[" ".join(a)[:30] for a in BUSYBOX_CASES])
+def test_busybox_is_identical_confidential(argv: list[str], tmp_path: Path) -> None:
+    results = []
+    for mode in ("native", "confidential"):
+        root = tmp_path / mode
+        (root / "bin").mkdir(parents=True)
+        shutil.copyfile(BUSYBOX, root / "bin" / "busybox")
+        kw = {"guardian": "on", "confidential": True} if mode == "confidential" else {}
+        results.append(_run(str(root / "bin" / "busybox"), argv, root, **kw))
+    assert results[1] == results[0]

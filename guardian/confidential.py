@@ -614,10 +614,47 @@ class Confidential:
         if missing is not None:
             return Status.FAULT_IN, missing, b""
         if write:
+            if slot.nr == NR_RT_SIGACTION:
+                data = self._sigaction_out(slot, dom, va, data[:n])
             self._write_user(va, data[:n])
             return Status.OK, n, b""
-        out = self.read_user(va, n)
-        return Status.OK, n, out or b""
+        out = self.read_user(va, n) or b""
+        if slot.nr == NR_RT_SIGACTION:
+            out = self._sigaction_in(slot, va, out)
+        return Status.OK, n, out
+
+    # The kernel never learns where a confidential program's signal handlers are:
+    # it sees the trampoline address in their place, and the Guardian enters the
+    # handler it recorded itself (SIGNAL).  SIG_DFL and SIG_IGN pass unchanged.
+    def _sigaction_in(self, slot: Slot, va: int, out: bytes) -> bytes:
+        base = slot.args[1]
+        if not base or not (va <= base and base + 8 <= va + len(out)):
+            return out
+        off = base - va
+        handler = struct.unpack_from("<Q", out, off)[0]
+        if handler in (0, 1):
+            return out
+        buf = bytearray(out)
+        struct.pack_into("<Q", buf, off, SIGRETURN_TRAMPOLINE)
+        if base + 24 <= va + len(out):
+            struct.pack_into("<Q", buf, off + 16, SIGRETURN_TRAMPOLINE)   # sa_restorer
+        return bytes(buf)
+
+    def _sigaction_out(self, slot: Slot, dom: Domain, va: int, data: bytes) -> bytes:
+        base = slot.args[2]
+        if not base or not (va <= base and base + 8 <= va + len(data)):
+            return data
+        off = base - va
+        if struct.unpack_from("<Q", data, off)[0] != SIGRETURN_TRAMPOLINE:
+            return data
+        real = dom.handlers.get(slot.args[0] & 0xFFFF_FFFF)
+        if real is None:
+            return data
+        buf = bytearray(data)
+        struct.pack_into("<Q", buf, off, real[0])
+        if base + 24 <= va + len(data):
+            struct.pack_into("<Q", buf, off + 16, real[2])
+        return bytes(buf)
 
     def user_string(self, slot_id: int, va: int, limit: int) -> tuple[Status, int, bytes]:
         """strncpy_from_user: the string must lie inside a capability, NUL included."""

@@ -59,3 +59,26 @@ def test_busybox_is_identical_confidential(argv: list[str], tmp_path: Path) -> N
         kw = {"guardian": "on", "confidential": True} if mode == "confidential" else {}
         results.append(_run(str(root / "bin" / "busybox"), argv, root, **kw))
     assert results[1] == results[0]
+
+
+def test_kernel_sees_only_the_trampoline_for_handlers(tmp_path: Path) -> None:
+    """A confidential program's handler addresses stay with the Guardian."""
+    import kernel_model.kernel as kernel_module
+    from abi.sigframe import SIGRETURN_TRAMPOLINE
+
+    seen: list[int] = []
+    original = kernel_module.Kernel.exit_process
+
+    def spy(self: kernel_module.Kernel, proc: object, status: int) -> None:
+        for act in proc.sigactions.actions.values():  # type: ignore[attr-defined]
+            seen.append(act.handler)
+        original(self, proc, status)
+
+    kernel_module.Kernel.exit_process = spy  # type: ignore[method-assign]
+    try:
+        code, out = _run("signals", [], tmp_path, guardian="on", confidential=True)
+    finally:
+        kernel_module.Kernel.exit_process = original  # type: ignore[method-assign]
+    assert code == 0 and b"signals: ok" in out
+    handlers = [h for h in seen if h not in (0, 1)]
+    assert handlers and set(handlers) == {SIGRETURN_TRAMPOLINE}

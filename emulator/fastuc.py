@@ -103,6 +103,27 @@ class UserContext:
         self.data[2 * index] = value & 0xFFFF_FFFF_FFFF_FFFF
         self.data[2 * index + 1] = (value >> 64) & 0xFFFF_FFFF_FFFF_FFFF if index >= CTX_Q0 else 0
 
+    def frame_fields(self) -> dict[str, object]:
+        """The registers a signal frame saves, as abi.sigframe.UserRegs' fields."""
+        return {"x": [self.get(i) for i in range(31)], "sp": self.get(CTX_SP),
+                "pc": self.get(CTX_PC), "pstate": self.get(CTX_NZCV) & 0xF000_0000,
+                "q": [self.get(CTX_Q0 + i) for i in range(32)], "fpsr": self.get(CTX_FPSR),
+                "fpcr": self.get(CTX_FPCR)}
+
+    def load_frame_fields(self, x: list[int], sp: int, pc: int, pstate: int, q: list[int],
+                          fpsr: int, fpcr: int) -> None:
+        """Take back what a signal frame saved (rt_sigreturn); only NZCV of PSTATE."""
+        for i, v in enumerate(x):
+            self.set(i, v)
+        self.set(CTX_SP, sp)
+        self.set(CTX_PC, pc)
+        self.set(CTX_NZCV, pstate & 0xF000_0000)
+        if q:
+            self.set(CTX_FPSR, fpsr)
+            self.set(CTX_FPCR, fpcr)
+            for i, v in enumerate(q):
+                self.set(CTX_Q0 + i, v)
+
     def copy(self) -> UserContext:
         new = UserContext()
         ctypes.memmove(new.data, self.data, ctypes.sizeof(self.data))

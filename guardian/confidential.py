@@ -33,11 +33,7 @@ from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo, VectorTable
 from emulator.fastuc import (
-    CTX_FPCR,
-    CTX_FPSR,
-    CTX_NZCV,
     CTX_PC,
-    CTX_Q0,
     CTX_SP,
     CTX_TPIDR,
     UserContext,
@@ -247,17 +243,7 @@ class Confidential:
         regs, mask = parse_frame(raw)
         if regs.pstate & 0xF or regs.pc & 3 or regs.sp & 15:
             return None
-        ctx = slot.ctx
-        for i, v in enumerate(regs.x):
-            ctx.set(i, v)
-        ctx.set(CTX_SP, regs.sp)
-        ctx.set(CTX_PC, regs.pc)
-        ctx.set(CTX_NZCV, regs.pstate & 0xF000_0000)
-        if regs.q:
-            ctx.set(CTX_FPSR, regs.fpsr)
-            ctx.set(CTX_FPCR, regs.fpcr)
-            for i, q in enumerate(regs.q):
-                ctx.set(CTX_Q0 + i, q)
+        slot.ctx.load_frame_fields(**vars(regs))
         slot.elr = regs.pc
         return mask
 
@@ -730,10 +716,7 @@ class Confidential:
             else:
                 return self.g._decide("signal", Status.ERR_DENIED, "ELR does not match"), 0
             slot.nr = None
-        regs = UserRegs(x=[ctx.get(i) for i in range(31)], sp=ctx.get(CTX_SP),
-                        pc=ctx.get(CTX_PC), pstate=ctx.get(CTX_NZCV) & 0xF000_0000,
-                        q=[ctx.get(CTX_Q0 + i) for i in range(32)], fpsr=ctx.get(CTX_FPSR),
-                        fpcr=ctx.get(CTX_FPCR))
+        regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         sp = regs.sp
         ss_sp, ss_flags, ss_size = altstack
         use_alt = flags & 0x08000000 and not ss_flags & 2 and ss_size

@@ -14,7 +14,7 @@ from kernel_model.process import Process, Thread, ThreadState
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
-from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, UserContext
+from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 
 PC_REG = 260  # UC_ARM64_REG_PC
 X0 = 199      # UC_ARM64_REG_X0
@@ -229,23 +229,10 @@ class SignalDelivery:
             k.stats.inc("kernel.signals.bad_frame")
             k.exit_process(t.process, sig.SIGSEGV)
             return
-        for i, v in enumerate(regs.x):
-            ctx.set(i, v)
-        ctx.set(CTX_SP, regs.sp)
-        ctx.set(CTX_PC, regs.pc)
-        ctx.set(CTX_NZCV, regs.pstate & 0xF000_0000)
-        if regs.q:
-            ctx.set(CTX_FPSR, regs.fpsr)
-            ctx.set(CTX_FPCR, regs.fpcr)
-            for i, q in enumerate(regs.q):
-                ctx.set(CTX_Q0 + i, q)
+        ctx.load_frame_fields(**vars(regs))
         el1.restore_context(ctx)
         t.sigmask = mask & ~sig.UNBLOCKABLE
 
 
 def _user_regs(ctx: UserContext) -> sig.UserRegs:
-    return sig.UserRegs(
-        x=[ctx.get(i) for i in range(31)], sp=ctx.get(CTX_SP), pc=ctx.get(CTX_PC),
-        pstate=ctx.get(CTX_NZCV) & 0xF000_0000, q=[ctx.get(CTX_Q0 + i) for i in range(32)],
-        fpsr=ctx.get(CTX_FPSR), fpcr=ctx.get(CTX_FPCR),
-    )
+    return sig.UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]

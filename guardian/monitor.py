@@ -25,6 +25,9 @@ from guardian.secure_mm import SECURE_MM_CALLS, secure_mm_for
 
 log = logging.getLogger(__name__)
 
+PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
+                                Call.THP_COLLAPSE, Call.PAGE_DIGEST})
+
 LINEAR_BASE = 0xFFFF_0000_0000_0000
 KERNEL_OWNER = 0          # owner id of the kernel's own tables (domains are 1, 2, ...)
 _TABLE = struct.Struct("<512Q")
@@ -169,6 +172,12 @@ class Guardian:
         elif c == Call.SIGNAL:
             status, value = conf.signal(args[0], args[1], args[2], (args[3], args[4], args[5]),
                                         args[6], args[7], payload)
+        elif c in SECURE_MM_CALLS and self.mode == "mprotect" and c in PINNED_IN_MPROTECT:
+            # The predecessor design has no secure ABI for memory management: a
+            # confidential page stays where it is (never swapped, moved or merged).
+            self.stats.inc("guardian.mprotect.pinned_refusals")
+            status, value = self._decide(c.name.lower(), Status.ERR_UNSUPPORTED,
+                                         "mprotect mode pins confidential memory"), 0
         elif c in SECURE_MM_CALLS:
             status, value, data = secure_mm_for(self).dispatch(c, tuple(args), payload)
         else:

@@ -82,3 +82,19 @@ def test_kernel_sees_only_the_trampoline_for_handlers(tmp_path: Path) -> None:
     assert code == 0 and b"signals: ok" in out
     handlers = [h for h in seen if h not in (0, 1)]
     assert handlers and set(handlers) == {SIGRETURN_TRAMPOLINE}
+
+
+def test_mprotect_mode_pins_what_blindfold_swaps(tmp_path: Path) -> None:
+    """The comparison the issue asks the stats to show: under memory pressure Blindfold
+    swaps confidential pages through the secure ABI; the predecessor design cannot."""
+    stats = {}
+    for mode in ("on", "mprotect"):
+        root = tmp_path / mode
+        root.mkdir()
+        r = run_program("memhog", ["20"], machine="small", rootfs=root, guardian=mode,
+                        confidential=True, stdout=io.BytesIO(), stderr=io.BytesIO(),
+                        stdin=io.BytesIO())
+        stats[mode] = r.stats
+    assert stats["on"].get("guardian.abi.swap_out", 0) > 0
+    assert stats["on"].get("guardian.mprotect.pinned_refusals", 0) == 0
+    assert stats["mprotect"].get("guardian.mprotect.pinned_refusals", 0) > 0

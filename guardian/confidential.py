@@ -14,21 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
-from abi.sigframe import (
-    FRAME_SIZE,
-    SIGINFO_SIZE,
-    SIGRETURN_CODE,
-    SIGRETURN_TRAMPOLINE,
-    UCONTEXT_SIZE,
-    UserRegs,
-    build_frame,
-    parse_frame,
-)
-from abi.syscalls import SYSCALL_ARITY, SYSCALL_NAMES
+from abi.syscalls import SYSCALL_ARITY
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo, VectorTable
@@ -40,13 +29,10 @@ from emulator.fastuc import (
 )
 from emulator.mmu import Access, Regime, TranslationFault
 from guardian.capabilities import (
-    CAP_TABLE,
     LONG_LIVED,
-    MPROTECT_TABLE,
     NotPresent,
     R,
     W,
-    covered,
     expand,
 )
 from guardian.measure import MeasuredImage, measure
@@ -55,58 +41,38 @@ if TYPE_CHECKING:
     from emulator.cpu import Cpu
     from guardian.monitor import Guardian
 
-GUARDIAN_VBAR = 0xFFFF_8000_0002_0000
-SLOT_REGISTER = 16            # x16 carries the slot id to the kernel
-SVC_NR_REGISTER = 8
-NR_RT_SIGACTION = 134
-NR_RT_SIGRETURN = 139
-NR_SET_TID_ADDRESS = 96
-NR_SET_ROBUST_LIST = 99
-SA_RESTORER = 0x04000000
-NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
-NR_CLONE, NR_CLONE3, NR_SIGALTSTACK = 220, 435, 132
-NR_EXIT, NR_EXIT_GROUP, NR_EXECVE, NR_MADVISE = 93, 94, 221, 233
-MAP_FIXED = 0x10
-USER_TOP = 1 << 48
-STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
-STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
-CLONE_CHILD_CLEARTID = 0x200000
-PAGE = 4096
+
+from guardian.confidential_layout import LayoutMixin
+from guardian.confidential_signals import SignalMixin
+from guardian.confidential_uaccess import UserAccessMixin
+from guardian.slots import (
+    CLONE_CHILD_CLEARTID,
+    GUARDIAN_VBAR,
+    NR_BRK,
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXECVE,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_MADVISE,
+    NR_MREMAP,
+    NR_MUNMAP,
+    NR_RT_SIGACTION,
+    NR_RT_SIGRETURN,
+    NR_SET_ROBUST_LIST,
+    NR_SET_TID_ADDRESS,
+    NR_SIGALTSTACK,
+    PAGE,
+    SLOT_REGISTER,
+    STACK_ABOVE,
+    STACK_RESERVE,
+    SVC_NR_REGISTER,
+    Domain,
+    Slot,
+)
 
 
-@dataclass
-class Slot:
-    """A confidential thread's register file, held while the kernel runs."""
-
-    id: int
-    domain: int
-    ctx: UserContext
-    elr: int
-    nr: int | None                 # syscall number, None for faults and interrupts
-    args: tuple[int, ...] = ()     # the Guardian's own copy of x0-x5
-    caps: list[tuple[int, int, int]] | None = None
-    root: int = 0                  # the address space (TTBR0 root) the context runs in
-
-
-@dataclass
-class Domain:
-    """A protection domain: a confidential program and the processes forked from it."""
-
-    id: int
-    roots: set[int] = field(default_factory=set)
-    loading: bool = True          # until its first thread first runs: the kernel may build the stack
-    handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
-    altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) the user set
-    long_lived: list[tuple[int, int, int]] = field(default_factory=list)
-    key: bytes = b""
-    image: MeasuredImage | None = None
-    bias: int = 0
-    areas: list[tuple[int, int]] = field(default_factory=list)   # the Guardian's own VMA list
-    brk_start: int = 0
-    brk: int = 0
-
-
-class Confidential:
+class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
     def __init__(self, g: Guardian, mode: str = "blindfold") -> None:
         self.g = g
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
@@ -234,20 +200,6 @@ class Confidential:
             handler(cpu, ExceptionInfo(info.vector_offset, info.esr, info.far, info.elr,
                                        info.spsr, info.from_el))
 
-    def _sigreturn(self, slot: Slot) -> int | None:
-        """Restore the pre-signal registers from the frame on the user stack."""
-        sp = slot.ctx.get(CTX_SP)
-        raw = self.read_user(sp + SIGINFO_SIZE, UCONTEXT_SIZE)
-        if raw is None:
-            return None
-        regs, mask = parse_frame(raw)
-        if regs.pstate & 0xF or regs.pc & 3 or regs.sp & 15:
-            return None
-        slot.ctx.load_frame_fields(**vars(regs))
-        slot.elr = regs.pc
-        return mask
-
-    # --- the trusted launch path -----------------------------------------------------
     def admit_image(self, data: bytes) -> bytes:
         """The user names a program that may run confidentially; returns its digest."""
         image = measure(data)
@@ -474,64 +426,6 @@ class Confidential:
         self.g.lock_el1(True)
         return Status.OK
 
-    def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
-        """Check (and on success record) what mmap/munmap/brk/mremap returned,
-        against the Guardian's own list of the domain's areas."""
-        nr, a = slot.nr, slot.args
-        failed = ret >= (1 << 64) - 4096
-        if nr == NR_MMAP and not failed:
-            length = (a[1] + PAGE - 1) & ~(PAGE - 1)
-            if ret % PAGE or ret < PAGE or ret + length > USER_TOP:
-                return f"mmap returned {ret:#x}, outside the user address space"
-            if a[3] & MAP_FIXED:
-                if ret != a[0]:
-                    return f"MAP_FIXED at {a[0]:#x} returned {ret:#x}"
-                self._remove_area(dom, ret, ret + length)
-            elif any(s < ret + length and ret < e for s, e in dom.areas):
-                return f"mmap returned [{ret:#x}, {ret + length:#x}), which overlaps a live area"
-            dom.areas.append((ret, ret + length))
-        elif nr == NR_MUNMAP and ret == 0:
-            self._remove_area(dom, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
-        elif nr == NR_BRK:
-            if ret not in (a[0], dom.brk) or (a[0] == 0 and ret != dom.brk):
-                return (f"brk({a[0]:#x}) returned {ret:#x}; the break is {dom.brk:#x}, so only "
-                        "the request or the unchanged break are possible")
-            new_end = (ret + PAGE - 1) & ~(PAGE - 1)
-            old_end = (dom.brk + PAGE - 1) & ~(PAGE - 1)
-            if ret < dom.brk_start:
-                return f"brk returned {ret:#x}, below the heap start {dom.brk_start:#x}"
-            if new_end > old_end and any(s < new_end and old_end < e for s, e in dom.areas):
-                return f"brk grew the heap to {ret:#x} over a live area"
-            if new_end > old_end:
-                dom.areas.append((old_end, new_end))
-            elif new_end < old_end:
-                self._remove_area(dom, new_end, old_end)
-            dom.brk = ret
-        elif nr == NR_MREMAP and not failed:
-            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
-            old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
-            if ret % PAGE or ret + new_len > USER_TOP:
-                return f"mremap returned {ret:#x}"
-            others = [(s, e) for s, e in dom.areas if not (old[0] <= s and e <= old[1])]
-            if any(s < ret + new_len and ret < e for s, e in others) and ret != old[0]:
-                return f"mremap moved the area onto a live one at {ret:#x}"
-            self._remove_area(dom, *old)
-            dom.areas.append((ret, ret + new_len))
-        return ""
-
-    @staticmethod
-    def _remove_area(dom: Domain, start: int, end: int) -> None:
-        out: list[tuple[int, int]] = []
-        for s, e in dom.areas:
-            if e <= start or s >= end:
-                out.append((s, e))
-                continue
-            if s < start:
-                out.append((s, start))
-            if e > end:
-                out.append((end, e))
-        dom.areas = out
-
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
         """Bookkeeping that depends on the syscall having succeeded."""
         if ret != 0 and slot.nr != NR_SET_TID_ADDRESS:
@@ -556,124 +450,6 @@ class Confidential:
                 except NotPresent:
                     pass    # only buffers here; nothing to read
 
-    def syscall_name(self, nr: int) -> str:
-        return SYSCALL_NAMES.get(nr, "")
-
-    def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
-        if slot.caps is None:
-            table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
-            rules = table.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
-            slot.caps = expand(rules, slot.args, self.read_user)
-        return slot.caps
-
-    def user_access(self, slot_id: int, va: int, n: int, write: bool,
-                    data: bytes = b"") -> tuple[Status, int, bytes]:
-        """copy_from_user / copy_to_user for a confidential thread, capability-checked.
-
-        (OK, bytes done, data) on success; (ERR_STATE, fault va, b"") asks the
-        kernel to fault the page in and retry; ERR_DENIED when no capability
-        covers the range (the kernel treats it as EFAULT).
-        """
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
-        self.g.stats.inc("guardian.uaccess")
-        if not dom.loading:
-            try:
-                caps = self._caps(slot)
-            except NotPresent as np_:
-                return Status.FAULT_IN, np_.va, b""
-            allowed = covered(caps + (dom.long_lived if self.mode != "mprotect" else []),
-                              va, n, W if write else R)
-            if self.g.tracer.enabled:
-                self.g.tracer.emit("capability", addr=va, size=n, write=write,
-                                   allowed=allowed == n, syscall=slot.nr)
-            if allowed < n:
-                if self.mode == "mprotect":
-                    self.g.stats.inc("guardian.mprotect.uaccess_refused")
-                return self.g._decide("uaccess", Status.ERR_DENIED,
-                                      f"no capability for {n} bytes at {va:#x} "
-                                      f"({'write' if write else 'read'}) in syscall {slot.nr}"), \
-                    allowed, b""
-        missing = self._first_missing(va, n, write)
-        if missing is not None:
-            return Status.FAULT_IN, missing, b""
-        if write:
-            if slot.nr == NR_RT_SIGACTION:
-                data = self._sigaction_out(slot, dom, va, data[:n])
-            self._write_user(va, data[:n])
-            return Status.OK, n, b""
-        out = self.read_user(va, n) or b""
-        if slot.nr == NR_RT_SIGACTION:
-            out = self._sigaction_in(slot, va, out)
-        return Status.OK, n, out
-
-    # The kernel never learns where a confidential program's signal handlers are:
-    # it sees the trampoline address in their place, and the Guardian enters the
-    # handler it recorded itself (SIGNAL).  SIG_DFL and SIG_IGN pass unchanged.
-    def _sigaction_in(self, slot: Slot, va: int, out: bytes) -> bytes:
-        base = slot.args[1]
-        if not base or not (va <= base and base + 8 <= va + len(out)):
-            return out
-        off = base - va
-        handler = struct.unpack_from("<Q", out, off)[0]
-        if handler in (0, 1):
-            return out
-        buf = bytearray(out)
-        struct.pack_into("<Q", buf, off, SIGRETURN_TRAMPOLINE)
-        if base + 24 <= va + len(out):
-            struct.pack_into("<Q", buf, off + 16, SIGRETURN_TRAMPOLINE)   # sa_restorer
-        return bytes(buf)
-
-    def _sigaction_out(self, slot: Slot, dom: Domain, va: int, data: bytes) -> bytes:
-        base = slot.args[2]
-        if not base or not (va <= base and base + 8 <= va + len(data)):
-            return data
-        off = base - va
-        if struct.unpack_from("<Q", data, off)[0] != SIGRETURN_TRAMPOLINE:
-            return data
-        real = dom.handlers.get(slot.args[0] & 0xFFFF_FFFF)
-        if real is None:
-            return data
-        buf = bytearray(data)
-        struct.pack_into("<Q", buf, off, real[0])
-        if base + 24 <= va + len(data):
-            struct.pack_into("<Q", buf, off + 16, real[2])
-        return bytes(buf)
-
-    def user_string(self, slot_id: int, va: int, limit: int) -> tuple[Status, int, bytes]:
-        """strncpy_from_user: the string must lie inside a capability, NUL included."""
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
-        self.g.stats.inc("guardian.uaccess")
-        try:
-            extra = dom.long_lived if self.mode != "mprotect" else []
-            allowed = limit if dom.loading else min(
-                covered(self._caps(slot) + extra, va, limit, R), limit)
-        except NotPresent as np_:
-            return Status.FAULT_IN, np_.va, b""
-        out = bytearray()
-        pos = va
-        while pos < va + allowed:
-            chunk = min(va + allowed - pos, PAGE - (pos & (PAGE - 1)))
-            pa = self._translate(pos, False)
-            if isinstance(pa, TranslationFault):
-                return Status.FAULT_IN, pos, b""
-            data = self.g.ram.read(pa, chunk)
-            nul = data.find(b"\0")
-            if nul >= 0:
-                return Status.OK, len(out) + nul, bytes(out + data[:nul])
-            out += data
-            pos += chunk
-        if allowed < limit:
-            return self.g._decide("uaccess", Status.ERR_DENIED,
-                                  f"string at {va:#x} runs past its capability "
-                                  f"(syscall {slot.nr})"), allowed, b""
-        return Status.OK, len(out), bytes(out)   # no NUL within the limit
-
     def copy_page(self, dst: int, src: int) -> Status:
         """The kernel's CoW/migration copy when the source is a confidential frame."""
         fr = self.g.frames
@@ -689,65 +465,6 @@ class Confidential:
             self.protect_frame(dst, fr.record(src).owner)
         self.g.clock.charge("page_copy")
         return Status.OK
-
-    def signal(self, slot_id: int, signo: int, mask: int, altstack: tuple[int, int, int],
-               ret: int, elr: int, info: bytes) -> tuple[Status, int]:
-        """Deliver a signal to a confidential thread with the handler the user registered.
-
-        `ret`/`elr` complete the interrupted syscall first (its result, or a
-        restart), exactly as RESUME would, so the frame saves the right state.
-        """
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("signal", Status.ERR_STATE, "no saved context"), 0
-        act = dom.handlers.get(signo)
-        if act is None or act[0] in (0, 1):
-            return self.g._decide("signal", Status.ERR_DENIED,
-                                  f"no handler registered for signal {signo}"), 0
-        handler, flags, restorer, _ = act
-        ctx = slot.ctx
-        if slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
-            if elr == slot.elr - 4:
-                ctx.set(CTX_PC, elr)
-            elif elr == slot.elr:
-                ctx.set(0, ret)
-                self._commit(slot, dom, ret)
-            else:
-                return self.g._decide("signal", Status.ERR_DENIED, "ELR does not match"), 0
-            slot.nr = None
-        regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
-        sp = regs.sp
-        ss_sp, ss_flags, ss_size = altstack
-        use_alt = flags & 0x08000000 and not ss_flags & 2 and ss_size
-        if use_alt and (ss_sp, ss_size) not in dom.altstacks:
-            return self.g._decide("signal", Status.ERR_DENIED,
-                                  f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by "
-                                  "the program"), 0
-        if use_alt and not ss_sp <= sp < ss_sp + ss_size:
-            sp = ss_sp + ss_size
-        frame = build_frame(info, regs, mask, altstack)
-        base = (sp - FRAME_SIZE - 16) & ~15
-        missing = self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
-        if missing is not None:
-            return Status.FAULT_IN, missing
-        if flags & SA_RESTORER and restorer:
-            ret_to = restorer
-        else:
-            ret_to = SIGRETURN_TRAMPOLINE
-            if self.read_user(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
-                return self.g._decide("signal", Status.ERR_DENIED,
-                                      "the signal-return trampoline is not the expected code"), 0
-        ctx.set(0, signo)
-        ctx.set(1, base)
-        ctx.set(2, base + SIGINFO_SIZE)
-        ctx.set(29, base + FRAME_SIZE)
-        ctx.set(30, ret_to)
-        ctx.set(CTX_SP, base)
-        ctx.set(CTX_PC, handler)
-        slot.elr = handler
-        self.g.stats.inc("guardian.signals")
-        return Status.OK, handler
 
     def forget_root(self, root: int) -> None:
         self.dying.discard(root)

@@ -1,0 +1,77 @@
+"""Memory-layout (Iago) checks: what mmap/munmap/brk/mremap may return."""
+
+from __future__ import annotations
+
+from guardian.slots import (
+    MAP_FIXED,
+    NR_BRK,
+    NR_MMAP,
+    NR_MREMAP,
+    NR_MUNMAP,
+    PAGE,
+    USER_TOP,
+    Domain,
+    Slot,
+)
+
+
+class LayoutMixin:
+    """The Guardian's own list of a domain's areas, checked at RESUME."""
+
+    def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
+        """Check (and on success record) what mmap/munmap/brk/mremap returned,
+        against the Guardian's own list of the domain's areas."""
+        nr, a = slot.nr, slot.args
+        failed = ret >= (1 << 64) - 4096
+        if nr == NR_MMAP and not failed:
+            length = (a[1] + PAGE - 1) & ~(PAGE - 1)
+            if ret % PAGE or ret < PAGE or ret + length > USER_TOP:
+                return f"mmap returned {ret:#x}, outside the user address space"
+            if a[3] & MAP_FIXED:
+                if ret != a[0]:
+                    return f"MAP_FIXED at {a[0]:#x} returned {ret:#x}"
+                self._remove_area(dom, ret, ret + length)
+            elif any(s < ret + length and ret < e for s, e in dom.areas):
+                return f"mmap returned [{ret:#x}, {ret + length:#x}), which overlaps a live area"
+            dom.areas.append((ret, ret + length))
+        elif nr == NR_MUNMAP and ret == 0:
+            self._remove_area(dom, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+        elif nr == NR_BRK:
+            if ret not in (a[0], dom.brk) or (a[0] == 0 and ret != dom.brk):
+                return (f"brk({a[0]:#x}) returned {ret:#x}; the break is {dom.brk:#x}, so only "
+                        "the request or the unchanged break are possible")
+            new_end = (ret + PAGE - 1) & ~(PAGE - 1)
+            old_end = (dom.brk + PAGE - 1) & ~(PAGE - 1)
+            if ret < dom.brk_start:
+                return f"brk returned {ret:#x}, below the heap start {dom.brk_start:#x}"
+            if new_end > old_end and any(s < new_end and old_end < e for s, e in dom.areas):
+                return f"brk grew the heap to {ret:#x} over a live area"
+            if new_end > old_end:
+                dom.areas.append((old_end, new_end))
+            elif new_end < old_end:
+                self._remove_area(dom, new_end, old_end)
+            dom.brk = ret
+        elif nr == NR_MREMAP and not failed:
+            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
+            old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+            if ret % PAGE or ret + new_len > USER_TOP:
+                return f"mremap returned {ret:#x}"
+            others = [(s, e) for s, e in dom.areas if not (old[0] <= s and e <= old[1])]
+            if any(s < ret + new_len and ret < e for s, e in others) and ret != old[0]:
+                return f"mremap moved the area onto a live one at {ret:#x}"
+            self._remove_area(dom, *old)
+            dom.areas.append((ret, ret + new_len))
+        return ""
+
+    @staticmethod
+    def _remove_area(dom: Domain, start: int, end: int) -> None:
+        out: list[tuple[int, int]] = []
+        for s, e in dom.areas:
+            if e <= start or s >= end:
+                out.append((s, e))
+                continue
+            if s < start:
+                out.append((s, start))
+            if e > end:
+                out.append((end, e))
+        dom.areas = out

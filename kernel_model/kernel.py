@@ -22,7 +22,7 @@ from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import CpuContext
 from emulator.el1 import El1
-from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
+from emulator.exceptions import VectorTable
 from emulator.fastuc import CTX_PC, CTX_SP
 from emulator.machine import BootInfo
 from kernel_model import signals as sig
@@ -31,19 +31,21 @@ from kernel_model.errors import KernelError
 from kernel_model.exec import CLREX_VA, build_address_space, build_stack
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
-from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
+from kernel_model.lifecycle import LifecycleMixin
+from kernel_model.mm import AddressSpace, MemoryContext
 from kernel_model.pagetable import (
     LINEAR_BASE,
     MediatedTableWriter,
     NativeTableWriter,
-    PageTableRefused,
     PageTableWriter,
     lm,
 )
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
-from kernel_model.scheduler import Scheduler
+from kernel_model.regs import CTX_PC_REG, X0_REG
+from kernel_model.scheduler import Block, Scheduler
 from kernel_model.signal_delivery import SignalDelivery
 from kernel_model.syscalls import SYSCALLS, syscall_name
+from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
 from kernel_model.vfs import Rootfs
 
@@ -51,16 +53,7 @@ log = logging.getLogger(__name__)
 
 KERNEL_VBAR = 0xFFFF_8000_0001_0000
 REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000   # 2026-01-01T00:00:00Z: fixed, not the host's
-FAST_SLICE_EXCEPTIONS = 256
 FAST_CONTENDED_QUANTUM = 200_000
-
-
-class Block(Exception):  # noqa: N818 - control flow, not an error
-    """Raised by a syscall handler that must sleep."""
-
-    def __init__(self, reason: WaitReason) -> None:
-        super().__init__(reason.what)
-        self.reason = reason
 
 
 class Deadlock(Exception):
@@ -84,7 +77,7 @@ class BudgetExhausted(Exception):
     """The instruction budget given with --max-insns ran out."""
 
 
-class Kernel:
+class Kernel(TrapsMixin, LifecycleMixin):
     def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:
         self.boot_info = boot
@@ -451,222 +444,3 @@ class Kernel:
         return n
 
     # --- exceptions from EL0 ----------------------------------------------------------
-    def _el0_irq(self, _cpu: object, info: ExceptionInfo) -> None:
-        """Timer tick at the end of a quantum: the run loop reschedules."""
-        t = self.current
-        assert t is not None
-        self.clock.charge("exception_entry")
-        self.stats.inc("kernel.irqs")
-        if t.process.confidential:
-            t.slot = self.el1.reg(SLOT_REG)
-
-    def _el0_sync(self, _cpu: object, info: ExceptionInfo) -> None:
-        t = self.current
-        assert t is not None
-        self.clock.charge("exception_entry")
-        if t.process.confidential:
-            # Entered through the Guardian: x16 names the slot holding the real context.
-            t.slot = self.el1.reg(SLOT_REG)
-        if info.ec == ExceptionClass.SVC64:
-            self._syscall(t, info)
-        else:
-            self._fault(t, info)
-        if t.state == ThreadState.RUNNABLE:
-            # Between exceptions: KSM, node balancing and compaction get their turn.
-            self.mmctx.memory.tick(t.process.mm)
-        self.clock.charge("exception_return")
-        if t.state == ThreadState.RUNNABLE:
-            self.signals.deliver_pending(t)
-        if t.state != ThreadState.RUNNABLE or self.current is not t:
-            self.el1.request_stop()
-            return
-        self._slice_exceptions += 1
-        if not self.exact:
-            contended = self.sched.has_other_runnable()
-            if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
-                self.el1.request_stop()
-            elif not self._slice_counted and (contended or self._timer_armed()):
-                # The slice runs uncounted; from here on the interleaving must not
-                # depend on host speed, so continue in counted quanta.
-                self.el1.request_stop()
-        if t.process.confidential and not self.el1.stop_requested:
-            # Straight back to the thread: through the Guardian.
-            if not self._resume_confidential(t):
-                self.el1.request_stop()
-
-    def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
-        args = self.el1.syscall_args()
-        nr = args[8]
-        self.clock.charge("syscall_dispatch")
-        handler = SYSCALLS.get(nr)
-        if handler is None:
-            self.stats.inc("kernel.syscalls.unknown")
-            if nr not in self._warned:
-                self._warned.add(nr)
-                msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
-                self.options.warnings.append(msg)
-                log.warning(msg)
-            self.el1.set_reg(X0_REG, -errno.ENOSYS)
-            return
-        self.stats.inc(self._syscall_keys[nr])
-        tracing = self.tracer.enabled
-        if tracing:
-            self.tracer.emit("syscall", pc=info.elr, nr=nr, name=syscall_name(nr),
-                             args=args[:6], esr=info.esr)
-        try:
-            result = handler(self, t, args)
-        except KernelError as exc:
-            result = -exc.errno
-        except PageTableRefused as exc:
-            # The monitor said no to a table change this call needed: the call
-            # fails as if memory ran out; the machine carries on.
-            self.options.warnings.append(f"{syscall_name(nr)} by pid {t.pid}: {exc}")
-            result = -errno.ENOMEM
-        except Block as b:
-            t.restart_pc = info.elr - 4
-            self.sched.block(t, b.reason)
-            if tracing:
-                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, blocked=b.reason.what)
-            return
-        if result is not None:
-            self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
-        if tracing:
-            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, result=result)
-
-    def _fault(self, t: Thread, info: ExceptionInfo) -> None:
-        ec = info.ec
-        if info.is_data_abort or info.is_instruction_abort:
-            fsc = info.fault_status & 0x3C
-            if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
-                self.stats.inc("kernel.faults.page")
-                try:
-                    res = t.process.mm.handle_fault(info.far, info.is_write,
-                                                    info.is_instruction_abort)
-                except PageTableRefused as exc:
-                    self.options.warnings.append(
-                        f"page fault at {info.far:#x} in pid {t.pid}: {exc}; the process is killed")
-                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
-                    return
-                if self.tracer.enabled:
-                    self.tracer.emit("page_fault", pc=info.elr, addr=info.far,
-                                     write=info.is_write, exec=info.is_instruction_abort,
-                                     result=_FAULT_NAMES[res])
-                if res == FaultResult.OK:
-                    return
-                if res == FaultResult.OOM:
-                    self.options.warnings.append(
-                        f"out of memory: killed pid {t.pid} ({t.process.exe})")
-                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
-                    return
-                code = sig.SEGV_MAPERR if res == FaultResult.SEGV_MAPERR else sig.SEGV_ACCERR
-                self.signals.force(t, sig.SIGSEGV, sig.pack_siginfo(sig.SIGSEGV, code, addr=info.far),
-                                   fault_address=info.far, esr=info.esr)
-                return
-            if fsc == 0x20 or info.fault_status == 0x21:    # alignment
-                self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.far),
-                                   fault_address=info.far, esr=info.esr)
-                return
-            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, 2, addr=info.far),
-                               fault_address=info.far, esr=info.esr)
-            return
-        self.stats.inc(f"kernel.faults.ec_{ec:#04x}")
-        if ec in (ExceptionClass.PC_ALIGN, ExceptionClass.SP_ALIGN):
-            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.elr),
-                               esr=info.esr)
-        elif ec == ExceptionClass.BRK64:
-            self.signals.force(t, sig.SIGTRAP, sig.pack_siginfo(sig.SIGTRAP, sig.TRAP_BRKPT, addr=info.elr),
-                               esr=info.esr)
-        else:
-            self.signals.force(t, sig.SIGILL, sig.pack_siginfo(sig.SIGILL, sig.ILL_ILLOPC, addr=info.elr),
-                               esr=info.esr)
-
-    # --- exit -----------------------------------------------------------------------
-    def exit_thread(self, t: Thread, code: int) -> None:
-        """One thread leaves (exit); the last one takes the process with it."""
-        proc = t.process
-        if len(proc.alive_threads) <= 1:
-            self.exit_process(proc, (code & 0xFF) << 8)
-            return
-        self._reap_thread(t)
-
-    def _reap_thread(self, t: Thread) -> None:
-        if t.clear_child_tid:
-            try:
-                self._with_mm(t.process.mm, lambda: self.uaccess.write_u32(t.clear_child_tid, 0))
-            except KernelError:
-                pass
-            key = ("futex", id(t.process.mm), t.clear_child_tid)
-            self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
-        t.state = ThreadState.DEAD
-        self.sched.remove(t)
-        self.threads.pop(t.tid, None)
-        if t.vfork_parent is not None:
-            self.wake(t.vfork_parent, t.tid)
-            t.vfork_parent = None
-
-    def _with_mm(self, mm: AddressSpace, fn) -> None:  # noqa: ANN001
-        """Run fn with another address space in TTBR0 (writes into a new child)."""
-        cur = self._current_mm() if self.current else None
-        if cur is mm:
-            fn()
-            return
-        self.switch_mm(mm)
-        self._active_mm = mm
-        try:
-            fn()
-        finally:
-            self._active_mm = None
-            if cur is not None:
-                self.switch_mm(cur)
-
-    def exit_process(self, proc: Process, status: int) -> None:
-        """exit_group or a fatal signal: the whole process becomes a zombie."""
-        if proc.exit_status is not None:
-            return
-        for th in list(proc.threads):
-            if th.state not in (ThreadState.DEAD, ThreadState.ZOMBIE):
-                self._reap_thread(th)
-        proc.fds.close_all()
-        proc.exit_status = status
-        if self.tracer.enabled:
-            self.tracer.emit("process", what="exit", child=proc.pid, status=status)
-        self.arm_itimer(proc, None, 0)
-        mm = proc.mm
-        mm.users -= 1
-        if mm.users == 0:
-            if self.current is not None and self.current.process is proc:
-                self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
-            mm.destroy()
-        init = self.init
-        for child in proc.children:
-            child.parent = init if init is not proc else None
-            if init is not None and init is not proc:
-                init.children.append(child)
-        proc.children = []
-        parent = proc.parent
-        if parent is not None and parent.exit_status is None:
-            if proc.exit_signal:
-                code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
-                detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
-                self.signals.send_process(parent, proc.exit_signal, sig.pack_siginfo(
-                    sig.SIGCHLD, code, pid=proc.pid, status=detail))
-            self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
-        else:
-            self.processes.pop(proc.pid, None)
-        if proc is init:
-            # The first program ended: like a container's init, take the rest down.
-            for other in list(self.processes.values()):
-                if other is not proc and other.exit_status is None:
-                    self.exit_process(other, sig.SIGKILL)
-
-    def reap(self, child: Process) -> None:
-        self.processes.pop(child.pid, None)
-        if child.parent is not None and child in child.parent.children:
-            child.parent.children.remove(child)
-
-
-X0_REG = 199          # UC_ARM64_REG_X0
-SLOT_REG = 215        # UC_ARM64_REG_X16: the Guardian's slot id for a confidential entry
-_FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
-                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
-CTX_PC_REG = 260      # UC_ARM64_REG_PC

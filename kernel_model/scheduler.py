@@ -8,6 +8,14 @@ from collections.abc import Callable, Iterator
 from kernel_model.process import Thread, ThreadState, WaitReason
 
 
+class Block(Exception):  # noqa: N818 - control flow, not an error
+    """Raised by a syscall handler that must sleep."""
+
+    def __init__(self, reason: WaitReason) -> None:
+        super().__init__(reason.what)
+        self.reason = reason
+
+
 class Scheduler:
     """Runnable threads in FIFO order; sleepers keyed by what they wait for."""
 

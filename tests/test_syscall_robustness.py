@@ -19,9 +19,10 @@ from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from kernel_model.elf_loader import parse_elf
 from kernel_model.errors import KernelError
-from kernel_model.kernel import Block, Kernel, KernelOptions
+from kernel_model.kernel import Kernel, KernelOptions
 from kernel_model.mm import STACK_TOP
 from kernel_model.process import ThreadState
+from kernel_model.scheduler import Block
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from workloads import find
 

@@ -1,0 +1,100 @@
+"""Threads and processes ending: exit, exit_group, fatal signals, reaping."""
+
+from __future__ import annotations
+
+import logging
+
+from emulator import sysregs as S
+from kernel_model import signals as sig
+from kernel_model.errors import KernelError
+from kernel_model.mm import AddressSpace
+from kernel_model.process import Process, Thread, ThreadState
+
+log = logging.getLogger(__name__)
+
+
+class LifecycleMixin:
+    """How threads and processes leave."""
+
+    def exit_thread(self, t: Thread, code: int) -> None:
+        """One thread leaves (exit); the last one takes the process with it."""
+        proc = t.process
+        if len(proc.alive_threads) <= 1:
+            self.exit_process(proc, (code & 0xFF) << 8)
+            return
+        self._reap_thread(t)
+
+    def _reap_thread(self, t: Thread) -> None:
+        if t.clear_child_tid:
+            try:
+                self._with_mm(t.process.mm, lambda: self.uaccess.write_u32(t.clear_child_tid, 0))
+            except KernelError:
+                pass
+            key = ("futex", id(t.process.mm), t.clear_child_tid)
+            self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
+        t.state = ThreadState.DEAD
+        self.sched.remove(t)
+        self.threads.pop(t.tid, None)
+        if t.vfork_parent is not None:
+            self.wake(t.vfork_parent, t.tid)
+            t.vfork_parent = None
+
+    def _with_mm(self, mm: AddressSpace, fn) -> None:  # noqa: ANN001
+        """Run fn with another address space in TTBR0 (writes into a new child)."""
+        cur = self._current_mm() if self.current else None
+        if cur is mm:
+            fn()
+            return
+        self.switch_mm(mm)
+        self._active_mm = mm
+        try:
+            fn()
+        finally:
+            self._active_mm = None
+            if cur is not None:
+                self.switch_mm(cur)
+
+    def exit_process(self, proc: Process, status: int) -> None:
+        """exit_group or a fatal signal: the whole process becomes a zombie."""
+        if proc.exit_status is not None:
+            return
+        for th in list(proc.threads):
+            if th.state not in (ThreadState.DEAD, ThreadState.ZOMBIE):
+                self._reap_thread(th)
+        proc.fds.close_all()
+        proc.exit_status = status
+        if self.tracer.enabled:
+            self.tracer.emit("process", what="exit", child=proc.pid, status=status)
+        self.arm_itimer(proc, None, 0)
+        mm = proc.mm
+        mm.users -= 1
+        if mm.users == 0:
+            if self.current is not None and self.current.process is proc:
+                self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
+            mm.destroy()
+        init = self.init
+        for child in proc.children:
+            child.parent = init if init is not proc else None
+            if init is not None and init is not proc:
+                init.children.append(child)
+        proc.children = []
+        parent = proc.parent
+        if parent is not None and parent.exit_status is None:
+            if proc.exit_signal:
+                code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
+                detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
+                self.signals.send_process(parent, proc.exit_signal, sig.pack_siginfo(
+                    sig.SIGCHLD, code, pid=proc.pid, status=detail))
+            self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
+        else:
+            self.processes.pop(proc.pid, None)
+        if proc is init:
+            # The first program ended: like a container's init, take the rest down.
+            for other in list(self.processes.values()):
+                if other is not proc and other.exit_status is None:
+                    self.exit_process(other, sig.SIGKILL)
+
+    def reap(self, child: Process) -> None:
+        self.processes.pop(child.pid, None)
+        if child.parent is not None and child in child.parent.children:
+            child.parent.children.remove(child)

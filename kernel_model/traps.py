@@ -1,0 +1,155 @@
+"""Exceptions from EL0 as the kernel serves them: syscalls, faults, the timer tick."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from emulator.exceptions import ExceptionClass, ExceptionInfo
+from kernel_model import signals as sig
+from kernel_model.errors import KernelError
+from kernel_model.mm import FaultResult
+from kernel_model.pagetable import (
+    PageTableRefused,
+)
+from kernel_model.process import Thread, ThreadState
+from kernel_model.regs import _FAULT_NAMES, FAST_SLICE_EXCEPTIONS, SLOT_REG, X0_REG
+from kernel_model.scheduler import Block
+from kernel_model.syscalls import SYSCALLS, syscall_name
+
+log = logging.getLogger(__name__)
+
+
+class TrapsMixin:
+    """The kernel's vector entries (lower-EL AArch64 sync and IRQ)."""
+
+    def _el0_irq(self, _cpu: object, info: ExceptionInfo) -> None:
+        """Timer tick at the end of a quantum: the run loop reschedules."""
+        t = self.current
+        assert t is not None
+        self.clock.charge("exception_entry")
+        self.stats.inc("kernel.irqs")
+        if t.process.confidential:
+            t.slot = self.el1.reg(SLOT_REG)
+
+    def _el0_sync(self, _cpu: object, info: ExceptionInfo) -> None:
+        t = self.current
+        assert t is not None
+        self.clock.charge("exception_entry")
+        if t.process.confidential:
+            # Entered through the Guardian: x16 names the slot holding the real context.
+            t.slot = self.el1.reg(SLOT_REG)
+        if info.ec == ExceptionClass.SVC64:
+            self._syscall(t, info)
+        else:
+            self._fault(t, info)
+        if t.state == ThreadState.RUNNABLE:
+            # Between exceptions: KSM, node balancing and compaction get their turn.
+            self.mmctx.memory.tick(t.process.mm)
+        self.clock.charge("exception_return")
+        if t.state == ThreadState.RUNNABLE:
+            self.signals.deliver_pending(t)
+        if t.state != ThreadState.RUNNABLE or self.current is not t:
+            self.el1.request_stop()
+            return
+        self._slice_exceptions += 1
+        if not self.exact:
+            contended = self.sched.has_other_runnable()
+            if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
+                self.el1.request_stop()
+            elif not self._slice_counted and (contended or self._timer_armed()):
+                # The slice runs uncounted; from here on the interleaving must not
+                # depend on host speed, so continue in counted quanta.
+                self.el1.request_stop()
+        if t.process.confidential and not self.el1.stop_requested:
+            # Straight back to the thread: through the Guardian.
+            if not self._resume_confidential(t):
+                self.el1.request_stop()
+
+    def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
+        args = self.el1.syscall_args()
+        nr = args[8]
+        self.clock.charge("syscall_dispatch")
+        handler = SYSCALLS.get(nr)
+        if handler is None:
+            self.stats.inc("kernel.syscalls.unknown")
+            if nr not in self._warned:
+                self._warned.add(nr)
+                msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
+                self.options.warnings.append(msg)
+                log.warning(msg)
+            self.el1.set_reg(X0_REG, -errno.ENOSYS)
+            return
+        self.stats.inc(self._syscall_keys[nr])
+        tracing = self.tracer.enabled
+        if tracing:
+            self.tracer.emit("syscall", pc=info.elr, nr=nr, name=syscall_name(nr),
+                             args=args[:6], esr=info.esr)
+        try:
+            result = handler(self, t, args)
+        except KernelError as exc:
+            result = -exc.errno
+        except PageTableRefused as exc:
+            # The monitor said no to a table change this call needed: the call
+            # fails as if memory ran out; the machine carries on.
+            self.options.warnings.append(f"{syscall_name(nr)} by pid {t.pid}: {exc}")
+            result = -errno.ENOMEM
+        except Block as b:
+            t.restart_pc = info.elr - 4
+            self.sched.block(t, b.reason)
+            if tracing:
+                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, blocked=b.reason.what)
+            return
+        if result is not None:
+            self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
+        if tracing:
+            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, result=result)
+
+    def _fault(self, t: Thread, info: ExceptionInfo) -> None:
+        ec = info.ec
+        if info.is_data_abort or info.is_instruction_abort:
+            fsc = info.fault_status & 0x3C
+            if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
+                self.stats.inc("kernel.faults.page")
+                try:
+                    res = t.process.mm.handle_fault(info.far, info.is_write,
+                                                    info.is_instruction_abort)
+                except PageTableRefused as exc:
+                    self.options.warnings.append(
+                        f"page fault at {info.far:#x} in pid {t.pid}: {exc}; the process is killed")
+                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
+                    return
+                if self.tracer.enabled:
+                    self.tracer.emit("page_fault", pc=info.elr, addr=info.far,
+                                     write=info.is_write, exec=info.is_instruction_abort,
+                                     result=_FAULT_NAMES[res])
+                if res == FaultResult.OK:
+                    return
+                if res == FaultResult.OOM:
+                    self.options.warnings.append(
+                        f"out of memory: killed pid {t.pid} ({t.process.exe})")
+                    self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
+                    return
+                code = sig.SEGV_MAPERR if res == FaultResult.SEGV_MAPERR else sig.SEGV_ACCERR
+                self.signals.force(t, sig.SIGSEGV, sig.pack_siginfo(sig.SIGSEGV, code, addr=info.far),
+                                   fault_address=info.far, esr=info.esr)
+                return
+            if fsc == 0x20 or info.fault_status == 0x21:    # alignment
+                self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.far),
+                                   fault_address=info.far, esr=info.esr)
+                return
+            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, 2, addr=info.far),
+                               fault_address=info.far, esr=info.esr)
+            return
+        self.stats.inc(f"kernel.faults.ec_{ec:#04x}")
+        if ec in (ExceptionClass.PC_ALIGN, ExceptionClass.SP_ALIGN):
+            self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.elr),
+                               esr=info.esr)
+        elif ec == ExceptionClass.BRK64:
+            self.signals.force(t, sig.SIGTRAP, sig.pack_siginfo(sig.SIGTRAP, sig.TRAP_BRKPT, addr=info.elr),
+                               esr=info.esr)
+        else:
+            self.signals.force(t, sig.SIGILL, sig.pack_siginfo(sig.SIGILL, sig.ILL_ILLOPC, addr=info.elr),
+                               esr=info.esr)
+
+    # --- exit -----------------------------------------------------------------------

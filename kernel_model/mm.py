@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from abi import Call
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.errors import KernelError
@@ -38,7 +39,6 @@ from kernel_model.vma import (
 
 log = logging.getLogger(__name__)
 
-EXIT_DOMAIN_CALL = 0xCB8   # abi.Call.EXIT_DOMAIN
 SW_COW = 1          # descriptor software bit: private page shared after fork (or merged by KSM)
 
 USER_TOP = 1 << 48
@@ -388,7 +388,7 @@ class AddressSpace(HugePages):
         """Release every page, shared region and table (exit or exec)."""
         if self.confidential:
             # Tell the Guardian first: its pages may go only with the address space.
-            self.ctx.el1.hvc(EXIT_DOMAIN_CALL, self.tables.root)
+            self.ctx.el1.hvc(Call.EXIT_DOMAIN, self.tables.root)
         for vma in list(self.vmas):
             self.unmap_range(vma.start, vma.end)
         self.tables.destroy()

@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterator
 from typing import Protocol
 
+from abi import Call
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.frames import FrameAllocator
@@ -48,7 +49,6 @@ class NativeTableWriter:
     def __init__(self, el1: El1, frames: FrameAllocator) -> None:
         self.el1 = el1
         self.frames = frames
-        self.writes = 0
 
     def alloc_table(self, level: int) -> int:
         pa = self.frames.alloc()
@@ -56,7 +56,6 @@ class NativeTableWriter:
         return pa
 
     def write_entry(self, table_pa: int, index: int, desc: int) -> None:
-        self.writes += 1
         self.el1.write_u64(lm(table_pa) + 8 * index, desc)
 
     def free_tree(self, root_pa: int, tables: list[int]) -> None:
@@ -68,29 +67,25 @@ class MediatedTableWriter:
     """With the Guardian on: table pages are read-only to the kernel, so every
     change is a Guardian call (abi.Call), checked against its frame table."""
 
-    REGISTER_PT, SET_PT, FREE_PGD, RELEASE_PT = 0xCA3, 0xCA0, 0xCA2, 0xCA4
-
     def __init__(self, el1: El1, frames: FrameAllocator) -> None:
         self.el1 = el1
         self.frames = frames
-        self.writes = 0
 
     def alloc_table(self, level: int) -> int:
         pa = self.frames.alloc()
-        status, _ = self.el1.hvc(self.REGISTER_PT, pa, level)
+        status, _ = self.el1.hvc(Call.REGISTER_PT, pa, level)
         if status:
             self.frames.put(pa)
             raise PageTableRefused("register_pt", status)
         return pa
 
     def write_entry(self, table_pa: int, index: int, desc: int) -> None:
-        self.writes += 1
-        status, _ = self.el1.hvc(self.SET_PT, table_pa, index, desc)
+        status, _ = self.el1.hvc(Call.SET_PT, table_pa, index, desc)
         if status:
             raise PageTableRefused("set_pt", status)
 
     def free_tree(self, root_pa: int, tables: list[int]) -> None:
-        status, _ = self.el1.hvc(self.FREE_PGD, root_pa)
+        status, _ = self.el1.hvc(Call.FREE_PGD, root_pa)
         if status:
             raise PageTableRefused("free_pgd", status)
         for pa in tables:

@@ -1,12 +1,11 @@
-"""Register numbers (Unicorn ids) the kernel model reads from a trapped context."""
+"""Register ids the kernel model reads from a trapped context, and its scheduling knob."""
 
 from __future__ import annotations
 
-from kernel_model.mm import FaultResult
+from unicorn.arm64_const import UC_ARM64_REG_PC as CTX_PC_REG
+from unicorn.arm64_const import UC_ARM64_REG_X0 as X0_REG
+from unicorn.arm64_const import UC_ARM64_REG_X16 as SLOT_REG  # the Guardian's slot id
 
-X0_REG = 199          # UC_ARM64_REG_X0
-SLOT_REG = 215        # UC_ARM64_REG_X16: the Guardian's slot id for a confidential entry
-_FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
-                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
-CTX_PC_REG = 260      # UC_ARM64_REG_PC
 FAST_SLICE_EXCEPTIONS = 256   # fast timing: exceptions before a contended thread yields
+
+__all__ = ["CTX_PC_REG", "FAST_SLICE_EXCEPTIONS", "SLOT_REG", "X0_REG"]

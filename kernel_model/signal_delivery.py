@@ -5,7 +5,10 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from abi import Call
+from unicorn.arm64_const import UC_ARM64_REG_PC as PC_REG
+from unicorn.arm64_const import UC_ARM64_REG_X0 as X0
+
+from abi import Call, Status
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import SIGPAGE_VA
@@ -15,9 +18,6 @@ if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
-
-PC_REG = 260  # UC_ARM64_REG_PC
-X0 = 199      # UC_ARM64_REG_X0
 
 # Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
 _RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write"}
@@ -140,7 +140,7 @@ class SignalDelivery:
             if status == 0:
                 el1.set_reg(PC_REG, value)
                 break
-            if status != 9 or t.process.mm.handle_fault(value, True, False) != 0:
+            if status != Status.FAULT_IN or t.process.mm.handle_fault(value, True, False) != 0:
                 k.stats.inc("kernel.signals.bad_frame")
                 k.exit_process(t.process, sig.SIGSEGV)
                 return

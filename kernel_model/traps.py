@@ -13,11 +13,14 @@ from kernel_model.pagetable import (
     PageTableRefused,
 )
 from kernel_model.process import Thread, ThreadState
-from kernel_model.regs import _FAULT_NAMES, FAST_SLICE_EXCEPTIONS, SLOT_REG, X0_REG
+from kernel_model.regs import FAST_SLICE_EXCEPTIONS, SLOT_REG, X0_REG
 from kernel_model.scheduler import Block
 from kernel_model.syscalls import SYSCALLS, syscall_name
 
 log = logging.getLogger(__name__)
+
+_FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
+                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
 
 
 class TrapsMixin:

@@ -11,6 +11,7 @@ import errno
 import struct
 from collections.abc import Callable
 
+from abi import Call, Status
 from emulator.el1 import El1, El1Fault
 from emulator.mmu import Access
 from kernel_model.errors import KernelError
@@ -21,8 +22,6 @@ _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 
 
-USER_READ, USER_WRITE, USER_STRING = 0xCB3, 0xCB4, 0xCB7     # abi.Call numbers
-STATUS_FAULT_IN = 9                       # abi.Status.FAULT_IN: page it in, call again
 
 
 class UserAccess:
@@ -43,12 +42,12 @@ class UserAccess:
         slot = self._guardian_slot()
         for _ in range(n // PAGE + 3):
             if data is None:
-                status, value, out = self.el1.hvc_data(USER_READ, (slot, va, n))
+                status, value, out = self.el1.hvc_data(Call.USER_READ, (slot, va, n))
             else:
-                status, value, out = self.el1.hvc_data(USER_WRITE, (slot, va, n), bytes(data))
+                status, value, out = self.el1.hvc_data(Call.USER_WRITE, (slot, va, n), bytes(data))
             if status == 0:
                 return out
-            if status != STATUS_FAULT_IN:
+            if status != Status.FAULT_IN:
                 raise KernelError(errno.EFAULT)
             res = self._current_mm().handle_fault(value, data is not None, False)
             if res != FaultResult.OK:
@@ -115,12 +114,12 @@ class UserAccess:
         if slot:
             self._check_range(va, 1)
             for _ in range(limit // PAGE + 3):
-                status, value, data = self.el1.hvc_data(USER_STRING, (slot, va, limit))
+                status, value, data = self.el1.hvc_data(Call.USER_STRING, (slot, va, limit))
                 if status == 0:
                     if value >= limit:
                         raise KernelError(errno.ENAMETOOLONG)
                     return data
-                if status != STATUS_FAULT_IN:
+                if status != Status.FAULT_IN:
                     raise KernelError(errno.EFAULT)
                 if self._current_mm().handle_fault(value, False, False) != FaultResult.OK:
                     raise KernelError(errno.EFAULT)

@@ -6,6 +6,8 @@ import errno
 import struct
 from typing import TYPE_CHECKING
 
+from unicorn.arm64_const import UC_ARM64_REG_SP as SP_REG  # SP_EL0 while at EL0
+
 from kernel_model import signals as sig
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
@@ -227,8 +229,6 @@ def sys_sigaltstack(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             t.altstack = (nsp, 0, nsize)
     return 0
 
-
-SP_REG = 4  # UC_ARM64_REG_SP (SP_EL0 while at EL0)
 
 
 def _itimer_value(k: Kernel, t: Thread) -> bytes:

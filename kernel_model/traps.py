@@ -46,9 +46,10 @@ class TrapsMixin:
             self._syscall(t, info)
         else:
             self._fault(t, info)
-        if t.state == ThreadState.RUNNABLE:
-            # Between exceptions: KSM, node balancing and compaction get their turn.
-            self.mmctx.memory.tick(t.process.mm)
+            if t.state == ThreadState.RUNNABLE:
+                # The daemons (KSM, node balancing, compaction) are paced by faults, so
+                # they get their turn after one, with no kernel code holding user memory.
+                self.mmctx.memory.tick(t.process.mm)
         self.clock.charge("exception_return")
         if t.state == ThreadState.RUNNABLE:
             self.signals.deliver_pending(t)

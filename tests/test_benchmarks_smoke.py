@@ -44,13 +44,6 @@ def test_raw_unicorn_busyloop_matches_blindfold_and_qemu() -> None:
         assert stdout == q.stdout
 
 
-def test_raw_unicorn_sliced_run_with_tlb_flushes_gives_the_same_output() -> None:
-    plain = raw_unicorn.run_raw(BIN_DIR / "matmul", ["matmul", "12"])
-    sliced = raw_unicorn.run_raw(BIN_DIR / "matmul", ["matmul", "12"], tlb_flush_us=200)
-    assert plain[:2] == sliced[:2]
-    assert b"matmul: ok" in plain[0]
-
-
 def test_raw_unicorn_runs_with_the_mmu_on() -> None:
     """An invalidated block descriptor must stop the guest: translation is really in use."""
     m = raw_unicorn._RawMachine(BIN_DIR / "busyloop", ["busyloop", "10"])

@@ -3,12 +3,15 @@
 Three measurements, each printed as a table:
 
 1. Recording overhead on a real, syscall-heavy guest (`nullsys N`, default 20000 getppid calls):
-   wall time without a trace and with `--trace-level events`, both in fast timing so the only
-   difference is the recorder; best of several runs.  From it: the slowdown, the cost per event
-   recorded, and the file size per million events.
+   wall and CPU time without a trace, with the event bus feeding a sink that drops everything,
+   and with `--trace-level events` through each writer (a writer process beside the guest, the
+   default where a second CPU is free; or in the recording process).  All in fast timing, so
+   the only difference is tracing; best of several runs, taken round robin.  From it: the
+   slowdown, the cost per event recorded, and the file size per million events.
 2. Recording cost on a synthetic instruction-level mix (register files on every instruction,
-   memory accesses, syscalls, faults), written straight through `TraceRecorder`, which is also how
-   the large trace for (3) is made: a real run that long would take minutes.
+   memory accesses, syscalls, faults), written straight through `TraceRecorder` with each
+   writer, which is also how the large trace for (3) is made: a real run that long would take
+   minutes.
 3. Query latency on that trace (default one million events) for what the inspector asks: a page
    of events at an offset, the neighbour of a kind, registers at a point, the last write to an
    address, memory at a point, the first appearance of a value.
@@ -22,7 +25,9 @@ import argparse
 import io
 import os
 import random
+import resource
 import statistics
+import struct
 import sys
 import tempfile
 import time
@@ -71,15 +76,23 @@ def _best(fn: Callable[[], Any], reps: int) -> float:
     return best
 
 
-def bench_real(calls: int, reps: int, workdir: Path) -> dict[str, float]:
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the writer process)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bench_real(calls: int, reps: int, workdir: Path) -> dict[str, Any]:
     path = workdir / "nullsys.trace"
 
     def plain() -> None:
         assert run_program("nullsys", [str(calls)], stdout=io.BytesIO()).exit_code == 0
 
-    def traced() -> None:
-        assert run_program("nullsys", [str(calls)], stdout=io.BytesIO(), trace=path,
-                           trace_level="events").exit_code == 0
+    def traced(writer: str) -> Callable[[], None]:
+        def run() -> None:
+            assert run_program("nullsys", [str(calls)], stdout=io.BytesIO(), trace=path,
+                               trace_level="events", trace_writer=writer).exit_code == 0
+        return run
 
     def bus_only() -> None:
         # The same emission with a sink that drops every event: what the emitters cost
@@ -87,27 +100,34 @@ def bench_real(calls: int, reps: int, workdir: Path) -> dict[str, float]:
         def attach_null(machine: Any, *_args: Any, **_kw: Any) -> Any:
             machine.tracer.attach(_NullSink(), "events")
         with mock.patch("emulator.tracing.recorder.attach_recorder", attach_null):
-            traced()
+            traced("inline")()
 
+    configs: dict[str, Callable[[], None]] = {
+        "plain": plain, "bus": bus_only, "process": traced("process"), "inline": traced("inline"),
+    }
     plain()                                   # warm caches (ELF parse, imports)
-    t_plain = _best(plain, reps)
-    t_bus = _best(bus_only, reps)
-    t_trace = _best(traced, reps)
+    wall = dict.fromkeys(configs, float("inf"))
+    cpu = dict.fromkeys(configs, float("inf"))
+    for _ in range(reps):                     # round robin, so drift hits every configuration
+        for name, fn in configs.items():
+            c0, t0 = _cpu_seconds(), time.perf_counter()
+            fn()
+            wall[name] = min(wall[name], time.perf_counter() - t0)
+            cpu[name] = min(cpu[name], _cpu_seconds() - c0)
     with TraceFile.open(path) as tf:
         events = tf.count()
     size = path.stat().st_size
-    return {"calls": calls, "plain_s": t_plain, "bus_s": t_bus, "traced_s": t_trace,
-            "events": events, "bus_us": (t_bus - t_plain) / events * 1e6,
-            "slowdown": t_trace / t_plain, "us_per_event": (t_trace - t_plain) / events * 1e6,
-            "mb_per_million": size / events, "file_mb": size / 1e6}
+    return {"calls": calls, "events": events, "wall": wall, "cpu": cpu,
+            "file_mb": size / 1e6, "mb_per_million": size / events}
 
 
 # --- 2. a synthetic instruction-level trace ------------------------------------------------------
 def synthetic_events(n: int, seed: int = 1) -> Iterator[TraceEvent]:
-    """An insns+mem-level stream: two threads, a syscall every ~100 events, a page fault
-    every ~1000, stores and loads on a hot stack and a larger heap."""
+    """An insns+mem-level stream as the recorder sees it: two threads, a syscall every ~100
+    events, a page fault every ~1000, stores and loads on a hot stack and a larger heap."""
     rng = random.Random(seed)
     nregs = len(REG_NAMES)
+    pack = struct.Struct(f"={nregs}Q").pack      # the CPU's raw register block
     pc_i, sp_i = REG_NAMES.index("pc"), REG_NAMES.index("sp")
     state = {tid: [0] * nregs for tid in (1, 2)}
     for tid, regs in state.items():
@@ -130,14 +150,12 @@ def synthetic_events(n: int, seed: int = 1) -> Iterator[TraceEvent]:
         step = seq % 100
         if step == 0:
             regs[pc_i] += 4
-            yield make("regs", pc=regs[pc_i], regs=tuple(regs))
-            yield make("exception", pc=regs[pc_i], esr=0x5600_0000, ec="SVC64", vector="kernel")
-            clock += 150
-            yield make("syscall", pc=regs[pc_i], nr=172, name="getpid",
-                       args=tuple(regs[:6]))
-            regs[0] = rng.getrandbits(16)
-            yield make("syscall_return", pc=regs[pc_i], nr=172, name="getpid", result=regs[0])
-            clock += 100
+            result = rng.getrandbits(16)
+            yield make("syscall", pc=regs[pc_i], esr=0x5600_0000, vector="kernel", nr=172,
+                       name="getpid", args=regs[:6], result=result, cycles=250,
+                       regs=pack(*regs))
+            regs[0] = result
+            clock += 250
         elif step == 50 and seq % 1000 < 100:
             va = 0x50_0000 + rng.randrange(1 << 16) * 4096
             yield make("page_fault", pc=regs[pc_i], addr=va, write=True, exec=False, result="ok")
@@ -150,7 +168,7 @@ def synthetic_events(n: int, seed: int = 1) -> Iterator[TraceEvent]:
             if rng.random() < 0.1:
                 regs[REG_NAMES.index("nzcv")] = rng.choice((0, 0x2000_0000, 0x6000_0000))
             clock += 1
-            yield make("insn", pc=regs[pc_i], size=4, regs=tuple(regs))
+            yield make("insn", pc=regs[pc_i], size=4, regs=pack(*regs))
             if rng.random() < 0.3:
                 hot = rng.random() < 0.7
                 addr = (regs[sp_i] - 8 * rng.randrange(64) if hot
@@ -160,21 +178,27 @@ def synthetic_events(n: int, seed: int = 1) -> Iterator[TraceEvent]:
                            value=rng.getrandbits(32), write=write)
 
 
-def bench_synthetic(n: int, path: Path) -> dict[str, float]:
+def bench_synthetic(n: int, workdir: Path) -> dict[str, dict[str, float]]:
+    """Record the same synthetic stream through each writer; returns figures per writer."""
     header = {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "level": "mem",
               "reg_names": list(REG_NAMES), "clock_hz": 1_000_000_000, "synthetic": True}
     events = list(synthetic_events(n))
-    t0 = time.perf_counter()
-    rec = TraceRecorder(path, header)
-    for ev in events:
-        rec.record(ev)
-    t1 = time.perf_counter()
-    rec.close()
-    t2 = time.perf_counter()
-    size = path.stat().st_size
-    return {"events": len(events), "record_us": (t1 - t0) / len(events) * 1e6,
-            "close_us": (t2 - t1) / len(events) * 1e6, "close_s": t2 - t1,
-            "mb_per_million": size / len(events), "file_mb": size / 1e6}
+    out: dict[str, dict[str, float]] = {}
+    for writer in ("inline", "process"):
+        path = workdir / f"synthetic-{writer}.trace"
+        t0 = time.perf_counter()
+        rec = TraceRecorder(path, header, writer)   # type: ignore[arg-type]
+        for ev in events:
+            rec.record(ev)
+        t1 = time.perf_counter()
+        rec.close()
+        t2 = time.perf_counter()
+        size = path.stat().st_size
+        out[writer] = {"events": len(events), "record_us": (t1 - t0) / len(events) * 1e6,
+                       "close_us": (t2 - t1) / len(events) * 1e6, "close_s": t2 - t1,
+                       "total_us": (t2 - t0) / len(events) * 1e6,
+                       "mb_per_million": size / len(events), "file_mb": size / 1e6}
+    return out
 
 
 # --- 3. queries -------------------------------------------------------------------------------
@@ -240,28 +264,38 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         real = bench_real(args.calls, args.reps, workdir)
-        _table(f"recording a real guest: nullsys {real['calls']}, fast timing, best of "
-               f"{args.reps}", ("configuration", "seconds", "events", "cost/event", "size"), [
-            ("no trace", f"{real['plain_s']:.3f}", "-", "-", "-"),
-            ("event bus only (null sink)", f"{real['bus_s']:.3f}", f"{real['events']:,}",
-             f"{real['bus_us']:.2f} us", "-"),
-            ("--trace-level events", f"{real['traced_s']:.3f}", f"{real['events']:,}",
-             f"{real['us_per_event']:.2f} us", f"{real['file_mb']:.1f} MB"),
-            ("slowdown; recorder's share", f"{real['slowdown']:.2f}x", "",
-             f"{real['us_per_event'] - real['bus_us']:.2f} us",
-             f"{real['mb_per_million']:.0f} MB/M events"),
+        wall, cpu, events = real["wall"], real["cpu"], real["events"]
+
+        def row(label: str, name: str) -> tuple[str, ...]:
+            if name == "plain":
+                return (label, f"{wall[name]:.3f}", "1.00x", f"{cpu[name]:.3f}", "-", "-")
+            return (label, f"{wall[name]:.3f}", f"{wall[name] / wall['plain']:.2f}x",
+                    f"{cpu[name]:.3f}", f"{(wall[name] - wall['plain']) / events * 1e6:.2f} us",
+                    f"{(cpu[name] - cpu['plain']) / events * 1e6:.2f} us")
+
+        _table(f"recording a real guest: nullsys {real['calls']:,} ({events:,} events), fast "
+               f"timing, best of {args.reps}",
+               ("configuration", "wall s", "slowdown", "CPU s", "wall/event", "CPU/event"), [
+            row("no trace", "plain"),
+            row("event bus only (null sink)", "bus"),
+            row("--trace-level events, writer process", "process"),
+            row("--trace-level events, inline writer", "inline"),
         ])
-        synth_path = workdir / "synthetic.trace"
-        syn = bench_synthetic(args.events, synth_path)
+        print(f"  trace file: {real['file_mb']:.1f} MB = {real['mb_per_million']:.0f} MB per "
+              f"million events; CPU counts the writer process too")
+        syn = bench_synthetic(args.events, workdir)
         _table("recording a synthetic insns+mem mix through TraceRecorder",
-               ("events", "record", "close (indexes)", "size"), [
-            (f"{syn['events']:,}", f"{syn['record_us']:.2f} us/event",
-             f"{syn['close_us']:.2f} us/event ({syn['close_s']:.1f} s)",
-             f"{syn['file_mb']:.0f} MB = {syn['mb_per_million']:.0f} MB/M events"),
+               ("writer", "events", "record", "close (drain, indexes)", "total", "size"), [
+            (writer, f"{f['events']:,}", f"{f['record_us']:.2f} us/event",
+             f"{f['close_us']:.2f} us/event ({f['close_s']:.1f} s)",
+             f"{f['total_us']:.2f} us/event",
+             f"{f['file_mb']:.0f} MB = {f['mb_per_million']:.0f} MB/M events")
+            for writer, f in syn.items()
         ])
+        synth_path = workdir / "synthetic-process.trace"
         rows = bench_queries(synth_path)
         worst = max(r[2] for r in rows[:-1])
-        _table(f"queries on {syn['events']:,} events (target < {TARGET_S:.0f} s each)",
+        _table(f"queries on {syn['process']['events']:,} events (target < {TARGET_S:.0f} s each)",
                ("query", "median ms", "max ms"),
                [(name, f"{med * 1e3:.2f}", f"{mx * 1e3:.2f}") for name, med, mx in rows])
         print(f"\nslowest inspector query: {worst * 1e3:.1f} ms "

@@ -91,12 +91,16 @@ def main() -> None:
 @click.option("--trace-level", type=click.Choice(["events", "blocks", "insns", "mem"]),
               default="events", show_default=True,
               help="What to record besides events: basic blocks, instructions, memory accesses.")
+@click.option("--trace-writer", type=click.Choice(["auto", "process", "inline"]),
+              default="auto", show_default=True,
+              help="Where the trace file is written: a writer process beside the guest "
+                   "(auto picks it when a second CPU is free) or this process.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, trace_path: Path | None, trace_level: str,
-        verbose: bool, quiet: bool) -> None:
+        trace_writer: str, verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):
@@ -110,7 +114,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
                              stdin=None if not as_json else io.BytesIO(),
-                             trace=trace_path, trace_level=trace_level, guardian=guardian,
+                             trace=trace_path, trace_level=trace_level,
+                             trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()

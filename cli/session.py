@@ -67,7 +67,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
-                trace_level: str = "events", guardian: str = "off",
+                trace_level: str = "events", trace_writer: str = "auto",
+                guardian: str = "off",
                 confidential: bool = False) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
@@ -106,7 +107,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
-            })
+            }, trace_writer)  # type: ignore[arg-type]
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)

@@ -31,6 +31,7 @@ from emulator.exceptions import (
     ExceptionInfo,
     VectorKind,
     VectorRegistry,
+    VectorTable,
 )
 from emulator.fastuc import FastUc, UserContext
 from emulator.physmem import PhysicalMemory
@@ -43,13 +44,15 @@ log = logging.getLogger(__name__)
 _SYNDROME_INTNOS = frozenset((INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF,
                               INTNO_BKPT))
 _LOWER_SYNC = GROUP_LOWER_A64 + VectorKind.SYNC
+_GPR_PC, _GPR_NZCV = 32, 33         # in FastUc.gpr_batch: x0-x30, sp, pc, nzcv, tpidr_el0
+
+
+_EC_NAMES: dict[int, str] = {int(ec): ec.name for ec in ExceptionClass}
 
 
 def _ec_name(ec: int) -> str:
-    try:
-        return ExceptionClass(ec).name
-    except ValueError:
-        return f"EC_{ec:#04x}"
+    name = _EC_NAMES.get(ec)
+    return name if name is not None else f"EC_{ec:#04x}"
 
 
 X = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
@@ -322,7 +325,15 @@ class Cpu:
     def _take_exception(self, intno: int) -> None:
         fast = self.fast
         esr, far = fast.exception_syndrome()
-        pc, nzcv = fast.pc_nzcv_batch.read()
+        tracer = self.tracer
+        if tracer is not None and tracer.enabled:
+            # Traced: the whole register file for the trace, in the one read PC needs anyway.
+            regs = fast.gpr_batch.read()
+            pc, nzcv = regs[_GPR_PC], regs[_GPR_NZCV]
+            raw: bytes | None = bytes(regs)
+        else:
+            pc, nzcv = fast.pc_nzcv_batch.read()
+            raw = None
         if intno not in _SYNDROME_INTNOS:
             esr = 0x0200_0000  # unknown reason
         elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
@@ -341,7 +352,7 @@ class Cpu:
             # The instruction did not complete; it is retried (or skipped by a
             # signal handler), so it must not count as executed.
             self._incomplete += 1
-        self._dispatch(info)
+        self._dispatch(info, raw)
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
@@ -354,18 +365,31 @@ class Cpu:
             return    # no IRQ vector: the interrupt is masked, nothing happens
         self._dispatch(info)
 
-    def _dispatch(self, info: ExceptionInfo) -> None:
+    def _dispatch(self, info: ExceptionInfo, raw_regs: bytes | None = None) -> None:
         """Switch to EL1 and run the handler VBAR_EL1's table holds for this vector."""
         self.el = 1
         table = self.vectors.lookup(self.vbar)
         tracer = self.tracer
         if tracer is not None and tracer.enabled:
-            tracer.emit("regs", pc=info.elr, regs=self.fast.gpr_batch.read()[:])
-            if info.ec != ExceptionClass.SVC64 or info.vector_offset & 0x180:
-                # A syscall's own event (with its ESR) stands for its exception.
-                tracer.emit("exception", pc=info.elr, addr=info.far, esr=info.esr,
-                            ec=_ec_name(info.ec) if info.vector_offset & 0x180 == 0 else "IRQ",
-                            vector=table.owner if table else None)
+            # One event per exception, opened now and recorded when the handler returns, with
+            # the register file at entry as raw bytes (the recorder makes deltas of them); the
+            # kernel completes it (a syscall's number, arguments and result).
+            ev = tracer.open("exception", info.elr, info.far, {
+                "esr": info.esr,
+                "ec": _ec_name(info.ec) if info.vector_offset & 0x180 == 0 else "IRQ",
+                "vector": table.owner if table else None,
+                "regs": raw_regs if raw_regs is not None else bytes(self.fast.gpr_batch.read()),
+            })
+            try:
+                self._handle(table, info)
+            finally:
+                tracer.finish(ev)
+        else:
+            self._handle(table, info)
+        # Exception return (eret): back to EL0 at whatever ELR the handler left.
+        self.el = 0
+
+    def _handle(self, table: VectorTable | None, info: ExceptionInfo) -> None:
         handler = table.handler(info.vector_offset) if table else None
         if handler is None:
             reason = ("VBAR_EL1 names no vector table" if table is None
@@ -375,5 +399,3 @@ class Cpu:
             self.unhandled(self, info, reason)
         else:
             handler(self, info)
-        # Exception return (eret): back to EL0 at whatever ELR the handler left.
-        self.el = 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from emulator.exceptions import ExceptionClass, ExceptionInfo
+from emulator.trace import EV_DATA, EV_KIND
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.mm import FaultResult
@@ -74,6 +77,9 @@ class TrapsMixin:
         args = self.el1.syscall_args()
         nr = args[8]
         self.clock.charge("syscall_dispatch")
+        # Traced, the CPU's open exception event becomes this syscall: one record holding
+        # the registers at entry, the arguments and the result (or what it blocked on).
+        record = self._syscall_record(nr, args, info) if self.tracer.enabled else None
         handler = SYSCALLS.get(nr)
         if handler is None:
             self.stats.inc("kernel.syscalls.unknown")
@@ -83,12 +89,10 @@ class TrapsMixin:
                 self.options.warnings.append(msg)
                 log.warning(msg)
             self.el1.set_reg(X0_REG, -errno.ENOSYS)
+            if record is not None:
+                self._syscall_done(record, result=-errno.ENOSYS)
             return
         self.stats.inc(self._syscall_keys[nr])
-        tracing = self.tracer.enabled
-        if tracing:
-            self.tracer.emit("syscall", pc=info.elr, nr=nr, name=syscall_name(nr),
-                             args=args[:6], esr=info.esr)
         try:
             result = handler(self, t, args)
         except KernelError as exc:
@@ -101,13 +105,36 @@ class TrapsMixin:
         except Block as b:
             t.restart_pc = info.elr - 4
             self.sched.block(t, b.reason)
-            if tracing:
-                self.tracer.emit("syscall_return", pc=info.elr, nr=nr, blocked=b.reason.what)
+            if record is not None:
+                self._syscall_done(record, blocked=b.reason.what)
             return
         if result is not None:
             self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
-        if tracing:
-            self.tracer.emit("syscall_return", pc=info.elr, nr=nr, result=result)
+        if record is not None:
+            self._syscall_done(record, result=result)
+
+    def _syscall_record(self, nr: int, args: Sequence[int],
+                        info: ExceptionInfo) -> dict[str, Any]:
+        """The trace fields of syscall `nr`, in the open exception event when there is one."""
+        open_events = self.tracer.open_events
+        ev = open_events[-1] if open_events else None
+        if ev is None or ev[EV_KIND] != "exception":
+            # No entry event (the handler was called directly): emitted when it is done.
+            return {"nr": nr, "name": syscall_name(nr), "args": args[:6], "esr": info.esr,
+                    "regs": bytes(self.el1.gprs()), "pc": info.elr}
+        ev[EV_KIND] = "syscall"
+        data: dict[str, Any] = ev[EV_DATA]
+        del data["ec"]          # an SVC: the kind says it
+        data["nr"] = nr
+        data["name"] = syscall_name(nr)
+        data["args"] = args[:6]
+        return data
+
+    def _syscall_done(self, record: dict[str, Any], **outcome: Any) -> None:
+        record.update(outcome)
+        if "pc" in record:      # not part of an open event: record it now
+            fields = dict(record)
+            self.tracer.emit("syscall", pc=fields.pop("pc"), **fields)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
         ec = info.ec

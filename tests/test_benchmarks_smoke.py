@@ -89,3 +89,13 @@ def test_report_structure_on_tiny_sizes(tmp_path: Path) -> None:
     text = con.file.getvalue()
     assert "compute-bound" in text and "nullsys" in text and "memhog" in text
     assert "subprocess" in text
+
+
+def test_trace_benchmark_reports_every_table(capsys: pytest.CaptureFixture[str]) -> None:
+    import bench_trace
+    assert bench_trace.main(["--events", "3000", "--calls", "200", "--reps", "1"]) == 0
+    out = capsys.readouterr().out
+    for line in ("writer process", "inline writer", "event bus only", "MB per million events",
+                 "slowest inspector query"):
+        assert line in out
+    assert "OVER" not in out

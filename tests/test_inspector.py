@@ -97,6 +97,10 @@ def test_parse_int_and_summaries() -> None:
     ev = TraceEvent(3, 30, "syscall", 0, 1, 1, 0x400000, 0,
                     {"name": "write", "args": [1, 0x5000, 8]})
     assert summarize(ev) == "write(1, 0x5000, 8)"
+    assert summarize(ev._replace(data={**ev.data, "result": 8})) == "write(1, 0x5000, 8) = 8"
+    assert summarize(ev._replace(data={**ev.data, "result": -11})) == "write(1, 0x5000, 8) = -EAGAIN"
+    assert summarize(ev._replace(data={**ev.data, "blocked": "pipe"})) == (
+        "write(1, 0x5000, 8) blocks: pipe")
     assert json.loads(json.dumps(event_to_dict(ev)))["data"]["args"] == [1, 0x5000, 8]
 
 
@@ -141,7 +145,7 @@ def test_filters_and_kind_navigation(hello: TraceFile) -> None:
     nxt = m.step_kind(1)                       # N: same kind as the current event
     assert nxt.kind == "syscall" and nxt.seq == seqs[1]
     assert m.step_kind(-1).seq == seqs[0]
-    assert m.step_kind(1, "syscall_return").kind == "syscall_return"
+    assert m.step_kind(1, "pte_write").kind == "pte_write"
 
 
 def test_search_filter(hello: TraceFile) -> None:
@@ -297,14 +301,14 @@ def test_app_steps_and_shows_registers(hello: TraceFile) -> None:
         assert app.model.cursor == 1
         await pilot.press("n")
         assert app.model.cursor == 2
-        await pilot.press("f", *"regs", "enter")
+        await pilot.press("f", *"syscall", "enter")
         await pilot.pause()
-        assert app.model.current.kind == "regs"
+        assert app.model.current.kind == "syscall"
         text = _screen(app)
-        assert "x0" in text and "tpidr_el0" in text and "kind=regs" in text
+        assert "x0" in text and "tpidr_el0" in text and "kind=syscall" in text
         first = app.model.cursor
         await pilot.press("n")
-        assert app.model.cursor > first and app.model.current.kind == "regs"
+        assert app.model.cursor > first and app.model.current.kind == "syscall"
         await pilot.press("c", "n", "N")
         await pilot.pause()
         assert "filter: none" in _screen(app)

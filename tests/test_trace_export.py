@@ -53,8 +53,27 @@ def _synthetic(path: Path) -> Path:
     ev(50, "doorbell", value=7)
     ev(60, "syscall", nr=94, name="exit_group", args=[0, 0, 0, 0, 0, 0])
     ev(70, "context_switch", cpu=1, from_tid=0, to_tid=2, tid=2)
-    record_events(path, evs, {"clock_hz": 1_000_000_000})
+    record_events(path, evs, {"clock_hz": 1_000_000_000, "schema_version": 1})
     return path
+
+
+def test_perfetto_slices_from_recorded_cycles(tmp_path: Path) -> None:
+    """Schema 2: one event per syscall, holding its result and the cycles it took."""
+    evs = [TraceEvent(1, 100, "syscall", 0, 1, 1, 0x400000, 0,
+                      {"nr": 63, "name": "read", "args": [0, 0x1000, 8, 0, 0, 0], "result": 8,
+                       "cycles": 40}),
+           TraceEvent(2, 110, "pte_write", 0, 1, 1, 0, 0x5000,
+                      {"table": 0x4000_0000, "index": 5, "old": 0, "new": 0x4010_0403}),
+           TraceEvent(3, 200, "syscall", 0, 1, 1, 0x400010, 0,
+                      {"nr": 61, "name": "wait4", "args": [-1, 0, 0, 0, 0, 0],
+                       "blocked": "wait", "cycles": 30})]
+    record_events(tmp_path / "v2.trace", evs, {"clock_hz": 1_000_000_000})
+    doc = _perfetto(tmp_path / "v2.trace")
+    slices = {e["name"]: e for e in doc["traceEvents"] if e["ph"] == "X"}
+    assert slices["read"]["ts"] == 0.1 and slices["read"]["dur"] == 0.04
+    assert slices["read"]["args"]["result"] == 8
+    assert slices["wait4"]["dur"] == 0.03 and slices["wait4"]["args"]["blocked"] == "wait"
+    assert not any(e["args"].get("unfinished") for e in slices.values())
 
 
 # --- Perfetto --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ the plain-data answers (register, memory and query views) that both frontends pr
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,19 +71,29 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _result(value: Any) -> str:
+    """A syscall's result as strace shows it: an error as its errno name."""
+    if isinstance(value, int) and -4096 < value < 0 and -value in errno.errorcode:
+        return f"-{errno.errorcode[-value]}"
+    return _fmt(value)
+
+
 def summarize(ev: TraceEvent) -> str:
     """A one-line description of an event for lists; the kinds people scan for read naturally."""
     d = ev.data
     if ev.kind == "syscall":
         args = d.get("args") or ()
-        return f"{d.get('name', d.get('nr', '?'))}({', '.join(_fmt(a) for a in args)})"
-    if ev.kind == "syscall_return":
+        call = f"{d.get('name', d.get('nr', '?'))}({', '.join(_fmt(a) for a in args)})"
+        if "blocked" in d:
+            return f"{call} blocks: {d['blocked']}"
+        return f"{call} = {_result(d['result'])}" if "result" in d else call
+    if ev.kind == "syscall_return":     # traces of schema 1
         res = "blocked" if d.get("blocked") else _fmt(d.get("result", "?"))
         return f"{d.get('name', d.get('nr', '?'))} -> {res}"
     if ev.kind == "guardian_decision":
         verdict = "allow" if d.get("allowed") else "DENY"
         return f"{verdict} {d.get('rule', '?')}: {d.get('reason', '')}"
-    if ev.kind == "regs":
+    if ev.kind == "regs":               # traces of schema 1
         return f"register file at pc={ev.pc:#x}"
     if ev.kind == "mark":
         return str(d.get("text", ""))

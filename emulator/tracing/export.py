@@ -5,9 +5,10 @@ millions of events never sits in memory as one list.
 
 Perfetto (Chrome trace-event JSON) shows *when* things happened: one process per room (CPUs,
 kernel, Guardian, devices) with one track per CPU, per device, and one for the kernel and the
-Guardian.  Syscalls become slices from entry to return, and each CPU track carries slices for the
-guest thread running on it between context switches.  Register dumps are left out: they are
-state, not timeline.
+Guardian.  Syscalls become slices from entry to return (the cycles the event records; traces of
+schema 1 paired "syscall" with "syscall_return"), and each CPU track carries slices for the guest
+thread running on it between context switches.  Register files are left out: they are state, not
+timeline.
 
 Tenet's text format shows *what* each instruction did, for IDA-based exploration: per line the
 registers that changed since the previous line, the PC last, then the memory the previous
@@ -128,7 +129,12 @@ def export_perfetto(trace: TraceFile, out: TextIO) -> int:
                 **_hexify(ev.data)}
         cpu_track = w.track("cpu", ev.cpu + 1, f"cpu{ev.cpu}")
         if ev.kind == "syscall":
-            open_syscalls[ev.tid] = ev
+            cycles = ev.data.get("cycles")
+            if cycles is None:          # schema 1: the return is an event of its own
+                open_syscalls[ev.tid] = ev
+            else:
+                w.slice(kernel, str(ev.data.get("name", "syscall")), ev.time, ev.time + cycles,
+                        args)
             continue
         if ev.kind == "syscall_return":
             start = open_syscalls.pop(ev.tid, None)

@@ -7,7 +7,7 @@ Unicorn's convenience wrappers add several microseconds to every call, and these
 per instruction or per access.
 
 Levels are cumulative from "insns" upwards: "insns" records every instruction with the register
-file (the recorder turns it into deltas), "mem" adds every guest load and store.  An instruction
+file (the writer turns it into deltas), "mem" adds every guest load and store.  An instruction
 stream subsumes the block stream, so "block" events are recorded only at the "blocks" level.
 
 Unicorn reports memory accesses by *physical* address (its hooks run after the TLB lookup), while
@@ -114,8 +114,8 @@ def _insn_hook(tracer: Tracer, read_regs: Callable[[], Any],
         # Read before the instruction runs: the tuple holds what the previous one left behind,
         # which is the delta convention Tenet's traces use.
         last_pc[0] = address
-        # Slicing the ctypes array first is ~4x cheaper than tuple() over it.
-        emit("insn", pc=address, size=size, regs=tuple(read_regs()[:]))
+        # The raw register block: one copy, no int objects; the writer makes deltas of it.
+        emit("insn", pc=address, size=size, regs=bytes(read_regs()))
 
     return on_insn
 

@@ -17,7 +17,10 @@ import struct
 from pathlib import Path
 
 FORMAT_NAME = "blindfold-trace"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: a register file was an event of its own ("regs") and a syscall two ("syscall" at entry,
+"syscall_return"); 2: an exception or syscall event holds its entry registers, a syscall its
+result, and both the cycles they took.  Tables are the same; readers take both."""
 
 REG_NAMES: tuple[str, ...] = (
     *(f"x{i}" for i in range(31)), "sp", "pc", "nzcv", "tpidr_el0",
@@ -33,8 +36,12 @@ REGS_STRUCT = struct.Struct(f"<{len(REG_NAMES)}Q")
 SNAPSHOT_EVERY = 128
 """Register records per thread between two full snapshots: bounds the rows replayed by a query."""
 
-REGS_KINDS = frozenset(("regs", "insn"))
-"""Event kinds whose `regs` field is a full register tuple turned into snapshots and deltas."""
+REGS_KINDS = frozenset(("exception", "syscall", "insn", "regs"))
+"""Event kinds that hold the register file (at an exception's entry, before an instruction):
+the writer stores their `regs` field as snapshots and deltas, the reader gives it back."""
+
+REGS_KINDS_V1 = frozenset(("insn", "regs"))
+"""The same in traces of schema 1, where exceptions and syscalls held no registers."""
 
 SPACE_VIRTUAL = 0    # guest stores seen by the memory hook (virtual addresses)
 SPACE_PHYSICAL = 1   # translation-table entries written by the kernel (physical addresses)

@@ -75,6 +75,8 @@ class TraceFile:
         # Times never decrease along seq in a recorded run, so a binary search over seq replaces
         # an index on time; a trace that broke the rule was given the index instead.
         self._time_sorted = bool(header.get("time_sorted", True))
+        self._regs_kinds = (S.REGS_KINDS if header.get("schema_version", 1) >= 2
+                            else S.REGS_KINDS_V1)
 
     # --- opening -----------------------------------------------------------------------
     @classmethod
@@ -216,8 +218,9 @@ class TraceFile:
                     with_regs: bool = True) -> Iterator[TraceEvent]:
         """Like `events`, streamed in chunks (exporters walk millions of events this way).
 
-        `with_regs=False` leaves the register tuple out of "regs"/"insn" events, which saves
-        rebuilding register state when the caller does not look at it.
+        `with_regs=False` leaves the register list out of the events that hold one (exceptions,
+        syscalls, instructions), which saves rebuilding register state when the caller does not
+        look at it.
         """
         where = self._where(kind, pid, tid, addr, pc, t0, t1, seq0, seq1, search)
         if where is None:
@@ -302,7 +305,7 @@ class TraceFile:
         return state
 
     def _attach_regs(self, evs: list[TraceEvent]) -> list[TraceEvent]:
-        """Put the full register tuple back into "regs"/"insn" events, as they were emitted.
+        """Put the register list back into the events that held one when they were emitted.
 
         Nearby events of one thread are rolled forward from one rebuilt state (a page of
         instructions costs one snapshot lookup and one delta scan); far-apart ones are rebuilt
@@ -310,7 +313,7 @@ class TraceFile:
         """
         wanted: dict[int, list[int]] = {}
         for i, ev in enumerate(evs):
-            if ev.kind in S.REGS_KINDS and "regs" not in ev.data:
+            if ev.kind in self._regs_kinds and "regs" not in ev.data:
                 wanted.setdefault(ev.tid, []).append(i)
         for tid, idxs in wanted.items():
             states: dict[int, list[int] | None] = {}

@@ -19,6 +19,7 @@ from abi import SPECS, Call, FrameKind, Status
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.machine import Machine
+from emulator.trace import EV_DATA
 from guardian.confidential import GUARDIAN_VBAR, Confidential
 from guardian.frame_table import PAGE, FrameTable
 from guardian.secure_mm import SECURE_MM_CALLS, secure_mm_for
@@ -142,15 +143,34 @@ class Guardian:
     def hvc_data(self, call: int, args: Sequence[int], payload: bytes) -> tuple[int, int, bytes]:
         """HVC with a kernel buffer: `payload` is what the kernel passes in, the
         returned bytes what the Guardian copies out (copy_from_user data)."""
-        self.clock.charge("guardian_call")
         try:
             c = Call(call)
         except ValueError:
+            self.clock.charge("guardian_call")
             return self._decide(f"call_{call:#x}", Status.ERR_UNKNOWN_CALL, "no such call"), 0, b""
         self.stats.inc(f"guardian.calls.{c.name.lower()}")
         nargs = len(SPECS[c].args) if c in SPECS else len(args)
         # Registers are 64 bits wide and a missing argument reads as zero.
         args = tuple(a & 0xFFFF_FFFF_FFFF_FFFF for a in args) + (0,) * max(0, nargs - len(args))
+        if not self.tracer.enabled:
+            return self._serve(c, args, nargs, payload)
+        # Traced, the call's event opens before the decisions it leads to, so stepping back
+        # from a refusal reaches the request that caused it.
+        ev = self.tracer.open("guardian_call", 0, 0, {"call": c.name.lower(),
+                                                      "args": args[:nargs]})
+        try:
+            status, value, data = self._serve(c, args, nargs, payload)
+            ev[EV_DATA].update(status=Status(status).name, value=value)
+        except BaseException as exc:
+            ev[EV_DATA]["error"] = type(exc).__name__
+            raise
+        finally:
+            self.tracer.finish(ev)
+        return status, value, data
+
+    def _serve(self, c: Call, args: tuple[int, ...], nargs: int,
+               payload: bytes) -> tuple[int, int, bytes]:
+        self.clock.charge("guardian_call")
         data = b""
         conf = self.conf
         if c == Call.USER_READ:
@@ -184,9 +204,6 @@ class Guardian:
             status, value = getattr(self, f"_call_{c.name.lower()}")(*args[:nargs])
         if status not in (Status.OK, Status.FAULT_IN):
             self.stats.inc("guardian.refused")
-        if self.tracer.enabled:
-            self.tracer.emit("guardian_call", call=c.name.lower(), args=tuple(args[:nargs]),
-                             status=Status(status).name, value=value)
         return int(status), value, data
 
     def _decide(self, call: str, status: Status, reason: str) -> Status:

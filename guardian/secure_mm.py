@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from abi import SPECS, Call, FrameKind, Status
 from emulator import descriptors as D
+from guardian.page_tables import LM_PERMS_RO, TABLE_ENTRIES
 
 if TYPE_CHECKING:
     from guardian.confidential import Domain
@@ -44,7 +45,6 @@ USER_TOP = 1 << 48
 SEAL_MAGIC = b"BFS1"
 SEAL_HEADER = struct.Struct("<4sIQ")          # magic, reserved, version (authenticated)
 SEALED_SIZE = SEAL_HEADER.size + PAGE + 16    # header, ciphertext, GCM tag
-_TABLE = struct.Struct("<512Q")
 _SW_MASK = 0xF << D.SW_SHIFT
 
 SECURE_MM_CALLS = frozenset({
@@ -357,7 +357,7 @@ class SecureMM:
         if not D.is_table(l3_desc, 2):
             raise self._refuse(name, Status.ERR_STATE, f"{va:#x} has no level-3 table")
         l3 = l3_desc & D.ADDR_MASK
-        entries = _TABLE.unpack(g.ram.read(l3, PAGE))
+        entries = TABLE_ENTRIES.unpack(g.ram.read(l3, PAGE))
         base = entries[0] & D.ADDR_MASK
         attrs = entries[0] & ~D.ADDR_MASK
         if base % HUGE or attrs & 3 != 3 or any(
@@ -393,13 +393,12 @@ class SecureMM:
         block = g.ram.read_u64(l2_entry) if l2 else 0
         if not block & D.VALID or block & D.TABLE:
             raise self._refuse(name, Status.ERR_STATE, f"{va:#x} is not a block mapping")
-        from guardian.monitor import _LM_PERMS_RO
         base = D.output_address(block, 2)
         attrs = (block & ~D.BLOCK_MASK_L2) | D.TABLE
         entries = [base + i * PAGE | attrs for i in range(512)]
         g.frames.set_kind(table, FrameKind.PAGE_TABLE, owner=dom.id, level=3)
-        g._set_linear(table, _LM_PERMS_RO)
-        g.ram.write(table, _TABLE.pack(*entries))
+        g._set_linear(table, LM_PERMS_RO)
+        g.ram.write(table, TABLE_ENTRIES.pack(*entries))
         for i, e in enumerate(entries):
             g._take(3, e, table + 8 * i)
         self._write(l2_entry, 2, D.table_descriptor(table), dom.id)

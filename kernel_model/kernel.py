@@ -28,7 +28,7 @@ from emulator.machine import BootInfo
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
-from kernel_model.exec import CLREX_VA, build_address_space, build_stack
+from kernel_model.exec import build_address_space, build_stack
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
 from kernel_model.lifecycle import LifecycleMixin
@@ -40,9 +40,9 @@ from kernel_model.pagetable import (
     PageTableWriter,
     lm,
 )
-from kernel_model.process import Process, Thread, ThreadState, WaitReason
-from kernel_model.regs import CTX_PC_REG, X0_REG
-from kernel_model.scheduler import Block, Scheduler
+from kernel_model.process import Process, Thread
+from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
+from kernel_model.scheduler import Scheduler
 from kernel_model.signal_delivery import SignalDelivery
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
@@ -53,12 +53,6 @@ log = logging.getLogger(__name__)
 
 KERNEL_VBAR = 0xFFFF_8000_0001_0000
 REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000   # 2026-01-01T00:00:00Z: fixed, not the host's
-FAST_CONTENDED_QUANTUM = 200_000
-
-
-class Deadlock(Exception):
-    """Every thread sleeps and nothing can wake any of them."""
-
 
 @dataclass
 class KernelOptions:
@@ -73,11 +67,7 @@ class KernelOptions:
     warnings: list[str] = field(default_factory=list)
 
 
-class BudgetExhausted(Exception):
-    """The instruction budget given with --max-insns ran out."""
-
-
-class Kernel(TrapsMixin, LifecycleMixin):
+class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
     def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:
         self.boot_info = boot
@@ -287,160 +277,3 @@ class Kernel(TrapsMixin, LifecycleMixin):
 
     def switch_mm(self, mm: AddressSpace) -> None:
         self.el1.msr(S.TTBR0_EL1, mm.ttbr0)
-
-    # --- the run loop ---------------------------------------------------------------
-    def run(self) -> int:
-        """Run until the first process exits; returns its wait status."""
-        el1 = self.el1
-        budget = self.options.max_insns
-        quantum = self.boot_info.quantum_insns
-        prev: Thread | None = None
-        while self.init is not None and self.init.exit_status is None:
-            self._fire_timers()
-            t = self.sched.pick()
-            if t is None:
-                if not self._idle():
-                    raise Deadlock(self._deadlock_report())
-                continue
-            self.current = t
-            self.switch_mm(t.process.mm)
-            if t is not prev:
-                self.clock.charge("context_switch")
-                self.stats.inc("kernel.context_switches")
-                if self.tracer.enabled:
-                    self.tracer.emit("context_switch", from_tid=prev.tid if prev else 0,
-                                     to_tid=t.tid)
-                    self.tracer.set_context(t.pid, t.tid, self.el1.cpu_index)
-            assert t.context is not None
-            el1.restore_context(t.context)
-            self.signals.deliver_pending(t)
-            if t.state != ThreadState.RUNNABLE or not self._resume_confidential(t):
-                continue
-            count = 0
-            if self.exact:
-                count = quantum
-            elif self.sched.has_other_runnable() or self._timer_armed():
-                # Contention: run counted quanta so the interleaving depends on
-                # the guest alone, never on the host's speed.
-                count = FAST_CONTENDED_QUANTUM
-            if budget:
-                left = budget - self.insns
-                if left <= 0:
-                    raise BudgetExhausted(f"instruction budget of {budget} exhausted")
-                count = min(count, left) if count else min(left, quantum * 100)
-            self._slice_exceptions = 0
-            self._slice_counted = bool(count)
-            pc = self._resume_pc if t.process.confidential else el1.reg(CTX_PC_REG)
-            if t is not prev:
-                self._clear_exclusive(t)
-            executed, stopped = el1.run_el0(pc, count)
-            if count:
-                self.insns += executed
-                t.insns += executed
-                self.clock.charge("instruction", executed)
-                if not stopped and t.state == ThreadState.RUNNABLE:
-                    # The quantum ended: a timer interrupt from EL0, taken
-                    # through VBAR_EL1 (so a monitor saves a confidential context).
-                    el1.timer_interrupt()
-            el1.save_context(t.context)
-            prev = t
-            if t.state == ThreadState.RUNNABLE:
-                self.sched.runqueue.append(t)
-        self.current = None
-        self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
-        # Fast timing counts only contended slices; say which count it is.
-        self.stats.set("cpu0.insns" if self.exact else "cpu0.insns_counted", self.insns)
-        assert self.init is not None and self.init.exit_status is not None
-        return self.init.exit_status
-
-    def _resume_confidential(self, t: Thread) -> bool:
-        """Return to a confidential thread through the Guardian (RESUME): only the
-        syscall result and the ELR come from the kernel.  False if refused.
-
-        After an accepted RESUME the core is the thread's: the kernel does not
-        touch it again until the next exception."""
-        if not t.process.confidential:
-            return True
-        el1 = self.el1
-        self._resume_pc = el1.reg(CTX_PC_REG)
-        status, _ = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
-        if status:
-            self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "
-                                         f"(status {status}); the process is killed")
-            self.exit_process(t.process, sig.SIGKILL)
-            return False
-        t.slot = 0
-        return True
-
-    def _clear_exclusive(self, t: Thread) -> None:
-        """CLREX at EL0 so a load-exclusive of the previous thread cannot pair
-        with this thread's store-exclusive (Unicorn keeps one monitor per core)."""
-        vma = t.process.mm.vmas.find(CLREX_VA)
-        if vma is not None and vma.name == "[sigpage]":
-            self.el1.run_el0(CLREX_VA, 1)
-
-    def _timer_armed(self) -> bool:
-        return bool(self._itimers)
-
-    def arm_itimer(self, proc: Process, deadline: int | None, interval: int) -> None:
-        """Set (or with None, cancel) a process's ITIMER_REAL on the virtual clock."""
-        proc.itimer_deadline = deadline
-        proc.itimer_interval = interval
-        if deadline is None:
-            self._itimers.pop(proc.pid, None)
-        else:
-            self._itimers[proc.pid] = proc
-
-    def _fire_timers(self) -> None:
-        now = self.clock.cycles
-        for t in self.sched.expired(now):
-            assert t.wait is not None
-            self.wake(t, t.wait.timeout_result)
-        for p in list(self._itimers.values()):
-            if p.itimer_deadline is not None and p.itimer_deadline <= now:
-                self.arm_itimer(p, p.itimer_deadline + p.itimer_interval
-                                if p.itimer_interval else None, p.itimer_interval)
-                self.signals.send_process(p, sig.SIGALRM,
-                                          sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
-
-    def _idle(self) -> bool:
-        """Nothing runnable: let virtual time pass to the next deadline, if any."""
-        deadlines = [d for d in (self.sched.next_deadline(),
-                                 *(p.itimer_deadline for p in self._itimers.values()))
-                     if d is not None]
-        if not deadlines:
-            return False
-        self.clock.advance(min(deadlines) - self.clock.cycles)
-        self._fire_timers()
-        return True
-
-    def _deadlock_report(self) -> str:
-        waits = ", ".join(f"tid {t.tid} in {t.wait.what if t.wait else '?'}"
-                          for t in self.sched.blocked)
-        return f"every thread is blocked and no timer is pending ({waits})"
-
-    # --- sleeping and waking ----------------------------------------------------------
-    def block(self, reason: WaitReason) -> None:
-        raise Block(reason)
-
-    def wake(self, t: Thread, result: int | None) -> None:
-        """Make t runnable; result None re-runs its syscall, an int completes it."""
-        if t.state != ThreadState.BLOCKED:
-            return
-        assert t.context is not None
-        if result is None:
-            t.context.set(CTX_PC, t.restart_pc)
-        else:
-            t.context.set(0, result & 0xFFFF_FFFF_FFFF_FFFF)
-        self.sched.unblock(t)
-
-    def wake_where(self, pred, result: int | None, limit: int | None = None) -> int:  # noqa: ANN001
-        n = 0
-        for t in self.sched.waiting(pred):
-            if limit is not None and n >= limit:
-                break
-            self.wake(t, result)
-            n += 1
-        return n
-
-    # --- exceptions from EL0 ----------------------------------------------------------

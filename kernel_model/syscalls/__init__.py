@@ -45,4 +45,13 @@ def s64(value: int) -> int:
 
 
 # Importing the modules registers their handlers.
-from kernel_model.syscalls import fs, futex, mem, misc, proc, signal  # noqa: E402,F401
+from kernel_model.syscalls import (  # noqa: E402,F401
+    fdtable,
+    fileio,
+    fs,
+    futex,
+    mem,
+    misc,
+    proc,
+    signal,
+)

@@ -1,0 +1,138 @@
+"""Descriptor-table syscalls: close/close_range, dup/dup3, pipe2, fcntl (duplication,
+FD_CLOEXEC, status flags, record locks, pipe sizes), ioctl (FIOCLEX/FIONCLEX,
+and terminal or FIONBIO requests handed to the open file) and flock; they act on
+a process's descriptors and their flags, not on file contents.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from kernel_model import linux_structs as ls
+from kernel_model.errors import KernelError
+from kernel_model.files import make_pipe
+from kernel_model.process import Thread
+from kernel_model.syscalls import s32, syscall
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+
+# --- close ------------------------------------------------------------------------
+@syscall("close")
+def sys_close(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    t.process.fds.close(s32(a[0]))
+    return 0
+
+
+@syscall("close_range")
+def sys_close_range(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    first, last, flags = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF, a[2]
+    if first > last or flags & ~0x6:
+        return -errno.EINVAL
+    t.process.fds.close_range(first, last, cloexec_only=bool(flags & 0x4))
+    return 0
+
+
+# --- descriptors ----------------------------------------------------------------------
+@syscall("dup")
+def sys_dup(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return t.process.fds.dup(s32(a[0]))
+
+
+@syscall("dup3")
+def sys_dup3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    flags = s32(a[2])
+    if flags & ~ls.O_CLOEXEC:
+        return -errno.EINVAL
+    return t.process.fds.dup3(s32(a[0]), s32(a[1]), bool(flags & ls.O_CLOEXEC))
+
+
+@syscall("pipe2")
+def sys_pipe2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    flags = s32(a[1])
+    if flags & ~(ls.O_CLOEXEC | ls.O_NONBLOCK | ls.O_DIRECT):
+        return -errno.EINVAL
+    r, w = make_pipe(flags & (ls.O_NONBLOCK | ls.O_DIRECT))
+    fds = t.process.fds
+    cloexec = bool(flags & ls.O_CLOEXEC)
+    rfd = fds.install(r, cloexec=cloexec)
+    try:
+        wfd = fds.install(w, cloexec=cloexec)
+    except KernelError:
+        fds.close(rfd)
+        w.decref()
+        raise
+    try:
+        k.uaccess.write(a[0], rfd.to_bytes(4, "little") + wfd.to_bytes(4, "little"))
+    except KernelError:
+        fds.close(rfd)
+        fds.close(wfd)
+        raise
+    return 0
+
+
+@syscall("fcntl")
+def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    fd, cmd, arg = s32(a[0]), s32(a[1]), a[2]
+    fds = t.process.fds
+    f = fds.get(fd)
+    if cmd in (ls.F_DUPFD, ls.F_DUPFD_CLOEXEC):
+        return fds.dup(fd, lowest=s32(arg), cloexec=cmd == ls.F_DUPFD_CLOEXEC)
+    if cmd == ls.F_GETFD:
+        return ls.FD_CLOEXEC if fds.get_cloexec(fd) else 0
+    if cmd == ls.F_SETFD:
+        fds.set_cloexec(fd, bool(arg & ls.FD_CLOEXEC))
+        return 0
+    if cmd == ls.F_GETFL:
+        return f.flags
+    if cmd == ls.F_SETFL:
+        f.set_status_flags(s32(arg))
+        return 0
+    if cmd in (ls.F_GETLK, ls.F_OFD_GETLK):
+        l_type, whence, start, length, _pid = ls.unpack_flock(k.uaccess.read(arg, 32))
+        k.uaccess.write(arg, ls.pack_flock(ls.F_UNLCK, whence, start, length, 0))
+        return 0
+    if cmd in (ls.F_SETLK, ls.F_SETLKW, ls.F_OFD_SETLK, ls.F_OFD_SETLKW):
+        return 0   # one machine, no other lock holders outside it
+    if cmd == ls.F_GETPIPE_SZ:
+        pipe = getattr(f, "pipe", None)
+        return pipe.capacity if pipe is not None else -errno.EBADF
+    if cmd == ls.F_SETPIPE_SZ:
+        pipe = getattr(f, "pipe", None)
+        if pipe is None:
+            return -errno.EBADF
+        pipe.capacity = max(4096, min(s32(arg), 1 << 20))
+        return pipe.capacity
+    if cmd in (ls.F_GETOWN, ls.F_SETOWN, ls.F_GETSIG, ls.F_SETSIG):
+        return 0
+    return -errno.EINVAL
+
+
+@syscall("ioctl")
+def sys_ioctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    fd, req, arg = s32(a[0]), a[1] & 0xFFFF_FFFF, a[2]
+    fds = t.process.fds
+    f = fds.get(fd)
+    if req == ls.FIOCLEX:
+        fds.set_cloexec(fd, True)
+        return 0
+    if req == ls.FIONCLEX:
+        fds.set_cloexec(fd, False)
+        return 0
+    inp = None
+    if req in (ls.TCSETS, ls.TCSETSW, ls.TCSETSF):
+        inp = k.uaccess.read(arg, 36)
+    elif req == ls.FIONBIO:
+        inp = k.uaccess.read(arg, 4)
+    res = f.ioctl(req, inp)
+    if res.out is not None and arg:
+        k.uaccess.write(arg, res.out)
+    return res.ret
+
+
+@syscall("flock")
+def sys_flock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    t.process.fds.get(s32(a[0]))
+    return 0

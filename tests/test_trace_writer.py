@@ -162,3 +162,18 @@ def test_deltas_name_exactly_the_changed_registers(tmp_path: Path) -> None:
         assert tf.changed_registers(4) == set(S.REG_NAMES)
         for i, st in enumerate(states):
             assert tf.registers_at(i + 1) == dict(zip(S.REG_NAMES, st, strict=True))
+
+
+def test_auto_falls_back_to_inline_when_no_writer_process_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import emulator.tracing.process as process
+    monkeypatch.setattr(process.sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.setattr(process, "available", lambda: True)
+    with pytest.raises(TraceFileError, match="cannot start the trace writer process"):
+        TraceRecorder(tmp_path / "p.trace", HEADER, "process")
+    rec = TraceRecorder(tmp_path / "a.trace", HEADER, "auto")
+    assert rec.writer_mode == "inline"
+    rec.record(TraceEvent(1, 10, "mark", 0, 1, 1, 0, 0, {"text": "still recorded"}))
+    rec.close()
+    with TraceFile.open(tmp_path / "a.trace") as tf:
+        assert tf.event(1).data == {"text": "still recorded"}   # type: ignore[union-attr]

@@ -70,6 +70,10 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
     return b"".join(parts)
 
 
+class WriterStartError(TraceFileError):
+    """The writer process could not be started (the file itself was created)."""
+
+
 class ProcessWriter:
     """The recording side: `add` batches, then `finish` (or `abandon`)."""
 
@@ -86,8 +90,8 @@ class ProcessWriter:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=env, close_fds=True)
         except OSError as exc:
-            raise TraceFileError(f"{self.path}: cannot start the trace writer: {exc.strerror}",
-                                 "rerun; if it persists, report it") from exc
+            raise WriterStartError(f"{self.path}: cannot start the trace writer process: "
+                                   f"{exc.strerror}", "record with --trace-writer inline") from exc
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._data = self._proc.stdin.fileno()
         with contextlib.suppress(ImportError, OSError):

@@ -55,10 +55,18 @@ class TraceRecorder:
         self.count = 0
         self._closed = False
         self._batch: list[tuple[Any, ...]] = []
-        in_process = writer == "process" or (writer == "auto" and process.available())
-        self.writer_mode = "process" if in_process else "inline"
-        self._writer: _Writer = (process.ProcessWriter(self.path, self.header) if in_process
-                                 else TraceWriter(self.path, self.header))
+        self._writer: _Writer
+        self.writer_mode = "inline"
+        if writer == "process" or (writer == "auto" and process.available()):
+            try:
+                self._writer = process.ProcessWriter(self.path, self.header)
+                self.writer_mode = "process"
+                return
+            except process.WriterStartError as exc:
+                if writer == "process":
+                    raise
+                log.debug("%s; writing the trace inline", exc)
+        self._writer = TraceWriter(self.path, self.header)
 
     def record(self, event: TraceEvent) -> None:
         batch = self._batch

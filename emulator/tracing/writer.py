@@ -1,13 +1,15 @@
 """Filling a trace file: events in, SQLite rows out.
 
 `TraceWriter` owns the database while a trace is recorded.  It takes events in batches of plain
-tuples (the fields of `TraceEvent`), in any order of arrival: an event opened at an exception
-arrives after the events its handler emitted, under the smaller seq it took when it opened.
-Rows go to SQLite through `executemany` inside one transaction, and the query indexes are built
-once at `finish` (building an index over a finished table is much faster than updating it per
-row).  Register files arrive whole, as the CPU's raw register block or a sequence of values, and
-are stored as per-thread deltas plus periodic snapshots.  Nothing here reads the wall clock or
-the host's state, so the same events write the same file.
+tuples (the fields of `TraceEvent`).  They arrive in seq order except for opened events: an
+exception's event arrives after the events its handler emitted, under the smaller seq (and the
+earlier time) it took when it opened, so it never breaks the order of times along seq.
+Rows go to SQLite through `executemany`, and the query indexes are built once at `finish`
+(building an index over a finished table is much cheaper than updating it per row) unless the
+writer runs beside the guest with time to spare, which keeps them live instead.  Register files
+arrive whole, as the CPU's raw register block or a sequence of values, and are stored as
+per-thread deltas plus periodic snapshots.  Nothing here reads the wall clock or the host's
+state, so the same events write the same rows.
 
 The writer runs either in the recording process or in a writer process of its own
 (`emulator.tracing.process`); the rows it writes are the same.
@@ -28,7 +30,7 @@ from typing import Any
 from emulator.tracing import schema as S
 from emulator.tracing.store import TraceFileError
 
-_BATCH = 20_000
+_BATCH = 20_000     # rows held before an executemany (when not streaming)
 _SIGN64 = 1 << 63
 _WRAP64 = 1 << 64
 _NREGS = len(S.REG_NAMES)
@@ -134,7 +136,6 @@ class TraceWriter:
         """
         self.path = Path(path)
         self.count = 0                  # events written so far (updated per batch)
-        self._owns_data = streaming
         self._streaming = streaming
         self._live_indexes = live_indexes
         self._kind_ids: dict[str, int] = {}
@@ -250,7 +251,7 @@ class TraceWriter:
             raw = raw_registers(regs)
             if raw is not None:
                 self._record_regs(seq, tid, raw)
-                if self._owns_data:
+                if self._streaming:     # its own copy of the dict
                     del data["regs"]
                     return data
                 return {k: v for k, v in data.items() if k != "regs"}

@@ -131,7 +131,8 @@ class TrapsMixin:
         return data
 
     def _syscall_done(self, record: dict[str, Any], **outcome: Any) -> None:
-        record.update(outcome)
+        # No result (exit, rt_sigreturn, a successful execve): the call does not return one.
+        record.update((k, v) for k, v in outcome.items() if v is not None)
         if "pc" in record:      # not part of an open event: record it now
             fields = dict(record)
             self.tracer.emit("syscall", pc=fields.pop("pc"), **fields)

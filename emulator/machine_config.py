@@ -11,13 +11,11 @@ wrong and what to write instead.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
@@ -25,6 +23,13 @@ from typing import Any, NoReturn
 
 from emulator.devices import DEVICE_TYPES
 from emulator.errors import MachineConfigError
+from emulator.machine_types import (  # noqa: F401  (re-exported: callers import them from here)
+    AddressRegion,
+    CpuConfig,
+    DeviceConfig,
+    MachineConfig,
+    MemoryNode,
+)
 
 __all__ = ["CPU_MODELS", "DEFAULT_COSTS", "PAGE_SIZE", "AddressRegion", "CpuConfig", "DeviceConfig",
            "MachineConfig", "MemoryNode", "bundled_machines", "format_size", "load_machine",
@@ -68,121 +73,6 @@ def format_size(n: int) -> str:
         if n and n % _SIZE_UNITS[unit] == 0:
             return f"{n // _SIZE_UNITS[unit]}{unit}"
     return f"{n}B"
-
-
-@dataclass(frozen=True)
-class CpuConfig:
-    model: str
-    count: int
-    uc_model: int  # the unicorn.arm64_const.UC_CPU_ARM64_* value for Uc.ctl_set_cpu_model
-
-
-@dataclass(frozen=True)
-class MemoryNode:
-    """A NUMA-like slice of RAM; nodes partition RAM exactly, in address order."""
-
-    id: int
-    base: int
-    size: int
-
-    @property
-    def end(self) -> int:
-        return self.base + self.size
-
-
-@dataclass(frozen=True)
-class DeviceConfig:
-    name: str
-    type: str
-    base: int
-    size: int
-    params: Mapping[str, Any]
-
-    def __hash__(self) -> int:  # params is a read-only mapping, which Python cannot hash itself
-        return hash((self.name, self.type, self.base, self.size, tuple(sorted(self.params.items()))))
-
-
-@dataclass(frozen=True)
-class AddressRegion:
-    name: str
-    kind: str  # "ram", "node" or "device"
-    base: int
-    size: int
-
-    @property
-    def end(self) -> int:
-        return self.base + self.size
-
-
-_KIND_ORDER = {"ram": 0, "node": 1, "device": 2}
-
-
-def _plain(obj: Any) -> Any:
-    """Dataclasses, mappings and tuples as JSON-ready dicts and lists."""
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
-    if isinstance(obj, Mapping):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, tuple):
-        return [_plain(v) for v in obj]
-    return obj
-
-
-@dataclass(frozen=True)
-class MachineConfig:
-    name: str
-    description: str
-    cpu: CpuConfig
-    ram_base: int
-    ram_size: int
-    nodes: tuple[MemoryNode, ...]
-    swap_size: int
-    devices: tuple[DeviceConfig, ...]
-    clock_hz: int
-    costs: Mapping[str, int]  # the full table: defaults with this file's overrides applied
-    seed: int
-    quantum_insns: int
-    source: str
-
-    def __hash__(self) -> int:  # equal configs have equal digests, so this agrees with ==
-        return hash(self.digest())
-
-    @property
-    def ram_end(self) -> int:
-        return self.ram_base + self.ram_size
-
-    def node_of(self, pa: int) -> MemoryNode | None:
-        """The memory node holding physical address ``pa``, or None outside RAM."""
-        for node in self.nodes:
-            if node.base <= pa < node.end:
-                return node
-        return None
-
-    def device(self, name: str) -> DeviceConfig:
-        for dev in self.devices:
-            if dev.name == name:
-                return dev
-        raise KeyError(f"{self.source}: no device named {name!r}")
-
-    def address_map(self) -> list[AddressRegion]:
-        """RAM, its nodes and the devices, sorted by address (RAM before its first node)."""
-        regions = [AddressRegion("ram", "ram", self.ram_base, self.ram_size)]
-        regions += [AddressRegion(f"node{n.id}", "node", n.base, n.size) for n in self.nodes]
-        regions += [AddressRegion(d.name, "device", d.base, d.size) for d in self.devices]
-        return sorted(regions, key=lambda r: (r.base, _KIND_ORDER[r.kind], r.name))
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json`` output and the digest; ``source`` is left out because the
-        same machine loaded from another path is the same machine."""
-        out = _plain(self)
-        del out["source"]
-        return out
-
-    def digest(self) -> str:
-        """SHA-256 of a canonical rendering: equal for equal machines however the file was
-        written (key order, size spelling, comments)."""
-        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- validation -----------------------------------------------------------------------------

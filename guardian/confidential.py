@@ -23,40 +23,29 @@ from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo, VectorTable
 from emulator.fastuc import (
     CTX_PC,
-    CTX_SP,
-    CTX_TPIDR,
     UserContext,
 )
 from emulator.mmu import Access, Regime, TranslationFault
 from guardian.capabilities import (
     LONG_LIVED,
     NotPresent,
-    R,
-    W,
     expand,
 )
-from guardian.measure import MeasuredImage, measure
+from guardian.measure import MeasuredImage
 
 if TYPE_CHECKING:
     from emulator.cpu import Cpu
     from guardian.monitor import Guardian
 
 
+from guardian.confidential_domains import DomainMixin
 from guardian.confidential_layout import LayoutMixin
 from guardian.confidential_signals import SignalMixin
 from guardian.confidential_uaccess import UserAccessMixin
 from guardian.slots import (
-    CLONE_CHILD_CLEARTID,
     GUARDIAN_VBAR,
-    NR_BRK,
     NR_CLONE,
     NR_CLONE3,
-    NR_EXECVE,
-    NR_EXIT,
-    NR_EXIT_GROUP,
-    NR_MADVISE,
-    NR_MREMAP,
-    NR_MUNMAP,
     NR_RT_SIGACTION,
     NR_RT_SIGRETURN,
     NR_SET_ROBUST_LIST,
@@ -64,15 +53,13 @@ from guardian.slots import (
     NR_SIGALTSTACK,
     PAGE,
     SLOT_REGISTER,
-    STACK_ABOVE,
-    STACK_RESERVE,
     SVC_NR_REGISTER,
     Domain,
     Slot,
 )
 
 
-class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
+class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
     def __init__(self, g: Guardian, mode: str = "blindfold") -> None:
         self.g = g
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
@@ -200,84 +187,7 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
             handler(cpu, ExceptionInfo(info.vector_offset, info.esr, info.far, info.elr,
                                        info.spsr, info.from_el))
 
-    def admit_image(self, data: bytes) -> bytes:
-        """The user names a program that may run confidentially; returns its digest."""
-        image = measure(data)
-        self.images[image.digest] = image
-        return image.digest
-
     # --- calls from the kernel ------------------------------------------------------
-    def create(self, root: int, entry: int, sp: int, digest: bytes) -> tuple[Status, int]:
-        """exec of a confidential image: the tree becomes a new domain; the first slot."""
-        if not self.g._is_root(root):
-            return self.g._decide("create_domain", Status.ERR_KIND, f"{root:#x} is no root"), 0
-        if root in self.root_domain:
-            return self.g._decide("create_domain", Status.ERR_STATE, "already confidential"), 0
-        image = self.images.get(digest)
-        if image is None:
-            return self.g._decide("create_domain", Status.ERR_DENIED,
-                                  "the image was not admitted by the user (no measurement)"), 0
-        bias = entry - image.entry
-        if (bias and not image.dynamic) or bias % PAGE:
-            return self.g._decide("create_domain", Status.ERR_DENIED,
-                                  f"entry {entry:#x} is not the measured entry point"), 0
-        dom = Domain(self._next_domain, key=hashlib.sha256(
-            b"blindfold-domain" + struct.pack("<QQ", self.g.machine.config.seed,
-                                              self._next_domain)).digest())
-        self._next_domain += 1
-        dom.image, dom.bias = image, bias
-        dom.areas = [(a + bias, b + bias) for a, b in image.areas]
-        dom.areas.append(((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE))
-        dom.brk_start = dom.brk = max(b for _, b in dom.areas[:-1])
-        shared = self._shared_leaves(root)
-        if shared is not None:
-            return self.g._decide("create_domain", Status.ERR_STATE,
-                                  f"frame {shared:#x} is also mapped elsewhere"), 0
-        dom.roots.add(root)
-        self.domains[dom.id] = dom
-        self.root_domain[root] = dom.id
-        self._adopt_tree(root, dom.id)
-        ctx = UserContext()
-        ctx.set(CTX_PC, entry)
-        ctx.set(CTX_SP, sp)
-        slot = Slot(self._next_slot, dom.id, ctx, entry, None, root=root)
-        self._next_slot += 1
-        self.slots[slot.id] = slot
-        if self.cpu.ttbr0 & D.ADDR_MASK == root:
-            self._set_kernel_view(True)
-        return Status.OK, slot.id
-
-    def _shared_leaves(self, root: int) -> int | None:
-        """A frame the tree maps that some other mapping also uses (None if none)."""
-        fr = self.g.frames
-        for table, level in self._tables(root, 0):
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
-                    for pa in self.g._leaf_frames(level, desc):
-                        if not fr.contains(pa):
-                            return pa
-                        rec = fr.record(pa)
-                        if rec.user_maps != 1 or rec.kind == FrameKind.CONFIDENTIAL:
-                            return pa
-        return None
-
-    def _adopt_tree(self, root: int, domain: int) -> None:
-        """A new domain's tree: its tables and the frames it maps become the domain's."""
-        for table, level in self._tables(root, 0):
-            self.g.frames.owner[self.g.frames.index(table)] = domain
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
-                    for pa in self.g._leaf_frames(level, desc):
-                        self.protect_frame(pa, domain)
-
-    def _tables(self, table: int, level: int) -> list[tuple[int, int]]:
-        out = [(table, level)]
-        if level < 3:
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and desc & D.TABLE:
-                    out += self._tables(desc & D.ADDR_MASK, level + 1)
-        return out
-
     def admit_leaf(self, domain: int, va: int, pa: int) -> Status | None:
         """Before a page joins a domain: image pages must match their measurement."""
         fr = self.g.frames
@@ -295,38 +205,6 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
         self.g.stats.inc("guardian.pages_measured")
         return None
 
-    def exit_root(self, root: int) -> Status:
-        """The kernel tears an address space down: nothing of it runs again."""
-        if root not in self.root_domain:
-            return self.g._decide("exit_domain", Status.ERR_KIND,
-                                  f"{root:#x} is not a confidential address space")
-        self.dying.add(root)
-        for sid in [s.id for s in self.slots.values() if s.root == root]:
-            del self.slots[sid]
-        return Status.OK
-
-    def may_discard(self, root: int, va: int) -> bool:
-        """May the last mapping of the confidential page at va go (and the page with it)?
-
-        Only when the program asked for it (munmap, madvise, a smaller brk or mremap,
-        exit, execve, in a syscall it is making now) or its address space is being torn
-        down; anything else would silently replace its data with zeros."""
-        if root in self.dying:
-            return True
-        for slot in self.slots.values():
-            if slot.root != root or slot.nr is None:
-                continue
-            a = slot.args
-            if slot.nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
-                return True
-            if slot.nr in (NR_MUNMAP, NR_MADVISE) and a[0] <= va < a[0] + a[1]:
-                return True
-            if slot.nr == NR_MREMAP and a[0] <= va < a[0] + a[1]:
-                return True
-            if slot.nr == NR_BRK and a[0] and va >= a[0] - PAGE:
-                return True
-        return False
-
     def protect_frame(self, pa: int, domain: int) -> None:
         """A frame joins a domain: it leaves the kernel's linear map."""
         n = self.g.frames.index(pa)
@@ -343,45 +221,6 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
         self.g.frames.set_kind(pa, FrameKind.FREE)
         self.g._set_linear(pa, self.g.lm_rw)
         self.g.stats.inc("guardian.frames_scrubbed")
-
-    def fork(self, child_root: int, parent_slot: int, flags: int) -> tuple[Status, int]:
-        """clone/fork of a confidential thread: the child's context comes from the
-        parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
-        slot = self.slots.get(parent_slot)
-        if slot is None or slot.nr not in (220, 435):
-            return self.g._decide("fork", Status.ERR_STATE, "no clone in progress"), 0
-        dom = self.domains[slot.domain]
-        if child_root:
-            if not self.g._is_root(child_root) or child_root in self.root_domain:
-                return self.g._decide("fork", Status.ERR_KIND, "bad child root"), 0
-            if any(d & D.VALID for d in struct.unpack("<512Q", self.g.ram.read(child_root, PAGE))):
-                return self.g._decide("fork", Status.ERR_STATE, "the child tree is not empty"), 0
-            dom.roots.add(child_root)
-            self.root_domain[child_root] = dom.id
-            self.g.frames.owner[self.g.frames.index(child_root)] = dom.id
-        ctx = slot.ctx.copy()
-        ctx.set(0, 0)
-        ctx.set(CTX_PC, slot.elr)
-        if slot.nr == 220:
-            stack, tls, set_tls = slot.args[1], slot.args[3], bool(slot.args[0] & 0x80000)
-        else:
-            raw = self.read_user(slot.args[0], 64) or bytes(64)
-            cflags, _, _, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
-            stack, set_tls = (stk + stk_size if stk else 0), bool(cflags & 0x80000)
-        if stack:
-            ctx.set(CTX_SP, stack)
-        if set_tls:
-            ctx.set(CTX_TPIDR, tls)
-        child_tid = slot.args[4] if slot.nr == 220 else (
-            struct.unpack_from("<Q", self.read_user(slot.args[0], 24) or bytes(24), 16)[0])
-        if flags & CLONE_CHILD_CLEARTID and child_tid:
-            # The kernel clears this word when the child exits (pthread_join waits on it).
-            dom.long_lived.append((child_tid, child_tid + 4, R | W))
-        child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
-                     root=child_root or slot.root)
-        self._next_slot += 1
-        self.slots[child.id] = child
-        return Status.OK, child.id
 
     def resume(self, slot_id: int, ret: int, elr: int) -> Status:
         slot = self.slots.get(slot_id)
@@ -465,15 +304,3 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin):
             self.protect_frame(dst, fr.record(src).owner)
         self.g.clock.charge("page_copy")
         return Status.OK
-
-    def forget_root(self, root: int) -> None:
-        self.dying.discard(root)
-        dom_id = self.root_domain.pop(root, None)
-        if dom_id is None:
-            return
-        dom = self.domains[dom_id]
-        dom.roots.discard(root)
-        if not dom.roots:
-            del self.domains[dom_id]
-            for sid in [s.id for s in self.slots.values() if s.domain == dom_id]:
-                del self.slots[sid]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from trace_rows import table_rows
 
 from cli.session import run_program
 from emulator.trace import TraceEvent
@@ -24,16 +25,6 @@ from emulator.tracing.writer import TraceWriter, raw_registers, register_values
 
 HEADER = {"format": S.FORMAT_NAME, "schema_version": S.SCHEMA_VERSION, "level": "events",
           "reg_names": list(S.REG_NAMES)}
-
-
-def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    db = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    finally:
-        db.close()
 
 
 def _indexes(path: Path) -> set[str]:
@@ -55,7 +46,7 @@ def test_process_and_inline_writers_write_the_same_trace(tmp_path: Path, program
         result = run_program(program, args, stdout=io.BytesIO(), stderr=io.BytesIO(),
                              trace=paths[mode], trace_level=level, trace_writer=mode)
         assert result.exit_code == 0
-    process, inline = (_rows(paths[m]) for m in ("process", "inline"))
+    process, inline = (table_rows(paths[m], statistics=False) for m in ("process", "inline"))
     assert process["events"] and process == inline
     assert _indexes(paths["process"]) == _indexes(paths["inline"])
 

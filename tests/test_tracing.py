@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from trace_rows import table_rows
 
 from cli.session import load_image, resolve_program, run_program
 from emulator.errors import UsageError
@@ -300,16 +300,6 @@ def test_unknown_level_is_a_usage_error(tmp_path: Path) -> None:
 
 
 # --- determinism ------------------------------------------------------------------------
-def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    db = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    finally:
-        db.close()
-
-
 @pytest.mark.parametrize(("program", "args", "level"), [("hello", ["x"], "events"),
                                                         ("busyloop", ["300"], "mem")])
 def test_same_run_same_trace(tmp_path: Path, program: str, args: list[str], level: str) -> None:
@@ -318,7 +308,7 @@ def test_same_run_same_trace(tmp_path: Path, program: str, args: list[str], leve
         result = run_program(program, args, stdout=io.BytesIO(), stderr=io.BytesIO(), trace=p,
                              trace_level=level)
         assert result.exit_code == 0
-    first, second = (_rows(p) for p in paths)
+    first, second = (table_rows(p) for p in paths)
     assert first["events"] and first == second           # every table, header included
 
 

@@ -13,7 +13,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -27,6 +27,9 @@ from cli.trace_cmd import trace
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 from emulator.machine_config import bundled_machines, format_size, load_machine
 from workloads import all_workloads
+
+if TYPE_CHECKING:
+    from emulator.tracing.recorder import WriterMode  # click.Choice gives one of them
 
 err_console = Console(stderr=True)
 
@@ -100,7 +103,7 @@ def main() -> None:
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, trace_path: Path | None, trace_level: str,
-        trace_writer: str, verbose: bool, quiet: bool) -> None:
+        trace_writer: WriterMode, verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from emulator.errors import BudgetExceeded, ElfLoadError, EmulatorFault, GuestCrash, UsageError
 from emulator.machine import Machine
@@ -19,6 +19,9 @@ from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.kernel import BudgetExhausted, Deadlock, Kernel, KernelOptions
 from kernel_model.signals import signame
 from workloads import find as find_workload
+
+if TYPE_CHECKING:
+    from emulator.tracing.recorder import WriterMode
 
 
 @dataclass
@@ -67,7 +70,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
-                trace_level: str = "events", trace_writer: str = "auto",
+                trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
                 confidential: bool = False) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
@@ -107,7 +110,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
-            }, trace_writer)  # type: ignore[arg-type]
+            }, trace_writer)
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)

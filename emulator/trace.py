@@ -117,11 +117,7 @@ class Tracer:
 
     def finish(self, ev: OpenEvent) -> None:
         """Record `ev` with the cycles it spanned; it keeps the seq `open` gave it."""
-        events = self.open_events
-        if events and events[-1] is ev:
-            events.pop()
-        else:
-            events.remove(ev)
+        self.open_events.remove(ev)     # the innermost, as handlers nest
         ev[EV_DATA]["cycles"] = self._clock.cycles - ev[EV_TIME]
         out = _new_tuple(TraceEvent, ev)
         for sink in self._sinks:

@@ -79,7 +79,7 @@ class TrapsMixin:
         self.clock.charge("syscall_dispatch")
         # Traced, the CPU's open exception event becomes this syscall: one record holding
         # the registers at entry, the arguments and the result (or what it blocked on).
-        record = self._syscall_record(nr, args, info) if self.tracer.enabled else None
+        record = self._syscall_record(nr, args) if self.tracer.enabled else None
         handler = SYSCALLS.get(nr)
         if handler is None:
             self.stats.inc("kernel.syscalls.unknown")
@@ -113,15 +113,14 @@ class TrapsMixin:
         if record is not None:
             self._syscall_done(record, result=result)
 
-    def _syscall_record(self, nr: int, args: Sequence[int],
-                        info: ExceptionInfo) -> dict[str, Any]:
-        """The trace fields of syscall `nr`, in the open exception event when there is one."""
+    def _syscall_record(self, nr: int, args: Sequence[int]) -> dict[str, Any] | None:
+        """Turn the CPU's open exception event into syscall `nr`; returns its fields, which
+        `_syscall_done` completes.  While tracing, the CPU opens an event for every exception
+        it dispatches, so there is one unless the call did not come through an exception."""
         open_events = self.tracer.open_events
-        ev = open_events[-1] if open_events else None
-        if ev is None or ev[EV_KIND] != "exception":
-            # No entry event (the handler was called directly): emitted when it is done.
-            return {"nr": nr, "name": syscall_name(nr), "args": args[:6], "esr": info.esr,
-                    "regs": bytes(self.el1.gprs()), "pc": info.elr}
+        if not open_events or open_events[-1][EV_KIND] != "exception":
+            return None
+        ev = open_events[-1]
         ev[EV_KIND] = "syscall"
         data: dict[str, Any] = ev[EV_DATA]
         del data["ec"]          # an SVC: the kind says it
@@ -130,12 +129,10 @@ class TrapsMixin:
         data["args"] = args[:6]
         return data
 
-    def _syscall_done(self, record: dict[str, Any], **outcome: Any) -> None:
+    @staticmethod
+    def _syscall_done(record: dict[str, Any], **outcome: Any) -> None:
         # No result (exit, rt_sigreturn, a successful execve): the call does not return one.
         record.update((k, v) for k, v in outcome.items() if v is not None)
-        if "pc" in record:      # not part of an open event: record it now
-            fields = dict(record)
-            self.tracer.emit("syscall", pc=fields.pop("pc"), **fields)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
         ec = info.ec

@@ -69,12 +69,14 @@ def test_the_inspector_walks_the_same_way(refused: Path) -> None:
                 await pilot.pause()
                 await pilot.press("right_square_bracket")
                 await pilot.pause()
-                assert app.model.current.kind == "guardian_decision"
-                await pilot.press("k", *"syscall", "enter")     # then back to the syscall
+                decision = app.model.current
+                assert decision.kind == "guardian_decision" and not decision.data["allowed"]
+                served = tf.neighbour(decision.seq, kind="syscall", direction=-1)
+                await pilot.press("k", *"syscall", "enter")     # the next syscall, then
                 await pilot.pause()
-                await pilot.press("P")
+                await pilot.press("P")                          # back to the one served
                 await pilot.pause()
-                assert app.model.current.kind == "syscall"
+                assert served is not None and app.model.current.seq == served.seq
 
     asyncio.run(main())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -21,6 +22,7 @@ from kernel_model.signals import signame
 from workloads import find as find_workload
 
 if TYPE_CHECKING:
+    from cli.debug_session import GdbOptions
     from emulator.tracing.recorder import WriterMode
 
 
@@ -72,7 +74,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
-                confidential: bool = False) -> RunResult:
+                confidential: bool = False, gdb: GdbOptions | None = None) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -111,29 +113,48 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
             }, trace_writer)
+        debug = None
+        if gdb is not None:
+            from cli.debug_session import DebugSession
+            if trace is not None and gdb.checkpoint_every:
+                raise UsageError("--trace and reverse debugging cannot be combined",
+                                 "leave out --trace, or add --gdb-checkpoint-every 0")
+            debug = DebugSession(gdb)
+            stdin, stdout, stderr = debug.wrap_streams(stdin, stdout, stderr)
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
                           confidential=confidential)
-        try:
-            try:
-                status = kernel.run()
-            finally:
-                hw.tracer.close()
-        except BudgetExhausted as exc:
-            raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
-        except Deadlock as exc:
-            raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
-        except RecursionError as exc:
-            raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
-        stats = hw.statistics()
-        stats.update(kernel.stats.snapshot())
-        signal = status & 0x7F
-        code = 128 + signal if signal else (status >> 8) & 0xFF
-        return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
-                         warnings=list(opts.warnings),
-                         crash=kernel.crash_reports.get(1) if signal else None)
+        if debug is not None:
+            from cli.debug_session import run_debugged
+            return run_debugged(debug, hw, kernel, host_path, opts, _finish_run)
+        return _finish_run(hw, kernel, opts)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
+                on_exit: Callable[[int], None] | None = None) -> RunResult:
+    """Run the booted kernel to the end of its first program and collect the result."""
+    try:
+        try:
+            status = kernel.run()
+        finally:
+            hw.tracer.close()
+        if on_exit is not None:
+            on_exit(status)
+    except BudgetExhausted as exc:
+        raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
+    except Deadlock as exc:
+        raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
+    except RecursionError as exc:
+        raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
+    stats = hw.statistics()
+    stats.update(kernel.stats.snapshot())
+    signal = status & 0x7F
+    code = 128 + signal if signal else (status >> 8) & 0xFF
+    return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
+                     warnings=list(opts.warnings),
+                     crash=kernel.crash_reports.get(1) if signal else None)

@@ -8,6 +8,7 @@ process the user started).
 
 from __future__ import annotations
 
+import logging
 import pickle
 import sys
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ def run_debugged(debug: DebugSession, machine: Machine, kernel: Kernel, program:
     except BaseException as exc:  # noqa: BLE001 - the supervisor re-raises it
         if debug.history is None:
             raise
+        logging.getLogger(__name__).debug("the debugged run failed", exc_info=exc)
         debug.finish(outcome_error(exc))
         raise
     if debug.history is not None:

@@ -121,28 +121,36 @@ class History:
             self._result_w = w
             return None
         os.close(w)
-        chunks = []
-        while True:
-            try:
-                data = os.read(r, 65536)
-            except InterruptedError:
-                continue
-            if not data:
-                break
-            chunks.append(data)
+        # A length-prefixed message: parked checkpoints hold the pipe open, so the
+        # end of the run is the message, not end-of-file.
+        header = self._read_exactly(r, 8)
+        data = self._read_exactly(r, int.from_bytes(header, "little")) if len(header) == 8 else b""
         os.close(r)
         try:
-            os.waitpid(pid, 0)
+            os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
         self._cleanup()
-        return b"".join(chunks)
+        return data
+
+    @staticmethod
+    def _read_exactly(fd: int, n: int) -> bytes:
+        out = bytearray()
+        while len(out) < n:
+            try:
+                chunk = os.read(fd, n - len(out))
+            except InterruptedError:
+                continue
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
 
     def finish(self, result: bytes) -> None:
         """The run is over in this process: hand the result to the supervisor, end the
         parked checkpoints, and exit."""
         assert self._result_w is not None
-        view = memoryview(result)
+        view = memoryview(len(result).to_bytes(8, "little") + result)
         while view:
             n = os.write(self._result_w, view)
             view = view[n:]

@@ -6,7 +6,8 @@ code stopped at EL0 sees its own address space (pages not yet faulted in read as
 the fault would fill them, without faulting them in, so looking never changes
 the run).  With the kernel view the adapter reads what the untrusted kernel could
 reach: a user page through the kernel's linear map, which the Guardian leaves
-without a confidential process's frames.
+without a confidential process's frames.  Registers are always the core's (the
+debugger controls execution from above every EL).
 """
 
 from __future__ import annotations
@@ -77,9 +78,11 @@ class KernelDebugTarget:
         t = self._thread(tid)
         if t is None:
             raise LookupError(f"no thread {tid}")
-        if tid == self.current_tid():
-            return self.el1.save_context(UserContext())
         assert t.context is not None
+        if tid == self.current_tid():
+            # The debugger sits above EL1: it reads the core even while the Guardian has
+            # handed it to a confidential thread.
+            return self.cpu.save_context(UserContext())
         return t.context.copy()
 
     def write_registers(self, tid: int, ctx: UserContext) -> None:
@@ -87,7 +90,7 @@ class KernelDebugTarget:
         if t is None:
             raise LookupError(f"no thread {tid}")
         if tid == self.current_tid():
-            self.el1.restore_context(ctx)
+            self.cpu.restore_context(ctx)
         else:
             assert t.context is not None
             t.context = ctx.copy()

@@ -81,6 +81,7 @@ class GdbServer:
         self.last_stop: StopReason = StopReason("interrupt", signal=5)
         self.stop_tid: int | None = None
         self._resume = False
+        self._awaiting_stop = False      # gdb resumed the machine and waits for a stop reply
         control.handler = self
 
     # --- connection --------------------------------------------------------------------
@@ -118,6 +119,7 @@ class GdbServer:
             except OSError:
                 pass
         self.conn = None
+        self._awaiting_stop = False
         self.control.detach()
         self.control.handler = self
 
@@ -133,7 +135,8 @@ class GdbServer:
         self.stop_tid = tid
         self.g_tid = tid
         try:
-            self.conn.send_packet(self.stop_reply())
+            if self._awaiting_stop:
+                self.conn.send_packet(self.stop_reply())
             self.serve()
         except rsp.Disconnected:
             self._disconnect()
@@ -431,6 +434,7 @@ class GdbServer:
     def _continue(self, step_tid: int | None) -> None:
         self.control.step_tid = step_tid
         self._resume = True
+        self._awaiting_stop = True
         return None
 
     def _v_packet(self, pkt: bytes) -> str | None:
@@ -472,6 +476,7 @@ class GdbServer:
     # --- state carried to a process resumed from a checkpoint --------------------------
     def state(self) -> dict[str, object]:
         return {"ack": self.conn.ack_mode if self.conn else True, "g": self.g_tid,
+                "awaiting": True,
                 "c": self.c_tid, "stop_tid": self.stop_tid}
 
     def adopt(self, state: dict[str, object]) -> None:
@@ -479,6 +484,7 @@ class GdbServer:
             self.conn._buf.clear()
             self.conn.interrupt_pending = False
             self.conn.ack_mode = bool(state["ack"])
+        self._awaiting_stop = bool(state["awaiting"])
         self.g_tid = state["g"]  # type: ignore[assignment]
         self.c_tid = state["c"]  # type: ignore[assignment]
         self.stop_tid = state["stop_tid"]  # type: ignore[assignment]

@@ -1,0 +1,157 @@
+"""Debian's gdb-multiarch against `blindfold run --gdb`: forwards, backwards, threads,
+the Guardian's views, and a stub that survives malformed packets."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from tests.gdb_harness import GDB, WATCHED, RawGdb, finish, gdb_session, start_blindfold
+
+pytestmark = pytest.mark.skipif(GDB is None, reason="gdb-multiarch is not installed")
+
+# watched with no threads: counter goes 1..5 in bump(1), then +100; exit status 105 % 64.
+EXIT_CODE = 105 % 64
+
+
+def test_break_read_variable_and_exit_code() -> None:
+    s = gdb_session(("0",), ["break bump", "continue", "continue", "continue", "print counter",
+                             "print by", "bt", "delete", "continue"])
+    assert "Breakpoint 1, bump (by=by@entry=1)" in s.gdb_out
+    assert "$1 = 2" in s.gdb_out                    # two bumps done at the third stop
+    assert "$2 = 1" in s.gdb_out
+    assert re.search(r"#1 .* in main \(argc=2", s.gdb_out)
+    assert f"exited with code 0{EXIT_CODE:o}" in s.gdb_out
+    assert s.stdout == "counter=105\n"
+    assert s.returncode == EXIT_CODE
+
+
+def test_watch_a_write_then_step() -> None:
+    s = gdb_session(("0",), ["watch counter", "continue", "continue", "stepi", "print $pc",
+                             "delete", "continue"])
+    assert "Old value = 0\nNew value = 1" in s.gdb_out
+    assert "Old value = 1\nNew value = 2" in s.gdb_out
+    assert s.returncode == EXIT_CODE
+
+
+def test_threads_are_listed_and_a_thread_steps() -> None:
+    s = gdb_session(("2",), ["break worker", "continue", "info threads", "thread",
+                             "stepi", "stepi", "thread", "delete", "continue"])
+    m = re.search(r"Thread (\d+) hit Breakpoint 1, worker", s.gdb_out) or \
+        re.search(r"Breakpoint 1, worker", s.gdb_out)
+    assert m, s.gdb_out
+    threads = re.findall(r"^\*?\s+(\d+)\s+Thread (\d+)", s.gdb_out, re.M)
+    assert len({t for _, t in threads}) >= 2, s.gdb_out
+    current = re.findall(r"\[Current thread is \d+ \(Thread (\d+)", s.gdb_out)
+    assert current and current[0] != "1" and current[0] == current[-1], s.gdb_out
+    assert "counter=195" in s.stdout
+    assert s.returncode == 195 % 64
+
+
+def test_reverse_step_back_over_a_write_shows_the_old_value() -> None:
+    s = gdb_session(("0",), ["break bump", "continue", "continue", "continue", "next",
+                             "print counter", "reverse-next", "print counter",
+                             "reverse-stepi", "reverse-continue", "print counter",
+                             "delete", "continue"],
+                    extra=("--gdb-checkpoint-every", "50000"))
+    values = re.findall(r"^\$\d+ = (\d+)", s.gdb_out, re.M)
+    assert values[:2] == ["3", "2"], s.gdb_out     # after the write, then back before it
+    assert values[2] == "1", s.gdb_out              # the previous breakpoint hit
+    assert s.stdout == "counter=105\n"              # replays did not print twice
+    assert s.returncode == EXIT_CODE
+
+
+def test_reverse_continue_to_the_previous_watchpoint_hit() -> None:
+    s = gdb_session(("0",), ["watch counter", "continue", "continue", "continue",
+                             "reverse-continue", "print counter", "continue", "print counter",
+                             "delete", "continue"], extra=("--gdb-checkpoint-every", "50000"))
+    assert "Old value = 2\nNew value = 3" in s.gdb_out
+    # Backwards the watchpoint reports the write being undone.
+    assert "Old value = 3\nNew value = 2" in s.gdb_out
+    values = re.findall(r"^\$\d+ = (\d+)", s.gdb_out, re.M)
+    assert values == ["2", "3"], s.gdb_out         # and forwards again, the same write
+    assert s.returncode == EXIT_CODE
+
+
+def _replayed_by_reverse_stepi(loops: int, interval: int) -> tuple[int, int]:
+    s = gdb_session(("0", str(loops)), ["break bump if by == 100", "continue",
+                                          "reverse-stepi", "monitor history", "monitor position",
+                                          "delete", "continue"],
+                    extra=("--gdb-checkpoint-every", str(interval)))
+    replayed = int(re.search(r"last replay (\d+) instructions", s.gdb_out).group(1))
+    position = int(re.search(r"instruction (\d+)", s.gdb_out).group(1))
+    assert s.returncode == (105 % 64), s.gdb_out
+    return replayed, position
+
+
+def test_reverse_step_cost_follows_the_checkpoint_distance_not_the_run_length() -> None:
+    interval = 100_000
+    short_replayed, short_pos = _replayed_by_reverse_stepi(10_000, interval)
+    long_replayed, long_pos = _replayed_by_reverse_stepi(400_000, interval)
+    assert long_pos > 20 * short_pos // 2            # a run many times longer
+    assert short_replayed <= interval and long_replayed <= interval
+    assert long_replayed < long_pos // 10
+
+
+def test_interrupt_with_ctrl_c_and_kill() -> None:
+    proc, port = start_blindfold(str(WATCHED), "0", "50000000")
+    g = RawGdb(port)
+    assert g.ask(b"?").startswith(b"T")
+    g.send(b"vCont;c")
+    g.send_raw(b"\x03")
+    reply = g.reply()
+    assert reply.startswith(b"T02thread:1;"), reply
+    assert g.ask(b"qfThreadInfo") == b"m1"
+    g.send(b"k")
+    g.close()
+    _out, err, rc = finish(proc)
+    assert rc == 128 + 9 and "killed from gdb" in err
+
+
+def test_malformed_packets_never_crash_or_hang_the_stub() -> None:
+    proc, port = start_blindfold(str(WATCHED), "0")
+    g = RawGdb(port)
+    rng = random.Random(18)
+    nasty = [b"m", b"mzz,4", b"m0,ffffffffffffffff", b"M0,4:zz", b"X0,2:}", b"G00", b"p999",
+             b"Pzz=1", b"Z9,0,0", b"Z0,zz", b"Z2,400000,0", b"z2,0,99999", b"qXfer:features:read:x",
+             b"qXfer:auxv:read::ffffffff,10", b"qRcmd,zz", b"Hgzz", b"Hg99", b"vCont;q",
+             b"vCont;s:zz", b"T99", b"bx", b"qThreadExtraInfo,zz", b"qSupported:" + b"x" * 5000]
+    for pkt in nasty:
+        g.send(pkt)
+        g.reply()
+    for _ in range(200):
+        g.send_raw(bytes(rng.choice(range(4, 256)) for _ in range(rng.randrange(1, 40))))
+    g.send_raw(b"$bad#00$" + b"A" * 70000 + b"#00")
+    g.send_raw(b"#" * 5 + b"$")
+    g.send_raw(b"#00")
+    # The stub still answers, then runs the program to its end.
+    g.send(b"qC")
+    reply = b""
+    for _ in range(500):       # whatever the noise happened to form gets its reply first
+        reply = g.reply()
+        if reply.startswith(b"QC"):
+            break
+    assert reply == b"QC1"
+    assert g.ask(b"m400540,4") != b""
+    g.send(b"c")
+    assert g.reply() == b"W%02x" % EXIT_CODE
+    g.close()
+    out, _err, rc = finish(proc)
+    assert rc == EXIT_CODE and out == "counter=105\n"
+
+
+def test_guardian_views_and_monitor_commands() -> None:
+    cmds = ["break bump", "continue", "print counter", "monitor el",
+            "monitor guardian decisions", "print $el", "print $confidential", "kill"]
+    el = gdb_session(("0",), cmds, extra=("--guardian", "on", "--confidential"))
+    assert "$1 = 0" in el.gdb_out and "EL0 (user code)" in el.gdb_out
+    assert "refusals so far" in el.gdb_out
+    assert "$2 = 0" in el.gdb_out and "$3 = 1" in el.gdb_out
+    kernel = gdb_session(("0",), cmds, extra=("--guardian", "on", "--confidential",
+                                              "--gdb-view", "kernel"))
+    assert "Cannot access memory at address" in kernel.gdb_out
+    assert "the kernel's view" in kernel.gdb_out
+    plain = gdb_session(("0",), cmds[:3] + ["kill"], extra=("--gdb-view", "kernel"))
+    assert "$1 = 0" in plain.gdb_out      # no Guardian: the kernel sees everything

@@ -7,6 +7,7 @@ exercise the same path.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from collections.abc import Callable
@@ -74,7 +75,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
-                confidential: bool = False, gdb: GdbOptions | None = None) -> RunResult:
+                confidential: bool = False, gdb: GdbOptions | None = None,
+                snapshot_every: int = 0, snapshot_target: Path | None = None,
+                snapshot_once: bool = False) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -121,11 +124,34 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                                  "leave out --trace, or add --gdb-checkpoint-every 0")
             debug = DebugSession(gdb)
             stdin, stdout, stderr = debug.wrap_streams(stdin, stdout, stderr)
+        sinks = None
+        if snapshot_every:
+            from cli.snapshot_cmd import CountingSink
+            if gdb is not None:
+                raise UsageError("--snapshot-every and --gdb cannot be combined",
+                                 "the debugger keeps its own checkpoints")
+            sinks = (CountingSink(stdout or sys.stdout.buffer),
+                     CountingSink(stderr or sys.stderr.buffer))
+            stdout, stderr = sinks
+            timing = "exact"       # snapshot points are counted instructions
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
                           confidential=confidential)
+        if sinks is not None:
+            from cli.snapshot_cmd import Snapshotter, StopAfterSnapshot
+            target = snapshot_target or Path(".")
+            if not snapshot_once:
+                target.mkdir(parents=True, exist_ok=True)
+            kernel.slice_hook = Snapshotter(hw, kernel, snapshot_every, target, {
+                "program": str(host_path.resolve()), "args": list(args),
+                "guest_path": guest_path}, sinks, once=snapshot_once)
+            try:
+                return _finish_run(hw, kernel, opts)
+            except StopAfterSnapshot:
+                return RunResult(exit_code=0, wait_status=0, signal=0, stats={},
+                                 warnings=list(opts.warnings))
         if debug is not None:
             from cli.debug_session import run_debugged
             return run_debugged(debug, hw, kernel, host_path, opts, _finish_run)

@@ -75,6 +75,30 @@ def test_reverse_continue_to_the_previous_watchpoint_hit() -> None:
     assert s.returncode == EXIT_CODE
 
 
+def test_reverse_finish_history_start_and_stdin_replayed_from_its_record() -> None:
+    s = gdb_session(("0", "0", "stdin"), [
+        "break bump if by == 7", "continue", "reverse-finish", "print counter", "delete",
+        "break bump if by == 3", "reverse-continue", "delete",
+        "break bump if by == 100", "continue", "print counter", "delete", "continue"],
+        extra=("--gdb-checkpoint-every", "20000"), stdin=b"7\n")
+    assert "Breakpoint 1, bump (by=7)" in s.gdb_out
+    assert re.search(r"in main \(.*\) at .*watched.c:49", s.gdb_out), s.gdb_out
+    assert "No more reverse-execution history." in s.gdb_out
+    values = re.findall(r"^\$\d+ = (\d+)", s.gdb_out, re.M)
+    # Forwards again from the start, the line is read from the record (stdin is at EOF).
+    assert values == ["5", "12"], s.gdb_out
+    assert s.stdout == "counter=112\n" and s.returncode == 112 % 64
+
+
+def test_fork_follows_the_parent() -> None:
+    forkexec = WATCHED.parent.parent.parent / "workloads" / "bin" / "forkexec"
+    s = gdb_session((), ["break write", "continue", "info threads", "continue", "continue",
+                         "delete", "continue"], program=forkexec)
+    assert s.gdb_out.count("Breakpoint 1, ") == 3
+    assert "Thread 2" not in s.gdb_out and "exited normally" in s.gdb_out
+    assert s.stdout.endswith("forkexec: ok\n") and s.returncode == 0
+
+
 def _replayed_by_reverse_stepi(loops: int, interval: int) -> tuple[int, int]:
     s = gdb_session(("0", str(loops)), ["break bump if by == 100", "continue",
                                           "reverse-stepi", "monitor history", "monitor position",
@@ -135,6 +159,11 @@ def test_malformed_packets_never_crash_or_hang_the_stub() -> None:
             break
     assert reply == b"QC1"
     assert g.ask(b"m400540,4") != b""
+    assert g.ask(b"qXfer:exec-file:read::0,1000") == b"l" + str(WATCHED.resolve()).encode()
+    auxv = g.ask(b"qXfer:auxv:read::0,1000")
+    assert auxv[:1] == b"l" and len(auxv) > 16 * 10      # the real initial-stack auxv
+    target_xml = g.ask(b"qXfer:features:read:target.xml:0,ffff")
+    assert b"org.gnu.gdb.aarch64.fpu" in target_xml and b"ttbr1_el1" in target_xml
     g.send(b"c")
     assert g.reply() == b"W%02x" % EXIT_CODE
     g.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import select
 import shutil
 import signal
 import tempfile
@@ -119,10 +120,40 @@ class History:
         if pid == 0:
             os.close(r)
             self._result_w = w
+            self._mark_active()
             return None
         os.close(w)
+        try:
+            return self._await_result(r, pid)
+        finally:
+            self._cleanup()
+
+    def _mark_active(self) -> None:
+        """Say which process is the machine now (the supervisor watches it)."""
+        tmp = self.dir / f"active.{os.getpid()}"
+        tmp.write_text(str(os.getpid()))
+        os.replace(tmp, self.dir / "active")
+
+    def _machine_alive(self) -> bool:
+        try:
+            os.kill(int((self.dir / "active").read_text()), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _await_result(self, r: int, pid: int) -> bytes:
         # A length-prefixed message: parked checkpoints hold the pipe open, so the
-        # end of the run is the message, not end-of-file.
+        # end of the run is the message, not end-of-file.  A machine that died without
+        # one (checked twice, across a hand-over) ends the wait.
+        misses = 0
+        while True:
+            ready, _, _ = select.select([r], [], [], 2.0)
+            if ready:
+                break
+            misses = 0 if self._machine_alive() else misses + 1
+            if misses >= 2:
+                os.close(r)
+                return b""
         header = self._read_exactly(r, 8)
         data = self._read_exactly(r, int.from_bytes(header, "little")) if len(header) == 8 else b""
         os.close(r)
@@ -130,7 +161,6 @@ class History:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
-        self._cleanup()
         return data
 
     @staticmethod
@@ -204,6 +234,18 @@ class History:
                 self._send(ck, {"op": "exit"}, wait=False)
             drop = {id(ck) for ck in old[::2]}
             self.checkpoints = [ck for ck in self.checkpoints if id(ck) not in drop]
+        self._reap()
+
+    @staticmethod
+    def _reap() -> None:
+        """Collect checkpoints of this process that have exited."""
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
 
     def _park(self) -> None:
         """A parked checkpoint: wait for orders; fork a copy to resume from here."""
@@ -214,13 +256,7 @@ class History:
         os.mkfifo(tmp)
         os.rename(tmp, fifo)
         while True:
-            try:
-                with open(fifo, "rb") as f:
-                    raw = f.read()
-            except OSError:
-                os._exit(0)
-            if not raw:
-                continue
+            raw = self._wait_order(fifo)
             try:
                 order = json.loads(raw)
             except ValueError:
@@ -234,8 +270,39 @@ class History:
             if os.fork() == 0:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                self._mark_active()
                 self._adopt(order)
                 return
+
+    def _wait_order(self, fifo: Path) -> bytes:
+        """The next order written to this checkpoint's pipe.  Exits if the supervising
+        process is gone (nothing could ever resume this copy then)."""
+        while True:
+            try:
+                fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                os._exit(0)
+            data = bytearray()
+            try:
+                while True:
+                    ready, _, _ = select.select([fd], [], [], 2.0)
+                    if not ready:
+                        try:
+                            os.kill(self._supervisor, 0)
+                        except ProcessLookupError:
+                            os._exit(0)
+                        continue
+                    chunk = os.read(fd, 65536)
+                    if chunk:
+                        data += chunk
+                        continue
+                    if data:
+                        return bytes(data)
+                    break      # a hang-up with nothing written: open again
+            except BlockingIOError:
+                continue
+            finally:
+                os.close(fd)
 
     def _send(self, ck: Checkpoint, order: dict[str, Any], wait: bool = True) -> bool:
         data = json.dumps(order).encode()

@@ -207,6 +207,10 @@ class History:
         c = self.control
         if pos[2] != 0 or c.history_next is None or c.icount < c.history_next:
             return
+        if self.server is None or self.server.conn is None:
+            # A checkpoint without the debugger's connection could not serve it.
+            c.history_next = c.icount + self.interval
+            return
         if self.checkpoints and pos <= self.checkpoints[-1].position:
             return
         if c.goal is not None or c.scan_until is not None:

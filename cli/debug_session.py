@@ -18,7 +18,8 @@ from emulator.errors import BlindfoldError, EmulatorFault, UsageError
 
 if TYPE_CHECKING:
     from emulator.gdbstub.control import ExecutionControl
-    from emulator.gdbstub.history import History, RecordedInput
+    from emulator.gdbstub.history import History
+    from emulator.gdbstub.host_io import RecordedInput
     from emulator.gdbstub.server import GdbServer
     from emulator.machine import Machine
     from kernel_model.kernel import Kernel
@@ -62,7 +63,7 @@ class DebugSession:
                      stderr: BinaryIO | None) -> tuple[Any, Any, Any]:
         """Record host input (a replay reads it again) and hold back output a replay
         would repeat on a host stream."""
-        from emulator.gdbstub.history import GatedOutput, RecordedInput
+        from emulator.gdbstub.host_io import GatedOutput, RecordedInput
         if self.options.checkpoint_every <= 0:
             return stdin, stdout, stderr
         self.stdin = RecordedInput(stdin)

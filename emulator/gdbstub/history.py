@@ -25,12 +25,12 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from emulator.gdbstub.control import ExecutionControl, Position, StopReason
+from emulator.gdbstub.host_io import RecordedInput
 
 if TYPE_CHECKING:
     from emulator.gdbstub.server import GdbServer
@@ -44,50 +44,6 @@ class Checkpoint:
     position: Position
     fifo: str
     pid: int
-
-
-class RecordedInput:
-    """A host input stream whose reads are recorded, so a replay reads the same bytes."""
-
-    def __init__(self, source: BinaryIO | None, fd: int = 0) -> None:
-        self.source = source
-        self.fd = fd
-        self.record: list[bytes] = []
-        self.reads = 0
-
-    def read1(self, n: int) -> bytes:
-        i = self.reads
-        self.reads += 1
-        if i < len(self.record):
-            return self.record[i]
-        if self.source is not None:
-            read1 = getattr(self.source, "read1", None)
-            data = read1(n) if read1 is not None else self.source.read(n)
-        else:
-            data = os.read(self.fd, n)
-        self.record.append(data)
-        return data
-
-    read = read1
-
-
-class GatedOutput:
-    """A host output stream that drops what a replay would write a second time."""
-
-    def __init__(self, sink: BinaryIO, replaying: Callable[[], bool]) -> None:
-        self.sink = sink
-        self.replaying = replaying
-
-    def write(self, data: bytes) -> int:
-        if not self.replaying():
-            self.sink.write(data)
-        return len(data)
-
-    def flush(self) -> None:
-        self.sink.flush()
-
-    def fileno(self) -> int:
-        return self.sink.fileno()
 
 
 class History:

@@ -14,6 +14,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from emulator.gdbstub import rsp
+from emulator.gdbstub.access import PacketError, StateAccess, addr_len, hex_int
 from emulator.gdbstub.control import (
     WATCH_ACCESS,
     WATCH_READ,
@@ -22,44 +23,16 @@ from emulator.gdbstub.control import (
     ExecutionControl,
     StopReason,
 )
-from emulator.gdbstub.target import (
-    FIRST_SYSTEM,
-    NUM_REGS,
-    SYSTEM_REGS,
-    TARGET_XML,
-    DebugTarget,
-    ctx_index,
-    encode_register,
-    reg_size,
-)
+from emulator.gdbstub.target import SYSTEM_REGS, DebugTarget
 
 if TYPE_CHECKING:
     from emulator.gdbstub.history import History
 
 log = logging.getLogger(__name__)
 
-MAX_MEMORY_READ = 0x8000
-_SUPPORTED = ("PacketSize=%x;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;"
-              "QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;ReverseStep+;ReverseContinue+"
-              % rsp.MAX_PACKET)
-
-
-class PacketError(Exception):
-    """A packet the stub cannot parse; answered with an error reply."""
-
-
-def _hex_int(text: bytes) -> int:
-    try:
-        return int(text, 16)
-    except ValueError:
-        raise PacketError(text[:32]) from None
-
-
-def _addr_len(text: bytes) -> tuple[int, int]:
-    a, sep, n = text.partition(b",")
-    if not sep:
-        raise PacketError("addr,length expected")
-    return _hex_int(a), _hex_int(n)
+_SUPPORTED = (f"PacketSize={rsp.MAX_PACKET:x};qXfer:features:read+;qXfer:auxv:read+;"
+              "qXfer:exec-file:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;"
+              "ReverseStep+;ReverseContinue+")
 
 
 class GdbServer:
@@ -82,6 +55,7 @@ class GdbServer:
         self.stop_tid: int | None = None
         self._resume = False
         self._awaiting_stop = False      # gdb resumed the machine and waits for a stop reply
+        self.access = StateAccess(target)
         control.handler = self
 
     # --- connection --------------------------------------------------------------------
@@ -198,6 +172,12 @@ class GdbServer:
                 if pkt == b"QStartNoAckMode":
                     self.conn.ack_mode = False
 
+    def _changed(self, reply: str) -> str:
+        """A register or memory write: the recorded future is another one now."""
+        if reply == "OK":
+            self._history_changed()
+        return reply
+
     def handle(self, pkt: bytes) -> str | bytes | None:
         """The reply to one packet (None: the machine resumes; the stop reply comes later)."""
         if not pkt:
@@ -213,30 +193,33 @@ class GdbServer:
         if cmd == b"H":
             return self._select_thread(body)
         if cmd == b"T":
-            return "OK" if _hex_int(body) in self.target.thread_ids() else "E01"
+            return "OK" if hex_int(body) in self.target.thread_ids() else "E01"
+        a = self.access
         if cmd == b"g":
-            return self._read_all_registers()
+            return a.read_all_registers(self._reg_tid())
         if cmd == b"G":
-            return self._write_all_registers(body)
+            return self._changed(a.write_all_registers(self._reg_tid(), body))
         if cmd == b"p":
-            return self._read_register(_hex_int(body))
+            return a.read_register(self._reg_tid(), hex_int(body))
         if cmd == b"P":
             n, sep, value = body.partition(b"=")
             if not sep:
                 raise PacketError("P n=value")
-            return self._write_register(_hex_int(n), value)
+            return self._changed(a.write_register(self._reg_tid(), hex_int(n), value))
         if cmd == b"m":
-            return self._read_memory(*_addr_len(body))
+            return a.read_memory(self._reg_tid(), *addr_len(body))
         if cmd == b"M":
             head, sep, data = body.partition(b":")
             if not sep:
                 raise PacketError("M addr,len:data")
-            return self._write_memory(*_addr_len(head), bytes.fromhex(data.decode("ascii")))
+            return self._changed(a.write_memory(self._reg_tid(), *addr_len(head),
+                                                bytes.fromhex(data.decode("ascii"))))
         if cmd == b"X":
             head, sep, data = body.partition(b":")
             if not sep:
                 raise PacketError("X addr,len:data")
-            return self._write_memory(*_addr_len(head), rsp.unescape(data))
+            return self._changed(a.write_memory(self._reg_tid(), *addr_len(head),
+                                                rsp.unescape(data)))
         if cmd in (b"Z", b"z"):
             return self._breakpoint(cmd == b"Z", body)
         if cmd in (b"c", b"C"):
@@ -272,34 +255,14 @@ class GdbServer:
         if pkt == b"qAttached":
             return "1"
         if pkt.startswith(b"qThreadExtraInfo,"):
-            return self.target.thread_name(_hex_int(pkt[17:])).encode().hex()
+            return self.target.thread_name(hex_int(pkt[17:])).encode().hex()
         if pkt.startswith(b"qRcmd,"):
             return self._monitor(bytes.fromhex(pkt[6:].decode("ascii")).decode("utf-8", "replace"))
         if name == b"qXfer":
-            return self._xfer(args)
+            return self.access.xfer_read(args)
         if pkt == b"qSymbol::":
             return "OK"
         return ""
-
-    def _xfer(self, args: bytes) -> bytes:
-        parts = args.split(b":")
-        if len(parts) != 4 or parts[1] != b"read":
-            raise PacketError("qXfer")
-        obj, _, annex, span = parts
-        offset, length = _addr_len(span)
-        if obj == b"features":
-            if annex != b"target.xml":
-                raise PacketError("unknown annex")
-            data = TARGET_XML.encode()
-        elif obj == b"auxv":
-            data = self.target.auxv()
-        elif obj == b"exec-file":
-            data = self.target.exec_file().encode()
-        else:
-            return b""
-        chunk = data[offset:offset + min(length, rsp.MAX_PACKET // 2)]
-        more = offset + len(chunk) < len(data)
-        return (b"m" if more else b"l") + rsp.escape(chunk)
 
     def _monitor(self, command: str) -> str:
         text = self.monitor_text(command.strip())
@@ -326,7 +289,7 @@ class GdbServer:
         if text.startswith(b"p"):         # multiprocess form pPID.TID
             text = text.partition(b".")[2] or b"-1"
             return self._parse_tid(text)
-        return _hex_int(text)
+        return hex_int(text)
 
     def _select_thread(self, body: bytes) -> str:
         kind, tid = body[:1], self._parse_tid(body[1:])
@@ -350,64 +313,6 @@ class GdbServer:
             raise PacketError("no thread")
         return tid
 
-    # --- registers ------------------------------------------------------------------
-    def _read_all_registers(self) -> str:
-        tid = self._reg_tid()
-        ctx = self.target.read_registers(tid)
-        system = self.target.system_registers()
-        return b"".join(encode_register(ctx, system, n) for n in range(FIRST_SYSTEM)).hex()
-
-    def _write_all_registers(self, body: bytes) -> str:
-        tid = self._reg_tid()
-        data = bytes.fromhex(body.decode("ascii"))
-        ctx = self.target.read_registers(tid)
-        pos = 0
-        for n in range(FIRST_SYSTEM):
-            size = reg_size(n)
-            if pos + size > len(data):
-                break
-            idx = ctx_index(n)
-            if idx is not None:
-                ctx.set(idx, int.from_bytes(data[pos:pos + size], "little"))
-            pos += size
-        self.target.write_registers(tid, ctx)
-        self._history_changed()
-        return "OK"
-
-    def _read_register(self, n: int) -> str:
-        if not 0 <= n < NUM_REGS:
-            return "E01"
-        ctx = self.target.read_registers(self._reg_tid())
-        return encode_register(ctx, self.target.system_registers(), n).hex()
-
-    def _write_register(self, n: int, value: bytes) -> str:
-        idx = ctx_index(n) if 0 <= n < NUM_REGS else None
-        if idx is None:
-            return "E01"       # system registers are read-only from the debugger
-        tid = self._reg_tid()
-        ctx = self.target.read_registers(tid)
-        ctx.set(idx, int.from_bytes(bytes.fromhex(value.decode("ascii")), "little"))
-        self.target.write_registers(tid, ctx)
-        self._history_changed()
-        return "OK"
-
-    # --- memory ---------------------------------------------------------------------
-    def _read_memory(self, va: int, length: int) -> str:
-        length = min(length, MAX_MEMORY_READ)
-        tid = self._reg_tid()
-        data = self.target.read_memory(tid, va, length)
-        if not data:
-            return "E14"
-        return data.hex()
-
-    def _write_memory(self, va: int, length: int, data: bytes) -> str:
-        if len(data) != length:
-            raise PacketError("length mismatch")
-        if length and not self.target.write_memory(self._reg_tid(), va, data):
-            return "E14"
-        self._history_changed()
-        return "OK"
-
     def _history_changed(self) -> None:
         if self.history is not None:
             self.history.diverged(self.control.position)
@@ -417,7 +322,7 @@ class GdbServer:
         fields = body.split(b";")[0].split(b",")
         if len(fields) != 3:
             raise PacketError("Z type,addr,kind")
-        kind, addr, size = _hex_int(fields[0]), _hex_int(fields[1]), _hex_int(fields[2])
+        kind, addr, size = hex_int(fields[0]), hex_int(fields[1]), hex_int(fields[2])
         c = self.control
         if kind in (0, 1):
             (c.add_breakpoint if insert else c.remove_breakpoint)(addr)

@@ -93,6 +93,7 @@ class DebugSession:
             raise EmulatorFault("the debugger needs Unicorn's instruction counter",
                                 "install the pinned unicorn==2.1.4")
         control = ExecutionControl(cpu, target)
+        target.on_fault_signal = control.stop_for_signal
         try:
             server = GdbServer(control, target, host, port)
         except OSError as exc:

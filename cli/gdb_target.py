@@ -13,6 +13,7 @@ debugger controls execution from above every EL).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.fastuc import CTX_SP, UserContext
@@ -44,6 +45,17 @@ class KernelDebugTarget:
         self.view = view
         self._exec_path = exec_path
         self._auxv = self._read_auxv()
+        self.on_fault_signal: Callable[[int], None] | None = None
+        self._force = kernel.signals.force
+        kernel.signals.force = self._forced    # type: ignore[method-assign]
+
+    def _forced(self, t: Thread, signo: int, info: bytes, fault_address: int = 0,
+                esr: int = 0) -> None:
+        """A synchronous fault signal: the debugger sees it before the kernel acts."""
+        if (self.on_fault_signal is not None and t.process is self.process
+                and signo != 9 and self._thread(t.tid) is not None):
+            self.on_fault_signal(signo)
+        self._force(t, signo, info, fault_address, esr)
 
     # --- threads ---------------------------------------------------------------------
     def _thread(self, tid: int) -> Thread | None:

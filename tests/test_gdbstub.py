@@ -99,6 +99,15 @@ def test_fork_follows_the_parent() -> None:
     assert s.stdout.endswith("forkexec: ok\n") and s.returncode == 0
 
 
+def test_a_fault_stops_before_the_signal_and_the_death_is_reported() -> None:
+    faulty = WATCHED.parent.parent.parent / "workloads" / "bin" / "faulty"
+    s = gdb_session(("segv",), ["continue", "x/i $pc", "bt 1", "continue"], program=faulty)
+    assert "Program received signal SIGSEGV, Segmentation fault." in s.gdb_out
+    assert re.search(r"=> 0x[0-9a-f]+ <main\+\d+>:\s+str\s", s.gdb_out), s.gdb_out
+    assert "Program terminated with signal SIGSEGV" in s.gdb_out
+    assert s.returncode == 128 + 11
+
+
 def _replayed_by_reverse_stepi(loops: int, interval: int) -> tuple[int, int]:
     s = gdb_session(("0", str(loops)), ["break bump if by == 100", "continue",
                                           "reverse-stepi", "monitor history", "monitor position",

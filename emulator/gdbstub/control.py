@@ -52,7 +52,7 @@ WATCH_WRITE, WATCH_READ, WATCH_ACCESS = 2, 3, 4
 class StopReason:
     """Why the machine stopped for the debugger (becomes a T stop reply)."""
 
-    kind: str                      # trap, swbreak, hwbreak, watch, rwatch, awatch, interrupt, begin
+    kind: str       # trap, swbreak, hwbreak, watch, rwatch, awatch, interrupt, begin, signal
     address: int = 0               # the watched address for watchpoints
     signal: int = 5                # SIGTRAP, or SIGINT for an interrupt
     position: Position = (0, 0, 0)
@@ -353,6 +353,18 @@ class ExecutionControl:
         self.ignore_position = pos
         if self.watches:
             self.refresh_watches()
+
+    def stop_for_signal(self, signal: int) -> None:
+        """A fault is about to raise `signal` in a debugged thread: stop at the faulting
+        instruction, before the kernel delivers it (called from the exception handler)."""
+        if self.handler is None or self.goal is not None or self.scan_until is not None:
+            return
+        pos = self.current_position()
+        self.position = pos
+        self._pending = None
+        self._step_done = False
+        self.step_tid = None
+        self.handler.stopped(StopReason("signal", signal=signal, position=pos))
 
     # --- history -------------------------------------------------------------------------
     def previous_instruction(self, tid: int, pos: Position) -> Position | None:

@@ -354,6 +354,10 @@ class ExecutionControl:
         if self.watches:
             self.refresh_watches()
 
+    def clear_pending(self) -> None:
+        self._pending = None
+        self._step_done = False
+
     def stop_for_signal(self, signal: int) -> None:
         """A fault is about to raise `signal` in a debugged thread: stop at the faulting
         instruction, before the kernel delivers it (called from the exception handler)."""

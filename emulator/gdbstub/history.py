@@ -351,6 +351,10 @@ class History:
             self.stdin.record = [bytes.fromhex(h) for h in order["stdin"]]
         self.replays, self.replayed_total, self.last_replayed = order["stats"]
         c.adopt(order["control"])
+        # Whatever this copy was about to report when it was parked is old news.
+        c.stop_next = False
+        c.step_tid = None
+        c.clear_pending()
         assert self.server is not None
         self.server.adopt(order["server"])
         c.history_next = c.icount + self.interval

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from kernel_model.process import Thread
 
 SUFFIX = ".bfsnap"
+MAX_ROOTFS = 256 << 20        # the guest's root file system travels inside the snapshot
 
 
 class SnapshotRefused(BlindfoldError):
@@ -132,6 +133,11 @@ def capture(hw: Machine, kernel: Kernel, prev: Thread | None, meta: dict[str, An
     finally:
         if hook is not None:
             kernel.slice_hook = hook
+    root = Path(kernel.options.rootfs)
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    if size > MAX_ROOTFS:
+        raise SnapshotRefused(f"the guest's root file system {root} holds {size >> 20} MiB",
+                              f"snapshots carry it whole; keep it under {MAX_ROOTFS >> 20} MiB")
     rootfs = io.BytesIO()
     with tarfile.open(fileobj=rootfs, mode="w") as tar:
         tar.add(str(kernel.options.rootfs), arcname=".")

@@ -76,8 +76,8 @@ class Watch:
     length: int
     pages: dict[int, int] = field(default_factory=dict)   # physical page -> page offset of VA
 
-    def covers(self, va_page: int, pa: int, size: int, pa_page: int) -> bool:
-        del va_page
+    def covers(self, pa: int, size: int, pa_page: int) -> bool:
+        """Does an access of `size` bytes at physical `pa` touch the watched range?"""
         va_base = self.pages.get(pa_page)
         if va_base is None:
             return False
@@ -119,6 +119,8 @@ class ExecutionControl:
         self.on_scan_done: Callable[[], None] | None = None
         self.on_point: Callable[[Position], None] | None = None   # checkpoints
         self.run_log: list[RunRecord] = []
+        self.history_next: int | None = None          # instruction count of the next checkpoint
+        self._stepped: tuple[int, bool] = (0, False)
         self._pending: StopReason | None = None
         self._mem_event: tuple[Watch | None, int] | None = None
         self._step_done = False
@@ -220,9 +222,9 @@ class ExecutionControl:
         if self._tid is not None:
             for w in self.watches.values():
                 reads = access == UC_MEM_READ_PROT
-                if reads and w.kind == WATCH_WRITE or not reads and w.kind == WATCH_READ:
+                if (reads and w.kind == WATCH_WRITE) or (not reads and w.kind == WATCH_READ):
                     continue
-                if w.covers(0, pa, size, page):
+                if w.covers(pa, size, page):
                     hit = w
                     break
         self._mem_event = (hit, page)
@@ -296,8 +298,6 @@ class ExecutionControl:
         finally:
             record.end = self.icount
 
-    history_next: int | None = None   # the instruction count of the next checkpoint
-
     def _handle_watch_event(self, pc: int) -> int:
         assert self._mem_event is not None
         hit, _page = self._mem_event
@@ -327,8 +327,12 @@ class ExecutionControl:
                 self.on_scan_done()          # does not return in this process
             return
         if self.goal is not None:
-            if pos != self.goal:
+            if pos < self.goal:
                 return
+            if pos != self.goal:
+                # Never expected (every goal is a boundary replay reaches); stop rather
+                # than run on past it.
+                log.warning("replay passed its goal %s at %s", self.goal, pos)
             reason = self.goal_reason or StopReason("trap")
             self.goal = None
             self.goal_reason = None

@@ -168,10 +168,7 @@ class History:
             c.history_next = c.icount + self.interval
             return
         if self.checkpoints and pos <= self.checkpoints[-1].position:
-            return
-        if c.goal is not None or c.scan_until is not None:
-            # Replaying an old stretch past the newest checkpoint: checkpoints are fine.
-            pass
+            return        # replaying a stretch that already has its checkpoints
         self._checkpoint(pos)
         c.history_next = c.icount + self.interval
 

@@ -5,6 +5,10 @@
  *   watched [THREADS [LOOPS [stdin]]]
  *
  * Exit status: the final counter modulo 64.
+ *
+ * Built with debug information (the committed binary beside this file):
+ *   aarch64-linux-gnu-gcc -g -O1 -static -pthread -std=gnu11 -Wall \
+ *       -ffile-prefix-map=$PWD=. -fno-ident -Wl,--build-id=none -o watched watched.c
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -123,6 +123,9 @@ def capture(hw: Machine, kernel: Kernel, prev: Thread | None, meta: dict[str, An
     hardware = {**machine_hardware(hw), **streams}
     state = {"kernel": kernel, "monitor": monitor, "vectors": hw.vectors._tables, "prev": prev,
              "el1_pan": [hw.el1(i).pan for i in range(len(hw.cpus))],
+             # The model's EL1 TLB decides which kernel accesses pay for a walk.
+             "el1_tlb": [dict(hw.el1(i)._tlb) for i in range(len(hw.cpus))],
+             "walker": (hw.walker.walks, hw.walker.descriptor_reads),
              "clock": (hw.clock.cycles, dict(hw.clock.charged)), "stats": hw.stats.snapshot(),
              "guardian_epoch": epoch, "streams": sorted(streams)}
     hook = kernel.__dict__.pop("slice_hook", None)     # the snapshotter is not the run's
@@ -197,6 +200,8 @@ def restore(path: Path, stdout: BinaryIO, stderr: BinaryIO, stdin: BinaryIO | No
     hw.cpus[0].el = json.loads(snap.sections["core"])["el"]
     for i, pan in enumerate(state["el1_pan"]):
         hw.el1(i).pan = pan
+        hw.el1(i)._tlb.update(state["el1_tlb"][i])
+    hw.walker.walks, hw.walker.descriptor_reads = state["walker"]
     hw.clock.cycles, charged = state["clock"]
     hw.clock.charged = dict(charged)
     for name, value in state["stats"].items():

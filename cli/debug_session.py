@@ -58,6 +58,7 @@ class DebugSession:
         self.server: GdbServer | None = None
         self.history: History | None = None
         self._gates: list[Any] = []
+        self._in_memory: list[Any] = []      # sinks whose bytes live in the machine process
 
     def wrap_streams(self, stdin: BinaryIO | None, stdout: BinaryIO | None,
                      stderr: BinaryIO | None) -> tuple[Any, Any, Any]:
@@ -76,6 +77,7 @@ class DebugSession:
                 outs.append(gate)
             else:
                 outs.append(target)   # in-memory: each copy of the machine keeps its own
+                self._in_memory.append(target)
         return self.stdin, outs[0], outs[1]
 
     def start(self, machine: Machine, kernel: Kernel, exec_path: str) -> bytes | None:
@@ -141,8 +143,8 @@ def _has_fd(stream: Any) -> bool:
     return True
 
 
-def outcome_ok(result: object) -> bytes:
-    return pickle.dumps(("ok", result))
+def outcome_ok(result: object, captured: list[bytes] | None = None) -> bytes:
+    return pickle.dumps(("ok", result, captured or []))
 
 
 def outcome_error(exc: BaseException) -> bytes:
@@ -153,13 +155,13 @@ def outcome_error(exc: BaseException) -> bytes:
 
 
 def load_outcome(data: bytes) -> Any:
-    """The run's result, or the error it ended with raised again here."""
+    """The run's result and captured output, or the error it ended with raised again here."""
     if not data:
         raise EmulatorFault("the debugged machine ended without a result",
                             "rerun with -v and report it")
     outcome = pickle.loads(data)
     if outcome[0] == "ok":
-        return outcome[1]
+        return outcome[1], outcome[2]
     _, known, name, text, hint = outcome
     if name == "KeyboardInterrupt":
         raise KeyboardInterrupt()
@@ -181,7 +183,11 @@ def run_debugged(debug: DebugSession, machine: Machine, kernel: Kernel, program:
 
     outcome = debug.start(machine, kernel, str(program.resolve()))
     if outcome is not None:
-        return load_outcome(outcome)
+        result, captured = load_outcome(outcome)
+        # What the guest wrote to in-memory streams was written in the machine process.
+        for sink, data in zip(debug._in_memory, captured, strict=False):
+            sink.write(data)
+        return result
     try:
         try:
             result = finish_run(machine, kernel, options, debug.exited)
@@ -197,5 +203,6 @@ def run_debugged(debug: DebugSession, machine: Machine, kernel: Kernel, program:
         debug.finish(outcome_error(exc))
         raise
     if debug.history is not None:
-        debug.finish(outcome_ok(result))
+        debug.finish(outcome_ok(result, [s.getvalue() if hasattr(s, "getvalue") else b""
+                                         for s in debug._in_memory]))
     return result

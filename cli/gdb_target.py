@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.fastuc import CTX_SP, UserContext
-from emulator.mmu import Access, Regime, TranslationFault
+from emulator.mmu import Access, Regime, TranslationFault, Walker
 from kernel_model.pagetable import LINEAR_BASE
 from kernel_model.process import Thread, ThreadState
 
@@ -43,6 +43,8 @@ class KernelDebugTarget:
         self.process: Process = kernel.init
         self.pid = self.process.pid
         self.view = view
+        # A walker of its own: the debugger's looking must not show in the machine's counters.
+        self.walker = Walker(machine.ram)
         self._exec_path = exec_path
         self._auxv = self._read_auxv()
         self.on_fault_signal: Callable[[int], None] | None = None
@@ -124,14 +126,14 @@ class KernelDebugTarget:
 
     def translate(self, tid: int, va: int) -> int | None:
         del tid
-        res = self.machine.walker.translate(self._regime(), va, Access.READ, 0)
+        res = self.walker.translate(self._regime(), va, Access.READ, 0)
         return None if isinstance(res, TranslationFault) else res.pa
 
     def _page_bytes(self, va: int, el: int) -> bytes | None:
         """The page holding `va` as the selected view sees it."""
         page = va & ~(PAGE - 1)
         ram = self.machine.ram
-        res = self.machine.walker.translate(self._regime(), page, Access.READ, el)
+        res = self.walker.translate(self._regime(), page, Access.READ, el)
         if isinstance(res, TranslationFault):
             return self._unpopulated(page)
         pa = res.pa & ~(PAGE - 1)
@@ -139,7 +141,7 @@ class KernelDebugTarget:
             # The kernel reaches user memory only through its linear map.
             kernel = Regime(ttbr0=0, ttbr1=self.kernel.kernel_ttbr1, tcr=self.cpu.tcr,
                             sctlr=self.cpu.sctlr)
-            via = self.machine.walker.translate(kernel, LINEAR_BASE | pa, Access.READ, 1)
+            via = self.walker.translate(kernel, LINEAR_BASE | pa, Access.READ, 1)
             if isinstance(via, TranslationFault):
                 return None
             pa = via.pa & ~(PAGE - 1)
@@ -184,7 +186,7 @@ class KernelDebugTarget:
         if self.view == "kernel" and self.process.confidential:
             return False
         pos = 0
-        walker = self.machine.walker
+        walker = self.walker
         while pos < len(data):
             cur = va + pos
             chunk = min(len(data) - pos, PAGE - (cur & (PAGE - 1)))

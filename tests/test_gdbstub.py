@@ -28,6 +28,22 @@ def test_break_read_variable_and_exit_code() -> None:
     assert s.returncode == EXIT_CODE
 
 
+def test_a_debugged_run_is_the_same_run_to_the_cycle() -> None:
+    import io
+    import json
+
+    from cli.session import run_program
+    plain = run_program(str(WATCHED), ["1", "1000"], timing="exact", stdout=io.BytesIO(),
+                        stderr=io.BytesIO(), stdin=io.BytesIO())
+    s = gdb_session(("1", "1000"), ["break bump", "continue", "print counter", "x/8xg $sp",
+                                    "reverse-stepi", "continue", "delete", "continue"],
+                    extra=("--json", "--timing", "exact", "--gdb-checkpoint-every", "20000"))
+    debugged = json.loads(s.stdout)
+    assert debugged["stdout"] == "counter=135\n" and debugged["exit_code"] == plain.exit_code
+    # Stops, memory reads and a trip back in time leave no trace in the machine's counters.
+    assert debugged["stats"] == plain.stats
+
+
 def test_watch_a_write_then_step() -> None:
     s = gdb_session(("0",), ["watch counter", "continue", "continue", "stepi", "print $pc",
                              "delete", "continue"])

@@ -52,6 +52,16 @@ def test_watch_a_write_then_step() -> None:
     assert s.returncode == EXIT_CODE
 
 
+def test_read_and_access_watchpoints() -> None:
+    s = gdb_session(("0",), ["rwatch counter", "continue", "continue", "delete",
+                             "awatch counter", "continue", "continue", "delete", "continue"])
+    # Reads are seen in bump (the load before the add), writes too with awatch.
+    assert s.gdb_out.count("Hardware read watchpoint 1: counter\n\nValue = ") == 2
+    assert re.search(r"Value = 0\n0x[0-9a-f]+ in bump", s.gdb_out), s.gdb_out
+    assert "Old value = 1\nNew value = 2" in s.gdb_out
+    assert s.returncode == EXIT_CODE
+
+
 def test_threads_are_listed_and_a_thread_steps() -> None:
     s = gdb_session(("2",), ["break worker", "continue", "info threads", "thread",
                              "stepi", "stepi", "thread", "delete", "continue"])
@@ -98,7 +108,7 @@ def test_reverse_finish_history_start_and_stdin_replayed_from_its_record() -> No
         "break bump if by == 100", "continue", "print counter", "delete", "continue"],
         extra=("--gdb-checkpoint-every", "20000"), stdin=b"7\n")
     assert "Breakpoint 1, bump (by=7)" in s.gdb_out
-    assert re.search(r"in main \(.*\) at .*watched.c:49", s.gdb_out), s.gdb_out
+    assert re.search(r"in main \(.*\) at .*watched.c:53", s.gdb_out), s.gdb_out
     assert "No more reverse-execution history." in s.gdb_out
     values = re.findall(r"^\$\d+ = (\d+)", s.gdb_out, re.M)
     # Forwards again from the start, the line is read from the record (stdin is at EOF).

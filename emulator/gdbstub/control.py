@@ -194,22 +194,30 @@ class ExecutionControl:
                 if pa is not None:
                     page = pa & ~(PAGE - 1)
                     w.pages[page] = va
-                    deny = UC_PROT_WRITE if w.kind == WATCH_WRITE else (
-                        UC_PROT_READ if w.kind == WATCH_READ else UC_PROT_READ | UC_PROT_WRITE)
+                    # A read watch denies writes too: a write fills the core's TLB entry
+                    # with read access as well, and later reads would pass unseen.
+                    deny = (UC_PROT_WRITE if w.kind == WATCH_WRITE
+                            else UC_PROT_READ | UC_PROT_WRITE)
                     wanted[page] = wanted.get(page, UC_PROT_ALL) & ~deny
                 va += PAGE
         self._apply_protection(wanted)
 
     def _apply_protection(self, wanted: dict[int, int]) -> None:
         uc = self.cpu.uc
+        changed = False
         for page in list(self._protected):
             if page not in wanted:
                 uc.mem_protect(page, PAGE, UC_PROT_ALL)
                 del self._protected[page]
+                changed = True
         for page, perms in wanted.items():
             if self._protected.get(page) != perms:
                 uc.mem_protect(page, PAGE, perms | UC_PROT_EXEC)
                 self._protected[page] = perms
+                changed = True
+        if changed:
+            # A cached translation keeps the access rights it was filled with.
+            self.cpu.flush_tlb()
 
     def _any_tid(self) -> int | None:
         tids = self.target.thread_ids()

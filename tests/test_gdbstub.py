@@ -169,6 +169,22 @@ def test_interrupt_with_ctrl_c_and_kill() -> None:
     assert rc == 128 + 9 and "killed from gdb" in err
 
 
+def test_gdb_attaches_to_a_running_program() -> None:
+    # Without --gdb-wait the program runs at once; gdb attaching stops it where it is.
+    proc, port = start_blindfold(str(WATCHED), "0", "5000000", wait=False)
+    g = RawGdb(port)
+    assert g.ask(b"QStartNoAckMode") == b"OK"
+    stop = g.ask(b"?")
+    assert stop.startswith(b"T02thread:1;"), stop
+    pc = int.from_bytes(bytes.fromhex(g.ask(b"p20").decode()), "little")
+    assert 0x400000 <= pc < 0x500000                   # somewhere in the program's text
+    g.send(b"c")
+    assert g.reply() == b"W%02x" % EXIT_CODE
+    g.close()
+    out, _err, rc = finish(proc)
+    assert rc == EXIT_CODE and out == "counter=105\n"
+
+
 def test_malformed_packets_never_crash_or_hang_the_stub() -> None:
     proc, port = start_blindfold(str(WATCHED), "0")
     g = RawGdb(port)

@@ -297,6 +297,8 @@ class ExecutionControl:
                         total += executed
                         if remaining is not None:
                             remaining -= executed
+                        if executed and self.step_tid is not None and tid == self.step_tid:
+                            self._step_done = True
                         if stopped:
                             record.end = self.icount
                             self._point((self.run_number, self.icount, 1))

@@ -23,6 +23,7 @@ from rich.table import Table
 from cli.attack_cmd import attack
 from cli.bench import bench
 from cli.session import RunResult, run_program
+from cli.snapshot_cmd import snapshot
 from cli.trace_cmd import trace
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 from emulator.machine_config import bundled_machines, format_size, load_machine
@@ -103,13 +104,32 @@ def main() -> None:
               default="auto", show_default=True,
               help="Where the trace file is written: a writer process beside the guest "
                    "(auto picks it when a second CPU is free) or this process.")
+@click.option("--gdb", "gdb_address", metavar="[HOST:]PORT",
+              help="Serve gdb's remote protocol (localhost unless HOST is given); "
+                   "`target remote :PORT` in gdb-multiarch.")
+@click.option("--gdb-wait", is_flag=True, help="With --gdb: stop before the first instruction "
+                                                 "until gdb attaches.")
+@click.option("--gdb-view", type=click.Choice(["el", "kernel"]), default="el", show_default=True,
+              help="With --gdb: memory as the current exception level sees it, or as the "
+                   "untrusted kernel sees it (confidential pages absent).")
+@click.option("--gdb-checkpoint-every", type=click.IntRange(min=0), default=2_000_000,
+              show_default=True, metavar="N",
+              help="With --gdb: checkpoint the machine every N instructions for reverse "
+                   "execution (0: no reverse execution).")
+@click.option("--snapshot-every", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Save the whole machine every N instructions (exact timing) into "
+                   "--snapshot-dir, for `blindfold snapshot restore`.")
+@click.option("--snapshot-dir", type=click.Path(path_type=Path), default=Path("snapshots"),
+              show_default=True, metavar="DIR", help="Where --snapshot-every writes.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, mutate: str,
         trace_path: Path | None, trace_level: str,
-        trace_writer: WriterMode, verbose: bool, quiet: bool) -> None:
+        trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
+        gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path, verbose: bool,
+        quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):
@@ -120,13 +140,20 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
     try:
         if timing is None:
             timing = "exact" if trace_path is not None else "fast"
+        gdb = None
+        if gdb_address is not None:
+            from cli.debug_session import GdbOptions
+            gdb = GdbOptions(gdb_address, gdb_wait, gdb_view, gdb_checkpoint_every)
+        elif gdb_wait:
+            raise UsageError("--gdb-wait needs --gdb", "add --gdb PORT")
         result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
                              stdin=None if not as_json else io.BytesIO(),
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
-                             mutate=mutate)
+                             mutate=mutate, gdb=gdb,
+                             snapshot_every=snapshot_every, snapshot_target=snapshot_dir)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)
@@ -255,6 +282,7 @@ def exit_codes() -> None:
 main.add_command(bench)
 main.add_command(trace)
 main.add_command(attack)
+main.add_command(snapshot)
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,9 @@ exercise the same path.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -21,6 +23,7 @@ from kernel_model.signals import signame
 from workloads import find as find_workload
 
 if TYPE_CHECKING:
+    from cli.debug_session import GdbOptions
     from emulator.tracing.recorder import WriterMode
 
 
@@ -73,7 +76,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
                 confidential: bool = False, guardian_seed: int | None = None,
-                mutate: str = "") -> RunResult:
+                mutate: str = "", gdb: GdbOptions | None = None,
+                snapshot_every: int = 0, snapshot_target: Path | None = None,
+                snapshot_once: bool = False) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -126,29 +131,71 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 **({"guardian_seed": DEFAULT_GUARDIAN_SEED if guardian_seed is None
                     else guardian_seed, "mutate": mutate} if guardian != "off" else {}),
             }, trace_writer)
+        debug = None
+        if gdb is not None:
+            from cli.debug_session import DebugSession
+            if trace is not None and gdb.checkpoint_every:
+                raise UsageError("--trace and reverse debugging cannot be combined",
+                                 "leave out --trace, or add --gdb-checkpoint-every 0")
+            debug = DebugSession(gdb)
+            stdin, stdout, stderr = debug.wrap_streams(stdin, stdout, stderr)
+        sinks = None
+        if snapshot_every:
+            from cli.snapshot_cmd import CountingSink
+            if gdb is not None:
+                raise UsageError("--snapshot-every and --gdb cannot be combined",
+                                 "the debugger keeps its own checkpoints")
+            sinks = (CountingSink(stdout or sys.stdout.buffer),
+                     CountingSink(stderr or sys.stderr.buffer))
+            stdout, stderr = sinks
+            timing = "exact"       # snapshot points are counted instructions
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
                           confidential=confidential)
-        try:
+        if sinks is not None:
+            from cli.snapshot_cmd import Snapshotter, StopAfterSnapshot
+            target = snapshot_target or Path(".")
+            if not snapshot_once:
+                target.mkdir(parents=True, exist_ok=True)
+            kernel.slice_hook = Snapshotter(hw, kernel, snapshot_every, target, {
+                "program": str(host_path.resolve()), "args": list(args),
+                "guest_path": guest_path}, sinks, once=snapshot_once)
             try:
-                status = kernel.run()
-            finally:
-                hw.tracer.close()
-        except BudgetExhausted as exc:
-            raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
-        except Deadlock as exc:
-            raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
-        except RecursionError as exc:
-            raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
-        stats = hw.statistics()
-        stats.update(kernel.stats.snapshot())
-        signal = status & 0x7F
-        code = 128 + signal if signal else (status >> 8) & 0xFF
-        return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
-                         warnings=list(opts.warnings),
-                         crash=kernel.crash_reports.get(1) if signal else None)
+                return _finish_run(hw, kernel, opts)
+            except StopAfterSnapshot:
+                return RunResult(exit_code=0, wait_status=0, signal=0, stats={},
+                                 warnings=list(opts.warnings))
+        if debug is not None:
+            from cli.debug_session import run_debugged
+            return run_debugged(debug, hw, kernel, host_path, opts, _finish_run)
+        return _finish_run(hw, kernel, opts)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
+                on_exit: Callable[[int], None] | None = None) -> RunResult:
+    """Run the booted kernel to the end of its first program and collect the result."""
+    try:
+        try:
+            status = kernel.run()
+        finally:
+            hw.tracer.close()
+        if on_exit is not None:
+            on_exit(status)
+    except BudgetExhausted as exc:
+        raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
+    except Deadlock as exc:
+        raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
+    except RecursionError as exc:
+        raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
+    stats = hw.statistics()
+    stats.update(kernel.stats.snapshot())
+    signal = status & 0x7F
+    code = 128 + signal if signal else (status >> 8) & 0xFF
+    return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
+                     warnings=list(opts.warnings),
+                     crash=kernel.crash_reports.get(1) if signal else None)

@@ -13,6 +13,7 @@ import ctypes
 import logging
 import struct
 from collections.abc import Callable
+from typing import Protocol
 
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, UC_PROT_ALL, Uc, UcError
 from unicorn import arm64_const as A
@@ -69,6 +70,21 @@ _EMU_COUNTER_SCAN = 4096
 InterruptHook = Callable[["Cpu", ExceptionInfo], None]
 
 
+class RunInterrupted(Exception):  # noqa: N818 - control flow, not an error
+    """A debugger ended a run inside an instruction (it touched a watched page);
+    `executed` instructions completed before it."""
+
+    def __init__(self, executed: int) -> None:
+        super().__init__(executed)
+        self.executed = executed
+
+
+class DebugControl(Protocol):
+    """A debugger's execution control: it receives every run and splits it."""
+
+    def run(self, pc: int, count: int) -> tuple[int, bool]: ...
+
+
 class Cpu:
     """A core with model-performed exception entry and instruction accounting."""
 
@@ -100,6 +116,8 @@ class Cpu:
         self.unhandled: Callable[[Cpu, ExceptionInfo, str], None] | None = None
         self._pending_error: BaseException | None = None
         self.tracer: Tracer | None = None
+        #: A debugger attached to this core (None: runs cost one attribute test more).
+        self.debug: DebugControl | None = None
         self._reset_el1_state()
         self._calibrate()
         self.fast.add_intr_hook(self._on_interrupt)
@@ -294,6 +312,12 @@ class Cpu:
         With `count` > 0 the run ends after that many instructions at most and
         the exact number executed is returned; with 0 nothing is counted.
         """
+        if self.debug is not None:
+            return self.debug.run(pc, count)
+        return self.run_raw(pc, count, timeout_us)
+
+    def run_raw(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
+        """`run` without a debugger in between."""
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
@@ -312,6 +336,17 @@ class Cpu:
             executed = counter if self._stop_requested else min(counter - 1, count)
             executed -= self._incomplete
         return executed, self._stop_requested
+
+    def executed_so_far(self) -> int:
+        """Inside a hook of a counted run: instructions completed before the current one."""
+        assert self._counter_off is not None
+        counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
+        return counter - 1 - self._incomplete
+
+    def interrupt_run(self) -> None:
+        """From a memory hook: end the run before the current instruction completes."""
+        self._pending_error = RunInterrupted(self.executed_so_far())
+        self._stop_requested = True
 
     # --- exception entry -----------------------------------------------------
     def _on_interrupt(self, intno: int) -> None:
@@ -348,9 +383,10 @@ class Cpu:
         self.exceptions_taken += 1
         # The architectural entry: the ELx registers hold what the handler reads.
         fast.write_entry(esr, pc, far, info.spsr)
-        if intno != INTNO_SVC:
+        if intno != INTNO_SVC and intno != INTNO_PREFETCH_ABORT:
             # The instruction did not complete; it is retried (or skipped by a
-            # signal handler), so it must not count as executed.
+            # signal handler), so it must not count as executed.  (A fetch that
+            # faults never reached the instruction counter.)
             self._incomplete += 1
         self._dispatch(info, raw)
 

@@ -29,8 +29,9 @@ class PhysicalMemory:
         self.size = size
         self.end = base + size
         # Anonymous mmap: the host commits pages lazily, so a large RAM costs
-        # only what the guest touches.
-        self._map = mmap.mmap(-1, size)
+        # only what the guest touches.  Private, so a forked copy of the machine
+        # (a debugger's checkpoint) has RAM of its own, copied on write.
+        self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.view = memoryview(self._map)
         self.host_address = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
 

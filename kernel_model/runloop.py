@@ -8,6 +8,8 @@ sleeps (or reports a deadlock), and puts threads to sleep and wakes them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from abi import Call
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
@@ -31,14 +33,22 @@ class BudgetExhausted(Exception):
 class RunLoopMixin:
     """Scheduling EL0 threads on the one core, timers, and sleeping and waking."""
 
+    #: Called at the top of every pass of the loop with the thread that ran last (a
+    #: snapshot is taken there: no thread's registers are on the core).
+    slice_hook: Callable[[Thread | None], None] | None = None
+    #: The thread that ran last before a snapshot this kernel was restored from.
+    resume_prev: Thread | None = None
+
     # --- the run loop ---------------------------------------------------------------
     def run(self) -> int:
         """Run until the first process exits; returns its wait status."""
         el1 = self.el1
         budget = self.options.max_insns
         quantum = self.boot_info.quantum_insns
-        prev: Thread | None = None
+        prev: Thread | None = self.resume_prev
         while self.init is not None and self.init.exit_status is None:
+            if self.slice_hook is not None:
+                self.slice_hook(prev)
             self._fire_timers()
             t = self.sched.pick()
             if t is None:

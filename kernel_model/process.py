@@ -23,6 +23,13 @@ class ThreadState(Enum):
     DEAD = "dead"
 
 
+@dataclass(frozen=True)
+class HostFds:
+    """A wait key: host file descriptors (a terminal) whose readiness wakes the sleeper."""
+
+    fds: tuple[int, ...]
+
+
 @dataclass(eq=False)
 class WaitReason:
     """Why a thread sleeps: a description plus what wakes it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from abi import Call
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
+from kernel_model import interrupts
 from kernel_model import signals as sig
 from kernel_model.exec import CLREX_VA
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
@@ -39,6 +40,9 @@ class RunLoopMixin:
         quantum = self.boot_info.quantum_insns
         prev: Thread | None = None
         while self.init is not None and self.init.exit_status is None:
+            if self.host_signals:
+                interrupts.take(self)   # Ctrl-C: SIGINT to the terminal's foreground group
+                continue
             self._fire_timers()
             t = self.sched.pick()
             if t is None:
@@ -147,10 +151,13 @@ class RunLoopMixin:
                                           sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
 
     def _idle(self) -> bool:
-        """Nothing runnable: let virtual time pass to the next deadline, if any."""
+        """Nothing runnable: wait for the host's terminal if someone polls it, else let
+        virtual time pass to the next deadline, if any."""
         deadlines = [d for d in (self.sched.next_deadline(),
                                  *(p.itimer_deadline for p in self._itimers.values()))
                      if d is not None]
+        if interrupts.wait_host_fds(self, block=not deadlines):
+            return True
         if not deadlines:
             return False
         self.clock.advance(min(deadlines) - self.clock.cycles)

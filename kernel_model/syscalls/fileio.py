@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile, Pipe
-from kernel_model.process import Thread, WaitReason
+from kernel_model.process import HostFds, Thread, WaitReason
 from kernel_model.syscalls import s32, s64, syscall
 
 if TYPE_CHECKING:
@@ -199,6 +199,7 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     raw = bytearray(k.uaccess.read(fds_ptr, 8 * nfds)) if nfds else bytearray()
     ready = 0
     pipes = []
+    host_fds: list[int] = []     # a terminal: the run loop waits on the host fd when idle
     for i in range(nfds):
         fd, events, _rev = struct.unpack_from("<ihh", raw, 8 * i)
         revents = 0
@@ -209,6 +210,9 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 pipe = getattr(f, "pipe", None)
                 if pipe is not None:
                     pipes.append(pipe)
+                host_fd = getattr(f, "host_poll_fd", None)
+                if host_fd is not None and events & ls.POLLIN:
+                    host_fds.append(host_fd)
             except KernelError:
                 revents = ls.POLLNVAL
         struct.pack_into("<h", raw, 8 * i + 6, revents)
@@ -223,6 +227,10 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         deadline = k.clock.cycles + k.clock.cycles_for_ns(sec * 1_000_000_000 + nsec)
     for p in pipes:
         _watch_pipe(k, p)
+    if host_fds:
+        k.block(WaitReason("poll", key=HostFds(tuple(host_fds)), deadline=deadline,
+                           timeout_result=0))
+        return 0
     key = pipes[0] if len(pipes) == 1 else None
     if key is None and deadline is None:
         return -errno.EINVAL if not pipes else _poll_many(k, pipes)

@@ -114,6 +114,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     file.pwrite(data[:limit - pos], pos)
             sp = SharedPages(name, writeback)
             backing = FileBacking(f, name)
+            f.incref()    # the mapping keeps the open file alive after the fd is closed
         else:
             # Private file pages are copied at fault time; keep the bytes the
             # mapping can see so later writes to the file do not leak in.

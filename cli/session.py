@@ -130,6 +130,10 @@ def _prepare_root(view: HostView, host_path: Path, stack: ExitStack
                          "create it or give an existing directory")
     else:
         root = view.rootfs
+    cwd = view.cwd or _inside(root, Path(_host_cwd())) or "/"
+    inside = _inside(root, host_path)
+    if inside is not None:
+        return root, {}, inside, cwd        # already in the sandbox: run it from there
     # The program is grafted into the sandbox (never copied), so a rebuilt program
     # always runs as rebuilt and the user's directory is left as it was.
     resolver = PathResolver(root)
@@ -139,7 +143,19 @@ def _prepare_root(view: HostView, host_path: Path, stack: ExitStack
         (root / "bin").mkdir(exist_ok=True)
         bindir = "/bin"
     guest = f"{bindir.rstrip('/')}/{host_path.name}"
-    return root, {guest: host_path.resolve()}, guest, view.cwd or "/"
+    return root, {guest: host_path.resolve()}, guest, cwd
+
+
+def _inside(root: Path, host: Path) -> str | None:
+    """The guest path of a host path that lies inside the sandbox root (None if outside)."""
+    target = Path(os.path.abspath(host))       # symlinks in it are the guest's to follow
+    for base in {Path(os.path.abspath(root)), root.resolve()}:
+        try:
+            rel = target.relative_to(base)
+        except ValueError:
+            continue
+        return "/" + rel.as_posix() if rel.parts else "/"
+    return None
 
 
 def _host_cwd() -> str:

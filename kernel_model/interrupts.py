@@ -1,7 +1,9 @@
 """Ctrl-C and Ctrl-\\ from the host's terminal, turned into the guest's SIGINT/SIGQUIT.
 
-The host's signal handler only notes the signal (`note`) and makes the CPU
-leave the guest; the run loop then sends it to the terminal's foreground
+The host's signal handler only notes the signal (`note`); a watcher thread
+makes the CPU leave the guest (the run loop takes that as a timer interrupt,
+so a confidential context is saved through the Guardian as usual); the run
+loop then sends it to the terminal's foreground
 process group (`take`), as the tty driver does.  A program that handles it
 goes on; one that does not dies of it (exit status 128+N).  A second signal
 before the first was taken means the model itself is stuck: `note` raises
@@ -43,7 +45,7 @@ def note(k: Kernel, signo: int) -> None:
         raise HostInterrupt(signo)
     k.host_signals.append(signo)
     k.interrupted = signo
-    k.el1.request_stop()
+    # The watcher thread stops the CPU (as a timer would); nothing here touches the core.
     if k.console.reading:
         raise ConsoleInterrupted()
 

@@ -89,6 +89,10 @@ class RunLoopMixin:
                     # The quantum ended: a timer interrupt from EL0, taken
                     # through VBAR_EL1 (so a monitor saves a confidential context).
                     el1.timer_interrupt()
+            elif not stopped and t.state == ThreadState.RUNNABLE:
+                # An uncounted run ends on its own only when the host interrupt
+                # watcher stopped the CPU: the same timer interrupt.
+                el1.timer_interrupt()
             el1.save_context(t.context)
             prev = t
             if t.state == ThreadState.RUNNABLE:

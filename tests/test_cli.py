@@ -24,6 +24,8 @@ from workloads import BIN_DIR, all_workloads
 
 REPO: Path = Path(__file__).resolve().parent.parent
 HELLO: Path = BIN_DIR / "hello"
+WORKLOADS: Path = BIN_DIR
+BUSYBOX: Path = REPO / "workloads" / ".cache" / "busybox"
 PT_NOTE, PT_INTERP = 4, 3
 
 
@@ -253,6 +255,7 @@ def test_rebuilt_program_runs_as_rebuilt(tmp_path: Path) -> None:
     assert proc.returncode == 5 and b"exiting with status 5" in proc.stdout
 
 
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
 def test_host_files_by_default(tmp_path: Path) -> None:
     """Without --rootfs the guest sees the host's files from the host's cwd; /proc, /sys
     and /dev are the emulator's own, never the host's."""

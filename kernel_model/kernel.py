@@ -31,6 +31,7 @@ from kernel_model.errors import KernelError
 from kernel_model.exec import build_address_space, build_stack
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
+from kernel_model.ktimers import KernelTimers
 from kernel_model.lifecycle import LifecycleMixin
 from kernel_model.mm import AddressSpace, MemoryContext
 from kernel_model.pagetable import (
@@ -48,6 +49,7 @@ from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
 from kernel_model.vfs import Rootfs
+from kernel_model.waitq import WaitQueue
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self._warned: set[int] = set()
         self.crash_reports: dict[int, str] = {}
         self._itimers: dict[int, Process] = {}
+        self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
+        self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
+        self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"

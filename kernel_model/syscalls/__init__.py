@@ -46,6 +46,7 @@ def s64(value: int) -> int:
 
 # Importing the modules registers their handlers.
 from kernel_model.syscalls import (  # noqa: E402,F401
+    events,
     fdtable,
     fileio,
     fs,

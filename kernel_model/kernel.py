@@ -44,6 +44,7 @@ from kernel_model.pagetable import (
 from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
+from kernel_model.sockets.network import Network
 from kernel_model.signal_delivery import SignalDelivery
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
@@ -98,6 +99,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
         self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
         self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
+        self.net = Network()                      # Unix names and the loopback network
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"

@@ -82,12 +82,12 @@ class TrapsMixin:
         record = self._syscall_record(nr, args) if self.tracer.enabled else None
         handler = SYSCALLS.get(nr)
         if handler is None:
+            # Counted, never printed among the program's output (-v logs it once).
             self.stats.inc("kernel.syscalls.unknown")
+            self.stats.inc(f"kernel.syscalls.unsupported.{syscall_name(nr)}")
             if nr not in self._warned:
                 self._warned.add(nr)
-                msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
-                self.options.warnings.append(msg)
-                log.warning(msg)
+                log.info("unsupported syscall %s (#%d) returns ENOSYS", syscall_name(nr), nr)
             self.el1.set_reg(X0_REG, -errno.ENOSYS)
             if record is not None:
                 self._syscall_done(record, result=-errno.ENOSYS)

@@ -53,6 +53,7 @@ from kernel_model.syscalls import (  # noqa: E402,F401
     futex,
     mem,
     misc,
+    net,
     proc,
     signal,
 )

@@ -241,3 +241,69 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     k.block(WaitReason("poll", key=any_of(k, queues), deadline=wake_at, timeout_result=None,
                        until=deadline))
     return 0
+
+
+# --- splice ---------------------------------------------------------------------------------
+SPLICE_F_NONBLOCK = 2
+
+
+@syscall("splice")
+def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Move bytes between a pipe and another file without a user buffer (one side a pipe)."""
+    from kernel_model.pipe_file import PipeReadEnd, PipeWriteEnd
+    fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[2]))
+    off_in, off_out, count, flags = a[1], a[3], min(a[4], MAX_IO), s32(a[5])
+    if not fin.readable or not fout.writable:
+        return -errno.EBADF
+    nonblock = bool(flags & SPLICE_F_NONBLOCK)
+    if isinstance(fin, PipeReadEnd):
+        if off_in:
+            return -errno.ESPIPE
+        pipe = fin.pipe
+        if not pipe.buffer:
+            if pipe.writers == 0:
+                return 0
+            return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
+                k, fin, "pipe-read")
+        data = bytes(pipe.buffer[:count])
+        if off_out:
+            off = k.uaccess.read_u64(off_out)
+            n: int | None = fout.pwrite(data, off)
+            k.uaccess.write_u64(off_out, off + (n or 0))
+        else:
+            try:
+                n = fout.write(data)
+            except KernelError as exc:
+                if exc.errno == errno.EPIPE:
+                    return _epipe(k, t)
+                raise
+        if n is None:
+            return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
+                k, fout, "pipe-write")
+        del pipe.buffer[:n]
+        pipe.notify(ls.POLLOUT | ls.POLLWRNORM)
+        return n
+    if isinstance(fout, PipeWriteEnd):
+        if off_out:
+            return -errno.ESPIPE
+        pipe = fout.pipe
+        if pipe.readers == 0:
+            return _epipe(k, t)
+        free = pipe.capacity - len(pipe.buffer)
+        if free <= 0:
+            return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
+                k, fout, "pipe-write")
+        if off_in:
+            off = k.uaccess.read_u64(off_in)
+            got: bytes | None = fin.pread(min(count, free), off)
+            k.uaccess.write_u64(off_in, off + len(got or b""))
+        else:
+            got = fin.read(min(count, free))
+        if got is None:
+            return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
+                k, fin, "pipe-read")
+        if got:
+            pipe.buffer += got
+            pipe.notify(ls.POLLIN | ls.POLLRDNORM)
+        return len(got)
+    return -errno.EINVAL

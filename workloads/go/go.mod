@@ -1,0 +1,3 @@
+module blindfold/workloads/gotour
+
+go 1.19

@@ -1,3 +1,3 @@
-module blindfold/workloads/gotour
+module blindfold/workloads/go
 
 go 1.19

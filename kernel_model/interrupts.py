@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from kernel_model import signals as sig
 from kernel_model.console_file import ConsoleInterrupted
-from kernel_model.process import HostFds
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -125,11 +124,10 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     """Threads polling the terminal: wake those whose host fd is readable.  With
     ``block`` (nothing else can happen) wait for the host; True if anyone woke or a
     host signal arrived."""
-    sleepers = [t for t in k.sched.blocked
-                if t.wait is not None and isinstance(t.wait.key, HostFds)]
+    sleepers = [t for t in k.sched.blocked if t.wait is not None and t.wait.host_fds]
     if not sleepers:
         return False
-    fds = sorted({fd for t in sleepers for fd in t.wait.key.fds})  # type: ignore[union-attr]
+    fds = sorted({fd for t in sleepers for fd in t.wait.host_fds})  # type: ignore[union-attr]
     k.console.reading = True
     try:
         ready, _, _ = select.select(fds, [], [], None if block else 0)
@@ -141,7 +139,7 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
         k.console.reading = False
     woke = False
     for t in sleepers:
-        if set(t.wait.key.fds) & set(ready):  # type: ignore[union-attr]
+        if set(t.wait.host_fds) & set(ready):  # type: ignore[union-attr]
             k.wake(t, None)
             woke = True
     return woke or bool(k.host_signals)

@@ -33,6 +33,7 @@ from kernel_model.errors import KernelError
 from kernel_model.exec import build_address_space, build_stack, load_interpreter
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
+from kernel_model.ktimers import KernelTimers
 from kernel_model.lifecycle import LifecycleMixin
 from kernel_model.mm import AddressSpace, MemoryContext
 from kernel_model.pagetable import (
@@ -45,12 +46,14 @@ from kernel_model.pagetable import (
 from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
+from kernel_model.sockets.network import Network
 from kernel_model.signal_delivery import SignalDelivery
 from kernel_model.strace import Strace
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
 from kernel_model.vfs import Rootfs
+from kernel_model.waitq import WaitQueue
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,10 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self._warned: set[int] = set()
         self.crash_reports: dict[int, str] = {}
         self._itimers: dict[int, Process] = {}
+        self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
+        self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
+        self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
+        self.net = Network()                      # Unix names and the loopback network
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"

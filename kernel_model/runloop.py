@@ -131,7 +131,7 @@ class RunLoopMixin:
             self.el1.run_el0(CLREX_VA, 1)
 
     def _timer_armed(self) -> bool:
-        return bool(self._itimers)
+        return bool(self._itimers) or bool(self.ktimers)
 
     def arm_itimer(self, proc: Process, deadline: int | None, interval: int) -> None:
         """Set (or with None, cancel) a process's ITIMER_REAL on the virtual clock."""
@@ -153,11 +153,12 @@ class RunLoopMixin:
                                 if p.itimer_interval else None, p.itimer_interval)
                 self.signals.send_process(p, sig.SIGALRM,
                                           sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
+        self.ktimers.fire()
 
     def _idle(self) -> bool:
         """Nothing runnable: wait for the host's terminal if someone polls it, else let
         virtual time pass to the next deadline, if any."""
-        deadlines = [d for d in (self.sched.next_deadline(),
+        deadlines = [d for d in (self.sched.next_deadline(), self.ktimers.next_deadline(),
                                  *(p.itimer_deadline for p in self._itimers.values()))
                      if d is not None]
         if interrupts.wait_host_fds(self, block=not deadlines):
@@ -184,8 +185,10 @@ class RunLoopMixin:
         assert t.context is not None
         if result is None:
             t.context.set(CTX_PC, t.restart_pc)
+            t.rerun_wait = t.wait
         else:
             t.context.set(0, result & 0xFFFF_FFFF_FFFF_FFFF)
+            t.rerun_wait = None
         self.sched.unblock(t)
 
     def wake_where(self, pred, result: int | None, limit: int | None = None) -> int:  # noqa: ANN001

@@ -85,7 +85,9 @@ class TrapsMixin:
         entry = strace.enter(nr, args, self.uaccess.read_cstring, self.uaccess.read) \
             if strace is not None else None
         if handler is None:
+            # Counted, never printed among the program's output (-v logs it once).
             self.stats.inc("kernel.syscalls.unknown")
+            self.stats.inc(f"kernel.syscalls.unsupported.{syscall_name(nr)}")
             if nr not in self._warned:
                 # A note, not a warning: the program hears ENOSYS and copes; the user
                 # sees it with -v, --stats and --json, never on the program's stderr.

@@ -221,7 +221,7 @@ def test_pipe_poll_notify_stat_ioctl() -> None:
     r.incref()
     w.incref()
     events: list[int] = []
-    r.pipe.on_change.append(lambda: events.append(1))
+    r.pipe.on_change.append(lambda _ev: events.append(1))
     assert r.poll_mask() == 0 and not r.poll_readable()
     assert w.poll_mask() == ls.POLLOUT | ls.POLLWRNORM
     w.write(b"abc")

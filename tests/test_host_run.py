@@ -132,7 +132,7 @@ def test_trace_records_host_inputs(tmp_path: Path) -> None:
 # --- Ctrl-C and Ctrl-\ ----------------------------------------------------------------------
 
 def _interrupt(args: list[str | Path], cwd: Path, signo: int = signal.SIGINT,
-               after: float = 1.5) -> tuple[int, bytes, float]:
+               after: float = 3.0) -> tuple[int, bytes, float]:
     """Start the CLI, send it a real signal once it runs, return (status, stderr, seconds)."""
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *map(str, args)],
                             cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,

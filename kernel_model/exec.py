@@ -158,3 +158,14 @@ def load_interpreter(rootfs: Rootfs, image: ElfImage, image_name: str = "the pro
         raise ElfError(f"the ELF interpreter {shown} itself names an interpreter",
                        errno.ELIBBAD)
     return interp, res.guest
+
+
+def parse_shebang(data: bytes) -> tuple[bytes, bytes | None] | None:
+    """A script's "#!interpreter [one argument]" line (None when there is no interpreter);
+    as Linux, only the first 255 bytes count and the rest of the line is one argument."""
+    line = data[2:256].split(b"\n", 1)[0].strip(b" \t")
+    if not line:
+        return None
+    interp, _, rest = line.replace(b"\t", b" ").partition(b" ")
+    rest = rest.strip(b" ")
+    return interp, rest or None

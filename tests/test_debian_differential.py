@@ -24,8 +24,8 @@ pytestmark = [pytest.mark.differential, pytest.mark.slow]
 
 NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "dash-read",
           "sort-csv", "grep-pcre-count", "jq-filter", "gzip-compress", "gojq-stdin",
-          "fzf-filter")
-CONFIDENTIAL = ("klibc-sh", "dash-read", "jq-filter")
+          "shfmt-format", "gron", "fzf-filter")
+CONFIDENTIAL = ("klibc-sh", "dash-read", "jq-filter", "mlr-stats")
 
 
 @pytest.fixture(scope="module")

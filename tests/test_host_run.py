@@ -237,3 +237,13 @@ def test_sqlite_header_survives_reopen(tmp_path: Path) -> None:
     keys = {k for (k,) in db.execute("SELECT key FROM meta")}
     db.close()
     assert {"host_inputs", "host_inputs_consumed", "interrupted", "complete"} <= keys
+
+
+@needs_busybox
+def test_exec_of_a_script_runs_its_interpreter(tmp_path: Path) -> None:
+    """execve of a "#!" script runs the interpreter with the script's path, as Linux does."""
+    script = tmp_path / "s.sh"
+    script.write_text(f"#!{BUSYBOX} sh\necho script $0 $1\nexit 6\n")
+    script.chmod(0o755)
+    proc = blindfold(BUSYBOX, "sh", "-c", "./s.sh one; echo rc=$?", cwd=tmp_path)
+    assert proc.stdout == b"script ./s.sh one\nrc=6\n", proc.stderr

@@ -7,17 +7,6 @@ emulator.errors (a traceback only with -v).
 
 from __future__ import annotations
 
-import signal
-
-
-def _interrupted_early(signo: int, _frame: object) -> None:
-    # Ctrl-C before the guest runs (while loading): the shell's status, no traceback.
-    raise SystemExit(128 + signo)
-
-
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    signal.signal(signal.SIGINT, _interrupted_early)
-
 import io
 import json
 import logging

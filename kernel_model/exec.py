@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from abi.sigframe import SIGRETURN_CODE, SIGRETURN_TRAMPOLINE
-from kernel_model.elf_loader import PF_R, PF_W, PF_X, ElfError, ElfImage, interp_bias_after, parse_elf
+from kernel_model.elf_loader import (
+    PF_R,
+    PF_W,
+    PF_X,
+    ElfError,
+    ElfImage,
+    interp_bias_after,
+    parse_elf,
+)
 from kernel_model.errors import KernelError
 from kernel_model.mm import STACK_LIMIT, STACK_TOP, AddressSpace, MemoryContext
 from kernel_model.uaccess import UserAccess

@@ -46,8 +46,8 @@ from kernel_model.pagetable import (
 from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
-from kernel_model.sockets.network import Network
 from kernel_model.signal_delivery import SignalDelivery
+from kernel_model.sockets.network import Network
 from kernel_model.strace import Strace
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat as st_
+from collections.abc import Callable
 from errno import (
     EACCES,
     EBUSY,
@@ -29,7 +30,6 @@ from errno import (
     EOPNOTSUPP,
     EPERM,
 )
-from collections.abc import Callable
 from pathlib import Path
 
 from kernel_model import linux_structs as ls

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kernel_model import linux_structs as ls
+from kernel_model.console_file import Console, restore_terminal
 from kernel_model.errors import KernelError
 from kernel_model.files import (
     PIPE_BUF,
@@ -24,7 +25,6 @@ from kernel_model.files import (
     make_pipe,
     stdio_table,
 )
-from kernel_model.console_file import Console, restore_terminal
 from kernel_model.vfs import Rootfs
 
 

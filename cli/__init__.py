@@ -11,6 +11,7 @@ def _interrupted_early(signo: int, _frame: object) -> None:
 
 
 # Only when this process is the command itself (not a test or a program importing us).
-if Path(sys.argv[0]).name in ("blindfold", "main.py") and \
+if (sys.argv[0] == "-m" or Path(sys.argv[0]).name in ("blindfold", "main.py")) and \
         signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     signal.signal(signal.SIGINT, _interrupted_early)
+    signal.signal(signal.SIGQUIT, _interrupted_early)

@@ -131,17 +131,31 @@ def test_trace_records_host_inputs(tmp_path: Path) -> None:
 
 # --- Ctrl-C and Ctrl-\ ----------------------------------------------------------------------
 
-def _interrupt(args: list[str | Path], cwd: Path, signo: int = signal.SIGINT,
-               after: float = 3.0) -> tuple[int, bytes, float]:
-    """Start the CLI, send it a real signal once it runs, return (status, stderr, seconds)."""
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *map(str, args)],
+def _interrupt(args: list[str | Path], cwd: Path, signo: int = signal.SIGINT
+               ) -> tuple[int, bytes, float]:
+    """Start the CLI, send it a real signal once the guest runs (its first syscalls are
+    in the --strace file), return (status, stderr, seconds from the signal to the end)."""
+    calls = cwd / "calls.strace"
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--strace-file", calls,
+                             *map(str, args)],
                             cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
-    time.sleep(after)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and "exit" not in _read(calls) and \
+            _read(calls).count("\n") < 8:
+        time.sleep(0.1)
+    time.sleep(0.3)
     t0 = time.monotonic()
     proc.send_signal(signo)
     _out, err = proc.communicate(timeout=60)
     return proc.returncode, err, time.monotonic() - t0
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 @pytest.mark.parametrize("options", [

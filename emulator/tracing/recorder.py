@@ -166,6 +166,8 @@ def annotate(path: Path, values: dict[str, Any]) -> None:
     (the host inputs it consumed, whether an interrupt ended it)."""
     import sqlite3
 
+    if not Path(path).is_file():
+        return          # nothing was recorded (no recorder was attached)
     db = sqlite3.connect(path)
     try:
         with db:

@@ -42,7 +42,7 @@ class Console:
     tty: bool = True              # False: never a terminal (deterministic runs)
     fg_pgrp: int = 1
     on_input: Callable[[bytes], None] | None = None
-    reading: bool = False         # a blocking host read is in progress
+    reading: str = ""             # "read" / "poll": a blocking host read or wait is under way
     saved: list[object] = field(default_factory=list)
 
 
@@ -100,11 +100,11 @@ class ConsoleFile(OpenFile):
             elif self.host_fd is None:
                 return b""
             else:
-                console.reading = True
+                console.reading = "read"
                 try:
                     data = os.read(self.host_fd, n)
                 finally:
-                    console.reading = False
+                    console.reading = ""
         except ConsoleInterrupted:
             raise err(EINTR) from None
         except OSError as exc:

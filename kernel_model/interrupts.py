@@ -1,4 +1,5 @@
-"""Ctrl-C and Ctrl-\\ from the host's terminal, turned into the guest's SIGINT/SIGQUIT.
+"""Ctrl-C and Ctrl-\\ from the host's terminal, turned into the guest's SIGINT/SIGQUIT
+(and a resized terminal into SIGWINCH).
 
 The host's signal handler only notes the signal (`note`); a watcher thread
 makes the CPU leave the guest (the run loop takes that as a timer interrupt,
@@ -18,6 +19,7 @@ import os
 import select
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,7 +29,7 @@ from kernel_model.console_file import ConsoleInterrupted
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
-HOST_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+HOST_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH)
 
 
 class HostInterrupt(BaseException):
@@ -40,7 +42,16 @@ class HostInterrupt(BaseException):
 
 def note(k: Kernel, signo: int) -> None:
     """Called from the host's signal handler (between bytecodes, anywhere)."""
-    if k.host_signals:
+    k.host_signals_noted += 1
+    if signo == signal.SIGWINCH:
+        # The terminal was resized: the foreground group hears it; nothing is stopped,
+        # and only the run loop's own wait for the terminal ends early.
+        if signo not in k.host_signals:
+            k.host_signals.append(signo)
+        if k.console.reading == "poll":
+            raise ConsoleInterrupted()
+        return
+    if any(s != signal.SIGWINCH for s in k.host_signals):
         raise HostInterrupt(signo)
     k.host_signals.append(signo)
     k.interrupted = signo
@@ -52,7 +63,6 @@ def note(k: Kernel, signo: int) -> None:
 def take(k: Kernel) -> None:
     """The run loop's part: deliver the noted signals to the foreground group."""
     pending, k.host_signals[:] = list(k.host_signals), []
-    k.host_signals_taken += len(pending)
     for signo in pending:
         group = [p for p in k.processes.values()
                  if p.pgid == k.console.fg_pgrp and p.exit_status is None]
@@ -92,17 +102,18 @@ class Interrupts:
 
     def _watch(self) -> None:
         # Woken (at C level, without the GIL) by the wakeup fd whenever a signal arrives;
-        # stops the CPU until the run loop has taken every signal seen so far.
-        seen = self.k.host_signals_taken
+        # stops the CPU until the handler has noted the signal and the run loop taken it.
         while not self._done.is_set():
+            noted = self.k.host_signals_noted
             try:
                 got = os.read(self._rfd, 64)
             except OSError:
                 return
             if not got or self._done.is_set():
                 return
-            seen += len(got)
-            while self.k.host_signals_taken < seen:
+            give_up = time.monotonic() + 0.5
+            while self.k.host_signals or (self.k.host_signals_noted == noted
+                                          and time.monotonic() < give_up):
                 self._stop_cpu()
                 if self._done.wait(0.02):
                     return
@@ -128,7 +139,7 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     if not sleepers:
         return False
     fds = sorted({fd for t in sleepers for fd in t.wait.host_fds})  # type: ignore[union-attr]
-    k.console.reading = True
+    k.console.reading = "poll"
     try:
         ready, _, _ = select.select(fds, [], [], None if block else 0)
     except ConsoleInterrupted:
@@ -136,7 +147,7 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     except (OSError, ValueError):
         ready = fds           # a closed or broken fd: let the poll report it
     finally:
-        k.console.reading = False
+        k.console.reading = ""
     woke = False
     for t in sleepers:
         if set(t.wait.host_fds) & set(ready):  # type: ignore[union-attr]

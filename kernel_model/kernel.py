@@ -140,7 +140,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.strace = Strace(options.strace) if options.strace is not None else None
         self.console = options.console
         self.host_signals: list[int] = []   # Ctrl-C / Ctrl-\ from the host, not yet delivered
-        self.host_signals_taken = 0
+        self.host_signals_noted = 0         # how many the host's handler has seen
         self.interrupted = 0                # the last host signal noted (0: none)
 
     # --- boot -------------------------------------------------------------------

@@ -261,3 +261,20 @@ def test_exec_of_a_script_runs_its_interpreter(tmp_path: Path) -> None:
     script.chmod(0o755)
     proc = blindfold(BUSYBOX, "sh", "-c", "./s.sh one; echo rc=$?", cwd=tmp_path)
     assert proc.stdout == b"script ./s.sh one\nrc=6\n", proc.stderr
+
+
+@needs_busybox
+def test_resized_terminal_is_sigwinch_for_the_guest(tmp_path: Path) -> None:
+    """SIGWINCH reaches the guest's handler without stopping anything; Ctrl-C still works."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", str(BUSYBOX), "sh", "-c",
+                             "trap 'echo winch' WINCH; trap 'exit 4' INT; echo ready; "
+                             "while :; do :; done"],
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"ready\n"
+    proc.send_signal(signal.SIGWINCH)
+    assert proc.stdout.readline() == b"winch\n"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (4, b"", b"")

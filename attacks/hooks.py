@@ -210,11 +210,11 @@ class HookedKernel(Kernel):
         return ok
 
     def load_program(self, t: Thread, image: Any, guest_path: str, argv: list[bytes],
-                     envp: list[bytes]) -> None:
+                     envp: list[bytes], interp: Any = None) -> None:
         for res in self.hooks.fire(Point.EXEC, image=image):
             if res is not None:
                 image = res
-        super().load_program(t, image, guest_path, argv, envp)
+        super().load_program(t, image, guest_path, argv, envp, interp)
         if not t.process.confidential:
             self.hooks.fire(Point.PRE_DOMAIN, thread=t)
 

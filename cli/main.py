@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from cli import run_options
 from cli.attack_cmd import attack
 from cli.bench import bench
 from cli.session import RunResult, run_program
@@ -73,7 +74,29 @@ def main() -> None:
               help="Machine description (TOML file or a bundled name: "
                    "default, small, two-nodes).")
 @click.option("--rootfs", type=click.Path(path_type=Path), metavar="DIR",
-              help="Directory the guest sees as / (default: a fresh temporary directory).")
+              help="Run in a sandbox: DIR is the guest's / (default: the host's own files, "
+                   "with the emulator's /proc, /sys and /dev).")
+@click.option("-L", "sysroot", type=click.Path(path_type=Path), metavar="DIR",
+              envvar="BLINDFOLD_LD_PREFIX", show_envvar=True,
+              help="Load the ELF interpreter, and look up absolute paths, in DIR first "
+                   "(e.g. an unpacked Debian arm64 libc6), as qemu-user's -L.")
+@click.option("-E", "set_env", multiple=True, metavar="VAR=VALUE",
+              help="Set VAR in the guest's environment (repeatable).")
+@click.option("-U", "unset_env", multiple=True, metavar="VAR",
+              help="Remove VAR from the guest's environment (repeatable).")
+@click.option("--clean-env", is_flag=True,
+              help="Start from a fixed environment (PATH, HOME, TERM=dumb, LANG=C), not the host's.")
+@click.option("-0", "--argv0", metavar="NAME", help="argv[0] for the program (default: its path).")
+@click.option("--epoch", metavar="SECONDS|fixed",
+              help="The guest's wall clock at start: seconds since 1970 or 'fixed' "
+                   "(2026-01-01); default: the host's time, read once at start.")
+@click.option("--deterministic", is_flag=True,
+              help="Pinned host inputs: a sandbox root, the clean environment, the fixed "
+                   "epoch and no terminal.")
+@click.option("--strace", "strace", is_flag=True,
+              help="Print every syscall with its decoded arguments and result (stderr).")
+@click.option("--strace-file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the --strace lines to FILE instead (implies --strace).")
 @click.option("--timing", type=click.Choice(["fast", "exact"]), default=None,
               help="fast (default; exact with --trace): no instruction counting while one "
                    "thread runs alone; exact: count every instruction in quanta.")
@@ -121,23 +144,35 @@ def main() -> None:
                    "--snapshot-dir, for `blindfold snapshot restore`.")
 @click.option("--snapshot-dir", type=click.Path(path_type=Path), default=Path("snapshots"),
               show_default=True, metavar="DIR", help="Where --snapshot-every writes.")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Debug logging, tracebacks and the emulator's notes (unsupported syscalls).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
+        sysroot: Path | None, set_env: tuple[str, ...], unset_env: tuple[str, ...],
+        clean_env: bool, argv0: str | None, epoch: str | None, deterministic: bool,
+        strace: bool, strace_file: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path, verbose: bool,
         quiet: bool) -> None:
-    """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
+    """Boot PROGRAM (a workload name or an AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):
         _fail(UsageError(f"unknown option {program}",
                          "see `blindfold run --help`; options go before the program"), verbose)
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
     errout: Any = io.BytesIO() if as_json else sys.stderr.buffer
+    strace_out: Any = None
     try:
+        view = run_options.host_view(
+            rootfs=rootfs, sysroot=sysroot, set_env=set_env, unset_env=unset_env,
+            clean_env=clean_env, epoch=epoch, deterministic=deterministic,
+            interactive=not as_json)
+        if strace or strace_file is not None:
+            strace_out = run_options.strace_sink(strace_file, errout)
+            view.strace = strace_out.write
         if timing is None:
             timing = "exact" if trace_path is not None else "fast"
         gdb = None
@@ -146,13 +181,13 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
             gdb = GdbOptions(gdb_address, gdb_wait, gdb_view, gdb_checkpoint_every)
         elif gdb_wait:
             raise UsageError("--gdb-wait needs --gdb", "add --gdb PORT")
-        result = run_program(program, list(args), machine=machine, rootfs=rootfs, timing=timing,
+        result = run_program(program, list(args), machine=machine, timing=timing,
                              max_insns=max_insns, stdout=out, stderr=errout,
                              stdin=None if not as_json else io.BytesIO(),
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
-                             mutate=mutate, gdb=gdb,
+                             mutate=mutate, view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
@@ -163,6 +198,9 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         _fail(EmulatorFault(f"{exc.__class__.__name__}: {exc}", "rerun with -v and report it")
               if not verbose else exc, verbose)
         return
+    finally:
+        if strace_out is not None:
+            strace_out.close()
     _flush()
     if as_json:
         click.echo(json.dumps(_run_json(program, args, result, out.getvalue(),
@@ -171,10 +209,13 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         if not quiet:
             for w in result.warnings:
                 click.echo(f"blindfold: warning: {w}", err=True)
+        if verbose:
+            for n in result.notes:
+                click.echo(f"blindfold: note: {n}", err=True)
             if result.crash:
                 click.echo(f"blindfold: {result.crash}", err=True)
         if show_stats:
-            _print_stats(result.stats)
+            _print_stats(result.stats, timing, result.notes)
     sys.exit(result.exit_code)
 
 
@@ -192,17 +233,25 @@ def _run_json(program: str, args: tuple[str, ...], r: RunResult, out: bytes, err
         "wait_status": r.wait_status, "signal": r.signal, "summary": r.summary,
         "crash": r.crash, "stdout": out.decode("utf-8", "backslashreplace"),
         "stderr": err.decode("utf-8", "backslashreplace"), "warnings": r.warnings,
-        "stats": r.stats,
+        "notes": r.notes, "interrupted": r.interrupted, "stats": r.stats,
     }
 
 
-def _print_stats(stats: dict[str, int]) -> None:
+def _print_stats(stats: dict[str, int], timing: str, notes: list[str]) -> None:
     table = Table(title="statistics", show_edge=False)
     table.add_column("counter")
     table.add_column("value", justify="right")
     for name, value in stats.items():
         table.add_row(name, f"{value:,}")
     err_console.print(table)
+    if timing == "fast":
+        # Fast timing runs a lone thread uncounted: the cycle count covers only the
+        # counted (contended) slices and the kernel's own work.
+        err_console.print("instructions: not counted in fast timing (only contended slices "
+                          "are; cpu0.insns_counted and clock.cycles cover those); "
+                          "use --timing exact for a full count")
+    for n in notes:
+        err_console.print(f"note: {n}")
 
 
 # --- machine --------------------------------------------------------------------------

@@ -6,25 +6,40 @@ exercise the same path.
 
 from __future__ import annotations
 
-import shutil
+import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from cli.host_inputs import HostInputs
 from emulator.errors import BudgetExceeded, ElfLoadError, EmulatorFault, GuestCrash, UsageError
 from emulator.machine import Machine
 from emulator.machine_config import MachineConfig, load_machine
-from kernel_model.elf_loader import ElfError, parse_elf
-from kernel_model.kernel import BudgetExhausted, Deadlock, Kernel, KernelOptions
+from kernel_model.console_file import Console, restore_terminal
+from kernel_model.elf_loader import ElfError, ElfImage, parse_elf
+from kernel_model.errors import KernelError
+from kernel_model.exec import load_interpreter
+from kernel_model.interrupts import HostInterrupt, Interrupts
+from kernel_model.kernel import (
+    CLEAN_ENV,
+    REALTIME_EPOCH_NS,
+    BudgetExhausted,
+    Deadlock,
+    Kernel,
+    KernelOptions,
+)
 from kernel_model.signals import signame
+from kernel_model.vfs_resolve import PathResolver
 from workloads import find as find_workload
 
 if TYPE_CHECKING:
     from cli.debug_session import GdbOptions
     from emulator.tracing.recorder import WriterMode
+    from guardian.monitor import Guardian
 
 
 @dataclass
@@ -35,9 +50,14 @@ class RunResult:
     stats: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     crash: str | None = None  # how the first program died, when a signal killed it
+    notes: list[str] = field(default_factory=list)   # e.g. unsupported syscalls (ENOSYS)
+    interrupted: int = 0      # the host signal (Ctrl-C: 2) that ended or reached the run
+    host_inputs: HostInputs | None = None
 
     @property
     def summary(self) -> str:
+        if self.interrupted and self.signal == self.interrupted:
+            return f"interrupted ({signame(self.signal)})"
         if self.signal:
             return f"killed by {signame(self.signal)}"
         return f"exited with status {self.exit_code}"
@@ -69,38 +89,116 @@ def load_image(path: Path, shown: str):  # noqa: ANN201
         raise ElfLoadError(str(exc), exc.hint) from exc
 
 
+@dataclass
+class HostView:
+    """What the guest sees of the host: its files, environment, clock and terminal.
+
+    ``rootfs`` None with ``host_files`` shows the host's own file system (the
+    kernel model's /proc, /sys and /dev over it), as qemu-user does; a
+    directory (or None without ``host_files``: a fresh temporary one) is a
+    sandbox.  ``env`` None is the fixed clean environment; ``epoch_ns`` None
+    the fixed epoch.  ``terminal`` lets the guest drive the host terminal's
+    line discipline; ``interrupts`` turns Ctrl-C / Ctrl-\\ into guest signals.
+    """
+
+    rootfs: Path | None = None
+    host_files: bool = False
+    sysroot: Path | None = None
+    env: Sequence[str] | None = None
+    epoch_ns: int | None = None
+    cwd: str | None = None
+    terminal: bool = False
+    tty: bool = True
+    interrupts: bool = False
+    strace: Callable[[str], None] | None = None
+
+
+def _prepare_root(view: HostView, host_path: Path, stack: ExitStack
+                  ) -> tuple[Path, dict[str, Path], str, str]:
+    """(root, mounts, guest path of the program, guest cwd) for one run."""
+    if view.host_files and view.rootfs is None:
+        # The kernel's own (empty for now) /proc, /sys and /dev hide the host's.
+        own = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blindfold-kfs-")))
+        mounts = {}
+        for name in ("proc", "sys", "dev"):
+            (own / name).mkdir()
+            mounts[f"/{name}"] = own / name
+        cwd = view.cwd if view.cwd is not None else _host_cwd()
+        return Path("/"), mounts, str(host_path.resolve()), cwd
+    if view.rootfs is None:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blindfold-rootfs-")))
+    elif not view.rootfs.is_dir():
+        raise UsageError(f"--rootfs {view.rootfs} is not a directory",
+                         "create it or give an existing directory")
+    else:
+        root = view.rootfs
+    cwd = view.cwd or _inside(root, Path(_host_cwd())) or "/"
+    inside = _inside(root, host_path)
+    if inside is not None:
+        return root, {}, inside, cwd        # already in the sandbox: run it from there
+    # The program is grafted into the sandbox (never copied), so a rebuilt program
+    # always runs as rebuilt and the user's directory is left as it was.
+    resolver = PathResolver(root)
+    try:
+        bindir = resolver.resolve("/", "/bin").guest
+    except KernelError:
+        (root / "bin").mkdir(exist_ok=True)
+        bindir = "/bin"
+    guest = f"{bindir.rstrip('/')}/{host_path.name}"
+    return root, {guest: host_path.resolve()}, guest, cwd
+
+
+def _inside(root: Path, host: Path) -> str | None:
+    """The guest path of a host path that lies inside the sandbox root (None if outside)."""
+    target = Path(os.path.abspath(host))       # symlinks in it are the guest's to follow
+    for base in {Path(os.path.abspath(root)), root.resolve()}:
+        try:
+            rel = target.relative_to(base)
+        except ValueError:
+            continue
+        return "/" + rel.as_posix() if rel.parts else "/"
+    return None
+
+
+def _host_cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return "/"
+
+
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
-                guardian: str = "off",
-                confidential: bool = False, guardian_seed: int | None = None,
-                mutate: str = "", gdb: GdbOptions | None = None,
-                snapshot_every: int = 0, snapshot_target: Path | None = None,
-                snapshot_once: bool = False) -> RunResult:
+                guardian: str = "off", confidential: bool = False,
+                guardian_seed: int | None = None, mutate: str = "",
+                view: HostView | None = None, argv0: str | None = None,
+                gdb: GdbOptions | None = None, snapshot_every: int = 0,
+                snapshot_target: Path | None = None, snapshot_once: bool = False) -> RunResult:
+    """Boot the machine and run one program to its end (see HostView for the host side)."""
+    view = view if view is not None else HostView(rootfs=rootfs)
+    if rootfs is not None:
+        view.rootfs = rootfs
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
-    tmp: str | None = None
-    if rootfs is None:
-        tmp = tempfile.mkdtemp(prefix="blindfold-rootfs-")
-        rootfs = Path(tmp)
-    elif not rootfs.is_dir():
-        raise UsageError(f"--rootfs {rootfs} is not a directory", "create it or give an existing directory")
-    guest_path = f"/bin/{host_path.name}"
-    try:
-        bindir = rootfs / "bin"
-        bindir.mkdir(exist_ok=True)
-        target = bindir / host_path.name
-        if not target.exists():
-            shutil.copyfile(host_path, target)
-            target.chmod(0o755)
+    with ExitStack() as stack:
+        root, mounts, guest_path, cwd = _prepare_root(view, host_path, stack)
+        env = [e.encode() for e in view.env] if view.env is not None else list(CLEAN_ENV)
+        inputs = HostInputs(env=[e.decode("utf-8", "surrogateescape") for e in env],
+                            epoch_ns=view.epoch_ns if view.epoch_ns is not None
+                            else REALTIME_EPOCH_NS,
+                            root=str(view.rootfs) if view.rootfs is not None
+                            else "host" if view.host_files else "sandbox",
+                            sysroot=str(view.sysroot) if view.sysroot else None)
         hw = Machine(config)
         if mutate or guardian_seed is not None:
             if guardian == "off":
                 raise UsageError("--mutate and --guardian-seed need the Guardian",
                                  "add --guardian on (or mprotect)")
+        monitor = None
         if guardian in ("on", "mprotect"):
             from guardian import checks
             from guardian.entropy import DEFAULT_GUARDIAN_SEED
@@ -113,23 +211,22 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                                guardian_seed=DEFAULT_GUARDIAN_SEED if guardian_seed is None
                                else guardian_seed, serve_entropy=True)
             hw.install_monitor(monitor)
-            if confidential:
-                # The trusted launch path: the user tells the Guardian which program
-                # may run confidentially; it measures the image before the kernel loads it.
-                monitor.conf.admit_image(image.data)
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off, on or mprotect")
         if confidential and guardian == "off":
             raise UsageError("--confidential needs the Guardian",
                              "add --guardian on (or mprotect)")
+        console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
+            console.on_input = inputs.stdin_read
             attach_recorder(hw, trace, trace_level, {
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
                 **({"guardian_seed": DEFAULT_GUARDIAN_SEED if guardian_seed is None
                     else guardian_seed, "mutate": mutate} if guardian != "off" else {}),
+                "host_inputs": inputs.header(),
             }, trace_writer)
         debug = None
         if gdb is not None:
@@ -149,11 +246,22 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                      CountingSink(stderr or sys.stderr.buffer))
             stdout, stderr = sinks
             timing = "exact"       # snapshot points are counted instructions
-        opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
-                             stdout=stdout, stderr=stderr, stdin=stdin)
+        opts = KernelOptions(rootfs=root, timing=timing, max_insns=max_insns,
+                             stdout=stdout, stderr=stderr, stdin=stdin, env=tuple(env),
+                             epoch_ns=inputs.epoch_ns, sysroot=view.sysroot, mounts=mounts,
+                             on_read=inputs.file_read if trace is not None else None,
+                             strace=view.strace, console=console, cwd=cwd)
+        stack.callback(restore_terminal, console)
         kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
-        kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
-                          confidential=confidential)
+        argv = [(argv0 if argv0 is not None else guest_path).encode(),
+                *(a.encode() for a in args)]
+        try:
+            if confidential and monitor is not None:
+                _admit(monitor, image, kernel)
+            kernel.spawn_init(image, guest_path, argv, confidential=confidential)
+        except ElfError as exc:
+            hw.tracer.close()
+            raise ElfLoadError(str(exc), exc.hint) from exc
         if sinks is not None:
             from cli.snapshot_cmd import Snapshotter, StopAfterSnapshot
             target = snapshot_target or Path(".")
@@ -170,18 +278,28 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         if debug is not None:
             from cli.debug_session import run_debugged
             return run_debugged(debug, hw, kernel, host_path, opts, _finish_run)
-        return _finish_run(hw, kernel, opts)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        return _finish_run(hw, kernel, opts, view=view, inputs=inputs, trace=trace)
 
 
 def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
-                on_exit: Callable[[int], None] | None = None) -> RunResult:
-    """Run the booted kernel to the end of its first program and collect the result."""
+                on_exit: Callable[[int], None] | None = None, *, view: HostView | None = None,
+                inputs: HostInputs | None = None, trace: Path | None = None) -> RunResult:
+    """Run the booted kernel to the end of its first program and collect the result.
+
+    With ``view.interrupts`` Ctrl-C and Ctrl-\\ reach the guest (or stop the run); with a
+    trace, the host inputs the run consumed are recorded at its end.
+    """
+    interrupted = 0
     try:
         try:
-            status = kernel.run()
+            if view is not None and view.interrupts:
+                with Interrupts(kernel, hw.cpus[0].fast.stop):
+                    status = kernel.run()
+            else:
+                status = kernel.run()
+        except HostInterrupt as exc:
+            interrupted = exc.signo
+            status = exc.signo
         finally:
             hw.tracer.close()
         if on_exit is not None:
@@ -192,10 +310,29 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
         raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
     except RecursionError as exc:
         raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
+    if trace is not None and inputs is not None:
+        from emulator.tracing.recorder import annotate
+        annotate(trace, {"host_inputs_consumed": inputs.consumed(),
+                         "interrupted": bool(interrupted or kernel.interrupted),
+                         "ended_by": ("host interrupt" if interrupted else
+                                      "guest exit after a host interrupt"
+                                      if kernel.interrupted else "guest exit")})
     stats = hw.statistics()
     stats.update(kernel.stats.snapshot())
     signal = status & 0x7F
     code = 128 + signal if signal else (status >> 8) & 0xFF
     return RunResult(exit_code=code, wait_status=status, signal=signal, stats=stats,
-                     warnings=list(opts.warnings),
-                     crash=kernel.crash_reports.get(1) if signal else None)
+                     warnings=list(opts.warnings), notes=list(opts.notes),
+                     crash=kernel.crash_reports.get(1) if signal else None,
+                     interrupted=interrupted or kernel.interrupted,
+                     host_inputs=inputs)
+
+
+def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel) -> None:
+    """The trusted launch path: the user names the program (and, for a dynamic one,
+    its interpreter) that may run confidentially; the Guardian measures each before
+    the kernel loads it."""
+    monitor.conf.admit_image(image.data)
+    interp = load_interpreter(kernel.rootfs, image)
+    if interp is not None:
+        monitor.conf.admit_image(interp[0].data)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 R, W, RW = 1, 2, 3
 
 # Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
-# ("pages", i) is ceil(args[i] / 4096).
+# ("pages", i) is ceil(args[i] / 4096); ("deref32", i) is the u32 the user stored at args[i]
+# (a socklen_t the call reads and updates).
 Size = int | tuple
 
 
@@ -72,7 +73,27 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "ioctl": (_b(2, 64, RW),),
     "fcntl": (_b(2, 32, RW),),
     "sendfile": (_b(2, 8, RW),),
-    "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R)),
+    "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R), _b(3, 8, R)),
+    "epoll_ctl": (_b(3, 16, R),),
+    "epoll_pwait": (_b(1, ("arg*", 2, 16), W), _b(4, 8, R)),
+    "epoll_pwait2": (_b(1, ("arg*", 2, 16), W), _b(3, 16, R), _b(4, 8, R)),
+    "timerfd_settime": (_b(2, 32, R), _b(3, 32, W)),
+    "timerfd_gettime": (_b(1, 32, W),),
+    "signalfd4": (_b(1, 8, R),),
+    "splice": (_b(1, 8, RW), _b(3, 8, RW)),
+    "socketpair": (_b(3, 8, W),),
+    "bind": (_b(1, ("arg", 2), R),),
+    "connect": (_b(1, ("arg", 2), R),),
+    "accept": (_b(1, ("deref32", 2), W), _b(2, 4, RW)),
+    "accept4": (_b(1, ("deref32", 2), W), _b(2, 4, RW)),
+    "getsockname": (_b(1, ("deref32", 2), W), _b(2, 4, RW)),
+    "getpeername": (_b(1, ("deref32", 2), W), _b(2, 4, RW)),
+    "setsockopt": (_b(3, ("arg", 4), R),),
+    "getsockopt": (_b(3, ("deref32", 4), W), _b(4, 4, RW)),
+    "sendto": (_b(1, ("arg", 2), R), _b(4, ("arg", 5), R)),
+    "recvfrom": (_b(1, ("arg", 2), W), _b(4, ("deref32", 5), W), _b(5, 4, RW)),
+    "sendmsg": (CapRule(1, "msghdr", 0, R),),
+    "recvmsg": (CapRule(1, "msghdr", 0, W),),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),
@@ -146,9 +167,13 @@ class NotPresent(Exception):
         self.va = va
 
 
-def _size(spec: Size, args: Sequence[int]) -> int:
+def _size(spec: Size, args: Sequence[int], read: ReadUser | None = None) -> int:
     if isinstance(spec, int):
         return spec
+    if spec[0] == "deref32":
+        if read is None or not args[spec[1]]:
+            return 0
+        return struct.unpack("<I", _read(read, args[spec[1]], 4))[0]
     if spec[0] == "arg":
         return args[spec[1]]
     if spec[0] == "arg*":
@@ -189,7 +214,7 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
         if base == 0:
             continue
         if rule.kind == "buf":
-            size = _size(rule.size, args)
+            size = _size(rule.size, args, read)
             if size > 0:
                 out.append((base, base + size, rule.access))
         elif rule.kind == "cstr":
@@ -206,6 +231,8 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 n = _strlen(read, ptr)
                 if n is not None:
                     out.append((ptr, ptr + n + 1, R))
+        elif rule.kind == "msghdr":
+            out.extend(_msghdr_ranges(read, base, rule.access))
         elif rule.kind == "iov":
             count = min(_size(rule.size, args), 1024)
             raw = _read(read, base, 16 * count) if count else b""
@@ -213,6 +240,27 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 iov_base, iov_len = struct.unpack_from("<QQ", raw, 16 * i)
                 if iov_len:
                     out.append((iov_base, iov_base + iov_len, rule.access))
+    return out
+
+
+def _msghdr_ranges(read: ReadUser, base: int, access: int) -> list[tuple[int, int, int]]:
+    """A struct msghdr (56 bytes on AArch64) and what it points to: the name, the iovec
+    array and its buffers, the control buffer.  Receiving also updates the header."""
+    name, namelen, iov, iovlen, control, controllen = struct.unpack(
+        "<QI4xQQQQ", _read(read, base, 48))
+    out = [(base, base + 56, RW if access & W else R)]
+    if name and namelen:
+        out.append((name, name + namelen, access))
+    count = min(iovlen, 1024)
+    if iov and count:
+        out.append((iov, iov + 16 * count, R))
+        raw = _read(read, iov, 16 * count)
+        for i in range(count):
+            iov_base, iov_len = struct.unpack_from("<QQ", raw, 16 * i)
+            if iov_len:
+                out.append((iov_base, iov_base + iov_len, access))
+    if control and controllen:
+        out.append((control, control + controllen, access))
     return out
 
 

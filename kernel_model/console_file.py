@@ -8,7 +8,9 @@ import select
 import struct
 import sys
 import termios
-from errno import ENOTTY, EPIPE
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from errno import EINTR, EINVAL, ENOTTY, EPIPE
 from typing import BinaryIO
 
 from kernel_model import linux_structs as ls
@@ -19,6 +21,29 @@ from kernel_model.openfile import PIPEFS_DEV, IoctlResult, OpenFile, inode_numbe
 CONSOLE_RDEV = os.makedev(136, 0)
 #: Device number of the file system holding the console (devpts).
 DEVPTS_DEV = os.makedev(0, 22)
+
+
+class ConsoleInterrupted(Exception):
+    """Raised by the host's interrupt handler to end a blocking read of the terminal."""
+
+
+@dataclass
+class Console:
+    """The terminal the guest's console stands for, shared by fds 0-2 and their dups.
+
+    ``control`` lets the guest set the host terminal's attributes (line
+    discipline, echo) the way a program on a real terminal does; the session
+    restores the saved attributes when the run ends.  Without it TCSETS* is
+    accepted and the host terminal left alone.  ``fg_pgrp`` is the terminal's
+    foreground process group (TIOCGPGRP/TIOCSPGRP), where Ctrl-C's SIGINT goes.
+    """
+
+    control: bool = False
+    tty: bool = True              # False: never a terminal (deterministic runs)
+    fg_pgrp: int = 1
+    on_input: Callable[[bytes], None] | None = None
+    reading: str = ""             # "read" / "poll": a blocking host read or wait is under way
+    saved: list[object] = field(default_factory=list)
 
 
 class ConsoleFile(OpenFile):
@@ -35,11 +60,12 @@ class ConsoleFile(OpenFile):
     kind = "console"
 
     def __init__(self, flags: int, host_fd: int | None, sink: BinaryIO | None = None,
-                 source: BinaryIO | None = None) -> None:
+                 source: BinaryIO | None = None, console: Console | None = None) -> None:
         super().__init__(flags)
         self.host_fd = host_fd
         self.sink = sink
         self.source = source
+        self.console = console if console is not None else Console()
         self._ino = next(inode_numbers)
 
     @classmethod
@@ -61,20 +87,31 @@ class ConsoleFile(OpenFile):
 
     def isatty(self) -> bool:
         """Whether the backing host fd is a real terminal."""
-        return self.host_fd is not None and os.isatty(self.host_fd)
+        return self.console.tty and self.host_fd is not None and os.isatty(self.host_fd)
 
     def read(self, n: int) -> bytes | None:
         self._need_read()
         n = min(n, ls.MAX_RW_COUNT)
+        console = self.console
         try:
             if self.source is not None:
                 read1 = getattr(self.source, "read1", None)
-                return read1(n) if read1 is not None else self.source.read(n)
-            if self.host_fd is None:
+                data = read1(n) if read1 is not None else self.source.read(n)
+            elif self.host_fd is None:
                 return b""
-            return os.read(self.host_fd, n)
+            else:
+                console.reading = "read"
+                try:
+                    data = os.read(self.host_fd, n)
+                finally:
+                    console.reading = ""
+        except ConsoleInterrupted:
+            raise err(EINTR) from None
         except OSError as exc:
             raise from_oserror(exc) from None
+        if console.on_input is not None and data:
+            console.on_input(data)
+        return data
 
     def write(self, data: bytes) -> int | None:
         self._need_write()
@@ -99,21 +136,16 @@ class ConsoleFile(OpenFile):
         return ls.StatInfo(ls.S_IFIFO | 0o600, self._ino, PIPEFS_DEV, st_uid=os.getuid())
 
     def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
-        if request in (ls.TCGETS, ls.TIOCGWINSZ, ls.TCSETS, ls.TCSETSW, ls.TCSETSF):
+        if request in _TTY_REQUESTS:
             if not self.isatty():
                 raise err(ENOTTY)
             assert self.host_fd is not None
             try:
-                if request == ls.TCGETS:
-                    iflag, oflag, cflag, lflag, _i, _o, cc = termios.tcgetattr(self.host_fd)
-                    raw = bytes(c[0] if isinstance(c, bytes) else c for c in cc[: ls.NCCS])
-                    return IoctlResult(0, ls.pack_termios(iflag, oflag, cflag, lflag, 0, raw))
-                if request == ls.TIOCGWINSZ:
-                    got = fcntl.ioctl(self.host_fd, termios.TIOCGWINSZ, bytes(8))
-                    return IoctlResult(0, ls.pack_winsize(*struct.unpack("HHHH", got)))
+                return self._tty_ioctl(request, arg)
+            except termios.error as exc:
+                raise err(exc.args[0] if exc.args else ENOTTY) from None
             except OSError as exc:
                 raise from_oserror(exc) from None
-            return IoctlResult()  # TCSETS*: accepted, host terminal left alone
         if request == ls.FIONREAD and self.readable:
             avail = 0
             if self.source is None and self.host_fd is not None:
@@ -132,3 +164,61 @@ class ConsoleFile(OpenFile):
             return bool(select.select([self.host_fd], [], [], 0)[0])
         except (OSError, ValueError):
             return True
+
+    def _tty_ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
+        """Terminal requests on a real terminal: attributes and size from the host fd,
+        the foreground group from the model (the guest's process groups are its own)."""
+        fd = self.host_fd
+        assert fd is not None
+        console = self.console
+        if request == ls.TCGETS:
+            iflag, oflag, cflag, lflag, _i, _o, cc = termios.tcgetattr(fd)
+            raw = bytes(c[0] if isinstance(c, bytes) else c for c in cc[: ls.NCCS])
+            return IoctlResult(0, ls.pack_termios(iflag, oflag, cflag, lflag, 0, raw))
+        if request == ls.TIOCGWINSZ:
+            got = fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8))
+            return IoctlResult(0, ls.pack_winsize(*struct.unpack("HHHH", got)))
+        if request == ls.TIOCGPGRP:
+            return IoctlResult(0, struct.pack("<i", console.fg_pgrp))
+        if request == ls.TIOCSPGRP:
+            if arg is None or len(arg) < 4:
+                raise err(EINVAL)
+            console.fg_pgrp = struct.unpack("<i", arg[:4])[0]
+            return IoctlResult()
+        if request in (ls.TCSETS, ls.TCSETSW, ls.TCSETSF):
+            if arg is None or not console.control:
+                return IoctlResult()       # accepted; the host terminal is not ours to change
+            iflag, oflag, cflag, lflag, _line, cc = ls.unpack_termios(arg)
+            cur = termios.tcgetattr(fd)
+            if not console.saved:
+                console.saved = [fd, [list(c) if isinstance(c, list) else c for c in cur]]
+            host_cc = list(cur[6])
+            for i, c in enumerate(cc[: ls.NCCS]):
+                host_cc[i] = bytes([c])
+            when = {ls.TCSETS: termios.TCSANOW, ls.TCSETSW: termios.TCSADRAIN,
+                    ls.TCSETSF: termios.TCSAFLUSH}[request]
+            termios.tcsetattr(fd, when, [iflag, oflag, cflag, lflag, cur[4], cur[5], host_cc])
+            return IoctlResult()
+        return IoctlResult()   # TIOCSCTTY, TIOCSWINSZ: nothing to do for the host
+
+    @property
+    def host_poll_fd(self) -> int | None:
+        """The host fd a poll on this console must wait on (None: never blocks)."""
+        if self.source is not None or self.host_fd is None or not self.readable:
+            return None
+        return self.host_fd
+
+
+def restore_terminal(console: Console) -> None:
+    """Put the host terminal back as it was before the guest changed it."""
+    if console.saved:
+        fd, attrs = console.saved
+        try:
+            termios.tcsetattr(fd, termios.TCSADRAIN, attrs)  # type: ignore[arg-type]
+        except (termios.error, OSError):
+            pass
+        console.saved = []
+
+
+_TTY_REQUESTS = frozenset((ls.TCGETS, ls.TIOCGWINSZ, ls.TCSETS, ls.TCSETSW, ls.TCSETSF,
+                           ls.TIOCGPGRP, ls.TIOCSPGRP, ls.TIOCSCTTY, ls.TIOCSWINSZ))

@@ -15,6 +15,7 @@ from kernel_model.openfile import OpenFile
 class DevFile(OpenFile):
     kind = "chr"
     rdev = 0
+    pollable = False       # null, zero and full have no poll operation on Linux
 
     def __init__(self, flags: int, path: str) -> None:
         super().__init__(flags)
@@ -57,6 +58,7 @@ class ZeroFile(DevFile):
 
 class RandomFile(DevFile):
     rdev = (1 << 8) | 9
+    pollable = True
 
     def __init__(self, flags: int, path: str, source: Callable[[int], bytes]) -> None:
         super().__init__(flags, path)

@@ -1,8 +1,9 @@
-"""Reading and checking static AArch64 ELF executables.
+"""Reading and checking AArch64 ELF executables (static, or naming an interpreter).
 
 Parsing uses pyelftools; this module adds the checks a loader owes its user
-(class, machine, type, interpreter, truncation, overlapping or absurd
-segments) and turns each into one clear message.
+(class, machine, type, truncation, overlapping or absurd segments) and turns
+each into one clear message.  A dynamically linked program keeps the path of
+its PT_INTERP; exec loads that interpreter as a second image.
 """
 
 from __future__ import annotations
@@ -56,9 +57,24 @@ class ElfImage:
     segments: tuple[Segment, ...]
     bias: int
     exec_stack: bool
+    interp: bytes | None = None     # PT_INTERP path (dynamically linked programs)
+    dynamic: bool = False           # ET_DYN: position independent
+
+    @property
+    def end(self) -> int:
+        """The first byte past the highest segment (page-aligned)."""
+        last = self.segments[-1]
+        return (last.vaddr + last.memsz + PAGE - 1) & ~(PAGE - 1)
 
 
-def parse_elf(data: bytes, name: str = "program") -> ElfImage:
+def interp_bias_after(program: ElfImage, gap: int = 16 * PAGE) -> int:
+    """Where an interpreter goes: right above the program, so the heap (after
+    both) has the whole range up to the mmap area to grow into."""
+    return program.end + gap
+
+
+def parse_elf(data: bytes, name: str = "program", dyn_base: int = STATIC_PIE_BASE) -> ElfImage:
+    """Parse and check an executable; an ET_DYN image is placed at ``dyn_base``."""
     if len(data) < 4 or data[:4] != b"\x7fELF":
         raise ElfError(f"{name} is not an ELF executable",
                        hint="give a static AArch64 Linux binary (file(1) should say 'ELF 64-bit LSB executable, ARM aarch64')")
@@ -86,10 +102,16 @@ def parse_elf(data: bytes, name: str = "program") -> ElfImage:
                        hint="cross-compile it with aarch64-linux-gnu-gcc -static")
     if etype not in ("ET_EXEC", "ET_DYN"):
         raise ElfError(f"{name} is an ELF {etype}, not an executable")
-    if any(s["p_type"] == "PT_INTERP" for s in segments):
-        raise ElfError(f"{name} is dynamically linked; only static programs run here",
-                       hint="relink it with -static")
-    bias = STATIC_PIE_BASE if etype == "ET_DYN" else 0
+    interp: bytes | None = None
+    for s in segments:
+        if s["p_type"] == "PT_INTERP":
+            raw = data[s["p_offset"]: s["p_offset"] + s["p_filesz"]]
+            interp = raw.split(b"\0", 1)[0]
+            if not interp.startswith(b"/") or len(raw) != s["p_filesz"]:
+                raise ElfError(f"{name} is dynamically linked but names a malformed ELF "
+                               f"interpreter {interp!r}",
+                               hint="the file is damaged; rebuild or copy it again")
+    bias = dyn_base if etype == "ET_DYN" else 0
     loads: list[Segment] = []
     phdr_addr = 0
     exec_stack = False
@@ -128,4 +150,5 @@ def parse_elf(data: bytes, name: str = "program") -> ElfImage:
         raise ElfError(f"{name}: entry point {entry:#x} is not in an executable segment")
     return ElfImage(data=data, entry=entry, phdr_addr=phdr_addr,
                     phent=elf.header["e_phentsize"], phnum=elf.header["e_phnum"],
-                    segments=tuple(loads), bias=bias, exec_stack=exec_stack)
+                    segments=tuple(loads), bias=bias, exec_stack=exec_stack, interp=interp,
+                    dynamic=etype == "ET_DYN")

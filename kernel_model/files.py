@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from errno import EBADF, EINVAL, EMFILE
 from typing import BinaryIO
 
-from kernel_model.console_file import CONSOLE_RDEV, ConsoleFile
+from kernel_model.console_file import CONSOLE_RDEV, Console, ConsoleFile
 from kernel_model.errors import KernelError, err
 from kernel_model.openfile import PIPEFS_DEV, HostFile, IoctlResult, OpenFile
 from kernel_model.pipe_file import (
@@ -153,16 +153,19 @@ class FdTable:
 
 def stdio_table(stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, *, captured: bool = False,
-                limit: int = DEFAULT_NOFILE) -> FdTable:
-    """A table with the console on fds 0, 1, 2.
+                limit: int = DEFAULT_NOFILE, console: Console | None = None) -> FdTable:
+    """A table with the console on fds 0, 1, 2 (sharing one ``console`` state).
 
     With ``captured`` the console is detached from the host's fds (no tty
     ioctls, stdin reads ``stdin`` or EOF), as --json mode and tests want.
     """
     table = FdTable(limit)
-    table.install(ConsoleFile.stdin(stdin, None if captured else 0))
-    table.install(ConsoleFile.stdout(stdout, None if captured else 1))
-    table.install(ConsoleFile.stderr(stderr, None if captured else 2))
+    console = console if console is not None else Console()
+    for f in (ConsoleFile.stdin(stdin, None if captured else 0),
+              ConsoleFile.stdout(stdout, None if captured else 1),
+              ConsoleFile.stderr(stderr, None if captured else 2)):
+        f.console = console
+        table.install(f)
     return table
 
 

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import logging
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -26,11 +27,13 @@ from emulator.exceptions import VectorTable
 from emulator.fastuc import CTX_PC, CTX_SP
 from emulator.machine import BootInfo
 from kernel_model import signals as sig
+from kernel_model.console_file import Console
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
-from kernel_model.exec import build_address_space, build_stack
+from kernel_model.exec import build_address_space, build_stack, load_interpreter
 from kernel_model.files import stdio_table
 from kernel_model.frames import FrameAllocator
+from kernel_model.ktimers import KernelTimers
 from kernel_model.lifecycle import LifecycleMixin
 from kernel_model.mm import AddressSpace, MemoryContext
 from kernel_model.pagetable import (
@@ -44,15 +47,21 @@ from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
 from kernel_model.signal_delivery import SignalDelivery
+from kernel_model.sockets.network import Network
+from kernel_model.strace import Strace
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
 from kernel_model.vfs import Rootfs
+from kernel_model.waitq import WaitQueue
 
 log = logging.getLogger(__name__)
 
 KERNEL_VBAR = 0xFFFF_8000_0001_0000
-REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000   # 2026-01-01T00:00:00Z: fixed, not the host's
+# The wall clock of --epoch fixed (2026-01-01T00:00:00Z); by default the session
+# passes the host's time at start-up instead.  Either way it is read once.
+REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000
+CLEAN_ENV = (b"PATH=/bin:/usr/bin", b"HOME=/", b"TERM=dumb", b"LANG=C")
 
 @dataclass
 class KernelOptions:
@@ -63,8 +72,16 @@ class KernelOptions:
     stderr: BinaryIO | None = None
     stdin: BinaryIO | None = None
     hostname: str = "blindfold"
-    env: tuple[bytes, ...] = (b"PATH=/bin:/usr/bin", b"HOME=/", b"TERM=dumb", b"LANG=C")
-    warnings: list[str] = field(default_factory=list)
+    env: tuple[bytes, ...] = CLEAN_ENV
+    epoch_ns: int = REALTIME_EPOCH_NS  # CLOCK_REALTIME at virtual time 0
+    sysroot: Path | None = None       # -L: interpreter and libraries first from here
+    mounts: dict[str, Path] = field(default_factory=dict)   # guest path -> host dir/file
+    on_read: Callable[[str, Path, int], None] | None = None  # regular host file opened to read
+    strace: Callable[[str], None] | None = None  # one decoded line per syscall
+    console: Console = field(default_factory=Console)  # the terminal behind fds 0-2
+    cwd: str = "/"                    # the first program's working directory (guest path)
+    warnings: list[str] = field(default_factory=list)   # what the user must hear (stderr)
+    notes: list[str] = field(default_factory=list)      # for -v, --stats and --json only
 
 
 class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
@@ -76,7 +93,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.clock = clock
         self.stats = stats
         self.options = options
-        self.rootfs = Rootfs(options.rootfs)
+        self.rootfs = Rootfs(options.rootfs, sysroot=options.sysroot, mounts=options.mounts,
+                             on_read=options.on_read)
         self.frames = FrameAllocator(boot.ram_base, boot.ram_size)
         self.frames.add_free_range(boot.ram_base, boot.ram_base + boot.ram_size)
         for base, size in boot.reserved:
@@ -93,6 +111,10 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self._warned: set[int] = set()
         self.crash_reports: dict[int, str] = {}
         self._itimers: dict[int, Process] = {}
+        self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
+        self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
+        self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
+        self.net = Network()                      # Unix names and the loopback network
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"
@@ -115,6 +137,11 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                                                                  0x480: self._el0_irq}))
         el1.msr(S.VBAR_EL1, KERNEL_VBAR)
         self._syscall_keys = {nr: f"kernel.syscalls.{syscall_name(nr)}" for nr in SYSCALLS}
+        self.strace = Strace(options.strace) if options.strace is not None else None
+        self.console = options.console
+        self.host_signals: list[int] = []   # Ctrl-C / Ctrl-\ from the host, not yet delivered
+        self.host_signals_noted = 0         # how many the host's handler has seen
+        self.interrupted = 0                # the last host signal noted (0: none)
 
     # --- boot -------------------------------------------------------------------
     def _boot_mmu(self) -> None:
@@ -221,8 +248,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         pid = self.alloc_id()
         proc = Process(pid=pid, parent=None, mm=None,  # type: ignore[arg-type]
                        fds=stdio_table(self.options.stdout, self.options.stderr,
-                                       self.options.stdin),
-                       sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid)
+                                       self.options.stdin, console=self.console),
+                       sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid,
+                       cwd=self.options.cwd)
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
         proc.threads.append(thread)
         proc.confidential = confidential
@@ -235,15 +263,19 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         if self.tracer.enabled:
             self.tracer.set_context(pid, pid, self.el1.cpu_index)
             self.tracer.emit("process", what="spawn", child=pid, path=guest_path)
-        self.load_program(thread, image, guest_path, argv, list(self.options.env))
+        self.load_program(thread, image, guest_path, argv, list(self.options.env),
+                          load_interpreter(self.rootfs, image, guest_path))
         self.sched.add(thread)
         return proc
 
     def load_program(self, t: Thread, image: ElfImage, guest_path: str, argv: list[bytes],
-                     envp: list[bytes]) -> None:
-        """Replace t's process image (the tail of execve, and the first program)."""
+                     envp: list[bytes], interp: tuple[ElfImage, str] | None = None) -> None:
+        """Replace t's process image (the tail of execve, and the first program);
+        ``interp`` is the ELF interpreter (and its guest path) of a dynamic one."""
         proc = t.process
-        mm = build_address_space(self.mmctx, self.alloc_asid(), image, guest_path)
+        interp_image, interp_path = interp if interp is not None else (None, "")
+        mm = build_address_space(self.mmctx, self.alloc_asid(), image, guest_path,
+                                 interp_image, interp_path)
         old = proc.mm
         proc.mm = mm
         self.switch_mm(mm)
@@ -258,14 +290,17 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
             self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)
         self.el1.invalidate_all_code()
         start = build_stack(self.uaccess, image, argv, envp, guest_path.encode(),
-                            self.random_bytes(16), self.hwcap, self.hwcap2)
+                            self.random_bytes(16), self.hwcap, self.hwcap2, interp_image)
         ctx = CpuContext()
         ctx.set(CTX_PC, start.entry)
         ctx.set(CTX_SP, start.sp)
         if proc.confidential:
+            # The domain's measured image is the one the thread starts in: the
+            # interpreter of a dynamic program (it then maps the rest itself).
+            first = interp_image if interp_image is not None else image
             status, slot, _ = self.el1.hvc_data(Call.CREATE_DOMAIN,
                                                 (mm.tables.root, start.entry, start.sp),
-                                                hashlib.sha256(image.data).digest())
+                                                hashlib.sha256(first.data).digest())
             if status:
                 raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
             t.slot = slot

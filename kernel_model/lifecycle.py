@@ -66,6 +66,7 @@ class LifecycleMixin:
         if self.tracer.enabled:
             self.tracer.emit("process", what="exit", child=proc.pid, status=status)
         self.arm_itimer(proc, None, 0)
+        self.exit_queue.notify()
         mm = proc.mm
         mm.users -= 1
         if mm.users == 0:

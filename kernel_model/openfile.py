@@ -21,9 +21,13 @@ import struct
 from dataclasses import dataclass
 from errno import EBADF, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.errors import err, host_errors
+
+if TYPE_CHECKING:
+    from kernel_model.waitq import Waitable
 
 #: Synthetic device number of pipe inodes (Linux's anonymous pipefs).
 PIPEFS_DEV = os.makedev(0, 12)
@@ -48,6 +52,8 @@ class OpenFile:
     """
 
     kind: str = "file"
+    #: Whether poll/epoll can watch it (Linux refuses epoll on files with no poll operation).
+    pollable: bool = True
 
     def __init__(self, flags: int) -> None:
         self.flags: int = flags
@@ -143,6 +149,10 @@ class OpenFile:
         """Whether a write would not block."""
         return True
 
+    def wait_queue(self) -> Waitable | None:
+        """The queue notified when this file's readiness changes (None: it never changes)."""
+        return None
+
     def poll_mask(self) -> int:
         """poll(2) revents this object reports (POLLIN/POLLOUT/POLLHUP/POLLERR)."""
         mask = 0
@@ -156,10 +166,14 @@ class OpenFile:
 class HostFile(OpenFile):
     """A host file or directory opened inside the rootfs (see vfs.Rootfs.open).
 
+    Regular files and directories are always ready and cannot be added to epoll.
+
     ``guest_path`` is kept so fchdir and /proc/self/fd links can name the file
     the way the guest sees it; ``host_path`` is only used to find the parent
     directory's inode for the ".." entry of getdents64.
     """
+
+    pollable = False
 
     def __init__(self, fd: int, flags: int, guest_path: str, host_path: Path) -> None:
         super().__init__(flags)

@@ -10,6 +10,7 @@ from errno import EBADF, EPIPE
 from kernel_model import linux_structs as ls
 from kernel_model.errors import err
 from kernel_model.openfile import PIPEFS_DEV, IoctlResult, OpenFile, inode_numbers
+from kernel_model.waitq import ALL_EVENTS
 
 #: Writes up to this size are atomic (never split or interleaved).
 PIPE_BUF = 4096
@@ -26,13 +27,14 @@ class Pipe:
         self.readers = 0
         self.writers = 0
         self.ino = next(inode_numbers)
-        #: Called after any state change, so a scheduler can wake blocked threads.
-        self.on_change: list[Callable[[], None]] = []
+        #: Called after any state change (with the poll events it may have produced),
+        #: so a scheduler can wake blocked threads and epoll can mark entries ready.
+        self.on_change: list[Callable[[int], None]] = []
 
-    def notify(self) -> None:
+    def notify(self, events: int = ALL_EVENTS) -> None:
         """Run the on_change callbacks."""
         for cb in list(self.on_change):
-            cb()
+            cb(events)
 
     def stat(self) -> ls.StatInfo:
         """Both ends fstat as the same FIFO inode."""
@@ -52,6 +54,9 @@ class PipeEnd(OpenFile):
 
     def stat(self) -> ls.StatInfo:
         return self.pipe.stat()
+
+    def wait_queue(self) -> Pipe:
+        return self.pipe
 
     def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
         if request == ls.FIONREAD:
@@ -74,7 +79,7 @@ class PipeReadEnd(PipeEnd):
             return None if p.writers > 0 else b""
         data = bytes(p.buffer[:n])
         del p.buffer[:n]
-        p.notify()
+        p.notify(ls.POLLOUT | ls.POLLWRNORM)
         return data
 
     def write(self, data: bytes) -> int | None:
@@ -116,7 +121,7 @@ class PipeWriteEnd(PipeEnd):
             return None
         n = min(free, len(data))
         p.buffer += data[:n]
-        p.notify()
+        p.notify(ls.POLLIN | ls.POLLRDNORM)
         return n
 
     def poll_writable(self) -> bool:

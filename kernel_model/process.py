@@ -31,8 +31,10 @@ class WaitReason:
     key: Any = None           # futex address, pipe object, child pid ...
     deadline: int | None = None  # virtual-clock cycle at which to time out
     bitset: int = 0xFFFF_FFFF
-    timeout_result: int = 0       # syscall result when the deadline passes
+    timeout_result: int | None = 0   # syscall result when the deadline passes (None: re-run it)
     interruptible: bool = True    # a signal ends the wait with EINTR
+    until: int | None = None      # the call's own deadline when `deadline` is an earlier re-check
+    host_fds: tuple[int, ...] = ()  # host fds (a terminal) whose readiness also wakes it
 
 
 @dataclass(eq=False)
@@ -54,6 +56,7 @@ class Thread:
     slot: int = 0                              # Guardian slot of a confidential thread's context
     restart_pc: int = 0                        # the SVC to re-run when a wait restarts
     vfork_parent: Thread | None = None         # parent suspended until exec or exit
+    rerun_wait: WaitReason | None = None       # the wait a re-run syscall woke from (its deadline)
 
     @property
     def pid(self) -> int:

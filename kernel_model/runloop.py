@@ -13,6 +13,7 @@ from collections.abc import Callable
 from abi import Call
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
+from kernel_model import interrupts
 from kernel_model import signals as sig
 from kernel_model.exec import CLREX_VA
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
@@ -47,6 +48,9 @@ class RunLoopMixin:
         quantum = self.boot_info.quantum_insns
         prev: Thread | None = self.resume_prev
         while self.init is not None and self.init.exit_status is None:
+            if self.host_signals:
+                interrupts.take(self)   # Ctrl-C: SIGINT to the terminal's foreground group
+                continue
             if self.slice_hook is not None:
                 self.slice_hook(prev)
             self._fire_timers()
@@ -95,6 +99,10 @@ class RunLoopMixin:
                     # The quantum ended: a timer interrupt from EL0, taken
                     # through VBAR_EL1 (so a monitor saves a confidential context).
                     el1.timer_interrupt()
+            elif not stopped and t.state == ThreadState.RUNNABLE:
+                # An uncounted run ends on its own only when the host interrupt
+                # watcher stopped the CPU: the same timer interrupt.
+                el1.timer_interrupt()
             el1.save_context(t.context)
             prev = t
             if t.state == ThreadState.RUNNABLE:
@@ -133,7 +141,7 @@ class RunLoopMixin:
             self.el1.run_el0(CLREX_VA, 1)
 
     def _timer_armed(self) -> bool:
-        return bool(self._itimers)
+        return bool(self._itimers) or bool(self.ktimers)
 
     def arm_itimer(self, proc: Process, deadline: int | None, interval: int) -> None:
         """Set (or with None, cancel) a process's ITIMER_REAL on the virtual clock."""
@@ -155,12 +163,16 @@ class RunLoopMixin:
                                 if p.itimer_interval else None, p.itimer_interval)
                 self.signals.send_process(p, sig.SIGALRM,
                                           sig.pack_siginfo(sig.SIGALRM, sig.SI_KERNEL))
+        self.ktimers.fire()
 
     def _idle(self) -> bool:
-        """Nothing runnable: let virtual time pass to the next deadline, if any."""
-        deadlines = [d for d in (self.sched.next_deadline(),
+        """Nothing runnable: wait for the host's terminal if someone polls it, else let
+        virtual time pass to the next deadline, if any."""
+        deadlines = [d for d in (self.sched.next_deadline(), self.ktimers.next_deadline(),
                                  *(p.itimer_deadline for p in self._itimers.values()))
                      if d is not None]
+        if interrupts.wait_host_fds(self, block=not deadlines):
+            return True
         if not deadlines:
             return False
         self.clock.advance(min(deadlines) - self.clock.cycles)
@@ -183,8 +195,10 @@ class RunLoopMixin:
         assert t.context is not None
         if result is None:
             t.context.set(CTX_PC, t.restart_pc)
+            t.rerun_wait = t.wait
         else:
             t.context.set(0, result & 0xFFFF_FFFF_FFFF_FFFF)
+            t.rerun_wait = None
         self.sched.unblock(t)
 
     def wake_where(self, pred, result: int | None, limit: int | None = None) -> int:  # noqa: ANN001

@@ -28,7 +28,10 @@ class SignalDelivery:
         self.k = kernel
 
     # --- sending ----------------------------------------------------------------------
-    def _ignored(self, proc: Process, signo: int) -> bool:
+    def _ignored(self, proc: Process, signo: int, blocked: int = 0) -> bool:
+        """Dropped at once: ignored, unless blocked (its action may change before unblocking)."""
+        if blocked & sig.bit(signo):
+            return False
         act = proc.sigactions.get(signo)
         if act.handler == sig.SIG_IGN:
             return True
@@ -43,10 +46,12 @@ class SignalDelivery:
         if signo == sig.SIGKILL:
             k.exit_process(proc, sig.SIGKILL)
             return
-        if self._ignored(proc, signo):
+        alive = proc.alive_threads
+        if self._ignored(proc, signo, alive[0].sigmask if alive else 0):
             return
         b = sig.bit(signo)
         proc.pending.add(signo, info)
+        k.signal_queue.notify()
         for t in proc.alive_threads:
             if not t.sigmask & b:
                 self._interrupt(t, signo)
@@ -60,9 +65,10 @@ class SignalDelivery:
         if signo == sig.SIGKILL:
             self.k.exit_process(proc, sig.SIGKILL)
             return
-        if self._ignored(proc, signo):
+        if self._ignored(proc, signo, t.sigmask):
             return
         t.pending.add(signo, info)
+        self.k.signal_queue.notify()
         if not t.sigmask & sig.bit(signo):
             self._interrupt(t, signo)
 

@@ -81,16 +81,25 @@ class TrapsMixin:
         # the registers at entry, the arguments and the result (or what it blocked on).
         record = self._syscall_record(nr, args) if self.tracer.enabled else None
         handler = SYSCALLS.get(nr)
+        strace = self.strace
+        entry = strace.enter(nr, args, self.uaccess.read_cstring, self.uaccess.read) \
+            if strace is not None else None
         if handler is None:
+            # Counted, never printed among the program's output (-v logs it once).
             self.stats.inc("kernel.syscalls.unknown")
+            self.stats.inc(f"kernel.syscalls.unsupported.{syscall_name(nr)}")
             if nr not in self._warned:
+                # A note, not a warning: the program hears ENOSYS and copes; the user
+                # sees it with -v, --stats and --json, never on the program's stderr.
                 self._warned.add(nr)
                 msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
-                self.options.warnings.append(msg)
-                log.warning(msg)
+                self.options.notes.append(msg)
+                log.info(msg)
             self.el1.set_reg(X0_REG, -errno.ENOSYS)
             if record is not None:
                 self._syscall_done(record, result=-errno.ENOSYS)
+            if entry is not None:
+                strace.leave(t.pid, entry, -errno.ENOSYS)
             return
         self.stats.inc(self._syscall_keys[nr])
         try:
@@ -112,6 +121,8 @@ class TrapsMixin:
             self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
         if record is not None:
             self._syscall_done(record, result=result)
+        if entry is not None:
+            strace.leave(t.pid, entry, result)
 
     def _syscall_record(self, nr: int, args: Sequence[int]) -> dict[str, Any] | None:
         """Turn the CPU's open exception event into syscall `nr`; returns its fields, which

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat as st_
+from collections.abc import Callable
 from errno import (
     EACCES,
     EBUSY,
@@ -32,7 +33,7 @@ from errno import (
 from pathlib import Path
 
 from kernel_model import linux_structs as ls
-from kernel_model.errors import err, host_errors
+from kernel_model.errors import KernelError, err, host_errors
 from kernel_model.openfile import HostFile
 from kernel_model.vfs_resolve import (
     MAXSYMLINKS,
@@ -47,10 +48,38 @@ __all__ = ["MAXSYMLINKS", "NAME_MAX", "PATH_MAX", "ParentLookup", "Resolved", "R
 
 
 class Rootfs(PathResolver):
-    """The sandboxed file system rooted at a host directory (see vfs_resolve)."""
+    """The guest's file system rooted at a host directory (see vfs_resolve).
 
-    def __init__(self, root: Path | str) -> None:
+    The root is the host's "/" (qemu-user's view) or a sandbox directory.
+    ``sysroot`` (``-L``) is consulted first for absolute paths that exist in
+    it, as qemu-user's prefix is: the ELF interpreter and the libraries it
+    opens come from there.  It is resolved as a root of its own, so its
+    absolute symlinks stay inside it.  ``on_read`` hears of every regular
+    file opened for reading (the trace's record of host inputs).
+    """
+
+    def __init__(self, root: Path | str, sysroot: Path | str | None = None,
+                 mounts: dict[str, Path] | None = None,
+                 on_read: Callable[[str, Path, int], None] | None = None) -> None:
         super().__init__(root)
+        for guest, host in (mounts or {}).items():
+            self.mount(guest, host)
+        self.sysroot = PathResolver(sysroot) if sysroot is not None else None
+        self.on_read = on_read
+
+    def resolve(self, cwd: str, path: bytes | str, *, follow_final: bool = True,
+                must_exist: bool = True) -> Resolved:
+        if self.sysroot is not None:
+            raw = os.fsencode(path)
+            if raw.startswith(b"/") and raw.strip(b"/"):
+                try:
+                    res = self.sysroot.resolve(cwd, raw, follow_final=follow_final)
+                except KernelError:
+                    pass
+                else:
+                    if res.st is not None and not res.is_dir:
+                        return res
+        return super().resolve(cwd, path, follow_final=follow_final, must_exist=must_exist)
 
     # -- opening -----------------------------------------------------------------
     def open(self, cwd: str, path: bytes | str, flags: int, mode: int = 0o666) -> HostFile:
@@ -89,6 +118,9 @@ class Rootfs(PathResolver):
                     raise err(ENXIO)
         with host_errors:
             fd = os.open(res.host, host_flags, mode & 0o7777)
+        if self.on_read is not None and res.st is not None and st_.S_ISREG(res.st.st_mode) \
+                and flags & ls.O_ACCMODE != ls.O_WRONLY and not flags & ls.O_PATH:
+            self.on_read(res.guest, res.host, fd)
         if res.st is None or tmpfile:
             try:
                 os.fchmod(fd, mode & 0o7777)  # exact guest mode, not further masked by the host umask

@@ -15,6 +15,12 @@ emulator, so the guest cannot race its own lookups.
 
 Guest paths are ``str`` decoded with :func:`os.fsdecode` (surrogateescape), so
 arbitrary byte names round-trip through :func:`os.fsencode`.
+
+Mounts graft a host directory or file over one guest location (the kernel's
+empty /proc, /sys and /dev over the host's when the root is the host's "/",
+or the program file into a sandbox): lookup below a mount point continues in
+the mounted host path, with the same component-by-component checks, and ".."
+or an absolute symlink leaves it exactly as it would leave a directory.
 """
 
 from __future__ import annotations
@@ -123,9 +129,28 @@ class PathResolver:
         if not self.root.is_dir():
             raise NotADirectoryError(str(self.root))
         self._root_str = os.fsencode(str(self.root))
+        self._mounts: dict[tuple[bytes, ...], bytes] = {}
+
+    def mount(self, guest: str, host: Path | str) -> None:
+        """Graft the host directory or file ``host`` over the guest path ``guest``.
+
+        The guest path's parent must already resolve (mount points are fixed
+        before the program starts); the mounted path is taken verbatim
+        (symlinks in it resolved now), so later guest lookups below it never
+        consult the root.
+        """
+        parts = tuple(_guest_parts(guest))
+        if not parts:
+            raise ValueError("cannot mount over the root")
+        self._mounts[parts] = os.fsencode(os.path.realpath(host))
 
     # -- lookup ----------------------------------------------------------------
     def _host_of(self, stack: list[bytes]) -> bytes:
+        if self._mounts:
+            for n in range(len(stack), 0, -1):
+                base = self._mounts.get(tuple(stack[:n]))
+                if base is not None:
+                    return os.path.join(base, *stack[n:]) if n < len(stack) else base
         return os.path.join(self._root_str, *stack) if stack else self._root_str
 
     def _lstat(self, host: bytes) -> os.stat_result | None:
@@ -163,7 +188,8 @@ class PathResolver:
                 continue
             if len(comp) > NAME_MAX:
                 raise err(ENAMETOOLONG)
-            host = os.path.join(self._host_of(stack), comp)
+            host = self._host_of(stack + [comp]) if self._mounts else \
+                os.path.join(self._host_of(stack), comp)
             info = self._lstat(host)
             if info is None:
                 if final and not must_exist:

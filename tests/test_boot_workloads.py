@@ -126,6 +126,12 @@ BOOTS: dict[str, list[Boot]] = {
                 Boot(("forkexec", "3"), (b"lmbench: forkexec x 3: ok",)),
                 Boot(("pipe", "10"), (b"lmbench: pipe x 10: ok",))],
     "faulty": [Boot(("exit", "0"), (b"faulty: exiting with status 0",))],
+    "events": [Boot(("pwait2",), (b"ok   epoll_pwait2 timespec timeout", b"ok   epoll_pwait2 no timeout",
+                                  b"ok   signal: EINTR", b"passed: 0 failures"))],
+    "sockets": [Boot((), (b"ok   recvmsg receives a descriptor", b"ok   tcp ::1: echoed until EOF",
+                          b"passed: 0 failures"))],
+    "gotour": [Boot((), (b"ok   goroutine reads a pipe (netpoller)", b"ok   echo over tcp",
+                         b"ok   ticker ticks 4 times", b"passed: 0 failures"))],
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kernel_model import linux_structs as ls
+from kernel_model.console_file import Console, restore_terminal
 from kernel_model.errors import KernelError
 from kernel_model.files import (
     PIPE_BUF,
@@ -220,7 +221,7 @@ def test_pipe_poll_notify_stat_ioctl() -> None:
     r.incref()
     w.incref()
     events: list[int] = []
-    r.pipe.on_change.append(lambda: events.append(1))
+    r.pipe.on_change.append(lambda _ev: events.append(1))
     assert r.poll_mask() == 0 and not r.poll_readable()
     assert w.poll_mask() == ls.POLLOUT | ls.POLLWRNORM
     w.write(b"abc")
@@ -301,9 +302,35 @@ def test_console_tty_answers_from_host_terminal() -> None:
         before = termios.tcgetattr(slave)
         assert c.ioctl(ls.TCSETS, bytes(36)).ret == 0  # accepted, host terminal untouched
         assert termios.tcgetattr(slave) == before
-        assert errno_of(c.ioctl, ls.TIOCGPGRP, None) == errno.ENOTTY
+        # The foreground group is the model's own (the guest's process groups).
+        assert c.ioctl(ls.TIOCGPGRP, None).out == struct.pack("<i", 1)
+        assert c.ioctl(ls.TIOCSPGRP, struct.pack("<i", 7)).ret == 0
+        assert c.ioctl(ls.TIOCGPGRP, None).out == struct.pack("<i", 7)
         st = c.stat()
         assert st.st_mode & ls.S_IFMT == ls.S_IFCHR and st.st_rdev != 0
+        off = ConsoleFile.stdout(io.BytesIO(), host_fd=slave)
+        off.console = Console(tty=False)             # --deterministic: never a terminal
+        assert errno_of(off.ioctl, ls.TCGETS, None) == errno.ENOTTY
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_console_in_control_sets_and_restores_host_terminal() -> None:
+    """With terminal control a guest's TCSETS reaches the host terminal (raw mode, no echo:
+    no double echo), and restore_terminal puts the saved attributes back."""
+    master, slave = os.openpty()
+    try:
+        c = ConsoleFile.stdin(host_fd=slave)
+        c.console = Console(control=True)
+        before = termios.tcgetattr(slave)
+        iflag, oflag, cflag, lflag, line, cc = ls.unpack_termios(c.ioctl(ls.TCGETS, None).out)
+        raw = ls.pack_termios(iflag, oflag, cflag, lflag & ~(termios.ICANON | termios.ECHO),
+                              line, cc)
+        assert c.ioctl(ls.TCSETSW, raw).ret == 0
+        assert not termios.tcgetattr(slave)[3] & (termios.ICANON | termios.ECHO)
+        restore_terminal(c.console)
+        assert termios.tcgetattr(slave) == before
     finally:
         os.close(master)
         os.close(slave)

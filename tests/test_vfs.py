@@ -448,3 +448,65 @@ def test_non_utf8_names_round_trip(world) -> None:
     assert os.fsencode(res.guest) == b"/etc/" + name
     assert os.path.exists(os.fsencode(root) + b"/etc/" + name)
 
+
+
+# -- mounts and the -L sysroot ----------------------------------------------------------------
+
+def test_mount_grafts_a_directory_and_dotdot_leaves_it(tmp_path: Path) -> None:
+    """A mount hides what the root has there; '..' from inside returns to the root."""
+    root, own = tmp_path / "root", tmp_path / "own"
+    (root / "proc").mkdir(parents=True)
+    (root / "proc" / "host-secret").write_text("x")
+    own.mkdir()
+    (own / "mine").write_text("y")
+    fs = Rootfs(root, mounts={"/proc": own})
+    assert fs.resolve("/", "/proc/mine").host == own / "mine"
+    with pytest.raises(KernelError) as e:
+        fs.resolve("/", "/proc/host-secret")
+    assert e.value.errno == errno.ENOENT
+    assert fs.resolve("/proc", "../proc/mine").guest == "/proc/mine"
+    assert fs.resolve("/proc", "..").host == root.resolve()
+
+
+def test_mount_of_a_file_into_a_sandbox(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    prog = tmp_path / "prog"
+    prog.write_bytes(b"\x7fELF")
+    fs = Rootfs(root, mounts={"/bin/prog": prog})
+    res = fs.resolve("/", "/bin/prog")
+    assert res.host == prog and res.guest == "/bin/prog"
+    assert not (root / "bin" / "prog").exists()
+
+
+def test_sysroot_first_for_existing_absolute_files(tmp_path: Path) -> None:
+    """As qemu-user's -L: an absolute path that exists under the sysroot is taken from
+    there (its absolute symlinks stay inside it); anything else is the root's."""
+    root, sysroot = tmp_path / "root", tmp_path / "sysroot"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "libc.so.6").write_text("host")
+    (root / "lib" / "only-host").write_text("host")
+    (sysroot / "lib" / "aarch64").mkdir(parents=True)
+    (sysroot / "lib" / "aarch64" / "libc.so.6").write_text("arm64")
+    (sysroot / "lib" / "libc.so.6").symlink_to("/lib/aarch64/libc.so.6")
+    fs = Rootfs(root, sysroot=sysroot)
+    got = fs.resolve("/", "/lib/libc.so.6")
+    assert got.host == (sysroot / "lib" / "aarch64" / "libc.so.6").resolve()
+    assert fs.resolve("/", "/lib/only-host").host == (root / "lib" / "only-host").resolve()
+    assert fs.resolve("/lib", "libc.so.6").host == (root / "lib" / "libc.so.6").resolve()
+    assert fs.resolve("/", "/lib").host == (root / "lib").resolve()   # directories: the root's
+    f = fs.open("/", "/lib/libc.so.6", ls.O_RDONLY)
+    try:
+        assert os.read(f.fd, 10) == b"arm64"
+    finally:
+        f.close()
+
+
+def test_on_read_hears_regular_files_opened_for_reading(world) -> None:
+    _fs, root, _outside = world
+    seen: list[str] = []
+    fs = Rootfs(root, on_read=lambda guest, host, fd: seen.append(guest))
+    (root / "r.txt").write_text("x")
+    for flags in (ls.O_RDONLY, ls.O_WRONLY, ls.O_RDWR):
+        fs.open("/", "/r.txt", flags).close()
+    assert seen == ["/r.txt", "/r.txt"]

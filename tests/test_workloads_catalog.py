@@ -14,6 +14,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
     "busyloop", "lmbench",
+    "events", "gotour", "sockets",
     "copyfile",
     "faulty",
     "forkexec",
@@ -79,7 +80,7 @@ def test_binary_is_static_aarch64_elf(w: Workload) -> None:
 
 @pytest.mark.parametrize("w", all_workloads(), ids=lambda w: w.name)
 def test_source_exists(w: Workload) -> None:
-    assert (WORKLOADS_DIR / "src" / f"{w.name}.c").is_file()
+    assert w.source.is_file()
 
 
 def test_sha256sums_match() -> None:

@@ -28,6 +28,14 @@ class Workload:
     default_args: tuple[str, ...]
     needs_exec: bool
     crashes: bool
+    language: str = "c"
+
+    @property
+    def source(self) -> Path:
+        """The program's source: src/NAME.c, or go/NAME/main.go for a Go workload."""
+        if self.language == "go":
+            return WORKLOADS_DIR / "go" / self.name / "main.go"
+        return WORKLOADS_DIR / "src" / f"{self.name}.c"
 
     def argv(self, *args: str) -> list[str]:
         """Command line for a run: the binary followed by *args* or the default arguments."""
@@ -40,12 +48,15 @@ def _parse(entry: dict[str, object]) -> Workload:
     default_args = entry.get("default_args", [])
     needs_exec = entry.get("needs_exec", False)
     crashes = entry.get("crashes", False)
+    language = entry.get("language", "c")
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"catalog.toml: bad workload name {name!r}")
     if not isinstance(description, str):
         raise ValueError(f"catalog.toml: {name}: description must be a string")
     if not isinstance(default_args, list) or not all(isinstance(a, str) for a in default_args):
         raise ValueError(f"catalog.toml: {name}: default_args must be a list of strings")
+    if language not in ("c", "go"):
+        raise ValueError(f"catalog.toml: {name}: language must be \"c\" or \"go\"")
     if not isinstance(needs_exec, bool) or not isinstance(crashes, bool):
         raise ValueError(f"catalog.toml: {name}: needs_exec and crashes must be booleans")
     return Workload(
@@ -55,6 +66,7 @@ def _parse(entry: dict[str, object]) -> Workload:
         default_args=tuple(default_args),
         needs_exec=needs_exec,
         crashes=crashes,
+        language=str(language),
     )
 
 

@@ -159,3 +159,18 @@ def record_events(path: Path, events: Sequence[TraceEvent],
     with TraceRecorder(Path(path), {**base, **(header or {})}, "inline") as rec:
         for ev in events:
             rec.record(ev)
+
+
+def annotate(path: Path, values: dict[str, Any]) -> None:
+    """Add header entries to a finished trace: what is known only at the end of a run
+    (the host inputs it consumed, whether an interrupt ended it)."""
+    import sqlite3
+
+    if not Path(path).is_file():
+        return          # nothing was recorded (no recorder was attached)
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            TraceWriter._write_meta(db, values)
+    finally:
+        db.close()

@@ -46,12 +46,14 @@ def s64(value: int) -> int:
 
 # Importing the modules registers their handlers.
 from kernel_model.syscalls import (  # noqa: E402,F401
+    events,
     fdtable,
     fileio,
     fs,
     futex,
     mem,
     misc,
+    net,
     proc,
     signal,
 )

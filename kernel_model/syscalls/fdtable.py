@@ -124,7 +124,7 @@ def sys_ioctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     inp = None
     if req in (ls.TCSETS, ls.TCSETSW, ls.TCSETSF):
         inp = k.uaccess.read(arg, 36)
-    elif req == ls.FIONBIO:
+    elif req in (ls.FIONBIO, ls.TIOCSPGRP):
         inp = k.uaccess.read(arg, 4)
     res = f.ioctl(req, inp)
     if res.out is not None and arg:

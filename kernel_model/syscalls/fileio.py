@@ -7,38 +7,41 @@ a write to a pipe with no reader.
 from __future__ import annotations
 
 import errno
+import struct
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError
-from kernel_model.files import OpenFile, Pipe
+from kernel_model.files import OpenFile
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, s64, syscall
+from kernel_model.syscalls.events import (
+    restore_sigmask,
+    signal_pending,
+    swap_sigmask,
+    wait_deadline,
+)
+from kernel_model.waitq import Waitable, any_of, watch
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 MAX_IO = 0x7FFF_F000
+#: How often a poll looks again at files that announce no changes (virtual time).
+RECHECK_NS = 10_000_000
 IOV_MAX = 1024
 
 
 # --- data ---------------------------------------------------------------------------
-def _watch_pipe(k: Kernel, pipe: Pipe) -> None:
-    """Wake sleepers on a pipe whenever its state changes (once per pipe)."""
-    if getattr(pipe, "_kernel_watch", False):
-        return
-    pipe._kernel_watch = True  # type: ignore[attr-defined]
-    pipe.on_change.append(lambda: k.wake_where(lambda w: w.key is pipe, None))
-
-
 def _would_block(k: Kernel, f: OpenFile, what: str) -> int:
+    """Sleep on the file's wait queue (EAGAIN for O_NONBLOCK or a file that never changes)."""
     if f.flags & ls.O_NONBLOCK:
         return -errno.EAGAIN
-    pipe = getattr(f, "pipe", None)
-    if pipe is None:
+    q = f.wait_queue()
+    if q is None:
         return -errno.EAGAIN
-    _watch_pipe(k, pipe)
-    k.block(WaitReason(what, key=pipe))
+    watch(k, q)
+    k.block(WaitReason(what, key=q))
     return 0
 
 
@@ -192,13 +195,20 @@ def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 # --- readiness ------------------------------------------------------------------------
 @syscall("ppoll")
 def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    import struct
     fds_ptr, nfds, timeout = a[0], a[1], a[2]
-    if nfds > 1024:
+    if nfds > t.process.fds.limit:
         return -errno.EINVAL
+    timeout_ns = None
+    if timeout:
+        sec, nsec = ls.unpack_timespec(k.uaccess.read(timeout, 16))
+        if sec < 0 or not 0 <= nsec < 1_000_000_000:
+            return -errno.EINVAL
+        timeout_ns = sec * 1_000_000_000 + nsec
     raw = bytearray(k.uaccess.read(fds_ptr, 8 * nfds)) if nfds else bytearray()
     ready = 0
-    pipes = []
+    queues: list[Waitable] = []
+    unwatched = False       # a file that announces no changes: look again later
+    host_fds: list[int] = []     # a terminal: the run loop waits on the host fd when idle
     for i in range(nfds):
         fd, events, _rev = struct.unpack_from("<ihh", raw, 8 * i)
         revents = 0
@@ -206,33 +216,99 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             try:
                 f = t.process.fds.get(fd)
                 revents = f.poll_mask() & (events | ls.POLLERR | ls.POLLHUP)
-                pipe = getattr(f, "pipe", None)
-                if pipe is not None:
-                    pipes.append(pipe)
+                q = f.wait_queue()
+                host_fd = getattr(f, "host_poll_fd", None)
+                if q is None and host_fd is not None:
+                    if events & ls.POLLIN:
+                        host_fds.append(host_fd)
+                elif q is None:
+                    unwatched = True
+                elif all(q is not other for other in queues):
+                    queues.append(q)
             except KernelError:
                 revents = ls.POLLNVAL
         struct.pack_into("<h", raw, 8 * i + 6, revents)
         ready += bool(revents)
-    if ready or (timeout and k.uaccess.read(timeout, 16) == bytes(16)):
+    marker = t.rerun_wait.key if t.rerun_wait is not None and t.rerun_wait.what == "poll" else None
+    deadline = wait_deadline(k, t, "poll", marker, timeout_ns)
+    if ready or timeout_ns == 0 or (deadline is not None and deadline <= k.clock.cycles):
         if nfds:
             k.uaccess.write(fds_ptr, bytes(raw))
+        restore_sigmask(t)
         return ready
-    deadline = None
-    if timeout:
-        sec, nsec = ls.unpack_timespec(k.uaccess.read(timeout, 16))
-        deadline = k.clock.cycles + k.clock.cycles_for_ns(sec * 1_000_000_000 + nsec)
-    for p in pipes:
-        _watch_pipe(k, p)
-    key = pipes[0] if len(pipes) == 1 else None
-    if key is None and deadline is None:
-        return -errno.EINVAL if not pipes else _poll_many(k, pipes)
-    k.block(WaitReason("poll", key=key, deadline=deadline, timeout_result=0))
+    swap_sigmask(k, t, a[3], a[4])
+    if signal_pending(t):
+        return -errno.EINTR
+    wake_at = deadline
+    if unwatched:
+        recheck = k.clock.cycles + k.clock.cycles_for_ns(RECHECK_NS)
+        wake_at = recheck if deadline is None else min(deadline, recheck)
+    k.block(WaitReason("poll", key=any_of(k, queues), deadline=wake_at, timeout_result=None,
+                       until=deadline, host_fds=tuple(host_fds)))
     return 0
 
 
-def _poll_many(k: Kernel, pipes: list[Pipe]) -> int:
-    marker = object()
-    for p in pipes:
-        p.on_change.append(lambda m=marker: k.wake_where(lambda w: w.key is m, None))
-    k.block(WaitReason("poll", key=marker))
-    return 0
+# --- splice ---------------------------------------------------------------------------------
+SPLICE_F_NONBLOCK = 2
+
+
+@syscall("splice")
+def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Move bytes between a pipe and another file without a user buffer (one side a pipe)."""
+    from kernel_model.pipe_file import PipeReadEnd, PipeWriteEnd
+    fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[2]))
+    off_in, off_out, count, flags = a[1], a[3], min(a[4], MAX_IO), s32(a[5])
+    if not fin.readable or not fout.writable:
+        return -errno.EBADF
+    nonblock = bool(flags & SPLICE_F_NONBLOCK)
+    if isinstance(fin, PipeReadEnd):
+        if off_in:
+            return -errno.ESPIPE
+        pipe = fin.pipe
+        if not pipe.buffer:
+            if pipe.writers == 0:
+                return 0
+            return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
+                k, fin, "pipe-read")
+        data = bytes(pipe.buffer[:count])
+        if off_out:
+            off = k.uaccess.read_u64(off_out)
+            n: int | None = fout.pwrite(data, off)
+            k.uaccess.write_u64(off_out, off + (n or 0))
+        else:
+            try:
+                n = fout.write(data)
+            except KernelError as exc:
+                if exc.errno == errno.EPIPE:
+                    return _epipe(k, t)
+                raise
+        if n is None:
+            return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
+                k, fout, "pipe-write")
+        del pipe.buffer[:n]
+        pipe.notify(ls.POLLOUT | ls.POLLWRNORM)
+        return n
+    if isinstance(fout, PipeWriteEnd):
+        if off_out:
+            return -errno.ESPIPE
+        pipe = fout.pipe
+        if pipe.readers == 0:
+            return _epipe(k, t)
+        free = pipe.capacity - len(pipe.buffer)
+        if free <= 0:
+            return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
+                k, fout, "pipe-write")
+        if off_in:
+            off = k.uaccess.read_u64(off_in)
+            got: bytes | None = fin.pread(min(count, free), off)
+            k.uaccess.write_u64(off_in, off + len(got or b""))
+        else:
+            got = fin.read(min(count, free))
+        if got is None:
+            return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
+                k, fin, "pipe-read")
+        if got:
+            pipe.buffer += got
+            pipe.notify(ls.POLLIN | ls.POLLRDNORM)
+        return len(got)
+    return -errno.EINVAL

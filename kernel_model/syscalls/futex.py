@@ -38,8 +38,7 @@ def _timeout_deadline(k: Kernel, ptr: int, absolute: bool, realtime: bool) -> in
         raise KernelError(errno.EINVAL)
     ns = sec * 1_000_000_000 + nsec
     if absolute:
-        from kernel_model.kernel import REALTIME_EPOCH_NS
-        ns -= (REALTIME_EPOCH_NS if realtime else 0) + k.now_ns()
+        ns -= (k.options.epoch_ns if realtime else 0) + k.now_ns()
     return k.clock.cycles + k.clock.cycles_for_ns(max(ns, 0))
 
 

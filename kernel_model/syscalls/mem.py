@@ -114,6 +114,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     file.pwrite(data[:limit - pos], pos)
             sp = SharedPages(name, writeback)
             backing = FileBacking(f, name)
+            f.incref()    # the mapping keeps the open file alive after the fd is closed
         else:
             # Private file pages are copied at fault time; keep the bytes the
             # mapping can see so later writes to the file do not leak in.
@@ -238,10 +239,12 @@ def sys_mincore(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if addr % PAGE:
         return -errno.EINVAL
     mm = t.process.mm
-    out = bytearray(length // PAGE)
-    for i in range(len(out)):
+    if addr + length > 1 << 48:
+        return -errno.ENOMEM          # past the user address space: nothing is mapped there
+    out = bytearray()     # grown page by page: a huge length fails at its first hole
+    for i in range(length // PAGE):
         if mm.vmas.find(addr + i * PAGE) is None:
             raise KernelError(errno.ENOMEM)
-        out[i] = 1 if mm.tables.lookup(addr + i * PAGE) & D.VALID else 0
+        out.append(1 if mm.tables.lookup(addr + i * PAGE) & D.VALID else 0)
     k.uaccess.write(vec, bytes(out))
     return 0

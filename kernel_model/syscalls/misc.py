@@ -25,9 +25,8 @@ DEFAULT_RLIMITS = {
 
 
 def _clock_ns(k: Kernel, t: Thread, clock: int) -> int:
-    from kernel_model.kernel import REALTIME_EPOCH_NS
     if clock in (CLOCK_REALTIME, CLOCK_REALTIME_COARSE):
-        return REALTIME_EPOCH_NS + k.now_ns()
+        return k.options.epoch_ns + k.now_ns()
     if clock in (CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME):
         return k.now_ns()
     if clock in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):

@@ -11,6 +11,7 @@ from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.errors import KernelError
+from kernel_model.exec import load_interpreter, parse_shebang
 from kernel_model.mm import AddressSpace
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
@@ -207,9 +208,24 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     except OSError as exc:
         return -(exc.errno or errno.EACCES)
     if data[:2] == b"#!":
-        return -errno.ENOEXEC
+        # A script: its interpreter runs with the script's path (as Linux's binfmt_script).
+        line = parse_shebang(data)
+        if line is None:
+            return -errno.ENOEXEC
+        interp_path, optarg = line
+        argv = [interp_path, *([optarg] if optarg else []), path, *argv[1:]]
+        resolved = k.rootfs.resolve(proc.cwd, interp_path)
+        try:
+            data = resolved.host.read_bytes()
+        except IsADirectoryError:
+            return -errno.EACCES
+        except OSError as exc:
+            return -(exc.errno or errno.EACCES)
+        if data[:2] == b"#!":
+            return -errno.ELOOP
     try:
         image = parse_elf(data, resolved.guest)
+        interp = load_interpreter(k.rootfs, image, resolved.guest)
     except ElfError as exc:
         return -exc.errno
     # Point of no return: other threads go, the image is replaced.
@@ -226,7 +242,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     t.altstack = (0, sig.SS_DISABLE, 0)
     t.clear_child_tid = 0
     k.stats.inc("kernel.execs")
-    k.load_program(t, image, resolved.guest, argv, envp)
+    k.load_program(t, image, resolved.guest, argv, envp, interp)
     return None
 
 

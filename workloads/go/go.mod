@@ -1,0 +1,3 @@
+module blindfold/workloads/go
+
+go 1.19

@@ -144,6 +144,11 @@ def capture(hw: Machine, kernel: Kernel, prev: Thread | None, meta: dict[str, An
     rootfs = io.BytesIO()
     with tarfile.open(fileobj=rootfs, mode="w") as tar:
         tar.add(str(kernel.options.rootfs), arcname=".")
+        # Files mounted into the root (the program itself is mounted, never copied) travel
+        # as files at their guest paths, so an execve after a restore finds them.
+        for guest, host in sorted(kernel.options.mounts.items()):
+            if Path(host).is_file():
+                tar.add(str(host), arcname="." + guest)
     header = {**meta, "insns": kernel.insns, "cycles": hw.clock.cycles,
               "stdout_bytes": output[0], "stderr_bytes": output[1],
               "guardian": type(monitor).__name__ if monitor is not None else None,
@@ -209,8 +214,9 @@ def restore(path: Path, stdout: BinaryIO, stderr: BinaryIO, stdin: BinaryIO | No
     rootfs = Path(tempfile.mkdtemp(prefix="blindfold-rootfs-"))
     with tarfile.open(fileobj=io.BytesIO(snap.sections["rootfs"]), mode="r") as tar:
         tar.extractall(rootfs, filter="data")
-    kernel.rootfs = Rootfs(rootfs)
+    kernel.rootfs = Rootfs(rootfs, sysroot=kernel.options.sysroot)
     kernel.options.rootfs = rootfs
+    kernel.options.mounts = {}
     kernel.resume_prev = state["prev"]
     return hw, kernel, rootfs, snap.header
 

@@ -37,7 +37,8 @@ def test_a_debugged_run_is_the_same_run_to_the_cycle() -> None:
                         stderr=io.BytesIO(), stdin=io.BytesIO())
     s = gdb_session(("1", "1000"), ["break bump", "continue", "print counter", "x/8xg $sp",
                                     "reverse-stepi", "continue", "delete", "continue"],
-                    extra=("--json", "--timing", "exact", "--gdb-checkpoint-every", "20000"))
+                    extra=("--json", "--deterministic", "--timing", "exact",
+                           "--gdb-checkpoint-every", "20000"))
     debugged = json.loads(s.stdout)
     assert debugged["stdout"] == "counter=135\n" and debugged["exit_code"] == plain.exit_code
     # Stops, memory reads and a trip back in time leave no trace in the machine's counters.
@@ -166,7 +167,7 @@ def test_interrupt_with_ctrl_c_and_kill() -> None:
     g.send(b"k")
     g.close()
     _out, err, rc = finish(proc)
-    assert rc == 128 + 9 and "killed from gdb" in err
+    assert rc == 128 + 9 and err == ""      # the reason shows only with -v
 
 
 def test_gdb_attaches_to_a_running_program() -> None:

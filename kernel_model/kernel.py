@@ -44,8 +44,8 @@ from kernel_model.pagetable import (
 from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
-from kernel_model.sockets.network import Network
 from kernel_model.signal_delivery import SignalDelivery
+from kernel_model.sockets.network import Network
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
@@ -260,6 +260,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                 old.destroy()
         proc.exe = guest_path
         proc.argv = tuple(argv)
+        proc.environ = tuple(envp)
         t.slot = 0       # the new image is not confidential until CREATE_DOMAIN below
         if self.tracer.enabled:
             self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)

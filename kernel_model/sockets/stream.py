@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from errno import ECONNRESET, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EISCONN
+from errno import ECONNRESET, EINVAL, EISCONN, EMSGSIZE, ENOTCONN, EPIPE
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls

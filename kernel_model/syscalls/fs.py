@@ -17,6 +17,16 @@ from kernel_model.devfiles import DEVICES, dev_stat, open_device
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread
+from kernel_model.synthfs import (
+    Elsewhere,
+    Found,
+    SynthDir,
+    SynthLink,
+    lookup,
+    mounts_of,
+    open_node,
+    stat_of,
+)
 from kernel_model.syscalls import s32, s64, syscall
 
 if TYPE_CHECKING:
@@ -44,12 +54,33 @@ def _path(k: Kernel, ptr: int) -> bytes:
     return p
 
 
+def _synthetic(k: Kernel, t: Thread, dirfd: int, path: bytes, follow: bool = True
+               ) -> tuple[Found | Elsewhere | None, str]:
+    """What /proc, /sys or /dev make of a path (None: not theirs), and the lookup's cwd."""
+    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    return lookup(mounts_of(k), _guest_abs(cwd, path), follow=follow), cwd
+
+
 # --- open -------------------------------------------------------------------------
 def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int) -> int:
     proc = t.process
     if not path:
         return -errno.ENOENT
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.O_NOFOLLOW)
+    if isinstance(found, Found):
+        if isinstance(found.node, SynthLink) and (found.node.opens is None
+                                                  or flags & ls.O_NOFOLLOW):
+            return -errno.ELOOP
+        synth = open_node(found, flags & ~ls.O_CLOEXEC)
+        fresh = synth.refs == 0          # /proc/PID/fd/N may share an open description
+        try:
+            return proc.fds.install(synth, cloexec=bool(flags & ls.O_CLOEXEC))
+        except KernelError:
+            if fresh:
+                synth.decref()
+            raise
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     dev = open_device(_guest_abs(cwd, path), flags & ~ls.O_CLOEXEC, k.random_bytes)
     if dev is not None:
         f: OpenFile = dev
@@ -73,7 +104,15 @@ def _stat_path(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int):  # no
         if not flags & ls.AT_EMPTY_PATH:
             raise KernelError(errno.ENOENT)
         return t.process.fds.get(dirfd).stat()
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
+    if isinstance(found, Found):
+        node = found.node
+        if isinstance(node, SynthLink) and node.opens is not None and not (
+                flags & ls.AT_SYMLINK_NOFOLLOW):
+            return node.opens().stat()
+        return stat_of(found)
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     guest = _guest_abs(cwd, path)
     if guest in DEVICES:
         dev = open_device(guest, 0, k.random_bytes)
@@ -115,7 +154,11 @@ def sys_faccessat2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _access(k: Kernel, t: Thread, dirfd: int, path: bytes, mode: int, flags: int) -> int:
     if mode & ~7:
         return -errno.EINVAL
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
+    if isinstance(found, Found):
+        return 0                      # the guest is root: only existence matters
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     if _guest_abs(cwd, path) in DEVICES:
         return 0
     k.rootfs.access(cwd, path, mode, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
@@ -127,10 +170,14 @@ def sys_readlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     dirfd, path, buf, size = s32(a[0]), _path(k, a[1]), a[2], a[3]
     if s64(size) <= 0:
         return -errno.EINVAL
-    if path == b"/proc/self/exe":
-        target = t.process.exe.encode()
+    found, cwd = _synthetic(k, t, dirfd, path, follow=False)
+    if isinstance(found, Found):
+        if not isinstance(found.node, SynthLink):
+            return -errno.EINVAL
+        target = found.node.target().encode()
     else:
-        cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+        if isinstance(found, Elsewhere):
+            cwd, path = "/", found.path.encode()
         target = k.rootfs.readlink(cwd, path)
     target = target[:size]
     k.uaccess.write(buf, target)
@@ -155,7 +202,16 @@ def sys_getcwd(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("chdir")
 def sys_chdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.cwd = k.rootfs.chdir_target(t.process.cwd, _path(k, a[0]))
+    path = _path(k, a[0])
+    found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
+    if isinstance(found, Found):
+        if not isinstance(found.node, SynthDir):
+            return -errno.ENOTDIR
+        t.process.cwd = found.path
+        return 0
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
+    t.process.cwd = k.rootfs.chdir_target(cwd, path)
     return 0
 
 

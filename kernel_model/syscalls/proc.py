@@ -141,7 +141,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
             pid=new_id, parent=parent, mm=mm,
             fds=proc.fds if flags & CLONE_FILES else proc.fds.fork(),
             sigactions=proc.sigactions if flags & CLONE_SIGHAND else proc.sigactions.copy(),
-            cwd=proc.cwd, exe=proc.exe, argv=proc.argv, pgid=proc.pgid, sid=proc.sid,
+            cwd=proc.cwd, exe=proc.exe, argv=proc.argv, environ=proc.environ, root=proc.root,
+            pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
             confidential=proc.confidential,
         )

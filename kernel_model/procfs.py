@@ -196,7 +196,7 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
             "mountinfo": _text(lambda: mounts_text(True)),
             "mounts": _text(lambda: mounts_text(False)),
             "oom_score_adj": SynthFile(lambda: b"0\n", mode=0o644, write=lambda _b: None),
-            "root": SynthLink(lambda: "/"),
+            "root": SynthLink(lambda: p.root),
             "stat": _text(lambda: stat_line(k, p, t)),
             "statm": _text(lambda: _statm(p)),
             "status": _text(lambda: status(k, p, t)),

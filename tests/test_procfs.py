@@ -74,3 +74,11 @@ def test_files_reflect_the_model_and_repeat(tmp_path: Path) -> None:
 
 def test_dev_tty_without_a_terminal_is_enxio(tmp_path: Path) -> None:
     assert _run(tmp_path, "tty")[1] == "open /dev/tty: No such device or address\n"
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_chroot(tmp_path: Path, confidential: bool) -> None:
+    kw = {"guardian": "on", "confidential": True} if confidential else {}
+    code, out = _run(tmp_path, "chroot", **kw)
+    assert code == 0 and "passed: 0 failures" in out, out
+    assert (tmp_path / "jail" / "inside.txt").read_text() == "inside\n"

@@ -215,6 +215,22 @@ def sys_chdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+@syscall("chroot")
+def sys_chroot(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """chroot(2): paths of this process (and its children) resolve below the new root.
+
+    The model keeps the cwd as a path inside the root, so a cwd outside the new
+    root (which Linux would leave there) becomes the new root itself."""
+    proc = t.process
+    new = k.rootfs.chdir_target(proc.cwd, _path(k, a[0]))
+    proc.root = posixpath.normpath(posixpath.join(proc.root, new.lstrip("/")))
+    if new != "/":
+        inside = proc.cwd == new or proc.cwd.startswith(new + "/")
+        rel = posixpath.relpath(proc.cwd, new) if inside else "."
+        proc.cwd = "/" if rel == "." else "/" + rel
+    return 0
+
+
 @syscall("fchdir")
 def sys_fchdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     t.process.cwd = _dir_of(k, t, s32(a[0]))

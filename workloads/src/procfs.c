@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failures;
@@ -214,6 +215,29 @@ int main(int argc, char **argv) {
             fwrite(buf, 1, n, stdout);
         }
         return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "chroot") == 0) {
+        /* chroot into ./jail (made here): its files are all that is left of the tree */
+        mkdir("jail", 0755);
+        mkdir("jail/sub", 0755);
+        int fd = open("jail/inside.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        write(fd, "inside\n", 7);
+        close(fd);
+        chdir("jail/sub");
+        CHECK(chroot("missing") == -1 && errno == ENOENT, "chroot missing: ENOENT");
+        CHECK(chroot("/jail") == 0, "chroot /jail");
+        char cwd[256];
+        CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/sub") == 0, "cwd inside the new root");
+        CHECK(slurp("/inside.txt") == 7 && slurp("/../../inside.txt") == 7, "/ is the jail, .. stays");
+        CHECK(access("/bin", F_OK) == -1 && errno == ENOENT, "the old tree is gone");
+        CHECK(slurp("/proc/self/status") > 0, "/proc is still there");
+        pid_t pid = fork();
+        if (pid == 0) _exit(access("/inside.txt", R_OK) == 0 ? 0 : 1);
+        int status;
+        waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child keeps the root");
+        printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);
+        return failures != 0;
     }
     if (argc > 1 && strcmp(argv[1], "tty") == 0) {
         int fd = open("/dev/tty", O_RDWR);

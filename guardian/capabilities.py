@@ -58,6 +58,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "getdents64": (_b(1, ("arg", 2), W),),
     "getcwd": (_b(0, ("arg", 1), W),),
     "chdir": (_s(0),),
+    "chroot": (_s(0),),
     "mkdirat": (_s(1),),
     "unlinkat": (_s(1),),
     "renameat": (_s(1), _s(3)),

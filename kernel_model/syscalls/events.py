@@ -89,7 +89,16 @@ def restore_sigmask(t: Thread) -> None:
 
 
 def signal_pending(t: Thread) -> bool:
-    return bool((t.pending.mask | t.process.pending.mask) & ~t.sigmask)
+    """Whether a pending signal would be acted on now (blocked or ignored ones would not)."""
+    pending = (t.pending.mask | t.process.pending.mask) & ~t.sigmask
+    while pending:
+        signo = (pending & -pending).bit_length()
+        act = t.process.sigactions.get(signo)
+        if act.handler != sig.SIG_IGN and not (
+                act.handler == sig.SIG_DFL and sig.default_action(signo) in ("ign", "cont")):
+            return True
+        pending &= pending - 1
+    return False
 
 
 # --- epoll ------------------------------------------------------------------------------

@@ -449,7 +449,7 @@ def sys_recvfrom(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         _put_addr(k, a[4], a[5], got.sender.pack())
     elif a[4] and a[5]:
         k.uaccess.write_u32(a[5], 0)
-    return len(got.data) if not (flags & MSG_TRUNC and got.flags & MSG_TRUNC) else len(got.data)
+    return got.full_size if flags & MSG_TRUNC else len(got.data)
 
 
 def _msghdr(k: Kernel, ptr: int) -> tuple[int, int, list[tuple[int, int]], int, int]:
@@ -535,4 +535,4 @@ def sys_recvmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             used = min(_align8(CMSG_HDR + len(body)), controllen)
     k.uaccess.write(a[1] + 40, struct.pack("<Q", used))
     k.uaccess.write(a[1] + 48, struct.pack("<i", out_flags))
-    return len(got.data) if not (flags & MSG_TRUNC and out_flags & MSG_TRUNC) else len(got.data)
+    return got.full_size if flags & MSG_TRUNC else len(got.data)

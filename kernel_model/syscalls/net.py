@@ -37,6 +37,8 @@ from kernel_model.sockets.base import (
     SHUT_RD,
     SHUT_RDWR,
     SHUT_WR,
+    SO_RCVTIMEO,
+    SO_SNDTIMEO,
     SOCK_CLOEXEC,
     SOCK_DGRAM,
     SOCK_NONBLOCK,
@@ -48,6 +50,7 @@ from kernel_model.sockets.base import (
 from kernel_model.sockets.dgram import DgramSocket
 from kernel_model.sockets.stream import Received, StreamSocket
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.events import wait_deadline
 from kernel_model.waitq import Waitable, sleep_on
 
 if TYPE_CHECKING:
@@ -136,11 +139,23 @@ def _put_addr(k: Kernel, addr_ptr: int, len_ptr: int, packed: bytes) -> None:
     k.uaccess.write_u32(len_ptr, len(packed))
 
 
-def _wait(k: Kernel, sock: Socket, flags: int, q: Waitable, what: str) -> int:
-    """Nothing can be done now: EAGAIN for a non-blocking call, else sleep until q changes."""
+def _wait(k: Kernel, sock: Socket, flags: int, q: Waitable, what: str,
+          timeout_opt: int = 0) -> int:
+    """Nothing can be done now: EAGAIN for a non-blocking call, else sleep until q changes
+    (at most SO_RCVTIMEO/SO_SNDTIMEO, named by ``timeout_opt``, after which EAGAIN)."""
     if sock.flags & SOCK_NONBLOCK or flags & MSG_DONTWAIT:
         return -errno.EAGAIN
-    sleep_on(k, q, what)
+    t = k.current
+    assert t is not None
+    timeout_ns = None
+    if timeout_opt:
+        sec, usec = struct.unpack("<qq", sock.timeouts[timeout_opt])
+        if sec > 0 or usec > 0:
+            timeout_ns = sec * 1_000_000_000 + usec * 1000
+    deadline = wait_deadline(k, t, what, q, timeout_ns)
+    if deadline is not None and deadline <= k.clock.cycles:
+        return -errno.EAGAIN
+    sleep_on(k, q, what, deadline)
     return 0
 
 
@@ -266,7 +281,7 @@ def _accept(k: Kernel, t: Thread, a, flags: int) -> int:  # noqa: ANN001
         return -errno.EOPNOTSUPP
     conn = sock.accept()
     if conn is None:
-        return _wait(k, sock, 0, sock.queue, "accept")
+        return _wait(k, sock, 0, sock.queue, "accept", SO_RCVTIMEO)
     conn.flags = (conn.flags & ~SOCK_NONBLOCK) | (flags & SOCK_NONBLOCK)
     fd = _install(t, conn, bool(flags & SOCK_CLOEXEC))
     if a[1]:
@@ -413,7 +428,7 @@ def _send(k: Kernel, t: Thread, sock: Socket, data: bytes, flags: int,
             return _epipe(k, t)
         raise
     if n is None:
-        return _wait(k, sock, flags, q, "send")
+        return _wait(k, sock, flags, q, "send", SO_SNDTIMEO)
     return n
 
 
@@ -422,7 +437,7 @@ def _recv(k: Kernel, t: Thread, sock: Socket, n: int, flags: int) -> Received | 
         return -errno.EOPNOTSUPP
     got = sock.recv(n, flags)
     if got is None:
-        return _wait(k, sock, flags, sock.queue, "recv")
+        return _wait(k, sock, flags, sock.queue, "recv", SO_RCVTIMEO)
     return got
 
 

@@ -18,7 +18,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures;
@@ -127,6 +129,47 @@ static void test_socketpair(void) {
     close(sv[0]); close(sv[1]);
     CHECK(socketpair(AF_INET, SOCK_STREAM, 0, sv) == -1 && errno == EOPNOTSUPP,
           "socketpair AF_INET: EOPNOTSUPP");
+}
+
+static long long mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+static void test_waits(void) {
+    int sv[2];
+    char buf[8];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 20000};
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0, "SO_RCVTIMEO");
+    long long t0 = mono_ms();
+    CHECK(recv(sv[0], buf, sizeof buf, 0) == -1 && errno == EAGAIN && mono_ms() - t0 >= 20,
+          "recv times out after 20 ms: EAGAIN");
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(40000);
+        write(sv[1], "late", 4);
+        _exit(0);
+    }
+    tv.tv_usec = 0;
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ualarm(10000, 0);
+    CHECK(read(sv[0], buf, sizeof buf) == 4 && alarms == 1, "SA_RESTART: read goes on after a handler");
+    waitpid(pid, NULL, 0);
+    sa.sa_flags = 0;
+    sigaction(SIGALRM, &sa, NULL);
+    ualarm(10000, 0);
+    CHECK(recv(sv[0], buf, sizeof buf, 0) == -1 && errno == EINTR && alarms == 2,
+          "without SA_RESTART: EINTR");
+    close(sv[0]); close(sv[1]);
 }
 
 static void test_unix_paths(void) {
@@ -314,6 +357,7 @@ static void test_inet(void) {
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_socketpair();
+    test_waits();
     test_unix_paths();
     test_inet();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);

@@ -18,10 +18,14 @@ from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread
 from kernel_model.synthfs import (
+    DEVTMPFS_DEV,
+    PROC_DEV,
+    SYSFS_DEV,
     Elsewhere,
     Found,
     SynthDir,
     SynthLink,
+    SynthOpenFile,
     lookup,
     mounts_of,
     open_node,
@@ -380,9 +384,25 @@ def sys_fadvise64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return -errno.ESPIPE if f.kind == "pipe" else 0
 
 
+#: f_type of the made-up file systems (Linux's PROC_SUPER_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC).
+_SYNTH_MAGIC = {PROC_DEV: 0x9FA0, SYSFS_DEV: 0x62656572, DEVTMPFS_DEV: 0x01021994}
+
+
+def _synth_statfs(found: Found) -> bytes:
+    return ls.pack_statfs(_SYNTH_MAGIC.get(found.dev, 0x9FA0), 4096, 0, 0, 0, 0, 0,
+                          fsid=(found.dev, 0))
+
+
 @syscall("statfs")
 def sys_statfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    st = k.rootfs.statfs(t.process.cwd, _path(k, a[0]))
+    path = _path(k, a[0])
+    found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
+    if isinstance(found, Found):
+        k.uaccess.write(a[1], _synth_statfs(found))
+        return 0
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
+    st = k.rootfs.statfs(cwd, path)
     k.uaccess.write(a[1], _pack_statvfs(st))
     return 0
 
@@ -390,6 +410,9 @@ def sys_statfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("fstatfs")
 def sys_fstatfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
+    if isinstance(f, SynthOpenFile):
+        k.uaccess.write(a[1], _synth_statfs(f.found))
+        return 0
     st = k.rootfs.statfs("/", os.fsencode(getattr(f, "guest_path", "/")))
     k.uaccess.write(a[1], _pack_statvfs(st))
     return 0

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,6 +171,9 @@ static void system_files(void) {
     struct stat st;
     CHECK(stat("/proc", &st) == 0 && S_ISDIR(st.st_mode), "stat /proc: a directory");
     CHECK(open("/proc/cpuinfo", O_WRONLY) == -1 && errno == EACCES, "write cpuinfo: EACCES");
+    struct statfs sf;
+    CHECK(statfs("/proc", &sf) == 0 && sf.f_type == 0x9fa0, "statfs /proc: PROC_SUPER_MAGIC");
+    CHECK(statfs("/sys", &sf) == 0 && sf.f_type == 0x62656572, "statfs /sys: SYSFS_MAGIC");
     DIR *d = opendir("/proc");
     int self = 0, mine = 0;
     struct dirent *e;

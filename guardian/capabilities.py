@@ -19,7 +19,7 @@ R, W, RW = 1, 2, 3
 
 # Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
 # ("pages", i) is ceil(args[i] / 4096); ("deref32", i) is the u32 the user stored at args[i]
-# (a socklen_t the call reads and updates).
+# (a socklen_t the call reads and updates); ("fdset", i) is the bytes of an fd_set of args[i] bits.
 Size = int | tuple
 
 
@@ -75,6 +75,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "fcntl": (_b(2, 32, RW),),
     "sendfile": (_b(2, 8, RW),),
     "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R), _b(3, 8, R)),
+    "pselect6": (_b(1, ("fdset", 0), RW), _b(2, ("fdset", 0), RW), _b(3, ("fdset", 0), RW),
+                 _b(4, 16, RW), CapRule(5, "sigmask_arg")),
     "epoll_ctl": (_b(3, 16, R),),
     "epoll_pwait": (_b(1, ("arg*", 2, 16), W), _b(4, 8, R)),
     "epoll_pwait2": (_b(1, ("arg*", 2, 16), W), _b(3, 16, R), _b(4, 8, R)),
@@ -171,6 +173,8 @@ class NotPresent(Exception):
 def _size(spec: Size, args: Sequence[int], read: ReadUser | None = None) -> int:
     if isinstance(spec, int):
         return spec
+    if spec[0] == "fdset":
+        return (min(args[spec[1]], 1 << 20) + 63) // 64 * 8
     if spec[0] == "deref32":
         if read is None or not args[spec[1]]:
             return 0
@@ -232,6 +236,12 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 n = _strlen(read, ptr)
                 if n is not None:
                     out.append((ptr, ptr + n + 1, R))
+        elif rule.kind == "sigmask_arg":
+            # pselect6's sixth argument: {const sigset_t *ss; size_t ss_len}.
+            ss, ss_len = struct.unpack("<QQ", _read(read, base, 16))
+            out.append((base, base + 16, R))
+            if ss and ss_len:
+                out.append((ss, ss + min(ss_len, 128), R))
         elif rule.kind == "msghdr":
             out.extend(_msghdr_ranges(read, base, rule.access))
         elif rule.kind == "iov":

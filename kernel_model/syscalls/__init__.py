@@ -55,5 +55,6 @@ from kernel_model.syscalls import (  # noqa: E402,F401
     misc,
     net,
     proc,
+    select,
     signal,
 )

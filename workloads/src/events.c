@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -298,6 +299,44 @@ static void test_waits(void) {
     close(outer); close(ep); close(p[0]); close(p[1]);
 }
 
+static void test_select(void) {
+    int p[2];
+    pipe(p);
+    fd_set r, w;
+    FD_ZERO(&r); FD_ZERO(&w);
+    FD_SET(p[0], &r); FD_SET(p[1], &w);
+    struct timeval tv = {0, 0};
+    CHECK(select(p[1] + 1, &r, &w, NULL, &tv) == 1 && !FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w),
+          "select: empty pipe writable, not readable");
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    tv.tv_usec = 20000;
+    long long t0 = mono_ms();
+    CHECK(select(p[0] + 1, &r, NULL, NULL, &tv) == 0 && mono_ms() - t0 >= 20 && tv.tv_usec == 0,
+          "select: 20 ms timeout, time left 0");
+    pid_t pid = fork();
+    if (pid == 0) { usleep(10000); write(p[1], "s", 1); _exit(0); }
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    CHECK(select(p[0] + 1, &r, NULL, NULL, NULL) == 1 && FD_ISSET(p[0], &r),
+          "select: woken by a child's write");
+    waitpid(pid, NULL, 0);
+    FD_ZERO(&r); FD_SET(p[0], &r); FD_SET(p[0] + 10, &r);
+    tv.tv_usec = 0;
+    CHECK(select(p[0] + 11, &r, NULL, NULL, &tv) == -1 && errno == EBADF, "select: closed fd: EBADF");
+    sigset_t block, during;
+    sigemptyset(&block); sigaddset(&block, SIGALRM);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    sigemptyset(&during);
+    char c;
+    read(p[0], &c, 1);
+    ualarm(10000, 0);
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    int before = alarms;
+    CHECK(pselect(p[0] + 1, &r, NULL, NULL, NULL, &during) == -1 && errno == EINTR &&
+          alarms == before + 1, "pselect: signal unblocked during the wait: EINTR");
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    close(p[0]); close(p[1]);
+}
+
 static void test_pidfd(void) {
     pid_t pid = fork();
     if (pid == 0) { usleep(20000); _exit(0); }
@@ -322,6 +361,7 @@ int main(int argc, char **argv) {
     test_timerfd();
     test_signalfd();
     test_waits();
+    test_select();
     test_pidfd();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);
     return failures != 0;

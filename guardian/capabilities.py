@@ -97,6 +97,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "recvfrom": (_b(1, ("arg", 2), W), _b(4, ("deref32", 5), W), _b(5, 4, RW)),
     "sendmsg": (CapRule(1, "msghdr", 0, R),),
     "recvmsg": (CapRule(1, "msghdr", 0, W),),
+    "sendmmsg": (CapRule(1, "mmsghdr", ("arg", 2), R),),
+    "recvmmsg": (CapRule(1, "mmsghdr", ("arg", 2), W), _b(4, 16, RW)),
+    "memfd_create": (_s(0),),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),
@@ -244,6 +247,12 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 out.append((ss, ss + min(ss_len, 128), R))
         elif rule.kind == "msghdr":
             out.extend(_msghdr_ranges(read, base, rule.access))
+        elif rule.kind == "mmsghdr":
+            # struct mmsghdr[]: each a msghdr and the msg_len the kernel fills in.
+            for i in range(min(_size(rule.size, args) & 0xFFFF_FFFF, 1024)):
+                entry = base + 64 * i
+                out.extend(_msghdr_ranges(read, entry, rule.access))
+                out.append((entry + 56, entry + 60, W))
         elif rule.kind == "iov":
             count = min(_size(rule.size, args), 1024)
             raw = _read(read, base, 16 * count) if count else b""

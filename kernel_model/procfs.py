@@ -154,7 +154,8 @@ def _fdinfo(p: Process, fd: int, f: OpenFile) -> str:
 def _reopen(k: Kernel, f: OpenFile) -> OpenFile:
     """Opening /proc/PID/fd/N: a host file is opened anew by path; anything else is shared."""
     path = getattr(f, "guest_path", None)
-    if f.kind in ("file", "dir") and path is not None and hasattr(f, "host_path"):
+    if (f.kind in ("file", "dir") and path is not None and hasattr(f, "host_path")
+            and not path.startswith("/memfd:")):
         return k.rootfs.open("/", path, f.flags & 0o3)
     return f
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.devfiles import DEVICES, dev_stat, open_device
 from kernel_model.errors import KernelError
-from kernel_model.files import OpenFile
+from kernel_model.files import HostFile, OpenFile
 from kernel_model.process import Thread
 from kernel_model.synthfs import (
     DEVTMPFS_DEV,
@@ -421,3 +422,28 @@ def sys_fstatfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _pack_statvfs(st: os.statvfs_result) -> bytes:
     return ls.pack_statfs(0xEF53, st.f_bsize, st.f_blocks, st.f_bfree, st.f_bavail,
                           st.f_files, st.f_ffree, namelen=st.f_namemax)
+
+
+MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB = 1, 2, 4
+MFD_NAME_MAX = 249
+
+
+@syscall("memfd_create")
+def sys_memfd_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """An anonymous file in memory: a host memfd, so reads, writes, mmap and ftruncate act
+    on real file data; /proc/PID/fd names it "/memfd:NAME (deleted)" as Linux does."""
+    name = k.uaccess.read_cstring(a[0], MFD_NAME_MAX + 1)
+    flags = s32(a[1])
+    if flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) or len(name) > MFD_NAME_MAX:
+        return -errno.EINVAL
+    try:
+        host_fd = os.memfd_create("blindfold-guest", os.MFD_CLOEXEC)
+    except OSError as exc:
+        return -(exc.errno or errno.ENOMEM)
+    guest = f"/memfd:{os.fsdecode(name)} (deleted)"
+    f = HostFile(host_fd, ls.O_RDWR | ls.O_LARGEFILE, guest, Path("/"))
+    try:
+        return t.process.fds.install(f, cloexec=bool(flags & MFD_CLOEXEC))
+    except KernelError:
+        f.decref()
+        raise

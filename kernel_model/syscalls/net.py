@@ -502,21 +502,26 @@ def _rights(k: Kernel, t: Thread, control: int, length: int) -> list[OpenFile]:
 
 @syscall("sendmsg")
 def sys_sendmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    name, namelen, iovecs, control, controllen = _msghdr(k, a[1])
+    return _sendmsg(k, t, _sock(t, s32(a[0])), a[1], s32(a[2]))
+
+
+def _sendmsg(k: Kernel, t: Thread, sock: Socket, msg: int, flags: int) -> int:
+    name, namelen, iovecs, control, controllen = _msghdr(k, msg)
     data = b"".join(k.uaccess.read(base, n) for base, n in iovecs if n)
     fds = _rights(k, t, control, controllen)
     if fds and sock.domain != AF_UNIX:
         return -errno.EINVAL
     dest = _read_addr(k, name, namelen) if name and namelen else None
-    return _send(k, t, sock, data, s32(a[2]), dest, fds)
+    return _send(k, t, sock, data, flags, dest, fds)
 
 
 @syscall("recvmsg")
 def sys_recvmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    flags = s32(a[2])
-    name, namelen, iovecs, control, controllen = _msghdr(k, a[1])
+    return _recvmsg(k, t, _sock(t, s32(a[0])), a[1], s32(a[2]))
+
+
+def _recvmsg(k: Kernel, t: Thread, sock: Socket, msg: int, flags: int) -> int:
+    name, namelen, iovecs, control, controllen = _msghdr(k, msg)
     got = _recv(k, t, sock, min(sum(n for _, n in iovecs), MAX_IO), flags)
     if isinstance(got, int):
         return got
@@ -533,7 +538,7 @@ def sys_recvmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             packed = b""
         if packed:
             k.uaccess.write(name, packed[:namelen])
-        k.uaccess.write_u32(a[1] + 8, len(packed))
+        k.uaccess.write_u32(msg + 8, len(packed))
     used = 0
     if got.fds:
         room = (controllen - CMSG_HDR) // 4 if controllen >= CMSG_HDR else 0
@@ -548,6 +553,46 @@ def sys_recvmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             k.uaccess.write(control, struct.pack("<Qii", CMSG_HDR + len(body), SOL_SOCKET,
                                                  SCM_RIGHTS) + body)
             used = min(_align8(CMSG_HDR + len(body)), controllen)
-    k.uaccess.write(a[1] + 40, struct.pack("<Q", used))
-    k.uaccess.write(a[1] + 48, struct.pack("<i", out_flags))
+    k.uaccess.write(msg + 40, struct.pack("<Q", used))
+    k.uaccess.write(msg + 48, struct.pack("<i", out_flags))
     return got.full_size if flags & MSG_TRUNC else len(got.data)
+
+
+# --- several messages at once -----------------------------------------------------------------
+MMSGHDR_SIZE = 64            # struct mmsghdr: a msghdr and the u32 msg_len (padded)
+UIO_MAXIOV = 1024
+MSG_WAITFORONE = 0x10000
+
+
+@syscall("sendmmsg")
+def sys_sendmmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Send up to vlen messages; stops at the first that cannot go (returning how many went)."""
+    sock = _sock(t, s32(a[0]))
+    vec, vlen, flags = a[1], min(a[2] & 0xFFFF_FFFF, UIO_MAXIOV), s32(a[3])
+    sent = 0
+    for i in range(vlen):
+        ptr = vec + MMSGHDR_SIZE * i
+        n = _sendmsg(k, t, sock, ptr, flags | (MSG_DONTWAIT if sent else 0))
+        if n < 0:
+            return n if not sent else sent
+        k.uaccess.write_u32(ptr + 56, n)
+        sent += 1
+    return sent
+
+
+@syscall("recvmmsg")
+def sys_recvmmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Receive up to vlen messages: the first may wait, the rest are taken only if already
+    queued (as with MSG_WAITFORONE; without it Linux would also wait for the others)."""
+    sock = _sock(t, s32(a[0]))
+    vec, vlen, flags = a[1], min(a[2] & 0xFFFF_FFFF, UIO_MAXIOV), s32(a[3])
+    got = 0
+    for i in range(vlen):
+        ptr = vec + MMSGHDR_SIZE * i
+        extra = MSG_DONTWAIT if got else 0
+        n = _recvmsg(k, t, sock, ptr, (flags & ~MSG_WAITFORONE) | extra)
+        if n < 0:
+            return n if not got else got
+        k.uaccess.write_u32(ptr + 56, n)
+        got += 1
+    return got

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -159,9 +161,9 @@ static void system_files(void) {
     CHECK(slurp("/proc/sys/kernel/pid_max") > 0 && atol(buf) >= 32768, "sys/kernel/pid_max");
     char u1[64], u2[64];
     slurp("/proc/sys/kernel/random/uuid");
-    snprintf(u1, sizeof u1, "%s", buf);
+    snprintf(u1, sizeof u1, "%.60s", buf);
     slurp("/proc/sys/kernel/random/uuid");
-    snprintf(u2, sizeof u2, "%s", buf);
+    snprintf(u2, sizeof u2, "%.60s", buf);
     CHECK(strlen(u1) == 37 && u1[8] == '-' && strcmp(u1, u2) != 0, "random/uuid: new each read");
     CHECK(slurp("/proc/sys/vm/overcommit_memory") > 0 && buf[0] >= '0' && buf[0] <= '2',
           "sys/vm/overcommit_memory");
@@ -185,6 +187,29 @@ static void system_files(void) {
     CHECK(self && mine, "/proc lists self and our pid");
     CHECK(chdir("/proc/self") == 0 && access("status", R_OK) == 0 && chdir("/") == 0,
           "chdir into /proc/self");
+}
+
+static void memfd_and_sched(void) {
+    int fd = memfd_create("scratch", MFD_CLOEXEC);
+    CHECK(fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "memfd_create");
+    char path[64], link[128];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    CHECK(strcmp(link, "/memfd:scratch (deleted)") == 0, "memfd: /memfd:NAME (deleted)");
+    CHECK(ftruncate(fd, 8192) == 0 && write(fd, "memfd!", 6) == 6, "memfd: ftruncate, write");
+    char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED && memcmp(m, "memfd!", 6) == 0, "memfd: mmap sees the data");
+    char back[6];
+    CHECK(pread(fd, back, 6, 0) == 6 && memcmp(back, "memfd!", 6) == 0, "memfd: pread");
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 8192, "memfd: size");
+    munmap(m, 8192);
+    close(fd);
+    CHECK(memfd_create("x", 0x100) == -1 && errno == EINVAL, "memfd bad flags: EINVAL");
+    CHECK(sched_get_priority_max(SCHED_FIFO) == 99 && sched_get_priority_min(SCHED_RR) == 1 &&
+          sched_get_priority_max(SCHED_OTHER) == 0, "sched priority ranges");
+    CHECK(sched_get_priority_max(42) == -1 && errno == EINVAL, "bad policy: EINVAL");
 }
 
 static void devices(void) {
@@ -251,6 +276,7 @@ int main(int argc, char **argv) {
     self_entries(argc, argv);
     system_files();
     devices();
+    memfd_and_sched();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);
     return failures != 0;
 }

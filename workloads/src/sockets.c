@@ -120,6 +120,25 @@ static void test_socketpair(void) {
           "MSG_TRUNC: the whole datagram's length");
     CHECK(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN,
           "cut datagram is gone");
+    struct mmsghdr out[3], in[3];
+    struct iovec oiov[3], iiov[3];
+    char ib[3][8];
+    const char *words[3] = {"uno", "dos", "tres"};
+    memset(out, 0, sizeof out);
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < 3; i++) {
+        oiov[i].iov_base = (void *)words[i];
+        oiov[i].iov_len = strlen(words[i]);
+        out[i].msg_hdr.msg_iov = &oiov[i];
+        out[i].msg_hdr.msg_iovlen = 1;
+        iiov[i].iov_base = ib[i];
+        iiov[i].iov_len = sizeof ib[i];
+        in[i].msg_hdr.msg_iov = &iiov[i];
+        in[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK(sendmmsg(sv[0], out, 3, 0) == 3 && out[2].msg_len == 4, "sendmmsg: three datagrams");
+    CHECK(recvmmsg(sv[1], in, 3, MSG_WAITFORONE, NULL) == 3 && in[1].msg_len == 3 &&
+          memcmp(ib[2], "tres", 4) == 0, "recvmmsg: three datagrams");
     close(sv[0]); close(sv[1]);
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0, "socketpair seqpacket");
     send(sv[0], "abcdef", 6, 0);

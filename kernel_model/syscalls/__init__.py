@@ -57,4 +57,5 @@ from kernel_model.syscalls import (  # noqa: E402,F401
     proc,
     select,
     signal,
+    timers,
 )

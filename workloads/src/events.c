@@ -337,6 +337,44 @@ static void test_select(void) {
     close(p[0]); close(p[1]);
 }
 
+static volatile sig_atomic_t timer_hits, timer_code, timer_value;
+static void on_timer(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    timer_hits++;
+    timer_code = si->si_code;
+    timer_value = si->si_value.sival_int;
+}
+
+static void test_posix_timers(void) {
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR2;
+    sev.sigev_value.sival_int = 4242;
+    timer_t tid;
+    CHECK(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0, "timer_create");
+    struct itimerspec its = {.it_value = {0, 10000000}, .it_interval = {0, 10000000}};
+    CHECK(timer_settime(tid, 0, &its, NULL) == 0, "timer_settime: every 10 ms");
+    long long t0 = mono_ms();
+    while (timer_hits < 3 && mono_ms() - t0 < 5000) usleep(1000);
+    CHECK(timer_hits >= 3 && timer_code == SI_TIMER && timer_value == 4242,
+          "signals with SI_TIMER and the sigev_value");
+    struct itimerspec cur;
+    CHECK(timer_gettime(tid, &cur) == 0 && cur.it_interval.tv_nsec == 10000000 &&
+          cur.it_value.tv_nsec > 0, "timer_gettime");
+    CHECK(timer_getoverrun(tid) >= 0, "timer_getoverrun");
+    CHECK(timer_delete(tid) == 0, "timer_delete");
+    int before = timer_hits;
+    usleep(30000);
+    CHECK(timer_hits == before, "no signal after delete");
+    CHECK(timer_delete(tid) == -1 && errno == EINVAL, "delete twice: EINVAL");
+    CHECK(timer_create(77, &sev, &tid) == -1 && errno == EINVAL, "bad clock: EINVAL");
+    signal(SIGUSR2, SIG_DFL);
+}
+
 static void test_pidfd(void) {
     pid_t pid = fork();
     if (pid == 0) { usleep(20000); _exit(0); }
@@ -362,6 +400,7 @@ int main(int argc, char **argv) {
     test_signalfd();
     test_waits();
     test_select();
+    test_posix_timers();
     test_pidfd();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);
     return failures != 0;

@@ -39,7 +39,7 @@ HWCAP2_NAMES = ("dcpodp", "sve2", "sveaes", "svepmull", "svebitperm", "svesha3",
                 "dgh", "rng", "bti", "mte", "ecv", "afp", "rpres")
 FILESYSTEMS = ("nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tpipefs",
                "nodev\tsockfs", "nodev\tanon_inodefs", "\text4")
-MOUNTS = (("rootfs", "/", "ext4", "rw,relatime", 1, 0, "0:31"),
+MOUNTS = (("/dev/root", "/", "ext4", "rw,relatime", 1, 0, "0:31"),
           ("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime", 2, 1, "0:21"),
           ("sysfs", "/sys", "sysfs", "rw,nosuid,nodev,noexec,relatime", 3, 1, "0:20"),
           ("devtmpfs", "/dev", "devtmpfs", "rw,nosuid,relatime", 4, 1, "0:5"))

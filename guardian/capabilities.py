@@ -103,6 +103,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "sendmmsg": (CapRule(1, "mmsghdr", ("arg", 2), R),),
     "recvmmsg": (CapRule(1, "mmsghdr", ("arg", 2), W), _b(4, 16, RW)),
     "memfd_create": (_s(0),),
+    "pidfd_send_signal": (_b(2, 128, R),),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),

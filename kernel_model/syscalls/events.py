@@ -276,3 +276,23 @@ def sys_pidfd_open(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if proc is None:
         return -errno.ESRCH if pid not in k.threads else -errno.EINVAL
     return _install(k, t, PidFd(proc, flags, k.exit_queue), True)
+
+
+@syscall("pidfd_send_signal")
+def sys_pidfd_send_signal(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Signal the process a pidfd names (ESRCH once it has exited; signal 0 only checks)."""
+    f = t.process.fds.get(s32(a[0]))
+    signo, flags = s32(a[1]), s32(a[3])
+    if not isinstance(f, PidFd) or flags or not 0 <= signo <= sig.NSIG:
+        return -errno.EINVAL
+    if f.proc.exit_status is not None:
+        return -errno.ESRCH
+    if a[2]:
+        info = k.uaccess.read(a[2], 128)
+        if int.from_bytes(info[:4], "little", signed=True) != signo:
+            return -errno.EINVAL
+    else:
+        info = sig.pack_siginfo(signo, sig.SI_USER, pid=t.process.pid)
+    if signo:
+        k.signals.send_process(f.proc, signo, info)
+    return 0

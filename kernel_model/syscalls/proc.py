@@ -267,6 +267,12 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     idtype, ident, infop, options = a[0], s32(a[1]), a[2], a[3]
     proc = t.process
     pid = -1 if idtype == 0 else ident if idtype == 1 else -ident if idtype == 2 else None
+    if idtype == 3:                       # P_PIDFD: the process a pidfd names
+        from kernel_model.syscalls.events import PidFd
+        f = proc.fds.get(ident)
+        if not isinstance(f, PidFd):
+            return -errno.EINVAL
+        pid = f.proc.pid
     if pid is None:
         return -errno.EINVAL
     candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]

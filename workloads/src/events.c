@@ -385,7 +385,20 @@ static void test_pidfd(void) {
     add(ep, pfd, EPOLLIN, 1);
     CHECK(wait1(ep, 0, &ev) == 0, "pidfd: child running");
     CHECK(wait1(ep, 5000, &ev) == 1, "pidfd: readable when the child exits");
-    waitpid(pid, NULL, 0);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK(syscall(SYS_waitid, 3 /* P_PIDFD */, pfd, &si, WEXITED, NULL) == 0 && si.si_pid == pid &&
+          si.si_status == 0, "waitid P_PIDFD reaps it");
+    pid_t other = fork();
+    if (other == 0) { pause(); _exit(0); }
+    int ofd = syscall(SYS_pidfd_open, other, 0);
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, 0, NULL, 0) == 0, "pidfd_send_signal 0: alive");
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, SIGTERM, NULL, 0) == 0, "pidfd_send_signal SIGTERM");
+    int st;
+    CHECK(waitpid(other, &st, 0) == other && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+          "the child died of it");
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, 0, NULL, 0) == -1 && errno == ESRCH, "then ESRCH");
+    close(ofd);
     CHECK(syscall(SYS_pidfd_open, 999999, 0) == -1 && errno == ESRCH, "pidfd_open: ESRCH");
     close(pfd); close(ep);
 }

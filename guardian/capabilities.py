@@ -104,6 +104,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "recvmmsg": (CapRule(1, "mmsghdr", ("arg", 2), W), _b(4, 16, RW)),
     "memfd_create": (_s(0),),
     "pidfd_send_signal": (_b(2, 128, R),),
+    "capget": (_b(0, 8, RW), _b(1, 24, W)),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),

@@ -370,3 +370,27 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return 0
     raise KernelError(errno.EINVAL)
 
+
+
+_LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_3 = 0x19980330, 0x20080522
+_LINUX_CAPABILITY_VERSION_2 = 0x20071026
+#: Every capability up to CAP_CHECKPOINT_RESTORE (40): the guest runs as root, as
+#: /proc/PID/status's CapEff says.
+_ALL_CAPS = (1 << 41) - 1
+
+
+@syscall("capget")
+def sys_capget(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    version, pid = struct.unpack("<Ii", k.uaccess.read(a[0], 8))
+    words = {_LINUX_CAPABILITY_VERSION_1: 1, _LINUX_CAPABILITY_VERSION_2: 2,
+             _LINUX_CAPABILITY_VERSION_3: 2}.get(version)
+    if words is None:
+        k.uaccess.write_u32(a[0], _LINUX_CAPABILITY_VERSION_3)   # the version to use
+        return -errno.EINVAL
+    if pid < 0 or pid and pid not in k.threads:
+        return -errno.ESRCH if pid > 0 else -errno.EINVAL
+    if a[1]:
+        data = b"".join(struct.pack("<III", (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF,
+                                    (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF, 0) for i in range(words))
+        k.uaccess.write(a[1], data)
+    return 0

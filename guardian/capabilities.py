@@ -19,7 +19,7 @@ R, W, RW = 1, 2, 3
 
 # Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
 # ("pages", i) is ceil(args[i] / 4096); ("deref32", i) is the u32 the user stored at args[i]
-# (a socklen_t the call reads and updates).
+# (a socklen_t the call reads and updates); ("fdset", i) is the bytes of an fd_set of args[i] bits.
 Size = int | tuple
 
 
@@ -58,6 +58,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "getdents64": (_b(1, ("arg", 2), W),),
     "getcwd": (_b(0, ("arg", 1), W),),
     "chdir": (_s(0),),
+    "chroot": (_s(0),),
     "mkdirat": (_s(1),),
     "unlinkat": (_s(1),),
     "renameat": (_s(1), _s(3)),
@@ -74,11 +75,16 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "fcntl": (_b(2, 32, RW),),
     "sendfile": (_b(2, 8, RW),),
     "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R), _b(3, 8, R)),
+    "pselect6": (_b(1, ("fdset", 0), RW), _b(2, ("fdset", 0), RW), _b(3, ("fdset", 0), RW),
+                 _b(4, 16, RW), CapRule(5, "sigmask_arg")),
     "epoll_ctl": (_b(3, 16, R),),
     "epoll_pwait": (_b(1, ("arg*", 2, 16), W), _b(4, 8, R)),
     "epoll_pwait2": (_b(1, ("arg*", 2, 16), W), _b(3, 16, R), _b(4, 8, R)),
     "timerfd_settime": (_b(2, 32, R), _b(3, 32, W)),
     "timerfd_gettime": (_b(1, 32, W),),
+    "timer_create": (_b(1, 64, R), _b(2, 4, W)),
+    "timer_settime": (_b(2, 32, R), _b(3, 32, W)),
+    "timer_gettime": (_b(1, 32, W),),
     "signalfd4": (_b(1, 8, R),),
     "splice": (_b(1, 8, RW), _b(3, 8, RW)),
     "socketpair": (_b(3, 8, W),),
@@ -94,6 +100,11 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "recvfrom": (_b(1, ("arg", 2), W), _b(4, ("deref32", 5), W), _b(5, 4, RW)),
     "sendmsg": (CapRule(1, "msghdr", 0, R),),
     "recvmsg": (CapRule(1, "msghdr", 0, W),),
+    "sendmmsg": (CapRule(1, "mmsghdr", ("arg", 2), R),),
+    "recvmmsg": (CapRule(1, "mmsghdr", ("arg", 2), W), _b(4, 16, RW)),
+    "memfd_create": (_s(0),),
+    "pidfd_send_signal": (_b(2, 128, R),),
+    "capget": (_b(0, 8, RW), _b(1, 24, W)),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),
@@ -170,6 +181,8 @@ class NotPresent(Exception):
 def _size(spec: Size, args: Sequence[int], read: ReadUser | None = None) -> int:
     if isinstance(spec, int):
         return spec
+    if spec[0] == "fdset":
+        return (min(args[spec[1]], 1 << 20) + 63) // 64 * 8
     if spec[0] == "deref32":
         if read is None or not args[spec[1]]:
             return 0
@@ -231,8 +244,20 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 n = _strlen(read, ptr)
                 if n is not None:
                     out.append((ptr, ptr + n + 1, R))
+        elif rule.kind == "sigmask_arg":
+            # pselect6's sixth argument: {const sigset_t *ss; size_t ss_len}.
+            ss, ss_len = struct.unpack("<QQ", _read(read, base, 16))
+            out.append((base, base + 16, R))
+            if ss and ss_len:
+                out.append((ss, ss + min(ss_len, 128), R))
         elif rule.kind == "msghdr":
             out.extend(_msghdr_ranges(read, base, rule.access))
+        elif rule.kind == "mmsghdr":
+            # struct mmsghdr[]: each a msghdr and the msg_len the kernel fills in.
+            for i in range(min(_size(rule.size, args) & 0xFFFF_FFFF, 1024)):
+                entry = base + 64 * i
+                out.extend(_msghdr_ranges(read, entry, rule.access))
+                out.append((entry + 56, entry + 60, W))
         elif rule.kind == "iov":
             count = min(_size(rule.size, args), 1024)
             raw = _read(read, base, 16 * count) if count else b""

@@ -86,3 +86,54 @@ def open_device(path: str, flags: int, random_source: Callable[[int], bytes]) ->
     if path in ("/dev/random", "/dev/urandom"):
         return RandomFile(flags, path, random_source)
     return None
+
+
+class FullFile(DevFile):
+    """/dev/full: reads zeros, every write fails with ENOSPC."""
+
+    rdev = (1 << 8) | 7
+
+    def read(self, n: int) -> bytes | None:
+        return bytes(n)
+
+    def write(self, data: bytes) -> int | None:
+        from errno import ENOSPC
+
+        from kernel_model.errors import err
+        raise err(ENOSPC)
+
+
+#: /dev/tty: the controlling terminal (char 5,0).
+TTY_RDEV = (5 << 8) | 0
+
+
+def _no_tty(flags: int) -> OpenFile:
+    """Opening /dev/tty without a controlling terminal fails with ENXIO, as on Linux."""
+    from errno import ENXIO
+
+    from kernel_model.errors import err
+    raise err(ENXIO)
+
+
+def dev_tree(k):  # noqa: ANN001, ANN201 - kernel_model.kernel.Kernel -> SynthDir
+    """The /dev names the kernel model serves; any other name falls through to the root
+    file system (so /dev/shm and friends stay the root file system's)."""
+    from kernel_model.synthfs import SynthDevice, SynthDir, SynthLink
+
+    def entries() -> dict:
+        return {
+            "null": SynthDevice(lambda fl: NullFile(fl, "/dev/null"), NullFile.rdev),
+            "zero": SynthDevice(lambda fl: ZeroFile(fl, "/dev/zero"), ZeroFile.rdev),
+            "full": SynthDevice(lambda fl: FullFile(fl, "/dev/full"), FullFile.rdev),
+            "random": SynthDevice(lambda fl: RandomFile(fl, "/dev/random", k.random_bytes),
+                                  RandomFile.rdev),
+            "urandom": SynthDevice(lambda fl: RandomFile(fl, "/dev/urandom", k.random_bytes),
+                                   (1 << 8) | 9),
+            "tty": SynthDevice(_no_tty, TTY_RDEV),
+            "stdin": SynthLink(lambda: "/proc/self/fd/0"),
+            "stdout": SynthLink(lambda: "/proc/self/fd/1"),
+            "stderr": SynthLink(lambda: "/proc/self/fd/2"),
+            "fd": SynthLink(lambda: "/proc/self/fd"),
+        }
+
+    return SynthDir(entries, mode=0o755)

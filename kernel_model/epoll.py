@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from errno import EEXIST, EINVAL, ENOENT, EPERM
+from errno import EEXIST, EINVAL, ELOOP, ENOENT, EPERM
 
 from kernel_model.anonfile import AnonFile
 from kernel_model.errors import err
@@ -74,9 +74,10 @@ class Epoll(AnonFile):
 
     def add(self, fd: int, f: OpenFile, events: int, data: int) -> None:
         if f is self or (isinstance(f, Epoll) and f._watches(self)):
-            raise err(EINVAL if f is self else 40)     # ELOOP for a cycle
+            raise err(EINVAL if f is self else ELOOP)     # ELOOP: a cycle of epolls
         if not f.pollable:
             raise err(EPERM)
+        self._drop_closed()
         key = self._key(fd, f)
         if key in self.entries:
             raise err(EEXIST)

@@ -242,6 +242,24 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
     def now_ns(self) -> int:
         return self.clock.nanoseconds
 
+    # --- the file system a process sees (chroot) ------------------------------------------
+    @property
+    def rootfs(self) -> Rootfs:
+        """The root file system as the running process sees it: its chroot, if it has one."""
+        t = self.current
+        if t is None or t.process.root == "/":
+            return self._base_rootfs
+        fs = self._chroots.get(t.process.root)
+        if fs is None:
+            fs = self._chroots[t.process.root] = Rootfs(
+                self._base_rootfs.root / t.process.root.lstrip("/"))
+        return fs
+
+    @rootfs.setter
+    def rootfs(self, fs: Rootfs) -> None:
+        self._base_rootfs = fs
+        self._chroots: dict[str, Rootfs] = {}
+
     # --- processes ------------------------------------------------------------------
     def spawn_init(self, image: ElfImage, guest_path: str, argv: list[bytes],
                    confidential: bool = False) -> Process:
@@ -285,6 +303,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                 old.destroy()
         proc.exe = guest_path
         proc.argv = tuple(argv)
+        proc.environ = tuple(envp)
         t.slot = 0       # the new image is not confidential until CREATE_DOMAIN below
         if self.tracer.enabled:
             self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)

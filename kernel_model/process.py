@@ -76,6 +76,8 @@ class Process:
     cwd: str = "/"
     exe: str = ""
     argv: tuple[bytes, ...] = ()
+    environ: tuple[bytes, ...] = ()      # the environment exec gave it (/proc/PID/environ)
+    root: str = "/"                      # chroot(2): the guest directory it sees as /
     threads: list[Thread] = field(default_factory=list)
     children: list[Process] = field(default_factory=list)
     exit_status: int | None = None      # wait status word once a zombie

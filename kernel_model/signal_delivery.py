@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 
 # Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
-_RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write"}
+_RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write",
+                "recv", "send", "accept", "connect"}
 
 
 class SignalDelivery:

@@ -78,7 +78,8 @@ def any_of(k: Kernel, queues: list[Waitable]) -> WaitQueue:
             source.on_change[:] = [cb for cb in source.on_change if getattr(cb, "relay_of", None) is not combined]
 
     for q in queues:
-        cb = (lambda ev, q=q: relay(ev, q))
+        def cb(events: int, q: Waitable = q) -> None:
+            relay(events, q)
         cb.relay_of = combined  # type: ignore[attr-defined]
         q.on_change.append(cb)
     return combined

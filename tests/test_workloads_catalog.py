@@ -14,7 +14,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
     "busyloop", "lmbench",
-    "events", "gotour", "sockets",
+    "events", "gotour", "procfs", "sockets",
     "copyfile",
     "faulty",
     "forkexec",

@@ -71,12 +71,16 @@ class DgramSocket(Socket):
         if not self.rx:
             return Received(b"", [], None) if self.shutdown_mask & RCV_SHUTDOWN else None
         seg = self.rx[0]
-        out = Received(seg.data[:n], list(seg.fds), seg.sender, MSG_TRUNC if len(seg.data) > n else 0)
+        out = Received(seg.data[:n], list(seg.fds), seg.sender,
+                       MSG_TRUNC if len(seg.data) > n else 0, len(seg.data))
         if not flags & MSG_PEEK:
             self.rx.popleft()
             self.rx_bytes -= len(seg.data)
             seg.fds = []
             self.queue.notify(OUT)
+        else:
+            for f in out.fds:
+                f.incref()        # the caller's copy: the queued datagram keeps its own
         return out
 
     def readable_bytes(self) -> int:

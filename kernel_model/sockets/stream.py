@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from errno import ECONNRESET, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EISCONN
+from errno import ECONNRESET, EINVAL, EISCONN, EMSGSIZE, ENOTCONN, EPIPE
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
@@ -60,6 +60,11 @@ class Received:
     fds: list[OpenFile]
     sender: Addr | None
     flags: int = 0          # MSG_TRUNC for a cut record
+    size: int = -1          # the whole record's length (recv with MSG_TRUNC returns it)
+
+    @property
+    def full_size(self) -> int:
+        return self.size if self.size >= 0 else len(self.data)
 
 
 class StreamSocket(Socket):
@@ -181,14 +186,17 @@ class StreamSocket(Socket):
         if self.type == SOCK_SEQPACKET:
             seg = self.rx[0]
             out = Received(seg.data[:n], list(seg.fds), seg.sender,
-                           MSG_TRUNC if len(seg.data) > n else 0)
+                           MSG_TRUNC if len(seg.data) > n else 0, len(seg.data))
             if not peek:
                 self.rx.popleft()
                 self.rx_bytes -= len(seg.data)
                 seg.fds = []
         else:
             out = self._read_stream(n, peek)
-        if not peek and self.peer is not None:
+        if peek:
+            for f in out.fds:
+                f.incref()        # the caller's copy: the queued segment keeps its own
+        elif self.peer is not None:
             self.peer.queue.notify(OUT)
         return out
 

@@ -54,6 +54,9 @@ from kernel_model.syscalls import (  # noqa: E402,F401
     mem,
     misc,
     net,
+    netio,
     proc,
+    select,
     signal,
+    timers,
 )

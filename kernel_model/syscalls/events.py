@@ -89,7 +89,16 @@ def restore_sigmask(t: Thread) -> None:
 
 
 def signal_pending(t: Thread) -> bool:
-    return bool((t.pending.mask | t.process.pending.mask) & ~t.sigmask)
+    """Whether a pending signal would be acted on now (blocked or ignored ones would not)."""
+    pending = (t.pending.mask | t.process.pending.mask) & ~t.sigmask
+    while pending:
+        signo = (pending & -pending).bit_length()
+        act = t.process.sigactions.get(signo)
+        if act.handler != sig.SIG_IGN and not (
+                act.handler == sig.SIG_DFL and sig.default_action(signo) in ("ign", "cont")):
+            return True
+        pending &= pending - 1
+    return False
 
 
 # --- epoll ------------------------------------------------------------------------------
@@ -267,3 +276,23 @@ def sys_pidfd_open(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if proc is None:
         return -errno.ESRCH if pid not in k.threads else -errno.EINVAL
     return _install(k, t, PidFd(proc, flags, k.exit_queue), True)
+
+
+@syscall("pidfd_send_signal")
+def sys_pidfd_send_signal(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Signal the process a pidfd names (ESRCH once it has exited; signal 0 only checks)."""
+    f = t.process.fds.get(s32(a[0]))
+    signo, flags = s32(a[1]), s32(a[3])
+    if not isinstance(f, PidFd) or flags or not 0 <= signo <= sig.NSIG:
+        return -errno.EINVAL
+    if f.proc.exit_status is not None:
+        return -errno.ESRCH
+    if a[2]:
+        info = k.uaccess.read(a[2], 128)
+        if int.from_bytes(info[:4], "little", signed=True) != signo:
+            return -errno.EINVAL
+    else:
+        info = sig.pack_siginfo(signo, sig.SI_USER, pid=t.process.pid)
+    if signo:
+        k.signals.send_process(f.proc, signo, info)
+    return 0

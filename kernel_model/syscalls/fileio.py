@@ -236,7 +236,15 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             k.uaccess.write(fds_ptr, bytes(raw))
         restore_sigmask(t)
         return ready
-    swap_sigmask(k, t, a[3], a[4])
+    return wait_for_files(k, t, queues, unwatched, deadline, a[3], a[4])
+
+
+def wait_for_files(k: Kernel, t: Thread, queues: list[Waitable], unwatched: bool,
+                   deadline: int | None, sigmask_ptr: int, sigmask_size: int) -> int:
+    """Sleep (as "poll") until one of the files' queues changes, the deadline passes or a
+    signal comes; the woken call re-runs.  Files that announce no changes (the console)
+    are looked at again every RECHECK_NS of virtual time."""
+    swap_sigmask(k, t, sigmask_ptr, sigmask_size)
     if signal_pending(t):
         return -errno.EINTR
     wake_at = deadline
@@ -312,3 +320,45 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             pipe.notify(ls.POLLIN | ls.POLLRDNORM)
         return len(got)
     return -errno.EINVAL
+
+
+# --- fallocate ------------------------------------------------------------------------------
+FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 0x01, 0x02, 0x10
+
+
+@syscall("fallocate")
+def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Reserve (mode 0, KEEP_SIZE), zero (ZERO_RANGE) or punch out (PUNCH_HOLE|KEEP_SIZE) a
+    range of a regular file; a punched or zeroed range reads back as zeros."""
+    import os
+
+    from kernel_model.files import HostFile
+    f = t.process.fds.get(s32(a[0]))
+    mode, off, length = s32(a[1]), s64(a[2]), s64(a[3])
+    if off < 0 or length <= 0:
+        return -errno.EINVAL
+    if not f.writable:
+        return -errno.EBADF
+    if f.kind == "pipe":
+        return -errno.ESPIPE
+    if not isinstance(f, HostFile) or f.kind != "file":
+        return -errno.ENODEV
+    size = f.stat().st_size
+    try:
+        if mode in (0, FALLOC_FL_KEEP_SIZE):
+            os.posix_fallocate(f.fd, off, length)
+            if mode == FALLOC_FL_KEEP_SIZE and os.fstat(f.fd).st_size != size:
+                os.ftruncate(f.fd, size)
+        elif mode in (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE,
+                      FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE):
+            end = off + length if mode & FALLOC_FL_KEEP_SIZE == 0 else min(off + length, size)
+            pos = off
+            while pos < end:
+                chunk = min(end - pos, 1 << 20)
+                os.pwrite(f.fd, bytes(chunk), pos)
+                pos += chunk
+        else:
+            return -errno.EOPNOTSUPP
+    except OSError as exc:
+        return -(exc.errno or errno.EIO)
+    return 0

@@ -10,13 +10,28 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.devfiles import DEVICES, dev_stat, open_device
 from kernel_model.errors import KernelError
-from kernel_model.files import OpenFile
+from kernel_model.files import HostFile, OpenFile
 from kernel_model.process import Thread
+from kernel_model.synthfs import (
+    DEVTMPFS_DEV,
+    PROC_DEV,
+    SYSFS_DEV,
+    Elsewhere,
+    Found,
+    SynthDir,
+    SynthLink,
+    SynthOpenFile,
+    lookup,
+    mounts_of,
+    open_node,
+    stat_of,
+)
 from kernel_model.syscalls import s32, s64, syscall
 
 if TYPE_CHECKING:
@@ -44,12 +59,33 @@ def _path(k: Kernel, ptr: int) -> bytes:
     return p
 
 
+def _synthetic(k: Kernel, t: Thread, dirfd: int, path: bytes, follow: bool = True
+               ) -> tuple[Found | Elsewhere | None, str]:
+    """What /proc, /sys or /dev make of a path (None: not theirs), and the lookup's cwd."""
+    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    return lookup(mounts_of(k), _guest_abs(cwd, path), follow=follow), cwd
+
+
 # --- open -------------------------------------------------------------------------
 def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int) -> int:
     proc = t.process
     if not path:
         return -errno.ENOENT
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.O_NOFOLLOW)
+    if isinstance(found, Found):
+        if isinstance(found.node, SynthLink) and (found.node.opens is None
+                                                  or flags & ls.O_NOFOLLOW):
+            return -errno.ELOOP
+        synth = open_node(found, flags & ~ls.O_CLOEXEC)
+        fresh = synth.refs == 0          # /proc/PID/fd/N may share an open description
+        try:
+            return proc.fds.install(synth, cloexec=bool(flags & ls.O_CLOEXEC))
+        except KernelError:
+            if fresh:
+                synth.decref()
+            raise
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     dev = open_device(_guest_abs(cwd, path), flags & ~ls.O_CLOEXEC, k.random_bytes)
     if dev is not None:
         f: OpenFile = dev
@@ -73,7 +109,15 @@ def _stat_path(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int):  # no
         if not flags & ls.AT_EMPTY_PATH:
             raise KernelError(errno.ENOENT)
         return t.process.fds.get(dirfd).stat()
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
+    if isinstance(found, Found):
+        node = found.node
+        if isinstance(node, SynthLink) and node.opens is not None and not (
+                flags & ls.AT_SYMLINK_NOFOLLOW):
+            return node.opens().stat()
+        return stat_of(found)
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     guest = _guest_abs(cwd, path)
     if guest in DEVICES:
         dev = open_device(guest, 0, k.random_bytes)
@@ -115,7 +159,11 @@ def sys_faccessat2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _access(k: Kernel, t: Thread, dirfd: int, path: bytes, mode: int, flags: int) -> int:
     if mode & ~7:
         return -errno.EINVAL
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
+    if isinstance(found, Found):
+        return 0                      # the guest is root: only existence matters
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
     if _guest_abs(cwd, path) in DEVICES:
         return 0
     k.rootfs.access(cwd, path, mode, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
@@ -127,10 +175,14 @@ def sys_readlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     dirfd, path, buf, size = s32(a[0]), _path(k, a[1]), a[2], a[3]
     if s64(size) <= 0:
         return -errno.EINVAL
-    if path == b"/proc/self/exe":
-        target = t.process.exe.encode()
+    found, cwd = _synthetic(k, t, dirfd, path, follow=False)
+    if isinstance(found, Found):
+        if not isinstance(found.node, SynthLink):
+            return -errno.EINVAL
+        target = found.node.target().encode()
     else:
-        cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+        if isinstance(found, Elsewhere):
+            cwd, path = "/", found.path.encode()
         target = k.rootfs.readlink(cwd, path)
     target = target[:size]
     k.uaccess.write(buf, target)
@@ -155,7 +207,32 @@ def sys_getcwd(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("chdir")
 def sys_chdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.cwd = k.rootfs.chdir_target(t.process.cwd, _path(k, a[0]))
+    path = _path(k, a[0])
+    found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
+    if isinstance(found, Found):
+        if not isinstance(found.node, SynthDir):
+            return -errno.ENOTDIR
+        t.process.cwd = found.path
+        return 0
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
+    t.process.cwd = k.rootfs.chdir_target(cwd, path)
+    return 0
+
+
+@syscall("chroot")
+def sys_chroot(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """chroot(2): paths of this process (and its children) resolve below the new root.
+
+    The model keeps the cwd as a path inside the root, so a cwd outside the new
+    root (which Linux would leave there) becomes the new root itself."""
+    proc = t.process
+    new = k.rootfs.chdir_target(proc.cwd, _path(k, a[0]))
+    proc.root = posixpath.normpath(posixpath.join(proc.root, new.lstrip("/")))
+    if new != "/":
+        inside = proc.cwd == new or proc.cwd.startswith(new + "/")
+        rel = posixpath.relpath(proc.cwd, new) if inside else "."
+        proc.cwd = "/" if rel == "." else "/" + rel
     return 0
 
 
@@ -308,9 +385,25 @@ def sys_fadvise64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return -errno.ESPIPE if f.kind == "pipe" else 0
 
 
+#: f_type of the made-up file systems (Linux's PROC_SUPER_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC).
+_SYNTH_MAGIC = {PROC_DEV: 0x9FA0, SYSFS_DEV: 0x62656572, DEVTMPFS_DEV: 0x01021994}
+
+
+def _synth_statfs(found: Found) -> bytes:
+    return ls.pack_statfs(_SYNTH_MAGIC.get(found.dev, 0x9FA0), 4096, 0, 0, 0, 0, 0,
+                          fsid=(found.dev, 0))
+
+
 @syscall("statfs")
 def sys_statfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    st = k.rootfs.statfs(t.process.cwd, _path(k, a[0]))
+    path = _path(k, a[0])
+    found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
+    if isinstance(found, Found):
+        k.uaccess.write(a[1], _synth_statfs(found))
+        return 0
+    if isinstance(found, Elsewhere):
+        cwd, path = "/", found.path.encode()
+    st = k.rootfs.statfs(cwd, path)
     k.uaccess.write(a[1], _pack_statvfs(st))
     return 0
 
@@ -318,6 +411,9 @@ def sys_statfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("fstatfs")
 def sys_fstatfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
+    if isinstance(f, SynthOpenFile):
+        k.uaccess.write(a[1], _synth_statfs(f.found))
+        return 0
     st = k.rootfs.statfs("/", os.fsencode(getattr(f, "guest_path", "/")))
     k.uaccess.write(a[1], _pack_statvfs(st))
     return 0
@@ -326,3 +422,28 @@ def sys_fstatfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _pack_statvfs(st: os.statvfs_result) -> bytes:
     return ls.pack_statfs(0xEF53, st.f_bsize, st.f_blocks, st.f_bfree, st.f_bavail,
                           st.f_files, st.f_ffree, namelen=st.f_namemax)
+
+
+MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB = 1, 2, 4
+MFD_NAME_MAX = 249
+
+
+@syscall("memfd_create")
+def sys_memfd_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """An anonymous file in memory: a host memfd, so reads, writes, mmap and ftruncate act
+    on real file data; /proc/PID/fd names it "/memfd:NAME (deleted)" as Linux does."""
+    name = k.uaccess.read_cstring(a[0], MFD_NAME_MAX + 1)
+    flags = s32(a[1])
+    if flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) or len(name) > MFD_NAME_MAX:
+        return -errno.EINVAL
+    try:
+        host_fd = os.memfd_create("blindfold-guest", os.MFD_CLOEXEC)
+    except OSError as exc:
+        return -(exc.errno or errno.ENOMEM)
+    guest = f"/memfd:{os.fsdecode(name)} (deleted)"
+    f = HostFile(host_fd, ls.O_RDWR | ls.O_LARGEFILE, guest, Path("/"))
+    try:
+        return t.process.fds.install(f, cloexec=bool(flags & MFD_CLOEXEC))
+    except KernelError:
+        f.decref()
+        raise

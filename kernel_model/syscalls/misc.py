@@ -170,6 +170,29 @@ def sys_times(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return ticks
 
 
+SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = 0, 1, 2, 3, 5, 6
+
+
+def _priority_range(policy: int) -> tuple[int, int]:
+    """(min, max) static priority of a policy, as Linux has them."""
+    if policy in (SCHED_FIFO, SCHED_RR):
+        return 1, 99
+    if policy in (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE):
+        return 0, 0
+    raise_inval()
+    return 0, 0
+
+
+@syscall("sched_get_priority_max")
+def sys_sched_get_priority_max(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _priority_range(s32(a[0]))[1]
+
+
+@syscall("sched_get_priority_min")
+def sys_sched_get_priority_min(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _priority_range(s32(a[0]))[0]
+
+
 @syscall("sched_getaffinity")
 def sys_sched_getaffinity(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     size = a[1]

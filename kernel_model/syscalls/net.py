@@ -1,6 +1,6 @@
-"""Socket syscalls: socket, socketpair, bind, listen, accept(4), connect, the name
-and option calls, shutdown, and sending and receiving (sendto/recvfrom,
-sendmsg/recvmsg with SCM_RIGHTS).  The objects live in kernel_model.sockets.
+"""Socket syscalls: socket, socketpair, bind, listen, accept(4), connect, the name and
+option calls and shutdown (moving data is in netio).  The objects live in
+kernel_model.sockets.
 """
 
 from __future__ import annotations
@@ -27,16 +27,13 @@ from kernel_model.sockets.addr import (
 from kernel_model.sockets.base import (
     IPPROTO_TCP,
     IPPROTO_UDP,
-    MSG_CMSG_CLOEXEC,
-    MSG_CTRUNC,
     MSG_DONTWAIT,
-    MSG_NOSIGNAL,
-    MSG_TRUNC,
     RCV_SHUTDOWN,
     SEND_SHUTDOWN,
     SHUT_RD,
     SHUT_RDWR,
     SHUT_WR,
+    SO_RCVTIMEO,
     SOCK_CLOEXEC,
     SOCK_DGRAM,
     SOCK_NONBLOCK,
@@ -46,29 +43,19 @@ from kernel_model.sockets.base import (
     Socket,
 )
 from kernel_model.sockets.dgram import DgramSocket
-from kernel_model.sockets.stream import Received, StreamSocket
+from kernel_model.sockets.stream import StreamSocket
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.events import wait_deadline
 from kernel_model.waitq import Waitable, sleep_on
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
-SOL_SOCKET = 1
-SCM_RIGHTS = 1
-SCM_MAX_FD = 253
-MSGHDR_SIZE = 56
-CMSG_HDR = 16
-IOV_MAX = 1024
-MAX_IO = 0x7FFF_F000
 IPPROTO_ICMP, IPPROTO_ICMPV6 = 1, 58
 
 
-def _align8(n: int) -> int:
-    return (n + 7) & ~7
-
-
 # --- helpers ---------------------------------------------------------------------------------
-def _sock(t: Thread, fd: int) -> Socket:
+def sock_of(t: Thread, fd: int) -> Socket:
     f = t.process.fds.get(fd)
     if not isinstance(f, Socket):
         raise KernelError(errno.ENOTSOCK)
@@ -118,13 +105,13 @@ def _new_socket(k: Kernel, t: Thread, domain: int, type_: int, protocol: int) ->
     return sock
 
 
-def _read_addr(k: Kernel, ptr: int, length: int) -> bytes:
+def read_addr(k: Kernel, ptr: int, length: int) -> bytes:
     if length > 128 or s32(length) < 0:
         raise KernelError(errno.EINVAL)
     return k.uaccess.read(ptr, length) if length else b""
 
 
-def _put_addr(k: Kernel, addr_ptr: int, len_ptr: int, packed: bytes) -> None:
+def put_addr(k: Kernel, addr_ptr: int, len_ptr: int, packed: bytes) -> None:
     """Copy a name out, cut to the caller's buffer, and store its full length."""
     if not addr_ptr or not len_ptr:
         return
@@ -136,15 +123,27 @@ def _put_addr(k: Kernel, addr_ptr: int, len_ptr: int, packed: bytes) -> None:
     k.uaccess.write_u32(len_ptr, len(packed))
 
 
-def _wait(k: Kernel, sock: Socket, flags: int, q: Waitable, what: str) -> int:
-    """Nothing can be done now: EAGAIN for a non-blocking call, else sleep until q changes."""
+def wait_socket(k: Kernel, sock: Socket, flags: int, q: Waitable, what: str,
+          timeout_opt: int = 0) -> int:
+    """Nothing can be done now: EAGAIN for a non-blocking call, else sleep until q changes
+    (at most SO_RCVTIMEO/SO_SNDTIMEO, named by ``timeout_opt``, after which EAGAIN)."""
     if sock.flags & SOCK_NONBLOCK or flags & MSG_DONTWAIT:
         return -errno.EAGAIN
-    sleep_on(k, q, what)
+    t = k.current
+    assert t is not None
+    timeout_ns = None
+    if timeout_opt:
+        sec, usec = struct.unpack("<qq", sock.timeouts[timeout_opt])
+        if sec > 0 or usec > 0:
+            timeout_ns = sec * 1_000_000_000 + usec * 1000
+    deadline = wait_deadline(k, t, what, q, timeout_ns)
+    if deadline is not None and deadline <= k.clock.cycles:
+        return -errno.EAGAIN
+    sleep_on(k, q, what, deadline)
     return 0
 
 
-def _unix_target(k: Kernel, t: Thread, addr: UnixAddr) -> Socket:
+def unix_target(k: Kernel, t: Thread, addr: UnixAddr) -> Socket:
     """The socket a Unix name leads to (ENOENT without the file, ECONNREFUSED without a socket)."""
     if not addr.name:
         raise KernelError(errno.EINVAL)
@@ -160,7 +159,7 @@ def _unix_target(k: Kernel, t: Thread, addr: UnixAddr) -> Socket:
     return found
 
 
-def _parse(sock: Socket, raw: bytes) -> UnixAddr | InetAddr:
+def parse_addr(sock: Socket, raw: bytes) -> UnixAddr | InetAddr:
     return parse_unix(raw) if sock.domain == AF_UNIX else parse_inet(raw, sock.domain)
 
 
@@ -203,8 +202,8 @@ def sys_socketpair(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 # --- names ------------------------------------------------------------------------------------
 @syscall("bind")
 def sys_bind(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    addr = _parse(sock, _read_addr(k, a[1], a[2]))
+    sock = sock_of(t, s32(a[0]))
+    addr = parse_addr(sock, read_addr(k, a[1], a[2]))
     if sock.local is not None:
         return -errno.EINVAL
     if isinstance(addr, InetAddr):
@@ -229,23 +228,23 @@ def sys_bind(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("getsockname")
 def sys_getsockname(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     local = sock.local if sock.local is not None else sock.unnamed()
-    _put_addr(k, a[1], a[2], local.pack())
+    put_addr(k, a[1], a[2], local.pack())
     return 0
 
 
 @syscall("getpeername")
 def sys_getpeername(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    _put_addr(k, a[1], a[2], sock.peer_name().pack())
+    sock = sock_of(t, s32(a[0]))
+    put_addr(k, a[1], a[2], sock.peer_name().pack())
     return 0
 
 
 # --- connections ------------------------------------------------------------------------------
 @syscall("listen")
 def sys_listen(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     if not isinstance(sock, StreamSocket):
         return -errno.EOPNOTSUPP
     if sock.local is None:
@@ -261,16 +260,16 @@ def sys_listen(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _accept(k: Kernel, t: Thread, a, flags: int) -> int:  # noqa: ANN001
     if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC):
         return -errno.EINVAL
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     if not isinstance(sock, StreamSocket):
         return -errno.EOPNOTSUPP
     conn = sock.accept()
     if conn is None:
-        return _wait(k, sock, 0, sock.queue, "accept")
+        return wait_socket(k, sock, 0, sock.queue, "accept", SO_RCVTIMEO)
     conn.flags = (conn.flags & ~SOCK_NONBLOCK) | (flags & SOCK_NONBLOCK)
     fd = _install(t, conn, bool(flags & SOCK_CLOEXEC))
     if a[1]:
-        _put_addr(k, a[1], a[2], conn.peer_name().pack())
+        put_addr(k, a[1], a[2], conn.peer_name().pack())
     return fd
 
 
@@ -286,15 +285,15 @@ def sys_accept4(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("connect")
 def sys_connect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    raw = _read_addr(k, a[1], a[2])
+    sock = sock_of(t, s32(a[0]))
+    raw = read_addr(k, a[1], a[2])
     if isinstance(sock, DgramSocket):
         return _connect_dgram(k, t, sock, raw)
     assert isinstance(sock, StreamSocket)
     sock.check_connectable()
-    addr = _parse(sock, raw)
+    addr = parse_addr(sock, raw)
     if isinstance(addr, UnixAddr):
-        listener = _unix_target(k, t, addr)
+        listener = unix_target(k, t, addr)
         if not isinstance(listener, StreamSocket) or listener.type != sock.type:
             return -errno.EPROTOTYPE if not isinstance(listener, StreamSocket) else -errno.ECONNREFUSED
         if not listener.listening:
@@ -306,7 +305,7 @@ def sys_connect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.ECONNREFUSED
         listener = found
     if listener.backlog_full():
-        return _wait(k, sock, 0, listener.queue, "connect")
+        return wait_socket(k, sock, 0, listener.queue, "connect")
     server = StreamSocket(k.net, listener.domain, listener.type, listener.protocol, 0)
     server.cred = listener.cred
     if isinstance(addr, InetAddr):
@@ -337,9 +336,9 @@ def _connect_dgram(k: Kernel, t: Thread, sock: DgramSocket, raw: bytes) -> int:
         sock.peer_addr = None           # dissolve the association
         sock.peer_target = None
         return 0
-    addr = _parse(sock, raw)
+    addr = parse_addr(sock, raw)
     if isinstance(addr, UnixAddr):
-        target = _unix_target(k, t, addr)
+        target = unix_target(k, t, addr)
         if not isinstance(target, DgramSocket):
             return -errno.EPROTOTYPE
         sock.peer_target = target
@@ -354,7 +353,7 @@ def _connect_dgram(k: Kernel, t: Thread, sock: DgramSocket, raw: bytes) -> int:
 
 @syscall("shutdown")
 def sys_shutdown(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     how = s32(a[1])
     masks = {SHUT_RD: RCV_SHUTDOWN, SHUT_WR: SEND_SHUTDOWN, SHUT_RDWR: RCV_SHUTDOWN | SEND_SHUTDOWN}
     if how not in masks:
@@ -367,7 +366,7 @@ def sys_shutdown(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 # --- options ----------------------------------------------------------------------------------
 @syscall("setsockopt")
 def sys_setsockopt(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     size = s32(a[4])
     if size < 0:
         return -errno.EINVAL
@@ -377,7 +376,7 @@ def sys_setsockopt(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("getsockopt")
 def sys_getsockopt(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
+    sock = sock_of(t, s32(a[0]))
     room = s32(k.uaccess.read_u32(a[4]))
     if room < 0:
         return -errno.EINVAL
@@ -387,152 +386,3 @@ def sys_getsockopt(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         k.uaccess.write(a[3], value)
     k.uaccess.write_u32(a[4], len(value))
     return 0
-
-
-# --- data -------------------------------------------------------------------------------------
-def _send(k: Kernel, t: Thread, sock: Socket, data: bytes, flags: int,
-          dest_raw: bytes | None, fds: list[OpenFile]) -> int:
-    try:
-        if isinstance(sock, StreamSocket):
-            n = sock.send(data, fds)
-            q: Waitable = sock.queue
-        else:
-            assert isinstance(sock, DgramSocket)
-            dest: Socket | InetAddr | None = None
-            if dest_raw:
-                addr = _parse(sock, dest_raw)
-                dest = _unix_target(k, t, addr) if isinstance(addr, UnixAddr) else addr
-            if sock.domain == AF_UNIX and not fds and (dest or sock.peer_sock or sock.peer_target) is None:
-                return -errno.ENOTCONN
-            n = k.net.send_dgram(sock, data, dest, fds)
-            target = dest if isinstance(dest, Socket) else (sock.peer_sock or sock.peer_target)
-            q = target.queue if isinstance(target, Socket) else sock.queue
-    except KernelError as exc:
-        if exc.errno == errno.EPIPE and not flags & MSG_NOSIGNAL:
-            from kernel_model.syscalls.fileio import _epipe
-            return _epipe(k, t)
-        raise
-    if n is None:
-        return _wait(k, sock, flags, q, "send")
-    return n
-
-
-def _recv(k: Kernel, t: Thread, sock: Socket, n: int, flags: int) -> Received | int:
-    if not isinstance(sock, (StreamSocket, DgramSocket)):
-        return -errno.EOPNOTSUPP
-    got = sock.recv(n, flags)
-    if got is None:
-        return _wait(k, sock, flags, sock.queue, "recv")
-    return got
-
-
-@syscall("sendto")
-def sys_sendto(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    data = k.uaccess.read(a[1], min(a[2], MAX_IO)) if a[2] else b""
-    dest = _read_addr(k, a[4], a[5]) if a[4] else None
-    return _send(k, t, sock, data, s32(a[3]), dest, [])
-
-
-@syscall("recvfrom")
-def sys_recvfrom(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    flags = s32(a[3])
-    got = _recv(k, t, sock, min(a[2], MAX_IO), flags)
-    if isinstance(got, int):
-        return got
-    for f in got.fds:
-        f.decref()
-    if got.data:
-        k.uaccess.write(a[1], got.data)
-    if a[4] and got.sender is not None:
-        _put_addr(k, a[4], a[5], got.sender.pack())
-    elif a[4] and a[5]:
-        k.uaccess.write_u32(a[5], 0)
-    return len(got.data) if not (flags & MSG_TRUNC and got.flags & MSG_TRUNC) else len(got.data)
-
-
-def _msghdr(k: Kernel, ptr: int) -> tuple[int, int, list[tuple[int, int]], int, int]:
-    """(name, namelen, iovecs, control, controllen) of a struct msghdr."""
-    name, namelen, iov, iovlen, control, controllen, _flags = struct.unpack(
-        "<QI4xQQQQi4x", k.uaccess.read(ptr, MSGHDR_SIZE))
-    if iovlen > IOV_MAX:
-        raise KernelError(errno.EMSGSIZE)
-    raw = k.uaccess.read(iov, 16 * iovlen) if iovlen else b""
-    iovecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(iovlen)]
-    return name, namelen, iovecs, control, controllen
-
-
-def _rights(k: Kernel, t: Thread, control: int, length: int) -> list[OpenFile]:
-    """The files an SCM_RIGHTS message names (EBADF for a closed fd, EINVAL for junk)."""
-    files: list[OpenFile] = []
-    if not control or length < CMSG_HDR:
-        return files
-    raw = k.uaccess.read(control, min(length, 1 << 16))
-    pos = 0
-    while pos + CMSG_HDR <= len(raw):
-        clen, level, type_ = struct.unpack_from("<Qii", raw, pos)
-        if clen < CMSG_HDR or pos + clen > len(raw):
-            raise KernelError(errno.EINVAL)
-        if level == SOL_SOCKET and type_ == SCM_RIGHTS:
-            count = (clen - CMSG_HDR) // 4
-            if count > SCM_MAX_FD:
-                raise KernelError(errno.EINVAL)
-            for i in range(count):
-                fd = struct.unpack_from("<i", raw, pos + CMSG_HDR + 4 * i)[0]
-                files.append(t.process.fds.get(fd))
-        pos += _align8(clen)
-    return files
-
-
-@syscall("sendmsg")
-def sys_sendmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    name, namelen, iovecs, control, controllen = _msghdr(k, a[1])
-    data = b"".join(k.uaccess.read(base, n) for base, n in iovecs if n)
-    fds = _rights(k, t, control, controllen)
-    if fds and sock.domain != AF_UNIX:
-        return -errno.EINVAL
-    dest = _read_addr(k, name, namelen) if name and namelen else None
-    return _send(k, t, sock, data, s32(a[2]), dest, fds)
-
-
-@syscall("recvmsg")
-def sys_recvmsg(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    sock = _sock(t, s32(a[0]))
-    flags = s32(a[2])
-    name, namelen, iovecs, control, controllen = _msghdr(k, a[1])
-    got = _recv(k, t, sock, min(sum(n for _, n in iovecs), MAX_IO), flags)
-    if isinstance(got, int):
-        return got
-    pos = 0
-    for base, n in iovecs:
-        chunk = got.data[pos:pos + n]
-        if chunk:
-            k.uaccess.write(base, chunk)
-        pos += len(chunk)
-    out_flags = got.flags
-    if name:
-        packed = got.sender.pack() if got.sender is not None else b""
-        if isinstance(sock, StreamSocket) and sock.domain != AF_UNIX:
-            packed = b""
-        if packed:
-            k.uaccess.write(name, packed[:namelen])
-        k.uaccess.write_u32(a[1] + 8, len(packed))
-    used = 0
-    if got.fds:
-        room = (controllen - CMSG_HDR) // 4 if controllen >= CMSG_HDR else 0
-        keep, lost = got.fds[:max(room, 0)], got.fds[max(room, 0):]
-        fds = [t.process.fds.install(f, cloexec=bool(flags & MSG_CMSG_CLOEXEC)) for f in keep]
-        for f in got.fds:
-            f.decref()                 # the queue's references: installed ones hold their own
-        if lost:
-            out_flags |= MSG_CTRUNC
-        if fds:
-            body = struct.pack(f"<{len(fds)}i", *fds)
-            k.uaccess.write(control, struct.pack("<Qii", CMSG_HDR + len(body), SOL_SOCKET,
-                                                 SCM_RIGHTS) + body)
-            used = min(_align8(CMSG_HDR + len(body)), controllen)
-    k.uaccess.write(a[1] + 40, struct.pack("<Q", used))
-    k.uaccess.write(a[1] + 48, struct.pack("<i", out_flags))
-    return len(got.data) if not (flags & MSG_TRUNC and out_flags & MSG_TRUNC) else len(got.data)

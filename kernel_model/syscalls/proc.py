@@ -142,7 +142,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
             pid=new_id, parent=parent, mm=mm,
             fds=proc.fds if flags & CLONE_FILES else proc.fds.fork(),
             sigactions=proc.sigactions if flags & CLONE_SIGHAND else proc.sigactions.copy(),
-            cwd=proc.cwd, exe=proc.exe, argv=proc.argv, pgid=proc.pgid, sid=proc.sid,
+            cwd=proc.cwd, exe=proc.exe, argv=proc.argv, environ=proc.environ, root=proc.root,
+            pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
             confidential=proc.confidential,
         )
@@ -282,6 +283,12 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     idtype, ident, infop, options = a[0], s32(a[1]), a[2], a[3]
     proc = t.process
     pid = -1 if idtype == 0 else ident if idtype == 1 else -ident if idtype == 2 else None
+    if idtype == 3:                       # P_PIDFD: the process a pidfd names
+        from kernel_model.syscalls.events import PidFd
+        f = proc.fds.get(ident)
+        if not isinstance(f, PidFd):
+            return -errno.EINVAL
+        pid = f.proc.pid
     if pid is None:
         return -errno.EINVAL
     candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]
@@ -379,3 +386,27 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return 0
     raise KernelError(errno.EINVAL)
 
+
+
+_LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_3 = 0x19980330, 0x20080522
+_LINUX_CAPABILITY_VERSION_2 = 0x20071026
+#: Every capability up to CAP_CHECKPOINT_RESTORE (40): the guest runs as root, as
+#: /proc/PID/status's CapEff says.
+_ALL_CAPS = (1 << 41) - 1
+
+
+@syscall("capget")
+def sys_capget(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    version, pid = struct.unpack("<Ii", k.uaccess.read(a[0], 8))
+    words = {_LINUX_CAPABILITY_VERSION_1: 1, _LINUX_CAPABILITY_VERSION_2: 2,
+             _LINUX_CAPABILITY_VERSION_3: 2}.get(version)
+    if words is None:
+        k.uaccess.write_u32(a[0], _LINUX_CAPABILITY_VERSION_3)   # the version to use
+        return -errno.EINVAL
+    if pid < 0 or pid and pid not in k.threads:
+        return -errno.ESRCH if pid > 0 else -errno.EINVAL
+    if a[1]:
+        data = b"".join(struct.pack("<III", (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF,
+                                    (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF, 0) for i in range(words))
+        k.uaccess.write(a[1], data)
+    return 0

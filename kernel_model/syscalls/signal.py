@@ -95,7 +95,8 @@ def sys_rt_sigsuspend(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if t.saved_sigmask is None:
         t.saved_sigmask = t.sigmask
     t.sigmask = new & ~sig.UNBLOCKABLE
-    if (t.pending.mask | t.process.pending.mask) & ~t.sigmask:
+    from kernel_model.syscalls.events import signal_pending
+    if signal_pending(t):
         return -errno.EINTR
     k.block(WaitReason("sigsuspend"))
     return 0

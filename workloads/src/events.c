@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -298,6 +299,82 @@ static void test_waits(void) {
     close(outer); close(ep); close(p[0]); close(p[1]);
 }
 
+static void test_select(void) {
+    int p[2];
+    pipe(p);
+    fd_set r, w;
+    FD_ZERO(&r); FD_ZERO(&w);
+    FD_SET(p[0], &r); FD_SET(p[1], &w);
+    struct timeval tv = {0, 0};
+    CHECK(select(p[1] + 1, &r, &w, NULL, &tv) == 1 && !FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w),
+          "select: empty pipe writable, not readable");
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    tv.tv_usec = 20000;
+    long long t0 = mono_ms();
+    CHECK(select(p[0] + 1, &r, NULL, NULL, &tv) == 0 && mono_ms() - t0 >= 20 && tv.tv_usec == 0,
+          "select: 20 ms timeout, time left 0");
+    pid_t pid = fork();
+    if (pid == 0) { usleep(10000); write(p[1], "s", 1); _exit(0); }
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    CHECK(select(p[0] + 1, &r, NULL, NULL, NULL) == 1 && FD_ISSET(p[0], &r),
+          "select: woken by a child's write");
+    waitpid(pid, NULL, 0);
+    FD_ZERO(&r); FD_SET(p[0], &r); FD_SET(p[0] + 10, &r);
+    tv.tv_usec = 0;
+    CHECK(select(p[0] + 11, &r, NULL, NULL, &tv) == -1 && errno == EBADF, "select: closed fd: EBADF");
+    sigset_t block, during;
+    sigemptyset(&block); sigaddset(&block, SIGALRM);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    sigemptyset(&during);
+    char c;
+    read(p[0], &c, 1);
+    ualarm(10000, 0);
+    FD_ZERO(&r); FD_SET(p[0], &r);
+    int before = alarms;
+    CHECK(pselect(p[0] + 1, &r, NULL, NULL, NULL, &during) == -1 && errno == EINTR &&
+          alarms == before + 1, "pselect: signal unblocked during the wait: EINTR");
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+    close(p[0]); close(p[1]);
+}
+
+static volatile sig_atomic_t timer_hits, timer_code, timer_value;
+static void on_timer(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    timer_hits++;
+    timer_code = si->si_code;
+    timer_value = si->si_value.sival_int;
+}
+
+static void test_posix_timers(void) {
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR2;
+    sev.sigev_value.sival_int = 4242;
+    timer_t tid;
+    CHECK(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0, "timer_create");
+    struct itimerspec its = {.it_value = {0, 10000000}, .it_interval = {0, 10000000}};
+    CHECK(timer_settime(tid, 0, &its, NULL) == 0, "timer_settime: every 10 ms");
+    long long t0 = mono_ms();
+    while (timer_hits < 3 && mono_ms() - t0 < 5000) usleep(1000);
+    CHECK(timer_hits >= 3 && timer_code == SI_TIMER && timer_value == 4242,
+          "signals with SI_TIMER and the sigev_value");
+    struct itimerspec cur;
+    CHECK(timer_gettime(tid, &cur) == 0 && cur.it_interval.tv_nsec == 10000000 &&
+          cur.it_value.tv_nsec > 0, "timer_gettime");
+    CHECK(timer_getoverrun(tid) >= 0, "timer_getoverrun");
+    CHECK(timer_delete(tid) == 0, "timer_delete");
+    int before = timer_hits;
+    usleep(30000);
+    CHECK(timer_hits == before, "no signal after delete");
+    CHECK(timer_delete(tid) == -1 && errno == EINVAL, "delete twice: EINVAL");
+    CHECK(timer_create(77, &sev, &tid) == -1 && errno == EINVAL, "bad clock: EINVAL");
+    signal(SIGUSR2, SIG_DFL);
+}
+
 static void test_pidfd(void) {
     pid_t pid = fork();
     if (pid == 0) { usleep(20000); _exit(0); }
@@ -308,7 +385,20 @@ static void test_pidfd(void) {
     add(ep, pfd, EPOLLIN, 1);
     CHECK(wait1(ep, 0, &ev) == 0, "pidfd: child running");
     CHECK(wait1(ep, 5000, &ev) == 1, "pidfd: readable when the child exits");
-    waitpid(pid, NULL, 0);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK(syscall(SYS_waitid, 3 /* P_PIDFD */, pfd, &si, WEXITED, NULL) == 0 && si.si_pid == pid &&
+          si.si_status == 0, "waitid P_PIDFD reaps it");
+    pid_t other = fork();
+    if (other == 0) { pause(); _exit(0); }
+    int ofd = syscall(SYS_pidfd_open, other, 0);
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, 0, NULL, 0) == 0, "pidfd_send_signal 0: alive");
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, SIGTERM, NULL, 0) == 0, "pidfd_send_signal SIGTERM");
+    int st;
+    CHECK(waitpid(other, &st, 0) == other && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+          "the child died of it");
+    CHECK(syscall(SYS_pidfd_send_signal, ofd, 0, NULL, 0) == -1 && errno == ESRCH, "then ESRCH");
+    close(ofd);
     CHECK(syscall(SYS_pidfd_open, 999999, 0) == -1 && errno == ESRCH, "pidfd_open: ESRCH");
     close(pfd); close(ep);
 }
@@ -322,6 +412,8 @@ int main(int argc, char **argv) {
     test_timerfd();
     test_signalfd();
     test_waits();
+    test_select();
+    test_posix_timers();
     test_pidfd();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);
     return failures != 0;

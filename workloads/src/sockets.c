@@ -18,7 +18,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures;
@@ -113,9 +115,30 @@ static void test_socketpair(void) {
     CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair dgram");
     send(sv[0], "one", 3, 0);
     send(sv[0], "three", 5, 0);
-    CHECK(recv(sv[1], buf, sizeof buf, 0) == 3 && recv(sv[1], buf, 2, 0) == 2, "dgram boundaries");
+    CHECK(recv(sv[1], buf, sizeof buf, 0) == 3, "dgram boundaries");
+    CHECK(recv(sv[1], buf, 2, MSG_TRUNC) == 5 && memcmp(buf, "th", 2) == 0,
+          "MSG_TRUNC: the whole datagram's length");
     CHECK(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN,
           "cut datagram is gone");
+    struct mmsghdr out[3], in[3];
+    struct iovec oiov[3], iiov[3];
+    char ib[3][8];
+    const char *words[3] = {"uno", "dos", "tres"};
+    memset(out, 0, sizeof out);
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < 3; i++) {
+        oiov[i].iov_base = (void *)words[i];
+        oiov[i].iov_len = strlen(words[i]);
+        out[i].msg_hdr.msg_iov = &oiov[i];
+        out[i].msg_hdr.msg_iovlen = 1;
+        iiov[i].iov_base = ib[i];
+        iiov[i].iov_len = sizeof ib[i];
+        in[i].msg_hdr.msg_iov = &iiov[i];
+        in[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK(sendmmsg(sv[0], out, 3, 0) == 3 && out[2].msg_len == 4, "sendmmsg: three datagrams");
+    CHECK(recvmmsg(sv[1], in, 3, MSG_WAITFORONE, NULL) == 3 && in[1].msg_len == 3 &&
+          memcmp(ib[2], "tres", 4) == 0, "recvmmsg: three datagrams");
     close(sv[0]); close(sv[1]);
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0, "socketpair seqpacket");
     send(sv[0], "abcdef", 6, 0);
@@ -125,6 +148,47 @@ static void test_socketpair(void) {
     close(sv[0]); close(sv[1]);
     CHECK(socketpair(AF_INET, SOCK_STREAM, 0, sv) == -1 && errno == EOPNOTSUPP,
           "socketpair AF_INET: EOPNOTSUPP");
+}
+
+static long long mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+static void test_waits(void) {
+    int sv[2];
+    char buf[8];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 20000};
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0, "SO_RCVTIMEO");
+    long long t0 = mono_ms();
+    CHECK(recv(sv[0], buf, sizeof buf, 0) == -1 && errno == EAGAIN && mono_ms() - t0 >= 20,
+          "recv times out after 20 ms: EAGAIN");
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(40000);
+        write(sv[1], "late", 4);
+        _exit(0);
+    }
+    tv.tv_usec = 0;
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ualarm(10000, 0);
+    CHECK(read(sv[0], buf, sizeof buf) == 4 && alarms == 1, "SA_RESTART: read goes on after a handler");
+    waitpid(pid, NULL, 0);
+    sa.sa_flags = 0;
+    sigaction(SIGALRM, &sa, NULL);
+    ualarm(10000, 0);
+    CHECK(recv(sv[0], buf, sizeof buf, 0) == -1 && errno == EINTR && alarms == 2,
+          "without SA_RESTART: EINTR");
+    close(sv[0]); close(sv[1]);
 }
 
 static void test_unix_paths(void) {
@@ -312,6 +376,7 @@ static void test_inet(void) {
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_socketpair();
+    test_waits();
     test_unix_paths();
     test_inet();
     printf("%s: %d failures\n", failures ? "FAILED" : "passed", failures);

@@ -1,0 +1,357 @@
+"""The switch's control plane: areas, blade selection, directory entries, bounded splitting.
+
+Blades' kernels forward mmap/munmap/brk and process exit here.  An area is placed on the memory
+blade with the most free memory (size balancing) at the first free offset that fits its size
+rounded up to a power of two; its global virtual address then lies in that blade's partition and
+one partition entry translates it.  An area whose address is fixed by the program (the ELF image,
+brk, the stack) gets exceptional translations instead.  Every area gets protection entries for
+its process (default deny).
+
+Directory entries are created on a miss (the packet is punted here, an entry is installed in
+state I and the packet re-injected).  Bounded splitting runs once per epoch with MIND's
+constants: regions that collect more invalidations than the threshold are split in two, cold
+buddies are merged, within a budget of 30,000 entries.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+
+from emulator.rack.directory import MAX_REGION, MIN_REGION, Directory, Region
+from emulator.rack.memblade import MemoryBlade
+from emulator.rack.network import EventLoop
+from emulator.rack.packets import VA_MASK, Kind, Packet, Perm, make_fva
+from emulator.rack.switch import ExceptAction, PartitionAction, Switch
+from emulator.rack.tables import TableFull
+from emulator.rack.transitions import State
+
+PARTITION_SHIFT = 40                 # 1 TiB of global virtual addresses per memory blade
+DYN_CACHE_TAR_DIR = 30_000           # the directory budget bounded splitting keeps to
+DYN_CACHE_HIGH_PRESSURE = 0.8
+DYN_CACHE_COEFF = 1.0
+DYN_CACHE_LOW_PRESSURE_INV_THRESHOLD = 100
+REGION_SIZE_TOTAL = 10               # 4 KiB .. 2 MiB
+MAX_SPLIT_MERGE_PER_EPOCH = 1_000_000
+DEFAULT_EPOCH_NS = 1_000_000_000     # DYN_CACHE_SLEEP_CYCLE = 1 s
+AREA_ROUND = 2 << 20                 # CACHELINE_MAX_SIZE: mmap lengths round to 2 MiB
+MAX_AREA_PIECE = 4 << 30             # DISAGG_VMA_MAX_SIZE
+
+
+def pow2_at_least(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def aligned_blocks(start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) as the fewest aligned power-of-two blocks (one LPM prefix each)."""
+    out = []
+    while start < end:
+        size = start & -start if start else 1 << 47
+        while start + size > end:
+            size >>= 1
+        out.append((start, size))
+        start += size
+    return out
+
+
+@dataclass
+class SplitConfig:
+    enabled: bool = True
+    split: bool = True
+    merge: bool = True
+    epoch_ns: int = DEFAULT_EPOCH_NS
+    initial_region: int = 16 << 10          # INITIAL_REGION_INDEX = 16 KiB
+    static_region: int | None = None        # fixed region size (splitting off)
+
+    def region_size(self) -> int:
+        return self.static_region or self.initial_region
+
+
+@dataclass
+class Area:
+    pid: int
+    start: int            # process virtual address
+    length: int
+    perm: int
+    blade: str
+    mem_base: int
+    mem_length: int
+    exceptional: bool
+    prefixes: list = field(default_factory=list)
+
+
+class BladeSpace:
+    """First-fit allocation inside one memory blade (offsets aligned to their rounded size)."""
+
+    def __init__(self, blade: MemoryBlade) -> None:
+        self.blade = blade
+        self.used: list[tuple[int, int]] = []      # sorted (offset, length)
+
+    @property
+    def free(self) -> int:
+        return self.blade.size - sum(n for _, n in self.used)
+
+    def alloc(self, length: int, align: int) -> int | None:
+        cursor = 0
+        for off, n in self.used + [(self.blade.size, 0)]:
+            cand = -(-cursor // align) * align
+            if cand + length <= off:
+                bisect.insort(self.used, (cand, length))
+                return cand
+            cursor = max(cursor, off + n)
+        return None
+
+    def release(self, offset: int) -> None:
+        for i, (off, _) in enumerate(self.used):
+            if off == offset:
+                del self.used[i]
+                return
+
+
+class ControlPlane:
+    def __init__(self, loop: EventLoop, switch: Switch, memory_blades: list[MemoryBlade],
+                 split: SplitConfig) -> None:
+        self.loop = loop
+        self.switch = switch
+        self.directory: Directory = switch.directory
+        self.costs = switch.costs
+        self.split = split
+        self.spaces = [BladeSpace(b) for b in memory_blades]
+        self.areas: dict[int, list[Area]] = {}
+        self.counters: Counter[str] = Counter()
+        self._bases: list[int] = []          # sorted entry bases: finding room on a miss
+        self.epochs = 0
+        switch.control = self
+        for i, space in enumerate(self.spaces):
+            base = (i + 1) << PARTITION_SHIFT
+            prefix = switch.partitions.prefix_for(base, 1 << PARTITION_SHIFT)
+            switch.partitions.insert(prefix, PartitionAction(space.blade.name, base, 0))
+        if split.enabled and split.static_region is None:
+            loop.after(split.epoch_ns, self._epoch, daemon=True)
+
+    # --- areas ------------------------------------------------------------------------------
+    def pick_blade(self, length: int) -> BladeSpace:
+        """Size balancing: the memory blade with the most free bytes (lowest index on ties)."""
+        return max(self.spaces, key=lambda s: (s.free, -s.blade.index))
+
+    def mmap(self, pid: int, length: int, perm: int = Perm.READ_WRITE,
+             fixed_va: int | None = None) -> int:
+        """Create an area; returns its virtual address.  Raises MemoryError when full."""
+        if length <= 0:
+            raise ValueError("an area needs a positive length")
+        length = -(-length // MIN_REGION) * MIN_REGION
+        if fixed_va is None:
+            length = -(-length // AREA_ROUND) * AREA_ROUND
+        rounded = pow2_at_least(length)
+        align = min(rounded, MAX_AREA_PIECE)
+        for space in sorted(self.spaces, key=lambda s: (-s.free, s.blade.index)):
+            off = space.alloc(rounded, align)
+            if off is not None:
+                break
+        else:
+            raise MemoryError(f"no memory blade has {rounded:#x} free bytes")
+        space.blade.meminit(off, rounded)
+        if fixed_va is None:
+            va = ((space.blade.index + 1) << PARTITION_SHIFT) + off
+            area = Area(pid, va, length, perm, space.blade.name, off, rounded, exceptional=False)
+        else:
+            va = fixed_va
+            area = Area(pid, va, length, perm, space.blade.name, off, rounded, exceptional=True)
+            self.counters["exceptional_areas"] += 1
+        try:
+            self._install_protection(area)
+        except TableFull:
+            space.release(off)
+            self.counters["exception_table_full"] += 1
+            raise
+        self.areas.setdefault(pid, []).append(area)
+        self.counters["mmaps"] += 1
+        return va
+
+    def _install_protection(self, area: Area) -> None:
+        table = self.switch.exceptions
+        done = []
+        try:
+            for start, size in aligned_blocks(area.start, area.start + area.length):
+                fva = make_fva(area.pid, start)
+                prefix = table.prefix_for(fva, size)
+                blade = area.blade if area.exceptional else None
+                table.insert(prefix, ExceptAction(area.perm, blade, fva,
+                                                  area.mem_base + start - area.start))
+                done.append(prefix)
+        except TableFull:
+            for prefix in done:
+                table.delete(prefix)
+            raise
+        area.prefixes = done
+
+    def munmap(self, pid: int, va: int, length: int) -> None:
+        """Remove whole areas inside [va, va+length) and their directory entries."""
+        keep = []
+        for area in self.areas.get(pid, []):
+            if va <= area.start and area.start + area.length <= va + length:
+                for prefix in area.prefixes:
+                    self.switch.exceptions.delete(prefix)
+                self._drop_entries(make_fva(pid, area.start), make_fva(pid, area.start + area.length))
+                for space in self.spaces:
+                    if space.blade.name == area.blade:
+                        space.release(area.mem_base)
+                self.counters["munmaps"] += 1
+            else:
+                keep.append(area)
+        self.areas[pid] = keep
+
+    def exit(self, pid: int) -> None:
+        for area in list(self.areas.get(pid, [])):
+            self.munmap(pid, area.start, area.length)
+        self.areas.pop(pid, None)
+
+    def _drop_entries(self, lo: int, hi: int) -> None:
+        d = self.directory
+        i = bisect.bisect_left(self._bases, lo - MAX_REGION)
+        for base in list(self._bases[i:]):
+            if base >= hi:
+                break
+            region = d.lookup(base)
+            if region is not None and region.base + region.size > lo:
+                self._remove(region)
+
+    # --- directory entries ---------------------------------------------------------------------
+    def _install(self, base: int, size: int, state: State, sharers: int) -> Region:
+        region = self.directory.install(base, size, state, sharers)
+        bisect.insort(self._bases, base)
+        return region
+
+    def _remove(self, region: Region) -> None:
+        self.directory.remove(region)
+        i = bisect.bisect_left(self._bases, region.base)
+        if i < len(self._bases) and self._bases[i] == region.base:
+            del self._bases[i]
+
+    def _room_for(self, fva: int) -> int:
+        """The largest region size <= the configured one whose aligned block around `fva`
+        holds no entry yet."""
+        size = self.split.region_size()
+        while size > MIN_REGION:
+            base = fva & ~(size - 1)
+            i = bisect.bisect_left(self._bases, base)
+            if i == len(self._bases) or self._bases[i] >= base + size:
+                return size
+            size >>= 1
+        return MIN_REGION
+
+    def directory_miss(self, p: Packet) -> None:
+        """A request found no entry: install one in state I and re-inject the packet."""
+        self.loop.after(self.costs.control_plane_ns, self._populate, p)
+
+    def _populate(self, p: Packet) -> None:
+        if self.directory.lookup(p.fva) is None:
+            size = self._room_for(p.fva)
+            try:
+                self._install(p.fva & ~(size - 1), size, State.I, 0)
+                self.counters["entries_created"] += 1
+            except TableFull:
+                self.counters["directory_full"] += 1
+                self.switch.counters["nacks"] += 1
+                self.switch._reply(p, Kind.NACK)
+                return
+        self.switch._directory_pass1(p)
+
+    # --- bounded splitting --------------------------------------------------------------------
+    def _epoch(self) -> None:
+        self.epochs += 1
+        self.run_epoch()
+        self.loop.after(self.split.epoch_ns, self._epoch, daemon=True)
+
+    def run_epoch(self) -> None:
+        d = self.directory
+        entries = d.entries()
+        total_inv = sum(d.inv_cnt[r.index] for r in entries)
+        free = DYN_CACHE_TAR_DIR - len(entries)
+        high = free < (1 - DYN_CACHE_HIGH_PRESSURE) * DYN_CACHE_TAR_DIR
+        threshold = max(1 if high else 0,
+                        total_inv / (DYN_CACHE_TAR_DIR / REGION_SIZE_TOTAL) / DYN_CACHE_COEFF)
+        changes = 0
+        by_base = {r.base: r for r in entries}
+        gone: set[int] = set()
+        for r in entries:
+            if changes >= MAX_SPLIT_MERGE_PER_EPOCH or r.index in gone:
+                continue
+            inv = d.inv_cnt[r.index]
+            if (self.split.split and free > 3 and inv > threshold and r.size > MIN_REGION
+                    and self._stable(r)):
+                self._split(r)
+                free -= 1
+                changes += 1
+                continue
+            buddy = by_base.get(r.base + r.size)
+            if (self.split.merge and free >= 1 and r.size < MAX_REGION
+                    and r.base % (2 * r.size) == 0 and buddy is not None
+                    and buddy.size == r.size and buddy.index not in gone
+                    and (high or threshold >= DYN_CACHE_LOW_PRESSURE_INV_THRESHOLD)
+                    and inv + d.inv_cnt[buddy.index] < threshold
+                    and self._mergeable(r, buddy)):
+                self._merge(r, buddy)
+                gone.update((r.index, buddy.index))
+                free += 1
+                changes += 1
+        for i in d.used:
+            d.inv_cnt[i] = 0
+
+    def _stable(self, r: Region) -> bool:
+        d = self.directory
+        return not State(d.state[r.index]).transient and not d.on_update[r.index] \
+            and not d.lock[r.index]
+
+    def _mergeable(self, a: Region, b: Region) -> bool:
+        d = self.directory
+        if not (self._stable(a) and self._stable(b)):
+            return False
+        sa, sb = State(d.state[a.index]), State(d.state[b.index])
+        return (State.I in (sa, sb) or (sa is State.S and sb is State.S)
+                or d.sharers[a.index] == d.sharers[b.index])
+
+    def _split(self, r: Region) -> None:
+        """Lock the entry, then (after the rule writes) install two halves with the same state
+        and sharers and drop the old entry: make before break."""
+        self.directory.lock[r.index] = 1
+        self.loop.after(3 * self.costs.rule_update_ns, self._commit_split, r)
+
+    def _commit_split(self, r: Region) -> None:
+        d = self.directory
+        if d.lookup(r.base) != r:      # the area went away meanwhile
+            return
+        state, sharers = State(d.state[r.index]), d.sharers[r.index]
+        half = r.size // 2
+        self._remove(r)
+        self._install(r.base, half, state, sharers)
+        self._install(r.base + half, half, state, sharers)
+        self.counters["splits"] += 1
+
+    def _merge(self, a: Region, b: Region) -> None:
+        d = self.directory
+        d.lock[a.index] = 1
+        d.lock[b.index] = 1
+        self.loop.after(3 * self.costs.rule_update_ns, self._commit_merge, a, b)
+
+    def _commit_merge(self, a: Region, b: Region) -> None:
+        d = self.directory
+        if d.lookup(a.base) != a or d.lookup(b.base) != b:
+            return
+        sa, sb = State(d.state[a.index]), State(d.state[b.index])
+        sharers = d.sharers[a.index] | d.sharers[b.index]
+        state = State.M if State.M in (sa, sb) else State.S if State.S in (sa, sb) else State.I
+        self._remove(a)
+        self._remove(b)
+        self._install(a.base, a.size * 2, state, sharers)
+        self.counters["merges"] += 1
+
+    def statistics(self) -> dict[str, int]:
+        out = {f"control.{k}": v for k, v in sorted(self.counters.items())}
+        out["control.epochs"] = self.epochs
+        out["control.directory_entries"] = len(self.directory.used)
+        return out
+
+
+__all__ = ["VA_MASK", "Area", "ControlPlane", "SplitConfig", "aligned_blocks"]

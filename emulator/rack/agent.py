@@ -72,6 +72,7 @@ class Pending:
     done: Callable[[bool], None]
     tries: int = 0
     poisoned: bool = False
+    in_flight: bool = False       # sent, not yet answered by data, NACK or DENY
 
 
 class BladeAgent:
@@ -85,6 +86,8 @@ class BladeAgent:
         self.capacity = capacity_pages
         self.pages: OrderedDict[int, CachedPage] = OrderedDict()
         self.pending: dict[int, Pending] = {}
+        self._in_flight: dict[int, list[tuple[bool, Callable[[bool], None]]]] = {}
+        self._deferred: list[Packet] = []
         self._rng = random.Random(seed)
         self._next_req = 0
         self.counters: Counter[str] = Counter()
@@ -107,7 +110,15 @@ class BladeAgent:
 
     def fetch(self, fva: int, write: bool, done: Callable[[bool], None]) -> int:
         """Ask the switch for the page at `fva` (page-aligned) with read or write permission;
-        `done(ok)` runs when it is installed (ok False: protection refused it)."""
+        `done(ok)` runs when it is installed (ok False: protection refused it).  A second fault
+        on a page already being fetched waits for that fetch (as a kernel's fault handler
+        finds the page locked) and then asks again if it still lacks permission."""
+        waiters = self._in_flight.get(fva)
+        if waiters is not None:
+            waiters.append((write, done))
+            self.counters["fetches_merged"] += 1
+            return 0
+        self._in_flight[fva] = []
         self._next_req += 1
         req = Pending(self._next_req, fva, write, done)
         self.pending[req.req_id] = req
@@ -118,6 +129,7 @@ class BladeAgent:
     def _send_fetch(self, req: Pending) -> None:
         req.tries += 1
         req.poisoned = False
+        req.in_flight = True
         perm = Perm.READ_WRITE if req.write else Perm.READ
         self._send(Packet(Kind.FETCH, self.name, "switch", req.fva, req_id=req.req_id,
                           requester=self.name, perm=perm, size=self.costs.header_bytes))
@@ -130,8 +142,10 @@ class BladeAgent:
         kind = p.kind
         if kind is Kind.DATA:
             self._data(p)
+            self._run_deferred()
         elif kind is Kind.NACK:
             self._nack(p)
+            self._run_deferred()
         elif kind is Kind.INVALIDATE:
             self.counters["invalidations"] += 1
             self.loop.after(self.costs.invalidation_handler_ns, self._invalidate, p)
@@ -139,7 +153,9 @@ class BladeAgent:
             req = self.pending.pop(p.req_id, None)
             self.counters["denied"] += 1
             if req is not None:
-                req.done(False)
+                req.in_flight = False
+                self._finish(req, False)
+            self._run_deferred()
         elif kind is Kind.GRANT:
             self.counters["grants"] += 1
         elif kind is Kind.WRITE_ACK:
@@ -150,28 +166,41 @@ class BladeAgent:
         if req is None:
             self.counters["stale_data"] += 1
             return
+        req.in_flight = False
         if req.poisoned:
             self.counters["retries_after_invalidation"] += 1
             self._send_fetch(req)
             return
         del self.pending[p.req_id]
         assert p.data is not None
-        if req.fva not in self.pages:
-            self._make_room()
-        self.store.install(req.fva, p.data, req.write)
         page = self.pages.get(req.fva)
         if page is None:
+            self._make_room()
+            self.store.install(req.fva, p.data, req.write)
             self.pages[req.fva] = CachedPage(writable=req.write, dirty=False)
         else:
+            # An upgrade: the copy held is clean and equal to what came (S is clean).
+            if req.write and not page.writable:
+                self.store.install(req.fva, p.data, True)
             page.writable = page.writable or req.write
             self.pages.move_to_end(req.fva)
         self.counters["installed"] += 1
-        req.done(True)
+        self._finish(req, True)
+
+    def _finish(self, req: Pending, ok: bool) -> None:
+        waiters = self._in_flight.pop(req.fva, [])
+        req.done(ok)
+        for write, done in waiters:
+            if ok and self.holds(req.fva, write):
+                done(True)
+            else:
+                self.fetch(req.fva, write, done)
 
     def _nack(self, p: Packet) -> None:
         req = self.pending.get(p.req_id)
         if req is None:
             return
+        req.in_flight = False
         self.counters["nacks"] += 1
         costs = self.costs
         step = min(req.tries, costs.nack_max_backoff)
@@ -200,9 +229,32 @@ class BladeAgent:
         self._send(Packet(kind, self.name, "switch", fva, req_id=req_id,
                           requester=requester or self.name, data=data, size=size))
 
+    def _busy_region(self, base: int, end: int) -> bool:
+        return any(r.in_flight and base <= r.fva < end for r in self.pending.values())
+
+    def _run_deferred(self) -> None:
+        while self._deferred:
+            for i, p in enumerate(self._deferred):
+                base, size = p.region
+                if not self._busy_region(base, base + size):
+                    del self._deferred[i]
+                    self._invalidate(p)
+                    break
+            else:
+                return
+
     def _invalidate(self, p: Packet) -> None:
+        """Give a region up.  An invalidation asking for data is sent to the region's owner,
+        so a fetch of ours in flight there was granted before it: finish that fetch first (its
+        data is on the way; the directory waits for our FIN), as a blocking directory's
+        protocol does.  Any other invalidation overtook an ungranted or read-only fetch,
+        which is retried instead of installed."""
         base, size = p.region
         end = base + size
+        if p.data_req and self._busy_region(base, end):
+            self.counters["deferred_invalidations"] += 1
+            self._deferred.append(p)
+            return
         for req in self.pending.values():
             if base <= req.fva < end:
                 req.poisoned = True

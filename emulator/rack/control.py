@@ -87,25 +87,38 @@ class BladeSpace:
     def __init__(self, blade: MemoryBlade) -> None:
         self.blade = blade
         self.used: list[tuple[int, int]] = []      # sorted (offset, length)
+        self._used_bytes = 0
+        self.holes = False
 
     @property
     def free(self) -> int:
-        return self.blade.size - sum(n for _, n in self.used)
+        return self.blade.size - self._used_bytes
 
     def alloc(self, length: int, align: int) -> int | None:
+        if not self.holes:            # nothing freed yet: first fit is the end
+            end = self.used[-1][0] + self.used[-1][1] if self.used else 0
+            cand = -(-end // align) * align
+            if cand + length <= self.blade.size:
+                self.used.append((cand, length))
+                self._used_bytes += length
+                return cand
         cursor = 0
-        for off, n in self.used + [(self.blade.size, 0)]:
+        for off, n in [*self.used, (self.blade.size, 0)]:
             cand = -(-cursor // align) * align
             if cand + length <= off:
                 bisect.insort(self.used, (cand, length))
+                self._used_bytes += length
+                self.holes = True
                 return cand
             cursor = max(cursor, off + n)
         return None
 
     def release(self, offset: int) -> None:
-        for i, (off, _) in enumerate(self.used):
+        for i, (off, n) in enumerate(self.used):
             if off == offset:
                 del self.used[i]
+                self._used_bytes -= n
+                self.holes = True
                 return
 
 

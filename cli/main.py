@@ -204,6 +204,9 @@ def machine_show(machine_arg: str | None, as_json: bool) -> None:
     for r in cfg.address_map():
         table.add_row(r.name, r.kind, f"{r.base:#014x}", f"{r.end:#014x}", format_size(r.size))
     console.print(table)
+    if cfg.rack is not None:
+        from emulator.rack.drawing import draw_rack
+        click.echo("\n" + draw_rack(cfg.rack))
 
 
 @machine.command("list")

@@ -66,13 +66,32 @@ def load_image(path: Path, shown: str):  # noqa: ANN201
         raise ElfLoadError(str(exc), exc.hint) from exc
 
 
+def _rack_kernel(hw: Machine, opts: KernelOptions, config: MachineConfig, blades: int | None,
+                 placement: str | None, rack_options: dict) -> Kernel:
+    """The kernel for a rack machine: a process's threads spread over its compute blades."""
+    from kernel_model.blade import BladeKernel
+
+    rack = config.rack
+    assert rack is not None
+    n = rack.compute_blades if blades is None else blades
+    if not 1 <= n <= rack.compute_blades:
+        raise UsageError(f"--blades {n}: the machine has {rack.compute_blades} compute blades",
+                         f"give a number from 1 to {rack.compute_blades}")
+    where = placement or rack.placement
+    if where not in ("round-robin", "fill"):
+        raise UsageError(f"unknown placement {where}", "use round-robin or fill")
+    return BladeKernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts, rack=rack,
+                       blades=n, placement=where, **rack_options)
+
+
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
-                confidential: bool = False) -> RunResult:
+                confidential: bool = False, blades: int | None = None,
+                placement: str | None = None, rack_options: dict | None = None) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -113,7 +132,13 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             }, trace_writer)
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)
-        kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
+        if config.rack is not None:
+            kernel: Kernel = _rack_kernel(hw, opts, config, blades, placement, rack_options or {})
+        elif blades is not None or placement is not None:
+            raise UsageError("--blades and --placement need a machine with a [rack] section",
+                             "add --machine rack")
+        else:
+            kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         kernel.spawn_init(image, guest_path, [guest_path.encode(), *(a.encode() for a in args)],
                           confidential=confidential)
         try:

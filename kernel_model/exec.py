@@ -53,7 +53,7 @@ class StartState:
 
 def build_address_space(ctx: MemoryContext, asid: int, image: ElfImage, name: str) -> AddressSpace:
     """Areas for each PT_LOAD segment, the heap start, the stack and the sigpage."""
-    mm = AddressSpace(ctx, asid)
+    mm = (ctx.make_address_space or AddressSpace)(ctx, asid)
     backing = BytesBacking(image.data, name)
     end = 0
     for seg in image.segments:

@@ -92,6 +92,8 @@ class BladeAgent:
         self._next_req = 0
         self.counters: Counter[str] = Counter()
         self.page_observer: Callable[[int], None] | None = None   # told when a page leaves
+        # A kernel cannot see guest stores, so a page granted for writing counts as dirty.
+        self.dirty_on_grant = False
 
     # --- the blade's side ---------------------------------------------------------------------
     def holds(self, fva: int, write: bool) -> bool:
@@ -177,12 +179,14 @@ class BladeAgent:
         if page is None:
             self._make_room()
             self.store.install(req.fva, p.data, req.write)
-            self.pages[req.fva] = CachedPage(writable=req.write, dirty=False)
+            self.pages[req.fva] = CachedPage(writable=req.write,
+                                             dirty=req.write and self.dirty_on_grant)
         else:
             # An upgrade: the copy held is clean and equal to what came (S is clean).
             if req.write and not page.writable:
                 self.store.install(req.fva, p.data, True)
             page.writable = page.writable or req.write
+            page.dirty = page.dirty or (req.write and self.dirty_on_grant)
             self.pages.move_to_end(req.fva)
         self.counters["installed"] += 1
         self._finish(req, True)

@@ -98,12 +98,17 @@ def main() -> None:
               default="auto", show_default=True,
               help="Where the trace file is written: a writer process beside the guest "
                    "(auto picks it when a second CPU is free) or this process.")
+@click.option("--blades", type=click.IntRange(min=1, max=16), default=None, metavar="N",
+              help="On a rack machine: spread the program's threads over N compute blades.")
+@click.option("--placement", type=click.Choice(["round-robin", "fill"]), default=None,
+              help="On a rack machine: how threads are placed on blades.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, trace_path: Path | None, trace_level: str,
-        trace_writer: WriterMode, verbose: bool, quiet: bool) -> None:
+        trace_writer: WriterMode, blades: int | None, placement: str | None,
+        verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):
@@ -119,7 +124,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              stdin=None if not as_json else io.BytesIO(),
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
-                             confidential=confidential)
+                             confidential=confidential, blades=blades, placement=placement)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)

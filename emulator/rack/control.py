@@ -63,6 +63,7 @@ class SplitConfig:
     epoch_ns: int = DEFAULT_EPOCH_NS
     initial_region: int = 16 << 10          # INITIAL_REGION_INDEX = 16 KiB
     static_region: int | None = None        # fixed region size (splitting off)
+    prepopulate: bool = True                # CACHE_DIR_PRE_POP_IDLE: entries made at mmap
 
     def region_size(self) -> int:
         return self.static_region or self.initial_region
@@ -180,7 +181,27 @@ class ControlPlane:
             raise
         self.areas.setdefault(pid, []).append(area)
         self.counters["mmaps"] += 1
+        if self.split.prepopulate:
+            self._prepopulate(make_fva(pid, va), make_fva(pid, va + length))
         return va
+
+    def _prepopulate(self, lo: int, hi: int) -> None:
+        """Entries in state I over a new area: the first 256 MiB in the initial region size,
+        the rest in 2 MiB regions (MIND's INITIAL_REGION_INDEX with CACHE_DIR_PRE_OPT)."""
+        first = self.split.region_size()
+        limit = lo + (hi - lo if self.split.static_region else 256 << 20)
+        for start, size in aligned_blocks(lo, hi):
+            cap = first if start < limit else max(first, MAX_REGION)
+            cap = min(cap, MAX_REGION)
+            for base in range(start, start + size, min(size, cap)):
+                if self.directory.lookup(base) is not None:
+                    continue
+                try:
+                    self._install(base, min(size, cap), State.I, 0)
+                except TableFull:
+                    self.counters["prepopulate_full"] += 1
+                    return
+                self.counters["entries_prepopulated"] += 1
 
     def _install_protection(self, area: Area) -> None:
         table = self.switch.exceptions

@@ -25,7 +25,7 @@ class RackCosts:
     control_plane_ns: int = 20_000       # a packet punted to the switch CPU (directory miss)
     rule_update_ns: int = 2_000          # one BF-RT table/register write by the control plane
     nic_ns: int = 1_000                  # one RDMA NIC traversal (doorbell/DMA/completion)
-    memory_dma_ns: int = 500             # a memory blade's NIC reading/writing 4 KiB of its DRAM
+    memory_dma_ns: int = 160             # a memory blade's DRAM reading/writing 4 KiB
     dram_access_ns: int = 50             # a compute blade's local DRAM (a cache hit)
     fault_handler_ns: int = 1_500        # a blade kernel taking and finishing a remote fault
     invalidation_handler_ns: int = 1_000 # a blade handling one invalidation (unmap, flush, FIN)
@@ -61,8 +61,8 @@ SOURCES: Mapping[str, str] = MappingProxyType({
     "rule_update_ns": "assumed: one BF-RT write from the switch CPU",
     "nic_ns": "assumed: calibrated so a remote 4 KiB fetch costs ~5 us end to end "
               "(MIND slides: network ~5 us per 4 KB)",
-    "memory_dma_ns": "assumed: DDR4 at 25.6 GB/s per channel (MIND slides) moves 4 KiB in "
-                     "~160 ns, plus PCIe DMA set-up",
+    "memory_dma_ns": "MIND slides: DDR4 at 25.6 GB/s per channel moves 4 KiB in "
+                     "160 ns (PCIe DMA set-up is in nic_ns)",
     "dram_access_ns": "MIND slides: DDR4 < 50 ns",
     "fault_handler_ns": "assumed: Linux page-fault entry, PTE update and return",
     "invalidation_handler_ns": "assumed: unmap, TLB shootdown and FIN on the blade",

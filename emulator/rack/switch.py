@@ -83,6 +83,11 @@ class Switch:
         self.exceptions: LpmTable[ExceptAction] = LpmTable("addrExceptTrans", 64,
                                                            EXCEPTION_CAPACITY)
         self.control: ControlPlane | None = None
+        # Baselines on the same rack: "mind" (the directory in the switch), "none" (no
+        # coherence: one blade swapping to remote memory, FastSwap-like), "software" (the
+        # directory run by the blades' CPUs, GAM-like: each directory step costs a software
+        # handler at a home blade and two more hops, invalidations are sent one by one).
+        self.coherence = "mind"
         self.counters: Counter[str] = Counter()
         self.rows_used: Counter[int] = Counter()
         self._row_index = {id(row): i for i, row in enumerate(table.rows)}
@@ -99,6 +104,12 @@ class Switch:
         if p.kind is Kind.FETCH and self.permission(p.fva) & p.perm != p.perm:
             self.counters["denied"] += 1
             self._reply(p, Kind.DENY)
+            return
+        if self.coherence == "none":
+            if p.kind is Kind.FETCH:
+                self._to_memory(p, Kind.MEM_READ, p.src)
+            elif p.kind is Kind.PUSH_OTHER and p.data is not None:
+                self._to_memory(p, Kind.MEM_WRITE, p.src, p.data)
             return
         self._directory_pass1(p)
 
@@ -172,7 +183,14 @@ class Switch:
         bit = self.bit_of.get(p.src, 0)
         sharers = d.sharers[i]
         row = self.table.match(State(d.state[i]), event, Context(bit, sharers))
-        self.loop.after(self.costs.recirculation_ns, self._directory_pass2, p, region, row)
+        self.loop.after(self._step_ns(), self._directory_pass2, p, region, row)
+
+    def _step_ns(self) -> int:
+        c = self.costs
+        if self.coherence == "software":
+            hop = c.serialization_ns(c.header_bytes) + c.link_propagation_ns + c.nic_ns
+            return c.software_directory_ns + 2 * hop
+        return c.recirculation_ns
 
     def _directory_pass2(self, p: Packet, region: Region, row: Row) -> None:
         d = self.directory
@@ -201,13 +219,18 @@ class Switch:
         if action is Action.MULTI_INVAL or action is Action.SINGLE_INVAL:
             mask = old_sharers & ~bit
             self.counters["invalidation_requests"] += 1
+            serial = 0
             for name in self.compute_blades:
                 if mask & self.bit_of[name]:
                     inv = Packet(Kind.INVALIDATE, "switch", name, p.fva, req_id=p.req_id,
                                  requester=p.src, region=reg, data_req=row.data_req,
                                  downgrade=row.next is State.SD,
                                  size=costs.invalidation_bytes)
-                    self.network.send(inv, "switch", name)
+                    if self.coherence == "software":   # unicast, one after another
+                        serial += costs.software_directory_ns
+                        self.loop.after(serial, self.network.send, inv, "switch", name)
+                    else:                              # one multicast, copied at egress
+                        self.network.send(inv, "switch", name)
         elif action is Action.FORWARD_DATA_CPU:
             out = Packet(Kind.DATA, "switch", p.requester, p.fva, req_id=p.req_id,
                          requester=p.requester, data=p.data, region=reg,

@@ -211,7 +211,6 @@ def test_coherence_under_random_interleavings(batches, region, dram_pages) -> No
     assert checker.completed == issued
     assert checker.stale_reads == 0
     # No dirty data lost: a fresh reader sees the last value written to every page.
-    reader = Rack  # noqa: F841 (documentation: the same rack, a blade that read nothing yet)
     for page_fva, version in checker.latest.items():
         checker.access(0, page_fva, False)
         rack.loop.run()
@@ -246,7 +245,7 @@ def test_nacks_happen_and_back_off_on_contention() -> None:
 def test_bounded_splitting_splits_falsely_shared_regions() -> None:
     rack, fva = small_rack(region=0, initial_region=2 << 20, epoch_ns=200_000)
     checker = Checker(rack)
-    for round_ in range(40):            # blades 0 and 1 write their own pages of one region
+    for _ in range(40):                # blades 0 and 1 write their own pages of one region
         checker.access(0, fva + 0 * PAGE, True)
         checker.access(1, fva + 200 * PAGE, True)
         rack.loop.run()

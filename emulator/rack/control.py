@@ -189,13 +189,19 @@ class ControlPlane:
         """Entries in state I over a new area: the first 256 MiB in the initial region size,
         the rest in 2 MiB regions (MIND's INITIAL_REGION_INDEX with CACHE_DIR_PRE_OPT)."""
         first = self.split.region_size()
-        limit = lo + (hi - lo if self.split.static_region else 256 << 20)
+        dynamic = self.split.static_region is None
+        limit = lo + (256 << 20 if dynamic else hi - lo)
+        # Bounded splitting keeps the free list above the high-pressure line at start.
+        budget = int(DYN_CACHE_HIGH_PRESSURE * DYN_CACHE_TAR_DIR) if dynamic else None
         for start, size in aligned_blocks(lo, hi):
             cap = first if start < limit else max(first, MAX_REGION)
             cap = min(cap, MAX_REGION)
             for base in range(start, start + size, min(size, cap)):
                 if self.directory.lookup(base) is not None:
                     continue
+                if budget is not None and len(self.directory.used) >= budget:
+                    self.counters["prepopulate_full"] += 1
+                    return
                 try:
                     self._install(base, min(size, cap), State.I, 0)
                 except TableFull:

@@ -26,7 +26,16 @@ from emulator.rack.directory import Directory, Region
 from emulator.rack.network import EventLoop, Network
 from emulator.rack.packets import VA_MASK, Kind, Op, Packet, Perm
 from emulator.rack.tables import EXCEPTION_CAPACITY, PARTITION_CAPACITY, LpmTable
-from emulator.rack.transitions import Action, Ack, Context, Event, Row, Sharers, State, TransitionTable
+from emulator.rack.transitions import (
+    Ack,
+    Action,
+    Context,
+    Event,
+    Row,
+    Sharers,
+    State,
+    TransitionTable,
+)
 
 if TYPE_CHECKING:
     from emulator.rack.control import ControlPlane

@@ -62,6 +62,13 @@ class RackRuntime:
                          split=split or SplitConfig(), transitions=transitions)
         for agent in self.rack.agents:
             agent.dirty_on_grant = True
+        tracer = kernel.tracer
+        if tracer.enabled:
+            def packet(now: int, p: Packet, hop_from: str, hop_to: str) -> None:
+                tracer.emit("rack_packet", addr=p.fva & ((1 << 48) - 1), device=hop_from,
+                            to=hop_to, packet=p.kind.value, bytes=p.size, at_ns=now,
+                            fva=p.fva, **{"class": p.packet_class.value})
+            self.rack.observe(packet)
         self.current_blade = HOME_BLADE
         self.counters: Counter[str] = Counter()
         self._mms: dict[int, RackAddressSpace] = {}

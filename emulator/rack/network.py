@@ -91,7 +91,7 @@ class LinkDirection:
     bytes: int = 0
 
 
-PacketObserver = Callable[[int, Packet], None]
+PacketObserver = Callable[[int, Packet, str, str], None]   # (time ns, packet, from, to)
 
 
 class Network:
@@ -132,7 +132,7 @@ class Network:
         self.by_kind[packet.kind.value] += 1
         self.bytes_by_class[cls] += packet.size
         for obs in self.observers:
-            obs(self.loop.now, packet)
+            obs(self.loop.now, packet, src, nxt)
         self.loop.at(done + costs.link_propagation_ns, self.nodes[nxt].receive, packet)
 
     def statistics(self) -> dict[str, int]:

@@ -72,8 +72,8 @@ class Rack:
         for agent in self.agents:
             self.network.attach(agent)
 
-    def observe(self, fn: Callable[[int, Packet], None]) -> None:
-        """Call fn(time_ns, packet) for every packet put on a link."""
+    def observe(self, fn: Callable[[int, Packet, str, str], None]) -> None:
+        """Call fn(time_ns, packet, hop_from, hop_to) for every packet put on a link."""
         self.network.observers.append(fn)
 
     def memory_page(self, fva: int) -> bytes:

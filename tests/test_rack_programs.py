@@ -32,6 +32,21 @@ def test_threads_same_output_on_one_and_eight_blades() -> None:
     assert stats1.get("rack.net.packets.invalidation", 0) == 0
 
 
+@pytest.mark.parametrize("program,args", [(["kvstore"], ["A", "4", "600", "1024"]),
+                                          (["pagerank"], ["4", "1024", "3"])])
+def test_shared_memory_workloads_same_on_one_and_eight_blades(program: list[str],
+                                                              args: list[str]) -> None:
+    outs = []
+    for blades in (1, 8):
+        out = io.BytesIO()
+        r = run_program(program[0], args, machine="rack", blades=blades, stdout=out,
+                        stderr=io.BytesIO(), stdin=io.BytesIO())
+        assert r.exit_code == 0
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
+    assert r.stats["rack.net.packets.invalidation"] > 0
+
+
 def test_rack_runs_are_deterministic() -> None:
     a = run_on_rack("threads", 8)
     b = run_on_rack("threads", 8)

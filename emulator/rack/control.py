@@ -194,16 +194,17 @@ class ControlPlane:
         # Bounded splitting keeps the free list above the high-pressure line at start.
         budget = int(DYN_CACHE_HIGH_PRESSURE * DYN_CACHE_TAR_DIR) if dynamic else None
         for start, size in aligned_blocks(lo, hi):
-            cap = first if start < limit else max(first, MAX_REGION)
-            cap = min(cap, MAX_REGION)
-            for base in range(start, start + size, min(size, cap)):
-                if self.directory.lookup(base) is not None:
+            base = start
+            while base < start + size:
+                step = min(size, first if base < limit else max(first, MAX_REGION), MAX_REGION)
+                region, base = base, base + step
+                if self.directory.lookup(region) is not None:
                     continue
                 if budget is not None and len(self.directory.used) >= budget:
                     self.counters["prepopulate_full"] += 1
                     return
                 try:
-                    self._install(base, min(size, cap), State.I, 0)
+                    self._install(region, step, State.I, 0)
                 except TableFull:
                     self.counters["prepopulate_full"] += 1
                     return

@@ -157,7 +157,8 @@ class RackRuntime:
         return result[0]
 
     def _pages_in(self, mm: RackAddressSpace, start: int, end: int) -> list[tuple[int, int]]:
-        lo, hi = mm.fva(start), mm.fva(end)
+        base = mm.rack_pid << 48
+        lo, hi = base + start, base + min(end, 1 << 48)
         return [(i, f) for i, agent in enumerate(self.rack.agents)
                 for f in list(agent.pages) if lo <= f < hi]
 
@@ -168,6 +169,28 @@ class RackRuntime:
             agent = self.rack.agents[i]
             agent.evict(fva, agent.pages[fva])
         self.rack.loop.run()
+
+    def copy_memory(self, parent: RackAddressSpace, child: RackAddressSpace) -> None:
+        """fork: write every dirty page back, then copy the parent's pages on the memory
+        blades into areas registered for the child."""
+        self.evict_range(parent, 0, 1 << 48)
+        switch, costs = self.rack.switch, self.spec.costs
+        copied = 0
+        for pid, chunk in sorted(c for c in self._chunks if c[0] == parent.rack_pid):
+            self.rack.control.mmap(child.rack_pid, CHUNK, fixed_va=chunk)
+            self._chunks.add((child.rack_pid, chunk))
+            for page in range(chunk, chunk + CHUNK, PAGE):
+                src_blade, src = switch.translate(parent.fva(page))
+                dst_blade, dst = switch.translate(child.fva(page))
+                src_mb = self.rack.memory_blades[int(src_blade[2:])]
+                if src_mb.holds(src):
+                    self.rack.memory_blades[int(dst_blade[2:])].write_page(
+                        dst, src_mb.read_page(src))
+                    copied += 1
+        self._file_pages |= {(child.rack_pid, page) for pid, page in self._file_pages
+                             if pid == parent.rack_pid}
+        self.counters["fork_pages_copied"] += copied
+        self.clock.spend("rack", int(copied * 2 * costs.memory_dma_ns * self._ns_to_cycles))
 
     def forget_range(self, mm: RackAddressSpace, start: int, end: int) -> None:
         """The range is unmapped: drop every blade's copy (no write-back), zero the memory."""

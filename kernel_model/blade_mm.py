@@ -97,7 +97,21 @@ class RackAddressSpace(AddressSpace):
         super().protect(start, end, prot)
 
     def fork(self, asid: int, before_copy=None) -> AddressSpace:  # noqa: ANN001
-        raise KernelError(errno.ENOMEM, "fork of a process spread over the rack is not modelled")
+        """The child's copy: dirty pages go back to the memory blades first, then the memory
+        blades copy the parent's pages into the child's own areas (no copy-on-write across
+        the rack: a process's pages have one directory owner each)."""
+        child = RackAddressSpace(self.ctx, asid, self.rt)
+        if before_copy is not None:
+            before_copy(child)
+        child.brk_start, child.brk = self.brk_start, self.brk
+        for vma in self.vmas:
+            child.map_area(vma)
+        try:
+            self.rt.copy_memory(self, child)
+        except MemoryError:
+            child.destroy()
+            raise KernelError(errno.ENOMEM, "no memory blade has room for the child") from None
+        return child
 
     def movable_entries(self, start: int, end: int) -> list[tuple[int, int]]:
         raise KernelError(errno.ENOMEM, "mremap on the rack moves nothing: copy instead")

@@ -3,8 +3,10 @@
 Each compute blade has its own DRAM (a fixed set of frames) and its own page tables for every
 process it runs threads of; a process's threads are placed across the blades.  The process-wide
 state (areas, descriptor table, signal actions, futex queues keyed by virtual address, the
-thread list) stays at the process's home blade, blade 0: a system call from a thread on another
-blade pays a message to the home blade and back on the rack's network.
+thread list) stays at the process's home blade, where its first thread was placed: a system
+call from a thread on another blade pays a message to the home blade and back on the rack's
+network.  Threads, and new processes, are placed round-robin over the blades (or `fill`: as many
+threads as a blade has cores before the next).
 
 Memory is remote: the 2 MiB chunk of a page is registered with the switch's control plane the
 first time any blade touches it (an exceptional translation and a protection entry for the
@@ -76,7 +78,8 @@ class RackRuntime:
         self._chunks: set[tuple[int, int]] = set()
         self._file_pages: set[tuple[int, int]] = set()     # (pid, page) whose contents are pushed
         self._blade_of: dict[int, int] = {}
-        self._placed: Counter[int] = Counter()
+        self._placed_total = 0
+        self._home: dict[int, int] = {}
         self._ns_to_cycles = kernel.clock.frequency_hz / 1e9
 
     # --- processes and threads --------------------------------------------------------------
@@ -95,13 +98,18 @@ class RackRuntime:
     def blade_of(self, t: Thread) -> int:
         blade = self._blade_of.get(t.tid)
         if blade is None:
-            k = self._placed[t.pid]
-            self._placed[t.pid] += 1
+            k = self._placed_total
+            self._placed_total += 1
             cores = self.spec.cores_per_blade
             blade = (k if self.placement == "round-robin" else k // cores) % self.blades
             self._blade_of[t.tid] = blade
+            self._home.setdefault(t.pid, blade)    # a process lives where it started
             self.counters[f"threads_on_blade{blade}"] += 1
         return blade
+
+    def home_of(self, t: Thread) -> int:
+        self.blade_of(t)
+        return self._home.get(t.pid, HOME_BLADE)
 
     # --- time -----------------------------------------------------------------------------------
     def _sync(self) -> int:
@@ -248,7 +256,7 @@ class BladeKernel(Kernel):
             super().switch_mm(mm)
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
-        if self.rack_rt.blade_of(t) != HOME_BLADE:
+        if self.rack_rt.blade_of(t) != self.rack_rt.home_of(t):
             self.rack_rt.charge_remote_syscall()
         super()._syscall(t, info)
 

@@ -5,6 +5,7 @@ between the blades' DRAM, so a coherence bug is visible)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,27 @@ def test_blades_need_a_rack_machine() -> None:
         run_program("hello", [], blades=2)
     with pytest.raises(UsageError, match="has 8 compute blades"):
         run_program("hello", [], machine="rack", blades=12)
+
+
+def test_fork_and_exec_on_the_rack() -> None:
+    """fork copies a process's pages on the memory blades; exec and wait work across blades."""
+    one, _, code1 = run_on_rack("forkexec", 1)
+    eight, stats, code8 = run_on_rack("forkexec", 8)
+    assert code1 == code8 == 0 and one == eight
+    assert stats["rack.kernel.fork_pages_copied"] > 0
+
+
+BUSYBOX = Path(__file__).resolve().parent.parent / "workloads" / ".cache" / "busybox"
+
+
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
+def test_busybox_pipeline_same_on_one_and_eight_blades() -> None:
+    script = "echo hello rack | wc -c; seq 1 50 | sha256sum; for i in 1 2 3; do echo $i; done"
+    outs = []
+    for blades in (1, 8):
+        out = io.BytesIO()
+        r = run_program(str(BUSYBOX), ["sh", "-c", script], machine="rack", blades=blades,
+                        stdout=out, stderr=io.BytesIO(), stdin=io.BytesIO())
+        assert r.exit_code == 0
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1] and outs[0].startswith(b"11\n")

@@ -95,3 +95,11 @@ def test_busybox_pipeline_same_on_one_and_eight_blades() -> None:
         assert r.exit_code == 0
         outs.append(out.getvalue())
     assert outs[0] == outs[1] and outs[0].startswith(b"11\n")
+
+
+def test_go_program_same_on_one_and_eight_blades() -> None:
+    """The Go runtime's threads and futexes spread over the blades."""
+    one, _, code1 = run_on_rack("gothreads", 1)
+    eight, stats, code8 = run_on_rack("gothreads", 8)
+    assert code1 == code8 == 0 and one == eight and b"gothreads: ok" in eight
+    assert sum(1 for k in stats if k.startswith("rack.kernel.threads_on_blade")) >= 4

@@ -14,7 +14,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
     "busyloop", "lmbench",
-    "kvstore", "pagerank", "stream",
+    "kvstore", "pagerank", "stream", "gothreads",
     "copyfile",
     "faulty",
     "forkexec",
@@ -80,7 +80,8 @@ def test_binary_is_static_aarch64_elf(w: Workload) -> None:
 
 @pytest.mark.parametrize("w", all_workloads(), ids=lambda w: w.name)
 def test_source_exists(w: Workload) -> None:
-    assert (WORKLOADS_DIR / "src" / f"{w.name}.c").is_file()
+    src = WORKLOADS_DIR / "src"
+    assert (src / f"{w.name}.c").is_file() or (src / w.name / "main.go").is_file()
 
 
 def test_sha256sums_match() -> None:

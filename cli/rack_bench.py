@@ -23,7 +23,7 @@ from emulator.rack.control import DYN_CACHE_TAR_DIR, SplitConfig
 from emulator.rack.costs import SOURCES, RackCosts
 from emulator.rack.replay import ReplayConfig, replay
 from emulator.rack.tables import DIRECTORY_CAPACITY
-from emulator.rack.trace_format import CONTENTION, synthetic
+from emulator.rack.trace_format import CONTENTION, from_recording, synthetic
 
 BLADES = (1, 2, 4, 8)
 SYSTEMS = ("mind", "fastswap", "gam")
@@ -42,11 +42,19 @@ class Job:
     region: int | None = None          # static size; None: bounded splitting
     initial_region: int = 16 << 10
     seed: int = 1
+    recording: str = ""                # a trace recorded with --trace-level mem instead
 
 
 def run_job(job: Job) -> dict[str, Any]:
-    threads = job.threads_per_blade * job.blades
-    traces = synthetic(threads, job.accesses, job.footprint, CONTENTION[job.workload], job.seed)
+    if job.recording:
+        traces = from_recording(job.recording)
+        threads = len(traces)
+        per_blade = -(-threads // job.blades)
+        job = Job(**{**job.__dict__, "threads_per_blade": per_blade})
+    else:
+        threads = job.threads_per_blade * job.blades
+        traces = synthetic(threads, job.accesses, job.footprint, CONTENTION[job.workload],
+                           job.seed)
     if job.region is None:
         split = SplitConfig(initial_region=job.initial_region, epoch_ns=200_000)
         capacity: int | None = DIRECTORY_CAPACITY
@@ -105,20 +113,25 @@ def _size(n: int) -> str:
               help="Footprint of the bounded-splitting trace, in MiB.")
 @click.option("--split-accesses", type=click.IntRange(min=100), default=4000, show_default=True,
               help="Accesses per thread (16 threads on 8 blades) in the splitting trace.")
+@click.option("--recorded", "recorded", type=click.Path(exists=True, dir_okay=False),
+              metavar="TRACE", help="Also replay a trace recorded with `blindfold run "
+                                    "--trace-level mem` (one thread per guest thread).")
 @click.option("--json", "as_json", is_flag=True, help="One row per (workload, system, blades).")
 def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
-               split_accesses: int, as_json: bool) -> None:
+               split_accesses: int, recorded: str | None, as_json: bool) -> None:
     """MIND on the modelled rack: scaling vs FastSwap-like and GAM-like baselines, and
     bounded splitting vs static regions (modelled time, trace replay)."""
-    jobs = [Job("scaling", w, s, b, accesses, 64 << 20, threads_per_blade)
-            for w in ("low", "high") for s in SYSTEMS for b in BLADES]
+    loads = ["low", "high"] + (["recorded"] if recorded else [])
+    jobs = [Job("scaling", w, s, b, accesses, 64 << 20, threads_per_blade,
+                recording=recorded if w == "recorded" else "")
+            for w in loads for s in SYSTEMS for b in BLADES]
     foot = split_footprint << 20
     jobs += [Job("splitting", "high", "mind", 8, split_accesses, foot, 2, region=r)
              for r in STATIC]
     jobs += [Job("splitting", "high", "mind", 8, split_accesses, foot, 2, region=None,
                  initial_region=i) for i in (16 << 10, 2 << 20)]
     rows = run_sweep(jobs, quiet=as_json)
-    for w in ("low", "high"):
+    for w in loads:
         base = next(r for r in rows if r["table"] == "scaling" and r["workload"] == w
                     and r["system"] == "mind" and r["blades"] == 1)["throughput"]
         for r in rows:
@@ -135,7 +148,7 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
     t.add_column("system")
     for b in BLADES:
         t.add_column(f"{b} blade" + ("s" if b > 1 else ""), justify="right")
-    for w in ("low", "high"):
+    for w in loads:
         for s in SYSTEMS:
             cells = [f"{r['normalized']:.2f}" for b in BLADES for r in rows
                      if r["table"] == "scaling" and r["workload"] == w and r["system"] == s
@@ -147,12 +160,12 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
                      f"{split_footprint} MiB footprint; budget {DYN_CACHE_TAR_DIR:,})")
     for col in ("regions", "false invalidations", "false write-backs", "directory entries",
                 "fits the switch"):
-        t2.add_column(col, justify="left" if col == "regions" else "right")
+        t2.add_column(col, justify="left" if col == "regions" else "right", no_wrap=True)
     for r in rows:
         if r["table"] != "splitting":
             continue
         name = (f"static {_size(r['region'])}" if r["region"] != "bounded"
-                else f"bounded splitting (initial {_size(r['initial_region'])})")
+                else f"bounded, from {_size(r['initial_region'])}")
         fits = "yes" if r["directory_peak"] <= DIRECTORY_CAPACITY else "no"
         t2.add_row(name, f"{r['false_invalidations']:,}", f"{r['false_writebacks']:,}",
                    f"{r['directory_peak']:,}", fits)

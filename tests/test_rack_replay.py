@@ -95,3 +95,15 @@ def test_trace_has_packets_and_perfetto_has_a_track_per_blade(tmp_path: Path) ->
     assert {"cb0", "cb1", "switch", "mb0"} <= tracks
     names = {e["name"] for e in events if e.get("ph") == "i"}
     assert {"fetch: fetch", "invalidation: invalidate", "data: data"} <= names
+
+
+def test_a_recorded_program_replays_on_the_rack(tmp_path: Path) -> None:
+    from emulator.rack.trace_format import from_recording
+    db = tmp_path / "kv.db"
+    run_program("kvstore", ["A", "2", "40", "64"], stdout=io.BytesIO(), stderr=io.BytesIO(),
+                stdin=io.BytesIO(), trace=db, trace_level="mem", trace_writer="inline",
+                timing="exact")
+    traces = from_recording(str(db))
+    assert len(traces) == 3 and all(len(t) % 15 == 0 for t in traces)
+    result = replay(traces, ReplayConfig(blades=2, threads_per_blade=2))
+    assert result.accesses > 1000 and result.counters["replay.invalidations"] > 0

@@ -38,6 +38,10 @@ class MemoryBlade:
             self._pages.pop(page, None)
         self.zeroed_bytes += length
 
+    def holds(self, offset: int) -> bool:
+        """Whether the page was ever written (otherwise it reads as zeros)."""
+        return offset in self._pages
+
     def read_page(self, offset: int) -> bytes:
         self._check(offset, PAGE)
         return self._pages.get(offset, _ZERO)

@@ -118,3 +118,27 @@ def synthetic(threads: int, accesses: int, footprint: int, load: Contention, see
             recs.append(Record(OP_WRITE if write else OP_READ, addr + rng.randrange(0, PAGE, 8), ts))
         traces.append(encode(recs))
     return traces
+
+
+def from_recording(path: str) -> list[bytes]:
+    """15-byte traces, one per guest thread, from a Blindfold trace recorded with
+    ``--trace-level mem`` (loads and stores by virtual address).  The first trace also
+    announces every 2 MiB chunk the program touched as an mmap record, so a replay can register
+    the areas with the switch."""
+    from emulator.tracing.store import TraceFile
+
+    per_tid: dict[int, list[Record]] = {}
+    chunks: set[int] = set()
+    with TraceFile.open(path) as trace:
+        for ev in trace.iter_events(kind="mem", with_regs=False):
+            if ev.data.get("physical"):
+                continue                       # not mapped by the kernel: no virtual address
+            op = OP_WRITE if ev.data.get("write") else OP_READ
+            per_tid.setdefault(ev.tid, []).append(Record(op, ev.addr, ev.time))
+            chunks.add(ev.addr & ~((2 << 20) - 1))
+    if not per_tid:
+        raise TraceFormatError(f"{path} holds no memory accesses: record it with "
+                               "--trace-level mem")
+    tids = sorted(per_tid)
+    areas = [Record(OP_MMAP, c, 0, 2 << 20) for c in sorted(chunks)]
+    return [encode((areas if i == 0 else []) + per_tid[tid]) for i, tid in enumerate(tids)]

@@ -184,7 +184,7 @@ class RackRuntime:
         self.evict_range(parent, 0, 1 << 48)
         switch, costs = self.rack.switch, self.spec.costs
         copied = 0
-        for pid, chunk in sorted(c for c in self._chunks if c[0] == parent.rack_pid):
+        for _pid, chunk in sorted(c for c in self._chunks if c[0] == parent.rack_pid):
             self.rack.control.mmap(child.rack_pid, CHUNK, fixed_va=chunk)
             self._chunks.add((child.rack_pid, chunk))
             for page in range(chunk, chunk + CHUNK, PAGE):

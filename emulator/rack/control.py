@@ -23,17 +23,16 @@ from emulator.rack.directory import MAX_REGION, MIN_REGION, Directory, Region
 from emulator.rack.memblade import MemoryBlade
 from emulator.rack.network import EventLoop
 from emulator.rack.packets import VA_MASK, Kind, Packet, Perm, make_fva
+from emulator.rack.splitting import (
+    DYN_CACHE_HIGH_PRESSURE,
+    DYN_CACHE_TAR_DIR,
+    BoundedSplitter,
+)
 from emulator.rack.switch import ExceptAction, PartitionAction, Switch
 from emulator.rack.tables import TableFull
 from emulator.rack.transitions import State
 
 PARTITION_SHIFT = 40                 # 1 TiB of global virtual addresses per memory blade
-DYN_CACHE_TAR_DIR = 30_000           # the directory budget bounded splitting keeps to
-DYN_CACHE_HIGH_PRESSURE = 0.8
-DYN_CACHE_COEFF = 1.0
-DYN_CACHE_LOW_PRESSURE_INV_THRESHOLD = 100
-REGION_SIZE_TOTAL = 10               # 4 KiB .. 2 MiB
-MAX_SPLIT_MERGE_PER_EPOCH = 1_000_000
 DEFAULT_EPOCH_NS = 1_000_000_000     # DYN_CACHE_SLEEP_CYCLE = 1 s
 AREA_ROUND = 2 << 20                 # CACHELINE_MAX_SIZE: mmap lengths round to 2 MiB
 MAX_AREA_PIECE = 4 << 30             # DISAGG_VMA_MAX_SIZE
@@ -136,6 +135,7 @@ class ControlPlane:
         self.counters: Counter[str] = Counter()
         self._bases: list[int] = []          # sorted entry bases: finding room on a miss
         self.epochs = 0
+        self.splitter = BoundedSplitter(self)
         switch.control = self
         for i, space in enumerate(self.spaces):
             base = (i + 1) << PARTITION_SHIFT
@@ -259,6 +259,12 @@ class ControlPlane:
                 self._remove(region)
 
     # --- directory entries ---------------------------------------------------------------------
+    def install_entry(self, base: int, size: int, state: State, sharers: int) -> Region:
+        return self._install(base, size, state, sharers)
+
+    def remove_entry(self, region: Region) -> None:
+        self._remove(region)
+
     def _install(self, base: int, size: int, state: State, sharers: int) -> Region:
         region = self.directory.install(base, size, state, sharers)
         bisect.insort(self._bases, base)
@@ -302,91 +308,11 @@ class ControlPlane:
     # --- bounded splitting --------------------------------------------------------------------
     def _epoch(self) -> None:
         self.epochs += 1
-        self.run_epoch()
+        self.splitter.run_epoch()
         self.loop.after(self.split.epoch_ns, self._epoch, daemon=True)
 
     def run_epoch(self) -> None:
-        d = self.directory
-        entries = d.entries()
-        total_inv = sum(d.inv_cnt[r.index] for r in entries)
-        free = DYN_CACHE_TAR_DIR - len(entries)
-        high = free < (1 - DYN_CACHE_HIGH_PRESSURE) * DYN_CACHE_TAR_DIR
-        threshold = max(1 if high else 0,
-                        total_inv / (DYN_CACHE_TAR_DIR / REGION_SIZE_TOTAL) / DYN_CACHE_COEFF)
-        changes = 0
-        by_base = {r.base: r for r in entries}
-        gone: set[int] = set()
-        for r in entries:
-            if changes >= MAX_SPLIT_MERGE_PER_EPOCH or r.index in gone:
-                continue
-            inv = d.inv_cnt[r.index]
-            if (self.split.split and free > 3 and inv > threshold and r.size > MIN_REGION
-                    and self._stable(r)):
-                self._split(r)
-                free -= 1
-                changes += 1
-                continue
-            buddy = by_base.get(r.base + r.size)
-            if (self.split.merge and free >= 1 and r.size < MAX_REGION
-                    and r.base % (2 * r.size) == 0 and buddy is not None
-                    and buddy.size == r.size and buddy.index not in gone
-                    and (high or threshold >= DYN_CACHE_LOW_PRESSURE_INV_THRESHOLD)
-                    and inv + d.inv_cnt[buddy.index] < threshold
-                    and self._mergeable(r, buddy)):
-                self._merge(r, buddy)
-                gone.update((r.index, buddy.index))
-                free += 1
-                changes += 1
-        for i in d.used:
-            d.inv_cnt[i] = 0
-
-    def _stable(self, r: Region) -> bool:
-        d = self.directory
-        return not State(d.state[r.index]).transient and not d.on_update[r.index] \
-            and not d.lock[r.index]
-
-    def _mergeable(self, a: Region, b: Region) -> bool:
-        d = self.directory
-        if not (self._stable(a) and self._stable(b)):
-            return False
-        sa, sb = State(d.state[a.index]), State(d.state[b.index])
-        return (State.I in (sa, sb) or (sa is State.S and sb is State.S)
-                or d.sharers[a.index] == d.sharers[b.index])
-
-    def _split(self, r: Region) -> None:
-        """Lock the entry, then (after the rule writes) install two halves with the same state
-        and sharers and drop the old entry: make before break."""
-        self.directory.lock[r.index] = 1
-        self.loop.after(3 * self.costs.rule_update_ns, self._commit_split, r)
-
-    def _commit_split(self, r: Region) -> None:
-        d = self.directory
-        if d.lookup(r.base) != r:      # the area went away meanwhile
-            return
-        state, sharers = State(d.state[r.index]), d.sharers[r.index]
-        half = r.size // 2
-        self._remove(r)
-        self._install(r.base, half, state, sharers)
-        self._install(r.base + half, half, state, sharers)
-        self.counters["splits"] += 1
-
-    def _merge(self, a: Region, b: Region) -> None:
-        d = self.directory
-        d.lock[a.index] = 1
-        d.lock[b.index] = 1
-        self.loop.after(3 * self.costs.rule_update_ns, self._commit_merge, a, b)
-
-    def _commit_merge(self, a: Region, b: Region) -> None:
-        d = self.directory
-        if d.lookup(a.base) != a or d.lookup(b.base) != b:
-            return
-        sa, sb = State(d.state[a.index]), State(d.state[b.index])
-        sharers = d.sharers[a.index] | d.sharers[b.index]
-        state = State.M if State.M in (sa, sb) else State.S if State.S in (sa, sb) else State.I
-        self._remove(a)
-        self._remove(b)
-        self._install(a.base, a.size * 2, state, sharers)
-        self.counters["merges"] += 1
+        self.splitter.run_epoch()
 
     def statistics(self) -> dict[str, int]:
         out = {f"control.{k}": v for k, v in sorted(self.counters.items())}

@@ -127,3 +127,11 @@ def bench_lmbench(ops: str, scale: float, as_json: bool) -> None:
                               indent=2))
         return
     render(table, Console())
+
+
+def _add_rack() -> None:
+    from cli.rack_bench import bench_rack
+    bench.add_command(bench_rack)
+
+
+_add_rack()

@@ -144,6 +144,10 @@ def main() -> None:
                    "--snapshot-dir, for `blindfold snapshot restore`.")
 @click.option("--snapshot-dir", type=click.Path(path_type=Path), default=Path("snapshots"),
               show_default=True, metavar="DIR", help="Where --snapshot-every writes.")
+@click.option("--blades", type=click.IntRange(min=1, max=16), default=None, metavar="N",
+              help="On a rack machine: spread the program's threads over N compute blades.")
+@click.option("--placement", type=click.Choice(["round-robin", "fill"]), default=None,
+              help="On a rack machine: how threads are placed on blades.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Debug logging, tracebacks and the emulator's notes (unsupported syscalls).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
@@ -155,8 +159,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         guardian: str, confidential: bool, guardian_seed: int | None, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
-        gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path, verbose: bool,
-        quiet: bool) -> None:
+        gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
+        blades: int | None, placement: str | None, verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or an AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
     if program.startswith("-"):
@@ -188,7 +192,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
                              mutate=mutate, view=view, argv0=argv0, gdb=gdb,
-                             snapshot_every=snapshot_every, snapshot_target=snapshot_dir)
+                             snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
+                             blades=blades, placement=placement)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)
@@ -287,6 +292,9 @@ def machine_show(machine_arg: str | None, as_json: bool) -> None:
     for r in cfg.address_map():
         table.add_row(r.name, r.kind, f"{r.base:#014x}", f"{r.end:#014x}", format_size(r.size))
     console.print(table)
+    if cfg.rack is not None:
+        from emulator.rack.drawing import draw_rack
+        click.echo("\n" + draw_rack(cfg.rack))
 
 
 @machine.command("list")

@@ -167,6 +167,24 @@ def _host_cwd() -> str:
         return "/"
 
 
+def _rack_kernel(hw: Machine, opts: KernelOptions, config: MachineConfig, blades: int | None,
+                 placement: str | None, rack_options: dict) -> Kernel:
+    """The kernel for a rack machine: a process's threads spread over its compute blades."""
+    from kernel_model.blade import BladeKernel
+
+    rack = config.rack
+    assert rack is not None
+    n = rack.compute_blades if blades is None else blades
+    if not 1 <= n <= rack.compute_blades:
+        raise UsageError(f"--blades {n}: the machine has {rack.compute_blades} compute blades",
+                         f"give a number from 1 to {rack.compute_blades}")
+    where = placement or rack.placement
+    if where not in ("round-robin", "fill"):
+        raise UsageError(f"unknown placement {where}", "use round-robin or fill")
+    return BladeKernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts, rack=rack,
+                       blades=n, placement=where, **rack_options)
+
+
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
@@ -176,7 +194,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 guardian_seed: int | None = None, mutate: str = "",
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
-                snapshot_target: Path | None = None, snapshot_once: bool = False) -> RunResult:
+                snapshot_target: Path | None = None, snapshot_once: bool = False,
+                blades: int | None = None, placement: str | None = None,
+                rack_options: dict | None = None) -> RunResult:
     """Boot the machine and run one program to its end (see HostView for the host side)."""
     view = view if view is not None else HostView(rootfs=rootfs)
     if rootfs is not None:
@@ -252,7 +272,13 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              on_read=inputs.file_read if trace is not None else None,
                              strace=view.strace, console=console, cwd=cwd)
         stack.callback(restore_terminal, console)
-        kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
+        if config.rack is not None:
+            kernel: Kernel = _rack_kernel(hw, opts, config, blades, placement, rack_options or {})
+        elif blades is not None or placement is not None:
+            raise UsageError("--blades and --placement need a machine with a [rack] section",
+                             "add --machine rack")
+        else:
+            kernel = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts)
         argv = [(argv0 if argv0 is not None else guest_path).encode(),
                 *(a.encode() for a in args)]
         try:

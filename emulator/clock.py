@@ -51,6 +51,12 @@ class VirtualClock:
         self.cycles += cost
         self.charged[event] = self.charged.get(event, 0) + cost
 
+    def spend(self, event: str, cycles: int) -> None:
+        """Advance time by a duration a model computed itself (a rack fetch's network time)."""
+        if cycles > 0:
+            self.cycles += cycles
+            self.charged[event] = self.charged.get(event, 0) + cycles
+
     def advance(self, cycles: int) -> None:
         """Let time pass with no event (an idle CPU waiting for a timer)."""
         if cycles > 0:

@@ -29,10 +29,11 @@ from emulator.machine_types import (  # noqa: F401  (re-exported: callers import
     DeviceConfig,
     MachineConfig,
     MemoryNode,
+    RackConfig,
 )
 
 __all__ = ["CPU_MODELS", "DEFAULT_COSTS", "PAGE_SIZE", "AddressRegion", "CpuConfig", "DeviceConfig",
-           "MachineConfig", "MemoryNode", "bundled_machines", "format_size", "load_machine",
+           "MachineConfig", "MemoryNode", "RackConfig", "bundled_machines", "format_size", "load_machine",
            "load_machine_text", "parse_size"]
 
 from emulator.clock import DEFAULT_COSTS
@@ -243,7 +244,36 @@ def _read_device(t: _Table) -> DeviceConfig:
     return DeviceConfig(name, kind, base, size, MappingProxyType(params))
 
 
-_SECTIONS = ("machine", "cpu", "memory", "swap", "device", "clock", "costs", "kernel")
+_SECTIONS = ("machine", "cpu", "memory", "swap", "device", "clock", "costs", "kernel", "rack")
+RACK_PLACEMENTS = ("round-robin", "fill")
+
+
+def _read_rack(top: _Table) -> RackConfig | None:
+    if "rack" not in top.data:
+        return None
+    from emulator.rack.costs import RackCosts   # the rack's own cost names
+
+    t = top.sub("rack", ("compute_blades", "cores_per_blade", "blade_dram", "memory_blades",
+                         "memory_blade_size", "placement", "costs"))
+    blades = t.integer("compute_blades", 8, lo=1, hi=16)
+    cores = t.integer("cores_per_blade", 1, lo=1, hi=12)
+    dram = t.size("blade_dram", "1MiB")
+    if dram < 4 * PAGE_SIZE:
+        t.fail("blade_dram", f"{format_size(dram)} is too small", "give each blade at least 16KiB")
+    memory_blades = t.integer("memory_blades", 2, lo=1, hi=128)
+    mb_size = t.size("memory_blade_size", "1GiB")
+    if mb_size == 0 or mb_size > 1 << 40:
+        t.fail("memory_blade_size", f"{format_size(mb_size)} does not fit a 1TiB partition",
+               "use a size between 4KiB and 1TiB")
+    placement = t.string("placement", "round-robin")
+    if placement not in RACK_PLACEMENTS:
+        t.fail("placement", f"unknown placement {json.dumps(placement)}",
+               f"use one of: {', '.join(RACK_PLACEMENTS)}")
+    known = RackCosts().as_dict()
+    ct = t.sub("costs", known)
+    costs = {name: ct.integer(name) for name in known if name in ct.data}
+    return RackConfig(blades, cores, dram, memory_blades, mb_size, placement,
+                      MappingProxyType(costs))
 
 
 def load_machine_text(text: str, source: str) -> MachineConfig:
@@ -302,7 +332,7 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     return MachineConfig(name=name, description=description, cpu=cpu, ram_base=ram_base,
                          ram_size=ram_size, nodes=nodes, swap_size=swap_size, devices=devices,
                          clock_hz=clock_hz, costs=MappingProxyType(costs), seed=seed,
-                         quantum_insns=quantum, source=source)
+                         quantum_insns=quantum, source=source, rack=_read_rack(top))
 
 
 def bundled_machines() -> dict[str, Path]:

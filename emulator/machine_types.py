@@ -49,6 +49,25 @@ class DeviceConfig:
 
 
 @dataclass(frozen=True)
+class RackConfig:
+    """The ``[rack]`` section: compute blades (each with its own DRAM used as a page cache),
+    memory blades, and the switch's links; `costs` overrides `emulator.rack.costs.RackCosts`."""
+
+    compute_blades: int
+    cores_per_blade: int
+    blade_dram: int
+    memory_blades: int
+    memory_blade_size: int
+    placement: str            # how a process's threads are spread: round-robin | fill
+    costs: Mapping[str, int]
+
+    def __hash__(self) -> int:
+        return hash((self.compute_blades, self.cores_per_blade, self.blade_dram,
+                     self.memory_blades, self.memory_blade_size, self.placement,
+                     tuple(sorted(self.costs.items()))))
+
+
+@dataclass(frozen=True)
 class AddressRegion:
     name: str
     kind: str  # "ram", "node" or "device"
@@ -89,6 +108,7 @@ class MachineConfig:
     seed: int
     quantum_insns: int
     source: str
+    rack: RackConfig | None = None
 
     def __hash__(self) -> int:  # equal configs have equal digests, so this agrees with ==
         return hash(self.digest())
@@ -122,6 +142,8 @@ class MachineConfig:
         same machine loaded from another path is the same machine."""
         out = _plain(self)
         del out["source"]
+        if out["rack"] is None:       # machines without a rack keep the digest they had
+            del out["rack"]
         return out
 
     def digest(self) -> str:

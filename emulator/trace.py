@@ -40,6 +40,8 @@ EVENT_KINDS: Mapping[str, tuple[str, str]] = {
     "capability": ("guardian", "capability check: va, size, write, allowed, cap"),
     "dma": ("device", "device DMA: device, addr, size, write, allowed"),
     "mark": ("kernel", "free-form annotation: text"),
+    "rack_packet": ("device", "a packet on the rack's network: device (the sending node: cbN, "
+                    "mbN or switch), class, packet (its kind), to, fva, bytes, at_ns (network time)"),
 }
 
 

@@ -66,7 +66,7 @@ def build_address_space(ctx: MemoryContext, asid: int, image: ElfImage, name: st
                         interp: ElfImage | None = None, interp_name: str = "") -> AddressSpace:
     """Areas for each PT_LOAD segment (of the program and its interpreter), the
     heap start (after both), the stack and the sigpage."""
-    mm = AddressSpace(ctx, asid)
+    mm = (ctx.make_address_space or AddressSpace)(ctx, asid)
     end = _map_segments(mm, image, name)
     if interp is not None:
         end = max(end, _map_segments(mm, interp, interp_name))

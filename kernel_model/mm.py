@@ -67,6 +67,7 @@ class MemoryContext:
     invalidate_code: object  # Callable[[int, int], None]: drop translated code for a VA range
     copy_frame: object       # Callable[[int, int], None]: copy a physical page (dst, src)
     boot: object | None = None   # BootInfo: memory nodes, swap size, whether a monitor runs
+    make_address_space: object = None   # Callable[[MemoryContext, int], AddressSpace] (rack)
     memory: MemoryManager = field(init=False)
 
     def __post_init__(self) -> None:

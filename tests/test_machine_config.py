@@ -239,7 +239,7 @@ def test_toml_syntax_errors_carry_line_and_column(text: str, where: str) -> None
 
 def test_file_problems(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
-    with pytest.raises(MachineConfigError, match="no such file; give a path .* default, small"):
+    with pytest.raises(MachineConfigError, match="no such file; give a path .* default, rack, small"):
         load_machine(missing)
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"\xff\xfe")

@@ -15,6 +15,7 @@ WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
     "busyloop", "lmbench",
     "events", "gotour", "procfs", "sockets",
+    "kvstore", "pagerank", "stream", "gothreads",
     "copyfile",
     "faulty",
     "forkexec",

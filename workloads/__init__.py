@@ -32,9 +32,11 @@ class Workload:
 
     @property
     def source(self) -> Path:
-        """The program's source: src/NAME.c, or go/NAME/main.go for a Go workload."""
+        """The program's source: src/NAME.c, or go/NAME/main.go (or a module of its own in
+        src/NAME/) for a Go workload."""
         if self.language == "go":
-            return WORKLOADS_DIR / "go" / self.name / "main.go"
+            shared = WORKLOADS_DIR / "go" / self.name / "main.go"
+            return shared if shared.is_file() else WORKLOADS_DIR / "src" / self.name / "main.go"
         return WORKLOADS_DIR / "src" / f"{self.name}.c"
 
     def argv(self, *args: str) -> list[str]:

@@ -105,6 +105,8 @@ def _instant_name(ev: TraceEvent) -> str:
         return f"{d.get('rule', 'decision')}: {verdict}"
     if ev.kind == "guardian_call":
         return str(d.get("call", "guardian_call"))
+    if ev.kind == "rack_packet":
+        return f"{d.get('class', 'packet')}: {d.get('packet', '')}"
     if ev.kind == "process":
         return f"{d.get('what', 'process')} {d.get('child', '')}".strip()
     return ev.kind

@@ -236,14 +236,16 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             k.uaccess.write(fds_ptr, bytes(raw))
         restore_sigmask(t)
         return ready
-    return wait_for_files(k, t, queues, unwatched, deadline, a[3], a[4])
+    return wait_for_files(k, t, queues, unwatched, deadline, a[3], a[4], host_fds)
 
 
 def wait_for_files(k: Kernel, t: Thread, queues: list[Waitable], unwatched: bool,
-                   deadline: int | None, sigmask_ptr: int, sigmask_size: int) -> int:
+                   deadline: int | None, sigmask_ptr: int, sigmask_size: int,
+                   host_fds: list[int] | tuple[int, ...] = ()) -> int:
     """Sleep (as "poll") until one of the files' queues changes, the deadline passes or a
     signal comes; the woken call re-runs.  Files that announce no changes (the console)
-    are looked at again every RECHECK_NS of virtual time."""
+    are looked at again every RECHECK_NS of virtual time; ``host_fds`` (a terminal) let
+    an idle run loop wait on the host instead of spinning."""
     swap_sigmask(k, t, sigmask_ptr, sigmask_size)
     if signal_pending(t):
         return -errno.EINTR

@@ -43,7 +43,8 @@ NR_GETRANDOM = _NR["getrandom"]
 RESTARTABLE = frozenset(_NR[n] for n in (
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
     "openat", "close", "ioctl", "fcntl", "wait4", "waitid", "nanosleep", "clock_nanosleep",
-    "futex", "ppoll", "pselect6", "epoll_pwait", "rt_sigtimedwait", "rt_sigsuspend",
+    "futex", "futex_waitv", "ppoll", "pselect6", "epoll_pwait", "epoll_pwait2",
+    "rt_sigtimedwait", "rt_sigsuspend", "recvmmsg", "sendmmsg",
     "sendfile", "splice", "tee", "getrandom", "flock", "fsync", "fdatasync", "accept",
     "accept4", "connect", "recvfrom", "sendto", "recvmsg", "sendmsg", "restart_syscall",
     "io_getevents", "msgrcv", "msgsnd", "semtimedop", "mq_timedsend", "mq_timedreceive",

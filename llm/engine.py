@@ -137,12 +137,14 @@ class Engine:
     @torch.inference_mode()
     def prefill(self, ids: Sequence[int] | torch.Tensor, positions: Sequence[int] | torch.Tensor,
                 cache: KVCache | None = None, mask: torch.Tensor | None = None,
-                logits: str | int = "last") -> torch.Tensor:
+                logits: str | int = "last", chunk: int | None = None) -> torch.Tensor:
         """Run ``ids`` at ``positions`` on top of ``cache`` (extended in place); return logits.
 
         ``mask`` is boolean ``[len(ids), len(cache) + len(ids)]`` (True: may attend), over the
         cache's slots followed by the new tokens; None means :meth:`causal_mask`. ``logits`` is
         "last" (shape ``[vocab]``), "all" (``[n, vocab]``) or an int k (the last k rows).
+        ``chunk`` bounds the tokens per forward (memory); the mask must then not let a token see
+        a later chunk.
         """
         ids_t = torch.as_tensor(ids, dtype=torch.long).reshape(1, -1)
         pos_t = torch.as_tensor(positions, dtype=torch.long).reshape(1, -1)
@@ -160,6 +162,20 @@ class Engine:
             raise LLMError(f"mask shape {tuple(mask.shape)} is not ({n}, {past + n})")
         if not bool(mask.any(dim=1).all()):
             raise LLMError("a token in the mask attends to nothing")
+        if chunk and n > chunk:
+            parts = []
+            for lo in range(0, n, chunk):
+                hi = min(n, lo + chunk)
+                if bool(mask[lo:hi, past + hi:].any()):
+                    raise LLMError("a chunked prefill's mask lets a token see a later chunk")
+                want = "last" if logits == "last" else "all"
+                out = self.prefill(ids_t[0, lo:hi], pos_t[0, lo:hi], cache,
+                                   mask[lo:hi, :past + hi], logits=want)
+                parts.append(out)
+            if logits == "last":
+                return parts[-1]
+            every = torch.cat(parts)
+            return every if logits == "all" else every[-int(logits):]
         additive = torch.zeros(mask.shape, dtype=torch.float32)
         additive.masked_fill_(~mask.to(torch.bool), torch.finfo(torch.float32).min)
         hf_cache = self._to_hf(cache)

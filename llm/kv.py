@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,18 @@ class KVCache:
                         for i in range(layout.layers)],
                        torch.cat([p.positions for p in parts]))
 
+    @staticmethod
+    def gather(parts: Sequence[tuple[KVCache, slice]], layout: KVLayout) -> KVCache:
+        """Slices of several caches, in order, copied once into one new cache."""
+        if not parts:
+            return KVCache(layout)
+        return KVCache(layout,
+                       [torch.cat([c.keys[i][:, s] for c, s in parts], dim=1)
+                        for i in range(layout.layers)],
+                       [torch.cat([c.values[i][:, s] for c, s in parts], dim=1)
+                        for i in range(layout.layers)],
+                       torch.cat([c.positions[s] for c, s in parts]))
+
     # --- bytes ---------------------------------------------------------------------------
     def layer_bytes(self, i: int) -> tuple[bytes, bytes]:
         """Layer ``i``'s keys and values as raw little-endian arrays ``[kv_heads, n, head_dim]``."""
@@ -176,7 +189,9 @@ class KVCache:
         for _ in range(layout.layers):
             for out in (keys, values):
                 arr = np.frombuffer(mv[offset:offset + size], dtype=_np_dtype(layout.dtype))
-                t = torch.from_numpy(arr.copy() if copy else arr)
+                with warnings.catch_warnings():   # read-only views are never written to
+                    warnings.simplefilter("ignore", UserWarning)
+                    t = torch.from_numpy(arr.copy() if copy else arr)
                 out.append(t.view(layout.kv_heads, n, layout.head_dim))
                 offset += size
         positions = torch.tensor(header["positions"], dtype=torch.long)

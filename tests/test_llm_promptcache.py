@@ -211,7 +211,7 @@ def test_union_members_share_start_and_params_take_their_slots(engine) -> None: 
 
 
 @pytest.mark.parametrize("prompt, message", [
-    ('<prompt schema="trips"><paris/></prompt>', r"<prompt>:1: unknown module 'paris'"),
+    ('<prompt schema="trips"><paris/></prompt>', r"<prompt>:1: unknown module 'paris' in schema 'trips'"),
     ('<prompt schema="trips"><tokyo/><miami/></prompt>', "members of one union"),
     ('<prompt schema="trips"><plan days="a very long holiday of many many days"/></prompt>',
      "longer than its 4-token slot"),

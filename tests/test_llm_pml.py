@@ -147,3 +147,48 @@ def test_builder_matches_parser_and_escapes_text() -> None:
         with b2.module("a"):
             b2.text("2")
         b2.build()
+
+
+def test_prompt_program_compiles_a_function_body() -> None:
+    from llm.promptcache.program import prompt_program
+
+    @prompt_program(lengths={"days": 4}, system="You plan trips.")
+    def trips(days: str, family: bool, city: str) -> None:
+        "Help plan a holiday."
+        if family:
+            f"Plan a trip of {days} for a family."
+        match city:
+            case "tokyo":
+                "Tokyo has temples."
+            case "miami":
+                "Miami has beaches."
+
+    roles = trips.schema.children
+    assert [type(r).__name__ for r in roles] == ["Role", "Role"]
+    body = roles[1].children
+    assert body[0] == Text("Help plan a holiday.", 1)
+    family = body[1]
+    assert isinstance(family, Module) and family.name == "family"
+    assert Param("days", 4, None, 1) in family.children
+    assert isinstance(body[2], Union) and [m.name for m in body[2].members] == ["tokyo", "miami"]
+    p = trips.prompt(days="3 days", family=True, city="miami").user("Surf?").build()
+    assert p.children[:2] == [Import("family", {"days": "3 days"}, [], 1),
+                              Import("miami", {}, [], 1)]
+    assert [c.name for c in trips.prompt(family=False, city="tokyo").build().children] == [
+        "tokyo"]
+    with pytest.raises(PMLError, match="needs an argument 'city'"):
+        trips.prompt(family=False)
+
+
+def test_prompt_program_errors() -> None:
+    from llm.promptcache.program import prompt_program
+    with pytest.raises(PMLError, match="has no length"):
+        @prompt_program()
+        def bad(x: str, flag: bool) -> None:
+            if flag:
+                f"{x}"
+    with pytest.raises(PMLError, match="cannot contain"):
+        @prompt_program()
+        def loop() -> None:
+            for _ in range(2):
+                "no"

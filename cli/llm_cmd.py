@@ -16,6 +16,7 @@ A bad request gets {"error": "..."} and the server goes on.
 from __future__ import annotations
 
 import json
+import signal
 import socketserver
 import sys
 import traceback
@@ -219,6 +220,10 @@ def serve(schemas: tuple[str, ...], semantics: str, placement: str, store: Path 
                     self.wfile.write((json.dumps(handle(pc, line)) + "\n").encode())
                     self.wfile.flush()
 
+    def stop(_sig: int, _frame: object) -> None:   # SIGTERM ends it like ^C: socket removed
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     socket_path.unlink(missing_ok=True)
     with socketserver.UnixStreamServer(str(socket_path), Handler) as server:
         try:

@@ -239,3 +239,29 @@ def test_evicted_module_is_reencoded_and_counted(engine) -> None:  # noqa: F811
     store._lru.pop(key)
     again = pc.serve(prompt)
     assert store.stats.misses == 1 and torch.allclose(before.logits, again.logits, atol=ATOL)
+
+
+def test_nested_module_sees_its_parent_not_its_siblings_paper(engine) -> None:  # noqa: F811
+    schema = """<schema name="nest"><user><module name="guide">Travel guide.
+      <module name="food">Eat ramen.</module>
+      <module name="sights">See temples.</module> End of guide.</module></user></schema>"""
+    pc = PromptCache(engine, ModuleStore(HostMemoryTier()), "paper", "paper")
+    pc.add_schema(parse_schema(schema))
+    served, plan = served_all_logits(
+        pc, '<prompt schema="nest"><guide><sights/></guide><user>What to see?</user></prompt>')
+    toks: list[Tok] = []
+    for group, ids, start in pieces_of(pc, "nest"):
+        if group != "food":
+            toks += [Tok(t, start + i, group, len(toks) + i) for i, t in enumerate(ids)]
+    new = plan.new_ids
+    end = max(t.pos for t in toks) + 1
+    assert plan.new_positions == list(range(end, end + len(new)))
+    toks += [Tok(t, end + i, "new", 10_000 + i) for i, t in enumerate(new)]
+    ancestors = {"root": set(), "guide": {"root"}, "sights": {"root", "guide"}}
+
+    def sees(a: Tok, b: Tok) -> bool:
+        if a.group == "new":
+            return b.order < a.order
+        return b.pos < a.pos and (b.group == a.group or b.group in ancestors[a.group])
+    ref = reference(engine, toks, sees)[new_rows(toks)]
+    assert torch.allclose(served, ref, atol=ATOL)

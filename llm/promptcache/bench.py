@@ -173,11 +173,10 @@ def _qa_schema(engine: Engine, n_docs: int, doc_tokens: int) -> tuple[Any, list[
     b = SchemaBuilder("qa")
     with b.role("system"):
         b.text(SYSTEM)
-    with b.role("user"):
-        for t in picked:
-            with b.module(f"doc-{t.key}"):
-                ids = engine.tokenize(f"Document: {t.title}\n{t.body}")[:doc_tokens]
-                b.text(engine.detokenize(ids) + "\n\n")
+    for t in picked:   # each document its own user turn: nothing of the schema follows the last
+        with b.module(f"doc-{t.key}"), b.role("user"):
+            ids = engine.tokenize(f"Document: {t.title}\n{t.body}")[:doc_tokens]
+            b.text(engine.detokenize(ids))
     return b.build(), picked
 
 

@@ -249,5 +249,12 @@ main.add_command(bench)
 main.add_command(trace)
 main.add_command(attack)
 
+# The LLM commands import torch only when they run.
+from cli.bench_promptcache import promptcache  # noqa: E402
+from cli.llm_cmd import llm  # noqa: E402
+
+main.add_command(llm)
+bench.add_command(promptcache)
+
 if __name__ == "__main__":
     main()

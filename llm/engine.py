@@ -89,6 +89,8 @@ class Engine:
     def load(cls, cache_dir: Path | None = None, threads: int | None = None) -> Engine:
         """Load a fresh engine (convert the GGUF first if this machine never did)."""
         torch.set_num_threads(threads or default_threads())
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()   # stderr is the user's: no loading bars on it
         files = ensure_converted(cache_dir)
         model = AutoModelForCausalLM.from_pretrained(str(files.directory), dtype=torch.float32,
                                                      attn_implementation="sdpa")

@@ -92,3 +92,14 @@ def test_logits_hook_and_bad_input(engine) -> None:  # noqa: F811
         engine.prefill(ids, [0, 1], engine.new_cache())
     with pytest.raises(LLMError, match="mask shape"):
         engine.prefill(ids, [0], engine.new_cache(), mask=torch.ones(2, 2, dtype=torch.bool))
+
+
+def test_chunked_prefill_equals_one_forward(engine) -> None:  # noqa: F811
+    ids = engine.tokenize("Chunks bound the attention matrix while encoding long modules.")
+    whole = engine.prefill(ids, range(len(ids)), logits="all")
+    cache = engine.new_cache()
+    chunked = engine.prefill(ids, range(len(ids)), cache, logits="all", chunk=4)
+    assert torch.allclose(whole, chunked, atol=ATOL) and len(cache) == len(ids)
+    n = len(ids)
+    with pytest.raises(LLMError, match="later chunk"):
+        engine.prefill(ids, range(n), mask=torch.ones(n, n, dtype=torch.bool), chunk=4)

@@ -43,6 +43,8 @@ class Served:
     prefill_s: float          # arguments and new text
     ttft_s: float             # both, plus choosing the first token
     first_token: int
+    modelled_fetch_s: float = 0.0   # a modelled tier's charged read time (part of ttft_s and
+                                    # fetch_s, in place of the host time spent simulating it)
     tokens: list[int] = field(default_factory=list)
     text: str = ""
     fetched_bytes: int = 0
@@ -62,6 +64,8 @@ class PromptCache:
         self.layouts: dict[str, SchemaLayout] = {}
         self.encode_s = 0.0
         self.encoded_tokens = 0
+        self._modelled = 0.0    # per serve: modelled read time of the store tier
+        self._simulated = 0.0   # and the host time its simulation took (taken out)
 
     # --- schemas ---------------------------------------------------------------------------
     def key(self, layout: SchemaLayout, path: Path_) -> str:
@@ -88,6 +92,8 @@ class PromptCache:
     def _module_state(self, layout: SchemaLayout, path: Path_) -> tuple[KVCache, list[int], int]:
         key = self.key(layout, path)
         blob = self.store.get(key)
+        self._modelled += self.store.last_modelled_s
+        self._simulated += self.store.last_simulation_s
         if blob is None:    # evicted since: re-encode this one module
             self.add_schema_modules(layout, {path})
             blob = self.store.get(key)
@@ -140,17 +146,20 @@ class PromptCache:
         """Everything up to the first token; ``Served.cache`` is ready for decoding."""
         layout = self.layout_for(prompt)
         plan = plan_prompt(layout, prompt, self.engine, self.placement, add_generation_prompt)
+        self._modelled = self._simulated = 0.0
         t0 = time.perf_counter()
         cache, moved = self.gather(layout, plan)
-        t1 = time.perf_counter()
+        t1 = time.perf_counter() - self._simulated + self._modelled
         ids = plan.new_ids
         if not ids:
             raise PromptError(prompt.source, None, "the prompt adds no new token",
                               "add text (a question) or an <assistant/> turn")
         logits = self.engine.prefill(ids, plan.new_positions, cache, mask=plan.mask())
         first = int(torch.argmax(logits))
-        t2 = time.perf_counter()
-        return Served(plan, cache, logits, t1 - t0, t2 - t1, t2 - t0, first, fetched_bytes=moved)
+        t2 = time.perf_counter() - self._simulated + self._modelled
+        prefill = t2 - t1
+        return Served(plan, cache, logits, t1 - t0, prefill, t2 - t0, first,
+                      modelled_fetch_s=self._modelled, fetched_bytes=moved)
 
     def run(self, prompt: Prompt, max_new_tokens: int = 64,
             on_token: Callable[[int], None] | None = None,

@@ -110,9 +110,9 @@ def plan_prompt(layout: SchemaLayout, prompt: Prompt, codec: TextCodec, placemen
         nonlocal last_end
         scope = _scope_children(layout, parent)
         if node.name not in scope:
-            where = f"inside '{'/'.join(parent)}'" if parent else "at the top of the schema"
+            where = f" inside module '{'/'.join(parent)}'" if parent else ""
             known = ", ".join(sorted(scope)) or "none"
-            raise PromptError(src, node.line, f"unknown module '{node.name}' {where} of schema "
+            raise PromptError(src, node.line, f"unknown module '{node.name}'{where} in schema "
                               f"'{layout.name}'", f"modules here: {known}")
         path = scope[node.name]
         info = layout.modules[path]

@@ -8,7 +8,8 @@ returns them as a buffer the reader may view without copying. Tiers here:
   records the model's fingerprint and the KV layout, and a store made for another model is
   refused (:class:`~llm.errors.StoreMismatch`).
 
-Another tier (e.g. a remote memory pool) only has to implement :class:`Tier`'s four methods;
+Another tier only has to implement :class:`Tier`'s four methods (the rack's memory blades do, in
+:mod:`llm.promptcache.rack_tier`; a tier on modelled hardware also sets ``last_read_ns``);
 :class:`ModuleStore` adds the accounting every tier shares: hits, misses, bytes moved in and out,
 and LRU eviction under a byte budget.
 """
@@ -19,6 +20,7 @@ import hashlib
 import json
 import mmap
 import os
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +53,7 @@ class StoreStats:
     bytes_out: int = 0      # read from the tier
     evictions: int = 0
     evicted_bytes: int = 0
+    modelled_read_ns: int = 0   # tiers on modelled hardware (the rack): time charged for reads
     resident_bytes: int = 0
     modules: int = 0
 
@@ -156,6 +159,8 @@ class ModuleStore:
         self.tier = tier
         self.budget = budget_bytes
         self.stats = StoreStats()
+        self.last_modelled_s = 0.0
+        self.last_simulation_s = 0.0
         self._lru: OrderedDict[str, int] = OrderedDict(tier.sizes())
         self.stats.resident_bytes = sum(self._lru.values())
         self.stats.modules = len(self._lru)
@@ -168,10 +173,19 @@ class ModuleStore:
         return key in self._lru
 
     def get(self, key: str) -> memoryview | None:
+        """The blob, or None. On a modelled tier, ``last_modelled_s`` is what the read cost and
+        ``last_simulation_s`` the host time spent simulating it (not part of any result)."""
+        self.last_modelled_s = self.last_simulation_s = 0.0
+        start = time.perf_counter()
         blob = self.tier.read(key) if key in self._lru else None
         if blob is None:
             self.stats.misses += 1
             return None
+        modelled = getattr(self.tier, "last_read_ns", None)
+        if modelled is not None:
+            self.stats.modelled_read_ns += modelled
+            self.last_modelled_s = modelled / 1e9
+            self.last_simulation_s = time.perf_counter() - start
         self.stats.hits += 1
         self.stats.bytes_out += len(blob)
         self._lru.move_to_end(key)
@@ -199,5 +213,7 @@ class ModuleStore:
         self.stats.modules = len(self._lru)
 
     def statistics(self) -> dict[str, int | str]:
+        extra = getattr(self.tier, "statistics", None)
         return {"tier": self.name, **self.stats.as_dict(),
-                "budget_bytes": -1 if self.budget is None else self.budget}
+                "budget_bytes": -1 if self.budget is None else self.budget,
+                **({f"tier.{k}": v for k, v in extra().items()} if extra else {})}

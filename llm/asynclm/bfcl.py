@@ -57,7 +57,7 @@ class BfclTask:
     configs: dict[str, Any] = field(default_factory=dict)    # backend class -> initial state
     subtask_functions: list[set[str]] = field(default_factory=list)
 
-    def narrowed(self, distractors: int = 3, seed: int = 0) -> BfclTask:
+    def narrowed(self, distractors: int = 2, seed: int = 0) -> BfclTask:
         """The task with only the functions its ground truth uses plus a few others per sub-task.
 
         Listing ~15 functions instead of ~75 keeps a request near 600 tokens, which a 135M model

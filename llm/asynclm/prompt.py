@@ -40,7 +40,7 @@ _TYPE = {"string": "str", "integer": "int", "float": "float", "number": "float",
 def _first_sentence(text: str) -> str:
     text = text.split("Tool description:", 1)[-1].strip()
     m = re.match(r"(.+?[.!?])(\s|$)", text)
-    return (m.group(1) if m else text)[:160]
+    return (m.group(1) if m else text)[:90]
 
 
 def render_functions(toolbox: Toolbox) -> str:

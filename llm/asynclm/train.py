@@ -37,7 +37,7 @@ __all__ = ["TrainingSample", "build_samples", "train_lora", "ADAPTER_DIR", "load
 
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 CHARS_PER_TOKEN = 3.5     # the scripted model writes characters; BPE tokens are ~3.5 of them
-MAX_TOKENS = 1024
+MAX_TOKENS = 900
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def data_digest(samples: list[TrainingSample]) -> str:
 
 
 def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPTER_DIR,
-               budget_s: float = 3600.0, lr: float = 3e-4, rank: int = 8,
-               seed: int = 0) -> dict[str, Any]:
+               budget_s: float = 3600.0, lr: float = 5e-4, rank: int = 8,
+               seed: int = 0, save_every: int = 25) -> dict[str, Any]:
     """LoRA-fine-tune a copy of ``engine.model`` within a time budget; save adapter and log."""
     import copy
 
@@ -153,10 +153,26 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
         if step % 10 == 0:
             log.info("step %d loss %.4f (%.0f s)", step, sum(losses[-10:]) / 10,
                      time.perf_counter() - start)
+        if step % save_every == 0:      # a usable adapter at any time, should the budget end it
+            _save(peft_model, out_dir, _report(engine, samples, data, step, rank, lr, start,
+                                               losses))
+    report = _report(engine, samples, data, step, rank, lr, start, losses)
+    _save(peft_model, out_dir, report)
+    return report
+
+
+def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
+    import torch
     out_dir.mkdir(parents=True, exist_ok=True)
-    peft_model = peft_model.to(torch.float16)
-    peft_model.save_pretrained(str(out_dir))
-    report = {"base_model": engine.fingerprint, "samples": len(samples),
+    half = {k: v.detach().to(torch.float16) for k, v in peft_model.state_dict().items()
+            if "lora_" in k}
+    peft_model.save_pretrained(str(out_dir), state_dict=half)
+    (out_dir / "training_log.json").write_text(json.dumps(report, indent=1) + "\n")
+
+
+def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int, rank: int,
+            lr: float, start: float, losses: list[float]) -> dict[str, Any]:
+    return {"base_model": engine.fingerprint, "samples": len(samples),
               "samples_used": len(data), "data_sha256": data_digest(samples), "steps": step,
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,
               "seconds": round(time.perf_counter() - start, 1),
@@ -164,8 +180,6 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
               "loss_last10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4),
               "loss_curve": [round(sum(losses[i:i + 10]) / len(losses[i:i + 10]), 4)
                              for i in range(0, len(losses), 10)]}
-    (out_dir / "training_log.json").write_text(json.dumps(report, indent=1) + "\n")
-    return report
 
 
 _finetuned: dict[str, Any] = {}

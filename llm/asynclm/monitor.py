@@ -56,6 +56,7 @@ class TokenMonitor:
     eos_ids: frozenset[int]
     max_call_tokens: int = 160      # a call longer than this is closed by force (counted)
     enforce: bool = True            # False: the naive baseline (parse only, no masking)
+    other_specials: frozenset[int] = frozenset()   # chat-template tokens: never inside a turn
     state: MonitorState = MonitorState.TEXT
     used_ids: set[str] = field(default_factory=set)
     forced_ends: int = 0
@@ -75,11 +76,12 @@ class TokenMonitor:
     def banned(self) -> list[int]:
         """Token ids the model may not choose next."""
         ids = self.codec.ids
+        others = sorted(self.other_specials)
         if self.state is MonitorState.TEXT:
-            return self._ids(Marker.INTR, Marker.HEAD, Marker.END)
+            return self._ids(Marker.INTR, Marker.HEAD, Marker.END) + others
         if self.state is MonitorState.TRAP_OPEN:
             return []   # handled as "only [END]" in mask()
-        block = self._ids(Marker.INTR, Marker.CALL, Marker.TRAP) + sorted(self.eos_ids)
+        block = self._ids(Marker.INTR, Marker.CALL, Marker.TRAP) + sorted(self.eos_ids) + others
         if self.state is MonitorState.CALL_OPEN:
             text = self.codec.decode(self._open_tokens).strip()
             if not (valid_identifier(text) and text not in self.used_ids):

@@ -69,6 +69,11 @@ class EngineTokenizer:
         tid = self.engine.tokenizer.convert_tokens_to_ids(token)
         return int(tid) if isinstance(tid, int) and tid != self.engine.unk_id else -1
 
+    def special_ids(self) -> frozenset[int]:
+        """Every added special token (chat roles, spare markers)."""
+        decoder = getattr(self.engine.tokenizer, "added_tokens_decoder", None) or {}
+        return frozenset(int(i) for i in decoder)
+
 
 @dataclass
 class RunConfig:
@@ -132,9 +137,13 @@ def run_task(engine: Engine, toolbox: Toolbox, prompt: str, config: RunConfig) -
     """Decode one task's assistant turn under ``config.mode``; run its calls with ``toolbox``."""
     import torch
 
-    codec = CmlCodec(EngineTokenizer(engine))
+    tokenizer = EngineTokenizer(engine)
+    codec = CmlCodec(tokenizer)
     mode = config.mode
-    monitor = TokenMonitor(codec, engine.eos_ids, enforce=mode is not Mode.ASYNC_NAIVE)
+    # Inside an assistant turn only the CML markers and the end of turn are legal specials.
+    others = tokenizer.special_ids() - set(codec.ids.values()) - engine.eos_ids
+    monitor = TokenMonitor(codec, engine.eos_ids, enforce=mode is not Mode.ASYNC_NAIVE,
+                           other_specials=others)
     manager = InterruptManager(codec)
     wall = config.clock == "wall"
     executor: Executor = (ThreadedExecutor(toolbox, config.workers or 16) if wall

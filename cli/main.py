@@ -348,5 +348,11 @@ from cli.llm_cmd import llm  # noqa: E402
 main.add_command(llm)
 bench.add_command(promptcache)
 
+from cli.asynclm_cmd import asynclm  # noqa: E402
+from cli.bench_asynclm import asynclm_bench  # noqa: E402
+
+llm.add_command(asynclm)
+bench.add_command(asynclm_bench)
+
 if __name__ == "__main__":
     main()

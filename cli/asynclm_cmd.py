@@ -1,0 +1,124 @@
+"""`blindfold llm asynclm`: run one task with asynchronous function calling, or fine-tune.
+
+torch loads only when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from emulator.errors import BlindfoldError, UsageError, exit_code_of
+
+_MODES = click.Choice(["sync", "sync-parallel", "async-naive", "async"])
+
+
+def _fail(exc: BlindfoldError) -> None:
+    click.echo(f"blindfold: error: {exc}", err=True)
+    sys.exit(exit_code_of(exc))
+
+
+@click.group("asynclm")
+def asynclm() -> None:
+    """AsyncLM: interruptible, asynchronous function calling on SmolLM2-135M."""
+
+
+@asynclm.command("run")
+@click.option("--task", "task_id", default=None,
+              help="A BFCL task id (e.g. parallel_3, or three multi_turn_base ids joined by +); "
+                   "default: the first multi-step-parallel evaluation task.")
+@click.option("--mode", type=_MODES, default="async", show_default=True)
+@click.option("--clock", type=click.Choice(["simulated", "wall"]), default="wall",
+              show_default=True, help="Simulated timeline (TPOT per token) or the wall clock.")
+@click.option("--tpot-ms", type=click.FloatRange(1, 200), default=20.0, show_default=True)
+@click.option("--cheat-sheet", is_flag=True, help="Put the ground-truth calls in the prompt.")
+@click.option("--base", is_flag=True, help="Use the base model (few-shot), not the adapter.")
+@click.option("--guest-tools", is_flag=True,
+              help="Tools are AArch64 programs run by Blindfold; the question comes from --ask.")
+@click.option("--confidential", is_flag=True,
+              help="With --guest-tools: run them under the Guardian as confidential processes.")
+@click.option("--ask", default=None, help="The question for --guest-tools.")
+@click.option("--max-new-tokens", type=click.IntRange(8, 2000), default=320, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def run_cmd(task_id: str | None, mode: str, clock: str, tpot_ms: float, cheat_sheet: bool,
+            base: bool, guest_tools: bool, confidential: bool, ask: str | None,
+            max_new_tokens: int, as_json: bool) -> None:
+    """Decode one task, running its calls concurrently; print the CML stream and the timing."""
+    try:
+        from llm.asynclm.bfcl import BfclTask, load_multi_step_parallel, load_parallel
+        from llm.asynclm.prompt import build_prompt
+        from llm.asynclm.runtime import Mode, RunConfig, run_task
+        from llm.asynclm.train import load_finetuned
+        from llm.engine import Engine
+        if confidential and not guest_tools:
+            raise UsageError("--confidential applies to --guest-tools", "add --guest-tools")
+        engine = Engine.shared()
+        serving = engine if base else load_finetuned(engine)
+        if guest_tools:
+            from llm.asynclm.guest_tools import guest_toolbox
+            if not ask:
+                raise UsageError("--guest-tools needs a question", "add --ask '...'")
+            box = guest_toolbox(confidential)
+            task = BfclTask("guest", "guest", ask, [t.definition() for t in box.tools.values()],
+                            [])
+        else:
+            if task_id is None:
+                task = load_multi_step_parallel(1)[0]
+            elif "+" in task_id or task_id.startswith("multi_turn"):
+                found = [t for t in load_multi_step_parallel(200, split=None) if t.task_id == task_id]
+                if not found:
+                    raise UsageError(f"no multi-step-parallel task {task_id}",
+                                     "give three multi_turn_base ids joined by + as listed by "
+                                     "`blindfold bench asynclm --json`")
+                task = found[0]
+            else:
+                found = [t for t in load_parallel() if t.task_id == task_id]
+                if not found:
+                    raise UsageError(f"no BFCL parallel task {task_id}",
+                                     "e.g. parallel_0 or live_parallel_0-0-0")
+                task = found[0]
+            task = task.narrowed()
+            box = task.toolbox()
+        prompt = build_prompt(serving.chat, task, box, cheat_sheet=cheat_sheet, few_shot=base)
+        result = run_task(serving, box, prompt, RunConfig(
+            mode=Mode(mode), clock=clock, tpot_s=tpot_ms / 1000, max_new_tokens=max_new_tokens))
+    except BlindfoldError as exc:
+        _fail(exc)
+        return
+    summary = {"task": task.task_id, "mode": mode, "clock": clock,
+               "latency_s": round(result.latency_s, 4), "tokens": result.generated_tokens,
+               "calls": [c.body for c in result.calls], "interrupts": result.interrupts,
+               "traps": result.traps, "trap_decisions": result.trap_decisions,
+               "stopped_by": result.stopped_by, "text": result.text}
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(result.text)
+    click.echo(f"-- {mode}, {clock} clock: {result.latency_s:.3f} s, "
+               f"{result.generated_tokens} tokens, {len(result.calls)} calls, "
+               f"{result.interrupts} interrupts, {result.traps} traps", err=True)
+
+
+@asynclm.command("train")
+@click.option("--samples", type=click.IntRange(10, 100_000), default=400, show_default=True)
+@click.option("--budget-min", type=click.FloatRange(1, 600), default=60.0, show_default=True,
+              help="Stop training after this many minutes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Adapter directory (default: the one shipped with the package).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int) -> None:
+    """Build the fine-tuning data from BFCL's training split and LoRA-fine-tune the model."""
+    try:
+        from llm.asynclm.train import ADAPTER_DIR, build_samples, train_lora
+        from llm.engine import Engine
+        engine = Engine.shared()
+        data = build_samples(engine.chat, samples, seed)
+        report = train_lora(engine, data, out or ADAPTER_DIR, budget_s=budget_min * 60,
+                            seed=seed)
+    except BlindfoldError as exc:
+        _fail(exc)
+        return
+    click.echo(json.dumps({k: v for k, v in report.items() if k != "loss_curve"}))

@@ -1,0 +1,60 @@
+"""`blindfold bench asynclm`: latency and accuracy of Sync, Sync-Parallel, Async-Naive, Async."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from emulator.errors import BlindfoldError, exit_code_of
+
+
+@click.command("asynclm")
+@click.option("--tasks", type=click.IntRange(1, 200), default=4, show_default=True,
+              help="Tasks per dataset for the latency tables.")
+@click.option("--accuracy-tasks", type=click.IntRange(0, 200), default=8, show_default=True)
+@click.option("--tables", default="real,model,user,accuracy", show_default=True,
+              help="Which tables to measure (comma-separated).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per row.")
+def asynclm_bench(tasks: int, accuracy_tasks: int, tables: str, as_json: bool) -> None:
+    """AsyncLM's four calling modes on BFCL tasks: real-engine and latency-model latency,
+    user-triggered interrupts, and accuracy (base few-shot vs fine-tuned)."""
+    try:
+        from llm.asynclm import bench
+        from llm.asynclm.train import load_finetuned
+        from llm.engine import Engine
+        from llm.errors import ModelUnavailable
+        engine = Engine.shared()
+        try:
+            finetuned = load_finetuned(engine)
+        except ModelUnavailable as exc:
+            click.echo(f"blindfold: note: {exc}; the base model serves every table", err=True)
+            finetuned = None
+        chosen = tuple(t.strip() for t in tables.split(",") if t.strip())
+        console = Console(stderr=True)
+        with console.status("") as status:
+            rows = bench.run(engine, finetuned, tasks, accuracy_tasks,
+                             progress=lambda m: status.update(m), tables=chosen)
+    except BlindfoldError as exc:
+        click.echo(f"blindfold: error: {exc}", err=True)
+        sys.exit(exit_code_of(exc))
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.as_dict()))
+        return
+    console = Console()
+    for title in dict.fromkeys(r.table for r in rows):
+        table = Table(title=title)
+        for col in ("dataset", "model", "mode", "tasks", "latency (s)", "vs sync", "tokens",
+                    "interrupts", "traps", "exact match"):
+            table.add_column(col)
+        for r in (r for r in rows if r.table == title):
+            em = r.extra.get("exact_match")
+            table.add_row(r.dataset, r.model, r.mode, str(r.tasks), f"{r.latency_s:.3f}",
+                          f"{r.speedup_vs_sync:.2f}x", str(r.extra["tokens"]),
+                          str(r.extra["interrupts"]), str(r.extra["traps"]),
+                          "" if em is None else f"{em:.0%}")
+        console.print(table)

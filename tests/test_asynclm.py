@@ -1,0 +1,244 @@
+"""AsyncLM's runtime without the model: CML, the token monitor, the executor, the interrupt
+manager, the trap rule, the latency model and Theorem 6.1 on the real runtime (scripted model)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from llm.asynclm.ast_match import calls_equal, match_parallel, match_sequences  # noqa: E402
+from llm.asynclm.cml import CallBlock, CmlCodec, Marker, parse_calls  # noqa: E402
+from llm.asynclm.executor import SimulatedExecutor  # noqa: E402
+from llm.asynclm.interrupts import HostMemorySwap, InterruptManager, TrapDecision, TrapPolicy  # noqa: E402
+from llm.asynclm.latency_model import l_async, l_sync, l_sync_parallel  # noqa: E402
+from llm.asynclm.monitor import EventKind, MonitorState, TokenMonitor  # noqa: E402
+from llm.asynclm.runtime import EngineTokenizer, Mode, RunConfig, run_task  # noqa: E402
+from llm.asynclm.simulate import ScriptedCall, ScriptedEngine  # noqa: E402
+from llm.asynclm.tools import CallError, Tool, Toolbox, hash_latency_ms, parse_call  # noqa: E402
+
+TPOT = 0.005
+
+
+def _codec() -> tuple[ScriptedEngine, CmlCodec]:
+    eng = ScriptedEngine([])
+    return eng, CmlCodec(EngineTokenizer(eng))  # type: ignore[arg-type]
+
+
+def _box(times: dict[str, float]) -> Toolbox:
+    box = Toolbox()
+    for name, ms in times.items():
+        box.add(Tool(name, "", {}, lambda *a, _n=name, **k: f"{_n} done", ms))
+    return box
+
+
+# --- CML and the token monitor -------------------------------------------------------------
+def test_codec_maps_each_marker_to_one_token_and_back() -> None:
+    _, codec = _codec()
+    text = "[CALL] a1 [HEAD] f(x=1) [END][TRAP][END]"
+    ids = codec.encode(text)
+    assert ids.count(codec.ids[Marker.CALL]) == 1 and ids.count(codec.ids[Marker.END]) == 2
+    assert codec.decode(ids) == text
+    assert parse_calls(text) == [CallBlock("a1", "f(x=1)")]
+
+
+def test_monitor_enforces_syntax_and_reports_calls() -> None:
+    eng, codec = _codec()
+    mon = TokenMonitor(codec, eng.eos_ids)
+    logits = torch.zeros(eng.vocab_size)
+    ids = codec.ids
+    # In text: [INTR], [HEAD], [END] are forbidden; [CALL], [TRAP], EOS allowed.
+    masked = mon.mask(logits)
+    assert masked[ids[Marker.INTR]] == float("-inf") and masked[ids[Marker.HEAD]] == float("-inf")
+    assert masked[ids[Marker.CALL]] == 0 and masked[2] == 0
+    assert mon.observe(ids[Marker.CALL]) is None and mon.critical
+    # An empty block cannot close; an identifier can be followed by [HEAD].
+    assert mon.mask(logits)[ids[Marker.END]] == float("-inf")
+    mon.feed(codec.encode(" a1 "))
+    assert mon.mask(logits)[ids[Marker.HEAD]] == 0
+    assert mon.mask(logits)[2] == float("-inf")          # no end of turn inside a call
+    mon.feed([ids[Marker.HEAD]] + codec.encode(" f(x=1) "))
+    event = mon.observe(ids[Marker.END])
+    assert event is not None and event.kind is EventKind.CALL
+    assert event.call == CallBlock("a1", "f(x=1)") and not mon.critical
+    # The same identifier cannot be used twice; a trap is [TRAP][END] and nothing else.
+    mon.feed([ids[Marker.CALL]] + codec.encode(" a1 "))
+    assert mon.mask(logits)[ids[Marker.HEAD]] == float("-inf")
+    mon2 = TokenMonitor(codec, eng.eos_ids)
+    mon2.observe(ids[Marker.TRAP])
+    forced = mon2.mask(logits)
+    assert int(torch.argmax(forced)) == ids[Marker.END] and forced.isinf().sum() == len(forced) - 1
+    assert mon2.observe(ids[Marker.END]).kind is EventKind.TRAP  # type: ignore[union-attr]
+    assert mon2.state is MonitorState.TEXT
+
+
+def test_monitor_never_lets_the_model_write_an_interrupt() -> None:
+    eng, codec = _codec()
+    for enforce in (True, False):
+        mon = TokenMonitor(codec, eng.eos_ids, enforce=enforce)
+        logits = torch.zeros(eng.vocab_size)
+        logits[codec.ids[Marker.INTR]] = 100.0
+        assert int(torch.argmax(mon.mask(logits))) != codec.ids[Marker.INTR]
+
+
+def test_monitor_closes_an_overlong_call() -> None:
+    eng, codec = _codec()
+    mon = TokenMonitor(codec, eng.eos_ids, max_call_tokens=4)
+    mon.feed([codec.ids[Marker.CALL]] + codec.encode("abcd"))
+    assert int(torch.argmax(mon.mask(torch.zeros(eng.vocab_size)))) == codec.ids[Marker.END]
+    assert mon.forced_ends == 1
+
+
+def test_interrupts_wait_for_the_critical_section() -> None:
+    _, codec = _codec()
+    from llm.asynclm.cml import Interrupt
+    im = InterruptManager(codec)
+    im.add([Interrupt("a1", "7")])
+    assert im.drain(critical=True) == [] and im.deferred == 1
+    assert codec.decode(im.drain(critical=False)) == "[INTR] a1 [HEAD] 7 [END]"
+    assert im.drain(critical=False) == []
+
+
+# --- calls, tools and the executor ---------------------------------------------------------
+def test_call_parsing_never_evaluates() -> None:
+    call = parse_call("mv(source='a', destination=['b', 2])")
+    assert call.name == "mv" and call.kwargs == {"source": "a", "destination": ["b", 2]}
+    for bad in ("__import__('os').system('x')", "f(x=open('/etc/passwd'))", "1+1", "f(**k)"):
+        with pytest.raises(CallError):
+            parse_call(bad)
+    assert parse_call("f(x=a1)", frozenset({"a1"})).depends_on == {"a1"}
+
+
+def test_hash_latency_is_stable_and_in_the_papers_range() -> None:
+    values = [hash_latency_ms(f"f{i}") for i in range(200)]
+    assert all(30.0 <= v <= 500.0 for v in values)
+    assert hash_latency_ms("cd") == hash_latency_ms("cd")
+
+
+def test_executor_runs_longest_first_and_holds_dependents() -> None:
+    box = _box({"short": 100, "long": 300, "mid": 200})
+    ex = SimulatedExecutor(box, workers=1)
+    ex.submit(CallBlock("s", "short()"), 0.0)       # starts at once (a free worker)
+    ex.submit(CallBlock("m", "mid()"), 0.0)
+    ex.submit(CallBlock("l", "long()"), 0.0)
+    ex.submit(CallBlock("d", "short(x=l)"), 0.0)   # needs l's result
+    got = []
+    now = 0.0
+    while ex.outstanding:
+        now = ex.wait(now)
+        got += [i.call_id for i in ex.poll(now)]
+    assert got == ["s", "l", "m", "d"]               # LPT among ready calls; d after l
+    done = {c.call_id: c for c in ex.completions}
+    assert done["d"].started_at >= done["l"].done_at
+
+
+def test_a_malformed_call_comes_back_as_an_error_interrupt() -> None:
+    ex = SimulatedExecutor(_box({"f": 50}))
+    ex.submit(CallBlock("x", "f(("), 0.0)
+    [intr] = ex.poll(ex.wait(0.0))
+    assert intr.call_id == "x" and intr.value.startswith("Error:")
+
+
+# --- the trap rule -------------------------------------------------------------------------
+def test_trap_rule() -> None:
+    p = TrapPolicy(alpha=1e-6, beta=1e-4)
+    assert p.decide(100, 1.0) is TrapDecision.RECOMPUTE      # 0.01 s < 0.01 s swap; both < wait
+    assert p.decide(1000, 0.05) is TrapDecision.KEEP         # both longer than the wait
+    assert p.decide(1000, 10.0) is TrapDecision.SWAP         # 1 s recompute > 0.1 s swap
+
+
+def test_swap_keeps_the_context_exactly() -> None:
+    chains = [[ScriptedCall("a1", "f()", 300)], [ScriptedCall("b1", "g()", 100)]]
+    config = RunConfig(mode=Mode.ASYNC, tpot_s=TPOT,
+                       trap_policy=TrapPolicy(alpha=1.0, beta=1e-9))   # always swap
+    swap = HostMemorySwap()
+    config.swap_target = swap
+    run = run_task(ScriptedEngine(chains), _box({"f": 300, "g": 100}), "go",  # type: ignore[arg-type]
+                   config)
+    assert run.trap_decisions["swap"] >= 1 and swap.bytes_out == swap.bytes_in > 0
+    assert run.stopped_by == "stop" and run.interrupts == 2
+
+
+# --- the latency model and the real runtime ------------------------------------------------
+def test_latency_model_worked_example() -> None:
+    e, g = [300, 200, 100], [50, 50, 50]
+    assert (l_sync(e, g), l_sync_parallel(e, g), l_async(e, g)) == (750, 450, 350)
+
+
+def _measure(e: list[float]) -> dict[Mode, float]:
+    chains = [[ScriptedCall(f"c{i}", f"f{i}()", ms)] for i, ms in enumerate(e)]
+    policies = {Mode.SYNC: "sync", Mode.SYNC_PARALLEL: "sync-parallel", Mode.ASYNC: "async"}
+    out = {}
+    for mode, policy in policies.items():
+        box = _box({f"f{i}": ms for i, ms in enumerate(e)})
+        run = run_task(ScriptedEngine(chains, policy, answer=""), box, "",  # type: ignore[arg-type]
+                       RunConfig(mode=mode, tpot_s=TPOT, trap_policy=TrapPolicy(1e-12, 1e-12)))
+        assert run.stopped_by == "stop" and run.interrupts == len(e)
+        out[mode] = run.latency_s * 1000
+    return out
+
+
+def test_runtime_matches_the_latency_model_on_the_worked_example() -> None:
+    e = [300.0, 200.0, 100.0]
+    eng = ScriptedEngine([[ScriptedCall(f"c{i}", f"f{i}()", ms)] for i, ms in enumerate(e)])
+    g = [len(eng._block(c[0])) * TPOT * 1000 for c in eng.chains]   # a call's tokens x TPOT
+    got = _measure(e)
+    slack = 4 * TPOT * 1000      # the trap's two tokens and the final step
+    assert abs(got[Mode.SYNC] - l_sync(e, g)) <= slack
+    assert abs(got[Mode.SYNC_PARALLEL] - l_sync_parallel(e, g)) <= slack
+    assert abs(got[Mode.ASYNC] - l_async(e, g)) <= slack
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(min_value=30, max_value=500), min_size=2, max_size=6))
+def test_theorem_6_1_holds_for_the_real_scheduler_and_executor(e: list[float]) -> None:
+    got = _measure(e)
+    assert got[Mode.ASYNC] <= got[Mode.SYNC_PARALLEL] + 1e-6
+    assert got[Mode.SYNC_PARALLEL] < got[Mode.SYNC]
+
+
+def test_dependent_chains_interleave_under_async() -> None:
+    chains = [[ScriptedCall("a1", "f()", 300), ScriptedCall("a2", "g(x=a1)", 200)],
+              [ScriptedCall("b1", "h()", 100)]]
+    box = _box({"f": 300, "g": 200, "h": 100})
+    run = run_task(ScriptedEngine(chains), box, "", RunConfig(tpot_s=TPOT))  # type: ignore[arg-type]
+    order = [c.call_id for c in run.calls]
+    assert order == ["a1", "b1", "a2"]
+    done = {c.call_id: c for c in run.completions}
+    assert done["a2"].issued_at >= done["a1"].done_at
+
+
+def test_user_interrupts_arrive_as_new_tasks() -> None:
+    from llm.asynclm.cml import Interrupt
+    chains = [[ScriptedCall("a1", "f()", 300)]]
+    config = RunConfig(tpot_s=TPOT, user_events=[(0.2, Interrupt("user", "also check g"))])
+    run = run_task(ScriptedEngine(chains), _box({"f": 300}), "", config)  # type: ignore[arg-type]
+    assert "[INTR] user [HEAD] also check g [END]" in run.text
+    assert run.text.index("[INTR] user") < run.text.index("[INTR] a1")
+
+
+def test_simulated_runs_are_deterministic() -> None:
+    chains = [[ScriptedCall("a1", "f()", 300), ScriptedCall("a2", "g()", 50)],
+              [ScriptedCall("b1", "h()", 120)]]
+    runs = [run_task(ScriptedEngine(chains), _box({"f": 300, "g": 50, "h": 120}), "",  # type: ignore[arg-type]
+                     RunConfig(tpot_s=TPOT)) for _ in range(2)]
+    assert runs[0].text == runs[1].text and runs[0].latency_s == runs[1].latency_s
+
+
+# --- the AST matcher -----------------------------------------------------------------------
+def test_ast_matcher_follows_bfcl_rules() -> None:
+    truth = [{"spotify.play": {"artist": ["Taylor Swift"], "duration": [20]}},
+             {"spotify.play": {"artist": ["Maroon 5"], "duration": [15], "shuffle": ["", True]}}]
+    ok = ["spotify.play(artist='maroon 5', duration=15)", "spotify.play(artist='Taylor Swift', duration=20.0)"]
+    assert match_parallel(ok, truth)
+    assert not match_parallel(ok[:1], truth)
+    assert not match_parallel([ok[0], "spotify.play(artist='Adele', duration=20)"], truth)
+    assert calls_equal("sort('a.txt')", "sort(file_name='a.txt')", {"sort": ["file_name"]})
+    chains = [["cd(folder='a')", "ls()"], ["get_stock_info(symbol='Z')"]]
+    funcs = [{"cd", "ls"}, {"get_stock_info"}]
+    assert match_sequences(["cd(folder='a')", "get_stock_info(symbol='Z')", "ls()"], chains, funcs)
+    assert not match_sequences(["ls()", "cd(folder='a')", "get_stock_info(symbol='Z')"],
+                               chains, funcs)

@@ -34,6 +34,7 @@ from emulator.exceptions import (
     VectorTable,
 )
 from emulator.fastuc import FastUc, UserContext
+from emulator.livestate import X_INDEX, LiveState, locate
 from emulator.physmem import PhysicalMemory
 from emulator.trace import Tracer
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 _SYNDROME_INTNOS = frozenset((INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF,
                               INTNO_BKPT))
 _LOWER_SYNC = GROUP_LOWER_A64 + VectorKind.SYNC
-_GPR_PC, _GPR_NZCV = 32, 33         # in FastUc.gpr_batch: x0-x30, sp, pc, nzcv, tpidr_el0
 
 
 _EC_NAMES: dict[int, str] = {int(ec): ec.name for ec in ExceptionClass}
@@ -61,6 +61,12 @@ REG_PC = A.UC_ARM64_REG_PC
 REG_NZCV = A.UC_ARM64_REG_NZCV
 REG_PSTATE = A.UC_ARM64_REG_PSTATE
 REG_TPIDR_EL0 = A.UC_ARM64_REG_TPIDR_EL0
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+
+# The ELx registers an exception entry sets: written into Unicorn only when read.
+_ENTRY_REGS = (S.ESR_EL1, S.ELR_EL1, S.FAR_EL1, S.SPSR_EL1)
+_ENTRY_IDS = {S.ESR_EL1: A.UC_ARM64_REG_ESR_EL1, S.ELR_EL1: A.UC_ARM64_REG_ELR_EL1,
+              S.FAR_EL1: A.UC_ARM64_REG_FAR_EL1}
 
 # Offsets into struct uc_struct / the context blob found by calibration.
 _EMU_COUNTER_SCAN = 4096
@@ -100,8 +106,19 @@ class Cpu:
         self.unhandled: Callable[[Cpu, ExceptionInfo, str], None] | None = None
         self._pending_error: BaseException | None = None
         self.tracer: Tracer | None = None
+        # Exception-entry register values not yet written into Unicorn (ESR, ELR, FAR,
+        # SPSR; None: unchanged).  Nothing Unicorn runs reads them (it runs EL0 code
+        # only), so they are written when the model reads or replaces one.
+        self._pending_entry: list[int | None] | None = None
+        # TCR_EL1 as Unicorn holds it, and whether a TLB flush is owed to Unicorn.
+        # Writes made while the model handles an exception reach Unicorn when EL0 code
+        # runs again: a TCR bit set and cleared again within one exception (the
+        # Guardian's EPD0) costs nothing, and several flushes become one.
+        self._uc_tcr = 0
+        self._flush_owed = False
         self._reset_el1_state()
         self._calibrate()
+        self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
         self.fast.add_intr_hook(self._on_interrupt)
 
     # --- setup ------------------------------------------------------------
@@ -112,6 +129,7 @@ class Cpu:
         f.write_sys(S.CPACR_EL1, S.CPACR_FPEN_ALL)
         f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
         self.sctlr = f.read_sys(S.SCTLR_EL1)
+        self.tcr = self._uc_tcr = f.read_sys(S.TCR_EL1)
 
     def _calibrate(self) -> None:
         """Find the fault syndrome in a saved context and the instruction counter.
@@ -162,6 +180,7 @@ class Cpu:
             raise EmulatorFault("cannot locate the exception syndrome in Unicorn's CPU context",
                                 hint="install the pinned unicorn==2.1.4")
         self.fast.set_syndrome_offsets(syn_off, va_off)
+        self._syndrome_offsets = (syn_off, va_off)
         # Instruction counter: run known counts and find the field that tracks them.
         scratch2 = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         scratch2.mem_map(base, 0x1000)
@@ -242,6 +261,11 @@ class Cpu:
     # --- system registers --------------------------------------------------
     def write_sysreg(self, reg: S.SysReg, value: int) -> None:
         """Write an EL1 system register (the caller has already been checked)."""
+        if reg == S.TCR_EL1:
+            self.tcr = value & _MASK64
+            return          # reaches Unicorn before EL0 code runs (sync_unicorn)
+        if reg in _ENTRY_REGS and self._pending_entry is not None:
+            self._write_pending_entry()
         self.fast.write_sys(reg, value)
         if reg == S.VBAR_EL1:
             self.vbar = value
@@ -249,13 +273,33 @@ class Cpu:
             self.ttbr0 = value
         elif reg == S.TTBR1_EL1:
             self.ttbr1 = value
-        elif reg == S.TCR_EL1:
-            self.tcr = value
         elif reg == S.SCTLR_EL1:
             self.sctlr = value
 
     def read_sysreg(self, reg: S.SysReg) -> int:
+        if reg == S.TCR_EL1:
+            return self.tcr
+        if reg in _ENTRY_REGS and self._pending_entry is not None:
+            self._write_pending_entry()
         return self.fast.read_sys(reg)
+
+    def _write_pending_entry(self) -> None:
+        pending = self._pending_entry
+        assert pending is not None
+        self._pending_entry = None
+        for reg, value in zip(_ENTRY_REGS, pending, strict=True):
+            if value is not None:
+                self.fast.write_sys(reg, value)
+
+    def sync_unicorn(self) -> None:
+        """Bring Unicorn's TCR and TLB up to date before it translates again."""
+        if self.tcr != self._uc_tcr:
+            self.fast.write_sys(S.TCR_EL1, self.tcr)    # Unicorn flushes its whole TLB here
+            self._uc_tcr = self.tcr
+            self._flush_owed = False
+        elif self._flush_owed:
+            self.fast.flush_tlb()
+            self._flush_owed = False
 
     def enter_el0(self) -> None:
         """Drop Unicorn's PSTATE to EL0t; a following sysreg write makes QEMU notice."""
@@ -265,10 +309,19 @@ class Cpu:
 
     # --- registers -----------------------------------------------------------
     def reg(self, reg_id: int) -> int:
+        i = X_INDEX.get(reg_id)
+        if i is not None:
+            return self.live.x[i]
+        if reg_id == REG_PC:
+            return self.live.pc.value
         return self.fast.read(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
-        self.fast.write(reg_id, value)
+        i = X_INDEX.get(reg_id)
+        if i is not None:
+            self.live.x[i] = value & _MASK64
+        else:
+            self.fast.write(reg_id, value)
 
     def save_context(self, into: UserContext | None = None) -> UserContext:
         """Copy the EL0 register file out of the core."""
@@ -280,7 +333,8 @@ class Cpu:
         self.fast.user_context.restore(ctx)
 
     def flush_tlb(self) -> None:
-        self.fast.flush_tlb()
+        """Drop Unicorn's cached translations (done before EL0 code runs again)."""
+        self._flush_owed = True
 
     # --- running -------------------------------------------------------------
     def request_stop(self) -> None:
@@ -297,6 +351,7 @@ class Cpu:
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
+        self.sync_unicorn()
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:
@@ -317,37 +372,36 @@ class Cpu:
     def _on_interrupt(self, intno: int) -> None:
         try:
             self._take_exception(intno)
+            if self.tcr != self._uc_tcr or self._flush_owed:
+                self.sync_unicorn()
         except BaseException as exc:  # noqa: BLE001 - must not unwind through C
             self._pending_error = exc
             self._stop_requested = True
             self.fast.stop()
 
     def _take_exception(self, intno: int) -> None:
-        fast = self.fast
-        esr, far = fast.exception_syndrome()
+        live = self.live
+        esr = live.syndrome.value
+        far = live.vaddress.value
+        pc = live.pc.value
         tracer = self.tracer
+        raw: bytes | None = None
         if tracer is not None and tracer.enabled:
-            # Traced: the whole register file for the trace, in the one read PC needs anyway.
-            regs = fast.gpr_batch.read()
-            pc, nzcv = regs[_GPR_PC], regs[_GPR_NZCV]
-            raw: bytes | None = bytes(regs)
-        else:
-            pc, nzcv = fast.pc_nzcv_batch.read()
-            raw = None
+            # Traced: the whole register file for the trace.
+            raw = bytes(self.fast.gpr_batch.read())
         if intno not in _SYNDROME_INTNOS:
             esr = 0x0200_0000  # unknown reason
         elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
             # QEMU leaves the previous syndrome for some undefined encodings.
             esr = 0x0200_0000
-        if intno not in (INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT):
+        if intno != INTNO_DATA_ABORT and intno != INTNO_PREFETCH_ABORT:
             far = 0
-        info = ExceptionInfo(
-            vector_offset=_LOWER_SYNC if self.el == 0 else 0x200,
-            esr=esr, far=far, elr=pc, spsr=nzcv & 0xF000_0000, from_el=self.el,
-        )
+        spsr = live.nzcv()
+        info = ExceptionInfo(_LOWER_SYNC if self.el == 0 else 0x200, esr, far, pc, spsr, self.el)
         self.exceptions_taken += 1
-        # The architectural entry: the ELx registers hold what the handler reads.
-        fast.write_entry(esr, pc, far, info.spsr)
+        # The architectural entry: the ELx registers hold what the handler reads
+        # (written into Unicorn if and when something reads them).
+        self._pending_entry = [esr, pc, far, spsr]
         if intno != INTNO_SVC:
             # The instruction did not complete; it is retried (or skipped by a
             # signal handler), so it must not count as executed.
@@ -356,10 +410,13 @@ class Cpu:
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
-        pc, nzcv = self.fast.pc_nzcv_batch.read()
+        pc = self.live.pc.value
         info = ExceptionInfo(vector_offset=GROUP_LOWER_A64 + VectorKind.IRQ, esr=0, far=0,
-                             elr=pc, spsr=nzcv & 0xF000_0000, from_el=0)
-        self.fast.write(A.UC_ARM64_REG_ELR_EL1, pc)
+                             elr=pc, spsr=self.live.nzcv(), from_el=0)
+        if self._pending_entry is None:
+            self._pending_entry = [None, pc, None, None]
+        else:
+            self._pending_entry[1] = pc
         table = self.vectors.lookup(self.vbar)
         if table is None or table.handler(info.vector_offset) is None:
             return    # no IRQ vector: the interrupt is masked, nothing happens

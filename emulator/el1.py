@@ -241,18 +241,18 @@ class El1:
     def reg(self, reg_id: int) -> int:
         if self.user_owned:
             raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
-        return self._cpu.fast.read(reg_id)
+        return self._cpu.reg(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
         if self.user_owned:
             raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
-        self._cpu.fast.write(reg_id, value)
+        self._cpu.set_reg(reg_id, value)
 
-    def syscall_args(self) -> ctypes.Array[ctypes.c_uint64]:
-        """x0..x8 and PC of the trapped context in one call (index 9 = PC)."""
+    def syscall_args(self) -> list[int]:
+        """x0..x8 and PC of the trapped context, copied (index 9 = PC)."""
         if self.user_owned:
             raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
-        return self._cpu.fast.syscall_batch.read()
+        return self._cpu.live.syscall_args()
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
@@ -296,6 +296,7 @@ class El1:
 
     def invalidate_code(self, va: int, length: int) -> None:
         """IC IVAU over a range: drop translated code for it (current TTBR0)."""
+        self._cpu.sync_unicorn()        # Unicorn translates va with its own TLB
         self._cpu.uc.ctl_remove_cache(va, va + length)
 
     def invalidate_all_code(self) -> None:

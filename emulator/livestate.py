@@ -1,0 +1,224 @@
+"""The core's registers read and written in place, without a library call.
+
+Every exception is a trip from C into Python, and each call into Unicorn costs
+about a microsecond (reference: the binding's per-call cost dominates).  The
+registers an exception handler needs (x0-x30, PC, the NZCV flags, the fault
+syndrome and address) live in QEMU's CPU state structure inside the Unicorn
+instance, which `uc_reg_read`/`uc_reg_write` copy in and out field by field
+and `uc_context_save` copies whole (12.6 KB).  This module finds that structure
+once, by a self-test, and reads those fields through ctypes views on it.
+
+The self-test (`locate`) does not trust any layout: it writes marker values
+through the library, finds them in a saved context (whose bytes are a copy of
+the structure), finds the live structure by following the pointers held in the
+instance's handle, and keeps a candidate only if a later `uc_reg_write` shows
+up in it.  Each flag's representation is checked the same way.  Unicorn is
+pinned exactly; if anything does not match, the emulator refuses to start.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import struct
+from dataclasses import dataclass
+
+from unicorn import Uc
+from unicorn import arm64_const as A
+
+from emulator.errors import EmulatorFault
+
+X_REGS: tuple[int, ...] = tuple([A.UC_ARM64_REG_X0 + i for i in range(29)]
+                                + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30])
+#: Unicorn register id -> index in x0..x30
+X_INDEX: dict[int, int] = {reg: i for i, reg in enumerate(X_REGS)}
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_HANDLE_SCAN = 0x1000      # bytes of the handle structure searched for pointers
+_TARGET_SCAN = 0x20000     # bytes searched after each pointer for the CPU state
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    """Byte offsets of the fields used, relative to the CPU state structure."""
+
+    xregs: int
+    pc: int
+    nf: int
+    zf: int
+    cf: int
+    vf: int
+
+
+class LiveState:
+    """Views on one Unicorn instance's CPU state (valid for the instance's life)."""
+
+    __slots__ = ("address", "x", "pc", "syndrome", "vaddress", "_nf", "_zf", "_cf", "_vf")
+
+    def __init__(self, address: int, layout: StateLayout, syndrome_off: int,
+                 vaddress_off: int) -> None:
+        self.address = address
+        #: x0..x30 in place: reading or assigning an element is the register itself.
+        self.x = (ctypes.c_uint64 * 31).from_address(address + layout.xregs)
+        self.pc = ctypes.c_uint64.from_address(address + layout.pc)
+        #: The syndrome and faulting address QEMU records for the exception being delivered.
+        self.syndrome = ctypes.c_uint32.from_address(address + syndrome_off)
+        self.vaddress = ctypes.c_uint64.from_address(address + vaddress_off)
+        self._nf = ctypes.c_uint32.from_address(address + layout.nf)
+        self._zf = ctypes.c_uint32.from_address(address + layout.zf)
+        self._cf = ctypes.c_uint32.from_address(address + layout.cf)
+        self._vf = ctypes.c_uint32.from_address(address + layout.vf)
+
+    def nzcv(self) -> int:
+        """PSTATE.NZCV as bits 31-28 (QEMU keeps the four flags apart)."""
+        return ((self._nf.value & 0x8000_0000) | ((self._zf.value == 0) << 30)
+                | ((self._cf.value & 1) << 29) | ((self._vf.value & 0x8000_0000) >> 3))
+
+    def syscall_args(self) -> list[int]:
+        """x0..x8 and the PC (index 9), copied."""
+        args = self.x[:9]
+        args.append(self.pc.value)
+        return args
+
+
+def _writable_ranges() -> list[tuple[int, int]]:
+    """Readable and writable mappings of this process, sorted (the state is heap data)."""
+    out = []
+    with open("/proc/self/maps", encoding="ascii") as f:
+        for line in f:
+            rng, perms = line.split(maxsplit=2)[:2]
+            if perms.startswith("rw"):
+                lo, hi = (int(x, 16) for x in rng.split("-"))
+                out.append((lo, hi))
+    out.sort()
+    return out
+
+
+def _range_of(ranges: list[tuple[int, int]], starts: list[int], address: int
+              ) -> tuple[int, int] | None:
+    i = bisect.bisect_right(starts, address) - 1
+    if i >= 0 and address < ranges[i][1]:
+        return ranges[i]
+    return None
+
+
+#: (offset in the handle's structure, distance from that pointer to the state) that
+#: worked for an earlier instance; tried first, and still checked, for the next one.
+_known_path: tuple[int, int] | None = None
+_known_layout: StateLayout | None = None
+
+
+def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int  # type: ignore[valid-type]
+           ) -> LiveState:
+    """Find and check the live CPU state of `uc`; registers x0-x30 and NZCV are left zero.
+
+    `context_bytes()` returns a fresh saved context of `uc` (the structure's bytes).
+    """
+    global _known_path, _known_layout
+
+    def fail(why: str) -> EmulatorFault:
+        return EmulatorFault(f"cannot locate Unicorn's CPU state ({why})",
+                             hint="install the pinned unicorn==2.1.4")
+
+    marks = [0x5A5A_0000_0000_0000 | (i << 36) | 0x0ACE_1357 for i in range(31)]
+    for reg, value in zip(X_REGS, marks, strict=True):
+        uc.reg_write(reg, value)
+    pc_mark = 0x0000_7AB0_CDE0_1234 & ~3
+    uc.reg_write(A.UC_ARM64_REG_PC, pc_mark)
+    blob = context_bytes()
+    signature = struct.pack("<31Q", *marks)
+    xregs = blob.find(signature)
+    pc = blob.find(struct.pack("<Q", pc_mark))
+    if xregs < 0 or blob.find(signature, xregs + 1) >= 0 or pc < 0:
+        raise fail("register markers not found in a saved context")
+    if _known_layout is not None and (_known_layout.xregs, _known_layout.pc) == (xregs, pc):
+        layout = _known_layout          # the flag words are checked again below
+    else:
+        flags = _locate_flags(uc, context_bytes)
+        if flags is None:
+            raise fail("the NZCV flags were not found in a saved context")
+        layout = _known_layout = StateLayout(xregs=xregs, pc=pc, **flags)
+
+    # The structure itself: behind one of the pointers in the handle's structure.
+    ranges = _writable_ranges()
+    starts = [lo for lo, _ in ranges]
+    handle = uc._uch.value
+    home = _range_of(ranges, starts, handle)
+    if home is None:
+        raise fail("the instance handle is not in writable memory")
+    raw = ctypes.string_at(handle, min(_HANDLE_SCAN, home[1] - handle))
+    pointers = [(off, ptr) for off, (ptr,) in enumerate(struct.iter_unpack("<Q", raw[:len(raw) // 8 * 8]))]
+    candidates: dict[int, tuple[int, int]] = {}     # state address -> path to it
+    if _known_path is not None and _known_path[0] < len(pointers):
+        ptr = pointers[_known_path[0]][1]
+        where = _range_of(ranges, starts, ptr + _known_path[1])
+        if where is not None and ptr + _known_path[1] + xregs + len(signature) <= where[1]:
+            addr = ptr + _known_path[1]
+            if ctypes.string_at(addr + xregs, len(signature)) == signature:
+                candidates[addr] = _known_path
+    if not candidates:
+        for off, ptr in pointers:
+            where = _range_of(ranges, starts, ptr)
+            if where is None:
+                continue
+            window = ctypes.string_at(ptr, min(_TARGET_SCAN, where[1] - ptr))
+            at = window.find(signature)
+            while at >= 0:
+                candidates.setdefault(ptr + at - xregs, (off, at - xregs))
+                at = window.find(signature, at + 1)
+    # Only the live structure follows a register write (saved copies do not).
+    probe = 0x0123_4567_89AB_CDEF
+    uc.reg_write(X_REGS[5], probe)
+    live = [c for c in candidates
+            if ctypes.c_uint64.from_address(c + xregs + 8 * 5).value == probe]
+    if len(live) != 1:
+        raise fail(f"{len(live)} candidate structures follow register writes")
+    _known_path = candidates[live[0]]
+    state = LiveState(live[0], layout, syndrome_off, vaddress_off)
+    # Both directions, on every register used: a write through the view is what the
+    # library reads back, and the PC and flags read through the view are the library's.
+    for i, reg in enumerate(X_REGS):
+        state.x[i] = probe ^ (i << 8)
+        if uc.reg_read(reg) != probe ^ (i << 8):
+            raise fail(f"x{i} written in place is not what Unicorn reads")
+    uc.reg_write(A.UC_ARM64_REG_PC, pc_mark + 8)
+    if state.pc.value != pc_mark + 8:
+        raise fail("the PC read in place is not Unicorn's")
+    for nzcv in range(16):
+        uc.reg_write(A.UC_ARM64_REG_NZCV, nzcv << 28)
+        if state.nzcv() != nzcv << 28:
+            raise fail("NZCV read in place is not Unicorn's")
+    for reg in X_REGS:
+        uc.reg_write(reg, 0)
+    uc.reg_write(A.UC_ARM64_REG_NZCV, 0)
+    uc.reg_write(A.UC_ARM64_REG_PC, 0)
+    return state
+
+
+def _locate_flags(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # type: ignore[valid-type]
+    """Offsets of QEMU's N, Z, C and V flag words.
+
+    QEMU keeps N and V in bit 31 of their words, C as 0/1 and Z inverted (the word
+    is zero when Z is set); each flag alone must change exactly one word that way.
+    """
+    def words(blob: bytes) -> memoryview:
+        return memoryview(blob)[:len(blob) // 4 * 4].cast("I")
+
+    uc.reg_write(A.UC_ARM64_REG_NZCV, 0)
+    base = words(context_bytes())
+    tests = {
+        "nf": (31, lambda old, new: not old >> 31 and new >> 31),
+        "zf": (30, lambda old, new: old != 0 and new == 0),
+        "cf": (29, lambda old, new: old == 0 and new == 1),
+        "vf": (28, lambda old, new: not old >> 31 and new >> 31),
+    }
+    found: dict[str, int] = {}
+    for name, (bit, changed_like) in tests.items():
+        uc.reg_write(A.UC_ARM64_REG_NZCV, 1 << bit)
+        now = words(context_bytes())
+        hits = [4 * i for i, (old, new) in enumerate(zip(base, now, strict=True))
+                if old != new and changed_like(old, new)]
+        if len(hits) != 1:
+            return None
+        found[name] = hits[0]
+    uc.reg_write(A.UC_ARM64_REG_NZCV, 0)
+    return found

@@ -51,6 +51,16 @@ class VirtualClock:
         self.cycles += cost
         self.charged[event] = self.charged.get(event, 0) + cost
 
+    def charge_pair(self, first: str, second: str) -> None:
+        """charge(first) then charge(second), in one call (the exception hot path)."""
+        costs = self.costs
+        charged = self.charged
+        a = costs[first]
+        b = costs[second]
+        self.cycles += a + b
+        charged[first] = charged.get(first, 0) + a
+        charged[second] = charged.get(second, 0) + b
+
     def advance(self, cycles: int) -> None:
         """Let time pass with no event (an idle CPU waiting for a timer)."""
         if cycles > 0:

@@ -119,7 +119,7 @@ class Cpu:
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
-        self.fast.add_intr_hook(self._on_interrupt)
+        self.fast.add_raw_intr_hook(self._on_interrupt)
 
     # --- setup ------------------------------------------------------------
     def _reset_el1_state(self) -> None:
@@ -369,7 +369,7 @@ class Cpu:
         return executed, self._stop_requested
 
     # --- exception entry -----------------------------------------------------
-    def _on_interrupt(self, intno: int) -> None:
+    def _on_interrupt(self, _handle: int, intno: int, _user: int) -> None:
         try:
             self._take_exception(intno)
             if self.tcr != self._uc_tcr or self._flush_owed:
@@ -406,7 +406,18 @@ class Cpu:
             # The instruction did not complete; it is retried (or skipped by a
             # signal handler), so it must not count as executed.
             self._incomplete += 1
-        self._dispatch(info, raw)
+        if raw is None:
+            # Untraced: _dispatch inlined (this runs once per exception).
+            self.el = 1
+            table = self.vectors.tables.get(self.vbar & ~0x7FF)
+            handler = table.entries.get(info.vector_offset) if table is not None else None
+            if handler is None:
+                self._handle(table, info)
+            else:
+                handler(self, info)
+            self.el = 0     # exception return (eret): back to EL0 at whatever ELR is left
+        else:
+            self._dispatch(info, raw)
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""

@@ -55,6 +55,7 @@ class El1:
     def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats,
                  tracer: Tracer | None = None) -> None:
         self._cpu = cpu
+        self._live = cpu.live
         self.tracer = tracer if tracer is not None else Tracer(clock)
         self._walker = walker
         self._ram = walker.ram
@@ -252,7 +253,16 @@ class El1:
         """x0..x8 and PC of the trapped context, copied (index 9 = PC)."""
         if self.user_owned:
             raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
-        return self._cpu.live.syscall_args()
+        live = self._live
+        args = live.x[:9]
+        args.append(live.pc.value)
+        return args
+
+    def set_result(self, value: int) -> None:
+        """x0 of the trapped context (a syscall's return value)."""
+        if self.user_owned:
+            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
+        self._live.x[0] = value & 0xFFFF_FFFF_FFFF_FFFF
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""

@@ -246,6 +246,16 @@ class FastUc:
             raise RuntimeError(f"uc_hook_add failed: {err}")
         self._hooks.append((cfunc, hh))
 
+    def add_raw_intr_hook(self, callback: Callable[[int, int, int], None]) -> None:
+        """Register `callback(handle, intno, user_data)` for CPU exceptions, called directly."""
+        cfunc = INTR_CFUNC(callback)
+        hh = uc_hook_h()
+        err = uclib.uc_hook_add(self.handle, ctypes.byref(hh), U.UC_HOOK_INTR,
+                                ctypes.cast(cfunc, ctypes.c_void_p), None, 1, 0)
+        if err != U.UC_ERR_OK:
+            raise RuntimeError(f"uc_hook_add failed: {err}")
+        self._hooks.append((cfunc, hh))
+
     # --- fault syndrome -----------------------------------------------------
     def set_syndrome_offsets(self, syndrome_off: int, vaddr_off: int) -> None:
         self._syndrome_off = syndrome_off

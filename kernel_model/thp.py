@@ -53,12 +53,9 @@ class UserPageTables(PageTables):
     # --- level-2 access ------------------------------------------------------------
     def l2_slot(self, va: int) -> tuple[int, int, int] | None:
         """(level-2 table, index, entry) on va's path, or None if there is no L2 table."""
-        table = self.root
-        for level in (0, 1):
-            desc = self._read(table, D.level_index(va, level))
-            if not D.is_table(desc, level):
-                return None
-            table = desc & D.ADDR_MASK
+        table = self._l2_table(va, False)
+        if table is None:
+            return None
         idx = D.level_index(va, 2)
         return table, idx, self._read(table, idx)
 
@@ -74,18 +71,24 @@ class UserPageTables(PageTables):
 
     # --- PageTables, block-aware ---------------------------------------------------
     def lookup(self, va: int) -> int:
-        block = self.block_at(va)
-        if block:
-            return page_of_block(block, va)
-        return super().lookup(va)
+        # One walk serves both cases: the level-2 entry is a block or a table.
+        table = self._l2_table(va, False)
+        if table is None:
+            return 0
+        desc = self._read(table, D.level_index(va, 2))
+        if not desc & D.VALID:
+            return 0
+        if not desc & D.TABLE:
+            return page_of_block(desc, va)
+        return self._read(desc & D.ADDR_MASK, D.level_index(va, 3))
 
     def set(self, va: int, desc: int) -> int:
-        if self.block_at(va):
+        if self.blocks and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().set(va, desc)
 
     def clear(self, va: int) -> int:
-        if self.block_at(va):
+        if self.blocks and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().clear(va)
 

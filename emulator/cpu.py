@@ -130,6 +130,7 @@ class Cpu:
         f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
         self.sctlr = f.read_sys(S.SCTLR_EL1)
         self.tcr = self._uc_tcr = f.read_sys(S.TCR_EL1)
+        self.vbar = self._uc_vbar = f.read_sys(S.VBAR_EL1)
 
     def _calibrate(self) -> None:
         """Find the fault syndrome in a saved context and the instruction counter.
@@ -264,12 +265,15 @@ class Cpu:
         if reg == S.TCR_EL1:
             self.tcr = value & _MASK64
             return          # reaches Unicorn before EL0 code runs (sync_unicorn)
+        if reg == S.VBAR_EL1:
+            # Exception entry is the model's: only the shadow is ever used, and Unicorn's
+            # copy is brought up to date before EL0 code runs.
+            self.vbar = value & _MASK64
+            return
         if reg in _ENTRY_REGS and self._pending_entry is not None:
             self._write_pending_entry()
         self.fast.write_sys(reg, value)
-        if reg == S.VBAR_EL1:
-            self.vbar = value
-        elif reg == S.TTBR0_EL1:
+        if reg == S.TTBR0_EL1:
             self.ttbr0 = value
         elif reg == S.TTBR1_EL1:
             self.ttbr1 = value
@@ -279,6 +283,8 @@ class Cpu:
     def read_sysreg(self, reg: S.SysReg) -> int:
         if reg == S.TCR_EL1:
             return self.tcr
+        if reg == S.VBAR_EL1:
+            return self.vbar
         if reg in _ENTRY_REGS and self._pending_entry is not None:
             self._write_pending_entry()
         return self.fast.read_sys(reg)
@@ -292,7 +298,10 @@ class Cpu:
                 self.fast.write_sys(reg, value)
 
     def sync_unicorn(self) -> None:
-        """Bring Unicorn's TCR and TLB up to date before it translates again."""
+        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again."""
+        if self.vbar != self._uc_vbar:
+            self.fast.write_sys(S.VBAR_EL1, self.vbar)
+            self._uc_vbar = self.vbar
         if self.tcr != self._uc_tcr:
             self.fast.write_sys(S.TCR_EL1, self.tcr)    # Unicorn flushes its whole TLB here
             self._uc_tcr = self.tcr
@@ -372,7 +381,7 @@ class Cpu:
     def _on_interrupt(self, _handle: int, intno: int, _user: int) -> None:
         try:
             self._take_exception(intno)
-            if self.tcr != self._uc_tcr or self._flush_owed:
+            if self._flush_owed or self.tcr != self._uc_tcr or self.vbar != self._uc_vbar:
                 self.sync_unicorn()
         except BaseException as exc:  # noqa: BLE001 - must not unwind through C
             self._pending_error = exc

@@ -122,8 +122,12 @@ class El1:
     def read(self, va: int, length: int) -> bytes:
         if self.user_owned:
             raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
-        out = bytearray()
         view = self._ram.view
+        if 0 < length and (va & (PAGE - 1)) + length <= PAGE:
+            # Within one page (table pages, whole pages): one copy.
+            off = self._page_off(va, False) + (va & (PAGE - 1))
+            return bytes(view[off:off + length])
+        out = bytearray()
         while length > 0:
             chunk = min(length, PAGE - (va & (PAGE - 1)))
             off = self._page_off(va, False) + (va & (PAGE - 1))

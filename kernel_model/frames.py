@@ -165,6 +165,12 @@ class FrameAllocator:
         n = (pa - self.base) // PAGE
         return 0 <= n < self.nframes and bool(self._is_free[n])
 
+    def free_flags(self, start_pa: int, end_pa: int) -> bytes:
+        """One byte per frame of [start_pa, end_pa): 1 where it is free (outside RAM: 0)."""
+        lo, hi = (start_pa - self.base) // PAGE, (end_pa - self.base) // PAGE
+        inside = self._is_free[max(lo, 0):max(min(hi, self.nframes), 0)]
+        return bytes(max(0, -lo)) + bytes(inside) + bytes(max(0, hi - max(lo, self.nframes)))
+
     def is_reserved(self, pa: int) -> bool:
         return bool(self._reserved[(pa - self.base) // PAGE])
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from abi import Call
 from emulator import descriptors as D
@@ -89,9 +90,17 @@ def no_memory_is_enomem() -> Iterator[None]:
         raise KernelError(errno.ENOMEM, "no frame to split a huge page") from None
 
 
+@cache
 def _perms(prot: int, writable: bool) -> D.PagePerms:
+    # PagePerms is frozen: one object per (prot, writable) serves every fault.
     return D.PagePerms(user=True, write=writable and bool(prot & PROT_WRITE),
                        user_exec=bool(prot & PROT_EXEC))
+
+
+@cache
+def _page_bits(prot: int) -> int:
+    """Everything but the address in a fresh user page's level-3 descriptor."""
+    return D.leaf_descriptor(0, _perms(prot, True))
 
 
 class AddressSpace(HugePages):
@@ -255,10 +264,10 @@ class AddressSpace(HugePages):
                 pa = self._fresh_frame(vma, page_va)
                 sp.frames[idx] = pa
             ctx.frames.get(pa)
-            self.tables.set(page_va, D.leaf_descriptor(pa, _perms(vma.prot, True)))
+            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
         else:
             pa = self._fresh_frame(vma, page_va)
-            self.tables.set(page_va, D.leaf_descriptor(pa, _perms(vma.prot, True)))
+            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         stats.inc("kernel.mm.page_faults")

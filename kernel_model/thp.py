@@ -104,7 +104,12 @@ class UserPageTables(PageTables):
                   swapped: bool) -> Iterator[tuple[int, int]]:
         entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
         shift = D.LEVEL_SHIFT[level]
-        for idx, desc in enumerate(entries):
+        # Only the entries that can overlap [start, end) (a walk that resumes from a
+        # cursor skips the table's earlier entries without looking at them).
+        first = max((start - va_base) >> shift, 0) if start > va_base else 0
+        last = min(((end - 1 - va_base) >> shift) + 1, 512) if end > va_base else 0
+        for idx in range(first, last):
+            desc = entries[idx]
             if not desc:
                 continue
             va = va_base | (idx << shift)

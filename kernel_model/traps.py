@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from emulator.exceptions import ExceptionClass, ExceptionInfo
+from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.trace import EV_DATA, EV_KIND
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
@@ -22,6 +22,9 @@ from kernel_model.syscalls import SYSCALLS, syscall_name
 
 log = logging.getLogger(__name__)
 
+_ABORTS = frozenset((ExceptionClass.DABT_LOWER, ExceptionClass.DABT_SAME,
+                     ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
+_INSTRUCTION_ABORTS = frozenset((ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
 _FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
                 FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
 
@@ -138,14 +141,16 @@ class TrapsMixin:
         record.update((k, v) for k, v in outcome.items() if v is not None)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
-        ec = info.ec
-        if info.is_data_abort or info.is_instruction_abort:
-            fsc = info.fault_status & 0x3C
+        esr = info.esr
+        ec = esr >> 26
+        if ec in _ABORTS:
+            fsc = esr & 0x3C
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
                 self.stats.inc("kernel.faults.page")
+                execute = ec in _INSTRUCTION_ABORTS
                 try:
-                    res = t.process.mm.handle_fault(info.far, info.is_write,
-                                                    info.is_instruction_abort)
+                    res = t.process.mm.handle_fault(info.far, not execute and bool(esr & ESR_WNR),
+                                                    execute)
                 except PageTableRefused as exc:
                     self.options.warnings.append(
                         f"page fault at {info.far:#x} in pid {t.pid}: {exc}; the process is killed")

@@ -116,6 +116,9 @@ class Cpu:
         # Guardian's EPD0) costs nothing, and several flushes become one.
         self._uc_tcr = 0
         self._flush_owed = False
+        # FPCR and FPSR as last read or written while EL0 code was not running (None:
+        # unknown; guest code may have changed FPSR).
+        self._fp_known: tuple[int, int] | None = None
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
@@ -330,16 +333,47 @@ class Cpu:
         if i is not None:
             self.live.x[i] = value & _MASK64
         else:
+            self._fp_known = None
             self.fast.write(reg_id, value)
 
     def save_context(self, into: UserContext | None = None) -> UserContext:
-        """Copy the EL0 register file out of the core."""
+        """Copy the EL0 register file out of the core.
+
+        Everything but FPCR/FPSR moves through the CPU state in place (QEMU computes
+        those two from its float status, so they take one library call, saved while
+        the values are known to be current)."""
         ctx = into if into is not None else UserContext()
-        self.fast.user_context.save(ctx)
+        data = ctx.data
+        words = ctx.words
+        live = self.live
+        words[0:64:2] = live.xsp_words          # x0-x30, SP
+        words[74::2] = live.vlo_words           # Q0-Q31
+        words[75::2] = live.vhi_words
+        data[64] = live.pc.value
+        data[66] = live.nzcv()
+        data[68] = live.tpidr_el0.value
+        fp = self._fp_known
+        if fp is None:
+            fp = self._fp_known = tuple(self.fast.fp_control.read())
+        data[70], data[72] = fp
         return ctx
 
     def restore_context(self, ctx: UserContext) -> None:
-        self.fast.user_context.restore(ctx)
+        data = ctx.data
+        words = ctx.words
+        live = self.live
+        live.xsp_words[:] = words[0:64:2]
+        live.vlo_words[:] = words[74::2]
+        live.vhi_words[:] = words[75::2]
+        live.set_nzcv(data[66])
+        live.tpidr_el0.value = data[68]
+        fp = (data[70], data[72])
+        if fp != self._fp_known:
+            self.fast.fp_control.write(fp)
+            self._fp_known = fp
+        if data[64] != live.pc.value:
+            # Through the library: a PC write also makes Unicorn leave the block it is in.
+            self.fast.write(REG_PC, data[64])
 
     def flush_tlb(self) -> None:
         """Drop Unicorn's cached translations (done before EL0 code runs again)."""
@@ -360,6 +394,7 @@ class Cpu:
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
+        self._fp_known = None
         self.sync_unicorn()
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
@@ -389,6 +424,7 @@ class Cpu:
             self.fast.stop()
 
     def _take_exception(self, intno: int) -> None:
+        self._fp_known = None       # EL0 code ran since: FPSR may have changed
         live = self.live
         esr = live.syndrome.value
         far = live.vaddress.value
@@ -430,6 +466,7 @@ class Cpu:
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
+        self._fp_known = None
         pc = self.live.pc.value
         info = ExceptionInfo(vector_offset=GROUP_LOWER_A64 + VectorKind.IRQ, esr=0, far=0,
                              elr=pc, spsr=self.live.nzcv(), from_el=0)

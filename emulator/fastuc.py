@@ -89,10 +89,19 @@ class UserContext:
     so a thread switch cannot undo a TTBR or VBAR change made meanwhile.
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "_words")
 
     def __init__(self) -> None:
         self.data = (ctypes.c_uint64 * (2 * len(USER_REGS)))()
+        self._words: memoryview | None = None
+
+    @property
+    def words(self) -> memoryview:
+        """`data` as a memoryview of 64-bit words (for strided copies in C)."""
+        w = self._words
+        if w is None:
+            w = self._words = memoryview(self.data).cast("B").cast("Q")
+        return w
 
     def get(self, index: int) -> int:
         if index >= CTX_Q0:
@@ -186,6 +195,7 @@ class FastUc:
                        A.UC_ARM64_REG_TPIDR_EL0]
         )
         self.user_context = _UserContextBatch(h)
+        self.fp_control = RegBatch(h, [A.UC_ARM64_REG_FPCR, A.UC_ARM64_REG_FPSR])
         self._ctx = uc.context_save()
         self._ctx_ptr = ctypes.cast(self._ctx.context, ctypes.c_void_p).value or 0
         self._ctx_save = uclib.uc_context_save

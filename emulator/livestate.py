@@ -47,12 +47,16 @@ class StateLayout:
     zf: int
     cf: int
     vf: int
+    tpidr_el0: int = -1
+    vregs: int = -1         # Q0's low half
+    vstride: int = 0        # bytes from one vector register to the next
 
 
 class LiveState:
     """Views on one Unicorn instance's CPU state (valid for the instance's life)."""
 
-    __slots__ = ("address", "x", "pc", "syndrome", "vaddress", "_nf", "_zf", "_cf", "_vf")
+    __slots__ = ("address", "x", "pc", "syndrome", "vaddress", "_nf", "_zf", "_cf", "_vf",
+                 "xsp", "tpidr_el0", "vwords", "vstep", "xsp_words", "vlo_words", "vhi_words")
 
     def __init__(self, address: int, layout: StateLayout, syndrome_off: int,
                  vaddress_off: int) -> None:
@@ -67,11 +71,30 @@ class LiveState:
         self._zf = ctypes.c_uint32.from_address(address + layout.zf)
         self._cf = ctypes.c_uint32.from_address(address + layout.cf)
         self._vf = ctypes.c_uint32.from_address(address + layout.vf)
+        #: x0..x30 and SP (QEMU keeps the current stack pointer as register 31).
+        self.xsp = (ctypes.c_uint64 * 32).from_address(address + layout.xregs)
+        self.tpidr_el0 = ctypes.c_uint64.from_address(address + layout.tpidr_el0)
+        # The vector registers as 64-bit words: Q<i> is words [i*vstep, i*vstep+1].
+        self.vstep = layout.vstride // 8
+        self.vwords = (ctypes.c_uint64 * (32 * self.vstep)).from_address(address + layout.vregs)
+        # The same as memoryviews of 64-bit words: strided copies to and from a saved
+        # context run in C (ctypes' own extended slices go element by element).
+        self.xsp_words = memoryview(self.xsp).cast("B").cast("Q")
+        vw = memoryview(self.vwords).cast("B").cast("Q")
+        self.vlo_words = vw[0::self.vstep]
+        self.vhi_words = vw[1::self.vstep]
 
     def nzcv(self) -> int:
         """PSTATE.NZCV as bits 31-28 (QEMU keeps the four flags apart)."""
         return ((self._nf.value & 0x8000_0000) | ((self._zf.value == 0) << 30)
                 | ((self._cf.value & 1) << 29) | ((self._vf.value & 0x8000_0000) >> 3))
+
+    def set_nzcv(self, nzcv: int) -> None:
+        """Write NZCV (bits 31-28) as QEMU's flag words hold it."""
+        self._nf.value = nzcv & 0xFFFF_FFFF
+        self._zf.value = (~nzcv) & 0x4000_0000
+        self._cf.value = (nzcv >> 29) & 1
+        self._vf.value = (nzcv << 3) & 0x8000_0000
 
     def syscall_args(self) -> list[int]:
         """x0..x8 and the PC (index 9), copied."""
@@ -131,12 +154,15 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
     if xregs < 0 or blob.find(signature, xregs + 1) >= 0 or pc < 0:
         raise fail("register markers not found in a saved context")
     if _known_layout is not None and (_known_layout.xregs, _known_layout.pc) == (xregs, pc):
-        layout = _known_layout          # the flag words are checked again below
+        layout = _known_layout          # every field is checked again below
     else:
         flags = _locate_flags(uc, context_bytes)
         if flags is None:
             raise fail("the NZCV flags were not found in a saved context")
-        layout = _known_layout = StateLayout(xregs=xregs, pc=pc, **flags)
+        others = _locate_user_fields(uc, context_bytes)
+        if others is None:
+            raise fail("TPIDR_EL0 or the vector registers were not found in a saved context")
+        layout = _known_layout = StateLayout(xregs=xregs, pc=pc, **flags, **others)
 
     # The structure itself: behind one of the pointers in the handle's structure.
     ranges = _writable_ranges()
@@ -187,11 +213,46 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
         uc.reg_write(A.UC_ARM64_REG_NZCV, nzcv << 28)
         if state.nzcv() != nzcv << 28:
             raise fail("NZCV read in place is not Unicorn's")
+        state.set_nzcv(((nzcv + 5) & 0xF) << 28)
+        if uc.reg_read(A.UC_ARM64_REG_NZCV) != ((nzcv + 5) & 0xF) << 28:
+            raise fail("NZCV written in place is not what Unicorn reads")
+    state.xsp[31] = probe
+    state.tpidr_el0.value = probe + 1
+    if (uc.reg_read(A.UC_ARM64_REG_SP), uc.reg_read(A.UC_ARM64_REG_TPIDR_EL0)) != (probe, probe + 1):
+        raise fail("SP or TPIDR_EL0 written in place is not what Unicorn reads")
+    step = state.vstep
+    for i in range(32):
+        state.vwords[i * step] = probe + i
+        state.vwords[i * step + 1] = probe ^ i
+        if uc.reg_read(A.UC_ARM64_REG_Q0 + i) != ((probe ^ i) << 64) | (probe + i):
+            raise fail(f"Q{i} written in place is not what Unicorn reads")
+        uc.reg_write(A.UC_ARM64_REG_Q0 + i, 0)
     for reg in X_REGS:
         uc.reg_write(reg, 0)
-    uc.reg_write(A.UC_ARM64_REG_NZCV, 0)
-    uc.reg_write(A.UC_ARM64_REG_PC, 0)
+    for reg in (A.UC_ARM64_REG_NZCV, A.UC_ARM64_REG_PC, A.UC_ARM64_REG_SP,
+                A.UC_ARM64_REG_TPIDR_EL0):
+        uc.reg_write(reg, 0)
     return state
+
+
+def _locate_user_fields(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # type: ignore[valid-type]
+    """Offsets of TPIDR_EL0 and of the vector registers (Q0, and the distance to Q1)."""
+    tpidr_mark = 0x7E1D_0000_1234_5678
+    uc.reg_write(A.UC_ARM64_REG_TPIDR_EL0, tpidr_mark)
+    qmarks = [(0x51AB_0000_0000_0000 | (i << 40) | 0xC0FFEE, 0x52CD_0000_0000_0000 | (i << 40) | 0xBEEF)
+              for i in range(32)]
+    for i, (lo, hi) in enumerate(qmarks):
+        uc.reg_write(A.UC_ARM64_REG_Q0 + i, (hi << 64) | lo)
+    blob = context_bytes()
+    tpidr = blob.find(struct.pack("<Q", tpidr_mark))
+    at = [blob.find(struct.pack("<QQ", lo, hi)) for lo, hi in qmarks]
+    uc.reg_write(A.UC_ARM64_REG_TPIDR_EL0, 0)
+    if tpidr < 0 or min(at) < 0 or at[1] <= at[0]:
+        return None
+    stride = at[1] - at[0]
+    if any(a != at[0] + i * stride for i, a in enumerate(at)) or stride % 8:
+        return None
+    return {"tpidr_el0": tpidr, "vregs": at[0], "vstride": stride}
 
 
 def _locate_flags(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # type: ignore[valid-type]

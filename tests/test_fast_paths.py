@@ -251,3 +251,27 @@ def test_run_ends_with_all_output_written() -> None:
                        capture_output=True, check=False)
     assert r.returncode == 0
     assert r.stdout.endswith(b"hello: ok\n") and b"argc=3" in r.stdout
+
+
+def test_user_context_through_memory_is_the_librarys() -> None:
+    """save_context/restore_context move the same 69 registers the library batch does."""
+    from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, USER_REGS, UserContext
+    m = build_machine()
+    cpu = m.cpu
+    rng = random.Random(3)
+    for _ in range(3):
+        ctx = UserContext()
+        for i in range(len(USER_REGS)):
+            ctx.set(i, rng.getrandbits(128 if i >= CTX_Q0 else 64))
+        ctx.set(CTX_NZCV, rng.getrandbits(4) << 28)
+        ctx.set(CTX_PC, rng.getrandbits(48) & ~3)
+        ctx.set(CTX_FPCR, rng.choice((0, 0x0300_0000, 0x0040_0000)))
+        ctx.set(CTX_FPSR, rng.choice((0, 0x0800_0010, 0x1)))
+        cpu.restore_context(ctx)
+        seen = UserContext()
+        cpu.fast.user_context.save(seen)          # the library's view of the core
+        assert [seen.get(i) for i in range(len(USER_REGS))] == \
+            [ctx.get(i) for i in range(len(USER_REGS))]
+        back = cpu.save_context()
+        assert [back.get(i) for i in range(len(USER_REGS))] == \
+            [ctx.get(i) for i in range(len(USER_REGS))]

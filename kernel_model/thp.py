@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from abi import Call
@@ -108,10 +109,8 @@ class UserPageTables(PageTables):
         # cursor skips the table's earlier entries without looking at them).
         first = max((start - va_base) >> shift, 0) if start > va_base else 0
         last = min(((end - 1 - va_base) >> shift) + 1, 512) if end > va_base else 0
-        for idx in range(first, last):
+        for idx in compress(range(first, last), entries[first:last]):   # non-zero entries
             desc = entries[idx]
-            if not desc:
-                continue
             va = va_base | (idx << shift)
             if va + (1 << shift) <= start or va >= end:
                 continue
@@ -130,7 +129,7 @@ class UserPageTables(PageTables):
     def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:
             for desc in _TABLE.unpack(self.el1.read(lm(table), PAGE)):
-                if D.is_table(desc, level):
+                if desc & 3 == 3:               # D.is_table below level 3, inline
                     self._collect(desc & D.ADDR_MASK, level + 1, out)
         out.append(table)
 

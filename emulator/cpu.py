@@ -68,6 +68,10 @@ _ENTRY_REGS = (S.ESR_EL1, S.ELR_EL1, S.FAR_EL1, S.SPSR_EL1)
 _ENTRY_IDS = {S.ESR_EL1: A.UC_ARM64_REG_ESR_EL1, S.ELR_EL1: A.UC_ARM64_REG_ELR_EL1,
               S.FAR_EL1: A.UC_ARM64_REG_FAR_EL1}
 
+# An uncounted run right after counted ones keeps Unicorn's counter for this many
+# instructions before it is removed (see Cpu.run).
+_KEEP_COUNTING = 20_000_000
+
 # Offsets into struct uc_struct / the context blob found by calibration.
 _EMU_COUNTER_SCAN = 4096
 
@@ -119,6 +123,7 @@ class Cpu:
         # FPCR and FPSR as last read or written while EL0 code was not running (None:
         # unknown; guest code may have changed FPSR).
         self._fp_known: tuple[int, int] | None = None
+        self._counting = False          # whether Unicorn's instruction-count hook is installed
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
@@ -390,12 +395,34 @@ class Cpu:
 
         With `count` > 0 the run ends after that many instructions at most and
         the exact number executed is returned; with 0 nothing is counted.
+
+        Unicorn counts with a code hook, and removing that hook drops every
+        translated block.  So once counted runs have started, an uncounted run
+        keeps counting for up to `_KEEP_COUNTING` instructions (cheaper than
+        translating the program again when counted and uncounted runs alternate,
+        as they do around fork); a run that goes on past that continues at once,
+        from where it is, without the counter.  Neither changes what the guest does.
         """
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
         self._fp_known = None
         self.sync_unicorn()
+        if count == 0 and self._counting and not timeout_us:
+            self._emu_start(pc, _KEEP_COUNTING, 0)
+            if self._stop_requested:
+                return 0, True
+            pc = self.live.pc.value         # a long run: go on without the counter
+        self._emu_start(pc, count, timeout_us)
+        executed = 0
+        if count and self._counter_off is not None:
+            counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
+            executed = counter if self._stop_requested else min(counter - 1, count)
+            executed -= self._incomplete
+        return executed, self._stop_requested
+
+    def _emu_start(self, pc: int, count: int, timeout_us: int) -> None:
+        self._counting = count > 0
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:
@@ -405,12 +432,6 @@ class Cpu:
             err = self._pending_error
             self._pending_error = None
             raise err
-        executed = 0
-        if count and self._counter_off is not None:
-            counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
-            executed = counter if self._stop_requested else min(counter - 1, count)
-            executed -= self._incomplete
-        return executed, self._stop_requested
 
     # --- exception entry -----------------------------------------------------
     def _on_interrupt(self, _handle: int, intno: int, _user: int) -> None:

@@ -275,3 +275,33 @@ def test_user_context_through_memory_is_the_librarys() -> None:
         back = cpu.save_context()
         assert [back.get(i) for i in range(len(USER_REGS))] == \
             [ctx.get(i) for i in range(len(USER_REGS))]
+
+
+def test_uncounted_run_after_counted_ones_keeps_and_then_drops_the_counter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After counted runs, an uncounted one keeps Unicorn's counter for a while; a longer
+    run carries on without it, from where it was, and the guest cannot tell."""
+    import emulator.cpu as cpu_module
+    monkeypatch.setattr(cpu_module, "_KEEP_COUNTING", 1000)
+    m = build_machine()
+    stops: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        stops.append(cpu.reg(A.UC_ARM64_REG_X0))
+        cpu.request_stop()
+
+    m.install(handler)
+    loop = [0x91000400, 0xF1000421, 0x54FFFFC1, SVC_0]   # add x0,#1; subs x1,#1; b.ne; svc
+    executed, stopped = m.run_el0(loop, count=50, x0=0, x1=10_000)
+    assert (executed, stopped) == (50, False) and m.cpu._counting
+    # Uncounted from here: 3 x 10,000 instructions, far past the 1,000 kept counted.
+    m.cpu.set_reg(A.UC_ARM64_REG_X0, 0)
+    m.cpu.set_reg(A.UC_ARM64_REG_X1, 10_000)
+    assert m.cpu.run(0x40_0000) == (0, True)
+    assert stops == [10_000] and not m.cpu._counting
+    # A short uncounted run right after a counted one ends inside the kept counter.
+    m.run_el0(loop, count=10, x0=0, x1=5)
+    m.cpu.set_reg(A.UC_ARM64_REG_X0, 0)
+    m.cpu.set_reg(A.UC_ARM64_REG_X1, 5)
+    assert m.cpu.run(0x40_0000) == (0, True)
+    assert stops[-1] == 5 and m.cpu._counting

@@ -78,6 +78,9 @@ _EMU_COUNTER_SCAN = 4096
 
 InterruptHook = Callable[["Cpu", ExceptionInfo], None]
 
+# CPU model -> ((syndrome offset, fault address offset), instruction counter offset).
+_CALIBRATED: dict[str, tuple[tuple[int, int], int | None]] = {}
+
 
 class Cpu:
     """A core with model-performed exception entry and instruction accounting."""
@@ -144,8 +147,16 @@ class Cpu:
         """Find the fault syndrome in a saved context and the instruction counter.
 
         Both live at build-specific offsets; Unicorn is pinned exactly, and a
-        failed calibration refuses to run rather than report wrong values.
+        failed calibration refuses to run rather than report wrong values.  The
+        offsets belong to the loaded library, so a later core (or machine) in this
+        process reuses them.
         """
+        known = _CALIBRATED.get(self.model)
+        if known is not None:
+            (syn_off, va_off), self._counter_off = known
+            self.fast.set_syndrome_offsets(syn_off, va_off)
+            self._syndrome_offsets = (syn_off, va_off)
+            return
         scratch = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         scratch.ctl_set_cpu_model(CPU_MODELS[self.model])
         fast = FastUc(scratch)
@@ -203,6 +214,7 @@ class Cpu:
         self._counter_off = cands[0] if len(cands) == 1 else None
         if self._counter_off is None:
             log.warning("instruction counter not found: exact timing is unavailable")
+        _CALIBRATED[self.model] = ((syn_off, va_off), self._counter_off)
 
     @property
     def exact_timing_available(self) -> bool:

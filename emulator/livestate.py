@@ -165,32 +165,17 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
         layout = _known_layout = StateLayout(xregs=xregs, pc=pc, **flags, **others)
 
     # The structure itself: behind one of the pointers in the handle's structure.
-    ranges = _writable_ranges()
-    starts = [lo for lo, _ in ranges]
     handle = uc._uch.value
-    home = _range_of(ranges, starts, handle)
-    if home is None:
-        raise fail("the instance handle is not in writable memory")
-    raw = ctypes.string_at(handle, min(_HANDLE_SCAN, home[1] - handle))
-    pointers = [(off, ptr) for off, (ptr,) in enumerate(struct.iter_unpack("<Q", raw[:len(raw) // 8 * 8]))]
     candidates: dict[int, tuple[int, int]] = {}     # state address -> path to it
-    if _known_path is not None and _known_path[0] < len(pointers):
-        ptr = pointers[_known_path[0]][1]
-        where = _range_of(ranges, starts, ptr + _known_path[1])
-        if where is not None and ptr + _known_path[1] + xregs + len(signature) <= where[1]:
-            addr = ptr + _known_path[1]
-            if ctypes.string_at(addr + xregs, len(signature)) == signature:
-                candidates[addr] = _known_path
+    if _known_path is not None:
+        # The same library in this process: the same path leads to the state (it is still
+        # checked below, as every candidate is).
+        ptr = ctypes.c_uint64.from_address(handle + 8 * _known_path[0]).value
+        if ptr and ctypes.string_at(ptr + _known_path[1] + xregs, len(signature)) == signature:
+            candidates[ptr + _known_path[1]] = _known_path
     if not candidates:
-        for off, ptr in pointers:
-            where = _range_of(ranges, starts, ptr)
-            if where is None:
-                continue
-            window = ctypes.string_at(ptr, min(_TARGET_SCAN, where[1] - ptr))
-            at = window.find(signature)
-            while at >= 0:
-                candidates.setdefault(ptr + at - xregs, (off, at - xregs))
-                at = window.find(signature, at + 1)
+        candidates = _scan(handle, signature, xregs)
+
     # Only the live structure follows a register write (saved copies do not).
     probe = 0x0123_4567_89AB_CDEF
     uc.reg_write(X_REGS[5], probe)
@@ -233,6 +218,27 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
                 A.UC_ARM64_REG_TPIDR_EL0):
         uc.reg_write(reg, 0)
     return state
+
+
+def _scan(handle: int, signature: bytes, xregs: int) -> dict[int, tuple[int, int]]:
+    """Addresses where the register signature sits, behind the handle's pointers."""
+    ranges = _writable_ranges()
+    starts = [lo for lo, _ in ranges]
+    home = _range_of(ranges, starts, handle)
+    if home is None:
+        return {}
+    raw = ctypes.string_at(handle, min(_HANDLE_SCAN, home[1] - handle))
+    candidates: dict[int, tuple[int, int]] = {}
+    for off, (ptr,) in enumerate(struct.iter_unpack("<Q", raw[:len(raw) // 8 * 8])):
+        where = _range_of(ranges, starts, ptr)
+        if where is None:
+            continue
+        window = ctypes.string_at(ptr, min(_TARGET_SCAN, where[1] - ptr))
+        at = window.find(signature)
+        while at >= 0:
+            candidates.setdefault(ptr + at - xregs, (off, at - xregs))
+            at = window.find(signature, at + 1)
+    return candidates
 
 
 def _locate_user_fields(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # type: ignore[valid-type]

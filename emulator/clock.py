@@ -79,7 +79,9 @@ class Stats:
     """Counters with dotted names (`kernel.syscalls.read`, `mmu.walks`)."""
 
     def __init__(self) -> None:
-        self._counters: dict[str, int] = {}
+        #: name -> value; hot paths may add to it directly (`counters[k] = counters.get(k, 0) + 1`).
+        self.counters: dict[str, int] = {}
+        self._counters = self.counters
 
     def inc(self, name: str, by: int = 1) -> None:
         c = self._counters

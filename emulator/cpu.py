@@ -474,7 +474,9 @@ class Cpu:
             esr = 0x0200_0000
         if intno != INTNO_DATA_ABORT and intno != INTNO_PREFETCH_ABORT:
             far = 0
-        spsr = live.nzcv()
+        # live.nzcv(), inline: QEMU keeps N and V in bit 31, C as 0/1, Z inverted.
+        spsr = ((live.nf.value & 0x8000_0000) | ((live.zf.value == 0) << 30)
+                | ((live.cf.value & 1) << 29) | ((live.vf.value & 0x8000_0000) >> 3))
         info = ExceptionInfo(_LOWER_SYNC if self.el == 0 else 0x200, esr, far, pc, spsr, self.el)
         self.exceptions_taken += 1
         # The architectural entry: the ELx registers hold what the handler reads

@@ -55,7 +55,7 @@ class StateLayout:
 class LiveState:
     """Views on one Unicorn instance's CPU state (valid for the instance's life)."""
 
-    __slots__ = ("address", "x", "pc", "syndrome", "vaddress", "_nf", "_zf", "_cf", "_vf",
+    __slots__ = ("address", "x", "pc", "syndrome", "vaddress", "nf", "zf", "cf", "vf",
                  "xsp", "tpidr_el0", "vwords", "vstep", "xsp_words", "vlo_words", "vhi_words")
 
     def __init__(self, address: int, layout: StateLayout, syndrome_off: int,
@@ -67,10 +67,10 @@ class LiveState:
         #: The syndrome and faulting address QEMU records for the exception being delivered.
         self.syndrome = ctypes.c_uint32.from_address(address + syndrome_off)
         self.vaddress = ctypes.c_uint64.from_address(address + vaddress_off)
-        self._nf = ctypes.c_uint32.from_address(address + layout.nf)
-        self._zf = ctypes.c_uint32.from_address(address + layout.zf)
-        self._cf = ctypes.c_uint32.from_address(address + layout.cf)
-        self._vf = ctypes.c_uint32.from_address(address + layout.vf)
+        self.nf = ctypes.c_uint32.from_address(address + layout.nf)
+        self.zf = ctypes.c_uint32.from_address(address + layout.zf)
+        self.cf = ctypes.c_uint32.from_address(address + layout.cf)
+        self.vf = ctypes.c_uint32.from_address(address + layout.vf)
         #: x0..x30 and SP (QEMU keeps the current stack pointer as register 31).
         self.xsp = (ctypes.c_uint64 * 32).from_address(address + layout.xregs)
         self.tpidr_el0 = ctypes.c_uint64.from_address(address + layout.tpidr_el0)
@@ -86,15 +86,15 @@ class LiveState:
 
     def nzcv(self) -> int:
         """PSTATE.NZCV as bits 31-28 (QEMU keeps the four flags apart)."""
-        return ((self._nf.value & 0x8000_0000) | ((self._zf.value == 0) << 30)
-                | ((self._cf.value & 1) << 29) | ((self._vf.value & 0x8000_0000) >> 3))
+        return ((self.nf.value & 0x8000_0000) | ((self.zf.value == 0) << 30)
+                | ((self.cf.value & 1) << 29) | ((self.vf.value & 0x8000_0000) >> 3))
 
     def set_nzcv(self, nzcv: int) -> None:
         """Write NZCV (bits 31-28) as QEMU's flag words hold it."""
-        self._nf.value = nzcv & 0xFFFF_FFFF
-        self._zf.value = (~nzcv) & 0x4000_0000
-        self._cf.value = (nzcv >> 29) & 1
-        self._vf.value = (nzcv << 3) & 0x8000_0000
+        self.nf.value = nzcv & 0xFFFF_FFFF
+        self.zf.value = (~nzcv) & 0x4000_0000
+        self.cf.value = (nzcv >> 29) & 1
+        self.vf.value = (nzcv << 3) & 0x8000_0000
 
     def syscall_args(self) -> list[int]:
         """x0..x8 and the PC (index 9), copied."""

@@ -98,7 +98,9 @@ class TrapsMixin:
             if record is not None:
                 self._syscall_done(record, result=-errno.ENOSYS)
             return
-        self.stats.inc(self._syscall_keys[nr])
+        counters = self.stats.counters
+        key = self._syscall_keys[nr]
+        counters[key] = counters.get(key, 0) + 1
         try:
             result = handler(self, t, args)
         except KernelError as exc:

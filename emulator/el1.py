@@ -70,6 +70,8 @@ class El1:
         self._block_tlb: dict[tuple[int, int], tuple[int, bool]] = {}
         self._tlb_ttbrs: set[int] = set()
         self._ram_base = walker.ram.base
+        self._regime_key: tuple[int, int, int, int, bool] | None = None
+        self._regime: Regime | None = None
         self._buf = walker.ram.buffer
         self.sysreg_trap: SysregTrap | None = None
         #: Set by a monitor between returning to a confidential thread and its next
@@ -84,7 +86,14 @@ class El1:
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
         c = self._cpu
-        return Regime(ttbr0=c.ttbr0, ttbr1=c.ttbr1, tcr=c.tcr, sctlr=c.sctlr, pan=self.pan)
+        key = (c.ttbr0, c.ttbr1, c.tcr, c.sctlr, self.pan)
+        regime = self._regime
+        if regime is None or key != self._regime_key:
+            # A Regime is immutable: one object serves until a register it names changes.
+            self._regime_key = key
+            regime = self._regime = Regime(ttbr0=c.ttbr0, ttbr1=c.ttbr1, tcr=c.tcr,
+                                           sctlr=c.sctlr, pan=self.pan)
+        return regime
 
     def translate(self, va: int, access: Access) -> Translation | TranslationFault:
         """One walk, bypassing the TLB (what `AT S1E1x` would report)."""

@@ -135,3 +135,14 @@ def _add_rack() -> None:
 
 
 _add_rack()
+
+
+def _add_llm() -> None:
+    # Their modules import click and rich only; torch loads when they run.
+    from cli.bench_asynclm import asynclm_bench
+    from cli.bench_promptcache import promptcache
+    bench.add_command(promptcache)
+    bench.add_command(asynclm_bench)
+
+
+_add_llm()

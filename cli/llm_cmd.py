@@ -69,7 +69,7 @@ def _read_text(value: str, what: str) -> tuple[str, str]:
 
 @click.group()
 def llm() -> None:
-    """The LLM engine (SmolLM2-135M on CPU) and Prompt Cache."""
+    """The LLM room: the model, Prompt Cache and AsyncLM."""
 
 
 @llm.command("info")
@@ -232,3 +232,11 @@ def serve(schemas: tuple[str, ...], semantics: str, placement: str, store: Path 
             pass
         finally:
             socket_path.unlink(missing_ok=True)
+
+
+def _add_asynclm() -> None:
+    from cli.asynclm_cmd import asynclm
+    llm.add_command(asynclm)
+
+
+_add_asynclm()

@@ -10,37 +10,92 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import sys
 import traceback
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.table import Table
 
-from cli import run_options
-from cli.attack_cmd import attack
-from cli.bench import bench
-from cli.session import RunResult, run_program
-from cli.snapshot_cmd import snapshot
-from cli.trace_cmd import trace
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
-from emulator.machine_config import bundled_machines, format_size, load_machine
-from workloads import all_workloads
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cli.session import RunResult
     from emulator.tracing.recorder import WriterMode  # click.Choice gives one of them
 
-err_console = Console(stderr=True)
+# Start-up time is paid by every command: rich, the simulator and the other command
+# groups are imported when a command needs them, not when the CLI loads.
+_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module:attribute, the short help click would take from its docstring)
+    "attack": ("cli.attack_cmd:attack", "Attack scenarios: an untrusted kernel or a DMA device..."),
+    "bench": ("cli.bench:bench", "Measurements reported as ratios taken side by side in one run."),
+    "trace": ("cli.trace_cmd:trace", "Query and export traces recorded with `blindfold run..."),
+    "snapshot": ("cli.snapshot_cmd:snapshot", "Save a run's whole machine to a file and continue it later..."),
+    "llm": ("cli.llm_cmd:llm", "The LLM room: the model, Prompt Cache and AsyncLM."),
+}
+
+
+class _LazyGroup(click.Group):
+    """A command group whose heavier subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY_COMMANDS and cmd_name not in self.commands:
+            module, _, attr = _LAZY_COMMANDS[cmd_name][0].partition(":")
+            self.add_command(getattr(import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own layout, with the lazy commands' short help taken from the table.
+        names = [n for n in self.list_commands(ctx)
+                 if n not in self.commands or not self.commands[n].hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
+                 else _LAZY_COMMANDS[n][1]) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+_err_console: Console | None = None
+
+
+def err_console() -> Console:
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+        _err_console = Console(stderr=True)
+    return _err_console
+
+
+class _LazyRichHandler(logging.Handler):
+    """Formats records with rich, importing it only when the first record arrives."""
+
+    def __init__(self, level: int, show_path: bool) -> None:
+        super().__init__(level)
+        self._show_path = show_path
+        self._inner: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._inner is None:
+            from rich.logging import RichHandler
+            self._inner = RichHandler(console=err_console(), show_time=False,
+                                      show_path=self._show_path)
+            self._inner.setFormatter(self.formatter)
+        self._inner.handle(record)
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s",
-                        handlers=[RichHandler(console=err_console, show_time=False,
-                                              show_path=verbose)])
+                        handlers=[_LazyRichHandler(logging.NOTSET, show_path=verbose)])
 
 
 def _fail(exc: BaseException, verbose: bool) -> None:
@@ -60,7 +115,7 @@ def _machine_arg(value: str | None) -> str | None:
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="blindfold")
 def main() -> None:
     """Blindfold: a full-system ARMv8-A emulator for confidential-memory research."""
@@ -169,6 +224,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
     out: Any = io.BytesIO() if as_json else sys.stdout.buffer
     errout: Any = io.BytesIO() if as_json else sys.stderr.buffer
     strace_out: Any = None
+    from cli import run_options
+    from cli.session import run_program
     try:
         view = run_options.host_view(
             rootfs=rootfs, sysroot=sysroot, set_env=set_env, unset_env=unset_env,
@@ -221,7 +278,35 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                 click.echo(f"blindfold: {result.crash}", err=True)
         if show_stats:
             _print_stats(result.stats, timing, result.notes)
-    sys.exit(result.exit_code)
+    _exit(result.exit_code, skip_cleanup=trace_path is None)
+
+
+def _exit(code: int, *, skip_cleanup: bool) -> None:
+    """End the command with `code`.
+
+    When this process is the `blindfold` command itself (not a test calling it), and
+    everything it owns is closed, the interpreter's clean-up at exit (freeing every
+    module, Unicorn instance and the RAM mapping one by one) is skipped: the output is
+    flushed and the process ends at once.
+    """
+    if skip_cleanup and _standalone():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (BrokenPipeError, ValueError):
+                code = code or 1 if stream is sys.stdout else code
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _standalone() -> bool:
+    """Whether this process was started as the blindfold command (script or `-m cli.main`)."""
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    if spec is not None and spec.name == "cli.main":
+        return True
+    return Path(sys.argv[0]).name == "blindfold"
 
 
 def _flush() -> None:
@@ -243,20 +328,21 @@ def _run_json(program: str, args: tuple[str, ...], r: RunResult, out: bytes, err
 
 
 def _print_stats(stats: dict[str, int], timing: str, notes: list[str]) -> None:
+    from rich.table import Table
     table = Table(title="statistics", show_edge=False)
     table.add_column("counter")
     table.add_column("value", justify="right")
     for name, value in stats.items():
         table.add_row(name, f"{value:,}")
-    err_console.print(table)
+    err_console().print(table)
     if timing == "fast":
         # Fast timing runs a lone thread uncounted: the cycle count covers only the
         # counted (contended) slices and the kernel's own work.
-        err_console.print("instructions: not counted in fast timing (only contended slices "
+        err_console().print("instructions: not counted in fast timing (only contended slices "
                           "are; cpu0.insns_counted and clock.cycles cover those); "
                           "use --timing exact for a full count")
     for n in notes:
-        err_console.print(f"note: {n}")
+        err_console().print(f"note: {n}")
 
 
 # --- machine --------------------------------------------------------------------------
@@ -270,6 +356,10 @@ def machine() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def machine_show(machine_arg: str | None, as_json: bool) -> None:
     """Print the resolved address map of a machine."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from emulator.machine_config import format_size, load_machine
     try:
         cfg = load_machine(machine_arg)
     except BlindfoldError as exc:
@@ -300,6 +390,7 @@ def machine_show(machine_arg: str | None, as_json: bool) -> None:
 @machine.command("list")
 def machine_list() -> None:
     """List the bundled machine descriptions."""
+    from emulator.machine_config import bundled_machines, load_machine
     for name, path in sorted(bundled_machines().items()):
         cfg = load_machine(path)
         click.echo(f"{name:12} {cfg.description}")
@@ -315,6 +406,10 @@ def workloads() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def workloads_list(as_json: bool) -> None:
     """Name and describe every bundled workload."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workloads import all_workloads
     items = all_workloads()
     if as_json:
         click.echo(json.dumps([{"name": w.name, "description": w.description,
@@ -335,24 +430,6 @@ def exit_codes() -> None:
     for row in EXIT_CODES:
         click.echo(f"{row.code:>4}  {row.name:16} {row.meaning}")
 
-
-main.add_command(bench)
-main.add_command(trace)
-main.add_command(attack)
-main.add_command(snapshot)
-
-# The LLM commands import torch only when they run.
-from cli.bench_promptcache import promptcache  # noqa: E402
-from cli.llm_cmd import llm  # noqa: E402
-
-main.add_command(llm)
-bench.add_command(promptcache)
-
-from cli.asynclm_cmd import asynclm  # noqa: E402
-from cli.bench_asynclm import asynclm_bench  # noqa: E402
-
-llm.add_command(asynclm)
-bench.add_command(asynclm_bench)
 
 if __name__ == "__main__":
     main()

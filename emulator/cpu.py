@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import struct
 from collections.abc import Callable
 from typing import Protocol
 
@@ -19,6 +18,7 @@ from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, UC_PROT_ALL, Uc, UcError
 from unicorn import arm64_const as A
 
 from emulator import sysregs as S
+from emulator.calibration import calibrate, derive_hwcaps
 from emulator.cpu_models import CPU_MODELS
 from emulator.errors import EmulatorFault
 from emulator.exceptions import (
@@ -35,6 +35,7 @@ from emulator.exceptions import (
     VectorTable,
 )
 from emulator.fastuc import FastUc, UserContext
+from emulator.livestate import X_INDEX, LiveState, locate
 from emulator.physmem import PhysicalMemory
 from emulator.trace import Tracer
 
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 _SYNDROME_INTNOS = frozenset((INTNO_SVC, INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT, INTNO_UDEF,
                               INTNO_BKPT))
 _LOWER_SYNC = GROUP_LOWER_A64 + VectorKind.SYNC
-_GPR_PC, _GPR_NZCV = 32, 33         # in FastUc.gpr_batch: x0-x30, sp, pc, nzcv, tpidr_el0
 
 
 _EC_NAMES: dict[int, str] = {int(ec): ec.name for ec in ExceptionClass}
@@ -62,9 +62,14 @@ REG_PC = A.UC_ARM64_REG_PC
 REG_NZCV = A.UC_ARM64_REG_NZCV
 REG_PSTATE = A.UC_ARM64_REG_PSTATE
 REG_TPIDR_EL0 = A.UC_ARM64_REG_TPIDR_EL0
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 
-# Offsets into struct uc_struct / the context blob found by calibration.
-_EMU_COUNTER_SCAN = 4096
+# The ELx registers an exception entry sets: written into Unicorn only when read.
+_ENTRY_REGS = (S.ESR_EL1, S.ELR_EL1, S.FAR_EL1, S.SPSR_EL1)
+
+# An uncounted run right after counted ones keeps Unicorn's counter for this many
+# instructions before it is removed (see Cpu.run).
+_KEEP_COUNTING = 20_000_000
 
 
 InterruptHook = Callable[["Cpu", ExceptionInfo], None]
@@ -118,9 +123,24 @@ class Cpu:
         self.tracer: Tracer | None = None
         #: A debugger attached to this core (None: runs cost one attribute test more).
         self.debug: DebugControl | None = None
+        # Exception-entry register values not yet written into Unicorn (ESR, ELR, FAR,
+        # SPSR; None: unchanged).  Nothing Unicorn runs reads them (it runs EL0 code
+        # only), so they are written when the model reads or replaces one.
+        self._pending_entry: list[int | None] | None = None
+        # TCR_EL1 as Unicorn holds it, and whether a TLB flush is owed to Unicorn.
+        # Writes made while the model handles an exception reach Unicorn when EL0 code
+        # runs again: a TCR bit set and cleared again within one exception (the
+        # Guardian's EPD0) costs nothing, and several flushes become one.
+        self._uc_tcr = 0
+        self._flush_owed = False
+        # FPCR and FPSR as last read or written while EL0 code was not running (None:
+        # unknown; guest code may have changed FPSR).
+        self._fp_known: tuple[int, int] | None = None
+        self._counting = False          # whether Unicorn's instruction-count hook is installed
         self._reset_el1_state()
         self._calibrate()
-        self.fast.add_intr_hook(self._on_interrupt)
+        self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
+        self.fast.add_raw_intr_hook(self._on_interrupt)
 
     # --- setup ------------------------------------------------------------
     def _reset_el1_state(self) -> None:
@@ -130,69 +150,14 @@ class Cpu:
         f.write_sys(S.CPACR_EL1, S.CPACR_FPEN_ALL)
         f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
         self.sctlr = f.read_sys(S.SCTLR_EL1)
+        self.tcr = self._uc_tcr = f.read_sys(S.TCR_EL1)
+        self.vbar = self._uc_vbar = f.read_sys(S.VBAR_EL1)
 
     def _calibrate(self) -> None:
-        """Find the fault syndrome in a saved context and the instruction counter.
-
-        Both live at build-specific offsets; Unicorn is pinned exactly, and a
-        failed calibration refuses to run rather than report wrong values.
-        """
-        scratch = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
-        scratch.ctl_set_cpu_model(CPU_MODELS[self.model])
-        fast = FastUc(scratch)
-        fast.write_sys(S.SCR_EL3, S.SCR_EL3_RW | S.SCR_EL3_NS)
-        fast.write_sys(S.HCR_EL2, S.HCR_EL2_RW)
-        # MMU on with one 1 GiB identity block; a load from the unmapped second
-        # gigabyte takes a translation fault whose FAR is known.
-        base = 0x10000
-        l1 = 0x20000
-        scratch.mem_map(base, 0x1000)
-        scratch.mem_map(l1, 0x1000)
-        scratch.mem_write(l1, struct.pack("<Q", 0x0 | 0x1 | (1 << 10) | (3 << 8)))
-        fast.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
-        fast.write_sys(S.TCR_EL1, S.make_tcr(t0sz=25, t1sz=25, epd1=True))
-        fast.write_sys(S.TTBR0_EL1, l1)
-        fast.write_sys(S.SCTLR_EL1, fast.read_sys(S.SCTLR_EL1) | S.SCTLR_M)
-        probe_va = 0x4000_1238
-        # ldr x0, [x1] ; b .
-        scratch.mem_write(base, struct.pack("<II", 0xF9400020, 0x14000000))
-        scratch.reg_write(A.UC_ARM64_REG_X1, probe_va)
-        seen: list[bytes] = []
-
-        def on_fault(_intno: int) -> None:
-            seen.append(fast.context_bytes())
-            fast.stop()
-
-        fast.add_intr_hook(on_fault)
-        try:
-            scratch.emu_start(base, 0, count=10)
-        except UcError:
-            pass
-        syn_off = va_off = None
-        if seen:
-            blob = seen[0]
-            for off in range(0, len(blob) - 12, 4):
-                syn = struct.unpack_from("<I", blob, off)[0]
-                if (syn >> 26) in (0x24, 0x25) and struct.unpack_from("<Q", blob, off + 8)[0] == probe_va:
-                    syn_off, va_off = off, off + 8
-                    break
-        if syn_off is None or va_off is None:
-            raise EmulatorFault("cannot locate the exception syndrome in Unicorn's CPU context",
-                                hint="install the pinned unicorn==2.1.4")
+        """Find the fault syndrome in a saved context and the instruction counter."""
+        (syn_off, va_off), self._counter_off = calibrate(self.model)
         self.fast.set_syndrome_offsets(syn_off, va_off)
-        # Instruction counter: run known counts and find the field that tracks them.
-        scratch2 = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
-        scratch2.mem_map(base, 0x1000)
-        scratch2.mem_write(base, struct.pack("<II", 0x91000400, 0x17FFFFFF))  # add; b .-4
-        h = scratch2._uch.value
-        scratch2.emu_start(base, 0, count=12345)
-        cands = [o for o in range(0, _EMU_COUNTER_SCAN, 8)
-                 if ctypes.c_uint64.from_address(h + o).value == 12346]
-        scratch2.emu_start(base, 0, count=777)
-        cands = [o for o in cands if ctypes.c_uint64.from_address(h + o).value == 778]
-        self._counter_off = cands[0] if len(cands) == 1 else None
-        if self._counter_off is None:
-            log.warning("instruction counter not found: exact timing is unavailable")
+        self._syndrome_offsets = (syn_off, va_off)
 
     @property
     def exact_timing_available(self) -> bool:
@@ -200,80 +165,58 @@ class Cpu:
 
     def derive_hwcaps(self) -> tuple[int, int]:
         """AT_HWCAP/AT_HWCAP2 describing exactly this CPU model's features."""
-        f = self.fast
-        isar0 = f.read_sys(S.ID_AA64ISAR0_EL1)
-        isar1 = f.read_sys(S.ID_AA64ISAR1_EL1)
-        pfr0 = f.read_sys(S.ID_AA64PFR0_EL1)
-
-        def field(reg: int, shift: int) -> int:
-            return (reg >> shift) & 0xF
-
-        hw = 0
-        fp, simd = field(pfr0, 16), field(pfr0, 20)
-        if fp != 0xF:
-            hw |= 1 << 0  # FP
-            if fp >= 1:
-                hw |= 1 << 9  # FPHP
-        if simd != 0xF:
-            hw |= 1 << 1  # ASIMD
-            if simd >= 1:
-                hw |= 1 << 10  # ASIMDHP
-        aes = field(isar0, 4)
-        if aes >= 1:
-            hw |= 1 << 3
-        if aes >= 2:
-            hw |= 1 << 4  # PMULL
-        if field(isar0, 8) >= 1:
-            hw |= 1 << 5  # SHA1
-        sha2 = field(isar0, 12)
-        if sha2 >= 1:
-            hw |= 1 << 6
-        if sha2 >= 2:
-            hw |= 1 << 21  # SHA512
-        if field(isar0, 16) >= 1:
-            hw |= 1 << 7  # CRC32
-        if field(isar0, 20) >= 2:
-            hw |= 1 << 8  # ATOMICS (LSE)
-        if field(isar0, 28) >= 1:
-            hw |= 1 << 12  # ASIMDRDM
-        if field(isar0, 32) >= 1:
-            hw |= 1 << 17  # SHA3
-        if field(isar0, 36) >= 1:
-            hw |= 1 << 18  # SM3
-        if field(isar0, 40) >= 1:
-            hw |= 1 << 19  # SM4
-        if field(isar0, 44) >= 1:
-            hw |= 1 << 20  # ASIMDDP
-        if field(isar1, 0) >= 1:
-            hw |= 1 << 16  # DCPOP
-        if field(isar1, 12) >= 1:
-            hw |= 1 << 13  # JSCVT
-        if field(isar1, 16) >= 1:
-            hw |= 1 << 14  # FCMA
-        if field(isar1, 20) >= 1:
-            hw |= 1 << 15  # LRCPC
-        hw2 = 0
-        if field(isar1, 0) >= 2:
-            hw2 |= 1 << 0  # DCPODP
-        return hw, hw2
+        return derive_hwcaps(self.fast.read_sys)
 
     # --- system registers --------------------------------------------------
     def write_sysreg(self, reg: S.SysReg, value: int) -> None:
         """Write an EL1 system register (the caller has already been checked)."""
-        self.fast.write_sys(reg, value)
+        if reg == S.TCR_EL1:
+            self.tcr = value & _MASK64
+            return          # reaches Unicorn before EL0 code runs (sync_unicorn)
         if reg == S.VBAR_EL1:
-            self.vbar = value
-        elif reg == S.TTBR0_EL1:
+            # Exception entry is the model's: only the shadow is ever used, and Unicorn's
+            # copy is brought up to date before EL0 code runs.
+            self.vbar = value & _MASK64
+            return
+        if reg in _ENTRY_REGS and self._pending_entry is not None:
+            self._write_pending_entry()
+        self.fast.write_sys(reg, value)
+        if reg == S.TTBR0_EL1:
             self.ttbr0 = value
         elif reg == S.TTBR1_EL1:
             self.ttbr1 = value
-        elif reg == S.TCR_EL1:
-            self.tcr = value
         elif reg == S.SCTLR_EL1:
             self.sctlr = value
 
     def read_sysreg(self, reg: S.SysReg) -> int:
+        if reg == S.TCR_EL1:
+            return self.tcr
+        if reg == S.VBAR_EL1:
+            return self.vbar
+        if reg in _ENTRY_REGS and self._pending_entry is not None:
+            self._write_pending_entry()
         return self.fast.read_sys(reg)
+
+    def _write_pending_entry(self) -> None:
+        pending = self._pending_entry
+        assert pending is not None
+        self._pending_entry = None
+        for reg, value in zip(_ENTRY_REGS, pending, strict=True):
+            if value is not None:
+                self.fast.write_sys(reg, value)
+
+    def sync_unicorn(self) -> None:
+        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again."""
+        if self.vbar != self._uc_vbar:
+            self.fast.write_sys(S.VBAR_EL1, self.vbar)
+            self._uc_vbar = self.vbar
+        if self.tcr != self._uc_tcr:
+            self.fast.write_sys(S.TCR_EL1, self.tcr)    # Unicorn flushes its whole TLB here
+            self._uc_tcr = self.tcr
+            self._flush_owed = False
+        elif self._flush_owed:
+            self.fast.flush_tlb()
+            self._flush_owed = False
 
     def enter_el0(self) -> None:
         """Drop Unicorn's PSTATE to EL0t; a following sysreg write makes QEMU notice."""
@@ -283,22 +226,63 @@ class Cpu:
 
     # --- registers -----------------------------------------------------------
     def reg(self, reg_id: int) -> int:
+        i = X_INDEX.get(reg_id)
+        if i is not None:
+            return self.live.x[i]
+        if reg_id == REG_PC:
+            return self.live.pc.value
         return self.fast.read(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
-        self.fast.write(reg_id, value)
+        i = X_INDEX.get(reg_id)
+        if i is not None:
+            self.live.x[i] = value & _MASK64
+        else:
+            self._fp_known = None
+            self.fast.write(reg_id, value)
 
     def save_context(self, into: UserContext | None = None) -> UserContext:
-        """Copy the EL0 register file out of the core."""
+        """Copy the EL0 register file out of the core.
+
+        Everything but FPCR/FPSR moves through the CPU state in place (QEMU computes
+        those two from its float status, so they take one library call, saved while
+        the values are known to be current)."""
         ctx = into if into is not None else UserContext()
-        self.fast.user_context.save(ctx)
+        data = ctx.data
+        words = ctx.words
+        live = self.live
+        words[0:64:2] = live.xsp_words          # x0-x30, SP
+        words[74::2] = live.vlo_words           # Q0-Q31
+        words[75::2] = live.vhi_words
+        data[64] = live.pc.value
+        data[66] = live.nzcv()
+        data[68] = live.tpidr_el0.value
+        fp = self._fp_known
+        if fp is None:
+            fp = self._fp_known = tuple(self.fast.fp_control.read())
+        data[70], data[72] = fp
         return ctx
 
     def restore_context(self, ctx: UserContext) -> None:
-        self.fast.user_context.restore(ctx)
+        data = ctx.data
+        words = ctx.words
+        live = self.live
+        live.xsp_words[:] = words[0:64:2]
+        live.vlo_words[:] = words[74::2]
+        live.vhi_words[:] = words[75::2]
+        live.set_nzcv(data[66])
+        live.tpidr_el0.value = data[68]
+        fp = (data[70], data[72])
+        if fp != self._fp_known:
+            self.fast.fp_control.write(fp)
+            self._fp_known = fp
+        if data[64] != live.pc.value:
+            # Through the library: a PC write also makes Unicorn leave the block it is in.
+            self.fast.write(REG_PC, data[64])
 
     def flush_tlb(self) -> None:
-        self.fast.flush_tlb()
+        """Drop Unicorn's cached translations (done before EL0 code runs again)."""
+        self._flush_owed = True
 
     # --- running -------------------------------------------------------------
     def request_stop(self) -> None:
@@ -311,6 +295,13 @@ class Cpu:
 
         With `count` > 0 the run ends after that many instructions at most and
         the exact number executed is returned; with 0 nothing is counted.
+
+        Unicorn counts with a code hook, and removing that hook drops every
+        translated block.  So once counted runs have started, an uncounted run
+        keeps counting for up to `_KEEP_COUNTING` instructions (cheaper than
+        translating the program again when counted and uncounted runs alternate,
+        as they do around fork); a run that goes on past that continues at once,
+        from where it is, without the counter.  Neither changes what the guest does.
         """
         if self.debug is not None:
             return self.debug.run(pc, count)
@@ -321,6 +312,23 @@ class Cpu:
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
+        self._fp_known = None
+        self.sync_unicorn()
+        if count == 0 and self._counting and not timeout_us:
+            self._emu_start(pc, _KEEP_COUNTING, 0)
+            if self._stop_requested:
+                return 0, True
+            pc = self.live.pc.value         # a long run: go on without the counter
+        self._emu_start(pc, count, timeout_us)
+        executed = 0
+        if count and self._counter_off is not None:
+            counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
+            executed = counter if self._stop_requested else min(counter - 1, count)
+            executed -= self._incomplete
+        return executed, self._stop_requested
+
+    def _emu_start(self, pc: int, count: int, timeout_us: int) -> None:
+        self._counting = count > 0
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:
@@ -330,12 +338,6 @@ class Cpu:
             err = self._pending_error
             self._pending_error = None
             raise err
-        executed = 0
-        if count and self._counter_off is not None:
-            counter = ctypes.c_uint64.from_address(self.fast.handle.value + self._counter_off).value
-            executed = counter if self._stop_requested else min(counter - 1, count)
-            executed -= self._incomplete
-        return executed, self._stop_requested
 
     def executed_so_far(self) -> int:
         """Inside a hook of a counted run: instructions completed before the current one."""
@@ -349,53 +351,70 @@ class Cpu:
         self._stop_requested = True
 
     # --- exception entry -----------------------------------------------------
-    def _on_interrupt(self, intno: int) -> None:
+    def _on_interrupt(self, _handle: int, intno: int, _user: int) -> None:
         try:
             self._take_exception(intno)
+            if self._flush_owed or self.tcr != self._uc_tcr or self.vbar != self._uc_vbar:
+                self.sync_unicorn()
         except BaseException as exc:  # noqa: BLE001 - must not unwind through C
             self._pending_error = exc
             self._stop_requested = True
             self.fast.stop()
 
     def _take_exception(self, intno: int) -> None:
-        fast = self.fast
-        esr, far = fast.exception_syndrome()
+        self._fp_known = None       # EL0 code ran since: FPSR may have changed
+        live = self.live
+        esr = live.syndrome.value
+        far = live.vaddress.value
+        pc = live.pc.value
         tracer = self.tracer
+        raw: bytes | None = None
         if tracer is not None and tracer.enabled:
-            # Traced: the whole register file for the trace, in the one read PC needs anyway.
-            regs = fast.gpr_batch.read()
-            pc, nzcv = regs[_GPR_PC], regs[_GPR_NZCV]
-            raw: bytes | None = bytes(regs)
-        else:
-            pc, nzcv = fast.pc_nzcv_batch.read()
-            raw = None
+            # Traced: the whole register file for the trace.
+            raw = bytes(self.fast.gpr_batch.read())
         if intno not in _SYNDROME_INTNOS:
             esr = 0x0200_0000  # unknown reason
         elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
             # QEMU leaves the previous syndrome for some undefined encodings.
             esr = 0x0200_0000
-        if intno not in (INTNO_DATA_ABORT, INTNO_PREFETCH_ABORT):
+        if intno != INTNO_DATA_ABORT and intno != INTNO_PREFETCH_ABORT:
             far = 0
-        info = ExceptionInfo(
-            vector_offset=_LOWER_SYNC if self.el == 0 else 0x200,
-            esr=esr, far=far, elr=pc, spsr=nzcv & 0xF000_0000, from_el=self.el,
-        )
+        # live.nzcv(), inline: QEMU keeps N and V in bit 31, C as 0/1, Z inverted.
+        spsr = ((live.nf.value & 0x8000_0000) | ((live.zf.value == 0) << 30)
+                | ((live.cf.value & 1) << 29) | ((live.vf.value & 0x8000_0000) >> 3))
+        info = ExceptionInfo(_LOWER_SYNC if self.el == 0 else 0x200, esr, far, pc, spsr, self.el)
         self.exceptions_taken += 1
-        # The architectural entry: the ELx registers hold what the handler reads.
-        fast.write_entry(esr, pc, far, info.spsr)
+        # The architectural entry: the ELx registers hold what the handler reads
+        # (written into Unicorn if and when something reads them).
+        self._pending_entry = [esr, pc, far, spsr]
         if intno != INTNO_SVC and intno != INTNO_PREFETCH_ABORT:
             # The instruction did not complete; it is retried (or skipped by a
             # signal handler), so it must not count as executed.  (A fetch that
             # faults never reached the instruction counter.)
             self._incomplete += 1
-        self._dispatch(info, raw)
+        if raw is None:
+            # Untraced: _dispatch inlined (this runs once per exception).
+            self.el = 1
+            table = self.vectors.tables.get(self.vbar & ~0x7FF)
+            handler = table.entries.get(info.vector_offset) if table is not None else None
+            if handler is None:
+                self._handle(table, info)
+            else:
+                handler(self, info)
+            self.el = 0     # exception return (eret): back to EL0 at whatever ELR is left
+        else:
+            self._dispatch(info, raw)
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
-        pc, nzcv = self.fast.pc_nzcv_batch.read()
+        self._fp_known = None
+        pc = self.live.pc.value
         info = ExceptionInfo(vector_offset=GROUP_LOWER_A64 + VectorKind.IRQ, esr=0, far=0,
-                             elr=pc, spsr=nzcv & 0xF000_0000, from_el=0)
-        self.fast.write(A.UC_ARM64_REG_ELR_EL1, pc)
+                             elr=pc, spsr=self.live.nzcv(), from_el=0)
+        if self._pending_entry is None:
+            self._pending_entry = [None, pc, None, None]
+        else:
+            self._pending_entry[1] = pc
         table = self.vectors.lookup(self.vbar)
         if table is None or table.handler(info.vector_offset) is None:
             return    # no IRQ vector: the interrupt is masked, nothing happens

@@ -25,6 +25,7 @@ from emulator.trace import Tracer
 _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 PAGE = 4096
+_ZERO_PAGE = bytes(PAGE)
 
 _TRACED_SYSREGS = frozenset((S.TTBR0_EL1, S.TTBR1_EL1, S.TCR_EL1, S.VBAR_EL1, S.SCTLR_EL1))
 
@@ -82,12 +83,23 @@ class El1:
     def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats,
                  tracer: Tracer | None = None) -> None:
         self._cpu = cpu
+        self._live = cpu.live
         self.tracer = tracer if tracer is not None else Tracer(clock)
         self._walker = walker
         self._ram = walker.ram
         self._clock = clock
         self._stats = stats
+        # The model's TLB for EL1 accesses: (TTBR, VA >> 12) -> (RAM offset of the page,
+        # writable), plus the 2 MiB blocks the walks found (a native linear map is made of
+        # them), keyed by (TTBR, VA >> 21).  TLBI by VA drops one page (and its block)
+        # under every TTBR seen.
         self._tlb: dict[tuple[int, int], tuple[int, bool]] = {}
+        self._block_tlb: dict[tuple[int, int], tuple[int, bool]] = {}
+        self._tlb_ttbrs: set[int] = set()
+        self._ram_base = walker.ram.base
+        self._regime_key: tuple[int, int, int, int, bool] | None = None
+        self._regime: Regime | None = None
+        self._buf = walker.ram.buffer
         self.sysreg_trap: SysregTrap | None = None
         self._user_owned = False
         #: Set by a monitor: the one EL0 instruction (a CLREX) the kernel may run while
@@ -131,7 +143,14 @@ class El1:
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
         c = self._cpu
-        return Regime(ttbr0=c.ttbr0, ttbr1=c.ttbr1, tcr=c.tcr, sctlr=c.sctlr, pan=self.pan)
+        key = (c.ttbr0, c.ttbr1, c.tcr, c.sctlr, self.pan)
+        regime = self._regime
+        if regime is None or key != self._regime_key:
+            # A Regime is immutable: one object serves until a register it names changes.
+            self._regime_key = key
+            regime = self._regime = Regime(ttbr0=c.ttbr0, ttbr1=c.ttbr1, tcr=c.tcr,
+                                           sctlr=c.sctlr, pan=self.pan)
+        return regime
 
     def translate(self, va: int, access: Access) -> Translation | TranslationFault:
         """One walk, bypassing the TLB (what `AT S1E1x` would report)."""
@@ -140,28 +159,42 @@ class El1:
 
     def _page(self, va: int, write: bool) -> int:
         """Physical page base for an EL1 access, through the model's TLB."""
+        return self._page_off(va, write) + self._ram_base
+
+    def _page_off(self, va: int, write: bool) -> int:
+        """RAM offset of the page holding va for an EL1 access, through the model's TLB."""
         c = self._cpu
         ttbr = c.ttbr1 if (va >> 55) & 1 else c.ttbr0
-        key = (ttbr, va >> 12)
-        hit = self._tlb.get(key)
+        hit = self._tlb.get((ttbr, va >> 12))
         if hit is not None and (hit[1] or not write):
             return hit[0]
+        block = self._block_tlb.get((ttbr, va >> 21))
+        if block is not None and (block[1] or not write):
+            off = block[0] + (va & 0x1F_F000)
+            self._tlb[(ttbr, va >> 12)] = (off, block[1])
+            return off
         access = Access.WRITE if write else Access.READ
         res = self.translate(va, access)
         if isinstance(res, TranslationFault):
             raise El1Fault(va, access, res)
-        pa_page = res.pa & ~(PAGE - 1)
-        self._tlb[key] = (pa_page, res.writable)
-        return pa_page
+        off = (res.pa & ~(PAGE - 1)) - self._ram_base
+        self._tlb_ttbrs.add(ttbr)
+        self._tlb[(ttbr, va >> 12)] = (off, res.writable)
+        if res.level == 2:
+            self._block_tlb[(ttbr, va >> 21)] = (off - (va & 0x1F_F000), res.writable)
+        return off
 
     # --- memory --------------------------------------------------------------
     def read(self, va: int, length: int) -> bytes:
-        out = bytearray()
         view = self._ram.view
-        base = self._ram.base
+        if 0 < length and (va & (PAGE - 1)) + length <= PAGE:
+            # Within one page (table pages, whole pages): one copy.
+            off = self._page_off(va, False) + (va & (PAGE - 1))
+            return bytes(view[off:off + length])
+        out = bytearray()
         while length > 0:
             chunk = min(length, PAGE - (va & (PAGE - 1)))
-            off = self._page(va, False) - base + (va & (PAGE - 1))
+            off = self._page_off(va, False) + (va & (PAGE - 1))
             out += view[off:off + chunk]
             va += chunk
             length -= chunk
@@ -169,26 +202,27 @@ class El1:
 
     def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
         view = self._ram.view
-        base = self._ram.base
         pos = 0
         n = len(data)
         while pos < n:
             chunk = min(n - pos, PAGE - (va & (PAGE - 1)))
-            off = self._page(va, True) - base + (va & (PAGE - 1))
+            off = self._page_off(va, True) + (va & (PAGE - 1))
             view[off:off + chunk] = data[pos:pos + chunk]
             va += chunk
             pos += chunk
 
     def read_u64(self, va: int) -> int:
         if va & 7 == 0:
-            off = self._page(va, False) - self._ram.base + (va & (PAGE - 1))
-            return _U64.unpack_from(self._ram.buffer, off)[0]
+            c = self._cpu
+            hit = self._tlb.get((c.ttbr1 if (va >> 55) & 1 else c.ttbr0, va >> 12))
+            off = hit[0] if hit is not None else self._page_off(va, False)
+            return _U64.unpack_from(self._buf, off + (va & (PAGE - 1)))[0]
         return _U64.unpack(self.read(va, 8))[0]
 
     def write_u64(self, va: int, value: int) -> None:
         if va & 7 == 0:
-            off = self._page(va, True) - self._ram.base + (va & (PAGE - 1))
-            _U64.pack_into(self._ram.buffer, off, value & 0xFFFF_FFFF_FFFF_FFFF)
+            off = self._page_off(va, True) + (va & (PAGE - 1))
+            _U64.pack_into(self._buf, off, value & 0xFFFF_FFFF_FFFF_FFFF)
         else:
             self.write(va, _U64.pack(value & 0xFFFF_FFFF_FFFF_FFFF))
 
@@ -201,20 +235,19 @@ class El1:
     def fill(self, va: int, byte: int, length: int) -> None:
         """memset through EL1 translation, page by page."""
         view = self._ram.view
-        base = self._ram.base
+        pattern = _ZERO_PAGE if byte == 0 else bytes([byte]) * PAGE
         while length > 0:
             chunk = min(length, PAGE - (va & (PAGE - 1)))
-            off = self._page(va, True) - base + (va & (PAGE - 1))
-            view[off:off + chunk] = bytes([byte]) * chunk
+            off = self._page_off(va, True) + (va & (PAGE - 1))
+            view[off:off + chunk] = pattern[:chunk] if chunk < PAGE else pattern
             va += chunk
             length -= chunk
 
     def copy_page(self, dst_va: int, src_va: int) -> None:
         """Copy one page between two EL1-visible addresses (both page aligned)."""
         view = self._ram.view
-        base = self._ram.base
-        s = self._page(src_va, False) - base
-        d = self._page(dst_va, True) - base
+        s = self._page_off(src_va, False)
+        d = self._page_off(dst_va, True)
         view[d:d + PAGE] = view[s:s + PAGE]
         self._clock.charge("page_copy")
 
@@ -256,11 +289,16 @@ class El1:
     # --- TLB maintenance -----------------------------------------------------
     def invalidate_tlb(self) -> None:
         """Drop the model's cached EL1 translations (a higher EL changed the tables)."""
+        self._drop_all()
+
+    def _drop_all(self) -> None:
         self._tlb.clear()
+        self._block_tlb.clear()
+        self._tlb_ttbrs.clear()
 
     def tlbi_all(self) -> None:
         """TLBI VMALLE1 + DSB + ISB: every cached translation goes."""
-        self._tlb.clear()
+        self._drop_all()
         self._cpu.flush_tlb()
         self._clock.charge("tlb_flush")
         self._stats.inc("mmu.tlb_flushes")
@@ -268,10 +306,15 @@ class El1:
             self.tracer.emit("tlb_flush", scope="all")
 
     def tlbi_va(self, va: int) -> None:
-        """TLBI VAE1 for one page (the CPU side flushes conservatively)."""
-        page = va >> 12
-        for key in [k for k in self._tlb if k[1] == page]:
-            del self._tlb[key]
+        """TLBI VAE1 for one page.
+
+        The model's own TLB drops just that page (and the block holding it) under every
+        TTBR; Unicorn's host API has only a full flush, so the core flushes everything.
+        """
+        page, block = va >> 12, va >> 21
+        for ttbr in self._tlb_ttbrs:
+            self._tlb.pop((ttbr, page), None)
+            self._block_tlb.pop((ttbr, block), None)
         self._cpu.flush_tlb()
         self._clock.charge("tlb_flush")
         self._stats.inc("mmu.tlb_flushes")
@@ -286,14 +329,21 @@ class El1:
         return self._cpu.index
 
     def reg(self, reg_id: int) -> int:
-        return self._cpu.fast.read(reg_id)
+        return self._cpu.reg(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
-        self._cpu.fast.write(reg_id, value)
+        self._cpu.set_reg(reg_id, value)
 
-    def syscall_args(self) -> ctypes.Array[ctypes.c_uint64]:
-        """x0..x8 and PC of the trapped context in one call (index 9 = PC)."""
-        return self._cpu.fast.syscall_batch.read()
+    def syscall_args(self) -> list[int]:
+        """x0..x8 and PC of the trapped context, copied (index 9 = PC)."""
+        live = self._live
+        args = live.x[:9]
+        args.append(live.pc.value)
+        return args
+
+    def set_result(self, value: int) -> None:
+        """x0 of the trapped context (a syscall's return value)."""
+        self._live.x[0] = value & 0xFFFF_FFFF_FFFF_FFFF
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
@@ -340,6 +390,7 @@ class El1:
 
     def invalidate_code(self, va: int, length: int) -> None:
         """IC IVAU over a range: drop translated code for it (current TTBR0)."""
+        self._cpu.sync_unicorn()        # Unicorn translates va with its own TLB
         self._cpu.uc.ctl_remove_cache(va, va + length)
 
     def invalidate_all_code(self) -> None:

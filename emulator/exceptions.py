@@ -149,18 +149,19 @@ class VectorRegistry:
     """Maps VBAR_EL1 values to the tables that live there."""
 
     def __init__(self) -> None:
-        self._tables: dict[int, VectorTable] = {}
+        #: base address -> table; read directly by the CPU's exception entry.
+        self.tables: dict[int, VectorTable] = {}
 
     def register(self, address: int, table: VectorTable) -> None:
         if address & 0x7FF:
             raise ValueError("vector tables are 2 KiB aligned")
-        self._tables[address] = table
+        self.tables[address] = table
 
     def unregister(self, address: int) -> None:
-        self._tables.pop(address, None)
+        self.tables.pop(address, None)
 
     def lookup(self, vbar: int) -> VectorTable | None:
-        return self._tables.get(vbar & ~0x7FF)
+        return self.tables.get(vbar & ~0x7FF)
 
     def owner_of(self, vbar: int) -> str | None:
         table = self.lookup(vbar)

@@ -89,10 +89,19 @@ class UserContext:
     so a thread switch cannot undo a TTBR or VBAR change made meanwhile.
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "_words")
 
     def __init__(self) -> None:
         self.data = (ctypes.c_uint64 * (2 * len(USER_REGS)))()
+        self._words: memoryview | None = None
+
+    @property
+    def words(self) -> memoryview:
+        """`data` as a memoryview of 64-bit words (for strided copies in C)."""
+        w = self._words
+        if w is None:
+            w = self._words = memoryview(self.data).cast("B").cast("Q")
+        return w
 
     def get(self, index: int) -> int:
         if index >= CTX_Q0:
@@ -186,6 +195,7 @@ class FastUc:
                        A.UC_ARM64_REG_TPIDR_EL0]
         )
         self.user_context = _UserContextBatch(h)
+        self.fp_control = RegBatch(h, [A.UC_ARM64_REG_FPCR, A.UC_ARM64_REG_FPSR])
         self._ctx = uc.context_save()
         self._ctx_ptr = ctypes.cast(self._ctx.context, ctypes.c_void_p).value or 0
         self._ctx_save = uclib.uc_context_save
@@ -239,6 +249,16 @@ class FastUc:
             callback(intno)
 
         cfunc = INTR_CFUNC(trampoline)
+        hh = uc_hook_h()
+        err = uclib.uc_hook_add(self.handle, ctypes.byref(hh), U.UC_HOOK_INTR,
+                                ctypes.cast(cfunc, ctypes.c_void_p), None, 1, 0)
+        if err != U.UC_ERR_OK:
+            raise RuntimeError(f"uc_hook_add failed: {err}")
+        self._hooks.append((cfunc, hh))
+
+    def add_raw_intr_hook(self, callback: Callable[[int, int, int], None]) -> None:
+        """Register `callback(handle, intno, user_data)` for CPU exceptions, called directly."""
+        cfunc = INTR_CFUNC(callback)
         hh = uc_hook_h()
         err = uclib.uc_hook_add(self.handle, ctypes.byref(hh), U.UC_HOOK_INTR,
                                 ctypes.cast(cfunc, ctypes.c_void_p), None, 1, 0)

@@ -251,7 +251,7 @@ RACK_PLACEMENTS = ("round-robin", "fill")
 def _read_rack(top: _Table) -> RackConfig | None:
     if "rack" not in top.data:
         return None
-    from emulator.rack.costs import RackCosts   # the rack's own cost names
+    from emulator.rack.costs import RackCosts  # the rack's own cost names
 
     t = top.sub("rack", ("compute_blades", "cores_per_blade", "blade_dram", "memory_blades",
                          "memory_blade_size", "placement", "costs"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -33,8 +34,9 @@ class FaultKind(IntEnum):
     PERMISSION = 0b0011_00
 
 
-@dataclass(frozen=True)
-class Translation:
+class Translation(NamedTuple):
+    """A successful walk (a named tuple: built once per walk, so it must be cheap)."""
+
     pa: int
     level: int
     descriptor: int

@@ -161,14 +161,24 @@ class Compactor:
         """frame -> (mm, va) for every exclusive, movable user page."""
         from kernel_model.reclaim import reclaimable
         frames = self.mem.frames
+        owns, refcount = frames.owns, frames.refcount
         out: dict[int, tuple[AddressSpace, int]] = {}
         for mm in self.mem.spaces:
             if mm.busy or not mm.alive:
                 continue
-            for va, desc in mm.tables.leaves():
+            tables = mm.tables
+            # Pages come in address order: keep the area found last until va leaves it.
+            vma = None
+            movable = False
+            for va, desc in tables.leaves():
+                if vma is None or not vma.start <= va < vma.end:
+                    vma = mm.vmas.find(va)
+                    movable = reclaimable(vma)
+                    if vma is None:
+                        continue
                 pa = desc & D.ADDR_MASK
-                if frames.owns(pa) and frames.refcount(pa) == 1 and \
-                        reclaimable(mm.vmas.find(va)) and not mm.tables.block_at(va):
+                if movable and owns(pa) and refcount(pa) == 1 and \
+                        not (tables.blocks and tables.block_at(va)):
                     out[pa] = (mm, va)
         return out
 
@@ -180,17 +190,20 @@ class Compactor:
         best: tuple[int, int] | None = None
         for lo, hi in frames.node_ranges:
             for run in range((lo + HUGE - 1) & ~(HUGE - 1), hi - HUGE + 1, HUGE):
+                # Free frames cost one move, movable ones two; any other frame (a table,
+                # the kernel's, a shared page) rules the run out.  Frames already in
+                # place cost nothing.
                 moves = 0
-                for i in range(512):
-                    pa = run + i * PAGE
-                    if ours[i] == pa:
+                for pa, is_free, want in zip(range(run, run + HUGE, PAGE),
+                                             frames.free_flags(run, run + HUGE), ours, strict=True):
+                    if want == pa:
                         continue
-                    if frames.is_free(pa):
+                    if is_free:
                         moves += 1
                     elif pa in rmap or pa in mine:
                         moves += 2
                     else:
-                        break              # a table, kernel or shared frame: not movable
+                        break
                 else:
                     if best is None or moves < best[0]:
                         best = (moves, run)

@@ -1,19 +1,19 @@
 """Reading and checking AArch64 ELF executables (static, or naming an interpreter).
 
-Parsing uses pyelftools; this module adds the checks a loader owes its user
-(class, machine, type, truncation, overlapping or absurd segments) and turns
-each into one clear message.  A dynamically linked program keeps the path of
-its PT_INTERP; exec loads that interpreter as a second image.
+A loader needs only the ELF header and the program headers, two fixed
+little-endian layouts read here with `struct` (importing pyelftools costs more
+than a whole `hello` run; it names an unexpected machine in the error message).
+This module adds the checks a loader owes its user (class, machine, type,
+truncation, overlapping or absurd segments) and turns each into one clear
+message.  A dynamically linked program keeps the path of its PT_INTERP; exec
+loads that interpreter as a second image.
 """
 
 from __future__ import annotations
 
 import errno
-import io
+import struct
 from dataclasses import dataclass
-
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 
 PAGE = 4096
 EM_AARCH64 = 183
@@ -25,6 +25,22 @@ PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 STATIC_PIE_BASE = 0x0000_AAAA_0000_0000
 USER_TOP = 1 << 48
+ET_EXEC, ET_DYN = 2, 3
+_ET_NAMES = {0: "ET_NONE", 1: "ET_REL", ET_EXEC: "ET_EXEC", ET_DYN: "ET_DYN", 4: "ET_CORE"}
+# Elf64_Ehdr after e_ident: type, machine, version, entry, phoff, shoff, flags,
+# ehsize, phentsize, phnum, shentsize, shnum, shstrndx.
+_EHDR = struct.Struct("<HHIQQQIHHHHHH")
+# Elf64_Phdr: type, flags, offset, vaddr, paddr, filesz, memsz, align.
+_PHDR = struct.Struct("<IIQQQQQQ")
+
+
+def _machine_name(machine: int) -> str:
+    """EM_* name of an e_machine value (for the error message only)."""
+    from elftools.elf.enums import ENUM_E_MACHINE
+    for name, value in ENUM_E_MACHINE.items():
+        if value == machine and name != "_default_":
+            return name
+    return f"machine {machine}"
 
 
 class ElfError(Exception):
@@ -86,37 +102,36 @@ def parse_elf(data: bytes, name: str = "program", dyn_base: int = STATIC_PIE_BAS
                        hint="build with aarch64-linux-gnu-gcc")
     if data[5] != 1:
         raise ElfError(f"{name} is big-endian; only little-endian AArch64 runs here")
-    try:
-        elf = ELFFile(io.BytesIO(data))
-        machine = elf.header["e_machine"]
-        etype = elf.header["e_type"]
-        segments = [seg.header for seg in elf.iter_segments()]
-    except (ELFError, ValueError, KeyError, OSError) as exc:
-        raise ElfError(f"{name} has a malformed or truncated ELF header: {exc}",
-                       hint="the file is damaged; rebuild or copy it again") from exc
-    except Exception as exc:  # pyelftools raises struct/construct errors on short reads
-        raise ElfError(f"{name} is a truncated ELF file ({exc.__class__.__name__})",
-                       hint="the file is damaged; rebuild or copy it again") from exc
-    if machine != "EM_AARCH64":
-        raise ElfError(f"{name} is built for {machine}, not AArch64",
+    (etype, machine, _version, e_entry, phoff, _shoff, _flags, _ehsize, phentsize, phnum,
+     *_rest) = _EHDR.unpack_from(data, 16)
+    if phnum and (phentsize < _PHDR.size or phoff + phnum * phentsize > len(data)):
+        raise ElfError(f"{name} has a malformed or truncated ELF header: program headers at "
+                       f"{phoff:#x} ({phnum} x {phentsize} bytes) do not fit in {len(data)} bytes",
+                       hint="the file is damaged; rebuild or copy it again")
+    segments = [dict(zip(("p_type", "p_flags", "p_offset", "p_vaddr", "p_paddr", "p_filesz",
+                          "p_memsz", "p_align"), _PHDR.unpack_from(data, phoff + i * phentsize),
+                         strict=True))
+                for i in range(phnum)]
+    if machine != EM_AARCH64:
+        raise ElfError(f"{name} is built for {_machine_name(machine)}, not AArch64",
                        hint="cross-compile it with aarch64-linux-gnu-gcc -static")
-    if etype not in ("ET_EXEC", "ET_DYN"):
-        raise ElfError(f"{name} is an ELF {etype}, not an executable")
+    if etype not in (ET_EXEC, ET_DYN):
+        raise ElfError(f"{name} is an ELF {_ET_NAMES.get(etype, f'type {etype}')}, not an executable")
     interp: bytes | None = None
     for s in segments:
-        if s["p_type"] == "PT_INTERP":
+        if s["p_type"] == PT_INTERP:
             raw = data[s["p_offset"]: s["p_offset"] + s["p_filesz"]]
             interp = raw.split(b"\0", 1)[0]
             if not interp.startswith(b"/") or len(raw) != s["p_filesz"]:
                 raise ElfError(f"{name} is dynamically linked but names a malformed ELF "
                                f"interpreter {interp!r}",
                                hint="the file is damaged; rebuild or copy it again")
-    bias = dyn_base if etype == "ET_DYN" else 0
+    bias = dyn_base if etype == ET_DYN else 0
     loads: list[Segment] = []
     phdr_addr = 0
     exec_stack = False
     for s in segments:
-        if s["p_type"] == "PT_LOAD":
+        if s["p_type"] == PT_LOAD:
             if s["p_filesz"] > s["p_memsz"]:
                 raise ElfError(f"{name}: a PT_LOAD segment has filesz > memsz")
             if s["p_offset"] + s["p_filesz"] > len(data):
@@ -129,9 +144,9 @@ def parse_elf(data: bytes, name: str = "program", dyn_base: int = STATIC_PIE_BAS
             if vaddr + s["p_memsz"] > USER_TOP or vaddr < PAGE:
                 raise ElfError(f"{name}: segment at {vaddr:#x} lies outside the user address space")
             loads.append(Segment(vaddr, s["p_memsz"], s["p_offset"], s["p_filesz"], s["p_flags"]))
-        elif s["p_type"] == "PT_PHDR":
+        elif s["p_type"] == PT_PHDR:
             phdr_addr = s["p_vaddr"] + bias
-        elif s["p_type"] == "PT_GNU_STACK":
+        elif s["p_type"] == PT_GNU_STACK:
             exec_stack = bool(s["p_flags"] & PF_X)
     if not loads:
         raise ElfError(f"{name} has no loadable segments")
@@ -139,16 +154,15 @@ def parse_elf(data: bytes, name: str = "program", dyn_base: int = STATIC_PIE_BAS
     for a, b in zip(loads, loads[1:], strict=False):
         if a.vaddr + a.memsz > b.vaddr:
             raise ElfError(f"{name}: PT_LOAD segments overlap at {b.vaddr:#x}")
-    phoff = elf.header["e_phoff"]
     if not phdr_addr:
         for seg in loads:
             if seg.offset <= phoff < seg.offset + seg.filesz:
                 phdr_addr = seg.vaddr + (phoff - seg.offset)
                 break
-    entry = elf.header["e_entry"] + bias
+    entry = e_entry + bias
     if not any(seg.vaddr <= entry < seg.vaddr + seg.memsz and seg.flags & PF_X for seg in loads):
         raise ElfError(f"{name}: entry point {entry:#x} is not in an executable segment")
     return ElfImage(data=data, entry=entry, phdr_addr=phdr_addr,
-                    phent=elf.header["e_phentsize"], phnum=elf.header["e_phnum"],
+                    phent=phentsize, phnum=phnum,
                     segments=tuple(loads), bias=bias, exec_stack=exec_stack, interp=interp,
-                    dynamic=etype == "ET_DYN")
+                    dynamic=etype == ET_DYN)

@@ -98,8 +98,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.frames = FrameAllocator(boot.ram_base, boot.ram_size)
         self.frames.add_free_range(boot.ram_base, boot.ram_base + boot.ram_size)
         for base, size in boot.reserved:
-            for pa in range(base, base + size, 4096):
-                self.frames.reserve(pa)
+            self.frames.reserve_range(base, base + size)
         self.sched = Scheduler()
         self.processes: dict[int, Process] = {}
         self.threads: dict[int, Thread] = {}

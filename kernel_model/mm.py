@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from abi import Call
 from emulator import descriptors as D
@@ -23,7 +24,7 @@ from emulator.el1 import El1
 from kernel_model.errors import KernelError
 from kernel_model.frames import FrameAllocator, OutOfMemory
 from kernel_model.memops import MemOpRefused
-from kernel_model.pagetable import PageTableWriter, lm
+from kernel_model.pagetable import NativeTableWriter, PageTableWriter, lm
 from kernel_model.reclaim import MemoryManager
 from kernel_model.swap import SWP_SEALED, SwapFull, swap_entry
 from kernel_model.thp import HUGE, HugePages, UserPageTables
@@ -90,9 +91,17 @@ def no_memory_is_enomem() -> Iterator[None]:
         raise KernelError(errno.ENOMEM, "no frame to split a huge page") from None
 
 
+@cache
 def _perms(prot: int, writable: bool) -> D.PagePerms:
+    # PagePerms is frozen: one object per (prot, writable) serves every fault.
     return D.PagePerms(user=True, write=writable and bool(prot & PROT_WRITE),
                        user_exec=bool(prot & PROT_EXEC))
+
+
+@cache
+def _page_bits(prot: int) -> int:
+    """Everything but the address in a fresh user page's level-3 descriptor."""
+    return D.leaf_descriptor(0, _perms(prot, True))
 
 
 class AddressSpace(HugePages):
@@ -136,13 +145,17 @@ class AddressSpace(HugePages):
         removed = self.vmas.remove_range(start, end)
         for vma in removed:
             self._drop_pages(vma.start, vma.end)
-            sp = vma.shared_pages
-            if sp is not None and not self._still_maps(sp):
-                sp.mappers -= 1
-                if sp.mappers == 0:
-                    self._release_shared(sp)
+            self._forget_shared(vma)
         if removed:
             self.ctx.el1.tlbi_all()
+
+    def _forget_shared(self, vma: Vma) -> None:
+        """An area went: its shared region loses a mapper if no other area maps it."""
+        sp = vma.shared_pages
+        if sp is not None and not self._still_maps(sp):
+            sp.mappers -= 1
+            if sp.mappers == 0:
+                self._release_shared(sp)
 
     def _still_maps(self, sp: SharedPages) -> bool:
         return any(v.shared_pages is sp for v in self.vmas)
@@ -155,26 +168,31 @@ class AddressSpace(HugePages):
             self.ctx.frames.put(pa)
         sp.frames.clear()
 
-    def _drop_pages(self, start: int, end: int) -> None:
+    def _drop_pages(self, start: int, end: int, clear: bool = True) -> None:
+        """Release the pages of [start, end); `clear=False` leaves their entries in a
+        tree that is about to be freed whole (nothing walks it again)."""
         frames = self.ctx.frames
         mem = self.ctx.memory
         tables = self.tables
         if tables.blocks:       # whole huge pages go in one entry; partial ones are split
             for va in range((start + HUGE - 1) & ~(HUGE - 1), end - HUGE + 1, HUGE):
-                if tables.block_at(va):
-                    base = D.output_address(tables.clear_block(va), 2)
+                block = tables.block_at(va)
+                if block:
+                    base = D.output_address(tables.clear_block(va) if clear else block, 2)
                     for i in range(512):
                         frames.put(base + i * PAGE)
                         mem.forget(self, va + i * PAGE)
                     self.resident -= 512
         for va, desc in list(tables.entries(start, end)):
             if desc & D.VALID:
-                tables.clear(va)
+                if clear:
+                    tables.clear(va)
                 frames.put(desc & D.ADDR_MASK)
                 self.resident -= 1
             else:
                 mem.drop_swapped(self, va, desc)
-                tables.clear(va)
+                if clear:
+                    tables.clear(va)
             mem.forget(self, va)
 
     def protect(self, start: int, end: int, prot: int) -> None:
@@ -256,10 +274,10 @@ class AddressSpace(HugePages):
                 pa = self._fresh_frame(vma, page_va)
                 sp.frames[idx] = pa
             ctx.frames.get(pa)
-            self.tables.set(page_va, D.leaf_descriptor(pa, _perms(vma.prot, True)))
+            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
         else:
             pa = self._fresh_frame(vma, page_va)
-            self.tables.set(page_va, D.leaf_descriptor(pa, _perms(vma.prot, True)))
+            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         stats.inc("kernel.mm.page_faults")
@@ -390,8 +408,19 @@ class AddressSpace(HugePages):
         if self.confidential:
             # Tell the Guardian first: its pages may go only with the address space.
             self.ctx.el1.hvc(Call.EXIT_DOMAIN, self.tables.root)
-        for vma in list(self.vmas):
-            self.unmap_range(vma.start, vma.end)
+        if isinstance(self.ctx.writer, NativeTableWriter) and not self.ctx.el1.tracer.enabled:
+            # The kernel's own tables, untraced: the tree is freed whole, so its entries
+            # are not cleared one by one first (a monitor counts each mapping, and a
+            # trace records each table write: those still see every clear).
+            with no_memory_is_enomem():
+                for vma in list(self.vmas):
+                    for gone in self.vmas.remove_range(vma.start, vma.end):
+                        self._drop_pages(gone.start, gone.end, clear=False)
+                        self._forget_shared(gone)
+            self.ctx.el1.tlbi_all()
+        else:
+            for vma in list(self.vmas):
+                self.unmap_range(vma.start, vma.end)
         self.tables.destroy()
         self.alive = False
         self.ctx.memory.unregister(self)

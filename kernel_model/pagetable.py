@@ -99,13 +99,23 @@ class PageTables:
         self.el1 = el1
         self.writer = writer
         self.root = writer.alloc_table(0)
+        # Levels 0 and 1 of a user tree only ever gain table entries until the tree is
+        # destroyed (blocks and table swaps happen at level 2), so the level-2 table
+        # behind each 1 GiB of VA is remembered after one walk; levels 2 and 3 are read
+        # on every access.
+        self._l2_tables: dict[int, int] = {}
 
     def _read(self, table_pa: int, index: int) -> int:
-        return self.el1.read_u64(lm(table_pa) + 8 * index)
+        return self.el1.read_u64(LINEAR_BASE | (table_pa + 8 * index))
 
-    def _leaf_table(self, va: int, create: bool) -> int | None:
+    def _l2_table(self, va: int, create: bool) -> int | None:
+        """The level-2 table on va's path (None if there is none and `create` is false)."""
+        key = va >> 30
+        table = self._l2_tables.get(key)
+        if table is not None:
+            return table
         table = self.root
-        for level in range(3):
+        for level in (0, 1):
             idx = D.level_index(va, level)
             desc = self._read(table, idx)
             if not desc & D.VALID:
@@ -114,9 +124,26 @@ class PageTables:
                 new = self.writer.alloc_table(level + 1)
                 self.writer.write_entry(table, idx, D.table_descriptor(new))
                 table = new
+            elif not desc & D.TABLE:
+                return None                   # a block above level 2: not ours to walk
             else:
                 table = desc & D.ADDR_MASK
+        self._l2_tables[key] = table
         return table
+
+    def _leaf_table(self, va: int, create: bool) -> int | None:
+        l2 = self._l2_table(va, create)
+        if l2 is None:
+            return None
+        idx = D.level_index(va, 2)
+        desc = self._read(l2, idx)
+        if not desc & D.VALID:
+            if not create:
+                return None
+            new = self.writer.alloc_table(3)
+            self.writer.write_entry(l2, idx, D.table_descriptor(new))
+            return new
+        return desc & D.ADDR_MASK
 
     def lookup(self, va: int) -> int:
         """The level-3 descriptor for va (0 when nothing is mapped)."""
@@ -174,6 +201,7 @@ class PageTables:
         """Free every table page of the tree (not the frames it maps)."""
         tables: list[int] = []
         self._collect(self.root, 0, tables)
+        self._l2_tables.clear()
         self.writer.free_tree(self.root, tables)
 
     def _collect(self, table: int, level: int, out: list[int]) -> None:

@@ -37,6 +37,8 @@ class Scheduler:
         return None
 
     def has_other_runnable(self) -> bool:
+        if not self.runqueue:
+            return False
         return any(t.state == ThreadState.RUNNABLE for t in self.runqueue)
 
     def block(self, t: Thread, reason: WaitReason) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from abi import Call
@@ -53,12 +54,9 @@ class UserPageTables(PageTables):
     # --- level-2 access ------------------------------------------------------------
     def l2_slot(self, va: int) -> tuple[int, int, int] | None:
         """(level-2 table, index, entry) on va's path, or None if there is no L2 table."""
-        table = self.root
-        for level in (0, 1):
-            desc = self._read(table, D.level_index(va, level))
-            if not D.is_table(desc, level):
-                return None
-            table = desc & D.ADDR_MASK
+        table = self._l2_table(va, False)
+        if table is None:
+            return None
         idx = D.level_index(va, 2)
         return table, idx, self._read(table, idx)
 
@@ -74,18 +72,24 @@ class UserPageTables(PageTables):
 
     # --- PageTables, block-aware ---------------------------------------------------
     def lookup(self, va: int) -> int:
-        block = self.block_at(va)
-        if block:
-            return page_of_block(block, va)
-        return super().lookup(va)
+        # One walk serves both cases: the level-2 entry is a block or a table.
+        table = self._l2_table(va, False)
+        if table is None:
+            return 0
+        desc = self._read(table, D.level_index(va, 2))
+        if not desc & D.VALID:
+            return 0
+        if not desc & D.TABLE:
+            return page_of_block(desc, va)
+        return self._read(desc & D.ADDR_MASK, D.level_index(va, 3))
 
     def set(self, va: int, desc: int) -> int:
-        if self.block_at(va):
+        if self.blocks and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().set(va, desc)
 
     def clear(self, va: int) -> int:
-        if self.block_at(va):
+        if self.blocks and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().clear(va)
 
@@ -101,9 +105,12 @@ class UserPageTables(PageTables):
                   swapped: bool) -> Iterator[tuple[int, int]]:
         entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
         shift = D.LEVEL_SHIFT[level]
-        for idx, desc in enumerate(entries):
-            if not desc:
-                continue
+        # Only the entries that can overlap [start, end) (a walk that resumes from a
+        # cursor skips the table's earlier entries without looking at them).
+        first = max((start - va_base) >> shift, 0) if start > va_base else 0
+        last = min(((end - 1 - va_base) >> shift) + 1, 512) if end > va_base else 0
+        for idx in compress(range(first, last), entries[first:last]):   # non-zero entries
+            desc = entries[idx]
             va = va_base | (idx << shift)
             if va + (1 << shift) <= start or va >= end:
                 continue
@@ -122,7 +129,7 @@ class UserPageTables(PageTables):
     def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:
             for desc in _TABLE.unpack(self.el1.read(lm(table), PAGE)):
-                if D.is_table(desc, level):
+                if desc & 3 == 3:               # D.is_table below level 3, inline
                     self._collect(desc & D.ADDR_MASK, level + 1, out)
         out.append(table)
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from emulator.exceptions import ExceptionClass, ExceptionInfo
+from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.trace import EV_DATA, EV_KIND
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
@@ -16,12 +16,15 @@ from kernel_model.pagetable import (
     PageTableRefused,
 )
 from kernel_model.process import Thread, ThreadState
-from kernel_model.regs import FAST_SLICE_EXCEPTIONS, SLOT_REG, X0_REG
+from kernel_model.regs import FAST_SLICE_EXCEPTIONS, SLOT_REG
 from kernel_model.scheduler import Block
 from kernel_model.syscalls import SYSCALLS, syscall_name
 
 log = logging.getLogger(__name__)
 
+_ABORTS = frozenset((ExceptionClass.DABT_LOWER, ExceptionClass.DABT_SAME,
+                     ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
+_INSTRUCTION_ABORTS = frozenset((ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
 _FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
                 FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
 
@@ -41,42 +44,45 @@ class TrapsMixin:
     def _el0_sync(self, _cpu: object, info: ExceptionInfo) -> None:
         t = self.current
         assert t is not None
-        self.clock.charge("exception_entry")
-        if t.process.confidential:
+        confidential = t.process.confidential
+        if confidential:
             # Entered through the Guardian: x16 names the slot holding the real context.
             t.slot = self.el1.reg(SLOT_REG)
-        if info.ec == ExceptionClass.SVC64:
+        if info.esr >> 26 == ExceptionClass.SVC64:
             self._syscall(t, info)
         else:
+            self.clock.charge("exception_entry")
             self._fault(t, info)
             if t.state == ThreadState.RUNNABLE:
                 # The daemons (KSM, node balancing, compaction) are paced by faults, so
                 # they get their turn after one, with no kernel code holding user memory.
                 self.mmctx.memory.tick(t.process.mm)
         self.clock.charge("exception_return")
-        if t.state == ThreadState.RUNNABLE:
+        if t.state == ThreadState.RUNNABLE and (t.pending.mask or t.process.pending.mask):
             self.signals.deliver_pending(t)
+        el1 = self.el1
         if t.state != ThreadState.RUNNABLE or self.current is not t:
-            self.el1.request_stop()
+            el1.request_stop()
             return
         self._slice_exceptions += 1
         if not self.exact:
-            contended = self.sched.has_other_runnable()
+            contended = bool(self.sched.runqueue) and self.sched.has_other_runnable()
             if contended and self._slice_exceptions >= FAST_SLICE_EXCEPTIONS:
-                self.el1.request_stop()
-            elif not self._slice_counted and (contended or self._timer_armed()):
+                el1.request_stop()
+            elif not self._slice_counted and (contended or self._itimers):
                 # The slice runs uncounted; from here on the interleaving must not
                 # depend on host speed, so continue in counted quanta.
-                self.el1.request_stop()
-        if t.process.confidential and not self.el1.stop_requested:
+                el1.request_stop()
+        if confidential and not el1.stop_requested:
             # Straight back to the thread: through the Guardian.
             if not self._resume_confidential(t):
-                self.el1.request_stop()
+                el1.request_stop()
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         args = self.el1.syscall_args()
         nr = args[8]
-        self.clock.charge("syscall_dispatch")
+        # Entry and dispatch are charged together, both before the handler runs.
+        self.clock.charge_pair("exception_entry", "syscall_dispatch")
         # Traced, the CPU's open exception event becomes this syscall: one record holding
         # the registers at entry, the arguments and the result (or what it blocked on).
         record = self._syscall_record(nr, args) if self.tracer.enabled else None
@@ -95,13 +101,15 @@ class TrapsMixin:
                 msg = f"unsupported syscall {syscall_name(nr)} (#{nr}) returns ENOSYS"
                 self.options.notes.append(msg)
                 log.info(msg)
-            self.el1.set_reg(X0_REG, -errno.ENOSYS)
+            self.el1.set_result(-errno.ENOSYS)
             if record is not None:
                 self._syscall_done(record, result=-errno.ENOSYS)
             if entry is not None:
                 strace.leave(t.pid, entry, -errno.ENOSYS)
             return
-        self.stats.inc(self._syscall_keys[nr])
+        counters = self.stats.counters
+        key = self._syscall_keys[nr]
+        counters[key] = counters.get(key, 0) + 1
         try:
             result = handler(self, t, args)
         except KernelError as exc:
@@ -118,7 +126,7 @@ class TrapsMixin:
                 self._syscall_done(record, blocked=b.reason.what)
             return
         if result is not None:
-            self.el1.set_reg(X0_REG, result & 0xFFFF_FFFF_FFFF_FFFF)
+            self.el1.set_result(result)
         if record is not None:
             self._syscall_done(record, result=result)
         if entry is not None:
@@ -146,14 +154,16 @@ class TrapsMixin:
         record.update((k, v) for k, v in outcome.items() if v is not None)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
-        ec = info.ec
-        if info.is_data_abort or info.is_instruction_abort:
-            fsc = info.fault_status & 0x3C
+        esr = info.esr
+        ec = esr >> 26
+        if ec in _ABORTS:
+            fsc = esr & 0x3C
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
                 self.stats.inc("kernel.faults.page")
+                execute = ec in _INSTRUCTION_ABORTS
                 try:
-                    res = t.process.mm.handle_fault(info.far, info.is_write,
-                                                    info.is_instruction_abort)
+                    res = t.process.mm.handle_fault(info.far, not execute and bool(esr & ESR_WNR),
+                                                    execute)
                 except PageTableRefused as exc:
                     self.options.warnings.append(
                         f"page fault at {info.far:#x} in pid {t.pid}: {exc}; the process is killed")

@@ -121,10 +121,13 @@ def capture(hw: Machine, kernel: Kernel, prev: Thread | None, meta: dict[str, An
         epoch = store.next_epoch()
     streams = _streams(kernel)
     hardware = {**machine_hardware(hw), **streams}
-    state = {"kernel": kernel, "monitor": monitor, "vectors": hw.vectors._tables, "prev": prev,
+    state = {"kernel": kernel, "monitor": monitor, "vectors": hw.vectors.tables, "prev": prev,
              "el1_pan": [hw.el1(i).pan for i in range(len(hw.cpus))],
              # The model's EL1 TLB decides which kernel accesses pay for a walk.
-             "el1_tlb": [dict(hw.el1(i)._tlb) for i in range(len(hw.cpus))],
+             # The kernel's translation cache, pages and 2 MiB blocks: a restored run walks
+             # exactly as the original would have.
+             "el1_tlb": [(dict(hw.el1(i)._tlb), dict(hw.el1(i)._block_tlb),
+                          set(hw.el1(i)._tlb_ttbrs)) for i in range(len(hw.cpus))],
              "walker": (hw.walker.walks, hw.walker.descriptor_reads),
              "clock": (hw.clock.cycles, dict(hw.clock.charged)), "stats": hw.stats.snapshot(),
              "guardian_epoch": epoch, "streams": sorted(streams)}
@@ -200,12 +203,15 @@ def restore(path: Path, stdout: BinaryIO, stderr: BinaryIO, stdin: BinaryIO | No
         except SealRefused as exc:
             raise SnapshotRefused(str(exc), "restore the newest snapshot of this Guardian") from exc
         hw.install_monitor(state["monitor"])
-    hw.vectors._tables = state["vectors"]
+    hw.vectors.tables = state["vectors"]
     restore_core(hw.cpus[0], json.loads(snap.sections["core"]))
     hw.cpus[0].el = json.loads(snap.sections["core"])["el"]
     for i, pan in enumerate(state["el1_pan"]):
         hw.el1(i).pan = pan
-        hw.el1(i)._tlb.update(state["el1_tlb"][i])
+        pages, blocks, ttbrs = state["el1_tlb"][i]
+        hw.el1(i)._tlb.update(pages)
+        hw.el1(i)._block_tlb.update(blocks)
+        hw.el1(i)._tlb_ttbrs.update(ttbrs)
     hw.walker.walks, hw.walker.descriptor_reads = state["walker"]
     hw.clock.cycles, charged = state["clock"]
     hw.clock.charged = dict(charged)

@@ -14,7 +14,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
     "busyloop", "lmbench",
-    "kvstore", "pagerank", "stream", "gothreads",
+    "kvstore", "pagerank", "stream", "gothreads", "pulse_iters",
     "copyfile",
     "faulty",
     "forkexec",

@@ -341,7 +341,7 @@ def _dataflow(insns: list[Insn]) -> list[list[Kind | None]]:
         for nxt in successors(insns, pc):
             if nxt >= n:
                 raise Refusal("no_return", f"execution falls off the end after @{pc}")
-            merged = [_join(x, y) for x, y in zip(entry[nxt], out)]
+            merged = [_join(x, y) for x, y in zip(entry[nxt], out, strict=True)]
             if merged != entry[nxt]:
                 entry[nxt] = merged
                 work.append(nxt)
@@ -465,7 +465,10 @@ def verify(name: str, insns: list[Insn], node_bytes: int) -> Program:
     """Check a translated `next` and fix each memory access's space; raises Refusal."""
     if not insns:
         raise Refusal("no_return", f"{name} is empty")
-    entry = _dataflow(insns)
+    try:
+        entry = _dataflow(insns)
+    except Refusal as refusal:
+        raise Refusal(refusal.kind, f"{name}: {refusal.detail}") from None
     fixed: list[Insn] = []
     for pc, ins in enumerate(insns):
         state = entry[pc]
@@ -488,7 +491,10 @@ def verify(name: str, insns: list[Insn], node_bytes: int) -> Program:
             fixed.append(replace(ins, space=Space.NODE if kind == "cur" else Space.SCRATCH))
         else:
             fixed.append(ins)
-    loops = _loops(fixed, entry)
+    try:
+        loops = _loops(fixed, entry)
+    except Refusal as refusal:
+        raise Refusal(refusal.kind, f"{name}: {refusal.detail}") from None
     steps = 0
     for pc in range(len(fixed)):
         mult = 1

@@ -131,6 +131,31 @@ def _shift(value: int, kind: str, amount: int, width: int) -> int:
     return (_signed(value & mask, width) >> amount) & mask     # asr
 
 
+def _logic(fn: str, a: int, b: int, width: int) -> int:
+    mask = (1 << width) - 1
+    if fn == "and":
+        return a & b
+    if fn == "orr":
+        return a | b
+    if fn == "eor":
+        return a ^ b
+    if fn == "bic":
+        return a & ~b & mask
+    if fn == "orn":
+        return (a | ~b) & mask
+    if fn == "lsl":
+        return (a << (b % width)) & mask
+    if fn == "lsr":
+        return a >> (b % width)
+    if fn == "asr":
+        return (_signed(a, width) >> (b % width)) & mask
+    if fn == "mul":
+        return (a * b) & mask
+    if fn == "udiv":
+        return a // b if b else 0
+    raise PulseFault(f"unknown ALU function {fn}")
+
+
 class Interpreter:
     """Runs one iteration of a Program over a node's bytes and a scratchpad."""
 
@@ -187,15 +212,7 @@ class Interpreter:
                     flags = (bool(res >> (width - 1) & 1), res == 0, a >= b,
                              _signed(a, width) - _signed(b, width) != _signed(res, width))
                 else:
-                    res = {
-                        "and": lambda: a & b, "orr": lambda: a | b, "eor": lambda: a ^ b,
-                        "bic": lambda: a & ~b & mask, "orn": lambda: (a | ~b) & mask,
-                        "lsl": lambda: (a << (b % width)) & mask,
-                        "lsr": lambda: a >> (b % width),
-                        "asr": lambda: (_signed(a, width) >> (b % width)) & mask,
-                        "mul": lambda: (a * b) & mask,
-                        "udiv": lambda: a // b if b else 0,
-                    }[fn]()
+                    res = _logic(fn, a, b, width)
                     flags = (bool(res >> (width - 1) & 1), res == 0, False, False)
                 if ins.flags:
                     nzcv = flags

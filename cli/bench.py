@@ -135,3 +135,11 @@ def _add_rack() -> None:
 
 
 _add_rack()
+
+
+def _add_pulse() -> None:
+    from cli.pulse_bench import bench_pulse
+    bench.add_command(bench_pulse)
+
+
+_add_pulse()

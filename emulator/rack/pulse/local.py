@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from unicorn import UC_ARCH_ARM64, UC_HOOK_MEM_UNMAPPED, UC_MODE_ARM, UC_PROT_ALL, Uc, UcError
+from unicorn import (
+    UC_ARCH_ARM64,
+    UC_HOOK_CODE,
+    UC_HOOK_MEM_UNMAPPED,
+    UC_MODE_ARM,
+    UC_PROT_ALL,
+    Uc,
+    UcError,
+)
 from unicorn.arm64_const import (
     UC_ARM64_REG_PC,
     UC_ARM64_REG_SP,
@@ -36,15 +44,15 @@ MAX_ITERATIONS = 1_000_000
 class LocalRun:
     scratch: bytes
     iterations: int
-    instructions_bound: int        # not measured: Unicorn runs without per-instruction hooks
     nodes: tuple[int, ...]         # the cursor at each iteration
+    steps: tuple[int, ...]         # instructions per iteration (when counted, else zeros)
 
 
 class CpuIterator:
     """Runs one iterator's `next` from an ELF on a Unicorn AArch64 core."""
 
     def __init__(self, elf: str | Path, symbol: str,
-                 read_memory: Callable[[int, int], bytes]) -> None:
+                 read_memory: Callable[[int, int], bytes], count: bool = False) -> None:
         addr, code = find_function(elf, symbol)
         self.symbol = symbol
         self.read_memory = read_memory
@@ -60,6 +68,12 @@ class CpuIterator:
         self._mapped: set[int] = set()
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.faults = 0
+        self.executed = 0
+        if count:       # a cost model needs instruction counts: a code hook on this function only
+            self.uc.hook_add(UC_HOOK_CODE, self._count, begin=CODE_BASE, end=CODE_BASE + size - 1)
+
+    def _count(self, uc: Uc, address: int, size: int, data: object) -> None:
+        self.executed += 1
 
     def _on_unmapped(self, uc: Uc, access: int, address: int, size: int, value: int,
                      data: object) -> bool:
@@ -76,26 +90,38 @@ class CpuIterator:
         self.faults += 1
         return True
 
-    def run(self, start: int, scratch: bytes) -> LocalRun:
+    def load_scratch(self, scratch: bytes) -> None:
         if len(scratch) != SCRATCH_BYTES:
             raise ValueError(f"a scratchpad is {SCRATCH_BYTES} bytes, not {len(scratch)}")
-        uc = self.uc
-        uc.mem_write(SCRATCH_VA, bytes(scratch))
-        cur, n, nodes = start, 0, []
+        self.uc.mem_write(SCRATCH_VA, bytes(scratch))
+
+    def scratch(self) -> bytes:
+        return bytes(self.uc.mem_read(SCRATCH_VA, SCRATCH_BYTES))
+
+    def run(self, start: int, scratch: bytes) -> LocalRun:
+        self.load_scratch(scratch)
+        cur, n, nodes, steps = start, 0, [], []
         while cur:
             if n >= MAX_ITERATIONS:
                 raise RuntimeError(f"{self.symbol} did not end within {MAX_ITERATIONS} iterations")
             nodes.append(cur)
-            uc.reg_write(UC_ARM64_REG_X0, cur)
-            uc.reg_write(UC_ARM64_REG_X1, SCRATCH_VA)
-            uc.reg_write(UC_ARM64_REG_X30, RETURN_MAGIC)
-            uc.reg_write(UC_ARM64_REG_SP, STACK_TOP)
-            try:
-                uc.emu_start(self.entry, RETURN_MAGIC, count=100_000)
-            except UcError as err:
-                raise RuntimeError(f"{self.symbol} faulted at cursor {cur:#x}: {err}") from err
-            if uc.reg_read(UC_ARM64_REG_PC) != RETURN_MAGIC:
-                raise RuntimeError(f"{self.symbol} did not return at cursor {cur:#x}")
-            cur = uc.reg_read(UC_ARM64_REG_X0)
+            before = self.executed
+            cur = self.call(cur)
+            steps.append(self.executed - before)
             n += 1
-        return LocalRun(bytes(uc.mem_read(SCRATCH_VA, SCRATCH_BYTES)), n, 0, tuple(nodes))
+        return LocalRun(self.scratch(), n, tuple(nodes), tuple(steps))
+
+    def call(self, cur: int) -> int:
+        """One iteration: next(cur, scratchpad); returns the next cursor."""
+        uc = self.uc
+        uc.reg_write(UC_ARM64_REG_X0, cur)
+        uc.reg_write(UC_ARM64_REG_X1, SCRATCH_VA)
+        uc.reg_write(UC_ARM64_REG_X30, RETURN_MAGIC)
+        uc.reg_write(UC_ARM64_REG_SP, STACK_TOP)
+        try:
+            uc.emu_start(self.entry, RETURN_MAGIC, count=100_000)
+        except UcError as err:
+            raise RuntimeError(f"{self.symbol} faulted at cursor {cur:#x}: {err}") from err
+        if uc.reg_read(UC_ARM64_REG_PC) != RETURN_MAGIC:
+            raise RuntimeError(f"{self.symbol} did not return at cursor {cur:#x}")
+        return int(uc.reg_read(UC_ARM64_REG_X0))

@@ -22,20 +22,31 @@ BT_NODE = 8 + 8 * BT_MAX_KEYS + 8 * (BT_MAX_KEYS + 1)   # 160
 
 
 class GuestHeap:
-    """Areas of one process on the rack's memory blades, used round-robin by node."""
+    """Areas of one process on the rack's memory blades.  Objects go round-robin over the
+    areas (PULSE's `allocation: random`-like interleaving) or, with `partition_bytes`, fill
+    one area's first `partition_bytes` before the next (PULSE's `allocation: partition`)."""
 
-    def __init__(self, rack: Rack, pid: int, areas: int, area_bytes: int) -> None:
+    def __init__(self, rack: Rack, pid: int, areas: int, area_bytes: int,
+                 partition_bytes: int | None = None) -> None:
         self.rack = rack
         self.pid = pid
         self.area_bytes = area_bytes
         self.areas = [rack.control.mmap(pid, area_bytes) for _ in range(areas)]
         self._used = [0] * areas
         self._next = 0
+        self.partition_bytes = partition_bytes
+        self._total = 0
 
     def alloc(self, size: int, area: int | None = None) -> int:
         """A fresh `size`-byte object (aligned to 32 bytes); returns its virtual address."""
-        i = self._next % len(self.areas) if area is None else area
+        if area is not None:
+            i = area
+        elif self.partition_bytes:
+            i = min(self._total // self.partition_bytes, len(self.areas) - 1)
+        else:
+            i = self._next % len(self.areas)
         self._next += 1
+        self._total += size
         off = -(-self._used[i] // 32) * 32
         if off + size > self.area_bytes:
             raise MemoryError(f"heap area {i} is full")

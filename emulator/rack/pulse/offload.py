@@ -9,6 +9,7 @@ marked for the CPU, with the reason kept in the statistics.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from emulator.rack.packets import Kind, Packet
 from emulator.rack.pulse.compiler import Refusal, compile_next
 from emulator.rack.pulse.costs import PulseCosts
 from emulator.rack.pulse.isa import SCRATCH_BYTES, Program
+from emulator.rack.pulse.local import CpuIterator
 from emulator.rack.pulse.smartnic import REQUEST_BYTES, OffloadRouter, SmartNic, TraversalPacket
 from emulator.rack.rack import Rack
 
@@ -76,6 +78,8 @@ class Offloader:
         self._results: dict[int, Result] = {}
         self._sent_at: dict[int, int] = {}
         self.counters: Counter[str] = Counter()
+        self._elf: dict[str, Path] = {}
+        self._cpu: dict[str, CpuIterator] = {}
 
     def install(self, elf: str | Path, symbol: str, node_bytes: int) -> Decision:
         """Compile, verify and estimate `symbol`; load it on the SmartNICs if it pays."""
@@ -85,6 +89,7 @@ class Offloader:
             prog = compile_next(elf, symbol, node_bytes)
         except Refusal as refusal:
             decision = Decision(symbol, pid, None, False, str(refusal), 0.0, t_d)
+            self.counters[f"refused.{refusal.kind}"] += 1
         else:
             # The estimate: the program's instructions once each at the logic clock.
             t_c = len(prog.insns) * self.costs.cycle_ns
@@ -95,7 +100,9 @@ class Offloader:
                 decision = Decision(symbol, pid, prog, False,
                                     f"does not pay: t_c {t_c:.0f} ns > eta {self.costs.eta:g} "
                                     f"x t_d {t_d:.0f} ns", t_c, t_d)
+                self.counters["refused.does_not_pay"] += 1
         self.decisions[symbol] = decision
+        self._elf[symbol] = Path(elf)
         self.counters["offloadable" if decision.offload else "refused"] += 1
         return decision
 
@@ -132,6 +139,20 @@ class Offloader:
     def run(self, decision: Decision, pid: int, start: int, scratch: bytes,
             blade: str = "cb0") -> Result:
         return self.result(self.submit(decision, pid, start, scratch, blade))
+
+    def traverse(self, decision: Decision, pid: int, start: int, scratch: bytes,
+                 read_memory: Callable[[int, int], bytes], blade: str = "cb0") -> Result:
+        """Offload when the decision says so; otherwise run the same `next` on the CPU
+        (`read_memory` gives it the structure) and count the iterations as CPU ones."""
+        if decision.offload:
+            return self.run(decision, pid, start, scratch, blade)
+        cpu = self._cpu.get(decision.name)
+        if cpu is None:
+            cpu = self._cpu[decision.name] = CpuIterator(self._elf[decision.name],
+                                                         decision.name, read_memory)
+        local = cpu.run(start, scratch)
+        self.counters["cpu_iterations"] += local.iterations
+        return Result(local.scratch, local.iterations, 0, 0, f"cpu: {decision.reason}")
 
     def statistics(self) -> dict[str, int]:
         out = {f"pulse.{k}": v for k, v in sorted(self.counters.items())}

@@ -156,3 +156,22 @@ def test_code_that_does_not_pay_runs_on_the_cpu_with_its_reason() -> None:
     stats = slow.statistics()
     assert stats["pulse.refused.does_not_pay"] == 1
     assert stats["pulse.cpu_iterations"] == result.iterations > 0
+
+
+def test_rpc_to_memory_blade_cpus_matches_and_bounces_through_the_client() -> None:
+    rng = random.Random(8)
+    rack, off, heap = _rack(2)
+    off.add_memory_cpus()
+    ht = build_hash_table(heap, 150, 4, rng)
+    decision = off.install(ELF, "ht_next", HT_NODE)
+    key = ht.keys[0]
+    local = CpuIterator(ELF, "ht_next", heap.read).run(ht.head(key), _scratch(key))
+    rpc = off.result(off.submit_rpc(decision, PID, ht.head(key), _scratch(key)))
+    pulse = off.run(decision, PID, ht.head(key), _scratch(key))
+    blades = [heap.blade_of(n) for n in local.nodes]
+    changes = sum(a != b for a, b in zip(blades, blades[1:], strict=False))
+    assert rpc.status == pulse.status == "ok"
+    assert rpc.scratch == pulse.scratch == local.scratch
+    assert rpc.iterations == pulse.iterations == local.iterations
+    assert rpc.hops == pulse.hops == changes
+    assert off.counters["rpcs"] == changes + 1        # one RPC per blade visited in turn

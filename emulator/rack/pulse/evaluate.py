@@ -3,8 +3,8 @@
 One rack per (workload, memory blades): the structure is built in the memory blades, then
 * PULSE: traversals offloaded to the SmartNICs on the event-driven rack (measured);
 * RPC: the memory blade's optional CPU runs the same AArch64 `next` (Unicorn, instructions
-  counted) behind an RPC server; a cursor on another blade goes back to the client, which sends
-  a new RPC there.  Network legs use the rack's cost table; each blade's CPU is a FIFO server;
+  counted) behind an RPC server, on the same rack network; a cursor on another blade goes back
+  to the client, which sends a new RPC there (measured);
 * MIND: the compute blade runs the same code itself; every page a node touches goes through its
   page cache (1/8 of the structure) and MIND's coherence protocol on the rack (measured).
 Latency: one request at a time.  Throughput: `window` requests outstanding at once.
@@ -13,7 +13,6 @@ The answers of the three systems must be identical; a difference raises.
 
 from __future__ import annotations
 
-import heapq
 import random
 import struct
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.rack.control import SplitConfig
-from emulator.rack.costs import PAGE, RackCosts
+from emulator.rack.costs import PAGE
 from emulator.rack.packets import make_fva
 from emulator.rack.pulse.costs import PulseCosts
 from emulator.rack.pulse.local import CpuIterator, LocalRun
@@ -83,13 +82,6 @@ def build(workload: str, rack: Rack, queries: int, seed: int) -> tuple[GuestHeap
     return heap, out, size
 
 
-def _one_way(c: RackCosts, size: int, to_memory: bool) -> int:
-    """compute blade -> switch -> memory blade (or back): two links, one switch pass, and the
-    receiving NIC on the memory side, as the rack charges them."""
-    leg = c.serialization_ns(size) + c.link_propagation_ns
-    return 2 * leg + c.switch_pass_ns + (c.nic_ns if to_memory else 0)
-
-
 def _row(workload: str, system: str, blades: int, lat: list[int], total_ns: int, n: int,
          energy_pj: float, answers: list[bytes]) -> dict[str, Any]:
     return {"workload": workload, "system": system, "memory_blades": blades,
@@ -138,61 +130,36 @@ def run_pulse(workload: str, blades: int, queries: int, seed: int, window: int,
 def run_rpc(workload: str, blades: int, queries: int, seed: int, window: int,
             costs: PulseCosts) -> dict[str, Any]:
     rack = _rack(blades, 64 << 20)
-    heap, qs, _ = build(workload, rack, queries, seed)
+    off = Offloader(rack, costs)
+    off.add_memory_cpus()
+    _, qs, _ = build(workload, rack, queries, seed)
     symbol, node = SYMBOL[workload]
-    cpu = CpuIterator(ELF, symbol, heap.read, count=True)
-    c = rack.costs
-    req_bytes = c.header_bytes + REQUEST_BYTES
-    resp_bytes = c.header_bytes + 64
-    # Each query as segments: (blade, service ns) per RPC, from the real run of the code.
-    plans: list[list[tuple[str, int]]] = []
-    answers, insns_total, dram_total = [], 0, 0
+    decision = off.install(ELF, symbol, node)
+    lat, answers = [], []
     for q in qs:
-        run: LocalRun = cpu.run(q.start, q.scratch)
-        answers.append(run.scratch)
-        segs: list[tuple[str, int]] = []
-        for cur, steps in zip(run.nodes, run.steps, strict=True):
-            blade = heap.blade_of(cur)
-            work = round(costs.cpu_dram_ns + steps * costs.cpu_insn_ns)
-            if segs and segs[-1][0] == blade:
-                segs[-1] = (blade, segs[-1][1] + work)
-            else:
-                segs.append((blade, costs.rpc_server_ns + work))
-            insns_total += steps
-            dram_total += node
-        plans.append(segs)
-    rpc_count = sum(len(s) for s in plans)
-    trip = _one_way(c, req_bytes, True) + _one_way(c, resp_bytes, False)
-    lat = [sum(trip + s for _, s in segs) for segs in plans]
-
-    def simulate(active: int) -> int:
-        free: dict[str, int] = {}
-        events: list[tuple[int, int, int, int]] = []   # (time at server, seq, query, segment)
-        nxt, seq, done_at = 0, 0, 0
-        for _ in range(min(active, len(plans))):
-            heapq.heappush(events, (_one_way(c, req_bytes, True), seq, nxt, 0))
-            seq, nxt = seq + 1, nxt + 1
-        while events:
-            t, _, qi, si = heapq.heappop(events)
-            blade, service = plans[qi][si]
-            start = max(t, free.get(blade, 0))
-            free[blade] = start + service
-            back = free[blade] + _one_way(c, resp_bytes, False)
-            if si + 1 < len(plans[qi]):
-                heapq.heappush(events, (back + _one_way(c, req_bytes, True), seq, qi, si + 1))
-            else:
-                done_at = max(done_at, back)
-                if nxt < len(plans):
-                    heapq.heappush(events, (back + _one_way(c, req_bytes, True), seq, nxt, 0))
-                    nxt += 1
-            seq += 1
-        return done_at
-
-    server_insns = rpc_count * costs.rpc_server_ns / costs.cpu_insn_ns
-    energy = ((insns_total + server_insns) * costs.energy_cpu_insn_pj
-              + dram_total * costs.energy_dram_pj_per_byte
-              + rpc_count * (req_bytes + resp_bytes) * costs.energy_nic_pj_per_byte)
-    return _row(workload, "rpc", blades, lat, simulate(window), len(qs), energy, answers)
+        r = off.result(off.submit_rpc(decision, PID, q.start, q.scratch))
+        if r.status != "ok":
+            raise RuntimeError(f"{symbol} over RPC: {r.status}")
+        lat.append(r.latency_ns)
+        answers.append(r.scratch)
+    cpus = [nic.cpu for nic in off.nics.values() if nic.cpu is not None]
+    insns = sum(cpu.counters["instructions"] for cpu in cpus)
+    iterations = sum(cpu.counters["iterations"] for cpu in cpus)
+    rpcs = off.counters["rpcs"]
+    server_insns = rpcs * costs.rpc_server_ns / costs.cpu_insn_ns
+    c = rack.costs
+    energy = ((insns + server_insns) * costs.energy_cpu_insn_pj
+              + iterations * node * costs.energy_dram_pj_per_byte
+              + rpcs * (2 * c.header_bytes + REQUEST_BYTES + 72) * costs.energy_nic_pj_per_byte)
+    start = rack.loop.now
+    reqs = [off.submit_rpc(decision, PID, q.start, q.scratch) for q in qs[:window]]
+    pending = list(qs[window:])
+    while reqs:
+        off.result(reqs.pop(0))
+        if pending:
+            q = pending.pop(0)
+            reqs.append(off.submit_rpc(decision, PID, q.start, q.scratch))
+    return _row(workload, "rpc", blades, lat, rack.loop.now - start, len(qs), energy, answers)
 
 
 def run_mind(workload: str, blades: int, queries: int, seed: int, window: int,

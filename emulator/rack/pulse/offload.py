@@ -80,6 +80,15 @@ class Offloader:
         self.counters: Counter[str] = Counter()
         self._elf: dict[str, Path] = {}
         self._cpu: dict[str, CpuIterator] = {}
+        self.rpc_code: dict[int, tuple[Path, str]] = {}
+        self._rpc_sent: dict[int, tuple[str, int]] = {}
+
+    def add_memory_cpus(self, cores: int = 1) -> None:
+        """Give every memory blade a CPU (the RPC baseline's server)."""
+        from emulator.rack.pulse.memcpu import MemoryCpu
+        for nic in self.nics.values():
+            nic.cpu = MemoryCpu(nic.blade, self.rack.switch, self.rack.loop, self.rack.network,
+                                self.rack.costs, self.costs, self.rpc_code, cores)
 
     def install(self, elf: str | Path, symbol: str, node_bytes: int) -> Decision:
         """Compile, verify and estimate `symbol`; load it on the SmartNICs if it pays."""
@@ -103,6 +112,7 @@ class Offloader:
                 self.counters["refused.does_not_pay"] += 1
         self.decisions[symbol] = decision
         self._elf[symbol] = Path(elf)
+        self.rpc_code[pid] = (Path(elf), symbol)
         self.counters["offloadable" if decision.offload else "refused"] += 1
         return decision
 
@@ -122,7 +132,28 @@ class Offloader:
         self.rack.network.send(p, blade, "switch")
         return req
 
+    def submit_rpc(self, decision: Decision, pid: int, start: int, scratch: bytes,
+                   blade: str = "cb0") -> int:
+        """Send the traversal as an RPC to the CPU of the memory blade holding `start`."""
+        req = self._next_req
+        self._next_req += 1
+        self._sent_at[req] = self.rack.loop.now
+        self._send_rpc(req, blade, decision.program_id, pid, start, scratch, 0, 0)
+        return req
+
+    def _send_rpc(self, req: int, blade: str, program: int, pid: int, cursor: int,
+                  scratch: bytes, iterations: int, hops: int) -> None:
+        p = TraversalPacket(Kind.TRAVERSE, blade, "switch", cursor, req_id=req, requester=blade,
+                            size=self.rack.costs.header_bytes + REQUEST_BYTES, program=program,
+                            pid=pid, scratch=scratch, iterations=iterations, hops=hops, rpc=True)
+        self.counters["rpcs"] += 1
+        self.rack.network.send(p, blade, "switch")
+
     def _done(self, p: TraversalPacket) -> None:
+        if p.rpc and p.status == "moved":       # the client sends the next RPC to the owner
+            self._send_rpc(p.req_id, p.requester, p.program, p.pid, p.fva, p.scratch,
+                           p.iterations, p.hops + 1)
+            return
         self._results[p.req_id] = Result(p.scratch, p.iterations, p.hops,
                                          self.rack.loop.now - self._sent_at.pop(p.req_id),
                                          p.status)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from emulator.rack.costs import RackCosts
 from emulator.rack.memblade import MemoryBlade
@@ -22,6 +23,9 @@ from emulator.rack.packets import VA_MASK, Kind, Packet, Perm, make_fva
 from emulator.rack.pulse.costs import PulseCosts
 from emulator.rack.pulse.isa import SCRATCH_BYTES, Interpreter, Program, PulseFault
 from emulator.rack.switch import Switch
+
+if TYPE_CHECKING:
+    from emulator.rack.pulse.memcpu import MemoryCpu
 
 REQUEST_BYTES = 8 + 8 + 8 + SCRATCH_BYTES      # program id, pid, cursor, scratchpad
 
@@ -36,6 +40,7 @@ class TraversalPacket(Packet):
     iterations: int = 0
     hops: int = 0                  # memory blades visited after the first
     status: str = "ok"             # TRAVERSE_DONE: ok, or why the device stopped
+    rpc: bool = False              # for the memory blade's CPU (the RPC baseline), not the NIC
 
 
 class SmartNic:
@@ -57,10 +62,15 @@ class SmartNic:
         self._busy_workspaces = 0
         self._waiting: deque[TraversalPacket] = deque()
         self.counters: Counter[str] = Counter()
+        self.cpu: MemoryCpu | None = None          # the blade's optional CPU (RPC baseline)
 
     # --- the port ----------------------------------------------------------------------------
     def receive(self, packet: Packet) -> None:
-        if isinstance(packet, TraversalPacket):
+        if isinstance(packet, TraversalPacket) and packet.rpc:
+            if self.cpu is None:
+                raise ValueError(f"{self.name} has no CPU to serve an RPC")
+            self.loop.after(self.rack_costs.nic_ns, self.cpu.serve, packet)
+        elif isinstance(packet, TraversalPacket):
             self.loop.after(self.rack_costs.nic_ns, self._admit, packet)
         else:
             self.blade.receive(packet)

@@ -146,3 +146,9 @@ def _add_llm() -> None:
 
 
 _add_llm()
+def _add_pulse() -> None:
+    from cli.pulse_bench import bench_pulse
+    bench.add_command(bench_pulse)
+
+
+_add_pulse()

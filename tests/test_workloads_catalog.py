@@ -16,6 +16,7 @@ EXPECTED = {
     "busyloop", "lmbench",
     "events", "gotour", "procfs", "sockets",
     "kvstore", "pagerank", "stream", "gothreads",
+    "pulse_iters",
     "copyfile",
     "faulty",
     "forkexec",

@@ -46,6 +46,7 @@ class PacketClass(Enum):
     INVALIDATION = "invalidation"  # the switch asking a blade to give a region up
     NACK = "nack"                  # a request refused for now: retry after a back-off
     DENY = "deny"                  # protection refused the request
+    OFFLOAD = "offload"            # a traversal offloaded to a memory blade's SmartNIC (PULSE)
 
 
 class Kind(Enum):
@@ -65,6 +66,9 @@ class Kind(Enum):
     INVALIDATE = "invalidate"  # switch -> blade
     NACK = "nack"              # switch -> blade
     DENY = "deny"              # switch -> blade
+    TRAVERSE = "traverse"      # compute blade -> switch -> SmartNIC: start an offloaded traversal
+    CONTINUE = "continue"      # SmartNIC -> switch -> SmartNIC: the cursor left its blade
+    TRAVERSE_DONE = "traverse_done"   # SmartNIC -> switch -> compute blade: the result
 
     @property
     def packet_class(self) -> PacketClass:
@@ -79,6 +83,8 @@ _CLASS = {
     Kind.GRANT: PacketClass.ACK, Kind.WRITE_ACK: PacketClass.ACK,
     Kind.INVALIDATE: PacketClass.INVALIDATION, Kind.NACK: PacketClass.NACK,
     Kind.DENY: PacketClass.DENY,
+    Kind.TRAVERSE: PacketClass.OFFLOAD, Kind.CONTINUE: PacketClass.OFFLOAD,
+    Kind.TRAVERSE_DONE: PacketClass.OFFLOAD,
 }
 
 # The RDMA operation and permission code each blade-originated kind travels as.

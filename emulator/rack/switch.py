@@ -18,6 +18,7 @@ packet.  Packets from memory blades are routed to the blade they answer.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,8 @@ class Switch:
         self.exceptions: LpmTable[ExceptAction] = LpmTable("addrExceptTrans", 64,
                                                            EXCEPTION_CAPACITY)
         self.control: ControlPlane | None = None
+        # Offload routing (PULSE): a hook that takes the packets it routes and returns True.
+        self.offload_router: Callable[[Packet], bool] | None = None
         # Baselines on the same rack: "mind" (the directory in the switch), "none" (no
         # coherence: one blade swapping to remote memory, FastSwap-like), "software" (the
         # directory run by the blades' CPUs, GAM-like: each directory step costs a software
@@ -107,6 +110,8 @@ class Switch:
 
     def _ingress(self, p: Packet) -> None:
         self.counters["passes"] += 1
+        if self.offload_router is not None and self.offload_router(p):
+            return
         if p.kind in (Kind.DATA, Kind.WRITE_ACK):
             self.network.send(p, "switch", p.dst)
             return

@@ -1,0 +1,50 @@
+"""`blindfold bench pulse`: PULSE against RPC to a CPU on the memory blade and against MIND's
+cache-based path, on hash-table lookups (YCSB-C), B+-tree scans (YCSB-E) and time-series
+aggregates, with the structure on one and on two memory blades (modelled time)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from emulator.rack.pulse.costs import SOURCES, PulseCosts
+from emulator.rack.pulse.evaluate import evaluate
+
+NAMES = {"pulse": "PULSE", "rpc": "RPC (memory-blade CPU)", "mind": "MIND (cache)"}
+
+
+@click.command("pulse")
+@click.option("--queries", type=click.IntRange(min=1, max=100_000), default=100,
+              show_default=True, help="Operations per (workload, system, memory blades).")
+@click.option("--window", type=click.IntRange(min=1, max=1024), default=32, show_default=True,
+              help="Requests outstanding at once in the throughput runs.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One row per (workload, system, memory "
+                                                      "blades).")
+def bench_pulse(queries: int, window: int, seed: int, as_json: bool) -> None:
+    """PULSE vs RPC vs MIND: latency, throughput and energy per operation."""
+    rows, extra = evaluate(queries=queries, seed=seed, window=window)
+    if as_json:
+        click.echo(json.dumps({"rows": rows, "pulse": extra, "costs": PulseCosts().as_dict(),
+                               "cost_sources": dict(SOURCES)}, indent=1))
+        return
+    t = Table(title=f"PULSE vs RPC vs MIND ({queries} operations, {window} outstanding for "
+                    "throughput, modelled time)")
+    for col in ("workload", "mem blades", "system", "latency us", "x PULSE", "Mops/s",
+                "PULSE x", "nJ/op"):
+        t.add_column(col, justify="left" if col in ("workload", "system") else "right")
+    for r in rows:
+        t.add_row(r["workload"], str(r["memory_blades"]), NAMES[r["system"]],
+                  f"{r['latency_ns'] / 1000:.2f}", f"{r['latency_vs_pulse']:.2f}",
+                  f"{r['throughput_mops']:.3f}", f"{r['throughput_vs_pulse']:.2f}",
+                  f"{r['energy_nj_per_op']:.1f}")
+    console = Console()
+    console.print(t)
+    for key, stats in extra.items():
+        console.print(f"{key}: {stats['pulse.offloaded_iterations_pct']}% of "
+                      f"{stats['pulse.iterations']} iterations offloaded, "
+                      f"{stats.get('pulse.switch.routed_continue', 0)} continuations routed "
+                      "by the switch")

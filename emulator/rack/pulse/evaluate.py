@@ -1,0 +1,268 @@
+"""PULSE against RPC to a CPU on the memory blade and against MIND's cache-based path.
+
+One rack per (workload, memory blades): the structure is built in the memory blades, then
+* PULSE: traversals offloaded to the SmartNICs on the event-driven rack (measured);
+* RPC: the memory blade's optional CPU runs the same AArch64 `next` (Unicorn, instructions
+  counted) behind an RPC server, on the same rack network; a cursor on another blade goes back
+  to the client, which sends a new RPC there (measured);
+* MIND: the compute blade runs the same code itself; every page a node touches goes through its
+  page cache (1/8 of the structure) and MIND's coherence protocol on the rack (measured).
+Latency: one request at a time.  Throughput: `window` requests outstanding at once.
+The answers of the three systems must be identical; a difference raises.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.rack.control import SplitConfig
+from emulator.rack.costs import PAGE
+from emulator.rack.packets import make_fva
+from emulator.rack.pulse.costs import PulseCosts
+from emulator.rack.pulse.local import CpuIterator, LocalRun
+from emulator.rack.pulse.offload import Offloader
+from emulator.rack.pulse.smartnic import REQUEST_BYTES
+from emulator.rack.pulse.structures import (
+    BT_NODE,
+    HT_NODE,
+    GuestHeap,
+    build_btree,
+    build_hash_table,
+)
+from emulator.rack.rack import Rack, RackSpec
+
+ELF = Path(__file__).resolve().parents[3] / "workloads" / "bin" / "pulse_iters"
+PID = 9
+U64 = (1 << 64) - 1
+BTREE_BYTES = 4000 // 7 * BT_NODE + 10 * BT_NODE     # leaves hold 5..9 keys, then inner nodes
+WORKLOADS = ("hash-lookup", "btree-scan", "ts-aggregate")
+SYMBOL = {"hash-lookup": ("ht_next", HT_NODE), "btree-scan": ("bt_scan_next", BT_NODE),
+          "ts-aggregate": ("ts_agg_next", BT_NODE)}
+
+
+@dataclass(frozen=True)
+class Query:
+    start: int
+    scratch: bytes
+
+
+def _pack(*words: int) -> bytes:
+    return struct.pack("<8Q", *(list(words) + [0] * (8 - len(words))))
+
+
+def build(workload: str, rack: Rack, queries: int, seed: int) -> tuple[GuestHeap, list[Query], int]:
+    """The structure in the rack's memory and the queries; returns (heap, queries, bytes)."""
+    rng = random.Random(seed)
+    blades = len(rack.memory_blades)
+    if workload == "hash-lookup":                     # nodes interleaved over the blades
+        heap = GuestHeap(rack, PID, blades, 4 << 20)
+    else:                                             # key ranges partitioned over the blades
+        heap = GuestHeap(rack, PID, blades, 4 << 20, partition_bytes=-(-BTREE_BYTES // blades))
+    if workload == "hash-lookup":                     # YCSB-C: reads of existing keys
+        ht = build_hash_table(heap, 4000, 500, rng)
+        qs = [Query(ht.head(k), _pack(k)) for k in (rng.choice(ht.keys) for _ in range(queries))]
+        return heap, qs, 4000 * HT_NODE
+    items = [(k, rng.randint(0, 1000)) if workload == "btree-scan" else (k * 10, k * 7 + 3)
+             for k in range(4000)]
+    tree = build_btree(heap, items, rng)
+    size = len(items) // 7 * BT_NODE
+    if workload == "btree-scan":                      # YCSB-E: SCAN(key, 1..100)
+        return heap, [Query(tree.root, _pack(rng.randrange(40_000), rng.randint(1, 100)))
+                      for _ in range(queries)], size
+    out = []
+    for i in range(queries):                          # SUM/COUNT/MAX/MIN over ~200 points
+        t0 = rng.randrange(38_000)
+        kind = i % 4
+        out.append(Query(tree.root, _pack(t0, t0 + 2000, kind, U64 if kind == 3 else 0)))
+    return heap, out, size
+
+
+def _row(workload: str, system: str, blades: int, lat: list[int], total_ns: int, n: int,
+         energy_pj: float, answers: list[bytes]) -> dict[str, Any]:
+    return {"workload": workload, "system": system, "memory_blades": blades,
+            "latency_ns": round(sum(lat) / len(lat)), "throughput_mops": round(n / total_ns * 1e3, 4),
+            "energy_nj_per_op": round(energy_pj / n / 1000, 2), "_answers": answers}
+
+
+def run_pulse(workload: str, blades: int, queries: int, seed: int, window: int,
+              costs: PulseCosts) -> tuple[dict[str, Any], dict[str, int]]:
+    rack = _rack(blades, 64 << 20)
+    off = Offloader(rack, costs)
+    heap, qs, _ = build(workload, rack, queries, seed)
+    symbol, node = SYMBOL[workload]
+    decision = off.install(ELF, symbol, node)
+    if not decision.offload:
+        raise RuntimeError(f"{symbol} was not offloaded: {decision.reason}")
+    net0 = rack.network.statistics().get("bytes.offload", 0)
+    lat, answers = [], []
+    for q in qs:
+        r = off.run(decision, PID, q.start, q.scratch)
+        if r.status != "ok":
+            raise RuntimeError(f"{symbol}: {r.status}")
+        lat.append(r.latency_ns)
+        answers.append(r.scratch)
+    stats = off.statistics()
+    stats["pulse.offloaded_iterations_pct"] = round(
+        100 * sum(nic.counters["iterations"] for nic in off.nics.values())
+        / max(1, stats["pulse.iterations"]), 1)
+    net_bytes = rack.network.statistics().get("bytes.offload", 0) - net0
+    insns = sum(nic.counters["instructions"] for nic in off.nics.values())
+    dram = sum(nic.counters["dram_bytes"] for nic in off.nics.values())
+    energy = (insns * costs.energy_logic_pj + dram * costs.energy_dram_pj_per_byte
+              + net_bytes * costs.energy_nic_pj_per_byte)
+    start = rack.loop.now
+    reqs = [off.submit(decision, PID, q.start, q.scratch) for q in qs[:window]]
+    pending = list(qs[window:])
+    while reqs:
+        off.result(reqs.pop(0))
+        if pending:
+            q = pending.pop(0)
+            reqs.append(off.submit(decision, PID, q.start, q.scratch))
+    row = _row(workload, "pulse", blades, lat, rack.loop.now - start, len(qs), energy, answers)
+    return row, stats
+
+
+def run_rpc(workload: str, blades: int, queries: int, seed: int, window: int,
+            costs: PulseCosts) -> dict[str, Any]:
+    rack = _rack(blades, 64 << 20)
+    off = Offloader(rack, costs)
+    off.add_memory_cpus()
+    _, qs, _ = build(workload, rack, queries, seed)
+    symbol, node = SYMBOL[workload]
+    decision = off.install(ELF, symbol, node)
+    lat, answers = [], []
+    for q in qs:
+        r = off.result(off.submit_rpc(decision, PID, q.start, q.scratch))
+        if r.status != "ok":
+            raise RuntimeError(f"{symbol} over RPC: {r.status}")
+        lat.append(r.latency_ns)
+        answers.append(r.scratch)
+    cpus = [nic.cpu for nic in off.nics.values() if nic.cpu is not None]
+    insns = sum(cpu.counters["instructions"] for cpu in cpus)
+    iterations = sum(cpu.counters["iterations"] for cpu in cpus)
+    rpcs = off.counters["rpcs"]
+    server_insns = rpcs * costs.rpc_server_ns / costs.cpu_insn_ns
+    c = rack.costs
+    energy = ((insns + server_insns) * costs.energy_cpu_insn_pj
+              + iterations * node * costs.energy_dram_pj_per_byte
+              + rpcs * (2 * c.header_bytes + REQUEST_BYTES + 72) * costs.energy_nic_pj_per_byte)
+    start = rack.loop.now
+    reqs = [off.submit_rpc(decision, PID, q.start, q.scratch) for q in qs[:window]]
+    pending = list(qs[window:])
+    while reqs:
+        off.result(reqs.pop(0))
+        if pending:
+            q = pending.pop(0)
+            reqs.append(off.submit_rpc(decision, PID, q.start, q.scratch))
+    return _row(workload, "rpc", blades, lat, rack.loop.now - start, len(qs), energy, answers)
+
+
+def run_mind(workload: str, blades: int, queries: int, seed: int, window: int,
+             costs: PulseCosts) -> dict[str, Any]:
+    rack0 = _rack(blades, 64 << 20)
+    _, _, size = build(workload, rack0, queries, seed)
+    cache = max(16 << 10, (size // 8) // PAGE * PAGE)
+    rack = _rack(blades, cache)
+    heap, qs, _ = build(workload, rack, queries, seed)
+    symbol, node = SYMBOL[workload]
+    cpu = CpuIterator(ELF, symbol, heap.read, count=True)
+    runs = [cpu.run(q.start, q.scratch) for q in qs]
+    agent = rack.agents[0]
+    c = rack.costs
+    loop = rack.loop
+
+    def walk(run: LocalRun, finished: Callable[[], None]) -> Callable[[], None]:
+        touches: list[tuple[int, int]] = []           # (page FVA, compute ns after it)
+        for cur, steps in zip(run.nodes, run.steps, strict=True):
+            pages = range(cur - cur % PAGE, cur + node, PAGE)
+            for i, page in enumerate(pages):
+                work = round(steps * costs.cpu_insn_ns) if i == len(pages) - 1 else 0
+                touches.append((make_fva(PID, page), work))
+        index = 0
+
+        def step() -> None:
+            nonlocal index
+            if index == len(touches):
+                finished()
+                return
+            fva, work = touches[index]
+            index += 1
+            if agent.holds(fva, False):
+                agent.touch(fva, False)
+                loop.after(c.dram_access_ns + work, step)
+                return
+
+            def done(ok: bool) -> None:
+                if not ok:
+                    raise RuntimeError(f"MIND refused a read at {fva:#x}")
+                if fva in agent.pages:
+                    agent.touch(fva, False)
+                loop.after(c.fault_handler_ns + work, step)
+
+            agent.fetch(fva, False, done)
+
+        return step
+
+    fetch0 = agent.counters["fetches"]
+    lat = []
+    ends: list[int] = []
+    for run in runs:
+        t0, before = loop.now, len(ends)
+        loop.after(0, walk(run, lambda: ends.append(loop.now)))
+        loop.run(until=lambda: len(ends) > before)   # noqa: B023 (used before the next trip)
+        lat.append(ends[-1] - t0)
+    fetches = agent.counters["fetches"] - fetch0
+    start = loop.now
+    left = list(runs)
+    finished: list[int] = []
+
+    def launch() -> None:
+        if left:
+            loop.after(0, walk(left.pop(0), lambda: (finished.append(loop.now), launch())))
+
+    for _ in range(window):
+        launch()
+    loop.run(until=lambda: len(finished) == len(runs))
+    insns = sum(sum(r.steps) for r in runs)
+    energy = (insns * costs.energy_cpu_insn_pj
+              + fetches * PAGE * (costs.energy_dram_pj_per_byte + costs.energy_nic_pj_per_byte))
+    return _row(workload, "mind", blades, lat, max(finished) - start, len(qs), energy,
+                [r.scratch for r in runs])
+
+
+def _rack(blades: int, blade_dram: int) -> Rack:
+    return Rack(RackSpec(compute_blades=1, memory_blades=blades, memory_blade_size=256 << 20,
+                         blade_dram=blade_dram), split=SplitConfig(enabled=False))
+
+
+def evaluate(queries: int = 100, seed: int = 1, window: int = 32,
+             costs: PulseCosts | None = None,
+             workloads: tuple[str, ...] = WORKLOADS,
+             blade_counts: tuple[int, ...] = (1, 2)) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows (one per workload, system, memory blades) and the PULSE statistics."""
+    costs = costs or PulseCosts()
+    rows: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    for workload in workloads:
+        for blades in blade_counts:
+            pulse, stats = run_pulse(workload, blades, queries, seed, window, costs)
+            rpc = run_rpc(workload, blades, queries, seed, window, costs)
+            mind = run_mind(workload, blades, queries, seed, window, costs)
+            if not pulse["_answers"] == rpc["_answers"] == mind["_answers"]:
+                raise RuntimeError(f"{workload}: PULSE, RPC and MIND disagree")
+            for row in (pulse, rpc, mind):
+                row.pop("_answers")
+                row["latency_vs_pulse"] = round(row["latency_ns"] / pulse["latency_ns"], 2)
+                row["throughput_vs_pulse"] = round(pulse["throughput_mops"]
+                                                   / row["throughput_mops"], 2)
+                rows.append(row)
+            extra[f"{workload}/{blades}"] = {
+                k: v for k, v in stats.items()
+                if k in ("pulse.iterations", "pulse.offloaded_iterations_pct")
+                or k.endswith("continuations") or k.startswith("pulse.switch")}
+    return rows, extra

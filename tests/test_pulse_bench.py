@@ -1,0 +1,34 @@
+"""`blindfold bench pulse`: the three systems agree, every iteration runs offloaded, and the
+JSON has one row per (workload, system, memory blades)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from cli.pulse_bench import bench_pulse
+from emulator.rack.pulse.evaluate import WORKLOADS, evaluate
+
+
+def test_evaluate_rows_and_full_offload() -> None:
+    rows, extra = evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,))
+    assert [r["system"] for r in rows] == ["pulse", "rpc", "mind"]
+    stats = extra["hash-lookup/2"]
+    assert stats["pulse.offloaded_iterations_pct"] == 100.0
+    assert stats["pulse.switch.routed_continue"] > 0
+    pulse = rows[0]
+    assert pulse["latency_vs_pulse"] == 1.0 and pulse["latency_ns"] > 0
+    assert all(r["throughput_mops"] > 0 and r["energy_nj_per_op"] > 0 for r in rows)
+    assert evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,))[0] == rows
+
+
+def test_cli_json_one_row_per_combination() -> None:
+    result = CliRunner().invoke(bench_pulse, ["--queries", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    keys = {(r["workload"], r["system"], r["memory_blades"]) for r in data["rows"]}
+    assert keys == {(w, s, b) for w in WORKLOADS for s in ("pulse", "rpc", "mind")
+                    for b in (1, 2)}
+    assert set(data["cost_sources"]) == set(data["costs"])
+    assert all(v["pulse.offloaded_iterations_pct"] == 100.0 for v in data["pulse"].values())

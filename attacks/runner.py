@@ -42,6 +42,7 @@ from kernel_model.kernel import KernelOptions
 from kernel_model.process import Thread
 from workloads import find as find_workload
 
+_ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenario's error
 DEFAULT_MACHINE = "small"
 MAX_INSNS = 60_000_000
 DIGEST_PREFIX = b"secret: sha256="
@@ -140,14 +141,13 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
         attach_recorder(hw, trace, "events", {"program": str(path), "guardian": mode,
                                               "machine": config.name, "seed": config.seed})
     hooks = Hooks()
-    face.hooks = hooks
+    face.attach(hooks)
     referee = Referee(markers=[], copied_from_user=[], random_draws=[])
     adv = Adversary(hooks, face, DmaEngine(BusPort(hw.ram, dma_filter)))
     out = io.BytesIO()
     opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
                          stderr=out, stdin=io.BytesIO())
-    kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
-                          referee=referee)
+    saved_registers = None
     if guardian is not None:
         conf = guardian.conf
 
@@ -155,8 +155,10 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
             slot = conf.slots.get(t.slot)
             return [slot.ctx.get(i) for i in range(9)] if slot else [0] * 9
 
-        kernel.marker_registers = saved_registers
-    adv.kernel = kernel
+    kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
+                          referee=referee, marker_registers=saved_registers)
+    face.seal()
+    adv.arm(kernel)
     return Session(hw, kernel, adv, referee, guardian, dma_filter, image,
                    f"/bin/{path.name}", out, rootfs)
 
@@ -175,7 +177,7 @@ def run_session(s: Session, mode: str) -> Outcome:
         out.ended = f"stopped by the adversary ({exc})"
     except Exception as exc:  # noqa: BLE001 - an adversarial kernel may crash itself
         where = traceback.extract_tb(exc.__traceback__)
-        if where and "/attacks/" in where[-1].filename:
+        if where and Path(where[-1].filename).resolve().is_relative_to(_ATTACKS):
             out.error = "".join(traceback.format_exception(exc)).strip()
         out.ended = f"the run ended with {type(exc).__name__}: {exc}"
     finally:

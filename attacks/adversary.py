@@ -20,10 +20,10 @@ from typing import Any
 from abi import Call, Status
 from attacks.dma import DmaDenied, DmaEngine
 from attacks.hooks import Hooks, Point
+from attacks.powers import KernelFace, KernelHandle
 from attacks.workload import Layout, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
-from attacks.powers import KernelFace, KernelHandle
 from emulator.el1 import CoreOwnedByUser, El1, El1Fault, SysregRefused
 from emulator.fastuc import CTX_Q0, UserContext
 from kernel_model.errors import KernelError

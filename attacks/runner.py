@@ -23,8 +23,9 @@ from pathlib import Path
 
 from attacks.adversary import Adversary
 from attacks.dma import BusPort, DmaEngine, GuardianDmaFilter
-from attacks.hooks import HookedEl1, HookedKernel, Hooks, Referee, StopRun
-from attacks.scenario import Expect, Goal, Scenario
+from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
+from attacks.referee import MemoryWitness
+from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
 from attacks.workload import (
     BANNER_PWNED,
     HIJACKED,
@@ -78,7 +79,7 @@ class Result:
     scenario: str
     mode: str
     expected: str
-    status: str           # pass, violated, known, xpass, broken, no-evidence, error
+    status: str           # pass, open, closed, violated, known, xpass, broken, no-evidence, error
     message: str
     outcome: Outcome
 
@@ -88,7 +89,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("pass", "known")
+        return self.status in ("pass", "known", "open", "closed")
 
     @property
     def reproduce(self) -> str:
@@ -101,6 +102,7 @@ class Session:
     """One booted machine with the hooked kernel, ready to run the workload."""
 
     machine: Machine
+    witness: MemoryWitness
     kernel: HookedKernel
     adversary: Adversary
     referee: Referee
@@ -158,8 +160,11 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
                           referee=referee, marker_registers=saved_registers)
     face.seal()
+    witness = MemoryWitness(hw, data)
+    hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
+        phase, args, thread.process is kernel.init))
     adv.arm(kernel)
-    return Session(hw, kernel, adv, referee, guardian, dma_filter, image,
+    return Session(hw, witness, kernel, adv, referee, guardian, dma_filter, image,
                    f"/bin/{path.name}", out, rootfs)
 
 
@@ -180,13 +185,14 @@ def run_session(s: Session, mode: str) -> Outcome:
         if where and Path(where[-1].filename).resolve().is_relative_to(_ATTACKS):
             out.error = "".join(traceback.format_exception(exc)).strip()
         out.ended = f"the run ended with {type(exc).__name__}: {exc}"
+        s.witness.after_abort()
     finally:
         s.machine.tracer.close()
         shutil.rmtree(s.rootfs, ignore_errors=True)
     out.seconds = time.perf_counter() - start
     out.stdout = s.stdout.getvalue()
     out.markers = list(s.referee.markers)
-    out.secret = s.referee.secret
+    out.secret = s.witness.w.secret or s.referee.secret
     out.fired = s.adversary.tally.fired
     return out
 
@@ -203,12 +209,15 @@ def find_leaks(secret: bytes, blobs: list[tuple[str, bytes]]) -> list[str]:
     return sorted(set(hits))
 
 
-def _tampering(out: Outcome) -> list[str]:
+def _tampering(out: Outcome, witness: MemoryWitness | None = None) -> list[str]:
     found = []
+    checked = witness is not None and witness.w.checked
+    if checked:
+        found += witness.w.integrity       # type: ignore[union-attr]
     if HIJACKED in out.stdout or (out.exit_status is not None
                                   and (out.exit_status >> 8) & 0xFF == WIN_EXIT_CODE):
         found.append("control flow reached win() (hijacked)")
-    if TAMPERED in out.stdout:
+    if TAMPERED in out.stdout and not checked:
         found.append("the program found a copy of its secret changed")
     if BANNER_PWNED in out.stdout:
         found.append("the program printed a string the admitted image does not contain")
@@ -237,7 +246,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     blobs.append(("the program's output", out.stdout))
     if out.secret:
         out.leaks = find_leaks(out.secret, blobs)
-    out.tampering = _tampering(out)
+    out.tampering = _tampering(out, s.witness)
+    out.tampering += _digest_mismatch(out)
     if sc.oracle is not None:
         out.tampering += sc.oracle(out)
     if s.guardian is not None:
@@ -253,9 +263,10 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
                          for d in s.dma_filter.decisions]
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
+    out.evidence += [f"availability: {n}" for n in s.witness.w.availability]
     expected = sc.expected(mode)
     known = sc.known.get(mode, "")
-    if out.error:
+    if out.error and not out.succeeded(sc.goal):
         return Result(sc.id, mode, expected.value, "error",
                       "the scenario's steps failed: " + out.error.splitlines()[-1], out)
     if not out.fired:
@@ -269,6 +280,9 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         return Result(sc.id, mode, expected.value, "broken",
                       f"the attack failed where it must succeed ({out.ended})", out)
     if out.succeeded(sc.goal):
+        if sc.gap:
+            return Result(sc.id, mode, expected.value, "open",
+                          f"open gap {sc.gap} ({PROPERTIES[sc.gap]}): {what}", out)
         if known:
             return Result(sc.id, mode, expected.value, "known",
                           f"known issue {known}: {what}", out)
@@ -280,6 +294,10 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         return Result(sc.id, mode, expected.value, "no-evidence",
                       "the attack failed but no refusal was visible", out)
     why = out.evidence[0] if out.evidence else f"defended by construction: {sc.silent}"
+    if sc.gap:
+        return Result(sc.id, mode, expected.value, "closed",
+                      f"refused ({why}); gap {sc.gap} is closed: drop the scenario's marker",
+                      out)
     return Result(sc.id, mode, expected.value, "pass", f"refused ({why})", out)
 
 
@@ -296,14 +314,20 @@ def baseline_decisions(mode: str, machine: str, timing: str) -> tuple[str, ...]:
 
 
 def _check_oracle(out: Outcome) -> str:
-    """The referee's secret must be the one the program hashed (when it got that far)."""
+    """The referee's secret has the program's length (when it got that far)."""
     if out.secret and len(out.secret) != SECRET_LEN:
-        return "the secret oracle drew the wrong number of bytes"
+        return "the secret oracle read the wrong number of bytes"
+    return ""
+
+
+def _digest_mismatch(out: Outcome) -> list[str]:
+    """The program hashes its secret at the end: another digest than the secret it held at
+    PLACED means the secret itself was changed (tampering, never a harness error)."""
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith(DIGEST_PREFIX)), None)
     if line is not None and out.secret and \
             line[len(DIGEST_PREFIX):].decode() != hashlib.sha256(out.secret).hexdigest():
-        return "the secret oracle disagrees with the digest the program printed"
-    return ""
+        return ["the program hashed another secret than the one it held"]
+    return []
 
 
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,

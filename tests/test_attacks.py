@@ -51,6 +51,8 @@ def test_scenario(sc, mode: str) -> None:
                         f"reproduce: {r.reproduce}"])
     if mode in sc.known:
         assert r.status in ("pass", "xpass"), detail     # "known" fails: the expected failure
+    elif sc.gap and mode != "off":
+        assert r.status in ("open", "closed"), detail    # a hole on the Guardian's list
     else:
         assert r.status == "pass", detail
 

@@ -59,6 +59,7 @@ class Tally:
     observed: list[tuple[str, bytes]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hits: dict[str, set[int]] = field(default_factory=dict)   # for a scenario's oracle
 
 
 class Adversary:
@@ -108,6 +109,10 @@ class Adversary:
         """Keep bytes the adversary obtained outside the confidential domain."""
         self.tally.observed.append((where, bytes(data)))
         return data
+
+    def hit(self, key: str, value: int) -> None:
+        """Keep a value the scenario's oracle judges (e.g. a user PC seen at an interrupt)."""
+        self.tally.hits.setdefault(key, set()).add(value)
 
     def note(self, text: str) -> None:
         """Something the scenario saw that explains a failed attack (e.g. a scrubbed frame)."""

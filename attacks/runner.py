@@ -59,6 +59,8 @@ class Outcome:
     leaks: list[str] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    oracle_hits: list[str] = field(default_factory=list)
+    hits: dict[str, set[int]] = field(default_factory=dict)
     fired: int = 0
     ended: str = ""
     exit_status: int | None = None
@@ -71,7 +73,8 @@ class Outcome:
     def succeeded(self, goal: Goal) -> bool:
         """Whether the attacker reached the scenario's goal (collateral damage to the
         program, such as a crash after a refused step, does not count)."""
-        return bool(self.leaks if goal is Goal.LEAK else self.tampering)
+        return bool(self.leaks if goal is Goal.LEAK else self.tampering) or \
+            bool(self.oracle_hits)
 
 
 @dataclass
@@ -223,6 +226,12 @@ def _tampering(out: Outcome, witness: MemoryWitness | None = None) -> list[str]:
         found.append("the program printed a string the admitted image does not contain")
     pids_by_phase: dict[int, set[int]] = {}
     children = 0
+    per_process = Counter((m.pid, m.phase) for m in out.markers)
+    again = sorted({Phase(p).name for (_, p), n in per_process.items()
+                    if n > 1 and p <= Phase.END})
+    if again:
+        found.append(f"marker {', '.join(again)} ran twice in one process (a system call "
+                     "was executed again)")
     for m in out.markers:
         pids_by_phase.setdefault(m.phase, set()).add(m.pid)
         if m.phase == Phase.CHILD:
@@ -248,8 +257,9 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         out.leaks = find_leaks(out.secret, blobs)
     out.tampering = _tampering(out, s.witness)
     out.tampering += _digest_mismatch(out)
+    out.hits = adv.tally.hits
     if sc.oracle is not None:
-        out.tampering += sc.oracle(out)
+        out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
         usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing))
         for d in s.guardian.decisions:  # type: ignore[attr-defined]
@@ -272,7 +282,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     if not out.fired:
         return Result(sc.id, mode, expected.value, "broken",
                       f"the adversary never got control ({out.ended})", out)
-    parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + out.tampering
+    parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + \
+        out.tampering + out.oracle_hits
     what = "; ".join(parts)
     if expected is Expect.SUCCEEDS:
         if out.succeeded(sc.goal):
@@ -294,7 +305,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         return Result(sc.id, mode, expected.value, "no-evidence",
                       "the attack failed but no refusal was visible", out)
     why = out.evidence[0] if out.evidence else f"defended by construction: {sc.silent}"
-    if sc.gap:
+    if sc.gap and mode == "on":
         return Result(sc.id, mode, expected.value, "closed",
                       f"refused ({why}); gap {sc.gap} is closed: drop the scenario's marker",
                       out)

@@ -126,3 +126,61 @@ def me_swap_page(adv: Adversary) -> None:
         a.mm.tables.set(page_va, D.leaf_descriptor(frame, perms))
         a.el1.tlbi_all()
         a.el1.invalidate_code(page_va, PAGE)
+
+
+@scenario(id="ME-005", title="Patch an image page before the domain exists", family=ME,
+          goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), gap="P2",
+          prop="Frames already in the tree when the domain is created are measured too.")
+def me_premapped(adv: Adversary) -> None:
+    """1. At exec, keep the program's bytes; find the page holding its banner.
+    2. After exec built the tree, before CREATE_DOMAIN, map a patched copy of that page
+    at the banner's address (an ordinary SET_PT: nothing is confidential yet).
+    3. CREATE_DOMAIN adopts the tree; the program prints its banner."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["image"] = image
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        image = a.memo["image"]
+        va, _ = _banner_va(image)
+        page_va = va & ~(PAGE - 1)
+        frame = a.alloc_frame()
+        a.write_lm(frame, _patched(_page_of_file(image, page_va)))
+        old = a.mm.tables.lookup(page_va)
+        perms = D.decode_perms(old) if old & D.VALID else D.PagePerms(
+            user=True, write=False, user_exec=True)
+        a.mm.tables.set(page_va, D.leaf_descriptor(frame, perms))
+        a.el1.tlbi_all()
+        a.el1.invalidate_code(page_va, PAGE)
+
+
+@scenario(id="ME-006", title="Move a measured page to the banner's address", family=ME,
+          goal=Goal.TAMPER, rules=("G-MEASURE-ALL", "G-ONE-MAPPING"),
+          prop="A frame measured (or zero-filled) at one address cannot be moved to another.",
+          oracle=lambda out: [] if BANNER_INTACT in out.stdout or b"TAMPERED" in out.stdout
+          else ["the program printed something other than its banner"])
+def me_moved(adv: Adversary) -> None:
+    """1. At exec, find the banner's page and the program's first (ELF header) page.
+    2. At PLACED, map the frame of the first page (confidential, measured for its own
+    address) at the banner page's address.
+    3. The program prints 'its banner' from the wrong page."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["image"] = image
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        image = a.memo["image"]
+        va, _ = _banner_va(image)
+        page_va = va & ~(PAGE - 1)
+        first = min(seg.vaddr for seg in image.segments) & ~(PAGE - 1)
+        src = a.pa_of(first)
+        old = a.mm.tables.lookup(page_va)
+        if src is None or not old & D.VALID:
+            a.note("the pages are not both present")
+            return
+        a.kernel.frames.get(src & ~(PAGE - 1))
+        a.mm.tables.set(page_va, D.leaf_descriptor(src & ~(PAGE - 1), D.decode_perms(old)))
+        a.el1.tlbi_all()
+        a.el1.invalidate_code(page_va, PAGE)

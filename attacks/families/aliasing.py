@@ -1,0 +1,90 @@
+"""Second mappings of a confidential frame, and pages taken away without the program asking.
+
+The program itself is the courier: it maps a page, writes a little public
+data into it and sends the page out with write().  A kernel that answers the
+mmap honestly (the address is the one asked for, so no layout check fires)
+but backs it with a frame the program already uses makes the program send
+that frame's contents.  The other half of the family removes pages or whole
+table subtrees behind the program's back, so that they fault back as zeros.
+"""
+
+from __future__ import annotations
+
+from attacks.adversary import PAGE, USER_RW, Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from attacks.workload import Phase
+from emulator import descriptors as D
+
+MM = "one-mapping"
+UM = "leave-on-request"
+NR_MUNMAP, NR_MMAP = 215, 222
+
+
+def frame_of(adv: Adversary, va: int) -> int:
+    pa = adv.pa_of(va)
+    assert pa is not None, f"{va:#x} is not mapped"
+    return pa & ~(PAGE - 1)
+
+
+def _second_mapping(adv: Adversary, phase: Phase) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.reg("x0")                 # the honest answer: exactly what was asked for
+        heap = frame_of(a, a.layout.heap)
+        a.kernel.frames.get(heap)        # the kernel's own count of the new mapping
+        a.mm.tables.set(va, D.leaf_descriptor(heap, USER_RW))
+        a.mm.resident += 1
+        a.el1.tlbi_all()
+
+
+@scenario(id="MM-001", title="Back the program's MAP_FIXED page with its heap frame", family=MM,
+          goal=Goal.LEAK, rules=("G-ONE-MAPPING",), gap="P1",
+          prop="A confidential frame is mapped at one user address of its domain: a second "
+               "mapping in the program's own tree is refused.")
+def mm_fixed(adv: Adversary) -> None:
+    """1. Serve the program's mmap(hint, MAP_FIXED) honestly: return the hint.
+    2. Map the hint to the heap frame (SET_PT in the program's own tree).
+    3. The program writes 8 public bytes there and sends the page with write()."""
+    _second_mapping(adv, Phase.IAGO_FIXED)
+
+
+@scenario(id="MM-002", title="Back a fresh anonymous page with the heap frame", family=MM,
+          goal=Goal.LEAK, rules=("G-ONE-MAPPING",), gap="P1",
+          prop="A page the kernel hands the program is never one of the program's live frames.")
+def mm_anon(adv: Adversary) -> None:
+    """1. Serve the program's mmap(NULL, 4096) at the address the kernel chose.
+    2. Map that address to the heap frame before the program touches it.
+    3. The program fills 8 bytes and sends the page."""
+    _second_mapping(adv, Phase.IAGO_MMAP)
+
+
+@scenario(id="UM-001", title="Clear the table descriptor above the heap page", family=UM,
+          goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), gap="P3",
+          prop="Clearing a table descriptor takes a whole subtree out of the program's view "
+               "and is refused like clearing a leaf.")
+def um_table(adv: Adversary) -> None:
+    """1. At PLACED, walk to the level-2 entry whose table maps the heap page.
+    2. Clear that table descriptor (SET_PT with 0): the whole 2 MiB subtree goes.
+    3. The program's next touches demand-fault zero pages; its final check compares."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        l2 = a.walk(a.layout.heap)[2]
+        a.kernel.writer.write_entry(l2.table, l2.index, 0)
+        a.el1.tlbi_all()
+
+
+@scenario(id="UM-002", title="Take the heap page while serving munmap of another page",
+          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
+          prop="The window a munmap opens covers exactly its own range.")
+def um_window(adv: Adversary) -> None:
+    """1. While serving the program's munmap(mapped page), also clear the heap page's leaf
+    and drop its frame.
+    2. The heap page faults back as zeros; the program's final check compares."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=Phase.UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        old = a.mm.tables.clear(a.layout.heap)
+        if old:
+            a.kernel.frames.put(old & D.ADDR_MASK)
+            a.mm.resident -= 1
+        a.el1.tlbi_all()

@@ -1,0 +1,176 @@
+"""Every named check the Guardian makes, and the one way a check refuses.
+
+A check is a rule the trusted code enforces (a precondition of a call, a step of
+a return path, a mechanism such as scrubbing).  Each has a name here, with one
+line saying what it guards; the code refers to it only through `refuse` (a
+failed precondition) or `enabled` (a protective step).  A build with one check
+removed is made by naming it in ``BLINDFOLD_MUTATE`` (or ``blindfold run
+--mutate NAME``): `refuse` then lets the request through and `enabled` says no,
+so mutation testing can show that some scenario or invariant catches its loss.
+"""
+
+from __future__ import annotations
+
+import os
+
+from abi import Status
+
+CHECKS: dict[str, str] = {
+    # --- frames named by a call ---------------------------------------------------
+    "frame.aligned": "a frame or table address named by a call is 4 KiB aligned",
+    "frame.in_ram": "a frame or table address named by a call is RAM",
+    # --- page-table calls ------------------------------------------------------------
+    "register_pt.level": "a table is registered at level 0..3",
+    "register_pt.kind": "only a FREE or KERNEL frame becomes a table",
+    "register_pt.unmapped": "a frame some user table maps cannot become a table",
+    "release_pt.kind": "only a table frame is released",
+    "release_pt.unused": "a linked or live table is not released",
+    "release_pt.empty": "a table with valid entries is not released",
+    "set_pt.index": "an entry index is below 512",
+    "set_pt.table_kind": "SET_PT writes only into a registered table",
+    "set_pt.child_table": "a table descriptor names a table one level down",
+    "set_pt.child_one_parent": "a table has at most one parent entry",
+    "set_pt.child_not_root": "a live root is never linked below another table",
+    "set_pt.encoding": "reserved descriptor encodings (level-0 blocks, level-3 non-pages) are refused",
+    "set_pt.leaf_ram": "user tables map RAM only",
+    "set_pt.leaf_kind": "a leaf never maps a GUARDIAN or PAGE_TABLE frame",
+    "set_pt.subtree_owner": "only empty tables move between trees",
+    "set_pt.conf_owner": "a confidential frame is mapped only in its own domain's trees",
+    "set_pt.no_conf_import": "a frame mapped by another address space cannot become confidential",
+    "set_pt.one_mapping": "a confidential frame has one mapping, except fork and KSM shares at the recorded address",
+    "set_pt.shared_readonly": "a confidential frame with more than one mapping is mapped read-only",
+    "set_pt.copy_binding": "a confidential copy (COPY_PAGE) is mapped only where its source was",
+    "set_pt.measured": "an image page entering a domain matches its measurement",
+    "set_pt.zero_fill": "a page entering a domain outside the image is zero-filled",
+    "set_pt.discard_leaf": "the last mapping of a confidential page goes only when the program asks",
+    "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",
+    "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",
+    "set_ptbr.root": "TTBR0 names a registered root table",
+    "free_pgd.root": "FREE_PGD names a registered root table",
+    "free_pgd.not_live": "the live address space is not torn down",
+    # --- trapped EL1 system-register writes --------------------------------------
+    "sysreg.ttbr1": "TTBR1 stays the Guardian-built linear map",
+    "sysreg.ttbr0_reserved": "a TTBR0 write has no reserved bits",
+    "sysreg.ttbr0_root": "a TTBR0 write names a registered root table",
+    "sysreg.sctlr_mmu": "the MMU cannot be turned off",
+    "sysreg.sctlr_wxn": "SCTLR.WXN is fixed once the MMU is on",
+    "sysreg.tcr_ttbr1": "the TTBR1 half of TCR (T1SZ, TG1, EPD1) is fixed",
+    "sysreg.tcr_ttbr0": "the TTBR0 geometry of TCR (T0SZ, TG0) is fixed",
+    "sysreg.tcr_epd0": "EPD0 stays set while a confidential address space is live",
+    "sysreg.vbar_registered": "VBAR names a registered vector table",
+    "sysreg.vbar_guardian": "the kernel cannot point VBAR at the Guardian's table",
+    "el0_sysregs.guardian_view": "SCTLR/TCR/MAIR bits that change EL0 semantics are the Guardian's while user code runs",
+    # --- domain lifecycle ----------------------------------------------------------
+    "create.root": "CREATE_DOMAIN names a registered root table",
+    "create.fresh": "a tree becomes confidential once",
+    "create.admitted": "only an image the user admitted runs confidentially",
+    "create.entry": "the entry point is the measured one (plus a page bias for PIE)",
+    "create.exclusive": "no frame of the new domain's tree is mapped elsewhere",
+    "create.measured": "frames already in the tree at CREATE_DOMAIN are measured or zero",
+    "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
+    "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
+    "fork.one_child": "one clone slot yields exactly one child context",
+    "fork.child_root": "a forked address space is a fresh, empty root table",
+    "fork.vm_flags": "a child shares the address space exactly when the program asked for CLONE_VM",
+    "exit.root": "EXIT_DOMAIN names a confidential address space",
+    # --- the return path to user code (RESUME, SIGNAL, sigreturn, fork child, exec) -
+    "return.slot": "a return names a saved context of the live address space",
+    "return.elr": "the kernel's ELR is the saved one (or the SVC of a restart)",
+    "return.restart_svc": "a restart re-runs exactly the SVC instruction of a restartable syscall",
+    "return.clone_zero": "clone never returns 0 to the parent",
+    "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
+    "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
+    "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
+    "signal.handler": "a signal enters only a handler the program registered",
+    "signal.altstack": "an alternate signal stack is one the program set",
+    "signal.trampoline": "the signal-return trampoline is the expected code",
+    "sigreturn.frame": "rt_sigreturn restores only a well-formed frame (EL0, aligned PC and SP)",
+    # --- exception entry -----------------------------------------------------------
+    "entry.scrub_registers": "the kernel gets only the syscall number and arguments, never the rest of the registers",
+    "entry.hide_irq_pc": "the kernel does not learn the user PC at an interrupt",
+    # --- user access (capabilities) ------------------------------------------------
+    "uaccess.slot": "user access names a syscall in progress of the live domain",
+    "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
+    "ustring.capability": "a user string lies inside a capability, NUL included",
+    # --- frames --------------------------------------------------------------------
+    "frame.unmap_confidential": "a confidential frame leaves the kernel's linear map",
+    "frame.scrub_on_release": "a confidential frame is scrubbed when its last mapping goes",
+    "copy_page.ram": "COPY_PAGE names RAM pages",
+    "copy_page.dst_fresh": "COPY_PAGE writes only a FREE or KERNEL frame with no user mappings",
+    "copy_page.src_protected": "COPY_PAGE never reads GUARDIAN or PAGE_TABLE memory",
+    "dma.filter": "DMA never reaches CONFIDENTIAL, GUARDIAN or PAGE_TABLE frames",
+    # --- secure memory management ---------------------------------------------------
+    "smm.aligned": "secure-MM addresses are aligned as the call requires",
+    "smm.user_range": "secure-MM addresses are user addresses and frames are RAM",
+    "smm.confidential_root": "secure-MM calls name a confidential address space's root",
+    "smm.fresh_frame": "a frame the Guardian fills is FREE or KERNEL with no user mappings",
+    "smm.page_mapped": "the page is mapped by a 4 KiB entry of that tree",
+    "smm.page_owned": "the page's frame is a confidential frame of the tree's domain",
+    "smm.page_alone": "the page's frame has no other mapping",
+    "swap_in.slot_empty": "swap-in fills an existing, empty level-3 entry",
+    "swap_in.descriptor": "swap-in installs a page descriptor naming the given frame",
+    "swap_in.well_formed": "a sealed page has the expected header",
+    "swap_in.outstanding": "a sealed page is swapped in once, by a tree that holds it (no replay)",
+    "swap_in.same_va": "a sealed page goes back at the address it was sealed for",
+    "swap_in.authentic": "a sealed page authenticates under the domain's key",
+    "swap_share.same_domain": "a sealed page is shared only within its domain",
+    "swap_share.outstanding": "only an outstanding sealed page is shared",
+    "swap_discard.outstanding": "only an outstanding sealed page is discarded",
+    "ksm.same_domain": "pages of different domains are never merged",
+    "ksm.distinct_present": "KSM merges two present pages in different frames",
+    "ksm.identical": "KSM merges only byte-identical pages",
+    "thp.contiguous": "THP collapse needs 512 contiguous, aligned, uniform pages",
+    "thp.exclusive": "THP collapse takes only exclusive confidential frames of the domain",
+    "thp.block": "THP split needs a block mapping",
+    "compress.refused": "confidential pages are never compressed",
+    "mprotect.pinned": "the predecessor design never moves, swaps or merges a confidential page",
+}
+
+
+class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
+    """A Guardian check failed: the call changes nothing and returns `status`."""
+
+    def __init__(self, check: str, status: Status, reason: str) -> None:
+        super().__init__(f"{check}: {reason}")
+        self.check = check
+        self.status = status
+        self.reason = reason
+
+
+def _mutated_from_env() -> str:
+    name = os.environ.get("BLINDFOLD_MUTATE", "")
+    return name
+
+
+_mutated = _mutated_from_env()
+
+
+def mutated() -> str:
+    """The check this build runs without ('' for none)."""
+    return _mutated
+
+
+def set_mutation(name: str) -> None:
+    """Run without check `name` from now on ('' restores every check)."""
+    global _mutated
+    if name and name not in CHECKS:
+        raise ValueError(f"no Guardian check is named {name!r}; "
+                         "list them with python -c 'import guardian.checks as c; print(list(c.CHECKS))'")
+    _mutated = name
+
+
+def enabled(name: str) -> bool:
+    """Whether a protective step runs (False only in a build that removes it)."""
+    return name != _mutated
+
+
+def refuse(name: str, status: Status, reason: str) -> None:
+    """A check failed: raise Refused (in a mutated build the named check lets it pass)."""
+    assert name in CHECKS, f"unregistered check {name}"
+    if name != _mutated:
+        raise Refused(name, status, reason)
+
+
+if _mutated and _mutated not in CHECKS:
+    raise SystemExit(f"BLINDFOLD_MUTATE={_mutated}: no such Guardian check "
+                     f"(known: {', '.join(CHECKS)})")

@@ -11,6 +11,7 @@ denial of service the threat model leaves to the kernel, not tampering.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ from emulator.mmu import Access, Regime, TranslationFault
 PAGE = 4096
 
 
+@functools.cache
 def symbols(data: bytes, *names: str) -> dict[str, int]:
-    """Addresses of named symbols in a static ELF (a program file is no secret)."""
+    """Addresses of named symbols in a static ELF (a program file is no secret; parsed
+    once per program: every scenario run boots the same one)."""
     elf = ELFFile(io.BytesIO(data))
     table = elf.get_section_by_name(".symtab")
     found = {}
@@ -53,7 +56,7 @@ class MemoryWitness:
 
     def __init__(self, machine: object, image_data: bytes) -> None:
         self._hw = machine
-        sym = symbols(image_data, "secret", "tampered", "usr1_count")
+        sym = dict(symbols(image_data, "secret", "tampered", "usr1_count"))
         self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0))
         self.layout = Layout()
         self.handled: int | None = None

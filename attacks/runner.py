@@ -60,6 +60,7 @@ class Outcome:
     tampering: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     oracle_hits: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)     # the Guardian's invariants
     hits: dict[str, set[int]] = field(default_factory=dict)
     fired: int = 0
     ended: str = ""
@@ -261,6 +262,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     if sc.oracle is not None:
         out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
+        out.violations = s.guardian.frames.violations()  # type: ignore[attr-defined]
         usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing))
         for d in s.guardian.decisions:  # type: ignore[attr-defined]
             text = f"decision: {d.call} {d.status.name}: {d.reason}"

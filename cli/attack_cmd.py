@@ -178,3 +178,32 @@ def fuzz_cmd(steps: int, mode: str, seed: int, replay: str | None) -> None:
                                "install the dev extras: pip install -e .[dev]") from exc
     click.echo(summary.describe())
     sys.exit(report.EXIT_VIOLATED if summary.failure else report.EXIT_OK)
+
+
+@attack.command("mutate")
+@click.option("--check", "names", multiple=True, metavar="NAME",
+              help="Only this Guardian check (repeatable; default: every check).")
+@click.option("--ci", is_flag=True, help="The cheap subset CI runs (a few checks, "
+              "each against the scenarios that must catch it).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes.")
+@click.option("--fuzz-ops", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Fuzz operations for a mutant no scenario caught.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def mutate_cmd(names: tuple[str, ...], ci: bool, jobs: int, fuzz_ops: int,
+               as_json: bool) -> None:
+    """Mutation testing: run the scenarios with each Guardian check removed in turn and
+    report which removals nothing notices (exit 10 when a check survives)."""
+    logging.disable(logging.WARNING)
+    from attacks import mutation
+    try:
+        if ci:
+            scores = [mutation.run([n], ids, jobs=1) for n, ids in mutation.CI_SUBSET.items()]
+            score = mutation.Score([m for s in scores for m in s.mutants],
+                                   sum(s.seconds for s in scores))
+        else:
+            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(json.dumps(score.to_json(), indent=2) if as_json else score.describe())
+    sys.exit(report.EXIT_VIOLATED if score.survivors else report.EXIT_OK)

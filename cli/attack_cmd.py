@@ -157,25 +157,51 @@ def rules_cmd() -> None:
 
 
 @attack.command("fuzz")
+@click.option("--ops", type=click.IntRange(min=1), default=None,
+              help="A seeded campaign of this many adversary operations (long sequences "
+                   "against the running program; fast).")
 @click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Adversary operations to try in all.")
+              help="Without --ops: operations for the hypothesis search (which shrinks).")
 @click.option("--mode", type=click.Choice(["on", "mprotect"]), default="on", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--keep-going", is_flag=True,
+              help="With --ops: go on after a failure and report each kind found.")
+@click.option("--without", metavar="KINDS",
+              help="With --ops: leave out operation kinds, comma-separated (e.g. fill,copy).")
+@click.option("--tolerate-gaps", is_flag=True,
+              help="With --ops: a failure an open gap (P5, P9) explains ends only its run.")
 @click.option("--replay", metavar="JSON", help="Replay one sequence printed by a failure.")
-def fuzz_cmd(steps: int, mode: str, seed: int, replay: str | None) -> None:
-    """A randomised adversary: random Guardian calls, table stores, system-register writes
-    and DMA while `secret` runs confidentially; checks the secret stays hidden."""
+def fuzz_cmd(ops: int | None, steps: int, mode: str, seed: int, keep_going: bool,
+             without: str | None, tolerate_gaps: bool, replay: str | None) -> None:
+    """A randomised adversary: Guardian calls, table stores, system-register writes, DMA,
+    El1-face operations, signals and timers while `secret` runs confidentially; every
+    invariant is checked after every operation."""
+    logging.disable(logging.WARNING)
     from attacks import fuzz
     if replay is not None:
-        ops = fuzz.ops_from_json(replay)
-        verdict = fuzz.run_sequence(ops, mode)
+        try:
+            sequence = fuzz.ops_from_json(replay)
+        except ValueError as exc:
+            raise click.UsageError(f"--replay: {exc}") from exc
+        verdict = fuzz.run_sequence(sequence, mode)
         click.echo(verdict.describe())
         sys.exit(report.EXIT_VIOLATED if verdict.failures else report.EXIT_OK)
     try:
-        summary = fuzz.search(budget=steps, mode=mode, seed=seed)
+        if ops is not None:
+            err = Console(stderr=True)
+            kinds = tuple(k for k in (without or "").split(",") if k)
+            with err.status("fuzzing") as status:
+                summary = fuzz.campaign(
+                    ops=ops, mode=mode, seed=seed, keep_going=keep_going, without=kinds,
+                    tolerate_gaps=tolerate_gaps,
+                    progress=lambda n: status.update(f"{n}/{ops} operations"))
+        else:
+            summary = fuzz.search(budget=steps, mode=mode, seed=seed)
     except ImportError as exc:
         raise click.UsageError(f"fuzzing needs hypothesis ({exc}); "
                                "install the dev extras: pip install -e .[dev]") from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     click.echo(summary.describe())
     sys.exit(report.EXIT_VIOLATED if summary.failure else report.EXIT_OK)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import struct
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from elftools.elf.elffile import ELFFile
@@ -49,13 +50,16 @@ class Witness:
     integrity: list[str] = field(default_factory=list)
     availability: list[str] = field(default_factory=list)
     checked: bool = False
+    watched: dict[int, bytes] = field(default_factory=dict)   # address -> 16 bytes at PLACED
 
 
 class MemoryWitness:
     """Reads EL0 memory of the running program through the walker and RAM (trusted)."""
 
-    def __init__(self, machine: object, image_data: bytes) -> None:
+    def __init__(self, machine: object, image_data: bytes,
+                 watch: Callable[[], Iterable[int]] = tuple) -> None:
         self._hw = machine
+        self._watch = watch         # addresses a scenario's oracle wants compared
         sym = dict(symbols(image_data, "secret", "tampered", "usr1_count"))
         self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0))
         self.layout = Layout()
@@ -86,6 +90,10 @@ class MemoryWitness:
             got = self._read(self.w.secret_va, SECRET_LEN)
             if got is not None:
                 self.w.secret = got
+            for va in self._watch():
+                seen = self._read(va, 16)
+                if seen is not None:
+                    self.w.watched[va] = seen
         elif phase == Phase.END and self.w.secret:
             self._check()
 

@@ -62,6 +62,7 @@ class Outcome:
     oracle_hits: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)     # the Guardian's invariants
     hits: dict[str, set[int]] = field(default_factory=dict)
+    watched: dict[int, bytes] = field(default_factory=dict)   # the referee's reads
     fired: int = 0
     ended: str = ""
     exit_status: int | None = None
@@ -164,7 +165,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
                           referee=referee, marker_registers=saved_registers)
     face.seal()
-    witness = MemoryWitness(hw, data)
+    witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())))
     hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
         phase, args, thread.process is kernel.init))
     adv.arm(kernel)
@@ -259,6 +260,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     out.tampering = _tampering(out, s.witness)
     out.tampering += _digest_mismatch(out)
     out.hits = adv.tally.hits
+    out.watched = dict(s.witness.w.watched)
     if sc.oracle is not None:
         out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:

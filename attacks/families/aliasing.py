@@ -15,10 +15,11 @@ from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
+from kernel_model.pagetable import PageTableRefused
 
 MM = "one-mapping"
 UM = "leave-on-request"
-NR_MUNMAP, NR_MMAP = 215, 222
+NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
 
 
 def frame_of(adv: Adversary, va: int) -> int:
@@ -88,3 +89,106 @@ def um_window(adv: Adversary) -> None:
             a.kernel.frames.put(old & D.ADDR_MASK)
             a.mm.resident -= 1
         a.el1.tlbi_all()
+
+
+@scenario(id="MM-003", title="Map a CoW copy of the heap frame at the MAP_FIXED page",
+          family=MM, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-COPY-CONF-DST"), gap="P1",
+          prop="A confidential copy (COPY_PAGE) is mapped only where its source was, as a "
+               "copy-on-write break would.")
+def mm_copy(adv: Adversary) -> None:
+    """1. At IAGO_FIXED, copy the heap frame into a fresh frame (COPY_PAGE under the
+    Guardian: the copy joins the program's domain).
+    2. Serve the program's mmap(hint, MAP_FIXED) honestly and map the hint to the copy.
+    3. The program fills 8 bytes and sends the page."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        copy = a.alloc_frame()
+        a.kernel.mmctx.copy_frame(copy, frame_of(a, a.layout.heap))
+        a.mm.tables.set(a.reg("x0"), D.leaf_descriptor(copy, USER_RW))
+        a.mm.resident += 1
+        a.el1.tlbi_all()
+
+
+def _steal_heap_during(adv: Adversary, nr: int, phase: Phase) -> None:
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        old = a.mm.tables.clear(a.layout.heap)
+        if old:
+            a.kernel.frames.put(old & D.ADDR_MASK)
+            a.mm.resident -= 1
+        a.el1.tlbi_all()
+
+
+@scenario(id="UM-003", title="Take the heap page while serving a brk() that grows the heap",
+          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
+          prop="A brk that grows the heap opens no window for removing pages.")
+def um_brk(adv: Adversary) -> None:
+    """1. While serving the program's brk() calls (IAGO_BRK), clear the heap page's leaf
+    and drop its frame.
+    2. The heap page faults back as zeros."""
+    _steal_heap_during(adv, NR_BRK, Phase.IAGO_BRK)
+
+
+@scenario(id="UM-004", title="Take the heap page while serving mremap of another mapping",
+          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
+          prop="The window an mremap opens covers exactly the range it moves.")
+def um_mremap(adv: Adversary) -> None:
+    """1. While serving the program's mremap(small page, MAYMOVE), clear the heap page's
+    leaf and drop its frame.
+    2. The heap page faults back as zeros."""
+    _steal_heap_during(adv, NR_MREMAP, Phase.IAGO_MREMAP)
+
+
+BLOCK = 2 << 20
+BLOCK_VA = 0x10_0000_0000         # a 2 MiB-aligned user region the program never asked for
+NR_MMAP_FIRST = NR_MMAP
+
+
+def premap_block(adv: Adversary) -> int | None:
+    """Map a 2 MiB block of RAM at BLOCK_VA in the program's tree; its physical base."""
+    tables = adv.mm.tables
+    tables.set(BLOCK_VA + BLOCK, D.leaf_descriptor(adv.alloc_frame(), USER_RW))
+    l2 = adv.walk(BLOCK_VA)[2]
+    info = adv.kernel.boot_info
+    for base in range(info.ram_base, info.ram_base + info.ram_size, BLOCK):
+        try:
+            adv.kernel.writer.write_entry(l2.table, l2.index,
+                                          D.leaf_descriptor(base, USER_RW, level=2))
+        except PageTableRefused:
+            continue             # the region holds a table or Guardian frame: next one
+        adv.el1.tlbi_all()
+        return base
+    return None
+
+
+@scenario(id="MM-004", title="Premap a 2 MiB block where the program's first anonymous page "
+          "will be", family=MM, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-MEASURE-ALL"),
+          prop="Frames already in the tree when the domain is created, block mappings "
+               "included, join the domain exclusively and zeroed: none stays in the "
+               "kernel's view.")
+def mm_block(adv: Adversary) -> None:
+    """1. After exec, before CREATE_DOMAIN, map a 2 MiB block of ordinary RAM at an unused
+    2 MiB region of the program's tree.
+    2. Answer the program's first anonymous mmap with an address inside the block, at a
+    frame the kernel's allocator holds free.
+    3. The program copies its secret there; read that frame through the linear map."""
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        base = premap_block(a)
+        if base is None:
+            a.note("every 2 MiB region holds a protected frame")
+            return
+        frames = a.kernel.frames
+        off = next((o for o in range(BLOCK // PAGE - 1, 0, -1)
+                    if not frames.refcount(base + o * PAGE)), 1) * PAGE
+        a.memo.update(block=base, off=off)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP_FIRST, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        if "block" in a.memo:
+            a.set_reg("x0", BLOCK_VA + a.memo["off"])
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        if "block" in a.memo:
+            a.observe(a.read_lm(a.memo["block"] + a.memo["off"]), "a frame of the block")

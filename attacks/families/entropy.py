@@ -14,10 +14,14 @@ import struct
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from abi import Call
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import SEAL_HEADER, swap_in, swap_out
+from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_LEN, SECRET_OFF, Phase
+from emulator.el1 import El1Fault
 
 KY = "keys"
 DOMAINS_TRIED = 4           # the first domains the kernel asked for
@@ -112,3 +116,62 @@ def ky_random(adv: Adversary) -> None:
         stream = b"".join(hashlib.sha256(struct.pack("<QQ", seed, n)).digest()
                           for n in range(1, DRAWS + 1))
         a.observe(stream, "the kernel's own random stream")
+
+
+AT_RANDOM = 25
+
+
+def _at_random(adv: Adversary, sp: int) -> tuple[int, bytes] | None:
+    """(address, bytes) of AT_RANDOM, from the initial stack the kernel itself built."""
+    words: list[int] = []
+    for va in range(sp, sp + 4096, 8):       # up to the top of the stack
+        try:
+            words.append(adv.el1.read_u64(va))
+        except El1Fault:
+            break
+    if not words:
+        return None
+    i = 1 + words[0] + 1                      # past argc, argv[], NULL
+    while i < len(words) and words[i]:
+        i += 1                                # envp[]
+    i += 1
+    while i + 1 < len(words) and words[i]:
+        if words[i] == AT_RANDOM:
+            return words[i + 1], adv.el1.read(words[i + 1], 16)
+        i += 2
+    return None
+
+
+def _knows_at_random(out: Outcome) -> list[str]:
+    known = {va: v for va, v in ((k >> 128, (k & ((1 << 128) - 1)).to_bytes(16, "little"))
+                                 for k in out.hits.get("at_random", ()))}
+    return [f"the kernel knows the program's AT_RANDOM bytes at {va:#x}"
+            for va, seen in out.watched.items() if known.get(va) == seen]
+
+
+@scenario(id="KY-004", title="Know the program's AT_RANDOM (its canary and pointer guard)",
+          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), gap="P4",
+          oracle=_knows_at_random,
+          silent="the Guardian fills AT_RANDOM from its own entropy: nothing to refuse",
+          prop="The AT_RANDOM bytes a confidential program starts with (glibc's stack "
+               "canary and pointer guard) are the Guardian's, unknown to the kernel.")
+def ky_at_random(adv: Adversary) -> None:
+    """1. Before CREATE_DOMAIN, read AT_RANDOM's address and bytes from the initial stack
+    the kernel itself built (it also drew those bytes from its seeded generator).
+    2. The program runs with them (the referee compares at PLACED)."""
+    def remember(a: Adversary, sp: int) -> None:
+        found = _at_random(a, sp)
+        if found is not None:
+            va, raw = found
+            a.hit("at_random", (va << 128) | int.from_bytes(raw, "little"))
+            a.hit("watch", va)
+
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN:
+            remember(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            remember(a, a.reg("sp"))

@@ -146,6 +146,32 @@ def run_cmd(ids: tuple[str, ...], keyword: str | None, family: str | None, mode:
     sys.exit(report.exit_code(results, strict))
 
 
+@attack.command("gaps")
+@click.option("--run", "run_them", is_flag=True,
+              help="Run each marked scenario with the Guardian on and say which still get "
+                   "through (otherwise only list them).")
+def gaps_cmd(run_them: bool) -> None:
+    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list."""
+    logging.disable(logging.WARNING)
+    from attacks.scenario import PROPERTIES
+    marked = [s for s in all_scenarios() if s.gap]
+    still = 0
+    for prop, text in PROPERTIES.items():
+        mine = [s for s in marked if s.gap == prop]
+        if not mine:
+            continue
+        click.echo(f"{prop} {text}")
+        for s in mine:
+            state = ""
+            if run_them:
+                r = run_one(s, "on")
+                state = f"{r.status:7} "
+                still += r.status == "open"
+            click.echo(f"  {state}{s.id}  {s.title}")
+    if run_them:
+        click.echo(f"{still} of {len(marked)} marked attacks still get through", err=True)
+
+
 @attack.command("rules")
 def rules_cmd() -> None:
     """Each Guardian rule and the scenarios that exercise it."""

@@ -192,3 +192,24 @@ def mm_block(adv: Adversary) -> None:
     def _(a: Adversary) -> None:
         if "block" in a.memo:
             a.observe(a.read_lm(a.memo["block"] + a.memo["off"]), "a frame of the block")
+
+
+@scenario(id="UM-005", title="Take the fresh page while serving a brk() that grows the heap",
+          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), gap="P3",
+          prop="A brk opens a window only over the range between the old and the new break, "
+               "not over every page above it.")
+def um_brk_above(adv: Adversary) -> None:
+    """1. While serving the program's brk() calls (IAGO_BRK; the first that the Guardian
+    lets through), clear the leaf of the fresh page (an anonymous mapping far above the break, holding a copy of the secret) and
+    drop its frame.
+    2. The page faults back as zeros; the program's final check compares."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=Phase.IAGO_BRK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("done"):
+            return
+        old = a.mm.tables.clear(a.layout.fresh)
+        a.memo["done"] = True
+        if old:
+            a.kernel.frames.put(old & D.ADDR_MASK)
+            a.mm.resident -= 1
+        a.el1.tlbi_all()

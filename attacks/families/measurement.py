@@ -184,3 +184,38 @@ def me_moved(adv: Adversary) -> None:
         a.mm.tables.set(page_va, D.leaf_descriptor(src & ~(PAGE - 1), D.decode_perms(old)))
         a.el1.tlbi_all()
         a.el1.invalidate_code(page_va, PAGE)
+
+
+@scenario(id="ME-007", title="Map a pre-filled page at the program's untouched .bss page",
+          family=ME, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",),
+          prop="A page entering a domain after its creation is zero-filled or matches the "
+               "measurement for its address.")
+def me_bss(adv: Adversary) -> None:
+    """1. At exec, find the page of the program's signal counter (.bss, not yet touched).
+    2. Once the domain exists, before the program first runs, map there a copy of that
+    page's initial contents with the counter set to 5.
+    3. The program's handler counts from 5."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        va = symbol_address(image.data, "usr1_count")
+        a.memo.update(image=image, va=va & ~(PAGE - 1), off=va & (PAGE - 1))
+
+    def plant(a: Adversary) -> None:
+        page = bytearray(_page_of_file(a.memo["image"], a.memo["va"]))
+        page[a.memo["off"]:a.memo["off"] + 4] = (5).to_bytes(4, "little")
+        frame = a.alloc_frame()
+        a.write_lm(frame, bytes(page))
+        a.mm.tables.set(a.memo["va"], D.leaf_descriptor(frame, D.PagePerms(
+            user=True, write=True, user_exec=False)))
+        a.mm.resident += 1
+        a.el1.tlbi_all()
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            plant(a)                   # no domain will exist: the same moment
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.guarded:
+            plant(a)                   # the domain exists; the program has not run yet

@@ -100,3 +100,18 @@ def ip_pc(adv: Adversary) -> None:
         pc = a.reg("pc")
         if 0 < pc < 1 << 48:
             a.hit("irq_pc", pc)
+
+
+@scenario(id="IP-002", title="Learn the user PC of a data abort", family=IP,
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED",), gap="P7", oracle=_pcs_seen,
+          silent="the Guardian hands the kernel the fault address and syndrome only",
+          prop="At a data abort the kernel learns the faulting address and syndrome, not "
+               "which instruction faulted.")
+def ip_fault_pc(adv: Adversary) -> None:
+    """1. When the program faults on its untouched page (FAULT phase), read the PC of the
+    faulting instruction."""
+    @adv.on(Point.FAULT, during=Phase.FAULT)
+    def _(a: Adversary, **_: object) -> None:
+        pc = a.reg("pc")
+        if 0 < pc < 1 << 48:
+            a.hit("irq_pc", pc)

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 # a handler installed without SA_RESTORER returns through it.
 SIGRETURN_TRAMPOLINE = 0x0000_FFFF_FFFF_E000
 SIGRETURN_CODE = struct.pack("<II", 0xD2801168, 0xD4000001)   # mov x8, #139 ; svc #0
+# The whole page the kernel maps there: the trampoline, then one CLREX the kernel runs at
+# EL0 on a context switch (clearing the exclusive monitor), then zeros.
+CLREX_OFFSET = 8
+SIGPAGE_CONTENT = (SIGRETURN_CODE + struct.pack("<I", 0xD5033F5F)).ljust(4096, b"\0")
 
 SIGINFO_SIZE = 128
 UC_FLAGS_OFF = 0

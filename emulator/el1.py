@@ -13,6 +13,8 @@ import ctypes
 import struct
 from collections.abc import Callable
 
+from unicorn.arm64_const import UC_ARM64_REG_PC
+
 from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu, CpuContext
@@ -49,6 +51,31 @@ class CoreOwnedByUser(Exception):
     """EL1 tried to use the core while a monitor had returned it to a confidential thread."""
 
 
+_PC = UC_ARM64_REG_PC
+
+
+def _refuser(name: str) -> Callable[..., object]:
+    def refused(*_args: object, **_kw: object) -> object:
+        raise CoreOwnedByUser(f"EL1 {name}: the core belongs to a confidential thread until "
+                              "its next exception")
+    return refused
+
+
+_LOCKED: dict[type, tuple[str, ...]] = {}
+
+
+def _locked_names(cls: type) -> tuple[str, ...]:
+    """Every public method of the face (subclasses included) the lock shuts."""
+    names = _LOCKED.get(cls)
+    if names is None:
+        names = tuple(n for n in dir(cls) if not n.startswith("_")
+                      and n not in El1._OPEN_WHILE_USER_OWNS
+                      and callable(getattr(cls, n, None))
+                      and not isinstance(getattr(cls, n, None), property))
+        _LOCKED[cls] = names
+    return names
+
+
 class El1:
     """Loads, stores, system registers and TLB maintenance at EL1."""
 
@@ -62,14 +89,44 @@ class El1:
         self._stats = stats
         self._tlb: dict[tuple[int, int], tuple[int, bool]] = {}
         self.sysreg_trap: SysregTrap | None = None
-        #: Set by a monitor between returning to a confidential thread and its next
-        #: exception: the core is the user's then, and EL1 gets nothing from it.
-        self.user_owned = False
+        self._user_owned = False
+        #: Set by a monitor: the one EL0 instruction (a CLREX) the kernel may run while
+        #: the core is the user's; the user's PC is kept around it.
+        self.clrex_va: int | None = None
         #: The EL2 side of HVC #0 (a monitor installs itself here): (call, args) -> (status, value).
         self.hvc_handler: Callable[[int, tuple[int, ...]], tuple[int, int]] | None = None
         self.hvc_data_handler: Callable[[int, tuple[int, ...], bytes],
                                         tuple[int, int, bytes]] | None = None
         self.pan = False
+
+    # --- the core returned to a confidential thread ------------------------------
+    # Between a monitor's return to a confidential thread and that thread's next
+    # exception the core is the user's: every operation of this face that would read
+    # or change its state (memory, registers, system registers, translations, TLBs,
+    # vectors, code caches, monitor calls) is refused, in this one place, by shadowing
+    # the methods on the instance.  Only running EL0 (from where the monitor's
+    # exception return left it) and harmless queries remain.
+    _OPEN_WHILE_USER_OWNS = frozenset({
+        "run_el0", "enter_el0", "timer_interrupt", "request_stop", "new_context",
+        "stop_requested", "cpu_index", "exact_timing_available", "hwcaps", "midr",
+    })
+
+    @property
+    def user_owned(self) -> bool:
+        return self._user_owned
+
+    @user_owned.setter
+    def user_owned(self, locked: bool) -> None:
+        if locked == self._user_owned:
+            return
+        self._user_owned = locked
+        shadow = self.__dict__
+        if locked:
+            for name in _locked_names(type(self)):
+                shadow[name] = _refuser(name)
+        else:
+            for name in _locked_names(type(self)):
+                shadow.pop(name, None)
 
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
@@ -99,8 +156,6 @@ class El1:
 
     # --- memory --------------------------------------------------------------
     def read(self, va: int, length: int) -> bytes:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         out = bytearray()
         view = self._ram.view
         base = self._ram.base
@@ -113,8 +168,6 @@ class El1:
         return bytes(out)
 
     def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         view = self._ram.view
         base = self._ram.base
         pos = 0
@@ -127,16 +180,12 @@ class El1:
             pos += chunk
 
     def read_u64(self, va: int) -> int:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         if va & 7 == 0:
             off = self._page(va, False) - self._ram.base + (va & (PAGE - 1))
             return _U64.unpack_from(self._ram.buffer, off)[0]
         return _U64.unpack(self.read(va, 8))[0]
 
     def write_u64(self, va: int, value: int) -> None:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         if va & 7 == 0:
             off = self._page(va, True) - self._ram.base + (va & (PAGE - 1))
             _U64.pack_into(self._ram.buffer, off, value & 0xFFFF_FFFF_FFFF_FFFF)
@@ -172,8 +221,6 @@ class El1:
     # --- system registers ----------------------------------------------------
     def msr(self, reg: S.SysReg, value: int) -> None:
         """Write an EL1 system register; a configured trap may refuse it."""
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         trap = self.sysreg_trap
         if trap is not None and not trap(reg, value):
             self._stats.inc("el1.sysreg_refused")
@@ -239,44 +286,41 @@ class El1:
         return self._cpu.index
 
     def reg(self, reg_id: int) -> int:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.read(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         self._cpu.fast.write(reg_id, value)
 
     def syscall_args(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x8 and PC of the trapped context in one call (index 9 = PC)."""
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.syscall_batch.read()
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.fast.gpr_batch.read()
 
     def new_context(self) -> CpuContext:
         return CpuContext()
 
     def save_context(self, into: CpuContext) -> CpuContext:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         return self._cpu.save_context(into)
 
     def restore_context(self, ctx: CpuContext) -> None:
-        if self.user_owned:
-            raise CoreOwnedByUser("the core belongs to a confidential thread until its next exception")
         self._cpu.restore_context(ctx)
 
     def enter_el0(self) -> None:
         self._cpu.enter_el0()
 
     def run_el0(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
+        if self._user_owned:
+            # The monitor performed the exception return: EL0 continues where it put the
+            # PC, whatever address the kernel names (bar the monitor's own CLREX).
+            user_pc = self._cpu.fast.read(_PC)
+            if pc == self.clrex_va and pc != user_pc and count == 1:
+                self._cpu.run(pc, 1, timeout_us)
+                self._cpu.fast.write(_PC, user_pc)
+                return 0, False
+            pc = user_pc
         return self._cpu.run(pc, count, timeout_us)
 
     def timer_interrupt(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from emulator.bus_filter import BusFilter, BusPort
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu
 from emulator.devices import Doorbell, make_device
@@ -78,6 +79,8 @@ class Machine:
         self.bus.observer = self._mmio_access
         self._el1: dict[int, El1] = {}
         self.monitor: Monitor | None = None
+        #: The DMA filter in front of RAM (programmed by the monitor, if any).
+        self.bus_filter = BusFilter(self.ram.base, self.ram.size)
 
     def install_monitor(self, monitor: Monitor) -> None:
         """Put an EL2 monitor in place: HVC calls and trapped EL1 sysreg writes go to it."""
@@ -97,6 +100,10 @@ class Machine:
     def _doorbell_mark(self, value: int) -> None:
         if self.tracer.enabled:
             self.tracer.emit("doorbell", value=value)
+
+    def dma_port(self) -> BusPort:
+        """A bus-master device's port to RAM, behind the DMA filter."""
+        return BusPort(self.ram, self.bus_filter)
 
     def el1(self, index: int = 0) -> El1:
         """The EL1 face of core `index` (one per core, created on first use)."""

@@ -16,6 +16,8 @@ import os
 from abi import Status
 
 CHECKS: dict[str, str] = {
+    "call.known": "only the calls of the contract are served",
+    "call.sysreg_via_trap": "system-register writes arrive through the trap, never as a call",
     # --- frames named by a call ---------------------------------------------------
     "frame.aligned": "a frame or table address named by a call is 4 KiB aligned",
     "frame.in_ram": "a frame or table address named by a call is RAM",
@@ -135,6 +137,15 @@ class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
         self.check = check
         self.status = status
         self.reason = reason
+
+
+class FaultIn(Exception):  # noqa: N818 - control flow: not an error
+    """The request needs a user page that is not present: the kernel faults `va` in
+    and calls again (status FAULT_IN, the address in the value)."""
+
+    def __init__(self, va: int) -> None:
+        super().__init__(f"user page at {va:#x} is not present")
+        self.va = va
 
 
 def _mutated_from_env() -> str:

@@ -7,29 +7,27 @@ discarded when the program asked for it or its address space is being torn down.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 
 from abi import FrameKind, Status
+from abi.layout import AT_RANDOM, CLONE_SETTLS, CLONE_VM, MADV_DISCARDING, MAP_FIXED
 from emulator import descriptors as D
-from emulator.fastuc import (
-    CTX_PC,
-    CTX_SP,
-    CTX_TPIDR,
-    UserContext,
-)
-from guardian.capabilities import (
-    R,
-    W,
-)
+from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
+from guardian import checks
+from guardian.capabilities import R, W
+from guardian.checks import refuse
 from guardian.measure import measure
+from guardian.page_tables import leaf_frames
 from guardian.slots import (
     CLONE_CHILD_CLEARTID,
     NR_BRK,
+    NR_CLONE,
+    NR_CLONE3,
     NR_EXECVE,
     NR_EXIT,
     NR_EXIT_GROUP,
     NR_MADVISE,
+    NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
     PAGE,
@@ -37,7 +35,12 @@ from guardian.slots import (
     STACK_RESERVE,
     Domain,
     Slot,
+    Space,
 )
+
+
+def _page_up(x: int) -> int:
+    return (x + PAGE - 1) & ~(PAGE - 1)
 
 
 class DomainMixin:
@@ -49,92 +52,133 @@ class DomainMixin:
         self.images[image.digest] = image
         return image.digest
 
-    def create(self, root: int, entry: int, sp: int, digest: bytes) -> tuple[Status, int]:
+    def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot."""
-        if not self.g._is_root(root):
-            return self.g._decide("create_domain", Status.ERR_KIND, f"{root:#x} is no root"), 0
+        s = self.s
+        if not s.is_root(root):
+            refuse("create.root", Status.ERR_KIND, f"{root:#x} is no root")
         if root in self.root_domain:
-            return self.g._decide("create_domain", Status.ERR_STATE, "already confidential"), 0
+            refuse("create.fresh", Status.ERR_STATE, "already confidential")
         image = self.images.get(digest)
         if image is None:
-            return self.g._decide("create_domain", Status.ERR_DENIED,
-                                  "the image was not admitted by the user (no measurement)"), 0
+            refuse("create.admitted", Status.ERR_DENIED,
+                   "the image was not admitted by the user (no measurement)")
+            return 0
         bias = entry - image.entry
         if (bias and not image.dynamic) or bias % PAGE:
-            return self.g._decide("create_domain", Status.ERR_DENIED,
-                                  f"entry {entry:#x} is not the measured entry point"), 0
-        dom = Domain(self._next_domain, key=hashlib.sha256(
-            b"blindfold-domain" + struct.pack("<QQ", self.g.machine.config.seed,
-                                              self._next_domain)).digest())
-        self._next_domain += 1
-        dom.image, dom.bias = image, bias
-        dom.areas = [(a + bias, b + bias) for a, b in image.areas]
-        dom.areas.append(((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE))
-        dom.brk_start = dom.brk = max(b for _, b in dom.areas[:-1])
+            refuse("create.entry", Status.ERR_DENIED,
+                   f"entry {entry:#x} is not the measured entry point")
         shared = self._shared_leaves(root)
         if shared is not None:
-            return self.g._decide("create_domain", Status.ERR_STATE,
-                                  f"frame {shared:#x} is also mapped elsewhere"), 0
+            refuse("create.exclusive", Status.ERR_STATE,
+                   f"frame {shared:#x} is also mapped elsewhere")
+        dom_id = self._next_domain
+        dom = Domain(dom_id, key=s.entropy.domain_key(dom_id))
+        dom.image, dom.bias = image, bias
+        space = Space()
+        space.areas = [(a + bias, b + bias) for a, b in image.areas]
+        stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
+        space.brk_start = space.brk = max(b for _, b in space.areas)
+        space.areas.append(stack)
+        # Every frame already in the tree is measured now, as if it were mapped now; the
+        # stack the kernel built (argv, envp, auxv) is the program's input.
+        self.domains[dom_id] = dom
+        try:
+            for _, va, pa in self._leaves(root):
+                if not stack[0] <= va < stack[1]:
+                    self.admit_page(dom_id, root, va, pa)
+        finally:
+            del self.domains[dom_id]
+        # Commit.
+        self._next_domain += 1
+        dom.spaces[root] = space
         dom.roots.add(root)
         self.domains[dom.id] = dom
         self.root_domain[root] = dom.id
         self._adopt_tree(root, dom.id)
+        if checks.enabled("create.at_random"):
+            self._seed_at_random(root, sp)
         ctx = UserContext()
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
-        slot = Slot(self._next_slot, dom.id, ctx, entry, None, root=root)
+        slot = Slot(self._next_slot, dom.id, ctx, entry, None, root=root,
+                    thread=self.new_thread())
         self._next_slot += 1
         self.slots[slot.id] = slot
         if self.cpu.ttbr0 & D.ADDR_MASK == root:
             self._set_kernel_view(True)
-        return Status.OK, slot.id
+        return slot.id
+
+    def _seed_at_random(self, root: int, sp: int) -> None:
+        """The 16 bytes AT_RANDOM names come from the Guardian, not the kernel."""
+        raw = self.read_user(sp, 8, root)
+        if raw is None:
+            return
+        argc = struct.unpack("<Q", raw)[0]
+        pos = sp + 8 * (argc + 2)                # past argc, argv[], NULL
+        for _ in range(4096):                    # envp[] up to its NULL
+            word = self.read_user(pos, 8, root)
+            pos += 8
+            if word is None or word == bytes(8):
+                break
+        for _ in range(64):                      # auxv pairs up to AT_NULL
+            pair = self.read_user(pos, 16, root)
+            if pair is None:
+                return
+            key, value = struct.unpack("<QQ", pair)
+            if key == 0:
+                return
+            if key == AT_RANDOM:
+                self._write_user(value, self.s.entropy.draw(16, b"at_random"), root)
+                return
+            pos += 16
+
+    def _leaves(self, root: int) -> list[tuple[int, int, int]]:
+        """(entry PA, va, frame) of every 4 KiB page root's tree maps."""
+        out = []
+        for entry_pa, level, desc in self.s.tables.leaf_entries(root):
+            table = entry_pa & ~(PAGE - 1)
+            va = self.s.tables.entry_va(table, (entry_pa & (PAGE - 1)) // 8)
+            out += [(entry_pa, va + i * PAGE, pa) for i, pa in enumerate(leaf_frames(level, desc))]
+        return out
 
     def _shared_leaves(self, root: int) -> int | None:
         """A frame the tree maps that some other mapping also uses (None if none)."""
-        fr = self.g.frames
-        for table, level in self._tables(root, 0):
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
-                    for pa in self.g._leaf_frames(level, desc):
-                        if not fr.contains(pa):
-                            return pa
-                        rec = fr.record(pa)
-                        if rec.user_maps != 1 or rec.kind == FrameKind.CONFIDENTIAL:
-                            return pa
+        fr = self.s.frames
+        for _, level, desc in self.s.tables.leaf_entries(root):
+            for pa in leaf_frames(level, desc):
+                if not fr.contains(pa):
+                    return pa
+                rec = fr.record(pa)
+                if rec.user_maps != 1 or rec.kind == FrameKind.CONFIDENTIAL:
+                    return pa
         return None
 
     def _adopt_tree(self, root: int, domain: int) -> None:
         """A new domain's tree: its tables and the frames it maps become the domain's."""
-        for table, level in self._tables(root, 0):
-            self.g.frames.owner[self.g.frames.index(table)] = domain
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and (level == 3 or not desc & D.TABLE):
-                    for pa in self.g._leaf_frames(level, desc):
-                        self.protect_frame(pa, domain)
+        fr = self.s.frames
+        for table, _ in self.s.tables.tables(root):
+            fr.adopt_table(table, domain)
+        for entry_pa, va, pa in self._leaves(root):
+            # The mapping was counted when the tree was ordinary; now record its place.
+            fr.record_place(pa, (root, va, entry_pa))
+            self.s.protect_frame(pa, domain)
 
-    def _tables(self, table: int, level: int) -> list[tuple[int, int]]:
-        out = [(table, level)]
-        if level < 3:
-            for desc in struct.unpack("<512Q", self.g.ram.read(table, PAGE)):
-                if desc & D.VALID and desc & D.TABLE:
-                    out += self._tables(desc & D.ADDR_MASK, level + 1)
-        return out
-
-    def exit_root(self, root: int) -> Status:
+    def exit_root(self, root: int) -> int:
         """The kernel tears an address space down: nothing of it runs again."""
         if root not in self.root_domain:
-            return self.g._decide("exit_domain", Status.ERR_KIND,
-                                  f"{root:#x} is not a confidential address space")
+            refuse("exit.root", Status.ERR_KIND, f"{root:#x} is not a confidential address space")
         self.dying.add(root)
         for sid in [s.id for s in self.slots.values() if s.root == root]:
             del self.slots[sid]
-        return Status.OK
+        return 0
 
     def may_discard(self, root: int, va: int) -> bool:
         """May the last mapping of the confidential page at va go (and the page with it)?
 
-        Only when the program asked for it (munmap, madvise, a smaller brk or mremap,
-        exit, execve, in a syscall it is making now) or its address space is being torn
+        Only inside the window the program's own request opens (munmap, a discarding
+        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, exit,
+        execve, in a syscall it is making now) or once its address space is being torn
         down; anything else would silently replace its data with zeros."""
         if root in self.dying:
             return True
@@ -142,54 +186,77 @@ class DomainMixin:
             if slot.root != root or slot.nr is None:
                 continue
             a = slot.args
-            if slot.nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
+            nr = slot.nr
+            if nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
                 return True
-            if slot.nr in (NR_MUNMAP, NR_MADVISE) and a[0] <= va < a[0] + a[1]:
+            if nr == NR_MUNMAP and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
-            if slot.nr == NR_MREMAP and a[0] <= va < a[0] + a[1]:
+            if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
-            if slot.nr == NR_BRK and a[0] and va >= a[0] - PAGE:
+            if nr == NR_MREMAP and a[0] + _page_up(min(a[2], a[1])) <= va < a[0] + _page_up(a[1]):
+                return True      # the part a shrinking mremap cuts off
+            if nr == NR_MREMAP and a[0] <= va < a[0] + _page_up(a[1]) and slot.move_delta is not None:
+                return True      # a moved page's old place (it lives on at the new one)
+            if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
+            if nr == NR_BRK and a[0]:
+                dom = self.domains.get(slot.domain)
+                space = dom.spaces.get(root) if dom else None
+                if space is not None and _page_up(a[0]) <= va < _page_up(space.brk):
+                    return True
         return False
 
-    def fork(self, child_root: int, parent_slot: int, flags: int) -> tuple[Status, int]:
+    def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
         parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
         slot = self.slots.get(parent_slot)
-        if slot is None or slot.nr not in (220, 435):
-            return self.g._decide("fork", Status.ERR_STATE, "no clone in progress"), 0
+        if slot is None or slot.nr not in (NR_CLONE, NR_CLONE3):
+            refuse("fork.clone_in_progress", Status.ERR_STATE, "no clone in progress")
+            return 0
+        if slot.children:
+            refuse("fork.one_child", Status.ERR_STATE,
+                   f"the clone in slot {parent_slot} already yielded its child")
         dom = self.domains[slot.domain]
+        if slot.nr == NR_CLONE:
+            cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
+        else:
+            raw = self.read_user(slot.args[0], 64, slot.root) or bytes(64)
+            cflags, _, _, child_tid, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            stack = stk + stk_size if stk else 0
+        if bool(cflags & CLONE_VM) != (child_root == 0):
+            refuse("fork.vm_flags", Status.ERR_DENIED,
+                   "the child must share the address space exactly when the program asked for "
+                   "CLONE_VM")
         if child_root:
-            if not self.g._is_root(child_root) or child_root in self.root_domain:
-                return self.g._decide("fork", Status.ERR_KIND, "bad child root"), 0
-            if any(d & D.VALID for d in struct.unpack("<512Q", self.g.ram.read(child_root, PAGE))):
-                return self.g._decide("fork", Status.ERR_STATE, "the child tree is not empty"), 0
+            if not self.s.is_root(child_root) or child_root in self.root_domain:
+                refuse("fork.child_root", Status.ERR_KIND, "bad child root")
+            if any(d & D.VALID for d in struct.unpack("<512Q",
+                                                      self.s.ram.read(child_root, PAGE))):
+                refuse("fork.child_root", Status.ERR_STATE, "the child tree is not empty")
+        # Commit.
+        space = self.space(dom, slot.root)
+        if child_root:
             dom.roots.add(child_root)
+            dom.spaces[child_root] = space.copy()
             self.root_domain[child_root] = dom.id
-            self.g.frames.owner[self.g.frames.index(child_root)] = dom.id
+            self.s.frames.adopt_table(child_root, dom.id)
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
         ctx.set(CTX_PC, slot.elr)
-        if slot.nr == 220:
-            stack, tls, set_tls = slot.args[1], slot.args[3], bool(slot.args[0] & 0x80000)
-        else:
-            raw = self.read_user(slot.args[0], 64) or bytes(64)
-            cflags, _, _, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
-            stack, set_tls = (stk + stk_size if stk else 0), bool(cflags & 0x80000)
         if stack:
             ctx.set(CTX_SP, stack)
-        if set_tls:
+        if cflags & CLONE_SETTLS:
             ctx.set(CTX_TPIDR, tls)
-        child_tid = slot.args[4] if slot.nr == 220 else (
-            struct.unpack_from("<Q", self.read_user(slot.args[0], 24) or bytes(24), 16)[0])
-        if flags & CLONE_CHILD_CLEARTID and child_tid:
+        if cflags & CLONE_CHILD_CLEARTID and child_tid:
             # The kernel clears this word when the child exits (pthread_join waits on it).
-            dom.long_lived.append((child_tid, child_tid + 4, R | W))
+            target = dom.spaces[child_root] if child_root else space
+            target.long_lived.append((child_tid, child_tid + 4, R | W))
+        slot.children += 1
         child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
-                     root=child_root or slot.root)
+                     root=child_root or slot.root, thread=self.new_thread())
         self._next_slot += 1
         self.slots[child.id] = child
-        return Status.OK, child.id
+        return child.id
 
     def forget_root(self, root: int) -> None:
         self.dying.discard(root)
@@ -198,6 +265,7 @@ class DomainMixin:
             return
         dom = self.domains[dom_id]
         dom.roots.discard(root)
+        dom.spaces.pop(root, None)
         if not dom.roots:
             del self.domains[dom_id]
             for sid in [s.id for s in self.slots.values() if s.domain == dom_id]:

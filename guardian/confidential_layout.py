@@ -1,4 +1,9 @@
-"""Memory-layout (Iago) checks: what mmap/munmap/brk/mremap may return."""
+"""Memory-layout (Iago) checks: what mmap/munmap/brk/mremap may return.
+
+The Guardian keeps its own list of each address space's areas (a forked child
+gets a copy, so the two never see each other's later changes) and holds every
+result the kernel returns against it.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,18 @@ from guardian.slots import (
     USER_TOP,
     Domain,
     Slot,
+    Space,
 )
 
 
 class LayoutMixin:
-    """The Guardian's own list of a domain's areas, checked at RESUME."""
+    """The Guardian's own list of an address space's areas, checked at the return."""
 
     def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
-        """Check (and on success record) what mmap/munmap/brk/mremap returned,
-        against the Guardian's own list of the domain's areas."""
+        """Check what mmap/munmap/brk/mremap returned against the Guardian's own list;
+        '' when it agrees.  Nothing is changed until `_record_layout`."""
         nr, a = slot.nr, slot.args
+        space = self.space(dom, slot.root)
         failed = ret >= (1 << 64) - 4096
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
@@ -30,43 +37,59 @@ class LayoutMixin:
             if a[3] & MAP_FIXED:
                 if ret != a[0]:
                     return f"MAP_FIXED at {a[0]:#x} returned {ret:#x}"
-                self._remove_area(dom, ret, ret + length)
-            elif any(s < ret + length and ret < e for s, e in dom.areas):
+            elif any(s < ret + length and ret < e for s, e in space.areas):
                 return f"mmap returned [{ret:#x}, {ret + length:#x}), which overlaps a live area"
-            dom.areas.append((ret, ret + length))
-        elif nr == NR_MUNMAP and ret == 0:
-            self._remove_area(dom, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
-            if ret not in (a[0], dom.brk) or (a[0] == 0 and ret != dom.brk):
-                return (f"brk({a[0]:#x}) returned {ret:#x}; the break is {dom.brk:#x}, so only "
-                        "the request or the unchanged break are possible")
+            if ret not in (a[0], space.brk) or (a[0] == 0 and ret != space.brk):
+                return (f"brk({a[0]:#x}) returned {ret:#x}; the break is {space.brk:#x}, so "
+                        "only the request or the unchanged break are possible")
             new_end = (ret + PAGE - 1) & ~(PAGE - 1)
-            old_end = (dom.brk + PAGE - 1) & ~(PAGE - 1)
-            if ret < dom.brk_start:
-                return f"brk returned {ret:#x}, below the heap start {dom.brk_start:#x}"
-            if new_end > old_end and any(s < new_end and old_end < e for s, e in dom.areas):
+            old_end = (space.brk + PAGE - 1) & ~(PAGE - 1)
+            if ret < space.brk_start:
+                return f"brk returned {ret:#x}, below the heap start {space.brk_start:#x}"
+            if new_end > old_end and any(s < new_end and old_end < e for s, e in space.areas):
                 return f"brk grew the heap to {ret:#x} over a live area"
-            if new_end > old_end:
-                dom.areas.append((old_end, new_end))
-            elif new_end < old_end:
-                self._remove_area(dom, new_end, old_end)
-            dom.brk = ret
         elif nr == NR_MREMAP and not failed:
             new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
             old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
             if ret % PAGE or ret + new_len > USER_TOP:
                 return f"mremap returned {ret:#x}"
-            others = [(s, e) for s, e in dom.areas if not (old[0] <= s and e <= old[1])]
+            others = [(s, e) for s, e in space.areas if not (old[0] <= s and e <= old[1])]
             if any(s < ret + new_len and ret < e for s, e in others) and ret != old[0]:
                 return f"mremap moved the area onto a live one at {ret:#x}"
-            self._remove_area(dom, *old)
-            dom.areas.append((ret, ret + new_len))
+            if slot.move_delta is not None and ret != a[0] + slot.move_delta:
+                return (f"mremap returned {ret:#x} but moved the pages to "
+                        f"{a[0] + slot.move_delta:#x}")
+        self._record_layout(slot, space, ret)
         return ""
 
+    def _record_layout(self, slot: Slot, space: Space, ret: int) -> None:
+        nr, a = slot.nr, slot.args
+        failed = ret >= (1 << 64) - 4096
+        if nr == NR_MMAP and not failed:
+            length = (a[1] + PAGE - 1) & ~(PAGE - 1)
+            if a[3] & MAP_FIXED:
+                self._remove_area(space, ret, ret + length)
+            space.areas.append((ret, ret + length))
+        elif nr == NR_MUNMAP and ret == 0:
+            self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+        elif nr == NR_BRK:
+            new_end = (ret + PAGE - 1) & ~(PAGE - 1)
+            old_end = (space.brk + PAGE - 1) & ~(PAGE - 1)
+            if new_end > old_end:
+                space.areas.append((old_end, new_end))
+            elif new_end < old_end:
+                self._remove_area(space, new_end, old_end)
+            space.brk = ret
+        elif nr == NR_MREMAP and not failed:
+            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
+            self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+            space.areas.append((ret, ret + new_len))
+
     @staticmethod
-    def _remove_area(dom: Domain, start: int, end: int) -> None:
+    def _remove_area(space: Space, start: int, end: int) -> None:
         out: list[tuple[int, int]] = []
-        for s, e in dom.areas:
+        for s, e in space.areas:
             if e <= start or s >= end:
                 out.append((s, e))
                 continue
@@ -74,4 +97,4 @@ class LayoutMixin:
                 out.append((s, start))
             if e > end:
                 out.append((end, e))
-        dom.areas = out
+        space.areas = out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
+from abi.layout import SA_ONSTACK
 from abi.sigframe import (
     FRAME_SIZE,
     SIGINFO_SIZE,
@@ -15,82 +16,64 @@ from abi.sigframe import (
     build_frame,
     parse_frame,
 )
-from emulator.fastuc import (
-    CTX_PC,
-    CTX_SP,
-)
-from guardian.slots import (
-    NR_RT_SIGRETURN,
-    SA_RESTORER,
-    Slot,
-)
+from emulator.fastuc import CTX_PC, CTX_SP
+from guardian.checks import FaultIn, refuse
+from guardian.slots import SA_RESTORER, Slot
 
 
 class SignalMixin:
     """SIGNAL delivery and rt_sigreturn from the saved context."""
 
-    def _sigreturn(self, slot: Slot) -> int | None:
+    def _sigreturn(self, slot: Slot) -> int:
         """Restore the pre-signal registers from the frame on the user stack."""
         sp = slot.ctx.get(CTX_SP)
         raw = self.read_user(sp + SIGINFO_SIZE, UCONTEXT_SIZE)
         if raw is None:
-            return None
+            refuse("sigreturn.frame", Status.ERR_DENIED, "the signal frame is not present")
+            return 0
         regs, mask = parse_frame(raw)
         if regs.pstate & 0xF or regs.pc & 3 or regs.sp & 15:
-            return None
+            refuse("sigreturn.frame", Status.ERR_DENIED, "malformed signal frame")
+            return mask
         slot.ctx.load_frame_fields(**vars(regs))
         slot.elr = regs.pc
         return mask
 
-    # --- the trusted launch path -----------------------------------------------------
-    def signal(self, slot_id: int, signo: int, mask: int, altstack: tuple[int, int, int],
-               ret: int, elr: int, info: bytes) -> tuple[Status, int]:
+    def signal(self, slot_id: int, signo: int, mask: int, ss_sp: int, ss_flags: int,
+               ss_size: int, ret: int, elr: int, info: bytes) -> int:
         """Deliver a signal to a confidential thread with the handler the user registered.
 
-        `ret`/`elr` complete the interrupted syscall first (its result, or a
-        restart), exactly as RESUME would, so the frame saves the right state.
-        """
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("signal", Status.ERR_STATE, "no saved context"), 0
-        act = dom.handlers.get(signo)
+        `ret`/`elr` complete the interrupted syscall first through the same return path
+        as RESUME (its result, or a restart), so the frame saves the right state."""
+        slot, dom = self._live_slot("signal", slot_id)
+        act = self.space(dom, slot.root).handlers.get(signo)
         if act is None or act[0] in (0, 1):
-            return self.g._decide("signal", Status.ERR_DENIED,
-                                  f"no handler registered for signal {signo}"), 0
+            refuse("signal.handler", Status.ERR_DENIED,
+                   f"no handler registered for signal {signo} (the program left it "
+                   f"{'ignored' if act and act[0] == 1 else 'at its default action'})")
+            return 0
         handler, flags, restorer, _ = act
-        ctx = slot.ctx
-        if slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
-            if elr == slot.elr - 4:
-                ctx.set(CTX_PC, elr)
-            elif elr == slot.elr:
-                ctx.set(0, ret)
-                self._commit(slot, dom, ret)
-            else:
-                return self.g._decide("signal", Status.ERR_DENIED, "ELR does not match"), 0
-            slot.nr = None
-        regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
-        sp = regs.sp
-        ss_sp, ss_flags, ss_size = altstack
-        use_alt = flags & 0x08000000 and not ss_flags & 2 and ss_size
-        if use_alt and (ss_sp, ss_size) not in dom.altstacks:
-            return self.g._decide("signal", Status.ERR_DENIED,
-                                  f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by "
-                                  "the program"), 0
+        use_alt = flags & SA_ONSTACK and not ss_flags & 2 and ss_size
+        if use_alt and (ss_sp, ss_size) not in self.space(dom, slot.root).altstacks:
+            refuse("signal.altstack", Status.ERR_DENIED,
+                   f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by the program")
+        if not (flags & SA_RESTORER and restorer) and \
+                self.read_user(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
+            refuse("signal.trampoline", Status.ERR_DENIED,
+                   "the signal-return trampoline is not the expected code")
+        sp = slot.ctx.get(CTX_SP)
         if use_alt and not ss_sp <= sp < ss_sp + ss_size:
             sp = ss_sp + ss_size
-        frame = build_frame(info, regs, mask, altstack)
         base = (sp - FRAME_SIZE - 16) & ~15
-        missing = self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
+        missing = self._first_missing(base, FRAME_SIZE + 16, True)
         if missing is not None:
-            return Status.FAULT_IN, missing
-        if flags & SA_RESTORER and restorer:
-            ret_to = restorer
-        else:
-            ret_to = SIGRETURN_TRAMPOLINE
-            if self.read_user(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
-                return self.g._decide("signal", Status.ERR_DENIED,
-                                      "the signal-return trampoline is not the expected code"), 0
+            raise FaultIn(missing)        # the kernel faults the page in and asks again
+        self._complete(slot, dom, ret, elr)
+        ctx = slot.ctx
+        regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
+        frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size))
+        self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
+        ret_to = restorer if flags & SA_RESTORER and restorer else SIGRETURN_TRAMPOLINE
         ctx.set(0, signo)
         ctx.set(1, base)
         ctx.set(2, base + SIGINFO_SIZE)
@@ -99,6 +82,5 @@ class SignalMixin:
         ctx.set(CTX_SP, base)
         ctx.set(CTX_PC, handler)
         slot.elr = handler
-        self.g.stats.inc("guardian.signals")
-        return Status.OK, handler
-
+        self.s.stats.inc("guardian.signals")
+        return handler

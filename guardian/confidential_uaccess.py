@@ -19,6 +19,7 @@ from guardian.capabilities import (
     covered,
     expand,
 )
+from guardian.checks import FaultIn, refuse
 from guardian.slots import (
     NR_RT_SIGACTION,
     PAGE,
@@ -40,48 +41,51 @@ class UserAccessMixin:
             slot.caps = expand(rules, slot.args, self.read_user)
         return slot.caps
 
-    def user_access(self, slot_id: int, va: int, n: int, write: bool,
-                    data: bytes = b"") -> tuple[Status, int, bytes]:
-        """copy_from_user / copy_to_user for a confidential thread, capability-checked.
-
-        (OK, bytes done, data) on success; (ERR_STATE, fault va, b"") asks the
-        kernel to fault the page in and retry; ERR_DENIED when no capability
-        covers the range (the kernel treats it as EFAULT).
-        """
+    def _syscall_slot(self, slot_id: int) -> tuple[Slot, Domain]:
         slot = self.slots.get(slot_id)
         dom = self.current_domain()
         if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
-        self.g.stats.inc("guardian.uaccess")
+            refuse("uaccess.slot", Status.ERR_STATE, "no syscall in progress")
+        assert slot is not None and dom is not None
+        return slot, dom
+
+    def user_access(self, slot_id: int, va: int, n: int, write: bool,
+                    data: bytes = b"") -> tuple[int, bytes]:
+        """copy_from_user / copy_to_user for a confidential thread, capability-checked.
+
+        (bytes done, data) on success; FaultIn asks the kernel to fault the page in
+        and retry; a refusal (ERR_DENIED) when no capability covers the range (the
+        kernel treats it as EFAULT)."""
+        slot, dom = self._syscall_slot(slot_id)
+        self.s.stats.inc("guardian.uaccess")
         if not dom.loading:
             try:
                 caps = self._caps(slot)
             except NotPresent as np_:
-                return Status.FAULT_IN, np_.va, b""
-            allowed = covered(caps + (dom.long_lived if self.mode != "mprotect" else []),
-                              va, n, W if write else R)
-            if self.g.tracer.enabled:
-                self.g.tracer.emit("capability", addr=va, size=n, write=write,
+                raise FaultIn(np_.va) from None
+            extra = self.space(dom, slot.root).long_lived if self.mode != "mprotect" else []
+            allowed = covered(caps + extra, va, n, W if write else R)
+            if self.s.tracer.enabled:
+                self.s.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
             if allowed < n:
                 if self.mode == "mprotect":
-                    self.g.stats.inc("guardian.mprotect.uaccess_refused")
-                return self.g._decide("uaccess", Status.ERR_DENIED,
-                                      f"no capability for {n} bytes at {va:#x} "
-                                      f"({'write' if write else 'read'}) in syscall {slot.nr}"), \
-                    allowed, b""
+                    self.s.stats.inc("guardian.mprotect.uaccess_refused")
+                refuse("uaccess.capability", Status.ERR_DENIED,
+                       f"no capability for {n} bytes at {va:#x} "
+                       f"({'write' if write else 'read'}) in syscall {slot.nr}")
         missing = self._first_missing(va, n, write)
         if missing is not None:
-            return Status.FAULT_IN, missing, b""
+            raise FaultIn(missing)
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             self._write_user(va, data[:n])
-            return Status.OK, n, b""
+            return n, b""
         out = self.read_user(va, n) or b""
         if slot.nr == NR_RT_SIGACTION:
             out = self._sigaction_in(slot, va, out)
-        return Status.OK, n, out
+        return n, out
 
     # The kernel never learns where a confidential program's signal handlers are:
     # it sees the trampoline address in their place, and the Guardian enters the
@@ -107,7 +111,7 @@ class UserAccessMixin:
         off = base - va
         if struct.unpack_from("<Q", data, off)[0] != SIGRETURN_TRAMPOLINE:
             return data
-        real = dom.handlers.get(slot.args[0] & 0xFFFF_FFFF)
+        real = self.space(dom, slot.root).handlers.get(slot.args[0] & 0xFFFF_FFFF)
         if real is None:
             return data
         buf = bytearray(data)
@@ -116,35 +120,30 @@ class UserAccessMixin:
             struct.pack_into("<Q", buf, off + 16, real[2])
         return bytes(buf)
 
-    def user_string(self, slot_id: int, va: int, limit: int) -> tuple[Status, int, bytes]:
+    def user_string(self, slot_id: int, va: int, limit: int) -> tuple[int, bytes]:
         """strncpy_from_user: the string must lie inside a capability, NUL included."""
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            return self.g._decide("uaccess", Status.ERR_STATE, "no syscall in progress"), 0, b""
-        self.g.stats.inc("guardian.uaccess")
+        slot, dom = self._syscall_slot(slot_id)
+        self.s.stats.inc("guardian.uaccess")
         try:
-            extra = dom.long_lived if self.mode != "mprotect" else []
+            extra = self.space(dom, slot.root).long_lived if self.mode != "mprotect" else []
             allowed = limit if dom.loading else min(
                 covered(self._caps(slot) + extra, va, limit, R), limit)
         except NotPresent as np_:
-            return Status.FAULT_IN, np_.va, b""
+            raise FaultIn(np_.va) from None
         out = bytearray()
         pos = va
         while pos < va + allowed:
             chunk = min(va + allowed - pos, PAGE - (pos & (PAGE - 1)))
             pa = self._translate(pos, False)
             if isinstance(pa, TranslationFault):
-                return Status.FAULT_IN, pos, b""
-            data = self.g.ram.read(pa, chunk)
+                raise FaultIn(pos)
+            data = self.s.ram.read(pa, chunk)
             nul = data.find(b"\0")
             if nul >= 0:
-                return Status.OK, len(out) + nul, bytes(out + data[:nul])
+                return len(out) + nul, bytes(out + data[:nul])
             out += data
             pos += chunk
         if allowed < limit:
-            return self.g._decide("uaccess", Status.ERR_DENIED,
-                                  f"string at {va:#x} runs past its capability "
-                                  f"(syscall {slot.nr})"), allowed, b""
-        return Status.OK, len(out), bytes(out)   # no NUL within the limit
-
+            refuse("ustring.capability", Status.ERR_DENIED,
+                   f"string at {va:#x} runs past its capability (syscall {slot.nr})")
+        return len(out), bytes(out)   # no NUL within the limit

@@ -1,20 +1,28 @@
-"""The Guardian's per-frame table: what every physical frame is and who references it.
+"""The Guardian's per-frame table and the only transitions that change it.
 
-One record per 4 KiB frame of RAM: its kind, owner (an address-space root or
-0), how many user leaf entries map it, and for table pages their level and
-their single parent entry.  Checked invariants (`violations`) are what the
-property tests hold after every call.
+One record per 4 KiB frame of RAM: its kind, owner (a protection domain, or 0),
+how many user leaf entries map it, and for table pages their level and their
+single parent entry.  For frames of a domain's trees it also keeps where each
+mapping is (root, user VA, entry), which the one-mapping rule needs.
+
+Every change is a named transition below; callers check first and commit
+through these, so a refused call changes nothing.  An observer (the DMA bus
+filter) hears every change of kind.  `violations` lists broken invariants.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from abi import FrameKind
 
 PAGE = 4096
 NO_PARENT = 0
+
+#: (root PA, user VA, entry PA) of one leaf mapping in a domain's tree.
+Mapping = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,16 @@ class FrameTable:
         self.user_maps = array("I", bytes(4 * n))
         self.level = bytearray(n)
         self.parent = array("Q", bytes(8 * n))
+        #: Where each frame mapped in a domain's tree is mapped.
+        self.where: dict[int, set[Mapping]] = {}
+        #: Extra (root, va) positions the Guardian itself shared a frame to (KSM).
+        self.shares: dict[int, set[tuple[int, int]]] = {}
+        #: A confidential copy not yet mapped: the VAs its source had (COPY_PAGE).
+        self.copy_binding: dict[int, frozenset[int]] = {}
+        #: Called as (pa, old kind, new kind) on every change of kind.
+        self.on_kind: Callable[[int, FrameKind, FrameKind], None] | None = None
 
+    # --- reading ------------------------------------------------------------------
     def index(self, pa: int) -> int | None:
         n = (pa - self.base) // PAGE
         return n if 0 <= n < self.nframes and pa >= self.base else None
@@ -57,29 +74,145 @@ class FrameTable:
                            owner=self.owner[n], user_maps=self.user_maps[n],
                            level=self.level[n], parent=self.parent[n])
 
+    def frames_of(self, kind: FrameKind) -> list[int]:
+        k = int(kind)
+        return [self.base + i * PAGE for i, v in enumerate(self.kind) if v == k]
+
+    def mappings(self, pa: int) -> set[Mapping]:
+        return self.where.get(pa, set())
+
+    def snapshot(self) -> tuple[bytes, ...]:
+        """The whole table as bytes (for 'a refused call changes nothing' checks)."""
+        where = repr(sorted((k, sorted(v)) for k, v in self.where.items() if v)).encode()
+        return (bytes(self.kind), self.owner.tobytes(), self.user_maps.tobytes(),
+                bytes(self.level), self.parent.tobytes(), where,
+                repr(sorted(self.copy_binding.items())).encode())
+
+    # --- transitions ----------------------------------------------------------------
+    def _set_kind(self, n: int, kind: FrameKind) -> None:
+        old = self.kind[n]
+        self.kind[n] = kind
+        if old != kind and self.on_kind is not None:
+            self.on_kind(self.base + n * PAGE, FrameKind(old), kind)
+
     def set_kind(self, pa: int, kind: FrameKind, *, owner: int = 0, level: int = 0) -> None:
+        """Boot-time (and test) assignment of a frame's kind; calls use the transitions."""
         n = self.index(pa)
         assert n is not None
-        self.kind[n] = kind
+        self._set_kind(n, kind)
         self.owner[n] = owner
         self.level[n] = level
         if kind != FrameKind.PAGE_TABLE:
             self.parent[n] = NO_PARENT
 
-    def frames_of(self, kind: FrameKind) -> list[int]:
-        k = int(kind)
-        return [self.base + i * PAGE for i, v in enumerate(self.kind) if v == k]
+    def claim_for_guardian(self, pa: int) -> None:
+        """Boot: a frame becomes the Guardian's own memory."""
+        self.set_kind(pa, FrameKind.GUARDIAN)
 
-    def snapshot(self) -> tuple[bytes, bytes, bytes, bytes, bytes]:
-        """The whole table as bytes (for 'a refused call changes nothing' checks)."""
-        return (bytes(self.kind), self.owner.tobytes(), self.user_maps.tobytes(),
-                bytes(self.level), self.parent.tobytes())
+    def make_table(self, pa: int, level: int) -> None:
+        """REGISTER_PT: a FREE/KERNEL frame becomes a kernel-owned table."""
+        self.set_kind(pa, FrameKind.PAGE_TABLE, level=level)
 
+    def make_domain_table(self, pa: int, level: int, domain: int) -> None:
+        """THP split: the Guardian turns a free frame into a domain's table."""
+        self.set_kind(pa, FrameKind.PAGE_TABLE, owner=domain, level=level)
+
+    def free_table(self, pa: int) -> None:
+        """RELEASE_PT, FREE_PGD, THP collapse: a table frame is FREE again."""
+        self.set_kind(pa, FrameKind.FREE)
+
+    def link_table(self, child: int, entry_pa: int, domain: int) -> None:
+        """A table descriptor at entry_pa now names child; the child joins that tree's domain."""
+        n = self.index(child)
+        assert n is not None
+        self.parent[n] = entry_pa
+        self.owner[n] = domain
+
+    def unlink_table(self, child: int) -> None:
+        n = self.index(child)
+        if n is not None:
+            self.parent[n] = NO_PARENT
+
+    def adopt_table(self, pa: int, domain: int) -> None:
+        """CREATE_DOMAIN / FORK_DOMAIN: a table of the new domain's tree."""
+        n = self.index(pa)
+        assert n is not None
+        self.owner[n] = domain
+
+    def map_leaf(self, pa: int, where: Mapping | None = None) -> None:
+        """A leaf entry now maps pa (where: its position, for a domain's tree)."""
+        n = self.index(pa)
+        if n is None:
+            return
+        self.user_maps[n] += 1
+        if self.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
+            self._set_kind(n, FrameKind.USER)
+        if where is not None:
+            self.where.setdefault(pa, set()).add(where)
+            self.copy_binding.pop(pa, None)
+
+    def record_place(self, pa: int, where: Mapping) -> None:
+        """CREATE_DOMAIN: an existing mapping's place, now that its tree is a domain's."""
+        self.where.setdefault(pa, set()).add(where)
+
+    def unmap_leaf(self, pa: int, where: Mapping | None = None) -> int:
+        """A leaf entry no longer maps pa; returns how many mappings remain.
+
+        A USER frame with none left is FREE again; a CONFIDENTIAL one must be
+        released by the caller (scrubbed first)."""
+        n = self.index(pa)
+        if n is None or not self.user_maps[n]:
+            return 0
+        self.user_maps[n] -= 1
+        if where is not None:
+            places = self.where.get(pa)
+            if places is not None:
+                places.discard(where)
+                if not places:
+                    del self.where[pa]
+        left = self.user_maps[n]
+        if not left:
+            self.where.pop(pa, None)
+            self.shares.pop(pa, None)
+            if self.kind[n] == FrameKind.USER:
+                self._set_kind(n, FrameKind.FREE)
+        return left
+
+    def make_confidential(self, pa: int, domain: int) -> bool:
+        """A frame joins a domain; False if it already was confidential."""
+        n = self.index(pa)
+        if n is None or self.kind[n] == FrameKind.CONFIDENTIAL:
+            return False
+        self._set_kind(n, FrameKind.CONFIDENTIAL)
+        self.owner[n] = domain
+        return True
+
+    def bind_copy(self, pa: int, vas: frozenset[int]) -> None:
+        """COPY_PAGE of a confidential frame: the copy may be mapped only at these VAs."""
+        self.copy_binding[pa] = vas
+
+    def record_share(self, pa: int, root: int, va: int) -> None:
+        """KSM: the Guardian itself maps pa at (root, va) as well."""
+        self.shares.setdefault(pa, set()).add((root, va))
+
+    def release_confidential(self, pa: int) -> None:
+        """The last mapping of a (scrubbed) confidential frame went: FREE again."""
+        n = self.index(pa)
+        assert n is not None
+        self.where.pop(pa, None)
+        self.shares.pop(pa, None)
+        self.copy_binding.pop(pa, None)
+        self.set_kind(pa, FrameKind.FREE)
+
+    # --- invariants -------------------------------------------------------------------
     def violations(self) -> list[str]:
-        """Invariant breaches (empty when the table is consistent)."""
+        """Invariant breaches of the table on its own (empty when consistent)."""
         out = []
+        kinds = self.kind
         for i in range(self.nframes):
-            kind = self.kind[i]
+            kind = kinds[i]
+            if not kind and not self.parent[i]:
+                continue
             pa = self.base + i * PAGE
             if kind in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE) and self.user_maps[i]:
                 out.append(f"{FrameKind(kind).name} frame {pa:#x} is mapped by a user table")
@@ -87,4 +220,20 @@ class FrameTable:
                 out.append(f"non-table frame {pa:#x} has a parent entry")
             if kind == FrameKind.USER and not self.user_maps[i]:
                 out.append(f"USER frame {pa:#x} has no mappings")
+            if kind == FrameKind.CONFIDENTIAL:
+                if not self.owner[i]:
+                    out.append(f"CONFIDENTIAL frame {pa:#x} has no domain")
+                if not self.user_maps[i] and pa not in self.copy_binding:
+                    out.append(f"CONFIDENTIAL frame {pa:#x} has no mapping and is no pending copy")
+                places = self.where.get(pa, set())
+                vas = {va for _, va, _ in places}
+                shared = {(r, v) for r, v, _ in places} & self.shares.get(pa, set())
+                if len(vas - {v for _, v in shared}) > 1:
+                    out.append(f"CONFIDENTIAL frame {pa:#x} is mapped at several addresses "
+                               f"{sorted(hex(v) for v in vas)} without a recorded share")
+        for pa, places in self.where.items():
+            n = self.index(pa)
+            if n is not None and len(places) > self.user_maps[n]:
+                out.append(f"frame {pa:#x} has {len(places)} recorded places but "
+                           f"{self.user_maps[n]} mappings")
         return out

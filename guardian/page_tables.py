@@ -1,147 +1,240 @@
 """Translation-table mediation: the Guardian's calls that change the kernel's page tables.
 
-REGISTER_PT and RELEASE_PT turn frames into tables and back, SET_PT writes one descriptor after
-checking it (ownership, domain, one parent per table, no frame shared into or out of a domain),
-SET_PTBR switches the live TTBR0 root and FREE_PGD tears a tree down.  Tables are read-only in
-the kernel's linear map, so these checked calls are the only way a translation changes.  A mixin
-of `Guardian`, which holds the frame table, RAM and decisions these use.
+REGISTER_PT and RELEASE_PT turn frames into tables and back, SET_PT writes one
+descriptor after checking it (ownership, domain, one parent per table, one
+mapping per confidential frame, measurement of what enters a domain, no page
+leaving a domain unasked), SET_PTBR switches the live TTBR0 root and FREE_PGD
+tears a tree down.  Tables are read-only in the kernel's linear map, so these
+checked calls are the only way a translation changes.  Each call checks the
+whole request first and then commits through the frame table's transitions.
 """
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
-from emulator import sysregs as S
+from guardian.checks import refuse
 from guardian.frame_table import PAGE
+from guardian.linear_map import TABLE_ENTRIES
+from guardian.state import MonitorState
 
 KERNEL_OWNER = 0          # owner id of the kernel's own tables (domains are 1, 2, ...)
-TABLE_ENTRIES = struct.Struct("<512Q")
-LM_PERMS_RW = D.PagePerms(user=False, write=True, user_exec=False, kernel_exec=False,
-                           global_=True)
-LM_PERMS_RO = D.PagePerms(user=False, write=False, user_exec=False, kernel_exec=False,
-                           global_=True)
+ZERO_PAGE = bytes(PAGE)
+ZERO_DIGEST = hashlib.sha256(ZERO_PAGE).digest()
+_U64 = struct.Struct("<Q")
 
 
-class PageTableCalls:
+def is_leaf(level: int, desc: int) -> bool:
+    return bool(desc & D.VALID) and (level == 3 or not desc & D.TABLE)
+
+
+def is_table_desc(level: int, desc: int) -> bool:
+    return bool(desc & D.VALID) and level < 3 and bool(desc & D.TABLE)
+
+
+def leaf_frames(level: int, desc: int) -> range:
+    out = D.output_address(desc, level)
+    return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)
+
+
+class PageTables:
     """REGISTER_PT, RELEASE_PT, SET_PT, SET_PTBR and FREE_PGD, with their checks."""
 
-    def _frame_checks(self, call: str, pa: int) -> Status | None:
-        if pa % PAGE:
-            return self._decide(call, Status.ERR_ALIGN, f"{pa:#x} is not page aligned")
-        if not self.frames.contains(pa):
-            return self._decide(call, Status.ERR_RANGE, f"{pa:#x} is not RAM")
-        return None
+    def __init__(self, state: MonitorState) -> None:
+        self.s = state
 
-    def _call_register_pt(self, pa: int, level: int) -> tuple[Status, int]:
-        bad = self._frame_checks("register_pt", pa)
-        if bad is not None:
-            return bad, 0
+    # --- shared checks ----------------------------------------------------------------
+    def _frame(self, pa: int) -> None:
+        if pa % PAGE:
+            refuse("frame.aligned", Status.ERR_ALIGN, f"{pa:#x} is not page aligned")
+        if not self.s.frames.contains(pa):
+            refuse("frame.in_ram", Status.ERR_RANGE, f"{pa:#x} is not RAM")
+
+    # --- REGISTER_PT / RELEASE_PT --------------------------------------------------------
+    def register_pt(self, pa: int, level: int) -> int:
+        self._frame(pa)
         if not 0 <= level <= 3:
-            return self._decide("register_pt", Status.ERR_RANGE, f"level {level}"), 0
-        kind = self.frames.kind_of(pa)
+            refuse("register_pt.level", Status.ERR_RANGE, f"level {level}")
+        fr = self.s.frames
+        kind = fr.kind_of(pa)
         if kind not in (FrameKind.FREE, FrameKind.KERNEL):
-            return self._decide("register_pt", Status.ERR_KIND,
-                                f"{pa:#x} is a {kind.name} frame"), 0
-        if self.frames.record(pa).user_maps:
-            return self._decide("register_pt", Status.ERR_STATE, f"{pa:#x} is user-mapped"), 0
-        self.ram.zero_page(pa)
-        self.frames.set_kind(pa, FrameKind.PAGE_TABLE, owner=KERNEL_OWNER, level=level)
-        self._set_linear(pa, LM_PERMS_RO)
-        return Status.OK, 0
+            refuse("register_pt.kind", Status.ERR_KIND, f"{pa:#x} is a {kind.name} frame")
+        if fr.record(pa).user_maps:
+            refuse("register_pt.unmapped", Status.ERR_STATE, f"{pa:#x} is user-mapped")
+        self.s.ram.zero_page(pa)
+        fr.make_table(pa, level)
+        self.s.linear_readonly(pa)
+        return 0
 
-    def _call_release_pt(self, pa: int) -> tuple[Status, int]:
+    def release_pt(self, pa: int) -> int:
         if pa % PAGE:
-            return self._decide("release_pt", Status.ERR_ALIGN, f"{pa:#x} is not page aligned"), 0
-        if not self.frames.contains(pa):
-            return self._decide("release_pt", Status.ERR_KIND, f"{pa:#x} is not a table"), 0
-        rec = self.frames.record(pa)
-        if rec.kind != FrameKind.PAGE_TABLE:
-            return self._decide("release_pt", Status.ERR_KIND, f"{pa:#x} is not a table"), 0
-        if rec.parent or self._is_live_root(pa):
-            return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} is in use"), 0
-        if any(d & D.VALID for d in TABLE_ENTRIES.unpack(self.ram.read(pa, PAGE))):
-            return self._decide("release_pt", Status.ERR_STATE, f"table {pa:#x} not empty"), 0
-        self.ram.zero_page(pa)
-        self.frames.set_kind(pa, FrameKind.FREE)
-        self._set_linear(pa, LM_PERMS_RW)
-        return Status.OK, 0
+            refuse("frame.aligned", Status.ERR_ALIGN, f"{pa:#x} is not page aligned")
+        fr = self.s.frames
+        if not fr.contains(pa) or fr.kind_of(pa) != FrameKind.PAGE_TABLE:
+            refuse("release_pt.kind", Status.ERR_KIND, f"{pa:#x} is not a table")
+        if fr.record(pa).parent or self.s.is_live_root(pa):
+            refuse("release_pt.unused", Status.ERR_STATE, f"table {pa:#x} is in use")
+        if any(d & D.VALID for d in TABLE_ENTRIES.unpack(self.s.ram.read(pa, PAGE))):
+            refuse("release_pt.empty", Status.ERR_STATE, f"table {pa:#x} not empty")
+        self.s.ram.zero_page(pa)
+        fr.free_table(pa)
+        self.s.linear_writable(pa)
+        return 0
 
-    def _call_set_pt(self, table: int, index: int, desc: int) -> tuple[Status, int]:
-        bad = self._frame_checks("set_pt", table)
-        if bad is not None:
-            return bad, 0
+    # --- SET_PT -------------------------------------------------------------------------
+    def set_pt(self, table: int, index: int, desc: int) -> int:
+        s = self.s
+        self._frame(table)
         if not 0 <= index < 512:
-            return self._decide("set_pt", Status.ERR_RANGE, f"index {index}"), 0
-        trec = self.frames.record(table)
+            refuse("set_pt.index", Status.ERR_RANGE, f"index {index}")
+        trec = s.frames.record(table)
         if trec.kind != FrameKind.PAGE_TABLE:
-            return self._decide("set_pt", Status.ERR_KIND,
-                                f"{table:#x} is a {trec.kind.name} frame, not a table"), 0
+            refuse("set_pt.table_kind", Status.ERR_KIND,
+                   f"{table:#x} is a {trec.kind.name} frame, not a table")
+        level = trec.level
         entry_pa = table + 8 * index
-        status = self._check_new(trec.level, desc, entry_pa)
-        if status is not None:
-            return status, 0
-        old = self.ram.read_u64(entry_pa)
+        self._check_encoding(level, desc, entry_pa)
+        old = s.ram.read_u64(entry_pa)
         if old == desc:
-            return Status.OK, 0
-        domain = self._domain_of_table(table)
-        if desc & D.VALID and trec.level < 3 and desc & D.TABLE:
+            return 0
+        domain = trec.owner
+        root = va = 0
+        if domain:
+            root = self.root_of(table)
+            va = self.entry_va(table, index)
+        if is_table_desc(level, desc):
             child = desc & D.ADDR_MASK
-            crec = self.frames.record(child)
-            if crec.owner != domain and any(d & D.VALID for d in
-                                            TABLE_ENTRIES.unpack(self.ram.read(child, PAGE))):
-                return self._decide("set_pt", Status.ERR_DENIED,
-                                    f"table {child:#x} holds mappings of another address "
-                                    "space; only empty tables move between trees"), 0
-        if desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
-            for pa in self._leaf_frames(trec.level, desc):
-                rec = self.frames.record(pa)
-                if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
-                    return self._decide("set_pt", Status.ERR_DENIED,
-                                        f"confidential frame {pa:#x} belongs to another "
-                                        "protection domain"), 0
-                if domain and rec.kind != FrameKind.CONFIDENTIAL and rec.user_maps:
-                    return self._decide("set_pt", Status.ERR_DENIED,
-                                        f"frame {pa:#x} is mapped by another address space; "
-                                        "it cannot become confidential"), 0
-            if domain and trec.level == 3:
-                refused = self.conf.admit_leaf(domain, self._entry_va(table, index),
-                                               D.output_address(desc, 3))
-                if refused is not None:
-                    return refused, 0
-        if domain and old & D.VALID and (trec.level == 3 or not old & D.TABLE):
-            kept = set(self._leaf_frames(trec.level, desc)) if desc & D.VALID and (
-                trec.level == 3 or not desc & D.TABLE) else set()
-            for pa in self._leaf_frames(trec.level, old):
-                rec = self.frames.record(pa)
-                if (rec.kind == FrameKind.CONFIDENTIAL and rec.user_maps == 1
-                        and pa not in kept):
-                    va = self._entry_va(table, index)
-                    if not self.conf.may_discard(self._root_of(table), va):
-                        return self._decide("set_pt", Status.ERR_DENIED,
-                                            f"removing the last mapping of confidential page "
-                                            f"{va:#x} would discard it: only the program's own "
-                                            "unmapping, its exit, or SWAP_OUT may do that"), 0
-        # Take the new references before dropping the old ones, so rewriting an
-        # entry to the same frame never lets its count touch zero.
-        self._take(trec.level, desc, entry_pa, domain)
-        self.ram.write_u64(entry_pa, desc)
-        self._drop(trec.level, old, entry_pa)
-        if domain and desc & D.VALID and (trec.level == 3 or not desc & D.TABLE):
-            for pa in self._leaf_frames(trec.level, desc):
-                self.conf.protect_frame(pa, domain)
+            crec = s.frames.record(child)
+            if crec.owner != domain and self._has_valid(child):
+                refuse("set_pt.subtree_owner", Status.ERR_DENIED,
+                       f"table {child:#x} holds mappings of another address space; only empty "
+                       "tables move between trees")
+        new_frames = set(leaf_frames(level, desc)) if is_leaf(level, desc) else set()
+        if new_frames:
+            self._check_new_leaf(level, desc, domain, root, va, entry_pa)
+        if domain and old & D.VALID:
+            self._check_discard(level, old, new_frames, root, va, entry_pa)
+        # Commit: new references before old ones, so rewriting an entry to the same
+        # frame never lets its count touch zero.
+        self.take(level, desc, entry_pa, domain, root, va)
+        s.ram.write_u64(entry_pa, desc)
+        self.drop(level, old, entry_pa, root, va)
+        if domain and new_frames:
+            for pa in new_frames:
+                s.protect_frame(pa, domain)
         if old & D.VALID:
-            self._flush()      # a changed or removed translation may be cached
-        return Status.OK, 0
+            s.flush()      # a changed or removed translation may be cached
+        return 0
 
-    def _entry_va(self, table: int, index: int) -> int:
+    def _has_valid(self, table: int) -> bool:
+        return any(d & D.VALID for d in TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE)))
+
+    def _check_encoding(self, level: int, desc: int, entry_pa: int) -> None:
+        if not desc & D.VALID:
+            return
+        fr = self.s.frames
+        if is_table_desc(level, desc):
+            child = desc & D.ADDR_MASK
+            if not fr.contains(child):
+                refuse("set_pt.child_table", Status.ERR_RANGE, f"child table {child:#x} not RAM")
+            rec = fr.record(child)
+            if rec.kind != FrameKind.PAGE_TABLE or rec.level != level + 1:
+                refuse("set_pt.child_table", Status.ERR_KIND,
+                       f"{child:#x} is not a level-{level + 1} table")
+            if rec.parent and rec.parent != entry_pa:
+                refuse("set_pt.child_one_parent", Status.ERR_STATE,
+                       f"table {child:#x} already has a parent")
+            if self.s.is_live_root(child):
+                refuse("set_pt.child_not_root", Status.ERR_STATE, f"table {child:#x} is a live root")
+            return
+        if level == 0 or (level == 3 and not desc & D.TABLE):
+            refuse("set_pt.encoding", Status.ERR_DENIED, "reserved descriptor encoding")
+        for pa in leaf_frames(level, desc):
+            if not fr.contains(pa):
+                refuse("set_pt.leaf_ram", Status.ERR_DENIED,
+                       f"{pa:#x} is not RAM: user tables map memory only")
+            kind = fr.kind_of(pa)
+            if kind in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
+                refuse("set_pt.leaf_kind", Status.ERR_DENIED,
+                       f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
+
+    def _check_new_leaf(self, level: int, desc: int, domain: int, root: int, va: int,
+                        entry_pa: int) -> None:
+        """A leaf (page or block) is about to be written at (root, va)."""
+        fr = self.s.frames
+        conf = self.s.conf
+        for i, pa in enumerate(leaf_frames(level, desc)):
+            rec = fr.record(pa)
+            if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
+                refuse("set_pt.conf_owner", Status.ERR_DENIED,
+                       f"confidential frame {pa:#x} belongs to another protection domain")
+            if not domain:
+                continue
+            page_va = va + i * PAGE
+            if rec.kind != FrameKind.CONFIDENTIAL:
+                if rec.user_maps:
+                    refuse("set_pt.no_conf_import", Status.ERR_DENIED,
+                           f"frame {pa:#x} is mapped by another address space; it cannot "
+                           "become confidential")
+                conf.admit_page(domain, root, page_va, pa)
+                continue
+            places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
+            if not places:
+                bound = fr.copy_binding.get(pa)
+                if bound is not None and page_va not in bound:
+                    refuse("set_pt.copy_binding", Status.ERR_DENIED,
+                           f"the copy in {pa:#x} was made of a page at "
+                           f"{', '.join(hex(v) for v in sorted(bound))}, not {page_va:#x}")
+                continue
+            shared = (root, page_va) in fr.shares.get(pa, set())
+            moving = conf.move_in_progress(root, page_va, pa, places)
+            if not shared and not moving and any(v != page_va for _, v, _ in places):
+                refuse("set_pt.one_mapping", Status.ERR_DENIED,
+                       f"confidential frame {pa:#x} is already mapped at "
+                       f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second address "
+                       f"{page_va:#x} would alias it")
+            if shared and not desc & D.AP_RO:
+                refuse("set_pt.shared_readonly", Status.ERR_DENIED,
+                       f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
+
+    def _check_discard(self, level: int, old: int, kept: set[int], root: int, va: int,
+                       entry_pa: int) -> None:
+        """The old entry goes: only when the program asked, if it held its last copies."""
+        fr = self.s.frames
+        conf = self.s.conf
+        if is_table_desc(level, old):
+            child = old & D.ADDR_MASK
+            lost = [(v, pa) for v, pa in self.leaves_below(child, level + 1, va)
+                    if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and fr.record(pa).user_maps == 1]
+            for v, _ in lost:
+                if not conf.may_discard(root, v):
+                    refuse("set_pt.discard_subtree", Status.ERR_DENIED,
+                           f"clearing the table for {va:#x} would discard the confidential page "
+                           f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
+                           "may do that")
+            return
+        for i, pa in enumerate(leaf_frames(level, old)):
+            rec = fr.record(pa)
+            if rec.kind == FrameKind.CONFIDENTIAL and rec.user_maps == 1 and pa not in kept:
+                page_va = va + i * PAGE
+                if not conf.may_discard(root, page_va):
+                    refuse("set_pt.discard_leaf", Status.ERR_DENIED,
+                           f"removing the last mapping of confidential page {page_va:#x} would "
+                           "discard it: only the program's own unmapping, its exit, or "
+                           "SWAP_OUT may do that")
+
+    # --- where an entry is ------------------------------------------------------------------
+    def entry_va(self, table: int, index: int) -> int:
         """The user VA an entry translates, from the tables' parent links."""
-        level = self.frames.record(table).level
+        fr = self.s.frames
+        level = fr.record(table).level
         va = index << D.LEVEL_SHIFT[level]
         shift = D.LEVEL_SHIFT[level] + 9
         for _ in range(level):
-            parent = self.frames.record(table).parent
+            parent = fr.record(table).parent
             if not parent:
                 break
             va |= ((parent & (PAGE - 1)) // 8) << shift
@@ -149,142 +242,126 @@ class PageTableCalls:
             table = parent & ~(PAGE - 1)
         return va
 
-    def _root_of(self, table: int) -> int:
+    def root_of(self, table: int) -> int:
+        fr = self.s.frames
         for _ in range(4):
-            parent = self.frames.record(table).parent
+            parent = fr.record(table).parent
             if not parent:
                 break
             table = parent & ~(PAGE - 1)
         return table
 
-    def _domain_of_table(self, table: int) -> int:
-        """The protection domain a table page belongs to (0: an ordinary tree).
+    def tables(self, table: int, level: int = 0) -> list[tuple[int, int]]:
+        """Every table of the tree under `table`, with its level."""
+        out = [(table, level)]
+        if level < 3:
+            for desc in TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE)):
+                if is_table_desc(level, desc):
+                    out += self.tables(desc & D.ADDR_MASK, level + 1)
+        return out
 
-        Tables join a domain when linked into one (or adopted with its root) and
-        stay its own until released, so a subtree cannot carry a domain's frames
-        into another tree."""
-        return self.frames.record(table).owner
+    def leaves_below(self, table: int, level: int, base_va: int
+                     ) -> list[tuple[int, int]]:
+        """(va, frame) of every 4 KiB page mapped under `table` (base_va: its first VA)."""
+        out: list[tuple[int, int]] = []
+        span = 1 << D.LEVEL_SHIFT[level]
+        for i, desc in enumerate(TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))):
+            if not desc & D.VALID:
+                continue
+            va = base_va + i * span
+            if is_table_desc(level, desc):
+                out += self.leaves_below(desc & D.ADDR_MASK, level + 1, va)
+            else:
+                out += [(va + j * PAGE, pa) for j, pa in enumerate(leaf_frames(level, desc))]
+        return out
 
-    def _check_new(self, level: int, desc: int, entry_pa: int) -> Status | None:
-        if not desc & D.VALID:
-            return None
-        if level < 3 and desc & D.TABLE:
-            child = desc & D.ADDR_MASK
-            if not self.frames.contains(child):
-                return self._decide("set_pt", Status.ERR_RANGE, f"child table {child:#x} not RAM")
-            rec = self.frames.record(child)
-            if rec.kind != FrameKind.PAGE_TABLE or rec.level != level + 1:
-                return self._decide("set_pt", Status.ERR_KIND,
-                                    f"{child:#x} is not a level-{level + 1} table")
-            if rec.parent and rec.parent != entry_pa:
-                return self._decide("set_pt", Status.ERR_STATE,
-                                    f"table {child:#x} already has a parent")
-            if self._is_live_root(child):
-                return self._decide("set_pt", Status.ERR_STATE,
-                                    f"table {child:#x} is a live root")
-            return None
-        if level == 0 or (level == 3 and not desc & D.TABLE):
-            return self._decide("set_pt", Status.ERR_DENIED, "reserved descriptor encoding")
-        out = D.output_address(desc, level)
-        size = 1 << D.LEVEL_SHIFT[level]
-        for pa in range(out, out + size, PAGE):
-            if not self.frames.contains(pa):
-                return self._decide("set_pt", Status.ERR_DENIED,
-                                    f"{pa:#x} is not RAM: user tables map memory only")
-            kind = self.frames.kind_of(pa)
-            if kind in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
-                return self._decide("set_pt", Status.ERR_DENIED,
-                                    f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
-        return None
+    def leaf_entries(self, root: int) -> list[tuple[int, int, int]]:
+        """(entry PA, level, descriptor) of every leaf in root's tree."""
+        out = []
+        for table, level in self.tables(root):
+            for i, desc in enumerate(TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))):
+                if is_leaf(level, desc):
+                    out.append((table + 8 * i, level, desc))
+        return out
 
-    def _leaf_frames(self, level: int, desc: int) -> range:
-        out = D.output_address(desc, level)
-        return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)
-
-    def _drop(self, level: int, desc: int, entry_pa: int = 0) -> None:
+    # --- reference bookkeeping (the commit half of every entry write) ------------------------
+    def take(self, level: int, desc: int, entry_pa: int, domain: int = 0, root: int = 0,
+             va: int = 0) -> None:
         if not desc & D.VALID:
             return
-        if level < 3 and desc & D.TABLE:
+        fr = self.s.frames
+        if is_table_desc(level, desc):
+            fr.link_table(desc & D.ADDR_MASK, entry_pa, domain)
+            return
+        for i, pa in enumerate(leaf_frames(level, desc)):
+            fr.map_leaf(pa, (root, va + i * PAGE, entry_pa) if domain else None)
+
+    def drop(self, level: int, desc: int, entry_pa: int = 0, root: int = 0, va: int = 0) -> None:
+        if not desc & D.VALID:
+            return
+        fr = self.s.frames
+        if is_table_desc(level, desc):
             child = desc & D.ADDR_MASK
-            n = self.frames.index(child)
+            n = fr.index(child)
             if n is None:
                 return
             if entry_pa:
                 # Called after the write: the entry may link the same child again.
-                new = self.ram.read_u64(entry_pa)
-                relinked = new & D.VALID and new & D.TABLE and new & D.ADDR_MASK == child
-                if relinked or self.frames.parent[n] != entry_pa:
+                new = self.s.ram.read_u64(entry_pa)
+                if (is_table_desc(level, new) and new & D.ADDR_MASK == child) \
+                        or fr.parent[n] != entry_pa:
                     return
-            self.frames.parent[n] = 0
+            fr.unlink_table(child)
             return
-        for pa in self._leaf_frames(level, desc):
-            n = self.frames.index(pa)
-            if n is not None and self.frames.user_maps[n]:
-                self.frames.user_maps[n] -= 1
-                if self.frames.user_maps[n] == 0:
-                    if self.frames.kind[n] == FrameKind.USER:
-                        self.frames.set_kind(pa, FrameKind.FREE)
-                    elif self.frames.kind[n] == FrameKind.CONFIDENTIAL:
-                        self.conf.release_frame(pa)
+        for i, pa in enumerate(leaf_frames(level, desc)):
+            n = fr.index(pa)
+            if n is None or not fr.user_maps[n]:
+                continue
+            where = (root, va + i * PAGE, entry_pa) if root else None
+            if fr.unmap_leaf(pa, where) == 0 and fr.kind[n] == FrameKind.CONFIDENTIAL:
+                self.s.release_frame(pa)
 
-    def _take(self, level: int, desc: int, entry_pa: int, domain: int = 0) -> None:
-        if not desc & D.VALID:
-            return
-        if level < 3 and desc & D.TABLE:
-            n = self.frames.index(desc & D.ADDR_MASK)
-            assert n is not None
-            self.frames.parent[n] = entry_pa
-            self.frames.owner[n] = domain
-            return
-        for pa in self._leaf_frames(level, desc):
-            n = self.frames.index(pa)
-            if n is not None:
-                self.frames.user_maps[n] += 1
-                if self.frames.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
-                    self.frames.kind[n] = FrameKind.USER
+    def write_entry(self, entry_pa: int, level: int, desc: int, domain: int, root: int,
+                    va: int) -> None:
+        """The Guardian's own write of one entry of a domain's tree (secure ABI)."""
+        old = self.s.ram.read_u64(entry_pa)
+        self.take(level, desc, entry_pa, domain, root, va)
+        self.s.ram.write_u64(entry_pa, desc)
+        self.drop(level, old, entry_pa, root, va)
 
-    def _is_live_root(self, pa: int) -> bool:
-        return any(cpu.ttbr0 & D.ADDR_MASK == pa for cpu in self.cpus)
-
-    def _is_root(self, pa: int) -> bool:
-        if pa % PAGE or not self.frames.contains(pa):
-            return False
-        rec = self.frames.record(pa)
-        return rec.kind == FrameKind.PAGE_TABLE and rec.level == 0 and not rec.parent
-
-    def _call_set_ptbr(self, ttbr0: int) -> tuple[Status, int]:
+    # --- SET_PTBR / FREE_PGD -------------------------------------------------------------------
+    def set_ptbr(self, ttbr0: int) -> int:
         base = ttbr0 & D.ADDR_MASK
         if ttbr0 & 0xFFE:
-            return self._decide("set_ptbr", Status.ERR_ALIGN, "unaligned TTBR0"), 0
-        if not self._is_root(base):
-            return self._decide("set_ptbr", Status.ERR_KIND, f"{base:#x} is not a root table"), 0
-        for cpu in self.cpus[:1]:
+            refuse("set_ptbr.aligned", Status.ERR_ALIGN, "unaligned TTBR0")
+        if not self.s.is_root(base):
+            refuse("set_ptbr.root", Status.ERR_KIND, f"{base:#x} is not a root table")
+        from emulator import sysregs as S
+        for cpu in self.s.cpus[:1]:
             cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
-        self.live_ttbr0 = ttbr0
-        return Status.OK, 0
+        self.s.live_ttbr0 = ttbr0
+        return 0
 
-    def _call_free_pgd(self, root: int) -> tuple[Status, int]:
+    def free_pgd(self, root: int) -> int:
         if root % PAGE:
-            return self._decide("free_pgd", Status.ERR_ALIGN, f"{root:#x} is not page aligned"), 0
-        if not self._is_root(root):
-            return self._decide("free_pgd", Status.ERR_KIND, f"{root:#x} is not a root table"), 0
-        if self._is_live_root(root):
-            return self._decide("free_pgd", Status.ERR_STATE, "the tree is live in TTBR0"), 0
-        self._free_tree(root, 0)
-        self.conf.forget_root(root)
-        from guardian.secure_mm import secure_mm_for  # it imports this module
-        secure_mm_for(self).forget_root(root)
-        return Status.OK, 0
+            refuse("frame.aligned", Status.ERR_ALIGN, f"{root:#x} is not page aligned")
+        if not self.s.is_root(root):
+            refuse("free_pgd.root", Status.ERR_KIND, f"{root:#x} is not a root table")
+        if self.s.is_live_root(root):
+            refuse("free_pgd.not_live", Status.ERR_STATE, "the tree is live in TTBR0")
+        self._free_tree(root, 0, 0, root)
+        self.s.conf.forget_root(root)
+        return 0
 
-    def _free_tree(self, table: int, level: int) -> None:
-        entries = TABLE_ENTRIES.unpack(self.ram.read(table, PAGE))
-        for desc in entries:
+    def _free_tree(self, table: int, level: int, base_va: int, root: int) -> None:
+        span = 1 << D.LEVEL_SHIFT[level]
+        for i, desc in enumerate(TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))):
             if not desc & D.VALID:
                 continue
-            if level < 3 and desc & D.TABLE:
-                self._free_tree(desc & D.ADDR_MASK, level + 1)
+            if is_table_desc(level, desc):
+                self._free_tree(desc & D.ADDR_MASK, level + 1, base_va + i * span, root)
             else:
-                self._drop(level, desc)
-        self.ram.zero_page(table)
-        self.frames.set_kind(table, FrameKind.FREE)
-        self._set_linear(table, LM_PERMS_RW)
+                self.drop(level, desc, table + 8 * i, root, base_va + i * span)
+        self.s.ram.zero_page(table)
+        self.s.frames.free_table(table)
+        self.s.linear_writable(table)

@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from abi import SPECS, Call, FrameKind, Status
+from abi import Call, FrameKind, Status
 from emulator import descriptors as D
-from guardian.page_tables import LM_PERMS_RO, TABLE_ENTRIES
+from guardian.checks import refuse
+from guardian.linear_map import TABLE_ENTRIES
+from guardian.state import MonitorState
 
 if TYPE_CHECKING:
-    from guardian.confidential import Domain
-    from guardian.monitor import Guardian
+    from guardian.slots import Domain
 
 PAGE = 4096
 HUGE = 2 << 20
@@ -69,80 +70,59 @@ class SealRecord:
     holders: set[int] = field(default_factory=set)
 
 
-class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
-    def __init__(self, status: Status) -> None:
-        super().__init__(status.name)
-        self.status = status
-
-
-def secure_mm_for(g: Guardian) -> SecureMM:
-    """The Guardian's SecureMM, created on first use."""
-    sm = g.__dict__.get("secure_mm")
-    if sm is None:
-        sm = SecureMM(g)
-        g.secure_mm = sm  # type: ignore[attr-defined]
-    return sm
+def secure_mm_for(g: object) -> SecureMM:
+    """The Guardian's SecureMM component (kept for callers that hold the Guardian)."""
+    return g.secure_mm  # type: ignore[attr-defined,no-any-return]
 
 
 class SecureMM:
-    def __init__(self, g: Guardian) -> None:
-        self.g = g
+    def __init__(self, state: MonitorState) -> None:
+        self.s = state
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
 
-    # --- dispatch -------------------------------------------------------------------
-    def dispatch(self, call: Call, args: tuple[int, ...], payload: bytes
-                 ) -> tuple[Status, int, bytes]:
-        """Run one call; its arguments are those SPECS lists (missing ones read as 0)."""
+    # --- the calls (each: root, va, ... -> (value, bytes out)) ---------------------------
+    def call(self, call: Call, args: tuple[int, ...], payload: bytes) -> tuple[int, bytes]:
         name = call.name.lower()
-        handler = getattr(self, f"_{name}")
-        n = len(SPECS[call].args)
-        a = tuple(args[:n]) + (0,) * max(0, n - len(args))
-        try:
-            if call == Call.SWAP_IN:
-                value, data = handler(name, *a, payload=payload)
-            else:
-                value, data = handler(name, *a)
-        except Refused as r:
-            return r.status, 0, b""
-        self.g.stats.inc(f"guardian.abi.{name}")
-        return Status.OK, value, data
-
-    def _refuse(self, name: str, status: Status, reason: str) -> Refused:
-        self.g._decide(name, status, reason)
-        return Refused(status)
+        if call == Call.SWAP_IN:
+            value, data = self._swap_in(name, *args, payload=payload)
+        else:
+            value, data = getattr(self, f"_{name}")(name, *args)
+        self.s.stats.inc(f"guardian.abi.{name}")
+        return value, data
 
     # --- shared checks ----------------------------------------------------------------
     def _domain(self, name: str, root: int, status: Status = Status.ERR_KIND) -> Domain:
-        dom = self.g.conf.domain_of_root(root) if root % PAGE == 0 else None
+        dom = self.s.conf.domain_of_root(root) if root % PAGE == 0 else None
         if dom is None or root & ~D.ADDR_MASK:
-            raise self._refuse(name, status, f"{root:#x} is not the root of a confidential "
-                                             "address space")
+            refuse("smm.confidential_root", status, f"{root:#x} is not the root of a "
+                                                    "confidential address space")
+        assert dom is not None
         return dom
 
     def _aligned(self, name: str, *pairs: tuple[int, int]) -> None:
         for value, align in pairs:
             if value % align:
-                raise self._refuse(name, Status.ERR_ALIGN, f"{value:#x} is not aligned to "
+                refuse("smm.aligned", Status.ERR_ALIGN, f"{value:#x} is not aligned to "
                                                            f"{align:#x}")
 
     def _user(self, name: str, va: int, extra_ok: bool = True, what: str = "") -> None:
         if not 0 <= va < USER_TOP or not extra_ok:
-            raise self._refuse(name, Status.ERR_RANGE, what or f"{va:#x} is not a user address")
+            refuse("smm.user_range", Status.ERR_RANGE, what or f"{va:#x} is not a user address")
 
     def _fresh_frame(self, name: str, pa: int, what: str = "frame") -> None:
-        fr = self.g.frames
+        fr = self.s.frames
         kind = fr.kind_of(pa)
         if kind not in (FrameKind.FREE, FrameKind.KERNEL) or fr.record(pa).user_maps:
-            raise self._refuse(name, Status.ERR_KIND, f"{what} {pa:#x} is {kind.name}, not a "
+            refuse("smm.fresh_frame", Status.ERR_KIND, f"{what} {pa:#x} is {kind.name}, not a "
                                                       "free frame without user mappings")
 
     def _table_of(self, root: int, va: int, level: int) -> int | None:
         """The level-`level` table on va's path in root's tree (None: no such table)."""
         table = root
         for lvl in range(level):
-            desc = self.g.ram.read_u64(table + 8 * D.level_index(va, lvl))
+            desc = self.s.ram.read_u64(table + 8 * D.level_index(va, lvl))
             if not D.is_table(desc, lvl):
                 return None
             table = desc & D.ADDR_MASK
@@ -152,29 +132,26 @@ class SecureMM:
               ) -> tuple[int, int, int]:
         """(entry PA, descriptor, frame) of the 4 KiB page entry mapping va, checked."""
         table = self._table_of(root, va, 3)
-        desc = self.g.ram.read_u64(table + 8 * D.level_index(va, 3)) if table else 0
+        desc = self.s.ram.read_u64(table + 8 * D.level_index(va, 3)) if table else 0
         if not desc & D.VALID:
-            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} is not mapped by a page entry")
+            refuse("smm.page_mapped", Status.ERR_STATE, f"{va:#x} is not mapped by a page entry")
         pa = desc & D.ADDR_MASK
-        fr = self.g.frames
+        fr = self.s.frames
         n = fr.index(pa)
         if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id:
-            raise self._refuse(name, Status.ERR_OWNER, f"frame {pa:#x} at {va:#x} is not a "
+            refuse("smm.page_owned", Status.ERR_OWNER, f"frame {pa:#x} at {va:#x} is not a "
                                                        f"confidential frame of domain {dom.id}")
         if alone and fr.user_maps[n] != 1:
-            raise self._refuse(name, Status.ERR_STATE, f"frame {pa:#x} has {fr.user_maps[n]} "
+            refuse("smm.page_alone", Status.ERR_STATE, f"frame {pa:#x} has {fr.user_maps[n]} "
                                                        "mappings")
         assert table is not None
         return table + 8 * D.level_index(va, 3), desc, pa
 
-    def _write(self, entry_pa: int, level: int, desc: int, domain: int) -> None:
+    def _write(self, entry_pa: int, level: int, desc: int, domain: int, root: int,
+               va: int) -> None:
         """Write one entry of a domain's tree with the Guardian's reference bookkeeping
         (new references before old ones; a linked table joins the domain)."""
-        g = self.g
-        old = g.ram.read_u64(entry_pa)
-        g._take(level, desc, entry_pa, domain)
-        g.ram.write_u64(entry_pa, desc)
-        g._drop(level, old, entry_pa)
+        self.s.tables.write_entry(entry_pa, level, desc, domain, root, va)
 
     # --- sealing --------------------------------------------------------------------
     def _cipher(self, dom: Domain) -> AESGCM:
@@ -205,17 +182,17 @@ class SecureMM:
         entry, _, pa = self._page(name, root, va, dom, alone=True)
         version = self.last_version.get(dom.id, 0) + 1
         self.last_version[dom.id] = version
-        g = self.g
+        g = self.s
         sealed = self._seal(dom, va, version, g.ram.read(pa, PAGE))
         self._records(dom)[version] = SealRecord(va, {root})
-        self._write(entry, 3, swap_desc, dom.id)          # last mapping: scrubbed and FREE
-        g._flush()
+        self._write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE
+        g.flush()
         g.clock.charge("page_copy")
         return version, sealed
 
     def _swap_in(self, name: str, root: int, va: int, frame: int, desc: int, *,
                  payload: bytes) -> tuple[int, bytes]:
-        g = self.g
+        g = self.s
         self._aligned(name, (va, PAGE), (frame, PAGE))
         self._user(name, va, g.frames.contains(frame), f"va {va:#x} or frame {frame:#x} "
                                                        "out of range")
@@ -224,36 +201,37 @@ class SecureMM:
         table = self._table_of(root, va, 3)
         entry = table + 8 * D.level_index(va, 3) if table else 0
         if not table or g.ram.read_u64(entry) & D.VALID:
-            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} has no level-3 table or is "
+            refuse("swap_in.slot_empty", Status.ERR_STATE, f"{va:#x} has no level-3 table or is "
                                                        "already present")
         if desc & 3 != 3 or desc & D.ADDR_MASK != frame:
-            raise self._refuse(name, Status.ERR_DENIED, f"descriptor {desc:#x} is not a page "
+            refuse("swap_in.descriptor", Status.ERR_DENIED, f"descriptor {desc:#x} is not a page "
                                                         f"entry for {frame:#x}")
         version = seal_version(payload)
         if not version:
-            raise self._refuse(name, Status.ERR_AUTH, "the sealed page is malformed (tampered)")
+            refuse("swap_in.well_formed", Status.ERR_AUTH, "the sealed page is malformed (tampered)")
         rec = self._records(dom).get(version)
         if rec is None or root not in rec.holders:
             why = ("already swapped in, discarded or never issued (replayed)" if rec is None
                    else "held by other address spaces of the domain, not this one")
-            raise self._refuse(name, Status.ERR_STALE, f"version {version} is not outstanding "
+            refuse("swap_in.outstanding", Status.ERR_STALE, f"version {version} is not outstanding "
                                                        f"for this tree: {why}")
         if rec.va != va:
-            raise self._refuse(name, Status.ERR_AUTH, f"version {version} was sealed for va "
+            refuse("swap_in.same_va", Status.ERR_AUTH, f"version {version} was sealed for va "
                                                       f"{rec.va:#x}, not {va:#x} (transplanted)")
         nonce, aad = self._nonce_aad(dom, va, version)
         try:
             plain = self._cipher(dom).decrypt(nonce, payload[SEAL_HEADER.size:], aad)
         except InvalidTag:
-            raise self._refuse(name, Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
-                                                      "authentication (tampered)") from None
-        g.conf.protect_frame(frame, dom.id)       # out of the linear map before it holds data
+            refuse("swap_in.authentic", Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
+                                                         "authentication (tampered)")
+            plain = payload[SEAL_HEADER.size:SEAL_HEADER.size + PAGE].ljust(PAGE, b"\0")
+        g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
         g.ram.write(frame, plain)
-        self._write(entry, 3, desc, dom.id)
+        self._write(entry, 3, desc, dom.id, root, va)
         rec.holders.discard(root)
         if not rec.holders:
             del self._records(dom)[version]
-        g._flush()
+        g.flush()
         g.clock.charge("page_copy")
         return 0, b""
 
@@ -263,11 +241,11 @@ class SecureMM:
         a = self._domain(name, src)
         b = self._domain(name, dst)
         if a.id != b.id:
-            raise self._refuse(name, Status.ERR_OWNER, f"trees of domains {a.id} and {b.id}")
+            refuse("swap_share.same_domain", Status.ERR_OWNER, f"trees of domains {a.id} and {b.id}")
         rec = self._records(a).get(version)
         if rec is None or src not in rec.holders or rec.va != va:
-            raise self._refuse(name, Status.ERR_STALE, f"version {version} at {va:#x} is not "
-                                                       "outstanding for the source tree")
+            refuse("swap_share.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} is "
+                                                             "not outstanding for the source tree")
         rec.holders.add(dst)
         return 0, b""
 
@@ -277,8 +255,8 @@ class SecureMM:
         records = self._records(dom)
         rec = records.get(version)
         if rec is None or root not in rec.holders or rec.va != va:
-            raise self._refuse(name, Status.ERR_STALE, f"version {version} at {va:#x} is not "
-                                                       "outstanding for this tree")
+            refuse("swap_discard.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} "
+                                                               "is not outstanding for this tree")
         rec.holders.discard(root)
         if not rec.holders:
             del records[version]
@@ -294,17 +272,17 @@ class SecureMM:
 
     # --- migration, digest, merge -----------------------------------------------------
     def _migrate_page(self, name: str, root: int, va: int, new: int) -> tuple[int, bytes]:
-        g = self.g
+        g = self.s
         self._aligned(name, (va, PAGE), (new, PAGE))
         self._user(name, va, g.frames.contains(new), f"va {va:#x} or frame {new:#x} out of "
                                                      "range")
         dom = self._domain(name, root)
         self._fresh_frame(name, new, "new frame")
         entry, desc, old = self._page(name, root, va, dom, alone=True)
-        g.conf.protect_frame(new, dom.id)
+        g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
-        self._write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id)   # old: last mapping, scrubbed
-        g._flush()
+        self._write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
+        g.flush()
         g.clock.charge("page_copy")
         return 0, b""
 
@@ -312,18 +290,18 @@ class SecureMM:
         self._aligned(name, (va, PAGE))
         dom = self._domain(name, root)
         _, _, pa = self._page(name, root, va, dom, alone=False)
-        h = hashlib.blake2b(self.g.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
+        h = hashlib.blake2b(self.s.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
                             person=b"bf-ksm")
         return int.from_bytes(h.digest(), "little"), b""
 
     def _ksm_merge(self, name: str, root_a: int, va_a: int, root_b: int, va_b: int,
                    sw: int) -> tuple[int, bytes]:
-        g = self.g
+        g = self.s
         self._aligned(name, (va_a, PAGE), (va_b, PAGE))
         da = self._domain(name, root_a)
         db = self._domain(name, root_b)
         if da.id != db.id:
-            raise self._refuse(name, Status.ERR_DENIED, f"pages of domains {da.id} and {db.id} "
+            refuse("ksm.same_domain", Status.ERR_DENIED, f"pages of domains {da.id} and {db.id} "
                                                         "are never merged")
         ta, tb = self._table_of(root_a, va_a, 3), self._table_of(root_b, va_b, 3)
         ea = ta + 8 * D.level_index(va_a, 3) if ta else 0
@@ -332,22 +310,23 @@ class SecureMM:
         desc_b = g.ram.read_u64(eb) if eb else 0
         if not (desc_a & D.VALID and desc_b & D.VALID) or \
                 desc_a & D.ADDR_MASK == desc_b & D.ADDR_MASK:
-            raise self._refuse(name, Status.ERR_STATE, "both pages must be present in "
+            refuse("ksm.distinct_present", Status.ERR_STATE, "both pages must be present in "
                                                        "different frames")
         _, _, pa = self._page(name, root_a, va_a, da, alone=False)
         _, _, pb = self._page(name, root_b, va_b, da, alone=False)
         if g.ram.read(pa, PAGE) != g.ram.read(pb, PAGE):
-            raise self._refuse(name, Status.ERR_DENIED, "the pages differ")
+            refuse("ksm.identical", Status.ERR_DENIED, "the pages differ")
         soft = (sw & 0xF) << D.SW_SHIFT
-        self._write(ea, 3, (desc_a & ~_SW_MASK) | D.AP_RO | soft, da.id)
+        g.frames.record_share(pa, root_b, va_b)
+        self._write(ea, 3, (desc_a & ~_SW_MASK) | D.AP_RO | soft, da.id, root_a, va_a)
         self._write(eb, 3, (desc_b & ~(D.ADDR_MASK | _SW_MASK)) | pa | D.AP_RO | soft,
-                    da.id)
-        g._flush()
+                    da.id, root_b, va_b)
+        g.flush()
         return 0, b""
 
     # --- transparent huge pages ---------------------------------------------------------
     def _thp_collapse(self, name: str, root: int, va: int) -> tuple[int, bytes]:
-        g = self.g
+        g = self.s
         self._aligned(name, (va, HUGE))
         self._user(name, va)
         dom = self._domain(name, root)
@@ -355,34 +334,34 @@ class SecureMM:
         l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
         l3_desc = g.ram.read_u64(l2_entry) if l2 else 0
         if not D.is_table(l3_desc, 2):
-            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} has no level-3 table")
+            refuse("thp.contiguous", Status.ERR_STATE, f"{va:#x} has no level-3 table")
         l3 = l3_desc & D.ADDR_MASK
         entries = TABLE_ENTRIES.unpack(g.ram.read(l3, PAGE))
         base = entries[0] & D.ADDR_MASK
         attrs = entries[0] & ~D.ADDR_MASK
         if base % HUGE or attrs & 3 != 3 or any(
                 e != base + i * PAGE | attrs for i, e in enumerate(entries)):
-            raise self._refuse(name, Status.ERR_STATE, f"the pages at {va:#x} are not 512 "
+            refuse("thp.contiguous", Status.ERR_STATE, f"the pages at {va:#x} are not 512 "
                                                        "contiguous, aligned, uniform pages")
         fr = g.frames
         for i in range(512):
             n = fr.index(base + i * PAGE)
             if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id \
                     or fr.user_maps[n] != 1:
-                raise self._refuse(name, Status.ERR_OWNER, f"frame {base + i * PAGE:#x} is not "
+                refuse("thp.exclusive", Status.ERR_OWNER, f"frame {base + i * PAGE:#x} is not "
                                                            "an exclusive frame of the domain")
         block = (attrs & ~D.TABLE) | base
-        self._write(l2_entry, 2, block, dom.id)
-        for e in entries:          # the old table's mappings go (each frame keeps the block's)
-            g._drop(3, e)
+        self._write(l2_entry, 2, block, dom.id, root, va)
+        for i, e in enumerate(entries):   # the old table's mappings go (the block's stay)
+            g.tables.drop(3, e, l3 + 8 * i, root, va + i * PAGE)
         g.ram.zero_page(l3)
-        fr.set_kind(l3, FrameKind.FREE)
-        g._set_linear(l3, g.lm_rw)
-        g._flush()
+        fr.free_table(l3)
+        g.linear_writable(l3)
+        g.flush()
         return l3, b""
 
     def _thp_split(self, name: str, root: int, va: int, table: int) -> tuple[int, bytes]:
-        g = self.g
+        g = self.s
         self._aligned(name, (va, HUGE), (table, PAGE))
         self._user(name, va, g.frames.contains(table), f"va {va:#x} or table {table:#x} out "
                                                        "of range")
@@ -392,21 +371,22 @@ class SecureMM:
         l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
         block = g.ram.read_u64(l2_entry) if l2 else 0
         if not block & D.VALID or block & D.TABLE:
-            raise self._refuse(name, Status.ERR_STATE, f"{va:#x} is not a block mapping")
+            refuse("thp.block", Status.ERR_STATE, f"{va:#x} is not a block mapping")
         base = D.output_address(block, 2)
         attrs = (block & ~D.BLOCK_MASK_L2) | D.TABLE
         entries = [base + i * PAGE | attrs for i in range(512)]
-        g.frames.set_kind(table, FrameKind.PAGE_TABLE, owner=dom.id, level=3)
-        g._set_linear(table, LM_PERMS_RO)
+        g.frames.make_domain_table(table, 3, dom.id)
+        g.linear_readonly(table)
         g.ram.write(table, TABLE_ENTRIES.pack(*entries))
         for i, e in enumerate(entries):
-            g._take(3, e, table + 8 * i)
-        self._write(l2_entry, 2, D.table_descriptor(table), dom.id)
-        g._flush()
+            g.tables.take(3, e, table + 8 * i, dom.id, root, va + i * PAGE)
+        self._write(l2_entry, 2, D.table_descriptor(table), dom.id, root, va)
+        g.flush()
         return 0, b""
 
     # --- compression ---------------------------------------------------------------------
     def _compress_page(self, name: str, root: int, va: int) -> tuple[int, bytes]:
-        raise self._refuse(name, Status.ERR_UNSUPPORTED,
-                           "memory compression is not offered for confidential pages: the "
-                           "kernel may not see the plaintext and sealed pages do not compress")
+        refuse("compress.refused", Status.ERR_UNSUPPORTED,
+               "memory compression is not offered for confidential pages: the "
+               "kernel may not see the plaintext and sealed pages do not compress")
+        return 0, b""

@@ -1,31 +1,38 @@
-"""Saved contexts and protection domains of confidential processes, and the
-syscall numbers the Guardian interprets."""
+"""Saved contexts, address spaces and protection domains of confidential processes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from emulator.fastuc import (
-    UserContext,
+from abi.layout import (  # noqa: F401 - re-exported for the Guardian's modules
+    CLONE_CHILD_CLEARTID,
+    GUARDIAN_VBAR,
+    MAP_FIXED,
+    NR_BRK,
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXECVE,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_MADVISE,
+    NR_MMAP,
+    NR_MREMAP,
+    NR_MUNMAP,
+    NR_RT_SIGACTION,
+    NR_RT_SIGRETURN,
+    NR_SET_ROBUST_LIST,
+    NR_SET_TID_ADDRESS,
+    NR_SIGALTSTACK,
+    SA_RESTORER,
+    SLOT_REGISTER,
+    SVC_NR_REGISTER,
+    USER_TOP,
 )
+from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
-GUARDIAN_VBAR = 0xFFFF_8000_0002_0000
-SLOT_REGISTER = 16            # x16 carries the slot id to the kernel
-SVC_NR_REGISTER = 8
-NR_RT_SIGACTION = 134
-NR_RT_SIGRETURN = 139
-NR_SET_TID_ADDRESS = 96
-NR_SET_ROBUST_LIST = 99
-SA_RESTORER = 0x04000000
-NR_BRK, NR_MUNMAP, NR_MREMAP, NR_MMAP = 214, 215, 216, 222
-NR_CLONE, NR_CLONE3, NR_SIGALTSTACK = 220, 435, 132
-NR_EXIT, NR_EXIT_GROUP, NR_EXECVE, NR_MADVISE = 93, 94, 221, 233
-MAP_FIXED = 0x10
-USER_TOP = 1 << 48
 STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
 STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
-CLONE_CHILD_CLEARTID = 0x200000
 PAGE = 4096
 
 
@@ -41,6 +48,30 @@ class Slot:
     args: tuple[int, ...] = ()     # the Guardian's own copy of x0-x5
     caps: list[tuple[int, int, int]] | None = None
     root: int = 0                  # the address space (TTBR0 root) the context runs in
+    shown_elr: int = -1            # the ELR the kernel was shown (-1: the real one)
+    children: int = 0              # children a clone in this slot has yielded
+    move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
+    thread: int = 0                # which thread of the domain the context is
+
+    @property
+    def kernel_elr(self) -> int:
+        return self.elr if self.shown_elr < 0 else self.shown_elr
+
+
+@dataclass
+class Space:
+    """One address space of a domain: what the program itself set up in it."""
+
+    areas: list[tuple[int, int]] = field(default_factory=list)   # the Guardian's own VMA list
+    brk_start: int = 0
+    brk: int = 0
+    handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) set
+    long_lived: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def copy(self) -> Space:
+        return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
+                     set(self.altstacks), list(self.long_lived))
 
 
 @dataclass
@@ -50,14 +81,7 @@ class Domain:
     id: int
     roots: set[int] = field(default_factory=set)
     loading: bool = True          # until its first thread first runs: the kernel may build the stack
-    handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
-    altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) the user set
-    long_lived: list[tuple[int, int, int]] = field(default_factory=list)
     key: bytes = b""
     image: MeasuredImage | None = None
     bias: int = 0
-    areas: list[tuple[int, int]] = field(default_factory=list)   # the Guardian's own VMA list
-    brk_start: int = 0
-    brk: int = 0
-
-
+    spaces: dict[int, Space] = field(default_factory=dict)   # root -> its address space

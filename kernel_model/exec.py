@@ -11,7 +11,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from abi.sigframe import SIGRETURN_CODE, SIGRETURN_TRAMPOLINE
+from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from kernel_model.elf_loader import PF_R, PF_W, PF_X, ElfImage
 from kernel_model.mm import STACK_LIMIT, STACK_TOP, AddressSpace, MemoryContext
 from kernel_model.uaccess import UserAccess
@@ -27,9 +27,8 @@ AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_MINSIGSTKSZ = 23, 25, 26, 31, 51
 SIGPAGE_VA = SIGRETURN_TRAMPOLINE
 # A context switch must clear the exclusive monitor (as exception return does
 # on hardware); the kernel runs this one CLREX at EL0 on the way to a thread.
-CLREX_VA = SIGPAGE_VA + 8
-CLREX_CODE = struct.pack("<I", 0xD5033F5F)                   # clrex
-SIGPAGE = BytesBacking((SIGRETURN_CODE + CLREX_CODE).ljust(PAGE, b"\0"), "[sigpage]")
+CLREX_VA = SIGPAGE_VA + CLREX_OFFSET
+SIGPAGE = BytesBacking(SIGPAGE_CONTENT, "[sigpage]")
 
 
 def page_down(x: int) -> int:

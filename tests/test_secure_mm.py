@@ -68,8 +68,7 @@ class Scene:
         return self.hw.ram.read_u64(table + 8 * D.level_index(va, level))
 
     def in_linear_map(self, pa: int) -> bool:
-        l3 = self.g._lm_l3[pa & ~(HUGE - 1)]
-        return bool(self.hw.ram.read_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3)) & D.VALID)
+        return bool(self.g.state.linear.entry(pa) & D.VALID)
 
     def rec(self, pa: int):  # noqa: ANN201
         return self.g.frames.record(pa)
@@ -107,18 +106,26 @@ def build(huge: bool = False) -> Scene:
     s = Scene(hw, g)
     b = s.b
     l3a = _tree(s, b + ROOT_A, VA)
+    # Pages enter a domain zero-filled; the program (here: the test, with physical
+    # powers) writes its data once they are confidential.
+    later: list[tuple[int, bytes]] = []
     for i, data in enumerate(CONTENT):
-        _map(s, l3a, VA + i * PAGE, b + PAGES_A + i * PAGE, data)
+        _map(s, l3a, VA + i * PAGE, b + PAGES_A + i * PAGE, bytes(PAGE))
+        later.append((b + PAGES_A + i * PAGE, data))
     if huge:
         l3h = b + ROOT_A + 4 * PAGE
         s.ok(Call.REGISTER_PT, l3h, 3)
         s.ok(Call.SET_PT, b + ROOT_A + 2 * PAGE, D.level_index(VA_H, 2), D.table_descriptor(l3h))
         for i in range(512):
-            _map(s, l3h, VA_H + i * PAGE, b + HUGE_RUN + i * PAGE, struct.pack("<Q", i) * 512)
+            _map(s, l3h, VA_H + i * PAGE, b + HUGE_RUN + i * PAGE, bytes(PAGE))
+            later.append((b + HUGE_RUN + i * PAGE, struct.pack("<Q", i) * 512))
     l3b = _tree(s, b + ROOT_B, VA)
-    _map(s, l3b, VA, b + PAGE_B, CONTENT[0])
+    _map(s, l3b, VA, b + PAGE_B, bytes(PAGE))
+    later.append((b + PAGE_B, CONTENT[0]))
     assert _create(s, b + ROOT_A) == 1
     assert _create(s, b + ROOT_B) == 2
+    for pa, data in later:
+        s.hw.ram.write(pa, data)
     # Tree C joins domain 1 as FORK_DOMAIN would admit a child's tree (no clone slot here).
     for level, pa in enumerate(b + ROOT_C + i * PAGE for i in range(4)):
         s.ok(Call.REGISTER_PT, pa, level)
@@ -344,7 +351,8 @@ def _own(s: Scene, pa: int, owner: int) -> None:
 
 
 def _double_map(s: Scene) -> None:
-    s.ok(Call.SET_PT, s.b + ROOT_A + 3 * PAGE, D.level_index(VA + 5 * PAGE, 3),
+    """The page is shared with tree C at the same address, as after a fork."""
+    s.ok(Call.SET_PT, s.b + ROOT_C + 3 * PAGE, D.level_index(VA, 3),
          D.leaf_descriptor(s.b + PAGES_A, USER_RW))
 
 

@@ -1,0 +1,61 @@
+"""Addresses, registers and syscall numbers both sides of the contract rely on.
+
+One definition each: the kernel builds on them, the Guardian checks against them.
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import SYSCALL_NAMES
+
+#: The kernel's linear map of RAM (TTBR1 half): virtual = LINEAR_BASE | physical.
+LINEAR_BASE = 0xFFFF_0000_0000_0000
+#: Where the Guardian's own vector table is registered (never the kernel's VBAR).
+GUARDIAN_VBAR = 0xFFFF_8000_0002_0000
+#: The general register that carries a confidential thread's slot id to the kernel.
+SLOT_REGISTER = 16
+#: The general register holding the syscall number at an SVC.
+SVC_NR_REGISTER = 8
+#: The end of the user (TTBR0) half.
+USER_TOP = 1 << 48
+#: The encoding of `svc #0`, the only instruction a syscall restart may re-run.
+SVC0 = 0xD4000001
+
+_NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
+NR_SIGALTSTACK = _NR["sigaltstack"]
+NR_RT_SIGACTION = _NR["rt_sigaction"]
+NR_RT_SIGRETURN = _NR["rt_sigreturn"]
+NR_SET_TID_ADDRESS = _NR["set_tid_address"]
+NR_SET_ROBUST_LIST = _NR["set_robust_list"]
+NR_BRK = _NR["brk"]
+NR_MUNMAP = _NR["munmap"]
+NR_MREMAP = _NR["mremap"]
+NR_MMAP = _NR["mmap"]
+NR_MADVISE = _NR["madvise"]
+NR_CLONE = _NR["clone"]
+NR_CLONE3 = _NR["clone3"]
+NR_EXIT = _NR["exit"]
+NR_EXIT_GROUP = _NR["exit_group"]
+NR_EXECVE = _NR["execve"]
+NR_GETRANDOM = _NR["getrandom"]
+
+#: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
+#: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.
+RESTARTABLE = frozenset(_NR[n] for n in (
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+    "openat", "close", "ioctl", "fcntl", "wait4", "waitid", "nanosleep", "clock_nanosleep",
+    "futex", "ppoll", "pselect6", "epoll_pwait", "rt_sigtimedwait", "rt_sigsuspend",
+    "sendfile", "splice", "tee", "getrandom", "flock", "fsync", "fdatasync", "accept",
+    "accept4", "connect", "recvfrom", "sendto", "recvmsg", "sendmsg", "restart_syscall",
+    "io_getevents", "msgrcv", "msgsnd", "semtimedop", "mq_timedsend", "mq_timedreceive",
+    "clone", "clone3",
+) if n in _NR)
+
+MAP_FIXED = 0x10
+MAP_SHARED = 0x01
+MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
+CLONE_VM = 0x100
+CLONE_SETTLS = 0x80000
+CLONE_CHILD_CLEARTID = 0x200000
+SA_RESTORER = 0x04000000
+SA_ONSTACK = 0x08000000
+AT_RANDOM = 25

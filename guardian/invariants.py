@@ -1,0 +1,90 @@
+"""The Guardian's invariants as code, checked after every call in test mode.
+
+Each returns a list of violations (empty when it holds).  They restate the
+properties the checks are meant to guarantee, from the state itself: what
+the frame table says, what the page tables map, what the linear map and the
+DMA filter allow, and which keys the domains hold.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi import FrameKind
+from emulator import descriptors as D
+from guardian.frame_table import PAGE
+from guardian.state import MonitorState
+
+if TYPE_CHECKING:
+    from guardian.secure_mm import SecureMM
+
+
+class Invariants:
+    def __init__(self, state: MonitorState, secure_mm: SecureMM) -> None:
+        self.s = state
+        self.secure_mm = secure_mm
+
+    def violations(self) -> list[str]:
+        return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
+                + self.contexts() + self.keys())
+
+    def hidden_from_kernel(self) -> list[str]:
+        """Confidential and Guardian frames are absent from the linear map and denied to
+        DMA; table pages are read-only to the kernel and denied to DMA."""
+        s = self.s
+        out = []
+        fr = s.frames
+        for i, kind in enumerate(fr.kind):
+            if kind not in (FrameKind.CONFIDENTIAL, FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
+                continue
+            pa = fr.base + i * PAGE
+            if not s.bus.denied(pa):
+                out.append(f"{FrameKind(kind).name} frame {pa:#x} is reachable by DMA")
+            if pa >= s.reserved_base:
+                continue
+            lm = s.linear.entry(pa)
+            if kind == FrameKind.CONFIDENTIAL and lm & D.VALID:
+                out.append(f"CONFIDENTIAL frame {pa:#x} is in the kernel's linear map")
+            if kind == FrameKind.PAGE_TABLE and lm & D.VALID and not lm & D.AP_RO:
+                out.append(f"table {pa:#x} is writable through the kernel's linear map")
+        return out
+
+    def domain_trees(self) -> list[str]:
+        """Every page a domain's tree maps is a confidential frame of that domain, recorded
+        at the place it is mapped; every table of the tree is the domain's."""
+        s = self.s
+        out = []
+        fr = s.frames
+        for dom in s.conf.domains.values():
+            for root in dom.roots:
+                for table, _ in s.tables.tables(root):
+                    if fr.record(table).owner != dom.id:
+                        out.append(f"table {table:#x} of domain {dom.id}'s tree is not its own")
+                for va, pa in s.tables.leaves_below(root, 0, 0):
+                    rec = fr.record(pa)
+                    if rec.kind != FrameKind.CONFIDENTIAL or rec.owner != dom.id:
+                        out.append(f"page {va:#x} of domain {dom.id} maps {pa:#x}, a "
+                                   f"{rec.kind.name} frame of owner {rec.owner}")
+                    elif not any(r == root and v == va for r, v, _ in fr.mappings(pa)):
+                        out.append(f"page {va:#x} of domain {dom.id} is mapped without a "
+                                   "recorded place")
+        return out
+
+    def contexts(self) -> list[str]:
+        """Every saved context belongs to a live address space of its domain; a clone slot
+        has yielded at most one child."""
+        conf = self.s.conf
+        out = []
+        for slot in conf.slots.values():
+            dom = conf.domains.get(slot.domain)
+            if dom is None or slot.root not in dom.roots:
+                out.append(f"slot {slot.id} names an address space outside its domain")
+            if slot.children > 1:
+                out.append(f"slot {slot.id} yielded {slot.children} children")
+        return out
+
+    def keys(self) -> list[str]:
+        """Every domain key is the Guardian's own (from its private entropy)."""
+        s = self.s
+        return [f"domain {d.id}'s key is not from the Guardian's entropy"
+                for d in s.conf.domains.values() if d.key != s.entropy.domain_key(d.id)]

@@ -1,0 +1,75 @@
+"""The kernel's linear map of RAM, built and owned by the Guardian.
+
+4 KiB pages at LINEAR_BASE | PA, the Guardian's own frames left out, so each
+frame's entry can be made read-only (tables) or invalid (confidential frames)
+on its own.  The tables live in Guardian frames: the kernel cannot change them.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from abi.layout import LINEAR_BASE
+from emulator import descriptors as D
+from emulator.physmem import PhysicalMemory
+
+PAGE = 4096
+TABLE_ENTRIES = struct.Struct("<512Q")
+LM_PERMS_RW = D.PagePerms(user=False, write=True, user_exec=False, kernel_exec=False,
+                           global_=True)
+LM_PERMS_RO = D.PagePerms(user=False, write=False, user_exec=False, kernel_exec=False,
+                           global_=True)
+
+
+class LinearMap:
+    def __init__(self, ram: PhysicalMemory, reserved_base: int,
+                 own_frame: Callable[[], int]) -> None:
+        self.ram = ram
+        self.reserved_base = reserved_base
+        self.root = self._build(own_frame)
+        self._l3: dict[int, int] = {}    # linear-map L3 table for each 2 MiB of RAM
+        for chunk in range(ram.base, ram.end, 2 << 20):
+            self._l3[chunk] = self._walk_l3(LINEAR_BASE | chunk)
+
+    def _build(self, own_frame: Callable[[], int]) -> int:
+        ram = self.ram
+        l0 = own_frame()
+        uppers: dict[tuple[int, ...], int] = {}
+        for chunk in range(ram.base, ram.end, 2 << 20):
+            va = LINEAR_BASE | chunk
+            path = l0
+            for level in (0, 1):
+                key = (level, va >> D.LEVEL_SHIFT[level])
+                nxt = uppers.get(key)
+                if nxt is None:
+                    nxt = own_frame()
+                    uppers[key] = nxt
+                    ram.write_u64(path + 8 * D.level_index(va, level), D.table_descriptor(nxt))
+                path = nxt
+            l3 = own_frame()
+            ram.write_u64(path + 8 * D.level_index(va, 2), D.table_descriptor(l3))
+            entries = []
+            for i in range(512):
+                pa = chunk + i * PAGE
+                own = pa >= self.reserved_base or pa >= ram.end
+                entries.append(0 if own else D.leaf_descriptor(pa, LM_PERMS_RW))
+            ram.write(l3, TABLE_ENTRIES.pack(*entries))
+        return l0
+
+    def _walk_l3(self, va: int) -> int:
+        table = self.root
+        for level in (0, 1, 2):
+            desc = self.ram.read_u64(table + 8 * D.level_index(va, level))
+            table = desc & D.ADDR_MASK
+        return table
+
+    def set(self, pa: int, perms: D.PagePerms | None) -> None:
+        """Change one frame's entry (None: unmapped).  The caller flushes."""
+        l3 = self._l3[pa & ~((2 << 20) - 1)]
+        desc = D.leaf_descriptor(pa, perms) if perms is not None else 0
+        self.ram.write_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3), desc)
+
+    def entry(self, pa: int) -> int:
+        l3 = self._l3[pa & ~((2 << 20) - 1)]
+        return self.ram.read_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3))

@@ -1,0 +1,153 @@
+"""What the Guardian's components share: the machine's powers, the frame table,
+the linear map, private entropy, the DMA filter, and the record of decisions.
+
+Each component (page tables, domains, secure memory management) receives this
+object, never the Guardian itself.  Refusals are recorded here, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from abi import FrameKind, Status
+from emulator import descriptors as D
+from emulator.machine import Machine
+from guardian import checks
+from guardian.entropy import GuardianEntropy
+from guardian.frame_table import PAGE, FrameTable
+from guardian.linear_map import LM_PERMS_RO, LM_PERMS_RW, LinearMap
+
+if TYPE_CHECKING:
+    from guardian.confidential import Confidential
+    from guardian.page_tables import PageTables
+
+
+@dataclass(frozen=True)
+class Decision:
+    call: str
+    status: Status
+    reason: str
+    check: str = ""
+
+
+_DMA_DENIED = {FrameKind.CONFIDENTIAL: "CONFIDENTIAL", FrameKind.GUARDIAN: "GUARDIAN",
+               FrameKind.PAGE_TABLE: "PAGE_TABLE"}
+
+
+class MonitorState:
+    def __init__(self, machine: Machine, reserve: int, guardian_seed: int) -> None:
+        self.machine = machine
+        self.ram = machine.ram
+        self.cpus = machine.cpus
+        self.clock = machine.clock
+        self.stats = machine.stats
+        self.tracer = machine.tracer
+        self.frames = FrameTable(self.ram.base, self.ram.size)
+        self.bus = machine.bus_filter
+        self.frames.on_kind = self._program_bus_filter
+        self.bus.on_fault = self._dma_fault
+        self.entropy = GuardianEntropy(guardian_seed & ((1 << 256) - 1))
+        self.decisions: list[Decision] = []
+        #: Test mode: checks run after every Guardian call (each returns violations).
+        self.invariant_checks: list[Callable[[], list[str]]] = []
+        self.live_ttbr0 = 0
+        self.clrex_va: int | None = None
+        # Own memory: the linear map's tables plus a working reserve, at the top of RAM.
+        nframes = self.ram.size // PAGE
+        own = -(-nframes // 512) + 8 + reserve // PAGE
+        self.reserved_base = self.ram.end - own * PAGE
+        self._next_own = self.reserved_base
+        for pa in range(self.reserved_base, self.ram.end, PAGE):
+            self.frames.claim_for_guardian(pa)
+        self.linear = LinearMap(self.ram, self.reserved_base, self._own_frame)
+        # Set by the Guardian once its components exist.
+        self.tables: PageTables
+        self.conf: Confidential
+
+    def _own_frame(self) -> int:
+        pa = self._next_own
+        self._next_own += PAGE
+        self.ram.zero_page(pa)
+        return pa
+
+    # --- hardware the Guardian programs ---------------------------------------------
+    def flush(self) -> None:
+        self.stats.inc("guardian.tlb_flushes")
+        for cpu in self.cpus:
+            cpu.flush_tlb()
+        for face in self.machine._el1.values():
+            face.invalidate_tlb()
+
+    def set_linear(self, pa: int, perms: D.PagePerms | None) -> None:
+        """Change the kernel's linear-map entry for one frame (None: unmap)."""
+        self.linear.set(pa, perms)
+        self.flush()
+
+    def linear_readonly(self, pa: int) -> None:
+        self.set_linear(pa, LM_PERMS_RO)
+
+    def linear_writable(self, pa: int) -> None:
+        self.set_linear(pa, LM_PERMS_RW)
+
+    def lock_el1(self, locked: bool) -> None:
+        """While a confidential thread owns the core, the kernel's EL1 face is shut."""
+        if locked and not checks.enabled("return.lock_el1"):
+            return
+        for face in self.machine._el1.values():
+            face.clrex_va = self.clrex_va
+            face.user_owned = locked
+
+    def _program_bus_filter(self, pa: int, old: FrameKind, new: FrameKind) -> None:
+        why = _DMA_DENIED.get(new)
+        if why is not None and (new != FrameKind.CONFIDENTIAL or checks.enabled("dma.filter")):
+            self.bus.deny(pa, why)
+        elif old in _DMA_DENIED:
+            self.bus.allow(pa)
+
+    def _dma_fault(self, pa: int, write: bool, reason: str) -> None:
+        self.record("dma", checks.Refused("dma.filter", Status.ERR_DENIED, reason))
+
+    # --- frames changing hands --------------------------------------------------------
+    def protect_frame(self, pa: int, domain: int) -> None:
+        """A frame joins a domain: it leaves the kernel's linear map (and DMA's reach)."""
+        if self.frames.make_confidential(pa, domain):
+            if checks.enabled("frame.unmap_confidential"):
+                self.set_linear(pa, None)
+            self.stats.inc("guardian.frames_protected")
+
+    def release_frame(self, pa: int) -> None:
+        """The last mapping of a confidential frame went: scrub it, give it back."""
+        if checks.enabled("frame.scrub_on_release"):
+            self.ram.zero_page(pa)
+        self.frames.release_confidential(pa)
+        self.set_linear(pa, LM_PERMS_RW)
+        self.stats.inc("guardian.frames_scrubbed")
+
+    # --- table roots ------------------------------------------------------------------
+    def is_live_root(self, pa: int) -> bool:
+        return any(cpu.ttbr0 & D.ADDR_MASK == pa for cpu in self.cpus)
+
+    def is_root(self, pa: int) -> bool:
+        if pa % PAGE or not self.frames.contains(pa):
+            return False
+        rec = self.frames.record(pa)
+        return rec.kind == FrameKind.PAGE_TABLE and rec.level == 0 and not rec.parent
+
+    # --- decisions ----------------------------------------------------------------------
+    def record(self, call: str, refused: checks.Refused) -> Status:
+        """The one place a refusal becomes a decision: kept, counted and traced."""
+        self.decisions.append(Decision(call, refused.status, refused.reason, refused.check))
+        self.stats.inc("guardian.refused")
+        self.stats.inc(f"guardian.refusals.{refused.check}")
+        if self.tracer.enabled:
+            self.tracer.emit("guardian_decision", rule=call, check=refused.check, allowed=False,
+                             status=refused.status.name, reason=refused.reason)
+        return refused.status
+
+    def check_invariants(self, after: str) -> None:
+        """Test mode: every registered invariant holds after `after`."""
+        bad = [v for check in self.invariant_checks for v in check()]
+        if bad:
+            raise AssertionError(f"Guardian invariants broken after {after}: " + "; ".join(bad))

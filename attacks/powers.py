@@ -24,12 +24,16 @@ from emulator.el1 import El1
 
 
 def _forward(target: object, name: str) -> Callable[..., Any]:
-    method = getattr(target, name)
+    """A plain function calling `target.name` looked up at each call, so that whatever
+    the object does to its own methods (the EL1 face shuts them while the core is the
+    user's) binds the caller of the facade too."""
+    if not callable(getattr(target, name)):
+        raise TypeError(f"{name} is not an operation")
 
     def call(*args: Any, **kw: Any) -> Any:
-        return method(*args, **kw)
+        return getattr(target, name)(*args, **kw)
     call.__name__ = name
-    call.__doc__ = getattr(method, "__doc__", None)
+    call.__doc__ = getattr(getattr(type(target), name, None), "__doc__", None)
     return call
 
 

@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
     Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",
          "guardian/confidential.py admit_leaf"),
     Rule("G-DMA-FILTER", "Devices cannot read or write CONFIDENTIAL, GUARDIAN or PAGE_TABLE "
-         "frames.", "attacks/dma.py GuardianDmaFilter (to move into guardian/)"),
+         "frames.", "emulator/bus_filter.py, programmed by guardian/state.py"),
     Rule("G-SWAP-SEAL", "SWAP_OUT hands the kernel the page sealed (AES-GCM under the domain's "
          "key) and scrubs the frame.", "guardian/secure_mm.py _swap_out"),
     Rule("G-SWAP-AUTH", "SWAP_IN accepts only a sealed page that authenticates.",

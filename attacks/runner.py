@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from attacks.adversary import Adversary
-from attacks.dma import BusPort, DmaEngine, GuardianDmaFilter
+from attacks.dma import DmaEngine
 from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
 from attacks.referee import MemoryWitness
 from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
@@ -112,7 +112,6 @@ class Session:
     adversary: Adversary
     referee: Referee
     guardian: object | None
-    dma_filter: GuardianDmaFilter | None
     image: object
     guest_path: str
     stdout: io.BytesIO
@@ -134,13 +133,11 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     face = HookedEl1(hw.cpus[0], hw.walker, hw.clock, hw.stats, hw.tracer)
     hw._el1[0] = face          # the Guardian flushes this face's TLB like any other
     guardian = None
-    dma_filter = None
     if mode in ("on", "mprotect"):
         from guardian.monitor import Guardian
         guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect")
         hw.install_monitor(guardian)
         guardian.conf.admit_image(data)        # the user's trusted launch path
-        dma_filter = GuardianDmaFilter(guardian.frames)
     elif mode != "off":
         raise ValueError(f"unknown mode {mode!r}")
     if trace is not None:
@@ -150,7 +147,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     hooks = Hooks()
     face.attach(hooks)
     referee = Referee(markers=[], copied_from_user=[], random_draws=[])
-    adv = Adversary(hooks, face, DmaEngine(BusPort(hw.ram, dma_filter)))
+    adv = Adversary(hooks, face, DmaEngine(hw.dma_port()))
     out = io.BytesIO()
     opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
                          stderr=out, stdin=io.BytesIO())
@@ -169,7 +166,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
         phase, args, thread.process is kernel.init))
     adv.arm(kernel)
-    return Session(hw, witness, kernel, adv, referee, guardian, dma_filter, image,
+    return Session(hw, witness, kernel, adv, referee, guardian, image,
                    f"/bin/{path.name}", out, rootfs)
 
 
@@ -272,9 +269,6 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
                 usual[text] -= 1     # the workload meets this refusal without any attack
             else:
                 out.evidence.append(text)
-    if s.dma_filter is not None:
-        out.evidence += [f"decision: {d.call} {d.status.name}: {d.reason}"
-                         for d in s.dma_filter.decisions]
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
     out.evidence += [f"availability: {n}" for n in s.witness.w.availability]

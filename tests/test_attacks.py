@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from abi import FrameKind
 from attacks import report
-from attacks.dma import BusPort, DmaDenied, GuardianDmaFilter
+from attacks.dma import DmaDenied
 from attacks.rules import RULES, by_id
 from attacks.runner import Outcome, Result, boot, find_leaks, run_one, run_session
 from attacks.scenario import MODES, all_scenarios
@@ -93,36 +93,36 @@ def test_leak_needs_eight_contiguous_bytes() -> None:
     assert find_leaks(secret, [("a", secret[5:12]), ("b", secret[::2])]) == []
 
 
-def test_dma_filter_refuses_protected_frames() -> None:
-    class Frames:
-        def contains(self, pa: int) -> bool:
-            return True
+def test_dma_goes_through_the_filter_the_guardian_programs() -> None:
+    """The scenarios' device uses the machine's DMA port: at PLACED, with the Guardian on,
+    every frame its table marks CONFIDENTIAL, GUARDIAN or PAGE_TABLE is denied (the
+    refusal is a Guardian decision); without it nothing is."""
+    for mode in ("on", "off"):
+        s = boot(mode)
+        seen: dict[str, object] = {}
 
-        def kind_of(self, pa: int) -> FrameKind:
-            return {0x1000: FrameKind.CONFIDENTIAL, 0x2000: FrameKind.GUARDIAN,
-                    0x3000: FrameKind.PAGE_TABLE}.get(pa & ~0xFFF, FrameKind.FREE)
+        @s.adversary.at(Phase.PLACED)
+        def _(a, seen=seen) -> None:  # noqa: ANN001
+            heap = a.pa_of(a.layout.heap) & ~0xFFF
+            try:
+                seen["data"] = a.dma.read(heap, 4096)
+            except DmaDenied as exc:
+                seen["denied"] = str(exc)
+            free = a.alloc_frame()
+            a.dma.write(free, b"ok")
+            seen["free"] = a.read_lm(free)[:2]
 
-    class Ram:
-        base, size = 0, 0x10000
-        data = bytearray(0x10000)
-
-        def read(self, pa: int, n: int) -> bytes:
-            return bytes(self.data[pa:pa + n])
-
-        def write(self, pa: int, d: bytes) -> None:
-            self.data[pa:pa + len(d)] = d
-
-    filt = GuardianDmaFilter(Frames())
-    port = BusPort(Ram(), filt)
-    port.write(0x4000, b"ok")
-    assert port.read(0x4000, 2) == b"ok"
-    for pa in (0x1000, 0x2008, 0x3ff0, 0x0ff8):   # the last one spills into 0x1000
-        with pytest.raises(DmaDenied):
-            port.read(pa, 16)
-    with pytest.raises(DmaDenied):
-        port.write(0x20000, b"x")                  # no memory there
-    assert len(filt.decisions) == 4
-    assert BusPort(Ram()).read(0x1000, 4) == bytes(4)   # no filter: everything goes
+        run_session(s, mode)
+        assert seen["free"] == b"ok"
+        if mode == "off":
+            assert "data" in seen
+            continue
+        assert "CONFIDENTIAL" in str(seen.get("denied")), seen
+        assert any(d.call == "dma" for d in s.guardian.decisions)
+        fr = s.guardian.frames
+        protected = [fr.base + i * 4096 for i, k in enumerate(fr.kind)
+                     if k in (FrameKind.CONFIDENTIAL, FrameKind.GUARDIAN, FrameKind.PAGE_TABLE)]
+        assert protected and all(s.machine.bus_filter.denied(pa) for pa in protected)
 
 
 # --- the registry, the rules and the traceability table ------------------------------------
@@ -288,8 +288,8 @@ def test_a_failure_shrinks_to_the_operation_that_caused_it(monkeypatch) -> None:
     import random
 
     from attacks import fuzz
-    from attacks.dma import GuardianDmaFilter
-    monkeypatch.setattr(GuardianDmaFilter, "check", lambda self, pa, n, write: None)
+    from emulator.bus_filter import BusFilter
+    monkeypatch.setattr(BusFilter, "check", lambda self, pa, n, write: None)
     rng = random.Random(3)
     noise = [fuzz.draw_op(rng.choice, rng.randint, ("hvc", "msr", "store"))
              for _ in range(12)]

@@ -74,11 +74,13 @@ REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, DmaDenied, KernelError,
             PageTableRefused)
 INVARIANTS = (
     "the secret is in no bytes an operation returned to the kernel",
-    "the secret is in none of the frames in play (the program's, the adversary's own, its "
-    "tables, the Guardian's) read through the kernel's linear map",
+    "the secret is in none of the frames in play (the program's, the adversary's own, "
+    "those the operation named) read through the kernel's linear map",
     "the secret is in no register the kernel can read",
     "a refused operation changes no frame's kind (check, then commit)",
-    "after an accepted operation the frame table has no violation (FrameTable.violations)",
+    "after an accepted operation no new breach of the Guardian's invariants "
+    "(guardian/invariants.py: frame table, hidden from the kernel and DMA, domain trees, "
+    "contexts, keys)",
     "at the end every copy of the secret is intact and control flow is the program's",
 )
 
@@ -92,6 +94,7 @@ class Verdict:
     checks: int = 0
     ended: str = ""
     culprit: Op | None = None         # the operation a failure is attributed to
+    baseline: list[str] = field(default_factory=list)   # invariant breaches before any op
 
     def describe(self, limit: int = 40) -> str:
         lines = [f"{self.tried} operations tried"]
@@ -260,13 +263,18 @@ def _apply(env: Env, op: Op) -> tuple[str, bytes, bool]:
 _KEPT = (S.TTBR0_EL1, S.TCR_EL1, S.SCTLR_EL1, S.MAIR_EL1, S.VBAR_EL1)
 
 
-def _sysregs(env: Env) -> list[int]:
-    return [env.a.el1.mrs(r) for r in _KEPT]
+def _sysregs(env: Env) -> list[int] | None:
+    try:
+        return [env.a.el1.mrs(r) for r in _KEPT]
+    except CoreOwnedByUser:
+        return None                # the core is the user's: EL1 can change nothing now
 
 
-def _undo_sysregs(env: Env, saved: list[int]) -> None:
+def _undo_sysregs(env: Env, saved: list[int] | None) -> None:
     """An attacker that wants to keep probing keeps its victim alive: after an accepted
     register write (or SET_PTBR) it writes the old values back, where allowed."""
+    if saved is None:
+        return
     for reg, old in zip(_KEPT, saved, strict=True):
         try:
             if env.a.el1.mrs(reg) != old:
@@ -283,7 +291,9 @@ def _kernel_view(env: Env, op: Op) -> list[tuple[str, bytes]]:
         blobs += [("registers", a.gprs()), ("vector registers", a.vector_regs())]
     except CoreOwnedByUser:
         return blobs               # the core is the user's: EL1 can read nothing now
-    frames = {*env.secret_frames, *env.frames.values()}
+    # The secret's own frames, the frames the adversary owns (where a copy or a DMA would
+    # land) and whatever the operation named; the rest cannot change without naming them.
+    frames = {*env.secret_frames, env.frames["free0"], env.frames["free1"]}
     frames.update(env.frames[x] for x in _named_frames(op))
     for pa in sorted(frames):
         try:
@@ -318,6 +328,13 @@ def run_sequence(ops: list[Op], mode: str = "on") -> Verdict:
     adv = s.adversary
     guardian = s.guardian
     frames = guardian.frames if guardian is not None else None
+    checker = getattr(guardian, "invariants", None)
+
+    def invariants() -> list[str]:
+        """The Guardian's own invariants (guardian/invariants.py) when it has them."""
+        if checker is not None:
+            return list(checker.violations())
+        return list(frames.violations()) if frames is not None else []
     queue = list(ops)
     state: dict[str, Any] = {"env": None, "n": 0}
 
@@ -335,15 +352,19 @@ def run_sequence(ops: list[Op], mode: str = "on") -> Verdict:
                 verdict.failures.append(f"after op {n} {op!r}: a refused operation changed "
                                         "frame kinds")
             elif changed:
-                bad = frames.violations()
+                bad = [v for v in invariants() if v not in state["usual"]]
                 if bad:
-                    verdict.failures.append(f"after op {n} {op!r}: frame table: {bad[:3]}")
+                    verdict.failures.append(f"after op {n} {op!r}: invariant: {bad[:3]}")
 
     def at_stop(**kw: Any) -> None:
         if adv.phase < Phase.PLACED or not s.witness.w.secret:
             return
         if state["env"] is None:
             state["env"] = Env(adv)
+            # What already fails before the adversary acts is the monitor's own finding
+            # (reported by `blindfold attack fuzz`), not something an operation caused.
+            state["usual"] = set(invariants())
+            verdict.baseline = sorted(state["usual"])
         env = state["env"]
         if state.get("last") is not None:
             # The kernel has control again: what did the operations before it leave

@@ -204,6 +204,12 @@ def find_leaks(secret: bytes, blobs: list[tuple[str, bytes]]) -> list[str]:
     if len(secret) < WINDOW:
         return []
     pieces = {secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)}
+    # One pass over everything first (the usual answer is "nowhere"); a window cannot
+    # span two blobs because the separator is longer than it and not part of the secret.
+    sep = next(bytes([b]) * (2 * WINDOW) for b in range(256) if bytes([b]) * 2 not in secret)
+    joined = sep.join(bytes(d) for _, d in blobs)
+    if not any(p in joined for p in pieces):
+        return []
     hits = []
     for where, data in blobs:
         if any(p in data for p in pieces):

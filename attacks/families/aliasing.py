@@ -61,7 +61,7 @@ def mm_anon(adv: Adversary) -> None:
 
 
 @scenario(id="UM-001", title="Clear the table descriptor above the heap page", family=UM,
-          goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), gap="P3",
+          goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
           prop="Clearing a table descriptor takes a whole subtree out of the program's view "
                "and is refused like clearing a leaf.")
 def um_table(adv: Adversary) -> None:
@@ -92,7 +92,7 @@ def um_window(adv: Adversary) -> None:
 
 
 @scenario(id="MM-003", title="Map a CoW copy of the heap frame at the MAP_FIXED page",
-          family=MM, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-COPY-CONF-DST"), gap="P1",
+          family=MM, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-COPY-CONF-DST"),
           prop="A confidential copy (COPY_PAGE) is mapped only where its source was, as a "
                "copy-on-write break would.")
 def mm_copy(adv: Adversary) -> None:
@@ -195,7 +195,7 @@ def mm_block(adv: Adversary) -> None:
 
 
 @scenario(id="UM-005", title="Take the fresh page while serving a brk() that grows the heap",
-          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), gap="P3",
+          family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
           prop="A brk opens a window only over the range between the old and the new break, "
                "not over every page above it.")
 def um_brk_above(adv: Adversary) -> None:

@@ -11,7 +11,7 @@ EF = "el1-face"
 
 
 @scenario(id="EF-001", title="copy_page the heap page out after RESUME", family=EF,
-          goal=Goal.LEAK, rules=("G-FACE-LOCKED",), gap="P9",
+          goal=Goal.LEAK, rules=("G-FACE-LOCKED",),
           prop="After RESUME no operation of the EL1 face reaches the core, copy_page included.")
 def ef_copy(adv: Adversary) -> None:
     """1. After the Guardian accepted the return for the PLACED marker (EPD0 is clear),
@@ -31,7 +31,7 @@ def ef_copy(adv: Adversary) -> None:
 
 
 @scenario(id="EF-002", title="fill over the heap secret after RESUME", family=EF,
-          goal=Goal.TAMPER, rules=("G-FACE-LOCKED",), gap="P9",
+          goal=Goal.TAMPER, rules=("G-FACE-LOCKED",),
           prop="After RESUME no operation of the EL1 face reaches the core, fill included.")
 def ef_fill(adv: Adversary) -> None:
     """1. After the Guardian accepted the return for the PLACED marker, memset the heap

@@ -51,7 +51,7 @@ def open_sealed(adv: Adversary, blob: bytes, va: int) -> tuple[int, bytes, bytes
 
 
 @scenario(id="KY-001", title="Open the sealed heap page with a key derived from the seed",
-          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), gap="P4",
+          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",),
           silent="the sealing key comes from Guardian-private entropy: nothing to refuse",
           prop="A sealed page cannot be opened with anything the kernel knows.")
 def ky_open(adv: Adversary) -> None:
@@ -73,7 +73,7 @@ def ky_open(adv: Adversary) -> None:
 
 
 @scenario(id="KY-002", title="Seal a forged heap page with a key derived from the seed",
-          family=KY, goal=Goal.TAMPER, rules=("G-KEYS-PRIVATE",), gap="P4",
+          family=KY, goal=Goal.TAMPER, rules=("G-KEYS-PRIVATE",),
           prop="Only the Guardian can produce a sealed page that SWAP_IN accepts.")
 def ky_forge(adv: Adversary) -> None:
     """1. At PLACED, swap the heap page out; open it with a derived key.
@@ -150,7 +150,7 @@ def _knows_at_random(out: Outcome) -> list[str]:
 
 
 @scenario(id="KY-004", title="Know the program's AT_RANDOM (its canary and pointer guard)",
-          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), gap="P4",
+          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",),
           oracle=_knows_at_random,
           silent="the Guardian fills AT_RANDOM from its own entropy: nothing to refuse",
           prop="The AT_RANDOM bytes a confidential program starts with (glibc's stack "

@@ -129,7 +129,7 @@ def me_swap_page(adv: Adversary) -> None:
 
 
 @scenario(id="ME-005", title="Patch an image page before the domain exists", family=ME,
-          goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), gap="P2",
+          goal=Goal.TAMPER, rules=("G-MEASURE-ALL",),
           prop="Frames already in the tree when the domain is created are measured too.")
 def me_premapped(adv: Adversary) -> None:
     """1. At exec, keep the program's bytes; find the page holding its banner.

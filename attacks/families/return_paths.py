@@ -20,7 +20,7 @@ SIGCHLD = 17
 
 
 @scenario(id="RP-001", title="Restart a kill() that already completed", family=RP,
-          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), gap="P5",
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",),
           prop="A restart is allowed only at the SVC of a restartable syscall that did not "
                "complete: user code never runs an instruction twice.")
 def rp_kill(adv: Adversary) -> None:
@@ -33,7 +33,7 @@ def rp_kill(adv: Adversary) -> None:
 
 
 @scenario(id="RP-002", title="Return from rt_sigreturn one instruction early", family=RP,
-          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), gap="P5",
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",),
           prop="rt_sigreturn resumes exactly the context saved in the frame, never a "
                "'restart' of it.")
 def rp_sigreturn(adv: Adversary) -> None:
@@ -69,7 +69,7 @@ def rp_child(adv: Adversary) -> None:
 
 
 @scenario(id="FC-001", title="Fork twice from one clone() call", family=FC, goal=Goal.TAMPER,
-          rules=("G-CLONE-ONCE",), gap="P6",
+          rules=("G-CLONE-ONCE",),
           prop="A clone slot yields exactly one child context.")
 def fc_twice(adv: Adversary) -> None:
     """1. After serving the parent's clone(), run the kernel's fork path once more for the
@@ -81,13 +81,15 @@ def fc_twice(adv: Adversary) -> None:
 
 
 def _pcs_seen(out: Outcome) -> list[str]:
-    """The oracle: the kernel kept user PCs it saw at interrupts."""
+    """The oracle: the kernel kept user PCs it saw at interrupts or faults."""
     return [f"the kernel saw the user PC {pc:#x} at an interrupt"
-            for pc in sorted(out.hits.get("irq_pc", ()))[:3]]
+            for pc in sorted(out.hits.get("irq_pc", ()))[:3]] + \
+        [f"the kernel saw the PC {pc:#x} of a faulting load"
+         for pc in sorted(out.hits.get("fault_pc", ()))[:3]]
 
 
 @scenario(id="IP-001", title="Sample the user PC at every timer interrupt", family=IP,
-          goal=Goal.LEAK, rules=("G-ENTRY-OWED",), gap="P7", timing="exact",
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED",), timing="exact",
           oracle=_pcs_seen,
           silent="the Guardian hands the kernel no user PC at an interrupt: nothing to refuse",
           prop="At an interrupt the kernel learns nothing of where user code was (a PC "
@@ -114,4 +116,4 @@ def ip_fault_pc(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         pc = a.reg("pc")
         if 0 < pc < 1 << 48:
-            a.hit("irq_pc", pc)
+            a.hit("fault_pc", pc)

@@ -81,6 +81,8 @@ INVARIANTS = (
     "after an accepted operation no new breach of the Guardian's invariants "
     "(guardian/invariants.py: frame table, hidden from the kernel and DMA, domain trees, "
     "contexts, keys)",
+    "whenever user code is about to run, the EL0-visible SCTLR/TCR/MAIR bits are the "
+    "program's, not the kernel's",
     "at the end every copy of the secret is intact and control flow is the program's",
 )
 
@@ -399,8 +401,22 @@ def run_sequence(ops: list[Op], mode: str = "on") -> Verdict:
             if state.get("last") is None or (changed and not state.get("last_changed")):
                 state["last"], state["last_changed"] = (state["n"], op), changed
 
+    def at_return(**_: Any) -> None:
+        """User code runs next: under the kernel's own EL0-visible bits it must not."""
+        if guardian is None or state["env"] is None or verdict.failures:
+            return
+        cfg = s.witness.el0_config()
+        verdict.checks += 1
+        if cfg != s.witness.w.boot_config:
+            verdict.failures.append(
+                f"after op {state['n']}: user code runs with EL0-visible SCTLR/TCR/MAIR "
+                f"{tuple(hex(x) for x in cfg)} instead of "
+                f"{tuple(hex(x) for x in s.witness.w.boot_config)}")
+            raise StopRun("an invariant failed")
+
+    adv._hooks.add(Point.AFTER_RESUME, at_return)   # the fuzzer is part of the harness
     for point in STOPS:
-        adv._hooks.add(point, at_stop)      # the fuzzer is part of the harness
+        adv._hooks.add(point, at_stop)
     out = run_session(s, mode)
     verdict.ended = out.ended
     if not verdict.failures and s.witness.w.checked:

@@ -24,6 +24,10 @@ from emulator import sysregs as S
 from emulator.mmu import Access, Regime, TranslationFault
 
 PAGE = 4096
+# SCTLR_EL1: A, SA0, UMA, DZE, UCT, nTWI, nTWE, E0E, UCI; TCR_EL1: TBI0, HA, HD, TBID0,
+# NFD0, E0PD0 (the Arm ARM's EL0-visible controls); MAIR_EL1 is compared whole.
+SCTLR_EL0_BITS = sum(1 << b for b in (1, 4, 9, 14, 15, 16, 18, 24, 26))
+TCR_EL0_BITS = sum(1 << b for b in (37, 39, 40, 51, 53, 55))
 
 
 @functools.cache
@@ -51,6 +55,8 @@ class Witness:
     availability: list[str] = field(default_factory=list)
     checked: bool = False
     watched: dict[int, bytes] = field(default_factory=dict)   # address -> 16 bytes at PLACED
+    el0_config: list[tuple[int, int, int]] = field(default_factory=list)  # seen at returns
+    boot_config: tuple[int, int, int] = (0, 0, 0)
 
 
 class MemoryWitness:
@@ -79,6 +85,21 @@ class MemoryWitness:
             va += chunk
             n -= chunk
         return bytes(out)
+
+    def el0_config(self) -> tuple[int, int, int]:
+        """The SCTLR/TCR/MAIR bits that change what EL0 code means, as the core holds them."""
+        cpu = self._hw.cpus[0]          # type: ignore[attr-defined]
+        return (cpu.sctlr & SCTLR_EL0_BITS, cpu.tcr & TCR_EL0_BITS,
+                cpu.read_sysreg(S.MAIR_EL1))
+
+    def at_boot(self) -> None:
+        self.w.boot_config = self.el0_config()
+
+    def on_return(self) -> None:
+        """User code runs next: note the EL0-visible configuration it runs under."""
+        cfg = self.el0_config()
+        if cfg not in self.w.el0_config:
+            self.w.el0_config.append(cfg)
 
     def on_marker(self, phase: int, args: tuple[int, ...], first_process: bool) -> None:
         if not first_process:

@@ -148,7 +148,7 @@ RULES: tuple[Rule, ...] = (
          "NO: open gaps (P7)"),
     Rule("G-EL0-SYSREGS", "Every SCTLR/TCR/MAIR bit that changes EL0 semantics is trapped "
          "and validated, or saved and restored around confidential execution.",
-         "guardian/monitor.py check_sysreg", "NO: open gaps (P8)"),
+         "guardian/el0_view.py"),
     Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the "
          "next exception.", "emulator/el1.py", "YES"),
     Rule("G-ABI-ALIGN-RANGE", "Unaligned and out-of-RAM arguments are refused with no effect.",

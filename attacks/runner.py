@@ -63,6 +63,8 @@ class Outcome:
     violations: list[str] = field(default_factory=list)     # the Guardian's invariants
     hits: dict[str, set[int]] = field(default_factory=dict)
     watched: dict[int, bytes] = field(default_factory=dict)   # the referee's reads
+    el0_config: list[tuple[int, int, int]] = field(default_factory=list)
+    boot_config: tuple[int, int, int] = (0, 0, 0)
     fired: int = 0
     ended: str = ""
     exit_status: int | None = None
@@ -165,6 +167,8 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())))
     hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
         phase, args, thread.process is kernel.init))
+    hooks.add(Point.AFTER_RESUME, lambda thread: witness.on_return())
+    witness.at_boot()
     adv.arm(kernel)
     return Session(hw, witness, kernel, adv, referee, guardian, image,
                    f"/bin/{path.name}", out, rootfs)
@@ -264,6 +268,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     out.tampering += _digest_mismatch(out)
     out.hits = adv.tally.hits
     out.watched = dict(s.witness.w.watched)
+    out.el0_config = list(s.witness.w.el0_config)
+    out.boot_config = s.witness.w.boot_config
     if sc.oracle is not None:
         out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:

@@ -53,7 +53,8 @@ def list_cmd(family: str | None, as_json: bool) -> None:
         click.echo(json.dumps([{"id": s.id, "family": s.family, "title": s.title,
                                 "property": s.prop, "goal": s.goal.value, "actor": s.actor,
                                 "rules": list(s.rules), "mprotect": s.mprotect.value,
-                                "known": dict(s.known)} for s in scenarios], indent=2))
+                                "known": dict(s.known), "gap": s.gap}
+                               for s in scenarios], indent=2))
         return
     from rich.table import Table
     table = Table(show_edge=False, header_style="bold")
@@ -90,6 +91,10 @@ def explain(scenario_id: str) -> None:
         click.echo(f"    {mode:9} {s.expected(mode).value}{known}")
     if s.silent:
         click.echo(f"  a refusal needs no decision because {s.silent}")
+    if s.gap:
+        from attacks.scenario import PROPERTIES
+        click.echo(f"  open gap:  {s.gap} ({PROPERTIES[s.gap]}): reported 'open' while it "
+                   "gets through")
     click.echo("  Guardian rules:")
     for rid in s.rules:
         click.echo(f"    {rid}: {rules[rid].statement if rid in rules else '?'}")

@@ -1,0 +1,49 @@
+"""The referee: availability is not integrity, and tampering is never a harness error."""
+
+from __future__ import annotations
+
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from attacks.workload import SECRET_LEN, Phase
+
+NR_KILL = 129
+
+
+def _scenario(steps, goal: Goal = Goal.TAMPER) -> Scenario:  # noqa: ANN001
+    return Scenario(id="ZZ-999", title="referee check", prop="-", family="referee", goal=goal,
+                    steps=steps, rules=("G-RESUME-CONTEXT",))
+
+
+def drop_signal(adv: Adversary) -> None:
+    """1. Serve the program's kill(getpid(), SIGUSR1) as kill(pid, 0): nothing is sent."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_KILL, during=Phase.SIGNAL)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x1", 0)
+
+
+def tamper_then_crash(adv: Adversary) -> None:
+    """1. Overwrite the heap copy of the secret through the user half, then fail."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        a.el1.write(a.layout.heap_secret, bytes(SECRET_LEN))
+
+    @adv.at(Phase.WRITE)
+    def _(a: Adversary) -> None:
+        raise RuntimeError("the adversary's own code broke after it tampered")
+
+
+def test_a_dropped_signal_is_availability_not_integrity() -> None:
+    for mode in ("off", "on"):
+        r = run_one(_scenario(drop_signal), mode)
+        assert b"secret: TAMPERED" in r.outcome.stdout       # the program's own verdict
+        assert r.outcome.tampering == [], (mode, r.outcome.tampering)
+        assert any(e.startswith("availability: SIGUSR1 was never delivered")
+                   for e in r.outcome.evidence), r.outcome.evidence
+
+
+def test_tampering_counts_even_when_the_steps_fail_afterwards() -> None:
+    r = run_one(_scenario(tamper_then_crash), "off")
+    assert r.status == "pass", r.message                     # it succeeded where it must
+    assert "the heap copy of the secret changed" in r.outcome.tampering

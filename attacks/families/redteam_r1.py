@@ -606,3 +606,130 @@ def rr_free_switched_out(adv: Adversary) -> None:
             a.note(f"heap frame {heap_pa:#x} was scrubbed")
         from attacks.hooks import StopRun
         raise StopRun("the program's tree is gone")
+
+
+# --- the one EL0 instruction the kernel runs for the user ----------------------------------
+ADD_X28_8 = 0x9100239C               # add x28, x28, #8: x28 holds main's pointer to its .bss
+USER_RX = D.PagePerms(user=True, write=False, user_exec=True)
+
+
+@scenario(id="RR-019", title="Pre-map a sigpage whose CLREX slot holds an instruction of the kernel's",
+          family=RP, goal=Goal.TAMPER, rules=("G-RESUME-EXIT", "G-SETPT-CONF-OWNER"),
+          prop="The instruction the kernel runs at EL0 in a confidential context on a thread "
+               "switch is the CLREX of the real sigpage, nothing else.")
+def rr_sigpage_clrex(adv: Adversary) -> None:
+    """1. At PLACED, before the program ever touches its sigpage, fill a kernel frame with
+    the sigpage's trampoline and, at the CLREX offset, `add x28, x28, #8`.
+    2. Map it at the sigpage address of the program's tree (read-only, executable).
+    3. At the fork the run loop switches threads and runs "the CLREX" at EL0 in the
+    parent's restored context: main's base register for its .bss moves, and the program
+    hashes (and compares) eight bytes past its secret."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
+        body = bytearray(SIGPAGE_CONTENT)
+        body[CLREX_OFFSET:CLREX_OFFSET + 4] = ADD_X28_8.to_bytes(4, "little")
+        frame = a.alloc_frame()
+        a.write_lm(frame, bytes(body))
+        if _page_desc(a, SIGRETURN_TRAMPOLINE) & D.VALID:
+            a.note("the sigpage was already mapped")
+        a.mm.tables.set(SIGRETURN_TRAMPOLINE, D.leaf_descriptor(frame, USER_RX))
+        a.el1.tlbi_all()
+        a.el1.invalidate_all_code()
+
+
+@scenario(id="RR-020", title="Patch the CLREX slot of the mapped sigpage through the linear map",
+          family=RP, goal=Goal.TAMPER, rules=("G-RESUME-EXIT", "G-LM-UNMAP"),
+          prop="Once checked and mapped, the sigpage a confidential program executes from "
+               "cannot be changed by the kernel.")
+def rr_sigpage_patch(adv: Adversary) -> None:
+    """1. At PLACED, find the frame behind the program's sigpage (checked and mapped when
+    the program started) and store `add x28, x28, #8` over its CLREX word through the
+    linear map; if that frame is out of reach, map a second copy of the checked content
+    there and patch the copy after the check.
+    2. At the fork the run loop runs "the CLREX" at EL0 in the parent's context."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
+        patch = ADD_X28_8.to_bytes(4, "little")
+        pa = (a.pa_of(SIGRETURN_TRAMPOLINE) or 0) & ~(PAGE - 1)
+        try:
+            a.write_lm(pa + CLREX_OFFSET, patch)
+        except REFUSALS as exc:
+            a.refused(repr(exc))
+            frame = a.alloc_frame()
+            a.write_lm(frame, SIGPAGE_CONTENT)
+            a.mm.tables.set(SIGRETURN_TRAMPOLINE, D.leaf_descriptor(frame, USER_RX))
+            a.write_lm(frame + CLREX_OFFSET, patch)
+        a.el1.tlbi_all()
+        a.el1.invalidate_all_code()
+
+
+# --- a swapped-out page that never comes back ------------------------------------------------
+@scenario(id="RR-021", title="Swap the heap page out, discard its sealed copy, map a zero page",
+          family=SW, goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-SETPT-CONF-OWNER"),
+          gap="P3",
+          prop="A page the program did not unmap keeps its contents across swap: the kernel "
+               "cannot discard its sealed copy and let a zero-filled page take its place.")
+def rr_swap_discard(adv: Adversary) -> None:
+    """1. At PLACED, swap the heap page out (SWAP_OUT).
+    2. SWAP_DISCARD that version, as the kernel would for an munmap of a swapped page,
+    though the program never asked.
+    3. Map a zero-filled frame at the heap address (a fresh anonymous page): the heap
+    copy of the secret is gone."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        va = a.layout.heap
+        got = _swap_out(a, va)
+        if got is None:
+            return
+        if a.guarded:
+            status, _ = a.hvc(Call.SWAP_DISCARD, a.mm.tables.root, va, got[1])
+            if status:
+                _swap_in(a, va, got[0])          # give the program its page back
+                return
+        frame = a.alloc_frame()
+        a.write_lm(frame, bytes(PAGE))
+        a.mm.tables.set(va, (a.memo["desc"][va] & ~D.ADDR_MASK) | frame)
+        a.el1.tlbi_all()
+
+
+# --- KSM's copy-on-write mark ---------------------------------------------------------------
+@scenario(id="RR-022", title="Merge two equal pages with address bits as the 'software bits'",
+          family=SW, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN",),
+          prop="KSM_MERGE sets only the descriptor's software bits: no other bit of the merged "
+               "entries is the kernel's to choose.")
+def rr_ksm_bits(adv: Adversary) -> None:
+    """1. At FRESH_DONE the fresh page and the mapped page are equal (the secret at the
+    same offset, zeros elsewhere).
+    2. KSM_MERGE them with 'software bits' that also set an output-address bit, so that
+    both entries would name a frame of the kernel's (filled with its bytes)."""
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        fresh, mapped = a.layout.fresh, a.layout.mapped
+        keep = (a.pa_of(fresh) or 0) & ~(PAGE - 1)
+        # a kernel frame whose address is the kept frame's plus one more address bit
+        for bit in range(12, 30):
+            target = keep | (1 << bit)
+            if target != keep:
+                break
+        taken = []
+        frame = a.alloc_frame()
+        while frame != target and len(taken) < 4096:
+            taken.append(frame)
+            frame = a.alloc_frame()
+        for f in taken:
+            a.kernel.frames.put(f)
+        if frame != target:
+            a.note(f"could not obtain frame {target:#x}")
+            return
+        a.write_lm(frame, b"\xa5" * PAGE)
+        bits = (0xF << 55) | (1 << bit)
+        if a.guarded:
+            a.hvc(Call.KSM_MERGE, a.mm.tables.root, fresh, a.mm.tables.root, mapped, bits)
+        else:
+            for va in (fresh, mapped):
+                desc = _page_desc(a, va)
+                a.mm.tables.set(va, (desc & ~D.AP_RO) | D.AP_RO | bits | keep)
+            a.el1.tlbi_all()
+        a.note(f"fresh page entry after the merge: {_page_desc(a, fresh):#x}")

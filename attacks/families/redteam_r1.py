@@ -733,3 +733,70 @@ def rr_ksm_bits(adv: Adversary) -> None:
                 a.mm.tables.set(va, (desc & ~D.AP_RO) | D.AP_RO | bits | keep)
             a.el1.tlbi_all()
         a.note(f"fresh page entry after the merge: {_page_desc(a, fresh):#x}")
+
+
+# --- one key, many pages: is every seal's nonce fresh? ---------------------------------------
+SEAL_HEADER = 16                      # cleartext header of a sealed page, then ciphertext
+
+
+def _xor(x: bytes, y: bytes) -> bytes:
+    return bytes(p ^ q for p, q in zip(x, y))
+
+
+@scenario(id="RR-023", title="Seal the heap page and a zero page; XOR the two ciphertexts",
+          family=SW, goal=Goal.LEAK, rules=("G-SWAP-SEAL", "G-KEYS-PRIVATE"),
+          silent="every seal gets its own nonce: the XOR is noise, nothing to refuse",
+          prop="No two pages are ever sealed under the same key and nonce: the kernel cannot "
+               "cancel the keystream with a page whose plaintext it knows.")
+def rr_nonce_reuse(adv: Adversary) -> None:
+    """1. At SPIN, the program's untouched page is mapped and all zeros (it only loaded
+    from it): swap it out, and swap out the heap page.
+    2. XOR the two stored ciphertexts (past the cleartext header): if both pages were sealed
+    with one keystream, that is the heap page's plaintext.
+    3. Also swap the zero page out and in a few more times and XOR each seal with the
+    heap's; finally swap both pages back in."""
+    @adv.at(Phase.SPIN)
+    def _(a: Adversary) -> None:
+        zero_va, heap_va = a.layout.untouched, a.layout.heap
+        if not _page_desc(a, zero_va) & D.VALID:
+            a.note("the untouched page is not mapped")
+            return
+        hdr = SEAL_HEADER if a.guarded else 0
+        heap = _swap_out(a, heap_va)
+        if heap is None:
+            return
+        seals = []
+        for _ in range(4):
+            zero = _swap_out(a, zero_va)
+            if zero is None:
+                break
+            seals.append(zero)
+            a.observe(_xor(heap[0][hdr:], zero[0][hdr:]),
+                      f"XOR of the heap seal (version {heap[1]}) and a zero-page seal "
+                      f"(version {zero[1]})")
+            if not _swap_in(a, zero_va, zero[0]):
+                break
+        _swap_in(a, heap_va, heap[0])
+        if a.guarded:
+            a.note("seal headers: " + ", ".join(blob[:SEAL_HEADER].hex()
+                                                for blob, _ in [heap, *seals]))
+
+
+# --- a call that never returns, returning --------------------------------------------------
+NR_EXIT_GROUP, NR_GETPID = 94, 172
+
+
+@scenario(id="RR-024", title="Return from the forked child's exit_group()", family=RP,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-RESUME-CONTEXT"), gap="P5",
+          prop="exit_group() never returns: a confidential thread that asked to exit is "
+               "never resumed after that call.")
+def rr_exit_returns(adv: Adversary) -> None:
+    """1. When the forked child calls exit_group(0), serve it as getpid() instead (the
+    kernel decides what it runs) and return to the child.
+    2. The child falls through into the parent's code: it runs the parent's markers, its
+    Iago phases and its END, a second copy of the program's remaining work."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init:
+            return
+        a.set_reg("x8", NR_GETPID)

@@ -800,3 +800,121 @@ def rr_exit_returns(adv: Adversary) -> None:
         if thread.process is a.init:
             return
         a.set_reg("x8", NR_GETPID)
+
+
+@scenario(id="RR-025", title="Drop the parent's copy of a page it still shares with its child",
+          family=RS, goal=Goal.TAMPER, rules=("G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB"),
+          gap="P3",
+          prop="A page leaves the program's view only when the program asks, also while a "
+               "fork child still maps the same frame.")
+def rr_exit_other_tree(adv: Adversary) -> None:
+    """1. While the forked child is alive (here: when it calls exit_group()), clear the
+    heap page's entry in the parent's tree; the frame is still mapped by the child, so
+    this is not its last mapping.
+    2. The child exits and takes the frame with it; the parent's next touch of its heap
+    faults, and the kernel backs it with a fresh zero page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init:
+            return
+        a.mm.tables.clear(a.layout.heap)
+        a.el1.tlbi_all()
+
+
+@scenario(id="RR-026", title="Roll the counter page back to a snapshot while the child shares it",
+          family=SW, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
+          gap="P3",
+          prop="A page of the program holds what the program last stored there, also while a "
+               "fork child maps the same frame: no older copy can take its place.")
+def rr_snapshot_after_fork(adv: Adversary) -> None:
+    """1. At PLACED, COPY_PAGE the frame of the page holding the signal counter into a
+    kernel frame (counter 0); the copy joins the domain, mapped nowhere.
+    2. After the signal (counter 1) and the fork, while the child still maps the current
+    frame, point the parent's entry for that page at the snapshot: the frame keeps the
+    child's mapping, so this is not a last mapping, and the snapshot has no other one."""
+    _counter_page(adv)
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        src = _page_desc(a, a.memo["counter"]) & D.ADDR_MASK
+        snap = a.alloc_frame()
+        if a.guarded:
+            status, _ = a.hvc(Call.COPY_PAGE, snap, src)
+            if status:
+                return
+        else:
+            a.el1.copy_page(a.lm(snap), a.lm(src))
+        a.memo["snap"] = snap
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        snap = a.memo.get("snap")
+        if thread.process is a.init or snap is None:
+            return
+        va = a.memo["counter"]
+        a.mm.tables.set(va, (_page_desc(a, va) & ~D.ADDR_MASK) | snap)
+        a.el1.tlbi_all()
+
+
+# --- code of the kernel's choosing, by way of a page the kernel may write ---------------------
+NR_READLINKAT = 78
+RESUME_AFTER_WAIT = 0x400AE0          # main: the instruction after wait4's SVC (public binary)
+RETURN_FROM_FORK = 0x400AA8           # main: the instruction after `bl __libc_fork`
+WAIT_SVC = 0x400ADC                   # main: wait4's SVC (where a restarted wait4 resumes)
+
+
+def _branch(frm: int, to: int) -> bytes:
+    """`b to`, placed at `frm`."""
+    return (0x14000000 | (((to - frm) >> 2) & 0x03FF_FFFF)).to_bytes(4, "little")
+
+
+@scenario(id="RR-027", title="Run a page the kernel filled through readlink() as main's code",
+          family=SW, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
+          prop="Only measured image pages are ever executed at the image's addresses: a copy "
+               "of a data page never replaces a code page.")
+def rr_code_from_readlink(adv: Adversary) -> None:
+    """1. At start-up glibc calls readlinkat(.., buf, 4096): serve it, and also store into
+    the buffer (within its 4096 bytes) `b win` where the stack page above holds offsets
+    0xaa8, 0xadc and 0xae0; COPY_PAGE that stack page at once (the copy joins the domain,
+    unmapped).
+    2. After the fork, while the child shares every frame, point the parent's entry for
+    its first code page (0x400000) at the copy, executable; flush the code cache.
+    3. The parent returns from fork() to 0x400aa8, or to wait4's SVC (restarted) or past
+    it, all now `b win`: hijacked."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["win"] = symbol_address(image.data, "win")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READLINKAT)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["buf"] = (a.reg("x2"), a.reg("x3"))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READLINKAT)
+    def _(a: Adversary, **_: object) -> None:
+        buf, size = a.memo["buf"]
+        page = (buf + PAGE) & ~(PAGE - 1)
+        for pc in (RETURN_FROM_FORK, WAIT_SVC, RESUME_AFTER_WAIT):
+            at = page + (pc & (PAGE - 1))
+            if not buf <= at < buf + size - 4:
+                a.note("the readlink buffer does not reach the needed offset")
+                return
+            a.kernel.uaccess.write(at, _branch(pc, a.memo["win"]))
+        src = (a.pa_of(page) or 0) & ~(PAGE - 1)
+        snap = a.alloc_frame()
+        if a.guarded:
+            status, _ = a.hvc(Call.COPY_PAGE, snap, src)
+            if status:
+                return
+        else:
+            a.el1.copy_page(a.lm(snap), a.lm(src))
+        a.memo["snap"] = snap
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        snap = a.memo.get("snap")
+        if thread.process is a.init or snap is None:
+            return
+        code = RESUME_AFTER_WAIT & ~(PAGE - 1)
+        a.mm.tables.set(code, (_page_desc(a, code) & ~D.ADDR_MASK) | snap)
+        a.el1.tlbi_all()
+        a.el1.invalidate_all_code()

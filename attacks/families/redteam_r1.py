@@ -918,3 +918,27 @@ def rr_code_from_readlink(adv: Adversary) -> None:
         a.mm.tables.set(code, (_page_desc(a, code) & ~D.ADDR_MASK) | snap)
         a.el1.tlbi_all()
         a.el1.invalidate_all_code()
+
+
+@scenario(id="RR-028", title="KSM-merge two equal pages, then drop one of the two mappings",
+          family=RS, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-SETPT-CONF-OWNER"),
+          gap="P3",
+          prop="A page leaves the program's view only when the program asks, also when KSM "
+               "made its frame a shared one.")
+def rr_ksm_then_drop(adv: Adversary) -> None:
+    """1. At FRESH_DONE the fresh page and the mapped page are equal: KSM_MERGE them (both
+    entries now name one read-only frame).
+    2. Clear the fresh page's entry: the frame keeps the mapped page's mapping, so this
+    is not its last one.
+    3. The program's next touch of the fresh page faults and the kernel backs it with a
+    zero page: its copy of the secret is gone."""
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        fresh, mapped = a.layout.fresh, a.layout.mapped
+        if a.guarded:
+            status, _ = a.hvc(Call.KSM_MERGE, a.mm.tables.root, fresh, a.mm.tables.root,
+                              mapped, 0)
+            if status:
+                return
+        a.mm.tables.clear(fresh)
+        a.el1.tlbi_all()

@@ -668,7 +668,6 @@ def rr_sigpage_patch(adv: Adversary) -> None:
 # --- a swapped-out page that never comes back ------------------------------------------------
 @scenario(id="RR-021", title="Swap the heap page out, discard its sealed copy, map a zero page",
           family=SW, goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-SETPT-CONF-OWNER"),
-          gap="P3",
           prop="A page the program did not unmap keeps its contents across swap: the kernel "
                "cannot discard its sealed copy and let a zero-filled page take its place.")
 def rr_swap_discard(adv: Adversary) -> None:
@@ -804,7 +803,6 @@ def rr_exit_returns(adv: Adversary) -> None:
 
 @scenario(id="RR-025", title="Drop the parent's copy of a page it still shares with its child",
           family=RS, goal=Goal.TAMPER, rules=("G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB"),
-          gap="P3",
           prop="A page leaves the program's view only when the program asks, also while a "
                "fork child still maps the same frame.")
 def rr_exit_other_tree(adv: Adversary) -> None:
@@ -823,7 +821,6 @@ def rr_exit_other_tree(adv: Adversary) -> None:
 
 @scenario(id="RR-026", title="Roll the counter page back to a snapshot while the child shares it",
           family=SW, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
-          gap="P3",
           prop="A page of the program holds what the program last stored there, also while a "
                "fork child maps the same frame: no older copy can take its place.")
 def rr_snapshot_after_fork(adv: Adversary) -> None:
@@ -922,7 +919,6 @@ def rr_code_from_readlink(adv: Adversary) -> None:
 
 @scenario(id="RR-028", title="KSM-merge two equal pages, then drop one of the two mappings",
           family=RS, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-SETPT-CONF-OWNER"),
-          gap="P3",
           prop="A page leaves the program's view only when the program asks, also when KSM "
                "made its frame a shared one.")
 def rr_ksm_then_drop(adv: Adversary) -> None:

@@ -78,6 +78,7 @@ CHECKS: dict[str, str] = {
     "return.slot": "a return names a saved context of the live address space",
     "return.elr": "the kernel's ELR is the saved one (or the SVC of a restart)",
     "return.restart_svc": "a restart re-runs exactly the SVC instruction of a restartable syscall",
+    "return.no_exit": "exit and exit_group never return to user code",
     "return.clone_zero": "clone never returns 0 to the parent",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
@@ -89,6 +90,7 @@ CHECKS: dict[str, str] = {
     # --- exception entry -----------------------------------------------------------
     "entry.scrub_registers": "the kernel gets only the syscall number and arguments, never the rest of the registers",
     "entry.hide_irq_pc": "the kernel does not learn the user PC at an interrupt",
+    "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",

@@ -20,7 +20,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
-from abi.layout import NR_GETRANDOM, RESTARTABLE, SVC0
+from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_GETRANDOM, RESTARTABLE, SVC0
 from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import SYSCALL_ARITY
 from emulator import descriptors as D
@@ -195,6 +195,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                     root=self.cpu.ttbr0 & D.ADDR_MASK, thread=self._running)
         if irq and checks.enabled("entry.hide_irq_pc"):
             slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
+        elif info.is_data_abort and checks.enabled("entry.hide_fault_pc"):
+            slot.shown_elr = 0        # a data abort owes it the address and syndrome only
         self._next_slot += 1
         self.slots[slot.id] = slot
         forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
@@ -320,6 +322,9 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         if elr != expected and not restart:
             refuse("return.elr", Status.ERR_DENIED,
                    f"ELR {elr:#x} is neither the saved {expected:#x} nor a restart")
+        if slot.nr in (NR_EXIT, NR_EXIT_GROUP):
+            refuse("return.no_exit", Status.ERR_DENIED,
+                   f"syscall {slot.nr} ends the thread: it never returns to user code")
         if restart:
             if slot.nr not in RESTARTABLE or slot.children:
                 refuse("return.restart_svc", Status.ERR_DENIED,

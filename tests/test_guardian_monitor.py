@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from abi import Call, FrameKind, Status
-from abi.layout import CLONE_VM, NR_CLONE, NR_MMAP
+from abi.layout import CLONE_VM, NR_CLONE, NR_EXIT_GROUP, NR_MMAP
 from cli.session import run_program
 from emulator import sysregs as S
 from emulator.bus_filter import DmaFault
@@ -136,6 +136,32 @@ def test_restart_only_at_the_svc_of_a_restartable_syscall() -> None:
     assert s.call(Call.RESUME, 600, 0, 0x400100)[0] == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "return.restart_svc"
     assert s.g.frames.snapshot() == before and 600 in s.g.conf.slots
+
+
+def test_exit_group_never_returns_to_user_code() -> None:
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    s.g.conf.slots[601] = Slot(601, 1, UserContext(), 0x400104, NR_EXIT_GROUP,
+                               (0, 0, 0, 0, 0, 0), root=root)
+    assert s.call(Call.RESUME, 601, 0, 0x400104)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.no_exit" and 601 in s.g.conf.slots
+
+
+def test_the_kernel_sees_no_user_pc_at_a_data_abort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A confidential program's page faults show the kernel the address, never the PC."""
+    from kernel_model.kernel import Kernel
+    seen: list[int] = []
+    orig = Kernel._el0_sync
+
+    def spy(self, cpu, info):  # noqa: ANN001, ANN202
+        if info.is_data_abort:
+            seen.append(info.elr)
+        return orig(self, cpu, info)
+
+    monkeypatch.setattr(Kernel, "_el0_sync", spy)
+    r = run_program("hello", [], machine="small", guardian="on", confidential=True)
+    assert r.exit_code == 0 and seen and set(seen) == {0}
 
 
 def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:

@@ -786,7 +786,7 @@ NR_EXIT_GROUP, NR_GETPID = 94, 172
 
 
 @scenario(id="RR-024", title="Return from the forked child's exit_group()", family=RP,
-          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-RESUME-CONTEXT"), gap="P5",
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-RESUME-CONTEXT"),
           prop="exit_group() never returns: a confidential thread that asked to exit is "
                "never resumed after that call.")
 def rr_exit_returns(adv: Adversary) -> None:

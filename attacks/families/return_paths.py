@@ -105,7 +105,7 @@ def ip_pc(adv: Adversary) -> None:
 
 
 @scenario(id="IP-002", title="Learn the user PC of a data abort", family=IP,
-          goal=Goal.LEAK, rules=("G-ENTRY-OWED",), gap="P7", oracle=_pcs_seen,
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED",), oracle=_pcs_seen,
           silent="the Guardian hands the kernel the fault address and syndrome only",
           prop="At a data abort the kernel learns the faulting address and syndrome, not "
                "which instruction faulted.")

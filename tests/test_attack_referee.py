@@ -47,3 +47,29 @@ def test_tampering_counts_even_when_the_steps_fail_afterwards() -> None:
     r = run_one(_scenario(tamper_then_crash), "off")
     assert r.status == "pass", r.message                     # it succeeded where it must
     assert "the heap copy of the secret changed" in r.outcome.tampering
+
+
+
+def test_the_referee_takes_the_secret_the_guardian_served(monkeypatch) -> None:  # noqa: ANN001
+    """With the Guardian on, getrandom's bytes are the Guardian's: the referee's secret is
+    one of its draws, never one of the kernel's."""
+    from guardian.entropy import GuardianEntropy
+    from kernel_model.kernel import Kernel
+    guardian_draws: list[bytes] = []
+    kernel_draws: list[bytes] = []
+    draw, random_bytes = GuardianEntropy.draw, Kernel.random_bytes
+
+    def g(self, n: int, purpose: bytes = b"random") -> bytes:  # noqa: ANN001
+        guardian_draws.append(out := draw(self, n, purpose))
+        return out
+
+    def k(self, n: int) -> bytes:  # noqa: ANN001
+        kernel_draws.append(out := random_bytes(self, n))
+        return out
+
+    monkeypatch.setattr(GuardianEntropy, "draw", g)
+    monkeypatch.setattr(Kernel, "random_bytes", k)
+    r = run_one(_scenario(lambda adv: None, Goal.LEAK), "on")
+    secret = r.outcome.secret
+    assert len(secret) == SECRET_LEN and b"secret: TAMPERED" not in r.outcome.stdout
+    assert secret in guardian_draws and secret not in kernel_draws

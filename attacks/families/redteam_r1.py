@@ -942,3 +942,73 @@ def rr_ksm_then_drop(adv: Adversary) -> None:
                 return
         a.mm.tables.clear(fresh)
         a.el1.tlbi_all()
+
+
+# --- a move that brings in something else ---------------------------------------------------
+NR_MREMAP = 216
+
+
+@scenario(id="RR-029", title="Back mremap's new address with the heap frame or a copy of it",
+          family=SW, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
+          prop="While serving mremap the kernel may move the old range's pages to the new "
+               "address, and nothing else: no other page of the program appears there.")
+def rr_mremap_backing(adv: Adversary) -> None:
+    """1. After serving the program's mremap(small, 4096 -> 8192, MAYMOVE) (IAGO_MREMAP),
+    while the call is still in progress, map at the new address the heap frame itself;
+    if refused, a COPY_PAGE copy of it.
+    2. The program stores 8 public bytes there and sends the whole page to /dev/null:
+    the heap's secret goes with it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        new = a.reg("x0")
+        if not 0 < new < 1 << 48 or new & (PAGE - 1):
+            a.note(f"mremap returned {new:#x}")
+            return
+        heap = _page_desc(a, a.layout.heap)
+        desc = D.leaf_descriptor(heap & D.ADDR_MASK, USER_RW)
+        try:
+            a.mm.tables.set(new, desc)
+        except REFUSALS as exc:
+            a.refused(repr(exc))
+            snap = a.alloc_frame()
+            if a.guarded:
+                status, _ = a.hvc(Call.COPY_PAGE, snap, heap & D.ADDR_MASK)
+                if status:
+                    return
+            a.mm.tables.set(new, D.leaf_descriptor(snap, USER_RW))
+        a.el1.tlbi_all()
+
+
+NR_WAIT4 = 260
+
+
+@scenario(id="RR-030", title="Move the heap frame to mremap's new address while a child holds it",
+          family=SW, goal=Goal.LEAK, rules=("G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE"),
+          prop="A confidential frame is mapped at one address of the program, also counting "
+               "the mappings a fork child holds.")
+def rr_move_heap_via_child(adv: Adversary) -> None:
+    """1. After the fork, take the child off the run queue (it stays alive, holding every
+    frame it shares with the parent) and serve the parent's wait4() as getpid().
+    2. After serving the parent's mremap (IAGO_MREMAP), clear the parent's heap entry
+    (the child still maps the frame, so it is not the last mapping) and map the heap
+    frame at mremap's new address, writable.
+    3. The program writes 8 public bytes there and sends the page to /dev/null."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.threads[max(a.kernel.threads)]
+        a.kernel.sched.remove(child)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        new = a.reg("x0")
+        if not 0 < new < 1 << 48 or new & (PAGE - 1):
+            a.note(f"mremap returned {new:#x}")
+            return
+        heap = _page_desc(a, a.layout.heap) & D.ADDR_MASK
+        a.mm.tables.clear(a.layout.heap)
+        a.mm.tables.set(new, D.leaf_descriptor(heap, USER_RW))
+        a.el1.tlbi_all()

@@ -1012,3 +1012,60 @@ def rr_move_heap_via_child(adv: Adversary) -> None:
         a.mm.tables.clear(a.layout.heap)
         a.mm.tables.set(new, D.leaf_descriptor(heap, USER_RW))
         a.el1.tlbi_all()
+
+
+@scenario(id="RR-031", title="Replace the parent's page of SHA-256 constants by a forged one",
+          family=RS, goal=Goal.TAMPER, rules=("G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB"),
+          prop="An image page comes back only as measured: a dropped page of constants never "
+               "faults back changed.")
+def rr_image_page_zeroed(adv: Adversary) -> None:
+    """1. While the forked child is alive (its exit_group()), clear the parent's entry for
+    the read-only page holding the SHA-256 round constants (the child still maps it).
+    2. When the parent faults on it, map there a frame holding the page as the (public)
+    program file has it, but with the round constants zeroed, before the kernel's own
+    fault handler runs.
+    3. The program hashes with zero constants: another digest than its secret's."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        k256 = symbol_address(image.data, "K256")
+        va = k256 & ~(PAGE - 1)
+        page = bytearray(_image_page(image.data, va))
+        page[k256 - va:k256 - va + 256] = bytes(256)        # the 64 round constants
+        a.memo["k256"], a.memo["forged"] = va, bytes(page)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init:
+            return
+        va = a.memo["k256"]
+        a.memo["desc"] = _page_desc(a, va)
+        a.mm.tables.clear(va)
+        a.el1.tlbi_all()
+
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: object, **_: object) -> None:
+        va = a.memo.get("k256")
+        if va is None or "desc" not in a.memo or _page_desc(a, va) & D.VALID:
+            return
+        frame = a.alloc_frame()
+        a.write_lm(frame, a.memo["forged"])
+        a.mm.tables.set(va, (a.memo["desc"] & ~D.ADDR_MASK) | frame)
+        a.el1.tlbi_all()
+        a.el1.invalidate_all_code()
+
+
+def _image_page(data: bytes, va: int) -> bytes:
+    """The bytes of the (public) program file at `va`, as its PT_LOAD segments place them."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+    out = bytearray(PAGE)
+    for seg in ELFFile(io.BytesIO(data)).iter_segments():
+        if seg["p_type"] != "PT_LOAD":
+            continue
+        start, size = seg["p_vaddr"], seg["p_filesz"]
+        lo, hi = max(start, va), min(start + size, va + PAGE)
+        if lo < hi:
+            off = seg["p_offset"] + lo - start
+            out[lo - va:hi - va] = data[off:off + hi - lo]
+    return bytes(out)

@@ -938,3 +938,130 @@ def rr_ksm_then_drop(adv: Adversary) -> None:
                 return
         a.mm.tables.clear(fresh)
         a.el1.tlbi_all()
+
+
+# --- a move that brings in something else ---------------------------------------------------
+NR_MREMAP = 216
+
+
+@scenario(id="RR-029", title="Back mremap's new address with the heap frame or a copy of it",
+          family=SW, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
+          prop="While serving mremap the kernel may move the old range's pages to the new "
+               "address, and nothing else: no other page of the program appears there.")
+def rr_mremap_backing(adv: Adversary) -> None:
+    """1. After serving the program's mremap(small, 4096 -> 8192, MAYMOVE) (IAGO_MREMAP),
+    while the call is still in progress, map at the new address the heap frame itself;
+    if refused, a COPY_PAGE copy of it.
+    2. The program stores 8 public bytes there and sends the whole page to /dev/null:
+    the heap's secret goes with it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        new = a.reg("x0")
+        if not 0 < new < 1 << 48 or new & (PAGE - 1):
+            a.note(f"mremap returned {new:#x}")
+            return
+        heap = _page_desc(a, a.layout.heap)
+        desc = D.leaf_descriptor(heap & D.ADDR_MASK, USER_RW)
+        try:
+            a.mm.tables.set(new, desc)
+        except REFUSALS as exc:
+            a.refused(repr(exc))
+            snap = a.alloc_frame()
+            if a.guarded:
+                status, _ = a.hvc(Call.COPY_PAGE, snap, heap & D.ADDR_MASK)
+                if status:
+                    return
+            a.mm.tables.set(new, D.leaf_descriptor(snap, USER_RW))
+        a.el1.tlbi_all()
+
+
+NR_WAIT4 = 260
+
+
+@scenario(id="RR-030", title="Move the heap frame to mremap's new address while a child holds it",
+          family=SW, goal=Goal.LEAK, rules=("G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE"),
+          prop="A confidential frame is mapped at one address of the program, also counting "
+               "the mappings a fork child holds.")
+def rr_move_heap_via_child(adv: Adversary) -> None:
+    """1. After the fork, take the child off the run queue (it stays alive, holding every
+    frame it shares with the parent) and serve the parent's wait4() as getpid().
+    2. After serving the parent's mremap (IAGO_MREMAP), clear the parent's heap entry
+    (the child still maps the frame, so it is not the last mapping) and map the heap
+    frame at mremap's new address, writable.
+    3. The program writes 8 public bytes there and sends the page to /dev/null."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.threads[max(a.kernel.threads)]
+        a.kernel.sched.remove(child)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        new = a.reg("x0")
+        if not 0 < new < 1 << 48 or new & (PAGE - 1):
+            a.note(f"mremap returned {new:#x}")
+            return
+        heap = _page_desc(a, a.layout.heap) & D.ADDR_MASK
+        a.mm.tables.clear(a.layout.heap)
+        a.mm.tables.set(new, D.leaf_descriptor(heap, USER_RW))
+        a.el1.tlbi_all()
+
+
+@scenario(id="RR-031", title="Replace the parent's page of SHA-256 constants by a forged one",
+          family=RS, goal=Goal.TAMPER, rules=("G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB"),
+          prop="An image page comes back only as measured: a dropped page of constants never "
+               "faults back changed.")
+def rr_image_page_zeroed(adv: Adversary) -> None:
+    """1. While the forked child is alive (its exit_group()), clear the parent's entry for
+    the read-only page holding the SHA-256 round constants (the child still maps it).
+    2. When the parent faults on it, map there a frame holding the page as the (public)
+    program file has it, but with the round constants zeroed, before the kernel's own
+    fault handler runs.
+    3. The program hashes with zero constants: another digest than its secret's."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        k256 = symbol_address(image.data, "K256")
+        va = k256 & ~(PAGE - 1)
+        page = bytearray(_image_page(image.data, va))
+        page[k256 - va:k256 - va + 256] = bytes(256)        # the 64 round constants
+        a.memo["k256"], a.memo["forged"] = va, bytes(page)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init:
+            return
+        va = a.memo["k256"]
+        a.memo["desc"] = _page_desc(a, va)
+        a.mm.tables.clear(va)
+        a.el1.tlbi_all()
+
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: object, **_: object) -> None:
+        va = a.memo.get("k256")
+        if va is None or "desc" not in a.memo or _page_desc(a, va) & D.VALID:
+            return
+        frame = a.alloc_frame()
+        a.write_lm(frame, a.memo["forged"])
+        a.mm.tables.set(va, (a.memo["desc"] & ~D.ADDR_MASK) | frame)
+        a.el1.tlbi_all()
+        a.el1.invalidate_all_code()
+
+
+def _image_page(data: bytes, va: int) -> bytes:
+    """The bytes of the (public) program file at `va`, as its PT_LOAD segments place them."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+    out = bytearray(PAGE)
+    for seg in ELFFile(io.BytesIO(data)).iter_segments():
+        if seg["p_type"] != "PT_LOAD":
+            continue
+        start, size = seg["p_vaddr"], seg["p_filesz"]
+        lo, hi = max(start, va), min(start + size, va + PAGE)
+        if lo < hi:
+            off = seg["p_offset"] + lo - start
+            out[lo - va:hi - va] = data[off:off + hi - lo]
+    return bytes(out)

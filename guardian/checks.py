@@ -94,6 +94,7 @@ CHECKS: dict[str, str] = {
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
+    "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
     "ustring.capability": "a user string lies inside a capability, NUL included",
     # --- frames --------------------------------------------------------------------
     "frame.unmap_confidential": "a confidential frame leaves the kernel's linear map",

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 
 from abi import SPECS, Call, FrameKind, Status
+from abi.layout import NR_MUNMAP
 from emulator import descriptors as D
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from guardian.monitor import Guardian
-from abi.layout import NR_MUNMAP
-from guardian.slots import Slot
 from guardian.secure_mm import SEAL_HEADER, SEALED_SIZE, SECURE_MM_CALLS, secure_mm_for
+from guardian.slots import Slot
 
 PAGE = 4096
 HUGE = 2 << 20

@@ -556,7 +556,6 @@ def _tid_written(out: object) -> list[str]:
 
 @scenario(id="RR-017", title="Rewrite the thread's TID word while the thread is alive",
           family=CU, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), oracle=_tid_written,
-          gap="P7",
           prop="The clear_child_tid word is the kernel's to write once, with 0, when the "
                "thread exits; not at any system call, not with another value.")
 def rr_tid_write(adv: Adversary) -> None:

@@ -181,3 +181,26 @@ def test_guardian_seed_option_and_mutation_on_the_command_line(tmp_path: Path) -
     with pytest.raises(UsageError):
         run_program("hello", [], machine="small", guardian="on", mutate="nope")
     checks.set_mutation("")
+
+
+@pytest.mark.parametrize("check, call, args", [
+    ("frame.in_ram", Call.SET_PT, (1 << 40, 0, 0)),
+    ("free_pgd.root", Call.FREE_PGD, (1 << 40,)),
+    ("return.slot", Call.RESUME, (77, 0, 0)),
+    ("uaccess.slot", Call.USER_READ, (77, 0, 8)),
+    ("copy_page.ram", Call.COPY_PAGE, (1 << 40, 0)),
+    ("smm.confidential_root", Call.KSM_MERGE, ("A", 0x7000_0000_0000, "N", 0x7000_0000_0000, 0)),
+])
+def test_a_mutated_build_fails_a_call_it_cannot_serve_without_crashing(
+        check: str, call: Call, args: tuple) -> None:
+    s = build()
+    named = {"A": s.b + ROOT_A, "N": s.b + ROOT_N}
+    real = tuple(named.get(a, a) if isinstance(a, str) else a for a in args)
+    checks.set_mutation(check)
+    try:
+        status, _, _ = s.call(call, *real)
+    finally:
+        checks.set_mutation("")
+    assert status == Status.ERR_STATE
+    assert s.g.decisions[-1].check == check and "this build has no" in s.g.decisions[-1].reason
+    assert s.call(call, *real)[0] != Status.OK          # the intact build refuses it

@@ -37,6 +37,8 @@ NR_EXIT = _NR["exit"]
 NR_EXIT_GROUP = _NR["exit_group"]
 NR_EXECVE = _NR["execve"]
 NR_GETRANDOM = _NR["getrandom"]
+NR_OPENAT = _NR["openat"]
+NR_CLOSE = _NR["close"]
 
 #: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
 #: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.
@@ -52,6 +54,7 @@ RESTARTABLE = frozenset(_NR[n] for n in (
 
 MAP_FIXED = 0x10
 MAP_SHARED = 0x01
+MAP_ANONYMOUS = 0x20
 MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000

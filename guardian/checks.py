@@ -43,6 +43,7 @@ CHECKS: dict[str, str] = {
     "set_pt.shared_readonly": "a confidential frame with more than one mapping is mapped read-only",
     "set_pt.copy_binding": "a confidential copy (COPY_PAGE) is mapped only where its source was",
     "set_pt.measured": "an image (or signal) page entering a domain, by SET_PT or already in the tree at CREATE_DOMAIN, matches its measurement",
+    "set_pt.measured_file": "a page of an admitted file the program mmapped holds that file's bytes at that offset",
     "set_pt.zero_fill": "a page entering a domain outside the image and the initial stack is zero-filled",
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",
     "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",

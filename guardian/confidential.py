@@ -36,7 +36,7 @@ from guardian.confidential_layout import LayoutMixin
 from guardian.confidential_signals import SignalMixin
 from guardian.confidential_uaccess import UserAccessMixin
 from guardian.el0_view import El0View
-from guardian.measure import MeasuredImage
+from guardian.measure import MeasuredFile, MeasuredImage
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import (
     GUARDIAN_VBAR,
@@ -74,6 +74,7 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         self._next_domain = 1
         self.kernel_vbar = 0
         self.images: dict[bytes, MeasuredImage] = {}
+        self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
         self.dying: set[int] = set()    # roots whose address space is being torn down
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self._running = 0               # the thread last handed the core (0: none or the kernel's)
@@ -248,6 +249,16 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
             if data != SIGPAGE_CONTENT:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
+            return
+        space = dom.spaces.get(root)
+        placed = self.file_page(space, va) if space is not None else None
+        if placed is not None:
+            path, offset = placed
+            if hashlib.sha256(data).digest() != self.files[path].page_digest(offset):
+                refuse("set_pt.measured_file", Status.ERR_DENIED,
+                       f"the page at {va:#x} is not offset {offset:#x} of the admitted file "
+                       f"{path} the program mapped there")
+            self.s.stats.inc("guardian.file_pages_measured")
             return
         if data != ZERO_PAGE:
             refuse("set_pt.zero_fill", Status.ERR_DENIED,

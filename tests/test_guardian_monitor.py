@@ -204,3 +204,49 @@ def test_a_mutated_build_fails_a_call_it_cannot_serve_without_crashing(
     assert status == Status.ERR_STATE
     assert s.g.decisions[-1].check == check and "this build has no" in s.g.decisions[-1].reason
     assert s.call(call, *real)[0] != Status.OK          # the intact build refuses it
+
+
+def _finish_syscall(s, sid: int, nr: int, args: tuple, ret: int) -> None:  # noqa: ANN001
+    root = s.b + ROOT_A
+    cpu = s.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, root)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())          # the MMU as the kernel sets it up
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, nr, args, root=root)
+    assert s.call(Call.RESUME, sid, ret, 0x400104)[0] == Status.OK, s.g.decisions[-1:]
+    s.g.lock_el1(False)                  # the program's next exception: the kernel runs
+
+
+def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
+    """A page of an admitted file enters the domain only with that file's bytes at that
+    offset, at the address the program's mmap of its own openat descriptor returned."""
+    from abi.layout import NR_CLOSE, NR_OPENAT
+    from emulator import descriptors as D
+    from tests.test_secure_mm import FREE, FREE2, PAGE, PAGES_A, USER_RW, VA
+    s = build()
+    b = s.b
+    library = bytes(range(256)) * 16 + b"tail of the library"      # one page and a bit
+    s.g.conf.admit_file("/lib/libdemo.so", library)
+    s.hw.ram.write(b + PAGES_A, b"/lib/../lib/libdemo.so\0")       # the program's path string
+    _finish_syscall(s, 700, NR_OPENAT, (0xFFFF_FF9C, VA, 0, 0, 0, 0), 3)
+    at = VA + 16 * PAGE
+    _finish_syscall(s, 701, NR_MMAP, (0, 3 * PAGE, 1, 2, 3, 0), at)
+    l3 = s.tables[b + ROOT_A][3]
+    index = D.level_index
+
+    def map_page(va: int, frame: int, data: bytes) -> int:
+        s.hw.ram.write(frame, data.ljust(PAGE, b"\0"))
+        return s.call(Call.SET_PT, l3, index(va, 3), D.leaf_descriptor(frame, USER_RW))[0]
+
+    # Offset 0x1000 at the first page, or offset 0 at the second: refused.
+    assert map_page(at, b + FREE, library[PAGE:]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.measured_file"
+    assert map_page(at + PAGE, b + FREE, library[:PAGE]) == Status.ERR_DENIED
+    assert map_page(at, b + FREE, library[:PAGE]) == Status.OK
+    assert map_page(at + PAGE, b + FREE2, library[PAGE:]) == Status.OK
+    assert s.g.stats.get("guardian.file_pages_measured") == 2
+    # After close, a new mapping of fd 3 is no file of the program's: zeros only.
+    _finish_syscall(s, 702, NR_CLOSE, (3, 0, 0, 0, 0, 0), 0)
+    _finish_syscall(s, 703, NR_MMAP, (0, PAGE, 1, 2, 3, 0), VA + 32 * PAGE)
+    assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.zero_fill"

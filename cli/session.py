@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -66,6 +67,19 @@ def load_image(path: Path, shown: str):  # noqa: ANN201
         raise ElfLoadError(str(exc), exc.hint) from exc
 
 
+def _admitted_bytes(rootfs: Path, guest: str) -> bytes:
+    """The trusted launch path reads a file the user admits (by its path inside the root
+    file system) before the kernel boots, so the Guardian measures what the user named."""
+    if not guest.startswith("/"):
+        raise UsageError(f"--admit {guest}: give the file's absolute path inside the root "
+                         "file system", "for example --admit /lib/libdemo.so")
+    host = (rootfs / guest.lstrip("/")).resolve()
+    if not host.is_relative_to(rootfs.resolve()) or not host.is_file():
+        raise UsageError(f"--admit {guest}: no such file in the root file system {rootfs}",
+                         "put it under --rootfs first")
+    return host.read_bytes()
+
+
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
@@ -73,7 +87,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
                 confidential: bool = False, guardian_seed: int | None = None,
-                mutate: str = "") -> RunResult:
+                mutate: str = "", admit: Sequence[str] = ()) -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -112,8 +126,13 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 # The trusted launch path: the user tells the Guardian which program
                 # may run confidentially; it measures the image before the kernel loads it.
                 monitor.conf.admit_image(image.data)
+                for guest in admit:
+                    monitor.conf.admit_file(guest, _admitted_bytes(rootfs, guest))
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off, on or mprotect")
+        if admit and not confidential:
+            raise UsageError("--admit names files a confidential program may map",
+                             "add --guardian on --confidential")
         if confidential and guardian == "off":
             raise UsageError("--confidential needs the Guardian",
                              "add --guardian on (or mprotect)")

@@ -250,3 +250,25 @@ def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
     _finish_syscall(s, 703, NR_MMAP, (0, PAGE, 1, 2, 3, 0), VA + 32 * PAGE)
     assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "set_pt.zero_fill"
+
+
+def test_the_launch_path_admits_the_files_the_user_names(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.errors import UsageError
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libdemo.so").write_bytes(b"\x7fELF library bytes")
+    made: list[Guardian] = []
+    init = Guardian.__init__
+
+    def spy(self: Guardian, *a: object, **kw: object) -> None:
+        init(self, *a, **kw)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(Guardian, "__init__", spy)
+    r = run_program("hello", [], machine="small", guardian="on", confidential=True,
+                    rootfs=tmp_path, admit=["/lib/libdemo.so"])
+    assert r.exit_code == 0 and list(made[-1].conf.files) == ["/lib/libdemo.so"]
+    for bad in ("/lib/none.so", "lib/libdemo.so", "/../etc/passwd"):
+        with pytest.raises(UsageError):
+            run_program("hello", [], machine="small", guardian="on", confidential=True,
+                        rootfs=tmp_path, admit=[bad])

@@ -89,6 +89,11 @@ def main() -> None:
 @click.option("--confidential", is_flag=True,
               help="Run the program as a confidential process (needs the Guardian): its "
                    "memory and registers are hidden from the kernel.")
+@click.option("--guardian-seed", type=int, default=None, metavar="N",
+              help="Seed of the Guardian's private entropy (its keys, AT_RANDOM, getrandom for "
+                   "confidential programs); never given to the kernel, recorded in a trace.")
+@click.option("--mutate", default="", hidden=True, metavar="CHECK",
+              help="Run the Guardian without one named check (mutation testing).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Record a trace (SQLite) for `blindfold trace …`.")
 @click.option("--trace-level", type=click.Choice(["events", "blocks", "insns", "mem"]),
@@ -102,7 +107,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
-        guardian: str, confidential: bool, trace_path: Path | None, trace_level: str,
+        guardian: str, confidential: bool, guardian_seed: int | None, mutate: str,
+        trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, verbose: bool, quiet: bool) -> None:
     """Boot PROGRAM (a workload name or a static AArch64 ELF) with ARGS."""
     _setup_logging(verbose, quiet or as_json)
@@ -119,7 +125,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              stdin=None if not as_json else io.BytesIO(),
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
-                             confidential=confidential)
+                             confidential=confidential, guardian_seed=guardian_seed,
+                             mutate=mutate)
     except (BlindfoldError, KeyboardInterrupt) as exc:
         _flush()
         _fail(exc, verbose)

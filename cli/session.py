@@ -72,7 +72,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off",
-                confidential: bool = False) -> RunResult:
+                confidential: bool = False, guardian_seed: int | None = None,
+                mutate: str = "") -> RunResult:
     config = machine if isinstance(machine, MachineConfig) else load_machine(machine)
     host_path, shown = resolve_program(program)
     image = load_image(host_path, shown)
@@ -91,9 +92,21 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             shutil.copyfile(host_path, target)
             target.chmod(0o755)
         hw = Machine(config)
+        if mutate or guardian_seed is not None:
+            if guardian == "off":
+                raise UsageError("--mutate and --guardian-seed need the Guardian",
+                                 "add --guardian on (or mprotect)")
         if guardian in ("on", "mprotect"):
+            from guardian import checks
+            from guardian.entropy import DEFAULT_GUARDIAN_SEED
             from guardian.monitor import Guardian
-            monitor = Guardian(hw, mode="blindfold" if guardian == "on" else "mprotect")
+            try:
+                checks.set_mutation(mutate)
+            except ValueError as exc:
+                raise UsageError(str(exc), "name one of the registered checks") from None
+            monitor = Guardian(hw, mode="blindfold" if guardian == "on" else "mprotect",
+                               guardian_seed=DEFAULT_GUARDIAN_SEED if guardian_seed is None
+                               else guardian_seed, serve_entropy=True)
             hw.install_monitor(monitor)
             if confidential:
                 # The trusted launch path: the user tells the Guardian which program
@@ -110,6 +123,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
+                **({"guardian_seed": DEFAULT_GUARDIAN_SEED if guardian_seed is None
+                    else guardian_seed, "mutate": mutate} if guardian != "off" else {}),
             }, trace_writer)
         opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=max_insns,
                              stdout=stdout, stderr=stderr, stdin=stdin)

@@ -227,8 +227,7 @@ class FrameTable:
                     out.append(f"CONFIDENTIAL frame {pa:#x} has no mapping and is no pending copy")
                 places = self.where.get(pa, set())
                 vas = {va for _, va, _ in places}
-                shared = {(r, v) for r, v, _ in places} & self.shares.get(pa, set())
-                if len(vas - {v for _, v in shared}) > 1:
+                if len(vas - {v for _, v in self.shares.get(pa, set())}) > 1:
                     out.append(f"CONFIDENTIAL frame {pa:#x} is mapped at several addresses "
                                f"{sorted(hex(v) for v in vas)} without a recorded share")
         for pa, places in self.where.items():

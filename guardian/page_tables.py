@@ -189,9 +189,11 @@ class PageTables:
                            f"the copy in {pa:#x} was made of a page at "
                            f"{', '.join(hex(v) for v in sorted(bound))}, not {page_va:#x}")
                 continue
-            shared = (root, page_va) in fr.shares.get(pa, set())
-            moving = conf.move_in_progress(root, page_va, pa, places)
-            if not shared and not moving and any(v != page_va for _, v, _ in places):
+            # A second place is the same address in another tree of the domain (fork), an
+            # address the Guardian itself shared the frame to (KSM), or the program's mremap.
+            shared = page_va in {v for _, v in fr.shares.get(pa, set())}
+            same_va = any(v == page_va for _, v, _ in places)
+            if not shared and not same_va and not conf.move_in_progress(root, page_va, pa, places):
                 refuse("set_pt.one_mapping", Status.ERR_DENIED,
                        f"confidential frame {pa:#x} is already mapped at "
                        f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second address "
@@ -313,11 +315,14 @@ class PageTables:
                     return
             fr.unlink_table(child)
             return
+        # Called after the write: a frame the entry still maps keeps its recorded place.
+        now = self.s.ram.read_u64(entry_pa) if entry_pa else 0
+        still = set(leaf_frames(level, now)) if is_leaf(level, now) else set()
         for i, pa in enumerate(leaf_frames(level, desc)):
             n = fr.index(pa)
             if n is None or not fr.user_maps[n]:
                 continue
-            where = (root, va + i * PAGE, entry_pa) if root else None
+            where = (root, va + i * PAGE, entry_pa) if root and pa not in still else None
             if fr.unmap_leaf(pa, where) == 0 and fr.kind[n] == FrameKind.CONFIDENTIAL:
                 self.s.release_frame(pa)
 
@@ -361,6 +366,7 @@ class PageTables:
             if is_table_desc(level, desc):
                 self._free_tree(desc & D.ADDR_MASK, level + 1, base_va + i * span, root)
             else:
+                self.s.ram.write_u64(table + 8 * i, 0)
                 self.drop(level, desc, table + 8 * i, root, base_va + i * span)
         self.s.ram.zero_page(table)
         self.s.frames.free_table(table)

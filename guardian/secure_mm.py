@@ -352,9 +352,9 @@ class SecureMM:
                                                            "an exclusive frame of the domain")
         block = (attrs & ~D.TABLE) | base
         self._write(l2_entry, 2, block, dom.id, root, va)
+        g.ram.zero_page(l3)
         for i, e in enumerate(entries):   # the old table's mappings go (the block's stay)
             g.tables.drop(3, e, l3 + 8 * i, root, va + i * PAGE)
-        g.ram.zero_page(l3)
         fr.free_table(l3)
         g.linear_writable(l3)
         g.flush()

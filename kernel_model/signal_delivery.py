@@ -142,6 +142,10 @@ class SignalDelivery:
                 break
             if status != Status.FAULT_IN or t.process.mm.handle_fault(value, True, False) != 0:
                 k.stats.inc("kernel.signals.bad_frame")
+                if status != Status.FAULT_IN:
+                    k.options.warnings.append(
+                        f"the Guardian refused to deliver {sig.signame(signo)} to pid "
+                        f"{t.process.pid} ({Status(status).name}); the process is killed")
                 k.exit_process(t.process, sig.SIGSEGV)
                 return
         else:

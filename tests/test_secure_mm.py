@@ -24,7 +24,7 @@ from abi import SPECS, Call, FrameKind, Status
 from emulator import descriptors as D
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
-from guardian.monitor import LINEAR_BASE, Guardian
+from guardian.monitor import Guardian
 from guardian.secure_mm import SEAL_HEADER, SEALED_SIZE, SECURE_MM_CALLS, secure_mm_for
 
 PAGE = 4096

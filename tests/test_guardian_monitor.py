@@ -1,0 +1,157 @@
+"""The Guardian as a monitor: its check registry, invariants after every call, the El1
+face shut after a return to user code, the DMA filter, and the return-path rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from abi import Call, FrameKind, Status
+from abi.layout import CLONE_VM, NR_CLONE, NR_MMAP
+from cli.session import run_program
+from emulator import sysregs as S
+from emulator.bus_filter import DmaFault
+from emulator.el1 import CoreOwnedByUser
+from emulator.fastuc import UserContext
+from emulator.machine import Machine
+from emulator.machine_config import load_machine
+from guardian import checks
+from guardian.monitor import Guardian
+from guardian.slots import Slot
+from tests.test_secure_mm import ROOT_A, ROOT_N, build
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_check_is_registered_and_made() -> None:
+    used: set[str] = set()
+    for path in (ROOT / "guardian").glob("*.py"):
+        used |= set(re.findall(r'(?:refuse|enabled|Refused)\(\s*"([a-z0-9_.]+)"', path.read_text()))
+    assert used - set(checks.CHECKS) == set(), "checks made but not registered"
+    assert set(checks.CHECKS) - used == set(), "registered checks no code makes"
+
+
+def test_registry_lists_and_a_bad_mutation_is_a_clear_error() -> None:
+    cmd = [sys.executable, "-c", "import guardian.checks as c; print(list(c.CHECKS))"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "'set_pt.one_mapping'" in out.stdout
+    bad = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "BLINDFOLD_MUTATE": "no.such.check"})
+    assert bad.returncode != 0 and "no such Guardian check" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("program, args", [("hello", []), ("signals", []),
+                                           ("forkexec", []), ("threads", [])])
+def test_invariants_hold_after_every_guardian_call(program: str, args: list[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Guardian] = []
+    init = Guardian.__init__
+
+    def checked(self: Guardian, *a: object, **kw: object) -> None:
+        init(self, *a, **kw)  # type: ignore[arg-type]
+        self.check_invariants_after_every_call()
+        made.append(self)
+
+    monkeypatch.setattr(Guardian, "__init__", checked)
+    native = run_program(program, args, machine="small")
+    conf = run_program(program, args, machine="small", guardian="on", confidential=True)
+    assert conf.exit_code == native.exit_code == 0, conf.warnings
+    assert made and made[-1].invariants.violations() == []
+
+
+def test_el1_face_refuses_every_state_touching_operation_after_resume() -> None:
+    hw = Machine(load_machine("small"))
+    face = hw.el1(0)
+    face.user_owned = True
+    for op in (lambda: face.fill(0, 0, 8), lambda: face.copy_page(0, 4096),
+               lambda: face.read(0, 8), lambda: face.write_u64(0, 1),
+               lambda: face.msr(S.TTBR0_EL1, 0), lambda: face.reg(0), lambda: face.gprs(),
+               lambda: face.translate(0, 0), lambda: face.tlbi_all(),
+               lambda: face.invalidate_all_code(), lambda: face.hvc(0xCA0)):
+        with pytest.raises(CoreOwnedByUser):
+            op()
+    face.user_owned = False
+    assert face.mrs(S.SCTLR_EL1) >= 0 and face.hvc(0xCA0) == (7, 0)
+
+
+def test_dma_filter_follows_the_frame_table_and_reports_a_decision() -> None:
+    s = build()
+    port = s.hw.dma_port()
+    pa = s.b + 0x40000                     # a confidential page of domain 1
+    assert s.g.frames.kind_of(pa) == FrameKind.CONFIDENTIAL
+    with pytest.raises(DmaFault):
+        port.read(pa, 16)
+    assert s.g.decisions[-1].call == "dma" and s.g.decisions[-1].check == "dma.filter"
+    with pytest.raises(DmaFault):
+        port.write(s.g.reserved_base, b"x")          # the Guardian's own memory
+    free = s.b + 0x60000
+    port.write(free, b"ok")
+    assert port.read(free, 2) == b"ok"
+
+
+def _clone_slot(s, sid: int, flags: int) -> None:  # noqa: ANN001
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400100, NR_CLONE,
+                               (flags, 0, 0, 0, 0, 0), root=s.b + ROOT_A)
+
+
+def test_one_clone_yields_one_child() -> None:
+    s = build()
+    _clone_slot(s, 500, CLONE_VM)
+    status, child, _ = s.call(Call.FORK_DOMAIN, 0, 500, CLONE_VM)
+    assert status == Status.OK and child
+    assert s.call(Call.FORK_DOMAIN, 0, 500, CLONE_VM)[0] == Status.ERR_STATE
+    assert s.g.decisions[-1].check == "fork.one_child"
+    # The program's own flags decide: no CLONE_VM means a new address space.
+    _clone_slot(s, 501, 0)
+    assert s.call(Call.FORK_DOMAIN, 0, 501, CLONE_VM)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "fork.vm_flags"
+
+
+def test_fork_gives_the_child_its_own_layout_and_handlers() -> None:
+    s = build()
+    _clone_slot(s, 502, 0)
+    child_root = s.b + ROOT_N
+    status, _, _ = s.call(Call.FORK_DOMAIN, child_root, 502, 0)
+    assert status == Status.OK
+    dom = s.g.conf.domains[1]
+    parent, child = dom.spaces[s.b + ROOT_A], dom.spaces[child_root]
+    child.areas.append((0x5000_0000, 0x5000_1000))
+    child.handlers[17] = (0, 0, 0, 0)
+    assert (0x5000_0000, 0x5000_1000) not in parent.areas and 17 not in parent.handlers
+
+
+def test_restart_only_at_the_svc_of_a_restartable_syscall() -> None:
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    s.g.conf.slots[600] = Slot(600, 1, UserContext(), 0x400104, NR_MMAP,
+                               (0, 4096, 3, 0x22, 0, 0), root=root)
+    before = s.g.frames.snapshot()
+    assert s.call(Call.RESUME, 600, 0, 0x400100)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.restart_svc"
+    assert s.g.frames.snapshot() == before and 600 in s.g.conf.slots
+
+
+def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:
+    a = Guardian(Machine(load_machine("small")), guardian_seed=1)
+    b = Guardian(Machine(load_machine("small")), guardian_seed=2)
+    c = Guardian(Machine(load_machine("small")), guardian_seed=1)
+    ka, kb, kc = (g.state.entropy.domain_key(1) for g in (a, b, c))
+    assert ka != kb and ka == kc
+
+
+def test_guardian_seed_option_and_mutation_on_the_command_line(tmp_path: Path) -> None:
+    r = run_program("hello", [], machine="small", guardian="on", confidential=True,
+                    guardian_seed=7, mutate="entry.hide_irq_pc")
+    assert r.exit_code == 0
+    checks.set_mutation("")
+    from emulator.errors import UsageError
+    with pytest.raises(UsageError):
+        run_program("hello", [], machine="small", guardian="on", mutate="nope")
+    checks.set_mutation("")

@@ -127,7 +127,7 @@ RULES: tuple[Rule, ...] = (
     # through names its property as a gap (attacks.scenario.PROPERTIES).
     Rule("G-ONE-MAPPING", "A confidential frame is mapped at exactly one user address of its "
          "domain, except shares the Guardian itself made (KSM, CoW) and records.",
-         "abi SPECS SET_PT", "NO: open gaps (P1)"),
+         "abi SPECS SET_PT"),
     Rule("G-MEASURE-ALL", "Every frame that becomes confidential, by any path (frames already "
          "in the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement "
          "for the address the program's own request placed it at.",
@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
          "descriptors included.", "abi SPECS SET_PT", "YES"),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program "
          "asks for, come from Guardian-private entropy the kernel cannot derive.",
-         "guardian/secure_mm.py; getrandom", "NO: open gaps (P4)"),
+         "guardian/entropy.py; guardian/confidential.py (getrandom)"),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and "
          "exec share one return path; a restart only at the SVC of a restartable syscall.",
          "abi SPECS RESUME, SIGNAL", "YES"),

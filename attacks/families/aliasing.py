@@ -40,7 +40,7 @@ def _second_mapping(adv: Adversary, phase: Phase) -> None:
 
 
 @scenario(id="MM-001", title="Back the program's MAP_FIXED page with its heap frame", family=MM,
-          goal=Goal.LEAK, rules=("G-ONE-MAPPING",), gap="P1",
+          goal=Goal.LEAK, rules=("G-ONE-MAPPING",),
           prop="A confidential frame is mapped at one user address of its domain: a second "
                "mapping in the program's own tree is refused.")
 def mm_fixed(adv: Adversary) -> None:
@@ -51,7 +51,7 @@ def mm_fixed(adv: Adversary) -> None:
 
 
 @scenario(id="MM-002", title="Back a fresh anonymous page with the heap frame", family=MM,
-          goal=Goal.LEAK, rules=("G-ONE-MAPPING",), gap="P1",
+          goal=Goal.LEAK, rules=("G-ONE-MAPPING",),
           prop="A page the kernel hands the program is never one of the program's live frames.")
 def mm_anon(adv: Adversary) -> None:
     """1. Serve the program's mmap(NULL, 4096) at the address the kernel chose.

@@ -102,7 +102,7 @@ def ky_forge(adv: Adversary) -> None:
 
 
 @scenario(id="KY-003", title="Recompute the program's getrandom() from the machine seed",
-          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), gap="P4",
+          family=KY, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",),
           silent="the Guardian serves getrandom from its own entropy: nothing to refuse",
           prop="Entropy a confidential program asks for is served by the Guardian, from a "
                "seed the kernel never holds.")

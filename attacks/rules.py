@@ -140,7 +140,7 @@ RULES: tuple[Rule, ...] = (
          "guardian/entropy.py; guardian/confidential.py (getrandom)"),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and "
          "exec share one return path; a restart only at the SVC of a restartable syscall.",
-         "abi SPECS RESUME, SIGNAL", "YES"),
+         "abi SPECS RESUME, SIGNAL", "NO: open gaps (P5)"),
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
          "abi SPECS FORK_DOMAIN", "YES"),
     Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more "

@@ -27,6 +27,7 @@ from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRu
 from attacks.referee import MemoryWitness
 from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
 from attacks.workload import (
+    BANNER_INTACT,
     BANNER_PWNED,
     HIJACKED,
     PROGRAM,
@@ -234,6 +235,9 @@ def _tampering(out: Outcome, witness: MemoryWitness | None = None) -> list[str]:
         found.append("control flow reached win() (hijacked)")
     if TAMPERED in out.stdout and not checked:
         found.append("the program found a copy of its secret changed")
+    if out.stdout.count(BANNER_INTACT) > 1:
+        found.append("the program's last write() reached its output "
+                     f"{out.stdout.count(BANNER_INTACT)} times (a completed syscall re-ran)")
     if BANNER_PWNED in out.stdout:
         found.append("the program printed a string the admitted image does not contain")
     pids_by_phase: dict[int, set[int]] = {}

@@ -7,7 +7,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import BANNER_INTACT, Phase
+from attacks.workload import Phase
 from kernel_model.process import Thread
 
 RP = "return-paths"
@@ -122,13 +122,8 @@ def ip_fault_pc(adv: Adversary) -> None:
 NR_WRITE = 64
 
 
-def _twice(out: Outcome) -> list[str]:
-    n = out.stdout.count(BANNER_INTACT)
-    return [f"the program's last write() reached its output {n} times"] if n > 1 else []
-
-
 @scenario(id="RP-005", title="Re-run the program's completed final write()", family=RP,
-          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), oracle=_twice, gap="P5",
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), gap="P5",
           prop="A restart re-runs a syscall only if it did not complete: a write() that "
                "wrote (the kernel read its buffer) is never restarted.")
 def rp_write(adv: Adversary) -> None:

@@ -158,3 +158,20 @@ RULES: tuple[Rule, ...] = (
 
 def by_id() -> dict[str, Rule]:
     return {r.id: r for r in RULES}
+
+
+#: Which of the monitor's properties (attacks.scenario.PROPERTIES) each rule serves; a
+#: scenario belongs to the family of every property one of its rules serves.
+PROPERTY_RULES: dict[str, tuple[str, ...]] = {
+    "P1": ("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-SETPT-ONE-PARENT",
+           "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
+    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY"),
+    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
+    "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
+    "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
+           "G-SIGNAL-HANDLER", "G-SIGRETURN", "G-IAGO-CLONE", "G-FORK-CONTEXT"),
+    "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
+    "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR"),
+    "P8": ("G-EL0-SYSREGS",),
+    "P9": ("G-FACE-LOCKED", "G-RESUME-EXIT"),
+}

@@ -156,10 +156,17 @@ def run_cmd(ids: tuple[str, ...], keyword: str | None, family: str | None, mode:
               help="Run each marked scenario with the Guardian on and say which still get "
                    "through (otherwise only list them).")
 def gaps_cmd(run_them: bool) -> None:
-    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list."""
+    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list,
+    after how many scenarios each property's family holds."""
     logging.disable(logging.WARNING)
+    from attacks.rules import PROPERTY_RULES
     from attacks.scenario import PROPERTIES
-    marked = [s for s in all_scenarios() if s.gap]
+    scenarios = all_scenarios()
+    for prop, text in PROPERTIES.items():
+        family = [s.id for s in scenarios if set(s.rules) & set(PROPERTY_RULES[prop])]
+        click.echo(f"{prop} {text}: {len(family)} scenarios ({', '.join(family)})")
+    click.echo("")
+    marked = [s for s in scenarios if s.gap]
     still = 0
     for prop, text in PROPERTIES.items():
         mine = [s for s in marked if s.gap == prop]

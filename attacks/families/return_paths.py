@@ -155,3 +155,14 @@ def rp_restart(adv: Adversary) -> None:
     with its first argument back in x0.
     2. The program executes the same system call twice."""
     _restart_after(adv, NR_GETPPID, Phase.PLACED)
+
+
+@scenario(id="FC-002", title="Restart a clone() that already yielded its child", family=FC,
+          goal=Goal.TAMPER, rules=("G-CLONE-ONCE", "G-RETURN-PATHS"),
+          prop="A clone that yielded a child is complete: it is never restarted into a "
+               "second child.")
+def fc_restart(adv: Adversary) -> None:
+    """1. After serving the parent's clone() (the child exists), return to its SVC with
+    its flags back in x0: clone is on the restartable list.
+    2. The parent forks again: the child's code runs twice."""
+    _restart_after(adv, NR_CLONE, Phase.FORK)

@@ -266,7 +266,10 @@ def mutate_cmd(names: tuple[str, ...], ci: bool, jobs: int, fuzz_ops: int,
             score = mutation.Score([m for s in scores for m in s.mutants],
                                    sum(s.seconds for s in scores))
         else:
-            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops)
+            def heard(m: mutation.Mutant) -> None:
+                click.echo(f"{'caught' if m.caught else 'SURVIVED'} {m.check} "
+                           f"{', '.join(m.caught_by[:1])}", err=True)
+            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops, progress=heard)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(json.dumps(score.to_json(), indent=2) if as_json else score.describe())

@@ -639,8 +639,8 @@ def open_gap(v: Verdict) -> str:
     face = any(o.startswith(("fill ", "copy_page")) and "accepted" in o for o in v.outcomes)
     if op[0] in ("fill", "copy") or (face and ("at the end" in text or "readable" in text)):
         return "P9"              # EF-001/EF-002: the El1 face after RESUME
-    if "ran twice" in text or "handler ran" in text:
-        return "P5"              # RP-001/RP-002: a 'restart' of a completed syscall
+    if "ran twice" in text or "handler ran" in text or "re-ran" in text:
+        return "P5"              # RP-005: a 'restart' of a completed syscall
     return ""
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,12 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "sysreg.ttbr1": ("SR-001",),
     "set_pt.conf_owner": ("RM-001",),
     "swap_in.authentic": ("SM-002",),
+    "set_pt.one_mapping": ("MM-001",),
+    "return.lock_el1": ("EF-002",),
+    "fork.one_child": ("FC-001",),
+    "el0_sysregs.guardian_view": ("SR-006",),
+    "entry.hide_irq_pc": ("IP-001",),
+    "return.getrandom": ("KY-003",),
 }
 
 
@@ -153,26 +159,31 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
     return m
 
 
-def _worker(job: tuple[list[str], list[str], int]) -> list[Mutant]:
-    names, ids, fuzz_ops = job
+_STATE: dict[str, object] = {}
+
+
+def _init(ids: list[str], fuzz_ops: int) -> None:
+    """A worker's intact baseline, computed once (scenario statuses, whether fuzz can judge)."""
     scenarios = [s for s in (get(i) for i in ids) if s is not None]
-    base = baseline(scenarios)
-    if not fuzz_is_clean(fuzz_ops):
-        fuzz_ops = 0
-    out = []
-    for n in names:
-        m = mutate_one(n, scenarios, base, fuzz_ops)
-        out.append(m)
-        if m.caught_by and not m.caught_by[0].startswith("fuzz"):
-            # Checks come in families (set_pt.*, sysreg.*): try the last catcher first.
-            sid = m.caught_by[0].split()[0]
-            scenarios.sort(key=lambda sc: sc.id != sid)
-    return out
+    _STATE.update(scenarios=scenarios, base=baseline(scenarios),
+                  fuzz_ops=fuzz_ops if fuzz_is_clean(fuzz_ops) else 0)
+
+
+def _one(name: str) -> Mutant:
+    scenarios: list[Scenario] = _STATE["scenarios"]  # type: ignore[assignment]
+    m = mutate_one(name, scenarios, _STATE["base"], _STATE["fuzz_ops"])  # type: ignore[arg-type]
+    if m.caught_by and not m.caught_by[0].startswith("fuzz"):
+        # Checks come in families (set_pt.*, sysreg.*): try the last catcher first.
+        sid = m.caught_by[0].split()[0]
+        scenarios.sort(key=lambda sc: sc.id != sid)
+    return m
 
 
 def run(names: Iterable[str] | None = None, scenario_ids: Sequence[str] | None = None,
-        jobs: int = 2, fuzz_ops: int = 0) -> Score:
-    """Mutate each named check (default: all) over `jobs` processes."""
+        jobs: int = 2, fuzz_ops: int = 0,
+        progress: Callable[[Mutant], None] | None = None) -> Score:
+    """Mutate each named check (default: all) over `jobs` processes; `progress` hears of
+    each mutant as soon as it is judged."""
     start = time.perf_counter()
     registry = checks()
     wanted = list(names) if names else list(registry)
@@ -181,12 +192,20 @@ def run(names: Iterable[str] | None = None, scenario_ids: Sequence[str] | None =
         raise ValueError(f"no Guardian check named {', '.join(unknown)}")
     ids = list(scenario_ids) if scenario_ids else [s.id for s in all_scenarios()]
     jobs = max(1, min(jobs, len(wanted)))
-    parts = [(wanted[i::jobs], ids, fuzz_ops) for i in range(jobs)]
+    mutants: list[Mutant] = []
     if jobs == 1:
-        results = [_worker(parts[0])]
+        _init(ids, fuzz_ops)
+        results: Iterable[Mutant] = (_one(n) for n in wanted)
+        for m in results:
+            mutants.append(m)
+            if progress is not None:
+                progress(m)
     else:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            results = pool.map(_worker, parts)
+        with multiprocessing.get_context("spawn").Pool(jobs, _init, (ids, fuzz_ops)) as pool:
+            for m in pool.imap_unordered(_one, wanted):
+                mutants.append(m)
+                if progress is not None:
+                    progress(m)
     order = {n: i for i, n in enumerate(wanted)}
-    mutants = sorted((m for part in results for m in part), key=lambda m: order[m.check])
+    mutants.sort(key=lambda m: order[m.check])
     return Score(mutants, time.perf_counter() - start)

@@ -70,6 +70,7 @@ class MemoryWitness:
         self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0))
         self.layout = Layout()
         self.handled: int | None = None
+        self.reached = -1               # the furthest marker the program announced
 
     def _read(self, va: int, n: int) -> bytes | None:
         cpu = self._hw.cpus[0]          # type: ignore[attr-defined]
@@ -105,6 +106,7 @@ class MemoryWitness:
         if not first_process:
             return
         self.layout.learn(phase, args)
+        self.reached = max(self.reached, phase)
         if phase == Phase.SIGNAL_DONE:
             self.handled = int(args[0])         # the counter right after the handler ran
         if phase == Phase.PLACED and self.w.secret_va:
@@ -129,8 +131,8 @@ class MemoryWitness:
         w.checked = True
         copies = {"the original array": w.secret_va, "the heap copy": lay.heap_secret,
                   "the stack copy": lay.stack_secret}
-        if lay.fresh:
-            copies["the fresh-page copy"] = lay.fresh + SECRET_OFF
+        if lay.fresh and self.reached >= Phase.FRESH_DONE:
+            copies["the fresh-page copy"] = lay.fresh + SECRET_OFF   # made by then
         for where, va in copies.items():
             if not va:
                 continue

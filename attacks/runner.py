@@ -28,6 +28,7 @@ from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRu
 from attacks.referee import MemoryWitness
 from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
 from attacks.workload import (
+    BANNER_INTACT,
     BANNER_PWNED,
     HIJACKED,
     PROGRAM,
@@ -138,7 +139,10 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     guardian = None
     if mode in ("on", "mprotect"):
         from guardian.monitor import Guardian
-        guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect")
+        # As `blindfold run` does: getrandom is the Guardian's to answer (the referee
+        # reads the secret from the program's memory, not from the kernel's draws).
+        guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect",
+                            serve_entropy=True)
         hw.install_monitor(guardian)
         guardian.conf.admit_image(data)        # the user's trusted launch path
     elif mode != "off":
@@ -246,6 +250,9 @@ def _tampering(out: Outcome, witness: MemoryWitness | None = None) -> list[str]:
         found.append("control flow reached win() (hijacked)")
     if TAMPERED in out.stdout and not checked:
         found.append("the program found a copy of its secret changed")
+    if out.stdout.count(BANNER_INTACT) > 1:
+        found.append("the program's last write() reached its output "
+                     f"{out.stdout.count(BANNER_INTACT)} times (a completed syscall re-ran)")
     if BANNER_PWNED in out.stdout:
         found.append("the program printed a string the admitted image does not contain")
     pids_by_phase: dict[int, set[int]] = {}

@@ -156,10 +156,17 @@ def run_cmd(ids: tuple[str, ...], keyword: str | None, family: str | None, mode:
               help="Run each marked scenario with the Guardian on and say which still get "
                    "through (otherwise only list them).")
 def gaps_cmd(run_them: bool) -> None:
-    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list."""
+    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list,
+    after how many scenarios each property's family holds."""
     logging.disable(logging.WARNING)
+    from attacks.rules import PROPERTY_RULES
     from attacks.scenario import PROPERTIES
-    marked = [s for s in all_scenarios() if s.gap]
+    scenarios = all_scenarios()
+    for prop, text in PROPERTIES.items():
+        family = [s.id for s in scenarios if set(s.rules) & set(PROPERTY_RULES[prop])]
+        click.echo(f"{prop} {text}: {len(family)} scenarios ({', '.join(family)})")
+    click.echo("")
+    marked = [s for s in scenarios if s.gap]
     still = 0
     for prop, text in PROPERTIES.items():
         mine = [s for s in marked if s.gap == prop]
@@ -259,7 +266,10 @@ def mutate_cmd(names: tuple[str, ...], ci: bool, jobs: int, fuzz_ops: int,
             score = mutation.Score([m for s in scores for m in s.mutants],
                                    sum(s.seconds for s in scores))
         else:
-            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops)
+            def heard(m: mutation.Mutant) -> None:
+                click.echo(f"{'caught' if m.caught else 'SURVIVED'} {m.check} "
+                           f"{', '.join(m.caught_by[:1])}", err=True)
+            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops, progress=heard)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(json.dumps(score.to_json(), indent=2) if as_json else score.describe())

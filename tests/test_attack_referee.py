@@ -73,3 +73,19 @@ def test_the_referee_takes_the_secret_the_guardian_served(monkeypatch) -> None: 
     secret = r.outcome.secret
     assert len(secret) == SECRET_LEN and b"secret: TAMPERED" not in r.outcome.stdout
     assert secret in guardian_draws and secret not in kernel_draws
+
+
+def prefault_then_crash(adv: Adversary) -> None:
+    """1. At FRESH, map a zero page at the fresh address (a kernel may prefault), then fail
+    before the program copied its secret there."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        from attacks.adversary import USER_RW
+        from emulator import descriptors as D
+        a.mm.tables.set(a.layout.fresh, D.leaf_descriptor(a.alloc_frame(), USER_RW))
+        raise RuntimeError("the adversary's own code broke")
+
+
+def test_a_copy_the_program_has_not_made_yet_is_not_tampering() -> None:
+    r = run_one(_scenario(prefault_then_crash), "off")
+    assert r.outcome.tampering == [], r.outcome.tampering

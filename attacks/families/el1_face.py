@@ -40,3 +40,16 @@ def ef_fill(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.el1.fill(a.layout.heap_secret, 0, SECRET_LEN)
 
+
+
+@scenario(id="EF-003", title="Ask the Guardian for the heap page after RESUME", family=EF,
+          goal=Goal.LEAK, rules=("G-FACE-LOCKED",),
+          prop="After RESUME the kernel cannot even issue a Guardian call until the next "
+               "exception (the slot it resumed is gone, and so is the core).")
+def ef_hvc(adv: Adversary) -> None:
+    """1. After the Guardian accepted the return for the PLACED marker, copy the heap page
+    from the user with the slot just resumed (USER_READ; copy_from_user without a
+    Guardian)."""
+    @adv.on(Point.AFTER_RESUME, during=Phase.PLACED)
+    def _(a: Adversary, **_: object) -> None:
+        a.observe(a.kernel.uaccess.read(a.layout.heap, 4096), "copy_from_user after RESUME")

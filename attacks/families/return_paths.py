@@ -13,7 +13,7 @@ from kernel_model.process import Thread
 RP = "return-paths"
 FC = "clone-once"
 IP = "entry-owed"
-NR_KILL, NR_RT_SIGRETURN, NR_CLONE = 129, 139, 220
+NR_KILL, NR_RT_SIGRETURN, NR_GETPPID, NR_CLONE = 129, 139, 173, 220
 SVC = 4                     # bytes: one instruction back is the SVC that trapped
 CTX_PC = 32                 # the PC's index in a saved user context
 SIGCHLD = 17
@@ -117,3 +117,52 @@ def ip_fault_pc(adv: Adversary) -> None:
         pc = a.reg("pc")
         if 0 < pc < 1 << 48:
             a.hit("fault_pc", pc)
+
+
+NR_WRITE = 64
+
+
+@scenario(id="RP-005", title="Re-run the program's completed final write()", family=RP,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), gap="P5",
+          prop="A restart re-runs a syscall only if it did not complete: a write() that "
+               "wrote (the kernel read its buffer) is never restarted.")
+def rp_write(adv: Adversary) -> None:
+    """1. After serving the program's last write() (its 'intact' banner, after END), return
+    to its SVC with its first argument back in x0: write() is a restartable syscall.
+    2. The banner goes out twice."""
+    _restart_after(adv, NR_WRITE, Phase.END)
+
+
+def _restart_after(adv: Adversary, nr: int, phase: Phase) -> None:
+    """After serving syscall `nr`, return to its SVC with its first argument back in x0
+    (the kernel's own restart: Linux keeps orig_x0 for it; the Guardian restores the
+    whole saved context)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["x0"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo["x0"])
+        a.set_reg("pc", a.reg("pc") - SVC)
+
+
+@scenario(id="RP-003", title="Re-run a getppid() marker by 'restarting' it", family=RP,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",),
+          prop="A syscall that is not restartable is never restarted.")
+def rp_restart(adv: Adversary) -> None:
+    """1. After serving the PLACED marker (getppid, which never blocks), return to its SVC
+    with its first argument back in x0.
+    2. The program executes the same system call twice."""
+    _restart_after(adv, NR_GETPPID, Phase.PLACED)
+
+
+@scenario(id="FC-002", title="Restart a clone() that already yielded its child", family=FC,
+          goal=Goal.TAMPER, rules=("G-CLONE-ONCE", "G-RETURN-PATHS"),
+          prop="A clone that yielded a child is complete: it is never restarted into a "
+               "second child.")
+def fc_restart(adv: Adversary) -> None:
+    """1. After serving the parent's clone() (the child exists), return to its SVC with
+    its flags back in x0: clone is on the restartable list.
+    2. The parent forks again: the child's code runs twice."""
+    _restart_after(adv, NR_CLONE, Phase.FORK)

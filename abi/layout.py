@@ -52,6 +52,14 @@ RESTARTABLE = frozenset(_NR[n] for n in (
     "clone", "clone3",
 ) if n in _NR)
 
+#: Syscalls that move bytes between the program's buffers and a file or socket: once the
+#: kernel has touched their buffers, bytes moved and the call completed (a short count),
+#: so it is no longer restarted (Linux restarts only a call that transferred nothing).
+TRANSFERS = frozenset(_NR[n] for n in (
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+    "recvfrom", "sendto", "recvmsg", "sendmsg", "getrandom",
+) if n in _NR)
+
 MAP_FIXED = 0x10
 MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20

@@ -80,6 +80,7 @@ CHECKS: dict[str, str] = {
     "return.elr": "the kernel's ELR is the saved one (or the SVC of a restart)",
     "return.restart_svc": "a restart re-runs exactly the SVC instruction of a restartable syscall",
     "return.no_exit": "exit and exit_group never return to user code",
+    "return.restart_untouched": "a read/write-family syscall that already moved bytes is never restarted",
     "return.clone_zero": "clone never returns 0 to the parent",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",

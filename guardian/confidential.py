@@ -20,7 +20,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
-from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_GETRANDOM, RESTARTABLE, SVC0
+from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_GETRANDOM, RESTARTABLE, SVC0, TRANSFERS
 from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import SYSCALL_ARITY
 from emulator import descriptors as D
@@ -341,6 +341,10 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                 refuse("return.restart_svc", Status.ERR_DENIED,
                        f"syscall {slot.nr} cannot be restarted here (not restartable, or it "
                        "already yielded a child)")
+            if slot.nr in TRANSFERS and slot.touched:
+                refuse("return.restart_untouched", Status.ERR_DENIED,
+                       f"syscall {slot.nr} already moved {slot.touched} bytes of the program's "
+                       "buffers: it completed and cannot be restarted")
             insn = self.read_user(elr, 4, slot.root)
             if insn is None or struct.unpack("<I", insn)[0] != SVC0:
                 refuse("return.restart_svc", Status.ERR_DENIED,

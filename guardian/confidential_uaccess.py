@@ -90,6 +90,7 @@ class UserAccessMixin:
         missing = self._first_missing(va, n, write)
         if missing is not None:
             raise FaultIn(missing)
+        slot.touched += n
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])

@@ -52,6 +52,7 @@ class Slot:
     children: int = 0              # children a clone in this slot has yielded
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
     thread: int = 0                # which thread of the domain the context is
+    touched: int = 0               # bytes of user memory the kernel accessed for this syscall
 
     @property
     def kernel_elr(self) -> int:

@@ -272,3 +272,16 @@ def test_the_launch_path_admits_the_files_the_user_names(tmp_path: Path,
         with pytest.raises(UsageError):
             run_program("hello", [], machine="small", guardian="on", confidential=True,
                         rootfs=tmp_path, admit=[bad])
+
+
+def test_a_write_that_moved_bytes_is_never_restarted() -> None:
+    from abi.layout import TRANSFERS
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    nr_write = 64
+    assert nr_write in TRANSFERS
+    s.g.conf.slots[602] = Slot(602, 1, UserContext(), 0x400104, nr_write,
+                               (1, 0x400000, 15, 0, 0, 0), root=root, touched=15)
+    assert s.call(Call.RESUME, 602, 0, 0x400100)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.restart_untouched"

@@ -123,7 +123,7 @@ NR_WRITE = 64
 
 
 @scenario(id="RP-005", title="Re-run the program's completed final write()", family=RP,
-          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), gap="P5",
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS",),
           prop="A restart re-runs a syscall only if it did not complete: a write() that "
                "wrote (the kernel read its buffer) is never restarted.")
 def rp_write(adv: Adversary) -> None:

@@ -261,7 +261,8 @@ SPECS.update({
         Call.SWAP_DISCARD, ("root_pa", "va", "version"),
         (("va is 4 KiB aligned", Status.ERR_ALIGN),
          (_CONF_ROOT, Status.ERR_KIND),
-         ("version is outstanding for this tree at va", Status.ERR_STALE)),
+         ("version is outstanding for this tree at va", Status.ERR_STALE),
+         ("the program's own unmapping (or its exit) covers va", Status.ERR_DENIED)),
         ("this tree's claim on the version is dropped (the record goes with the last claim)",),
     ),
     Call.MIGRATE_PAGE: CallSpec(

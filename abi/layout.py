@@ -37,6 +37,8 @@ NR_EXIT = _NR["exit"]
 NR_EXIT_GROUP = _NR["exit_group"]
 NR_EXECVE = _NR["execve"]
 NR_GETRANDOM = _NR["getrandom"]
+NR_OPENAT = _NR["openat"]
+NR_CLOSE = _NR["close"]
 
 #: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
 #: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.
@@ -51,8 +53,17 @@ RESTARTABLE = frozenset(_NR[n] for n in (
     "clone", "clone3",
 ) if n in _NR)
 
+#: Syscalls that move bytes between the program's buffers and a file or socket: once the
+#: kernel has touched their buffers, bytes moved and the call completed (a short count),
+#: so it is no longer restarted (Linux restarts only a call that transferred nothing).
+TRANSFERS = frozenset(_NR[n] for n in (
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+    "recvfrom", "sendto", "recvmsg", "sendmsg", "getrandom",
+) if n in _NR)
+
 MAP_FIXED = 0x10
 MAP_SHARED = 0x01
+MAP_ANONYMOUS = 0x20
 MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000

@@ -20,6 +20,7 @@ from typing import Any
 from abi import Call, Status
 from attacks.dma import DmaDenied, DmaEngine
 from attacks.hooks import Hooks, Point
+from attacks.powers import KernelFace, KernelHandle
 from attacks.workload import Layout, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -30,6 +31,7 @@ from kernel_model.kernel import Kernel
 from kernel_model.mm import AddressSpace
 from kernel_model.pagetable import PageTableRefused, PageTables, lm
 from kernel_model.process import Process, Thread
+from kernel_model.syscalls.proc import do_clone
 
 PAGE = 4096
 REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, KernelError, PageTableRefused, DmaDenied)
@@ -57,6 +59,7 @@ class Tally:
     observed: list[tuple[str, bytes]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hits: dict[str, set[int]] = field(default_factory=dict)   # for a scenario's oracle
 
 
 class Adversary:
@@ -64,14 +67,38 @@ class Adversary:
 
     def __init__(self, hooks: Hooks, el1: El1, dma: DmaEngine) -> None:
         self._hooks = hooks
-        self.el1 = el1
+        self._el1 = el1                    # the real face, for the framework's own helpers
+        self._face = KernelFace(el1)
+        self._kernel: Kernel | None = None
+        self._handle: KernelHandle | None = None
         self.dma = dma
-        self.kernel: Kernel = None  # type: ignore[assignment]  # set once the kernel exists
         self.layout = Layout()
         self.phase = -1
         self.tally = Tally()
         self.memo: dict[str, Any] = {}     # state a scenario carries between its steps
         hooks.add(Point.MARKER, self._track)
+
+    # --- the handles ---------------------------------------------------------------------
+    def arm(self, kernel: Kernel) -> None:
+        """The kernel exists: wrap it in the handle the steps see."""
+        self._kernel = kernel
+        self._handle = KernelHandle(kernel, self._face, extra={"clone": self._clone})
+
+    @property
+    def el1(self) -> KernelFace:
+        """The kernel's EL1 face (attacks.powers.KernelFace)."""
+        return self._face
+
+    @property
+    def kernel(self) -> KernelHandle:
+        """The kernel's own state and services (attacks.powers.KernelHandle)."""
+        assert self._handle is not None, "the kernel does not exist yet"
+        return self._handle
+
+    def _clone(self, thread: Thread, flags: int, exit_signal: int = 17) -> int:
+        """The kernel's fork path for `thread`, run whenever the kernel likes."""
+        assert self._kernel is not None
+        return do_clone(self._kernel, thread, flags, 0, 0, 0, 0, exit_signal)
 
     # --- bookkeeping ----------------------------------------------------------------
     def _track(self, phase: int, args: tuple[int, ...], thread: Thread) -> None:
@@ -82,6 +109,10 @@ class Adversary:
         """Keep bytes the adversary obtained outside the confidential domain."""
         self.tally.observed.append((where, bytes(data)))
         return data
+
+    def hit(self, key: str, value: int) -> None:
+        """Keep a value the scenario's oracle judges (e.g. a user PC seen at an interrupt)."""
+        self.tally.hits.setdefault(key, set()).add(value)
 
     def note(self, text: str) -> None:
         """Something the scenario saw that explains a failed attack (e.g. a scrubbed frame)."""
@@ -120,7 +151,7 @@ class Adversary:
                     return None
                 t = kw.get("thread")
                 proc = t.process if t is not None else kw.get("process")
-                if init_only and proc is not None and proc is not self.kernel.init:
+                if init_only and proc is not None and proc is not self.init:
                     return None
                 if once and done[0]:
                     return None
@@ -143,12 +174,13 @@ class Adversary:
     @property
     def guarded(self) -> bool:
         """Whether an EL2 monitor answered at boot (a kernel can always probe for one)."""
-        return bool(self.kernel.boot_info.monitor)
+        assert self._kernel is not None
+        return bool(self._kernel.boot_info.monitor)
 
     @property
     def init(self) -> Process:
-        assert self.kernel.init is not None
-        return self.kernel.init
+        assert self._kernel is not None and self._kernel.init is not None
+        return self._kernel.init
 
     @property
     def mm(self) -> AddressSpace:
@@ -156,8 +188,8 @@ class Adversary:
 
     @property
     def thread(self) -> Thread:
-        assert self.kernel.current is not None
-        return self.kernel.current
+        assert self._kernel is not None and self._kernel.current is not None
+        return self._kernel.current
 
     # --- registers of the interrupted thread ------------------------------------------
     def reg(self, name: str) -> int:
@@ -210,10 +242,12 @@ class Adversary:
 
     def new_tree(self) -> PageTables:
         """A fresh user address space of the kernel's own (a helper process's tables)."""
-        return PageTables(self.el1, self.kernel.writer)
+        assert self._kernel is not None
+        return PageTables(self._el1, self._kernel.writer)
 
     def alloc_frame(self) -> int:
-        return self.kernel.frames.alloc()
+        assert self._kernel is not None
+        return self._kernel.frames.alloc()
 
     def read_through(self, root: int, va: int, n: int) -> bytes:
         """Load through another TTBR0 (as the kernel does when it switches address spaces)."""

@@ -1,21 +1,29 @@
-"""A randomised adversary, in the style of syzkaller's programs and pKVM's ownership tests.
+"""A goal-directed randomised adversary, in the style of syzkaller's programs and pKVM's
+ownership tests.
 
-Once the `secret` workload has placed its secret (confidentially, under the
-Guardian), the adversary issues a sequence of operations the kernel has the
-power to issue: Guardian calls with arguments drawn from interesting values,
-direct stores into table pages, EL1 system-register writes and DMA.  After
-every operation the referee checks that the secret appears nowhere the
-kernel can read (the bytes an operation returned, the linear map of the
-frames in play plus a sample, the secret's user addresses through EL1, the
-kernel-visible registers) and that the Guardian's frame table has no
-invariant violations.  Arguments are symbolic (`("frame", "heap")`, a
-descriptor naming a frame, the live slot), resolved when the sequence runs,
-so a failing sequence prints as a replayable JSON list and hypothesis can
-shrink it.
+The `secret` workload runs confidentially.  From its PLACED marker on, the
+adversary acts at every point where a kernel gets control (markers, syscall
+exits, faults, timer interrupts, signal delivery, right after a RESUME) with
+operations it has the power to issue: Guardian calls with arguments drawn
+from interesting values, stores into table pages, EL1 system-register
+writes (EL0-visible bits included), DMA, the El1 face's loads, fills and
+page copies, signals and an armed interval timer.  A `yield` operation lets
+the program run on to the next such point, so calls land at many moments of
+its life.
 
-An accepted RESUME ends a sequence: it is the return to EL0, after which
-the kernel would not be running (scenarios RT-004/RT-005 cover the model's
-departure from that).
+After every operation the referee checks the invariants (`INVARIANTS`):
+the secret is in nothing the operation returned, in none of the frames in
+play read through the linear map, in no kernel-visible register; a refused
+operation changed no frame's kind; after an accepted one the Guardian's
+frame table has no violation.  When the program ends, every copy of its
+secret must be intact and its control flow its own.
+
+Arguments are symbolic (`("frame", "heap")`, a descriptor naming a frame,
+the live slot), resolved when the sequence runs, so a failing sequence is a
+replayable JSON list.  `search` drives sequences with hypothesis (which
+shrinks a failure); `campaign` draws long sequences from a seeded generator
+for throughput (`blindfold attack fuzz --ops 100000`) and shrinks a failure
+by delta debugging.  The model is deterministic, so a replay reproduces.
 """
 
 from __future__ import annotations
@@ -23,29 +31,60 @@ from __future__ import annotations
 import json
 import random
 import struct
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from abi import SPECS, Call, Status
 from attacks.adversary import PAGE, USER_RO, USER_RW, Adversary
 from attacks.dma import DmaDenied
-from attacks.hooks import StopRun
-from attacks.runner import boot, find_leaks, run_session
-from attacks.workload import Phase
+from attacks.hooks import Point, StopRun
+from attacks.runner import _tampering, boot, find_leaks, run_session
+from attacks.workload import SECRET_LEN, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.el1 import CoreOwnedByUser, El1Fault, SysregRefused
+from kernel_model.errors import KernelError
 from kernel_model.kernel import KERNEL_VBAR
+from kernel_model.pagetable import PageTableRefused
 
 Value = tuple[Any, ...]
-Op = tuple[Any, ...]          # ("hvc", call, [values]) | ("store", frame, index, value)
-#                               ("msr", reg, value) | ("dma", write, frame, offset, value)
+Op = tuple[Any, ...]
 FRAMES = ("free0", "free1", "heap", "stack", "mapped", "heap_l3", "heap_l2", "root",
-          "idle_root", "helper_root", "helper_l3", "guardian0", "guardian_top", "ttbr1_root")
+          "idle_root", "helper_root", "helper_l3", "guardian0", "guardian_top", "ttbr1_root",
+          "image0")
+VAS = ("heap", "stack", "mapped", "heap_secret", "win", "fresh", "untouched")
 REGS = ("TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "SCTLR_EL1", "VBAR_EL1", "MAIR_EL1")
-BITS = (0, 7, 23, 24, 32, 48)       # SCTLR.M, TCR.EPD0 (7) and neighbours, ASID bits
+# SCTLR: M, A, WXN, E0E, UCI, DZE, nTWI, nTWE, UCT; TCR: EPD0, TBI0, A1, ASID bits.
+BITS = (0, 1, 7, 9, 14, 15, 16, 18, 19, 23, 24, 26, 32, 37, 48)
+LITERALS = (0, 1, 3, 511, 512, 0x1000, 0xFFF, 1 << 48, (1 << 64) - 1)
+SHAPES = ("leaf", "leaf_ro", "table", "block", "zero")
+SIGNALS = (10, 17)                # SIGUSR1 (handled once the program registered it), SIGCHLD
+# Operations by weight: probes of the Guardian's checks are many; those that let the
+# program run on or usually end it (a signal it does not handle, a timer's SIGALRM, a
+# register the Guardian will refuse to resume with) are rare, so a run lasts.
+WEIGHTS = {"hvc": 300, "store": 60, "msr": 60, "dma": 60, "load": 40, "fill": 10,
+           "copy": 10, "yield": 25, "signal": 2, "timer": 1, "set_reg": 2}
+_KINDS = tuple(k for k, w in WEIGHTS.items() for _ in range(w))
 HELPER_VA = 0x20_0000_0000
-SAMPLE = 16
+STOPS = (Point.MARKER, Point.SYSCALL_EXIT, Point.FAULT, Point.IRQ, Point.SIGNAL_DELIVERED,
+         Point.AFTER_RESUME)
+REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, DmaDenied, KernelError,
+            PageTableRefused)
+INVARIANTS = (
+    "the secret is in no bytes an operation returned to the kernel",
+    "the secret is in none of the frames in play (the program's, the adversary's own, "
+    "those the operation named) read through the kernel's linear map",
+    "the secret is in no register the kernel can read",
+    "a refused operation changes no frame's kind (check, then commit)",
+    "after an accepted operation no new breach of the Guardian's invariants "
+    "(guardian/invariants.py: frame table, hidden from the kernel and DMA, domain trees, "
+    "contexts, keys)",
+    "whenever user code is about to run, the EL0-visible SCTLR/TCR/MAIR bits are the "
+    "program's, not the kernel's",
+    "at the end every copy of the secret is intact and control flow is the program's",
+)
 
 
 @dataclass
@@ -54,10 +93,16 @@ class Verdict:
     tried: int = 0
     failures: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
+    checks: int = 0
+    ended: str = ""
+    culprit: Op | None = None         # the operation a failure is attributed to
+    baseline: list[str] = field(default_factory=list)   # invariant breaches before any op
 
-    def describe(self) -> str:
+    def describe(self, limit: int = 40) -> str:
         lines = [f"{self.tried} operations tried"]
-        lines += [f"  {i}. {o}" for i, o in enumerate(self.outcomes, 1)]
+        lines += [f"  {i}. {o}" for i, o in enumerate(self.outcomes[:limit], 1)]
+        if len(self.outcomes) > limit:
+            lines.append(f"  ... {len(self.outcomes) - limit} more")
         if self.failures:
             lines.append("FAILED:")
             lines += [f"  {f}" for f in self.failures]
@@ -72,37 +117,55 @@ def ops_to_json(ops: list[Op]) -> str:
 def ops_from_json(text: str) -> list[Op]:
     def tup(x: Any) -> Any:
         return tuple(tup(i) for i in x) if isinstance(x, list) else x
-    return [tup(op) for op in json.loads(text)]
+    try:
+        ops = [tup(op) for op in json.loads(text)]
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"not a JSON list of operations: {exc}") from exc
+    if not all(isinstance(op, tuple) and op for op in ops):
+        raise ValueError("each operation must be a non-empty JSON list")
+    return ops
 
 
 class Env:
-    """The interesting values at the moment the adversary starts (all kernel-visible)."""
+    """The interesting values (all kernel-visible), fixed at the first stop after PLACED."""
 
     def __init__(self, a: Adversary) -> None:
         k = a.kernel
         self.a = a
         heap = a.walk(a.layout.heap)
+        image0 = a.pa_of(0x400000)
         self.frames: dict[str, int] = {
             "free0": k.frames.alloc(), "free1": k.frames.alloc(),
-            "heap": a.pa_of(a.layout.heap) & ~(PAGE - 1),             # type: ignore[operator]
-            "stack": a.pa_of(a.layout.stack) & ~(PAGE - 1),           # type: ignore[operator]
-            "mapped": a.pa_of(a.layout.mapped) & ~(PAGE - 1),         # type: ignore[operator]
+            "heap": self._frame(a.layout.heap), "stack": self._frame(a.layout.stack),
+            "mapped": self._frame(a.layout.mapped),
             "heap_l3": heap[-1].table, "heap_l2": heap[-2].table, "root": a.mm.tables.root,
             "idle_root": k.idle_ttbr0 & D.ADDR_MASK,
             "guardian0": k.boot_info.reserved[0][0] if k.boot_info.reserved else 0,
             "guardian_top": (k.boot_info.ram_base + k.boot_info.ram_size - PAGE),
             "ttbr1_root": a.el1.mrs(S.TTBR1_EL1) & D.ADDR_MASK,
+            "image0": (image0 or 0) & ~(PAGE - 1),
         }
         tree = a.new_tree()
         tree.set(HELPER_VA, D.leaf_descriptor(self.frames["free1"], USER_RW))
         self.frames["helper_root"] = tree.root
         self.frames["helper_l3"] = a.walk(HELPER_VA, tree.root)[-1].table
-        self.vas = {"heap": a.layout.heap, "stack": a.layout.stack, "mapped": a.layout.mapped}
-        self.slot = a.thread.slot
-        self.elr = a.reg("pc")
+        lay = a.layout
+        self.vas = {"heap": lay.heap, "stack": lay.stack, "mapped": lay.mapped,
+                    "heap_secret": lay.heap_secret, "win": lay.win,
+                    "fresh": lay.fresh or lay.mapped, "untouched": lay.untouched or lay.heap}
+        self.secret_frames = [self.frames[n] for n in ("heap", "stack", "mapped")]
+        self.signalled = False
+
+    def _frame(self, va: int) -> int:
+        pa = self.a.pa_of(va)
+        return (pa or 0) & ~(PAGE - 1)
 
     def value(self, v: Value) -> int:
+        return self._value(v) & 0xFFFF_FFFF_FFFF_FFFF
+
+    def _value(self, v: Value) -> int:
         kind = v[0]
+        a = self.a
         if kind == "lit":
             return int(v[1])
         if kind == "frame":
@@ -110,9 +173,9 @@ class Env:
         if kind == "va":
             return self.vas[v[1]]
         if kind == "slot":
-            return self.slot + int(v[1])
+            return (a.thread.slot if a.kernel.current is not None else 0) + int(v[1])
         if kind == "elr":
-            return self.elr
+            return a.reg("pc") + 4 * int(v[1] if len(v) > 1 else 0)
         if kind == "desc":
             _, shape, frame = v
             pa = self.frames[frame]
@@ -122,16 +185,14 @@ class Env:
                 return D.leaf_descriptor(pa, USER_RO)
             if shape == "block":
                 return D.leaf_descriptor(pa & ~((2 << 20) - 1), USER_RO, level=2)
+            if shape == "zero":
+                return 0
             return D.table_descriptor(pa)
         raise ValueError(f"unknown value {v!r}")
 
 
-def _reg(name: str) -> S.SysReg:
-    return getattr(S, name)
-
-
 def _apply(env: Env, op: Op) -> tuple[str, bytes, bool]:
-    """Perform one operation; (what happened, bytes it returned, ends the sequence)."""
+    """Perform one operation; (what happened, bytes it returned, whether it changed state)."""
     a = env.a
     kind = op[0]
     try:
@@ -141,148 +202,332 @@ def _apply(env: Env, op: Op) -> tuple[str, bytes, bool]:
             payload = b""
             if call == Call.USER_WRITE:
                 payload = b"\x5a" * min(args[2] if len(args) > 2 else 8, PAGE)
-            status, value, data = a.el1.hvc_data(call, args, payload)
+            status, _, data = a.el1.hvc_data(call, args, payload)
             name = Status(status).name if status in Status._value2member_map_ else status
-            return f"{call.name}{args} -> {name}", data, call == Call.RESUME and status == 0
+            return f"{call.name}{tuple(hex(x) for x in args)} -> {name}", data, status == 0
         if kind == "store":
             _, frame, index, v = op
             a.el1.write_u64(a.lm(env.frames[frame]) + 8 * index, env.value(v))
             a.el1.tlbi_all()
-            return f"store {frame}[{index}] accepted", b"", False
+            return f"store {frame}[{index}] accepted", b"", True
         if kind == "msr":
             _, reg, v = op
-            cur = a.el1.mrs(_reg(reg))
+            cur = a.el1.mrs(getattr(S, reg))
             new = cur ^ (1 << v[1]) if v[0] == "flip" else (
                 KERNEL_VBAR if v[0] == "kernel_vbar" else env.value(v))
-            a.el1.msr(_reg(reg), new)
+            a.el1.msr(getattr(S, reg), new)
             a.el1.tlbi_all()
-            return f"msr {reg}={new:#x} accepted", b"", False
+            return f"msr {reg}={new:#x} accepted", b"", True
         if kind == "dma":
             _, write, frame, offset, v = op
             pa = env.frames[frame] + 8 * offset
             if write:
                 a.dma.write(pa, struct.pack("<Q", env.value(v)))
-                return f"dma write {frame}+{8 * offset:#x} accepted", b"", False
+                return f"dma write {frame}+{8 * offset:#x} accepted", b"", True
             return f"dma read {frame}+{8 * offset:#x}", a.dma.read(pa, PAGE - 8 * offset), False
-    except (El1Fault, SysregRefused, CoreOwnedByUser, DmaDenied) as exc:
+        if kind == "load":
+            _, where, v = op
+            addr = a.lm(env.value(v)) if where == "lm" else env.value(v)
+            return f"load {where} {addr:#x}", a.el1.read(addr & ~(PAGE - 1), PAGE), False
+        if kind == "fill":
+            _, v = op
+            a.el1.fill(env.value(v), 0, SECRET_LEN)
+            return f"fill {env.value(v):#x} accepted", b"", True
+        if kind == "copy":
+            _, src = op
+            dst = env.frames["free0"]
+            a.el1.copy_page(a.lm(dst), env.value(src) & ~(PAGE - 1))
+            try:
+                data = a.read_lm(dst)
+            except CoreOwnedByUser:
+                data = b""          # the copy went through; its result is read later
+            return "copy_page accepted", data, True
+        if kind == "signal":
+            _, signo = op
+            from kernel_model import signals as sig
+            a.kernel.signals.send_process(a.init, signo, sig.pack_siginfo(signo, sig.SI_USER))
+            env.signalled = True
+            return f"signal {signo} queued", b"", False
+        if kind == "timer":
+            _, cycles = op
+            a.kernel.arm_itimer(a.init, a.kernel.clock.cycles + cycles, 0)
+            env.signalled = True
+            return f"timer in {cycles} cycles", b"", False
+        if kind == "set_reg":
+            _, reg, v = op
+            a.set_reg(reg, env.value(v))
+            return f"set {reg}", b"", False
+    except REFUSALS as exc:
         return f"{kind} refused: {type(exc).__name__}", b"", False
     raise ValueError(f"unknown operation {op!r}")
 
 
-def _readable(env: Env) -> list[tuple[str, bytes]]:
-    """What the kernel can read right now: the frames in play, a sample, user addresses."""
+_KEPT = (S.TTBR0_EL1, S.TCR_EL1, S.SCTLR_EL1, S.MAIR_EL1, S.VBAR_EL1)
+
+
+def _sysregs(env: Env) -> list[int] | None:
+    try:
+        return [env.a.el1.mrs(r) for r in _KEPT]
+    except CoreOwnedByUser:
+        return None                # the core is the user's: EL1 can change nothing now
+
+
+def _undo_sysregs(env: Env, saved: list[int] | None) -> None:
+    """An attacker that wants to keep probing keeps its victim alive: after an accepted
+    register write (or SET_PTBR) it writes the old values back, where allowed."""
+    if saved is None:
+        return
+    for reg, old in zip(_KEPT, saved, strict=True):
+        try:
+            if env.a.el1.mrs(reg) != old:
+                env.a.el1.msr(reg, old)
+        except REFUSALS:
+            pass
+
+
+def _kernel_view(env: Env, op: Op) -> list[tuple[str, bytes]]:
+    """What the kernel can read now: the frames in play and its registers."""
     a = env.a
-    k = a.kernel
-    blobs: list[tuple[str, bytes]] = [("registers", a.gprs()), ("vector registers",
-                                                                a.vector_regs())]
-    rng = random.Random(len(env.frames))
-    alloc = [k.frames.base + n * PAGE for n in range(k.frames.nframes)
-             if k.frames.refcount(k.frames.base + n * PAGE)]
-    sample = rng.sample(range(k.frames.nframes), SAMPLE)
-    frames = {*env.frames.values(), *alloc, *(k.frames.base + n * PAGE for n in sample)}
+    blobs: list[tuple[str, bytes]] = []
+    try:
+        blobs += [("registers", a.gprs()), ("vector registers", a.vector_regs())]
+    except CoreOwnedByUser:
+        return blobs               # the core is the user's: EL1 can read nothing now
+    # The secret's own frames, the frames the adversary owns (where a copy or a DMA would
+    # land) and whatever the operation named; the rest cannot change without naming them.
+    frames = {*env.secret_frames, env.frames["free0"], env.frames["free1"]}
+    frames.update(env.frames[x] for x in _named_frames(op))
     for pa in sorted(frames):
         try:
             blobs.append((f"linear map {pa:#x}", a.read_lm(pa)))
         except El1Fault:
             pass
-    for name, va in env.vas.items():
-        try:
-            blobs.append((f"user half {name}", a.el1.read(va, 64)))
-        except El1Fault:
-            pass
     return blobs
 
 
+def _named_frames(op: Op) -> list[str]:
+    out = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, tuple):
+            if len(x) >= 2 and x[0] == "frame":
+                out.append(x[1])
+            elif len(x) == 3 and x[0] == "desc":
+                out.append(x[2])
+            for y in x:
+                walk(y)
+        elif isinstance(x, str) and x in FRAMES:
+            out.append(x)
+    walk(op)
+    return out
+
+
 def run_sequence(ops: list[Op], mode: str = "on") -> Verdict:
-    """Boot, run `secret` to its PLACED marker, then apply ops with checks after each."""
+    """Boot, run `secret` confidentially; from PLACED on, apply `ops` at the kernel's stop
+    points (a `("yield",)` lets the program run on), checking the invariants after each."""
     verdict = Verdict(ops=list(ops))
-    s = boot(mode)
+    s = boot(mode, timing="exact")
     adv = s.adversary
     guardian = s.guardian
+    frames = guardian.frames if guardian is not None else None
+    checker = getattr(guardian, "invariants", None)
 
-    @adv.at(Phase.PLACED)
-    def _(a: Adversary) -> None:
-        env = Env(a)
-        secret = s.referee.secret
-        for n, op in enumerate(ops, 1):
+    def invariants() -> list[str]:
+        """The Guardian's own invariants (guardian/invariants.py) when it has them."""
+        if checker is not None:
+            return list(checker.violations())
+        return list(frames.violations()) if frames is not None else []
+    queue = list(ops)
+    state: dict[str, Any] = {"env": None, "n": 0}
+
+    def check(env: Env, n: int, op: Op, data: bytes, changed: bool, before: bytes | None
+              ) -> None:
+        secret = s.witness.w.secret
+        verdict.checks += 1
+        leaks = find_leaks(secret, [("returned", data), *_kernel_view(env, op)])
+        verdict.culprit = op
+        if leaks:
+            verdict.failures.append(f"after op {n} {op!r}: secret readable in "
+                                    f"{', '.join(leaks)}")
+        if frames is not None:
+            if not changed and before is not None and bytes(frames.kind) != before:
+                verdict.failures.append(f"after op {n} {op!r}: a refused operation changed "
+                                        "frame kinds")
+            elif changed:
+                bad = [v for v in invariants() if v not in state["usual"]]
+                if bad:
+                    verdict.failures.append(f"after op {n} {op!r}: invariant: {bad[:3]}")
+
+    def at_stop(**kw: Any) -> None:
+        if adv.phase < Phase.PLACED or not s.witness.w.secret:
+            return
+        if state["env"] is None:
+            state["env"] = Env(adv)
+            # What already fails before the adversary acts is the monitor's own finding
+            # (reported by `blindfold attack fuzz`), not something an operation caused.
+            state["usual"] = set(invariants())
+            verdict.baseline = sorted(state["usual"])
+        env = state["env"]
+        if state.get("last") is not None:
+            # The kernel has control again: what did the operations before it leave
+            # readable?  (After a RESUME EL1 could read nothing then.)
+            n, op = state["last"]
+            state["last"], state["last_changed"] = None, False
+            check(env, n, op, b"", False, None)
+            if verdict.failures:
+                raise StopRun("an invariant failed")
+        while queue:
+            op = queue.pop(0)
+            if op[0] == "yield":
+                return
+            state["n"] += 1
+            before = bytes(frames.kind) if frames is not None else None
+            saved = _sysregs(env)
             try:
-                what, data, ends = _apply(env, op)
+                what, data, changed = _apply(env, op)
+            except StopRun:
+                raise
             except Exception as exc:  # noqa: BLE001 - a crash in the monitor is a finding
-                verdict.failures.append(f"op {n} {op!r} raised {type(exc).__name__}: {exc}")
-                break
+                verdict.failures.append(f"op {state['n']} {op!r} raised "
+                                        f"{type(exc).__name__}: {exc}")
+                raise StopRun("the monitor crashed") from exc
             verdict.tried += 1
             verdict.outcomes.append(what)
-            if ends:
-                break
-            leaks = find_leaks(secret, [("returned", data), *_readable(env)])
-            if leaks:
-                verdict.failures.append(f"after op {n} {op!r}: secret readable in "
-                                        f"{', '.join(leaks)}")
-            bad = guardian.frames.violations() if guardian is not None else []
-            if bad:
-                verdict.failures.append(f"after op {n} {op!r}: frame table: {bad[:3]}")
+            check(env, state["n"], op, data, changed, before)
             if verdict.failures:
-                verdict.ops = list(ops[:n])       # what follows the failure is irrelevant
-                break
-        raise StopRun("the fuzzer's sequence is done")
+                raise StopRun("an invariant failed")
+            if changed and op[0] in ("msr", "hvc"):
+                _undo_sysregs(env, saved)
+            if state.get("last") is None or (changed and not state.get("last_changed")):
+                state["last"], state["last_changed"] = (state["n"], op), changed
 
+    def at_return(**_: Any) -> None:
+        """User code runs next: under the kernel's own EL0-visible bits it must not."""
+        if guardian is None or state["env"] is None or verdict.failures:
+            return
+        cfg = s.witness.el0_config()
+        verdict.checks += 1
+        if cfg != s.witness.w.boot_config:
+            verdict.failures.append(
+                f"after op {state['n']}: user code runs with EL0-visible SCTLR/TCR/MAIR "
+                f"{tuple(hex(x) for x in cfg)} instead of "
+                f"{tuple(hex(x) for x in s.witness.w.boot_config)}")
+            raise StopRun("an invariant failed")
+
+    adv._hooks.add(Point.AFTER_RESUME, at_return)   # the fuzzer is part of the harness
+    for point in STOPS:
+        adv._hooks.add(point, at_stop)
     out = run_session(s, mode)
-    if not out.secret or "stopped by the adversary" not in out.ended:
+    verdict.ended = out.ended
+    if not verdict.failures and s.witness.w.checked:
+        found = [t for t in _tampering(out, s.witness)
+                 if not (state["env"] is not None and state["env"].signalled
+                         and "SIGUSR1" in t or "signal counter" in t)]
+        if found:
+            verdict.failures.append(f"at the end: {'; '.join(found)}")
+    if not s.witness.w.secret:
         verdict.failures.append(f"the sequence never ran ({out.ended})")
+    if verdict.failures and state["n"]:
+        verdict.ops = _prefix(ops, state["n"])
     return verdict
 
 
-# --- hypothesis ------------------------------------------------------------------------
+def _prefix(ops: list[Op], applied: int) -> list[Op]:
+    """The operations up to the `applied`-th real one (yields kept in place)."""
+    out, n = [], 0
+    for op in ops:
+        out.append(op)
+        if op[0] != "yield":
+            n += 1
+            if n >= applied:
+                break
+    return out
+
+
+# --- generating operations ---------------------------------------------------------------
+Choose = Callable[[tuple[Any, ...]], Any]
+Integer = Callable[[int, int], int]
+_CALLS = [c.name for c in Call]
+_FIRST = ("SET_PT", "USER_READ", "COPY_PAGE", "RESUME", "SET_PTBR", "REGISTER_PT",
+          "SIGNAL", "FORK_DOMAIN", "SWAP_IN", "KSM_MERGE")
+_TYPED = {"pa": "frame", "root": "frame", "ttbr0": "frame", "descriptor": "desc",
+          "index": "index", "level": "level", "slot": "slot", "elr": "elr", "entry": "elr",
+          "va": "va", "length": "length", "signo": "small", "version": "small",
+          "flags": "small", "result": "small"}
+
+
+def _typed(name: str) -> str | None:
+    for key, kind in _TYPED.items():
+        if name == key or name.endswith("_" + key) or name.startswith(key + "_"):
+            return kind
+    return None
+
+
+def draw_value(choose: Choose, integer: Integer, kind: str | None = None) -> Value:
+    kind = kind if kind is not None and integer(0, 3) else choose(
+        ("frame", "desc", "lit", "va", "slot", "elr"))
+    if kind == "frame":
+        return ("frame", choose(FRAMES))
+    if kind == "desc":
+        return ("desc", choose(SHAPES), choose(FRAMES))
+    if kind == "lit":
+        return ("lit", choose(LITERALS))
+    if kind == "va":
+        return ("va", choose(VAS))
+    if kind == "slot":
+        return ("slot", integer(-2, 2))
+    if kind == "elr":
+        return ("elr", integer(-1, 1))
+    if kind == "index":
+        return ("lit", integer(0, 511))
+    if kind == "level":
+        return ("lit", integer(0, 3))
+    if kind == "length":
+        return ("lit", choose((8, 64, 4096)))
+    return ("lit", integer(0, 16))
+
+
+def draw_op(choose: Choose, integer: Integer, kinds: tuple[str, ...] = _KINDS) -> Op:
+    """One adversary operation, from the same grammar for hypothesis and the campaign."""
+    kind = kinds[integer(0, len(kinds) - 1)]
+    if kind == "hvc":
+        name = choose(_FIRST) if integer(0, 1) else choose(tuple(_CALLS))
+        names = SPECS[Call[name]].args if Call[name] in SPECS else ("a", "b", "c")
+        return ("hvc", name, tuple(draw_value(choose, integer, _typed(n)) for n in names))
+    if kind == "store":
+        return ("store", choose(FRAMES), integer(0, 511), draw_value(choose, integer, "desc"))
+    if kind == "msr":
+        how = integer(0, 4)
+        v: Value = ("flip", choose(BITS)) if how < 3 else (
+            ("kernel_vbar",) if how == 3 else ("frame", choose(FRAMES)))
+        return ("msr", choose(REGS), v)
+    if kind == "dma":
+        return ("dma", bool(integer(0, 1)), choose(FRAMES), integer(0, 511),
+                draw_value(choose, integer))
+    if kind == "load":
+        return ("load", choose(("lm", "user")), ("frame", choose(FRAMES)) if integer(0, 1)
+                else ("va", choose(VAS)))
+    if kind == "fill":
+        return ("fill", ("va", choose(VAS)))
+    if kind == "copy":
+        return ("copy", ("va", choose(VAS)))
+    if kind == "signal":
+        return ("signal", choose(SIGNALS))
+    if kind == "timer":
+        return ("timer", choose((1_000, 50_000, 1_000_000)))
+    if kind == "set_reg":
+        return ("set_reg", choose(("pc", "x0", "sp")), draw_value(choose, integer))
+    return ("yield",)
+
+
 def strategies():  # noqa: ANN201 - hypothesis types are optional
     from hypothesis import strategies as st
 
-    frame = st.sampled_from(FRAMES)
-    value = st.one_of(
-        st.tuples(st.just("frame"), frame),
-        st.tuples(st.just("desc"), st.sampled_from(("leaf", "leaf_ro", "table", "block")),
-                  frame),
-        st.tuples(st.just("lit"), st.sampled_from((0, 1, 3, 511, 512, 0x1000, 0xFFF,
-                                                   1 << 48, (1 << 64) - 1))),
-        st.tuples(st.just("va"), st.sampled_from(("heap", "stack", "mapped"))),
-        st.tuples(st.just("slot"), st.integers(-2, 2)),
-        st.just(("elr",)),
-    )
-    # The most telling calls first: hypothesis draws (and shrinks towards) early entries.
-    first = ("SET_PT", "USER_READ", "COPY_PAGE", "RESUME", "SET_PTBR", "REGISTER_PT")
-    calls = [*first, *sorted(c.name for c in Call if c.name not in first)]
-    frame_v = st.tuples(st.just("frame"), frame)
-    desc_v = st.tuples(st.just("desc"), st.sampled_from(("leaf", "leaf_ro", "table", "block")),
-                       frame)
-    small = st.tuples(st.just("lit"), st.integers(0, 16))
-    typed = {
-        "pa": frame_v, "root": frame_v, "ttbr0": frame_v, "descriptor": desc_v,
-        "index": st.tuples(st.just("lit"), st.integers(0, 511)),
-        "level": st.tuples(st.just("lit"), st.integers(0, 3)),
-        "slot": st.tuples(st.just("slot"), st.integers(-2, 2)),
-        "elr": st.just(("elr",)), "entry": st.just(("elr",)),
-        "va": st.tuples(st.just("va"), st.sampled_from(("heap", "stack", "mapped"))),
-        "length": st.tuples(st.just("lit"), st.sampled_from((8, 64, 4096))),
-        "signo": small, "version": small, "flags": small, "result": small,
-    }
-
-    def arg(name: str):  # noqa: ANN202
-        for key, strat in typed.items():
-            if name == key or name.endswith("_" + key) or name.startswith(key + "_"):
-                return st.integers(0, 3).flatmap(lambda i, s=strat: s if i else value)
-        return value
-
     @st.composite
-    def hvc(draw):  # noqa: ANN001, ANN202
-        name = draw(st.sampled_from(calls))
-        names = SPECS[Call[name]].args if Call[name] in SPECS else ("a", "b", "c")
-        return ("hvc", name, tuple(draw(arg(n)) for n in names))
-
-    store = st.tuples(st.just("store"), frame, st.integers(0, 511), value)
-    msr = st.tuples(st.just("msr"), st.sampled_from(REGS), st.one_of(
-        st.tuples(st.just("flip"), st.sampled_from(BITS)), st.just(("kernel_vbar",)),
-        st.tuples(st.just("frame"), frame)))
-    dma = st.tuples(st.just("dma"), st.booleans(), frame, st.integers(0, 511), value)
-    return st.one_of(hvc(), store, msr, dma)
+    def op(draw):  # noqa: ANN001, ANN202
+        return draw_op(lambda seq: draw(st.sampled_from(seq)),
+                       lambda lo, hi: draw(st.integers(lo, hi)))
+    return op()
 
 
 @dataclass
@@ -290,23 +535,43 @@ class Summary:
     tried: int
     examples: int
     failure: Verdict | None
+    seconds: float = 0.0
+    checks: int = 0
+    more: list[Verdict] = field(default_factory=list)     # further distinct failures
+    open: dict[str, int] = field(default_factory=dict)    # runs ended by an open gap
+
+    @property
+    def ops_per_second(self) -> float:
+        return self.tried / self.seconds if self.seconds else 0.0
 
     def describe(self) -> str:
-        head = f"fuzz: {self.tried} adversary operations in {self.examples} sequences"
+        head = (f"fuzz: {self.tried} adversary operations in {self.examples} runs, "
+                f"{self.seconds:.1f} s ({self.ops_per_second:.0f} ops/s), "
+                f"{self.checks} invariant checks")
+        checked = ("invariants checked after every operation:\n"
+                   + "\n".join(f"  - {i}" for i in INVARIANTS))
+        if self.open:
+            head += "\nruns ended by open gaps (tolerated): " + ", ".join(
+                f"{p} x{n}" for p, n in sorted(self.open.items()))
         if self.failure is None:
-            return head + ": the secret stayed hidden and the frame table consistent"
-        return head + "\nminimal failing sequence:\n" + self.failure.describe()
+            return (head + ": the secret stayed hidden and the frame table consistent\n"
+                    + checked)
+        out = [head, checked, "minimal failing sequence:", self.failure.describe()]
+        for n, v in enumerate(self.more, 2):
+            out += [f"failure {n}:", v.describe()]
+        return "\n".join(out)
 
 
 def search(budget: int = 200, mode: str = "on", seed: int = 0, length: int = 20) -> Summary:
-    """Random sequences until `budget` operations were tried; shrink a failure."""
+    """Hypothesis-driven sequences until `budget` operations were tried; shrink a failure."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
-    tried = [0, 0]
+    tried = [0, 0, 0]
     last_failure: list[Verdict] = []
     length = max(1, min(length, budget))
+    start = time.perf_counter()
 
     @hseed(seed)
     @settings(max_examples=budget, deadline=None, database=None,
@@ -318,12 +583,106 @@ def search(budget: int = 200, mode: str = "on", seed: int = 0, length: int = 20)
         v = run_sequence(ops, mode)
         tried[0] += v.tried
         tried[1] += 1
+        tried[2] += v.checks
         if v.failures:
             last_failure[:] = [v]
             raise AssertionError("; ".join(v.failures))
 
+    failure = None
     try:
         prop()
     except AssertionError:
-        return Summary(tried[0], tried[1], last_failure[0] if last_failure else None)
-    return Summary(tried[0], tried[1], None)
+        failure = last_failure[0] if last_failure else None
+    return Summary(tried[0], tried[1], failure, time.perf_counter() - start, tried[2])
+
+
+def shrink(ops: list[Op], mode: str = "on") -> Verdict:
+    """Delta debugging: the shortest sub-sequence found that still fails."""
+    best = run_sequence(ops, mode)
+    if not best.failures:
+        return best
+    ops = best.ops
+    chunk = max(1, len(ops) // 2)
+    while chunk >= 1:
+        i, changed = 0, False
+        while i < len(ops):
+            trial = ops[:i] + ops[i + chunk:]
+            v = run_sequence(trial, mode) if trial else None
+            if v is not None and v.failures:
+                ops, best, changed = v.ops, v, True
+            else:
+                i += chunk
+        if not changed:
+            chunk //= 2
+    return best
+
+
+def signature(v: Verdict) -> str:
+    """What kind of failure this is (the invariant and the operation kind behind it)."""
+    text = v.failures[0] if v.failures else ""
+    op = v.culprit or (v.ops[-1] if v.ops else ("-",))
+    kind = f"hvc {op[1]}" if op[0] == "hvc" else str(op[0])
+    if text.startswith("at the end"):
+        return text[:90]
+    for key in ("secret readable", "refused operation changed", "frame table", "raised",
+                "never ran"):
+        if key in text:
+            return f"{key} after {kind}"
+    return text[:60]
+
+
+def open_gap(v: Verdict) -> str:
+    """The property of an open gap (attacks.scenario.PROPERTIES) that explains a failure,
+    or '' when none does: those failures are new findings."""
+    text = v.failures[0] if v.failures else ""
+    op = v.culprit or ("-",)
+    face = any(o.startswith(("fill ", "copy_page")) and "accepted" in o for o in v.outcomes)
+    if op[0] in ("fill", "copy") or (face and ("at the end" in text or "readable" in text)):
+        return "P9"              # EF-001/EF-002: the El1 face after RESUME
+    if "ran twice" in text or "handler ran" in text or "re-ran" in text:
+        return "P5"              # RP-005: a 'restart' of a completed syscall
+    return ""
+
+
+def campaign(ops: int = 100_000, mode: str = "on", seed: int = 0, per_run: int = 2_000,
+             keep_going: bool = False, shrink_limit: int = 3,
+             without: tuple[str, ...] = (), tolerate_gaps: bool = False,
+             progress: Callable[[int], None] | None = None) -> Summary:
+    """Seeded random sequences of `per_run` operations until `ops` were applied.  A failure
+    is shrunk to a minimal replayable sequence; with `keep_going` the campaign goes on
+    and reports each distinct kind of failure (the first `shrink_limit` shrunk).
+    `without` leaves operation kinds out; with `tolerate_gaps` a failure an open gap
+    explains (`open_gap`) is counted in `Summary.open` and the campaign goes on."""
+    unknown = set(without) - set(WEIGHTS)
+    if unknown:
+        raise ValueError(f"unknown operation kinds {sorted(unknown)}; known: "
+                         f"{', '.join(WEIGHTS)}")
+    kinds = tuple(k for k in _KINDS if k not in without)
+    rng = random.Random(seed)
+    tried = runs = checks = 0
+    found: dict[str, Verdict] = {}
+    gaps: dict[str, int] = {}
+    start = time.perf_counter()
+    while tried < ops:
+        seq = [draw_op(rng.choice, rng.randint, kinds)
+               for _ in range(min(per_run, ops - tried + 50))]
+        v = run_sequence(seq, mode)
+        runs += 1
+        checks += v.checks
+        tried += v.tried
+        if v.failures and tolerate_gaps and open_gap(v):
+            gaps[open_gap(v)] = gaps.get(open_gap(v), 0) + 1
+        elif v.failures:
+            sig = signature(v)
+            if sig not in found:
+                found[sig] = shrink(v.ops, mode) if len(found) < shrink_limit else v
+            if not keep_going:
+                break
+        elif not v.tried:
+            raise RuntimeError("a sequence applied no operation: the workload never reached "
+                               "PLACED")
+        if progress is not None:
+            progress(tried)
+    failures = list(found.values())
+    return Summary(tried, runs, failures[0] if failures else None,
+                   time.perf_counter() - start, checks, failures[1:], gaps)

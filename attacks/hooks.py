@@ -88,19 +88,64 @@ class Referee:
     started: bool = False
 
 
-class HookedEl1(El1):
-    """The kernel's EL1 face with a seam on HVC (the kernel chooses every argument)."""
+class Gate:
+    """The EL2 side of an instruction (HVC, a trapped MSR), callable and nothing more:
+    unlike a bound method it has no `__self__` leading to the monitor."""
 
-    hooks: Hooks | None = None
+    __slots__ = ("_fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self._fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        return self._fn(*args)
+
+
+def _gated(name: str) -> property:
+    private = "_gate_" + name
+
+    def get(self: HookedEl1) -> Gate | None:
+        return getattr(self, private, None)
+
+    def put(self: HookedEl1, fn: Callable[..., Any] | None) -> None:
+        setattr(self, private, None if fn is None else fn if isinstance(fn, Gate) else Gate(fn))
+    return property(get, put)
+
+
+class HookedEl1(El1):
+    """The kernel's EL1 face with a seam on HVC (the kernel chooses every argument).
+
+    The face is what the kernel holds, so it leads nowhere the kernel cannot go:
+    the monitor's handlers are `Gate`s, and installing vector code closes once the
+    kernel has booted (`seal`); from then on EL1 can only name a table in VBAR_EL1.
+    """
+
+    _hooks: Hooks | None = None
+    _sealed = False
+    hvc_handler = _gated("hvc")                      # type: ignore[assignment]
+    hvc_data_handler = _gated("hvc_data")            # type: ignore[assignment]
+    sysreg_trap = _gated("sysreg")                   # type: ignore[assignment]
+
+    def attach(self, hooks: Hooks) -> None:
+        self._hooks = hooks
+
+    def seal(self) -> None:
+        self._sealed = True
+
+    @property  # type: ignore[override]
+    def register_vectors(self) -> Callable[..., None]:
+        if self._sealed:
+            raise AttributeError("vector code is installed at boot only")
+        return super().register_vectors
 
     def _filter(self, call: int, args: tuple[int, ...], payload: bytes
                 ) -> tuple[tuple[int, ...], bytes]:
-        if self.hooks is not None:
-            for res in self.hooks.fire(Point.HVC, call=call, args=args, payload=payload):
+        if self._hooks is not None:
+            for res in self._hooks.fire(Point.HVC, call=call, args=args, payload=payload):
                 if res is not None:
                     args, payload = res
-        if call == Call.CREATE_DOMAIN and self.hooks is not None:
-            self.hooks.fire(Point.PRE_DOMAIN, thread=None)
+        if call == Call.CREATE_DOMAIN and self._hooks is not None:
+            self._hooks.fire(Point.PRE_DOMAIN, thread=None)
         return args, payload
 
     def hvc(self, call: int, *args: int) -> tuple[int, int]:
@@ -134,9 +179,14 @@ class _ObservedUserAccess(UserAccess):
 class HookedKernel(Kernel):
     """The kernel model with seams for an adversary; behaviour unchanged without callbacks."""
 
-    def __init__(self, *args: Any, hooks: Hooks, referee: Referee, **kw: Any) -> None:
-        self.hooks = hooks
-        self.referee = referee
+    def __init__(self, *args: Any, hooks: Hooks, referee: Referee,
+                 marker_registers: Callable[[Thread], Sequence[int]] | None = None,
+                 **kw: Any) -> None:
+        # The seams and the referee are the harness's: private, so that no handle a
+        # scenario holds leads to them.
+        self._hooks = hooks
+        self._referee = referee
+        self._marker_registers = marker_registers
         self.exceptions_seen = 0
         super().__init__(*args, **kw)
         self.uaccess = _ObservedUserAccess(self.el1, lambda: self._current_mm(),
@@ -148,14 +198,14 @@ class HookedKernel(Kernel):
             deliver(t)
             after = t.pending.mask | t.process.pending.mask
             if before & ~after:
-                self.hooks.fire(Point.SIGNAL_DELIVERED, thread=t)
+                self._hooks.fire(Point.SIGNAL_DELIVERED, thread=t)
 
         self.signals.deliver_pending = deliver_and_report  # type: ignore[method-assign]
 
     # --- seams -------------------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:
         out = super().random_bytes(n)
-        ref = self.referee
+        ref = self._referee
         if ref.started and n == SECRET_LEN and not ref.secret:
             ref.secret = out          # the getrandom() right after the START marker
         ref.random_draws.append(out)
@@ -164,22 +214,21 @@ class HookedKernel(Kernel):
     #: The referee's view of a trapping thread's x0-x5 and x8.  With the Guardian on,
     #: the kernel sees only what the call takes, so the (trusted) harness reads the
     #: Guardian's saved context instead; the adversary never gets this.
-    marker_registers: Callable[[Thread], Sequence[int]] | None = None
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         raw = self.el1.syscall_args()
         nr = int(raw[8])
-        if t.process.confidential and self.marker_registers is not None:
-            raw = self.marker_registers(t)
+        if t.process.confidential and self._marker_registers is not None:
+            raw = self._marker_registers(t)
         if nr == NR_GETPPID and raw[0] == MARKER_MAGIC:
             phase, args = int(raw[1]), (int(raw[2]), int(raw[3]), int(raw[4]), int(raw[5]))
-            self.referee.markers.append(Marker(phase, t.pid, t.tid, args))
+            self._referee.markers.append(Marker(phase, t.pid, t.tid, args))
             if phase == 0:
-                self.referee.started = True
-            self.hooks.fire(Point.MARKER, phase=phase, args=args, thread=t)
-        self.hooks.fire(Point.SYSCALL_ENTRY, nr=nr, thread=t)
+                self._referee.started = True
+            self._hooks.fire(Point.MARKER, phase=phase, args=args, thread=t)
+        self._hooks.fire(Point.SYSCALL_ENTRY, nr=nr, thread=t)
         super()._syscall(t, info)
-        self.hooks.fire(Point.SYSCALL_EXIT, nr=nr, thread=t)
+        self._hooks.fire(Point.SYSCALL_EXIT, nr=nr, thread=t)
 
     def _el0_sync(self, cpu: object, info: ExceptionInfo) -> None:
         self.exceptions_seen += 1
@@ -190,36 +239,36 @@ class HookedKernel(Kernel):
         if t is not None and not t.process.confidential and t.state == ThreadState.RUNNABLE \
                 and not self.el1.stop_requested:
             # Without a monitor the way back to EL0 is the kernel's own eret.
-            self.hooks.fire(Point.BEFORE_RESUME, thread=t)
-            self.hooks.fire(Point.AFTER_RESUME, thread=t)
+            self._hooks.fire(Point.BEFORE_RESUME, thread=t)
+            self._hooks.fire(Point.AFTER_RESUME, thread=t)
 
     def _fault(self, t: Thread, info: ExceptionInfo) -> None:
-        self.hooks.fire(Point.FAULT, info=info, thread=t)
+        self._hooks.fire(Point.FAULT, info=info, thread=t)
         super()._fault(t, info)
 
     def _el0_irq(self, cpu: object, info: ExceptionInfo) -> None:
         super()._el0_irq(cpu, info)
         if self.current is not None:
-            self.hooks.fire(Point.IRQ, info=info, thread=self.current)
+            self._hooks.fire(Point.IRQ, info=info, thread=self.current)
 
     def _resume_confidential(self, t: Thread) -> bool:
-        self.hooks.fire(Point.BEFORE_RESUME, thread=t)
+        self._hooks.fire(Point.BEFORE_RESUME, thread=t)
         ok = super()._resume_confidential(t)
         if ok:
-            self.hooks.fire(Point.AFTER_RESUME, thread=t)
+            self._hooks.fire(Point.AFTER_RESUME, thread=t)
         return ok
 
     def load_program(self, t: Thread, image: Any, guest_path: str, argv: list[bytes],
                      envp: list[bytes], interp: Any = None) -> None:
-        for res in self.hooks.fire(Point.EXEC, image=image):
+        for res in self._hooks.fire(Point.EXEC, image=image):
             if res is not None:
                 image = res
         super().load_program(t, image, guest_path, argv, envp, interp)
         if not t.process.confidential:
-            self.hooks.fire(Point.PRE_DOMAIN, thread=t)
+            self._hooks.fire(Point.PRE_DOMAIN, thread=t)
 
     def exit_process(self, proc: Process, status: int) -> None:
         already = proc.exit_status is not None
         super().exit_process(proc, status)
         if not already:
-            self.hooks.fire(Point.EXIT, process=proc)
+            self._hooks.fire(Point.EXIT, process=proc)

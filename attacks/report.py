@@ -4,6 +4,9 @@ Status words, from best to worst:
 
 - pass:        the expectation held (the attack succeeded without a Guardian, was refused
                with it, or did what the scenario declares for the predecessor design);
+- closed:      refused, but the scenario still names a gap: the marker can go;
+- open:        an attack that still gets through, marked with the property it breaks
+               (`gap`): the list of holes the Guardian has yet to close (TAP's TODO);
 - known:       the protection fails today and the scenario names the known issue (an
                expected failure, TAP's TODO);
 - xpass:       a known issue no longer reproduces: the scenario must be updated;
@@ -28,7 +31,7 @@ from attacks.scenario import get
 EXIT_OK = 0
 EXIT_VIOLATED = 10       # a security property was violated
 EXIT_BROKEN = 11         # a scenario proves nothing (broken, no evidence, error, stale known issue)
-STYLE = {"pass": "green", "known": "yellow", "xpass": "magenta", "broken": "magenta",
+STYLE = {"pass": "green", "closed": "cyan", "open": "yellow", "known": "yellow", "xpass": "magenta", "broken": "magenta",
          "no-evidence": "magenta", "error": "red", "violated": "bold red"}
 
 
@@ -36,7 +39,7 @@ def exit_code(results: Sequence[Result], strict: bool = False) -> int:
     """10 if any property was violated (known issues too with `strict`), else 11 if any
     scenario is broken, else 0."""
     statuses = {r.status for r in results}
-    if "violated" in statuses or (strict and "known" in statuses):
+    if "violated" in statuses or (strict and statuses & {"known", "open"}):
         return EXIT_VIOLATED
     if statuses & {"broken", "no-evidence", "error", "xpass"}:
         return EXIT_BROKEN
@@ -44,7 +47,7 @@ def exit_code(results: Sequence[Result], strict: bool = False) -> int:
 
 
 def failed(results: Sequence[Result], strict: bool = False) -> list[Result]:
-    return [r for r in results if not r.ok or (strict and r.status == "known")]
+    return [r for r in results if not r.ok or (strict and r.status in ("known", "open"))]
 
 
 def totals(results: Sequence[Result]) -> dict[str, int]:
@@ -65,6 +68,7 @@ def to_json(results: Sequence[Result], strict: bool = False) -> dict[str, Any]:
             "leaks": o.leaks, "tampering": o.tampering, "evidence": o.evidence,
             "ended": o.ended, "seconds": round(o.seconds, 3),
             "known_issue": sc.known.get(r.mode, "") if sc else "",
+            "gap": sc.gap if sc else "",
             "reproduce": r.reproduce if not r.ok else None,
         })
     return {"totals": totals(results), "exit_code": exit_code(results, strict),
@@ -86,7 +90,7 @@ def to_junit(results: Sequence[Result]) -> str:
         elif r.status in ("broken", "no-evidence", "error", "xpass"):
             counts["errors"] += 1
             ET.SubElement(case, "error", message=r.message, type=r.status).text = detail
-        elif r.status == "known":
+        elif r.status in ("known", "open"):
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message=r.message, type="known-issue")
         else:
@@ -102,16 +106,17 @@ def to_junit(results: Sequence[Result]) -> str:
 def to_ktap(results: Sequence[Result]) -> str:
     lines = ["KTAP version 1", f"1..{len(results)}"]
     for n, r in enumerate(results, 1):
-        if r.status == "pass":
+        if r.status in ("pass", "closed"):
             lines.append(f"ok {n} {r.test_id}")
-        elif r.status == "known":
+        elif r.status in ("known", "open"):
             lines.append(f"not ok {n} {r.test_id} # TODO {r.message}")
         else:
             lines.append(f"not ok {n} {r.test_id} # {r.status}: {r.message}")
             lines.append(f"# reproduce: {r.reproduce}")
     t = totals(results)
     fail = t["violated"] + t["broken"] + t["no-evidence"]
-    lines.append(f"# Totals: pass:{t['pass']} fail:{fail} xfail:{t['known']} "
+    lines.append(f"# Totals: pass:{t['pass'] + t['closed']} fail:{fail} "
+                 f"xfail:{t['known'] + t['open']} "
                  f"xpass:{t['xpass']} skip:0 error:{t['error']}")
     return "\n".join(lines) + "\n"
 

@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
     Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",
          "guardian/confidential.py admit_leaf"),
     Rule("G-DMA-FILTER", "Devices cannot read or write CONFIDENTIAL, GUARDIAN or PAGE_TABLE "
-         "frames.", "attacks/dma.py GuardianDmaFilter (to move into guardian/)"),
+         "frames.", "emulator/bus_filter.py, programmed by guardian/state.py"),
     Rule("G-SWAP-SEAL", "SWAP_OUT hands the kernel the page sealed (AES-GCM under the domain's "
          "key) and scrubs the frame.", "guardian/secure_mm.py _swap_out"),
     Rule("G-SWAP-AUTH", "SWAP_IN accepts only a sealed page that authenticates.",
@@ -123,6 +123,34 @@ RULES: tuple[Rule, ...] = (
          "abi SPECS KSM_MERGE"),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
          "abi SPECS COMPRESS_PAGE"),
+    # The properties of the monitor as a whole (P1-P9); a scenario that still gets
+    # through names its property as a gap (attacks.scenario.PROPERTIES).
+    Rule("G-ONE-MAPPING", "A confidential frame is mapped at exactly one user address of its "
+         "domain, except shares the Guardian itself made (KSM, CoW) and records.",
+         "abi SPECS SET_PT"),
+    Rule("G-MEASURE-ALL", "Every frame that becomes confidential, by any path (frames already "
+         "in the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement "
+         "for the address the program's own request placed it at.",
+         "abi SPECS CREATE_DOMAIN, SET_PT", "YES"),
+    Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own munmap/madvise/"
+         "brk/mremap (exactly their range), its exit or the secure swap ABI; table "
+         "descriptors included.", "abi SPECS SET_PT", "YES"),
+    Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program "
+         "asks for, come from Guardian-private entropy the kernel cannot derive.",
+         "guardian/entropy.py; guardian/confidential.py (getrandom)"),
+    Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and "
+         "exec share one return path; a restart only at the SVC of a restartable syscall.",
+         "abi SPECS RESUME, SIGNAL", "NO: open gaps (P5)"),
+    Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
+         "abi SPECS FORK_DOMAIN", "YES"),
+    Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more "
+         "(no user PC at an interrupt).", "guardian/confidential.py _entry",
+         "NO: open gaps (P7)"),
+    Rule("G-EL0-SYSREGS", "Every SCTLR/TCR/MAIR bit that changes EL0 semantics is trapped "
+         "and validated, or saved and restored around confidential execution.",
+         "guardian/el0_view.py"),
+    Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the "
+         "next exception.", "emulator/el1.py", "YES"),
     Rule("G-ABI-ALIGN-RANGE", "Unaligned and out-of-RAM arguments are refused with no effect.",
          "abi SPECS (every call)", "out of scope: tests/test_guardian_abi.py"),
 )
@@ -130,3 +158,20 @@ RULES: tuple[Rule, ...] = (
 
 def by_id() -> dict[str, Rule]:
     return {r.id: r for r in RULES}
+
+
+#: Which of the monitor's properties (attacks.scenario.PROPERTIES) each rule serves; a
+#: scenario belongs to the family of every property one of its rules serves.
+PROPERTY_RULES: dict[str, tuple[str, ...]] = {
+    "P1": ("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-SETPT-ONE-PARENT",
+           "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
+    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY"),
+    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
+    "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
+    "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
+           "G-SIGNAL-HANDLER", "G-SIGRETURN", "G-IAGO-CLONE", "G-FORK-CONTEXT"),
+    "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
+    "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR"),
+    "P8": ("G-EL0-SYSREGS",),
+    "P9": ("G-FACE-LOCKED", "G-RESUME-EXIT"),
+}

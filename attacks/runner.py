@@ -18,14 +18,17 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from attacks.adversary import Adversary
-from attacks.dma import BusPort, DmaEngine, GuardianDmaFilter
-from attacks.hooks import HookedEl1, HookedKernel, Hooks, Referee, StopRun
-from attacks.scenario import Expect, Goal, Scenario
+from attacks.dma import DmaEngine
+from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
+from attacks.referee import MemoryWitness
+from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
 from attacks.workload import (
+    BANNER_INTACT,
     BANNER_PWNED,
     HIJACKED,
     PROGRAM,
@@ -42,6 +45,7 @@ from kernel_model.kernel import KernelOptions
 from kernel_model.process import Thread
 from workloads import find as find_workload
 
+_ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenario's error
 DEFAULT_MACHINE = "small"
 MAX_INSNS = 60_000_000
 DIGEST_PREFIX = b"secret: sha256="
@@ -57,6 +61,12 @@ class Outcome:
     leaks: list[str] = field(default_factory=list)
     tampering: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    oracle_hits: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)     # the Guardian's invariants
+    hits: dict[str, set[int]] = field(default_factory=dict)
+    watched: dict[int, bytes] = field(default_factory=dict)   # the referee's reads
+    el0_config: list[tuple[int, int, int]] = field(default_factory=list)
+    boot_config: tuple[int, int, int] = (0, 0, 0)
     fired: int = 0
     ended: str = ""
     exit_status: int | None = None
@@ -69,7 +79,8 @@ class Outcome:
     def succeeded(self, goal: Goal) -> bool:
         """Whether the attacker reached the scenario's goal (collateral damage to the
         program, such as a crash after a refused step, does not count)."""
-        return bool(self.leaks if goal is Goal.LEAK else self.tampering)
+        return bool(self.leaks if goal is Goal.LEAK else self.tampering) or \
+            bool(self.oracle_hits)
 
 
 @dataclass
@@ -77,7 +88,7 @@ class Result:
     scenario: str
     mode: str
     expected: str
-    status: str           # pass, violated, known, xpass, broken, no-evidence, error
+    status: str           # pass, open, closed, violated, known, xpass, broken, no-evidence, error
     message: str
     outcome: Outcome
 
@@ -87,7 +98,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("pass", "known")
+        return self.status in ("pass", "known", "open", "closed")
 
     @property
     def reproduce(self) -> str:
@@ -100,11 +111,11 @@ class Session:
     """One booted machine with the hooked kernel, ready to run the workload."""
 
     machine: Machine
+    witness: MemoryWitness
     kernel: HookedKernel
     adversary: Adversary
     referee: Referee
     guardian: object | None
-    dma_filter: GuardianDmaFilter | None
     image: object
     guest_path: str
     stdout: io.BytesIO
@@ -126,13 +137,14 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     face = HookedEl1(hw.cpus[0], hw.walker, hw.clock, hw.stats, hw.tracer)
     hw._el1[0] = face          # the Guardian flushes this face's TLB like any other
     guardian = None
-    dma_filter = None
     if mode in ("on", "mprotect"):
         from guardian.monitor import Guardian
-        guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect")
+        # As `blindfold run` does: getrandom is the Guardian's to answer (the referee
+        # reads the secret from the program's memory, not from the kernel's draws).
+        guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect",
+                            serve_entropy=True)
         hw.install_monitor(guardian)
         guardian.conf.admit_image(data)        # the user's trusted launch path
-        dma_filter = GuardianDmaFilter(guardian.frames)
     elif mode != "off":
         raise ValueError(f"unknown mode {mode!r}")
     if trace is not None:
@@ -140,14 +152,15 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
         attach_recorder(hw, trace, "events", {"program": str(path), "guardian": mode,
                                               "machine": config.name, "seed": config.seed})
     hooks = Hooks()
-    face.hooks = hooks
+    face.attach(hooks)
     referee = Referee(markers=[], copied_from_user=[], random_draws=[])
-    adv = Adversary(hooks, face, DmaEngine(BusPort(hw.ram, dma_filter)))
+    if guardian is not None:
+        guardian.state.entropy.observers.append(_guardian_getrandom(referee))
+    adv = Adversary(hooks, face, DmaEngine(hw.dma_port()))
     out = io.BytesIO()
     opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
                          stderr=out, stdin=io.BytesIO())
-    kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
-                          referee=referee)
+    saved_registers = None
     if guardian is not None:
         conf = guardian.conf
 
@@ -155,10 +168,29 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
             slot = conf.slots.get(t.slot)
             return [slot.ctx.get(i) for i in range(9)] if slot else [0] * 9
 
-        kernel.marker_registers = saved_registers
-    adv.kernel = kernel
-    return Session(hw, kernel, adv, referee, guardian, dma_filter, image,
+    kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
+                          referee=referee, marker_registers=saved_registers)
+    face.seal()
+    witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())))
+    hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
+        phase, args, thread.process is kernel.init))
+    hooks.add(Point.AFTER_RESUME, lambda thread: witness.on_return())
+    witness.at_boot()
+    adv.arm(kernel)
+    return Session(hw, witness, kernel, adv, referee, guardian, image,
                    f"/bin/{path.name}", out, rootfs)
+
+
+def _guardian_getrandom(referee: Referee) -> Callable[[bytes, bytes], None]:
+    """The referee's fallback secret when the Guardian serves getrandom: its first draw
+    of the secret's size after START, replacing the kernel's (overwritten) bytes."""
+    taken = False
+
+    def observe(purpose: bytes, out: bytes) -> None:
+        nonlocal taken
+        if purpose == b"getrandom" and referee.started and len(out) == SECRET_LEN and not taken:
+            referee.secret, taken = out, True
+    return observe
 
 
 def run_session(s: Session, mode: str) -> Outcome:
@@ -175,16 +207,17 @@ def run_session(s: Session, mode: str) -> Outcome:
         out.ended = f"stopped by the adversary ({exc})"
     except Exception as exc:  # noqa: BLE001 - an adversarial kernel may crash itself
         where = traceback.extract_tb(exc.__traceback__)
-        if where and "/attacks/" in where[-1].filename:
+        if where and Path(where[-1].filename).resolve().is_relative_to(_ATTACKS):
             out.error = "".join(traceback.format_exception(exc)).strip()
         out.ended = f"the run ended with {type(exc).__name__}: {exc}"
+        s.witness.after_abort()
     finally:
         s.machine.tracer.close()
         shutil.rmtree(s.rootfs, ignore_errors=True)
     out.seconds = time.perf_counter() - start
     out.stdout = s.stdout.getvalue()
     out.markers = list(s.referee.markers)
-    out.secret = s.referee.secret
+    out.secret = s.witness.w.secret or s.referee.secret
     out.fired = s.adversary.tally.fired
     return out
 
@@ -194,6 +227,12 @@ def find_leaks(secret: bytes, blobs: list[tuple[str, bytes]]) -> list[str]:
     if len(secret) < WINDOW:
         return []
     pieces = {secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)}
+    # One pass over everything first (the usual answer is "nowhere"); a window cannot
+    # span two blobs because the separator is longer than it and not part of the secret.
+    sep = next(bytes([b]) * (2 * WINDOW) for b in range(256) if bytes([b]) * 2 not in secret)
+    joined = sep.join(bytes(d) for _, d in blobs)
+    if not any(p in joined for p in pieces):
+        return []
     hits = []
     for where, data in blobs:
         if any(p in data for p in pieces):
@@ -201,17 +240,29 @@ def find_leaks(secret: bytes, blobs: list[tuple[str, bytes]]) -> list[str]:
     return sorted(set(hits))
 
 
-def _tampering(out: Outcome) -> list[str]:
+def _tampering(out: Outcome, witness: MemoryWitness | None = None) -> list[str]:
     found = []
+    checked = witness is not None and witness.w.checked
+    if checked:
+        found += witness.w.integrity       # type: ignore[union-attr]
     if HIJACKED in out.stdout or (out.exit_status is not None
                                   and (out.exit_status >> 8) & 0xFF == WIN_EXIT_CODE):
         found.append("control flow reached win() (hijacked)")
-    if TAMPERED in out.stdout:
+    if TAMPERED in out.stdout and not checked:
         found.append("the program found a copy of its secret changed")
+    if out.stdout.count(BANNER_INTACT) > 1:
+        found.append("the program's last write() reached its output "
+                     f"{out.stdout.count(BANNER_INTACT)} times (a completed syscall re-ran)")
     if BANNER_PWNED in out.stdout:
         found.append("the program printed a string the admitted image does not contain")
     pids_by_phase: dict[int, set[int]] = {}
     children = 0
+    per_process = Counter((m.pid, m.phase) for m in out.markers)
+    again = sorted({Phase(p).name for (_, p), n in per_process.items()
+                    if n > 1 and p <= Phase.END})
+    if again:
+        found.append(f"marker {', '.join(again)} ran twice in one process (a system call "
+                     "was executed again)")
     for m in out.markers:
         pids_by_phase.setdefault(m.phase, set()).add(m.pid)
         if m.phase == Phase.CHILD:
@@ -235,10 +286,16 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     blobs.append(("the program's output", out.stdout))
     if out.secret:
         out.leaks = find_leaks(out.secret, blobs)
-    out.tampering = _tampering(out)
+    out.tampering = _tampering(out, s.witness)
+    out.tampering += _digest_mismatch(out)
+    out.hits = adv.tally.hits
+    out.watched = dict(s.witness.w.watched)
+    out.el0_config = list(s.witness.w.el0_config)
+    out.boot_config = s.witness.w.boot_config
     if sc.oracle is not None:
-        out.tampering += sc.oracle(out)
+        out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
+        out.violations = s.guardian.frames.violations()  # type: ignore[attr-defined]
         usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing))
         for d in s.guardian.decisions:  # type: ignore[attr-defined]
             text = f"decision: {d.call} {d.status.name}: {d.reason}"
@@ -246,20 +303,19 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
                 usual[text] -= 1     # the workload meets this refusal without any attack
             else:
                 out.evidence.append(text)
-    if s.dma_filter is not None:
-        out.evidence += [f"decision: {d.call} {d.status.name}: {d.reason}"
-                         for d in s.dma_filter.decisions]
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
+    out.evidence += [f"availability: {n}" for n in s.witness.w.availability]
     expected = sc.expected(mode)
     known = sc.known.get(mode, "")
-    if out.error:
+    if out.error and not out.succeeded(sc.goal):
         return Result(sc.id, mode, expected.value, "error",
                       "the scenario's steps failed: " + out.error.splitlines()[-1], out)
     if not out.fired:
         return Result(sc.id, mode, expected.value, "broken",
                       f"the adversary never got control ({out.ended})", out)
-    parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + out.tampering
+    parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + \
+        out.tampering + out.oracle_hits
     what = "; ".join(parts)
     if expected is Expect.SUCCEEDS:
         if out.succeeded(sc.goal):
@@ -267,6 +323,9 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         return Result(sc.id, mode, expected.value, "broken",
                       f"the attack failed where it must succeed ({out.ended})", out)
     if out.succeeded(sc.goal):
+        if sc.gap:
+            return Result(sc.id, mode, expected.value, "open",
+                          f"open gap {sc.gap} ({PROPERTIES[sc.gap]}): {what}", out)
         if known:
             return Result(sc.id, mode, expected.value, "known",
                           f"known issue {known}: {what}", out)
@@ -278,6 +337,10 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         return Result(sc.id, mode, expected.value, "no-evidence",
                       "the attack failed but no refusal was visible", out)
     why = out.evidence[0] if out.evidence else f"defended by construction: {sc.silent}"
+    if sc.gap and mode == "on":
+        return Result(sc.id, mode, expected.value, "closed",
+                      f"refused ({why}); gap {sc.gap} is closed: drop the scenario's marker",
+                      out)
     return Result(sc.id, mode, expected.value, "pass", f"refused ({why})", out)
 
 
@@ -294,14 +357,20 @@ def baseline_decisions(mode: str, machine: str, timing: str) -> tuple[str, ...]:
 
 
 def _check_oracle(out: Outcome) -> str:
-    """The referee's secret must be the one the program hashed (when it got that far)."""
+    """The referee's secret has the program's length (when it got that far)."""
     if out.secret and len(out.secret) != SECRET_LEN:
-        return "the secret oracle drew the wrong number of bytes"
+        return "the secret oracle read the wrong number of bytes"
+    return ""
+
+
+def _digest_mismatch(out: Outcome) -> list[str]:
+    """The program hashes its secret at the end: another digest than the secret it held at
+    PLACED means the secret itself was changed (tampering, never a harness error)."""
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith(DIGEST_PREFIX)), None)
     if line is not None and out.secret and \
             line[len(DIGEST_PREFIX):].decode() != hashlib.sha256(out.secret).hexdigest():
-        return "the secret oracle disagrees with the digest the program printed"
-    return ""
+        return ["the program hashed another secret than the one it held"]
+    return []
 
 
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,

@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from attacks.runner import Outcome
 
 MODES = ("off", "on", "mprotect")
+
+#: The properties a Guardian must hold (an attack that still gets through names one as
+#: its `gap`: it is reported "open" instead of "violated" until the Guardian closes it).
+PROPERTIES = {
+    "P1": "one mapping per confidential frame",
+    "P2": "nothing enters a domain unmeasured",
+    "P3": "pages leave the program's view only when it asks",
+    "P4": "keys and entropy the kernel cannot know",
+    "P5": "every way back to user code is checked the same way",
+    "P6": "one clone, one child",
+    "P7": "the kernel sees what it is owed and no more",
+    "P8": "EL1 state that changes EL0 semantics is the Guardian's",
+    "P9": "after RESUME the core is the user's",
+}
 _ID = re.compile(r"^[A-Z]{2}-\d{3}$")
 
 
@@ -58,6 +72,7 @@ class Scenario:
     silent: str = ""                           # why a refusal with no decision still counts
     timing: str = "fast"
     oracle: Oracle | None = None               # extra checks for confidential state changed
+    gap: str = ""                              # the property this attack still breaks, if any
 
     def expected(self, mode: str) -> Expect:
         if mode == "off":
@@ -79,8 +94,10 @@ REGISTRY: dict[str, Scenario] = {}
 def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002
              rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
              known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",
-             oracle: Oracle | None = None) -> Callable[[Steps], Steps]:
+             oracle: Oracle | None = None, gap: str = "") -> Callable[[Steps], Steps]:
     """Register the decorated steps function as a scenario."""
+    if gap and gap not in PROPERTIES:
+        raise ValueError(f"scenario {id}: gap {gap!r} is not one of {sorted(PROPERTIES)}")
     if not _ID.match(id):
         raise ValueError(f"scenario id {id!r} must look like AB-123")
     if id in REGISTRY:
@@ -90,7 +107,7 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
         REGISTRY[id] = Scenario(id=id, title=title, prop=prop, family=family, goal=goal,
                                 steps=fn, rules=rules, actor=actor, mprotect=mprotect,
                                 known=MappingProxyType(dict(known or {})), silent=silent,
-                                timing=timing, oracle=oracle)
+                                timing=timing, oracle=oracle, gap=gap)
         return fn
     return register
 

@@ -53,7 +53,8 @@ def list_cmd(family: str | None, as_json: bool) -> None:
         click.echo(json.dumps([{"id": s.id, "family": s.family, "title": s.title,
                                 "property": s.prop, "goal": s.goal.value, "actor": s.actor,
                                 "rules": list(s.rules), "mprotect": s.mprotect.value,
-                                "known": dict(s.known)} for s in scenarios], indent=2))
+                                "known": dict(s.known), "gap": s.gap}
+                               for s in scenarios], indent=2))
         return
     from rich.table import Table
     table = Table(show_edge=False, header_style="bold")
@@ -90,6 +91,10 @@ def explain(scenario_id: str) -> None:
         click.echo(f"    {mode:9} {s.expected(mode).value}{known}")
     if s.silent:
         click.echo(f"  a refusal needs no decision because {s.silent}")
+    if s.gap:
+        from attacks.scenario import PROPERTIES
+        click.echo(f"  open gap:  {s.gap} ({PROPERTIES[s.gap]}): reported 'open' while it "
+                   "gets through")
     click.echo("  Guardian rules:")
     for rid in s.rules:
         click.echo(f"    {rid}: {rules[rid].statement if rid in rules else '?'}")
@@ -146,6 +151,39 @@ def run_cmd(ids: tuple[str, ...], keyword: str | None, family: str | None, mode:
     sys.exit(report.exit_code(results, strict))
 
 
+@attack.command("gaps")
+@click.option("--run", "run_them", is_flag=True,
+              help="Run each marked scenario with the Guardian on and say which still get "
+                   "through (otherwise only list them).")
+def gaps_cmd(run_them: bool) -> None:
+    """The attacks marked as open gaps, by property (P1-P9): the Guardian's to-do list,
+    after how many scenarios each property's family holds."""
+    logging.disable(logging.WARNING)
+    from attacks.rules import PROPERTY_RULES
+    from attacks.scenario import PROPERTIES
+    scenarios = all_scenarios()
+    for prop, text in PROPERTIES.items():
+        family = [s.id for s in scenarios if set(s.rules) & set(PROPERTY_RULES[prop])]
+        click.echo(f"{prop} {text}: {len(family)} scenarios ({', '.join(family)})")
+    click.echo("")
+    marked = [s for s in scenarios if s.gap]
+    still = 0
+    for prop, text in PROPERTIES.items():
+        mine = [s for s in marked if s.gap == prop]
+        if not mine:
+            continue
+        click.echo(f"{prop} {text}")
+        for s in mine:
+            state = ""
+            if run_them:
+                r = run_one(s, "on")
+                state = f"{r.status:7} "
+                still += r.status == "open"
+            click.echo(f"  {state}{s.id}  {s.title}")
+    if run_them:
+        click.echo(f"{still} of {len(marked)} marked attacks still get through", err=True)
+
+
 @attack.command("rules")
 def rules_cmd() -> None:
     """Each Guardian rule and the scenarios that exercise it."""
@@ -157,24 +195,82 @@ def rules_cmd() -> None:
 
 
 @attack.command("fuzz")
+@click.option("--ops", type=click.IntRange(min=1), default=None,
+              help="A seeded campaign of this many adversary operations (long sequences "
+                   "against the running program; fast).")
 @click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Adversary operations to try in all.")
+              help="Without --ops: operations for the hypothesis search (which shrinks).")
 @click.option("--mode", type=click.Choice(["on", "mprotect"]), default="on", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--keep-going", is_flag=True,
+              help="With --ops: go on after a failure and report each kind found.")
+@click.option("--without", metavar="KINDS",
+              help="With --ops: leave out operation kinds, comma-separated (e.g. fill,copy).")
+@click.option("--tolerate-gaps", is_flag=True,
+              help="With --ops: a failure an open gap (P5, P9) explains ends only its run.")
 @click.option("--replay", metavar="JSON", help="Replay one sequence printed by a failure.")
-def fuzz_cmd(steps: int, mode: str, seed: int, replay: str | None) -> None:
-    """A randomised adversary: random Guardian calls, table stores, system-register writes
-    and DMA while `secret` runs confidentially; checks the secret stays hidden."""
+def fuzz_cmd(ops: int | None, steps: int, mode: str, seed: int, keep_going: bool,
+             without: str | None, tolerate_gaps: bool, replay: str | None) -> None:
+    """A randomised adversary: Guardian calls, table stores, system-register writes, DMA,
+    El1-face operations, signals and timers while `secret` runs confidentially; every
+    invariant is checked after every operation."""
+    logging.disable(logging.WARNING)
     from attacks import fuzz
     if replay is not None:
-        ops = fuzz.ops_from_json(replay)
-        verdict = fuzz.run_sequence(ops, mode)
+        try:
+            sequence = fuzz.ops_from_json(replay)
+        except ValueError as exc:
+            raise click.UsageError(f"--replay: {exc}") from exc
+        verdict = fuzz.run_sequence(sequence, mode)
         click.echo(verdict.describe())
         sys.exit(report.EXIT_VIOLATED if verdict.failures else report.EXIT_OK)
     try:
-        summary = fuzz.search(budget=steps, mode=mode, seed=seed)
+        if ops is not None:
+            err = Console(stderr=True)
+            kinds = tuple(k for k in (without or "").split(",") if k)
+            with err.status("fuzzing") as status:
+                summary = fuzz.campaign(
+                    ops=ops, mode=mode, seed=seed, keep_going=keep_going, without=kinds,
+                    tolerate_gaps=tolerate_gaps,
+                    progress=lambda n: status.update(f"{n}/{ops} operations"))
+        else:
+            summary = fuzz.search(budget=steps, mode=mode, seed=seed)
     except ImportError as exc:
         raise click.UsageError(f"fuzzing needs hypothesis ({exc}); "
                                "install the dev extras: pip install -e .[dev]") from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     click.echo(summary.describe())
     sys.exit(report.EXIT_VIOLATED if summary.failure else report.EXIT_OK)
+
+
+@attack.command("mutate")
+@click.option("--check", "names", multiple=True, metavar="NAME",
+              help="Only this Guardian check (repeatable; default: every check).")
+@click.option("--ci", is_flag=True, help="The cheap subset CI runs (a few checks, "
+              "each against the scenarios that must catch it).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes.")
+@click.option("--fuzz-ops", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Fuzz operations for a mutant no scenario caught.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def mutate_cmd(names: tuple[str, ...], ci: bool, jobs: int, fuzz_ops: int,
+               as_json: bool) -> None:
+    """Mutation testing: run the scenarios with each Guardian check removed in turn and
+    report which removals nothing notices (exit 10 when a check survives)."""
+    logging.disable(logging.WARNING)
+    from attacks import mutation
+    try:
+        if ci:
+            scores = [mutation.run([n], ids, jobs=1) for n, ids in mutation.CI_SUBSET.items()]
+            score = mutation.Score([m for s in scores for m in s.mutants],
+                                   sum(s.seconds for s in scores))
+        else:
+            def heard(m: mutation.Mutant) -> None:
+                click.echo(f"{'caught' if m.caught else 'SURVIVED'} {m.check} "
+                           f"{', '.join(m.caught_by[:1])}", err=True)
+            score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops, progress=heard)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(json.dumps(score.to_json(), indent=2) if as_json else score.describe())
+    sys.exit(report.EXIT_VIOLATED if score.survivors else report.EXIT_OK)

@@ -171,6 +171,10 @@ def main() -> None:
 @click.option("--guardian-seed", type=int, default=None, metavar="N",
               help="Seed of the Guardian's private entropy (its keys, AT_RANDOM, getrandom for "
                    "confidential programs); never given to the kernel, recorded in a trace.")
+@click.option("--admit", multiple=True, metavar="PATH",
+              help="A file (absolute path inside --rootfs) a confidential program may mmap: "
+                   "the Guardian measures it at launch and checks each page it maps "
+                   "(repeatable).")
 @click.option("--mutate", default="", hidden=True, metavar="CHECK",
               help="Run the Guardian without one named check (mutation testing).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -211,7 +215,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         clean_env: bool, argv0: str | None, epoch: str | None, deterministic: bool,
         strace: bool, strace_file: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
-        guardian: str, confidential: bool, guardian_seed: int | None, mutate: str,
+        guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
+        mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -248,7 +253,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
-                             mutate=mutate, view=view, argv0=argv0, gdb=gdb,
+                             mutate=mutate, admit=admit, view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)
     except (BlindfoldError, KeyboardInterrupt) as exc:

@@ -191,7 +191,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 stdin: BinaryIO | None = None, trace: Path | None = None,
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off", confidential: bool = False,
-                guardian_seed: int | None = None, mutate: str = "",
+                guardian_seed: int | None = None, mutate: str = "", admit: Sequence[str] = (),
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -233,6 +233,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             hw.install_monitor(monitor)
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off, on or mprotect")
+        if admit and not confidential:
+            raise UsageError("--admit names files a confidential program may map",
+                             "add --guardian on --confidential")
         if confidential and guardian == "off":
             raise UsageError("--confidential needs the Guardian",
                              "add --guardian on (or mprotect)")
@@ -284,6 +287,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         try:
             if confidential and monitor is not None:
                 _admit(monitor, image, kernel)
+                for guest in admit:
+                    monitor.conf.admit_file(guest, _admitted_bytes(root, guest))
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()
@@ -352,6 +357,21 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
                      crash=kernel.crash_reports.get(1) if signal else None,
                      interrupted=interrupted or kernel.interrupted,
                      host_inputs=inputs)
+
+
+
+
+def _admitted_bytes(rootfs: Path, guest: str) -> bytes:
+    """The trusted launch path reads a file the user admits (by its path inside the root
+    file system) before the kernel boots, so the Guardian measures what the user named."""
+    if not guest.startswith("/"):
+        raise UsageError(f"--admit {guest}: give the file's absolute path inside the root "
+                         "file system", "for example --admit /lib/libdemo.so")
+    host = (rootfs / guest.lstrip("/")).resolve()
+    if not host.is_relative_to(rootfs.resolve()) or not host.is_file():
+        raise UsageError(f"--admit {guest}: no such file in the root file system {rootfs}",
+                         "put it under --rootfs first")
+    return host.read_bytes()
 
 
 def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel) -> None:

@@ -20,7 +20,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
-from abi.layout import NR_GETRANDOM, RESTARTABLE, SVC0
+from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_GETRANDOM, RESTARTABLE, SVC0, TRANSFERS
 from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import SYSCALL_ARITY
 from emulator import descriptors as D
@@ -36,7 +36,7 @@ from guardian.confidential_layout import LayoutMixin
 from guardian.confidential_signals import SignalMixin
 from guardian.confidential_uaccess import UserAccessMixin
 from guardian.el0_view import El0View
-from guardian.measure import MeasuredImage
+from guardian.measure import MeasuredFile, MeasuredImage
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import (
     GUARDIAN_VBAR,
@@ -74,6 +74,7 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         self._next_domain = 1
         self.kernel_vbar = 0
         self.images: dict[bytes, MeasuredImage] = {}
+        self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
         self.dying: set[int] = set()    # roots whose address space is being torn down
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self._running = 0               # the thread last handed the core (0: none or the kernel's)
@@ -195,6 +196,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                     root=self.cpu.ttbr0 & D.ADDR_MASK, thread=self._running)
         if irq and checks.enabled("entry.hide_irq_pc"):
             slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
+        elif info.is_data_abort and checks.enabled("entry.hide_fault_pc"):
+            slot.shown_elr = 0        # a data abort owes it the address and syndrome only
         self._next_slot += 1
         self.slots[slot.id] = slot
         forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
@@ -246,6 +249,16 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
             if data != SIGPAGE_CONTENT:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
+            return
+        space = dom.spaces.get(root)
+        placed = self.file_page(space, va) if space is not None else None
+        if placed is not None:
+            path, offset = placed
+            if hashlib.sha256(data).digest() != self.files[path].page_digest(offset):
+                refuse("set_pt.measured_file", Status.ERR_DENIED,
+                       f"the page at {va:#x} is not offset {offset:#x} of the admitted file "
+                       f"{path} the program mapped there")
+            self.s.stats.inc("guardian.file_pages_measured")
             return
         if data != ZERO_PAGE:
             refuse("set_pt.zero_fill", Status.ERR_DENIED,
@@ -320,11 +333,18 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         if elr != expected and not restart:
             refuse("return.elr", Status.ERR_DENIED,
                    f"ELR {elr:#x} is neither the saved {expected:#x} nor a restart")
+        if slot.nr in (NR_EXIT, NR_EXIT_GROUP):
+            refuse("return.no_exit", Status.ERR_DENIED,
+                   f"syscall {slot.nr} ends the thread: it never returns to user code")
         if restart:
             if slot.nr not in RESTARTABLE or slot.children:
                 refuse("return.restart_svc", Status.ERR_DENIED,
                        f"syscall {slot.nr} cannot be restarted here (not restartable, or it "
                        "already yielded a child)")
+            if slot.nr in TRANSFERS and slot.touched:
+                refuse("return.restart_untouched", Status.ERR_DENIED,
+                       f"syscall {slot.nr} already moved {slot.touched} bytes of the program's "
+                       "buffers: it completed and cannot be restarted")
             insn = self.read_user(elr, 4, slot.root)
             if insn is None or struct.unpack("<I", insn)[0] != SVC0:
                 refuse("return.restart_svc", Status.ERR_DENIED,

@@ -7,6 +7,7 @@ discarded when the program asked for it or its address space is being torn down.
 
 from __future__ import annotations
 
+import posixpath
 import struct
 
 from abi import FrameKind, Status
@@ -16,7 +17,7 @@ from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
 from guardian import checks
 from guardian.capabilities import R, W
 from guardian.checks import refuse
-from guardian.measure import measure
+from guardian.measure import measure, measure_file
 from guardian.page_tables import leaf_frames
 from guardian.slots import (
     CLONE_CHILD_CLEARTID,
@@ -51,6 +52,13 @@ class DomainMixin:
         image = measure(data)
         self.images[image.digest] = image
         return image.digest
+
+    def admit_file(self, path: str, data: bytes) -> bytes:
+        """The user (or the sysroot it named) admits a file the program may map: a
+        library, its interpreter, a data file; its pages are measured at (path, offset)."""
+        measured = measure_file(posixpath.normpath(path), data)
+        self.files[measured.path] = measured
+        return measured.digest
 
     def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot."""

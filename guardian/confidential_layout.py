@@ -7,6 +7,9 @@ result the kernel returns against it.
 
 from __future__ import annotations
 
+import posixpath
+
+from abi.layout import MAP_ANONYMOUS, NR_CLOSE, NR_OPENAT
 from guardian.slots import (
     MAP_FIXED,
     NR_BRK,
@@ -19,6 +22,8 @@ from guardian.slots import (
     Slot,
     Space,
 )
+
+PATH_MAX = 4096
 
 
 class LayoutMixin:
@@ -66,11 +71,18 @@ class LayoutMixin:
     def _record_layout(self, slot: Slot, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args
         failed = ret >= (1 << 64) - 4096
+        if nr == NR_OPENAT:
+            self._record_open(slot, space, ret, failed)
+        elif nr == NR_CLOSE and ret == 0:
+            space.fds.pop(a[0] & 0xFFFF_FFFF, None)
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
             if a[3] & MAP_FIXED:
                 self._remove_area(space, ret, ret + length)
             space.areas.append((ret, ret + length))
+            path = space.fds.get(a[4] & 0xFFFF_FFFF)
+            if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
+                space.file_areas.append((ret, ret + length, path, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
@@ -86,8 +98,44 @@ class LayoutMixin:
             self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
             space.areas.append((ret, ret + new_len))
 
+    def _record_open(self, slot: Slot, space: Space, fd: int, failed: bool) -> None:
+        """openat of an admitted file (an absolute path, as the user named it): the
+        descriptor the kernel returned names that file for the program's later mmap."""
+        if failed:
+            return
+        space.fds.pop(fd, None)
+        raw, va = b"", slot.args[1]
+        while b"\0" not in raw and len(raw) < PATH_MAX:
+            chunk = self.read_user(va, PAGE - (va % PAGE), slot.root)
+            if chunk is None:
+                return
+            raw, va = raw + chunk, va + len(chunk)
+        path = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        if not path.startswith("/"):
+            return                # relative to a directory the kernel keeps: not trusted
+        path = posixpath.normpath(path)
+        if path in self.files:
+            space.fds[fd] = path
+
+    def file_page(self, space: Space, va: int) -> tuple[str, int] | None:
+        """(path, file offset) of the admitted file the program's own mmap placed at va."""
+        for start, end, path, off in reversed(space.file_areas):
+            if start <= va < end:
+                return path, off + (va - start)
+        return None
+
     @staticmethod
     def _remove_area(space: Space, start: int, end: int) -> None:
+        files = []
+        for s, e, path, off in space.file_areas:
+            if e <= start or s >= end:
+                files.append((s, e, path, off))
+                continue
+            if s < start:
+                files.append((s, start, path, off))
+            if e > end:
+                files.append((end, e, path, off + (end - s)))
+        space.file_areas = files
         out: list[tuple[int, int]] = []
         for s, e in space.areas:
             if e <= start or s >= end:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import struct
 
 from abi import Status
+from abi.layout import NR_EXIT, NR_EXIT_GROUP
 from abi.sigframe import (
     SIGRETURN_TRAMPOLINE,
 )
 from abi.syscalls import SYSCALL_NAMES
 from emulator.mmu import TranslationFault
+from guardian import checks
 from guardian.capabilities import (
     CAP_TABLE,
     MPROTECT_TABLE,
@@ -41,6 +43,17 @@ class UserAccessMixin:
             slot.caps = expand(rules, slot.args, self.read_user)
         return slot.caps
 
+    def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
+                    ) -> list[tuple[int, int, int]]:
+        """The capabilities set_tid_address/set_robust_list leave behind, usable only for
+        what they are for: the thread's exit, clearing the TID word (zeros only)."""
+        if self.mode == "mprotect":
+            return []
+        if slot.nr not in (NR_EXIT, NR_EXIT_GROUP) or (write and any(data)):
+            if checks.enabled("uaccess.long_lived_exit"):
+                return []
+        return self.space(dom, slot.root).long_lived
+
     def _syscall_slot(self, slot_id: int) -> tuple[Slot, Domain]:
         slot = self.slots.get(slot_id)
         dom = self.current_domain()
@@ -63,7 +76,7 @@ class UserAccessMixin:
                 caps = self._caps(slot)
             except NotPresent as np_:
                 raise FaultIn(np_.va) from None
-            extra = self.space(dom, slot.root).long_lived if self.mode != "mprotect" else []
+            extra = self._long_lived(slot, dom, write, data[:n])
             allowed = covered(caps + extra, va, n, W if write else R)
             if self.s.tracer.enabled:
                 self.s.tracer.emit("capability", addr=va, size=n, write=write,
@@ -77,6 +90,7 @@ class UserAccessMixin:
         missing = self._first_missing(va, n, write)
         if missing is not None:
             raise FaultIn(missing)
+        slot.touched += n
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
@@ -125,7 +139,7 @@ class UserAccessMixin:
         slot, dom = self._syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
         try:
-            extra = self.space(dom, slot.root).long_lived if self.mode != "mprotect" else []
+            extra = self._long_lived(slot, dom, False, b"")
             allowed = limit if dom.loading else min(
                 covered(self._caps(slot) + extra, va, limit, R), limit)
         except NotPresent as np_:

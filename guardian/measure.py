@@ -57,3 +57,27 @@ def measure(data: bytes) -> MeasuredImage:
             pages[page] = hashlib.sha256(bytes(content)).digest()
     return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
                          dynamic=etype == "ET_DYN", areas=tuple(areas), pages=pages)
+
+
+@dataclass(frozen=True)
+class MeasuredFile:
+    """A file the program may map (its libraries, its data): the digest of each page
+    at each page-aligned file offset; past the end a page holds zeros."""
+
+    path: str
+    digest: bytes
+    size: int
+    pages: dict[int, bytes]                # file offset -> sha256 of that page
+
+    def page_digest(self, offset: int) -> bytes:
+        return self.pages.get(offset, ZERO_DIGEST)
+
+
+ZERO_DIGEST = hashlib.sha256(bytes(PAGE)).digest()
+
+
+def measure_file(path: str, data: bytes) -> MeasuredFile:
+    pages = {off: hashlib.sha256(data[off:off + PAGE].ljust(PAGE, b"\0")).digest()
+             for off in range(0, len(data), PAGE)}
+    return MeasuredFile(path=path, digest=hashlib.sha256(data).digest(), size=len(data),
+                        pages=pages)

@@ -50,10 +50,10 @@ class Entry:
 
 class Guardian:
     def __init__(self, machine: Machine, reserve: int = 256 << 10, mode: str = "blindfold",
-                 guardian_seed: int = DEFAULT_GUARDIAN_SEED, serve_entropy: bool = False) -> None:
+                 guardian_seed: int = DEFAULT_GUARDIAN_SEED, serve_entropy: bool = True) -> None:
         """`serve_entropy`: getrandom for a confidential program is answered with the
-        Guardian's own entropy (what `blindfold run` does); harnesses whose referee
-        reads the secret from the kernel's draws leave it off."""
+        Guardian's own entropy (a trusted harness watches `state.entropy.observers`);
+        off only to compare with a kernel that serves it."""
         self.machine = machine
         self.mode = mode
         self.state = s = MonitorState(machine, reserve, guardian_seed)
@@ -198,9 +198,23 @@ class Guardian:
             status, value, data = s.record(c.name.lower(), r), 0, b""
         except FaultIn as f:
             status, value, data = Status.FAULT_IN, f.va, b""
+        except (LookupError, ValueError, AssertionError) as exc:
+            if not checks.mutated():
+                raise                     # an intact Guardian has no such path: a bug
+            status, value, data = s.record(c.name.lower(), self._mutant_failed(exc)), 0, b""
         if s.invariant_checks:
             s.check_invariants(c.name.lower())
         return int(status), value, data
+
+    @staticmethod
+    def _mutant_failed(exc: Exception) -> Refused:
+        """A build without one check let a request reach code that relies on it (a frame
+        outside RAM, a slot that does not exist): like the monitor's own fault handler,
+        the call fails and the failure is a decision, not a crash of the emulator."""
+        name = checks.mutated()
+        return Refused(name, Status.ERR_STATE,
+                       f"this build has no {name} check and could not serve the call "
+                       f"({type(exc).__name__}: {exc})")
 
     # --- trapped system-register writes (HCR_EL2.TVM) ---------------------------------------
     def check_sysreg(self, reg: S.SysReg, value: int) -> bool:
@@ -211,6 +225,11 @@ class Guardian:
             self.sysregs.check(reg, value)
         except Refused as r:
             s.record(f"sysreg_{S.NAMES.get(reg, str(reg)).lower()}", r)
+            return False
+        except (LookupError, ValueError, AssertionError) as exc:
+            if not checks.mutated():
+                raise
+            s.record(f"sysreg_{S.NAMES.get(reg, str(reg)).lower()}", self._mutant_failed(exc))
             return False
         if s.invariant_checks:
             s.check_invariants("sysreg")

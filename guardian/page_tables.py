@@ -116,7 +116,7 @@ class PageTables:
         if new_frames:
             self._check_new_leaf(level, desc, domain, root, va, entry_pa)
         if domain and old & D.VALID:
-            self._check_discard(level, old, new_frames, root, va, entry_pa)
+            self._check_discard(level, old, desc, root, va)
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
         self.take(level, desc, entry_pa, domain, root, va)
@@ -202,31 +202,38 @@ class PageTables:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
 
-    def _check_discard(self, level: int, old: int, kept: set[int], root: int, va: int,
-                       entry_pa: int) -> None:
-        """The old entry goes: only when the program asked, if it held its last copies."""
+    def _check_discard(self, level: int, old: int, new: int, root: int, va: int) -> None:
+        """The old entry goes: any mapping of a confidential page, not only its last one,
+        leaves only when the program asked, or for a frame holding the same bytes (a
+        copy-on-write break).  A frame another tree (fork) or address (KSM) still maps
+        is no licence: the program at this address would lose its page all the same."""
         fr = self.s.frames
         conf = self.s.conf
         if is_table_desc(level, old):
             child = old & D.ADDR_MASK
-            lost = [(v, pa) for v, pa in self.leaves_below(child, level + 1, va)
-                    if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and fr.record(pa).user_maps == 1]
-            for v, _ in lost:
-                if not conf.may_discard(root, v):
+            for v, pa in self.leaves_below(child, level + 1, va):
+                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not conf.may_discard(root, v):
                     refuse("set_pt.discard_subtree", Status.ERR_DENIED,
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
                            "may do that")
             return
+        now = list(leaf_frames(level, new)) if is_leaf(level, new) else []
         for i, pa in enumerate(leaf_frames(level, old)):
-            rec = fr.record(pa)
-            if rec.kind == FrameKind.CONFIDENTIAL and rec.user_maps == 1 and pa not in kept:
-                page_va = va + i * PAGE
-                if not conf.may_discard(root, page_va):
-                    refuse("set_pt.discard_leaf", Status.ERR_DENIED,
-                           f"removing the last mapping of confidential page {page_va:#x} would "
-                           "discard it: only the program's own unmapping, its exit, or "
-                           "SWAP_OUT may do that")
+            if fr.kind_of(pa) != FrameKind.CONFIDENTIAL:
+                continue
+            instead = now[i] if i < len(now) else None
+            if instead == pa:
+                continue
+            page_va = va + i * PAGE
+            if conf.may_discard(root, page_va):
+                continue
+            if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
+                continue       # a copy-on-write break: the program's page keeps its bytes
+            refuse("set_pt.discard_leaf", Status.ERR_DENIED,
+                   f"{'replacing' if instead is not None else 'removing'} the confidential page "
+                   f"{page_va:#x} would discard its contents: only the program's own "
+                   "unmapping, its exit, or SWAP_OUT may do that")
 
     # --- where an entry is ------------------------------------------------------------------
     def entry_va(self, table: int, index: int) -> int:

@@ -257,6 +257,9 @@ class SecureMM:
         if rec is None or root not in rec.holders or rec.va != va:
             refuse("swap_discard.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} "
                                                                "is not outstanding for this tree")
+        if not self.s.conf.may_discard(root, va):
+            refuse("swap_discard.program_asked", Status.ERR_DENIED,
+                   f"the program did not unmap {va:#x}: its sealed page stays claimable")
         rec.holders.discard(root)
         if not rec.holders:
             del records[version]

@@ -52,6 +52,7 @@ class Slot:
     children: int = 0              # children a clone in this slot has yielded
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
     thread: int = 0                # which thread of the domain the context is
+    touched: int = 0               # bytes of user memory the kernel accessed for this syscall
 
     @property
     def kernel_elr(self) -> int:
@@ -68,10 +69,15 @@ class Space:
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) set
     long_lived: list[tuple[int, int, int]] = field(default_factory=list)
+    #: Descriptors the program opened on admitted files (fd -> path), from its own openat.
+    fds: dict[int, str] = field(default_factory=dict)
+    #: [start, end) the program's own mmap placed an admitted file at, and the file offset.
+    file_areas: list[tuple[int, int, str, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
-                     set(self.altstacks), list(self.long_lived))
+                     set(self.altstacks), list(self.long_lived), dict(self.fds),
+                     list(self.file_areas))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from abi import FrameKind
 from attacks import report
-from attacks.dma import BusPort, DmaDenied, GuardianDmaFilter
+from attacks.dma import DmaDenied
 from attacks.rules import RULES, by_id
 from attacks.runner import Outcome, Result, boot, find_leaks, run_one, run_session
 from attacks.scenario import MODES, all_scenarios
@@ -51,6 +51,8 @@ def test_scenario(sc, mode: str) -> None:
                         f"reproduce: {r.reproduce}"])
     if mode in sc.known:
         assert r.status in ("pass", "xpass"), detail     # "known" fails: the expected failure
+    elif sc.gap and mode != "off":
+        assert r.status in ("open", "closed", "pass"), detail   # a hole still on the list
     else:
         assert r.status == "pass", detail
 
@@ -91,36 +93,36 @@ def test_leak_needs_eight_contiguous_bytes() -> None:
     assert find_leaks(secret, [("a", secret[5:12]), ("b", secret[::2])]) == []
 
 
-def test_dma_filter_refuses_protected_frames() -> None:
-    class Frames:
-        def contains(self, pa: int) -> bool:
-            return True
+def test_dma_goes_through_the_filter_the_guardian_programs() -> None:
+    """The scenarios' device uses the machine's DMA port: at PLACED, with the Guardian on,
+    every frame its table marks CONFIDENTIAL, GUARDIAN or PAGE_TABLE is denied (the
+    refusal is a Guardian decision); without it nothing is."""
+    for mode in ("on", "off"):
+        s = boot(mode)
+        seen: dict[str, object] = {}
 
-        def kind_of(self, pa: int) -> FrameKind:
-            return {0x1000: FrameKind.CONFIDENTIAL, 0x2000: FrameKind.GUARDIAN,
-                    0x3000: FrameKind.PAGE_TABLE}.get(pa & ~0xFFF, FrameKind.FREE)
+        @s.adversary.at(Phase.PLACED)
+        def _(a, seen=seen) -> None:  # noqa: ANN001
+            heap = a.pa_of(a.layout.heap) & ~0xFFF
+            try:
+                seen["data"] = a.dma.read(heap, 4096)
+            except DmaDenied as exc:
+                seen["denied"] = str(exc)
+            free = a.alloc_frame()
+            a.dma.write(free, b"ok")
+            seen["free"] = a.read_lm(free)[:2]
 
-    class Ram:
-        base, size = 0, 0x10000
-        data = bytearray(0x10000)
-
-        def read(self, pa: int, n: int) -> bytes:
-            return bytes(self.data[pa:pa + n])
-
-        def write(self, pa: int, d: bytes) -> None:
-            self.data[pa:pa + len(d)] = d
-
-    filt = GuardianDmaFilter(Frames())
-    port = BusPort(Ram(), filt)
-    port.write(0x4000, b"ok")
-    assert port.read(0x4000, 2) == b"ok"
-    for pa in (0x1000, 0x2008, 0x3ff0, 0x0ff8):   # the last one spills into 0x1000
-        with pytest.raises(DmaDenied):
-            port.read(pa, 16)
-    with pytest.raises(DmaDenied):
-        port.write(0x20000, b"x")                  # no memory there
-    assert len(filt.decisions) == 4
-    assert BusPort(Ram()).read(0x1000, 4) == bytes(4)   # no filter: everything goes
+        run_session(s, mode)
+        assert seen["free"] == b"ok"
+        if mode == "off":
+            assert "data" in seen
+            continue
+        assert "CONFIDENTIAL" in str(seen.get("denied")), seen
+        assert any(d.call == "dma" for d in s.guardian.decisions)
+        fr = s.guardian.frames
+        protected = [fr.base + i * 4096 for i, k in enumerate(fr.kind)
+                     if k in (FrameKind.CONFIDENTIAL, FrameKind.GUARDIAN, FrameKind.PAGE_TABLE)]
+        assert protected and all(s.machine.bus_filter.denied(pa) for pa in protected)
 
 
 # --- the registry, the rules and the traceability table ------------------------------------
@@ -252,11 +254,20 @@ def test_cli() -> None:
 
 # --- the randomised adversary -------------------------------------------------------------
 def test_random_adversary_cannot_reach_the_secret() -> None:
+    """CI's bounded budget: a seeded campaign against the running program; failures that
+    an open gap explains end their run (tolerated), anything else fails."""
+    from attacks import fuzz
+    summary = fuzz.campaign(ops=1500, seed=20261125, per_run=500, tolerate_gaps=True)
+    assert summary.tried >= 1500 and summary.checks >= summary.tried, summary.describe()
+    assert summary.failure is None, summary.describe()
+
+
+def test_hypothesis_search_runs_sequences() -> None:
     pytest.importorskip("hypothesis")
     from attacks import fuzz
-    summary = fuzz.search(budget=200, mode="on", seed=20261125)
-    assert summary.tried >= 150, summary.describe()
-    assert summary.failure is None, summary.describe()
+    summary = fuzz.search(budget=40, mode="on", seed=20261125, length=8)
+    assert summary.tried >= 20, summary.describe()
+    assert summary.failure is None or fuzz.open_gap(summary.failure), summary.describe()
 
 
 def test_random_adversary_replays_and_reports() -> None:
@@ -269,3 +280,30 @@ def test_random_adversary_replays_and_reports() -> None:
     v = fuzz.run_sequence(fuzz.ops_from_json(fuzz.ops_to_json(ops)))
     assert v.tried == len(ops) and not v.failures, v.describe()
     assert all("OK" not in o and "accepted" not in o for o in v.outcomes), v.outcomes
+
+
+def test_a_failure_shrinks_to_the_operation_that_caused_it(monkeypatch) -> None:
+    """With the DMA filter removed, the one DMA read of the heap frame among random
+    operations is what the shrinker keeps; the replay string reproduces it."""
+    import random
+
+    from attacks import fuzz
+    from emulator.bus_filter import BusFilter
+    monkeypatch.setattr(BusFilter, "check", lambda self, pa, n, write: None)
+    rng = random.Random(3)
+    noise = [fuzz.draw_op(rng.choice, rng.randint, ("hvc", "msr", "store"))
+             for _ in range(12)]
+    culprit = ("dma", False, "heap", 0, ("lit", 0))
+    v = fuzz.shrink(noise[:6] + [culprit] + noise[6:])
+    assert v.failures and v.ops == [culprit], v.describe()
+    again = fuzz.run_sequence(fuzz.ops_from_json(fuzz.ops_to_json(v.ops)))
+    assert again.failures
+
+
+def test_fuzz_cli_reports_rate_and_invariants() -> None:
+    from cli.attack_cmd import attack
+    res = CliRunner().invoke(attack, ["fuzz", "--ops", "300", "--tolerate-gaps"])
+    assert res.exit_code == 0, res.output
+    assert "ops/s" in res.output and "invariants checked after every operation" in res.output
+    bad = CliRunner().invoke(attack, ["fuzz", "--replay", "not json"])
+    assert bad.exit_code == 2 and "--replay" in bad.output

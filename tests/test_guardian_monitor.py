@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from abi import Call, FrameKind, Status
-from abi.layout import CLONE_VM, NR_CLONE, NR_MMAP
+from abi.layout import CLONE_VM, NR_CLONE, NR_EXIT_GROUP, NR_MMAP
 from cli.session import run_program
 from emulator import sysregs as S
 from emulator.bus_filter import DmaFault
@@ -138,6 +138,32 @@ def test_restart_only_at_the_svc_of_a_restartable_syscall() -> None:
     assert s.g.frames.snapshot() == before and 600 in s.g.conf.slots
 
 
+def test_exit_group_never_returns_to_user_code() -> None:
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    s.g.conf.slots[601] = Slot(601, 1, UserContext(), 0x400104, NR_EXIT_GROUP,
+                               (0, 0, 0, 0, 0, 0), root=root)
+    assert s.call(Call.RESUME, 601, 0, 0x400104)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.no_exit" and 601 in s.g.conf.slots
+
+
+def test_the_kernel_sees_no_user_pc_at_a_data_abort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A confidential program's page faults show the kernel the address, never the PC."""
+    from kernel_model.kernel import Kernel
+    seen: list[int] = []
+    orig = Kernel._el0_sync
+
+    def spy(self, cpu, info):  # noqa: ANN001, ANN202
+        if info.is_data_abort:
+            seen.append(info.elr)
+        return orig(self, cpu, info)
+
+    monkeypatch.setattr(Kernel, "_el0_sync", spy)
+    r = run_program("hello", [], machine="small", guardian="on", confidential=True)
+    assert r.exit_code == 0 and seen and set(seen) == {0}
+
+
 def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:
     a = Guardian(Machine(load_machine("small")), guardian_seed=1)
     b = Guardian(Machine(load_machine("small")), guardian_seed=2)
@@ -155,3 +181,107 @@ def test_guardian_seed_option_and_mutation_on_the_command_line(tmp_path: Path) -
     with pytest.raises(UsageError):
         run_program("hello", [], machine="small", guardian="on", mutate="nope")
     checks.set_mutation("")
+
+
+@pytest.mark.parametrize("check, call, args", [
+    ("frame.in_ram", Call.SET_PT, (1 << 40, 0, 0)),
+    ("free_pgd.root", Call.FREE_PGD, (1 << 40,)),
+    ("return.slot", Call.RESUME, (77, 0, 0)),
+    ("uaccess.slot", Call.USER_READ, (77, 0, 8)),
+    ("copy_page.ram", Call.COPY_PAGE, (1 << 40, 0)),
+    ("smm.confidential_root", Call.KSM_MERGE, ("A", 0x7000_0000_0000, "N", 0x7000_0000_0000, 0)),
+])
+def test_a_mutated_build_fails_a_call_it_cannot_serve_without_crashing(
+        check: str, call: Call, args: tuple) -> None:
+    s = build()
+    named = {"A": s.b + ROOT_A, "N": s.b + ROOT_N}
+    real = tuple(named.get(a, a) if isinstance(a, str) else a for a in args)
+    checks.set_mutation(check)
+    try:
+        status, _, _ = s.call(call, *real)
+    finally:
+        checks.set_mutation("")
+    assert status == Status.ERR_STATE
+    assert s.g.decisions[-1].check == check and "this build has no" in s.g.decisions[-1].reason
+    assert s.call(call, *real)[0] != Status.OK          # the intact build refuses it
+
+
+def _finish_syscall(s, sid: int, nr: int, args: tuple, ret: int) -> None:  # noqa: ANN001
+    root = s.b + ROOT_A
+    cpu = s.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, root)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())          # the MMU as the kernel sets it up
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, nr, args, root=root)
+    assert s.call(Call.RESUME, sid, ret, 0x400104)[0] == Status.OK, s.g.decisions[-1:]
+    s.g.lock_el1(False)                  # the program's next exception: the kernel runs
+
+
+def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
+    """A page of an admitted file enters the domain only with that file's bytes at that
+    offset, at the address the program's mmap of its own openat descriptor returned."""
+    from abi.layout import NR_CLOSE, NR_OPENAT
+    from emulator import descriptors as D
+    from tests.test_secure_mm import FREE, FREE2, PAGE, PAGES_A, USER_RW, VA
+    s = build()
+    b = s.b
+    library = bytes(range(256)) * 16 + b"tail of the library"      # one page and a bit
+    s.g.conf.admit_file("/lib/libdemo.so", library)
+    s.hw.ram.write(b + PAGES_A, b"/lib/../lib/libdemo.so\0")       # the program's path string
+    _finish_syscall(s, 700, NR_OPENAT, (0xFFFF_FF9C, VA, 0, 0, 0, 0), 3)
+    at = VA + 16 * PAGE
+    _finish_syscall(s, 701, NR_MMAP, (0, 3 * PAGE, 1, 2, 3, 0), at)
+    l3 = s.tables[b + ROOT_A][3]
+    index = D.level_index
+
+    def map_page(va: int, frame: int, data: bytes) -> int:
+        s.hw.ram.write(frame, data.ljust(PAGE, b"\0"))
+        return s.call(Call.SET_PT, l3, index(va, 3), D.leaf_descriptor(frame, USER_RW))[0]
+
+    # Offset 0x1000 at the first page, or offset 0 at the second: refused.
+    assert map_page(at, b + FREE, library[PAGE:]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.measured_file"
+    assert map_page(at + PAGE, b + FREE, library[:PAGE]) == Status.ERR_DENIED
+    assert map_page(at, b + FREE, library[:PAGE]) == Status.OK
+    assert map_page(at + PAGE, b + FREE2, library[PAGE:]) == Status.OK
+    assert s.g.stats.get("guardian.file_pages_measured") == 2
+    # After close, a new mapping of fd 3 is no file of the program's: zeros only.
+    _finish_syscall(s, 702, NR_CLOSE, (3, 0, 0, 0, 0, 0), 0)
+    _finish_syscall(s, 703, NR_MMAP, (0, PAGE, 1, 2, 3, 0), VA + 32 * PAGE)
+    assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.zero_fill"
+
+
+def test_the_launch_path_admits_the_files_the_user_names(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.errors import UsageError
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libdemo.so").write_bytes(b"\x7fELF library bytes")
+    made: list[Guardian] = []
+    init = Guardian.__init__
+
+    def spy(self: Guardian, *a: object, **kw: object) -> None:
+        init(self, *a, **kw)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(Guardian, "__init__", spy)
+    r = run_program("hello", [], machine="small", guardian="on", confidential=True,
+                    rootfs=tmp_path, admit=["/lib/libdemo.so"])
+    assert r.exit_code == 0 and list(made[-1].conf.files) == ["/lib/libdemo.so"]
+    for bad in ("/lib/none.so", "lib/libdemo.so", "/../etc/passwd"):
+        with pytest.raises(UsageError):
+            run_program("hello", [], machine="small", guardian="on", confidential=True,
+                        rootfs=tmp_path, admit=[bad])
+
+
+def test_a_write_that_moved_bytes_is_never_restarted() -> None:
+    from abi.layout import TRANSFERS
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    nr_write = 64
+    assert nr_write in TRANSFERS
+    s.g.conf.slots[602] = Slot(602, 1, UserContext(), 0x400104, nr_write,
+                               (1, 0x400000, 15, 0, 0, 0), root=root, touched=15)
+    assert s.call(Call.RESUME, 602, 0, 0x400100)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.restart_untouched"

@@ -21,11 +21,13 @@ from pathlib import Path
 import pytest
 
 from abi import SPECS, Call, FrameKind, Status
+from abi.layout import NR_MUNMAP
 from emulator import descriptors as D
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from guardian.monitor import Guardian
 from guardian.secure_mm import SEAL_HEADER, SEALED_SIZE, SECURE_MM_CALLS, secure_mm_for
+from guardian.slots import Slot
 
 PAGE = 4096
 HUGE = 2 << 20
@@ -273,9 +275,16 @@ def test_swap_share_lets_each_tree_swap_in_once(s: Scene) -> None:
     assert not secure_mm_for(s.g).seals[1]
 
 
+def _munmap_window(s: Scene, root: int, va: int) -> None:
+    """The program of domain 1 is in munmap(va, one page) in `root`."""
+    s.g.conf.slots[999] = Slot(id=999, domain=1, ctx=None, elr=0,  # type: ignore[arg-type]
+                               nr=NR_MUNMAP, args=(va, PAGE, 0, 0, 0, 0), root=root)
+
+
 def test_swap_discard_ends_a_trees_claim(s: Scene) -> None:
     b = s.b
     version, sealed = swap_out(s, b + ROOT_A, VA)
+    _munmap_window(s, b + ROOT_A, VA)
     s.ok(Call.SWAP_DISCARD, b + ROOT_A, VA, version)
     desc = D.leaf_descriptor(b + FREE, USER_RW)
     refuse(s, Status.ERR_STALE, Call.SWAP_IN, b + ROOT_A, VA, b + FREE, desc, payload=sealed)
@@ -313,6 +322,28 @@ def test_ksm_merge_shares_one_read_only_frame(s: Scene) -> None:
         assert e & D.ADDR_MASK == keep and e & D.AP_RO and D.software_bits(e) == 1
     assert s.rec(keep).user_maps == 2
     assert s.rec(dup).kind == FrameKind.FREE and s.hw.ram.read(dup, PAGE) == bytes(PAGE)
+    assert not s.g.frames.violations()
+
+
+def test_a_shared_frame_leaves_an_address_only_when_the_program_asks(s: Scene) -> None:
+    """One of two mappings of a merged frame is no licence to drop or swap the other's page."""
+    b = s.b
+    l3 = s.tables[b + ROOT_A][3]
+    keep = b + PAGES_A + 2 * PAGE
+    s.ok(Call.KSM_MERGE, b + ROOT_A, VA + 2 * PAGE, b + ROOT_A, VA + 3 * PAGE, 1)
+    refuse(s, Status.ERR_DENIED, Call.SET_PT, l3, D.level_index(VA + 3 * PAGE, 3), 0)
+    assert s.g.decisions[-1].check == "set_pt.discard_leaf"
+    # A snapshot taken before the program's last store cannot take its place either.
+    s.ok(Call.COPY_PAGE, b + FREE, keep)
+    s.hw.ram.write(keep, b"stored later")
+    refuse(s, Status.ERR_DENIED, Call.SET_PT, l3, D.level_index(VA + 3 * PAGE, 3),
+           D.leaf_descriptor(b + FREE, USER_RW))
+    assert s.g.decisions[-1].check == "set_pt.discard_leaf"
+    # A copy with the same bytes may (copy-on-write), and so may the program's munmap.
+    s.ok(Call.COPY_PAGE, b + FREE2, keep)
+    s.ok(Call.SET_PT, l3, D.level_index(VA + 3 * PAGE, 3), D.leaf_descriptor(b + FREE2, USER_RW))
+    _munmap_window(s, b + ROOT_A, VA + 2 * PAGE)
+    s.ok(Call.SET_PT, l3, D.level_index(VA + 2 * PAGE, 3), 0)
     assert not s.g.frames.violations()
 
 
@@ -418,6 +449,8 @@ CASES = [
     Case(Call.SWAP_DISCARD, "root_pa is the root", lambda s: (s.b + ROOT_N, VA, 1),
          setup=_swapped),
     Case(Call.SWAP_DISCARD, "version is outstanding", lambda s: (s.b + A, VA + PAGE, 1),
+         setup=_swapped),
+    Case(Call.SWAP_DISCARD, "the program's own unmapping", lambda s: (s.b + A, VA, 1),
          setup=_swapped),
     Case(Call.MIGRATE_PAGE, "va and new_frame_pa", lambda s: (s.b + A, VA, s.b + FREE + 8)),
     Case(Call.MIGRATE_PAGE, "va is a user address", lambda s: (s.b + A, 1 << 48, s.b + FREE)),

@@ -10,7 +10,6 @@ from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from kernel_model.process import Thread
 from kernel_model.signals import PendingSignals
-from kernel_model.syscalls.proc import do_clone
 
 FK = "fork"
 NR_CLONE = 220
@@ -79,4 +78,4 @@ def fk_forge(adv: Adversary) -> None:
     thread's current context, as if it had called fork()."""
     @adv.at(Phase.PLACED)
     def _(a: Adversary) -> None:
-        do_clone(a.kernel, a.thread, 0, 0, 0, 0, 0, SIGCHLD)
+        a.kernel.clone(a.thread, 0, SIGCHLD)

@@ -131,3 +131,37 @@ def pt_free_live(adv: Adversary) -> None:
     def _(a: Adversary) -> None:
         a.hvc(Call.FREE_PGD, a.mm.tables.root)
         redirect_heap_directly(a)
+
+
+def _heap_frame(adv: Adversary) -> int:
+    pa = adv.pa_of(adv.layout.heap)
+    assert pa is not None
+    return pa & ~(PAGE - 1)
+
+
+@scenario(id="PT-007", title="Register the program's heap frame as a table page", family=PT,
+          goal=Goal.TAMPER, rules=("G-PT-RO",),
+          prop="Only a FREE or KERNEL frame becomes a table page (REGISTER_PT zeroes it).")
+def pt_register_confidential(adv: Adversary) -> None:
+    """1. At PLACED, REGISTER_PT the heap page's frame as a level-3 table (the call zeroes
+    a new table page; without a Guardian the kernel zeroes it itself for a table)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        if a.guarded:
+            a.hvc(Call.REGISTER_PT, _heap_frame(a), 3)
+        else:
+            a.write_lm(_heap_frame(a), bytes(PAGE))
+
+
+@scenario(id="PT-008", title="Release the program's heap frame as if it were a table",
+          family=PT, goal=Goal.LEAK, rules=("G-RELEASE-UNUSED", "G-LM-UNMAP"),
+          prop="RELEASE_PT hands back only table frames: a confidential frame never returns "
+               "to the kernel's linear map that way.")
+def pt_release_confidential(adv: Adversary) -> None:
+    """1. At PLACED, RELEASE_PT the heap page's frame.
+    2. Read the frame through the linear map."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        if a.guarded:
+            a.hvc(Call.RELEASE_PT, _heap_frame(a))
+        a.observe(a.read_lm(_heap_frame(a)), "linear map (a 'released' frame)")

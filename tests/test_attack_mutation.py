@@ -1,0 +1,55 @@
+"""Mutation testing: removing a Guardian check must make some scenario notice."""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks import mutation
+from attacks.scenario import get
+
+
+def test_a_removed_check_is_caught_by_the_scenario_that_needs_it(monkeypatch) -> None:
+    """The machinery itself: a Guardian that lets every TTBR1 write through (its trap
+    answers yes) is caught by SR-001; the intact one is not."""
+    from guardian.monitor import Guardian
+    real = Guardian.check_sysreg
+    state = {"on": False}
+
+    def check(self, reg, value):  # noqa: ANN001, ANN202
+        from emulator import sysregs as S
+        if state["on"] and reg == S.TTBR1_EL1:
+            return True
+        return real(self, reg, value)
+
+    def switch(name: str) -> None:
+        state["on"] = name == "demo.ttbr1"
+        mutation.baseline_decisions.cache_clear()
+
+    monkeypatch.setattr(Guardian, "check_sysreg", check)
+    monkeypatch.setattr(mutation, "_set", switch)
+    scenarios = [get("SR-001"), get("LM-001")]
+    base = mutation.baseline(scenarios)
+    assert base["SR-001"][0] == "pass"
+    caught = mutation.mutate_one("demo.ttbr1", scenarios, base)
+    assert caught.caught_by and caught.caught_by[0].startswith("SR-001"), caught
+    intact = mutation.mutate_one("demo.nothing", scenarios, base)
+    assert not intact.caught, intact
+
+
+@pytest.mark.parametrize("name", sorted(mutation.CI_SUBSET))
+def test_ci_subset_of_checks_is_caught(name: str) -> None:
+    """The cheap CI subset: each check, once the Guardian consults it, is caught by the
+    scenarios listed for it."""
+    assert name in mutation.checks()
+    if not mutation.is_wired(name):
+        pytest.skip(f"{name} is not consulted by guardian/ yet")
+    score = mutation.run([name], mutation.CI_SUBSET[name], jobs=1)
+    assert score.caught == 1, score.describe()
+
+
+def test_score_report_names_survivors() -> None:
+    score = mutation.Score([mutation.Mutant("a.b", ["RT-001 (violated)"]),
+                            mutation.Mutant("c.d", wired=False)], 1.0)
+    text = score.describe()
+    assert "1/2" in text and "SURVIVED c.d" in text and "unwired" in text
+    assert score.to_json()["caught"] == 1

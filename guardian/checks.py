@@ -45,6 +45,7 @@ CHECKS: dict[str, str] = {
     "set_pt.measured": "an image (or signal) page entering a domain, by SET_PT or already in the tree at CREATE_DOMAIN, matches its measurement",
     "set_pt.measured_file": "a page of an admitted file the program mmapped holds that file's bytes at that offset",
     "set_pt.zero_fill": "a page entering a domain outside the image and the initial stack is zero-filled",
+    "set_pt.input_not_exec": "a page of a file the program mapped without measurement (input data) is never executable",
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",
     "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",

@@ -75,6 +75,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         self.kernel_vbar = 0
         self.images: dict[bytes, MeasuredImage] = {}
         self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
+        #: Frames holding unmeasured data of a file the program mapped (never executable).
+        self.input_frames: set[int] = set()
         self.dying: set[int] = set()    # roots whose address space is being torn down
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self._running = 0               # the thread last handed the core (0: none or the kernel's)
@@ -231,12 +233,15 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                                        0, info.from_el))
 
     # --- pages entering a domain ------------------------------------------------------
-    def admit_page(self, domain: int, root: int, va: int, pa: int) -> None:
+    def admit_page(self, domain: int, root: int, va: int, pa: int,
+                   executable: bool = True) -> None:
         """Before a frame joins a domain at va: it holds exactly what the program is owed
-        there (its measured image page, the signal page, or zeros)."""
+        there (its measured image page, the signal page, an admitted file's page, zeros,
+        or -- never executable -- input data of a file it mapped without measurement)."""
         dom = self.domains.get(domain)
         if dom is None:
             return
+        self.input_frames.discard(pa)
         data = self.s.ram.read(pa, PAGE)
         expected = dom.image.pages.get(va - dom.bias) if dom.image is not None else None
         if expected is not None:
@@ -259,6 +264,16 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                        f"the page at {va:#x} is not offset {offset:#x} of the admitted file "
                        f"{path} the program mapped there")
             self.s.stats.inc("guardian.file_pages_measured")
+            return
+        if data != ZERO_PAGE and space is not None and self.input_page(space, va):
+            # The program asked for this file's bytes, as it would with read(): data it
+            # treats as input. Unmeasured, so it must never run as code.
+            if executable:
+                refuse("set_pt.input_not_exec", Status.ERR_DENIED,
+                       f"the page at {va:#x} holds unmeasured file data; it cannot be "
+                       "executable")
+            self.input_frames.add(pa)
+            self.s.stats.inc("guardian.input_pages")
             return
         if data != ZERO_PAGE:
             refuse("set_pt.zero_fill", Status.ERR_DENIED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 
-from abi.layout import MAP_ANONYMOUS, NR_CLOSE, NR_OPENAT
+from abi.layout import MAP_ANONYMOUS, NR_CLOSE, NR_OPENAT, PROT_EXEC
 from guardian.slots import (
     MAP_FIXED,
     NR_BRK,
@@ -83,6 +83,8 @@ class LayoutMixin:
             path = space.fds.get(a[4] & 0xFFFF_FFFF)
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
+            elif not a[3] & MAP_ANONYMOUS and not a[2] & PROT_EXEC:
+                space.input_areas.append((ret, ret + length))
         elif nr == NR_MUNMAP and ret == 0:
             self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
@@ -125,7 +127,14 @@ class LayoutMixin:
         return None
 
     @staticmethod
+    def input_page(space: Space, va: int) -> bool:
+        """Is va in an area the program mapped from a file that is not admitted (data only)?"""
+        return any(s <= va < e for s, e in space.input_areas)
+
+    @staticmethod
     def _remove_area(space: Space, start: int, end: int) -> None:
+        space.input_areas = [piece for s, e in space.input_areas
+                             for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
         files = []
         for s, e, path, off in space.file_areas:
             if e <= start or s >= end:

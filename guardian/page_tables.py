@@ -179,8 +179,11 @@ class PageTables:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
-                conf.admit_page(domain, root, page_va, pa)
+                conf.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
+            if pa in conf.input_frames and not desc & D.UXN:
+                refuse("set_pt.input_not_exec", Status.ERR_DENIED,
+                       f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
             if not places:
                 bound = fr.copy_binding.get(pa)

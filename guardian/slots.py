@@ -73,11 +73,14 @@ class Space:
     fds: dict[int, str] = field(default_factory=dict)
     #: [start, end) the program's own mmap placed an admitted file at, and the file offset.
     file_areas: list[tuple[int, int, str, int]] = field(default_factory=list)
+    #: [start, end) the program's own non-executable mmap placed a file that is not admitted
+    #: at: its pages are input data, as if read(), and may arrive with the kernel's bytes.
+    input_areas: list[tuple[int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived), dict(self.fds),
-                     list(self.file_areas))
+                     list(self.file_areas), list(self.input_areas))
 
 
 @dataclass

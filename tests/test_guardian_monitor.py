@@ -245,10 +245,19 @@ def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
     assert map_page(at, b + FREE, library[:PAGE]) == Status.OK
     assert map_page(at + PAGE, b + FREE2, library[PAGE:]) == Status.OK
     assert s.g.stats.get("guardian.file_pages_measured") == 2
-    # After close, a new mapping of fd 3 is no file of the program's: zeros only.
+    # After close, fd 3 names no admitted file: a read-only mapping of it brings input data
+    # (as read() would), which may arrive with the kernel's bytes but never executable ...
     _finish_syscall(s, 702, NR_CLOSE, (3, 0, 0, 0, 0, 0), 0)
     _finish_syscall(s, 703, NR_MMAP, (0, PAGE, 1, 2, 3, 0), VA + 32 * PAGE)
-    assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.ERR_DENIED
+    s.hw.ram.write(b + 0x63000, library[:PAGE])
+    executable = D.leaf_descriptor(b + 0x63000, USER_RW) & ~D.UXN
+    assert s.call(Call.SET_PT, l3, index(VA + 32 * PAGE, 3), executable)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.input_not_exec"
+    assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.OK
+    assert s.g.stats.get("guardian.input_pages") == 1
+    # ... while a mapping the program asked to execute gets measured pages or zeros only.
+    _finish_syscall(s, 704, NR_MMAP, (0, PAGE, 5, 2, 3, 0), VA + 48 * PAGE)
+    assert map_page(VA + 48 * PAGE, b + 0x64000, library[:PAGE]) == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "set_pt.zero_fill"
 
 

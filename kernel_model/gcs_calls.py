@@ -4,9 +4,9 @@ Three private system call numbers (above Linux's AArch64 table, so no real call 
 take (addr, len) in x0/x1.  A lock call sends the blade's acquire to the switch and runs the
 rack until the grant comes; when the region is held elsewhere the thread sleeps and the grant,
 which arrives while another thread's unlock runs the rack, wakes it and the call completes.
-The grant's bytes are the region's contents: they are checked against what the blade's memory
-shows (`gcs_data_mismatches` counts differences, and the grant's bytes win) so the critical
-section starts from exactly the bytes the last writer released.  gcs_unlock reads the region
+The grant's bytes are compared with what the blade's memory shows (`gcs_data_mismatches`
+counts differences; the blade's coherent bytes win, since a grant read from a memory blade can
+predate a dirty page some blade still caches).  gcs_unlock reads the region
 from the blade's memory and sends it back with a write lock's release.
 
 Memory ordering (documented for workloads/src/gcs.h): a lock call is an acquire and an unlock a
@@ -81,11 +81,13 @@ class GuestLocks:
                 self.refused.discard(key)
                 return -errno.EINVAL
         held = self.held[key]
-        # The grant's bytes are the region: make the blade's memory show exactly them.
+        # Under the blade kernel the page directory keeps guest memory coherent, and a grant
+        # read from a memory blade can be older than a dirty page a blade still caches: the
+        # blade's bytes win, and a difference is only counted.
         local = k.uaccess.read(addr, length)
         if local != bytes(held.data):
             rt.counters["gcs_data_mismatches"] += 1
-            k.uaccess.write(addr, bytes(held.data))
+            held.data[:] = local
         rt.counters["gcs_write_locks" if write else "gcs_read_locks"] += 1
         return 0
 

@@ -55,3 +55,6 @@ from kernel_model.syscalls import (  # noqa: E402,F401
     proc,
     signal,
 )
+
+# GCS lock calls: handled on a rack, -ENOSYS (without a warning) elsewhere.
+import kernel_model.gcs_calls  # noqa: E402,F401

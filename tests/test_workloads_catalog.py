@@ -17,6 +17,7 @@ EXPECTED = {
     "events", "gotour", "procfs", "sockets",
     "kvstore", "pagerank", "stream", "gothreads",
     "pulse_iters",
+    "gcskv_gcs", "gcskv_pthread",
     "copyfile",
     "faulty",
     "forkexec",

@@ -37,7 +37,9 @@ class Workload:
         if self.language == "go":
             shared = WORKLOADS_DIR / "go" / self.name / "main.go"
             return shared if shared.is_file() else WORKLOADS_DIR / "src" / self.name / "main.go"
-        return WORKLOADS_DIR / "src" / f"{self.name}.c"
+        own = WORKLOADS_DIR / "src" / f"{self.name}.c"
+        # Builds of one source with different options (gcskv_pthread, gcskv_gcs) share it.
+        return own if own.is_file() else WORKLOADS_DIR / "src" / f"{self.name.split('_')[0]}.c"
 
     def argv(self, *args: str) -> list[str]:
         """Command line for a run: the binary followed by *args* or the default arguments."""

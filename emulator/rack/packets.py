@@ -47,6 +47,7 @@ class PacketClass(Enum):
     NACK = "nack"                  # a request refused for now: retry after a back-off
     DENY = "deny"                  # protection refused the request
     OFFLOAD = "offload"            # a traversal offloaded to a memory blade's SmartNIC (PULSE)
+    LOCK = "lock"                  # GCS: lock acquire, grant, release, NACK, deny
 
 
 class Kind(Enum):
@@ -69,6 +70,14 @@ class Kind(Enum):
     TRAVERSE = "traverse"      # compute blade -> switch -> SmartNIC: start an offloaded traversal
     CONTINUE = "continue"      # SmartNIC -> switch -> SmartNIC: the cursor left its blade
     TRAVERSE_DONE = "traverse_done"   # SmartNIC -> switch -> compute blade: the result
+    # GCS lock regions (emulator/rack/gcs.py); `region` is the lock's (base FVA, length).
+    LOCK_ACQUIRE = "lock_acquire"      # blade -> switch (perm READ or READ_WRITE)
+    LOCK_GRANT = "lock_grant"          # switch or memory blade -> blade, with the region's bytes
+    LOCK_RELEASE = "lock_release"      # blade -> switch (a write lock's bytes ride along)
+    LOCK_NACK = "lock_nack"            # switch -> blade: wait queue full, back off and retry
+    LOCK_DENY = "lock_deny"            # switch -> blade: protection or a malformed range
+    LOCK_MEM_READ = "lock_mem_read"    # switch -> memory blade: the region's bytes
+    LOCK_MEM_WRITE = "lock_mem_write"  # switch -> memory blade: a released region written back
 
     @property
     def packet_class(self) -> PacketClass:
@@ -85,6 +94,10 @@ _CLASS = {
     Kind.DENY: PacketClass.DENY,
     Kind.TRAVERSE: PacketClass.OFFLOAD, Kind.CONTINUE: PacketClass.OFFLOAD,
     Kind.TRAVERSE_DONE: PacketClass.OFFLOAD,
+    Kind.LOCK_ACQUIRE: PacketClass.LOCK, Kind.LOCK_GRANT: PacketClass.LOCK,
+    Kind.LOCK_RELEASE: PacketClass.LOCK, Kind.LOCK_NACK: PacketClass.LOCK,
+    Kind.LOCK_DENY: PacketClass.LOCK, Kind.LOCK_MEM_READ: PacketClass.FETCH,
+    Kind.LOCK_MEM_WRITE: PacketClass.PUSH,
 }
 
 # The RDMA operation and permission code each blade-originated kind travels as.

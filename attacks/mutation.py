@@ -41,6 +41,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "el0_sysregs.guardian_view": ("SR-006",),
     "entry.hide_irq_pc": ("IP-001",),
     "return.getrandom": ("KY-003",),
+    "release_pt.kind": ("PT-009",),
 }
 
 

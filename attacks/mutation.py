@@ -41,6 +41,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "el0_sysregs.guardian_view": ("SR-006",),
     "entry.hide_irq_pc": ("IP-001",),
     "return.getrandom": ("KY-003",),
+    "release_pt.kind": ("PT-009",),
 }
 
 
@@ -49,6 +50,7 @@ class Mutant:
     check: str
     caught_by: list[str] = field(default_factory=list)
     wired: bool = True
+    shadowed_by: list[str] = field(default_factory=list)   # checks that refused in its place
     seconds: float = 0.0
 
     @property
@@ -77,14 +79,16 @@ class Score:
             if m.caught:
                 lines.append(f"  caught   {m.check:32} by {', '.join(m.caught_by[:3])}")
         for m in self.survivors:
-            why = "not consulted by guardian/ (unwired)" if not m.wired else \
-                "no scenario, invariant or fuzz run noticed its removal"
+            why = "not consulted by guardian/ (unwired)" if not m.wired else (
+                f"redundant: without it {', '.join(m.shadowed_by[:3])} refused instead"
+                if m.shadowed_by else "no scenario, invariant or fuzz run noticed its removal")
             lines.append(f"  SURVIVED {m.check:32} {why}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
         return {"caught": self.caught, "total": len(self.mutants), "seconds": self.seconds,
                 "mutants": [{"check": m.check, "caught_by": m.caught_by, "wired": m.wired,
+                             "shadowed_by": m.shadowed_by,
                              "seconds": round(m.seconds, 2)} for m in self.mutants]}
 
 
@@ -102,9 +106,9 @@ def is_wired(name: str) -> bool:
     return False
 
 
-def _status(sc: Scenario) -> tuple[str, tuple[str, ...]]:
+def _status(sc: Scenario) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     r = run_one(sc, "on")
-    return r.status, tuple(r.outcome.violations)
+    return r.status, tuple(r.outcome.violations), tuple(r.outcome.decided_by)
 
 
 def _set(name: str) -> None:
@@ -113,7 +117,10 @@ def _set(name: str) -> None:
     baseline_decisions.cache_clear()        # the workload's own refusals may change too
 
 
-def baseline(scenarios: Sequence[Scenario]) -> dict[str, tuple[str, tuple[str, ...]]]:
+Base = dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+
+
+def baseline(scenarios: Sequence[Scenario]) -> Base:
     _set("")
     return {sc.id: _status(sc) for sc in scenarios}
 
@@ -129,7 +136,7 @@ def fuzz_is_clean(fuzz_ops: int, seed: int = 0) -> bool:
 
 
 def mutate_one(name: str, scenarios: Sequence[Scenario],
-               base: dict[str, tuple[str, tuple[str, ...]]], fuzz_ops: int = 0,
+               base: Base, fuzz_ops: int = 0,
                seed: int = 0) -> Mutant:
     """Run without check `name` until something notices (scenarios first, then fuzz).
     `fuzz_ops` > 0 only where the intact build passes that campaign (`fuzz_is_clean`)."""
@@ -138,10 +145,12 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
     _set(name)
     try:
         for sc in scenarios:
-            was, was_bad = base[sc.id]
+            was, was_bad, was_by = base[sc.id]
             if was not in HOLDS:
                 continue
-            now, bad = _status(sc)
+            now, bad, by = _status(sc)
+            if name in was_by and now in HOLDS:
+                m.shadowed_by += [c for c in by if c != name and c not in m.shadowed_by]
             if now not in HOLDS:
                 m.caught_by.append(f"{sc.id} ({now})")
                 break

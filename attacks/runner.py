@@ -63,6 +63,7 @@ class Outcome:
     evidence: list[str] = field(default_factory=list)
     oracle_hits: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)     # the Guardian's invariants
+    decided_by: list[str] = field(default_factory=list)     # checks behind the refusals
     hits: dict[str, set[int]] = field(default_factory=dict)
     watched: dict[int, bytes] = field(default_factory=dict)   # the referee's reads
     el0_config: list[tuple[int, int, int]] = field(default_factory=list)
@@ -303,6 +304,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
                 usual[text] -= 1     # the workload meets this refusal without any attack
             else:
                 out.evidence.append(text)
+                out.decided_by.append(getattr(d, "check", "") or d.call)
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
     out.evidence += [f"availability: {n}" for n in s.witness.w.availability]

@@ -268,7 +268,7 @@ def mutate_cmd(names: tuple[str, ...], ci: bool, jobs: int, fuzz_ops: int,
         else:
             def heard(m: mutation.Mutant) -> None:
                 click.echo(f"{'caught' if m.caught else 'SURVIVED'} {m.check} "
-                           f"{', '.join(m.caught_by[:1])}", err=True)
+                           f"{', '.join(m.caught_by[:1] or m.shadowed_by[:2])}", err=True)
             score = mutation.run(names or None, jobs=jobs, fuzz_ops=fuzz_ops, progress=heard)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -52,4 +52,6 @@ def test_score_report_names_survivors() -> None:
                             mutation.Mutant("c.d", wired=False)], 1.0)
     text = score.describe()
     assert "1/2" in text and "SURVIVED c.d" in text and "unwired" in text
+    shadow = mutation.Score([mutation.Mutant("e.f", shadowed_by=["g.h"])], 1.0).describe()
+    assert "redundant: without it g.h refused instead" in shadow
     assert score.to_json()["caught"] == 1

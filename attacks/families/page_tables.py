@@ -165,3 +165,29 @@ def pt_release_confidential(adv: Adversary) -> None:
         if a.guarded:
             a.hvc(Call.RELEASE_PT, _heap_frame(a))
         a.observe(a.read_lm(_heap_frame(a)), "linear map (a 'released' frame)")
+
+
+@scenario(id="PT-009", title="Release the fresh page's zeroed frame as an empty table",
+          family=PT, goal=Goal.LEAK, rules=("G-RELEASE-UNUSED", "G-LM-UNMAP"),
+          prop="A confidential page that is still all zeros is no empty table either: "
+               "RELEASE_PT never hands it back while the program maps it.")
+def pt_release_zero(adv: Adversary) -> None:
+    """1. At FRESH, fault the program's fresh page in (a zeroed frame it has not written).
+    2. RELEASE_PT that frame: it is all zeros and has no parent, like an empty table.
+    3. After the program copied its secret there (FRESH_DONE), read the frame through the
+    linear map."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        frame = a.alloc_frame()
+        a.write_lm(frame, bytes(PAGE))
+        a.mm.tables.set(a.layout.fresh, D.leaf_descriptor(frame, USER_RW))
+        a.mm.resident += 1
+        a.el1.tlbi_all()
+        a.memo["frame"] = frame
+        if a.guarded:
+            a.hvc(Call.RELEASE_PT, frame)
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        if "frame" in a.memo:
+            a.observe(a.read_lm(a.memo["frame"]), "linear map (a 'released' frame)")

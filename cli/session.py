@@ -287,6 +287,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         try:
             if confidential and monitor is not None:
                 _admit(monitor, image, kernel)
+                if view.sysroot is not None:
+                    _admit_sysroot_libraries(monitor, view.sysroot)
                 for guest in admit:
                     monitor.conf.admit_file(guest, _admitted_bytes(root, guest))
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
@@ -372,6 +374,24 @@ def _admitted_bytes(rootfs: Path, guest: str) -> bytes:
         raise UsageError(f"--admit {guest}: no such file in the root file system {rootfs}",
                          "put it under --rootfs first")
     return host.read_bytes()
+
+
+_LIBRARY_DIRS = ("lib", "usr/lib", "lib64", "usr/lib64", "lib/aarch64-linux-gnu",
+                 "usr/lib/aarch64-linux-gnu")
+
+
+def _admit_sysroot_libraries(monitor: Guardian, sysroot: Path) -> None:
+    """The sysroot the user named with -L is the user's statement of which libraries a
+    confidential program may load: each shared object in its library directories is admitted
+    (measured) under the path the program opens it by."""
+    for rel in _LIBRARY_DIRS:
+        folder = sysroot / rel
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            if ".so" in entry.name and entry.is_file():
+                monitor.conf.admit_file("/" + entry.relative_to(sysroot).as_posix(),
+                                        entry.read_bytes())
 
 
 def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel) -> None:

@@ -244,6 +244,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         self.input_frames.discard(pa)
         data = self.s.ram.read(pa, PAGE)
         expected = dom.image.pages.get(va - dom.bias) if dom.image is not None else None
+        if expected is None and dom.program is not None:
+            expected = dom.program.pages.get(va - dom.program_bias)
         if expected is not None:
             if hashlib.sha256(data).digest() != expected:
                 refuse("set_pt.measured", Status.ERR_DENIED,

@@ -61,8 +61,21 @@ class DomainMixin:
         return measured.digest
 
     def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
-        """exec of a confidential image: the tree becomes a new domain; the first slot."""
+        """exec of a confidential image: the tree becomes a new domain; the first slot.
+
+        ``digest`` names the admitted image the thread starts in; for a dynamically linked
+        program that is its interpreter, and 40 more bytes name the program's own admitted
+        image and the page-aligned bias it was loaded at (its pages are measured there)."""
         s = self.s
+        program, program_bias = None, 0
+        if len(digest) == 72:
+            program = self.images.get(digest[32:64])
+            program_bias = struct.unpack("<Q", digest[64:72])[0]
+            if program is None or program_bias % PAGE or (program_bias and not program.dynamic):
+                refuse("create.admitted", Status.ERR_DENIED,
+                       "the dynamic program's image was not admitted at a valid bias")
+                return 0
+            digest = digest[:32]
         if not s.is_root(root):
             refuse("create.root", Status.ERR_KIND, f"{root:#x} is no root")
         if root in self.root_domain:
@@ -83,8 +96,11 @@ class DomainMixin:
         dom_id = self._next_domain
         dom = Domain(dom_id, key=s.entropy.domain_key(dom_id))
         dom.image, dom.bias = image, bias
+        dom.program, dom.program_bias = program, program_bias
         space = Space()
         space.areas = [(a + bias, b + bias) for a, b in image.areas]
+        if program is not None:
+            space.areas += [(a + program_bias, b + program_bias) for a, b in program.areas]
         stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
         space.brk_start = space.brk = max(b for _, b in space.areas)
         space.areas.append(stack)

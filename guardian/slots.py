@@ -93,4 +93,7 @@ class Domain:
     key: bytes = b""
     image: MeasuredImage | None = None
     bias: int = 0
+    #: A dynamic program's own image beside the interpreter it starts in, with its load bias.
+    program: MeasuredImage | None = None
+    program_bias: int = 0
     spaces: dict[int, Space] = field(default_factory=dict)   # root -> its address space

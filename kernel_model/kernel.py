@@ -316,9 +316,12 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
             # The domain's measured image is the one the thread starts in: the
             # interpreter of a dynamic program (it then maps the rest itself).
             first = interp_image if interp_image is not None else image
+            named = hashlib.sha256(first.data).digest()
+            if interp_image is not None:
+                # ... and the program's own image, with the bias it was loaded at.
+                named += hashlib.sha256(image.data).digest() + struct.pack("<Q", image.bias)
             status, slot, _ = self.el1.hvc_data(Call.CREATE_DOMAIN,
-                                                (mm.tables.root, start.entry, start.sp),
-                                                hashlib.sha256(first.data).digest())
+                                                (mm.tables.root, start.entry, start.sp), named)
             if status:
                 raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
             t.slot = slot

@@ -18,7 +18,7 @@ from kernel_model.errors import KernelError
 from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
 from kernel_model.pagetable import lm
 from kernel_model.thp import UserPageTables
-from kernel_model.vma import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE
+from kernel_model.vma import PAGE, PROT_EXEC, PROT_WRITE
 
 if TYPE_CHECKING:
     from kernel_model.blade import RackRuntime
@@ -58,15 +58,9 @@ class RackAddressSpace(AddressSpace):
 
     # --- faults ---------------------------------------------------------------------------------
     def handle_fault(self, va: int, write: bool, execute: bool) -> int:
-        vma = self.vmas.find(va)
+        vma, code = self.faulting_area(va, write, execute)
         if vma is None:
-            return FaultResult.SEGV_MAPERR
-        if write and not vma.prot & PROT_WRITE:
-            return FaultResult.SEGV_ACCERR
-        if execute and not vma.prot & PROT_EXEC:
-            return FaultResult.SEGV_ACCERR
-        if not vma.prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
-            return FaultResult.SEGV_ACCERR
+            return code
         page = va & ~(PAGE - 1)
         blade = self.rt.current_blade
         desc = self.blade_tables(blade).lookup(page)

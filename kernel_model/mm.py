@@ -226,17 +226,23 @@ class AddressSpace(HugePages):
         self.ctx.el1.tlbi_all()
 
     # --- faults ---------------------------------------------------------------
-    def handle_fault(self, va: int, write: bool, execute: bool) -> int:
-        """Resolve a fault at va; returns a FaultResult code."""
+    def faulting_area(self, va: int, write: bool, execute: bool) -> tuple[Vma | None, int]:
+        """The area at va and FaultResult.OK, or None and the SIGSEGV code for an access
+        the areas do not allow (one lookup: this is the page-fault path)."""
         vma = self.vmas.find(va)
         if vma is None:
-            return FaultResult.SEGV_MAPERR
-        if write and not vma.prot & PROT_WRITE:
-            return FaultResult.SEGV_ACCERR
-        if execute and not vma.prot & PROT_EXEC:
-            return FaultResult.SEGV_ACCERR
-        if not vma.prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
-            return FaultResult.SEGV_ACCERR
+            return None, FaultResult.SEGV_MAPERR
+        prot = vma.prot
+        if (write and not prot & PROT_WRITE) or (execute and not prot & PROT_EXEC) \
+                or not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
+            return None, FaultResult.SEGV_ACCERR
+        return vma, FaultResult.OK
+
+    def handle_fault(self, va: int, write: bool, execute: bool) -> int:
+        """Resolve a fault at va; returns a FaultResult code."""
+        vma, code = self.faulting_area(va, write, execute)
+        if vma is None:
+            return code
         page_va = va & ~(PAGE - 1)
         mem = self.ctx.memory
         try:

@@ -1,12 +1,16 @@
-"""The kernel on a rack of compute blades.
+"""The kernels of a rack of compute blades.
 
-Each compute blade has its own DRAM (a fixed set of frames) and its own page tables for every
-process it runs threads of; a process's threads are placed across the blades.  The process-wide
-state (areas, descriptor table, signal actions, futex queues keyed by virtual address, the
-thread list) stays at the process's home blade, where its first thread was placed: a system
-call from a thread on another blade pays a message to the home blade and back on the rack's
-network.  Threads, and new processes, are placed round-robin over the blades (or `fill`: as many
-threads as a blade has cores before the next).
+Each compute blade runs its own kernel instance (`BladeNode`): its own DRAM with its own frame
+allocator, its own page tables and ASIDs for every process it runs threads of, its own run queue
+and the saved CPU state of its threads; no blade reaches another's.  A process's threads are
+placed across the blades round-robin (or `fill`: as many threads as a blade has cores before the
+next).  The process-wide state (areas, descriptor table, signal actions, futex queues keyed by
+global virtual address, the thread list) is held by the kernel of the process's home blade, where
+its first thread was placed: a thread elsewhere reaches it by messages on the rack's network
+(`blade_rpc`: a forwarded call and its reply, a remote wake-up).
+
+The blades' threads run in turn on one Unicorn engine (one host thread: see DESIGN.md section 5);
+switching blades switches the page tables and the ASID range, so each blade keeps its own view.
 
 Memory is remote: the 2 MiB chunk of a page is registered with the switch's control plane the
 first time any blade touches it (an exceptional translation and a protection entry for the
@@ -29,6 +33,9 @@ from emulator.rack import Rack, RackCosts, RackSpec, SplitConfig
 from emulator.rack.costs import PAGE
 from emulator.rack.packets import Kind, Packet
 from kernel_model.blade_mm import BladePageStore, RackAddressSpace
+from kernel_model.blade_node import KERNEL_MEMORY, BladeNode
+from kernel_model.blade_rpc import BLADE_LOCAL_CALLS, CountingUserAccess, KernelMessages
+from kernel_model.blade_sched import RackScheduler
 from kernel_model.errors import KernelError
 from kernel_model.kernel import Kernel
 from kernel_model.process import Thread
@@ -56,11 +63,10 @@ class RackRuntime:
                              memory_blade_size=config.memory_blade_size, costs=costs, seed=seed)
         self.blades = blades
         self.placement = placement
-        self.pools: list[list[int]] = []
-        for _ in range(blades):
-            frames = [kernel.frames.alloc() for _ in range(config.blade_dram // PAGE)]
-            self.pools.append(frames[::-1])
-        self.stores = [BladePageStore(self, i, self.pools[i]) for i in range(blades)]
+        self.nodes = [BladeNode(i, self.el1, base, config.blade_dram, kernel.el1.tlbi_all)
+                      for i, base in enumerate(self._carve_dram(kernel, config.blade_dram,
+                                                                blades))]
+        self.stores = [BladePageStore(self, node) for node in self.nodes]
         self.rack = Rack(self.spec, blades=blades, stores=lambda i: self.stores[i],
                          split=split or SplitConfig(), transitions=transitions)
         for agent in self.rack.agents:
@@ -73,6 +79,8 @@ class RackRuntime:
                             fva=p.fva, **{"class": p.packet_class.value})
             self.rack.observe(packet)
         self.current_blade = HOME_BLADE
+        self.acting_blade: int | None = None    # whose kernel runs the code now (None: local)
+        self.messages = KernelMessages(self)
         self.counters: Counter[str] = Counter()
         self._mms: dict[int, RackAddressSpace] = {}
         self._next_pid = 1
@@ -83,6 +91,20 @@ class RackRuntime:
         self._home: dict[int, int] = {}
         self._ns_to_cycles = kernel.clock.frequency_hz / 1e9
 
+    @staticmethod
+    def _carve_dram(kernel: Kernel, cache_bytes: int, blades: int) -> list[int]:
+        """Each blade's DRAM: a contiguous range at the top of the machine's RAM, taken from
+        the boot kernel's allocator for good (the blades' allocators own it from here on)."""
+        size = cache_bytes + KERNEL_MEMORY
+        top = kernel.boot_info.ram_base + kernel.boot_info.ram_size
+        bases = [top - (i + 1) * size for i in range(blades)]
+        for base in bases:
+            if base < kernel.boot_info.ram_base or not all(
+                    kernel.frames.take(pa) for pa in range(base, base + size, PAGE)):
+                raise KernelError(errno.ENOMEM, f"{blades} blades of {size >> 20} MiB DRAM "
+                                  "do not fit in the machine's RAM: give [memory] more")
+        return bases
+
     # --- processes and threads --------------------------------------------------------------
     def register_mm(self, mm: RackAddressSpace) -> int:
         pid = self._next_pid
@@ -92,9 +114,6 @@ class RackRuntime:
 
     def mm_of(self, fva: int) -> RackAddressSpace | None:
         return self._mms.get(fva >> 48)
-
-    def alloc_asid(self) -> int:
-        return self.kernel.alloc_asid()
 
     def blade_of(self, t: Thread) -> int:
         blade = self._blade_of.get(t.tid)
@@ -121,13 +140,10 @@ class RackRuntime:
     def _charge(self, start_ns: int, end_ns: int) -> None:
         self.clock.spend("rack", int((end_ns - start_ns) * self._ns_to_cycles))
 
-    def charge_remote_syscall(self) -> None:
-        """A system call from a blade other than the home: request and reply messages."""
-        costs = self.spec.costs
-        one_way = (2 * (costs.serialization_ns(costs.header_bytes) + costs.link_propagation_ns)
-                   + costs.switch_pass_ns + costs.nic_ns)
-        self.counters["remote_syscalls"] += 1
-        self.clock.spend("rack", int(2 * one_way * self._ns_to_cycles))
+    def next_message_ns(self) -> int | None:
+        """When the next event on the network is due, if anything is on its way."""
+        loop = self.rack.loop
+        return None if loop.idle else loop.next_time
 
     # --- memory ---------------------------------------------------------------------------------
     def back_page(self, mm: RackAddressSpace, vma: Vma, page: int) -> None:
@@ -227,20 +243,26 @@ class RackRuntime:
 
     def statistics(self) -> dict[str, int]:
         out = {f"rack.kernel.{k}": v for k, v in sorted(self.counters.items())}
+        for node in self.nodes:
+            out.update(node.statistics())
         out.update(self.rack.statistics())
         return out
 
 
 class BladeKernel(Kernel):
-    """The kernel model with a process's threads spread over a rack's compute blades."""
+    """The blades' kernels for one program run: a `BladeNode` per compute blade, the homes'
+    process state, and the messages between them."""
 
     def __init__(self, *args, rack: RackConfig, blades: int, placement: str,  # noqa: ANN002
                  split: SplitConfig | None = None, transitions=None, **kwargs) -> None:  # noqa: ANN001, ANN003
         super().__init__(*args, **kwargs)
         if self.boot_info.monitor:
             raise KernelError(errno.EINVAL, "the Guardian does not run on a rack")
+        self.uaccess = CountingUserAccess(self.el1, lambda: self._current_mm(),
+                                          self._uaccess_slot)
         self.rack_rt = RackRuntime(self, rack, blades, placement, self.seed, split, transitions)
         rt = self.rack_rt
+        self.sched = RackScheduler(rt.nodes, rt.blade_of, rt.messages.send_wake)
 
         def make(ctx: MemoryContext, asid: int) -> AddressSpace:
             return RackAddressSpace(ctx, asid, rt)
@@ -251,15 +273,46 @@ class BladeKernel(Kernel):
         if isinstance(mm, RackAddressSpace):
             rt = self.rack_rt
             blade = rt.blade_of(self.current) if self.current is not None else HOME_BLADE
+            if blade != rt.current_blade:
+                rt.nodes[blade].counters["switched_in"] += 1
             rt.current_blade = blade
             self.el1.msr(S.TTBR0_EL1, mm.blade_ttbr0(blade))
         else:
             super().switch_mm(mm)
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
-        if self.rack_rt.blade_of(t) != self.rack_rt.home_of(t):
-            self.rack_rt.charge_remote_syscall()
-        super()._syscall(t, info)
+        rt = self.rack_rt
+        blade, home = rt.blade_of(t), rt.home_of(t)
+        if blade == home or self.el1.syscall_args()[8] in BLADE_LOCAL_CALLS:
+            rt.acting_blade = blade
+            try:
+                super()._syscall(t, info)
+            finally:
+                rt.acting_blade = None
+            return
+        rt.messages.forward(t, blade, home, lambda: Kernel._syscall(self, t, info))
+
+    def _fire_timers(self) -> None:
+        self.rack_rt._sync()            # messages due by now arrive (wake-ups among them)
+        super()._fire_timers()
+
+    def _idle(self) -> bool:
+        """Nothing runnable: a message on its way (a wake-up) is something to wait for."""
+        rt = self.rack_rt
+        due = rt.next_message_ns()
+        if due is None:
+            return super()._idle()
+        deadlines = [d for d in (self.sched.next_deadline(), self.ktimers.next_deadline(),
+                                 *(p.itimer_deadline for p in self._itimers.values()))
+                     if d is not None]
+        target = self.clock.cycles_for_ns(due)
+        if deadlines and min(deadlines) < target:
+            return super()._idle()
+        if target > self.clock.cycles:
+            self.clock.advance(target - self.clock.cycles)
+        rt.rack.loop.advance_to(max(due, rt.rack.loop.now))
+        super()._fire_timers()
+        return True
 
     def run(self) -> int:
         try:
@@ -267,4 +320,3 @@ class BladeKernel(Kernel):
         finally:
             for key, value in self.rack_rt.statistics().items():
                 self.stats.set(key, value)
-

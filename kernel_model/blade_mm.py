@@ -1,8 +1,8 @@
 """A process's address space on a rack: one translation tree per compute blade.
 
 The areas (VMAs), brk and the process-wide bookkeeping are the process's, kept once at its home
-blade.  Each compute blade has its own page tables for the process (its own ASID), mapping only
-pages present in that blade's DRAM: a miss there is a page fault, and the fault is a request to
+blade.  Each compute blade's kernel builds its own page tables for the process in its own DRAM
+(with an ASID from its own range), mapping only pages present in that blade's DRAM: a miss there is a page fault, and the fault is a request to
 the switch.  A page arrives read-only (shared) or writable (exclusive) as the directory grants
 it; an invalidation unmaps it, or turns it read-only, and flushes the TLB entry.
 """
@@ -22,6 +22,7 @@ from kernel_model.vma import PAGE, PROT_EXEC, PROT_WRITE
 
 if TYPE_CHECKING:
     from kernel_model.blade import RackRuntime
+    from kernel_model.blade_node import BladeNode
 
 
 def blade_perms(prot: int, writable: bool) -> D.PagePerms:
@@ -34,20 +35,13 @@ class RackAddressSpace(AddressSpace):
         super().__init__(ctx, asid)
         self.rt = runtime
         self.rack_pid = runtime.register_mm(self)
-        self._trees: dict[int, UserPageTables] = {}
-        self._asids: dict[int, int] = {}
 
-    # --- per-blade trees ----------------------------------------------------------------------
+    # --- per-blade trees (each kept by its blade's kernel) ---------------------------------------
     def blade_tables(self, blade: int) -> UserPageTables:
-        tree = self._trees.get(blade)
-        if tree is None:
-            tree = self._trees[blade] = UserPageTables(self.ctx.el1, self.ctx.writer)
-            self._asids[blade] = self.rt.alloc_asid()
-        return tree
+        return self.rt.nodes[blade].tables(self)
 
     def blade_ttbr0(self, blade: int) -> int:
-        tree = self.blade_tables(blade)
-        return tree.root | (self._asids[blade] << 48)
+        return self.rt.nodes[blade].ttbr0(self)
 
     @property
     def ttbr0(self) -> int:
@@ -55,6 +49,10 @@ class RackAddressSpace(AddressSpace):
 
     def fva(self, va: int) -> int:
         return make_fva(self.rack_pid, va)
+
+    def futex_key(self, uaddr: int) -> tuple[str, int, int]:
+        """Futex waiters meet on the word's global virtual address, whatever blade they sleep on."""
+        return ("futex", 0, self.fva(uaddr))
 
     # --- faults ---------------------------------------------------------------------------------
     def handle_fault(self, va: int, write: bool, execute: bool) -> int:
@@ -112,20 +110,18 @@ class RackAddressSpace(AddressSpace):
 
     def destroy(self) -> None:
         self.rt.forget_mm(self)
-        for tree in self._trees.values():
-            tree.destroy()
-        self._trees.clear()
+        for node in self.rt.nodes:
+            node.drop_tables(self)
         super().destroy()
 
 
 class BladePageStore:
-    """One compute blade's DRAM: a fixed set of frames holding the pages it caches."""
+    """One compute blade's DRAM as its page cache: frames from the blade's own allocator."""
 
-    def __init__(self, runtime: RackRuntime, blade: int, frames: list[int]) -> None:
+    def __init__(self, runtime: RackRuntime, node: BladeNode) -> None:
         self.rt = runtime
-        self.blade = blade
-        self.free = frames
-        self.capacity = len(frames)
+        self.node = node
+        self.blade = node.index
         self.frames: dict[int, int] = {}       # fva -> frame
 
     def _where(self, fva: int) -> tuple[RackAddressSpace | None, int]:
@@ -135,7 +131,7 @@ class BladePageStore:
         el1 = self.rt.el1
         pa = self.frames.get(fva)
         if pa is None:
-            pa = self.free.pop()
+            pa = self.node.frames.alloc()
             self.frames[fva] = pa
         el1.write(lm(pa), data)
         mm, va = self._where(fva)
@@ -158,7 +154,7 @@ class BladePageStore:
         pa = self.frames.pop(fva, None)
         if pa is None:
             return
-        self.free.append(pa)
+        self.node.frames.put(pa)
         mm, va = self._where(fva)
         if mm is not None and mm.alive:
             mm.blade_tables(self.blade).clear(va)

@@ -30,7 +30,8 @@ class LifecycleMixin:
                 self._with_mm(t.process.mm, lambda: self.uaccess.write_u32(t.clear_child_tid, 0))
             except KernelError:
                 pass
-            key = ("futex", id(t.process.mm), t.clear_child_tid)
+            from kernel_model.syscalls.futex import futex_key
+            key = futex_key(self, t, t.clear_child_tid)
             self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
         t.state = ThreadState.DEAD
         self.sched.remove(t)

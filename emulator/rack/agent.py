@@ -21,7 +21,7 @@ from typing import Protocol
 
 from emulator.rack.costs import PAGE, RackCosts
 from emulator.rack.network import EventLoop, Network
-from emulator.rack.packets import Kind, Packet, Perm
+from emulator.rack.packets import Kind, Packet, PacketClass, Perm
 
 
 class PageStore(Protocol):
@@ -94,6 +94,9 @@ class BladeAgent:
         self.page_observer: Callable[[int], None] | None = None   # told when a page leaves
         # A kernel cannot see guest stores, so a page granted for writing counts as dirty.
         self.dirty_on_grant = False
+        # Kernel-to-kernel messages (forwarded system calls, replies, wake-ups) go to the
+        # blade's kernel, which this agent only carries for.
+        self.on_message: Callable[[Packet], None] | None = None
 
     # --- the blade's side ---------------------------------------------------------------------
     def holds(self, fva: int, write: bool) -> bool:
@@ -139,6 +142,11 @@ class BladeAgent:
     def _send(self, packet: Packet) -> None:
         self.network.send(packet, self.name, "switch")
 
+    def send_message(self, kind: Kind, dst: str, tid: int, size: int) -> None:
+        """A kernel-to-kernel message to another compute blade, through the switch."""
+        self.counters[f"sent.{kind.value}"] += 1
+        self._send(Packet(kind, self.name, dst, 0, req_id=tid, requester=self.name, size=size))
+
     # --- packets from the switch ----------------------------------------------------------------
     def receive(self, p: Packet) -> None:
         kind = p.kind
@@ -162,6 +170,10 @@ class BladeAgent:
             self.counters["grants"] += 1
         elif kind is Kind.WRITE_ACK:
             self.counters["write_acks"] += 1
+        elif kind.packet_class is PacketClass.SYSCALL:
+            self.counters[f"received.{kind.value}"] += 1
+            if self.on_message is not None:
+                self.on_message(p)
 
     def _data(self, p: Packet) -> None:
         req = self.pending.get(p.req_id)

@@ -33,6 +33,8 @@ class RackCosts:
     nack_max_backoff: int = 4            # back-off multiplier limit
     software_directory_ns: int = 3_000   # GAM-like: the home blade's CPU serving one message
     swap_overhead_ns: int = 1_000        # FastSwap-like: the swap path's own cost per fault
+    rpc_handler_ns: int = 1_000          # a blade kernel taking a kernel-to-kernel message in
+    syscall_args_bytes: int = 64         # a forwarded call: number, six arguments, the tid
     header_bytes: int = 58               # Ethernet+IPv4+UDP+BTH+RETH (+ICRC) of a RoCE packet
     page_wire_bytes: int = 4144          # an RDMA page on the wire, headers included
     invalidation_bytes: int = 90         # a 32-byte invalidation record as an RDMA WRITE
@@ -70,6 +72,9 @@ SOURCES: Mapping[str, str] = MappingProxyType({
     "nack_max_backoff": "MIND kernel: DISAGG_NACK_MAX_BACKOFF = 4",
     "software_directory_ns": "assumed: a GAM home node's CPU handling one DSM message",
     "swap_overhead_ns": "assumed: FastSwap's frontswap path per fault",
+    "rpc_handler_ns": "assumed: like an invalidation, a receive completion and a kernel "
+                      "handler dispatch on the receiving blade",
+    "syscall_args_bytes": "assumed: 8 bytes each for the number, six arguments and the tid",
     "header_bytes": "RoCEv2 framing: 14 Ethernet + 20 IPv4 + 8 UDP + 12 BTH + 16 RETH "
                     "- 12 (RETH absent on responses, ICRC added); assumed 58",
     "page_wire_bytes": "MIND P4 program: an RDMA page is 4144 B on the wire",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from emulator.rack.costs import RackCosts
 from emulator.rack.directory import Directory, Region
 from emulator.rack.network import EventLoop, Network
-from emulator.rack.packets import VA_MASK, Kind, Op, Packet, Perm
+from emulator.rack.packets import VA_MASK, Kind, Op, Packet, PacketClass, Perm
 from emulator.rack.tables import EXCEPTION_CAPACITY, PARTITION_CAPACITY, LpmTable
 from emulator.rack.transitions import (
     Ack,
@@ -112,8 +112,8 @@ class Switch:
         self.counters["passes"] += 1
         if self.offload_router is not None and self.offload_router(p):
             return
-        if p.kind in (Kind.DATA, Kind.WRITE_ACK):
-            self.network.send(p, "switch", p.dst)
+        if p.kind in (Kind.DATA, Kind.WRITE_ACK) or p.kind.packet_class is PacketClass.SYSCALL:
+            self.network.send(p, "switch", p.dst)       # routed by destination, no directory
             return
         if p.kind is Kind.FETCH and self.permission(p.fva) & p.perm != p.perm:
             self.counters["denied"] += 1

@@ -21,8 +21,10 @@ BITSET_ANY = 0xFFFF_FFFF
 
 
 def futex_key(k: Kernel, t: Thread, uaddr: int) -> tuple[str, int, int]:
-    """Threads of one address space meet on (mm, address)."""
-    return ("futex", id(t.process.mm), uaddr)
+    """Threads of one address space meet on (mm, address); an address space may name its
+    words globally instead (a rack's processes span blades)."""
+    own = getattr(t.process.mm, "futex_key", None)
+    return own(uaddr) if own is not None else ("futex", id(t.process.mm), uaddr)
 
 
 def wake(k: Kernel, key: tuple[str, int, int], count: int, bitset: int = BITSET_ANY) -> int:

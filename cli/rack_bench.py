@@ -116,9 +116,11 @@ def _size(n: int) -> str:
 @click.option("--recorded", "recorded", type=click.Path(exists=True, dir_okay=False),
               metavar="TRACE", help="Also replay a trace recorded with `blindfold run "
                                     "--trace-level mem` (one thread per guest thread).")
+@click.option("--programs/--no-programs", default=True, show_default=True,
+              help="Also run real threaded programs on the blades' kernels (third table).")
 @click.option("--json", "as_json", is_flag=True, help="One row per (workload, system, blades).")
 def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
-               split_accesses: int, recorded: str | None, as_json: bool) -> None:
+               split_accesses: int, recorded: str | None, programs: bool, as_json: bool) -> None:
     """MIND on the modelled rack: scaling vs FastSwap-like and GAM-like baselines, and
     bounded splitting vs static regions (modelled time, trace replay)."""
     loads = ["low", "high"] + (["recorded"] if recorded else [])
@@ -131,6 +133,9 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
     jobs += [Job("splitting", "high", "mind", 8, split_accesses, foot, 2, region=None,
                  initial_region=i) for i in (16 << 10, 2 << 20)]
     rows = run_sweep(jobs, quiet=as_json)
+    if programs:
+        from cli.rack_programs_bench import program_rows
+        rows += program_rows()
     for w in loads:
         base = next(r for r in rows if r["table"] == "scaling" and r["workload"] == w
                     and r["system"] == "mind" and r["blades"] == 1)["throughput"]
@@ -170,3 +175,18 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
         t2.add_row(name, f"{r['false_invalidations']:,}", f"{r['false_writebacks']:,}",
                    f"{r['directory_peak']:,}", fits)
     console.print(t2)
+    if programs:
+        t3 = Table(title="Real programs on the blades' own kernels (modelled time; calls and "
+                         "wake-ups between a blade and the process's home are packets)")
+        for col in ("program", "blades", "same output", "modelled ms", "forwarded calls",
+                    "remote wakes", "kernel msgs", "msg KiB", "fetches", "invalidations"):
+            t3.add_column(col, justify="left" if col == "program" else "right", no_wrap=True)
+        for r in rows:
+            if r["table"] == "programs":
+                t3.add_row(r["workload"], str(r["blades"]),
+                           "yes" if r["same_output"] and r["exit_code"] == 0 else "NO",
+                           f"{r['modelled_ms']:.2f}", f"{r['remote_syscalls']:,}",
+                           f"{r['remote_wakes']:,}", f"{r['syscall_packets']:,}",
+                           f"{r['syscall_bytes'] / 1024:.1f}", f"{r['fetches']:,}",
+                           f"{r['invalidations']:,}")
+        console.print(t3)

@@ -69,8 +69,11 @@ def test_replay_is_deterministic() -> None:
 
 def test_bench_rack_json_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     import cli.rack_bench as rb
+    import cli.rack_programs_bench as rpb
     monkeypatch.setattr(rb, "BLADES", (1, 2))
     monkeypatch.setattr(rb, "STATIC", (16 << 10, 2 << 20))
+    monkeypatch.setattr(rpb, "BLADES", (1, 2))
+    monkeypatch.setattr(rpb, "PROGRAMS", (("threads", ()),))
     result = CliRunner().invoke(main, ["bench", "rack", "--json", "--accesses", "200",
                                        "--split-footprint", "16", "--split-accesses", "200"])
     assert result.exit_code == 0, result.output
@@ -80,6 +83,10 @@ def test_bench_rack_json_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     mind1 = next(r for r in rows if r["system"] == "mind" and r["blades"] == 1
                  and r["workload"] == "low" and r["table"] == "scaling")
     assert mind1["normalized"] == 1.0 and mind1["packets"]["fetch"] > 0
+    # Real programs on the blades' kernels: same output, and messages once a home is remote.
+    progs = {r["blades"]: r for r in rows if r["table"] == "programs"}
+    assert set(progs) == {1, 2} and all(r["same_output"] for r in progs.values())
+    assert progs[1]["remote_syscalls"] == 0 < progs[2]["remote_syscalls"]
 
 
 def test_trace_has_packets_and_perfetto_has_a_track_per_blade(tmp_path: Path) -> None:

@@ -186,7 +186,7 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
                 t3.add_row(r["workload"], str(r["blades"]),
                            "yes" if r["same_output"] and r["exit_code"] == 0 else "NO",
                            f"{r['modelled_ms']:.2f}", f"{r['remote_syscalls']:,}",
-                           f"{r['remote_wakes']:,}", f"{r['syscall_packets']:,}",
-                           f"{r['syscall_bytes'] / 1024:.1f}", f"{r['fetches']:,}",
+                           f"{r['remote_wakes']:,}", f"{r['kernel_packets']:,}",
+                           f"{r['kernel_bytes'] / 1024:.1f}", f"{r['fetches']:,}",
                            f"{r['invalidations']:,}")
         console.print(t3)

@@ -35,8 +35,8 @@ def program_rows() -> list[dict[str, Any]]:
                 "modelled_ms": s.get("clock.cycles", 0) * ns_per_cycle / 1e6,
                 "remote_syscalls": s.get("rack.kernel.remote_syscalls", 0),
                 "remote_wakes": s.get("rack.kernel.wakes_remote", 0),
-                "syscall_packets": s.get("rack.net.packets.syscall", 0),
-                "syscall_bytes": s.get("rack.net.bytes.syscall", 0),
+                "kernel_packets": s.get("rack.net.packets.kernel", 0),
+                "kernel_bytes": s.get("rack.net.bytes.kernel", 0),
                 "fetches": s.get("rack.kernel.fetches_read", 0)
                 + s.get("rack.kernel.fetches_write", 0),
                 "invalidations": s.get("rack.net.packets.invalidation", 0),

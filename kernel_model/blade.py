@@ -131,6 +131,17 @@ class RackRuntime:
         self.blade_of(t)
         return self._home.get(t.pid, HOME_BLADE)
 
+    def areas_for_fault(self, mm: RackAddressSpace, blade: int) -> None:
+        """Before `blade`'s fault handler trusts its copy of the process's areas: fetch them
+        from the home if the home changed them since."""
+        node = self.nodes[blade]
+        if node.areas_seen.get(mm.rack_pid) == mm.vmas.version:
+            return
+        t = self.kernel.current
+        if t is not None and t.process.mm is mm and self.home_of(t) != blade:
+            self.messages.fetch_areas(blade, self.home_of(t), len(mm.vmas))
+        node.areas_seen[mm.rack_pid] = mm.vmas.version
+
     # --- time -----------------------------------------------------------------------------------
     def _sync(self) -> int:
         now = self.clock.nanoseconds
@@ -181,19 +192,35 @@ class RackRuntime:
         self.counters["fetches_write" if write else "fetches_read"] += 1
         return result[0]
 
-    def _pages_in(self, mm: RackAddressSpace, start: int, end: int) -> list[tuple[int, int]]:
+    def _blade_pages(self, blade: int, mm: RackAddressSpace, start: int, end: int) -> list[int]:
         base = mm.rack_pid << 48
         lo, hi = base + start, base + min(end, 1 << 48)
-        return [(i, f) for i, agent in enumerate(self.rack.agents)
-                for f in list(agent.pages) if lo <= f < hi]
+        return [f for f in list(self.rack.agents[blade].pages) if lo <= f < hi]
+
+    def _running(self, mm: RackAddressSpace) -> list[int]:
+        """The blades that run (or ran) threads of the process: those with tables for it."""
+        return [n.index for n in self.nodes if n.has_tables(mm)]
 
     def evict_range(self, mm: RackAddressSpace, start: int, end: int) -> None:
-        """Give pages up everywhere, writing dirty ones back (mprotect)."""
+        """Every blade gives the range's pages up, writing dirty ones back (mprotect)."""
         self._sync()
-        for i, fva in self._pages_in(mm, start, end):
-            agent = self.rack.agents[i]
-            agent.evict(fva, agent.pages[fva])
-        self.rack.loop.run()
+
+        def give_up(blade: int) -> None:
+            agent = self.rack.agents[blade]
+            for fva in self._blade_pages(blade, mm, start, end):
+                agent.evict(fva, agent.pages[fva])
+
+        self.messages.shootdown(self._running(mm), give_up)
+        self.rack.loop.run()            # the write-backs reach the memory blades
+
+    def _drop_everywhere(self, mm: RackAddressSpace, start: int, end: int) -> None:
+        def give_up(blade: int) -> None:
+            agent = self.rack.agents[blade]
+            for fva in self._blade_pages(blade, mm, start, end):
+                agent.store.drop(fva)
+                del agent.pages[fva]
+
+        self.messages.shootdown(self._running(mm), give_up)
 
     def copy_memory(self, parent: RackAddressSpace, child: RackAddressSpace) -> None:
         """fork: write every dirty page back, then copy the parent's pages on the memory
@@ -219,10 +246,7 @@ class RackRuntime:
 
     def forget_range(self, mm: RackAddressSpace, start: int, end: int) -> None:
         """The range is unmapped: drop every blade's copy (no write-back), zero the memory."""
-        for i, fva in self._pages_in(mm, start, end):
-            agent = self.rack.agents[i]
-            agent.store.drop(fva)
-            del agent.pages[fva]
+        self._drop_everywhere(mm, start, end)
         for key in [k for k in self._file_pages if k[0] == mm.rack_pid and start <= k[1] < end]:
             self._file_pages.discard(key)
         switch = self.rack.switch
@@ -232,10 +256,7 @@ class RackRuntime:
                 self.rack.memory_blades[int(blade[2:])].meminit(addr, PAGE)
 
     def forget_mm(self, mm: RackAddressSpace) -> None:
-        for i, fva in self._pages_in(mm, 0, 1 << 48):
-            agent = self.rack.agents[i]
-            agent.store.drop(fva)
-            del agent.pages[fva]
+        self._drop_everywhere(mm, 0, 1 << 48)
         self.rack.control.exit(mm.rack_pid)
         self._chunks = {c for c in self._chunks if c[0] != mm.rack_pid}
         self._file_pages = {c for c in self._file_pages if c[0] != mm.rack_pid}

@@ -18,7 +18,7 @@ from kernel_model.errors import KernelError
 from kernel_model.mm import AddressSpace, FaultResult, MemoryContext
 from kernel_model.pagetable import lm
 from kernel_model.thp import UserPageTables
-from kernel_model.vma import PAGE, PROT_EXEC, PROT_WRITE
+from kernel_model.vma import PAGE, PROT_EXEC, PROT_WRITE, Vma, VmaList
 
 if TYPE_CHECKING:
     from kernel_model.blade import RackRuntime
@@ -30,9 +30,32 @@ def blade_perms(prot: int, writable: bool) -> D.PagePerms:
                        user_exec=bool(prot & PROT_EXEC))
 
 
+class VersionedAreas(VmaList):
+    """The home's list of a process's areas, numbered by change so that a blade can tell
+    whether its copy is current."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = 0
+
+    def insert(self, vma: Vma) -> None:
+        self.version += 1
+        super().insert(vma)
+
+    def remove_range(self, start: int, end: int) -> list[Vma]:
+        self.version += 1
+        return super().remove_range(start, end)
+
+    def replace(self, old: Vma, new: Vma) -> None:
+        self.version += 1
+        super().replace(old, new)
+
+
 class RackAddressSpace(AddressSpace):
     def __init__(self, ctx: MemoryContext, asid: int, runtime: RackRuntime) -> None:
         super().__init__(ctx, asid)
+        assert not len(self.vmas)
+        self.vmas: VersionedAreas = VersionedAreas()
         self.rt = runtime
         self.rack_pid = runtime.register_mm(self)
 
@@ -56,11 +79,12 @@ class RackAddressSpace(AddressSpace):
 
     # --- faults ---------------------------------------------------------------------------------
     def handle_fault(self, va: int, write: bool, execute: bool) -> int:
+        blade = self.rt.current_blade
+        self.rt.areas_for_fault(self, blade)
         vma, code = self.faulting_area(va, write, execute)
         if vma is None:
             return code
         page = va & ~(PAGE - 1)
-        blade = self.rt.current_blade
         desc = self.blade_tables(blade).lookup(page)
         if desc & D.VALID and (not write or not desc & D.AP_RO):
             return FaultResult.OK           # another thread of this blade brought it in

@@ -49,6 +49,7 @@ class BladeNode:
         self.sched = Scheduler()
         self.counters: Counter[str] = Counter()
         self._trees: dict[int, tuple[UserPageTables, int]] = {}   # rack pid -> (tree, asid)
+        self.areas_seen: dict[int, int] = {}     # rack pid -> version of its areas copied here
         self._next_asid = 0
         self._flush_all = flush_all
 
@@ -82,6 +83,7 @@ class BladeNode:
 
     def drop_tables(self, mm: RackAddressSpace) -> None:
         entry = self._trees.pop(mm.rack_pid, None)
+        self.areas_seen.pop(mm.rack_pid, None)
         if entry is not None:
             entry[0].destroy()
 

@@ -1,4 +1,5 @@
-"""Kernel-to-kernel messages on a rack: forwarded system calls and remote wake-ups.
+"""Kernel-to-kernel messages on a rack: forwarded system calls, remote wake-ups, shootdowns
+and the areas of a process.
 
 A process's state (areas, descriptors, signal actions, futex queues, threads) is held by the
 kernel of its home blade.  A thread placed on another blade that makes a call needing that
@@ -8,6 +9,12 @@ the result and the bytes the call writes back.  A call that sleeps gets no reply
 woken: the WAKE from the home is its reply.  Wake-ups the home issues while serving a call
 leave once the request has arrived.  Calls that concern only the calling thread or its blade
 (the clock, its signal mask, yielding, sleeping) are served by the thread's own blade.
+
+When the home takes memory back (munmap, mprotect, fork's write-back, exit), every other blade
+running the process gets a SHOOTDOWN for the range and answers with an ACK once it has dropped
+(or written back) its pages, as a TLB shootdown's interrupts would; the home waits for all of
+them.  Each blade keeps its own copy of the process's areas for its fault handler: after the
+home changes the areas, a blade's next fault first asks for them again (AREAS_REQ/REPLY).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ BLADE_LOCAL_CALLS = frozenset(NUMBERS[name] for name in (
     "get_robust_list", "set_tid_address", "uname", "sched_getaffinity"))
 
 RESULT_BYTES = 8
+SHOOTDOWN_BYTES = 24     # the process, the range's start and end
+AREA_BYTES = 32          # one area: start, end, permissions, backing
 
 
 class CountingUserAccess(UserAccess):
@@ -72,6 +81,8 @@ class KernelMessages:
         self.rt = rt
         self._arrived: set[tuple[Kind, int]] = set()
         self._held: list[tuple[int, Thread]] | None = None
+        self._shootdowns: dict[int, tuple[Callable[[int], None], int, list[int]]] = {}
+        self._next_ref = 0
         for agent in rt.rack.agents:
             agent.on_message = self._receive
 
@@ -82,8 +93,22 @@ class KernelMessages:
             if t is not None:
                 rt.kernel.sched.arrived(t)
             rt.counters["wakes_delivered"] += 1
+        elif p.kind is Kind.SHOOTDOWN:
+            rt.rack.loop.after(rt.spec.costs.invalidation_handler_ns, self._shoot, p)
+        elif p.kind is Kind.SHOOTDOWN_ACK:
+            _, _, left = self._shootdowns[p.req_id]
+            left.remove(int(p.src[2:]))
+            if not left:
+                self._arrived.add((p.kind, p.req_id))
         else:
             self._arrived.add((p.kind, p.req_id))
+
+    def _shoot(self, p: Packet) -> None:
+        """A blade's kernel serves a shootdown: its pages of the range go, then the ACK."""
+        give_up, home, _ = self._shootdowns[p.req_id]
+        blade = int(p.dst[2:])
+        give_up(blade)
+        self._send(Kind.SHOOTDOWN_ACK, blade, home, p.req_id, 0)
 
     def _send(self, kind: Kind, src: int, dst: int, tid: int, payload: int) -> None:
         rt = self.rt
@@ -102,16 +127,16 @@ class KernelMessages:
         loop = rt.rack.loop
         ua = rt.kernel.uaccess
         assert isinstance(ua, CountingUserAccess)
-        start = rt._sync()
         ua.reset()
         rt.acting_blade = home
         self._held = []
         try:
-            serve()
+            serve()             # what it fetches or shoots down is charged on its own
         finally:
             rt.acting_blade = None
             held, self._held = self._held, None
         bytes_in, bytes_out = ua.bytes_in, ua.bytes_out
+        start = rt._sync()
         tid = t.tid
         self._send(Kind.SYSCALL_REQ, blade, home, tid, costs.syscall_args_bytes + bytes_in)
         self._await(Kind.SYSCALL_REQ, tid)
@@ -149,3 +174,39 @@ class KernelMessages:
         else:
             self._wake_now(src, t)
         return True
+
+    def shootdown(self, blades: list[int], give_up: Callable[[int], None]) -> None:
+        """The acting blade (the home) takes memory back: `give_up(blade)` runs on itself at
+        once and on each other blade in `blades` when its SHOOTDOWN arrives; the home waits
+        for every ACK."""
+        rt = self.rt
+        home = rt.acting_blade if rt.acting_blade is not None else rt.current_blade
+        give_up(home)
+        others = [b for b in blades if b != home]
+        if not others:
+            return
+        start = rt._sync()
+        self._next_ref += 1
+        ref = self._next_ref
+        self._shootdowns[ref] = (give_up, home, list(others))
+        for blade in others:
+            self._send(Kind.SHOOTDOWN, home, blade, ref, SHOOTDOWN_BYTES)
+        self._await(Kind.SHOOTDOWN_ACK, ref)
+        del self._shootdowns[ref]
+        rt._charge(start, rt.rack.loop.now)
+        rt.counters["shootdowns"] += 1
+        rt.counters["shootdown_messages"] += len(others)
+
+    def fetch_areas(self, blade: int, home: int, areas: int) -> None:
+        """`blade`'s copy of a process's areas is stale: ask the home for them."""
+        rt = self.rt
+        start = rt._sync()
+        self._next_ref += 1
+        ref = self._next_ref
+        self._send(Kind.AREAS_REQ, blade, home, ref, 8)
+        self._await(Kind.AREAS_REQ, ref)
+        rt.rack.loop.after(rt.spec.costs.rpc_handler_ns, self._send, Kind.AREAS_REPLY, home,
+                           blade, ref, AREA_BYTES * areas)
+        self._await(Kind.AREAS_REPLY, ref)
+        rt._charge(start, rt.rack.loop.now + rt.spec.costs.rpc_handler_ns)
+        rt.counters["area_refreshes"] += 1

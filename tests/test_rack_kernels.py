@@ -66,7 +66,7 @@ def test_each_blade_keeps_its_own_dram_tables_and_run_queue(monkeypatch: pytest.
 def test_remote_calls_are_packets_between_blade_kernels() -> None:
     _, one = _run("threads", 1)
     _, eight = _run("threads", 8)
-    assert "rack.net.packets.syscall" not in one and one.get("rack.kernel.remote_syscalls", 0) == 0
+    assert "rack.net.packets.kernel" not in one and one.get("rack.kernel.remote_syscalls", 0) == 0
     forwarded = eight["rack.kernel.remote_syscalls"]
     assert forwarded > 0
     assert eight["rack.net.kinds.syscall_req"] == 2 * forwarded          # blade->switch->home
@@ -78,8 +78,15 @@ def test_remote_calls_are_packets_between_blade_kernels() -> None:
     replies = sum(eight.get(f"rack.cb{i}.received.syscall_reply", 0) for i in range(8))
     wakes = sum(eight.get(f"rack.cb{i}.received.wake", 0) for i in range(8))
     assert replies + wakes >= forwarded - 4     # every call answered (thread exits are not)
+    # munmap/mprotect at the home reach the other blades as shootdowns, each acknowledged;
+    # a blade whose copy of the areas went stale asks the home before trusting it.
+    assert eight["rack.kernel.shootdown_messages"] > 0
+    assert eight["rack.net.kinds.shootdown"] == eight["rack.net.kinds.shootdown_ack"]
+    assert eight["rack.kernel.area_refreshes"] > 0
+    assert eight["rack.net.kinds.areas_req"] == eight["rack.net.kinds.areas_reply"]
+    assert one.get("rack.kernel.shootdown_messages", 0) == one.get("rack.kernel.area_refreshes", 0) == 0
     # The messages' bytes carry what the calls copied in and out of the caller's memory.
-    assert eight["rack.net.bytes.syscall"] > eight["rack.net.packets.syscall"] * 58
+    assert eight["rack.net.bytes.kernel"] > eight["rack.net.packets.kernel"] * 58
 
 
 def test_forwarded_calls_are_on_each_blades_trace_track(tmp_path: Path) -> None:
@@ -92,8 +99,8 @@ def test_forwarded_calls_are_on_each_blades_trace_track(tmp_path: Path) -> None:
     names = {e["tid"]: e["args"]["name"] for e in doc["traceEvents"]
              if e["ph"] == "M" and e["name"] == "thread_name"}
     on = {(names.get(e["tid"]), e["name"]) for e in doc["traceEvents"] if e["ph"] == "i"}
-    assert {("cb1", "syscall: syscall_req"), ("cb0", "syscall: syscall_reply"),
-            ("cb0", "syscall: wake"), ("switch", "syscall: syscall_req")} <= on
+    assert {("cb1", "kernel: syscall_req"), ("cb0", "kernel: syscall_reply"),
+            ("cb0", "kernel: wake"), ("switch", "kernel: syscall_req")} <= on
 
 
 def _thread(tid: int, proc: Process) -> Thread:

@@ -142,10 +142,11 @@ class BladeAgent:
     def _send(self, packet: Packet) -> None:
         self.network.send(packet, self.name, "switch")
 
-    def send_message(self, kind: Kind, dst: str, tid: int, size: int) -> None:
-        """A kernel-to-kernel message to another compute blade, through the switch."""
+    def send_message(self, kind: Kind, dst: str, ref: int, size: int) -> None:
+        """A kernel-to-kernel message to another compute blade, through the switch; `ref`
+        names what it is about (a thread, a shootdown)."""
         self.counters[f"sent.{kind.value}"] += 1
-        self._send(Packet(kind, self.name, dst, 0, req_id=tid, requester=self.name, size=size))
+        self._send(Packet(kind, self.name, dst, 0, req_id=ref, requester=self.name, size=size))
 
     # --- packets from the switch ----------------------------------------------------------------
     def receive(self, p: Packet) -> None:
@@ -170,7 +171,7 @@ class BladeAgent:
             self.counters["grants"] += 1
         elif kind is Kind.WRITE_ACK:
             self.counters["write_acks"] += 1
-        elif kind.packet_class is PacketClass.SYSCALL:
+        elif kind.packet_class is PacketClass.KERNEL:
             self.counters[f"received.{kind.value}"] += 1
             if self.on_message is not None:
                 self.on_message(p)

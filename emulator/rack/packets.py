@@ -48,8 +48,8 @@ class PacketClass(Enum):
     DENY = "deny"                  # protection refused the request
     OFFLOAD = "offload"            # a traversal offloaded to a memory blade's SmartNIC (PULSE)
     LOCK = "lock"                  # GCS: lock acquire, grant, release, NACK, deny
-    SYSCALL = "syscall"            # a blade's kernel and a process's home kernel: forwarded
-                                   # system calls, their replies, and wake-ups of sleepers
+    KERNEL = "kernel"              # between blades' kernels: forwarded system calls and their
+                                   # replies, wake-ups, shootdowns, the areas of a process
 
 
 class Kind(Enum):
@@ -80,10 +80,14 @@ class Kind(Enum):
     LOCK_DENY = "lock_deny"            # switch -> blade: protection or a malformed range
     LOCK_MEM_READ = "lock_mem_read"    # switch -> memory blade: the region's bytes
     LOCK_MEM_WRITE = "lock_mem_write"  # switch -> memory blade: a released region written back
-    # Kernel to kernel, blade -> switch -> blade (`fva` names the thread: 0, `req_id` its tid).
+    # Kernel to kernel, blade -> switch -> blade (`req_id`: the thread, or the shootdown).
     SYSCALL_REQ = "syscall_req"        # a thread's blade -> its process's home: a system call
     SYSCALL_REPLY = "syscall_reply"    # home -> the thread's blade: the result and copied-out bytes
     WAKE = "wake"                      # home -> a sleeper's blade: its wait is over (the reply)
+    SHOOTDOWN = "shootdown"            # home -> a blade running the process: give a range up
+    SHOOTDOWN_ACK = "shootdown_ack"    # that blade -> home: done (dirty pages written back)
+    AREAS_REQ = "areas_req"            # a blade -> home: its copy of the areas is out of date
+    AREAS_REPLY = "areas_reply"        # home -> that blade: the process's current areas
 
     @property
     def packet_class(self) -> PacketClass:
@@ -104,8 +108,10 @@ _CLASS = {
     Kind.LOCK_RELEASE: PacketClass.LOCK, Kind.LOCK_NACK: PacketClass.LOCK,
     Kind.LOCK_DENY: PacketClass.LOCK, Kind.LOCK_MEM_READ: PacketClass.FETCH,
     Kind.LOCK_MEM_WRITE: PacketClass.PUSH,
-    Kind.SYSCALL_REQ: PacketClass.SYSCALL, Kind.SYSCALL_REPLY: PacketClass.SYSCALL,
-    Kind.WAKE: PacketClass.SYSCALL,
+    Kind.SYSCALL_REQ: PacketClass.KERNEL, Kind.SYSCALL_REPLY: PacketClass.KERNEL,
+    Kind.WAKE: PacketClass.KERNEL, Kind.SHOOTDOWN: PacketClass.KERNEL,
+    Kind.SHOOTDOWN_ACK: PacketClass.KERNEL, Kind.AREAS_REQ: PacketClass.KERNEL,
+    Kind.AREAS_REPLY: PacketClass.KERNEL,
 }
 
 # The RDMA operation and permission code each blade-originated kind travels as.

@@ -112,7 +112,7 @@ class Switch:
         self.counters["passes"] += 1
         if self.offload_router is not None and self.offload_router(p):
             return
-        if p.kind in (Kind.DATA, Kind.WRITE_ACK) or p.kind.packet_class is PacketClass.SYSCALL:
+        if p.kind in (Kind.DATA, Kind.WRITE_ACK) or p.kind.packet_class is PacketClass.KERNEL:
             self.network.send(p, "switch", p.dst)       # routed by destination, no directory
             return
         if p.kind is Kind.FETCH and self.permission(p.fva) & p.perm != p.perm:

@@ -181,8 +181,11 @@ def _rack_kernel(hw: Machine, opts: KernelOptions, config: MachineConfig, blades
     where = placement or rack.placement
     if where not in ("round-robin", "fill"):
         raise UsageError(f"unknown placement {where}", "use round-robin or fill")
+    # Each blade runs on its own core(s) of the machine; a machine with fewer cores than the
+    # blades need shares them round-robin.
+    cores = [hw.el1(i) for i in range(len(hw.cpus))]
     return BladeKernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, opts, rack=rack,
-                       blades=n, placement=where, **rack_options)
+                       blades=n, placement=where, cores=cores, **rack_options)
 
 
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import kernel_model.gcs_calls  # noqa: F401  (registers the guest GCS lock calls)
 from emulator import sysregs as S
+from emulator.el1 import El1
 from emulator.exceptions import ExceptionInfo
 from emulator.machine_types import RackConfig
 from emulator.rack import Rack, RackCosts, RackSpec, SplitConfig
@@ -37,7 +38,7 @@ from kernel_model.blade_node import KERNEL_MEMORY, BladeNode
 from kernel_model.blade_rpc import BLADE_LOCAL_CALLS, CountingUserAccess, KernelMessages
 from kernel_model.blade_sched import RackScheduler
 from kernel_model.errors import KernelError
-from kernel_model.kernel import Kernel
+from kernel_model.kernel import KERNEL_VBAR, Kernel
 from kernel_model.process import Thread
 from kernel_model.vma import Vma
 
@@ -52,7 +53,8 @@ class RackRuntime:
     """The rack as the blades' kernels see it: their DRAM, the network, placement."""
 
     def __init__(self, kernel: Kernel, config: RackConfig, blades: int, placement: str,
-                 seed: int, split: SplitConfig | None = None, transitions=None) -> None:  # noqa: ANN001
+                 seed: int, split: SplitConfig | None = None, transitions=None,  # noqa: ANN001
+                 cores: list[El1] | None = None) -> None:
         self.kernel = kernel
         self.el1 = kernel.el1
         self.clock = kernel.clock
@@ -63,9 +65,14 @@ class RackRuntime:
                              memory_blade_size=config.memory_blade_size, costs=costs, seed=seed)
         self.blades = blades
         self.placement = placement
-        self.nodes = [BladeNode(i, self.el1, base, config.blade_dram, kernel.el1.tlbi_all)
+        cores = cores or [kernel.el1]
+        per = config.cores_per_blade
+        self.nodes = [BladeNode(i, list({id(c): c for c in (cores[(i * per + s) % len(cores)]
+                                                             for s in range(per))}.values()),
+                                base, config.blade_dram)
                       for i, base in enumerate(self._carve_dram(kernel, config.blade_dram,
                                                                 blades))]
+        self._core_of: dict[int, El1] = {}
         self.stores = [BladePageStore(self, node) for node in self.nodes]
         self.rack = Rack(self.spec, blades=blades, stores=lambda i: self.stores[i],
                          split=split or SplitConfig(), transitions=transitions)
@@ -125,7 +132,15 @@ class RackRuntime:
             self._blade_of[t.tid] = blade
             self._home.setdefault(t.pid, blade)    # a process lives where it started
             self.counters[f"threads_on_blade{blade}"] += 1
+            node = self.nodes[blade]
+            self._core_of[t.tid] = node.cores[node.counters["threads_placed"] % len(node.cores)]
+            node.counters["threads_placed"] += 1
         return blade
+
+    def core_of(self, t: Thread) -> El1:
+        """The core of its blade that runs `t`."""
+        self.blade_of(t)
+        return self._core_of[t.tid]
 
     def home_of(self, t: Thread) -> int:
         self.blade_of(t)
@@ -275,13 +290,19 @@ class BladeKernel(Kernel):
     process state, and the messages between them."""
 
     def __init__(self, *args, rack: RackConfig, blades: int, placement: str,  # noqa: ANN002
-                 split: SplitConfig | None = None, transitions=None, **kwargs) -> None:  # noqa: ANN001, ANN003
+                 split: SplitConfig | None = None, transitions=None,  # noqa: ANN001
+                 cores: list[El1] | None = None, **kwargs) -> None:  # noqa: ANN003
         super().__init__(*args, **kwargs)
         if self.boot_info.monitor:
             raise KernelError(errno.EINVAL, "the Guardian does not run on a rack")
         self.uaccess = CountingUserAccess(self.el1, lambda: self._current_mm(),
                                           self._uaccess_slot)
-        self.rack_rt = RackRuntime(self, rack, blades, placement, self.seed, split, transitions)
+        self.boot_core = self.el1
+        for core in cores or ():
+            if core is not self.el1:
+                self._boot_core(core)
+        self.rack_rt = RackRuntime(self, rack, blades, placement, self.seed, split, transitions,
+                                   cores)
         rt = self.rack_rt
         self.sched = RackScheduler(rt.nodes, rt.blade_of, rt.messages.send_wake)
 
@@ -290,13 +311,35 @@ class BladeKernel(Kernel):
 
         self.mmctx.make_address_space = make
 
+    def _boot_core(self, core: El1) -> None:
+        """Bring a blade's core up as the boot core was: the kernel's half, the MMU on, the
+        kernel's vectors, an empty user half."""
+        core.msr(S.MAIR_EL1, S.MAIR_DEFAULT)
+        core.msr(S.TCR_EL1, S.make_tcr())
+        core.msr(S.TTBR1_EL1, self.kernel_ttbr1)
+        core.msr(S.TTBR0_EL1, self.idle_ttbr0)
+        core.msr(S.SCTLR_EL1, core.mrs(S.SCTLR_EL1) | S.SCTLR_LINUX_EL0)
+        core.msr(S.VBAR_EL1, KERNEL_VBAR)
+        core.tlbi_all()
+        core.enter_el0()
+
+    def _use_core(self, core: El1) -> None:
+        """The kernel code that follows runs on `core` (its registers, TTBR0 and TLB)."""
+        if core is not self.el1:
+            self.el1 = core
+            self.uaccess.el1 = core
+            if self.tracer.enabled and self.current is not None:
+                self.tracer.set_context(self.current.pid, self.current.tid, core.cpu_index)
+
     def switch_mm(self, mm: AddressSpace) -> None:
         if isinstance(mm, RackAddressSpace):
             rt = self.rack_rt
-            blade = rt.blade_of(self.current) if self.current is not None else HOME_BLADE
+            t = self.current
+            blade = rt.blade_of(t) if t is not None else HOME_BLADE
             if blade != rt.current_blade:
                 rt.nodes[blade].counters["switched_in"] += 1
             rt.current_blade = blade
+            self._use_core(rt.core_of(t) if t is not None else rt.nodes[blade].el1)
             self.el1.msr(S.TTBR0_EL1, mm.blade_ttbr0(blade))
         else:
             super().switch_mm(mm)

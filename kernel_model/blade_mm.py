@@ -152,10 +152,11 @@ class BladePageStore:
         return self.rt.mm_of(fva), fva & ((1 << 48) - 1)
 
     def install(self, fva: int, data: bytes, writable: bool) -> None:
-        el1 = self.rt.el1
+        node = self.node
+        el1 = node.el1
         pa = self.frames.get(fva)
         if pa is None:
-            pa = self.node.frames.alloc()
+            pa = node.frames.alloc()
             self.frames[fva] = pa
         el1.write(lm(pa), data)
         mm, va = self._where(fva)
@@ -167,12 +168,17 @@ class BladePageStore:
         old = tree.lookup(va)
         tree.set(va, D.leaf_descriptor(pa, blade_perms(prot, writable)))
         if old & D.VALID:
-            el1.tlbi_va(va)
-        if prot & PROT_EXEC and self.blade == self.rt.current_blade:
-            self.rt.el1.invalidate_code(va, PAGE)
+            node.tlbi_va(va)
+        if prot & PROT_EXEC:
+            # Code translated from what this frame held before must go, on the blade's cores.
+            for core in node.cores:
+                if core is self.rt.kernel.el1 and self.blade == self.rt.current_blade:
+                    core.invalidate_code(va, PAGE)      # the faulting core: just this page
+                else:
+                    core.invalidate_all_code()
 
     def read(self, fva: int) -> bytes:
-        return self.rt.el1.read(lm(self.frames[fva]), PAGE)
+        return self.node.el1.read(lm(self.frames[fva]), PAGE)
 
     def drop(self, fva: int) -> None:
         pa = self.frames.pop(fva, None)
@@ -182,7 +188,7 @@ class BladePageStore:
         mm, va = self._where(fva)
         if mm is not None and mm.alive:
             mm.blade_tables(self.blade).clear(va)
-            self.rt.el1.tlbi_va(va)
+            self.node.tlbi_va(va)
 
     def make_readonly(self, fva: int) -> None:
         mm, va = self._where(fva)
@@ -192,4 +198,4 @@ class BladePageStore:
         prot = vma.prot if vma is not None else 0
         mm.blade_tables(self.blade).set(va, D.leaf_descriptor(self.frames[fva],
                                                               blade_perms(prot, False)))
-        self.rt.el1.tlbi_va(va)
+        self.node.tlbi_va(va)

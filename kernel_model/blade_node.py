@@ -12,7 +12,6 @@ thread list) is not here: it lives with the process at its home blade.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.el1 import El1
@@ -36,11 +35,11 @@ KERNEL_MEMORY = 1 << 20
 class BladeNode:
     """A compute blade's kernel: its DRAM, its page tables, its ASIDs and its run queue."""
 
-    def __init__(self, index: int, el1: El1, dram_base: int, cache_bytes: int,
-                 flush_all: Callable[[], None]) -> None:
+    def __init__(self, index: int, cores: list[El1], dram_base: int, cache_bytes: int) -> None:
         self.index = index
         self.name = f"cb{index}"
-        self.el1 = el1
+        self.cores = cores                 # the blade's own CPU(s): their TLBs are its view
+        el1 = self.el1 = cores[0]
         self.dram_base = dram_base
         self.dram_size = cache_bytes + KERNEL_MEMORY
         self.frames = FrameAllocator(dram_base, self.dram_size)
@@ -51,7 +50,12 @@ class BladeNode:
         self._trees: dict[int, tuple[UserPageTables, int]] = {}   # rack pid -> (tree, asid)
         self.areas_seen: dict[int, int] = {}     # rack pid -> version of its areas copied here
         self._next_asid = 0
-        self._flush_all = flush_all
+
+    def tlbi_va(self, va: int) -> None:
+        """A page left this blade's tables: every core of the blade forgets it."""
+        for core in self.cores:
+            core.tlbi_va(va)
+        self.counters["tlb_shootdowns"] += 1
 
     def owns(self, pa: int) -> bool:
         return self.dram_base <= pa < self.dram_base + self.dram_size
@@ -60,7 +64,8 @@ class BladeNode:
     def alloc_asid(self) -> int:
         if self._next_asid == ASIDS_PER_BLADE:
             self._next_asid = 0
-            self._flush_all()          # the blade's ASIDs wrap: its TLB starts over
+            for core in self.cores:    # the blade's ASIDs wrap: its TLBs start over
+                core.tlbi_all()
         asid = ASID_BASE + self.index * ASIDS_PER_BLADE + self._next_asid
         self._next_asid += 1
         return asid

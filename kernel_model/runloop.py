@@ -61,6 +61,7 @@ class RunLoopMixin:
                 continue
             self.current = t
             self.switch_mm(t.process.mm)
+            el1 = self.el1          # a rack's kernel runs each blade's threads on its own core
             if t is not prev:
                 self.clock.charge("context_switch")
                 self.stats.inc("kernel.context_switches")

@@ -33,7 +33,7 @@ def _run(program: str, blades: int, **kw: Any) -> tuple[bytes, dict[str, int]]:
 def test_each_blade_keeps_its_own_dram_tables_and_run_queue(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
     """At every slice: a blade's run queue holds only its threads, every page a blade caches
-    is in its own DRAM, and the tree the core runs is the running blade's, built there."""
+    is in its own DRAM, and the thread ran on its blade's own core with that blade's tree."""
     checked: list[int] = []
     original = blade_module.BladeKernel.__init__
 
@@ -50,6 +50,9 @@ def test_each_blade_keeps_its_own_dram_tables_and_run_queue(monkeypatch: pytest.
                 store = rt.stores[node.index]
                 assert all(node.owns(pa) for pa in store.frames.values())
             if prev is not None and prev.process.mm is not None and prev.state != ThreadState.DEAD:
+                # The thread ran on its own blade's core (one core per blade on this machine),
+                # whose TTBR0 names a tree that blade built in its own DRAM.
+                assert self.el1 is rt.core_of(prev) and self.el1.cpu_index == rt.blade_of(prev)
                 root = self.el1.mrs(S.TTBR0_EL1) & ((1 << 48) - 1)
                 assert nodes[rt.current_blade].owns(root)
             checked.append(1)
@@ -96,9 +99,12 @@ def test_forwarded_calls_are_on_each_blades_trace_track(tmp_path: Path) -> None:
     with TraceFile.open(path) as tf:
         export_perfetto(tf, out)
     doc = json.loads(out.getvalue())
-    names = {e["tid"]: e["args"]["name"] for e in doc["traceEvents"]
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in doc["traceEvents"]
              if e["ph"] == "M" and e["name"] == "thread_name"}
-    on = {(names.get(e["tid"]), e["name"]) for e in doc["traceEvents"] if e["ph"] == "i"}
+    on = {(names.get((e["pid"], e["tid"])), e["name"]) for e in doc["traceEvents"]
+          if e["ph"] == "i"}
+    # Each blade's core has its own CPU track: the threads ran on four of them.
+    assert {"cpu0", "cpu1", "cpu2", "cpu3"} <= set(names.values())
     assert {("cb1", "kernel: syscall_req"), ("cb0", "kernel: syscall_reply"),
             ("cb0", "kernel: wake"), ("switch", "kernel: syscall_req")} <= on
 

@@ -178,14 +178,16 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
     if programs:
         t3 = Table(title="Real programs on the blades' own kernels (modelled time; calls and "
                          "wake-ups between a blade and the process's home are packets)")
-        for col in ("program", "blades", "same output", "modelled ms", "forwarded calls",
+        for col in ("program", "blades", "same output", "modelled ms", "busiest blade ms",
+                    "forwarded calls",
                     "remote wakes", "kernel msgs", "msg KiB", "fetches", "invalidations"):
             t3.add_column(col, justify="left" if col == "program" else "right", no_wrap=True)
         for r in rows:
             if r["table"] == "programs":
                 t3.add_row(r["workload"], str(r["blades"]),
                            "yes" if r["same_output"] and r["exit_code"] == 0 else "NO",
-                           f"{r['modelled_ms']:.2f}", f"{r['remote_syscalls']:,}",
+                           f"{r['modelled_ms']:.2f}", f"{r['busiest_blade_ms']:.2f}",
+                           f"{r['remote_syscalls']:,}",
                            f"{r['remote_wakes']:,}", f"{r['kernel_packets']:,}",
                            f"{r['kernel_bytes'] / 1024:.1f}", f"{r['fetches']:,}",
                            f"{r['invalidations']:,}")

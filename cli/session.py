@@ -329,7 +329,13 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
     try:
         try:
             if view is not None and view.interrupts:
-                with Interrupts(kernel, hw.cpus[0].fast.stop):
+                cpus = hw.cpus       # a rack's blades run on several: stop whichever runs
+
+                def stop_all() -> None:
+                    for cpu in cpus:
+                        cpu.fast.stop()
+
+                with Interrupts(kernel, stop_all if len(cpus) > 1 else cpus[0].fast.stop):
                     status = kernel.run()
             else:
                 status = kernel.run()

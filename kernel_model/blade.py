@@ -281,6 +281,7 @@ class RackRuntime:
         out = {f"rack.kernel.{k}": v for k, v in sorted(self.counters.items())}
         for node in self.nodes:
             out.update(node.statistics())
+        out["rack.kernel.busiest_blade_cycles"] = max(n.counters["busy_cycles"] for n in self.nodes)
         out.update(self.rack.statistics())
         return out
 
@@ -323,6 +324,16 @@ class BladeKernel(Kernel):
         core.tlbi_all()
         core.enter_el0()
 
+    def _account_busy(self, blade: int | None) -> None:
+        """Modelled time not spent idle goes to the blade that ran (its threads' instructions,
+        its faults and the calls it waited for): how busy each blade's core was."""
+        clock = self.clock
+        now = clock.cycles - clock.charged.get("idle", 0)
+        last = getattr(self, "_busy", None)
+        if last is not None:
+            self.rack_rt.nodes[last[0]].counters["busy_cycles"] += now - last[1]
+        self._busy = (blade, now) if blade is not None else None
+
     def _use_core(self, core: El1) -> None:
         """The kernel code that follows runs on `core` (its registers, TTBR0 and TLB)."""
         if core is not self.el1:
@@ -339,6 +350,7 @@ class BladeKernel(Kernel):
             if blade != rt.current_blade:
                 rt.nodes[blade].counters["switched_in"] += 1
             rt.current_blade = blade
+            self._account_busy(blade)
             self._use_core(rt.core_of(t) if t is not None else rt.nodes[blade].el1)
             self.el1.msr(S.TTBR0_EL1, mm.blade_ttbr0(blade))
         else:
@@ -382,5 +394,6 @@ class BladeKernel(Kernel):
         try:
             return super().run()
         finally:
+            self._account_busy(None)
             for key, value in self.rack_rt.statistics().items():
                 self.stats.set(key, value)

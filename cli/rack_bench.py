@@ -147,6 +147,8 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
                                "cost_sources": dict(SOURCES)}, indent=1))
         return
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=132)     # piped: room for every column, never truncated
     t = Table(title="Normalized throughput (MIND on 1 blade = 1.00; "
                     f"{threads_per_blade} threads per blade, modelled time)")
     t.add_column("load")

@@ -56,7 +56,6 @@ class RackRuntime:
                  seed: int, split: SplitConfig | None = None, transitions=None,  # noqa: ANN001
                  cores: list[El1] | None = None) -> None:
         self.kernel = kernel
-        self.el1 = kernel.el1
         self.clock = kernel.clock
         costs = RackCosts().with_overrides(config.costs)
         self.spec = RackSpec(compute_blades=config.compute_blades,
@@ -298,7 +297,6 @@ class BladeKernel(Kernel):
             raise KernelError(errno.EINVAL, "the Guardian does not run on a rack")
         self.uaccess = CountingUserAccess(self.el1, lambda: self._current_mm(),
                                           self._uaccess_slot)
-        self.boot_core = self.el1
         for core in cores or ():
             if core is not self.el1:
                 self._boot_core(core)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
 from emulator.rack.packets import Kind, Packet
+from kernel_model.gcs_calls import GCS_RLOCK, GCS_UNLOCK, GCS_WLOCK
 from kernel_model.process import ThreadState
 from kernel_model.uaccess import UserAccess
 
@@ -32,11 +33,12 @@ if TYPE_CHECKING:
     from kernel_model.process import Thread
 
 # Served by the caller's own blade: they read or change only the thread, the blade's clock or
-# values fixed for the process's life.
+# values fixed for the process's life; GCS's lock calls go from the blade straight to the switch.
 BLADE_LOCAL_CALLS = frozenset(NUMBERS[name] for name in (
     "gettid", "getpid", "sched_yield", "clock_gettime", "clock_getres", "gettimeofday",
     "nanosleep", "clock_nanosleep", "rt_sigprocmask", "sigaltstack", "set_robust_list",
-    "get_robust_list", "set_tid_address", "uname", "sched_getaffinity"))
+    "get_robust_list", "set_tid_address", "uname", "sched_getaffinity")) | {
+    GCS_RLOCK, GCS_WLOCK, GCS_UNLOCK}
 
 RESULT_BYTES = 8
 SHOOTDOWN_BYTES = 24     # the process, the range's start and end

@@ -148,7 +148,7 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
         return
     console = Console()
     if not console.is_terminal:
-        console = Console(width=132)     # piped: room for every column, never truncated
+        console = Console(width=160)     # piped: room for every column, never truncated
     t = Table(title="Normalized throughput (MIND on 1 blade = 1.00; "
                     f"{threads_per_blade} threads per blade, modelled time)")
     t.add_column("load")
@@ -180,9 +180,8 @@ def bench_rack(accesses: int, threads_per_blade: int, split_footprint: int,
     if programs:
         t3 = Table(title="Real programs on the blades' own kernels (modelled time; calls and "
                          "wake-ups between a blade and the process's home are packets)")
-        for col in ("program", "blades", "same output", "modelled ms", "busiest blade ms",
-                    "forwarded calls",
-                    "remote wakes", "kernel msgs", "msg KiB", "fetches", "invalidations"):
+        for col in ("program", "blades", "same out", "ms", "busiest blade ms", "calls fwd",
+                    "wakes fwd", "kernel msgs", "msg KiB", "fetches", "invalidations"):
             t3.add_column(col, justify="left" if col == "program" else "right", no_wrap=True)
         for r in rows:
             if r["table"] == "programs":

@@ -14,6 +14,7 @@ import pytest
 
 from cli.session import run_program
 from emulator import sysregs as S
+from emulator.machine_config import load_machine_text
 from emulator.tracing import TraceFile
 from emulator.tracing.export import export_perfetto
 from kernel_model import blade as blade_module
@@ -150,3 +151,20 @@ def test_a_remote_wake_up_is_in_transit_until_it_arrives() -> None:
     sched.remove(b)                                       # killed on the way
     sched.arrived(b)
     assert sched.pick() is None
+
+
+@pytest.mark.parametrize("cpus,cores_per_blade", [(4, 2), (1, 1)])
+def test_cores_per_blade_and_a_machine_short_of_cores(cpus: int, cores_per_blade: int) -> None:
+    """Two cores per blade share the blade's DRAM and tables; a machine with fewer cores than
+    blades lets the blades take turns on the ones it has.  The output does not change."""
+    text = (Path(__file__).resolve().parent.parent / "emulator" / "machines" / "rack.toml"
+            ).read_text()
+    text = text.replace("count = 8 ", f"count = {cpus} ").replace(
+        "cores_per_blade = 1", f"cores_per_blade = {cores_per_blade}")
+    config = load_machine_text(text, "rack-test")
+    out = io.BytesIO()
+    r = run_program("threads", [], machine=config, blades=2, placement="fill", stdout=out,
+                    stderr=io.BytesIO(), stdin=io.BytesIO())
+    assert r.exit_code == 0 and b"threads: ok" in out.getvalue()
+    used = {k for k, v in r.stats.items() if k.endswith(".exceptions") and k.startswith("cpu") and v}
+    assert len(used) == min(cpus, 2 * cores_per_blade)

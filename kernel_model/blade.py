@@ -9,8 +9,9 @@ global virtual address, the thread list) is held by the kernel of the process's 
 its first thread was placed: a thread elsewhere reaches it by messages on the rack's network
 (`blade_rpc`: a forwarded call and its reply, a remote wake-up).
 
-The blades' threads run in turn on one Unicorn engine (one host thread: see DESIGN.md section 5);
-switching blades switches the page tables and the ASID range, so each blade keeps its own view.
+Each blade's threads run on its own core(s), each a Unicorn engine of its own; the cores take
+turns in one host thread on one virtual clock (DESIGN.md section 5), and each blade's share of
+that time is counted as its busy time.
 
 Memory is remote: the 2 MiB chunk of a page is registered with the switch's control plane the
 first time any blade touches it (an exceptional translation and a protection entry for the

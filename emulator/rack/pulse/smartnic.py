@@ -63,6 +63,7 @@ class SmartNic:
         self._waiting: deque[TraversalPacket] = deque()
         self.counters: Counter[str] = Counter()
         self.cpu: MemoryCpu | None = None          # the blade's optional CPU (RPC baseline)
+        self.behind: object = blade                # where packets that are not traversals go
 
     # --- the port ----------------------------------------------------------------------------
     def receive(self, packet: Packet) -> None:
@@ -73,7 +74,7 @@ class SmartNic:
         elif isinstance(packet, TraversalPacket):
             self.loop.after(self.rack_costs.nic_ns, self._admit, packet)
         else:
-            self.blade.receive(packet)
+            self.behind.receive(packet)             # type: ignore[attr-defined]
 
     def _admit(self, p: TraversalPacket) -> None:
         if self._busy_workspaces >= self.costs.workspaces:
@@ -108,6 +109,16 @@ class SmartNic:
             return
         if blade != self.name:
             self._continue(p, blade)
+            return
+        # A node that runs into another range (another blade, or a non-adjacent area of this
+        # one) is not one DRAM read: the device stops and the requester runs it on its CPU.
+        try:
+            tail = self.switch.translate(fva + prog.node_bytes - 1)
+        except LookupError:
+            tail = ("", -1)
+        if tail != (blade, addr + prog.node_bytes - 1):
+            self.counters["split_nodes"] += 1
+            self._finish(p, f"the node at {p.fva:#x} crosses into another memory range")
             return
         m = min(range(len(self._memory_free)), key=lambda i: (self._memory_free[i], i))
         start = max(self.loop.now, self._memory_free[m])
@@ -174,7 +185,8 @@ class SmartNic:
 
 class OffloadRouter:
     """The switch's routing of traversal packets: TRAVERSE and CONTINUE go to the memory blade
-    whose partition (range LPM on the address) holds the cursor, results to their requester."""
+    whose range (the translation LPM: a process's exceptional ranges, then the partitions)
+    holds the cursor, results to their requester."""
 
     def __init__(self, switch: Switch, network: Network) -> None:
         self.switch = switch
@@ -188,13 +200,14 @@ class OffloadRouter:
             self.counters["results"] += 1
             self.network.send(p, "switch", p.requester)
             return True
-        hit = self.switch.partitions.lookup(p.fva & VA_MASK)
-        if hit is None:
+        try:        # the same range LPM (exceptions first, then partitions) as translation
+            owner, _ = self.switch.translate(make_fva(p.pid, p.fva))
+        except LookupError:
             self.counters["unroutable"] += 1
             p.kind, p.status = Kind.TRAVERSE_DONE, f"no memory blade holds {p.fva:#x}"
             self.network.send(p, "switch", p.requester)
             return True
         self.counters["routed_" + p.kind.value] += 1
-        p.dst = hit[1].blade
-        self.network.send(p, "switch", hit[1].blade)
+        p.dst = owner
+        self.network.send(p, "switch", owner)
         return True

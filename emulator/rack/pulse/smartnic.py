@@ -72,7 +72,7 @@ class SmartNic:
                 raise ValueError(f"{self.name} has no CPU to serve an RPC")
             self.loop.after(self.rack_costs.nic_ns, self.cpu.serve, packet)
         elif isinstance(packet, TraversalPacket):
-            self.loop.after(self.rack_costs.nic_ns, self._admit, packet)
+            self.loop.after(self.costs.nic_pipeline_ns, self._admit, packet)
         else:
             self.behind.receive(packet)             # type: ignore[attr-defined]
 
@@ -120,12 +120,14 @@ class SmartNic:
             self.counters["split_nodes"] += 1
             self._finish(p, f"the node at {p.fva:#x} crosses into another memory range")
             return
+        # The memory pipeline is a pipeline: it takes a new read every initiation interval (the
+        # node's burst on the channel) while earlier reads are still in flight in DRAM.
         m = min(range(len(self._memory_free)), key=lambda i: (self._memory_free[i], i))
         start = max(self.loop.now, self._memory_free[m])
-        self._memory_free[m] = start + self.costs.fetch_ns(prog.node_bytes)
+        self._memory_free[m] = start + self.costs.fetch_interval_ns(prog.node_bytes)
         self.counters["node_reads"] += 1
         self.counters["dram_bytes"] += prog.node_bytes
-        self.loop.at(self._memory_free[m], self._execute, p, prog, addr)
+        self.loop.at(start + self.costs.fetch_ns(prog.node_bytes), self._execute, p, prog, addr)
 
     def _read_node(self, addr: int, length: int) -> bytes:
         out = bytearray()

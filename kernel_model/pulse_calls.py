@@ -54,6 +54,7 @@ class IterInfo:
     reason: str
     kind: str                         # the reason's class: offloaded, no_rack, a refusal ...
     noted: bool = False
+    device_noted: bool = False
 
 
 class GuestPulse:
@@ -153,7 +154,12 @@ class GuestPulse:
         k = self.k
         k.stats.inc("pulse.submits_cpu")
         k.stats.inc(f"pulse.cpu_reason.{kind}")
-        if not info.noted:
+        if kind == "device":                  # this traversal only; the iterator stays
+            if not info.device_noted:
+                info.device_noted = True
+                k.options.notes.append(f"pulse: a traversal of {info.symbol} ran on the CPU: "
+                                       f"{reason}")
+        elif not info.noted:
             info.noted = True
             k.options.notes.append(f"pulse: {info.symbol} runs on the CPU: {reason}")
         return -errno.EOPNOTSUPP

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from emulator.rack.pulse.costs import SOURCES, PulseCosts
-from emulator.rack.pulse.evaluate import evaluate
+from emulator.rack.pulse.evaluate import KEYS, evaluate
 
 NAMES = {"pulse": "PULSE", "rpc": "RPC (memory-blade CPU)", "mind": "MIND (cache)"}
 
@@ -22,29 +22,34 @@ NAMES = {"pulse": "PULSE", "rpc": "RPC (memory-blade CPU)", "mind": "MIND (cache
 @click.option("--window", type=click.IntRange(min=1, max=1024), default=32, show_default=True,
               help="Requests outstanding at once in the throughput runs.")
 @click.option("--seed", default=1, show_default=True)
+@click.option("--keys", type=click.IntRange(min=100, max=1_000_000), default=KEYS,
+              show_default=True, help="Hash-table nodes or B+-tree records per structure.")
 @click.option("--json", "as_json", is_flag=True, help="One row per (workload, system, memory "
                                                       "blades).")
-def bench_pulse(queries: int, window: int, seed: int, as_json: bool) -> None:
+def bench_pulse(queries: int, window: int, seed: int, keys: int, as_json: bool) -> None:
     """PULSE vs RPC vs MIND: latency, throughput and energy per operation."""
-    rows, extra = evaluate(queries=queries, seed=seed, window=window)
+    rows, extra = evaluate(queries=queries, seed=seed, window=window, keys=keys)
     if as_json:
         click.echo(json.dumps({"rows": rows, "pulse": extra, "costs": PulseCosts().as_dict(),
                                "cost_sources": dict(SOURCES)}, indent=1))
         return
-    t = Table(title=f"PULSE vs RPC vs MIND ({queries} operations, {window} outstanding for "
-                    "throughput, modelled time)")
+    t = Table(title=f"PULSE vs RPC vs MIND ({queries} operations over {keys} keys, {window} "
+                    "outstanding for throughput, modelled time)")
     for col in ("workload", "mem blades", "system", "latency us", "x PULSE", "Mops/s",
-                "PULSE x", "nJ/op"):
+                "PULSE x", "nJ/op", "x PULSE "):
         t.add_column(col, justify="left" if col in ("workload", "system") else "right")
     for r in rows:
         t.add_row(r["workload"], str(r["memory_blades"]), NAMES[r["system"]],
                   f"{r['latency_ns'] / 1000:.2f}", f"{r['latency_vs_pulse']:.2f}",
                   f"{r['throughput_mops']:.3f}", f"{r['throughput_vs_pulse']:.2f}",
-                  f"{r['energy_nj_per_op']:.1f}")
+                  f"{r['energy_nj_per_op']:.1f}", f"{r['energy_vs_pulse']:.2f}")
     console = Console()
     console.print(t)
     for key, stats in extra.items():
         console.print(f"{key}: {stats['pulse.offloaded_iterations_pct']}% of "
                       f"{stats['pulse.iterations']} iterations offloaded, "
                       f"{stats.get('pulse.switch.routed_continue', 0)} continuations routed "
-                      "by the switch")
+                      "by the switch; estimate: "
+                      f"t_c {stats['pulse.estimate.t_c_ns']} ns ({stats['pulse.estimate.insns_max']} "
+                      f"instructions at most) vs eta x t_d {stats['pulse.estimate.eta_x_t_d_ns']} "
+                      f"ns: {'pays' if stats['pulse.estimate.pays'] else 'does not pay (forced)'}")

@@ -12,7 +12,7 @@ from emulator.rack.pulse.evaluate import WORKLOADS, evaluate
 
 
 def test_evaluate_rows_and_full_offload() -> None:
-    rows, extra = evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,))
+    rows, extra = evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,), keys=2000)
     assert [r["system"] for r in rows] == ["pulse", "rpc", "mind"]
     stats = extra["hash-lookup/2"]
     assert stats["pulse.offloaded_iterations_pct"] == 100.0
@@ -20,11 +20,13 @@ def test_evaluate_rows_and_full_offload() -> None:
     pulse = rows[0]
     assert pulse["latency_vs_pulse"] == 1.0 and pulse["latency_ns"] > 0
     assert all(r["throughput_mops"] > 0 and r["energy_nj_per_op"] > 0 for r in rows)
-    assert evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,))[0] == rows
+    assert all(r["energy_vs_pulse"] > 0 for r in rows) and pulse["estimate_pays"]
+    assert stats["pulse.estimate.insns_max"] >= pulse["instructions_per_iteration"]
+    assert evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,), keys=2000)[0] == rows
 
 
 def test_cli_json_one_row_per_combination() -> None:
-    result = CliRunner().invoke(bench_pulse, ["--queries", "3", "--json"])
+    result = CliRunner().invoke(bench_pulse, ["--queries", "3", "--keys", "1000", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     keys = {(r["workload"], r["system"], r["memory_blades"]) for r in data["rows"]}
@@ -32,3 +34,9 @@ def test_cli_json_one_row_per_combination() -> None:
                     for b in (1, 2)}
     assert set(data["cost_sources"]) == set(data["costs"])
     assert all(v["pulse.offloaded_iterations_pct"] == 100.0 for v in data["pulse"].values())
+    # The estimate is reported per workload: the hash chain pays, the B+-tree scans do not.
+    assert data["pulse"]["hash-lookup/1"]["pulse.estimate.pays"] == 1
+    assert data["pulse"]["btree-scan/1"]["pulse.estimate.pays"] == 0
+    assert all(src.startswith("assumed") or any(w in src for w in ("JEDEC", "eRPC", "Intel",
+                                                                        "PULSE", "MIND"))
+               for src in data["cost_sources"].values())

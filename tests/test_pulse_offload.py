@@ -43,7 +43,7 @@ def _scratch(*words: int) -> bytes:
 
 def _same(off: Offloader, heap: GuestHeap, symbol: str, node: int, start: int,
           scratch: bytes) -> tuple[bytes, int]:
-    decision = off.decisions.get(symbol) or off.install(ELF, symbol, node)
+    decision = off.decisions.get(symbol) or off.install(ELF, symbol, node, force=True)
     assert decision.offload, decision.reason
     remote = off.run(decision, PID, start, scratch)
     local = CpuIterator(ELF, symbol, heap.read).run(start, scratch)
@@ -140,18 +140,18 @@ def test_refused_iterator_stays_on_the_cpu() -> None:
 
 
 def test_code_that_does_not_pay_runs_on_the_cpu_with_its_reason() -> None:
-    from emulator.rack.pulse.costs import PulseCosts
     rack = Rack(RackSpec(compute_blades=1, memory_blades=1, memory_blade_size=16 << 20),
                 split=SplitConfig(enabled=False))
-    slow = Offloader(rack, PulseCosts(logic_clock_mhz=10, logic_pipelines=1))
+    slow = Offloader(rack)      # a node scan of up to 9 keys outweighs eta node fetches
     heap = GuestHeap(rack, PID, 1, 2 << 20)
     rng = random.Random(3)
     tree = build_btree(heap, [(k, k + 1) for k in range(200)], rng)
     decision = slow.install(ELF, "ts_agg_next", BT_NODE)
-    assert not decision.offload and decision.reason.startswith("does not pay")
+    assert not decision.offload and decision.reason.startswith("does_not_pay")
     assert decision.t_c_ns > slow.costs.eta * decision.t_d_ns
+    assert decision.estimate is not None and not decision.estimate.pays
     result = slow.traverse(decision, PID, tree.root, _scratch(10, 20, 1), heap.read)
-    assert result.status.startswith("cpu: does not pay")
+    assert result.status.startswith("cpu: does_not_pay")
     assert struct.unpack("<8Q", result.scratch)[3] == 11
     stats = slow.statistics()
     assert stats["pulse.refused.does_not_pay"] == 1

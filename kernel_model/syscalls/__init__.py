@@ -47,6 +47,7 @@ def s64(value: int) -> int:
 # Importing the modules registers their handlers.
 # GCS lock calls: handled on a rack, -ENOSYS (without a warning) elsewhere.
 import kernel_model.gcs_calls  # noqa: E402,F401
+import kernel_model.pulse_calls  # noqa: E402,F401  (PULSE offload calls)
 from kernel_model.syscalls import (  # noqa: E402,F401
     events,
     fdtable,

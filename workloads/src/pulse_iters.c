@@ -2,7 +2,8 @@
  *   - a chained hash table of 256-byte nodes (YCSB-C lookups),
  *   - a B+-tree of minimum degree 5 (at most 9 keys, 10 children) scanned from a key (YCSB-E),
  *   - the same B+-tree over timestamps, aggregated over a time range (SUM/COUNT/MAX/MIN).
- * main() builds each structure, runs queries through pulse_submit() and prints a checksum. */
+ * main() builds each structure, runs queries through pulse_submit() and prints a checksum.
+ * Usage: pulse_iters [hash_queries [scans [hash_keys [hash_buckets]]]] (2000 200 1000 64). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,18 @@ __attribute__((noinline)) uint64_t bad_syscall_next(const void *cur, uint64_t *s
     return (uint64_t)(uintptr_t)n->next;
 }
 
+/* Refused as well, but used by main(): it reads the next node's key through the node's pointer
+ * (a second dependent load), so it runs on the CPU with the verifier's reason in the stats. */
+__attribute__((noinline)) uint64_t ht_peek_next(const void *cur, uint64_t *s)
+{
+    const struct ht_node *n = cur;
+    if (n->next)
+        s[0] += n->next->key;
+    s[1] += 1;
+    return (uint64_t)(uintptr_t)n->next;
+}
+
+const struct pulse_iter peek_iter = {"ht_peek", ht_peek_next, sizeof(struct ht_node)};
 const struct pulse_iter ht_iter = {"ht_lookup", ht_next, sizeof(struct ht_node)};
 const struct pulse_iter bt_iter = {"bt_scan", bt_scan_next, sizeof(struct bt_node)};
 const struct pulse_iter ts_iter = {"ts_aggregate", ts_agg_next, sizeof(struct bt_node)};
@@ -154,8 +167,6 @@ static uint64_t xorshift(void)
     return rng;
 }
 
-#define HT_BUCKETS 64
-#define HT_KEYS 1000
 
 static struct bt_node *bt_build(uint64_t nkeys, uint64_t stride, int values_from_key)
 {
@@ -203,32 +214,56 @@ static struct bt_node *bt_build(uint64_t nkeys, uint64_t stride, int values_from
     return root;
 }
 
-int main(void)
+static uint64_t arg(int argc, char **argv, int i, uint64_t fallback)
 {
-    static struct ht_node *buckets[HT_BUCKETS];
-    for (uint64_t k = 1; k <= HT_KEYS; k++) {
+    if (argc <= i)
+        return fallback;
+    char *end;
+    unsigned long long v = strtoull(argv[i], &end, 10);
+    if (*end || v == 0) {
+        fprintf(stderr, "pulse_iters: argument %d must be a positive number, not '%s'\n", i,
+                argv[i]);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t ht_queries = arg(argc, argv, 1, 2000), scans = arg(argc, argv, 2, 200);
+    uint64_t ht_keys = arg(argc, argv, 3, 1000), nbuckets = arg(argc, argv, 4, 64);
+    struct ht_node **buckets = calloc(nbuckets, sizeof *buckets);
+    for (uint64_t k = 1; k <= ht_keys; k++) {
         struct ht_node *n = calloc(1, sizeof *n);
         n->key = k * 2654435761u;
         n->value = k;
-        n->next = buckets[n->key % HT_BUCKETS];
-        buckets[n->key % HT_BUCKETS] = n;
+        n->next = buckets[n->key % nbuckets];
+        buckets[n->key % nbuckets] = n;
     }
     uint64_t found = 0, sum = 0, hops = 0;
-    for (uint64_t q = 0; q < 2000; q++) {
-        uint64_t key = (xorshift() % (2 * HT_KEYS) + 1) * 2654435761u;
+    for (uint64_t q = 0; q < ht_queries; q++) {
+        uint64_t key = (xorshift() % (2 * ht_keys) + 1) * 2654435761u;
         uint64_t s[PULSE_SCRATCH_WORDS] = {key};
-        if (buckets[key % HT_BUCKETS])
-            hops += pulse_submit(&ht_iter, buckets[key % HT_BUCKETS], s);
+        if (buckets[key % nbuckets])
+            hops += pulse_submit(&ht_iter, buckets[key % nbuckets], s);
         found += s[2];
         sum += s[1];
     }
-    printf("ht_lookup: found %llu of 2000, value sum %llu, %llu iterations\n",
-           (unsigned long long)found, (unsigned long long)sum, (unsigned long long)hops);
+    printf("ht_lookup: found %llu of %llu, value sum %llu, %llu iterations\n",
+           (unsigned long long)found, (unsigned long long)ht_queries, (unsigned long long)sum,
+           (unsigned long long)hops);
+    uint64_t peek[PULSE_SCRATCH_WORDS] = {0};
+    hops = 0;
+    for (uint64_t b = 0; b < nbuckets && b < 8; b++)
+        if (buckets[b])
+            hops += pulse_submit(&peek_iter, buckets[b], peek);
+    printf("ht_peek: successor key sum %llu over %llu nodes, %llu iterations\n",
+           (unsigned long long)peek[0], (unsigned long long)peek[1], (unsigned long long)hops);
 
     struct bt_node *tree = bt_build(5000, 1, 0);
     uint64_t total = 0, seen = 0;
     hops = 0;
-    for (uint64_t q = 0; q < 200; q++) {
+    for (uint64_t q = 0; q < scans; q++) {
         uint64_t s[PULSE_SCRATCH_WORDS] = {xorshift() % 5000, 1 + xorshift() % 100};
         hops += pulse_submit(&bt_iter, tree, s);
         total += s[2];

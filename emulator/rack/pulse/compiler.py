@@ -495,17 +495,31 @@ def verify(name: str, insns: list[Insn], node_bytes: int) -> Program:
         loops = _loops(fixed, entry)
     except Refusal as refusal:
         raise Refusal(refusal.kind, f"{name}: {refusal.detail}") from None
-    steps = 0
+    trips = []
     for pc in range(len(fixed)):
         mult = 1
         for loop in loops:
             if pc in loop.body:
                 mult *= loop.trips
-        steps += mult
+        trips.append(mult)
+    steps = sum(trips)
     if steps > MAX_STEPS:
         raise Refusal("too_long", f"{name} may run {steps} instructions per iteration "
                                   f"(limit {MAX_STEPS})")
-    return Program(name, tuple(fixed), node_bytes, steps)
+    return Program(name, tuple(fixed), node_bytes, steps, tuple(trips))
+
+
+def symbol_at(elf_path: str | Path, addr: int) -> str:
+    """The name of the function whose code holds `addr` (from the ELF's symbol table)."""
+    with open(elf_path, "rb") as fh:
+        symtab = ELFFile(fh).get_section_by_name(".symtab")
+        if symtab is None:
+            raise LookupError(f"{elf_path} has no symbol table (is it stripped?)")
+        for sym in symtab.iter_symbols():
+            if sym["st_info"]["type"] == "STT_FUNC" and \
+                    sym["st_value"] <= addr < sym["st_value"] + max(1, sym["st_size"]):
+                return str(sym.name)
+    raise LookupError(f"no function of {elf_path} holds {addr:#x}")
 
 
 def compile_next(elf_path: str | Path, symbol: str, node_bytes: int) -> Program:

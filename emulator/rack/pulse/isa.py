@@ -94,6 +94,7 @@ class Program:
     insns: tuple[Insn, ...]
     node_bytes: int
     max_steps: int
+    trips: tuple[int, ...] = ()    # per instruction: how often one iteration may run it
 
 
 class PulseFault(Exception):

@@ -4,7 +4,8 @@ An RPC carries the same (program, process, cursor, scratchpad) as an offloaded t
 blade's CPU runs the iterator's own AArch64 `next` (Unicorn, instructions counted) while the
 cursor stays in its blade, then answers: the result, or "moved" with the cursor that another
 blade owns, for the client to send a new RPC there.  Each core serves one RPC at a time
-(FIFO); the time is the RPC stack's cost plus, per iteration, a DRAM miss and the instructions.
+(FIFO).  A request pays the NIC crossing into the host (the rack's nic_ns, before `serve`),
+the RPC stack, per iteration a DRAM miss and the instructions, then the reply's crossing out.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class MemoryCpu:
         self._free = [0] * cores
         self._cpus: dict[tuple[int, int], CpuIterator] = {}
         self.counters: Counter[str] = Counter()
+        self.busy_ns = 0                           # the cores' time serving RPCs
 
     def _local(self, pid: int, va: int) -> int | None:
         """The blade offset of `va`, or None when another blade holds it."""
@@ -62,7 +64,7 @@ class MemoryCpu:
             elf, symbol = self.code[p.program]
             cpu = self._cpus[key] = CpuIterator(elf, symbol, self._reader(p.pid), count=True)
         cpu.load_scratch(p.scratch)
-        cur, work, status = p.fva, self.costs.rpc_server_ns, "ok"
+        cur, work, status = p.fva, self.costs.rpc_stack_ns, "ok"
         while cur:
             if self._local(p.pid, cur) is None:
                 status = "moved"
@@ -83,4 +85,7 @@ class MemoryCpu:
                               size=self.rack_costs.header_bytes + SCRATCH_BYTES + 8,
                               program=p.program, pid=p.pid, scratch=cpu.scratch(),
                               iterations=p.iterations, hops=p.hops, status=status, rpc=True)
-        self.loop.at(self._free[core], self.network.send, out, self.blade.name, "switch")
+        self.busy_ns += work
+        # The reply crosses PCIe to the NIC after the core is done; the core is free already.
+        self.loop.at(self._free[core] + self.costs.rpc_reply_nic_ns, self.network.send, out,
+                     self.blade.name, "switch")

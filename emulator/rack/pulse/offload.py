@@ -2,8 +2,8 @@
 the compute blades' side (install an iterator, submit a traversal, collect its result).
 
 `Offloader.install` runs the offload compiler on an iterator's `next`: code that verifies and
-whose estimate pays (t_c <= eta * t_d) is loaded into every SmartNIC; otherwise the iterator is
-marked for the CPU, with the reason kept in the statistics.
+whose estimate pays (t_c <= eta * t_d, see `estimate`) is loaded into every SmartNIC; otherwise
+the iterator is marked for the CPU, with the reason kept in the statistics.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from emulator.rack.packets import Kind, Packet
 from emulator.rack.pulse.compiler import Refusal, compile_next
 from emulator.rack.pulse.costs import PulseCosts
+from emulator.rack.pulse.estimate import Estimate, estimate
 from emulator.rack.pulse.isa import SCRATCH_BYTES, Program
 from emulator.rack.pulse.local import CpuIterator
 from emulator.rack.pulse.smartnic import REQUEST_BYTES, OffloadRouter, SmartNic, TraversalPacket
@@ -33,6 +34,7 @@ class Decision:
     reason: str
     t_c_ns: float = 0.0
     t_d_ns: float = 0.0
+    estimate: Estimate | None = None
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,9 @@ class Result:
 class _ClientPort:
     """Sits in front of a compute blade's agent and takes traversal results."""
 
-    def __init__(self, agent: object, offloader: Offloader) -> None:
-        self.name = agent.name                       # type: ignore[attr-defined]
-        self.agent = agent
+    def __init__(self, name: str, behind: object, offloader: Offloader) -> None:
+        self.name = name
+        self.agent = behind                          # the port it stands in front of
         self.offloader = offloader
 
     def receive(self, packet: Packet) -> None:
@@ -69,11 +71,13 @@ class Offloader:
                                        self.costs, self.programs)
                      for mb in rack.memory_blades}
         for name, nic in self.nics.items():
+            nic.behind = rack.network.nodes[name]    # the blade, or a port already before it
             rack.network.nodes[name] = nic           # the NIC is the blade's network port
         self.router = OffloadRouter(rack.switch, rack.network)
         rack.switch.offload_router = self.router
         for agent in rack.agents:
-            rack.network.nodes[agent.name] = _ClientPort(agent, self)
+            rack.network.nodes[agent.name] = _ClientPort(agent.name,
+                                                         rack.network.nodes[agent.name], self)
         self._next_req = 1
         self._results: dict[int, Result] = {}
         self._sent_at: dict[int, int] = {}
@@ -90,8 +94,10 @@ class Offloader:
             nic.cpu = MemoryCpu(nic.blade, self.rack.switch, self.rack.loop, self.rack.network,
                                 self.rack.costs, self.costs, self.rpc_code, cores)
 
-    def install(self, elf: str | Path, symbol: str, node_bytes: int) -> Decision:
-        """Compile, verify and estimate `symbol`; load it on the SmartNICs if it pays."""
+    def install(self, elf: str | Path, symbol: str, node_bytes: int,
+                force: bool = False) -> Decision:
+        """Compile, verify and estimate `symbol`; load it on the SmartNICs if it pays (or,
+        with `force`, whenever it verifies: the estimate is still recorded)."""
         pid = len(self.decisions) + 1
         t_d = float(self.costs.fetch_ns(node_bytes))
         try:
@@ -100,15 +106,14 @@ class Offloader:
             decision = Decision(symbol, pid, None, False, str(refusal), 0.0, t_d)
             self.counters[f"refused.{refusal.kind}"] += 1
         else:
-            # The estimate: the program's instructions once each at the logic clock.
-            t_c = len(prog.insns) * self.costs.cycle_ns
-            if t_c <= self.costs.eta * t_d:
+            est = estimate(prog, self.costs)
+            if est.pays or force:
                 self.programs[pid] = prog
-                decision = Decision(symbol, pid, prog, True, "offloaded", t_c, t_d)
+                reason = "offloaded" if est.pays else f"offload forced: {est.why()}"
+                decision = Decision(symbol, pid, prog, True, reason, est.t_c_ns, est.t_d_ns, est)
             else:
-                decision = Decision(symbol, pid, prog, False,
-                                    f"does not pay: t_c {t_c:.0f} ns > eta {self.costs.eta:g} "
-                                    f"x t_d {t_d:.0f} ns", t_c, t_d)
+                decision = Decision(symbol, pid, prog, False, f"does_not_pay: {est.why()}",
+                                    est.t_c_ns, est.t_d_ns, est)
                 self.counters["refused.does_not_pay"] += 1
         self.decisions[symbol] = decision
         self._elf[symbol] = Path(elf)

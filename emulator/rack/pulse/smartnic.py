@@ -63,6 +63,7 @@ class SmartNic:
         self._waiting: deque[TraversalPacket] = deque()
         self.counters: Counter[str] = Counter()
         self.cpu: MemoryCpu | None = None          # the blade's optional CPU (RPC baseline)
+        self.behind: object = blade                # where packets that are not traversals go
 
     # --- the port ----------------------------------------------------------------------------
     def receive(self, packet: Packet) -> None:
@@ -71,9 +72,9 @@ class SmartNic:
                 raise ValueError(f"{self.name} has no CPU to serve an RPC")
             self.loop.after(self.rack_costs.nic_ns, self.cpu.serve, packet)
         elif isinstance(packet, TraversalPacket):
-            self.loop.after(self.rack_costs.nic_ns, self._admit, packet)
+            self.loop.after(self.costs.nic_pipeline_ns, self._admit, packet)
         else:
-            self.blade.receive(packet)
+            self.behind.receive(packet)             # type: ignore[attr-defined]
 
     def _admit(self, p: TraversalPacket) -> None:
         if self._busy_workspaces >= self.costs.workspaces:
@@ -109,12 +110,24 @@ class SmartNic:
         if blade != self.name:
             self._continue(p, blade)
             return
+        # A node that runs into another range (another blade, or a non-adjacent area of this
+        # one) is not one DRAM read: the device stops and the requester runs it on its CPU.
+        try:
+            tail = self.switch.translate(fva + prog.node_bytes - 1)
+        except LookupError:
+            tail = ("", -1)
+        if tail != (blade, addr + prog.node_bytes - 1):
+            self.counters["split_nodes"] += 1
+            self._finish(p, f"the node at {p.fva:#x} crosses into another memory range")
+            return
+        # The memory pipeline is a pipeline: it takes a new read every initiation interval (the
+        # node's burst on the channel) while earlier reads are still in flight in DRAM.
         m = min(range(len(self._memory_free)), key=lambda i: (self._memory_free[i], i))
         start = max(self.loop.now, self._memory_free[m])
-        self._memory_free[m] = start + self.costs.fetch_ns(prog.node_bytes)
+        self._memory_free[m] = start + self.costs.fetch_interval_ns(prog.node_bytes)
         self.counters["node_reads"] += 1
         self.counters["dram_bytes"] += prog.node_bytes
-        self.loop.at(self._memory_free[m], self._execute, p, prog, addr)
+        self.loop.at(start + self.costs.fetch_ns(prog.node_bytes), self._execute, p, prog, addr)
 
     def _read_node(self, addr: int, length: int) -> bytes:
         out = bytearray()
@@ -174,7 +187,8 @@ class SmartNic:
 
 class OffloadRouter:
     """The switch's routing of traversal packets: TRAVERSE and CONTINUE go to the memory blade
-    whose partition (range LPM on the address) holds the cursor, results to their requester."""
+    whose range (the translation LPM: a process's exceptional ranges, then the partitions)
+    holds the cursor, results to their requester."""
 
     def __init__(self, switch: Switch, network: Network) -> None:
         self.switch = switch
@@ -188,13 +202,14 @@ class OffloadRouter:
             self.counters["results"] += 1
             self.network.send(p, "switch", p.requester)
             return True
-        hit = self.switch.partitions.lookup(p.fva & VA_MASK)
-        if hit is None:
+        try:        # the same range LPM (exceptions first, then partitions) as translation
+            owner, _ = self.switch.translate(make_fva(p.pid, p.fva))
+        except LookupError:
             self.counters["unroutable"] += 1
             p.kind, p.status = Kind.TRAVERSE_DONE, f"no memory blade holds {p.fva:#x}"
             self.network.send(p, "switch", p.requester)
             return True
         self.counters["routed_" + p.kind.value] += 1
-        p.dst = hit[1].blade
-        self.network.send(p, "switch", hit[1].blade)
+        p.dst = owner
+        self.network.send(p, "switch", owner)
         return True

@@ -21,7 +21,6 @@ import errno
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import kernel_model.gcs_calls  # noqa: F401  (registers the guest GCS lock calls)
 from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo
 from emulator.machine_types import RackConfig
@@ -30,6 +29,7 @@ from emulator.rack.costs import PAGE
 from emulator.rack.packets import Kind, Packet
 from kernel_model.blade_mm import BladePageStore, RackAddressSpace
 from kernel_model.errors import KernelError
+from kernel_model.gcs_calls import BLADE_LOCAL_SYSCALLS  # (also registers the GCS lock calls)
 from kernel_model.kernel import Kernel
 from kernel_model.process import Thread
 from kernel_model.vma import Vma
@@ -257,7 +257,8 @@ class BladeKernel(Kernel):
             super().switch_mm(mm)
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
-        if self.rack_rt.blade_of(t) != self.rack_rt.home_of(t):
+        if self.rack_rt.blade_of(t) != self.rack_rt.home_of(t) and \
+                self.el1.syscall_args()[8] not in BLADE_LOCAL_SYSCALLS:
             self.rack_rt.charge_remote_syscall()
         super()._syscall(t, info)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, Any
 
+from abi.syscalls import NUMBERS
 from emulator.rack.gcs import MAX_LOCK_BYTES, Gcs, HeldLock, enable_gcs
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import SYSCALLS
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 GCS_RLOCK, GCS_WLOCK, GCS_UNLOCK = 0x4700, 0x4701, 0x4702
+# Calls a blade's kernel serves without the process's home blade: the lock calls talk to the
+# switch, and a yield is the blade's own run queue.
+BLADE_LOCAL_SYSCALLS = frozenset({GCS_RLOCK, GCS_WLOCK, GCS_UNLOCK, NUMBERS["sched_yield"]})
 
 
 class GuestLocks:

@@ -12,7 +12,8 @@ sections in one slice, so the lock word's page stays on one blade and contention
 all but vanishes.  The benchmark therefore runs in exact timing with a short quantum (100
 instructions by default, a few per critical section), so threads of different blades interleave
 inside each other's critical sections, and charges no context switch between them (each thread
-has its own blade and core in the modelled rack).  The contention check repeats one
+has its own blade and core in the modelled rack; with --threads-per-blade above 1 the threads of
+one blade share its core and this leaves out their switching cost).  The contention check repeats one
 configuration at the machine's quantum to show the difference.  Modelled time is the sum of the
 threads' work on the one core (serialized), so throughput here measures the cost of each
 critical section, not parallel speed-up across blades.
@@ -56,6 +57,7 @@ class Setting:
     locks: int = 8                # micro-benchmark locks
     quantum: int = BENCH_QUANTUM
     seed: int = 1
+    threads_per_blade: int = 1
     blades: tuple[int, ...] = BLADES
     mixes: tuple[str, ...] = KV_MIXES
     read_ratios: tuple[int, ...] = READ_RATIOS
@@ -127,13 +129,14 @@ def measure_row(machine: MachineConfig, s: Setting, w: Workload, lock: str, blad
                 baselines: dict[tuple[str, int], Sample]) -> dict[str, Any]:
     program = w.program(lock)
     key = (program, blades)
+    threads = blades * s.threads_per_blade
     if key not in baselines:
-        baselines[key] = run_sample(machine, program, w.args(s, blades, 0), blades)[0]
-    full, _ = run_sample(machine, program, w.args(s, blades, s.ops), blades)
+        baselines[key] = run_sample(machine, program, w.args(s, threads, 0), blades)[0]
+    full, _ = run_sample(machine, program, w.args(s, threads, s.ops), blades)
     d = full.minus(baselines[key])
-    ops = blades * s.ops
+    ops = threads * s.ops
     return {"workload": w.label, "family": w.family, "param": w.param, "lock": lock,
-            "blades": blades, "threads": blades, "ops": ops, "time_ns": d.time_ns,
+            "blades": blades, "threads": threads, "ops": ops, "time_ns": d.time_ns,
             "throughput_mops": round(ops * 1000 / d.time_ns, 4) if d.time_ns > 0 else 0.0,
             "ns_per_cs": round(d.time_ns / ops, 1),
             "messages_per_cs": round(d.packets / ops, 2),
@@ -181,12 +184,14 @@ def check_histories(s: Setting) -> list[dict[str, Any]]:
     recorded history checked for linearizability."""
     machine = bench_machine(s.quantum, s.seed)
     blades = max(s.blades)
+    threads = blades * s.threads_per_blade
     out = []
     for lock in LOCKS:
         _, text = run_sample(machine, f"gcskv_{lock}",
-                             ["A", str(blades), str(s.ops), str(s.keys), "history"], blades)
+                             ["A", str(threads), str(s.ops), str(s.keys), "history"], blades)
         result = check_history(parse_gcskv(text))
-        out.append({"lock": lock, "blades": blades, "operations": result.operations,
+        out.append({"lock": lock, "blades": blades, "threads": threads,
+                    "operations": result.operations,
                     "keys": len(result.keys), "linearizable": result.linearizable,
                     "states_explored": sum(k.states_explored for k in result.keys)})
     return out
@@ -216,9 +221,9 @@ def run_bench(s: Setting, progress: Progress | None = None) -> dict[str, Any]:
 def render(result: dict[str, Any], console: Console) -> None:
     s = result["setting"]
     t = Table(title=f"GCS vs pthread_rwlock vs MCS on the rack ({s['ops']} operations per "
-                    f"thread, one thread per blade; exact timing, {s['quantum']}-instruction "
-                    "quantum; modelled time, serialized on one core)")
-    for col in ("workload", "blades", "lock", "Mops/s", "x pthread", "x MCS", "ns/CS",
+                    f"thread, {s['threads_per_blade']} thread(s) per blade; exact timing, "
+                    f"{s['quantum']}-instruction quantum; modelled time, serialized on one core)")
+    for col in ("workload", "blades", "threads", "lock", "Mops/s", "x pthread", "x MCS", "ns/CS",
                 "msgs/CS", "lock msgs/CS", "fetches/CS", "KiB/CS", "waits/CS", "slices/CS"):
         t.add_column(col, justify="left" if col in ("workload", "lock") else "right")
     last = None
@@ -226,7 +231,7 @@ def render(result: dict[str, Any], console: Console) -> None:
         if last is not None and r["workload"] != last:
             t.add_section()
         last = r["workload"]
-        t.add_row(r["workload"], str(r["blades"]), LOCK_NAMES[r["lock"]],
+        t.add_row(r["workload"], str(r["blades"]), str(r["threads"]), LOCK_NAMES[r["lock"]],
                   f"{r['throughput_mops']:.3f}", _ratio(r["vs_pthread"]), _ratio(r["vs_mcs"]),
                   f"{r['ns_per_cs']:.0f}", f"{r['messages_per_cs']:.1f}",
                   f"{r['lock_messages_per_cs']:.1f}", f"{r['page_fetches_per_cs']:.2f}",
@@ -278,10 +283,13 @@ def _ints(text: str, what: str, lo: int, hi: int) -> tuple[int, ...]:
               help="KV store keys.")
 @click.option("--quantum", type=click.IntRange(1, 10_000_000), default=BENCH_QUANTUM,
               show_default=True, help="Instructions per scheduling quantum (exact timing).")
+@click.option("--threads-per-blade", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Threads on each blade (they share its one core).")
 @click.option("--seed", type=click.IntRange(0, 2**63), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Rows, contention check and histories.")
 def bench_gcs(ops: int, blades_text: str, ratios_text: str, mixes: str, cs_bytes: int,
-              locks: int, keys: int, quantum: int, seed: int, as_json: bool) -> None:
+              locks: int, keys: int, quantum: int, threads_per_blade: int, seed: int,
+              as_json: bool) -> None:
     """GCS vs pthread_rwlock vs MCS: throughput and messages per critical section."""
     if cs_bytes % 8:
         raise click.BadParameter("must be a multiple of 8", param_hint="--cs-bytes")
@@ -289,6 +297,7 @@ def bench_gcs(ops: int, blades_text: str, ratios_text: str, mixes: str, cs_bytes
     if any(m not in KV_MIXES for m in mix_list):
         raise click.BadParameter("YCSB mixes are A, B and C", param_hint="--mixes")
     s = Setting(ops=ops, keys=keys, cs_bytes=cs_bytes, locks=locks, quantum=quantum, seed=seed,
+                threads_per_blade=threads_per_blade,
                 blades=_ints(blades_text, "--blades", 1, 8), mixes=mix_list,
                 read_ratios=_ints(ratios_text, "--read-ratios", 0, 100))
     with Progress(console=Console(stderr=True), transient=True) as progress:

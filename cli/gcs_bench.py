@@ -144,7 +144,8 @@ def measure_row(machine: MachineConfig, s: Setting, w: Workload, lock: str, blad
             "page_fetches_per_cs": round(d.fetches / ops, 2),
             "bytes_per_cs": round(d.bytes / ops, 1),
             "gcs_waits_per_cs": round(d.gcs_waits / ops, 3),
-            "slices_per_cs": round(d.slices / ops, 2)}
+            # From the whole run: setup has few slices, and a difference could go negative.
+            "slices_per_cs": round(full.slices / ops, 2)}
 
 
 def add_ratios(rows: list[dict[str, Any]]) -> None:

@@ -87,7 +87,10 @@ static uint64_t next_key(uint64_t *s) {
 static void *worker(void *arg) {
     long id = (long)arg;
     uint64_t s = 0x1234 + (uint64_t)id * 7919;
-    if (rw_thread_init()) { lock_errors[id]++; return NULL; }
+    /* Counted in locals, stored once at the end: a shared counter array would move its page
+     * between blades on every operation and blur what the locks cost. */
+    uint64_t n_reads = 0, n_updates = 0, n_bad = 0, n_errors = 0;
+    if (rw_thread_init()) { lock_errors[id] = 1; return NULL; }
     for (uint64_t i = 0; i < ops_per_thread; i++) {
         uint64_t key = next_key(&s);
         struct bucket *b = find(key);
@@ -96,22 +99,23 @@ static void *worker(void *arg) {
         struct event *e = history ? &events[id][i] : NULL;
         if (e) { e->key = key; e->write = update; e->invoked = now_ns(); }
         if (update) {
-            if (WRITE_LOCK(b)) lock_errors[id]++;
+            if (WRITE_LOCK(b)) n_errors++;
             /* history: a blind write of a value no other operation writes */
             b->rec.count = history ? ((uint64_t)(id + 1) << 32) | (i + 1) : b->rec.count + 1;
             fill(&b->rec);
             if (e) e->value = b->rec.count;
-            updates[id]++;
+            n_updates++;
         } else {
-            if (READ_LOCK(b)) lock_errors[id]++;
-            reads[id]++;
+            if (READ_LOCK(b)) n_errors++;
+            n_reads++;
             if (e) e->value = b->rec.count;
             for (int w = 0; w < VALUE_WORDS; w++)
-                if (b->rec.value[w] != mix(b->rec.key * 131 + b->rec.count * 7 + w)) { bad_reads[id]++; break; }
+                if (b->rec.value[w] != mix(b->rec.key * 131 + b->rec.count * 7 + w)) { n_bad++; break; }
         }
-        if (UNLOCK(b)) lock_errors[id]++;
+        if (UNLOCK(b)) n_errors++;
         if (e) e->responded = now_ns();
     }
+    reads[id] = n_reads; updates[id] = n_updates; bad_reads[id] = n_bad; lock_errors[id] = n_errors;
     return NULL;
 }
 

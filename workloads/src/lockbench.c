@@ -42,24 +42,28 @@ static void *worker(void *arg) {
     long id = (long)arg;
     uint64_t s = 0x5eed + (uint64_t)id * 104729;
     size_t bytes = cs_words * sizeof(uint64_t);
-    if (rw_thread_init()) { lock_errors[id]++; return NULL; }
+    /* Counted in locals, stored once at the end: a shared counter array would move its page
+     * between blades on every operation and blur what the locks cost. */
+    uint64_t n_reads = 0, n_writes = 0, n_torn = 0, n_errors = 0;
+    if (rw_thread_init()) { lock_errors[id] = 1; return NULL; }
     for (uint64_t i = 0; i < ops_per_thread; i++) {
         s = mix(s + 0x9e3779b97f4a7c15ULL);
         struct slot *l = slot_at((s >> 8) % nlocks);
         if ((int)((s & 0xff) * 100 / 256) < read_pct) {
-            if (rw_rlock(&l->lock.lock, l->data, bytes)) lock_errors[id]++;
+            if (rw_rlock(&l->lock.lock, l->data, bytes)) n_errors++;
             uint64_t first = l->data[0];
             for (size_t w = 1; w < cs_words; w++)
-                if (l->data[w] != first + w) { torn[id]++; break; }
-            reads[id]++;
+                if (l->data[w] != first + w) { n_torn++; break; }
+            n_reads++;
         } else {
-            if (rw_wlock(&l->lock.lock, l->data, bytes)) lock_errors[id]++;
+            if (rw_wlock(&l->lock.lock, l->data, bytes)) n_errors++;
             uint64_t next = l->data[0] + 1;
             for (size_t w = 0; w < cs_words; w++) l->data[w] = next + w;
-            writes[id]++;
+            n_writes++;
         }
-        if (rw_unlock(&l->lock.lock, l->data, bytes)) lock_errors[id]++;
+        if (rw_unlock(&l->lock.lock, l->data, bytes)) n_errors++;
     }
+    reads[id] = n_reads; writes[id] = n_writes; torn[id] = n_torn; lock_errors[id] = n_errors;
     return NULL;
 }
 

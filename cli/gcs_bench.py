@@ -110,8 +110,9 @@ def run_sample(machine: MachineConfig, program: str, args: list[str], blades: in
                     stdout=out, stderr=err, stdin=io.BytesIO())
     text = out.getvalue().decode("utf-8", "replace")
     if r.exit_code != 0 or "FAILED" in text:
+        last = (text.strip().splitlines() or ["no output"])[-1]
         raise click.ClickException(f"{program} {' '.join(args)} on {blades} blades failed "
-                                   f"({r.summary}): {text.strip().splitlines()[-1:]}")
+                                   f"({r.summary}): {last}")
     s = r.stats
     kinds = {k: v for k, v in s.items() if k.startswith("rack.net.kinds.")}
     sample = Sample(

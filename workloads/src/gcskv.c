@@ -59,6 +59,8 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static pthread_barrier_t start;
+
 static uint64_t mix(uint64_t x) {
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
     return x ^ (x >> 33);
@@ -90,7 +92,9 @@ static void *worker(void *arg) {
     /* Counted in locals, stored once at the end: a shared counter array would move its page
      * between blades on every operation and blur what the locks cost. */
     uint64_t n_reads = 0, n_updates = 0, n_bad = 0, n_errors = 0;
-    if (rw_thread_init()) { lock_errors[id] = 1; return NULL; }
+    if (rw_thread_init()) lock_errors[id] = 1;
+    pthread_barrier_wait(&start);        /* nobody starts while threads are still created */
+    if (lock_errors[id]) return NULL;
     for (uint64_t i = 0; i < ops_per_thread; i++) {
         uint64_t key = next_key(&s);
         struct bucket *b = find(key);
@@ -141,11 +145,11 @@ int main(int argc, char **argv) {
     gcs_unlock(&probe, sizeof probe);
 #endif
     nbuckets = nkeys * 2;
-    table = calloc(nbuckets, sizeof *table);
+    table = rw_page_calloc(nbuckets, sizeof *table);
     if (!table) { perror("calloc"); return 1; }
     for (uint64_t i = 0; i < nbuckets; i++) rw_init(&table[i].slot.lock);
     for (int t = 0; history && t < threads; t++)
-        if (!(events[t] = calloc(ops_per_thread, sizeof **events))) { perror("calloc"); return 1; }
+        if (!(events[t] = rw_page_calloc(ops_per_thread, sizeof **events))) { perror("calloc"); return 1; }
     for (uint64_t k = 1; k <= nkeys; k++) {               /* load phase */
         uint64_t i = mix(k) % nbuckets;
         while (table[i].rec.key) i = (i + 1) % nbuckets;
@@ -153,6 +157,7 @@ int main(int argc, char **argv) {
         fill(&table[i].rec);
     }
     pthread_t tid[64];
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
     for (long t = 0; t < threads; t++) pthread_create(&tid[t], NULL, worker, (void *)t);
     uint64_t r = 0, u = 0, bad = 0, errs = 0;
     for (long t = 0; t < threads; t++) {

@@ -33,6 +33,8 @@ static uint64_t reads[64], writes[64], torn[64], lock_errors[64];
 
 static struct slot *slot_at(uint64_t i) { return (struct slot *)(slots + i * slot_bytes); }
 
+static pthread_barrier_t start;
+
 static uint64_t mix(uint64_t x) {
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
     return x ^ (x >> 33);
@@ -45,7 +47,9 @@ static void *worker(void *arg) {
     /* Counted in locals, stored once at the end: a shared counter array would move its page
      * between blades on every operation and blur what the locks cost. */
     uint64_t n_reads = 0, n_writes = 0, n_torn = 0, n_errors = 0;
-    if (rw_thread_init()) { lock_errors[id] = 1; return NULL; }
+    if (rw_thread_init()) lock_errors[id] = 1;
+    pthread_barrier_wait(&start);        /* nobody starts while threads are still created */
+    if (lock_errors[id]) return NULL;
     for (uint64_t i = 0; i < ops_per_thread; i++) {
         s = mix(s + 0x9e3779b97f4a7c15ULL);
         struct slot *l = slot_at((s >> 8) % nlocks);
@@ -89,13 +93,14 @@ int main(int argc, char **argv) {
 #endif
     cs_words = (size_t)cs_bytes / 8;
     slot_bytes = sizeof(struct slot) + (size_t)cs_bytes;
-    slots = calloc(nlocks, slot_bytes);
+    slots = rw_page_calloc(nlocks, slot_bytes);
     if (!slots) { perror("calloc"); return 1; }
     for (uint64_t i = 0; i < nlocks; i++) {
         rw_init(&slot_at(i)->lock.lock);
         for (size_t w = 0; w < cs_words; w++) slot_at(i)->data[w] = w;
     }
     pthread_t tid[64];
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
     for (long t = 0; t < threads; t++) pthread_create(&tid[t], NULL, worker, (void *)t);
     uint64_t r = 0, w = 0, bad = 0, errs = 0;
     for (long t = 0; t < threads; t++) {

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(KV_LOCK_GCS)
 #include "gcs.h"
@@ -60,5 +61,14 @@ typedef union {
     char bytes[64];
 } rw_slot_t;
 _Static_assert(sizeof(rw_lock_t) <= 64, "a lock fits its slot");
+
+/* Zeroed memory on pages of its own: on a rack, data the blades share should not share a page
+ * (or a coherence region) with the allocator's bookkeeping, which thread creation writes. */
+static inline void *rw_page_calloc(size_t n, size_t size) {
+    size_t bytes = (n * size + 4095) & ~(size_t)4095;
+    void *p = aligned_alloc(4096, bytes ? bytes : 4096);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
 
 #endif

@@ -13,10 +13,11 @@ all but vanishes.  The benchmark therefore runs in exact timing with a short qua
 instructions by default, a few per critical section), so threads of different blades interleave
 inside each other's critical sections, and charges no context switch between them (each thread
 has its own blade and core in the modelled rack; with --threads-per-blade above 1 the threads of
-one blade share its core and this leaves out their switching cost).  The contention check repeats one
-configuration at the machine's quantum to show the difference.  Modelled time is the sum of the
-threads' work on the one core (serialized), so throughput here measures the cost of each
-critical section, not parallel speed-up across blades.
+one blade share its core and this leaves out their switching cost).  The ratios depend on that
+grain (a finer one moves the lock word's page more often): the contention check repeats one
+configuration at 25 and 1,000 instructions and at the machine's quantum.  Modelled time is the
+sum of the threads' work on the one core (serialized), so throughput here measures the cost of
+each critical section, not parallel speed-up across blades.
 
 Messages are link traversals (blade to switch and switch to blade or memory blade count one
 each).  `--json` gives every row with its counters.
@@ -47,6 +48,7 @@ BLADES = (1, 2, 4, 8)
 KV_MIXES = ("A", "B", "C")
 READ_RATIOS = (0, 50, 90, 100)
 BENCH_QUANTUM = 100
+CHECK_QUANTA = (25, 1000)
 
 
 @dataclass(frozen=True)
@@ -165,12 +167,13 @@ def workloads(s: Setting) -> list[Workload]:
 
 
 def contention_check(s: Setting, default_quantum: int) -> list[dict[str, Any]]:
-    """The micro-benchmark at 50% reads on the most blades, GCS and pthread_rwlock, at the
-    benchmark's quantum and at the machine's own."""
+    """The micro-benchmark at 50% reads on the most blades, GCS and pthread_rwlock, from a
+    finer quantum than the benchmark's to the machine's own: how the grain of interleaving
+    decides how often the lock word's page moves."""
     w = Workload("micro", "50")
     blades = max(s.blades)
     out = []
-    for quantum in (s.quantum, default_quantum):
+    for quantum in sorted({*CHECK_QUANTA, s.quantum, default_quantum}):
         machine = bench_machine(quantum, s.seed)
         rows = [measure_row(machine, s, w, lock, blades, {}) for lock in ("gcs", "pthread")]
         add_ratios(rows)

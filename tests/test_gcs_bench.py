@@ -24,7 +24,7 @@ def test_tiny_bench_rows_and_same_seed_same_table() -> None:
         if r["lock"] == "pthread":
             assert r["vs_pthread"] == 1.0
     quanta = [c["quantum"] for c in first["contention_check"]]
-    assert quanta == [TINY.quantum, 100_000]
+    assert quanta == [25, TINY.quantum, 1000, 100_000]
     assert [h["lock"] for h in first["histories"]] == list(LOCKS)
     assert all(h["linearizable"] and h["operations"] == 6 for h in first["histories"])
 

@@ -152,3 +152,11 @@ def _add_pulse() -> None:
 
 
 _add_pulse()
+
+
+def _add_gcs() -> None:
+    from cli.gcs_bench import bench_gcs
+    bench.add_command(bench_gcs)
+
+
+_add_gcs()

@@ -26,7 +26,6 @@ import errno
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import kernel_model.gcs_calls  # noqa: F401  (registers the guest GCS lock calls)
 from emulator import sysregs as S
 from emulator.el1 import El1
 from emulator.exceptions import ExceptionInfo

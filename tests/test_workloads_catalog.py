@@ -17,7 +17,7 @@ EXPECTED = {
     "events", "gotour", "procfs", "sockets",
     "kvstore", "pagerank", "stream", "gothreads",
     "pulse_iters",
-    "gcskv_gcs", "gcskv_pthread",
+    "gcskv_gcs", "gcskv_mcs", "gcskv_pthread", "lockbench_gcs", "lockbench_mcs", "lockbench_pthread",
     "copyfile",
     "faulty",
     "forkexec",

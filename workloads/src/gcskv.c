@@ -1,32 +1,33 @@
 /* gcskv: a key-value store with per-bucket reader-writer locks under YCSB A, B or C.
  *
- *   gcskv [A|B|C] [threads] [ops per thread] [keys]
+ *   gcskv [A|B|C] [threads] [ops per thread] [keys] [counters|history]
  *
- * One source, two builds: gcskv_pthread takes glibc's pthread_rwlock_t of each bucket (a lock
- * word in shared memory, moved by the rack's page coherence); gcskv_gcs (-DKV_LOCK_GCS) takes a
- * GCS lock on the bucket's record itself (gcs.h), held in the switch.  The layout is the same in
- * both.  A is 50% reads and 50% updates, B 95/5, C reads only; keys follow a Zipf-like skew from
- * a deterministic per-thread generator.  An update is a per-key counter increment that rewrites
- * the value from (key, count), so the final table depends only on how many updates each key got:
- * the checksum is the same for both builds, any blade count and any interleaving.  Every read
- * checks that the value matches its count. */
+ * One source, three builds (rwlocks.h): gcskv_pthread takes glibc's pthread_rwlock_t of each
+ * bucket (a lock word in shared memory, moved by the rack's page coherence); gcskv_mcs an MCS
+ * queue lock in the same place; gcskv_gcs (-DKV_LOCK_GCS) a GCS lock on the bucket's record
+ * itself (gcs.h), held in the switch.  The layout is the same in all three.  A is 50% reads and
+ * 50% updates, B 95/5, C reads only; keys follow a Zipf-like skew from a deterministic
+ * per-thread generator.
+ *
+ * counters (the default): an update is a per-key counter increment that rewrites the value from
+ * (key, count), so the final table depends only on how many updates each key got: the checksum
+ * is the same for every build, any blade count and any interleaving.
+ *
+ * history: an update is an ordinary YCSB update, a blind write of a value unique to the thread
+ * and operation (not commutative), and every operation is recorded with its invocation and
+ * response times (CLOCK_MONOTONIC, read before taking the lock and after giving it up).  The
+ * records are printed after the run, one per line:
+ *   H <thread> <r|w> <key> <value> <invoke ns> <respond ns>
+ * (a key's value is 0 before any write), for a linearizability checker.
+ *
+ * In both modes every read checks that the value words match the record's count. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef KV_LOCK_GCS
-#include "gcs.h"
-#define LOCK_NAME "gcs"
-#define READ_LOCK(b) gcs_rlock(&(b)->rec, sizeof (b)->rec)
-#define WRITE_LOCK(b) gcs_wlock(&(b)->rec, sizeof (b)->rec)
-#define UNLOCK(b) gcs_unlock(&(b)->rec, sizeof (b)->rec)
-#else
-#define LOCK_NAME "pthread_rwlock"
-#define READ_LOCK(b) pthread_rwlock_rdlock(&(b)->lock)
-#define WRITE_LOCK(b) pthread_rwlock_wrlock(&(b)->lock)
-#define UNLOCK(b) pthread_rwlock_unlock(&(b)->lock)
-#endif
+#include <time.h>
+#include "rwlocks.h"
 
 #define VALUE_WORDS 14
 
@@ -37,14 +38,28 @@ struct record {                 /* 128 bytes: what a GCS lock region covers */
 };
 
 struct bucket {
-    pthread_rwlock_t lock;      /* used by the pthread build only; same layout in both */
+    rw_slot_t slot;             /* unused by the GCS build; same layout in all three */
     struct record rec;
+};
+
+struct event {                  /* one operation of the history */
+    uint64_t key, value, invoked, responded;
+    int write;
 };
 
 static struct bucket *table;
 static uint64_t nbuckets, nkeys, ops_per_thread;
-static int update_per_256;
+static int update_per_256, history;
 static uint64_t bad_reads[64], reads[64], updates[64], lock_errors[64];
+static struct event *events[64];
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static pthread_barrier_t start;
 
 static uint64_t mix(uint64_t x) {
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
@@ -67,26 +82,44 @@ static uint64_t next_key(uint64_t *s) {
     return 1 + ((*s & 3) ? (*s >> 8) % hot : (*s >> 8) % nkeys);
 }
 
+#define READ_LOCK(b) rw_rlock(&(b)->slot.lock, &(b)->rec, sizeof (b)->rec)
+#define WRITE_LOCK(b) rw_wlock(&(b)->slot.lock, &(b)->rec, sizeof (b)->rec)
+#define UNLOCK(b) rw_unlock(&(b)->slot.lock, &(b)->rec, sizeof (b)->rec)
+
 static void *worker(void *arg) {
     long id = (long)arg;
     uint64_t s = 0x1234 + (uint64_t)id * 7919;
+    /* Counted in locals, stored once at the end: a shared counter array would move its page
+     * between blades on every operation and blur what the locks cost. */
+    uint64_t n_reads = 0, n_updates = 0, n_bad = 0, n_errors = 0;
+    if (rw_thread_init()) lock_errors[id] = 1;
+    pthread_barrier_wait(&start);        /* nobody starts while threads are still created */
+    if (lock_errors[id]) return NULL;
     for (uint64_t i = 0; i < ops_per_thread; i++) {
-        struct bucket *b = find(next_key(&s));
+        uint64_t key = next_key(&s);
+        struct bucket *b = find(key);
         s = mix(s);
         int update = (int)(s & 255) < update_per_256;
+        struct event *e = history ? &events[id][i] : NULL;
+        if (e) { e->key = key; e->write = update; e->invoked = now_ns(); }
         if (update) {
-            if (WRITE_LOCK(b)) lock_errors[id]++;
-            b->rec.count++;
+            if (WRITE_LOCK(b)) n_errors++;
+            /* history: a blind write of a value no other operation writes */
+            b->rec.count = history ? ((uint64_t)(id + 1) << 32) | (i + 1) : b->rec.count + 1;
             fill(&b->rec);
-            updates[id]++;
+            if (e) e->value = b->rec.count;
+            n_updates++;
         } else {
-            if (READ_LOCK(b)) lock_errors[id]++;
-            reads[id]++;
+            if (READ_LOCK(b)) n_errors++;
+            n_reads++;
+            if (e) e->value = b->rec.count;
             for (int w = 0; w < VALUE_WORDS; w++)
-                if (b->rec.value[w] != mix(b->rec.key * 131 + b->rec.count * 7 + w)) { bad_reads[id]++; break; }
+                if (b->rec.value[w] != mix(b->rec.key * 131 + b->rec.count * 7 + w)) { n_bad++; break; }
         }
-        if (UNLOCK(b)) lock_errors[id]++;
+        if (UNLOCK(b)) n_errors++;
+        if (e) e->responded = now_ns();
     }
+    reads[id] = n_reads; updates[id] = n_updates; bad_reads[id] = n_bad; lock_errors[id] = n_errors;
     return NULL;
 }
 
@@ -97,7 +130,12 @@ int main(int argc, char **argv) {
     int threads = argc > 2 ? atoi(argv[2]) : 4;
     ops_per_thread = argc > 3 ? strtoull(argv[3], NULL, 10) : 500;
     nkeys = argc > 4 ? strtoull(argv[4], NULL, 10) : 256;
-    if (threads < 1 || threads > 64 || nkeys < 1) { fprintf(stderr, "usage: gcskv [A|B|C] [threads 1-64] [ops] [keys]\n"); return 2; }
+    const char *mode = argc > 5 ? argv[5] : "counters";
+    history = strcmp(mode, "history") == 0;
+    if (threads < 1 || threads > 64 || nkeys < 1 || (!history && strcmp(mode, "counters"))) {
+        fprintf(stderr, "usage: gcskv [A|B|C] [threads 1-64] [ops] [keys] [counters|history]\n");
+        return 2;
+    }
 #ifdef KV_LOCK_GCS
     static uint64_t probe;
     if (gcs_wlock(&probe, sizeof probe) == -38) {         /* ENOSYS: not on a rack */
@@ -107,9 +145,11 @@ int main(int argc, char **argv) {
     gcs_unlock(&probe, sizeof probe);
 #endif
     nbuckets = nkeys * 2;
-    table = calloc(nbuckets, sizeof *table);
+    table = rw_page_calloc(nbuckets, sizeof *table);
     if (!table) { perror("calloc"); return 1; }
-    for (uint64_t i = 0; i < nbuckets; i++) pthread_rwlock_init(&table[i].lock, NULL);
+    for (uint64_t i = 0; i < nbuckets; i++) rw_init(&table[i].slot.lock);
+    for (int t = 0; history && t < threads; t++)
+        if (!(events[t] = rw_page_calloc(ops_per_thread, sizeof **events))) { perror("calloc"); return 1; }
     for (uint64_t k = 1; k <= nkeys; k++) {               /* load phase */
         uint64_t i = mix(k) % nbuckets;
         while (table[i].rec.key) i = (i + 1) % nbuckets;
@@ -117,6 +157,7 @@ int main(int argc, char **argv) {
         fill(&table[i].rec);
     }
     pthread_t tid[64];
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
     for (long t = 0; t < threads; t++) pthread_create(&tid[t], NULL, worker, (void *)t);
     uint64_t r = 0, u = 0, bad = 0, errs = 0;
     for (long t = 0; t < threads; t++) {
@@ -136,8 +177,15 @@ int main(int argc, char **argv) {
            (unsigned long long)r, (unsigned long long)u, (unsigned long long)counts,
            (unsigned long long)bad);
     printf("table checksum %016llx\n", (unsigned long long)sum);
-    int ok = bad == 0 && counts == u && errs == 0;
+    int ok = bad == 0 && (history || counts == u) && errs == 0;
     if (errs) printf("gcskv: %s lock errors %llu\n", LOCK_NAME, (unsigned long long)errs);
+    for (int t = 0; history && t < threads; t++)
+        for (uint64_t i = 0; i < ops_per_thread; i++) {
+            struct event *e = &events[t][i];
+            printf("H %d %c %llu %llu %llu %llu\n", t, e->write ? 'w' : 'r',
+                   (unsigned long long)e->key, (unsigned long long)e->value,
+                   (unsigned long long)e->invoked, (unsigned long long)e->responded);
+        }
     printf("gcskv: %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -280,6 +281,17 @@ def summary(results: list[dict[str, Any]], modes: list[str]) -> dict[str, str]:
     return {m: f"{sum(r[m]['ok'] for r in results)}/{len(results)}" for m in modes}
 
 
+def ratio_summary(results: list[dict[str, Any]], modes: list[str]) -> dict[str, dict[str, float]]:
+    """Per mode: the median, lowest and highest blindfold/qemu wall-time ratio over the cases."""
+    out: dict[str, dict[str, float]] = {}
+    for m in modes:
+        ratios = [r[m]["ratio"] for r in results]
+        if ratios:
+            out[m] = {"median": round(statistics.median(ratios), 1), "min": min(ratios),
+                      "max": max(ratios)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--manifest", type=Path, default=MANIFEST)
@@ -309,9 +321,14 @@ def main(argv: list[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m]
     results = run_all(root, cases, modes, args.timeout)
     total = summary(results, modes)
+    ratios = ratio_summary(results, modes)
     print("passed: " + ", ".join(f"{m} {v}" for m, v in total.items()))
+    for m, r in ratios.items():
+        print(f"blindfold/qemu wall time, {m}: median {r['median']:.1f}x, "
+              f"range {r['min']:.1f}x-{r['max']:.1f}x over {len(results)} cases")
     if args.json is not None:
-        args.json.write_text(json.dumps({"summary": total, "cases": results}, indent=2))
+        args.json.write_text(json.dumps({"summary": total, "ratios": ratios, "cases": results},
+                                        indent=2))
     return 0 if all(r[m]["ok"] for r in results for m in modes) else 1
 
 

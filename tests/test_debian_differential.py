@@ -22,10 +22,11 @@ import debian_diff  # noqa: E402
 
 pytestmark = [pytest.mark.differential, pytest.mark.slow]
 
-NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "dash-read",
-          "sort-csv", "grep-pcre-count", "jq-filter", "gzip-compress", "gojq-stdin",
-          "shfmt-format", "gron", "fzf-filter")
-CONFIDENTIAL = ("klibc-sh", "dash-read", "jq-filter", "mlr-stats")
+NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "mksh-musl-csv",
+          "mksh-diet-arrays", "dash-read", "sort-csv", "grep-pcre-count", "jq-filter",
+          "gzip-compress", "gojq-stdin", "shfmt-format", "gron", "fzf-filter")
+CONFIDENTIAL = ("klibc-sh", "mksh-musl-arrays", "mksh-diet-numbers", "dash-read", "jq-filter",
+                "mlr-stats")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,16 @@ def test_manifest_is_pinned_and_big_enough() -> None:
         assert len(p["sha256"]) == 64 and p["version"]
     programs = {c["program"] for c in manifest["case"]}
     assert len(programs) >= 25
+    names = {c["name"] for c in manifest["case"]}
+    assert set(NATIVE) <= names and set(CONFIDENTIAL) <= names
+
+
+def test_subset_covers_every_libc() -> None:
+    """The default (CI) subset keeps a shell on each libc of the set: glibc, klibc, musl
+    and dietlibc."""
+    programs = {c["name"]: c["program"] for c in debian_diff.load_manifest()["case"]}
+    for marker in ("/bin/zsh-static", "/usr/lib/klibc/", "/aarch64-linux-musl/", "/diet/"):
+        assert any(marker in programs[n] for n in NATIVE), marker
 
 
 def _check(root: Path, names: tuple[str, ...] | None, modes: list[str]) -> None:

@@ -202,19 +202,26 @@ def _env(case: Case) -> dict[str, str]:
     return {**ENV, **case.env}
 
 
-def run_qemu(root: Path, case: Case, timeout: float) -> Outcome:
+def qemu_command(root: Path, case: Case) -> tuple[list[str], dict[str, str], Any]:
+    """The command line, environment and chroot step (a preexec_fn) for qemu-user."""
     def enter() -> None:
         os.chroot(root)
         os.chdir("/work")
 
+    return ["/.qemu", "-0", case.argv0, case.program, *case.args], _env(case), enter
+
+
+def run_qemu(root: Path, case: Case, timeout: float) -> Outcome:
+    cmd, env, enter = qemu_command(root, case)
     t0 = time.perf_counter()
-    r = subprocess.run(["/.qemu", "-0", case.argv0, case.program, *case.args], input=case.stdin,
-                       capture_output=True, env=_env(case), preexec_fn=enter, timeout=timeout,
-                       check=False)
+    r = subprocess.run(cmd, input=case.stdin, capture_output=True, env=env, preexec_fn=enter,
+                       timeout=timeout, check=False)
     return Outcome(r.returncode, r.stdout, r.stderr, time.perf_counter() - t0)
 
 
-def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: float) -> Outcome:
+def blindfold_command(root: Path, case: Case, mode: str, dynamic: bool
+                      ) -> tuple[list[str], dict[str, str]]:
+    """The command line and host environment that run one case under blindfold."""
     cmd = [sys.executable, "-m", "cli.main", "run", "--rootfs", str(root), "--clean-env",
            "--epoch", "fixed", "-0", case.argv0]
     for key, value in _env(case).items():
@@ -227,6 +234,11 @@ def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: flo
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     env.pop("BLINDFOLD_LD_PREFIX", None)
+    return cmd, env
+
+
+def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: float) -> Outcome:
+    cmd, env = blindfold_command(root, case, mode, dynamic)
     t0 = time.perf_counter()
     try:
         r = subprocess.run(cmd, input=case.stdin, capture_output=True, cwd=root / "work",

@@ -55,6 +55,7 @@ def note(k: Kernel, signo: int) -> None:
         raise HostInterrupt(signo)
     k.host_signals.append(signo)
     k.interrupted = signo
+    k.console.signalled = True
     # The watcher thread stops the CPU (as a timer would); nothing here touches the core.
     if k.console.reading:
         raise ConsoleInterrupted()
@@ -63,6 +64,7 @@ def note(k: Kernel, signo: int) -> None:
 def take(k: Kernel) -> None:
     """The run loop's part: deliver the noted signals to the foreground group."""
     pending, k.host_signals[:] = list(k.host_signals), []
+    k.console.signalled = False
     for signo in pending:
         group = [p for p in k.processes.values()
                  if p.pgid == k.console.fg_pgrp and p.exit_status is None]
@@ -141,6 +143,8 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     fds = sorted({fd for t in sleepers for fd in t.wait.host_fds})  # type: ignore[union-attr]
     k.console.reading = "poll"
     try:
+        if k.host_signals:          # noted just before the wait began: take it first
+            return True
         ready, _, _ = select.select(fds, [], [], None if block else 0)
     except ConsoleInterrupted:
         return True

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +78,38 @@ def test_differential_native(root: Path) -> None:
 def test_differential_confidential(root: Path) -> None:
     full = os.environ.get("BLINDFOLD_DEBIAN_FULL") == "1"
     _check(root, None if full else CONFIDENTIAL, ["confidential"])
+
+
+# --- Ctrl-C while a shell blocks reading its stdin (a pipe), against qemu-user ---------------
+_TRAP_READ = ("trap 'echo caught' INT; echo ready; read x; echo \"read=$? x=$x\"; read y; "
+              "echo \"y=$y\"")
+
+
+def _interrupted_read(cmd: list[str], env: dict[str, str], **popen: Any) -> tuple[int, bytes]:
+    """Start the shell, SIGINT it while `read` waits on an open, empty pipe, then feed
+    the pipe: the handler runs, and the read fails (or restarts) as the libc and the
+    kernel decide."""
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, **popen)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        time.sleep(0.5)                         # the shell is now inside read(0, ...)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        out, _ = proc.communicate(b"later\nmore\n", timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize(("program", "mode"), [("/bin/dash", "native"),
+                                               ("/usr/lib/diet/bin/mksh", "confidential")])
+def test_ctrl_c_during_a_read_matches_qemu(root: Path, program: str, mode: str) -> None:
+    case = debian_diff.Case("trap-read", program, ("-c", _TRAP_READ), argv0=program)
+    qemu_cmd, qemu_env, enter = debian_diff.qemu_command(root, case)
+    reference = _interrupted_read(qemu_cmd, qemu_env, preexec_fn=enter)
+    assert reference[1].startswith(b"caught\nread=")      # the reference itself behaves
+    cmd, env = debian_diff.blindfold_command(root, case, mode,
+                                             debian_diff.is_dynamic(root, program))
+    assert _interrupted_read(cmd, env, cwd=root / "work") == reference

@@ -326,7 +326,7 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
     try:
         try:
             if view is not None and view.interrupts:
-                with Interrupts(kernel, hw.cpus[0].fast.stop):
+                with Interrupts(kernel, hw.cpus[0].stop_from_another_thread):
                     status = kernel.run()
             else:
                 status = kernel.run()

@@ -10,7 +10,9 @@ goes on; one that does not dies of it (exit status 128+N).  A second signal
 before the first was taken means the model itself is stuck: `note` raises
 `HostInterrupt` and the run ends at once.  A watcher thread keeps asking
 Unicorn to stop until the run loop has taken the signal, because a lone guest
-thread in fast timing may not leave Unicorn on its own for a long time.
+thread in fast timing may not leave Unicorn on its own for a long time (a run
+that counts instructions is left to end by its count: stopping it from outside
+can leave the PC behind instructions that already ran).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 HOST_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH)
+NOTE_WAIT_S = 10.0     # how long the watcher waits for the handler to note a signal
 
 
 class HostInterrupt(BaseException):
@@ -113,7 +116,10 @@ class Interrupts:
                 return
             if not got or self._done.is_set():
                 return
-            give_up = time.monotonic() + 0.5
+            # The handler notes the signal when the main thread next runs Python, which a
+            # counted run (not stopped from here, see Cpu.stop_from_another_thread) may
+            # put off for its whole count: keep trying for a while.
+            give_up = time.monotonic() + NOTE_WAIT_S
             while self.k.host_signals or (self.k.host_signals_noted == noted
                                           and time.monotonic() < give_up):
                 self._stop_cpu()

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -201,19 +202,26 @@ def _env(case: Case) -> dict[str, str]:
     return {**ENV, **case.env}
 
 
-def run_qemu(root: Path, case: Case, timeout: float) -> Outcome:
+def qemu_command(root: Path, case: Case) -> tuple[list[str], dict[str, str], Any]:
+    """The command line, environment and chroot step (a preexec_fn) for qemu-user."""
     def enter() -> None:
         os.chroot(root)
         os.chdir("/work")
 
+    return ["/.qemu", "-0", case.argv0, case.program, *case.args], _env(case), enter
+
+
+def run_qemu(root: Path, case: Case, timeout: float) -> Outcome:
+    cmd, env, enter = qemu_command(root, case)
     t0 = time.perf_counter()
-    r = subprocess.run(["/.qemu", "-0", case.argv0, case.program, *case.args], input=case.stdin,
-                       capture_output=True, env=_env(case), preexec_fn=enter, timeout=timeout,
-                       check=False)
+    r = subprocess.run(cmd, input=case.stdin, capture_output=True, env=env, preexec_fn=enter,
+                       timeout=timeout, check=False)
     return Outcome(r.returncode, r.stdout, r.stderr, time.perf_counter() - t0)
 
 
-def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: float) -> Outcome:
+def blindfold_command(root: Path, case: Case, mode: str, dynamic: bool
+                      ) -> tuple[list[str], dict[str, str]]:
+    """The command line and host environment that run one case under blindfold."""
     cmd = [sys.executable, "-m", "cli.main", "run", "--rootfs", str(root), "--clean-env",
            "--epoch", "fixed", "-0", case.argv0]
     for key, value in _env(case).items():
@@ -226,6 +234,11 @@ def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: flo
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     env.pop("BLINDFOLD_LD_PREFIX", None)
+    return cmd, env
+
+
+def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: float) -> Outcome:
+    cmd, env = blindfold_command(root, case, mode, dynamic)
     t0 = time.perf_counter()
     try:
         r = subprocess.run(cmd, input=case.stdin, capture_output=True, cwd=root / "work",
@@ -280,6 +293,17 @@ def summary(results: list[dict[str, Any]], modes: list[str]) -> dict[str, str]:
     return {m: f"{sum(r[m]['ok'] for r in results)}/{len(results)}" for m in modes}
 
 
+def ratio_summary(results: list[dict[str, Any]], modes: list[str]) -> dict[str, dict[str, float]]:
+    """Per mode: the median, lowest and highest blindfold/qemu wall-time ratio over the cases."""
+    out: dict[str, dict[str, float]] = {}
+    for m in modes:
+        ratios = [r[m]["ratio"] for r in results]
+        if ratios:
+            out[m] = {"median": round(statistics.median(ratios), 1), "min": min(ratios),
+                      "max": max(ratios)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--manifest", type=Path, default=MANIFEST)
@@ -309,9 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m]
     results = run_all(root, cases, modes, args.timeout)
     total = summary(results, modes)
+    ratios = ratio_summary(results, modes)
     print("passed: " + ", ".join(f"{m} {v}" for m, v in total.items()))
+    for m, r in ratios.items():
+        print(f"blindfold/qemu wall time, {m}: median {r['median']:.1f}x, "
+              f"range {r['min']:.1f}x-{r['max']:.1f}x over {len(results)} cases")
     if args.json is not None:
-        args.json.write_text(json.dumps({"summary": total, "cases": results}, indent=2))
+        args.json.write_text(json.dumps({"summary": total, "ratios": ratios, "cases": results},
+                                        indent=2))
     return 0 if all(r[m]["ok"] for r in results for m in modes) else 1
 
 

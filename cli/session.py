@@ -333,9 +333,10 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
 
                 def stop_all() -> None:
                     for cpu in cpus:
-                        cpu.fast.stop()
+                        cpu.stop_from_another_thread()
 
-                with Interrupts(kernel, stop_all if len(cpus) > 1 else cpus[0].fast.stop):
+                with Interrupts(kernel, stop_all if len(cpus) > 1
+                                else cpus[0].stop_from_another_thread):
                     status = kernel.run()
             else:
                 status = kernel.run()

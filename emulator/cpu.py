@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -137,6 +138,7 @@ class Cpu:
         # unknown; guest code may have changed FPSR).
         self._fp_known: tuple[int, int] | None = None
         self._counting = False          # whether Unicorn's instruction-count hook is installed
+        self._start_lock = threading.Lock()   # a stop from another thread vs. a counted start
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
@@ -290,6 +292,16 @@ class Cpu:
         self._stop_requested = True
         self.fast.stop()
 
+    def stop_from_another_thread(self) -> None:
+        """Make a running emu_start return soon; called from another host thread (Ctrl-C).
+
+        Only an uncounted run is stopped.  With Unicorn's instruction-count hook installed
+        a stop from outside can leave the PC behind instructions that already ran (they
+        then run twice); a counted run ends on its own within its count anyway."""
+        with self._start_lock:      # so no counted run can start while the stop is issued
+            if not self._counting:
+                self.fast.stop()
+
     def run(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
         """Run from `pc` until stopped; returns (instructions counted, stopped_by_model).
 
@@ -328,7 +340,8 @@ class Cpu:
         return executed, self._stop_requested
 
     def _emu_start(self, pc: int, count: int, timeout_us: int) -> None:
-        self._counting = count > 0
+        with self._start_lock:
+            self._counting = count > 0
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:

@@ -10,7 +10,7 @@ import sys
 import termios
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from errno import EINTR, EINVAL, ENOTTY, EPIPE
+from errno import EINVAL, ENOTTY, EPIPE
 from typing import BinaryIO
 
 from kernel_model import linux_structs as ls
@@ -43,6 +43,7 @@ class Console:
     fg_pgrp: int = 1
     on_input: Callable[[bytes], None] | None = None
     reading: str = ""             # "read" / "poll": a blocking host read or wait is under way
+    signalled: bool = False       # a host signal is noted and not yet delivered: do not block
     saved: list[object] = field(default_factory=list)
 
 
@@ -102,11 +103,16 @@ class ConsoleFile(OpenFile):
             else:
                 console.reading = "read"
                 try:
+                    if console.signalled:
+                        raise ConsoleInterrupted()
                     data = os.read(self.host_fd, n)
                 finally:
                     console.reading = ""
         except ConsoleInterrupted:
-            raise err(EINTR) from None
+            # Ctrl-C during (or just before) the wait: no data.  The read sleeps on the host
+            # fd instead, so the signal is delivered first and the call then fails with
+            # EINTR or restarts (SA_RESTART), as a read of a tty or pipe does on Linux.
+            return None
         except OSError as exc:
             raise from_oserror(exc) from None
         if console.on_input is not None and data:

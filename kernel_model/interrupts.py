@@ -10,7 +10,9 @@ goes on; one that does not dies of it (exit status 128+N).  A second signal
 before the first was taken means the model itself is stuck: `note` raises
 `HostInterrupt` and the run ends at once.  A watcher thread keeps asking
 Unicorn to stop until the run loop has taken the signal, because a lone guest
-thread in fast timing may not leave Unicorn on its own for a long time.
+thread in fast timing may not leave Unicorn on its own for a long time (a run
+that counts instructions is left to end by its count: stopping it from outside
+can leave the PC behind instructions that already ran).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 HOST_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH)
+NOTE_WAIT_S = 10.0     # how long the watcher waits for the handler to note a signal
 
 
 class HostInterrupt(BaseException):
@@ -55,6 +58,7 @@ def note(k: Kernel, signo: int) -> None:
         raise HostInterrupt(signo)
     k.host_signals.append(signo)
     k.interrupted = signo
+    k.console.signalled = True
     # The watcher thread stops the CPU (as a timer would); nothing here touches the core.
     if k.console.reading:
         raise ConsoleInterrupted()
@@ -63,6 +67,7 @@ def note(k: Kernel, signo: int) -> None:
 def take(k: Kernel) -> None:
     """The run loop's part: deliver the noted signals to the foreground group."""
     pending, k.host_signals[:] = list(k.host_signals), []
+    k.console.signalled = False
     for signo in pending:
         group = [p for p in k.processes.values()
                  if p.pgid == k.console.fg_pgrp and p.exit_status is None]
@@ -111,7 +116,10 @@ class Interrupts:
                 return
             if not got or self._done.is_set():
                 return
-            give_up = time.monotonic() + 0.5
+            # The handler notes the signal when the main thread next runs Python, which a
+            # counted run (not stopped from here, see Cpu.stop_from_another_thread) may
+            # put off for its whole count: keep trying for a while.
+            give_up = time.monotonic() + NOTE_WAIT_S
             while self.k.host_signals or (self.k.host_signals_noted == noted
                                           and time.monotonic() < give_up):
                 self._stop_cpu()
@@ -141,6 +149,8 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     fds = sorted({fd for t in sleepers for fd in t.wait.host_fds})  # type: ignore[union-attr]
     k.console.reading = "poll"
     try:
+        if k.host_signals:          # noted just before the wait began: take it first
+            return True
         ready, _, _ = select.select(fds, [], [], None if block else 0)
     except ConsoleInterrupted:
         return True

@@ -306,3 +306,16 @@ def test_busybox_shell_runs_applet_in_pipeline(tmp_path: Path) -> None:
     shutil.copyfile(BUSYBOX, tmp_path / "bin" / "busybox")
     run = boot(str(tmp_path / "bin" / "busybox"), ["sh", "-c", "echo a | cat"], rootfs=tmp_path)
     assert (run.result.exit_code, run.stdout, run.stderr) == (0, b"a\n", b"")
+
+
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
+def test_busybox_cat_waits_for_a_slow_writer(tmp_path: Path) -> None:
+    """cat's sendfile from a pipe that is empty but still open must not look like the end
+    of the input: Linux refuses sendfile from a pipe (EINVAL) and cat falls back to read,
+    which sleeps until the writer writes."""
+    (tmp_path / "bin").mkdir()
+    shutil.copyfile(BUSYBOX, tmp_path / "bin" / "busybox")
+    run = boot(str(tmp_path / "bin" / "busybox"),
+               ["sh", "-c", "(sleep 1; echo late; sleep 1; echo later) | cat; echo rc=$?"],
+               rootfs=tmp_path)
+    assert (run.result.exit_code, run.stdout, run.stderr) == (0, b"late\nlater\nrc=0\n", b"")

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +26,11 @@ import debian_diff  # noqa: E402
 
 pytestmark = [pytest.mark.differential, pytest.mark.slow]
 
-NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "dash-read",
-          "sort-csv", "grep-pcre-count", "jq-filter", "gzip-compress", "gojq-stdin",
-          "shfmt-format", "gron", "fzf-filter")
-CONFIDENTIAL = ("klibc-sh", "dash-read", "jq-filter", "mlr-stats")
+NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "mksh-musl-csv",
+          "mksh-diet-arrays", "dash-read", "sort-csv", "grep-pcre-count", "jq-filter",
+          "gzip-compress", "gojq-stdin", "shfmt-format", "gron", "fzf-filter")
+CONFIDENTIAL = ("klibc-sh", "mksh-musl-arrays", "mksh-diet-numbers", "dash-read", "jq-filter",
+                "mlr-stats")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +49,16 @@ def test_manifest_is_pinned_and_big_enough() -> None:
         assert len(p["sha256"]) == 64 and p["version"]
     programs = {c["program"] for c in manifest["case"]}
     assert len(programs) >= 25
+    names = {c["name"] for c in manifest["case"]}
+    assert set(NATIVE) <= names and set(CONFIDENTIAL) <= names
+
+
+def test_subset_covers_every_libc() -> None:
+    """The default (CI) subset keeps a shell on each libc of the set: glibc, klibc, musl
+    and dietlibc."""
+    programs = {c["name"]: c["program"] for c in debian_diff.load_manifest()["case"]}
+    for marker in ("/bin/zsh-static", "/usr/lib/klibc/", "/aarch64-linux-musl/", "/diet/"):
+        assert any(marker in programs[n] for n in NATIVE), marker
 
 
 def _check(root: Path, names: tuple[str, ...] | None, modes: list[str]) -> None:
@@ -63,3 +78,38 @@ def test_differential_native(root: Path) -> None:
 def test_differential_confidential(root: Path) -> None:
     full = os.environ.get("BLINDFOLD_DEBIAN_FULL") == "1"
     _check(root, None if full else CONFIDENTIAL, ["confidential"])
+
+
+# --- Ctrl-C while a shell blocks reading its stdin (a pipe), against qemu-user ---------------
+_TRAP_READ = ("trap 'echo caught' INT; echo ready; read x; echo \"read=$? x=$x\"; read y; "
+              "echo \"y=$y\"")
+
+
+def _interrupted_read(cmd: list[str], env: dict[str, str], **popen: Any) -> tuple[int, bytes]:
+    """Start the shell, SIGINT it while `read` waits on an open, empty pipe, then feed
+    the pipe: the handler runs, and the read fails (or restarts) as the libc and the
+    kernel decide."""
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, **popen)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        time.sleep(0.5)                         # the shell is now inside read(0, ...)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        out, _ = proc.communicate(b"later\nmore\n", timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize(("program", "mode"), [("/bin/dash", "native"),
+                                               ("/usr/lib/diet/bin/mksh", "confidential")])
+def test_ctrl_c_during_a_read_matches_qemu(root: Path, program: str, mode: str) -> None:
+    case = debian_diff.Case("trap-read", program, ("-c", _TRAP_READ), argv0=program)
+    qemu_cmd, qemu_env, enter = debian_diff.qemu_command(root, case)
+    reference = _interrupted_read(qemu_cmd, qemu_env, preexec_fn=enter)
+    assert reference[1].startswith(b"caught\nread=")      # the reference itself behaves
+    cmd, env = debian_diff.blindfold_command(root, case, mode,
+                                             debian_diff.is_dynamic(root, program))
+    assert _interrupted_read(cmd, env, cwd=root / "work") == reference

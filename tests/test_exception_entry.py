@@ -345,3 +345,29 @@ def test_count_excludes_an_aborted_instruction(m: Machine) -> None:
 def test_uncounted_run_reports_zero(m: Machine) -> None:
     m.install()
     assert m.run_el0([NOP, SVC_0]) == (0, True)
+
+
+def test_a_counted_run_is_not_stopped_from_another_thread(m: Machine) -> None:
+    """Ctrl-C's watcher thread stops only uncounted runs: a stop from outside during a
+    counted run could leave the PC behind instructions that already ran.  A counted
+    run completes its count exactly however often the watcher asks; an endless
+    uncounted run is ended by it."""
+    import threading
+
+    m.install()
+    done = threading.Event()
+
+    def watcher() -> None:
+        while not done.wait(0.001):
+            m.cpu.stop_from_another_thread()
+
+    thread = threading.Thread(target=watcher)
+    thread.start()
+    try:
+        n = 300_001
+        assert m.run_el0([ADD_X0_1, B_BACK_1], count=n, x0=0) == (n, False)
+        assert m.cpu.reg(A.UC_ARM64_REG_X0) == (n + 1) // 2
+        assert m.run_el0([ADD_X0_1, B_BACK_1], x0=0) == (0, False)   # ended from outside
+    finally:
+        done.set()
+        thread.join()

@@ -196,6 +196,30 @@ def test_ctrl_c_reaches_a_guest_that_handles_it(tmp_path: Path) -> None:
     assert (proc.returncode, out, err) == (3, b"caught\n", b"")
 
 
+@needs_busybox
+@pytest.mark.parametrize("options", [[], ["--guardian", "on", "--confidential"]],
+                         ids=["native", "confidential"])
+def test_ctrl_c_ends_a_blocking_read_of_stdin(tmp_path: Path, options: list[str]) -> None:
+    """A program blocked reading a pipe on stdin dies of Ctrl-C at once (status 130), not
+    when the pipe later brings data or closes: the interrupted read waits for the signal
+    to be delivered instead of retrying the host read."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *options, str(BUSYBOX),
+                             "cat"], cwd=tmp_path, env=_env(), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"ping\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline() == b"ping\n"      # cat runs; its next read blocks
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    try:
+        status = proc.wait(timeout=30)                 # stdin stays open meanwhile
+    finally:
+        proc.kill()
+    assert status == 130
+    assert proc.stdout.read() == b"" and proc.stderr.read() == b""   # type: ignore[union-attr]
+
+
 # --- the terminal ---------------------------------------------------------------------------
 
 def _pane(session: str) -> str:

@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
+from kernel_model.console_file import ConsoleFile
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread, WaitReason
@@ -59,6 +60,11 @@ def do_read(k: Kernel, t: Thread, f: OpenFile, n: int) -> bytes | int:
         return -errno.EISDIR
     data = f.read(min(n, MAX_IO))
     if data is None:
+        host_fd = getattr(f, "host_poll_fd", None)
+        if host_fd is not None and not f.flags & ls.O_NONBLOCK:
+            # The terminal's read was cut short by a host signal: wait (restartably) on
+            # the host fd; the run loop delivers the signal before the thread runs again.
+            k.block(WaitReason("read", host_fds=(host_fd,)))
         return _would_block(k, f, "pipe-read")
     return data
 
@@ -187,8 +193,14 @@ def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         data = in_f.pread(count, off)
         k.uaccess.write_u64(a[2], off + len(data))
     else:
-        got = in_f.read(count)
-        data = got if got is not None else b""
+        if in_f.kind == "pipe" or (isinstance(in_f, ConsoleFile) and not in_f.isatty()):
+            # A pipe has no splice_read on Linux (nor has the redirected stream the console
+            # then stands for, a FIFO): sendfile refuses it and programs fall back to read.
+            return -errno.EINVAL
+        got = do_read(k, t, in_f, count)
+        if isinstance(got, int):
+            return got          # an error, or 0 while the thread sleeps until data comes
+        data = got
     return do_write(k, t, out_f, data) if data else 0
 
 

@@ -142,6 +142,12 @@ class MemoryWitness:
                     w.integrity.append(f"{where} is no longer mapped")
             elif got != w.secret:
                 w.integrity.append(f"{where} of the secret changed")
+        if lay.fresh and self.reached >= Phase.FRESH_DONE:
+            # Anonymous memory starts zeroed; the program writes only the secret's window.
+            page = self._read(lay.fresh, PAGE)
+            if page is not None and any(page[:SECRET_OFF] + page[SECRET_OFF + SECRET_LEN:]):
+                w.integrity.append("the fresh anonymous page holds bytes the program never "
+                                   "wrote (it did not start zero-filled)")
         if partial:
             return
         flag = self._read(w.tampered_va, 4) if w.tampered_va else None

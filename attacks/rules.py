@@ -119,6 +119,9 @@ RULES: tuple[Rule, ...] = (
          "abi SPECS SWAP_IN"),
     Rule("G-MIGRATE", "MIGRATE_PAGE copies, remaps and scrubs in one step; the new frame "
          "joins the domain.", "abi SPECS MIGRATE_PAGE"),
+    Rule("G-SMM-ARGS", "Secure-MM calls take only well-formed arguments: aligned user "
+         "addresses and frames, a swap entry that is no valid descriptor, a destination "
+         "frame that is free and mapped nowhere.", "guardian/secure_mm.py (smm.*)"),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          "abi SPECS KSM_MERGE"),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",

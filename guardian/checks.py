@@ -48,6 +48,8 @@ CHECKS: dict[str, str] = {
     "set_pt.input_not_exec": "a page of a file the program mapped without measurement (input data) is never executable",
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",
     "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",
+    "set_pt.sealed_slot": "a swapped-out page comes back by SWAP_IN only, never as a new frame, unless the program unmaps it",
+    "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",
     "set_ptbr.root": "TTBR0 names a registered root table",
     "free_pgd.root": "FREE_PGD names a registered root table",

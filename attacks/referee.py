@@ -148,6 +148,10 @@ class MemoryWitness:
             if page is not None and any(page[:SECRET_OFF] + page[SECRET_OFF + SECRET_LEN:]):
                 w.integrity.append("the fresh anonymous page holds bytes the program never "
                                    "wrote (it did not start zero-filled)")
+        if lay.untouched and self.reached >= Phase.FRESH_DONE:
+            page = self._read(lay.untouched, PAGE)   # the program only ever loads from it
+            if page is not None and any(page):
+                w.integrity.append("the untouched page (only ever read) changed")
         if partial:
             return
         flag = self._read(w.tampered_va, 4) if w.tampered_va else None

@@ -122,6 +122,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SMM-ARGS", "Secure-MM calls take only well-formed arguments: aligned user "
          "addresses and frames, a swap entry that is no valid descriptor, a destination "
          "frame that is free and mapped nowhere.", "guardian/secure_mm.py (smm.*)"),
+    Rule("G-ABI-ARGS", "A frame or index a table call names stays inside the page it names "
+         "(aligned, RAM, index below 512): no call writes into the next frame.",
+         "guardian/page_tables.py (frame.*, set_pt.index)"),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          "abi SPECS KSM_MERGE"),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",

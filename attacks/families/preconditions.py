@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abi import Call
 from attacks.adversary import PAGE, USER_RO, USER_RW, Adversary
-from attacks.families.page_tables import ATTACKER_BYTES, HELPER_VA, attacker_frame
+from attacks.families.page_tables import HELPER_VA, attacker_frame
 from attacks.families.secure_mm import SWAP_DESC, swap_out
 from attacks.families.sysregs import heap_frame, private_tree
 from attacks.scenario import Goal, scenario
@@ -28,7 +28,7 @@ def _forged_secret_frame(a: Adversary) -> int:
     return attacker_frame(a)
 
 
-def _consecutive_frames(a: Adversary) -> int:
+def consecutive_frames(a: Adversary) -> int:
     """A kernel frame whose successor is a kernel frame too (the allocator hands out the
     lowest free frame, so two in a row usually are)."""
     spare: list[int] = []
@@ -146,7 +146,7 @@ def ap_migrate_unaligned(adv: Adversary) -> None:
     3. Read the second frame through the linear map."""
     @adv.at(Phase.PLACED)
     def _(a: Adversary) -> None:
-        first = _consecutive_frames(a)
+        first = consecutive_frames(a)
         new = first + PAGE - SECRET_OFF
         if a.guarded:
             a.hvc(Call.MIGRATE_PAGE, a.mm.tables.root, a.layout.heap, new)
@@ -190,4 +190,130 @@ def ap_swap_then_blank(adv: Adversary) -> None:
         a.el1.tlbi_all()
 
 
-_ = (SWAP_DESC, ATTACKER_BYTES)
+
+
+
+# --- secure-MM calls on pages that are not what the call expects --------------------------
+@scenario(id="AP-012", title="Swap out a swapped-out address whose swap entry names the "
+          "stack frame", family=AP, goal=Goal.TAMPER, rules=("G-SMM-ARGS", "G-SWAP-BIND"),
+          prop="SWAP_OUT and the other page calls act only on a page a valid 4 KiB entry "
+               "maps, never on the address bits of a swap entry.")
+def ap_swap_out_swap_entry(adv: Adversary) -> None:
+    """1. At PLACED, swap the heap page out, leaving a swap entry whose address bits name
+    the program's stack frame.
+    2. Swap the heap address out again and swap that second copy in at the heap address
+    (without a Guardian: point the heap entry at the stack frame)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        heap, stack = a.layout.heap, a.layout.stack & ~(PAGE - 1)
+        stack_pa = a.pa_of(stack)
+        assert stack_pa is not None
+        last = a.walk(heap)[-1]
+        if not a.guarded:
+            a.mm.tables.set(heap, (last.desc & ~D.ADDR_MASK) | (stack_pa & D.ADDR_MASK))
+            a.el1.tlbi_all()
+            return
+        status, _, first = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, heap,
+                                                      stack_pa & D.ADDR_MASK))
+        if status:
+            return
+        a.kernel.frames.put(last.desc & D.ADDR_MASK)
+        status, _, second = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, heap, SWAP_DESC))
+        blob = first if status else second
+        frame = a.alloc_frame()
+        a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, heap, frame,
+                                  (last.desc & ~D.ADDR_MASK) | frame), blob)
+
+
+@scenario(id="AP-013", title="Swap the heap page in with a descriptor naming another frame",
+          family=AP, goal=Goal.TAMPER, rules=("G-SMM-ARGS", "G-SWAP-AUTH"),
+          prop="SWAP_IN installs a page entry for the frame it filled, never for a frame of "
+               "the kernel's choosing.")
+def ap_swap_in_other_frame(adv: Adversary) -> None:
+    """1. At PLACED, swap the heap page out.
+    2. Swap it in giving one frame to fill and a descriptor naming a kernel frame full of
+    0xa5 (without a Guardian: map that frame at the heap address)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        blob = swap_out(a, a.layout.heap)
+        if blob is None:
+            return
+        forged = attacker_frame(a)
+        desc = (a.memo["desc"][a.layout.heap] & ~D.ADDR_MASK) | forged
+        if not a.guarded:
+            a.mm.tables.set(a.layout.heap, desc)
+            a.el1.tlbi_all()
+            return
+        frame = a.alloc_frame()
+        status, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, a.layout.heap, frame, desc),
+                                  blob)
+        if status:
+            a.kernel.frames.put(frame)
+            good = (desc & ~D.ADDR_MASK) | frame
+            frame = a.alloc_frame()
+            good = (desc & ~D.ADDR_MASK) | frame
+            a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, a.layout.heap, frame, good), blob)
+
+
+@scenario(id="AP-014", title="KSM-merge the heap page with the program's stack page",
+          family=AP, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN",),
+          prop="KSM merges only byte-identical pages: a merge never changes what the program "
+               "reads.")
+def ap_ksm_different(adv: Adversary) -> None:
+    """1. At PLACED, ask for a KSM merge of the stack page (kept) with the heap page
+    (without a Guardian: point the heap entry at the stack frame, read-only)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        stack = a.layout.stack & ~(PAGE - 1)
+        if a.guarded:
+            root = a.mm.tables.root
+            a.hvc(Call.KSM_MERGE, root, stack, root, a.layout.heap, 0)
+        else:
+            pa = a.pa_of(stack)
+            assert pa is not None
+            last = a.walk(a.layout.heap)[-1]
+            a.mm.tables.set(a.layout.heap, (last.desc & ~D.ADDR_MASK) | (pa & D.ADDR_MASK)
+                            | D.AP_RO)
+        a.el1.tlbi_all()
+
+
+@scenario(id="AP-015", title="Split a 2 MiB region that is mapped by a table, not a block",
+          family=AP, goal=Goal.TAMPER, rules=("G-SMM-ARGS",),
+          prop="THP_SPLIT takes a block mapping apart: it never reinterprets a table "
+               "descriptor as a block of physical memory.")
+def ap_thp_split_table(adv: Adversary) -> None:
+    """1. At PLACED, THP_SPLIT the heap's 2 MiB region, which a level-3 table maps, with a
+    fresh table frame (without a Guardian: point the heap entry at the page that region
+    would map as a block)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        region = a.layout.heap & ~((2 << 20) - 1)
+        l2 = a.walk(a.layout.heap)[2]
+        block_base = l2.desc & D.BLOCK_MASK_L2
+        if a.guarded:
+            table = a.alloc_frame()
+            a.write_lm(table, bytes(PAGE))
+            a.hvc(Call.THP_SPLIT, a.mm.tables.root, region, table)
+        else:
+            last = a.walk(a.layout.heap)[-1]
+            a.mm.tables.set(a.layout.heap, (last.desc & ~D.ADDR_MASK)
+                            | (block_base + (a.layout.heap - region)))
+        a.el1.tlbi_all()
+
+
+@scenario(id="AP-016", title="Collapse the heap's 2 MiB region into a huge page", family=AP,
+          goal=Goal.TAMPER, rules=("G-SMM-ARGS",),
+          prop="THP_COLLAPSE needs 512 contiguous, aligned, uniform pages of the domain: "
+               "scattered pages are never replaced by a block of other memory.")
+def ap_thp_collapse_scattered(adv: Adversary) -> None:
+    """1. At PLACED, THP_COLLAPSE the heap's 2 MiB region, whose pages are scattered
+    (without a Guardian: map the heap address to the 2 MiB block the first entry names)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        region = a.layout.heap & ~((2 << 20) - 1)
+        if a.guarded:
+            a.hvc(Call.THP_COLLAPSE, a.mm.tables.root, region)
+        else:
+            last = a.walk(a.layout.heap)[-1]
+            a.mm.tables.set(a.layout.heap, (last.desc & ~D.ADDR_MASK) | a.alloc_frame())
+        a.el1.tlbi_all()

@@ -89,6 +89,7 @@ CHECKS: dict[str, str] = {
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
     "signal.handler": "a signal enters only a handler the program registered",
+    "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
     "signal.altstack": "an alternate signal stack is one the program set",
     "signal.trampoline": "the signal-return trampoline is the expected code",
     "sigreturn.frame": "rt_sigreturn restores only a well-formed frame (EL0, aligned PC and SP)",

@@ -65,10 +65,10 @@ class MemoryWitness:
 
     def __init__(self, machine: object, image_data: bytes,
                  watch: Callable[[], Iterable[int]] = tuple,
-                 usr1_deliveries: Callable[[], int] | None = None) -> None:
+                 usr1_deliveries: Callable[[], tuple[int, int]] | None = None) -> None:
         self._hw = machine
         self._watch = watch         # addresses a scenario's oracle wants compared
-        self._usr1 = usr1_deliveries   # SIGUSR1 the kernel delivered to the program
+        self._usr1 = usr1_deliveries   # (SIGUSR1 delivered, kill() calls the program made)
         sym = dict(symbols(image_data, "secret", "tampered", "usr1_count"))
         self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0))
         self.layout = Layout()
@@ -162,12 +162,12 @@ class MemoryWitness:
             w.integrity.append("a register copy of the secret (or the flags) came back changed")
         count = self._read(w.count_va, 4) if w.count_va else None
         runs = struct.unpack("<i", count)[0] if count is not None else 1
-        delivered = self._usr1() if self._usr1 is not None else None
-        if delivered is not None and runs > 1 and runs == delivered:
+        delivered, raised = self._usr1() if self._usr1 is not None else (0, 0)
+        if runs > 1 and runs == delivered and raised <= 1:
             # SIGUSR1 is asynchronous: any process may send it (kill, tgkill, sigqueue), so
             # an extra delivery to the handler the program registered is the kernel's claim
-            # by Linux semantics.  The counter matching the deliveries the harness saw
-            # shows nothing else changed it.
+            # by Linux semantics.  The counter matching the deliveries the harness saw, and
+            # the program's one kill() running once, show nothing else changed it.
             w.claims.append(f"the kernel delivered {runs - 1} SIGUSR1 beyond the program's "
                             "own kill() to its registered handler: an asynchronous signal "
                             "any process may send, the kernel's claim, not tampering")

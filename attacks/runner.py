@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.dma import DmaEngine
 from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
@@ -44,6 +45,8 @@ from kernel_model.elf_loader import parse_elf
 from kernel_model.kernel import KernelOptions
 from kernel_model.process import Thread
 from kernel_model.signals import SIGUSR1
+
+NR_KILL = NUMBERS["kill"]
 from workloads import find as find_workload
 
 _ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenario's error
@@ -174,9 +177,13 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
                           referee=referee, marker_registers=saved_registers)
     face.seal()
+    kills = [0]      # kill() calls the program made (its code makes one)
     witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())),
-                            lambda: sum(1 for pid, signo in referee.delivered
-                                        if signo == SIGUSR1 and pid == kernel.init.pid))
+                            lambda: (sum(1 for pid, signo in referee.delivered
+                                         if signo == SIGUSR1 and pid == kernel.init.pid),
+                                     kills[0]))
+    hooks.add(Point.SYSCALL_ENTRY, lambda nr, thread: kills.__setitem__(
+        0, kills[0] + (nr == NR_KILL and thread.process is kernel.init)))
     hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
         phase, args, thread.process is kernel.init))
     hooks.add(Point.AFTER_RESUME, lambda thread: witness.on_return())

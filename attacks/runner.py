@@ -45,10 +45,9 @@ from kernel_model.elf_loader import parse_elf
 from kernel_model.kernel import KernelOptions
 from kernel_model.process import Thread
 from kernel_model.signals import SIGUSR1
-
-NR_KILL = NUMBERS["kill"]
 from workloads import find as find_workload
 
+NR_KILL = NUMBERS["kill"]
 _ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenario's error
 DEFAULT_MACHINE = "small"
 MAX_INSNS = 60_000_000

@@ -134,6 +134,11 @@ KNOWN_SURVIVORS: dict[str, str] = {
                                "hold the program's secret; a key-recovery scenario is missing",
     "signal.sync_witnessed": "the attack workload registers no fault handler; "
                              "tests/test_guardian_signals.py notices its removal",
+    "release_pt.empty": "the scenarios release linked tables, which release_pt.unused refuses "
+                        "first; a table unlinked with entries, then released, is not tried",
+    "set_pt.subtree_owner": "PT-004 is refused by set_pt.child_one_parent first; linking "
+                            "another tree's non-empty, parentless table is not tried",
+    "create.root": "no scenario names a non-root table in CREATE_DOMAIN",
     "thp.exclusive": "512 contiguous pages of a domain are exclusive unless a fork shares "
                      "them; the workload never collapses a forked region",
 }

@@ -73,6 +73,9 @@ def _forge_argv(a: Adversary, words: list[int]) -> tuple[int, int, int] | None:
 
 def _tamper(forge: Forge) -> Callable[[Adversary], None]:
     def steps(adv: Adversary) -> None:
+        """1. When the kernel asks for CREATE_DOMAIN (without a Guardian: right after exec),
+        forge the one initial-stack item the scenario's title names.
+        2. The program starts from that stack; the referee reads it back at PLACED."""
         def at(a: Adversary, sp: int) -> None:
             words = _stack_words(a, sp)
             found = forge(a, words) if words else None
@@ -108,10 +111,9 @@ def _started_forged(out: Outcome) -> list[str]:
     return hits
 
 
-def _define(sid: str, title: str, prop: str, forge: Forge, doc: str) -> None:
+def _define(sid: str, title: str, prop: str, forge: Forge, how: str) -> None:
+    """Register one scenario; `how` says in words what `forge` changes."""
     steps = _tamper(forge)
-    steps.__doc__ = (f"1. When the kernel asks for CREATE_DOMAIN (without a Guardian: after "
-                     f"exec), {doc}.\n2. The program starts from that stack.")
     scenario(id=sid, title=title, family=AX, goal=Goal.TAMPER, rules=("G-INITIAL-STACK",),
              oracle=_started_forged, prop=prop)(steps)
 

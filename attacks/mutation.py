@@ -139,6 +139,9 @@ KNOWN_SURVIVORS: dict[str, str] = {
     "set_pt.subtree_owner": "PT-004 is refused by set_pt.child_one_parent first; linking "
                             "another tree's non-empty, parentless table is not tried",
     "create.root": "no scenario names a non-root table in CREATE_DOMAIN",
+    "fork.child_root": "no scenario hands FORK_DOMAIN a child tree that is not a fresh, "
+                       "empty root (FK-002 resumes a child elsewhere instead)",
+    "fork.vm_flags": "no scenario forks a child into the parent's tree without CLONE_VM",
     "thp.exclusive": "512 contiguous pages of a domain are exclusive unless a fork shares "
                      "them; the workload never collapses a forked region",
 }

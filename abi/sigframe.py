@@ -92,3 +92,43 @@ def parse_frame(ucontext: bytes) -> tuple[UserRegs, int]:
             lo, hi = struct.unpack_from("<QQ", ucontext, res + 16 + 16 * i)
             q.append(lo | (hi << 64))
     return UserRegs(x=x, sp=sp, pc=pc, pstate=pstate, q=q, fpsr=fpsr, fpcr=fpcr), sigmask
+
+
+# --- synchronous (fault) signals ------------------------------------------------------------
+# A fault signal is the kernel's report of an exception the thread itself took: Linux sends
+# it with a positive si_code below SI_KERNEL and the fault address in si_addr.  Sent by
+# kill/tgkill (si_code <= 0) the same signal numbers are asynchronous.
+SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV = 4, 5, 7, 8, 11
+SI_KERNEL = 0x80
+_ABORTS = frozenset({0x20, 0x21, 0x24, 0x25})        # instruction and data aborts
+_ALIGNMENT = frozenset({0x22, 0x26})                 # PC and SP alignment
+_DEBUG = frozenset({0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3C})   # breakpoints, step, BRK
+_FP = frozenset({0x28, 0x2C})                        # trapped floating-point exceptions
+FAULT_SIGNALS = (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV)
+
+
+def is_fault_report(signo: int, info: bytes) -> bool:
+    """Whether (signo, siginfo) claims to report a fault the thread took."""
+    if signo not in FAULT_SIGNALS or len(info) < 12:
+        return False
+    code = struct.unpack_from("<i", info, 8)[0]
+    return 0 < code < SI_KERNEL
+
+
+def fault_matches(signo: int, esr: int) -> bool:
+    """Whether an exception with syndrome `esr` is one Linux reports with `signo`."""
+    ec = (esr >> 26) & 0x3F
+    if signo == SIGSEGV:
+        return ec in _ABORTS
+    if signo == SIGBUS:
+        return ec in _ABORTS or ec in _ALIGNMENT
+    if signo == SIGTRAP:
+        return ec in _DEBUG
+    if signo == SIGFPE:
+        return ec in _FP
+    return signo == SIGILL and ec not in _ABORTS | _ALIGNMENT | _DEBUG | {0x15}
+
+
+def fault_siginfo(signo: int, code: int, addr: int) -> bytes:
+    """The siginfo of a fault signal: number, no errno, the code, the fault address."""
+    return struct.pack("<iii4xQ", signo, 0, code, addr).ljust(SIGINFO_SIZE, b"\0")

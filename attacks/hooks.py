@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from abi import Call
@@ -86,6 +86,8 @@ class Referee:
     random_draws: list[bytes]
     secret: bytes = b""
     started: bool = False
+    #: (pid, signal) of every signal the kernel delivered (the referee counts handler runs).
+    delivered: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Gate:
@@ -198,6 +200,8 @@ class HookedKernel(Kernel):
             deliver(t)
             after = t.pending.mask | t.process.pending.mask
             if before & ~after:
+                gone = before & ~after
+                self._referee.delivered.append((t.process.pid, (gone & -gone).bit_length()))
                 self._hooks.fire(Point.SIGNAL_DELIVERED, thread=t)
 
         self.signals.deliver_pending = deliver_and_report  # type: ignore[method-assign]

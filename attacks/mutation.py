@@ -42,6 +42,108 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "entry.hide_irq_pc": ("IP-001",),
     "return.getrandom": ("KY-003",),
     "release_pt.kind": ("PT-009",),
+    "set_pt.sealed_slot": ("AP-007",),
+    "set_ptbr.kernel_view": ("AP-002",),
+    "smm.user_range": ("AP-003",),
+    "create.auxv": ("AX-001",),
+}
+
+
+#: Checks whose removal no scenario can notice, each with the reason.  "redundant with X":
+#: another named check refuses in its place; "fail-closed": without the check the call's
+#: next step has nothing to act on and the call is refused (recorded) all the same;
+#: "equivalent": the mutant behaves like the intact build; "outside the threat model".
+EXPLAINED: dict[str, str] = {
+    "call.known": "structural: an unknown call number has no row in the call table; the "
+                  "refusal is the table lookup itself and cannot be switched off",
+    "call.sysreg_via_trap": "equivalent: SET_SYSREG has no mechanism behind the check; "
+                            "without it the call returns OK and changes nothing",
+    "frame.in_ram": "fail-closed: a frame outside RAM has no frame-table record, so the "
+                    "call's next step fails on the lookup and is refused all the same",
+    "register_pt.level": "equivalent: a table registered above level 3 is never walked: "
+                         "SET_PT into it fails on the level lookup and set_pt.child_table "
+                         "links only a table one level down (at most 3)",
+    "register_pt.unmapped": "redundant with register_pt.kind: a frame a user table maps is "
+                            "of kind USER or CONFIDENTIAL, which register_pt.kind refuses "
+                            "(AP-008)",
+    "set_pt.child_not_root": "redundant with set_pt.child_table: a live root is a level-0 "
+                             "table and no table descriptor links a level-0 table",
+    "set_pt.encoding": "equivalent: the walker faults on a level-0 block or a level-3 block "
+                       "encoding; at level 0 the 512 GiB range fails set_pt.leaf_ram, at "
+                       "level 3 the frame is admitted like any leaf yet never reachable",
+    "set_pt.leaf_ram": "fail-closed: a non-RAM frame has no record, so counting or admitting "
+                       "it fails and the call is refused",
+    "set_ptbr.aligned": "equivalent: TTBR0 bits [11:1] are RES0 for a 4 KiB level-0 table; "
+                        "the walker ignores them and the Guardian reads TTBR0 through "
+                        "ADDR_MASK everywhere",
+    "sysreg.ttbr0_reserved": "equivalent: as set_ptbr.aligned, for the trapped TTBR0 write",
+    "free_pgd.root": "fail-closed: FREE_PGD of an inner table walks data words as "
+                     "descriptors and stops at the first one outside RAM before any store "
+                     "(AP-018)",
+    "create.fresh": "redundant with create.exclusive: a second CREATE_DOMAIN of a "
+                    "confidential tree finds its frames CONFIDENTIAL, which create.exclusive "
+                    "refuses",
+    "create.admitted": "fail-closed: without an admitted image there is nothing to measure; "
+                       "the call returns no slot and return.slot refuses every use of it",
+    "fork.clone_in_progress": "fail-closed: with no clone in progress the call returns no "
+                              "child slot, and return.slot refuses every use of it",
+    "signal.trampoline": "redundant with set_pt.measured: the signal page is measured when "
+                         "it enters the domain, so the trampoline cannot differ",
+    "sigreturn.frame": "outside the threat model: the frame lies in confidential memory only "
+                       "the program writes; the check guards against the program itself",
+    "copy_page.ram": "fail-closed: a frame outside RAM has no record and the copy fails",
+    "smm.confidential_root": "fail-closed: a tree of no domain leaves the call no domain to "
+                             "act for; its next step fails and the call is refused",
+    "smm.page_owned": "unreachable: every leaf of a confidential tree maps a frame of its "
+                      "domain (a frame-table invariant), so the check never sees another",
+    "smm.page_alone": "equivalent: moving one mapping of a shared frame gives that mapping "
+                      "its own copy with the same bytes, as copy-on-write would",
+    "swap_in.slot_empty": "redundant with set_pt.sealed_slot: an address whose sealed page "
+                          "is outstanding is mapped again only by SWAP_IN, which consumes it",
+    "swap_in.well_formed": "redundant with swap_in.outstanding: a malformed page reads as "
+                           "version 0, which is never outstanding",
+    "swap_share.same_domain": "redundant with swap_in.outstanding: sealed pages are recorded "
+                              "per domain, so a share into another domain's tree is never "
+                              "found there",
+    "swap_discard.outstanding": "equivalent: discarding a version this tree does not hold "
+                                "removes no claim of any tree",
+    "ksm.same_domain": "redundant with smm.page_owned: the second page is checked as a frame "
+                       "of the first page's domain",
+    "ksm.distinct_present": "redundant with smm.page_mapped for a missing page; merging a "
+                            "page with itself changes no bytes",
+    "mprotect.pinned": "mode-specific: only the predecessor (mprotect) build consults it; "
+                       "mutation runs the Guardian build",
+}
+
+#: Survivors we know of, with why no scenario catches them yet (reported, not excused).
+KNOWN_SURVIVORS: dict[str, str] = {
+    "set_pt.shared_readonly": "needs a KSM-shared page the program writes; the kernel model's "
+                              "copy-on-write of a merged page retries MIGRATE_PAGE on the "
+                              "shared frame forever, so no run reaches the write",
+    "set_pt.measured_file": "the attack workload maps no admitted file (tests cover the rule)",
+    "set_pt.input_not_exec": "the attack workload maps no file as input data (tests cover "
+                             "the rule)",
+    "sysreg.tcr_ttbr1": "a T1SZ change would re-read the linear map's tables at other levels "
+                        "(as RR-003 does for TTBR0); no scenario yet",
+    "sysreg.sctlr_wxn": "WXN only narrows execute permission; no gain for the kernel found",
+    "sysreg.vbar_registered": "an unregistered VBAR leaves the next exception without a "
+                              "handler: believed availability only, not shown",
+    "sysreg.vbar_guardian": "the Guardian's table as the kernel's handler re-enters the "
+                            "Guardian: believed availability only, not shown",
+    "copy_page.src_protected": "only Guardian frames are unreadable otherwise, and they never "
+                               "hold the program's secret; a key-recovery scenario is missing",
+    "signal.sync_witnessed": "the attack workload registers no fault handler; "
+                             "tests/test_guardian_signals.py notices its removal",
+    "release_pt.empty": "the scenarios release linked tables, which release_pt.unused refuses "
+                        "first; a table unlinked with entries, then released, is not tried",
+    "set_pt.subtree_owner": "PT-004 is refused by set_pt.child_one_parent first; linking "
+                            "another tree's non-empty, parentless table is not tried",
+    "create.root": "no scenario names a non-root table in CREATE_DOMAIN",
+    "fork.child_root": "no scenario hands FORK_DOMAIN a child tree that is not a fresh, "
+                       "empty root (FK-002 resumes a child elsewhere instead)",
+    "fork.vm_flags": "no scenario forks a child into the parent's tree without CLONE_VM",
+    "thp.exclusive": "512 contiguous pages of a domain are exclusive unless a fork shares "
+                     "them; the workload never collapses a forked region",
 }
 
 
@@ -57,6 +159,28 @@ class Mutant:
     def caught(self) -> bool:
         return bool(self.caught_by)
 
+    @property
+    def verdict(self) -> str:
+        """caught, redundant (another check refused instead), explained, or survived."""
+        if self.caught:
+            return "caught"
+        if self.shadowed_by:
+            return "redundant"
+        if self.check in EXPLAINED:
+            return "explained"
+        return "survived"
+
+    @property
+    def why(self) -> str:
+        if self.verdict == "redundant":
+            return f"redundant: without it {', '.join(self.shadowed_by[:3])} refused instead"
+        if self.verdict == "explained":
+            return EXPLAINED[self.check]
+        if not self.wired:
+            return "not consulted by guardian/ (unwired)"
+        return KNOWN_SURVIVORS.get(self.check,
+                                   "no scenario, invariant or fuzz run noticed its removal")
+
 
 @dataclass
 class Score:
@@ -69,25 +193,35 @@ class Score:
 
     @property
     def survivors(self) -> list[Mutant]:
-        return [m for m in self.mutants if not m.caught]
+        """Mutants nothing caught and nothing explains (redundant ones are explained)."""
+        return [m for m in self.mutants if m.verdict == "survived"]
+
+    def count(self, verdict: str) -> int:
+        return sum(m.verdict == verdict for m in self.mutants)
 
     def describe(self) -> str:
         n = len(self.mutants)
+        held = n - len(self.survivors)
         lines = [f"mutation score: {self.caught}/{n} checks caught "
-                 f"({100 * self.caught / max(n, 1):.0f} %) in {self.seconds:.0f} s"]
+                 f"({100 * self.caught / max(n, 1):.0f} %), {self.count('redundant')} "
+                 f"redundant, {self.count('explained')} explained: {held}/{n} caught or "
+                 f"explained, {len(self.survivors)} survived, in {self.seconds:.0f} s"]
         for m in self.mutants:
             if m.caught:
                 lines.append(f"  caught   {m.check:32} by {', '.join(m.caught_by[:3])}")
-        for m in self.survivors:
-            why = "not consulted by guardian/ (unwired)" if not m.wired else (
-                f"redundant: without it {', '.join(m.shadowed_by[:3])} refused instead"
-                if m.shadowed_by else "no scenario, invariant or fuzz run noticed its removal")
-            lines.append(f"  SURVIVED {m.check:32} {why}")
+        for verdict in ("redundant", "explained", "survived"):
+            for m in self.mutants:
+                if m.verdict == verdict:
+                    tag = "SURVIVED" if verdict == "survived" else verdict
+                    lines.append(f"  {tag:8} {m.check:32} {m.why}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
         return {"caught": self.caught, "total": len(self.mutants), "seconds": self.seconds,
-                "mutants": [{"check": m.check, "caught_by": m.caught_by, "wired": m.wired,
+                "redundant": self.count("redundant"), "explained": self.count("explained"),
+                "survived": len(self.survivors),
+                "mutants": [{"check": m.check, "verdict": m.verdict, "why": "" if m.caught
+                             else m.why, "caught_by": m.caught_by, "wired": m.wired,
                              "shadowed_by": m.shadowed_by,
                              "seconds": round(m.seconds, 2)} for m in self.mutants]}
 
@@ -143,8 +277,11 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
     start = time.perf_counter()
     m = Mutant(name, wired=is_wired(name))
     _set(name)
+    # Scenarios whose intact run was refused by this very check go first: they are the
+    # likeliest to notice its removal, so a caught mutant costs a run or two.
+    ordered = sorted(scenarios, key=lambda sc: name not in base[sc.id][2])
     try:
-        for sc in scenarios:
+        for sc in ordered:
             was, was_bad, was_by = base[sc.id]
             if was not in HOLDS:
                 continue

@@ -119,6 +119,16 @@ RULES: tuple[Rule, ...] = (
          "abi SPECS SWAP_IN"),
     Rule("G-MIGRATE", "MIGRATE_PAGE copies, remaps and scrubs in one step; the new frame "
          "joins the domain.", "abi SPECS MIGRATE_PAGE"),
+    Rule("G-SMM-ARGS", "Secure-MM calls take only well-formed arguments: aligned user "
+         "addresses and frames, a swap entry that is no valid descriptor, a destination "
+         "frame that is free and mapped nowhere.", "guardian/secure_mm.py (smm.*)"),
+    Rule("G-ABI-ARGS", "A frame or index a table call names stays inside the page it names "
+         "(aligned, RAM, index below 512): no call writes into the next frame.",
+         "guardian/page_tables.py (frame.*, set_pt.index)"),
+    Rule("G-INITIAL-STACK", "A confidential program starts from an initial stack whose argv/"
+         "envp point into it and whose auxv agrees with the measured images, the CPU and the "
+         "stated identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
+         "guardian/initial_stack.py (create.auxv, create.initial_stack)"),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          "abi SPECS KSM_MERGE"),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",

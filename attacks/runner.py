@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.dma import DmaEngine
 from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
@@ -43,8 +44,10 @@ from emulator.machine_config import load_machine
 from kernel_model.elf_loader import parse_elf
 from kernel_model.kernel import KernelOptions
 from kernel_model.process import Thread
+from kernel_model.signals import SIGUSR1
 from workloads import find as find_workload
 
+NR_KILL = NUMBERS["kill"]
 _ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenario's error
 DEFAULT_MACHINE = "small"
 MAX_INSNS = 60_000_000
@@ -64,6 +67,7 @@ class Outcome:
     oracle_hits: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)     # the Guardian's invariants
     decided_by: list[str] = field(default_factory=list)     # checks behind the refusals
+    claims: list[str] = field(default_factory=list)         # what Linux lets the kernel do
     hits: dict[str, set[int]] = field(default_factory=dict)
     watched: dict[int, bytes] = field(default_factory=dict)   # the referee's reads
     el0_config: list[tuple[int, int, int]] = field(default_factory=list)
@@ -99,7 +103,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("pass", "known", "open", "closed")
+        return self.status in ("pass", "known", "open", "closed", "claim")
 
     @property
     def reproduce(self) -> str:
@@ -172,7 +176,13 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
                           referee=referee, marker_registers=saved_registers)
     face.seal()
-    witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())))
+    kills = [0]      # kill() calls the program made (its code makes one)
+    witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())),
+                            lambda: (sum(1 for pid, signo in referee.delivered
+                                         if signo == SIGUSR1 and pid == kernel.init.pid),
+                                     kills[0]))
+    hooks.add(Point.SYSCALL_ENTRY, lambda nr, thread: kills.__setitem__(
+        0, kills[0] + (nr == NR_KILL and thread.process is kernel.init)))
     hooks.add(Point.MARKER, lambda phase, args, thread: witness.on_marker(
         phase, args, thread.process is kernel.init))
     hooks.add(Point.AFTER_RESUME, lambda thread: witness.on_return())
@@ -308,6 +318,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
     out.evidence += [f"availability: {n}" for n in s.witness.w.availability]
+    out.claims = list(s.witness.w.claims)
     expected = sc.expected(mode)
     known = sc.known.get(mode, "")
     if out.error and not out.succeeded(sc.goal):
@@ -316,6 +327,11 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     if not out.fired:
         return Result(sc.id, mode, expected.value, "broken",
                       f"the adversary never got control ({out.ended})", out)
+    if out.claims and not out.succeeded(sc.goal):
+        # What the attack achieved is something Linux lets any kernel (or process) do:
+        # not a property of the Guardian, in any mode.
+        return Result(sc.id, mode, expected.value, "claim",
+                      f"the kernel's claim, not an attack: {'; '.join(out.claims)}", out)
     parts = ([f"secret seen in {', '.join(out.leaks)}"] if out.leaks else []) + \
         out.tampering + out.oracle_hits
     what = "; ".join(parts)

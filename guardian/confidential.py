@@ -195,7 +195,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         args = tuple(ctx.get(i) for i in range(6)) if is_svc else ()
         irq = info.vector_offset in _IRQ_VECTORS
         slot = Slot(self._next_slot, dom.id, ctx, info.elr, nr, args,
-                    root=self.cpu.ttbr0 & D.ADDR_MASK, thread=self._running)
+                    root=self.cpu.ttbr0 & D.ADDR_MASK, thread=self._running,
+                    fault=None if is_svc or irq else (info.esr, info.far))
         if irq and checks.enabled("entry.hide_irq_pc"):
             slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
         elif info.is_data_abort and checks.enabled("entry.hide_fault_pc"):

@@ -11,10 +11,10 @@ import posixpath
 import struct
 
 from abi import FrameKind, Status
-from abi.layout import AT_RANDOM, CLONE_SETTLS, CLONE_VM, MADV_DISCARDING, MAP_FIXED
+from abi.layout import CLONE_SETTLS, CLONE_VM, MADV_DISCARDING, MAP_FIXED
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
-from guardian import checks
+from guardian import checks, initial_stack
 from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.measure import measure, measure_file
@@ -104,6 +104,14 @@ class DomainMixin:
         stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
         space.brk_start = space.brk = max(b for _, b in space.areas)
         space.areas.append(stack)
+        shown, shown_bias = (program, program_bias) if program is not None else (image, bias)
+        hwcap, hwcap2 = self.cpu.derive_hwcaps()
+        want = initial_stack.Expected(
+            phdr=shown.phdr + shown_bias if shown.phdr else 0, phent=shown.phent,
+            phnum=shown.phnum, entry=shown.entry + shown_bias,
+            base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
+        at_random = initial_stack.check(lambda va, n: self.read_user(va, n, root), sp, stack,
+                                        want)
         # Every frame already in the tree is measured now, as if it were mapped now; the
         # stack the kernel built (argv, envp, auxv) is the program's input.
         self.domains[dom_id] = dom
@@ -120,8 +128,9 @@ class DomainMixin:
         self.domains[dom.id] = dom
         self.root_domain[root] = dom.id
         self._adopt_tree(root, dom.id)
-        if checks.enabled("create.at_random"):
-            self._seed_at_random(root, sp)
+        if at_random is not None and checks.enabled("create.at_random"):
+            # The 16 bytes AT_RANDOM names come from the Guardian, not the kernel.
+            self._write_user(at_random, self.s.entropy.draw(16, b"at_random"), root)
         ctx = UserContext()
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
@@ -132,30 +141,6 @@ class DomainMixin:
         if self.cpu.ttbr0 & D.ADDR_MASK == root:
             self._set_kernel_view(True)
         return slot.id
-
-    def _seed_at_random(self, root: int, sp: int) -> None:
-        """The 16 bytes AT_RANDOM names come from the Guardian, not the kernel."""
-        raw = self.read_user(sp, 8, root)
-        if raw is None:
-            return
-        argc = struct.unpack("<Q", raw)[0]
-        pos = sp + 8 * (argc + 2)                # past argc, argv[], NULL
-        for _ in range(4096):                    # envp[] up to its NULL
-            word = self.read_user(pos, 8, root)
-            pos += 8
-            if word is None or word == bytes(8):
-                break
-        for _ in range(64):                      # auxv pairs up to AT_NULL
-            pair = self.read_user(pos, 16, root)
-            if pair is None:
-                return
-            key, value = struct.unpack("<QQ", pair)
-            if key == 0:
-                return
-            if key == AT_RANDOM:
-                self._write_user(value, self.s.entropy.draw(16, b"at_random"), root)
-                return
-            pos += 16
 
     def _leaves(self, root: int) -> list[tuple[int, int, int]]:
         """(entry PA, va, frame) of every 4 KiB page root's tree maps."""

@@ -1,4 +1,15 @@
-"""Signals for confidential threads: frames built and taken back by the Guardian."""
+"""Signals for confidential threads: frames built and taken back by the Guardian.
+
+Which signals the kernel may deliver follows Linux's own split.  An asynchronous
+signal (kill, tgkill, sigqueue, a timer, SIGPIPE...) is the kernel's claim: any
+process with permission may send one at any time, so the kernel chooses the signal,
+the moment and the siginfo, and the Guardian only checks that the program registered
+the handler and builds the frame and the return path itself.  A synchronous (fault)
+signal -- SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGTRAP with a fault si_code -- reports
+an exception the thread took: it is delivered only on the return from that thread's
+matching exception, which the Guardian saw, and the siginfo (and the frame's fault
+address and syndrome) come from the Guardian's record of it, not from the kernel.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +19,17 @@ from abi import Status
 from abi.layout import SA_ONSTACK
 from abi.sigframe import (
     FRAME_SIZE,
+    SIGILL,
     SIGINFO_SIZE,
     SIGRETURN_CODE,
     SIGRETURN_TRAMPOLINE,
+    SIGTRAP,
     UCONTEXT_SIZE,
     UserRegs,
     build_frame,
+    fault_matches,
+    fault_siginfo,
+    is_fault_report,
     parse_frame,
 )
 from emulator.fastuc import CTX_PC, CTX_SP
@@ -46,6 +62,9 @@ class SignalMixin:
         `ret`/`elr` complete the interrupted syscall first through the same return path
         as RESUME (its result, or a restart), so the frame saves the right state."""
         slot, dom = self._live_slot("signal", slot_id)
+        far = esr = 0
+        if is_fault_report(signo, info):
+            info, far, esr = self._fault_report(slot, signo, info)
         act = self.space(dom, slot.root).handlers.get(signo)
         if act is None or act[0] in (0, 1):
             refuse("signal.handler", Status.ERR_DENIED,
@@ -71,7 +90,7 @@ class SignalMixin:
         self._complete(slot, dom, ret, elr)
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
-        frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size))
+        frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)
         self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
         ret_to = restorer if flags & SA_RESTORER and restorer else SIGRETURN_TRAMPOLINE
         ctx.set(0, signo)
@@ -84,3 +103,19 @@ class SignalMixin:
         slot.elr = handler
         self.s.stats.inc("guardian.signals")
         return handler
+
+    def _fault_report(self, slot: Slot, signo: int, info: bytes) -> tuple[bytes, int, int]:
+        """A fault signal: (siginfo, fault address, syndrome) from the Guardian's record of
+        the exception this slot entered with; refused if it took none that matches."""
+        if slot.fault is None or not fault_matches(signo, slot.fault[0]):
+            seen = ("a system call or an interrupt" if slot.fault is None
+                    else f"an exception of class {(slot.fault[0] >> 26) & 0x3F:#x}")
+            refuse("signal.sync_witnessed", Status.ERR_DENIED,
+                   f"signal {signo} reports a fault, but the thread entered the kernel with "
+                   f"{seen}")
+            return info, 0, 0
+        esr, far = slot.fault
+        code = struct.unpack_from("<i", info, 8)[0]
+        addr = slot.elr if signo in (SIGILL, SIGTRAP) else far
+        return fault_siginfo(signo, code, addr), far, esr
+

@@ -27,6 +27,9 @@ class MeasuredImage:
     dynamic: bool                          # ET_DYN: the kernel chooses a page-aligned bias
     areas: tuple[tuple[int, int], ...]     # page-aligned [start, end) of each PT_LOAD (no bias)
     pages: dict[int, bytes]                # page VA (no bias) -> sha256 of its initial contents
+    phdr: int = 0                          # VA (no bias) of the program headers, 0 if unmapped
+    phent: int = 0                         # e_phentsize
+    phnum: int = 0                         # e_phnum
 
 
 def measure(data: bytes) -> MeasuredImage:
@@ -34,7 +37,10 @@ def measure(data: bytes) -> MeasuredImage:
         elf = ELFFile(io.BytesIO(data))
         etype = elf.header["e_type"]
         entry = elf.header["e_entry"]
-        segments = [s.header for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        every = [s.header for s in elf.iter_segments()]
+        segments = [h for h in every if h["p_type"] == "PT_LOAD"]
+        phoff, phent, phnum = (elf.header["e_phoff"], elf.header["e_phentsize"],
+                               elf.header["e_phnum"])
     except (ELFError, ValueError, KeyError) as exc:
         raise ValueError(f"not a measurable ELF image: {exc}") from exc
     areas: list[tuple[int, int]] = []
@@ -55,8 +61,14 @@ def measure(data: bytes) -> MeasuredImage:
                 head = data[off - (lo - page): off]
                 content[:len(head)] = head
             pages[page] = hashlib.sha256(bytes(content)).digest()
+    # Where the loader tells the program its headers are (AT_PHDR): PT_PHDR, or the load
+    # segment whose file bytes hold them.
+    phdr = next((h["p_vaddr"] for h in every if h["p_type"] == "PT_PHDR"), 0) or next(
+        (h["p_vaddr"] + phoff - h["p_offset"] for h in segments
+         if h["p_offset"] <= phoff < h["p_offset"] + h["p_filesz"]), 0)
     return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
-                         dynamic=etype == "ET_DYN", areas=tuple(areas), pages=pages)
+                         dynamic=etype == "ET_DYN", areas=tuple(areas), pages=pages,
+                         phdr=phdr, phent=phent, phnum=phnum)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import struct
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
@@ -179,6 +180,10 @@ class PageTables:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
+                if self.s.sealed(root, page_va) and not conf.may_discard(root, page_va):
+                    refuse("set_pt.sealed_slot", Status.ERR_STATE,
+                           f"the page at {page_va:#x} is swapped out: it comes back by "
+                           "SWAP_IN, not as a new page")
                 conf.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
             if pa in conf.input_frames and not desc & D.UXN:
@@ -355,6 +360,8 @@ class PageTables:
         for cpu in self.s.cpus[:1]:
             cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
         self.s.live_ttbr0 = ttbr0
+        if checks.enabled("set_ptbr.kernel_view"):
+            self.s.conf.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
         return 0
 
     def free_pgd(self, root: int) -> int:

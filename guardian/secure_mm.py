@@ -81,6 +81,15 @@ class SecureMM:
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
+        state.sealed = self.holds
+
+    def holds(self, root: int, va: int) -> bool:
+        """Whether tree `root` holds an outstanding sealed page for `va` (the page is
+        swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
+        dom = self.s.conf.domain_of_root(root)
+        records = self.seals.get(dom.id) if dom is not None else None
+        return bool(records) and any(r.va == va and root in r.holders
+                                     for r in records.values())
 
     # --- the calls (each: root, va, ... -> (value, bytes out)) ---------------------------
     def call(self, call: Call, args: tuple[int, ...], payload: bytes) -> tuple[int, bytes]:

@@ -53,6 +53,7 @@ class Slot:
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
     thread: int = 0                # which thread of the domain the context is
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall
+    fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
 
     @property
     def kernel_elr(self) -> int:

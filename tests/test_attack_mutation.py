@@ -52,6 +52,18 @@ def test_score_report_names_survivors() -> None:
                             mutation.Mutant("c.d", wired=False)], 1.0)
     text = score.describe()
     assert "1/2" in text and "SURVIVED c.d" in text and "unwired" in text
-    shadow = mutation.Score([mutation.Mutant("e.f", shadowed_by=["g.h"])], 1.0).describe()
-    assert "redundant: without it g.h refused instead" in shadow
+    shadow = mutation.Score([mutation.Mutant("e.f", shadowed_by=["g.h"])], 1.0)
+    assert "redundant: without it g.h refused instead" in shadow.describe()
+    assert not shadow.survivors and "1/1 caught or explained" in shadow.describe()
     assert score.to_json()["caught"] == 1
+
+
+def test_explained_checks_exist_and_are_not_also_known_survivors() -> None:
+    """Every explanation names a real check, and a check is explained or a known survivor,
+    never both; an explained mutant is not a survivor."""
+    names = mutation.checks()
+    assert set(mutation.EXPLAINED) <= set(names)
+    assert set(mutation.KNOWN_SURVIVORS) <= set(names)
+    assert not set(mutation.EXPLAINED) & set(mutation.KNOWN_SURVIVORS)
+    m = mutation.Mutant("call.known")
+    assert m.verdict == "explained" and not mutation.Score([m], 0.0).survivors

@@ -1,0 +1,126 @@
+"""The initial stack a confidential program starts with: argc, argv, envp and auxv.
+
+The kernel builds it (it holds the strings the user passed), so CREATE_DOMAIN reads it
+back before the frames become confidential and holds it to what the Guardian knows:
+the auxiliary vector's image facts (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY, AT_BASE)
+agree with the measured images at their biases, AT_PAGESZ is the granule, AT_HWCAP*
+claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states, no
+AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
+AT_EXECFN, AT_PLATFORM) lies inside the initial stack.  AT_RANDOM's bytes are then
+written by the Guardian.  A stack that is not there at all is no risk: the pages the
+program then faults in must be zero-filled.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from abi import Status
+from guardian.checks import refuse
+
+PAGE = 4096
+AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY = 0, 3, 4, 5, 6, 7, 9
+AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP = 11, 12, 13, 14, 16
+AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 25, 26, 31, 33
+AT_PLATFORM = 15
+_POINTERS = (AT_RANDOM, AT_EXECFN, AT_PLATFORM)
+MAX_STRINGS = 4096
+MAX_AUXV = 64
+
+ReadUser = Callable[[int, int], "bytes | None"]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the Guardian knows the auxiliary vector must say."""
+
+    phdr: int
+    phent: int
+    phnum: int
+    entry: int
+    base: int
+    hwcap: int
+    hwcap2: int
+
+
+def _words(read: ReadUser, va: int, limit: int, what: str) -> list[int] | None:
+    """The NULL-terminated list of words at va (None: the stack is not there)."""
+    out: list[int] = []
+    for _ in range(limit):
+        raw = read(va, 8)
+        if raw is None:
+            return None if not out and what == "argc" else out
+        word = struct.unpack("<Q", raw)[0]
+        va += 8
+        if not word:
+            return out
+        out.append(word)
+    refuse("create.initial_stack", Status.ERR_DENIED, f"{what} has no end within {limit} entries")
+    return out
+
+
+def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected) -> int | None:
+    """Check the initial stack at sp; returns AT_RANDOM's address (None: no stack)."""
+    raw = read(sp, 8)
+    if raw is None:
+        return None
+    argc = struct.unpack("<Q", raw)[0]
+    inside = lambda p: stack[0] <= p < stack[1]        # noqa: E731 - one-line predicate
+    if argc > MAX_STRINGS:
+        refuse("create.initial_stack", Status.ERR_DENIED, f"argc {argc} is implausible")
+    argv = _words(read, sp + 8, argc + 1, "argv") or []
+    envp = _words(read, sp + 8 * (len(argv) + 2), MAX_STRINGS, "envp") or []
+    bad = [p for p in argv + envp if not inside(p)]
+    if len(argv) != argc or bad:
+        refuse("create.initial_stack", Status.ERR_DENIED,
+               f"argv/envp do not point into the initial stack ({len(argv)} of {argc} "
+               f"arguments; {len(bad)} pointers outside)")
+    pos = sp + 8 * (len(argv) + len(envp) + 3)
+    auxv: dict[int, int] = {}
+    for _ in range(MAX_AUXV):
+        pair = read(pos, 16)
+        if pair is None:
+            break
+        key, value = struct.unpack("<QQ", pair)
+        pos += 16
+        if key == AT_NULL:
+            break
+        if key in auxv:
+            refuse("create.auxv", Status.ERR_DENIED, f"auxv entry {key} appears twice")
+        auxv[key] = value
+    else:
+        refuse("create.auxv", Status.ERR_DENIED, "the auxiliary vector has no AT_NULL")
+    _check_auxv(auxv, want, inside)
+    return auxv.get(AT_RANDOM)
+
+
+def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bool]) -> None:
+    facts = {AT_PHDR: want.phdr, AT_PHENT: want.phent, AT_PHNUM: want.phnum,
+             AT_ENTRY: want.entry, AT_PAGESZ: PAGE}
+    for key, value in facts.items():
+        if auxv.get(key) != value:
+            refuse("create.auxv", Status.ERR_DENIED,
+                   f"auxv entry {key} is {auxv.get(key, 'missing')!s}, the measured image "
+                   f"says {value:#x}")
+    if auxv.get(AT_BASE, 0) != want.base:
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"AT_BASE {auxv.get(AT_BASE, 0):#x} is not the interpreter's bias {want.base:#x}")
+    if auxv.get(AT_HWCAP, 0) & ~want.hwcap or auxv.get(AT_HWCAP2, 0) & ~want.hwcap2:
+        refuse("create.auxv", Status.ERR_DENIED, "AT_HWCAP/AT_HWCAP2 claim features the CPU "
+                                                 "lacks")
+    setid = (auxv.get(AT_UID) != auxv.get(AT_EUID)) or (auxv.get(AT_GID) != auxv.get(AT_EGID))
+    if auxv.get(AT_SECURE, 0) != int(setid):
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"AT_SECURE {auxv.get(AT_SECURE, 0)} does not follow the stated identity")
+    if AT_SYSINFO_EHDR in auxv:
+        refuse("create.auxv", Status.ERR_DENIED,
+               "AT_SYSINFO_EHDR names code the user did not admit (no measured vDSO)")
+    if AT_RANDOM not in auxv:
+        refuse("create.auxv", Status.ERR_DENIED, "no AT_RANDOM for the Guardian to fill")
+    for key in _POINTERS:
+        if key in auxv and not inside(auxv[key]) or \
+                key == AT_RANDOM and not inside(auxv[key] + 15):
+            refuse("create.auxv", Status.ERR_DENIED,
+                   f"auxv entry {key} points outside the initial stack ({auxv[key]:#x})")

@@ -1,0 +1,77 @@
+"""The initial stack a confidential program starts with, as CREATE_DOMAIN checks it."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from guardian import initial_stack as st
+from guardian.checks import Refused
+
+SP = 0x7FFF_F000
+STACK = (0x7FF0_0000, 0x8000_0000)
+WANT = st.Expected(phdr=0x400040, phent=56, phnum=6, entry=0x401000, base=0,
+                   hwcap=0xFF, hwcap2=0x3)
+
+
+def _stack(argv_ptrs: list[int], auxv: list[tuple[int, int]]) -> dict[int, bytes]:
+    words = [len(argv_ptrs), *argv_ptrs, 0, SP + 0x800, 0]
+    for key, value in auxv:
+        words += [key, value]
+    raw = struct.pack(f"<{len(words)}Q", *words)
+    return {SP + i: raw[i:i + 8] for i in range(0, len(raw), 8)}
+
+
+def _read(mem: dict[int, bytes]):  # noqa: ANN202
+    def read(va: int, n: int) -> bytes | None:
+        out = b"".join(mem.get(va + i, b"") for i in range(0, n, 8))
+        return out if len(out) == n else None
+    return read
+
+
+GOOD = [(st.AT_HWCAP, 0x7), (st.AT_PAGESZ, 4096), (st.AT_PHDR, 0x400040), (st.AT_PHENT, 56),
+        (st.AT_PHNUM, 6), (st.AT_BASE, 0), (st.AT_ENTRY, 0x401000), (st.AT_UID, 0),
+        (st.AT_EUID, 0), (st.AT_GID, 0), (st.AT_EGID, 0), (st.AT_SECURE, 0),
+        (st.AT_RANDOM, SP + 0x900), (st.AT_HWCAP2, 1), (st.AT_EXECFN, SP + 0xA00),
+        (st.AT_NULL, 0)]
+
+
+def _with(key: int, value: int) -> list[tuple[int, int]]:
+    return [(k, value if k == key else v) for k, v in GOOD]
+
+
+def test_a_well_formed_stack_passes_and_names_at_random() -> None:
+    assert st.check(_read(_stack([SP + 0x700], GOOD)), SP, STACK, WANT) == SP + 0x900
+    assert st.check(_read({}), SP, STACK, WANT) is None       # no stack: nothing to trust
+
+
+@pytest.mark.parametrize(("auxv", "check"), [
+    (_with(st.AT_ENTRY, 0x401040), "create.auxv"),
+    (_with(st.AT_PHDR, 0x401040), "create.auxv"),
+    (_with(st.AT_PHNUM, 7), "create.auxv"),
+    (_with(st.AT_PAGESZ, 1 << 16), "create.auxv"),
+    (_with(st.AT_BASE, 0x10_0000), "create.auxv"),
+    (_with(st.AT_HWCAP, 1 << 62), "create.auxv"),
+    (_with(st.AT_SECURE, 1), "create.auxv"),
+    (_with(st.AT_RANDOM, 0x40_0000), "create.auxv"),
+    ([(st.AT_SYSINFO_EHDR, 0x40_0000), *GOOD], "create.auxv"),
+    ([(st.AT_ENTRY, 0x401000), *GOOD], "create.auxv"),          # a second AT_ENTRY
+    ([(k, v) for k, v in GOOD if k != st.AT_RANDOM], "create.auxv"),
+], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
+        "vdso", "duplicate", "no-random"])
+def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
+    with pytest.raises(Refused) as info:
+        st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)
+    assert info.value.check == check
+
+
+def test_argv_outside_the_stack_is_refused() -> None:
+    with pytest.raises(Refused) as info:
+        st.check(_read(_stack([0x401000], GOOD)), SP, STACK, WANT)
+    assert info.value.check == "create.initial_stack"
+
+
+def test_secure_mode_follows_the_stated_identity() -> None:
+    setuid = [(k, 1000 if k == st.AT_UID else v) for k, v in _with(st.AT_SECURE, 1)]
+    assert st.check(_read(_stack([SP + 0x700], setuid)), SP, STACK, WANT) == SP + 0x900

@@ -230,7 +230,7 @@ def rr_restart_clone(adv: Adversary) -> None:
 
 
 @scenario(id="RR-007", title="Send the program a second SIGUSR1 nobody raised", family=RP,
-          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), gap="P5",
+          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",),
           silent="a kernel may deliver a signal the program registered a handler for",
           prop="The program's handler runs once for its one kill() (the referee counts the "
                "runs).")

@@ -64,6 +64,7 @@ _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_USER_TLB_ENTRIES = 4096
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
                      NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
@@ -150,12 +151,28 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
 
     def _translate(self, va: int, write: bool, root: int | None = None
                    ) -> int | TranslationFault:
-        res = self.s.machine.walker.translate(self._user_regime(root), va,
-                                              Access.WRITE if write else Access.READ, 0)
+        """User VA -> PA as EL0 would see it (READ or WRITE permission), through the
+        Guardian's own cache of successful walks (MonitorState.user_tlb: dropped on
+        every flush, and whenever the registers the walk depends on change)."""
+        s = self.s
+        cpu = self.cpu
+        ttbr0 = cpu.ttbr0 if root is None else root
+        regime = (cpu.ttbr1, cpu.tcr & ~S.TCR_EPD0, cpu.sctlr)
+        cache = s.user_tlb
+        if regime != s.user_tlb_regime or len(cache) > _USER_TLB_ENTRIES:
+            cache.clear()
+            s.user_tlb_regime = regime
+        key = (ttbr0, va >> 12, write)
+        page = cache.get(key)
+        if page is not None:
+            return page | (va & (PAGE - 1))
+        res = s.machine.walker.translate(self._user_regime(root), va,
+                                         Access.WRITE if write else Access.READ, 0)
         if isinstance(res, TranslationFault):
             return res
-        if not self.s.frames.contains(res.pa & ~(PAGE - 1)):
+        if not s.frames.contains(res.pa & ~(PAGE - 1)):
             return TranslationFault(FaultKind.ADDRESS_SIZE, 3)   # not RAM: nothing to read
+        cache[key] = res.pa & ~(PAGE - 1)
         return res.pa
 
     def read_user(self, va: int, n: int, root: int | None = None) -> bytes | None:

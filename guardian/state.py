@@ -54,6 +54,11 @@ class MonitorState:
         #: Test mode: checks run after every Guardian call (each returns violations).
         self.invariant_checks: list[Callable[[], list[str]]] = []
         self.live_ttbr0 = 0
+        #: The Guardian's own cache of user translations it walked ((TTBR0, VA page,
+        #: write) -> frame), valid for the (TTBR1, TCR less EPD0, SCTLR) it was filled
+        #: under; every flush below empties it, so no table change outlives its call.
+        self.user_tlb: dict[tuple[int, int, bool], int] = {}
+        self.user_tlb_regime: tuple[int, int, int] | None = None
         self.clrex_va: int | None = None
         # Own memory: the linear map's tables plus a working reserve, at the top of RAM.
         nframes = self.ram.size // PAGE
@@ -75,6 +80,7 @@ class MonitorState:
 
     # --- hardware the Guardian programs ---------------------------------------------
     def flush(self) -> None:
+        self.user_tlb.clear()
         self.stats.inc("guardian.tlb_flushes")
         for cpu in self.cpus:
             cpu.flush_tlb()
@@ -101,6 +107,7 @@ class MonitorState:
         """A level-3 entry translating user VA `va` changed or went: the kernel's cached
         translations of that page go under every TTBR, and Unicorn, whose host API can
         only flush everything, flushes before EL0 code runs again."""
+        self.user_tlb.clear()
         self.stats.inc("guardian.tlb_flushes_page")
         for cpu in self.cpus:
             cpu.flush_tlb()

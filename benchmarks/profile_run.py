@@ -150,7 +150,8 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
             ("tlb flush (by a TCR write)", s["tlb flush (by a TCR write)"],
              c.get("tlb flush (by a TCR write)", 0))) if n],
         "stats": {k: v for k, v in result.stats.items()
-                  if k in ("mmu.tlb_flushes", "guardian.tlb_flushes", "guardian.entries",
+                  if k in ("mmu.tlb_flushes", "guardian.tlb_flushes", "guardian.tlb_flushes_page",
+                           "guardian.tlb_invalidations_va", "guardian.entries",
                            "kernel.mm.page_faults", "cpu0.exceptions")},
     }
     return report

@@ -115,6 +115,12 @@ class Cpu:
         self.ttbr1 = 0
         self.tcr = 0
         self.sctlr = 0
+        # The keys the EL1 face's TLB files each half's translations under: the TTBR, or
+        # -1 while TCR_EL1.EPDx forbids walks of that half (nothing is ever filed under
+        # -1, so every access misses and the walker faults).  EPD0 set and cleared around
+        # each confidential exception then needs no invalidation at all.
+        self.el1_key0 = 0
+        self.el1_key1 = 0
         self._counter_off: int | None = None
         self._stop_requested = False
         self._incomplete = 0
@@ -151,8 +157,10 @@ class Cpu:
         f.write_sys(S.HCR_EL2, S.HCR_EL2_RW)
         f.write_sys(S.CPACR_EL1, S.CPACR_FPEN_ALL)
         f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
+        self.mair = S.MAIR_DEFAULT
         self.sctlr = f.read_sys(S.SCTLR_EL1)
         self.tcr = self._uc_tcr = f.read_sys(S.TCR_EL1)
+        self._rekey()
         self.vbar = self._uc_vbar = f.read_sys(S.VBAR_EL1)
 
     def _calibrate(self) -> None:
@@ -174,6 +182,7 @@ class Cpu:
         """Write an EL1 system register (the caller has already been checked)."""
         if reg == S.TCR_EL1:
             self.tcr = value & _MASK64
+            self._rekey()
             return          # reaches Unicorn before EL0 code runs (sync_unicorn)
         if reg == S.VBAR_EL1:
             # Exception entry is the model's: only the shadow is ever used, and Unicorn's
@@ -185,19 +194,35 @@ class Cpu:
         self.fast.write_sys(reg, value)
         if reg == S.TTBR0_EL1:
             self.ttbr0 = value
+            self._rekey()
         elif reg == S.TTBR1_EL1:
             self.ttbr1 = value
+            self._rekey()
         elif reg == S.SCTLR_EL1:
             self.sctlr = value
+        elif reg == S.MAIR_EL1:
+            self.mair = value & _MASK64
+
+    def _rekey(self) -> None:
+        tcr = self.tcr
+        self.el1_key0 = -1 if tcr & S.TCR_EPD0 else self.ttbr0
+        self.el1_key1 = -1 if tcr & S.TCR_EPD1 else self.ttbr1
 
     def read_sysreg(self, reg: S.SysReg) -> int:
         if reg == S.TCR_EL1:
             return self.tcr
         if reg == S.VBAR_EL1:
             return self.vbar
+        if reg == S.MAIR_EL1:
+            return self.mair        # (a monitor reads it on every return to user code)
         if reg in _ENTRY_REGS and self._pending_entry is not None:
             self._write_pending_entry()
         return self.fast.read_sys(reg)
+
+    def set_entry_registers(self, esr: int, elr: int, far: int, spsr: int) -> None:
+        """Replace what this exception's entry put in ESR/ELR/FAR/SPSR_EL1 (a monitor
+        showing the kernel less); written into Unicorn, like the entry's, when read."""
+        self._pending_entry = [esr, elr, far, spsr]
 
     def _write_pending_entry(self) -> None:
         pending = self._pending_entry

@@ -62,19 +62,21 @@ def _refuser(name: str) -> Callable[..., object]:
     return refused
 
 
-_LOCKED: dict[type, tuple[str, ...]] = {}
+_LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
 
 
-def _locked_names(cls: type) -> tuple[str, ...]:
-    """Every public method of the face (subclasses included) the lock shuts."""
-    names = _LOCKED.get(cls)
-    if names is None:
-        names = tuple(n for n in dir(cls) if not n.startswith("_")
-                      and n not in El1._OPEN_WHILE_USER_OWNS
-                      and callable(getattr(cls, n, None))
-                      and not isinstance(getattr(cls, n, None), property))
-        _LOCKED[cls] = names
-    return names
+def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
+    """Every public method of the face (subclasses included) the lock shuts, each with
+    the refusing stand-in that shadows it (built once per class: locking and unlocking
+    happen around every confidential exception)."""
+    methods = _LOCKED.get(cls)
+    if methods is None:
+        methods = {n: _refuser(n) for n in dir(cls) if not n.startswith("_")
+                   and n not in El1._OPEN_WHILE_USER_OWNS
+                   and callable(getattr(cls, n, None))
+                   and not isinstance(getattr(cls, n, None), property)}
+        _LOCKED[cls] = methods
+    return methods
 
 
 class El1:
@@ -133,12 +135,13 @@ class El1:
             return
         self._user_owned = locked
         shadow = self.__dict__
+        methods = _locked_methods(type(self))
         if locked:
-            for name in _locked_names(type(self)):
-                shadow[name] = _refuser(name)
+            shadow.update(methods)
         else:
-            for name in _locked_names(type(self)):
-                shadow.pop(name, None)
+            pop = shadow.pop
+            for name in methods:
+                pop(name, None)
 
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
@@ -164,7 +167,8 @@ class El1:
     def _page_off(self, va: int, write: bool) -> int:
         """RAM offset of the page holding va for an EL1 access, through the model's TLB."""
         c = self._cpu
-        ttbr = c.ttbr1 if (va >> 55) & 1 else c.ttbr0
+        # Filed under the TTBR, or under -1 while TCR_EL1.EPDx forbids walking that half.
+        ttbr = c.el1_key1 if (va >> 55) & 1 else c.el1_key0
         hit = self._tlb.get((ttbr, va >> 12))
         if hit is not None and (hit[1] or not write):
             return hit[0]
@@ -178,6 +182,8 @@ class El1:
         if isinstance(res, TranslationFault):
             raise El1Fault(va, access, res)
         off = (res.pa & ~(PAGE - 1)) - self._ram_base
+        if ttbr == -1:
+            return off          # (MMU off) nothing is filed under a disabled half
         self._tlb_ttbrs.add(ttbr)
         self._tlb[(ttbr, va >> 12)] = (off, res.writable)
         if res.level == 2:
@@ -214,7 +220,7 @@ class El1:
     def read_u64(self, va: int) -> int:
         if va & 7 == 0:
             c = self._cpu
-            hit = self._tlb.get((c.ttbr1 if (va >> 55) & 1 else c.ttbr0, va >> 12))
+            hit = self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12))
             off = hit[0] if hit is not None else self._page_off(va, False)
             return _U64.unpack_from(self._buf, off + (va & (PAGE - 1)))[0]
         return _U64.unpack(self.read(va, 8))[0]
@@ -291,6 +297,15 @@ class El1:
         """Drop the model's cached EL1 translations (a higher EL changed the tables)."""
         self._drop_all()
 
+    def invalidate_va(self, va: int) -> None:
+        """Drop the model's cached EL1 translations of one page (and the block holding
+        it) under every TTBR: a higher EL changed that one entry of tables it owns."""
+        page, block = va >> 12, va >> 21
+        tlb, blocks = self._tlb, self._block_tlb
+        for ttbr in self._tlb_ttbrs:
+            tlb.pop((ttbr, page), None)
+            blocks.pop((ttbr, block), None)
+
     def _drop_all(self) -> None:
         self._tlb.clear()
         self._block_tlb.clear()
@@ -311,10 +326,7 @@ class El1:
         The model's own TLB drops just that page (and the block holding it) under every
         TTBR; Unicorn's host API has only a full flush, so the core flushes everything.
         """
-        page, block = va >> 12, va >> 21
-        for ttbr in self._tlb_ttbrs:
-            self._tlb.pop((ttbr, page), None)
-            self._block_tlb.pop((ttbr, block), None)
+        self.invalidate_va(va)
         self._cpu.flush_tlb()
         self._clock.charge("tlb_flush")
         self._stats.inc("mmu.tlb_flushes")

@@ -261,6 +261,19 @@ def _locate_user_fields(uc: Uc, context_bytes: callable) -> dict[str, int] | Non
     return {"tpidr_el0": tpidr, "vregs": at[0], "vstride": stride}
 
 
+def _changed_words(a: bytes, b: bytes) -> list[int]:
+    """Indexes of the 32-bit words that differ between two equally long blobs (the XOR
+    of the two as one integer: a few words differ, and the scan runs in C)."""
+    x = int.from_bytes(a, "little") ^ int.from_bytes(b, "little")
+    out = []
+    while x:
+        w = ((x & -x).bit_length() - 1) // 32
+        out.append(w)
+        x >>= 32 * (w + 1)
+        x <<= 32 * (w + 1)
+    return out
+
+
 def _locate_flags(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # type: ignore[valid-type]
     """Offsets of QEMU's N, Z, C and V flag words.
 
@@ -278,12 +291,14 @@ def _locate_flags(uc: Uc, context_bytes: callable) -> dict[str, int] | None:  # 
         "cf": (29, lambda old, new: old == 0 and new == 1),
         "vf": (28, lambda old, new: not old >> 31 and new >> 31),
     }
+    base_bytes = base.tobytes()
     found: dict[str, int] = {}
     for name, (bit, changed_like) in tests.items():
         uc.reg_write(A.UC_ARM64_REG_NZCV, 1 << bit)
-        now = words(context_bytes())
-        hits = [4 * i for i, (old, new) in enumerate(zip(base, now, strict=True))
-                if old != new and changed_like(old, new)]
+        now_bytes = context_bytes()[:len(base_bytes)]
+        now = words(now_bytes)
+        hits = [4 * i for i in _changed_words(base_bytes, now_bytes)
+                if changed_like(base[i], now[i])]
         if len(hits) != 1:
             return None
         found[name] = hits[0]

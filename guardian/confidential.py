@@ -25,7 +25,7 @@ from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import SYSCALL_ARITY
 from emulator import descriptors as D
 from emulator import sysregs as S
-from emulator.exceptions import ExceptionInfo, VectorTable
+from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
 from emulator.mmu import Access, FaultKind, Regime, TranslationFault
 from guardian import checks
@@ -61,6 +61,13 @@ if TYPE_CHECKING:
     from emulator.cpu import Cpu
 
 _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
+_EC_SVC64 = int(ExceptionClass.SVC64)
+_EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_USER_TLB_ENTRIES = 4096
+#: The syscalls whose arguments name memory the kernel keeps using afterwards.
+_LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
+                     NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 
 
 class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
@@ -107,12 +114,16 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         return sp
 
     def _set_kernel_view(self, confidential_live: bool) -> None:
-        """EPD0 on while the kernel runs with a confidential TTBR0, VBAR the kernel's."""
+        """EPD0 on while the kernel runs with a confidential TTBR0, VBAR the kernel's.
+
+        EPD0 takes effect without a TLB flush: the kernel's EL1 accesses file their
+        cached translations under the TTBR only while EPD0 is clear (under EPD0 every
+        user-half access misses and the walker faults), and Unicorn runs only EL0 code,
+        always with EPD0 clear (a TCR value it sees differ is a full flush of its own)."""
         cpu = self.cpu
         tcr = cpu.tcr | S.TCR_EPD0 if confidential_live else cpu.tcr & ~S.TCR_EPD0
         if tcr != cpu.tcr:
             cpu.write_sysreg(S.TCR_EL1, tcr)
-            self.s.flush()
         if self.kernel_vbar and cpu.vbar != self.kernel_vbar:
             cpu.write_sysreg(S.VBAR_EL1, self.kernel_vbar)
 
@@ -121,6 +132,11 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         live = self.domain_of_root(value) is not None
         if not live:
             self._running = 0       # another program may use the core's exclusive monitor
+        old = self.cpu.ttbr0
+        if value != old and (live or self.domain_of_root(old) is not None):
+            # Unicorn keeps translations across a TTBR0 write that keeps the ASID: none of
+            # a confidential tree may outlive the switch, nor reach one from another tree.
+            self.s.flush()
         self._set_kernel_view(live)
 
     def new_thread(self) -> int:
@@ -135,12 +151,28 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
 
     def _translate(self, va: int, write: bool, root: int | None = None
                    ) -> int | TranslationFault:
-        res = self.s.machine.walker.translate(self._user_regime(root), va,
-                                              Access.WRITE if write else Access.READ, 0)
+        """User VA -> PA as EL0 would see it (READ or WRITE permission), through the
+        Guardian's own cache of successful walks (MonitorState.user_tlb: dropped on
+        every flush, and whenever the registers the walk depends on change)."""
+        s = self.s
+        cpu = self.cpu
+        ttbr0 = cpu.ttbr0 if root is None else root
+        regime = (cpu.ttbr1, cpu.tcr & ~S.TCR_EPD0, cpu.sctlr)
+        cache = s.user_tlb
+        if regime != s.user_tlb_regime or len(cache) > _USER_TLB_ENTRIES:
+            cache.clear()
+            s.user_tlb_regime = regime
+        key = (ttbr0, va >> 12, write)
+        page = cache.get(key)
+        if page is not None:
+            return page | (va & (PAGE - 1))
+        res = s.machine.walker.translate(self._user_regime(root), va,
+                                         Access.WRITE if write else Access.READ, 0)
         if isinstance(res, TranslationFault):
             return res
-        if not self.s.frames.contains(res.pa & ~(PAGE - 1)):
+        if not s.frames.contains(res.pa & ~(PAGE - 1)):
             return TranslationFault(FaultKind.ADDRESS_SIZE, 3)   # not RAM: nothing to read
+        cache[key] = res.pa & ~(PAGE - 1)
         return res.pa
 
     def read_user(self, va: int, n: int, root: int | None = None) -> bytes | None:
@@ -176,8 +208,9 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
 
     # --- exception entry ----------------------------------------------------------
     def _entry(self, cpu: Cpu, info: ExceptionInfo) -> None:
-        dom = self.current_domain()
-        kernel_table = self.s.machine.vectors.lookup(self.kernel_vbar)
+        d = self.root_domain.get(self.cpu.ttbr0 & D.ADDR_MASK)
+        dom = self.domains.get(d) if d else None
+        kernel_table = self.s.machine.vectors.tables.get(self.kernel_vbar & ~0x7FF)
         if dom is None or kernel_table is None:
             # Guardian's table while nothing confidential runs: pass straight on.
             self._set_kernel_view(False)
@@ -185,21 +218,27 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
             if handler is not None:
                 handler(cpu, info)
             return
-        self.s.stats.inc("guardian.entries")
-        self.s.lock_el1(False)
+        s = self.s
+        counters = s.stats.counters
+        counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
+        s.lock_el1(False)
         self.el0.leave_user()
-        ctx = UserContext()
-        cpu.save_context(ctx)
-        is_svc = info.vector_offset == 0x400 and info.is_syscall
-        nr = ctx.get(SVC_NR_REGISTER) if is_svc else None
-        args = tuple(ctx.get(i) for i in range(6)) if is_svc else ()
-        irq = info.vector_offset in _IRQ_VECTORS
+        ctx = cpu.save_context(UserContext())
+        data = ctx.data
+        vector = info.vector_offset
+        ec = (info.esr >> 26) & 0x3F
+        if vector == 0x400 and ec == _EC_SVC64:
+            nr: int | None = data[2 * SVC_NR_REGISTER]
+            args: tuple[int, ...] = tuple(data[0:12:2])       # x0-x5
+        else:
+            nr, args = None, ()
+        irq = vector in _IRQ_VECTORS
         slot = Slot(self._next_slot, dom.id, ctx, info.elr, nr, args,
                     root=self.cpu.ttbr0 & D.ADDR_MASK, thread=self._running,
-                    fault=None if is_svc or irq else (info.esr, info.far))
+                    fault=None if nr is not None or irq else (info.esr, info.far))
         if irq and checks.enabled("entry.hide_irq_pc"):
             slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
-        elif info.is_data_abort and checks.enabled("entry.hide_fault_pc"):
+        elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
             slot.shown_elr = 0        # a data abort owes it the address and syndrome only
         self._next_slot += 1
         self.slots[slot.id] = slot
@@ -212,18 +251,21 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
                 mask = 0
             forwarded = [mask, 0, 0, 0, 0, 0]
         if checks.enabled("entry.scrub_registers"):
-            scrubbed = UserContext()
+            scrubbed = UserContext()            # all zero but what the kernel is owed
+            sdata = scrubbed.data
             for i, v in enumerate(forwarded):
-                scrubbed.set(i, v)
+                sdata[2 * i] = v & _MASK64
             if nr is not None:
-                scrubbed.set(SVC_NR_REGISTER, nr)
+                sdata[2 * SVC_NR_REGISTER] = nr
         else:
             scrubbed = ctx.copy()
-        scrubbed.set(SLOT_REGISTER, slot.id)
-        scrubbed.set(CTX_PC, slot.kernel_elr)   # after rt_sigreturn: where the thread resumes
+            sdata = scrubbed.data
+        kernel_elr = slot.kernel_elr
+        sdata[2 * SLOT_REGISTER] = slot.id
+        sdata[2 * CTX_PC] = kernel_elr          # after rt_sigreturn: where the thread resumes
         cpu.restore_context(scrubbed)
         # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
-        cpu.fast.write_entry(info.esr, slot.kernel_elr, info.far, 0)
+        cpu.set_entry_registers(info.esr, kernel_elr, info.far, 0)
         self._set_kernel_view(True)
         if self.s.tracer.enabled:
             self.s.tracer.emit("guardian_call", pc=slot.kernel_elr, call="entry", slot=slot.id,
@@ -396,8 +438,7 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         cpu.restore_context(slot.ctx)
 
         if cpu.tcr & S.TCR_EPD0:
-            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)
-            self.s.flush()
+            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)     # (no flush: _set_kernel_view)
         cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
         self.el0.enter_user()
         self.s.stats.inc("guardian.resumes")
@@ -420,13 +461,12 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
             if raw is not None:
                 handler, flags, restorer, mask = struct.unpack("<QQQQ", raw)
                 space.handlers[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
-        for name, rules in LONG_LIVED.items():
-            if slot.nr == {"set_tid_address": NR_SET_TID_ADDRESS,
-                           "set_robust_list": NR_SET_ROBUST_LIST}[name]:
-                try:
-                    space.long_lived += expand(rules, a, self.read_user)
-                except NotPresent:
-                    pass    # only buffers here; nothing to read
+        rules = _LONG_LIVED_BY_NR.get(slot.nr)
+        if rules is not None:
+            try:
+                space.long_lived += expand(rules, a, self.read_user)
+            except NotPresent:
+                pass    # only buffers here; nothing to read
 
 
 __all__ = ["GUARDIAN_VBAR", "Confidential"]

@@ -20,6 +20,8 @@ from abi import FrameKind
 
 PAGE = 4096
 NO_PARENT = 0
+#: FrameKind by value (the enum's own call costs a microsecond on every lookup).
+_KINDS: dict[int, FrameKind] = {int(k): k for k in FrameKind}
 
 #: (root PA, user VA, entry PA) of one leaf mapping in a domain's tree.
 Mapping = tuple[int, int, int]
@@ -64,13 +66,27 @@ class FrameTable:
 
     def kind_of(self, pa: int) -> FrameKind:
         n = self.index(pa)
-        return FrameKind(self.kind[n]) if n is not None else FrameKind.FREE
+        return _KINDS[self.kind[n]] if n is not None else FrameKind.FREE
+
+    def _index_of_frame(self, pa: int) -> int:
+        n = self.index(pa)
+        if n is None:
+            raise ValueError(f"{pa:#x} is not a RAM frame")
+        return n
+
+    def level_of(self, pa: int) -> int:
+        """record(pa).level, without building the record (hot: every table write)."""
+        return self.level[self._index_of_frame(pa)]
+
+    def parent_of(self, pa: int) -> int:
+        """record(pa).parent, without building the record."""
+        return self.parent[self._index_of_frame(pa)]
 
     def record(self, pa: int) -> FrameRecord:
         n = self.index(pa)
         if n is None:
             raise ValueError(f"{pa:#x} is not a RAM frame")
-        return FrameRecord(pa=self.base + n * PAGE, kind=FrameKind(self.kind[n]),
+        return FrameRecord(pa=self.base + n * PAGE, kind=_KINDS[self.kind[n]],
                            owner=self.owner[n], user_maps=self.user_maps[n],
                            level=self.level[n], parent=self.parent[n])
 
@@ -93,7 +109,7 @@ class FrameTable:
         old = self.kind[n]
         self.kind[n] = kind
         if old != kind and self.on_kind is not None:
-            self.on_kind(self.base + n * PAGE, FrameKind(old), kind)
+            self.on_kind(self.base + n * PAGE, _KINDS[old], kind)
 
     def set_kind(self, pa: int, kind: FrameKind, *, owner: int = 0, level: int = 0) -> None:
         """Boot-time (and test) assignment of a frame's kind; calls use the transitions."""

@@ -49,11 +49,11 @@ class LinearMap:
                 path = nxt
             l3 = own_frame()
             ram.write_u64(path + 8 * D.level_index(va, 2), D.table_descriptor(l3))
-            entries = []
-            for i in range(512):
-                pa = chunk + i * PAGE
-                own = pa >= self.reserved_base or pa >= ram.end
-                entries.append(0 if own else D.leaf_descriptor(pa, LM_PERMS_RW))
+            # A page descriptor is its PA or'ed with the attribute bits: computed once.
+            attrs = D.leaf_descriptor(0, LM_PERMS_RW)
+            limit = min(self.reserved_base, ram.end)
+            entries = [pa | attrs if pa < limit else 0
+                       for pa in range(chunk, chunk + (2 << 20), PAGE)]
             ram.write(l3, TABLE_ENTRIES.pack(*entries))
         return l0
 

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["GUARDIAN_VBAR", "LINEAR_BASE", "Decision", "Guardian"]
 
+#: Call numbers and their statistics names, looked up once per HVC.
+_CALLS: dict[int, Call] = {int(c): c for c in Call}
+_CALL_COUNTERS: dict[Call, str] = {c: f"guardian.calls.{c.name.lower()}" for c in Call}
+
 PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
                                 Call.THP_COLLAPSE, Call.PAGE_DIGEST})
 
@@ -159,13 +163,12 @@ class Guardian:
         """HVC with a kernel buffer: `payload` is what the kernel passes in, the
         returned bytes what the Guardian copies out (copy_from_user data)."""
         s = self.state
-        try:
-            c = Call(call)
-        except ValueError:
+        c = _CALLS.get(call)
+        if c is None:
             s.clock.charge("guardian_call")
             return s.record(f"call_{call:#x}", Refused("call.known", Status.ERR_UNKNOWN_CALL,
                                                        "no such call")), 0, b""
-        s.stats.inc(f"guardian.calls.{c.name.lower()}")
+        s.stats.inc(_CALL_COUNTERS[c])
         entry = self.calls[c]
         # Registers are 64 bits wide and a missing argument reads as zero.
         n = entry.nargs

@@ -127,7 +127,13 @@ class PageTables:
             for pa in new_frames:
                 s.protect_frame(pa, domain)
         if old & D.VALID:
-            s.flush()      # a changed or removed translation may be cached
+            # A changed or removed translation may be cached: a page's goes by address
+            # (its VA from the parent links; an entry of a table no root reaches has
+            # nothing cached), anything wider by a full flush.
+            if level == 3:
+                s.flush_page(va if domain else self.entry_va(table, index))
+            else:
+                s.flush()
         return 0
 
     def _has_valid(self, table: int) -> bool:
@@ -247,11 +253,11 @@ class PageTables:
     def entry_va(self, table: int, index: int) -> int:
         """The user VA an entry translates, from the tables' parent links."""
         fr = self.s.frames
-        level = fr.record(table).level
+        level = fr.level_of(table)
         va = index << D.LEVEL_SHIFT[level]
         shift = D.LEVEL_SHIFT[level] + 9
         for _ in range(level):
-            parent = fr.record(table).parent
+            parent = fr.parent_of(table)
             if not parent:
                 break
             va |= ((parent & (PAGE - 1)) // 8) << shift
@@ -262,7 +268,7 @@ class PageTables:
     def root_of(self, table: int) -> int:
         fr = self.s.frames
         for _ in range(4):
-            parent = fr.record(table).parent
+            parent = fr.parent_of(table)
             if not parent:
                 break
             table = parent & ~(PAGE - 1)
@@ -372,6 +378,7 @@ class PageTables:
         if self.s.is_live_root(root):
             refuse("free_pgd.not_live", Status.ERR_STATE, "the tree is live in TTBR0")
         self._free_tree(root, 0, 0, root)
+        self.s.flush()          # the leaves it cleared may be cached
         self.s.conf.forget_root(root)
         return 0
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator.machine import Machine
 from guardian import checks
@@ -53,6 +54,11 @@ class MonitorState:
         #: Test mode: checks run after every Guardian call (each returns violations).
         self.invariant_checks: list[Callable[[], list[str]]] = []
         self.live_ttbr0 = 0
+        #: The Guardian's own cache of user translations it walked ((TTBR0, VA page,
+        #: write) -> frame), valid for the (TTBR1, TCR less EPD0, SCTLR) it was filled
+        #: under; every flush below empties it, so no table change outlives its call.
+        self.user_tlb: dict[tuple[int, int, bool], int] = {}
+        self.user_tlb_regime: tuple[int, int, int] | None = None
         self.clrex_va: int | None = None
         # Own memory: the linear map's tables plus a working reserve, at the top of RAM.
         nframes = self.ram.size // PAGE
@@ -76,6 +82,7 @@ class MonitorState:
 
     # --- hardware the Guardian programs ---------------------------------------------
     def flush(self) -> None:
+        self.user_tlb.clear()
         self.stats.inc("guardian.tlb_flushes")
         for cpu in self.cpus:
             cpu.flush_tlb()
@@ -85,7 +92,29 @@ class MonitorState:
     def set_linear(self, pa: int, perms: D.PagePerms | None) -> None:
         """Change the kernel's linear-map entry for one frame (None: unmap)."""
         self.linear.set(pa, perms)
-        self.flush()
+        if perms is None or not perms.write:
+            # The kernel loses (write) access: its cached translation of this one linear
+            # VA goes, by address.  Nothing else can map the frame from a cache: every
+            # leaf the Guardian removes or changes is invalidated (flush_page or flush)
+            # before the call returns, and Unicorn runs only EL0 code, which never holds
+            # the EL1-only linear map.  (Making an entry valid or writable needs nothing:
+            # no translation caches a fault, and a read-only entry is walked again on a
+            # write.)
+            self.stats.inc("guardian.tlb_invalidations_va")
+            va = LINEAR_BASE | pa
+            for face in self.machine._el1.values():
+                face.invalidate_va(va)
+
+    def flush_page(self, va: int) -> None:
+        """A level-3 entry translating user VA `va` changed or went: the kernel's cached
+        translations of that page go under every TTBR, and Unicorn, whose host API can
+        only flush everything, flushes before EL0 code runs again."""
+        self.user_tlb.clear()
+        self.stats.inc("guardian.tlb_flushes_page")
+        for cpu in self.cpus:
+            cpu.flush_tlb()
+        for face in self.machine._el1.values():
+            face.invalidate_va(va)
 
     def linear_readonly(self, pa: int) -> None:
         self.set_linear(pa, LM_PERMS_RO)

@@ -25,11 +25,12 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, Any
 
-from emulator.rack.gcs import MAX_LOCK_BYTES, Gcs, HeldLock, enable_gcs
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import SYSCALLS
 
 if TYPE_CHECKING:
+    # (The rack is imported when a rack exists: a plain run never loads it.)
+    from emulator.rack.gcs import Gcs, HeldLock
     from kernel_model.blade import RackRuntime
     from kernel_model.kernel import Kernel
 
@@ -40,6 +41,7 @@ class GuestLocks:
     """The kernel's bookkeeping of guest lock calls on a rack."""
 
     def __init__(self, rt: RackRuntime) -> None:
+        from emulator.rack.gcs import enable_gcs
         self.rt = rt
         self.gcs: Gcs = enable_gcs(rt.rack)
         self.held: dict[tuple[int, int, int], HeldLock] = {}       # (tid, fva, len)
@@ -57,6 +59,7 @@ class GuestLocks:
     def lock(self, k: Kernel, t: Thread, addr: int, length: int, write: bool) -> int:
         rt = self.rt
         mm = t.process.mm
+        from emulator.rack.gcs import MAX_LOCK_BYTES
         if not 0 < length <= MAX_LOCK_BYTES:
             return -errno.EINVAL
         if mm.vmas.find(addr) is None or mm.vmas.find(addr + length - 1) is None:

@@ -186,16 +186,21 @@ class PageTables:
               ) -> Iterator[tuple[int, int]]:
         entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
         shift = D.LEVEL_SHIFT[level]
-        for idx, desc in enumerate(entries):
-            if not desc & D.VALID:
-                continue
-            va = va_base | (idx << shift)
-            if va + (1 << shift) <= start or va >= end:
-                continue
-            if level == 3:
-                yield va, desc
-            else:
-                yield from self._walk(desc & D.ADDR_MASK, level + 1, va, start, end)
+        # Only the entries overlapping [start, end): a scan resuming at a cursor (KSM,
+        # balancing) does not step over everything before it again.
+        first = (start - va_base) >> shift if start > va_base else 0
+        last = min(512, -(-(end - va_base) >> shift)) if end > va_base else 0
+        if level == 3:
+            for idx in range(first, last):
+                desc = entries[idx]
+                if desc & D.VALID:
+                    yield va_base | (idx << shift), desc
+            return
+        for idx in range(first, last):
+            desc = entries[idx]
+            if desc & D.VALID:
+                yield from self._walk(desc & D.ADDR_MASK, level + 1, va_base | (idx << shift),
+                                      start, end)
 
     def destroy(self) -> None:
         """Free every table page of the tree (not the frames it maps)."""

@@ -336,3 +336,47 @@ def test_crashing_workload_crashes_the_same_way() -> None:
     on, out_on = _run("faulty", list(w.default_args), "default", "on")
     assert (on.exit_code, on.signal, out_on) == (off.exit_code, off.signal, out_off)
     assert off.signal
+
+
+# --- TLB maintenance without full flushes -----------------------------------------------------
+
+def _user_pages(b: Booted) -> tuple[int, int]:
+    """Two present user pages of init, with its tree live in TTBR0."""
+    proc = b.kernel.init
+    assert proc is not None
+    b.el1.msr(S.TTBR0_EL1, proc.mm.ttbr0)
+    (stack, _), = list(proc.mm.tables.leaves())[-1:]
+    proc.mm.handle_fault(stack - PAGE, True, False)        # the page below, faulted in
+    return stack, stack - PAGE
+
+
+def test_epd0_binds_the_kernel_without_a_flush(booted: Booted) -> None:
+    """A translation cached before EPD0 is set is not used while it is set."""
+    el1, cpu = booted.el1, booted.hw.cpus[0]
+    va, _ = _user_pages(booted)
+    before = el1.read_u64(va)                              # cached under TTBR0
+    flushes = booted.hw.stats.get("guardian.tlb_flushes")
+    cpu.write_sysreg(S.TCR_EL1, cpu.tcr | S.TCR_EPD0)
+    with pytest.raises(El1Fault):
+        el1.read_u64(va)
+    cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)
+    assert el1.read_u64(va) == before
+    assert booted.hw.stats.get("guardian.tlb_flushes") == flushes
+
+
+def test_a_removed_leaf_is_invalidated_by_address(booted: Booted) -> None:
+    """SET_PT removing a valid leaf drops that page from the kernel's TLB (no TLBI by the
+    kernel needed) and leaves the other pages' cached translations alone."""
+    el1, hw = booted.el1, booted.hw
+    va1, va2 = _user_pages(booted)
+    el1.read_u64(va1)
+    el1.read_u64(va2)
+    walks = hw.walker.walks
+    proc = booted.kernel.init
+    assert proc is not None
+    proc.mm.tables.clear(va1)                              # SET_PT(old valid -> 0)
+    assert hw.cpus[0]._flush_owed                          # Unicorn flushes before EL0 runs
+    el1.read_u64(va2)
+    assert hw.walker.walks == walks                        # still cached
+    with pytest.raises(El1Fault):
+        el1.read_u64(va1)

@@ -1,0 +1,173 @@
+"""Red-team round two: sharing records, secure-ABI bookkeeping and return paths.
+
+Each scenario holds only the kernel's powers (its own page-table writer and
+allocator, the secure memory-management ABI, its syscall results).  Where an
+attack still gets through with the Guardian on, it names the property it
+breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi import Call, Status
+from attacks.adversary import PAGE, Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from attacks.workload import Phase
+from emulator import descriptors as D
+
+RT = "rt2"
+SW_COW = 1
+NR_BRK, NR_MMAP, NR_WRITE = 214, 222, 64
+RW = D.PagePerms(user=True, write=True, user_exec=False)
+RO = D.PagePerms(user=True, write=False, user_exec=False)
+
+
+def _zero_page(adv: Adversary, va: int) -> int:
+    """Map a zero-filled frame of the kernel's at va (the kernel's own fault path does the
+    same for an anonymous page) and return the frame."""
+    pa = adv.alloc_frame()
+    adv.el1.fill(adv.lm(pa), 0, PAGE)
+    adv.mm.tables.set(va, D.leaf_descriptor(pa, RW))
+    adv.el1.tlbi_all()
+    return pa
+
+
+@scenario(id="RX-001", title="KSM-merged zero pages, both later made writable", family=RT,
+          goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-KSM-DOMAIN"),
+          prop="A frame KSM merged stays read-only while two entries map it: a write fault "
+               "at one of them never makes the shared frame writable in place.")
+def rr2_ksm_write_alias(adv: Adversary) -> None:
+    """1. At FRESH, fault in the program's fresh page (zero) and place a zero page at the
+    address the heap will grow into next (one page above the heap page).
+    2. KSM_MERGE the two: both entries now name one read-only frame.
+    3. The program copies its secret into the fresh page: answer its write fault as the
+    kernel's copy-on-write path does when its own refcount says 1, by making the entry
+    writable on the same frame (no copy).
+    4. At IAGO_BRK the program grows the heap by that page, writes 8 public bytes into it
+    (same fault answer) and sends the whole page to /dev/null: the secret goes with it."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        fresh, grow = a.layout.fresh, a.layout.heap + PAGE
+        if a.pa_of(fresh) is None:
+            a.mm.handle_fault(fresh, False, False)
+        if a.pa_of(grow) is None:
+            _zero_page(a, grow)
+        root = a.mm.tables.root
+        if a.guarded:
+            st, _ = a.hvc(Call.KSM_MERGE, root, fresh, root, grow, SW_COW)
+            a.note(f"KSM_MERGE fresh/heap+1: {Status(st).name}")
+        else:
+            pa = a.pa_of(fresh)
+            a.mm.tables.set(grow, D.leaf_descriptor(pa, RO, software=SW_COW))
+            a.mm.tables.set(fresh, D.leaf_descriptor(pa, RO, software=SW_COW))
+            a.el1.tlbi_all()
+        a.memo["pair"] = (fresh, grow)
+
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: object, thread: object) -> None:
+        pair = a.memo.get("pair")
+        if not pair:
+            return
+        for va in pair:
+            desc = a.mm.tables.lookup(va)
+            if desc & D.VALID and desc & D.AP_RO:
+                a.mm.tables.set(va, D.leaf_descriptor(desc & D.ADDR_MASK, RW))
+                a.el1.tlbi_va(va)
+
+
+def _swap_out(adv: Adversary, va: int, tag: int) -> tuple[int, bytes]:
+    """SWAP_OUT the page at va (entry becomes a non-present swap descriptor)."""
+    st, version, sealed = adv.hvc_data(Call.SWAP_OUT, (adv.mm.tables.root, va, tag << 12))
+    adv.note(f"SWAP_OUT {va:#x}: {Status(st).name} v{version}")
+    return version, sealed
+
+
+def _swap_in(adv: Adversary, va: int, sealed: bytes) -> int:
+    frame = adv.alloc_frame()
+    st, _, _ = adv.hvc_data(Call.SWAP_IN, (adv.mm.tables.root, va, frame,
+                                           D.leaf_descriptor(frame, RW)), sealed)
+    adv.note(f"SWAP_IN {va:#x}: {Status(st).name}")
+    adv.el1.tlbi_all()
+    return st
+
+
+@scenario(id="RX-002", title="SWAP_SHARE a sealed page with its own tree, then replay it",
+          family=RT, goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY"),
+          prop="A tree holds at most one claim on a sealed version: sharing a version with "
+               "the tree that sealed it does not let that tree swap it in twice.")
+def rr2_swap_share_self(adv: Adversary) -> None:
+    """1. At FRESH, fault in the (still zero) fresh page and SWAP_OUT it (version v1).
+    2. SWAP_SHARE(root, root, fresh, v1): the tree 'shares' v1 with itself.
+    3. SWAP_IN v1 (one claim used); the program then copies its secret into the page.
+    4. At FRESH_DONE, SWAP_OUT the page again (v2) and SWAP_IN the old sealed v1 with the
+    second claim: the page is rolled back to zeros under the program's feet."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if a.pa_of(fresh) is None:
+            a.mm.handle_fault(fresh, False, False)
+        if not a.guarded:
+            a.memo["old"] = a.read_lm(a.pa_of(fresh))
+            return
+        root = a.mm.tables.root
+        v1, sealed = _swap_out(a, fresh, 0x51)
+        st, _ = a.hvc(Call.SWAP_SHARE, root, root, fresh, v1)
+        a.note(f"SWAP_SHARE self: {Status(st).name}")
+        _swap_in(a, fresh, sealed)
+        a.memo["old"] = sealed
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if not a.guarded:
+            a.write_lm(a.pa_of(fresh), a.memo["old"])
+            return
+        _swap_out(a, fresh, 0x52)
+        _swap_in(a, fresh, a.memo["old"])
+
+
+@scenario(id="RX-003", title="Swap the heap page out, then map a zero page over its swap entry",
+          family=RT, goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY",
+                                              "G-LEAVE-ON-REQUEST"),
+          gap="P3",
+          prop="While a sealed version of a page is outstanding, the page comes back only "
+               "through SWAP_IN: a fresh zero-filled frame cannot take its place.")
+def rr2_swap_then_zero(adv: Adversary) -> None:
+    """1. At PLACED, SWAP_OUT the heap page (its entry becomes a swap descriptor; the
+    sealed version stays outstanding, nothing is discarded).
+    2. Write a table entry naming a zero-filled frame at the heap address, as the fault
+    path does for an anonymous page that was never swapped.
+    3. The program's heap copy of the secret now reads as zeros."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        heap = a.layout.heap
+        if a.guarded:
+            _swap_out(a, heap, 0x53)
+        else:
+            a.mm.tables.clear(heap)
+        _zero_page(a, heap)
+
+
+NR_KILL, NR_GETPPID = 129, 173
+ERESTARTNOINTR = 513
+
+
+@scenario(id="RX-004", title="Deliver the signal kill() raised with the kill re-armed as a restart",
+          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-SIGNAL-HANDLER"),
+          prop="A signal delivered at the return of a completed, non-restartable syscall "
+               "never re-runs that syscall when the handler returns.")
+def rr2_signal_restart_kill(adv: Adversary) -> None:
+    """1. The program calls kill(getpid(), SIGUSR1) at SIGNAL.
+    2. At kill()'s return, set the result to -ERESTARTNOINTR and the return address back
+    to the SVC, as for an interrupted restartable call, then let the kernel deliver the
+    SIGUSR1 it queued (SIGNAL takes the result and the ELR from the kernel).
+    3. The handler returns to the SVC: kill() runs again, SIGUSR1 arrives a second time
+    and the handler runs twice for one kill()."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_KILL, during=Phase.SIGNAL)
+    def _(a: Adversary, **_: object) -> None:
+        pc = a.reg("pc")
+        a.note(f"kill returns to {pc:#x}")
+        # With the Guardian the kernel names the restart by its result; without one it
+        # rewinds the registers itself (orig_x0 back in x0, as Linux does).
+        a.set_reg("x0", (-ERESTARTNOINTR) & (2**64 - 1) if a.guarded else a.init.pid)
+        a.set_reg("pc", pc - 4)

@@ -171,3 +171,71 @@ def rr2_signal_restart_kill(adv: Adversary) -> None:
         # rewinds the registers itself (orig_x0 back in x0, as Linux does).
         a.set_reg("x0", (-ERESTARTNOINTR) & (2**64 - 1) if a.guarded else a.init.pid)
         a.set_reg("pc", pc - 4)
+
+
+SIGUSR1 = 10
+
+
+@scenario(id="RX-005", title="A second SIGUSR1 that no process sent", family=RT,
+          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"),
+          prop="The program's handler runs once per signal a sender raised: the kernel "
+               "cannot make a registered handler run again on its own.")
+def rr2_signal_forged(adv: Adversary) -> None:
+    """1. The program registers its SIGUSR1 handler and raises SIGUSR1 once (SIGNAL).
+    2. After SIGNAL_DONE, with no kill() in between, queue SIGUSR1 from the kernel itself
+    (pid 0 in the siginfo, as a kernel-generated signal has).
+    3. The kernel delivers it at the next return through the Guardian's SIGNAL call: the
+    handler's counter goes from 1 to 2."""
+    @adv.at(Phase.SIGNAL_DONE)
+    def _(a: Adversary) -> None:
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, b"")
+
+
+ERESTARTSYS = 512
+
+
+@scenario(id="RX-006", title="Restart a write() that already completed", family=RT,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-RESUME-ELR"),
+          prop="A syscall that completed is not executed again: a restart is only for a "
+               "call the kernel interrupted before it took effect.")
+def rr2_restart_completed_write(adv: Adversary) -> None:
+    """1. The program writes its final banner ("secret: intact") to stdout after END.
+    2. The kernel performs the write, then answers -ERESTARTSYS with the return address
+    back at the SVC, as if a signal had interrupted it before any byte went out.
+    3. The program executes the write again: its output holds the banner twice."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=Phase.END)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", (-ERESTARTSYS) & (2**64 - 1) if a.guarded else 1)
+        a.set_reg("pc", a.reg("pc") - 4)
+
+
+IAGO_FIXED_HINT = 0x7E0000000000
+MAP_FIXED = 0x10
+
+
+@scenario(id="RX-007", title="MAP_FIXED over the secret page answered without replacing it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-MEASURE-ALL"), gap="P2",
+          prop="Memory a MAP_FIXED mmap hands the program is fresh (zero): a success answer "
+               "at the fixed address means whatever was mapped there is gone.")
+def rr2_fixed_not_replaced(adv: Adversary) -> None:
+    """1. When the program maps its anonymous page for the secret (before PLACED), place it
+    at 0x7e0000000000, the address it will later ask for with MAP_FIXED (a free address:
+    a legitimate choice, the hint is just passed to the kernel's own allocator).
+    2. At IAGO_FIXED the program asks for a fresh page at exactly that address
+    (MAP_FIXED: replace what is there).  Serve the call without MAP_FIXED (the kernel maps
+    a page elsewhere and leaves the old one alone) and answer 0x7e0000000000.
+    3. The program writes 8 public bytes at the start of its 'fresh' page and sends the page
+    to /dev/null: the secret copy at offset 64 goes with it."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", IAGO_FIXED_HINT)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=Phase.IAGO_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+        a.set_reg("x3", a.reg("x3") & ~MAP_FIXED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"the kernel placed the page at {a.reg('x0'):#x}")
+        a.set_reg("x0", IAGO_FIXED_HINT)

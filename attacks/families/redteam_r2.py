@@ -239,3 +239,44 @@ def rr2_fixed_not_replaced(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note(f"the kernel placed the page at {a.reg('x0'):#x}")
         a.set_reg("x0", IAGO_FIXED_HINT)
+
+
+ALTSTACK_SIZE = 16384
+
+
+@scenario(id="RX-008", title="Signal frame on an alternate stack the kernel slid down onto .bss",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME",),
+          prop="A signal frame lands only on the alternate stack the program registered (its "
+               "own base and size), never on data next to it.")
+def rr2_altstack_slid(adv: Adversary) -> None:
+    """1. The program registers a 16 KiB alternate stack (in .bss, just above its secret
+    array) and a SA_ONSTACK handler for SIGUSR1.
+    2. Before delivering its SIGUSR1, the kernel records the alternate stack as starting
+    0x3f00 bytes lower, same size (the kernel's own copy of sigaltstack's values).
+    3. The frame is built downward from the recorded top, 0x100 bytes into the real
+    stack: it covers the secret array and the program's 'tampered' flag."""
+    @adv.at(Phase.SIGNAL)
+    def _(a: Adversary) -> None:
+        sp, flags, size = a.thread.altstack
+        a.note(f"registered alternate stack {sp:#x}+{size:#x}")
+        a.thread.altstack = (sp - ALTSTACK_SIZE + 0x100, flags, size)
+
+
+
+@scenario(id="RX-009", title="An mmap lie carried back through signal delivery", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-RETURN-PATHS", "G-SIGNAL-HANDLER"),
+          prop="A syscall result reaches the program only after the same layout checks, "
+               "whether it returns through RESUME or through a signal delivered at its "
+               "return.")
+def rr2_iago_via_signal(adv: Adversary) -> None:
+    """1. At IAGO_MMAP the program asks mmap for a fresh page (its SIGUSR1 handler is
+    registered by then).
+    2. The kernel answers with the address of the program's heap page (the IA-001 lie) and,
+    instead of a plain return, queues SIGUSR1 so that the return goes through SIGNAL, which
+    takes the syscall result from the kernel and saves it in the signal frame.
+    3. The handler returns (rt_sigreturn restores x0 = the heap address); the program
+    writes 8 public bytes there and sends the page, secret included."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.layout.heap)
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, b"")

@@ -280,3 +280,62 @@ def rr2_iago_via_signal(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.layout.heap)
         a.kernel.signals.send_thread(a.thread, SIGUSR1, b"")
+
+
+BLOCK = 2 << 20
+KERNEL_RW = D.PagePerms(user=False, write=True, user_exec=False)
+HELPER_VA = 0x4000_0000          # 1 GiB: index 0 at level 0, 1 at level 1, 0 at level 2
+
+
+def _free_block(adv: Adversary) -> int | None:
+    """A 2 MiB-aligned run of frames all free in the kernel's allocator, claimed."""
+    frames = adv.kernel.frames
+    start = (frames.base + BLOCK - 1) & ~(BLOCK - 1)
+    end = frames.base + frames.nframes * PAGE
+    for base in range(end - BLOCK & ~(BLOCK - 1), start - 1, -BLOCK):
+        if frames.free_flags(base, base + BLOCK) == b"\1" * (BLOCK // PAGE):
+            for pa in range(base, base + BLOCK, PAGE):
+                frames.take(pa)
+            return base
+    return None
+
+
+def _helper_block(adv: Adversary, block_pa: int) -> int:
+    """A helper address space of the kernel's whose one 2 MiB block maps block_pa at
+    HELPER_VA (kernel-only, so EL1 reads it without PAN getting in the way)."""
+    w = adv.kernel.writer
+    tree = adv.new_tree()
+    l1, l2 = w.alloc_table(1), w.alloc_table(2)
+    w.write_entry(tree.root, D.level_index(HELPER_VA, 0), D.table_descriptor(l1))
+    w.write_entry(l1, D.level_index(HELPER_VA, 1), D.table_descriptor(l2))
+    w.write_entry(l2, D.level_index(HELPER_VA, 2),
+                  D.leaf_descriptor(block_pa, KERNEL_RW, level=2))
+    return tree.root
+
+
+@scenario(id="RX-010", title="MIGRATE_PAGE into a frame a helper tree maps through a 2 MiB block",
+          family=RT, goal=Goal.LEAK, rules=("G-MIGRATE", "G-CONF-EXCLUSIVE", "G-ONE-MAPPING"),
+          prop="A frame joins a domain only if no other address space maps it, counting "
+               "frames inside another tree's block mappings, not only their first frame.")
+def rr2_migrate_into_block(adv: Adversary) -> None:
+    """1. Claim a 2 MiB-aligned run of free frames and map it, as one level-2 block, in a
+    helper address space of the kernel's own.
+    2. At PLACED, MIGRATE_PAGE the program's heap page into the sixth frame of that run
+    (not the block's first frame).
+    3. Read the frame back through the helper tree's block (TTBR0 = the helper's root)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        base = _free_block(a)
+        if base is None:
+            a.note("no free 2 MiB run")
+            return
+        root = _helper_block(a, base)
+        target = base + 5 * PAGE
+        heap = a.layout.heap
+        if a.guarded:
+            st, _ = a.hvc(Call.MIGRATE_PAGE, a.mm.tables.root, heap, target)
+            a.note(f"MIGRATE_PAGE heap -> {target:#x}: {Status(st).name}")
+            a.el1.tlbi_all()
+        else:
+            a.write_lm(target, a.read_lm(a.pa_of(heap)))
+        a.observe(a.read_through(root, HELPER_VA + 5 * PAGE, PAGE), "helper block mapping")

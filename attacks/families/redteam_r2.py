@@ -339,3 +339,23 @@ def rr2_migrate_into_block(adv: Adversary) -> None:
         else:
             a.write_lm(target, a.read_lm(a.pa_of(heap)))
         a.observe(a.read_through(root, HELPER_VA + 5 * PAGE, PAGE), "helper block mapping")
+
+
+@scenario(id="RX-011", title="Break a KSM share with a zero page instead of a copy", family=RT,
+          goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-COPY-CONF-DST", "G-KSM-DOMAIN"),
+          prop="Breaking a shared (KSM-merged) page gives the faulting address a copy of that "
+               "page: the kernel cannot hand it a zero-filled frame instead.")
+def rr2_ksm_break_zero(adv: Adversary) -> None:
+    """1. At FRESH_DONE the program's fresh page and its mapped page are identical (zeros
+    with the secret at offset 64): KSM_MERGE them into one read-only frame.
+    2. 'Break' the share at the fresh page as a copy-on-write fault would, but with a
+    zero-filled frame of the kernel's instead of a COPY_PAGE copy.
+    3. The fresh-page copy of the secret is gone."""
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        fresh, mapped = a.layout.fresh, a.layout.mapped
+        if a.guarded:
+            root = a.mm.tables.root
+            st, _ = a.hvc(Call.KSM_MERGE, root, mapped, root, fresh, SW_COW)
+            a.note(f"KSM_MERGE mapped/fresh: {Status(st).name}")
+        _zero_page(a, fresh)

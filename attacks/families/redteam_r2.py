@@ -14,6 +14,9 @@ from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
+from kernel_model.vma import Vma
+
+PROT_READ, PROT_WRITE = 1, 2
 
 RT = "rt2"
 SW_COW = 1
@@ -359,3 +362,39 @@ def rr2_ksm_break_zero(adv: Adversary) -> None:
             st, _ = a.hvc(Call.KSM_MERGE, root, mapped, root, fresh, SW_COW)
             a.note(f"KSM_MERGE mapped/fresh: {Status(st).name}")
         _zero_page(a, fresh)
+
+
+@scenario(id="RX-012", title="brk grows the heap over a live mapping of the secret", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-BRK", "G-IAGO-MMAP", "G-MEASURE-ALL"),
+          prop="Memory a successful brk adds to the heap is fresh: the break cannot grow "
+               "over an area the program already has mapped.")
+def rr2_brk_over_mapping(adv: Adversary) -> None:
+    """1. When the program maps its anonymous page for the secret (just after setting up
+    its heap), place it right at the current break: a free address, chosen through the
+    hint the kernel's allocator honours.
+    2. At IAGO_BRK the program asks for one more heap page (brk(break + 4096)).  The range
+    is taken by that mapping, so the kernel's brk would refuse; answer success instead and
+    move the break, leaving the mapping where it is.
+    3. The program writes 8 public bytes at the start of its 'new' heap page and sends the
+    page to /dev/null: the secret copy at offset 64 goes with it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        # The heap lies below the mmap base, so the kernel places the area itself.
+        placed, at = a.reg("x0"), (a.mm.brk + PAGE - 1) & ~(PAGE - 1)
+        a.mm.unmap_range(placed, placed + PAGE)
+        a.mm.map_area(Vma(at, at + PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
+        a.set_reg("x0", at)
+        a.note(f"mmap placed at {at:#x} (the break)")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=Phase.IAGO_BRK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["want"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=Phase.IAGO_BRK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        want = a.memo.get("want", 0)
+        a.note(f"brk({want:#x}) -> {a.reg('x0'):#x}, break {a.mm.brk:#x}")
+        if want > a.mm.brk:
+            a.note(f"brk({want:#x}) refused by the kernel's own check; answered success")
+            a.mm.brk = want
+            a.set_reg("x0", want)

@@ -398,3 +398,52 @@ def rr2_brk_over_mapping(adv: Adversary) -> None:
             a.note(f"brk({want:#x}) refused by the kernel's own check; answered success")
             a.mm.brk = want
             a.set_reg("x0", want)
+
+
+
+@scenario(id="RX-013", title="Restart a completed write() through signal delivery", family=RT,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-SIGNAL-HANDLER"),
+          prop="A completed syscall is not re-run, whether the kernel returns through RESUME "
+               "or delivers a signal at its return (a handler without SA_RESTART never "
+               "restarts anything).")
+def rr2_restart_write_via_signal(adv: Adversary) -> None:
+    """1. The program writes its final banner after END (its SIGUSR1 handler is registered,
+    without SA_RESTART).
+    2. The kernel performs the write, then queues SIGUSR1 and answers -ERESTARTSYS with the
+    return address at the SVC, so that SIGNAL saves a restart in the frame.
+    3. The handler returns to the SVC: the write runs again and the banner is printed
+    twice."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=Phase.END)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", (-ERESTARTSYS) & (2**64 - 1) if a.guarded else 1)
+        a.set_reg("pc", a.reg("pc") - 4)
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, b"")
+
+
+@scenario(id="RX-014", title="Restart getppid(), a call that never sleeps", family=RT,
+          goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-RESUME-ELR"),
+          prop="Only a syscall that can be interrupted is restarted: a call with no sleeping "
+               "point (getppid) always completes once.")
+def rr2_restart_getppid(adv: Adversary) -> None:
+    """1. The program announces WRITE with a marker (getppid) that moves no user bytes.
+    2. At its return the kernel answers -ERESTARTNOINTR with the return address at the SVC.
+    3. The marker runs a second time: the program executed one system call twice."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPPID, during=Phase.WRITE)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            return
+        a.set_reg("x0", (-ERESTARTNOINTR) & (2**64 - 1))
+        a.set_reg("pc", a.reg("pc") - 4)
+
+    @adv.at(Phase.WRITE)
+    def _(a: Adversary) -> None:
+        if not a.guarded:   # without a monitor the kernel rewinds the registers itself
+            a.memo["regs"] = [a.reg(f"x{i}") for i in range(6)]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPPID, during=Phase.WRITE, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        regs = a.memo.pop("regs", None)
+        if regs is not None:
+            for i, v in enumerate(regs):
+                a.set_reg(f"x{i}", v)
+            a.set_reg("pc", a.reg("pc") - 4)

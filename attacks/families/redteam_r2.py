@@ -11,6 +11,7 @@ from __future__ import annotations
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
@@ -447,3 +448,43 @@ def rr2_restart_getppid(adv: Adversary) -> None:
             for i, v in enumerate(regs):
                 a.set_reg(f"x{i}", v)
             a.set_reg("pc", a.reg("pc") - 4)
+
+
+EAGAIN = 11
+CLONE_VFORK = 0x4000
+NR_CLONE = 220
+
+
+def _denied_child_ran(out: Outcome) -> list[str]:
+    """The parent was told fork() failed, yet a child of it ran the program's code."""
+    told = [m.args[0] for m in out.markers if m.phase == Phase.PARENT]
+    failed = any(v >= 2**63 for v in told)
+    ran = any(m.phase == Phase.CHILD for m in out.markers)
+    return ["the parent was told fork() failed while its child ran the program's code"] \
+        if failed and ran else []
+
+
+@scenario(id="RX-015", title="fork() reported failed to the parent while the child runs",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-CLONE", "G-CLONE-ONCE"), gap="P6",
+          oracle=_denied_child_ran,
+          prop="A clone that yields a child returns that child's id to the parent: the kernel "
+               "cannot run a child of the program while telling the program that none exists.")
+def rr2_fork_denied(adv: Adversary) -> None:
+    """1. The program calls fork() at FORK; the kernel creates the child (FORK_DOMAIN: the
+    child joins the domain with the parent's memory).
+    2. The parent is answered -EAGAIN, as if no child had been created.
+    3. The child runs the program's child side (CHILD marker) with the program's secrets
+    (the kernel holds the parent back until then, as for a vfork), while the parent goes
+    on believing it has no child (it skips wait4)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        # The kernel holds the parent back until the child is done (its vfork path), so
+        # that the child surely runs before the parent, told "no child", moves on.
+        a.set_reg("x0", a.reg("x0") | CLONE_VFORK)
+        a.memo["cloning"] = True
+
+    @adv.on(Point.BEFORE_RESUME, once=False)
+    def _(a: Adversary, thread: object) -> None:
+        if a.memo.pop("cloning", False):
+            a.note(f"clone returns {a.reg('x0'):#x} to the parent; answered -EAGAIN")
+            a.set_reg("x0", (-EAGAIN) & (2**64 - 1))

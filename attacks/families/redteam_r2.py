@@ -488,3 +488,21 @@ def rr2_fork_denied(adv: Adversary) -> None:
         if a.memo.pop("cloning", False):
             a.note(f"clone returns {a.reg('x0'):#x} to the parent; answered -EAGAIN")
             a.set_reg("x0", (-EAGAIN) & (2**64 - 1))
+
+
+NR_IOCTL, TCSETS, TCGETS = 29, 0x5402, 0x5401
+
+
+@scenario(id="RX-016", title="ioctl(TCSETS) served as TCGETS: the kernel writes the termios back",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          prop="An ioctl whose argument the kernel only reads (TCSETS) gives the kernel no "
+               "right to write the program's buffer.")
+def rr2_ioctl_write_back(adv: Adversary) -> None:
+    """1. At IOCTL the program calls ioctl(/dev/null, TCSETS, heap page): a termios the
+    kernel reads (60 bytes).
+    2. While serving it, the kernel writes a 'termios' back over the buffer and the bytes
+    after it, as a TCGETS would (copy_to_user of 96 bytes from the heap page's start).
+    3. The heap copy of the secret at offset 64 is overwritten."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_IOCTL, during=Phase.IOCTL)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.layout.heap, b"\x55" * 96)

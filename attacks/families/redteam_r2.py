@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
+from attacks.dma import DmaDenied
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
@@ -506,3 +507,48 @@ def rr2_ioctl_write_back(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_IOCTL, during=Phase.IOCTL)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(a.layout.heap, b"\x55" * 96)
+
+
+def _dma_read(adv: Adversary, pa: int, where: str) -> None:
+    try:
+        adv.observe(adv.dma.read(pa, PAGE), where)
+    except DmaDenied as exc:
+        adv.refused(f"DMA read of {pa:#x}: {exc}")
+
+
+@scenario(id="RX-017", title="DMA reads the frames the secure-MM calls hand a domain", family=RT,
+          goal=Goal.LEAK, rules=("G-DMA-FILTER", "G-MIGRATE", "G-SWAP-AUTH"),
+          prop="Every frame that joins a domain through the secure memory-management ABI "
+               "(MIGRATE_PAGE, SWAP_IN, COPY_PAGE) is closed to devices at once, like one "
+               "mapped through SET_PT.")
+def rr2_dma_secure_mm_frames(adv: Adversary) -> None:
+    """1. At PLACED, MIGRATE_PAGE the heap page into a fresh frame of the kernel's and let a
+    device read that frame.
+    2. COPY_PAGE the stack page's frame into another fresh frame and let the device read
+    the copy.
+    3. SWAP_OUT the mapped page and SWAP_IN it into a third fresh frame; let the device
+    read that one."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        lay = a.layout
+        root = a.mm.tables.root
+        moved, copy, back = a.alloc_frame(), a.alloc_frame(), a.alloc_frame()
+        stack_pa = a.pa_of(lay.stack_secret & ~(PAGE - 1))
+        mapped = lay.mapped
+        if a.guarded:
+            st, _ = a.hvc(Call.MIGRATE_PAGE, root, lay.heap, moved)
+            a.note(f"MIGRATE_PAGE: {Status(st).name}")
+            st, _ = a.hvc(Call.COPY_PAGE, copy, stack_pa)
+            a.note(f"COPY_PAGE: {Status(st).name}")
+            _, sealed = _swap_out(a, mapped, 0x55)
+            st, _, _ = a.hvc_data(Call.SWAP_IN, (root, mapped, back,
+                                                 D.leaf_descriptor(back, RW)), sealed)
+            a.note(f"SWAP_IN: {Status(st).name}")
+            a.el1.tlbi_all()
+        else:
+            a.write_lm(moved, a.read_lm(a.pa_of(lay.heap)))
+            a.write_lm(copy, a.read_lm(stack_pa))
+            a.write_lm(back, a.read_lm(a.pa_of(mapped)))
+        _dma_read(a, moved, "DMA read of the migrated frame")
+        _dma_read(a, copy, "DMA read of the COPY_PAGE copy")
+        _dma_read(a, back, "DMA read of the SWAP_IN frame")

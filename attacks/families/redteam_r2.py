@@ -552,3 +552,25 @@ def rr2_dma_secure_mm_frames(adv: Adversary) -> None:
         _dma_read(a, moved, "DMA read of the migrated frame")
         _dma_read(a, copy, "DMA read of the COPY_PAGE copy")
         _dma_read(a, back, "DMA read of the SWAP_IN frame")
+
+
+@scenario(id="RX-018", title="Hold back the SIGUSR1 kill() raised, deliver it later", family=RT,
+          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"), gap="P5",
+          prop="A signal a thread sends itself with kill() reaches its handler before kill() "
+               "returns (POSIX): the kernel cannot move the handler's run to a later point "
+               "of the program.")
+def rr2_signal_deferred(adv: Adversary) -> None:
+    """1. At SIGNAL the program sends itself SIGUSR1 with kill().
+    2. The kernel completes kill() (result 0) but keeps the signal off the pending set, so
+    the program returns from kill() with its handler not yet run (it reads the counter at
+    SIGNAL_DONE: 0).
+    3. At FORK the kernel queues the SIGUSR1 again and delivers it through the Guardian:
+    the handler runs at a point of the program where no signal was raised."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_KILL, during=Phase.SIGNAL)
+    def _(a: Adversary, **_: object) -> None:
+        t = a.thread
+        a.memo["info"] = t.process.pending.take(SIGUSR1) or t.pending.take(SIGUSR1)
+
+    @adv.at(Phase.FORK)
+    def _(a: Adversary) -> None:
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, a.memo.get("info", b""))

@@ -574,3 +574,36 @@ def rr2_signal_deferred(adv: Adversary) -> None:
     @adv.at(Phase.FORK)
     def _(a: Adversary) -> None:
         a.kernel.signals.send_thread(a.thread, SIGUSR1, a.memo.get("info", b""))
+
+
+@scenario(id="RX-019", title="Keep an old sealed version outstanding, replay it later", family=RT,
+          goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY"), gap="P3",
+          prop="Only the latest sealed version of a page can come back: once the page is back "
+               "in the program's view, every older sealed copy of it is stale.")
+def rr2_swap_replay_after_zero(adv: Adversary) -> None:
+    """1. At FRESH, fault in the (zero) fresh page and SWAP_OUT it: version v1, never
+    swapped in.
+    2. Put a zero-filled frame at the address instead (RX-003), so v1 stays outstanding
+    while the page is present; the program copies its secret into the page.
+    3. At FRESH_DONE, SWAP_OUT the page (v2) and SWAP_IN the old v1: the page rolls back
+    to its state before the secret was written."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if a.pa_of(fresh) is None:
+            a.mm.handle_fault(fresh, False, False)
+        if a.guarded:
+            _, a.memo["v1"] = _swap_out(a, fresh, 0x56)
+        else:
+            a.memo["v1"] = a.read_lm(a.pa_of(fresh))
+            a.mm.tables.clear(fresh)
+        _zero_page(a, fresh)
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if a.guarded:
+            _swap_out(a, fresh, 0x57)
+            _swap_in(a, fresh, a.memo["v1"])
+        else:
+            a.write_lm(a.pa_of(fresh), a.memo["v1"])

@@ -607,3 +607,32 @@ def rr2_swap_replay_after_zero(adv: Adversary) -> None:
             _swap_in(a, fresh, a.memo["v1"])
         else:
             a.write_lm(a.pa_of(fresh), a.memo["v1"])
+
+
+NR_GETRANDOM = 278
+
+
+@scenario(id="RX-020", title="getrandom() answered 'done' with nothing written", family=RT,
+          goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",),
+          silent="the program's buffer holds the Guardian's entropy whatever length the "
+                 "kernel served: nothing is refused, nothing is predictable",
+          prop="A getrandom() that reports n bytes has filled n bytes with the Guardian's "
+               "entropy: the kernel cannot claim success and leave the buffer as it was "
+               "(zero, hence known).")
+def rr2_getrandom_unfilled(adv: Adversary) -> None:
+    """1. At START the program asks getrandom() for its 32-byte secret, into a .bss array
+    (zero-filled, as every fresh page).
+    2. The kernel serves the call with a length of 0 (nothing is written, so nothing is
+    asked of the Guardian) and answers 32.
+    3. The program takes the untouched zeros as its secret: the kernel knows it without
+    reading anything."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETRANDOM, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["n"] = a.reg("x1")
+        a.set_reg("x1", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETRANDOM, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo["n"])
+        a.set_reg("x1", a.memo["n"])       # the argument registers come back as they were
+        a.observe(bytes(a.memo["n"]), "the kernel's guess of the secret (zero-filled memory)")

@@ -636,3 +636,66 @@ def rr2_getrandom_unfilled(adv: Adversary) -> None:
         a.set_reg("x0", a.memo["n"])
         a.set_reg("x1", a.memo["n"])       # the argument registers come back as they were
         a.observe(bytes(a.memo["n"]), "the kernel's guess of the secret (zero-filled memory)")
+
+
+@scenario(id="RX-021", title="A COPY_PAGE copy of the secret page served as a fresh mmap page",
+          family=RT, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-ONE-MAPPING",
+                                            "G-MEASURE-ALL"),
+          prop="A confidential copy of a page only ever stands in for its source page: a "
+               "fresh page the program maps is never such a copy.")
+def rr2_copy_as_fresh(adv: Adversary) -> None:
+    """1. At PLACED, COPY_PAGE the frame of the program's mapped page (secret at offset
+    64) into a free frame: the copy joins the domain, mapped nowhere.
+    2. At IAGO_MMAP the program maps a fresh page (an honest answer); when it first
+    writes there, the kernel maps the copy at that address instead of a zero frame.
+    3. The program writes 8 public bytes and sends the page: the secret goes with it."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        dst = a.alloc_frame()
+        src = a.pa_of(a.layout.mapped)
+        if a.guarded:
+            st, _ = a.hvc(Call.COPY_PAGE, dst, src)
+            a.note(f"COPY_PAGE: {Status(st).name}")
+        else:
+            a.write_lm(dst, a.read_lm(src))
+        a.memo["copy"] = dst
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.reg("x0")
+        a.mm.tables.set(va, D.leaf_descriptor(a.memo["copy"], RW))
+        a.el1.tlbi_all()
+
+
+@scenario(id="RX-022", title="MAP_FIXED replaced honestly, then refilled with a copy of the old page",
+          family=RT, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-IAGO-MMAP",
+                                            "G-MEASURE-ALL"), gap="P2",
+          prop="A page a MAP_FIXED mmap hands the program is fresh even at the address of a "
+               "page it replaced: a copy of that old page is not a copy-on-write break.")
+def rr2_fixed_refilled_with_copy(adv: Adversary) -> None:
+    """1. Place the program's anonymous secret page at 0x7e0000000000 (as RX-007), the
+    address it will later ask for with MAP_FIXED.
+    2. At PLACED, COPY_PAGE that page's frame into a free frame (the copy joins the
+    domain, bound to 0x7e0000000000, mapped nowhere).
+    3. At IAGO_FIXED serve MAP_FIXED honestly (the old page is unmapped and scrubbed), then
+    map the copy at 0x7e0000000000 as if breaking a copy-on-write share.
+    4. The program writes 8 public bytes into its 'fresh' page and sends it."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", IAGO_FIXED_HINT)
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        dst = a.alloc_frame()
+        src = a.pa_of(IAGO_FIXED_HINT)
+        if a.guarded:
+            st, _ = a.hvc(Call.COPY_PAGE, dst, src)
+            a.note(f"COPY_PAGE: {Status(st).name}")
+        else:
+            a.write_lm(dst, a.read_lm(src))
+        a.memo["copy"] = dst
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        a.mm.tables.set(IAGO_FIXED_HINT, D.leaf_descriptor(a.memo["copy"], RW, software=SW_COW))
+        a.el1.tlbi_all()

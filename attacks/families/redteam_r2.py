@@ -699,3 +699,69 @@ def rr2_fixed_refilled_with_copy(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.mm.tables.set(IAGO_FIXED_HINT, D.leaf_descriptor(a.memo["copy"], RW, software=SW_COW))
         a.el1.tlbi_all()
+
+
+@scenario(id="RX-023", title="An early COPY_PAGE copy 'breaks' a fork share of the same page",
+          family=RT, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-CONF-INTEGRITY"),
+          prop="A copy-on-write break installs a copy of the page as it is now: a copy made "
+               "before the program last wrote the page never stands in for it.")
+def rr2_stale_copy_cow_break(adv: Adversary) -> None:
+    """1. At FRESH, fault in the (zero) fresh page and COPY_PAGE its frame: a copy bound to
+    that address, mapped nowhere.  The program then copies its secret into the page.
+    2. fork(): the page is shared copy-on-write between parent and child.
+    3. While the child runs (CHILD marker), 'break' the share in the parent with the early
+    copy instead of a copy of the shared frame: the parent's fresh page rolls back to
+    zeros."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if a.pa_of(fresh) is None:
+            a.mm.handle_fault(fresh, False, False)
+        dst, src = a.alloc_frame(), a.pa_of(fresh)
+        if a.guarded:
+            st, _ = a.hvc(Call.COPY_PAGE, dst, src)
+            a.note(f"COPY_PAGE: {Status(st).name}")
+        else:
+            a.write_lm(dst, a.read_lm(src))
+        a.memo["copy"] = dst
+
+    @adv.at(Phase.CHILD, init_only=False)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        a.note(f"parent's entry at CHILD: {a.mm.tables.lookup(fresh):#x}")
+        a.mm.tables.set(fresh, D.leaf_descriptor(a.memo["copy"], RW))
+        a.el1.tlbi_all()
+
+
+BSS_PAGE = 0x4A2000          # the page of `secret`, `tampered` and `usr1_count`
+
+
+@scenario(id="RX-024", title="Roll a data page back to an early copy through SWAP_OUT",
+          family=RT, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-SWAP-FRESH",
+                                              "G-CONF-INTEGRITY"), gap="P3",
+          prop="After SWAP_OUT a page comes back only through SWAP_IN of its latest sealed "
+               "version: an older COPY_PAGE copy of it cannot be mapped in its place.")
+def rr2_rollback_via_copy(adv: Adversary) -> None:
+    """1. At SIGNAL, COPY_PAGE the frame of the program's .bss page (its secret array, its
+    'tampered' flag and its signal counter, still 0): a copy bound to that address.
+    2. The program raises SIGUSR1; its handler runs and the counter becomes 1.
+    3. At SIGNAL_DONE, SWAP_OUT the page (its entry is now a swap entry, the sealed
+    version outstanding) and map the early copy there instead of swapping it back in.
+    4. The program's counter reads 0 again: its state was rolled back."""
+    @adv.at(Phase.SIGNAL)
+    def _(a: Adversary) -> None:
+        dst, src = a.alloc_frame(), a.pa_of(BSS_PAGE)
+        if a.guarded:
+            st, _ = a.hvc(Call.COPY_PAGE, dst, src)
+            a.note(f"COPY_PAGE: {Status(st).name}")
+        else:
+            a.write_lm(dst, a.read_lm(src))
+        a.memo["copy"] = dst
+
+    @adv.at(Phase.SIGNAL_DONE)
+    def _(a: Adversary) -> None:
+        old = a.mm.tables.lookup(BSS_PAGE)
+        if a.guarded:
+            _swap_out(a, BSS_PAGE, 0x58)
+        a.mm.tables.set(BSS_PAGE, (old & ~D.ADDR_MASK) | a.memo["copy"])
+        a.el1.tlbi_all()

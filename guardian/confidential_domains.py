@@ -11,7 +11,14 @@ import posixpath
 import struct
 
 from abi import FrameKind, Status
-from abi.layout import AT_RANDOM, CLONE_SETTLS, CLONE_VM, MADV_DISCARDING, MAP_FIXED
+from abi.layout import (
+    AT_RANDOM,
+    CLONE_SEMANTICS,
+    CLONE_SETTLS,
+    CLONE_VM,
+    MADV_DISCARDING,
+    MAP_FIXED,
+)
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
 from guardian import checks
@@ -251,6 +258,10 @@ class DomainMixin:
             refuse("fork.vm_flags", Status.ERR_DENIED,
                    "the child must share the address space exactly when the program asked for "
                    "CLONE_VM")
+        if flags & CLONE_SEMANTICS != cflags & CLONE_SEMANTICS:
+            refuse("fork.flags_asked", Status.ERR_DENIED,
+                   f"the kernel serves clone flags {flags:#x}, the program asked for {cflags:#x} "
+                   "(CLONE_VM/VFORK/THREAD decide who shares memory and who waits)")
         if child_root:
             if not self.s.is_root(child_root) or child_root in self.root_domain:
                 refuse("fork.child_root", Status.ERR_KIND, "bad child root")
@@ -276,6 +287,7 @@ class DomainMixin:
             target = dom.spaces[child_root] if child_root else space
             target.long_lived.append((child_tid, child_tid + 4, R | W))
         slot.children += 1
+        self.note_clone(slot.root, child_root)
         child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
                      root=child_root or slot.root, thread=self.new_thread())
         self._next_slot += 1
@@ -284,6 +296,7 @@ class DomainMixin:
 
     def forget_root(self, root: int) -> None:
         self.dying.discard(root)
+        self.signal_states.pop(root, None)
         dom_id = self.root_domain.pop(root, None)
         if dom_id is None:
             return

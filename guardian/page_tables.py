@@ -16,6 +16,7 @@ import struct
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
@@ -179,6 +180,10 @@ class PageTables:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
+                if self.s.sealed(root, page_va) and not conf.may_discard(root, page_va):
+                    refuse("set_pt.sealed_slot", Status.ERR_STATE,
+                           f"the page at {page_va:#x} is swapped out: it comes back by "
+                           "SWAP_IN, not as a new page")
                 conf.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
             if pa in conf.input_frames and not desc & D.UXN:
@@ -186,11 +191,9 @@ class PageTables:
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
             if not places:
-                bound = fr.copy_binding.get(pa)
-                if bound is not None and page_va not in bound:
-                    refuse("set_pt.copy_binding", Status.ERR_DENIED,
-                           f"the copy in {pa:#x} was made of a page at "
-                           f"{', '.join(hex(v) for v in sorted(bound))}, not {page_va:#x}")
+                source = fr.copy_binding.get(pa)
+                if source is not None:
+                    self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
                 continue
             # A second place is the same address in another tree of the domain (fork), an
             # address the Guardian itself shared the frame to (KSM), or the program's mremap.
@@ -204,6 +207,24 @@ class PageTables:
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
+
+    def _check_copy_outcome(self, copy: int, source: int, level: int, entry_pa: int,
+                            i: int, page_va: int) -> None:
+        """A COPY_PAGE copy is mapped only as the outcome it was made for (a copy-on-write
+        break, a move): in place of its source, which this very entry maps now, and while
+        the source still holds the copied bytes.  A source that was written, swapped out,
+        unmapped or replaced since leaves the copy stale: it never stands in for anything."""
+        old = self.s.ram.read_u64(entry_pa)
+        olds = list(leaf_frames(level, old)) if is_leaf(level, old) else []
+        now = olds[i] if i < len(olds) else None
+        if now != source:
+            refuse("set_pt.copy_binding", Status.ERR_DENIED,
+                   f"the copy in {copy:#x} was made of {source:#x}, which the entry for "
+                   f"{page_va:#x} does not map now: a copy only takes its source's place")
+        if self.s.ram.read(copy, PAGE) != self.s.ram.read(source, PAGE):
+            refuse("set_pt.copy_binding", Status.ERR_DENIED,
+                   f"the copy in {copy:#x} no longer holds what {source:#x} holds at "
+                   f"{page_va:#x}: the page changed since it was copied")
 
     def _check_discard(self, level: int, old: int, new: int, root: int, va: int) -> None:
         """The old entry goes: any mapping of a confidential page, not only its last one,
@@ -355,6 +376,8 @@ class PageTables:
         for cpu in self.s.cpus[:1]:
             cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
         self.s.live_ttbr0 = ttbr0
+        if checks.enabled("set_ptbr.kernel_view"):
+            self.s.conf.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
         return 0
 
     def free_pgd(self, root: int) -> int:

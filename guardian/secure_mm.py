@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from abi import Call, FrameKind, Status
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.state import MonitorState
@@ -81,6 +82,15 @@ class SecureMM:
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
+        state.sealed = self.holds
+
+    def holds(self, root: int, va: int) -> bool:
+        """Whether tree `root` holds an outstanding sealed page for `va` (the page is
+        swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
+        dom = self.s.conf.domain_of_root(root)
+        records = self.seals.get(dom.id) if dom is not None else None
+        return bool(records) and any(r.va == va and root in r.holders
+                                     for r in records.values())
 
     # --- the calls (each: root, va, ... -> (value, bytes out)) ---------------------------
     def call(self, call: Call, args: tuple[int, ...], payload: bytes) -> tuple[int, bytes]:
@@ -184,11 +194,23 @@ class SecureMM:
         self.last_version[dom.id] = version
         g = self.s
         sealed = self._seal(dom, va, version, g.ram.read(pa, PAGE))
+        if checks.enabled("swap_out.supersede"):
+            self._supersede(dom, root, va)
         self._records(dom)[version] = SealRecord(va, {root})
         self._write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE
         g.flush()
         g.clock.charge("page_copy")
         return version, sealed
+
+    def _supersede(self, dom: Domain, root: int, va: int) -> None:
+        """One outstanding version per address of a tree: a page present again without a
+        SWAP_IN (only inside the program's own unmapping) and sealed anew leaves the tree's
+        older version stale, so it can never roll the page back."""
+        records = self._records(dom)
+        for version in [v for v, r in records.items() if r.va == va and root in r.holders]:
+            records[version].holders.discard(root)
+            if not records[version].holders:
+                del records[version]
 
     def _swap_in(self, name: str, root: int, va: int, frame: int, desc: int, *,
                  payload: bytes) -> tuple[int, bytes]:

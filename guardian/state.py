@@ -65,6 +65,8 @@ class MonitorState:
         # Set by the Guardian once its components exist.
         self.tables: PageTables
         self.conf: Confidential
+        #: Whether a sealed (swapped-out) page of (root, va) is outstanding (secure MM).
+        self.sealed: Callable[[int, int], bool] = lambda root, va: False
 
     def _own_frame(self) -> int:
         pa = self._next_own

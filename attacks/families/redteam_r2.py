@@ -134,7 +134,6 @@ def rr2_swap_share_self(adv: Adversary) -> None:
 @scenario(id="RX-003", title="Swap the heap page out, then map a zero page over its swap entry",
           family=RT, goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY",
                                               "G-LEAVE-ON-REQUEST"),
-          gap="P3",
           prop="While a sealed version of a page is outstanding, the page comes back only "
                "through SWAP_IN: a fresh zero-filled frame cannot take its place.")
 def rr2_swap_then_zero(adv: Adversary) -> None:
@@ -183,6 +182,7 @@ SIGUSR1 = 10
 
 @scenario(id="RX-005", title="A second SIGUSR1 that no process sent", family=RT,
           goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"), gap="P5",
+          silent="a kernel may deliver a signal the program registered a handler for",
           prop="The program's handler runs once per signal a sender raised: the kernel "
                "cannot make a registered handler run again on its own.")
 def rr2_signal_forged(adv: Adversary) -> None:
@@ -219,7 +219,7 @@ MAP_FIXED = 0x10
 
 
 @scenario(id="RX-007", title="MAP_FIXED over the secret page answered without replacing it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-MEASURE-ALL"), gap="P2",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-MEASURE-ALL"),
           prop="Memory a MAP_FIXED mmap hands the program is fresh (zero): a success answer "
                "at the fixed address means whatever was mapped there is gone.")
 def rr2_fixed_not_replaced(adv: Adversary) -> None:
@@ -466,7 +466,7 @@ def _denied_child_ran(out: Outcome) -> list[str]:
 
 
 @scenario(id="RX-015", title="fork() reported failed to the parent while the child runs",
-          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-CLONE", "G-CLONE-ONCE"), gap="P6",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-CLONE", "G-CLONE-ONCE"),
           oracle=_denied_child_ran,
           prop="A clone that yields a child returns that child's id to the parent: the kernel "
                "cannot run a child of the program while telling the program that none exists.")
@@ -555,7 +555,7 @@ def rr2_dma_secure_mm_frames(adv: Adversary) -> None:
 
 
 @scenario(id="RX-018", title="Hold back the SIGUSR1 kill() raised, deliver it later", family=RT,
-          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"), gap="P5",
+          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"),
           prop="A signal a thread sends itself with kill() reaches its handler before kill() "
                "returns (POSIX): the kernel cannot move the handler's run to a later point "
                "of the program.")
@@ -577,7 +577,7 @@ def rr2_signal_deferred(adv: Adversary) -> None:
 
 
 @scenario(id="RX-019", title="Keep an old sealed version outstanding, replay it later", family=RT,
-          goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY"), gap="P3",
+          goal=Goal.TAMPER, rules=("G-SWAP-FRESH", "G-CONF-INTEGRITY"),
           prop="Only the latest sealed version of a page can come back: once the page is back "
                "in the program's view, every older sealed copy of it is stale.")
 def rr2_swap_replay_after_zero(adv: Adversary) -> None:
@@ -669,7 +669,7 @@ def rr2_copy_as_fresh(adv: Adversary) -> None:
 
 @scenario(id="RX-022", title="MAP_FIXED replaced honestly, then refilled with a copy of the old page",
           family=RT, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-IAGO-MMAP",
-                                            "G-MEASURE-ALL"), gap="P2",
+                                            "G-MEASURE-ALL"),
           prop="A page a MAP_FIXED mmap hands the program is fresh even at the address of a "
                "page it replaced: a copy of that old page is not a copy-on-write break.")
 def rr2_fixed_refilled_with_copy(adv: Adversary) -> None:
@@ -738,7 +738,7 @@ BSS_PAGE = 0x4A2000          # the page of `secret`, `tampered` and `usr1_count`
 
 @scenario(id="RX-024", title="Roll a data page back to an early copy through SWAP_OUT",
           family=RT, goal=Goal.TAMPER, rules=("G-COPY-CONF-DST", "G-SWAP-FRESH",
-                                              "G-CONF-INTEGRITY"), gap="P3",
+                                              "G-CONF-INTEGRITY"),
           prop="After SWAP_OUT a page comes back only through SWAP_IN of its latest sealed "
                "version: an older COPY_PAGE copy of it cannot be mapped in its place.")
 def rr2_rollback_via_copy(adv: Adversary) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
@@ -80,6 +81,8 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, SelfSignalMixin, D
         self.input_frames: set[int] = set()
         self.dying: set[int] = set()    # roots whose address space is being torn down
         self.signal_states: dict[int, SignalState] = {}   # root -> signals sent to itself
+        #: Told (root, ranges) when the program's own unmapping completes (secure MM).
+        self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self._running = 0               # the thread last handed the core (0: none or the kernel's)
         self._next_thread = 1
@@ -377,12 +380,15 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, SelfSignalMixin, D
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            unmapped = self.unmapped_by(slot, ret)      # before the layout records it
             iago = self._check_layout(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             slot.ctx.set(0, ret)
             self._commit(slot, dom, ret)
             self.note_signal_state(slot, ret)
+            if unmapped:
+                self.on_unmapped(slot.root, unmapped)
             if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
                 self._serve_random(slot, ret)
         slot.nr = None

@@ -237,6 +237,27 @@ class DomainMixin:
                     return True
         return False
 
+    def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
+        """The ranges a syscall that completed with `ret` took out of the program's view
+        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range)."""
+        nr, a = slot.nr, slot.args
+        if ret >= (1 << 64) - 4096:
+            return []
+        if (nr == NR_MUNMAP or (nr == NR_MADVISE and a[2] in MADV_DISCARDING)) and ret == 0:
+            return [(a[0], a[0] + _page_up(a[1]))]
+        if nr == NR_MMAP and a[3] & MAP_FIXED:
+            return [(ret, ret + _page_up(a[1]))]
+        if nr == NR_BRK and a[0] and ret == a[0]:
+            dom = self.domains.get(slot.domain)
+            space = dom.spaces.get(slot.root) if dom else None
+            if space is not None and _page_up(ret) < _page_up(space.brk):
+                return [(_page_up(ret), _page_up(space.brk))]
+        if nr == NR_MREMAP:
+            if ret != a[0]:
+                return [(a[0], a[0] + _page_up(a[1]))]        # moved: the old place is gone
+            return [(a[0] + _page_up(a[2]), a[0] + _page_up(a[1]))] if a[2] < a[1] else []
+        return []
+
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
         parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""

@@ -79,6 +79,7 @@ def secure_mm_for(g: object) -> SecureMM:
 class SecureMM:
     def __init__(self, state: MonitorState) -> None:
         self.s = state
+        state.conf.on_unmapped = self.forget_unmapped
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
@@ -286,6 +287,20 @@ class SecureMM:
         if not rec.holders:
             del records[version]
         return 0, b""
+
+    def forget_unmapped(self, root: int, ranges: list[tuple[int, int]]) -> None:
+        """The program's own munmap (madvise, MAP_FIXED, brk, mremap) of these ranges
+        completed: the tree's sealed pages there are gone with them, so none can come back
+        later into new memory the program maps at the same address."""
+        dom = self.s.conf.domain_of_root(root)
+        records = self.seals.get(dom.id) if dom is not None else None
+        if not records:
+            return
+        for version in [v for v, r in records.items() if root in r.holders
+                        and any(s <= r.va < e for s, e in ranges)]:
+            records[version].holders.discard(root)
+            if not records[version].holders:
+                del records[version]
 
     def forget_root(self, root: int) -> None:
         """A tree was freed: drop its claims (so a reused root PA inherits none)."""

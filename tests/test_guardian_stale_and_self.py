@@ -27,6 +27,7 @@ from abi.layout import (
     NR_GETPID,
     NR_KILL,
     NR_MMAP,
+    NR_MUNMAP,
     NR_RT_SIGPROCMASK,
 )
 from emulator import descriptors as D
@@ -123,6 +124,18 @@ def test_a_swapped_out_page_does_not_come_back_as_a_new_page(s: Scene) -> None:
     refuse(s, Status.ERR_STATE, Call.SET_PT, _l3(s), D.level_index(VA, 3),
            D.leaf_descriptor(b + FREE, USER_RW))
     assert s.g.decisions[-1].check == "set_pt.sealed_slot"
+
+
+def test_a_sealed_page_the_program_unmapped_never_comes_back(s: Scene) -> None:
+    """munmap completed without SWAP_DISCARD: the old page does not return into new memory
+    the program maps at the same address later; a fresh page may go there."""
+    b = s.b
+    _, sealed = swap_out(s, b + ROOT_A, VA)
+    _syscall(s, 830, NR_MUNMAP, (VA, PAGE, 0, 0, 0, 0))
+    assert _resume(s, 830, 0) == Status.OK
+    refuse(s, Status.ERR_STALE, Call.SWAP_IN, b + ROOT_A, VA, b + FREE2,
+           D.leaf_descriptor(b + FREE2, USER_RW), payload=sealed)
+    assert _set(s, VA, b + FREE) == Status.OK and s.g.invariants.violations() == []
 
 
 # --- copies ---------------------------------------------------------------------------------

@@ -120,7 +120,6 @@ CHECKS: dict[str, str] = {
     "smm.page_mapped": "the page is mapped by a 4 KiB entry of that tree",
     "smm.page_owned": "the page's frame is a confidential frame of the tree's domain",
     "smm.page_alone": "the page's frame has no other mapping",
-    "swap_out.supersede": "a newer sealed version of an address supersedes the older one its tree held",
     "swap_in.slot_empty": "swap-in fills an existing, empty level-3 entry",
     "swap_in.descriptor": "swap-in installs a page descriptor naming the given frame",
     "swap_in.well_formed": "a sealed page has the expected header",

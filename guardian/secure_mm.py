@@ -33,7 +33,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from abi import Call, FrameKind, Status
 from emulator import descriptors as D
-from guardian import checks
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.state import MonitorState
@@ -197,8 +196,7 @@ class SecureMM:
         self.last_version[dom.id] = version
         g = self.s
         sealed = self._seal(dom, va, version, g.ram.read(pa, PAGE))
-        if checks.enabled("swap_out.supersede"):
-            self._supersede(dom, root, va)
+        self._supersede(dom, root, va)
         self._records(dom)[version] = SealRecord(va, {root})
         self._at_va.setdefault(dom.id, {}).setdefault(va, set()).add(version)
         self._write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE

@@ -39,6 +39,12 @@ NR_EXECVE = _NR["execve"]
 NR_GETRANDOM = _NR["getrandom"]
 NR_OPENAT = _NR["openat"]
 NR_CLOSE = _NR["close"]
+NR_KILL = _NR["kill"]
+NR_TKILL = _NR["tkill"]
+NR_TGKILL = _NR["tgkill"]
+NR_RT_SIGPROCMASK = _NR["rt_sigprocmask"]
+NR_GETPID = _NR["getpid"]
+NR_GETTID = _NR["gettid"]
 
 #: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
 #: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.
@@ -68,6 +74,11 @@ PROT_EXEC = 0x4
 MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000
+CLONE_VFORK = 0x4000
+CLONE_THREAD = 0x10000
+#: The clone flags whose meaning the parent relies on: who shares memory, who waits.
+CLONE_SEMANTICS = CLONE_VM | CLONE_VFORK | CLONE_THREAD
+SA_NODEFER = 0x40000000
 CLONE_CHILD_CLEARTID = 0x200000
 SA_RESTORER = 0x04000000
 SA_ONSTACK = 0x08000000

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
@@ -33,6 +34,7 @@ from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import Refused, refuse
 from guardian.confidential_domains import DomainMixin
 from guardian.confidential_layout import LayoutMixin
+from guardian.confidential_selfsignal import SelfSignalMixin, SignalState
 from guardian.confidential_signals import SignalMixin
 from guardian.confidential_uaccess import UserAccessMixin
 from guardian.el0_view import El0View
@@ -70,7 +72,7 @@ _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
                      NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 
 
-class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
+class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, SelfSignalMixin, DomainMixin):
     def __init__(self, state: MonitorState, mode: str = "blindfold") -> None:
         self.s = state
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
@@ -85,6 +87,9 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         #: Frames holding unmeasured data of a file the program mapped (never executable).
         self.input_frames: set[int] = set()
         self.dying: set[int] = set()    # roots whose address space is being torn down
+        self.signal_states: dict[int, SignalState] = {}   # root -> signals sent to itself
+        #: Told (root, ranges) when the program's own unmapping completes (secure MM).
+        self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self._running = 0               # the thread last handed the core (0: none or the kernel's)
         self._next_thread = 1
@@ -359,13 +364,14 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
         self.s.ram.copy_page(dst, src)
         if fr.kind_of(src) == FrameKind.CONFIDENTIAL:
             self.s.protect_frame(dst, fr.record(src).owner)
-            fr.bind_copy(dst, frozenset(v for _, v, _ in fr.mappings(src)))
+            fr.bind_copy(dst, src)
         self.s.clock.charge("page_copy")
         return 0
 
     # --- the return path ------------------------------------------------------------
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         slot, dom = self._live_slot("resume", slot_id)
+        self.check_self_signal(slot, dom, ret, elr)
         self._complete(slot, dom, ret, elr)
         del self.slots[slot_id]
         self._enter_user(slot, dom)
@@ -414,11 +420,18 @@ class Confidential(UserAccessMixin, LayoutMixin, SignalMixin, DomainMixin):
             if slot.nr in (NR_CLONE, NR_CLONE3) and ret == 0:
                 # Only the child sees 0, and the child's context is the Guardian's own.
                 refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
+            if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
+                refuse("return.clone_child_id", Status.ERR_DENIED,
+                       f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            unmapped = self.unmapped_by(slot, ret)      # before the layout records it
             iago = self._check_layout(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             slot.ctx.set(0, ret)
             self._commit(slot, dom, ret)
+            self.note_signal_state(slot, ret)
+            if unmapped:
+                self.on_unmapped(slot.root, unmapped)
             if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
                 self._serve_random(slot, ret)
         slot.nr = None

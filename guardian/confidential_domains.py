@@ -11,7 +11,13 @@ import posixpath
 import struct
 
 from abi import FrameKind, Status
-from abi.layout import CLONE_SETTLS, CLONE_VM, MADV_DISCARDING, MAP_FIXED
+from abi.layout import (
+    CLONE_SEMANTICS,
+    CLONE_SETTLS,
+    CLONE_VM,
+    MADV_DISCARDING,
+    MAP_FIXED,
+)
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
 from guardian import checks, initial_stack
@@ -215,6 +221,27 @@ class DomainMixin:
                     return True
         return False
 
+    def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
+        """The ranges a syscall that completed with `ret` took out of the program's view
+        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range)."""
+        nr, a = slot.nr, slot.args
+        if ret >= (1 << 64) - 4096:
+            return []
+        if (nr == NR_MUNMAP or (nr == NR_MADVISE and a[2] in MADV_DISCARDING)) and ret == 0:
+            return [(a[0], a[0] + _page_up(a[1]))]
+        if nr == NR_MMAP and a[3] & MAP_FIXED:
+            return [(ret, ret + _page_up(a[1]))]
+        if nr == NR_BRK and a[0] and ret == a[0]:
+            dom = self.domains.get(slot.domain)
+            space = dom.spaces.get(slot.root) if dom else None
+            if space is not None and _page_up(ret) < _page_up(space.brk):
+                return [(_page_up(ret), _page_up(space.brk))]
+        if nr == NR_MREMAP:
+            if ret != a[0]:
+                return [(a[0], a[0] + _page_up(a[1]))]        # moved: the old place is gone
+            return [(a[0] + _page_up(a[2]), a[0] + _page_up(a[1]))] if a[2] < a[1] else []
+        return []
+
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
         parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
@@ -236,6 +263,10 @@ class DomainMixin:
             refuse("fork.vm_flags", Status.ERR_DENIED,
                    "the child must share the address space exactly when the program asked for "
                    "CLONE_VM")
+        if flags & CLONE_SEMANTICS != cflags & CLONE_SEMANTICS:
+            refuse("fork.flags_asked", Status.ERR_DENIED,
+                   f"the kernel serves clone flags {flags:#x}, the program asked for {cflags:#x} "
+                   "(CLONE_VM/VFORK/THREAD decide who shares memory and who waits)")
         if child_root:
             if not self.s.is_root(child_root) or child_root in self.root_domain:
                 refuse("fork.child_root", Status.ERR_KIND, "bad child root")
@@ -261,6 +292,7 @@ class DomainMixin:
             target = dom.spaces[child_root] if child_root else space
             target.long_lived.append((child_tid, child_tid + 4, R | W))
         slot.children += 1
+        self.note_clone(slot.root, child_root)
         child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
                      root=child_root or slot.root, thread=self.new_thread())
         self._next_slot += 1
@@ -269,6 +301,7 @@ class DomainMixin:
 
     def forget_root(self, root: int) -> None:
         self.dying.discard(root)
+        self.signal_states.pop(root, None)
         dom_id = self.root_domain.pop(root, None)
         if dom_id is None:
             return

@@ -7,9 +7,15 @@ result the kernel returns against it.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
+from abi import Status
 from abi.layout import MAP_ANONYMOUS, NR_CLOSE, NR_OPENAT, PROT_EXEC
+from emulator import descriptors as D
+from guardian.checks import refuse
+from guardian.linear_map import TABLE_ENTRIES
+from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
 from guardian.slots import (
     MAP_FIXED,
     NR_BRK,
@@ -65,8 +71,52 @@ class LayoutMixin:
             if slot.move_delta is not None and ret != a[0] + slot.move_delta:
                 return (f"mremap returned {ret:#x} but moved the pages to "
                         f"{a[0] + slot.move_delta:#x}")
+        self.check_mmap_fresh(slot, space, ret)
         self._record_layout(slot, space, ret)
         return ""
+
+    def check_mmap_fresh(self, slot: Slot, space: Space, ret: int) -> None:
+        """The range a successful mmap hands the program is new memory: a page present
+        there at the return (the kernel may populate eagerly) is a zero page, the admitted
+        file's page at that offset, or input data that entered as such -- never a page
+        that was there before (a MAP_FIXED answered without removing it) or a copy of one."""
+        a = slot.args
+        if slot.nr != NR_MMAP or ret >= (1 << 64) - 4096:
+            return
+        end = ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))
+        path = None if a[3] & MAP_ANONYMOUS else space.fds.get(a[4] & 0xFFFF_FFFF)
+        for va, pa in self._pages_in(slot.root, 0, 0, ret, end):
+            data = self.s.ram.read(pa, PAGE)
+            if a[3] & MAP_ANONYMOUS:
+                fresh = data == ZERO_PAGE
+            elif path is not None:
+                digest = self.files[path].page_digest(a[5] + va - ret)
+                fresh = hashlib.sha256(data).digest() == digest
+            else:
+                fresh = pa in self.input_frames
+            if not fresh:
+                refuse("return.mmap_fresh", Status.ERR_DENIED,
+                       f"mmap returned [{ret:#x}, {end:#x}) but the page at {va:#x} is not "
+                       "new memory (an old page left in place, or a copy of one)")
+
+    def _pages_in(self, table: int, level: int, base: int, start: int, end: int
+                  ) -> list[tuple[int, int]]:
+        """(va, frame) of every 4 KiB page a tree maps in [start, end), walking only there."""
+        span = 1 << D.LEVEL_SHIFT[level]
+        first, last = max(0, (start - base) // span), min(511, (end - 1 - base) // span)
+        entries = TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))
+        out: list[tuple[int, int]] = []
+        for i in range(first, last + 1):
+            desc = entries[i]
+            if not desc & D.VALID:
+                continue
+            va = base + i * span
+            if is_table_desc(level, desc):
+                out += self._pages_in(desc & D.ADDR_MASK, level + 1, va, start, end)
+            else:
+                out += [(va + j * PAGE, pa) for j, pa in enumerate(leaf_frames(level, desc))
+                        if start <= va + j * PAGE < end]
+        return out
 
     def _record_layout(self, slot: Slot, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args

@@ -52,6 +52,7 @@ class SignalMixin:
             refuse("sigreturn.frame", Status.ERR_DENIED, "malformed signal frame")
             return mask
         slot.ctx.load_frame_fields(**vars(regs))
+        self.note_mask_restored(slot.root, mask)
         slot.elr = regs.pc
         return mask
 
@@ -88,6 +89,7 @@ class SignalMixin:
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self._complete(slot, dom, ret, elr)
+        self.note_handler_entered(slot.root, signo, act)
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)

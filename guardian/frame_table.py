@@ -51,8 +51,8 @@ class FrameTable:
         self.where: dict[int, set[Mapping]] = {}
         #: Extra (root, va) positions the Guardian itself shared a frame to (KSM).
         self.shares: dict[int, set[tuple[int, int]]] = {}
-        #: A confidential copy not yet mapped: the VAs its source had (COPY_PAGE).
-        self.copy_binding: dict[int, frozenset[int]] = {}
+        #: A confidential copy not yet mapped -> the frame it was copied from (COPY_PAGE).
+        self.copy_binding: dict[int, int] = {}
         #: Called as (pa, old kind, new kind) on every change of kind.
         self.on_kind: Callable[[int, FrameKind, FrameKind], None] | None = None
 
@@ -203,9 +203,9 @@ class FrameTable:
         self.owner[n] = domain
         return True
 
-    def bind_copy(self, pa: int, vas: frozenset[int]) -> None:
-        """COPY_PAGE of a confidential frame: the copy may be mapped only at these VAs."""
-        self.copy_binding[pa] = vas
+    def bind_copy(self, pa: int, source: int) -> None:
+        """COPY_PAGE of a confidential frame: the copy may only take its source's place."""
+        self.copy_binding[pa] = source
 
     def record_share(self, pa: int, root: int, va: int) -> None:
         """KSM: the Guardian itself maps pa at (root, va) as well."""

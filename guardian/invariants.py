@@ -26,7 +26,7 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.contexts() + self.keys())
+                + self.contexts() + self.keys() + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
         """Confidential and Guardian frames are absent from the linear map and denied to
@@ -88,3 +88,16 @@ class Invariants:
         s = self.s
         return [f"domain {d.id}'s key is not from the Guardian's entropy"
                 for d in s.conf.domains.values() if d.key != s.entropy.domain_key(d.id)]
+
+    def sealed_versions(self) -> list[str]:
+        """A tree holds at most one outstanding sealed version of an address: the newest
+        (an older one could roll the page back)."""
+        out = []
+        for dom_id, records in self.secure_mm.seals.items():
+            held: dict[tuple[int, int], list[int]] = {}
+            for version, rec in records.items():
+                for root in rec.holders:
+                    held.setdefault((root, rec.va), []).append(version)
+            out += [f"tree {root:#x} of domain {dom_id} holds sealed versions {sorted(vs)} of "
+                    f"{va:#x}" for (root, va), vs in held.items() if len(vs) > 1]
+        return out

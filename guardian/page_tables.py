@@ -197,11 +197,9 @@ class PageTables:
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
             if not places:
-                bound = fr.copy_binding.get(pa)
-                if bound is not None and page_va not in bound:
-                    refuse("set_pt.copy_binding", Status.ERR_DENIED,
-                           f"the copy in {pa:#x} was made of a page at "
-                           f"{', '.join(hex(v) for v in sorted(bound))}, not {page_va:#x}")
+                source = fr.copy_binding.get(pa)
+                if source is not None:
+                    self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
                 continue
             # A second place is the same address in another tree of the domain (fork), an
             # address the Guardian itself shared the frame to (KSM), or the program's mremap.
@@ -215,6 +213,24 @@ class PageTables:
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
+
+    def _check_copy_outcome(self, copy: int, source: int, level: int, entry_pa: int,
+                            i: int, page_va: int) -> None:
+        """A COPY_PAGE copy is mapped only as the outcome it was made for (a copy-on-write
+        break, a move): in place of its source, which this very entry maps now, and while
+        the source still holds the copied bytes.  A source that was written, swapped out,
+        unmapped or replaced since leaves the copy stale: it never stands in for anything."""
+        old = self.s.ram.read_u64(entry_pa)
+        olds = list(leaf_frames(level, old)) if is_leaf(level, old) else []
+        now = olds[i] if i < len(olds) else None
+        if now != source:
+            refuse("set_pt.copy_binding", Status.ERR_DENIED,
+                   f"the copy in {copy:#x} was made of {source:#x}, which the entry for "
+                   f"{page_va:#x} does not map now: a copy only takes its source's place")
+        if self.s.ram.read(copy, PAGE) != self.s.ram.read(source, PAGE):
+            refuse("set_pt.copy_binding", Status.ERR_DENIED,
+                   f"the copy in {copy:#x} no longer holds what {source:#x} holds at "
+                   f"{page_va:#x}: the page changed since it was copied")
 
     def _check_discard(self, level: int, old: int, new: int, root: int, va: int) -> None:
         """The old entry goes: any mapping of a confidential page, not only its last one,

@@ -78,18 +78,21 @@ def secure_mm_for(g: object) -> SecureMM:
 class SecureMM:
     def __init__(self, state: MonitorState) -> None:
         self.s = state
+        state.conf.on_unmapped = self.forget_unmapped
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
+        #: domain -> va -> the outstanding versions sealed for that address (an index).
+        self._at_va: dict[int, dict[int, set[int]]] = {}
         state.sealed = self.holds
 
     def holds(self, root: int, va: int) -> bool:
         """Whether tree `root` holds an outstanding sealed page for `va` (the page is
         swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
         dom = self.s.conf.domain_of_root(root)
-        records = self.seals.get(dom.id) if dom is not None else None
-        return bool(records) and any(r.va == va and root in r.holders
-                                     for r in records.values())
+        versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
+        return bool(versions) and any(root in self.seals[dom.id][v].holders
+                                      for v in versions)
 
     # --- the calls (each: root, va, ... -> (value, bytes out)) ---------------------------
     def call(self, call: Call, args: tuple[int, ...], payload: bytes) -> tuple[int, bytes]:
@@ -193,11 +196,34 @@ class SecureMM:
         self.last_version[dom.id] = version
         g = self.s
         sealed = self._seal(dom, va, version, g.ram.read(pa, PAGE))
+        self._supersede(dom, root, va)
         self._records(dom)[version] = SealRecord(va, {root})
+        self._at_va.setdefault(dom.id, {}).setdefault(va, set()).add(version)
         self._write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE
         g.flush()
         g.clock.charge("page_copy")
         return version, sealed
+
+    def _supersede(self, dom: Domain, root: int, va: int) -> None:
+        """One outstanding version per address of a tree: a page present again without a
+        SWAP_IN (only inside the program's own unmapping) and sealed anew leaves the tree's
+        older version stale, so it can never roll the page back."""
+        records = self._records(dom)
+        for version in list(self._at_va.get(dom.id, {}).get(va, ())):
+            if root in records[version].holders:
+                self._release(dom.id, version, root)
+
+    def _release(self, dom_id: int, version: int, root: int) -> None:
+        """Tree `root` no longer holds `version`; the record goes with its last holder."""
+        records = self.seals[dom_id]
+        rec = records[version]
+        rec.holders.discard(root)
+        if not rec.holders:
+            del records[version]
+            versions = self._at_va[dom_id][rec.va]
+            versions.discard(version)
+            if not versions:
+                del self._at_va[dom_id][rec.va]
 
     def _swap_in(self, name: str, root: int, va: int, frame: int, desc: int, *,
                  payload: bytes) -> tuple[int, bytes]:
@@ -237,9 +263,7 @@ class SecureMM:
         g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
         g.ram.write(frame, plain)
         self._write(entry, 3, desc, dom.id, root, va)
-        rec.holders.discard(root)
-        if not rec.holders:
-            del self._records(dom)[version]
+        self._release(dom.id, version, root)
         g.flush()
         g.clock.charge("page_copy")
         return 0, b""
@@ -269,18 +293,32 @@ class SecureMM:
         if not self.s.conf.may_discard(root, va):
             refuse("swap_discard.program_asked", Status.ERR_DENIED,
                    f"the program did not unmap {va:#x}: its sealed page stays claimable")
-        rec.holders.discard(root)
-        if not rec.holders:
-            del records[version]
+        self._release(dom.id, version, root)
         return 0, b""
+
+    def forget_unmapped(self, root: int, ranges: list[tuple[int, int]]) -> None:
+        """The program's own munmap (madvise, MAP_FIXED, brk, mremap) of these ranges
+        completed: the tree's sealed pages there are gone with them, so none can come back
+        later into new memory the program maps at the same address."""
+        dom = self.s.conf.domain_of_root(root)
+        index = self._at_va.get(dom.id) if dom is not None else None
+        if not index or dom is None:
+            return
+        pages = sum((e - s) // PAGE for s, e in ranges)
+        vas = ([va for s, e in ranges for va in range(s, e, PAGE) if va in index]
+               if pages < len(index) else
+               [va for va in index if any(s <= va < e for s, e in ranges)])
+        records = self.seals[dom.id]
+        for va in vas:
+            for version in list(index.get(va, ())):
+                if root in records[version].holders:
+                    self._release(dom.id, version, root)
 
     def forget_root(self, root: int) -> None:
         """A tree was freed: drop its claims (so a reused root PA inherits none)."""
-        for records in self.seals.values():
+        for dom_id, records in self.seals.items():
             for version in [v for v, r in records.items() if root in r.holders]:
-                records[version].holders.discard(root)
-                if not records[version].holders:
-                    del records[version]
+                self._release(dom_id, version, root)
 
     # --- migration, digest, merge -----------------------------------------------------
     def _migrate_page(self, name: str, root: int, va: int, new: int) -> tuple[int, bytes]:

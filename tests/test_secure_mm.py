@@ -338,7 +338,7 @@ def test_a_shared_frame_leaves_an_address_only_when_the_program_asks(s: Scene) -
     s.hw.ram.write(keep, b"stored later")
     refuse(s, Status.ERR_DENIED, Call.SET_PT, l3, D.level_index(VA + 3 * PAGE, 3),
            D.leaf_descriptor(b + FREE, USER_RW))
-    assert s.g.decisions[-1].check == "set_pt.discard_leaf"
+    assert s.g.decisions[-1].check == "set_pt.copy_binding"
     # A copy with the same bytes may (copy-on-write), and so may the program's munmap.
     s.ok(Call.COPY_PAGE, b + FREE2, keep)
     s.ok(Call.SET_PT, l3, D.level_index(VA + 3 * PAGE, 3), D.leaf_descriptor(b + FREE2, USER_RW))

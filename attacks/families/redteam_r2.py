@@ -181,7 +181,7 @@ SIGUSR1 = 10
 
 
 @scenario(id="RX-005", title="A second SIGUSR1 that no process sent", family=RT,
-          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"), gap="P5",
+          goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER", "G-RETURN-PATHS"),
           silent="a kernel may deliver a signal the program registered a handler for",
           prop="The program's handler runs once per signal a sender raised: the kernel "
                "cannot make a registered handler run again on its own.")

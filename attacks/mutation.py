@@ -44,7 +44,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "release_pt.kind": ("PT-009",),
     "set_pt.sealed_slot": ("AP-007",),
     "set_ptbr.kernel_view": ("AP-002",),
-    "smm.user_range": ("AP-003",),
+    "return.mmap_fresh": ("RX-007",),
+    "return.self_signal": ("RX-018",),
     "create.auxv": ("AX-001",),
 }
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from llm.engine import Engine
     from llm.kv import KVCache
 
-__all__ = ["Mode", "RunConfig", "TaskRun", "run_task", "EngineTokenizer"]
+__all__ = ["Mode", "RunConfig", "TaskRun", "run_task", "EngineTokenizer", "marker_twins"]
 
 
 class Mode(Enum):
@@ -154,8 +154,10 @@ def run_task(engine: Engine, toolbox: Toolbox, prompt: str, config: RunConfig) -
     tokenizer = EngineTokenizer(engine)
     codec = CmlCodec(tokenizer)
     mode = config.mode
-    # Inside an assistant turn only the CML markers and the end of turn are legal specials.
-    others = tokenizer.special_ids() - set(codec.ids.values()) - engine.eos_ids
+    # Inside an assistant turn only the CML markers and the end of turn are legal specials; nor
+    # may the model write a marker's twin (see marker_twins).
+    others = (tokenizer.special_ids() | marker_twins(engine, codec)) - set(
+        codec.ids.values()) - engine.eos_ids
     monitor = TokenMonitor(codec, engine.eos_ids, enforce=mode is not Mode.ASYNC_NAIVE,
                            other_specials=others, max_call_tokens=config.max_call_tokens)
     manager = InterruptManager(codec)
@@ -334,6 +336,33 @@ def run_task(engine: Engine, toolbox: Toolbox, prompt: str, config: RunConfig) -
                    eos_waits=eos_waits, re_requests=re_requests, trap_decisions=decisions,
                    masked_choices=monitor.masked_choices, stopped_by=stopped_by,
                    decode_s=step.decode_s, decode_forwards=step.decode_forwards)
+
+
+_twins: dict[int, frozenset[int]] = {}
+
+
+def marker_twins(engine: Engine, codec: CmlCodec) -> frozenset[int]:
+    """Tokens whose embedding row is identical to a CML marker's.
+
+    The spare specials that play the markers were never trained, and SmolLM2 ties its output
+    layer to its embeddings: every other never-trained row that equals a marker's row (other
+    spare specials, and glitch words such as ``PlaneProtection`` beside ``[HEAD]``) gets exactly
+    the marker's logit, so greedy decoding would pick between them by rounding. Banning the
+    twins leaves the marker itself; it never removes a token the model could mean otherwise.
+    """
+    model = getattr(engine, "model", None)
+    if model is None or not hasattr(model, "get_input_embeddings"):
+        return frozenset()        # the scripted model has no embeddings
+    key = id(model)
+    if key not in _twins:
+        import torch
+        weight = model.get_input_embeddings().weight.detach()
+        twins: set[int] = set()
+        for tid in codec.ids.values():
+            same = torch.nonzero((weight == weight[tid]).all(dim=1)).flatten().tolist()
+            twins.update(int(i) for i in same if int(i) != tid)
+        _twins[key] = frozenset(twins)
+    return _twins[key]
 
 
 def _expected_wait(executor: Executor, toolbox: Toolbox, now: float) -> float:

@@ -166,10 +166,9 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
             log.info("step %d loss %.4f (%.0f s)", step, sum(losses[-10:]) / 10,
                      time.perf_counter() - start)
         if step % save_every == 0:      # a usable adapter at any time, should the budget end it
-            _save(peft_model, out_dir, _report(engine, samples, data, step, rank, lr, start,
-                                               losses))
-    report = _report(engine, samples, data, step, rank, lr, start, losses)
-    report["steps_planned"] = total
+            _save(peft_model, out_dir, _report(engine, samples, data, step, total, rank, lr,
+                                               start, losses))
+    report = _report(engine, samples, data, step, total, rank, lr, start, losses)
     _save(peft_model, out_dir, report)
     return report
 
@@ -206,10 +205,12 @@ def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
     (out_dir / "training_log.json").write_text(json.dumps(report, indent=1) + "\n")
 
 
-def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int, rank: int,
-            lr: float, start: float, losses: list[float]) -> dict[str, Any]:
+def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int,
+            planned: int, rank: int, lr: float, start: float,
+            losses: list[float]) -> dict[str, Any]:
     return {"base_model": engine.fingerprint, "samples": len(samples),
               "samples_used": len(data), "data_sha256": data_digest(samples), "steps": step,
+              "steps_planned": planned, "schedule": "10 warm-up steps, cosine to lr/10",
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,
               "seconds": round(time.perf_counter() - start, 1),
               "seconds_per_step": round((time.perf_counter() - start) / max(1, step), 2),

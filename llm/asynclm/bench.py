@@ -15,6 +15,7 @@ Tables (every row measured in this run):
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int 
         ts = data["multi-step-parallel"][:user_tasks]
         runs = {m: [] for m in MODES}
         for i, task in enumerate(ts):
-            questions = task.question.split("\n")
+            questions = re.split(r"\n(?=Task \d+: )", task.question)   # a task may span lines
             for mode in MODES:
                 progress(f"user-triggered interrupts {i + 1}/{len(ts)} {mode.value}")
                 box = task.toolbox()

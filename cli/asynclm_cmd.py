@@ -109,7 +109,12 @@ def run_cmd(task_id: str | None, mode: str, clock: str, tpot_ms: float, cheat_sh
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Adapter directory (default: the one shipped with the package).")
 @click.option("--seed", type=int, default=0, show_default=True)
-def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int) -> None:
+@click.option("--steps", type=click.IntRange(1, 100_000), default=None,
+              help="Optimizer steps of the schedule (default: one per sample).")
+@click.option("--lr", type=click.FloatRange(1e-6, 1e-1), default=1e-3, show_default=True,
+              help="Peak learning rate (warm-up, then cosine decay to a tenth).")
+def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, steps: int | None,
+              lr: float) -> None:
     """Build the fine-tuning data from BFCL's training split and LoRA-fine-tune the model."""
     try:
         from llm.asynclm.train import ADAPTER_DIR, build_samples, train_lora
@@ -117,7 +122,7 @@ def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int) -> N
         engine = Engine.shared()
         data = build_samples(engine.chat, samples, seed)
         report = train_lora(engine, data, out or ADAPTER_DIR, budget_s=budget_min * 60,
-                            seed=seed)
+                            seed=seed, steps=steps, lr=lr, save_every=20)
     except BlindfoldError as exc:
         _fail(exc)
         return

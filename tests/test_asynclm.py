@@ -10,7 +10,12 @@ torch = pytest.importorskip("torch")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from llm.asynclm.ast_match import calls_equal, match_parallel, match_sequences  # noqa: E402
+from llm.asynclm.ast_match import (  # noqa: E402
+    calls_equal,
+    match_parallel,
+    match_sequences,
+    matched_calls,
+)
 from llm.asynclm.cml import CallBlock, CmlCodec, Marker, parse_calls  # noqa: E402
 from llm.asynclm.executor import SimulatedExecutor  # noqa: E402
 from llm.asynclm.interrupts import HostMemorySwap, InterruptManager, TrapDecision, TrapPolicy  # noqa: E402
@@ -242,3 +247,34 @@ def test_ast_matcher_follows_bfcl_rules() -> None:
     assert match_sequences(["cd(folder='a')", "get_stock_info(symbol='Z')", "ls()"], chains, funcs)
     assert not match_sequences(["ls()", "cd(folder='a')", "get_stock_info(symbol='Z')"],
                                chains, funcs)
+    # The partial score: right calls in an incomplete or padded set, each counted once.
+    assert matched_calls(["ls()", "ls()", "cd(folder='b')"], truth_calls=chains[0]) == 1
+    assert matched_calls(ok[:1] + ["spotify.play(artist='Adele', duration=20)"],
+                         truth_ast=truth) == 1
+
+
+# --- fine-tuning data --------------------------------------------------------------------
+def test_training_samples_keep_every_call_whole() -> None:
+    from llm.asynclm.bfcl import bfcl_available
+    from llm.asynclm.train import build_samples
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    chat = type("Chat", (), {"render": staticmethod(
+        lambda msgs: "".join(f"<{m['role']}>{m['content']}" for m in msgs))})()
+    samples = build_samples(chat, 12, seed=3)
+    for s in samples:
+        assert "Error: not a call" not in s.target, s.target   # no block cut short
+        calls = parse_calls(s.target)
+        assert calls and all(tools_parse_ok(c.body) for c in calls)
+        assert s.target.endswith("All tasks are done.")
+    # Traps appear where nothing is callable; three-task requests are in the mix.
+    assert any("[TRAP][END]" in s.target for s in samples)
+    assert any(s.task_id.count("+") == 2 for s in samples)
+
+
+def tools_parse_ok(body: str) -> bool:
+    try:
+        parse_call(body)
+    except CallError:
+        return False
+    return True

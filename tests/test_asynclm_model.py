@@ -54,6 +54,23 @@ def test_a_parked_cache_resumes_with_the_same_logits(engine) -> None:  # noqa: F
     assert target.bytes_out == target.bytes_in > len(ids) * engine.layout.bytes_per_token
 
 
+def test_tokens_tied_to_a_marker_are_never_chosen(engine) -> None:  # noqa: F811
+    from llm.asynclm.monitor import TokenMonitor
+    from llm.asynclm.runtime import marker_twins
+    codec = CmlCodec(EngineTokenizer(engine))
+    twins = marker_twins(engine, codec)
+    markers = set(codec.ids.values())
+    weight = engine.model.get_input_embeddings().weight
+    # SmolLM2's spare specials share never-trained rows with other tokens (a tied output layer
+    # gives them the same logit); the runtime bans those twins, never the markers.
+    assert twins and not twins & markers
+    assert all(any(torch.equal(weight[t], weight[m]) for m in markers) for t in twins)
+    assert engine.tokenizer.convert_tokens_to_ids("PlaneProtection") in twins
+    monitor = TokenMonitor(codec, engine.eos_ids, other_specials=twins)
+    logits = torch.zeros(engine.vocab_size)
+    assert all(v == float("-inf") for v in monitor.mask(logits)[sorted(twins)].tolist())
+
+
 def test_a_bfcl_multi_step_parallel_task_runs_with_interrupts(engine) -> None:  # noqa: F811
     from llm.asynclm.bench import correct
     from llm.asynclm.bfcl import bfcl_available, load_multi_step_parallel

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CallSig", "parse_sig", "match_parallel", "match_sequences", "calls_equal"]
+__all__ = ["CallSig", "parse_sig", "match_parallel", "match_sequences", "calls_equal",
+           "matched_calls"]
 
 _STRIP = string.punctuation + " "
 
@@ -118,3 +119,27 @@ def match_sequences(calls: Sequence[str], truth: Sequence[Sequence[str]],
                                               for x, y in zip(mine, chain, strict=True)):
             return False
     return all((s := parse_sig(c, param_order)) is not None and s.name in owned for c in calls)
+
+
+def _sigs_equal(a: CallSig, b: CallSig) -> bool:
+    return a.name == b.name and ({k: _norm(v) for k, v in a.args.items()}
+                                 == {k: _norm(v) for k, v in b.args.items()})
+
+
+def matched_calls(calls: Sequence[str], truth_calls: Sequence[str] = (),
+                  truth_ast: Sequence[dict[str, dict[str, list[Any]]]] = (),
+                  param_order: dict[str, list[str]] | None = None) -> int:
+    """How many expected calls some made call matches, one to one and in any order: a partial
+    score beside exact match, crediting right calls in a wrong or incomplete set."""
+    free = [s for s in (parse_sig(c, param_order) for c in calls) if s is not None]
+    expected: list[Any] = list(truth_ast) if truth_ast else [
+        parse_sig(t, param_order) for t in truth_calls]
+    hits = 0
+    for want in expected:
+        for j, sig in enumerate(free):
+            if (_matches_ast(sig, want) if truth_ast
+                    else want is not None and _sigs_equal(sig, want)):
+                hits += 1
+                free.pop(j)
+                break
+    return hits

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from llm.engine import Engine
     from llm.kv import KVCache
 
-__all__ = ["Mode", "RunConfig", "TaskRun", "run_task", "EngineTokenizer"]
+__all__ = ["Mode", "RunConfig", "TaskRun", "run_task", "EngineTokenizer", "marker_twins"]
 
 
 class Mode(Enum):
@@ -83,6 +83,7 @@ class RunConfig:
     naive_ttft_s: float | None = None  # simulated: cost of a naive re-request (default: measured n)
     prefill_s_per_token: float = 0.0005  # simulated: re-prefill cost per token (naive, recompute)
     max_new_tokens: int = 320
+    max_call_tokens: int = 160        # a longer call block is closed by force
     workers: int | None = None
     trap_policy: TrapPolicy = field(default_factory=TrapPolicy)
     swap_target: SwapTarget | None = None
@@ -108,6 +109,13 @@ class TaskRun:
     trap_decisions: dict[str, int]
     masked_choices: int
     stopped_by: str
+    decode_s: float = 0.0                  # compute time of the one-token forwards
+    decode_forwards: int = 0
+
+    @property
+    def tpot_s(self) -> float:
+        """Measured seconds per generated token (one-token forwards only)."""
+        return self.decode_s / self.decode_forwards if self.decode_forwards else 0.0
 
 
 class _Stepper:
@@ -120,13 +128,19 @@ class _Stepper:
         self.position = position
         self.pending: list[int] = []
         self.forwards = 0
+        self.decode_s = 0.0           # compute time of one-token forwards (the measured TPOT)
+        self.decode_forwards = 0
 
     def feed(self) -> int:
         n = len(self.pending)
         if n:
             assert self.cache is not None
+            began = time.perf_counter()
             self.logits = self.engine.prefill(self.pending, range(self.position,
                                                                   self.position + n), self.cache)
+            if n == 1:
+                self.decode_s += time.perf_counter() - began
+                self.decode_forwards += 1
             self.position += n
             self.forwards += 1
             self.pending = []
@@ -140,10 +154,12 @@ def run_task(engine: Engine, toolbox: Toolbox, prompt: str, config: RunConfig) -
     tokenizer = EngineTokenizer(engine)
     codec = CmlCodec(tokenizer)
     mode = config.mode
-    # Inside an assistant turn only the CML markers and the end of turn are legal specials.
-    others = tokenizer.special_ids() - set(codec.ids.values()) - engine.eos_ids
+    # Inside an assistant turn only the CML markers and the end of turn are legal specials; nor
+    # may the model write a marker's twin (see marker_twins).
+    others = (tokenizer.special_ids() | marker_twins(engine, codec)) - set(
+        codec.ids.values()) - engine.eos_ids
     monitor = TokenMonitor(codec, engine.eos_ids, enforce=mode is not Mode.ASYNC_NAIVE,
-                           other_specials=others)
+                           other_specials=others, max_call_tokens=config.max_call_tokens)
     manager = InterruptManager(codec)
     wall = config.clock == "wall"
     executor: Executor = (ThreadedExecutor(toolbox, config.workers or 16) if wall
@@ -318,7 +334,35 @@ def run_task(engine: Engine, toolbox: Toolbox, prompt: str, config: RunConfig) -
                    generated_tokens=generated, injected_tokens=injected,
                    forwards=step.forwards, interrupts=manager.injected, traps=traps,
                    eos_waits=eos_waits, re_requests=re_requests, trap_decisions=decisions,
-                   masked_choices=monitor.masked_choices, stopped_by=stopped_by)
+                   masked_choices=monitor.masked_choices, stopped_by=stopped_by,
+                   decode_s=step.decode_s, decode_forwards=step.decode_forwards)
+
+
+_twins: dict[int, frozenset[int]] = {}
+
+
+def marker_twins(engine: Engine, codec: CmlCodec) -> frozenset[int]:
+    """Tokens whose embedding row is identical to a CML marker's.
+
+    The spare specials that play the markers were never trained, and SmolLM2 ties its output
+    layer to its embeddings: every other never-trained row that equals a marker's row (other
+    spare specials, and glitch words such as ``PlaneProtection`` beside ``[HEAD]``) gets exactly
+    the marker's logit, so greedy decoding would pick between them by rounding. Banning the
+    twins leaves the marker itself; it never removes a token the model could mean otherwise.
+    """
+    model = getattr(engine, "model", None)
+    if model is None or not hasattr(model, "get_input_embeddings"):
+        return frozenset()        # the scripted model has no embeddings
+    key = id(model)
+    if key not in _twins:
+        import torch
+        weight = model.get_input_embeddings().weight.detach()
+        twins: set[int] = set()
+        for tid in codec.ids.values():
+            same = torch.nonzero((weight == weight[tid]).all(dim=1)).flatten().tolist()
+            twins.update(int(i) for i in same if int(i) != tid)
+        _twins[key] = frozenset(twins)
+    return _twins[key]
 
 
 def _expected_wait(executor: Executor, toolbox: Toolbox, now: float) -> float:

@@ -37,7 +37,7 @@ __all__ = ["TrainingSample", "build_samples", "train_lora", "ADAPTER_DIR", "load
 
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
 CHARS_PER_TOKEN = 3.5     # the scripted model writes characters; BPE tokens are ~3.5 of them
-MAX_TOKENS = 900
+MAX_TOKENS = 1400         # a three-task request with its calls and results fits
 
 
 @dataclass(frozen=True)
@@ -58,33 +58,39 @@ def _chains(task: BfclTask) -> list[list[ScriptedCall]]:
     return chains
 
 
-def _simulate(task: BfclTask, chat: Any, rng: random.Random) -> TrainingSample:
+def _simulate(task: BfclTask, chat: Any, rng: random.Random, policy: str = "async") -> TrainingSample:
     box: Toolbox = task.toolbox(latency="draw", seed=rng.randrange(1 << 30))
     for tool in box.tools.values():        # the paper: random 1 ms - 1 s per function per run
         tool.latency_ms = tool.estimate_ms = math.exp(rng.uniform(math.log(1.0), math.log(1000.0)))
     chains = [[ScriptedCall(c.call_id, c.body, box.estimate_ms(c.body.split("(", 1)[0]))
                for c in chain] for chain in _chains(task)]
     tpot = rng.uniform(0.005, 0.030) / CHARS_PER_TOKEN
-    run = run_task(ScriptedEngine(chains, "async"), box, "", RunConfig(  # type: ignore[arg-type]
-        mode=Mode.ASYNC, tpot_s=tpot, max_new_tokens=4000))
+    mode = Mode.SYNC if policy == "sync" else Mode.ASYNC
+    # The scripted model writes one character per token: a call block may be far longer in
+    # characters than the monitor's limit in BPE tokens, and must never be cut short here.
+    run = run_task(ScriptedEngine(chains, policy), box, "", RunConfig(  # type: ignore[arg-type]
+        mode=mode, tpot_s=tpot, max_new_tokens=8000, max_call_tokens=4000))
     prompt = build_prompt(chat, task, box, few_shot=False)
     return TrainingSample(task.task_id, prompt, run.text)
 
 
 def build_samples(chat: Any, count: int, seed: int = 0) -> list[TrainingSample]:
-    """Training samples from the *train* split only (evaluation draws on the rest)."""
+    """Training samples from the *train* split only (evaluation draws on the rest).
+
+    The mix leans towards what is evaluated (three-task multi-step-parallel requests and BFCL
+    parallel), keeps one- and two-task requests for variety, and runs one sample in four under
+    the Sync discipline, so the model also sees each result arriving right after its call.
+    """
     rng = random.Random(seed)
-    pools: list[list[BfclTask]] = [
-        load_multi_step_parallel(count, seed, "train", 1),
-        load_multi_step_parallel(count, seed + 1, "train", 2),
-        load_multi_step_parallel(count, seed + 2, "train", 3),
-        load_parallel(split="train"),
-    ]
+    msp = [load_multi_step_parallel(count, seed + k, "train", k) for k in (1, 2, 3)]
+    parallel = load_parallel(split="train")
+    pools: list[list[BfclTask]] = [msp[2], parallel, msp[1], msp[2], parallel, msp[0]]
     samples = []
     for i in range(count):
         pool = pools[i % len(pools)]
         task = pool[rng.randrange(len(pool))].narrowed(seed=rng.randrange(1000))
-        samples.append(_simulate(task, chat, rng))
+        policy = "sync" if rng.random() < 0.25 else "async"
+        samples.append(_simulate(task, chat, rng, policy))
     return samples
 
 
@@ -112,9 +118,15 @@ def data_digest(samples: list[TrainingSample]) -> str:
 
 
 def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPTER_DIR,
-               budget_s: float = 3600.0, lr: float = 5e-4, rank: int = 8,
-               seed: int = 0, save_every: int = 25) -> dict[str, Any]:
-    """LoRA-fine-tune a copy of ``engine.model`` within a time budget; save adapter and log."""
+               budget_s: float = 3600.0, lr: float = 1e-3, rank: int = 8,
+               seed: int = 0, save_every: int = 25, steps: int | None = None) -> dict[str, Any]:
+    """LoRA-fine-tune a copy of ``engine.model``; save adapter and log every ``save_every`` steps.
+
+    ``steps`` fixes the schedule (warm-up, then cosine decay to a tenth of ``lr``); the time
+    budget only stops a run early, and the last checkpoint is then the adapter. The prompt is
+    run without gradients and only the assistant's turn is back-propagated: the loss is on the
+    turn alone, and the backward pass over a ~600-token prompt would cost more than the rest.
+    """
     import copy
 
     import torch
@@ -125,6 +137,7 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     eos = engine.tokenizer.convert_tokens_to_ids("<|im_end|>")
     data = [_encode(codec, s, eos) for s in samples]
     data = [(ids, lab) for ids, lab in data if len(ids) <= MAX_TOKENS]
+    total = steps or len(data)
     model = copy.deepcopy(engine.model)
     model.train()
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.05, task_type="CAUSAL_LM",
@@ -138,27 +151,49 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     losses: list[float] = []
     start = time.perf_counter()
     step = 0
-    while time.perf_counter() - start < budget_s and step < 10 * len(order):
+    while time.perf_counter() - start < budget_s and step < total:
         ids, lab = data[order[step % len(order)]]
-        lr_now = lr * min(1.0, (step + 1) / 10)
         for g in opt.param_groups:
-            g["lr"] = lr_now
-        out = peft_model(input_ids=torch.tensor([ids]), labels=torch.tensor([lab]))
-        out.loss.backward()
+            g["lr"] = _lr_at(step, total, lr)
+        loss = _turn_loss(peft_model, ids, lab)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad()
-        losses.append(float(out.loss))
+        losses.append(float(loss.detach()))
         step += 1
         if step % 10 == 0:
             log.info("step %d loss %.4f (%.0f s)", step, sum(losses[-10:]) / 10,
                      time.perf_counter() - start)
         if step % save_every == 0:      # a usable adapter at any time, should the budget end it
-            _save(peft_model, out_dir, _report(engine, samples, data, step, rank, lr, start,
-                                               losses))
-    report = _report(engine, samples, data, step, rank, lr, start, losses)
+            _save(peft_model, out_dir, _report(engine, samples, data, step, total, rank, lr,
+                                               start, losses))
+    report = _report(engine, samples, data, step, total, rank, lr, start, losses)
     _save(peft_model, out_dir, report)
     return report
+
+
+def _lr_at(step: int, total: int, peak: float, warmup: int = 10) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    frac = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, frac))))
+
+
+def _turn_loss(model: Any, ids: list[int], labels: list[int]) -> Any:
+    """Cross-entropy over the labelled tokens, with the unlabelled prompt run without gradients.
+
+    The prompt's last token stays in the differentiated part, since it predicts the first
+    token of the turn.
+    """
+    import torch
+    split = max(1, next((i for i, v in enumerate(labels) if v != -100), len(labels)) - 1)
+    with torch.no_grad():
+        past = model(input_ids=torch.tensor([ids[:split]]), use_cache=True).past_key_values
+    out = model(input_ids=torch.tensor([ids[split:]]), cache=past,
+                position_ids=torch.arange(split, len(ids)).unsqueeze(0),
+                labels=torch.tensor([labels[split:]]))
+    return out.loss
 
 
 def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
@@ -170,12 +205,15 @@ def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
     (out_dir / "training_log.json").write_text(json.dumps(report, indent=1) + "\n")
 
 
-def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int, rank: int,
-            lr: float, start: float, losses: list[float]) -> dict[str, Any]:
+def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int,
+            planned: int, rank: int, lr: float, start: float,
+            losses: list[float]) -> dict[str, Any]:
     return {"base_model": engine.fingerprint, "samples": len(samples),
               "samples_used": len(data), "data_sha256": data_digest(samples), "steps": step,
+              "steps_planned": planned, "schedule": "10 warm-up steps, cosine to lr/10",
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,
               "seconds": round(time.perf_counter() - start, 1),
+              "seconds_per_step": round((time.perf_counter() - start) / max(1, step), 2),
               "loss_first10": round(sum(losses[:10]) / max(1, len(losses[:10])), 4),
               "loss_last10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4),
               "loss_curve": [round(sum(losses[i:i + 10]) / len(losses[i:i + 10]), 4)

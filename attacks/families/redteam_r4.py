@@ -7,11 +7,13 @@ gets through with the Guardian on, it names the property it breaks (`gap`).
 
 from __future__ import annotations
 
+from abi import Call
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
+from emulator.fastuc import CTX_FPCR, CTX_TPIDR
 
 RT = "rt4"
 NR_CLONE = 220
@@ -121,3 +123,146 @@ def rz_parent_settid(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.reg("x0") | CLONE_PARENT_SETTID)
         a.set_reg("x2", a.layout.heap + SECRET_OFF)
+
+
+NR_RT_SIGRETURN = 139
+REG_PC = 260
+
+
+def _rewound(out: Outcome) -> list[str]:
+    return [f"user code resumed one instruction early after {what} (ELR {elr:#x})"
+            for what, key in (("a timer interrupt", "irq"), ("a page fault", "fault"))
+            for elr in sorted(out.hits.get(f"rewound-{key}", set()))]
+
+
+def _rewind_after(adv: Adversary, point: Point, during: Phase, key: str) -> None:
+    """After `point` (an interrupt or a fault, not a system call) return to ELR-4."""
+    @adv.on(point, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        pc = a.reg("pc")
+        if not a.guarded:
+            a.set_reg("pc", pc - 4)          # the kernel's own eret
+            a.hit(f"rewound-{key}", pc - 4)
+            return
+        a.memo["rewind"] = key
+        a.note(f"{key}: the kernel's ELR is {pc:#x}")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.RESUME or a.memo.get("rewind") != key:
+            return None
+        slot, result, elr = args
+        a.memo["rewind"] = ""
+        a.memo["rewound"] = (key, elr - 4)
+        a.note(f"RESUME slot {slot} with ELR {elr:#x} - 4")
+        return (slot, result, elr - 4), payload
+
+    @adv.on(Point.AFTER_RESUME, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        done = a.memo.pop("rewound", None)
+        if done is not None:
+            a.hit(f"rewound-{done[0]}", done[1])
+
+
+@scenario(id="RZ-005", title="Resume after a timer interrupt one instruction early",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-ELR",), oracle=_rewound,
+          timing="exact",
+          prop="ELR-4 (a restart) is accepted only for a restartable system call; an "
+               "interrupted context resumes exactly where it was interrupted.")
+def rz_irq_rewind(adv: Adversary) -> None:
+    """1. A timer interrupt lands in the program's SPIN loop (the secret in x19-x22).
+    2. The kernel returns to it with ELR - 4: the instruction before the interrupted one
+    runs a second time (a decrement, a store, an add: the program's control flow and
+    data change)."""
+    _rewind_after(adv, Point.IRQ, Phase.SPIN, "irq")
+
+
+@scenario(id="RZ-006", title="Resume after a page fault one instruction early",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-ELR",), oracle=_rewound,
+          prop="ELR-4 (a restart) is accepted only for a restartable system call; a faulting "
+               "instruction is retried, never the one before it.")
+def rz_fault_rewind(adv: Adversary) -> None:
+    """1. The program's load from its untouched page faults (FAULT phase); the kernel
+    pages it in.
+    2. It returns with ELR - 4: the instruction before the faulting load runs twice."""
+    _rewind_after(adv, Point.FAULT, Phase.FAULT, "fault")
+
+
+def _plant_both(a: Adversary, tag: str) -> None:
+    a.el1.set_reg(REG_TPIDR_EL0, a.layout.heap + PLANTED_TPIDR_OFF)
+    a.el1.set_reg(REG_FPCR, PLANTED_FPCR)
+    a.hit("tpidr-planted", a.layout.heap + PLANTED_TPIDR_OFF)
+    a.hit("fpcr-planted", PLANTED_FPCR)
+    a.note(f"planted TPIDR_EL0/FPCR before {tag}")
+
+
+def _sample_both(a: Adversary) -> None:
+    a.hit("tpidr-seen", a.el1.reg(REG_TPIDR_EL0))
+    a.hit("fpcr-seen", a.el1.reg(REG_FPCR))
+
+
+def _both(out: Outcome) -> list[str]:
+    return _planted("tpidr", "TPIDR_EL0")(out) + _planted("fpcr", "FPCR")(out)
+
+
+@scenario(id="RZ-007", title="Enter the SIGUSR1 handler with the kernel's TPIDR_EL0 and FPCR",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-CONTEXT"),
+          oracle=_both, silent="the handler starts from the saved context's TPIDR_EL0/FPCR",
+          prop="A signal handler starts with the interrupted context's thread pointer and FP "
+               "control, the same as any other way back to user code.")
+def rz_signal_el0_state(adv: Adversary) -> None:
+    """1. When the kernel delivers the SIGUSR1 that kill() raised, it loads TPIDR_EL0
+    (an address in the heap page) and FPCR (round towards zero, flush-to-zero) just
+    before it asks for the signal frame, and again before the return.
+    2. At the handler's rt_sigreturn it samples both: the handler ran with them."""
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, **_: object) -> None:
+        if a.phase == Phase.SIGNAL and call in (Call.SIGNAL, Call.RESUME) \
+                and not a.memo.get("sig-sampled"):
+            _plant_both(a, call.name if isinstance(call, Call) else hex(call))
+
+    @adv.on(Point.SIGNAL_DELIVERED)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            _plant_both(a, "the kernel's signal frame")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RT_SIGRETURN)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["sig-sampled"] = True
+        _sample_both(a)
+
+
+@scenario(id="RZ-008", title="Start the forked child with the kernel's TPIDR_EL0 and FPCR",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-SLOT", "G-RESUME-CONTEXT"),
+          oracle=_both, silent="the child's context is derived from the parent's saved one",
+          prop="A forked child starts with its parent's thread pointer and FP control (or "
+               "the TLS its own clone asked for), never values of the kernel's.")
+def rz_child_el0_state(adv: Adversary) -> None:
+    """1. Around the program's fork (FORK_DOMAIN, and in the child's saved context the
+    kernel keeps), load TPIDR_EL0 with an address in the heap page and FPCR with round
+    towards zero; do it again before the child's first return.
+    2. At the child's first system call, sample both: the child ran with them."""
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, **_: object) -> None:
+        if call == Call.FORK_DOMAIN:
+            _plant_both(a, "FORK_DOMAIN")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        for proc in list(a.kernel.processes.values()):
+            if proc.parent is a.init and proc is not a.init:
+                for t in proc.threads:
+                    t.context.set(CTX_TPIDR, a.layout.heap + PLANTED_TPIDR_OFF)
+                    t.context.set(CTX_FPCR, PLANTED_FPCR)
+                    a.memo["child"] = t.tid
+        _plant_both(a, "the child's saved context")
+
+    @adv.on(Point.BEFORE_RESUME, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.tid == a.memo.get("child"):  # type: ignore[attr-defined]
+            _plant_both(a, "the child's first return")
+
+    @adv.on(Point.SYSCALL_ENTRY, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.tid == a.memo.get("child"):  # type: ignore[attr-defined]
+            _sample_both(a)

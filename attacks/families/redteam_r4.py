@@ -266,3 +266,73 @@ def rz_child_el0_state(adv: Adversary) -> None:
     def _(a: Adversary, thread: object, **_: object) -> None:
         if thread.tid == a.memo.get("child"):  # type: ignore[attr-defined]
             _sample_both(a)
+
+
+NR_SIGALTSTACK = 132
+CLONE_THREAD = 0x10000
+EINVAL, EAGAIN = 22, 11
+# The C library keeps errno at TPIDR_EL0 + 0x28 (initial-exec TLS) and stores a failed
+# call's error number there; a thread pointer 0x28 below the heap secret aims that store.
+ERRNO_TLS_OFF = 0x28
+
+
+def _errno_tp(a: Adversary) -> int:
+    return a.layout.heap + SECRET_OFF - ERRNO_TLS_OFF
+
+
+def _fail(adv: Adversary, nr: int, during: Phase, err: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", -err & (1 << 64) - 1)
+        a.note(f"syscall {nr} answered -{err}")
+
+
+@scenario(id="RZ-009", title="Fail sigaltstack() with a thread pointer aimed at the secret",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-EL0-SYSREGS"),
+          silent="the Guardian restores the saved TPIDR_EL0 at every return",
+          prop="TPIDR_EL0 is part of the saved context: an error result (within the call's "
+               "contract) cannot become a store of the kernel's choosing through errno.")
+def rz_errno_strike(adv: Adversary) -> None:
+    """1. Answer the program's sigaltstack() with -EINVAL (a result within its contract)
+    and, on the same way back, load TPIDR_EL0 with the heap secret's address - 0x28.
+    2. The C library's error path stores errno (22) at TPIDR_EL0 + 0x28: over the first
+    word of the heap copy of the secret."""
+    _fail(adv, NR_SIGALTSTACK, Phase.FRESH_DONE, EINVAL)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGALTSTACK, during=Phase.FRESH_DONE)
+    def _(a: Adversary, **_: object) -> None:
+        a.el1.set_reg(REG_TPIDR_EL0, _errno_tp(a))
+
+    @adv.on(Point.BEFORE_RESUME, during=Phase.FRESH_DONE, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.el1.set_reg(REG_TPIDR_EL0, _errno_tp(a))
+
+
+@scenario(id="RZ-010", title="Plant a thread pointer at signal delivery, then fail fork()",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-CONTEXT"),
+          silent="the handler and sigreturn keep the saved TPIDR_EL0",
+          prop="Signal delivery and sigreturn keep the program's own TPIDR_EL0: a thread "
+               "pointer loaded by the kernel around a signal never reaches user code.")
+def rz_signal_errno_strike(adv: Adversary) -> None:
+    """1. Around the delivery of the SIGUSR1 that kill() raised (the signal frame call
+    and the return into the handler), load TPIDR_EL0 with the heap secret's address -
+    0x28.
+    2. Make the program's fork() clone fail with -EINVAL and no child (the kernel
+    dispatches it with invalid flags; a failed fork is within its contract): the C
+    library stores errno (22) at TPIDR_EL0 + 0x28, over the heap secret, if the planted
+    thread pointer survived the handler and its sigreturn."""
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, **_: object) -> None:
+        if a.phase == Phase.SIGNAL and call in (Call.SIGNAL, Call.RESUME):
+            a.el1.set_reg(REG_TPIDR_EL0, _errno_tp(a))
+
+    @adv.on(Point.SIGNAL_DELIVERED)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            a.el1.set_reg(REG_TPIDR_EL0, _errno_tp(a))
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        # Dispatch the call as an invalid clone (CLONE_THREAD without CLONE_SIGHAND): the
+        # kernel's clone path answers -EINVAL before any child exists.
+        a.set_reg("x0", CLONE_THREAD | SIGCHLD)

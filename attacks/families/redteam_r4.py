@@ -13,7 +13,7 @@ from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
-from emulator.fastuc import CTX_FPCR, CTX_TPIDR
+from kernel_model.syscalls.proc import CTX_TPIDR
 
 RT = "rt4"
 NR_CLONE = 220
@@ -26,6 +26,7 @@ REG_TPIDR_EL0 = 262
 REG_FPCR = 291
 PLANTED_TPIDR_OFF = 0x7C0                   # a thread pointer inside the heap page
 PLANTED_FPCR = 0x03C0_0000                  # DN | FZ | RMode = round towards zero
+CTX_FPCR = CTX_TPIDR + 1                    # the kernel's saved-context slot after TPIDR
 LATER = (Phase.ARGS, Phase.WRITE, Phase.IOCTL, Phase.OPEN, Phase.FAULT)
 
 

@@ -54,7 +54,7 @@ def _plant_el0_reg(adv: Adversary, key: str, reg_id: int, value_of) -> None:  # 
 
 
 @scenario(id="RZ-001", title="Return to the program with a thread pointer of the kernel's",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-EL0-SYSREGS"),
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-RETURN-PATHS"),
           oracle=_planted("tpidr", "TPIDR_EL0"),
           silent="the Guardian restores the saved TPIDR_EL0 at every return",
           prop="TPIDR_EL0 (the program's thread pointer: TLS, errno, its thread descriptor) "
@@ -68,7 +68,7 @@ def rz_tpidr(adv: Adversary) -> None:
 
 
 @scenario(id="RZ-002", title="Return to the program with the kernel's FPCR rounding mode",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-EL0-SYSREGS"),
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-RETURN-PATHS"),
           oracle=_planted("fpcr", "FPCR"),
           silent="the Guardian restores the saved FPCR at every return",
           prop="FPCR (rounding mode, flush-to-zero, default NaN) is part of the saved "
@@ -87,7 +87,7 @@ def _child_on_parent_tree(out: Outcome) -> list[str]:
 
 
 @scenario(id="RZ-003", title="Serve the program's fork() as clone(CLONE_VM)",
-          family=RT, goal=Goal.TAMPER, rules=("G-FORK-SLOT", "G-FORK-FLAGS"),
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-CLONE-ONCE"),
           oracle=_child_on_parent_tree,
           prop="The clone flags that decide whether a child shares its parent's memory are "
                "the program's (its saved x0), not the kernel's.")
@@ -112,7 +112,7 @@ def rz_fork_as_vm(adv: Adversary) -> None:
 
 
 @scenario(id="RZ-004", title="Add CLONE_PARENT_SETTID to fork(), aimed at the heap secret",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-FORK-FLAGS"),
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
           prop="A clone's user writes (parent/child tid) go only where the program's own "
                "clone arguments point, and only when its flags ask for them.")
 def rz_parent_settid(adv: Adversary) -> None:
@@ -207,7 +207,7 @@ def _both(out: Outcome) -> list[str]:
 
 
 @scenario(id="RZ-007", title="Enter the SIGUSR1 handler with the kernel's TPIDR_EL0 and FPCR",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-CONTEXT"),
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RETURN-PATHS"),
           oracle=_both, silent="the handler starts from the saved context's TPIDR_EL0/FPCR",
           prop="A signal handler starts with the interrupted context's thread pointer and FP "
                "control, the same as any other way back to user code.")
@@ -234,7 +234,7 @@ def rz_signal_el0_state(adv: Adversary) -> None:
 
 
 @scenario(id="RZ-008", title="Start the forked child with the kernel's TPIDR_EL0 and FPCR",
-          family=RT, goal=Goal.TAMPER, rules=("G-FORK-SLOT", "G-RESUME-CONTEXT"),
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-RETURN-PATHS"),
           oracle=_both, silent="the child's context is derived from the parent's saved one",
           prop="A forked child starts with its parent's thread pointer and FP control (or "
                "the TLS its own clone asked for), never values of the kernel's.")
@@ -289,7 +289,7 @@ def _fail(adv: Adversary, nr: int, during: Phase, err: int) -> None:
 
 
 @scenario(id="RZ-009", title="Fail sigaltstack() with a thread pointer aimed at the secret",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-EL0-SYSREGS"),
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-RETURN-PATHS"),
           silent="the Guardian restores the saved TPIDR_EL0 at every return",
           prop="TPIDR_EL0 is part of the saved context: an error result (within the call's "
                "contract) cannot become a store of the kernel's choosing through errno.")
@@ -310,7 +310,7 @@ def rz_errno_strike(adv: Adversary) -> None:
 
 
 @scenario(id="RZ-010", title="Plant a thread pointer at signal delivery, then fail fork()",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-CONTEXT"),
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGRETURN", "G-RETURN-PATHS"),
           silent="the handler and sigreturn keep the saved TPIDR_EL0",
           prop="Signal delivery and sigreturn keep the program's own TPIDR_EL0: a thread "
                "pointer loaded by the kernel around a signal never reaches user code.")

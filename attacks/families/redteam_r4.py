@@ -13,6 +13,7 @@ from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
+from emulator import descriptors as D
 from kernel_model.syscalls.proc import CTX_TPIDR
 
 RT = "rt4"
@@ -337,3 +338,73 @@ def rz_signal_errno_strike(adv: Adversary) -> None:
         # Dispatch the call as an invalid clone (CLONE_THREAD without CLONE_SIGHAND): the
         # kernel's clone path answers -EINVAL before any child exists.
         a.set_reg("x0", CLONE_THREAD | SIGCHLD)
+
+
+PREMAP_VA = 0x7F00_0000_0000              # a page no area of the program covers
+USER_RW = D.PagePerms(user=True, write=True, user_exec=False)
+
+
+def _premap(a: Adversary, root: int) -> int:
+    """Map a kernel frame, filled by the kernel, at PREMAP_VA in the tree under `root`."""
+    w = a.kernel.writer
+    frame = a.alloc_frame()
+    a.write_lm(frame, b"kernel-chosen bytes!" * 8)
+    table = root
+    for level in (0, 1, 2):
+        idx = D.level_index(PREMAP_VA, level)
+        desc = a.el1.read_u64(a.lm(table) + 8 * idx)
+        if not desc & D.VALID:
+            nxt = w.alloc_table(level + 1)
+            w.write_entry(table, idx, D.table_descriptor(nxt))
+            table = nxt
+        else:
+            table = desc & D.ADDR_MASK
+    w.write_entry(table, D.level_index(PREMAP_VA, 3), D.leaf_descriptor(frame, USER_RW))
+    a.memo["premap"] = (root, frame)
+    a.note(f"kernel frame {frame:#x} mapped at {PREMAP_VA:#x} in tree {root:#x}")
+    return frame
+
+
+def _premapped(out: Outcome) -> list[str]:
+    return ["a frame the kernel still writes through its linear map is mapped in the "
+            "forked child's confidential tree"] if out.hits.get("premapped") else []
+
+
+@scenario(id="RZ-011", title="Hand FORK_DOMAIN a child root that already maps a kernel frame",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL", "G-CONF-EXCLUSIVE",
+                                              "G-FORK-CONTEXT"),
+          oracle=_premapped,
+          prop="A tree joins a domain at fork only empty (or every frame it already maps "
+               "joins the domain measured and leaves the kernel's linear map).")
+def rz_fork_premapped_root(adv: Adversary) -> None:
+    """1. When the kernel's fork path asks FORK_DOMAIN to admit the child's new root, it
+    has first linked into that root a path to a frame of its own, filled with bytes of
+    its choosing and mapped user-writable at a free address.
+    2. After fork, it checks that the child's tree still maps that frame and that its
+    linear map still writes it: kernel-controlled memory inside the confidential
+    domain, outside every measurement."""
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], **_: object) -> None:
+        if call == Call.FORK_DOMAIN and args and args[0] and "premap" not in a.memo:
+            _premap(a, args[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        if "premap" not in a.memo and not a.guarded:
+            for proc in list(a.kernel.processes.values()):
+                if proc.parent is a.init and proc is not a.init:
+                    _premap(a, proc.mm.tables.root)
+        if "premap" not in a.memo:
+            return
+        root, frame = a.memo["premap"]
+        if not any(proc.mm.tables.root == root for proc in list(a.kernel.processes.values())
+                   if proc.parent is a.init and proc is not a.init):
+            a.note("no child runs on that tree (the fork failed)")
+            return
+        mapped = a.pa_of(PREMAP_VA, root)
+        a.note(f"child tree maps {PREMAP_VA:#x} -> {mapped}")
+        if mapped != frame:
+            return
+        a.write_lm(frame, b"rewritten by the kernel after fork")
+        if a.read_lm(frame, 8) == b"rewritten"[:8]:
+            a.hit("premapped", 1)

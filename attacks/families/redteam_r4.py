@@ -408,3 +408,40 @@ def rz_fork_premapped_root(adv: Adversary) -> None:
         a.write_lm(frame, b"rewritten by the kernel after fork")
         if a.read_lm(frame, 8) == b"rewritten"[:8]:
             a.hit("premapped", 1)
+
+
+def _parent_on_child_tree(out: Outcome) -> list[str]:
+    return ["the parent's context ran on its forked child's address space"] \
+        if out.hits.get("parent-on-child") else []
+
+
+@scenario(id="RZ-012", title="Resume the parent's context on its child's address space",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-DOMAIN", "G-FORK-CONTEXT",
+                                              "G-RETURN-PATHS"),
+          oracle=_parent_on_child_tree,
+          prop="A saved context resumes only on the address space it was saved in, not on "
+               "another tree of the same domain (a forked child's).")
+def rz_parent_on_child(adv: Adversary) -> None:
+    """1. After serving the parent's fork clone(), the kernel switches TTBR0 to the child's
+    tree (same domain: the child joined it at fork) instead of the parent's.
+    2. It returns to the parent's saved context there: the parent runs on the child's
+    memory (the child's stack and data from then on), and its stores land in the child."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        for proc in list(a.kernel.processes.values()):
+            if proc.parent is a.init and proc is not a.init:
+                a.memo["child-mm"] = proc.mm
+
+    @adv.on(Point.BEFORE_RESUME, during=Phase.FORK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        mm = a.memo.pop("child-mm", None)
+        if mm is None:
+            return
+        a.kernel.switch_mm(mm)
+        a.memo["switched"] = mm.tables.root
+        a.note(f"the parent returns on the child's tree {mm.tables.root:#x}")
+
+    @adv.on(Point.AFTER_RESUME, during=Phase.FORK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.pop("switched", None) is not None:
+            a.hit("parent-on-child", 1)

@@ -13,10 +13,15 @@ from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
+from emulator import descriptors as D
 from emulator import sysregs as S
 from kernel_model.process import Process
+from kernel_model.thp import page_of_block
+from kernel_model.vma import Vma
 
 RT = "rt3"
+PROT_READ, PROT_WRITE = 1, 2
+RW = D.PagePerms(user=True, write=True, user_exec=False)
 NR_CLONE, NR_WAIT4 = 220, 260
 
 
@@ -158,3 +163,170 @@ def ry_first_brk_in_bss(adv: Adversary) -> None:
             state["break"] = want
         a.note(f"brk({want:#x}) answered {state['break']:#x} (kernel said {a.reg('x0'):#x})")
         a.set_reg("x0", state["break"])
+
+
+BLOCK = 2 << 20
+NR_MMAP = 222
+
+
+def _free_run(adv: Adversary) -> int | None:
+    """A 2 MiB-aligned run of frames all free in the kernel's allocator, claimed."""
+    frames = adv.kernel.frames
+    start = (frames.base + BLOCK - 1) & ~(BLOCK - 1)
+    end = frames.base + frames.nframes * PAGE
+    for base in range(end - BLOCK & ~(BLOCK - 1), start - 1, -BLOCK):
+        if frames.free_flags(base, base + BLOCK) == b"\1" * (BLOCK // PAGE):
+            for pa in range(base, base + BLOCK, PAGE):
+                frames.take(pa)
+            return base
+    return None
+
+
+def _collapse(adv: Adversary, anchor: int) -> int | None:
+    """Make the 2 MiB region around `anchor` one block of the kernel's choosing: fill its
+    holes with zero pages (the attributes of the anchor's entry), move every page into a
+    2 MiB-aligned run of free frames, and collapse.  Returns the run's base."""
+    region = anchor & ~(BLOCK - 1)
+    template = adv.mm.tables.lookup(anchor) & ~D.ADDR_MASK
+    base = _free_run(adv)
+    if base is None:
+        adv.note("no free 2 MiB run")
+        return None
+    root = adv.mm.tables.root
+    moved = filled = 0
+    for i in range(BLOCK // PAGE):
+        va, target = region + i * PAGE, base + i * PAGE
+        desc = adv.mm.tables.lookup(va)
+        if not desc & D.VALID:
+            adv.el1.fill(adv.lm(target), 0, PAGE)
+            adv.mm.tables.set(va, target | template)
+            filled += 1
+        elif adv.guarded:
+            if desc & ~D.ADDR_MASK != template:
+                adv.mm.tables.set(va, (desc & D.ADDR_MASK) | template)
+            st, _ = adv.el1.hvc(Call.MIGRATE_PAGE, root, va, target)
+            if st:
+                adv.note(f"MIGRATE_PAGE {va:#x}: {Status(st).name}")
+            moved += 1
+        else:
+            adv.write_lm(target, adv.read_lm(desc & D.ADDR_MASK))
+            adv.mm.tables.set(va, target | template)
+            moved += 1
+    adv.el1.tlbi_all()
+    adv.note(f"region {region:#x}: {moved} pages moved, {filled} zero pages added")
+    adv.mm.collapse_huge(region, base)       # THP_COLLAPSE for a confidential tree
+    adv.note(f"collapsed {region:#x} onto {base:#x}: block {adv.mm.tables.block_at(region):#x}")
+    return base
+
+
+@scenario(id="RY-006", title="Collapse the fresh page's region into a 2 MiB block, then map "
+                             "an interior frame at a new page", family=RT, goal=Goal.LEAK,
+          rules=("G-ONE-MAPPING", "G-MEASURE-ALL", "G-IAGO-MMAP"),
+          prop="A frame inside a 2 MiB block counts as mapped: it cannot also back a fresh "
+               "page the program asks for later.")
+def ry_block_interior_alias(adv: Adversary) -> None:
+    """1. At FRESH_DONE (the fresh page holds the secret) fill the holes of the fresh
+    page's 2 MiB region with zero pages, MIGRATE_PAGE every page into a 2 MiB-aligned run
+    of free frames, and THP_COLLAPSE the region into one block.
+    2. At IAGO_MMAP the program asks for a fresh page; the kernel places it outside the
+    block and, when the program first writes it, maps there the frame inside the block
+    that holds the fresh page's secret.
+    3. The program writes 8 public bytes and sends the whole page to /dev/null."""
+    @adv.at(Phase.IAGO_MMAP)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        base = _collapse(a, fresh)
+        if base is not None:
+            a.memo["secret_frame"] = base + (fresh % BLOCK)
+            a.memo["region"] = fresh & ~(BLOCK - 1)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        placed = a.reg("x0")
+        region = a.memo.get("region")
+        if region is None:
+            return
+        at = region - 16 * PAGE
+        a.mm.vmas.remove_range(placed, placed + PAGE)     # its bookkeeping only
+        a.mm.map_area(Vma(at, at + PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
+        a.set_reg("x0", at)
+        a.memo["at"] = at
+        a.note(f"mmap placed at {at:#x}")
+
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: object, thread: object) -> None:
+        at, pa = a.memo.pop("at", None), a.memo.get("secret_frame")
+        if at is None or pa is None:
+            return
+        a.mm.tables.set(at, D.leaf_descriptor(pa, RW))
+        a.el1.tlbi_all()
+        a.note(f"{at:#x} mapped to the block's frame {pa:#x}")
+
+
+NR_MUNMAP = 215
+
+
+@scenario(id="RY-007", title="The program unmaps one page of a 2 MiB block; the kernel drops "
+                             "the whole block", family=RT, goal=Goal.TAMPER,
+          rules=("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
+          prop="A munmap of one page takes exactly that page: the block around it is split, "
+               "never removed whole with the program's other pages in it.")
+def ry_munmap_drops_block(adv: Adversary) -> None:
+    """1. At UNMAP collapse the 2 MiB region holding the program's anonymous pages
+    (the fresh page with its secret copy, and the page it will unmap) into one block
+    (holes filled with zero pages, pages migrated into a 2 MiB-aligned run).
+    2. While serving the program's munmap of its one mapped page (UNMAP), clear the
+    level-2 block entry instead of splitting it: the fresh page goes with it.
+    3. The program's last check of its fresh copy faults; the kernel answers with a zero
+    page."""
+    @adv.at(Phase.UNMAP)
+    def _(a: Adversary) -> None:
+        _collapse(a, a.layout.fresh)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=Phase.UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        region = a.layout.fresh & ~(BLOCK - 1)
+        if not a.mm.tables.block_at(region):
+            a.note("no block to drop")
+            return
+        old = a.mm.tables.clear_block(region)
+        a.el1.tlbi_all()
+        a.note(f"block {old:#x} at {region:#x} cleared during munmap")
+
+
+@scenario(id="RY-008", title="Prime the linear map of the table THP_SPLIT is handed, then "
+                             "edit it", family=RT, goal=Goal.TAMPER,
+          rules=("G-PT-RO", "G-TLB-FLUSH", "G-CONF-INTEGRITY"),
+          prop="A frame THP_SPLIT turns into a table page loses every writable translation "
+               "the kernel had cached for it.")
+def ry_split_primed_table(adv: Adversary) -> None:
+    """1. At IAGO_MMAP collapse the 2 MiB region holding the fresh page (with its secret
+    copy) into one block.
+    2. Take a free frame and store to it through the linear map (a writable translation
+    is now cached), then THP_SPLIT the block with that frame as the new level-3 table.
+    3. Store through the cached translation into the table: the fresh page's entry now
+    names a frame of the kernel's filled with 'PWNED'."""
+    @adv.at(Phase.IAGO_MMAP)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if _collapse(a, fresh) is None:
+            return
+        region = fresh & ~(BLOCK - 1)
+        table = a.alloc_frame()
+        a.el1.fill(a.lm(table), 0, PAGE)            # primes a writable translation
+        block = a.mm.tables.block_at(region)
+        if a.guarded:
+            st, _ = a.hvc(Call.THP_SPLIT, a.mm.tables.root, region, table)
+            a.note(f"THP_SPLIT {region:#x} into {table:#x}: {Status(st).name}")
+        else:
+            for i in range(BLOCK // PAGE):
+                a.el1.write_u64(a.lm(table) + 8 * i, page_of_block(block, region + i * PAGE))
+        forged = a.alloc_frame()
+        a.el1.fill(a.lm(forged), 0x50, PAGE)
+        idx = D.level_index(fresh, 3)
+        a.el1.write_u64(a.lm(table) + 8 * idx, D.leaf_descriptor(forged, RW))
+        if not a.guarded:
+            l2, l2idx, _ = a.mm.tables.l2_slot(region)
+            a.kernel.writer.write_entry(l2, l2idx, D.table_descriptor(table))
+        a.el1.tlbi_all()
+        a.note(f"fresh page's entry in {table:#x} now names {forged:#x}")

@@ -330,3 +330,45 @@ def ry_split_primed_table(adv: Adversary) -> None:
             a.kernel.writer.write_entry(l2, l2idx, D.table_descriptor(table))
         a.el1.tlbi_all()
         a.note(f"fresh page's entry in {table:#x} now names {forged:#x}")
+
+
+def _split_with(adv: Adversary, region: int, table: int) -> bool:
+    """Split the block at region into `table` (THP_SPLIT, or the kernel's own writes)."""
+    block = adv.mm.tables.block_at(region)
+    if adv.guarded:
+        st, _ = adv.hvc(Call.THP_SPLIT, adv.mm.tables.root, region, table)
+        adv.note(f"THP_SPLIT {region:#x} into {table:#x}: {Status(st).name}")
+        return st == Status.OK
+    for i in range(BLOCK // PAGE):
+        adv.el1.write_u64(adv.lm(table) + 8 * i, page_of_block(block, region + i * PAGE))
+    l2, l2idx, _ = adv.mm.tables.l2_slot(region)
+    adv.kernel.writer.write_entry(l2, l2idx, D.table_descriptor(table))
+    adv.el1.tlbi_all()
+    return True
+
+
+@scenario(id="RY-009", title="DMA into the table frame THP_SPLIT was handed", family=RT,
+          goal=Goal.TAMPER, actor="device", rules=("G-DMA-FILTER", "G-PT-RO",
+                                                   "G-CONF-INTEGRITY"),
+          prop="A frame that THP_SPLIT turns into a table page is closed to devices from "
+               "that moment, like every other table page.")
+def ry_split_table_dma(adv: Adversary) -> None:
+    """1. At IAGO_MMAP collapse the 2 MiB region holding the fresh page (with its secret
+    copy) into one block.
+    2. THP_SPLIT the block into a free frame of the kernel's choosing.
+    3. A device writes that frame: the fresh page's entry now names a frame of the
+    kernel's filled with 'PWNED'."""
+    @adv.at(Phase.IAGO_MMAP)
+    def _(a: Adversary) -> None:
+        fresh = a.layout.fresh
+        if _collapse(a, fresh) is None:
+            return
+        table = a.alloc_frame()
+        if not _split_with(a, fresh & ~(BLOCK - 1), table):
+            return
+        forged = a.alloc_frame()
+        a.el1.fill(a.lm(forged), 0x50, PAGE)
+        desc = D.leaf_descriptor(forged, RW)
+        a.dma.write(table + 8 * D.level_index(fresh, 3), desc.to_bytes(8, "little"))
+        a.el1.tlbi_all()
+        a.note(f"device wrote the fresh page's entry in {table:#x}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
+from attacks.families.redteam_r2 import HELPER_VA, _free_block, _helper_block
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
@@ -372,3 +373,38 @@ def ry_split_table_dma(adv: Adversary) -> None:
         a.dma.write(table + 8 * D.level_index(fresh, 3), desc.to_bytes(8, "little"))
         a.el1.tlbi_all()
         a.note(f"device wrote the fresh page's entry in {table:#x}")
+
+
+@scenario(id="RY-010", title="THP_SPLIT into a frame a helper tree maps through a 2 MiB block",
+          family=RT, goal=Goal.TAMPER, rules=("G-SETPT-NO-PT-LEAF", "G-PT-RO",
+                                              "G-CONF-INTEGRITY"),
+          prop="THP_SPLIT takes as its new table only a frame no user table maps, counting "
+               "frames inside another tree's block mappings, not only their first frame.")
+def ry_split_into_helper_block(adv: Adversary) -> None:
+    """1. Claim a 2 MiB-aligned run of free frames and map it, as one level-2 block, in a
+    helper address space of the kernel's own.
+    2. At IAGO_MMAP collapse the 2 MiB region holding the fresh page (with its secret copy)
+    into one block of the program's tree.
+    3. THP_SPLIT that block with the sixth frame of the helper's run as the new table.
+    4. Store through the helper's block into the table: the fresh page's entry now names
+    a frame of the kernel's filled with 'PWNED'."""
+    @adv.at(Phase.IAGO_MMAP)
+    def _(a: Adversary) -> None:
+        run = _free_block(a)
+        if run is None:
+            a.note("no free 2 MiB run for the helper")
+            return
+        helper = _helper_block(a, run)
+        fresh = a.layout.fresh
+        if _collapse(a, fresh) is None:
+            return
+        table = run + 5 * PAGE
+        if not _split_with(a, fresh & ~(BLOCK - 1), table):
+            return
+        forged = a.alloc_frame()
+        a.el1.fill(a.lm(forged), 0x50, PAGE)
+        desc = D.leaf_descriptor(forged, RW)
+        a.write_through(helper, HELPER_VA + 5 * PAGE + 8 * D.level_index(fresh, 3),
+                        desc.to_bytes(8, "little"))
+        a.el1.tlbi_all()
+        a.note(f"fresh page's entry in {table:#x} rewritten through the helper block")

@@ -8,10 +8,13 @@ property it breaks (`gap`).
 
 from __future__ import annotations
 
+import struct
+
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.families.redteam_r2 import HELPER_VA, _free_block, _helper_block
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
@@ -408,3 +411,118 @@ def ry_split_into_helper_block(adv: Adversary) -> None:
                         desc.to_bytes(8, "little"))
         a.el1.tlbi_all()
         a.note(f"fresh page's entry in {table:#x} rewritten through the helper block")
+
+
+@scenario(id="RY-011", title="EXIT_DOMAIN and FREE_PGD the forked child's tree, then read the "
+                             "shared frames", family=RT, goal=Goal.LEAK,
+          rules=("G-RELEASE-SCRUB", "G-LM-UNMAP", "G-FREEPGD-NOT-LIVE"),
+          prop="Freeing a tree whole drops its references only: a frame the parent still "
+               "maps stays out of the linear map.")
+def ry_exit_child_free_pgd(adv: Adversary) -> None:
+    """1. Right after fork() in the parent, EXIT_DOMAIN on the child's root (the child has
+    not run).
+    2. FREE_PGD the child's root: every table of the tree goes back to the kernel and every
+    leaf mapping of the tree is dropped at once, the shared heap and stack frames included.
+    3. Read the heap and stack frames through the linear map."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = _exit_child_domain(a)
+        if child is None:
+            return
+        root = child.mm.tables.root
+        if a.guarded:
+            st, _ = a.hvc(Call.FREE_PGD, root)
+            a.note(f"FREE_PGD child root {root:#x}: {Status(st).name}")
+        for va in (a.layout.heap, a.layout.stack_secret & ~(PAGE - 1)):
+            pa = a.pa_of(va)
+            if pa is not None:
+                a.observe(a.read_lm(pa), f"linear map of {va:#x} after FREE_PGD")
+
+
+NEW_STACK = 0xFFFF_F000_0000       # a page of the kernel's choosing for the initial stack
+PLANTED_VA = 0xFFFF_F010_0000      # above it: where the program's first mmap will land
+PLANT = (b"RY-012 planted!!" * (PAGE // 16))[:-1] + b"\0"    # one long NUL-ended string
+AT_EXECFN = 31
+INITIAL_STACK_WORDS = 512          # argc, argv, envp and auxv fit in this many words
+
+
+def _point_auxv_at(adv: Adversary, words: bytes, target: int) -> bytes:
+    """The initial stack's words with AT_EXECFN and the last argv[] entry naming target
+    (the planted page is one NUL-terminated string: a string the initial stack points at)."""
+    w = list(struct.unpack(f"<{len(words) // 8}Q", words))
+    i = w[0] + 2                                   # past argc, argv[] and its NULL
+    while i < len(w) and w[i]:
+        i += 1                                     # envp[]
+    i += 1
+    while i + 1 < len(w) and w[i]:
+        if w[i] == AT_EXECFN:
+            adv.note(f"AT_EXECFN {w[i + 1]:#x} -> {target:#x}")
+            w[i + 1] = target
+        i += 2
+    if w[0] > 1:
+        adv.note(f"argv[{w[0] - 1}] {w[w[0]]:#x} -> {target:#x}")
+        w[w[0]] = target
+    return struct.pack(f"<{len(w)}Q", *w)
+
+
+def _relocate_stack(adv: Adversary, sp: int) -> int:
+    """Copy the initial stack's words at sp to NEW_STACK, plant PLANTED_VA; the new sp."""
+    adv.memo["relocated"] = True
+    words = adv.el1.read(sp, min(8 * INITIAL_STACK_WORDS, PAGE - sp % PAGE))
+    words = _point_auxv_at(adv, words, PLANTED_VA)
+    new_sp = (NEW_STACK + PAGE - len(words)) & ~15
+    for va, data in ((NEW_STACK, words.rjust(PAGE - (NEW_STACK + PAGE - len(words) - new_sp),
+                                             b"\0").ljust(PAGE, b"\0")), (PLANTED_VA, PLANT)):
+        pa = adv.alloc_frame()
+        adv.write_lm(pa, data)
+        adv.mm.tables.set(va, D.leaf_descriptor(pa, RW))
+    adv.el1.tlbi_all()
+    adv.mm.map_area(Vma(NEW_STACK - 64 * PAGE, NEW_STACK + PAGE, PROT_READ | PROT_WRITE,
+                        name="[stack]"))
+    adv.hit("watch", PLANTED_VA)
+    adv.note(f"initial stack {sp:#x} copied to {new_sp:#x}; page planted at {PLANTED_VA:#x}")
+    return new_sp
+
+
+def _planted_page_seen(out: Outcome) -> list[str]:
+    """The page mmap handed the program as fresh held bytes the kernel wrote."""
+    seen = out.watched.get(PLANTED_VA, b"")
+    return ["the program's fresh anonymous page held data the kernel planted before the "
+            "domain existed (unmeasured memory entered it)"] if seen == PLANT[:16] else []
+
+
+@scenario(id="RY-012", title="Start the program on a relocated initial stack whose span covers "
+                             "a planted page", family=RT, goal=Goal.TAMPER,
+          rules=("G-MEASURE-ALL", "G-IAGO-MMAP"), oracle=_planted_page_seen,
+          prop="Only the measured image and the initial stack's own bytes enter a new domain "
+               "with data: the stack pointer the kernel names at CREATE_DOMAIN does not widen "
+               "what counts as the initial stack.")
+def ry_relocated_initial_stack(adv: Adversary) -> None:
+    """1. At CREATE_DOMAIN, copy the initial stack's words (argc, argv, envp, auxv: their
+    pointers still name the strings at the top of the real stack) to a page of the
+    kernel's far below, and name that copy as the stack pointer.
+    2. Between the copy and the real stack, map a page filled with bytes of the kernel's
+    choosing (one long NUL-terminated string), and point AT_EXECFN and the last argv[]
+    entry of the copy at it, so that it is a string the initial stack names.
+    3. Answer the program's first mmap after START (its anonymous secret page) with the
+    planted page: the program's 'fresh' memory holds the kernel's data."""
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> object:
+        if call != Call.CREATE_DOMAIN or a.memo.get("relocated"):
+            return None
+        root, entry, sp = args[:3]
+        return (root, entry, _relocate_stack(a, sp), *args[3:]), payload
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, thread: object) -> None:
+        if thread is not None and not a.memo.get("relocated"):   # no monitor: no domain
+            a.set_reg("sp", _relocate_stack(a, a.reg("sp")))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.START)
+    def _(a: Adversary, **_: object) -> None:
+        placed = a.reg("x0")
+        a.mm.vmas.remove_range(placed, placed + PAGE)
+        a.mm.map_area(Vma(PLANTED_VA, PLANTED_VA + PAGE, PROT_READ | PROT_WRITE,
+                          name="[anon]"))
+        a.set_reg("x0", PLANTED_VA)
+        a.note(f"first mmap answered {PLANTED_VA:#x} (kernel placed {placed:#x})")

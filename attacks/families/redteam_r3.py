@@ -526,3 +526,37 @@ def ry_relocated_initial_stack(adv: Adversary) -> None:
                           name="[anon]"))
         a.set_reg("x0", PLANTED_VA)
         a.note(f"first mmap answered {PLANTED_VA:#x} (kernel placed {placed:#x})")
+
+
+SIGUSR1 = 10
+COUNTER_PAGE = 0x4A2000            # the .bss page of `usr1_count` and `secret` (public)
+
+
+@scenario(id="RY-013", title="Make the forked child's CoW share of .bss writable in place, "
+                             "then run its handler", family=RT, goal=Goal.TAMPER,
+          rules=("G-ONE-MAPPING", "G-CONF-INTEGRITY", "G-SETPT-CONF-OWNER"), gap="P1",
+          prop="A frame fork left shared between parent and child stays read-only in both "
+               "trees until a copy separates them: the child's writes never reach the "
+               "parent's page.")
+def ry_child_writes_shared(adv: Adversary) -> None:
+    """1. Right after fork() in the parent, the child's tree maps the program's .bss page
+    (its signal counter and secret) read-only, shared with the parent.
+    2. The kernel rewrites the child's entry as writable on the same frame (its
+    copy-on-write path when it believes the page is no longer shared).
+    3. It sends the child SIGUSR1 (asynchronous signals are the kernel's to send): the
+    child's handler increments the counter in the shared frame, and the parent's counter
+    goes from 1 to 2 with no signal delivered to the parent."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = _child(a)
+        if child is None:
+            a.note("no forked child found")
+            return
+        root = child.mm.tables.root
+        pa = a.pa_of(COUNTER_PAGE, root)
+        a.note(f"child maps {COUNTER_PAGE:#x} -> {pa}, parent -> {a.pa_of(COUNTER_PAGE)}")
+        if pa is None:
+            return
+        child.mm.tables.set(COUNTER_PAGE, D.leaf_descriptor(pa, RW))
+        a.el1.tlbi_all()
+        a.kernel.signals.send_process(child, SIGUSR1, b"")

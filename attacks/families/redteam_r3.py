@@ -560,3 +560,39 @@ def ry_child_writes_shared(adv: Adversary) -> None:
         child.mm.tables.set(COUNTER_PAGE, D.leaf_descriptor(pa, RW))
         a.el1.tlbi_all()
         a.kernel.signals.send_process(child, SIGUSR1, b"")
+
+
+NR_EXIT_GROUP = 94
+
+
+@scenario(id="RY-014", title="FREE_PGD the exiting child's tree, then read its private stack "
+                             "copy", family=RT, goal=Goal.LEAK,
+          rules=("G-RELEASE-SCRUB", "G-LM-UNMAP", "G-FREEPGD-NOT-LIVE"),
+          prop="A confidential frame whose last mapping goes with a whole tree (FREE_PGD) is "
+               "scrubbed before the kernel can read it, like one unmapped page by page.")
+def ry_child_free_pgd_private(adv: Adversary) -> None:
+    """1. Let the forked child run: its first stack write breaks copy-on-write, so it owns
+    a private copy of the stack page (with the program's stack copy of the secret).
+    2. When the child calls exit_group(), EXIT_DOMAIN its tree, switch TTBR0 to the idle
+    tree and FREE_PGD the child's tree whole instead of unmapping its pages one by one.
+    3. Read the child's private stack frame through the linear map."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, init_only=False, during=Phase.CHILD)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        child = thread.process                      # type: ignore[attr-defined]
+        if child is a.init:
+            return
+        root = child.mm.tables.root
+        va = a.layout.stack_secret & ~(PAGE - 1)
+        pa, parent_pa = a.pa_of(va, root), a.pa_of(va)
+        a.note(f"child stack frame {pa}, parent's {parent_pa}")
+        if pa is None or pa == parent_pa:
+            return
+        if a.guarded:
+            st, _ = a.hvc(Call.EXIT_DOMAIN, root)
+            a.note(f"EXIT_DOMAIN child root: {Status(st).name}")
+            a.el1.msr(S.TTBR0_EL1, a.kernel.idle_ttbr0)       # the tree is no longer live
+            st, _ = a.hvc(Call.FREE_PGD, root)
+            a.note(f"FREE_PGD child root: {Status(st).name}")
+        data = a.observe(a.read_lm(pa), "linear map of the child's stack copy")
+        if not any(data):
+            a.note(f"the child's stack frame {pa:#x} reads back scrubbed")

@@ -471,8 +471,9 @@ def _relocate_stack(adv: Adversary, sp: int) -> int:
     words = adv.el1.read(sp, min(8 * INITIAL_STACK_WORDS, PAGE - sp % PAGE))
     words = _point_auxv_at(adv, words, PLANTED_VA)
     new_sp = (NEW_STACK + PAGE - len(words)) & ~15
-    for va, data in ((NEW_STACK, words.rjust(PAGE - (NEW_STACK + PAGE - len(words) - new_sp),
-                                             b"\0").ljust(PAGE, b"\0")), (PLANTED_VA, PLANT)):
+    off = new_sp - NEW_STACK
+    stack_page = bytes(off) + words + bytes(PAGE - off - len(words))
+    for va, data in ((NEW_STACK, stack_page), (PLANTED_VA, PLANT)):
         pa = adv.alloc_frame()
         adv.write_lm(pa, data)
         adv.mm.tables.set(va, D.leaf_descriptor(pa, RW))

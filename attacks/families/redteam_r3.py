@@ -535,7 +535,7 @@ COUNTER_PAGE = 0x4A2000            # the .bss page of `usr1_count` and `secret` 
 
 @scenario(id="RY-013", title="Make the forked child's CoW share of .bss writable in place, "
                              "then run its handler", family=RT, goal=Goal.TAMPER,
-          rules=("G-ONE-MAPPING", "G-CONF-INTEGRITY", "G-SETPT-CONF-OWNER"), gap="P1",
+          rules=("G-ONE-MAPPING", "G-CONF-INTEGRITY", "G-SETPT-CONF-OWNER"),
           prop="A frame fork left shared between parent and child stays read-only in both "
                "trees until a copy separates them: the child's writes never reach the "
                "parent's page.")

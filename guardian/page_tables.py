@@ -212,8 +212,11 @@ class PageTables:
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
-            if not moving:      # the program's own mremap: the old place goes next
-                self._check_shared_writable(desc, domain, root, page_va, pa, places)
+            # The program's own mremap: the old place in this tree goes next; other trees
+            # still hold the frame read-only.
+            others = {p for p in places if p[0] != root} if moving else places
+            if others:
+                self._check_shared_writable(desc, domain, root, page_va, pa, others)
 
     def _check_shared_writable(self, desc: int, domain: int, root: int, va: int, pa: int,
                                places: set[tuple[int, int, int]]) -> None:

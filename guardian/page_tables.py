@@ -214,8 +214,9 @@ class PageTables:
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
             # The program's own mremap: the old place in this tree goes next; other trees
             # still hold the frame read-only.
+            # (Only a share one_mapping admitted: an alias it refuses is its own to catch.)
             others = {p for p in places if p[0] != root} if moving else places
-            if others:
+            if others and (shared or same_va or moving):
                 self._check_shared_writable(desc, domain, root, page_va, pa, others)
 
     def _check_shared_writable(self, desc: int, domain: int, root: int, va: int, pa: int,

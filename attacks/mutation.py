@@ -36,6 +36,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.conf_owner": ("RM-001",),
     "swap_in.authentic": ("SM-002",),
     "set_pt.one_mapping": ("RR-029", "MM-001"),
+    "set_pt.shared_writable": ("RY-013",),
     "return.lock_el1": ("EF-002",),
     "fork.one_child": ("FC-001",),
     "el0_sysregs.guardian_view": ("SR-006",),

@@ -41,6 +41,7 @@ CHECKS: dict[str, str] = {
     "set_pt.no_conf_import": "a frame mapped by another address space cannot become confidential",
     "set_pt.one_mapping": "a confidential frame has one mapping, except fork and KSM shares at the recorded address",
     "set_pt.shared_readonly": "a confidential frame with more than one mapping is mapped read-only",
+    "set_pt.shared_writable": "a frame mapped in several places (fork share, KSM merge) is read-only in every one until a copy separates them, except in an area the program mapped MAP_SHARED",
     "set_pt.copy_binding": "a confidential copy (COPY_PAGE) only takes the place of its source, which the entry maps now with the same bytes",
     "set_pt.measured": "an image (or signal) page entering a domain, by SET_PT or already in the tree at CREATE_DOMAIN, matches its measurement",
     "set_pt.measured_file": "a page of an admitted file the program mmapped holds that file's bytes at that offset",

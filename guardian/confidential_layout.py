@@ -11,7 +11,7 @@ import hashlib
 import posixpath
 
 from abi import Status
-from abi.layout import MAP_ANONYMOUS, NR_CLOSE, NR_OPENAT, PROT_EXEC
+from abi.layout import MAP_ANONYMOUS, MAP_SHARED, NR_CLOSE, NR_OPENAT, PROT_EXEC
 from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
@@ -130,6 +130,8 @@ class LayoutMixin:
             if a[3] & MAP_FIXED:
                 self._remove_area(space, ret, ret + length)
             space.areas.append((ret, ret + length))
+            if a[3] & MAP_SHARED:
+                space.shared_areas.append((ret, ret + length))
             path = space.fds.get(a[4] & 0xFFFF_FFFF)
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
@@ -182,9 +184,17 @@ class LayoutMixin:
         return any(s <= va < e for s, e in space.input_areas)
 
     @staticmethod
+    def shared_page(space: Space, va: int) -> bool:
+        """Is va in an area the program's own mmap asked to be MAP_SHARED?"""
+        return any(s <= va < e for s, e in space.shared_areas)
+
+    @staticmethod
     def _remove_area(space: Space, start: int, end: int) -> None:
         space.input_areas = [piece for s, e in space.input_areas
                              for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
+        space.shared_areas = [piece for s, e in space.shared_areas
+                              for piece in ((s, min(e, start)), (max(s, end), e))
+                              if piece[0] < piece[1]]
         files = []
         for s, e, path, off in space.file_areas:
             if e <= start or s >= end:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from abi import FrameKind
 from emulator import descriptors as D
 from guardian.frame_table import PAGE
+from guardian.page_tables import writable
+from guardian.slots import NR_MREMAP
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -26,7 +28,8 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.contexts() + self.keys() + self.sealed_versions())
+                + self.shared_read_only() + self.contexts() + self.keys()
+                + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
         """Confidential and Guardian frames are absent from the linear map and denied to
@@ -68,6 +71,31 @@ class Invariants:
                     elif not any(r == root and v == va for r, v, _ in fr.mappings(pa)):
                         out.append(f"page {va:#x} of domain {dom.id} is mapped without a "
                                    "recorded place")
+        return out
+
+    def shared_read_only(self) -> list[str]:
+        """A confidential frame mapped in more than one place (fork share, KSM merge) is
+        mapped read-only (no AP write, no DBM) in every one of them, except an area each
+        tree's program mapped MAP_SHARED, or a page its own mremap is moving."""
+        s = self.s
+        conf = s.conf
+        out = []
+        for pa, places in s.frames.where.items():
+            if len(places) < 2:
+                continue
+            rw = [(r, v) for r, v, e in places if writable(s.ram.read_u64(e))]
+            if not rw:
+                continue
+            dom = conf.domains.get(s.frames.record(pa).owner)
+            if dom is not None and all((sp := dom.spaces.get(r)) is not None
+                                       and conf.shared_page(sp, v) for r, v, _ in places):
+                continue
+            roots = {r for r, _, _ in places}
+            if len(roots) == 1 and any(sl.root in roots and sl.nr == NR_MREMAP
+                                       for sl in conf.slots.values()):
+                continue
+            out.append(f"frame {pa:#x} has {len(places)} mappings but is writable at "
+                       + ", ".join(f"{v:#x} in tree {r:#x}" for r, v in sorted(rw)))
         return out
 
     def contexts(self) -> list[str]:

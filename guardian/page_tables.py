@@ -36,6 +36,11 @@ def is_table_desc(level: int, desc: int) -> bool:
     return bool(desc & D.VALID) and level < 3 and bool(desc & D.TABLE)
 
 
+def writable(desc: int) -> bool:
+    """A valid leaf some access may write: AP[2] clear, or DBM (hardware may clear it)."""
+    return bool(desc & D.VALID) and (not desc & D.AP_RO or bool(desc & D.DBM))
+
+
 def leaf_frames(level: int, desc: int) -> range:
     out = D.output_address(desc, level)
     return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)
@@ -205,14 +210,46 @@ class PageTables:
             # address the Guardian itself shared the frame to (KSM), or the program's mremap.
             shared = page_va in {v for _, v in fr.shares.get(pa, set())}
             same_va = any(v == page_va for _, v, _ in places)
-            if not shared and not same_va and not conf.move_in_progress(root, page_va, pa, places):
-                refuse("set_pt.one_mapping", Status.ERR_DENIED,
-                       f"confidential frame {pa:#x} is already mapped at "
-                       f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second address "
-                       f"{page_va:#x} would alias it")
+            moving = False
+            if not shared and not same_va:
+                moving = conf.move_in_progress(root, page_va, pa, places)
+                if not moving:
+                    refuse("set_pt.one_mapping", Status.ERR_DENIED,
+                           f"confidential frame {pa:#x} is already mapped at "
+                           f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second "
+                           f"address {page_va:#x} would alias it")
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
+            # The program's own mremap: the old place in this tree goes next; other trees
+            # still hold the frame read-only.
+            # (Only a share one_mapping admitted: an alias it refuses is its own to catch.)
+            others = {p for p in places if p[0] != root} if moving else places
+            if others and (shared or same_va or moving):
+                self._check_shared_writable(desc, domain, root, page_va, pa, others)
+
+    def _check_shared_writable(self, desc: int, domain: int, root: int, va: int, pa: int,
+                               places: set[tuple[int, int, int]]) -> None:
+        """A frame with another mapping (a fork share, a KSM merge) is read-only in every
+        tree until a copy separates them: neither this entry nor any other place of the
+        frame may be writable (AP[2] clear, or DBM letting hardware make it so).  Only an
+        area the program itself mapped MAP_SHARED, in every tree involved, is exempt."""
+        others_writable = [p for p in places if writable(self.s.ram.read_u64(p[2]))]
+        if not writable(desc) and not others_writable:
+            return
+        dom = self.s.conf.domains.get(domain)
+        if dom is not None and all(
+                (sp := dom.spaces.get(r)) is not None and self.s.conf.shared_page(sp, v)
+                for r, v in {(root, va)} | {(r, v) for r, v, _ in places}):
+            return
+        where = ", ".join(f"{v:#x} in tree {r:#x}" for r, v, _ in sorted(places))
+        if writable(desc):
+            reason = (f"frame {pa:#x} is also mapped at {where}; a writable mapping at {va:#x} "
+                      "would let one side change the other's page (copy it first)")
+        else:
+            reason = (f"frame {pa:#x} is mapped writable at {where}; make that mapping "
+                      f"read-only before sharing the frame at {va:#x}")
+        refuse("set_pt.shared_writable", Status.ERR_DENIED, reason)
 
     def _check_copy_outcome(self, copy: int, source: int, level: int, entry_pa: int,
                             i: int, page_va: int) -> None:

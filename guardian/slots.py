@@ -77,11 +77,14 @@ class Space:
     #: [start, end) the program's own non-executable mmap placed a file that is not admitted
     #: at: its pages are input data, as if read(), and may arrive with the kernel's bytes.
     input_areas: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) the program's own mmap asked to be MAP_SHARED: the one place where a
+    #: frame may be writable in several trees at once (the program shares it on purpose).
+    shared_areas: list[tuple[int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived), dict(self.fds),
-                     list(self.file_areas), list(self.input_areas))
+                     list(self.file_areas), list(self.input_areas), list(self.shared_areas))
 
 
 @dataclass

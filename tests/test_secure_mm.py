@@ -382,9 +382,11 @@ def _own(s: Scene, pa: int, owner: int) -> None:
 
 
 def _double_map(s: Scene) -> None:
-    """The page is shared with tree C at the same address, as after a fork."""
-    s.ok(Call.SET_PT, s.b + ROOT_C + 3 * PAGE, D.level_index(VA, 3),
-         D.leaf_descriptor(s.b + PAGES_A, USER_RW))
+    """The page is shared with tree C at the same address, as after a fork (read-only in
+    both trees: the parent's entry is downgraded first)."""
+    ro = D.leaf_descriptor(s.b + PAGES_A, D.PagePerms(user=True, write=False))
+    s.ok(Call.SET_PT, s.tables[s.b + ROOT_A][3], D.level_index(VA, 3), ro)
+    s.ok(Call.SET_PT, s.b + ROOT_C + 3 * PAGE, D.level_index(VA, 3), ro)
 
 
 def _swapped(s: Scene) -> None:

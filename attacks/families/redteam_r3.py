@@ -173,26 +173,13 @@ BLOCK = 2 << 20
 NR_MMAP = 222
 
 
-def _free_run(adv: Adversary) -> int | None:
-    """A 2 MiB-aligned run of frames all free in the kernel's allocator, claimed."""
-    frames = adv.kernel.frames
-    start = (frames.base + BLOCK - 1) & ~(BLOCK - 1)
-    end = frames.base + frames.nframes * PAGE
-    for base in range(end - BLOCK & ~(BLOCK - 1), start - 1, -BLOCK):
-        if frames.free_flags(base, base + BLOCK) == b"\1" * (BLOCK // PAGE):
-            for pa in range(base, base + BLOCK, PAGE):
-                frames.take(pa)
-            return base
-    return None
-
-
 def _collapse(adv: Adversary, anchor: int) -> int | None:
     """Make the 2 MiB region around `anchor` one block of the kernel's choosing: fill its
     holes with zero pages (the attributes of the anchor's entry), move every page into a
     2 MiB-aligned run of free frames, and collapse.  Returns the run's base."""
     region = anchor & ~(BLOCK - 1)
     template = adv.mm.tables.lookup(anchor) & ~D.ADDR_MASK
-    base = _free_run(adv)
+    base = _free_block(adv)
     if base is None:
         adv.note("no free 2 MiB run")
         return None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from kernel_model.process import Thread, ThreadState, WaitReason
+from kernel_model.scheduler import SleeperQueries
 
 if TYPE_CHECKING:
     from kernel_model.blade_node import BladeNode
@@ -40,7 +41,7 @@ class _RunQueues:
             yield from n.sched.runqueue
 
 
-class RackScheduler:
+class RackScheduler(SleeperQueries):
     """The `Scheduler` interface over the blades' own run queues and the homes' sleepers."""
 
     def __init__(self, nodes: list[BladeNode], blade_of: Callable[[Thread], int],
@@ -107,17 +108,3 @@ class RackScheduler:
             self.blocked.remove(t)
         self.in_transit.discard(t.tid)
         self.node_of(t).sched.remove(t)
-
-    def waiting(self, pred: Callable[[WaitReason], bool]) -> Iterator[Thread]:
-        for t in list(self.blocked):
-            if t.wait is not None and pred(t.wait):
-                yield t
-
-    def next_deadline(self) -> int | None:
-        deadlines = [t.wait.deadline for t in self.blocked
-                     if t.wait is not None and t.wait.deadline is not None]
-        return min(deadlines) if deadlines else None
-
-    def expired(self, now: int) -> list[Thread]:
-        return [t for t in self.blocked
-                if t.wait is not None and t.wait.deadline is not None and t.wait.deadline <= now]

@@ -16,7 +16,29 @@ class Block(Exception):  # noqa: N818 - control flow, not an error
         self.reason = reason
 
 
-class Scheduler:
+class SleeperQueries:
+    """Queries over `blocked` (the sleepers, in the order they slept), shared by the
+    machine's scheduler and the rack's."""
+
+    blocked: list[Thread]
+
+    def waiting(self, pred: Callable[[WaitReason], bool]) -> Iterator[Thread]:
+        """Blocked threads whose wait reason satisfies pred, in the order they slept."""
+        for t in list(self.blocked):
+            if t.wait is not None and pred(t.wait):
+                yield t
+
+    def next_deadline(self) -> int | None:
+        deadlines = [t.wait.deadline for t in self.blocked
+                     if t.wait is not None and t.wait.deadline is not None]
+        return min(deadlines) if deadlines else None
+
+    def expired(self, now: int) -> list[Thread]:
+        return [t for t in self.blocked
+                if t.wait is not None and t.wait.deadline is not None and t.wait.deadline <= now]
+
+
+class Scheduler(SleeperQueries):
     """Runnable threads in FIFO order; sleepers keyed by what they wait for."""
 
     def __init__(self) -> None:
@@ -60,17 +82,3 @@ class Scheduler:
         except ValueError:
             pass
 
-    def waiting(self, pred: Callable[[WaitReason], bool]) -> Iterator[Thread]:
-        """Blocked threads whose wait reason satisfies pred, in the order they slept."""
-        for t in list(self.blocked):
-            if t.wait is not None and pred(t.wait):
-                yield t
-
-    def next_deadline(self) -> int | None:
-        deadlines = [t.wait.deadline for t in self.blocked
-                     if t.wait is not None and t.wait.deadline is not None]
-        return min(deadlines) if deadlines else None
-
-    def expired(self, now: int) -> list[Thread]:
-        return [t for t in self.blocked
-                if t.wait is not None and t.wait.deadline is not None and t.wait.deadline <= now]

@@ -365,8 +365,10 @@ class Cpu:
         return executed, self._stop_requested
 
     def _emu_start(self, pc: int, count: int, timeout_us: int) -> None:
-        with self._start_lock:
-            self._counting = count > 0
+        counting = count > 0
+        if counting != self._counting:    # only a change can race a stop from another thread
+            with self._start_lock:
+                self._counting = counting
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:

@@ -22,6 +22,8 @@ from emulator import sysregs as S
 from emulator.calibration import calibrate, derive_hwcaps
 from emulator.cpu_models import CPU_MODELS
 from emulator.errors import EmulatorFault
+from emulator.exit_checks import ExitChecks
+from emulator.exit_checks import locate as locate_exit_checks
 from emulator.exceptions import (
     GROUP_LOWER_A64,
     INTNO_BKPT,
@@ -145,6 +147,11 @@ class Cpu:
         self._fp_known: tuple[int, int] | None = None
         self._counting = False          # whether Unicorn's instruction-count hook is installed
         self._start_lock = threading.Lock()   # a stop from another thread vs. a counted start
+        # Code translated for uncounted runs checks for a stop only where blocks start,
+        # so a stop from another thread leaves the PC and registers in agreement.
+        exit_checks = locate_exit_checks()
+        self._exit_checks = (ExitChecks(self.fast.handle.value, exit_checks)
+                             if exit_checks is not None else None)
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
@@ -264,9 +271,26 @@ class Cpu:
         i = X_INDEX.get(reg_id)
         if i is not None:
             self.live.x[i] = value & _MASK64
+        elif reg_id == REG_PC:
+            self._set_pc(value)
         else:
             self._fp_known = None
             self.fast.write(reg_id, value)
+
+    def _set_pc(self, value: int) -> None:
+        if self.el:
+            # The model is handling an exception (inside Unicorn's exception hook, or
+            # between runs): no translated block is under way, and Unicorn starts the next
+            # one from the PC in the CPU state, so it is stored there.  A PC write through
+            # the library would also set Unicorn's "skip the PC sync on exit" flag, which
+            # stays set for the rest of the run: a stop from another thread (Ctrl-C) would
+            # then leave the PC wherever the last indirect branch put it, and the guest would
+            # go back and run code again with the registers of later code.
+            self.live.pc.value = value & _MASK64
+        else:
+            # At EL0: between runs (the next start clears the flag), or from a hook in the
+            # middle of a block, where the library makes Unicorn leave the block at once.
+            self.fast.write(REG_PC, value)
 
     def save_context(self, into: UserContext | None = None) -> UserContext:
         """Copy the EL0 register file out of the core.
@@ -304,8 +328,7 @@ class Cpu:
             self.fast.fp_control.write(fp)
             self._fp_known = fp
         if data[64] != live.pc.value:
-            # Through the library: a PC write also makes Unicorn leave the block it is in.
-            self.fast.write(REG_PC, data[64])
+            self._set_pc(data[64])
 
     def flush_tlb(self) -> None:
         """Drop Unicorn's cached translations (done before EL0 code runs again)."""
@@ -320,9 +343,12 @@ class Cpu:
     def stop_from_another_thread(self) -> None:
         """Make a running emu_start return soon; called from another host thread (Ctrl-C).
 
-        Only an uncounted run is stopped.  With Unicorn's instruction-count hook installed
-        a stop from outside can leave the PC behind instructions that already ran (they
-        then run twice); a counted run ends on its own within its count anyway."""
+        Only an uncounted run is stopped: its code was translated without Unicorn's exit
+        checks after memory accesses (see emulator.exit_checks), so the stop lands
+        between blocks.  A counted run keeps those checks (its count needs them): a stop
+        from outside could land just after an access, with the PC still on the
+        instruction that made it, which would then run twice; a counted run ends on its
+        own within its count anyway."""
         with self._start_lock:      # so no counted run can start while the stop is issued
             if not self._counting:
                 self.fast.stop()
@@ -369,6 +395,9 @@ class Cpu:
         if counting != self._counting:    # only a change can race a stop from another thread
             with self._start_lock:
                 self._counting = counting
+        if self._exit_checks is not None:
+            # (An uncounted start drops all code translated for counted runs.)
+            self._exit_checks.set(counting)
         try:
             self.uc.emu_start(pc, 0xFFFF_FFFF_FFFF_FFFF, timeout_us, count)
         except UcError as exc:

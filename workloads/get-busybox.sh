@@ -2,12 +2,17 @@
 # Fetch a static AArch64 BusyBox from Debian's busybox-static package and
 # place it at workloads/.cache/busybox, for tests that need a larger,
 # real-world guest program.  The file is a download cache and is not committed.
+# The package is pinned by version and by the sha256 of its .deb; when Debian
+# replaces that version, update both from `apt-cache show busybox-static:arm64`.
 #
 # Needs root (dpkg --add-architecture, apt-get update) on a Debian-based host.
 #
 #   workloads/get-busybox.sh           fetch unless already present
 #   workloads/get-busybox.sh --force   fetch again
 set -eu
+
+BUSYBOX_VERSION="1:1.35.0-4+deb12u1+b1"
+BUSYBOX_DEB_SHA256="732c9135564fc71337e0e05fb4da4d11e6c28c1834bce3e405e575afef2a52f5"
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache="$here/.cache"
@@ -29,8 +34,18 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 if id _apt >/dev/null 2>&1; then
     chown _apt "$tmp"
 fi
-(cd "$tmp" && apt-get download -qq busybox-static:arm64)
+if ! (cd "$tmp" && apt-get download -qq "busybox-static:arm64=$BUSYBOX_VERSION"); then
+    echo "get-busybox: busybox-static $BUSYBOX_VERSION (arm64) is not in the apt archive;" \
+         "update BUSYBOX_VERSION and BUSYBOX_DEB_SHA256 in $0 from" \
+         "'apt-cache show busybox-static:arm64'" >&2
+    exit 1
+fi
 deb=$(ls "$tmp"/busybox-static_*_arm64.deb)
+got=$(sha256sum "$deb" | cut -d' ' -f1)
+if [ "$got" != "$BUSYBOX_DEB_SHA256" ]; then
+    echo "get-busybox: $(basename "$deb") has sha256 $got, expected $BUSYBOX_DEB_SHA256" >&2
+    exit 1
+fi
 dpkg-deb -x "$deb" "$tmp/root"
 
 src=""

@@ -10,9 +10,10 @@ goes on; one that does not dies of it (exit status 128+N).  A second signal
 before the first was taken means the model itself is stuck: `note` raises
 `HostInterrupt` and the run ends at once.  A watcher thread keeps asking
 Unicorn to stop until the run loop has taken the signal, because a lone guest
-thread in fast timing may not leave Unicorn on its own for a long time (a run
-that counts instructions is left to end by its count: stopping it from outside
-can leave the PC behind instructions that already ran).
+thread in fast timing may not leave Unicorn on its own for a long time.  Such a
+stop lands between translated blocks, so the guest goes on (or takes a signal)
+from a PC that matches its registers; a run that counts instructions is left to
+end by its count (see `Cpu.stop_from_another_thread`).
 """
 
 from __future__ import annotations

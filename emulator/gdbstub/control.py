@@ -218,6 +218,10 @@ class ExecutionControl:
         if changed:
             # A cached translation keeps the access rights it was filled with.
             self.cpu.flush_tlb()
+            # A refused store ends the run through the exit check that follows it, which
+            # code translated for uncounted runs lacks (emulator.exit_checks): the
+            # debugger's runs are counted, so translate again under them.
+            self.cpu.uc.ctl_flush_tb()
 
     def _any_tid(self) -> int | None:
         tids = self.target.thread_ids()

@@ -22,8 +22,6 @@ from emulator import sysregs as S
 from emulator.calibration import calibrate, derive_hwcaps
 from emulator.cpu_models import CPU_MODELS
 from emulator.errors import EmulatorFault
-from emulator.exit_checks import ExitChecks
-from emulator.exit_checks import locate as locate_exit_checks
 from emulator.exceptions import (
     GROUP_LOWER_A64,
     INTNO_BKPT,
@@ -37,6 +35,8 @@ from emulator.exceptions import (
     VectorRegistry,
     VectorTable,
 )
+from emulator.exit_checks import ExitChecks
+from emulator.exit_checks import locate as locate_exit_checks
 from emulator.fastuc import FastUc, UserContext
 from emulator.livestate import X_INDEX, LiveState, locate
 from emulator.physmem import PhysicalMemory

@@ -37,8 +37,9 @@ _UNSET = -1
 _offset: int | None | object = _UNSET
 
 
-def _nesting_level_offset() -> int | None:
-    """The offset of the int that counts nested uc_emu_start calls (1 inside a hook)."""
+def _nesting_level_offset() -> tuple[int | None, bytes]:
+    """The offset of the int that counts nested uc_emu_start calls (1 inside a hook),
+    and the engine's state after the run that found it."""
     uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
     uc.mem_map(_CODE, 0x1000)
     uc.mem_write(_CODE, struct.pack("<2I", 0xD4000001, 0x14000000))     # svc #0 ; b .
@@ -51,13 +52,13 @@ def _nesting_level_offset() -> int | None:
 
     uc.hook_add(UC_HOOK_INTR, on_svc)
     uc.emu_start(_CODE, 0, 0, 0)
-    if not inside:
-        return None
     outside = ctypes.string_at(handle, _SCAN)
+    if not inside:
+        return None, outside
     found = [off for off in range(0, _SCAN - 4, 4)
              if struct.unpack_from("<i", outside, off)[0] == 0
              and struct.unpack_from("<i", inside[0], off)[0] == 1]
-    return found[0] if len(found) == 1 else None
+    return (found[0] if len(found) == 1 else None), outside
 
 
 def _stop_during_load(offset: int | None) -> tuple[int, int]:
@@ -91,7 +92,7 @@ def locate() -> int | None:
 
 
 def _locate() -> int | None:
-    nesting = _nesting_level_offset()
+    nesting, state = _nesting_level_offset()
     if nesting is None:
         return None
     # struct uc_struct: ... bool hook_insert, first_tb, no_exit_request, init_done;
@@ -99,9 +100,7 @@ def _locate() -> int | None:
     offset = nesting - _JMP_BUFS - 8 + 2
     if offset < 2:
         return None
-    probe = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
-    probe.mem_map(_CODE, 0x1000)             # the engine initializes itself on first use
-    hook_insert, _first_tb, switch, init_done = ctypes.string_at(probe._uch.value + offset - 2, 4)
+    hook_insert, _first_tb, switch, init_done = state[offset - 2:offset + 2]
     if (hook_insert, switch, init_done) != (0, 0, 1):
         return None
     # With the checks, the stop lands right after the load (the add has not run);

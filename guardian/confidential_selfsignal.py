@@ -34,7 +34,9 @@ from abi.layout import (
     SA_NODEFER,
 )
 from guardian.checks import refuse
+from guardian.confidential_registry import Registry
 from guardian.slots import Domain, Slot
+from guardian.user_memory import UserMemory
 
 SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 SIGKILL, SIGSTOP = 9, 19
@@ -51,10 +53,13 @@ class SignalState:
     threaded: bool = False            # a CLONE_VM clone shares the space: not enforced
 
 
-class SelfSignalMixin:
+class SelfSignals:
     """The blocked mask and own ids of each confidential address space, and the rule."""
 
-    signal_states: dict[int, SignalState]
+    def __init__(self, registry: Registry, memory: UserMemory) -> None:
+        self.registry = registry
+        self.memory = memory
+        self.signal_states: dict[int, SignalState] = {}   # root -> signals sent to itself
 
     def signal_state(self, root: int) -> SignalState:
         st = self.signal_states.get(root)
@@ -71,7 +76,7 @@ class SelfSignalMixin:
             self.signal_state(slot.root).ids.add(ret)
         elif nr == NR_RT_SIGPROCMASK and a[1] and ret == 0:
             st = self.signal_state(slot.root)
-            raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.read_user(a[1], 8, slot.root)  # type: ignore[attr-defined]
+            raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.memory.read(a[1], 8, slot.root)
             if raw is None:
                 st.blocked = (1 << 64) - 1          # unknown from here on: nothing enforced
                 return
@@ -107,7 +112,10 @@ class SelfSignalMixin:
         else:
             st.threaded = True
 
-    def check_self_signal(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
+    def forget(self, root: int) -> None:
+        self.signal_states.pop(root, None)
+
+    def check(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """A plain RESUME at the return of a kill() that raised an unblocked signal with a
         handler at the program itself is refused: that signal is delivered first."""
         nr, a = slot.nr, slot.args
@@ -125,7 +133,7 @@ class SelfSignalMixin:
         signo &= 0xFFFF_FFFF
         if not at_self or not 1 <= signo <= 64 or st.blocked >> (signo - 1) & 1:
             return
-        act = self.space(dom, slot.root).handlers.get(signo)  # type: ignore[attr-defined]
+        act = self.registry.space(dom, slot.root).handlers.get(signo)
         if act is None or act[0] in (0, 1):
             return              # default or ignored: nothing of the program's runs
         refuse("return.self_signal", Status.ERR_DENIED,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import FrameKind
+from abi.layout import NR_MREMAP
 from emulator import descriptors as D
 from guardian.frame_table import PAGE
 from guardian.page_tables import writable
-from guardian.slots import NR_MREMAP
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Invariants:
         s = self.s
         out = []
         fr = s.frames
-        for dom in s.conf.domains.values():
+        for dom in s.registry.domains.values():
             for root in dom.roots:
                 for table, _ in s.tables.tables(root):
                     if fr.record(table).owner != dom.id:
@@ -78,7 +78,7 @@ class Invariants:
         mapped read-only (no AP write, no DBM) in every one of them, except an area each
         tree's program mapped MAP_SHARED, or a page its own mremap is moving."""
         s = self.s
-        conf = s.conf
+        reg = s.registry
         out = []
         for pa, places in s.frames.where.items():
             if len(places) < 2:
@@ -86,13 +86,13 @@ class Invariants:
             rw = [(r, v) for r, v, e in places if writable(s.ram.read_u64(e))]
             if not rw:
                 continue
-            dom = conf.domains.get(s.frames.record(pa).owner)
+            dom = reg.domains.get(s.frames.record(pa).owner)
             if dom is not None and all((sp := dom.spaces.get(r)) is not None
-                                       and conf.shared_page(sp, v) for r, v, _ in places):
+                                       and sp.shared_page(v) for r, v, _ in places):
                 continue
             roots = {r for r, _, _ in places}
             if len(roots) == 1 and any(sl.root in roots and sl.nr == NR_MREMAP
-                                       for sl in conf.slots.values()):
+                                       for sl in reg.slots.values()):
                 continue
             out.append(f"frame {pa:#x} has {len(places)} mappings but is writable at "
                        + ", ".join(f"{v:#x} in tree {r:#x}" for r, v in sorted(rw)))
@@ -101,10 +101,10 @@ class Invariants:
     def contexts(self) -> list[str]:
         """Every saved context belongs to a live address space of its domain; a clone slot
         has yielded at most one child."""
-        conf = self.s.conf
+        reg = self.s.registry
         out = []
-        for slot in conf.slots.values():
-            dom = conf.domains.get(slot.domain)
+        for slot in reg.slots.values():
+            dom = reg.domains.get(slot.domain)
             if dom is None or slot.root not in dom.roots:
                 out.append(f"slot {slot.id} names an address space outside its domain")
             if slot.children > 1:
@@ -115,7 +115,7 @@ class Invariants:
         """Every domain key is the Guardian's own (from its private entropy)."""
         s = self.s
         return [f"domain {d.id}'s key is not from the Guardian's entropy"
-                for d in s.conf.domains.values() if d.key != s.entropy.domain_key(d.id)]
+                for d in s.registry.domains.values() if d.key != s.entropy.domain_key(d.id)]
 
     def sealed_versions(self) -> list[str]:
         """A tree holds at most one outstanding sealed version of an address: the newest

@@ -177,7 +177,7 @@ class PageTables:
                         entry_pa: int) -> None:
         """A leaf (page or block) is about to be written at (root, va)."""
         fr = self.s.frames
-        conf = self.s.conf
+        admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
         for i, pa in enumerate(leaf_frames(level, desc)):
             rec = fr.record(pa)
             if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
@@ -191,13 +191,13 @@ class PageTables:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
-                if self.s.sealed(root, page_va) and not conf.may_discard(root, page_va):
+                if self.s.sealed(root, page_va) and not may_discard(root, page_va):
                     refuse("set_pt.sealed_slot", Status.ERR_STATE,
                            f"the page at {page_va:#x} is swapped out: it comes back by "
                            "SWAP_IN, not as a new page")
-                conf.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
+                admission.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
-            if pa in conf.input_frames and not desc & D.UXN:
+            if pa in admission.input_frames and not desc & D.UXN:
                 refuse("set_pt.input_not_exec", Status.ERR_DENIED,
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
@@ -212,7 +212,7 @@ class PageTables:
             same_va = any(v == page_va for _, v, _ in places)
             moving = False
             if not shared and not same_va:
-                moving = conf.move_in_progress(root, page_va, pa, places)
+                moving = self.s.shares.move_in_progress(root, page_va, pa, places)
                 if not moving:
                     refuse("set_pt.one_mapping", Status.ERR_DENIED,
                            f"confidential frame {pa:#x} is already mapped at "
@@ -237,9 +237,9 @@ class PageTables:
         others_writable = [p for p in places if writable(self.s.ram.read_u64(p[2]))]
         if not writable(desc) and not others_writable:
             return
-        dom = self.s.conf.domains.get(domain)
+        dom = self.s.registry.domains.get(domain)
         if dom is not None and all(
-                (sp := dom.spaces.get(r)) is not None and self.s.conf.shared_page(sp, v)
+                (sp := dom.spaces.get(r)) is not None and sp.shared_page(v)
                 for r, v in {(root, va)} | {(r, v) for r, v, _ in places}):
             return
         where = ", ".join(f"{v:#x} in tree {r:#x}" for r, v, _ in sorted(places))
@@ -275,11 +275,11 @@ class PageTables:
         copy-on-write break).  A frame another tree (fork) or address (KSM) still maps
         is no licence: the program at this address would lose its page all the same."""
         fr = self.s.frames
-        conf = self.s.conf
+        may_discard = self.s.lifecycle.may_discard
         if is_table_desc(level, old):
             child = old & D.ADDR_MASK
             for v, pa in self.leaves_below(child, level + 1, va):
-                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not conf.may_discard(root, v):
+                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v):
                     refuse("set_pt.discard_subtree", Status.ERR_DENIED,
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
@@ -293,7 +293,7 @@ class PageTables:
             if instead == pa:
                 continue
             page_va = va + i * PAGE
-            if conf.may_discard(root, page_va):
+            if may_discard(root, page_va):
                 continue
             if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
                 continue       # a copy-on-write break: the program's page keeps its bytes
@@ -420,7 +420,7 @@ class PageTables:
             cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
         self.s.live_ttbr0 = ttbr0
         if checks.enabled("set_ptbr.kernel_view"):
-            self.s.conf.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
+            self.s.kernel_view.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
         return 0
 
     def free_pgd(self, root: int) -> int:
@@ -432,7 +432,7 @@ class PageTables:
             refuse("free_pgd.not_live", Status.ERR_STATE, "the tree is live in TTBR0")
         self._free_tree(root, 0, 0, root)
         self.s.flush()          # the leaves it cleared may be cached
-        self.s.conf.forget_root(root)
+        self.s.lifecycle.forget_root(root)
         return 0
 
     def _free_tree(self, table: int, level: int, base_va: int, root: int) -> None:

@@ -4,30 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from abi.layout import (  # noqa: F401 - re-exported for the Guardian's modules
-    CLONE_CHILD_CLEARTID,
-    GUARDIAN_VBAR,
-    MAP_FIXED,
-    NR_BRK,
-    NR_CLONE,
-    NR_CLONE3,
-    NR_EXECVE,
-    NR_EXIT,
-    NR_EXIT_GROUP,
-    NR_MADVISE,
-    NR_MMAP,
-    NR_MREMAP,
-    NR_MUNMAP,
-    NR_RT_SIGACTION,
-    NR_RT_SIGRETURN,
-    NR_SET_ROBUST_LIST,
-    NR_SET_TID_ADDRESS,
-    NR_SIGALTSTACK,
-    SA_RESTORER,
-    SLOT_REGISTER,
-    SVC_NR_REGISTER,
-    USER_TOP,
-)
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
@@ -85,6 +61,52 @@ class Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived), dict(self.fds),
                      list(self.file_areas), list(self.input_areas), list(self.shared_areas))
+
+    def file_page(self, va: int) -> tuple[str, int] | None:
+        """(path, file offset) of the admitted file the program's own mmap placed at va."""
+        for start, end, path, off in reversed(self.file_areas):
+            if start <= va < end:
+                return path, off + (va - start)
+        return None
+
+    def input_page(self, va: int) -> bool:
+        """Is va in an area the program mapped from a file that is not admitted (data only)?"""
+        return any(s <= va < e for s, e in self.input_areas)
+
+    def shared_page(self, va: int) -> bool:
+        """Is va in an area the program's own mmap asked to be MAP_SHARED?"""
+        return any(s <= va < e for s, e in self.shared_areas)
+
+    def remove_area(self, start: int, end: int) -> None:
+        """[start, end) left the program's view: cut it out of every list of areas."""
+        self.input_areas = _cut(self.input_areas, start, end)
+        self.shared_areas = _cut(self.shared_areas, start, end)
+        files = []
+        for s, e, path, off in self.file_areas:
+            if e <= start or s >= end:
+                files.append((s, e, path, off))
+                continue
+            if s < start:
+                files.append((s, start, path, off))
+            if e > end:
+                files.append((end, e, path, off + (end - s)))
+        self.file_areas = files
+        out: list[tuple[int, int]] = []
+        for s, e in self.areas:
+            if e <= start or s >= end:
+                out.append((s, e))
+                continue
+            if s < start:
+                out.append((s, start))
+            if e > end:
+                out.append((end, e))
+        self.areas = out
+
+
+def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The areas less [start, end), in their order (a split area's pieces in place)."""
+    return [piece for s, e in areas
+            for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""Where a confidential frame may have a second mapping: a copy the Guardian made for
+the kernel (COPY_PAGE, a copy-on-write break or a migration) and the new place of a
+page the program's own mremap is moving.
+"""
+
+from __future__ import annotations
+
+from abi import FrameKind, Status
+from abi.layout import NR_MREMAP
+from guardian.checks import refuse
+from guardian.confidential_registry import Registry
+from guardian.slots import PAGE
+from guardian.state import MonitorState
+
+
+class Shares:
+    def __init__(self, state: MonitorState, registry: Registry) -> None:
+        self.s = state
+        self.registry = registry
+
+    def move_in_progress(self, root: int, va: int, pa: int,
+                         places: set[tuple[int, int, int]]) -> bool:
+        """Is (root, va) the new place of a page the program's own mremap is moving?
+
+        The first page moved fixes the distance; every other page must move by the same
+        one, and RESUME holds mremap's result to it."""
+        for slot in self.registry.slots.values():
+            if slot.root != root or slot.nr != NR_MREMAP or not slot.args[1]:
+                continue
+            a0, a1 = slot.args[0], slot.args[1]
+            olds = [v for r, v, _ in places if r == root and a0 <= v < a0 + a1]
+            if not olds:
+                continue
+            delta = va - olds[0]
+            if slot.move_delta is None:
+                slot.move_delta = delta
+            if slot.move_delta == delta:
+                self.s.frames.record_share(pa, root, va)
+                return True
+        return False
+
+    def copy_page(self, dst: int, src: int) -> int:
+        """The kernel's CoW/migration copy when the source is a confidential frame."""
+        fr = self.s.frames
+        if not (fr.contains(dst) and fr.contains(src)) or dst % PAGE or src % PAGE:
+            refuse("copy_page.ram", Status.ERR_RANGE, "frames must be RAM pages")
+        dkind = fr.kind_of(dst)
+        if dkind not in (FrameKind.FREE, FrameKind.KERNEL) or fr.record(dst).user_maps:
+            refuse("copy_page.dst_fresh", Status.ERR_KIND, f"destination is {dkind.name}")
+        if fr.kind_of(src) in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE):
+            refuse("copy_page.src_protected", Status.ERR_DENIED, "source is protected")
+        self.s.ram.copy_page(dst, src)
+        if fr.kind_of(src) == FrameKind.CONFIDENTIAL:
+            self.s.protect_frame(dst, fr.record(src).owner)
+            fr.bind_copy(dst, src)
+        self.s.clock.charge("page_copy")
+        return 0

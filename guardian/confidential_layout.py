@@ -83,21 +83,27 @@ class Layout:
             if slot.move_delta is not None and ret != a[0] + slot.move_delta:
                 return (f"mremap returned {ret:#x} but moved the pages to "
                         f"{a[0] + slot.move_delta:#x}")
-        self.check_mmap_fresh(slot, space, ret)
-        self._record(slot, space, ret)
+        self.check_mmap_fresh(slot, dom, space, ret)
+        self._record(slot, dom, space, ret)
         return ""
 
-    def check_mmap_fresh(self, slot: Slot, space: Space, ret: int) -> None:
+    def check_mmap_fresh(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         """The range a successful mmap hands the program is new memory: a page present
         there at the return (the kernel may populate eagerly) is a zero page, the admitted
         file's page at that offset, or input data that entered as such -- never a page
-        that was there before (a MAP_FIXED answered without removing it) or a copy of one."""
+        that was there before (a MAP_FIXED answered without removing it) or a copy of one.
+        A MAP_SHARED mmap of an admitted file may also show the file's share as it is: the
+        page that share's other mappings hold at that offset."""
         a = slot.args
         if slot.nr != NR_MMAP or ret >= (1 << 64) - 4096:
             return
         end = ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))
         path = None if a[3] & MAP_ANONYMOUS else space.fds.get(a[4] & 0xFFFF_FFFF)
+        share = dom.file_shares.get(path) if path is not None and a[3] & MAP_SHARED else None
         for va, pa in self.pages_in(slot.root, 0, 0, ret, end):
+            if share is not None and self._in_share(dom, slot.root, va, pa,
+                                                    (share, a[5] + va - ret)):
+                continue
             data = self.s.ram.read(pa, PAGE)
             if a[3] & MAP_ANONYMOUS:
                 fresh = data == ZERO_PAGE
@@ -111,8 +117,15 @@ class Layout:
                        f"mmap returned [{ret:#x}, {end:#x}) but the page at {va:#x} is not "
                        "new memory (an old page left in place, or a copy of one)")
 
+    def _in_share(self, dom: Domain, root: int, va: int, pa: int,
+                  at: tuple[int, int]) -> bool:
+        """Is every other mapping of pa the page `at` (share, offset) of a recorded share?"""
+        others = [(r, v) for r, v, _ in self.s.frames.mappings(pa) if (r, v) != (root, va)]
+        return bool(others) and all(
+            (sp := dom.spaces.get(r)) is not None and sp.share_at(v) == at for r, v in others)
+
     def pages_in(self, table: int, level: int, base: int, start: int, end: int
-                  ) -> list[tuple[int, int]]:
+                 ) -> list[tuple[int, int]]:
         """(va, frame) of every 4 KiB page a tree maps in [start, end), walking only there."""
         span = 1 << D.LEVEL_SHIFT[level]
         first, last = max(0, (start - base) // span), min(511, (end - 1 - base) // span)
@@ -130,7 +143,7 @@ class Layout:
                         if start <= va + j * PAGE < end]
         return out
 
-    def _record(self, slot: Slot, space: Space, ret: int) -> None:
+    def _record(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args
         failed = ret >= (1 << 64) - 4096
         if nr == NR_OPENAT:
@@ -142,9 +155,9 @@ class Layout:
             if a[3] & MAP_FIXED:
                 space.remove_area(ret, ret + length)
             space.areas.append((ret, ret + length))
-            if a[3] & MAP_SHARED:
-                space.shared_areas.append((ret, ret + length))
             path = space.fds.get(a[4] & 0xFFFF_FFFF)
+            if a[3] & MAP_SHARED:
+                space.shared_areas.append((ret, ret + length) + self._share_of(dom, path, a))
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not a[3] & MAP_ANONYMOUS and not a[2] & PROT_EXEC:
@@ -160,9 +173,20 @@ class Layout:
                 space.remove_area(new_end, old_end)
             space.brk = ret
         elif nr == NR_MREMAP and not failed:
-            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
-            space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
-            space.areas.append((ret, ret + new_len))
+            space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
+                            (a[2] + PAGE - 1) & ~(PAGE - 1))
+
+    @staticmethod
+    def _share_of(dom: Domain, path: str | None, a: tuple[int, ...]) -> tuple[int, int]:
+        """(share, offset) a MAP_SHARED mmap maps: an admitted file's one share of the
+        domain at the file offset; anything else a share of its own (the Guardian cannot
+        tell that another descriptor names the same object, so it shares with nothing)."""
+        if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
+            share = dom.file_shares.get(path)
+            if share is None:
+                share = dom.file_shares[path] = dom.new_share()
+            return share, a[5]
+        return dom.new_share(), 0
 
     def _record_open(self, slot: Slot, space: Space, fd: int, failed: bool) -> None:
         """openat of an admitted file (an absolute path, as the user named it): the

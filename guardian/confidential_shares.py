@@ -1,14 +1,24 @@
 """Where a confidential frame may have a second mapping: a copy the Guardian made for
-the kernel (COPY_PAGE, a copy-on-write break or a migration) and the new place of a
-page the program's own mremap is moving.
+the kernel (COPY_PAGE, a copy-on-write break or a migration), the new place of a
+page the program's own mremap is moving, and the shares the program made itself.
+
+A share is recorded from the program's own requests only: its mmap(MAP_SHARED) makes
+one (an admitted file has one per domain, so two mmaps of it map the same pages),
+fork hands it to the child at the same addresses, its mremap moves or grows it (or,
+with old size 0, maps it again elsewhere), and its munmap (or MAP_FIXED, or a smaller
+mremap) ends it where it unmaps.  A frame may be mapped at several places, writable,
+only where every place is the same offset of the same share.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from abi import FrameKind, Status
 from abi.layout import NR_MREMAP
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.frame_table import Mapping
 from guardian.slots import PAGE
 from guardian.state import MonitorState
 
@@ -17,6 +27,26 @@ class Shares:
     def __init__(self, state: MonitorState, registry: Registry) -> None:
         self.s = state
         self.registry = registry
+        state.frames.program_share = self.frame_in_one_share
+
+    def same_share(self, domain: int, places: Iterable[tuple[int, int]]) -> bool:
+        """Is every (root, va) the same offset of one share the program recorded?"""
+        dom = self.registry.domains.get(domain)
+        if dom is None:
+            return False
+        seen: tuple[int, int] | None = None
+        for root, va in places:
+            space = dom.spaces.get(root)
+            at = space.share_at(va) if space is not None else None
+            if at is None or (seen is not None and at != seen):
+                return False
+            seen = at
+        return seen is not None
+
+    def frame_in_one_share(self, pa: int, places: set[Mapping]) -> bool:
+        """The frame table's question: are a frame's places all one page of one share?"""
+        return self.same_share(self.s.frames.record(pa).owner,
+                               {(root, va) for root, va, _ in places})
 
     def move_in_progress(self, root: int, va: int, pa: int,
                          places: set[tuple[int, int, int]]) -> bool:

@@ -75,8 +75,9 @@ class Invariants:
 
     def shared_read_only(self) -> list[str]:
         """A confidential frame mapped in more than one place (fork share, KSM merge) is
-        mapped read-only (no AP write, no DBM) in every one of them, except an area each
-        tree's program mapped MAP_SHARED, or a page its own mremap is moving."""
+        mapped read-only (no AP write, no DBM) in every one of them, except where every place
+        is the same page of one share the program made (MAP_SHARED), or a page its own
+        mremap is moving."""
         s = self.s
         reg = s.registry
         out = []
@@ -86,9 +87,7 @@ class Invariants:
             rw = [(r, v) for r, v, e in places if writable(s.ram.read_u64(e))]
             if not rw:
                 continue
-            dom = reg.domains.get(s.frames.record(pa).owner)
-            if dom is not None and all((sp := dom.spaces.get(r)) is not None
-                                       and sp.shared_page(v) for r, v, _ in places):
+            if s.shares.same_share(s.frames.record(pa).owner, {(r, v) for r, v, _ in places}):
                 continue
             roots = {r for r, _, _ in places}
             if len(roots) == 1 and any(sl.root in roots and sl.nr == NR_MREMAP

@@ -207,13 +207,15 @@ class PageTables:
                     self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
                 continue
             # A second place is the same address in another tree of the domain (fork), an
-            # address the Guardian itself shared the frame to (KSM), or the program's mremap.
+            # address the Guardian itself shared the frame to (KSM), the program's mremap, or
+            # the same page of a share the program made (MAP_SHARED).
             shared = page_va in {v for _, v in fr.shares.get(pa, set())}
             same_va = any(v == page_va for _, v, _ in places)
             moving = False
             if not shared and not same_va:
                 moving = self.s.shares.move_in_progress(root, page_va, pa, places)
-                if not moving:
+                if not moving and not self.s.shares.same_share(
+                        domain, {(root, page_va)} | {(r, v) for r, v, _ in places}):
                     refuse("set_pt.one_mapping", Status.ERR_DENIED,
                            f"confidential frame {pa:#x} is already mapped at "
                            f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second "
@@ -233,14 +235,12 @@ class PageTables:
         """A frame with another mapping (a fork share, a KSM merge) is read-only in every
         tree until a copy separates them: neither this entry nor any other place of the
         frame may be writable (AP[2] clear, or DBM letting hardware make it so).  Only an
-        area the program itself mapped MAP_SHARED, in every tree involved, is exempt."""
+        area the program itself mapped MAP_SHARED, where every place is the same page of one
+        share, is exempt."""
         others_writable = [p for p in places if writable(self.s.ram.read_u64(p[2]))]
         if not writable(desc) and not others_writable:
             return
-        dom = self.s.registry.domains.get(domain)
-        if dom is not None and all(
-                (sp := dom.spaces.get(r)) is not None and sp.shared_page(v)
-                for r, v in {(root, va)} | {(r, v) for r, v, _ in places}):
+        if self.s.shares.same_share(domain, {(root, va)} | {(r, v) for r, v, _ in places}):
             return
         where = ", ".join(f"{v:#x} in tree {r:#x}" for r, v, _ in sorted(places))
         if writable(desc):

@@ -51,7 +51,7 @@ class Confidential:
         self.kernel_view = view = KernelView(state, reg)
         self.admission = adm = Admission(state, reg)
         self.layout = layout = Layout(state, reg, mem, adm)
-        self.self_signals = selfsig = SelfSignals(reg, mem)
+        self.self_signals = selfsig = SelfSignals(state, reg, mem)
         self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig)
         self.shares = Shares(state, reg)
         el0 = El0View(cpu, state.flush)

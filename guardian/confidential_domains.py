@@ -133,6 +133,7 @@ class Lifecycle:
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
+        self.self_signals.start(root, slot.thread)
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
@@ -174,6 +175,9 @@ class Lifecycle:
         if root not in reg.root_domain:
             refuse("exit.root", Status.ERR_KIND, f"{root:#x} is not a confidential address space")
         reg.dying.add(root)
+        for slot in reg.slots.values():
+            if slot.root == root and slot.nr == NR_EXECVE:
+                self.self_signals.note_exec(slot)
         reg.drop_slots(root=root)
         return 0
 
@@ -281,9 +285,9 @@ class Lifecycle:
             target = dom.spaces[child_root] if child_root else space
             target.long_lived.append((child_tid, child_tid + 4, R | W))
         slot.children += 1
-        self.self_signals.note_clone(slot.root, child_root)
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread)
         return child.id
 
     def forget_root(self, root: int) -> None:

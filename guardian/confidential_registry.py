@@ -22,7 +22,7 @@ class Registry:
         self.domains: dict[int, Domain] = {}
         self.root_domain: dict[int, int] = {}
         self.dying: set[int] = set()    # roots whose address space is being torn down
-        #: The thread last handed the core (0: none, or it has not been told apart).
+        #: The thread last handed the core (0: none): the next exception is its.
         self.running = 0
         self._next_domain = 1
         self._next_slot = 1

@@ -124,6 +124,7 @@ class ReturnPath:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         dom.loading = False
+        self.registry.running = slot.thread    # the next exception on this core is its
         cpu = self.cpu
         cpu.restore_context(slot.ctx)
 

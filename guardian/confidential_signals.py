@@ -65,7 +65,7 @@ class Signals:
             refuse("sigreturn.frame", Status.ERR_DENIED, "malformed signal frame")
             return mask
         slot.ctx.load_frame_fields(**vars(regs))
-        self.self_signals.note_mask_restored(slot.root, mask)
+        self.self_signals.note_mask_restored(slot.root, slot.thread, mask)
         slot.elr = regs.pc
         return mask
 
@@ -103,7 +103,7 @@ class Signals:
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr)
-        self.self_signals.note_handler_entered(slot.root, signo, act)
+        self.self_signals.note_handler_entered(slot.root, slot.thread, signo, act)
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)

@@ -39,7 +39,7 @@ CHECKS: dict[str, str] = {
     "set_pt.subtree_owner": "only empty tables move between trees",
     "set_pt.conf_owner": "a confidential frame is mapped only in its own domain's trees",
     "set_pt.no_conf_import": "a frame mapped by another address space cannot become confidential",
-    "set_pt.one_mapping": "a confidential frame has one mapping, except fork and KSM shares at the recorded address and the same page of a share the program made (MAP_SHARED)",
+    "set_pt.one_mapping": "a confidential frame has one mapping, except fork shares (the same address of an area the child inherited), KSM shares at the recorded address and the same page of a share the program made (MAP_SHARED)",
     "set_pt.shared_readonly": "a confidential frame with more than one mapping is mapped read-only",
     "set_pt.shared_writable": "a frame mapped in several places (fork share, KSM merge) is read-only in every one until a copy separates them, except where every place is the same page of a share the program made (MAP_SHARED)",
     "set_pt.copy_binding": "a confidential copy (COPY_PAGE) only takes the place of its source, which the entry maps now with the same bytes",

@@ -154,7 +154,7 @@ class Layout:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
             if a[3] & MAP_FIXED:
                 space.remove_area(ret, ret + length)
-            space.areas.append((ret, ret + length))
+            space.add_area(ret, ret + length, dom.new_origin())
             path = space.fds.get(a[4] & 0xFFFF_FFFF)
             if a[3] & MAP_SHARED:
                 space.shared_areas.append((ret, ret + length) + self._share_of(dom, path, a))
@@ -168,13 +168,13 @@ class Layout:
             new_end = (ret + PAGE - 1) & ~(PAGE - 1)
             old_end = (space.brk + PAGE - 1) & ~(PAGE - 1)
             if new_end > old_end:
-                space.areas.append((old_end, new_end))
+                space.add_area(old_end, new_end, dom.new_origin())
             elif new_end < old_end:
                 space.remove_area(new_end, old_end)
             space.brk = ret
         elif nr == NR_MREMAP and not failed:
             space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
-                            (a[2] + PAGE - 1) & ~(PAGE - 1))
+                            (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
 
     @staticmethod
     def _share_of(dom: Domain, path: str | None, a: tuple[int, ...]) -> tuple[int, int]:

@@ -43,6 +43,21 @@ class Shares:
             seen = at
         return seen is not None
 
+    def same_origin(self, domain: int, root: int, va: int, places: set[Mapping]) -> bool:
+        """Is (root, va) the same page of the same area as the frame's places at the same
+        address in other trees: an area the child inherited at fork, not one made since
+        in either tree?  (Pages outside every recorded area have no origin: the same.)"""
+        dom = self.registry.domains.get(domain)
+        if dom is None:
+            return True
+
+        def origin(r: int, v: int) -> tuple[int, int] | None:
+            space = dom.spaces.get(r)
+            return space.origin_at(v) if space is not None else None
+
+        mine = origin(root, va)
+        return all(origin(r, v) == mine for r, v, _ in places if v == va)
+
     def frame_in_one_share(self, pa: int, places: set[Mapping]) -> bool:
         """The frame table's question: are a frame's places all one page of one share?"""
         return self.same_share(self.s.frames.record(pa).owner,

@@ -28,7 +28,7 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.shared_read_only() + self.contexts() + self.keys()
+                + self.shared_read_only() + self.fork_shares() + self.contexts() + self.keys()
                 + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
@@ -95,6 +95,22 @@ class Invariants:
                 continue
             out.append(f"frame {pa:#x} has {len(places)} mappings but is writable at "
                        + ", ".join(f"{v:#x} in tree {r:#x}" for r, v in sorted(rw)))
+        return out
+
+    def fork_shares(self) -> list[str]:
+        """A confidential frame mapped at the same address in several trees is the same
+        page of one area there: one the child inherited at fork, not one either tree's
+        program made since."""
+        s = self.s
+        out = []
+        for pa, places in s.frames.where.items():
+            if len({r for r, _, _ in places}) < 2:
+                continue
+            owner = s.frames.record(pa).owner
+            out += [f"frame {pa:#x} is mapped at {va:#x} in tree {r:#x} and in another tree "
+                    "where that address is another area"
+                    for r, va, _ in sorted(places)
+                    if not s.shares.same_origin(owner, r, va, places)]
         return out
 
     def contexts(self) -> list[str]:

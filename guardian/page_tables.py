@@ -206,20 +206,24 @@ class PageTables:
                 if source is not None:
                     self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
                 continue
-            # A second place is the same address in another tree of the domain (fork), an
-            # address the Guardian itself shared the frame to (KSM), the program's mremap, or
-            # the same page of a share the program made (MAP_SHARED).
+            # A second place is the same address in another tree of the domain (fork: the
+            # same page of an area the child inherited), an address the Guardian itself
+            # shared the frame to (KSM), the program's mremap, or the same page of a share
+            # the program made (MAP_SHARED).
             shared = page_va in {v for _, v in fr.shares.get(pa, set())}
-            same_va = any(v == page_va for _, v, _ in places)
+            same_va = any(v == page_va for _, v, _ in places) \
+                and self.s.shares.same_origin(domain, root, page_va, places)
             moving = False
             if not shared and not same_va:
                 moving = self.s.shares.move_in_progress(root, page_va, pa, places)
                 if not moving and not self.s.shares.same_share(
                         domain, {(root, page_va)} | {(r, v) for r, v, _ in places}):
+                    where = ", ".join(hex(v) for _, v, _ in sorted(places))
                     refuse("set_pt.one_mapping", Status.ERR_DENIED,
-                           f"confidential frame {pa:#x} is already mapped at "
-                           f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second "
-                           f"address {page_va:#x} would alias it")
+                           f"confidential frame {pa:#x} is already mapped at {where}; "
+                           + (f"{page_va:#x} in this tree is another area than there (not "
+                              "one inherited at fork)" if any(v == page_va for _, v, _ in places)
+                              else f"a second address {page_va:#x} would alias it"))
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")

@@ -59,11 +59,17 @@ class Space:
     #: mapped at several addresses, or writable in several trees, at once -- where every
     #: place is the same offset of the same share (the program shares it on purpose).
     shared_areas: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: [start, end) of each area and where it came from: an id the domain gave the request
+    #: that made it (exec, an mmap, a brk growth), and the offset in it at start.  fork
+    #: hands the child the same ids, so the same address holds the same page of the same
+    #: area in both trees only where the child inherited it.
+    origins: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived), dict(self.fds),
-                     list(self.file_areas), list(self.input_areas), list(self.shared_areas))
+                     list(self.file_areas), list(self.input_areas), list(self.shared_areas),
+                     list(self.origins))
 
     def file_page(self, va: int) -> tuple[str, int] | None:
         """(path, file offset) of the admitted file the program's own mmap placed at va."""
@@ -87,10 +93,23 @@ class Space:
                 return share, off + (va - start)
         return None
 
+    def origin_at(self, va: int) -> tuple[int, int] | None:
+        """(area id, offset in it) of the page at va, if a recorded area holds it."""
+        for start, end, origin, off in reversed(self.origins):
+            if start <= va < end:
+                return origin, off + (va - start)
+        return None
+
+    def add_area(self, start: int, end: int, origin: int) -> None:
+        """A new area of the program's own making (exec, mmap, brk growth)."""
+        self.areas.append((start, end))
+        self.origins.append((start, end, origin, 0))
+
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
         self.input_areas = _cut(self.input_areas, start, end)
         self.shared_areas = _cut_keyed(self.shared_areas, start, end)
+        self.origins = _cut_keyed(self.origins, start, end)
         self.file_areas = _cut_keyed(self.file_areas, start, end)
         out: list[tuple[int, int]] = []
         for s, e in self.areas:
@@ -104,25 +123,30 @@ class Space:
         self.areas = out
 
 
-    def move_area(self, old: int, old_len: int, new: int, new_len: int) -> None:
+    def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:
         """The program's own mremap of [old, old+old_len) returned new (page-rounded
-        lengths): what the old range was (an admitted file's pages, input data, a share)
-        it is at the new place, cut to new_len; grown, the last piece goes on (the
-        same file or share, its offsets continuing).  old_len 0 (possible only for a
-        shared mapping) maps the share at old a second time and leaves old in place."""
+        lengths): what the old range was (an admitted file's pages, input data, a share,
+        its origin) it is at the new place, cut to new_len; grown, the last piece goes on
+        (the same file or share, its offsets continuing) and the new pages are of a new
+        origin, `grown`.  old_len 0 (possible only for a shared mapping) maps the share at
+        old a second time, as an area of its own, and leaves old in place."""
         if old_len == 0:
             at = self.share_at(old)
             if at is not None:
                 self.shared_areas.append((new, new + new_len, at[0], at[1]))
-            self.areas.append((new, new + new_len))
+            self.add_area(new, new + new_len, grown)
             return
         moved = [_moved(self.file_areas, old, old_len, new, new_len),
                  _moved(self.shared_areas, old, old_len, new, new_len),
-                 _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len)]
+                 _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len),
+                 _moved(self.origins, old, old_len, new, min(old_len, new_len))]
         self.remove_area(old, old + old_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
+        self.origins += moved[3]
+        if new_len > old_len:
+            self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))
 
 
@@ -185,7 +209,12 @@ class Domain:
     #: each admitted file (every MAP_SHARED mmap of the file maps the same pages).
     shares_made: int = 0
     file_shares: dict[str, int] = field(default_factory=dict)
+    origins_made: int = 0             # ids of the areas its programs' requests made
 
     def new_share(self) -> int:
         self.shares_made += 1
         return self.shares_made
+
+    def new_origin(self) -> int:
+        self.origins_made += 1
+        return self.origins_made

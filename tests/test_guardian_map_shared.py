@@ -1,5 +1,6 @@
 """Shares the program makes itself (MAP_SHARED): a confidential frame may be mapped at a
-second place, writable, only where both places are the same page of one recorded share.
+second place, writable, only where both places are the same page of one recorded share;
+and at the same address in two trees (fork) only where both hold the same area.
 
 The Guardian records a share from the program's own requests: mmap(MAP_SHARED) makes one
 (an admitted file has one per domain), mremap moves or grows it (old size 0 maps it again),
@@ -34,6 +35,7 @@ AGAIN = VA + 16 * PAGE      # a second mapping of it
 OTHER = VA + 24 * PAGE      # another share of its own
 RW = 3
 MREMAP_MAYMOVE = 1
+READ_ONLY = D.PagePerms(user=True, write=False)
 
 
 @pytest.fixture
@@ -136,16 +138,51 @@ def test_a_fork_child_shares_writably_only_the_share_it_inherited(s: Scene) -> N
     assert s.rec(pa).user_maps == 2 and not s.g.invariants.violations()
 
 
-def test_a_new_share_at_the_same_address_gets_none_of_the_old_pages(s: Scene) -> None:
+@pytest.mark.parametrize("flags", [SHARED_ANON, MAP_ANONYMOUS | 2])
+def test_a_new_area_at_the_same_address_gets_none_of_the_old_pages(s: Scene,
+                                                                   flags: int) -> None:
+    """Fork shares are recorded too: the same address in two trees shares a page only
+    where the child inherited the area, not where either tree mapped a new one since."""
     pa = _shared_area(s)
     dom = s.g.conf.domains[1]
     dom.spaces[s.b + ROOT_C] = _space(s).copy()
-    # The child maps a new MAP_SHARED area of its own over the inherited one.
-    assert _finish(s, NR_MMAP, (AT, 2 * PAGE, RW, SHARED_ANON | MAP_FIXED, 2**64 - 1, 0), AT,
+    # The child maps a new area of its own over the inherited one (shared or private).
+    assert _finish(s, NR_MMAP, (AT, 2 * PAGE, RW, flags | MAP_FIXED, 2**64 - 1, 0), AT,
                    root=ROOT_C) == Status.OK
-    assert _space(s, ROOT_C).share_at(AT) != _space(s).share_at(AT)
-    assert _map(s, AT, pa, ROOT_C) == Status.ERR_DENIED
-    assert s.g.decisions[-1].check == "set_pt.shared_writable"
+    assert _space(s, ROOT_C).origin_at(AT) != _space(s).origin_at(AT)
+    for desc in (D.leaf_descriptor(pa, USER_RW), D.leaf_descriptor(pa, READ_ONLY)):
+        l3 = s.b + ROOT_C + 3 * PAGE
+        assert s.call(Call.SET_PT, l3, D.level_index(AT, 3), desc)[0] == Status.ERR_DENIED
+        assert s.g.decisions[-1].check == "set_pt.one_mapping"
+
+
+def test_a_private_area_the_child_inherited_is_shared_read_only(s: Scene) -> None:
+    b = s.b
+    assert _finish(s, NR_MMAP, (0, PAGE, RW, MAP_ANONYMOUS | 2, 2**64 - 1, 0), AT) == Status.OK
+    assert _map(s, AT, b + FREE) == Status.OK
+    s.g.conf.domains[1].spaces[b + ROOT_C] = _space(s).copy()
+    l3a, l3c = s.tables[b + ROOT_A][3], b + ROOT_C + 3 * PAGE
+    ro = D.leaf_descriptor(b + FREE, READ_ONLY)
+    s.ok(Call.SET_PT, l3a, D.level_index(AT, 3), ro)        # fork: copy-on-write, both RO
+    s.ok(Call.SET_PT, l3c, D.level_index(AT, 3), ro)
+    assert s.rec(b + FREE).user_maps == 2 and not s.g.invariants.violations()
+
+
+def test_the_invariant_sees_a_fork_share_of_another_area(s: Scene) -> None:
+    from guardian.checks import set_mutation
+    pa = _shared_area(s)
+    s.g.conf.domains[1].spaces[s.b + ROOT_C] = _space(s).copy()
+    assert _finish(s, NR_MMAP, (AT, 2 * PAGE, RW, MAP_ANONYMOUS | 2 | MAP_FIXED, 2**64 - 1, 0),
+                   AT, root=ROOT_C) == Status.OK
+    s.g.check_invariants_after_every_call(False)
+    set_mutation("set_pt.one_mapping")
+    try:
+        l3c = s.b + ROOT_C + 3 * PAGE
+        s.call(Call.SET_PT, l3c, D.level_index(AT, 3), D.leaf_descriptor(pa, READ_ONLY))
+    finally:
+        set_mutation("")
+    assert s.rec(pa).user_maps == 2
+    assert any(f"{pa:#x}" in v for v in s.g.invariants.fork_shares())
 
 
 def test_an_admitted_file_has_one_share_per_domain_at_its_file_offsets(s: Scene) -> None:
@@ -181,10 +218,13 @@ def test_unmapping_part_of_a_share_keeps_the_rest_at_its_offsets() -> None:
 def test_mremap_shrinks_moves_and_grows_every_kind_of_area() -> None:
     sp = Space(areas=[(0x10000, 0x13000)], shared_areas=[(0x10000, 0x13000, 2, 0)],
                file_areas=[(0x20000, 0x22000, "/f", 0x1000)], input_areas=[(0x30000, 0x31000)])
-    sp.move_area(0x10000, 0x3000, 0x50000, 0x2000)          # moved and cut to two pages
+    sp.move_area(0x10000, 0x3000, 0x50000, 0x2000, 90)      # moved and cut to two pages
     assert sp.shared_areas == [(0x50000, 0x52000, 2, 0)] and (0x50000, 0x52000) in sp.areas
-    sp.move_area(0x20000, 0x2000, 0x20000, 0x4000)          # grown in place
+    sp.origins = [(0x20000, 0x22000, 5, 0)]
+    sp.move_area(0x20000, 0x2000, 0x20000, 0x4000, 91)      # grown in place
     assert sp.file_areas == [(0x20000, 0x24000, "/f", 0x1000)]
     assert sp.file_page(0x23000) == ("/f", 0x4000)
-    sp.move_area(0x30000, 0x1000, 0x60000, 0x1000)
+    # The old pages keep their origin; the new ones are of a new one in each tree.
+    assert sp.origin_at(0x21000) == (5, 0x1000) and sp.origin_at(0x23000) == (91, 0x1000)
+    sp.move_area(0x30000, 0x1000, 0x60000, 0x1000, 92)
     assert sp.input_areas == [(0x60000, 0x61000)] and sp.input_page(0x60000)

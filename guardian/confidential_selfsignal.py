@@ -164,7 +164,9 @@ class SelfSignals:
     def start(self, root: int, thread: int) -> None:
         """CREATE_DOMAIN: the first thread's mask.  The user's launch gives an empty one;
         after a confidential execve, the exec'ing thread's (the bits every pending exec
-        agrees on, when several could be this one)."""
+        agrees on, when several could be this one).  CREATE_DOMAIN does not name the
+        exec'ing thread, so an execve into an image that never becomes confidential
+        leaves its mask to the next domain created."""
         masks, self.exec_masks = self.exec_masks, []
         first = masks[0].inherited() if masks else ThreadSignals()
         for other in masks[1:]:

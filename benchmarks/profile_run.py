@@ -75,7 +75,7 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
     from emulator.cpu import Cpu
     from emulator.fastuc import FastUc
     from emulator.machine import Machine
-    from guardian.confidential import Confidential
+    from guardian.confidential_entry import ExceptionEntry
     from guardian.monitor import Guardian
     from kernel_model.kernel import Kernel
     imports = time.perf_counter() - t0
@@ -110,7 +110,7 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
             _wrapped(FastUc, "flush_tlb", _timed(timers, "tlb flush (explicit)")), \
             _wrapped(FastUc, "write_sys", tcr_writes), \
             _wrapped(Guardian, "hvc_data", _timed(timers, "guardian: calls")), \
-            _wrapped(Confidential, "_entry", _timed(timers, "guardian: vector entry")), \
+            _wrapped(ExceptionEntry, "enter", _timed(timers, "guardian: vector entry")), \
             _wrapped(Machine, "__init__", _timed(timers, "start-up: machine")), \
             _wrapped(Kernel, "__init__", _timed(timers, "start-up: kernel boot")), \
             _wrapped(Kernel, "spawn_init", _timed(timers, "start-up: program load")), \

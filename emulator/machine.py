@@ -7,6 +7,7 @@ and keeps the raw RAM for the monitor level and the devices.
 
 from __future__ import annotations
 
+from collections.abc import ValuesView
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -112,6 +113,10 @@ class Machine:
             face = El1(self.cpus[index], self.walker, self.clock, self.stats, self.tracer)
             self._el1[index] = face
         return face
+
+    def el1_faces(self) -> ValuesView[El1]:
+        """The EL1 faces created so far (the monitor invalidates their TLBs)."""
+        return self._el1.values()
 
     def boot_info(self) -> BootInfo:
         c = self.config

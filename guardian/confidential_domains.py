@@ -7,26 +7,16 @@ discarded when the program asked for it or its address space is being torn down.
 
 from __future__ import annotations
 
-import posixpath
 import struct
 
 from abi import FrameKind, Status
 from abi.layout import (
+    CLONE_CHILD_CLEARTID,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
     CLONE_VM,
     MADV_DISCARDING,
     MAP_FIXED,
-)
-from emulator import descriptors as D
-from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
-from guardian import checks, initial_stack
-from guardian.capabilities import R, W
-from guardian.checks import refuse
-from guardian.measure import measure, measure_file
-from guardian.page_tables import leaf_frames
-from guardian.slots import (
-    CLONE_CHILD_CLEARTID,
     NR_BRK,
     NR_CLONE,
     NR_CLONE3,
@@ -37,34 +27,38 @@ from guardian.slots import (
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
-    PAGE,
-    STACK_ABOVE,
-    STACK_RESERVE,
-    Domain,
-    Slot,
-    Space,
 )
+from emulator import descriptors as D
+from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
+from guardian import checks, initial_stack
+from guardian.capabilities import R, W
+from guardian.checks import refuse
+from guardian.confidential_admission import Admission
+from guardian.confidential_registry import Registry
+from guardian.confidential_selfsignal import SelfSignals
+from guardian.kernel_view import KernelView
+from guardian.page_tables import leaf_frames
+from guardian.slots import PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
 
 
 def _page_up(x: int) -> int:
     return (x + PAGE - 1) & ~(PAGE - 1)
 
 
-class DomainMixin:
+class Lifecycle:
     """CREATE_DOMAIN, fork, exit and teardown of confidential domains."""
 
-    def admit_image(self, data: bytes) -> bytes:
-        """The user names a program that may run confidentially; returns its digest."""
-        image = measure(data)
-        self.images[image.digest] = image
-        return image.digest
-
-    def admit_file(self, path: str, data: bytes) -> bytes:
-        """The user (or the sysroot it named) admits a file the program may map: a
-        library, its interpreter, a data file; its pages are measured at (path, offset)."""
-        measured = measure_file(posixpath.normpath(path), data)
-        self.files[measured.path] = measured
-        return measured.digest
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 admission: Admission, kernel_view: KernelView,
+                 self_signals: SelfSignals) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.admission = admission
+        self.kernel_view = kernel_view
+        self.self_signals = self_signals
 
     def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
@@ -73,9 +67,11 @@ class DomainMixin:
         program that is its interpreter, and 40 more bytes name the program's own admitted
         image and the page-aligned bias it was loaded at (its pages are measured there)."""
         s = self.s
+        reg = self.registry
+        images = self.admission.images
         program, program_bias = None, 0
         if len(digest) == 72:
-            program = self.images.get(digest[32:64])
+            program = images.get(digest[32:64])
             program_bias = struct.unpack("<Q", digest[64:72])[0]
             if program is None or program_bias % PAGE or (program_bias and not program.dynamic):
                 refuse("create.admitted", Status.ERR_DENIED,
@@ -84,9 +80,9 @@ class DomainMixin:
             digest = digest[:32]
         if not s.is_root(root):
             refuse("create.root", Status.ERR_KIND, f"{root:#x} is no root")
-        if root in self.root_domain:
+        if root in reg.root_domain:
             refuse("create.fresh", Status.ERR_STATE, "already confidential")
-        image = self.images.get(digest)
+        image = images.get(digest)
         if image is None:
             refuse("create.admitted", Status.ERR_DENIED,
                    "the image was not admitted by the user (no measurement)")
@@ -99,7 +95,7 @@ class DomainMixin:
         if shared is not None:
             refuse("create.exclusive", Status.ERR_STATE,
                    f"frame {shared:#x} is also mapped elsewhere")
-        dom_id = self._next_domain
+        dom_id = reg.next_domain_id()
         dom = Domain(dom_id, key=s.entropy.domain_key(dom_id))
         dom.image, dom.bias = image, bias
         dom.program, dom.program_bias = program, program_bias
@@ -110,42 +106,37 @@ class DomainMixin:
         stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
         space.brk_start = space.brk = max(b for _, b in space.areas)
         space.areas.append(stack)
+        space.origins = [(a, b, dom.new_origin(), 0) for a, b in space.areas]
         shown, shown_bias = (program, program_bias) if program is not None else (image, bias)
-        hwcap, hwcap2 = self.cpu.derive_hwcaps()
+        hwcap, hwcap2 = s.cpus[0].derive_hwcaps()
         want = initial_stack.Expected(
             phdr=shown.phdr + shown_bias if shown.phdr else 0, phent=shown.phent,
             phnum=shown.phnum, entry=shown.entry + shown_bias,
             base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
-        at_random = initial_stack.check(lambda va, n: self.read_user(va, n, root), sp, stack,
+        at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want)
         # Every frame already in the tree is measured now, as if it were mapped now; the
         # stack the kernel built (argv, envp, auxv) is the program's input.
-        self.domains[dom_id] = dom
+        reg.domains[dom_id] = dom
         try:
             for _, va, pa in self._leaves(root):
                 if not stack[0] <= va < stack[1]:
-                    self.admit_page(dom_id, root, va, pa)
+                    self.admission.admit_page(dom_id, root, va, pa)
         finally:
-            del self.domains[dom_id]
+            del reg.domains[dom_id]
         # Commit.
-        self._next_domain += 1
-        dom.spaces[root] = space
-        dom.roots.add(root)
-        self.domains[dom.id] = dom
-        self.root_domain[root] = dom.id
+        reg.add_domain(dom, root, space)
         self._adopt_tree(root, dom.id)
         if at_random is not None and checks.enabled("create.at_random"):
             # The 16 bytes AT_RANDOM names come from the Guardian, not the kernel.
-            self._write_user(at_random, self.s.entropy.draw(16, b"at_random"), root)
+            self.memory.write(at_random, self.s.entropy.draw(16, b"at_random"), root)
         ctx = UserContext()
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
-        slot = Slot(self._next_slot, dom.id, ctx, entry, None, root=root,
-                    thread=self.new_thread())
-        self._next_slot += 1
-        self.slots[slot.id] = slot
-        if self.cpu.ttbr0 & D.ADDR_MASK == root:
-            self._set_kernel_view(True)
+        slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
+        self.self_signals.start(root, slot.thread)
+        if reg.live_root() == root:
+            self.kernel_view.set(True)
         return slot.id
 
     def _leaves(self, root: int) -> list[tuple[int, int, int]]:
@@ -181,11 +172,14 @@ class DomainMixin:
 
     def exit_root(self, root: int) -> int:
         """The kernel tears an address space down: nothing of it runs again."""
-        if root not in self.root_domain:
+        reg = self.registry
+        if root not in reg.root_domain:
             refuse("exit.root", Status.ERR_KIND, f"{root:#x} is not a confidential address space")
-        self.dying.add(root)
-        for sid in [s.id for s in self.slots.values() if s.root == root]:
-            del self.slots[sid]
+        reg.dying.add(root)
+        for slot in reg.slots.values():
+            if slot.root == root and slot.nr == NR_EXECVE:
+                self.self_signals.note_exec(slot)
+        reg.drop_slots(root=root)
         return 0
 
     def may_discard(self, root: int, va: int) -> bool:
@@ -195,9 +189,10 @@ class DomainMixin:
         madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, exit,
         execve, in a syscall it is making now) or once its address space is being torn
         down; anything else would silently replace its data with zeros."""
-        if root in self.dying:
+        reg = self.registry
+        if root in reg.dying:
             return True
-        for slot in self.slots.values():
+        for slot in reg.slots.values():
             if slot.root != root or slot.nr is None:
                 continue
             a = slot.args
@@ -215,8 +210,7 @@ class DomainMixin:
             if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
             if nr == NR_BRK and a[0]:
-                dom = self.domains.get(slot.domain)
-                space = dom.spaces.get(root) if dom else None
+                space = reg.space_of(slot.domain, root)
                 if space is not None and _page_up(a[0]) <= va < _page_up(space.brk):
                     return True
         return False
@@ -232,8 +226,7 @@ class DomainMixin:
         if nr == NR_MMAP and a[3] & MAP_FIXED:
             return [(ret, ret + _page_up(a[1]))]
         if nr == NR_BRK and a[0] and ret == a[0]:
-            dom = self.domains.get(slot.domain)
-            space = dom.spaces.get(slot.root) if dom else None
+            space = self.registry.space_of(slot.domain, slot.root)
             if space is not None and _page_up(ret) < _page_up(space.brk):
                 return [(_page_up(ret), _page_up(space.brk))]
         if nr == NR_MREMAP:
@@ -245,18 +238,19 @@ class DomainMixin:
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
         parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
-        slot = self.slots.get(parent_slot)
+        reg = self.registry
+        slot = reg.slots.get(parent_slot)
         if slot is None or slot.nr not in (NR_CLONE, NR_CLONE3):
             refuse("fork.clone_in_progress", Status.ERR_STATE, "no clone in progress")
             return 0
         if slot.children:
             refuse("fork.one_child", Status.ERR_STATE,
                    f"the clone in slot {parent_slot} already yielded its child")
-        dom = self.domains[slot.domain]
+        dom = reg.domains[slot.domain]
         if slot.nr == NR_CLONE:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
         else:
-            raw = self.read_user(slot.args[0], 64, slot.root) or bytes(64)
+            raw = self.memory.read(slot.args[0], 64, slot.root) or bytes(64)
             cflags, _, _, child_tid, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
             stack = stk + stk_size if stk else 0
         if bool(cflags & CLONE_VM) != (child_root == 0):
@@ -268,17 +262,17 @@ class DomainMixin:
                    f"the kernel serves clone flags {flags:#x}, the program asked for {cflags:#x} "
                    "(CLONE_VM/VFORK/THREAD decide who shares memory and who waits)")
         if child_root:
-            if not self.s.is_root(child_root) or child_root in self.root_domain:
+            if not self.s.is_root(child_root) or child_root in reg.root_domain:
                 refuse("fork.child_root", Status.ERR_KIND, "bad child root")
             if any(d & D.VALID for d in struct.unpack("<512Q",
                                                       self.s.ram.read(child_root, PAGE))):
                 refuse("fork.child_root", Status.ERR_STATE, "the child tree is not empty")
         # Commit.
-        space = self.space(dom, slot.root)
+        space = reg.space(dom, slot.root)
         if child_root:
             dom.roots.add(child_root)
             dom.spaces[child_root] = space.copy()
-            self.root_domain[child_root] = dom.id
+            reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
@@ -292,23 +286,21 @@ class DomainMixin:
             target = dom.spaces[child_root] if child_root else space
             target.long_lived.append((child_tid, child_tid + 4, R | W))
         slot.children += 1
-        self.note_clone(slot.root, child_root)
-        child = Slot(self._next_slot, dom.id, ctx, slot.elr, None,
-                     root=child_root or slot.root, thread=self.new_thread())
-        self._next_slot += 1
-        self.slots[child.id] = child
+        child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
+                             thread=reg.new_thread())
+        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread)
         return child.id
 
     def forget_root(self, root: int) -> None:
-        self.dying.discard(root)
-        self.signal_states.pop(root, None)
-        dom_id = self.root_domain.pop(root, None)
+        reg = self.registry
+        reg.dying.discard(root)
+        self.self_signals.forget(root)
+        dom_id = reg.root_domain.pop(root, None)
         if dom_id is None:
             return
-        dom = self.domains[dom_id]
+        dom = reg.domains[dom_id]
         dom.roots.discard(root)
         dom.spaces.pop(root, None)
         if not dom.roots:
-            del self.domains[dom_id]
-            for sid in [s.id for s in self.slots.values() if s.domain == dom_id]:
-                del self.slots[sid]
+            del reg.domains[dom_id]
+            reg.drop_slots(domain=dom_id)

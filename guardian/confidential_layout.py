@@ -11,35 +11,47 @@ import hashlib
 import posixpath
 
 from abi import Status
-from abi.layout import MAP_ANONYMOUS, MAP_SHARED, NR_CLOSE, NR_OPENAT, PROT_EXEC
-from emulator import descriptors as D
-from guardian.checks import refuse
-from guardian.linear_map import TABLE_ENTRIES
-from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
-from guardian.slots import (
+from abi.layout import (
+    MAP_ANONYMOUS,
     MAP_FIXED,
+    MAP_SHARED,
     NR_BRK,
+    NR_CLOSE,
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
-    PAGE,
+    NR_OPENAT,
+    PROT_EXEC,
     USER_TOP,
-    Domain,
-    Slot,
-    Space,
 )
+from emulator import descriptors as D
+from guardian.checks import refuse
+from guardian.confidential_admission import Admission
+from guardian.confidential_registry import Registry
+from guardian.linear_map import TABLE_ENTRIES
+from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
+from guardian.slots import PAGE, Domain, Slot, Space
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
 
 PATH_MAX = 4096
 
 
-class LayoutMixin:
+class Layout:
     """The Guardian's own list of an address space's areas, checked at the return."""
 
-    def _check_layout(self, slot: Slot, dom: Domain, ret: int) -> str:
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 admission: Admission) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.admission = admission
+
+    def check(self, slot: Slot, dom: Domain, ret: int) -> str:
         """Check what mmap/munmap/brk/mremap returned against the Guardian's own list;
-        '' when it agrees.  Nothing is changed until `_record_layout`."""
+        '' when it agrees, and then the list records the result."""
         nr, a = slot.nr, slot.args
-        space = self.space(dom, slot.root)
+        space = self.registry.space(dom, slot.root)
         failed = ret >= (1 << 64) - 4096
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
@@ -71,36 +83,49 @@ class LayoutMixin:
             if slot.move_delta is not None and ret != a[0] + slot.move_delta:
                 return (f"mremap returned {ret:#x} but moved the pages to "
                         f"{a[0] + slot.move_delta:#x}")
-        self.check_mmap_fresh(slot, space, ret)
-        self._record_layout(slot, space, ret)
+        self.check_mmap_fresh(slot, dom, space, ret)
+        self._record(slot, dom, space, ret)
         return ""
 
-    def check_mmap_fresh(self, slot: Slot, space: Space, ret: int) -> None:
+    def check_mmap_fresh(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         """The range a successful mmap hands the program is new memory: a page present
         there at the return (the kernel may populate eagerly) is a zero page, the admitted
         file's page at that offset, or input data that entered as such -- never a page
-        that was there before (a MAP_FIXED answered without removing it) or a copy of one."""
+        that was there before (a MAP_FIXED answered without removing it) or a copy of one.
+        A MAP_SHARED mmap of an admitted file may also show the file's share as it is: the
+        page that share's other mappings hold at that offset."""
         a = slot.args
         if slot.nr != NR_MMAP or ret >= (1 << 64) - 4096:
             return
         end = ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))
         path = None if a[3] & MAP_ANONYMOUS else space.fds.get(a[4] & 0xFFFF_FFFF)
-        for va, pa in self._pages_in(slot.root, 0, 0, ret, end):
+        share = dom.file_shares.get(path) if path is not None and a[3] & MAP_SHARED else None
+        for va, pa in self.pages_in(slot.root, 0, 0, ret, end):
+            if share is not None and self._in_share(dom, slot.root, va, pa,
+                                                    (share, a[5] + va - ret)):
+                continue
             data = self.s.ram.read(pa, PAGE)
             if a[3] & MAP_ANONYMOUS:
                 fresh = data == ZERO_PAGE
             elif path is not None:
-                digest = self.files[path].page_digest(a[5] + va - ret)
+                digest = self.admission.file_digest(path, a[5] + va - ret)
                 fresh = hashlib.sha256(data).digest() == digest
             else:
-                fresh = pa in self.input_frames
+                fresh = pa in self.admission.input_frames
             if not fresh:
                 refuse("return.mmap_fresh", Status.ERR_DENIED,
                        f"mmap returned [{ret:#x}, {end:#x}) but the page at {va:#x} is not "
                        "new memory (an old page left in place, or a copy of one)")
 
-    def _pages_in(self, table: int, level: int, base: int, start: int, end: int
-                  ) -> list[tuple[int, int]]:
+    def _in_share(self, dom: Domain, root: int, va: int, pa: int,
+                  at: tuple[int, int]) -> bool:
+        """Is every other mapping of pa the page `at` (share, offset) of a recorded share?"""
+        others = [(r, v) for r, v, _ in self.s.frames.mappings(pa) if (r, v) != (root, va)]
+        return bool(others) and all(
+            (sp := dom.spaces.get(r)) is not None and sp.share_at(v) == at for r, v in others)
+
+    def pages_in(self, table: int, level: int, base: int, start: int, end: int
+                 ) -> list[tuple[int, int]]:
         """(va, frame) of every 4 KiB page a tree maps in [start, end), walking only there."""
         span = 1 << D.LEVEL_SHIFT[level]
         first, last = max(0, (start - base) // span), min(511, (end - 1 - base) // span)
@@ -112,13 +137,13 @@ class LayoutMixin:
                 continue
             va = base + i * span
             if is_table_desc(level, desc):
-                out += self._pages_in(desc & D.ADDR_MASK, level + 1, va, start, end)
+                out += self.pages_in(desc & D.ADDR_MASK, level + 1, va, start, end)
             else:
                 out += [(va + j * PAGE, pa) for j, pa in enumerate(leaf_frames(level, desc))
                         if start <= va + j * PAGE < end]
         return out
 
-    def _record_layout(self, slot: Slot, space: Space, ret: int) -> None:
+    def _record(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args
         failed = ret >= (1 << 64) - 4096
         if nr == NR_OPENAT:
@@ -128,29 +153,40 @@ class LayoutMixin:
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
             if a[3] & MAP_FIXED:
-                self._remove_area(space, ret, ret + length)
-            space.areas.append((ret, ret + length))
-            if a[3] & MAP_SHARED:
-                space.shared_areas.append((ret, ret + length))
+                space.remove_area(ret, ret + length)
+            space.add_area(ret, ret + length, dom.new_origin())
             path = space.fds.get(a[4] & 0xFFFF_FFFF)
+            if a[3] & MAP_SHARED:
+                space.shared_areas.append((ret, ret + length) + self._share_of(dom, path, a))
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not a[3] & MAP_ANONYMOUS and not a[2] & PROT_EXEC:
                 space.input_areas.append((ret, ret + length))
         elif nr == NR_MUNMAP and ret == 0:
-            self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+            space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
             new_end = (ret + PAGE - 1) & ~(PAGE - 1)
             old_end = (space.brk + PAGE - 1) & ~(PAGE - 1)
             if new_end > old_end:
-                space.areas.append((old_end, new_end))
+                space.add_area(old_end, new_end, dom.new_origin())
             elif new_end < old_end:
-                self._remove_area(space, new_end, old_end)
+                space.remove_area(new_end, old_end)
             space.brk = ret
         elif nr == NR_MREMAP and not failed:
-            new_len = (a[2] + PAGE - 1) & ~(PAGE - 1)
-            self._remove_area(space, a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
-            space.areas.append((ret, ret + new_len))
+            space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
+                            (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
+
+    @staticmethod
+    def _share_of(dom: Domain, path: str | None, a: tuple[int, ...]) -> tuple[int, int]:
+        """(share, offset) a MAP_SHARED mmap maps: an admitted file's one share of the
+        domain at the file offset; anything else a share of its own (the Guardian cannot
+        tell that another descriptor names the same object, so it shares with nothing)."""
+        if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
+            share = dom.file_shares.get(path)
+            if share is None:
+                share = dom.file_shares[path] = dom.new_share()
+            return share, a[5]
+        return dom.new_share(), 0
 
     def _record_open(self, slot: Slot, space: Space, fd: int, failed: bool) -> None:
         """openat of an admitted file (an absolute path, as the user named it): the
@@ -160,7 +196,7 @@ class LayoutMixin:
         space.fds.pop(fd, None)
         raw, va = b"", slot.args[1]
         while b"\0" not in raw and len(raw) < PATH_MAX:
-            chunk = self.read_user(va, PAGE - (va % PAGE), slot.root)
+            chunk = self.memory.read(va, PAGE - (va % PAGE), slot.root)
             if chunk is None:
                 return
             raw, va = raw + chunk, va + len(chunk)
@@ -168,50 +204,5 @@ class LayoutMixin:
         if not path.startswith("/"):
             return                # relative to a directory the kernel keeps: not trusted
         path = posixpath.normpath(path)
-        if path in self.files:
+        if path in self.admission.files:
             space.fds[fd] = path
-
-    def file_page(self, space: Space, va: int) -> tuple[str, int] | None:
-        """(path, file offset) of the admitted file the program's own mmap placed at va."""
-        for start, end, path, off in reversed(space.file_areas):
-            if start <= va < end:
-                return path, off + (va - start)
-        return None
-
-    @staticmethod
-    def input_page(space: Space, va: int) -> bool:
-        """Is va in an area the program mapped from a file that is not admitted (data only)?"""
-        return any(s <= va < e for s, e in space.input_areas)
-
-    @staticmethod
-    def shared_page(space: Space, va: int) -> bool:
-        """Is va in an area the program's own mmap asked to be MAP_SHARED?"""
-        return any(s <= va < e for s, e in space.shared_areas)
-
-    @staticmethod
-    def _remove_area(space: Space, start: int, end: int) -> None:
-        space.input_areas = [piece for s, e in space.input_areas
-                             for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
-        space.shared_areas = [piece for s, e in space.shared_areas
-                              for piece in ((s, min(e, start)), (max(s, end), e))
-                              if piece[0] < piece[1]]
-        files = []
-        for s, e, path, off in space.file_areas:
-            if e <= start or s >= end:
-                files.append((s, e, path, off))
-                continue
-            if s < start:
-                files.append((s, start, path, off))
-            if e > end:
-                files.append((end, e, path, off + (end - s)))
-        space.file_areas = files
-        out: list[tuple[int, int]] = []
-        for s, e in space.areas:
-            if e <= start or s >= end:
-                out.append((s, e))
-                continue
-            if s < start:
-                out.append((s, start))
-            if e > end:
-                out.append((end, e))
-        space.areas = out

@@ -1,19 +1,25 @@
 """Signals a confidential program sends itself: delivered before kill() returns.
 
 POSIX: when kill(), tkill() or tgkill() generates a signal for the calling process
-itself, the signal is not blocked and no other thread could take it, that signal
-(or another pending, unblocked one) is delivered before the call returns.  The
-Guardian sees the call and its arguments, so it holds the kernel to it: it keeps
-what the program itself set up -- its blocked mask (its own rt_sigprocmask calls,
-the mask a delivered handler adds, the one rt_sigreturn restores from the frame)
-and the ids the kernel told it it has (getpid, gettid, set_tid_address) -- and
-refuses a plain RESUME at the return of such a call.  Otherwise the kernel could
-hold the signal back and run the handler at a later point of the program, where
-no signal was raised.
+or thread itself, the signal is not blocked and no other thread could take it, that
+signal (or another pending, unblocked one) is delivered before the call returns.  The
+Guardian sees the call and its arguments, so it holds the kernel to it: it keeps what
+the program itself set up -- each thread's blocked mask (its own rt_sigprocmask calls,
+the mask a delivered handler adds, the one rt_sigreturn restores from the frame) and
+the ids the kernel told it (getpid for the process; gettid and set_tid_address for
+the thread) -- and refuses a plain RESUME at the return of such a call.  Otherwise the
+kernel could hold the signal back and run the handler at a later point of the
+program, where no signal was raised.
 
-Only single-threaded address spaces are held to it: the Guardian does not tell
-threads apart at an exception, and in a threaded process another thread may take
-a process-directed signal.  Asynchronous signals (from other processes or the
+Threads are told apart by the Guardian itself: it knows which saved context it handed
+the core to, so the next exception is that thread's.  A signal aimed at the calling
+thread (tkill, tgkill) is held to the rule in a threaded address space too; one aimed
+at the whole process (kill) is not decided there, since another thread may take it.
+Where the Guardian does not know a bit of the mask (the set could not be read, or the
+program was exec'd by a confidential program whose mask it cannot tell apart from
+another's) it does not decide either; both cases are counted
+(`guardian.self_signal.undecided`).  A program the user launches starts with an empty
+mask, as the launch path gives it.  Asynchronous signals (from other processes or the
 kernel) stay the kernel's to time: their delivery is its claim by Linux semantics.
 """
 
@@ -34,27 +40,57 @@ from abi.layout import (
     SA_NODEFER,
 )
 from guardian.checks import refuse
+from guardian.confidential_registry import Registry
 from guardian.slots import Domain, Slot
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
 
 SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 SIGKILL, SIGSTOP = 9, 19
+ALL_SIGNALS = (1 << 64) - 1
 _UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
 _ERRNO_FLOOR = (1 << 64) - 4096
+
+
+@dataclass
+class ThreadSignals:
+    """One thread's blocked mask as the Guardian knows it, and the ids it was told."""
+
+    blocked: int = 0                  # bit n-1: signal n
+    known: int = ALL_SIGNALS          # the bits of `blocked` the Guardian knows
+    tids: set[int] = field(default_factory=set)
+
+    def inherited(self) -> ThreadSignals:
+        """A new thread or process starts with this mask (and learns its own ids)."""
+        return ThreadSignals(self.blocked, self.known)
 
 
 @dataclass
 class SignalState:
     """What one address space's program set up for signals it sends itself."""
 
-    blocked: int = 0                  # the program's blocked mask (bit n-1: signal n)
-    ids: set[int] = field(default_factory=set)   # pid/tid the kernel told the program
-    threaded: bool = False            # a CLONE_VM clone shares the space: not enforced
+    pids: set[int] = field(default_factory=set)   # what getpid told the program
+    threads: dict[int, ThreadSignals] = field(default_factory=dict)
+    threaded: bool = False            # a CLONE_VM clone shares the space
+
+    def thread(self, thread: int) -> ThreadSignals:
+        th = self.threads.get(thread)
+        if th is None:
+            th = self.threads[thread] = ThreadSignals()
+        return th
 
 
-class SelfSignalMixin:
-    """The blocked mask and own ids of each confidential address space, and the rule."""
+class SelfSignals:
+    """The blocked masks and own ids of each confidential address space, and the rule."""
 
-    signal_states: dict[int, SignalState]
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.signal_states: dict[int, SignalState] = {}   # root -> signals sent to itself
+        #: Masks of confidential threads in execve whose address space went: the next
+        #: CREATE_DOMAIN is (one of) their new image(s).
+        self.exec_masks: list[ThreadSignals] = []
 
     def signal_state(self, root: int) -> SignalState:
         st = self.signal_states.get(root)
@@ -62,72 +98,117 @@ class SelfSignalMixin:
             st = self.signal_states[root] = SignalState()
         return st
 
+    def _thread(self, root: int, thread: int) -> ThreadSignals:
+        return self.signal_state(root).thread(thread)
+
+    # --- what the program sets up -------------------------------------------------------
     def note_signal_state(self, slot: Slot, ret: int) -> None:
         """A syscall completed with `ret`: what it tells about the program's own signals."""
         nr, a = slot.nr, slot.args
         if ret >= _ERRNO_FLOOR:
             return
-        if nr in (NR_GETPID, NR_GETTID, NR_SET_TID_ADDRESS) and ret:
-            self.signal_state(slot.root).ids.add(ret)
+        if nr == NR_GETPID and ret:
+            self.signal_state(slot.root).pids.add(ret)
+        elif nr in (NR_GETTID, NR_SET_TID_ADDRESS) and ret:
+            self._thread(slot.root, slot.thread).tids.add(ret)
         elif nr == NR_RT_SIGPROCMASK and a[1] and ret == 0:
-            st = self.signal_state(slot.root)
-            raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.read_user(a[1], 8, slot.root)  # type: ignore[attr-defined]
+            th = self._thread(slot.root, slot.thread)
+            raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.memory.read(a[1], 8, slot.root)
             if raw is None:
-                st.blocked = (1 << 64) - 1          # unknown from here on: nothing enforced
+                th.known = 0                    # unknown from here on: nothing decided
                 return
-            new = struct.unpack("<Q", raw)[0]
+            new = struct.unpack("<Q", raw)[0] & ~_UNBLOCKABLE
             how = a[0] & 0xFFFF_FFFF
             if how == SIG_BLOCK:
-                st.blocked |= new
+                th.blocked |= new
+                th.known |= new
             elif how == SIG_UNBLOCK:
-                st.blocked &= ~new
+                th.blocked &= ~new
+                th.known |= new
             elif how == SIG_SETMASK:
-                st.blocked = new
-            st.blocked &= ~_UNBLOCKABLE
+                th.blocked, th.known = new, ALL_SIGNALS
 
-    def note_handler_entered(self, root: int, signo: int,
+    def note_handler_entered(self, root: int, thread: int, signo: int,
                              act: tuple[int, int, int, int]) -> None:
         """SIGNAL ran a handler: its sa_mask (and the signal, unless SA_NODEFER) is blocked."""
         _, flags, _, sa_mask = act
-        st = self.signal_state(root)
-        st.blocked |= sa_mask
+        th = self._thread(root, thread)
+        added = sa_mask
         if not flags & SA_NODEFER and 1 <= signo <= 64:
-            st.blocked |= 1 << (signo - 1)
-        st.blocked &= ~_UNBLOCKABLE
+            added |= 1 << (signo - 1)
+        added &= ~_UNBLOCKABLE
+        th.blocked |= added
+        th.known |= added
 
-    def note_mask_restored(self, root: int, mask: int) -> None:
-        """rt_sigreturn: the mask saved in the frame is the program's again."""
-        self.signal_state(root).blocked = mask & ~_UNBLOCKABLE
+    def note_mask_restored(self, root: int, thread: int, mask: int) -> None:
+        """rt_sigreturn: the mask saved in the frame is the thread's again."""
+        th = self._thread(root, thread)
+        th.blocked, th.known = mask & ~_UNBLOCKABLE, ALL_SIGNALS
 
-    def note_clone(self, parent_root: int, child_root: int) -> None:
-        """fork keeps the mask (the child learns its own ids); CLONE_VM makes threads."""
-        st = self.signal_state(parent_root)
+    def note_clone(self, parent_root: int, parent_thread: int, child_root: int,
+                   child_thread: int) -> None:
+        """fork keeps the mask (the child learns its own ids); CLONE_VM makes threads,
+        each starting with its creator's mask."""
+        start = self._thread(parent_root, parent_thread).inherited()
         if child_root:
-            self.signal_states[child_root] = SignalState(blocked=st.blocked)
+            self.signal_states[child_root] = SignalState(threads={child_thread: start})
         else:
+            st = self.signal_state(parent_root)
             st.threaded = True
+            st.threads[child_thread] = start
 
-    def check_self_signal(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
+    def note_exec(self, slot: Slot) -> None:
+        """A thread in execve lost its address space: its mask goes on in the new image."""
+        self.exec_masks.append(self._thread(slot.root, slot.thread).inherited())
+
+    def start(self, root: int, thread: int) -> None:
+        """CREATE_DOMAIN: the first thread's mask.  The user's launch gives an empty one;
+        after a confidential execve, the exec'ing thread's (the bits every pending exec
+        agrees on, when several could be this one).  CREATE_DOMAIN does not name the
+        exec'ing thread, so an execve into an image that never becomes confidential
+        leaves its mask to the next domain created."""
+        masks, self.exec_masks = self.exec_masks, []
+        first = masks[0].inherited() if masks else ThreadSignals()
+        for other in masks[1:]:
+            # The Guardian cannot tell which exec this is: a bit is known only where
+            # every candidate knows it and they agree.
+            first.known &= other.known & ~(first.blocked ^ other.blocked)
+            first.blocked |= other.blocked
+        self.signal_states[root] = SignalState(threads={thread: first})
+
+    def forget(self, root: int) -> None:
+        self.signal_states.pop(root, None)
+
+    # --- the rule -----------------------------------------------------------------------
+    def check(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """A plain RESUME at the return of a kill() that raised an unblocked signal with a
         handler at the program itself is refused: that signal is delivered first."""
         nr, a = slot.nr, slot.args
         if nr not in (NR_KILL, NR_TKILL, NR_TGKILL) or ret != 0 or elr != slot.kernel_elr:
             return
         st = self.signal_states.get(slot.root)
-        if st is None or st.threaded:
+        if st is None:
             return
+        th = st.thread(slot.thread)
         if nr == NR_KILL:
-            at_self, signo = a[0] == 0 or a[0] in st.ids, a[1]
+            own = st.pids if st.threaded else st.pids | th.tids
+            at_self, signo = a[0] == 0 or a[0] in own, a[1]
         elif nr == NR_TKILL:
-            at_self, signo = a[0] in st.ids, a[1]
+            at_self, signo = a[0] in th.tids, a[1]
         else:
-            at_self, signo = a[1] in st.ids and a[0] in st.ids, a[2]
+            at_self, signo = a[1] in th.tids and a[0] in st.pids | th.tids, a[2]
         signo &= 0xFFFF_FFFF
-        if not at_self or not 1 <= signo <= 64 or st.blocked >> (signo - 1) & 1:
+        if not at_self or not 1 <= signo <= 64:
             return
-        act = self.space(dom, slot.root).handlers.get(signo)  # type: ignore[attr-defined]
+        act = self.registry.space(dom, slot.root).handlers.get(signo)
         if act is None or act[0] in (0, 1):
             return              # default or ignored: nothing of the program's runs
+        bit = 1 << (signo - 1)
+        if (nr == NR_KILL and st.threaded) or not th.known & bit:
+            self.s.stats.inc("guardian.self_signal.undecided")
+            return              # another thread may take it, or the mask is not known
+        if th.blocked & bit:
+            return
         refuse("return.self_signal", Status.ERR_DENIED,
                f"the program sent itself signal {signo} (unblocked, with a handler): it is "
                "delivered before the call returns, by SIGNAL, not held back")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import SA_ONSTACK
+from abi.layout import SA_ONSTACK, SA_RESTORER
 from abi.sigframe import (
     FRAME_SIZE,
     SIGILL,
@@ -34,16 +34,29 @@ from abi.sigframe import (
 )
 from emulator.fastuc import CTX_PC, CTX_SP
 from guardian.checks import FaultIn, refuse
-from guardian.slots import SA_RESTORER, Slot
+from guardian.confidential_registry import Registry
+from guardian.confidential_return import ReturnPath
+from guardian.confidential_selfsignal import SelfSignals
+from guardian.slots import Slot
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
 
 
-class SignalMixin:
+class Signals:
     """SIGNAL delivery and rt_sigreturn from the saved context."""
 
-    def _sigreturn(self, slot: Slot) -> int:
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 returns: ReturnPath, self_signals: SelfSignals) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.returns = returns
+        self.self_signals = self_signals
+
+    def sigreturn(self, slot: Slot) -> int:
         """Restore the pre-signal registers from the frame on the user stack."""
         sp = slot.ctx.get(CTX_SP)
-        raw = self.read_user(sp + SIGINFO_SIZE, UCONTEXT_SIZE)
+        raw = self.memory.read(sp + SIGINFO_SIZE, UCONTEXT_SIZE)
         if raw is None:
             refuse("sigreturn.frame", Status.ERR_DENIED, "the signal frame is not present")
             return 0
@@ -52,7 +65,7 @@ class SignalMixin:
             refuse("sigreturn.frame", Status.ERR_DENIED, "malformed signal frame")
             return mask
         slot.ctx.load_frame_fields(**vars(regs))
-        self.note_mask_restored(slot.root, mask)
+        self.self_signals.note_mask_restored(slot.root, slot.thread, mask)
         slot.elr = regs.pc
         return mask
 
@@ -62,11 +75,12 @@ class SignalMixin:
 
         `ret`/`elr` complete the interrupted syscall first through the same return path
         as RESUME (its result, or a restart), so the frame saves the right state."""
-        slot, dom = self._live_slot("signal", slot_id)
+        slot, dom = self.registry.live_slot(slot_id)
         far = esr = 0
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
-        act = self.space(dom, slot.root).handlers.get(signo)
+        space = self.registry.space(dom, slot.root)
+        act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):
             refuse("signal.handler", Status.ERR_DENIED,
                    f"no handler registered for signal {signo} (the program left it "
@@ -74,26 +88,26 @@ class SignalMixin:
             return 0
         handler, flags, restorer, _ = act
         use_alt = flags & SA_ONSTACK and not ss_flags & 2 and ss_size
-        if use_alt and (ss_sp, ss_size) not in self.space(dom, slot.root).altstacks:
+        if use_alt and (ss_sp, ss_size) not in space.altstacks:
             refuse("signal.altstack", Status.ERR_DENIED,
                    f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by the program")
         if not (flags & SA_RESTORER and restorer) and \
-                self.read_user(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
+                self.memory.read(SIGRETURN_TRAMPOLINE, len(SIGRETURN_CODE)) != SIGRETURN_CODE:
             refuse("signal.trampoline", Status.ERR_DENIED,
                    "the signal-return trampoline is not the expected code")
         sp = slot.ctx.get(CTX_SP)
         if use_alt and not ss_sp <= sp < ss_sp + ss_size:
             sp = ss_sp + ss_size
         base = (sp - FRAME_SIZE - 16) & ~15
-        missing = self._first_missing(base, FRAME_SIZE + 16, True)
+        missing = self.memory.first_missing(base, FRAME_SIZE + 16, True)
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
-        self._complete(slot, dom, ret, elr)
-        self.note_handler_entered(slot.root, signo, act)
+        self.returns.complete(slot, dom, ret, elr)
+        self.self_signals.note_handler_entered(slot.root, slot.thread, signo, act)
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)
-        self._write_user(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
+        self.memory.write(base, frame + struct.pack("<QQ", regs.x[29], regs.x[30]))
         ret_to = restorer if flags & SA_RESTORER and restorer else SIGRETURN_TRAMPOLINE
         ctx.set(0, signo)
         ctx.set(1, base)

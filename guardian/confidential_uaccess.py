@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import NR_EXIT, NR_EXIT_GROUP
+from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_RT_SIGACTION
 from abi.sigframe import (
     SIGRETURN_TRAMPOLINE,
 )
@@ -22,25 +22,31 @@ from guardian.capabilities import (
     expand,
 )
 from guardian.checks import FaultIn, refuse
-from guardian.slots import (
-    NR_RT_SIGACTION,
-    PAGE,
-    Domain,
-    Slot,
-)
+from guardian.confidential_registry import Registry
+from guardian.slots import PAGE, Domain, Slot
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
 
 
-class UserAccessMixin:
+class UserAccess:
     """copy_from_user / copy_to_user / strncpy_from_user for the Guardian."""
 
-    def syscall_name(self, nr: int) -> str:
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 mode: str) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
+
+    @staticmethod
+    def syscall_name(nr: int) -> str:
         return SYSCALL_NAMES.get(nr, "")
 
     def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
         if slot.caps is None:
             table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
             rules = table.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
-            slot.caps = expand(rules, slot.args, self.read_user)
+            slot.caps = expand(rules, slot.args, self.memory.read)
         return slot.caps
 
     def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
@@ -52,15 +58,7 @@ class UserAccessMixin:
         if slot.nr not in (NR_EXIT, NR_EXIT_GROUP) or (write and any(data)):
             if checks.enabled("uaccess.long_lived_exit"):
                 return []
-        return self.space(dom, slot.root).long_lived
-
-    def _syscall_slot(self, slot_id: int) -> tuple[Slot, Domain]:
-        slot = self.slots.get(slot_id)
-        dom = self.current_domain()
-        if slot is None or dom is None or slot.domain != dom.id:
-            refuse("uaccess.slot", Status.ERR_STATE, "no syscall in progress")
-        assert slot is not None and dom is not None
-        return slot, dom
+        return self.registry.space(dom, slot.root).long_lived
 
     def user_access(self, slot_id: int, va: int, n: int, write: bool,
                     data: bytes = b"") -> tuple[int, bytes]:
@@ -69,7 +67,7 @@ class UserAccessMixin:
         (bytes done, data) on success; FaultIn asks the kernel to fault the page in
         and retry; a refusal (ERR_DENIED) when no capability covers the range (the
         kernel treats it as EFAULT)."""
-        slot, dom = self._syscall_slot(slot_id)
+        slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
         if not dom.loading:
             try:
@@ -87,16 +85,16 @@ class UserAccessMixin:
                 refuse("uaccess.capability", Status.ERR_DENIED,
                        f"no capability for {n} bytes at {va:#x} "
                        f"({'write' if write else 'read'}) in syscall {slot.nr}")
-        missing = self._first_missing(va, n, write)
+        missing = self.memory.first_missing(va, n, write)
         if missing is not None:
             raise FaultIn(missing)
         slot.touched += n
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
-            self._write_user(va, data[:n])
+            self.memory.write(va, data[:n])
             return n, b""
-        out = self.read_user(va, n) or b""
+        out = self.memory.read(va, n) or b""
         if slot.nr == NR_RT_SIGACTION:
             out = self._sigaction_in(slot, va, out)
         return n, out
@@ -125,7 +123,7 @@ class UserAccessMixin:
         off = base - va
         if struct.unpack_from("<Q", data, off)[0] != SIGRETURN_TRAMPOLINE:
             return data
-        real = self.space(dom, slot.root).handlers.get(slot.args[0] & 0xFFFF_FFFF)
+        real = self.registry.space(dom, slot.root).handlers.get(slot.args[0] & 0xFFFF_FFFF)
         if real is None:
             return data
         buf = bytearray(data)
@@ -136,7 +134,7 @@ class UserAccessMixin:
 
     def user_string(self, slot_id: int, va: int, limit: int) -> tuple[int, bytes]:
         """strncpy_from_user: the string must lie inside a capability, NUL included."""
-        slot, dom = self._syscall_slot(slot_id)
+        slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
         try:
             extra = self._long_lived(slot, dom, False, b"")
@@ -148,7 +146,7 @@ class UserAccessMixin:
         pos = va
         while pos < va + allowed:
             chunk = min(va + allowed - pos, PAGE - (pos & (PAGE - 1)))
-            pa = self._translate(pos, False)
+            pa = self.memory.translate(pos, False)
             if isinstance(pa, TranslationFault):
                 raise FaultIn(pos)
             data = self.s.ram.read(pa, chunk)

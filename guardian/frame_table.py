@@ -53,6 +53,9 @@ class FrameTable:
         self.shares: dict[int, set[tuple[int, int]]] = {}
         #: A confidential copy not yet mapped -> the frame it was copied from (COPY_PAGE).
         self.copy_binding: dict[int, int] = {}
+        #: Whether a frame's places are all one page of a share the program itself made
+        #: (MAP_SHARED); the Guardian's record of shares answers it.
+        self.program_share: Callable[[int, set[Mapping]], bool] = lambda pa, places: False
         #: Called as (pa, old kind, new kind) on every change of kind.
         self.on_kind: Callable[[int, FrameKind, FrameKind], None] | None = None
 
@@ -243,7 +246,8 @@ class FrameTable:
                     out.append(f"CONFIDENTIAL frame {pa:#x} has no mapping and is no pending copy")
                 places = self.where.get(pa, set())
                 vas = {va for _, va, _ in places}
-                if len(vas - {v for _, v in self.shares.get(pa, set())}) > 1:
+                if len(vas - {v for _, v in self.shares.get(pa, set())}) > 1 \
+                        and not self.program_share(pa, places):
                     out.append(f"CONFIDENTIAL frame {pa:#x} is mapped at several addresses "
                                f"{sorted(hex(v) for v in vas)} without a recorded share")
         for pa, places in self.where.items():

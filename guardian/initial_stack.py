@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from abi import Status
+from abi.layout import AT_RANDOM
 from guardian.checks import refuse
 
 PAGE = 4096
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY = 0, 3, 4, 5, 6, 7, 9
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP = 11, 12, 13, 14, 16
-AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 25, 26, 31, 33
+AT_SECURE, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 26, 31, 33
 AT_PLATFORM = 15
 _POINTERS = (AT_RANDOM, AT_EXECFN, AT_PLATFORM)
 MAX_STRINGS = 4096

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import FrameKind
+from abi.layout import NR_MREMAP
 from emulator import descriptors as D
 from guardian.frame_table import PAGE
 from guardian.page_tables import writable
-from guardian.slots import NR_MREMAP
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.shared_read_only() + self.contexts() + self.keys()
+                + self.shared_read_only() + self.fork_shares() + self.contexts() + self.keys()
                 + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
@@ -58,7 +58,7 @@ class Invariants:
         s = self.s
         out = []
         fr = s.frames
-        for dom in s.conf.domains.values():
+        for dom in s.registry.domains.values():
             for root in dom.roots:
                 for table, _ in s.tables.tables(root):
                     if fr.record(table).owner != dom.id:
@@ -75,10 +75,11 @@ class Invariants:
 
     def shared_read_only(self) -> list[str]:
         """A confidential frame mapped in more than one place (fork share, KSM merge) is
-        mapped read-only (no AP write, no DBM) in every one of them, except an area each
-        tree's program mapped MAP_SHARED, or a page its own mremap is moving."""
+        mapped read-only (no AP write, no DBM) in every one of them, except where every place
+        is the same page of one share the program made (MAP_SHARED), or a page its own
+        mremap is moving."""
         s = self.s
-        conf = s.conf
+        reg = s.registry
         out = []
         for pa, places in s.frames.where.items():
             if len(places) < 2:
@@ -86,25 +87,39 @@ class Invariants:
             rw = [(r, v) for r, v, e in places if writable(s.ram.read_u64(e))]
             if not rw:
                 continue
-            dom = conf.domains.get(s.frames.record(pa).owner)
-            if dom is not None and all((sp := dom.spaces.get(r)) is not None
-                                       and conf.shared_page(sp, v) for r, v, _ in places):
+            if s.shares.same_share(s.frames.record(pa).owner, {(r, v) for r, v, _ in places}):
                 continue
             roots = {r for r, _, _ in places}
             if len(roots) == 1 and any(sl.root in roots and sl.nr == NR_MREMAP
-                                       for sl in conf.slots.values()):
+                                       for sl in reg.slots.values()):
                 continue
             out.append(f"frame {pa:#x} has {len(places)} mappings but is writable at "
                        + ", ".join(f"{v:#x} in tree {r:#x}" for r, v in sorted(rw)))
         return out
 
+    def fork_shares(self) -> list[str]:
+        """A confidential frame mapped at the same address in several trees is the same
+        page of one area there: one the child inherited at fork, not one either tree's
+        program made since."""
+        s = self.s
+        out = []
+        for pa, places in s.frames.where.items():
+            if len({r for r, _, _ in places}) < 2:
+                continue
+            owner = s.frames.record(pa).owner
+            out += [f"frame {pa:#x} is mapped at {va:#x} in tree {r:#x} and in another tree "
+                    "where that address is another area"
+                    for r, va, _ in sorted(places)
+                    if not s.shares.same_origin(owner, r, va, places)]
+        return out
+
     def contexts(self) -> list[str]:
         """Every saved context belongs to a live address space of its domain; a clone slot
         has yielded at most one child."""
-        conf = self.s.conf
+        reg = self.s.registry
         out = []
-        for slot in conf.slots.values():
-            dom = conf.domains.get(slot.domain)
+        for slot in reg.slots.values():
+            dom = reg.domains.get(slot.domain)
             if dom is None or slot.root not in dom.roots:
                 out.append(f"slot {slot.id} names an address space outside its domain")
             if slot.children > 1:
@@ -115,7 +130,7 @@ class Invariants:
         """Every domain key is the Guardian's own (from its private entropy)."""
         s = self.s
         return [f"domain {d.id}'s key is not from the Guardian's entropy"
-                for d in s.conf.domains.values() if d.key != s.entropy.domain_key(d.id)]
+                for d in s.registry.domains.values() if d.key != s.entropy.domain_key(d.id)]
 
     def sealed_versions(self) -> list[str]:
         """A tree holds at most one outstanding sealed version of an address: the newest

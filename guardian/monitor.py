@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from abi import SPECS, Call, Status
-from abi.layout import GUARDIAN_VBAR, LINEAR_BASE
 from emulator import sysregs as S
 from emulator.machine import Machine
 from emulator.trace import EV_DATA
@@ -24,7 +23,6 @@ from guardian.checks import FaultIn, Refused, refuse
 from guardian.confidential import Confidential
 from guardian.entropy import DEFAULT_GUARDIAN_SEED
 from guardian.invariants import Invariants
-from guardian.linear_map import LM_PERMS_RW
 from guardian.page_tables import PageTables
 from guardian.secure_mm import SecureMM
 from guardian.state import Decision, MonitorState
@@ -32,7 +30,7 @@ from guardian.sysreg_policy import SysregPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GUARDIAN_VBAR", "LINEAR_BASE", "Decision", "Guardian"]
+__all__ = ["Decision", "Guardian"]
 
 #: Call numbers and their statistics names, looked up once per HVC.
 _CALLS: dict[int, Call] = {int(c): c for c in Call}
@@ -68,7 +66,6 @@ class Guardian:
         self.sysregs = SysregPolicy(s, s.linear.root)
         self.invariants = Invariants(s, self.secure_mm)
         self.calls = self._call_table()
-        self.lm_rw = LM_PERMS_RW
 
     # --- what the machine and tests see -------------------------------------------------
     @property
@@ -106,6 +103,7 @@ class Guardian:
     # --- the call table -----------------------------------------------------------------
     def _call_table(self) -> dict[Call, Entry]:
         t, c, sm = self.tables, self.conf, self.secure_mm
+        life, ret, sig, ua = c.lifecycle, c.returns, c.signals, c.uaccess
 
         def plain(fn: Callable[..., int]) -> Handler:
             return lambda a, _p: (fn(*a), b"")
@@ -120,15 +118,15 @@ class Guardian:
             Call.SET_PTBR: plain(t.set_ptbr),
             Call.FREE_PGD: plain(t.free_pgd),
             Call.SET_SYSREG: lambda a, _p: self._set_sysreg(*a),
-            Call.CREATE_DOMAIN: lambda a, p: (c.create(a[0], a[1], a[2], p), b""),
-            Call.FORK_DOMAIN: plain(c.fork),
-            Call.RESUME: plain(c.resume),
-            Call.EXIT_DOMAIN: plain(c.exit_root),
-            Call.COPY_PAGE: plain(c.copy_page),
-            Call.SIGNAL: lambda a, p: (c.signal(*a, p), b""),
-            Call.USER_READ: lambda a, _p: c.user_access(a[0], a[1], a[2], False),
-            Call.USER_WRITE: lambda a, p: c.user_access(a[0], a[1], len(p), True, p),
-            Call.USER_STRING: lambda a, _p: c.user_string(*a),
+            Call.CREATE_DOMAIN: lambda a, p: (life.create(a[0], a[1], a[2], p), b""),
+            Call.FORK_DOMAIN: plain(life.fork),
+            Call.RESUME: plain(ret.resume),
+            Call.EXIT_DOMAIN: plain(life.exit_root),
+            Call.COPY_PAGE: plain(c.shares.copy_page),
+            Call.SIGNAL: lambda a, p: (sig.signal(*a, p), b""),
+            Call.USER_READ: lambda a, _p: ua.user_access(a[0], a[1], a[2], False),
+            Call.USER_WRITE: lambda a, p: ua.user_access(a[0], a[1], len(p), True, p),
+            Call.USER_STRING: lambda a, _p: ua.user_string(*a),
         }
         for call in (Call.SWAP_OUT, Call.SWAP_IN, Call.SWAP_SHARE, Call.SWAP_DISCARD,
                      Call.MIGRATE_PAGE, Call.PAGE_DIGEST, Call.KSM_MERGE, Call.THP_COLLAPSE,
@@ -238,15 +236,9 @@ class Guardian:
             s.check_invariants("sysreg")
         return True
 
-    # Kept for callers that predate the components.
     def lock_el1(self, locked: bool) -> None:
+        """Shut (or open) the kernel's EL1 face, as a return to user code (an exception) does."""
         self.state.lock_el1(locked)
-
-    def _flush(self) -> None:
-        self.state.flush()
-
-    def _is_root(self, pa: int) -> bool:
-        return self.state.is_root(pa)
 
 
 _ = checks  # the registry is imported for its side effect of validating BLINDFOLD_MUTATE

@@ -177,7 +177,7 @@ class PageTables:
                         entry_pa: int) -> None:
         """A leaf (page or block) is about to be written at (root, va)."""
         fr = self.s.frames
-        conf = self.s.conf
+        admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
         for i, pa in enumerate(leaf_frames(level, desc)):
             rec = fr.record(pa)
             if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
@@ -191,13 +191,13 @@ class PageTables:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
-                if self.s.sealed(root, page_va) and not conf.may_discard(root, page_va):
+                if self.s.sealed(root, page_va) and not may_discard(root, page_va):
                     refuse("set_pt.sealed_slot", Status.ERR_STATE,
                            f"the page at {page_va:#x} is swapped out: it comes back by "
                            "SWAP_IN, not as a new page")
-                conf.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
+                admission.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
-            if pa in conf.input_frames and not desc & D.UXN:
+            if pa in admission.input_frames and not desc & D.UXN:
                 refuse("set_pt.input_not_exec", Status.ERR_DENIED,
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
@@ -206,18 +206,24 @@ class PageTables:
                 if source is not None:
                     self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
                 continue
-            # A second place is the same address in another tree of the domain (fork), an
-            # address the Guardian itself shared the frame to (KSM), or the program's mremap.
+            # A second place is the same address in another tree of the domain (fork: the
+            # same page of an area the child inherited), an address the Guardian itself
+            # shared the frame to (KSM), the program's mremap, or the same page of a share
+            # the program made (MAP_SHARED).
             shared = page_va in {v for _, v in fr.shares.get(pa, set())}
-            same_va = any(v == page_va for _, v, _ in places)
+            same_va = any(v == page_va for _, v, _ in places) \
+                and self.s.shares.same_origin(domain, root, page_va, places)
             moving = False
             if not shared and not same_va:
-                moving = conf.move_in_progress(root, page_va, pa, places)
-                if not moving:
+                moving = self.s.shares.move_in_progress(root, page_va, pa, places)
+                if not moving and not self.s.shares.same_share(
+                        domain, {(root, page_va)} | {(r, v) for r, v, _ in places}):
+                    where = ", ".join(hex(v) for _, v, _ in sorted(places))
                     refuse("set_pt.one_mapping", Status.ERR_DENIED,
-                           f"confidential frame {pa:#x} is already mapped at "
-                           f"{', '.join(hex(v) for _, v, _ in sorted(places))}; a second "
-                           f"address {page_va:#x} would alias it")
+                           f"confidential frame {pa:#x} is already mapped at {where}; "
+                           + (f"{page_va:#x} in this tree is another area than there (not "
+                              "one inherited at fork)" if any(v == page_va for _, v, _ in places)
+                              else f"a second address {page_va:#x} would alias it"))
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
@@ -233,14 +239,12 @@ class PageTables:
         """A frame with another mapping (a fork share, a KSM merge) is read-only in every
         tree until a copy separates them: neither this entry nor any other place of the
         frame may be writable (AP[2] clear, or DBM letting hardware make it so).  Only an
-        area the program itself mapped MAP_SHARED, in every tree involved, is exempt."""
+        area the program itself mapped MAP_SHARED, where every place is the same page of one
+        share, is exempt."""
         others_writable = [p for p in places if writable(self.s.ram.read_u64(p[2]))]
         if not writable(desc) and not others_writable:
             return
-        dom = self.s.conf.domains.get(domain)
-        if dom is not None and all(
-                (sp := dom.spaces.get(r)) is not None and self.s.conf.shared_page(sp, v)
-                for r, v in {(root, va)} | {(r, v) for r, v, _ in places}):
+        if self.s.shares.same_share(domain, {(root, va)} | {(r, v) for r, v, _ in places}):
             return
         where = ", ".join(f"{v:#x} in tree {r:#x}" for r, v, _ in sorted(places))
         if writable(desc):
@@ -275,11 +279,11 @@ class PageTables:
         copy-on-write break).  A frame another tree (fork) or address (KSM) still maps
         is no licence: the program at this address would lose its page all the same."""
         fr = self.s.frames
-        conf = self.s.conf
+        may_discard = self.s.lifecycle.may_discard
         if is_table_desc(level, old):
             child = old & D.ADDR_MASK
             for v, pa in self.leaves_below(child, level + 1, va):
-                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not conf.may_discard(root, v):
+                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v):
                     refuse("set_pt.discard_subtree", Status.ERR_DENIED,
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
@@ -293,7 +297,7 @@ class PageTables:
             if instead == pa:
                 continue
             page_va = va + i * PAGE
-            if conf.may_discard(root, page_va):
+            if may_discard(root, page_va):
                 continue
             if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
                 continue       # a copy-on-write break: the program's page keeps its bytes
@@ -420,7 +424,7 @@ class PageTables:
             cpu.write_sysreg(S.TTBR0_EL1, ttbr0)
         self.s.live_ttbr0 = ttbr0
         if checks.enabled("set_ptbr.kernel_view"):
-            self.s.conf.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
+            self.s.kernel_view.on_ttbr0(ttbr0)     # EPD0 as for a trapped write of the same value
         return 0
 
     def free_pgd(self, root: int) -> int:
@@ -432,7 +436,7 @@ class PageTables:
             refuse("free_pgd.not_live", Status.ERR_STATE, "the tree is live in TTBR0")
         self._free_tree(root, 0, 0, root)
         self.s.flush()          # the leaves it cleared may be cached
-        self.s.conf.forget_root(root)
+        self.s.lifecycle.forget_root(root)
         return 0
 
     def _free_tree(self, table: int, level: int, base_va: int, root: int) -> None:

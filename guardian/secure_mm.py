@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from abi import Call, FrameKind, Status
+from abi.layout import USER_TOP
 from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 PAGE = 4096
 HUGE = 2 << 20
-USER_TOP = 1 << 48
 SEAL_MAGIC = b"BFS1"
 SEAL_HEADER = struct.Struct("<4sIQ")          # magic, reserved, version (authenticated)
 SEALED_SIZE = SEAL_HEADER.size + PAGE + 16    # header, ciphertext, GCM tag
@@ -78,7 +78,7 @@ def secure_mm_for(g: object) -> SecureMM:
 class SecureMM:
     def __init__(self, state: MonitorState) -> None:
         self.s = state
-        state.conf.on_unmapped = self.forget_unmapped
+        state.on_unmapped = self.forget_unmapped
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
@@ -89,7 +89,7 @@ class SecureMM:
     def holds(self, root: int, va: int) -> bool:
         """Whether tree `root` holds an outstanding sealed page for `va` (the page is
         swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
-        dom = self.s.conf.domain_of_root(root)
+        dom = self.s.registry.domain_of_root(root)
         versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
         return bool(versions) and any(root in self.seals[dom.id][v].holders
                                       for v in versions)
@@ -106,7 +106,7 @@ class SecureMM:
 
     # --- shared checks ----------------------------------------------------------------
     def _domain(self, name: str, root: int, status: Status = Status.ERR_KIND) -> Domain:
-        dom = self.s.conf.domain_of_root(root) if root % PAGE == 0 else None
+        dom = self.s.registry.domain_of_root(root) if root % PAGE == 0 else None
         if dom is None or root & ~D.ADDR_MASK:
             refuse("smm.confidential_root", status, f"{root:#x} is not the root of a "
                                                     "confidential address space")
@@ -290,7 +290,7 @@ class SecureMM:
         if rec is None or root not in rec.holders or rec.va != va:
             refuse("swap_discard.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} "
                                                                "is not outstanding for this tree")
-        if not self.s.conf.may_discard(root, va):
+        if not self.s.lifecycle.may_discard(root, va):
             refuse("swap_discard.program_asked", Status.ERR_DENIED,
                    f"the program did not unmap {va:#x}: its sealed page stays claimable")
         self._release(dom.id, version, root)
@@ -300,7 +300,7 @@ class SecureMM:
         """The program's own munmap (madvise, MAP_FIXED, brk, mremap) of these ranges
         completed: the tree's sealed pages there are gone with them, so none can come back
         later into new memory the program maps at the same address."""
-        dom = self.s.conf.domain_of_root(root)
+        dom = self.s.registry.domain_of_root(root)
         index = self._at_va.get(dom.id) if dom is not None else None
         if not index or dom is None:
             return

@@ -3,31 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from abi.layout import (  # noqa: F401 - re-exported for the Guardian's modules
-    CLONE_CHILD_CLEARTID,
-    GUARDIAN_VBAR,
-    MAP_FIXED,
-    NR_BRK,
-    NR_CLONE,
-    NR_CLONE3,
-    NR_EXECVE,
-    NR_EXIT,
-    NR_EXIT_GROUP,
-    NR_MADVISE,
-    NR_MMAP,
-    NR_MREMAP,
-    NR_MUNMAP,
-    NR_RT_SIGACTION,
-    NR_RT_SIGRETURN,
-    NR_SET_ROBUST_LIST,
-    NR_SET_TID_ADDRESS,
-    NR_SIGALTSTACK,
-    SA_RESTORER,
-    SLOT_REGISTER,
-    SVC_NR_REGISTER,
-    USER_TOP,
-)
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
@@ -77,14 +54,141 @@ class Space:
     #: [start, end) the program's own non-executable mmap placed a file that is not admitted
     #: at: its pages are input data, as if read(), and may arrive with the kernel's bytes.
     input_areas: list[tuple[int, int]] = field(default_factory=list)
-    #: [start, end) the program's own mmap asked to be MAP_SHARED: the one place where a
-    #: frame may be writable in several trees at once (the program shares it on purpose).
-    shared_areas: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) the program's own mmap asked to be MAP_SHARED, the share it maps (an id
+    #: of the domain's) and the share's offset at start: the one place where a frame may be
+    #: mapped at several addresses, or writable in several trees, at once -- where every
+    #: place is the same offset of the same share (the program shares it on purpose).
+    shared_areas: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: [start, end) of each area and where it came from: an id the domain gave the request
+    #: that made it (exec, an mmap, a brk growth), and the offset in it at start.  fork
+    #: hands the child the same ids, so the same address holds the same page of the same
+    #: area in both trees only where the child inherited it.
+    origins: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived), dict(self.fds),
-                     list(self.file_areas), list(self.input_areas), list(self.shared_areas))
+                     list(self.file_areas), list(self.input_areas), list(self.shared_areas),
+                     list(self.origins))
+
+    def file_page(self, va: int) -> tuple[str, int] | None:
+        """(path, file offset) of the admitted file the program's own mmap placed at va."""
+        for start, end, path, off in reversed(self.file_areas):
+            if start <= va < end:
+                return path, off + (va - start)
+        return None
+
+    def input_page(self, va: int) -> bool:
+        """Is va in an area the program mapped from a file that is not admitted (data only)?"""
+        return any(s <= va < e for s, e in self.input_areas)
+
+    def shared_page(self, va: int) -> bool:
+        """Is va in an area the program's own mmap asked to be MAP_SHARED?"""
+        return self.share_at(va) is not None
+
+    def share_at(self, va: int) -> tuple[int, int] | None:
+        """(share, offset in it) of the page at va, if the program mapped it MAP_SHARED."""
+        for start, end, share, off in reversed(self.shared_areas):
+            if start <= va < end:
+                return share, off + (va - start)
+        return None
+
+    def origin_at(self, va: int) -> tuple[int, int] | None:
+        """(area id, offset in it) of the page at va, if a recorded area holds it."""
+        for start, end, origin, off in reversed(self.origins):
+            if start <= va < end:
+                return origin, off + (va - start)
+        return None
+
+    def add_area(self, start: int, end: int, origin: int) -> None:
+        """A new area of the program's own making (exec, mmap, brk growth)."""
+        self.areas.append((start, end))
+        self.origins.append((start, end, origin, 0))
+
+    def remove_area(self, start: int, end: int) -> None:
+        """[start, end) left the program's view: cut it out of every list of areas."""
+        self.input_areas = _cut(self.input_areas, start, end)
+        self.shared_areas = _cut_keyed(self.shared_areas, start, end)
+        self.origins = _cut_keyed(self.origins, start, end)
+        self.file_areas = _cut_keyed(self.file_areas, start, end)
+        out: list[tuple[int, int]] = []
+        for s, e in self.areas:
+            if e <= start or s >= end:
+                out.append((s, e))
+                continue
+            if s < start:
+                out.append((s, start))
+            if e > end:
+                out.append((end, e))
+        self.areas = out
+
+
+    def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:
+        """The program's own mremap of [old, old+old_len) returned new (page-rounded
+        lengths): what the old range was (an admitted file's pages, input data, a share,
+        its origin) it is at the new place, cut to new_len; grown, the last piece goes on
+        (the same file or share, its offsets continuing) and the new pages are of a new
+        origin, `grown`.  old_len 0 (possible only for a shared mapping) maps the share at
+        old a second time, as an area of its own, and leaves old in place."""
+        if old_len == 0:
+            at = self.share_at(old)
+            if at is not None:
+                self.shared_areas.append((new, new + new_len, at[0], at[1]))
+            self.add_area(new, new + new_len, grown)
+            return
+        moved = [_moved(self.file_areas, old, old_len, new, new_len),
+                 _moved(self.shared_areas, old, old_len, new, new_len),
+                 _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len),
+                 _moved(self.origins, old, old_len, new, min(old_len, new_len))]
+        self.remove_area(old, old + old_len)
+        self.file_areas += moved[0]
+        self.shared_areas += moved[1]
+        self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
+        self.origins += moved[3]
+        if new_len > old_len:
+            self.origins.append((new + old_len, new + new_len, grown, 0))
+        self.areas.append((new, new + new_len))
+
+
+_K = TypeVar("_K")
+
+
+def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The areas less [start, end), in their order (a split area's pieces in place)."""
+    return [piece for s, e in areas
+            for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
+
+
+def _cut_keyed(areas: list[tuple[int, int, _K, int]], start: int, end: int
+               ) -> list[tuple[int, int, _K, int]]:
+    """The same for areas of an object (a file, a share) at an offset: a piece cut off at
+    its start keeps the object, its offset moved on."""
+    out = []
+    for s, e, key, off in areas:
+        if e <= start or s >= end:
+            out.append((s, e, key, off))
+            continue
+        if s < start:
+            out.append((s, start, key, off))
+        if e > end:
+            out.append((end, e, key, off + (end - s)))
+    return out
+
+
+def _moved(areas: list[tuple[int, int, _K, int]], old: int, old_len: int, new: int,
+           new_len: int) -> list[tuple[int, int, _K, int]]:
+    """The pieces of `areas` inside [old, old+old_len), placed at new and cut to new_len;
+    the piece reaching the old end runs on to the new end when the range grows."""
+    keep_end, delta = old + min(old_len, new_len), new - old
+    out = []
+    for s, e, key, off in areas:
+        lo, hi = max(s, old), min(e, keep_end)
+        if lo >= hi:
+            continue
+        if new_len > old_len and e >= old + old_len:
+            hi = old + new_len                # grown: the object goes on past the old end
+        out.append((lo + delta, hi + delta, key, off + (lo - s)))
+    return out
 
 
 @dataclass
@@ -101,3 +205,16 @@ class Domain:
     program: MeasuredImage | None = None
     program_bias: int = 0
     spaces: dict[int, Space] = field(default_factory=dict)   # root -> its address space
+    #: The shares its programs made (MAP_SHARED): ids handed out, and the one share of
+    #: each admitted file (every MAP_SHARED mmap of the file maps the same pages).
+    shares_made: int = 0
+    file_shares: dict[str, int] = field(default_factory=dict)
+    origins_made: int = 0             # ids of the areas its programs' requests made
+
+    def new_share(self) -> int:
+        self.shares_made += 1
+        return self.shares_made
+
+    def new_origin(self) -> int:
+        self.origins_made += 1
+        return self.origins_made

@@ -21,7 +21,11 @@ from guardian.frame_table import PAGE, FrameTable
 from guardian.linear_map import LM_PERMS_RO, LM_PERMS_RW, LinearMap
 
 if TYPE_CHECKING:
-    from guardian.confidential import Confidential
+    from guardian.confidential_admission import Admission
+    from guardian.confidential_domains import Lifecycle
+    from guardian.confidential_registry import Registry
+    from guardian.confidential_shares import Shares
+    from guardian.kernel_view import KernelView
     from guardian.page_tables import PageTables
 
 
@@ -68,11 +72,17 @@ class MonitorState:
         for pa in range(self.reserved_base, self.ram.end, PAGE):
             self.frames.claim_for_guardian(pa)
         self.linear = LinearMap(self.ram, self.reserved_base, self._own_frame)
-        # Set by the Guardian once its components exist.
+        # The components others consult, set by the Guardian once they exist.
         self.tables: PageTables
-        self.conf: Confidential
+        self.registry: Registry          # slots, domains, roots and their spaces
+        self.admission: Admission        # measurement of frames entering a domain
+        self.lifecycle: Lifecycle        # unmap windows, teardown of roots
+        self.kernel_view: KernelView     # EPD0 and the kernel's VBAR
+        self.shares: Shares              # mremap moves (and copies) of confidential pages
         #: Whether a sealed (swapped-out) page of (root, va) is outstanding (secure MM).
         self.sealed: Callable[[int, int], bool] = lambda root, va: False
+        #: Told (root, ranges) when the program's own unmapping completes (secure MM).
+        self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
 
     def _own_frame(self) -> int:
         pa = self._next_own
@@ -86,7 +96,7 @@ class MonitorState:
         self.stats.inc("guardian.tlb_flushes")
         for cpu in self.cpus:
             cpu.flush_tlb()
-        for face in self.machine._el1.values():
+        for face in self.machine.el1_faces():
             face.invalidate_tlb()
 
     def set_linear(self, pa: int, perms: D.PagePerms | None) -> None:
@@ -102,7 +112,7 @@ class MonitorState:
             # write.)
             self.stats.inc("guardian.tlb_invalidations_va")
             va = LINEAR_BASE | pa
-            for face in self.machine._el1.values():
+            for face in self.machine.el1_faces():
                 face.invalidate_va(va)
 
     def flush_page(self, va: int) -> None:
@@ -113,7 +123,7 @@ class MonitorState:
         self.stats.inc("guardian.tlb_flushes_page")
         for cpu in self.cpus:
             cpu.flush_tlb()
-        for face in self.machine._el1.values():
+        for face in self.machine.el1_faces():
             face.invalidate_va(va)
 
     def linear_readonly(self, pa: int) -> None:
@@ -126,7 +136,7 @@ class MonitorState:
         """While a confidential thread owns the core, the kernel's EL1 face is shut."""
         if locked and not checks.enabled("return.lock_el1"):
             return
-        for face in self.machine._el1.values():
+        for face in self.machine.el1_faces():
             face.clrex_va = self.clrex_va
             face.user_owned = locked
 

@@ -18,7 +18,7 @@ class SysregPolicy:
     def check(self, reg: S.SysReg, value: int) -> None:
         """Refuse a write that would break the Guardian's guarantees; commit side effects."""
         s = self.s
-        conf = s.conf
+        view = s.kernel_view
         if reg == S.TTBR1_EL1 and value & D.ADDR_MASK != self.kernel_ttbr1:
             refuse("sysreg.ttbr1", Status.ERR_REFUSED_SYSREG,
                    "TTBR1 must stay the Guardian-built linear map")
@@ -30,7 +30,7 @@ class SysregPolicy:
                 refuse("sysreg.ttbr0_root", Status.ERR_REFUSED_SYSREG,
                        f"TTBR0 {value:#x} is not a registered root table")
             s.live_ttbr0 = value
-            conf.on_ttbr0(value)
+            view.on_ttbr0(value)
         elif reg == S.SCTLR_EL1:
             cur = s.cpus[0].sctlr
             if cur & S.SCTLR_M and not value & S.SCTLR_M:
@@ -48,7 +48,7 @@ class SysregPolicy:
                 # Another T0SZ or granule would re-read table pages at other levels.
                 refuse("sysreg.tcr_ttbr0", Status.ERR_REFUSED_SYSREG,
                        "the TTBR0 geometry (T0SZ, TG0) is fixed")
-            if conf.current_domain() is not None and not value & S.TCR_EPD0:
+            if s.registry.current_domain() is not None and not value & S.TCR_EPD0:
                 refuse("sysreg.tcr_epd0", Status.ERR_REFUSED_SYSREG,
                        "EPD0 stays set while a confidential address space is live")
         elif reg == S.VBAR_EL1:
@@ -58,4 +58,4 @@ class SysregPolicy:
             if value & ~0x7FF == GUARDIAN_VBAR:
                 refuse("sysreg.vbar_guardian", Status.ERR_REFUSED_SYSREG,
                        "the kernel cannot point VBAR at the Guardian's table")
-            conf.kernel_vbar = value
+            view.kernel_vbar = value

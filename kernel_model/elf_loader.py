@@ -15,6 +15,8 @@ import errno
 import struct
 from dataclasses import dataclass
 
+from abi.layout import USER_TOP
+
 PAGE = 4096
 EM_AARCH64 = 183
 PT_LOAD = 1
@@ -24,7 +26,6 @@ PT_TLS = 7
 PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 STATIC_PIE_BASE = 0x0000_AAAA_0000_0000
-USER_TOP = 1 << 48
 ET_EXEC, ET_DYN = 2, 3
 _ET_NAMES = {0: "ET_NONE", 1: "ET_REL", ET_EXEC: "ET_EXEC", ET_DYN: "ET_DYN", 4: "ET_CORE"}
 # Elf64_Ehdr after e_ident: type, machine, version, entry, phoff, shoff, flags,

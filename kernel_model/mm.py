@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from abi import Call
+from abi.layout import USER_TOP  # noqa: F401 - the user half, for the kernel's modules
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.errors import KernelError
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 
 SW_COW = 1          # descriptor software bit: private page shared after fork (or merged by KSM)
 
-USER_TOP = 1 << 48
 STACK_TOP = 0x0000_FFFF_FFFF_0000
 STACK_LIMIT = 8 << 20
 MMAP_TOP = STACK_TOP - STACK_LIMIT - (64 << 20)

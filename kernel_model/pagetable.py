@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from abi import Call
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.frames import FrameAllocator
 
 PAGE = 4096
-LINEAR_BASE = 0xFFFF_0000_0000_0000
 _TABLE = struct.Struct("<512Q")
 
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from abi.layout import SVC_NR_REGISTER
 from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.trace import EV_DATA, EV_KIND
 from kernel_model import signals as sig
@@ -80,7 +81,7 @@ class TrapsMixin:
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         args = self.el1.syscall_args()
-        nr = args[8]
+        nr = args[SVC_NR_REGISTER]
         # Entry and dispatch are charged together, both before the handler runs.
         self.clock.charge_pair("exception_entry", "syscall_dispatch")
         # Traced, the CPU's open exception event becomes this syscall: one record holding

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from abi import SPECS, Call, FrameKind, Status
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from emulator.mmu import Access, Regime, TranslationFault, Walker
-from guardian.monitor import LINEAR_BASE, Guardian
+from guardian.monitor import Guardian
 from workloads import find as find_workload
 
 PAGE = 4096

@@ -33,13 +33,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from abi import Call, FrameKind, Status
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.el1 import El1, SysregRefused
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from emulator.mmu import Access, Regime, TranslationFault, Walker
-from guardian.monitor import LINEAR_BASE, Guardian
+from guardian.monitor import Guardian
 from kernel_model.kernel import KERNEL_VBAR, Kernel, KernelOptions
 from workloads import find as find_workload
 

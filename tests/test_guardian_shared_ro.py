@@ -73,11 +73,20 @@ def test_the_copy_separates_them_and_the_last_mapping_may_write(s: Scene) -> Non
 def test_the_program_s_own_map_shared_area_may_be_writable_in_both(s: Scene) -> None:
     conf = s.g.conf
     dom = conf.domains[1]
+    share = dom.new_share()                  # one share, inherited by the child at fork
     for root in (ROOT_A, ROOT_C):
-        conf.space(dom, s.b + root).shared_areas.append((VA, VA + 4096))
+        conf.space(dom, s.b + root).shared_areas.append((VA, VA + 4096, share, 0))
     pa = s.b + PAGES_A
     _set(s, s.b + ROOT_C, D.leaf_descriptor(pa, RW))
     assert s.rec(pa).user_maps == 2 and not s.g.invariants.violations()
+
+
+def test_two_shares_at_the_same_address_are_not_one(s: Scene) -> None:
+    conf = s.g.conf
+    dom = conf.domains[1]
+    for root in (ROOT_A, ROOT_C):            # each tree mapped a MAP_SHARED area of its own
+        conf.space(dom, s.b + root).shared_areas.append((VA, VA + 4096, dom.new_share(), 0))
+    _refused(s, s.b + ROOT_C, D.leaf_descriptor(s.b + PAGES_A, RW))
 
 
 def test_the_invariant_sees_a_writable_share_the_check_let_through(s: Scene) -> None:

@@ -225,6 +225,7 @@ def _join_domain(g: Guardian | None, parent: AddressSpace) -> Callable[[AddressS
         if dom is not None:
             root = child.tables.root
             dom.roots.add(root)
+            dom.spaces[root] = dom.spaces[parent.tables.root].copy()
             g.conf.root_domain[root] = dom.id
             g.frames.owner[g.frames.index(root)] = dom.id
     return join

@@ -1,0 +1,98 @@
+"""What may enter a domain: the images and files the user admitted, and the check
+every frame passes before it joins a domain at an address.
+
+A page entering a domain holds exactly what the program is owed there: its
+measured image page, the signal page, the page of an admitted file its own mmap
+placed there, zeros, or -- never executable -- input data of a file it mapped
+without measurement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+
+from abi import Status
+from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
+from guardian.checks import refuse
+from guardian.confidential_registry import Registry
+from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
+from guardian.page_tables import ZERO_PAGE
+from guardian.slots import PAGE
+from guardian.state import MonitorState
+
+
+class Admission:
+    def __init__(self, state: MonitorState, registry: Registry) -> None:
+        self.s = state
+        self.registry = registry
+        self.images: dict[bytes, MeasuredImage] = {}
+        self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
+        #: Frames holding unmeasured data of a file the program mapped (never executable).
+        self.input_frames: set[int] = set()
+
+    def admit_image(self, data: bytes) -> bytes:
+        """The user names a program that may run confidentially; returns its digest."""
+        image = measure(data)
+        self.images[image.digest] = image
+        return image.digest
+
+    def admit_file(self, path: str, data: bytes) -> bytes:
+        """The user (or the sysroot it named) admits a file the program may map: a
+        library, its interpreter, a data file; its pages are measured at (path, offset)."""
+        measured = measure_file(posixpath.normpath(path), data)
+        self.files[measured.path] = measured
+        return measured.digest
+
+    def file_digest(self, path: str, offset: int) -> bytes:
+        """The digest the page at `offset` of the admitted file `path` must have."""
+        return self.files[path].page_digest(offset)
+
+    def admit_page(self, domain: int, root: int, va: int, pa: int,
+                   executable: bool = True) -> None:
+        """Before a frame joins a domain at va: it holds exactly what the program is owed
+        there (its measured image page, the signal page, an admitted file's page, zeros,
+        or -- never executable -- input data of a file it mapped without measurement)."""
+        dom = self.registry.domains.get(domain)
+        if dom is None:
+            return
+        self.input_frames.discard(pa)
+        data = self.s.ram.read(pa, PAGE)
+        expected = dom.image.pages.get(va - dom.bias) if dom.image is not None else None
+        if expected is None and dom.program is not None:
+            expected = dom.program.pages.get(va - dom.program_bias)
+        if expected is not None:
+            if hashlib.sha256(data).digest() != expected:
+                refuse("set_pt.measured", Status.ERR_DENIED,
+                       f"image page at {va:#x} does not match its measurement")
+            self.s.stats.inc("guardian.pages_measured")
+            return
+        if va == SIGRETURN_TRAMPOLINE:
+            if data != SIGPAGE_CONTENT:
+                refuse("set_pt.measured", Status.ERR_DENIED,
+                       "the signal page does not hold the signal-return trampoline")
+            return
+        space = dom.spaces.get(root)
+        placed = space.file_page(va) if space is not None else None
+        if placed is not None:
+            path, offset = placed
+            if hashlib.sha256(data).digest() != self.file_digest(path, offset):
+                refuse("set_pt.measured_file", Status.ERR_DENIED,
+                       f"the page at {va:#x} is not offset {offset:#x} of the admitted file "
+                       f"{path} the program mapped there")
+            self.s.stats.inc("guardian.file_pages_measured")
+            return
+        if data != ZERO_PAGE and space is not None and space.input_page(va):
+            # The program asked for this file's bytes, as it would with read(): data it
+            # treats as input. Unmeasured, so it must never run as code.
+            if executable:
+                refuse("set_pt.input_not_exec", Status.ERR_DENIED,
+                       f"the page at {va:#x} holds unmeasured file data; it cannot be "
+                       "executable")
+            self.input_frames.add(pa)
+            self.s.stats.inc("guardian.input_pages")
+            return
+        if data != ZERO_PAGE:
+            refuse("set_pt.zero_fill", Status.ERR_DENIED,
+                   f"the page entering the domain at {va:#x} is not zero-filled (only image "
+                   "pages carry data in)")

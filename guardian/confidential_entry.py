@@ -1,0 +1,112 @@
+"""Exception entry from a confidential thread: the Guardian's vector table.
+
+While a confidential thread runs, VBAR_EL1 names the Guardian's vector table.
+Every exception from it enters here first: the full register file is saved in
+a Guardian-owned slot, the CPU is scrubbed down to what the kernel is owed
+(syscall number and arguments; the fault address and syndrome; nothing at an
+interrupt), TCR_EL1.EPD0 is set so the kernel cannot walk the user half, the
+kernel's EL1 configuration is put back, and the kernel's own vector is called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.layout import GUARDIAN_VBAR, NR_RT_SIGRETURN, SLOT_REGISTER, SVC_NR_REGISTER
+from abi.syscalls import SYSCALL_ARITY
+from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
+from emulator.fastuc import CTX_PC, UserContext
+from guardian import checks
+from guardian.checks import Refused
+from guardian.confidential_registry import Registry
+from guardian.confidential_signals import Signals
+from guardian.el0_view import El0View
+from guardian.kernel_view import KernelView
+from guardian.state import MonitorState
+
+if TYPE_CHECKING:
+    from emulator.cpu import Cpu
+
+_IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
+_EC_SVC64 = int(ExceptionClass.SVC64)
+_EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class ExceptionEntry:
+    def __init__(self, state: MonitorState, registry: Registry, kernel_view: KernelView,
+                 el0: El0View, signals: Signals) -> None:
+        self.s = state
+        self.registry = registry
+        self.kernel_view = kernel_view
+        self.el0 = el0
+        self.signals = signals
+        self.cpu = state.cpus[0]
+        state.machine.vectors.register(GUARDIAN_VBAR, VectorTable(
+            "guardian", {0x400: self.enter, 0x480: self.enter}))
+
+    def enter(self, cpu: Cpu, info: ExceptionInfo) -> None:
+        reg = self.registry
+        dom = reg.domain_of_root(self.cpu.ttbr0)
+        s = self.s
+        kernel_table = s.machine.vectors.tables.get(self.kernel_view.kernel_vbar & ~0x7FF)
+        if dom is None or kernel_table is None:
+            # Guardian's table while nothing confidential runs: pass straight on.
+            self.kernel_view.set(False)
+            handler = kernel_table.handler(info.vector_offset) if kernel_table else None
+            if handler is not None:
+                handler(cpu, info)
+            return
+        counters = s.stats.counters
+        counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
+        s.lock_el1(False)
+        self.el0.leave_user()
+        ctx = cpu.save_context(UserContext())
+        data = ctx.data
+        vector = info.vector_offset
+        ec = (info.esr >> 26) & 0x3F
+        if vector == 0x400 and ec == _EC_SVC64:
+            nr: int | None = data[2 * SVC_NR_REGISTER]
+            args: tuple[int, ...] = tuple(data[0:12:2])       # x0-x5
+        else:
+            nr, args = None, ()
+        irq = vector in _IRQ_VECTORS
+        slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=reg.live_root(),
+                            thread=reg.running,
+                            fault=None if nr is not None or irq else (info.esr, info.far))
+        if irq and checks.enabled("entry.hide_irq_pc"):
+            slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
+        elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
+            slot.shown_elr = 0        # a data abort owes it the address and syndrome only
+        forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
+        if nr == NR_RT_SIGRETURN:
+            try:
+                mask = self.signals.sigreturn(slot)
+            except Refused as r:
+                s.record("sigreturn", r)
+                mask = 0
+            forwarded = [mask, 0, 0, 0, 0, 0]
+        if checks.enabled("entry.scrub_registers"):
+            scrubbed = UserContext()            # all zero but what the kernel is owed
+            sdata = scrubbed.data
+            for i, v in enumerate(forwarded):
+                sdata[2 * i] = v & _MASK64
+            if nr is not None:
+                sdata[2 * SVC_NR_REGISTER] = nr
+        else:
+            scrubbed = ctx.copy()
+            sdata = scrubbed.data
+        kernel_elr = slot.kernel_elr
+        sdata[2 * SLOT_REGISTER] = slot.id
+        sdata[2 * CTX_PC] = kernel_elr          # after rt_sigreturn: where the thread resumes
+        cpu.restore_context(scrubbed)
+        # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
+        cpu.set_entry_registers(info.esr, kernel_elr, info.far, 0)
+        self.kernel_view.set(True)
+        if s.tracer.enabled:
+            s.tracer.emit("guardian_call", pc=slot.kernel_elr, call="entry", slot=slot.id,
+                          syscall=nr, domain=dom.id)
+        handler = kernel_table.handler(info.vector_offset)
+        if handler is not None:
+            handler(cpu, ExceptionInfo(info.vector_offset, info.esr, info.far, slot.kernel_elr,
+                                       0, info.from_el))

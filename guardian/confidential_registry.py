@@ -1,0 +1,108 @@
+"""Which saved contexts, address spaces and domains exist: the Guardian's records of
+confidential processes, shared by every component that serves them.
+
+A root (TTBR0 table) belongs to at most one domain; a slot holds one thread's saved
+register file while the kernel runs; each domain keeps one `Space` per root.
+"""
+
+from __future__ import annotations
+
+from abi import Status
+from emulator import descriptors as D
+from emulator.cpu import Cpu
+from emulator.fastuc import UserContext
+from guardian.checks import refuse
+from guardian.slots import Domain, Slot, Space
+
+
+class Registry:
+    def __init__(self, cpu: Cpu) -> None:
+        self.cpu = cpu
+        self.slots: dict[int, Slot] = {}
+        self.domains: dict[int, Domain] = {}
+        self.root_domain: dict[int, int] = {}
+        self.dying: set[int] = set()    # roots whose address space is being torn down
+        #: The thread last handed the core (0: none): the next exception is its.
+        self.running = 0
+        self._next_domain = 1
+        self._next_slot = 1
+        self._next_thread = 1
+
+    # --- lookups ------------------------------------------------------------------------
+    def domain_of_root(self, root: int) -> Domain | None:
+        d = self.root_domain.get(root & D.ADDR_MASK)
+        return self.domains.get(d) if d else None
+
+    def current_domain(self) -> Domain | None:
+        return self.domain_of_root(self.cpu.ttbr0)
+
+    def live_root(self) -> int:
+        return self.cpu.ttbr0 & D.ADDR_MASK
+
+    @staticmethod
+    def space(dom: Domain, root: int) -> Space:
+        sp = dom.spaces.get(root)
+        if sp is None:
+            sp = dom.spaces[root] = Space()
+        return sp
+
+    def space_of(self, domain: int, root: int) -> Space | None:
+        """The space of `root` in domain `domain`, if both exist."""
+        dom = self.domains.get(domain)
+        return dom.spaces.get(root) if dom is not None else None
+
+    # --- new records --------------------------------------------------------------------
+    def next_domain_id(self) -> int:
+        """The id the next domain gets (taken only when `add_domain` commits it)."""
+        return self._next_domain
+
+    def add_domain(self, dom: Domain, root: int, space: Space) -> None:
+        self._next_domain = max(self._next_domain, dom.id + 1)
+        dom.spaces[root] = space
+        dom.roots.add(root)
+        self.domains[dom.id] = dom
+        self.root_domain[root] = dom.id
+
+    def new_thread(self) -> int:
+        self._next_thread += 1
+        return self._next_thread
+
+    def add_slot(self, domain: int, ctx: UserContext, elr: int, nr: int | None,
+                 args: tuple[int, ...] = (), *, root: int, thread: int,
+                 fault: tuple[int, int] | None = None) -> Slot:
+        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root=root, thread=thread,
+                    fault=fault)
+        self._next_slot += 1
+        self.slots[slot.id] = slot
+        return slot
+
+    def drop_slots(self, *, root: int | None = None, domain: int | None = None) -> None:
+        for sid in [s.id for s in self.slots.values()
+                    if (root is not None and s.root == root)
+                    or (domain is not None and s.domain == domain)]:
+            del self.slots[sid]
+
+    # --- the slot a call names ------------------------------------------------------------
+    def live_slot(self, slot_id: int) -> tuple[Slot, Domain]:
+        """The slot a return to user code names: a saved context of the live address space."""
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            why = ("no such slot" if slot is None else "no confidential address space is live"
+                   if dom is None else f"slot of domain {slot.domain}, live domain {dom.id}")
+            refuse("return.slot", Status.ERR_STATE,
+                   f"slot {slot_id} is not a saved context of this address space ({why})")
+        assert slot is not None and dom is not None
+        if slot.root != self.live_root():
+            refuse("return.slot", Status.ERR_STATE,
+                   f"slot {slot_id} belongs to another address space")
+        return slot, dom
+
+    def syscall_slot(self, slot_id: int) -> tuple[Slot, Domain]:
+        """The slot a user-memory access names: a syscall of the live domain in progress."""
+        slot = self.slots.get(slot_id)
+        dom = self.current_domain()
+        if slot is None or dom is None or slot.domain != dom.id:
+            refuse("uaccess.slot", Status.ERR_STATE, "no syscall in progress")
+        assert slot is not None and dom is not None
+        return slot, dom

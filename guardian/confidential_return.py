@@ -1,0 +1,161 @@
+"""The one way back to user code.
+
+Every return to a confidential thread (RESUME, SIGNAL, a fork child's first run,
+exec's first run, after rt_sigreturn) goes through `complete` and `enter_user`:
+the same ELR and restart rules, the same layout (Iago) checks, the same register
+restoration from the slot, the same EL0 view of the system registers.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi import Status
+from abi.layout import (
+    GUARDIAN_VBAR,
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_GETRANDOM,
+    NR_RT_SIGACTION,
+    NR_RT_SIGRETURN,
+    NR_SET_ROBUST_LIST,
+    NR_SET_TID_ADDRESS,
+    NR_SIGALTSTACK,
+    RESTARTABLE,
+    SVC0,
+    TRANSFERS,
+)
+from emulator import sysregs as S
+from emulator.fastuc import CTX_PC
+from guardian import checks
+from guardian.capabilities import LONG_LIVED, NotPresent, expand
+from guardian.checks import refuse
+from guardian.confidential_domains import Lifecycle
+from guardian.confidential_layout import Layout
+from guardian.confidential_registry import Registry
+from guardian.confidential_selfsignal import SelfSignals
+from guardian.el0_view import El0View
+from guardian.slots import Domain, Slot
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
+
+#: The syscalls whose arguments name memory the kernel keeps using afterwards.
+_LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
+                     NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
+
+
+class ReturnPath:
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 layout: Layout, lifecycle: Lifecycle, self_signals: SelfSignals,
+                 el0: El0View) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.layout = layout
+        self.lifecycle = lifecycle
+        self.self_signals = self_signals
+        self.el0 = el0
+        self.cpu = state.cpus[0]
+        self.serve_entropy = True       # getrandom answered from the Guardian's entropy
+
+    def resume(self, slot_id: int, ret: int, elr: int) -> int:
+        slot, dom = self.registry.live_slot(slot_id)
+        self.self_signals.check(slot, dom, ret, elr)
+        self.complete(slot, dom, ret, elr)
+        del self.registry.slots[slot_id]
+        self.enter_user(slot, dom)
+        return 0
+
+    def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
+        """Finish what the slot was waiting for (its syscall's result, or a restart),
+        after checking every rule; commits nothing unless all pass."""
+        expected = slot.kernel_elr
+        restart = (slot.nr is not None and slot.nr != NR_RT_SIGRETURN and elr == slot.elr - 4)
+        if elr != expected and not restart:
+            refuse("return.elr", Status.ERR_DENIED,
+                   f"ELR {elr:#x} is neither the saved {expected:#x} nor a restart")
+        if slot.nr in (NR_EXIT, NR_EXIT_GROUP):
+            refuse("return.no_exit", Status.ERR_DENIED,
+                   f"syscall {slot.nr} ends the thread: it never returns to user code")
+        if restart:
+            if slot.nr not in RESTARTABLE or slot.children:
+                refuse("return.restart_svc", Status.ERR_DENIED,
+                       f"syscall {slot.nr} cannot be restarted here (not restartable, or it "
+                       "already yielded a child)")
+            if slot.nr in TRANSFERS and slot.touched:
+                refuse("return.restart_untouched", Status.ERR_DENIED,
+                       f"syscall {slot.nr} already moved {slot.touched} bytes of the program's "
+                       "buffers: it completed and cannot be restarted")
+            insn = self.memory.read(elr, 4, slot.root)
+            if insn is None or struct.unpack("<I", insn)[0] != SVC0:
+                refuse("return.restart_svc", Status.ERR_DENIED,
+                       f"a restart at {elr:#x} must re-run an SVC instruction")
+            slot.ctx.set(CTX_PC, elr)
+        elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
+            if slot.nr in (NR_CLONE, NR_CLONE3) and ret == 0:
+                # Only the child sees 0, and the child's context is the Guardian's own.
+                refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
+            if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
+                refuse("return.clone_child_id", Status.ERR_DENIED,
+                       f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
+            iago = self.layout.check(slot, dom, ret)
+            if iago:
+                refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+            slot.ctx.set(0, ret)
+            self._commit(slot, dom, ret)
+            self.self_signals.note_signal_state(slot, ret)
+            if unmapped:
+                self.s.on_unmapped(slot.root, unmapped)
+            if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
+                self._serve_random(slot, ret)
+        slot.nr = None
+        slot.shown_elr = -1
+
+    def _serve_random(self, slot: Slot, ret: int) -> None:
+        """getrandom: the bytes the program receives are the Guardian's, not the kernel's."""
+        n = min(ret, slot.args[1]) if ret < (1 << 63) else 0
+        if n > 0:
+            self.memory.write(slot.args[0], self.s.entropy.draw(n, b"getrandom"), slot.root)
+
+    def enter_user(self, slot: Slot, dom: Domain) -> None:
+        """Hand the core to the slot's thread: its registers, the Guardian's vectors and
+        EL0 view; the kernel's EL1 face is shut until the next exception."""
+        dom.loading = False
+        self.registry.running = slot.thread    # the next exception on this core is its
+        cpu = self.cpu
+        cpu.restore_context(slot.ctx)
+
+        if cpu.tcr & S.TCR_EPD0:
+            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)   # (no flush: KernelView.set)
+        cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
+        self.el0.enter_user()
+        self.s.stats.inc("guardian.resumes")
+        self.s.lock_el1(True)
+
+    def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
+        """Bookkeeping that depends on the syscall having succeeded."""
+        if ret != 0 and slot.nr != NR_SET_TID_ADDRESS:
+            return
+        a = slot.args
+        space = self.registry.space(dom, slot.root)
+        read = self.memory.read
+        if slot.nr == NR_SIGALTSTACK and a[0]:
+            raw = read(a[0], 24, slot.root)
+            if raw is not None:
+                ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
+                if not ss_flags & 2:
+                    space.altstacks.add((ss_sp, ss_size))
+        if slot.nr == NR_RT_SIGACTION and a[1]:
+            raw = read(a[1], 32, slot.root)
+            if raw is not None:
+                handler, flags, restorer, mask = struct.unpack("<QQQQ", raw)
+                space.handlers[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
+        rules = _LONG_LIVED_BY_NR.get(slot.nr)
+        if rules is not None:
+            try:
+                space.long_lived += expand(rules, a, read)
+            except NotPresent:
+                pass    # only buffers here; nothing to read

@@ -85,6 +85,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.", "guardian/confidential.py"),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
          "abi SPECS SIGNAL"),
+    Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the "
+         "Guardian's siginfo.", "guardian/confidential_signals.py _fault_report"),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.", "guardian/confidential.py signal"),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",

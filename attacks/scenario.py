@@ -73,6 +73,7 @@ class Scenario:
     timing: str = "fast"
     oracle: Oracle | None = None               # extra checks for confidential state changed
     gap: str = ""                              # the property this attack still breaks, if any
+    args: tuple[bytes, ...] = ()               # the program's variant switches (workload.py)
 
     def expected(self, mode: str) -> Expect:
         if mode == "off":
@@ -94,7 +95,8 @@ REGISTRY: dict[str, Scenario] = {}
 def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002
              rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
              known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",
-             oracle: Oracle | None = None, gap: str = "") -> Callable[[Steps], Steps]:
+             oracle: Oracle | None = None, gap: str = "",
+             args: tuple[bytes, ...] = ()) -> Callable[[Steps], Steps]:
     """Register the decorated steps function as a scenario."""
     if gap and gap not in PROPERTIES:
         raise ValueError(f"scenario {id}: gap {gap!r} is not one of {sorted(PROPERTIES)}")
@@ -107,7 +109,7 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
         REGISTRY[id] = Scenario(id=id, title=title, prop=prop, family=family, goal=goal,
                                 steps=fn, rules=rules, actor=actor, mprotect=mprotect,
                                 known=MappingProxyType(dict(known or {})), silent=silent,
-                                timing=timing, oracle=oracle, gap=gap)
+                                timing=timing, oracle=oracle, gap=gap, args=tuple(args))
         return fn
     return register
 

@@ -4,6 +4,11 @@
  *   secret        run every step once and report whether the secret survived
  *   secret -d     also print the SHA-256 of the secret (it differs from run to run
  *                 outside the emulator, whose getrandom() is seeded)
+ *   secret -f     also map its own file twice before the end: once by its absolute
+ *                 path (an admitted file: the page must equal the loaded ELF header
+ *                 page) and once by a relative path (input data, never code)
+ *   secret -s     also register a SIGSEGV handler, which counts fault reports (a
+ *                 correct run takes no fault, so the count must stay 0)
  *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
  * untrusted kernel would look for them: a heap page, a stack buffer, two
@@ -53,7 +58,9 @@
 #define P_IAGO_FIXED 18
 #define P_UNMAP 19
 #define P_UNMAPPED 20
-#define P_END 21
+#define P_FILE 21
+#define P_FILE_DONE 22
+#define P_END 23
 
 #define SECRET_OFF 64             /* where the secret sits inside each page copy */
 #define SPIN_ITERATIONS 400000L
@@ -151,6 +158,9 @@ static uint64_t secret[SECRET_LEN / 8];
 static int tampered;                 /* a register copy came back changed */
 static volatile int usr1_count;
 static uint8_t altstack[16384] __attribute__((aligned(16)));
+static volatile int file_mismatch __attribute__((used));  /* -f: the mapped file page differed */
+static volatile int segv_faults __attribute__((used));    /* -s: fault reports the handler got */
+extern const uint8_t __ehdr_start[];  /* the image's first page (its ELF header) as loaded */
 
 static void check_words(const uint64_t *seen, const char *where)
 {
@@ -258,6 +268,15 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
     usr1_count++;
 }
 
+/* A fault report (si_code > 0) with no fault behind it is something only a kernel
+ * can forge: kill() and sigqueue() from another process carry si_code <= 0. */
+static void on_segv(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig; (void)uc;
+    if (info->si_code > 0)
+        segv_faults++;
+}
+
 static long anon_page(void)
 {
     return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -280,7 +299,12 @@ static void use_buffer(long p, int fd)
 
 int main(int argc, char **argv)
 {
-    int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+    int show_digest = 0, map_file = 0, segv_handler = 0;
+    for (int i = 1; i < argc; i++) {
+        show_digest |= strcmp(argv[i], "-d") == 0;
+        map_file |= strcmp(argv[i], "-f") == 0;
+        segv_handler |= strcmp(argv[i], "-s") == 0;
+    }
     static const char banner[] = "secret: intact\n";
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -346,6 +370,13 @@ int main(int argc, char **argv)
     sa.sa_sigaction = on_usr1;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigaction(SIGUSR1, &sa, 0);
+    if (segv_handler) {
+        struct sigaction sv;
+        memset(&sv, 0, sizeof sv);
+        sv.sa_sigaction = on_segv;
+        sv.sa_flags = SA_SIGINFO;
+        sigaction(SIGSEGV, &sv, 0);
+    }
     scrub_scratch_registers();
     marker(P_SIGNAL, (long)heap, 0, 0, 0);
     sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1, 0, 0, 0, 0);
@@ -380,6 +411,22 @@ int main(int argc, char **argv)
     marker(P_UNMAP, mapped, 0, 0, 0);
     sys6(SYS_munmap, mapped, PAGE, 0, 0, 0, 0);
     marker(P_UNMAPPED, mapped, 0, 0, 0);
+
+    if (map_file) {
+        /* The absolute path names the file the user admitted: its first page must be the
+         * ELF header page of the image this code runs from.  The relative path is
+         * resolved against a directory the kernel keeps: its bytes are input data. */
+        int ffd = (int)sys6(SYS_openat, AT_FDCWD, (long)"/bin/secret", O_RDONLY, 0, 0, 0);
+        long fpage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ffd, 0);
+        int ifd = (int)sys6(SYS_openat, AT_FDCWD, (long)"bin/secret", O_RDONLY, 0, 0, 0);
+        long ipage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ifd, 0);
+        marker(P_FILE, fpage, ipage, 0, 0);
+        if (valid(fpage) && memcmp((const void *)fpage, __ehdr_start, PAGE) != 0)
+            file_mismatch = 1;
+        if (valid(ipage))
+            (void)*(volatile const uint8_t *)ipage;
+        marker(P_FILE_DONE, fpage, ipage, 0, 0);
+    }
 
     /* Every copy must still be the secret. */
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -311,7 +311,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
         out.violations = s.guardian.frames.violations()  # type: ignore[attr-defined]
-        usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing, sc.args))
+        usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing, sc.program,
+                                           sc.args))
         for d in s.guardian.decisions:  # type: ignore[attr-defined]
             text = f"decision: {d.call} {d.status.name}: {d.reason}"
             if usual[text]:
@@ -367,11 +368,11 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
 
 
 @functools.cache
-def baseline_decisions(mode: str, machine: str, timing: str,
+def baseline_decisions(mode: str, machine: str, timing: str, program: str = PROGRAM,
                        args: tuple[bytes, ...] = ()) -> tuple[str, ...]:
     """The Guardian's refusals in a run with no adversary (the predecessor design
     refuses some of the workload's own calls); they are not evidence of a defence."""
-    s = boot(mode, machine=machine, timing=timing)
+    s = boot(mode, machine=machine, timing=timing, program=program)
     run_session(s, mode, args)
     if s.guardian is None:
         return ()
@@ -398,7 +399,7 @@ def _digest_mismatch(out: Outcome) -> list[str]:
 
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
             trace: Path | None = None) -> Result:
-    s = boot(mode, machine=machine, timing=sc.timing, trace=trace)
+    s = boot(mode, machine=machine, timing=sc.timing, program=sc.program, trace=trace)
     try:
         sc.steps(s.adversary)
     except Exception:  # noqa: BLE001 - a broken scenario is reported, not raised

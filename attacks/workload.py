@@ -16,8 +16,9 @@ SECRET_OFF = 64            # offset of the secret inside each page that holds a 
 NR_GETPPID = 173
 PROGRAM = "secret"
 PROGRAM_ARGS = (b"-d",)     # also print the digest, which the referee checks
-MAP_FILE = b"-f"            # a variant that maps its own (admitted) file and input data
-SEGV_HANDLER = b"-s"        # a variant that registers a SIGSEGV handler counting fault reports
+VARIANTS_PROGRAM = "secret_variants"   # the same program built with its variant switches:
+MAP_FILE = b"-f"            # map its own (admitted) file and the same file as input data
+SEGV_HANDLER = b"-s"        # register a SIGSEGV handler counting fault reports
 BANNER_INTACT = b"secret: intact\n"
 BANNER_PWNED = b"secret: PWNED!\n"      # same length: what an image tamperer prints instead
 HIJACKED = b"secret: hijacked"
@@ -49,9 +50,10 @@ class Phase(IntEnum):
     IAGO_FIXED = 18     # x3 the hint; next: mmap(hint, MAP_FIXED), the result written out
     UNMAP = 19          # next: munmap(mapped page) without clearing it
     UNMAPPED = 20
-    FILE = 21           # -f only: x2 its admitted file's first page, x3 the same file as input data
-    FILE_DONE = 22      # -f only: both pages read
-    END = 23
+    END = 21
+    # The variant build only (VARIANTS_PROGRAM -f), between UNMAPPED and END:
+    FILE = 22           # x2 its admitted file's first page, x3 the same file as input data
+    FILE_DONE = 23      # both pages read
 
 
 @dataclass(frozen=True)

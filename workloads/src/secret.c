@@ -4,11 +4,14 @@
  *   secret        run every step once and report whether the secret survived
  *   secret -d     also print the SHA-256 of the secret (it differs from run to run
  *                 outside the emulator, whose getrandom() is seeded)
- *   secret -f     also map its own file twice before the end: once by its absolute
- *                 path (an admitted file: the page must equal the loaded ELF header
- *                 page) and once by a relative path (input data, never code)
- *   secret -s     also register a SIGSEGV handler, which counts fault reports (a
- *                 correct run takes no fault, so the count must stay 0)
+ *
+ * Built with SECRET_VARIANTS (bin/secret_variants, src/secret_variants.c) it also takes
+ *   -f            map its own file twice before the end: once by its absolute path
+ *                 (argv[0], a file the user admitted: the page must equal the loaded
+ *                 ELF header page) and once by a relative path (input data, never code)
+ *   -s            register a SIGSEGV handler that counts fault reports (a correct run
+ *                 takes no fault, so the count must stay 0)
+ * The plain build is kept byte for byte, so that scenarios tuned to its code still hold.
  *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
  * untrusted kernel would look for them: a heap page, a stack buffer, two
@@ -58,9 +61,9 @@
 #define P_IAGO_FIXED 18
 #define P_UNMAP 19
 #define P_UNMAPPED 20
-#define P_FILE 21
-#define P_FILE_DONE 22
-#define P_END 23
+#define P_END 21
+#define P_FILE 22       /* SECRET_VARIANTS -f only, reached between UNMAPPED and END */
+#define P_FILE_DONE 23
 
 #define SECRET_OFF 64             /* where the secret sits inside each page copy */
 #define SPIN_ITERATIONS 400000L
@@ -158,9 +161,11 @@ static uint64_t secret[SECRET_LEN / 8];
 static int tampered;                 /* a register copy came back changed */
 static volatile int usr1_count;
 static uint8_t altstack[16384] __attribute__((aligned(16)));
+#ifdef SECRET_VARIANTS
 static volatile int file_mismatch __attribute__((used));  /* -f: the mapped file page differed */
 static volatile int segv_faults __attribute__((used));    /* -s: fault reports the handler got */
 extern const uint8_t __ehdr_start[];  /* the image's first page (its ELF header) as loaded */
+#endif
 
 static void check_words(const uint64_t *seen, const char *where)
 {
@@ -268,6 +273,7 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
     usr1_count++;
 }
 
+#ifdef SECRET_VARIANTS
 /* A fault report (si_code > 0) with no fault behind it is something only a kernel
  * can forge: kill() and sigqueue() from another process carry si_code <= 0. */
 static void on_segv(int sig, siginfo_t *info, void *uc)
@@ -276,6 +282,25 @@ static void on_segv(int sig, siginfo_t *info, void *uc)
     if (info->si_code > 0)
         segv_faults++;
 }
+
+/* -f: the program's own file by its absolute path (admitted) must hold the bytes of the
+ * image it runs from; by a relative path (resolved in a directory the kernel keeps) it
+ * is input data, only read. */
+static void map_own_file(const char *self)
+{
+    int ffd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    long fpage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ffd, 0);
+    int ifd = (int)sys6(SYS_openat, AT_FDCWD, (long)(self + 1), O_RDONLY, 0, 0, 0);
+    long ipage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ifd, 0);
+    marker(P_FILE, fpage, ipage, 0, 0);
+    if (fpage > 0 && (unsigned long)fpage < (1UL << 48) &&
+        memcmp((const void *)fpage, __ehdr_start, PAGE) != 0)
+        file_mismatch = 1;
+    if (ipage > 0 && (unsigned long)ipage < (1UL << 48))
+        (void)*(volatile const uint8_t *)ipage;
+    marker(P_FILE_DONE, fpage, ipage, 0, 0);
+}
+#endif
 
 static long anon_page(void)
 {
@@ -299,12 +324,16 @@ static void use_buffer(long p, int fd)
 
 int main(int argc, char **argv)
 {
+#ifdef SECRET_VARIANTS
     int show_digest = 0, map_file = 0, segv_handler = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         map_file |= strcmp(argv[i], "-f") == 0;
         segv_handler |= strcmp(argv[i], "-s") == 0;
     }
+#else
+    int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+#endif
     static const char banner[] = "secret: intact\n";
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -370,6 +399,7 @@ int main(int argc, char **argv)
     sa.sa_sigaction = on_usr1;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigaction(SIGUSR1, &sa, 0);
+#ifdef SECRET_VARIANTS
     if (segv_handler) {
         struct sigaction sv;
         memset(&sv, 0, sizeof sv);
@@ -377,6 +407,7 @@ int main(int argc, char **argv)
         sv.sa_flags = SA_SIGINFO;
         sigaction(SIGSEGV, &sv, 0);
     }
+#endif
     scrub_scratch_registers();
     marker(P_SIGNAL, (long)heap, 0, 0, 0);
     sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1, 0, 0, 0, 0);
@@ -411,22 +442,10 @@ int main(int argc, char **argv)
     marker(P_UNMAP, mapped, 0, 0, 0);
     sys6(SYS_munmap, mapped, PAGE, 0, 0, 0, 0);
     marker(P_UNMAPPED, mapped, 0, 0, 0);
-
-    if (map_file) {
-        /* The absolute path names the file the user admitted: its first page must be the
-         * ELF header page of the image this code runs from.  The relative path is
-         * resolved against a directory the kernel keeps: its bytes are input data. */
-        int ffd = (int)sys6(SYS_openat, AT_FDCWD, (long)"/bin/secret", O_RDONLY, 0, 0, 0);
-        long fpage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ffd, 0);
-        int ifd = (int)sys6(SYS_openat, AT_FDCWD, (long)"bin/secret", O_RDONLY, 0, 0, 0);
-        long ipage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ifd, 0);
-        marker(P_FILE, fpage, ipage, 0, 0);
-        if (valid(fpage) && memcmp((const void *)fpage, __ehdr_start, PAGE) != 0)
-            file_mismatch = 1;
-        if (valid(ipage))
-            (void)*(volatile const uint8_t *)ipage;
-        marker(P_FILE_DONE, fpage, ipage, 0, 0);
-    }
+#ifdef SECRET_VARIANTS
+    if (map_file && argv[0][0] == '/')
+        map_own_file(argv[0]);
+#endif
 
     /* Every copy must still be the secret. */
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0;

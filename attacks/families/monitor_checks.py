@@ -38,7 +38,7 @@ def _serve_file_fault(adv: Adversary, which: str, serve) -> None:  # noqa: ANN00
     it is changed before the return to the program."""
     @adv.on(Point.FAULT, during=Phase.FILE, once=False)
     def _(a: Adversary, info: object, **_: object) -> None:
-        page = getattr(a.layout, which)
+        page = a.layout.file_page if which == "file_page" else a.layout.input_page
         if page and info.far & ~(PAGE - 1) == page:  # type: ignore[attr-defined]
             a.memo["serving"] = page
 

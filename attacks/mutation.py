@@ -57,7 +57,9 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
 #: Checks whose removal no scenario can notice, each with the reason.  "redundant with X":
 #: another named check refuses in its place; "fail-closed": without the check the call's
 #: next step has nothing to act on and the call is refused (recorded) all the same;
-#: "equivalent": the mutant behaves like the intact build; "outside the threat model".
+#: "equivalent": the mutant behaves like the intact build; "availability only": without the
+#: check the kernel can only stop the program, which it always can; "fail-safe": the
+#: mutant's state only ever refuses more; "outside the threat model".
 EXPLAINED: dict[str, str] = {
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",

@@ -48,13 +48,18 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.mmap_fresh": ("RX-007",),
     "return.self_signal": ("RX-018",),
     "create.auxv": ("AX-001",),
+    "set_pt.measured_file": ("MU-001",),
+    "signal.sync_witnessed": ("MU-003",),
+    "set_pt.subtree_owner": ("MU-006",),
 }
 
 
 #: Checks whose removal no scenario can notice, each with the reason.  "redundant with X":
 #: another named check refuses in its place; "fail-closed": without the check the call's
 #: next step has nothing to act on and the call is refused (recorded) all the same;
-#: "equivalent": the mutant behaves like the intact build; "outside the threat model".
+#: "equivalent": the mutant behaves like the intact build; "availability only": without the
+#: check the kernel can only stop the program, which it always can; "fail-safe": the
+#: mutant's state only ever refuses more; "outside the threat model".
 EXPLAINED: dict[str, str] = {
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
@@ -115,6 +120,51 @@ EXPLAINED: dict[str, str] = {
                             "page with itself changes no bytes",
     "mprotect.pinned": "mode-specific: only the predecessor (mprotect) build consults it; "
                        "mutation runs the Guardian build",
+    "sysreg.tcr_ttbr1": "equivalent in this model: MU-008 shrinks T1SZ so that the linear "
+                        "map's level-2 table descriptor reads as a page naming its level-3 "
+                        "table; without the check the store stops at an access-flag fault, "
+                        "because the Guardian builds the linear map's table descriptors "
+                        "without AF and the model's walker does no hardware AF update "
+                        "(TCR.HA). On a core with FEAT_HAFDBS the walk would set AF in the "
+                        "Guardian's table and MU-008 would succeed: the check stays. EPD1 "
+                        "and TG1 only fault the kernel's own linear-map accesses; neither the "
+                        "Guardian (it reads RAM physically) nor EL0 walks TTBR1",
+    "sysreg.sctlr_wxn": "availability only: WXN is clear at boot and setting it only takes "
+                        "execute permission away from EL0-writable pages (a W+X page faults "
+                        "at its next fetch, a real fault the Guardian witnesses); it never "
+                        "grants an access. The attack program, which has no W+X page, runs "
+                        "intact with WXN flipped at PLACED",
+    "sysreg.vbar_registered": "availability only: vector code is installed at boot only, so "
+                              "an unregistered VBAR names no handler at all. The next "
+                              "exception stops the machine ('VBAR_EL1 names no vector "
+                              "table'); from a confidential program the Guardian's entry "
+                              "finds no kernel table and the system call in flight returns "
+                              "its own first argument before the machine stops at the next "
+                              "exception. No kernel code runs with the program's registers",
+    "sysreg.vbar_guardian": "availability only: with the Guardian's table as the kernel's, "
+                            "the Guardian's entry forwards every exception to itself; the "
+                            "run ends in unbounded recursion at the next exception, before "
+                            "any kernel code runs",
+    "release_pt.empty": "fail-safe: a table released with entries is zeroed on release, so "
+                        "none of its mappings survives; its frames only keep a mapping "
+                        "count that never drops again (a confidential frame stays "
+                        "confidential and out of the linear map, a user frame stays "
+                        "counted), which refuses more later (register_pt.unmapped, "
+                        "set_pt.no_conf_import, create.exclusive), never grants access",
+    "thp.exclusive": "equivalent: THP_COLLAPSE needs 512 contiguous entries with one set of "
+                     "attributes, and a frame shared by fork or KSM is read-only in every "
+                     "tree (set_pt.shared_writable), so a block over shared frames is "
+                     "read-only and maps the same frames at the same addresses as the "
+                     "pages did. (Tried: a region collapsed and split again before the "
+                     "fork makes the kernel model's fork fail on set_pt.shared_writable, so "
+                     "no run reaches a collapse over shared frames.)",
+    "fork.flags_asked": "equivalent: the Guardian builds the child from the program's own "
+                        "saved flags and the child root alone. The kernel's flags say what it "
+                        "will do with its own state: share its mm (checked against the root "
+                        "by fork.vm_flags, MU-005), hold the parent as for vfork, book a "
+                        "thread or a process, which it controls whatever it declares. RX-015 "
+                        "used the vfork wait as scheduling; MU-004 gets it by scheduling "
+                        "alone and is refused by return.clone_child_id",
 }
 
 #: Survivors we know of, with why no scenario catches them yet (reported, not excused).
@@ -122,30 +172,6 @@ KNOWN_SURVIVORS: dict[str, str] = {
     "set_pt.shared_readonly": "needs a KSM-shared page the program writes; the kernel model's "
                               "copy-on-write of a merged page retries MIGRATE_PAGE on the "
                               "shared frame forever, so no run reaches the write",
-    "set_pt.measured_file": "the attack workload maps no admitted file (tests cover the rule)",
-    "set_pt.input_not_exec": "the attack workload maps no file as input data (tests cover "
-                             "the rule)",
-    "sysreg.tcr_ttbr1": "a T1SZ change would re-read the linear map's tables at other levels "
-                        "(as RR-003 does for TTBR0); no scenario yet",
-    "sysreg.sctlr_wxn": "WXN only narrows execute permission; no gain for the kernel found",
-    "sysreg.vbar_registered": "an unregistered VBAR leaves the next exception without a "
-                              "handler: believed availability only, not shown",
-    "sysreg.vbar_guardian": "the Guardian's table as the kernel's handler re-enters the "
-                            "Guardian: believed availability only, not shown",
-    "copy_page.src_protected": "only Guardian frames are unreadable otherwise, and they never "
-                               "hold the program's secret; a key-recovery scenario is missing",
-    "signal.sync_witnessed": "the attack workload registers no fault handler; "
-                             "tests/test_guardian_signals.py notices its removal",
-    "release_pt.empty": "the scenarios release linked tables, which release_pt.unused refuses "
-                        "first; a table unlinked with entries, then released, is not tried",
-    "set_pt.subtree_owner": "PT-004 is refused by set_pt.child_one_parent first; linking "
-                            "another tree's non-empty, parentless table is not tried",
-    "create.root": "no scenario names a non-root table in CREATE_DOMAIN",
-    "fork.child_root": "no scenario hands FORK_DOMAIN a child tree that is not a fresh, "
-                       "empty root (FK-002 resumes a child elsewhere instead)",
-    "fork.vm_flags": "no scenario forks a child into the parent's tree without CLONE_VM",
-    "thp.exclusive": "512 contiguous pages of a domain are exclusive unless a fork shares "
-                     "them; the workload never collapses a forked region",
 }
 
 

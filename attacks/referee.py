@@ -50,6 +50,8 @@ class Witness:
     secret_va: int = 0
     tampered_va: int = 0
     count_va: int = 0
+    file_mismatch_va: int = 0       # -f variant: the program found its mapped file changed
+    segv_faults_va: int = 0         # -s variant: fault reports its SIGSEGV handler received
     secret: bytes = b""
     integrity: list[str] = field(default_factory=list)
     availability: list[str] = field(default_factory=list)
@@ -69,8 +71,10 @@ class MemoryWitness:
         self._hw = machine
         self._watch = watch         # addresses a scenario's oracle wants compared
         self._usr1 = usr1_deliveries   # (SIGUSR1 delivered, kill() calls the program made)
-        sym = dict(symbols(image_data, "secret", "tampered", "usr1_count"))
-        self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0))
+        sym = dict(symbols(image_data, "secret", "tampered", "usr1_count", "file_mismatch",
+                           "segv_faults"))
+        self.w = Witness(sym.get("secret", 0), sym.get("tampered", 0), sym.get("usr1_count", 0),
+                         sym.get("file_mismatch", 0), sym.get("segv_faults", 0))
         self.layout = Layout()
         self.handled: int | None = None
         self.reached = -1               # the furthest marker the program announced
@@ -89,6 +93,11 @@ class MemoryWitness:
             va += chunk
             n -= chunk
         return bytes(out)
+
+    def _flag(self, va: int) -> int:
+        """A 32-bit counter of the program's (0 where it has none or it is not mapped)."""
+        raw = self._read(va, 4) if va else None
+        return struct.unpack("<i", raw)[0] if raw is not None else 0
 
     def el0_config(self) -> tuple[int, int, int]:
         """The SCTLR/TCR/MAIR bits that change what EL0 code means, as the core holds them."""
@@ -157,6 +166,13 @@ class MemoryWitness:
                 w.integrity.append("the untouched page (only ever read) changed")
         if partial:
             return
+        if self._flag(w.file_mismatch_va):
+            w.integrity.append("the page of its admitted file the program mapped held other "
+                               "bytes than the file")
+        faults = self._flag(w.segv_faults_va)
+        if faults:
+            w.integrity.append(f"the program's SIGSEGV handler received {faults} fault "
+                               "report(s), yet the program took no fault")
         flag = self._read(w.tampered_va, 4) if w.tampered_va else None
         if flag is not None and struct.unpack("<i", flag)[0]:
             w.integrity.append("a register copy of the secret (or the flags) came back changed")

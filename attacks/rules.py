@@ -40,6 +40,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-FREEPGD-NOT-LIVE", "FREE_PGD refuses the live TTBR0 tree.", "abi SPECS FREE_PGD"),
     Rule("G-RELEASE-SCRUB", "A confidential frame is scrubbed before it returns to the "
          "kernel.", "guardian/confidential.py release_frame"),
+    Rule("G-COPY-SRC", "COPY_PAGE never reads the Guardian's memory or a table page.",
+         "abi SPECS COPY_PAGE"),
     Rule("G-COPY-CONF-DST", "A copy of a confidential frame joins its domain.",
          "abi SPECS COPY_PAGE"),
     Rule("G-COPY-DST-UNMAPPED", "COPY_PAGE writes only into a FREE/KERNEL frame no user table "
@@ -85,6 +87,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.", "guardian/confidential.py"),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
          "abi SPECS SIGNAL"),
+    Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the "
+         "Guardian's siginfo.", "guardian/confidential_signals.py _fault_report"),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.", "guardian/confidential.py signal"),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
@@ -179,9 +183,10 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
-           "G-SIGNAL-HANDLER", "G-SIGRETURN", "G-IAGO-CLONE", "G-FORK-CONTEXT"),
+           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGRETURN", "G-IAGO-CLONE",
+           "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
-    "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR"),
+    "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),
     "P8": ("G-EL0-SYSREGS",),
     "P9": ("G-FACE-LOCKED", "G-RESUME-EXIT"),
 }

@@ -150,6 +150,8 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
                             serve_entropy=True)
         hw.install_monitor(guardian)
         guardian.conf.admit_image(data)        # the user's trusted launch path
+        # ... and the program's file, which its -f variant maps (as `blindfold run --admit`).
+        guardian.conf.admit_file(f"/bin/{path.name}", data)
     elif mode != "off":
         raise ValueError(f"unknown mode {mode!r}")
     if trace is not None:
@@ -204,12 +206,14 @@ def _guardian_getrandom(referee: Referee) -> Callable[[bytes, bytes], None]:
     return observe
 
 
-def run_session(s: Session, mode: str) -> Outcome:
-    """Spawn the workload and run it to the end (or to wherever the adversary stopped it)."""
+def run_session(s: Session, mode: str, args: tuple[bytes, ...] = ()) -> Outcome:
+    """Spawn the workload (with the variant switches `args`) and run it to the end (or to
+    wherever the adversary stopped it)."""
     out = Outcome(mode=mode)
     start = time.perf_counter()
     try:
-        s.kernel.spawn_init(s.image, s.guest_path, [s.guest_path.encode(), *PROGRAM_ARGS],
+        s.kernel.spawn_init(s.image, s.guest_path,
+                            [s.guest_path.encode(), *PROGRAM_ARGS, *args],
                             confidential=mode != "off")
         out.init_pid = s.kernel.init.pid if s.kernel.init else 1
         out.exit_status = s.kernel.run()
@@ -307,7 +311,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
         out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
         out.violations = s.guardian.frames.violations()  # type: ignore[attr-defined]
-        usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing))
+        usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing, sc.program,
+                                           sc.args))
         for d in s.guardian.decisions:  # type: ignore[attr-defined]
             text = f"decision: {d.call} {d.status.name}: {d.reason}"
             if usual[text]:
@@ -363,11 +368,12 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
 
 
 @functools.cache
-def baseline_decisions(mode: str, machine: str, timing: str) -> tuple[str, ...]:
+def baseline_decisions(mode: str, machine: str, timing: str, program: str = PROGRAM,
+                       args: tuple[bytes, ...] = ()) -> tuple[str, ...]:
     """The Guardian's refusals in a run with no adversary (the predecessor design
     refuses some of the workload's own calls); they are not evidence of a defence."""
-    s = boot(mode, machine=machine, timing=timing)
-    run_session(s, mode)
+    s = boot(mode, machine=machine, timing=timing, program=program)
+    run_session(s, mode, args)
     if s.guardian is None:
         return ()
     return tuple(f"decision: {d.call} {d.status.name}: {d.reason}"
@@ -393,7 +399,7 @@ def _digest_mismatch(out: Outcome) -> list[str]:
 
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
             trace: Path | None = None) -> Result:
-    s = boot(mode, machine=machine, timing=sc.timing, trace=trace)
+    s = boot(mode, machine=machine, timing=sc.timing, program=sc.program, trace=trace)
     try:
         sc.steps(s.adversary)
     except Exception:  # noqa: BLE001 - a broken scenario is reported, not raised
@@ -401,6 +407,6 @@ def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
         shutil.rmtree(s.rootfs, ignore_errors=True)
         return Result(sc.id, mode, sc.expected(mode).value, "error",
                       "the scenario could not install its steps", out)
-    out = run_session(s, mode)
+    out = run_session(s, mode, sc.args)
     out.error = out.error or _check_oracle(out)
     return judge(sc, mode, s, out)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from attacks.workload import PROGRAM
+
 if TYPE_CHECKING:
     from attacks.adversary import Adversary
     from attacks.runner import Outcome
@@ -73,6 +75,8 @@ class Scenario:
     timing: str = "fast"
     oracle: Oracle | None = None               # extra checks for confidential state changed
     gap: str = ""                              # the property this attack still breaks, if any
+    program: str = PROGRAM                     # the workload it attacks (workload.py)
+    args: tuple[bytes, ...] = ()               # that program's variant switches
 
     def expected(self, mode: str) -> Expect:
         if mode == "off":
@@ -94,7 +98,8 @@ REGISTRY: dict[str, Scenario] = {}
 def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002
              rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
              known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",
-             oracle: Oracle | None = None, gap: str = "") -> Callable[[Steps], Steps]:
+             oracle: Oracle | None = None, gap: str = "", program: str = PROGRAM,
+             args: tuple[bytes, ...] = ()) -> Callable[[Steps], Steps]:
     """Register the decorated steps function as a scenario."""
     if gap and gap not in PROPERTIES:
         raise ValueError(f"scenario {id}: gap {gap!r} is not one of {sorted(PROPERTIES)}")
@@ -107,7 +112,8 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
         REGISTRY[id] = Scenario(id=id, title=title, prop=prop, family=family, goal=goal,
                                 steps=fn, rules=rules, actor=actor, mprotect=mprotect,
                                 known=MappingProxyType(dict(known or {})), silent=silent,
-                                timing=timing, oracle=oracle, gap=gap)
+                                timing=timing, oracle=oracle, gap=gap, program=program,
+                                args=tuple(args))
         return fn
     return register
 

@@ -16,6 +16,9 @@ SECRET_OFF = 64            # offset of the secret inside each page that holds a 
 NR_GETPPID = 173
 PROGRAM = "secret"
 PROGRAM_ARGS = (b"-d",)     # also print the digest, which the referee checks
+VARIANTS_PROGRAM = "secret_variants"   # the same program built with its variant switches:
+MAP_FILE = b"-f"            # map its own (admitted) file and the same file as input data
+SEGV_HANDLER = b"-s"        # register a SIGSEGV handler counting fault reports
 BANNER_INTACT = b"secret: intact\n"
 BANNER_PWNED = b"secret: PWNED!\n"      # same length: what an image tamperer prints instead
 HIJACKED = b"secret: hijacked"
@@ -48,6 +51,9 @@ class Phase(IntEnum):
     UNMAP = 19          # next: munmap(mapped page) without clearing it
     UNMAPPED = 20
     END = 21
+    # The variant build only (VARIANTS_PROGRAM -f), between UNMAPPED and END:
+    FILE = 22           # x2 its admitted file's first page, x3 the same file as input data
+    FILE_DONE = 23      # both pages read
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class Layout:
     win: int = 0             # the function a hijacker would jump to
     untouched: int = 0       # the page the fault phase loads from
     fresh: int = 0           # the page the secret is copied into after FRESH
+    file_page: int = 0       # -f: the admitted file's first page, mapped by the program
+    input_page: int = 0      # -f: the same file mapped through a relative path (input data)
 
     @property
     def stack_secret(self) -> int:
@@ -86,3 +94,5 @@ class Layout:
             self.untouched = args[0]
         elif phase == Phase.FRESH:
             self.fresh = args[0]
+        elif phase == Phase.FILE:
+            self.file_page, self.input_page = args[:2]

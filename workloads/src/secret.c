@@ -5,6 +5,14 @@
  *   secret -d     also print the SHA-256 of the secret (it differs from run to run
  *                 outside the emulator, whose getrandom() is seeded)
  *
+ * Built with SECRET_VARIANTS (bin/secret_variants, src/secret_variants.c) it also takes
+ *   -f            map its own file twice before the end: once by its absolute path
+ *                 (argv[0], a file the user admitted: the page must equal the loaded
+ *                 ELF header page) and once by a relative path (input data, never code)
+ *   -s            register a SIGSEGV handler that counts fault reports (a correct run
+ *                 takes no fault, so the count must stay 0)
+ * The plain build is kept byte for byte, so that scenarios tuned to its code still hold.
+ *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
  * untrusted kernel would look for them: a heap page, a stack buffer, two
  * anonymous mappings, and registers (x19-x22, v8/v9) held across system
@@ -54,6 +62,8 @@
 #define P_UNMAP 19
 #define P_UNMAPPED 20
 #define P_END 21
+#define P_FILE 22       /* SECRET_VARIANTS -f only, reached between UNMAPPED and END */
+#define P_FILE_DONE 23
 
 #define SECRET_OFF 64             /* where the secret sits inside each page copy */
 #define SPIN_ITERATIONS 400000L
@@ -151,6 +161,11 @@ static uint64_t secret[SECRET_LEN / 8];
 static int tampered;                 /* a register copy came back changed */
 static volatile int usr1_count;
 static uint8_t altstack[16384] __attribute__((aligned(16)));
+#ifdef SECRET_VARIANTS
+static volatile int file_mismatch __attribute__((used));  /* -f: the mapped file page differed */
+static volatile int segv_faults __attribute__((used));    /* -s: fault reports the handler got */
+extern const uint8_t __ehdr_start[];  /* the image's first page (its ELF header) as loaded */
+#endif
 
 static void check_words(const uint64_t *seen, const char *where)
 {
@@ -258,6 +273,35 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
     usr1_count++;
 }
 
+#ifdef SECRET_VARIANTS
+/* A fault report (si_code > 0) with no fault behind it is something only a kernel
+ * can forge: kill() and sigqueue() from another process carry si_code <= 0. */
+static void on_segv(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig; (void)uc;
+    if (info->si_code > 0)
+        segv_faults++;
+}
+
+/* -f: the program's own file by its absolute path (admitted) must hold the bytes of the
+ * image it runs from; by a relative path (resolved in a directory the kernel keeps) it
+ * is input data, only read. */
+static void map_own_file(const char *self)
+{
+    int ffd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    long fpage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ffd, 0);
+    int ifd = (int)sys6(SYS_openat, AT_FDCWD, (long)(self + 1), O_RDONLY, 0, 0, 0);
+    long ipage = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, ifd, 0);
+    marker(P_FILE, fpage, ipage, 0, 0);
+    if (fpage > 0 && (unsigned long)fpage < (1UL << 48) &&
+        memcmp((const void *)fpage, __ehdr_start, PAGE) != 0)
+        file_mismatch = 1;
+    if (ipage > 0 && (unsigned long)ipage < (1UL << 48))
+        (void)*(volatile const uint8_t *)ipage;
+    marker(P_FILE_DONE, fpage, ipage, 0, 0);
+}
+#endif
+
 static long anon_page(void)
 {
     return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -280,7 +324,16 @@ static void use_buffer(long p, int fd)
 
 int main(int argc, char **argv)
 {
+#ifdef SECRET_VARIANTS
+    int show_digest = 0, map_file = 0, segv_handler = 0;
+    for (int i = 1; i < argc; i++) {
+        show_digest |= strcmp(argv[i], "-d") == 0;
+        map_file |= strcmp(argv[i], "-f") == 0;
+        segv_handler |= strcmp(argv[i], "-s") == 0;
+    }
+#else
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+#endif
     static const char banner[] = "secret: intact\n";
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -346,6 +399,15 @@ int main(int argc, char **argv)
     sa.sa_sigaction = on_usr1;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigaction(SIGUSR1, &sa, 0);
+#ifdef SECRET_VARIANTS
+    if (segv_handler) {
+        struct sigaction sv;
+        memset(&sv, 0, sizeof sv);
+        sv.sa_sigaction = on_segv;
+        sv.sa_flags = SA_SIGINFO;
+        sigaction(SIGSEGV, &sv, 0);
+    }
+#endif
     scrub_scratch_registers();
     marker(P_SIGNAL, (long)heap, 0, 0, 0);
     sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1, 0, 0, 0, 0);
@@ -380,6 +442,10 @@ int main(int argc, char **argv)
     marker(P_UNMAP, mapped, 0, 0, 0);
     sys6(SYS_munmap, mapped, PAGE, 0, 0, 0, 0);
     marker(P_UNMAPPED, mapped, 0, 0, 0);
+#ifdef SECRET_VARIANTS
+    if (map_file && argv[0][0] == '/')
+        map_own_file(argv[0]);
+#endif
 
     /* Every copy must still be the secret. */
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0;

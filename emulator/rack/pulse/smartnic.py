@@ -85,6 +85,8 @@ class SmartNic:
             return
         self._busy_workspaces += 1
         self.counters["requests"] += 1
+        high = self.counters["workspaces_high_water"]
+        self.counters["workspaces_high_water"] = max(high, self._busy_workspaces)
         self.loop.after(self.costs.scheduler_ns, self._fetch, p)
 
     def _release(self) -> None:
@@ -176,7 +178,7 @@ class SmartNic:
                               REQUEST_BYTES, program=p.program, pid=p.pid, scratch=p.scratch,
                               iterations=p.iterations, hops=p.hops + 1)
         self._release()
-        self.network.send(out, self.name, "switch")
+        self._transmit(out)
 
     def _finish(self, p: TraversalPacket, status: str) -> None:
         out = TraversalPacket(Kind.TRAVERSE_DONE, self.name, p.requester, p.fva,
@@ -185,7 +187,12 @@ class SmartNic:
                               program=p.program, pid=p.pid, scratch=p.scratch,
                               iterations=p.iterations, hops=p.hops, status=status)
         self._release()
-        self.network.send(out, self.name, "switch")
+        self._transmit(out)
+
+    def _transmit(self, out: TraversalPacket) -> None:
+        """The network stack deparses the workspace into a packet: as long as parsing a
+        request (PULSE §6.2 measures the response path symmetric to the request path)."""
+        self.loop.after(self.costs.nic_pipeline_ns, self.network.send, out, self.name, "switch")
 
     def statistics(self) -> dict[str, int]:
         return {f"pulse.{self.name}.{k}": v for k, v in sorted(self.counters.items())}

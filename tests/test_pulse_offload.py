@@ -186,7 +186,8 @@ def test_device_time_per_iteration_is_a_fetch_plus_its_logic() -> None:
     assert [r.iterations for r in runs] == [1, 2, 3, 4, 5, 6]
     # Each extra node: one memory-pipeline fetch and the 3 logic instructions of a step.
     step = costs.memory_pipeline_ns + 3 * costs.insn_ns
-    assert {b.latency_ns - a.latency_ns for a, b in zip(runs, runs[1:])} == {step}
+    assert ({b.latency_ns - a.latency_ns for a, b in zip(runs, runs[1:], strict=False)}
+            == {step})
     # Parse and deparse in the network stack, the scheduler, and the found node's 7 insns.
     device = 2 * costs.nic_pipeline_ns + costs.scheduler_ns + costs.memory_pipeline_ns + 7 * 4
     assert runs[0].latency_ns > device

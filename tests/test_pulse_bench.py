@@ -22,6 +22,8 @@ def test_evaluate_rows_and_full_offload() -> None:
     assert all(r["throughput_mops"] > 0 and r["energy_nj_per_op"] > 0 for r in rows)
     assert all(r["energy_vs_pulse"] > 0 for r in rows) and pulse["estimate_pays"]
     assert stats["pulse.estimate.insns_max"] >= pulse["instructions_per_iteration"]
+    # The device's own t_c/t_d stays under eta for the iterator whose estimate pays.
+    assert 0 < stats["pulse.measured_t_c_over_t_d_x100"] <= stats["pulse.estimate.eta_x1000"] / 10
     assert evaluate(queries=6, workloads=("hash-lookup",), blade_counts=(2,), keys=2000)[0] == rows
 
 

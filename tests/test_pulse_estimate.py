@@ -25,6 +25,19 @@ def test_counted_loop_weighs_its_trip_bound() -> None:
     code = struct.pack("<5I", 0xD2800002, 0x91000842, 0xF100205F, 0x54FFFFC3, RET)
     prog = verify("f", translate("f", 0x1000, code), 64)
     assert path_lengths(prog) == (1 + 4 * 3 + 1, 1 + 3 + 1)
+    # Unrolled (PULSE jumps only forward) the counter step, compare and back branch vanish.
+    assert prog.cycles == (1, 0, 0, 0, 1)
+    assert path_lengths(prog, prog.cycles) == (2, 2)
+
+
+def test_logic_pipeline_does_not_execute_loads() -> None:
+    # ldr x2, [x0]; ldr x3, [x1]; add x2, x2, x3; str x2, [x1, #8]; mov x0, #0; ret
+    code = struct.pack("<6I", 0xF9400002, 0xF9400023, 0x8B030042, 0xF9000422, 0xD2800000, RET)
+    prog = verify("f", translate("f", 0x1000, code), 64)
+    assert prog.cycles == (0, 0, 1, 1, 1, 1)
+    node, pad = (5).to_bytes(8, "little") + bytes(56), bytearray((7).to_bytes(8, "little") * 8)
+    assert Interpreter().run_timed(prog, 0x1000, node, pad) == (0, 6, 4)
+    assert pad[8:16] == (12).to_bytes(8, "little")
 
 
 def test_bound_holds_for_every_iteration_the_device_runs() -> None:
@@ -37,22 +50,33 @@ def test_bound_holds_for_every_iteration_the_device_runs() -> None:
     for symbol, scratch in (("bt_scan_next", (0, 400)), ("ts_agg_next", (0, 6000, 0))):
         prog = compile_next(ELF, symbol, BT_NODE)
         most, least = path_lengths(prog)
-        seen = []
+        logic_most, logic_least = path_lengths(prog, prog.cycles)
+        seen, logic = [], []
         cur, pad = tree.root, bytearray(struct.pack("<8Q", *scratch, *[0] * (8 - len(scratch))))
         while cur:
-            cur, steps = interp.run(prog, cur, heap.read(cur, BT_NODE), pad)
+            cur, steps, cycles = interp.run_timed(prog, cur, heap.read(cur, BT_NODE), pad)
             seen.append(steps)
+            logic.append(cycles)
         assert least <= min(seen) and max(seen) <= most < prog.max_steps
         assert max(seen) >= most // 2         # a full leaf comes near the bound
+        assert logic_least <= min(logic) and max(logic) <= logic_most < most
 
 
 def test_decision_compares_compute_with_eta_memory_fetches() -> None:
     costs = PulseCosts()
+    assert costs.eta == 0.75 and costs.workspaces == 7      # PULSE's 3 logic, 4 memory
     ht = estimate(compile_next(ELF, "ht_next", HT_NODE), costs)
-    assert ht.pays and ht.t_c_ns == ht.insns_max * costs.cycle_ns
-    assert ht.t_d_ns == costs.fetch_ns(HT_NODE)
+    assert ht.t_c_ns == ht.logic_max * costs.insn_ns == 7 * 4.0 and ht.logic_max < ht.insns_max
+    assert ht.t_d_ns == costs.fetch_ns(HT_NODE) == costs.memory_pipeline_ns
+    assert ht.pays and "<= eta 0.75 x t_d 132 ns" in ht.why()
     scan = estimate(compile_next(ELF, "bt_scan_next", BT_NODE), costs)
-    assert not scan.pays and "> eta 4" in scan.why()
-    wide = replace(costs, logic_pipelines=16)           # more logic per memory pipeline
-    assert estimate(compile_next(ELF, "bt_scan_next", BT_NODE), wide).pays
+    assert not scan.pays and scan.t_c_ns > 0.75 * scan.t_d_ns and "> eta 0.75" in scan.why()
+    faster = replace(costs, logic_clock_mhz=2000)         # the same scan on a 2 GHz pipeline
+    assert estimate(compile_next(ELF, "bt_scan_next", BT_NODE), faster).pays
     assert estimate(compile_next(ELF, "ts_agg_next", BT_NODE), costs).as_stats("e")["e.pays"] == 0
+
+
+def test_fetch_takes_one_load_per_256_bytes() -> None:
+    costs = PulseCosts()
+    assert costs.loads(160) == costs.loads(256) == 1 and costs.loads(257) == 2
+    assert costs.fetch_ns(300) == 2 * costs.memory_pipeline_ns

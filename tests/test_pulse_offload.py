@@ -175,3 +175,32 @@ def test_rpc_to_memory_blade_cpus_matches_and_bounces_through_the_client() -> No
     assert rpc.iterations == pulse.iterations == local.iterations
     assert rpc.hops == pulse.hops == changes
     assert off.counters["rpcs"] == changes + 1        # one RPC per blade visited in turn
+
+
+def test_device_time_per_iteration_is_a_fetch_plus_its_logic() -> None:
+    rack, off, heap = _rack(1)
+    ht = build_hash_table(heap, 6, 1, random.Random(2))    # one chain: newest key first
+    decision = off.install(ELF, "ht_next", HT_NODE)
+    costs = off.costs
+    runs = [off.run(decision, PID, ht.head(k), _scratch(k)) for k in reversed(ht.keys)]
+    assert [r.iterations for r in runs] == [1, 2, 3, 4, 5, 6]
+    # Each extra node: one memory-pipeline fetch and the 3 logic instructions of a step.
+    step = costs.memory_pipeline_ns + 3 * costs.insn_ns
+    assert ({b.latency_ns - a.latency_ns for a, b in zip(runs, runs[1:], strict=False)}
+            == {step})
+    # Parse and deparse in the network stack, the scheduler, and the found node's 7 insns.
+    device = 2 * costs.nic_pipeline_ns + costs.scheduler_ns + costs.memory_pipeline_ns + 7 * 4
+    assert runs[0].latency_ns > device
+    nic = off.nics["mb0"].counters
+    assert nic["logic_instructions"] == 7 * 6 + 3 * (1 + 2 + 3 + 4 + 5)
+
+
+def test_workspaces_bound_the_iterators_in_flight() -> None:
+    rack, off, heap = _rack(1)
+    ht = build_hash_table(heap, 40, 4, random.Random(4))
+    decision = off.install(ELF, "ht_next", HT_NODE)
+    reqs = [off.submit(decision, PID, ht.head(k), _scratch(k)) for k in ht.keys[:20]]
+    assert all(off.result(r).status == "ok" for r in reqs)
+    nic = off.nics["mb0"].counters
+    assert nic["workspaces_high_water"] == off.costs.workspaces == 7
+    assert nic["queued"] == 20 - 7

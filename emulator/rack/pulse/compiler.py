@@ -506,7 +506,24 @@ def verify(name: str, insns: list[Insn], node_bytes: int) -> Program:
     if steps > MAX_STEPS:
         raise Refusal("too_long", f"{name} may run {steps} instructions per iteration "
                                   f"(limit {MAX_STEPS})")
-    return Program(name, tuple(fixed), node_bytes, steps, tuple(trips))
+    return Program(name, tuple(fixed), node_bytes, steps, tuple(trips),
+                   logic_cycles(fixed, loops))
+
+
+def logic_cycles(insns: list[Insn], loops: list[Loop]) -> tuple[int, ...]:
+    """Per instruction, the PULSE logic pipeline's cycles: LOADs are operand reads from the
+    workspace (the memory pipeline fetched the node), and each bounded loop is unrolled, as
+    PULSE's forward-only jumps require, so its counter step, latch compare and back branch
+    leave the code (the counter becomes an immediate in every copy)."""
+    out = [0 if ins.op is Op.LOAD else 1 for ins in insns]
+    for loop in loops:
+        out[loop.latch] = out[loop.latch - 1] = 0
+        counter = insns[loop.latch - 1].ra
+        for pc in loop.body:
+            ins = insns[pc]
+            if ins.op is Op.ALU and ins.rd == counter and ins.ra == counter and ins.use_imm:
+                out[pc] = 0
+    return tuple(out)
 
 
 def symbol_at(elf_path: str | Path, addr: int) -> str:

@@ -136,6 +136,11 @@ def run_pulse(workload: str, blades: int, queries: int, seed: int, window: int,
     stats["pulse.offloaded_iterations_pct"] = round(
         100 * sum(nic.counters["iterations"] for nic in off.nics.values())
         / max(1, stats["pulse.iterations"]), 1)
+    # The device's own t_c / t_d over the iterations it ran (PULSE §6 Table 2 reports 0.06 for
+    # its hash table, 0.63 and 0.71 for its B+-tree workloads), in hundredths.
+    logic_ns = sum(nic.counters["logic_ns"] for nic in off.nics.values())
+    memory_ns = sum(nic.counters["memory_ns"] for nic in off.nics.values())
+    stats["pulse.measured_t_c_over_t_d_x100"] = round(100 * logic_ns / max(1, memory_ns))
     net_bytes = rack.network.statistics().get("bytes.offload", 0) - net0
     insns = sum(nic.counters["instructions"] for nic in off.nics.values())
     dram = sum(nic.counters["dram_bytes"] for nic in off.nics.values())
@@ -311,7 +316,8 @@ def evaluate(queries: int = 100, seed: int = 1, window: int = 32,
             pulse["estimate_pays"] = bool(stats["pulse.estimate.pays"])
             extra[f"{workload}/{blades}"] = {
                 k: v for k, v in stats.items()
-                if k in ("pulse.iterations", "pulse.offloaded_iterations_pct")
+                if k in ("pulse.iterations", "pulse.offloaded_iterations_pct",
+                         "pulse.measured_t_c_over_t_d_x100")
                 or k.startswith("pulse.estimate")
                 or k.endswith("continuations") or k.startswith("pulse.switch")}
     return rows, extra

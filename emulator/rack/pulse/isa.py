@@ -95,6 +95,11 @@ class Program:
     node_bytes: int
     max_steps: int
     trips: tuple[int, ...] = ()    # per instruction: how often one iteration may run it
+    # Per instruction: the logic pipeline's cycles for it.  0 for a LOAD (PULSE's logic
+    # pipeline reads node and scratchpad operands straight from the workspace that the memory
+    # pipeline's one LOAD filled) and for a bounded loop's counter step, compare and back
+    # branch (PULSE's ISA jumps only forward, so the loop is unrolled and they vanish).
+    cycles: tuple[int, ...] = ()
 
 
 class PulseFault(Exception):
@@ -162,6 +167,14 @@ class Interpreter:
 
     def run(self, prog: Program, cursor: int, node: bytes, scratch: bytearray) -> tuple[int, int]:
         """Execute until RET; returns (next cursor, instructions executed)."""
+        nxt, steps, _ = self.run_timed(prog, cursor, node, scratch)
+        return nxt, steps
+
+    def run_timed(self, prog: Program, cursor: int, node: bytes,
+                  scratch: bytearray) -> tuple[int, int, int]:
+        """Execute until RET; returns (next cursor, instructions executed, logic cycles)."""
+        cycles = prog.cycles or (1,) * len(prog.insns)
+        spent = 0
         regs = [0] * 32
         regs[0] = cursor
         regs[1] = SCRATCH_BASE
@@ -174,6 +187,7 @@ class Interpreter:
                 raise PulseFault(f"{prog.name}: more than the verified {prog.max_steps} steps")
             ins = insns[pc]
             steps += 1
+            spent += cycles[pc]
             pc += 1
             op = ins.op
             if op is Op.LOAD or op is Op.STORE:
@@ -244,4 +258,4 @@ class Interpreter:
                 if ((regs[ins.ra] >> ins.imm) & 1 == 0) != ins.negate:
                     pc = ins.target
             else:                       # RET
-                return regs[0], steps
+                return regs[0], steps, spent

@@ -1,9 +1,11 @@
 """The SmartNIC in front of a memory blade, and the switch's routing of traversals.
 
 A TRAVERSE packet carries (program id, process, cursor, scratchpad).  The device's scheduler
-gives it a workspace; then iterations alternate between the memory pipeline (translation and
-protection against the switch's tables for this blade's range, then the DRAM read of the node)
-and one of the logic pipelines (the PULSE program on the node and the scratchpad).  When the
+gives it a workspace (PULSE §4.2: m + n of them for m logic and n memory pipelines); then
+iterations alternate between one of the memory pipelines (translation and protection against
+the switch's tables for this blade's range, then the DRAM read of the node) and one of the
+logic pipelines (the PULSE program on the node and the scratchpad).  Each pipeline serves one
+iterator at a time, which is why m + n workspaces cover every schedule.  When the
 program returns 0 the scratchpad goes back to the requester; when the next cursor belongs to
 another memory blade the device sends a CONTINUE that the switch routes by its address-range
 LPM to the owner's SmartNIC, with no trip back to the compute blade.  Other packets pass through
@@ -58,7 +60,7 @@ class SmartNic:
         self.programs = programs
         self.interpreter = Interpreter()
         self._memory_free = [0] * costs.memory_pipelines
-        self._logic_free = [0] * (costs.logic_pipelines * costs.memory_pipelines)
+        self._logic_free = [0] * costs.logic_pipelines
         self._busy_workspaces = 0
         self._waiting: deque[TraversalPacket] = deque()
         self.counters: Counter[str] = Counter()
@@ -83,7 +85,9 @@ class SmartNic:
             return
         self._busy_workspaces += 1
         self.counters["requests"] += 1
-        self.loop.after(round(self.costs.scheduler_cycles * self.costs.cycle_ns), self._fetch, p)
+        high = self.counters["workspaces_high_water"]
+        self.counters["workspaces_high_water"] = max(high, self._busy_workspaces)
+        self.loop.after(self.costs.scheduler_ns, self._fetch, p)
 
     def _release(self) -> None:
         self._busy_workspaces -= 1
@@ -120,14 +124,15 @@ class SmartNic:
             self.counters["split_nodes"] += 1
             self._finish(p, f"the node at {p.fva:#x} crosses into another memory range")
             return
-        # The memory pipeline is a pipeline: it takes a new read every initiation interval (the
-        # node's burst on the channel) while earlier reads are still in flight in DRAM.
+        # A memory pipeline holds one iterator's fetch from translation to data (PULSE §4.2).
         m = min(range(len(self._memory_free)), key=lambda i: (self._memory_free[i], i))
         start = max(self.loop.now, self._memory_free[m])
-        self._memory_free[m] = start + self.costs.fetch_interval_ns(prog.node_bytes)
+        t_d = self.costs.fetch_ns(prog.node_bytes)
+        self._memory_free[m] = start + t_d
         self.counters["node_reads"] += 1
         self.counters["dram_bytes"] += prog.node_bytes
-        self.loop.at(start + self.costs.fetch_ns(prog.node_bytes), self._execute, p, prog, addr)
+        self.counters["memory_ns"] += t_d
+        self.loop.at(start + t_d, self._execute, p, prog, addr)
 
     def _read_node(self, addr: int, length: int) -> bytes:
         out = bytearray()
@@ -143,7 +148,7 @@ class SmartNic:
         node = self._read_node(addr, min(prog.node_bytes, self.blade.size - addr))
         scratch = bytearray(p.scratch)
         try:
-            nxt, steps = self.interpreter.run(prog, p.fva, node, scratch)
+            nxt, steps, cycles = self.interpreter.run_timed(prog, p.fva, node, scratch)
         except PulseFault as fault:
             self.counters["faults"] += 1
             self._finish(p, str(fault))
@@ -152,9 +157,12 @@ class SmartNic:
         p.iterations += 1
         self.counters["iterations"] += 1
         self.counters["instructions"] += steps
+        self.counters["logic_instructions"] += cycles
+        t_c = round(cycles * self.costs.insn_ns)
+        self.counters["logic_ns"] += t_c
         lp = min(range(len(self._logic_free)), key=lambda i: (self._logic_free[i], i))
         start = max(self.loop.now, self._logic_free[lp])
-        self._logic_free[lp] = start + round(steps * self.costs.cycle_ns)
+        self._logic_free[lp] = start + t_c
         nxt &= VA_MASK
         if nxt == 0:
             self.loop.at(self._logic_free[lp], self._finish, p, "ok")
@@ -170,7 +178,7 @@ class SmartNic:
                               REQUEST_BYTES, program=p.program, pid=p.pid, scratch=p.scratch,
                               iterations=p.iterations, hops=p.hops + 1)
         self._release()
-        self.network.send(out, self.name, "switch")
+        self._transmit(out)
 
     def _finish(self, p: TraversalPacket, status: str) -> None:
         out = TraversalPacket(Kind.TRAVERSE_DONE, self.name, p.requester, p.fva,
@@ -179,7 +187,12 @@ class SmartNic:
                               program=p.program, pid=p.pid, scratch=p.scratch,
                               iterations=p.iterations, hops=p.hops, status=status)
         self._release()
-        self.network.send(out, self.name, "switch")
+        self._transmit(out)
+
+    def _transmit(self, out: TraversalPacket) -> None:
+        """The network stack deparses the workspace into a packet: as long as parsing a
+        request (PULSE §6.2 measures the response path symmetric to the request path)."""
+        self.loop.after(self.costs.nic_pipeline_ns, self.network.send, out, self.name, "switch")
 
     def statistics(self) -> dict[str, int]:
         return {f"pulse.{self.name}.{k}": v for k, v in sorted(self.counters.items())}

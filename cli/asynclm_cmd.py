@@ -127,3 +127,51 @@ def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, step
         _fail(exc)
         return
     click.echo(json.dumps({k: v for k, v in report.items() if k != "loss_curve"}))
+
+
+@asynclm.command("eval")
+@click.option("--base", is_flag=True, help="The base model with the few-shot example.")
+@click.option("--adapter", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="An adapter directory (default: the shipped one).")
+@click.option("--parallel", "n_parallel", type=click.IntRange(0, 500), default=12,
+              show_default=True, help="Held-out BFCL parallel/live_parallel requests.")
+@click.option("--multi-step", "n_multi", type=click.IntRange(0, 200), default=10,
+              show_default=True, help="Held-out three-task multi-step-parallel requests.")
+@click.option("--user-tasks", type=click.IntRange(0, 200), default=0, show_default=True,
+              help="Also run this many requests whose 2nd/3rd tasks arrive as user interrupts.")
+@click.option("--records", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write every run (calls, CML text) to this JSON-lines file.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(base: bool, adapter: Path | None, n_parallel: int, n_multi: int, user_tasks: int,
+             records: Path | None, as_json: bool) -> None:
+    """Held-out accuracy without the cheat sheet (simulated clock: the same output every run)."""
+    try:
+        from llm.asynclm import evaluate
+        from llm.asynclm.bfcl import load_multi_step_parallel
+        from llm.asynclm.train import ADAPTER_DIR, load_finetuned
+        from llm.engine import Engine
+        if base and adapter is not None:
+            raise UsageError("--base and --adapter exclude each other", "give one of them")
+        engine = Engine.shared()
+        serving = engine if base else load_finetuned(engine, adapter or ADAPTER_DIR)
+        runs = evaluate.accuracy_records(serving, evaluate.heldout_tasks(n_parallel, n_multi),
+                                         few_shot=base,
+                                         progress=lambda m: click.echo(m, err=True))
+        user = evaluate.user_interrupt_records(
+            serving, [t.narrowed() for t in load_multi_step_parallel(user_tasks)],
+            few_shot=base, progress=lambda m: click.echo(m, err=True)) if user_tasks else []
+    except BlindfoldError as exc:
+        _fail(exc)
+        return
+    if records is not None:
+        with records.open("w") as fh:
+            for r in runs + [{"table": "user", **u} for u in user]:
+                fh.write(json.dumps(r) + "\n")
+    rows = evaluate.summarize(runs)
+    if user:
+        rows.append({"dataset": "user-interrupts", "mode": "async", "tasks": len(user),
+                     "reacted": sum(u["reacted"] for u in user),
+                     "added_found": sum(u["added_found"] for u in user),
+                     "added_needed": sum(u["added_needed"] for u in user)})
+    for row in rows:
+        click.echo(json.dumps(row) if as_json else "  ".join(f"{k}={v}" for k, v in row.items()))

@@ -111,10 +111,13 @@ def run_cmd(task_id: str | None, mode: str, clock: str, tpot_ms: float, cheat_sh
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--steps", type=click.IntRange(1, 100_000), default=None,
               help="Optimizer steps of the schedule (default: one per sample).")
-@click.option("--lr", type=click.FloatRange(1e-6, 1e-1), default=1e-3, show_default=True,
+@click.option("--lr", type=click.FloatRange(1e-6, 1e-1), default=2e-3, show_default=True,
               help="Peak learning rate (warm-up, then cosine decay to a tenth).")
+@click.option("--stop-after", type=click.IntRange(1, 100_000), default=None,
+              help="Stop after this many steps of the schedule (repeats a run that its time "
+                   "budget ended).")
 def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, steps: int | None,
-              lr: float) -> None:
+              lr: float, stop_after: int | None) -> None:
     """Build the fine-tuning data from BFCL's training split and LoRA-fine-tune the model."""
     try:
         from llm.asynclm.train import ADAPTER_DIR, build_samples, train_lora
@@ -122,7 +125,8 @@ def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, step
         engine = Engine.shared()
         data = build_samples(engine.chat, samples, seed)
         report = train_lora(engine, data, out or ADAPTER_DIR, budget_s=budget_min * 60,
-                            seed=seed, steps=steps, lr=lr, save_every=20)
+                            seed=seed, steps=steps, lr=lr, save_every=10,
+                            stop_after=stop_after)
     except BlindfoldError as exc:
         _fail(exc)
         return
@@ -157,21 +161,27 @@ def eval_cmd(base: bool, adapter: Path | None, n_parallel: int, n_multi: int, us
         runs = evaluate.accuracy_records(serving, evaluate.heldout_tasks(n_parallel, n_multi),
                                          few_shot=base,
                                          progress=lambda m: click.echo(m, err=True))
-        user = evaluate.user_interrupt_records(
-            serving, [t.narrowed() for t in load_multi_step_parallel(user_tasks)],
-            few_shot=base, progress=lambda m: click.echo(m, err=True)) if user_tasks else []
+        user_reqs = [t.narrowed() for t in load_multi_step_parallel(user_tasks)]
+        user = evaluate.user_interrupt_records(serving, user_reqs, few_shot=base,
+                                               progress=lambda m: click.echo(m, err=True))
+        control = evaluate.user_interrupt_records(serving, user_reqs, few_shot=base,
+                                                  deliver=False) if user_tasks else []
     except BlindfoldError as exc:
         _fail(exc)
         return
     if records is not None:
         with records.open("w") as fh:
-            for r in runs + [{"table": "user", **u} for u in user]:
+            for r in runs + [{"table": "user", **u} for u in user] + [
+                    {"table": "user-control", **u} for u in control]:
                 fh.write(json.dumps(r) + "\n")
     rows = evaluate.summarize(runs)
-    if user:
-        rows.append({"dataset": "user-interrupts", "mode": "async", "tasks": len(user),
-                     "reacted": sum(u["reacted"] for u in user),
-                     "added_found": sum(u["added_found"] for u in user),
-                     "added_needed": sum(u["added_needed"] for u in user)})
+    for name, us in (("user-interrupts", user), ("user-control (never delivered)", control)):
+        if us:
+            rows.append({"dataset": name, "mode": "async", "tasks": len(us),
+                         "delivered": sum(u["delivered"] for u in us),
+                         "reacted": sum(u["reacted"] for u in us),
+                         "calls_to_added_tasks": sum(u["calls_to_added_tasks"] for u in us),
+                         "added_found": sum(u["added_found"] for u in us),
+                         "added_needed": sum(u["added_needed"] for u in us)})
     for row in rows:
         click.echo(json.dumps(row) if as_json else "  ".join(f"{k}={v}" for k, v in row.items()))

@@ -333,3 +333,30 @@ def tools_parse_ok(body: str) -> bool:
     except CallError:
         return False
     return True
+
+
+def test_held_out_scoring_credits_the_ground_truth_and_nothing_else() -> None:
+    from llm.asynclm.bfcl import bfcl_available
+    from llm.asynclm.evaluate import heldout_tasks, score, summarize
+    from llm.asynclm.train import _chains
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    tasks = heldout_tasks(2, 1)
+    assert [d for d, _ in tasks] == ["parallel", "parallel", "multi-step-parallel"]
+    assert {t.category for _, t in tasks[:2]} == {"parallel", "live_parallel"}
+    records = []
+    for dataset, task in tasks:
+        for drop in (False, True):      # the scripted model makes every expected call, or not
+            chains = [[ScriptedCall(c.call_id, c.body, 100.0) for c in chain]
+                      for chain in _chains(task)]
+            chains = chains[:-1] if drop else chains
+            run = run_task(ScriptedEngine(chains), task.toolbox(), "",  # type: ignore[arg-type]
+                           RunConfig(tpot_s=TPOT, max_new_tokens=8000, max_call_tokens=4000))
+            got = score(task, run)
+            assert got["exact"] is not drop and got["needed"] == sum(map(len, task.ground_truth))
+            assert got["found"] == got["calls"] == got["needed"] - (len(task.ground_truth[-1])
+                                                                   if drop and task.ast_truth == []
+                                                                   else int(drop))
+            records.append({"dataset": dataset, "mode": "async", **got})
+    rows = {r["dataset"]: r for r in summarize(records)}
+    assert rows["parallel"]["tasks"] == 4 and rows["parallel"]["exact"] == 2

@@ -86,17 +86,22 @@ def accuracy_records(engine: Any, tasks: Sequence[tuple[str, BfclTask]], few_sho
 
 def user_interrupt_records(engine: Any, tasks: Sequence[BfclTask], few_shot: bool,
                            with_calls: bool = False, at_s: Sequence[float] = (0.2, 0.4),
+                           deliver: bool = True,
                            progress: Callable[[str], None] = lambda _m: None
                            ) -> list[dict[str, Any]]:
     """Only the first task is in the request; the others arrive as user interrupts at
-    ``at_s`` (simulated seconds). Does the model then call the added tasks' functions?"""
+    ``at_s`` (simulated seconds). Does the model then call the added tasks' functions?
+
+    With ``deliver=False`` the interrupts never come: the control, since the request lists
+    every task's functions and a model may call them unasked."""
     from llm.asynclm.ast_match import matched_calls
     from llm.asynclm.train import user_task_messages
     records = []
     for i, task in enumerate(tasks):
         progress(f"user interrupts {i + 1}/{len(tasks)}")
         first, added = user_task_messages(task, with_calls)
-        events = [(at, Interrupt("user", text)) for at, text in zip(at_s, added, strict=False)]
+        events = [(at, Interrupt("user", text))
+                  for at, text in zip(at_s, added, strict=False)] if deliver else []
         box = task.toolbox()
         prompt = build_prompt(engine.chat, first, box, few_shot=few_shot)
         run = run_task(engine, box, prompt, _config(Mode.ASYNC, 320, events))
@@ -106,7 +111,7 @@ def user_interrupt_records(engine: Any, tasks: Sequence[BfclTask], few_shot: boo
         made = [c.body for c in run.calls]
         to_added = [b for b in made if b.split("(", 1)[0].strip() in added_funcs]
         records.append({
-            "task": task.task_id, "added_tasks": len(added), "delivered": delivered,
+            "task": task.task_id, "delivered": delivered,
             "calls": len(made), "calls_to_added_tasks": len(to_added),
             "added_needed": len(added_truth),
             "added_found": matched_calls(to_added, truth_calls=added_truth,

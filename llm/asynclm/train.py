@@ -177,11 +177,13 @@ def data_digest(samples: list[TrainingSample]) -> str:
 
 def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPTER_DIR,
                budget_s: float = 3600.0, lr: float = 1e-3, rank: int = 8,
-               seed: int = 0, save_every: int = 25, steps: int | None = None) -> dict[str, Any]:
+               seed: int = 0, save_every: int = 25, steps: int | None = None,
+               stop_after: int | None = None) -> dict[str, Any]:
     """LoRA-fine-tune a copy of ``engine.model``; save adapter and log every ``save_every`` steps.
 
     ``steps`` fixes the schedule (warm-up, then cosine decay to a tenth of ``lr``); the time
-    budget only stops a run early, and the last checkpoint is then the adapter. The prompt is
+    budget only stops a run early, and the last checkpoint is then the adapter. ``stop_after``
+    stops at that step of the same schedule: it repeats a run the budget ended, exactly. The prompt is
     run without gradients and only the assistant's turn is back-propagated: the loss is on the
     turn alone, and the backward pass over a ~600-token prompt would cost more than the rest.
     """
@@ -212,7 +214,8 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     losses: list[float] = []
     start = time.perf_counter()
     step = 0
-    while time.perf_counter() - start < budget_s and step < total:
+    last = min(total, stop_after or total)
+    while time.perf_counter() - start < budget_s and step < last:
         ids, lab = data[order[step % len(order)]]
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, total, lr)

@@ -180,7 +180,8 @@ def eval_cmd(base: bool, adapter: Path | None, n_parallel: int, n_multi: int, us
             rows.append({"dataset": name, "mode": "async", "tasks": len(us),
                          "delivered": sum(u["delivered"] for u in us),
                          "reacted": sum(u["reacted"] for u in us),
-                         "calls_to_added_tasks": sum(u["calls_to_added_tasks"] for u in us),
+                         "to_added_unasked": sum(u["to_added_unasked"] for u in us),
+                         "to_added_after": sum(u["to_added_after"] for u in us),
                          "added_found": sum(u["added_found"] for u in us),
                          "added_needed": sum(u["added_needed"] for u in us)})
     for row in rows:

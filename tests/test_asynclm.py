@@ -360,3 +360,24 @@ def test_held_out_scoring_credits_the_ground_truth_and_nothing_else() -> None:
             records.append({"dataset": dataset, "mode": "async", **got})
     rows = {r["dataset"]: r for r in summarize(records)}
     assert rows["parallel"]["tasks"] == 4 and rows["parallel"]["exact"] == 2
+
+
+def test_a_reaction_to_a_user_added_task_is_scored_after_the_user_spoke() -> None:
+    from llm.asynclm.bfcl import bfcl_available, load_multi_step_parallel
+    from llm.asynclm.cml import Interrupt
+    from llm.asynclm.evaluate import user_task_score
+    from llm.asynclm.train import _chains, user_task_messages
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    task = load_multi_step_parallel(1)[0].narrowed()
+    _, added = user_task_messages(task, with_calls=False)
+    chains = [[ScriptedCall(c.call_id, c.body, 100.0) for c in chain] for chain in _chains(task)]
+    unlocks = [None] + added
+    for deliver in (True, False):
+        events = [(0.05 * (k + 1), Interrupt("user", t)) for k, t in enumerate(added)]
+        run = run_task(ScriptedEngine(chains, unlocks=unlocks), task.toolbox(), "",  # type: ignore[arg-type]
+                       RunConfig(tpot_s=TPOT, max_new_tokens=8000, max_call_tokens=4000,
+                                 user_events=events if deliver else []))
+        got = user_task_score(task, len(added), run.text)
+        assert got["to_added_unasked"] == 0 and got["reacted"] is deliver
+        assert got["added_found"] == (got["added_needed"] if deliver else 0)

@@ -94,7 +94,6 @@ def user_interrupt_records(engine: Any, tasks: Sequence[BfclTask], few_shot: boo
 
     With ``deliver=False`` the interrupts never come: the control, since the request lists
     every task's functions and a model may call them unasked."""
-    from llm.asynclm.ast_match import matched_calls
     from llm.asynclm.train import user_task_messages
     records = []
     for i, task in enumerate(tasks):
@@ -105,19 +104,31 @@ def user_interrupt_records(engine: Any, tasks: Sequence[BfclTask], few_shot: boo
         box = task.toolbox()
         prompt = build_prompt(engine.chat, first, box, few_shot=few_shot)
         run = run_task(engine, box, prompt, _config(Mode.ASYNC, 320, events))
-        delivered = run.text.count("[INTR] user [HEAD]")
-        added_funcs = set().union(*task.subtask_functions[1:1 + len(added)])
-        added_truth = [c for chain in task.ground_truth[1:1 + len(added)] for c in chain]
-        made = [c.body for c in run.calls]
-        to_added = [b for b in made if b.split("(", 1)[0].strip() in added_funcs]
-        records.append({
-            "task": task.task_id, "delivered": delivered,
-            "calls": len(made), "calls_to_added_tasks": len(to_added),
-            "added_needed": len(added_truth),
-            "added_found": matched_calls(to_added, truth_calls=added_truth,
-                                         param_order=_param_order(task)),
-            "reacted": bool(to_added), "stopped_by": run.stopped_by, "text": run.text})
+        records.append({"task": task.task_id, **user_task_score(task, len(added), run.text),
+                        "stopped_by": run.stopped_by, "text": run.text})
     return records
+
+
+def user_task_score(task: BfclTask, added: int, text: str) -> dict[str, Any]:
+    """Calls to the added tasks' functions before the user first spoke (unasked) and after
+    (a reaction), and the added tasks' expected calls that the calls after it match."""
+    from llm.asynclm.ast_match import matched_calls
+    from llm.asynclm.cml import parse_calls
+    spoke = text.find("[INTR] user [HEAD]")
+    before, after = (text, "") if spoke < 0 else (text[:spoke], text[spoke:])
+    added_funcs = set().union(*task.subtask_functions[1:1 + added])
+    added_truth = [c for chain in task.ground_truth[1:1 + added] for c in chain]
+
+    def to_added(part: str) -> list[str]:
+        return [c.body for c in parse_calls(part) if c.body.split("(", 1)[0].strip() in added_funcs]
+
+    after_calls = to_added(after)
+    return {"delivered": text.count("[INTR] user [HEAD]"), "calls": len(parse_calls(text)),
+            "to_added_unasked": len(to_added(before)), "to_added_after": len(after_calls),
+            "added_needed": len(added_truth),
+            "added_found": matched_calls(after_calls, truth_calls=added_truth,
+                                         param_order=_param_order(task)),
+            "reacted": bool(after_calls)}
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

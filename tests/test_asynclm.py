@@ -290,7 +290,9 @@ def test_training_samples_keep_every_call_whole() -> None:
         assert all(s.target.index(f"[CALL] {c.call_id} ") > asked
                    for c in parse_calls(s.target) if c.call_id.startswith("b"))
         assert "Task 2" not in s.prompt
-    assert data_digest(build_samples(_plain_chat(), 12, seed=3)) == data_digest(samples)
+    # Seeded: the same data (and digest) every time.
+    assert data_digest(build_samples(_plain_chat(), 4, seed=5)) == data_digest(
+        build_samples(_plain_chat(), 4, seed=5))
 
 
 def test_scripted_model_waits_for_the_user_to_add_a_task() -> None:

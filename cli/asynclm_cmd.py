@@ -111,10 +111,13 @@ def run_cmd(task_id: str | None, mode: str, clock: str, tpot_ms: float, cheat_sh
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--steps", type=click.IntRange(1, 100_000), default=None,
               help="Optimizer steps of the schedule (default: one per sample).")
-@click.option("--lr", type=click.FloatRange(1e-6, 1e-1), default=1e-3, show_default=True,
+@click.option("--lr", type=click.FloatRange(1e-6, 1e-1), default=2e-3, show_default=True,
               help="Peak learning rate (warm-up, then cosine decay to a tenth).")
+@click.option("--stop-after", type=click.IntRange(1, 100_000), default=None,
+              help="Stop after this many steps of the schedule (repeats a run that its time "
+                   "budget ended).")
 def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, steps: int | None,
-              lr: float) -> None:
+              lr: float, stop_after: int | None) -> None:
     """Build the fine-tuning data from BFCL's training split and LoRA-fine-tune the model."""
     try:
         from llm.asynclm.train import ADAPTER_DIR, build_samples, train_lora
@@ -122,8 +125,64 @@ def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, step
         engine = Engine.shared()
         data = build_samples(engine.chat, samples, seed)
         report = train_lora(engine, data, out or ADAPTER_DIR, budget_s=budget_min * 60,
-                            seed=seed, steps=steps, lr=lr, save_every=20)
+                            seed=seed, steps=steps, lr=lr, save_every=10,
+                            stop_after=stop_after)
     except BlindfoldError as exc:
         _fail(exc)
         return
     click.echo(json.dumps({k: v for k, v in report.items() if k != "loss_curve"}))
+
+
+@asynclm.command("eval")
+@click.option("--base", is_flag=True, help="The base model with the few-shot example.")
+@click.option("--adapter", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="An adapter directory (default: the shipped one).")
+@click.option("--parallel", "n_parallel", type=click.IntRange(0, 500), default=12,
+              show_default=True, help="Held-out BFCL parallel/live_parallel requests.")
+@click.option("--multi-step", "n_multi", type=click.IntRange(0, 200), default=10,
+              show_default=True, help="Held-out three-task multi-step-parallel requests.")
+@click.option("--user-tasks", type=click.IntRange(0, 200), default=0, show_default=True,
+              help="Also run this many requests whose 2nd/3rd tasks arrive as user interrupts.")
+@click.option("--records", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write every run (calls, CML text) to this JSON-lines file.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(base: bool, adapter: Path | None, n_parallel: int, n_multi: int, user_tasks: int,
+             records: Path | None, as_json: bool) -> None:
+    """Held-out accuracy without the cheat sheet (simulated clock: the same output every run)."""
+    try:
+        from llm.asynclm import evaluate
+        from llm.asynclm.bfcl import load_multi_step_parallel
+        from llm.asynclm.train import ADAPTER_DIR, load_finetuned
+        from llm.engine import Engine
+        if base and adapter is not None:
+            raise UsageError("--base and --adapter exclude each other", "give one of them")
+        engine = Engine.shared()
+        serving = engine if base else load_finetuned(engine, adapter or ADAPTER_DIR)
+        runs = evaluate.accuracy_records(serving, evaluate.heldout_tasks(n_parallel, n_multi),
+                                         few_shot=base,
+                                         progress=lambda m: click.echo(m, err=True))
+        user_reqs = [t.narrowed() for t in load_multi_step_parallel(user_tasks)]
+        user = evaluate.user_interrupt_records(serving, user_reqs, few_shot=base,
+                                               progress=lambda m: click.echo(m, err=True))
+        control = evaluate.user_interrupt_records(serving, user_reqs, few_shot=base,
+                                                  deliver=False) if user_tasks else []
+    except BlindfoldError as exc:
+        _fail(exc)
+        return
+    if records is not None:
+        with records.open("w") as fh:
+            for r in runs + [{"table": "user", **u} for u in user] + [
+                    {"table": "user-control", **u} for u in control]:
+                fh.write(json.dumps(r) + "\n")
+    rows = evaluate.summarize(runs)
+    for name, us in (("user-interrupts", user), ("user-control (never delivered)", control)):
+        if us:
+            rows.append({"dataset": name, "mode": "async", "tasks": len(us),
+                         "delivered": sum(u["delivered"] for u in us),
+                         "reacted": sum(u["reacted"] for u in us),
+                         "to_added_unasked": sum(u["to_added_unasked"] for u in us),
+                         "to_added_after": sum(u["to_added_after"] for u in us),
+                         "added_found": sum(u["added_found"] for u in us),
+                         "added_needed": sum(u["added_needed"] for u in us)})
+    for row in rows:
+        click.echo(json.dumps(row) if as_json else "  ".join(f"{k}={v}" for k, v in row.items()))

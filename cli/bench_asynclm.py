@@ -15,14 +15,18 @@ from emulator.errors import BlindfoldError, exit_code_of
 @click.command("asynclm")
 @click.option("--tasks", type=click.IntRange(1, 200), default=4, show_default=True,
               help="Tasks per dataset for the latency tables.")
-@click.option("--accuracy-tasks", type=click.IntRange(0, 200), default=8, show_default=True)
+@click.option("--multi-step-tasks", type=click.IntRange(1, 200), default=None,
+              help="Multi-step-parallel requests for the real-engine latency table "
+                   "(default: --tasks).")
+@click.option("--accuracy-tasks", type=click.IntRange(0, 200), default=8, show_default=True,
+              help="Held-out requests per dataset for the accuracy table.")
 @click.option("--user-tasks", type=click.IntRange(1, 200), default=1, show_default=True,
               help="Requests for the user-triggered interrupt table.")
 @click.option("--tables", default="real,model,user,accuracy", show_default=True,
               help="Which tables to measure (comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per row.")
-def asynclm_bench(tasks: int, accuracy_tasks: int, user_tasks: int, tables: str,
-                  as_json: bool) -> None:
+def asynclm_bench(tasks: int, multi_step_tasks: int | None, accuracy_tasks: int,
+                  user_tasks: int, tables: str, as_json: bool) -> None:
     """AsyncLM's four calling modes on BFCL tasks: real-engine and latency-model latency,
     user-triggered interrupts, and accuracy (base few-shot vs fine-tuned)."""
     try:
@@ -39,7 +43,7 @@ def asynclm_bench(tasks: int, accuracy_tasks: int, user_tasks: int, tables: str,
         chosen = tuple(t.strip() for t in tables.split(",") if t.strip())
         console = Console(stderr=True)
         with console.status("") as status:
-            rows = bench.run(engine, finetuned, tasks, accuracy_tasks, user_tasks,
+            rows = bench.run(engine, finetuned, tasks, accuracy_tasks, user_tasks, multi_step_tasks,
                              progress=lambda m: status.update(m), tables=chosen)
     except BlindfoldError as exc:
         click.echo(f"blindfold: error: {exc}", err=True)

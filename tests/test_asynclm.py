@@ -3,6 +3,8 @@ manager, the trap rule, the latency model and Theorem 6.1 on the real runtime (s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -254,22 +256,77 @@ def test_ast_matcher_follows_bfcl_rules() -> None:
 
 
 # --- fine-tuning data --------------------------------------------------------------------
+def _plain_chat() -> object:
+    return type("Chat", (), {"render": staticmethod(
+        lambda msgs: "".join(f"<{m['role']}>{m['content']}" for m in msgs))})()
+
+
 def test_training_samples_keep_every_call_whole() -> None:
     from llm.asynclm.bfcl import bfcl_available
-    from llm.asynclm.train import build_samples
+    from llm.asynclm.train import build_samples, data_digest
     if not bfcl_available():
         pytest.skip("bfcl-eval is not installed")
-    chat = type("Chat", (), {"render": staticmethod(
-        lambda msgs: "".join(f"<{m['role']}>{m['content']}" for m in msgs))})()
-    samples = build_samples(chat, 12, seed=3)
+    samples = build_samples(_plain_chat(), 12, seed=3)
     for s in samples:
         assert "Error: not a call" not in s.target, s.target   # no block cut short
         calls = parse_calls(s.target)
         assert calls and all(tools_parse_ok(c.body) for c in calls)
-        assert s.target.endswith("All tasks are done.")
-    # Traps appear where nothing is callable; three-task requests are in the mix.
+        # Outside the blocks only the closing sentence (an interrupt may split it), written
+        # once, or once more after a task the user added.
+        free = re.sub(r"\[(?:CALL|INTR)\].*?\[END\]|\[TRAP\]\[END\]", "", s.target, flags=re.S)
+        assert 1 <= free.count("All tasks are done.") <= 1 + s.target.count("[INTR] user")
+        assert not free.replace("All tasks are done.", "")
+    # Traps appear where nothing is callable; three-task requests are in the mix, and so are
+    # results after the closing sentence and tasks the user adds by interrupts.
     assert any("[TRAP][END]" in s.target for s in samples)
     assert any(s.task_id.count("+") == 2 for s in samples)
+    late = [s for s in samples if s.kind == "late-results"]
+    # (a result may land inside the sentence: interrupts wait only for call blocks and traps)
+    assert late and all(re.search(r"\[END\]A.*\[INTR\] a", s.target, re.S) for s in late)
+    user = [s for s in samples if s.kind == "user-tasks"]
+    assert user and all("[INTR] user [HEAD] Task 2: " in s.target for s in user)
+    for s in user:   # the added task's calls come only after the user asked for them
+        asked = s.target.index("[INTR] user [HEAD] Task 2: ")
+        assert all(s.target.index(f"[CALL] {c.call_id} ") > asked
+                   for c in parse_calls(s.target) if c.call_id.startswith("b"))
+        assert "Task 2" not in s.prompt
+    # Seeded: the same data (and digest) every time.
+    assert data_digest(build_samples(_plain_chat(), 4, seed=5)) == data_digest(
+        build_samples(_plain_chat(), 4, seed=5))
+
+
+def test_scripted_model_waits_for_the_user_to_add_a_task() -> None:
+    from llm.asynclm.cml import Interrupt
+    chains = [[ScriptedCall("a1", "f()", 100)], [ScriptedCall("b1", "g()", 50)]]
+    config = RunConfig(tpot_s=TPOT, user_events=[(1.0, Interrupt("user", "Also run g."))])
+    run = run_task(ScriptedEngine(chains, unlocks=[None, "Also run g."]),  # type: ignore[arg-type]
+                   _box({"f": 100, "g": 50}), "", config)
+    assert [c.call_id for c in run.calls] == ["a1", "b1"]
+    assert run.text.index("[INTR] user") < run.text.index("[CALL] b1")
+    # The first task was answered before the user spoke, and the added one after.
+    assert run.text.count("All tasks are done.") == 2 and run.stopped_by == "stop"
+
+
+def test_labels_skip_results_and_an_early_closing_sentence() -> None:
+    from llm.asynclm.train import TrainingSample, _encode
+    eng, codec = _codec()
+    chains = [[ScriptedCall("a1", "f()", 300)]]
+    run = run_task(ScriptedEngine(chains, answer_early=True), _box({"f": 300}), "",  # type: ignore[arg-type]
+                   RunConfig(tpot_s=TPOT))
+    # The sentence came before the result; the runtime stood in [TRAP][END] for the end of turn.
+    assert run.text.startswith("[CALL] a1 [HEAD] f() [END]All tasks are done.[TRAP][END]")
+    assert run.text.endswith("[INTR] a1 [HEAD] f done [END]") and run.stopped_by == "stop"
+    eos = 2
+    ids, labels = _encode(codec, TrainingSample("t", "<user>go", run.text, "late-results"), eos)
+    prompt = len(codec.encode("<user>go"))
+    call = codec.encode("[CALL] a1 [HEAD] f() [END]")
+    assert labels[prompt:prompt + len(call)] == call          # the call is a target
+    sentence = prompt + len(call)
+    trap = ids.index(codec.ids[Marker.TRAP])
+    assert set(labels[sentence:trap]) == {-100}                # the early sentence is not
+    assert labels[trap] == eos and labels[trap + 1] == -100    # the end of turn is
+    assert set(labels[trap + 2:-1]) == {-100} and labels[-1] == eos   # result: no; then stop
+    assert labels[:prompt] == [-100] * prompt
 
 
 def tools_parse_ok(body: str) -> bool:
@@ -278,3 +335,51 @@ def tools_parse_ok(body: str) -> bool:
     except CallError:
         return False
     return True
+
+
+def test_held_out_scoring_credits_the_ground_truth_and_nothing_else() -> None:
+    from llm.asynclm.bfcl import bfcl_available
+    from llm.asynclm.evaluate import heldout_tasks, score, summarize
+    from llm.asynclm.train import _chains
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    tasks = heldout_tasks(2, 1)
+    assert [d for d, _ in tasks] == ["parallel", "parallel", "multi-step-parallel"]
+    assert {t.category for _, t in tasks[:2]} == {"parallel", "live_parallel"}
+    records = []
+    for dataset, task in tasks:
+        for drop in (False, True):      # the scripted model makes every expected call, or not
+            chains = [[ScriptedCall(c.call_id, c.body, 100.0) for c in chain]
+                      for chain in _chains(task)]
+            chains = chains[:-1] if drop else chains
+            run = run_task(ScriptedEngine(chains), task.toolbox(), "",  # type: ignore[arg-type]
+                           RunConfig(tpot_s=TPOT, max_new_tokens=8000, max_call_tokens=4000))
+            got = score(task, run)
+            assert got["exact"] is not drop and got["needed"] == sum(map(len, task.ground_truth))
+            assert got["found"] == got["calls"] == got["needed"] - (len(task.ground_truth[-1])
+                                                                   if drop and task.ast_truth == []
+                                                                   else int(drop))
+            records.append({"dataset": dataset, "mode": "async", **got})
+    rows = {r["dataset"]: r for r in summarize(records)}
+    assert rows["parallel"]["tasks"] == 4 and rows["parallel"]["exact"] == 2
+
+
+def test_a_reaction_to_a_user_added_task_is_scored_after_the_user_spoke() -> None:
+    from llm.asynclm.bfcl import bfcl_available, load_multi_step_parallel
+    from llm.asynclm.cml import Interrupt
+    from llm.asynclm.evaluate import user_task_score
+    from llm.asynclm.train import _chains, user_task_messages
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    task = load_multi_step_parallel(1)[0].narrowed()
+    _, added = user_task_messages(task, with_calls=False)
+    chains = [[ScriptedCall(c.call_id, c.body, 100.0) for c in chain] for chain in _chains(task)]
+    unlocks = [None] + added
+    for deliver in (True, False):
+        events = [(0.05 * (k + 1), Interrupt("user", t)) for k, t in enumerate(added)]
+        run = run_task(ScriptedEngine(chains, unlocks=unlocks), task.toolbox(), "",  # type: ignore[arg-type]
+                       RunConfig(tpot_s=TPOT, max_new_tokens=8000, max_call_tokens=4000,
+                                 user_events=events if deliver else []))
+        got = user_task_score(task, len(added), run.text)
+        assert got["to_added_unasked"] == 0 and got["reacted"] is deliver
+        assert got["added_found"] == (got["added_needed"] if deliver else 0)

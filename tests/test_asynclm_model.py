@@ -72,8 +72,8 @@ def test_tokens_tied_to_a_marker_are_never_chosen(engine) -> None:  # noqa: F811
 
 
 def test_a_bfcl_multi_step_parallel_task_runs_with_interrupts(engine) -> None:  # noqa: F811
-    from llm.asynclm.bench import correct
     from llm.asynclm.bfcl import bfcl_available, load_multi_step_parallel
+    from llm.asynclm.evaluate import score
     from llm.asynclm.prompt import build_prompt
     from llm.asynclm.train import ADAPTER_DIR, load_finetuned
     if not bfcl_available():
@@ -91,7 +91,8 @@ def test_a_bfcl_multi_step_parallel_task_runs_with_interrupts(engine) -> None:  
     issued = {c.call_id or c.body.split("(")[0] for c in run.calls}
     assert {c.call_id for c in run.completions} <= issued
     assert run.completions and all(c.done_at >= c.issued_at for c in run.completions)
-    _ = correct(task, run)   # scored in the benchmark; here it must only be computable
+    scored = score(task, run)    # scored in the benchmark; here it must only be computable
+    assert scored["calls"] == len(run.calls) and scored["needed"] == 8
 
 
 def test_a_tool_that_is_a_confidential_program() -> None:

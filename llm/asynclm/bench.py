@@ -15,19 +15,17 @@ Tables (every row measured in this run):
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from llm.asynclm.ast_match import match_parallel, match_sequences, matched_calls
 from llm.asynclm.bfcl import BfclTask, load_multi_step_parallel, load_parallel
 from llm.asynclm.cml import Interrupt
 from llm.asynclm.prompt import build_prompt
 from llm.asynclm.runtime import Mode, RunConfig, TaskRun, run_task
 from llm.asynclm.simulate import ScriptedCall, ScriptedEngine
-from llm.asynclm.train import _chains
+from llm.asynclm.train import _chains, user_task_messages
 
 __all__ = ["run", "MODES"]
 
@@ -51,30 +49,6 @@ class Row:
         return {"table": self.table, "dataset": self.dataset, "model": self.model,
                 "mode": self.mode, "tasks": self.tasks, "latency_s": round(self.latency_s, 4),
                 "speedup_vs_sync": round(self.speedup_vs_sync, 3), **self.extra}
-
-
-def _param_order(task: BfclTask) -> dict[str, list[str]]:
-    return {f["name"]: list((f.get("parameters") or {}).get("properties", {}) or {})
-            for f in task.functions}
-
-
-def correct(task: BfclTask, run: TaskRun) -> bool:
-    bodies = [c.body for c in run.calls]
-    order = _param_order(task)
-    if task.ast_truth:
-        return match_parallel(bodies, task.ast_truth, order)
-    return match_sequences(bodies, task.ground_truth, task.subtask_functions, order)
-
-
-def expected_hits(task: BfclTask, run: TaskRun) -> tuple[int, int]:
-    """(expected calls that some made call matches, expected calls)."""
-    bodies = [c.body for c in run.calls]
-    order = _param_order(task)
-    if task.ast_truth:
-        return matched_calls(bodies, truth_ast=task.ast_truth, param_order=order), len(
-            task.ast_truth)
-    flat = [c for chain in task.ground_truth for c in chain]
-    return matched_calls(bodies, truth_calls=flat, param_order=order), len(flat)
 
 
 def _datasets(n: int) -> dict[str, list[BfclTask]]:
@@ -115,10 +89,10 @@ def _model_runs(tasks: list[BfclTask], tpot_s: float) -> dict[Mode, list[TaskRun
 
 
 def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int = 8,
-        user_tasks: int = 1,
+        user_tasks: int = 1, multi_step_tasks: int | None = None,
         progress: Callable[[str], None] = lambda _m: None,
         tables: tuple[str, ...] = ("real", "model", "user", "accuracy")) -> list[Row]:
-    data = _datasets(max(tasks, accuracy_tasks))
+    data = _datasets(max(tasks, accuracy_tasks, multi_step_tasks or 0))
     serving = finetuned or engine
     serving_name = "fine-tuned" if finetuned else "base"
     rows: list[Row] = []
@@ -126,9 +100,11 @@ def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int 
     if "real" in tables:
         for name, ts in data.items():
             runs: dict[Mode, list[TaskRun]] = {m: [] for m in MODES}
-            for i, task in enumerate(ts[:tasks]):
+            count = tasks if name == "parallel" or multi_step_tasks is None else multi_step_tasks
+            ts = ts[:count]
+            for i, task in enumerate(ts):
                 for mode in MODES:
-                    progress(f"real engine: {name} task {i + 1}/{tasks} {mode.value}")
+                    progress(f"real engine: {name} task {i + 1}/{count} {mode.value}")
                     box = task.toolbox()
                     prompt = build_prompt(serving.chat, task, box, cheat_sheet=True,
                                           few_shot=finetuned is None)
@@ -137,7 +113,7 @@ def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int 
             measured = [r for rs in runs.values() for r in rs]
             tpot = (sum(r.decode_s for r in measured)
                     / max(1, sum(r.decode_forwards for r in measured)))
-            predicted = _model_runs(ts[:tasks], tpot)
+            predicted = _model_runs(ts, tpot)
             real_rows = _rows("latency, real engine (wall clock)", name, serving_name, runs)
             for row in real_rows:
                 mode = Mode(row.mode)
@@ -160,20 +136,15 @@ def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int 
         ts = data["multi-step-parallel"][:user_tasks]
         runs = {m: [] for m in MODES}
         for i, task in enumerate(ts):
-            questions = re.split(r"\n(?=Task \d+: )", task.question)   # a task may span lines
+            # Only the first task is in the request (with its own cheat sheet); the others
+            # arrive later as user interrupts, each with its own calls to make.
+            first, added = user_task_messages(task, with_calls=True)
+            events = [(0.2 * (k + 1), Interrupt("user", text)) for k, text in enumerate(added)]
             for mode in MODES:
                 progress(f"user-triggered interrupts {i + 1}/{len(ts)} {mode.value}")
                 box = task.toolbox()
-                # Only the first task is in the request (with its own cheat sheet); the others
-                # arrive later as user interrupts, each with its own calls to make.
-                first = BfclTask(task.task_id, task.category, questions[0], task.functions,
-                                 task.ground_truth[:1], task.ast_truth, task.configs,
-                                 task.subtask_functions[:1])
                 prompt = build_prompt(serving.chat, first, box, cheat_sheet=True,
                                       few_shot=finetuned is None)
-                events = [(0.2 * (k + 1), Interrupt("user", f"{q} The calls to make: "
-                                                    + "; ".join(task.ground_truth[k + 1])))
-                          for k, q in enumerate(questions[1:])]
                 runs[mode].append(run_task(serving, box, prompt, RunConfig(
                     mode=mode, clock="wall", user_events=events)))
         user_rows = _rows("user-triggered interrupts (tasks at 0/200/400 ms)",
@@ -186,31 +157,24 @@ def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int 
         rows += user_rows
 
     if "accuracy" in tables:
+        from llm.asynclm.evaluate import accuracy_records, heldout_tasks, summarize
         models = [("base few-shot", engine, True)]
         if finetuned is not None:
             models.append(("fine-tuned", finetuned, False))
+        held = heldout_tasks(accuracy_tasks, accuracy_tasks)
         for label, eng, few in models:
-            for name, ts in data.items():
-                runs = {m: [] for m in (Mode.SYNC, Mode.ASYNC)}
-                oks: dict[Mode, list[bool]] = {m: [] for m in runs}
-                hits: dict[Mode, list[tuple[int, int]]] = {m: [] for m in runs}
-                for i, task in enumerate(ts[:accuracy_tasks]):
-                    for mode in runs:
-                        progress(f"accuracy: {label} {name} {i + 1}/{accuracy_tasks} {mode.value}")
-                        box = task.toolbox()
-                        prompt = build_prompt(eng.chat, task, box, few_shot=few)
-                        r = run_task(eng, box, prompt, RunConfig(mode=mode, tpot_s=0.02))
-                        runs[mode].append(r)
-                        oks[mode].append(correct(task, r))
-                        hits[mode].append(expected_hits(task, r))
-                for row in _rows("accuracy (no cheat sheet; simulated clock)", name, label, runs):
-                    mode = Mode(row.mode)
-                    row.extra["exact_match"] = round(sum(oks[mode]) / len(oks[mode]), 3)
-                    row.extra["calls_per_task"] = round(statistics.mean(
-                        len(r.calls) for r in runs[mode]), 2)
-                    row.extra["expected_calls"] = round(statistics.mean(
-                        want for _, want in hits[mode]), 2)
-                    row.extra["call_recall"] = round(sum(h for h, _ in hits[mode]) / max(
-                        1, sum(want for _, want in hits[mode])), 3)
-                    rows.append(row)
+            records = accuracy_records(eng, held, few, progress=lambda m, _l=label: progress(
+                f"{_l}: {m}"))
+            for summary in summarize(records):
+                mode = Mode(summary["mode"])
+                rs = [r for r in records if r["dataset"] == summary["dataset"]
+                      and r["mode"] == mode.value]
+                rows.append(Row("accuracy (no cheat sheet; simulated clock)",
+                                summary["dataset"], label, mode.value, summary["tasks"], 0.0,
+                                0.0, {"tokens": round(statistics.mean(r["tokens"] for r in rs), 1),
+                                      "interrupts": "", "traps": "",
+                                      "exact_match": round(summary["exact"] / summary["tasks"], 3),
+                                      "calls_per_task": summary["calls"],
+                                      "expected_calls": summary["needed"],
+                                      "call_recall": summary["found"]}))
     return rows

@@ -45,10 +45,19 @@ class ScriptedEngine:
     """Just enough of :class:`llm.engine.Engine` for :func:`llm.asynclm.runtime.run_task`."""
 
     def __init__(self, chains: Sequence[Sequence[ScriptedCall]], policy: str = "async",
-                 answer: str = "All tasks are done.") -> None:
+                 answer: str = "All tasks are done.", unlocks: Sequence[str | None] = (),
+                 answer_early: bool = False) -> None:
         self.chains = [list(c) for c in chains]
         self.policy = policy
         self.answer = answer
+        # A chain with an unlock text starts only once that text is in the context (a task
+        # the user adds by an interrupt); the others start at once.
+        # (as this vocabulary renders it: characters it lacks read back as spaces)
+        self.unlocks = [None if u is None else self.detokenize(self.tokenize(u))
+                        for u in list(unlocks) + [None] * (len(self.chains) - len(unlocks))]
+        # Write the closing sentence as soon as every call is issued, before the last results
+        # (what an undertrained model does); the results then arrive after it.
+        self.answer_early = answer_early
         self.layout = KVLayout(1, 1, 1, "float32")
         self.eos_ids = frozenset({_EOS})
         self.unk_id = 0
@@ -97,9 +106,11 @@ class ScriptedEngine:
                 + [self.marker(Marker.HEAD)] + self.tokenize(f" {call.body} ")
                 + [self.marker(Marker.END)])
 
-    def _ready(self, issued: set[str], results: set[str]) -> list[ScriptedCall]:
+    def _ready(self, issued: set[str], results: set[str], text: str) -> list[ScriptedCall]:
         ready = []
-        for chain in self.chains:
+        for chain, unlock in zip(self.chains, self.unlocks, strict=True):
+            if unlock is not None and unlock not in text:
+                continue
             for i, call in enumerate(chain):
                 if call.call_id in issued:
                     continue
@@ -132,7 +143,7 @@ class ScriptedEngine:
         issued = set(_CALL_RE.findall(text))
         results = set(_INTR_RE.findall(text))
         waiting = issued - results
-        ready = self._ready(issued, results)
+        ready = self._ready(issued, results, text)
         markers = [t for t in turn if t < _FIRST_CHAR]
         issuing = bool(markers) and markers[-1] == end_m and _last_block_is_call(turn, self)
         if self.policy == "sync":
@@ -144,12 +155,18 @@ class ScriptedEngine:
         if choice is not None:
             self._chosen = choice
             return call_m
-        if waiting:
+        written = _answer_so_far(text)
+        if written and written != self.answer and self.answer.startswith(written):
+            return self.tokenize(self.answer[len(written)])[0]   # finish the sentence
+        if written == self.answer and written and turn[-1:] != [end_m]:
+            return _EOS      # right after the sentence; with results due, the runtime waits
+        all_issued = all(unlock is None or unlock in text for unlock in self.unlocks) and all(
+            c.call_id in issued for chain in self.chains for c in chain)
+        if waiting and not (self.answer_early and all_issued and not written):
             return trap_m
-        written_answer = _after_last_marker(turn, self)
-        if len(written_answer) < len(self.answer) and self.answer.startswith(written_answer):
-            return self.tokenize(self.answer[len(written_answer)])[0]
-        return _EOS
+        if not written and self.answer:
+            return self.tokenize(self.answer[0])[0]
+        return trap_m if waiting else _EOS
 
     _chosen: ScriptedCall
 
@@ -160,6 +177,13 @@ def _last_block_is_call(turn: list[int], eng: ScriptedEngine) -> bool:
     return bool(opens) and opens[-1] == eng.marker(Marker.CALL)
 
 
-def _after_last_marker(turn: list[int], eng: ScriptedEngine) -> str:
-    last = max((i for i, t in enumerate(turn) if t < _FIRST_CHAR), default=-1)
-    return eng.detokenize(turn[last + 1:])
+_BLOCK_RE = re.compile(r"\[(?:CALL|INTR)\].*?\[END\]|\[TRAP\]\[END\]|\[TRAP\]\Z", re.S)
+
+
+def _answer_so_far(text: str) -> str:
+    """The closing sentence written since the user last spoke (blocks left out)."""
+    last_user = text.rfind("[INTR] user [HEAD]")
+    if last_user >= 0:
+        text = text[text.index("[END]", last_user) + len("[END]"):] if "[END]" in text[
+            last_user:] else ""
+    return _BLOCK_RE.sub("", text)

@@ -19,13 +19,14 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llm.asynclm.bfcl import BfclTask, load_multi_step_parallel, load_parallel
-from llm.asynclm.cml import CmlCodec, Marker
+from llm.asynclm.cml import TRAP_TEXT, CmlCodec, Interrupt
 from llm.asynclm.prompt import build_prompt
 from llm.asynclm.runtime import EngineTokenizer, Mode, RunConfig, run_task
 from llm.asynclm.simulate import ScriptedCall, ScriptedEngine
@@ -45,6 +46,7 @@ class TrainingSample:
     task_id: str
     prompt: str          # chat text up to the assistant's turn
     target: str          # the assistant's CML stream (interrupts included)
+    kind: str = "async"  # async, sync, late-results (closing sentence first) or user-tasks
 
 
 def _chains(task: BfclTask) -> list[list[ScriptedCall]]:
@@ -58,72 +60,130 @@ def _chains(task: BfclTask) -> list[list[ScriptedCall]]:
     return chains
 
 
-def _simulate(task: BfclTask, chat: Any, rng: random.Random, policy: str = "async") -> TrainingSample:
+_TASK_SPLIT = re.compile(r"\n(?=Task \d+: )")
+
+
+def user_task_messages(task: BfclTask, with_calls: bool) -> tuple[BfclTask, list[str]]:
+    """A multi-task request cut into its first task (the request) and the tasks the user adds
+    later by interrupts; ``with_calls`` appends each added task's calls (the cheat sheet)."""
+    questions = _TASK_SPLIT.split(task.question)
+    first = BfclTask(task.task_id, task.category, questions[0], task.functions,
+                     task.ground_truth[:1], task.ast_truth, task.configs,
+                     task.subtask_functions[:1])
+    added = [q + (" The calls to make: " + "; ".join(task.ground_truth[k + 1]) if with_calls
+                  else "") for k, q in enumerate(questions[1:])]
+    return first, added
+
+
+def _simulate(task: BfclTask, chat: Any, rng: random.Random, kind: str = "async") -> TrainingSample:
     box: Toolbox = task.toolbox(latency="draw", seed=rng.randrange(1 << 30))
     for tool in box.tools.values():        # the paper: random 1 ms - 1 s per function per run
         tool.latency_ms = tool.estimate_ms = math.exp(rng.uniform(math.log(1.0), math.log(1000.0)))
     chains = [[ScriptedCall(c.call_id, c.body, box.estimate_ms(c.body.split("(", 1)[0]))
                for c in chain] for chain in _chains(task)]
     tpot = rng.uniform(0.005, 0.030) / CHARS_PER_TOKEN
-    mode = Mode.SYNC if policy == "sync" else Mode.ASYNC
+    mode = Mode.SYNC if kind == "sync" else Mode.ASYNC
+    request, unlocks, events = task, [None] * len(chains), []
+    if kind == "user-tasks":
+        request, added = user_task_messages(task, with_calls=rng.random() < 0.3)
+        # The added tasks arrive while the first is under way or after it ended.
+        at = 0.0
+        for k, text in enumerate(added):
+            at += rng.uniform(0.05, 1.5)
+            events.append((at, Interrupt("user", text)))
+            letter = chr(ord("a") + k + 1)
+            unlocks = [text if c[0].call_id.startswith(letter) else u
+                       for c, u in zip(chains, unlocks, strict=True)]
+    engine = ScriptedEngine(chains, "sync" if kind == "sync" else "async", unlocks=unlocks,
+                            answer_early=kind == "late-results")
     # The scripted model writes one character per token: a call block may be far longer in
     # characters than the monitor's limit in BPE tokens, and must never be cut short here.
-    run = run_task(ScriptedEngine(chains, policy), box, "", RunConfig(  # type: ignore[arg-type]
-        mode=mode, tpot_s=tpot, max_new_tokens=8000, max_call_tokens=4000))
-    prompt = build_prompt(chat, task, box, few_shot=False)
-    return TrainingSample(task.task_id, prompt, run.text)
+    run = run_task(engine, box, "", RunConfig(  # type: ignore[arg-type]
+        mode=mode, tpot_s=tpot, max_new_tokens=8000, max_call_tokens=4000, user_events=events))
+    prompt = build_prompt(chat, request, box, few_shot=False)
+    return TrainingSample(task.task_id, prompt, run.text, kind)
+
+
+# (pool, kind) cycled through: mostly what is evaluated (three-task multi-step-parallel and
+# BFCL parallel requests), one- and two-task requests for variety, Sync interactions (each
+# result right after its call), results that arrive after the closing sentence (the model must
+# then end its turn, not repeat it), and tasks the user adds by interrupts.
+_MIX: tuple[tuple[str, str], ...] = (
+    ("msp3", "async"), ("parallel", "async"), ("msp3", "user-tasks"), ("msp2", "async"),
+    ("msp3", "late-results"), ("parallel", "sync"), ("msp3", "async"), ("msp2", "user-tasks"),
+    ("parallel", "late-results"), ("msp3", "sync"), ("msp1", "async"), ("msp3", "user-tasks"))
 
 
 def build_samples(chat: Any, count: int, seed: int = 0) -> list[TrainingSample]:
-    """Training samples from the *train* split only (evaluation draws on the rest).
-
-    The mix leans towards what is evaluated (three-task multi-step-parallel requests and BFCL
-    parallel), keeps one- and two-task requests for variety, and runs one sample in four under
-    the Sync discipline, so the model also sees each result arriving right after its call.
-    """
+    """Training samples from the *train* split only (evaluation draws on the rest); seeded."""
     rng = random.Random(seed)
-    msp = [load_multi_step_parallel(count, seed + k, "train", k) for k in (1, 2, 3)]
-    parallel = load_parallel(split="train")
-    pools: list[list[BfclTask]] = [msp[2], parallel, msp[1], msp[2], parallel, msp[0]]
+    pools: dict[str, list[BfclTask]] = {
+        f"msp{k}": load_multi_step_parallel(count, seed + k, "train", k) for k in (1, 2, 3)}
+    pools["parallel"] = load_parallel(split="train")
     samples = []
     for i in range(count):
-        pool = pools[i % len(pools)]
-        task = pool[rng.randrange(len(pool))].narrowed(seed=rng.randrange(1000))
-        policy = "sync" if rng.random() < 0.25 else "async"
-        samples.append(_simulate(task, chat, rng, policy))
+        pool, kind = _MIX[i % len(_MIX)]
+        task = pools[pool][rng.randrange(len(pools[pool]))].narrowed(seed=rng.randrange(1000))
+        samples.append(_simulate(task, chat, rng, kind))
     return samples
 
 
+_SEGMENT_RE = re.compile(r"(\[(?:CALL|INTR)\].*?\[END\]|\[TRAP\]\[END\])", re.S)
+
+
 def _encode(codec: CmlCodec, sample: TrainingSample, eos: int) -> tuple[list[int], list[int]]:
-    """Token ids and labels: only the model's own tokens are targets (not prompt, not [INTR])."""
+    """Token ids and labels: only the model's own choices are targets.
+
+    Not targets: the prompt, injected [INTR] blocks, and a closing sentence written while
+    results were still due (a late-results sample shows it so that the model learns to end the
+    turn after those results, not to write it early). A [TRAP][END] right after the closing
+    sentence is the runtime's stand-in for the end of turn the model wrote there: its target
+    is the end-of-turn token.
+    """
     prompt_ids = codec.encode(sample.prompt)
-    target_ids = codec.encode(sample.target) + [eos]
-    labels = [-100] * len(prompt_ids)
-    intr, end = codec.ids[Marker.INTR], codec.ids[Marker.END]
-    inside = False
-    for tid in target_ids:
-        if tid == intr:
-            inside = True
-        labels.append(-100 if inside else tid)
-        if inside and tid == end:
-            inside = False
-    return prompt_ids + target_ids, labels
+    parts = [p for p in _SEGMENT_RE.split(sample.target) if p]
+    ids, labels = list(prompt_ids), [-100] * len(prompt_ids)
+    for k, part in enumerate(parts):
+        part_ids = codec.encode(part)
+        if part.startswith("[INTR]"):
+            part_labels = [-100] * len(part_ids)
+        elif part == TRAP_TEXT and k and not parts[k - 1].startswith("["):
+            part_labels = [eos, -100]
+        elif not part.startswith("[") and _results_follow(parts[k + 1:]):
+            part_labels = [-100] * len(part_ids)
+        else:
+            part_labels = list(part_ids)
+        ids += part_ids
+        labels += part_labels
+    return ids + [eos], labels + [eos]
+
+
+def _results_follow(rest: list[str]) -> bool:
+    """Whether a call's result comes after this point, before the user speaks again."""
+    for part in rest:
+        if part.startswith("[INTR] user [HEAD]"):
+            return False
+        if part.startswith("[INTR]"):
+            return True
+    return False
 
 
 def data_digest(samples: list[TrainingSample]) -> str:
     h = hashlib.sha256()
     for s in samples:
-        h.update(json.dumps([s.task_id, s.prompt, s.target]).encode())
+        h.update(json.dumps([s.task_id, s.prompt, s.target, s.kind]).encode())
     return h.hexdigest()
 
 
 def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPTER_DIR,
                budget_s: float = 3600.0, lr: float = 1e-3, rank: int = 8,
-               seed: int = 0, save_every: int = 25, steps: int | None = None) -> dict[str, Any]:
+               seed: int = 0, save_every: int = 25, steps: int | None = None,
+               stop_after: int | None = None) -> dict[str, Any]:
     """LoRA-fine-tune a copy of ``engine.model``; save adapter and log every ``save_every`` steps.
 
     ``steps`` fixes the schedule (warm-up, then cosine decay to a tenth of ``lr``); the time
-    budget only stops a run early, and the last checkpoint is then the adapter. The prompt is
+    budget only stops a run early, and the last checkpoint is then the adapter. ``stop_after``
+    stops at that step of the same schedule: it repeats a run the budget ended, exactly. The prompt is
     run without gradients and only the assistant's turn is back-propagated: the loss is on the
     turn alone, and the backward pass over a ~600-token prompt would cost more than the rest.
     """
@@ -140,9 +200,12 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     total = steps or len(data)
     model = copy.deepcopy(engine.model)
     model.train()
+    # The markers' embedding rows (tied to the output layer) are trained as well: untrained,
+    # they equal the rows of look-alike tokens and give the same logits (see marker_twins).
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.05, task_type="CAUSAL_LM",
                         target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
-                                        "gate_proj", "up_proj", "down_proj"])
+                                        "gate_proj", "up_proj", "down_proj"],
+                        trainable_token_indices={"embed_tokens": sorted(codec.ids.values())})
     peft_model = get_peft_model(model, config)
     params = [p for p in peft_model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
@@ -151,7 +214,8 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     losses: list[float] = []
     start = time.perf_counter()
     step = 0
-    while time.perf_counter() - start < budget_s and step < total:
+    last = min(total, stop_after or total)
+    while time.perf_counter() - start < budget_s and step < last:
         ids, lab = data[order[step % len(order)]]
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, total, lr)
@@ -200,7 +264,7 @@ def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
     import torch
     out_dir.mkdir(parents=True, exist_ok=True)
     half = {k: v.detach().to(torch.float16) for k, v in peft_model.state_dict().items()
-            if "lora_" in k}
+            if "lora_" in k or "trainable_tokens_" in k}
     peft_model.save_pretrained(str(out_dir), state_dict=half)
     (out_dir / "training_log.json").write_text(json.dumps(report, indent=1) + "\n")
 
@@ -208,7 +272,11 @@ def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
 def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int,
             planned: int, rank: int, lr: float, start: float,
             losses: list[float]) -> dict[str, Any]:
-    return {"base_model": engine.fingerprint, "samples": len(samples),
+    kinds: dict[str, int] = {}
+    for s in samples:
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    return {"base_model": engine.fingerprint, "samples": len(samples), "kinds": kinds,
+              "marker_rows_trained": True,
               "samples_used": len(data), "data_sha256": data_digest(samples), "steps": step,
               "steps_planned": planned, "schedule": "10 warm-up steps, cosine to lr/10",
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,

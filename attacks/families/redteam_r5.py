@@ -1,0 +1,224 @@
+"""Red-team round five: huge pages shared across fork, a second domain, mremap results,
+swap orderings around fork and exit, and signals around system calls.
+
+Each scenario holds only the kernel's powers (its own page-table writer and
+allocator, the Guardian's calls, its syscall results and its scheduler).
+"""
+
+from __future__ import annotations
+
+from abi import Call, Status
+from attacks.adversary import PAGE, Adversary
+from attacks.families.redteam_r2 import _free_block
+from attacks.families.redteam_r3 import BLOCK, _child, _collapse
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from attacks.workload import SECRET_OFF, Phase
+from emulator import descriptors as D
+
+RT = "rt5"
+NR_CLONE, NR_WAIT4, NR_MREMAP, NR_MMAP, NR_MUNMAP = 220, 260, 216, 222, 215
+RW_PERMS = D.PagePerms(user=True, write=True, user_exec=False)
+
+
+def _collapse_ro(adv: Adversary, anchor: int) -> int | None:
+    """`_collapse` with every page of the region read-only (identical attributes that a
+    fork can share as they are: the holes lie outside every area)."""
+    region = anchor & ~(BLOCK - 1)
+    template = (adv.mm.tables.lookup(anchor) & ~D.ADDR_MASK) | D.AP_RO
+    base = _free_block(adv)
+    if base is None:
+        adv.note("no free 2 MiB run")
+        return None
+    root = adv.mm.tables.root
+    for i in range(BLOCK // PAGE):
+        va, target = region + i * PAGE, base + i * PAGE
+        desc = adv.mm.tables.lookup(va)
+        if not desc & D.VALID:
+            adv.el1.fill(adv.lm(target), 0, PAGE)
+            adv.mm.tables.set(va, target | template)
+            continue
+        if desc & ~D.ADDR_MASK != template:
+            adv.mm.tables.set(va, (desc & D.ADDR_MASK) | template)
+        if adv.guarded:
+            st, _ = adv.el1.hvc(Call.MIGRATE_PAGE, root, va, target)
+            if st:
+                adv.note(f"MIGRATE_PAGE {va:#x}: {Status(st).name}")
+        else:
+            adv.write_lm(target, adv.read_lm(desc & D.ADDR_MASK))
+            adv.mm.tables.set(va, target | template)
+    adv.el1.tlbi_all()
+    adv.mm.collapse_huge(region, base)
+    adv.note(f"collapsed {region:#x} onto {base:#x}: block {adv.mm.tables.block_at(region):#x}")
+    return base
+
+
+def _st(a: Adversary, what: str, st: int) -> int:
+    a.note(f"{what}: {Status(st).name}")
+    return st
+
+
+@scenario(id="RW-001", title="Share a collapsed 2 MiB block with the forked child, as Linux "
+                             "shares a huge PMD", family=RT, goal=Goal.LEAK,
+          rules=("G-ONE-MAPPING", "G-RELEASE-SCRUB", "G-LM-UNMAP"),
+          prop="A frame the parent still maps through a 2 MiB block never returns to the "
+               "kernel when the forked child's share of that block goes.")
+def rw_thp_fork_share(adv: Adversary) -> None:
+    """1. Right after fork() in the parent, clear the child's 4 KiB entries of the fresh
+    page's 2 MiB region (the parent keeps every page), fill the region's holes and
+    collapse the parent's region into one block (THP_COLLAPSE).
+    2. Give the child the same block at level 2 (Linux's copy_huge_pmd), read-only.
+    3. The child exits; the kernel tears its tree down (EXIT_DOMAIN, clear the block).
+    4. At PARENT, read the fresh page's frame through the linear map."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = _child(a)
+        if child is None:
+            a.note("no child")
+            return
+        region = a.layout.fresh & ~(BLOCK - 1)
+        ct = child.mm.tables
+        n = 0
+        for va, desc in list(ct.entries(region, region + BLOCK)):
+            ct.set(va, 0)
+            n += 1
+        a.el1.tlbi_all()
+        a.note(f"cleared {n} child entries in {region:#x}")
+        base = _collapse(a, a.layout.fresh)
+        if base is None:
+            return
+        a.memo["frame"] = base + (a.layout.fresh % BLOCK)
+        block = a.mm.tables.block_at(region)
+        slot = ct.l2_slot(region)
+        a.note(f"parent block {block:#x}, child l2 slot {slot}")
+        if not block or slot is None:
+            return
+        ct.writer.write_entry(slot[0], slot[1], block)
+        ct.blocks += 1
+        a.el1.tlbi_all()
+        a.note("child shares the block")
+
+    @adv.at(Phase.PARENT)
+    def _(a: Adversary) -> None:
+        pa = a.memo.get("frame")
+        if pa is not None:
+            a.observe(a.read_lm(pa), "fresh frame after the child's exit")
+
+
+@scenario(id="RW-002", title="Collapse a 2 MiB region the forked child still shares, in both "
+                             "trees", family=RT, goal=Goal.LEAK,
+          rules=("G-ONE-MAPPING", "G-RELEASE-SCRUB", "G-LM-UNMAP"),
+          prop="THP_COLLAPSE takes only frames mapped by the collapsing tree alone; a region "
+               "shared with a forked child stays 4 KiB pages.")
+def rw_thp_collapse_shared(adv: Adversary) -> None:
+    """1. At FORK, collapse the fresh page's 2 MiB region into a block (holes filled, pages
+    moved into a 2 MiB-aligned run); the kernel's fork then splits it and shares the 512
+    pages with the child read-only.
+    2. Right after fork() in the parent, THP_COLLAPSE the region in the child's tree and
+    in the parent's: both now map the run through one block each.
+    3. The child exits (EXIT_DOMAIN, its block cleared); at PARENT read the fresh page's
+    frame through the linear map."""
+    @adv.at(Phase.FORK)
+    def _(a: Adversary) -> None:
+        base = _collapse_ro(a, a.layout.fresh)
+        if base is not None:
+            a.memo["base"] = base
+            a.memo["frame"] = base + (a.layout.fresh % BLOCK)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = _child(a)
+        base = a.memo.get("base")
+        if child is None or base is None:
+            a.note("no child or no block")
+            return
+        region = a.layout.fresh & ~(BLOCK - 1)
+        attrs = a.mm.tables.lookup(a.layout.fresh) & ~D.ADDR_MASK
+        for mm in (a.mm, child.mm):
+            for i in range(BLOCK // PAGE):
+                va = region + i * PAGE
+                want = (base + i * PAGE) | attrs
+                if mm.tables.lookup(va) != want:
+                    mm.tables.set(va, want)
+        a.el1.tlbi_all()
+        for mm, who in ((child.mm, "child"), (a.mm, "parent")):
+            a.note(f"{who} entry {mm.tables.lookup(region):#x}")
+            try:
+                mm.collapse_huge(region, base)
+                a.note(f"{who} collapsed: {mm.tables.block_at(region):#x}")
+            except Exception as exc:  # noqa: BLE001
+                a.note(f"{who} collapse failed: {exc}")
+
+    @adv.at(Phase.PARENT)
+    def _(a: Adversary) -> None:
+        pa = a.memo.get("frame")
+        if pa is not None:
+            a.observe(a.read_lm(pa), "fresh frame after the child's exit")
+
+
+SIGUSR1 = 10
+REG_X0, REG_PC = 199, 260
+
+
+def _nested(out: object) -> list[str]:
+    return ["the SIGUSR1 handler was entered again while the program blocked SIGUSR1 (a "
+            "nested delivery inside its own handler)"] if out.hits.get("nested") else []  # type: ignore[attr-defined]
+
+
+@scenario(id="RW-003", title="Nest a second SIGUSR1 frame inside the handler that blocks it",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-SIGRETURN"),
+          oracle=_nested,
+          prop="A signal the program blocks (its handler's own signal, without SA_NODEFER) is "
+               "never delivered: the Guardian does not enter a handler the mask forbids.")
+def rw_nested_altstack(adv: Adversary) -> None:
+    """1. The kernel delivers the SIGUSR1 that kill() raised (SIGNAL: a frame at the top
+    of the alternate stack, the context enters the handler, SIGUSR1 now blocked).
+    2. Before the return into the handler it asks SIGNAL once more for the same thread
+    (signal SIGUSR1, the mask it holds, the same alternate stack): a nested frame below
+    the first, and the context enters the handler a second time at its first
+    instruction, with SIGUSR1 blocked.
+    3. The handler runs twice for one kill(): a reentrancy the program's mask rules out
+    (no process can cause it under Linux semantics)."""
+    @adv.on(Point.BEFORE_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        if a.memo.get("nested") or not a.memo.get("first"):
+            return
+        a.memo["nested"] = True
+        ss_sp, ss_flags, ss_size = t.altstack  # type: ignore[attr-defined]
+        pc = a.el1.reg(REG_PC)
+        mask = t.sigmask  # type: ignore[attr-defined]
+        a.note(f"nested SIGNAL at pc {pc:#x} altstack {ss_sp:#x}/{ss_flags}/{ss_size:#x} "
+               f"mask {mask:#x}")
+        if not mask & (1 << (SIGUSR1 - 1)):
+            a.note("SIGUSR1 is not blocked: nothing to show")
+            return
+        if not a.guarded:
+            # The kernel's own delivery, with the mask ignored for this one signal.
+            t.sigmask = 0  # type: ignore[attr-defined]
+            a.kernel.signals.send_thread(t, SIGUSR1, b"")
+            a.memo["forced"] = mask
+            return
+        for _ in range(4):
+            st, value, _ = a.hvc_data(Call.SIGNAL, (t.slot, SIGUSR1, mask, ss_sp,  # type: ignore[attr-defined]
+                                                    ss_flags, ss_size, a.el1.reg(REG_X0),
+                                                    pc), b"")
+            a.note(f"nested SIGNAL: {Status(st).name} {value:#x}")
+            if st != Status.FAULT_IN:
+                break
+            t.process.mm.handle_fault(value, True, False)  # type: ignore[attr-defined]
+        if st == Status.OK:
+            a.el1.set_reg(REG_PC, value)
+            a.memo["entered"] = True
+
+    @adv.on(Point.SIGNAL_DELIVERED, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if not a.memo.get("first"):
+            a.memo["first"] = True
+        elif "forced" in a.memo:
+            a.hit("nested", 1)          # the kernel's own frame, the handler entered again
+
+    @adv.on(Point.AFTER_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.pop("entered", False):
+            a.hit("nested", 1)

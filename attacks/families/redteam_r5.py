@@ -222,3 +222,82 @@ def rw_nested_altstack(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         if a.memo.pop("entered", False):
             a.hit("nested", 1)
+
+
+def _swap_out_kernel(a: Adversary, va: int) -> bool:
+    """The kernel's own reclaim path for one page (SWAP_OUT for a confidential tree)."""
+    desc = a.mm.tables.lookup(va)
+    if not desc & D.VALID:
+        a.note(f"{va:#x} not present")
+        return False
+    a.mm.ctx.memory.swap_out(a.mm, va, desc)
+    a.el1.tlbi_all()
+    a.note(f"{va:#x} swapped out: entry {a.mm.tables.lookup(va):#x}")
+    return True
+
+
+def _answer_over_swapped(adv: Adversary, nr: int, phase: Phase, target: str) -> None:
+    @adv.at(phase)
+    def _(a: Adversary) -> None:
+        va = getattr(a.layout, target)
+        a.memo["ok"] = _swap_out_kernel(a, va)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("ok"):
+            return
+        va = getattr(a.layout, target)
+        a.note(f"syscall {nr} answered {va:#x} (kernel said {a.reg('x0'):#x})")
+        a.set_reg("x0", va)
+
+
+@scenario(id="RW-004", title="Swap the heap page out, then return it from mmap",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-SWAP-FRESH"),
+          prop="mmap cannot return a live area of the program, whether its pages are present "
+               "or swapped out.")
+def rw_mmap_over_swapped(adv: Adversary) -> None:
+    """1. At IAGO_MMAP swap the heap page out (SWAP_OUT: its entry becomes a swap entry, no
+    page is present there).
+    2. Answer the program's mmap(NULL, 4096) with the heap page's address.
+    3. The program writes 8 public bytes there (the kernel swaps the heap page back in on
+    the fault) and sends the whole page to /dev/null: the secret goes with it."""
+    _answer_over_swapped(adv, NR_MMAP, Phase.IAGO_MMAP, "heap")
+
+
+@scenario(id="RW-005", title="Swap the fresh page out, then return it from mremap(MAYMOVE)",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-SWAP-FRESH"),
+          prop="mremap's new range cannot overlap a live area of the program, whether its "
+               "pages are present or swapped out.")
+def rw_mremap_over_swapped(adv: Adversary) -> None:
+    """1. At IAGO_MREMAP swap the fresh page (its secret copy) out.
+    2. Answer the program's mremap(small, 4096, 8192, MAYMOVE) with the fresh page's
+    address.
+    3. The program writes 8 public bytes there (swapped back in on the fault) and sends
+    the page to /dev/null."""
+    _answer_over_swapped(adv, NR_MREMAP, Phase.IAGO_MREMAP, "fresh")
+
+
+UNALIGNED_TAIL = SECRET_OFF + 16           # the answer ends 16 bytes into the secret
+
+
+@scenario(id="RW-006", title="mmap answers an unaligned address whose page lies just below "
+                             "the fresh page", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-MMAP",),
+          prop="mmap's result is page-aligned: an unaligned answer whose first page is free "
+               "cannot reach into the live area above it.")
+def rw_mmap_unaligned(adv: Adversary) -> None:
+    """1. Answer the program's mmap(NULL, 4096) at IAGO_MMAP with fresh - 4096 + 80: its
+    first page (the one just below the fresh page) is free, but the 4096 bytes from there
+    end 80 bytes into the fresh page.
+    2. The program writes 8 public bytes at the answer and sends 4096 bytes from it to
+    /dev/null: the fresh page's first 80 bytes go too, 16 of the secret's among them."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        placed = a.reg("x0")
+        at = a.layout.fresh - PAGE + UNALIGNED_TAIL
+        a.note(f"mmap placed {placed:#x}, answered {at:#x}")
+        if placed != a.layout.fresh - PAGE:
+            # Keep the kernel's own bookkeeping: the area it made is where the answer's
+            # first page lies.
+            a.note("the kernel placed the page elsewhere")
+        a.set_reg("x0", at)

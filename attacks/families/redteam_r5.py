@@ -12,7 +12,7 @@ from attacks.adversary import PAGE, Adversary
 from attacks.families.redteam_r2 import _free_block
 from attacks.families.redteam_r3 import BLOCK, _child, _collapse
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Expect, Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
 
@@ -31,21 +31,23 @@ def _collapse_ro(adv: Adversary, anchor: int) -> int | None:
         adv.note("no free 2 MiB run")
         return None
     root = adv.mm.tables.root
-    for i in range(BLOCK // PAGE):
-        va, target = region + i * PAGE, base + i * PAGE
-        desc = adv.mm.tables.lookup(va)
-        if not desc & D.VALID:
-            adv.el1.fill(adv.lm(target), 0, PAGE)
-            adv.mm.tables.set(va, target | template)
-            continue
-        if desc & ~D.ADDR_MASK != template:
-            adv.mm.tables.set(va, (desc & D.ADDR_MASK) | template)
+    present = [(va, desc) for va, desc in adv.mm.tables.leaves(region, region + BLOCK)]
+    for va, desc in present:                  # move the program's pages into the run
+        target = base + (va - region)
         if adv.guarded:
             st, _ = adv.el1.hvc(Call.MIGRATE_PAGE, root, va, target)
             if st:
                 adv.note(f"MIGRATE_PAGE {va:#x}: {Status(st).name}")
+                return None
         else:
             adv.write_lm(target, adv.read_lm(desc & D.ADDR_MASK))
+            adv.mm.tables.set(va, target | (desc & ~D.ADDR_MASK))
+    for i in range(BLOCK // PAGE):            # holes: zero pages; everything read-only
+        va, target = region + i * PAGE, base + i * PAGE
+        desc = adv.mm.tables.lookup(va)
+        if not desc & D.VALID:
+            adv.el1.fill(adv.lm(target), 0, PAGE)
+        if desc != target | template:
             adv.mm.tables.set(va, target | template)
     adv.el1.tlbi_all()
     adv.mm.collapse_huge(region, base)
@@ -167,7 +169,7 @@ def _nested(out: object) -> list[str]:
 
 @scenario(id="RW-003", title="Nest a second SIGUSR1 frame inside the handler that blocks it",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-SIGRETURN"),
-          oracle=_nested,
+          oracle=_nested, mprotect=Expect.SUCCEEDS,
           prop="A signal the program blocks (its handler's own signal, without SA_NODEFER) is "
                "never delivered: the Guardian does not enter a handler the mask forbids.")
 def rw_nested_altstack(adv: Adversary) -> None:
@@ -301,3 +303,65 @@ def rw_mmap_unaligned(adv: Adversary) -> None:
             # first page lies.
             a.note("the kernel placed the page elsewhere")
         a.set_reg("x0", at)
+
+
+@scenario(id="RW-007", title="Deliver a signal at a page fault with win() as the frame's PC",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-ELR"),
+          prop="A signal frame saves the interrupted context's own PC, whatever ELR the kernel "
+               "passes to SIGNAL.")
+def rw_signal_fault_win(adv: Adversary) -> None:
+    """1. The program's first store into its IAGO_MMAP page faults; the kernel pages it
+    in and queues a SIGUSR1 (an asynchronous signal: its claim).
+    2. It delivers it with SIGNAL, passing win() as the context's ELR.
+    3. When the handler returns, rt_sigreturn resumes at win()."""
+    @adv.on(Point.FAULT, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["elr"] = a.layout.win
+        if not a.guarded:
+            a.set_reg("pc", a.layout.win)
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.SIGNAL or "elr" not in a.memo:
+            return None
+        want = a.memo.pop("elr")
+        a.note(f"SIGNAL result {args[6]:#x} ELR {args[7]:#x} -> {want:#x}")
+        return (*args[:7], want), payload
+
+
+STDOUT = 1
+
+
+def _public_on_stdout(out: object) -> list[str]:
+    return ["the program's 'public!' buffer, meant for /dev/null, reached its standard "
+            "output (a register changed under a signal frame)"] \
+        if b"public!" in out.stdout else []  # type: ignore[attr-defined]
+
+
+@scenario(id="RW-008", title="Deliver a signal at a page fault with a 'result' for x0",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-CONTEXT"),
+          oracle=_public_on_stdout,
+          prop="Only a system call has a result: a signal delivered at a fault or interrupt "
+               "saves the interrupted x0 as it was, whatever result the kernel passes.")
+def rw_signal_fault_result(adv: Adversary) -> None:
+    """1. The program's first store into its IAGO_MMAP page faults (x0 already holds the
+    file descriptor of /dev/null for the write() that follows); the kernel pages it in
+    and queues a SIGUSR1 (an asynchronous signal: its claim).
+    2. It delivers it with SIGNAL, passing 1 as the 'result'.
+    3. When the handler returns, x0 is 1: the program's write() of its buffer goes to
+    standard output instead of /dev/null."""
+    @adv.on(Point.FAULT, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["result"] = STDOUT
+        if not a.guarded:
+            a.set_reg("x0", STDOUT)
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.SIGNAL or "result" not in a.memo:
+            return None
+        want = a.memo.pop("result")
+        a.note(f"SIGNAL result {args[6]:#x} -> {want:#x}")
+        return (*args[:6], want, args[7]), payload

@@ -365,3 +365,111 @@ def rw_signal_fault_result(adv: Adversary) -> None:
         want = a.memo.pop("result")
         a.note(f"SIGNAL result {args[6]:#x} -> {want:#x}")
         return (*args[:6], want, args[7]), payload
+
+
+def _primed(a: Adversary) -> int:
+    """A zeroed frame whose linear-map translation the EL1 face has cached, writable."""
+    pa = a.alloc_frame()
+    a.el1.fill(a.lm(pa), 0, PAGE)
+    a.el1.read_u64(a.lm(pa) + SECRET_OFF)
+    return pa
+
+
+@scenario(id="RW-009", title="Fault the fresh page in with a frame whose linear map the "
+                             "kernel has just used", family=RT, goal=Goal.LEAK,
+          rules=("G-LM-UNMAP", "G-TLB-FLUSH"),
+          prop="A frame that joins a domain through a demand-paging SET_PT leaves the "
+               "kernel's view, cached linear-map translations included.")
+def rw_fault_primed(adv: Adversary) -> None:
+    """1. The program's first store into its fresh page (FRESH) faults; the kernel zeroes
+    a frame through its linear map (its translation is now cached) and maps it there.
+    2. The program copies its secret into the page (FRESH_DONE).
+    3. The kernel loads the frame through the same linear-map address."""
+    @adv.on(Point.FAULT, during=Phase.FRESH)
+    def _(a: Adversary, **_: object) -> None:
+        fresh = a.layout.fresh
+        if a.mm.tables.lookup(fresh) & D.VALID:
+            a.note("fresh page already present")
+            return
+        pa = _primed(a)
+        a.mm.tables.set(fresh, D.leaf_descriptor(pa, RW_PERMS))
+        a.el1.tlbi_va(fresh)
+        a.memo["frame"] = pa
+        a.el1.read_u64(a.lm(pa))               # and once more after the mapping
+        a.note(f"fresh page faulted in with primed frame {pa:#x}")
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        pa = a.memo.get("frame")
+        if pa is not None:
+            a.observe(a.read_lm(pa), "fresh frame through a primed translation")
+
+
+FAR_VA = 0x7D00_0000_0000                 # a 512 GiB slot no area of the program uses
+PROT_RW = 3
+
+
+def _prebuilt_path(a: Adversary, va: int, leaf_level: int, frame: int) -> int:
+    """Tables of the kernel's (registered, parentless) that map `frame` at `va`, built
+    bottom-up down from level `leaf_level`..3; returns the top table (level leaf_level)."""
+    w = a.kernel.writer
+    table = w.alloc_table(3)
+    w.write_entry(table, D.level_index(va, 3), D.leaf_descriptor(frame, RW_PERMS))
+    for level in range(2, leaf_level - 1, -1):
+        up = w.alloc_table(level)
+        w.write_entry(up, D.level_index(va, level), D.table_descriptor(table))
+        table = up
+    return table
+
+
+def _graft(a: Adversary, va: int, frame: int) -> str:
+    """Link a pre-populated path for `va` into the program's tree at the highest level
+    whose entry is still empty."""
+    w = a.kernel.writer
+    path = a.walk(va)
+    last = path[-1]
+    if last.desc & D.VALID:
+        return f"{va:#x} already has a path to level {last.level}"
+    top = _prebuilt_path(a, va, last.level + 1, frame) if last.level < 3 else None
+    if top is None:
+        return "no empty level above the leaf"
+    w.write_entry(last.table, last.index, D.table_descriptor(top))
+    a.el1.tlbi_all()
+    return f"grafted a level-{last.level + 1} table {top:#x} under level {last.level}"
+
+
+@scenario(id="RW-010", title="Place the fresh page under a pre-populated table the kernel "
+                             "grafts into the program's tree", family=RT, goal=Goal.LEAK,
+          rules=("G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-MEASURE-ALL"),
+          prop="A table linked into a confidential tree brings no mappings of its own: every "
+               "leaf under it joins the domain (zeroed, out of the linear map) or the link "
+               "is refused.")
+def rw_graft_populated_table(adv: Adversary) -> None:
+    """1. The program's mmap for its fresh page (before FRESH) is placed at an address in
+    an empty 512 GiB slot of its tree (any free address is within mmap's contract).
+    2. Before returning, the kernel builds tables of its own (REGISTER_PT, SET_PT into
+    parentless tables) mapping a frame of its own, filled with its bytes and still in its
+    linear map, at that address, and links the top one into the program's tree (one
+    SET_PT of a table descriptor).
+    3. The program copies its secret into the page; at FRESH_DONE the kernel reads the
+    frame through its linear map."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.SPIN)
+    def _(a: Adversary, **_: object) -> None:
+        placed = a.reg("x0")
+        at = FAR_VA
+        a.mm.vmas.remove_range(placed, placed + PAGE)    # its bookkeeping only
+        from kernel_model.vma import Vma
+        a.mm.map_area(Vma(at, at + PAGE, PROT_RW, name="[anon]"))
+        frame = a.alloc_frame()
+        a.write_lm(frame, b"K" * PAGE)
+        a.memo["frame"] = frame
+        a.note(_graft(a, at, frame))
+        a.set_reg("x0", at)
+        a.note(f"mmap placed {placed:#x}, answered {at:#x}")
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        pa = a.memo.get("frame")
+        if pa is not None:
+            a.note(f"fresh maps {a.pa_of(a.layout.fresh)}; frame {pa:#x}")
+            a.observe(a.read_lm(pa), "the grafted frame through the linear map")

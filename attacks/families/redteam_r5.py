@@ -473,3 +473,123 @@ def rw_graft_populated_table(adv: Adversary) -> None:
         if pa is not None:
             a.note(f"fresh maps {a.pa_of(a.layout.fresh)}; frame {pa:#x}")
             a.observe(a.read_lm(pa), "the grafted frame through the linear map")
+
+
+ERESTARTNOINTR = 513
+MASK64 = (1 << 64) - 1
+
+
+@scenario(id="RW-011", title="Deliver a signal after fork() completed, with the clone re-armed "
+                             "as a restart", family=RT, goal=Goal.TAMPER,
+          rules=("G-SIGNAL-FRAME", "G-CLONE-ONCE", "G-RESUME-ELR"),
+          prop="A signal frame may re-arm only a system call that did not complete: a clone "
+               "that yielded a child is never restarted through the handler's return.")
+def rw_signal_restart_clone(adv: Adversary) -> None:
+    """1. The parent's fork clone() completes (FORK_DOMAIN: the child exists).
+    2. On the way back the kernel queues a SIGUSR1 to the parent (an asynchronous signal)
+    and delivers it with SIGNAL as if the clone had been interrupted: result
+    -ERESTARTNOINTR and the clone's SVC as the frame's PC.
+    3. When the handler returns, the parent executes clone() again: a second child runs
+    the child's side of fork()."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        pc = a.reg("pc")
+        a.memo["restart"] = pc - 4
+        a.note(f"clone returned {a.reg('x0'):#x} at pc {pc:#x}")
+        if not a.guarded:
+            a.set_reg("pc", pc - 4)
+            a.set_reg("x0", a.memo.get("orig_x0", 0x11))
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["orig_x0"] = a.reg("x0")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.SIGNAL or "restart" not in a.memo:
+            return None
+        elr = a.memo.pop("restart")
+        a.note(f"SIGNAL result {args[6]:#x} elr {args[7]:#x} -> -ERESTARTNOINTR, {elr:#x}")
+        return (*args[:6], -ERESTARTNOINTR & MASK64, elr), payload
+
+
+def _second_domain(a: Adversary) -> object | None:
+    """A second confidential address space of the admitted image (the kernel starts the
+    program again: CREATE_DOMAIN on a tree of its own with the image's digest)."""
+    import hashlib
+
+    from kernel_model.mm import AddressSpace
+    image = a.memo.get("image")
+    if image is None:
+        a.note("no image seen")
+        return None
+    mm = AddressSpace(a.mm.ctx, a.kernel.alloc_asid())
+    st, slot, _ = a.hvc_data(Call.CREATE_DOMAIN, (mm.tables.root, image.entry,  # type: ignore[attr-defined]
+                                                  0xFFFF_FFFF_0000 - 0x1000),
+                             hashlib.sha256(image.data).digest())  # type: ignore[attr-defined]
+    a.note(f"CREATE_DOMAIN second tree {mm.tables.root:#x}: {Status(st).name} slot {slot}")
+    if st != Status.OK:
+        return None
+    mm.confidential = True
+    return mm
+
+
+def _remember_image(adv: Adversary) -> None:
+    @adv.on(Point.EXEC, init_only=False)
+    def _(a: Adversary, image: object, **_: object) -> None:
+        a.memo["image"] = image
+
+
+@scenario(id="RW-012", title="Transplant a sealed page of a second instance of the program "
+                             "into the first", family=RT, goal=Goal.TAMPER,
+          rules=("G-SWAP-BIND", "G-SWAP-AUTH", "G-KSM-DOMAIN"),
+          prop="Two confidential instances of one image are two domains: a page sealed by "
+               "one never unseals in the other, whatever the version numbers.")
+def rw_cross_domain_transplant(adv: Adversary) -> None:
+    """1. The kernel starts a second instance of the admitted program (CREATE_DOMAIN on a
+    tree of its own, same digest): a second domain, same image.
+    2. At PLACED it swaps the first instance's heap page out (version v1 for that tree),
+    maps a zero page at the same address in the second instance and swaps that out as
+    well (a version of the second domain, maybe equal in number).
+    3. It swaps the second instance's sealed page into the first instance's heap address:
+    the heap copy of the secret becomes zeros."""
+    _remember_image(adv)
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        heap = a.layout.heap
+        if not a.guarded:
+            pa = a.pa_of(heap)
+            a.write_lm(pa, bytes(PAGE))
+            return
+        mm = _second_domain(a)
+        if mm is None:
+            return
+        st, v1, sealed_a = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, heap, 0x61 << 12))
+        a.note(f"SWAP_OUT first heap: {Status(st).name} v{v1}")
+        frame = a.alloc_frame()
+        a.el1.fill(a.lm(frame), 0, PAGE)
+        try:
+            mm.tables.set(heap, D.leaf_descriptor(frame, RW_PERMS))  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            a.note(f"map in second: {exc}")
+            return
+        # More versions in the second domain until its number meets the first's.
+        sealed_b, vb = b"", -1
+        for _ in range(8):
+            st, vb, sealed_b = a.hvc_data(Call.SWAP_OUT, (mm.tables.root, heap, 0x62 << 12))  # type: ignore[attr-defined]
+            a.note(f"SWAP_OUT second heap: {Status(st).name} v{vb}")
+            if st != Status.OK or vb >= v1:
+                break
+            st, _, _ = a.hvc_data(Call.SWAP_IN, (mm.tables.root, heap, a.alloc_frame(),  # type: ignore[attr-defined]
+                                                 D.leaf_descriptor(frame, RW_PERMS)), sealed_b)
+        new = a.alloc_frame()
+        st, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, heap, new,
+                                             D.leaf_descriptor(new, RW_PERMS)), sealed_b)
+        a.note(f"SWAP_IN second's page into first: {Status(st).name}")
+        if st != Status.OK:
+            st, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, heap, new,
+                                                 D.leaf_descriptor(new, RW_PERMS)), sealed_a)
+            a.note(f"SWAP_IN first's own page back: {Status(st).name}")
+        a.el1.tlbi_all()

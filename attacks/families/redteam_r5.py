@@ -593,3 +593,116 @@ def rw_cross_domain_transplant(adv: Adversary) -> None:
                                                  D.leaf_descriptor(new, RW_PERMS)), sealed_a)
             a.note(f"SWAP_IN first's own page back: {Status(st).name}")
         a.el1.tlbi_all()
+
+
+RO_PERMS = D.PagePerms(user=True, write=False, user_exec=False)
+
+
+@scenario(id="RW-013", title="Map the program's heap frame in a second instance, then tear "
+                             "that instance down", family=RT, goal=Goal.LEAK,
+          rules=("G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB", "G-LM-UNMAP"),
+          prop="A confidential frame is mapped only in its own domain's trees: a second "
+               "instance of the same image is another domain, and its teardown never "
+               "releases the first's frames.")
+def rw_cross_domain_map(adv: Adversary) -> None:
+    """1. The kernel starts a second instance of the admitted program (CREATE_DOMAIN, same
+    digest).
+    2. At PLACED it maps the first instance's heap frame, read-only, at the same address
+    in the second instance's tree (or, failing that, forks the first instance's tree into
+    the second's root).
+    3. It tears the second instance down (EXIT_DOMAIN, the entry cleared) and reads the
+    heap frame through its linear map."""
+    _remember_image(adv)
+
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        heap = a.layout.heap
+        pa = a.pa_of(heap)
+        if not a.guarded:
+            a.observe(a.read_lm(pa), "heap frame")
+            return
+        mm = _second_domain(a)
+        if mm is None or pa is None:
+            return
+        try:
+            mm.tables.set(heap, D.leaf_descriptor(pa, RO_PERMS))  # type: ignore[attr-defined]
+            a.note("heap frame mapped in the second instance")
+        except Exception as exc:  # noqa: BLE001
+            a.note(f"map in second: {exc}")
+        st, _ = a.hvc(Call.KSM_MERGE, a.mm.tables.root, heap, mm.tables.root, heap, 1)  # type: ignore[attr-defined]
+        a.note(f"KSM_MERGE across: {Status(st).name}")
+        st, _ = a.hvc(Call.EXIT_DOMAIN, mm.tables.root)  # type: ignore[attr-defined]
+        a.note(f"EXIT_DOMAIN second: {Status(st).name}")
+        try:
+            mm.tables.set(heap, 0)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            a.note(f"clear in second: {exc}")
+        a.el1.tlbi_all()
+        a.observe(a.read_lm(pa), "heap frame after the second instance's teardown")
+
+
+def _read_block_frames(a: Adversary, base: int, where: str) -> None:
+    for i in range(BLOCK // PAGE):
+        try:
+            data = a.read_lm(base + i * PAGE)
+        except Exception:  # noqa: BLE001 - still hidden: fine
+            continue
+        if any(data):
+            a.observe(data, f"{where} (frame {base + i * PAGE:#x})")
+
+
+@scenario(id="RW-014", title="Let the program exit with its fresh page inside a 2 MiB block, "
+                             "then read the block's frames", family=RT, goal=Goal.LEAK,
+          rules=("G-RELEASE-SCRUB", "G-LM-UNMAP"),
+          prop="At exit every frame of a confidential 2 MiB block is scrubbed before it "
+               "returns to the kernel, whichever way the block goes.")
+def rw_exit_with_block(adv: Adversary) -> None:
+    """1. At UNMAPPED (the fresh page holds the secret) collapse its 2 MiB region into a
+    block (holes filled with zero pages, pages moved into a 2 MiB-aligned run).
+    2. The program exits; the kernel's teardown splits or clears the block as its areas
+    go (EXIT_DOMAIN first).
+    3. After the exit, read every frame of the run through the linear map."""
+    @adv.at(Phase.UNMAPPED)
+    def _(a: Adversary) -> None:
+        base = _collapse(a, a.layout.fresh)
+        if base is not None:
+            a.memo["base"] = base
+
+    @adv.on(Point.EXIT)
+    def _(a: Adversary, **_: object) -> None:
+        base = a.memo.get("base")
+        if base is not None:
+            _read_block_frames(a, base, "block frame after exit")
+
+
+@scenario(id="RW-015", title="Tear the exiting program's tree down with its 2 MiB block still "
+                             "linked (EXIT_DOMAIN, then FREE_PGD)", family=RT, goal=Goal.LEAK,
+          rules=("G-RELEASE-SCRUB", "G-LM-UNMAP", "G-FREEPGD-NOT-LIVE"),
+          prop="FREE_PGD of a torn-down confidential tree scrubs every frame its block "
+               "mappings still name before they return to the kernel.")
+def rw_exit_freepgd_block(adv: Adversary) -> None:
+    """1. At UNMAPPED collapse the fresh page's 2 MiB region into a block.
+    2. At the program's exit_group, the kernel calls EXIT_DOMAIN, switches to another
+    tree and frees the program's tree whole with FREE_PGD (no entry cleared first).
+    3. It reads every frame of the run through the linear map."""
+    @adv.at(Phase.UNMAPPED)
+    def _(a: Adversary) -> None:
+        base = _collapse(a, a.layout.fresh)
+        if base is not None:
+            a.memo["base"] = base
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=94, during=Phase.END)
+    def _(a: Adversary, **_: object) -> None:
+        base = a.memo.get("base")
+        if base is None:
+            return
+        if a.guarded:
+            root = a.mm.tables.root
+            st, _ = a.hvc(Call.EXIT_DOMAIN, root)
+            a.note(f"EXIT_DOMAIN: {Status(st).name}")
+            other = a.new_tree()
+            st, _ = a.hvc(Call.SET_PTBR, other.root)
+            a.note(f"SET_PTBR helper: {Status(st).name}")
+            st, _ = a.hvc(Call.FREE_PGD, root)
+            a.note(f"FREE_PGD: {Status(st).name}")
+        _read_block_frames(a, base, "block frame after FREE_PGD")

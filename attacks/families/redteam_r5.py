@@ -706,3 +706,96 @@ def rw_exit_freepgd_block(adv: Adversary) -> None:
             st, _ = a.hvc(Call.FREE_PGD, root)
             a.note(f"FREE_PGD: {Status(st).name}")
         _read_block_frames(a, base, "block frame after FREE_PGD")
+
+
+NR_RT_SIGRETURN = 139
+
+
+@scenario(id="RW-016", title="Answer rt_sigreturn with a 'result' after a signal taken at a "
+                             "page fault", family=RT, goal=Goal.TAMPER,
+          rules=("G-SIGRETURN", "G-RESUME-CONTEXT"), oracle=_public_on_stdout,
+          prop="rt_sigreturn restores the whole interrupted context, x0 included: the kernel's "
+               "result for it never reaches a context interrupted outside a system call.")
+def rw_sigreturn_result(adv: Adversary) -> None:
+    """1. The program's first store into its IAGO_MMAP page faults (x0 holds the /dev/null
+    descriptor for the write() that follows); the kernel pages it in and delivers a
+    SIGUSR1 there (an asynchronous signal: its claim).
+    2. When the handler returns, the kernel answers its rt_sigreturn with 1.
+    3. If that becomes x0 of the interrupted context, the program's write() of its buffer
+    goes to standard output instead of /dev/null."""
+    @adv.on(Point.FAULT, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+        a.memo["armed"] = True
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGRETURN, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("armed"):
+            a.note(f"rt_sigreturn answered 1 (x0 was {a.reg('x0'):#x})")
+            a.set_reg("x0", STDOUT)
+
+
+def _nest(a: Adversary, t: object, times: int) -> int:
+    """Ask SIGNAL `times` more times for the thread now entering its SIGUSR1 handler (the
+    mask the kernel keeps is not consulted); returns how many were accepted."""
+    ss_sp, ss_flags, ss_size = t.altstack  # type: ignore[attr-defined]
+    done = 0
+    for n in range(times):
+        pc = a.el1.reg(REG_PC)
+        st = Status.OK
+        for _ in range(4):
+            st, value, _ = a.hvc_data(Call.SIGNAL, (t.slot, SIGUSR1, t.sigmask, ss_sp,  # type: ignore[attr-defined]
+                                                    ss_flags, ss_size, a.el1.reg(REG_X0),
+                                                    pc), b"")
+            if st != Status.FAULT_IN:
+                break
+            a.note(f"nested SIGNAL {n + 1}: fault in {value:#x}")
+            t.process.mm.handle_fault(value, True, False)  # type: ignore[attr-defined]
+        a.note(f"nested SIGNAL {n + 1}: {Status(st).name}")
+        if st != Status.OK:
+            break
+        a.el1.set_reg(REG_PC, value)
+        done += 1
+    return done
+
+
+def _symbol(a: Adversary, name: str) -> int:
+    """A symbol of the program's (public) image file."""
+    from attacks.referee import symbols
+    image = a.memo.get("image")
+    return symbols(image.data, name).get(name, 0) if image is not None else 0  # type: ignore[attr-defined]
+
+
+@scenario(id="RW-017", title="Nest SIGUSR1 frames until they run off the bottom of the "
+                             "alternate stack onto the secret", family=RT, goal=Goal.TAMPER,
+          rules=("G-SIGNAL-FRAME", "G-SIGRETURN"), mprotect=Expect.SUCCEEDS,
+          prop="Signal frames stay inside the stack they are written on: nested deliveries "
+               "on the alternate stack never run past its bottom into the program's data.")
+def rw_nested_overflow(adv: Adversary) -> None:
+    """1. The kernel delivers the SIGUSR1 that kill() raised: a frame at the top of the
+    16 KiB alternate stack (.bss), the context enters the handler.
+    2. Before the return into the handler it asks SIGNAL four more times (the mask that
+    blocks SIGUSR1 is the kernel's to keep): each frame (about 4.6 KiB) lands below the
+    previous one, the fourth below the alternate stack's bottom, where `secret` and
+    `tampered` lie in .bss.
+    3. The handler runs five times; the original array of the secret is overwritten."""
+    _remember_image(adv)
+
+    @adv.on(Point.BEFORE_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.memo.get("nested") or not a.memo.get("first"):
+            return
+        a.memo["nested"] = True
+        if not a.guarded:
+            # Without a monitor the kernel writes its frames where it likes: the bytes the
+            # fourth frame would put over the secret, through the linear map.
+            va = _symbol(a, "secret")
+            pa = a.pa_of(va)
+            if pa is not None:
+                a.write_lm(pa, bytes(32))
+            return
+        a.note(f"{_nest(a, thread, 4)} nested frames accepted")
+
+    @adv.on(Point.SIGNAL_DELIVERED, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["first"] = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
-from attacks.families.redteam_r2 import _free_block
+from attacks.families.redteam_r2 import EAGAIN, _denied_child_ran, _free_block
 from attacks.families.redteam_r3 import BLOCK, _child, _collapse
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
@@ -799,3 +799,72 @@ def rw_nested_overflow(adv: Adversary) -> None:
     @adv.on(Point.SIGNAL_DELIVERED, once=False)
     def _(a: Adversary, thread: object, **_: object) -> None:
         a.memo["first"] = True
+
+
+NR_GETPID = 172
+
+
+@scenario(id="RW-018", title="Answer fork() with 0 through a signal frame, no child made",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-IAGO-CLONE",
+                                              "G-FORK-IN-CLONE"),
+          prop="A clone's result reaches the parent only as a child's id (or an error): a "
+               "signal frame built at the clone carries no 0 'you are the child'.")
+def rw_fork_zero_via_signal(adv: Adversary) -> None:
+    """1. The program calls clone() for fork(); the kernel serves it as getpid (no child,
+    no FORK_DOMAIN) and queues a SIGUSR1 to it (an asynchronous signal: its claim).
+    2. It delivers the signal at the clone's return with SIGNAL, result 0: the frame
+    records x0 = 0.
+    3. When the handler returns, rt_sigreturn restores x0 = 0: the parent believes it is
+    the child and runs the child's side of fork()."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)            # the kernel dispatches on what it reads
+        a.memo["thread"] = thread
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.note(f"clone served as getpid: x0 {a.reg('x0'):#x}")
+        a.set_reg("x0", 0)
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+
+def _told_failed_with_child(out: object) -> list[str]:
+    """The parent's PARENT marker reports a failed fork() though the clone made a child."""
+    told = [m.args[0] for m in out.markers if m.phase == Phase.PARENT]  # type: ignore[attr-defined]
+    made = out.hits.get("child-made")  # type: ignore[attr-defined]
+    return ["the parent was told fork() failed although the clone made a child (pid "
+            f"{sorted(made)[0]}) that the kernel can run at will"] \
+        if made and any(v >= 2**63 for v in told) else []
+
+
+@scenario(id="RW-019", title="Tell the parent fork() failed through a signal frame while the "
+                             "child runs", family=RT, goal=Goal.TAMPER,
+          rules=("G-SIGNAL-FRAME", "G-IAGO-CLONE", "G-CLONE-ONCE"),
+          oracle=_told_failed_with_child,
+          prop="A clone that yielded a child reaches the parent as that child's id, also "
+               "through a signal frame built at the clone's return.")
+def rw_fork_failed_via_signal(adv: Adversary) -> None:
+    """1. The program calls fork(); the kernel creates the child (FORK_DOMAIN).
+    2. At the clone's return it queues a SIGUSR1 to the parent (an asynchronous signal:
+    its claim) and delivers it with SIGNAL, passing -EAGAIN as the clone's result.
+    3. When the handler returns, rt_sigreturn restores x0 from the frame: if it is
+    -EAGAIN, the parent believes it has no child (it skips wait4) while the child runs the
+    program's code."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.note(f"clone returns {a.reg('x0'):#x}")
+        child = _child(a)
+        if child is not None:
+            a.hit("child-made", child.pid)
+        if not a.guarded:
+            a.set_reg("x0", (-EAGAIN) & MASK64)
+        a.memo["result"] = (-EAGAIN) & MASK64
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.SIGNAL or "result" not in a.memo:
+            return None
+        want = a.memo.pop("result")
+        a.note(f"SIGNAL result {args[6]:#x} -> {want:#x}")
+        return (*args[:6], want, args[7]), payload

@@ -868,3 +868,54 @@ def rw_fork_failed_via_signal(adv: Adversary) -> None:
         want = a.memo.pop("result")
         a.note(f"SIGNAL result {args[6]:#x} -> {want:#x}")
         return (*args[:6], want, args[7]), payload
+
+
+def _place(a: Adversary, at: int) -> None:
+    """Move the area the kernel just made for mmap (x0) to `at` (its bookkeeping only)."""
+    from kernel_model.vma import Vma
+    placed = a.reg("x0")
+    a.mm.vmas.remove_range(placed, placed + PAGE)
+    a.mm.map_area(Vma(at, at + PAGE, PROT_RW, name="[anon]"))
+    a.set_reg("x0", at)
+    a.note(f"mmap placed {placed:#x}, answered {at:#x}")
+
+
+@scenario(id="RW-020", title="mremap grows a page in place over the fresh page, and the kernel "
+                             "swaps the fresh page for a zero page meanwhile", family=RT,
+          goal=Goal.TAMPER, rules=("G-IAGO-MREMAP", "G-LEAVE-ON-REQUEST",
+                                   "G-CONF-INTEGRITY"),
+          prop="mremap grows an area in place only into free addresses: its new range never "
+               "licenses the kernel to drop a live page of another area.")
+def rw_mremap_grow_over(adv: Adversary) -> None:
+    """1. At IAGO_MMAP the program's fresh mmap page is placed far away, so that the page
+    just below the fresh page stays free.
+    2. At IAGO_MREMAP the program's one-page mmap ('small') is placed there, just below
+    the fresh page.
+    3. While serving mremap(small, 4096, 8192, MAYMOVE) the kernel grows it in place (the
+    new range covers the fresh page), clears the fresh page's entry and maps a zero page
+    there; it answers `small`.
+    4. The program's last check finds its fresh copy of the secret gone."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        _place(a, a.layout.fresh - 64 * PAGE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        _place(a, a.layout.fresh - PAGE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=Phase.IAGO_MREMAP)
+    def _(a: Adversary, **_: object) -> None:
+        small = a.layout.fresh - PAGE
+        fresh = a.layout.fresh
+        a.note(f"mremap kernel answer {a.reg('x0'):#x}; answering {small:#x}")
+        try:
+            a.mm.tables.set(fresh, 0)
+            a.el1.tlbi_all()
+            frame = a.alloc_frame()
+            a.el1.fill(a.lm(frame), 0, PAGE)
+            a.mm.tables.set(fresh, D.leaf_descriptor(frame, RW_PERMS))
+            a.el1.tlbi_all()
+            a.note("fresh page replaced by a zero page")
+        finally:
+            if a.guarded:           # without a monitor the page swap alone shows the harm
+                a.set_reg("x0", small)

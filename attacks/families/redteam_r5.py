@@ -919,3 +919,77 @@ def rw_mremap_grow_over(adv: Adversary) -> None:
         finally:
             if a.guarded:           # without a monitor the page swap alone shows the harm
                 a.set_reg("x0", small)
+
+
+KERNEL_RO = D.PagePerms(user=False, write=False, user_exec=False)
+GIB = 1 << 30
+HELPER_GIB_VA = 0x80_0000_0000            # level-0 index 1: a slot of its own
+
+
+@scenario(id="RW-021", title="Map all of RAM through one 1 GiB block in a helper tree",
+          family=RT, goal=Goal.LEAK, rules=("G-SETPT-CONF-OWNER", "G-ONE-MAPPING",
+                                            "G-SETPT-NO-GUARDIAN"),
+          prop="A level-1 block counts every frame it covers: it cannot name a gigabyte that "
+               "holds confidential, table or Guardian frames.")
+def rw_gib_block(adv: Adversary) -> None:
+    """1. At PLACED the kernel builds a helper address space of its own whose level-1
+    entry is a 1 GiB block over the gigabyte of RAM holding the program's heap frame
+    (kernel-only, read-only).
+    2. It names the helper tree in TTBR0 and loads the heap frame's secret through the
+    block."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        pa = a.pa_of(a.layout.heap)
+        if pa is None:
+            return
+        base = pa & ~(GIB - 1)
+        w = a.kernel.writer
+        tree = a.new_tree()
+        l1 = w.alloc_table(1)
+        w.write_entry(tree.root, D.level_index(HELPER_GIB_VA, 0), D.table_descriptor(l1))
+        w.write_entry(l1, D.level_index(HELPER_GIB_VA, 1),
+                      D.leaf_descriptor(base, KERNEL_RO, level=1))
+        a.note(f"1 GiB block over {base:#x} in helper tree {tree.root:#x}")
+        va = HELPER_GIB_VA + (pa - base) + SECRET_OFF
+        a.observe(a.read_through(tree.root, va, 32), "heap secret through a 1 GiB block")
+
+
+SPARE_VA = 0x7C00_0000_0000              # an address no area of the program covers
+
+
+@scenario(id="RW-022", title="KSM-merge the stack page away from under a cached translation",
+          family=RT, goal=Goal.LEAK, rules=("G-KSM-DOMAIN", "G-TLB-FLUSH", "G-RELEASE-SCRUB"),
+          prop="A frame KSM_MERGE releases is unreachable from the program's cached "
+               "translations before it returns to the kernel.")
+def rw_ksm_stale_tlb(adv: Adversary) -> None:
+    """1. At PLACED (the program is about to store its secret registers into a stack
+    array) the kernel copies the stack page (COPY_PAGE: the copy joins the domain) and
+    maps the copy at a spare address of the program's tree.
+    2. KSM_MERGE keeps the copy and drops the stack page's own frame (scrubbed and
+    FREE): the stack address now names the copy, read-only.
+    3. The program returns and stores x19-x22 (the secret) on its stack; at ARGS the
+    kernel reads the released frame through its linear map."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        page = a.layout.stack & ~(PAGE - 1)
+        desc = a.mm.tables.lookup(page)
+        old = desc & D.ADDR_MASK
+        a.memo["old"] = old
+        if not a.guarded:
+            return
+        dst = a.alloc_frame()
+        st, _ = a.hvc(Call.COPY_PAGE, dst, old)
+        a.note(f"COPY_PAGE stack -> {dst:#x}: {Status(st).name}")
+        try:
+            a.mm.tables.set(SPARE_VA, D.leaf_descriptor(dst, RW_PERMS))
+        except Exception as exc:  # noqa: BLE001
+            a.note(f"map copy: {exc}")
+            return
+        st, _ = a.hvc(Call.KSM_MERGE, a.mm.tables.root, SPARE_VA, a.mm.tables.root, page, 1)
+        a.note(f"KSM_MERGE spare/stack: {Status(st).name}")
+
+    @adv.at(Phase.ARGS)
+    def _(a: Adversary) -> None:
+        old = a.memo.get("old")
+        if old is not None:
+            a.observe(a.read_lm(old), "the stack page's released frame")

@@ -993,3 +993,73 @@ def rw_ksm_stale_tlb(adv: Adversary) -> None:
         old = a.memo.get("old")
         if old is not None:
             a.observe(a.read_lm(old), "the stack page's released frame")
+
+
+def _block_helper(a: Adversary) -> tuple[int, int] | None:
+    from attacks.families.redteam_r2 import _helper_block
+    base = _free_block(a)
+    if base is None:
+        a.note("no free 2 MiB run")
+        return None
+    return base, _helper_block(a, base)
+
+
+@scenario(id="RW-023", title="COPY_PAGE the heap frame into a frame a helper tree maps through "
+                             "a 2 MiB block", family=RT, goal=Goal.LEAK,
+          rules=("G-COPY-DST-UNMAPPED", "G-COPY-CONF-DST", "G-ONE-MAPPING"),
+          prop="COPY_PAGE's destination has no user mapping anywhere, counting the frames "
+               "inside another tree's block mappings.")
+def rw_copy_into_block(adv: Adversary) -> None:
+    """1. Claim a 2 MiB-aligned run of free frames and map it, as one level-2 block, in a
+    helper address space of the kernel's own.
+    2. At PLACED, COPY_PAGE the heap frame into the run's ninth frame.
+    3. Read the copy back through the helper tree's block."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        got = _block_helper(a)
+        if got is None:
+            return
+        base, root = got
+        from attacks.families.redteam_r2 import HELPER_VA
+        dst = base + 8 * PAGE
+        src = a.pa_of(a.layout.heap) & ~(PAGE - 1)  # type: ignore[operator]
+        if a.guarded:
+            a.hvc(Call.COPY_PAGE, dst, src)
+        else:
+            a.write_lm(dst, a.read_lm(src))
+        a.observe(a.read_through(root, HELPER_VA + 8 * PAGE, PAGE), "helper block mapping")
+
+
+@scenario(id="RW-024", title="SWAP_IN the heap page into a frame a helper tree maps through a "
+                             "2 MiB block", family=RT, goal=Goal.LEAK,
+          rules=("G-SWAP-FRESH", "G-CONF-EXCLUSIVE", "G-ONE-MAPPING"),
+          prop="SWAP_IN unseals only into a frame no address space maps, counting the frames "
+               "inside another tree's block mappings.")
+def rw_swapin_into_block(adv: Adversary) -> None:
+    """1. Claim a 2 MiB-aligned run of free frames and map it, as one level-2 block, in a
+    helper address space of the kernel's own.
+    2. At PLACED, swap the heap page out and back in into the run's ninth frame.
+    3. Read the frame through the helper tree's block."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        got = _block_helper(a)
+        if got is None:
+            return
+        base, root = got
+        from attacks.families.redteam_r2 import HELPER_VA
+        frame = base + 8 * PAGE
+        heap = a.layout.heap
+        if a.guarded:
+            st, _, sealed = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, heap, 0x63 << 12))
+            a.note(f"SWAP_OUT heap: {Status(st).name}")
+            st, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, heap, frame,
+                                                 D.leaf_descriptor(frame, RW_PERMS)), sealed)
+            a.note(f"SWAP_IN heap -> {frame:#x}: {Status(st).name}")
+            if st != Status.OK:
+                own = a.alloc_frame()
+                a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, heap, own,
+                                          D.leaf_descriptor(own, RW_PERMS)), sealed)
+            a.el1.tlbi_all()
+        else:
+            a.write_lm(frame, a.read_lm(a.pa_of(heap)))  # type: ignore[arg-type]
+        a.observe(a.read_through(root, HELPER_VA + 8 * PAGE, PAGE), "helper block mapping")

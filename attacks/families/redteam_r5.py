@@ -1063,3 +1063,61 @@ def rw_swapin_into_block(adv: Adversary) -> None:
         else:
             a.write_lm(frame, a.read_lm(a.pa_of(heap)))  # type: ignore[arg-type]
         a.observe(a.read_through(root, HELPER_VA + 8 * PAGE, PAGE), "helper block mapping")
+
+
+@scenario(id="RW-025", title="Give the forked child the parent's 2 MiB run as one read-only "
+                             "block over its 4 KiB shares", family=RT, goal=Goal.LEAK,
+          rules=("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-RELEASE-SCRUB"),
+          prop="A block entry in a forked child's tree counts each of its 512 frames as one "
+               "more mapping: the child's teardown never releases a frame the parent still "
+               "maps.")
+def rw_child_block_over_shares(adv: Adversary) -> None:
+    """1. At FORK collapse the fresh page's 2 MiB region (read-only, uniform) into a block;
+    the kernel's fork splits it and shares the 512 pages with the child read-only.
+    2. Right after fork() the kernel rewrites the child's level-2 entry for the region
+    from its level-3 table to one read-only block over the same run (Linux's huge-PMD
+    share), then splits the parent's region back into pages as well.
+    3. The child exits (EXIT_DOMAIN, its block cleared); at PARENT the kernel reads the
+    fresh page's frame through its linear map."""
+    @adv.at(Phase.FORK)
+    def _(a: Adversary) -> None:
+        base = _collapse_ro(a, a.layout.fresh)
+        if base is not None:
+            a.memo["base"] = base
+            a.memo["frame"] = base + (a.layout.fresh % BLOCK)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child, base = _child(a), a.memo.get("base")
+        if child is None or base is None:
+            a.note("no child or no block")
+            return
+        region = a.layout.fresh & ~(BLOCK - 1)
+        attrs = a.mm.tables.lookup(a.layout.fresh) & ~D.ADDR_MASK
+        block = (attrs & ~D.TABLE) | base
+        ct = child.mm.tables
+        slot = ct.l2_slot(region)
+        a.note(f"child l2 entry {slot[2] if slot else 0:#x}; block {block:#x}")
+        if slot is None:
+            return
+        try:
+            ct.writer.write_entry(slot[0], slot[1], block)
+            ct.blocks += 1
+            a.el1.tlbi_all()
+            a.note("child maps the run through one block")
+        except Exception as exc:  # noqa: BLE001
+            a.note(f"block into child: {exc}")
+
+    @adv.at(Phase.PARENT)
+    def _(a: Adversary) -> None:
+        pa = a.memo.get("frame")
+        if pa is not None:
+            a.observe(a.read_lm(pa), "fresh frame after the child's exit")
+
+    # The region's pages stay read-only without a copy-on-write mark: the program's later
+    # one-page mmaps are placed outside it (any free address is within mmap's contract).
+    for n, phase in enumerate((Phase.IAGO_MMAP, Phase.IAGO_MREMAP)):
+        @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase)
+        def _(a: Adversary, n: int = n, **_: object) -> None:
+            if "base" in a.memo:
+                _place(a, (a.layout.fresh & ~(BLOCK - 1)) - (n + 1) * 16 * PAGE)

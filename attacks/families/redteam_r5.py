@@ -238,17 +238,21 @@ def _swap_out_kernel(a: Adversary, va: int) -> bool:
     return True
 
 
+def _target(a: Adversary, target: str) -> int:
+    return {"heap": a.layout.heap, "fresh": a.layout.fresh}[target]
+
+
 def _answer_over_swapped(adv: Adversary, nr: int, phase: Phase, target: str) -> None:
     @adv.at(phase)
     def _(a: Adversary) -> None:
-        va = getattr(a.layout, target)
+        va = _target(a, target)
         a.memo["ok"] = _swap_out_kernel(a, va)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
         if not a.memo.get("ok"):
             return
-        va = getattr(a.layout, target)
+        va = _target(a, target)
         a.note(f"syscall {nr} answered {va:#x} (kernel said {a.reg('x0'):#x})")
         a.set_reg("x0", va)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
-from attacks.families.redteam_r2 import EAGAIN, _denied_child_ran, _free_block
+from attacks.families.redteam_r2 import EAGAIN, _free_block
 from attacks.families.redteam_r3 import BLOCK, _child, _collapse
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
@@ -81,7 +81,7 @@ def rw_thp_fork_share(adv: Adversary) -> None:
         region = a.layout.fresh & ~(BLOCK - 1)
         ct = child.mm.tables
         n = 0
-        for va, desc in list(ct.entries(region, region + BLOCK)):
+        for va, _desc in list(ct.entries(region, region + BLOCK)):
             ct.set(va, 0)
             n += 1
         a.el1.tlbi_all()

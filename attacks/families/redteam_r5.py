@@ -15,6 +15,7 @@ from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
+from emulator import sysregs as S
 
 RT = "rt5"
 NR_CLONE, NR_WAIT4, NR_MREMAP, NR_MMAP, NR_MUNMAP = 220, 260, 216, 222, 215
@@ -1125,3 +1126,35 @@ def rw_child_block_over_shares(adv: Adversary) -> None:
         def _(a: Adversary, n: int = n, **_: object) -> None:
             if "base" in a.memo:
                 _place(a, (a.layout.fresh & ~(BLOCK - 1)) - (n + 1) * 16 * PAGE)
+
+
+@scenario(id="RW-026", title="Switch to a helper tree under the program's ASID and load the "
+                             "heap address", family=RT, goal=Goal.LEAK,
+          rules=("G-TLB-FLUSH", "G-SYSREG-TTBR0", "G-EPD0-ON-SWITCH"),
+          prop="Translations the program's tree left in the TLB never serve another tree "
+               "named with the same ASID.")
+def rw_asid_reuse(adv: Adversary) -> None:
+    """1. At PLACED (the program just stored its secret registers and touched its heap
+    page) the kernel builds a helper tree of its own that maps nothing at the heap
+    address, and names it in TTBR0 with the program's ASID.
+    2. It loads the heap page's secret through TTBR0: a translation the program's tree
+    left cached under that ASID would serve it."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        heap = a.layout.heap + SECRET_OFF
+        asid = a.mm.asid
+        helper = a.new_tree()
+        value = helper.root | (asid << 48)
+        if a.guarded:
+            st, _ = a.hvc(Call.SET_PTBR, value)
+            a.note(f"SET_PTBR helper with ASID {asid}: {Status(st).name}")
+            tcr = a.el1.mrs(S.TCR_EL1)
+            try:
+                a.el1.msr(S.TCR_EL1, tcr & ~S.TCR_EPD0)     # the helper tree is the kernel's
+                a.note(f"TCR_EL1 {a.el1.mrs(S.TCR_EL1):#x}")
+                a.observe(a.el1.read(heap, 32), "heap address under the program's ASID")
+            finally:
+                a.el1.msr(S.TCR_EL1, tcr)
+                a.kernel.switch_mm(a.mm)
+        else:
+            a.observe(a.read_through(a.mm.tables.root, heap, 32), "heap address")

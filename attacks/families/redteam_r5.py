@@ -19,6 +19,7 @@ from emulator import sysregs as S
 
 RT = "rt5"
 NR_CLONE, NR_WAIT4, NR_MREMAP, NR_MMAP, NR_MUNMAP = 220, 260, 216, 222, 215
+CLONE_VM, SIGCHLD = 0x100, 17
 RW_PERMS = D.PagePerms(user=True, write=True, user_exec=False)
 
 
@@ -1158,3 +1159,58 @@ def rw_asid_reuse(adv: Adversary) -> None:
                 a.kernel.switch_mm(a.mm)
         else:
             a.observe(a.read_through(a.mm.tables.root, heap, 32), "heap address")
+
+
+def _child_on_parent_tree(out: object) -> list[str]:
+    return ["the forked child ran inside its parent's address space (a CLONE_VM the "
+            "program never asked for)"] if out.hits.get("vm-shared") else []  # type: ignore[attr-defined]
+
+
+@scenario(id="RW-027", title="Restart the program's fork() through a signal frame with "
+                             "CLONE_VM as the re-run clone's flags", family=RT,
+          goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-RESUME-ELR", "G-FORK-CONTEXT"),
+          oracle=_child_on_parent_tree,
+          prop="A syscall re-armed through a signal frame re-runs with the program's own "
+               "arguments: the kernel's 'result' never becomes the restarted call's x0.")
+def rw_restart_clone_flags(adv: Adversary) -> None:
+    """1. The program calls clone() for fork(); the kernel serves nothing yet (it
+    dispatches the call as getpid: no child) and queues a SIGUSR1 (asynchronous).
+    2. It delivers the signal with SIGNAL as if the clone had been interrupted and is to be
+    restarted: ELR - 4 (the SVC) and, as the 'result', CLONE_VM | SIGCHLD.
+    3. When the handler returns, the program executes clone() again; if x0 came from the
+    frame's 'result', it now asks for CLONE_VM itself, and the kernel serves it: the child
+    runs on the parent's stack and memory."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("restarted"):
+            a.note(f"clone again with flags {a.reg('x0'):#x}")
+            return
+        a.memo["orig"] = a.reg("x0")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.memo.get("restarted"):
+            return
+        pc = a.reg("pc")
+        a.memo["restarted"] = True
+        a.memo["restart"] = pc - 4
+        if not a.guarded:
+            a.set_reg("pc", pc - 4)
+            a.set_reg("x0", CLONE_VM | SIGCHLD)
+            a.set_reg("x8", NR_CLONE)       # its own registers are the program's here
+        a.kernel.signals.send_thread(thread, SIGUSR1, b"")
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.SIGNAL or "restart" not in a.memo:
+            return None
+        elr = a.memo.pop("restart")
+        a.note(f"SIGNAL elr {args[7]:#x} -> {elr:#x}, result -> CLONE_VM|SIGCHLD")
+        return (*args[:6], CLONE_VM | SIGCHLD, elr), payload
+
+    @adv.on(Point.MARKER, phase=Phase.CHILD, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        if proc is not a.init and proc.mm is a.init.mm:
+            a.hit("vm-shared", 1)

@@ -45,6 +45,14 @@ NR_TGKILL = _NR["tgkill"]
 NR_RT_SIGPROCMASK = _NR["rt_sigprocmask"]
 NR_GETPID = _NR["getpid"]
 NR_GETTID = _NR["gettid"]
+#: The waits that install a temporary signal mask until they return (sigsuspend-style).
+NR_RT_SIGSUSPEND = _NR["rt_sigsuspend"]
+NR_PPOLL = _NR["ppoll"]
+NR_PSELECT6 = _NR["pselect6"]
+NR_EPOLL_PWAIT = _NR["epoll_pwait"]
+NR_EPOLL_PWAIT2 = _NR["epoll_pwait2"]
+#: -EINTR as a syscall returns it in x0.
+EINTR_RESULT = (1 << 64) - 4
 
 #: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
 #: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.

@@ -89,6 +89,10 @@ RULES: tuple[Rule, ...] = (
          "abi SPECS SIGNAL"),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the "
          "Guardian's siginfo.", "guardian/confidential_signals.py _fault_report"),
+    Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its "
+         "own, a running handler's, or a sigsuspend-style wait's temporary one), and the "
+         "frame saves the mask rt_sigreturn must restore.",
+         "guardian/confidential_sigmask.py SignalMasks.check"),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.", "guardian/confidential.py signal"),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
@@ -183,7 +187,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
-           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGRETURN", "G-IAGO-CLONE",
+           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

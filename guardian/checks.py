@@ -97,7 +97,10 @@ CHECKS: dict[str, str] = {
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
     "signal.handler": "a signal enters only a handler the program registered",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
+    "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",
+    "signal.frame_mask": "a signal frame saves the thread's own mask (the one from before a sigsuspend-style wait), so rt_sigreturn restores it",
     "signal.altstack": "an alternate signal stack is one the program set",
+    "signal.altstack_fit": "a signal frame on an alternate stack fits inside it, nested frames included",
     "signal.trampoline": "the signal-return trampoline is the expected code",
     "sigreturn.frame": "rt_sigreturn restores only a well-formed frame (EL0, aligned PC and SP)",
     # --- exception entry -----------------------------------------------------------

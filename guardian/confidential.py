@@ -13,6 +13,8 @@ it uses, nothing more:
 - `Lifecycle` (confidential_domains.py): CREATE_DOMAIN, fork, exit, unmap windows;
 - `Shares` (confidential_shares.py): COPY_PAGE copies and mremap moves;
 - `ReturnPath` (confidential_return.py): RESUME and every other way back to user code;
+- `SignalMasks` (confidential_sigmask.py): which signal SIGNAL may deliver, the mask
+  its frame saves, and the alternate-stack bound;
 - `Signals` (confidential_signals.py): SIGNAL delivery and rt_sigreturn;
 - `ExceptionEntry` (confidential_entry.py): the Guardian's vector table;
 - `UserAccess` (confidential_uaccess.py): the kernel's capability-checked user access.
@@ -32,6 +34,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_shares import Shares
+from guardian.confidential_sigmask import SignalMasks
 from guardian.confidential_signals import Signals
 from guardian.confidential_uaccess import UserAccess
 from guardian.el0_view import El0View
@@ -56,7 +59,8 @@ class Confidential:
         self.shares = Shares(state, reg)
         el0 = El0View(cpu, state.flush)
         self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0)
-        self.signals = sig = Signals(state, reg, mem, ret, selfsig)
+        masks = SignalMasks(state, mem, selfsig)
+        self.signals = sig = Signals(state, reg, mem, ret, selfsig, masks)
         self.entry = ExceptionEntry(state, reg, view, el0, sig)
         self.uaccess = UserAccess(state, reg, mem, mode)
         # What the page tables, secure MM and system-register policy consult.

@@ -37,7 +37,6 @@ from abi.layout import (
     NR_SET_TID_ADDRESS,
     NR_TGKILL,
     NR_TKILL,
-    SA_NODEFER,
 )
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
@@ -48,8 +47,9 @@ from guardian.user_memory import UserMemory
 SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 SIGKILL, SIGSTOP = 9, 19
 ALL_SIGNALS = (1 << 64) - 1
-_UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
+UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
 _ERRNO_FLOOR = (1 << 64) - 4096
+_MAX_NESTED = 64
 
 
 @dataclass
@@ -59,10 +59,22 @@ class ThreadSignals:
     blocked: int = 0                  # bit n-1: signal n
     known: int = ALL_SIGNALS          # the bits of `blocked` the Guardian knows
     tids: set[int] = field(default_factory=set)
+    #: Signals whose handler (entered without SA_NODEFER) runs now, innermost last.
+    running: list[int] = field(default_factory=list)
 
-    def inherited(self) -> ThreadSignals:
-        """A new thread or process starts with this mask (and learns its own ids)."""
-        return ThreadSignals(self.blocked, self.known)
+    def inherited(self, in_handlers: bool = False) -> ThreadSignals:
+        """A new thread or process starts with this mask (and learns its own ids); a
+        fork child is also inside the handlers its parent was in."""
+        return ThreadSignals(self.blocked, self.known,
+                             running=list(self.running) if in_handlers else [])
+
+    def enter_handler(self, signo: int, nodefer: bool) -> None:
+        # A handler left by siglongjmp never returns: bound the record it leaves.
+        self.running = self.running[-(_MAX_NESTED - 1):] + [0 if nodefer else signo]
+
+    def leave_handler(self) -> None:
+        if self.running:
+            self.running.pop()
 
 
 @dataclass
@@ -101,6 +113,10 @@ class SelfSignals:
     def _thread(self, root: int, thread: int) -> ThreadSignals:
         return self.signal_state(root).thread(thread)
 
+    def thread_signals(self, root: int, thread: int) -> ThreadSignals:
+        """One thread's mask record, for the delivery rule (`SignalMasks`)."""
+        return self._thread(root, thread)
+
     # --- what the program sets up -------------------------------------------------------
     def note_signal_state(self, slot: Slot, ret: int) -> None:
         """A syscall completed with `ret`: what it tells about the program's own signals."""
@@ -117,7 +133,7 @@ class SelfSignals:
             if raw is None:
                 th.known = 0                    # unknown from here on: nothing decided
                 return
-            new = struct.unpack("<Q", raw)[0] & ~_UNBLOCKABLE
+            new = struct.unpack("<Q", raw)[0] & ~UNBLOCKABLE
             how = a[0] & 0xFFFF_FFFF
             if how == SIG_BLOCK:
                 th.blocked |= new
@@ -128,28 +144,17 @@ class SelfSignals:
             elif how == SIG_SETMASK:
                 th.blocked, th.known = new, ALL_SIGNALS
 
-    def note_handler_entered(self, root: int, thread: int, signo: int,
-                             act: tuple[int, int, int, int]) -> None:
-        """SIGNAL ran a handler: its sa_mask (and the signal, unless SA_NODEFER) is blocked."""
-        _, flags, _, sa_mask = act
-        th = self._thread(root, thread)
-        added = sa_mask
-        if not flags & SA_NODEFER and 1 <= signo <= 64:
-            added |= 1 << (signo - 1)
-        added &= ~_UNBLOCKABLE
-        th.blocked |= added
-        th.known |= added
-
     def note_mask_restored(self, root: int, thread: int, mask: int) -> None:
         """rt_sigreturn: the mask saved in the frame is the thread's again."""
         th = self._thread(root, thread)
-        th.blocked, th.known = mask & ~_UNBLOCKABLE, ALL_SIGNALS
+        th.blocked, th.known = mask & ~UNBLOCKABLE, ALL_SIGNALS
+        th.leave_handler()
 
     def note_clone(self, parent_root: int, parent_thread: int, child_root: int,
                    child_thread: int) -> None:
         """fork keeps the mask (the child learns its own ids); CLONE_VM makes threads,
         each starting with its creator's mask."""
-        start = self._thread(parent_root, parent_thread).inherited()
+        start = self._thread(parent_root, parent_thread).inherited(in_handlers=bool(child_root))
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
         else:

@@ -37,6 +37,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.confidential_sigmask import SignalMasks
 from guardian.slots import Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -46,8 +47,9 @@ class Signals:
     """SIGNAL delivery and rt_sigreturn from the saved context."""
 
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
-                 returns: ReturnPath, self_signals: SelfSignals) -> None:
+                 returns: ReturnPath, self_signals: SelfSignals, masks: SignalMasks) -> None:
         self.s = state
+        self.masks = masks
         self.registry = registry
         self.memory = memory
         self.returns = returns
@@ -87,6 +89,8 @@ class Signals:
                    f"{'ignored' if act and act[0] == 1 else 'at its default action'})")
             return 0
         handler, flags, restorer, _ = act
+        delivery = self.masks.delivery_mask(slot, ret, elr)
+        self.masks.check(slot, signo, mask, delivery)
         use_alt = flags & SA_ONSTACK and not ss_flags & 2 and ss_size
         if use_alt and (ss_sp, ss_size) not in space.altstacks:
             refuse("signal.altstack", Status.ERR_DENIED,
@@ -96,14 +100,19 @@ class Signals:
             refuse("signal.trampoline", Status.ERR_DENIED,
                    "the signal-return trampoline is not the expected code")
         sp = slot.ctx.get(CTX_SP)
-        if use_alt and not ss_sp <= sp < ss_sp + ss_size:
+        # The alternate stack the thread runs on now (Linux: on_sig_stack), if any.
+        current = next(((lo, size) for lo, size in space.altstacks if lo <= sp < lo + size),
+                       None)
+        if use_alt and current is None:
             sp = ss_sp + ss_size
+            current = (ss_sp, ss_size)
         base = (sp - FRAME_SIZE - 16) & ~15
+        self.masks.frame_fits(sp, base, base + FRAME_SIZE + 16, current)
         missing = self.memory.first_missing(base, FRAME_SIZE + 16, True)
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr)
-        self.self_signals.note_handler_entered(slot.root, slot.thread, signo, act)
+        self.masks.enter_handler(slot, signo, act, delivery)
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)

@@ -12,7 +12,7 @@ from attacks.adversary import PAGE, Adversary
 from attacks.families.redteam_r2 import EAGAIN, _free_block
 from attacks.families.redteam_r3 import BLOCK, _child, _collapse
 from attacks.hooks import Point
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -170,8 +170,8 @@ def _nested(out: object) -> list[str]:
 
 
 @scenario(id="RW-003", title="Nest a second SIGUSR1 frame inside the handler that blocks it",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-SIGRETURN"),
-          oracle=_nested, mprotect=Expect.SUCCEEDS,
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME", "G-SIGRETURN"),
+          oracle=_nested,
           prop="A signal the program blocks (its handler's own signal, without SA_NODEFER) is "
                "never delivered: the Guardian does not enter a handler the mask forbids.")
 def rw_nested_altstack(adv: Adversary) -> None:
@@ -774,7 +774,7 @@ def _symbol(a: Adversary, name: str) -> int:
 
 @scenario(id="RW-017", title="Nest SIGUSR1 frames until they run off the bottom of the "
                              "alternate stack onto the secret", family=RT, goal=Goal.TAMPER,
-          rules=("G-SIGNAL-FRAME", "G-SIGRETURN"), mprotect=Expect.SUCCEEDS,
+          rules=("G-SIGNAL-FRAME", "G-SIGRETURN", "G-SIGNAL-MASK"),
           prop="Signal frames stay inside the stack they are written on: nested deliveries "
                "on the alternate stack never run past its bottom into the program's data.")
 def rw_nested_overflow(adv: Adversary) -> None:

@@ -1,0 +1,163 @@
+"""Which signal SIGNAL may deliver, with which saved mask, and where its frame may go.
+
+Linux never runs a handler for a signal the thread blocks, so no sender -- the kernel
+included -- can make a handler run twice for one signal, or inside itself when the
+program (or its handler's sa_mask, or the handler's own signal without SA_NODEFER)
+forbids it.  The Guardian holds the kernel to the same rule with the mask it tracks
+per thread (`SelfSignals`: the program's own rt_sigprocmask, each handler's added
+bits, the mask rt_sigreturn restores), and to Linux's exceptions to it:
+
+* sigsuspend, ppoll, pselect6, epoll_pwait and epoll_pwait2 install a temporary mask
+  while they wait.  A signal that mask leaves unblocked may be delivered when the wait
+  ends with -EINTR (the result they give when a handler runs); the frame then saves,
+  and rt_sigreturn restores, the thread's own mask from before the call.  On any other
+  result Linux puts the saved mask back before returning, so delivery is judged by the
+  thread's own mask.  rt_sigtimedwait's temporary unblocking only lets the awaited
+  signals wake it: they are dequeued by the call, never delivered to a handler, and its
+  own mask is back before it returns, so it needs no exception here.
+* SIGKILL and SIGSTOP cannot be blocked (nor caught, so they never reach SIGNAL).
+
+A bit the Guardian does not know (the program's set could not be read when it was
+installed, or an exec left it ambiguous) is decided safely: a signal whose own handler
+is running on the thread (without SA_NODEFER) is refused -- re-entry is exactly what
+the mask exists to rule out, so the Guardian never allows one it cannot prove Linux
+would allow -- and any other is delivered and counted (`guardian.signal.undecided`):
+at worst the program sees a signal it might have blocked, which an asynchronous sender
+can cause anyway once the program unblocks it.
+
+The frame must also stay on the stack in use.  On the alternate stack (SA_ONSTACK and
+not yet on it: its top; already on it: below the current SP) the whole frame must fit
+inside the alternate stack the program set, as Linux makes an overflow a SIGSEGV
+rather than write past its bottom.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from abi import Status
+from abi.layout import (
+    EINTR_RESULT,
+    NR_EPOLL_PWAIT,
+    NR_EPOLL_PWAIT2,
+    NR_PPOLL,
+    NR_PSELECT6,
+    NR_RT_SIGSUSPEND,
+    SA_NODEFER,
+)
+from guardian.checks import FaultIn, refuse
+from guardian.confidential_selfsignal import ALL_SIGNALS, UNBLOCKABLE, SelfSignals, ThreadSignals
+from guardian.slots import Slot
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
+
+_SIGSET_SIZE = 8
+
+
+@dataclass(frozen=True)
+class DeliveryMask:
+    """The mask a delivery is judged by, and the one its frame must save."""
+
+    blocked: int          # blocked while the signal arrives (a wait's temporary mask)
+    known: int            # the bits of `blocked` the Guardian knows
+    saved: int            # what rt_sigreturn must restore: the thread's own mask
+    saved_known: int
+
+
+class SignalMasks:
+    """The blocked-signal rule, the saved mask and the alternate-stack bound of SIGNAL."""
+
+    def __init__(self, state: MonitorState, memory: UserMemory,
+                 self_signals: SelfSignals) -> None:
+        self.s = state
+        self.memory = memory
+        self.self_signals = self_signals
+
+    def delivery_mask(self, slot: Slot, ret: int, elr: int) -> DeliveryMask:
+        """The mask in force for a signal delivered at this return of `slot`."""
+        th = self.self_signals.thread_signals(slot.root, slot.thread)
+        own = DeliveryMask(th.blocked, th.known, th.blocked, th.known)
+        if ret != EINTR_RESULT or elr != slot.kernel_elr:
+            return own            # not a wait ended by a handler: the thread's own mask
+        temporary = self._wait_mask(slot)
+        if temporary is None:
+            return own
+        return DeliveryMask(temporary & ~UNBLOCKABLE, ALL_SIGNALS, th.blocked, th.known)
+
+    def _wait_mask(self, slot: Slot) -> int | None:
+        """The temporary mask the slot's syscall installed (None: it installs none).
+
+        Read from the program's memory when the signal arrives: the kernel faults the
+        page in first if it is not present (FaultIn), as it had to when it read it."""
+        nr, a = slot.nr, slot.args
+        if nr == NR_RT_SIGSUSPEND:
+            ptr, size = a[0], a[1]
+        elif nr == NR_PPOLL:
+            ptr, size = a[3], a[4]
+        elif nr in (NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2):
+            ptr, size = a[4], a[5]
+        elif nr == NR_PSELECT6:
+            if not a[5]:
+                return None
+            ptr, size = struct.unpack("<QQ", self._read(slot, a[5], 16))
+        else:
+            return None
+        if not ptr or size != _SIGSET_SIZE:
+            return None               # no set, or the call failed with EINVAL first
+        return int(struct.unpack("<Q", self._read(slot, ptr, _SIGSET_SIZE))[0])
+
+    def _read(self, slot: Slot, va: int, n: int) -> bytes:
+        raw = self.memory.read(va, n, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(va, n, False)
+            raise FaultIn(va if missing is None else missing)
+        return raw
+
+    def check(self, slot: Slot, signo: int, frame_mask: int, mask: DeliveryMask) -> None:
+        """Refuse a signal the mask blocks, and a frame that would not restore the mask."""
+        bit = 1 << (signo - 1) if 1 <= signo <= 64 else 0
+        th = self.self_signals.thread_signals(slot.root, slot.thread)
+        if bit & mask.known:
+            if bit & mask.blocked:
+                refuse("signal.blocked", Status.ERR_DENIED,
+                       f"signal {signo} is blocked by the thread's mask "
+                       f"({mask.blocked:#x}): Linux never delivers it now")
+        elif bit:
+            if signo in th.running:
+                refuse("signal.blocked", Status.ERR_DENIED,
+                       f"signal {signo}'s handler is running and the Guardian cannot tell "
+                       "whether the program unblocked it: a re-entry is refused")
+            self.s.stats.inc("guardian.signal.undecided")
+        wrong = (frame_mask ^ mask.saved) & mask.saved_known & ~UNBLOCKABLE
+        if wrong:
+            refuse("signal.frame_mask", Status.ERR_DENIED,
+                   f"the frame would restore mask {frame_mask:#x}, but the thread's own "
+                   f"mask is {mask.saved:#x} (bits {wrong:#x} differ)")
+
+    def enter_handler(self, slot: Slot, signo: int, act: tuple[int, int, int, int],
+                      mask: DeliveryMask) -> None:
+        """The handler runs with the delivery mask, its sa_mask and (unless SA_NODEFER)
+        its own signal blocked; rt_sigreturn later restores the saved mask."""
+        _, flags, _, sa_mask = act
+        added = sa_mask
+        nodefer = bool(flags & SA_NODEFER)
+        if not nodefer and 1 <= signo <= 64:
+            added |= 1 << (signo - 1)
+        added &= ~UNBLOCKABLE
+        th: ThreadSignals = self.self_signals.thread_signals(slot.root, slot.thread)
+        th.blocked = (mask.blocked | added) & ~UNBLOCKABLE
+        th.known = mask.known | added
+        th.enter_handler(signo, nodefer)
+
+    @staticmethod
+    def frame_fits(sp: int, base: int, frame_end: int,
+                   altstack: tuple[int, int] | None) -> None:
+        """A frame [base, frame_end) on an alternate stack stays inside it."""
+        if altstack is None:
+            return
+        ss_sp, ss_size = altstack
+        if base < ss_sp or frame_end > ss_sp + ss_size:
+            refuse("signal.altstack_fit", Status.ERR_DENIED,
+                   f"a {frame_end - base:#x}-byte frame below {sp:#x} runs past the "
+                   f"alternate stack {ss_sp:#x}+{ss_size:#x} (Linux: SIGSEGV)")

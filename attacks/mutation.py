@@ -51,6 +51,9 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.measured_file": ("MU-001",),
     "signal.sync_witnessed": ("MU-003",),
     "set_pt.subtree_owner": ("MU-006",),
+    "signal.blocked": ("RW-003",),
+    "signal.frame_mask": ("MU-011",),
+    "signal.altstack_fit": ("MU-010",),
 }
 
 

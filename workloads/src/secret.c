@@ -11,6 +11,9 @@
  *                 ELF header page) and once by a relative path (input data, never code)
  *   -s            register a SIGSEGV handler that counts fault reports (a correct run
  *                 takes no fault, so the count must stay 0)
+ *   -n            register a SIGUSR2 handler on the alternate stack with SA_NODEFER (a
+ *                 notification another process may send at any time, even while the
+ *                 handler runs); it only counts them
  * The plain build is kept byte for byte, so that scenarios tuned to its code still hold.
  *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
@@ -164,6 +167,7 @@ static uint8_t altstack[16384] __attribute__((aligned(16)));
 #ifdef SECRET_VARIANTS
 static volatile int file_mismatch __attribute__((used));  /* -f: the mapped file page differed */
 static volatile int segv_faults __attribute__((used));    /* -s: fault reports the handler got */
+static volatile int usr2_count __attribute__((used));     /* -n: SIGUSR2 notifications */
 extern const uint8_t __ehdr_start[];  /* the image's first page (its ELF header) as loaded */
 #endif
 
@@ -283,6 +287,12 @@ static void on_segv(int sig, siginfo_t *info, void *uc)
         segv_faults++;
 }
 
+static void on_usr2(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig; (void)info; (void)uc;
+    usr2_count++;
+}
+
 /* -f: the program's own file by its absolute path (admitted) must hold the bytes of the
  * image it runs from; by a relative path (resolved in a directory the kernel keeps) it
  * is input data, only read. */
@@ -325,11 +335,12 @@ static void use_buffer(long p, int fd)
 int main(int argc, char **argv)
 {
 #ifdef SECRET_VARIANTS
-    int show_digest = 0, map_file = 0, segv_handler = 0;
+    int show_digest = 0, map_file = 0, segv_handler = 0, usr2_handler = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         map_file |= strcmp(argv[i], "-f") == 0;
         segv_handler |= strcmp(argv[i], "-s") == 0;
+        usr2_handler |= strcmp(argv[i], "-n") == 0;
     }
 #else
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -406,6 +417,13 @@ int main(int argc, char **argv)
         sv.sa_sigaction = on_segv;
         sv.sa_flags = SA_SIGINFO;
         sigaction(SIGSEGV, &sv, 0);
+    }
+    if (usr2_handler) {
+        struct sigaction sn;
+        memset(&sn, 0, sizeof sn);
+        sn.sa_sigaction = on_usr2;
+        sn.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigaction(SIGUSR2, &sn, 0);
     }
 #endif
     scrub_scratch_registers();

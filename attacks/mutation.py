@@ -171,11 +171,7 @@ EXPLAINED: dict[str, str] = {
 }
 
 #: Survivors we know of, with why no scenario catches them yet (reported, not excused).
-KNOWN_SURVIVORS: dict[str, str] = {
-    "set_pt.shared_readonly": "needs a KSM-shared page the program writes; the kernel model's "
-                              "copy-on-write of a merged page retries MIGRATE_PAGE on the "
-                              "shared frame forever, so no run reaches the write",
-}
+KNOWN_SURVIVORS: dict[str, str] = {}
 
 
 @dataclass

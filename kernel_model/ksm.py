@@ -97,6 +97,11 @@ class KsmScanner:
             else:
                 self.unstable[digest] = (mm, va, pa)
 
+    def merge_pair(self, keep: _Entry, dup: _Entry) -> bool:
+        """Merge two pages now, as a scan that found them equal does: dup's entry moves
+        onto keep's frame, read-only with the CoW mark in both (False: not merged)."""
+        return self._merge(keep, dup)
+
     @staticmethod
     def _still_mapped(e: _Entry) -> bool:
         mm, va, pa = e

@@ -155,7 +155,14 @@ def test_scenarios_use_only_the_kernels_powers() -> None:
 
 
 def _doc_rows() -> tuple[dict[str, list[str]], set[str], set[str]]:
+    rows, untested, known, _ = _doc_table()
+    return rows, untested, known
+
+
+def _doc_table() -> tuple[dict[str, list[str]], set[str], set[str], dict[str, str]]:
+    """(scenarios per rule, rules not exercised, known issues, "Enforced in" per rule)."""
     text = (ROOT / "docs" / "traceability.md").read_text()
+    where: dict[str, str] = {}
     rows: dict[str, list[str]] = {}
     untested: set[str] = set()
     known: set[str] = set()
@@ -170,10 +177,31 @@ def _doc_rows() -> tuple[dict[str, list[str]], set[str], set[str]]:
                 untested.add(m.group(1))
             else:
                 rows[m.group(1)] = re.findall(r"[A-Z]{2}-\d{3}", cells[3])
+                where[m.group(1)] = cells[2].strip("`")
         k = re.match(r"\|\s*(B\d+)\s*\|", line)
         if k:
             known.add(k.group(1))
-    return rows, untested, known
+    return rows, untested, known, where
+
+
+def test_rules_name_where_the_code_enforces_them() -> None:
+    """Each rule's place is derived from the checks and functions it names: they exist,
+    the doc's "Enforced in" column is exactly that place, and a stale name is an error."""
+    from attacks import rule_sites
+    from guardian.checks import CHECKS
+    sites = rule_sites.check_sites()
+    assert set(sites) <= set(CHECKS)
+    for rule in RULES:
+        assert rule.checks or rule.code, rule.id
+        assert set(rule.checks) <= set(CHECKS), rule.id
+        assert all(s.startswith(("guardian/", "emulator/")) for s in rule.where.split("; "))
+    _, _, _, doc_where = _doc_table()
+    for rid, cell in doc_where.items():
+        assert cell == by_id()[rid].where, f"{rid}: doc says {cell!r}"
+    with pytest.raises(LookupError):
+        rule_sites.where(("no.such_check",), ())
+    with pytest.raises(AttributeError):
+        rule_sites.code_site("guardian.state:MonitorState.no_such_method")
 
 
 def test_traceability_table() -> None:

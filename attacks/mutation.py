@@ -54,6 +54,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.blocked": ("RW-003",),
     "signal.frame_mask": ("MU-011",),
     "signal.altstack_fit": ("MU-010",),
+    "return.vfork_held": ("MU-013",),
 }
 
 

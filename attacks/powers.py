@@ -113,7 +113,8 @@ class KernelHandle:
     DATA = ("frames", "writer", "mmctx", "processes", "threads", "init", "current", "signals",
             "uaccess", "sched", "boot_info", "idle_ttbr0", "kernel_ttbr1", "seed", "hwcap",
             "hwcap2", "insns", "clock")
-    METHODS = ("alloc_id", "alloc_asid", "random_bytes", "now_ns", "switch_mm", "arm_itimer")
+    METHODS = ("alloc_id", "alloc_asid", "random_bytes", "now_ns", "switch_mm", "arm_itimer",
+               "wake")
     __slots__ = ("_kernel", "_face", "_extra")
 
     def __init__(self, kernel: object, face: KernelFace,

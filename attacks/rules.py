@@ -193,7 +193,8 @@ RULES: tuple[Rule, ...] = (
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall.",
-         checks=("return.elr", "return.restart_svc", "return.restart_untouched"),
+         checks=("return.elr", "return.restart_svc", "return.restart_untouched",
+                 "return.vfork_held"),
          validated="NO: open gaps (P5)"),
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
          checks=("fork.one_child",)),

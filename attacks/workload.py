@@ -20,6 +20,7 @@ VARIANTS_PROGRAM = "secret_variants"   # the same program built with its variant
 MAP_FILE = b"-f"            # map its own (admitted) file and the same file as input data
 SEGV_HANDLER = b"-s"        # register a SIGSEGV handler counting fault reports
 NODEFER_HANDLER = b"-n"     # register a SIGUSR2 handler on the alternate stack, SA_NODEFER
+USE_VFORK = b"-v"           # make its child with vfork(): the child borrows the parent's stack
 BANNER_INTACT = b"secret: intact\n"
 BANNER_PWNED = b"secret: PWNED!\n"      # same length: what an image tamperer prints instead
 HIJACKED = b"secret: hijacked"

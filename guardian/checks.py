@@ -94,6 +94,7 @@ CHECKS: dict[str, str] = {
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",
+    "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
     "signal.handler": "a signal enters only a handler the program registered",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",

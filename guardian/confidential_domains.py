@@ -14,6 +14,7 @@ from abi.layout import (
     CLONE_CHILD_CLEARTID,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
+    CLONE_VFORK,
     CLONE_VM,
     MADV_DISCARDING,
     MAP_FIXED,
@@ -288,12 +289,16 @@ class Lifecycle:
         slot.children += 1
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        if cflags & CLONE_VFORK and not child_root:
+            reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread)
         return child.id
 
     def forget_root(self, root: int) -> None:
         reg = self.registry
         reg.dying.discard(root)
+        reg.vfork_done = {k for k in reg.vfork_done if k[0] != root}
+        reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
         self.self_signals.forget(root)
         dom_id = reg.root_domain.pop(root, None)
         if dom_id is None:

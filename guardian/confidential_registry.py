@@ -24,6 +24,12 @@ class Registry:
         self.dying: set[int] = set()    # roots whose address space is being torn down
         #: The thread last handed the core (0: none): the next exception is its.
         self.running = 0
+        #: vfork (CLONE_VM|CLONE_VFORK): (root, parent thread) -> its child thread, until the
+        #: parent returns to user code; then (root, child thread) is in `vfork_done`: the
+        #: child never runs on the borrowed memory again (Linux holds the parent until the
+        #: child has execed or exited, so the two never interleave).
+        self.vfork_waiting: dict[tuple[int, int], int] = {}
+        self.vfork_done: set[tuple[int, int]] = set()
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1

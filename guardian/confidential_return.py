@@ -71,6 +71,12 @@ class ReturnPath:
     def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
+        thread_key = (slot.root, slot.thread)
+        if thread_key in self.registry.vfork_done:
+            refuse("return.vfork_held", Status.ERR_DENIED,
+                   f"thread {slot.thread} is a vfork child whose parent already returned to "
+                   "user code: the two would run interleaved on one stack and memory (the "
+                   "parent is held until the child execs or exits)")
         expected = slot.kernel_elr
         restart = (slot.nr is not None and slot.nr != NR_RT_SIGRETURN and elr == slot.elr - 4)
         if elr != expected and not restart:
@@ -113,6 +119,9 @@ class ReturnPath:
                 self._serve_random(slot, ret)
         slot.nr = None
         slot.shown_elr = -1
+        child = self.registry.vfork_waiting.pop(thread_key, None)
+        if child is not None:           # a vfork parent runs again: its child is done here
+            self.registry.vfork_done.add((slot.root, child))
 
     def _serve_random(self, slot: Slot, ret: int) -> None:
         """getrandom: the bytes the program receives are the Guardian's, not the kernel's."""

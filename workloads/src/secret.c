@@ -14,6 +14,8 @@
  *   -n            register a SIGUSR2 handler on the alternate stack with SA_NODEFER (a
  *                 notification another process may send at any time, even while the
  *                 handler runs); it only counts them
+ *   -v            make its child with vfork() instead of fork(): the child borrows the
+ *                 parent's memory and stack until it exits
  * The plain build is kept byte for byte, so that scenarios tuned to its code still hold.
  *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
@@ -335,12 +337,15 @@ static void use_buffer(long p, int fd)
 int main(int argc, char **argv)
 {
 #ifdef SECRET_VARIANTS
-    int show_digest = 0, map_file = 0, segv_handler = 0, usr2_handler = 0;
+    /* volatile: the vfork child (-v) runs on this frame before the parent resumes */
+    volatile int show_digest = 0, map_file = 0, segv_handler = 0, usr2_handler = 0,
+                 use_vfork = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         map_file |= strcmp(argv[i], "-f") == 0;
         segv_handler |= strcmp(argv[i], "-s") == 0;
         usr2_handler |= strcmp(argv[i], "-n") == 0;
+        use_vfork |= strcmp(argv[i], "-v") == 0;
     }
 #else
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -432,7 +437,11 @@ int main(int argc, char **argv)
     marker(P_SIGNAL_DONE, usr1_count, 0, 0, 0);
 
     marker(P_FORK, 0, 0, 0, 0);
+#ifdef SECRET_VARIANTS
+    pid_t pid = use_vfork ? vfork() : fork();
+#else
     pid_t pid = fork();
+#endif
     if (pid == 0) {
         marker(P_CHILD, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 0, 0, 0);
         sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);

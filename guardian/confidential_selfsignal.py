@@ -129,20 +129,28 @@ class SelfSignals:
             self._thread(slot.root, slot.thread).tids.add(ret)
         elif nr == NR_RT_SIGPROCMASK and a[1] and ret == 0:
             th = self._thread(slot.root, slot.thread)
-            raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.memory.read(a[1], 8, slot.root)
-            if raw is None:
-                th.known = 0                    # unknown from here on: nothing decided
-                return
-            new = struct.unpack("<Q", raw)[0] & ~UNBLOCKABLE
-            how = a[0] & 0xFFFF_FFFF
-            if how == SIG_BLOCK:
-                th.blocked |= new
-                th.known |= new
-            elif how == SIG_UNBLOCK:
-                th.blocked &= ~new
-                th.known |= new
-            elif how == SIG_SETMASK:
-                th.blocked, th.known = new, ALL_SIGNALS
+            th.blocked, th.known = self.mask_after(slot, ret)
+
+    def mask_after(self, slot: Slot, ret: int) -> tuple[int, int]:
+        """(blocked, known bits) of the slot's thread once its syscall completes with
+        `ret`: its own rt_sigprocmask applied (a signal may be delivered at that very
+        return), nothing changed otherwise.  Commits nothing."""
+        th = self._thread(slot.root, slot.thread)
+        nr, a = slot.nr, slot.args
+        if nr != NR_RT_SIGPROCMASK or not a[1] or ret != 0:
+            return th.blocked, th.known
+        raw = None if a[2] and abs(a[2] - a[1]) < 8 else self.memory.read(a[1], 8, slot.root)
+        if raw is None:
+            return th.blocked, 0                # unknown from here on: nothing decided
+        new = struct.unpack("<Q", raw)[0] & ~UNBLOCKABLE
+        how = a[0] & 0xFFFF_FFFF
+        if how == SIG_BLOCK:
+            return th.blocked | new, th.known | new
+        if how == SIG_UNBLOCK:
+            return th.blocked & ~new, th.known | new
+        if how == SIG_SETMASK:
+            return new, ALL_SIGNALS
+        return th.blocked, th.known
 
     def note_mask_restored(self, root: int, thread: int, mask: int) -> None:
         """rt_sigreturn: the mask saved in the frame is the thread's again."""

@@ -76,14 +76,14 @@ class SignalMasks:
 
     def delivery_mask(self, slot: Slot, ret: int, elr: int) -> DeliveryMask:
         """The mask in force for a signal delivered at this return of `slot`."""
-        th = self.self_signals.thread_signals(slot.root, slot.thread)
-        own = DeliveryMask(th.blocked, th.known, th.blocked, th.known)
+        blocked, known = self.self_signals.mask_after(slot, ret)  # its own sigprocmask done
+        own = DeliveryMask(blocked, known, blocked, known)
         if ret != EINTR_RESULT or elr != slot.kernel_elr:
             return own            # not a wait ended by a handler: the thread's own mask
         temporary = self._wait_mask(slot)
         if temporary is None:
             return own
-        return DeliveryMask(temporary & ~UNBLOCKABLE, ALL_SIGNALS, th.blocked, th.known)
+        return DeliveryMask(temporary & ~UNBLOCKABLE, ALL_SIGNALS, blocked, known)
 
     def _wait_mask(self, slot: Slot) -> int | None:
         """The temporary mask the slot's syscall installed (None: it installs none).

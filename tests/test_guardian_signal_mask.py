@@ -209,3 +209,13 @@ def test_an_alternate_stack_smaller_than_a_frame_takes_none(s: Scene) -> None:
     space.altstacks.add((VA + 2 * PAGE, PAGE))
     status = _signal(s, _slot(s), SIGUSR1, 0, alt=(VA + 2 * PAGE, 0, PAGE))
     assert _refused_by(s, status, "signal.altstack_fit")
+
+
+def test_a_signal_the_returning_sigprocmask_unblocks_is_delivered_at_its_return(
+        s: Scene) -> None:
+    _block(s, SIGUSR1)
+    unblock = (1, _sigset(s, bit(SIGUSR1), page=1), 0, 8)          # SIG_UNBLOCK
+    sid = _slot(s, NR_RT_SIGPROCMASK, unblock)
+    assert _refused_by(s, _signal(s, sid, SIGUSR1, bit(SIGUSR1)), "signal.frame_mask")
+    sid = _slot(s, NR_RT_SIGPROCMASK, unblock)
+    assert _signal(s, sid, SIGUSR1, 0) == Status.OK                # the mask after the call

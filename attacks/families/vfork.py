@@ -48,7 +48,7 @@ def mu_vfork_interleave(adv: Adversary) -> None:
         if parent is None or thread is parent or "child" in a.memo:
             return
         a.memo["child"] = thread
-        if getattr(thread, "vfork_parent", None) is not parent:
+        if thread.vfork_parent is not parent:  # type: ignore[attr-defined]
             a.note("the child is not a vfork child: nothing to show")
             return
         thread.vfork_parent = None  # type: ignore[attr-defined]

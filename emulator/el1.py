@@ -63,6 +63,8 @@ def _refuser(name: str) -> Callable[..., object]:
 
 
 _LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
+_LOCKED_CLASS: dict[type, type] = {}     # a face's class -> the same class, shut
+_OPEN_CLASS: dict[type, type] = {}       # and back
 
 
 def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
@@ -77,6 +79,21 @@ def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
                    and not isinstance(getattr(cls, n, None), property)}
         _LOCKED[cls] = methods
     return methods
+
+
+def _locked_class(cls: type) -> type:
+    """`cls` with every method `_locked_methods` names replaced by its refusing stand-in:
+    locking swaps the face's class (one assignment) instead of shadowing each method in
+    the instance (a dictionary update, then as many removals, per exception)."""
+    shut = _LOCKED_CLASS.get(cls)
+    if shut is None:
+        body: dict[str, object] = {name: staticmethod(fn)
+                                   for name, fn in _locked_methods(cls).items()}
+        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__,
+                    __doc__=cls.__doc__)
+        shut = _LOCKED_CLASS[cls] = type(cls.__name__, (cls,), body)
+        _OPEN_CLASS[shut] = cls
+    return shut
 
 
 class El1:
@@ -134,14 +151,7 @@ class El1:
         if locked == self._user_owned:
             return
         self._user_owned = locked
-        shadow = self.__dict__
-        methods = _locked_methods(type(self))
-        if locked:
-            shadow.update(methods)
-        else:
-            pop = shadow.pop
-            for name in methods:
-                pop(name, None)
+        self.__class__ = _locked_class(type(self)) if locked else _OPEN_CLASS[type(self)]
 
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:

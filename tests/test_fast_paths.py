@@ -26,6 +26,7 @@ from emulator.el1 import El1
 from emulator.fastuc import FastUc
 from emulator.livestate import X_REGS, locate
 from emulator.mmu import Walker
+from emulator.tlbsize import DEFAULT_ENTRIES
 from kernel_model.frames import PAGE, FrameAllocator
 from tests.test_exception_entry import (
     CMP_X0_X0,
@@ -148,6 +149,41 @@ def test_a_flush_requested_in_a_handler_is_done_before_the_retry() -> None:
     m.install(handler)
     m.run_el0([LDR_X0_X1, SVC_0], x1=DATA_VA)
     assert values == [0x1111, 0x2222]
+
+
+# --- Unicorn's TLB size ---------------------------------------------------------------------
+
+def test_el0_tlb_keeps_its_size_whatever_flushes_came() -> None:
+    """The library shrinks a TLB at a flush once its wall-clock window has expired with
+    the TLB little used; the CPU's TLB is grown at start-up and held there."""
+    m = build_machine()
+    cpu = m.cpu
+    tlb = cpu._tlb
+    assert tlb is not None and tlb.entries == DEFAULT_ENTRIES
+    cpu.sync_unicorn()                         # nothing owed from the set-up
+    for _ in range(5):                         # flushes of a hardly used TLB, as the model asks
+        tlb._window.value = 0                  # as if its window had expired long ago
+        cpu.sync_unicorn()                     # before EL0 code runs: held
+        tlb._n_used.value = 0
+        tlb._dirty.value |= 1
+        cpu.flush_tlb()
+        cpu.sync_unicorn()
+        assert tlb.entries == DEFAULT_ENTRIES
+    # Not held (its window expired), the same flush shrinks it to the library's minimum.
+    tlb._window.value = 0
+    tlb._dirty.value |= 1
+    cpu.fast.flush_tlb()
+    assert tlb.entries == 64
+    # Guest code still runs and faults correctly with the held TLB.
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(info.esr >> 26)
+        cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([LDR_X0_X1, SVC_0], x1=UNMAPPED_VA)
+    assert values == [0x24]                    # a data abort from EL0 at the unmapped VA
 
 
 # --- the model's TLB ------------------------------------------------------------------------

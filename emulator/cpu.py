@@ -246,14 +246,19 @@ class Cpu:
             if value is not None:
                 self.fast.write_sys(reg, value)
 
-    def sync_unicorn(self) -> None:
-        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again."""
+    def sync_unicorn(self, *, user_walk: bool = False) -> None:
+        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again; with
+        `user_walk`, before it walks a user VA for the host (dropping translated code),
+        with the TCR of EL0 code: EPD0 clear, whatever the kernel's view has set
+        meanwhile (writing that EPD0 there and back again before EL0 code runs would
+        cost two full flushes per dropped code page)."""
         if self.vbar != self._uc_vbar:
             self.fast.write_sys(S.VBAR_EL1, self.vbar)
             self._uc_vbar = self.vbar
-        if self.tcr != self._uc_tcr:
-            self.fast.write_sys(S.TCR_EL1, self.tcr)    # Unicorn flushes its whole TLB here
-            self._uc_tcr = self.tcr
+        tcr = self.tcr & ~S.TCR_EPD0 if user_walk else self.tcr
+        if tcr != self._uc_tcr:
+            self.fast.write_sys(S.TCR_EL1, tcr)         # Unicorn flushes its whole TLB here
+            self._uc_tcr = tcr
             self._flush_owed = False
         elif self._flush_owed:
             self.fast.flush_tlb()

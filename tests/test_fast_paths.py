@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,11 @@ from emulator.mmu import Walker
 from emulator.tlbsize import DEFAULT_ENTRIES
 from kernel_model.frames import PAGE, FrameAllocator
 from tests.test_exception_entry import (
+    ADD_X0_1,
+    ADD_X1_X0_1,
     CMP_X0_X0,
+    CODE_PA,
+    CODE_VA,
     DATA_VA,
     LDR_X0_X1,
     SVC_0,
@@ -149,6 +154,48 @@ def test_a_flush_requested_in_a_handler_is_done_before_the_retry() -> None:
     m.install(handler)
     m.run_el0([LDR_X0_X1, SVC_0], x1=DATA_VA)
     assert values == [0x1111, 0x2222]
+
+
+def test_dropping_user_code_while_the_kernel_view_sets_epd0() -> None:
+    """Code dropped while the model runs with EPD0 set (the Guardian's view of a
+    confidential tree) is dropped, and Unicorn's TCR never sees that EPD0: a TCR write
+    is a full flush in the library, and it would come twice per populated code page."""
+    m = build_machine()
+    cpu = m.cpu
+    el1 = El1(cpu, Walker(m.ram), VirtualClock(), Stats())
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(cpu.reg(A.UC_ARM64_REG_X0))
+        cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([ADD_X0_1, SVC_0], x0=0)          # translated: x0 + 1
+    tcr = cpu.read_sysreg(S.TCR_EL1)
+    cpu.sync_unicorn()
+    flushes: list[int] = []
+    real_flush = cpu.fast.flush_tlb
+    cpu.fast.flush_tlb = lambda: (flushes.append(1), real_flush())[1]  # type: ignore[method-assign]
+    tcr_writes: list[int] = []
+    real_write = cpu.fast.write_sys
+
+    def write_sys(reg: tuple[int, int, int, int, int], value: int) -> None:
+        if reg == S.TCR_EL1:
+            tcr_writes.append(value)
+        real_write(reg, value)
+
+    cpu.fast.write_sys = write_sys  # type: ignore[method-assign]
+    cpu.write_sysreg(S.TCR_EL1, tcr | S.TCR_EPD0)          # the kernel runs
+    m.ram.write(CODE_PA, struct.pack("<I", ADD_X1_X0_1))   # the page gets new code
+    el1.invalidate_code(CODE_VA, PAGE)
+    cpu.write_sysreg(S.TCR_EL1, tcr)                       # back to user code
+    m.cpu.enter_el0()
+    cpu.set_reg(A.UC_ARM64_REG_X0, 0)
+    cpu.set_reg(A.UC_ARM64_REG_X1, 0)
+    cpu.run(CODE_VA)
+    assert values == [1, 0]                     # the new code ran: x0 untouched
+    assert cpu.reg(A.UC_ARM64_REG_X1) == 1
+    assert tcr_writes == [] and flushes == []
 
 
 # --- Unicorn's TLB size ---------------------------------------------------------------------

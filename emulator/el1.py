@@ -316,6 +316,22 @@ class El1:
             tlb.pop((ttbr, page), None)
             blocks.pop((ttbr, block), None)
 
+    def invalidate_range(self, va: int, size: int) -> None:
+        """Drop the model's cached EL1 translations of [va, va + size) (page aligned)
+        under every TTBR: a higher EL changed a block or table entry spanning it."""
+        first, end = va >> 12, (va + size) >> 12
+        tlb, blocks = self._tlb, self._block_tlb
+        if (end - first) * len(self._tlb_ttbrs) <= len(tlb):
+            for ttbr in self._tlb_ttbrs:
+                for page in range(first, end):
+                    tlb.pop((ttbr, page), None)
+        else:
+            for key in [k for k in tlb if first <= k[1] < end]:
+                del tlb[key]
+        first_block, end_block = va >> 21, -(-(va + size) // (1 << 21))
+        for key in [k for k in blocks if first_block <= k[1] < end_block]:
+            del blocks[key]
+
     def _drop_all(self) -> None:
         self._tlb.clear()
         self._block_tlb.clear()

@@ -139,6 +139,9 @@ class PageTables:
             # only widens what it grants leaves nothing stale: see stale_translations.)
             if level == 3:
                 s.flush_page(va if domain else self.entry_va(table, index))
+            elif domain:
+                # A confidential tree is a TTBR0 tree: its entry's span is known.
+                s.flush_range(va, 1 << D.LEVEL_SHIFT[level])
             else:
                 s.flush()
         return 0

@@ -256,6 +256,34 @@ def test_el1_tlb_keeps_blocks_and_drops_single_pages() -> None:
     assert walker.walks == 3
 
 
+@pytest.mark.parametrize("many_cached", [False, True])
+def test_el1_tlb_drops_a_range_and_keeps_the_rest(many_cached: bool) -> None:
+    """A changed block or table entry drops the pages it spans (and blocks overlapping
+    them), nothing else; both ways of finding them (page by page when the range is
+    smaller than the cache, else a scan) agree."""
+    m = build_machine()
+    from emulator import descriptors as D
+    l2 = 0x4000_0000 + 0x2000
+    m.ram.write_u64(l2, D.leaf_descriptor(0x4000_0000, D.PagePerms(user=False, write=True),
+                                          level=2))
+    walker = Walker(m.ram)
+    el1 = El1(m.cpu, walker, VirtualClock(), Stats())
+    pages = range(0x10000, 0x1F_0000, 0x1000) if many_cached else (0x10000, 0x1E_F000)
+    for va in pages:
+        el1.read_u64(va)
+    el1.read_u64(DATA_VA)                        # another 2 MiB region: a page mapping
+    assert walker.walks == 2
+    el1.invalidate_range(0x10000, 0x10000)       # 16 pages of the block
+    el1.read_u64(DATA_VA)
+    el1.read_u64(0x1E_F008)
+    assert walker.walks == 2                     # outside the range: still cached
+    el1.read_u64(0x10008)
+    assert walker.walks == 3                     # inside: walked again
+    el1.invalidate_range(0, 2 << 20)             # the whole block
+    el1.read_u64(0x1E_F008)
+    assert walker.walks == 4
+
+
 # --- frames in bulk ---------------------------------------------------------------------------
 
 class _PerFrame:

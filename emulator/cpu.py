@@ -257,10 +257,12 @@ class Cpu:
             self._uc_vbar = self.vbar
         tcr = self.tcr & ~S.TCR_EPD0 if user_walk else self.tcr
         if tcr != self._uc_tcr:
-            self.fast.write_sys(S.TCR_EL1, tcr)         # Unicorn flushes its whole TLB here
+            # The library writes TCR_EL1 raw, without QEMU's flush; translations cached
+            # under the old value must go, so a TCR change is a flush of its own.
+            self.fast.write_sys(S.TCR_EL1, tcr)
             self._uc_tcr = tcr
-            self._flush_owed = False
-        elif self._flush_owed:
+            self._flush_owed = True
+        if self._flush_owed:
             self.fast.flush_tlb()
             self._flush_owed = False
         if self._tlb is not None:

@@ -187,7 +187,11 @@ def test_dropping_user_code_while_the_kernel_view_sets_epd0() -> None:
     cpu.fast.write_sys = write_sys  # type: ignore[method-assign]
     cpu.write_sysreg(S.TCR_EL1, tcr | S.TCR_EPD0)          # the kernel runs
     m.ram.write(CODE_PA, struct.pack("<I", ADD_X1_X0_1))   # the page gets new code
+    cpu.live.vaddress.value = 0
     el1.invalidate_code(CODE_VA, PAGE)
+    # The library's walk for the VA did not fault (a fault there records the VA as the
+    # fault address and drops nothing: under EPD0 every user VA faults).
+    assert cpu.live.vaddress.value != CODE_VA
     cpu.write_sysreg(S.TCR_EL1, tcr)                       # back to user code
     m.cpu.enter_el0()
     cpu.set_reg(A.UC_ARM64_REG_X0, 0)
@@ -196,6 +200,38 @@ def test_dropping_user_code_while_the_kernel_view_sets_epd0() -> None:
     assert values == [1, 0]                     # the new code ran: x0 untouched
     assert cpu.reg(A.UC_ARM64_REG_X1) == 1
     assert tcr_writes == [] and flushes == []
+
+
+def test_a_flush_is_not_lost_when_the_tcr_changes_too() -> None:
+    """The library writes TCR_EL1 raw (no flush of its own): a flush owed when the TCR
+    also changes is still done, and the TCR change is one by itself."""
+    m = build_machine()
+    from emulator import descriptors as D
+    from tests.test_exception_entry import DATA_PA
+    slot = 0x4000_0000 + 0x3000 + 8 * D.level_index(DATA_VA, 3)
+    other_pa = DATA_PA + 0x8000
+    m.ram.write_u64(DATA_PA, 0x1111)
+    m.ram.write_u64(other_pa, 0x2222)
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(cpu.reg(A.UC_ARM64_REG_X0))
+        if len(values) == 1:
+            m.ram.write_u64(slot, D.leaf_descriptor(other_pa, D.PagePerms(user=True, write=True)))
+            cpu.flush_tlb()
+            cpu.write_sysreg(S.TCR_EL1, cpu.read_sysreg(S.TCR_EL1) ^ S.TCR_EPD1)
+            cpu.set_reg(A.UC_ARM64_REG_PC, CODE_VA)      # run the load again
+        elif len(values) == 2:
+            # Remapped back with no flush asked for: only the TCR change flushes.
+            m.ram.write_u64(slot, D.leaf_descriptor(DATA_PA, D.PagePerms(user=True, write=True)))
+            cpu.write_sysreg(S.TCR_EL1, cpu.read_sysreg(S.TCR_EL1) ^ S.TCR_EPD1)
+            cpu.set_reg(A.UC_ARM64_REG_PC, CODE_VA)
+        else:
+            cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([LDR_X0_X1, SVC_0], x1=DATA_VA)
+    assert values == [0x1111, 0x2222, 0x1111]
 
 
 # --- Unicorn's TLB size ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The speed table: every row measured in one run beside qemu-user and raw Unicorn.
 
-    python benchmarks/speed_table.py [--quick] [--reps N] [--json OUT]
+    python benchmarks/speed_table.py [--quick] [--reps N] [--json OUT] [--against TREE]
     python benchmarks/speed_table.py --profile "PROG ARGS" [--guardian on] [--confidential]
 
 Every figure is host CPU time (user + system) of a whole command, taken from
@@ -14,6 +14,10 @@ Runners: `qemu` (qemu-aarch64-static), `native` (`blindfold run`, Guardian
 off), `guardian` (`--guardian on`), `confidential` (`--guardian on
 --confidential`), `raw` (benchmarks/raw_unicorn.py or, for page faults,
 benchmarks/raw_paging.py: bare Unicorn with prebuilt ctypes calls, no OS model).
+With `--against TREE` (another checkout of this project, e.g. the main branch)
+each blindfold runner also runs from that tree, interleaved in the same
+repetitions (`native@base` ...), and every row shows that tree's figures under
+this one's: a change is measured side by side with what it replaces.
 
 BusyBox rows need workloads/get-busybox.sh; the Go row needs a Go toolchain
 (GOARCH=arm64, built here); rows that cannot run say why.  `--profile` runs
@@ -42,6 +46,8 @@ BUSYBOX = ROOT / "workloads" / ".cache" / "busybox"
 QEMU = shutil.which("qemu-aarch64-static")
 MODES = {"native": [], "guardian": ["--guardian", "on"],
          "confidential": ["--guardian", "on", "--confidential"]}
+BASE = "@base"                  # suffix of a runner that runs from the --against tree
+TREES: dict[str, Path] = {"": ROOT}
 
 
 @dataclass
@@ -52,18 +58,18 @@ class Usage:
     stdout: bytes
 
 
-def _env() -> dict[str, str]:
+def _env(tree: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)     # as installed: bytecode cached
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(tree)
     return env
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> Usage:
+def measure(cmd: list[str], cwd: Path | None = None, tree: Path = ROOT) -> Usage:
     """Run a command; its own CPU time and peak RSS (wait4, not the children total)."""
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, env=_env())
+                                stdin=subprocess.DEVNULL, env=_env(tree))
         _, status, ru = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -71,9 +77,24 @@ def measure(cmd: list[str], cwd: Path | None = None) -> Usage:
     return Usage(ru.ru_utime + ru.ru_stime, ru.ru_maxrss, proc.returncode, data)
 
 
-def blindfold_cmd() -> list[str]:
+def blindfold_cmd(tree: Path = ROOT) -> list[str]:
     exe = Path(sys.executable).parent / "blindfold"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
+    if tree == ROOT and exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-m", "cli.main"]     # from `tree` (PYTHONPATH and cwd)
+
+
+def split_runner(runner: str) -> tuple[str, Path]:
+    """`native@base` -> ("native", the --against tree); `native` -> ("native", this tree)."""
+    name, at, label = runner.partition("@")
+    return name, TREES[label] if at else ROOT
+
+
+def with_base(runners: list[str]) -> list[str]:
+    """The runners, plus each blindfold runner from the --against tree (when given)."""
+    if "base" not in TREES:
+        return runners
+    return [*runners, *(r + BASE for r in runners if r in MODES)]
 
 
 # --- one workload under every runner ----------------------------------------------
@@ -105,17 +126,20 @@ class Case:
         if runner == "raw":
             return [sys.executable, str(HERE / "raw_unicorn.py"), str(self.program), *self.args]
         prog = str(where / "bin" / "busybox") if self.busybox else str(self.program)
-        return [*blindfold_cmd(), "run", "-q", "--rootfs", str(where), *MODES[runner], prog,
+        mode, tree = split_runner(runner)
+        return [*blindfold_cmd(tree), "run", "-q", "--rootfs", str(where), *MODES[mode], prog,
                 *self.args]
 
 
 def run_case(case: Case, runners: list[str], reps: int, tmp: Path) -> dict[str, Usage]:
     """Median CPU (and the matching peak RSS) per runner, interleaved; outputs must agree."""
-    dirs = {r: case.setup(tmp / f"{case.label}-{r}".replace(" ", "_")) for r in runners}
+    dirs = {r: case.setup(tmp / f"{case.label}-{r}".replace(" ", "_").replace("@", "-"))
+            for r in runners}
     samples: dict[str, list[Usage]] = {r: [] for r in runners}
     for _ in range(reps):
         for r in runners:
-            u = measure(case.command(r, dirs[r]), cwd=dirs[r])
+            tree = split_runner(r)[1] if r not in ("qemu", "raw") else ROOT
+            u = measure(case.command(r, dirs[r]), cwd=dirs[r], tree=tree)
             if u.rc != 0:
                 raise RuntimeError(f"{case.label} under {r} exited with {u.rc}: {u.stdout[-200:]!r}")
             samples[r].append(u)
@@ -140,10 +164,18 @@ class Row:
     targets: list[tuple[str, str, Callable[[dict[str, float | None]], float | None], float, str]]
     note: str = ""
 
-    def verdicts(self) -> list[dict[str, Any]]:
+    def base_values(self) -> dict[str, float | None] | None:
+        """The values with the --against tree's figures in place of this tree's (None
+        when the row has none)."""
+        based = {k[:-len(BASE)]: v for k, v in self.values.items() if k.endswith(BASE)}
+        if not based:
+            return None
+        return {**{k: v for k, v in self.values.items() if not k.endswith(BASE)}, **based}
+
+    def verdicts(self, values: dict[str, float | None] | None = None) -> list[dict[str, Any]]:
         out = []
         for label, shown, fn, limit, sense in self.targets:
-            v = fn(self.values)
+            v = fn(self.values if values is None else values)
             met = None if v is None else (v <= limit if sense == "<=" else v >= limit)
             out.append({"target": label, "value": v, "limit": limit, "sense": sense,
                         "met": met, "shown": shown})
@@ -172,12 +204,19 @@ def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> 
 
     if want("startup"):
         hello = Case("hello", BIN / "hello", [])
-        r = run_case(hello, [*q, "native"], reps, tmp)
-        help_cpu = statistics.median(measure([*blindfold_cmd(), "--help"]).cpu for _ in range(reps))
+        r = run_case(hello, with_base([*q, "native"]), reps, tmp)
+        helps: dict[str, list[float]] = {}
+        for _ in range(reps):
+            for label, tree in TREES.items():
+                helps.setdefault(label, []).append(
+                    measure([*blindfold_cmd(tree), "--help"], cwd=tree, tree=tree).cpu)
         vals: dict[str, float | None] = {"native": r["native"].cpu, "qemu": r["qemu"].cpu if have_qemu else None,
-                                         "help": help_cpu,
+                                         "help": statistics.median(helps[""]),
                                          "native_rss_mb": r["native"].maxrss_kb / 1024,
                                          "qemu_rss_mb": r["qemu"].maxrss_kb / 1024 if have_qemu else None}
+        if "native" + BASE in r:
+            vals["native" + BASE] = r["native" + BASE].cpu
+            vals["help" + BASE] = statistics.median(helps["base"])
         out.append(Row("blindfold run hello (CPU s; --help; peak RSS MiB)", "s", vals, [
             ("run hello <= 0.12 s", "native", lambda v: v["native"], 0.12, "<="),
             ("--help <= 0.1 s", "help", lambda v: v["help"], 0.10, "<="),
@@ -188,13 +227,14 @@ def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> 
         if go_bin is None:
             out.append(Row("Go program start-up", "s", {}, [], note="no Go toolchain (go build GOARCH=arm64)"))
         else:
-            r = run_case(Case("go-hello", go_bin, []), [*q, "native"], reps, tmp)
+            r = run_case(Case("go-hello", go_bin, []), with_base([*q, "native"]), reps, tmp)
             out.append(Row("Go program start-up (CPU s; peak RSS MiB)", "s", {
                 "native": r["native"].cpu, "qemu": r["qemu"].cpu if have_qemu else None,
                 "native_rss_mb": r["native"].maxrss_kb / 1024,
-                "qemu_rss_mb": r["qemu"].maxrss_kb / 1024 if have_qemu else None}, []))
+                "qemu_rss_mb": r["qemu"].maxrss_kb / 1024 if have_qemu else None,
+                **({"native" + BASE: r["native" + BASE].cpu} if "native" + BASE in r else {})}, []))
 
-    all_modes = [*q, "native", "guardian", "confidential"]
+    all_modes = with_base([*q, "native", "guardian", "confidential"])
     if want("sha256sum"):
         if not BUSYBOX.is_file():
             out.append(Row("BusyBox sha256sum", "x", {}, [], note="no BusyBox: workloads/get-busybox.sh"))
@@ -277,7 +317,7 @@ def forkexec_row(n: int, reps: int, tmp: Path, have_qemu: bool) -> Row:
     """lmbench forkexec N.  qemu-user hands execve to the host kernel, which cannot run an
     AArch64 image without a binfmt registration; its figure is therefore lmbench forkexit N
     plus N starts of `qemu-aarch64-static lmbench exit0` (what a binfmt exec would cost)."""
-    runners = ["native", "guardian", "confidential"]
+    runners = with_base(["native", "guardian", "confidential"])
     r = run_case(Case(f"forkexec {n}", BIN / "lmbench", ["forkexec", str(n)]), runners, reps, tmp)
     vals: dict[str, float | None] = {k: u.cpu for k, u in r.items()}
     if have_qemu:
@@ -328,15 +368,23 @@ def render(table: list[Row]) -> str:
     for row in table:
         cells = " ".join(f"{_fmt(row.values.get(r), row.unit):>12}" for r in RUNNER_ORDER)
         lines.append(f"{row.name[:58]:58} {cells}")
-        extra = {k: v for k, v in row.values.items() if k not in RUNNER_ORDER}
+        base = row.base_values()
+        if base is not None:
+            cells = " ".join(f"{_fmt(base.get(r) if r in MODES else None, row.unit):>12}"
+                             for r in RUNNER_ORDER)
+            lines.append(f"{'    --against tree':58} {cells}")
+        extra = {k: v for k, v in row.values.items()
+                 if k not in RUNNER_ORDER and not k.endswith(BASE)}
         if extra:
             lines.append("    " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                             for k, v in extra.items()))
-        for t in row.verdicts():
+        for t, bt in zip(row.verdicts(), row.verdicts(base) if base is not None
+                         else [None] * len(row.targets), strict=True):
             verdict = "-" if t["met"] is None else "met" if t["met"] else "MISSED"
             shown = t["value"]
+            was = "" if bt is None or bt["value"] is None else f"; --against {bt['value']:,.3f}"
             lines.append(f"    target {t['target']}: {verdict} ({t['shown']} = "
-                         f"{'-' if shown is None else f'{shown:,.3f}'})")
+                         f"{'-' if shown is None else f'{shown:,.3f}'}{was})")
         if row.note:
             lines.append(f"    note: {row.note}")
     return "\n".join(lines)
@@ -353,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="OUT", help="also write the rows as JSON")
     ap.add_argument("--only", metavar="ROWS", help="comma-separated: startup,go,sha256sum,sha256,"
                                                     "nullsys,pagefault,shloop,forkloop,forkexec")
+    ap.add_argument("--against", metavar="TREE", type=Path,
+                    help="another checkout of the project, measured beside this one")
     ap.add_argument("--profile", metavar="'PROG ARGS'", help="attribute one in-process run's time")
     ap.add_argument("--guardian", default="off", choices=("off", "on"), help="for --profile")
     ap.add_argument("--confidential", action="store_true", help="for --profile")
@@ -361,10 +411,18 @@ def main(argv: list[str] | None = None) -> int:
         from profile_run import profile_main
         return profile_main(ns.profile, ns.guardian, ns.confidential)
     sizes = QUICK if ns.quick else DEFAULT
+    if ns.against is not None:
+        against = ns.against.resolve()
+        if not (against / "cli" / "main.py").is_file():
+            print(f"speed_table: --against {ns.against} is not a checkout of this project "
+                  "(no cli/main.py)", file=sys.stderr)
+            return 2
+        TREES["base"] = against
     only = set(ns.only.split(",")) if ns.only else None
     with tempfile.TemporaryDirectory(prefix="bf-speed-") as t:
-        subprocess.run([*blindfold_cmd(), "run", "-q", "hello"], env=_env(), capture_output=True,
-                       check=False)    # writes the bytecode caches once
+        for tree in TREES.values():    # writes the bytecode caches once
+            subprocess.run([*blindfold_cmd(tree), "run", "-q", "hello"], cwd=tree, env=_env(tree),
+                           capture_output=True, check=False)
         table = rows(sizes, max(1, ns.reps), Path(t), only)
     print(render(table))
     print(f"median of {ns.reps} interleaved runs; CPU = user + system of each command")

@@ -40,6 +40,8 @@ from emulator.exit_checks import locate as locate_exit_checks
 from emulator.fastuc import FastUc, UserContext
 from emulator.livestate import X_INDEX, LiveState, locate
 from emulator.physmem import PhysicalMemory
+from emulator.tlbsize import Tlb
+from emulator.tlbsize import locate as locate_tlb
 from emulator.trace import Tracer
 
 CpuContext = UserContext
@@ -155,6 +157,8 @@ class Cpu:
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
+        # EL0's TLB at a fixed size, whatever flushes come (None: left to the library).
+        self._tlb: Tlb | None = locate_tlb(self.live.address, self.fast.flush_tlb)
         self.fast.add_raw_intr_hook(self._on_interrupt)
 
     # --- setup ------------------------------------------------------------
@@ -202,11 +206,14 @@ class Cpu:
         if reg == S.TTBR0_EL1:
             self.ttbr0 = value
             self._rekey()
+            self._hold_tlb()        # an ASID change flushes
         elif reg == S.TTBR1_EL1:
             self.ttbr1 = value
             self._rekey()
+            self._hold_tlb()
         elif reg == S.SCTLR_EL1:
             self.sctlr = value
+            self._hold_tlb()
         elif reg == S.MAIR_EL1:
             self.mair = value & _MASK64
 
@@ -239,23 +246,39 @@ class Cpu:
             if value is not None:
                 self.fast.write_sys(reg, value)
 
-    def sync_unicorn(self) -> None:
-        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again."""
+    def sync_unicorn(self, *, user_walk: bool = False) -> None:
+        """Bring Unicorn's TCR, VBAR and TLB up to date before it runs again; with
+        `user_walk`, before it walks a user VA for the host (dropping translated code),
+        with the TCR of EL0 code: EPD0 clear, whatever the kernel's view has set
+        meanwhile (writing that EPD0 there and back again before EL0 code runs would
+        cost two full flushes per dropped code page)."""
         if self.vbar != self._uc_vbar:
             self.fast.write_sys(S.VBAR_EL1, self.vbar)
             self._uc_vbar = self.vbar
-        if self.tcr != self._uc_tcr:
-            self.fast.write_sys(S.TCR_EL1, self.tcr)    # Unicorn flushes its whole TLB here
-            self._uc_tcr = self.tcr
-            self._flush_owed = False
-        elif self._flush_owed:
+        tcr = self.tcr & ~S.TCR_EPD0 if user_walk else self.tcr
+        if tcr != self._uc_tcr:
+            # The library writes TCR_EL1 raw, without QEMU's flush; translations cached
+            # under the old value must go, so a TCR change is a flush of its own.
+            self.fast.write_sys(S.TCR_EL1, tcr)
+            self._uc_tcr = tcr
+            self._flush_owed = True
+        if self._flush_owed:
             self.fast.flush_tlb()
             self._flush_owed = False
+        if self._tlb is not None:
+            self._tlb.hold()
+
+    def _hold_tlb(self) -> None:
+        # After anything that may have flushed: a flush that grew the TLB restarted the
+        # window by which a later flush would shrink it (see tlbsize).
+        if self._tlb is not None:
+            self._tlb.hold()
 
     def enter_el0(self) -> None:
         """Drop Unicorn's PSTATE to EL0t; a following sysreg write makes QEMU notice."""
         self.fast.write(REG_PSTATE, S.PSTATE_EL0T)
         self.fast.write_sys(S.SCTLR_EL1, self.sctlr)
+        self._hold_tlb()
         self.el = 0
 
     # --- registers -----------------------------------------------------------

@@ -63,6 +63,8 @@ def _refuser(name: str) -> Callable[..., object]:
 
 
 _LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
+_LOCKED_CLASS: dict[type, type] = {}     # a face's class -> the same class, shut
+_OPEN_CLASS: dict[type, type] = {}       # and back
 
 
 def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
@@ -77,6 +79,21 @@ def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
                    and not isinstance(getattr(cls, n, None), property)}
         _LOCKED[cls] = methods
     return methods
+
+
+def _locked_class(cls: type) -> type:
+    """`cls` with every method `_locked_methods` names replaced by its refusing stand-in:
+    locking swaps the face's class (one assignment) instead of shadowing each method in
+    the instance (a dictionary update, then as many removals, per exception)."""
+    shut = _LOCKED_CLASS.get(cls)
+    if shut is None:
+        body: dict[str, object] = {name: staticmethod(fn)
+                                   for name, fn in _locked_methods(cls).items()}
+        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__,
+                    __doc__=cls.__doc__)
+        shut = _LOCKED_CLASS[cls] = type(cls.__name__, (cls,), body)
+        _OPEN_CLASS[shut] = cls
+    return shut
 
 
 class El1:
@@ -134,14 +151,7 @@ class El1:
         if locked == self._user_owned:
             return
         self._user_owned = locked
-        shadow = self.__dict__
-        methods = _locked_methods(type(self))
-        if locked:
-            shadow.update(methods)
-        else:
-            pop = shadow.pop
-            for name in methods:
-                pop(name, None)
+        self.__class__ = _locked_class(type(self)) if locked else _OPEN_CLASS[type(self)]
 
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
@@ -306,6 +316,22 @@ class El1:
             tlb.pop((ttbr, page), None)
             blocks.pop((ttbr, block), None)
 
+    def invalidate_range(self, va: int, size: int) -> None:
+        """Drop the model's cached EL1 translations of [va, va + size) (page aligned)
+        under every TTBR: a higher EL changed a block or table entry spanning it."""
+        first, end = va >> 12, (va + size) >> 12
+        tlb, blocks = self._tlb, self._block_tlb
+        if (end - first) * len(self._tlb_ttbrs) <= len(tlb):
+            for ttbr in self._tlb_ttbrs:
+                for page in range(first, end):
+                    tlb.pop((ttbr, page), None)
+        else:
+            for key in [k for k in tlb if first <= k[1] < end]:
+                del tlb[key]
+        first_block, end_block = va >> 21, -(-(va + size) // (1 << 21))
+        for key in [k for k in blocks if first_block <= k[1] < end_block]:
+            del blocks[key]
+
     def _drop_all(self) -> None:
         self._tlb.clear()
         self._block_tlb.clear()
@@ -402,7 +428,7 @@ class El1:
 
     def invalidate_code(self, va: int, length: int) -> None:
         """IC IVAU over a range: drop translated code for it (current TTBR0)."""
-        self._cpu.sync_unicorn()        # Unicorn translates va with its own TLB
+        self._cpu.sync_unicorn(user_walk=True)      # Unicorn translates va with its own TLB
         self._cpu.uc.ctl_remove_cache(va, va + length)
 
     def invalidate_all_code(self) -> None:

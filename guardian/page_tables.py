@@ -20,6 +20,7 @@ from guardian import checks
 from guardian.checks import refuse
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
+from guardian.stale_translations import needs_invalidation
 from guardian.state import MonitorState
 
 KERNEL_OWNER = 0          # owner id of the kernel's own tables (domains are 1, 2, ...)
@@ -131,12 +132,16 @@ class PageTables:
         if domain and new_frames:
             for pa in new_frames:
                 s.protect_frame(pa, domain)
-        if old & D.VALID:
+        if needs_invalidation(level, old, desc):
             # A changed or removed translation may be cached: a page's goes by address
             # (its VA from the parent links; an entry of a table no root reaches has
-            # nothing cached), anything wider by a full flush.
+            # nothing cached), anything wider by a full flush.  (A valid entry that
+            # only widens what it grants leaves nothing stale: see stale_translations.)
             if level == 3:
                 s.flush_page(va if domain else self.entry_va(table, index))
+            elif domain:
+                # A confidential tree is a TTBR0 tree: its entry's span is known.
+                s.flush_range(va, 1 << D.LEVEL_SHIFT[level])
             else:
                 s.flush()
         return 0

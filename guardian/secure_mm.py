@@ -200,7 +200,7 @@ class SecureMM:
         self._records(dom)[version] = SealRecord(va, {root})
         self._at_va.setdefault(dom.id, {}).setdefault(va, set()).add(version)
         self._write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE
-        g.flush()
+        g.flush_page(va)
         g.clock.charge("page_copy")
         return version, sealed
 
@@ -264,7 +264,7 @@ class SecureMM:
         g.ram.write(frame, plain)
         self._write(entry, 3, desc, dom.id, root, va)
         self._release(dom.id, version, root)
-        g.flush()
+        g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""
 
@@ -332,7 +332,7 @@ class SecureMM:
         g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
         self._write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
-        g.flush()
+        g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""
 
@@ -371,7 +371,8 @@ class SecureMM:
         self._write(ea, 3, (desc_a & ~_SW_MASK) | D.AP_RO | soft, da.id, root_a, va_a)
         self._write(eb, 3, (desc_b & ~(D.ADDR_MASK | _SW_MASK)) | pa | D.AP_RO | soft,
                     da.id, root_b, va_b)
-        g.flush()
+        g.flush_page(va_a)
+        g.flush_page(va_b)
         return 0, b""
 
     # --- transparent huge pages ---------------------------------------------------------
@@ -407,7 +408,7 @@ class SecureMM:
             g.tables.drop(3, e, l3 + 8 * i, root, va + i * PAGE)
         fr.free_table(l3)
         g.linear_writable(l3)
-        g.flush()
+        g.flush_range(va, HUGE)
         return l3, b""
 
     def _thp_split(self, name: str, root: int, va: int, table: int) -> tuple[int, bytes]:
@@ -431,7 +432,7 @@ class SecureMM:
         for i, e in enumerate(entries):
             g.tables.take(3, e, table + 8 * i, dom.id, root, va + i * PAGE)
         self._write(l2_entry, 2, D.table_descriptor(table), dom.id, root, va)
-        g.flush()
+        g.flush_range(va, HUGE)
         return 0, b""
 
     # --- compression ---------------------------------------------------------------------

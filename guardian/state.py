@@ -126,6 +126,18 @@ class MonitorState:
         for face in self.machine.el1_faces():
             face.invalidate_va(va)
 
+    def flush_range(self, va: int, size: int) -> None:
+        """A block or table entry of a confidential tree spanning user VAs [va, va +
+        size) changed or went: the kernel's cached translations of those pages go under
+        every TTBR (the rest of its cache stays), and Unicorn flushes everything before
+        EL0 code runs again."""
+        self.user_tlb.clear()
+        self.stats.inc("guardian.tlb_flushes_range")
+        for cpu in self.cpus:
+            cpu.flush_tlb()
+        for face in self.machine.el1_faces():
+            face.invalidate_range(va, size)
+
     def linear_readonly(self, pa: int) -> None:
         self.set_linear(pa, LM_PERMS_RO)
 

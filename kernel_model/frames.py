@@ -41,7 +41,9 @@ class FrameAllocator:
         self._node_of = bytearray(self.nframes)
         self.node_ids: list[int] = [0]
         self.node_ranges: list[tuple[int, int]] = [(base, base + self.nframes * PAGE)]
-        self._heaps: list[list[int]] = [[]]     # per node: heap of frame numbers (lazily pruned)
+        # Per node: a heap of frame numbers (lazily pruned); None until the first
+        # allocation after the free set was built (boot builds it twice).
+        self._heaps: list[list[int]] | None = [[]]
         self._node_free: list[int] = [0]
         self._free_count = 0
         self.allocated = 0
@@ -53,8 +55,9 @@ class FrameAllocator:
     def add_free_range(self, start_pa: int, end_pa: int) -> None:
         """Make [start_pa, end_pa) available (done once at boot).
 
-        Built in bulk (slices and itertools.compress run in C): a Python loop
-        over every frame of a 256 MiB RAM costs tens of milliseconds per boot.
+        Built in bulk (slices run in C): a Python loop over every frame of a
+        256 MiB RAM costs tens of milliseconds per boot; the free heaps are built
+        from the free set when the first frame is allocated.
         """
         lo = max((start_pa - self.base) // PAGE, 0)
         hi = min(-(-(end_pa - self.base) // PAGE), self.nframes)
@@ -68,21 +71,28 @@ class FrameAllocator:
             a, b = max(lo, nlo), min(hi, nhi)
             if a >= b:
                 continue
-            new = list(compress(range(a, b), fresh[a - lo:b - lo]))
+            new = fresh.count(1, a - lo, b - lo)
             if not new:
                 continue
             # Both are 0/1 bytes, so OR-ing them as integers is a bytewise OR.
             self._is_free[a:b] = (int.from_bytes(self._is_free[a:b], "little")
                                   | int.from_bytes(fresh[a - lo:b - lo], "little")
                                   ).to_bytes(b - a, "little")
-            self._free_count += len(new)
-            self._node_free[idx] += len(new)
-            heap = self._heaps[idx]
-            if heap:
-                heap.extend(new)
-                heapq.heapify(heap)
-            else:
-                heap.extend(new)       # ascending: already a heap
+            self._free_count += new
+            self._node_free[idx] += new
+            self._heaps = None
+
+    def _node_heaps(self) -> list[list[int]]:
+        """The per-node free heaps, built from the free set if it changed in bulk.
+        Every free frame is in its node's heap, so popping (and skipping stale
+        entries) gives the lowest free frame whichever way the heap was built."""
+        heaps = self._heaps
+        if heaps is None:
+            # Ascending frame numbers: each list is a heap as it stands.
+            heaps = self._heaps = [list(compress(range(first, last), self._is_free[first:last]))
+                                   if first < last else []
+                                   for first, last in self._node_frame_ranges()]
+        return heaps
 
     def _node_frame_ranges(self) -> list[tuple[int, int]]:
         """Frame-number ranges of the nodes, in node-index order."""
@@ -123,15 +133,13 @@ class FrameAllocator:
             return
         self.node_ids = [nid for nid, _, _ in nodes]
         self.node_ranges = [(lo, hi) for _, lo, hi in nodes]
-        self._heaps = [[] for _ in nodes]
+        self._heaps = None                      # rebuilt from the free set when used
         self._node_free = [0] * len(nodes)
         for idx, (first, last) in enumerate(self._node_frame_ranges()):
             if last <= first:
                 continue
             self._node_of[first:last] = bytes([idx]) * (last - first)
-            # Ascending frame numbers: the list is a heap as it stands.
-            self._heaps[idx] = list(compress(range(first, last), self._is_free[first:last]))
-            self._node_free[idx] = len(self._heaps[idx])
+            self._node_free[idx] = self._is_free.count(1, first, last)
 
     def set_watermarks(self, low: int, high: int) -> None:
         """Free-frame counts below which reclaim starts (low) and at which it stops (high)."""
@@ -187,7 +195,8 @@ class FrameAllocator:
         in address order.  `strict` stays on `node`; `avoid` skips a PA range
         (compaction must not fill the run it is assembling)."""
         first = 0 if node is None else node
-        order = [first] if strict else [first] + [i for i in range(len(self._heaps)) if i != first]
+        order = [first] if strict else [first] + [i for i in range(len(self.node_ranges))
+                                                  if i != first]
         for idx in order:
             pa = self._pop(idx, avoid)
             if pa is not None:
@@ -195,7 +204,7 @@ class FrameAllocator:
         raise OutOfMemory("no free physical frames")
 
     def _pop(self, idx: int, avoid: range | None) -> int | None:
-        heap = self._heaps[idx]
+        heap = self._node_heaps()[idx]
         skipped: list[int] = []
         found: int | None = None
         while heap:
@@ -236,7 +245,7 @@ class FrameAllocator:
         self._free_count += 1
         idx = self._node_of[n]
         self._node_free[idx] += 1
-        heapq.heappush(self._heaps[idx], n)
+        heapq.heappush(self._node_heaps()[idx], n)
 
     def get(self, pa: int) -> None:
         """Take one more reference to an allocated frame."""

@@ -26,11 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from elftools.elf.elffile import ELFFile
-
-from emulator.rack.costs import PAGE
-from emulator.rack.packets import Kind, Packet
-from emulator.rack.pulse.isa import SCRATCH_BYTES
 from kernel_model.elf_loader import STATIC_PIE_BASE
 from kernel_model.errors import KernelError
 from kernel_model.process import Thread
@@ -91,6 +86,8 @@ class GuestPulse:
 
     def _decide(self, elf: Path, next_fn: int, node_bytes: int) -> IterInfo:
         # The compiler (capstone) loads on the first submit, not with every kernel.
+        from elftools.elf.elffile import ELFFile
+
         from emulator.rack.pulse.compiler import Refusal, compile_next, symbol_at
         try:
             with open(elf, "rb") as fh:
@@ -117,6 +114,9 @@ class GuestPulse:
 
     # --- running -------------------------------------------------------------------------------
     def submit(self, t: Thread, iter_va: int, start: int, scratch_va: int) -> int:
+        # The rack's modules load on the first submit: every kernel registers this call.
+        from emulator.rack.costs import PAGE
+        from emulator.rack.pulse.isa import SCRATCH_BYTES
         k = self.k
         raw = k.uaccess.read(iter_va, ITER_BYTES)
         _name, next_fn, node_bytes = struct.unpack_from("<QQI", raw)
@@ -167,6 +167,7 @@ class GuestPulse:
     def _write_back(self, pid: int) -> None:
         """Write the compute blades' dirty copies of the process's pages to their memory
         blades (pages whose bytes differ), and wait until they are there."""
+        from emulator.rack.packets import Kind, Packet
         assert self.rt is not None
         rack = self.rt.rack
         blades = {mb.name: mb for mb in rack.memory_blades}

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -26,9 +27,14 @@ from emulator.el1 import El1
 from emulator.fastuc import FastUc
 from emulator.livestate import X_REGS, locate
 from emulator.mmu import Walker
+from emulator.tlbsize import DEFAULT_ENTRIES
 from kernel_model.frames import PAGE, FrameAllocator
 from tests.test_exception_entry import (
+    ADD_X0_1,
+    ADD_X1_X0_1,
     CMP_X0_X0,
+    CODE_PA,
+    CODE_VA,
     DATA_VA,
     LDR_X0_X1,
     SVC_0,
@@ -150,6 +156,119 @@ def test_a_flush_requested_in_a_handler_is_done_before_the_retry() -> None:
     assert values == [0x1111, 0x2222]
 
 
+def test_dropping_user_code_while_the_kernel_view_sets_epd0() -> None:
+    """Code dropped while the model runs with EPD0 set (the Guardian's view of a
+    confidential tree) is dropped, and Unicorn's TCR never sees that EPD0: a TCR write
+    is a full flush in the library, and it would come twice per populated code page."""
+    m = build_machine()
+    cpu = m.cpu
+    el1 = El1(cpu, Walker(m.ram), VirtualClock(), Stats())
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(cpu.reg(A.UC_ARM64_REG_X0))
+        cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([ADD_X0_1, SVC_0], x0=0)          # translated: x0 + 1
+    tcr = cpu.read_sysreg(S.TCR_EL1)
+    cpu.sync_unicorn()
+    flushes: list[int] = []
+    real_flush = cpu.fast.flush_tlb
+    cpu.fast.flush_tlb = lambda: (flushes.append(1), real_flush())[1]  # type: ignore[method-assign]
+    tcr_writes: list[int] = []
+    real_write = cpu.fast.write_sys
+
+    def write_sys(reg: tuple[int, int, int, int, int], value: int) -> None:
+        if reg == S.TCR_EL1:
+            tcr_writes.append(value)
+        real_write(reg, value)
+
+    cpu.fast.write_sys = write_sys  # type: ignore[method-assign]
+    cpu.write_sysreg(S.TCR_EL1, tcr | S.TCR_EPD0)          # the kernel runs
+    m.ram.write(CODE_PA, struct.pack("<I", ADD_X1_X0_1))   # the page gets new code
+    cpu.live.vaddress.value = 0
+    el1.invalidate_code(CODE_VA, PAGE)
+    # The library's walk for the VA did not fault (a fault there records the VA as the
+    # fault address and drops nothing: under EPD0 every user VA faults).
+    assert cpu.live.vaddress.value != CODE_VA
+    cpu.write_sysreg(S.TCR_EL1, tcr)                       # back to user code
+    m.cpu.enter_el0()
+    cpu.set_reg(A.UC_ARM64_REG_X0, 0)
+    cpu.set_reg(A.UC_ARM64_REG_X1, 0)
+    cpu.run(CODE_VA)
+    assert values == [1, 0]                     # the new code ran: x0 untouched
+    assert cpu.reg(A.UC_ARM64_REG_X1) == 1
+    assert tcr_writes == [] and flushes == []
+
+
+def test_a_flush_is_not_lost_when_the_tcr_changes_too() -> None:
+    """The library writes TCR_EL1 raw (no flush of its own): a flush owed when the TCR
+    also changes is still done, and the TCR change is one by itself."""
+    m = build_machine()
+    from emulator import descriptors as D
+    from tests.test_exception_entry import DATA_PA
+    slot = 0x4000_0000 + 0x3000 + 8 * D.level_index(DATA_VA, 3)
+    other_pa = DATA_PA + 0x8000
+    m.ram.write_u64(DATA_PA, 0x1111)
+    m.ram.write_u64(other_pa, 0x2222)
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(cpu.reg(A.UC_ARM64_REG_X0))
+        if len(values) == 1:
+            m.ram.write_u64(slot, D.leaf_descriptor(other_pa, D.PagePerms(user=True, write=True)))
+            cpu.flush_tlb()
+            cpu.write_sysreg(S.TCR_EL1, cpu.read_sysreg(S.TCR_EL1) ^ S.TCR_EPD1)
+            cpu.set_reg(A.UC_ARM64_REG_PC, CODE_VA)      # run the load again
+        elif len(values) == 2:
+            # Remapped back with no flush asked for: only the TCR change flushes.
+            m.ram.write_u64(slot, D.leaf_descriptor(DATA_PA, D.PagePerms(user=True, write=True)))
+            cpu.write_sysreg(S.TCR_EL1, cpu.read_sysreg(S.TCR_EL1) ^ S.TCR_EPD1)
+            cpu.set_reg(A.UC_ARM64_REG_PC, CODE_VA)
+        else:
+            cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([LDR_X0_X1, SVC_0], x1=DATA_VA)
+    assert values == [0x1111, 0x2222, 0x1111]
+
+
+# --- Unicorn's TLB size ---------------------------------------------------------------------
+
+def test_el0_tlb_keeps_its_size_whatever_flushes_came() -> None:
+    """The library shrinks a TLB at a flush once its wall-clock window has expired with
+    the TLB little used; the CPU's TLB is grown at start-up and held there."""
+    m = build_machine()
+    cpu = m.cpu
+    tlb = cpu._tlb
+    assert tlb is not None and tlb.entries == DEFAULT_ENTRIES
+    cpu.sync_unicorn()                         # nothing owed from the set-up
+    for _ in range(5):                         # flushes of a hardly used TLB, as the model asks
+        tlb._window.value = 0                  # as if its window had expired long ago
+        cpu.sync_unicorn()                     # before EL0 code runs: held
+        tlb._n_used.value = 0
+        tlb._dirty.value |= 1
+        cpu.flush_tlb()
+        cpu.sync_unicorn()
+        assert tlb.entries == DEFAULT_ENTRIES
+    # Not held (its window expired), the same flush shrinks it to the library's minimum.
+    tlb._window.value = 0
+    tlb._dirty.value |= 1
+    cpu.fast.flush_tlb()
+    assert tlb.entries == 64
+    # Guest code still runs and faults correctly with the held TLB.
+    values: list[int] = []
+
+    def handler(cpu, info) -> None:  # noqa: ANN001
+        values.append(info.esr >> 26)
+        cpu.request_stop()
+
+    m.install(handler)
+    m.run_el0([LDR_X0_X1, SVC_0], x1=UNMAPPED_VA)
+    assert values == [0x24]                    # a data abort from EL0 at the unmapped VA
+
+
 # --- the model's TLB ------------------------------------------------------------------------
 
 def test_el1_tlb_keeps_blocks_and_drops_single_pages() -> None:
@@ -171,6 +290,34 @@ def test_el1_tlb_keeps_blocks_and_drops_single_pages() -> None:
     assert walker.walks == 2                     # other pages stay cached
     el1.read_u64(0x5008)
     assert walker.walks == 3
+
+
+@pytest.mark.parametrize("many_cached", [False, True])
+def test_el1_tlb_drops_a_range_and_keeps_the_rest(many_cached: bool) -> None:
+    """A changed block or table entry drops the pages it spans (and blocks overlapping
+    them), nothing else; both ways of finding them (page by page when the range is
+    smaller than the cache, else a scan) agree."""
+    m = build_machine()
+    from emulator import descriptors as D
+    l2 = 0x4000_0000 + 0x2000
+    m.ram.write_u64(l2, D.leaf_descriptor(0x4000_0000, D.PagePerms(user=False, write=True),
+                                          level=2))
+    walker = Walker(m.ram)
+    el1 = El1(m.cpu, walker, VirtualClock(), Stats())
+    pages = range(0x10000, 0x1F_0000, 0x1000) if many_cached else (0x10000, 0x1E_F000)
+    for va in pages:
+        el1.read_u64(va)
+    el1.read_u64(DATA_VA)                        # another 2 MiB region: a page mapping
+    assert walker.walks == 2
+    el1.invalidate_range(0x10000, 0x10000)       # 16 pages of the block
+    el1.read_u64(DATA_VA)
+    el1.read_u64(0x1E_F008)
+    assert walker.walks == 2                     # outside the range: still cached
+    el1.read_u64(0x10008)
+    assert walker.walks == 3                     # inside: walked again
+    el1.invalidate_range(0, 2 << 20)             # the whole block
+    el1.read_u64(0x1E_F008)
+    assert walker.walks == 4
 
 
 # --- frames in bulk ---------------------------------------------------------------------------

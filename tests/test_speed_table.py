@@ -58,3 +58,16 @@ def test_profile_attributes_the_whole_run() -> None:
     parts = sum(sec for _, sec, _ in report["rows"])
     assert parts == pytest.approx(report["total_s"], rel=0.05)
     assert "start-up: imports" in profile_run.render(report)
+
+
+def test_rows_show_the_against_tree_beside_this_one(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.setitem(st.TREES, "base", tmp_path)
+    assert st.with_base(["qemu", "native", "raw"]) == ["qemu", "native", "raw", "native@base"]
+    assert st.split_runner("confidential@base") == ("confidential", tmp_path)
+    assert st.split_runner("native") == ("native", st.ROOT)
+    row = st.Row("null syscall", "us", {"native": 2.0, "raw": 1.8, "native@base": 3.0}, [
+        ("native <= 1.25x raw", "native/raw", lambda v: st._ratio(v["native"], v["raw"]), 1.25, "<=")])
+    text = st.render([row])
+    assert "--against tree" in text and "3.00" in text
+    assert "met (native/raw = 1.111; --against 1.667)" in text

@@ -133,28 +133,46 @@ class History:
         return bytes(out)
 
     def finish(self, result: bytes) -> None:
-        """The run is over in this process: hand the result to the supervisor, end the
-        parked checkpoints, and exit."""
+        """The run is over in this process: end the parked checkpoints, hand the result
+        to the supervisor, and exit."""
         assert self._result_w is not None
+        # Clean up first: the supervisor cleans up the same directory as soon as the
+        # result arrives, and two processes listing and removing it at once race (a
+        # listing of a directory that vanished under it fails).
+        self._cleanup()
         view = memoryview(len(result).to_bytes(8, "little") + result)
         while view:
             n = os.write(self._result_w, view)
             view = view[n:]
         os.close(self._result_w)
-        self._cleanup()
         os._exit(0)
 
     def _cleanup(self) -> None:
         for ck in self.checkpoints:
             self._send(ck, {"op": "exit"}, wait=False)
         # Parked processes created by others (their pids are in the pipe names).
-        for fifo in self.dir.glob("ckpt-*.fifo") if self.dir.exists() else []:
+        for pid in self._parked_pids():
             try:
-                os.kill(int(fifo.stem.split("-")[1]), signal.SIGKILL)
-            except (ValueError, ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
         if os.getpid() == self._supervisor or self._result_w is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _parked_pids(self) -> list[int]:
+        """The pids in the names of the checkpoints' pipes (none once the directory is
+        gone: a machine that ended the run removed it before handing over)."""
+        try:
+            names = os.listdir(self.dir)
+        except FileNotFoundError:
+            return []
+        pids = []
+        for name in names:
+            stem, dot, ext = name.rpartition(".")
+            kind, _, pid = stem.partition("-")
+            if dot and ext == "fifo" and kind == "ckpt" and pid.isdigit():
+                pids.append(int(pid))
+        return pids
 
     # --- checkpoints ------------------------------------------------------------------
     def _at_point(self, pos: Position) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli import startup_done
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 
 if TYPE_CHECKING:
@@ -117,8 +118,11 @@ def _machine_arg(value: str | None) -> str | None:
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="blindfold")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Blindfold: a full-system ARMv8-A emulator for confidential-memory research."""
+    if ctx.invoked_subcommand != "run":      # run says when it has loaded the simulator
+        startup_done()
 
 
 # --- run -----------------------------------------------------------------------------
@@ -231,6 +235,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
     strace_out: Any = None
     from cli import run_options
     from cli.session import run_program
+    startup_done()
     try:
         view = run_options.host_view(
             rootfs=rootfs, sysroot=sysroot, set_env=set_env, unset_env=unset_env,

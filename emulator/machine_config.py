@@ -10,7 +10,6 @@ wrong and what to write instead.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import re
@@ -81,6 +80,13 @@ def format_size(n: int) -> str:
 _REQUIRED = object()
 
 
+def _close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6
+                   ) -> list[str]:
+    """difflib's suggestions for a mistyped name (imported only when there is a mistake)."""
+    import difflib
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
 def _show(value: Any) -> str:
     """A value as it would be spelt in TOML, so the message matches what the user wrote."""
     return json.dumps(value) if isinstance(value, (str, bool, int, float)) else repr(value)
@@ -113,7 +119,7 @@ class _Table:
         allowed = sorted(set(known))
         for name in self.data:
             if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                close = _close_matches(name, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean `{close[0]}`?" if close else f"known keys here: {', '.join(allowed)}"
                 self.fail(name, "unknown key", hint)
 
@@ -226,7 +232,7 @@ def _read_device(t: _Table) -> DeviceConfig:
                "use lowercase letters, digits and _, starting with a letter (it prefixes stats: uart0.reads)")
     kind = t.string("type")
     if cls is None:
-        close = difflib.get_close_matches(kind, sorted(DEVICE_TYPES), n=1)
+        close = _close_matches(kind, sorted(DEVICE_TYPES), n=1)
         did = f"did you mean {json.dumps(close[0])}? " if close else ""
         t.fail("type", f"unknown device type {json.dumps(kind)}", f"{did}known types: {', '.join(sorted(DEVICE_TYPES))}")
     base = t.addr("base")
@@ -293,7 +299,7 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     cpu_t = top.sub("cpu", ("model", "count"))
     model = cpu_t.string("model", "cortex-a72")
     if model not in CPU_MODELS:
-        close = difflib.get_close_matches(model, list(CPU_MODELS), n=1)
+        close = _close_matches(model, list(CPU_MODELS), n=1)
         did = f"did you mean {json.dumps(close[0])}? " if close else ""
         cpu_t.fail("model", f"unknown CPU model {json.dumps(model)}", f"{did}use one of: {', '.join(CPU_MODELS)}")
     cpu = CpuConfig(model, cpu_t.integer("count", 1, lo=1, hi=MAX_CPUS), CPU_MODELS[model])

@@ -61,10 +61,6 @@ class UserPageTables(PageTables):
         # not to be in one without reading its level-2 entry (the fault path and the
         # daemons ask for each page they touch).
         self._huge: set[int] = set()
-        # The level-3 table behind each 2 MiB slot, once seen (never for a block slot):
-        # a slot's table changes only where this class collapses, splits or clears
-        # blocks, and those forget it.  The fault path then reads one entry, not two.
-        self._leaf: dict[int, int] = {}
         self.split_hook: Callable[[int], None] = self.split_native
 
     @property
@@ -74,24 +70,9 @@ class UserPageTables(PageTables):
 
     def block_made(self, va: int) -> None:
         self._huge.add(va & ~(HUGE - 1))
-        self._leaf.pop(va >> 21, None)
 
     def block_gone(self, va: int) -> None:
         self._huge.discard(va & ~(HUGE - 1))
-        self._leaf.pop(va >> 21, None)
-
-    def _leaf_table(self, va: int, create: bool) -> int | None:
-        table = self._leaf.get(va >> 21)
-        if table is not None:
-            return table
-        table = super()._leaf_table(va, create)
-        if table is not None and va & ~(HUGE - 1) not in self._huge:
-            self._leaf[va >> 21] = table
-        return table
-
-    def destroy(self) -> None:
-        self._leaf.clear()
-        super().destroy()
 
     # --- level-2 access ------------------------------------------------------------
     def l2_slot(self, va: int) -> tuple[int, int, int] | None:
@@ -114,9 +95,6 @@ class UserPageTables(PageTables):
 
     # --- PageTables, block-aware ---------------------------------------------------
     def lookup(self, va: int) -> int:
-        leaf = self._leaf.get(va >> 21)
-        if leaf is not None:
-            return self._read(leaf, (va >> 12) & 0x1FF)
         # One walk serves both cases: the level-2 entry is a block or a table.
         table = self._l2_table(va, False)
         if table is None:
@@ -126,21 +104,16 @@ class UserPageTables(PageTables):
             return 0
         if not desc & D.TABLE:
             return page_of_block(desc, va)
-        leaf = desc & D.ADDR_MASK
-        if va & ~(HUGE - 1) not in self._huge:
-            self._leaf[va >> 21] = leaf
-        return self._read(leaf, D.level_index(va, 3))
+        return self._read(desc & D.ADDR_MASK, D.level_index(va, 3))
 
     def set(self, va: int, desc: int) -> int:
         if self._huge and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
-            self.block_gone(va)
         return super().set(va, desc)
 
     def clear(self, va: int) -> int:
         if self._huge and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
-            self.block_gone(va)
         return super().clear(va)
 
     def entries(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:
@@ -218,7 +191,6 @@ class UserPageTables(PageTables):
         entries = self.read_table(l3)
         block = (entries[0] & ~D.ADDR_MASK & ~D.TABLE) | (entries[0] & D.ADDR_MASK)
         self.writer.write_entry(l2, idx, block)
-        self._leaf.pop(va >> 21, None)
         if isinstance(self.writer, MediatedTableWriter):
             # The orphaned table still counts its mappings in the Guardian's frame
             # table: clear it, then hand it back (RELEASE_PT) before it is freed.
@@ -239,7 +211,6 @@ class UserPageTables(PageTables):
         for i in range(512):
             self.writer.write_entry(table, i, page_of_block(block, va + i * PAGE))
         self.writer.write_entry(l2, idx, D.table_descriptor(table))
-        self._leaf.pop(va >> 21, None)
         self.el1.tlbi_all()
 
     def clear_block(self, va: int) -> int:

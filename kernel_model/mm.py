@@ -258,7 +258,7 @@ class AddressSpace(HugePages):
                     return FaultResult.OK
                 # Present and allowed: a stale translation; the retry will succeed.
                 return FaultResult.OK
-            if swap_entry(desc) is not None:
+            if desc and swap_entry(desc) is not None:
                 mem.swap_in(self, vma, page_va, desc, _perms(vma.prot, True))
                 return FaultResult.OK
             self._populate(vma, page_va)

@@ -8,7 +8,6 @@ emulator.errors (a traceback only with -v).
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import sys
@@ -275,6 +274,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
             strace_out.close()
     _flush()
     if as_json:
+        import json
         click.echo(json.dumps(_run_json(program, args, result, out.getvalue(),
                                         errout.getvalue()), indent=2))
     else:
@@ -376,6 +376,7 @@ def machine_show(machine_arg: str | None, as_json: bool) -> None:
         _fail(exc, False)
         return
     if as_json:
+        import json
         data = cfg.as_dict()
         data["address_map"] = [{"name": r.name, "kind": r.kind, "base": r.base, "size": r.size}
                                for r in cfg.address_map()]
@@ -422,6 +423,7 @@ def workloads_list(as_json: bool) -> None:
     from workloads import all_workloads
     items = all_workloads()
     if as_json:
+        import json
         click.echo(json.dumps([{"name": w.name, "description": w.description,
                                 "default_args": list(w.default_args)} for w in items], indent=2))
         return

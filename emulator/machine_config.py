@@ -10,7 +10,6 @@ wrong and what to write instead.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import tomllib
@@ -87,9 +86,15 @@ def _close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float 
     return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
 
 
+def _quoted(value: Any) -> str:
+    """A value as TOML would spell it, for messages (json only loaded when one is shown)."""
+    import json
+    return json.dumps(value)
+
+
 def _show(value: Any) -> str:
     """A value as it would be spelt in TOML, so the message matches what the user wrote."""
-    return json.dumps(value) if isinstance(value, (str, bool, int, float)) else repr(value)
+    return _quoted(value) if isinstance(value, (str, bool, int, float)) else repr(value)
 
 
 def _type_name(value: Any) -> str:
@@ -228,13 +233,13 @@ def _read_device(t: _Table) -> DeviceConfig:
         t.check_keys(_DEVICE_KEYS + tuple(cls.PARAMS if cls else ()))
     name = t.string("name")
     if not _NAME_RE.match(name):
-        t.fail("name", f"{json.dumps(name)} is not a valid device name",
+        t.fail("name", f"{_quoted(name)} is not a valid device name",
                "use lowercase letters, digits and _, starting with a letter (it prefixes stats: uart0.reads)")
     kind = t.string("type")
     if cls is None:
         close = _close_matches(kind, sorted(DEVICE_TYPES), n=1)
-        did = f"did you mean {json.dumps(close[0])}? " if close else ""
-        t.fail("type", f"unknown device type {json.dumps(kind)}", f"{did}known types: {', '.join(sorted(DEVICE_TYPES))}")
+        did = f"did you mean {_quoted(close[0])}? " if close else ""
+        t.fail("type", f"unknown device type {_quoted(kind)}", f"{did}known types: {', '.join(sorted(DEVICE_TYPES))}")
     base = t.addr("base")
     size = t.size("size", cls.default_size)
     if size == 0 or base + size > PA_LIMIT:
@@ -273,7 +278,7 @@ def _read_rack(top: _Table) -> RackConfig | None:
                "use a size between 4KiB and 1TiB")
     placement = t.string("placement", "round-robin")
     if placement not in RACK_PLACEMENTS:
-        t.fail("placement", f"unknown placement {json.dumps(placement)}",
+        t.fail("placement", f"unknown placement {_quoted(placement)}",
                f"use one of: {', '.join(RACK_PLACEMENTS)}")
     known = RackCosts().as_dict()
     ct = t.sub("costs", known)
@@ -300,8 +305,8 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     model = cpu_t.string("model", "cortex-a72")
     if model not in CPU_MODELS:
         close = _close_matches(model, list(CPU_MODELS), n=1)
-        did = f"did you mean {json.dumps(close[0])}? " if close else ""
-        cpu_t.fail("model", f"unknown CPU model {json.dumps(model)}", f"{did}use one of: {', '.join(CPU_MODELS)}")
+        did = f"did you mean {_quoted(close[0])}? " if close else ""
+        cpu_t.fail("model", f"unknown CPU model {_quoted(model)}", f"{did}use one of: {', '.join(CPU_MODELS)}")
     cpu = CpuConfig(model, cpu_t.integer("count", 1, lo=1, hi=MAX_CPUS), CPU_MODELS[model])
 
     mem = top.sub("memory", ("ram_base", "ram_size", "node"))
@@ -319,11 +324,11 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     for i, dev in enumerate(devices):
         if dev.name in first_use:
             raise MachineConfigError(source, f"device[{i}].name",
-                                     f"device name {json.dumps(dev.name)} is already used by device[{first_use[dev.name]}]",
+                                     f"device name {_quoted(dev.name)} is already used by device[{first_use[dev.name]}]",
                                      "give every device a distinct name")
         first_use[dev.name] = i
     _check_overlaps(source, [("memory.ram_size", "RAM", ram_base, ram_size)]
-                    + [(f"device[{i}].base", f"device {json.dumps(d.name)}", d.base, d.size)
+                    + [(f"device[{i}].base", f'device "{d.name}"', d.base, d.size)   # (a checked name)
                        for i, d in enumerate(devices)])
 
     clock_hz = top.sub("clock", ("frequency_hz",)).integer("frequency_hz", 1_000_000_000, lo=1)

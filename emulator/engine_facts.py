@@ -3,7 +3,7 @@
 Calibration finds offsets inside the library's private state by running
 known code on scratch engines (calibration.py, exit_checks.py, livestate.py):
 some milliseconds of every start-up, for answers that only change when the
-library does.  They are kept in one small JSON file per library file, named
+library does.  They are kept in one small file per library file, named
 by the library's path, size, modification time and inode (and the Python
 build that loaded it), under $BLINDFOLD_CACHE or ~/.cache/blindfold.  A
 library replaced in place gets a new name; an unreadable or unwritable
@@ -13,8 +13,8 @@ still checks on the live engine where that is cheap (livestate does).
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -49,12 +49,14 @@ def _load() -> dict[str, Any]:
         _facts = {}
         key = _library_key()
         if key is not None:
-            _path = cache_root() / f"unicorn-{key}.json"
+            _path = cache_root() / f"unicorn-{key}.txt"
             try:
-                data = json.loads(_path.read_text(encoding="utf-8"))
+                # A Python literal (dicts, lists, ints, None): read without running anything,
+                # and without the json package, which start-up does not otherwise need.
+                data = ast.literal_eval(_path.read_text(encoding="utf-8"))
                 if isinstance(data, dict):
                     _facts = data
-            except (OSError, ValueError):
+            except (OSError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 pass
     return _facts
 
@@ -65,7 +67,7 @@ def recall(name: str) -> Any:
 
 
 def remember(name: str, value: Any) -> None:
-    """Keep `value` (JSON-serialisable) for later runs with this library."""
+    """Keep `value` (dicts, lists, strings, ints and None) for later runs with this library."""
     facts = _load()
     if facts.get(name) == value:
         return
@@ -75,7 +77,7 @@ def remember(name: str, value: Any) -> None:
     try:
         _path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _path.with_name(f"{_path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(facts, sort_keys=True), encoding="utf-8")
+        tmp.write_text(repr(facts), encoding="utf-8")
         os.replace(tmp, _path)          # readers see the old file or the new one
     except OSError:
         pass

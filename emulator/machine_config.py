@@ -369,5 +369,7 @@ def load_machine(path: str | Path | None = None) -> MachineConfig:
     except OSError as exc:
         raise MachineConfigError(source, "", f"cannot read: {exc.strerror or exc}", "check the path and its permissions") from None
     config = load_machine_text(text, source)
-    log.debug("loaded machine %s from %s (digest %s)", config.name, source, config.digest()[:12])
+    if log.isEnabledFor(logging.DEBUG):          # the digest is work: only when shown
+        log.debug("loaded machine %s from %s (digest %s)", config.name, source,
+                  config.digest()[:12])
     return config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -45,7 +46,7 @@ def _probe(cache: Path) -> dict:
 def test_a_second_run_takes_the_answers_the_first_found(tmp_path: Path) -> None:
     cold = _probe(tmp_path)
     assert cold["ran"] == ["_locate", "_scan"]
-    files = list(tmp_path.glob("unicorn-*.json"))
+    files = list(tmp_path.glob("unicorn-*.txt"))
     assert len(files) == 1
     warm = _probe(tmp_path)
     assert warm["ran"] == []                       # no scratch engines, no memory scan
@@ -55,13 +56,13 @@ def test_a_second_run_takes_the_answers_the_first_found(tmp_path: Path) -> None:
 
 def test_a_damaged_or_wrong_file_costs_only_a_calibration(tmp_path: Path) -> None:
     cold = _probe(tmp_path)
-    (file,) = tmp_path.glob("unicorn-*.json")
+    (file,) = tmp_path.glob("unicorn-*.txt")
     file.write_text("{not json")
     assert _probe(tmp_path)["ran"] == ["_locate", "_scan"]
     # A remembered state path that leads nowhere: the live checks find the real one.
-    facts = json.loads(file.read_text())
+    facts = ast.literal_eval(file.read_text())
     facts["livestate"]["path"] = [0, 0]
-    file.write_text(json.dumps(facts))
+    file.write_text(repr(facts))
     again = _probe(tmp_path)
     assert again["ran"] == ["_scan"] and again["live"] and again["syndrome"] == cold["syndrome"]
 
@@ -80,12 +81,12 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_offsets_outside_the_structures_are_not_taken(tmp_path: Path) -> None:
     cold = _probe(tmp_path)
-    (file,) = tmp_path.glob("unicorn-*.json")
-    facts = json.loads(file.read_text())
+    (file,) = tmp_path.glob("unicorn-*.txt")
+    facts = ast.literal_eval(file.read_text())
     (model,) = [k for k in facts if k.startswith("calibration.")]
     facts[model] = [1 << 40, (1 << 40) + 8, 12]
     facts["exit_checks"] = {"offset": 1 << 40}
-    file.write_text(json.dumps(facts))
+    file.write_text(repr(facts))
     again = _probe(tmp_path)
     assert again["ran"] == ["_locate"]
     assert {k: again[k] for k in ("syndrome", "counter", "exit_checks")} == \

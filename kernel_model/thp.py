@@ -106,6 +106,29 @@ class UserPageTables(PageTables):
             return page_of_block(desc, va)
         return self._read(desc & D.ADDR_MASK, D.level_index(va, 3))
 
+    def lookup_slot(self, va: int) -> tuple[int, int | None]:
+        """(`lookup(va)`, the level-3 table that entry sits in, or None when it is in none:
+        no table yet, or a block)."""
+        table = self._l2_table(va, False)
+        if table is None:
+            return 0, None
+        desc = self._read(table, D.level_index(va, 2))
+        if not desc & D.VALID:
+            return 0, None
+        if not desc & D.TABLE:
+            return page_of_block(desc, va), None
+        leaf = desc & D.ADDR_MASK
+        return self._read(leaf, D.level_index(va, 3)), leaf
+
+    def set_in(self, leaf: int, va: int, old: int, desc: int) -> None:
+        """`set(va, desc)` where `lookup_slot(va)` just gave (old, leaf) and nothing has
+        changed the tree since: the walk and the read of the old entry are not repeated
+        (the same translations, made just before, would only be found again)."""
+        idx = (va >> 12) & 0x1FF
+        self.writer.write_entry(leaf, idx, desc)
+        if self.el1.tracer.enabled:
+            self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=idx, old=old, new=desc)
+
     def set(self, va: int, desc: int) -> int:
         if self._huge and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))

@@ -183,16 +183,26 @@ class AddressSpace(HugePages):
                         frames.put(base + i * PAGE)
                         mem.forget(self, va + i * PAGE)
                     self.resident -= 512
-        for va, desc in list(tables.entries(start, end)):
+        # With the kernel's own writer nothing below walks or changes the tree but these
+        # clears, so each entry is cleared in the table the walk found it in.  (Through the
+        # Guardian every clear is a call of its own, and each walks again.)
+        direct = clear and isinstance(self.ctx.writer, NativeTableWriter)
+        for va, desc, leaf in list(tables.entry_slots(start, end)):
             if desc & D.VALID:
                 if clear:
-                    tables.clear(va)
+                    if direct and leaf is not None:
+                        tables.clear_in(leaf, va, desc)
+                    else:
+                        tables.clear(va)
                 frames.put(desc & D.ADDR_MASK)
                 self.resident -= 1
             else:
                 mem.drop_swapped(self, va, desc)
                 if clear:
-                    tables.clear(va)
+                    if direct and leaf is not None:
+                        tables.clear_in(leaf, va, desc)
+                    else:
+                        tables.clear(va)
             mem.forget(self, va)
 
     def protect(self, start: int, end: int, prot: int) -> None:

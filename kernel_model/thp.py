@@ -148,7 +148,20 @@ class UserPageTables(PageTables):
         assert (table, level, va_base) == (self.root, 0, 0), "a user tree is walked whole"
         return self._walk_all(start, end, False)
 
-    def _walk_all(self, start: int, end: int, swapped: bool) -> Iterator[tuple[int, int]]:
+    def entry_slots(self, start: int, end: int) -> Iterator[tuple[int, int, int | None]]:
+        """Like `entries`, each with the level-3 table it sits in (None: a block's page)."""
+        return self._walk_all(start, end, True, True)  # type: ignore[return-value]
+
+    def clear_in(self, leaf: int, va: int, old: int) -> None:
+        """`clear(va)` of an entry `entry_slots` just gave (old, leaf) for, when nothing
+        has touched the tree since: no second walk or read of the entry."""
+        idx = (va >> 12) & 0x1FF
+        self.writer.write_entry(leaf, idx, 0)
+        if self.el1.tracer.enabled:
+            self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=idx, old=old, new=0)
+
+    def _walk_all(self, start: int, end: int, swapped: bool, with_table: bool = False
+                  ) -> Iterator[tuple[int, ...]]:
         """The tree's pages in [start, end), in address order.
 
         The four levels are four nested loops of one generator, so a page costs one
@@ -178,13 +191,16 @@ class UserPageTables(PageTables):
                     b2 = b1 | (i2 << 21)
                     if not d2 & table_bit:             # a 2 MiB block: its 512 pages
                         for pva in range(max(b2, start), min(b2 + HUGE, end), PAGE):
-                            yield pva, page_of_block(d2, pva)
+                            yield (pva, page_of_block(d2, pva), None) if with_table else \
+                                (pva, page_of_block(d2, pva))
                         continue
-                    e3 = read(d2 & addr)
+                    leaf = d2 & addr
+                    e3 = read(leaf)
                     for i3 in _overlapping(e3, b2, 12, start, end):
                         d3 = e3[i3]
                         if d3 & valid or swapped:
-                            yield b2 | (i3 << 12), d3
+                            yield (b2 | (i3 << 12), d3, leaf) if with_table else \
+                                (b2 | (i3 << 12), d3)
 
     def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:

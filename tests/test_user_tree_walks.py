@@ -75,3 +75,16 @@ def test_the_block_set_follows_collapse_split_and_clear(tmp_path: Path) -> None:
     tables.block_made(va)
     tables.clear_block(va)
     assert tables.blocks == 0 and tables.lookup(va) == 0
+
+
+def test_entry_slots_name_the_table_each_entry_sits_in(tmp_path: Path) -> None:
+    k, tables = _tree(tmp_path)
+    for i in range(0, 1500, 7):
+        tables.set(BASE + i * PAGE, D.leaf_descriptor(k.frames.alloc(), USER_RW))
+    got = list(tables.entry_slots(BASE, BASE + SPAN))
+    assert [(va, d) for va, d, _ in got] == list(tables.entries(BASE, BASE + SPAN))
+    for va, desc, leaf in got:
+        assert leaf is not None and tables._read(leaf, (va >> 12) & 0x1FF) == desc
+    for va, desc, leaf in got[::2]:
+        tables.clear_in(leaf, va, desc)
+    assert list(tables.entries(BASE, BASE + SPAN)) == [(va, d) for va, d, _ in got[1::2]]

@@ -8,7 +8,6 @@ same inputs give the same execution.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -60,6 +59,7 @@ class HostInputs:
 
     def consumed(self) -> dict[str, Any]:
         """What the run read, for the end of the trace."""
+        import base64  # traced runs only
         kept = bytes(self._stdin)
         return {
             "stdin": {"length": self._stdin_len, "sha256": self._stdin_hash.hexdigest(),

@@ -8,7 +8,6 @@ emulator.errors (a traceback only with -v).
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli import startup_done
 from emulator.errors import EXIT_CODES, BlindfoldError, EmulatorFault, UsageError, exit_code_of
 
 if TYPE_CHECKING:
@@ -117,8 +117,11 @@ def _machine_arg(value: str | None) -> str | None:
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="blindfold")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Blindfold: a full-system ARMv8-A emulator for confidential-memory research."""
+    if ctx.invoked_subcommand != "run":      # run says when it has loaded the simulator
+        startup_done()
 
 
 # --- run -----------------------------------------------------------------------------
@@ -231,6 +234,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
     strace_out: Any = None
     from cli import run_options
     from cli.session import run_program
+    startup_done()
     try:
         view = run_options.host_view(
             rootfs=rootfs, sysroot=sysroot, set_env=set_env, unset_env=unset_env,
@@ -270,6 +274,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
             strace_out.close()
     _flush()
     if as_json:
+        import json
         click.echo(json.dumps(_run_json(program, args, result, out.getvalue(),
                                         errout.getvalue()), indent=2))
     else:
@@ -371,6 +376,7 @@ def machine_show(machine_arg: str | None, as_json: bool) -> None:
         _fail(exc, False)
         return
     if as_json:
+        import json
         data = cfg.as_dict()
         data["address_map"] = [{"name": r.name, "kind": r.kind, "base": r.base, "size": r.size}
                                for r in cfg.address_map()]
@@ -417,6 +423,7 @@ def workloads_list(as_json: bool) -> None:
     from workloads import all_workloads
     items = all_workloads()
     if as_json:
+        import json
         click.echo(json.dumps([{"name": w.name, "description": w.description,
                                 "default_args": list(w.default_args)} for w in items], indent=2))
         return

@@ -4,7 +4,8 @@ The fault syndrome and the instruction counter live at offsets that depend on
 the Unicorn build; they are found here by running known code on scratch
 instances (Unicorn is pinned exactly, and a failed calibration refuses to run
 rather than report wrong values).  The offsets belong to the loaded library, so
-later cores in the same process reuse them.  The AT_HWCAP bits are derived from
+later cores in the same process reuse them, and later runs with the same library
+file too (engine_facts).  The AT_HWCAP bits are derived from
 the CPU model's ID registers.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from unicorn import UC_ARCH_ARM64, UC_MODE_ARM, Uc, UcError
 from unicorn import arm64_const as A
 
+from emulator import engine_facts
 from emulator import sysregs as S
 from emulator.cpu_models import CPU_MODELS
 from emulator.errors import EmulatorFault
@@ -26,6 +28,7 @@ from emulator.fastuc import FastUc
 log = logging.getLogger(__name__)
 
 _EMU_COUNTER_SCAN = 4096
+_CONTEXT_SCAN = 12_640          # bytes of a saved context (the syndrome lies inside)
 # CPU model -> ((syndrome offset, fault address offset), instruction counter offset).
 _CALIBRATED: dict[str, tuple[tuple[int, int], int | None]] = {}
 
@@ -36,6 +39,10 @@ def calibrate(model: str) -> tuple[tuple[int, int], int | None]:
     known = _CALIBRATED.get(model)
     if known is not None:
         return known
+    kept = engine_facts.recall(f"calibration.{model}")
+    if _plausible(kept):
+        _CALIBRATED[model] = result = ((kept[0], kept[1]), kept[2])
+        return result
     scratch = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
     scratch.ctl_set_cpu_model(CPU_MODELS[model])
     fast = FastUc(scratch)
@@ -92,7 +99,19 @@ def calibrate(model: str) -> tuple[tuple[int, int], int | None]:
     if counter_off is None:
         log.warning("instruction counter not found: exact timing is unavailable")
     _CALIBRATED[model] = result = ((syn_off, va_off), counter_off)
+    engine_facts.remember(f"calibration.{model}", [syn_off, va_off, counter_off])
     return result
+
+
+def _plausible(kept: object) -> bool:
+    """Whether remembered offsets lie where calibration could have found them (a damaged
+    cache must not make the core read outside the structures they index)."""
+    if not (isinstance(kept, list) and len(kept) == 3
+            and all(v is None or type(v) is int for v in kept)):
+        return False
+    syn, va, counter = kept
+    return (syn is not None and 0 <= syn and va == syn + 8 and va + 8 <= _CONTEXT_SCAN
+            and (counter is None or (0 <= counter < _EMU_COUNTER_SCAN and counter % 8 == 0)))
 
 
 def derive_hwcaps(read_sys: Callable[[S.SysReg], int]) -> tuple[int, int]:

@@ -17,6 +17,7 @@ level of `uc_emu_start` (the one int that is 1 inside a hook and 0 outside),
 between fields whose values are known, and it must change what a stop requested
 during a load does.  If any of that fails, precise stops are unavailable and the
 caller keeps to stops that cannot race (see `Cpu.stop_from_another_thread`).
+The answer is remembered for later runs with the same library (engine_facts).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import struct
 
 from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_HOOK_MEM_READ, UC_MODE_ARM, Uc, UcError
 from unicorn import arm64_const as A
+
+from emulator import engine_facts
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,13 @@ def locate() -> int | None:
     """The offset of the switch in the engine's state, or None (checked once per process)."""
     global _offset
     if _offset is _UNSET:
+        kept = engine_facts.recall("exit_checks")
+        if isinstance(kept, dict) and "offset" in kept and (kept["offset"] is None or (
+                type(kept["offset"]) is int and 2 <= kept["offset"] < _SCAN - _JMP_BUFS)):
+            _offset = kept["offset"]
+            return _offset  # type: ignore[return-value]
         _offset = _locate()
+        engine_facts.remember("exit_checks", {"offset": _offset})
         if _offset is None:
             log.debug("Unicorn's exit-check switch not found: stops from another thread "
                       "only end runs that are not counted")

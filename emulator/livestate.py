@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import dataclasses
+import os
 import struct
 from dataclasses import dataclass
 
 from unicorn import Uc
 from unicorn import arm64_const as A
 
+from emulator import engine_facts
 from emulator.errors import EmulatorFault
 
 X_REGS: tuple[int, ...] = tuple([A.UC_ARM64_REG_X0 + i for i in range(29)]
@@ -116,6 +119,22 @@ def _writable_ranges() -> list[tuple[int, int]]:
     return out
 
 
+def _read_mapped(address: int, length: int) -> bytes | None:
+    """`length` bytes of this process's memory at `address`, or None where unmapped."""
+    if not 0 < address < 1 << 63:
+        return None
+    try:
+        fd = os.open("/proc/self/mem", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.pread(fd, length, address)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _range_of(ranges: list[tuple[int, int]], starts: list[int], address: int
               ) -> tuple[int, int] | None:
     i = bisect.bisect_right(starts, address) - 1
@@ -137,6 +156,8 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
     `context_bytes()` returns a fresh saved context of `uc` (the structure's bytes).
     """
     global _known_path, _known_layout
+    if _known_layout is None:
+        _recall_known()
 
     def fail(why: str) -> EmulatorFault:
         return EmulatorFault(f"cannot locate Unicorn's CPU state ({why})",
@@ -167,11 +188,13 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
     # The structure itself: behind one of the pointers in the handle's structure.
     handle = uc._uch.value
     candidates: dict[int, tuple[int, int]] = {}     # state address -> path to it
-    if _known_path is not None:
-        # The same library in this process: the same path leads to the state (it is still
-        # checked below, as every candidate is).
+    if _known_path is not None and 0 <= _known_path[0] < _HANDLE_SCAN // 8:
+        # The same library (in this process, or remembered from an earlier run): the same
+        # path leads to the state (it is still checked below, as every candidate is).  The
+        # memory it points at is read through /proc/self/mem, which refuses an unmapped
+        # address instead of faulting.
         ptr = ctypes.c_uint64.from_address(handle + 8 * _known_path[0]).value
-        if ptr and ctypes.string_at(ptr + _known_path[1] + xregs, len(signature)) == signature:
+        if ptr and _read_mapped(ptr + _known_path[1] + xregs, len(signature)) == signature:
             candidates[ptr + _known_path[1]] = _known_path
     if not candidates:
         candidates = _scan(handle, signature, xregs)
@@ -217,7 +240,22 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
     for reg in (A.UC_ARM64_REG_NZCV, A.UC_ARM64_REG_PC, A.UC_ARM64_REG_SP,
                 A.UC_ARM64_REG_TPIDR_EL0):
         uc.reg_write(reg, 0)
+    # Checked: kept for later runs with this library (still checked there, as here).
+    engine_facts.remember("livestate", {"path": list(_known_path),
+                                        "layout": dataclasses.asdict(layout)})
     return state
+
+
+def _recall_known() -> None:
+    """The path and layout an earlier run found with this library: tried first, and
+    every field still checked on the live engine (a wrong one fails those checks)."""
+    global _known_path, _known_layout
+    kept = engine_facts.recall("livestate")
+    try:
+        _known_path = (int(kept["path"][0]), int(kept["path"][1]))
+        _known_layout = StateLayout(**{k: int(v) for k, v in kept["layout"].items()})
+    except (TypeError, KeyError, IndexError, ValueError):
+        _known_path, _known_layout = None, None
 
 
 def _scan(handle: int, signature: bytes, xregs: int) -> dict[int, tuple[int, int]]:

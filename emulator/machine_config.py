@@ -10,8 +10,6 @@ wrong and what to write instead.
 
 from __future__ import annotations
 
-import difflib
-import json
 import logging
 import re
 import tomllib
@@ -81,9 +79,22 @@ def format_size(n: int) -> str:
 _REQUIRED = object()
 
 
+def _close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6
+                   ) -> list[str]:
+    """difflib's suggestions for a mistyped name (imported only when there is a mistake)."""
+    import difflib
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
+def _quoted(value: Any) -> str:
+    """A value as TOML would spell it, for messages (json only loaded when one is shown)."""
+    import json
+    return json.dumps(value)
+
+
 def _show(value: Any) -> str:
     """A value as it would be spelt in TOML, so the message matches what the user wrote."""
-    return json.dumps(value) if isinstance(value, (str, bool, int, float)) else repr(value)
+    return _quoted(value) if isinstance(value, (str, bool, int, float)) else repr(value)
 
 
 def _type_name(value: Any) -> str:
@@ -113,7 +124,7 @@ class _Table:
         allowed = sorted(set(known))
         for name in self.data:
             if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                close = _close_matches(name, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean `{close[0]}`?" if close else f"known keys here: {', '.join(allowed)}"
                 self.fail(name, "unknown key", hint)
 
@@ -222,13 +233,13 @@ def _read_device(t: _Table) -> DeviceConfig:
         t.check_keys(_DEVICE_KEYS + tuple(cls.PARAMS if cls else ()))
     name = t.string("name")
     if not _NAME_RE.match(name):
-        t.fail("name", f"{json.dumps(name)} is not a valid device name",
+        t.fail("name", f"{_quoted(name)} is not a valid device name",
                "use lowercase letters, digits and _, starting with a letter (it prefixes stats: uart0.reads)")
     kind = t.string("type")
     if cls is None:
-        close = difflib.get_close_matches(kind, sorted(DEVICE_TYPES), n=1)
-        did = f"did you mean {json.dumps(close[0])}? " if close else ""
-        t.fail("type", f"unknown device type {json.dumps(kind)}", f"{did}known types: {', '.join(sorted(DEVICE_TYPES))}")
+        close = _close_matches(kind, sorted(DEVICE_TYPES), n=1)
+        did = f"did you mean {_quoted(close[0])}? " if close else ""
+        t.fail("type", f"unknown device type {_quoted(kind)}", f"{did}known types: {', '.join(sorted(DEVICE_TYPES))}")
     base = t.addr("base")
     size = t.size("size", cls.default_size)
     if size == 0 or base + size > PA_LIMIT:
@@ -267,7 +278,7 @@ def _read_rack(top: _Table) -> RackConfig | None:
                "use a size between 4KiB and 1TiB")
     placement = t.string("placement", "round-robin")
     if placement not in RACK_PLACEMENTS:
-        t.fail("placement", f"unknown placement {json.dumps(placement)}",
+        t.fail("placement", f"unknown placement {_quoted(placement)}",
                f"use one of: {', '.join(RACK_PLACEMENTS)}")
     known = RackCosts().as_dict()
     ct = t.sub("costs", known)
@@ -293,9 +304,9 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     cpu_t = top.sub("cpu", ("model", "count"))
     model = cpu_t.string("model", "cortex-a72")
     if model not in CPU_MODELS:
-        close = difflib.get_close_matches(model, list(CPU_MODELS), n=1)
-        did = f"did you mean {json.dumps(close[0])}? " if close else ""
-        cpu_t.fail("model", f"unknown CPU model {json.dumps(model)}", f"{did}use one of: {', '.join(CPU_MODELS)}")
+        close = _close_matches(model, list(CPU_MODELS), n=1)
+        did = f"did you mean {_quoted(close[0])}? " if close else ""
+        cpu_t.fail("model", f"unknown CPU model {_quoted(model)}", f"{did}use one of: {', '.join(CPU_MODELS)}")
     cpu = CpuConfig(model, cpu_t.integer("count", 1, lo=1, hi=MAX_CPUS), CPU_MODELS[model])
 
     mem = top.sub("memory", ("ram_base", "ram_size", "node"))
@@ -313,11 +324,11 @@ def load_machine_text(text: str, source: str) -> MachineConfig:
     for i, dev in enumerate(devices):
         if dev.name in first_use:
             raise MachineConfigError(source, f"device[{i}].name",
-                                     f"device name {json.dumps(dev.name)} is already used by device[{first_use[dev.name]}]",
+                                     f"device name {_quoted(dev.name)} is already used by device[{first_use[dev.name]}]",
                                      "give every device a distinct name")
         first_use[dev.name] = i
     _check_overlaps(source, [("memory.ram_size", "RAM", ram_base, ram_size)]
-                    + [(f"device[{i}].base", f"device {json.dumps(d.name)}", d.base, d.size)
+                    + [(f"device[{i}].base", f'device "{d.name}"', d.base, d.size)   # (a checked name)
                        for i, d in enumerate(devices)])
 
     clock_hz = top.sub("clock", ("frequency_hz",)).integer("frequency_hz", 1_000_000_000, lo=1)
@@ -358,5 +369,7 @@ def load_machine(path: str | Path | None = None) -> MachineConfig:
     except OSError as exc:
         raise MachineConfigError(source, "", f"cannot read: {exc.strerror or exc}", "check the path and its permissions") from None
     config = load_machine_text(text, source)
-    log.debug("loaded machine %s from %s (digest %s)", config.name, source, config.digest()[:12])
+    if log.isEnabledFor(logging.DEBUG):          # the digest is work: only when shown
+        log.debug("loaded machine %s from %s (digest %s)", config.name, source,
+                  config.digest()[:12])
     return config

@@ -9,8 +9,6 @@ them lives in :mod:`emulator.machine_config`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
@@ -149,5 +147,7 @@ class MachineConfig:
     def digest(self) -> str:
         """SHA-256 of a canonical rendering: equal for equal machines however the file was
         written (key order, size spelling, comments)."""
+        import hashlib
+        import json
         text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()

@@ -167,6 +167,7 @@ class Compactor:
             if mm.busy or not mm.alive:
                 continue
             tables = mm.tables
+            blocks = tables.blocks          # nothing below changes the tree
             # Pages come in address order: keep the area found last until va leaves it.
             vma = None
             movable = False
@@ -176,9 +177,10 @@ class Compactor:
                     movable = reclaimable(vma)
                     if vma is None:
                         continue
+                if not movable:
+                    continue
                 pa = desc & D.ADDR_MASK
-                if movable and owns(pa) and refcount(pa) == 1 and \
-                        not (tables.blocks and tables.block_at(va)):
+                if owns(pa) and refcount(pa) == 1 and not (blocks and tables.block_at(va)):
                     out[pa] = (mm, va)
         return out
 

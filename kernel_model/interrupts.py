@@ -67,8 +67,13 @@ def note(k: Kernel, signo: int) -> None:
 
 def take(k: Kernel) -> None:
     """The run loop's part: deliver the noted signals to the foreground group."""
-    pending, k.host_signals[:] = list(k.host_signals), []
+    # Clear the flag first and drain by pop: the host's handler may run between any two
+    # bytecodes here, and a signal it appends meanwhile is taken now or on the next pass
+    # (a copy-then-clear would drop it).
     k.console.signalled = False
+    pending: list[int] = []
+    while k.host_signals:
+        pending.append(k.host_signals.pop(0))
     for signo in pending:
         group = [p for p in k.processes.values()
                  if p.pgid == k.console.fg_pgrp and p.exit_status is None]

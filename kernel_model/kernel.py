@@ -14,8 +14,9 @@ import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from abi import Call
 from emulator import descriptors as D
@@ -47,13 +48,15 @@ from kernel_model.process import Process, Thread
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
 from kernel_model.signal_delivery import SignalDelivery
-from kernel_model.sockets.network import Network
 from kernel_model.strace import Strace
 from kernel_model.syscalls import SYSCALLS, syscall_name
 from kernel_model.traps import TrapsMixin
 from kernel_model.uaccess import UserAccess
 from kernel_model.vfs import Rootfs
 from kernel_model.waitq import WaitQueue
+
+if TYPE_CHECKING:
+    from kernel_model.sockets.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,13 @@ class KernelOptions:
 
 
 class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
+    @cached_property
+    def net(self) -> Network:
+        """Unix names and the loopback network, made at the first socket call (most
+        programs make none, and the socket modules are then never imported)."""
+        from kernel_model.sockets.network import Network
+        return Network()
+
     def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:
         self.boot_info = boot
@@ -113,7 +123,6 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
         self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
         self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
-        self.net = Network()                      # Unix names and the loopback network
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"
@@ -135,7 +144,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         el1.register_vectors(KERNEL_VBAR, VectorTable("kernel", {0x400: self._el0_sync,
                                                                  0x480: self._el0_irq}))
         el1.msr(S.VBAR_EL1, KERNEL_VBAR)
-        self._syscall_keys = {nr: f"kernel.syscalls.{syscall_name(nr)}" for nr in SYSCALLS}
+        self._syscall_keys = {nr: f"kernel.syscalls.{syscall_name(nr)}"
+                              for nr in SYSCALLS.numbers()}
         self.strace = Strace(options.strace) if options.strace is not None else None
         self.console = options.console
         self.host_signals: list[int] = []   # Ctrl-C / Ctrl-\ from the host, not yet delivered

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
-from kernel_model.memops import GuardianMemOps, MemOpRefused, ops_for
+from kernel_model.memops import GuardianMemOps, MemOpRefused, MemOps, ops_for
 
 if TYPE_CHECKING:
     from kernel_model.mm import AddressSpace
@@ -52,8 +52,14 @@ class KsmScanner:
             self.unstable.clear()                # a new round
         while len(out) < PAGES_PER_SCAN and self._space < len(spaces):
             mm = spaces[self._space]
+            vma = None
+            ok = False
             for va, desc in mm.tables.leaves(self._va):
-                if reclaimable(mm.vmas.find(va)) and not mm.busy:
+                # Pages come in address order: one area lookup serves a run of them.
+                if vma is None or not vma.start <= va < vma.end:
+                    vma = mm.vmas.find(va)
+                    ok = reclaimable(vma)
+                if ok and not mm.busy:
                     out.append((mm, va, desc))
                 self._va = va + 4096
                 if len(out) >= PAGES_PER_SCAN:
@@ -64,38 +70,48 @@ class KsmScanner:
         return out
 
     def scan(self) -> None:
-        frames = self.mem.frames
-        stats = self.mem.stats
-        for mm, va, desc in self._next_batch():
-            if not mm.alive or mm.tables.block_at(va):
-                continue
-            pa = desc & D.ADDR_MASK
-            if frames.refcount(pa) != 1:
-                continue                        # already shared (CoW or merged)
-            ops = ops_for(mm, pa)
-            try:
-                digest = ops.digest(mm, va, pa)
-            except MemOpRefused:
-                continue
-            stats.inc("kernel.ksm.scanned")
-            key = (mm.serial, va)
-            if self._checksum.get(key) != digest:
-                self._checksum[key] = digest     # changed since the last visit: not yet
-                continue
-            conf = isinstance(ops, GuardianMemOps)
-            for table in (self.stable, self.unstable):
-                cand = table.get(digest)
-                if cand is None or not self._still_mapped(cand) or cand[2] == pa:
+        refcount = self.mem.frames.refcount
+        checksum = self._checksum
+        scanned = 0
+        try:
+            for mm, va, desc in self._next_batch():
+                if not mm.alive or mm.tables.block_at(va):
                     continue
-                if isinstance(ops_for(cand[0], cand[2]), GuardianMemOps) != conf:
+                pa = desc & D.ADDR_MASK
+                if refcount(pa) != 1:
+                    continue                        # already shared (CoW or merged)
+                ops = ops_for(mm, pa)
+                try:
+                    digest = ops.digest(mm, va, pa)
+                except MemOpRefused:
                     continue
-                if self._merge(cand, (mm, va, pa)):
-                    if table is self.unstable:
-                        del self.unstable[digest]
-                        self.stable[digest] = cand
-                    break
-            else:
-                self.unstable[digest] = (mm, va, pa)
+                scanned += 1
+                key = (mm.serial, va)
+                if checksum.get(key) != digest:
+                    checksum[key] = digest          # changed since the last visit: not yet
+                    continue
+                self._match(mm, va, pa, ops, digest)
+        finally:
+            if scanned:                             # counted once per batch
+                self.mem.stats.inc("kernel.ksm.scanned", scanned)
+
+    def _match(self, mm: AddressSpace, va: int, pa: int, ops: MemOps, digest: int) -> None:
+        """A page unchanged since the last visit: merge it with an identical one, or
+        remember it for the rest of the round."""
+        conf = isinstance(ops, GuardianMemOps)
+        for table in (self.stable, self.unstable):
+            cand = table.get(digest)
+            if cand is None or not self._still_mapped(cand) or cand[2] == pa:
+                continue
+            if isinstance(ops_for(cand[0], cand[2]), GuardianMemOps) != conf:
+                continue
+            if self._merge(cand, (mm, va, pa)):
+                if table is self.unstable:
+                    del self.unstable[digest]
+                    self.stable[digest] = cand
+                break
+        else:
+            self.unstable[digest] = (mm, va, pa)
 
     def merge_pair(self, keep: _Entry, dup: _Entry) -> bool:
         """Merge two pages now, as a scan that found them equal does: dup's entry moves

@@ -183,16 +183,26 @@ class AddressSpace(HugePages):
                         frames.put(base + i * PAGE)
                         mem.forget(self, va + i * PAGE)
                     self.resident -= 512
-        for va, desc in list(tables.entries(start, end)):
+        # With the kernel's own writer nothing below walks or changes the tree but these
+        # clears, so each entry is cleared in the table the walk found it in.  (Through the
+        # Guardian every clear is a call of its own, and each walks again.)
+        direct = clear and isinstance(self.ctx.writer, NativeTableWriter)
+        for va, desc, leaf in list(tables.entry_slots(start, end)):
             if desc & D.VALID:
                 if clear:
-                    tables.clear(va)
+                    if direct and leaf is not None:
+                        tables.clear_in(leaf, va, desc)
+                    else:
+                        tables.clear(va)
                 frames.put(desc & D.ADDR_MASK)
                 self.resident -= 1
             else:
                 mem.drop_swapped(self, va, desc)
                 if clear:
-                    tables.clear(va)
+                    if direct and leaf is not None:
+                        tables.clear_in(leaf, va, desc)
+                    else:
+                        tables.clear(va)
             mem.forget(self, va)
 
     def protect(self, start: int, end: int, prot: int) -> None:
@@ -247,7 +257,7 @@ class AddressSpace(HugePages):
         mem = self.ctx.memory
         try:
             mem.before_fault(self, page_va)
-            desc = self.tables.lookup(page_va)
+            desc, leaf = self.tables.lookup_slot(page_va)
             if desc & D.VALID:
                 if not desc & D.AF:
                     # The reclaim clock cleared the access flag: the page is in use again.
@@ -258,10 +268,10 @@ class AddressSpace(HugePages):
                     return FaultResult.OK
                 # Present and allowed: a stale translation; the retry will succeed.
                 return FaultResult.OK
-            if swap_entry(desc) is not None:
+            if desc and swap_entry(desc) is not None:
                 mem.swap_in(self, vma, page_va, desc, _perms(vma.prot, True))
                 return FaultResult.OK
-            self._populate(vma, page_va)
+            self._populate(vma, page_va, leaf, desc)
         except (OutOfMemory, SwapFull):
             return FaultResult.OOM
         except MemOpRefused as exc:
@@ -269,7 +279,9 @@ class AddressSpace(HugePages):
             return FaultResult.OOM
         return FaultResult.OK
 
-    def _populate(self, vma: Vma, page_va: int) -> None:
+    def _populate(self, vma: Vma, page_va: int, leaf: int | None = None, old: int = 0) -> None:
+        """Map a new page at page_va (`leaf`, `old`: the level-3 table its entry sits in and
+        the entry, as the fault's lookup found them; leaf None: look again)."""
         ctx = self.ctx
         stats = ctx.stats
         if vma.shared_pages is not None:
@@ -280,15 +292,23 @@ class AddressSpace(HugePages):
                 pa = self._fresh_frame(vma, page_va)
                 sp.frames[idx] = pa
             ctx.frames.get(pa)
-            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
+            self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
         else:
             pa = self._fresh_frame(vma, page_va)
-            self.tables.set(page_va, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
+            self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         stats.inc("kernel.mm.page_faults")
         if vma.prot & PROT_EXEC:
             ctx.invalidate_code(page_va, PAGE)
+
+    def _map_new(self, leaf: int | None, page_va: int, old: int, desc: int) -> None:
+        # Making the new page touched only its frame (through the linear map), never the
+        # tree, so the lookup's table still holds the entry it read.
+        if leaf is None:
+            self.tables.set(page_va, desc)
+        else:
+            self.tables.set_in(leaf, page_va, old, desc)
 
     def _fresh_frame(self, vma: Vma, page_va: int) -> int:
         """A new frame holding the page's initial contents."""

@@ -43,13 +43,36 @@ def page_of_block(block: int, va: int) -> int:
     return (block & ~D.BLOCK_MASK_L2) | D.TABLE | (base + (va & (HUGE - 1) & ~(PAGE - 1)))
 
 
+def _overlapping(entries: tuple[int, ...], va_base: int, shift: int, start: int, end: int
+                 ) -> Iterator[int]:
+    """Indexes of the non-zero entries of a table (at va_base, entries of 1 << shift
+    bytes) that overlap [start, end): a walk resuming at a cursor skips the rest unread."""
+    first = (start - va_base) >> shift if start > va_base else 0
+    last = min(((end - 1 - va_base) >> shift) + 1, 512) if end > va_base else 0
+    return compress(range(first, last), entries[first:last])
+
+
 class UserPageTables(PageTables):
     """A TTBR0 tree whose walkers understand 2 MiB blocks and swap entries."""
 
     def __init__(self, el1: El1, writer: PageTableWriter) -> None:
         super().__init__(el1, writer)
-        self.blocks = 0                                   # live 2 MiB block mappings
+        # The 2 MiB-aligned VAs this kernel mapped with a block: every other va is known
+        # not to be in one without reading its level-2 entry (the fault path and the
+        # daemons ask for each page they touch).
+        self._huge: set[int] = set()
         self.split_hook: Callable[[int], None] = self.split_native
+
+    @property
+    def blocks(self) -> int:
+        """How many 2 MiB block mappings the tree holds."""
+        return len(self._huge)
+
+    def block_made(self, va: int) -> None:
+        self._huge.add(va & ~(HUGE - 1))
+
+    def block_gone(self, va: int) -> None:
+        self._huge.discard(va & ~(HUGE - 1))
 
     # --- level-2 access ------------------------------------------------------------
     def l2_slot(self, va: int) -> tuple[int, int, int] | None:
@@ -62,7 +85,7 @@ class UserPageTables(PageTables):
 
     def block_at(self, va: int) -> int:
         """The block descriptor covering va (0 when va is not in a block)."""
-        if not self.blocks:
+        if va & ~(HUGE - 1) not in self._huge:
             return 0
         slot = self.l2_slot(va)
         if slot is None:
@@ -83,48 +106,101 @@ class UserPageTables(PageTables):
             return page_of_block(desc, va)
         return self._read(desc & D.ADDR_MASK, D.level_index(va, 3))
 
+    def lookup_slot(self, va: int) -> tuple[int, int | None]:
+        """(`lookup(va)`, the level-3 table that entry sits in, or None when it is in none:
+        no table yet, or a block)."""
+        table = self._l2_table(va, False)
+        if table is None:
+            return 0, None
+        desc = self._read(table, D.level_index(va, 2))
+        if not desc & D.VALID:
+            return 0, None
+        if not desc & D.TABLE:
+            return page_of_block(desc, va), None
+        leaf = desc & D.ADDR_MASK
+        return self._read(leaf, D.level_index(va, 3)), leaf
+
+    def set_in(self, leaf: int, va: int, old: int, desc: int) -> None:
+        """`set(va, desc)` where `lookup_slot(va)` just gave (old, leaf) and nothing has
+        changed the tree since: the walk and the read of the old entry are not repeated
+        (the same translations, made just before, would only be found again)."""
+        idx = (va >> 12) & 0x1FF
+        self.writer.write_entry(leaf, idx, desc)
+        if self.el1.tracer.enabled:
+            self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=idx, old=old, new=desc)
+
     def set(self, va: int, desc: int) -> int:
-        if self.blocks and self.block_at(va):
+        if self._huge and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().set(va, desc)
 
     def clear(self, va: int) -> int:
-        if self.blocks and self.block_at(va):
+        if self._huge and self.block_at(va):
             self.split_hook(va & ~(HUGE - 1))
         return super().clear(va)
 
     def entries(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:
         """Like `leaves`, plus swap entries (invalid, non-zero level-3 descriptors)."""
-        yield from self._walk_all(self.root, 0, 0, start, end, True)
+        return self._walk_all(start, end, True)
 
     def _walk(self, table: int, level: int, va_base: int, start: int, end: int
               ) -> Iterator[tuple[int, int]]:
-        yield from self._walk_all(table, level, va_base, start, end, False)
+        assert (table, level, va_base) == (self.root, 0, 0), "a user tree is walked whole"
+        return self._walk_all(start, end, False)
 
-    def _walk_all(self, table: int, level: int, va_base: int, start: int, end: int,
-                  swapped: bool) -> Iterator[tuple[int, int]]:
-        entries = _TABLE.unpack(self.el1.read(lm(table), PAGE))
-        shift = D.LEVEL_SHIFT[level]
-        # Only the entries that can overlap [start, end) (a walk that resumes from a
-        # cursor skips the table's earlier entries without looking at them).
-        first = max((start - va_base) >> shift, 0) if start > va_base else 0
-        last = min(((end - 1 - va_base) >> shift) + 1, 512) if end > va_base else 0
-        for idx in compress(range(first, last), entries[first:last]):   # non-zero entries
-            desc = entries[idx]
-            va = va_base | (idx << shift)
-            if va + (1 << shift) <= start or va >= end:
+    def entry_slots(self, start: int, end: int) -> Iterator[tuple[int, int, int | None]]:
+        """Like `entries`, each with the level-3 table it sits in (None: a block's page)."""
+        return self._walk_all(start, end, True, True)  # type: ignore[return-value]
+
+    def clear_in(self, leaf: int, va: int, old: int) -> None:
+        """`clear(va)` of an entry `entry_slots` just gave (old, leaf) for, when nothing
+        has touched the tree since: no second walk or read of the entry."""
+        idx = (va >> 12) & 0x1FF
+        self.writer.write_entry(leaf, idx, 0)
+        if self.el1.tracer.enabled:
+            self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=idx, old=old, new=0)
+
+    def _walk_all(self, start: int, end: int, swapped: bool, with_table: bool = False
+                  ) -> Iterator[tuple[int, ...]]:
+        """The tree's pages in [start, end), in address order.
+
+        The four levels are four nested loops of one generator, so a page costs one
+        resumption, not one per level (KSM, compaction and unmap walk every page); each
+        table page is read whole, and only its entries that can overlap [start, end)
+        and are non-zero are looked at.
+        """
+        read = self.read_table
+        valid, table_bit, addr = D.VALID, D.TABLE, D.ADDR_MASK
+        e0 = read(self.root)
+        for i0 in _overlapping(e0, 0, 39, start, end):
+            d0 = e0[i0]
+            if not d0 & valid:
                 continue
-            if level == 3:
-                if desc & D.VALID or swapped:
-                    yield va, desc
-            elif not desc & D.VALID:
-                continue
-            elif level == 2 and not desc & D.TABLE:
-                for pva in range(max(va, start), min(va + HUGE, end), PAGE):
-                    yield pva, page_of_block(desc, pva)
-            else:
-                yield from self._walk_all(desc & D.ADDR_MASK, level + 1, va, start, end,
-                                          swapped)
+            b0 = i0 << 39
+            e1 = read(d0 & addr)
+            for i1 in _overlapping(e1, b0, 30, start, end):
+                d1 = e1[i1]
+                if not d1 & valid:
+                    continue
+                b1 = b0 | (i1 << 30)
+                e2 = read(d1 & addr)
+                for i2 in _overlapping(e2, b1, 21, start, end):
+                    d2 = e2[i2]
+                    if not d2 & valid:
+                        continue
+                    b2 = b1 | (i2 << 21)
+                    if not d2 & table_bit:             # a 2 MiB block: its 512 pages
+                        for pva in range(max(b2, start), min(b2 + HUGE, end), PAGE):
+                            yield (pva, page_of_block(d2, pva), None) if with_table else \
+                                (pva, page_of_block(d2, pva))
+                        continue
+                    leaf = d2 & addr
+                    e3 = read(leaf)
+                    for i3 in _overlapping(e3, b2, 12, start, end):
+                        d3 = e3[i3]
+                        if d3 & valid or swapped:
+                            yield (b2 | (i3 << 12), d3, leaf) if with_table else \
+                                (b2 | (i3 << 12), d3)
 
     def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:
@@ -181,7 +257,7 @@ class UserPageTables(PageTables):
         slot = self.l2_slot(va)
         assert slot is not None
         self.writer.write_entry(slot[0], slot[1], 0)
-        self.blocks -= 1
+        self.block_gone(va)
         return slot[2]
 
 
@@ -202,14 +278,14 @@ class HugePages:
         if not block:
             return
         ops_for(self, D.output_address(block, 2)).split(self, va)  # type: ignore[arg-type]
-        self.tables.blocks -= 1
+        self.tables.block_gone(va)
         self.ctx.stats.inc("kernel.thp.split")
 
     def collapse_huge(self, va: int, first_pa: int) -> None:
         """Replace the level-3 table under va (512 contiguous pages) by one block."""
         table = ops_for(self, first_pa).collapse(self, va)  # type: ignore[arg-type]
         self.ctx.frames.put(table)
-        self.tables.blocks += 1
+        self.tables.block_made(va)
         self.ctx.stats.inc("kernel.thp.collapsed")
 
     def split_all_huge(self) -> None:

@@ -87,7 +87,7 @@ class TrapsMixin:
         # Traced, the CPU's open exception event becomes this syscall: one record holding
         # the registers at entry, the arguments and the result (or what it blocked on).
         record = self._syscall_record(nr, args) if self.tracer.enabled else None
-        handler = SYSCALLS.get(nr)
+        handler = SYSCALLS.get(nr) or SYSCALLS.load(nr)
         strace = self.strace
         entry = strace.enter(nr, args, self.uaccess.read_cstring, self.uaccess.read) \
             if strace is not None else None

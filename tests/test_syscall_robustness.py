@@ -29,7 +29,7 @@ from workloads import find
 # Calls that end or replace the caller are exercised by the workloads instead.
 LIFECYCLE = {"exit", "exit_group", "execve", "kill", "tgkill", "tkill", "rt_sigreturn",
              "rt_sigqueueinfo", "rt_tgsigqueueinfo", "clone", "clone3"}
-NUMBERS = sorted(nr for nr in SYSCALLS if syscall_name(nr) not in LIFECYCLE)
+NUMBERS = sorted(nr for nr in SYSCALLS.load_all() if syscall_name(nr) not in LIFECYCLE)
 
 U64 = (1 << 64) - 1
 values = st.one_of(

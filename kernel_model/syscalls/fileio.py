@@ -16,7 +16,7 @@ from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, s64, syscall
-from kernel_model.syscalls.events import (
+from kernel_model.syscalls.waits import (
     restore_sigmask,
     signal_pending,
     swap_sigmask,

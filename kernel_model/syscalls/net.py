@@ -45,7 +45,7 @@ from kernel_model.sockets.base import (
 from kernel_model.sockets.dgram import DgramSocket
 from kernel_model.sockets.stream import StreamSocket
 from kernel_model.syscalls import s32, syscall
-from kernel_model.syscalls.events import wait_deadline
+from kernel_model.syscalls.waits import wait_deadline
 from kernel_model.waitq import Waitable, sleep_on
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from kernel_model import linux_structs as ls
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
-from kernel_model.syscalls.events import restore_sigmask, wait_deadline
 from kernel_model.syscalls.fileio import wait_for_files
+from kernel_model.syscalls.waits import restore_sigmask, wait_deadline
 from kernel_model.waitq import Waitable
 
 if TYPE_CHECKING:

@@ -95,7 +95,7 @@ def sys_rt_sigsuspend(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if t.saved_sigmask is None:
         t.saved_sigmask = t.sigmask
     t.sigmask = new & ~sig.UNBLOCKABLE
-    from kernel_model.syscalls.events import signal_pending
+    from kernel_model.syscalls.waits import signal_pending
     if signal_pending(t):
         return -errno.EINTR
     k.block(WaitReason("sigsuspend"))

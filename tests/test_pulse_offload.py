@@ -97,6 +97,25 @@ def test_offloaded_equals_local(seed: int, blades: int, workload: str) -> None:
             assert struct.unpack("<8Q", out)[3:5] == (want, len(vals))
 
 
+def test_series_aggregate_counts_whole_subtrees_from_their_summaries() -> None:
+    rack, off, heap = _rack(2)
+    items = [(t * 10, t % 977) for t in range(3000)]
+    series = build_series(heap, items, random.Random(4))
+    for kind, symbol in enumerate(("ts_sum_next", "ts_count_next", "ts_max_next",
+                                   "ts_min_next")):
+        t0, t1 = 5_005, 24_995                      # both edges inside leaves
+        out, iterations = _same(off, heap, symbol, TS_NODE, series.root,
+                                _scratch(t0, t1, kind, U64 if kind == 3 else 0))
+        vals = [v for t, v in items if t0 <= t <= t1]
+        want = [sum(vals), len(vals), max(vals), min(vals)][kind]
+        words = struct.unpack("<8Q", out)
+        assert words[3:5] == (want, len(vals)) and words[5:] == (0, 0, 0)  # nothing pending
+        leaves = len(vals) // 9
+        # Visiting only the two edges' paths: far fewer iterations than records or leaves.
+        assert iterations < leaves < len(vals)
+    assert off.statistics()["pulse.switch.routed_continue"] > 0     # both blades served
+
+
 def test_continuations_reach_the_owning_blade() -> None:
     rng = random.Random(5)
     rack, off, heap = _rack(2)

@@ -4,7 +4,6 @@ JSON has one row per (workload, system, memory blades)."""
 from __future__ import annotations
 
 import json
-
 from dataclasses import replace
 
 import pytest

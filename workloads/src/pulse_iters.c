@@ -46,7 +46,7 @@ struct bt_node {
  * fetch and a few instructions: in an internal node one step of a binary search for the child
  * that covers the key (at most 4 steps over 9 keys), in a leaf one record, then the leaf's
  * next pointer.  The cursor is the node; the position inside it is in the scratchpad.
- * scratch[0] = first key, [1] = records left (>= 1), [2] = sum of values, [3] = records seen,
+ * scratch[0] = first key, [1] = records left, [2] = sum of values, [3] = records seen,
  * [4] = search low / slot in the leaf, [5] = search high + 1 (0: a node not searched yet). */
 __attribute__((noinline)) uint64_t bt_scan_next(const void *cur, uint64_t *s)
 {
@@ -70,6 +70,8 @@ __attribute__((noinline)) uint64_t bt_scan_next(const void *cur, uint64_t *s)
         s[5] = 0;
         return n->ptrs[lo];
     }
+    if (s[1] == 0)                        /* SCAN(key, 0) */
+        return 0;
     if (n->keys[lo] >= s[0]) {
         s[2] += n->ptrs[lo];
         s[3] += 1;

@@ -12,7 +12,7 @@ from emulator.rack.control import SplitConfig
 from emulator.rack.pulse.compiler import compile_next, translate, verify
 from emulator.rack.pulse.costs import PulseCosts
 from emulator.rack.pulse.estimate import estimate, path_lengths
-from emulator.rack.pulse.isa import Interpreter
+from emulator.rack.pulse.isa import Interpreter, Op
 from emulator.rack.pulse.structures import (
     BT_NODE,
     HT_NODE,
@@ -36,6 +36,14 @@ def test_counted_loop_weighs_its_trip_bound() -> None:
     # Unrolled (PULSE jumps only forward) the counter step, compare and back branch vanish.
     assert prog.cycles == (1, 0, 0, 0, 1)
     assert path_lengths(prog, prog.cycles) == (2, 2)
+
+
+def test_conditional_compare_is_a_jump_over_a_compare() -> None:
+    # cmp x2, x3; ccmp x4, x5, #0, hs; cset x0, ls; ret  (gcc's `a >= b && c <= d`)
+    code = struct.pack("<4I", 0xEB03005F, 0xFA452080, 0x9A9F87E0, RET)
+    prog = verify("f", translate("f", 0x1000, code), 64)
+    assert [i.op for i in prog.insns] == [Op.ALU, Op.CCMP, Op.CSEL, Op.RET]
+    assert prog.cycles == (1, 2, 1, 1)
 
 
 def test_logic_pipeline_does_not_execute_loads() -> None:

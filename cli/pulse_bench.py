@@ -26,9 +26,17 @@ NAMES = {"pulse": "PULSE", "rpc": "RPC (memory-blade CPU)", "mind": "MIND (cache
               show_default=True, help="Hash-table nodes or B+-tree records per structure.")
 @click.option("--json", "as_json", is_flag=True, help="One row per (workload, system, memory "
                                                       "blades).")
-def bench_pulse(queries: int, window: int, seed: int, keys: int, as_json: bool) -> None:
+@click.option("--force-offload", is_flag=True,
+              help="A measurement tool: run iterators whose offload estimate does not pay on "
+                   "the devices anyway (their rows say offload_forced).")
+def bench_pulse(queries: int, window: int, seed: int, keys: int, as_json: bool,
+                force_offload: bool) -> None:
     """PULSE vs RPC vs MIND: latency, throughput and energy per operation."""
-    rows, extra = evaluate(queries=queries, seed=seed, window=window, keys=keys)
+    try:
+        rows, extra = evaluate(queries=queries, seed=seed, window=window, keys=keys,
+                               force_offload=force_offload)
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
     if as_json:
         click.echo(json.dumps({"rows": rows, "pulse": extra, "costs": PulseCosts().as_dict(),
                                "cost_sources": dict(SOURCES)}, indent=1))
@@ -39,7 +47,8 @@ def bench_pulse(queries: int, window: int, seed: int, keys: int, as_json: bool) 
                 "PULSE x", "nJ/op", "x PULSE "):
         t.add_column(col, justify="left" if col in ("workload", "system") else "right")
     for r in rows:
-        t.add_row(r["workload"], str(r["memory_blades"]), NAMES[r["system"]],
+        forced = " (forced)" if r.get("offload_forced") else ""
+        t.add_row(r["workload"], str(r["memory_blades"]), NAMES[r["system"]] + forced,
                   f"{r['latency_ns'] / 1000:.2f}", f"{r['latency_vs_pulse']:.2f}",
                   f"{r['throughput_mops']:.3f}", f"{r['throughput_vs_pulse']:.2f}",
                   f"{r['energy_nj_per_op']:.1f}", f"{r['energy_vs_pulse']:.2f}")
@@ -55,7 +64,8 @@ def bench_pulse(queries: int, window: int, seed: int, keys: int, as_json: bool) 
                       f"({stats['pulse.estimate.logic_insns_max']} logic instructions at most) "
                       f"vs eta x t_d {stats['pulse.estimate.eta_x_t_d_ns']} ns: "
                       f"{'pays' if pays else 'does not pay (offload forced to measure it)'}; "
-                      f"measured t_c/t_d {stats['pulse.measured_t_c_over_t_d_x100'] / 100:.2f}")
+                      f"measured t_c/t_d {stats['pulse.measured_t_c_over_t_d_x100'] / 100:.2f}, "
+                      f"{stats['pulse.iterations_per_op']} iterations per operation")
     console.print(PAPER)
 
 

@@ -31,7 +31,9 @@ ELF = Path(__file__).resolve().parents[1] / "workloads" / "bin" / "pulse_iters"
 
 
 @pytest.mark.parametrize("symbol, node_bytes, loops_bound", [
-    ("ht_next", 256, False), ("bt_scan_next", 160, True), ("ts_agg_next", 160, True)])
+    ("ht_next", 256, False), ("bt_scan_next", 160, False), ("ts_sum_next", 232, False),
+    ("ts_count_next", 232, False), ("ts_max_next", 232, False), ("ts_min_next", 232, False),
+    ("bt_leaf_scan_next", 160, True)])
 def test_iterators_verify(symbol: str, node_bytes: int, loops_bound: bool) -> None:
     prog = compile_next(ELF, symbol, node_bytes)
     assert prog.insns[-1].op is Op.RET or any(i.op is Op.RET for i in prog.insns)

@@ -1,6 +1,6 @@
 """The PULSE translation and interpreter against Unicorn: random straight-line AArch64 (ALU
-with shifted registers and immediates, flag setting, conditional selects, multiplies, variable
-shifts; 32- and 64-bit) run both ways from the same node must leave the same registers."""
+with shifted registers and immediates, flag setting, conditional selects and compares,
+multiplies, variable shifts; 32- and 64-bit) run both ways from the same node must leave the same registers."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def _insn(draw: st.DrawFn) -> int:
     sf = draw(st.integers(0, 1))
     width = 64 if sf else 32
     rd, rn, rm = draw(_reg()), draw(_reg()), draw(_reg())
-    form = draw(st.sampled_from(["addsub_imm", "addsub_reg", "logic", "csel", "mul", "shiftv"]))
+    form = draw(st.sampled_from(["addsub_imm", "addsub_reg", "logic", "csel", "ccmp", "mul",
+                                        "shiftv"]))
     if form == "addsub_imm":
         op, s = draw(st.integers(0, 1)), draw(st.integers(0, 1))
         return 0x11000000 | sf << 31 | op << 30 | s << 29 | draw(st.integers(0, 4095)) << 10 \
@@ -50,6 +51,11 @@ def _insn(draw: st.DrawFn) -> int:
         op, o2 = draw(st.integers(0, 1)), draw(st.integers(0, 1))
         return 0x1A800000 | sf << 31 | op << 30 | rm << 16 | draw(st.integers(0, 13)) << 12 \
             | o2 << 10 | rn << 5 | rd
+    if form == "ccmp":              # ccmp/ccmn, register or 5-bit immediate, any nzcv
+        op, imm = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+        rm_or_imm = draw(st.integers(0, 31)) if imm else rm
+        return 0x3A400000 | sf << 31 | op << 30 | rm_or_imm << 16 \
+            | draw(st.integers(0, 13)) << 12 | imm << 11 | rn << 5 | draw(st.integers(0, 15))
     if form == "mul":
         return 0x1B000000 | sf << 31 | rm << 16 | 31 << 10 | rn << 5 | rd
     return 0x1AC02000 | sf << 31 | rm << 16 | draw(st.integers(0, 2)) << 10 | rn << 5 | rd
@@ -59,6 +65,23 @@ def _insn(draw: st.DrawFn) -> int:
 @given(body=st.lists(_insn(), min_size=1, max_size=12),
        node=st.lists(st.integers(0, 2**64 - 1), min_size=6, max_size=6))
 def test_translation_matches_unicorn(body: list[int], node: list[int]) -> None:
+    _both_ways(body, node)
+
+
+# cset x4..x7 on eq, hs, mi, vs: each of Z, C, N, V lands in a register
+_FLAGS_OUT = [0x1A9F17E0 | 1 << 31 | cond << 12 | rd for cond, rd in ((1, 4), (3, 5), (5, 6), (7, 7))]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(cmp=_insn().filter(lambda w: w & 0x3FE00000 == 0x3A400000),
+       node=st.lists(st.sampled_from([0, 1, 2**31, 2**63, 2**64 - 1, 5, 31]), min_size=6,
+                     max_size=6))
+def test_conditional_compare_sets_every_flag_as_unicorn(cmp: int, node: list[int]) -> None:
+    # cmp x2, x3 sets the flags that the conditional compare tests, then all four are read.
+    _both_ways([0xEB03005F, cmp] + _FLAGS_OUT, node)
+
+
+def _both_ways(body: list[int], node: list[int]) -> None:
     loads = [0xF9400000 | i << 10 | r for i, r in enumerate(WORK)]          # ldr xR, [x0, #8i]
     stores = [0xF9000000 | i << 10 | 1 << 5 | r for i, r in enumerate(WORK)]  # str xR, [x1, #8i]
     words = loads + body + stores + [0xAA0203E0, RET]                       # mov x0, x2; ret

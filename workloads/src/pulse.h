@@ -2,9 +2,11 @@
  *
  * `next` receives the node at the cursor and the scratchpad, and returns the next cursor;
  * returning 0 is `end`.  A `next` that only reads the node and the scratchpad, writes only the
- * scratchpad and loops only a bounded number of times can be offloaded: on a rack the kernel
- * sends the traversal to the SmartNIC of the memory blade holding `start`, which runs it beside
- * the data.  Anywhere else (no rack, a refused or unprofitable iterator, a kernel without the
+ * scratchpad and loops only a bounded number of times can be offloaded, and is when its work
+ * per iteration fits in the time of one node fetch (PULSE's t_c <= eta * t_d: about 24 simple
+ * instructions), so keep an iteration to one small step and carry the position inside a node
+ * in the scratchpad.  On a rack the kernel sends the traversal to the SmartNIC of the memory
+ * blade holding `start`, which runs it beside the data.  Anywhere else (no rack, a refused or unprofitable iterator, a kernel without the
  * call) pulse_submit() runs the same iterator here on the CPU; both give the same scratchpad. */
 #ifndef PULSE_H
 #define PULSE_H

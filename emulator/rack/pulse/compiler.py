@@ -220,6 +220,16 @@ def _translate_one(ins: CsInsn) -> list[Insn | tuple[Op, dict[str, object]]]:
         rb, _ = d.reg(2)
         return [Insn(Op.CSEL, rd=rd, ra=ra, rb=rb, width=w, fn=m[2:] if m != "csel" else "sel",
                      cond=_CC[ins.cc])]
+    if m in ("ccmp", "ccmn"):
+        ra, w = d.reg(0)
+        if len(d.ops) != 3 or d.ops[2].type != a64.ARM64_OP_IMM:
+            raise Refusal("unsupported", f"conditional compare form in {d.where()}")
+        b = d.operand_b(1)
+        if not b.get("use_imm") and (b.get("shift") or b.get("shift_kind", "lsl") != "lsl"):
+            raise Refusal("unsupported", f"shifted conditional compare in {d.where()}")
+        return [Insn(Op.CCMP, ra=ra, width=w, fn="sub" if m == "ccmp" else "add",
+                     cond=_CC[ins.cc], nzcv=d.ops[2].imm,
+                     **{k: v for k, v in b.items() if k != "shift_kind"})]  # type: ignore[arg-type]
     if m in ("cset", "csetm"):
         rd, w = d.reg(0)
         return [Insn(Op.CSEL, rd=rd, ra=ZR, rb=ZR, width=w, fn="inc" if m == "cset" else "inv",
@@ -514,8 +524,10 @@ def logic_cycles(insns: list[Insn], loops: list[Loop]) -> tuple[int, ...]:
     """Per instruction, the PULSE logic pipeline's cycles: LOADs are operand reads from the
     workspace (the memory pipeline fetched the node), and each bounded loop is unrolled, as
     PULSE's forward-only jumps require, so its counter step, latch compare and back branch
-    leave the code (the counter becomes an immediate in every copy)."""
-    out = [0 if ins.op is Op.LOAD else 1 for ins in insns]
+    leave the code (the counter becomes an immediate in every copy).  A conditional compare
+    is two: PULSE's ISA has no flag-preserving compare, so it is a forward jump over a
+    COMPARE."""
+    out = [0 if ins.op is Op.LOAD else 2 if ins.op is Op.CCMP else 1 for ins in insns]
     for loop in loops:
         out[loop.latch] = out[loop.latch - 1] = 0
         counter = insns[loop.latch - 1].ra

@@ -36,7 +36,7 @@ class PulseCosts:
     rpc_stack_ns: int = 100             # the RPC library's receive, dispatch and reply per RPC
     rpc_reply_nic_ns: int = 1_000       # the reply crossing PCIe to the NIC and out
     cpu_insn_ns: float = 0.5            # per instruction of the iterator
-    cpu_dram_ns: int = 100              # the node's cache miss, once per iteration
+    cpu_dram_ns: int = 100              # a node's cache miss, once per node visited
     # --- energy ---
     accelerator_w: float = 25.0         # the accelerator's power while the device serves
     cpu_core_w: float = 7.3             # one server core's share of its socket's power

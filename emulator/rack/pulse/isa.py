@@ -25,6 +25,7 @@ class Op(Enum):
     ALU = "alu"        # rd <- fn(ra, rb << shift or imm), optional flags
     MOVK = "movk"      # rd <- rd with 16 bits at `shift` replaced by imm
     CSEL = "csel"      # rd <- cond ? ra : fn(rb) (fn: sel, inc, inv, neg)
+    CCMP = "ccmp"      # NZCV <- cond ? flags of fn(ra, rb or imm) : nzcv (fn: sub, add)
     BR = "b"           # goto target
     BCOND = "bcond"    # if cond: goto target
     CBZ = "cbz"        # if (ra == 0) != negate: goto target
@@ -60,6 +61,7 @@ class Insn:
     signed: bool = False
     space: Space = Space.NODE
     index_ext: str = ""      # LOAD/STORE: uxtw/sxtw of the index register
+    nzcv: int = 0            # CCMP: the flags when `cond` does not hold
 
     def __str__(self) -> str:
         r = lambda n: "zr" if n == ZR else f"r{n}"     # noqa: E731
@@ -74,6 +76,10 @@ class Insn:
             return f"movk {r(self.rd)}, #{self.imm}, lsl {self.shift}"
         if o is Op.CSEL:
             return f"c{self.fn}.{self.width} {r(self.rd)}, {r(self.ra)}, {r(self.rb)}, {self.cond}"
+        if o is Op.CCMP:
+            b = f"#{self.imm}" if self.use_imm else r(self.rb)
+            name = "ccmp" if self.fn == "sub" else "ccmn"
+            return f"{name}.{self.width} {r(self.ra)}, {b}, #{self.nzcv}, {self.cond}"
         if o is Op.BR:
             return f"b @{self.target}"
         if o is Op.BCOND:
@@ -126,6 +132,12 @@ def _add_flags(a: int, b: int, width: int) -> tuple[int, tuple[bool, bool, bool,
     carry = full > mask
     overflow = _signed(a, width) + _signed(b, width) != _signed(res, width)
     return res, (bool(res >> (width - 1) & 1), res == 0, carry, overflow)
+
+
+def _sub_flags(a: int, b: int, width: int) -> tuple[bool, bool, bool, bool]:
+    res = (a - b) & ((1 << width) - 1)
+    return (bool(res >> (width - 1) & 1), res == 0, a >= b,
+            _signed(a, width) - _signed(b, width) != _signed(res, width))
 
 
 def _shift(value: int, kind: str, amount: int, width: int) -> int:
@@ -224,8 +236,7 @@ class Interpreter:
                     res, flags = _add_flags(a, b, width)
                 elif fn == "sub":
                     res = (a - b) & mask
-                    flags = (bool(res >> (width - 1) & 1), res == 0, a >= b,
-                             _signed(a, width) - _signed(b, width) != _signed(res, width))
+                    flags = _sub_flags(a, b, width)
                 else:
                     res = _logic(fn, a, b, width)
                     flags = (bool(res >> (width - 1) & 1), res == 0, False, False)
@@ -246,6 +257,16 @@ class Interpreter:
                            "neg": -b & mask}[ins.fn]
                 if ins.rd != ZR:
                     regs[ins.rd] = res
+            elif op is Op.CCMP:
+                if _cond(ins.cond, nzcv):
+                    width = ins.width
+                    mask = (1 << width) - 1
+                    a = regs[ins.ra] & mask
+                    b = ins.imm & mask if ins.use_imm else regs[ins.rb] & mask
+                    nzcv = _add_flags(a, b, width)[1] if ins.fn == "add" else _sub_flags(a, b, width)
+                else:
+                    nzcv = (bool(ins.nzcv & 8), bool(ins.nzcv & 4), bool(ins.nzcv & 2),
+                            bool(ins.nzcv & 1))
             elif op is Op.BR:
                 pc = ins.target
             elif op is Op.BCOND:

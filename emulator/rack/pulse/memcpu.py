@@ -5,7 +5,9 @@ blade's CPU runs the iterator's own AArch64 `next` (Unicorn, instructions counte
 cursor stays in its blade, then answers: the result, or "moved" with the cursor that another
 blade owns, for the client to send a new RPC there.  Each core serves one RPC at a time
 (FIFO).  A request pays the NIC crossing into the host (the rack's nic_ns, before `serve`),
-the RPC stack, per iteration a DRAM miss and the instructions, then the reply's crossing out.
+the RPC stack, per iteration the instructions and, when the iteration's node is not the one
+the previous iteration read (that one is still in the core's cache), a DRAM miss; then the
+reply's crossing out.
 """
 
 from __future__ import annotations
@@ -64,15 +66,19 @@ class MemoryCpu:
             elf, symbol = self.code[p.program]
             cpu = self._cpus[key] = CpuIterator(elf, symbol, self._reader(p.pid), count=True)
         cpu.load_scratch(p.scratch)
-        cur, work, status = p.fva, self.costs.rpc_stack_ns, "ok"
+        cur, work, status, cached = p.fva, self.costs.rpc_stack_ns, "ok", 0
         while cur:
             if self._local(p.pid, cur) is None:
                 status = "moved"
                 break
+            if cur != cached:
+                work += self.costs.cpu_dram_ns
+                self.counters["node_reads"] += 1
+                cached = cur
             before = cpu.executed
             cur = cpu.call(cur) & VA_MASK
             steps = cpu.executed - before
-            work += round(self.costs.cpu_dram_ns + steps * self.costs.cpu_insn_ns)
+            work += round(steps * self.costs.cpu_insn_ns)
             p.iterations += 1
             self.counters["iterations"] += 1
             self.counters["instructions"] += steps

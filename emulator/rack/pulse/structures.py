@@ -2,7 +2,9 @@
 workloads/src/pulse_iters.c see them (little-endian, the same field offsets).
 
 `GuestHeap` is a process's heap made of areas the control plane places on memory blades; the
-builders put a hash table of 256-byte chained nodes and B+-trees of minimum degree 5 into it.
+builders put a hash table of 256-byte chained nodes, B+-trees of minimum degree 5 and
+time-series trees (B+-tree leaves under nodes of per-child statistics, as BTrDB keeps them)
+into it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ HT_NODE = 256                    # key, value, 232 bytes of padding, next
 HT_NEXT = 248
 BT_MAX_KEYS = 9                  # minimum degree 5
 BT_NODE = 8 + 8 * BT_MAX_KEYS + 8 * (BT_MAX_KEYS + 1)   # 160
+TS_FANOUT = 4                    # children of a time-series summary node
+TS_NODE = 8 + 8 * TS_FANOUT * (3 + 4)                    # 232: child, tmin, tmax, 4 stats
+U64 = (1 << 64) - 1
 
 
 class GuestHeap:
@@ -116,22 +121,31 @@ class BTree:
     items: list[tuple[int, int]]   # (key, value) in key order
 
 
-def build_btree(heap: GuestHeap, items: list[tuple[int, int]], rng: random.Random) -> BTree:
-    """A B+-tree of minimum degree 5 bulk-loaded from sorted items: leaves hold 5..9 keys and
-    link to the next leaf; internal nodes hold up to 10 children."""
-    items = sorted(items)
+def _leaves(heap: GuestHeap, items: list[tuple[int, int]], rng: random.Random,
+            node_bytes: int) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Sorted items in linked B+-tree leaves of 5..9 keys, each in a `node_bytes` object;
+    returns (leaf address, its items) in key order."""
     leaves: list[tuple[int, list[tuple[int, int]]]] = []
     i = 0
     while i < len(items):
         take = min(len(items) - i, rng.randint(5, BT_MAX_KEYS))
         if 0 < len(items) - i - take < 5:
             take = len(items) - i if len(items) - i <= BT_MAX_KEYS else len(items) - i - 5
-        leaves.append((heap.alloc(BT_NODE), items[i:i + take]))
+        leaves.append((heap.alloc(node_bytes), items[i:i + take]))
         i += take
     for n, (va, chunk) in enumerate(leaves):
         nxt = leaves[n + 1][0] if n + 1 < len(leaves) else 0
-        heap.write(va, _bt_node(True, [k for k, _ in chunk], [v for _, v in chunk] +
-                                [0] * (BT_MAX_KEYS - len(chunk)) + [nxt]))
+        leaf = _bt_node(True, [k for k, _ in chunk], [v for _, v in chunk] +
+                        [0] * (BT_MAX_KEYS - len(chunk)) + [nxt])
+        heap.write(va, leaf + bytes(node_bytes - len(leaf)))
+    return leaves
+
+
+def build_btree(heap: GuestHeap, items: list[tuple[int, int]], rng: random.Random) -> BTree:
+    """A B+-tree of minimum degree 5 bulk-loaded from sorted items: leaves hold 5..9 keys and
+    link to the next leaf; internal nodes hold up to 10 children."""
+    items = sorted(items)
+    leaves = _leaves(heap, items, rng, BT_NODE)
     level = [(va, chunk[0][0]) for va, chunk in leaves]     # (node, smallest key below)
     while len(level) > 1:
         up = []
@@ -142,3 +156,51 @@ def build_btree(heap: GuestHeap, items: list[tuple[int, int]], rng: random.Rando
             up.append((va, group[0][1]))
         level = up
     return BTree(level[0][0] if level else 0, items)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A subtree of a time-series tree as its parent sees it."""
+
+    node: int
+    tmin: int
+    tmax: int
+    total: int                   # SUM (mod 2^64)
+    count: int
+    high: int                    # MAX
+    low: int                     # MIN
+
+
+def _summarize(node: int, parts: list[Summary]) -> Summary:
+    return Summary(node, parts[0].tmin, parts[-1].tmax, sum(p.total for p in parts) & U64,
+                   sum(p.count for p in parts), max(p.high for p in parts),
+                   min(p.low for p in parts))
+
+
+def _ts_inner(children: list[Summary]) -> bytes:
+    pad = [0] * (TS_FANOUT - len(children))
+    cols = [[c.node for c in children], [c.tmin for c in children], [c.tmax for c in children],
+            [c.total for c in children], [c.count for c in children],
+            [c.high for c in children], [c.low for c in children]]
+    return struct.pack("<II", 0, len(children)) + b"".join(
+        struct.pack(f"<{TS_FANOUT}Q", *(col + pad)) for col in cols)
+
+
+def build_series(heap: GuestHeap, items: list[tuple[int, int]], rng: random.Random) -> BTree:
+    """A time-series tree over (timestamp, value) items: the B+-tree's leaves of 5..9 points,
+    under summary nodes that keep per child its first and last timestamp and the SUM, COUNT,
+    MAX and MIN of its values (one array per field), up to TS_FANOUT children each.  Every
+    node takes TS_NODE bytes, so a fetch of that size never reads past a node."""
+    items = sorted(items)
+    level = [Summary(va, chunk[0][0], chunk[-1][0], sum(v for _, v in chunk) & U64,
+                     len(chunk), max(v for _, v in chunk), min(v for _, v in chunk))
+             for va, chunk in _leaves(heap, items, rng, TS_NODE)]
+    while len(level) > 1:
+        up = []
+        for j in range(0, len(level), TS_FANOUT):
+            group = level[j:j + TS_FANOUT]
+            va = heap.alloc(TS_NODE)
+            heap.write(va, _ts_inner(group))
+            up.append(_summarize(va, group))
+        level = up
+    return BTree(level[0].node if level else 0, items)

@@ -12,7 +12,8 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import SECRET_OFF, Phase
+from attacks.workload import Phase
+from emulator import descriptors as D
 from emulator import sysregs as S
 
 RT = "rt6"
@@ -21,6 +22,7 @@ NR_KILL = 129
 NR_MMAP = 222
 NR_MREMAP = 216
 NR_WAIT4 = 260
+MAP_FIXED = 0x10
 SCTLR_E0E = 1 << 24           # EL0 data accesses big-endian
 SCTLR_UMA = 1 << 9            # EL0 may write PSTATE.{D,A,I,F}
 # The EL1 registers the kernel writes with MSR whose fields EL0 code depends on, by
@@ -172,6 +174,183 @@ def rv_cross_thread_altstack(adv: Adversary) -> None:
         a.note(f"thread {thread.tid}'s alternate stack {thread.altstack} "  # type: ignore[attr-defined]
                f"replaced by thread A's {alt[0]:#x}")
         thread.altstack = alt  # type: ignore[attr-defined]
+
+
+def _self_signal_late(out: Outcome) -> list[str]:
+    """Thread A's tgkill() to itself returned (P_A_BACK) before A ran its handler."""
+    tid_a = next((m.tid for m in out.markers if m.phase == P_A_SIGNAL), None)
+    for m in out.markers:
+        if m.phase == P_HANDLER and m.tid == tid_a:
+            return []
+        if m.phase == P_A_BACK and m.tid == tid_a:
+            return [f"thread {tid_a}'s tgkill(SIGUSR1) to itself returned before its handler "
+                    "ran (the signal went to another thread)"]
+    return []
+
+
+@scenario(id="RV-005", title="Deliver the signal a thread sent itself to its sibling",
+          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS",),
+          oracle=_self_signal_late, program=THREADS,
+          prop="A signal a thread sends itself with tgkill() (unblocked, with a handler) reaches "
+               "that thread's handler before tgkill() returns, not another thread's.")
+def rv_tgkill_redirect(adv: Adversary) -> None:
+    """1. Thread A calls tgkill(getpid(), A, SIGUSR1).
+    2. The kernel serves it as tgkill(getpid(), B, SIGUSR1): the signal goes to thread B
+    (blocked in read(), interrupted) and A's tgkill() returns 0 without A's handler having
+    run; A goes on as if it had."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_TGKILL, during=P_A_SIGNAL)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        others = [t for t in thread.process.threads if t is not thread]  # type: ignore[attr-defined]
+        if others:
+            a.note(f"tgkill retargeted from {thread.tid} to {others[0].tid}")  # type: ignore[attr-defined]
+            a.set_reg("x1", others[0].tid)
+
+
+CLONE_VM, CLONE_SIGHAND, CLONE_THREAD = 0x100, 0x800, 0x10000
+
+
+def _split_thread(out: Outcome) -> list[str]:
+    return ["the program's new thread ran in an address space of its own (a fork the "
+            "program never asked for)"] if out.hits.get("split") else []
+
+
+@scenario(id="RV-006", title="Serve pthread_create's clone as a fork",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-CLONE-ONCE"),
+          oracle=_split_thread, program=THREADS,
+          prop="A thread the program creates shares its memory: the kernel cannot run it in "
+               "a copy of the address space (where its stores never reach the program).")
+def rv_thread_as_fork(adv: Adversary) -> None:
+    """1. At the program's clone(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | ...) the kernel
+    dispatches it without CLONE_VM, CLONE_THREAD and CLONE_SIGHAND.
+    2. The new thread runs on a copy of the program's memory: its stores (tid_b, the
+    pthread exit state) never reach the thread that waits for them."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_ALTSTACKS)
+    def _(a: Adversary, **_: object) -> None:
+        flags = a.reg("x0")
+        a.note(f"clone flags {flags:#x}")
+        a.set_reg("x0", flags & ~(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND))
+
+    @adv.on(Point.MARKER, phase=P_B_SIGNAL, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process.mm is not a.init.mm:  # type: ignore[attr-defined]
+            a.hit("split", 1)
+
+
+# --- MAP_SHARED across fork (the secret_threads program, step 5) ------------------------
+
+P_SHARED, P_SH_CHILD, P_SH_REMAPPED, P_SH_PARENT = 36, 37, 38, 39
+CHILD_STORE = 0xC0FFEE
+NR_MUNMAP = 215
+
+
+def _shared_broken(out: Outcome) -> list[str]:
+    found = []
+    child_ran = any(m.phase == P_SH_CHILD for m in out.markers)
+    for m in out.markers:
+        if m.phase == P_SH_REMAPPED and m.args[1]:
+            found.append(f"the child's fresh MAP_FIXED page held {m.args[1]} non-zero bytes "
+                         "(the parent's shared page)")
+        if m.phase == P_SH_PARENT and child_ran and m.args[0] != CHILD_STORE:
+            found.append(f"the parent's MAP_SHARED page reads {m.args[0]:#x}, not the child's "
+                         f"store {CHILD_STORE:#x} (the share was made private behind the "
+                         "program's back)")
+    return found
+
+
+def _child_of_init(a: Adversary) -> object | None:
+    for proc in list(a.kernel.processes.values()):
+        if proc.parent is a.init and proc is not a.init and proc.mm is not a.init.mm:
+            return proc
+    return None
+
+
+@scenario(id="RV-007", title="Turn a fork-inherited MAP_SHARED page into a private copy in "
+          "the child", family=RT, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-COPY-CONF-DST"),
+          oracle=_shared_broken, program=THREADS, gap="P3",
+          prop="A MAP_SHARED page stays one page for every process that shares it: the kernel "
+               "cannot replace one side's mapping with a copy (a copy-on-write break is for "
+               "private pages only).")
+def rv_shared_privatized(adv: Adversary) -> None:
+    """1. The program maps a MAP_SHARED anonymous page, puts a copy of the secret in it
+    and forks; parent and child map the same frame.
+    2. When the child announces it (before its store), the kernel copies the frame
+    (COPY_PAGE, as a copy-on-write break does) and points the child's entry at the copy.
+    3. The child's store lands in the copy; the parent never sees it, though the program
+    shared the page to communicate."""
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], thread: object, **_: object) -> None:
+        va = args[0]
+        mm = thread.process.mm  # type: ignore[attr-defined]
+        desc = mm.tables.lookup(va)
+        src = a.pa_of(va, a.mm.tables.root)
+        a.note(f"child entry {desc:#x}, parent frame {src}")
+        if src is None:
+            return
+        new = a.alloc_frame()
+        a.kernel.mmctx.copy_frame(new, src)
+        base = desc if desc & 1 else a.walk(va)[-1].desc
+        mm.tables.set(va, (base & ~D.ADDR_MASK) | new)
+        a.el1.tlbi_va(va)
+        a.note(f"child's shared page now a copy in frame {new:#x}")
+
+
+@scenario(id="RV-008", title="Back the child's fresh MAP_FIXED page with the frame it still "
+          "shares with the parent", family=RT, goal=Goal.TAMPER,
+          rules=("G-ONE-MAPPING", "G-MEASURE-ALL"),
+          oracle=_shared_broken, program=THREADS,
+          prop="A page a MAP_FIXED mmap hands a process is fresh (zero) even where that "
+               "process just unmapped a MAP_SHARED page: the frame still shared with another "
+               "process is not fresh memory.")
+def rv_shared_refill(adv: Adversary) -> None:
+    """1. The forked child unmaps the MAP_SHARED page and maps a private anonymous page
+    MAP_FIXED at the same address.
+    2. The kernel backs that new private page with the frame the parent still maps
+    shared (with the secret in it).
+    3. The child sees the parent's bytes in a page that must be zero, and its writes to
+    its private page land in the parent's shared page, over its copy of the secret."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        va = a.reg("x0")
+        src = a.pa_of(va, a.mm.tables.root)
+        mm = thread.process.mm  # type: ignore[attr-defined]
+        a.note(f"child mmap -> {va:#x}; parent frame {src}; child entry {mm.tables.lookup(va):#x}")
+        if src is None:
+            return
+        parent_desc = a.walk(va)[-1].desc
+        mm.tables.set(va, parent_desc)
+        a.el1.tlbi_va(va)
+
+
+@scenario(id="RV-009", title="Answer the child's munmap and MAP_FIXED of a shared page without "
+          "doing either", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MMAP",),
+          oracle=_shared_broken, program=THREADS,
+          prop="A MAP_FIXED mmap that succeeds has replaced what was there: the kernel cannot "
+               "report success and leave the old (shared) page in place.")
+def rv_shared_fixed_lie(adv: Adversary) -> None:
+    """1. The forked child munmaps the MAP_SHARED page: the kernel dispatches it with
+    length 0 (nothing unmapped) and reports 0.
+    2. The child maps a private page MAP_FIXED there: the kernel dispatches it without
+    MAP_FIXED at address 0 and reports the address the child asked for.
+    3. The child's 'fresh' page is the shared page: it reads the parent's bytes and its
+    writes land over the parent's copy of the secret."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["asked"] = a.reg("x0")
+        a.set_reg("x1", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MUNMAP, during=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+        a.set_reg("x3", a.reg("x3") & ~MAP_FIXED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"child mmap really at {a.reg('x0'):#x}, reported {a.memo.get('asked', 0):#x}")
+        a.set_reg("x0", a.memo.get("asked", 0))
 
 
 # Keep the imports the later scenarios share in use even before they exist.

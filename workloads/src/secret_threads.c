@@ -15,6 +15,10 @@
  *   3. B sends itself SIGUSR1 (its handler runs on B's own alternate stack), then
  *      lets A's handler return.
  *   4. A's handler returns through rt_sigreturn to the point after its tgkill().
+ *   5. A MAP_SHARED anonymous page (holding a copy of the secret) is shared with a
+ *      forked child; the child stores to it, unmaps it, maps a private page at the same
+ *      address (it must be zero) and writes there; the parent must see the child's store
+ *      through the shared page and its copy of the secret unchanged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -46,6 +50,12 @@
 #define P_B_SIGNAL 33      /* in B; next: B sends itself SIGUSR1 */
 #define P_B_BACK 34        /* in B, after its handler; x2 tid */
 #define P_A_BACK 35        /* in A, after its handler; x2 tid */
+#define P_SHARED 36        /* x2 a MAP_SHARED anonymous page holding the secret; next: fork() */
+#define P_SH_CHILD 37      /* in the child: x2 the shared page; next: a store to its word 0 */
+#define P_SH_REMAPPED 38   /* in the child: x2 a private page MAP_FIXED over the shared one,
+                              x3 how many of its bytes were not zero */
+#define P_SH_PARENT 39     /* x2 the shared page's word 0 (the child's store), x3 status */
+#define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -132,6 +142,8 @@ static uint8_t altstack_a[ALTSTACK_SIZE] __attribute__((aligned(16)));
 static uint8_t altstack_b[ALTSTACK_SIZE] __attribute__((aligned(16)));
 static int a_waits[2];                     /* B -> A's handler: B is done */
 static int b_waits[2];                     /* A's handler -> B: A is in its handler */
+static int b_done[2];                      /* B -> A: B has finished (instead of a join, which
+                                              needs the kernel's clear_child_tid store) */
 static long tid_a, tid_b;
 
 static long gettid_raw(void)
@@ -169,7 +181,44 @@ static void *thread_b(void *arg)
         tampered = 1;
     c = 'b';
     sys6(SYS_write, a_waits[1], (long)&c, 1, 0, 0, 0);
+    sys6(SYS_write, b_done[1], (long)&c, 1, 0, 0, 0);
     return 0;
+}
+
+/* Step 5: a shared page across fork, then replaced on the child's side only. */
+static void shared_then_fork(void)
+{
+    long shared = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                       -1, 0);
+    if (shared <= 0 || (unsigned long)shared >= (1UL << 48))
+        return;
+    memcpy((uint8_t *)shared + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_SHARED, shared, 0, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        marker(P_SH_CHILD, shared, 0, 0, 0);
+        *(volatile long *)shared = CHILD_STORE;
+        sys6(SYS_munmap, shared, PAGE, 0, 0, 0, 0);
+        long fresh = sys6(SYS_mmap, shared, PAGE, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        long nonzero = 0;
+        if (fresh == shared) {
+            for (long i = 0; i < PAGE; i++)
+                nonzero += ((volatile uint8_t *)fresh)[i] != 0;
+            memset((uint8_t *)fresh + SECRET_OFF, 0xBD, SECRET_LEN);
+        }
+        marker(P_SH_REMAPPED, fresh, nonzero, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    long seen = *(volatile long *)shared;
+    marker(P_SH_PARENT, seen, status, 0, 0);
+    if (memcmp((uint8_t *)shared + SECRET_OFF, secret, SECRET_LEN) != 0)
+        tampered = 1;
+    if (pid > 0 && seen != CHILD_STORE)
+        tampered = 1;
 }
 
 int main(int argc, char **argv)
@@ -205,7 +254,7 @@ int main(int argc, char **argv)
     memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
-    if (pipe(a_waits) != 0 || pipe(b_waits) != 0) {
+    if (pipe(a_waits) != 0 || pipe(b_waits) != 0 || pipe(b_done) != 0) {
         say("secret: pipe failed\n");
         return 1;
     }
@@ -230,7 +279,9 @@ int main(int argc, char **argv)
     marker(P_A_BACK, me, 0, 0, 0);
     if (me != tid_a)
         tampered = 1;
-    pthread_join(b, 0);
+    char c;
+    sys6(SYS_read, b_done[0], (long)&c, 1, 0, 0, 0);
+    shared_then_fork();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -238,7 +238,7 @@ def rv_thread_as_fork(adv: Adversary) -> None:
 
 # --- MAP_SHARED across fork (the secret_threads program, step 5) ------------------------
 
-P_SHARED, P_SH_CHILD, P_SH_REMAPPED, P_SH_PARENT = 36, 37, 38, 39
+P_SHARED, P_SH_CHILD, P_SH_REMAPPED, P_SH_PARENT, P_SH_PRIVATE = 36, 37, 38, 39, 40
 CHILD_STORE = 0xC0FFEE
 NR_MUNMAP = 215
 
@@ -254,6 +254,9 @@ def _shared_broken(out: Outcome) -> list[str]:
             found.append(f"the parent's MAP_SHARED page reads {m.args[0]:#x}, not the child's "
                          f"store {CHILD_STORE:#x} (the share was made private behind the "
                          "program's back)")
+        if m.phase == P_SH_PRIVATE and m.args[0]:
+            found.append(f"the parent's private anonymous page reads {m.args[0]:#x}: another "
+                         "process's store reached it")
     return found
 
 
@@ -351,6 +354,68 @@ def rv_shared_fixed_lie(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note(f"child mmap really at {a.reg('x0'):#x}, reported {a.memo.get('asked', 0):#x}")
         a.set_reg("x0", a.memo.get("asked", 0))
+
+
+SW_COW = 1      # the kernel's software mark for a copy-on-write page
+
+
+@scenario(id="RV-010", title="KSM-merge the parent's side of a MAP_SHARED page with an equal "
+          "private page", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
+          oracle=_shared_broken, program=THREADS, gap="P3",
+          prop="KSM merges private pages only: a MAP_SHARED page that another process writes "
+               "never becomes a read-only copy-on-write page on one side of the share.")
+def rv_shared_ksm(adv: Adversary) -> None:
+    """1. After fork the parent's MAP_SHARED page (zero but for the secret at offset 64)
+    and its private anonymous page (the same bytes) are byte for byte equal.
+    2. While the child runs, the kernel KSM-merges them in the parent: the parent's
+    shared entry now names the private page's frame, read-only, marked copy-on-write.
+    3. The child's store goes to the frame it still maps; the parent reads the merged
+    frame and never sees it: the share is broken without the program asking."""
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        shared, private = args[0], a.layout.mapped
+        root = a.mm.tables.root
+        if a.guarded:
+            status, _ = a.hvc(Call.KSM_MERGE, root, private, root, shared, SW_COW)
+            a.note(f"KSM_MERGE({private:#x} <- {shared:#x}) status {status}")
+            return
+        tables = a.mm.tables
+        keep, dup = tables.lookup(private), tables.lookup(shared)
+        if a.read_lm(keep & D.ADDR_MASK) != a.read_lm(dup & D.ADDR_MASK):
+            a.note("the two pages differ")
+            return
+        soft, sw_mask = SW_COW << D.SW_SHIFT, 0xF << D.SW_SHIFT
+        tables.set(private, (keep & ~sw_mask) | D.AP_RO | soft)
+        tables.set(shared, (dup & ~(D.ADDR_MASK | sw_mask)) | (keep & D.ADDR_MASK) | D.AP_RO
+                   | soft)
+        a.el1.tlbi_all()
+
+
+@scenario(id="RV-011", title="KSM-merge a private page onto the frame of a MAP_SHARED page "
+          "the child writes", family=RT, goal=Goal.TAMPER,
+          rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
+          oracle=_shared_broken, program=THREADS, gap="P1",
+          prop="KSM merges private pages only: a private page never comes to name a frame "
+               "that another process still maps writable (a MAP_SHARED page).")
+def rv_private_onto_shared(adv: Adversary) -> None:
+    """1. After fork the parent's private anonymous page and its MAP_SHARED page are equal.
+    2. While the child runs, the kernel KSM-merges them keeping the shared frame: the
+    parent's private entry now names the frame the child maps writable.
+    3. The child's store to its shared page shows in the parent's private page."""
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        shared, private = args[0], a.layout.mapped
+        root = a.mm.tables.root
+        if a.guarded:
+            status, _ = a.hvc(Call.KSM_MERGE, root, shared, root, private, SW_COW)
+            a.note(f"KSM_MERGE({shared:#x} <- {private:#x}) status {status}")
+            return
+        tables = a.mm.tables
+        keep, dup = tables.lookup(shared), tables.lookup(private)
+        sw_mask = 0xF << D.SW_SHIFT
+        tables.set(private, (dup & ~(D.ADDR_MASK | sw_mask)) | (keep & D.ADDR_MASK) | D.AP_RO
+                   | SW_COW << D.SW_SHIFT)
+        a.el1.tlbi_all()
 
 
 # Keep the imports the later scenarios share in use even before they exist.

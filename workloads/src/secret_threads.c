@@ -18,7 +18,8 @@
  *   5. A MAP_SHARED anonymous page (holding a copy of the secret) is shared with a
  *      forked child; the child stores to it, unmaps it, maps a private page at the same
  *      address (it must be zero) and writes there; the parent must see the child's store
- *      through the shared page and its copy of the secret unchanged.
+ *      through the shared page, its copy of the secret unchanged and its private
+ *      anonymous page untouched by the child.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -55,6 +56,7 @@
 #define P_SH_REMAPPED 38   /* in the child: x2 a private page MAP_FIXED over the shared one,
                               x3 how many of its bytes were not zero */
 #define P_SH_PARENT 39     /* x2 the shared page's word 0 (the child's store), x3 status */
+#define P_SH_PRIVATE 40    /* x2 the private anonymous page's word 0 (must still be 0) */
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -186,7 +188,7 @@ static void *thread_b(void *arg)
 }
 
 /* Step 5: a shared page across fork, then replaced on the child's side only. */
-static void shared_then_fork(void)
+static void shared_then_fork(long mapped)
 {
     long shared = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                        -1, 0);
@@ -219,6 +221,10 @@ static void shared_then_fork(void)
         tampered = 1;
     if (pid > 0 && seen != CHILD_STORE)
         tampered = 1;
+    /* The private page was never written after PLACED: no other process's store shows. */
+    if (*(volatile long *)mapped != 0)
+        tampered = 1;
+    marker(P_SH_PRIVATE, *(volatile long *)mapped, 0, 0, 0);
 }
 
 int main(int argc, char **argv)
@@ -281,7 +287,7 @@ int main(int argc, char **argv)
         tampered = 1;
     char c;
     sys6(SYS_read, b_done[0], (long)&c, 1, 0, 0, 0);
-    shared_then_fork();
+    shared_then_fork(mapped);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -418,5 +418,67 @@ def rv_private_onto_shared(adv: Adversary) -> None:
         a.el1.tlbi_all()
 
 
+# --- vfork (the secret_threads program, step 6) ------------------------------------------
+
+P_VFORK, P_VF_CHILD, P_VF_PARENT = 41, 42, 43
+CLONE_VFORK = 0x4000
+
+
+def _vfork_early(out: Outcome) -> list[str]:
+    return [f"vfork() returned to the parent (child {m.args[0]}) before the child exited"
+            for m in out.markers
+            if m.phase == P_VF_PARENT and 0 < m.args[0] < 1 << 31 and not m.args[1]]
+
+
+@scenario(id="RV-012", title="Return from vfork() to the parent while the child still runs",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-RETURN-PATHS"),
+          oracle=_vfork_early, program=THREADS,
+          prop="vfork() returns to the parent only after the child has exited or exec'd: the "
+               "parent never runs on the stack the child is still using.")
+def rv_vfork_early(adv: Adversary) -> None:
+    """1. The program calls clone(CLONE_VM | CLONE_VFORK | SIGCHLD).
+    2. The kernel dispatches it without CLONE_VFORK: the child joins the parent's address
+    space as asked, but the parent is not suspended.
+    3. vfork() returns to the parent at once; parent and child now run on one stack, and
+    the parent goes on before the child's exit (its flag not yet set)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_VFORK)
+    def _(a: Adversary, **_: object) -> None:
+        flags = a.reg("x0")
+        a.note(f"vfork clone flags {flags:#x}")
+        a.set_reg("x0", flags & ~CLONE_VFORK)
+
+
+NR_SCHED_YIELD = 124
+
+
+@scenario(id="RV-013", title="Wake the vfork() parent while its child still runs",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-RETURN-PATHS"),
+          oracle=_vfork_early, program=THREADS, gap="P5",
+          prop="vfork() returns to the parent only after the child has exited or exec'd, "
+               "whatever order the kernel's scheduler picks.")
+def rv_vfork_wake(adv: Adversary) -> None:
+    """1. The kernel serves the program's vfork() as asked (FORK_DOMAIN with CLONE_VM |
+    CLONE_VFORK); the parent sleeps on the child.
+    2. At the child's first system call (its marker) the kernel wakes the parent with the
+    child's pid, as if the child had exited, and serves the child's call as sched_yield().
+    3. The parent returns from vfork() and runs on the stack its live child is using."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_VFORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["vfork-parent"] = thread
+        a.note(f"parent after clone: {thread.state}")  # type: ignore[attr-defined]
+
+    @adv.on(Point.MARKER, phase=P_VF_CHILD, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parent = a.memo.get("vfork-parent")
+        if parent is None:
+            return
+        thread.vfork_parent = None  # type: ignore[attr-defined]
+        parent.context.set(0, thread.tid)  # type: ignore[attr-defined]
+        parent.rerun_wait = None  # type: ignore[attr-defined]
+        a.kernel.sched.unblock(parent)
+        a.set_reg("x8", NR_SCHED_YIELD)
+        a.note(f"parent woken with {thread.tid} while the child runs")  # type: ignore[attr-defined]
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

@@ -20,6 +20,8 @@
  *      address (it must be zero) and writes there; the parent must see the child's store
  *      through the shared page, its copy of the secret unchanged and its private
  *      anonymous page untouched by the child.
+ *   6. vfork(): the parent must not run again before the child has exited (the child's
+ *      flag, set right before its exit, must be visible when vfork() returns).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -57,6 +59,9 @@
                               x3 how many of its bytes were not zero */
 #define P_SH_PARENT 39     /* x2 the shared page's word 0 (the child's store), x3 status */
 #define P_SH_PRIVATE 40    /* x2 the private anonymous page's word 0 (must still be 0) */
+#define P_VFORK 41         /* next: vfork() (clone with CLONE_VM | CLONE_VFORK) */
+#define P_VF_CHILD 42      /* in the vfork child, before it sets the flag and exits */
+#define P_VF_PARENT 43     /* in the parent after vfork() returned: x2 pid, x3 the child's flag */
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -227,6 +232,27 @@ static void shared_then_fork(long mapped)
     marker(P_SH_PRIVATE, *(volatile long *)mapped, 0, 0, 0);
 }
 
+/* Step 6: vfork suspends the parent until the child exits. */
+static volatile int vfork_child_done;
+
+__attribute__((noinline)) static void vfork_step(void)
+{
+    marker(P_VFORK, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        marker(P_VF_CHILD, 0, 0, 0, 0);
+        vfork_child_done = 1;
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    int done = vfork_child_done;
+    marker(P_VF_PARENT, pid, done, 0, 0);
+    if (pid > 0 && !done)
+        tampered = 1;
+    int status;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -288,6 +314,7 @@ int main(int argc, char **argv)
     char c;
     sys6(SYS_read, b_done[0], (long)&c, 1, 0, 0, 0);
     shared_then_fork(mapped);
+    vfork_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

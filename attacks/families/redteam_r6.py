@@ -480,5 +480,61 @@ def rv_vfork_wake(adv: Adversary) -> None:
         a.note(f"parent woken with {thread.tid} while the child runs")  # type: ignore[attr-defined]
 
 
+# --- Iago results of rt_sigaction and read (the secret_threads program, steps 7 and 8) ------
+
+P_SIGACTION, P_SIGACTION_OLD, P_READ, P_READ_DONE = 44, 45, 46, 47
+NR_RT_SIGACTION = 134
+NR_READ = 63
+
+
+def _old_handler_forged(out: Outcome) -> list[str]:
+    return [f"rt_sigaction() reported {m.args[0]:#x} as SIGUSR2's previous handler, which "
+            "the program never installed (it is SIG_DFL)"
+            for m in out.markers if m.phase == P_SIGACTION_OLD and m.args[0] > 1]
+
+
+@scenario(id="RV-014", title="Report win() as the previous handler in rt_sigaction's oldact",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          oracle=_old_handler_forged, program=THREADS, gap="P5",
+          prop="The old action rt_sigaction() hands back is the one the program installed "
+               "(or SIG_DFL): code that chains to the previous handler never calls an "
+               "address of the kernel's choosing.")
+def rv_forged_oldact(adv: Adversary) -> None:
+    """1. The program installs its first SIGUSR2 handler with rt_sigaction(SIGUSR2, new,
+    old) and, like signal-chaining code, calls the previous handler it is told of.
+    2. The kernel serves the call and writes an old action naming win() into `old`
+    (a buffer the call lets it write).
+    3. The program calls win(): its control flow is the kernel's."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RT_SIGACTION, during=P_SIGACTION)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["oldact"] = a.reg("x2")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGACTION, during=P_SIGACTION)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.memo.get("oldact", 0)
+        forged = a.layout.win.to_bytes(8, "little") + bytes(24)
+        a.note(f"oldact at {va:#x} <- handler {a.layout.win:#x}")
+        a.kernel.uaccess.write(va, forged)
+
+
+def _long_read(out: Outcome) -> list[str]:
+    return [f"read() of 1 byte returned {m.args[0]} to the program"
+            for m in out.markers if m.phase == P_READ_DONE and 1 < m.args[0] < 1 << 63]
+
+
+@scenario(id="RV-015", title="Return more bytes from read() than the program asked for",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",),
+          oracle=_long_read, program=THREADS, gap="P5",
+          prop="A read() result is at most the count the program asked for (an Iago result "
+               "outside the call's contract, which code indexing its buffer with it trusts).")
+def rv_long_read(adv: Adversary) -> None:
+    """1. The program reads 1 byte from a pipe into a 16-byte stack buffer.
+    2. The kernel answers 4096: more than asked, more than the buffer (code that indexes
+    or terminates the buffer with the count writes out of bounds)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_READ)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 4096)
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

@@ -22,6 +22,9 @@
  *      anonymous page untouched by the child.
  *   6. vfork(): the parent must not run again before the child has exited (the child's
  *      flag, set right before its exit, must be visible when vfork() returns).
+ *   7. It installs a SIGUSR2 handler and, like signal-chaining code, calls the previous
+ *      handler that rt_sigaction() reports (SIG_DFL the first time: nothing to call).
+ *   8. It reads one byte from a pipe holding one byte and reports what read() returned.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -62,6 +65,10 @@
 #define P_VFORK 41         /* next: vfork() (clone with CLONE_VM | CLONE_VFORK) */
 #define P_VF_CHILD 42      /* in the vfork child, before it sets the flag and exits */
 #define P_VF_PARENT 43     /* in the parent after vfork() returned: x2 pid, x3 the child's flag */
+#define P_SIGACTION 44     /* next: rt_sigaction(SIGUSR2, new, old) (the first for SIGUSR2) */
+#define P_SIGACTION_OLD 45 /* x2 the old handler the kernel reported, x3 its flags */
+#define P_READ 46          /* next: read(pipe, buf, 1) with one byte in the pipe */
+#define P_READ_DONE 47     /* x2 what read() returned */
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -253,6 +260,39 @@ __attribute__((noinline)) static void vfork_step(void)
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
 }
 
+/* Step 7: chain to the previous SIGUSR2 handler (none: this is the first install). */
+struct kernel_sigaction {
+    unsigned long handler, flags, restorer, mask;
+};
+
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+
+__attribute__((noinline)) static void chain_step(void)
+{
+    struct kernel_sigaction ksa = {(unsigned long)on_usr2, 0, 0, 0}, old = {0, 0, 0, 0};
+    marker(P_SIGACTION, 0, 0, 0, 0);
+    sys6(SYS_rt_sigaction, SIGUSR2, (long)&ksa, (long)&old, 8, 0, 0);
+    marker(P_SIGACTION_OLD, (long)old.handler, (long)old.flags, 0, 0);
+    if (old.handler > 1)                       /* neither SIG_DFL nor SIG_IGN */
+        ((void (*)(int))old.handler)(SIGUSR2);
+}
+
+/* Step 8: one byte in a pipe, one byte asked for. */
+__attribute__((noinline)) static void read_step(void)
+{
+    int p[2];
+    char buf[16] = {0};
+    if (pipe(p) != 0)
+        return;
+    sys6(SYS_write, p[1], (long)"x", 1, 0, 0, 0);
+    marker(P_READ, 0, 0, 0, 0);
+    long r = sys6(SYS_read, p[0], (long)buf, 1, 0, 0, 0);
+    marker(P_READ_DONE, r, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -315,6 +355,8 @@ int main(int argc, char **argv)
     sys6(SYS_read, b_done[0], (long)&c, 1, 0, 0, 0);
     shared_then_fork(mapped);
     vfork_step();
+    chain_step();
+    read_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -12,7 +12,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import Phase
+from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 
@@ -534,6 +534,58 @@ def rv_long_read(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_READ)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", 4096)
+
+
+# --- a syscall restart with the kernel's x0 (the secret_threads program, step 9) -----------
+
+P_SLEEP, P_SLEEP_DONE = 48, 49
+NR_NANOSLEEP = 101
+
+
+@scenario(id="RV-016", title="Restart nanosleep() with the heap secret's address as its "
+          "timespec", family=RT, goal=Goal.LEAK, rules=("G-RESUME-ELR", "G-UACCESS-CAP"),
+          program=THREADS,
+          prop="A restarted system call runs again with the arguments the program passed "
+               "(x0 restored), never with a result of the kernel's in x0.")
+def rv_restart_x0(adv: Adversary) -> None:
+    """1. The program calls nanosleep(&ts, 0), a call the kernel may interrupt and restart.
+    2. The kernel answers with a restart (ELR - 4) and passes the heap secret's address
+    as the result: if that becomes x0, the program runs nanosleep(heap secret, 0).
+    3. Serving the restarted call, the kernel reads its 'timespec' (copy_from_user of
+    x0, which the call's capability covers) and answers at once."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_NANOSLEEP, during=P_SLEEP)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            a.set_reg("x8", NR_SCHED_YIELD)         # answer at once (no sleep to wake from)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_NANOSLEEP, during=P_SLEEP)
+    def _(a: Adversary, **_: object) -> None:
+        target = a.layout.heap + SECRET_OFF
+        a.memo["restart"] = target
+        if not a.guarded:
+            a.set_reg("pc", a.reg("pc") - 4)        # the kernel's own eret
+            a.set_reg("x0", target)
+            a.set_reg("x8", NR_NANOSLEEP)
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes, **_: object):  # noqa: ANN202
+        if call != Call.RESUME or "restart" not in a.memo or a.memo.get("restarted"):
+            return None
+        a.memo["restarted"] = True
+        slot, _result, elr = args
+        a.note(f"RESUME slot {slot} as a restart with x0 {a.memo['restart']:#x}")
+        return (slot, a.memo["restart"], elr - 4), payload
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_NANOSLEEP, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "restart" not in a.memo or a.memo.get("read"):
+            return
+        x0 = a.reg("x0")
+        a.note(f"nanosleep entered with x0 {x0:#x}")
+        if x0 == a.memo["restart"]:
+            a.memo["read"] = True
+            a.observe(a.kernel.uaccess.read(x0, 32), "nanosleep's restarted timespec")
+            a.set_reg("x8", NR_SCHED_YIELD)
 
 
 # Keep the imports the later scenarios share in use even before they exist.

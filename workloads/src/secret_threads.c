@@ -25,6 +25,8 @@
  *   7. It installs a SIGUSR2 handler and, like signal-chaining code, calls the previous
  *      handler that rt_sigaction() reports (SIG_DFL the first time: nothing to call).
  *   8. It reads one byte from a pipe holding one byte and reports what read() returned.
+ *   9. It sleeps for a microsecond (nanosleep, a call the kernel may interrupt and
+ *      restart).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
@@ -69,6 +72,8 @@
 #define P_SIGACTION_OLD 45 /* x2 the old handler the kernel reported, x3 its flags */
 #define P_READ 46          /* next: read(pipe, buf, 1) with one byte in the pipe */
 #define P_READ_DONE 47     /* x2 what read() returned */
+#define P_SLEEP 48         /* next: nanosleep(&ts, 0), ts = 1 microsecond */
+#define P_SLEEP_DONE 49    /* x2 what nanosleep() returned */
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -293,6 +298,15 @@ __attribute__((noinline)) static void read_step(void)
     marker(P_READ_DONE, r, 0, 0, 0);
 }
 
+/* Step 9: a short sleep. */
+__attribute__((noinline)) static void sleep_step(void)
+{
+    struct timespec ts = {0, 1000};
+    marker(P_SLEEP, 0, 0, 0, 0);
+    long r = sys6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
+    marker(P_SLEEP_DONE, r, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -357,6 +371,7 @@ int main(int argc, char **argv)
     vfork_step();
     chain_step();
     read_step();
+    sleep_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

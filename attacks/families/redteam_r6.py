@@ -588,5 +588,37 @@ def rv_restart_x0(adv: Adversary) -> None:
             a.set_reg("x8", NR_SCHED_YIELD)
 
 
+# --- an Iago old_ss the program restores (the secret_threads program, step 10) ------------
+
+P_ALT_SWAP, P_ALT_OLD, P_ALT_RAISE, P_ALT_DONE = 50, 51, 52, 53
+NR_SIGALTSTACK = 132
+PAGE = 4096
+
+
+@scenario(id="RV-017", title="Report the heap as the previous alternate stack, which the "
+          "program then restores", family=RT, goal=Goal.TAMPER,
+          rules=("G-SIGNAL-FRAME", "G-UACCESS-CAP"), program=THREADS, gap="P5",
+          prop="The old alternate stack sigaltstack() reports is the one the program set: a "
+               "program that gives it back never turns its heap into a signal stack.")
+def rv_forged_old_ss(adv: Adversary) -> None:
+    """1. The program installs a temporary alternate stack with sigaltstack(&tmp, &old).
+    2. The kernel writes into `old` (a buffer the call lets it write) a stack of 8 KiB
+    ending at the end of the heap page that holds the secret.
+    3. The program restores `old` with sigaltstack(&old, 0): the program itself now set
+    that stack.  Its next SA_ONSTACK signal (the SIGUSR2 it sends itself) gets its frame
+    written there, over the heap copy of the secret."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGALTSTACK, during=P_ALT_SWAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["old_ss"] = a.reg("x1")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGALTSTACK, during=P_ALT_SWAP)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.memo.get("old_ss", 0)
+        sp = a.layout.heap - PAGE
+        forged = sp.to_bytes(8, "little") + bytes(8) + (2 * PAGE).to_bytes(8, "little")
+        a.note(f"old_ss at {va:#x} <- [{sp:#x}, {sp + 2 * PAGE:#x})")
+        a.kernel.uaccess.write(va, forged)
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

@@ -27,6 +27,9 @@
  *   8. It reads one byte from a pipe holding one byte and reports what read() returned.
  *   9. It sleeps for a microsecond (nanosleep, a call the kernel may interrupt and
  *      restart).
+ *  10. Like library code that borrows the alternate stack, it installs a temporary one,
+ *      restores the previous one sigaltstack() reported, and sends itself SIGUSR2 (an
+ *      SA_ONSTACK handler: its frame goes on the restored stack).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -74,6 +77,10 @@
 #define P_READ_DONE 47     /* x2 what read() returned */
 #define P_SLEEP 48         /* next: nanosleep(&ts, 0), ts = 1 microsecond */
 #define P_SLEEP_DONE 49    /* x2 what nanosleep() returned */
+#define P_ALT_SWAP 50      /* next: sigaltstack(tmp, &old), a temporary alternate stack */
+#define P_ALT_OLD 51       /* x2 old.ss_sp, x3 old.ss_size, x4 old.ss_flags; next: restore it */
+#define P_ALT_RAISE 52     /* next: tgkill(self, SIGUSR2), its handler on the restored stack */
+#define P_ALT_DONE 53
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -277,7 +284,8 @@ static void on_usr2(int sig)
 
 __attribute__((noinline)) static void chain_step(void)
 {
-    struct kernel_sigaction ksa = {(unsigned long)on_usr2, 0, 0, 0}, old = {0, 0, 0, 0};
+    struct kernel_sigaction ksa = {(unsigned long)on_usr2, SA_ONSTACK, 0, 0};
+    struct kernel_sigaction old = {0, 0, 0, 0};
     marker(P_SIGACTION, 0, 0, 0, 0);
     sys6(SYS_rt_sigaction, SIGUSR2, (long)&ksa, (long)&old, 8, 0, 0);
     marker(P_SIGACTION_OLD, (long)old.handler, (long)old.flags, 0, 0);
@@ -305,6 +313,21 @@ __attribute__((noinline)) static void sleep_step(void)
     marker(P_SLEEP, 0, 0, 0, 0);
     long r = sys6(SYS_nanosleep, (long)&ts, 0, 0, 0, 0, 0);
     marker(P_SLEEP_DONE, r, 0, 0, 0);
+}
+
+/* Step 10: borrow the alternate stack, then give the previous one back. */
+__attribute__((noinline)) static void borrow_altstack_step(void)
+{
+    stack_t tmp = {.ss_sp = altstack_b, .ss_size = sizeof altstack_b, .ss_flags = 0};
+    stack_t old;
+    memset(&old, 0, sizeof old);
+    marker(P_ALT_SWAP, 0, 0, 0, 0);
+    sys6(SYS_sigaltstack, (long)&tmp, (long)&old, 0, 0, 0, 0);
+    marker(P_ALT_OLD, (long)old.ss_sp, (long)old.ss_size, old.ss_flags, 0);
+    sys6(SYS_sigaltstack, (long)&old, 0, 0, 0, 0, 0);
+    marker(P_ALT_RAISE, 0, 0, 0, 0);
+    sys6(SYS_tgkill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), gettid_raw(), SIGUSR2, 0, 0, 0);
+    marker(P_ALT_DONE, 0, 0, 0, 0);
 }
 
 int main(int argc, char **argv)
@@ -372,6 +395,7 @@ int main(int argc, char **argv)
     chain_step();
     read_step();
     sleep_step();
+    borrow_altstack_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -620,5 +620,20 @@ def rv_forged_old_ss(adv: Adversary) -> None:
         a.kernel.uaccess.write(va, forged)
 
 
+@scenario(id="RV-018", title="Aim the new thread's clear_child_tid at the heap secret",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), program=THREADS,
+          prop="The word a thread's exit clears (CLONE_CHILD_CLEARTID) is the one the "
+               "program's clone() named, not an address of the kernel's.")
+def rv_cleartid_redirect(adv: Adversary) -> None:
+    """1. At pthread_create's clone(... CLONE_CHILD_CLEARTID ..., ctid), the kernel
+    dispatches it with ctid = the heap secret's address.
+    2. When thread B exits, the kernel's exit path clears that word and wakes its futex:
+    4 bytes of the heap copy of the secret become zero."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_ALTSTACKS)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"clone ctid {a.reg('x4'):#x} -> heap secret")
+        a.set_reg("x4", a.layout.heap + SECRET_OFF)
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

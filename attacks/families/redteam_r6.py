@@ -635,5 +635,42 @@ def rv_cleartid_redirect(adv: Adversary) -> None:
         a.set_reg("x4", a.layout.heap + SECRET_OFF)
 
 
+# --- write() answering more than asked (the secret_threads program, step 11) --------------
+
+P_WRITE_ALL, P_WRITE_DONE = 54, 55
+NR_WRITE = 64
+
+
+@scenario(id="RV-019", title="Answer a write() with one byte more than asked, then read the "
+          "wrapped-around retry", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
+          program=THREADS, gap="P7",
+          prop="A write() result is at most the count asked: a write-all loop never wraps "
+               "its remaining count around and hands the kernel the memory after its buffer.")
+def rv_long_write(adv: Adversary) -> None:
+    """1. The program sends 16 public bytes (48 bytes before the heap secret) with a loop
+    that retries short writes: p += n; left -= n.
+    2. The kernel answers the first write() with 17: `left` wraps to 2^64 - 1 and the
+    loop asks again, write(fd, buf + 17, 2^64 - 1).
+    3. Serving that call the kernel reads what the program asked it to send: the bytes
+    after the buffer, the heap secret among them; it answers with the full count."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=P_WRITE_ALL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        n = a.memo.get("writes", 0)
+        a.memo["writes"] = n + 1
+        if n == 0:
+            a.set_reg("x0", 17)
+        elif "left" in a.memo:
+            a.set_reg("x0", a.memo["left"])
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WRITE, during=P_WRITE_ALL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("writes"):
+            return
+        buf, left = a.reg("x1"), a.reg("x2")
+        a.memo["left"] = left
+        a.note(f"retry write({buf:#x}, {left:#x})")
+        a.observe(a.kernel.uaccess.read(buf, 128), "the write-all loop's wrapped retry")
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

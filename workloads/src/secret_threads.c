@@ -30,6 +30,8 @@
  *  10. Like library code that borrows the alternate stack, it installs a temporary one,
  *      restores the previous one sigaltstack() reported, and sends itself SIGUSR2 (an
  *      SA_ONSTACK handler: its frame goes on the restored stack).
+ *  11. It sends 16 public bytes (the start of the heap page, 48 bytes before the secret)
+ *      to /dev/null with the usual write-all loop (retrying short writes).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -81,6 +83,8 @@
 #define P_ALT_OLD 51       /* x2 old.ss_sp, x3 old.ss_size, x4 old.ss_flags; next: restore it */
 #define P_ALT_RAISE 52     /* next: tgkill(self, SIGUSR2), its handler on the restored stack */
 #define P_ALT_DONE 53
+#define P_WRITE_ALL 54     /* x2 the buffer; next: write_all(devnull, heap, 16) */
+#define P_WRITE_DONE 55
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -330,6 +334,24 @@ __attribute__((noinline)) static void borrow_altstack_step(void)
     marker(P_ALT_DONE, 0, 0, 0, 0);
 }
 
+/* Step 11: the usual loop that retries short writes. */
+__attribute__((noinline)) static void write_all_step(const uint8_t *buf)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    const uint8_t *p = buf;
+    size_t left = 16;
+    marker(P_WRITE_ALL, (long)buf, 0, 0, 0);
+    for (int tries = 0; left > 0 && tries < 8; tries++) {
+        long n = sys6(SYS_write, fd, (long)p, (long)left, 0, 0, 0);
+        if (n <= 0)
+            break;
+        p += n;
+        left -= (size_t)n;
+    }
+    marker(P_WRITE_DONE, 0, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -349,6 +371,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
     memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
     for (int i = 0; i < 16; i++)
         stackbuf[i] = 0;
@@ -396,6 +419,7 @@ int main(int argc, char **argv)
     read_step();
     sleep_step();
     borrow_altstack_step();
+    write_all_step(heap);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

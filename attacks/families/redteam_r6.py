@@ -518,22 +518,31 @@ def rv_forged_oldact(adv: Adversary) -> None:
 
 
 def _long_read(out: Outcome) -> list[str]:
-    return [f"read() of 1 byte returned {m.args[0]} to the program"
+    return [f"read() of 1 byte returned {m.args[0]} to the program (which stored a NUL there)"
             for m in out.markers if m.phase == P_READ_DONE and 1 < m.args[0] < 1 << 63]
 
 
-@scenario(id="RV-015", title="Return more bytes from read() than the program asked for",
+@scenario(id="RV-015", title="Return more bytes from read() than asked, aimed at the stack "
+          "secret",
           family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",),
           oracle=_long_read, program=THREADS, gap="P5",
           prop="A read() result is at most the count the program asked for (an Iago result "
                "outside the call's contract, which code indexing its buffer with it trusts).")
 def rv_long_read(adv: Adversary) -> None:
-    """1. The program reads 1 byte from a pipe into a 16-byte stack buffer.
-    2. The kernel answers 4096: more than asked, more than the buffer (code that indexes
-    or terminates the buffer with the count writes out of bounds)."""
+    """1. The program reads 1 byte from a pipe into a 16-byte stack buffer and, as usual,
+    stores a NUL after what it read: buf[n] = 0.
+    2. The kernel answers with n = the distance from the buffer to the stack copy of the
+    secret in main's frame (more than asked, more than the buffer).
+    3. The program's NUL lands on the first byte of that copy."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_READ)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["buf"] = a.reg("x1")
+
     @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_READ)
     def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", 4096)
+        n = a.layout.stack_secret - a.memo.get("buf", 0)
+        a.note(f"read() answered {n} (buffer {a.memo.get('buf', 0):#x})")
+        a.set_reg("x0", n)
 
 
 # --- a syscall restart with the kernel's x0 (the secret_threads program, step 9) -----------

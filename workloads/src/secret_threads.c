@@ -24,7 +24,8 @@
  *      flag, set right before its exit, must be visible when vfork() returns).
  *   7. It installs a SIGUSR2 handler and, like signal-chaining code, calls the previous
  *      handler that rt_sigaction() reports (SIG_DFL the first time: nothing to call).
- *   8. It reads one byte from a pipe holding one byte and reports what read() returned.
+ *   8. It reads one byte from a pipe holding one byte, NUL-terminates what it read and
+ *      reports what read() returned.
  *   9. It sleeps for a microsecond (nanosleep, a call the kernel may interrupt and
  *      restart).
  *  10. Like library code that borrows the alternate stack, it installs a temporary one,
@@ -307,6 +308,8 @@ __attribute__((noinline)) static void read_step(void)
     sys6(SYS_write, p[1], (long)"x", 1, 0, 0, 0);
     marker(P_READ, 0, 0, 0, 0);
     long r = sys6(SYS_read, p[0], (long)buf, 1, 0, 0, 0);
+    if (r >= 0)
+        buf[r] = 0;                            /* the usual NUL after what was read */
     marker(P_READ_DONE, r, 0, 0, 0);
 }
 

@@ -681,5 +681,36 @@ def rv_long_write(adv: Adversary) -> None:
         a.observe(a.kernel.uaccess.read(buf, 128), "the write-all loop's wrapped retry")
 
 
+# --- exec from a confidential program (the secret_threads program, step 12) ----------------
+
+P_EXEC, P_EXEC_CHILD, P_EXEC_DONE = 56, 57, 58
+NR_EXECVE = 221
+
+
+def _exec_args(out: Outcome) -> list[str]:
+    ran = sorted({m.pid for m in out.markers if m.phase == Phase.START and m.pid != out.init_pid})
+    asked = any(m.phase == P_EXEC for m in out.markers)
+    return [f"the program exec'd with -x ran in pid {pid} without it (its whole secret-keeping "
+            "run instead)" for pid in ran] if asked else []
+
+
+@scenario(id="RV-020", title="Exec the program's child with other arguments than it passed",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED", "G-UACCESS-CAP"),
+          oracle=_exec_args, program=THREADS, gap="P2",
+          prop="A confidential program that execs an admitted image passes it its own "
+               "arguments: the kernel cannot start the new image with another argv.")
+def rv_exec_argv(adv: Adversary) -> None:
+    """1. The program's vfork child calls execve(self, {self, "-x", NULL}, {NULL}).
+    2. The kernel dispatches it with argv one word further on ({"-x", NULL}: still inside
+    the array the program passed), so the new image sees no -x.
+    3. The admitted image starts as asked, but runs what the program never asked for
+    (its whole run instead of the -x announcement)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXECVE, during=P_EXEC, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        argv = a.reg("x1")
+        a.note(f"execve argv {argv:#x} -> {argv + 8:#x}")
+        a.set_reg("x1", argv + 8)
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

@@ -33,6 +33,8 @@
  *      SA_ONSTACK handler: its frame goes on the restored stack).
  *  11. It sends 16 public bytes (the start of the heap page, 48 bytes before the secret)
  *      to /dev/null with the usual write-all loop (retrying short writes).
+ *  12. It runs itself with -x in a vfork()ed child through execve(); with -x the program
+ *      only announces itself (P_EXEC_CHILD) and exits 0.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values): the phases
  * below mirror attacks/families/redteam_r6.py.  Every handler run reports the thread
@@ -86,6 +88,9 @@
 #define P_ALT_DONE 53
 #define P_WRITE_ALL 54     /* x2 the buffer; next: write_all(devnull, heap, 16) */
 #define P_WRITE_DONE 55
+#define P_EXEC 56          /* next: vfork() and, in the child, execve(self, {self, "-x"}) */
+#define P_EXEC_CHILD 57    /* the exec'd image, run with -x: x2 its argc */
+#define P_EXEC_DONE 58     /* x2 the child's wait status */
 #define CHILD_STORE 0xC0FFEEL
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -355,9 +360,31 @@ __attribute__((noinline)) static void write_all_step(const uint8_t *buf)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+/* Step 12: run itself with -x through vfork + execve. */
+__attribute__((noinline)) static void exec_step(const char *self)
+{
+    static char dash_x[] = "-x";
+    char *child_argv[] = {(char *)self, dash_x, 0};
+    char *child_envp[] = {0};
+    marker(P_EXEC, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit, 127, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    marker(P_EXEC_DONE, status, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+    if (argc > 1 && strcmp(argv[1], "-x") == 0) {
+        marker(P_EXEC_CHILD, argc, 0, 0, 0);
+        return 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -423,6 +450,8 @@ int main(int argc, char **argv)
     sleep_step();
     borrow_altstack_step();
     write_all_step(heap);
+    if (argv[0][0] == '/')
+        exec_step(argv[0]);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

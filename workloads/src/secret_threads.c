@@ -274,9 +274,8 @@ __attribute__((noinline)) static void vfork_step(void)
         sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
     }
     int done = vfork_child_done;
+    /* Reported, not judged: qemu-user runs vfork() as a plain fork (no shared memory). */
     marker(P_VF_PARENT, pid, done, 0, 0);
-    if (pid > 0 && !done)
-        tampered = 1;
     int status;
     if (pid > 0)
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);

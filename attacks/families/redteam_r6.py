@@ -712,5 +712,54 @@ def rv_exec_argv(adv: Adversary) -> None:
         a.set_reg("x1", argv + 8)
 
 
+# --- the first return of a new image: its initial EL0 state ------------------------------
+
+REG_TPIDR_EL0 = 262          # Unicorn's ids of the EL0 thread pointer and FP control
+REG_FPCR = 291
+PLANTED_FPCR = 0x03C0_0000   # DN | FZ | RMode = round towards zero
+PLANTED_TPIDR = 0x4B45_524E_454C
+
+
+def _initial_state(out: Outcome) -> list[str]:
+    found = []
+    for key, what in (("tpidr", "TPIDR_EL0"), ("fpcr", "FPCR")):
+        want = out.hits.get(f"{key}-planted", set())
+        seen = out.hits.get(f"{key}-seen", set())
+        found += [f"the new image's first instructions ran with the kernel's {what} {v:#x}"
+                  for v in sorted(want & seen)]
+    return found
+
+
+@scenario(id="RV-021", title="Start a new confidential image with the kernel's TPIDR_EL0 and "
+          "FPCR", family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-RETURN-PATHS"),
+          oracle=_initial_state,
+          silent="CREATE_DOMAIN's first context starts from zeroed EL0 state",
+          prop="A new confidential image starts with the EL0 state Linux defines (thread "
+               "pointer and FP control zero), not values the kernel left in the core.")
+def rv_initial_el0_state(adv: Adversary) -> None:
+    """1. Before the image becomes confidential (and again before its first return), the
+    kernel loads TPIDR_EL0 and FPCR with values of its own.
+    2. At the program's first system call (its START marker) it samples both: the
+    program's start-up code (before it sets its own thread pointer) ran with them."""
+    def plant(a: Adversary) -> None:
+        a.el1.set_reg(REG_TPIDR_EL0, PLANTED_TPIDR)
+        a.el1.set_reg(REG_FPCR, PLANTED_FPCR)
+        a.hit("tpidr-planted", PLANTED_TPIDR)
+        a.hit("fpcr-planted", PLANTED_FPCR)
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        plant(a)
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        plant(a)
+
+    @adv.on(Point.SYSCALL_ENTRY, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.hit("tpidr-seen", a.el1.reg(REG_TPIDR_EL0))
+        a.hit("fpcr-seen", a.el1.reg(REG_FPCR))
+
+
 # Keep the imports the later scenarios share in use even before they exist.
 _UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

@@ -1,8 +1,13 @@
-"""Red-team round six: EL1 controls of EL0, odd ways back, and Iago results.
+"""Red-team round six: threads, MAP_SHARED across fork, vfork and exec, Iago results.
 
-Each scenario holds only the kernel's powers (its EL1 face of the CPU, its own
-syscall dispatch and scheduler, the Guardian's calls).  Where an attack still
-gets through with the Guardian on, it names the property it breaks (`gap`).
+Most scenarios attack `secret_threads` (workloads/src/secret_threads.c): the
+secret kept as in `secret`, then two threads with their own alternate signal
+stacks, a MAP_SHARED page shared with a forked child, vfork, signal chaining,
+a write-all loop and an exec of itself; its markers (phases 30 and up) are
+mirrored by the P_* constants here.  Each scenario holds only the kernel's
+powers (its EL1 face of the CPU, its own syscall dispatch and scheduler, the
+Guardian's calls).  Where an attack still gets through with the Guardian on,
+it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -18,15 +23,11 @@ from emulator import sysregs as S
 
 RT = "rt6"
 NR_CLONE = 220
-NR_KILL = 129
 NR_MMAP = 222
-NR_MREMAP = 216
-NR_WAIT4 = 260
 MAP_FIXED = 0x10
+PAGE = 4096
 SCTLR_E0E = 1 << 24           # EL0 data accesses big-endian
 SCTLR_UMA = 1 << 9            # EL0 may write PSTATE.{D,A,I,F}
-# The EL1 registers the kernel writes with MSR whose fields EL0 code depends on, by
-# encoding (op0=3, op1=0, CRn, CRm, op2 in the model's (crn, crm, op0, op1, op2) order).
 
 
 def _hit_oracle(key: str, what: str):  # noqa: ANN202 - an oracle
@@ -418,6 +419,56 @@ def rv_private_onto_shared(adv: Adversary) -> None:
         a.el1.tlbi_all()
 
 
+@scenario(id="RV-022", title="Migrate the parent's side of a MAP_SHARED page while the child "
+          "runs", family=RT, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-ONE-MAPPING"),
+          oracle=_shared_broken, program=THREADS,
+          prop="Migration moves a page for every process that maps it, or not at all: a "
+               "MAP_SHARED frame is never copied to a new frame for one side only.")
+def rv_shared_migrate(adv: Adversary) -> None:
+    """1. After fork, parent and child map one MAP_SHARED frame.
+    2. While the child runs, the kernel migrates the parent's page (MIGRATE_PAGE: copy to
+    a new frame, remap the parent's entry) and leaves the child's entry alone.
+    3. The child's store goes to the old frame; the parent reads the new one."""
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        va, root = args[0], a.mm.tables.root
+        new = a.alloc_frame()
+        if a.guarded:
+            status, _ = a.hvc(Call.MIGRATE_PAGE, root, va, new)
+            a.note(f"MIGRATE_PAGE({va:#x} -> {new:#x}) status {status}")
+            return
+        desc = a.mm.tables.lookup(va)
+        a.kernel.mmctx.copy_frame(new, desc & D.ADDR_MASK)
+        a.mm.tables.set(va, (desc & ~D.ADDR_MASK) | new)
+        a.el1.tlbi_va(va)
+
+
+@scenario(id="RV-023", title="Swap the child's MAP_SHARED entry for a fresh zero page",
+          family=RT, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-LEAVE-ON-REQUEST"),
+          oracle=_shared_broken, program=THREADS,
+          prop="A MAP_SHARED page leaves a process's view only when that process unmaps it: "
+               "the kernel cannot replace one side's entry with fresh memory while the other "
+               "side still maps the shared frame.")
+def rv_shared_fresh(adv: Adversary) -> None:
+    """1. After fork, parent and child map one MAP_SHARED frame.
+    2. When the child announces it, the kernel points the child's entry at a fresh zeroed
+    frame (not a copy: nothing of the parent's page goes along).
+    3. The child sees zeros where its shared data was, and its store never reaches the
+    parent."""
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], thread: object, **_: object) -> None:
+        va = args[0]
+        mm = thread.process.mm  # type: ignore[attr-defined]
+        desc = mm.tables.lookup(va)
+        if not desc & 1:
+            desc = a.walk(va)[-1].desc
+        frame = a.alloc_frame()
+        a.write_lm(frame, bytes(PAGE))
+        mm.tables.set(va, (desc & ~D.ADDR_MASK) | frame)
+        a.el1.tlbi_va(va)
+        a.note(f"child's shared entry now names a fresh frame {frame:#x}")
+
+
 # --- vfork (the secret_threads program, step 6) ------------------------------------------
 
 P_VFORK, P_VF_CHILD, P_VF_PARENT = 41, 42, 43
@@ -601,7 +652,6 @@ def rv_restart_x0(adv: Adversary) -> None:
 
 P_ALT_SWAP, P_ALT_OLD, P_ALT_RAISE, P_ALT_DONE = 50, 51, 52, 53
 NR_SIGALTSTACK = 132
-PAGE = 4096
 
 
 @scenario(id="RV-017", title="Report the heap as the previous alternate stack, which the "
@@ -759,7 +809,3 @@ def rv_initial_el0_state(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.hit("tpidr-seen", a.el1.reg(REG_TPIDR_EL0))
         a.hit("fpcr-seen", a.el1.reg(REG_FPCR))
-
-
-# Keep the imports the later scenarios share in use even before they exist.
-_UNUSED = (Call, NR_CLONE, NR_KILL, NR_MMAP, NR_MREMAP, NR_WAIT4)

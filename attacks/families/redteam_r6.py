@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from abi import Call
 from attacks.adversary import Adversary
-from attacks.hooks import Point
+from attacks.hooks import Point, StopRun
 from attacks.runner import Outcome
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Expect, Goal, scenario
 from attacks.workload import SECRET_OFF, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -594,6 +594,63 @@ def rv_long_read(adv: Adversary) -> None:
         n = a.layout.stack_secret - a.memo.get("buf", 0)
         a.note(f"read() answered {n} (buffer {a.memo.get('buf', 0):#x})")
         a.set_reg("x0", n)
+
+
+# --- a nested signal on a live alternate stack (the secret_threads program, step 10) -------
+
+P_USR2_HANDLER = 59
+SIGUSR1 = 10
+
+
+def _nested_overwrite(out: Outcome) -> list[str]:
+    usr2 = [m for m in out.markers if m.phase == P_USR2_HANDLER]
+    if not usr2:
+        return []
+    first = usr2[0]
+    found = [f"the nested SIGUSR1 handler ran at {m.args[1]:#x}, above the live SIGUSR2 "
+             f"handler's frame {first.args[1]:#x}: its signal frame went over the live one"
+             for m in out.markers if m.phase == P_HANDLER and m.tid == first.tid
+             and m.args[1] > first.args[1] and m.args[1] - first.args[1] < 1 << 20]
+    if out.hits.get("nested-over"):
+        found.append("the kernel's own frame writer put the nested frame over the live one")
+    return found
+
+
+@scenario(id="RV-025", title="Deliver a second signal while the first handler runs on the "
+          "alternate stack", family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME",),
+          oracle=_nested_overwrite, program=THREADS, mprotect=Expect.SUCCEEDS,
+          silent="the Guardian places a nested frame below the interrupted SP",
+          prop="A signal taken while the thread already runs on its alternate stack gets its "
+               "frame below the live one (Linux's on_sig_stack), never over the frame the "
+               "first handler will return through.")
+def rv_nested_altstack(adv: Adversary) -> None:
+    """1. The program's SIGUSR2 handler (SA_ONSTACK) runs on the alternate stack and makes a
+    system call (its marker).
+    2. There the kernel sends the thread SIGUSR1 (asynchronous, any process may send it;
+    its SA_ONSTACK handler is not blocked by SIGUSR2) and delivers it, reporting the
+    alternate stack as not in use (ss_flags 0).
+    3. A frame placed from the stack's top instead of below the interrupted SP overwrites
+    the live SIGUSR2 frame and the handler's own stack."""
+    @adv.on(Point.MARKER, phase=P_USR2_HANDLER)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        base, _flags, size = thread.altstack  # type: ignore[attr-defined]
+        if a.guarded:
+            thread.altstack = (base, 0, size)  # type: ignore[attr-defined]
+        else:
+            # The kernel's own frame writer: a range starting just above the thread's SP
+            # (x31 of the user registers) and ending at the stack's top puts it there.
+            sp = int.from_bytes(a.gprs()[31 * 8:32 * 8], "little")
+            low = (sp + 32) & ~15
+            thread.altstack = (low, 0, base + size - low)  # type: ignore[attr-defined]
+            a.hit("nested-over", 1)
+        a.note(f"SIGUSR1 sent inside the SIGUSR2 handler, altstack {thread.altstack}")  # type: ignore[attr-defined]
+        a.kernel.signals.send_thread(thread, SIGUSR1, bytes(128))
+
+    @adv.on(Point.MARKER, phase=P_HANDLER, init_only=False, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("usr1-after") is None and a.tally.hits.get("nested-over"):
+            a.memo["usr1-after"] = True
+            raise StopRun("the nested handler ran over the live frame")
 
 
 # --- a syscall restart with the kernel's x0 (the secret_threads program, step 9) -----------

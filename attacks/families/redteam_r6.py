@@ -616,7 +616,7 @@ def _nested_overwrite(out: Outcome) -> list[str]:
     return found
 
 
-@scenario(id="RV-025", title="Deliver a second signal while the first handler runs on the "
+@scenario(id="RV-024", title="Deliver a second signal while the first handler runs on the "
           "alternate stack", family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME",),
           oracle=_nested_overwrite, program=THREADS, mprotect=Expect.SUCCEEDS,
           silent="the Guardian places a nested frame below the interrupted SP",

@@ -469,6 +469,40 @@ def rv_shared_fresh(adv: Adversary) -> None:
         a.note(f"child's shared entry now names a fresh frame {frame:#x}")
 
 
+NR_WAIT4 = 260
+FORGED_STATUS = 66 << 8          # "exited with 66"
+
+
+def _forged_status(out: Outcome) -> list[str]:
+    exited_zero = any(m.phase == P_SH_REMAPPED for m in out.markers)   # the child ran to its exit_group(0)
+    return [f"wait4() told the parent its child exited with {m.args[1] >> 8 & 0xFF} (status "
+            f"{m.args[1]:#x}); the child called exit_group(0)"
+            for m in out.markers if m.phase == P_SH_PARENT and exited_zero and m.args[1] != 0]
+
+
+@scenario(id="RV-025", title="Report a confidential child's exit status as one it never gave",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          oracle=_forged_status, program=THREADS, gap="P5",
+          prop="The exit status wait4() reports for a confidential child is the one that child "
+               "passed to exit_group(): the kernel cannot forge what one process of the program "
+               "tells another.")
+def rv_forged_wait_status(adv: Adversary) -> None:
+    """1. The program's forked child ends with exit_group(0).
+    2. Serving the parent's wait4(pid, &status), the kernel writes status = 'exited with
+    66' (a buffer the call lets it write): a parent that acts on its child's verdict (a
+    verifier run in a child, say) acts on the kernel's."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=P_SHARED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["status"] = a.reg("x1")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WAIT4, during=P_SH_REMAPPED, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.memo.pop("status", 0)
+        if va:
+            a.note(f"wait4 status at {va:#x} <- {FORGED_STATUS:#x}")
+            a.kernel.uaccess.write(va, FORGED_STATUS.to_bytes(4, "little"))
+
+
 # --- vfork (the secret_threads program, step 6) ------------------------------------------
 
 P_VFORK, P_VF_CHILD, P_VF_PARENT = 41, 42, 43

@@ -503,6 +503,27 @@ def rv_forged_wait_status(adv: Adversary) -> None:
             a.kernel.uaccess.write(va, FORGED_STATUS.to_bytes(4, "little"))
 
 
+@scenario(id="RV-026", title="Swap out a MAP_SHARED page just before fork", family=RT,
+          goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-SWAP-AUTH"), oracle=_shared_broken,
+          program=THREADS, gap="P3",
+          prop="A MAP_SHARED page that was swapped out comes back as one page for every "
+               "process that shares it: swap-in never gives each side a private copy.")
+def rv_shared_swap_fork(adv: Adversary) -> None:
+    """1. Just before fork, the kernel's reclaim swaps the program's MAP_SHARED page out
+    (SWAP_OUT: the page is mapped once, so the call is allowed).
+    2. fork() copies the swap entry into the child, and the child's tree claims the
+    sealed page too (SWAP_SHARE), as for any swapped private page.
+    3. Each side's next touch swaps the page in (SWAP_IN) into a frame of its own: the
+    child's store lands in its copy, and the parent never sees it."""
+    @adv.on(Point.MARKER, phase=P_SHARED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        va = args[0]
+        desc = a.mm.tables.lookup(va)
+        a.mm.ctx.memory.swap_out(a.mm, va, desc)
+        a.el1.tlbi_all()
+        a.note(f"shared page {va:#x} swapped out: entry {a.mm.tables.lookup(va):#x}")
+
+
 # --- vfork (the secret_threads program, step 6) ------------------------------------------
 
 P_VFORK, P_VF_CHILD, P_VF_PARENT = 41, 42, 43

@@ -524,6 +524,36 @@ def rv_shared_swap_fork(adv: Adversary) -> None:
         a.note(f"shared page {va:#x} swapped out: entry {a.mm.tables.lookup(va):#x}")
 
 
+@scenario(id="RV-027", title="KSM-merge a MAP_SHARED page with an equal private page just "
+          "before fork", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
+          oracle=_shared_broken, program=THREADS, gap="P3",
+          prop="KSM merges private pages only: a MAP_SHARED page never becomes a copy-on-write "
+               "page that fork then hands each process a private copy of.")
+def rv_shared_ksm_before_fork(adv: Adversary) -> None:
+    """1. Just before fork, the program's MAP_SHARED page and its private anonymous page
+    are byte for byte equal (zero but for the secret at offset 64).
+    2. The kernel KSM-merges them: the shared entry now names the private page's frame,
+    read-only and marked copy-on-write.
+    3. fork() copies that entry; the child's store breaks copy-on-write into a page of its
+    own, and the parent never sees it."""
+    @adv.on(Point.MARKER, phase=P_SHARED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        shared, private = args[0], a.layout.mapped
+        root = a.mm.tables.root
+        if a.guarded:
+            status, _ = a.hvc(Call.KSM_MERGE, root, private, root, shared, SW_COW)
+            a.note(f"KSM_MERGE({private:#x} <- {shared:#x}) status {status}")
+            return
+        tables = a.mm.tables
+        keep, dup = tables.lookup(private), tables.lookup(shared)
+        sw_mask = 0xF << D.SW_SHIFT
+        soft = SW_COW << D.SW_SHIFT
+        tables.set(private, (keep & ~sw_mask) | D.AP_RO | soft)
+        tables.set(shared, (dup & ~(D.ADDR_MASK | sw_mask)) | (keep & D.ADDR_MASK) | D.AP_RO
+                   | soft)
+        a.el1.tlbi_all()
+
+
 # --- vfork (the secret_threads program, step 6) ------------------------------------------
 
 P_VFORK, P_VF_CHILD, P_VF_PARENT = 41, 42, 43

@@ -259,7 +259,7 @@ def _turn_loss(model: Any, ids: list[int], labels: list[int]) -> Any:
     split = max(1, next((i for i, v in enumerate(labels) if v != -100), len(labels)) - 1)
     with torch.no_grad():
         past = model(input_ids=torch.tensor([ids[:split]]), use_cache=True,
-                     logits_to_keep=1).past_key_values
+                     logits_to_keep=1).cache
     # position i of the turn predicts token split + i + 1
     targets = torch.tensor(labels[split + 1:] + [-100])
     keep = torch.nonzero(targets != -100).flatten()

@@ -289,12 +289,18 @@ def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: i
               "steps_planned": planned, "schedule": "10 warm-up steps, cosine to lr/10",
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,
               "precision": "bfloat16 autocast" if bf16 else "float32",
+              "torch_threads": _threads(),   # a float reduction's order depends on it
               "seconds": round(time.perf_counter() - start, 1),
               "seconds_per_step": round((time.perf_counter() - start) / max(1, step), 2),
               "loss_first10": round(sum(losses[:10]) / max(1, len(losses[:10])), 4),
               "loss_last10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4),
               "loss_curve": [round(sum(losses[i:i + 10]) / len(losses[i:i + 10]), 4)
                              for i in range(0, len(losses), 10)]}
+
+
+def _threads() -> int:
+    import torch
+    return int(torch.get_num_threads())
 
 
 _finetuned: dict[str, Any] = {}

@@ -116,8 +116,10 @@ def run_cmd(task_id: str | None, mode: str, clock: str, tpot_ms: float, cheat_sh
 @click.option("--stop-after", type=click.IntRange(1, 100_000), default=None,
               help="Stop after this many steps of the schedule (repeats a run that its time "
                    "budget ended).")
+@click.option("--precision", type=click.Choice(["bf16", "fp32"]), default="bf16",
+              show_default=True, help="Forward/backward under bfloat16 autocast, or float32.")
 def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, steps: int | None,
-              lr: float, stop_after: int | None) -> None:
+              lr: float, stop_after: int | None, precision: str) -> None:
     """Build the fine-tuning data from BFCL's training split and LoRA-fine-tune the model."""
     try:
         from llm.asynclm.train import ADAPTER_DIR, build_samples, train_lora
@@ -126,7 +128,7 @@ def train_cmd(samples: int, budget_min: float, out: Path | None, seed: int, step
         data = build_samples(engine.chat, samples, seed)
         report = train_lora(engine, data, out or ADAPTER_DIR, budget_s=budget_min * 60,
                             seed=seed, steps=steps, lr=lr, save_every=10,
-                            stop_after=stop_after)
+                            stop_after=stop_after, bf16=precision == "bf16")
     except BlindfoldError as exc:
         _fail(exc)
         return

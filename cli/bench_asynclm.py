@@ -13,8 +13,9 @@ from emulator.errors import BlindfoldError, exit_code_of
 
 
 @click.command("asynclm")
-@click.option("--tasks", type=click.IntRange(1, 200), default=4, show_default=True,
-              help="Tasks per dataset for the latency tables.")
+@click.option("--tasks", type=click.IntRange(1, 200), default=8, show_default=True,
+              help="Requests per dataset for the latency tables (multi-step-parallel: the "
+                   "paper's composites of three first-round multi_turn_base tasks).")
 @click.option("--multi-step-tasks", type=click.IntRange(1, 200), default=None,
               help="Multi-step-parallel requests for the real-engine latency table "
                    "(default: --tasks).")

@@ -383,3 +383,23 @@ def test_a_reaction_to_a_user_added_task_is_scored_after_the_user_spoke() -> Non
         got = user_task_score(task, len(added), run.text)
         assert got["to_added_unasked"] == 0 and got["reacted"] is deliver
         assert got["added_found"] == (got["added_needed"] if deliver else 0)
+
+
+def test_the_latency_sets_hold_eight_multi_step_parallel_composites() -> None:
+    from llm.asynclm.bench import LATENCY_TASKS, latency_sets
+    from llm.asynclm.bfcl import bfcl_available
+    if not bfcl_available():
+        pytest.skip("bfcl-eval is not installed")
+    sets = latency_sets(LATENCY_TASKS)
+    composites = sets["multi-step-parallel"]
+    assert LATENCY_TASKS >= 8 and len(composites) == len(sets["parallel"]) == LATENCY_TASKS
+    assert len({t.task_id for t in composites}) == LATENCY_TASKS
+    for task in composites:
+        # three independent first-round multi_turn_base tasks on disjoint functions
+        parts = task.task_id.split("+")
+        assert len(parts) == 3 and all(p.startswith("multi_turn_base_") for p in parts)
+        assert len(task.ground_truth) == 3 and all(task.ground_truth)
+        funcs = task.subtask_functions
+        assert not (funcs[0] & funcs[1] or funcs[0] & funcs[2] or funcs[1] & funcs[2])
+    # some chains are multi-step: a call that needs an earlier call's result
+    assert any(len(chain) > 1 for task in composites for chain in task.ground_truth)

@@ -107,3 +107,20 @@ def test_a_tool_that_is_a_confidential_program() -> None:
     assert f"[INTR] h1 [HEAD] {done.value} [END]" in run.text
     # The call took the program's modelled time on the simulated timeline.
     assert 0 < done.done_at - done.started_at < 0.2
+
+
+def test_the_training_loss_equals_the_whole_sequence_loss(engine) -> None:  # noqa: F811
+    # The prompt runs without gradients and the output layer only where a label is predicted;
+    # the loss must still be the plain causal-LM loss over the labelled tokens.
+    from llm.asynclm.train import TrainingSample, _encode, _turn_loss
+    codec = CmlCodec(EngineTokenizer(engine))
+    prompt = engine.chat.render([{"role": "user", "content": "Add 3 and 4."}])
+    target = ("[CALL] a1 [HEAD] add(a=3, b=4) [END][TRAP][END][INTR] a1 [HEAD] 7 [END]"
+              "3 plus 4 is 7.")
+    eos = engine.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    ids, labels = _encode(codec, TrainingSample("t", prompt, target), eos)
+    assert labels.count(-100) > len(codec.encode(prompt))     # the result is not a target
+    with torch.no_grad():
+        whole = engine.model(input_ids=torch.tensor([ids]), labels=torch.tensor([labels])).loss
+        split = _turn_loss(engine.model, ids, labels)
+    assert abs(float(whole) - float(split)) < 1e-4

@@ -27,9 +27,12 @@ from llm.asynclm.runtime import Mode, RunConfig, TaskRun, run_task
 from llm.asynclm.simulate import ScriptedCall, ScriptedEngine
 from llm.asynclm.train import _chains, user_task_messages
 
-__all__ = ["run", "MODES"]
+__all__ = ["run", "MODES", "LATENCY_TASKS", "latency_sets"]
 
 MODES = (Mode.SYNC, Mode.SYNC_PARALLEL, Mode.ASYNC_NAIVE, Mode.ASYNC)
+# Requests per dataset in the real-engine latency table: 8 BFCL parallel requests and 8 of the
+# paper's multi-step-parallel composites (three first-round multi_turn_base tasks each).
+LATENCY_TASKS = 8
 _POLICY = {Mode.SYNC: "sync", Mode.SYNC_PARALLEL: "sync-parallel", Mode.ASYNC_NAIVE: "async",
            Mode.ASYNC: "async"}
 
@@ -51,7 +54,8 @@ class Row:
                 "speedup_vs_sync": round(self.speedup_vs_sync, 3), **self.extra}
 
 
-def _datasets(n: int) -> dict[str, list[BfclTask]]:
+def latency_sets(n: int) -> dict[str, list[BfclTask]]:
+    """The first ``n`` held-out requests of each dataset, narrowed as the model is served."""
     return {"parallel": [t.narrowed() for t in load_parallel(split="eval")[:n]],
             "multi-step-parallel": [t.narrowed() for t in load_multi_step_parallel(n)]}
 
@@ -88,11 +92,11 @@ def _model_runs(tasks: list[BfclTask], tpot_s: float) -> dict[Mode, list[TaskRun
     return runs
 
 
-def run(engine: Any, finetuned: Any | None, tasks: int = 4, accuracy_tasks: int = 8,
-        user_tasks: int = 1, multi_step_tasks: int | None = None,
+def run(engine: Any, finetuned: Any | None, tasks: int = LATENCY_TASKS,
+        accuracy_tasks: int = 8, user_tasks: int = 1, multi_step_tasks: int | None = None,
         progress: Callable[[str], None] = lambda _m: None,
         tables: tuple[str, ...] = ("real", "model", "user", "accuracy")) -> list[Row]:
-    data = _datasets(max(tasks, accuracy_tasks, multi_step_tasks or 0))
+    data = latency_sets(max(tasks, accuracy_tasks, multi_step_tasks or 0))
     serving = finetuned or engine
     serving_name = "fine-tuned" if finetuned else "base"
     rows: list[Row] = []

@@ -104,21 +104,21 @@ def _simulate(task: BfclTask, chat: Any, rng: random.Random, kind: str = "async"
     return TrainingSample(task.task_id, prompt, run.text, kind)
 
 
-# (pool, kind) cycled through: mostly what is evaluated (three-task multi-step-parallel and
-# BFCL parallel requests), one- and two-task requests for variety, Sync interactions (each
+# (pool, kind) cycled through: what is evaluated (BFCL parallel requests, 5 in 12, and
+# three-task multi-step-parallel ones), two-task requests for variety, Sync interactions (each
 # result right after its call), results that arrive after the closing sentence (the model must
 # then end its turn, not repeat it), and tasks the user adds by interrupts.
 _MIX: tuple[tuple[str, str], ...] = (
-    ("msp3", "async"), ("parallel", "async"), ("msp3", "user-tasks"), ("msp2", "async"),
-    ("msp3", "late-results"), ("parallel", "sync"), ("msp3", "async"), ("msp2", "user-tasks"),
-    ("parallel", "late-results"), ("msp3", "sync"), ("msp1", "async"), ("msp3", "user-tasks"))
+    ("msp3", "async"), ("parallel", "async"), ("msp3", "user-tasks"), ("parallel", "sync"),
+    ("msp3", "late-results"), ("parallel", "async"), ("msp2", "user-tasks"), ("msp3", "sync"),
+    ("parallel", "late-results"), ("msp2", "async"), ("parallel", "async"), ("msp3", "user-tasks"))
 
 
 def build_samples(chat: Any, count: int, seed: int = 0) -> list[TrainingSample]:
     """Training samples from the *train* split only (evaluation draws on the rest); seeded."""
     rng = random.Random(seed)
     pools: dict[str, list[BfclTask]] = {
-        f"msp{k}": load_multi_step_parallel(count, seed + k, "train", k) for k in (1, 2, 3)}
+        f"msp{k}": load_multi_step_parallel(count, seed + k, "train", k) for k in (2, 3)}
     pools["parallel"] = load_parallel(split="train")
     samples = []
     for i in range(count):
@@ -178,7 +178,7 @@ def data_digest(samples: list[TrainingSample]) -> str:
 def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPTER_DIR,
                budget_s: float = 3600.0, lr: float = 1e-3, rank: int = 8,
                seed: int = 0, save_every: int = 25, steps: int | None = None,
-               stop_after: int | None = None) -> dict[str, Any]:
+               stop_after: int | None = None, bf16: bool = True) -> dict[str, Any]:
     """LoRA-fine-tune a copy of ``engine.model``; save adapter and log every ``save_every`` steps.
 
     ``steps`` fixes the schedule (warm-up, then cosine decay to a tenth of ``lr``); the time
@@ -186,6 +186,9 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
     stops at that step of the same schedule: it repeats a run the budget ended, exactly. The prompt is
     run without gradients and only the assistant's turn is back-propagated: the loss is on the
     turn alone, and the backward pass over a ~600-token prompt would cost more than the rest.
+    ``bf16`` runs the forward and backward passes under bfloat16 autocast (the LoRA weights and
+    the optimizer stay float32): on a CPU with AVX-512 BF16 its matrix products are ~4x faster,
+    and a step ~2.5x; the saved adapter is served in float32 either way.
     """
     import copy
 
@@ -219,7 +222,8 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
         ids, lab = data[order[step % len(order)]]
         for g in opt.param_groups:
             g["lr"] = _lr_at(step, total, lr)
-        loss = _turn_loss(peft_model, ids, lab)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = _turn_loss(peft_model, ids, lab)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -231,8 +235,8 @@ def train_lora(engine: Any, samples: list[TrainingSample], out_dir: Path = ADAPT
                      time.perf_counter() - start)
         if step % save_every == 0:      # a usable adapter at any time, should the budget end it
             _save(peft_model, out_dir, _report(engine, samples, data, step, total, rank, lr,
-                                               start, losses))
-    report = _report(engine, samples, data, step, total, rank, lr, start, losses)
+                                               start, losses, bf16))
+    report = _report(engine, samples, data, step, total, rank, lr, start, losses, bf16)
     _save(peft_model, out_dir, report)
     return report
 
@@ -248,16 +252,20 @@ def _turn_loss(model: Any, ids: list[int], labels: list[int]) -> Any:
     """Cross-entropy over the labelled tokens, with the unlabelled prompt run without gradients.
 
     The prompt's last token stays in the differentiated part, since it predicts the first
-    token of the turn.
+    token of the turn. The output layer (a fifth of the model's work per token) runs only where
+    a label is predicted: not over the prompt, nor over injected results.
     """
     import torch
     split = max(1, next((i for i, v in enumerate(labels) if v != -100), len(labels)) - 1)
     with torch.no_grad():
-        past = model(input_ids=torch.tensor([ids[:split]]), use_cache=True).past_key_values
+        past = model(input_ids=torch.tensor([ids[:split]]), use_cache=True,
+                     logits_to_keep=1).cache
+    # position i of the turn predicts token split + i + 1
+    targets = torch.tensor(labels[split + 1:] + [-100])
+    keep = torch.nonzero(targets != -100).flatten()
     out = model(input_ids=torch.tensor([ids[split:]]), cache=past,
-                position_ids=torch.arange(split, len(ids)).unsqueeze(0),
-                labels=torch.tensor([labels[split:]]))
-    return out.loss
+                position_ids=torch.arange(split, len(ids)).unsqueeze(0), logits_to_keep=keep)
+    return torch.nn.functional.cross_entropy(out.logits[0].float(), targets[keep])
 
 
 def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
@@ -271,7 +279,7 @@ def _save(peft_model: Any, out_dir: Path, report: dict[str, Any]) -> None:
 
 def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: int,
             planned: int, rank: int, lr: float, start: float,
-            losses: list[float]) -> dict[str, Any]:
+            losses: list[float], bf16: bool = False) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for s in samples:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
@@ -280,12 +288,19 @@ def _report(engine: Any, samples: list[TrainingSample], data: list[Any], step: i
               "samples_used": len(data), "data_sha256": data_digest(samples), "steps": step,
               "steps_planned": planned, "schedule": "10 warm-up steps, cosine to lr/10",
               "epochs": round(step / max(1, len(data)), 2), "rank": rank, "lr": lr,
+              "precision": "bfloat16 autocast" if bf16 else "float32",
+              "torch_threads": _threads(),   # a float reduction's order depends on it
               "seconds": round(time.perf_counter() - start, 1),
               "seconds_per_step": round((time.perf_counter() - start) / max(1, step), 2),
               "loss_first10": round(sum(losses[:10]) / max(1, len(losses[:10])), 4),
               "loss_last10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4),
               "loss_curve": [round(sum(losses[i:i + 10]) / len(losses[i:i + 10]), 4)
                              for i in range(0, len(losses), 10)]}
+
+
+def _threads() -> int:
+    import torch
+    return int(torch.get_num_threads())
 
 
 _finetuned: dict[str, Any] = {}

@@ -109,9 +109,34 @@ def rv_t0sz(adv: Adversary) -> None:
     """1. While serving the PLACED marker, write TCR_EL1.T0SZ = 25: the walk of the
     program's tree now starts at level 1, treating its root as a level-1 table (every
     translation of user code changes).
-    2. At the next system call, read it back."""
-    _sample_after(adv, S.TCR_EL1, "TCR_EL1.T0SZ",
-                  lambda a: (a.el1.mrs(S.TCR_EL1) & ~T0SZ_MASK) | 25, T0SZ_MASK)
+    2. At the next system call, read it back.
+    3. Without a Guardian, the program's first access after the return traps (its tree is
+       now walked from level 1): if that trap comes with the kernel's T0SZ still in place,
+       user code ran with it; put the boot value back once so the run goes on."""
+    name = "TCR_EL1.T0SZ"
+    _sample_after(adv, S.TCR_EL1, name,
+                  lambda a: a.memo.get("t0sz-shrunk", (a.el1.mrs(S.TCR_EL1) & ~T0SZ_MASK) | 25),
+                  T0SZ_MASK)
+
+    @adv.on(Point.SYSCALL_EXIT, during=Phase.PLACED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo.setdefault("t0sz-boot", a.el1.mrs(S.TCR_EL1))
+
+    @adv.on(Point.BEFORE_RESUME, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        want = a.memo.get(name)
+        if want is None or "t0sz-shrunk" in a.memo:
+            return
+        a.memo["t0sz-returns"] = a.memo.get("t0sz-returns", 0) + 1
+        if a.memo["t0sz-returns"] < 2:      # the first is the PLACED call's own return
+            return
+        if a.el1.mrs(S.TCR_EL1) & T0SZ_MASK == want:
+            # The program trapped again with the kernel's T0SZ in place: it ran with it.
+            a.hit(name, want)
+            a.note(f"{name} {want:#x} still in place at the program's next trap; "
+                   "boot value restored")
+            a.memo["t0sz-shrunk"] = a.memo["t0sz-boot"]   # the resume hooks write this now
+            a.el1.msr(S.TCR_EL1, a.memo["t0sz-boot"])
 
 
 # --- threads: per-thread signal state (the secret_threads program) -------------------------

@@ -98,7 +98,7 @@ def rw_thp_fork_share(adv: Adversary) -> None:
         if not block or slot is None:
             return
         ct.writer.write_entry(slot[0], slot[1], block)
-        ct.blocks += 1
+        ct.block_made(region)
         a.el1.tlbi_all()
         a.note("child shares the block")
 
@@ -1108,7 +1108,7 @@ def rw_child_block_over_shares(adv: Adversary) -> None:
             return
         try:
             ct.writer.write_entry(slot[0], slot[1], block)
-            ct.blocks += 1
+            ct.block_made(region)
             a.el1.tlbi_all()
             a.note("child maps the run through one block")
         except Exception as exc:  # noqa: BLE001

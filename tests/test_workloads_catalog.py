@@ -27,6 +27,7 @@ EXPECTED = {
     "nullsys",
     "sha256",
     "secret",
+    "secret_threads",
     "secret_variants",
     "signals",
     "threads",

@@ -91,3 +91,19 @@ CLONE_CHILD_CLEARTID = 0x200000
 SA_RESTORER = 0x04000000
 SA_ONSTACK = 0x08000000
 AT_RANDOM = 25
+
+#: Syscalls whose success result is a byte count bounded by what the program asked for:
+#: the argument that holds the count ...
+COUNT_ARG = {_NR[n]: i for n, i in (
+    ("read", 2), ("write", 2), ("pread64", 2), ("pwrite64", 2), ("recvfrom", 2),
+    ("sendto", 2), ("getrandom", 1), ("readlinkat", 3), ("getdents64", 2), ("sendfile", 3),
+    ("getcwd", 1),
+) if n in _NR}
+#: ... or the (iovec array, count) arguments whose lengths add up to it ...
+IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
+    "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
+) if n in _NR}
+#: ... or the struct msghdr argument whose iovec array does.
+MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
+UIO_MAXIOV = 1024
+ERRNO_FLOOR = (1 << 64) - 4095        # results from here up are -errno

@@ -110,6 +110,9 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout",)),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
+    Rule("G-IAGO-COUNT", "A read/write-family result is at most the count the program asked for "
+         "(its count argument or its iovecs' total), or a negative errno.",
+         checks=("return.count_bound",)),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
          checks=("signal.handler",)),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
@@ -226,7 +229,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
-           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE",
+           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

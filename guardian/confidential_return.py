@@ -37,6 +37,7 @@ from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
+from guardian.result_bounds import check_count
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -106,6 +107,7 @@ class ReturnPath:
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            check_count(self.memory, slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             iago = self.layout.check(slot, dom, ret)
             if iago:

@@ -660,8 +660,8 @@ def _long_read(out: Outcome) -> list[str]:
 
 @scenario(id="RV-015", title="Return more bytes from read() than asked, aimed at the stack "
           "secret",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",),
-          oracle=_long_read, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-IAGO-COUNT"),
+          oracle=_long_read, program=THREADS,
           prop="A read() result is at most the count the program asked for (an Iago result "
                "outside the call's contract, which code indexing its buffer with it trusts).")
 def rv_long_read(adv: Adversary) -> None:
@@ -843,8 +843,8 @@ NR_WRITE = 64
 
 
 @scenario(id="RV-019", title="Answer a write() with one byte more than asked, then read the "
-          "wrapped-around retry", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
-          program=THREADS, gap="P7",
+          "wrapped-around retry", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-COUNT"),
+          program=THREADS,
           prop="A write() result is at most the count asked: a write-all loop never wraps "
                "its remaining count around and hands the kernel the memory after its buffer.")
 def rv_long_write(adv: Adversary) -> None:

@@ -105,5 +105,14 @@ IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
 ) if n in _NR}
 #: ... or the struct msghdr argument whose iovec array does.
 MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
+#: recv with MSG_TRUNC in its flags argument returns a datagram's real length, which may
+#: exceed the buffer: the contract the program itself asked for.
+RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n in _NR}
+MSG_TRUNC = 0x20
 UIO_MAXIOV = 1024
 ERRNO_FLOOR = (1 << 64) - 4095        # results from here up are -errno
+SA_RESETHAND = 0x80000000
+#: sa_flags bits Linux keeps and reports back (others may be dropped on the way in).
+SA_KNOWN_FLAGS = 0x1 | 0x2 | 0x4 | 0x400 | 0x800 | SA_RESTORER | SA_ONSTACK | 0x10000000 | \
+    SA_NODEFER | SA_RESETHAND
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31

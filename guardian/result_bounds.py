@@ -5,7 +5,8 @@ trusts it (buf[ret] = 0, a write-all loop's `left -= ret`) turns the kernel's nu
 into a write past its buffer or a wrapped count that hands the kernel memory it was
 never asked to send.  The bound is the program's own: the count argument, the total
 of its iovec array (readv/writev/preadv/pwritev and their v2 forms, recvmsg/sendmsg
-through their msghdr), read from its memory when the result comes back.
+through their msghdr), read from its memory when the result comes back.  The one
+exception is the program's own: recv with MSG_TRUNC asks for a datagram's real length.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import COUNT_ARG, ERRNO_FLOOR, IOVEC_ARGS, MSGHDR_ARG, UIO_MAXIOV
+from abi.layout import (
+    COUNT_ARG,
+    ERRNO_FLOOR,
+    IOVEC_ARGS,
+    MSG_TRUNC,
+    MSGHDR_ARG,
+    RECV_FLAGS_ARG,
+    UIO_MAXIOV,
+)
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -63,6 +72,8 @@ def check_count(memory: UserMemory, slot: Slot, ret: int) -> None:
         return
     if ret >= ERRNO_FLOOR:
         return                                  # -errno: always within the contract
+    if slot.nr in RECV_FLAGS_ARG and slot.args[RECV_FLAGS_ARG[slot.nr]] & MSG_TRUNC:
+        return                                  # the program asked for the real length
     bound = asked(memory, slot)
     if bound is None or ret > bound:
         refuse("return.count_bound", Status.ERR_DENIED,

@@ -71,5 +71,10 @@ def test_too_many_iovecs_can_only_fail(s: Scene) -> None:
     assert _resume(s, "writev", (1, VA, 1025), (1 << 64) - 22) == Status.OK   # -EINVAL
 
 
+def test_msg_trunc_asks_for_the_real_length(s: Scene) -> None:
+    assert _resume(s, "recvfrom", (3, VA + 4096, 2, 0x20, 0, 0), 5) == Status.OK
+    assert _resume(s, "recvfrom", (3, VA + 4096, 2, 0, 0, 0), 5) == Status.ERR_DENIED
+
+
 def test_other_syscalls_are_not_bounded_here(s: Scene) -> None:
     assert _resume(s, "getpid", (), 4242) == Status.OK

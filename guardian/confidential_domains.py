@@ -291,7 +291,8 @@ class Lifecycle:
                              thread=reg.new_thread())
         if cflags & CLONE_VFORK and not child_root:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
-        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread)
+        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
+                                     new_thread=not child_root and not cflags & CLONE_VFORK)
         return child.id
 
     def forget_root(self, root: int) -> None:

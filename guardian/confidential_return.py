@@ -24,6 +24,7 @@ from abi.layout import (
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
     RESTARTABLE,
+    SS_DISABLE,
     SVC0,
     TRANSFERS,
 )
@@ -155,9 +156,12 @@ class ReturnPath:
         read = self.memory.read
         if slot.nr == NR_SIGALTSTACK and a[0]:
             raw = read(a[0], 24, slot.root)
+            th = self.self_signals.thread_signals(slot.root, slot.thread)
+            th.altstack = None
             if raw is not None:
                 ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
-                if not ss_flags & 2:
+                th.altstack = (0, 0) if ss_flags & SS_DISABLE else (ss_sp, ss_size)
+                if not ss_flags & SS_DISABLE:
                     space.altstacks.add((ss_sp, ss_size))
         if slot.nr == NR_RT_SIGACTION and a[1]:
             raw = read(a[1], 32, slot.root)

@@ -630,8 +630,8 @@ def _old_handler_forged(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-014", title="Report win() as the previous handler in rt_sigaction's oldact",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          oracle=_old_handler_forged, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-SIGNAL-OLD-STATE"),
+          oracle=_old_handler_forged, program=THREADS,
           prop="The old action rt_sigaction() hands back is the one the program installed "
                "(or SIG_DFL): code that chains to the previous handler never calls an "
                "address of the kernel's choosing.")
@@ -798,7 +798,7 @@ NR_SIGALTSTACK = 132
 
 @scenario(id="RV-017", title="Report the heap as the previous alternate stack, which the "
           "program then restores", family=RT, goal=Goal.TAMPER,
-          rules=("G-SIGNAL-FRAME", "G-UACCESS-CAP"), program=THREADS, gap="P5",
+          rules=("G-SIGNAL-FRAME", "G-UACCESS-CAP", "G-SIGNAL-OLD-STATE"), program=THREADS,
           prop="The old alternate stack sigaltstack() reports is the one the program set: a "
                "program that gives it back never turns its heap into a signal stack.")
 def rv_forged_old_ss(adv: Adversary) -> None:

@@ -128,7 +128,8 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.blocked", "signal.frame_mask")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.",
-         checks=("signal.altstack", "signal.altstack_fit", "signal.trampoline")),
+         checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
+                 "signal.trampoline")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",

@@ -102,6 +102,7 @@ CHECKS: dict[str, str] = {
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",
     "signal.frame_mask": "a signal frame saves the thread's own mask (the one from before a sigsuspend-style wait), so rt_sigreturn restores it",
     "signal.altstack": "an alternate signal stack is one the program set",
+    "signal.altstack_owner": "a signal uses the alternate stack of the thread it is delivered to, as that thread's own sigaltstack set it (the kernel's SS_DISABLE is not taken on trust)",
     "signal.altstack_fit": "a signal frame on an alternate stack fits inside it, nested frames included",
     "signal.trampoline": "the signal-return trampoline is the expected code",
     "sigreturn.frame": "rt_sigreturn restores only a well-formed frame (EL0, aligned PC and SP)",

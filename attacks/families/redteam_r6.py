@@ -587,11 +587,25 @@ def rv_vfork_early(adv: Adversary) -> None:
 NR_SCHED_YIELD = 124
 
 
+def _vfork_interleaved(out: Outcome) -> list[str]:
+    """The parent's early return counts only if the child was not stopped there: a parent
+    released while its child is frozen for good is what a SIGKILL of the child gives (the
+    kernel may always kill a process, and Linux then releases the vfork parent at that
+    point), an availability loss; integrity is lost when the two run interleaved."""
+    if any("vfork_held" in d for d in out.decided_by):
+        return []
+    return _vfork_early(out)
+
+
 @scenario(id="RV-013", title="Wake the vfork() parent while its child still runs",
           family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-RETURN-PATHS"),
-          oracle=_vfork_early, program=THREADS, gap="P5",
-          prop="vfork() returns to the parent only after the child has exited or exec'd, "
-               "whatever order the kernel's scheduler picks.")
+          oracle=_vfork_interleaved, program=THREADS,
+          prop="vfork() parent and child never run interleaved in one address space, whatever "
+               "order the kernel's scheduler picks.  Waking the parent early is within the "
+               "kernel's powers (it equals killing the child at that point, after which Linux "
+               "releases the parent too): the Guardian's answer is return.vfork_held, the child "
+               "never returns to user code once its parent has, so the early wake costs the "
+               "child (availability), never the parent's integrity.")
 def rv_vfork_wake(adv: Adversary) -> None:
     """1. The kernel serves the program's vfork() as asked (FORK_DOMAIN with CLONE_VM |
     CLONE_VFORK); the parent sleeps on the child.

@@ -113,6 +113,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-COUNT", "A read/write-family result is at most the count the program asked for "
          "(its count argument or its iovecs' total), or a negative errno.",
          checks=("return.count_bound",)),
+    Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
+         "Guardian saw says it exited with that code.",
+         checks=("return.wait_status",)),
     Rule("G-SIGNAL-OLD-STATE", "The previous action and alternate stack the kernel reports "
          "(rt_sigaction's oldact, sigaltstack's old_ss) are the ones the program set, or the "
          "defaults exec leaves.",
@@ -235,7 +238,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
-           "G-SIGNAL-OLD-STATE",
+           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

@@ -93,6 +93,7 @@ CHECKS: dict[str, str] = {
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",
     "return.count_bound": "a read/write-family result (read, write, pread64, readv/writev by their iovecs, recvfrom/sendto, recvmsg/sendmsg, getrandom ...) is at most the count the program asked for, or a negative errno",
+    "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",
     "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",

@@ -481,8 +481,8 @@ def _forged_status(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-025", title="Report a confidential child's exit status as one it never gave",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          oracle=_forged_status, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-WAIT-STATUS"),
+          oracle=_forged_status, program=THREADS,
           prop="The exit status wait4() reports for a confidential child is the one that child "
                "passed to exit_group(): the kernel cannot forge what one process of the program "
                "tells another.")

@@ -44,6 +44,7 @@ NR_TKILL = _NR["tkill"]
 NR_TGKILL = _NR["tgkill"]
 NR_RT_SIGPROCMASK = _NR["rt_sigprocmask"]
 NR_GETPID = _NR["getpid"]
+NR_WAIT4 = _NR["wait4"]
 NR_GETTID = _NR["gettid"]
 #: The waits that install a temporary signal mask until they return (sigsuspend-style).
 NR_RT_SIGSUSPEND = _NR["rt_sigsuspend"]
@@ -91,3 +92,28 @@ CLONE_CHILD_CLEARTID = 0x200000
 SA_RESTORER = 0x04000000
 SA_ONSTACK = 0x08000000
 AT_RANDOM = 25
+
+#: Syscalls whose success result is a byte count bounded by what the program asked for:
+#: the argument that holds the count ...
+COUNT_ARG = {_NR[n]: i for n, i in (
+    ("read", 2), ("write", 2), ("pread64", 2), ("pwrite64", 2), ("recvfrom", 2),
+    ("sendto", 2), ("getrandom", 1), ("readlinkat", 3), ("getdents64", 2), ("sendfile", 3),
+    ("getcwd", 1),
+) if n in _NR}
+#: ... or the (iovec array, count) arguments whose lengths add up to it ...
+IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
+    "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
+) if n in _NR}
+#: ... or the struct msghdr argument whose iovec array does.
+MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
+#: recv with MSG_TRUNC in its flags argument returns a datagram's real length, which may
+#: exceed the buffer: the contract the program itself asked for.
+RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n in _NR}
+MSG_TRUNC = 0x20
+UIO_MAXIOV = 1024
+ERRNO_FLOOR = (1 << 64) - 4095        # results from here up are -errno
+SA_RESETHAND = 0x80000000
+#: sa_flags bits Linux keeps and reports back (others may be dropped on the way in).
+SA_KNOWN_FLAGS = 0x1 | 0x2 | 0x4 | 0x400 | 0x800 | SA_RESTORER | SA_ONSTACK | 0x10000000 | \
+    SA_NODEFER | SA_RESETHAND
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31

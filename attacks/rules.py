@@ -110,6 +110,16 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout",)),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
+    Rule("G-IAGO-COUNT", "A read/write-family result is at most the count the program asked for "
+         "(its count argument or its iovecs' total), or a negative errno.",
+         checks=("return.count_bound",)),
+    Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
+         "Guardian saw says it exited with that code.",
+         checks=("return.wait_status",)),
+    Rule("G-SIGNAL-OLD-STATE", "The previous action and alternate stack the kernel reports "
+         "(rt_sigaction's oldact, sigaltstack's old_ss) are the ones the program set, or the "
+         "defaults exec leaves.",
+         checks=("uaccess.old_sigaction", "uaccess.old_altstack")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
          checks=("signal.handler",)),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
@@ -121,7 +131,8 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.blocked", "signal.frame_mask")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.",
-         checks=("signal.altstack", "signal.altstack_fit", "signal.trampoline")),
+         checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
+                 "signal.trampoline")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",
@@ -226,7 +237,8 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
-           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE",
+           "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
+           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

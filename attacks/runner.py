@@ -307,8 +307,6 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     out.watched = dict(s.witness.w.watched)
     out.el0_config = list(s.witness.w.el0_config)
     out.boot_config = s.witness.w.boot_config
-    if sc.oracle is not None:
-        out.oracle_hits = sc.oracle(out)
     if s.guardian is not None:
         out.violations = s.guardian.frames.violations()  # type: ignore[attr-defined]
         usual = Counter(baseline_decisions(mode, s.machine.config.name, sc.timing, sc.program,
@@ -320,6 +318,8 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
             else:
                 out.evidence.append(text)
                 out.decided_by.append(getattr(d, "check", "") or d.call)
+    if sc.oracle is not None:           # after the decisions: an oracle may weigh them
+        out.oracle_hits = sc.oracle(out)
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
     out.evidence += [f"availability: {n}" for n in s.witness.w.availability]

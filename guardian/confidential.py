@@ -30,6 +30,7 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_entry import ExceptionEntry
 from guardian.confidential_layout import Layout
+from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
@@ -63,6 +64,7 @@ class Confidential:
         self.signals = sig = Signals(state, reg, mem, ret, selfsig, masks)
         self.entry = ExceptionEntry(state, reg, view, el0, sig)
         self.uaccess = UserAccess(state, reg, mem, mode)
+        self.uaccess.old_state = OldSignalState(reg, selfsig)
         # What the page tables, secure MM and system-register policy consult.
         state.registry, state.admission, state.lifecycle = reg, adm, life
         state.kernel_view, state.shares = view, self.shares

@@ -177,6 +177,11 @@ class Lifecycle:
         if root not in reg.root_domain:
             refuse("exit.root", Status.ERR_KIND, f"{root:#x} is not a confidential address space")
         reg.dying.add(root)
+        process = reg.process_of_root.pop(root, 0)
+        codes = {s.args[0] & 0xFF for s in reg.slots.values()
+                 if s.root == root and s.nr == NR_EXIT_GROUP}
+        if process and len(codes) == 1:
+            reg.exit_codes[process] = codes.pop()
         for slot in reg.slots.values():
             if slot.root == root and slot.nr == NR_EXECVE:
                 self.self_signals.note_exec(slot)
@@ -289,9 +294,12 @@ class Lifecycle:
         slot.children += 1
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        if child_root:
+            reg.process_of_root[child_root] = slot.child_process = child.thread
         if cflags & CLONE_VFORK and not child_root:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
-        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread)
+        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
+                                     new_thread=not child_root and not cflags & CLONE_VFORK)
         return child.id
 
     def forget_root(self, root: int) -> None:

@@ -30,6 +30,12 @@ class Registry:
         #: child has execed or exited, so the two never interleave).
         self.vfork_waiting: dict[tuple[int, int], int] = {}
         self.vfork_done: set[tuple[int, int]] = set()
+        #: fork children: a child's own tree -> its process (its first thread), the
+        #: (parent root, pid the parent was told) -> that process, and the exit code each
+        #: process gave its exit_group (what the parent's wait4 status must say).
+        self.process_of_root: dict[int, int] = {}
+        self.child_pids: dict[tuple[int, int], int] = {}
+        self.exit_codes: dict[int, int] = {}
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1

@@ -23,7 +23,9 @@ from abi.layout import (
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
+    NR_WAIT4,
     RESTARTABLE,
+    SS_DISABLE,
     SVC0,
     TRANSFERS,
 )
@@ -31,15 +33,18 @@ from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
-from guardian.checks import refuse
+from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
+from guardian.result_bounds import check_count
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
+
+_ERRNO_FLOOR = (1 << 64) - 4095
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
@@ -106,12 +111,15 @@ class ReturnPath:
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            check_count(self.memory, slot, ret)
+            self._check_wait_status(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             slot.ctx.set(0, ret)
             self._commit(slot, dom, ret)
+            self._note_child_pid(slot, ret)
             self.self_signals.note_signal_state(slot, ret)
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
@@ -122,6 +130,33 @@ class ReturnPath:
         child = self.registry.vfork_waiting.pop(thread_key, None)
         if child is not None:           # a vfork parent runs again: its child is done here
             self.registry.vfork_done.add((slot.root, child))
+
+    def _check_wait_status(self, slot: Slot, ret: int) -> None:
+        """wait4 reaping a fork child whose exit_group the Guardian saw: the status word is
+        'exited with that code' -- one process of the program tells another, through the
+        kernel, and the kernel cannot change the message."""
+        if slot.nr != NR_WAIT4 or not slot.args[1] or not 0 < ret < _ERRNO_FLOOR:
+            return
+        process = self.registry.child_pids.get((slot.root, ret))
+        code = self.registry.exit_codes.get(process) if process else None
+        if code is None:
+            return                       # killed, exec'd, or not a child the Guardian knows
+        raw = self.memory.read(slot.args[1], 4, slot.root)
+        if raw is None:
+            raise FaultIn(slot.args[1])
+        status = struct.unpack("<I", raw)[0]
+        if status != code << 8:
+            refuse("return.wait_status", Status.ERR_DENIED,
+                   f"wait4 reports status {status:#x} for child {ret}, which called "
+                   f"exit_group({code}) (status {code << 8:#x})")
+
+    def _note_child_pid(self, slot: Slot, ret: int) -> None:
+        """The pid a fork's parent is told names that child; a reaped child's is forgotten."""
+        reg = self.registry
+        if slot.nr in (NR_CLONE, NR_CLONE3) and slot.child_process and 0 < ret < _ERRNO_FLOOR:
+            reg.child_pids[(slot.root, ret)] = slot.child_process
+        elif slot.nr == NR_WAIT4 and 0 < ret < _ERRNO_FLOOR:
+            reg.exit_codes.pop(reg.child_pids.pop((slot.root, ret), 0), None)
 
     def _serve_random(self, slot: Slot, ret: int) -> None:
         """getrandom: the bytes the program receives are the Guardian's, not the kernel's."""
@@ -153,9 +188,12 @@ class ReturnPath:
         read = self.memory.read
         if slot.nr == NR_SIGALTSTACK and a[0]:
             raw = read(a[0], 24, slot.root)
+            th = self.self_signals.thread_signals(slot.root, slot.thread)
+            th.altstack = None
             if raw is not None:
                 ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
-                if not ss_flags & 2:
+                th.altstack = (0, 0) if ss_flags & SS_DISABLE else (ss_sp, ss_size)
+                if not ss_flags & SS_DISABLE:
                     space.altstacks.add((ss_sp, ss_size))
         if slot.nr == NR_RT_SIGACTION and a[1]:
             raw = read(a[1], 32, slot.root)

@@ -61,6 +61,9 @@ class ThreadSignals:
     tids: set[int] = field(default_factory=set)
     #: Signals whose handler (entered without SA_NODEFER) runs now, innermost last.
     running: list[int] = field(default_factory=list)
+    #: The thread's alternate signal stack from its own sigaltstack calls ((0, 0): none;
+    #: None: one the Guardian could not learn, e.g. a fork child's copy).
+    altstack: tuple[int, int] | None = None
 
     def inherited(self, in_handlers: bool = False) -> ThreadSignals:
         """A new thread or process starts with this mask (and learns its own ids); a
@@ -159,10 +162,14 @@ class SelfSignals:
         th.leave_handler()
 
     def note_clone(self, parent_root: int, parent_thread: int, child_root: int,
-                   child_thread: int) -> None:
+                   child_thread: int, new_thread: bool = False) -> None:
         """fork keeps the mask (the child learns its own ids); CLONE_VM makes threads,
-        each starting with its creator's mask."""
+        each starting with its creator's mask.  A new thread (CLONE_VM without
+        CLONE_VFORK) has no alternate stack; a fork or vfork child's is a copy Linux
+        may or may not keep, so the Guardian leaves it unknown."""
         start = self._thread(parent_root, parent_thread).inherited(in_handlers=bool(child_root))
+        if new_thread:
+            start.altstack = (0, 0)
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
         else:
@@ -187,6 +194,7 @@ class SelfSignals:
             # every candidate knows it and they agree.
             first.known &= other.known & ~(first.blocked ^ other.blocked)
             first.blocked |= other.blocked
+        first.altstack = (0, 0)             # exec leaves no alternate stack
         self.signal_states[root] = SignalState(threads={thread: first})
 
     def forget(self, root: int) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import SA_ONSTACK, SA_RESTORER
+from abi.layout import SA_ONSTACK, SA_RESTORER, SS_DISABLE
 from abi.sigframe import (
     FRAME_SIZE,
     SIGILL,
@@ -91,8 +91,16 @@ class Signals:
         handler, flags, restorer, _ = act
         delivery = self.masks.delivery_mask(slot, ret, elr)
         self.masks.check(slot, signo, mask, delivery)
-        use_alt = flags & SA_ONSTACK and not ss_flags & 2 and ss_size
-        if use_alt and (ss_sp, ss_size) not in space.altstacks:
+        named = (0, 0) if ss_flags & SS_DISABLE or not ss_size else (ss_sp, ss_size)
+        own = self.self_signals.thread_signals(slot.root, slot.thread).altstack
+        if own is not None and named != own:
+            # The thread's own sigaltstack decides, not the kernel's word: another
+            # thread's stack, or SS_DISABLE for a stack the thread set, is refused.
+            refuse("signal.altstack_owner", Status.ERR_DENIED,
+                   f"the kernel names alternate stack {named[0]:#x}+{named[1]:#x} for thread "
+                   f"{slot.thread}, whose own is {own[0]:#x}+{own[1]:#x}")
+        use_alt = flags & SA_ONSTACK and named[1]
+        if use_alt and named not in space.altstacks:
             refuse("signal.altstack", Status.ERR_DENIED,
                    f"alternate stack {ss_sp:#x}+{ss_size:#x} was never set by the program")
         if not (flags & SA_RESTORER and restorer) and \
@@ -101,8 +109,8 @@ class Signals:
                    "the signal-return trampoline is not the expected code")
         sp = slot.ctx.get(CTX_SP)
         # The alternate stack the thread runs on now (Linux: on_sig_stack), if any.
-        current = next(((lo, size) for lo, size in space.altstacks if lo <= sp < lo + size),
-                       None)
+        stacks = space.altstacks if own is None else {own} if own[1] else set()
+        current = next(((lo, size) for lo, size in stacks if lo <= sp < lo + size), None)
         if use_alt and current is None:
             sp = ss_sp + ss_size
             current = (ss_sp, ss_size)

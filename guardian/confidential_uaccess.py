@@ -22,6 +22,7 @@ from guardian.capabilities import (
     expand,
 )
 from guardian.checks import FaultIn, refuse
+from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
@@ -37,6 +38,7 @@ class UserAccess:
         self.registry = registry
         self.memory = memory
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
+        self.old_state: OldSignalState | None = None   # the reported previous signal state
 
     @staticmethod
     def syscall_name(nr: int) -> str:
@@ -88,12 +90,15 @@ class UserAccess:
         missing = self.memory.first_missing(va, n, write)
         if missing is not None:
             raise FaultIn(missing)
-        slot.touched += n
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
+            if self.old_state is not None and not dom.loading:
+                self.old_state.check_write(slot, dom, va, data[:n])
+            slot.touched += n
             self.memory.write(va, data[:n])
             return n, b""
+        slot.touched += n
         out = self.memory.read(va, n) or b""
         if slot.nr == NR_RT_SIGACTION:
             out = self._sigaction_in(slot, va, out)

@@ -27,6 +27,7 @@ class Slot:
     root: int = 0                  # the address space (TTBR0 root) the context runs in
     shown_elr: int = -1            # the ELR the kernel was shown (-1: the real one)
     children: int = 0              # children a clone in this slot has yielded
+    child_process: int = 0         # a fork child's process (its first thread), if any
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
     thread: int = 0                # which thread of the domain the context is
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall

@@ -180,7 +180,7 @@ def _cross_stack(out: Outcome) -> list[str]:
 
 @scenario(id="RV-004", title="Deliver thread B's signal onto thread A's live alternate stack",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-SIGRETURN"),
-          oracle=_cross_stack, program=THREADS, gap="P5",
+          oracle=_cross_stack, program=THREADS,
           prop="A signal frame goes on the alternate stack of the thread it is delivered to "
                "(its own sigaltstack), never on another thread's, where that thread's own "
                "handler frame may be live.")
@@ -506,8 +506,8 @@ def _forged_status(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-025", title="Report a confidential child's exit status as one it never gave",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          oracle=_forged_status, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-WAIT-STATUS"),
+          oracle=_forged_status, program=THREADS,
           prop="The exit status wait4() reports for a confidential child is the one that child "
                "passed to exit_group(): the kernel cannot forge what one process of the program "
                "tells another.")
@@ -612,11 +612,25 @@ def rv_vfork_early(adv: Adversary) -> None:
 NR_SCHED_YIELD = 124
 
 
+def _vfork_interleaved(out: Outcome) -> list[str]:
+    """The parent's early return counts only if the child was not stopped there: a parent
+    released while its child is frozen for good is what a SIGKILL of the child gives (the
+    kernel may always kill a process, and Linux then releases the vfork parent at that
+    point), an availability loss; integrity is lost when the two run interleaved."""
+    if any("vfork_held" in d for d in out.decided_by):
+        return []
+    return _vfork_early(out)
+
+
 @scenario(id="RV-013", title="Wake the vfork() parent while its child still runs",
           family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-RETURN-PATHS"),
-          oracle=_vfork_early, program=THREADS, gap="P5",
-          prop="vfork() returns to the parent only after the child has exited or exec'd, "
-               "whatever order the kernel's scheduler picks.")
+          oracle=_vfork_interleaved, program=THREADS,
+          prop="vfork() parent and child never run interleaved in one address space, whatever "
+               "order the kernel's scheduler picks.  Waking the parent early is within the "
+               "kernel's powers (it equals killing the child at that point, after which Linux "
+               "releases the parent too): the Guardian's answer is return.vfork_held, the child "
+               "never returns to user code once its parent has, so the early wake costs the "
+               "child (availability), never the parent's integrity.")
 def rv_vfork_wake(adv: Adversary) -> None:
     """1. The kernel serves the program's vfork() as asked (FORK_DOMAIN with CLONE_VM |
     CLONE_VFORK); the parent sleeps on the child.
@@ -655,8 +669,8 @@ def _old_handler_forged(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-014", title="Report win() as the previous handler in rt_sigaction's oldact",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          oracle=_old_handler_forged, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-SIGNAL-OLD-STATE"),
+          oracle=_old_handler_forged, program=THREADS,
           prop="The old action rt_sigaction() hands back is the one the program installed "
                "(or SIG_DFL): code that chains to the previous handler never calls an "
                "address of the kernel's choosing.")
@@ -685,8 +699,8 @@ def _long_read(out: Outcome) -> list[str]:
 
 @scenario(id="RV-015", title="Return more bytes from read() than asked, aimed at the stack "
           "secret",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",),
-          oracle=_long_read, program=THREADS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT", "G-IAGO-COUNT"),
+          oracle=_long_read, program=THREADS,
           prop="A read() result is at most the count the program asked for (an Iago result "
                "outside the call's contract, which code indexing its buffer with it trusts).")
 def rv_long_read(adv: Adversary) -> None:
@@ -823,7 +837,7 @@ NR_SIGALTSTACK = 132
 
 @scenario(id="RV-017", title="Report the heap as the previous alternate stack, which the "
           "program then restores", family=RT, goal=Goal.TAMPER,
-          rules=("G-SIGNAL-FRAME", "G-UACCESS-CAP"), program=THREADS, gap="P5",
+          rules=("G-SIGNAL-FRAME", "G-UACCESS-CAP", "G-SIGNAL-OLD-STATE"), program=THREADS,
           prop="The old alternate stack sigaltstack() reports is the one the program set: a "
                "program that gives it back never turns its heap into a signal stack.")
 def rv_forged_old_ss(adv: Adversary) -> None:
@@ -868,8 +882,8 @@ NR_WRITE = 64
 
 
 @scenario(id="RV-019", title="Answer a write() with one byte more than asked, then read the "
-          "wrapped-around retry", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
-          program=THREADS, gap="P7",
+          "wrapped-around retry", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-COUNT"),
+          program=THREADS,
           prop="A write() result is at most the count asked: a write-all loop never wraps "
                "its remaining count around and hands the kernel the memory after its buffer.")
 def rv_long_write(adv: Adversary) -> None:

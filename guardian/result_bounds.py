@@ -1,0 +1,81 @@
+"""Iago results of the byte-moving syscalls: a count never exceeds what was asked.
+
+read(fd, buf, n) returning more than n is outside the call's contract, and code that
+trusts it (buf[ret] = 0, a write-all loop's `left -= ret`) turns the kernel's number
+into a write past its buffer or a wrapped count that hands the kernel memory it was
+never asked to send.  The bound is the program's own: the count argument, the total
+of its iovec array (readv/writev/preadv/pwritev and their v2 forms, recvmsg/sendmsg
+through their msghdr), read from its memory when the result comes back.  The one
+exception is the program's own: recv with MSG_TRUNC asks for a datagram's real length.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi import Status
+from abi.layout import (
+    COUNT_ARG,
+    ERRNO_FLOOR,
+    IOVEC_ARGS,
+    MSG_TRUNC,
+    MSGHDR_ARG,
+    RECV_FLAGS_ARG,
+    UIO_MAXIOV,
+)
+from guardian.checks import FaultIn, refuse
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+_IOVEC = 16            # struct iovec: base, len
+_MSG_IOV = 16          # struct msghdr: msg_iov at 16, msg_iovlen at 24
+_U64 = (1 << 64) - 1
+
+
+def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
+    """The program's bytes; the kernel faults a missing page in and asks again."""
+    raw = memory.read(va, n, slot.root)
+    if raw is None:
+        missing = memory.first_missing(va, n, False)
+        raise FaultIn(va if missing is None else missing)
+    return raw
+
+
+def _iovec_total(memory: UserMemory, slot: Slot, iov: int, count: int) -> int | None:
+    """The summed lengths of `count` iovecs at `iov` (None: Linux fails the call first)."""
+    if count > UIO_MAXIOV:
+        return None
+    if count == 0:
+        return 0
+    raw = _read(memory, slot, iov, count * _IOVEC)
+    return min(sum(struct.unpack_from("<Q", raw, i * _IOVEC + 8)[0] for i in range(count)), _U64)
+
+
+def asked(memory: UserMemory, slot: Slot) -> int | None:
+    """The most bytes the slot's syscall may report (None: not a counting syscall, or one
+    that can only fail)."""
+    nr, a = slot.nr, slot.args
+    if nr in COUNT_ARG:
+        return a[COUNT_ARG[nr]]
+    if nr in IOVEC_ARGS:
+        iov, cnt = IOVEC_ARGS[nr]
+        return _iovec_total(memory, slot, a[iov], a[cnt])
+    if nr in MSGHDR_ARG:
+        iov, cnt = struct.unpack("<QQ", _read(memory, slot, a[MSGHDR_ARG[nr]] + _MSG_IOV, 16))
+        return _iovec_total(memory, slot, iov, cnt)
+    return None
+
+
+def check_count(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """Refuse a success result above the count the program asked for."""
+    if slot.nr not in COUNT_ARG and slot.nr not in IOVEC_ARGS and slot.nr not in MSGHDR_ARG:
+        return
+    if ret >= ERRNO_FLOOR:
+        return                                  # -errno: always within the contract
+    if slot.nr in RECV_FLAGS_ARG and slot.args[RECV_FLAGS_ARG[slot.nr]] & MSG_TRUNC:
+        return                                  # the program asked for the real length
+    bound = asked(memory, slot)
+    if bound is None or ret > bound:
+        refuse("return.count_bound", Status.ERR_DENIED,
+               f"syscall {slot.nr} returned {ret:#x} bytes, more than the "
+               f"{'(invalid)' if bound is None else hex(bound)} the program asked for")

@@ -1,0 +1,67 @@
+"""An alternate signal stack belongs to the thread that set it: SIGNAL for a thread uses
+only that thread's own stack, as its sigaltstack calls left it, whatever the kernel names
+(another thread's stack, or SS_DISABLE for a stack the thread set).
+
+Tree A (tests/test_secure_mm.py) maps four pages at VA; the first two are thread 1's
+alternate stack, and the threads' ordinary stacks are the top.
+"""
+
+from __future__ import annotations
+
+from abi import Call, Status
+from abi.layout import NR_GETPID, SS_DISABLE
+from emulator.fastuc import CTX_SP, UserContext
+from guardian.slots import Slot
+from tests.test_guardian_signal_mask import PAGE, SIGUSR1, TOP, _refused_by, s  # noqa: F401
+from tests.test_secure_mm import ROOT_A, VA, Scene
+
+ALT_1 = (VA, 2 * PAGE)
+
+
+def _threads(s: Scene, third: tuple[int, int] | None = None) -> None:  # noqa: F811
+    """Thread 1 set ALT_1; thread 2 (a new thread) set none; thread 3 is unknown."""
+    s.g.conf.domains[1].spaces[s.b + ROOT_A].altstacks.add(ALT_1)
+    own = s.g.conf.self_signals.thread_signals
+    own(s.b + ROOT_A, 1).altstack = ALT_1
+    own(s.b + ROOT_A, 2).altstack = (0, 0)
+    own(s.b + ROOT_A, 3).altstack = third
+
+
+def _deliver(s: Scene, thread: int, alt: tuple[int, int, int]) -> tuple[int, int]:  # noqa: F811
+    """SIGUSR1 (SA_ONSTACK) to `thread` at its getpid's return; (status, handler SP)."""
+    sid = 800 + len(s.g.decisions) + len(s.g.conf.slots)
+    ctx = UserContext()
+    ctx.set(CTX_SP, TOP - 64 * thread)
+    s.g.conf.slots[sid] = Slot(sid, 1, ctx, 0x400104, NR_GETPID, (0,) * 6,
+                               root=s.b + ROOT_A, thread=thread)
+    status = s.call(Call.SIGNAL, sid, SIGUSR1, 0, *alt, 7, 0x400104)[0]
+    s.g.lock_el1(False)
+    slot = s.g.conf.slots.get(sid)
+    return status, slot.ctx.get(CTX_SP) if slot else 0
+
+
+def test_another_threads_stack_is_refused(s: Scene) -> None:  # noqa: F811
+    _threads(s)
+    status, _ = _deliver(s, 2, (ALT_1[0], 0, ALT_1[1]))
+    assert _refused_by(s, status, "signal.altstack_owner")
+
+
+def test_ss_disable_is_not_taken_on_trust(s: Scene) -> None:  # noqa: F811
+    _threads(s)
+    status, _ = _deliver(s, 1, (0, SS_DISABLE, 0))
+    assert _refused_by(s, status, "signal.altstack_owner")
+
+
+def test_each_thread_gets_its_own(s: Scene) -> None:  # noqa: F811
+    _threads(s)
+    status, sp = _deliver(s, 1, (ALT_1[0], 0, ALT_1[1]))
+    assert status == Status.OK and ALT_1[0] <= sp < ALT_1[0] + ALT_1[1]
+    status, sp = _deliver(s, 2, (0, SS_DISABLE, 0))
+    assert status == Status.OK and sp > ALT_1[0] + ALT_1[1]      # its ordinary stack
+
+
+def test_a_thread_the_guardian_never_learned_keeps_the_older_rule(s: Scene) -> None:  # noqa: F811
+    _threads(s)
+    assert _deliver(s, 3, (ALT_1[0], 0, ALT_1[1]))[0] == Status.OK
+    status, _ = _deliver(s, 4, (VA + 3 * PAGE, 0, PAGE))      # unknown too
+    assert _refused_by(s, status, "signal.altstack")

@@ -1,0 +1,98 @@
+"""The previous signal state the kernel reports is the program's own: rt_sigaction's
+oldact holds the action the program installed (or, for a signal it never set, SIG_DFL or
+SIG_IGN with nothing else), sigaltstack's old_ss the thread's own alternate stack.
+
+Tree A (tests/test_secure_mm.py) is domain 1's live address space; its first page (VA)
+holds the program's sigaction / stack_t buffers.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Call, Status
+from abi.layout import NR_RT_SIGACTION, NR_SIGALTSTACK, SA_ONSTACK, SA_RESTORER, SS_DISABLE
+from abi.sigframe import SIGRETURN_TRAMPOLINE
+from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.slots import Slot
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
+
+ELR = 0x400104
+SIGUSR2 = 12
+NEW, OLD = VA + 256, VA + 512
+HANDLER, RESTORER = 0x401000, 0x401800
+FLAGS = SA_RESTORER | SA_ONSTACK
+KILL_BIT = 1 << 8                       # SIGKILL's bit: Linux drops it from sa_mask
+
+
+@pytest.fixture
+def s() -> Scene:
+    scene = build()
+    cpu = scene.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    scene.g.conf.domains[1].loading = False
+    return scene
+
+
+def _slot(s: Scene, nr: int, args: tuple[int, ...]) -> int:
+    sid = 950 + len(s.g.conf.slots)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, nr, args + (0,) * (6 - len(args)),
+                               root=s.b + ROOT_A, thread=1)
+    return sid
+
+
+def _write(s: Scene, sid: int, va: int, data: bytes) -> int:
+    return s.call(Call.USER_WRITE, sid, va, len(data), payload=data)[0]
+
+
+def _refused(s: Scene, status: int, check: str) -> bool:
+    return status == Status.ERR_DENIED and s.g.decisions[-1].check == check
+
+
+def test_a_signal_never_set_reports_only_the_defaults(s: Scene) -> None:
+    sid = _slot(s, NR_RT_SIGACTION, (SIGUSR2, 0, OLD, 8))
+    forged = struct.pack("<QQQQ", HANDLER, 0, 0, 0)
+    assert _refused(s, _write(s, sid, OLD, forged), "uaccess.old_sigaction")
+    assert s.hw.ram.read(s.b + PAGES_A + 512, 8) == b"\x11" * 8      # nothing written
+    assert _write(s, sid, OLD, bytes(32)) == Status.OK                # SIG_DFL
+    assert _write(s, sid, OLD, struct.pack("<QQQQ", 1, 0, 0, 0)) == Status.OK   # SIG_IGN
+
+
+def test_the_installed_action_is_reported_as_installed(s: Scene) -> None:
+    s.g.conf.registry.space(s.g.conf.domains[1], s.b + ROOT_A).handlers[SIGUSR2] = (
+        HANDLER, FLAGS, RESTORER, 0x5 | KILL_BIT)
+    sid = _slot(s, NR_RT_SIGACTION, (SIGUSR2, 0, OLD, 8))
+    # The kernel only ever saw the trampoline in the handler's place.
+    honest = struct.pack("<QQQQ", SIGRETURN_TRAMPOLINE, FLAGS, SIGRETURN_TRAMPOLINE, 0x5)
+    assert _write(s, sid, OLD, honest) == Status.OK
+    assert s.hw.ram.read(s.b + PAGES_A + 512, 8) == struct.pack("<Q", HANDLER)
+    for forged in (struct.pack("<QQQQ", 0x402000, FLAGS, SIGRETURN_TRAMPOLINE, 0x5),
+                   struct.pack("<QQQQ", SIGRETURN_TRAMPOLINE, FLAGS, SIGRETURN_TRAMPOLINE, 0x7),
+                   struct.pack("<QQQQ", 0, FLAGS, RESTORER, 0x5)):      # no SA_RESETHAND
+        assert _refused(s, _write(s, sid, OLD, forged), "uaccess.old_sigaction")
+    # A partial write is held to its part of the report.
+    assert _write(s, sid, OLD + 24, struct.pack("<Q", 0x5)) == Status.OK
+    assert _refused(s, _write(s, sid, OLD + 24, struct.pack("<Q", 0x6)),
+                    "uaccess.old_sigaction")
+
+
+def test_the_old_alternate_stack_is_the_threads_own(s: Scene) -> None:
+    s.g.conf.self_signals.thread_signals(s.b + ROOT_A, 1).altstack = (0, 0)
+    sid = _slot(s, NR_SIGALTSTACK, (0, OLD))
+    heap = struct.pack("<QiiQ", VA + 4096, 0, 0, 8192)
+    assert _refused(s, _write(s, sid, OLD, heap), "uaccess.old_altstack")
+    assert _write(s, sid, OLD, struct.pack("<QiiQ", 0, SS_DISABLE, 0, 0)) == Status.OK
+    # The program sets its own stack: that, and only that, is reported from then on.
+    s.hw.ram.write(s.b + PAGES_A + 256, struct.pack("<QiiQ", VA + 8192, 0, 0, 16384))
+    setter = _slot(s, NR_SIGALTSTACK, (NEW, 0))
+    assert s.call(Call.RESUME, setter, 0, ELR)[0] == Status.OK
+    s.g.lock_el1(False)
+    assert s.g.conf.self_signals.thread_signals(s.b + ROOT_A, 1).altstack == (VA + 8192, 16384)
+    sid = _slot(s, NR_SIGALTSTACK, (0, OLD))
+    assert _write(s, sid, OLD, struct.pack("<QiiQ", VA + 8192, 0, 0, 16384)) == Status.OK
+    assert _refused(s, _write(s, sid, OLD, heap), "uaccess.old_altstack")

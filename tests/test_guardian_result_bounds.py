@@ -1,0 +1,80 @@
+"""Iago results of the byte-moving syscalls: a read/write-family result is at most the
+count the program asked for (the count argument, or the total of its iovecs), or -errno.
+
+Tree A (tests/test_secure_mm.py) is domain 1's live address space; its first page (VA)
+holds the program's iovec array and msghdr.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Call, Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import SYSCALL_NAMES
+from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.slots import Slot
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
+
+NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
+ELR = 0x400104
+
+
+@pytest.fixture(scope="module")
+def s() -> Scene:
+    scene = build()
+    cpu = scene.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    # Two iovecs of 5 and 11 bytes at VA; a msghdr naming them at VA + 64.
+    scene.hw.ram.write(scene.b + PAGES_A, struct.pack("<QQQQ", VA + 512, 5, VA + 600, 11))
+    scene.hw.ram.write(scene.b + PAGES_A + 64, struct.pack("<QIIQQ", 0, 0, 0, VA, 2))
+    return scene
+
+
+def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int) -> int:
+    sid = 900 + len(s.g.decisions)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
+                               root=s.b + ROOT_A, thread=1)
+    status = s.call(Call.RESUME, sid, ret, s.g.conf.slots[sid].kernel_elr)[0]
+    s.g.lock_el1(False)
+    s.g.conf.slots.pop(sid, None)
+    return status
+
+
+@pytest.mark.parametrize(("name", "args", "most"), [
+    ("read", (3, VA + 4096, 1), 1),
+    ("write", (1, VA, 16), 16),
+    ("pread64", (3, VA, 100, 0), 100),
+    ("recvfrom", (3, VA, 8, 0, 0, 0), 8),
+    ("getrandom", (VA + 4096, 32, 0), 32),
+    ("readv", (3, VA, 2), 16),
+    ("pwritev", (3, VA, 2, 0), 16),
+    ("sendmsg", (3, VA + 64, 0), 16),
+])
+def test_a_count_above_what_was_asked_is_refused(s: Scene, name: str, args: tuple[int, ...],
+                                                 most: int) -> None:
+    assert _resume(s, name, args, most) == Status.OK
+    assert _resume(s, name, args, 0) == Status.OK
+    assert _resume(s, name, args, (1 << 64) - 4) == Status.OK          # -EINTR
+    assert _resume(s, name, args, most + 1) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.count_bound"
+    assert _resume(s, name, args, ERRNO_FLOOR - 1) == Status.ERR_DENIED  # no errno: huge count
+
+
+def test_too_many_iovecs_can_only_fail(s: Scene) -> None:
+    assert _resume(s, "writev", (1, VA, 1025), 0) == Status.ERR_DENIED
+    assert _resume(s, "writev", (1, VA, 1025), (1 << 64) - 22) == Status.OK   # -EINVAL
+
+
+def test_msg_trunc_asks_for_the_real_length(s: Scene) -> None:
+    assert _resume(s, "recvfrom", (3, VA + 4096, 2, 0x20, 0, 0), 5) == Status.OK
+    assert _resume(s, "recvfrom", (3, VA + 4096, 2, 0, 0, 0), 5) == Status.ERR_DENIED
+
+
+def test_other_syscalls_are_not_bounded_here(s: Scene) -> None:
+    assert _resume(s, "getpid", (), 4242) == Status.OK

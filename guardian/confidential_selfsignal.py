@@ -61,8 +61,9 @@ class ThreadSignals:
     tids: set[int] = field(default_factory=set)
     #: Signals whose handler (entered without SA_NODEFER) runs now, innermost last.
     running: list[int] = field(default_factory=list)
-    #: The thread's alternate signal stack from its own sigaltstack calls ((0, 0): none;
-    #: None: one the Guardian could not learn, e.g. a fork child's copy).
+    #: The thread's alternate signal stack from its own sigaltstack calls, or the one a
+    #: fork or vfork child inherited from the thread that forked ((0, 0): none; None: one
+    #: the Guardian could not learn, e.g. a sigaltstack whose struct it could not read).
     altstack: tuple[int, int] | None = None
 
     def inherited(self, in_handlers: bool = False) -> ThreadSignals:
@@ -164,12 +165,13 @@ class SelfSignals:
     def note_clone(self, parent_root: int, parent_thread: int, child_root: int,
                    child_thread: int, new_thread: bool = False) -> None:
         """fork keeps the mask (the child learns its own ids); CLONE_VM makes threads,
-        each starting with its creator's mask.  A new thread (CLONE_VM without
-        CLONE_VFORK) has no alternate stack; a fork or vfork child's is a copy Linux
-        may or may not keep, so the Guardian leaves it unknown."""
-        start = self._thread(parent_root, parent_thread).inherited(in_handlers=bool(child_root))
-        if new_thread:
-            start.altstack = (0, 0)
+        each starting with its creator's mask.  The alternate stack follows Linux's
+        copy_process: a new thread (CLONE_VM without CLONE_VFORK) has none; a fork or
+        vfork child keeps the one of the thread that called clone (unknown if that one
+        is), so the owner check holds the kernel to it in the child too."""
+        parent = self._thread(parent_root, parent_thread)
+        start = parent.inherited(in_handlers=bool(child_root))
+        start.altstack = (0, 0) if new_thread else parent.altstack
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
         else:

@@ -65,3 +65,30 @@ def test_a_thread_the_guardian_never_learned_keeps_the_older_rule(s: Scene) -> N
     assert _deliver(s, 3, (ALT_1[0], 0, ALT_1[1]))[0] == Status.OK
     status, _ = _deliver(s, 4, (VA + 3 * PAGE, 0, PAGE))      # unknown too
     assert _refused_by(s, status, "signal.altstack")
+
+
+def test_fork_and_vfork_children_keep_the_forking_threads_stack(s: Scene) -> None:  # noqa: F811
+    """Linux's copy_process: only a new thread (CLONE_VM without CLONE_VFORK) starts
+    without one; a fork or vfork child keeps the calling thread's, unknown included."""
+    _threads(s)
+    own = s.g.conf.self_signals
+    root, child_root = s.b + ROOT_A, 0xABC000
+    own.note_clone(root, 1, 0, 5)                            # vfork: the same tree
+    own.note_clone(root, 1, 0, 6, new_thread=True)           # pthread_create
+    own.note_clone(root, 1, child_root, 7)                   # fork: a tree of its own
+    own.note_clone(root, 3, child_root + 0x1000, 8)          # fork of a thread unknown
+    assert own.thread_signals(root, 5).altstack == ALT_1
+    assert own.thread_signals(root, 6).altstack == (0, 0)
+    assert own.thread_signals(child_root, 7).altstack == ALT_1
+    assert own.thread_signals(child_root + 0x1000, 8).altstack is None
+
+
+def test_a_vfork_child_gets_only_the_stack_it_inherited(s: Scene) -> None:  # noqa: F811
+    _threads(s)
+    s.g.conf.self_signals.note_clone(s.b + ROOT_A, 1, 0, 5)
+    status, _ = _deliver(s, 5, (VA + 3 * PAGE, 0, PAGE))      # one the program never set
+    assert _refused_by(s, status, "signal.altstack_owner")
+    status, _ = _deliver(s, 5, (0, SS_DISABLE, 0))            # its inherited one denied
+    assert _refused_by(s, status, "signal.altstack_owner")
+    status, sp = _deliver(s, 5, (ALT_1[0], 0, ALT_1[1]))
+    assert status == Status.OK and ALT_1[0] <= sp < ALT_1[0] + ALT_1[1]

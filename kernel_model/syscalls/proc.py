@@ -150,8 +150,12 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         if parent is not None:
             parent.children.append(child_proc)
         k.processes[new_id] = child_proc
+    # Linux (copy_process): a new thread (CLONE_VM without CLONE_VFORK) starts with no
+    # alternate signal stack; a fork or vfork child keeps the calling thread's.
+    new_thread = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
-                   slot=child_slot)
+                   slot=child_slot,
+                   altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack)
     child_proc.threads.append(child)
     k.threads[new_id] = child
     if flags & CLONE_PARENT_SETTID and parent_tid:

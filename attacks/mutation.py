@@ -55,6 +55,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_mask": ("MU-011",),
     "signal.altstack_fit": ("MU-010",),
     "return.vfork_held": ("MU-013",),
+    "signal.altstack": ("MU-031",),
 }
 
 

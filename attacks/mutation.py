@@ -55,7 +55,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_mask": ("MU-011",),
     "signal.altstack_fit": ("MU-010",),
     "return.vfork_held": ("MU-013",),
-    "signal.altstack": ("MU-031",),
+    "signal.altstack_owner": ("MU-032",),
 }
 
 
@@ -101,6 +101,13 @@ EXPLAINED: dict[str, str] = {
                               "child slot, and return.slot refuses every use of it",
     "signal.trampoline": "redundant with set_pt.measured: the signal page is measured when "
                          "it enters the domain, so the trampoline cannot differ",
+    "signal.altstack": "redundant with signal.altstack_owner: the Guardian knows every "
+                       "thread's own alternate stack (none after CREATE_DOMAIN, exec or for "
+                       "a new thread; the forking thread's for a fork or vfork child, MU-030; "
+                       "the struct of its own sigaltstack(), which returns only once the "
+                       "Guardian has read it back, MU-031, MU-032), so the owner check "
+                       "refuses any other stack first. It stays for a thread the Guardian "
+                       "holds no record of",
     "sigreturn.frame": "outside the threat model: the frame lies in confidential memory only "
                        "the program writes; the check guards against the program itself",
     "copy_page.ram": "fail-closed: a frame outside RAM has no record and the copy fails",

@@ -113,6 +113,7 @@ class ReturnPath:
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
             check_count(self.memory, slot, ret)
             self._check_wait_status(slot, ret)
+            self._need_altstack_struct(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             iago = self.layout.check(slot, dom, ret)
             if iago:
@@ -149,6 +150,17 @@ class ReturnPath:
             refuse("return.wait_status", Status.ERR_DENIED,
                    f"wait4 reports status {status:#x} for child {ret}, which called "
                    f"exit_group({code}) (status {code << 8:#x})")
+
+    def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
+        """A sigaltstack() that set a stack returns only once the Guardian can read the
+        struct back: the thread's own stack is then known, never left to the kernel's
+        word (a page swapped out before the return is faulted in first)."""
+        ss = slot.args[0]
+        if slot.nr != NR_SIGALTSTACK or ret != 0 or not ss:
+            return
+        missing = self.memory.first_missing(ss, 24, False)
+        if missing is not None:
+            raise FaultIn(missing)
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
         """The pid a fork's parent is told names that child; a reaped child's is forgotten."""

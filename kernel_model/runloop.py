@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from abi import Call
+from abi import Call, Status
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
 from kernel_model import interrupts
@@ -21,6 +21,7 @@ from kernel_model.regs import CTX_PC_REG, X0_REG
 from kernel_model.scheduler import Block
 
 FAST_CONTENDED_QUANTUM = 200_000
+_RESUME_FAULT_IN_TRIES = 4        # pages a RESUME may ask the kernel to fault back in
 
 
 class Deadlock(Exception):
@@ -125,7 +126,12 @@ class RunLoopMixin:
             return True
         el1 = self.el1
         self._resume_pc = el1.reg(CTX_PC_REG)
-        status, _ = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
+        for _ in range(_RESUME_FAULT_IN_TRIES):
+            status, value = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
+            # FAULT_IN: the Guardian must read a page of the syscall's arguments back
+            # (e.g. one reclaim swapped out meanwhile); fault it in and ask again.
+            if status != Status.FAULT_IN or t.process.mm.handle_fault(value, False, False):
+                break
         if status:
             self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "
                                          f"(status {status}); the process is killed")

@@ -8,12 +8,22 @@ alternate stack, and the threads' ordinary stacks are the top.
 
 from __future__ import annotations
 
+import struct
+
 from abi import Call, Status
-from abi.layout import NR_GETPID, SS_DISABLE
+from abi.layout import NR_GETPID, NR_SIGALTSTACK, SS_DISABLE
 from emulator.fastuc import CTX_SP, UserContext
 from guardian.slots import Slot
-from tests.test_guardian_signal_mask import PAGE, SIGUSR1, TOP, _refused_by, s  # noqa: F401
-from tests.test_secure_mm import ROOT_A, VA, Scene
+from tests.test_guardian_signal_mask import (  # noqa: F401
+    ELR,
+    PAGE,
+    SIGUSR1,
+    TOP,
+    _refused_by,
+    _slot,
+    s,
+)
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene
 
 ALT_1 = (VA, 2 * PAGE)
 
@@ -92,3 +102,20 @@ def test_a_vfork_child_gets_only_the_stack_it_inherited(s: Scene) -> None:  # no
     assert _refused_by(s, status, "signal.altstack_owner")
     status, sp = _deliver(s, 5, (ALT_1[0], 0, ALT_1[1]))
     assert status == Status.OK and ALT_1[0] <= sp < ALT_1[0] + ALT_1[1]
+
+
+def test_sigaltstack_returns_only_once_its_struct_is_read_back(s: Scene) -> None:  # noqa: F811
+    """A struct the kernel let go of before the return (swapped out, say) is faulted in
+    first: the thread's own stack is learned, never left unknown."""
+    root = s.b + ROOT_A
+    gone = VA + 16 * PAGE                                     # not mapped in tree A
+    sid = _slot(s, NR_SIGALTSTACK, (gone, 0))
+    status, value, _ = s.call(Call.RESUME, sid, 0, ELR)
+    assert (status, value) == (Status.FAULT_IN, gone)
+    assert sid in s.g.conf.slots and s.g.conf.self_signals.thread_signals(root, 0).altstack \
+        is None                                               # nothing committed
+    s.hw.ram.write(s.b + PAGES_A + PAGE, struct.pack("<QiiQ", VA, 0, 0, 2 * PAGE))
+    sid = _slot(s, NR_SIGALTSTACK, (VA + PAGE, 0))
+    assert s.call(Call.RESUME, sid, 0, ELR)[0] == Status.OK
+    s.g.lock_el1(False)
+    assert s.g.conf.self_signals.thread_signals(root, 0).altstack == ALT_1

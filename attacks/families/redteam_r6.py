@@ -155,7 +155,7 @@ def _altstacks(adv: Adversary) -> None:
         a.memo["tid-a"] = thread.tid  # type: ignore[attr-defined]
 
 
-def _cross_stack(out: Outcome) -> list[str]:
+def cross_stack(out: Outcome) -> list[str]:
     """Which thread's handler ran on which thread's alternate stack, and where each thread
     came back (from the markers the harness recorded)."""
     found = []
@@ -180,7 +180,7 @@ def _cross_stack(out: Outcome) -> list[str]:
 
 @scenario(id="RV-004", title="Deliver thread B's signal onto thread A's live alternate stack",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME", "G-SIGRETURN"),
-          oracle=_cross_stack, program=THREADS,
+          oracle=cross_stack, program=THREADS,
           prop="A signal frame goes on the alternate stack of the thread it is delivered to "
                "(its own sigaltstack), never on another thread's, where that thread's own "
                "handler frame may be live.")

@@ -55,6 +55,9 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_mask": ("MU-011",),
     "signal.altstack_fit": ("MU-010",),
     "return.vfork_held": ("MU-013",),
+    "set_pt.share_one_frame": ("RV-007",),
+    "swap_in.share_one_frame": ("RV-026",),
+    "ksm.private_only": ("RV-010",),
 }
 
 

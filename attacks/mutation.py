@@ -58,6 +58,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.share_one_frame": ("RV-007",),
     "swap_in.share_one_frame": ("RV-026",),
     "ksm.private_only": ("RV-010",),
+    "create.exec_args": ("RV-020",),
 }
 
 

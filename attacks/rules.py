@@ -181,6 +181,10 @@ RULES: tuple[Rule, ...] = (
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
          checks=("create.auxv", "create.initial_stack", "create.at_random")),
+    Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
+         "and envp strings that program passed to execve (the first program's come from the "
+         "user's command line, the trust root).",
+         checks=("create.exec_args",)),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
@@ -237,7 +241,8 @@ def by_id() -> dict[str, Rule]:
 PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P1": ("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-SETPT-ONE-PARENT",
            "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
-    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY"),
+    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY",
+           "G-EXEC-ARGS"),
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",

@@ -31,7 +31,7 @@ from abi.layout import (
 )
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
-from guardian import checks, initial_stack
+from guardian import checks, exec_args, initial_stack
 from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -60,13 +60,19 @@ class Lifecycle:
         self.admission = admission
         self.kernel_view = kernel_view
         self.self_signals = self_signals
+        #: execve slot -> what the program passed, read when its address space went with
+        #: the exec (None: not all of it was present then).
+        self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
 
-    def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
+    def create(self, root: int, entry: int, sp: int, digest: bytes, exec_slot: int = 0) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
 
         ``digest`` names the admitted image the thread starts in; for a dynamically linked
         program that is its interpreter, and 40 more bytes name the program's own admitted
-        image and the page-aligned bias it was loaded at (its pages are measured there)."""
+        image and the page-aligned bias it was loaded at (its pages are measured there).
+        ``exec_slot`` is the execve of a confidential program this image serves (0: the
+        user's launch, whose command line is the trust root): the initial stack then
+        carries exactly the argv and envp that program passed."""
         s = self.s
         reg = self.registry
         images = self.admission.images
@@ -116,6 +122,8 @@ class Lifecycle:
             base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want)
+        if exec_slot:
+            self._check_exec_args(exec_slot, root, sp)
         # Every frame already in the tree is measured now, as if it were mapped now; the
         # stack the kernel built (argv, envp, auxv) is the program's input.
         reg.domains[dom_id] = dom
@@ -126,6 +134,14 @@ class Lifecycle:
         finally:
             del reg.domains[dom_id]
         # Commit.
+        if exec_slot:
+            s.stats.inc("guardian.exec_args.bound")
+            self.exec_passed.pop(exec_slot, None)
+            old = reg.slots.get(exec_slot)
+            if old is not None and old.nr == NR_EXECVE:
+                # The exec'ing thread left the address space it borrowed (vfork): its
+                # execve is over there, and opens no unmapping window any more.
+                del reg.slots[exec_slot]
         reg.add_domain(dom, root, space)
         self._adopt_tree(root, dom.id)
         if at_random is not None and checks.enabled("create.at_random"):
@@ -139,6 +155,33 @@ class Lifecycle:
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
+
+    def _passed(self, slot: Slot) -> exec_args.ExecArgs | None:
+        """What the program in `slot` passed to execve, from its memory."""
+        return exec_args.passed(lambda va, n: self.memory.read(va, n, slot.root),
+                                slot.args[0], slot.args[1], slot.args[2])
+
+    def _check_exec_args(self, exec_slot: int, root: int, sp: int) -> None:
+        """The new image's argv and envp are the ones the exec'ing program passed."""
+        if exec_slot in self.exec_passed:
+            want = self.exec_passed[exec_slot]
+        else:
+            slot = self.registry.slots.get(exec_slot)
+            if slot is None or slot.nr != NR_EXECVE:
+                refuse("create.exec_args", Status.ERR_DENIED,
+                       f"slot {exec_slot} is no execve of a confidential program in progress")
+                return
+            want = self._passed(slot)
+        if want is None:
+            refuse("create.exec_args", Status.ERR_DENIED,
+                   "the exec'ing program's argv/envp were not all present to read")
+            return
+        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        if got is None or not exec_args.agrees(want, *got):
+            shown = "no readable argv" if got is None else exec_args.show(got[0])
+            refuse("create.exec_args", Status.ERR_DENIED,
+                   f"the initial stack does not carry what the program passed to execve "
+                   f"(argv {exec_args.show(want.argv)}; the stack has {shown})")
 
     def _leaves(self, root: int) -> list[tuple[int, int, int]]:
         """(entry PA, va, frame) of every 4 KiB page root's tree maps."""
@@ -185,6 +228,8 @@ class Lifecycle:
         for slot in reg.slots.values():
             if slot.root == root and slot.nr == NR_EXECVE:
                 self.self_signals.note_exec(slot)
+                # Its memory goes now: what it passed is read while it is still there.
+                self.exec_passed[slot.id] = self._passed(slot)
         reg.drop_slots(root=root)
         return 0
 

@@ -926,8 +926,8 @@ def _exec_args(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-020", title="Exec the program's child with other arguments than it passed",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED", "G-UACCESS-CAP"),
-          oracle=_exec_args, program=THREADS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED", "G-UACCESS-CAP", "G-EXEC-ARGS"),
+          oracle=_exec_args, program=THREADS,
           prop="A confidential program that execs an admitted image passes it its own "
                "arguments: the kernel cannot start the new image with another argv.")
 def rv_exec_argv(adv: Adversary) -> None:

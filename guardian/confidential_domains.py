@@ -22,7 +22,6 @@ from abi.layout import (
     NR_CLONE,
     NR_CLONE3,
     NR_EXECVE,
-    NR_EXIT,
     NR_EXIT_GROUP,
     NR_MADVISE,
     NR_MMAP,
@@ -237,9 +236,12 @@ class Lifecycle:
         """May the last mapping of the confidential page at va go (and the page with it)?
 
         Only inside the window the program's own request opens (munmap, a discarding
-        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, exit,
-        execve, in a syscall it is making now) or once its address space is being torn
-        down; anything else would silently replace its data with zeros."""
+        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, in a
+        syscall it is making now) or once its address space is being torn down (its exit
+        or exec, EXIT_DOMAIN); anything else would silently replace its data with zeros.
+        A thread's exit, or a vfork child's exit or execve, never opens a window by
+        itself: the address space lives on for the threads (or the parent) that share it,
+        and those calls never return to close it."""
         reg = self.registry
         if root in reg.dying:
             return True
@@ -248,8 +250,6 @@ class Lifecycle:
                 continue
             a = slot.args
             nr = slot.nr
-            if nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
-                return True
             if nr == NR_MUNMAP and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
             if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + _page_up(a[1]):

@@ -21,7 +21,7 @@ page is the page of one mmap of the file, which fork and mremap carry along.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from abi import FrameKind, Status
 from abi.layout import NR_MREMAP
@@ -151,6 +151,24 @@ class Shares:
                        f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
                        f"swapped out at {v:#x}: it comes back by SWAP_IN, as the one frame of "
                        "every place")
+
+    def check_swap_in(self, domain: int, root: int, va: int,
+                      holds_same: Callable[[int, int], bool]
+                      ) -> tuple[PageKey | None, list[tuple[int, int, int | None, bool]]]:
+        """SWAP_IN at (root, va): where that is a share page, no other place of it maps the
+        page (it would be two frames) or holds another sealed version of it
+        (`holds_same(root, va)`: that place holds the version coming back)."""
+        key, others = self.other_places(domain, root, va)
+        for r, v, frame, sealed in others:
+            if frame is not None:
+                refuse("swap_in.share_one_frame", Status.ERR_STATE,
+                       f"{va:#x} is a page of a MAP_SHARED share that {v:#x} in tree {r:#x} "
+                       f"maps as frame {frame:#x}: map that frame here, not a second copy")
+            if sealed and not holds_same(r, v):
+                refuse("swap_in.share_one_frame", Status.ERR_STATE,
+                       f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
+                       f"sealed at {v:#x} as another version")
+        return key, others
 
     def move_in_progress(self, root: int, va: int, pa: int,
                          places: set[tuple[int, int, int]]) -> bool:

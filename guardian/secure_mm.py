@@ -269,7 +269,10 @@ class SecureMM:
             refuse("swap_in.authentic", Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
                                                          "authentication (tampered)")
             plain = payload[SEAL_HEADER.size:SEAL_HEADER.size + PAGE].ljust(PAGE, b"\0")
-        key, others = self._share_places(dom, root, va, version)
+        records = self._records(dom)
+        key, others = self.s.shares.check_swap_in(
+            dom.id, root, va, lambda r, v: version in self._at_va.get(dom.id, {}).get(v, ())
+            and r in records[version].holders)
         g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
         g.ram.write(frame, plain)
         self._write(entry, 3, desc, dom.id, root, va)
@@ -284,25 +287,6 @@ class SecureMM:
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""
-
-    def _share_places(self, dom: Domain, root: int, va: int, version: int
-                      ) -> tuple[object, list[tuple[int, int, int | None, bool]]]:
-        """SWAP_IN at a page of a MAP_SHARED share: no other place of it maps the page (it
-        would be two frames) or holds another sealed version of it."""
-        key, others = self.s.shares.other_places(dom.id, root, va)
-        records = self._records(dom)
-        for r, v, frame, sealed in others:
-            if frame is not None:
-                refuse("swap_in.share_one_frame", Status.ERR_STATE,
-                       f"{va:#x} is a page of a MAP_SHARED share that {v:#x} in tree {r:#x} "
-                       f"maps as frame {frame:#x}: map that frame here, not a second copy")
-            same = version in self._at_va.get(dom.id, {}).get(v, ()) \
-                and r in records[version].holders
-            if sealed and not same:
-                refuse("swap_in.share_one_frame", Status.ERR_STATE,
-                       f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
-                       f"sealed at {v:#x} as another version")
-        return key, others
 
     def _swap_share(self, name: str, src: int, dst: int, va: int, version: int
                     ) -> tuple[int, bytes]:

@@ -98,3 +98,24 @@ def test_a_confidential_program_execs_itself_with_its_own_arguments() -> None:
     assert res.stats["guardian.calls.create_domain"] == 2
     assert res.stats["kernel.confidential.execs"] == 2
     assert res.stats["guardian.exec_args.bound"] == 1      # the exec, held to its argv
+
+
+def test_an_exit_or_execve_that_never_returns_opens_no_unmapping_window() -> None:
+    """A thread's exit (or a vfork child's exit or execve) leaves the address space to the
+    threads sharing it; only its teardown (EXIT_DOMAIN) lets the kernel drop its pages."""
+    from abi.layout import NR_EXECVE, NR_EXIT, NR_EXIT_GROUP
+    from emulator import descriptors as D
+    from emulator.fastuc import UserContext
+    from guardian.slots import Slot
+    from tests.test_secure_mm import ROOT_A, VA
+
+    s = build()
+    root = s.b + ROOT_A
+    for i, nr in enumerate((NR_EXIT, NR_EXIT_GROUP, NR_EXECVE)):
+        s.g.conf.slots[900 + i] = Slot(900 + i, 1, UserContext(), 0, nr, (0,) * 6, root=root)
+    assert not s.g.conf.lifecycle.may_discard(root, VA)
+    l3 = s.tables[root][3]
+    assert s.call(Call.SET_PT, l3, D.level_index(VA, 3), 0)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.discard_leaf"
+    s.ok(Call.EXIT_DOMAIN, root)
+    assert s.g.conf.lifecycle.may_discard(root, VA)

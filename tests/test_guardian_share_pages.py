@@ -137,3 +137,78 @@ def test_two_mmaps_of_an_admitted_file_are_two_pages(s: Scene) -> None:
     assert _finish(s, NR_MMAP, (0, PAGE, RW, MAP_SHARED, 3, 0), OTHER) == Status.OK
     assert _map(s, AT, b + FREE2) == Status.OK
     assert _map(s, OTHER, b + TABLE_FREE) == Status.OK
+
+
+# --- any sequence of the kernel's memory-management calls keeps one frame per share page -----
+
+import os  # noqa: E402 - the property test's own imports
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_secure_mm import build  # noqa: E402
+
+POOL = (FREE2, TABLE_FREE, 0x63000, 0x64000, 0x65000)      # frames the kernel may hand out
+ROOTS = (ROOT_A, ROOT_C)
+OPS = st.one_of(
+    st.tuples(st.just("map"), st.sampled_from(ROOTS), st.integers(0, 1),
+              st.integers(0, len(POOL) + 1), st.booleans()),
+    st.tuples(st.just("copy"), st.sampled_from(ROOTS), st.integers(0, 1),
+              st.integers(0, len(POOL) - 1)),
+    # Page 0 is mapped in both trees (never alone: never swapped out); page 1 is A's alone.
+    st.tuples(st.just("swap_out"), st.sampled_from(ROOTS), st.just(1)),
+    st.tuples(st.just("swap_share"), st.sampled_from(ROOTS), st.integers(0, 1)),
+    st.tuples(st.just("swap_in"), st.sampled_from(ROOTS), st.integers(0, 1),
+              st.integers(0, len(POOL) - 1)),
+    st.tuples(st.just("migrate"), st.sampled_from(ROOTS), st.integers(0, 1),
+              st.integers(0, len(POOL) - 1)),
+    st.tuples(st.just("ksm"), st.sampled_from(ROOTS), st.integers(0, 1)),
+)
+
+
+@settings(max_examples=int(os.environ.get("SHARE_EXAMPLES", "100")), derandomize=True, deadline=None)
+@given(st.lists(OPS, min_size=3, max_size=14))
+def test_the_kernels_calls_never_give_a_share_page_two_frames(ops: list[tuple]) -> None:
+    """The invariants (one frame per share page among them) hold after every call."""
+    s = build()
+    s.g.check_invariants_after_every_call()
+    b = s.b
+    pa = _forked(s)                         # page 0 of the share: in A and C
+    s.hw.ram.write(pa, CONTENT[2])          # equal to tree A's private page 2 (KSM's bait)
+    assert _map(s, AT + PAGE, b + 0x66000) == Status.OK      # page 1: in A only
+    rw = D.PagePerms(user=True, write=True)
+    sealed: dict[tuple[int, int], tuple[int, bytes]] = {}     # (root, page) -> last seal
+    for op in ops:
+        kind, root, page = op[0], b + op[1], AT + op[2] * PAGE
+        l3 = s.tables[root][3] if op[1] == ROOT_A else root + 3 * PAGE
+        idx = D.level_index(page, 3)
+        if kind == "map":
+            frames = (pa, b + PAGES_A + 2 * PAGE, *(b + f for f in POOL))
+            desc = D.leaf_descriptor(frames[op[3]], rw if op[4] else D.PagePerms(user=True))
+            s.call(Call.SET_PT, l3, idx, desc)
+        elif kind == "copy":
+            now = s.entry(root, page)
+            if now & D.VALID:
+                s.call(Call.COPY_PAGE, b + POOL[op[3]], now & D.ADDR_MASK)
+        elif kind == "swap_out":
+            status, version, data = s.call(Call.SWAP_OUT, root, page, SWP)
+            if status == Status.OK:
+                sealed[(root, page)] = (version, data)
+        elif kind == "swap_share" and sealed:
+            # A seal the kernel holds (any of them) is claimed by the other tree too.
+            (src, at), (version, data) = sorted(sealed.items())[op[2] % len(sealed)]
+            other = b + ROOT_C if src == b + ROOT_A else b + ROOT_A
+            if s.call(Call.SWAP_SHARE, src, other, at, version)[0] == Status.OK:
+                sealed[(other, at)] = (version, data)
+        elif kind == "swap_in" and sealed:
+            # The kernel brings a seal it holds back into a frame of its choice, in either
+            # tree that claims it (or not: the Guardian decides).
+            (src, at), (_, data) = sorted(sealed.items())[op[2] % len(sealed)]
+            target = src if op[1] == ROOT_A else (b + ROOT_C if src == b + ROOT_A else b + ROOT_A)
+            frame = b + POOL[op[3]]
+            s.call(Call.SWAP_IN, target, at, frame, D.leaf_descriptor(frame, rw), payload=data)
+        elif kind == "migrate":
+            s.call(Call.MIGRATE_PAGE, root, page, b + POOL[op[3]])
+        else:
+            s.call(Call.KSM_MERGE, b + ROOT_A, VA + 2 * PAGE, root, page, 1)
+    assert not s.g.invariants.violations()

@@ -59,6 +59,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "swap_in.share_one_frame": ("RV-026",),
     "ksm.private_only": ("RV-010",),
     "create.exec_args": ("RV-020",),
+    "create.launch_args": ("MU-016",),
 }
 
 

@@ -182,9 +182,9 @@ RULES: tuple[Rule, ...] = (
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
          checks=("create.auxv", "create.initial_stack", "create.at_random")),
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
-         "and envp strings that program passed to execve (the first program's come from the "
-         "user's command line, the trust root).",
-         checks=("create.exec_args",)),
+         "and envp strings that program passed to execve; the first program starts once, with "
+         "the command line the user gave.",
+         checks=("create.exec_args", "create.launch_args")),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "

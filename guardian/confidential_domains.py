@@ -62,6 +62,15 @@ class Lifecycle:
         #: execve slot -> what the program passed, read when its address space went with
         #: the exec (None: not all of it was present then).
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
+        #: The user's command lines for the programs it launches, when the launch path gave
+        #: them (each served once): then an image naming no execve must be one of them.
+        self.launches: list[exec_args.ExecArgs] = []
+        self.launch_admitted = False
+
+    def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
+        self.launches.append(exec_args.ExecArgs(argv[0] if argv else b"", tuple(argv),
+                                                tuple(envp)))
+        self.launch_admitted = True
 
     def create(self, root: int, entry: int, sp: int, digest: bytes, exec_slot: int = 0) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
@@ -69,9 +78,10 @@ class Lifecycle:
         ``digest`` names the admitted image the thread starts in; for a dynamically linked
         program that is its interpreter, and 40 more bytes name the program's own admitted
         image and the page-aligned bias it was loaded at (its pages are measured there).
-        ``exec_slot`` is the execve of a confidential program this image serves (0: the
-        user's launch, whose command line is the trust root): the initial stack then
-        carries exactly the argv and envp that program passed."""
+        ``exec_slot`` is the execve of a confidential program this image serves: the
+        initial stack then carries exactly the argv and envp that program passed.  0 is a
+        launch of the user's: where the user's launch path gave its command line
+        (`admit_launch`), the stack carries exactly that, once."""
         s = self.s
         reg = self.registry
         images = self.admission.images
@@ -123,6 +133,8 @@ class Lifecycle:
                                         want)
         if exec_slot:
             self._check_exec_args(exec_slot, root, sp)
+        launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
+            else None
         # Every frame already in the tree is measured now, as if it were mapped now; the
         # stack the kernel built (argv, envp, auxv) is the program's input.
         reg.domains[dom_id] = dom
@@ -133,6 +145,8 @@ class Lifecycle:
         finally:
             del reg.domains[dom_id]
         # Commit.
+        if launch is not None:
+            self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
@@ -181,6 +195,24 @@ class Lifecycle:
             refuse("create.exec_args", Status.ERR_DENIED,
                    f"the initial stack does not carry what the program passed to execve "
                    f"(argv {exec_args.show(want.argv)}; the stack has {shown})")
+
+    def _check_launch_args(self, root: int, sp: int) -> exec_args.ExecArgs | None:
+        """An image no execve names is a launch of the user's: once each, with the command
+        line and environment the user gave.  Returns the launch it serves."""
+        if not self.launches:
+            refuse("create.launch_args", Status.ERR_DENIED,
+                   "the user's launch was served already: a later confidential image is a "
+                   "program's exec and names its execve (exec_slot)")
+            return None
+        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        for want in self.launches:
+            if got == (want.argv, want.envp):
+                return want
+        shown = "no readable argv" if got is None else exec_args.show(got[0])
+        refuse("create.launch_args", Status.ERR_DENIED,
+               f"the initial stack does not carry the user's command line (argv "
+               f"{exec_args.show(self.launches[0].argv)}; the stack has {shown})")
+        return None
 
     def _leaves(self, root: int) -> list[tuple[int, int, int]]:
         """(entry PA, va, frame) of every 4 KiB page root's tree maps."""

@@ -119,3 +119,23 @@ def test_an_exit_or_execve_that_never_returns_opens_no_unmapping_window() -> Non
     assert s.g.decisions[-1].check == "set_pt.discard_leaf"
     s.ok(Call.EXIT_DOMAIN, root)
     assert s.g.conf.lifecycle.may_discard(root, VA)
+
+
+def test_the_users_launch_starts_once_with_the_users_command_line() -> None:
+    s = build()
+    digest = s.g.conf.admit_image(HELLO.read_bytes())
+    entry = s.g.conf.images[digest].entry
+    lifecycle = s.g.conf.lifecycle
+    s.g.conf.admit_launch([b"/bin/hello", b"--loud"], [b"HOME=/"])
+    n = len(s.g.decisions)
+    # The kernel's stack is not the user's command line (here: none at all): refused.
+    status, _, _ = s.call(Call.CREATE_DOMAIN, s.b + ROOT_N, entry, 0x7FFF_FFFF_F000,
+                          payload=digest)
+    assert status == Status.ERR_DENIED
+    assert [d.check for d in s.g.decisions[n:]] == ["create.launch_args"]
+    assert len(lifecycle.launches) == 1                 # not served: still the user's
+    # Once served, a later image naming no execve is refused whatever its stack.
+    lifecycle.launches.clear()
+    status, _, _ = s.call(Call.CREATE_DOMAIN, s.b + ROOT_N, entry, 0x7FFF_FFFF_F000,
+                          payload=digest)
+    assert status == Status.ERR_DENIED and "served already" in s.g.decisions[-1].reason

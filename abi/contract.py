@@ -134,12 +134,15 @@ SPECS: dict[Call, CallSpec] = {
         ("frame kind becomes FREE", "the linear-map entry becomes writable again"),
     ),
     Call.CREATE_DOMAIN: CallSpec(
-        Call.CREATE_DOMAIN, ("root_pa", "entry", "sp"),
+        Call.CREATE_DOMAIN, ("root_pa", "entry", "sp", "exec_slot"),
         (("root_pa is a level-0 table with no parent", Status.ERR_KIND),
          ("the tree is not already confidential", Status.ERR_STATE),
          ("the payload is the sha256 of an image the user admitted, and entry is its "
           "entry point (plus a page-aligned bias for position-independent images)",
-          Status.ERR_DENIED)),
+          Status.ERR_DENIED),
+         ("exec_slot is 0 (the user's launch) or the slot of a confidential program's "
+          "execve in progress, and the initial stack's argv and envp strings are the ones "
+          "that program passed", Status.ERR_DENIED)),
         ("a new protection domain owns the tree; frames it maps leave the linear map",
          "every image page is checked against its measurement when first mapped",
          "a saved context (entry, sp) is created; its slot id is returned"),

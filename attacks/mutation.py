@@ -56,6 +56,11 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.altstack_fit": ("MU-010",),
     "return.vfork_held": ("MU-013",),
     "signal.altstack_owner": ("MU-032",),
+    "set_pt.share_one_frame": ("RV-007",),
+    "swap_in.share_one_frame": ("RV-026",),
+    "ksm.private_only": ("RV-010",),
+    "create.exec_args": ("RV-020",),
+    "create.launch_args": ("MU-016",),
 }
 
 

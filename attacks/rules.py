@@ -181,8 +181,16 @@ RULES: tuple[Rule, ...] = (
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
          checks=("create.auxv", "create.initial_stack", "create.at_random")),
+    Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
+         "and envp strings that program passed to execve; the first program starts once, with "
+         "the command line the user gave.",
+         checks=("create.exec_args", "create.launch_args")),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          checks=("ksm.same_domain",)),
+    Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
+         "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
+         "a second swap-in never gives one side a page of its own.",
+         checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only")),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
          checks=("compress.refused",)),
     # The properties of the monitor as a whole (P1-P9); a scenario that still gets
@@ -233,8 +241,9 @@ def by_id() -> dict[str, Rule]:
 PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P1": ("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-SETPT-ONE-PARENT",
            "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
-    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY"),
-    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
+    "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY",
+           "G-EXEC-ARGS"),
+    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",

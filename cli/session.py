@@ -294,6 +294,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     _admit_sysroot_libraries(monitor, view.sysroot)
                 for guest in admit:
                     monitor.conf.admit_file(guest, _admitted_bytes(root, guest))
+                monitor.conf.admit_launch(argv, list(opts.env))
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

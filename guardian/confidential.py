@@ -79,6 +79,11 @@ class Confidential:
     def admit_file(self, path: str, data: bytes) -> bytes:
         return self.admission.admit_file(path, data)
 
+    def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
+        """The user's command line (and environment) for the first program: its initial
+        stack must carry exactly these, once."""
+        self.lifecycle.admit_launch(argv, envp)
+
     @property
     def images(self) -> dict[bytes, MeasuredImage]:
         return self.admission.images

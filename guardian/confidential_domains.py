@@ -22,7 +22,6 @@ from abi.layout import (
     NR_CLONE,
     NR_CLONE3,
     NR_EXECVE,
-    NR_EXIT,
     NR_EXIT_GROUP,
     NR_MADVISE,
     NR_MMAP,
@@ -31,7 +30,7 @@ from abi.layout import (
 )
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
-from guardian import checks, initial_stack
+from guardian import checks, exec_args, initial_stack
 from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -60,13 +59,29 @@ class Lifecycle:
         self.admission = admission
         self.kernel_view = kernel_view
         self.self_signals = self_signals
+        #: execve slot -> what the program passed, read when its address space went with
+        #: the exec (None: not all of it was present then).
+        self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
+        #: The user's command lines for the programs it launches, when the launch path gave
+        #: them (each served once): then an image naming no execve must be one of them.
+        self.launches: list[exec_args.ExecArgs] = []
+        self.launch_admitted = False
 
-    def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
+    def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
+        self.launches.append(exec_args.ExecArgs(argv[0] if argv else b"", tuple(argv),
+                                                tuple(envp)))
+        self.launch_admitted = True
+
+    def create(self, root: int, entry: int, sp: int, digest: bytes, exec_slot: int = 0) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
 
         ``digest`` names the admitted image the thread starts in; for a dynamically linked
         program that is its interpreter, and 40 more bytes name the program's own admitted
-        image and the page-aligned bias it was loaded at (its pages are measured there)."""
+        image and the page-aligned bias it was loaded at (its pages are measured there).
+        ``exec_slot`` is the execve of a confidential program this image serves: the
+        initial stack then carries exactly the argv and envp that program passed.  0 is a
+        launch of the user's: where the user's launch path gave its command line
+        (`admit_launch`), the stack carries exactly that, once."""
         s = self.s
         reg = self.registry
         images = self.admission.images
@@ -116,6 +131,10 @@ class Lifecycle:
             base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want)
+        if exec_slot:
+            self._check_exec_args(exec_slot, root, sp)
+        launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
+            else None
         # Every frame already in the tree is measured now, as if it were mapped now; the
         # stack the kernel built (argv, envp, auxv) is the program's input.
         reg.domains[dom_id] = dom
@@ -126,6 +145,16 @@ class Lifecycle:
         finally:
             del reg.domains[dom_id]
         # Commit.
+        if launch is not None:
+            self.launches.remove(launch)    # the user's launch is served, once
+        if exec_slot:
+            s.stats.inc("guardian.exec_args.bound")
+            self.exec_passed.pop(exec_slot, None)
+            old = reg.slots.get(exec_slot)
+            if old is not None and old.nr == NR_EXECVE:
+                # The exec'ing thread left the address space it borrowed (vfork): its
+                # execve is over there, and opens no unmapping window any more.
+                del reg.slots[exec_slot]
         reg.add_domain(dom, root, space)
         self._adopt_tree(root, dom.id)
         if at_random is not None and checks.enabled("create.at_random"):
@@ -139,6 +168,51 @@ class Lifecycle:
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
+
+    def _passed(self, slot: Slot) -> exec_args.ExecArgs | None:
+        """What the program in `slot` passed to execve, from its memory."""
+        return exec_args.passed(lambda va, n: self.memory.read(va, n, slot.root),
+                                slot.args[0], slot.args[1], slot.args[2])
+
+    def _check_exec_args(self, exec_slot: int, root: int, sp: int) -> None:
+        """The new image's argv and envp are the ones the exec'ing program passed."""
+        if exec_slot in self.exec_passed:
+            want = self.exec_passed[exec_slot]
+        else:
+            slot = self.registry.slots.get(exec_slot)
+            if slot is None or slot.nr != NR_EXECVE:
+                refuse("create.exec_args", Status.ERR_DENIED,
+                       f"slot {exec_slot} is no execve of a confidential program in progress")
+                return
+            want = self._passed(slot)
+        if want is None:
+            refuse("create.exec_args", Status.ERR_DENIED,
+                   "the exec'ing program's argv/envp were not all present to read")
+            return
+        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        if got is None or not exec_args.agrees(want, *got):
+            shown = "no readable argv" if got is None else exec_args.show(got[0])
+            refuse("create.exec_args", Status.ERR_DENIED,
+                   f"the initial stack does not carry what the program passed to execve "
+                   f"(argv {exec_args.show(want.argv)}; the stack has {shown})")
+
+    def _check_launch_args(self, root: int, sp: int) -> exec_args.ExecArgs | None:
+        """An image no execve names is a launch of the user's: once each, with the command
+        line and environment the user gave.  Returns the launch it serves."""
+        if not self.launches:
+            refuse("create.launch_args", Status.ERR_DENIED,
+                   "the user's launch was served already: a later confidential image is a "
+                   "program's exec and names its execve (exec_slot)")
+            return None
+        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        for want in self.launches:
+            if got == (want.argv, want.envp):
+                return want
+        shown = "no readable argv" if got is None else exec_args.show(got[0])
+        refuse("create.launch_args", Status.ERR_DENIED,
+               f"the initial stack does not carry the user's command line (argv "
+               f"{exec_args.show(self.launches[0].argv)}; the stack has {shown})")
+        return None
 
     def _leaves(self, root: int) -> list[tuple[int, int, int]]:
         """(entry PA, va, frame) of every 4 KiB page root's tree maps."""
@@ -185,6 +259,8 @@ class Lifecycle:
         for slot in reg.slots.values():
             if slot.root == root and slot.nr == NR_EXECVE:
                 self.self_signals.note_exec(slot)
+                # Its memory goes now: what it passed is read while it is still there.
+                self.exec_passed[slot.id] = self._passed(slot)
         reg.drop_slots(root=root)
         return 0
 
@@ -192,9 +268,12 @@ class Lifecycle:
         """May the last mapping of the confidential page at va go (and the page with it)?
 
         Only inside the window the program's own request opens (munmap, a discarding
-        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, exit,
-        execve, in a syscall it is making now) or once its address space is being torn
-        down; anything else would silently replace its data with zeros."""
+        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, in a
+        syscall it is making now) or once its address space is being torn down (its exit
+        or exec, EXIT_DOMAIN); anything else would silently replace its data with zeros.
+        A thread's exit, or a vfork child's exit or execve, never opens a window by
+        itself: the address space lives on for the threads (or the parent) that share it,
+        and those calls never return to close it."""
         reg = self.registry
         if root in reg.dying:
             return True
@@ -203,8 +282,6 @@ class Lifecycle:
                 continue
             a = slot.args
             nr = slot.nr
-            if nr in (NR_EXIT, NR_EXIT_GROUP, NR_EXECVE):
-                return True
             if nr == NR_MUNMAP and a[0] <= va < a[0] + _page_up(a[1]):
                 return True
             if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + _page_up(a[1]):

@@ -8,19 +8,46 @@ fork hands it to the child at the same addresses, its mremap moves or grows it (
 with old size 0, maps it again elsewhere), and its munmap (or MAP_FIXED, or a smaller
 mremap) ends it where it unmaps.  A frame may be mapped at several places, writable,
 only where every place is the same offset of the same share.
+
+A page of a share is one page: every place that maps (share, offset) in any tree of the
+domain maps the same frame, or none does and the page is swapped out (sealed) once for
+all of them.  A copy (COPY_PAGE, a copy-on-write break), a fresh page or another frame
+never takes one place of a share page while another place maps the page or holds it
+sealed; KSM never merges a share page; a sealed share page swapped in at one place is
+the page of every place (their claims on the sealed version end with it).  An admitted
+file's share is per request (the kernel keeps no page cache across mmaps): its one
+page is the page of one mmap of the file, which fork and mremap carry along.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from abi import FrameKind, Status
 from abi.layout import NR_MREMAP
+from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.frame_table import Mapping
-from guardian.slots import PAGE
+from guardian.slots import PAGE, Domain, Space
 from guardian.state import MonitorState
+
+#: What makes two places the same page of a share: (share, offset), and for an admitted
+#: file's share also the area (origin) one mmap of the file made.
+PageKey = tuple[int, int, int]
+
+
+def share_key(dom: Domain, space: Space, va: int) -> PageKey | None:
+    """The share page at va in `space` (None: va is no page of a MAP_SHARED area)."""
+    if not space.shared_areas:
+        return None
+    at = space.share_at(va)
+    if at is None:
+        return None
+    if at[0] in dom.file_shares.values():
+        origin = space.origin_at(va)
+        return at[0], at[1], origin[0] if origin is not None else 0
+    return at[0], at[1], 0
 
 
 class Shares:
@@ -62,6 +89,86 @@ class Shares:
         """The frame table's question: are a frame's places all one page of one share?"""
         return self.same_share(self.s.frames.record(pa).owner,
                                {(root, va) for root, va, _ in places})
+
+    # --- one page per share page ---------------------------------------------------------
+    def key_at(self, domain: int, root: int, va: int) -> PageKey | None:
+        dom = self.registry.domains.get(domain)
+        space = dom.spaces.get(root) if dom is not None else None
+        return share_key(dom, space, va) if dom is not None and space is not None else None
+
+    def places_of(self, domain: int, key: PageKey) -> list[tuple[int, int]]:
+        """Every (root, va) of the domain's trees that is the share page `key`."""
+        dom = self.registry.domains.get(domain)
+        if dom is None:
+            return []
+        out = []
+        for root, space in dom.spaces.items():
+            for start, end, share, off in space.shared_areas:
+                if share == key[0] and off <= key[1] < off + (end - start):
+                    va = start + (key[1] - off)
+                    if share_key(dom, space, va) == key:
+                        out.append((root, va))
+        return out
+
+    def frame_at(self, root: int, va: int) -> int | None:
+        """The frame root's tree maps at va (a page or a block), None if none."""
+        ram = self.s.ram
+        table = root
+        for level in range(4):
+            desc = ram.read_u64(table + 8 * D.level_index(va, level))
+            if not desc & D.VALID:
+                return None
+            if level < 3 and desc & D.TABLE:
+                table = desc & D.ADDR_MASK
+                continue
+            if level == 0:
+                return None
+            return D.output_address(desc, level) + (va & ((1 << D.LEVEL_SHIFT[level]) - PAGE))
+        return None
+
+    def other_places(self, domain: int, root: int, va: int
+                     ) -> tuple[PageKey | None, list[tuple[int, int, int | None, bool]]]:
+        """The share page at (root, va) and its other places: (root, va, frame mapped there
+        or None, whether that tree holds the page sealed there)."""
+        key = self.key_at(domain, root, va)
+        if key is None:
+            return None, []
+        return key, [(r, v, self.frame_at(r, v), self.s.sealed(r, v))
+                     for r, v in self.places_of(domain, key) if (r, v) != (root, va)]
+
+    def check_one_frame(self, domain: int, root: int, va: int, pa: int) -> None:
+        """SET_PT maps pa at (root, va): where that is a share page, every other place of
+        it maps pa too, or nothing (and none holds it swapped out)."""
+        key, others = self.other_places(domain, root, va)
+        for r, v, frame, sealed in others:
+            if frame is not None and frame != pa:
+                refuse("set_pt.share_one_frame", Status.ERR_DENIED,
+                       f"{va:#x} is a page of a MAP_SHARED share that {v:#x} in tree {r:#x} "
+                       f"maps as frame {frame:#x}: one page of a share is one frame for every "
+                       f"place (not {pa:#x}, a copy or a fresh page for one side)")
+            if sealed:
+                refuse("set_pt.share_one_frame", Status.ERR_DENIED,
+                       f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
+                       f"swapped out at {v:#x}: it comes back by SWAP_IN, as the one frame of "
+                       "every place")
+
+    def check_swap_in(self, domain: int, root: int, va: int,
+                      holds_same: Callable[[int, int], bool]
+                      ) -> tuple[PageKey | None, list[tuple[int, int, int | None, bool]]]:
+        """SWAP_IN at (root, va): where that is a share page, no other place of it maps the
+        page (it would be two frames) or holds another sealed version of it
+        (`holds_same(root, va)`: that place holds the version coming back)."""
+        key, others = self.other_places(domain, root, va)
+        for r, v, frame, sealed in others:
+            if frame is not None:
+                refuse("swap_in.share_one_frame", Status.ERR_STATE,
+                       f"{va:#x} is a page of a MAP_SHARED share that {v:#x} in tree {r:#x} "
+                       f"maps as frame {frame:#x}: map that frame here, not a second copy")
+            if sealed and not holds_same(r, v):
+                refuse("swap_in.share_one_frame", Status.ERR_STATE,
+                       f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
+                       f"sealed at {v:#x} as another version")
+        return key, others
 
     def move_in_progress(self, root: int, va: int, pa: int,
                          places: set[tuple[int, int, int]]) -> bool:

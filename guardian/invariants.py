@@ -28,8 +28,8 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.shared_read_only() + self.fork_shares() + self.contexts() + self.keys()
-                + self.sealed_versions())
+                + self.shared_read_only() + self.fork_shares() + self.share_pages()
+                + self.contexts() + self.keys() + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
         """Confidential and Guardian frames are absent from the linear map and denied to
@@ -111,6 +111,34 @@ class Invariants:
                     "where that address is another area"
                     for r, va, _ in sorted(places)
                     if not s.shares.same_origin(owner, r, va, places)]
+        return out
+
+    def share_pages(self) -> list[str]:
+        """A page of a MAP_SHARED share is one page: every place of it in the domain's trees
+        maps the same frame, and it is never present at one place while another holds it
+        swapped out (sealed)."""
+        s = self.s
+        frames: dict[tuple[int, object], set[int]] = {}
+        for pa, places in s.frames.where.items():
+            owner = s.frames.record(pa).owner
+            for r, v, _ in places:
+                key = s.shares.key_at(owner, r, v)
+                if key is not None:
+                    frames.setdefault((owner, key), set()).add(pa)
+        sealed: dict[tuple[int, object], set[int]] = {}
+        for dom_id, records in self.secure_mm.seals.items():
+            for version, rec in records.items():
+                for root in rec.holders:
+                    key = s.shares.key_at(dom_id, root, rec.va)
+                    if key is not None:
+                        sealed.setdefault((dom_id, key), set()).add(version)
+        out = [f"share page {key} of domain {dom} is mapped as {len(pas)} frames: "
+               + ", ".join(f"{pa:#x}" for pa in sorted(pas))
+               for (dom, key), pas in frames.items() if len(pas) > 1]
+        out += [f"share page {key} of domain {dom} is present and also held swapped out"
+                for (dom, key) in frames.keys() & sealed.keys()]
+        out += [f"share page {key} of domain {dom} is held sealed as versions {sorted(vs)}"
+                for (dom, key), vs in sealed.items() if len(vs) > 1]
         return out
 
     def contexts(self) -> list[str]:

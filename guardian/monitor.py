@@ -118,7 +118,7 @@ class Guardian:
             Call.SET_PTBR: plain(t.set_ptbr),
             Call.FREE_PGD: plain(t.free_pgd),
             Call.SET_SYSREG: lambda a, _p: self._set_sysreg(*a),
-            Call.CREATE_DOMAIN: lambda a, p: (life.create(a[0], a[1], a[2], p), b""),
+            Call.CREATE_DOMAIN: lambda a, p: (life.create(a[0], a[1], a[2], p, a[3]), b""),
             Call.FORK_DOMAIN: plain(life.fork),
             Call.RESUME: plain(ret.resume),
             Call.EXIT_DOMAIN: plain(life.exit_root),

@@ -124,6 +124,9 @@ class PageTables:
             self._check_new_leaf(level, desc, domain, root, va, entry_pa)
         if domain and old & D.VALID:
             self._check_discard(level, old, desc, root, va)
+        if domain and new_frames:
+            for i, pa in enumerate(leaf_frames(level, desc)):
+                self.s.shares.check_one_frame(domain, root, va + i * PAGE, pa)
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
         self.take(level, desc, entry_pa, domain, root, va)

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from abi import Call, FrameKind, Status
 from abi.layout import USER_TOP
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.state import MonitorState
@@ -84,6 +85,9 @@ class SecureMM:
         self._aead: dict[int, AESGCM] = {}
         #: domain -> va -> the outstanding versions sealed for that address (an index).
         self._at_va: dict[int, dict[int, set[int]]] = {}
+        #: (domain, version, tree) -> (va, tree) where a sealed page of a MAP_SHARED share
+        #: came back for every place: that tree's claim ended with it.
+        self._share_back: dict[tuple[int, int, int], tuple[int, int]] = {}
         state.sealed = self.holds
 
     def holds(self, root: int, va: int) -> bool:
@@ -245,6 +249,11 @@ class SecureMM:
         if not version:
             refuse("swap_in.well_formed", Status.ERR_AUTH, "the sealed page is malformed (tampered)")
         rec = self._records(dom).get(version)
+        back = self._share_back.get((dom.id, version, root))
+        if back is not None and (rec is None or root not in rec.holders):
+            refuse("swap_in.share_one_frame", Status.ERR_STALE,
+                   f"version {version} is a page of a MAP_SHARED share that came back at "
+                   f"{back[0]:#x} in tree {back[1]:#x}: map that frame, not a copy of its own")
         if rec is None or root not in rec.holders:
             why = ("already swapped in, discarded or never issued (replayed)" if rec is None
                    else "held by other address spaces of the domain, not this one")
@@ -260,10 +269,21 @@ class SecureMM:
             refuse("swap_in.authentic", Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
                                                          "authentication (tampered)")
             plain = payload[SEAL_HEADER.size:SEAL_HEADER.size + PAGE].ljust(PAGE, b"\0")
+        records = self._records(dom)
+        key, others = self.s.shares.check_swap_in(
+            dom.id, root, va, lambda r, v: version in self._at_va.get(dom.id, {}).get(v, ())
+            and r in records[version].holders)
         g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
         g.ram.write(frame, plain)
         self._write(entry, 3, desc, dom.id, root, va)
+        holders = set(rec.holders) - {root}
         self._release(dom.id, version, root)
+        if key is not None and checks.enabled("swap_in.share_one_frame"):
+            # A share page is one page: back here, it is back for every place of it, whose
+            # trees now map this frame (a claim kept would let one side swap in a copy).
+            for other in holders & {r for r, v, _, _ in others if v == rec.va}:
+                self._release(dom.id, version, other)
+                self._share_back[(dom.id, version, other)] = (va, root)
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""
@@ -364,6 +384,11 @@ class SecureMM:
                                                        "different frames")
         _, _, pa = self._page(name, root_a, va_a, da, alone=False)
         _, _, pb = self._page(name, root_b, va_b, da, alone=False)
+        for root, va in ((root_a, va_a), (root_b, va_b)):
+            if self.s.shares.key_at(da.id, root, va) is not None:
+                refuse("ksm.private_only", Status.ERR_DENIED,
+                       f"{va:#x} in tree {root:#x} is a page of a MAP_SHARED share: merging it "
+                       "would make one side's page a copy-on-write copy")
         if g.ram.read(pa, PAGE) != g.ram.read(pb, PAGE):
             refuse("ksm.identical", Status.ERR_DENIED, "the pages differ")
         soft = (sw & 0xF) << D.SW_SHIFT

@@ -300,6 +300,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         """Replace t's process image (the tail of execve, and the first program);
         ``interp`` is the ELF interpreter (and its guest path) of a dynamic one."""
         proc = t.process
+        # The Guardian holds an exec'd confidential image to the argv/envp its program
+        # passed: name the execve in progress (0 for the first program, the user's launch).
+        exec_slot = t.slot if proc.mm is not None and proc.mm.confidential else 0
         interp_image, interp_path = interp if interp is not None else (None, "")
         mm = build_address_space(self.mmctx, self.alloc_asid(), image, guest_path,
                                  interp_image, interp_path)
@@ -331,7 +334,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                 # ... and the program's own image, with the bias it was loaded at.
                 named += hashlib.sha256(image.data).digest() + struct.pack("<Q", image.bias)
             status, slot, _ = self.el1.hvc_data(Call.CREATE_DOMAIN,
-                                                (mm.tables.root, start.entry, start.sp), named)
+                                                (mm.tables.root, start.entry, start.sp,
+                                                 exec_slot), named)
             if status:
                 raise KernelError(errno.EPERM, "the Guardian refused the confidential image")
             t.slot = slot

@@ -297,6 +297,9 @@ RULES: dict[tuple[Call, str], Rule] = {
         lambda s, a: a[0] not in s.domains,
     # The scene admits no image: no payload names one.
     (Call.CREATE_DOMAIN, _spec_rule(Call.CREATE_DOMAIN, "the payload is")): lambda s, a: False,
+    # The scene's cases are launches (exec_slot 0): the user's command line is trusted.
+    (Call.CREATE_DOMAIN, _spec_rule(Call.CREATE_DOMAIN, "exec_slot is")):
+        lambda s, a: len(a) < 4 or a[3] == 0,
     (Call.COPY_PAGE, "both are RAM pages"): lambda s, a: _ram_page(s, a[0]) and _ram_page(s, a[1]),
     (Call.COPY_PAGE, "dst is a FREE/KERNEL frame with no user mappings"):
         lambda s, a: (s.want(a[0]).kind in (FrameKind.FREE, FrameKind.KERNEL)
@@ -403,6 +406,9 @@ UNREACHABLE = {
                       "WXN unchanged, VBAR a registered table)"),
     # No domain exists in the scene, so no tree is already confidential.
     (Call.CREATE_DOMAIN, "the tree is not already confidential"),
+    # No image is admitted in the scene (the payload rule decides first); an exec's argv
+    # is tested in tests/test_guardian_exec_args.py.
+    (Call.CREATE_DOMAIN, _spec_rule(Call.CREATE_DOMAIN, "exec_slot is")),
 } | {(c, r) for c in (Call.FORK_DOMAIN, Call.RESUME, Call.SIGNAL, Call.USER_READ,
                       Call.USER_WRITE, Call.USER_STRING)
      for r, _ in SPECS[c].preconditions[1:]}       # behind the slot rule (NO_SLOT)

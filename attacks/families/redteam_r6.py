@@ -294,8 +294,8 @@ def _child_of_init(a: Adversary) -> object | None:
 
 
 @scenario(id="RV-007", title="Turn a fork-inherited MAP_SHARED page into a private copy in "
-          "the child", family=RT, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-COPY-CONF-DST"),
-          oracle=_shared_broken, program=THREADS, gap="P3",
+          "the child", family=RT, goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-COPY-CONF-DST", "G-SHARE-ONE-PAGE"),
+          oracle=_shared_broken, program=THREADS,
           prop="A MAP_SHARED page stays one page for every process that shares it: the kernel "
                "cannot replace one side's mapping with a copy (a copy-on-write break is for "
                "private pages only).")
@@ -386,8 +386,8 @@ SW_COW = 1      # the kernel's software mark for a copy-on-write page
 
 
 @scenario(id="RV-010", title="KSM-merge the parent's side of a MAP_SHARED page with an equal "
-          "private page", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
-          oracle=_shared_broken, program=THREADS, gap="P3",
+          "private page", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
+          oracle=_shared_broken, program=THREADS,
           prop="KSM merges private pages only: a MAP_SHARED page that another process writes "
                "never becomes a read-only copy-on-write page on one side of the share.")
 def rv_shared_ksm(adv: Adversary) -> None:
@@ -419,8 +419,8 @@ def rv_shared_ksm(adv: Adversary) -> None:
 
 @scenario(id="RV-011", title="KSM-merge a private page onto the frame of a MAP_SHARED page "
           "the child writes", family=RT, goal=Goal.TAMPER,
-          rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
-          oracle=_shared_broken, program=THREADS, gap="P1",
+          rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
+          oracle=_shared_broken, program=THREADS,
           prop="KSM merges private pages only: a private page never comes to name a frame "
                "that another process still maps writable (a MAP_SHARED page).")
 def rv_private_onto_shared(adv: Adversary) -> None:
@@ -529,8 +529,8 @@ def rv_forged_wait_status(adv: Adversary) -> None:
 
 
 @scenario(id="RV-026", title="Swap out a MAP_SHARED page just before fork", family=RT,
-          goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-SWAP-AUTH"), oracle=_shared_broken,
-          program=THREADS, gap="P3",
+          goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-SWAP-AUTH", "G-SHARE-ONE-PAGE"), oracle=_shared_broken,
+          program=THREADS,
           prop="A MAP_SHARED page that was swapped out comes back as one page for every "
                "process that shares it: swap-in never gives each side a private copy.")
 def rv_shared_swap_fork(adv: Adversary) -> None:
@@ -550,8 +550,8 @@ def rv_shared_swap_fork(adv: Adversary) -> None:
 
 
 @scenario(id="RV-027", title="KSM-merge a MAP_SHARED page with an equal private page just "
-          "before fork", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY"),
-          oracle=_shared_broken, program=THREADS, gap="P3",
+          "before fork", family=RT, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
+          oracle=_shared_broken, program=THREADS,
           prop="KSM merges private pages only: a MAP_SHARED page never becomes a copy-on-write "
                "page that fork then hands each process a private copy of.")
 def rv_shared_ksm_before_fork(adv: Adversary) -> None:
@@ -926,8 +926,8 @@ def _exec_args(out: Outcome) -> list[str]:
 
 
 @scenario(id="RV-020", title="Exec the program's child with other arguments than it passed",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED", "G-UACCESS-CAP"),
-          oracle=_exec_args, program=THREADS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ADMITTED", "G-UACCESS-CAP", "G-EXEC-ARGS"),
+          oracle=_exec_args, program=THREADS,
           prop="A confidential program that execs an admitted image passes it its own "
                "arguments: the kernel cannot start the new image with another argv.")
 def rv_exec_argv(adv: Adversary) -> None:

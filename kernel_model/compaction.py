@@ -161,7 +161,7 @@ class Compactor:
         """frame -> (mm, va) for every exclusive, movable user page (blocks left out)."""
         from kernel_model.reclaim import reclaimable
         frames = self.mem.frames
-        owns, refcount = frames.owns, frames.refcount
+        owns, refcount, exclusive = frames.owns, frames.refcount, frames.exclusive
         valid, addr = D.VALID, D.ADDR_MASK
         out: dict[int, tuple[AddressSpace, int]] = {}
         for mm in self.mem.spaces:
@@ -175,12 +175,11 @@ class Compactor:
                 if vma is not None and vma.start <= base and base + HUGE <= vma.end:
                     if not movable:
                         continue            # the whole table lies in an area that stays
-                    for i in compress(range(512), entries):
-                        desc = entries[i]
-                        if desc & valid:
-                            pa = desc & addr
-                            if owns(pa) and refcount(pa) == 1:
-                                out[pa] = (mm, base | (i << 12))
+                    at = [i for i in compress(range(512), entries) if entries[i] & valid]
+                    pas = [entries[i] & addr for i in at]
+                    for i, pa, ok in zip(at, pas, exclusive(pas), strict=True):
+                        if ok:
+                            out[pa] = (mm, base | (i << 12))
                     continue
                 for i in compress(range(512), entries):
                     desc = entries[i]

@@ -187,6 +187,12 @@ class FrameAllocator:
     def owns(self, pa: int) -> bool:
         return self.base <= pa < self.base + self.nframes * PAGE
 
+    def exclusive(self, pas: list[int]) -> list[bool]:
+        """For each address: a frame of this allocator with exactly one reference (a
+        whole table's worth at once, for scans over every mapped page)."""
+        base, n, refs = self.base, self.nframes, self._refs
+        return [0 <= (k := (pa - base) >> 12) < n and refs[k] == 1 for pa in pas]
+
     # --- allocation -------------------------------------------------------------
     def alloc(self, node: int | None = None, *, strict: bool = False,
               avoid: range | None = None) -> int:

@@ -200,12 +200,15 @@ class FrameAllocator:
         in address order.  `strict` stays on `node`; `avoid` skips a PA range
         (compaction must not fill the run it is assembling)."""
         first = 0 if node is None else node
-        order = [first] if strict else [first] + [i for i in range(len(self.node_ranges))
-                                                  if i != first]
-        for idx in order:
-            pa = self._pop(idx, avoid)
-            if pa is not None:
-                return pa
+        pa = self._pop(first, avoid)
+        if pa is not None:
+            return pa
+        if not strict:
+            for idx in range(len(self.node_ranges)):
+                if idx != first:
+                    pa = self._pop(idx, avoid)
+                    if pa is not None:
+                        return pa
         raise OutOfMemory("no free physical frames")
 
     def _pop(self, idx: int, avoid: range | None) -> int | None:

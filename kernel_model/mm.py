@@ -188,7 +188,8 @@ class AddressSpace(HugePages):
         # clears, so each entry is cleared in the table the walk found it in.  (Through the
         # Guardian every clear is a call of its own, and each walks again.)
         direct = clear and isinstance(self.ctx.writer, NativeTableWriter)
-        if direct and not self.ctx.el1.tracer.enabled and not tables.blocks_overlap(start, end):
+        if direct and isinstance(tables.writer, NativeTableWriter) \
+                and not tables.el1.tracer.enabled and not tables.blocks_overlap(start, end):
             self._drop_table_spans(start, end)
             return
         for va, desc, leaf in list(tables.entry_slots(start, end)):
@@ -216,7 +217,8 @@ class AddressSpace(HugePages):
         frames = self.ctx.frames
         mem = self.ctx.memory
         put, forget = frames.put, mem.forget
-        writer = self.ctx.writer
+        writer = self.tables.writer
+        assert isinstance(writer, NativeTableWriter)
         valid, addr = D.VALID, D.ADDR_MASK
         dropped = 0
         for base, leaf, entries in self.tables.leaf_tables(start, end):

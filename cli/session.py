@@ -34,7 +34,6 @@ from kernel_model.kernel import (
 )
 from kernel_model.signals import signame
 from kernel_model.vfs_resolve import PathResolver
-from workloads import find as find_workload
 
 if TYPE_CHECKING:
     from cli.debug_session import GdbOptions
@@ -71,6 +70,7 @@ def resolve_program(name_or_path: str) -> tuple[Path, str]:
             raise UsageError(f"{name_or_path} is a directory", "give an AArch64 ELF file or a workload name")
         return p, p.name
     if "/" not in name_or_path:
+        from workloads import find as find_workload  # the catalogue, for a name only
         w = find_workload(name_or_path)
         if w is not None:
             return w.binary, w.name

@@ -17,7 +17,7 @@ copies, remaps and scrubs the old frame in one step).
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import compress, islice
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
@@ -158,30 +158,42 @@ class Compactor:
         return True
 
     def _rmap(self) -> dict[int, tuple[AddressSpace, int]]:
-        """frame -> (mm, va) for every exclusive, movable user page."""
+        """frame -> (mm, va) for every exclusive, movable user page (blocks left out)."""
         from kernel_model.reclaim import reclaimable
         frames = self.mem.frames
-        owns, refcount = frames.owns, frames.refcount
+        owns, refcount, exclusive = frames.owns, frames.refcount, frames.exclusive
+        valid, addr = D.VALID, D.ADDR_MASK
         out: dict[int, tuple[AddressSpace, int]] = {}
         for mm in self.mem.spaces:
             if mm.busy or not mm.alive:
                 continue
-            tables = mm.tables
-            blocks = tables.blocks          # nothing below changes the tree
+            find = mm.vmas.find
             # Pages come in address order: keep the area found last until va leaves it.
             vma = None
             movable = False
-            for va, desc in tables.leaves():
-                if vma is None or not vma.start <= va < vma.end:
-                    vma = mm.vmas.find(va)
-                    movable = reclaimable(vma)
-                    if vma is None:
-                        continue
-                if not movable:
+            for base, _, entries in mm.tables.leaf_tables():
+                if vma is not None and vma.start <= base and base + HUGE <= vma.end:
+                    if not movable:
+                        continue            # the whole table lies in an area that stays
+                    at = [i for i in compress(range(512), entries) if entries[i] & valid]
+                    pas = [entries[i] & addr for i in at]
+                    for i, pa, ok in zip(at, pas, exclusive(pas), strict=True):
+                        if ok:
+                            out[pa] = (mm, base | (i << 12))
                     continue
-                pa = desc & D.ADDR_MASK
-                if owns(pa) and refcount(pa) == 1 and not (blocks and tables.block_at(va)):
-                    out[pa] = (mm, va)
+                for i in compress(range(512), entries):
+                    desc = entries[i]
+                    if not desc & valid:
+                        continue
+                    va = base | (i << 12)
+                    if vma is None or not vma.start <= va < vma.end:
+                        vma = find(va)
+                        movable = reclaimable(vma)
+                    if not movable:
+                        continue
+                    pa = desc & addr
+                    if owns(pa) and refcount(pa) == 1:
+                        out[pa] = (mm, va)
         return out
 
     def _choose_run(self, ours: list[int], rmap: dict[int, tuple[AddressSpace, int]]

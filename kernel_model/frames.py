@@ -18,7 +18,6 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Sequence
-from itertools import compress
 
 PAGE = 4096
 _INVERT = bytes([1]) + bytes(255)     # bytes.translate: 0 -> 1, anything else -> 0
@@ -41,9 +40,14 @@ class FrameAllocator:
         self._node_of = bytearray(self.nframes)
         self.node_ids: list[int] = [0]
         self.node_ranges: list[tuple[int, int]] = [(base, base + self.nframes * PAGE)]
-        # Per node: a heap of frame numbers (lazily pruned); None until the first
-        # allocation after the free set was built (boot builds it twice).
-        self._heaps: list[list[int]] | None = [[]]
+        # Per node: a cursor (frame number) and a heap.  Free frames at or above the
+        # cursor are found by scanning the free set (in C); free frames below it are in
+        # the heap (lazily pruned: an entry may be stale).  Boot frees all of RAM at once
+        # without touching the heap, and an allocation moves the cursor past what it
+        # scanned, so nothing walks every frame in Python.
+        self._heaps: list[list[int]] = [[]]
+        self._cursor: list[int] = [0]
+        self._frame_ranges: list[tuple[int, int]] = [(0, self.nframes)]
         self._node_free: list[int] = [0]
         self._free_count = 0
         self.allocated = 0
@@ -80,19 +84,12 @@ class FrameAllocator:
                                   ).to_bytes(b - a, "little")
             self._free_count += new
             self._node_free[idx] += new
-            self._heaps = None
+            self._rescan(idx)
 
-    def _node_heaps(self) -> list[list[int]]:
-        """The per-node free heaps, built from the free set if it changed in bulk.
-        Every free frame is in its node's heap, so popping (and skipping stale
-        entries) gives the lowest free frame whichever way the heap was built."""
-        heaps = self._heaps
-        if heaps is None:
-            # Ascending frame numbers: each list is a heap as it stands.
-            heaps = self._heaps = [list(compress(range(first, last), self._is_free[first:last]))
-                                   if first < last else []
-                                   for first, last in self._node_frame_ranges()]
-        return heaps
+    def _rescan(self, idx: int) -> None:
+        """Forget node idx's heap: every free frame of the node is found by scanning."""
+        self._heaps[idx] = []
+        self._cursor[idx] = self._frame_ranges[idx][0]
 
     def _node_frame_ranges(self) -> list[tuple[int, int]]:
         """Frame-number ranges of the nodes, in node-index order."""
@@ -133,8 +130,10 @@ class FrameAllocator:
             return
         self.node_ids = [nid for nid, _, _ in nodes]
         self.node_ranges = [(lo, hi) for _, lo, hi in nodes]
-        self._heaps = None                      # rebuilt from the free set when used
         self._node_free = [0] * len(nodes)
+        self._frame_ranges = self._node_frame_ranges()
+        self._heaps = [[] for _ in nodes]
+        self._cursor = [first for first, _ in self._frame_ranges]
         for idx, (first, last) in enumerate(self._node_frame_ranges()):
             if last <= first:
                 continue
@@ -153,7 +152,7 @@ class FrameAllocator:
     @property
     def usable_frames(self) -> int:
         """Frames the allocator may ever hand out (RAM less reserved frames)."""
-        return self.nframes - sum(self._reserved)
+        return self.nframes - self._reserved.count(1)
 
     @property
     def below_low(self) -> bool:
@@ -188,6 +187,12 @@ class FrameAllocator:
     def owns(self, pa: int) -> bool:
         return self.base <= pa < self.base + self.nframes * PAGE
 
+    def exclusive(self, pas: list[int]) -> list[bool]:
+        """For each address: a frame of this allocator with exactly one reference (a
+        whole table's worth at once, for scans over every mapped page)."""
+        base, n, refs = self.base, self.nframes, self._refs
+        return [0 <= (k := (pa - base) >> 12) < n and refs[k] == 1 for pa in pas]
+
     # --- allocation -------------------------------------------------------------
     def alloc(self, node: int | None = None, *, strict: bool = False,
               avoid: range | None = None) -> int:
@@ -195,21 +200,27 @@ class FrameAllocator:
         in address order.  `strict` stays on `node`; `avoid` skips a PA range
         (compaction must not fill the run it is assembling)."""
         first = 0 if node is None else node
-        order = [first] if strict else [first] + [i for i in range(len(self.node_ranges))
-                                                  if i != first]
-        for idx in order:
-            pa = self._pop(idx, avoid)
-            if pa is not None:
-                return pa
+        pa = self._pop(first, avoid)
+        if pa is not None:
+            return pa
+        if not strict:
+            for idx in range(len(self.node_ranges)):
+                if idx != first:
+                    pa = self._pop(idx, avoid)
+                    if pa is not None:
+                        return pa
         raise OutOfMemory("no free physical frames")
 
     def _pop(self, idx: int, avoid: range | None) -> int | None:
-        heap = self._node_heaps()[idx]
+        """Claim the lowest free frame of node idx (outside `avoid`); None if there is none."""
+        is_free = self._is_free
+        heap = self._heaps[idx]
         skipped: list[int] = []
         found: int | None = None
+        # Every heap entry lies below the cursor, so a live one is the lowest free frame.
         while heap:
             n = heapq.heappop(heap)
-            if not self._is_free[n]:
+            if not is_free[n]:
                 continue                       # a stale entry (taken or reserved since)
             if avoid is not None and self.base + n * PAGE in avoid:
                 skipped.append(n)
@@ -219,7 +230,17 @@ class FrameAllocator:
         for n in skipped:
             heapq.heappush(heap, n)
         if found is None:
-            return None
+            last = self._frame_ranges[idx][1]
+            n = is_free.find(1, self._cursor[idx], last)
+            if n >= 0 and avoid is not None and self.base + n * PAGE in avoid:
+                # The cursor stays: the avoided free frames must still be found later.
+                while n >= 0 and self.base + n * PAGE in avoid:
+                    n = is_free.find(1, n + 1, last)
+            elif n >= 0:
+                self._cursor[idx] = n + 1      # nothing free was skipped on the way
+            if n < 0:
+                return None
+            found = n
         self._claim(found)
         return self.base + found * PAGE
 
@@ -245,7 +266,8 @@ class FrameAllocator:
         self._free_count += 1
         idx = self._node_of[n]
         self._node_free[idx] += 1
-        heapq.heappush(self._node_heaps()[idx], n)
+        if n < self._cursor[idx]:
+            heapq.heappush(self._heaps[idx], n)
 
     def get(self, pa: int) -> None:
         """Take one more reference to an allocated frame."""

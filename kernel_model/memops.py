@@ -86,7 +86,7 @@ class NativeMemOps:
         # A 64-bit checksum, as ksmd's: it only finds candidates, and a merge happens
         # after a full byte comparison (CRC-32 and Adler-32 together; ~6x cheaper than
         # a cryptographic hash of the page, which the kernel needs for nothing here).
-        data = self.el1.read(lm(pa), PAGE)
+        data = self.el1.read_view(lm(pa), PAGE)
         return zlib.crc32(data) | (zlib.adler32(data) << 32)
 
     def merge(self, keep: tuple[AddressSpace, int, int], dup: tuple[AddressSpace, int, int],

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import compress
 
 from abi import Call
 from abi.layout import USER_TOP  # noqa: F401 - the user half, for the kernel's modules
@@ -187,6 +188,10 @@ class AddressSpace(HugePages):
         # clears, so each entry is cleared in the table the walk found it in.  (Through the
         # Guardian every clear is a call of its own, and each walks again.)
         direct = clear and isinstance(self.ctx.writer, NativeTableWriter)
+        if direct and isinstance(tables.writer, NativeTableWriter) \
+                and not tables.el1.tracer.enabled and not tables.blocks_overlap(start, end):
+            self._drop_table_spans(start, end)
+            return
         for va, desc, leaf in list(tables.entry_slots(start, end)):
             if desc & D.VALID:
                 if clear:
@@ -204,6 +209,37 @@ class AddressSpace(HugePages):
                     else:
                         tables.clear(va)
             mem.forget(self, va)
+
+    def _drop_table_spans(self, start: int, end: int) -> None:
+        """`_drop_pages` with the kernel's own writer, no tracer and no block in range:
+        each level-3 table's entries in range are released in one loop and cleared in
+        one write (what the per-entry clears would leave, without 512 writes a table)."""
+        frames = self.ctx.frames
+        mem = self.ctx.memory
+        put, forget = frames.put, mem.forget
+        writer = self.tables.writer
+        assert isinstance(writer, NativeTableWriter)
+        valid, addr = D.VALID, D.ADDR_MASK
+        dropped = 0
+        for base, leaf, entries in self.tables.leaf_tables(start, end):
+            lo = (start - base) >> 12 if start > base else 0
+            hi = min((end - base + PAGE - 1) >> 12, 512)
+            first = -1
+            i = -1
+            for i in compress(range(lo, hi), entries[lo:hi]):
+                desc = entries[i]
+                va = base | (i << 12)
+                if desc & valid:
+                    put(desc & addr)
+                    dropped += 1
+                else:
+                    mem.drop_swapped(self, va, desc)
+                forget(self, va)
+                if first < 0:
+                    first = i
+            if first >= 0:
+                writer.clear_entries(leaf, first, i + 1)
+        self.resident -= dropped
 
     def protect(self, start: int, end: int, prot: int) -> None:
         """mprotect: change area permissions and rewrite present descriptors."""

@@ -58,6 +58,10 @@ class NativeTableWriter:
     def write_entry(self, table_pa: int, index: int, desc: int) -> None:
         self.el1.write_u64(lm(table_pa) + 8 * index, desc)
 
+    def clear_entries(self, table_pa: int, first: int, last: int) -> None:
+        """Zero entries [first, last) of a table in one write (unmapping a range)."""
+        self.el1.write(lm(table_pa) + 8 * first, bytes(8 * (last - first)))
+
     def free_tree(self, root_pa: int, tables: list[int]) -> None:
         for pa in tables:
             self.frames.put(pa)
@@ -178,9 +182,10 @@ class PageTables:
     def leaves(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:
         """(va, descriptor) of every valid level-3 entry in [start, end), in order.
 
-        Reads whole table pages at once, as copy_page_range walks them.
+        Reads whole table pages at once, as copy_page_range walks them.  The walk's own
+        iterator is handed out, not wrapped: KSM and compaction step through every page.
         """
-        yield from self._walk(self.root, 0, 0, start, end)
+        return self._walk(self.root, 0, 0, start, end)
 
     def _walk(self, table: int, level: int, va_base: int, start: int, end: int
               ) -> Iterator[tuple[int, int]]:

@@ -29,12 +29,11 @@ the start of faults instead.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
-from kernel_model.compaction import Compactor, NumaBalancer
 from kernel_model.frames import PAGE
-from kernel_model.ksm import KsmScanner
 from kernel_model.memops import GuardianMemOps, MemOpRefused, NativeMemOps, ops_for
 from kernel_model.swap import (
     SWP_DEVICE,
@@ -49,6 +48,8 @@ from kernel_model.swap import (
 from kernel_model.vma import PROT_EXEC, Vma
 
 if TYPE_CHECKING:
+    from kernel_model.compaction import Compactor, NumaBalancer
+    from kernel_model.ksm import KsmScanner
     from kernel_model.mm import AddressSpace, MemoryContext
 
 KSM_EVERY = 64             # faults between KSM scans (PAGES_PER_SCAN pages each)
@@ -90,9 +91,23 @@ class MemoryManager:
         # since without a reverse map they cannot be unmapped from every sharer.
         self._shared: OrderedDict[tuple[int, int], AddressSpace] = OrderedDict()
         self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT_FAULTS)
-        self.ksm = KsmScanner(self)
-        self.balancer = NumaBalancer(self)
-        self.compactor = Compactor(self)
+
+    # The daemons are made (and their modules imported) when first due: a short run
+    # never needs them.
+    @cached_property
+    def ksm(self) -> KsmScanner:
+        from kernel_model.ksm import KsmScanner
+        return KsmScanner(self)
+
+    @cached_property
+    def balancer(self) -> NumaBalancer:
+        from kernel_model.compaction import NumaBalancer
+        return NumaBalancer(self)
+
+    @cached_property
+    def compactor(self) -> Compactor:
+        from kernel_model.compaction import Compactor
+        return Compactor(self)
 
     # --- address spaces ---------------------------------------------------------
     def register(self, mm: AddressSpace) -> None:

@@ -202,6 +202,39 @@ class UserPageTables(PageTables):
                             yield (b2 | (i3 << 12), d3, leaf) if with_table else \
                                 (b2 | (i3 << 12), d3)
 
+    def leaf_tables(self, start: int = 0, end: int = 1 << 48
+                    ) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+        """(va of its first page, its frame, its 512 entries) for every level-3 table
+        overlapping [start, end), in address order; blocks are left out.  For scans
+        that look at every page (compaction's reverse map, unmap): a table's entries are
+        then handled in one loop, not one generator resumption each."""
+        read = self.read_table
+        valid, table_bit, addr = D.VALID, D.TABLE, D.ADDR_MASK
+        e0 = read(self.root)
+        for i0 in _overlapping(e0, 0, 39, start, end):
+            d0 = e0[i0]
+            if not d0 & valid:
+                continue
+            b0 = i0 << 39
+            e1 = read(d0 & addr)
+            for i1 in _overlapping(e1, b0, 30, start, end):
+                d1 = e1[i1]
+                if not d1 & valid:
+                    continue
+                b1 = b0 | (i1 << 30)
+                e2 = read(d1 & addr)
+                for i2 in _overlapping(e2, b1, 21, start, end):
+                    d2 = e2[i2]
+                    if d2 & valid and d2 & table_bit:
+                        leaf = d2 & addr
+                        yield b1 | (i2 << 21), leaf, read(leaf)
+
+    def blocks_overlap(self, start: int, end: int) -> bool:
+        """Whether a 2 MiB block mapping overlaps [start, end)."""
+        if not self._huge:
+            return False
+        return any(va < end and start < va + HUGE for va in self._huge)
+
     def _collect(self, table: int, level: int, out: list[int]) -> None:
         if level < 3:
             for desc in _TABLE.unpack(self.el1.read(lm(table), PAGE)):

@@ -28,7 +28,7 @@ from emulator.fastuc import FastUc
 from emulator.livestate import X_REGS, locate
 from emulator.mmu import Walker
 from emulator.tlbsize import DEFAULT_ENTRIES
-from kernel_model.frames import PAGE, FrameAllocator
+from kernel_model.frames import PAGE, FrameAllocator, OutOfMemory
 from tests.test_exception_entry import (
     ADD_X0_1,
     ADD_X1_X0_1,
@@ -366,6 +366,53 @@ def test_bulk_ranges_match_frame_by_frame(seed: int) -> None:
     # Lowest first within node 0, then node 1 (one node: simply lowest first).
     expected = sorted(ref.free, key=lambda pa: (fa.node_of(pa), pa))
     assert got == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_allocation_after_frees_takes_and_avoids_is_lowest_free_first(seed: int) -> None:
+    # Frames freed below the scan cursor, frames taken ahead of it and ranges skipped by
+    # `avoid`: every allocation is still the lowest free frame (of the preferred node).
+    rng = random.Random(seed)
+    base, n = 0x4000_0000, 300
+    fa = FrameAllocator(base, n * PAGE)
+    fa.reserve_range(base, base + 3 * PAGE)
+    fa.add_free_range(base, base + n * PAGE)
+    nodes = [(base, base + n * PAGE)]
+    if seed % 2:
+        nodes = [(base, base + 120 * PAGE), (base + 120 * PAGE, base + n * PAGE)]
+        fa.set_nodes([(i, lo, hi) for i, (lo, hi) in enumerate(nodes)])
+    free = {base + i * PAGE for i in range(3, n)}
+    held: list[int] = []
+    for _ in range(1500):
+        r = rng.random()
+        if r < 0.5 and free:
+            node = rng.randrange(len(nodes))
+            avoid = None
+            if rng.random() < 0.2:
+                lo = base + rng.randrange(n) * PAGE
+                avoid = range(lo, lo + rng.randrange(1, 40) * PAGE)
+            ok = [pa for pa in free if avoid is None or pa not in avoid]
+            order = [node] + [i for i in range(len(nodes)) if i != node]
+            want = next((min(c) for i in order
+                         if (c := [pa for pa in ok if nodes[i][0] <= pa < nodes[i][1]])), None)
+            if want is None:
+                with pytest.raises(OutOfMemory):
+                    fa.alloc(node, avoid=avoid)
+                continue
+            assert fa.alloc(node, avoid=avoid) == want
+            free.discard(want)
+            held.append(want)
+        elif r < 0.85 and held:
+            pa = held.pop(rng.randrange(len(held)))
+            assert fa.put(pa)
+            free.add(pa)
+        else:
+            pa = base + rng.randrange(n) * PAGE
+            assert fa.take(pa) == (pa in free)
+            if pa in free:
+                free.discard(pa)
+                held.append(pa)
+        assert fa.free_frames == len(free)
 
 
 # --- start-up ---------------------------------------------------------------------------------

@@ -87,3 +87,22 @@ def test_startup_done_leaves_a_running_collector_alone() -> None:
     assert gc.isenabled()
     startup_done()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_memory_daemons_are_imported_when_first_due() -> None:
+    # A run too short for KSM, balancing or compaction never loads them; the first scan does.
+    code = ("import sys\n"
+            "from cli.session import run_program\n"
+            "from kernel_model.reclaim import BALANCE_EVERY, KSM_EVERY\n"
+            "import io\n"
+            "r = run_program('hello', [], stdout=io.BytesIO(), stderr=io.BytesIO())\n"
+            "assert r.exit_code == 0\n"
+            "faults = r.stats['kernel.mm.page_faults']\n"
+            "loaded = 'kernel_model.ksm' in sys.modules\n"
+            "assert loaded == (faults >= KSM_EVERY), (faults, loaded)\n"
+            "assert ('kernel_model.compaction' in sys.modules) == (faults >= BALANCE_EVERY)\n"
+            "r = run_program('lmbench', ['pagefault', str(2 * KSM_EVERY)],\n"
+            "                stdout=io.BytesIO(), stderr=io.BytesIO())\n"
+            "assert r.exit_code == 0 and r.stats['kernel.ksm.scanned'] > 0\n"
+            "assert 'kernel_model.ksm' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -219,6 +219,14 @@ class Cpu:
         elif reg == S.MAIR_EL1:
             self.mair = value & _MASK64
 
+    def set_el1_view(self, tcr: int, vbar: int) -> None:
+        """TCR_EL1 and VBAR_EL1 at once: `write_sysreg` of both, for a monitor that
+        switches them on every exception and every return to user code."""
+        if tcr != self.tcr:
+            self.tcr = tcr & _MASK64
+            self._rekey()
+        self.vbar = vbar & _MASK64
+
     def _rekey(self) -> None:
         tcr = self.tcr
         self.el1_key0 = -1 if tcr & S.TCR_EPD0 else self.ttbr0

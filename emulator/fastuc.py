@@ -89,19 +89,12 @@ class UserContext:
     so a thread switch cannot undo a TTBR or VBAR change made meanwhile.
     """
 
-    __slots__ = ("data", "_words")
+    __slots__ = ("data", "words")
 
     def __init__(self) -> None:
         self.data = (ctypes.c_uint64 * (2 * len(USER_REGS)))()
-        self._words: memoryview | None = None
-
-    @property
-    def words(self) -> memoryview:
-        """`data` as a memoryview of 64-bit words (for strided copies in C)."""
-        w = self._words
-        if w is None:
-            w = self._words = memoryview(self.data).cast("B").cast("Q")
-        return w
+        #: `data` as a memoryview of 64-bit words (for strided copies in C).
+        self.words = memoryview(self.data).cast("B").cast("Q")
 
     def get(self, index: int) -> int:
         if index >= CTX_Q0:

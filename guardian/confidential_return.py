@@ -172,9 +172,8 @@ class ReturnPath:
         cpu = self.cpu
         cpu.restore_context(slot.ctx)
 
-        if cpu.tcr & S.TCR_EPD0:
-            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)   # (no flush: KernelView.set)
-        cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
+        # EPD0 clear (no flush: see KernelView.set) and the Guardian's vectors.
+        cpu.set_el1_view(cpu.tcr & ~S.TCR_EPD0, GUARDIAN_VBAR)
         self.el0.enter_user()
         self.s.stats.inc("guardian.resumes")
         self.s.lock_el1(True)

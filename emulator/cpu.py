@@ -68,6 +68,8 @@ REG_NZCV = A.UC_ARM64_REG_NZCV
 REG_PSTATE = A.UC_ARM64_REG_PSTATE
 REG_TPIDR_EL0 = A.UC_ARM64_REG_TPIDR_EL0
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_ZERO_WORDS = memoryview(bytes(8 * 32)).cast("Q")
+_FP_ZERO = (0, 0)
 
 # The ELx registers an exception entry sets: written into Unicorn only when read.
 _ENTRY_REGS = (S.ESR_EL1, S.ELR_EL1, S.FAR_EL1, S.SPSR_EL1)
@@ -217,6 +219,14 @@ class Cpu:
         elif reg == S.MAIR_EL1:
             self.mair = value & _MASK64
 
+    def set_el1_view(self, tcr: int, vbar: int) -> None:
+        """TCR_EL1 and VBAR_EL1 at once: `write_sysreg` of both, for a monitor that
+        switches them on every exception and every return to user code."""
+        if tcr != self.tcr:
+            self.tcr = tcr & _MASK64
+            self._rekey()
+        self.vbar = vbar & _MASK64
+
     def _rekey(self) -> None:
         tcr = self.tcr
         self.el1_key0 = -1 if tcr & S.TCR_EPD0 else self.ttbr0
@@ -352,6 +362,29 @@ class Cpu:
             self._fp_known = fp
         if data[64] != live.pc.value:
             self._set_pc(data[64])
+
+    def load_scrubbed(self, x: dict[int, int], pc: int) -> None:
+        """Replace the EL0 register file by zeros but for the given x registers and PC:
+        what `restore_context` of such a context does, without building one (a monitor
+        showing the kernel only what it is owed, once per exception)."""
+        live = self.live
+        live.xsp_words[:] = _ZERO_WORDS[:32]
+        live.vlo_words[:] = _ZERO_WORDS[:32]
+        live.vhi_words[:] = _ZERO_WORDS[:32]
+        xs = live.x
+        for i, v in x.items():
+            xs[i] = v & _MASK64
+        # NZCV all clear, as QEMU's flag words hold it (Z is kept inverted).
+        live.nf.value = 0
+        live.zf.value = 0x4000_0000
+        live.cf.value = 0
+        live.vf.value = 0
+        live.tpidr_el0.value = 0
+        if self._fp_known != _FP_ZERO:
+            self.fast.fp_control.write(_FP_ZERO)
+            self._fp_known = _FP_ZERO
+        if pc != live.pc.value:
+            self._set_pc(pc)
 
     def flush_tlb(self) -> None:
         """Drop Unicorn's cached translations (done before EL0 code runs again)."""

@@ -438,7 +438,7 @@ class El1:
     def invalidate_code(self, va: int, length: int) -> None:
         """IC IVAU over a range: drop translated code for it (current TTBR0)."""
         self._cpu.sync_unicorn(user_walk=True)      # Unicorn translates va with its own TLB
-        self._cpu.uc.ctl_remove_cache(va, va + length)
+        self._cpu.fast.remove_code(va, va + length)
 
     def invalidate_all_code(self) -> None:
         self._cpu.uc.ctl_flush_tb()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable, Sequence
 
-from unicorn import Uc
+from unicorn import Uc, UcError
 from unicorn import arm64_const as A
 from unicorn import unicorn_const as U
 from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
@@ -23,6 +23,7 @@ INTR_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_v
 
 # uc_ctl codes are (op << 30) | (nargs << 26) | control; use the binding's numbers.
 _CTL_FLUSH_TLB_CODE = (U.UC_CTL_IO_WRITE << 30) | U.UC_CTL_TLB_FLUSH
+_CTL_REMOVE_CACHE_CODE = (U.UC_CTL_IO_WRITE << 30) | (2 << 26) | U.UC_CTL_TB_REMOVE_CACHE
 
 
 def cp_reg(crn: int, crm: int, op0: int, op1: int, op2: int) -> tuple[int, int, int, int, int]:
@@ -89,19 +90,12 @@ class UserContext:
     so a thread switch cannot undo a TTBR or VBAR change made meanwhile.
     """
 
-    __slots__ = ("data", "_words")
+    __slots__ = ("data", "words")
 
     def __init__(self) -> None:
         self.data = (ctypes.c_uint64 * (2 * len(USER_REGS)))()
-        self._words: memoryview | None = None
-
-    @property
-    def words(self) -> memoryview:
-        """`data` as a memoryview of 64-bit words (for strided copies in C)."""
-        w = self._words
-        if w is None:
-            w = self._words = memoryview(self.data).cast("B").cast("Q")
-        return w
+        #: `data` as a memoryview of 64-bit words (for strided copies in C).
+        self.words = memoryview(self.data).cast("B").cast("Q")
 
     def get(self, index: int) -> int:
         if index >= CTX_Q0:
@@ -177,6 +171,9 @@ class FastUc:
         self._u64 = ctypes.c_uint64()
         self._u64_ptr = ctypes.cast(ctypes.byref(self._u64), ctypes.c_void_p)
         self._cp = _CpReg()
+        self._code_range = (ctypes.c_uint64 * 2)()
+        base = ctypes.addressof(self._code_range)
+        self._code_args = (ctypes.c_uint64.from_address(base), ctypes.c_uint64.from_address(base + 8))
         self._cp_ptr = ctypes.cast(ctypes.byref(self._cp), ctypes.c_void_p)
         gprs = [A.UC_ARM64_REG_X0 + i for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
         # Syscall entry needs x0-x8 and the PC; keep it one call.
@@ -238,6 +235,15 @@ class FastUc:
     def flush_tlb(self) -> None:
         """Drop every cached translation (needed after downgrades and TTBR switches)."""
         self._ctl(self.handle, _CTL_FLUSH_TLB_CODE)
+
+    def remove_code(self, begin: int, end: int) -> None:
+        """Drop translated code for VAs [begin, end) of the current regime (what
+        `Uc.ctl_remove_cache` does, without the binding's per-call argument packing)."""
+        self._code_range[0] = begin
+        self._code_range[1] = end
+        err = self._ctl(self.handle, _CTL_REMOVE_CACHE_CODE, self._code_args[0], self._code_args[1])
+        if err != U.UC_ERR_OK:
+            raise UcError(err)
 
     def stop(self) -> None:
         uclib.uc_emu_stop(self.handle)

@@ -22,6 +22,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
 from guardian.kernel_view import KernelView
+from guardian.slots import Slot
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
-_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_ARG_INDEXES = (0, 1, 2, 3, 4, 5)
+_ARITY = SYSCALL_ARITY
 
 
 class ExceptionEntry:
@@ -64,49 +66,57 @@ class ExceptionEntry:
         ctx = cpu.save_context(UserContext())
         data = ctx.data
         vector = info.vector_offset
-        ec = (info.esr >> 26) & 0x3F
+        esr = info.esr
+        ec = (esr >> 26) & 0x3F
         if vector == 0x400 and ec == _EC_SVC64:
             nr: int | None = data[2 * SVC_NR_REGISTER]
             args: tuple[int, ...] = tuple(data[0:12:2])       # x0-x5
+            fault = None
         else:
             nr, args = None, ()
-        irq = vector in _IRQ_VECTORS
+            fault = None if vector in _IRQ_VECTORS else (esr, info.far)
         slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=reg.live_root(),
-                            thread=reg.running,
-                            fault=None if nr is not None or irq else (info.esr, info.far))
-        if irq and checks.enabled("entry.hide_irq_pc"):
-            slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
-        elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
-            slot.shown_elr = 0        # a data abort owes it the address and syndrome only
-        forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
-        if nr == NR_RT_SIGRETURN:
-            try:
-                mask = self.signals.sigreturn(slot)
-            except Refused as r:
-                s.record("sigreturn", r)
-                mask = 0
-            forwarded = [mask, 0, 0, 0, 0, 0]
+                            thread=reg.running, fault=fault)
+        if nr is None:
+            if vector in _IRQ_VECTORS:
+                if checks.enabled("entry.hide_irq_pc"):
+                    slot.shown_elr = 0    # an interrupt owes the kernel nothing about where
+            elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
+                slot.shown_elr = 0        # a data abort owes it the address and syndrome only
+        # rt_sigreturn: the kernel is told only the signal mask the frame restores, and the
+        # slot now resumes where the frame says.
+        mask = self._sigreturn_mask(slot) if nr == NR_RT_SIGRETURN else 0
+        kernel_elr = slot.kernel_elr
         if checks.enabled("entry.scrub_registers"):
-            scrubbed = UserContext()            # all zero but what the kernel is owed
-            sdata = scrubbed.data
-            for i, v in enumerate(forwarded):
-                sdata[2 * i] = v & _MASK64
-            if nr is not None:
-                sdata[2 * SVC_NR_REGISTER] = nr
+            # All zero but what the kernel is owed: the call's own arguments and number.
+            if nr is None:
+                owed: dict[int, int] = {}
+            elif nr == NR_RT_SIGRETURN:
+                owed = {0: mask, SVC_NR_REGISTER: nr}
+            else:
+                owed = dict(zip(_ARG_INDEXES[:_ARITY.get(nr, 6)], args))
+                owed[SVC_NR_REGISTER] = nr
+            owed[SLOT_REGISTER] = slot.id
+            cpu.load_scrubbed(owed, kernel_elr)
         else:
             scrubbed = ctx.copy()
             sdata = scrubbed.data
-        kernel_elr = slot.kernel_elr
-        sdata[2 * SLOT_REGISTER] = slot.id
-        sdata[2 * CTX_PC] = kernel_elr          # after rt_sigreturn: where the thread resumes
-        cpu.restore_context(scrubbed)
+            sdata[2 * SLOT_REGISTER] = slot.id
+            sdata[2 * CTX_PC] = kernel_elr
+            cpu.restore_context(scrubbed)
         # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
-        cpu.set_entry_registers(info.esr, kernel_elr, info.far, 0)
+        cpu.set_entry_registers(esr, kernel_elr, info.far, 0)
         self.kernel_view.set(True)
         if s.tracer.enabled:
-            s.tracer.emit("guardian_call", pc=slot.kernel_elr, call="entry", slot=slot.id,
+            s.tracer.emit("guardian_call", pc=kernel_elr, call="entry", slot=slot.id,
                           syscall=nr, domain=dom.id)
-        handler = kernel_table.handler(info.vector_offset)
+        handler = kernel_table.entries.get(vector)
         if handler is not None:
-            handler(cpu, ExceptionInfo(info.vector_offset, info.esr, info.far, slot.kernel_elr,
-                                       0, info.from_el))
+            handler(cpu, ExceptionInfo(vector, esr, info.far, kernel_elr, 0, info.from_el))
+
+    def _sigreturn_mask(self, slot: Slot) -> int:
+        try:
+            return self.signals.sigreturn(slot)
+        except Refused as r:
+            self.s.record("sigreturn", r)
+            return 0

@@ -49,6 +49,9 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
                      NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
+#: The syscalls `_commit` and `_note_child_pid` record something for (the others pass by).
+_COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, *_LONG_LIVED_BY_NR})
+_CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
 
 
 class ReturnPath:
@@ -112,15 +115,19 @@ class ReturnPath:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
             check_count(self.memory, slot, ret)
-            self._check_wait_status(slot, ret)
-            self._need_altstack_struct(slot, ret)
+            if slot.nr == NR_WAIT4:
+                self._check_wait_status(slot, ret)
+            elif slot.nr == NR_SIGALTSTACK:
+                self._need_altstack_struct(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             slot.ctx.set(0, ret)
-            self._commit(slot, dom, ret)
-            self._note_child_pid(slot, ret)
+            if slot.nr in _COMMITTED_BY_NR:
+                self._commit(slot, dom, ret)
+            if slot.nr in _CHILD_PID_NRS:
+                self._note_child_pid(slot, ret)
             self.self_signals.note_signal_state(slot, ret)
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
@@ -184,9 +191,8 @@ class ReturnPath:
         cpu = self.cpu
         cpu.restore_context(slot.ctx)
 
-        if cpu.tcr & S.TCR_EPD0:
-            cpu.write_sysreg(S.TCR_EL1, cpu.tcr & ~S.TCR_EPD0)   # (no flush: KernelView.set)
-        cpu.write_sysreg(S.VBAR_EL1, GUARDIAN_VBAR)
+        # EPD0 clear (no flush: see KernelView.set) and the Guardian's vectors.
+        cpu.set_el1_view(cpu.tcr & ~S.TCR_EPD0, GUARDIAN_VBAR)
         self.el0.enter_user()
         self.s.stats.inc("guardian.resumes")
         self.s.lock_el1(True)

@@ -87,19 +87,24 @@ class UserAccess:
                 refuse("uaccess.capability", Status.ERR_DENIED,
                        f"no capability for {n} bytes at {va:#x} "
                        f"({'write' if write else 'read'}) in syscall {slot.nr}")
-        missing = self.memory.first_missing(va, n, write)
-        if missing is not None:
-            raise FaultIn(missing)
+        # Every page checked (and walked once) before anything is copied.
+        spans = self.memory.spans(va, n, write) if n > 0 else []
+        if isinstance(spans, int):
+            raise FaultIn(spans)
+        if n <= 0:
+            missing = self.memory.first_missing(va, n, write)
+            if missing is not None:
+                raise FaultIn(missing)
         if write:
             if slot.nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             if self.old_state is not None and not dom.loading:
                 self.old_state.check_write(slot, dom, va, data[:n])
             slot.touched += n
-            self.memory.write(va, data[:n])
+            self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n
-        out = self.memory.read(va, n) or b""
+        out = self.memory.read_spans(spans)
         if slot.nr == NR_RT_SIGACTION:
             out = self._sigaction_in(slot, va, out)
         return n, out

@@ -34,20 +34,24 @@ class El0View:
         self.cpu = cpu
         self._flush = flush
         self._kernel: tuple[int, int, int] | None = None   # (SCTLR, TCR, MAIR) the kernel set
+        #: (SCTLR, TCR, MAIR) -> the values EL0 runs with (the same few, every return)
+        self._wanted: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 
     def enter_user(self) -> None:
         """Before EL0 runs: the Guardian's bits in place, the kernel's remembered."""
         if not checks.enabled("el0_sysregs.guardian_view"):
             return
         cpu = self.cpu
-        sctlr, tcr = cpu.sctlr, cpu.tcr
-        mair = cpu.read_sysreg(S.MAIR_EL1)
-        want = ((sctlr & ~SCTLR_EL0_BITS) | SCTLR_EL0_VALUE,
-                (tcr & ~TCR_EL0_BITS) | TCR_EL0_VALUE, MAIR_VALUE)
-        if (sctlr, tcr, mair) == want:
+        have = (cpu.sctlr, cpu.tcr, cpu.mair)
+        want = self._wanted.get(have)
+        if want is None:
+            sctlr, tcr, _ = have
+            want = self._wanted[have] = ((sctlr & ~SCTLR_EL0_BITS) | SCTLR_EL0_VALUE,
+                                         (tcr & ~TCR_EL0_BITS) | TCR_EL0_VALUE, MAIR_VALUE)
+        if have == want:
             self._kernel = None
             return
-        self._kernel = (sctlr, tcr, mair)
+        self._kernel = have
         cpu.write_sysreg(S.SCTLR_EL1, want[0])
         cpu.write_sysreg(S.TCR_EL1, want[1])
         cpu.write_sysreg(S.MAIR_EL1, want[2])

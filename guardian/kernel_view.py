@@ -27,10 +27,7 @@ class KernelView:
         always with EPD0 clear (a TCR value it sees differ is a full flush of its own)."""
         cpu = self.cpu
         tcr = cpu.tcr | S.TCR_EPD0 if confidential_live else cpu.tcr & ~S.TCR_EPD0
-        if tcr != cpu.tcr:
-            cpu.write_sysreg(S.TCR_EL1, tcr)
-        if self.kernel_vbar and cpu.vbar != self.kernel_vbar:
-            cpu.write_sysreg(S.VBAR_EL1, self.kernel_vbar)
+        cpu.set_el1_view(tcr, self.kernel_vbar or cpu.vbar)
 
     def on_ttbr0(self, value: int) -> None:
         """A (checked) TTBR0 switch by the kernel."""

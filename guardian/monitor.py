@@ -36,6 +36,8 @@ __all__ = ["Decision", "Guardian"]
 _CALLS: dict[int, Call] = {int(c): c for c in Call}
 _CALL_COUNTERS: dict[Call, str] = {c: f"guardian.calls.{c.name.lower()}" for c in Call}
 
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+
 PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
                                 Call.THP_COLLAPSE, Call.PAGE_DIGEST})
 
@@ -170,7 +172,7 @@ class Guardian:
         entry = self.calls[c]
         # Registers are 64 bits wide and a missing argument reads as zero.
         n = entry.nargs
-        a = tuple(x & 0xFFFF_FFFF_FFFF_FFFF for x in args[:n])
+        a = tuple(map(_MASK64.__and__, args[:n]))
         if len(a) < n:
             a += (0,) * (n - len(a))
         if not s.tracer.enabled:

@@ -94,32 +94,34 @@ class PageTables:
     # --- SET_PT -------------------------------------------------------------------------
     def set_pt(self, table: int, index: int, desc: int) -> int:
         s = self.s
+        fr = s.frames
         self._frame(table)
         if not 0 <= index < 512:
             refuse("set_pt.index", Status.ERR_RANGE, f"index {index}")
-        trec = s.frames.record(table)
-        if trec.kind != FrameKind.PAGE_TABLE:
+        # The table's record, read from the frame table's columns (no record object).
+        n = fr.index(table)
+        if n is None:
+            raise ValueError(f"{table:#x} is not a RAM frame")   # (a build without frame.in_ram)
+        if fr.kind[n] != FrameKind.PAGE_TABLE:
             refuse("set_pt.table_kind", Status.ERR_KIND,
-                   f"{table:#x} is a {trec.kind.name} frame, not a table")
-        level = trec.level
+                   f"{table:#x} is a {fr.kind_of(table).name} frame, not a table")
+        level = fr.level[n]
         entry_pa = table + 8 * index
         self._check_encoding(level, desc, entry_pa)
         old = s.ram.read_u64(entry_pa)
         if old == desc:
             return 0
-        domain = trec.owner
+        domain = fr.owner[n]
         root = va = 0
         if domain:
-            root = self.root_of(table)
-            va = self.entry_va(table, index)
+            root, va = self.locate(table, index)
         if is_table_desc(level, desc):
             child = desc & D.ADDR_MASK
-            crec = s.frames.record(child)
-            if crec.owner != domain and self._has_valid(child):
+            if fr.record(child).owner != domain and self._has_valid(child):
                 refuse("set_pt.subtree_owner", Status.ERR_DENIED,
                        f"table {child:#x} holds mappings of another address space; only empty "
                        "tables move between trees")
-        new_frames = set(leaf_frames(level, desc)) if is_leaf(level, desc) else set()
+        new_frames = leaf_frames(level, desc) if is_leaf(level, desc) else ()
         if new_frames:
             self._check_new_leaf(level, desc, domain, root, va, entry_pa)
         if domain and old & D.VALID:
@@ -186,16 +188,20 @@ class PageTables:
         """A leaf (page or block) is about to be written at (root, va)."""
         fr = self.s.frames
         admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
+        kinds, owners, user_maps = fr.kind, fr.owner, fr.user_maps
         for i, pa in enumerate(leaf_frames(level, desc)):
-            rec = fr.record(pa)
-            if rec.kind == FrameKind.CONFIDENTIAL and rec.owner != domain:
+            n = fr.index(pa)
+            if n is None:
+                raise ValueError(f"{pa:#x} is not a RAM frame")   # (a build without leaf_ram)
+            kind = kinds[n]
+            if kind == FrameKind.CONFIDENTIAL and owners[n] != domain:
                 refuse("set_pt.conf_owner", Status.ERR_DENIED,
                        f"confidential frame {pa:#x} belongs to another protection domain")
             if not domain:
                 continue
             page_va = va + i * PAGE
-            if rec.kind != FrameKind.CONFIDENTIAL:
-                if rec.user_maps:
+            if kind != FrameKind.CONFIDENTIAL:
+                if user_maps[n]:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
@@ -338,6 +344,28 @@ class PageTables:
                 break
             table = parent & ~(PAGE - 1)
         return table
+
+    def locate(self, table: int, index: int) -> tuple[int, int]:
+        """(root, VA) of an entry: `root_of` and `entry_va` in one walk up the parent
+        links (every SET_PT of a domain's tree needs both)."""
+        fr = self.s.frames
+        parents, base = fr.parent, fr.base
+        n = (table - base) // PAGE
+        level = fr.level[n]
+        shift = D.LEVEL_SHIFT[level]
+        va = index << shift
+        shift += 9
+        for _ in range(4):
+            parent = parents[n]
+            if not parent:
+                break
+            if level > 0:
+                va |= ((parent & (PAGE - 1)) // 8) << shift
+                shift += 9
+                level -= 1
+            table = parent & ~(PAGE - 1)
+            n = (table - base) // PAGE
+        return table, va
 
     def tables(self, table: int, level: int = 0) -> list[tuple[int, int]]:
         """Every table of the tree under `table`, with its level."""

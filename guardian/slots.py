@@ -13,7 +13,7 @@ STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
 PAGE = 4096
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """A confidential thread's register file, held while the kernel runs."""
 

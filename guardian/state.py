@@ -148,8 +148,9 @@ class MonitorState:
         """While a confidential thread owns the core, the kernel's EL1 face is shut."""
         if locked and not checks.enabled("return.lock_el1"):
             return
+        clrex_va = self.clrex_va
         for face in self.machine.el1_faces():
-            face.clrex_va = self.clrex_va
+            face.clrex_va = clrex_va
             face.user_owned = locked
 
     def _program_bus_filter(self, pa: int, old: FrameKind, new: FrameKind) -> None:

@@ -78,6 +78,35 @@ class UserMemory:
             pos += chunk
         return None
 
+    def spans(self, va: int, n: int, write: bool) -> list[tuple[int, int]] | int:
+        """[va, va+n) as (PA, length) pieces the user could access that way, or the first
+        address it could not (n > 0): `first_missing` and the walks of a later copy in
+        one pass, for a copy that follows the check at once."""
+        out: list[tuple[int, int]] = []
+        end = va + n
+        while va < end:
+            chunk = min(end - va, PAGE - (va & (PAGE - 1)))
+            pa = self.translate(va, write)
+            if isinstance(pa, TranslationFault):
+                return va
+            out.append((pa, chunk))
+            va += chunk
+        return out
+
+    def write_spans(self, spans: list[tuple[int, int]], data: bytes) -> None:
+        """Write `data` over pieces `spans` returned (nothing may have changed since)."""
+        ram = self.s.ram
+        pos = 0
+        for pa, chunk in spans:
+            ram.write(pa, data[pos:pos + chunk])
+            pos += chunk
+
+    def read_spans(self, spans: list[tuple[int, int]]) -> bytes:
+        ram = self.s.ram
+        if len(spans) == 1:
+            return ram.read(*spans[0])
+        return b"".join(ram.read(pa, chunk) for pa, chunk in spans)
+
     def first_missing(self, va: int, n: int, write: bool) -> int | None:
         """The first address of [va, va+n) the user could not access that way (None: all)."""
         for page in range(va & ~(PAGE - 1), va + max(n, 1), PAGE):

@@ -79,8 +79,10 @@ def measure(cmd: list[str], cwd: Path | None = None, tree: Path = ROOT) -> Usage
 
 def blindfold_cmd(tree: Path = ROOT) -> list[str]:
     exe = Path(sys.executable).parent / "blindfold"
-    if tree == ROOT and exe.exists():
+    if tree == ROOT and exe.exists() and "base" not in TREES:
         return [str(exe)]
+    # With --against, both trees start the same way (the installed script is a few ms
+    # cheaper than -m), so a start-up row compares like with like.
     return [sys.executable, "-m", "cli.main"]     # from `tree` (PYTHONPATH and cwd)
 
 

@@ -164,13 +164,34 @@ class UserPageTables(PageTables):
                   ) -> Iterator[tuple[int, ...]]:
         """The tree's pages in [start, end), in address order.
 
-        The four levels are four nested loops of one generator, so a page costs one
-        resumption, not one per level (KSM, compaction and unmap walk every page); each
+        The three upper levels run in `_level2` (resumed once per 2 MiB) and the page
+        level is a loop here, so a page costs one resumption, not one per level (KSM,
+        compaction and unmap walk every page); each
         table page is read whole, and only its entries that can overlap [start, end)
         and are non-zero are looked at.
         """
         read = self.read_table
         valid, table_bit, addr = D.VALID, D.TABLE, D.ADDR_MASK
+        for b2, d2 in self._level2(start, end):
+            if not d2 & table_bit:             # a 2 MiB block: its 512 pages
+                for pva in range(max(b2, start), min(b2 + HUGE, end), PAGE):
+                    yield (pva, page_of_block(d2, pva), None) if with_table else \
+                        (pva, page_of_block(d2, pva))
+                continue
+            leaf = d2 & addr
+            e3 = read(leaf)
+            for i3 in _overlapping(e3, b2, 12, start, end):
+                d3 = e3[i3]
+                if d3 & valid or swapped:
+                    yield (b2 | (i3 << 12), d3, leaf) if with_table else \
+                        (b2 | (i3 << 12), d3)
+
+    def _level2(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """(va, descriptor) of every valid level-2 entry overlapping [start, end): the
+        three upper levels of a walk, shared by the per-page and per-table scans (a
+        level-2 entry covers 2 MiB, so this layer costs nothing per page)."""
+        read = self.read_table
+        valid, addr = D.VALID, D.ADDR_MASK
         e0 = read(self.root)
         for i0 in _overlapping(e0, 0, 39, start, end):
             d0 = e0[i0]
@@ -186,21 +207,8 @@ class UserPageTables(PageTables):
                 e2 = read(d1 & addr)
                 for i2 in _overlapping(e2, b1, 21, start, end):
                     d2 = e2[i2]
-                    if not d2 & valid:
-                        continue
-                    b2 = b1 | (i2 << 21)
-                    if not d2 & table_bit:             # a 2 MiB block: its 512 pages
-                        for pva in range(max(b2, start), min(b2 + HUGE, end), PAGE):
-                            yield (pva, page_of_block(d2, pva), None) if with_table else \
-                                (pva, page_of_block(d2, pva))
-                        continue
-                    leaf = d2 & addr
-                    e3 = read(leaf)
-                    for i3 in _overlapping(e3, b2, 12, start, end):
-                        d3 = e3[i3]
-                        if d3 & valid or swapped:
-                            yield (b2 | (i3 << 12), d3, leaf) if with_table else \
-                                (b2 | (i3 << 12), d3)
+                    if d2 & valid:
+                        yield b1 | (i2 << 21), d2
 
     def leaf_tables(self, start: int = 0, end: int = 1 << 48
                     ) -> Iterator[tuple[int, int, tuple[int, ...]]]:
@@ -208,26 +216,11 @@ class UserPageTables(PageTables):
         overlapping [start, end), in address order; blocks are left out.  For scans
         that look at every page (compaction's reverse map, unmap): a table's entries are
         then handled in one loop, not one generator resumption each."""
-        read = self.read_table
-        valid, table_bit, addr = D.VALID, D.TABLE, D.ADDR_MASK
-        e0 = read(self.root)
-        for i0 in _overlapping(e0, 0, 39, start, end):
-            d0 = e0[i0]
-            if not d0 & valid:
-                continue
-            b0 = i0 << 39
-            e1 = read(d0 & addr)
-            for i1 in _overlapping(e1, b0, 30, start, end):
-                d1 = e1[i1]
-                if not d1 & valid:
-                    continue
-                b1 = b0 | (i1 << 30)
-                e2 = read(d1 & addr)
-                for i2 in _overlapping(e2, b1, 21, start, end):
-                    d2 = e2[i2]
-                    if d2 & valid and d2 & table_bit:
-                        leaf = d2 & addr
-                        yield b1 | (i2 << 21), leaf, read(leaf)
+        read, table_bit, addr = self.read_table, D.TABLE, D.ADDR_MASK
+        for b2, d2 in self._level2(start, end):
+            if d2 & table_bit:
+                leaf = d2 & addr
+                yield b2, leaf, read(leaf)
 
     def blocks_overlap(self, start: int, end: int) -> bool:
         """Whether a 2 MiB block mapping overlaps [start, end)."""

@@ -1,0 +1,201 @@
+"""Red-team round seven: memory calls a program trusts to have happened, file offsets,
+result lengths of less common calls, and stale argument registers.
+
+The scenarios attack `secret_calls` (workloads/src/secret_calls.c): the secret kept as
+in `secret`, then madvise(MADV_DONTNEED), a brk shrink and regrow, munmap then mmap,
+MAP_FIXED_NOREPLACE over a live page, its own admitted file mapped at offset 4096,
+readlinkat/getcwd into stack buffers below a copy of the secret, and a three-argument
+call made with the secret's words in x3-x5.  Its markers (phases 60 and up) are
+mirrored by the P_* constants here.  Each scenario holds only the kernel's powers (its
+EL1 face, its own syscall dispatch and page tables, the Guardian's calls).  Where an
+attack still gets through with the Guardian on, it names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from attacks.workload import SECRET_LEN
+
+RT = "rt7"
+CALLS = "secret_calls"
+PAGE = 4096
+NR_MADVISE = NUMBERS["madvise"]
+NR_BRK = NUMBERS["brk"]
+NR_MUNMAP = NUMBERS["munmap"]
+NR_MMAP = NUMBERS["mmap"]
+NR_OPENAT = NUMBERS["openat"]
+NR_READLINKAT = NUMBERS["readlinkat"]
+NR_GETCWD = NUMBERS["getcwd"]
+NR_SOCKET = NUMBERS["socket"]
+MADV_NORMAL = 0
+MAP_ANONYMOUS = 0x20
+MAP_FIXED_NOREPLACE = 0x100000
+NOWHERE = 0x10000               # a page-aligned user address nothing maps
+LINK_BUF = 64                   # secret_calls' link_frame: link[64], cwd[64], copy[32]
+
+P_DONTNEED, P_DONTNEED_DONE, P_BRK, P_BRK_DONE = 60, 61, 62, 63
+P_UNMAP, P_UNMAP_DONE, P_NOREPLACE, P_NOREPLACE_DONE = 64, 65, 66, 67
+P_FILE, P_FILE_DONE, P_LINK, P_LINK_DONE, P_STALE, P_STALE_DONE = 68, 69, 70, 71, 72, 73
+
+
+def _page_at(adv: Adversary, phase: int) -> None:
+    """Keep the page a marker announces (x2) in the scenario's memo."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo[phase] = args[0]
+
+
+# --- RU-001..RU-004: calls that must take pages away, answered without doing it ------------
+
+@scenario(id="RU-001", title="Answer madvise(MADV_DONTNEED) with success and keep the page",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-MEASURE-ALL"),
+          program=CALLS, gap="P3",
+          prop="After madvise(MADV_DONTNEED) succeeds on private anonymous memory, the "
+               "program reads zeros there, never the bytes it had.")
+def ru_dontneed_kept(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page and calls
+    madvise(page, 4096, MADV_DONTNEED).
+    2. Serve it as MADV_NORMAL (nothing is discarded) and answer 0.
+    3. The program takes the page for a zero-filled buffer, writes 8 public bytes at its
+       start and sends all 4096 bytes to /dev/null: the secret goes with them."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MADVISE, during=P_DONTNEED)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x2", MADV_NORMAL)
+
+
+@scenario(id="RU-002", title="Answer a brk shrink with success and keep the page for the regrow",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-BRK", "G-MEASURE-ALL"),
+          program=CALLS, gap="P3",
+          prop="Heap memory a brk shrink gave back comes back zero-filled when brk grows "
+               "over it again.")
+def ru_brk_kept(adv: Adversary) -> None:
+    """1. The program grows the heap by a page, puts a copy of the secret in it, then
+    calls brk(top) to give the page back and brk(top + 4096) to take a page again.
+    2. Serve the shrink as brk(0) (a query: nothing is unmapped) and answer `top`, the
+       break the program asked for.
+    3. The regrow is then a no-op for the kernel: the page still holds the secret; the
+       program fills 8 bytes of it and sends it whole to /dev/null."""
+    _page_at(adv, P_BRK)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=P_BRK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=P_BRK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_BRK])
+
+
+@scenario(id="RU-003", title="Skip munmap, then hand the same page out as a new mmap",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MMAP"),
+          program=CALLS,
+          prop="A page munmap() took away never comes back with its old bytes from a "
+               "later mmap().")
+def ru_munmap_kept(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page and unmaps it.
+    2. Serve munmap on an address nothing maps (nothing happens) and answer 0.
+    3. Answer the program's next mmap(NULL, 4096) with the old page's address: the
+       program fills 8 bytes of its 'fresh' page and sends it whole to /dev/null."""
+    _page_at(adv, P_UNMAP)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", NOWHERE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_UNMAP])
+
+
+@scenario(id="RU-004", title="Answer MAP_FIXED_NOREPLACE over a live page with its address",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=CALLS,
+          prop="mmap(MAP_FIXED_NOREPLACE) over a live area fails (EEXIST); it never "
+               "'succeeds' with the live area's address.")
+def ru_noreplace(adv: Adversary) -> None:
+    """1. The program asks mmap(live, 4096, MAP_FIXED_NOREPLACE) at the address of a live
+    page holding a copy of the secret (Linux answers EEXIST).
+    2. Answer with that address instead: the program takes it for a fresh buffer, fills
+       8 bytes and sends it whole to /dev/null."""
+    _page_at(adv, P_NOREPLACE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_NOREPLACE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_NOREPLACE])
+
+
+# --- RU-005..RU-006: the admitted file, mapped at an offset ---------------------------------
+
+@scenario(id="RU-005", title="Serve the admitted file's page at offset 0 for offset 4096",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL", "G-MEASURE-PAGE"), program=CALLS,
+          prop="A page of an admitted file enters the program only at the offset the "
+               "program asked for, not as another (equally genuine) page of that file.")
+def ru_file_offset(adv: Adversary) -> None:
+    """1. The program opens its own admitted file and maps one page at file offset 4096.
+    2. Serve the mmap from file offset 0: a page of the same admitted file, with other
+       bytes than the program asked for.
+    3. The program compares the page with its loaded image's second page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_FILE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x5", 0)
+
+
+@scenario(id="RU-006", title="Serve the admitted file's page as an anonymous zero page",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="A file mapping of an admitted file holds the file's bytes, not a zero "
+               "page the kernel put there instead.")
+def ru_file_as_anon(adv: Adversary) -> None:
+    """1. The program opens its own admitted file and maps one page at file offset 4096.
+    2. Serve the mmap as an anonymous private mapping (fd -1): a zero-filled page.
+    3. The program compares the page with its loaded image's second page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_FILE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
+        a.set_reg("x4", (1 << 64) - 1)
+        a.set_reg("x5", 0)
+
+
+# --- RU-007..RU-008: lengths of less common calls ------------------------------------------
+
+@scenario(id="RU-007", title="readlinkat() reports more bytes than the buffer holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
+          prop="readlinkat's result is at most the buffer size the program gave.")
+def ru_readlink_len(adv: Adversary) -> None:
+    """1. The program reads /proc/self/exe's link into a 64-byte stack buffer that lies
+    128 bytes below a stack copy of the secret, then writes out as many bytes as
+    readlinkat() reported.
+    2. Report 160: the write carries the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READLINKAT, during=P_LINK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 2 * LINK_BUF + SECRET_LEN)
+
+
+@scenario(id="RU-008", title="getcwd() reports a longer path than the buffer holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
+          prop="getcwd's result is at most the buffer size the program gave.")
+def ru_getcwd_len(adv: Adversary) -> None:
+    """1. The program asks getcwd() for a 64-byte stack buffer right below a stack copy of
+    the secret, then writes out as many bytes as getcwd() reported.
+    2. Report 96: the write carries the copy's first 32 bytes."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETCWD, during=P_LINK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", LINK_BUF + SECRET_LEN)
+
+
+# --- RU-009: registers a call does not take -----------------------------------------------
+
+@scenario(id="RU-009", title="Read x3-x5 at socket(), a call of three arguments",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-ARGS",), program=CALLS, gap="P7",
+          prop="At a system call the kernel sees only the argument registers that call "
+               "takes (socket: x0-x2).")
+def ru_stale_socket(adv: Adversary) -> None:
+    """1. The program calls socket(AF_UNIX, SOCK_DGRAM, 0) with the secret's words left
+    in x3-x5 (stale registers the call does not read).
+    2. Read the six argument registers as the syscall entry shows them."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_SOCKET, during=P_STALE)
+    def _(a: Adversary, **_: object) -> None:
+        regs = a.el1.syscall_args()
+        a.observe(b"".join(int(regs[i]).to_bytes(8, "little") for i in range(6)),
+                  "socket()'s argument registers")

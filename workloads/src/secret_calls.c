@@ -1,0 +1,346 @@
+/*
+ * secret_calls - the attack target for less common memory and file calls.
+ *
+ *   secret_calls        run once and report whether the secret survived
+ *   secret_calls -d     also print the SHA-256 of the secret
+ *
+ * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
+ * page, announced by the same START and PLACED markers, checked at END), then makes
+ * calls whose results a program trusts to say what happened to its memory:
+ *
+ *   1. madvise(MADV_DONTNEED) on a private anonymous page holding a copy of the
+ *      secret: the page must read back as zero; like a buffer it is then filled with
+ *      public bytes and sent whole to /dev/null.
+ *   2. brk() shrinks the heap by a page holding a copy of the secret and grows it
+ *      again: the page must come back zero; it is sent whole like the buffer above.
+ *   3. munmap() of an anonymous page holding a copy of the secret, then a new mmap()
+ *      of one page (the kernel may place it at the same address): sent whole.
+ *   4. mmap(MAP_FIXED_NOREPLACE) at the address of a live page holding a copy of the
+ *      secret: it must fail with EEXIST; a "success" is used as a fresh buffer.
+ *   5. Its own file (argv[0], a file the user admitted) mapped at file offset 4096: the
+ *      page must equal the loaded image's second page (the first segment maps the file
+ *      from offset 0); `file_mismatch` counts a difference, as in secret_variants.
+ *   6. readlinkat("/proc/self/exe") and getcwd() into 64-byte stack buffers that lie
+ *      just below a stack copy of the secret; the lengths the calls report are sent.
+ *   7. socket(AF_UNIX, SOCK_DGRAM, 0) issued with the secret's words left in x3-x5
+ *      (stale registers a three-argument call does not read).
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+#define MADV_DONTNEED_ 4
+#define MAP_FIXED_NOREPLACE_ 0x100000
+#define EEXIST_ 17
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+#define P_DONTNEED 60      /* x2 the page; next: madvise(page, PAGE, MADV_DONTNEED) */
+#define P_DONTNEED_DONE 61 /* x2 madvise's result, x3 nonzero bytes left in the page */
+#define P_BRK 62           /* x2 the heap page; next: brk(-PAGE) then brk(+PAGE) */
+#define P_BRK_DONE 63      /* x2 the regrown page, x3 nonzero bytes in it */
+#define P_UNMAP 64         /* x2 the page; next: munmap(page), then mmap(one page) */
+#define P_UNMAP_DONE 65    /* x2 the new page, x3 nonzero bytes in it */
+#define P_NOREPLACE 66     /* x2 the live page; next: mmap(it, MAP_FIXED_NOREPLACE) */
+#define P_NOREPLACE_DONE 67 /* x2 mmap's result */
+#define P_FILE 68          /* next: openat(argv[0]), mmap(fd, offset 4096) */
+#define P_FILE_DONE 69     /* x2 the mapped page, x3 whether it differed */
+#define P_LINK 70          /* x2 the 64-byte buffer; next: readlinkat, getcwd */
+#define P_LINK_DONE 71     /* x2 readlinkat's result, x3 getcwd's */
+#define P_STALE 72         /* next: socket() with the secret's words in x3-x5 */
+#define P_STALE_DONE 73    /* x2 socket's result */
+static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    register long x3 __asm__("x3") = a3;
+    register long x4 __asm__("x4") = a4;
+    register long x5 __asm__("x5") = a5;
+    register long x8 __asm__("x8") = nr;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8)
+                     : "memory", "cc");
+    return x0;
+}
+
+static long marker(long phase, long a2, long a3, long a4, long a5)
+{
+    return sys6(SYS_getppid, MARKER_MAGIC, phase, a2, a3, a4, a5);
+}
+
+static void say(const char *s)
+{
+    sys6(SYS_write, 1, (long)s, (long)strlen(s), 0, 0, 0);
+}
+
+__attribute__((noinline, used)) static void win(void)
+{
+    static const char msg[] = "secret: hijacked\n";
+    sys6(SYS_write, 1, (long)msg, sizeof msg - 1, 0, 0, 0);
+    sys6(SYS_exit_group, 66, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* The digest of exactly SECRET_LEN bytes (one padded block). */
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_secret(const uint8_t *msg, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint8_t p[64] = {0};
+    uint32_t w[64];
+    memcpy(p, msg, SECRET_LEN);
+    p[SECRET_LEN] = 0x80;
+    p[63] = (SECRET_LEN * 8) & 0xff;
+    p[62] = (SECRET_LEN * 8) >> 8;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
+}
+
+static uint64_t secret[SECRET_LEN / 8];
+static int tampered;                   /* kept for the referee (no register checks here) */
+static volatile int file_mismatch;     /* step 5: the admitted file's page differed */
+extern const uint8_t __ehdr_start[];   /* the image's first page as loaded */
+static int devnull = -1;
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static long anon_page(void)
+{
+    return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static long nonzero_bytes(const uint8_t *p)
+{
+    long n = 0;
+    for (long i = 0; i < PAGE; i++)
+        n += p[i] != 0;
+    return n;
+}
+
+/* A buffer the program believes fresh: fill its start and send all of it. */
+static void use_buffer(long p)
+{
+    if (!valid(p))
+        return;
+    memcpy((void *)p, "public!", 8);
+    sys6(SYS_write, devnull, p, PAGE, 0, 0, 0);
+}
+
+static void dontneed_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_DONTNEED, page, 0, 0, 0);
+    long r = sys6(SYS_madvise, page, PAGE, MADV_DONTNEED_, 0, 0, 0);
+    long left = r == 0 ? nonzero_bytes((const uint8_t *)page) : -1;
+    marker(P_DONTNEED_DONE, r, left, 0, 0);
+    if (r == 0)
+        use_buffer(page);
+}
+
+static void brk_step(void)
+{
+    long end = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long top = (end + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, top + PAGE, 0, 0, 0, 0, 0) != top + PAGE)
+        return;
+    memcpy((uint8_t *)top + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_BRK, top, 0, 0, 0);
+    if (sys6(SYS_brk, top, 0, 0, 0, 0, 0) != top)
+        return;
+    if (sys6(SYS_brk, top + PAGE, 0, 0, 0, 0, 0) != top + PAGE)
+        return;
+    marker(P_BRK_DONE, top, nonzero_bytes((const uint8_t *)top), 0, 0);
+    use_buffer(top);
+}
+
+static void unmap_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_UNMAP, page, 0, 0, 0);
+    if (sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0) != 0)
+        return;
+    long again = anon_page();
+    marker(P_UNMAP_DONE, again, valid(again) ? nonzero_bytes((const uint8_t *)again) : -1, 0, 0);
+    use_buffer(again);
+}
+
+static long noreplace_step(void)
+{
+    long live = anon_page();
+    if (!valid(live))
+        return live;
+    memcpy((uint8_t *)live + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_NOREPLACE, live, 0, 0, 0);
+    long r = sys6(SYS_mmap, live, PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE_, -1, 0);
+    marker(P_NOREPLACE_DONE, r, 0, 0, 0);
+    if (r != -EEXIST_)
+        use_buffer(r);
+    return live;
+}
+
+static void file_step(const char *self)
+{
+    marker(P_FILE, 0, 0, 0, 0);
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid(page) && memcmp((const void *)page, __ehdr_start + PAGE, PAGE) != 0)
+        file_mismatch = 1;
+    marker(P_FILE_DONE, page, file_mismatch, 0, 0);
+}
+
+/* The two buffers lie right below a stack copy of the secret. */
+struct link_frame {
+    char link[64];
+    char cwd[64];
+    uint8_t copy[SECRET_LEN];
+};
+
+static void link_step(void)
+{
+    volatile struct link_frame f;
+    memset((void *)&f, 0, sizeof f);
+    for (int i = 0; i < SECRET_LEN; i++)
+        f.copy[i] = ((const uint8_t *)secret)[i];
+    marker(P_LINK, (long)f.link, (long)f.cwd, 0, 0);
+    long n = sys6(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)f.link,
+                  sizeof f.link, 0, 0);
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)f.link, n, 0, 0, 0);
+    long c = sys6(SYS_getcwd, (long)f.cwd, sizeof f.cwd, 0, 0, 0, 0);
+    if (c > 0)
+        sys6(SYS_write, devnull, (long)f.cwd, c, 0, 0, 0);
+    marker(P_LINK_DONE, n, c, 0, 0);
+    for (int i = 0; i < SECRET_LEN; i++)
+        if (f.copy[i] != ((const uint8_t *)secret)[i])
+            tampered = 1;
+    memset((void *)&f, 0, sizeof f);
+}
+
+static void stale_step(void)
+{
+    marker(P_STALE, 0, 0, 0, 0);
+    long s = sys6(SYS_socket, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0, (long)secret[0],
+                  (long)secret[1], (long)secret[2]);
+    marker(P_STALE_DONE, s, 0, 0, 0);
+    if (s >= 0)
+        sys6(SYS_close, s, 0, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = anon_page();
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    dontneed_step();
+    brk_step();
+    unmap_step();
+    long live = noreplace_step();
+    if (argv[0][0] == '/')
+        file_step(argv[0]);
+    link_step();
+    stale_step();
+
+    int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    if (valid(live))
+        bad |= memcmp((uint8_t *)live + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

@@ -199,3 +199,66 @@ def ru_stale_socket(adv: Adversary) -> None:
         regs = a.el1.syscall_args()
         a.observe(b"".join(int(regs[i]).to_bytes(8, "little") for i in range(6)),
                   "socket()'s argument registers")
+
+
+# --- RU-010..RU-012: growth over a page that was never given back; discards out of range --
+
+P_REGROW, P_REGROW_DONE = 74, 75
+NR_MREMAP = NUMBERS["mremap"]
+
+
+@scenario(id="RU-010", title="Skip munmap of a page, then grow the page below over it in place",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
+          program=CALLS, gap="P3",
+          prop="Memory an in-place mremap() growth adds is fresh (zero), never a page the "
+               "program gave back with its old bytes.")
+def ru_regrow_kept(adv: Adversary) -> None:
+    """1. The program maps two anonymous pages, puts a copy of the secret in the second,
+    unmaps the second and grows the first from one page to two in place (no
+    MREMAP_MAYMOVE): the added page must read as zero.
+    2. Serve the munmap on an address nothing maps (nothing happens) and answer 0.
+    3. Answer the mremap with the first page's address (grown in place): the 'new' page
+       is the old one; the program sends both pages whole to /dev/null."""
+    _page_at(adv, P_REGROW)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_REGROW)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", NOWHERE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_REGROW)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_REGROW])
+
+
+@scenario(id="RU-011", title="Serve madvise(MADV_DONTNEED) on the heap page instead",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=CALLS,
+          prop="madvise(MADV_DONTNEED) discards exactly the range the program named.")
+def ru_dontneed_elsewhere(adv: Adversary) -> None:
+    """1. The program calls madvise(page, 4096, MADV_DONTNEED) on a page of its own.
+    2. Serve it on the heap page that holds a copy of the secret: that page reads as
+       zero from now on (and the page the program named keeps its bytes)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MADVISE, during=P_DONTNEED)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.layout.heap)
+
+
+@scenario(id="RU-012", title="Serve a one-page brk shrink as a shrink over the heap's secret page",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-BRK"),
+          program=CALLS,
+          prop="A brk shrink takes away exactly the pages between the new and the old "
+               "break.")
+def ru_brk_overshrink(adv: Adversary) -> None:
+    """1. The program grows the heap by a page, then calls brk(top) to give that page back.
+    2. Serve it as brk(heap page), one more page down (the page holding a copy of the
+       secret goes), and answer `top`, the break the program asked for.
+    3. The program's regrow brk(top + 4096) then maps fresh memory from the heap page
+       up: the heap copy of the secret reads as zero."""
+    _page_at(adv, P_BRK)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=P_BRK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.layout.heap)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=P_BRK)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_BRK])

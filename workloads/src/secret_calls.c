@@ -24,6 +24,10 @@
  *      just below a stack copy of the secret; the lengths the calls report are sent.
  *   7. socket(AF_UNIX, SOCK_DGRAM, 0) issued with the secret's words left in x3-x5
  *      (stale registers a three-argument call does not read).
+ *   8. Two anonymous pages, the second holding a copy of the secret; munmap() of the
+ *      second, then mremap() of the first from one page to two without MREMAP_MAYMOVE
+ *      (it grows in place over the freed page, which must come back zero): both pages
+ *      are sent whole.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -61,6 +65,8 @@
 #define P_LINK_DONE 71     /* x2 readlinkat's result, x3 getcwd's */
 #define P_STALE 72         /* next: socket() with the secret's words in x3-x5 */
 #define P_STALE_DONE 73    /* x2 socket's result */
+#define P_REGROW 74        /* x2 the first page; next: munmap(second), mremap(first, 1 -> 2 pages) */
+#define P_REGROW_DONE 75   /* x2 mremap's result, x3 nonzero bytes in the second page */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -282,6 +288,24 @@ static void stale_step(void)
         sys6(SYS_close, s, 0, 0, 0, 0, 0);
 }
 
+static void regrow_step(void)
+{
+    long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+    if (!valid(two))
+        return;
+    memcpy((uint8_t *)two + PAGE + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_REGROW, two, 0, 0, 0);
+    if (sys6(SYS_munmap, two + PAGE, PAGE, 0, 0, 0, 0) != 0)
+        return;
+    long r = sys6(SYS_mremap, two, PAGE, 2 * PAGE, 0, 0, 0);
+    marker(P_REGROW_DONE, r, r == two ? nonzero_bytes((const uint8_t *)two + PAGE) : -1, 0, 0);
+    if (r == two) {
+        memcpy((void *)two, "public!", 8);
+        sys6(SYS_write, devnull, two, 2 * PAGE, 0, 0, 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -324,6 +348,7 @@ int main(int argc, char **argv)
         file_step(argv[0]);
     link_step();
     stale_step();
+    regrow_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

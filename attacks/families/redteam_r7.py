@@ -262,3 +262,38 @@ def ru_brk_overshrink(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=P_BRK)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.memo[P_BRK])
+
+
+# --- RU-013..RU-014: the admitted file under another spelling of its path -------------------
+
+P_SPELL_DOT, P_SPELL_SLASH, P_SPELL_DONE = 76, 77, 78
+
+
+def _file_as_zero_page(adv: Adversary, phase: int) -> None:
+    """Serve the program's next file mmap as an anonymous (zero-filled) private page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
+        a.set_reg("x4", (1 << 64) - 1)
+
+
+@scenario(id="RU-013", title="Serve the admitted file opened as '/bin/./NAME' with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="A file the user admitted is measured whatever spelling of its absolute path "
+               "the program opens it by ('/./' names the same directory).")
+def ru_spelled_dot(adv: Adversary) -> None:
+    """1. The program opens its own admitted file as /bin/./NAME and maps its first page.
+    2. Serve the mapping as a zero-filled anonymous page instead of the file's bytes.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_SPELL_DOT)
+
+
+@scenario(id="RU-014", title="Serve the admitted file opened as '/bin//NAME' with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="A file the user admitted is measured whatever spelling of its absolute path "
+               "the program opens it by ('//' inside a path is one '/').")
+def ru_spelled_slash(adv: Adversary) -> None:
+    """1. The program opens its own admitted file as /bin//NAME and maps its first page.
+    2. Serve the mapping as a zero-filled anonymous page instead of the file's bytes.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_SPELL_SLASH)

@@ -28,6 +28,9 @@
  *      second, then mremap() of the first from one page to two without MREMAP_MAYMOVE
  *      (it grows in place over the freed page, which must come back zero): both pages
  *      are sent whole.
+ *   9. Its own file mapped again (offset 0, compared with the loaded ELF header page)
+ *      through two other spellings of the same absolute path: with "/./" and with "//"
+ *      before the file name (POSIX: the same file); `file_mismatch` counts a difference.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -67,6 +70,9 @@
 #define P_STALE_DONE 73    /* x2 socket's result */
 #define P_REGROW 74        /* x2 the first page; next: munmap(second), mremap(first, 1 -> 2 pages) */
 #define P_REGROW_DONE 75   /* x2 mremap's result, x3 nonzero bytes in the second page */
+#define P_SPELL_DOT 76     /* next: openat(".../bin/./name"), mmap(fd, offset 0) */
+#define P_SPELL_SLASH 77   /* next: openat(".../bin//name"), mmap(fd, offset 0) */
+#define P_SPELL_DONE 78    /* x2 file_mismatch */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -288,6 +294,40 @@ static void stale_step(void)
         sys6(SYS_close, s, 0, 0, 0, 0, 0);
 }
 
+/* Map the first page of `path` and compare it with the loaded ELF header page. */
+static void map_and_compare(const char *path)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid(page) && memcmp((const void *)page, __ehdr_start, PAGE) != 0)
+        file_mismatch = 1;
+}
+
+/* The same absolute path with `insert` ("./" or "/") put before its last component. */
+static void spell_step(const char *self)
+{
+    char path[256];
+    size_t n = strlen(self), cut = 0;
+    if (n + 3 > sizeof path)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (self[i] == '/')
+            cut = i + 1;
+    memcpy(path, self, cut);
+    memcpy(path + cut, "./", 2);
+    memcpy(path + cut + 2, self + cut, n - cut + 1);
+    marker(P_SPELL_DOT, 0, 0, 0, 0);
+    map_and_compare(path);
+    path[cut] = '/';
+    memmove(path + cut + 1, path + cut + 2, n - cut + 1);
+    marker(P_SPELL_SLASH, 0, 0, 0, 0);
+    map_and_compare(path);
+    marker(P_SPELL_DONE, file_mismatch, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -349,6 +389,8 @@ int main(int argc, char **argv)
     link_step();
     stale_step();
     regrow_step();
+    if (argv[0][0] == '/')
+        spell_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

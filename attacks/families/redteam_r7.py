@@ -297,3 +297,34 @@ def ru_spelled_slash(adv: Adversary) -> None:
     2. Serve the mapping as a zero-filled anonymous page instead of the file's bytes.
     3. The program compares the page with its loaded ELF header page."""
     _file_as_zero_page(adv, P_SPELL_SLASH)
+
+
+# --- RU-015..RU-016: the admitted file through a descriptor made another way ---------------
+
+P_DUP, P_DIRFD, P_FD_DONE = 79, 80, 81
+
+
+@scenario(id="RU-015", title="Serve the admitted file mapped through a dup()ed descriptor with "
+          "other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="A descriptor dup() makes of an admitted file's descriptor still names the "
+               "admitted file: its pages are measured.")
+def ru_dup_fd(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, dup()s the descriptor, closes the
+    original and maps the first page through the copy.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_DUP)
+
+
+@scenario(id="RU-016", title="Serve the admitted file opened relative to a directory descriptor "
+          "with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="openat(dirfd, NAME) with dirfd the admitted file's directory names the "
+               "admitted file: its pages are measured.")
+def ru_dirfd(adv: Adversary) -> None:
+    """1. The program opens its file's directory (O_DIRECTORY), opens NAME relative to
+    that descriptor and maps the first page.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_DIRFD)

@@ -31,6 +31,9 @@
  *   9. Its own file mapped again (offset 0, compared with the loaded ELF header page)
  *      through two other spellings of the same absolute path: with "/./" and with "//"
  *      before the file name (POSIX: the same file); `file_mismatch` counts a difference.
+ *  10. Its own file mapped again (offset 0, compared likewise) through a descriptor
+ *      dup() made of the one openat() returned, and through openat() relative to a
+ *      descriptor of its directory (O_DIRECTORY).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -73,6 +76,9 @@
 #define P_SPELL_DOT 76     /* next: openat(".../bin/./name"), mmap(fd, offset 0) */
 #define P_SPELL_SLASH 77   /* next: openat(".../bin//name"), mmap(fd, offset 0) */
 #define P_SPELL_DONE 78    /* x2 file_mismatch */
+#define P_DUP 79           /* next: openat(argv[0]), dup(fd), close(fd), mmap(dup, offset 0) */
+#define P_DIRFD 80         /* next: openat(dir, O_DIRECTORY), openat(dirfd, name), mmap(offset 0) */
+#define P_FD_DONE 81       /* x2 file_mismatch */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -328,6 +334,47 @@ static void spell_step(const char *self)
     marker(P_SPELL_DONE, file_mismatch, 0, 0, 0);
 }
 
+static void compare_fd(int fd)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (valid(page) && memcmp((const void *)page, __ehdr_start, PAGE) != 0)
+        file_mismatch = 1;
+}
+
+static void fd_step(const char *self)
+{
+    char dir[256];
+    size_t n = strlen(self), cut = 0;
+    for (size_t i = 0; i < n; i++)
+        if (self[i] == '/')
+            cut = i + 1;
+    marker(P_DUP, 0, 0, 0, 0);
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd >= 0) {
+        int copy = (int)sys6(SYS_dup, fd, 0, 0, 0, 0, 0);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        if (copy >= 0) {
+            compare_fd(copy);
+            sys6(SYS_close, copy, 0, 0, 0, 0, 0);
+        }
+    }
+    marker(P_DIRFD, 0, 0, 0, 0);
+    if (cut == 0 || cut >= sizeof dir)
+        return;
+    memcpy(dir, self, cut);
+    dir[cut] = 0;
+    int dfd = (int)sys6(SYS_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY, 0, 0, 0);
+    if (dfd >= 0) {
+        int ffd = (int)sys6(SYS_openat, dfd, (long)(self + cut), O_RDONLY, 0, 0, 0);
+        sys6(SYS_close, dfd, 0, 0, 0, 0, 0);
+        if (ffd >= 0) {
+            compare_fd(ffd);
+            sys6(SYS_close, ffd, 0, 0, 0, 0, 0);
+        }
+    }
+    marker(P_FD_DONE, file_mismatch, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -391,6 +438,8 @@ int main(int argc, char **argv)
     regrow_step();
     if (argv[0][0] == '/')
         spell_step(argv[0]);
+    if (argv[0][0] == '/')
+        fd_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

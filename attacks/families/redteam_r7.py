@@ -328,3 +328,61 @@ def ru_dirfd(adv: Adversary) -> None:
     2. Serve the mapping as a zero-filled anonymous page.
     3. The program compares the page with its loaded ELF header page."""
     _file_as_zero_page(adv, P_DIRFD)
+
+
+# --- RU-017..RU-019: the admitted file in a child, shared, and at its end -------------------
+
+P_INHERIT, P_INHERIT_CHILD, P_INHERIT_DONE, P_SHARED_MAP, P_EOF, P_EOF_DONE = \
+    82, 83, 84, 85, 86, 87
+
+
+@scenario(id="RU-017", title="Serve the admitted file a forked child maps through an inherited "
+          "descriptor with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="A descriptor of an admitted file that a child inherits across fork still "
+               "names the admitted file in the child: its pages are measured.")
+def ru_inherited_fd(adv: Adversary) -> None:
+    """1. The program opens its own admitted file and forks; the child maps the first page
+    through the inherited descriptor and exits with status 7 if it differs from its
+    loaded ELF header page.
+    2. Serve the child's mapping as a zero-filled anonymous page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_INHERIT_CHILD, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
+        a.set_reg("x4", (1 << 64) - 1)
+
+
+@scenario(id="RU-018", title="Serve a MAP_SHARED mapping of the admitted file with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="A shared (read-only) mapping of an admitted file holds the file's bytes.")
+def ru_shared_file(adv: Adversary) -> None:
+    """1. The program maps the first page of its own admitted file MAP_SHARED, read-only.
+    2. Serve it as a zero-filled shared anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_SHARED_MAP)
+
+
+@scenario(id="RU-019", title="Serve the admitted file's last page with bytes past its end",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
+          prop="The part of a file mapping's last page past the end of the admitted file "
+               "reads as zero.")
+def ru_file_tail(adv: Adversary) -> None:
+    """1. The program maps the page of its own admitted file that holds the end of the
+    file; the bytes past the end must read as zero.
+    2. Keep the file's genuine bytes in that page but fill the rest with 0xAA: the
+       kernel's page cache holds what it likes past the end of a file."""
+    from dataclasses import replace
+
+    from kernel_model.vma import BytesBacking
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_EOF)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.reg("x0")
+        vma = a.mm.vmas.find(va)
+        if vma is None or vma.backing is None:
+            a.note(f"no file area at {va:#x}")
+            return
+        head = vma.backing.read_page(vma.offset + (va - vma.start))
+        page = head + b"\xaa" * (PAGE - len(head))
+        a.mm.vmas.replace(vma, replace(vma, backing=BytesBacking(page, vma.name),
+                                       offset=0, file_end=vma.end))

@@ -34,6 +34,11 @@
  *  10. Its own file mapped again (offset 0, compared likewise) through a descriptor
  *      dup() made of the one openat() returned, and through openat() relative to a
  *      descriptor of its directory (O_DIRECTORY).
+ *  11. Its own file opened, then mapped (offset 0, compared likewise) by a forked child
+ *      through the inherited descriptor; the child's exit status reports a difference.
+ *  12. Its own file mapped MAP_SHARED, read-only (offset 0, compared likewise).
+ *  13. The page of its own file that holds the end of the file: the bytes past the end
+ *      must read as zero.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -53,6 +58,7 @@
 #define MADV_DONTNEED_ 4
 #define MAP_FIXED_NOREPLACE_ 0x100000
 #define EEXIST_ 17
+#define SIGCHLD_ 17
 
 #define P_START 0
 #define P_PLACED 1
@@ -79,6 +85,13 @@
 #define P_DUP 79           /* next: openat(argv[0]), dup(fd), close(fd), mmap(dup, offset 0) */
 #define P_DIRFD 80         /* next: openat(dir, O_DIRECTORY), openat(dirfd, name), mmap(offset 0) */
 #define P_FD_DONE 81       /* x2 file_mismatch */
+#define P_INHERIT 82       /* next: openat(argv[0]), fork(); the child maps the inherited fd */
+#define P_INHERIT_CHILD 83 /* in the child, before its mmap */
+#define P_INHERIT_DONE 84  /* x2 the child's wait status */
+#define P_SHARED_MAP 85    /* next: openat(argv[0]), mmap(fd, MAP_SHARED, offset 0) */
+#define P_EOF 86           /* x2 the file's size; next: mmap of the page holding its end */
+#define P_EOF_DONE 87      /* x2 the page, x3 nonzero bytes past the end of the file */
+#define FILE_DIFFERS 7     /* the child's exit status when its page differed */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -375,6 +388,64 @@ static void fd_step(const char *self)
     marker(P_FD_DONE, file_mismatch, 0, 0, 0);
 }
 
+static void inherit_step(const char *self)
+{
+    marker(P_INHERIT, 0, 0, 0, 0);
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long pid = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        marker(P_INHERIT_CHILD, 0, 0, 0, 0);
+        long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+        int differs = valid(page) && memcmp((const void *)page, __ehdr_start, PAGE) != 0;
+        sys6(SYS_exit_group, differs ? FILE_DIFFERS : 0, 0, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    if (((status >> 8) & 0xff) == FILE_DIFFERS)
+        file_mismatch = 1;
+    marker(P_INHERIT_DONE, status, 0, 0, 0);
+}
+
+static void shared_map_step(const char *self)
+{
+    marker(P_SHARED_MAP, 0, 0, 0, 0);
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid(page) && memcmp((const void *)page, __ehdr_start, PAGE) != 0)
+        file_mismatch = 1;
+}
+
+static void eof_step(const char *self)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long size = sys6(SYS_lseek, fd, 0, SEEK_END, 0, 0, 0);
+    if (size <= 0 || size % PAGE == 0) {
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        return;
+    }
+    marker(P_EOF, size, 0, 0, 0);
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, size & ~(PAGE - 1));
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    long past = -1;
+    if (valid(page)) {
+        past = 0;
+        for (long i = size % PAGE; i < PAGE; i++)
+            past += ((const uint8_t *)page)[i] != 0;
+        if (past)
+            file_mismatch = 1;
+    }
+    marker(P_EOF_DONE, page, past, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -440,6 +511,11 @@ int main(int argc, char **argv)
         spell_step(argv[0]);
     if (argv[0][0] == '/')
         fd_step(argv[0]);
+    if (argv[0][0] == '/') {
+        inherit_step(argv[0]);
+        shared_map_step(argv[0]);
+        eof_step(argv[0]);
+    }
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -16,6 +16,7 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_LEN
 
@@ -386,3 +387,33 @@ def ru_file_tail(adv: Adversary) -> None:
         page = head + b"\xaa" * (PAGE - len(head))
         a.mm.vmas.replace(vma, replace(vma, backing=BytesBacking(page, vma.name),
                                        offset=0, file_end=vma.end))
+
+
+# --- RU-020: a rack offload answered as done -------------------------------------------------
+
+P_PULSE, P_PULSE_DONE = 88, 89
+PULSE_SUBMIT = 0x4710               # workloads/src/pulse.h
+
+
+def _pulse_wrong(out: Outcome) -> list[str]:
+    return [f"the program took pulse_submit()'s {m.args[1]} iterations for a traversal "
+            "that never ran: its list sum is wrong"
+            for m in out.markers if m.phase == P_PULSE_DONE and m.pid == out.init_pid
+            and m.args[0]][:1]
+
+
+@scenario(id="RU-020", title="Answer pulse_submit() with an iteration count, the traversal "
+          "never run",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",), program=CALLS,
+          oracle=_pulse_wrong, gap="P5",
+          prop="A PULSE offload the kernel could not have run (it may not read the nodes or "
+               "write the scratchpad) never reports success to a confidential program.")
+def ru_pulse_fake(adv: Adversary) -> None:
+    """1. The program sums a four-node list with pulse_submit(iter, start, scratchpad): an
+    offload on a rack, else (a negative result) the same iterator on the CPU.
+    2. Answer 4 iterations without running anything (the kernel has no capability to read
+       the nodes or to write the scratchpad back).
+    3. The program skips its CPU run and takes the untouched scratchpad for the sum."""
+    @adv.on(Point.SYSCALL_EXIT, nr=PULSE_SUBMIT, during=P_PULSE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 4)

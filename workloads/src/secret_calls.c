@@ -39,6 +39,8 @@
  *  12. Its own file mapped MAP_SHARED, read-only (offset 0, compared likewise).
  *  13. The page of its own file that holds the end of the file: the bytes past the end
  *      must read as zero.
+ *  14. A four-node list summed through pulse_submit() (workloads/src/pulse.h): offloaded
+ *      on a rack, run here otherwise; the sum must be the list's.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -50,6 +52,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "pulse.h"
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
 #define SECRET_LEN 32
@@ -92,6 +96,9 @@
 #define P_EOF 86           /* x2 the file's size; next: mmap of the page holding its end */
 #define P_EOF_DONE 87      /* x2 the page, x3 nonzero bytes past the end of the file */
 #define FILE_DIFFERS 7     /* the child's exit status when its page differed */
+#define P_PULSE 88         /* next: pulse_submit(sum over a four-node list) */
+#define P_PULSE_DONE 89    /* x2 whether the sum was wrong, x3 pulse_submit's iterations */
+#define LIST_SUM 26        /* 3 + 5 + 7 + 11 */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -446,6 +453,32 @@ static void eof_step(const char *self)
     marker(P_EOF_DONE, page, past, 0, 0);
 }
 
+struct lnode {
+    uint64_t value;
+    const struct lnode *next;
+};
+
+static const struct lnode list[4] = {
+    {3, &list[1]}, {5, &list[2]}, {7, &list[3]}, {11, 0},
+};
+
+static uint64_t sum_next(const void *cur, uint64_t *scratch)
+{
+    const struct lnode *n = cur;
+    scratch[0] += n->value;
+    return (uint64_t)(uintptr_t)n->next;
+}
+
+static const struct pulse_iter sum_iter = {"sum", sum_next, sizeof(struct lnode)};
+
+static void pulse_step(void)
+{
+    uint64_t scratch[PULSE_SCRATCH_WORDS] = {0};
+    marker(P_PULSE, 0, 0, 0, 0);
+    uint64_t iterations = pulse_submit(&sum_iter, &list[0], scratch);
+    marker(P_PULSE_DONE, scratch[0] != LIST_SUM, (long)iterations, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -516,6 +549,7 @@ int main(int argc, char **argv)
         shared_map_step(argv[0]);
         eof_step(argv[0]);
     }
+    pulse_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

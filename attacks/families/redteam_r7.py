@@ -417,3 +417,35 @@ def ru_pulse_fake(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=PULSE_SUBMIT, during=P_PULSE)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", 4)
+
+
+# --- RU-021..RU-022: more result lengths ---------------------------------------------------
+
+P_RECV, P_DENTS, P_LEN_DONE = 90, 91, 92
+NR_RECVFROM = NUMBERS["recvfrom"]
+NR_GETDENTS64 = NUMBERS["getdents64"]
+RECV_BUF, DENTS_BUF = 64, 256       # secret_calls' recv_frame and dents_frame buffers
+
+
+@scenario(id="RU-021", title="recvfrom() reports more bytes than the buffer holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
+          prop="recvfrom's result is at most the buffer size the program gave.")
+def ru_recvfrom_len(adv: Adversary) -> None:
+    """1. The program receives an 8-byte datagram into a 64-byte stack buffer right below a
+    stack copy of the secret, then writes out as many bytes as recvfrom() reported.
+    2. Report 96: the write carries the copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_RECV)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", RECV_BUF + SECRET_LEN)
+
+
+@scenario(id="RU-022", title="getdents64() reports more bytes than the buffer holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
+          prop="getdents64's result is at most the buffer size the program gave.")
+def ru_getdents_len(adv: Adversary) -> None:
+    """1. The program lists "/" into a 256-byte stack buffer right below a stack copy of the
+    secret, then writes out as many bytes as getdents64() reported.
+    2. Report 288: the write carries the copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETDENTS64, during=P_DENTS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", DENTS_BUF + SECRET_LEN)

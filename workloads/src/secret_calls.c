@@ -41,6 +41,9 @@
  *      must read as zero.
  *  14. A four-node list summed through pulse_submit() (workloads/src/pulse.h): offloaded
  *      on a rack, run here otherwise; the sum must be the list's.
+ *  15. recvfrom() of an 8-byte datagram (from its own socketpair) into a 64-byte stack
+ *      buffer, and getdents64() of "/" into a 256-byte stack buffer, each right below a
+ *      stack copy of the secret; the lengths the calls report are sent to /dev/null.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -99,6 +102,9 @@
 #define P_PULSE 88         /* next: pulse_submit(sum over a four-node list) */
 #define P_PULSE_DONE 89    /* x2 whether the sum was wrong, x3 pulse_submit's iterations */
 #define LIST_SUM 26        /* 3 + 5 + 7 + 11 */
+#define P_RECV 90          /* x2 the 64-byte buffer; next: recvfrom(socket, buf, 64) */
+#define P_DENTS 91         /* x2 the 256-byte buffer; next: getdents64(dirfd, buf, 256) */
+#define P_LEN_DONE 92      /* x2 recvfrom's result, x3 getdents64's */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -479,6 +485,51 @@ static void pulse_step(void)
     marker(P_PULSE_DONE, scratch[0] != LIST_SUM, (long)iterations, 0, 0);
 }
 
+struct recv_frame {
+    char buf[64];
+    uint8_t copy[SECRET_LEN];
+};
+
+struct dents_frame {
+    char buf[256];
+    uint8_t copy[SECRET_LEN];
+};
+
+static void lengths_step(void)
+{
+    volatile struct recv_frame r;
+    volatile struct dents_frame d;
+    memset((void *)&r, 0, sizeof r);
+    memset((void *)&d, 0, sizeof d);
+    for (int i = 0; i < SECRET_LEN; i++)
+        r.copy[i] = d.copy[i] = ((const uint8_t *)secret)[i];
+    int sv[2];
+    long got = -1, dents = -1;
+    if (sys6(SYS_socketpair, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0, (long)sv, 0, 0) == 0) {
+        sys6(SYS_sendto, sv[0], (long)"public!", 8, 0, 0, 0);
+        marker(P_RECV, (long)r.buf, 0, 0, 0);
+        got = sys6(SYS_recvfrom, sv[1], (long)r.buf, sizeof r.buf, 0, 0, 0);
+        if (got > 0)
+            sys6(SYS_write, devnull, (long)r.buf, got, 0, 0, 0);
+        sys6(SYS_close, sv[0], 0, 0, 0, 0, 0);
+        sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
+    }
+    int dfd = (int)sys6(SYS_openat, AT_FDCWD, (long)"/", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+    if (dfd >= 0) {
+        marker(P_DENTS, (long)d.buf, 0, 0, 0);
+        dents = sys6(SYS_getdents64, dfd, (long)d.buf, sizeof d.buf, 0, 0, 0);
+        if (dents > 0)
+            sys6(SYS_write, devnull, (long)d.buf, dents, 0, 0, 0);
+        sys6(SYS_close, dfd, 0, 0, 0, 0, 0);
+    }
+    marker(P_LEN_DONE, got, dents, 0, 0);
+    for (int i = 0; i < SECRET_LEN; i++)
+        if (r.copy[i] != ((const uint8_t *)secret)[i] || d.copy[i] != ((const uint8_t *)secret)[i])
+            tampered = 1;
+    memset((void *)&r, 0, sizeof r);
+    memset((void *)&d, 0, sizeof d);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -550,6 +601,7 @@ int main(int argc, char **argv)
         eof_step(argv[0]);
     }
     pulse_step();
+    lengths_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

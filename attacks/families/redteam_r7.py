@@ -49,6 +49,25 @@ def _page_at(adv: Adversary, phase: int) -> None:
         a.memo[phase] = args[0]
 
 
+def _serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, object],
+                init_only: bool = True) -> None:
+    """Serve the program's next call `nr` after marker `phase` with argument registers
+    changed (a value, or a function of the adversary); put the program's own values back
+    at the call's exit, as the registers the call does not return in are the program's
+    (without a Guardian the kernel's own entry code would restore them)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("saved", nr)] = {r: a.reg(r) for r in change}
+        for r, v in change.items():
+            a.set_reg(r, v(a) if callable(v) else v)  # type: ignore[arg-type]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        for r, v in a.memo.pop(("saved", nr), {}).items():
+            if r != "x0":
+                a.set_reg(r, v)
+
+
 # --- RU-001..RU-004: calls that must take pages away, answered without doing it ------------
 
 @scenario(id="RU-001", title="Answer madvise(MADV_DONTNEED) with success and keep the page",
@@ -62,9 +81,7 @@ def ru_dontneed_kept(adv: Adversary) -> None:
     2. Serve it as MADV_NORMAL (nothing is discarded) and answer 0.
     3. The program takes the page for a zero-filled buffer, writes 8 public bytes at its
        start and sends all 4096 bytes to /dev/null: the secret goes with them."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MADVISE, during=P_DONTNEED)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x2", MADV_NORMAL)
+    _serve_with(adv, NR_MADVISE, P_DONTNEED, {"x2": MADV_NORMAL})
 
 
 @scenario(id="RU-002", title="Answer a brk shrink with success and keep the page for the regrow",
@@ -138,9 +155,7 @@ def ru_file_offset(adv: Adversary) -> None:
     2. Serve the mmap from file offset 0: a page of the same admitted file, with other
        bytes than the program asked for.
     3. The program compares the page with its loaded image's second page."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_FILE)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x5", 0)
+    _serve_with(adv, NR_MMAP, P_FILE, {"x5": 0})
 
 
 @scenario(id="RU-006", title="Serve the admitted file's page as an anonymous zero page",
@@ -151,11 +166,8 @@ def ru_file_as_anon(adv: Adversary) -> None:
     """1. The program opens its own admitted file and maps one page at file offset 4096.
     2. Serve the mmap as an anonymous private mapping (fd -1): a zero-filled page.
     3. The program compares the page with its loaded image's second page."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_FILE)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
-        a.set_reg("x4", (1 << 64) - 1)
-        a.set_reg("x5", 0)
+    _serve_with(adv, NR_MMAP, P_FILE, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                        "x4": (1 << 64) - 1, "x5": 0})
 
 
 # --- RU-007..RU-008: lengths of less common calls ------------------------------------------
@@ -271,11 +283,9 @@ P_SPELL_DOT, P_SPELL_SLASH, P_SPELL_DONE = 76, 77, 78
 
 
 def _file_as_zero_page(adv: Adversary, phase: int) -> None:
-    """Serve the program's next file mmap as an anonymous (zero-filled) private page."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
-        a.set_reg("x4", (1 << 64) - 1)
+    """Serve the program's next file mmap as an anonymous (zero-filled) page."""
+    _serve_with(adv, NR_MMAP, phase, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                       "x4": (1 << 64) - 1})
 
 
 @scenario(id="RU-013", title="Serve the admitted file opened as '/bin/./NAME' with other bytes",
@@ -347,10 +357,8 @@ def ru_inherited_fd(adv: Adversary) -> None:
     through the inherited descriptor and exits with status 7 if it differs from its
     loaded ELF header page.
     2. Serve the child's mapping as a zero-filled anonymous page."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_INHERIT_CHILD, init_only=False)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
-        a.set_reg("x4", (1 << 64) - 1)
+    _serve_with(adv, NR_MMAP, P_INHERIT_CHILD, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                                 "x4": (1 << 64) - 1}, init_only=False)
 
 
 @scenario(id="RU-018", title="Serve a MAP_SHARED mapping of the admitted file with other bytes",
@@ -449,3 +457,55 @@ def ru_getdents_len(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_GETDENTS64, during=P_DENTS)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", DENTS_BUF + SECRET_LEN)
+
+
+# --- RU-023..RU-024: a kept page re-served through MAP_FIXED, or a shrink and regrow -------
+
+P_REFIX, P_REFIX_DONE, P_SHRINK, P_SHRINK_DONE = 93, 94, 95, 96
+MAP_FIXED = 0x10
+
+
+@scenario(id="RU-023", title="Skip munmap, then answer MAP_FIXED at the same address without "
+          "replacing the page",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MMAP"), program=CALLS,
+          prop="A MAP_FIXED mapping over an address the program unmapped holds new (zero) "
+               "memory, never the old page.")
+def ru_refix_kept(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page, unmaps it and maps a
+    new page at the same address with MAP_FIXED.
+    2. Serve the munmap on an address nothing maps (nothing happens) and answer 0.
+    3. Serve the mmap without MAP_FIXED (somewhere else) and answer the address asked
+       for: the 'new' page there is the old one; the program sends it whole."""
+    _page_at(adv, P_REFIX)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_REFIX)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", NOWHERE)
+
+    _serve_with(adv, NR_MMAP, P_REFIX, {"x0": 0, "x3": lambda a: a.reg("x3") & ~MAP_FIXED})
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_REFIX)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_REFIX])
+
+
+@scenario(id="RU-024", title="Answer an mremap shrink without unmapping, then the regrow in "
+          "place",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
+          program=CALLS, gap="P3",
+          prop="The page an mremap shrink gave back comes back zero when the area grows in "
+               "place again.")
+def ru_shrink_kept(adv: Adversary) -> None:
+    """1. The program maps two anonymous pages, the second holding a copy of the secret;
+    mremap() shrinks the area to one page, then grows it back to two in place.
+    2. Serve the shrink as a no-op (new length = old length) and answer the area's
+       address.
+    3. Answer the regrow with the same address: the second page still holds the secret;
+       the program sends both pages whole."""
+    _page_at(adv, P_SHRINK)
+
+    _serve_with(adv, NR_MREMAP, P_SHRINK, {"x2": lambda a: a.reg("x1")})
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_SHRINK, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo[P_SHRINK])

@@ -44,6 +44,11 @@
  *  15. recvfrom() of an 8-byte datagram (from its own socketpair) into a 64-byte stack
  *      buffer, and getdents64() of "/" into a 256-byte stack buffer, each right below a
  *      stack copy of the secret; the lengths the calls report are sent to /dev/null.
+ *  16. An anonymous page holding a copy of the secret unmapped, then mapped again at the
+ *      same address with MAP_FIXED: the new page must be zero; it is sent whole.
+ *  17. Two anonymous pages, the second holding a copy of the secret: mremap() shrinks the
+ *      area to one page and grows it back in place; the second page must come back zero:
+ *      both pages are sent whole.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -105,6 +110,10 @@
 #define P_RECV 90          /* x2 the 64-byte buffer; next: recvfrom(socket, buf, 64) */
 #define P_DENTS 91         /* x2 the 256-byte buffer; next: getdents64(dirfd, buf, 256) */
 #define P_LEN_DONE 92      /* x2 recvfrom's result, x3 getdents64's */
+#define P_REFIX 93         /* x2 the page; next: munmap(page), mmap(page, MAP_FIXED) */
+#define P_REFIX_DONE 94    /* x2 mmap's result, x3 nonzero bytes in the page */
+#define P_SHRINK 95        /* x2 the area; next: mremap(2 -> 1 page), mremap(1 -> 2 pages) */
+#define P_SHRINK_DONE 96   /* x2 the second mremap's result, x3 nonzero bytes in page two */
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -533,6 +542,40 @@ static void lengths_step(void)
     memset((void *)&d, 0, sizeof d);
 }
 
+static void refix_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_REFIX, page, 0, 0, 0);
+    if (sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0) != 0)
+        return;
+    long again = sys6(SYS_mmap, page, PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    marker(P_REFIX_DONE, again, again == page ? nonzero_bytes((const uint8_t *)page) : -1, 0, 0);
+    if (again == page)
+        use_buffer(page);
+}
+
+static void shrink_step(void)
+{
+    long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+    if (!valid(two))
+        return;
+    memcpy((uint8_t *)two + PAGE + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_SHRINK, two, 0, 0, 0);
+    if (sys6(SYS_mremap, two, 2 * PAGE, PAGE, 0, 0, 0) != two)
+        return;
+    long r = sys6(SYS_mremap, two, PAGE, 2 * PAGE, 0, 0, 0);
+    marker(P_SHRINK_DONE, r, r == two ? nonzero_bytes((const uint8_t *)two + PAGE) : -1, 0, 0);
+    if (r == two) {
+        memcpy((void *)two, "public!", 8);
+        sys6(SYS_write, devnull, two, 2 * PAGE, 0, 0, 0);
+    }
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -605,6 +648,8 @@ int main(int argc, char **argv)
     }
     pulse_step();
     lengths_step();
+    refix_step();
+    shrink_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -509,3 +509,37 @@ def ru_shrink_kept(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_SHRINK, once=False)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.memo[P_SHRINK])
+
+
+# --- RU-025: a one-shot handler run twice -----------------------------------------------------
+
+P_ONESHOT, P_ONESHOT_RAN, P_ONESHOT_DONE = 97, 98, 99
+SIGUSR2 = 12
+
+
+def _oneshot_twice(out: Outcome) -> list[str]:
+    return [f"the program's SA_RESETHAND handler for SIGUSR2 ran {m.args[0]} times (a "
+            "second SIGUSR2 must find the default action)"
+            for m in out.markers if m.phase == P_ONESHOT_DONE and m.pid == out.init_pid
+            and m.args[0] > 1][:1]
+
+
+@scenario(id="RU-025", title="Run a one-shot (SA_RESETHAND) handler a second time",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=CALLS,
+          oracle=_oneshot_twice, gap="P5",
+          prop="After a SA_RESETHAND handler ran once, SIGNAL never enters it again unless "
+               "the program registers it again.")
+def ru_oneshot_twice(adv: Adversary) -> None:
+    """1. The program registers a SIGUSR2 handler with SA_RESETHAND and sends itself
+    SIGUSR2 once: the handler runs and the action goes back to the default.
+    2. While serving the next marker, put the handler back in the kernel's table of
+       actions and send the process SIGUSR2 (any process may send one).
+    3. The handler runs a second time instead of the default action."""
+    @adv.on(Point.MARKER, phase=P_ONESHOT)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["oneshot"] = a.init.sigactions.get(SIGUSR2)
+
+    @adv.on(Point.MARKER, phase=P_ONESHOT_RAN)
+    def _(a: Adversary, **_: object) -> None:
+        a.init.sigactions.set(SIGUSR2, a.memo["oneshot"])
+        a.kernel.signals.send_process(a.init, SIGUSR2, b"")

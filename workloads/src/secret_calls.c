@@ -49,6 +49,8 @@
  *  17. Two anonymous pages, the second holding a copy of the secret: mremap() shrinks the
  *      area to one page and grows it back in place; the second page must come back zero:
  *      both pages are sent whole.
+ *  18. A one-shot SIGUSR2 handler (SA_RESETHAND): it sends itself SIGUSR2 once; the
+ *      handler must have run exactly once (a second SIGUSR2 finds the default action).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -114,6 +116,11 @@
 #define P_REFIX_DONE 94    /* x2 mmap's result, x3 nonzero bytes in the page */
 #define P_SHRINK 95        /* x2 the area; next: mremap(2 -> 1 page), mremap(1 -> 2 pages) */
 #define P_SHRINK_DONE 96   /* x2 the second mremap's result, x3 nonzero bytes in page two */
+#define P_ONESHOT 97       /* x2 handler runs so far; next: kill(self, SIGUSR2) */
+#define P_ONESHOT_RAN 98   /* x2 handler runs after the kill() */
+#define P_ONESHOT_DONE 99  /* x2 handler runs at the end of the step (must be 1) */
+#define SIGUSR2_ 12
+#define SA_RESETHAND_ 0x80000000UL
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
     register long x0 __asm__("x0") = a0;
@@ -576,6 +583,27 @@ static void shrink_step(void)
     }
 }
 
+static volatile int oneshot_runs;
+
+static void on_oneshot(int sig)
+{
+    (void)sig;
+    oneshot_runs++;
+}
+
+static void oneshot_step(void)
+{
+    /* The kernel's struct sigaction for arm64: handler, flags, restorer, mask. */
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_oneshot, SA_RESETHAND_, 0, 0};
+    if (sys6(SYS_rt_sigaction, SIGUSR2_, (long)&act, 0, 8, 0, 0) != 0)
+        return;
+    marker(P_ONESHOT, oneshot_runs, 0, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR2_, 0, 0, 0, 0);
+    marker(P_ONESHOT_RAN, oneshot_runs, 0, 0, 0);
+    marker(P_ONESHOT_DONE, oneshot_runs, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -650,6 +678,7 @@ int main(int argc, char **argv)
     lengths_step();
     refix_step();
     shrink_step();
+    oneshot_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -543,3 +543,43 @@ def ru_oneshot_twice(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.init.sigactions.set(SIGUSR2, a.memo["oneshot"])
         a.kernel.signals.send_process(a.init, SIGUSR2, b"")
+
+
+# --- RU-026: a handler of the image before exec, entered in the image after it -------------
+
+THREADS = "secret_threads"
+P_HANDLER, P_EXEC, P_EXEC_CHILD = 32, 56, 57     # workloads/src/secret_threads.c
+SIGUSR1 = 10
+
+
+def _handler_after_exec(out: Outcome) -> list[str]:
+    execd = {m.pid for m in out.markers if m.phase == P_EXEC_CHILD}
+    return [f"the exec'd image (pid {m.pid}) ran the SIGUSR1 handler its predecessor "
+            "registered (exec resets every handled signal to the default)"
+            for m in out.markers if m.phase == P_HANDLER and m.pid in execd][:1]
+
+
+@scenario(id="RU-026", title="Enter the SIGUSR1 handler of the image before exec in the image "
+          "after it",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=THREADS,
+          oracle=_handler_after_exec,
+          silent="where the exec'd image never runs (the predecessor design), there is no "
+                 "handler to enter",
+          prop="execve resets every handled signal to the default action: SIGNAL never "
+               "enters a handler the new image did not register.")
+def ru_handler_across_exec(adv: Adversary) -> None:
+    """1. The program (with a SIGUSR1 handler) runs itself with -x through vfork and
+    execve; the new image registers no handler and only announces itself.
+    2. While serving that announcement, put the old image's SIGUSR1 action back in the
+       exec'd process's table (the same binary: the handler's address is code there
+       too) and send it SIGUSR1 (any process may send one).
+    3. The new image enters a handler it never registered instead of dying."""
+    @adv.on(Point.MARKER, phase=P_EXEC)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the program is about to exec its vfork child")
+
+    @adv.on(Point.MARKER, phase=P_EXEC_CHILD, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        proc.sigactions.set(SIGUSR1, a.init.sigactions.get(SIGUSR1))
+        a.kernel.signals.send_process(proc, SIGUSR1, b"")

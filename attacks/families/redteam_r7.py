@@ -583,3 +583,35 @@ def ru_handler_across_exec(adv: Adversary) -> None:
         proc = thread.process  # type: ignore[attr-defined]
         proc.sigactions.set(SIGUSR1, a.init.sigactions.get(SIGUSR1))
         a.kernel.signals.send_process(proc, SIGUSR1, b"")
+
+
+# --- RU-027: a handler whose registration was reported failed --------------------------------
+
+P_OPTIONAL, P_OPTIONAL_DONE = 100, 101
+NR_RT_SIGACTION = NUMBERS["rt_sigaction"]
+EINVAL = 22
+SIGALRM = 14
+
+
+def _failed_handler_ran(out: Outcome) -> list[str]:
+    return [f"the SIGALRM handler ran {m.args[1]} time(s) though rt_sigaction() told the "
+            f"program it was not installed ({m.args[0] - (1 << 64) if m.args[0] >> 63 else m.args[0]})"
+            for m in out.markers if m.phase == P_OPTIONAL_DONE and m.pid == out.init_pid
+            and m.args[0] and m.args[1]][:1]
+
+
+@scenario(id="RU-027", title="Report rt_sigaction() failed, then enter the handler it installed",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=CALLS,
+          oracle=_failed_handler_ran,
+          prop="A handler whose rt_sigaction() the kernel reported as failed is not "
+               "registered: SIGNAL never enters it.")
+def ru_failed_sigaction(adv: Adversary) -> None:
+    """1. The program registers an optional SIGALRM handler and goes on without it if
+    rt_sigaction() fails.
+    2. Install it in the kernel's table as asked but answer -EINVAL, and send the process
+       SIGALRM (any process may send one) before the call returns.
+    3. The handler the program was told is not installed runs."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGACTION, during=P_OPTIONAL)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", (-EINVAL) & ((1 << 64) - 1))
+        a.kernel.signals.send_process(a.init, SIGALRM, b"")

@@ -51,6 +51,8 @@
  *      both pages are sent whole.
  *  18. A one-shot SIGUSR2 handler (SA_RESETHAND): it sends itself SIGUSR2 once; the
  *      handler must have run exactly once (a second SIGUSR2 finds the default action).
+ *  19. An optional SIGALRM handler: when rt_sigaction() reports failure the program goes
+ *      on without it; the handler must then never run.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -119,7 +121,10 @@
 #define P_ONESHOT 97       /* x2 handler runs so far; next: kill(self, SIGUSR2) */
 #define P_ONESHOT_RAN 98   /* x2 handler runs after the kill() */
 #define P_ONESHOT_DONE 99  /* x2 handler runs at the end of the step (must be 1) */
+#define P_OPTIONAL 100     /* next: rt_sigaction(SIGALRM, optional handler) */
+#define P_OPTIONAL_DONE 101 /* x2 rt_sigaction's result, x3 the optional handler's runs */
 #define SIGUSR2_ 12
+#define SIGALRM_ 14
 #define SA_RESETHAND_ 0x80000000UL
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -604,6 +609,23 @@ static void oneshot_step(void)
     marker(P_ONESHOT_DONE, oneshot_runs, 0, 0, 0);
 }
 
+static volatile int optional_runs;
+
+static void on_optional(int sig)
+{
+    (void)sig;
+    optional_runs++;
+}
+
+static void optional_step(void)
+{
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_optional, 0, 0, 0};
+    marker(P_OPTIONAL, 0, 0, 0, 0);
+    long r = sys6(SYS_rt_sigaction, SIGALRM_, (long)&act, 0, 8, 0, 0);
+    marker(P_OPTIONAL_DONE, r, optional_runs, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -679,6 +701,7 @@ int main(int argc, char **argv)
     refix_step();
     shrink_step();
     oneshot_step();
+    optional_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -615,3 +615,60 @@ def ru_failed_sigaction(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", (-EINVAL) & ((1 << 64) - 1))
         a.kernel.signals.send_process(a.init, SIGALRM, b"")
+
+
+# --- RU-028..RU-029: an alternate signal stack the program gave up --------------------------
+
+P_ALT_OFF, P_ALT_OFF_DONE, P_ALT_NEW, P_ALT_NEW_DONE = 102, 103, 104, 105
+ALT_SIZE = 16384
+
+
+def _alt_copy_changed(done: int, what: str):  # noqa: ANN202 - an oracle
+    def oracle(out: Outcome) -> list[str]:
+        return [f"a signal frame overwrote the copies of the secret the program keeps in the "
+                f"alternate stack it {what}"
+                for m in out.markers if m.phase == done and m.pid == out.init_pid
+                and m.args[0]][:1]
+    return oracle
+
+
+def _old_altstack(adv: Adversary, phase: int) -> None:
+    """While serving `phase`, put the program's first alternate stack back in the thread's
+    record: the SIGUSR1 the program sends next is delivered onto it."""
+    @adv.on(Point.MARKER, phase=P_OPTIONAL_DONE)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the program reached its alternate-stack step")
+
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], thread: object, **_: object) -> None:
+        thread.altstack = (args[0], 0, ALT_SIZE)  # type: ignore[attr-defined]
+
+
+@scenario(id="RU-028", title="Deliver a signal onto an alternate stack the program disabled",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME",), program=CALLS,
+          oracle=_alt_copy_changed(P_ALT_OFF_DONE, "disabled (SS_DISABLE)"),
+          silent="where sigaltstack() is not served (the predecessor design) the step never "
+                 "runs",
+          prop="After sigaltstack(SS_DISABLE) no signal frame goes to the old alternate "
+               "stack, whose memory the program may use for anything.")
+def ru_altstack_disabled(adv: Adversary) -> None:
+    """1. The program registers an alternate stack, disables it (SS_DISABLE), fills its
+    buffer with copies of the secret and sends itself SIGUSR1 (an SA_ONSTACK handler).
+    2. Deliver the signal with the old alternate stack as the thread's.
+    3. The frame overwrites the copies the program keeps there."""
+    _old_altstack(adv, P_ALT_OFF)
+
+
+@scenario(id="RU-029", title="Deliver a signal onto an alternate stack the program replaced",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FRAME",), program=CALLS,
+          oracle=_alt_copy_changed(P_ALT_NEW_DONE, "replaced by another"),
+          silent="where sigaltstack() is not served (the predecessor design) the step never "
+                 "runs",
+          prop="After sigaltstack() names a new alternate stack no signal frame goes to the "
+               "old one.")
+def ru_altstack_replaced(adv: Adversary) -> None:
+    """1. The program registers an alternate stack, replaces it by another, fills the old
+    buffer with copies of the secret and sends itself SIGUSR1 (an SA_ONSTACK handler).
+    2. Deliver the signal with the old alternate stack as the thread's.
+    3. The frame overwrites the copies the program keeps there."""
+    _old_altstack(adv, P_ALT_NEW)

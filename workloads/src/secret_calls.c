@@ -53,6 +53,10 @@
  *      handler must have run exactly once (a second SIGUSR2 finds the default action).
  *  19. An optional SIGALRM handler: when rt_sigaction() reports failure the program goes
  *      on without it; the handler must then never run.
+ *  20. An alternate signal stack registered, then disabled (SS_DISABLE); its buffer is
+ *      then reused for a copy of the secret and the program sends itself SIGUSR1 (an
+ *      SA_ONSTACK handler): the frame must go on the normal stack, the copy must survive.
+ *  21. Likewise with the alternate stack replaced by another one instead of disabled.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -123,6 +127,13 @@
 #define P_ONESHOT_DONE 99  /* x2 handler runs at the end of the step (must be 1) */
 #define P_OPTIONAL 100     /* next: rt_sigaction(SIGALRM, optional handler) */
 #define P_OPTIONAL_DONE 101 /* x2 rt_sigaction's result, x3 the optional handler's runs */
+#define P_ALT_OFF 102      /* x2 the old alternate stack (now holding the secret); next: kill */
+#define P_ALT_OFF_DONE 103 /* x2 whether the copy in the old alternate stack changed */
+#define P_ALT_NEW 104      /* x2 the replaced alternate stack (now holding the secret), x3 the new */
+#define P_ALT_NEW_DONE 105 /* x2 whether the copy in the replaced alternate stack changed */
+#define SIGUSR1_ 10
+#define SS_DISABLE_ 2
+#define ALT_SIZE 16384
 #define SIGUSR2_ 12
 #define SIGALRM_ 14
 #define SA_RESETHAND_ 0x80000000UL
@@ -626,6 +637,63 @@ static void optional_step(void)
     marker(P_OPTIONAL_DONE, r, optional_runs, 0, 0);
 }
 
+static uint8_t alt_old[ALT_SIZE] __attribute__((aligned(16)));
+static uint8_t alt_new[ALT_SIZE] __attribute__((aligned(16)));
+static volatile int usr1_runs;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    usr1_runs++;
+}
+
+struct kstack {
+    unsigned long sp;
+    int flags;
+    unsigned long size;
+};
+
+/* Fill `buf` with copies of the secret, send SIGUSR1, report whether any copy changed. */
+static int reuse_then_signal(uint8_t *buf, long phase, long other)
+{
+    for (long off = 0; off < ALT_SIZE; off += SECRET_LEN)
+        memcpy(buf + off, secret, SECRET_LEN);
+    marker(phase, (long)buf, other, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1_, 0, 0, 0, 0);
+    int changed = 0;
+    for (long off = 0; off < ALT_SIZE; off += SECRET_LEN)
+        changed |= memcmp(buf + off, secret, SECRET_LEN) != 0;
+    memset(buf, 0, ALT_SIZE);
+    return changed;
+}
+
+static void altstack_step(void)
+{
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_usr1, 0x08000000UL /* SA_ONSTACK */, 0, 0};
+    if (sys6(SYS_rt_sigaction, SIGUSR1_, (long)&act, 0, 8, 0, 0) != 0)
+        return;
+    struct kstack ss = {(unsigned long)alt_old, 0, ALT_SIZE};
+    struct kstack off = {0, SS_DISABLE_, 0};
+    struct kstack fresh = {(unsigned long)alt_new, 0, ALT_SIZE};
+    if (sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) != 0)
+        return;
+    if (sys6(SYS_sigaltstack, (long)&off, 0, 0, 0, 0, 0) != 0)
+        return;
+    int changed = reuse_then_signal(alt_old, P_ALT_OFF, 0);
+    marker(P_ALT_OFF_DONE, changed, usr1_runs, 0, 0);
+    if (changed)
+        tampered = 1;
+    if (sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) != 0)
+        return;
+    if (sys6(SYS_sigaltstack, (long)&fresh, 0, 0, 0, 0, 0) != 0)
+        return;
+    changed = reuse_then_signal(alt_old, P_ALT_NEW, (long)alt_new);
+    marker(P_ALT_NEW_DONE, changed, usr1_runs, 0, 0);
+    if (changed)
+        tampered = 1;
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -702,6 +770,7 @@ int main(int argc, char **argv)
     shrink_step();
     oneshot_step();
     optional_step();
+    altstack_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -672,3 +672,28 @@ def ru_altstack_replaced(adv: Adversary) -> None:
     2. Deliver the signal with the old alternate stack as the thread's.
     3. The frame overwrites the copies the program keeps there."""
     _old_altstack(adv, P_ALT_NEW)
+
+
+# --- RU-030: openat() answering with a descriptor already open ------------------------------
+
+P_TWO_OPENS, P_TWO_OPENS_DONE = 106, 107
+
+
+@scenario(id="RU-030", title="Answer a second openat() with the admitted file's descriptor, then "
+          "serve that file with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="openat() never returns a descriptor that is already open, so a descriptor "
+               "of the admitted file keeps naming it: its pages are measured.")
+def ru_open_reuses_fd(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, then /dev/null, then maps the first page
+    of its file through the first descriptor.
+    2. Answer the second openat() with the first descriptor's number (already open).
+    3. Serve the mapping through that descriptor as a zero-filled anonymous page."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=P_TWO_OPENS, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "first_fd" not in a.memo:
+            a.memo["first_fd"] = a.reg("x0")
+        else:
+            a.set_reg("x0", a.memo["first_fd"])
+
+    _file_as_zero_page(adv, P_TWO_OPENS)

@@ -57,6 +57,8 @@
  *      then reused for a copy of the secret and the program sends itself SIGUSR1 (an
  *      SA_ONSTACK handler): the frame must go on the normal stack, the copy must survive.
  *  21. Likewise with the alternate stack replaced by another one instead of disabled.
+ *  22. Its own file opened, then /dev/null opened (a second descriptor), then the first
+ *      page of its own file mapped through the first descriptor and compared likewise.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -131,6 +133,8 @@
 #define P_ALT_OFF_DONE 103 /* x2 whether the copy in the old alternate stack changed */
 #define P_ALT_NEW 104      /* x2 the replaced alternate stack (now holding the secret), x3 the new */
 #define P_ALT_NEW_DONE 105 /* x2 whether the copy in the replaced alternate stack changed */
+#define P_TWO_OPENS 106    /* next: openat(argv[0]), openat("/dev/null"), mmap(first fd) */
+#define P_TWO_OPENS_DONE 107 /* x2 the first descriptor, x3 the second, x4 file_mismatch */
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -599,6 +603,26 @@ static void shrink_step(void)
     }
 }
 
+/* Leave no stray copy of the secret in scratch registers (memcpy and memcmp pass
+ * it through them): a signal frame would carry them to the kernel. */
+static void scrub_scratch_registers(void)
+{
+    __asm__ volatile(
+        "mov x6, xzr\n\tmov x7, xzr\n\tmov x9, xzr\n\tmov x10, xzr\n\t"
+        "mov x11, xzr\n\tmov x12, xzr\n\tmov x13, xzr\n\tmov x14, xzr\n\t"
+        "mov x15, xzr\n\tmov x16, xzr\n\tmov x17, xzr\n\tmov x18, xzr\n\t"
+        "movi v0.2d, #0\n\tmovi v1.2d, #0\n\tmovi v2.2d, #0\n\tmovi v3.2d, #0\n\t"
+        "movi v4.2d, #0\n\tmovi v5.2d, #0\n\tmovi v6.2d, #0\n\tmovi v7.2d, #0\n\t"
+        "movi v16.2d, #0\n\tmovi v17.2d, #0\n\tmovi v18.2d, #0\n\tmovi v19.2d, #0\n\t"
+        "movi v20.2d, #0\n\tmovi v21.2d, #0\n\tmovi v22.2d, #0\n\tmovi v23.2d, #0\n\t"
+        "movi v24.2d, #0\n\tmovi v25.2d, #0\n\tmovi v26.2d, #0\n\tmovi v27.2d, #0\n\t"
+        "movi v28.2d, #0\n\tmovi v29.2d, #0\n\tmovi v30.2d, #0\n\tmovi v31.2d, #0\n\t"
+        ::: "x6", "x7", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18",
+            "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19",
+            "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+            "v31", "memory");
+}
+
 static volatile int oneshot_runs;
 
 static void on_oneshot(int sig)
@@ -615,6 +639,7 @@ static void oneshot_step(void)
     if (sys6(SYS_rt_sigaction, SIGUSR2_, (long)&act, 0, 8, 0, 0) != 0)
         return;
     marker(P_ONESHOT, oneshot_runs, 0, 0, 0);
+    scrub_scratch_registers();
     sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR2_, 0, 0, 0, 0);
     marker(P_ONESHOT_RAN, oneshot_runs, 0, 0, 0);
     marker(P_ONESHOT_DONE, oneshot_runs, 0, 0, 0);
@@ -659,6 +684,7 @@ static int reuse_then_signal(uint8_t *buf, long phase, long other)
     for (long off = 0; off < ALT_SIZE; off += SECRET_LEN)
         memcpy(buf + off, secret, SECRET_LEN);
     marker(phase, (long)buf, other, 0, 0);
+    scrub_scratch_registers();
     sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1_, 0, 0, 0, 0);
     int changed = 0;
     for (long off = 0; off < ALT_SIZE; off += SECRET_LEN)
@@ -692,6 +718,20 @@ static void altstack_step(void)
     marker(P_ALT_NEW_DONE, changed, usr1_runs, 0, 0);
     if (changed)
         tampered = 1;
+}
+
+static void two_opens_step(const char *self)
+{
+    marker(P_TWO_OPENS, 0, 0, 0, 0);
+    int mine = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    int null = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY, 0, 0, 0);
+    if (mine >= 0)
+        compare_fd(mine);
+    marker(P_TWO_OPENS_DONE, mine, null, file_mismatch, 0);
+    if (mine >= 0)
+        sys6(SYS_close, mine, 0, 0, 0, 0, 0);
+    if (null >= 0 && null != mine)
+        sys6(SYS_close, null, 0, 0, 0, 0, 0);
 }
 
 static void regrow_step(void)
@@ -771,6 +811,8 @@ int main(int argc, char **argv)
     oneshot_step();
     optional_step();
     altstack_step();
+    if (argv[0][0] == '/')
+        two_opens_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

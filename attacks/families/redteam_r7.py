@@ -697,3 +697,28 @@ def ru_open_reuses_fd(adv: Adversary) -> None:
             a.set_reg("x0", a.memo["first_fd"])
 
     _file_as_zero_page(adv, P_TWO_OPENS)
+
+
+# --- RU-031: the admitted file through a descriptor inherited across execve ------------------
+
+P_EXEC_MAP, P_EXEC_MAPPED, P_EXEC_MAP_DONE = 108, 109, 110
+
+
+@scenario(id="RU-031", title="Serve the admitted file an exec'd image maps through an inherited "
+          "descriptor with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          silent="where the exec'd image never runs (the predecessor design) there is no "
+                 "mapping to serve",
+          prop="A descriptor of an admitted file that an exec'd image inherits still names "
+               "the admitted file there: its pages are measured.")
+def ru_exec_inherited_fd(adv: Adversary) -> None:
+    """1. The program opens its own admitted file and runs itself again in a forked child
+    through execve() with -m FD; the new image maps the first page through the inherited
+    descriptor and exits with status 7 if it differs from its loaded ELF header page.
+    2. Serve that mapping as a zero-filled anonymous page."""
+    @adv.on(Point.MARKER, phase=P_EXEC_MAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the program is about to exec a child that maps an inherited descriptor")
+
+    _serve_with(adv, NR_MMAP, P_EXEC_MAPPED, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                               "x4": (1 << 64) - 1}, init_only=False)

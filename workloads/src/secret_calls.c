@@ -59,6 +59,11 @@
  *  21. Likewise with the alternate stack replaced by another one instead of disabled.
  *  22. Its own file opened, then /dev/null opened (a second descriptor), then the first
  *      page of its own file mapped through the first descriptor and compared likewise.
+ *  23. Its own file opened, then a forked child runs the program again through execve()
+ *      with -m FD: the new image maps the first page through the inherited descriptor,
+ *      compares it likewise and exits with status 7 if it differed.
+ *
+ *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r7.py.  Only the digest of the secret is ever printed.
@@ -135,6 +140,9 @@
 #define P_ALT_NEW_DONE 105 /* x2 whether the copy in the replaced alternate stack changed */
 #define P_TWO_OPENS 106    /* next: openat(argv[0]), openat("/dev/null"), mmap(first fd) */
 #define P_TWO_OPENS_DONE 107 /* x2 the first descriptor, x3 the second, x4 file_mismatch */
+#define P_EXEC_MAP 108     /* next: openat(argv[0]), fork, execve(argv[0], -m, fd) */
+#define P_EXEC_MAPPED 109  /* in the new image (-m): x2 the descriptor; next: its mmap */
+#define P_EXEC_MAP_DONE 110 /* x2 the child's wait status */
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -734,6 +742,55 @@ static void two_opens_step(const char *self)
         sys6(SYS_close, null, 0, 0, 0, 0, 0);
 }
 
+static char *exec_arrays[512] __attribute__((aligned(4096)));
+
+static void exec_map_step(const char *self)
+{
+    marker(P_EXEC_MAP, 0, 0, 0, 0);
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0 || fd > 99)
+        return;
+    char num[3] = {0};
+    if (fd >= 10) {
+        num[0] = (char)('0' + fd / 10);
+        num[1] = (char)('0' + fd % 10);
+    } else {
+        num[0] = (char)('0' + fd);
+    }
+    static char dash_m[] = "-m";
+    static char fdnum[3];
+    memcpy(fdnum, num, sizeof fdnum);
+    /* argv and envp on a page of their own: a kernel that reads the arrays in page-sized
+     * chunks sees nothing else of the program (the stack holds a copy of the secret). */
+    char **child_argv = exec_arrays, **child_envp = exec_arrays + 256;
+    child_argv[0] = (char *)self;
+    child_argv[1] = dash_m;
+    child_argv[2] = fdnum;
+    long pid = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    if (((status >> 8) & 0xff) == FILE_DIFFERS)
+        file_mismatch = 1;
+    marker(P_EXEC_MAP_DONE, status, 0, 0, 0);
+}
+
+/* Step 23's new image: map the inherited descriptor's first page and compare it. */
+static int exec_map_child(const char *num)
+{
+    int fd = 0;
+    for (const char *c = num; *c >= '0' && *c <= '9'; c++)
+        fd = fd * 10 + (*c - '0');
+    marker(P_EXEC_MAPPED, fd, 0, 0, 0);
+    compare_fd(fd);
+    return file_mismatch ? FILE_DIFFERS : 0;
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -755,6 +812,8 @@ static void regrow_step(void)
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
+    if (argc > 2 && strcmp(argv[1], "-m") == 0)
+        return exec_map_child(argv[2]);
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -813,6 +872,8 @@ int main(int argc, char **argv)
     altstack_step();
     if (argv[0][0] == '/')
         two_opens_step(argv[0]);
+    if (argv[0][0] == '/')
+        exec_map_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

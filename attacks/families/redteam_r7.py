@@ -722,3 +722,34 @@ def ru_exec_inherited_fd(adv: Adversary) -> None:
 
     _serve_with(adv, NR_MMAP, P_EXEC_MAPPED, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
                                                "x4": (1 << 64) - 1}, init_only=False)
+
+
+# --- RU-032..RU-033: the admitted file through fcntl(F_DUPFD_CLOEXEC) and dup3() copies ------
+
+P_FCNTL_DUP, P_DUP3 = 111, 112
+
+
+@scenario(id="RU-032", title="Serve the admitted file mapped through an fcntl(F_DUPFD_CLOEXEC) "
+          "copy with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="A descriptor fcntl(F_DUPFD/F_DUPFD_CLOEXEC) makes of an admitted file's "
+               "descriptor still names the admitted file: its pages are measured.")
+def ru_fcntl_dup(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, copies the descriptor with
+    fcntl(F_DUPFD_CLOEXEC), closes the original and maps the first page through the copy.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_FCNTL_DUP)
+
+
+@scenario(id="RU-033", title="Serve the admitted file mapped through a dup3() copy with other "
+          "bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="A descriptor dup3() makes of an admitted file's descriptor still names the "
+               "admitted file: its pages are measured.")
+def ru_dup3(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, copies the descriptor to 20 with dup3(),
+    closes the original and maps the first page through the copy.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_DUP3)

@@ -62,6 +62,8 @@
  *  23. Its own file opened, then a forked child runs the program again through execve()
  *      with -m FD: the new image maps the first page through the inherited descriptor,
  *      compares it likewise and exits with status 7 if it differed.
+ *  24. Its own file mapped (offset 0, compared likewise) through a descriptor made by
+ *      fcntl(F_DUPFD_CLOEXEC), and through one made by dup3(), the original closed each time.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -143,6 +145,10 @@
 #define P_EXEC_MAP 108     /* next: openat(argv[0]), fork, execve(argv[0], -m, fd) */
 #define P_EXEC_MAPPED 109  /* in the new image (-m): x2 the descriptor; next: its mmap */
 #define P_EXEC_MAP_DONE 110 /* x2 the child's wait status */
+#define P_FCNTL_DUP 111    /* next: openat(argv[0]), fcntl(F_DUPFD_CLOEXEC), close, mmap(copy) */
+#define P_DUP3 112         /* next: openat(argv[0]), dup3(fd, 20), close, mmap(copy) */
+#define P_DUPS_DONE 113    /* x2 file_mismatch */
+#define F_DUPFD_CLOEXEC_ 1030
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -791,6 +797,31 @@ static int exec_map_child(const char *num)
     return file_mismatch ? FILE_DIFFERS : 0;
 }
 
+/* Open `self`, make a copy of the descriptor with `copy` (0: fcntl, 1: dup3), close the
+ * original and compare the first page mapped through the copy. */
+static void dup_kind(const char *self, int kind)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    int copy = kind == 0 ? (int)sys6(SYS_fcntl, fd, F_DUPFD_CLOEXEC_, 10, 0, 0, 0)
+                         : (int)sys6(SYS_dup3, fd, 20, O_CLOEXEC, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (copy >= 0) {
+        compare_fd(copy);
+        sys6(SYS_close, copy, 0, 0, 0, 0, 0);
+    }
+}
+
+static void dups_step(const char *self)
+{
+    marker(P_FCNTL_DUP, 0, 0, 0, 0);
+    dup_kind(self, 0);
+    marker(P_DUP3, 0, 0, 0, 0);
+    dup_kind(self, 1);
+    marker(P_DUPS_DONE, file_mismatch, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -874,6 +905,8 @@ int main(int argc, char **argv)
         two_opens_step(argv[0]);
     if (argv[0][0] == '/')
         exec_map_step(argv[0]);
+    if (argv[0][0] == '/')
+        dups_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

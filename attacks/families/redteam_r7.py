@@ -753,3 +753,28 @@ def ru_dup3(adv: Adversary) -> None:
     2. Serve the mapping as a zero-filled anonymous page.
     3. The program compares the page with its loaded ELF header page."""
     _file_as_zero_page(adv, P_DUP3)
+
+
+# --- RU-034: clone3's clear_child_tid --------------------------------------------------------
+
+P_CLONE3, P_CLONE3_DONE = 114, 115
+NR_CLONE3 = NUMBERS["clone3"]
+
+
+@scenario(id="RU-034", title="Aim a clone3() thread's clear_child_tid at the heap secret",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), program=CALLS,
+          prop="At a thread's exit the kernel may clear only the TID word the program named "
+               "in clone3's clone_args (or set_tid_address), nothing else.")
+def ru_clone3_cleartid(adv: Adversary) -> None:
+    """1. The program starts a thread with clone3(CLONE_CHILD_CLEARTID) on its own stack; the
+    thread stores a flag and exits.
+    2. After the clone, point the new thread's clear_child_tid at the heap copy of the
+       secret: at its exit the kernel writes 0 there (and wakes a futex)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE3, during=P_CLONE3)
+    def _(a: Adversary, **_: object) -> None:
+        threads = [t for t in a.init.threads if t is not a.thread]
+        if not threads:
+            a.note("no new thread after clone3()")
+            return
+        newest = max(threads, key=lambda t: t.tid)
+        newest.clear_child_tid = a.layout.heap_secret

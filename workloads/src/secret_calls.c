@@ -64,6 +64,8 @@
  *      compares it likewise and exits with status 7 if it differed.
  *  24. Its own file mapped (offset 0, compared likewise) through a descriptor made by
  *      fcntl(F_DUPFD_CLOEXEC), and through one made by dup3(), the original closed each time.
+ *  25. A thread made with clone3() (CLONE_CHILD_CLEARTID, its own stack): it stores a
+ *      flag and exits; the program waits until its TID word is cleared.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -149,6 +151,8 @@
 #define P_DUP3 112         /* next: openat(argv[0]), dup3(fd, 20), close, mmap(copy) */
 #define P_DUPS_DONE 113    /* x2 file_mismatch */
 #define F_DUPFD_CLOEXEC_ 1030
+#define P_CLONE3 114       /* x2 the TID word; next: clone3(thread) */
+#define P_CLONE3_DONE 115  /* x2 clone3's result, x3 the thread's flag, x4 the TID word */
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -822,6 +826,55 @@ static void dups_step(const char *self)
     marker(P_DUPS_DONE, file_mismatch, 0, 0, 0);
 }
 
+struct clone_args_ {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+        set_tid, set_tid_size, cgroup;
+};
+
+static uint8_t clone3_stack[16384] __attribute__((aligned(16)));
+static volatile int clone3_flag;
+static volatile int clone3_tid;
+
+/* clone3() with the child's whole life in the assembly: it stores 1 in clone3_flag and
+ * exits (it has no TLS, so it calls nothing). */
+static long clone3_thread(struct clone_args_ *ca)
+{
+    register long x0 __asm__("x0") = (long)ca;
+    register long x1 __asm__("x1") = sizeof *ca;
+    register long x8 __asm__("x8") = 435;     /* clone3 */
+    register long x9 __asm__("x9") = (long)&clone3_flag;
+    __asm__ volatile(
+        "svc #0\n\t"
+        "cbnz x0, 1f\n\t"
+        "mov w10, #1\n\t"
+        "str w10, [x9]\n\t"
+        "mov x0, #0\n\t"
+        "mov x8, #93\n\t"                   /* exit: this thread only */
+        "svc #0\n\t"
+        "1:\n\t"
+        : "+r"(x0)
+        : "r"(x1), "r"(x8), "r"(x9)
+        : "x10", "memory", "cc");
+    return x0;
+}
+
+static void clone3_step(void)
+{
+    struct clone_args_ ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 /* VM FS FILES SIGHAND
+                THREAD SYSVSEM */ | 0x00200000 /* CHILD_CLEARTID */;
+    ca.child_tid = (uint64_t)(uintptr_t)&clone3_tid;
+    ca.stack = (uint64_t)(uintptr_t)clone3_stack;
+    ca.stack_size = sizeof clone3_stack;
+    clone3_tid = 1;
+    marker(P_CLONE3, (long)&clone3_tid, 0, 0, 0);
+    long r = clone3_thread(&ca);
+    for (int i = 0; r > 0 && clone3_tid != 0 && i < 2000; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    marker(P_CLONE3_DONE, r, clone3_flag, clone3_tid, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -907,6 +960,7 @@ int main(int argc, char **argv)
         exec_map_step(argv[0]);
     if (argv[0][0] == '/')
         dups_step(argv[0]);
+    clone3_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -778,3 +778,27 @@ def ru_clone3_cleartid(adv: Adversary) -> None:
             return
         newest = max(threads, key=lambda t: t.tid)
         newest.clear_child_tid = a.layout.heap_secret
+
+
+# --- RU-035: read() reporting bytes it never wrote -------------------------------------------
+
+P_REUSE, P_REUSE_DONE = 116, 117
+NR_READ = NUMBERS["read"]
+
+
+@scenario(id="RU-035", title="read() reports the whole buffer read while writing 8 bytes of it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS, gap="P7",
+          prop="A read() result counts only bytes the kernel wrote into the buffer: a buffer "
+               "the program reuses never passes its earlier contents off as data read.")
+def ru_read_unwritten(adv: Adversary) -> None:
+    """1. The program reuses a 32-byte stack buffer that held a copy of the secret: it
+    reads an 8-byte message from its own pipe into it (asking for up to 32 bytes) and
+    sends as many bytes as read() reported to /dev/null.
+    2. Serve the read honestly (8 bytes written) but report 32, no more than asked.
+    3. The program sends the 24 bytes the kernel never wrote: its secret."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_REUSE)
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x0") == 8:
+            a.set_reg("x0", SECRET_LEN)
+        else:
+            a.note(f"read() gave {a.reg('x0'):#x}, not the 8-byte message")

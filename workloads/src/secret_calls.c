@@ -66,6 +66,9 @@
  *      fcntl(F_DUPFD_CLOEXEC), and through one made by dup3(), the original closed each time.
  *  25. A thread made with clone3() (CLONE_CHILD_CLEARTID, its own stack): it stores a
  *      flag and exits; the program waits until its TID word is cleared.
+ *  26. A stack buffer that held copies of the secret is reused for I/O: read() of an
+ *      8-byte message from its own pipe into it (asking for up to 32 bytes), then the
+ *      bytes read() reported are sent to /dev/null.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -153,6 +156,8 @@
 #define F_DUPFD_CLOEXEC_ 1030
 #define P_CLONE3 114       /* x2 the TID word; next: clone3(thread) */
 #define P_CLONE3_DONE 115  /* x2 clone3's result, x3 the thread's flag, x4 the TID word */
+#define P_REUSE 116        /* x2 the buffer; next: read(pipe, buffer, 32) */
+#define P_REUSE_DONE 117   /* x2 read's result */
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -875,6 +880,26 @@ static void clone3_step(void)
     marker(P_CLONE3_DONE, r, clone3_flag, clone3_tid, 0);
 }
 
+static void reuse_step(void)
+{
+    volatile uint8_t buf[SECRET_LEN];
+    for (int i = 0; i < SECRET_LEN; i++)
+        buf[i] = ((const uint8_t *)secret)[i];     /* the buffer's earlier use */
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    sys6(SYS_write, fds[1], (long)"public!", 8, 0, 0, 0);
+    marker(P_REUSE, (long)buf, 0, 0, 0);
+    long n = sys6(SYS_read, fds[0], (long)buf, SECRET_LEN, 0, 0, 0);
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)buf, n, 0, 0, 0);
+    marker(P_REUSE_DONE, n, 0, 0, 0);
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+    for (int i = 0; i < SECRET_LEN; i++)
+        buf[i] = 0;
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -961,6 +986,7 @@ int main(int argc, char **argv)
     if (argv[0][0] == '/')
         dups_step(argv[0]);
     clone3_step();
+    reuse_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -1,14 +1,18 @@
-"""Red-team round seven: memory calls a program trusts to have happened, file offsets,
-result lengths of less common calls, and stale argument registers.
+"""Red-team round seven: calls a program trusts to have changed its memory, its admitted
+file reached through other descriptors, result lengths, stale argument registers, a rack
+offload, and signal state the kernel reports.
 
-The scenarios attack `secret_calls` (workloads/src/secret_calls.c): the secret kept as
-in `secret`, then madvise(MADV_DONTNEED), a brk shrink and regrow, munmap then mmap,
-MAP_FIXED_NOREPLACE over a live page, its own admitted file mapped at offset 4096,
-readlinkat/getcwd into stack buffers below a copy of the secret, and a three-argument
-call made with the secret's words in x3-x5.  Its markers (phases 60 and up) are
-mirrored by the P_* constants here.  Each scenario holds only the kernel's powers (its
-EL1 face, its own syscall dispatch and page tables, the Guardian's calls).  Where an
-attack still gets through with the Guardian on, it names the property it breaks (`gap`).
+The scenarios attack `secret_calls` (workloads/src/secret_calls.c; RU-026 attacks
+`secret_threads`): the secret kept as in `secret`, then madvise(MADV_DONTNEED), brk,
+munmap/mremap/MAP_FIXED(_NOREPLACE) steps whose pages must come back zero, its own admitted
+file mapped at an offset, by other spellings of its path, through dup()/dup3()/fcntl()
+copies, a directory descriptor, a fork or exec inheritance, MAP_SHARED and at its end,
+readlinkat/getcwd/recvfrom/getdents64/read lengths, socket() with the secret in x3-x5,
+pulse_submit(), one-shot and optional signal handlers, alternate stacks given up, and a
+clone3() thread.  Its markers (phases 60 and up) are mirrored by the P_* constants here.
+Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch, page
+tables, signal tables and file descriptors, the Guardian's calls).  Where an attack still
+gets through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations

@@ -806,3 +806,36 @@ def ru_read_unwritten(adv: Adversary) -> None:
             a.set_reg("x0", SECRET_LEN)
         else:
             a.note(f"read() gave {a.reg('x0'):#x}, not the 8-byte message")
+
+
+# --- RU-036: the mask a signal frame restores ------------------------------------------------
+
+P_MASKED, P_MASK_CHECK = 118, 119
+SIGTERM = 15
+NR_KILL = NUMBERS["kill"]
+
+
+def _blocked_ran(out: Outcome) -> list[str]:
+    return [f"the program's SIGTERM handler ran {m.args[0]} time(s) while the program kept "
+            "SIGTERM blocked"
+            for m in out.markers if m.phase == P_MASK_CHECK and m.pid == out.init_pid
+            and m.args[0]][:1]
+
+
+@scenario(id="RU-036", title="Hand SIGNAL an old mask without a signal the program blocks, then "
+          "deliver that signal after the handler",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=CALLS,
+          oracle=_blocked_ran,
+          prop="The mask a signal frame restores is the one the interrupted code ran with: "
+               "after the handler returns, a signal the program blocked stays blocked.")
+def ru_frame_mask(adv: Adversary) -> None:
+    """1. The program blocks SIGTERM (it has a handler for it) and sends itself SIGUSR1.
+    2. When its kill() returns, drop SIGTERM from the kernel's own record of the thread's
+       mask and queue SIGTERM: the SIGUSR1 frame is built with that mask as the one to
+       restore (with a Guardian: SIGNAL's old-mask argument).
+    3. SIGTERM is then delivered (in or after the SIGUSR1 handler): its handler runs while
+       the program keeps SIGTERM blocked."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_KILL, during=P_MASKED)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        thread.sigmask &= ~(1 << (SIGTERM - 1))  # type: ignore[attr-defined]
+        a.kernel.signals.send_process(a.init, SIGTERM, b"")

@@ -69,6 +69,9 @@
  *  26. A stack buffer that held copies of the secret is reused for I/O: read() of an
  *      8-byte message from its own pipe into it (asking for up to 32 bytes), then the
  *      bytes read() reported are sent to /dev/null.
+ *  27. SIGTERM (with a counting handler) blocked with rt_sigprocmask(), then a SIGUSR1 the
+ *      program sends itself: after that handler returns SIGTERM must still be blocked
+ *      (its handler must not have run) until the program unblocks it.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -77,6 +80,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -158,6 +162,10 @@
 #define P_CLONE3_DONE 115  /* x2 clone3's result, x3 the thread's flag, x4 the TID word */
 #define P_REUSE 116        /* x2 the buffer; next: read(pipe, buffer, 32) */
 #define P_REUSE_DONE 117   /* x2 read's result */
+#define P_MASKED 118       /* SIGTERM is blocked; next: kill(self, SIGUSR1) */
+#define P_MASK_CHECK 119   /* x2 SIGTERM handler runs so far (must be 0) */
+#define P_MASK_DONE 120    /* x2 SIGTERM handler runs after the unblock */
+#define SIGTERM_ 15
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -900,6 +908,31 @@ static void reuse_step(void)
         buf[i] = 0;
 }
 
+static volatile int term_runs;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    term_runs++;
+}
+
+static void mask_step(void)
+{
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_term, 0, 0, 0};
+    if (sys6(SYS_rt_sigaction, SIGTERM_, (long)&act, 0, 8, 0, 0) != 0)
+        return;
+    unsigned long term = 1UL << (SIGTERM_ - 1);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&term, 0, 8, 0, 0) != 0)
+        return;
+    marker(P_MASKED, 0, 0, 0, 0);
+    scrub_scratch_registers();
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1_, 0, 0, 0, 0);
+    marker(P_MASK_CHECK, term_runs, 0, 0, 0);
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&term, 0, 8, 0, 0);
+    marker(P_MASK_DONE, term_runs, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -987,6 +1020,7 @@ int main(int argc, char **argv)
         dups_step(argv[0]);
     clone3_step();
     reuse_step();
+    mask_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

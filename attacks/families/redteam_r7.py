@@ -8,8 +8,9 @@ munmap/mremap/MAP_FIXED(_NOREPLACE) steps whose pages must come back zero, its o
 file mapped at an offset, by other spellings of its path, through dup()/dup3()/fcntl()
 copies, a directory descriptor, a fork or exec inheritance, MAP_SHARED and at its end,
 readlinkat/getcwd/recvfrom/getdents64/read lengths, socket() with the secret in x3-x5,
-pulse_submit(), one-shot and optional signal handlers, alternate stacks given up, and a
-clone3() thread.  Its markers (phases 60 and up) are mirrored by the P_* constants here.
+pulse_submit(), one-shot and optional signal handlers, alternate stacks given up, the mask
+a signal frame restores, and a clone3() thread.  Its markers (phases 60 and up) are
+mirrored by the P_* constants here.
 Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch, page
 tables, signal tables and file descriptors, the Guardian's calls).  Where an attack still
 gets through with the Guardian on, it names the property it breaks (`gap`).

@@ -840,3 +840,40 @@ def ru_frame_mask(adv: Adversary) -> None:
     def _(a: Adversary, thread: object, **_: object) -> None:
         thread.sigmask &= ~(1 << (SIGTERM - 1))  # type: ignore[attr-defined]
         a.kernel.signals.send_process(a.init, SIGTERM, b"")
+
+
+# --- RU-037..RU-038: the admitted file by a relative path after chdir, or /proc/self/fd/N ----
+
+P_CWD, P_PROCFD = 121, 122
+
+
+@scenario(id="RU-037", title="Serve the admitted file opened by its bare name after chdir() with "
+          "other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          silent="where chdir() is not served (the predecessor design) the program opens "
+                 "nothing by a relative name",
+          prop="After chdir() to the admitted file's directory, opening it by its bare name "
+               "names the admitted file: its pages are measured.")
+def ru_cwd_relative(adv: Adversary) -> None:
+    """1. The program changes its working directory to its file's directory, opens the file
+    by its bare name and maps the first page.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    @adv.on(Point.MARKER, phase=P_CWD)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the program is about to chdir() to its file's directory")
+
+    _file_as_zero_page(adv, P_CWD)
+
+
+@scenario(id="RU-038", title="Serve the admitted file reopened through /proc/self/fd/N with "
+          "other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          prop="Reopening a descriptor of the admitted file through /proc/self/fd/N names the "
+               "admitted file: its pages are measured.")
+def ru_procfd_reopen(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, reopens it through /proc/self/fd/N,
+    closes the first descriptor and maps the first page through the second.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_PROCFD)

@@ -72,6 +72,8 @@
  *  27. SIGTERM (with a counting handler) blocked with rt_sigprocmask(), then a SIGUSR1 the
  *      program sends itself: after that handler returns SIGTERM must still be blocked
  *      (its handler must not have run) until the program unblocks it.
+ *  28. Its own file mapped (offset 0, compared likewise) after chdir() to its directory,
+ *      by its bare name, and by reopening /proc/self/fd/N of a descriptor of it.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -166,6 +168,9 @@
 #define P_MASK_CHECK 119   /* x2 SIGTERM handler runs so far (must be 0) */
 #define P_MASK_DONE 120    /* x2 SIGTERM handler runs after the unblock */
 #define SIGTERM_ 15
+#define P_CWD 121          /* next: chdir(dir), openat(name), mmap(offset 0), chdir("/") */
+#define P_PROCFD 122       /* next: openat(argv[0]), openat("/proc/self/fd/N"), mmap(offset 0) */
+#define P_REOPEN_DONE 123  /* x2 file_mismatch */
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -933,6 +938,49 @@ static void mask_step(void)
     marker(P_MASK_DONE, term_runs, 0, 0, 0);
 }
 
+/* Path strings on a page of their own: a kernel that reads a string in page-sized chunks
+ * sees nothing else of the program (the stack holds a copy of the secret). */
+static char path_page[4096] __attribute__((aligned(4096)));
+
+static void reopen_step(const char *self)
+{
+    char *dir = path_page, *path = path_page + 2048;
+    size_t n = strlen(self), cut = 0;
+    for (size_t i = 0; i < n; i++)
+        if (self[i] == '/')
+            cut = i + 1;
+    if (cut == 0 || cut >= 2048)
+        return;
+    memcpy(dir, self, cut);
+    dir[cut] = 0;
+    marker(P_CWD, 0, 0, 0, 0);
+    if (sys6(SYS_chdir, (long)dir, 0, 0, 0, 0, 0) == 0) {
+        int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)(self + cut), O_RDONLY, 0, 0, 0);
+        if (fd >= 0) {
+            compare_fd(fd);
+            sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        }
+        sys6(SYS_chdir, (long)"/", 0, 0, 0, 0, 0);
+    }
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+    if (fd < 0 || fd > 99)
+        return;
+    memcpy(path, "/proc/self/fd/", 14);
+    int at = 14;
+    if (fd >= 10)
+        path[at++] = (char)('0' + fd / 10);
+    path[at++] = (char)('0' + fd % 10);
+    path[at] = 0;
+    marker(P_PROCFD, fd, 0, 0, 0);
+    int again = (int)sys6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (again >= 0) {
+        compare_fd(again);
+        sys6(SYS_close, again, 0, 0, 0, 0, 0);
+    }
+    marker(P_REOPEN_DONE, file_mismatch, 0, 0, 0);
+}
+
 static void regrow_step(void)
 {
     long two = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -1021,6 +1069,8 @@ int main(int argc, char **argv)
     clone3_step();
     reuse_step();
     mask_step();
+    if (argv[0][0] == '/')
+        reopen_step(argv[0]);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

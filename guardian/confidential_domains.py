@@ -35,6 +35,7 @@ from guardian import checks, initial_stack
 from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
+from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
@@ -53,13 +54,14 @@ class Lifecycle:
 
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
                  admission: Admission, kernel_view: KernelView,
-                 self_signals: SelfSignals) -> None:
+                 self_signals: SelfSignals, files: Descriptors) -> None:
         self.s = state
         self.registry = registry
         self.memory = memory
         self.admission = admission
         self.kernel_view = kernel_view
         self.self_signals = self_signals
+        self.files = files
 
     def create(self, root: int, entry: int, sp: int, digest: bytes) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
@@ -136,6 +138,7 @@ class Lifecycle:
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
         self.self_signals.start(root, slot.thread)
+        self.files.start(root, slot.thread)
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
@@ -185,6 +188,7 @@ class Lifecycle:
         for slot in reg.slots.values():
             if slot.root == root and slot.nr == NR_EXECVE:
                 self.self_signals.note_exec(slot)
+                self.files.note_exec(slot)
         reg.drop_slots(root=root)
         return 0
 
@@ -300,6 +304,7 @@ class Lifecycle:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
+        self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
 
     def forget_root(self, root: int) -> None:
@@ -308,6 +313,7 @@ class Lifecycle:
         reg.vfork_done = {k for k in reg.vfork_done if k[0] != root}
         reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
         self.self_signals.forget(root)
+        self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)
         if dom_id is None:
             return

@@ -35,6 +35,7 @@ from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import Lifecycle
+from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
@@ -54,8 +55,9 @@ _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
 class ReturnPath:
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
                  layout: Layout, lifecycle: Lifecycle, self_signals: SelfSignals,
-                 el0: El0View) -> None:
+                 el0: El0View, files: Descriptors) -> None:
         self.s = state
+        self.files = files
         self.registry = registry
         self.memory = memory
         self.layout = layout
@@ -114,9 +116,11 @@ class ReturnPath:
             check_count(self.memory, slot, ret)
             self._check_wait_status(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
+            self.files.check(slot, ret)
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+            self.files.record(slot, ret)
             slot.ctx.set(0, ret)
             self._commit(slot, dom, ret)
             self._note_child_pid(slot, ret)

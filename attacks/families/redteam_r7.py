@@ -322,7 +322,7 @@ P_DUP, P_DIRFD, P_FD_DONE = 79, 80, 81
 
 @scenario(id="RU-015", title="Serve the admitted file mapped through a dup()ed descriptor with "
           "other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="A descriptor dup() makes of an admitted file's descriptor still names the "
                "admitted file: its pages are measured.")
 def ru_dup_fd(adv: Adversary) -> None:
@@ -335,7 +335,7 @@ def ru_dup_fd(adv: Adversary) -> None:
 
 @scenario(id="RU-016", title="Serve the admitted file opened relative to a directory descriptor "
           "with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="openat(dirfd, NAME) with dirfd the admitted file's directory names the "
                "admitted file: its pages are measured.")
 def ru_dirfd(adv: Adversary) -> None:
@@ -686,7 +686,7 @@ P_TWO_OPENS, P_TWO_OPENS_DONE = 106, 107
 
 @scenario(id="RU-030", title="Answer a second openat() with the admitted file's descriptor, then "
           "serve that file with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="openat() never returns a descriptor that is already open, so a descriptor "
                "of the admitted file keeps naming it: its pages are measured.")
 def ru_open_reuses_fd(adv: Adversary) -> None:
@@ -711,7 +711,7 @@ P_EXEC_MAP, P_EXEC_MAPPED, P_EXEC_MAP_DONE = 108, 109, 110
 
 @scenario(id="RU-031", title="Serve the admitted file an exec'd image maps through an inherited "
           "descriptor with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           silent="where the exec'd image never runs (the predecessor design) there is no "
                  "mapping to serve",
           prop="A descriptor of an admitted file that an exec'd image inherits still names "
@@ -736,7 +736,7 @@ P_FCNTL_DUP, P_DUP3 = 111, 112
 
 @scenario(id="RU-032", title="Serve the admitted file mapped through an fcntl(F_DUPFD_CLOEXEC) "
           "copy with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="A descriptor fcntl(F_DUPFD/F_DUPFD_CLOEXEC) makes of an admitted file's "
                "descriptor still names the admitted file: its pages are measured.")
 def ru_fcntl_dup(adv: Adversary) -> None:
@@ -749,7 +749,7 @@ def ru_fcntl_dup(adv: Adversary) -> None:
 
 @scenario(id="RU-033", title="Serve the admitted file mapped through a dup3() copy with other "
           "bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="A descriptor dup3() makes of an admitted file's descriptor still names the "
                "admitted file: its pages are measured.")
 def ru_dup3(adv: Adversary) -> None:
@@ -849,7 +849,7 @@ P_CWD, P_PROCFD = 121, 122
 
 @scenario(id="RU-037", title="Serve the admitted file opened by its bare name after chdir() with "
           "other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           silent="where chdir() is not served (the predecessor design) the program opens "
                  "nothing by a relative name",
           prop="After chdir() to the admitted file's directory, opening it by its bare name "
@@ -868,7 +868,7 @@ def ru_cwd_relative(adv: Adversary) -> None:
 
 @scenario(id="RU-038", title="Serve the admitted file reopened through /proc/self/fd/N with "
           "other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS, gap="P2",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="Reopening a descriptor of the admitted file through /proc/self/fd/N names the "
                "admitted file: its pages are measured.")
 def ru_procfd_reopen(adv: Adversary) -> None:

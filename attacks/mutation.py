@@ -55,6 +55,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_mask": ("MU-011",),
     "signal.altstack_fit": ("MU-010",),
     "return.vfork_held": ("MU-013",),
+    "return.fd_fresh": ("RU-030",),
 }
 
 
@@ -65,6 +66,10 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
 #: check the kernel can only stop the program, which it always can; "fail-safe": the
 #: mutant's state only ever refuses more; "outside the threat model".
 EXPLAINED: dict[str, str] = {
+    "return.fd_asked": "no target ignores what dup3/fcntl(F_DUPFD) return: each maps through "
+                       "the descriptor the call returned, which the table records as the copy "
+                       "(and measures); the check keeps a program that uses the number it "
+                       "asked for (dup2 style) from mapping a descriptor the table never saw",
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
     "call.sysreg_via_trap": "equivalent: SET_SYSREG has no mechanism behind the check; "

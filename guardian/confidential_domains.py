@@ -261,7 +261,8 @@ class Lifecycle:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
         else:
             raw = self.memory.read(slot.args[0], 64, slot.root) or bytes(64)
-            cflags, _, _, child_tid, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
+            cflags, _, child_tid, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
             stack = stk + stk_size if stk else 0
         if bool(cflags & CLONE_VM) != (child_root == 0):
             refuse("fork.vm_flags", Status.ERR_DENIED,

@@ -112,7 +112,9 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 pos = base + off
                 if pos < limit:
                     file.pwrite(data[:limit - pos], pos)
-            sp = SharedPages(name, writeback)
+            # A file opened read-only is never written through its mapping (mmap and
+            # mprotect refuse PROT_WRITE): nothing to write back.
+            sp = SharedPages(name, writeback if f.writable else None)
             backing = FileBacking(f, name)
             f.incref()    # the mapping keeps the open file alive after the fd is closed
         else:
@@ -152,6 +154,10 @@ def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     covered = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end))
     if covered != length:
         return -errno.ENOMEM
+    if prot & PROT_WRITE and any(v.shared_pages is not None and v.backing is not None
+                                 and v.shared_pages.writeback is None
+                                 for v in mm.vmas.overlapping(addr, end)):
+        return -errno.EACCES          # a shared mapping of a file opened read-only
     if length:
         mm.protect(addr, end, prot)
     return 0

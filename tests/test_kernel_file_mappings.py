@@ -38,6 +38,19 @@ def _call(k: Kernel, name: str, *args: int) -> int:
     return ret - (1 << 64) if ret >= 1 << 63 else ret
 
 
+def test_a_private_file_mapping_grown_by_mremap_shows_the_files_next_pages(tmp_path) -> None:
+    k = _kernel(tmp_path)
+    fd = _call(k, "openat", AT_FDCWD, SCRATCH, O_RDONLY)
+    addr = _call(k, "mmap", 0, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE)
+    assert k.uaccess.read(addr, PAGE) == FILE[PAGE:2 * PAGE]
+    grown = _call(k, "mremap", addr, PAGE, 3 * PAGE, MREMAP_MAYMOVE)
+    assert grown > 0
+    assert k.uaccess.read(grown, 3 * PAGE) == FILE[PAGE:]
+    # Past the file's end the mapping reads zeros (Linux raises SIGBUS there).
+    more = _call(k, "mremap", grown, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE)
+    assert k.uaccess.read(more + 3 * PAGE, PAGE) == bytes(PAGE)
+
+
 def test_a_shared_mapping_of_a_read_only_file_is_dropped_without_writing(tmp_path) -> None:
     k = _kernel(tmp_path)
     fd = _call(k, "openat", AT_FDCWD, SCRATCH, O_RDONLY)

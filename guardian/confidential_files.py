@@ -175,7 +175,7 @@ class Descriptors:
         for pipe2/socketpair)."""
         nr, a = slot.nr, slot.args
         if nr in NEW_FD_RESULT or nr == NR_DUP3 or (nr == NR_SIGNALFD4 and _s32(a[0]) == -1) \
-                or (nr == NR_FCNTL and a[1] in (F_DUPFD, F_DUPFD_CLOEXEC)):
+                or (nr == NR_FCNTL and a[1] & 0xFFFF_FFFF in (F_DUPFD, F_DUPFD_CLOEXEC)):
             return [ret]
         if nr in NEW_FD_PAIR and ret == 0:
             va = a[NEW_FD_PAIR[nr]]
@@ -221,6 +221,7 @@ class Descriptors:
         nr, a = slot.nr, slot.args
         key = (slot.root, slot.thread)
         table = self.table(*key)
+        cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if nr == NR_CLOSE:
             table.fds.pop(_s32(a[0]), None)    # Linux frees it whatever close reports
             return
@@ -237,18 +238,17 @@ class Descriptors:
             name = self._read_name(slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC))
-        elif nr == NR_DUP or (nr == NR_FCNTL and a[1] in (F_DUPFD, F_DUPFD_CLOEXEC)):
+        elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = OpenFile(src.path if src else None, nr == NR_FCNTL
-                                      and a[1] == F_DUPFD_CLOEXEC)
+            table.fds[ret] = OpenFile(src.path if src else None, cmd == F_DUPFD_CLOEXEC)
         elif nr == NR_DUP3:
             src = table.fds.get(_s32(a[0]))
             table.fds[ret] = OpenFile(src.path if src else None, bool(a[2] & O_CLOEXEC))
-        elif (nr == NR_FCNTL and a[1] == F_SETFD) or (nr == NR_IOCTL
-                                                      and a[1] in (FIOCLEX, FIONCLEX)):
+        elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
+                                                     and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(_s32(a[0]))
             if f is not None:
-                f.cloexec = bool(a[2] & FD_CLOEXEC) if nr == NR_FCNTL else a[1] == FIOCLEX
+                f.cloexec = bool(a[2] & FD_CLOEXEC) if nr == NR_FCNTL else cmd == FIOCLEX
         elif nr == NR_CLOSE_RANGE:
             if a[2] & CLOSE_RANGE_UNSHARE:
                 table = self.tables[key] = table.copy(keep_pids=True)

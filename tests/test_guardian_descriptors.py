@@ -185,6 +185,12 @@ def test_a_fork_child_copies_the_table_a_clone_files_thread_shares_it(prog: _Pro
     assert prog.admitted(3) == thread.admitted(3) == ADMITTED and child.admitted(3) is None
     thread.call("close", 3, ret=0)
     assert prog.admitted(3) is None
+    prog.open(ADMITTED, ret=4)
+    prog.files.note_clone(ROOT, 1, 0, 4, 0x100 | 0x4000)         # vfork: memory, not files
+    vfork_child = _Program(prog.files, prog.memory, ROOT, 4)
+    vfork_child.call("dup3", 4, 9, 0, ret=9)
+    assert vfork_child.admitted(9) == ADMITTED and prog.admitted(9) is None
+    prog.open("/dev/null", ret=9)                    # the parent's 9 is free
 
 
 # --- through the Guardian's RESUME -----------------------------------------------------------

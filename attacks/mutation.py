@@ -61,6 +61,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "ksm.private_only": ("RV-010",),
     "create.exec_args": ("RV-020",),
     "create.launch_args": ("MU-016",),
+    "return.fd_fresh": ("RU-030",),
 }
 
 
@@ -71,6 +72,10 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
 #: check the kernel can only stop the program, which it always can; "fail-safe": the
 #: mutant's state only ever refuses more; "outside the threat model".
 EXPLAINED: dict[str, str] = {
+    "return.fd_asked": "no target ignores what dup3/fcntl(F_DUPFD) return: each maps through "
+                       "the descriptor the call returned, which the table records as the copy "
+                       "(and measures); the check keeps a program that uses the number it "
+                       "asked for (dup2 style) from mapping a descriptor the table never saw",
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
     "call.sysreg_via_trap": "equivalent: SET_SYSREG has no mechanism behind the check; "

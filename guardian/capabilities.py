@@ -15,6 +15,14 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from abi.layout import (
+    CLONE_ARGS_V0,
+    CLONE_ARGS_V2,
+    CLONE_CHILD_SETTID,
+    CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
+)
+
 R, W, RW = 1, 2, 3
 
 # Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
@@ -109,7 +117,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),
     "clone": (_b(2, 4, W), _b(4, 4, W)),
-    "clone3": (_b(0, ("arg", 1), R),),
+    "clone3": (_b(0, ("arg", 1), R), CapRule(0, "clone_args")),
     "rt_sigaction": (_b(1, 32, R), _b(2, 32, W)),
     "rt_sigprocmask": (_b(1, 8, R), _b(2, 8, W)),
     "rt_sigpending": (_b(0, 8, W),),
@@ -252,6 +260,8 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 out.append((ss, ss + min(ss_len, 128), R))
         elif rule.kind == "msghdr":
             out.extend(_msghdr_ranges(read, base, rule.access))
+        elif rule.kind == "clone_args":
+            out.extend(_clone_args_ranges(read, base, args[1]))
         elif rule.kind == "mmsghdr":
             # struct mmsghdr[]: each a msghdr and the msg_len the kernel fills in.
             for i in range(min(_size(rule.size, args) & 0xFFFF_FFFF, 1024)):
@@ -265,6 +275,22 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
                 iov_base, iov_len = struct.unpack_from("<QQ", raw, 16 * i)
                 if iov_len:
                     out.append((iov_base, iov_base + iov_len, rule.access))
+    return out
+
+
+def _clone_args_ranges(read: ReadUser, base: int, size: int) -> list[tuple[int, int, int]]:
+    """What clone3's struct clone_args lets the kernel touch, as clone's arguments do: the
+    pidfd, parent and child TID words the flags ask it to write, and the set_tid array."""
+    if size < CLONE_ARGS_V0:
+        return []                                   # Linux fails the call (EINVAL)
+    raw = _read(read, base, min(size, CLONE_ARGS_V2)).ljust(CLONE_ARGS_V2, b"\0")
+    flags, pidfd, child_tid, parent_tid, _, _, _, _, set_tid, set_tid_size, _ = \
+        struct.unpack("<11Q", raw)
+    out = [(va, va + n, acc) for va, n, acc, flag in (
+        (pidfd, 4, W, CLONE_PIDFD), (parent_tid, 4, W, CLONE_PARENT_SETTID),
+        (child_tid, 4, W, CLONE_CHILD_SETTID)) if va and flags & flag]
+    if set_tid and set_tid_size:
+        out.append((set_tid, set_tid + 4 * min(set_tid_size, 32), R))
     return out
 
 

@@ -29,6 +29,7 @@ from abi.sigframe import CLREX_OFFSET, SIGRETURN_TRAMPOLINE
 from guardian.confidential_admission import Admission
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_entry import ExceptionEntry
+from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
@@ -54,12 +55,13 @@ class Confidential:
         self.memory = mem = UserMemory(state)
         self.kernel_view = view = KernelView(state, reg)
         self.admission = adm = Admission(state, reg)
-        self.layout = layout = Layout(state, reg, mem, adm)
+        self.descriptors = files = Descriptors(mem, adm)
+        self.layout = layout = Layout(state, reg, mem, adm, files)
         self.self_signals = selfsig = SelfSignals(state, reg, mem)
-        self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig)
+        self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig, files)
         self.shares = Shares(state, reg)
         el0 = El0View(cpu, state.flush)
-        self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0)
+        self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files)
         masks = SignalMasks(state, mem, selfsig)
         self.signals = sig = Signals(state, reg, mem, ret, selfsig, masks)
         self.entry = ExceptionEntry(state, reg, view, el0, sig)

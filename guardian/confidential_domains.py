@@ -34,6 +34,7 @@ from guardian import checks, exec_args, initial_stack
 from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
+from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
@@ -52,7 +53,7 @@ class Lifecycle:
 
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
                  admission: Admission, kernel_view: KernelView,
-                 self_signals: SelfSignals) -> None:
+                 self_signals: SelfSignals, files: Descriptors) -> None:
         self.s = state
         self.registry = registry
         self.memory = memory
@@ -66,6 +67,7 @@ class Lifecycle:
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
         self.launch_admitted = False
+        self.files = files
 
     def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
         self.launches.append(exec_args.ExecArgs(argv[0] if argv else b"", tuple(argv),
@@ -165,6 +167,7 @@ class Lifecycle:
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
         self.self_signals.start(root, slot.thread)
+        self.files.start(root, slot.thread)
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
@@ -261,6 +264,7 @@ class Lifecycle:
                 self.self_signals.note_exec(slot)
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
+                self.files.note_exec(slot)
         reg.drop_slots(root=root)
         return 0
 
@@ -334,7 +338,8 @@ class Lifecycle:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
         else:
             raw = self.memory.read(slot.args[0], 64, slot.root) or bytes(64)
-            cflags, _, _, child_tid, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
+            cflags, _, child_tid, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
             stack = stk + stk_size if stk else 0
         if bool(cflags & CLONE_VM) != (child_root == 0):
             refuse("fork.vm_flags", Status.ERR_DENIED,
@@ -377,6 +382,7 @@ class Lifecycle:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
+        self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
 
     def forget_root(self, root: int) -> None:
@@ -385,6 +391,7 @@ class Lifecycle:
         reg.vfork_done = {k for k in reg.vfork_done if k[0] != root}
         reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
         self.self_signals.forget(root)
+        self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)
         if dom_id is None:
             return

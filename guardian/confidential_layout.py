@@ -8,7 +8,6 @@ result the kernel returns against it.
 from __future__ import annotations
 
 import hashlib
-import posixpath
 
 from abi import Status
 from abi.layout import (
@@ -16,17 +15,16 @@ from abi.layout import (
     MAP_FIXED,
     MAP_SHARED,
     NR_BRK,
-    NR_CLOSE,
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
-    NR_OPENAT,
     PROT_EXEC,
     USER_TOP,
 )
 from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
+from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
@@ -34,18 +32,17 @@ from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
-PATH_MAX = 4096
-
 
 class Layout:
     """The Guardian's own list of an address space's areas, checked at the return."""
 
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
-                 admission: Admission) -> None:
+                 admission: Admission, files: Descriptors) -> None:
         self.s = state
         self.registry = registry
         self.memory = memory
         self.admission = admission
+        self.files = files
 
     def check(self, slot: Slot, dom: Domain, ret: int) -> str:
         """Check what mmap/munmap/brk/mremap returned against the Guardian's own list;
@@ -98,7 +95,7 @@ class Layout:
         if slot.nr != NR_MMAP or ret >= (1 << 64) - 4096:
             return
         end = ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))
-        path = None if a[3] & MAP_ANONYMOUS else space.fds.get(a[4] & 0xFFFF_FFFF)
+        path = None if a[3] & MAP_ANONYMOUS else self.files.admitted(slot, a[4])
         share = dom.file_shares.get(path) if path is not None and a[3] & MAP_SHARED else None
         for va, pa in self.pages_in(slot.root, 0, 0, ret, end):
             if share is not None and self._in_share(dom, slot.root, va, pa,
@@ -146,16 +143,12 @@ class Layout:
     def _record(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args
         failed = ret >= (1 << 64) - 4096
-        if nr == NR_OPENAT:
-            self._record_open(slot, space, ret, failed)
-        elif nr == NR_CLOSE and ret == 0:
-            space.fds.pop(a[0] & 0xFFFF_FFFF, None)
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
             if a[3] & MAP_FIXED:
                 space.remove_area(ret, ret + length)
             space.add_area(ret, ret + length, dom.new_origin())
-            path = space.fds.get(a[4] & 0xFFFF_FFFF)
+            path = self.files.admitted(slot, a[4])
             if a[3] & MAP_SHARED:
                 space.shared_areas.append((ret, ret + length) + self._share_of(dom, path, a))
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
@@ -187,22 +180,3 @@ class Layout:
                 share = dom.file_shares[path] = dom.new_share()
             return share, a[5]
         return dom.new_share(), 0
-
-    def _record_open(self, slot: Slot, space: Space, fd: int, failed: bool) -> None:
-        """openat of an admitted file (an absolute path, as the user named it): the
-        descriptor the kernel returned names that file for the program's later mmap."""
-        if failed:
-            return
-        space.fds.pop(fd, None)
-        raw, va = b"", slot.args[1]
-        while b"\0" not in raw and len(raw) < PATH_MAX:
-            chunk = self.memory.read(va, PAGE - (va % PAGE), slot.root)
-            if chunk is None:
-                return
-            raw, va = raw + chunk, va + len(chunk)
-        path = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
-        if not path.startswith("/"):
-            return                # relative to a directory the kernel keeps: not trusted
-        path = posixpath.normpath(path)
-        if path in self.admission.files:
-            space.fds[fd] = path

@@ -35,6 +35,7 @@ from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import Lifecycle
+from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
@@ -57,8 +58,9 @@ _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
 class ReturnPath:
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
                  layout: Layout, lifecycle: Lifecycle, self_signals: SelfSignals,
-                 el0: El0View) -> None:
+                 el0: El0View, files: Descriptors) -> None:
         self.s = state
+        self.files = files
         self.registry = registry
         self.memory = memory
         self.layout = layout
@@ -120,9 +122,11 @@ class ReturnPath:
             elif slot.nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
+            self.files.check(slot, ret)
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+            self.files.record(slot, ret)
             slot.ctx.set(0, ret)
             if slot.nr in _COMMITTED_BY_NR:
                 self._commit(slot, dom, ret)

@@ -48,8 +48,6 @@ class Space:
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) set
     long_lived: list[tuple[int, int, int]] = field(default_factory=list)
-    #: Descriptors the program opened on admitted files (fd -> path), from its own openat.
-    fds: dict[int, str] = field(default_factory=dict)
     #: [start, end) the program's own mmap placed an admitted file at, and the file offset.
     file_areas: list[tuple[int, int, str, int]] = field(default_factory=list)
     #: [start, end) the program's own non-executable mmap placed a file that is not admitted
@@ -68,7 +66,7 @@ class Space:
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
-                     set(self.altstacks), list(self.long_lived), dict(self.fds),
+                     set(self.altstacks), list(self.long_lived),
                      list(self.file_areas), list(self.input_areas), list(self.shared_areas),
                      list(self.origins))
 

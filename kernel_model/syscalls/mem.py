@@ -23,7 +23,6 @@ from kernel_model.vma import (
     PROT_EXEC,
     PROT_READ,
     PROT_WRITE,
-    BytesBacking,
     SharedPages,
     Vma,
 )
@@ -51,6 +50,23 @@ class FileBacking:
 
     def read_page(self, offset: int) -> bytes:
         return self.file.pread(PAGE, offset)
+
+
+class PrivateFileBacking:
+    """A private file mapping's contents: the bytes of the range mmap mapped, kept as they
+    were then (later writes to the file do not leak in), and past it -- where mremap grew
+    the mapping -- the file's bytes at fault time, as Linux maps more of the file."""
+
+    def __init__(self, file, base: int, length: int, name: str) -> None:  # noqa: ANN001
+        self.file = file
+        self.base = base
+        self.data = file.pread(length, base) if length > 0 else b""
+        self.name = name
+
+    def read_page(self, offset: int) -> bytes:
+        if offset < len(self.data):
+            return self.data[offset:offset + PAGE]
+        return self.file.pread(PAGE, self.base + offset)
 
 
 @syscall("brk")
@@ -112,14 +128,18 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 pos = base + off
                 if pos < limit:
                     file.pwrite(data[:limit - pos], pos)
-            sp = SharedPages(name, writeback)
+            # A file opened read-only is never written through its mapping (mmap and
+            # mprotect refuse PROT_WRITE): nothing to write back.
+            sp = SharedPages(name, writeback if f.writable else None)
             backing = FileBacking(f, name)
             f.incref()    # the mapping keeps the open file alive after the fd is closed
+            file_end = start + max(min(size - offset, length), 0)
         else:
             # Private file pages are copied at fault time; keep the bytes the
             # mapping can see so later writes to the file do not leak in.
-            backing = BytesBacking(f.pread(min(length, max(size - offset, 0)), offset), name)
-        file_end = start + max(min(size - offset, length), 0)
+            backing = PrivateFileBacking(f, offset, min(length, max(size - offset, 0)), name)
+            f.incref()    # mremap may grow the mapping over more of the file
+            file_end = start + max(size - offset, 0)
     elif shared:
         sp = SharedPages("[shared anon]")
     if flags & MAP_FIXED:
@@ -152,6 +172,10 @@ def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     covered = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end))
     if covered != length:
         return -errno.ENOMEM
+    if prot & PROT_WRITE and any(v.shared_pages is not None and v.backing is not None
+                                 and v.shared_pages.writeback is None
+                                 for v in mm.vmas.overlapping(addr, end)):
+        return -errno.EACCES          # a shared mapping of a file opened read-only
     if length:
         mm.protect(addr, end, prot)
     return 0

@@ -1,0 +1,312 @@
+"""The program's descriptor table and working directory, as its own calls made them.
+
+The pages of an admitted file are measured wherever the program maps it, so the
+Guardian must know which descriptor names which file whatever way the program made
+it: an openat by any name that reaches the file (an absolute path, one relative to its
+working directory or to a directory descriptor it opened, /proc/self/fd/N), a copy
+(dup, dup3, fcntl F_DUPFD*), one inherited across fork or execve.  The table follows
+every call that makes, copies, flags (FD_CLOEXEC) or ends a descriptor; a descriptor
+the table holds is open, so a new one the kernel hands out (openat, dup, socket,
+pipe2 ...) may not be one of them: that answer would make one descriptor name two
+files, the second served under the first one's measurement.
+
+Names are resolved lexically ("." / ".." / "//"); what a symlink or another hard link
+reaches stays the kernel's word: such a name is not an admitted one, so its pages
+enter as unmeasured input (never executable), as for any file the user did not admit.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+from dataclasses import dataclass, field
+
+from abi import Status
+from abi.descriptors import (
+    AT_FDCWD,
+    CLONE_FILES,
+    CLONE_FS,
+    CLOSE_RANGE_CLOEXEC,
+    CLOSE_RANGE_UNSHARE,
+    F_DUPFD,
+    F_DUPFD_CLOEXEC,
+    F_SETFD,
+    FD_CLOEXEC,
+    FIOCLEX,
+    FIONCLEX,
+    INT_MAX,
+    NEW_FD_PAIR,
+    NEW_FD_RESULT,
+    NR_CHDIR,
+    NR_CLOSE,
+    NR_CLOSE_RANGE,
+    NR_DUP,
+    NR_DUP3,
+    NR_FCHDIR,
+    NR_FCNTL,
+    NR_GETPID,
+    NR_IOCTL,
+    NR_OPENAT,
+    NR_OPENAT2,
+    NR_SIGNALFD4,
+    NR_UNSHARE,
+    O_CLOEXEC,
+    RESOLVE_IN_ROOT,
+)
+from abi.layout import ERRNO_FLOOR
+from guardian.checks import FaultIn, refuse
+from guardian.confidential_admission import Admission
+from guardian.slots import PAGE, Slot
+from guardian.user_memory import UserMemory
+
+PATH_MAX = 4096
+_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
+
+
+@dataclass
+class OpenFile:
+    """One open descriptor: the normalised absolute name it was opened by (None when the
+    Guardian could not resolve it, or the call makes no name) and its FD_CLOEXEC."""
+
+    path: str | None = None
+    cloexec: bool = False
+
+
+@dataclass
+class FileTable:
+    """A descriptor table (shared by the threads and processes CLONE_FILES joins)."""
+
+    fds: dict[int, OpenFile] = field(default_factory=dict)
+    #: The pids the kernel told the processes using this table (getpid): /proc/PID/fd.
+    pids: set[int] = field(default_factory=set)
+
+    def copy(self, keep_pids: bool = False) -> FileTable:
+        return FileTable({fd: OpenFile(f.path, f.cloexec) for fd, f in self.fds.items()},
+                         set(self.pids) if keep_pids else set())
+
+
+@dataclass
+class WorkDir:
+    """The working directory (shared where CLONE_FS joins); None: not known."""
+
+    path: str | None = None
+
+
+def _s32(value: int) -> int:
+    value &= 0xFFFF_FFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+class Descriptors:
+    """Each confidential thread's descriptor table and working directory."""
+
+    def __init__(self, memory: UserMemory, admission: Admission) -> None:
+        self.memory = memory
+        self.admission = admission
+        self.tables: dict[tuple[int, int], FileTable] = {}     # (root, thread) ->
+        self.workdirs: dict[tuple[int, int], WorkDir] = {}
+        #: Tables of threads in execve whose address space went: the next CREATE_DOMAIN
+        #: is (one of) their new image(s).
+        self.exec_tables: list[tuple[FileTable, WorkDir]] = []
+
+    # --- lookups ------------------------------------------------------------------------
+    def table(self, root: int, thread: int) -> FileTable:
+        key = (root, thread)
+        if key not in self.tables:
+            self.tables[key] = FileTable()
+        return self.tables[key]
+
+    def workdir(self, root: int, thread: int) -> WorkDir:
+        key = (root, thread)
+        if key not in self.workdirs:
+            self.workdirs[key] = WorkDir()
+        return self.workdirs[key]
+
+    def admitted(self, slot: Slot, fd: int) -> str | None:
+        """The admitted file descriptor `fd` of the slot's thread names, if any."""
+        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        if f is None or f.path is None or f.path not in self.admission.files:
+            return None
+        return f.path
+
+    def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
+        """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
+        directory), with /proc/self/fd/N (and /proc/<own pid>/fd/N, /dev/fd/N) taken
+        through the table; None when the Guardian cannot tell."""
+        table = self.table(slot.root, slot.thread)
+        if not name:
+            return None
+        if name.startswith("/") and not in_root:
+            path = name
+        else:
+            if _s32(dirfd) == AT_FDCWD:
+                base = self.workdir(slot.root, slot.thread).path
+            else:
+                f = table.fds.get(_s32(dirfd))
+                base = f.path if f is not None else None
+            if base is None:
+                return None
+            path = base + "/" + name.lstrip("/")
+        path = posixpath.normpath("/" + path.lstrip("/"))
+        m = _PROC_FD.match(path)
+        if m is not None:
+            who, fd, rest = m.groups()
+            if who is not None and who.isdigit() and int(who) not in table.pids:
+                return None                     # another process's table
+            f = table.fds.get(int(fd))
+            if f is None or f.path is None:
+                return None
+            path = posixpath.normpath(f.path + (rest or ""))
+        return path
+
+    def _read_name(self, slot: Slot, va: int) -> str | None:
+        raw = b""
+        while b"\0" not in raw and len(raw) < PATH_MAX:
+            chunk = self.memory.read(va, PAGE - (va % PAGE), slot.root)
+            if chunk is None:
+                return None
+            raw, va = raw + chunk, va + len(chunk)
+        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+    # --- the return of a syscall ----------------------------------------------------------
+    def _new_fds(self, slot: Slot, ret: int) -> list[int]:
+        """The descriptors a successful call says it made (read from the program's memory
+        for pipe2/socketpair)."""
+        nr, a = slot.nr, slot.args
+        if nr in NEW_FD_RESULT or nr == NR_DUP3 or (nr == NR_SIGNALFD4 and _s32(a[0]) == -1) \
+                or (nr == NR_FCNTL and a[1] & 0xFFFF_FFFF in (F_DUPFD, F_DUPFD_CLOEXEC)):
+            return [ret]
+        if nr in NEW_FD_PAIR and ret == 0:
+            va = a[NEW_FD_PAIR[nr]]
+            raw = self.memory.read(va, 8, slot.root)
+            if raw is None:
+                missing = self.memory.first_missing(va, 8, False)
+                raise FaultIn(va if missing is None else missing)
+            return list(struct.unpack("<ii", raw))
+        return []
+
+    def check(self, slot: Slot, ret: int) -> None:
+        """A descriptor a call made is a new one: a non-negative int that is not open
+        (dup3's, the one asked for; fcntl F_DUPFD's, at least the one asked for)."""
+        if ret >= ERRNO_FLOOR:
+            return
+        nr, a = slot.nr, slot.args
+        new = self._new_fds(slot, ret)
+        if not new:
+            return
+        table = self.table(slot.root, slot.thread)
+        if nr == NR_DUP3:
+            if ret != a[1] & 0xFFFF_FFFF or _s32(a[1]) < 0 or a[0] & 0xFFFF_FFFF == ret:
+                refuse("return.fd_asked", Status.ERR_DENIED,
+                       f"dup3({_s32(a[0])}, {_s32(a[1])}) returned {ret:#x}, not the "
+                       "descriptor asked for")
+            return          # dup3 replaces whatever the asked-for descriptor was
+        if nr == NR_FCNTL and ret < _s32(a[2]):
+            refuse("return.fd_asked", Status.ERR_DENIED,
+                   f"fcntl(F_DUPFD, {_s32(a[2])}) returned descriptor {ret}, below the one "
+                   "asked for")
+        for fd in new:
+            if not 0 <= fd <= INT_MAX:
+                refuse("return.fd_fresh", Status.ERR_DENIED,
+                       f"syscall {nr} returned {fd:#x} as a new descriptor, which no "
+                       "descriptor is")
+            if fd in table.fds or new.count(fd) > 1:
+                refuse("return.fd_fresh", Status.ERR_DENIED,
+                       f"syscall {nr} returned descriptor {fd} as a new one, but the "
+                       "program holds it open already")
+
+    def record(self, slot: Slot, ret: int) -> None:
+        """What a call that completed with `ret` did to the table (after `check`)."""
+        nr, a = slot.nr, slot.args
+        key = (slot.root, slot.thread)
+        table = self.table(*key)
+        cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
+        if nr == NR_CLOSE:
+            table.fds.pop(_s32(a[0]), None)    # Linux frees it whatever close reports
+            return
+        if ret >= ERRNO_FLOOR:
+            return
+        if nr == NR_GETPID:
+            table.pids.add(ret)
+        elif nr in (NR_OPENAT, NR_OPENAT2):
+            flags, in_root = a[2], False
+            if nr == NR_OPENAT2:
+                raw = self.memory.read(a[2], 24, slot.root)
+                flags, _, resolve = struct.unpack("<QQQ", raw) if raw else (0, 0, 0)
+                in_root = bool(resolve & RESOLVE_IN_ROOT)
+            name = self._read_name(slot, a[1])
+            path = self.resolve(slot, a[0], name, in_root) if name is not None else None
+            table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC))
+        elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
+            src = table.fds.get(_s32(a[0]))
+            table.fds[ret] = OpenFile(src.path if src else None, cmd == F_DUPFD_CLOEXEC)
+        elif nr == NR_DUP3:
+            src = table.fds.get(_s32(a[0]))
+            table.fds[ret] = OpenFile(src.path if src else None, bool(a[2] & O_CLOEXEC))
+        elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
+                                                     and cmd in (FIOCLEX, FIONCLEX)):
+            f = table.fds.get(_s32(a[0]))
+            if f is not None:
+                f.cloexec = bool(a[2] & FD_CLOEXEC) if nr == NR_FCNTL else cmd == FIOCLEX
+        elif nr == NR_CLOSE_RANGE:
+            if a[2] & CLOSE_RANGE_UNSHARE:
+                table = self.tables[key] = table.copy(keep_pids=True)
+            first, last = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
+            for fd in [fd for fd in table.fds if first <= fd <= last]:
+                if a[2] & CLOSE_RANGE_CLOEXEC:
+                    table.fds[fd].cloexec = True
+                else:
+                    del table.fds[fd]
+        elif nr == NR_CHDIR:
+            name = self._read_name(slot, a[0])
+            self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
+                                       if name is not None else None)
+        elif nr == NR_FCHDIR:
+            f = table.fds.get(_s32(a[0]))
+            self.workdir(*key).path = f.path if f is not None else None
+        elif nr == NR_UNSHARE:
+            if a[0] & CLONE_FILES:
+                self.tables[key] = table.copy(keep_pids=True)
+            if a[0] & CLONE_FS:
+                self.workdirs[key] = WorkDir(self.workdir(*key).path)
+        else:
+            for fd in self._new_fds(slot, ret):
+                table.fds[fd] = OpenFile()
+
+    # --- processes and threads -------------------------------------------------------------
+    def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,
+                   flags: int) -> None:
+        """A clone child's table: the parent's own with CLONE_FILES, else a copy (the
+        same for the working directory and CLONE_FS)."""
+        table, wd = self.table(root, thread), self.workdir(root, thread)
+        key = (child_root or root, child_thread)
+        self.tables[key] = table if flags & CLONE_FILES else table.copy()
+        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path)
+
+    def note_exec(self, slot: Slot) -> None:
+        """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
+        and its working directory go on in the new image."""
+        table = self.table(slot.root, slot.thread)
+        kept = FileTable({fd: OpenFile(f.path) for fd, f in table.fds.items()
+                          if not f.cloexec}, set(table.pids))
+        self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
+
+    def start(self, root: int, thread: int) -> None:
+        """CREATE_DOMAIN: the first thread's table.  The user's launch gives one the
+        Guardian knows nothing of; after a confidential execve, the exec'ing thread's.
+        CREATE_DOMAIN does not name that thread: where several could be this one, a
+        descriptor (or directory) is known only where every candidate agrees."""
+        pending, self.exec_tables = self.exec_tables, []
+        table, wd = pending[0] if pending else (FileTable(), WorkDir())
+        for other, other_wd in pending[1:]:
+            table.fds = {fd: f for fd, f in table.fds.items() if other.fds.get(fd) == f}
+            table.pids &= other.pids
+            if other_wd.path != wd.path:
+                wd = WorkDir()
+        self.tables[(root, thread)] = table
+        self.workdirs[(root, thread)] = wd
+
+    def forget(self, root: int) -> None:
+        self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
+        self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

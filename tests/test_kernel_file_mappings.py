@@ -1,0 +1,78 @@
+"""File mappings in the kernel model: a private mapping mremap grows shows more of the
+file (not zeros), and a shared read-only mapping of a file opened O_RDONLY is never
+written back (its process may be killed with pages present) nor made writable."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from abi.syscalls import NUMBERS
+from emulator.machine import Machine
+from emulator.machine_config import load_machine
+from kernel_model.elf_loader import parse_elf
+from kernel_model.kernel import Kernel, KernelOptions
+from kernel_model.syscalls import SYSCALLS
+from kernel_model.vma import PAGE, PROT_READ, PROT_WRITE, Vma
+
+HELLO = Path(__file__).resolve().parents[1] / "workloads" / "bin" / "hello"
+SCRATCH = 0x1000_0000
+AT_FDCWD = (1 << 64) - 100
+MAP_SHARED, MAP_PRIVATE, MREMAP_MAYMOVE, O_RDONLY = 1, 2, 1, 0
+FILE = b"".join(bytes([0x41 + i]) * PAGE for i in range(4))     # four distinct pages
+
+
+def _kernel(tmp_path: Path) -> Kernel:
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    (tmp_path / "data.bin").write_bytes(FILE)
+    hw = Machine(load_machine("small"))
+    k = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, KernelOptions(rootfs=tmp_path))
+    k.spawn_init(parse_elf(HELLO.read_bytes(), "/bin/hello"), "/bin/hello", [b"/bin/hello"])
+    k.init.mm.map_area(Vma(SCRATCH, SCRATCH + PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
+    k.uaccess.write(SCRATCH, b"/data.bin\0")
+    return k
+
+
+def _call(k: Kernel, name: str, *args: int) -> int:
+    ret = SYSCALLS[NUMBERS[name]](k, k.init.threads[0], args + (0,) * (6 - len(args)))
+    return ret - (1 << 64) if ret >= 1 << 63 else ret
+
+
+def test_a_private_file_mapping_grown_by_mremap_shows_the_files_next_pages(tmp_path) -> None:
+    k = _kernel(tmp_path)
+    fd = _call(k, "openat", AT_FDCWD, SCRATCH, O_RDONLY)
+    addr = _call(k, "mmap", 0, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE)
+    assert k.uaccess.read(addr, PAGE) == FILE[PAGE:2 * PAGE]
+    grown = _call(k, "mremap", addr, PAGE, 3 * PAGE, MREMAP_MAYMOVE)
+    assert grown > 0
+    assert k.uaccess.read(grown, 3 * PAGE) == FILE[PAGE:]
+    # Past the file's end the mapping reads zeros (Linux raises SIGBUS there).
+    more = _call(k, "mremap", grown, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE)
+    assert k.uaccess.read(more + 3 * PAGE, PAGE) == bytes(PAGE)
+
+
+def test_a_shared_mapping_of_a_read_only_file_is_dropped_without_writing(tmp_path) -> None:
+    k = _kernel(tmp_path)
+    fd = _call(k, "openat", AT_FDCWD, SCRATCH, O_RDONLY)
+    addr = _call(k, "mmap", 0, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0)
+    assert k.uaccess.read(addr, 2 * PAGE) == FILE[:2 * PAGE]      # pages present
+    assert _call(k, "mprotect", addr, PAGE, PROT_READ | PROT_WRITE) == -errno.EACCES
+    assert _call(k, "msync", addr, 2 * PAGE, 0) == 0
+    k.init.mm.destroy()                                            # as at a fatal signal
+    assert (tmp_path / "data.bin").read_bytes() == FILE
+
+
+def test_a_process_killed_while_it_maps_its_file_shared_read_only_ends_cleanly() -> None:
+    """secret_calls keeps a read-only MAP_SHARED mapping of its own file (opened O_RDONLY)
+    when a SIGTERM ends it at marker 88: the exit drops the mapping without writing."""
+    from attacks.hooks import Point
+    from attacks.runner import boot, run_session
+
+    s = boot("off", program="secret_calls")
+
+    @s.adversary.on(Point.MARKER, phase=88)
+    def _(a, **_: object) -> None:  # noqa: ANN001
+        s.kernel.signals.send_process(a.init, 15, b"")
+
+    out = run_session(s, "off")
+    assert out.exit_status == 15 and not out.error, (out.ended, out.error)

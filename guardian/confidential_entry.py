@@ -94,7 +94,7 @@ class ExceptionEntry:
             elif nr == NR_RT_SIGRETURN:
                 owed = {0: mask, SVC_NR_REGISTER: nr}
             else:
-                owed = dict(zip(_ARG_INDEXES[:_ARITY.get(nr, 6)], args))
+                owed = dict(zip(_ARG_INDEXES[:_ARITY.get(nr, 6)], args, strict=False))
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
             cpu.load_scrubbed(owed, kernel_elr)

@@ -738,7 +738,7 @@ SEAL_HEADER = 16                      # cleartext header of a sealed page, then 
 
 
 def _xor(x: bytes, y: bytes) -> bytes:
-    return bytes(p ^ q for p, q in zip(x, y))
+    return bytes(p ^ q for p, q in zip(x, y, strict=False))
 
 
 @scenario(id="RR-023", title="Seal the heap page and a zero page; XOR the two ciphertexts",

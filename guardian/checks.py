@@ -91,6 +91,7 @@ CHECKS: dict[str, str] = {
     "return.clone_zero": "clone never returns 0 to the parent",
     "return.clone_child_id": "a clone that yielded a child returns that child's id to the parent, never an error",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
+    "return.given_back": "when munmap, a brk shrink, a shrinking or moving mremap or madvise(MADV_DONTNEED) on private memory returns success, the range it gave back holds no page of the program",
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",
     "return.count_bound": "a read/write-family result (read, write, pread64, readv/writev by their iovecs, recvfrom/sendto, recvmsg/sendmsg, getrandom ...) is at most the count the program asked for, or a negative errno",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",

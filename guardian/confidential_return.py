@@ -39,6 +39,7 @@ from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
+from guardian.given_back import check_given_back
 from guardian.result_bounds import check_count
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
@@ -114,6 +115,9 @@ class ReturnPath:
             check_count(self.memory, slot, ret)
             self._check_wait_status(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
+            if unmapped:
+                check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
+                                 self.layout.pages_in)
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")

@@ -77,7 +77,7 @@ def _serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, object],
 
 @scenario(id="RU-001", title="Answer madvise(MADV_DONTNEED) with success and keep the page",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-MEASURE-ALL"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="After madvise(MADV_DONTNEED) succeeds on private anonymous memory, the "
                "program reads zeros there, never the bytes it had.")
 def ru_dontneed_kept(adv: Adversary) -> None:
@@ -91,7 +91,7 @@ def ru_dontneed_kept(adv: Adversary) -> None:
 
 @scenario(id="RU-002", title="Answer a brk shrink with success and keep the page for the regrow",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-BRK", "G-MEASURE-ALL"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="Heap memory a brk shrink gave back comes back zero-filled when brk grows "
                "over it again.")
 def ru_brk_kept(adv: Adversary) -> None:
@@ -227,7 +227,7 @@ NR_MREMAP = NUMBERS["mremap"]
 
 @scenario(id="RU-010", title="Skip munmap of a page, then grow the page below over it in place",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="Memory an in-place mremap() growth adds is fresh (zero), never a page the "
                "program gave back with its old bytes.")
 def ru_regrow_kept(adv: Adversary) -> None:
@@ -497,7 +497,7 @@ def ru_refix_kept(adv: Adversary) -> None:
 @scenario(id="RU-024", title="Answer an mremap shrink without unmapping, then the regrow in "
           "place",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="The page an mremap shrink gave back comes back zero when the area grows in "
                "place again.")
 def ru_shrink_kept(adv: Adversary) -> None:

@@ -107,6 +107,13 @@ IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
 ) if n in _NR}
 #: ... or the struct msghdr argument whose iovec array does.
 MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
+#: The calls among those whose result counts bytes the kernel wrote into the program's
+#: buffer: the buffer argument of a counted call, or the read forms of the vector calls.
+READ_BUF_ARG = {_NR[n]: i for n, i in (
+    ("read", 1), ("pread64", 1), ("recvfrom", 1), ("readlinkat", 2), ("getdents64", 1),
+    ("getcwd", 0),
+) if n in _NR}
+READ_VECTORS = frozenset(_NR[n] for n in ("readv", "preadv", "preadv2", "recvmsg") if n in _NR)
 #: recv with MSG_TRUNC in its flags argument returns a datagram's real length, which may
 #: exceed the buffer: the contract the program itself asked for.
 RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n in _NR}

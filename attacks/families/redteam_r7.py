@@ -792,7 +792,7 @@ NR_READ = NUMBERS["read"]
 
 
 @scenario(id="RU-035", title="read() reports the whole buffer read while writing 8 bytes of it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
           prop="A read() result counts only bytes the kernel wrote into the buffer: a buffer "
                "the program reuses never passes its earlier contents off as data read.")
 def ru_read_unwritten(adv: Adversary) -> None:

@@ -101,6 +101,7 @@ CHECKS: dict[str, str] = {
     "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
     "signal.handler": "a signal enters only a handler the program registered",
+    "signal.reset_hand": "delivering a SA_RESETHAND signal sets the Guardian's record of its action back to SIG_DFL, so the handler is not entered again unless the program registers it again",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",
     "signal.frame_mask": "a signal frame saves the thread's own mask (the one from before a sigsuspend-style wait), so rt_sigreturn restores it",

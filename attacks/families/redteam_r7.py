@@ -531,7 +531,7 @@ def _oneshot_twice(out: Outcome) -> list[str]:
 
 @scenario(id="RU-025", title="Run a one-shot (SA_RESETHAND) handler a second time",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=CALLS,
-          oracle=_oneshot_twice, gap="P5",
+          oracle=_oneshot_twice,
           prop="After a SA_RESETHAND handler ran once, SIGNAL never enters it again unless "
                "the program registers it again.")
 def ru_oneshot_twice(adv: Adversary) -> None:

@@ -112,6 +112,7 @@ CHECKS: dict[str, str] = {
     "sigreturn.frame": "rt_sigreturn restores only a well-formed frame (EL0, aligned PC and SP)",
     # --- exception entry -----------------------------------------------------------
     "entry.scrub_registers": "the kernel gets only the syscall number and arguments, never the rest of the registers",
+    "entry.syscall_arity": "the kernel gets only the argument registers the syscall takes (its Linux arity, abi.syscalls SYSCALL_ARITY), none for a number it does not know",
     "entry.hide_irq_pc": "the kernel does not learn the user PC at an interrupt",
     "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
     # --- user access (capabilities) ------------------------------------------------

@@ -78,7 +78,9 @@ class ExceptionEntry:
             slot.shown_elr = 0        # an interrupt owes the kernel nothing about where
         elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
             slot.shown_elr = 0        # a data abort owes it the address and syndrome only
-        forwarded = list(args[:SYSCALL_ARITY.get(nr, 6)]) if nr is not None else []
+        # Only the argument registers the call takes; an unknown number takes none.
+        arity = SYSCALL_ARITY.get(nr, 0) if checks.enabled("entry.syscall_arity") else 6
+        forwarded = list(args[:arity]) if nr is not None else []
         if nr == NR_RT_SIGRETURN:
             try:
                 mask = self.signals.sigreturn(slot)

@@ -323,6 +323,7 @@ PRIVATE_SYSCALLS: dict[int, str] = {
     0x4700: "gcs_rlock", 0x4701: "gcs_wlock", 0x4702: "gcs_unlock",
     0x4710: "pulse_submit", 0x4711: "pulse_local_done",
 }
+PRIVATE_NUMBERS: dict[str, int] = {name: nr for nr, name in PRIVATE_SYSCALLS.items()}
 
 # How many argument registers each call reads, as its Linux definition
 # (SYSCALL_DEFINEn) declares; the Guardian forwards no more than that to the kernel,

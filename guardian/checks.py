@@ -95,6 +95,7 @@ CHECKS: dict[str, str] = {
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",
     "return.count_bound": "a read/write-family result (read, write, pread64, readv/writev by their iovecs, recvfrom/sendto, recvmsg/sendmsg, getrandom ...) is at most the count the program asked for, or a negative errno",
     "return.count_written": "a read-family result n (read, pread64, recvfrom, readlinkat, getdents64, getcwd; readv/preadv/recvmsg across their iovecs) covers only bytes the kernel wrote into the buffer during the call",
+    "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",

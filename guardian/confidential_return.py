@@ -40,7 +40,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
-from guardian.result_bounds import check_count, check_written
+from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -114,6 +114,7 @@ class ReturnPath:
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
             check_count(self.memory, slot, ret)
             check_written(self.memory, slot, ret)
+            check_offload(slot, ret)
             self._check_wait_status(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             if unmapped:

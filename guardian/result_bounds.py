@@ -32,6 +32,7 @@ from abi.layout import (
     RECV_FLAGS_ARG,
     UIO_MAXIOV,
 )
+from abi.syscalls import PRIVATE_NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -146,3 +147,20 @@ def check_written(memory: UserMemory, slot: Slot, ret: int) -> None:
         refuse("return.count_written", Status.ERR_DENIED,
                f"syscall {slot.nr} reports {ret:#x} bytes read, but the kernel never wrote "
                f"the program's buffer at {gap:#x}: those bytes are the buffer's old contents")
+
+
+NR_PULSE_SUBMIT = PRIVATE_NUMBERS["pulse_submit"]
+
+
+def check_offload(slot: Slot, ret: int) -> None:
+    """pulse_submit(iter, start, scratchpad) answers how many iterations a rack device ran
+    over the program's list, whose scratchpad it wrote back; a program that gets a count
+    skips its CPU run and takes the scratchpad as the result.  A device never reads or
+    writes confidential memory (DMA and the rack see only the kernel's frames), and a
+    confidential program has no memory outside its domain to share with one, so the only
+    answer within the contract is an error (-EOPNOTSUPP: run it on the CPU)."""
+    if slot.nr == NR_PULSE_SUBMIT and ret < ERRNO_FLOOR:
+        refuse("return.offload_error", Status.ERR_DENIED,
+               f"pulse_submit answered {ret} iterations, but no device can read a "
+               "confidential program's nodes or write its scratchpad: only an error "
+               "(run it on the CPU) is possible")

@@ -13,7 +13,7 @@ import pytest
 
 from abi import Call, Status
 from abi.layout import ERRNO_FLOOR
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import PRIVATE_NUMBERS, SYSCALL_NAMES
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
@@ -117,3 +117,21 @@ def test_a_vector_read_covers_its_first_bytes_across_the_iovecs(s: Scene) -> Non
 def test_writes_and_getrandom_are_not_held_to_written_bytes(s: Scene) -> None:
     assert _resume(s, "write", (1, VA, 16), 16, []) == Status.OK
     assert _resume(s, "getrandom", (VA + 4096, 32, 0), 32, []) == Status.OK   # served by the Guardian
+
+
+def test_pulse_submit_for_a_confidential_program_can_only_fail(s: Scene) -> None:
+    nr = PRIVATE_NUMBERS["pulse_submit"]
+
+    def resume(ret: int) -> int:
+        sid = 950 + len(s.g.decisions)
+        s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, nr, (VA, VA + 64, VA + 128, 0, 0, 0),
+                                   root=s.b + ROOT_A, thread=1)
+        status = s.call(Call.RESUME, sid, ret, ELR)[0]
+        s.g.lock_el1(False)
+        s.g.conf.slots.pop(sid, None)
+        return status
+
+    assert resume((1 << 64) - 95) == Status.OK                 # -EOPNOTSUPP: run it on the CPU
+    for iterations in (4, 0):
+        assert resume(iterations) == Status.ERR_DENIED
+        assert s.g.decisions[-1].check == "return.offload_error"

@@ -420,7 +420,7 @@ def _pulse_wrong(out: Outcome) -> list[str]:
 
 @scenario(id="RU-020", title="Answer pulse_submit() with an iteration count, the traversal "
           "never run",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",), program=CALLS,
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OFFLOAD",), program=CALLS,
           oracle=_pulse_wrong,
           prop="A PULSE offload the kernel could not have run (it may not read the nodes or "
                "write the scratchpad) never reports success to a confidential program.")

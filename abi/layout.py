@@ -5,7 +5,7 @@ One definition each: the kernel builds on them, the Guardian checks against them
 
 from __future__ import annotations
 
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import PRIVATE_NUMBERS, SYSCALL_NAMES
 
 #: The kernel's linear map of RAM (TTBR1 half): virtual = LINEAR_BASE | physical.
 LINEAR_BASE = 0xFFFF_0000_0000_0000
@@ -82,6 +82,7 @@ MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4
 MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
 MADV_DONTNEED = 4
+NR_PULSE_SUBMIT = PRIVATE_NUMBERS["pulse_submit"]     # the rack offload of workloads/src/pulse.h
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000
 CLONE_VFORK = 0x4000

@@ -27,12 +27,12 @@ from abi.layout import (
     IOVEC_ARGS,
     MSG_TRUNC,
     MSGHDR_ARG,
+    NR_PULSE_SUBMIT,
     READ_BUF_ARG,
     READ_VECTORS,
     RECV_FLAGS_ARG,
     UIO_MAXIOV,
 )
-from abi.syscalls import PRIVATE_NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -147,9 +147,6 @@ def check_written(memory: UserMemory, slot: Slot, ret: int) -> None:
         refuse("return.count_written", Status.ERR_DENIED,
                f"syscall {slot.nr} reports {ret:#x} bytes read, but the kernel never wrote "
                f"the program's buffer at {gap:#x}: those bytes are the buffer's old contents")
-
-
-NR_PULSE_SUBMIT = PRIVATE_NUMBERS["pulse_submit"]
 
 
 def check_offload(slot: Slot, ret: int) -> None:

@@ -5,7 +5,7 @@ One definition each: the kernel builds on them, the Guardian checks against them
 
 from __future__ import annotations
 
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import PRIVATE_NUMBERS, SYSCALL_NAMES
 
 #: The kernel's linear map of RAM (TTBR1 half): virtual = LINEAR_BASE | physical.
 LINEAR_BASE = 0xFFFF_0000_0000_0000
@@ -81,6 +81,8 @@ MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4
 MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
+MADV_DONTNEED = 4
+NR_PULSE_SUBMIT = PRIVATE_NUMBERS["pulse_submit"]     # the rack offload of workloads/src/pulse.h
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000
 CLONE_VFORK = 0x4000
@@ -108,6 +110,13 @@ IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
 ) if n in _NR}
 #: ... or the struct msghdr argument whose iovec array does.
 MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
+#: The calls among those whose result counts bytes the kernel wrote into the program's
+#: buffer: the buffer argument of a counted call, or the read forms of the vector calls.
+READ_BUF_ARG = {_NR[n]: i for n, i in (
+    ("read", 1), ("pread64", 1), ("recvfrom", 1), ("readlinkat", 2), ("getdents64", 1),
+    ("getcwd", 0),
+) if n in _NR}
+READ_VECTORS = frozenset(_NR[n] for n in ("readv", "preadv", "preadv2", "recvmsg") if n in _NR)
 #: recv with MSG_TRUNC in its flags argument returns a datagram's real length, which may
 #: exceed the buffer: the contract the program itself asked for.
 RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n in _NR}

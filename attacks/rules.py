@@ -84,7 +84,7 @@ RULES: tuple[Rule, ...] = (
                    "runs gains it nothing; SR-004 covers the one that would)"),
     Rule("G-ENTRY-SCRUB", "At entry from a confidential thread the register file is saved and "
          "cleared; only x0-x5/x8 of a syscall and the fault address go to the kernel.",
-         checks=("entry.scrub_registers",)),
+         checks=("entry.scrub_registers", "entry.syscall_arity")),
     Rule("G-ENTRY-ARGS", "A syscall entry forwards only the argument registers that syscall takes.",
          checks=("entry.scrub_registers",)),
     Rule("G-RESUME-ELR", "RESUME accepts only the saved ELR or a syscall restart.",
@@ -111,8 +111,12 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
     Rule("G-IAGO-COUNT", "A read/write-family result is at most the count the program asked for "
-         "(its count argument or its iovecs' total), or a negative errno.",
-         checks=("return.count_bound",)),
+         "(its count argument or its iovecs' total), or a negative errno; a read-family count "
+         "covers only bytes the kernel wrote into the buffer.",
+         checks=("return.count_bound", "return.count_written")),
+    Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
+         "an error: no device may read its nodes or write its scratchpad.",
+         checks=("return.offload_error",)),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
@@ -120,8 +124,9 @@ RULES: tuple[Rule, ...] = (
          "(rt_sigaction's oldact, sigaltstack's old_ss) are the ones the program set, or the "
          "defaults exec leaves.",
          checks=("uaccess.old_sigaction", "uaccess.old_altstack")),
-    Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered.",
-         checks=("signal.handler",)),
+    Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
+         "SA_RESETHAND handler once).",
+         checks=("signal.handler", "signal.reset_hand")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed",)),
@@ -205,7 +210,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",
-         checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked")),
+         checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
+                 "return.given_back")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for, come from Guardian-private entropy the kernel cannot derive.",
          checks=("return.getrandom", "create.at_random"),
@@ -247,6 +253,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
+           "G-IAGO-OFFLOAD",
            "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),

@@ -94,7 +94,9 @@ class ExceptionEntry:
             elif nr == NR_RT_SIGRETURN:
                 owed = {0: mask, SVC_NR_REGISTER: nr}
             else:
-                owed = dict(zip(_ARG_INDEXES[:_ARITY.get(nr, 6)], args, strict=False))
+                # Only the argument registers the call takes; an unknown number takes none.
+                arity = _ARITY.get(nr, 0) if checks.enabled("entry.syscall_arity") else 6
+                owed = dict(zip(_ARG_INDEXES[:arity], args, strict=False))
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
             cpu.load_scrubbed(owed, kernel_elr)

@@ -40,7 +40,8 @@ from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
-from guardian.result_bounds import check_count
+from guardian.given_back import check_given_back
+from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -117,11 +118,16 @@ class ReturnPath:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
             check_count(self.memory, slot, ret)
+            check_written(self.memory, slot, ret)
+            check_offload(slot, ret)
             if slot.nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif slot.nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
+            if unmapped:
+                check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
+                                 self.layout.pages_in)
             self.files.check(slot, ret)
             iago = self.layout.check(slot, dom, ret)
             if iago:

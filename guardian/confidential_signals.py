@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import SA_ONSTACK, SA_RESTORER, SS_DISABLE
+from abi.layout import SA_ONSTACK, SA_RESETHAND, SA_RESTORER, SS_DISABLE
 from abi.sigframe import (
     FRAME_SIZE,
     SIGILL,
@@ -33,6 +33,7 @@ from abi.sigframe import (
     parse_frame,
 )
 from emulator.fastuc import CTX_PC, CTX_SP
+from guardian import checks
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
@@ -121,6 +122,10 @@ class Signals:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr)
         self.masks.enter_handler(slot, signo, act, delivery)
+        if flags & SA_RESETHAND and checks.enabled("signal.reset_hand"):
+            # A one-shot handler: entered now, the action is SIG_DFL again (Linux resets
+            # the handler only, flags and mask stay), so a second SIGNAL finds no handler.
+            space.handlers[signo] = (0, flags, restorer, act[3])
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)

@@ -101,6 +101,7 @@ class UserAccess:
             if self.old_state is not None and not dom.loading:
                 self.old_state.check_write(slot, dom, va, data[:n])
             slot.touched += n
+            slot.written.append((va, va + n))
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n

@@ -7,6 +7,13 @@ never asked to send.  The bound is the program's own: the count argument, the to
 of its iovec array (readv/writev/preadv/pwritev and their v2 forms, recvmsg/sendmsg
 through their msghdr), read from its memory when the result comes back.  The one
 exception is the program's own: recv with MSG_TRUNC asks for a datagram's real length.
+
+A read-family result n also says that the kernel wrote n bytes into the buffer: a
+program that reuses a buffer sends on what it takes for data read, so a count within
+the bound that covers bytes nobody wrote passes the buffer's old contents (a secret)
+off as input.  The Guardian records every write the kernel makes through the syscall's
+capabilities (`Slot.written`) and requires [buf, buf + n) covered -- for the vector
+forms, the first n bytes across the iovecs in order.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from abi.layout import (
     IOVEC_ARGS,
     MSG_TRUNC,
     MSGHDR_ARG,
+    NR_PULSE_SUBMIT,
+    READ_BUF_ARG,
+    READ_VECTORS,
     RECV_FLAGS_ARG,
     UIO_MAXIOV,
 )
@@ -79,3 +89,75 @@ def check_count(memory: UserMemory, slot: Slot, ret: int) -> None:
         refuse("return.count_bound", Status.ERR_DENIED,
                f"syscall {slot.nr} returned {ret:#x} bytes, more than the "
                f"{'(invalid)' if bound is None else hex(bound)} the program asked for")
+
+
+def _iovecs(memory: UserMemory, slot: Slot) -> list[tuple[int, int]]:
+    """(base, len) of the iovecs a vector read names, in order."""
+    a = slot.args
+    if slot.nr in MSGHDR_ARG:
+        iov, cnt = struct.unpack("<QQ", _read(memory, slot, a[MSGHDR_ARG[slot.nr]] + _MSG_IOV, 16))
+    else:
+        iov, cnt = a[IOVEC_ARGS[slot.nr][0]], a[IOVEC_ARGS[slot.nr][1]]
+    if not cnt or cnt > UIO_MAXIOV:
+        return []
+    raw = _read(memory, slot, iov, cnt * _IOVEC)
+    return [struct.unpack_from("<QQ", raw, i * _IOVEC) for i in range(cnt)]
+
+
+def reported(memory: UserMemory, slot: Slot, ret: int) -> list[tuple[int, int]]:
+    """[start, end) of the bytes a read-family result says the kernel wrote."""
+    n = ret
+    if slot.nr in READ_BUF_ARG:
+        buf = slot.args[READ_BUF_ARG[slot.nr]]
+        return [(buf, buf + min(n, slot.args[COUNT_ARG[slot.nr]]))] if n else []
+    out: list[tuple[int, int]] = []
+    for base, length in _iovecs(memory, slot):
+        if n <= 0:
+            break
+        take = min(n, length)
+        if take:
+            out.append((base, base + take))
+        n -= take
+    return out
+
+
+def unwritten(written: list[tuple[int, int]], want: list[tuple[int, int]]) -> int | None:
+    """The first address in `want` no interval of `written` covers (None: all covered)."""
+    spans = sorted(written)
+    for start, end in want:
+        pos = start
+        for s, e in spans:
+            if s <= pos < e:
+                pos = e
+            if pos >= end:
+                break
+        if pos < end:
+            return pos
+    return None
+
+
+def check_written(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """Refuse a read-family success whose count covers bytes the kernel never wrote."""
+    if slot.nr not in READ_BUF_ARG and slot.nr not in READ_VECTORS:
+        return
+    if ret >= ERRNO_FLOOR or ret == 0:
+        return
+    gap = unwritten(slot.written, reported(memory, slot, ret))
+    if gap is not None:
+        refuse("return.count_written", Status.ERR_DENIED,
+               f"syscall {slot.nr} reports {ret:#x} bytes read, but the kernel never wrote "
+               f"the program's buffer at {gap:#x}: those bytes are the buffer's old contents")
+
+
+def check_offload(slot: Slot, ret: int) -> None:
+    """pulse_submit(iter, start, scratchpad) answers how many iterations a rack device ran
+    over the program's list, whose scratchpad it wrote back; a program that gets a count
+    skips its CPU run and takes the scratchpad as the result.  A device never reads or
+    writes confidential memory (DMA and the rack see only the kernel's frames), and a
+    confidential program has no memory outside its domain to share with one, so the only
+    answer within the contract is an error (-EOPNOTSUPP: run it on the CPU)."""
+    if slot.nr == NR_PULSE_SUBMIT and ret < ERRNO_FLOOR:
+        refuse("return.offload_error", Status.ERR_DENIED,
+               f"pulse_submit answered {ret} iterations, but no device can read a "
+               "confidential program's nodes or write its scratchpad: only an error "
+               "(run it on the CPU) is possible")

@@ -31,6 +31,8 @@ class Slot:
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
     thread: int = 0                # which thread of the domain the context is
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall
+    #: [start, end) of each write the kernel made to user memory for this syscall
+    written: list[tuple[int, int]] = field(default_factory=list)
     fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
 
     @property

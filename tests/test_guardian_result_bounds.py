@@ -13,7 +13,7 @@ import pytest
 
 from abi import Call, Status
 from abi.layout import ERRNO_FLOOR
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import PRIVATE_NUMBERS, SYSCALL_NAMES
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
@@ -36,10 +36,14 @@ def s() -> Scene:
     return scene
 
 
-def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int) -> int:
+EVERYWHERE = [(0, 1 << 64)]          # the kernel wrote whatever the result names
+
+
+def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
+            written: list[tuple[int, int]] = EVERYWHERE) -> int:
     sid = 900 + len(s.g.decisions)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
-                               root=s.b + ROOT_A, thread=1)
+                               root=s.b + ROOT_A, thread=1, written=list(written))
     status = s.call(Call.RESUME, sid, ret, s.g.conf.slots[sid].kernel_elr)[0]
     s.g.lock_el1(False)
     s.g.conf.slots.pop(sid, None)
@@ -78,3 +82,56 @@ def test_msg_trunc_asks_for_the_real_length(s: Scene) -> None:
 
 def test_other_syscalls_are_not_bounded_here(s: Scene) -> None:
     assert _resume(s, "getpid", (), 4242) == Status.OK
+
+
+@pytest.mark.parametrize(("name", "args", "buf"), [
+    ("read", (3, VA + 1024, 32), VA + 1024),
+    ("pread64", (3, VA + 1024, 32, 0), VA + 1024),
+    ("recvfrom", (3, VA + 1024, 32, 0, 0, 0), VA + 1024),
+    ("readlinkat", (3, VA + 2048, VA + 1024, 32), VA + 1024),
+    ("getdents64", (3, VA + 1024, 32), VA + 1024),
+    ("getcwd", (VA + 1024, 32), VA + 1024),
+])
+def test_a_count_covers_only_bytes_the_kernel_wrote(s: Scene, name: str, args: tuple[int, ...],
+                                                    buf: int) -> None:
+    assert _resume(s, name, args, 8, [(buf, buf + 8)]) == Status.OK
+    assert _resume(s, name, args, 8, [(buf + 4, buf + 8), (buf, buf + 4)]) == Status.OK
+    assert _resume(s, name, args, 0, []) == Status.OK                  # end of file
+    assert _resume(s, name, args, (1 << 64) - 11, []) == Status.OK     # -EAGAIN
+    assert _resume(s, name, args, 32, [(buf, buf + 8)]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.count_written"
+    assert _resume(s, name, args, 8, [(buf, buf + 4), (buf + 5, buf + 8)]) == Status.ERR_DENIED
+    assert _resume(s, name, args, 8, [(buf + 32, buf + 64)]) == Status.ERR_DENIED
+
+
+def test_a_vector_read_covers_its_first_bytes_across_the_iovecs(s: Scene) -> None:
+    first, second = (VA + 512, VA + 517), (VA + 600, VA + 611)      # iovecs of 5 and 11 bytes
+    for name, args in (("readv", (3, VA, 2)), ("recvmsg", (3, VA + 64, 0))):
+        assert _resume(s, name, args, 8, [first, (VA + 600, VA + 603)]) == Status.OK
+        assert _resume(s, name, args, 16, [first, second]) == Status.OK
+        assert _resume(s, name, args, 8, [first]) == Status.ERR_DENIED
+        assert s.g.decisions[-1].check == "return.count_written"
+        assert _resume(s, name, args, 5, [(VA + 600, VA + 605)]) == Status.ERR_DENIED
+
+
+def test_writes_and_getrandom_are_not_held_to_written_bytes(s: Scene) -> None:
+    assert _resume(s, "write", (1, VA, 16), 16, []) == Status.OK
+    assert _resume(s, "getrandom", (VA + 4096, 32, 0), 32, []) == Status.OK   # served by the Guardian
+
+
+def test_pulse_submit_for_a_confidential_program_can_only_fail(s: Scene) -> None:
+    nr = PRIVATE_NUMBERS["pulse_submit"]
+
+    def resume(ret: int) -> int:
+        sid = 950 + len(s.g.decisions)
+        s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, nr, (VA, VA + 64, VA + 128, 0, 0, 0),
+                                   root=s.b + ROOT_A, thread=1)
+        status = s.call(Call.RESUME, sid, ret, ELR)[0]
+        s.g.lock_el1(False)
+        s.g.conf.slots.pop(sid, None)
+        return status
+
+    assert resume((1 << 64) - 95) == Status.OK                 # -EOPNOTSUPP: run it on the CPU
+    for iterations in (4, 0):
+        assert resume(iterations) == Status.ERR_DENIED
+        assert s.g.decisions[-1].check == "return.offload_error"

@@ -77,7 +77,7 @@ def _serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, object],
 
 @scenario(id="RU-001", title="Answer madvise(MADV_DONTNEED) with success and keep the page",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-MEASURE-ALL"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="After madvise(MADV_DONTNEED) succeeds on private anonymous memory, the "
                "program reads zeros there, never the bytes it had.")
 def ru_dontneed_kept(adv: Adversary) -> None:
@@ -91,7 +91,7 @@ def ru_dontneed_kept(adv: Adversary) -> None:
 
 @scenario(id="RU-002", title="Answer a brk shrink with success and keep the page for the regrow",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-BRK", "G-MEASURE-ALL"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="Heap memory a brk shrink gave back comes back zero-filled when brk grows "
                "over it again.")
 def ru_brk_kept(adv: Adversary) -> None:
@@ -205,7 +205,10 @@ def ru_getcwd_len(adv: Adversary) -> None:
 # --- RU-009: registers a call does not take -----------------------------------------------
 
 @scenario(id="RU-009", title="Read x3-x5 at socket(), a call of three arguments",
-          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-ARGS",), program=CALLS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-ARGS",), program=CALLS,
+          silent="the Guardian forwards only the argument registers a call takes (its Linux "
+                 "arity, abi.syscalls SYSCALL_ARITY, complete for every number the kernel "
+                 "knows; none for an unknown one): socket()'s x3-x5 reach the kernel cleared",
           prop="At a system call the kernel sees only the argument registers that call "
                "takes (socket: x0-x2).")
 def ru_stale_socket(adv: Adversary) -> None:
@@ -227,7 +230,7 @@ NR_MREMAP = NUMBERS["mremap"]
 
 @scenario(id="RU-010", title="Skip munmap of a page, then grow the page below over it in place",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="Memory an in-place mremap() growth adds is fresh (zero), never a page the "
                "program gave back with its old bytes.")
 def ru_regrow_kept(adv: Adversary) -> None:
@@ -417,8 +420,8 @@ def _pulse_wrong(out: Outcome) -> list[str]:
 
 @scenario(id="RU-020", title="Answer pulse_submit() with an iteration count, the traversal "
           "never run",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-CONTEXT",), program=CALLS,
-          oracle=_pulse_wrong, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OFFLOAD",), program=CALLS,
+          oracle=_pulse_wrong,
           prop="A PULSE offload the kernel could not have run (it may not read the nodes or "
                "write the scratchpad) never reports success to a confidential program.")
 def ru_pulse_fake(adv: Adversary) -> None:
@@ -497,7 +500,7 @@ def ru_refix_kept(adv: Adversary) -> None:
 @scenario(id="RU-024", title="Answer an mremap shrink without unmapping, then the regrow in "
           "place",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=CALLS, gap="P3",
+          program=CALLS,
           prop="The page an mremap shrink gave back comes back zero when the area grows in "
                "place again.")
 def ru_shrink_kept(adv: Adversary) -> None:
@@ -531,7 +534,7 @@ def _oneshot_twice(out: Outcome) -> list[str]:
 
 @scenario(id="RU-025", title="Run a one-shot (SA_RESETHAND) handler a second time",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=CALLS,
-          oracle=_oneshot_twice, gap="P5",
+          oracle=_oneshot_twice,
           prop="After a SA_RESETHAND handler ran once, SIGNAL never enters it again unless "
                "the program registers it again.")
 def ru_oneshot_twice(adv: Adversary) -> None:
@@ -792,7 +795,7 @@ NR_READ = NUMBERS["read"]
 
 
 @scenario(id="RU-035", title="read() reports the whole buffer read while writing 8 bytes of it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CALLS,
           prop="A read() result counts only bytes the kernel wrote into the buffer: a buffer "
                "the program reuses never passes its earlier contents off as data read.")
 def ru_read_unwritten(adv: Adversary) -> None:

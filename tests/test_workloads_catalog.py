@@ -28,6 +28,7 @@ EXPECTED = {
     "sha256",
     "secret",
     "secret_threads",
+    "secret_calls",
     "secret_variants",
     "signals",
     "threads",

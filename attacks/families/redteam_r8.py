@@ -1,0 +1,125 @@
+"""Red-team round eight: calls whose contract is to fill a structure the program owns,
+answered "done" with nothing written, and a wipe-on-fork page a child must find zero.
+
+The scenarios attack `secret_outputs` (workloads/src/secret_outputs.c): the secret kept as
+in `secret`, then uname(), clock_gettime(), fstat() and sysinfo() into a scratch area that
+held copies of the secret, each followed by a write of what the call filled in to
+/dev/null, and an anonymous page marked MADV_WIPEONFORK before a fork() whose child takes
+the page for a fresh buffer (with -w only: the kernel model keeps no wipe-on-fork
+advice, so without an attacker too the child gets the page's bytes).  Its markers (phases 130 and up) are mirrored by the P_*
+constants here.
+Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch, the
+Guardian's calls).  Where an attack still gets through with the Guardian on, it names the
+property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt8"
+OUTPUTS = "secret_outputs"
+NR_GETPID = NUMBERS["getpid"]
+NR_UNAME = NUMBERS["uname"]
+NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
+NR_FSTAT = NUMBERS["fstat"]
+NR_SYSINFO = NUMBERS["sysinfo"]
+NR_MADVISE = NUMBERS["madvise"]
+MADV_NORMAL = 0
+WIPE = b"-w"                    # secret_outputs' switch for its MADV_WIPEONFORK step
+
+P_UNAME, P_UNAME_DONE, P_CLOCK, P_CLOCK_DONE = 130, 131, 132, 133
+P_FSTAT, P_FSTAT_DONE, P_WIPE, P_WIPE_CHILD, P_WIPE_DONE = 134, 135, 136, 137, 138
+P_SYSINFO, P_SYSINFO_DONE = 139, 140
+
+
+def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer 0, the call's success; put the program's
+    x8 back at the exit (without a Guardian the kernel's own entry code would)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", 0)
+
+
+# --- RQ-001..RQ-004: an output structure reported filled, never written -------------------
+
+@scenario(id="RQ-001", title="Answer uname() with success and write no utsname",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          prop="After uname() succeeds, the structure holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rq_uname_unwritten(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls uname() into
+    it and sends the nodename field (65 bytes) to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The nodename the program sends is the secret's copy left in its buffer."""
+    _answer_unserved(adv, NR_UNAME, P_UNAME)
+
+
+@scenario(id="RQ-002", title="Answer clock_gettime() with success and write no timespec",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          prop="After clock_gettime() succeeds, the timespec holds the kernel's time, not the "
+               "bytes the program's buffer held before the call.")
+def rq_clock_unwritten(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls
+    clock_gettime(CLOCK_MONOTONIC) into it and sends the 16-byte timespec to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The 'time' the program sends is 16 bytes of the secret."""
+    _answer_unserved(adv, NR_CLOCK_GETTIME, P_CLOCK)
+
+
+@scenario(id="RQ-003", title="Answer fstat() with success and write no struct stat",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          prop="After fstat() succeeds, the struct stat holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rq_fstat_unwritten(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls fstat() of
+    /dev/null into it and sends the 128-byte struct stat to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is four copies of the secret."""
+    _answer_unserved(adv, NR_FSTAT, P_FSTAT)
+
+
+@scenario(id="RQ-004", title="Answer sysinfo() with success and write no struct sysinfo",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          prop="After sysinfo() succeeds, the struct sysinfo holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rq_sysinfo_unwritten(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls sysinfo() into
+    it and sends the 112-byte struct sysinfo to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends holds the secret's copies."""
+    _answer_unserved(adv, NR_SYSINFO, P_SYSINFO)
+
+
+# --- RQ-005: a wipe-on-fork page handed to the child with its bytes ------------------------
+
+@scenario(id="RQ-005", title="Ignore MADV_WIPEONFORK: the forked child gets the page's bytes",
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=OUTPUTS, gap="P2",
+          args=(WIPE,),
+          prop="A page the program marked MADV_WIPEONFORK reads as zero in a forked child.")
+def rq_wipeonfork_ignored(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page and calls
+    madvise(page, 4096, MADV_WIPEONFORK), then fork().
+    2. Serve the madvise as MADV_NORMAL (nothing is recorded) and answer 0; fork the
+       process as usual, the page copied like any other.
+    3. The child takes the page for a zero-filled buffer, writes 8 public bytes at its
+       start and sends all 4096 bytes to /dev/null: the secret goes with them."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MADVISE, during=P_WIPE)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["advice"] = a.reg("x2")
+        a.set_reg("x2", MADV_NORMAL)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MADVISE, during=P_WIPE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x2", a.memo.pop("advice", MADV_NORMAL))
+        a.set_reg("x0", 0)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from kernel_model.devfiles import RandomFile
 
 RT = "rt8"
 OUTPUTS = "secret_outputs"
@@ -34,6 +36,11 @@ WIPE = b"-w"                    # secret_outputs' switch for its MADV_WIPEONFORK
 P_UNAME, P_UNAME_DONE, P_CLOCK, P_CLOCK_DONE = 130, 131, 132, 133
 P_FSTAT, P_FSTAT_DONE, P_WIPE, P_WIPE_CHILD, P_WIPE_DONE = 134, 135, 136, 137, 138
 P_SYSINFO, P_SYSINFO_DONE = 139, 140
+P_OLDMASK, P_OLDMASK_CHECK, P_OLDMASK_DONE = 141, 142, 143
+MASKS = b"-m"                   # secret_outputs' switch for its saved-mask step
+URANDOM = b"-u"                 # secret_outputs' switch: the secret from /dev/urandom
+NR_RT_SIGPROCMASK = NUMBERS["rt_sigprocmask"]
+NR_OPENAT = NUMBERS["openat"]
 
 
 def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
@@ -123,3 +130,58 @@ def rq_wipeonfork_ignored(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x2", a.memo.pop("advice", MADV_NORMAL))
         a.set_reg("x0", 0)
+
+
+
+# --- RQ-006: the old signal mask reported without a blocked signal -------------------------
+
+def _term_ran_while_blocked(out: Outcome) -> list[str]:
+    """The program's SIGTERM handler ran while the program kept SIGTERM blocked."""
+    runs = [m.args[0] for m in out.markers if m.phase == P_OLDMASK_CHECK and m.pid == out.init_pid]
+    return [f"the SIGTERM handler ran {runs[0]} time(s) while the program held SIGTERM "
+            "blocked (it restored the old mask the kernel reported)"] if runs and runs[0] else []
+
+
+@scenario(id="RQ-006", title="Report an old signal mask without the blocked SIGTERM",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
+          args=(MASKS,), oracle=_term_ran_while_blocked, gap="P5",
+          prop="The old mask rt_sigprocmask() reports is the thread's mask before the call: "
+               "a program that puts it back keeps the signals it had blocked blocked.")
+def rq_oldmask_lied(adv: Adversary) -> None:
+    """1. The program blocks SIGTERM (it has a counting handler), then calls
+    rt_sigprocmask(SIG_BLOCK, {SIGUSR1}, &old) and later rt_sigprocmask(SIG_SETMASK,
+    &old) to put its mask back, and sends itself SIGTERM.
+    2. Serve the first call as rt_sigprocmask(SIG_BLOCK, {SIGUSR1}, NULL) plus the
+       kernel's own report: write an old mask without SIGTERM into `old` (the call's
+       output, through the capability the call grants) and answer 0.
+    3. The program's SETMASK then unblocks SIGTERM; its own SIGTERM runs the handler
+       while the program believes it blocked."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGPROCMASK, during=P_OLDMASK)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u64(a.el1.syscall_args()[2], 0)   # the call's `oldset`
+        a.set_reg("x0", 0)
+
+
+# --- RQ-007: the secret drawn from /dev/urandom, served by the kernel ----------------------
+
+KNOWN_BYTES = bytes(range(0x41, 0x41 + 32))     # the "random" bytes the kernel picks
+
+
+@scenario(id="RQ-007", title="Serve /dev/urandom with bytes the kernel chose",
+          family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=OUTPUTS,
+          args=(URANDOM,), gap="P4",
+          prop="Entropy a confidential program reads from /dev/urandom is not known to the "
+               "kernel.")
+def rq_urandom_known(adv: Adversary) -> None:
+    """1. The program opens /dev/urandom and reads its 32-byte secret from it (instead of
+    getrandom()).
+    2. When openat() returns the descriptor, put a random device of the kernel's own
+       behind it whose source is 32 bytes the kernel chose (and keeps).
+    3. The program's secret is those bytes."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
+    def _(a: Adversary, **_: object) -> None:
+        fd = a.reg("x0")
+        fds = a.init.fds
+        fds.close(fd)
+        fds.install(RandomFile(0, "/dev/urandom", lambda n: KNOWN_BYTES[:n]), lowest=fd)
+        a.observe(KNOWN_BYTES, "the bytes the kernel served as /dev/urandom")

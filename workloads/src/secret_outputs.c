@@ -3,7 +3,9 @@
  *
  *   secret_outputs        run once and report whether the secret survived
  *   secret_outputs -d     also print the SHA-256 of the secret
- *   secret_outputs -w     also run step 4 (after -d, if both)
+ *   secret_outputs -w     also run step 4
+ *   secret_outputs -m     also run step 6
+ *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then makes
@@ -18,12 +20,17 @@
  *      fork(): in the child the page must read as zero; the child takes it for a fresh
  *      buffer, fills 8 bytes and sends it whole to /dev/null.
  *   5. sysinfo(): the whole struct sysinfo (112 bytes).
+ *   6. (-m only) SIGTERM (with a counting handler) blocked; then rt_sigprocmask(SIG_BLOCK, SIGUSR1)
+ *      saving the old mask, and rt_sigprocmask(SIG_SETMASK, old) to put it back: SIGTERM
+ *      must still be blocked, so a SIGTERM it sends itself must not run the handler
+ *      until the program unblocks it.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,6 +62,11 @@
 #define P_WIPE_DONE 138    /* x2 madvise's result, x3 the child's wait status */
 #define P_SYSINFO 139      /* x2 the buffer; next: sysinfo(buffer) */
 #define P_SYSINFO_DONE 140 /* x2 sysinfo's result */
+#define P_OLDMASK 141      /* SIGTERM blocked; next: sigprocmask(BLOCK, USR1, &old), (SETMASK, &old) */
+#define P_OLDMASK_CHECK 142 /* x2 SIGTERM handler runs after kill(self, SIGTERM) (must be 0) */
+#define P_OLDMASK_DONE 143 /* x2 SIGTERM handler runs after the unblock */
+#define SIGUSR1_ 10
+#define SIGTERM_ 15
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -213,6 +225,44 @@ static void sysinfo_step(void)
     marker(P_SYSINFO_DONE, r, 0, 0, 0);
 }
 
+static volatile int term_runs;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    term_runs++;
+}
+
+static void oldmask_step(void)
+{
+    /* The kernel's struct sigaction for arm64: handler, flags, restorer, mask. */
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_term, 0, 0, 0};
+    if (sys6(SYS_rt_sigaction, SIGTERM_, (long)&act, 0, 8, 0, 0) != 0)
+        return;
+    unsigned long term = 1UL << (SIGTERM_ - 1), usr1 = 1UL << (SIGUSR1_ - 1), old = 0;
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&term, 0, 8, 0, 0) != 0)
+        return;
+    marker(P_OLDMASK, 0, 0, 0, 0);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&usr1, (long)&old, 8, 0, 0) != 0)
+        return;
+    sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGTERM_, 0, 0, 0, 0);
+    marker(P_OLDMASK_CHECK, term_runs, 0, 0, 0);
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&term, 0, 8, 0, 0);
+    marker(P_OLDMASK_DONE, term_runs, 0, 0, 0);
+}
+
+static long urandom_secret(void)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return -1;
+    long n = sys6(SYS_read, fd, (long)secret, SECRET_LEN, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    return n;
+}
+
 static void wipeonfork_step(void)
 {
     long page = anon_page();
@@ -241,17 +291,20 @@ static void wipeonfork_step(void)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, wipe = 0;
+    int show_digest = 0, wipe = 0, urandom = 0, masks = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
+        urandom |= strcmp(argv[i], "-u") == 0;
+        masks |= strcmp(argv[i], "-m") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
 
     marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+    if ((urandom ? urandom_secret() : sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0))
+        != SECRET_LEN) {
         say("secret: getrandom failed\n");
         return 1;
     }
@@ -283,6 +336,8 @@ int main(int argc, char **argv)
     if (wipe)
         wipeonfork_step();
     sysinfo_step();
+    if (masks)
+        oldmask_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

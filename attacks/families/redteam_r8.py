@@ -41,6 +41,10 @@ MASKS = b"-m"                   # secret_outputs' switch for its saved-mask step
 URANDOM = b"-u"                 # secret_outputs' switch: the secret from /dev/urandom
 NR_RT_SIGPROCMASK = NUMBERS["rt_sigprocmask"]
 NR_OPENAT = NUMBERS["openat"]
+NR_SCHED_GETAFFINITY = NUMBERS["sched_getaffinity"]
+NR_GETSOCKOPT = NUMBERS["getsockopt"]
+P_AFFINITY, P_AFFINITY_DONE, P_SOCKOPT, P_SOCKOPT_DONE = 144, 145, 146, 147
+SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
 def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
@@ -185,3 +189,34 @@ def rq_urandom_known(adv: Adversary) -> None:
         fds.close(fd)
         fds.install(RandomFile(0, "/dev/urandom", lambda n: KNOWN_BYTES[:n]), lowest=fd)
         a.observe(KNOWN_BYTES, "the bytes the kernel served as /dev/urandom")
+
+
+# --- RQ-008..RQ-009: lengths of less common calls -------------------------------------------
+
+@scenario(id="RQ-008", title="sched_getaffinity() reports more bytes than the mask it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS, gap="P7",
+          prop="sched_getaffinity's result is at most the mask size the program gave.")
+def rq_affinity_len(adv: Adversary) -> None:
+    """1. The program asks sched_getaffinity() for an 8-byte mask at the start of its
+    scratch area (which holds copies of the secret) and sends as many bytes as the
+    call reported to /dev/null.
+    2. Report 512: the write carries the whole scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SCHED_GETAFFINITY, during=P_AFFINITY)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", SCRATCH)
+
+
+@scenario(id="RQ-009", title="getsockopt() reports an optlen larger than the program gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS, gap="P7",
+          prop="The optlen getsockopt() writes back is at most the optlen the program passed "
+               "in.")
+def rq_optlen(adv: Adversary) -> None:
+    """1. The program calls getsockopt(SO_TYPE) with a 4-byte value and optlen 4, both in
+    its scratch area (which holds copies of the secret), then sends optlen bytes of the
+    value to /dev/null.
+    2. Serve the call, then write 256 into optlen (the call's own output word) and
+       answer 0: the write carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_SOCKOPT)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[4], SCRATCH // 2)   # `optlen`
+        a.set_reg("x0", 0)

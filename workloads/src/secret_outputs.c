@@ -11,19 +11,23 @@
  * page, announced by the same START and PLACED markers, checked at END), then makes
  * calls whose contract is to fill a structure the program passes, in a buffer it has
  * used before (a scratch area that held copies of the secret), and sends what the
- * call filled in on to /dev/null (a log record):
+ * call filled in on to /dev/null (a log record); with -u its secret comes from
+ * /dev/urandom instead of getrandom():
  *
  *   1. uname(): the whole nodename field (65 bytes).
  *   2. clock_gettime(CLOCK_MONOTONIC): the timespec (16 bytes).
  *   3. fstat() of /dev/null: the whole struct stat (128 bytes).
- *   4. (-w only) An anonymous page holding a copy of the secret marked MADV_WIPEONFORK, then
- *      fork(): in the child the page must read as zero; the child takes it for a fresh
+ *   4. (-w only) An anonymous page holding a copy of the secret marked MADV_WIPEONFORK,
+ *      then fork(): in the child the page must read as zero; the child takes it for a fresh
  *      buffer, fills 8 bytes and sends it whole to /dev/null.
  *   5. sysinfo(): the whole struct sysinfo (112 bytes).
- *   6. (-m only) SIGTERM (with a counting handler) blocked; then rt_sigprocmask(SIG_BLOCK, SIGUSR1)
- *      saving the old mask, and rt_sigprocmask(SIG_SETMASK, old) to put it back: SIGTERM
+ *   6. (-m only) SIGTERM (with a counting handler) blocked; then rt_sigprocmask(SIG_BLOCK,
+ *      SIGUSR1) saving the old mask, and rt_sigprocmask(SIG_SETMASK, old) to put it back: SIGTERM
  *      must still be blocked, so a SIGTERM it sends itself must not run the handler
  *      until the program unblocks it.
+ *   7. sched_getaffinity(0, 8, buffer): the number of bytes the call reports.
+ *   8. getsockopt(SO_TYPE) of its own socket into a 4-byte value with a 4-byte optlen,
+ *      both in the scratch area: the optlen bytes the call reports of the value.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
@@ -65,6 +69,10 @@
 #define P_OLDMASK 141      /* SIGTERM blocked; next: sigprocmask(BLOCK, USR1, &old), (SETMASK, &old) */
 #define P_OLDMASK_CHECK 142 /* x2 SIGTERM handler runs after kill(self, SIGTERM) (must be 0) */
 #define P_OLDMASK_DONE 143 /* x2 SIGTERM handler runs after the unblock */
+#define P_AFFINITY 144     /* x2 the buffer; next: sched_getaffinity(0, 8, buffer) */
+#define P_AFFINITY_DONE 145 /* x2 sched_getaffinity's result */
+#define P_SOCKOPT 146      /* x2 the value, x3 optlen; next: getsockopt(SO_TYPE) */
+#define P_SOCKOPT_DONE 147 /* x2 getsockopt's result, x3 the optlen it reported */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
 
@@ -225,6 +233,33 @@ static void sysinfo_step(void)
     marker(P_SYSINFO_DONE, r, 0, 0, 0);
 }
 
+static void affinity_step(void)
+{
+    work_in_scratch();
+    marker(P_AFFINITY, (long)&scratch, 0, 0, 0);
+    long n = sys6(SYS_sched_getaffinity, 0, 8, (long)scratch.raw, 0, 0, 0);
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)scratch.raw, n, 0, 0, 0);
+    marker(P_AFFINITY_DONE, n, 0, 0, 0);
+}
+
+static void sockopt_step(void)
+{
+    long sock = sys6(SYS_socket, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0, 0, 0, 0);
+    if (sock < 0)
+        return;
+    work_in_scratch();
+    uint32_t *optlen = (uint32_t *)(scratch.raw + 4);
+    *optlen = 4;
+    marker(P_SOCKOPT, (long)scratch.raw + 8, (long)optlen, 0, 0);
+    long r = sys6(SYS_getsockopt, sock, 1 /* SOL_SOCKET */, 3 /* SO_TYPE */,
+                  (long)scratch.raw + 8, (long)optlen, 0);
+    if (r == 0)
+        sys6(SYS_write, devnull, (long)scratch.raw + 8, *optlen, 0, 0, 0);
+    marker(P_SOCKOPT_DONE, r, *optlen, 0, 0);
+    sys6(SYS_close, sock, 0, 0, 0, 0, 0);
+}
+
 static volatile int term_runs;
 
 static void on_term(int sig)
@@ -336,6 +371,8 @@ int main(int argc, char **argv)
     if (wipe)
         wipeonfork_step();
     sysinfo_step();
+    affinity_step();
+    sockopt_step();
     if (masks)
         oldmask_step();
     memset(scratch.raw, 0, sizeof scratch.raw);

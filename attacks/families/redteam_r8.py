@@ -44,6 +44,10 @@ NR_OPENAT = NUMBERS["openat"]
 NR_SCHED_GETAFFINITY = NUMBERS["sched_getaffinity"]
 NR_GETSOCKOPT = NUMBERS["getsockopt"]
 P_AFFINITY, P_AFFINITY_DONE, P_SOCKOPT, P_SOCKOPT_DONE = 144, 145, 146, 147
+NR_EXIT = NUMBERS["exit"]
+NR_EXIT_GROUP = NUMBERS["exit_group"]
+P_END, P_LATE = 21, 148
+LATE = b"-t"                    # secret_outputs' switch: a thread left blocked at exit_group
 SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
@@ -220,3 +224,35 @@ def rq_optlen(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write_u32(a.el1.syscall_args()[4], SCRATCH // 2)   # `optlen`
         a.set_reg("x0", 0)
+
+
+# --- RQ-010: a thread the program's exit_group() should have ended, run again --------------
+
+def _ran_after_exit_group(out: Outcome) -> list[str]:
+    """The program's second thread ran after its exit_group()."""
+    late = [m for m in out.markers if m.phase == P_LATE and m.pid == out.init_pid]
+    return ["a thread of the program ran (and printed) after the program's exit_group()"] \
+        if late else []
+
+
+@scenario(id="RQ-010", title="Serve exit_group() as exit() and run the blocked thread on",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-DOMAIN",), program=OUTPUTS,
+          args=(LATE,), oracle=_ran_after_exit_group, gap="P5",
+          prop="After a thread of a confidential program calls exit_group(), no thread of "
+               "that program runs user code again.")
+def rq_exit_group_partial(adv: Adversary) -> None:
+    """1. At its end the program leaves a second thread blocked in read() of a pipe
+    nobody writes and calls exit_group(0).
+    2. Serve the exit_group as exit() (only the calling thread ends), then complete the
+       other thread's read() with 0 (end of file) and schedule it.
+    3. The second thread runs on: it announces itself and prints a line the program
+       never prints (it would have died with the process)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, during=P_END)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["others"] = [t for t in a.init.threads if t is not thread]
+        a.set_reg("x8", NR_EXIT)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_EXIT_GROUP, during=P_END)
+    def _(a: Adversary, **_: object) -> None:
+        for t in a.memo.get("others", ()):
+            a.kernel.wake(t, 0)

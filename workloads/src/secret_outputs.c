@@ -5,6 +5,7 @@
  *   secret_outputs -d     also print the SHA-256 of the secret
  *   secret_outputs -w     also run step 4
  *   secret_outputs -m     also run step 6
+ *   secret_outputs -t     at its end, leave a second thread blocked in read() and exit_group()
  *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -28,6 +29,10 @@
  *   7. sched_getaffinity(0, 8, buffer): the number of bytes the call reports.
  *   8. getsockopt(SO_TYPE) of its own socket into a 4-byte value with a 4-byte optlen,
  *      both in the scratch area: the optlen bytes the call reports of the value.
+ *   9. (-t only) After END and its verdict, a second thread (clone, CLONE_THREAD) blocks
+ *      in read() of a pipe nobody writes, and the main thread calls exit_group(0): the
+ *      whole process ends there; the second thread never runs again (if it did, it
+ *      would announce P_LATE and print a line the program never prints otherwise).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
@@ -73,6 +78,8 @@
 #define P_AFFINITY_DONE 145 /* x2 sched_getaffinity's result */
 #define P_SOCKOPT 146      /* x2 the value, x3 optlen; next: getsockopt(SO_TYPE) */
 #define P_SOCKOPT_DONE 147 /* x2 getsockopt's result, x3 the optlen it reported */
+#define P_LATE 148         /* (never, with an honest kernel) x2 read()'s result after exit_group */
+#define THREAD_FLAGS 0x50f00L /* CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
 
@@ -260,6 +267,49 @@ static void sockopt_step(void)
     sys6(SYS_close, sock, 0, 0, 0, 0, 0);
 }
 
+static uint8_t worker_stack[16384] __attribute__((aligned(16)));
+static int late_pipe[2];
+
+__attribute__((noreturn, noinline, used)) static void late_worker(void)
+{
+    char c;
+    long n = sys6(SYS_read, late_pipe[0], (long)&c, 1, 0, 0, 0);
+    marker(P_LATE, n, 0, 0, 0);
+    say("secret: still running after exit_group\n");
+    sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* clone() a thread on worker_stack that runs late_worker(). */
+static long spawn_late_worker(void)
+{
+    register long x0 __asm__("x0") = THREAD_FLAGS;
+    register long x1 __asm__("x1") = (long)(worker_stack + sizeof worker_stack);
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x8 __asm__("x8") = SYS_clone;
+    register long x9 __asm__("x9") = (long)late_worker;
+    __asm__ volatile(
+        "svc #0\n\t"
+        "cbnz x0, 1f\n\t"
+        "blr x9\n\t"
+        "1:\n\t"
+        : "+r"(x0)
+        : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
+        : "x30", "memory", "cc");
+    return x0;
+}
+
+static void exit_with_late_worker(int code)
+{
+    if (sys6(SYS_pipe2, (long)late_pipe, 0, 0, 0, 0, 0) == 0 && spawn_late_worker() > 0)
+        for (int i = 0; i < 4; i++)
+            sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);     /* let it block in read() */
+    sys6(SYS_exit_group, code, 0, 0, 0, 0, 0);
+}
+
 static volatile int term_runs;
 
 static void on_term(int sig)
@@ -326,12 +376,13 @@ static void wipeonfork_step(void)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, wipe = 0, urandom = 0, masks = 0;
+    int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
         urandom |= strcmp(argv[i], "-u") == 0;
         masks |= strcmp(argv[i], "-m") == 0;
+        late |= strcmp(argv[i], "-t") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -392,5 +443,7 @@ int main(int argc, char **argv)
         sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
     marker(P_END, bad, 0, 0, 0);
     say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    if (late)
+        exit_with_late_worker(bad ? 3 : 0);
     return bad ? 3 : 0;
 }

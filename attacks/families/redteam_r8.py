@@ -48,6 +48,8 @@ NR_EXIT = NUMBERS["exit"]
 NR_EXIT_GROUP = NUMBERS["exit_group"]
 P_END, P_LATE = 21, 148
 LATE = b"-t"                    # secret_outputs' switch: a thread left blocked at exit_group
+P_ROBUST = 149
+ROBUST = b"-R"                  # secret_outputs' switch: a robust-list head replaced
 SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
@@ -256,3 +258,20 @@ def rq_exit_group_partial(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         for t in a.memo.get("others", ()):
             a.kernel.wake(t, 0)
+
+
+# --- RQ-011: a robust-list head the program replaced, read through its old registration ----
+
+@scenario(id="RQ-011", title="Read the robust-list head the program has since replaced",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, args=(ROBUST,),
+          prop="A long-lived user-access capability (the robust-list head set_robust_list "
+               "named) ends when the program names another: the words it covered are the "
+               "program's again.")
+def rq_stale_robust_head(adv: Adversary) -> None:
+    """1. The program registers a robust-list head in an anonymous page, then registers a
+    second one in its place and reuses the first head's words for a copy of the secret.
+    2. At the next system call, read 24 bytes at the first head, as a kernel walking the
+       robust list at a thread's exit reads its head."""
+    @adv.on(Point.MARKER, phase=P_ROBUST)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.observe(a.kernel.uaccess.read(args[0], 24), "the replaced robust-list head")

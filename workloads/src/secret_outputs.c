@@ -6,6 +6,7 @@
  *   secret_outputs -w     also run step 4
  *   secret_outputs -m     also run step 6
  *   secret_outputs -t     at its end, leave a second thread blocked in read() and exit_group()
+ *   secret_outputs -R     also run step 10
  *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -33,6 +34,9 @@
  *      in read() of a pipe nobody writes, and the main thread calls exit_group(0): the
  *      whole process ends there; the second thread never runs again (if it did, it
  *      would announce P_LATE and print a line the program never prints otherwise).
+ *  10. (-R only) A robust-futex list head in an anonymous page registered with
+ *      set_robust_list(), then a second head registered in its place; the words the first
+ *      head occupied are then reused for a copy of the secret.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
@@ -79,6 +83,8 @@
 #define P_SOCKOPT 146      /* x2 the value, x3 optlen; next: getsockopt(SO_TYPE) */
 #define P_SOCKOPT_DONE 147 /* x2 getsockopt's result, x3 the optlen it reported */
 #define P_LATE 148         /* (never, with an honest kernel) x2 read()'s result after exit_group */
+#define P_ROBUST 149       /* x2 the old head (now a copy of the secret), x3 set_robust_list's */
+#define P_ROBUST_DONE 150
 #define THREAD_FLAGS 0x50f00L /* CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
@@ -267,6 +273,23 @@ static void sockopt_step(void)
     sys6(SYS_close, sock, 0, 0, 0, 0, 0);
 }
 
+static void robust_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    /* Two struct robust_list_head slots; each starts as an empty list. */
+    uint64_t *first = (uint64_t *)(page + SECRET_OFF), *second = first + 8;
+    first[0] = (uint64_t)first;
+    second[0] = (uint64_t)second;
+    long r = sys6(SYS_set_robust_list, (long)first, 24, 0, 0, 0, 0);
+    if (r == 0)
+        r = sys6(SYS_set_robust_list, (long)second, 24, 0, 0, 0, 0);
+    memcpy(first, secret, SECRET_LEN);                  /* the first slot is free again */
+    marker(P_ROBUST, (long)first, r, 0, 0);
+    marker(P_ROBUST_DONE, 0, 0, 0, 0);
+}
+
 static uint8_t worker_stack[16384] __attribute__((aligned(16)));
 static int late_pipe[2];
 
@@ -376,13 +399,14 @@ static void wipeonfork_step(void)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0;
+    int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0, robust = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
         urandom |= strcmp(argv[i], "-u") == 0;
         masks |= strcmp(argv[i], "-m") == 0;
         late |= strcmp(argv[i], "-t") == 0;
+        robust |= strcmp(argv[i], "-R") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -426,6 +450,8 @@ int main(int argc, char **argv)
     sockopt_step();
     if (masks)
         oldmask_step();
+    if (robust)
+        robust_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -50,6 +50,10 @@ P_END, P_LATE = 21, 148
 LATE = b"-t"                    # secret_outputs' switch: a thread left blocked at exit_group
 P_ROBUST = 149
 ROBUST = b"-R"                  # secret_outputs' switch: a robust-list head replaced
+P_TMASK, P_TMASK_DONE = 151, 152
+TMASK = b"-k"                   # secret_outputs' switch: a thread started with SIGTERM blocked
+NR_CLONE = NUMBERS["clone"]
+SIGTERM = 15
 SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
@@ -275,3 +279,36 @@ def rq_stale_robust_head(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_ROBUST)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.observe(a.kernel.uaccess.read(args[0], 24), "the replaced robust-list head")
+
+
+# --- RQ-012: a new thread started without the mask it inherits -----------------------------
+
+def _term_ran_in_new_thread(out: Outcome) -> list[str]:
+    """The SIGTERM handler ran although every thread of the program had SIGTERM blocked."""
+    done = [m.args[0] for m in out.markers if m.phase == P_TMASK_DONE and m.pid == out.init_pid]
+    return [f"the SIGTERM handler ran {done[0]} time(s) while SIGTERM was blocked in every "
+            "thread (the new thread's inherited mask was dropped)"] if done and done[0] else []
+
+
+@scenario(id="RQ-012", title="Start a clone()d thread with an empty signal mask and signal it",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS, args=(TMASK,),
+          oracle=_term_ran_in_new_thread,
+          prop="A thread made with clone() starts with its creator's signal mask: a signal "
+               "the program blocked is not delivered to the new thread.")
+def rq_thread_mask_dropped(adv: Adversary) -> None:
+    """1. The program blocks SIGTERM (it has a counting handler) and starts a second
+    thread with clone(CLONE_THREAD); the thread makes a few calls and exits.
+    2. When clone() returns, record an empty signal mask for the new thread in the
+       kernel's bookkeeping and send it SIGTERM (a thread-directed signal, which any
+       process may send).
+    3. The kernel delivers SIGTERM at the new thread's next return: its handler runs
+       while the program holds SIGTERM blocked in every thread."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_TMASK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        others = [t for t in a.init.threads if t is not thread]
+        if not others:
+            a.note("no new thread after clone()")
+            return
+        new = max(others, key=lambda t: t.tid)
+        new.sigmask = 0
+        a.kernel.signals.send_thread(new, SIGTERM, b"")

@@ -7,6 +7,7 @@
  *   secret_outputs -m     also run step 6
  *   secret_outputs -t     at its end, leave a second thread blocked in read() and exit_group()
  *   secret_outputs -R     also run step 10
+ *   secret_outputs -k     also run step 11
  *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -37,6 +38,9 @@
  *  10. (-R only) A robust-futex list head in an anonymous page registered with
  *      set_robust_list(), then a second head registered in its place; the words the first
  *      head occupied are then reused for a copy of the secret.
+ *  11. (-k only) SIGTERM (with a counting handler) blocked, then a second thread started
+ *      with clone(CLONE_THREAD): it inherits the mask, so SIGTERM stays blocked in both
+ *      threads; the thread makes a few calls and exits; the handler must not have run.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
@@ -85,6 +89,8 @@
 #define P_LATE 148         /* (never, with an honest kernel) x2 read()'s result after exit_group */
 #define P_ROBUST 149       /* x2 the old head (now a copy of the secret), x3 set_robust_list's */
 #define P_ROBUST_DONE 150
+#define P_TMASK 151        /* SIGTERM blocked; next: clone(CLONE_THREAD) */
+#define P_TMASK_DONE 152   /* x2 SIGTERM handler runs (must be 0), x3 whether the thread ran */
 #define THREAD_FLAGS 0x50f00L /* CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
@@ -290,6 +296,58 @@ static void robust_step(void)
     marker(P_ROBUST_DONE, 0, 0, 0, 0);
 }
 
+static uint8_t tmask_stack[16384] __attribute__((aligned(16)));
+static volatile int tmask_done;
+static volatile int term_runs;
+
+__attribute__((noreturn, noinline, used)) static void tmask_worker(void)
+{
+    for (int i = 0; i < 8; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    tmask_done = 1;
+    sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* clone() a thread on `stack` that runs `fn` (which never returns). */
+static long spawn_thread(uint8_t *stack_top, void (*fn)(void))
+{
+    register long x0 __asm__("x0") = THREAD_FLAGS;
+    register long x1 __asm__("x1") = (long)stack_top;
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x8 __asm__("x8") = SYS_clone;
+    register long x9 __asm__("x9") = (long)fn;
+    __asm__ volatile(
+        "svc #0\n\t"
+        "cbnz x0, 1f\n\t"
+        "blr x9\n\t"
+        "1:\n\t"
+        : "+r"(x0)
+        : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
+        : "x30", "memory", "cc");
+    return x0;
+}
+
+static void on_term(int sig);
+
+static void thread_mask_step(void)
+{
+    struct { unsigned long handler, flags, restorer, mask; } act = {
+        (unsigned long)on_term, 0, 0, 0};
+    unsigned long term = 1UL << (SIGTERM_ - 1);
+    if (sys6(SYS_rt_sigaction, SIGTERM_, (long)&act, 0, 8, 0, 0) != 0 ||
+        sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&term, 0, 8, 0, 0) != 0)
+        return;
+    marker(P_TMASK, 0, 0, 0, 0);
+    if (spawn_thread(tmask_stack + sizeof tmask_stack, tmask_worker) > 0)
+        for (int i = 0; i < 2000 && !tmask_done; i++)
+            sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    marker(P_TMASK_DONE, term_runs, tmask_done, 0, 0);
+}
+
 static uint8_t worker_stack[16384] __attribute__((aligned(16)));
 static int late_pipe[2];
 
@@ -304,36 +362,13 @@ __attribute__((noreturn, noinline, used)) static void late_worker(void)
         ;
 }
 
-/* clone() a thread on worker_stack that runs late_worker(). */
-static long spawn_late_worker(void)
-{
-    register long x0 __asm__("x0") = THREAD_FLAGS;
-    register long x1 __asm__("x1") = (long)(worker_stack + sizeof worker_stack);
-    register long x2 __asm__("x2") = 0;
-    register long x3 __asm__("x3") = 0;
-    register long x4 __asm__("x4") = 0;
-    register long x8 __asm__("x8") = SYS_clone;
-    register long x9 __asm__("x9") = (long)late_worker;
-    __asm__ volatile(
-        "svc #0\n\t"
-        "cbnz x0, 1f\n\t"
-        "blr x9\n\t"
-        "1:\n\t"
-        : "+r"(x0)
-        : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
-        : "x30", "memory", "cc");
-    return x0;
-}
-
 static void exit_with_late_worker(int code)
 {
-    if (sys6(SYS_pipe2, (long)late_pipe, 0, 0, 0, 0, 0) == 0 && spawn_late_worker() > 0)
+    if (sys6(SYS_pipe2, (long)late_pipe, 0, 0, 0, 0, 0) == 0 && spawn_thread(worker_stack + sizeof worker_stack, late_worker) > 0)
         for (int i = 0; i < 4; i++)
             sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);     /* let it block in read() */
     sys6(SYS_exit_group, code, 0, 0, 0, 0, 0);
 }
-
-static volatile int term_runs;
 
 static void on_term(int sig)
 {
@@ -399,7 +434,7 @@ static void wipeonfork_step(void)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0, robust = 0;
+    int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0, robust = 0, tmask = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
@@ -407,6 +442,7 @@ int main(int argc, char **argv)
         masks |= strcmp(argv[i], "-m") == 0;
         late |= strcmp(argv[i], "-t") == 0;
         robust |= strcmp(argv[i], "-R") == 0;
+        tmask |= strcmp(argv[i], "-k") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -452,6 +488,8 @@ int main(int argc, char **argv)
         oldmask_step();
     if (robust)
         robust_step();
+    if (tmask)
+        thread_mask_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -54,6 +54,10 @@ P_TMASK, P_TMASK_DONE = 151, 152
 TMASK = b"-k"                   # secret_outputs' switch: a thread started with SIGTERM blocked
 NR_CLONE = NUMBERS["clone"]
 SIGTERM = 15
+P_SIGWAIT, P_SIGWAIT_DONE = 153, 154
+SIGWAIT = b"-q"                 # secret_outputs' switch: rt_sigtimedwait({SIGUSR1})
+NR_RT_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+SIGUSR1 = 10
 SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
@@ -312,3 +316,27 @@ def rq_thread_mask_dropped(adv: Adversary) -> None:
         new = max(others, key=lambda t: t.tid)
         new.sigmask = 0
         a.kernel.signals.send_thread(new, SIGTERM, b"")
+
+
+# --- RQ-013: rt_sigtimedwait() answering a signal the program did not wait for -------------
+
+def _signal_outside_set(out: Outcome) -> list[str]:
+    """rt_sigtimedwait returned a signal number outside the set the program passed."""
+    got = [m.args[0] for m in out.markers if m.phase == P_SIGWAIT_DONE and m.pid == out.init_pid]
+    return [f"rt_sigtimedwait({{SIGUSR1}}) returned signal {got[0]}, which the program "
+            "never waited for"] if got and 0 < got[0] < 65 and got[0] != SIGUSR1 else []
+
+
+@scenario(id="RQ-013", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGTERM",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
+          args=(SIGWAIT,), oracle=_signal_outside_set, gap="P5",
+          prop="rt_sigtimedwait() returns a signal of the set the program passed (or an "
+               "error), never another signal.")
+def rq_sigwait_outside_set(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, sends it to itself and takes it with
+    rt_sigtimedwait({SIGUSR1}); it dispatches on the number returned.
+    2. Answer 15 (SIGTERM), a signal it neither waited for nor was sent: the program
+       takes the path for a signal it never asked about."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGTIMEDWAIT, during=P_SIGWAIT)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", SIGTERM)

@@ -8,6 +8,7 @@
  *   secret_outputs -t     at its end, leave a second thread blocked in read() and exit_group()
  *   secret_outputs -R     also run step 10
  *   secret_outputs -k     also run step 11
+ *   secret_outputs -q     also run step 12
  *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -41,6 +42,8 @@
  *  11. (-k only) SIGTERM (with a counting handler) blocked, then a second thread started
  *      with clone(CLONE_THREAD): it inherits the mask, so SIGTERM stays blocked in both
  *      threads; the thread makes a few calls and exits; the handler must not have run.
+ *  12. (-q only) SIGUSR1 blocked and sent to itself, then taken synchronously with
+ *      rt_sigtimedwait({SIGUSR1}): the call returns a signal of that set (SIGUSR1).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r8.py.  Only the digest of the secret is ever printed.
@@ -91,6 +94,8 @@
 #define P_ROBUST_DONE 150
 #define P_TMASK 151        /* SIGTERM blocked; next: clone(CLONE_THREAD) */
 #define P_TMASK_DONE 152   /* x2 SIGTERM handler runs (must be 0), x3 whether the thread ran */
+#define P_SIGWAIT 153      /* SIGUSR1 blocked and pending; next: rt_sigtimedwait({SIGUSR1}) */
+#define P_SIGWAIT_DONE 154 /* x2 rt_sigtimedwait's result (must be SIGUSR1) */
 #define THREAD_FLAGS 0x50f00L /* CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
@@ -348,6 +353,18 @@ static void thread_mask_step(void)
     marker(P_TMASK_DONE, term_runs, tmask_done, 0, 0);
 }
 
+static void sigwait_step(void)
+{
+    unsigned long usr1 = 1UL << (SIGUSR1_ - 1);
+    uint8_t info[128];
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&usr1, 0, 8, 0, 0) != 0)
+        return;
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1_, 0, 0, 0, 0);
+    marker(P_SIGWAIT, 0, 0, 0, 0);
+    long sig = sys6(SYS_rt_sigtimedwait, (long)&usr1, (long)info, 0, 8, 0, 0);
+    marker(P_SIGWAIT_DONE, sig, 0, 0, 0);
+}
+
 static uint8_t worker_stack[16384] __attribute__((aligned(16)));
 static int late_pipe[2];
 
@@ -435,6 +452,7 @@ static void wipeonfork_step(void)
 int main(int argc, char **argv)
 {
     int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0, robust = 0, tmask = 0;
+    int sigwait = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
@@ -443,6 +461,7 @@ int main(int argc, char **argv)
         late |= strcmp(argv[i], "-t") == 0;
         robust |= strcmp(argv[i], "-R") == 0;
         tmask |= strcmp(argv[i], "-k") == 0;
+        sigwait |= strcmp(argv[i], "-q") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -490,6 +509,8 @@ int main(int argc, char **argv)
         robust_step();
     if (tmask)
         thread_mask_step();
+    if (sigwait)
+        sigwait_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -1,16 +1,18 @@
-"""Red-team round eight: calls whose contract is to fill a structure the program owns,
-answered "done" with nothing written, and a wipe-on-fork page a child must find zero.
+"""Red-team round eight: results a program trusts about its own memory and signals.
 
 The scenarios attack `secret_outputs` (workloads/src/secret_outputs.c): the secret kept as
 in `secret`, then uname(), clock_gettime(), fstat() and sysinfo() into a scratch area that
-held copies of the secret, each followed by a write of what the call filled in to
-/dev/null, and an anonymous page marked MADV_WIPEONFORK before a fork() whose child takes
-the page for a fresh buffer (with -w only: the kernel model keeps no wipe-on-fork
-advice, so without an attacker too the child gets the page's bytes).  Its markers (phases 130 and up) are mirrored by the P_*
-constants here.
-Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch, the
-Guardian's calls).  Where an attack still gets through with the Guardian on, it names the
-property it breaks (`gap`).
+held copies of the secret (what they filled in is sent to /dev/null), lengths reported by
+sched_getaffinity() and getsockopt(), and, behind its switches, a MADV_WIPEONFORK page a
+forked child takes for a fresh buffer (-w; the kernel model keeps no wipe-on-fork advice,
+so without an attacker too the child gets the page's bytes), an old signal mask put back
+(-m), the secret drawn from /dev/urandom (-u), a thread left blocked at exit_group (-t), a
+robust-list head replaced (-R), a thread started with SIGTERM blocked (-k) and
+rt_sigtimedwait (-q).  Its markers (phases 130 and up) are mirrored by the P_* constants
+here.
+Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch,
+signal queue, descriptors and threads, the Guardian's calls).  Where an attack still gets
+through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -169,9 +171,8 @@ def rq_oldmask_lied(adv: Adversary) -> None:
     """1. The program blocks SIGTERM (it has a counting handler), then calls
     rt_sigprocmask(SIG_BLOCK, {SIGUSR1}, &old) and later rt_sigprocmask(SIG_SETMASK,
     &old) to put its mask back, and sends itself SIGTERM.
-    2. Serve the first call as rt_sigprocmask(SIG_BLOCK, {SIGUSR1}, NULL) plus the
-       kernel's own report: write an old mask without SIGTERM into `old` (the call's
-       output, through the capability the call grants) and answer 0.
+    2. Serve the first call, then overwrite its `old` output (through the capability
+       the call grants) with an empty mask, one without SIGTERM, and answer 0.
     3. The program's SETMASK then unblocks SIGTERM; its own SIGTERM runs the handler
        while the program believes it blocked."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGPROCMASK, during=P_OLDMASK)

@@ -29,6 +29,7 @@ EXPECTED = {
     "secret",
     "secret_threads",
     "secret_calls",
+    "secret_outputs",
     "secret_variants",
     "signals",
     "threads",

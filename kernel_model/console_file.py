@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import select
 import struct
 import sys
 import termios
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from errno import EINVAL, ENOTTY, EPIPE
 from typing import BinaryIO
 
+from emulator.host_poll import readable
 from kernel_model import linux_structs as ls
 from kernel_model.errors import err, from_oserror
 from kernel_model.openfile import PIPEFS_DEV, IoctlResult, OpenFile, inode_numbers
@@ -167,8 +167,8 @@ class ConsoleFile(OpenFile):
         if self.source is not None or self.host_fd is None:
             return True
         try:
-            return bool(select.select([self.host_fd], [], [], 0)[0])
-        except (OSError, ValueError):
+            return bool(readable([self.host_fd], 0))
+        except OSError:
             return True
 
     def _tty_ioctl(self, request: int, arg: bytes | None) -> IoctlResult:

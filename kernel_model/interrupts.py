@@ -19,13 +19,13 @@ end by its count (see `Cpu.stop_from_another_thread`).
 from __future__ import annotations
 
 import os
-import select
 import signal
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from emulator.host_poll import readable
 from kernel_model import signals as sig
 from kernel_model.console_file import ConsoleInterrupted
 
@@ -157,7 +157,7 @@ def wait_host_fds(k: Kernel, block: bool) -> bool:
     try:
         if k.host_signals:          # noted just before the wait began: take it first
             return True
-        ready, _, _ = select.select(fds, [], [], None if block else 0)
+        ready = readable(fds, None if block else 0)
     except ConsoleInterrupted:
         return True
     except (OSError, ValueError):

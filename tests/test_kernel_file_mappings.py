@@ -76,3 +76,27 @@ def test_a_process_killed_while_it_maps_its_file_shared_read_only_ends_cleanly()
 
     out = run_session(s, "off")
     assert out.exit_status == 15 and not out.error, (out.ended, out.error)
+
+
+def _host_fds() -> int:
+    import os
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_file_mapping_holds_its_host_file_only_while_mapped(tmp_path) -> None:
+    # The mapping keeps the file open after close(), and lets it go at the last munmap
+    # (a program that maps and unmaps files in a loop must not run out of host fds).
+    k = _kernel(tmp_path)
+    before = _host_fds()
+    for flags in (MAP_PRIVATE, MAP_SHARED):
+        for _ in range(3):
+            fd = _call(k, "openat", AT_FDCWD, SCRATCH, O_RDONLY)
+            addr = _call(k, "mmap", 0, 2 * PAGE, PROT_READ, flags, fd, 0)
+            assert _call(k, "close", fd) == 0
+            assert _host_fds() == before + 1                    # held by the mapping
+            assert k.uaccess.read(addr, PAGE) == FILE[:PAGE]
+            assert _call(k, "munmap", addr, PAGE) == 0           # split: still mapped
+            assert k.uaccess.read(addr + PAGE, PAGE) == FILE[PAGE:2 * PAGE]
+            assert _host_fds() == before + 1
+            assert _call(k, "munmap", addr + PAGE, PAGE) == 0
+            assert _host_fds() == before

@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import select
 import shutil
 import signal
 import tempfile
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.gdbstub.control import ExecutionControl, Position, StopReason
 from emulator.gdbstub.host_io import RecordedInput
+from emulator.host_poll import readable
 
 if TYPE_CHECKING:
     from emulator.gdbstub.server import GdbServer
@@ -103,7 +103,7 @@ class History:
         # one (checked twice, across a hand-over) ends the wait.
         misses = 0
         while True:
-            ready, _, _ = select.select([r], [], [], 2.0)
+            ready = readable([r], 2.0)
             if ready:
                 break
             misses = 0 if self._machine_alive() else misses + 1
@@ -260,7 +260,7 @@ class History:
             data = bytearray()
             try:
                 while True:
-                    ready, _, _ = select.select([fd], [], [], 2.0)
+                    ready = readable([fd], 2.0)
                     if not ready:
                         try:
                             os.kill(self._supervisor, 0)

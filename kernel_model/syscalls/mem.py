@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import weakref
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
@@ -39,6 +40,14 @@ PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
 
 def _page_up(x: int) -> int:
     return (x + PAGE - 1) & ~(PAGE - 1)
+
+
+def _hold_while_mapped(file, backing: object) -> None:  # noqa: ANN001
+    """The mapping keeps the open file alive until its last area is gone: the areas
+    (split, moved or copied to a fork child) all share `backing`, so the reference is
+    dropped when the backing is (as Linux drops the VMA's file reference at unmap)."""
+    file.incref()
+    weakref.finalize(backing, file.decref)
 
 
 class FileBacking:
@@ -132,13 +141,13 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             # mprotect refuse PROT_WRITE): nothing to write back.
             sp = SharedPages(name, writeback if f.writable else None)
             backing = FileBacking(f, name)
-            f.incref()    # the mapping keeps the open file alive after the fd is closed
+            _hold_while_mapped(f, backing)  # the file stays open after its fd is closed
             file_end = start + max(min(size - offset, length), 0)
         else:
             # Private file pages are copied at fault time; keep the bytes the
             # mapping can see so later writes to the file do not leak in.
             backing = PrivateFileBacking(f, offset, min(length, max(size - offset, 0)), name)
-            f.incref()    # mremap may grow the mapping over more of the file
+            _hold_while_mapped(f, backing)  # mremap may grow it over more of the file
             file_end = start + max(size - offset, 0)
     elif shared:
         sp = SharedPages("[shared anon]")

@@ -100,6 +100,8 @@ CHECKS: dict[str, str] = {
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",
     "return.count_bound": "a read/write-family result (read, write, pread64, readv/writev by their iovecs, recvfrom/sendto, recvmsg/sendmsg, getrandom ...) is at most the count the program asked for, or a negative errno",
     "return.count_written": "a read-family result n (read, pread64, recvfrom, readlinkat, getdents64, getcwd; readv/preadv/recvmsg across their iovecs) covers only bytes the kernel wrote into the buffer during the call",
+    "return.output_written": "a call whose success means a fixed-size output was filled in (uname, clock_gettime, fstat/newfstatat/statx, sysinfo, times, getrusage, getitimer, rt_sigpending, prlimit64's old limit, pipe2's fds, wait4's status of a reaped child ...), sched_getaffinity's reported mask and the bytes a value-result length reports (getsockopt, getsockname, accept, recvfrom) were written by the kernel during the call; a NULL optional output is exempt",
+    "return.value_length": "a value-result length the kernel writes back is within the contract: getsockopt's optlen at most the one the program passed, an address length at most a sockaddr_storage (128)",
     "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",

@@ -88,11 +88,13 @@ def test_optional_outputs_and_results_that_write_nothing(s: Scene) -> None:
     assert _resume(s, "wait4", ((1 << 64) - 1, OUT, 0, 0), 77, [(OUT, OUT + 4)]) == Status.OK
 
 
-def test_sched_getaffinity_reports_only_written_bytes(s: Scene) -> None:
+def test_sched_getaffinity_reports_only_written_bytes_it_was_asked_for(s: Scene) -> None:
     args = (0, 8, OUT)
     assert _resume(s, "sched_getaffinity", args, 8, [(OUT, OUT + 8)]) == Status.OK
     assert _resume(s, "sched_getaffinity", args, 8, []) == Status.ERR_DENIED
     assert _refused_by(s, "return.output_written")
+    assert _resume(s, "sched_getaffinity", args, 512, [(OUT, OUT + 512)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.count_bound")
 
 
 def _set_len(s: Scene, value: int) -> None:

@@ -209,7 +209,7 @@ def rq_urandom_known(adv: Adversary) -> None:
 # --- RQ-008..RQ-009: lengths of less common calls -------------------------------------------
 
 @scenario(id="RQ-008", title="sched_getaffinity() reports more bytes than the mask it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS,
           prop="sched_getaffinity's result is at most the mask size the program gave.")
 def rq_affinity_len(adv: Adversary) -> None:
     """1. The program asks sched_getaffinity() for an 8-byte mask at the start of its

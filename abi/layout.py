@@ -40,6 +40,9 @@ NR_GETRANDOM = _NR["getrandom"]
 NR_OPENAT = _NR["openat"]
 NR_CLOSE = _NR["close"]
 NR_KILL = _NR["kill"]
+NR_TIMES = _NR["times"]
+NR_SCHED_GETAFFINITY = _NR["sched_getaffinity"]
+NR_GETSOCKOPT = _NR["getsockopt"]
 NR_TKILL = _NR["tkill"]
 NR_TGKILL = _NR["tgkill"]
 NR_RT_SIGPROCMASK = _NR["rt_sigprocmask"]
@@ -102,7 +105,7 @@ AT_RANDOM = 25
 COUNT_ARG = {_NR[n]: i for n, i in (
     ("read", 2), ("write", 2), ("pread64", 2), ("pwrite64", 2), ("recvfrom", 2),
     ("sendto", 2), ("getrandom", 1), ("readlinkat", 3), ("getdents64", 2), ("sendfile", 3),
-    ("getcwd", 1),
+    ("getcwd", 1), ("sched_getaffinity", 1),
 ) if n in _NR}
 #: ... or the (iovec array, count) arguments whose lengths add up to it ...
 IOVEC_ARGS = {_NR[n]: (1, 2) for n in (

@@ -114,6 +114,11 @@ RULES: tuple[Rule, ...] = (
          "(its count argument or its iovecs' total), or a negative errno; a read-family count "
          "covers only bytes the kernel wrote into the buffer.",
          checks=("return.count_bound", "return.count_written")),
+    Rule("G-IAGO-OUTPUT", "A call whose success means an output was filled in (uname, "
+         "clock_gettime, fstat, sysinfo, sched_getaffinity's mask, a value-result length's "
+         "bytes ...) had it written by the kernel during the call; a value-result length "
+         "written back stays within the contract (getsockopt's optlen at most the one passed).",
+         checks=("return.output_written", "return.value_length")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -253,6 +258,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
+           "G-IAGO-OUTPUT",
            "G-IAGO-OFFLOAD",
            "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
            "G-FORK-CONTEXT"),

@@ -42,6 +42,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
 from guardian.result_bounds import check_count, check_offload, check_written
+from guardian.result_outputs import check_output_written, check_value_length
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -119,6 +120,8 @@ class ReturnPath:
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
             check_count(self.memory, slot, ret)
             check_written(self.memory, slot, ret)
+            check_value_length(self.memory, slot, ret)
+            check_output_written(slot, ret)
             check_offload(slot, ret)
             if slot.nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)

@@ -46,7 +46,8 @@ def _wait(s: Scene, status_word: int, ret: int = CHILD_PID) -> int:
     s.hw.ram.write(s.b + PAGES_A, struct.pack("<I", status_word))
     sid = 990 + len(s.g.decisions) + len(s.g.conf.slots)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR_WAIT4, (ret, VA, 0, 0, 0, 0),
-                               root=s.b + ROOT_A, thread=1)
+                               root=s.b + ROOT_A, thread=1,
+                               written=[(VA, VA + 4)])     # the kernel wrote the status
     status = s.call(Call.RESUME, sid, ret, ELR)[0]
     s.g.lock_el1(False)
     return status

@@ -81,7 +81,7 @@ def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
 # --- RQ-001..RQ-004: an output structure reported filled, never written -------------------
 
 @scenario(id="RQ-001", title="Answer uname() with success and write no utsname",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
           prop="After uname() succeeds, the structure holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rq_uname_unwritten(adv: Adversary) -> None:
@@ -93,7 +93,7 @@ def rq_uname_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RQ-002", title="Answer clock_gettime() with success and write no timespec",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
           prop="After clock_gettime() succeeds, the timespec holds the kernel's time, not the "
                "bytes the program's buffer held before the call.")
 def rq_clock_unwritten(adv: Adversary) -> None:
@@ -105,7 +105,7 @@ def rq_clock_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RQ-003", title="Answer fstat() with success and write no struct stat",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
           prop="After fstat() succeeds, the struct stat holds what the kernel wrote there, "
                "not the bytes the program's buffer held before the call.")
 def rq_fstat_unwritten(adv: Adversary) -> None:
@@ -117,7 +117,7 @@ def rq_fstat_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RQ-004", title="Answer sysinfo() with success and write no struct sysinfo",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
           prop="After sysinfo() succeeds, the struct sysinfo holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rq_sysinfo_unwritten(adv: Adversary) -> None:
@@ -209,7 +209,7 @@ def rq_urandom_known(adv: Adversary) -> None:
 # --- RQ-008..RQ-009: lengths of less common calls -------------------------------------------
 
 @scenario(id="RQ-008", title="sched_getaffinity() reports more bytes than the mask it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS,
           prop="sched_getaffinity's result is at most the mask size the program gave.")
 def rq_affinity_len(adv: Adversary) -> None:
     """1. The program asks sched_getaffinity() for an 8-byte mask at the start of its
@@ -222,7 +222,7 @@ def rq_affinity_len(adv: Adversary) -> None:
 
 
 @scenario(id="RQ-009", title="getsockopt() reports an optlen larger than the program gave",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=OUTPUTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
           prop="The optlen getsockopt() writes back is at most the optlen the program passed "
                "in.")
 def rq_optlen(adv: Adversary) -> None:

@@ -1,0 +1,134 @@
+"""Iago results of the calls that fill in an output: success means the kernel wrote it,
+and a value-result length it writes back stays within the contract.
+
+Tree A (tests/test_secure_mm.py) is domain 1's live address space; its first page (VA)
+holds the length words of the socket calls.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Call, Status
+from abi.syscalls import SYSCALL_NAMES
+from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.capabilities import RW, W
+from guardian.slots import Slot
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
+
+NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
+ELR = 0x400104
+EFAULT = (1 << 64) - 14
+OUT = VA + 1024                     # an output buffer
+LEN = VA + 256                      # a socklen_t the program passed
+
+
+@pytest.fixture(scope="module")
+def s() -> Scene:
+    scene = build()
+    cpu = scene.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return scene
+
+
+def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
+            written: list[tuple[int, int]],
+            caps: list[tuple[int, int, int]] | None = None) -> int:
+    sid = 950 + len(s.g.decisions)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
+                               caps=caps, root=s.b + ROOT_A, thread=1, written=list(written))
+    status = s.call(Call.RESUME, sid, ret, s.g.conf.slots[sid].kernel_elr)[0]
+    s.g.lock_el1(False)
+    s.g.conf.slots.pop(sid, None)
+    return status
+
+
+def _refused_by(s: Scene, check: str) -> bool:
+    return s.g.decisions[-1].check == check
+
+
+@pytest.mark.parametrize(("name", "args", "size"), [
+    ("uname", (OUT,), 390),
+    ("clock_gettime", (1, OUT), 16),
+    ("fstat", (3, OUT), 128),
+    ("newfstatat", (3, VA, OUT, 0), 128),
+    ("statx", (3, VA, 0, 0x7FF, OUT), 256),
+    ("sysinfo", (OUT,), 112),
+    ("getrusage", (0, OUT), 144),
+    ("rt_sigpending", (OUT, 8), 8),
+    ("prlimit64", (0, 7, 0, OUT), 16),
+])
+def test_a_success_needs_the_whole_output_written(s: Scene, name: str, args: tuple[int, ...],
+                                                  size: int) -> None:
+    assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
+    assert _resume(s, name, args, 0, [(OUT + size // 2, OUT + size), (OUT, OUT + size // 2)]) \
+        == Status.OK                                    # in pieces, any order
+    assert _resume(s, name, args, EFAULT, []) == Status.OK   # a failure writes nothing
+    assert _resume(s, name, args, 0, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    assert _resume(s, name, args, 0, [(OUT, OUT + size - 1)]) == Status.ERR_DENIED
+
+
+def test_optional_outputs_and_results_that_write_nothing(s: Scene) -> None:
+    assert _resume(s, "clock_getres", (1, 0), 0, []) == Status.OK          # NULL res
+    assert _resume(s, "gettimeofday", (OUT, 0), 0, [(OUT, OUT + 16)]) == Status.OK
+    assert _resume(s, "gettimeofday", (OUT, LEN), 0, [(OUT, OUT + 16)]) == Status.ERR_DENIED
+    assert _resume(s, "times", (0,), 1234, []) == Status.OK               # NULL buf
+    assert _resume(s, "times", (OUT,), 1234, []) == Status.ERR_DENIED     # ticks: success
+    assert _resume(s, "prlimit64", (0, 7, OUT, 0), 0, []) == Status.OK    # set only
+    # wait4: WNOHANG with nothing to reap answers 0 and writes nothing; a reaped child's
+    # status is written.
+    assert _resume(s, "wait4", ((1 << 64) - 1, OUT, 1, 0), 0, []) == Status.OK
+    assert _resume(s, "wait4", ((1 << 64) - 1, OUT, 0, 0), 77, []) == Status.ERR_DENIED
+    assert _resume(s, "wait4", ((1 << 64) - 1, OUT, 0, 0), 77, [(OUT, OUT + 4)]) == Status.OK
+
+
+def test_sched_getaffinity_reports_only_written_bytes_it_was_asked_for(s: Scene) -> None:
+    args = (0, 8, OUT)
+    assert _resume(s, "sched_getaffinity", args, 8, [(OUT, OUT + 8)]) == Status.OK
+    assert _resume(s, "sched_getaffinity", args, 8, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    assert _resume(s, "sched_getaffinity", args, 512, [(OUT, OUT + 512)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.count_bound")
+
+
+def _set_len(s: Scene, value: int) -> None:
+    s.hw.ram.write(s.b + PAGES_A + (LEN - VA), struct.pack("<I", value))
+
+
+def test_getsockopt_never_raises_optlen(s: Scene) -> None:
+    caps = [(OUT, OUT + 4, W), (LEN, LEN + 4, RW)]     # derived from optlen 4
+    args = (3, 1, 3, OUT, LEN)
+    done = [(OUT, OUT + 4), (LEN, LEN + 4)]
+    _set_len(s, 4)
+    assert _resume(s, "getsockopt", args, 0, done, caps) == Status.OK
+    assert _resume(s, "getsockopt", args, 0, [(LEN, LEN + 4)], caps) == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    _set_len(s, 2)
+    assert _resume(s, "getsockopt", args, 0, [(OUT, OUT + 2), (LEN, LEN + 4)], caps) == Status.OK
+    _set_len(s, 256)
+    assert _resume(s, "getsockopt", args, 0, done, caps) == Status.ERR_DENIED
+    assert _refused_by(s, "return.value_length")
+    assert _resume(s, "getsockopt", args, EFAULT, done, caps) == Status.OK
+
+
+def test_an_address_length_may_report_truncation_but_not_unwritten_bytes(s: Scene) -> None:
+    caps = [(OUT, OUT + 8, W), (LEN, LEN + 4, RW)]     # the program's buffer: 8 bytes
+    args = (3, OUT, LEN)
+    _set_len(s, 16)                                    # a 16-byte name cut to 8: Linux's way
+    assert _resume(s, "getsockname", args, 0, [(OUT, OUT + 8), (LEN, LEN + 4)], caps) \
+        == Status.OK
+    assert _resume(s, "getsockname", args, 0, [(OUT, OUT + 4), (LEN, LEN + 4)], caps) \
+        == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    _set_len(s, 4096)
+    assert _resume(s, "accept", args, 5, [(OUT, OUT + 8), (LEN, LEN + 4)], caps) \
+        == Status.ERR_DENIED
+    assert _refused_by(s, "return.value_length")
+    _set_len(s, 8)                                     # length not written: nothing reported
+    assert _resume(s, "recvfrom", (3, VA + 2048, 4, 0, OUT, LEN), 0, [], caps) == Status.OK

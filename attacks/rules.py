@@ -120,10 +120,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
-    Rule("G-SIGNAL-OLD-STATE", "The previous action and alternate stack the kernel reports "
-         "(rt_sigaction's oldact, sigaltstack's old_ss) are the ones the program set, or the "
-         "defaults exec leaves.",
-         checks=("uaccess.old_sigaction", "uaccess.old_altstack")),
+    Rule("G-SIGNAL-OLD-STATE", "The previous action, alternate stack and mask the kernel "
+         "reports (rt_sigaction's oldact, sigaltstack's old_ss, rt_sigprocmask's oldset) are the "
+         "ones the program set, or the defaults exec leaves.",
+         checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
          "SA_RESETHAND handler once).",
          checks=("signal.handler", "signal.reset_hand")),

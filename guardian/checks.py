@@ -126,6 +126,7 @@ CHECKS: dict[str, str] = {
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",
+    "uaccess.old_sigmask": "the previous mask rt_sigprocmask reports is the thread's mask before the call, on every bit the Guardian knows",
     "uaccess.old_altstack": "the previous alternate stack sigaltstack reports is the thread's own, as the program set it",
     "ustring.capability": "a user string lies inside a capability, NUL included",
     # --- frames --------------------------------------------------------------------

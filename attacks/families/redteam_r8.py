@@ -163,8 +163,8 @@ def _term_ran_while_blocked(out: Outcome) -> list[str]:
 
 
 @scenario(id="RQ-006", title="Report an old signal mask without the blocked SIGTERM",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
-          args=(MASKS,), oracle=_term_ran_while_blocked, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-OLD-STATE",), program=OUTPUTS,
+          args=(MASKS,), oracle=_term_ran_while_blocked,
           prop="The old mask rt_sigprocmask() reports is the thread's mask before the call: "
                "a program that puts it back keeps the signals it had blocked blocked.")
 def rq_oldmask_lied(adv: Adversary) -> None:

@@ -132,8 +132,9 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.sync_witnessed",)),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
-         "mask rt_sigreturn must restore.",
-         checks=("signal.blocked", "signal.frame_mask")),
+         "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
+         "program passed.",
+         checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",

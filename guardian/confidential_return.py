@@ -39,6 +39,7 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
 from guardian.result_bounds import check_count, check_offload, check_written
@@ -124,6 +125,7 @@ class ReturnPath:
                 self._check_wait_status(slot, ret)
             elif slot.nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
+            check_sigwait_result(self.memory, slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             if unmapped:
                 check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,

@@ -330,7 +330,7 @@ def _signal_outside_set(out: Outcome) -> list[str]:
 
 @scenario(id="RQ-013", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGTERM",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
-          args=(SIGWAIT,), oracle=_signal_outside_set, gap="P5",
+          args=(SIGWAIT,), oracle=_signal_outside_set,
           prop="rt_sigtimedwait() returns a signal of the set the program passed (or an "
                "error), never another signal.")
 def rq_sigwait_outside_set(adv: Adversary) -> None:

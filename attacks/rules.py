@@ -120,6 +120,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
+    Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
+         "of its thread group returns to user code.",
+         checks=("return.after_exit_group",)),
     Rule("G-SIGNAL-OLD-STATE", "The previous action, alternate stack and mask the kernel "
          "reports (rt_sigaction's oldact, sigaltstack's old_ss, rt_sigprocmask's oldset) are the "
          "ones the program set, or the defaults exec leaves.",
@@ -255,7 +258,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
            "G-IAGO-OFFLOAD",
-           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
+           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS", "G-EXIT-GROUP",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

@@ -84,6 +84,7 @@ class ReturnPath:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
         thread_key = (slot.root, slot.thread)
+        self.check_group_alive(slot)
         if thread_key in self.registry.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
@@ -150,6 +151,13 @@ class ReturnPath:
         child = self.registry.vfork_waiting.pop(thread_key, None)
         if child is not None:           # a vfork parent runs again: its child is done here
             self.registry.vfork_done.add((slot.root, child))
+
+    def check_group_alive(self, slot: Slot) -> None:
+        """Linux ends every thread of a group at its exit_group: none runs user code again."""
+        if self.registry.group_exited(slot.root, slot.thread):
+            refuse("return.after_exit_group", Status.ERR_DENIED,
+                   f"a thread of thread {slot.thread}'s group called exit_group: every thread "
+                   "of the group has ended and none returns to user code")
 
     def _check_wait_status(self, slot: Slot, ret: int) -> None:
         """wait4 reaping a fork child whose exit_group the Guardian saw: the status word is

@@ -247,8 +247,8 @@ def _ran_after_exit_group(out: Outcome) -> list[str]:
 
 
 @scenario(id="RQ-010", title="Serve exit_group() as exit() and run the blocked thread on",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-DOMAIN",), program=OUTPUTS,
-          args=(LATE,), oracle=_ran_after_exit_group, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-EXIT-GROUP",), program=OUTPUTS,
+          args=(LATE,), oracle=_ran_after_exit_group,
           prop="After a thread of a confidential program calls exit_group(), no thread of "
                "that program runs user code again.")
 def rq_exit_group_partial(adv: Adversary) -> None:

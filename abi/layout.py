@@ -48,6 +48,7 @@ NR_WAIT4 = _NR["wait4"]
 NR_GETTID = _NR["gettid"]
 #: The waits that install a temporary signal mask until they return (sigsuspend-style).
 NR_RT_SIGSUSPEND = _NR["rt_sigsuspend"]
+NR_RT_SIGTIMEDWAIT = _NR["rt_sigtimedwait"]
 NR_PPOLL = _NR["ppoll"]
 NR_PSELECT6 = _NR["pselect6"]
 NR_EPOLL_PWAIT = _NR["epoll_pwait"]

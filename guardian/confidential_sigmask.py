@@ -48,9 +48,9 @@ from abi.layout import (
     NR_PPOLL,
     NR_PSELECT6,
     NR_RT_SIGSUSPEND,
+    NR_RT_SIGTIMEDWAIT,
     SA_NODEFER,
 )
-from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_selfsignal import ALL_SIGNALS, UNBLOCKABLE, SelfSignals, ThreadSignals
 from guardian.slots import Slot
@@ -59,7 +59,6 @@ from guardian.user_memory import UserMemory
 
 _SIGSET_SIZE = 8
 _ERRNO_FLOOR = (1 << 64) - 4095
-NR_RT_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
 
 
 @dataclass(frozen=True)

@@ -217,8 +217,9 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
-         "for, come from Guardian-private entropy the kernel cannot derive.",
-         checks=("return.getrandom", "create.at_random"),
+         "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
+         "entropy the kernel cannot derive.",
+         checks=("return.getrandom", "return.urandom", "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall.",

@@ -103,6 +103,7 @@ CHECKS: dict[str, str] = {
     "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
+    "return.urandom": "bytes a confidential program reads (read, pread64) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",
     "return.after_exit_group": "once a thread called exit_group, no thread of its thread group returns to user code (RESUME, SIGNAL, a new thread's first run)",
     "return.sigwait_set": "rt_sigtimedwait returns a signal of the set the program passed (SIGKILL and SIGSTOP aside) or an errno",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",

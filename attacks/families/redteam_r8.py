@@ -188,7 +188,9 @@ KNOWN_BYTES = bytes(range(0x41, 0x41 + 32))     # the "random" bytes the kernel 
 
 @scenario(id="RQ-007", title="Serve /dev/urandom with bytes the kernel chose",
           family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=OUTPUTS,
-          args=(URANDOM,), gap="P4",
+          args=(URANDOM,),
+          silent="the Guardian serves reads of /dev/urandom from its own entropy: nothing "
+                 "to refuse",
           prop="Entropy a confidential program reads from /dev/urandom is not known to the "
                "kernel.")
 def rq_urandom_known(adv: Adversary) -> None:

@@ -125,10 +125,13 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
-    Rule("G-SIGNAL-OLD-STATE", "The previous action and alternate stack the kernel reports "
-         "(rt_sigaction's oldact, sigaltstack's old_ss) are the ones the program set, or the "
-         "defaults exec leaves.",
-         checks=("uaccess.old_sigaction", "uaccess.old_altstack")),
+    Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
+         "of its thread group returns to user code.",
+         checks=("return.after_exit_group",)),
+    Rule("G-SIGNAL-OLD-STATE", "The previous action, alternate stack and mask the kernel "
+         "reports (rt_sigaction's oldact, sigaltstack's old_ss, rt_sigprocmask's oldset) are the "
+         "ones the program set, or the defaults exec leaves.",
+         checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
          "SA_RESETHAND handler once).",
          checks=("signal.handler", "signal.reset_hand")),
@@ -137,8 +140,9 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.sync_witnessed",)),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
-         "mask rt_sigreturn must restore.",
-         checks=("signal.blocked", "signal.frame_mask")),
+         "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
+         "program passed.",
+         checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
@@ -218,8 +222,9 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
-         "for, come from Guardian-private entropy the kernel cannot derive.",
-         checks=("return.getrandom", "create.at_random"),
+         "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
+         "entropy the kernel cannot derive.",
+         checks=("return.getrandom", "return.urandom", "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall.",
@@ -260,7 +265,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
            "G-IAGO-OUTPUT",
            "G-IAGO-OFFLOAD",
-           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS",
+           "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS", "G-EXIT-GROUP",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),
     "P7": ("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-ENTRY-ARGS", "G-ENTRY-VECTOR", "G-COPY-SRC"),

@@ -105,6 +105,9 @@ CHECKS: dict[str, str] = {
     "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
+    "return.urandom": "bytes a confidential program reads (read, pread64) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",
+    "return.after_exit_group": "once a thread called exit_group, no thread of its thread group returns to user code (RESUME, SIGNAL, a new thread's first run)",
+    "return.sigwait_set": "rt_sigtimedwait returns a signal of the set the program passed (SIGKILL and SIGSTOP aside) or an errno",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",
     "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
@@ -128,6 +131,7 @@ CHECKS: dict[str, str] = {
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",
+    "uaccess.old_sigmask": "the previous mask rt_sigprocmask reports is the thread's mask before the call, on every bit the Guardian knows",
     "uaccess.old_altstack": "the previous alternate stack sigaltstack reports is the thread's own, as the program set it",
     "ustring.capability": "a user string lies inside a capability, NUL included",
     # --- frames --------------------------------------------------------------------

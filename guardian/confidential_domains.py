@@ -14,6 +14,7 @@ from abi.layout import (
     CLONE_CHILD_CLEARTID,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
+    CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
     MADV_DISCARDING,
@@ -378,6 +379,12 @@ class Lifecycle:
                              thread=reg.new_thread())
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread
+        elif cflags & CLONE_THREAD:
+            group = reg.group_of(slot.root, slot.thread)
+            if group:
+                reg.thread_groups[(slot.root, child.thread)] = group
+        else:                       # vfork, or CLONE_VM alone: a process of its own
+            reg.thread_groups[(slot.root, child.thread)] = child.thread
         if cflags & CLONE_VFORK and not child_root:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
@@ -390,6 +397,8 @@ class Lifecycle:
         reg.dying.discard(root)
         reg.vfork_done = {k for k in reg.vfork_done if k[0] != root}
         reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
+        reg.thread_groups = {k: v for k, v in reg.thread_groups.items() if k[0] != root}
+        reg.groups_exited = {k for k in reg.groups_exited if k[0] != root}
         self.self_signals.forget(root)
         self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)

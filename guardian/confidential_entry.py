@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from abi.layout import GUARDIAN_VBAR, NR_RT_SIGRETURN, SLOT_REGISTER, SVC_NR_REGISTER
+from abi.layout import (
+    GUARDIAN_VBAR,
+    NR_EXIT_GROUP,
+    NR_RT_SIGRETURN,
+    SLOT_REGISTER,
+    SVC_NR_REGISTER,
+)
 from abi.syscalls import SYSCALL_ARITY
 from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
@@ -77,6 +83,9 @@ class ExceptionEntry:
             fault = None if vector in _IRQ_VECTORS else (esr, info.far)
         slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=reg.live_root(),
                             thread=reg.running, fault=fault)
+        if nr == NR_EXIT_GROUP:
+            # Linux ends every thread of the group now, whatever the kernel does next.
+            reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
         if nr is None:
             if vector in _IRQ_VECTORS:
                 if checks.enabled("entry.hide_irq_pc"):

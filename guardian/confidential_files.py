@@ -130,6 +130,11 @@ class Descriptors:
             return None
         return f.path
 
+    def path_of(self, slot: Slot, fd: int) -> str | None:
+        """The name descriptor `fd` of the slot's thread was opened by, if known."""
+        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        return f.path if f is not None else None
+
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
         """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
         directory), with /proc/self/fd/N (and /proc/<own pid>/fd/N, /dev/fd/N) taken

@@ -8,6 +8,10 @@ choice of a handler address, or of a signal stack over the program's data.  The 
 knows the truth from the program's own calls: each signal's action in each address space
 (`Space.handlers`, or, for a signal the program never set, SIG_DFL / SIG_IGN with nothing
 else, as exec leaves it) and each thread's alternate stack (`ThreadSignals.altstack`).
+rt_sigprocmask(how, set, oldset) reports the thread's mask from before the call, which a
+program commonly puts back with SIG_SETMASK: a report without a signal the thread blocks
+would have the program unblock it itself.  The Guardian knows the mask
+(`ThreadSignals.blocked`, on its `known` bits) until the call completes.
 Whatever the kernel writes into those buffers must agree with it, byte for byte where
 Linux is exact, and leaving free only what Linux itself may report differently (the
 SIGKILL/SIGSTOP bits of sa_mask, sa_flags bits it does not know, SS_ONSTACK which depends
@@ -21,6 +25,7 @@ import struct
 from abi import Status
 from abi.layout import (
     NR_RT_SIGACTION,
+    NR_RT_SIGPROCMASK,
     NR_SIGALTSTACK,
     SA_KNOWN_FLAGS,
     SA_RESETHAND,
@@ -36,6 +41,7 @@ from guardian.slots import Domain, Slot
 
 _SIGACTION_SIZE = 32
 _STACK_T_SIZE = 24
+_SIGSET_SIZE = 8
 _ALL = (1 << 64) - 1
 #: Bytes Linux may report differently from what was set: a care mask per report.
 _SIGACTION_CARE = struct.pack("<QQQQ", _ALL, SA_KNOWN_FLAGS, _ALL, _ALL & ~UNBLOCKABLE)
@@ -80,6 +86,9 @@ class OldSignalState:
     def check_write(self, slot: Slot, dom: Domain, va: int, data: bytes) -> None:
         """Refuse a write into the slot's old-state buffer that disagrees with the record
         (`data` is what the program will see: handler addresses already the real ones)."""
+        if slot.nr == NR_RT_SIGPROCMASK:
+            self._check_old_mask(slot, va, data)
+            return
         if slot.nr == NR_RT_SIGACTION:
             buf, size, care = slot.args[2], _SIGACTION_SIZE, _SIGACTION_CARE
         elif slot.nr == NR_SIGALTSTACK:
@@ -106,3 +115,20 @@ class OldSignalState:
             refuse("uaccess.old_sigaction", Status.ERR_DENIED, reason)
         else:
             refuse("uaccess.old_altstack", Status.ERR_DENIED, reason)
+
+    def _check_old_mask(self, slot: Slot, va: int, data: bytes) -> None:
+        """rt_sigprocmask's oldset is the thread's mask before the call, on the bits the
+        Guardian knows (the thread's record changes only once the call completes)."""
+        buf = slot.args[2]
+        lo, hi = max(va, buf), min(va + len(data), buf + _SIGSET_SIZE)
+        if not buf or lo >= hi:
+            return
+        th = self.self_signals.thread_signals(slot.root, slot.thread)
+        expected = struct.pack("<Q", th.blocked)
+        care = struct.pack("<Q", th.known & ~UNBLOCKABLE)
+        part = data[lo - va:hi - va]
+        if _agrees(part, lo - buf, expected, care):
+            return
+        refuse("uaccess.old_sigmask", Status.ERR_DENIED,
+               f"the kernel reports a previous signal mask ({part.hex()} at {lo:#x}) that is "
+               f"not the thread's ({th.blocked:#x} on known bits {th.known:#x})")

@@ -36,6 +36,12 @@ class Registry:
         self.process_of_root: dict[int, int] = {}
         self.child_pids: dict[tuple[int, int], int] = {}
         self.exit_codes: dict[int, int] = {}
+        #: Thread groups sharing an address space: (root, thread) -> its group's first
+        #: thread (absent: the space's original group).  A vfork or CLONE_VM child without
+        #: CLONE_THREAD is a process of its own; a CLONE_THREAD child joins its creator's.
+        self.thread_groups: dict[tuple[int, int], int] = {}
+        #: (root, group) whose exit_group the Guardian saw: none of its threads runs again.
+        self.groups_exited: set[tuple[int, int]] = set()
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1
@@ -62,6 +68,13 @@ class Registry:
         """The space of `root` in domain `domain`, if both exist."""
         dom = self.domains.get(domain)
         return dom.spaces.get(root) if dom is not None else None
+
+    def group_of(self, root: int, thread: int) -> int:
+        return self.thread_groups.get((root, thread), 0)
+
+    def group_exited(self, root: int, thread: int) -> bool:
+        """Has a thread of this thread's group called exit_group?"""
+        return bool(self.groups_exited) and (root, self.group_of(root, thread)) in self.groups_exited
 
     # --- new records --------------------------------------------------------------------
     def next_domain_id(self) -> int:

@@ -18,6 +18,8 @@ from abi.layout import (
     NR_EXIT,
     NR_EXIT_GROUP,
     NR_GETRANDOM,
+    NR_PREAD64,
+    NR_READ,
     NR_RT_SIGACTION,
     NR_RT_SIGRETURN,
     NR_SET_ROBUST_LIST,
@@ -39,6 +41,7 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
 from guardian.result_bounds import check_count, check_offload, check_written
@@ -55,6 +58,8 @@ _LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
 #: The syscalls `_commit` and `_note_child_pid` record something for (the others pass by).
 _COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, *_LONG_LIVED_BY_NR})
 _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
+#: Names whose reads are entropy: served from the Guardian's, as getrandom is.
+RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
 
 
 class ReturnPath:
@@ -84,6 +89,7 @@ class ReturnPath:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
         thread_key = (slot.root, slot.thread)
+        self.check_group_alive(slot)
         if thread_key in self.registry.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
@@ -127,6 +133,7 @@ class ReturnPath:
                 self._check_wait_status(slot, ret)
             elif slot.nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
+            check_sigwait_result(self.memory, slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             if unmapped:
                 check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
@@ -145,12 +152,23 @@ class ReturnPath:
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
             if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
-                self._serve_random(slot, ret)
+                self._serve_random(slot, ret, slot.args[0], slot.args[1])
+            elif slot.nr in (NR_READ, NR_PREAD64) and self.serve_entropy and \
+                    self.files.path_of(slot, slot.args[0]) in RANDOM_DEVICES and \
+                    checks.enabled("return.urandom"):
+                self._serve_random(slot, ret, slot.args[1], slot.args[2])
         slot.nr = None
         slot.shown_elr = -1
         child = self.registry.vfork_waiting.pop(thread_key, None)
         if child is not None:           # a vfork parent runs again: its child is done here
             self.registry.vfork_done.add((slot.root, child))
+
+    def check_group_alive(self, slot: Slot) -> None:
+        """Linux ends every thread of a group at its exit_group: none runs user code again."""
+        if self.registry.group_exited(slot.root, slot.thread):
+            refuse("return.after_exit_group", Status.ERR_DENIED,
+                   f"a thread of thread {slot.thread}'s group called exit_group: every thread "
+                   "of the group has ended and none returns to user code")
 
     def _check_wait_status(self, slot: Slot, ret: int) -> None:
         """wait4 reaping a fork child whose exit_group the Guardian saw: the status word is
@@ -190,11 +208,12 @@ class ReturnPath:
         elif slot.nr == NR_WAIT4 and 0 < ret < _ERRNO_FLOOR:
             reg.exit_codes.pop(reg.child_pids.pop((slot.root, ret), 0), None)
 
-    def _serve_random(self, slot: Slot, ret: int) -> None:
-        """getrandom: the bytes the program receives are the Guardian's, not the kernel's."""
-        n = min(ret, slot.args[1]) if ret < (1 << 63) else 0
+    def _serve_random(self, slot: Slot, ret: int, buf: int, count: int) -> None:
+        """getrandom, or a read of /dev/urandom or /dev/random (by the name the program
+        opened): the bytes the program receives are the Guardian's, not the kernel's."""
+        n = min(ret, count) if ret < (1 << 63) else 0
         if n > 0:
-            self.memory.write(slot.args[0], self.s.entropy.draw(n, b"getrandom"), slot.root)
+            self.memory.write(buf, self.s.entropy.draw(n, b"getrandom"), slot.root)
 
     def enter_user(self, slot: Slot, dom: Domain) -> None:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and

@@ -29,6 +29,10 @@ The frame must also stay on the stack in use.  On the alternate stack (SA_ONSTAC
 not yet on it: its top; already on it: below the current SP) the whole frame must fit
 inside the alternate stack the program set, as Linux makes an overflow a SIGSEGV
 rather than write past its bottom.
+
+rt_sigtimedwait(set, info, timeout, size) dequeues one signal of `set` and returns its
+number, or fails: a program dispatches on that number, so the kernel may not answer a
+signal the program never waited for (`check_sigwait_result`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from abi.layout import (
     NR_PPOLL,
     NR_PSELECT6,
     NR_RT_SIGSUSPEND,
+    NR_RT_SIGTIMEDWAIT,
     SA_NODEFER,
 )
 from guardian.checks import FaultIn, refuse
@@ -53,6 +58,7 @@ from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
 _SIGSET_SIZE = 8
+_ERRNO_FLOOR = (1 << 64) - 4095
 
 
 @dataclass(frozen=True)
@@ -161,3 +167,21 @@ class SignalMasks:
             refuse("signal.altstack_fit", Status.ERR_DENIED,
                    f"a {frame_end - base:#x}-byte frame below {sp:#x} runs past the "
                    f"alternate stack {ss_sp:#x}+{ss_size:#x} (Linux: SIGSEGV)")
+
+
+def check_sigwait_result(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """rt_sigtimedwait's result is a signal of the set the program passed (Linux drops
+    SIGKILL and SIGSTOP from it) or an errno.  The set is read back from the program's
+    memory, as the kernel read it (a page swapped out since is faulted in first)."""
+    if slot.nr != NR_RT_SIGTIMEDWAIT or ret >= _ERRNO_FLOOR:
+        return
+    ptr = slot.args[0]
+    raw = memory.read(ptr, _SIGSET_SIZE, slot.root) if ptr else None
+    if raw is None and ptr:
+        missing = memory.first_missing(ptr, _SIGSET_SIZE, False)
+        raise FaultIn(ptr if missing is None else missing)
+    wanted = (struct.unpack("<Q", raw)[0] if raw else 0) & ~UNBLOCKABLE
+    if not (1 <= ret <= 64 and wanted >> (ret - 1) & 1):
+        refuse("return.sigwait_set", Status.ERR_DENIED,
+               f"rt_sigtimedwait returned {ret}, which is not a signal of the set the "
+               f"program waits for ({wanted:#x}) nor an errno")

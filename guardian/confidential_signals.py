@@ -79,6 +79,7 @@ class Signals:
         `ret`/`elr` complete the interrupted syscall first through the same return path
         as RESUME (its result, or a restart), so the frame saves the right state."""
         slot, dom = self.registry.live_slot(slot_id)
+        self.returns.check_group_alive(slot)       # before anything of the signal is judged
         far = esr = 0
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)

@@ -13,7 +13,14 @@ import struct
 import pytest
 
 from abi import Call, Status
-from abi.layout import NR_RT_SIGACTION, NR_SIGALTSTACK, SA_ONSTACK, SA_RESTORER, SS_DISABLE
+from abi.layout import (
+    NR_RT_SIGACTION,
+    NR_RT_SIGPROCMASK,
+    NR_SIGALTSTACK,
+    SA_ONSTACK,
+    SA_RESTORER,
+    SS_DISABLE,
+)
 from abi.sigframe import SIGRETURN_TRAMPOLINE
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
@@ -96,3 +103,18 @@ def test_the_old_alternate_stack_is_the_threads_own(s: Scene) -> None:
     sid = _slot(s, NR_SIGALTSTACK, (0, OLD))
     assert _write(s, sid, OLD, struct.pack("<QiiQ", VA + 8192, 0, 0, 16384)) == Status.OK
     assert _refused(s, _write(s, sid, OLD, heap), "uaccess.old_altstack")
+
+
+def test_the_old_mask_is_the_threads_mask_before_the_call(s: Scene) -> None:
+    sigterm_bit = 1 << 14
+    th = s.g.conf.self_signals.thread_signals(s.b + ROOT_A, 1)
+    th.blocked = sigterm_bit
+    s.hw.ram.write(s.b + PAGES_A + 256, struct.pack("<Q", 1 << 9))      # {SIGUSR1}
+    sid = _slot(s, NR_RT_SIGPROCMASK, (0, NEW, OLD, 8))                 # SIG_BLOCK
+    assert _refused(s, _write(s, sid, OLD, bytes(8)), "uaccess.old_sigmask")
+    assert _refused(s, _write(s, sid, OLD, struct.pack("<Q", sigterm_bit | 1 << 9)),
+                    "uaccess.old_sigmask")                              # the new mask, early
+    assert _write(s, sid, OLD, struct.pack("<Q", sigterm_bit | KILL_BIT)) == Status.OK
+    # A bit the Guardian does not know is the kernel's to report.
+    th.known &= ~sigterm_bit
+    assert _write(s, sid, OLD, bytes(8)) == Status.OK

@@ -24,6 +24,7 @@ from abi.layout import (
     SA_RESTORER,
 )
 from abi.sigframe import FRAME_SIZE
+from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.fastuc import CTX_SP, UserContext
 from guardian.slots import Slot
@@ -219,3 +220,13 @@ def test_a_signal_the_returning_sigprocmask_unblocks_is_delivered_at_its_return(
     assert _refused_by(s, _signal(s, sid, SIGUSR1, bit(SIGUSR1)), "signal.frame_mask")
     sid = _slot(s, NR_RT_SIGPROCMASK, unblock)
     assert _signal(s, sid, SIGUSR1, 0) == Status.OK                # the mask after the call
+
+
+def test_rt_sigtimedwait_answers_only_a_signal_of_the_set(s: Scene) -> None:
+    wait = NUMBERS["rt_sigtimedwait"]
+    args = (_sigset(s, bit(SIGUSR1) | bit(9)), 0, 0, 8)     # {SIGUSR1, SIGKILL}
+    for ret in (15, 9, 0, 65):                              # SIGKILL is never dequeued
+        sid = _slot(s, wait, args)
+        assert _refused_by(s, s.call(Call.RESUME, sid, ret, ELR)[0], "return.sigwait_set")
+    _resume(s, wait, args, SIGUSR1)
+    _resume(s, wait, args, (1 << 64) - 11)                  # -EAGAIN

@@ -163,8 +163,8 @@ def _term_ran_while_blocked(out: Outcome) -> list[str]:
 
 
 @scenario(id="RQ-006", title="Report an old signal mask without the blocked SIGTERM",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
-          args=(MASKS,), oracle=_term_ran_while_blocked, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-OLD-STATE",), program=OUTPUTS,
+          args=(MASKS,), oracle=_term_ran_while_blocked,
           prop="The old mask rt_sigprocmask() reports is the thread's mask before the call: "
                "a program that puts it back keeps the signals it had blocked blocked.")
 def rq_oldmask_lied(adv: Adversary) -> None:
@@ -188,7 +188,9 @@ KNOWN_BYTES = bytes(range(0x41, 0x41 + 32))     # the "random" bytes the kernel 
 
 @scenario(id="RQ-007", title="Serve /dev/urandom with bytes the kernel chose",
           family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=OUTPUTS,
-          args=(URANDOM,), gap="P4",
+          args=(URANDOM,),
+          silent="the Guardian serves reads of /dev/urandom from its own entropy: nothing "
+                 "to refuse",
           prop="Entropy a confidential program reads from /dev/urandom is not known to the "
                "kernel.")
 def rq_urandom_known(adv: Adversary) -> None:
@@ -247,8 +249,8 @@ def _ran_after_exit_group(out: Outcome) -> list[str]:
 
 
 @scenario(id="RQ-010", title="Serve exit_group() as exit() and run the blocked thread on",
-          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-DOMAIN",), program=OUTPUTS,
-          args=(LATE,), oracle=_ran_after_exit_group, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-EXIT-GROUP",), program=OUTPUTS,
+          args=(LATE,), oracle=_ran_after_exit_group,
           prop="After a thread of a confidential program calls exit_group(), no thread of "
                "that program runs user code again.")
 def rq_exit_group_partial(adv: Adversary) -> None:
@@ -330,7 +332,7 @@ def _signal_outside_set(out: Outcome) -> list[str]:
 
 @scenario(id="RQ-013", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGTERM",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
-          args=(SIGWAIT,), oracle=_signal_outside_set, gap="P5",
+          args=(SIGWAIT,), oracle=_signal_outside_set,
           prop="rt_sigtimedwait() returns a signal of the set the program passed (or an "
                "error), never another signal.")
 def rq_sigwait_outside_set(adv: Adversary) -> None:

@@ -40,13 +40,9 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
-from guardian.slots import PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space
+from guardian.slots import PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, page_up
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
-
-
-def _page_up(x: int) -> int:
-    return (x + PAGE - 1) & ~(PAGE - 1)
 
 
 class Lifecycle:
@@ -287,19 +283,19 @@ class Lifecycle:
                 continue
             a = slot.args
             nr = slot.nr
-            if nr == NR_MUNMAP and a[0] <= va < a[0] + _page_up(a[1]):
+            if nr == NR_MUNMAP and a[0] <= va < a[0] + page_up(a[1]):
                 return True
-            if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + _page_up(a[1]):
+            if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + page_up(a[1]):
                 return True
-            if nr == NR_MREMAP and a[0] + _page_up(min(a[2], a[1])) <= va < a[0] + _page_up(a[1]):
+            if nr == NR_MREMAP and a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off
-            if nr == NR_MREMAP and a[0] <= va < a[0] + _page_up(a[1]) and slot.move_delta is not None:
+            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) and slot.move_delta is not None:
                 return True      # a moved page's old place (it lives on at the new one)
-            if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + _page_up(a[1]):
+            if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + page_up(a[1]):
                 return True
             if nr == NR_BRK and a[0]:
                 space = reg.space_of(slot.domain, root)
-                if space is not None and _page_up(a[0]) <= va < _page_up(space.brk):
+                if space is not None and page_up(a[0]) <= va < page_up(space.brk):
                     return True
         return False
 
@@ -310,17 +306,17 @@ class Lifecycle:
         if ret >= (1 << 64) - 4096:
             return []
         if (nr == NR_MUNMAP or (nr == NR_MADVISE and a[2] in MADV_DISCARDING)) and ret == 0:
-            return [(a[0], a[0] + _page_up(a[1]))]
+            return [(a[0], a[0] + page_up(a[1]))]
         if nr == NR_MMAP and a[3] & MAP_FIXED:
-            return [(ret, ret + _page_up(a[1]))]
+            return [(ret, ret + page_up(a[1]))]
         if nr == NR_BRK and a[0] and ret == a[0]:
             space = self.registry.space_of(slot.domain, slot.root)
-            if space is not None and _page_up(ret) < _page_up(space.brk):
-                return [(_page_up(ret), _page_up(space.brk))]
+            if space is not None and page_up(ret) < page_up(space.brk):
+                return [(page_up(ret), page_up(space.brk))]
         if nr == NR_MREMAP:
             if ret != a[0]:
-                return [(a[0], a[0] + _page_up(a[1]))]        # moved: the old place is gone
-            return [(a[0] + _page_up(a[2]), a[0] + _page_up(a[1]))] if a[2] < a[1] else []
+                return [(a[0], a[0] + page_up(a[1]))]        # moved: the old place is gone
+            return [(a[0] + page_up(a[2]), a[0] + page_up(a[1]))] if a[2] < a[1] else []
         return []
 
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from abi import Status
 from abi.layout import MADV_DONTNEED, NR_BRK, NR_MADVISE, NR_MREMAP, NR_MUNMAP
 from guardian.checks import refuse
-from guardian.slots import PAGE, Slot, Space
+from guardian.slots import Slot, Space, page_up
 
 #: (table root, level 0, va base 0, start, end) -> [(va, frame)] of the leaves there.
 PagesIn = Callable[[int, int, int, int, int], list[tuple[int, int]]]
@@ -35,7 +35,7 @@ def leaves_kept(slot: Slot, space: Space, ret: int, ranges: list[tuple[int, int]
         return []
     if slot.nr == NR_MADVISE and slot.args[2] != MADV_DONTNEED:
         return []                                   # MADV_FREE / MADV_REMOVE: may keep
-    moved_to = (ret, ret + _page_up(slot.args[2])) if slot.nr == NR_MREMAP else (0, 0)
+    moved_to = (ret, ret + page_up(slot.args[2])) if slot.nr == NR_MREMAP else (0, 0)
     kept: list[int] = []
     for start, end in ranges:
         for va, _pa in pages_in(slot.root, 0, 0, start, end):
@@ -46,9 +46,6 @@ def leaves_kept(slot: Slot, space: Space, ret: int, ranges: list[tuple[int, int]
             kept.append(va)
     return kept
 
-
-def _page_up(n: int) -> int:
-    return (n + PAGE - 1) & ~(PAGE - 1)
 
 
 def check_given_back(slot: Slot, space: Space, ret: int, ranges: list[tuple[int, int]],

@@ -13,6 +13,11 @@ STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
 PAGE = 4096
 
 
+def page_up(n: int) -> int:
+    """`n` rounded up to a whole page."""
+    return (n + PAGE - 1) & ~(PAGE - 1)
+
+
 @dataclass(slots=True)
 class Slot:
     """A confidential thread's register file, held while the kernel runs."""

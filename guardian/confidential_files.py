@@ -98,6 +98,12 @@ def _s32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
+#: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
+CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
+                   NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
+                   *NEW_FD_RESULT, *NEW_FD_PAIR})
+
+
 class Descriptors:
     """Each confidential thread's descriptor table and working directory."""
 

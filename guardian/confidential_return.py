@@ -22,6 +22,7 @@ from abi.layout import (
     NR_READ,
     NR_RT_SIGACTION,
     NR_RT_SIGRETURN,
+    NR_RT_SIGTIMEDWAIT,
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
@@ -37,6 +38,7 @@ from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import Lifecycle
+from guardian.confidential_files import CALLS as _FD_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
@@ -44,7 +46,9 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
+from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
+from guardian.result_outputs import CALLS as _OUTPUT_CALLS
 from guardian.result_outputs import check_output_written, check_value_length
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
@@ -124,25 +128,34 @@ class ReturnPath:
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
-            check_count(self.memory, slot, ret)
-            check_written(self.memory, slot, ret)
-            check_value_length(self.memory, slot, ret)
-            check_output_written(slot, ret)
-            check_offload(slot, ret)
-            if slot.nr == NR_WAIT4:
+            nr = slot.nr
+            # Each result check acts on its own calls only; asking by number first keeps
+            # the other calls (most of them) from paying for every check's call.
+            if nr in _COUNTED_CALLS:
+                check_count(self.memory, slot, ret)
+                check_written(self.memory, slot, ret)
+                check_offload(slot, ret)
+            if nr in _OUTPUT_CALLS:
+                check_value_length(self.memory, slot, ret)
+                check_output_written(slot, ret)
+            if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
-            elif slot.nr == NR_SIGALTSTACK:
+            elif nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
-            check_sigwait_result(self.memory, slot, ret)
+            elif nr == NR_RT_SIGTIMEDWAIT:
+                check_sigwait_result(self.memory, slot, ret)
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             if unmapped:
                 check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
                                  self.layout.pages_in)
-            self.files.check(slot, ret)
+            fd_call = nr in _FD_CALLS
+            if fd_call:
+                self.files.check(slot, ret)
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
-            self.files.record(slot, ret)
+            if fd_call:
+                self.files.record(slot, ret)
             slot.ctx.set(0, ret)
             if slot.nr in _COMMITTED_BY_NR:
                 self._commit(slot, dom, ret)

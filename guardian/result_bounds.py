@@ -42,6 +42,11 @@ _MSG_IOV = 16          # struct msghdr: msg_iov at 16, msg_iovlen at 24
 _U64 = (1 << 64) - 1
 
 
+#: The calls whose results `check_count`, `check_written` and `check_offload` judge.
+CALLS = frozenset({*COUNT_ARG, *IOVEC_ARGS, *MSGHDR_ARG, *READ_BUF_ARG, *READ_VECTORS,
+                   NR_PULSE_SUBMIT})
+
+
 def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
     """The program's bytes; the kernel faults a missing page in and asks again."""
     raw = memory.read(va, n, slot.root)

@@ -77,6 +77,9 @@ ADDR_LENGTHS: dict[int, tuple[int, int]] = {
     ) if name in NUMBERS
 }
 
+#: The calls whose results `check_output_written` and `check_value_length` judge.
+CALLS = frozenset({*FIXED_OUTPUTS, *ADDR_LENGTHS, NR_SCHED_GETAFFINITY, NR_GETSOCKOPT})
+
 
 def _succeeded(nr: int, ret: int) -> bool:
     """Whether `ret` means the call wrote its outputs."""

@@ -174,7 +174,7 @@ RULES: tuple[Rule, ...] = (
          checks=("dma.filter",), code=("emulator.bus_filter:BusFilter.deny",)),
     Rule("G-SWAP-SEAL", "SWAP_OUT hands the kernel the page sealed (AES-GCM under the domain's "
          "key) and scrubs the frame.",
-         code=("guardian.secure_mm:SecureMM._swap_out",)),
+         code=("guardian.secure_swap:SecureSwap.swap_out",)),
     Rule("G-SWAP-AUTH", "SWAP_IN accepts only a sealed page that authenticates.",
          checks=("swap_in.authentic",)),
     Rule("G-SWAP-FRESH", "SWAP_IN accepts only an outstanding version (no replay).",
@@ -183,7 +183,7 @@ RULES: tuple[Rule, ...] = (
          checks=("swap_in.same_va",)),
     Rule("G-MIGRATE", "MIGRATE_PAGE copies, remaps and scrubs in one step; the new frame joins the "
          "domain.",
-         checks=("smm.fresh_frame",), code=("guardian.secure_mm:SecureMM._migrate_page",)),
+         checks=("smm.fresh_frame",), code=("guardian.secure_remap:SecureRemap.migrate_page",)),
     Rule("G-SMM-ARGS", "Secure-MM calls take only well-formed arguments: aligned user addresses "
          "and frames, a swap entry that is no valid descriptor, a destination frame that is free "
          "and mapped nowhere.",

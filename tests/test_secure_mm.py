@@ -394,7 +394,7 @@ def _swapped(s: Scene) -> None:
 
 
 def _sealed(s: Scene) -> bytes:
-    return secure_mm_for(s.g)._seal(s.g.conf.domains[1], VA, 1, bytes(PAGE))
+    return secure_mm_for(s.g).swap.seal(s.g.conf.domains[1], VA, 1, bytes(PAGE))
 
 
 def _collapsed(s: Scene) -> None:

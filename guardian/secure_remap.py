@@ -1,0 +1,156 @@
+"""Moving and merging confidential pages (the secure ABI's remapping calls).
+
+Migration and compaction copy and remap in one call and scrub the old frame;
+KSM merges only identical private pages of one domain, read-only (CoW breaks
+them); THP collapse/split swap a level-3 table of 512 contiguous pages for a
+2 MiB block and back; page digests let the kernel find merge candidates
+without reading them; compression is refused: the kernel may not see the
+plaintext and ciphertext does not compress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from abi import FrameKind, Status
+from emulator import descriptors as D
+from guardian.checks import refuse
+from guardian.linear_map import TABLE_ENTRIES
+from guardian.secure_mm_checks import PageChecks
+from guardian.state import MonitorState
+
+PAGE = 4096
+HUGE = 2 << 20
+_SW_MASK = 0xF << D.SW_SHIFT
+
+
+class SecureRemap:
+    def __init__(self, state: MonitorState, page_checks: PageChecks) -> None:
+        self.s = state
+        self.c = page_checks
+
+    def migrate_page(self, root: int, va: int, new: int) -> tuple[int, bytes]:
+        g = self.s
+        self.c.aligned((va, PAGE), (new, PAGE))
+        self.c.user(va, g.frames.contains(new), f"va {va:#x} or frame {new:#x} out of "
+                                                     "range")
+        dom = self.c.domain(root)
+        self.c.fresh_frame(new, "new frame")
+        entry, desc, old = self.c.page(root, va, dom, alone=True)
+        g.protect_frame(new, dom.id)
+        g.ram.copy_page(new, old)
+        self.c.write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
+        g.flush_page(va)
+        g.clock.charge("page_copy")
+        return 0, b""
+
+    def page_digest(self, root: int, va: int) -> tuple[int, bytes]:
+        self.c.aligned((va, PAGE))
+        dom = self.c.domain(root)
+        _, _, pa = self.c.page(root, va, dom, alone=False)
+        h = hashlib.blake2b(self.s.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
+                            person=b"bf-ksm")
+        return int.from_bytes(h.digest(), "little"), b""
+
+    def ksm_merge(self, root_a: int, va_a: int, root_b: int, va_b: int,
+                   sw: int) -> tuple[int, bytes]:
+        g = self.s
+        self.c.aligned((va_a, PAGE), (va_b, PAGE))
+        da = self.c.domain(root_a)
+        db = self.c.domain(root_b)
+        if da.id != db.id:
+            refuse("ksm.same_domain", Status.ERR_DENIED, f"pages of domains {da.id} and {db.id} "
+                                                        "are never merged")
+        ta, tb = self.c.table_of(root_a, va_a, 3), self.c.table_of(root_b, va_b, 3)
+        ea = ta + 8 * D.level_index(va_a, 3) if ta else 0
+        eb = tb + 8 * D.level_index(va_b, 3) if tb else 0
+        desc_a = g.ram.read_u64(ea) if ea else 0
+        desc_b = g.ram.read_u64(eb) if eb else 0
+        if not (desc_a & D.VALID and desc_b & D.VALID) or \
+                desc_a & D.ADDR_MASK == desc_b & D.ADDR_MASK:
+            refuse("ksm.distinct_present", Status.ERR_STATE, "both pages must be present in "
+                                                       "different frames")
+        _, _, pa = self.c.page(root_a, va_a, da, alone=False)
+        _, _, pb = self.c.page(root_b, va_b, da, alone=False)
+        for root, va in ((root_a, va_a), (root_b, va_b)):
+            if self.s.shares.key_at(da.id, root, va) is not None:
+                refuse("ksm.private_only", Status.ERR_DENIED,
+                       f"{va:#x} in tree {root:#x} is a page of a MAP_SHARED share: merging it "
+                       "would make one side's page a copy-on-write copy")
+        if g.ram.read(pa, PAGE) != g.ram.read(pb, PAGE):
+            refuse("ksm.identical", Status.ERR_DENIED, "the pages differ")
+        soft = (sw & 0xF) << D.SW_SHIFT
+        g.frames.record_share(pa, root_b, va_b)
+        self.c.write(ea, 3, (desc_a & ~_SW_MASK) | D.AP_RO | soft, da.id, root_a, va_a)
+        self.c.write(eb, 3, (desc_b & ~(D.ADDR_MASK | _SW_MASK)) | pa | D.AP_RO | soft,
+                    da.id, root_b, va_b)
+        g.flush_page(va_a)
+        g.flush_page(va_b)
+        return 0, b""
+
+    # --- transparent huge pages ---------------------------------------------------------
+    def thp_collapse(self, root: int, va: int) -> tuple[int, bytes]:
+        g = self.s
+        self.c.aligned((va, HUGE))
+        self.c.user(va)
+        dom = self.c.domain(root)
+        l2 = self.c.table_of(root, va, 2)
+        l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
+        l3_desc = g.ram.read_u64(l2_entry) if l2 else 0
+        if not D.is_table(l3_desc, 2):
+            refuse("thp.contiguous", Status.ERR_STATE, f"{va:#x} has no level-3 table")
+        l3 = l3_desc & D.ADDR_MASK
+        entries = TABLE_ENTRIES.unpack(g.ram.read(l3, PAGE))
+        base = entries[0] & D.ADDR_MASK
+        attrs = entries[0] & ~D.ADDR_MASK
+        if base % HUGE or attrs & 3 != 3 or any(
+                e != base + i * PAGE | attrs for i, e in enumerate(entries)):
+            refuse("thp.contiguous", Status.ERR_STATE, f"the pages at {va:#x} are not 512 "
+                                                       "contiguous, aligned, uniform pages")
+        fr = g.frames
+        for i in range(512):
+            n = fr.index(base + i * PAGE)
+            if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id \
+                    or fr.user_maps[n] != 1:
+                refuse("thp.exclusive", Status.ERR_OWNER, f"frame {base + i * PAGE:#x} is not "
+                                                           "an exclusive frame of the domain")
+        block = (attrs & ~D.TABLE) | base
+        self.c.write(l2_entry, 2, block, dom.id, root, va)
+        g.ram.zero_page(l3)
+        for i, e in enumerate(entries):   # the old table's mappings go (the block's stay)
+            g.tables.drop(3, e, l3 + 8 * i, root, va + i * PAGE)
+        fr.free_table(l3)
+        g.linear_writable(l3)
+        g.flush_range(va, HUGE)
+        return l3, b""
+
+    def thp_split(self, root: int, va: int, table: int) -> tuple[int, bytes]:
+        g = self.s
+        self.c.aligned((va, HUGE), (table, PAGE))
+        self.c.user(va, g.frames.contains(table), f"va {va:#x} or table {table:#x} out "
+                                                       "of range")
+        dom = self.c.domain(root)
+        self.c.fresh_frame(table, "table frame")
+        l2 = self.c.table_of(root, va, 2)
+        l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
+        block = g.ram.read_u64(l2_entry) if l2 else 0
+        if not block & D.VALID or block & D.TABLE:
+            refuse("thp.block", Status.ERR_STATE, f"{va:#x} is not a block mapping")
+        base = D.output_address(block, 2)
+        attrs = (block & ~D.BLOCK_MASK_L2) | D.TABLE
+        entries = [base + i * PAGE | attrs for i in range(512)]
+        g.frames.make_domain_table(table, 3, dom.id)
+        g.linear_readonly(table)
+        g.ram.write(table, TABLE_ENTRIES.pack(*entries))
+        for i, e in enumerate(entries):
+            g.tables.take(3, e, table + 8 * i, dom.id, root, va + i * PAGE)
+        self.c.write(l2_entry, 2, D.table_descriptor(table), dom.id, root, va)
+        g.flush_range(va, HUGE)
+        return 0, b""
+
+    # --- compression ---------------------------------------------------------------------
+    def compress_page(self, root: int, va: int) -> tuple[int, bytes]:
+        refuse("compress.refused", Status.ERR_UNSUPPORTED,
+               "memory compression is not offered for confidential pages: the "
+               "kernel may not see the plaintext and sealed pages do not compress")
+        return 0, b""

@@ -1,0 +1,246 @@
+"""Sealed swap of confidential pages (the secure ABI's swap calls).
+
+Swap-out seals the page (AES-GCM under the domain's key, bound to the domain,
+the virtual address and a fresh version) into bytes the kernel may store
+anywhere, installs the kernel's swap descriptor and scrubs the frame; swap-in
+accepts only an outstanding version, sealed for this address space and VA,
+that authenticates (no tampering, replay or transplant).  A sealed page may be
+shared between trees of one domain (fork) and is dropped when the program
+unmaps its address.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from abi import Status
+from emulator import descriptors as D
+from guardian import checks
+from guardian.checks import refuse
+from guardian.secure_mm_checks import PageChecks
+from guardian.state import MonitorState
+
+if TYPE_CHECKING:
+    from guardian.slots import Domain
+
+PAGE = 4096
+SEAL_MAGIC = b"BFS1"
+SEAL_HEADER = struct.Struct("<4sIQ")          # magic, reserved, version (authenticated)
+SEALED_SIZE = SEAL_HEADER.size + PAGE + 16    # header, ciphertext, GCM tag
+
+
+def seal_version(sealed: bytes) -> int:
+    """The version in a sealed page's (cleartext, authenticated) header; 0 if malformed."""
+    if len(sealed) != SEALED_SIZE:
+        return 0
+    magic, _, version = SEAL_HEADER.unpack_from(sealed)
+    return version if magic == SEAL_MAGIC else 0
+
+
+@dataclass
+class SealRecord:
+    """An outstanding sealed page: where it belongs and which trees may swap it in."""
+
+    va: int
+    holders: set[int] = field(default_factory=set)
+
+
+class SecureSwap:
+    def __init__(self, state: MonitorState, page_checks: PageChecks) -> None:
+        self.s = state
+        self.c = page_checks
+        state.on_unmapped = self.forget_unmapped
+        self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
+        self.last_version: dict[int, int] = {}
+        self._aead: dict[int, AESGCM] = {}
+        #: domain -> va -> the outstanding versions sealed for that address (an index).
+        self._at_va: dict[int, dict[int, set[int]]] = {}
+        #: (domain, version, tree) -> (va, tree) where a sealed page of a MAP_SHARED share
+        #: came back for every place: that tree's claim ended with it.
+        self._share_back: dict[tuple[int, int, int], tuple[int, int]] = {}
+        state.sealed = self.holds
+
+    def holds(self, root: int, va: int) -> bool:
+        """Whether tree `root` holds an outstanding sealed page for `va` (the page is
+        swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
+        dom = self.s.registry.domain_of_root(root)
+        versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
+        return bool(versions) and any(root in self.seals[dom.id][v].holders
+                                      for v in versions)
+
+    # --- sealing --------------------------------------------------------------------
+    def _cipher(self, dom: Domain) -> AESGCM:
+        aead = self._aead.get(dom.id)
+        if aead is None:
+            aead = self._aead[dom.id] = AESGCM(dom.key)
+        return aead
+
+    @staticmethod
+    def _nonce_aad(dom: Domain, va: int, version: int) -> tuple[bytes, bytes]:
+        header = SEAL_HEADER.pack(SEAL_MAGIC, 0, version)
+        return struct.pack("<QI", version, 0), header + struct.pack("<QQ", dom.id, va)
+
+    def seal(self, dom: Domain, va: int, version: int, plain: bytes) -> bytes:
+        nonce, aad = self._nonce_aad(dom, va, version)
+        return SEAL_HEADER.pack(SEAL_MAGIC, 0, version) + self._cipher(dom).encrypt(nonce, plain,
+                                                                                     aad)
+
+    def _records(self, dom: Domain) -> dict[int, SealRecord]:
+        return self.seals.setdefault(dom.id, {})
+
+    # --- swap -------------------------------------------------------------------------
+    def swap_out(self, root: int, va: int, swap_desc: int) -> tuple[int, bytes]:
+        self.c.aligned((va, PAGE))
+        self.c.user(va, swap_desc != 0 and not swap_desc & D.VALID,
+                   f"va {va:#x} / swap descriptor {swap_desc:#x} out of range")
+        dom = self.c.domain(root)
+        entry, _, pa = self.c.page(root, va, dom, alone=True)
+        version = self.last_version.get(dom.id, 0) + 1
+        self.last_version[dom.id] = version
+        g = self.s
+        sealed = self.seal(dom, va, version, g.ram.read(pa, PAGE))
+        self._supersede(dom, root, va)
+        self._records(dom)[version] = SealRecord(va, {root})
+        self._at_va.setdefault(dom.id, {}).setdefault(va, set()).add(version)
+        self.c.write(entry, 3, swap_desc, dom.id, root, va)          # last mapping: scrubbed and FREE
+        g.flush_page(va)
+        g.clock.charge("page_copy")
+        return version, sealed
+
+    def _supersede(self, dom: Domain, root: int, va: int) -> None:
+        """One outstanding version per address of a tree: a page present again without a
+        SWAP_IN (only inside the program's own unmapping) and sealed anew leaves the tree's
+        older version stale, so it can never roll the page back."""
+        records = self._records(dom)
+        for version in list(self._at_va.get(dom.id, {}).get(va, ())):
+            if root in records[version].holders:
+                self._release(dom.id, version, root)
+
+    def _release(self, dom_id: int, version: int, root: int) -> None:
+        """Tree `root` no longer holds `version`; the record goes with its last holder."""
+        records = self.seals[dom_id]
+        rec = records[version]
+        rec.holders.discard(root)
+        if not rec.holders:
+            del records[version]
+            versions = self._at_va[dom_id][rec.va]
+            versions.discard(version)
+            if not versions:
+                del self._at_va[dom_id][rec.va]
+
+    def swap_in(self, root: int, va: int, frame: int, desc: int, *,
+                 payload: bytes) -> tuple[int, bytes]:
+        g = self.s
+        self.c.aligned((va, PAGE), (frame, PAGE))
+        self.c.user(va, g.frames.contains(frame), f"va {va:#x} or frame {frame:#x} "
+                                                       "out of range")
+        dom = self.c.domain(root)
+        self.c.fresh_frame(frame)
+        table = self.c.table_of(root, va, 3)
+        entry = table + 8 * D.level_index(va, 3) if table else 0
+        if not table or g.ram.read_u64(entry) & D.VALID:
+            refuse("swap_in.slot_empty", Status.ERR_STATE, f"{va:#x} has no level-3 table or is "
+                                                       "already present")
+        if desc & 3 != 3 or desc & D.ADDR_MASK != frame:
+            refuse("swap_in.descriptor", Status.ERR_DENIED, f"descriptor {desc:#x} is not a page "
+                                                        f"entry for {frame:#x}")
+        version = seal_version(payload)
+        if not version:
+            refuse("swap_in.well_formed", Status.ERR_AUTH, "the sealed page is malformed (tampered)")
+        rec = self._records(dom).get(version)
+        back = self._share_back.get((dom.id, version, root))
+        if back is not None and (rec is None or root not in rec.holders):
+            refuse("swap_in.share_one_frame", Status.ERR_STALE,
+                   f"version {version} is a page of a MAP_SHARED share that came back at "
+                   f"{back[0]:#x} in tree {back[1]:#x}: map that frame, not a copy of its own")
+        if rec is None or root not in rec.holders:
+            why = ("already swapped in, discarded or never issued (replayed)" if rec is None
+                   else "held by other address spaces of the domain, not this one")
+            refuse("swap_in.outstanding", Status.ERR_STALE, f"version {version} is not outstanding "
+                                                       f"for this tree: {why}")
+        if rec.va != va:
+            refuse("swap_in.same_va", Status.ERR_AUTH, f"version {version} was sealed for va "
+                                                      f"{rec.va:#x}, not {va:#x} (transplanted)")
+        nonce, aad = self._nonce_aad(dom, va, version)
+        try:
+            plain = self._cipher(dom).decrypt(nonce, payload[SEAL_HEADER.size:], aad)
+        except InvalidTag:
+            refuse("swap_in.authentic", Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
+                                                         "authentication (tampered)")
+            plain = payload[SEAL_HEADER.size:SEAL_HEADER.size + PAGE].ljust(PAGE, b"\0")
+        records = self._records(dom)
+        key, others = self.s.shares.check_swap_in(
+            dom.id, root, va, lambda r, v: version in self._at_va.get(dom.id, {}).get(v, ())
+            and r in records[version].holders)
+        g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
+        g.ram.write(frame, plain)
+        self.c.write(entry, 3, desc, dom.id, root, va)
+        holders = set(rec.holders) - {root}
+        self._release(dom.id, version, root)
+        if key is not None and checks.enabled("swap_in.share_one_frame"):
+            # A share page is one page: back here, it is back for every place of it, whose
+            # trees now map this frame (a claim kept would let one side swap in a copy).
+            for other in holders & {r for r, v, _, _ in others if v == rec.va}:
+                self._release(dom.id, version, other)
+                self._share_back[(dom.id, version, other)] = (va, root)
+        g.flush_page(va)
+        g.clock.charge("page_copy")
+        return 0, b""
+
+    def swap_share(self, src: int, dst: int, va: int, version: int
+                    ) -> tuple[int, bytes]:
+        self.c.aligned((va, PAGE))
+        a = self.c.domain(src)
+        b = self.c.domain(dst)
+        if a.id != b.id:
+            refuse("swap_share.same_domain", Status.ERR_OWNER, f"trees of domains {a.id} and {b.id}")
+        rec = self._records(a).get(version)
+        if rec is None or src not in rec.holders or rec.va != va:
+            refuse("swap_share.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} is "
+                                                             "not outstanding for the source tree")
+        rec.holders.add(dst)
+        return 0, b""
+
+    def swap_discard(self, root: int, va: int, version: int) -> tuple[int, bytes]:
+        self.c.aligned((va, PAGE))
+        dom = self.c.domain(root)
+        records = self._records(dom)
+        rec = records.get(version)
+        if rec is None or root not in rec.holders or rec.va != va:
+            refuse("swap_discard.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} "
+                                                               "is not outstanding for this tree")
+        if not self.s.lifecycle.may_discard(root, va):
+            refuse("swap_discard.program_asked", Status.ERR_DENIED,
+                   f"the program did not unmap {va:#x}: its sealed page stays claimable")
+        self._release(dom.id, version, root)
+        return 0, b""
+
+    def forget_unmapped(self, root: int, ranges: list[tuple[int, int]]) -> None:
+        """The program's own munmap (madvise, MAP_FIXED, brk, mremap) of these ranges
+        completed: the tree's sealed pages there are gone with them, so none can come back
+        later into new memory the program maps at the same address."""
+        dom = self.s.registry.domain_of_root(root)
+        index = self._at_va.get(dom.id) if dom is not None else None
+        if not index or dom is None:
+            return
+        pages = sum((e - s) // PAGE for s, e in ranges)
+        vas = ([va for s, e in ranges for va in range(s, e, PAGE) if va in index]
+               if pages < len(index) else
+               [va for va in index if any(s <= va < e for s, e in ranges)])
+        records = self.seals[dom.id]
+        for va in vas:
+            for version in list(index.get(va, ())):
+                if root in records[version].holders:
+                    self._release(dom.id, version, root)
+
+    def forget_root(self, root: int) -> None:
+        """A tree was freed: drop its claims (so a reused root PA inherits none)."""
+        for dom_id, records in self.seals.items():
+            for version in [v for v, r in records.items() if root in r.holders]:
+                self._release(dom_id, version, root)
+

@@ -152,17 +152,25 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "mincore": (_b(2, ("pages", 1), W),),
 }
 
-# The predecessor design (MProtect) allows the kernel's access case by case: a
-# fixed list of plain syscall buffers and path strings, with no derived
-# (argv lists, iovecs) and no long-lived capabilities.
+# The predecessor design (MProtect) allows the kernel's access case by case: a fixed
+# set of buffers per syscall, named by its arguments (plain buffers, path strings) or by
+# the fixed struct an argument points to (clone3's clone_args names its TID words as
+# clone's arguments do).  It has no variable-length derived capabilities (argv lists,
+# iovec arrays, message headers and their buffers, pselect6's sigmask pair) and no
+# long-lived ones.  Its table is derived from CAP_TABLE, so a call given a capability
+# there has its fixed buffers here too.
+MPROTECT_KINDS = frozenset({"buf", "cstr", "clone_args"})
+
+#: Calls with capabilities in CAP_TABLE but none in mprotect mode, and why.
+MPROTECT_WITHOUT: dict[str, str] = {
+    "sendmsg": "its only capability is a message header and what it points to (derived)",
+    "recvmsg": "its only capability is a message header and what it points to (derived)",
+    "sendmmsg": "its only capability is an array of message headers (derived)",
+}
+
 MPROTECT_TABLE: dict[str, tuple[CapRule, ...]] = {
-    name: CAP_TABLE[name] for name in (
-        "read", "write", "pread64", "pwrite64", "openat", "newfstatat", "fstat", "statx",
-        "faccessat", "readlinkat", "getdents64", "getcwd", "mkdirat", "unlinkat", "renameat",
-        "pipe2", "ioctl", "wait4", "rt_sigaction", "rt_sigprocmask", "clock_gettime",
-        "gettimeofday", "nanosleep", "getrandom", "uname", "prlimit64", "sysinfo", "futex",
-        "clone",
-    )
+    name: kept for name, rules in CAP_TABLE.items()
+    if (kept := tuple(r for r in rules if r.kind in MPROTECT_KINDS))
 }
 
 # Registered by these calls and kept past their return (the kernel writes

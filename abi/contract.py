@@ -43,6 +43,7 @@ class Call(IntEnum):
     THP_COLLAPSE = 0xCC7    # replace a table of 512 contiguous pages by a 2 MiB block
     THP_SPLIT = 0xCC8       # replace a 2 MiB block by a table of 512 pages
     COMPRESS_PAGE = 0xCC9   # compress a page for zswap: always refused (see SPECS)
+    RECLAIM_PAGE = 0xCCA    # take back a share page the Guardian held between mappings
     EXIT_DOMAIN = 0xCB8     # a confidential address space is torn down (exit, kill, exec)
 
 
@@ -330,6 +331,16 @@ SPECS.update({
         (("never satisfied: the kernel may not see a confidential page's plaintext and "
           "ciphertext does not compress", Status.ERR_UNSUPPORTED),),
         ("none: the kernel falls back to sealed swap",),
+    ),
+    Call.RECLAIM_PAGE: CallSpec(
+        Call.RECLAIM_PAGE, ("frame_pa",),
+        (("frame_pa is 4 KiB aligned", Status.ERR_ALIGN),
+         ("frame_pa is in RAM", Status.ERR_RANGE),
+         ("the frame is a page of a MAP_SHARED share the Guardian holds with no mapping "
+          "(its last mapping went while the share's pages stay, as a memfd's do)",
+          Status.ERR_STATE)),
+        ("the frame is scrubbed", "frame kind becomes FREE",
+         "the linear-map entry becomes writable again"),
     ),
 })
 

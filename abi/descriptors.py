@@ -38,6 +38,8 @@ NR_GETPID = _NR["getpid"]
 NR_UNSHARE = _NR["unshare"]
 NR_PIPE2 = _NR["pipe2"]
 NR_SOCKETPAIR = _NR["socketpair"]
+NR_MEMFD_CREATE = _NR["memfd_create"]
+MFD_CLOEXEC = 1
 
 #: Syscalls whose success result is one new descriptor (the lowest free one, or one at
 #: least an argument): the kernel may not answer with a descriptor that is open.

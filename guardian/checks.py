@@ -140,6 +140,7 @@ CHECKS: dict[str, str] = {
     "copy_page.ram": "COPY_PAGE names RAM pages",
     "copy_page.dst_fresh": "COPY_PAGE writes only a FREE or KERNEL frame with no user mappings",
     "copy_page.src_protected": "COPY_PAGE never reads GUARDIAN or PAGE_TABLE memory",
+    "reclaim.held": "RECLAIM_PAGE gives back only a share page the Guardian holds with no mapping",
     "dma.filter": "DMA never reaches CONFIDENTIAL, GUARDIAN or PAGE_TABLE frames",
     # --- secure memory management ---------------------------------------------------
     "smm.aligned": "secure-MM addresses are aligned as the call requires",

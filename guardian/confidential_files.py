@@ -36,6 +36,7 @@ from abi.descriptors import (
     FIOCLEX,
     FIONCLEX,
     INT_MAX,
+    MFD_CLOEXEC,
     NEW_FD_PAIR,
     NEW_FD_RESULT,
     NR_CHDIR,
@@ -47,6 +48,7 @@ from abi.descriptors import (
     NR_FCNTL,
     NR_GETPID,
     NR_IOCTL,
+    NR_MEMFD_CREATE,
     NR_OPENAT,
     NR_OPENAT2,
     NR_SIGNALFD4,
@@ -67,10 +69,13 @@ _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 @dataclass
 class OpenFile:
     """One open descriptor: the normalised absolute name it was opened by (None when the
-    Guardian could not resolve it, or the call makes no name) and its FD_CLOEXEC."""
+    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, and for
+    a memfd the id of the memfd it names (copies and inherited descriptors keep it, so
+    every MAP_SHARED mmap of that memfd maps one share)."""
 
     path: str | None = None
     cloexec: bool = False
+    memfd: int = 0
 
 
 @dataclass
@@ -82,7 +87,8 @@ class FileTable:
     pids: set[int] = field(default_factory=set)
 
     def copy(self, keep_pids: bool = False) -> FileTable:
-        return FileTable({fd: OpenFile(f.path, f.cloexec) for fd, f in self.fds.items()},
+        return FileTable({fd: OpenFile(f.path, f.cloexec, f.memfd)
+                          for fd, f in self.fds.items()},
                          set(self.pids) if keep_pids else set())
 
 
@@ -115,6 +121,7 @@ class Descriptors:
         #: Tables of threads in execve whose address space went: the next CREATE_DOMAIN
         #: is (one of) their new image(s).
         self.exec_tables: list[tuple[FileTable, WorkDir]] = []
+        self.memfds_made = 0
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -135,6 +142,11 @@ class Descriptors:
         if f is None or f.path is None or f.path not in self.admission.files:
             return None
         return f.path
+
+    def memfd(self, slot: Slot, fd: int) -> int:
+        """The memfd descriptor `fd` of the slot's thread names (its id; 0: none)."""
+        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        return f.memfd if f is not None else 0
 
     def path_of(self, slot: Slot, fd: int) -> str | None:
         """The name descriptor `fd` of the slot's thread was opened by, if known."""
@@ -251,10 +263,15 @@ class Descriptors:
             table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC))
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = OpenFile(src.path if src else None, cmd == F_DUPFD_CLOEXEC)
+            table.fds[ret] = OpenFile(src.path if src else None, cmd == F_DUPFD_CLOEXEC,
+                                      src.memfd if src else 0)
         elif nr == NR_DUP3:
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = OpenFile(src.path if src else None, bool(a[2] & O_CLOEXEC))
+            table.fds[ret] = OpenFile(src.path if src else None, bool(a[2] & O_CLOEXEC),
+                                      src.memfd if src else 0)
+        elif nr == NR_MEMFD_CREATE:
+            self.memfds_made += 1
+            table.fds[ret] = OpenFile(None, bool(a[1] & MFD_CLOEXEC), self.memfds_made)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(_s32(a[0]))
@@ -299,7 +316,7 @@ class Descriptors:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
-        kept = FileTable({fd: OpenFile(f.path) for fd, f in table.fds.items()
+        kept = FileTable({fd: OpenFile(f.path, memfd=f.memfd) for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids))
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
 

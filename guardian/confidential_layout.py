@@ -150,7 +150,8 @@ class Layout:
             space.add_area(ret, ret + length, dom.new_origin())
             path = self.files.admitted(slot, a[4])
             if a[3] & MAP_SHARED:
-                space.shared_areas.append((ret, ret + length) + self._share_of(dom, path, a))
+                space.shared_areas.append((ret, ret + length)
+                                          + self._share_of(slot, dom, path, a))
             if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not a[3] & MAP_ANONYMOUS and not a[2] & PROT_EXEC:
@@ -169,14 +170,23 @@ class Layout:
             space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
 
-    @staticmethod
-    def _share_of(dom: Domain, path: str | None, a: tuple[int, ...]) -> tuple[int, int]:
+    def _share_of(self, slot: Slot, dom: Domain, path: str | None, a: tuple[int, ...]
+                  ) -> tuple[int, int]:
         """(share, offset) a MAP_SHARED mmap maps: an admitted file's one share of the
-        domain at the file offset; anything else a share of its own (the Guardian cannot
-        tell that another descriptor names the same object, so it shares with nothing)."""
+        domain at the file offset; a memfd's one share (every descriptor the program made
+        of that memfd names it) at the file offset; anything else a share of its own (the
+        Guardian cannot tell that another descriptor names the same object, so it shares
+        with nothing)."""
         if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
             share = dom.file_shares.get(path)
             if share is None:
                 share = dom.file_shares[path] = dom.new_share()
             return share, a[5]
+        if not a[3] & MAP_ANONYMOUS and a[5] % PAGE == 0:
+            memfd = self.files.memfd(slot, a[4])
+            if memfd:
+                share = dom.memfd_shares.get(memfd)
+                if share is None:
+                    share = dom.memfd_shares[memfd] = dom.new_share()
+                return share, a[5]
         return dom.new_share(), 0

@@ -17,6 +17,13 @@ sealed; KSM never merges a share page; a sealed share page swapped in at one pla
 the page of every place (their claims on the sealed version end with it).  An admitted
 file's share is per request (the kernel keeps no page cache across mmaps): its one
 page is the page of one mmap of the file, which fork and mremap carry along.
+
+A memfd's share is one for every mmap of the memfd (any descriptor the program made of
+it), and its pages outlive their mappings, as the memfd holds them: when the last
+mapping of such a page goes by the kernel's own unmapping, the frame is held (still the
+domain's, out of the kernel's reach) as that share page.  It maps again only there, no
+other frame (a fresh page, a swapped-in copy) takes that page meanwhile, and the kernel
+gets it back, scrubbed, only by RECLAIM_PAGE (when the memfd is gone).
 """
 
 from __future__ import annotations
@@ -136,10 +143,39 @@ class Shares:
         return key, [(r, v, self.frame_at(r, v), self.s.sealed(r, v))
                      for r, v in self.places_of(domain, key) if (r, v) != (root, va)]
 
+    def kept_page(self, domain: int, root: int, va: int) -> PageKey | None:
+        """The share page at (root, va) if its share keeps its pages between mappings (a
+        memfd's: the memfd holds them, as a file's page cache does)."""
+        dom = self.registry.domains.get(domain)
+        key = self.key_at(domain, root, va) if dom is not None and dom.memfd_shares else None
+        return key if key is not None and dom is not None \
+            and key[0] in dom.memfd_shares.values() else None
+
+    def reclaim_page(self, pa: int) -> int:
+        """RECLAIM_PAGE: the kernel drops a share page the Guardian held between mappings
+        (the memfd was closed): scrubbed, FREE.  Dropping it loses only what the kernel
+        could drop anyway (the memfd's data); it never comes back as that page."""
+        fr = self.s.frames
+        if pa % PAGE:
+            refuse("reclaim.held", Status.ERR_ALIGN, f"{pa:#x} is not page aligned")
+        if not fr.contains(pa):
+            refuse("reclaim.held", Status.ERR_RANGE, f"{pa:#x} is not RAM")
+        if pa not in fr.held:
+            refuse("reclaim.held", Status.ERR_STATE,
+                   f"frame {pa:#x} is no share page the Guardian holds unmapped")
+        self.s.release_frame(pa)
+        return 0
+
     def check_one_frame(self, domain: int, root: int, va: int, pa: int) -> None:
         """SET_PT maps pa at (root, va): where that is a share page, every other place of
-        it maps pa too, or nothing (and none holds it swapped out)."""
+        it maps pa too, or nothing (and none holds it swapped out), and a frame the
+        Guardian holds for it (no place maps it now) is pa."""
         key, others = self.other_places(domain, root, va)
+        held = self.s.frames.held_at.get((domain, key)) if key is not None else None
+        if held is not None and held != pa:
+            refuse("set_pt.share_one_frame", Status.ERR_DENIED,
+                   f"{va:#x} is a page of a MAP_SHARED share whose frame {held:#x} the "
+                   f"Guardian holds: map that frame, not {pa:#x}")
         for r, v, frame, sealed in others:
             if frame is not None and frame != pa:
                 refuse("set_pt.share_one_frame", Status.ERR_DENIED,
@@ -159,6 +195,11 @@ class Shares:
         page (it would be two frames) or holds another sealed version of it
         (`holds_same(root, va)`: that place holds the version coming back)."""
         key, others = self.other_places(domain, root, va)
+        held = self.s.frames.held_at.get((domain, key)) if key is not None else None
+        if held is not None:
+            refuse("swap_in.share_one_frame", Status.ERR_STATE,
+                   f"{va:#x} is a page of a MAP_SHARED share whose frame {held:#x} the "
+                   "Guardian holds: map that frame, not a second copy")
         for r, v, frame, sealed in others:
             if frame is not None:
                 refuse("swap_in.share_one_frame", Status.ERR_STATE,

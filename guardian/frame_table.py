@@ -53,6 +53,11 @@ class FrameTable:
         self.shares: dict[int, set[tuple[int, int]]] = {}
         #: A confidential copy not yet mapped -> the frame it was copied from (COPY_PAGE).
         self.copy_binding: dict[int, int] = {}
+        #: A confidential share page no mapping holds, kept for the share (a memfd's
+        #: pages outlive their mappings) -> the share page it is: (share, offset, origin).
+        self.held: dict[int, tuple[int, int, int]] = {}
+        #: The same, by (domain, share page) -> frame.
+        self.held_at: dict[tuple[int, tuple[int, int, int]], int] = {}
         #: Whether a frame's places are all one page of a share the program itself made
         #: (MAP_SHARED); the Guardian's record of shares answers it.
         self.program_share: Callable[[int, set[Mapping]], bool] = lambda pa, places: False
@@ -105,7 +110,8 @@ class FrameTable:
         where = repr(sorted((k, sorted(v)) for k, v in self.where.items() if v)).encode()
         return (bytes(self.kind), self.owner.tobytes(), self.user_maps.tobytes(),
                 bytes(self.level), self.parent.tobytes(), where,
-                repr(sorted(self.copy_binding.items())).encode())
+                repr(sorted(self.copy_binding.items())).encode(),
+                repr(sorted(self.held.items())).encode())
 
     # --- transitions ----------------------------------------------------------------
     def _set_kind(self, n: int, kind: FrameKind) -> None:
@@ -169,6 +175,7 @@ class FrameTable:
         if where is not None:
             self.where.setdefault(pa, set()).add(where)
             self.copy_binding.pop(pa, None)
+            self._unhold(pa)
 
     def record_place(self, pa: int, where: Mapping) -> None:
         """CREATE_DOMAIN: an existing mapping's place, now that its tree is a domain's."""
@@ -214,13 +221,30 @@ class FrameTable:
         """KSM: the Guardian itself maps pa at (root, va) as well."""
         self.shares.setdefault(pa, set()).add((root, va))
 
+    def hold(self, pa: int, key: tuple[int, int, int]) -> None:
+        """The last mapping of a confidential share page went while the share keeps its
+        pages: the frame stays the domain's, mappable again only as that share page."""
+        n = self.index(pa)
+        assert n is not None and self.kind[n] == FrameKind.CONFIDENTIAL
+        self.held[pa] = key
+        self.held_at[(self.owner[n], key)] = pa
+
+    def _unhold(self, pa: int) -> None:
+        key = self.held.pop(pa, None)
+        if key is not None:
+            n = self.index(pa)
+            assert n is not None
+            self.held_at.pop((self.owner[n], key), None)
+
     def release_confidential(self, pa: int) -> None:
-        """The last mapping of a (scrubbed) confidential frame went: FREE again."""
+        """The last mapping of a (scrubbed) confidential frame went, or a held one was
+        reclaimed: FREE again."""
         n = self.index(pa)
         assert n is not None
         self.where.pop(pa, None)
         self.shares.pop(pa, None)
         self.copy_binding.pop(pa, None)
+        self._unhold(pa)
         self.set_kind(pa, FrameKind.FREE)
 
     # --- invariants -------------------------------------------------------------------
@@ -242,8 +266,12 @@ class FrameTable:
             if kind == FrameKind.CONFIDENTIAL:
                 if not self.owner[i]:
                     out.append(f"CONFIDENTIAL frame {pa:#x} has no domain")
-                if not self.user_maps[i] and pa not in self.copy_binding:
-                    out.append(f"CONFIDENTIAL frame {pa:#x} has no mapping and is no pending copy")
+                if not self.user_maps[i] and pa not in self.copy_binding \
+                        and pa not in self.held:
+                    out.append(f"CONFIDENTIAL frame {pa:#x} has no mapping and is no pending "
+                               "copy or held share page")
+                if pa in self.held and self.user_maps[i]:
+                    out.append(f"held share page {pa:#x} is mapped")
                 places = self.where.get(pa, set())
                 vas = {va for _, va, _ in places}
                 if len(vas - {v for _, v in self.shares.get(pa, set())}) > 1 \

@@ -125,6 +125,7 @@ class Guardian:
             Call.RESUME: plain(ret.resume),
             Call.EXIT_DOMAIN: plain(life.exit_root),
             Call.COPY_PAGE: plain(c.shares.copy_page),
+            Call.RECLAIM_PAGE: plain(c.shares.reclaim_page),
             Call.SIGNAL: lambda a, p: (sig.signal(*a, p), b""),
             Call.USER_READ: lambda a, _p: ua.user_access(a[0], a[1], a[2], False),
             Call.USER_WRITE: lambda a, p: ua.user_access(a[0], a[1], len(p), True, p),

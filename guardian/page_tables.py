@@ -133,7 +133,7 @@ class PageTables:
         # frame never lets its count touch zero.
         self.take(level, desc, entry_pa, domain, root, va)
         s.ram.write_u64(entry_pa, desc)
-        self.drop(level, old, entry_pa, root, va)
+        self.drop(level, old, entry_pa, root, va, keep_shares=True)
         if domain and new_frames:
             for pa in new_frames:
                 s.protect_frame(pa, domain)
@@ -216,6 +216,11 @@ class PageTables:
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
             if not places:
+                held = fr.held.get(pa)
+                if held is not None and self.s.shares.key_at(domain, root, page_va) != held:
+                    refuse("set_pt.share_one_frame", Status.ERR_DENIED,
+                           f"frame {pa:#x} is held as a page of a MAP_SHARED share; "
+                           f"{page_va:#x} in tree {root:#x} is not that page")
                 source = fr.copy_binding.get(pa)
                 if source is not None:
                     self._check_copy_outcome(pa, source, level, entry_pa, i, page_va)
@@ -412,7 +417,12 @@ class PageTables:
         for i, pa in enumerate(leaf_frames(level, desc)):
             fr.map_leaf(pa, (root, va + i * PAGE, entry_pa) if domain else None)
 
-    def drop(self, level: int, desc: int, entry_pa: int = 0, root: int = 0, va: int = 0) -> None:
+    def drop(self, level: int, desc: int, entry_pa: int = 0, root: int = 0, va: int = 0,
+             keep_shares: bool = False) -> None:
+        """The old entry's references go (called after the write).  A confidential frame
+        whose last mapping this was is scrubbed and FREE again, except (`keep_shares`: the
+        kernel's own unmapping, not a secure-ABI step) a page of a share that keeps its
+        pages between mappings (a memfd's): the Guardian holds it for that share page."""
         if not desc & D.VALID:
             return
         fr = self.s.frames
@@ -438,7 +448,12 @@ class PageTables:
                 continue
             where = (root, va + i * PAGE, entry_pa) if root and pa not in still else None
             if fr.unmap_leaf(pa, where) == 0 and fr.kind[n] == FrameKind.CONFIDENTIAL:
-                self.s.release_frame(pa)
+                key = self.s.shares.kept_page(fr.owner[n], root, va + i * PAGE) \
+                    if keep_shares and root else None
+                if key is not None and (fr.owner[n], key) not in fr.held_at:
+                    fr.hold(pa, key)
+                else:
+                    self.s.release_frame(pa)
 
     def write_entry(self, entry_pa: int, level: int, desc: int, domain: int, root: int,
                     va: int) -> None:
@@ -484,7 +499,8 @@ class PageTables:
                 self._free_tree(desc & D.ADDR_MASK, level + 1, base_va + i * span, root)
             else:
                 self.s.ram.write_u64(table + 8 * i, 0)
-                self.drop(level, desc, table + 8 * i, root, base_va + i * span)
+                self.drop(level, desc, table + 8 * i, root, base_va + i * span,
+                          keep_shares=True)
         self.s.ram.zero_page(table)
         self.s.frames.free_table(table)
         self.s.linear_writable(table)

@@ -215,6 +215,9 @@ class Domain:
     #: each admitted file (every MAP_SHARED mmap of the file maps the same pages).
     shares_made: int = 0
     file_shares: dict[str, int] = field(default_factory=dict)
+    #: The one share of each memfd its programs made (by the Descriptors' memfd id): every
+    #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
+    memfd_shares: dict[int, int] = field(default_factory=dict)
     origins_made: int = 0             # ids of the areas its programs' requests made
 
     def new_share(self) -> int:

@@ -92,6 +92,26 @@ def no_memory_is_enomem() -> Iterator[None]:
         raise KernelError(errno.ENOMEM, "no frame to split a huge page") from None
 
 
+def release_shared(ctx: MemoryContext, sp: SharedPages) -> None:
+    """The last mapping of a shared region went (or, for a memfd's pages, the memfd was
+    closed too): write file pages back and free the frames.  A confidential memfd's
+    frames are the Guardian's until reclaimed (it held them when their last mapping
+    went); they are released only once the memfd is closed and nothing maps them."""
+    if sp.file_cache and (sp.file_open or sp.mappers):
+        return
+    writeback = sp.writeback
+    for idx, pa in sorted(sp.frames.items()):
+        if sp.file_cache:
+            status, _ = ctx.el1.hvc(Call.RECLAIM_PAGE, pa)
+            if status:
+                log.warning("the Guardian did not give back frame %#x (status %d)", pa, status)
+                continue        # still the Guardian's: never reused by the kernel
+        elif writeback is not None:
+            writeback(idx * PAGE, ctx.el1.read(lm(pa), PAGE))
+        ctx.frames.put(pa)
+    sp.frames.clear()
+
+
 @cache
 def _perms(prot: int, writable: bool) -> D.PagePerms:
     # PagePerms is frozen: one object per (prot, writable) serves every fault.
@@ -133,8 +153,9 @@ class AddressSpace(HugePages):
 
     # --- mapping ------------------------------------------------------------
     def map_area(self, vma: Vma) -> None:
-        if vma.shared_pages is not None:
-            vma.shared_pages.mappers += 1
+        sp = vma.shared_pages
+        if sp is not None and not (sp.file_cache and self._still_maps(sp)):
+            sp.mappers += 1     # (a memfd's pages count each address space once)
         self.vmas.insert(vma)
 
     def unmap_range(self, start: int, end: int) -> None:
@@ -162,12 +183,7 @@ class AddressSpace(HugePages):
         return any(v.shared_pages is sp for v in self.vmas)
 
     def _release_shared(self, sp: SharedPages) -> None:
-        writeback = sp.writeback
-        for idx, pa in sorted(sp.frames.items()):
-            if writeback is not None:
-                writeback(idx * PAGE, self.ctx.el1.read(lm(pa), PAGE))
-            self.ctx.frames.put(pa)
-        sp.frames.clear()
+        release_shared(self.ctx, sp)
 
     def _drop_pages(self, start: int, end: int, clear: bool = True) -> None:
         """Release the pages of [start, end); `clear=False` leaves their entries in a

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.errors import err, host_errors
+from kernel_model.vma import SharedPages
 
 if TYPE_CHECKING:
+    from kernel_model.mm import MemoryContext
     from kernel_model.waitq import Waitable
 
 #: Synthetic device number of pipe inodes (Linux's anonymous pipefs).
@@ -184,6 +186,8 @@ class HostFile(OpenFile):
         self.kind = "dir" if ls.S_IFDIR == (st.st_mode & ls.S_IFMT) else "file"
         self._entries: list[tuple[bytes, int, int]] | None = None
         self._dir_pos: int = 0
+        #: A memfd's pages as a confidential program maps them (set by memfd_create).
+        self.memfd_pages: MemfdPages | None = None
 
     def read(self, n: int) -> bytes | None:
         self._need_read()
@@ -308,6 +312,35 @@ class HostFile(OpenFile):
                 fcntl.fcntl(self.fd, fcntl.F_SETFL, want)
 
     def close(self) -> None:
+        if self.memfd_pages is not None:
+            self.memfd_pages.closed()
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+class MemfdPages:
+    """The pages a confidential program maps MAP_SHARED from one memfd.
+
+    The kernel cannot read a confidential page, so it cannot write one back to the
+    file when the last mapping goes: the pages stay, the same frames for every mmap of
+    the memfd, until it is closed and nothing maps them (the Guardian holds the frames
+    meanwhile; they come back to the kernel by RECLAIM_PAGE)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pages: SharedPages | None = None
+        self._ctx: MemoryContext | None = None
+
+    def get(self, ctx: MemoryContext) -> SharedPages:
+        if self.pages is None:
+            self.pages = SharedPages(self.name, None, file_cache=True)
+            self._ctx = ctx
+        return self.pages
+
+    def closed(self) -> None:
+        """The memfd's last reference went: its pages go once nothing maps them."""
+        if self.pages is not None and self._ctx is not None:
+            self.pages.file_open = False
+            from kernel_model.mm import release_shared  # (mm imports the file layer)
+            release_shared(self._ctx, self.pages)

@@ -57,11 +57,18 @@ class SharedPages:
     """
 
     def __init__(self, name: str,
-                 writeback: Callable[[int, bytes], None] | None = None) -> None:
+                 writeback: Callable[[int, bytes], None] | None = None,
+                 file_cache: bool = False) -> None:
         self.name = name
         self.writeback = writeback
         self.frames: dict[int, int] = {}   # page index -> physical frame
         self.mappers = 0
+        #: A confidential program's memfd: every MAP_SHARED mmap of it maps these pages,
+        #: which stay while the memfd is open, not only while mapped (the kernel cannot
+        #: write a confidential page back to the file); the Guardian holds each frame no
+        #: mapping holds, and the kernel reclaims them when it drops the pages.
+        self.file_cache = file_cache
+        self.file_open = file_cache
 
 
 @dataclass(frozen=True)

@@ -306,6 +306,11 @@ RULES: dict[tuple[Call, str], Rule] = {
                       and not s.want(a[0]).user_maps),
     (Call.COPY_PAGE, "src is not GUARDIAN or PAGE_TABLE memory"):
         lambda s, a: s.want(a[1]).kind not in (FrameKind.GUARDIAN, FrameKind.PAGE_TABLE),
+    (Call.RECLAIM_PAGE, "frame_pa is 4 KiB aligned"): _aligned,
+    (Call.RECLAIM_PAGE, "frame_pa is in RAM"): lambda s, a: s.in_ram(a[0]),
+    # The scene has no confidential address space, so no share page is ever held.
+    (Call.RECLAIM_PAGE, _spec_rule(Call.RECLAIM_PAGE, "the frame is a page of a MAP_SHARED")):
+        lambda s, a: False,
     (Call.FORK_DOMAIN, "the parent slot is a clone/clone3 in progress"): _no_slot,
     (Call.FORK_DOMAIN, _spec_rule(Call.FORK_DOMAIN, "child_root_pa is 0")): _no_slot,
     (Call.RESUME, _spec_rule(Call.RESUME, "the slot is")): _no_slot,
@@ -717,6 +722,7 @@ def all_cases() -> list[Case]:
         cases.append(Case(Call.FORK_DOMAIN, (st, 1, 0)))
         cases.append(Case(Call.COPY_PAGE, (st, "FREE")))
         cases.append(Case(Call.COPY_PAGE, ("FREE_2M", st)))
+        cases.append(Case(Call.RECLAIM_PAGE, (st,)))
         for index in (SLOT, 511, 512, -1):
             cases.append(Case(Call.SET_PT, (st, index, 0)))
     for variant in ("PT_L0_EMPTY|asid", "PT_L0_EMPTY|cnp", "PT_L0_LIVE|asid"):

@@ -17,6 +17,7 @@ from kernel_model import linux_structs as ls
 from kernel_model.devfiles import DEVICES, dev_stat, open_device
 from kernel_model.errors import KernelError
 from kernel_model.files import HostFile, OpenFile
+from kernel_model.openfile import MemfdPages
 from kernel_model.process import Thread
 from kernel_model.synthfs import (
     DEVTMPFS_DEV,
@@ -442,6 +443,7 @@ def sys_memfd_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -(exc.errno or errno.ENOMEM)
     guest = f"/memfd:{os.fsdecode(name)} (deleted)"
     f = HostFile(host_fd, ls.O_RDWR | ls.O_LARGEFILE, guest, Path("/"))
+    f.memfd_pages = MemfdPages(guest)
     try:
         return t.process.fds.install(f, cloexec=bool(flags & MFD_CLOEXEC))
     except KernelError:

@@ -132,14 +132,21 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EACCES
         size = f.stat().st_size
         name = getattr(f, "guest_path", "[file]")
-        if shared:
-            def writeback(off: int, data: bytes, file=f, base=offset, limit=size) -> None:  # noqa: ANN001
-                pos = base + off
+        if shared and getattr(f, "memfd_pages", None) is not None and mm.confidential:
+            sp = f.memfd_pages.get(mm.ctx)
+            backing = FileBacking(f, name)
+            _hold_while_mapped(f, backing)
+            file_end = start + max(min(size - offset, length), 0)
+        elif shared:
+            # `pos` is the page's file offset (SharedPages index pages of the file).
+            def writeback(pos: int, data: bytes, file=f, limit=size) -> None:  # noqa: ANN001
                 if pos < limit:
                     file.pwrite(data[:limit - pos], pos)
             # A file opened read-only is never written through its mapping (mmap and
-            # mprotect refuse PROT_WRITE): nothing to write back.
-            sp = SharedPages(name, writeback if f.writable else None)
+            # mprotect refuse PROT_WRITE): nothing to write back.  Nor is a confidential
+            # program's page written back: the kernel cannot read it (by the time it
+            # could, the Guardian has scrubbed it), so the file keeps its own bytes.
+            sp = SharedPages(name, writeback if f.writable and not mm.confidential else None)
             backing = FileBacking(f, name)
             _hold_while_mapped(f, backing)  # the file stays open after its fd is closed
             file_end = start + max(min(size - offset, length), 0)

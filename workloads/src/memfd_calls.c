@@ -3,11 +3,14 @@
  * a struct, a socklen_t-sized buffer or a name.
  *
  *   memfd_calls          the memfd, calls and thread parts below
- *   memfd_calls PART...  only these parts: memfd, calls, thread, clone3
+ *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
  * munmap and a second mmap of the same memfd while the descriptor stays open.
+ *
+ * writeback part (a program whose pages the kernel may read): a store through a
+ * MAP_SHARED mapping at file offset 4096 reaches the file at offset 4096 once unmapped.
  *
  * calls part: memfd_create with a name (/proc/self/fd shows it), sched_getaffinity,
  * getsockopt(SO_TYPE) and rt_sigtimedwait on a blocked pending signal.
@@ -76,6 +79,23 @@ static void memfd_part(void) {
           "memfd: a page mapped again at its offset");
     if (second != MAP_FAILED)
         munmap(second, 4096);
+    close(fd);
+}
+
+static void writeback_part(void) {
+    int fd = memfd_create("writeback", 0);
+    check(fd >= 0 && ftruncate(fd, 3 * 4096) == 0, "writeback: create, ftruncate");
+    if (fd < 0)
+        return;
+    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+    if (m != MAP_FAILED) {
+        strcpy(m, "at-4096");
+        munmap(m, 4096);
+    }
+    char at[8] = {0}, past[8] = {0};
+    check(m != MAP_FAILED && pread(fd, at, 7, 4096) == 7 && strcmp(at, "at-4096") == 0 &&
+          pread(fd, past, 7, 8192) == 7 && past[0] == 0,
+          "writeback: a store at file offset 4096 lands there");
     close(fd);
 }
 
@@ -148,6 +168,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "memfd"))
             memfd_part();
+        else if (!strcmp(argv[i], "writeback"))
+            writeback_part();
         else if (!strcmp(argv[i], "calls"))
             calls_part();
         else if (!strcmp(argv[i], "thread"))
@@ -155,7 +177,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "clone3"))
             clone3_part();
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, calls, thread, clone3)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3)\n", argv[i]);
             return 64;
         }
     }

@@ -50,6 +50,8 @@ CHECKS: dict[str, str] = {
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",
     "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",
     "set_pt.share_one_frame": "every place of a page of a MAP_SHARED share maps the same frame: no copy, fresh page or other frame takes one place while another maps the page or holds it swapped out",
+    "set_pt.wipe_on_fork": "where the program's MADV_WIPEONFORK left a range empty in a fork child, no page from before the fork (the parent's frame, shared or a COPY_PAGE copy) is mapped: only a fresh, zero-filled page",
+    "set_pt.dont_fork": "where the program's MADV_DONTFORK left a range out of a fork child, no page from before the fork (the parent's frame, shared or a COPY_PAGE copy) is mapped",
     "set_pt.sealed_slot": "a swapped-out page comes back by SWAP_IN only, never as a new frame, unless the program unmaps it",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",

@@ -356,7 +356,7 @@ class Lifecycle:
         space = reg.space(dom, slot.root)
         if child_root:
             dom.roots.add(child_root)
-            dom.spaces[child_root] = space.copy()
+            dom.spaces[child_root] = space.forked()     # as Linux copies the areas
             reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
         ctx = slot.ctx.copy()

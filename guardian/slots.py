@@ -79,6 +79,7 @@ class Space:
     #: parent's tree held before the fork (or a copy of one) ever comes in there.
     wiped_at_fork: list[tuple[int, int]] = field(default_factory=list)
     dropped_at_fork: list[tuple[int, int]] = field(default_factory=list)
+    fork_parent: int = 0        # the root this space was forked from, while it lives
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

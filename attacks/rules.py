@@ -209,7 +209,7 @@ RULES: tuple[Rule, ...] = (
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "
          "madvise, munmap, mremap and exec, and a child's area keeps it for its own forks.",
-         checks=("set_pt.wipe_on_fork", "set_pt.dont_fork")),
+         checks=("set_pt.wipe_on_fork", "set_pt.dont_fork", "swap_share.fork_advice")),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
          checks=("compress.refused",)),
     # The properties of the monitor as a whole (P1-P9); a scenario that still gets

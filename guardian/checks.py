@@ -160,6 +160,7 @@ CHECKS: dict[str, str] = {
     "swap_in.share_one_frame": "a swapped-out page of a MAP_SHARED share comes back as one frame for every place: never while another place maps the page, and once back, no other place swaps in its own copy",
     "swap_share.same_domain": "a sealed page is shared only within its domain",
     "swap_share.outstanding": "only an outstanding sealed page is shared",
+    "swap_share.fork_advice": "a sealed page is never shared into a fork child where the program's MADV_WIPEONFORK or MADV_DONTFORK left the range empty or out",
     "swap_discard.outstanding": "only an outstanding sealed page is discarded",
     "swap_discard.program_asked": "a sealed page is discarded only inside the program's own unmapping, or its exit",
     "ksm.same_domain": "pages of different domains are never merged",

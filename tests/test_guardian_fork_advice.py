@@ -161,3 +161,14 @@ def test_keeponfork_parent_shares_with_a_later_child() -> None:
     dom.spaces[s.b + ROOT_C] = parent.forked()
     s.g.check_invariants_after_every_call()
     assert s.call(Call.SET_PT, l3, index, ro)[0] == Status.OK
+
+
+def test_sealed_parent_page_not_shared_into_a_wiped_range() -> None:
+    """SWAP_SHARE, fork's way of giving the child a swapped-out page, is refused there."""
+    from tests.test_secure_mm import ROOT_A, ROOT_C, VA, swap_out
+    s, _, _, _ = _scene_forked(MADV_WIPEONFORK)
+    version, _ = swap_out(s, s.b + ROOT_A, VA)
+    status, _, _ = s.call(Call.SWAP_SHARE, s.b + ROOT_A, s.b + ROOT_C, VA, version)
+    assert status == Status.ERR_DENIED and s.g.decisions[-1].check == "swap_share.fork_advice"
+    assert s.call(Call.SWAP_SHARE, s.b + ROOT_A, s.b + ROOT_C, VA + PAGE, version)[0] \
+        == Status.ERR_STALE             # (elsewhere the ordinary rules answer)

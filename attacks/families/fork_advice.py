@@ -5,12 +5,13 @@ switches: a page holding a copy of the secret marked MADV_DONTFORK (-D: the chil
 such page), MADV_WIPEONFORK (-w: the child takes it for a fresh, zero-filled buffer), the
 child's own MADV_KEEPONFORK after such a fork (-K), a wipe-on-fork page moved by mremap
 before the fork (-r), and an empty wipe-on-fork page the child fills with the secret before
-forking a grandchild (-g).  Each child sends the page on to /dev/null as a record: where the
+forking a grandchild (-g); -w also serves a page swapped out before the fork.  Each child sends the page on to /dev/null as a record: where the
 kernel hands it the parent's bytes, the secret goes with it.
 The Guardian reads the program's own madvise arguments and keeps the advice on its record
 of the program's areas (it follows munmap, mremap and later advice, a fork child inherits
 it, exec starts without it); in a child, where the fork left a range empty or out, no page
-from before the fork comes in (`set_pt.wipe_on_fork`, `set_pt.dont_fork`).
+from before the fork comes in (`set_pt.wipe_on_fork`, `set_pt.dont_fork`; for a page
+swapped out at the fork, `swap_share.fork_advice`).
 Each scenario holds only the kernel's powers (its syscall dispatch, its own areas and page
 tables, the Guardian's calls).
 """
@@ -30,6 +31,7 @@ FA = "fork_advice"
 OUTPUTS = "secret_outputs"
 NR_MADVISE = NUMBERS["madvise"]
 NR_MREMAP = NUMBERS["mremap"]
+NR_CLONE = NUMBERS["clone"]
 MADV_NORMAL = 0
 RULES = ("G-FORK-ADVICE",)
 
@@ -175,3 +177,34 @@ def wf_grandchild(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_GRAND_CHILD, init_only=False)
     def _(a: Adversary, args: tuple[int, ...], thread: object, **_: object) -> None:
         _forget_wipe(thread.process.mm, args[0])  # type: ignore[attr-defined]
+
+
+@scenario(id="WF-006", title="Share a swapped-out MADV_WIPEONFORK page with the child",
+          family=FA, goal=Goal.LEAK, rules=RULES, program=OUTPUTS, args=(WIPE,),
+          prop="A page the program marked MADV_WIPEONFORK reads as zero in a forked child "
+               "even when it was swapped out at the fork: the parent's sealed page is not "
+               "the child's to swap in.")
+def wf_wipe_swapped(adv: Adversary) -> None:
+    """1. When the program announces the page (before its madvise), swap it out
+    (SWAP_OUT under the Guardian: the kernel's reclaim path).
+    2. The program marks it MADV_WIPEONFORK and forks; at the fork's return give the child
+       the parent's swap entry at that address (SWAP_SHARE), as fork does for a swapped page.
+    3. The child's first touch swaps the parent's page in; it takes the page for a fresh
+       buffer and sends it to /dev/null: the secret goes with it."""
+    @adv.on(Point.MARKER, phase=P_WIPE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        va = a.memo["page"] = args[0]
+        a.mm.ctx.memory.swap_out(a.mm, va, a.mm.tables.lookup(va))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_WIPE)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.memo["page"]
+        child = next((p for p in list(a.kernel.processes.values())
+                      if p.parent is a.init and p.mm is not a.init.mm), None)
+        desc = a.mm.tables.lookup(va)
+        if child is None or desc & D.VALID or not desc:
+            a.note(f"no child, or the parent's page at {va:#x} is not swapped out")
+            return
+        a.mm.ctx.memory.share_swapped(a.mm, child.mm, va, desc)
+        child.mm.tables.set(va, desc)
+        a.note(f"the child holds the parent's swapped page at {va:#x}")

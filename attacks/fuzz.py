@@ -80,8 +80,9 @@ INVARIANTS = (
     "a refused operation changes no frame's kind (check, then commit)",
     "after an accepted operation no new breach of the Guardian's invariants "
     "(guardian/invariants.py: frame table, hidden from the kernel and DMA, domain trees, "
-    "shared frames read-only, one frame per page of a MAP_SHARED share, contexts, keys, one "
-    "sealed version per address)",
+    "shared frames read-only, no parent's frame where a fork left a range empty or out "
+    "(MADV_WIPEONFORK/MADV_DONTFORK), one frame per page of a MAP_SHARED share, contexts, "
+    "keys, one sealed version per address)",
     "whenever user code is about to run, the EL0-visible SCTLR/TCR/MAIR bits are the "
     "program's, not the kernel's",
     "at the end every copy of the secret is intact and control flow is the program's",

@@ -64,6 +64,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-001",),
     "return.value_length": ("RQ-009",),
+    "set_pt.wipe_on_fork": ("RQ-005", "WF-003"),
+    "swap_share.fork_advice": ("WF-006",),
 }
 
 
@@ -129,6 +131,9 @@ EXPLAINED: dict[str, str] = {
                       "domain (a frame-table invariant), so the check never sees another",
     "smm.page_alone": "equivalent: moving one mapping of a shared frame gives that mapping "
                       "its own copy with the same bytes, as copy-on-write would",
+    "set_pt.dont_fork": "redundant with set_pt.one_mapping: a MADV_DONTFORK range is no area "
+                        "of the child, so the parent's frame at that address is another "
+                        "area's there (not the same area inherited at fork)",
     "swap_in.slot_empty": "redundant with set_pt.sealed_slot: an address whose sealed page "
                           "is outstanding is mapped again only by SWAP_IN, which consumes it",
     "swap_in.well_formed": "redundant with swap_in.outstanding: a malformed page reads as "

@@ -205,6 +205,11 @@ RULES: tuple[Rule, ...] = (
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
          "a second swap-in never gives one side a page of its own.",
          checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only")),
+    Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
+         "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
+         "parent's frame, shared or copied) is mapped; the advice follows the program's later "
+         "madvise, munmap, mremap and exec, and a child's area keeps it for its own forks.",
+         checks=("set_pt.wipe_on_fork", "set_pt.dont_fork", "swap_share.fork_advice")),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
          checks=("compress.refused",)),
     # The properties of the monitor as a whole (P1-P9); a scenario that still gets
@@ -258,7 +263,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
     "P1": ("G-ONE-MAPPING", "G-SETPT-CONF-OWNER", "G-CONF-EXCLUSIVE", "G-SETPT-ONE-PARENT",
            "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
     "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY",
-           "G-EXEC-ARGS"),
+           "G-EXEC-ARGS", "G-FORK-ADVICE"),
     "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",

@@ -356,7 +356,8 @@ class Lifecycle:
         space = reg.space(dom, slot.root)
         if child_root:
             dom.roots.add(child_root)
-            dom.spaces[child_root] = space.copy()
+            dom.spaces[child_root] = space.forked()     # as Linux copies the areas
+            dom.spaces[child_root].fork_parent = slot.root
             reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
         ctx = slot.ctx.copy()
@@ -403,6 +404,9 @@ class Lifecycle:
         dom = reg.domains[dom_id]
         dom.roots.discard(root)
         dom.spaces.pop(root, None)
+        for space in dom.spaces.values():
+            if space.fork_parent == root:
+                space.fork_parent = 0       # (a later tree at the same address is another)
         if not dom.roots:
             del reg.domains[dom_id]
             reg.drop_slots(domain=dom_id)

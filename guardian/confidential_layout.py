@@ -7,14 +7,20 @@ result the kernel returns against it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 
 from abi import Status
 from abi.layout import (
+    MADV_DOFORK,
+    MADV_DONTFORK,
+    MADV_KEEPONFORK,
+    MADV_WIPEONFORK,
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_SHARED,
     NR_BRK,
+    NR_MADVISE,
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
@@ -31,6 +37,9 @@ from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
+
+
+FORK_ADVICE = frozenset({MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_DOFORK})
 
 
 class Layout:
@@ -169,6 +178,12 @@ class Layout:
         elif nr == NR_MREMAP and not failed:
             space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
+        elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \
+                and ret in (0, (1 << 64) - errno.ENOMEM) and not a[0] % PAGE:
+            # The advice as the program gave it (its own x2), not as the kernel served it;
+            # ENOMEM reports a hole after the mapped parts took the advice.
+            space.advise_fork(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)),
+                              a[2] & 0xFFFFFFFF)
 
     def _share_of(self, slot: Slot, dom: Domain, path: str | None, a: tuple[int, ...]
                   ) -> tuple[int, int]:

@@ -28,7 +28,8 @@ class Invariants:
 
     def violations(self) -> list[str]:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
-                + self.shared_read_only() + self.fork_shares() + self.share_pages()
+                + self.shared_read_only() + self.fork_shares() + self.fork_advice()
+                + self.share_pages()
                 + self.contexts() + self.keys() + self.sealed_versions())
 
     def hidden_from_kernel(self) -> list[str]:
@@ -111,6 +112,28 @@ class Invariants:
                     "where that address is another area"
                     for r, va, _ in sorted(places)
                     if not s.shares.same_origin(owner, r, va, places)]
+        return out
+
+    def fork_advice(self) -> list[str]:
+        """Where a fork left a range of the child empty (MADV_WIPEONFORK) or out
+        (MADV_DONTFORK), the child maps no frame its parent's tree maps (a KSM merge of
+        identical pages aside): the parent's pages from before the fork never reach it."""
+        s = self.s
+        fr = s.frames
+        out = []
+        for dom in s.registry.domains.values():
+            for root, space in dom.spaces.items():
+                parent = space.fork_parent
+                ranges = space.wiped_at_fork + space.dropped_at_fork
+                if not ranges or parent not in dom.roots:
+                    continue
+                for va, pa in s.tables.leaves_below(root, 0, 0):
+                    if pa in fr.shares or not any(a <= va < b for a, b in ranges):
+                        continue
+                    out += [f"frame {pa:#x} at {va:#x} of tree {root:#x}, a range its fork "
+                            f"left empty or out, is also mapped at {v:#x} in its parent's "
+                            f"tree {parent:#x}"
+                            for r, v, _ in sorted(fr.mappings(pa)) if r == parent]
         return out
 
     def share_pages(self) -> list[str]:

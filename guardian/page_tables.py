@@ -20,6 +20,7 @@ from guardian import checks
 from guardian.checks import refuse
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
+from guardian.slots import Space
 from guardian.stale_translations import needs_invalidation
 from guardian.state import MonitorState
 
@@ -189,6 +190,9 @@ class PageTables:
         fr = self.s.frames
         admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
         kinds, owners, user_maps = fr.kind, fr.owner, fr.user_maps
+        space = self.s.registry.space_of(domain, root) if domain else None
+        if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
+            space = None            # (most trees: no range a fork left empty or out)
         for i, pa in enumerate(leaf_frames(level, desc)):
             n = fr.index(pa)
             if n is None:
@@ -211,6 +215,8 @@ class PageTables:
                            "SWAP_IN, not as a new page")
                 admission.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
                 continue
+            if space is not None:
+                self._check_fork_fresh(space, root, page_va, pa, entry_pa)
             if pa in admission.input_frames and not desc & D.UXN:
                 refuse("set_pt.input_not_exec", Status.ERR_DENIED,
                        f"frame {pa:#x} holds unmeasured file data; it cannot become executable")
@@ -252,6 +258,36 @@ class PageTables:
             others = {p for p in places if p[0] != root} if moving else places
             if others and (shared or same_va or moving):
                 self._check_shared_writable(desc, domain, root, page_va, pa, others)
+
+    def _check_fork_fresh(self, space: Space, root: int, va: int, pa: int,
+                          entry_pa: int) -> None:
+        """Where the fork that made this tree left va empty (MADV_WIPEONFORK) or out
+        (MADV_DONTFORK), no page of another tree -- the parent's, shared or copied by
+        COPY_PAGE -- comes in: only a fresh page does (zero-filled as it enters the domain).
+        A frame this very entry maps already (a rewrite, a copy-on-write break of the
+        tree's own page) is the tree's own."""
+        fresh = space.fork_fresh(va)
+        if not fresh:
+            return
+        fr = self.s.frames
+        places = fr.mappings(pa)
+        if any(e == entry_pa for _, _, e in places):
+            return
+        other = next((p for p in sorted(places) if p[0] != root), None)
+        source = fr.copy_binding.get(pa)
+        if other is None and (source is None
+                              or any(e == entry_pa for _, _, e in fr.mappings(source))):
+            return
+        held = (f"frame {pa:#x} is mapped at {other[1]:#x} in tree {other[0]:#x}"
+                if other is not None else f"frame {pa:#x} is a copy of {source:#x}")
+        if fresh == "wipe":
+            refuse("set_pt.wipe_on_fork", Status.ERR_DENIED,
+                   f"{va:#x} was MADV_WIPEONFORK when this address space was forked: it "
+                   f"starts empty in the child, but {held}, a page from before the fork")
+        else:
+            refuse("set_pt.dont_fork", Status.ERR_DENIED,
+                   f"{va:#x} was MADV_DONTFORK when this address space was forked: it is no "
+                   f"memory of the child, but {held}, a page from before the fork")
 
     def _check_shared_writable(self, desc: int, domain: int, root: int, va: int, pa: int,
                                places: set[tuple[int, int, int]]) -> None:

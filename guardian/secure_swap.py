@@ -203,6 +203,11 @@ class SecureSwap:
         if rec is None or src not in rec.holders or rec.va != va:
             refuse("swap_share.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} is "
                                                              "not outstanding for the source tree")
+        space = b.spaces.get(dst)
+        if space is not None and space.fork_fresh(va):
+            refuse("swap_share.fork_advice", Status.ERR_DENIED,
+                   f"{va:#x} was MADV_WIPEONFORK or MADV_DONTFORK when tree {dst:#x} was "
+                   "forked: the parent's sealed page does not reach the child")
         rec.holders.add(dst)
         return 0, b""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from abi.layout import MADV_DONTFORK, MADV_DOFORK, MADV_KEEPONFORK, MADV_WIPEONFORK
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
@@ -70,12 +71,56 @@ class Space:
     #: hands the child the same ids, so the same address holds the same page of the same
     #: area in both trees only where the child inherited it.
     origins: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: [start, end) the program's own madvise marked MADV_WIPEONFORK / MADV_DONTFORK (and
+    #: not undone since): what its next fork leaves empty / leaves out of the child.
+    wipe_on_fork: list[tuple[int, int]] = field(default_factory=list)
+    dont_fork: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) the fork that made this space left empty / left out: no page the
+    #: parent's tree held before the fork (or a copy of one) ever comes in there.
+    wiped_at_fork: list[tuple[int, int]] = field(default_factory=list)
+    dropped_at_fork: list[tuple[int, int]] = field(default_factory=list)
+    fork_parent: int = 0        # the root this space was forked from, while it lives
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
                      set(self.altstacks), list(self.long_lived),
                      list(self.file_areas), list(self.input_areas), list(self.shared_areas),
-                     list(self.origins))
+                     list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
+                     list(self.wiped_at_fork), list(self.dropped_at_fork))
+
+    def forked(self) -> Space:
+        """The child's space at fork, as Linux's fork copies the areas: a dont-fork range
+        is no area of the child, a wipe-on-fork range is one, empty, keeping its flag (a
+        grandchild gets it empty too).  What this fork left empty or out is the child's
+        record of its own fork (the parent's earlier record is of another fork)."""
+        child = self.copy()
+        for start, end in self.dont_fork:
+            child.remove_area(start, end)
+        child.dont_fork = []
+        child.wiped_at_fork = list(self.wipe_on_fork)
+        child.dropped_at_fork = list(self.dont_fork)
+        return child
+
+    def fork_fresh(self, va: int) -> str:
+        """'wipe' / 'dont' where this space's fork left va empty / out, '' elsewhere."""
+        if any(s <= va < e for s, e in self.wiped_at_fork):
+            return "wipe"
+        if any(s <= va < e for s, e in self.dropped_at_fork):
+            return "dont"
+        return ""
+
+    def advise_fork(self, start: int, end: int, advice: int) -> None:
+        """The program's madvise of [start, end) with fork advice succeeded (or reported
+        ENOMEM for a hole, having changed the mapped parts): record it on the areas."""
+        mapped = [(max(s, start), min(e, end)) for s, e in self.areas if s < end and start < e]
+        if advice in (MADV_WIPEONFORK, MADV_KEEPONFORK):
+            self.wipe_on_fork = _cut(self.wipe_on_fork, start, end)
+            if advice == MADV_WIPEONFORK:
+                self.wipe_on_fork += mapped
+        elif advice in (MADV_DONTFORK, MADV_DOFORK):
+            self.dont_fork = _cut(self.dont_fork, start, end)
+            if advice == MADV_DONTFORK:
+                self.dont_fork += mapped
 
     def file_page(self, va: int) -> tuple[str, int] | None:
         """(path, file offset) of the admitted file the program's own mmap placed at va."""
@@ -117,6 +162,10 @@ class Space:
         self.shared_areas = _cut_keyed(self.shared_areas, start, end)
         self.origins = _cut_keyed(self.origins, start, end)
         self.file_areas = _cut_keyed(self.file_areas, start, end)
+        self.wipe_on_fork = _cut(self.wipe_on_fork, start, end)
+        self.dont_fork = _cut(self.dont_fork, start, end)
+        self.wiped_at_fork = _cut(self.wiped_at_fork, start, end)
+        self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
         out: list[tuple[int, int]] = []
         for s, e in self.areas:
             if e <= start or s >= end:
@@ -146,11 +195,20 @@ class Space:
                  _moved(self.shared_areas, old, old_len, new, new_len),
                  _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len),
                  _moved(self.origins, old, old_len, new, min(old_len, new_len))]
+        # The fork flags go with the area (a grown area keeps its flags over the new part).
+        flagged = [[(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in ranges],
+                                                    old, old_len, new, new_len)]
+                   for ranges in (self.wipe_on_fork, self.dont_fork, self.wiped_at_fork,
+                                  self.dropped_at_fork)]
         self.remove_area(old, old + old_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
         self.origins += moved[3]
+        self.wipe_on_fork += flagged[0]
+        self.dont_fork += flagged[1]
+        self.wiped_at_fork += flagged[2]
+        self.dropped_at_fork += flagged[3]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

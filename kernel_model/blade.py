@@ -246,6 +246,9 @@ class RackRuntime:
             self.rack.control.mmap(child.rack_pid, CHUNK, fixed_va=chunk)
             self._chunks.add((child.rack_pid, chunk))
             for page in range(chunk, chunk + CHUNK, PAGE):
+                vma = parent.vmas.find(page)
+                if vma is not None and (vma.wipe_on_fork or vma.dont_fork):
+                    continue        # the child's page starts zero (or is no memory of it)
                 src_blade, src = switch.translate(parent.fva(page))
                 dst_blade, dst = switch.translate(child.fva(page))
                 src_mb = self.rack.memory_blades[int(src_blade[2:])]

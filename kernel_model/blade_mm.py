@@ -121,7 +121,8 @@ class RackAddressSpace(AddressSpace):
             before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk
         for vma in self.vmas:
-            child.map_area(vma)
+            if not vma.dont_fork:               # MADV_DONTFORK: the child has no such area
+                child.map_area(vma)
         try:
             self.rt.copy_memory(self, child)
         except MemoryError:

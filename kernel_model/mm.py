@@ -428,9 +428,12 @@ class AddressSpace(HugePages):
         try:
             self.split_all_huge()
             for vma in self.vmas:
-                child.map_area(vma)
+                if not vma.dont_fork:           # MADV_DONTFORK: the child has no such area
+                    child.map_area(vma)
             for va, desc in list(self.tables.entries()):
                 vma = self.vmas.find(va)
+                if vma is not None and (vma.dont_fork or vma.wipe_on_fork):
+                    continue        # no page goes over: wiped (zero on touch) or no area
                 if not desc & D.VALID:          # swapped out: both share the slot
                     mem.share_swapped(self, child, va, desc)
                     child.tables.set(va, desc)

@@ -83,6 +83,10 @@ class Vma:
     shared_pages: SharedPages | None = None
     growsdown: bool = False
     name: str = ""
+    #: madvise(MADV_WIPEONFORK): a fork child gets the area empty (zero pages on touch).
+    wipe_on_fork: bool = False
+    #: madvise(MADV_DONTFORK): a fork child does not get the area at all.
+    dont_fork: bool = False
 
     def __post_init__(self) -> None:
         if self.start % PAGE or self.end % PAGE or self.end <= self.start:

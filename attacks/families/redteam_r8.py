@@ -4,8 +4,7 @@ The scenarios attack `secret_outputs` (workloads/src/secret_outputs.c): the secr
 in `secret`, then uname(), clock_gettime(), fstat() and sysinfo() into a scratch area that
 held copies of the secret (what they filled in is sent to /dev/null), lengths reported by
 sched_getaffinity() and getsockopt(), and, behind its switches, a MADV_WIPEONFORK page a
-forked child takes for a fresh buffer (-w; the kernel model keeps no wipe-on-fork advice,
-so without an attacker too the child gets the page's bytes), an old signal mask put back
+forked child takes for a fresh buffer (-w), an old signal mask put back
 (-m), the secret drawn from /dev/urandom (-u), a thread left blocked at exit_group (-t), a
 robust-list head replaced (-R), a thread started with SIGTERM blocked (-k) and
 rt_sigtimedwait (-q).  Its markers (phases 130 and up) are mirrored by the P_* constants
@@ -131,8 +130,8 @@ def rq_sysinfo_unwritten(adv: Adversary) -> None:
 # --- RQ-005: a wipe-on-fork page handed to the child with its bytes ------------------------
 
 @scenario(id="RQ-005", title="Ignore MADV_WIPEONFORK: the forked child gets the page's bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=OUTPUTS, gap="P2",
-          args=(WIPE,),
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL", "G-FORK-ADVICE"),
+          program=OUTPUTS, args=(WIPE,),
           prop="A page the program marked MADV_WIPEONFORK reads as zero in a forked child.")
 def rq_wipeonfork_ignored(adv: Adversary) -> None:
     """1. The program puts a copy of the secret in an anonymous page and calls

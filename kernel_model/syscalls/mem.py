@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import weakref
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
@@ -35,6 +36,13 @@ MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 MADV_DONTNEED = 4
 MADV_FREE = 8
+MADV_DONTFORK = 10
+MADV_DOFORK = 11
+MADV_WIPEONFORK = 18
+MADV_KEEPONFORK = 19
+#: The advice that sets or clears an area's fork flag: (flag, value it gets).
+FORK_ADVICE = {MADV_DONTFORK: ("dont_fork", True), MADV_DOFORK: ("dont_fork", False),
+               MADV_WIPEONFORK: ("wipe_on_fork", True), MADV_KEEPONFORK: ("wipe_on_fork", False)}
 PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
 
 
@@ -89,7 +97,7 @@ def sys_brk(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if not mm.vmas.is_free(old_end, new_end):
             return mm.brk
         heap = mm.vmas.find(old_end - 1) if old_end > mm.brk_start else None
-        if heap is not None and heap.name == "[heap]":
+        if heap is not None and heap.name == "[heap]" and not (heap.wipe_on_fork or heap.dont_fork):
             mm.vmas.replace(heap, Vma(heap.start, new_end, heap.prot, name="[heap]"))
         else:
             mm.map_area(Vma(old_end, new_end, PROT_READ | PROT_WRITE, name="[heap]"))
@@ -202,9 +210,36 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     addr, length, advice = a[0], _page_up(a[1]), s32(a[2])
     if addr % PAGE:
         return -errno.EINVAL
+    if advice in FORK_ADVICE:
+        if a[1] and not length or addr + length >= 1 << 64:
+            return -errno.EINVAL        # the length wraps around
+        return _fork_advice(t.process.mm, addr, addr + length, advice) if length else 0
     if advice in (MADV_DONTNEED, MADV_FREE):
         t.process.mm.discard(addr, addr + length)
     return 0
+
+
+def _fork_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
+    """Set or clear the fork flag of the areas in [start, end), split at its ends, as
+    Linux's madvise walks them: area by area in address order; an area the advice does
+    not apply to (WIPEONFORK on a file or shared mapping) stops the walk with EINVAL,
+    the areas before it changed; a hole in the range is ENOMEM once the walk is done."""
+    flag, value = FORK_ADVICE[advice]
+    areas = mm.vmas.overlapping(start, end)
+    if not areas:
+        return -errno.ENOMEM
+    pos = start
+    hole = False
+    for vma in areas:
+        hole |= vma.start > pos
+        if advice == MADV_WIPEONFORK and (vma.shared or vma.backing is not None):
+            return -errno.EINVAL
+        lo, hi = max(vma.start, start), min(vma.end, end)
+        if getattr(vma, flag) != value:
+            mm.vmas.remove_range(lo, hi)
+            mm.vmas.insert(replace(vma.slice(lo, hi), **{flag: value}))
+        pos = hi
+    return -errno.ENOMEM if hole or pos < end else 0
 
 
 @syscall("mremap")
@@ -222,8 +257,7 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return old
     if not flags & MREMAP_FIXED and old + old_len == vma.end and mm.vmas.is_free(vma.end, old + new_len) \
             and old + new_len <= MMAP_TOP:
-        mm.vmas.replace(vma, Vma(vma.start, old + new_len, vma.prot, vma.shared, vma.backing,
-                                 vma.offset, vma.file_end, vma.shared_pages, vma.growsdown, vma.name))
+        mm.vmas.replace(vma, replace(vma, end=old + new_len))
         return old
     if not flags & MREMAP_MAYMOVE:
         return -errno.ENOMEM
@@ -238,8 +272,8 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     mm.vmas.remove_range(old, old + old_len)
     delta = dest - old
     file_end = moved.file_end + delta if moved.file_end else 0
-    mm.vmas.insert(Vma(dest, dest + new_len, moved.prot, moved.shared, moved.backing,
-                       moved.offset, file_end, moved.shared_pages, moved.growsdown, moved.name))
+    # The area keeps what it is (its fork flags too) at its new place.
+    mm.vmas.insert(replace(moved, start=dest, end=dest + new_len, file_end=file_end))
     for va, desc in pages:
         # The new entry first: a frame whose only mapping moves must never look
         # unmapped in between (the Guardian would scrub a confidential one).

@@ -10,6 +10,23 @@
  *   secret_outputs -k     also run step 11
  *   secret_outputs -q     also run step 12
  *   secret_outputs -u     take the secret from /dev/urandom instead of getrandom()
+ *   secret_outputs -D     also run step 13 (MADV_DONTFORK)
+ *   secret_outputs -K     also run step 14 (MADV_KEEPONFORK in the child)
+ *   secret_outputs -r     also run step 15 (a wipe-on-fork page moved by mremap)
+ *   secret_outputs -g     also run step 16 (a wipe-on-fork page and a grandchild)
+ *
+ *  13. (-D only) An anonymous page holding a copy of the secret marked MADV_DONTFORK, then
+ *      fork(): the child has no such page, so its load there is SIGSEGV (it would send the
+ *      page to /dev/null).
+ *  14. (-K only) A page holding a copy of the secret marked MADV_WIPEONFORK, then fork(); the
+ *      child marks it MADV_KEEPONFORK (for forks of its own), then takes it for a fresh
+ *      buffer as in step 4: the advice does not bring the parent's bytes back.
+ *  15. (-r only) A page holding a copy of the secret marked MADV_WIPEONFORK, moved by
+ *      mremap(MREMAP_FIXED) to a free place, then fork(): the child takes the page at its
+ *      new place for a fresh buffer as in step 4.
+ *  16. (-g only) An empty page marked MADV_WIPEONFORK, then fork(); the child copies the
+ *      secret into it and forks a grandchild, which takes the page for a fresh buffer as in
+ *      step 4 (the child's page keeps the flag).
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then makes
@@ -96,6 +113,23 @@
 #define P_TMASK_DONE 152   /* x2 SIGTERM handler runs (must be 0), x3 whether the thread ran */
 #define P_SIGWAIT 153      /* SIGUSR1 blocked and pending; next: rt_sigtimedwait({SIGUSR1}) */
 #define P_SIGWAIT_DONE 154 /* x2 rt_sigtimedwait's result (must be SIGUSR1) */
+#define P_DONTFORK 155     /* x2 the page; next: madvise(page, MADV_DONTFORK), fork() */
+#define P_DONTFORK_CHILD 156 /* (never, with an honest kernel) x2 the page's nonzero bytes */
+#define P_DONTFORK_DONE 157 /* x2 madvise's result, x3 the child's wait status */
+#define P_KEEP 158         /* x2 the page; next: madvise(page, MADV_WIPEONFORK), fork() */
+#define P_KEEP_CHILD 159   /* in the child: x2 madvise(page, MADV_KEEPONFORK)'s result */
+#define P_KEEP_READ 160    /* in the child: x2 the page's nonzero bytes */
+#define P_KEEP_DONE 161    /* x2 madvise's result, x3 the child's wait status */
+#define P_REMAP 162        /* x2 the page, x3 its new place; next: madvise, mremap, fork() */
+#define P_REMAP_CHILD 163  /* in the child: x2 the page's nonzero bytes at its new place */
+#define P_REMAP_DONE 164   /* x2 mremap's result, x3 the child's wait status */
+#define P_GRAND 165        /* x2 the page; next: madvise(page, MADV_WIPEONFORK), fork() */
+#define P_GRAND_CHILD 166  /* in the child: the secret copied into the page; next: fork() */
+#define P_GRAND_READ 167   /* in the grandchild: x2 the page's nonzero bytes */
+#define P_GRAND_DONE 168   /* x2 madvise's result, x3 the child's wait status */
+#define MADV_DONTFORK_ 10
+#define MADV_KEEPONFORK_ 19
+#define MREMAP_MOVE_FIXED 3L  /* MREMAP_MAYMOVE | MREMAP_FIXED */
 #define THREAD_FLAGS 0x50f00L /* CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM */
 #define SIGUSR1_ 10
 #define SIGTERM_ 15
@@ -449,10 +483,107 @@ static void wipeonfork_step(void)
     marker(P_WIPE_DONE, r, status, 0, 0);
 }
 
+/* Send the page to /dev/null as a record and end the process (a child's last step). */
+static void send_and_exit(long page)
+{
+    memcpy((void *)page, "public!", 8);
+    sys6(SYS_write, devnull, page, PAGE, 0, 0, 0);
+    sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
+static int wait_for(long pid)
+{
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    return status;
+}
+
+static long secret_page(void)
+{
+    long page = anon_page();
+    if (valid(page))
+        memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    return page;
+}
+
+static void dontfork_step(void)
+{
+    long page = secret_page();
+    if (!valid(page))
+        return;
+    marker(P_DONTFORK, page, 0, 0, 0);
+    long r = sys6(SYS_madvise, page, PAGE, MADV_DONTFORK_, 0, 0, 0);
+    long pid = r == 0 ? sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0) : -1;
+    if (pid == 0) {
+        /* No such page in the child: the load is SIGSEGV and the child ends here. */
+        marker(P_DONTFORK_CHILD, nonzero_bytes((const uint8_t *)page), 0, 0, 0);
+        send_and_exit(page);
+    }
+    marker(P_DONTFORK_DONE, r, wait_for(pid), 0, 0);
+}
+
+static void keeponfork_step(void)
+{
+    long page = secret_page();
+    if (!valid(page))
+        return;
+    marker(P_KEEP, page, 0, 0, 0);
+    long r = sys6(SYS_madvise, page, PAGE, MADV_WIPEONFORK_, 0, 0, 0);
+    long pid = r == 0 ? sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0) : -1;
+    if (pid == 0) {
+        marker(P_KEEP_CHILD, sys6(SYS_madvise, page, PAGE, MADV_KEEPONFORK_, 0, 0, 0), 0, 0, 0);
+        marker(P_KEEP_READ, nonzero_bytes((const uint8_t *)page), 0, 0, 0);
+        send_and_exit(page);
+    }
+    marker(P_KEEP_DONE, r, wait_for(pid), 0, 0);
+}
+
+static void remap_step(void)
+{
+    long page = secret_page();
+    long dest = anon_page();
+    if (!valid(page) || !valid(dest))
+        return;
+    sys6(SYS_munmap, dest, PAGE, 0, 0, 0, 0);          /* a free place to move to */
+    marker(P_REMAP, page, dest, 0, 0);
+    long r = sys6(SYS_madvise, page, PAGE, MADV_WIPEONFORK_, 0, 0, 0);
+    if (r == 0)
+        r = sys6(SYS_mremap, page, PAGE, PAGE, MREMAP_MOVE_FIXED, dest, 0);
+    long pid = r == dest ? sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0) : -1;
+    if (pid == 0) {
+        marker(P_REMAP_CHILD, nonzero_bytes((const uint8_t *)dest), 0, 0, 0);
+        send_and_exit(dest);
+    }
+    marker(P_REMAP_DONE, r, wait_for(pid), 0, 0);
+}
+
+static void grandchild_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    marker(P_GRAND, page, 0, 0, 0);
+    long r = sys6(SYS_madvise, page, PAGE, MADV_WIPEONFORK_, 0, 0, 0);
+    long pid = r == 0 ? sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0) : -1;
+    if (pid == 0) {
+        memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+        marker(P_GRAND_CHILD, page, 0, 0, 0);
+        long grand = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+        if (grand == 0) {
+            marker(P_GRAND_READ, nonzero_bytes((const uint8_t *)page), 0, 0, 0);
+            send_and_exit(page);
+        }
+        wait_for(grand);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    marker(P_GRAND_DONE, r, wait_for(pid), 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, wipe = 0, urandom = 0, masks = 0, late = 0, robust = 0, tmask = 0;
-    int sigwait = 0;
+    int sigwait = 0, dontfork = 0, keep = 0, remap = 0, grand = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         wipe |= strcmp(argv[i], "-w") == 0;
@@ -462,6 +593,10 @@ int main(int argc, char **argv)
         robust |= strcmp(argv[i], "-R") == 0;
         tmask |= strcmp(argv[i], "-k") == 0;
         sigwait |= strcmp(argv[i], "-q") == 0;
+        dontfork |= strcmp(argv[i], "-D") == 0;
+        keep |= strcmp(argv[i], "-K") == 0;
+        remap |= strcmp(argv[i], "-r") == 0;
+        grand |= strcmp(argv[i], "-g") == 0;
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -511,6 +646,14 @@ int main(int argc, char **argv)
         thread_mask_step();
     if (sigwait)
         sigwait_step();
+    if (dontfork)
+        dontfork_step();
+    if (keep)
+        keeponfork_step();
+    if (remap)
+        remap_step();
+    if (grand)
+        grandchild_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

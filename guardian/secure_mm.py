@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -48,6 +49,7 @@ SEAL_MAGIC = b"BFS1"
 SEAL_HEADER = struct.Struct("<4sIQ")          # magic, reserved, version (authenticated)
 SEALED_SIZE = SEAL_HEADER.size + PAGE + 16    # header, ciphertext, GCM tag
 _SW_MASK = 0xF << D.SW_SHIFT
+_SHIFTS = D.LEVEL_SHIFT[:3]                   # levels 0-2, the tables above a page
 
 SECURE_MM_CALLS = frozenset({
     Call.SWAP_OUT, Call.SWAP_IN, Call.SWAP_SHARE, Call.SWAP_DISCARD, Call.MIGRATE_PAGE,
@@ -89,6 +91,10 @@ class SecureMM:
         #: came back for every place: that tree's claim ended with it.
         self._share_back: dict[tuple[int, int, int], tuple[int, int]] = {}
         state.sealed = self.holds
+        #: call -> (its name, its method, its counter): looked up once, not per call.
+        self._routes: dict[Call, tuple[str, Callable[..., tuple[int, bytes]], str]] = {}
+        #: a domain's key -> its keyed KSM digest before any data (copied for each page).
+        self._digest_keys: dict[bytes, Any] = {}
 
     def holds(self, root: int, va: int) -> bool:
         """Whether tree `root` holds an outstanding sealed page for `va` (the page is
@@ -100,12 +106,16 @@ class SecureMM:
 
     # --- the calls (each: root, va, ... -> (value, bytes out)) ---------------------------
     def call(self, call: Call, args: tuple[int, ...], payload: bytes) -> tuple[int, bytes]:
-        name = call.name.lower()
+        route = self._routes.get(call)
+        if route is None:
+            name = call.name.lower()
+            route = self._routes[call] = (name, getattr(self, f"_{name}"), f"guardian.abi.{name}")
+        name, handler, counter = route
         if call == Call.SWAP_IN:
             value, data = self._swap_in(name, *args, payload=payload)
         else:
-            value, data = getattr(self, f"_{name}")(name, *args)
-        self.s.stats.inc(f"guardian.abi.{name}")
+            value, data = handler(name, *args)
+        self.s.stats.inc(counter)
         return value, data
 
     # --- shared checks ----------------------------------------------------------------
@@ -137,9 +147,10 @@ class SecureMM:
     def _table_of(self, root: int, va: int, level: int) -> int | None:
         """The level-`level` table on va's path in root's tree (None: no such table)."""
         table = root
-        for lvl in range(level):
-            desc = self.s.ram.read_u64(table + 8 * D.level_index(va, lvl))
-            if not D.is_table(desc, lvl):
+        read_u64 = self.s.ram.read_u64
+        for shift in _SHIFTS[:level]:
+            desc = read_u64(table + 8 * ((va >> shift) & 0x1FF))
+            if desc & 3 != 3:          # not a table descriptor (levels 0-2)
                 return None
             table = desc & D.ADDR_MASK
         return table
@@ -360,8 +371,14 @@ class SecureMM:
         self._aligned(name, (va, PAGE))
         dom = self._domain(name, root)
         _, _, pa = self._page(name, root, va, dom, alone=False)
-        h = hashlib.blake2b(self.s.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
-                            person=b"bf-ksm")
+        keyed = self._digest_keys.get(dom.key)
+        if keyed is None:
+            keyed = self._digest_keys[dom.key] = hashlib.blake2b(
+                digest_size=8, key=dom.key[:32], person=b"bf-ksm")
+        h = keyed.copy()
+        ram = self.s.ram
+        off = pa - ram.base
+        h.update(ram.view[off:off + PAGE])      # hashed in place: no copy of the page
         return int.from_bytes(h.digest(), "little"), b""
 
     def _ksm_merge(self, name: str, root_a: int, va_a: int, root_b: int, va_b: int,

@@ -189,8 +189,9 @@ class El1:
         res = self._walker.translate(self.regime(), va, access, 1)
         if isinstance(res, Translation) and res.level == 3:
             c = self._cpu
-            self._upper_paths[va >> 21] = (c.tcr & _TCR_HALF1, c.sctlr, res.descriptor_pa & ~(PAGE - 1),
-                                           res.table_ap, res.reads - 1)
+            self._upper_paths[va >> 21] = (c.tcr & _TCR_HALF1, c.sctlr,
+                                           res.descriptor_pa & ~(PAGE - 1), res.table_ap,
+                                           res.reads - 1)
         return res
 
     def _page(self, va: int, write: bool) -> int:

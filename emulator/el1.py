@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
+from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu, CpuContext
@@ -25,6 +26,8 @@ from emulator.trace import Tracer
 _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 PAGE = 4096
+#: TCR_EL1 bits a walk of the TTBR1 half depends on (T1SZ, EPD1, TG1, ... and TBI1).
+_TCR_HALF1 = (0xFFFF << 16) | S.TCR_TBI1
 _ZERO_PAGE = bytes(PAGE)
 
 _TRACED_SYSREGS = frozenset((S.TTBR0_EL1, S.TTBR1_EL1, S.TCR_EL1, S.VBAR_EL1, S.SCTLR_EL1))
@@ -130,6 +133,13 @@ class El1:
         self.hvc_data_handler: Callable[[int, tuple[int, ...], bytes],
                                         tuple[int, int, bytes]] | None = None
         self.pan = False
+        #: Set by a monitor: the root of a TTBR1 tree whose upper levels (0-2) it built
+        #: once, in frames nothing else can write, and never changes (the Guardian's
+        #: linear map).  Walks under it start at the remembered level-3 table: the same
+        #: walk, counted and charged as one, without re-reading descriptors that cannot
+        #: have changed.  (Not a modelled walk cache: no TLBI affects it.)
+        self.fixed_upper_root: int | None = None
+        self._upper_paths: dict[int, tuple[int, int, int, int, int]] = {}
 
     # --- the core returned to a confidential thread ------------------------------
     # Between a monitor's return to a confidential thread and that thread's next
@@ -169,7 +179,20 @@ class El1:
     def translate(self, va: int, access: Access) -> Translation | TranslationFault:
         """One walk, bypassing the TLB (what `AT S1E1x` would report)."""
         self._clock.charge("page_walk")
-        return self._walker.translate(self.regime(), va, access, 1)
+        fixed = self.fixed_upper_root
+        if fixed is None or not (va >> 55) & 1 or access == Access.EXEC \
+                or self._cpu.ttbr1 & D.ADDR_MASK != fixed:
+            return self._walker.translate(self.regime(), va, access, 1)
+        res = self._fixed_path_walk(va, access == Access.WRITE)
+        if res is not None:
+            return res
+        res = self._walker.translate(self.regime(), va, access, 1)
+        if isinstance(res, Translation) and res.level == 3:
+            c = self._cpu
+            self._upper_paths[va >> 21] = (c.tcr & _TCR_HALF1, c.sctlr,
+                                           res.descriptor_pa & ~(PAGE - 1), res.table_ap,
+                                           res.reads - 1)
+        return res
 
     def _page(self, va: int, write: bool) -> int:
         """Physical page base for an EL1 access, through the model's TLB."""
@@ -200,6 +223,30 @@ class El1:
         if res.level == 2:
             self._block_tlb[(ttbr, va >> 21)] = (off - (va & 0x1F_F000), res.writable)
         return off
+
+    def _fixed_path_walk(self, va: int, write: bool) -> Translation | None:
+        """A successful walk of the fixed TTBR1 tree from its remembered level-3 table;
+        None sends anything else (a fault, a path not seen yet, a changed TCR or SCTLR)
+        to the full walk, which reports it exactly.  Counted as the full walk would be."""
+        path = self._upper_paths.get(va >> 21)
+        c = self._cpu
+        if path is None or path[0] != c.tcr & _TCR_HALF1 or path[1] != c.sctlr:
+            return None
+        _, _, table, table_ap, reads_above = path
+        entry = table + ((va >> 12) & 0x1FF) * 8
+        desc = _U64.unpack_from(self._buf, entry - self._ram_base)[0]
+        if desc & 3 != 3 or not desc & D.AF:
+            return None
+        read_only = bool(desc & D.AP_RO or table_ap & 2)
+        if (write and read_only) or (self.pan and desc & D.AP_EL0 and not table_ap & 1):
+            return None
+        walker = self._walker
+        walker.walks += 1
+        walker.descriptor_reads += reads_above + 1
+        return Translation(pa=(desc & D.ADDR_MASK) | (va & (PAGE - 1)), level=3,
+                           descriptor=desc, descriptor_pa=entry, writable=not read_only,
+                           global_=not desc & D.NG, table_ap=table_ap,
+                           reads=reads_above + 1)
 
     # --- memory --------------------------------------------------------------
     def read(self, va: int, length: int) -> bytes:

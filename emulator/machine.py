@@ -11,6 +11,7 @@ from collections.abc import ValuesView
 from dataclasses import dataclass
 from typing import Protocol
 
+from emulator import descriptors as D
 from emulator.bus_filter import BusFilter, BusPort
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu
@@ -28,7 +29,7 @@ class Monitor(Protocol):
     """What the machine needs of an EL2 monitor (the Guardian)."""
 
     reserved_base: int
-    kernel_ttbr1: int
+    kernel_ttbr1: int       # a tree the monitor built once: fixed above its leaves
 
     def hvc(self, call: int, args: tuple[int, ...]) -> tuple[int, int]: ...
     def hvc_data(self, call: int, args: tuple[int, ...], payload: bytes
@@ -91,6 +92,8 @@ class Machine:
             face.hvc_handler = monitor.hvc
             face.hvc_data_handler = monitor.hvc_data
             face.sysreg_trap = monitor.check_sysreg
+            # The monitor's TTBR1 tree is built once and never changes above its leaves.
+            face.fixed_upper_root = monitor.kernel_ttbr1 & D.ADDR_MASK
 
     def _mmio_access(self, dev: MmioDevice, offset: int, size: int, value: int,
                      write: bool) -> None:

@@ -43,6 +43,8 @@ class Translation(NamedTuple):
     descriptor_pa: int
     writable: bool          # at the EL of the request
     global_: bool
+    table_ap: int = 0       # APTable bits gathered on the way down (for a memo of the path)
+    reads: int = 0          # descriptors the walk read
 
 
 @dataclass(frozen=True)
@@ -181,4 +183,6 @@ class Walker:
             descriptor_pa=desc_pa,
             writable=not read_only,
             global_=not desc & D.NG,
+            table_ap=ap_table,
+            reads=level - start_level + 1,
         )

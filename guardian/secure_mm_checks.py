@@ -14,6 +14,8 @@ from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.state import MonitorState
 
+_SHIFTS = D.LEVEL_SHIFT[:3]                   # levels 0-2, the tables above a page
+
 if TYPE_CHECKING:
     from guardian.slots import Domain
 
@@ -52,9 +54,10 @@ class PageChecks:
     def table_of(self, root: int, va: int, level: int) -> int | None:
         """The level-`level` table on va's path in root's tree (None: no such table)."""
         table = root
-        for lvl in range(level):
-            desc = self.s.ram.read_u64(table + 8 * D.level_index(va, lvl))
-            if not D.is_table(desc, lvl):
+        read_u64 = self.s.ram.read_u64
+        for shift in _SHIFTS[:level]:
+            desc = read_u64(table + 8 * ((va >> shift) & 0x1FF))
+            if desc & 3 != 3:          # not a table descriptor (levels 0-2)
                 return None
             table = desc & D.ADDR_MASK
         return table

@@ -11,6 +11,7 @@ plaintext and ciphertext does not compress.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
@@ -28,6 +29,8 @@ class SecureRemap:
     def __init__(self, state: MonitorState, page_checks: PageChecks) -> None:
         self.s = state
         self.c = page_checks
+        #: a domain's key -> its keyed KSM digest before any data (copied for each page).
+        self._digest_keys: dict[bytes, Any] = {}
 
     def migrate_page(self, root: int, va: int, new: int) -> tuple[int, bytes]:
         g = self.s
@@ -48,8 +51,14 @@ class SecureRemap:
         self.c.aligned((va, PAGE))
         dom = self.c.domain(root)
         _, _, pa = self.c.page(root, va, dom, alone=False)
-        h = hashlib.blake2b(self.s.ram.read(pa, PAGE), digest_size=8, key=dom.key[:32],
-                            person=b"bf-ksm")
+        keyed = self._digest_keys.get(dom.key)
+        if keyed is None:
+            keyed = self._digest_keys[dom.key] = hashlib.blake2b(
+                digest_size=8, key=dom.key[:32], person=b"bf-ksm")
+        h = keyed.copy()
+        ram = self.s.ram
+        off = pa - ram.base
+        h.update(ram.view[off:off + PAGE])      # hashed in place: no copy of the page
         return int.from_bytes(h.digest(), "little"), b""
 
     def ksm_merge(self, root_a: int, va_a: int, root_b: int, va_b: int,

@@ -13,6 +13,7 @@ with, replayed or transplanted are refused the same way.
 from __future__ import annotations
 
 import copy
+import hashlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -311,6 +312,27 @@ def test_page_digest_reveals_equality_only_within_a_domain(s: Scene) -> None:
     assert d[2] == d[3] and len({d[0], d[1], d[2]}) == 3
     other, _ = s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA)       # same bytes as A's page 0
     assert other != d[0]
+
+
+def test_page_digest_is_the_domains_keyed_hash_of_the_bytes_now(s: Scene) -> None:
+    """Each digest is computed afresh from the page as it is (the keyed state set up once
+    per domain is copied, never updated in place): a changed page digests differently,
+    the old bytes back digest as before, and each domain has its own key."""
+    b = s.b
+    pa = b + PAGES_A + PAGE
+
+    def expected(data: bytes, dom: int) -> int:
+        key = s.g.conf.registry.domains[dom].key[:32]
+        h = hashlib.blake2b(data, digest_size=8, key=key, person=b"bf-ksm")
+        return int.from_bytes(h.digest(), "little")
+
+    first = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA + PAGE)[0]
+    assert first == expected(CONTENT[1], 1)
+    s.hw.ram.write(pa, b"\x5a" * PAGE)
+    assert s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA + PAGE)[0] == expected(b"\x5a" * PAGE, 1)
+    s.hw.ram.write(pa, CONTENT[1])
+    assert s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA + PAGE)[0] == first
+    assert s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA)[0] == expected(CONTENT[0], 2)
 
 
 def test_ksm_merge_shares_one_read_only_frame(s: Scene) -> None:

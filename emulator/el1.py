@@ -268,6 +268,12 @@ class El1:
             va += chunk
             length -= chunk
 
+    def zero_page(self, va: int) -> None:
+        """`fill(va, 0, PAGE)` of one page-aligned page: one translation, one store
+        (every fresh frame and table page is zeroed this way)."""
+        off = self._page_off(va, True)
+        self._ram.view[off:off + PAGE] = _ZERO_PAGE
+
     def copy_page(self, dst_va: int, src_va: int) -> None:
         """Copy one page between two EL1-visible addresses (both page aligned)."""
         view = self._ram.view

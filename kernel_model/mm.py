@@ -364,7 +364,7 @@ class AddressSpace(HugePages):
             ctx.clock.charge("page_copy")
             ctx.stats.inc("kernel.mm.file_pages")
         else:
-            ctx.el1.fill(dst, 0, PAGE)
+            ctx.el1.zero_page(dst)
             ctx.clock.charge("page_zero")
             ctx.stats.inc("kernel.mm.zero_pages")
         return pa

@@ -52,7 +52,7 @@ class NativeTableWriter:
 
     def alloc_table(self, level: int) -> int:
         pa = self.frames.alloc()
-        self.el1.fill(lm(pa), 0, PAGE)
+        self.el1.zero_page(LINEAR_BASE | pa)
         return pa
 
     def write_entry(self, table_pa: int, index: int, desc: int) -> None:

@@ -57,7 +57,7 @@ class FaultResult:
     OOM = 3
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class MemoryContext:
     """The kernel services an address space needs (shared by all of them)."""
 
@@ -286,9 +286,14 @@ class AddressSpace(HugePages):
 
     def handle_fault(self, va: int, write: bool, execute: bool) -> int:
         """Resolve a fault at va; returns a FaultResult code."""
-        vma, code = self.faulting_area(va, write, execute)
+        # (faulting_area, inline: one call fewer on every fault.)
+        vma = self.vmas.find(va)
         if vma is None:
-            return code
+            return FaultResult.SEGV_MAPERR
+        prot = vma.prot
+        if (write and not prot & PROT_WRITE) or (execute and not prot & PROT_EXEC) \
+                or not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
+            return FaultResult.SEGV_ACCERR
         page_va = va & ~(PAGE - 1)
         mem = self.ctx.memory
         try:
@@ -331,7 +336,11 @@ class AddressSpace(HugePages):
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
         else:
             pa = self._fresh_frame(vma, page_va)
-            self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
+            desc = (pa & D.ADDR_MASK) | _page_bits(vma.prot)
+            if leaf is None:                    # (_map_new, inline)
+                self.tables.set(page_va, desc)
+            else:
+                self.tables.set_in(leaf, page_va, old, desc)
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         stats.inc("kernel.mm.page_faults")

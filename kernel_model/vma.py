@@ -38,7 +38,7 @@ class Backing(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BytesBacking:
     """An in-memory image (an executable's bytes, read once at exec)."""
 
@@ -64,7 +64,7 @@ class SharedPages:
         self.mappers = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Vma:
     start: int
     end: int

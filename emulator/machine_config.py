@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from emulator import toml_cache
 from emulator.devices import DEVICE_TYPES
 from emulator.errors import MachineConfigError
 from emulator.machine_types import (  # noqa: F401  (re-exported: callers import them from here)
@@ -290,8 +290,8 @@ def _read_rack(top: _Table) -> RackConfig | None:
 def load_machine_text(text: str, source: str) -> MachineConfig:
     """Parse and validate a machine description; ``source`` names it in error messages."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml_cache.loads(text)
+    except ValueError as exc:       # tomllib.TOMLDecodeError
         m = _TOML_POS_RE.match(str(exc))
         what, where = (m.group(1), m.group(2)) if m else (str(exc), "")
         raise MachineConfigError(source, where, f"invalid TOML: {what}",

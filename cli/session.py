@@ -116,7 +116,7 @@ def _prepare_root(view: HostView, host_path: Path, stack: ExitStack
                   ) -> tuple[Path, dict[str, Path], str, str]:
     """(root, mounts, guest path of the program, guest cwd) for one run."""
     if view.rootfs is None:
-        import tempfile     # (a run in a given sandbox needs no temporary directory)
+        import tempfile  # (a run in a given sandbox needs no temporary directory)
     if view.host_files and view.rootfs is None:
         # The kernel's own (empty for now) /proc, /sys and /dev hide the host's.
         own = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blindfold-kfs-")))

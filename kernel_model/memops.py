@@ -16,6 +16,7 @@ import zlib
 from typing import TYPE_CHECKING, Protocol
 
 from abi import Call, Status
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator.mmu import Access, TranslationFault
 from kernel_model.pagetable import PageTableRefused, lm
@@ -89,7 +90,7 @@ class NativeMemOps:
         # after a full byte comparison.  CRC-32 of each half of the page: one pass over
         # the bytes (CRC-32 and Adler-32 of the whole page read it twice, ~2x the time),
         # and a change anywhere still changes one half's CRC.
-        data = self.el1.read_view(lm(pa), PAGE)
+        data = self.el1.read_view(LINEAR_BASE | pa, PAGE)     # lm(pa)
         return _crc32(data[:_HALF]) | (_crc32(data[_HALF:]) << 32)
 
     def merge(self, keep: tuple[AddressSpace, int, int], dup: tuple[AddressSpace, int, int],

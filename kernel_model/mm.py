@@ -20,7 +20,10 @@ from functools import cache
 from itertools import compress
 
 from abi import Call
-from abi.layout import USER_TOP  # noqa: F401 - the user half, for the kernel's modules
+from abi.layout import (
+    LINEAR_BASE,
+    USER_TOP,  # noqa: F401 - the user half, for the kernel's modules
+)
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.errors import KernelError
@@ -343,7 +346,8 @@ class AddressSpace(HugePages):
                 self.tables.set_in(leaf, page_va, old, desc)
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
-        stats.inc("kernel.mm.page_faults")
+        counters = stats.counters
+        counters["kernel.mm.page_faults"] = counters.get("kernel.mm.page_faults", 0) + 1
         if vma.prot & PROT_EXEC:
             ctx.invalidate_code(page_va, PAGE)
 
@@ -359,7 +363,7 @@ class AddressSpace(HugePages):
         """A new frame holding the page's initial contents."""
         ctx = self.ctx
         pa = ctx.frames.alloc()
-        dst = lm(pa)
+        dst = LINEAR_BASE | pa              # lm(pa)
         content = b""
         if vma.backing is not None and page_va < vma.file_end:
             content = vma.backing.read_page(vma.offset + page_va - vma.start)
@@ -375,7 +379,8 @@ class AddressSpace(HugePages):
         else:
             ctx.el1.zero_page(dst)
             ctx.clock.charge("page_zero")
-            ctx.stats.inc("kernel.mm.zero_pages")
+            counters = ctx.stats.counters   # (stats.inc, inline: every anonymous fault)
+            counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1
         return pa
 
     def _break_cow(self, vma: Vma, page_va: int, desc: int) -> None:

@@ -76,7 +76,7 @@ class Status(IntEnum):
     ERR_UNSUPPORTED = 12    # the design cannot serve the request at all (compression)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CallSpec:
     call: Call
     args: tuple[str, ...]

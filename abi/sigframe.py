@@ -40,7 +40,7 @@ ESR_MAGIC = 0x45535201
 
 
 
-@dataclass
+@dataclass(repr=False)
 class UserRegs:
     """The user-visible register file a signal frame saves and restores."""
 

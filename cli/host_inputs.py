@@ -18,7 +18,7 @@ from typing import Any
 STDIN_KEEP = 1 << 20
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class HostInputs:
     """Collects the host inputs one run consumes (see the module docstring)."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from guardian.monitor import Guardian
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RunResult:
     exit_code: int            # what a shell would report: status, or 128 + signal
     wait_status: int
@@ -89,7 +88,7 @@ def load_image(path: Path, shown: str):  # noqa: ANN201
         raise ElfLoadError(str(exc), exc.hint) from exc
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class HostView:
     """What the guest sees of the host: its files, environment, clock and terminal.
 
@@ -116,6 +115,8 @@ class HostView:
 def _prepare_root(view: HostView, host_path: Path, stack: ExitStack
                   ) -> tuple[Path, dict[str, Path], str, str]:
     """(root, mounts, guest path of the program, guest cwd) for one run."""
+    if view.rootfs is None:
+        import tempfile  # (a run in a given sandbox needs no temporary directory)
     if view.host_files and view.rootfs is None:
         # The kernel's own (empty for now) /proc, /sys and /dev hide the host's.
         own = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blindfold-kfs-")))

@@ -269,7 +269,9 @@ class El1:
         checksum of a page: no 4 KiB copy per page scanned).  Valid while the page is."""
         if (va & (PAGE - 1)) + length > PAGE:
             raise ValueError(f"read_view of {length} bytes at {va:#x} crosses a page")
-        off = self._page_off(va, False) + (va & (PAGE - 1))
+        c = self._cpu          # (a hit in the model's TLB inline, as read_u64)
+        hit = self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12))
+        off = (hit[0] if hit is not None else self._page_off(va, False)) + (va & (PAGE - 1))
         return self._ro_view[off:off + length]
 
     def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
@@ -293,7 +295,10 @@ class El1:
 
     def write_u64(self, va: int, value: int) -> None:
         if va & 7 == 0:
-            off = self._page_off(va, True) + (va & (PAGE - 1))
+            c = self._cpu      # (a writable hit in the model's TLB inline, as read_u64)
+            hit = self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12))
+            off = (hit[0] if hit is not None and hit[1] else self._page_off(va, True)) \
+                + (va & (PAGE - 1))
             _U64.pack_into(self._buf, off, value & 0xFFFF_FFFF_FFFF_FFFF)
         else:
             self.write(va, _U64.pack(value & 0xFFFF_FFFF_FFFF_FFFF))
@@ -314,6 +319,14 @@ class El1:
             view[off:off + chunk] = pattern[:chunk] if chunk < PAGE else pattern
             va += chunk
             length -= chunk
+
+    def zero_page(self, va: int) -> None:
+        """`fill(va, 0, PAGE)` of one page-aligned page: one translation, one store
+        (every fresh frame and table page is zeroed this way)."""
+        c = self._cpu          # (a writable hit in the model's TLB inline, as read_u64)
+        hit = self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12))
+        off = hit[0] if hit is not None and hit[1] else self._page_off(va, True)
+        self._ram.view[off:off + PAGE] = _ZERO_PAGE
 
     def copy_page(self, dst_va: int, src_va: int) -> None:
         """Copy one page between two EL1-visible addresses (both page aligned)."""

@@ -80,7 +80,7 @@ def make_esr(ec: ExceptionClass, iss: int = 0) -> int:
     return (int(ec) << 26) | ESR_IL | (iss & 0x1FF_FFFF)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ExceptionInfo:
     """One exception as the handler at VBAR_EL1 sees it (the ELx registers' values)."""
 
@@ -129,7 +129,7 @@ class VectorHandler(Protocol):
     def __call__(self, cpu: Cpu, info: ExceptionInfo) -> None: ...
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class VectorTable:
     """A vector table registered at a (kernel-virtual) address.
 

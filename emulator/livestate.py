@@ -40,7 +40,7 @@ _HANDLE_SCAN = 0x1000      # bytes of the handle structure searched for pointers
 _TARGET_SCAN = 0x20000     # bytes searched after each pointer for the CPU state
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class StateLayout:
     """Byte offsets of the fields used, relative to the CPU state structure."""
 

@@ -37,7 +37,7 @@ class Monitor(Protocol):
     def check_sysreg(self, reg: tuple[int, int, int, int, int], value: int) -> bool: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BootInfo:
     """What the kernel learns about the machine at boot (a device-tree in spirit)."""
 

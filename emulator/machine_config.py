@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from emulator import toml_cache
 from emulator.devices import DEVICE_TYPES
 from emulator.errors import MachineConfigError
 from emulator.machine_types import (  # noqa: F401  (re-exported: callers import them from here)
@@ -287,11 +287,12 @@ def _read_rack(top: _Table) -> RackConfig | None:
                       MappingProxyType(costs))
 
 
-def load_machine_text(text: str, source: str) -> MachineConfig:
-    """Parse and validate a machine description; ``source`` names it in error messages."""
+def load_machine_text(text: str, source: str, remember: bool = False) -> MachineConfig:
+    """Parse and validate a machine description; ``source`` names it in error messages.
+    ``remember``: keep the parsed text between runs (the bundled descriptions)."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml_cache.loads(text, source) if remember else toml_cache.parse(text)
+    except ValueError as exc:       # tomllib.TOMLDecodeError
         m = _TOML_POS_RE.match(str(exc))
         what, where = (m.group(1), m.group(2)) if m else (str(exc), "")
         raise MachineConfigError(source, where, f"invalid TOML: {what}",
@@ -368,7 +369,7 @@ def load_machine(path: str | Path | None = None) -> MachineConfig:
         raise MachineConfigError(source, "", f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8") from None
     except OSError as exc:
         raise MachineConfigError(source, "", f"cannot read: {exc.strerror or exc}", "check the path and its permissions") from None
-    config = load_machine_text(text, source)
+    config = load_machine_text(text, source, remember=Path(path) in bundled.values())
     if log.isEnabledFor(logging.DEBUG):          # the digest is work: only when shown
         log.debug("loaded machine %s from %s (digest %s)", config.name, source,
                   config.digest()[:12])

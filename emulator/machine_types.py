@@ -14,15 +14,39 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
-class CpuConfig:
+class _Value:
+    """``==``, ``hash`` and ``repr`` from the fields, as ``@dataclass(frozen=True)`` generates
+    them (same fields, same order, same results), written once here: generating them for
+    every class costs each start-up some milliseconds, for methods a run rarely calls."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))   # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()     # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
+                          for f in fields(self) if f.repr)   # type: ignore[arg-type]
+        return f"{type(self).__qualname__}({shown})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CpuConfig(_Value):
     model: str
     count: int
     uc_model: int  # the unicorn.arm64_const.UC_CPU_ARM64_* value for Uc.ctl_set_cpu_model
 
 
-@dataclass(frozen=True)
-class MemoryNode:
+@dataclass(frozen=True, eq=False, repr=False)
+class MemoryNode(_Value):
     """A NUMA-like slice of RAM; nodes partition RAM exactly, in address order."""
 
     id: int
@@ -34,8 +58,8 @@ class MemoryNode:
         return self.base + self.size
 
 
-@dataclass(frozen=True)
-class DeviceConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class DeviceConfig(_Value):
     name: str
     type: str
     base: int
@@ -46,8 +70,8 @@ class DeviceConfig:
         return hash((self.name, self.type, self.base, self.size, tuple(sorted(self.params.items()))))
 
 
-@dataclass(frozen=True)
-class RackConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class RackConfig(_Value):
     """The ``[rack]`` section: compute blades (each with its own DRAM used as a page cache),
     memory blades, and the switch's links; `costs` overrides `emulator.rack.costs.RackCosts`."""
 
@@ -65,8 +89,8 @@ class RackConfig:
                      tuple(sorted(self.costs.items()))))
 
 
-@dataclass(frozen=True)
-class AddressRegion:
+@dataclass(frozen=True, eq=False, repr=False)
+class AddressRegion(_Value):
     name: str
     kind: str  # "ram", "node" or "device"
     base: int
@@ -91,8 +115,8 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-@dataclass(frozen=True)
-class MachineConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class MachineConfig(_Value):
     name: str
     description: str
     cpu: CpuConfig

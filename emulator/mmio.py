@@ -40,7 +40,7 @@ def _ones(bits: int) -> int:
     return (1 << bits) - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Field:
     """A named bit range of a register; ``access`` overrides the register's rule for these bits."""
 
@@ -72,7 +72,7 @@ class Field:
         return (value & ~self.mask) | (field_value << self.lsb)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Register:
     """A device register: where it is, how wide, its reset value and its access rules."""
 

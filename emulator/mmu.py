@@ -58,7 +58,7 @@ class TranslationFault:
         return int(self.kind) | self.level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Regime:
     """The translation-relevant system registers of the EL1&0 regime."""
 

@@ -27,7 +27,7 @@ class ConsoleInterrupted(Exception):
     """Raised by the host's interrupt handler to end a blocking read of the terminal."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Console:
     """The terminal the guest's console stands for, shared by fds 0-2 and their dups.
 

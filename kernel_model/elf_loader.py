@@ -53,7 +53,7 @@ class ElfError(Exception):
         self.hint = hint
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Segment:
     vaddr: int
     memsz: int
@@ -62,7 +62,7 @@ class Segment:
     flags: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ElfImage:
     """What the loader needs of an executable, with its load bias applied."""
 

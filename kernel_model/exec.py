@@ -56,7 +56,7 @@ def _prot(flags: int) -> int:
             | (PROT_EXEC if flags & PF_X else 0))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class StartState:
     entry: int
     sp: int

@@ -30,7 +30,7 @@ from kernel_model.pipe_file import (
 DEFAULT_NOFILE = 1024
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Slot:
     file: OpenFile
     cloexec: bool

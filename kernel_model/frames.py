@@ -241,7 +241,14 @@ class FrameAllocator:
             if n < 0:
                 return None
             found = n
-        self._claim(found)
+        # (_claim, inline: once per allocation)
+        is_free[found] = 0
+        self._free_count -= 1
+        self._node_free[self._node_of[found]] -= 1
+        self._refs[found] = 1
+        self.allocated += 1
+        if self.allocated > self.peak:
+            self.peak = self.allocated
         return self.base + found * PAGE
 
     def take(self, pa: int) -> bool:

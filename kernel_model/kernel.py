@@ -66,7 +66,7 @@ KERNEL_VBAR = 0xFFFF_8000_0001_0000
 REALTIME_EPOCH_NS = 1_767_225_600 * 1_000_000_000
 CLEAN_ENV = (b"PATH=/bin:/usr/bin", b"HOME=/", b"TERM=dumb", b"LANG=C")
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class KernelOptions:
     rootfs: Path
     timing: str = "fast"              # "fast" or "exact"

@@ -73,14 +73,23 @@ class KsmScanner:
         refcount = self.mem.frames.refcount
         checksum = self._checksum
         scanned = 0
+        addr = D.ADDR_MASK
+        guarded = self.mem.guardian_on
+        ops_mm: AddressSpace | None = None      # whose mechanisms `ops` are
+        ops: MemOps | None = None
         try:
             for mm, va, desc in self._next_batch():
                 if not mm.alive or mm.tables.block_at(va):
                     continue
-                pa = desc & D.ADDR_MASK
+                pa = desc & addr
                 if refcount(pa) != 1:
                     continue                        # already shared (CoW or merged)
-                ops = ops_for(mm, pa)
+                if mm is not ops_mm or (guarded and mm.confidential is None):
+                    # Without the Guardian, or once an address space is known to be
+                    # confidential or not, every page of it gets the same answer.
+                    ops = ops_for(mm, pa)
+                    ops_mm = mm
+                assert ops is not None
                 try:
                     digest = ops.digest(mm, va, pa)
                 except MemOpRefused:

@@ -171,7 +171,7 @@ class StatLike(Protocol):
     st_ctime_ns: int
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StatInfo:
     """Synthesized stat data for objects with no host inode (pipes, console)."""
 

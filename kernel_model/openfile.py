@@ -38,7 +38,7 @@ PIPEFS_DEV = os.makedev(0, 12)
 inode_numbers = itertools.count(1000)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class IoctlResult:
     """An ioctl's return value and the bytes to copy back to the argument pointer."""
 

@@ -52,11 +52,11 @@ class NativeTableWriter:
 
     def alloc_table(self, level: int) -> int:
         pa = self.frames.alloc()
-        self.el1.fill(lm(pa), 0, PAGE)
+        self.el1.zero_page(LINEAR_BASE | pa)
         return pa
 
     def write_entry(self, table_pa: int, index: int, desc: int) -> None:
-        self.el1.write_u64(lm(table_pa) + 8 * index, desc)
+        self.el1.write_u64((LINEAR_BASE | table_pa) + 8 * index, desc)
 
     def clear_entries(self, table_pa: int, first: int, last: int) -> None:
         """Zero entries [first, last) of a table in one write (unmapping a range)."""

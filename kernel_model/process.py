@@ -23,7 +23,7 @@ class ThreadState(Enum):
     DEAD = "dead"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class WaitReason:
     """Why a thread sleeps: a description plus what wakes it."""
 
@@ -66,7 +66,7 @@ class Thread:
         return f"Thread(tid={self.tid}, pid={self.pid}, {self.state.value})"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Process:
     pid: int
     parent: Process | None

@@ -123,7 +123,7 @@ class MemoryManager:
 
     def track(self, mm: AddressSpace, vma: Vma, va: int) -> None:
         """A resident private page joins the reclaim clock (at the tail)."""
-        if reclaimable(vma):
+        if vma is not None and not vma.shared and not vma.prot & PROT_EXEC:   # reclaimable
             key = (mm.serial, va)
             self._shared.pop(key, None)
             self._clock.setdefault(key, mm)
@@ -147,7 +147,7 @@ class MemoryManager:
         """After an exception from EL0 is handled (no kernel code holds user memory):
         the periodic daemons run here once the kernel calls this."""
         self.hooked = True
-        if mm is not None and mm.alive:
+        if mm is not None and mm.alive and self.faults != self._ran_at:
             self._daemons(mm)
 
     def _daemons(self, mm: AddressSpace) -> None:

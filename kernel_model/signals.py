@@ -79,7 +79,7 @@ def signame(sig: int) -> str:
     return NAMES.get(sig, f"SIG{sig}" if sig < 34 else f"SIGRT{sig - 34}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SigAction:
     handler: int = SIG_DFL
     flags: int = 0

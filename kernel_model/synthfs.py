@@ -31,7 +31,7 @@ PROC_DEV, SYSFS_DEV, DEVTMPFS_DEV = 0x15, 0x14, 0x5
 MAX_LINKS = 40
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SynthFile:
     """A file whose contents are generated on open."""
 
@@ -41,7 +41,7 @@ class SynthFile:
     write: Callable[[bytes], None] | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SynthLink:
     """A symbolic link; ``opens`` gives the file itself for /proc/PID/fd/N."""
 
@@ -49,7 +49,7 @@ class SynthLink:
     opens: Callable[[], OpenFile] | None = None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SynthDir:
     """A directory whose entries are computed when looked at."""
 
@@ -57,7 +57,7 @@ class SynthDir:
     mode: int = 0o555
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SynthDevice:
     """A character device the kernel model serves (/dev/null ...)."""
 
@@ -69,7 +69,7 @@ class SynthDevice:
 Node = SynthFile | SynthLink | SynthDir | SynthDevice
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Found:
     """A lookup that ended in a synthetic node."""
 
@@ -85,7 +85,7 @@ class Elsewhere:
     path: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Mount:
     """A tree at a mount point; ``partial`` trees let unknown names fall through (/dev)."""
 
@@ -94,7 +94,7 @@ class Mount:
     partial: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Mounts:
     """The synthetic mounts of one kernel, by mount point."""
 

@@ -17,6 +17,7 @@ from itertools import compress
 from typing import TYPE_CHECKING
 
 from abi import Call
+from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator.el1 import El1
 from kernel_model.memops import ops_for
@@ -109,16 +110,20 @@ class UserPageTables(PageTables):
     def lookup_slot(self, va: int) -> tuple[int, int | None]:
         """(`lookup(va)`, the level-3 table that entry sits in, or None when it is in none:
         no table yet, or a block)."""
-        table = self._l2_table(va, False)
+        # (`_read` of the level-2 and level-3 entries, inline: this is the fault path.)
+        table = self._l2_tables.get(va >> 30)
         if table is None:
+            table = self._l2_table(va, False)
+            if table is None:
+                return 0, None
+        read_u64 = self.el1.read_u64
+        desc = read_u64(LINEAR_BASE | (table + ((va >> 18) & 0xFF8)))
+        if not desc & 1:                        # D.VALID
             return 0, None
-        desc = self._read(table, D.level_index(va, 2))
-        if not desc & D.VALID:
-            return 0, None
-        if not desc & D.TABLE:
+        if not desc & 2:                        # D.TABLE: a block
             return page_of_block(desc, va), None
         leaf = desc & D.ADDR_MASK
-        return self._read(leaf, D.level_index(va, 3)), leaf
+        return read_u64(LINEAR_BASE | (leaf + ((va >> 9) & 0xFF8))), leaf
 
     def set_in(self, leaf: int, va: int, old: int, desc: int) -> None:
         """`set(va, desc)` where `lookup_slot(va)` just gave (old, leaf) and nothing has

@@ -39,7 +39,7 @@ NAME_MAX = 255
 MAXSYMLINKS = 40
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Resolved:
     """A location inside the rootfs.
 
@@ -69,7 +69,7 @@ class Resolved:
         return self.st is not None and st_.S_ISLNK(self.st.st_mode)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ParentLookup:
     """The directory that holds a path's last component, for create/remove/rename.
 

@@ -38,7 +38,7 @@ class Backing(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BytesBacking:
     """An in-memory image (an executable's bytes, read once at exec)."""
 
@@ -71,7 +71,7 @@ class SharedPages:
         self.file_open = file_cache
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Vma:
     start: int
     end: int

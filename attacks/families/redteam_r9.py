@@ -1,0 +1,255 @@
+"""Red-team round nine: lengths a program reads back from value-result words and counts
+of less common calls, and descriptor-table changes that must leave an admitted file's
+descriptor alone.
+
+The scenarios attack `secret_results` (workloads/src/secret_results.c): the secret kept as
+in `secret`, then getsockname()'s and recvfrom()'s addrlen, recvmsg()'s msg_controllen,
+epoll_pwait()'s event count and fgetxattr()'s size, each over a scratch area that held
+copies of the secret and each followed by a write() of as many bytes as the call reported;
+then its own admitted file opened and mapped after close_range(CLOSE_RANGE_CLOEXEC),
+close_range(CLOSE_RANGE_UNSHARE), unshare(CLONE_FILES), dup3() to a number of its choice
+and fcntl(F_DUPFD).  Its markers (phases 160 and up) are mirrored by the P_* constants
+here.
+Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch and
+file descriptors, the user-access capabilities a call grants).  Where an attack still gets
+through with the Guardian on, it names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt9"
+RESULTS = "secret_results"
+NR_GETPID = NUMBERS["getpid"]
+NR_GETSOCKNAME = NUMBERS["getsockname"]
+NR_RECVFROM = NUMBERS["recvfrom"]
+NR_RECVMSG = NUMBERS["recvmsg"]
+NR_EPOLL_PWAIT = NUMBERS["epoll_pwait"]
+NR_FGETXATTR = NUMBERS["fgetxattr"]
+NR_MMAP = NUMBERS["mmap"]
+NR_DUP3 = NUMBERS["dup3"]
+NR_UNSHARE = NUMBERS["unshare"]
+MAP_ANONYMOUS = 0x20
+NO_FD = (1 << 64) - 1
+
+P_SOCKNAME, P_RECVFROM, P_RECVMSG, P_EPOLL, P_XATTR = 160, 162, 164, 166, 168
+P_CR_ABOVE, P_CR_CLOEXEC, P_CR_UNSHARE, P_UNSHARE, P_DUP3_NUM, P_FDUPFD = \
+    170, 171, 172, 173, 174, 175
+SCRATCH = 512                   # secret_results' scratch area: copies of the secret
+RAISED = SCRATCH // 2           # the length the kernel reports instead
+EPOLL_EVENT = 16                # sizeof(struct epoll_event) on AArch64 (not packed)
+MSG_CONTROLLEN = 40             # offsetof(struct msghdr, msg_controllen) on LP64
+DUP3_TARGET = 30                # the number secret_results asks dup3() for
+
+
+def _file_as_zero_page(adv: Adversary, phase: int) -> None:
+    """Serve the program's next file mmap after marker `phase` as an anonymous
+    (zero-filled) page; put the program's flags and descriptor back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("mmap", phase)] = (a.reg("x3"), a.reg("x4"))
+        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
+        a.set_reg("x4", NO_FD)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        flags, fd = a.memo.pop(("mmap", phase), (a.reg("x3"), a.reg("x4")))
+        a.set_reg("x3", flags)
+        a.set_reg("x4", fd)
+
+
+def _answer_zero(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() and answer 0
+    (the call's success); put the program's x8 back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", 0)
+
+
+# --- RK-001..RK-005: lengths and counts a call reports, over a buffer that held the secret --
+
+@scenario(id="RK-001", title="getsockname() reports an addrlen larger than the program gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The addrlen getsockname() writes back is at most the addrlen the program "
+               "passed in.")
+def rk_sockname_len(adv: Adversary) -> None:
+    """1. The program calls getsockname() of its bound AF_UNIX socket with a 16-byte
+    address and addrlen 16, both in its scratch area (which holds copies of the secret),
+    then sends addrlen bytes of the address to /dev/null.
+    2. Serve the call, then write 256 into addrlen (the call's own value-result word)
+       and answer 0: the write carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKNAME, during=P_SOCKNAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[2], RAISED)   # `addrlen`
+        a.set_reg("x0", 0)
+
+
+@scenario(id="RK-002", title="recvfrom() reports a source addrlen larger than the program gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The addrlen recvfrom() writes back is at most the addrlen the program "
+               "passed in.")
+def rk_recvfrom_addrlen(adv: Adversary) -> None:
+    """1. The program receives an 8-byte datagram with recvfrom(), its 16-byte source
+    address and addrlen 16 in its scratch area (which holds copies of the secret), then
+    sends addrlen bytes of the address to /dev/null.
+    2. Serve the call (8 bytes, within the count), then write 256 into addrlen: the
+       write carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_RECVFROM)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[5], RAISED)   # `addrlen`
+
+
+@scenario(id="RK-003", title="recvmsg() reports a msg_controllen larger than the program gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="The msg_controllen recvmsg() writes back into the msghdr is at most the "
+               "control buffer's size the program passed in.")
+def rk_recvmsg_controllen(adv: Adversary) -> None:
+    """1. The program receives an 8-byte datagram with recvmsg(), a 16-byte control
+    buffer in its scratch area (which holds copies of the secret), then sends the
+    msg_controllen bytes the call reports of the control buffer to /dev/null (as a
+    program walking its control messages reads them).
+    2. Serve the call, then write 256 into the msghdr's msg_controllen (a field the call
+       writes back): the write carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_RECVMSG)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        a.kernel.uaccess.write_u64(msg + MSG_CONTROLLEN, RAISED)
+
+
+@scenario(id="RK-004", title="epoll_pwait() reports more events than maxevents",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="epoll_pwait's result is at most the maxevents the program passed.")
+def rk_epoll_count(adv: Adversary) -> None:
+    """1. The program waits with epoll_pwait(maxevents 1) into its scratch area (which
+    holds copies of the secret) and sends the events the call reports (16 bytes each) to
+    /dev/null.
+    2. Serve the call (one event written), then answer 16: the write carries 256
+       bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", RAISED // EPOLL_EVENT)
+
+
+@scenario(id="RK-005", title="fgetxattr() reports a value larger than the buffer, nothing "
+          "written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
+          program=RESULTS, gap="P7",
+          prop="fgetxattr's result is at most the size the program passed, and the bytes "
+               "it counts are ones the kernel wrote.")
+def rk_xattr_len(adv: Adversary) -> None:
+    """1. The program calls fgetxattr(/dev/null, "user.tag") into an 8-byte value in its
+    scratch area (which holds copies of the secret) and sends the bytes the call reports
+    to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 256: the write carries
+       256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FGETXATTR, during=P_XATTR)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["x8"] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_FGETXATTR, during=P_XATTR)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop("x8", NR_FGETXATTR))
+        a.set_reg("x0", RAISED)
+
+
+# --- RK-006..RK-011: table changes that keep the admitted file's descriptor -----------------
+
+@scenario(id="RK-006", title="Serve the admitted file with other bytes after a close_range("
+          "CLOEXEC) above its descriptor",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="close_range(CLOSE_RANGE_CLOEXEC) closes nothing: a descriptor of an admitted "
+               "file still names it and its pages are measured.")
+def rk_close_range_above(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, calls close_range(fd + 1, ~0,
+    CLOSE_RANGE_CLOEXEC) and maps the first page through fd.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_CR_ABOVE)
+
+
+@scenario(id="RK-007", title="Serve the admitted file with other bytes after close_range("
+          "CLOEXEC) over its descriptor",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="A descriptor close_range(CLOSE_RANGE_CLOEXEC) marks close-on-exec stays open "
+               "and names the admitted file: its pages are measured.")
+def rk_close_range_cloexec(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, calls close_range(fd, ~0,
+    CLOSE_RANGE_CLOEXEC) (fd only marked close-on-exec) and maps the first page through
+    fd.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_CR_CLOEXEC)
+
+
+@scenario(id="RK-008", title="Serve the admitted file with other bytes after close_range("
+          "UNSHARE) above its descriptor",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="close_range(CLOSE_RANGE_UNSHARE) copies the table and closes only the range: "
+               "a descriptor below it still names the admitted file.")
+def rk_close_range_unshare(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, calls close_range(fd + 1, ~0,
+    CLOSE_RANGE_UNSHARE) and maps the first page through fd.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_CR_UNSHARE)
+
+
+@scenario(id="RK-009", title="Serve the admitted file with other bytes after unshare("
+          "CLONE_FILES)",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="unshare(CLONE_FILES) copies the descriptor table whole: a descriptor of an "
+               "admitted file still names it.")
+def rk_unshare_files(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, calls unshare(CLONE_FILES) and maps the
+    first page through fd.
+    2. Answer the unshare with 0 (for a process with one thread the copy changes nothing
+       the program can see, so the kernel need not make it).
+    3. Serve the mapping as a zero-filled anonymous page; the program compares the page
+       with its loaded ELF header page."""
+    _answer_zero(adv, NR_UNSHARE, P_UNSHARE)
+    _file_as_zero_page(adv, P_UNSHARE)
+
+
+@scenario(id="RK-010", title="Answer dup3(fd, 30) with 31, then serve descriptor 30 with other "
+          "bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="dup3() succeeds only with the number the program asked for: the descriptor "
+               "the program then uses names the admitted file and its pages are measured.")
+def rk_dup3_number(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, calls dup3(fd, 30, 0), closes fd and
+    maps the first page through descriptor 30 (it checks only that dup3 did not fail).
+    2. Make the copy at 31 instead and answer 31.
+    3. Serve the mapping of 30 as a zero-filled anonymous page; the program compares the
+       page with its loaded ELF header page."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_DUP3, during=P_DUP3_NUM)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x1", DUP3_TARGET + 1)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_DUP3, during=P_DUP3_NUM)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x1", DUP3_TARGET)
+    _file_as_zero_page(adv, P_DUP3_NUM)
+
+
+@scenario(id="RK-011", title="Serve the admitted file mapped through an fcntl(F_DUPFD) copy "
+          "with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="A descriptor plain fcntl(F_DUPFD) makes of an admitted file's descriptor "
+               "still names the admitted file: its pages are measured.")
+def rk_fcntl_dupfd(adv: Adversary) -> None:
+    """1. The program opens its own admitted file, copies the descriptor with
+    fcntl(F_DUPFD, 40), closes the original and maps the first page through the copy.
+    2. Serve the mapping as a zero-filled anonymous page.
+    3. The program compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_FDUPFD)

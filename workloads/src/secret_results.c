@@ -1,0 +1,404 @@
+/*
+ * secret_results - the attack target for results a program takes as a length or as a
+ * descriptor's identity.
+ *
+ *   secret_results        run once and report whether the secret survived
+ *   secret_results -d     also print the SHA-256 of the secret
+ *
+ * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
+ * page, announced by the same START and PLACED markers, checked at END), then:
+ *
+ *   1. getsockname() of its own bound AF_UNIX socket into a 16-byte address with a
+ *      16-byte addrlen, both in a scratch area that held copies of the secret: it sends
+ *      the addrlen bytes the call reports of the address to /dev/null (a log record).
+ *   2. recvfrom() of an 8-byte datagram it sent itself through a socketpair, with a
+ *      16-byte source address and addrlen in the scratch area: the addrlen bytes of the
+ *      address go to /dev/null.
+ *   3. recvmsg() of another such datagram with a 16-byte control buffer in the scratch
+ *      area: the msg_controllen bytes the call reports of the control buffer go to
+ *      /dev/null.
+ *   4. epoll_pwait() for one event (maxevents 1) into the scratch area: the events the
+ *      call reports (16 bytes each) go to /dev/null.
+ *   5. fgetxattr(/dev/null, "user.tag") into an 8-byte value in the scratch area: the
+ *      bytes the call reports go to /dev/null.
+ *   6. Its own file (argv[0], a file the user admitted) opened, then
+ *      close_range(fd + 1, ~0, CLOSE_RANGE_CLOEXEC) - which closes nothing - and the
+ *      first page mapped through the same descriptor and compared with its loaded ELF
+ *      header page; `file_mismatch` counts a difference.
+ *   7. The same with close_range(fd, ~0, CLOSE_RANGE_CLOEXEC): the descriptor is only
+ *      marked close-on-exec, it stays open and names the same file.
+ *   8. The same with close_range(fd + 1, ~0, CLOSE_RANGE_UNSHARE): the table is copied,
+ *      the descriptors past fd closed in the copy, fd itself kept.
+ *   9. The same with unshare(CLONE_FILES): the table is copied whole.
+ *  10. Its own file opened, dup3(fd, 30, 0), the original closed, the first page mapped
+ *      through descriptor 30 (the number the program asked for; it checks only that
+ *      dup3 did not fail).
+ *  11. Its own file opened, fcntl(fd, F_DUPFD, 40) (plain F_DUPFD), the original closed,
+ *      the first page mapped through the copy.
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r9.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+#define P_SOCKNAME 160      /* x2 the address, x3 addrlen; next: getsockname() */
+#define P_SOCKNAME_DONE 161 /* x2 the result, x3 the addrlen reported */
+#define P_RECVFROM 162      /* x2 the address, x3 addrlen; next: recvfrom() */
+#define P_RECVFROM_DONE 163 /* x2 the result, x3 the addrlen reported */
+#define P_RECVMSG 164       /* x2 the msghdr, x3 the control buffer; next: recvmsg() */
+#define P_RECVMSG_DONE 165  /* x2 the result, x3 the msg_controllen reported */
+#define P_EPOLL 166         /* x2 the events; next: epoll_pwait(maxevents 1) */
+#define P_EPOLL_DONE 167    /* x2 the result */
+#define P_XATTR 168         /* x2 the value; next: fgetxattr(8 bytes) */
+#define P_XATTR_DONE 169    /* x2 the result */
+#define P_CR_ABOVE 170      /* next: open self, close_range(fd+1, ~0, CLOEXEC), map fd */
+#define P_CR_CLOEXEC 171    /* next: open self, close_range(fd, ~0, CLOEXEC), map fd */
+#define P_CR_UNSHARE 172    /* next: open self, close_range(fd+1, ~0, UNSHARE), map fd */
+#define P_UNSHARE 173       /* next: open self, unshare(CLONE_FILES), map fd */
+#define P_DUP3_NUM 174      /* next: open self, dup3(fd, 30), close fd, map 30 */
+#define P_FDUPFD 175        /* next: open self, fcntl(fd, F_DUPFD, 40), close fd, map copy */
+#define P_FDS_DONE 176      /* x2 file_mismatch (a bit per step 6-11) */
+#define CLOSE_RANGE_UNSHARE_ 2
+#define CLOSE_RANGE_CLOEXEC_ 4
+#define CLONE_FILES_ 0x400
+#define DUP3_TARGET 30
+#define DUPFD_FLOOR 40
+
+static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    register long x3 __asm__("x3") = a3;
+    register long x4 __asm__("x4") = a4;
+    register long x5 __asm__("x5") = a5;
+    register long x8 __asm__("x8") = nr;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8)
+                     : "memory", "cc");
+    return x0;
+}
+
+static long marker(long phase, long a2, long a3, long a4, long a5)
+{
+    return sys6(SYS_getppid, MARKER_MAGIC, phase, a2, a3, a4, a5);
+}
+
+static void say(const char *s)
+{
+    sys6(SYS_write, 1, (long)s, (long)strlen(s), 0, 0, 0);
+}
+
+__attribute__((noinline, used)) static void win(void)
+{
+    static const char msg[] = "secret: hijacked\n";
+    sys6(SYS_write, 1, (long)msg, sizeof msg - 1, 0, 0, 0);
+    sys6(SYS_exit_group, 66, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* The digest of exactly SECRET_LEN bytes (one padded block). */
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_secret(const uint8_t *msg, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint8_t p[64] = {0};
+    uint32_t w[64];
+    memcpy(p, msg, SECRET_LEN);
+    p[SECRET_LEN] = 0x80;
+    p[63] = (SECRET_LEN * 8) & 0xff;
+    p[62] = (SECRET_LEN * 8) >> 8;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
+}
+
+static uint64_t secret[SECRET_LEN / 8];
+static int tampered;                   /* kept for the referee (no register checks here) */
+static volatile int file_mismatch;     /* steps 6-11: a page of the admitted file differed */
+static int devnull = -1;
+extern const uint8_t __ehdr_start[];   /* the image's first page as loaded */
+
+/* A scratch area the program works in: it held copies of the secret before a call
+ * that fills it (as a stack frame reused by the next function would). */
+static union {
+    uint8_t raw[512];
+    uint64_t words[64];
+} scratch;
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static long anon_page(void)
+{
+    return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/* Work on the secret in the scratch area (copies of it everywhere in the area). */
+static void work_in_scratch(void)
+{
+    for (unsigned i = 0; i + SECRET_LEN <= sizeof scratch.raw; i += SECRET_LEN)
+        memcpy(scratch.raw + i, secret, SECRET_LEN);
+}
+
+static void log_bytes(const void *p, long n)
+{
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)p, n, 0, 0, 0);
+}
+
+static void sockname_step(void)
+{
+    /* Each call is made whatever the calls before it returned: its result is always the
+     * kernel's to report. */
+    long sock = sys6(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+    struct sockaddr_un bound = {.sun_family = AF_UNIX};
+    memcpy(bound.sun_path, "/tmp/sr.sock", 13);
+    sys6(SYS_bind, sock, (long)&bound, sizeof bound, 0, 0, 0);
+    work_in_scratch();
+    uint32_t *addrlen = (uint32_t *)(scratch.raw + 4);
+    uint8_t *addr = scratch.raw + 8;
+    *addrlen = 16;
+    marker(P_SOCKNAME, (long)addr, (long)addrlen, 0, 0);
+    long r = sys6(SYS_getsockname, sock, (long)addr, (long)addrlen, 0, 0, 0);
+    if (r == 0)
+        log_bytes(addr, *addrlen);
+    marker(P_SOCKNAME_DONE, r, *addrlen, 0, 0);
+    if (sock >= 0)
+        sys6(SYS_close, sock, 0, 0, 0, 0, 0);
+}
+
+static void recvfrom_step(int pair[2])
+{
+    static const char dgram[8] = "datagram";
+    sys6(SYS_sendto, pair[1], (long)dgram, sizeof dgram, 0, 0, 0);
+    work_in_scratch();
+    uint32_t *addrlen = (uint32_t *)(scratch.raw + 4);
+    uint8_t *addr = scratch.raw + 8;
+    uint8_t got[8];
+    *addrlen = 16;
+    marker(P_RECVFROM, (long)addr, (long)addrlen, 0, 0);
+    long r = sys6(SYS_recvfrom, pair[0], (long)got, sizeof got, MSG_DONTWAIT, (long)addr,
+                  (long)addrlen);
+    if (r >= 0)
+        log_bytes(addr, *addrlen);
+    marker(P_RECVFROM_DONE, r, *addrlen, 0, 0);
+}
+
+static void recvmsg_step(int pair[2])
+{
+    static const char dgram[8] = "datagram";
+    sys6(SYS_sendto, pair[1], (long)dgram, sizeof dgram, 0, 0, 0);
+    work_in_scratch();
+    uint8_t got[8];
+    struct iovec iov = {.iov_base = got, .iov_len = sizeof got};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = scratch.raw + 16, .msg_controllen = 16};
+    marker(P_RECVMSG, (long)&msg, (long)msg.msg_control, 0, 0);
+    long r = sys6(SYS_recvmsg, pair[0], (long)&msg, MSG_DONTWAIT, 0, 0, 0);
+    if (r >= 0)
+        log_bytes(msg.msg_control, (long)msg.msg_controllen);
+    marker(P_RECVMSG_DONE, r, (long)msg.msg_controllen, 0, 0);
+}
+
+static void epoll_step(int pair[2])
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    struct epoll_event want = {.events = EPOLLOUT, .data = {.u64 = 7}};
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pair[1], (long)&want, 0, 0);
+    work_in_scratch();
+    struct epoll_event *events = (struct epoll_event *)scratch.raw;
+    marker(P_EPOLL, (long)events, 0, 0, 0);
+    long n = sys6(SYS_epoll_pwait, ep, (long)events, 1, 0, 0, 8);
+    if (n > 0)
+        log_bytes(events, n * (long)sizeof *events);
+    marker(P_EPOLL_DONE, n, 0, 0, 0);
+    if (ep >= 0)
+        sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
+static void xattr_step(void)
+{
+    work_in_scratch();
+    uint8_t *value = scratch.raw + 8;
+    marker(P_XATTR, (long)value, 0, 0, 0);
+    long n = sys6(SYS_fgetxattr, devnull, (long)"user.tag", (long)value, 8, 0, 0);
+    log_bytes(value, n);
+    marker(P_XATTR_DONE, n, 0, 0, 0);
+}
+
+/* Map the first page through `fd` and compare it with the image's own first page. */
+static void compare_fd(int fd, int bit)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (valid(page) && memcmp((const void *)page, __ehdr_start, PAGE) != 0)
+        file_mismatch |= bit;
+}
+
+static int open_self(const char *self)
+{
+    return (int)sys6(SYS_openat, AT_FDCWD, (long)self, O_RDONLY, 0, 0, 0);
+}
+
+/* Open `self`, change the table with close_range(first, ~0, flags) (first = fd + above)
+ * and compare the first page mapped through fd, which is still open. */
+static void close_range_kind(const char *self, int phase, int above, int flags, int bit)
+{
+    marker(phase, 0, 0, 0, 0);
+    int fd = open_self(self);
+    if (fd < 0)
+        return;
+    if (sys6(SYS_close_range, fd + above, ~0U, flags, 0, 0, 0) == 0)
+        compare_fd(fd, bit);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void fds_step(const char *self)
+{
+    close_range_kind(self, P_CR_ABOVE, 1, CLOSE_RANGE_CLOEXEC_, 1);
+    close_range_kind(self, P_CR_CLOEXEC, 0, CLOSE_RANGE_CLOEXEC_, 2);
+    close_range_kind(self, P_CR_UNSHARE, 1, CLOSE_RANGE_UNSHARE_, 4);
+
+    marker(P_UNSHARE, 0, 0, 0, 0);
+    int fd = open_self(self);
+    if (fd >= 0) {
+        if (sys6(SYS_unshare, CLONE_FILES_, 0, 0, 0, 0, 0) == 0)
+            compare_fd(fd, 8);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    }
+
+    marker(P_DUP3_NUM, 0, 0, 0, 0);
+    fd = open_self(self);
+    if (fd >= 0) {
+        long r = sys6(SYS_dup3, fd, DUP3_TARGET, 0, 0, 0, 0);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        if (r >= 0) {
+            compare_fd(DUP3_TARGET, 16);
+            sys6(SYS_close, DUP3_TARGET, 0, 0, 0, 0, 0);
+        }
+    }
+
+    marker(P_FDUPFD, 0, 0, 0, 0);
+    fd = open_self(self);
+    if (fd >= 0) {
+        int copy = (int)sys6(SYS_fcntl, fd, F_DUPFD, DUPFD_FLOOR, 0, 0, 0);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        if (copy >= 0) {
+            compare_fd(copy, 32);
+            sys6(SYS_close, copy, 0, 0, 0, 0, 0);
+        }
+    }
+    marker(P_FDS_DONE, file_mismatch, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0;
+    for (int i = 1; i < argc; i++)
+        show_digest |= strcmp(argv[i], "-d") == 0;
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = anon_page();
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    int pair[2] = {-1, -1};
+    sockname_step();
+    sys6(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, (long)pair, 0, 0);
+    recvfrom_step(pair);
+    recvmsg_step(pair);
+    epoll_step(pair);
+    xattr_step();
+    fds_step(argv[0]);
+    memset(scratch.raw, 0, sizeof scratch.raw);
+
+    int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

@@ -253,3 +253,108 @@ def rk_fcntl_dupfd(adv: Adversary) -> None:
     2. Serve the mapping as a zero-filled anonymous page.
     3. The program compares the page with its loaded ELF header page."""
     _file_as_zero_page(adv, P_FDUPFD)
+
+
+# --- RK-012..RK-013: a vector's message length and a list's count ---------------------------
+
+P_MMSG, P_GROUPS = 177, 178
+NR_RECVMMSG = NUMBERS["recvmmsg"]
+NR_GETGROUPS = NUMBERS["getgroups"]
+MMSG_LEN = 56                   # offsetof(struct mmsghdr, msg_len) on LP64
+
+
+@scenario(id="RK-012", title="recvmmsg() reports a msg_len larger than the message's buffer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="The msg_len recvmmsg() writes back for a message is at most the total of "
+               "that message's iovecs.")
+def rk_recvmmsg_len(adv: Adversary) -> None:
+    """1. The program receives one 8-byte datagram with recvmmsg(vlen 1) into an 8-byte
+    buffer in its scratch area (which holds copies of the secret), then sends the
+    msg_len bytes the call reports of the buffer to /dev/null.
+    2. Serve the call, then write 256 into the first mmsghdr's msg_len: the write
+       carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMMSG, during=P_MMSG)
+    def _(a: Adversary, **_: object) -> None:
+        vec = a.el1.syscall_args()[1]
+        a.kernel.uaccess.write_u32(vec + MMSG_LEN, RAISED)
+
+
+@scenario(id="RK-013", title="getgroups() reports more groups than the list holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="getgroups(size, list) returns at most size groups.")
+def rk_getgroups_count(adv: Adversary) -> None:
+    """1. The program asks getgroups(2, list) for a two-entry list in its scratch area
+    (which holds copies of the secret) and sends the groups the call reports (4 bytes
+    each) to /dev/null.
+    2. Answer 64: the write carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETGROUPS, during=P_GROUPS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", RAISED // 4)
+
+
+# --- RK-014..: structures reported filled, never written -------------------------------------
+
+P_OUT = 180
+#: secret_results' OUTPUTS table, in order: (call, what it fills, its size in bytes, the
+#: property the attack still breaks with the Guardian on, if it does).
+OUTPUTS = (
+    ("getrusage", "struct rusage", 144, ""),
+    ("times", "struct tms", 32, ""),
+    ("prlimit64", "the old struct rlimit64", 16, ""),
+    ("getitimer", "struct itimerval", 32, ""),
+    ("clock_getres", "the resolution's timespec", 16, ""),
+    ("statfs", "struct statfs", 120, "P7"),
+    ("fstatfs", "struct statfs", 120, "P7"),
+    ("newfstatat", "struct stat", 128, ""),
+    ("statx", "struct statx", 256, ""),
+    ("rt_sigpending", "the pending set", 8, ""),
+    ("gettimeofday", "struct timeval", 16, ""),
+    ("sched_rr_get_interval", "the quantum's timespec", 16, "P7"),
+    ("timerfd_gettime", "struct itimerspec", 32, "P7"),
+    ("getpeername", "the peer's address (addrlen left at 16)", 16, "P7"),
+    ("sched_getattr", "struct sched_attr", 56, "P7"),
+    ("get_robust_list", "the head pointer and its length", 16, "P7"),
+    ("getresuid", "the three uids", 12, "P7"),
+    ("adjtimex", "struct timex", 208, "P7"),
+    ("ioctl", "TIOCGWINSZ's struct winsize", 8, "P7"),
+    ("ioctl", "TCGETS's struct termios", 60, "P7"),
+    ("capget", "two struct __user_cap_data_struct", 24, "P7"),
+)
+FIRST_OUTPUT_ID = 14
+
+
+def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer 0, the call's success."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", 0)
+
+
+def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
+    """Register the scenario answering OUTPUTS[index] with success and nothing written."""
+    nr, phase = NUMBERS[call], P_OUT + index
+
+    def steps(adv: Adversary) -> None:
+        _answer_unserved(adv, nr, phase)
+    steps.__doc__ = (
+        f"1. The program's scratch area holds copies of the secret; it calls {call}() "
+        f"into it ({what}) and sends the {size} bytes to /dev/null.\n"
+        "2. Serve the call as getpid() (nothing is written) and answer 0.\n"
+        f"3. The {size} bytes the program sends are the secret's copies left in its buffer.")
+    steps.__name__ = f"rk_unwritten_{index}"
+    scenario(id=f"RK-{FIRST_OUTPUT_ID + index:03d}",
+             title=f"Answer {call}() with success and write no {what}",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
+             prop=f"After {call}() succeeds, {what} holds what the kernel wrote there, not "
+                  "the bytes the program's buffer held before the call.")(steps)
+
+
+for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):
+    _unwritten(_i, _call, _what, _size, _gap)

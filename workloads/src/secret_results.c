@@ -35,6 +35,16 @@
  *      dup3 did not fail).
  *  11. Its own file opened, fcntl(fd, F_DUPFD, 40) (plain F_DUPFD), the original closed,
  *      the first page mapped through the copy.
+ *  12. recvmmsg() of one 8-byte datagram into an 8-byte buffer in the scratch area: the
+ *      msg_len bytes the call reports of the buffer go to /dev/null.
+ *  13. getgroups(2, list) into the scratch area: the groups the call reports (4 bytes
+ *      each) go to /dev/null.
+ *  14. Calls whose success means they filled a structure in the scratch area, each
+ *      followed by a write() of the whole structure to /dev/null (OUTPUTS below, in
+ *      order: getrusage, times, prlimit64's old limit, getitimer, clock_getres, statfs,
+ *      fstatfs, newfstatat, statx, rt_sigpending, gettimeofday, sched_rr_get_interval,
+ *      timerfd_gettime, getpeername, sched_getattr, get_robust_list, getresuid, adjtimex,
+ *      ioctl(TIOCGWINSZ), ioctl(TCGETS), capget).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r9.py.  Only the digest of the secret is ever printed.
@@ -75,6 +85,10 @@
 #define P_DUP3_NUM 174      /* next: open self, dup3(fd, 30), close fd, map 30 */
 #define P_FDUPFD 175        /* next: open self, fcntl(fd, F_DUPFD, 40), close fd, map copy */
 #define P_FDS_DONE 176      /* x2 file_mismatch (a bit per step 6-11) */
+#define P_MMSG 177          /* x2 the mmsghdr vector; next: recvmmsg(vlen 1) */
+#define P_GROUPS 178        /* x2 the list; next: getgroups(2, list) */
+#define P_OUT 180           /* + i: x2 the structure, x3 its size; next: OUTPUTS[i] */
+#define P_OUT_DONE 210      /* x2 how many calls reported success */
 #define CLOSE_RANGE_UNSHARE_ 2
 #define CLOSE_RANGE_CLOEXEC_ 4
 #define CLONE_FILES_ 0x400
@@ -339,6 +353,98 @@ static void fds_step(const char *self)
     marker(P_FDS_DONE, file_mismatch, 0, 0, 0);
 }
 
+static void mmsg_step(int pair[2])
+{
+    static const char dgram[8] = "datagram";
+    sys6(SYS_sendto, pair[1], (long)dgram, sizeof dgram, 0, 0, 0);
+    work_in_scratch();
+    struct iovec iov = {.iov_base = scratch.raw + 8, .iov_len = 8};
+    struct mmsghdr msgs[1];
+    memset(msgs, 0, sizeof msgs);
+    msgs[0].msg_hdr.msg_iov = &iov;
+    msgs[0].msg_hdr.msg_iovlen = 1;
+    marker(P_MMSG, (long)msgs, 0, 0, 0);
+    long n = sys6(SYS_recvmmsg, pair[0], (long)msgs, 1, MSG_DONTWAIT, 0, 0);
+    if (n >= 1)
+        log_bytes(iov.iov_base, msgs[0].msg_len);
+}
+
+static void groups_step(void)
+{
+    work_in_scratch();
+    uint32_t *list = (uint32_t *)(scratch.raw + 8);
+    marker(P_GROUPS, (long)list, 0, 0, 0);
+    long n = sys6(SYS_getgroups, 2, (long)list, 0, 0, 0, 0);
+    if (n > 0)
+        log_bytes(list, 4 * n);
+}
+
+/* One call that fills `size` bytes at OUTBUF: arguments, and a value-result length word
+ * (at scratch + 4) to set first where the call has one. */
+struct output_call {
+    long nr, a0, a1, a2, a3, a4;
+    long size;
+    uint32_t lenword;
+};
+#define OUTBUF ((long)(scratch.raw + 8))
+#define LENWORD ((long)(scratch.raw + 4))
+#define TIOCGWINSZ_ 0x5413
+#define TCGETS_ 0x5401
+
+static struct {
+    uint32_t version;
+    int pid;
+} cap_header = {0x20080522, 0};
+
+static void outputs_step(int pair[2])
+{
+    long tfd = sys6(SYS_timerfd_create, 1 /* CLOCK_MONOTONIC */, 0, 0, 0, 0, 0);
+    const struct output_call calls[] = {
+        {SYS_getrusage, 0, OUTBUF, 0, 0, 0, 144, 0},
+        {SYS_times, OUTBUF, 0, 0, 0, 0, 32, 0},
+        {SYS_prlimit64, 0, 7 /* RLIMIT_NOFILE */, 0, OUTBUF, 0, 16, 0},
+        {SYS_getitimer, 0 /* ITIMER_REAL */, OUTBUF, 0, 0, 0, 32, 0},
+        {SYS_clock_getres, 1 /* CLOCK_MONOTONIC */, OUTBUF, 0, 0, 0, 16, 0},
+        {SYS_statfs, (long)"/", OUTBUF, 0, 0, 0, 120, 0},
+        {SYS_fstatfs, devnull, OUTBUF, 0, 0, 0, 120, 0},
+        {SYS_newfstatat, AT_FDCWD, (long)"/dev/null", OUTBUF, 0, 0, 128, 0},
+        {SYS_statx, AT_FDCWD, (long)"/dev/null", 0, 0x7ff, OUTBUF, 256, 0},
+        {SYS_rt_sigpending, OUTBUF, 8, 0, 0, 0, 8, 0},
+        {SYS_gettimeofday, OUTBUF, 0, 0, 0, 0, 16, 0},
+        {SYS_sched_rr_get_interval, 0, OUTBUF, 0, 0, 0, 16, 0},
+        {SYS_timerfd_gettime, tfd, OUTBUF, 0, 0, 0, 32, 0},
+        {SYS_getpeername, pair[0], OUTBUF, LENWORD, 0, 0, 16, 16},
+        {SYS_sched_getattr, 0, OUTBUF, 56, 0, 0, 56, 0},
+        {SYS_get_robust_list, 0, OUTBUF, OUTBUF + 8, 0, 0, 16, 0},
+        {SYS_getresuid, OUTBUF, OUTBUF + 4, OUTBUF + 8, 0, 0, 12, 0},
+        {SYS_adjtimex, OUTBUF, 0, 0, 0, 0, 208, 0},
+        {SYS_ioctl, 1, TIOCGWINSZ_, OUTBUF, 0, 0, 8, 0},
+        {SYS_ioctl, devnull, TCGETS_, OUTBUF, 0, 0, 60, 0},
+        {SYS_capget, (long)&cap_header, OUTBUF, 0, 0, 0, 24, 0},
+    };
+    long ok = 0;
+    for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        const struct output_call *c = &calls[i];
+        work_in_scratch();
+        if (c->lenword)
+            *(uint32_t *)LENWORD = c->lenword;
+        if (c->nr == SYS_adjtimex)
+            *(uint32_t *)OUTBUF = 0;            /* modes 0: only read the clock's state */
+        marker(P_OUT + i, OUTBUF, c->size, 0, 0);
+        long r = sys6(c->nr, c->a0, c->a1, c->a2, c->a3, c->a4, 0);
+        if ((unsigned long)r < -4095UL) {
+            ok++;
+            long len = c->size;
+            if (c->lenword && *(uint32_t *)LENWORD < len)
+                len = *(uint32_t *)LENWORD;     /* the address's own length */
+            log_bytes((const void *)OUTBUF, len);
+        }
+    }
+    marker(P_OUT_DONE, ok, 0, 0, 0);
+    if (tfd >= 0)
+        sys6(SYS_close, tfd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -381,6 +487,9 @@ int main(int argc, char **argv)
     recvfrom_step(pair);
     recvmsg_step(pair);
     epoll_step(pair);
+    mmsg_step(pair);
+    groups_step();
+    outputs_step(pair);
     xattr_step();
     fds_step(argv[0]);
     memset(scratch.raw, 0, sizeof scratch.raw);

@@ -358,3 +358,64 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
 
 for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):
     _unwritten(_i, _call, _what, _size, _gap)
+
+
+# --- RK-035..RK-037: a structure written in part -------------------------------------------
+
+def _written_in_part(adv: Adversary, index: int, length: int) -> None:
+    """Serve OUTPUTS[index] as getpid(), but first write `length` zero bytes at the start
+    of its structure (through the capability the call grants), and answer 0."""
+    call = OUTPUTS[index][0]
+    nr, phase = NUMBERS[call], P_OUT + index
+
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["structure"] = args[0]
+
+    _answer_unserved(adv, nr, phase)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["structure"], bytes(length))
+
+
+@scenario(id="RK-035", title="Answer getrusage() with success, the struct rusage written in "
+          "its first 16 bytes only",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getrusage() succeeds, every byte of the struct rusage is one the kernel "
+               "wrote, not the bytes the program's buffer held before the call.")
+def rk_rusage_partly(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getrusage()
+    into it and sends the 144-byte struct rusage to /dev/null.
+    2. Serve the call as getpid(), write 16 zero bytes (ru_utime) at the start of the
+       structure and answer 0.
+    3. The other 128 bytes the program sends are the secret's copies."""
+    _written_in_part(adv, 0, 16)
+
+
+@scenario(id="RK-036", title="Answer statx() with success, the struct statx written in its "
+          "first 8 bytes only",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After statx() succeeds, every byte of the struct statx is one the kernel "
+               "wrote, not the bytes the program's buffer held before the call.")
+def rk_statx_partly(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls statx() into it
+    and sends the 256-byte struct statx to /dev/null.
+    2. Serve the call as getpid(), write 8 zero bytes (stx_mask, stx_blksize) at the
+       start of the structure and answer 0.
+    3. The other 248 bytes the program sends are the secret's copies."""
+    _written_in_part(adv, 8, 8)
+
+
+@scenario(id="RK-037", title="Answer newfstatat() with success, the struct stat written in "
+          "its first byte only",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After newfstatat() succeeds, every byte of the struct stat is one the kernel "
+               "wrote, not the bytes the program's buffer held before the call.")
+def rk_fstatat_partly(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls newfstatat() of
+    /dev/null into it and sends the 128-byte struct stat to /dev/null.
+    2. Serve the call as getpid(), write one zero byte at the start of the structure and
+       answer 0.
+    3. The other 127 bytes the program sends are the secret's copies."""
+    _written_in_part(adv, 7, 1)

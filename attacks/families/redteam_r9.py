@@ -34,6 +34,7 @@ NR_MMAP = NUMBERS["mmap"]
 NR_DUP3 = NUMBERS["dup3"]
 NR_UNSHARE = NUMBERS["unshare"]
 MAP_ANONYMOUS = 0x20
+PAGE = 4096
 NO_FD = (1 << 64) - 1
 
 P_SOCKNAME, P_RECVFROM, P_RECVMSG, P_EPOLL, P_XATTR = 160, 162, 164, 166, 168
@@ -419,3 +420,37 @@ def rk_fstatat_partly(adv: Adversary) -> None:
        answer 0.
     3. The other 127 bytes the program sends are the secret's copies."""
     _written_in_part(adv, 7, 1)
+
+
+# --- RK-038: the old range of mremap(MREMAP_DONTUNMAP) left with its page -------------------
+
+P_DONTUNMAP = 211
+NR_MREMAP = NUMBERS["mremap"]
+PROT_RW, MAP_PRIVATE_ANON = 0x3, 0x22
+
+
+@scenario(id="RK-038", title="Answer mremap(MREMAP_DONTUNMAP) with a new page, the old range "
+          "left holding its bytes",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=RESULTS,
+          prop="After mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP) succeeds, the old range of "
+               "private anonymous memory reads as zero, never the bytes it had.")
+def rk_dontunmap_kept(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page and moves it with
+    mremap(page, 4096, 4096, MREMAP_MAYMOVE | MREMAP_DONTUNMAP): the old range stays
+    mapped, empty.
+    2. Serve the call as mmap(NULL, 4096, RW, MAP_PRIVATE | MAP_ANONYMOUS) (a new zero
+       page at another address) and answer that address; the old page stays as it was.
+    3. The program takes the old range for a zero-filled buffer, writes 8 public bytes at
+       its start and sends all 4096 bytes to /dev/null: the secret goes with them."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MREMAP, during=P_DONTUNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["mremap"] = [a.reg(r) for r in ("x0", "x1", "x2", "x3", "x4", "x5", "x8")]
+        for r, v in (("x0", 0), ("x1", PAGE), ("x2", PROT_RW), ("x3", MAP_PRIVATE_ANON),
+                     ("x4", NO_FD), ("x5", 0), ("x8", NR_MMAP)):
+            a.set_reg(r, v)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_DONTUNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        saved = a.memo.pop("mremap")
+        for r, v in zip(("x1", "x2", "x3", "x4", "x5", "x8"), saved[1:], strict=True):
+            a.set_reg(r, v)

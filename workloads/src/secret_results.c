@@ -45,6 +45,10 @@
  *      fstatfs, newfstatat, statx, rt_sigpending, gettimeofday, sched_rr_get_interval,
  *      timerfd_gettime, getpeername, sched_getattr, get_robust_list, getresuid, adjtimex,
  *      ioctl(TIOCGWINSZ), ioctl(TCGETS), capget).
+ *  15. An anonymous page holding a copy of the secret moved with
+ *      mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP): the old range stays mapped but empty, so
+ *      the program takes it for a zero-filled buffer, fills 8 bytes and sends it whole to
+ *      /dev/null.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r9.py.  Only the digest of the secret is ever printed.
@@ -89,6 +93,10 @@
 #define P_GROUPS 178        /* x2 the list; next: getgroups(2, list) */
 #define P_OUT 180           /* + i: x2 the structure, x3 its size; next: OUTPUTS[i] */
 #define P_OUT_DONE 210      /* x2 how many calls reported success */
+#define P_DONTUNMAP 211     /* x2 the page; next: mremap(MAYMOVE | DONTUNMAP) */
+#define P_DONTUNMAP_DONE 212 /* x2 mremap's result, x3 nonzero bytes left in the old range */
+#define MREMAP_MAYMOVE_ 1
+#define MREMAP_DONTUNMAP_ 4
 #define CLOSE_RANGE_UNSHARE_ 2
 #define CLOSE_RANGE_CLOEXEC_ 4
 #define CLONE_FILES_ 0x400
@@ -445,6 +453,28 @@ static void outputs_step(int pair[2])
         sys6(SYS_close, tfd, 0, 0, 0, 0, 0);
 }
 
+static void dontunmap_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_DONTUNMAP, page, 0, 0, 0);
+    long moved = sys6(SYS_mremap, page, PAGE, PAGE, MREMAP_MAYMOVE_ | MREMAP_DONTUNMAP_, 0, 0);
+    long left = -1;
+    /* DONTUNMAP always moves (a result at the old address is a kernel that ignored the
+     * flag: the data is still there, so the range is no fresh buffer). */
+    if (valid(moved) && moved != page) {
+        uint8_t *old = (uint8_t *)page;
+        left = 0;
+        for (long i = 0; i < PAGE; i++)
+            left += old[i] != 0;
+        memcpy(old, "fresh!!!", 8);
+        log_bytes(old, PAGE);
+    }
+    marker(P_DONTUNMAP_DONE, moved, left, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -491,6 +521,7 @@ int main(int argc, char **argv)
     groups_step();
     outputs_step(pair);
     xattr_step();
+    dontunmap_step();
     fds_step(argv[0]);
     memset(scratch.raw, 0, sizeof scratch.raw);
 

@@ -454,3 +454,24 @@ def rk_dontunmap_kept(adv: Adversary) -> None:
         saved = a.memo.pop("mremap")
         for r, v in zip(("x1", "x2", "x3", "x4", "x5", "x8"), saved[1:], strict=True):
             a.set_reg(r, v)
+
+
+# --- RK-039: a descriptor another process of the program put in a shared table ---------------
+
+P_SHARED_FILES = 213
+
+
+@scenario(id="RK-039", title="Serve the admitted file a clone(CLONE_VM | CLONE_FILES) child "
+          "opened, mapped by the parent, with other bytes",
+          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
+          prop="A descriptor of the admitted file that a process sharing the program's "
+               "descriptor table (CLONE_FILES without CLONE_THREAD) opened names the "
+               "admitted file for every process sharing that table.")
+def rk_shared_table(adv: Adversary) -> None:
+    """1. The program starts a child with clone(CLONE_VM | CLONE_FILES | SIGCHLD): a
+    process of its own, sharing memory and the descriptor table.  The child opens the
+    program's admitted file and waits; the parent maps the first page through the
+    child's descriptor.
+    2. Serve the parent's mapping as a zero-filled anonymous page.
+    3. The parent compares the page with its loaded ELF header page."""
+    _file_as_zero_page(adv, P_SHARED_FILES)

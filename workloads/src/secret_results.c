@@ -49,6 +49,9 @@
  *      mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP): the old range stays mapped but empty, so
  *      the program takes it for a zero-filled buffer, fills 8 bytes and sends it whole to
  *      /dev/null.
+ *  16. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
+ *      descriptor table, not a thread) opens its own file and waits; the parent maps the
+ *      first page through that descriptor, which is in its table too, and compares it.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r9.py.  Only the digest of the secret is ever printed.
@@ -97,6 +100,10 @@
 #define P_DONTUNMAP_DONE 212 /* x2 mremap's result, x3 nonzero bytes left in the old range */
 #define MREMAP_MAYMOVE_ 1
 #define MREMAP_DONTUNMAP_ 4
+#define P_SHARED_FILES 213  /* next: clone(VM | FILES) child opens self; the parent maps it */
+#define P_SHARED_DONE 215   /* x2 file_mismatch */
+#define CLONE_VM_ 0x100
+#define SIGCHLD_ 17
 #define CLOSE_RANGE_UNSHARE_ 2
 #define CLOSE_RANGE_CLOEXEC_ 4
 #define CLONE_FILES_ 0x400
@@ -475,6 +482,60 @@ static void dontunmap_step(void)
     marker(P_DONTUNMAP_DONE, moved, left, 0, 0);
 }
 
+static uint8_t child_stack[16384] __attribute__((aligned(16)));
+static const char *child_path;         /* what the child opens */
+static volatile int child_fd = -1;
+static volatile int parent_done;
+
+/* clone() a child with `flags` on `stack_top` that runs `fn` (which never returns). */
+static long spawn_child(long flags, uint8_t *stack_top, void (*fn)(void))
+{
+    register long x0 __asm__("x0") = flags;
+    register long x1 __asm__("x1") = (long)stack_top;
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x8 __asm__("x8") = SYS_clone;
+    register long x9 __asm__("x9") = (long)fn;
+    __asm__ volatile(
+        "svc #0\n\t"
+        "cbnz x0, 1f\n\t"
+        "blr x9\n\t"
+        "1:\n\t"
+        : "+r"(x0)
+        : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
+        : "x30", "memory", "cc");
+    return x0;
+}
+
+/* Open the file, then stay until the parent has used the descriptor. */
+__attribute__((noreturn, noinline, used)) static void opener_child(void)
+{
+    child_fd = open_self(child_path);
+    for (int i = 0; i < 1000 && !parent_done; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+static void shared_step(const char *self)
+{
+    marker(P_SHARED_FILES, 0, 0, 0, 0);
+    child_path = self;
+    long pid = spawn_child(CLONE_VM_ | CLONE_FILES_ | SIGCHLD_, child_stack + sizeof child_stack,
+                           opener_child);
+    for (int i = 0; pid > 0 && i < 1000 && child_fd < 0; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    if (child_fd >= 0)
+        compare_fd(child_fd, 64);
+    parent_done = 1;
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    marker(P_SHARED_DONE, file_mismatch, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -523,6 +584,7 @@ int main(int argc, char **argv)
     xattr_step();
     dontunmap_step();
     fds_step(argv[0]);
+    shared_step(argv[0]);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

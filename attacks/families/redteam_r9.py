@@ -475,3 +475,61 @@ def rk_shared_table(adv: Adversary) -> None:
     2. Serve the parent's mapping as a zero-filled anonymous page.
     3. The parent compares the page with its loaded ELF header page."""
     _file_as_zero_page(adv, P_SHARED_FILES)
+
+
+# --- RK-040..RK-044: counts of less common calls that fill a buffer --------------------------
+
+P_COUNTED = 216
+#: secret_results' COUNTED table, in order: (call, what it fills, the size of one counted
+#: item, the buffer's size in bytes, whether the kernel model serves the call itself, the
+#: property the attack still breaks with the Guardian on, if it does).
+COUNTED = (
+    ("epoll_pwait2", "16-byte events (maxevents 1)", 16, 16, True, "P7"),
+    ("flistxattr", "an 8-byte name list", 1, 8, False, "P7"),
+    ("vmsplice", "an 8-byte iovec from a pipe", 1, 8, False, "P7"),
+    ("process_vm_readv", "an 8-byte local iovec", 1, 8, False, "P7"),
+    ("msgrcv", "an 8-byte mtext", 1, 8, False, "P7"),
+)
+FIRST_COUNTED_ID = 40
+
+
+def _counted(index: int, call: str, what: str, unit: int, size: int, served: bool,
+             gap: str) -> None:
+    """Register the scenario answering COUNTED[index] with a count past its buffer."""
+    nr, phase = NUMBERS[call], P_COUNTED + index
+
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["buffer"] = args[0]
+
+        if not served:
+            @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+            def _(a: Adversary, **_: object) -> None:
+                a.memo["x8"] = a.reg("x8")
+                a.set_reg("x8", NR_GETPID)
+
+        @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+        def _(a: Adversary, **_: object) -> None:
+            if not served:
+                a.set_reg("x8", a.memo.pop("x8", nr))
+            a.set_reg("x0", RAISED // unit)
+            if not served:       # what an honest call would have filled, then the lie
+                a.kernel.uaccess.write(a.memo["buffer"], bytes(size))
+    how = "Serve the call" if served else \
+        f"Serve the call as getpid(), write {size} zero bytes into the buffer (all it holds)"
+    steps.__doc__ = (
+        f"1. The program calls {call}() into its scratch area ({what}; the area holds "
+        "copies of the secret) and sends as many bytes as the call reports to /dev/null.\n"
+        f"2. {how} and report {RAISED // unit} (that is {RAISED} bytes): the write carries "
+        "the scratch area.")
+    steps.__name__ = f"rk_counted_{index}"
+    scenario(id=f"RK-{FIRST_COUNTED_ID + index:03d}",
+             title=f"{call}() reports more than its buffer holds",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap=gap,
+             prop=f"{call}'s result counts at most what fits the buffer the program gave "
+                  f"({what}).")(steps)
+
+
+for _i, (_call, _what, _unit, _size, _served, _gap) in enumerate(COUNTED):
+    _counted(_i, _call, _what, _unit, _size, _served, _gap)

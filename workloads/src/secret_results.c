@@ -49,7 +49,12 @@
  *      mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP): the old range stays mapped but empty, so
  *      the program takes it for a zero-filled buffer, fills 8 bytes and sends it whole to
  *      /dev/null.
- *  16. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
+ *  16. Calls whose result counts what they wrote into a buffer in the scratch area, each
+ *      followed by a write() of as many bytes as the call reported (COUNTED below, in
+ *      order: epoll_pwait2 (16-byte events, maxevents 1), flistxattr (8 bytes),
+ *      vmsplice from a pipe holding 8 bytes (an 8-byte iovec), process_vm_readv of its own
+ *      8 public bytes (an 8-byte iovec), msgrcv (an 8-byte mtext)).
+ *  17. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
  *      descriptor table, not a thread) opens its own file and waits; the parent maps the
  *      first page through that descriptor, which is in its table too, and compares it.
  *
@@ -100,6 +105,8 @@
 #define P_DONTUNMAP_DONE 212 /* x2 mremap's result, x3 nonzero bytes left in the old range */
 #define MREMAP_MAYMOVE_ 1
 #define MREMAP_DONTUNMAP_ 4
+#define P_COUNTED 216       /* + i: x2 the buffer; next: COUNTED[i] */
+#define P_COUNTED_DONE 221  /* x2 the sum of the counts reported */
 #define P_SHARED_FILES 213  /* next: clone(VM | FILES) child opens self; the parent maps it */
 #define P_SHARED_DONE 215   /* x2 file_mismatch */
 #define CLONE_VM_ 0x100
@@ -482,6 +489,54 @@ static void dontunmap_step(void)
     marker(P_DONTUNMAP_DONE, moved, left, 0, 0);
 }
 
+/* One call whose result counts `unit`-byte items it wrote at OUTBUF. */
+struct counted_call {
+    long nr, a0, a1, a2, a3, a4, a5;
+    long unit;
+};
+
+static void counted_step(int pair[2])
+{
+    static const char public8[8] = "public!!";
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    struct epoll_event want = {.events = EPOLLOUT, .data = {.u64 = 7}};
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pair[1], (long)&want, 0, 0);
+    struct timespec_ { long sec, nsec; } zero = {0, 0};
+    int pipefd[2] = {-1, -1};
+    sys6(SYS_pipe2, (long)pipefd, 0, 0, 0, 0, 0);
+    sys6(SYS_write, pipefd[1], (long)public8, 8, 0, 0, 0);
+    struct iovec local = {.iov_base = (void *)OUTBUF, .iov_len = 8};
+    struct iovec remote = {.iov_base = (void *)public8, .iov_len = 8};
+    long msq = sys6(SYS_msgget, 0 /* IPC_PRIVATE */, 0600 | 01000 /* IPC_CREAT */, 0, 0, 0, 0);
+    struct { long mtype; char mtext[8]; } note = {1, "public!"};
+    sys6(SYS_msgsnd, msq, (long)&note, 8, 0, 0, 0);
+    long me = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    const struct counted_call calls[] = {
+        {SYS_epoll_pwait2, ep, OUTBUF, 1, (long)&zero, 0, 8, 16},
+        {SYS_flistxattr, devnull, OUTBUF, 8, 0, 0, 0, 1},
+        {SYS_vmsplice, pipefd[0], (long)&local, 1, 0, 0, 0, 1},
+        {SYS_process_vm_readv, me, (long)&local, 1, (long)&remote, 1, 0, 1},
+        {SYS_msgrcv, msq, OUTBUF - 8, 8, 0, 04000 /* IPC_NOWAIT */, 0, 1},
+    };
+    long sum = 0;
+    for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        const struct counted_call *c = &calls[i];
+        work_in_scratch();
+        marker(P_COUNTED + i, OUTBUF, c->unit, 0, 0);
+        long n = sys6(c->nr, c->a0, c->a1, c->a2, c->a3, c->a4, c->a5);
+        if (n > 0) {
+            sum += n;
+            log_bytes((const void *)OUTBUF, n * c->unit);
+        }
+    }
+    marker(P_COUNTED_DONE, sum, 0, 0, 0);
+    for (int i = 0; i < 2; i++)
+        if (pipefd[i] >= 0)
+            sys6(SYS_close, pipefd[i], 0, 0, 0, 0, 0);
+    if (ep >= 0)
+        sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 static uint8_t child_stack[16384] __attribute__((aligned(16)));
 static const char *child_path;         /* what the child opens */
 static volatile int child_fd = -1;
@@ -581,6 +636,7 @@ int main(int argc, char **argv)
     mmsg_step(pair);
     groups_step();
     outputs_step(pair);
+    counted_step(pair);
     xattr_step();
     dontunmap_step();
     fds_step(argv[0]);

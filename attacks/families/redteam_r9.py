@@ -320,8 +320,14 @@ OUTPUTS = (
     ("ioctl", "TIOCGWINSZ's struct winsize", 8, "P7"),
     ("ioctl", "TCGETS's struct termios", 60, "P7"),
     ("capget", "two struct __user_cap_data_struct", 24, "P7"),
+    ("prctl", "PR_GET_NAME's 16-byte name", 16, "P7"),
+    ("get_mempolicy", "the policy and its node mask", 16, "P7"),
+    ("getcpu", "the cpu and node numbers", 8, "P7"),
+    ("pipe2", "the two descriptors", 8, ""),
+    ("socketpair", "the two descriptors", 8, ""),
 )
-FIRST_OUTPUT_ID = 14
+#: Their scenario ids: RK-014..RK-034 for the first 21, RK-045.. for the rest.
+OUTPUT_IDS = (*range(14, 35), *range(45, 45 + len(OUTPUTS) - 21))
 
 
 def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
@@ -350,7 +356,7 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
         "2. Serve the call as getpid() (nothing is written) and answer 0.\n"
         f"3. The {size} bytes the program sends are the secret's copies left in its buffer.")
     steps.__name__ = f"rk_unwritten_{index}"
-    scenario(id=f"RK-{FIRST_OUTPUT_ID + index:03d}",
+    scenario(id=f"RK-{OUTPUT_IDS[index]:03d}",
              title=f"Answer {call}() with success and write no {what}",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
              prop=f"After {call}() succeeds, {what} holds what the kernel wrote there, not "

@@ -44,7 +44,8 @@
  *      order: getrusage, times, prlimit64's old limit, getitimer, clock_getres, statfs,
  *      fstatfs, newfstatat, statx, rt_sigpending, gettimeofday, sched_rr_get_interval,
  *      timerfd_gettime, getpeername, sched_getattr, get_robust_list, getresuid, adjtimex,
- *      ioctl(TIOCGWINSZ), ioctl(TCGETS), capget).
+ *      ioctl(TIOCGWINSZ), ioctl(TCGETS), capget, prctl(PR_GET_NAME), get_mempolicy,
+ *      getcpu, pipe2, socketpair).
  *  15. An anonymous page holding a copy of the secret moved with
  *      mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP): the old range stays mapped but empty, so
  *      the program takes it for a zero-filled buffer, fills 8 bytes and sends it whole to
@@ -443,6 +444,11 @@ static void outputs_step(int pair[2])
         {SYS_ioctl, 1, TIOCGWINSZ_, OUTBUF, 0, 0, 8, 0},
         {SYS_ioctl, devnull, TCGETS_, OUTBUF, 0, 0, 60, 0},
         {SYS_capget, (long)&cap_header, OUTBUF, 0, 0, 0, 24, 0},
+        {SYS_prctl, 16 /* PR_GET_NAME */, OUTBUF, 0, 0, 0, 16, 0},
+        {SYS_get_mempolicy, OUTBUF, OUTBUF + 8, 64, 0, 0, 16, 0},
+        {SYS_getcpu, OUTBUF, OUTBUF + 4, 0, 0, 0, 8, 0},
+        {SYS_pipe2, OUTBUF, 0, 0, 0, 0, 8, 0},
+        {SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, OUTBUF, 0, 8, 0},
     };
     long ok = 0;
     for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {

@@ -539,3 +539,71 @@ def _counted(index: int, call: str, what: str, unit: int, size: int, served: boo
 
 for _i, (_call, _what, _unit, _size, _served, _gap) in enumerate(COUNTED):
     _counted(_i, _call, _what, _unit, _size, _served, _gap)
+
+
+# --- RK-050..RK-052: waits that fill a structure, answered with nothing written --------------
+
+P_SIGINFO, P_WAITID, P_WAIT4 = 222, 223, 224
+NR_RT_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+NR_WAITID = NUMBERS["waitid"]
+NR_WAIT4 = NUMBERS["wait4"]
+SIGUSR1 = 10
+
+
+def _answer_unwritten(adv: Adversary, nr: int, phase: int, result: object) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (nothing is
+    written) and answer `result` (a value, or a function of the marker's arguments)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["marker"] = args
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", result(a.memo["marker"]) if callable(result) else result)
+
+
+@scenario(id="RK-050", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGUSR1 and write no "
+          "siginfo",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="When rt_sigtimedwait() returns a signal and the program passed a siginfo, "
+               "the siginfo holds what the kernel wrote, not the buffer's old bytes.")
+def rk_siginfo_unwritten(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, sends it to itself and takes it with
+    rt_sigtimedwait({SIGUSR1}, info) into its scratch area (which holds copies of the
+    secret), then sends the 128-byte siginfo to /dev/null.
+    2. Serve the call as getpid() (nothing is written, the signal stays pending) and
+       answer 10 (SIGUSR1, a signal of the set).
+    3. The 'siginfo' the program sends is the secret's copies."""
+    _answer_unwritten(adv, NR_RT_SIGTIMEDWAIT, P_SIGINFO, SIGUSR1)
+
+
+@scenario(id="RK-051", title="Answer waitid(P_PID) with success and write no siginfo",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After waitid() succeeds, the siginfo holds what the kernel wrote, not the "
+               "buffer's old bytes.")
+def rk_waitid_unwritten(adv: Adversary) -> None:
+    """1. The program forks a child that exits and waits for it with waitid(P_PID, child,
+    info, WEXITED) into its scratch area (which holds copies of the secret), then sends
+    the 128-byte siginfo to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The 'siginfo' the program sends is the secret's copies."""
+    _answer_unwritten(adv, NR_WAITID, P_WAITID, 0)
+
+
+@scenario(id="RK-052", title="Answer wait4() with the child's pid and write no rusage",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After wait4() reports a child and the program passed a struct rusage, the "
+               "rusage holds what the kernel wrote, not the buffer's old bytes.")
+def rk_wait4_unwritten(adv: Adversary) -> None:
+    """1. The program forks a child that exits and waits for it with wait4(child, &status,
+    0, rusage), the rusage in its scratch area (which holds copies of the secret), then
+    sends the 144-byte rusage to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer the child's pid.
+    3. The 'rusage' the program sends is the secret's copies."""
+    _answer_unwritten(adv, NR_WAIT4, P_WAIT4, lambda args: args[1])

@@ -55,7 +55,11 @@
  *      order: epoll_pwait2 (16-byte events, maxevents 1), flistxattr (8 bytes),
  *      vmsplice from a pipe holding 8 bytes (an 8-byte iovec), process_vm_readv of its own
  *      8 public bytes (an 8-byte iovec), msgrcv (an 8-byte mtext)).
- *  17. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
+ *  17. Waits that fill a structure in the scratch area, each followed by a write() of the
+ *      whole structure to /dev/null: rt_sigtimedwait({SIGUSR1}) for a SIGUSR1 it blocked
+ *      and sent itself (its 128-byte siginfo), waitid(P_PID) for a forked child that
+ *      exited (its 128-byte siginfo) and wait4() for another (its 144-byte rusage).
+ *  18. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
  *      descriptor table, not a thread) opens its own file and waits; the parent maps the
  *      first page through that descriptor, which is in its table too, and compares it.
  *
@@ -108,6 +112,10 @@
 #define MREMAP_DONTUNMAP_ 4
 #define P_COUNTED 216       /* + i: x2 the buffer; next: COUNTED[i] */
 #define P_COUNTED_DONE 221  /* x2 the sum of the counts reported */
+#define P_SIGINFO 222       /* x2 the siginfo; next: rt_sigtimedwait({SIGUSR1}, siginfo) */
+#define P_WAITID 223        /* x2 the siginfo, x3 the child; next: waitid(P_PID, child) */
+#define P_WAIT4 224         /* x2 the rusage, x3 the child; next: wait4(child, rusage) */
+#define P_WAITS_DONE 225
 #define P_SHARED_FILES 213  /* next: clone(VM | FILES) child opens self; the parent maps it */
 #define P_SHARED_DONE 215   /* x2 file_mismatch */
 #define CLONE_VM_ 0x100
@@ -543,6 +551,43 @@ static void counted_step(int pair[2])
         sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+static long fork_exiting_child(void)
+{
+    long pid = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    return pid;
+}
+
+static void waits_step(void)
+{
+    uint64_t usr1 = 1UL << (10 - 1);
+    sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&usr1, 0, 8, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 10, 0, 0, 0, 0);
+    work_in_scratch();
+    marker(P_SIGINFO, OUTBUF, 0, 0, 0);
+    long r = sys6(SYS_rt_sigtimedwait, (long)&usr1, OUTBUF, 0, 8, 0, 0);
+    if (r == 10)
+        log_bytes((const void *)OUTBUF, 128);
+    /* SIGUSR1 stays blocked: a kernel that left it pending must not end the program. */
+
+    long pid = fork_exiting_child();
+    work_in_scratch();
+    marker(P_WAITID, OUTBUF, pid, 0, 0);
+    r = sys6(SYS_waitid, 1 /* P_PID */, pid, OUTBUF, 4 /* WEXITED */, 0, 0);
+    if (r == 0)
+        log_bytes((const void *)OUTBUF, 128);
+
+    pid = fork_exiting_child();
+    int status = 0;
+    work_in_scratch();
+    marker(P_WAIT4, OUTBUF, pid, 0, 0);
+    r = sys6(SYS_wait4, pid, (long)&status, 0, OUTBUF, 0, 0);
+    if (r > 0)
+        log_bytes((const void *)OUTBUF, 144);
+    marker(P_WAITS_DONE, r, 0, 0, 0);
+}
+
 static uint8_t child_stack[16384] __attribute__((aligned(16)));
 static const char *child_path;         /* what the child opens */
 static volatile int child_fd = -1;
@@ -643,6 +688,7 @@ int main(int argc, char **argv)
     groups_step();
     outputs_step(pair);
     counted_step(pair);
+    waits_step();
     xattr_step();
     dontunmap_step();
     fds_step(argv[0]);

@@ -21,6 +21,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
 RESULTS = "secret_results"
@@ -607,3 +608,53 @@ def rk_wait4_unwritten(adv: Adversary) -> None:
     2. Serve the call as getpid() (nothing is written) and answer the child's pid.
     3. The 'rusage' the program sends is the secret's copies."""
     _answer_unwritten(adv, NR_WAIT4, P_WAIT4, lambda args: args[1])
+
+
+# --- RK-053..RK-056: the secret drawn from an entropy device by another name ----------------
+
+KNOWN_BYTES = bytes(range(0x61, 0x61 + 32))     # the "random" bytes the kernel picks
+NR_OPENAT = NUMBERS["openat"]
+#: (scenario id, the name the program opens, how it differs from /dev/urandom)
+DEVICES = (
+    (53, b"/dev/random", "the blocking device (the same pool since Linux 5.6)"),
+    (54, b"/dev/./urandom", "'/./' names the same directory"),
+    (55, b"/dev//urandom", "'//' inside a path is one '/'"),
+    (56, b"/dev/../dev/urandom", "'..' of /dev is /"),
+    (57, b"/dev/urandom", "read with readv()"),
+    (58, b"/dev/urandom", "read with pread64()"),
+    (59, b"/dev/urandom", "read through a dup() of the descriptor, the original closed"),
+)
+HOW = {57: b"readv", 58: b"pread", 59: b"dup"}     # secret_results' -m for those
+OPEN_DEVICES = {57: "P4"}       # the attacks that still get through with the Guardian on
+
+
+def _device_secret(sid: int, device: bytes, how: str) -> None:
+    """Register the scenario serving the entropy device `device` with known bytes."""
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
+        def _(a: Adversary, **_: object) -> None:
+            fd = a.reg("x0")
+            fds = a.init.fds
+            fds.close(fd)
+            fds.install(RandomFile(0, device.decode(), lambda n: KNOWN_BYTES[:n]), lowest=fd)
+            a.observe(KNOWN_BYTES, f"the bytes the kernel served as {device.decode()}")
+    name = device.decode()
+    steps.__doc__ = (
+        f"1. The program opens {name} ({how}) and reads its 32-byte secret from it "
+        "(instead of getrandom()).\n"
+        "2. When openat() returns the descriptor, put a random device of the kernel's own "
+        "behind it whose source is 32 bytes the kernel chose (and keeps).\n"
+        "3. The program's secret is those bytes.")
+    steps.__name__ = f"rk_device_{sid}"
+    title = f"Serve {name} with bytes the kernel chose" + (f", {how}" if sid in HOW else "")
+    scenario(id=f"RK-{sid:03d}", title=title,
+             family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
+             gap=OPEN_DEVICES.get(sid, ""), args=(b"-r", device, *((b"-m", HOW[sid]) if sid in HOW else ())),
+             silent="the Guardian serves reads of the entropy device from its own entropy: "
+                    "nothing to refuse",
+             prop=f"Entropy a confidential program reads from {name} is not known to the "
+                  "kernel.")(steps)
+
+
+for _sid, _device, _how in DEVICES:
+    _device_secret(_sid, _device, _how)

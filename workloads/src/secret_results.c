@@ -4,6 +4,11 @@
  *
  *   secret_results        run once and report whether the secret survived
  *   secret_results -d     also print the SHA-256 of the secret
+ *   secret_results -r DEV take the secret from the entropy device DEV (e.g. /dev/random)
+ *                         instead of getrandom()
+ *   secret_results -r DEV -m HOW   ... read it with HOW: read (the default), readv, pread
+ *                         (pread64 at offset 0) or dup (read() through a dup() of the
+ *                         descriptor, the original closed first)
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then:
@@ -642,17 +647,48 @@ static void shared_step(const char *self)
     marker(P_SHARED_DONE, file_mismatch, 0, 0, 0);
 }
 
+/* The secret read from an entropy device (as a program that does not use getrandom). */
+static long device_secret(const char *dev, const char *how)
+{
+    int fd = (int)sys6(SYS_openat, AT_FDCWD, (long)dev, O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return -1;
+    long n;
+    if (strcmp(how, "readv") == 0) {
+        struct iovec iov = {.iov_base = secret, .iov_len = SECRET_LEN};
+        n = sys6(SYS_readv, fd, (long)&iov, 1, 0, 0, 0);
+    } else if (strcmp(how, "pread") == 0) {
+        n = sys6(SYS_pread64, fd, (long)secret, SECRET_LEN, 0, 0, 0);
+    } else if (strcmp(how, "dup") == 0) {
+        int copy = (int)sys6(SYS_dup, fd, 0, 0, 0, 0, 0);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        fd = copy;
+        n = sys6(SYS_read, fd, (long)secret, SECRET_LEN, 0, 0, 0);
+    } else {
+        n = sys6(SYS_read, fd, (long)secret, SECRET_LEN, 0, 0, 0);
+    }
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    const char *device = 0, *how = "read";
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            device = argv[++i];
+        else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
+            how = argv[++i];
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
 
     marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+    if ((device ? device_secret(device, how)
+                : sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0)) != SECRET_LEN) {
         say("secret: getrandom failed\n");
         return 1;
     }

@@ -623,9 +623,10 @@ DEVICES = (
     (57, b"/dev/urandom", "read with readv()"),
     (58, b"/dev/urandom", "read with pread64()"),
     (59, b"/dev/urandom", "read through a dup() of the descriptor, the original closed"),
+    (63, b"/dev/urandom", "read with preadv()"),
 )
-HOW = {57: b"readv", 58: b"pread", 59: b"dup"}     # secret_results' -m for those
-OPEN_DEVICES = {57: "P4"}       # the attacks that still get through with the Guardian on
+HOW = {57: b"readv", 58: b"pread", 59: b"dup", 63: b"preadv"}   # secret_results' -m
+OPEN_DEVICES = {57: "P4", 63: "P4"}       # the attacks that still get through with the Guardian on
 
 
 def _device_secret(sid: int, device: bytes, how: str) -> None:
@@ -658,3 +659,41 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
 
 for _sid, _device, _how in DEVICES:
     _device_secret(_sid, _device, _how)
+
+
+# --- RK-060..RK-062: getrandom() with flags --------------------------------------------------
+
+NR_GETRANDOM = NUMBERS["getrandom"]
+#: (scenario id, getrandom's flags, their name)
+GETRANDOM_FLAGS = ((60, 1, "GRND_NONBLOCK"), (61, 2, "GRND_RANDOM"), (62, 4, "GRND_INSECURE"))
+
+
+def _getrandom_flags(sid: int, flags: int, name: str) -> None:
+    """Register the scenario answering getrandom(flags) with the kernel's own bytes."""
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETRANDOM, during=0)
+        def _(a: Adversary, **_: object) -> None:
+            a.memo["getrandom"] = a.el1.syscall_args()[:2]
+
+        @adv.on(Point.SYSCALL_EXIT, nr=NR_GETRANDOM, during=0)
+        def _(a: Adversary, **_: object) -> None:
+            buf, count = a.memo["getrandom"]
+            a.set_reg("x0", min(count, len(KNOWN_BYTES)))
+            a.kernel.uaccess.write(buf, KNOWN_BYTES[:count])
+            a.observe(KNOWN_BYTES, f"the bytes the kernel served for getrandom({name})")
+    steps.__doc__ = (
+        f"1. The program draws its 32-byte secret with getrandom(buf, 32, {name}).\n"
+        "2. Serve the call with 32 bytes the kernel chose (and keeps), written into the "
+        "buffer.\n"
+        "3. The program's secret is those bytes.")
+    steps.__name__ = f"rk_getrandom_{flags}"
+    scenario(id=f"RK-{sid:03d}", title=f"Answer getrandom({name}) with bytes the kernel chose",
+             family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
+             args=(b"-g", str(flags).encode()),
+             silent="the Guardian answers getrandom from its own entropy: nothing to refuse",
+             prop=f"Entropy a confidential program asks getrandom() for with {name} is not "
+                  "known to the kernel.")(steps)
+
+
+for _sid, _flags, _name in GETRANDOM_FLAGS:
+    _getrandom_flags(_sid, _flags, _name)

@@ -6,9 +6,11 @@
  *   secret_results -d     also print the SHA-256 of the secret
  *   secret_results -r DEV take the secret from the entropy device DEV (e.g. /dev/random)
  *                         instead of getrandom()
- *   secret_results -r DEV -m HOW   ... read it with HOW: read (the default), readv, pread
- *                         (pread64 at offset 0) or dup (read() through a dup() of the
- *                         descriptor, the original closed first)
+ *   secret_results -g N   call getrandom() with flags N (1 GRND_NONBLOCK, 2 GRND_RANDOM,
+ *                         4 GRND_INSECURE)
+ *   secret_results -r DEV -m HOW   ... read it with HOW: read (the default), readv,
+ *                         preadv (offset 0), pread (pread64 at offset 0) or dup (read()
+ *                         through a dup() of the descriptor, the original closed first)
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then:
@@ -657,6 +659,9 @@ static long device_secret(const char *dev, const char *how)
     if (strcmp(how, "readv") == 0) {
         struct iovec iov = {.iov_base = secret, .iov_len = SECRET_LEN};
         n = sys6(SYS_readv, fd, (long)&iov, 1, 0, 0, 0);
+    } else if (strcmp(how, "preadv") == 0) {
+        struct iovec iov = {.iov_base = secret, .iov_len = SECRET_LEN};
+        n = sys6(SYS_preadv, fd, (long)&iov, 1, 0, 0, 0);
     } else if (strcmp(how, "pread") == 0) {
         n = sys6(SYS_pread64, fd, (long)secret, SECRET_LEN, 0, 0, 0);
     } else if (strcmp(how, "dup") == 0) {
@@ -675,12 +680,15 @@ int main(int argc, char **argv)
 {
     int show_digest = 0;
     const char *device = 0, *how = "read";
+    long grnd_flags = 0;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
             device = argv[++i];
         else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
             how = argv[++i];
+        else if (strcmp(argv[i], "-g") == 0 && i + 1 < argc)
+            grnd_flags = argv[++i][0] - '0';
     }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
@@ -688,7 +696,7 @@ int main(int argc, char **argv)
 
     marker(P_START, 0, 0, 0, 0);
     if ((device ? device_secret(device, how)
-                : sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0)) != SECRET_LEN) {
+                : sys6(SYS_getrandom, (long)secret, SECRET_LEN, grnd_flags, 0, 0, 0)) != SECRET_LEN) {
         say("secret: getrandom failed\n");
         return 1;
     }

@@ -48,16 +48,16 @@ MSG_CONTROLLEN = 40             # offsetof(struct msghdr, msg_controllen) on LP6
 DUP3_TARGET = 30                # the number secret_results asks dup3() for
 
 
-def _file_as_zero_page(adv: Adversary, phase: int) -> None:
+def _file_as_zero_page(adv: Adversary, phase: int, init_only: bool = True) -> None:
     """Serve the program's next file mmap after marker `phase` as an anonymous
     (zero-filled) page; put the program's flags and descriptor back at the exit."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase)
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase, init_only=init_only)
     def _(a: Adversary, **_: object) -> None:
         a.memo[("mmap", phase)] = (a.reg("x3"), a.reg("x4"))
         a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
         a.set_reg("x4", NO_FD)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase)
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase, init_only=init_only)
     def _(a: Adversary, **_: object) -> None:
         flags, fd = a.memo.pop(("mmap", phase), (a.reg("x3"), a.reg("x4")))
         a.set_reg("x3", flags)
@@ -475,13 +475,14 @@ P_SHARED_FILES = 213
                "descriptor table (CLONE_FILES without CLONE_THREAD) opened names the "
                "admitted file for every process sharing that table.")
 def rk_shared_table(adv: Adversary) -> None:
-    """1. The program starts a child with clone(CLONE_VM | CLONE_FILES | SIGCHLD): a
-    process of its own, sharing memory and the descriptor table.  The child opens the
-    program's admitted file and waits; the parent maps the first page through the
-    child's descriptor.
-    2. Serve the parent's mapping as a zero-filled anonymous page.
-    3. The parent compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_SHARED_FILES)
+    """1. In a forked process, the program starts a child with clone(CLONE_VM |
+    CLONE_FILES | SIGCHLD): a process of its own, sharing memory and the descriptor
+    table.  The child opens the program's admitted file and waits; its parent maps the
+    first page through the child's descriptor.
+    2. Serve that mapping as a zero-filled anonymous page.
+    3. The parent compares the page with its loaded ELF header page and reports the
+       difference to the program in its exit status."""
+    _file_as_zero_page(adv, P_SHARED_FILES, init_only=False)
 
 
 # --- RK-040..RK-044: counts of less common calls that fill a buffer --------------------------

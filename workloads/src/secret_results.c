@@ -66,9 +66,10 @@
  *      whole structure to /dev/null: rt_sigtimedwait({SIGUSR1}) for a SIGUSR1 it blocked
  *      and sent itself (its 128-byte siginfo), waitid(P_PID) for a forked child that
  *      exited (its 128-byte siginfo) and wait4() for another (its 144-byte rusage).
- *  18. A child made with clone(CLONE_VM | CLONE_FILES) (a process of its own sharing the
- *      descriptor table, not a thread) opens its own file and waits; the parent maps the
- *      first page through that descriptor, which is in its table too, and compares it.
+ *  18. In a forked process, a child made with clone(CLONE_VM | CLONE_FILES) (a process of
+ *      its own sharing the descriptor table, not a thread) opens its own file and waits;
+ *      its parent maps the first page through that descriptor, which is in its table
+ *      too, compares it and reports a difference in its exit status.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r9.py.  Only the digest of the secret is ever printed.
@@ -632,20 +633,31 @@ __attribute__((noreturn, noinline, used)) static void opener_child(void)
         ;
 }
 
+/* In a forked process of its own (the grandchild's exit ends the table it shares, which
+ * must not be the program's): the grandchild opens the file, this process maps it. */
 static void shared_step(const char *self)
 {
     marker(P_SHARED_FILES, 0, 0, 0, 0);
     child_path = self;
-    long pid = spawn_child(CLONE_VM_ | CLONE_FILES_ | SIGCHLD_, child_stack + sizeof child_stack,
-                           opener_child);
-    for (int i = 0; pid > 0 && i < 1000 && child_fd < 0; i++)
-        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
-    if (child_fd >= 0)
-        compare_fd(child_fd, 64);
-    parent_done = 1;
+    long fork_pid = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+    if (fork_pid == 0) {
+        long pid = spawn_child(CLONE_VM_ | CLONE_FILES_ | SIGCHLD_,
+                               child_stack + sizeof child_stack, opener_child);
+        for (int i = 0; pid > 0 && i < 1000 && child_fd < 0; i++)
+            sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+        if (child_fd >= 0)
+            compare_fd(child_fd, 64);
+        parent_done = 1;
+        int status = 0;
+        if (pid > 0)
+            sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+        sys6(SYS_exit_group, file_mismatch ? 64 : 0, 0, 0, 0, 0, 0);
+    }
     int status = 0;
-    if (pid > 0)
-        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    if (fork_pid > 0)
+        sys6(SYS_wait4, fork_pid, (long)&status, 0, 0, 0, 0);
+    if (((status >> 8) & 0xff) == 64)
+        file_mismatch |= 64;
     marker(P_SHARED_DONE, file_mismatch, 0, 0, 0);
 }
 

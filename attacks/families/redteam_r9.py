@@ -698,3 +698,34 @@ def _getrandom_flags(sid: int, flags: int, name: str) -> None:
 
 for _sid, _flags, _name in GETRANDOM_FLAGS:
     _getrandom_flags(_sid, _flags, _name)
+
+
+# --- RK-064: an epoll cookie the program never registered (or removed) -----------------------
+
+P_COOKIE = 226
+EPOLL_DATA = 8                  # offsetof(struct epoll_event, data) on AArch64
+
+
+@scenario(id="RK-064", title="Answer epoll_pwait() with the cookie of a registration the "
+          "program removed",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P5",
+          prop="An event epoll_pwait() reports carries the data cookie of a registration the "
+               "program holds on that epoll instance, never one it removed or never made.")
+def rk_epoll_cookie(adv: Adversary) -> None:
+    """1. The program's event loop registers a pipe with a cookie naming its "admin"
+    handler, removes it with EPOLL_CTL_DEL, registers a socket with a cookie naming its
+    "ready" handler, waits for one event with epoll_pwait() and calls the handler the
+    event's cookie names.
+    2. Serve the call (one event for the socket), then write the removed registration's
+       cookie (the admin handler's address, public: no ASLR) into the event's data.
+    3. The program runs the admin handler (win()) for an event it never asked for."""
+    @adv.on(Point.MARKER, phase=P_COOKIE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["cookie"] = args[:2]       # the events array, the removed cookie
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_COOKIE)
+    def _(a: Adversary, **_: object) -> None:
+        events, removed = a.memo["cookie"]
+        a.set_reg("x0", 1)
+        a.kernel.uaccess.write_u32(events, 0x4)                 # EPOLLOUT
+        a.kernel.uaccess.write_u64(events + EPOLL_DATA, removed)

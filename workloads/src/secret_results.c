@@ -66,7 +66,11 @@
  *      whole structure to /dev/null: rt_sigtimedwait({SIGUSR1}) for a SIGUSR1 it blocked
  *      and sent itself (its 128-byte siginfo), waitid(P_PID) for a forked child that
  *      exited (its 128-byte siginfo) and wait4() for another (its 144-byte rusage).
- *  18. In a forked process, a child made with clone(CLONE_VM | CLONE_FILES) (a process of
+ *  18. epoll as an event loop: descriptor A registered with a cookie naming the handler
+ *      table's "admin" entry, then removed with EPOLL_CTL_DEL (that channel is closed);
+ *      the socket registered with a cookie naming the "ready" entry; epoll_pwait() for one
+ *      event, then the handler its cookie names is called.  Only "ready" may run.
+ *  19. In a forked process, a child made with clone(CLONE_VM | CLONE_FILES) (a process of
  *      its own sharing the descriptor table, not a thread) opens its own file and waits;
  *      its parent maps the first page through that descriptor, which is in its table
  *      too, compares it and reports a difference in its exit status.
@@ -124,6 +128,8 @@
 #define P_WAITID 223        /* x2 the siginfo, x3 the child; next: waitid(P_PID, child) */
 #define P_WAIT4 224         /* x2 the rusage, x3 the child; next: wait4(child, rusage) */
 #define P_WAITS_DONE 225
+#define P_COOKIE 226        /* x2 the events, x3 the admin handler, x4 the ready one */
+#define P_COOKIE_DONE 227   /* x2 epoll_pwait's result, x3 the handler called (0 none) */
 #define P_SHARED_FILES 213  /* next: clone(VM | FILES) child opens self; the parent maps it */
 #define P_SHARED_DONE 215   /* x2 file_mismatch */
 #define CLONE_VM_ 0x100
@@ -596,6 +602,48 @@ static void waits_step(void)
     marker(P_WAITS_DONE, r, 0, 0, 0);
 }
 
+/* The event loop's handlers: a cookie registered with epoll names one of them. */
+static volatile int ready_runs;
+static void on_ready(void)
+{
+    ready_runs++;
+}
+struct handler {
+    void (*fn)(void);
+    const char *name;
+};
+static struct handler handlers[2];
+
+static void cookie_step(int pair[2])
+{
+    handlers[0] = (struct handler){on_ready, "ready"};
+    handlers[1] = (struct handler){win, "admin"};
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    int admin[2] = {-1, -1};
+    sys6(SYS_pipe2, (long)admin, 0, 0, 0, 0, 0);
+    struct epoll_event want = {.events = EPOLLIN, .data = {.ptr = &handlers[1]}};
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, admin[0], (long)&want, 0, 0);
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_DEL, admin[0], 0, 0, 0);
+    for (int i = 0; i < 2; i++)
+        if (admin[i] >= 0)
+            sys6(SYS_close, admin[i], 0, 0, 0, 0, 0);
+    want = (struct epoll_event){.events = EPOLLOUT, .data = {.ptr = &handlers[0]}};
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pair[1], (long)&want, 0, 0);
+    struct epoll_event got[1];
+    memset(got, 0, sizeof got);
+    marker(P_COOKIE, (long)got, (long)&handlers[1], (long)&handlers[0], 0);
+    long n = sys6(SYS_epoll_pwait, ep, (long)got, 1, 0, 0, 8);
+    long called = 0;
+    if (n == 1 && got[0].data.ptr) {
+        struct handler *h = got[0].data.ptr;
+        called = (long)h;
+        h->fn();
+    }
+    marker(P_COOKIE_DONE, n, called, 0, 0);
+    if (ep >= 0)
+        sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 static uint8_t child_stack[16384] __attribute__((aligned(16)));
 static const char *child_path;         /* what the child opens */
 static volatile int child_fd = -1;
@@ -744,6 +792,7 @@ int main(int argc, char **argv)
     groups_step();
     outputs_step(pair);
     counted_step(pair);
+    cookie_step(pair);
     waits_step();
     xattr_step();
     dontunmap_step();

@@ -30,7 +30,7 @@ EXPECTED = {
     "secret_threads",
     "secret_calls",
     "secret_outputs",
-    "secret_results",
+    "secret_lengths",
     "secret_variants",
     "signals",
     "threads",

@@ -2,7 +2,7 @@
 of less common calls, and descriptor-table changes that must leave an admitted file's
 descriptor alone.
 
-The scenarios attack `secret_results` (workloads/src/secret_results.c): the secret kept as
+The scenarios attack `secret_lengths` (workloads/src/secret_lengths.c): the secret kept as
 in `secret`, then getsockname()'s and recvfrom()'s addrlen, recvmsg()'s msg_controllen,
 epoll_pwait()'s event count and fgetxattr()'s size, each over a scratch area that held
 copies of the secret and each followed by a write() of as many bytes as the call reported;
@@ -24,7 +24,7 @@ from attacks.scenario import Goal, scenario
 from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
-RESULTS = "secret_results"
+RESULTS = "secret_lengths"
 NR_GETPID = NUMBERS["getpid"]
 NR_GETSOCKNAME = NUMBERS["getsockname"]
 NR_RECVFROM = NUMBERS["recvfrom"]
@@ -41,11 +41,11 @@ NO_FD = (1 << 64) - 1
 P_SOCKNAME, P_RECVFROM, P_RECVMSG, P_EPOLL, P_XATTR = 160, 162, 164, 166, 168
 P_CR_ABOVE, P_CR_CLOEXEC, P_CR_UNSHARE, P_UNSHARE, P_DUP3_NUM, P_FDUPFD = \
     170, 171, 172, 173, 174, 175
-SCRATCH = 512                   # secret_results' scratch area: copies of the secret
+SCRATCH = 512                   # secret_lengths' scratch area: copies of the secret
 RAISED = SCRATCH // 2           # the length the kernel reports instead
 EPOLL_EVENT = 16                # sizeof(struct epoll_event) on AArch64 (not packed)
 MSG_CONTROLLEN = 40             # offsetof(struct msghdr, msg_controllen) on LP64
-DUP3_TARGET = 30                # the number secret_results asks dup3() for
+DUP3_TARGET = 30                # the number secret_lengths asks dup3() for
 
 
 def _file_as_zero_page(adv: Adversary, phase: int, init_only: bool = True) -> None:
@@ -297,7 +297,7 @@ def rk_getgroups_count(adv: Adversary) -> None:
 # --- RK-014..: structures reported filled, never written -------------------------------------
 
 P_OUT = 180
-#: secret_results' OUTPUTS table, in order: (call, what it fills, its size in bytes, the
+#: secret_lengths' OUTPUTS table, in order: (call, what it fills, its size in bytes, the
 #: property the attack still breaks with the Guardian on, if it does).
 OUTPUTS = (
     ("getrusage", "struct rusage", 144, ""),
@@ -488,7 +488,7 @@ def rk_shared_table(adv: Adversary) -> None:
 # --- RK-040..RK-044: counts of less common calls that fill a buffer --------------------------
 
 P_COUNTED = 216
-#: secret_results' COUNTED table, in order: (call, what it fills, the size of one counted
+#: secret_lengths' COUNTED table, in order: (call, what it fills, the size of one counted
 #: item, the buffer's size in bytes, whether the kernel model serves the call itself, the
 #: property the attack still breaks with the Guardian on, if it does).
 COUNTED = (
@@ -626,7 +626,7 @@ DEVICES = (
     (59, b"/dev/urandom", "read through a dup() of the descriptor, the original closed"),
     (63, b"/dev/urandom", "read with preadv()"),
 )
-HOW = {57: b"readv", 58: b"pread", 59: b"dup", 63: b"preadv"}   # secret_results' -m
+HOW = {57: b"readv", 58: b"pread", 59: b"dup", 63: b"preadv"}   # secret_lengths' -m
 OPEN_DEVICES = {57: "P4", 63: "P4"}       # the attacks that still get through with the Guardian on
 
 

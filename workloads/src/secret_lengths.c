@@ -1,14 +1,14 @@
 /*
- * secret_results - the attack target for results a program takes as a length or as a
+ * secret_lengths - the attack target for results a program takes as a length or as a
  * descriptor's identity.
  *
- *   secret_results        run once and report whether the secret survived
- *   secret_results -d     also print the SHA-256 of the secret
- *   secret_results -r DEV take the secret from the entropy device DEV (e.g. /dev/random)
+ *   secret_lengths        run once and report whether the secret survived
+ *   secret_lengths -d     also print the SHA-256 of the secret
+ *   secret_lengths -r DEV take the secret from the entropy device DEV (e.g. /dev/random)
  *                         instead of getrandom()
- *   secret_results -g N   call getrandom() with flags N (1 GRND_NONBLOCK, 2 GRND_RANDOM,
+ *   secret_lengths -g N   call getrandom() with flags N (1 GRND_NONBLOCK, 2 GRND_RANDOM,
  *                         4 GRND_INSECURE)
- *   secret_results -r DEV -m HOW   ... read it with HOW: read (the default), readv,
+ *   secret_lengths -r DEV -m HOW   ... read it with HOW: read (the default), readv,
  *                         preadv (offset 0), pread (pread64 at offset 0) or dup (read()
  *                         through a dup() of the descriptor, the original closed first)
  *

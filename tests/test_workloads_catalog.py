@@ -30,6 +30,7 @@ EXPECTED = {
     "secret_threads",
     "secret_calls",
     "secret_outputs",
+    "secret_lengths",
     "secret_variants",
     "signals",
     "threads",

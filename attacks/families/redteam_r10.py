@@ -1,0 +1,214 @@
+"""Red-team round ten: results a program trusts about buffers it owns, less common calls.
+
+The scenarios attack `secret_results` (workloads/src/secret_results.c): the secret kept as
+in `secret`, then calls whose success means the kernel filled in a structure in a scratch
+area that held copies of the secret (getrusage, times, rt_sigpending, prctl(PR_GET_NAME),
+wait4's rusage, statx, getitimer, prlimit64's old limit, timerfd_gettime, waitid's
+siginfo, fstatfs, get_robust_list, clock_getres, gettimeofday, capget, newfstatat), and
+lengths or counts the program uses to size what it logs (getsockname's addrlen,
+recvmsg's msg_controllen and msg_namelen, getgroups, epoll_pwait).  What the program
+takes for filled in goes to /dev/null, so anything left of the secret there reaches the
+kernel.  Its markers (phases 200 and up) are mirrored by the P_* constants here.
+Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch and
+the user-access the call being served grants).  Where an attack still gets through with
+the Guardian on, it names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt10"
+RESULTS = "secret_results"
+NR_GETPID = NUMBERS["getpid"]
+SCRATCH = 512                   # secret_results' scratch area: copies of the secret
+
+P_RUSAGE, P_TIMES, P_PENDING, P_PRNAME, P_WAITRU = 200, 202, 204, 206, 208
+P_SOCKNAME, P_RECVMSG, P_GROUPS, P_EPOLL, P_STATX = 210, 212, 214, 216, 218
+P_ITIMER, P_PRLIMIT, P_TIMERFD, P_WAITID, P_STATFS = 220, 222, 224, 226, 228
+P_ROBUST, P_CLOCKRES, P_TIMEOFDAY, P_CAPGET, P_FSTATAT = 230, 232, 234, 236, 238
+MSG_NAMELEN, MSG_CONTROLLEN = 8, 40      # offsets in a 64-bit struct msghdr
+
+
+def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer `result`, the call's success; put the
+    program's x8 back at the exit (without a Guardian the kernel's own entry code would)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", result)
+
+
+def _drop_output_arg(adv: Adversary, nr: int, phase: int, reg: str) -> None:
+    """Serve the call for real with its output pointer `reg` replaced by NULL (the call
+    then fills nothing in there), and put the pointer back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[(reg, nr)] = a.reg(reg)
+        a.set_reg(reg, 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg(reg, a.memo.pop((reg, nr), 0))
+
+
+def _unfilled(sid: str, call: str, phase: int, size: int, what: str,
+              result: int = 0) -> None:
+    """One scenario: `call` answered with success, its `size`-byte output never written."""
+    nr = NUMBERS[call]
+
+    def steps(adv: Adversary) -> None:
+        _serve_as_getpid(adv, nr, phase, result)
+    steps.__name__ = f"rl_{call}_unfilled"
+    steps.__doc__ = (
+        f"1. The program's scratch area holds copies of the secret; it calls {call}() with "
+        f"{what} there and sends the {size} bytes the call fills in to /dev/null.\n"
+        f"2. Serve the call as getpid() (nothing is written) and answer {result}.\n"
+        f"3. The record the program sends is the secret's copies left in its buffer.")
+    scenario(id=sid, title=f"Answer {call}() with success and write no {what}",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+             prop=f"After {call}() succeeds, its {what} holds what the kernel wrote there, "
+                  "not the bytes the program's buffer held before the call.")(steps)
+
+
+# --- RL-001..RL-012: an output structure reported filled, never written -------------------
+
+_unfilled("RL-001", "getrusage", P_RUSAGE, 144, "struct rusage")
+_unfilled("RL-002", "times", P_TIMES, 32, "struct tms", result=4242)
+_unfilled("RL-003", "rt_sigpending", P_PENDING, 8, "pending set")
+_unfilled("RL-004", "prctl", P_PRNAME, 16, "PR_GET_NAME name")
+_unfilled("RL-005", "statx", P_STATX, 256, "struct statx")
+_unfilled("RL-006", "getitimer", P_ITIMER, 32, "struct itimerval")
+_unfilled("RL-007", "prlimit64", P_PRLIMIT, 16, "old struct rlimit")
+_unfilled("RL-008", "timerfd_gettime", P_TIMERFD, 32, "struct itimerspec")
+_unfilled("RL-009", "fstatfs", P_STATFS, 120, "struct statfs")
+_unfilled("RL-010", "get_robust_list", P_ROBUST, 16, "head pointer and length")
+_unfilled("RL-011", "clock_getres", P_CLOCKRES, 16, "timespec")
+_unfilled("RL-012", "gettimeofday", P_TIMEOFDAY, 16, "struct timeval")
+_unfilled("RL-013", "capget", P_CAPGET, 24, "capability data")
+_unfilled("RL-014", "newfstatat", P_FSTATAT, 128, "struct stat")
+
+
+# --- RL-015..RL-016: a real wait whose second output is left unwritten ----------------------
+
+@scenario(id="RL-015", title="Reap the child for wait4() and write no struct rusage",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After wait4() returns a child with a rusage pointer, the rusage holds what "
+               "the kernel wrote there, not the bytes the program's buffer held.")
+def rl_wait4_rusage(adv: Adversary) -> None:
+    """1. The program forks a child that exits at once, then calls wait4(child, &status,
+    0, rusage) with the rusage in its scratch area (copies of the secret) and sends
+    the 144-byte rusage to /dev/null.
+    2. Serve wait4 for real (the child is reaped, its status written) with the rusage
+       pointer replaced by NULL, and answer the child's pid.
+    3. The rusage the program sends is the secret's copies."""
+    _drop_output_arg(adv, NUMBERS["wait4"], P_WAITRU, "x3")
+
+
+@scenario(id="RL-016", title="Reap the child for waitid() and write no siginfo",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After waitid() succeeds, the siginfo holds what the kernel wrote there, not "
+               "the bytes the program's buffer held.")
+def rl_waitid_siginfo(adv: Adversary) -> None:
+    """1. The program forks a child that exits at once, then calls waitid(P_PID, child,
+    info, WEXITED) with the siginfo in its scratch area and sends its 128 bytes to
+    /dev/null.
+    2. Serve waitid for real (the child is reaped) with the info pointer replaced by
+       NULL (Linux accepts a NULL infop), and answer 0.
+    3. The siginfo the program sends is the secret's copies."""
+    _drop_output_arg(adv, NUMBERS["waitid"], P_WAITID, "x2")
+
+
+# --- RL-017..RL-019: a value-result length written back larger than passed ------------------
+
+@scenario(id="RL-017", title="getsockname() writes back an addrlen larger than the program gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The addrlen getsockname() writes back is at most the addrlen the program "
+               "passed in.")
+def rl_sockname_len(adv: Adversary) -> None:
+    """1. The program calls getsockname() of a bound AF_UNIX socket with a 16-byte
+    address and addrlen 16, both in its scratch area (copies of the secret), then
+    sends addrlen bytes of the address to /dev/null.
+    2. Serve the call, then write 256 into addrlen (the call's own output word) and
+       answer 0: the record carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockname"], during=P_SOCKNAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[2], SCRATCH // 2)
+        a.set_reg("x0", 0)
+
+
+def _raise_msghdr_len(adv: Adversary, offset: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        if offset == MSG_CONTROLLEN:
+            a.kernel.uaccess.write_u64(msg + offset, SCRATCH // 2)
+        else:
+            a.kernel.uaccess.write_u32(msg + offset, SCRATCH // 2)
+
+
+@scenario(id="RL-018", title="recvmsg() writes back a msg_controllen larger than the buffer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The msg_controllen recvmsg() writes back is at most the control buffer's "
+               "length the program passed in.")
+def rl_recvmsg_controllen(adv: Adversary) -> None:
+    """1. The program calls recvmsg() of one byte with a 16-byte control buffer in its
+    scratch area (copies of the secret), then sends msg_controllen bytes of the control
+    buffer to /dev/null.
+    2. Serve the call, then write 256 into the msghdr's msg_controllen (a field recvmsg
+       writes back): the record carries 256 bytes of the scratch area."""
+    _raise_msghdr_len(adv, MSG_CONTROLLEN)
+
+
+@scenario(id="RL-019", title="recvmsg() writes back a msg_namelen larger than the buffer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The msg_namelen recvmsg() writes back is at most the name buffer's length "
+               "the program passed in.")
+def rl_recvmsg_namelen(adv: Adversary) -> None:
+    """1. The program calls recvmsg() of one byte with a 16-byte name buffer in its
+    scratch area (copies of the secret), then sends msg_namelen bytes of the name to
+    /dev/null.
+    2. Serve the call, then write 256 into the msghdr's msg_namelen: the record carries
+       256 bytes of the scratch area."""
+    _raise_msghdr_len(adv, MSG_NAMELEN)
+
+
+# --- RL-020..RL-021: counts of records larger than the room the program gave ---------------
+
+def _answer(adv: Adversary, call: str, phase: int, value: int) -> Callable[..., None]:
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS[call], during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", value)
+    return _
+
+
+@scenario(id="RL-020", title="getgroups() reports more groups than the list holds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          prop="getgroups(size, list) reports at most `size` groups.")
+def rl_getgroups_count(adv: Adversary) -> None:
+    """1. The program calls getgroups(2, list) with the list in its scratch area (copies
+    of the secret) and sends as many 4-byte ids as the call reports to /dev/null.
+    2. Answer 64: the record carries 256 bytes of the scratch area."""
+    _answer(adv, "getgroups", P_GROUPS, 64)
+
+
+@scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          prop="epoll_pwait(ep, events, maxevents, ...) reports at most maxevents events.")
+def rl_epoll_count(adv: Adversary) -> None:
+    """1. The program calls epoll_pwait() on an empty epoll set with room for one event
+    in its scratch area (copies of the secret) and sends as many 12-byte events as the
+    call reports to /dev/null.
+    2. Answer 20: the record carries 240 bytes of the scratch area."""
+    _answer(adv, "epoll_pwait", P_EPOLL, 20)

@@ -53,18 +53,20 @@ def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> No
 def _drop_output_arg(adv: Adversary, nr: int, phase: int, reg: str) -> None:
     """Serve the call for real with its output pointer `reg` replaced by NULL (the call
     then fills nothing in there), and put the pointer back at the exit."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    # Not once: a wait that blocks is entered again when the child has exited.
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, once=False)
     def _(a: Adversary, **_: object) -> None:
-        a.memo[(reg, nr)] = a.reg(reg)
+        if a.reg(reg):
+            a.memo[(reg, nr)] = a.reg(reg)
         a.set_reg(reg, 0)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, once=False)
     def _(a: Adversary, **_: object) -> None:
-        a.set_reg(reg, a.memo.pop((reg, nr), 0))
+        a.set_reg(reg, a.memo.get((reg, nr), 0))
 
 
 def _unfilled(sid: str, call: str, phase: int, size: int, what: str,
-              result: int = 0) -> None:
+              result: int = 0, gap: str = "") -> None:
     """One scenario: `call` answered with success, its `size`-byte output never written."""
     nr = NUMBERS[call]
 
@@ -77,7 +79,7 @@ def _unfilled(sid: str, call: str, phase: int, size: int, what: str,
         f"2. Serve the call as getpid() (nothing is written) and answer {result}.\n"
         f"3. The record the program sends is the secret's copies left in its buffer.")
     scenario(id=sid, title=f"Answer {call}() with success and write no {what}",
-             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
              prop=f"After {call}() succeeds, its {what} holds what the kernel wrote there, "
                   "not the bytes the program's buffer held before the call.")(steps)
 
@@ -87,16 +89,16 @@ def _unfilled(sid: str, call: str, phase: int, size: int, what: str,
 _unfilled("RL-001", "getrusage", P_RUSAGE, 144, "struct rusage")
 _unfilled("RL-002", "times", P_TIMES, 32, "struct tms", result=4242)
 _unfilled("RL-003", "rt_sigpending", P_PENDING, 8, "pending set")
-_unfilled("RL-004", "prctl", P_PRNAME, 16, "PR_GET_NAME name")
+_unfilled("RL-004", "prctl", P_PRNAME, 16, "PR_GET_NAME name", gap="P7")
 _unfilled("RL-005", "statx", P_STATX, 256, "struct statx")
 _unfilled("RL-006", "getitimer", P_ITIMER, 32, "struct itimerval")
 _unfilled("RL-007", "prlimit64", P_PRLIMIT, 16, "old struct rlimit")
-_unfilled("RL-008", "timerfd_gettime", P_TIMERFD, 32, "struct itimerspec")
-_unfilled("RL-009", "fstatfs", P_STATFS, 120, "struct statfs")
-_unfilled("RL-010", "get_robust_list", P_ROBUST, 16, "head pointer and length")
+_unfilled("RL-008", "timerfd_gettime", P_TIMERFD, 32, "struct itimerspec", gap="P7")
+_unfilled("RL-009", "fstatfs", P_STATFS, 120, "struct statfs", gap="P7")
+_unfilled("RL-010", "get_robust_list", P_ROBUST, 16, "head pointer and length", gap="P7")
 _unfilled("RL-011", "clock_getres", P_CLOCKRES, 16, "timespec")
 _unfilled("RL-012", "gettimeofday", P_TIMEOFDAY, 16, "struct timeval")
-_unfilled("RL-013", "capget", P_CAPGET, 24, "capability data")
+_unfilled("RL-013", "capget", P_CAPGET, 24, "capability data", gap="P7")
 _unfilled("RL-014", "newfstatat", P_FSTATAT, 128, "struct stat")
 
 
@@ -117,7 +119,7 @@ def rl_wait4_rusage(adv: Adversary) -> None:
 
 
 @scenario(id="RL-016", title="Reap the child for waitid() and write no siginfo",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
           prop="After waitid() succeeds, the siginfo holds what the kernel wrote there, not "
                "the bytes the program's buffer held.")
 def rl_waitid_siginfo(adv: Adversary) -> None:
@@ -152,6 +154,7 @@ def _raise_msghdr_len(adv: Adversary, offset: int) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
     def _(a: Adversary, **_: object) -> None:
         msg = a.el1.syscall_args()[1]
+        a.set_reg("x0", 1)                 # one byte received
         if offset == MSG_CONTROLLEN:
             a.kernel.uaccess.write_u64(msg + offset, SCRATCH // 2)
         else:
@@ -159,7 +162,7 @@ def _raise_msghdr_len(adv: Adversary, offset: int) -> None:
 
 
 @scenario(id="RL-018", title="recvmsg() writes back a msg_controllen larger than the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
           prop="The msg_controllen recvmsg() writes back is at most the control buffer's "
                "length the program passed in.")
 def rl_recvmsg_controllen(adv: Adversary) -> None:
@@ -172,7 +175,7 @@ def rl_recvmsg_controllen(adv: Adversary) -> None:
 
 
 @scenario(id="RL-019", title="recvmsg() writes back a msg_namelen larger than the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
           prop="The msg_namelen recvmsg() writes back is at most the name buffer's length "
                "the program passed in.")
 def rl_recvmsg_namelen(adv: Adversary) -> None:
@@ -194,7 +197,7 @@ def _answer(adv: Adversary, call: str, phase: int, value: int) -> Callable[..., 
 
 
 @scenario(id="RL-020", title="getgroups() reports more groups than the list holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
           prop="getgroups(size, list) reports at most `size` groups.")
 def rl_getgroups_count(adv: Adversary) -> None:
     """1. The program calls getgroups(2, list) with the list in its scratch area (copies
@@ -204,7 +207,7 @@ def rl_getgroups_count(adv: Adversary) -> None:
 
 
 @scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
           prop="epoll_pwait(ep, events, maxevents, ...) reports at most maxevents events.")
 def rl_epoll_count(adv: Adversary) -> None:
     """1. The program calls epoll_pwait() on an empty epoll set with room for one event

@@ -16,8 +16,9 @@
  *   4. prctl(PR_GET_NAME): the 16-byte thread name.
  *   5. fork() a child that exits at once, wait4(child, &status, 0, &rusage): the rusage.
  *   6. getsockname() of a bound AF_UNIX socket, addrlen 16: addrlen bytes of the address.
- *   7. recvmsg() of one byte from a socketpair with a 16-byte control buffer and a 16-byte
- *      name buffer: msg_controllen bytes of the control buffer, msg_namelen of the name.
+ *   7. recvmsg(MSG_DONTWAIT) of one byte from a socketpair (a lone socket if there is
+ *      none) with a 16-byte control buffer and a 16-byte name buffer: msg_controllen
+ *      bytes of the control buffer, msg_namelen bytes of the name.
  *   8. getgroups(2, list): as many 4-byte ids as the call reports.
  *   9. epoll_pwait(ep, events, 1, 0) on an empty epoll set: as many 12-byte events as
  *      the call reports.
@@ -270,9 +271,14 @@ static void sockname_step(void)
 static void recvmsg_step(void)
 {
     int sv[2];
-    if (sys6(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, (long)sv, 0, 0) != 0)
-        return;
-    sys6(SYS_write, sv[1], (long)"x", 1, 0, 0, 0);
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, (long)sv, 0, 0) == 0) {
+        sys6(SYS_write, sv[1], (long)"x", 1, 0, 0, 0);
+    } else {
+        /* No pair: a lone socket, whose recvmsg finds nothing to receive. */
+        sv[0] = sv[1] = (int)sys6(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+        if (sv[0] < 0)
+            return;
+    }
     work_in_scratch();
     uint8_t one;
     struct iovec iov = {.iov_base = &one, .iov_len = 1};
@@ -280,14 +286,15 @@ static void recvmsg_step(void)
                          .msg_iovlen = 1, .msg_control = scratch.raw + 128,
                          .msg_controllen = 16};
     marker(P_RECVMSG, (long)&msg, (long)scratch.raw, 0, 0);
-    long r = sys6(SYS_recvmsg, sv[0], (long)&msg, 0, 0, 0, 0);
+    long r = sys6(SYS_recvmsg, sv[0], (long)&msg, MSG_DONTWAIT, 0, 0, 0);
     if (r >= 0) {
         log_bytes(msg.msg_control, (long)msg.msg_controllen);
         log_bytes(msg.msg_name, (long)msg.msg_namelen);
     }
     marker(P_RECVMSG + 1, r, (long)msg.msg_controllen, (long)msg.msg_namelen, 0);
     sys6(SYS_close, sv[0], 0, 0, 0, 0, 0);
-    sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
+    if (sv[1] != sv[0])
+        sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
 }
 
 static void groups_step(void)

@@ -30,6 +30,7 @@ EXPECTED = {
     "secret_threads",
     "secret_calls",
     "secret_outputs",
+    "secret_results",
     "secret_variants",
     "signals",
     "threads",

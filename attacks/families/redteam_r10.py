@@ -215,3 +215,102 @@ def rl_epoll_count(adv: Adversary) -> None:
     call reports to /dev/null.
     2. Answer 20: the record carries 240 bytes of the scratch area."""
     _answer(adv, "epoll_pwait", P_EPOLL, 20)
+
+
+# --- RL-022..RL-031: more outputs reported filled, never written ---------------------------
+
+P_GETRESUID, P_PIPE, P_GETCPU, P_TIMERGET, P_RLIMIT = 240, 242, 244, 246, 248
+P_SIGINFO, P_MINCORE, P_LINGER, P_RECVMMSG, P_TFDSET = 250, 252, 254, 256, 258
+P_SETITIMER, P_TIDADDR, P_CLOCKSLEEP, P_NANOSLEEP, P_PPOLL = 260, 262, 264, 266, 268
+EINTR = 4
+MMSG_LEN = 56                            # offset of msg_len in a 64-bit struct mmsghdr
+
+_unfilled("RL-022", "getresuid", P_GETRESUID, 12, "three ids", gap="P7")
+_unfilled("RL-023", "pipe2", P_PIPE, 8, "pair of descriptors")
+_unfilled("RL-024", "getcpu", P_GETCPU, 8, "cpu and node", gap="P7")
+_unfilled("RL-025", "timer_gettime", P_TIMERGET, 32, "struct itimerspec", gap="P7")
+_unfilled("RL-026", "getrlimit", P_RLIMIT, 16, "struct rlimit")
+_unfilled("RL-027", "mincore", P_MINCORE, 16, "residency vector", gap="P7")
+_unfilled("RL-028", "getsockopt", P_LINGER, 8, "SO_LINGER value")
+_unfilled("RL-029", "timerfd_settime", P_TFDSET, 32, "old struct itimerspec", gap="P7")
+_unfilled("RL-030", "setitimer", P_SETITIMER, 32, "old struct itimerval")
+_unfilled("RL-031", "prctl", P_TIDADDR, 8, "PR_GET_TID_ADDRESS pointer", gap="P7")
+
+
+@scenario(id="RL-032", title="Take the signal for rt_sigtimedwait() and write no siginfo",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          silent="the mprotect design grants rt_sigtimedwait no user access: the call fails "
+                 "with EFAULT and the program logs nothing",
+          prop="After rt_sigtimedwait() returns a signal with an info pointer, the siginfo "
+               "holds what the kernel wrote there, not the bytes the program's buffer held.")
+def rl_sigwait_info(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, sends it to itself and takes it with
+    rt_sigtimedwait({SIGUSR1}, info) with the siginfo in its scratch area (copies of the
+    secret), then sends the 128-byte siginfo to /dev/null.
+    2. Serve the call for real (SIGUSR1 is dequeued and returned) with the info pointer
+       replaced by NULL.
+    3. The siginfo the program sends is the secret's copies."""
+    _drop_output_arg(adv, NUMBERS["rt_sigtimedwait"], P_SIGINFO, "x1")
+
+
+# --- RL-033..RL-035: counts and lengths of recvmmsg and ppoll --------------------------------
+
+@scenario(id="RL-033", title="recvmmsg() reports more messages than vlen",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="recvmmsg(fd, vec, vlen, ...) reports at most vlen messages.")
+def rl_recvmmsg_count(adv: Adversary) -> None:
+    """1. The program calls recvmmsg() with room for one 64-byte mmsghdr at the start of
+    its scratch area (copies of the secret beyond it) and sends as many records as the
+    call reports to /dev/null.
+    2. Answer 4: the record carries 256 bytes of the scratch area."""
+    _answer(adv, "recvmmsg", P_RECVMMSG, 4)
+
+
+@scenario(id="RL-034", title="recvmmsg() writes back a msg_len larger than the message buffer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="The msg_len recvmmsg() writes into a record is at most the length of that "
+               "record's buffers.")
+def rl_recvmmsg_len(adv: Adversary) -> None:
+    """1. The program calls recvmmsg() for one message into an 8-byte buffer in its
+    scratch area and sends msg_len bytes of that buffer to /dev/null.
+    2. Answer 1 (one message) and write 256 into the record's msg_len (a field recvmmsg
+       writes back): the record carries 256 bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmmsg"], during=P_RECVMMSG)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[1] + MMSG_LEN, SCRATCH // 2)
+        a.set_reg("x0", 1)
+
+
+@scenario(id="RL-035", title="ppoll() reports more ready descriptors than it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="ppoll(fds, nfds, ...) reports at most nfds ready descriptors.")
+def rl_ppoll_count(adv: Adversary) -> None:
+    """1. The program calls ppoll() with one pollfd at the start of its scratch area
+    (copies of the secret beyond it) and sends as many 8-byte pollfds as the call
+    reports to /dev/null.
+    2. Answer 32: the record carries 256 bytes of the scratch area."""
+    _answer(adv, "ppoll", P_PPOLL, 32)
+
+
+# --- RL-036..RL-037: an interrupted sleep whose remaining time was never written ------------
+
+def _interrupted(sid: str, call: str, phase: int, gap: str = "") -> None:
+    nr = NUMBERS[call]
+
+    def steps(adv: Adversary) -> None:
+        _serve_as_getpid(adv, nr, phase, -EINTR)
+    steps.__name__ = f"rl_{call}_interrupted"
+    steps.__doc__ = (
+        f"1. The program sleeps 1 ns with {call}() and the remaining time in its scratch "
+        "area (copies of the secret); when the call reports EINTR it sends the 16-byte "
+        "remaining time to /dev/null.\n"
+        "2. Serve the call as getpid() (nothing is written) and answer -EINTR.\n"
+        "3. The 'remaining time' the program sends is 16 bytes of the secret.")
+    scenario(id=sid, title=f"Answer {call}() with EINTR and write no remaining time",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
+             prop=f"When {call}() reports EINTR, the remaining time holds what the kernel "
+                  "wrote there, not the bytes the program's buffer held.")(steps)
+
+
+_interrupted("RL-036", "clock_nanosleep", P_CLOCKSLEEP, gap="P7")
+_interrupted("RL-037", "nanosleep", P_NANOSLEEP, gap="P7")

@@ -33,6 +33,22 @@
  *  17. clock_getres(CLOCK_MONOTONIC) and gettimeofday(): each 16-byte result.
  *  18. capget(v3 header, data): the two data records (24 bytes).
  *  19. newfstatat("/dev/null"): the whole struct stat (128 bytes).
+ *  20. getresuid(&r, &e, &s) with the three ids side by side: the 12 bytes.
+ *  21. pipe2(fds): the two descriptors (8 bytes), logged before use.
+ *  22. getcpu(&cpu, &node): the 8 bytes.
+ *  23. timer_gettime() of a fresh POSIX timer: the struct itimerspec (32 bytes).
+ *  24. getrlimit(RLIMIT_NOFILE): the struct rlimit (16 bytes).
+ *  25. SIGUSR1 blocked and sent to itself, rt_sigtimedwait({SIGUSR1}, &info): the
+ *      whole siginfo (128 bytes).
+ *  26. mincore() of a 16-page mapping: the 16-byte vector.
+ *  27. getsockopt(SO_LINGER): optlen bytes of the struct linger (8).
+ *  28. recvmmsg(MSG_DONTWAIT) with room for one message: as many 64-byte mmsghdr
+ *      records as the call reports, and msg_len bytes of the message's 8-byte buffer.
+ *  29. timerfd_settime() and setitimer() disarming a timer: each old value (32 bytes).
+ *  30. prctl(PR_GET_TID_ADDRESS): the 8-byte pointer.
+ *  31. clock_nanosleep() and nanosleep() of 1 ns: the remaining time (16 bytes) when the
+ *      call reports it was interrupted (EINTR).
+ *  32. ppoll() of one pollfd with a zero timeout: as many 8-byte pollfds as it reports.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -81,6 +97,22 @@
 #define P_TIMEOFDAY 234
 #define P_CAPGET 236
 #define P_FSTATAT 238
+#define P_GETRESUID 240
+#define P_PIPE 242
+#define P_GETCPU 244
+#define P_TIMERGET 246
+#define P_RLIMIT 248
+#define P_SIGINFO 250
+#define P_MINCORE 252
+#define P_LINGER 254
+#define P_RECVMMSG 256
+#define P_TFDSET 258
+#define P_SETITIMER 260
+#define P_TIDADDR 262
+#define P_CLOCKSLEEP 264
+#define P_NANOSLEEP 266
+#define P_PPOLL 268
+#define EINTR_ 4
 #define SCRATCH 512
 
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -351,6 +383,137 @@ static void capget_step(void)
     marker(P_CAPGET + 1, r, 0, 0, 0);
 }
 
+static void pipe_step(void)
+{
+    work_in_scratch();
+    marker(P_PIPE, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_pipe2, (long)scratch.raw, 0, 0, 0, 0, 0);
+    if (r == 0)
+        log_bytes(scratch.raw, 8);
+    marker(P_PIPE + 1, r, 0, 0, 0);
+    if (r == 0) {
+        int fds[2];
+        memcpy(fds, scratch.raw, sizeof fds);
+        sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+        sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+    }
+}
+
+static void timer_step(void)
+{
+    int timer = -1;
+    if (sys6(SYS_timer_create, CLOCK_MONOTONIC, 0, (long)&timer, 0, 0, 0) != 0)
+        timer = 0;              /* the first timer id: the call still runs */
+    filled_step(P_TIMERGET, SYS_timer_gettime, timer, (long)scratch.raw, 0, 0, 32);
+    sys6(SYS_timer_delete, timer, 0, 0, 0, 0, 0);
+}
+
+static void siginfo_step(void)
+{
+    uint64_t set = 1UL << (SIGUSR1 - 1);
+    sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&set, 0, 8, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1, 0, 0, 0, 0);
+    work_in_scratch();
+    marker(P_SIGINFO, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_rt_sigtimedwait, (long)&set, (long)scratch.raw, 0, 8, 0, 0);
+    if (r == SIGUSR1)
+        log_bytes(scratch.raw, 128);
+    marker(P_SIGINFO + 1, r, 0, 0, 0);
+    /* Not taken: it stays blocked (unblocked, the pending SIGUSR1 would end the program). */
+    if (r == SIGUSR1)
+        sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&set, 0, 8, 0, 0);
+}
+
+static void mincore_step(void)
+{
+    long region = sys6(SYS_mmap, 0, 16 * PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(region))
+        return;
+    filled_step(P_MINCORE, SYS_mincore, region, 16 * PAGE, (long)scratch.raw, 0, 16);
+    sys6(SYS_munmap, region, 16 * PAGE, 0, 0, 0, 0);
+}
+
+static void linger_step(void)
+{
+    long sock = sys6(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+    if (sock < 0)
+        return;
+    work_in_scratch();
+    uint32_t *optlen = (uint32_t *)(scratch.raw + 4);
+    *optlen = 8;
+    marker(P_LINGER, (long)scratch.raw + 8, (long)optlen, 0, 0);
+    long r = sys6(SYS_getsockopt, sock, SOL_SOCKET, SO_LINGER, (long)scratch.raw + 8,
+                  (long)optlen, 0);
+    if (r == 0)
+        log_bytes(scratch.raw + 8, *optlen);
+    marker(P_LINGER + 1, r, *optlen, 0, 0);
+    sys6(SYS_close, sock, 0, 0, 0, 0, 0);
+}
+
+static void recvmmsg_step(void)
+{
+    long sock = sys6(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+    if (sock < 0)
+        return;
+    work_in_scratch();
+    /* One record at the start of the scratch area, its 8-byte buffer just after it. */
+    struct mmsghdr *vec = (struct mmsghdr *)scratch.raw;
+    struct iovec iov = {.iov_base = scratch.raw + 64, .iov_len = 8};
+    memset(vec, 0, sizeof *vec);
+    vec->msg_hdr.msg_iov = &iov;
+    vec->msg_hdr.msg_iovlen = 1;
+    marker(P_RECVMMSG, (long)vec, 0, 0, 0);
+    long n = sys6(SYS_recvmmsg, sock, (long)vec, 1, MSG_DONTWAIT, 0, 0);
+    if (n > 0) {
+        log_bytes(vec, n * (long)sizeof *vec);
+        log_bytes(iov.iov_base, vec->msg_len);
+    }
+    marker(P_RECVMMSG + 1, n, 0, 0, 0);
+    sys6(SYS_close, sock, 0, 0, 0, 0, 0);
+}
+
+static void old_timer_steps(void)
+{
+    uint64_t disarm[4] = {0, 0, 0, 0};
+    long fd = sys6(SYS_timerfd_create, CLOCK_MONOTONIC, 0, 0, 0, 0, 0);
+    if (fd >= 0) {
+        filled_step(P_TFDSET, SYS_timerfd_settime, fd, 0, (long)disarm, (long)scratch.raw, 32);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    }
+    filled_step(P_SETITIMER, SYS_setitimer, 0 /* ITIMER_REAL */, (long)disarm,
+                (long)scratch.raw, 0, 32);
+}
+
+/* A 1 ns sleep: the remaining time is logged when the call reports an interruption. */
+static void sleep_step(long phase, long nr, long a0, long a1, long a2, long a3)
+{
+    work_in_scratch();
+    marker(phase, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(nr, a0, a1, a2, a3, 0, 0);
+    if (r == -EINTR_ || (r == EINTR_ && nr == SYS_clock_nanosleep))
+        log_bytes(scratch.raw, 16);
+    marker(phase + 1, r, 0, 0, 0);
+}
+
+static void ppoll_step(void)
+{
+    work_in_scratch();
+    struct pollfd_ {
+        int fd;
+        short events, revents;
+    } *pfd = (struct pollfd_ *)scratch.raw;
+    pfd->fd = devnull;
+    pfd->events = 4 /* POLLOUT */;
+    pfd->revents = 0;
+    struct timespec zero = {0, 0};
+    marker(P_PPOLL, (long)scratch.raw, 0, 0, 0);
+    long n = sys6(SYS_ppoll, (long)pfd, 1, (long)&zero, 0, 8, 0);
+    if (n > 0)
+        log_bytes(pfd, 8 * n);
+    marker(P_PPOLL + 1, n, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -416,6 +579,23 @@ int main(int argc, char **argv)
     filled_step(P_TIMEOFDAY, SYS_gettimeofday, raw, 0, 0, 0, 16);
     capget_step();
     filled_step(P_FSTATAT, SYS_newfstatat, AT_FDCWD, (long)"/dev/null", raw, 0, 128);
+    filled_step(P_GETRESUID, SYS_getresuid, raw, raw + 4, raw + 8, 0, 12);
+    pipe_step();
+    filled_step(P_GETCPU, SYS_getcpu, raw, raw + 4, 0, 0, 8);
+    timer_step();
+    filled_step(P_RLIMIT, SYS_getrlimit, 7 /* RLIMIT_NOFILE */, raw, 0, 0, 16);
+    siginfo_step();
+    mincore_step();
+    linger_step();
+    recvmmsg_step();
+    old_timer_steps();
+    filled_step(P_TIDADDR, SYS_prctl, 40 /* PR_GET_TID_ADDRESS */, raw, 0, 0, 8);
+    {
+        struct timespec ns = {0, 1};
+        sleep_step(P_CLOCKSLEEP, SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&ns, raw);
+        sleep_step(P_NANOSLEEP, SYS_nanosleep, (long)&ns, raw, 0, 0);
+    }
+    ppoll_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

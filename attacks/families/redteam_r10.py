@@ -314,3 +314,85 @@ def _interrupted(sid: str, call: str, phase: int, gap: str = "") -> None:
 
 _interrupted("RL-036", "clock_nanosleep", P_CLOCKSLEEP, gap="P7")
 _interrupted("RL-037", "nanosleep", P_NANOSLEEP, gap="P7")
+
+
+# --- RL-038..RL-041: a call's buffer read beyond what the call hands the kernel ------------
+
+P_READBUF, P_SETNAME, P_PATH, P_RSEQ = 270, 272, 274, 276
+
+
+def _peek_at_entry(adv: Adversary, call: str, phase: int, arg: int, n: int) -> None:
+    """While serving `call`, read `n` bytes at its argument `arg` through the user access
+    the call grants (as copy_from_user would), before the call does anything else."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS[call], during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        where = a.el1.syscall_args()[arg]
+        a.observe(a.kernel.uaccess.read(where, n), f"{call}()'s argument {arg} read whole")
+
+
+@scenario(id="RL-038", title="Read getrusage()'s output buffer before filling it",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=RESULTS,
+          prop="An output-only argument is writable to the kernel for the call, never "
+               "readable: the kernel learns nothing of what the buffer held.")
+def rl_read_output_buffer(adv: Adversary) -> None:
+    """1. The program calls getrusage(RUSAGE_SELF, usage) with the usage buffer in its
+    scratch area (copies of the secret).
+    2. While serving the call, copy the 144-byte buffer from user space (as if the
+       struct were an input) before writing the real rusage."""
+    _peek_at_entry(adv, "getrusage", P_RUSAGE, 1, 144)
+
+
+@scenario(id="RL-039", title="Read read()'s destination buffer before filling it",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=RESULTS,
+          prop="read()'s buffer is writable to the kernel for the call, never readable: the "
+               "kernel learns nothing of what the buffer held.")
+def rl_read_read_buffer(adv: Adversary) -> None:
+    """1. The program reads 64 bytes of /dev/zero into its scratch area (copies of the
+    secret).
+    2. While serving the read, copy the 64-byte destination from user space before
+       filling it."""
+    _peek_at_entry(adv, "read", P_READBUF, 1, 64)
+
+
+@scenario(id="RL-040", title="Read 16 bytes at prctl(PR_SET_NAME)'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS, gap="P7",
+          prop="PR_SET_NAME hands the kernel a string: the bytes after its NUL stay the "
+               "program's.")
+def rl_setname_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name "rl" at the start of its scratch area, the secret's
+    copies right behind the NUL, and calls prctl(PR_SET_NAME, name).
+    2. While serving the call, copy 16 bytes at the name (TASK_COMM_LEN, as a kernel
+       copying a fixed-size comm would): 13 of them are the secret's."""
+    _peek_at_entry(adv, "prctl", P_SETNAME, 1, 16)
+
+
+@scenario(id="RL-041", title="Read 32 bytes at openat()'s path past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          prop="A path argument hands the kernel a string: the bytes after its NUL stay the "
+               "program's.")
+def rl_path_past_nul(adv: Adversary) -> None:
+    """1. The program spells "/dev/null" at the start of its scratch area, the secret's
+    copies right behind the NUL, and opens it.
+    2. While serving openat, copy 32 bytes at the path: 22 of them are the secret's."""
+    _peek_at_entry(adv, "openat", P_PATH, 1, 32)
+
+
+# --- RL-042: an rseq area read after the program unregistered it ---------------------------
+
+@scenario(id="RL-042", title="Read the rseq area the program has since unregistered",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=RESULTS,
+          prop="A long-lived user-access capability (the area rseq() registered) ends when the "
+               "program unregisters it: the words it covered are the program's again.")
+def rl_stale_rseq(adv: Adversary) -> None:
+    """1. The program registers a 32-byte rseq area, unregisters it and reuses its words
+    for a copy of the secret.
+    2. Answer both rseq() calls with success (as a kernel with restartable sequences
+       does), then, at the next system call, read the 32-byte area, as a kernel updating
+       a registered area's cpu_id reads and writes it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["rseq"], once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+
+    @adv.on(Point.MARKER, phase=P_RSEQ)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.observe(a.kernel.uaccess.read(args[0], 32), "the unregistered rseq area")

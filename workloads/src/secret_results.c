@@ -49,6 +49,14 @@
  *  31. clock_nanosleep() and nanosleep() of 1 ns: the remaining time (16 bytes) when the
  *      call reports it was interrupted (EINTR).
  *  32. ppoll() of one pollfd with a zero timeout: as many 8-byte pollfds as it reports.
+ *  33. read() of 64 bytes of /dev/zero into the scratch area (its copies of the secret
+ *      are overwritten by the call).
+ *  34. prctl(PR_SET_NAME) of a short name ("rl") at the start of the scratch area, the
+ *      secret's copies right behind its NUL.
+ *  35. openat() of "/dev/null" spelt at the start of the scratch area, the secret's
+ *      copies right behind its NUL.
+ *  36. rseq() registration of an area, then its unregistration; the area's words are
+ *      then reused for a copy of the secret.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -112,6 +120,11 @@
 #define P_CLOCKSLEEP 264
 #define P_NANOSLEEP 266
 #define P_PPOLL 268
+#define P_READBUF 270
+#define P_SETNAME 272
+#define P_PATH 274
+#define P_RSEQ 276
+#define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
 
@@ -514,6 +527,47 @@ static void ppoll_step(void)
     marker(P_PPOLL + 1, n, 0, 0, 0);
 }
 
+static void readbuf_step(void)
+{
+    long fd = sys6(SYS_openat, AT_FDCWD, (long)"/dev/zero", O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    work_in_scratch();
+    marker(P_READBUF, (long)scratch.raw, 0, 0, 0);
+    long n = sys6(SYS_read, fd, (long)scratch.raw, 64, 0, 0, 0);
+    marker(P_READBUF + 1, n, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/* A string at the start of the scratch area; the secret's copies right behind it. */
+static void string_step(long phase, const char *text, long nr, long a0, long a2)
+{
+    work_in_scratch();
+    memcpy(scratch.raw, text, strlen(text) + 1);
+    marker(phase, (long)scratch.raw, 0, 0, 0);
+    long r = nr == SYS_prctl ? sys6(nr, a0, (long)scratch.raw, 0, 0, 0, 0)
+                             : sys6(nr, a0, (long)scratch.raw, a2, 0, 0, 0);
+    marker(phase + 1, r, 0, 0, 0);
+    if (nr == SYS_openat && r >= 0)
+        sys6(SYS_close, r, 0, 0, 0, 0, 0);
+}
+
+static struct {
+    uint32_t cpu_id_start, cpu_id;
+    uint64_t rseq_cs;
+    uint32_t flags, pad[3];
+} rseq_area __attribute__((aligned(32)));
+
+static void rseq_step(void)
+{
+    long r = sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 0, RSEQ_SIG, 0, 0);
+    long u = r == 0 ? sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 1, RSEQ_SIG, 0, 0)
+                    : r;
+    memcpy(&rseq_area, secret, SECRET_LEN);              /* the area is free again */
+    marker(P_RSEQ, (long)&rseq_area, r, u, 0);
+    marker(P_RSEQ + 1, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -584,7 +638,6 @@ int main(int argc, char **argv)
     filled_step(P_GETCPU, SYS_getcpu, raw, raw + 4, 0, 0, 8);
     timer_step();
     filled_step(P_RLIMIT, SYS_getrlimit, 7 /* RLIMIT_NOFILE */, raw, 0, 0, 16);
-    siginfo_step();
     mincore_step();
     linger_step();
     recvmmsg_step();
@@ -596,6 +649,11 @@ int main(int argc, char **argv)
         sleep_step(P_NANOSLEEP, SYS_nanosleep, (long)&ns, raw, 0, 0);
     }
     ppoll_step();
+    readbuf_step();
+    string_step(P_SETNAME, "rl", SYS_prctl, 15 /* PR_SET_NAME */, 0);
+    string_step(P_PATH, "/dev/null", SYS_openat, AT_FDCWD, O_WRONLY);
+    rseq_step();
+    siginfo_step();             /* last: where it fails, SIGUSR1 stays pending and blocked */
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

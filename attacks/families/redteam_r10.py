@@ -396,3 +396,63 @@ def rl_stale_rseq(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_RSEQ)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.observe(a.kernel.uaccess.read(args[0], 32), "the unregistered rseq area")
+
+
+# --- RL-043..RL-047: the same results for a few more calls -----------------------------------
+
+P_GETRESGID, P_TIMERSET, P_STATFSPATH, P_EPOLL2, P_FROMLEN = 278, 280, 282, 284, 286
+P_MEMFDNAME, P_ACCESSNAME, P_STATFSNAME, P_TRUNCNAME = 288, 290, 292, 294
+
+_unfilled("RL-043", "getresgid", P_GETRESGID, 12, "three ids", gap="P7")
+_unfilled("RL-044", "timer_settime", P_TIMERSET, 32, "old struct itimerspec", gap="P7")
+_unfilled("RL-045", "statfs", P_STATFSPATH, 120, "struct statfs", gap="P7")
+
+
+@scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          prop="epoll_pwait2(ep, events, maxevents, ...) reports at most maxevents events.")
+def rl_epoll2_count(adv: Adversary) -> None:
+    """1. The program calls epoll_pwait2() on an empty epoll set with room for one event
+    in its scratch area (copies of the secret) and sends as many 12-byte events as the
+    call reports to /dev/null.
+    2. Answer 20: the record carries 240 bytes of the scratch area."""
+    _answer(adv, "epoll_pwait2", P_EPOLL2, 20)
+
+
+@scenario(id="RL-047", title="recvfrom() writes back an addrlen larger than any address",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="The addrlen recvfrom() writes back is at most the size of a socket address "
+               "(Linux reports the untruncated length, never more).")
+def rl_fromlen(adv: Adversary) -> None:
+    """1. The program calls recvfrom() of one byte with a 16-byte source address and
+    addrlen 16, both in its scratch area (copies of the secret), then sends addrlen
+    bytes of the address to /dev/null.
+    2. Answer 1 (a byte received) and write 256 into addrlen: the record carries 256
+       bytes of the scratch area."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvfrom"], during=P_FROMLEN)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.el1.syscall_args()[5], SCRATCH // 2)
+        a.set_reg("x0", 1)
+
+
+# --- RL-048..RL-051: more names read past their NUL -----------------------------------------
+
+def _past_nul(sid: str, call: str, phase: int, arg: int, name: str, n: int) -> None:
+    def steps(adv: Adversary) -> None:
+        _peek_at_entry(adv, call, phase, arg, n)
+    steps.__name__ = f"rl_{call}_past_nul"
+    steps.__doc__ = (
+        f"1. The program spells the name {name!r} at the start of its scratch area, the "
+        f"secret's copies right behind the NUL, and passes it to {call}().\n"
+        f"2. While serving the call, copy {n} bytes at the name: most of them are the "
+        "secret's.")
+    scenario(id=sid, title=f"Read {n} bytes at {call}()'s name past its NUL",
+             family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+             prop=f"{call}() hands the kernel a string: the bytes after its NUL stay the "
+                  "program's.")(steps)
+
+
+_past_nul("RL-048", "memfd_create", P_MEMFDNAME, 0, "rl", 64)
+_past_nul("RL-049", "faccessat", P_ACCESSNAME, 1, "rl", 32)
+_past_nul("RL-050", "statfs", P_STATFSNAME, 0, "/", 32)
+_past_nul("RL-051", "truncate", P_TRUNCNAME, 0, "rl", 32)

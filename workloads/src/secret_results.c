@@ -57,6 +57,15 @@
  *      copies right behind its NUL.
  *  36. rseq() registration of an area, then its unregistration; the area's words are
  *      then reused for a copy of the secret.
+ *  37. getresgid(&r, &e, &s) with the three ids side by side: the 12 bytes.
+ *  38. timer_settime() disarming a POSIX timer: the old struct itimerspec (32 bytes).
+ *  39. statfs("/"): the whole struct statfs (120 bytes).
+ *  40. epoll_pwait2(ep, events, 1, &zero) on an empty epoll set: as many 12-byte events
+ *      as the call reports.
+ *  41. recvfrom(MSG_DONTWAIT) of one byte with a 16-byte source address and addrlen 16:
+ *      addrlen bytes of the address.
+ *  42. memfd_create(), faccessat(), statfs() and truncate() of short names (e.g. "rl")
+ *      spelt at the start of the scratch area, the secret's copies right behind the NUL.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -124,6 +133,15 @@
 #define P_SETNAME 272
 #define P_PATH 274
 #define P_RSEQ 276
+#define P_GETRESGID 278
+#define P_TIMERSET 280
+#define P_STATFSPATH 282
+#define P_EPOLL2 284
+#define P_FROMLEN 286
+#define P_MEMFDNAME 288
+#define P_ACCESSNAME 290
+#define P_STATFSNAME 292
+#define P_TRUNCNAME 294
 #define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
@@ -568,6 +586,63 @@ static void rseq_step(void)
     marker(P_RSEQ + 1, 0, 0, 0, 0);
 }
 
+static void timer_set_step(void)
+{
+    int timer = -1;
+    uint64_t disarm[4] = {0, 0, 0, 0};
+    if (sys6(SYS_timer_create, CLOCK_MONOTONIC, 0, (long)&timer, 0, 0, 0) != 0)
+        timer = 0;
+    filled_step(P_TIMERSET, SYS_timer_settime, timer, 0, (long)disarm, (long)scratch.raw, 32);
+    sys6(SYS_timer_delete, timer, 0, 0, 0, 0, 0);
+}
+
+static void epoll2_step(void)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    if (ep < 0)
+        return;
+    struct timespec zero = {0, 0};
+    work_in_scratch();
+    marker(P_EPOLL2, (long)scratch.raw, 0, 0, 0);
+    long n = sys6(SYS_epoll_pwait2, ep, (long)scratch.raw, 1, (long)&zero, 0, 8);
+    if (n > 0)
+        log_bytes(scratch.raw, 12 * n);
+    marker(P_EPOLL2 + 1, n, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
+static void fromlen_step(void)
+{
+    long sock = sys6(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+    if (sock < 0)
+        return;
+    work_in_scratch();
+    uint8_t one;
+    uint32_t *len = (uint32_t *)(scratch.raw + 4);
+    *len = 16;
+    marker(P_FROMLEN, (long)scratch.raw + 8, (long)len, 0, 0);
+    long r = sys6(SYS_recvfrom, sock, (long)&one, 1, MSG_DONTWAIT, (long)scratch.raw + 8,
+                  (long)len);
+    if (r >= 0)
+        log_bytes(scratch.raw + 8, *len);
+    marker(P_FROMLEN + 1, r, *len, 0, 0);
+    sys6(SYS_close, sock, 0, 0, 0, 0, 0);
+}
+
+/* A short name at the start of the scratch area (the secret's copies right behind its
+ * NUL) passed as argument `pos` of a call of three arguments. */
+static void name_step(long phase, const char *text, long nr, int pos, long b, long c)
+{
+    work_in_scratch();
+    memcpy(scratch.raw, text, strlen(text) + 1);
+    long name = (long)scratch.raw;
+    marker(phase, name, 0, 0, 0);
+    long r = pos == 0 ? sys6(nr, name, b, c, 0, 0, 0) : sys6(nr, b, name, c, 0, 0, 0);
+    marker(phase + 1, r, 0, 0, 0);
+    if (nr == SYS_memfd_create && r >= 0)
+        sys6(SYS_close, r, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -653,6 +728,21 @@ int main(int argc, char **argv)
     string_step(P_SETNAME, "rl", SYS_prctl, 15 /* PR_SET_NAME */, 0);
     string_step(P_PATH, "/dev/null", SYS_openat, AT_FDCWD, O_WRONLY);
     rseq_step();
+    filled_step(P_GETRESGID, SYS_getresgid, raw, raw + 4, raw + 8, 0, 12);
+    timer_set_step();
+    {
+        static const char root[] = "/";
+        filled_step(P_STATFSPATH, SYS_statfs, (long)root, raw, 0, 0, 120);
+    }
+    epoll2_step();
+    fromlen_step();
+    {
+        static uint8_t statbuf[128];
+        name_step(P_MEMFDNAME, "rl", SYS_memfd_create, 0, 0, 0);
+        name_step(P_ACCESSNAME, "rl", SYS_faccessat, 1, AT_FDCWD, F_OK);
+        name_step(P_STATFSNAME, "/", SYS_statfs, 0, (long)statbuf, 0);
+        name_step(P_TRUNCNAME, "rl", SYS_truncate, 0, 0, 0);
+    }
     siginfo_step();             /* last: where it fails, SIGUSR1 stays pending and blocked */
     memset(scratch.raw, 0, sizeof scratch.raw);
 

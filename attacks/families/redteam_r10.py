@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from abi import Call
 from abi.syscalls import NUMBERS
-from attacks.adversary import Adversary
+from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 
 RT = "rt10"
 RESULTS = "secret_results"
@@ -456,3 +458,107 @@ _past_nul("RL-048", "memfd_create", P_MEMFDNAME, 0, "rl", 64)
 _past_nul("RL-049", "faccessat", P_ACCESSNAME, 1, "rl", 32)
 _past_nul("RL-050", "statfs", P_STATFSNAME, 0, "/", 32)
 _past_nul("RL-051", "truncate", P_TRUNCNAME, 0, "rl", 32)
+
+
+# --- RL-052..RL-055: a sealed copy kept past the program's give-back, unsealed into its reuse --
+
+CALLS = "secret_calls"
+P_DONTNEED, P_BRK, P_REFIX, P_SHRINK = 60, 62, 93, 95      # workloads/src/secret_calls.c
+KEPT_ENTRY = 0x5B << 12      # an entry of the kernel's own (not valid, not one of its swap
+#                              entries: its munmap/madvise paths clear it and forget it)
+
+
+def _seal_then_unseal_on_reuse(adv: Adversary, phase: int, offset: int = 0) -> None:
+    """At marker `phase` (x2: an area whose page at `offset` holds a copy of the secret)
+    swap that page out through SWAP_OUT and keep the sealed copy, without telling the
+    kernel's own swap bookkeeping (so its give-back path never calls SWAP_DISCARD).  When
+    the program next touches the page (it gave it back in between and expects zeros),
+    SWAP_IN the kept copy at the same address before the kernel's fault path runs."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        va = args[0] + offset
+        a.memo["va"] = va
+        last = a.walk(va)[-1]
+        a.memo["desc"] = last.desc
+        pa = last.desc & D.ADDR_MASK
+        if not a.guarded:
+            a.observe(a.read_lm(pa), "the page kept before the program gave it back")
+            return
+        status, version, sealed = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, va, KEPT_ENTRY))
+        if status:
+            return
+        a.kernel.frames.put(pa)
+        a.memo["sealed"] = sealed
+        a.note(f"sealed {va:#x} as version {version}; the kernel's swap map never hears of it")
+
+    @adv.on(Point.FAULT, during=phase, once=False)
+    def _(a: Adversary, info: object, **_: object) -> None:
+        va = a.memo.get("va")
+        if va is None or "sealed" not in a.memo or (getattr(info, "far", 0) & ~(PAGE - 1)) != va:
+            return
+        sealed = a.memo.pop("sealed")
+        frame = a.alloc_frame()
+        desc = (a.memo["desc"] & ~D.ADDR_MASK) | frame
+        status, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, va, frame, desc), sealed)
+        if status:
+            a.kernel.frames.put(frame)
+        else:
+            a.note(f"the kept copy of {va:#x} came back in after the program gave the page back")
+
+
+@scenario(id="RL-052", title="Seal a page before MADV_DONTNEED, unseal it on the next touch",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
+          program=CALLS,
+          prop="A sealed copy of a page does not outlive the program's MADV_DONTNEED of it: "
+               "the page reads as zero afterwards.")
+def rl_sealed_past_dontneed(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page and calls
+    madvise(MADV_DONTNEED) on it, then reads the page (it must be zero) and sends it.
+    2. Just before the madvise, SWAP_OUT the page with an entry the kernel's own swap map
+       does not know: its DONTNEED path clears the entry and never calls SWAP_DISCARD.
+    3. On the program's next touch, SWAP_IN the kept sealed copy at the same address: the
+       'zero' page holds the secret, which the program sends to /dev/null."""
+    _seal_then_unseal_on_reuse(adv, P_DONTNEED)
+
+
+@scenario(id="RL-053", title="Seal the top heap page before a brk shrink, unseal it in the regrow",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
+          program=CALLS,
+          prop="A sealed copy of a heap page does not outlive the brk() shrink that gave it "
+               "back: the regrown page reads as zero.")
+def rl_sealed_past_brk(adv: Adversary) -> None:
+    """1. The program grows its heap by a page, puts a copy of the secret there, shrinks
+    the heap by that page and grows it again, then reads the page and sends it.
+    2. Before the shrink, SWAP_OUT the page with an entry the kernel's swap map does not
+       know, and keep the sealed copy.
+    3. On the first touch of the regrown page, SWAP_IN the kept copy there."""
+    _seal_then_unseal_on_reuse(adv, P_BRK)
+
+
+@scenario(id="RL-054", title="Seal a page before munmap, unseal it into the MAP_FIXED mapping",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
+          program=CALLS,
+          prop="A sealed copy of a page does not outlive the program's munmap of it: a new "
+               "mapping at the same address reads as zero.")
+def rl_sealed_past_munmap(adv: Adversary) -> None:
+    """1. The program puts a copy of the secret in an anonymous page, unmaps it and maps a
+    new page at the same address with MAP_FIXED, then reads it and sends it.
+    2. Before the munmap, SWAP_OUT the page with an entry the kernel's swap map does not
+       know, and keep the sealed copy.
+    3. On the first touch of the new mapping, SWAP_IN the kept copy there."""
+    _seal_then_unseal_on_reuse(adv, P_REFIX)
+
+
+@scenario(id="RL-055", title="Seal the page an mremap shrink gives back, unseal it in the regrow",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
+          program=CALLS,
+          prop="A sealed copy of a page does not outlive the mremap() shrink that gave it "
+               "back: the area regrown in place reads as zero there.")
+def rl_sealed_past_shrink(adv: Adversary) -> None:
+    """1. The program maps two pages, the second holding a copy of the secret, shrinks the
+    area to one page with mremap() and grows it back in place, then reads the second page
+    and sends both.
+    2. Before the shrink, SWAP_OUT the second page with an entry the kernel's swap map
+       does not know, and keep the sealed copy.
+    3. On the first touch of the regrown page, SWAP_IN the kept copy there."""
+    _seal_then_unseal_on_reuse(adv, P_SHRINK, PAGE)

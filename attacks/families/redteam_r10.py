@@ -562,3 +562,82 @@ def rl_sealed_past_shrink(adv: Adversary) -> None:
        does not know, and keep the sealed copy.
     3. On the first touch of the regrown page, SWAP_IN the kept copy there."""
     _seal_then_unseal_on_reuse(adv, P_SHRINK, PAGE)
+
+
+# --- RL-056..RL-059: an output structure written only in part --------------------------------
+
+OUTPUTS = "secret_outputs"
+P_UNAME, P_FSTAT, P_SYSINFO = 130, 134, 139                 # workloads/src/secret_outputs.c
+
+
+def _partly_filled(adv: Adversary, call: str, phase: int, arg: int, written: int) -> None:
+    """Serve `call` as getpid(), write `written` zero bytes at the start of its output
+    (argument `arg`), and answer 0: the call wrote its output, but not all of it."""
+    nr = NUMBERS[call]
+    _output_at_entry(adv, nr, phase, arg)
+    _serve_as_getpid(adv, nr, phase)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["out"], bytes(written))
+
+
+def _output_at_entry(adv: Adversary, nr: int, phase: int, arg: int) -> None:
+    """Keep the call's output pointer as the program passed it (x0 is the result later)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["out"] = a.el1.syscall_args()[arg]
+
+
+@scenario(id="RL-056", title="Answer getrusage() with 8 bytes of the rusage written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getrusage() succeeds, the whole struct rusage holds what the kernel "
+               "wrote: writing a part of it does not leave the rest of the old buffer.")
+def rl_rusage_partly(adv: Adversary) -> None:
+    """1. The program calls getrusage() into its scratch area (copies of the secret) and
+    sends the 144-byte struct to /dev/null.
+    2. Serve the call as getpid(), write 8 zero bytes (ru_utime.tv_sec) at the start of
+       the struct, and answer 0.
+    3. The other 136 bytes the program sends are the secret's copies."""
+    _partly_filled(adv, "getrusage", P_RUSAGE, 1, 8)
+
+
+@scenario(id="RL-057", title="Answer uname() with only the sysname field written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
+          prop="After uname() succeeds, every field of the utsname holds what the kernel "
+               "wrote: writing the first field does not leave the nodename's old bytes.")
+def rl_uname_partly(adv: Adversary) -> None:
+    """1. The program calls uname() into its scratch area (copies of the secret) and sends
+    the nodename field (65 bytes at offset 65) to /dev/null.
+    2. Serve the call as getpid(), write the 65-byte sysname field only, and answer 0.
+    3. The nodename the program sends is the secret's copies."""
+    _partly_filled(adv, "uname", P_UNAME, 0, 65)
+
+
+@scenario(id="RL-058", title="Answer fstat() with the first 8 bytes of the stat written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
+          prop="After fstat() succeeds, the whole struct stat holds what the kernel wrote.")
+def rl_fstat_partly(adv: Adversary) -> None:
+    """1. The program calls fstat() of /dev/null into its scratch area and sends the
+    128-byte struct stat to /dev/null.
+    2. Serve the call as getpid(), write 8 zero bytes (st_dev) and answer 0.
+    3. The other 120 bytes the program sends are the secret's copies."""
+    _partly_filled(adv, "fstat", P_FSTAT, 1, 8)
+
+
+@scenario(id="RL-059", title="Answer sysinfo() with the last byte of the struct written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=OUTPUTS,
+          prop="After sysinfo() succeeds, the whole struct sysinfo holds what the kernel "
+               "wrote.")
+def rl_sysinfo_partly(adv: Adversary) -> None:
+    """1. The program calls sysinfo() into its scratch area and sends the 112-byte struct
+    to /dev/null.
+    2. Serve the call as getpid(), write one byte at the struct's end and answer 0.
+    3. The other 111 bytes the program sends are the secret's copies."""
+    nr = NUMBERS["sysinfo"]
+    _output_at_entry(adv, nr, P_SYSINFO, 0)
+    _serve_as_getpid(adv, nr, P_SYSINFO)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SYSINFO)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["out"] + 111, b"\0")

@@ -641,3 +641,19 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SYSINFO)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(a.memo["out"] + 111, b"\0")
+
+
+# --- RL-060..RL-063: ioctl and fcntl outputs reported filled, never written -----------------
+
+P_TCGETS, P_WINSZ, P_IOCFLAGS, P_OWNEX, P_VMANAME, P_RENAME = 296, 298, 300, 302, 304, 306
+
+_unfilled("RL-060", "ioctl", P_TCGETS, 60, "TCGETS struct termios", gap="P7")
+_unfilled("RL-061", "ioctl", P_WINSZ, 8, "TIOCGWINSZ struct winsize", gap="P7")
+_unfilled("RL-062", "ioctl", P_IOCFLAGS, 8, "FS_IOC_GETFLAGS flags word", gap="P7")
+_unfilled("RL-063", "fcntl", P_OWNEX, 8, "F_GETOWN_EX struct f_owner_ex", gap="P7")
+
+
+# --- RL-064..RL-065: two more names read past their NUL -------------------------------------
+
+_past_nul("RL-064", "prctl", P_VMANAME, 4, "rl", 32)
+_past_nul("RL-065", "renameat2", P_RENAME, 3, "rl", 32)

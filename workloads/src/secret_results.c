@@ -66,6 +66,12 @@
  *      addrlen bytes of the address.
  *  42. memfd_create(), faccessat(), statfs() and truncate() of short names (e.g. "rl")
  *      spelt at the start of the scratch area, the secret's copies right behind the NUL.
+ *  43. ioctl(1, TCGETS), ioctl(1, TIOCGWINSZ) and ioctl(/dev/null, FS_IOC_GETFLAGS): the
+ *      struct termios (60 bytes), struct winsize (8) and the flags word (8).
+ *  44. fcntl(/dev/null, F_GETOWN_EX): the struct f_owner_ex (8 bytes).
+ *  45. prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) naming its anonymous page "rl", and
+ *      renameat2() of a missing file to "rl", each name spelt at the start of the
+ *      scratch area with the secret's copies right behind the NUL.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -142,6 +148,12 @@
 #define P_ACCESSNAME 290
 #define P_STATFSNAME 292
 #define P_TRUNCNAME 294
+#define P_TCGETS 296
+#define P_WINSZ 298
+#define P_IOCFLAGS 300
+#define P_OWNEX 302
+#define P_VMANAME 304
+#define P_RENAME 306
 #define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
@@ -643,6 +655,26 @@ static void name_step(long phase, const char *text, long nr, int pos, long b, lo
         sys6(SYS_close, r, 0, 0, 0, 0, 0);
 }
 
+static void vma_name_step(long page)
+{
+    work_in_scratch();
+    memcpy(scratch.raw, "rl", 3);
+    marker(P_VMANAME, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_prctl, 0x53564d41 /* PR_SET_VMA */, 0 /* PR_SET_VMA_ANON_NAME */, page,
+                  PAGE, (long)scratch.raw, 0);
+    marker(P_VMANAME + 1, r, 0, 0, 0);
+}
+
+static void rename_step(void)
+{
+    work_in_scratch();
+    memcpy(scratch.raw, "rl", 3);
+    marker(P_RENAME, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_renameat2, AT_FDCWD, (long)"/nonexistent-rl", AT_FDCWD, (long)scratch.raw,
+                  0, 0);
+    marker(P_RENAME + 1, r, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -743,6 +775,12 @@ int main(int argc, char **argv)
         name_step(P_STATFSNAME, "/", SYS_statfs, 0, (long)statbuf, 0);
         name_step(P_TRUNCNAME, "rl", SYS_truncate, 0, 0, 0);
     }
+    filled_step(P_TCGETS, SYS_ioctl, 1, 0x5401 /* TCGETS */, raw, 0, 60);
+    filled_step(P_WINSZ, SYS_ioctl, 1, 0x5413 /* TIOCGWINSZ */, raw, 0, 8);
+    filled_step(P_IOCFLAGS, SYS_ioctl, devnull, 0x80086601 /* FS_IOC_GETFLAGS */, raw, 0, 8);
+    filled_step(P_OWNEX, SYS_fcntl, devnull, 16 /* F_GETOWN_EX */, raw, 0, 8);
+    vma_name_step(mapped);
+    rename_step();
     siginfo_step();             /* last: where it fails, SIGUSR1 stays pending and blocked */
     memset(scratch.raw, 0, sizeof scratch.raw);
 

@@ -657,3 +657,58 @@ _unfilled("RL-063", "fcntl", P_OWNEX, 8, "F_GETOWN_EX struct f_owner_ex", gap="P
 
 _past_nul("RL-064", "prctl", P_VMANAME, 4, "rl", 32)
 _past_nul("RL-065", "renameat2", P_RENAME, 3, "rl", 32)
+
+
+# --- RL-066..RL-067: a count covered by the same bytes written over and over -----------------
+
+P_READV = 308
+
+
+def _rewrite_first(adv: Adversary, call: str, phase: int, first: int, times: int,
+                   count: int, via_iovec: bool) -> None:
+    """Serve `call` as getpid(), write `first` zero bytes at the start of its (first)
+    buffer `times` times over, and answer `count`: as many bytes written as reported,
+    all of them into the same few bytes."""
+    nr = NUMBERS[call]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        buf = a.el1.syscall_args()[1]
+        a.memo["buf"] = a.kernel.uaccess.read_u64(buf) if via_iovec else buf
+
+    _serve_as_getpid(adv, nr, phase, count)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        if "buf" not in a.memo:
+            a.note("the buffer's address could not be read")
+            return
+        for _i in range(times):
+            a.kernel.uaccess.write(a.memo["buf"], bytes(first))
+
+
+@scenario(id="RL-066", title="read() reports 64 bytes after writing the same 8 bytes 8 times",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          prop="A read-family count covers only distinct bytes the kernel wrote into the "
+               "buffer: writing the same bytes again does not cover the rest.")
+def rl_read_rewritten(adv: Adversary) -> None:
+    """1. The program reads 64 bytes of /dev/zero into its scratch area (copies of the
+    secret) and sends as many bytes as read() reports to /dev/null.
+    2. Serve the read as getpid(), write 8 zero bytes at the buffer's start eight times
+       over (64 bytes written), and answer 64.
+    3. The last 56 bytes the program sends are the secret's copies."""
+    _rewrite_first(adv, "read", P_READBUF, 8, 8, 64, via_iovec=False)
+
+
+@scenario(id="RL-067", title="readv() reports 72 bytes after writing its first 8-byte buffer 9 "
+          "times", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+          prop="A readv count covers only distinct bytes the kernel wrote into the iovecs' "
+               "buffers, in order: filling the first buffer again does not fill the second.")
+def rl_readv_rewritten(adv: Adversary) -> None:
+    """1. The program reads /dev/zero with readv() into an 8-byte and a 64-byte buffer of
+    its scratch area (copies of the secret) and sends as many bytes as reported, buffer
+    by buffer, to /dev/null.
+    2. Serve the readv as getpid(), write the first buffer's 8 bytes nine times over (72
+       bytes written), and answer 72.
+    3. The second buffer the program sends is the secret's copies."""
+    _rewrite_first(adv, "readv", P_READV, 8, 9, 72, via_iovec=True)

@@ -50,7 +50,8 @@
  *      call reports it was interrupted (EINTR).
  *  32. ppoll() of one pollfd with a zero timeout: as many 8-byte pollfds as it reports.
  *  33. read() of 64 bytes of /dev/zero into the scratch area (its copies of the secret
- *      are overwritten by the call).
+ *      are overwritten by the call), then readv() of an 8-byte and a 64-byte buffer
+ *      there: the bytes each call reports read.
  *  34. prctl(PR_SET_NAME) of a short name ("rl") at the start of the scratch area, the
  *      secret's copies right behind its NUL.
  *  35. openat() of "/dev/null" spelt at the start of the scratch area, the secret's
@@ -154,6 +155,7 @@
 #define P_OWNEX 302
 #define P_VMANAME 304
 #define P_RENAME 306
+#define P_READV 308
 #define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
@@ -565,7 +567,18 @@ static void readbuf_step(void)
     work_in_scratch();
     marker(P_READBUF, (long)scratch.raw, 0, 0, 0);
     long n = sys6(SYS_read, fd, (long)scratch.raw, 64, 0, 0, 0);
+    log_bytes(scratch.raw, n);
     marker(P_READBUF + 1, n, 0, 0, 0);
+    /* The same with two buffers: 8 bytes, then 64 bytes further on. */
+    work_in_scratch();
+    struct iovec iov[2] = {{scratch.raw, 8}, {scratch.raw + 64, 64}};
+    marker(P_READV, (long)iov, 0, 0, 0);
+    n = sys6(SYS_readv, fd, (long)iov, 2, 0, 0, 0);
+    if (n > 0) {
+        log_bytes(iov[0].iov_base, n < 8 ? n : 8);
+        log_bytes(iov[1].iov_base, n > 8 ? (n - 8 < 64 ? n - 8 : 64) : 0);
+    }
+    marker(P_READV + 1, n, 0, 0, 0);
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 

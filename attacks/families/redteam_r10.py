@@ -22,6 +22,7 @@ from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
 
@@ -712,3 +713,108 @@ def rl_readv_rewritten(adv: Adversary) -> None:
        bytes written), and answer 72.
     3. The second buffer the program sends is the secret's copies."""
     _rewrite_first(adv, "readv", P_READV, 8, 9, 72, via_iovec=True)
+
+
+# --- RL-068..RL-071: a value-result length or pointer rewritten while the call runs ----------
+
+P_END = 21
+SECRET_AFTER_SCRATCH = SCRATCH     # the program's own `secret` lies right after the scratch area
+
+
+def _program_saw_its_secret_changed(out: Outcome) -> list[str]:
+    """At END the program compares its copies of the secret with `secret`: bad = 1."""
+    bad = [m.args[0] for m in out.markers if m.phase == P_END and m.pid == out.init_pid]
+    return ["the program found its secret changed at END (memory past the call's buffer "
+            "was written)"] if bad and bad[0] else []
+
+
+@scenario(id="RL-068", title="Raise getsockopt()'s optlen mid-call, write past the value, put "
+          "optlen back", family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
+          program=RESULTS, oracle=_program_saw_its_secret_changed,
+          prop="getsockopt's optval is writable for the optlen the program passed, whatever "
+               "the kernel writes into optlen while serving the call.")
+def rl_optlen_widened(adv: Adversary) -> None:
+    """1. The program calls getsockopt(SO_LINGER) with an 8-byte value at its scratch
+    area + 8 and optlen 8; its own `secret` lies right after the 512-byte scratch area.
+    2. While serving the call, write 1024 into optlen (a word the call writes back), then
+       write 536 bytes at optval (through the program's `secret`), then put optlen back
+       to 8 and answer 0.
+    3. The program finds its secret changed."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockopt"], during=P_LINGER)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.kernel.uaccess.write_u32(args[4], 1024)
+        try:
+            a.kernel.uaccess.write(args[3], b"\x41" * (SECRET_AFTER_SCRATCH + 32 - 8))
+        finally:
+            a.kernel.uaccess.write_u32(args[4], 8)
+        a.set_reg("x0", 0)
+
+
+@scenario(id="RL-069", title="Raise recvmsg()'s msg_controllen mid-call, write past the control "
+          "buffer", family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
+          program=RESULTS, oracle=_program_saw_its_secret_changed,
+          prop="recvmsg's control buffer is writable for the msg_controllen the program "
+               "passed, whatever the kernel writes into the msghdr while serving the call.")
+def rl_controllen_widened(adv: Adversary) -> None:
+    """1. The program calls recvmsg() with a 16-byte control buffer at its scratch area +
+    128; its own `secret` lies right after the 512-byte scratch area.
+    2. While serving the call, write 1024 into the msghdr's msg_controllen, then write
+       416 bytes at the control buffer (through the program's `secret`), then put
+       msg_controllen back to 0 and answer 1.
+    3. The program finds its secret changed."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        control = a.kernel.uaccess.read_u64(msg + 32)
+        a.kernel.uaccess.write_u64(msg + MSG_CONTROLLEN, 1024)
+        try:
+            a.kernel.uaccess.write(control, b"\x41" * (SECRET_AFTER_SCRATCH + 32 - 128))
+        finally:
+            a.kernel.uaccess.write_u64(msg + MSG_CONTROLLEN, 0)
+        a.set_reg("x0", 1)
+
+
+def _redirect_msghdr_field(adv: Adversary, field: int, length_field: int, wide: bool) -> None:
+    @adv.on(Point.MARKER, phase=P_RECVMSG)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["secret"] = args[1] + SECRET_AFTER_SCRATCH
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        a.kernel.uaccess.write_u64(msg + field, a.memo["secret"])
+        if wide:
+            a.kernel.uaccess.write_u64(msg + length_field, 16)
+        else:
+            a.kernel.uaccess.write_u32(msg + length_field, 16)
+        a.set_reg("x0", 1)
+
+
+@scenario(id="RL-070", title="Point recvmsg()'s msg_control at the program's secret",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
+          program=RESULTS, gap="P7",
+          prop="recvmsg writes back msg_namelen, msg_controllen and msg_flags only: the "
+               "msghdr's pointers stay the ones the program passed.")
+def rl_control_pointer(adv: Adversary) -> None:
+    """1. The program calls recvmsg() with a msghdr on its stack, then sends
+    msg_controllen bytes at msg_control (as it reads them back from the msghdr) to
+    /dev/null.
+    2. While serving the call, write the address of the program's `secret` (right after
+       its scratch area) into msg_control and 16 into msg_controllen, and answer 1.
+    3. The program sends 16 bytes of its secret."""
+    _redirect_msghdr_field(adv, 32, MSG_CONTROLLEN, wide=True)
+
+
+@scenario(id="RL-071", title="Point recvmsg()'s msg_name at the program's secret",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
+          program=RESULTS, gap="P7",
+          prop="recvmsg writes back msg_namelen, msg_controllen and msg_flags only: the "
+               "msghdr's name pointer stays the one the program passed.")
+def rl_name_pointer(adv: Adversary) -> None:
+    """1. The program calls recvmsg() with a msghdr on its stack, then sends msg_namelen
+    bytes at msg_name (as it reads them back from the msghdr) to /dev/null.
+    2. While serving the call, write the address of the program's `secret` into msg_name
+       and 16 into msg_namelen, and answer 1.
+    3. The program sends 16 bytes of its secret."""
+    _redirect_msghdr_field(adv, 0, MSG_NAMELEN, wide=False)

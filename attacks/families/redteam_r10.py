@@ -818,3 +818,54 @@ def rl_name_pointer(adv: Adversary) -> None:
        and 16 into msg_namelen, and answer 1.
     3. The program sends 16 bytes of its secret."""
     _redirect_msghdr_field(adv, 0, MSG_NAMELEN, wide=False)
+
+
+# --- RL-072..RL-073: an epoll event whose data is not what the program registered ------------
+
+P_EPDATA = 310
+EPOLLOUT = 4
+EVENT_SIZE = 16                    # struct epoll_event on AArch64: u32 events, pad, u64 data
+CONN_SERVED = 16                   # offset of the counter in the program's connection record
+
+
+def _forge_event(adv: Adversary, data_from_secret: int) -> None:
+    """Answer the program's epoll_pwait with one EPOLLOUT event whose data is the address
+    of the program's `secret` plus `data_from_secret` (the program registered a pointer to
+    its own connection record)."""
+    @adv.on(Point.MARKER, phase=P_EPDATA)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["secret"] = args[1] + SECRET_AFTER_SCRATCH
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait"], during=P_EPDATA)
+    def _(a: Adversary, **_: object) -> None:
+        events = a.el1.syscall_args()[1]
+        data = (a.memo["secret"] + data_from_secret) & (2**64 - 1)
+        a.kernel.uaccess.write(events, EPOLLOUT.to_bytes(8, "little") + data.to_bytes(8, "little"))
+        a.set_reg("x0", 1)
+
+
+@scenario(id="RL-072", title="Return an epoll event whose data points at the program's secret",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="An epoll event carries the data the program registered for that descriptor "
+               "with epoll_ctl(), never a value of the kernel's choosing.")
+def rl_epoll_data_leak(adv: Adversary) -> None:
+    """1. The program registers an eventfd with epoll, its data a pointer to a connection
+    record; for each event epoll_pwait() returns it sends the record's 16-byte name,
+    reached through the event's data, to /dev/null.
+    2. Answer epoll_pwait with one event whose data is the address of the program's
+       `secret` (right after its scratch area).
+    3. The 'name' the program sends is 16 bytes of its secret."""
+    _forge_event(adv, 0)
+
+
+@scenario(id="RL-073", title="Return an epoll event whose data makes the program count into its "
+          "secret", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P5",
+          oracle=_program_saw_its_secret_changed,
+          prop="An epoll event carries the data the program registered: the program's writes "
+               "through it reach only the record it registered.")
+def rl_epoll_data_tamper(adv: Adversary) -> None:
+    """1. For each event the program increments the `served` counter (16 bytes into the
+    record the event's data points at).
+    2. Answer epoll_pwait with one event whose data is the program's `secret` - 16.
+    3. The program increments the first word of its own secret, and finds it changed."""
+    _forge_event(adv, -CONN_SERVED)

@@ -73,6 +73,9 @@
  *  45. prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) naming its anonymous page "rl", and
  *      renameat2() of a missing file to "rl", each name spelt at the start of the
  *      scratch area with the secret's copies right behind the NUL.
+ *  46. epoll: an eventfd registered for EPOLLOUT with a pointer to a connection record
+ *      as its data; epoll_pwait() on it, and for each event the record's 16-byte name,
+ *      reached through the event's data pointer, is logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -82,6 +85,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -156,6 +160,7 @@
 #define P_VMANAME 304
 #define P_RENAME 306
 #define P_READV 308
+#define P_EPDATA 310
 #define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
@@ -688,6 +693,33 @@ static void rename_step(void)
     marker(P_RENAME + 1, r, 0, 0, 0);
 }
 
+static struct {
+    char name[16];
+    long served;
+} event_conn = {"eventfd-conn", 0};
+
+static void epoll_data_step(void)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    if (ep < 0)
+        return;
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &event_conn};
+    sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, efd, (long)&ev, 0, 0);
+    struct epoll_event got[4];
+    memset(got, 0, sizeof got);
+    marker(P_EPDATA, (long)got, (long)scratch.raw, 0, 0);
+    long n = sys6(SYS_epoll_pwait, ep, (long)got, 4, 0, 0, 8);
+    for (long i = 0; i < n && i < 4; i++) {
+        typeof(event_conn) *conn = got[i].data.ptr;
+        log_bytes(conn->name, sizeof conn->name);
+        conn->served++;
+    }
+    marker(P_EPDATA + 1, n, event_conn.served, 0, 0);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -793,6 +825,7 @@ int main(int argc, char **argv)
     filled_step(P_IOCFLAGS, SYS_ioctl, devnull, 0x80086601 /* FS_IOC_GETFLAGS */, raw, 0, 8);
     filled_step(P_OWNEX, SYS_fcntl, devnull, 16 /* F_GETOWN_EX */, raw, 0, 8);
     vma_name_step(mapped);
+    epoll_data_step();
     rename_step();
     siginfo_step();             /* last: where it fails, SIGUSR1 stays pending and blocked */
     memset(scratch.raw, 0, sizeof scratch.raw);

@@ -840,7 +840,8 @@ def _forge_event(adv: Adversary, data_from_secret: int) -> None:
     def _(a: Adversary, **_: object) -> None:
         events = a.el1.syscall_args()[1]
         data = (a.memo["secret"] + data_from_secret) & (2**64 - 1)
-        a.kernel.uaccess.write(events, EPOLLOUT.to_bytes(8, "little") + data.to_bytes(8, "little"))
+        event = EPOLLOUT.to_bytes(8, "little") + data.to_bytes(8, "little")
+        a.kernel.uaccess.write(events, event)
         a.set_reg("x0", 1)
 
 
@@ -859,8 +860,8 @@ def rl_epoll_data_leak(adv: Adversary) -> None:
 
 
 @scenario(id="RL-073", title="Return an epoll event whose data makes the program count into its "
-          "secret", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P5",
-          oracle=_program_saw_its_secret_changed,
+          "secret", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          gap="P5", oracle=_program_saw_its_secret_changed,
           prop="An epoll event carries the data the program registered: the program's writes "
                "through it reach only the record it registered.")
 def rl_epoll_data_tamper(adv: Adversary) -> None:

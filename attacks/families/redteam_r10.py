@@ -30,6 +30,7 @@ RT = "rt10"
 RESULTS = "secret_results"
 NR_GETPID = NUMBERS["getpid"]
 SCRATCH = 512                   # secret_results' scratch area: copies of the secret
+NAMES = b"-n"                   # secret_results' switch for its steps that pass names
 
 P_RUSAGE, P_TIMES, P_PENDING, P_PRNAME, P_WAITRU = 200, 202, 204, 206, 208
 P_SOCKNAME, P_RECVMSG, P_GROUPS, P_EPOLL, P_STATX = 210, 212, 214, 216, 218
@@ -359,6 +360,7 @@ def rl_read_read_buffer(adv: Adversary) -> None:
 
 @scenario(id="RL-040", title="Read 16 bytes at prctl(PR_SET_NAME)'s name past its NUL",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS, gap="P7",
+          args=(NAMES,),
           prop="PR_SET_NAME hands the kernel a string: the bytes after its NUL stay the "
                "program's.")
 def rl_setname_past_nul(adv: Adversary) -> None:
@@ -370,7 +372,7 @@ def rl_setname_past_nul(adv: Adversary) -> None:
 
 
 @scenario(id="RL-041", title="Read 32 bytes at openat()'s path past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS, args=(NAMES,),
           prop="A path argument hands the kernel a string: the bytes after its NUL stay the "
                "program's.")
 def rl_path_past_nul(adv: Adversary) -> None:
@@ -451,6 +453,7 @@ def _past_nul(sid: str, call: str, phase: int, arg: int, name: str, n: int) -> N
         "secret's.")
     scenario(id=sid, title=f"Read {n} bytes at {call}()'s name past its NUL",
              family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+             args=(NAMES,),
              prop=f"{call}() hands the kernel a string: the bytes after its NUL stay the "
                   "program's.")(steps)
 
@@ -870,3 +873,43 @@ def rl_epoll_data_tamper(adv: Adversary) -> None:
     2. Answer epoll_pwait with one event whose data is the program's `secret` - 16.
     3. The program increments the first word of its own secret, and finds it changed."""
     _forge_event(adv, -CONN_SERVED)
+
+
+# --- RL-074..RL-075: the clear_child_tid word written while the thread runs ------------------
+
+P_TIDWORD, P_TIDOLD = 312, 314
+
+
+def _clear_tid_word(adv: Adversary, phase: int) -> None:
+    """At marker `phase` (x2: a word set_tid_address() named), clear the word as a
+    kernel does at the thread's exit, though the thread runs on."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.kernel.uaccess.write_u32(args[0], 0)
+
+
+@scenario(id="RL-074", title="Clear the set_tid_address() word while the thread still runs",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), program=RESULTS,
+          oracle=_program_saw_its_secret_changed,
+          prop="The word set_tid_address() names is the kernel's to clear only when the thread "
+               "exits: while the thread runs it holds what the program wrote.")
+def rl_tid_word_early(adv: Adversary) -> None:
+    """1. The program names a word holding 12345 with set_tid_address() and checks it
+    after its next system call.
+    2. During that call, write 0 into the word (what the kernel does at the thread's
+       exit), though the thread runs on.
+    3. The program finds its word changed."""
+    _clear_tid_word(adv, P_TIDWORD)
+
+
+@scenario(id="RL-075", title="Clear the set_tid_address() word the program has since replaced",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), program=RESULTS,
+          oracle=_program_saw_its_secret_changed,
+          prop="A long-lived user-access capability (the clear_child_tid word) ends when the "
+               "program names another word: the old word is the program's again.")
+def rl_tid_word_replaced(adv: Adversary) -> None:
+    """1. The program names a word with set_tid_address(), then names another one and
+    reuses the first word (777), checking it after its next system call.
+    2. During that call, write 0 into the first word.
+    3. The program finds its word changed."""
+    _clear_tid_word(adv, P_TIDOLD)

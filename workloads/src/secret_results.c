@@ -3,6 +3,7 @@
  *
  *   secret_results        run once and report whether the secret survived
  *   secret_results -d     also print the SHA-256 of the secret
+ *   secret_results -n     also run the steps that pass names (34, 35, 42, 45)
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then makes
@@ -76,6 +77,9 @@
  *  46. epoll: an eventfd registered for EPOLLOUT with a pointer to a connection record
  *      as its data; epoll_pwait() on it, and for each event the record's 16-byte name,
  *      reached through the event's data pointer, is logged.
+ *  47. set_tid_address(&word) with the word holding 12345 while the thread runs (the
+ *      kernel clears it only when the thread exits), then set_tid_address(&other) and the
+ *      first word reused (777): both values must stay as the program left them.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r10.py.  Only the digest of the secret is ever printed.
@@ -161,6 +165,8 @@
 #define P_RENAME 306
 #define P_READV 308
 #define P_EPDATA 310
+#define P_TIDWORD 312
+#define P_TIDOLD 314
 #define RSEQ_SIG 0x53053053
 #define EINTR_ 4
 #define SCRATCH 512
@@ -720,11 +726,33 @@ static void epoll_data_step(void)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+static volatile uint32_t tid_word, tid_other;
+
+static void tid_address_step(void)
+{
+    tid_word = 12345;
+    sys6(SYS_set_tid_address, (long)&tid_word, 0, 0, 0, 0, 0);
+    marker(P_TIDWORD, (long)&tid_word, 0, 0, 0);
+    sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    if (tid_word != 12345)
+        tampered = 1;
+    marker(P_TIDWORD + 1, tid_word, 0, 0, 0);
+    sys6(SYS_set_tid_address, (long)&tid_other, 0, 0, 0, 0, 0);
+    tid_word = 777;                      /* no longer the kernel's to clear: reused */
+    marker(P_TIDOLD, (long)&tid_word, 0, 0, 0);
+    sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    if (tid_word != 777)
+        tampered = 1;
+    marker(P_TIDOLD + 1, tid_word, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, names = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        names |= strcmp(argv[i], "-n") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -802,8 +830,10 @@ int main(int argc, char **argv)
     }
     ppoll_step();
     readbuf_step();
-    string_step(P_SETNAME, "rl", SYS_prctl, 15 /* PR_SET_NAME */, 0);
-    string_step(P_PATH, "/dev/null", SYS_openat, AT_FDCWD, O_WRONLY);
+    if (names) {
+        string_step(P_SETNAME, "rl", SYS_prctl, 15 /* PR_SET_NAME */, 0);
+        string_step(P_PATH, "/dev/null", SYS_openat, AT_FDCWD, O_WRONLY);
+    }
     rseq_step();
     filled_step(P_GETRESGID, SYS_getresgid, raw, raw + 4, raw + 8, 0, 12);
     timer_set_step();
@@ -813,7 +843,7 @@ int main(int argc, char **argv)
     }
     epoll2_step();
     fromlen_step();
-    {
+    if (names) {
         static uint8_t statbuf[128];
         name_step(P_MEMFDNAME, "rl", SYS_memfd_create, 0, 0, 0);
         name_step(P_ACCESSNAME, "rl", SYS_faccessat, 1, AT_FDCWD, F_OK);
@@ -824,9 +854,12 @@ int main(int argc, char **argv)
     filled_step(P_WINSZ, SYS_ioctl, 1, 0x5413 /* TIOCGWINSZ */, raw, 0, 8);
     filled_step(P_IOCFLAGS, SYS_ioctl, devnull, 0x80086601 /* FS_IOC_GETFLAGS */, raw, 0, 8);
     filled_step(P_OWNEX, SYS_fcntl, devnull, 16 /* F_GETOWN_EX */, raw, 0, 8);
-    vma_name_step(mapped);
+    if (names)
+        vma_name_step(mapped);
     epoll_data_step();
-    rename_step();
+    tid_address_step();
+    if (names)
+        rename_step();
     siginfo_step();             /* last: where it fails, SIGUSR1 stays pending and blocked */
     memset(scratch.raw, 0, sizeof scratch.raw);
 

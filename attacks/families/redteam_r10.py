@@ -25,6 +25,7 @@ from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
+from emulator.exceptions import ExceptionInfo
 
 RT = "rt10"
 RESULTS = "secret_results"
@@ -69,44 +70,181 @@ def _drop_output_arg(adv: Adversary, nr: int, phase: int, reg: str) -> None:
         a.set_reg(reg, a.memo.get((reg, nr), 0))
 
 
-def _unfilled(sid: str, call: str, phase: int, size: int, what: str,
-              result: int = 0, gap: str = "") -> None:
-    """One scenario: `call` answered with success, its `size`-byte output never written."""
-    nr = NUMBERS[call]
-
-    def steps(adv: Adversary) -> None:
-        _serve_as_getpid(adv, nr, phase, result)
-    steps.__name__ = f"rl_{call}_unfilled"
-    steps.__doc__ = (
-        f"1. The program's scratch area holds copies of the secret; it calls {call}() with "
-        f"{what} there and sends the {size} bytes the call fills in to /dev/null.\n"
-        f"2. Serve the call as getpid() (nothing is written) and answer {result}.\n"
-        f"3. The record the program sends is the secret's copies left in its buffer.")
-    scenario(id=sid, title=f"Answer {call}() with success and write no {what}",
-             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
-             prop=f"After {call}() succeeds, its {what} holds what the kernel wrote there, "
-                  "not the bytes the program's buffer held before the call.")(steps)
-
-
 # --- RL-001..RL-012: an output structure reported filled, never written -------------------
 
-_unfilled("RL-001", "getrusage", P_RUSAGE, 144, "struct rusage")
-_unfilled("RL-002", "times", P_TIMES, 32, "struct tms", result=4242)
-_unfilled("RL-003", "rt_sigpending", P_PENDING, 8, "pending set")
-_unfilled("RL-004", "prctl", P_PRNAME, 16, "PR_GET_NAME name", gap="P7")
-_unfilled("RL-005", "statx", P_STATX, 256, "struct statx")
-_unfilled("RL-006", "getitimer", P_ITIMER, 32, "struct itimerval")
-_unfilled("RL-007", "prlimit64", P_PRLIMIT, 16, "old struct rlimit")
-_unfilled("RL-008", "timerfd_gettime", P_TIMERFD, 32, "struct itimerspec", gap="P7")
-_unfilled("RL-009", "fstatfs", P_STATFS, 120, "struct statfs", gap="P7")
-_unfilled("RL-010", "get_robust_list", P_ROBUST, 16, "head pointer and length", gap="P7")
-_unfilled("RL-011", "clock_getres", P_CLOCKRES, 16, "timespec")
-_unfilled("RL-012", "gettimeofday", P_TIMEOFDAY, 16, "struct timeval")
-_unfilled("RL-013", "capget", P_CAPGET, 24, "capability data", gap="P7")
-_unfilled("RL-014", "newfstatat", P_FSTATAT, 128, "struct stat")
+
+@scenario(id="RL-001", title="Answer getrusage() with success and write no struct rusage",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getrusage() succeeds, its struct rusage holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_getrusage_struct_rusage_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getrusage() with
+    struct rusage there and sends the 144 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getrusage"], P_RUSAGE)
+
+
+@scenario(id="RL-002", title="Answer times() with success and write no struct tms",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After times() succeeds, its struct tms holds what the kernel wrote there, not the "
+               "bytes the program's buffer held before the call.")
+def rl_times_struct_tms_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls times() with struct
+    tms there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 4242.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["times"], P_TIMES, 4242)
+
+
+@scenario(id="RL-003", title="Answer rt_sigpending() with success and write no pending set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After rt_sigpending() succeeds, its pending set holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_rt_sigpending_pending_set_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls rt_sigpending() with
+    pending set there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["rt_sigpending"], P_PENDING)
+
+
+@scenario(id="RL-004", title="Answer prctl() with success and write no PR_GET_NAME name",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After prctl() succeeds, its PR_GET_NAME name holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_prctl_pr_get_name_name_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls prctl() with
+    PR_GET_NAME name there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["prctl"], P_PRNAME)
+
+
+@scenario(id="RL-005", title="Answer statx() with success and write no struct statx",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After statx() succeeds, its struct statx holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_statx_struct_statx_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls statx() with struct
+    statx there and sends the 256 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["statx"], P_STATX)
+
+
+@scenario(id="RL-006", title="Answer getitimer() with success and write no struct itimerval",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getitimer() succeeds, its struct itimerval holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_getitimer_struct_itimerval_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getitimer() with
+    struct itimerval there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getitimer"], P_ITIMER)
+
+
+@scenario(id="RL-007", title="Answer prlimit64() with success and write no old struct rlimit",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After prlimit64() succeeds, its old struct rlimit holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_prlimit64_old_struct_rlimit_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls prlimit64() with old
+    struct rlimit there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["prlimit64"], P_PRLIMIT)
+
+
+@scenario(id="RL-008", title="Answer timerfd_gettime() with success and write no struct itimerspec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After timerfd_gettime() succeeds, its struct itimerspec holds what the kernel "
+               "wrote there, not the bytes the program's buffer held before the call.")
+def rl_timerfd_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls timerfd_gettime()
+    with struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["timerfd_gettime"], P_TIMERFD)
+
+
+@scenario(id="RL-009", title="Answer fstatfs() with success and write no struct statfs",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After fstatfs() succeeds, its struct statfs holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_fstatfs_struct_statfs_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls fstatfs() with struct
+    statfs there and sends the 120 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["fstatfs"], P_STATFS)
+
+
+@scenario(id="RL-010", title="Answer get_robust_list() with success and write no head pointer and "
+          "length",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After get_robust_list() succeeds, its head pointer and length holds what the "
+               "kernel wrote there, not the bytes the program's buffer held before the call.")
+def rl_get_robust_list_head_pointer_and_length_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls get_robust_list()
+    with head pointer and length there and sends the 16 bytes the call fills in to
+    /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["get_robust_list"], P_ROBUST)
+
+
+@scenario(id="RL-011", title="Answer clock_getres() with success and write no timespec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After clock_getres() succeeds, its timespec holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_clock_getres_timespec_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls clock_getres() with
+    timespec there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["clock_getres"], P_CLOCKRES)
+
+
+@scenario(id="RL-012", title="Answer gettimeofday() with success and write no struct timeval",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After gettimeofday() succeeds, its struct timeval holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_gettimeofday_struct_timeval_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls gettimeofday() with
+    struct timeval there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["gettimeofday"], P_TIMEOFDAY)
+
+
+@scenario(id="RL-013", title="Answer capget() with success and write no capability data",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After capget() succeeds, its capability data holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_capget_capability_data_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls capget() with
+    capability data there and sends the 24 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["capget"], P_CAPGET)
+
+
+@scenario(id="RL-014", title="Answer newfstatat() with success and write no struct stat",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After newfstatat() succeeds, its struct stat holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_newfstatat_struct_stat_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls newfstatat() with
+    struct stat there and sends the 128 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["newfstatat"], P_FSTATAT)
 
 
 # --- RL-015..RL-016: a real wait whose second output is left unwritten ----------------------
+
 
 @scenario(id="RL-015", title="Reap the child for wait4() and write no struct rusage",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
@@ -137,6 +275,7 @@ def rl_waitid_siginfo(adv: Adversary) -> None:
 
 
 # --- RL-017..RL-019: a value-result length written back larger than passed ------------------
+
 
 @scenario(id="RL-017", title="getsockname() writes back an addrlen larger than the program gave",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
@@ -229,16 +368,126 @@ P_SETITIMER, P_TIDADDR, P_CLOCKSLEEP, P_NANOSLEEP, P_PPOLL = 260, 262, 264, 266,
 EINTR = 4
 MMSG_LEN = 56                            # offset of msg_len in a 64-bit struct mmsghdr
 
-_unfilled("RL-022", "getresuid", P_GETRESUID, 12, "three ids", gap="P7")
-_unfilled("RL-023", "pipe2", P_PIPE, 8, "pair of descriptors")
-_unfilled("RL-024", "getcpu", P_GETCPU, 8, "cpu and node", gap="P7")
-_unfilled("RL-025", "timer_gettime", P_TIMERGET, 32, "struct itimerspec", gap="P7")
-_unfilled("RL-026", "getrlimit", P_RLIMIT, 16, "struct rlimit")
-_unfilled("RL-027", "mincore", P_MINCORE, 16, "residency vector", gap="P7")
-_unfilled("RL-028", "getsockopt", P_LINGER, 8, "SO_LINGER value")
-_unfilled("RL-029", "timerfd_settime", P_TFDSET, 32, "old struct itimerspec", gap="P7")
-_unfilled("RL-030", "setitimer", P_SETITIMER, 32, "old struct itimerval")
-_unfilled("RL-031", "prctl", P_TIDADDR, 8, "PR_GET_TID_ADDRESS pointer", gap="P7")
+
+@scenario(id="RL-022", title="Answer getresuid() with success and write no three ids",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After getresuid() succeeds, its three ids holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_getresuid_three_ids_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getresuid() with
+    three ids there and sends the 12 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getresuid"], P_GETRESUID)
+
+
+@scenario(id="RL-023", title="Answer pipe2() with success and write no pair of descriptors",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After pipe2() succeeds, its pair of descriptors holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_pipe2_pair_of_descriptors_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls pipe2() with pair of
+    descriptors there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["pipe2"], P_PIPE)
+
+
+@scenario(id="RL-024", title="Answer getcpu() with success and write no cpu and node",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After getcpu() succeeds, its cpu and node holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_getcpu_cpu_and_node_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getcpu() with cpu and
+    node there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getcpu"], P_GETCPU)
+
+
+@scenario(id="RL-025", title="Answer timer_gettime() with success and write no struct itimerspec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After timer_gettime() succeeds, its struct itimerspec holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_timer_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls timer_gettime() with
+    struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["timer_gettime"], P_TIMERGET)
+
+
+@scenario(id="RL-026", title="Answer getrlimit() with success and write no struct rlimit",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getrlimit() succeeds, its struct rlimit holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_getrlimit_struct_rlimit_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getrlimit() with
+    struct rlimit there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getrlimit"], P_RLIMIT)
+
+
+@scenario(id="RL-027", title="Answer mincore() with success and write no residency vector",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After mincore() succeeds, its residency vector holds what the kernel wrote there, "
+               "not the bytes the program's buffer held before the call.")
+def rl_mincore_residency_vector_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls mincore() with
+    residency vector there and sends the 16 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["mincore"], P_MINCORE)
+
+
+@scenario(id="RL-028", title="Answer getsockopt() with success and write no SO_LINGER value",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After getsockopt() succeeds, its SO_LINGER value holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_getsockopt_so_linger_value_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getsockopt() with
+    SO_LINGER value there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getsockopt"], P_LINGER)
+
+
+@scenario(id="RL-029", title="Answer timerfd_settime() with success and write no old struct "
+          "itimerspec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After timerfd_settime() succeeds, its old struct itimerspec holds what the kernel "
+               "wrote there, not the bytes the program's buffer held before the call.")
+def rl_timerfd_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls timerfd_settime()
+    with old struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["timerfd_settime"], P_TFDSET)
+
+
+@scenario(id="RL-030", title="Answer setitimer() with success and write no old struct itimerval",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After setitimer() succeeds, its old struct itimerval holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_setitimer_old_struct_itimerval_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls setitimer() with old
+    struct itimerval there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["setitimer"], P_SETITIMER)
+
+
+@scenario(id="RL-031", title="Answer prctl() with success and write no PR_GET_TID_ADDRESS pointer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After prctl() succeeds, its PR_GET_TID_ADDRESS pointer holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_prctl_pr_get_tid_address_pointer_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls prctl() with
+    PR_GET_TID_ADDRESS pointer there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["prctl"], P_TIDADDR)
 
 
 @scenario(id="RL-032", title="Take the signal for rt_sigtimedwait() and write no siginfo",
@@ -258,6 +507,7 @@ def rl_sigwait_info(adv: Adversary) -> None:
 
 
 # --- RL-033..RL-035: counts and lengths of recvmmsg and ppoll --------------------------------
+
 
 @scenario(id="RL-033", title="recvmmsg() reports more messages than vlen",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
@@ -298,26 +548,31 @@ def rl_ppoll_count(adv: Adversary) -> None:
 
 # --- RL-036..RL-037: an interrupted sleep whose remaining time was never written ------------
 
-def _interrupted(sid: str, call: str, phase: int, gap: str = "") -> None:
-    nr = NUMBERS[call]
 
-    def steps(adv: Adversary) -> None:
-        _serve_as_getpid(adv, nr, phase, -EINTR)
-    steps.__name__ = f"rl_{call}_interrupted"
-    steps.__doc__ = (
-        f"1. The program sleeps 1 ns with {call}() and the remaining time in its scratch "
-        "area (copies of the secret); when the call reports EINTR it sends the 16-byte "
-        "remaining time to /dev/null.\n"
-        "2. Serve the call as getpid() (nothing is written) and answer -EINTR.\n"
-        "3. The 'remaining time' the program sends is 16 bytes of the secret.")
-    scenario(id=sid, title=f"Answer {call}() with EINTR and write no remaining time",
-             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
-             prop=f"When {call}() reports EINTR, the remaining time holds what the kernel "
-                  "wrote there, not the bytes the program's buffer held.")(steps)
+@scenario(id="RL-036", title="Answer clock_nanosleep() with EINTR and write no remaining time",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="When clock_nanosleep() reports EINTR, the remaining time holds what the kernel "
+               "wrote there, not the bytes the program's buffer held.")
+def rl_clock_nanosleep_interrupted(adv: Adversary) -> None:
+    """1. The program sleeps 1 ns with clock_nanosleep() and the remaining time in its scratch
+    area (copies of the secret); when the call reports EINTR it sends the 16-byte remaining
+    time to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer -EINTR.
+    3. The 'remaining time' the program sends is 16 bytes of the secret."""
+    _serve_as_getpid(adv, NUMBERS["clock_nanosleep"], P_CLOCKSLEEP, -EINTR)
 
 
-_interrupted("RL-036", "clock_nanosleep", P_CLOCKSLEEP, gap="P7")
-_interrupted("RL-037", "nanosleep", P_NANOSLEEP, gap="P7")
+@scenario(id="RL-037", title="Answer nanosleep() with EINTR and write no remaining time",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="When nanosleep() reports EINTR, the remaining time holds what the kernel wrote "
+               "there, not the bytes the program's buffer held.")
+def rl_nanosleep_interrupted(adv: Adversary) -> None:
+    """1. The program sleeps 1 ns with nanosleep() and the remaining time in its scratch area
+    (copies of the secret); when the call reports EINTR it sends the 16-byte remaining time
+    to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer -EINTR.
+    3. The 'remaining time' the program sends is 16 bytes of the secret."""
+    _serve_as_getpid(adv, NUMBERS["nanosleep"], P_NANOSLEEP, -EINTR)
 
 
 # --- RL-038..RL-041: a call's buffer read beyond what the call hands the kernel ------------
@@ -384,6 +639,7 @@ def rl_path_past_nul(adv: Adversary) -> None:
 
 # --- RL-042: an rseq area read after the program unregistered it ---------------------------
 
+
 @scenario(id="RL-042", title="Read the rseq area the program has since unregistered",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=RESULTS,
           prop="A long-lived user-access capability (the area rseq() registered) ends when the "
@@ -408,9 +664,42 @@ def rl_stale_rseq(adv: Adversary) -> None:
 P_GETRESGID, P_TIMERSET, P_STATFSPATH, P_EPOLL2, P_FROMLEN = 278, 280, 282, 284, 286
 P_MEMFDNAME, P_ACCESSNAME, P_STATFSNAME, P_TRUNCNAME = 288, 290, 292, 294
 
-_unfilled("RL-043", "getresgid", P_GETRESGID, 12, "three ids", gap="P7")
-_unfilled("RL-044", "timer_settime", P_TIMERSET, 32, "old struct itimerspec", gap="P7")
-_unfilled("RL-045", "statfs", P_STATFSPATH, 120, "struct statfs", gap="P7")
+
+@scenario(id="RL-043", title="Answer getresgid() with success and write no three ids",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After getresgid() succeeds, its three ids holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_getresgid_three_ids_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getresgid() with
+    three ids there and sends the 12 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["getresgid"], P_GETRESGID)
+
+
+@scenario(id="RL-044", title="Answer timer_settime() with success and write no old struct "
+          "itimerspec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After timer_settime() succeeds, its old struct itimerspec holds what the kernel "
+               "wrote there, not the bytes the program's buffer held before the call.")
+def rl_timer_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls timer_settime() with
+    old struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["timer_settime"], P_TIMERSET)
+
+
+@scenario(id="RL-045", title="Answer statfs() with success and write no struct statfs",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After statfs() succeeds, its struct statfs holds what the kernel wrote there, not "
+               "the bytes the program's buffer held before the call.")
+def rl_statfs_struct_statfs_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls statfs() with struct
+    statfs there and sends the 120 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["statfs"], P_STATFSPATH)
 
 
 @scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
@@ -442,26 +731,50 @@ def rl_fromlen(adv: Adversary) -> None:
 
 # --- RL-048..RL-051: more names read past their NUL -----------------------------------------
 
-def _past_nul(sid: str, call: str, phase: int, arg: int, name: str, n: int) -> None:
-    def steps(adv: Adversary) -> None:
-        _peek_at_entry(adv, call, phase, arg, n)
-    steps.__name__ = f"rl_{call}_past_nul"
-    steps.__doc__ = (
-        f"1. The program spells the name {name!r} at the start of its scratch area, the "
-        f"secret's copies right behind the NUL, and passes it to {call}().\n"
-        f"2. While serving the call, copy {n} bytes at the name: most of them are the "
-        "secret's.")
-    scenario(id=sid, title=f"Read {n} bytes at {call}()'s name past its NUL",
-             family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-             args=(NAMES,),
-             prop=f"{call}() hands the kernel a string: the bytes after its NUL stay the "
-                  "program's.")(steps)
+
+@scenario(id="RL-048", title="Read 64 bytes at memfd_create()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="memfd_create() hands the kernel a string: the bytes after its NUL stay the "
+               "program's.")
+def rl_memfd_create_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
+    copies right behind the NUL, and passes it to memfd_create().
+    2. While serving the call, copy 64 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "memfd_create", P_MEMFDNAME, 0, 64)
 
 
-_past_nul("RL-048", "memfd_create", P_MEMFDNAME, 0, "rl", 64)
-_past_nul("RL-049", "faccessat", P_ACCESSNAME, 1, "rl", 32)
-_past_nul("RL-050", "statfs", P_STATFSNAME, 0, "/", 32)
-_past_nul("RL-051", "truncate", P_TRUNCNAME, 0, "rl", 32)
+@scenario(id="RL-049", title="Read 32 bytes at faccessat()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="faccessat() hands the kernel a string: the bytes after its NUL stay the program's.")
+def rl_faccessat_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
+    copies right behind the NUL, and passes it to faccessat().
+    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "faccessat", P_ACCESSNAME, 1, 32)
+
+
+@scenario(id="RL-050", title="Read 32 bytes at statfs()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="statfs() hands the kernel a string: the bytes after its NUL stay the program's.")
+def rl_statfs_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name '/' at the start of its scratch area, the secret's copies
+    right behind the NUL, and passes it to statfs().
+    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "statfs", P_STATFSNAME, 0, 32)
+
+
+@scenario(id="RL-051", title="Read 32 bytes at truncate()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="truncate() hands the kernel a string: the bytes after its NUL stay the program's.")
+def rl_truncate_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
+    copies right behind the NUL, and passes it to truncate().
+    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "truncate", P_TRUNCNAME, 0, 32)
 
 
 # --- RL-052..RL-055: a sealed copy kept past the program's give-back, unsealed into its reuse --
@@ -496,9 +809,9 @@ def _seal_then_unseal_on_reuse(adv: Adversary, phase: int, offset: int = 0) -> N
         a.note(f"sealed {va:#x} as version {version}; the kernel's swap map never hears of it")
 
     @adv.on(Point.FAULT, during=phase, once=False)
-    def _(a: Adversary, info: object, **_: object) -> None:
+    def _(a: Adversary, info: ExceptionInfo, **_: object) -> None:
         va = a.memo.get("va")
-        if va is None or "sealed" not in a.memo or (getattr(info, "far", 0) & ~(PAGE - 1)) != va:
+        if va is None or "sealed" not in a.memo or info.far & ~(PAGE - 1) != va:
             return
         sealed = a.memo.pop("sealed")
         frame = a.alloc_frame()
@@ -651,16 +964,80 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
 
 P_TCGETS, P_WINSZ, P_IOCFLAGS, P_OWNEX, P_VMANAME, P_RENAME = 296, 298, 300, 302, 304, 306
 
-_unfilled("RL-060", "ioctl", P_TCGETS, 60, "TCGETS struct termios", gap="P7")
-_unfilled("RL-061", "ioctl", P_WINSZ, 8, "TIOCGWINSZ struct winsize", gap="P7")
-_unfilled("RL-062", "ioctl", P_IOCFLAGS, 8, "FS_IOC_GETFLAGS flags word", gap="P7")
-_unfilled("RL-063", "fcntl", P_OWNEX, 8, "F_GETOWN_EX struct f_owner_ex", gap="P7")
+
+@scenario(id="RL-060", title="Answer ioctl() with success and write no TCGETS struct termios",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After ioctl() succeeds, its TCGETS struct termios holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_ioctl_tcgets_struct_termios_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls ioctl() with TCGETS
+    struct termios there and sends the 60 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["ioctl"], P_TCGETS)
+
+
+@scenario(id="RL-061", title="Answer ioctl() with success and write no TIOCGWINSZ struct winsize",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After ioctl() succeeds, its TIOCGWINSZ struct winsize holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_ioctl_tiocgwinsz_struct_winsize_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls ioctl() with
+    TIOCGWINSZ struct winsize there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["ioctl"], P_WINSZ)
+
+
+@scenario(id="RL-062", title="Answer ioctl() with success and write no FS_IOC_GETFLAGS flags word",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After ioctl() succeeds, its FS_IOC_GETFLAGS flags word holds what the kernel wrote "
+               "there, not the bytes the program's buffer held before the call.")
+def rl_ioctl_fs_ioc_getflags_flags_word_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls ioctl() with
+    FS_IOC_GETFLAGS flags word there and sends the 8 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["ioctl"], P_IOCFLAGS)
+
+
+@scenario(id="RL-063", title="Answer fcntl() with success and write no F_GETOWN_EX struct "
+          "f_owner_ex",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="After fcntl() succeeds, its F_GETOWN_EX struct f_owner_ex holds what the kernel "
+               "wrote there, not the bytes the program's buffer held before the call.")
+def rl_fcntl_f_getown_ex_struct_f_owner_ex_unfilled(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls fcntl() with
+    F_GETOWN_EX struct f_owner_ex there and sends the 8 bytes the call fills in to
+    /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 0.
+    3. The record the program sends is the secret's copies left in its buffer."""
+    _serve_as_getpid(adv, NUMBERS["fcntl"], P_OWNEX)
 
 
 # --- RL-064..RL-065: two more names read past their NUL -------------------------------------
 
-_past_nul("RL-064", "prctl", P_VMANAME, 4, "rl", 32)
-_past_nul("RL-065", "renameat2", P_RENAME, 3, "rl", 32)
+
+@scenario(id="RL-064", title="Read 32 bytes at prctl()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="prctl() hands the kernel a string: the bytes after its NUL stay the program's.")
+def rl_prctl_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
+    copies right behind the NUL, and passes it to prctl().
+    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "prctl", P_VMANAME, 4, 32)
+
+
+@scenario(id="RL-065", title="Read 32 bytes at renameat2()'s name past its NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+          args=(NAMES,),
+          prop="renameat2() hands the kernel a string: the bytes after its NUL stay the program's.")
+def rl_renameat2_name_past_nul(adv: Adversary) -> None:
+    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
+    copies right behind the NUL, and passes it to renameat2().
+    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
+    _peek_at_entry(adv, "renameat2", P_RENAME, 3, 32)
 
 
 # --- RL-066..RL-067: a count covered by the same bytes written over and over -----------------

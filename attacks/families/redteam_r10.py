@@ -1290,3 +1290,29 @@ def rl_tid_word_replaced(adv: Adversary) -> None:
     2. During that call, write 0 into the first word.
     3. The program finds its word changed."""
     _clear_tid_word(adv, P_TIDOLD)
+
+
+# --- RL-076: recvmmsg's msghdr pointer rewritten ---------------------------------------------
+
+MMSG_CONTROL, MMSG_CONTROLLEN = 32, 40   # msg_hdr.msg_control / msg_controllen in an mmsghdr
+
+
+@scenario(id="RL-076", title="Point recvmmsg()'s msg_control at the program's secret",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
+          program=RESULTS, gap="P7",
+          prop="recvmmsg writes back each record's msg_len and its msghdr's lengths and flags "
+               "only: the pointers in the records stay the ones the program passed.")
+def rl_mmsg_control_pointer(adv: Adversary) -> None:
+    """1. The program calls recvmmsg() for one message with no control buffer, then sends
+    msg_controllen bytes at msg_control (as it reads them back from its record) to
+    /dev/null.
+    2. While serving the call, write the address of the program's `secret` (right after
+       its scratch area, where the record lies) into the record's msg_control and 16 into
+       its msg_controllen, and answer 1.
+    3. The program sends 16 bytes of its secret."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmmsg"], during=P_RECVMMSG)
+    def _(a: Adversary, **_: object) -> None:
+        vec = a.el1.syscall_args()[1]            # the record is the scratch area's start
+        a.kernel.uaccess.write_u64(vec + MMSG_CONTROL, vec + SECRET_AFTER_SCRATCH)
+        a.kernel.uaccess.write_u64(vec + MMSG_CONTROLLEN, 16)
+        a.set_reg("x0", 1)

@@ -44,7 +44,8 @@
  *  26. mincore() of a 16-page mapping: the 16-byte vector.
  *  27. getsockopt(SO_LINGER): optlen bytes of the struct linger (8).
  *  28. recvmmsg(MSG_DONTWAIT) with room for one message: as many 64-byte mmsghdr
- *      records as the call reports, and msg_len bytes of the message's 8-byte buffer.
+ *      records as the call reports, msg_len bytes of the message's 8-byte buffer, and
+ *      msg_controllen bytes at its msg_control (none: it passed no control buffer).
  *  29. timerfd_settime() and setitimer() disarming a timer: each old value (32 bytes).
  *  30. prctl(PR_GET_TID_ADDRESS): the 8-byte pointer.
  *  31. clock_nanosleep() and nanosleep() of 1 ns: the remaining time (16 bytes) when the
@@ -524,6 +525,7 @@ static void recvmmsg_step(void)
     if (n > 0) {
         log_bytes(vec, n * (long)sizeof *vec);
         log_bytes(iov.iov_base, vec->msg_len);
+        log_bytes(vec->msg_hdr.msg_control, (long)vec->msg_hdr.msg_controllen);
     }
     marker(P_RECVMMSG + 1, n, 0, 0, 0);
     sys6(SYS_close, sock, 0, 0, 0, 0, 0);

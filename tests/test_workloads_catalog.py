@@ -31,6 +31,7 @@ EXPECTED = {
     "secret_calls",
     "secret_outputs",
     "secret_lengths",
+    "secret_results",
     "secret_variants",
     "signals",
     "threads",

@@ -32,6 +32,7 @@ EXPECTED = {
     "secret_outputs",
     "secret_lengths",
     "secret_results",
+    "secret_dispatch",
     "secret_variants",
     "signals",
     "threads",

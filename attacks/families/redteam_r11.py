@@ -1,0 +1,201 @@
+"""Red-team round eleven: signal reports and thread pointers a program trusts.
+
+The scenarios attack `secret_dispatch` (workloads/src/secret_dispatch.c): the secret kept
+as in `secret`, then one SA_SIGINFO handler for SIGUSR1 and SIGSEGV that acts on what the
+siginfo says (a SIGSEGV fault report names a page of its lazily zero-filled arena, which
+it zero-fills), a lazily filled PROT_NONE page, and threads and a fork child that announce
+the TPIDR_EL0 they start with.  Its markers (phases 400 and up) are mirrored by the P_*
+constants here.  Each scenario holds only the kernel's powers (its EL1 face, its own
+syscall dispatch and signal queue, its clone path and the user-access the call being
+served grants).  Where an attack still gets through with the Guardian on, it names the
+property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.runner import Outcome
+from attacks.scenario import Goal, scenario
+from kernel_model.signals import SEGV_ACCERR, SEGV_MAPERR, SIGSEGV, SIGUSR1, pack_siginfo
+
+RT = "rt11"
+DISPATCH = "secret_dispatch"
+NR_CLONE = NUMBERS["clone"]
+NR_CLONE3 = NUMBERS["clone3"]
+
+P_DISPATCH, P_LAZY, P_TLS_THREAD, P_TLS_DONE = 400, 402, 404, 406
+P_FORK_TLS, P_FORK_CHILD, P_TLS3_THREAD, P_TLS3_CHILD, P_TLS3_DONE = 407, 408, 410, 411, 412
+
+CLONE_SETTLS = 0x80000
+SIGCHLD = 17
+CLONE_ARGS = struct.Struct("<11Q")       # struct clone_args (v2, 88 bytes)
+
+
+def _heap_page(adv: Adversary) -> int:
+    return adv.layout.heap & ~0xFFF
+
+
+# --- RJ-001..RJ-002: a signal report the program acts on ---------------------------------
+
+
+@scenario(id="RJ-001", title="Deliver SIGUSR1 carrying a SIGSEGV fault report in its siginfo",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FAULT", "G-SIGNAL-HANDLER"),
+          program=DISPATCH, gap="P5",
+          prop="The siginfo a handler receives names the signal delivered: a SIGUSR1 never "
+               "reaches the program dressed as a SIGSEGV fault report (si_signo SIGSEGV, "
+               "si_code > 0) for a fault it never took.")
+def rj_usr1_dressed_as_fault(adv: Adversary) -> None:
+    """1. The program has one SA_SIGINFO handler for SIGUSR1 and SIGSEGV that dispatches on
+    info->si_signo: a SIGSEGV fault report names a page of its lazy arena (si_addr), which
+    it makes writable and zero-fills.
+    2. While serving the DISPATCH marker, queue SIGUSR1 for the program's thread with a
+    siginfo saying si_signo SIGSEGV, si_code SEGV_MAPERR, si_addr the heap page (the
+    signal number handed to the delivery is SIGUSR1, which the program does handle).
+    3. The handler zero-fills the page holding the heap copy of the secret."""
+    @adv.at(P_DISPATCH)  # type: ignore[arg-type]
+    def _(a: Adversary) -> None:
+        info = pack_siginfo(SIGSEGV, SEGV_MAPERR, addr=_heap_page(a))
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, info)
+        a.note("SIGUSR1 queued with a SIGSEGV/SEGV_MAPERR siginfo naming the heap page")
+
+
+@scenario(id="RJ-002", title="Report the program's real fault at another address (si_addr)",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
+          program=DISPATCH,
+          prop="A fault signal reports the fault the thread took: its si_addr is the faulting "
+               "address, not one the kernel chooses.")
+def rj_real_fault_other_address(adv: Adversary) -> None:
+    """1. The program maps a PROT_NONE page (its lazy arena) and loads from it: a real
+    permission fault, which its SIGSEGV handler answers by making the page at si_addr
+    writable and zero-filling it.
+    2. At that fault, queue SIGSEGV with si_code SEGV_ACCERR and si_addr the heap page
+    before the kernel's own report (standard signals coalesce: the forged siginfo is the
+    one delivered, with the real exception's syndrome behind it).
+    3. The handler zero-fills the heap page; the load faults again and the second report
+    is honest, so the program goes on with its heap copy of the secret gone."""
+    @adv.on(Point.FAULT, during=P_LAZY)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        info = pack_siginfo(SIGSEGV, SEGV_ACCERR, addr=_heap_page(a))
+        a.kernel.signals.send_thread(thread, SIGSEGV, info)
+        a.note("the lazy page's fault reported with si_addr the heap page")
+
+
+# --- RJ-003..RJ-006: the thread pointer and address space a clone starts with -------------
+
+
+def _thread_tpidr_wrong(out: Outcome) -> list[str]:
+    found = []
+    for m in out.markers:
+        if m.phase in (P_TLS_DONE, P_TLS3_DONE) and m.args[0] > 0 and m.args[0] < 2**31 \
+                and m.args[1] != m.args[2]:
+            found.append(f"a thread made with CLONE_SETTLS (marker {m.phase}) started with "
+                         f"TPIDR_EL0 {m.args[1]:#x}, not the TLS block {m.args[2]:#x} asked for")
+    return found
+
+
+def _fork_tpidr_wrong(out: Outcome) -> list[str]:
+    return [f"the fork child started with TPIDR_EL0 {m.args[0]:#x}, not its parent's "
+            f"{m.args[1]:#x} (a CLONE_SETTLS the program never asked for)"
+            for m in out.markers if m.phase == P_FORK_CHILD and m.args[0] != m.args[1]]
+
+
+def _thread_in_other_process(out: Outcome) -> list[str]:
+    return [f"the clone3() thread (CLONE_VM | CLONE_THREAD) ran as process {m.pid}, apart "
+            f"from its creator {out.init_pid}: its stores never reach the creator"
+            for m in out.markers if m.phase == P_TLS3_CHILD and m.pid != out.init_pid]
+
+
+@scenario(id="RJ-003", title="Serve a CLONE_SETTLS thread clone() without CLONE_SETTLS",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_thread_tpidr_wrong,
+          silent="the child context comes from the program's own clone arguments",
+          prop="A thread made with clone(CLONE_SETTLS, tls) starts with TPIDR_EL0 = tls, "
+               "whatever flags the kernel serves the call with.")
+def rj_clone_settls_dropped(adv: Adversary) -> None:
+    """1. The program makes a thread with clone(CLONE_VM | ... | CLONE_SETTLS, stack, 0,
+    tls, &tid) and a TLS block of its own.
+    2. The kernel serves the call with CLONE_SETTLS cleared (its own clone path then
+    declares those flags to FORK_DOMAIN).
+    3. The thread starts with its creator's thread pointer: its TLS stores would land in
+    the creator's block."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_TLS_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.reg("x0") & ~CLONE_SETTLS)
+        a.note("clone served without CLONE_SETTLS")
+
+
+@scenario(id="RJ-004", title="Serve fork() with a CLONE_SETTLS and a thread pointer of the "
+          "kernel's", family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_fork_tpidr_wrong,
+          silent="the child context comes from the program's own clone arguments",
+          prop="A fork child starts with its parent's TPIDR_EL0 unless the program's own "
+               "clone flags ask for CLONE_SETTLS.")
+def rj_fork_settls_added(adv: Adversary) -> None:
+    """1. The program forks with clone(SIGCHLD, 0, 0, 0, 0): no CLONE_SETTLS.
+    2. The kernel serves it as clone(SIGCHLD | CLONE_SETTLS) with the tls argument the heap
+    page (its own clone path declares those flags to FORK_DOMAIN).
+    3. The child starts with the kernel's thread pointer: every TLS access of the child
+    (errno, the stack guard, libc's thread data) lands where the kernel chose."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_FORK_TLS)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.reg("x0") | CLONE_SETTLS)
+        a.set_reg("x3", _heap_page(a))
+        a.note("fork served with CLONE_SETTLS, tls the heap page")
+
+
+def _serve_clone3_as_clone(adv: Adversary, flags_of: object) -> None:
+    """At the program's clone3() (TLS3 step), read its clone_args (the call's own
+    capability) and dispatch the call as clone() with flags `flags_of(asked)`, the stack
+    and child TID word it named and no TLS; x8 goes back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE3, during=P_TLS3_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        ca = CLONE_ARGS.unpack(a.kernel.uaccess.read(a.reg("x0"), CLONE_ARGS.size))
+        flags, child_tid, stack, size = ca[0], ca[2], ca[5], ca[6]
+        served = flags_of(flags)  # type: ignore[operator]
+        a.memo["x8"] = a.reg("x8")
+        a.set_reg("x8", NR_CLONE)
+        a.set_reg("x0", served)
+        a.set_reg("x1", stack + size)
+        a.set_reg("x2", 0)
+        a.set_reg("x3", 0)
+        a.set_reg("x4", child_tid)
+        a.note(f"clone3(flags {flags:#x}) served as clone(flags {served:#x})")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_TLS3_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop("x8", NR_CLONE3))
+
+
+@scenario(id="RJ-005", title="Serve a CLONE_SETTLS thread clone3() as clone() without the TLS",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_thread_tpidr_wrong,
+          silent="the child context comes from the program's own clone_args",
+          prop="A thread made with clone3() whose clone_args ask for CLONE_SETTLS starts with "
+               "TPIDR_EL0 = clone_args.tls, whatever the kernel declares.")
+def rj_clone3_settls_dropped(adv: Adversary) -> None:
+    """1. The program makes a thread with clone3(): clone_args.flags has CLONE_SETTLS and
+    clone_args.tls its own TLS block.
+    2. The kernel reads the clone_args (the call grants it) and dispatches the call through
+    its clone() path with the same flags less CLONE_SETTLS, the stack and TID word named.
+    3. The thread starts with its creator's thread pointer."""
+    _serve_clone3_as_clone(adv, lambda asked: asked & ~CLONE_SETTLS)
+
+
+@scenario(id="RJ-006", title="Serve a clone3() thread as a fork: the thread runs in a copy",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_thread_in_other_process,
+          silent="the child context comes from the program's own clone_args",
+          prop="A clone3() whose clone_args ask for CLONE_VM | CLONE_THREAD makes a thread of "
+               "the caller's address space, never a separate process with a copy of it.")
+def rj_clone3_thread_as_fork(adv: Adversary) -> None:
+    """1. The program makes a thread with clone3(CLONE_VM | CLONE_THREAD | ...).
+    2. The kernel dispatches it through its clone() path as clone(SIGCHLD): a fork, whose
+    FORK_DOMAIN names a fresh copy of the address space and declares fork's flags.
+    3. The 'thread' runs in a copy: what it stores never reaches its creator, which waits
+    for a TID word that is never cleared and reads results that were never written."""
+    _serve_clone3_as_clone(adv, lambda asked: SIGCHLD)
+

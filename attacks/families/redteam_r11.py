@@ -199,3 +199,121 @@ def rj_clone3_thread_as_fork(adv: Adversary) -> None:
     for a TID word that is never cleared and reads results that were never written."""
     _serve_clone3_as_clone(adv, lambda asked: SIGCHLD)
 
+
+
+# --- RJ-007..RJ-009: a thread's end, as the kernel reports it ------------------------------
+
+NR_EXIT = NUMBERS["exit"]
+NR_EXIT_GROUP = NUMBERS["exit_group"]
+NR_GETPID = NUMBERS["getpid"]
+P_TLS_CHILD = 405
+
+
+def _returned_from_exit(out: Outcome) -> list[str]:
+    return [f"marker {m.phase} came from thread {m.tid} of process {m.pid} after it called "
+            "exit(): the thread returned from a call that never returns"
+            for m in out.markers if m.phase in (P_TLS_DONE,) and m.tid != out.init_pid]
+
+
+def _returned_from_exit_group(out: Outcome) -> list[str]:
+    return [f"the fork child (pid {m.pid}) reached the parent's FORK_DONE marker after "
+            "exit_group(): a call that never returns came back"
+            for m in out.markers if m.phase == P_FORK_CHILD + 1 and m.pid != out.init_pid]
+
+
+def _serve_as_getpid(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the next `nr` after marker `phase` (in any thread of the program, children
+    included) as getpid(), and put x8 back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+        a.note(f"syscall {nr} served as getpid()")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPID, during=phase, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if ("x8", nr) in a.memo:
+            a.set_reg("x8", a.memo.pop(("x8", nr)))
+
+
+@scenario(id="RJ-007", title="Return a thread from exit(): serve it as getpid()",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-EXIT", "G-RETURN-PATHS"),
+          program=DISPATCH, oracle=_returned_from_exit,
+          prop="exit() never returns: the thread that called it never runs again.")
+def rj_thread_exit_returns(adv: Adversary) -> None:
+    """1. The program's clone()d thread announces its TPIDR_EL0 and calls exit(0).
+    2. The kernel serves that exit() as getpid() and returns to the thread.
+    3. The thread runs on past its exit: the creator's code after the clone (its
+    TLS_DONE marker) runs a second time, on the thread's stack."""
+    _serve_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
+
+
+@scenario(id="RJ-008", title="Return a fork child from exit_group(): serve it as getpid()",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-EXIT", "G-EXIT-GROUP"),
+          program=DISPATCH, oracle=_returned_from_exit_group,
+          prop="exit_group() never returns: no thread of the process runs again.")
+def rj_child_exit_group_returns(adv: Adversary) -> None:
+    """1. The program's fork child announces its TPIDR_EL0 and calls exit_group(0).
+    2. The kernel serves that exit_group() as getpid() and returns to the child.
+    3. The child runs the parent's side of the program: its FORK_DONE marker, then the
+    rest of the program, a second copy of the program with its secrets."""
+    _serve_as_getpid(adv, NR_EXIT_GROUP, P_FORK_CHILD)
+
+
+def _tid_word_cleared_early(out: Outcome) -> list[str]:
+    done = next((i for i, m in enumerate(out.markers) if m.phase == P_TLS_DONE), None)
+    child = next((i for i, m in enumerate(out.markers) if m.phase == P_TLS_CHILD), None)
+    if done is not None and child is not None and child > done:
+        return ["the creator saw the thread's CLONE_CHILD_CLEARTID word cleared before the "
+                "thread had run (it went on while the thread still used its stack)"]
+    return []
+
+
+@scenario(id="RJ-009", title="Clear a new thread's CLONE_CHILD_CLEARTID word before it exits",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          program=DISPATCH, oracle=_tid_word_cleared_early, gap="P6",
+          prop="The CLONE_CHILD_CLEARTID word is cleared only when the thread exits: the "
+               "kernel cannot tell the creator a live thread is gone.")
+def rj_cleartid_early(adv: Adversary) -> None:
+    """1. The program makes a thread with clone(... CLONE_CHILD_CLEARTID, &word) and waits
+    (sched_yield) until the word reads 0, then reuses what the thread used.
+    2. While still serving the clone in the creator, the kernel stores 0 to the word
+    through the call's user access, and keeps the thread off the CPU.
+    3. The creator goes on as if the thread had exited; the thread runs later on a stack
+    and with data its creator believes free."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_TLS_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        t = a.kernel.threads.get(child)
+        word = t.clear_child_tid if t is not None else 0
+        a.note(f"clone returned {child}; its TID word {word:#x} cleared now")
+        a.kernel.uaccess.write_u32(word, 0)
+
+
+def _stored_after_exit(out: Outcome) -> list[str]:
+    return [f"the kernel stored {v:#x} into the exited thread's CLONE_CHILD_CLEARTID word "
+            "while serving another call of the program" for v in out.hits.get("stored", ())]
+
+
+@scenario(id="RJ-010", title="Store into an exited thread's CLONE_CHILD_CLEARTID word later on",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          program=DISPATCH, oracle=_stored_after_exit,
+          prop="Once a thread has exited (its TID word cleared), the word is the program's "
+               "again: no later call lets the kernel store into it.")
+def rj_cleartid_after_exit(adv: Adversary) -> None:
+    """1. The program's clone()d thread (CLONE_CHILD_CLEARTID, &word) exits; the kernel
+    clears the word, as it must.
+    2. Later, while serving the creator's FORK_TLS marker (a getppid()), the kernel stores
+    0x41414141 into the word through that call's user access.
+    3. A word the program owns again changed outside any call that names it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_TLS_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        t = a.kernel.threads.get(a.reg("x0"))
+        a.memo["word"] = t.clear_child_tid if t is not None else 0
+
+    @adv.at(P_FORK_TLS)  # type: ignore[arg-type]
+    def _(a: Adversary) -> None:
+        word = a.memo.get("word", 0)
+        a.kernel.uaccess.write_u32(word, 0x41414141)
+        a.note(f"stored 0x41414141 at the exited thread's TID word {word:#x}")
+        a.hit("stored", 0x41414141)

@@ -317,3 +317,40 @@ def rj_cleartid_after_exit(adv: Adversary) -> None:
         a.kernel.uaccess.write_u32(word, 0x41414141)
         a.note(f"stored 0x41414141 at the exited thread's TID word {word:#x}")
         a.hit("stored", 0x41414141)
+
+
+P_SETTID = 414
+P_SETTID_DONE = 415
+
+
+def _parent_tid_word_changed(out: Outcome) -> list[str]:
+    return [f"the parent's own TID word (glibc's THREAD_SELF->tid) read {m.args[0]:#x} after "
+            f"fork(), not its TID {m.args[1]:#x}: CLONE_CHILD_SETTID was served in the "
+            "parent's memory" for m in out.markers
+            if m.phase == P_SETTID_DONE and m.pid == out.init_pid and m.args[0] != m.args[1]]
+
+
+@scenario(id="RJ-011", title="Serve fork()'s CLONE_CHILD_SETTID in the parent's copy of the word",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_parent_tid_word_changed, gap="P6",
+          prop="CLONE_CHILD_SETTID stores the child's TID in the child's memory only: after a "
+               "fork the parent's copy of the word (glibc's THREAD_SELF->tid) still holds "
+               "the parent's TID.")
+def rj_child_settid_in_parent(adv: Adversary) -> None:
+    """1. The program forks as glibc's fork() does: clone(CLONE_CHILD_SETTID |
+    CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0, 0, &word), the word holding its own TID (glibc
+    keeps THREAD_SELF->tid there and uses it as the owner of its recursive and
+    error-checking mutexes).
+    2. At the clone's return in the parent, the kernel stores the child's TID through the
+    parent's user access, at the word's address in the parent's address space.
+    3. The parent now believes it is the child thread: its own TID word names another
+    task."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_SETTID)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["ctid"] = a.reg("x4")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_SETTID)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        a.kernel.uaccess.write_u32(a.memo["ctid"], child)
+        a.note(f"child TID {child} stored at {a.memo['ctid']:#x} in the parent")

@@ -21,6 +21,9 @@
  *   4. forks with clone(SIGCHLD) (no CLONE_SETTLS, tls argument 0): the child announces
  *      its TPIDR_EL0 and its parent's (they must be equal) and exits.
  *   5. The same thread as in 3 made with clone3(), the TLS block in clone_args.tls.
+ *   6. forks as glibc's fork() does, clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
+ *      SIGCHLD) naming its own TID word (glibc's THREAD_SELF->tid): the child's TID goes
+ *      into the child's copy of the word; the parent's must still hold the parent's TID.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r11.py.  Only the digest of the secret is ever printed.
@@ -56,6 +59,8 @@
 #define P_TLS3_THREAD 410   /* x2 the TLS block asked for; next: clone3(... CLONE_SETTLS) */
 #define P_TLS3_CHILD 411    /* in the clone3()d thread: x2 its TPIDR_EL0 */
 #define P_TLS3_DONE 412     /* x2 clone3's result, x3 the thread's TPIDR_EL0, x4 the block */
+#define P_SETTID 414        /* x2 the TID word (the caller's TID); next: clone(CHILD_SETTID ..) */
+#define P_SETTID_DONE 415   /* x2 the parent's TID word after fork, x3 its TID, x4 the child */
 
 #define THREAD_FLAGS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 /* VM FS FILES \
                       SIGHAND THREAD SYSVSEM */ | 0x80000 /* SETTLS */ \
@@ -146,6 +151,7 @@ static volatile long thread_tpidr;
 static volatile int thread_tid_word;
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
 static uint64_t tls_block[4] __attribute__((aligned(16)));
+static volatile int self_tid_word;
 
 struct clone_args_ {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
@@ -290,6 +296,21 @@ static void tls3_thread_step(void)
     marker(P_TLS3_DONE, r, thread_tpidr, (long)tls_block, 0);
 }
 
+static void settid_fork_step(void)
+{
+    long me = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    self_tid_word = (int)me;
+    marker(P_SETTID, (long)&self_tid_word, me, 0, 0);
+    long pid = sys6(SYS_clone, 0x01000000 /* CHILD_SETTID */ | 0x00200000 /* CHILD_CLEARTID */
+                    | SIGCHLD_, 0, 0, 0, (long)&self_tid_word, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    marker(P_SETTID_DONE, self_tid_word, me, pid, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -330,6 +351,7 @@ int main(int argc, char **argv)
     tls_thread_step();
     fork_tls_step();
     tls3_thread_step();
+    settid_fork_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

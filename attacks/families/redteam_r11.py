@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 
+from abi import Call, Status
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
@@ -354,3 +355,66 @@ def rj_child_settid_in_parent(adv: Adversary) -> None:
         child = a.reg("x0")
         a.kernel.uaccess.write_u32(a.memo["ctid"], child)
         a.note(f"child TID {child} stored at {a.memo['ctid']:#x} in the parent")
+
+
+# --- RJ-012..RJ-013: one call's user access, another address space of the domain ----------
+
+P_HANDOFF, P_HANDOFF_LOG = 416, 417
+NR_WRITE = NUMBERS["write"]
+
+
+def _with_tree_of(adv: Adversary, pid: int, access: object) -> object:
+    """Run `access()` with TTBR0 on process `pid`'s tree (the kernel's switch_mm), faulting
+    pages in that process's address space as the Guardian asks, then switch back."""
+    other = adv.kernel.processes[pid]
+    adv.kernel.switch_mm(other.mm)
+    try:
+        return access()  # type: ignore[operator]
+    finally:
+        adv.kernel.switch_mm(adv.mm)
+
+
+def _mediated(adv: Adversary, pid: int, call: Call, args: tuple[int, int, int],
+              payload: bytes = b"") -> tuple[int, bytes]:
+    """One USER_READ/USER_WRITE with the given slot, under process `pid`'s tree, retried
+    after the faults the Guardian asks that process's address space to take."""
+    other = adv.kernel.processes[pid]
+
+    def go() -> tuple[int, bytes]:
+        status, data = Status.FAULT_IN, b""
+        for _ in range(4):
+            status, value, data = adv.hvc_data(call, args, payload)
+            if status != Status.FAULT_IN:
+                break
+            other.mm.handle_fault(value, call == Call.USER_WRITE, False)
+        return status, data
+    return _with_tree_of(adv, pid, go)  # type: ignore[return-value]
+
+
+@scenario(id="RJ-012", title="Read a fork child's memory with the parent's write() capability",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH, gap="P7",
+          prop="A call's user access reaches the memory of the address space that made the "
+               "call, never another address space of the same domain (a fork child's).")
+def rj_parent_cap_reads_child(adv: Adversary) -> None:
+    """1. The program forks; the child copies the secret into its own copy of a hand-off
+    buffer, says it is ready and waits; the parent then writes the first 32 bytes of its
+    copy (public bytes) to /dev/null.
+    2. While serving that write(), the kernel switches TTBR0 to the child's tree (same
+    domain) and asks USER_READ for the buffer with the parent's slot.
+    3. The bytes returned are the child's copy: the secret."""
+    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["child"] = args[0]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WRITE, during=P_HANDOFF_LOG)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        buf, n = a.reg("x1"), a.reg("x2")
+        slot = getattr(thread, "slot", 0)
+        if not slot:                       # no Guardian: read the child's copy directly
+            root = a.kernel.processes[a.memo["child"]].mm.tables.root
+            a.observe(a.read_through(root, buf, n), "the child's tree")
+            return
+        status, data = _mediated(a, a.memo["child"], Call.USER_READ, (slot, buf, n))
+        a.note(f"USER_READ of the parent's write() buffer under the child's tree: "
+               f"{Status(status).name}")

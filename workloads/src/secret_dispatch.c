@@ -24,6 +24,11 @@
  *   6. forks as glibc's fork() does, clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
  *      SIGCHLD) naming its own TID word (glibc's THREAD_SELF->tid): the child's TID goes
  *      into the child's copy of the word; the parent's must still hold the parent's TID.
+ *   7. A hand-off buffer holds public bytes; it forks, and the child copies the secret
+ *      into its own copy of the buffer (the copies part at the first store), tells the
+ *      parent it is ready (a pipe), and waits to be released (a second pipe).  The parent
+ *      then logs the first 32 bytes of its own copy (public) to /dev/null, releases the
+ *      child and waits for it.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r11.py.  Only the digest of the secret is ever printed.
@@ -61,6 +66,9 @@
 #define P_TLS3_DONE 412     /* x2 clone3's result, x3 the thread's TPIDR_EL0, x4 the block */
 #define P_SETTID 414        /* x2 the TID word (the caller's TID); next: clone(CHILD_SETTID ..) */
 #define P_SETTID_DONE 415   /* x2 the parent's TID word after fork, x3 its TID, x4 the child */
+#define P_HANDOFF 416       /* x2 the hand-off buffer; next: fork, the child's copy gets the secret */
+#define P_HANDOFF_LOG 417   /* x2 the child; next: write(devnull, buffer, 32) of the parent's copy */
+#define P_HANDOFF_DONE 418  /* x2 the child, x3 its wait status */
 
 #define THREAD_FLAGS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 /* VM FS FILES \
                       SIGHAND THREAD SYSVSEM */ | 0x80000 /* SETTLS */ \
@@ -152,6 +160,8 @@ static volatile int thread_tid_word;
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
 static uint64_t tls_block[4] __attribute__((aligned(16)));
 static volatile int self_tid_word;
+static uint8_t handoff[64];
+static int devnull = -1;
 
 struct clone_args_ {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
@@ -311,6 +321,34 @@ static void settid_fork_step(void)
     marker(P_SETTID_DONE, self_tid_word, me, pid, 0);
 }
 
+static void handoff_step(void)
+{
+    int ready[2], release[2];
+    char c = 0;
+    if (sys6(SYS_pipe2, (long)ready, 0, 0, 0, 0, 0) != 0 ||
+        sys6(SYS_pipe2, (long)release, 0, 0, 0, 0, 0) != 0)
+        return;
+    memcpy(handoff, "public bytes the parent logs....", 32);
+    marker(P_HANDOFF, (long)handoff, 0, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD_, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        memcpy(handoff, secret, SECRET_LEN);          /* the child's own copy */
+        sys6(SYS_write, ready[1], (long)&c, 1, 0, 0, 0);
+        sys6(SYS_read, release[0], (long)&c, 1, 0, 0, 0);
+        memset(handoff, 0, sizeof handoff);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0) {
+        sys6(SYS_read, ready[0], (long)&c, 1, 0, 0, 0);
+        marker(P_HANDOFF_LOG, pid, 0, 0, 0);
+        sys6(SYS_write, devnull, (long)handoff, 32, 0, 0, 0);
+        sys6(SYS_write, release[1], (long)&c, 1, 0, 0, 0);
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    }
+    marker(P_HANDOFF_DONE, pid, status, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -352,6 +390,8 @@ int main(int argc, char **argv)
     fork_tls_step();
     tls3_thread_step();
     settid_fork_step();
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    handoff_step();
 
     int bad = tampered || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

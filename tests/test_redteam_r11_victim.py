@@ -14,11 +14,13 @@ import pytest
 from attacks.families.redteam_r11 import (
     DISPATCH,
     P_FORK_CHILD,
+    P_HANDOFF_DONE,
     P_SETTID_DONE,
     P_TLS_CHILD,
     P_TLS_DONE,
+    PUBLIC_WORD,
 )
-from attacks.runner import boot, run_session
+from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
 
@@ -37,3 +39,6 @@ def test_untouched_secret_dispatch_keeps_its_secret(mode: str) -> None:
     assert child.args[0] == child.args[1]               # the fork child kept the pointer
     settid = by_phase[P_SETTID_DONE]
     assert settid.args[0] == settid.args[1]             # the parent's TID word is its own
+    assert by_phase[P_HANDOFF_DONE].args[2] == PUBLIC_WORD   # the child's copy was its own
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])

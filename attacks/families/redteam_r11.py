@@ -418,3 +418,49 @@ def rj_parent_cap_reads_child(adv: Adversary) -> None:
         status, data = _mediated(a, a.memo["child"], Call.USER_READ, (slot, buf, n))
         a.note(f"USER_READ of the parent's write() buffer under the child's tree: "
                f"{Status(status).name}")
+
+
+P_HANDOFF_DONE = 418
+NR_READ = NUMBERS["read"]
+PUBLIC_WORD = int.from_bytes(b"public b", "little")
+FORGED = b"PWNED!!!"
+
+
+def _parent_buffer_changed(out: Outcome) -> list[str]:
+    return [f"the parent's copy of the hand-off buffer begins {m.args[2]:#x} after its child's "
+            "read(), not the public bytes it wrote there" for m in out.markers
+            if m.phase == P_HANDOFF_DONE and m.pid == out.init_pid and m.args[2] != PUBLIC_WORD]
+
+
+@scenario(id="RJ-013", title="Write the parent's memory with its fork child's read() capability",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH, oracle=_parent_buffer_changed, gap="P7",
+          prop="A call's user access reaches the memory of the address space that made the "
+               "call: a fork child's read() never writes its parent's copy of the buffer.")
+def rj_child_cap_writes_parent(adv: Adversary) -> None:
+    """1. The program forks; the child waits to be released with a read() of 8 bytes into
+    its own copy of the hand-off buffer (the parent's copy keeps public bytes, which the
+    parent reports after the child has exited).
+    2. While serving the child's read(), the kernel switches TTBR0 to the parent's tree
+    (same domain) and asks USER_WRITE for the buffer with the child's slot.
+    3. The parent's copy now holds the kernel's bytes."""
+    @adv.at(P_HANDOFF)  # type: ignore[arg-type]
+    def _(a: Adversary) -> None:
+        a.memo["armed"] = True
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        if not a.memo.get("armed") or proc is a.init or a.reg("x2") != len(FORGED):
+            return
+        a.memo["armed"] = False
+        buf = a.reg("x1")
+        slot = getattr(thread, "slot", 0)
+        if not slot:                       # no Guardian: break CoW and store directly
+            a.mm.handle_fault(buf, True, False)
+            a.write_through(a.mm.tables.root, buf, FORGED)
+            return
+        status, _ = _mediated(a, a.init.pid, Call.USER_WRITE, (slot, buf, len(FORGED)),
+                              FORGED)
+        a.note(f"USER_WRITE with the child's read() slot under the parent's tree: "
+               f"{Status(status).name}")

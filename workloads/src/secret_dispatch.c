@@ -26,9 +26,10 @@
  *      into the child's copy of the word; the parent's must still hold the parent's TID.
  *   7. A hand-off buffer holds public bytes; it forks, and the child copies the secret
  *      into its own copy of the buffer (the copies part at the first store), tells the
- *      parent it is ready (a pipe), and waits to be released (a second pipe).  The parent
- *      then logs the first 32 bytes of its own copy (public) to /dev/null, releases the
- *      child and waits for it.
+ *      parent it is ready (a pipe), and waits to be released (a second pipe, read into
+ *      its own copy of the buffer).  The parent then logs the first 32 bytes of its own
+ *      copy (public) to /dev/null, releases the child, waits for it and reports the first
+ *      word of its copy (still the public bytes).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r11.py.  Only the digest of the secret is ever printed.
@@ -68,7 +69,7 @@
 #define P_SETTID_DONE 415   /* x2 the parent's TID word after fork, x3 its TID, x4 the child */
 #define P_HANDOFF 416       /* x2 the hand-off buffer; next: fork, the child's copy gets the secret */
 #define P_HANDOFF_LOG 417   /* x2 the child; next: write(devnull, buffer, 32) of the parent's copy */
-#define P_HANDOFF_DONE 418  /* x2 the child, x3 its wait status */
+#define P_HANDOFF_DONE 418  /* x2 the child, x3 its wait status, x4 the buffer's first word */
 
 #define THREAD_FLAGS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 /* VM FS FILES \
                       SIGHAND THREAD SYSVSEM */ | 0x80000 /* SETTLS */ \
@@ -334,7 +335,7 @@ static void handoff_step(void)
     if (pid == 0) {
         memcpy(handoff, secret, SECRET_LEN);          /* the child's own copy */
         sys6(SYS_write, ready[1], (long)&c, 1, 0, 0, 0);
-        sys6(SYS_read, release[0], (long)&c, 1, 0, 0, 0);
+        sys6(SYS_read, release[0], (long)handoff, 8, 0, 0, 0);
         memset(handoff, 0, sizeof handoff);
         sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
     }
@@ -346,7 +347,9 @@ static void handoff_step(void)
         sys6(SYS_write, release[1], (long)&c, 1, 0, 0, 0);
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
     }
-    marker(P_HANDOFF_DONE, pid, status, 0, 0);
+    uint64_t first;
+    memcpy(&first, handoff, sizeof first);
+    marker(P_HANDOFF_DONE, pid, status, (long)first, 0);
 }
 
 int main(int argc, char **argv)

@@ -464,3 +464,44 @@ def rj_child_cap_writes_parent(adv: Adversary) -> None:
                               FORGED)
         a.note(f"USER_WRITE with the child's read() slot under the parent's tree: "
                f"{Status(status).name}")
+
+
+# --- RJ-014: a fork child's sealed page handed to its parent --------------------------------
+
+
+@scenario(id="RJ-014", title="Swap a fork child's page in at the same address in its parent",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-SWAP-BIND"),
+          program=DISPATCH, gap="P3",
+          prop="A sealed page comes back only into the address space it left (or one that "
+               "shared it when it was sealed): a fork child's page written after the fork "
+               "never reaches its parent through swap.")
+def rj_child_page_swapped_into_parent(adv: Adversary) -> None:
+    """1. The program forks; the child copies the secret into its own copy of the hand-off
+    buffer and waits; the parent's copy holds public bytes, which it then logs.
+    2. While serving the parent's HANDOFF_LOG marker, the kernel swaps the child's page out
+    (SWAP_OUT: sealed for the domain and that address), swaps the parent's page out too,
+    lets the parent's tree claim the child's sealed page (SWAP_SHARE, same domain, as
+    fork does for a page swapped before it) and points the parent's entry at the child's
+    swap slot.
+    3. The parent's write() touches the buffer: the fault swaps the child's page in (a
+    valid seal for this domain and address), and the parent logs the child's secret."""
+    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        child = a.kernel.processes[args[0]].mm
+        va = a.memo["handoff"]
+        page = va & ~0xFFF
+        if not a.guarded:                   # no Guardian: the child's page is the kernel's
+            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
+            return
+        mem = a.mm.ctx.memory
+        mem.swap_out(child, page, child.tables.lookup(page))
+        entry = child.tables.lookup(page)
+        mem.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        mem.share_swapped(child, a.mm, page, entry)
+        a.mm.tables.set(page, entry)
+        a.el1.tlbi_all()
+        a.note(f"the parent's entry for {page:#x} names the child's sealed page ({entry:#x})")
+
+    @adv.on(Point.MARKER, phase=P_HANDOFF)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["handoff"] = args[0]

@@ -17,10 +17,11 @@ import struct
 
 from abi import Call, Status
 from abi.syscalls import NUMBERS
-from attacks.adversary import Adversary
+from attacks.adversary import USER_RO, Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 from kernel_model.signals import SEGV_ACCERR, SEGV_MAPERR, SIGSEGV, SIGUSR1, pack_siginfo
 
 RT = "rt11"
@@ -505,3 +506,36 @@ def rj_child_page_swapped_into_parent(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_HANDOFF)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["handoff"] = args[0]
+
+
+@scenario(id="RJ-015", title="Map a fork child's private frame read-only in its parent",
+          family=RT, goal=Goal.LEAK, rules=("G-SETPT-CONF-OWNER", "G-ONE-MAPPING"),
+          program=DISPATCH, gap="P1",
+          prop="A frame a fork child made its own (written after the fork) is mapped by that "
+               "child only: the kernel cannot map it into the parent as if it were still "
+               "shared copy-on-write.")
+def rj_child_frame_mapped_in_parent(adv: Adversary) -> None:
+    """1. The program forks; the child copies the secret into its own copy of the hand-off
+    buffer (a private frame now) and waits; the parent's copy holds public bytes.
+    2. While serving the parent's HANDOFF_LOG marker, the kernel swaps the parent's page
+    out, makes the child's mapping read-only and maps the child's frame at that address
+    in the parent, read-only too (as fork shares pages copy-on-write).
+    3. The parent's write() logs the child's bytes: the secret."""
+    @adv.on(Point.MARKER, phase=P_HANDOFF)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["handoff"] = args[0]
+
+    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        child = a.kernel.processes[args[0]].mm
+        va = a.memo["handoff"]
+        page = va & ~0xFFF
+        if not a.guarded:
+            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
+            return
+        frame = child.tables.lookup(page) & D.ADDR_MASK
+        a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        child.tables.set(page, D.leaf_descriptor(frame, USER_RO))   # shared: read-only first
+        a.mm.tables.set(page, D.leaf_descriptor(frame, USER_RO))
+        a.el1.tlbi_all()
+        a.note(f"the parent maps the child's frame {frame:#x} at {page:#x}")

@@ -35,6 +35,7 @@ def test_untouched_secret_dispatch_keeps_its_secret(mode: str) -> None:
     by_phase = {m.phase: m for m in out.markers}
     done = by_phase[P_TLS_DONE]
     assert done.args[1] == done.args[2]                 # the thread got its TLS block
+    assert done.args[3] == done.tid                     # the creator's TID word is its own
     child = by_phase[P_FORK_CHILD]
     assert child.args[0] == child.args[1]               # the fork child kept the pointer
     settid = by_phase[P_SETTID_DONE]

@@ -539,3 +539,32 @@ def rj_child_frame_mapped_in_parent(adv: Adversary) -> None:
         a.mm.tables.set(page, D.leaf_descriptor(frame, USER_RO))
         a.el1.tlbi_all()
         a.note(f"the parent maps the child's frame {frame:#x} at {page:#x}")
+
+
+# --- RJ-016: one thread's exit, another thread's TID word ----------------------------------
+
+
+def _creator_word_cleared(out: Outcome) -> list[str]:
+    return [f"the creator's own TID word read {m.args[3]:#x} after its thread exited, not its "
+            f"TID {m.tid:#x}: a live thread was reported gone" for m in out.markers
+            if m.phase == P_TLS_DONE and m.args[3] != m.tid]
+
+
+@scenario(id="RJ-016", title="At one thread's exit, clear another live thread's TID word",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
+          program=DISPATCH, oracle=_creator_word_cleared, gap="P6",
+          prop="A thread's exit clears its own CLONE_CHILD_CLEARTID / set_tid_address word "
+               "only: the words of the threads still running stay as they are.")
+def rj_exit_clears_other_word(adv: Adversary) -> None:
+    """1. The main thread registers its own TID word with set_tid_address() (libc keeps
+    THREAD_SELF->tid there), then makes a thread that exits at once.
+    2. Serving that thread's exit(), the kernel clears the main thread's word (another
+    registered TID word of the domain) through the exit's user access.
+    3. The main thread's word says it has exited while it runs: a joiner would go on and
+    free what it still uses."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_TLS_CHILD)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        main = a.init.threads[0]
+        a.kernel.uaccess.write_u32(main.clear_child_tid, 0)
+        a.note(f"thread {getattr(thread, 'tid', 0)}'s exit cleared the main thread's word "
+               f"{main.clear_child_tid:#x}")

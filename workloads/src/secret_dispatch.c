@@ -15,9 +15,12 @@
  *      itself SIGUSR1 with tgkill().
  *   2. Maps a PROT_NONE page (the lazy arena) and loads from it: the fault report the
  *      handler gets makes the page readable and zero, and the load is retried.
- *   3. Makes a thread with clone(CLONE_VM | ... | CLONE_SETTLS | CLONE_CHILD_CLEARTID)
- *      and a thread pointer of its own (a TLS block): the thread reads TPIDR_EL0,
- *      announces it and exits; the creator reports what the thread saw.
+ *   3. Registers its own TID word with set_tid_address() (as libc's start-up code does
+ *      for the main thread), then makes a thread with clone(CLONE_VM | ... |
+ *      CLONE_SETTLS | CLONE_CHILD_CLEARTID) and a thread pointer of its own (a TLS
+ *      block): the thread reads TPIDR_EL0, announces it and exits; the creator reports
+ *      what the thread saw and its own TID word (still its TID: only the exiting
+ *      thread's word is cleared).
  *   4. forks with clone(SIGCHLD) (no CLONE_SETTLS, tls argument 0): the child announces
  *      its TPIDR_EL0 and its parent's (they must be equal) and exits.
  *   5. The same thread as in 3 made with clone3(), the TLS block in clone_args.tls.
@@ -58,7 +61,8 @@
 #define P_LAZY_DONE 403     /* x2 the value loaded, x3 pages the handler zero-filled */
 #define P_TLS_THREAD 404    /* x2 the TLS block asked for; next: clone(... CLONE_SETTLS) */
 #define P_TLS_CHILD 405     /* in the clone()d thread: x2 its TPIDR_EL0 */
-#define P_TLS_DONE 406      /* x2 clone's result, x3 the thread's TPIDR_EL0, x4 the block */
+#define P_TLS_DONE 406      /* x2 clone's result, x3 the thread's TPIDR_EL0, x4 the block,
+                               x5 the creator's own TID word */
 #define P_FORK_TLS 407      /* x2 the parent's TPIDR_EL0; next: clone(SIGCHLD), tls 0 */
 #define P_FORK_CHILD 408    /* in the child: x2 its TPIDR_EL0, x3 the parent's */
 #define P_FORK_DONE 409     /* x2 the child's pid, x3 its wait status */
@@ -158,6 +162,7 @@ static int tampered;                   /* kept for the referee (no register chec
 static volatile int usr1_runs, zero_filled;
 static volatile long thread_tpidr;
 static volatile int thread_tid_word;
+static volatile int main_tid_word;
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
 static uint64_t tls_block[4] __attribute__((aligned(16)));
 static volatile int self_tid_word;
@@ -266,13 +271,15 @@ static void wait_thread_gone(long r)
 
 static void tls_thread_step(void)
 {
+    main_tid_word = (int)sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    sys6(SYS_set_tid_address, (long)&main_tid_word, 0, 0, 0, 0, 0);
     thread_tpidr = 0;
     thread_tid_word = 1;
     marker(P_TLS_THREAD, (long)tls_block, 0, 0, 0);
     long r = tls_child_call(SYS_clone, THREAD_FLAGS, (long)(thread_stack + sizeof thread_stack),
                             0, (long)tls_block, (long)&thread_tid_word, P_TLS_CHILD);
     wait_thread_gone(r);
-    marker(P_TLS_DONE, r, thread_tpidr, (long)tls_block, 0);
+    marker(P_TLS_DONE, r, thread_tpidr, (long)tls_block, main_tid_word);
 }
 
 static void fork_tls_step(void)

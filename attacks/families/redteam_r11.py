@@ -568,3 +568,23 @@ def rj_exit_clears_other_word(adv: Adversary) -> None:
         a.kernel.uaccess.write_u32(main.clear_child_tid, 0)
         a.note(f"thread {getattr(thread, 'tid', 0)}'s exit cleared the main thread's word "
                f"{main.clear_child_tid:#x}")
+
+
+@scenario(id="RJ-017", title="Bring an exited thread back through a signal delivered at its exit()",
+          family=RT, goal=Goal.TAMPER, rules=("G-RESUME-EXIT", "G-SIGNAL-HANDLER"),
+          program=DISPATCH, oracle=_returned_from_exit,
+          prop="A thread that called exit() takes no signal: no handler frame makes its exit "
+               "return.")
+def rj_signal_at_thread_exit(adv: Adversary) -> None:
+    """1. The program's clone()d thread announces its TPIDR_EL0 and calls exit(0).
+    2. The kernel serves that exit() as getpid() and queues SIGUSR1 (which the program
+    handles) for the thread, so that the way back is a signal delivery (SIGNAL builds the
+    frame from the exit's saved context) rather than a plain RESUME of the exit.
+    3. The handler returns through rt_sigreturn into the code after exit(): the creator's
+    code after the clone runs a second time, on the thread's stack."""
+    _serve_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_TLS_CHILD)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.kernel.signals.send_thread(thread, SIGUSR1, pack_siginfo(SIGUSR1, 0))
+        a.note("SIGUSR1 queued for the exiting thread")

@@ -17,7 +17,7 @@ import struct
 
 from abi import Call, Status
 from abi.syscalls import NUMBERS
-from attacks.adversary import USER_RO, Adversary
+from attacks.adversary import USER_RO, USER_RW, Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
@@ -588,3 +588,31 @@ def rj_signal_at_thread_exit(adv: Adversary) -> None:
     def _(a: Adversary, thread: object, **_: object) -> None:
         a.kernel.signals.send_thread(thread, SIGUSR1, pack_siginfo(SIGUSR1, 0))
         a.note("SIGUSR1 queued for the exiting thread")
+
+
+@scenario(id="RJ-018", title="Serve a fork child's CoW fault by making the shared frame writable",
+          family=RT, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-CONF-EXCLUSIVE"),
+          program=DISPATCH,
+          prop="A frame a fork shares copy-on-write is never writable while another address "
+               "space maps it: the child's first store lands in a copy of its own.")
+def rj_cow_fault_served_in_place(adv: Adversary) -> None:
+    """1. The program forks; the child's first store into the hand-off buffer (the secret)
+    faults, the page being shared copy-on-write with the parent.
+    2. The kernel serves the fault by rewriting the child's entry writable on the same
+    frame instead of copying it.
+    3. The child's secret lands in the parent's page too, and the parent logs it."""
+    @adv.on(Point.MARKER, phase=P_HANDOFF)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["handoff"] = args[0]
+
+    @adv.on(Point.FAULT, init_only=False, during=P_HANDOFF, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        page = a.memo["handoff"] & ~0xFFF
+        if proc is a.init or getattr(info, "far", 0) & ~0xFFF != page or a.memo.get("done"):
+            return
+        a.memo["done"] = True
+        desc = proc.mm.tables.lookup(page)
+        proc.mm.tables.set(page, D.leaf_descriptor(desc & D.ADDR_MASK, USER_RW))
+        a.el1.tlbi_all()
+        a.note(f"the child's entry for {page:#x} made writable on the shared frame")

@@ -22,6 +22,8 @@ from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
+from emulator.exceptions import ExceptionInfo
+from kernel_model.process import Thread
 from kernel_model.signals import SEGV_ACCERR, SEGV_MAPERR, SIGSEGV, SIGUSR1, pack_siginfo
 
 RT = "rt11"
@@ -67,7 +69,7 @@ def rj_usr1_dressed_as_fault(adv: Adversary) -> None:
 
 @scenario(id="RJ-002", title="Report the program's real fault at another address (si_addr)",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
-          program=DISPATCH,
+          program=DISPATCH, silent="a fault signal's siginfo is written from the exception",
           prop="A fault signal reports the fault the thread took: its si_addr is the faulting "
                "address, not one the kernel chooses.")
 def rj_real_fault_other_address(adv: Adversary) -> None:
@@ -80,7 +82,7 @@ def rj_real_fault_other_address(adv: Adversary) -> None:
     3. The handler zero-fills the heap page; the load faults again and the second report
     is honest, so the program goes on with its heap copy of the secret gone."""
     @adv.on(Point.FAULT, during=P_LAZY)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object, **_: object) -> None:
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
         info = pack_siginfo(SIGSEGV, SEGV_ACCERR, addr=_heap_page(a))
         a.kernel.signals.send_thread(thread, SIGSEGV, info)
         a.note("the lazy page's fault reported with si_addr the heap page")
@@ -409,9 +411,9 @@ def rj_parent_cap_reads_child(adv: Adversary) -> None:
         a.memo["child"] = args[0]
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_WRITE, during=P_HANDOFF_LOG)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object, **_: object) -> None:
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
         buf, n = a.reg("x1"), a.reg("x2")
-        slot = getattr(thread, "slot", 0)
+        slot = thread.slot
         if not slot:                       # no Guardian: read the child's copy directly
             root = a.kernel.processes[a.memo["child"]].mm.tables.root
             a.observe(a.read_through(root, buf, n), "the child's tree")
@@ -450,13 +452,13 @@ def rj_child_cap_writes_parent(adv: Adversary) -> None:
         a.memo["armed"] = True
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, init_only=False, once=False)
-    def _(a: Adversary, thread: object, **_: object) -> None:
-        proc = thread.process  # type: ignore[attr-defined]
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        proc = thread.process
         if not a.memo.get("armed") or proc is a.init or a.reg("x2") != len(FORGED):
             return
         a.memo["armed"] = False
         buf = a.reg("x1")
-        slot = getattr(thread, "slot", 0)
+        slot = thread.slot
         if not slot:                       # no Guardian: break CoW and store directly
             a.mm.handle_fault(buf, True, False)
             a.write_through(a.mm.tables.root, buf, FORGED)
@@ -563,10 +565,10 @@ def rj_exit_clears_other_word(adv: Adversary) -> None:
     3. The main thread's word says it has exited while it runs: a joiner would go on and
     free what it still uses."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_TLS_CHILD)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object, **_: object) -> None:
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
         main = a.init.threads[0]
         a.kernel.uaccess.write_u32(main.clear_child_tid, 0)
-        a.note(f"thread {getattr(thread, 'tid', 0)}'s exit cleared the main thread's word "
+        a.note(f"thread {thread.tid}'s exit cleared the main thread's word "
                f"{main.clear_child_tid:#x}")
 
 
@@ -585,7 +587,7 @@ def rj_signal_at_thread_exit(adv: Adversary) -> None:
     _serve_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_TLS_CHILD)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object, **_: object) -> None:
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
         a.kernel.signals.send_thread(thread, SIGUSR1, pack_siginfo(SIGUSR1, 0))
         a.note("SIGUSR1 queued for the exiting thread")
 
@@ -606,10 +608,10 @@ def rj_cow_fault_served_in_place(adv: Adversary) -> None:
         a.memo["handoff"] = args[0]
 
     @adv.on(Point.FAULT, init_only=False, during=P_HANDOFF, once=False)  # type: ignore[arg-type]
-    def _(a: Adversary, info: object, thread: object, **_: object) -> None:
-        proc = thread.process  # type: ignore[attr-defined]
+    def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
+        proc = thread.process
         page = a.memo["handoff"] & ~0xFFF
-        if proc is a.init or getattr(info, "far", 0) & ~0xFFF != page or a.memo.get("done"):
+        if proc is a.init or info.far & ~0xFFF != page or a.memo.get("done"):
             return
         a.memo["done"] = True
         desc = proc.mm.tables.lookup(page)

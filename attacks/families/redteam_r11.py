@@ -618,3 +618,38 @@ def rj_cow_fault_served_in_place(adv: Adversary) -> None:
         proc.mm.tables.set(page, D.leaf_descriptor(desc & D.ADDR_MASK, USER_RW))
         a.el1.tlbi_all()
         a.note(f"the child's entry for {page:#x} made writable on the shared frame")
+
+
+@scenario(id="RJ-019", title="Copy a fork child's private page and map the copy in its parent",
+          family=RT, goal=Goal.LEAK, rules=("G-COPY-CONF-DST", "G-SETPT-CONF-OWNER"),
+          program=DISPATCH,
+          prop="A copy of a confidential frame (COPY_PAGE, as CoW and migration make) is "
+               "mapped only where its source was: a fork child's private page never comes "
+               "back as a page of its parent.")
+def rj_child_page_copied_into_parent(adv: Adversary) -> None:
+    """1. The program forks; the child copies the secret into its own copy of the hand-off
+    buffer and waits; the parent's copy holds public bytes.
+    2. While serving the parent's HANDOFF_LOG marker, the kernel copies the child's frame
+    into a fresh frame (COPY_PAGE: the copy joins the domain), swaps the parent's page out
+    and maps the copy at that address in the parent.
+    3. The parent's write() logs the child's bytes: the secret."""
+    @adv.on(Point.MARKER, phase=P_HANDOFF)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["handoff"] = args[0]
+
+    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        child = a.kernel.processes[args[0]].mm
+        va = a.memo["handoff"]
+        page = va & ~0xFFF
+        if not a.guarded:
+            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
+            return
+        src = child.tables.lookup(page) & D.ADDR_MASK
+        copy = a.alloc_frame()
+        status, _ = a.hvc(Call.COPY_PAGE, copy, src)
+        a.note(f"COPY_PAGE of the child's frame {src:#x} into {copy:#x}: {Status(status).name}")
+        a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        a.mm.tables.set(page, D.leaf_descriptor(copy, USER_RO))
+        a.el1.tlbi_all()
+        a.note(f"the parent maps the copy at {page:#x}")

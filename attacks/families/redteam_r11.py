@@ -146,21 +146,28 @@ def rj_fork_settls_added(adv: Adversary) -> None:
     (errno, the stack guard, libc's thread data) lands where the kernel chose."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_FORK_TLS)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
+        a.memo["x3"] = a.reg("x3")
         a.set_reg("x0", a.reg("x0") | CLONE_SETTLS)
         a.set_reg("x3", _heap_page(a))
         a.note("fork served with CLONE_SETTLS, tls the heap page")
+
+    # Without a Guardian the kernel's own exit code puts the caller's x3 back.
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_FORK_TLS)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x3", a.memo.pop("x3", 0))
 
 
 def _serve_clone3_as_clone(adv: Adversary, flags_of: object) -> None:
     """At the program's clone3() (TLS3 step), read its clone_args (the call's own
     capability) and dispatch the call as clone() with flags `flags_of(asked)`, the stack
-    and child TID word it named and no TLS; x8 goes back at the exit."""
+    and child TID word it named and no TLS; x1-x4 and x8 go back at the exit."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE3, during=P_TLS3_THREAD)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         ca = CLONE_ARGS.unpack(a.kernel.uaccess.read(a.reg("x0"), CLONE_ARGS.size))
         flags, child_tid, stack, size = ca[0], ca[2], ca[5], ca[6]
         served = flags_of(flags)  # type: ignore[operator]
         a.memo["x8"] = a.reg("x8")
+        a.memo["args"] = [a.reg(f"x{i}") for i in range(1, 5)]
         a.set_reg("x8", NR_CLONE)
         a.set_reg("x0", served)
         a.set_reg("x1", stack + size)
@@ -172,6 +179,8 @@ def _serve_clone3_as_clone(adv: Adversary, flags_of: object) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_TLS3_THREAD)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x8", a.memo.pop("x8", NR_CLONE3))
+        for i, value in enumerate(a.memo.pop("args", []), start=1):
+            a.set_reg(f"x{i}", value)
 
 
 @scenario(id="RJ-005", title="Serve a CLONE_SETTLS thread clone3() as clone() without the TLS",

@@ -338,8 +338,8 @@ P_SETTID_DONE = 415
 
 def _parent_tid_word_changed(out: Outcome) -> list[str]:
     return [f"the parent's own TID word (glibc's THREAD_SELF->tid) read {m.args[0]:#x} after "
-            f"fork(), not its TID {m.args[1]:#x}: CLONE_CHILD_SETTID was served in the "
-            "parent's memory" for m in out.markers
+            f"fork(), not its TID {m.args[1]:#x}: a store owed to the child's copy of the "
+            "word landed in the parent's" for m in out.markers
             if m.phase == P_SETTID_DONE and m.pid == out.init_pid and m.args[0] != m.args[1]]
 
 
@@ -662,3 +662,32 @@ def rj_child_page_copied_into_parent(adv: Adversary) -> None:
         a.mm.tables.set(page, D.leaf_descriptor(copy, USER_RO))
         a.el1.tlbi_all()
         a.note(f"the parent maps the copy at {page:#x}")
+
+
+@scenario(id="RJ-020", title="Clear a fork child's TID word in its parent's memory at its exit",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH, oracle=_parent_tid_word_changed, gap="P7",
+          prop="The CLONE_CHILD_CLEARTID word a fork child's exit clears is the child's own "
+               "copy: the parent's copy of that word (its own TID) stays.")
+def rj_child_exit_clears_parent_word(adv: Adversary) -> None:
+    """1. The program forks as glibc does (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID, the
+    word holding the parent's own TID); the child calls exit_group(0) at once.
+    2. Serving the child's exit_group(), the kernel switches TTBR0 to the parent's tree
+    (same domain) and clears the word there through the exit's user access.
+    3. The parent's own TID word reads 0: it is told it has exited while it runs."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_SETTID)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["ctid"] = a.reg("x4")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT_GROUP, during=P_SETTID, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init or "ctid" not in a.memo:
+            return
+        word = a.memo.pop("ctid")
+        if not thread.slot:                # no Guardian: store into the parent directly
+            a.mm.handle_fault(word, True, False)
+            a.write_through(a.mm.tables.root, word, bytes(4))
+            return
+        status, _ = _mediated(a, a.init.pid, Call.USER_WRITE, (thread.slot, word, 4), bytes(4))
+        a.note(f"the child's exit cleared {word:#x} under the parent's tree: "
+               f"{Status(status).name}")

@@ -1,14 +1,16 @@
-"""Red-team round eleven: signal reports and thread pointers a program trusts.
+"""Red-team round eleven: signal reports, thread pointers, TID words and fork children.
 
 The scenarios attack `secret_dispatch` (workloads/src/secret_dispatch.c): the secret kept
 as in `secret`, then one SA_SIGINFO handler for SIGUSR1 and SIGSEGV that acts on what the
 siginfo says (a SIGSEGV fault report names a page of its lazily zero-filled arena, which
-it zero-fills), a lazily filled PROT_NONE page, and threads and a fork child that announce
-the TPIDR_EL0 they start with.  Its markers (phases 400 and up) are mirrored by the P_*
-constants here.  Each scenario holds only the kernel's powers (its EL1 face, its own
-syscall dispatch and signal queue, its clone path and the user-access the call being
-served grants).  Where an attack still gets through with the Guardian on, it names the
-property it breaks (`gap`).
+it zero-fills), a lazily filled PROT_NONE page, threads and fork children that announce
+the TPIDR_EL0 they start with, TID words (set_tid_address, CLONE_CHILD_SETTID and
+CLONE_CHILD_CLEARTID) the program reads back, and a fork child that holds the secret in
+its own copy of a buffer whose parent copy the parent logs.  Its markers (phases 400 and
+up) are mirrored by the P_* constants here.  Each scenario holds only the kernel's powers
+(its EL1 face, its own syscall dispatch, signal queue, clone path, page tables and swap,
+and the user-access the call being served grants).  Where an attack still gets through
+with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations

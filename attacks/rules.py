@@ -158,6 +158,10 @@ RULES: tuple[Rule, ...] = (
          checks=("uaccess.capability", "uaccess.long_lived_exit")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
+    Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "
+         "thread that made it, whatever tree the kernel has loaded (the TID word a fork's "
+         "CLONE_CHILD_SETTID names in the child it yielded excepted).",
+         checks=("uaccess.slot_tree",)),
     Rule("G-UACCESS-STRING", "A string read stays inside its capability, NUL included.",
          checks=("ustring.capability",)),
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents (pages "

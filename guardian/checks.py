@@ -128,6 +128,7 @@ CHECKS: dict[str, str] = {
     "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
+    "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",

@@ -406,8 +406,9 @@ def _mediated(adv: Adversary, pid: int, call: Call, args: tuple[int, int, int],
 
 
 @scenario(id="RJ-012", title="Read a fork child's memory with the parent's write() capability",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=DISPATCH, gap="P7",
+          family=RT, goal=Goal.LEAK,
+          rules=("G-UACCESS-OWN-TREE", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH,
           prop="A call's user access reaches the memory of the address space that made the "
                "call, never another address space of the same domain (a fork child's).")
 def rj_parent_cap_reads_child(adv: Adversary) -> None:
@@ -447,8 +448,9 @@ def _parent_buffer_changed(out: Outcome) -> list[str]:
 
 
 @scenario(id="RJ-013", title="Write the parent's memory with its fork child's read() capability",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=DISPATCH, oracle=_parent_buffer_changed, gap="P7",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-UACCESS-OWN-TREE", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH, oracle=_parent_buffer_changed,
           prop="A call's user access reaches the memory of the address space that made the "
                "call: a fork child's read() never writes its parent's copy of the buffer.")
 def rj_child_cap_writes_parent(adv: Adversary) -> None:
@@ -667,8 +669,9 @@ def rj_child_page_copied_into_parent(adv: Adversary) -> None:
 
 
 @scenario(id="RJ-020", title="Clear a fork child's TID word in its parent's memory at its exit",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=DISPATCH, oracle=_parent_tid_word_changed, gap="P7",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-UACCESS-OWN-TREE", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=DISPATCH, oracle=_parent_tid_word_changed,
           prop="The CLONE_CHILD_CLEARTID word a fork child's exit clears is the child's own "
                "copy: the parent's copy of that word (its own TID) stays.")
 def rj_child_exit_clears_parent_word(adv: Adversary) -> None:

@@ -203,6 +203,10 @@ class SecureSwap:
         if rec is None or src not in rec.holders or rec.va != va:
             refuse("swap_share.outstanding", Status.ERR_STALE, f"version {version} at {va:#x} is "
                                                              "not outstanding for the source tree")
+        if not self.s.fork_copy.copying(dst, src):
+            refuse("swap_share.fork_copy", Status.ERR_DENIED,
+                   f"tree {dst:#x} is no fork child being copied from {src:#x}: a sealed page "
+                   "is shared only by the trees that held it at the fork")
         rec.holders.add(dst)
         return 0, b""
 

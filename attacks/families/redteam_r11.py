@@ -25,6 +25,7 @@ from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
+from kernel_model.mm import SW_COW
 from kernel_model.process import Thread
 from kernel_model.signals import SEGV_ACCERR, SEGV_MAPERR, SIGSEGV, SIGUSR1, pack_siginfo
 
@@ -486,8 +487,8 @@ def rj_child_cap_writes_parent(adv: Adversary) -> None:
 
 
 @scenario(id="RJ-014", title="Swap a fork child's page in at the same address in its parent",
-          family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-SWAP-BIND"),
-          program=DISPATCH, gap="P3",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-SHARE", "G-SWAP-FRESH", "G-SWAP-BIND"),
+          program=DISPATCH,
           prop="A sealed page comes back only into the address space it left (or one that "
                "shared it when it was sealed): a fork child's page written after the fork "
                "never reaches its parent through swap.")
@@ -524,8 +525,8 @@ def rj_child_page_swapped_into_parent(adv: Adversary) -> None:
 
 
 @scenario(id="RJ-015", title="Map a fork child's private frame read-only in its parent",
-          family=RT, goal=Goal.LEAK, rules=("G-SETPT-CONF-OWNER", "G-ONE-MAPPING"),
-          program=DISPATCH, gap="P1",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-SHARE", "G-SETPT-CONF-OWNER", "G-ONE-MAPPING"),
+          program=DISPATCH,
           prop="A frame a fork child made its own (written after the fork) is mapped by that "
                "child only: the kernel cannot map it into the parent as if it were still "
                "shared copy-on-write.")
@@ -550,7 +551,9 @@ def rj_child_frame_mapped_in_parent(adv: Adversary) -> None:
             return
         frame = child.tables.lookup(page) & D.ADDR_MASK
         a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
-        child.tables.set(page, D.leaf_descriptor(frame, USER_RO))   # shared: read-only first
+        # shared: read-only first, copy-on-write as fork leaves it (the child's next store
+        # copies the frame again)
+        child.tables.set(page, D.leaf_descriptor(frame, USER_RO, software=SW_COW))
         a.mm.tables.set(page, D.leaf_descriptor(frame, USER_RO))
         a.el1.tlbi_all()
         a.note(f"the parent maps the child's frame {frame:#x} at {page:#x}")

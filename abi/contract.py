@@ -165,6 +165,8 @@ SPECS: dict[Call, CallSpec] = {
     Call.USER_READ: CallSpec(
         Call.USER_READ, ("slot", "va", "length"),
         (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("the live tree is the slot's own address space (or the fork child whose "
+          "CLONE_CHILD_SETTID word the clone writes)", Status.ERR_DENIED),
          ("a capability of the syscall (or a long-lived one) covers the range for reading",
           Status.ERR_DENIED),
          ("every page is present (else: fault it in and retry)", Status.FAULT_IN)),
@@ -173,6 +175,8 @@ SPECS: dict[Call, CallSpec] = {
     Call.USER_WRITE: CallSpec(
         Call.USER_WRITE, ("slot", "va", "length"),
         (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("the live tree is the slot's own address space (or the fork child whose "
+          "CLONE_CHILD_SETTID word the clone writes)", Status.ERR_DENIED),
          ("a capability covers the range for writing", Status.ERR_DENIED),
          ("every page is present and writable (else: fault in and retry)", Status.FAULT_IN)),
         ("the bytes are written",),
@@ -180,6 +184,8 @@ SPECS: dict[Call, CallSpec] = {
     Call.USER_STRING: CallSpec(
         Call.USER_STRING, ("slot", "va", "max_length"),
         (("the slot is a syscall in progress of the live domain", Status.ERR_STATE),
+         ("the live tree is the slot's own address space (or the fork child whose "
+          "CLONE_CHILD_SETTID word the clone writes)", Status.ERR_DENIED),
          ("a capability covers the string and its terminating NUL", Status.ERR_DENIED),
          ("every page is present (else: fault it in and retry)", Status.FAULT_IN)),
         ("the bytes before the NUL are returned",),
@@ -258,7 +264,9 @@ SPECS.update({
         (("va is 4 KiB aligned", Status.ERR_ALIGN),
          ("both roots are roots of confidential address spaces", Status.ERR_KIND),
          ("both trees belong to the same protection domain", Status.ERR_OWNER),
-         ("version is outstanding for src_root_pa at va", Status.ERR_STALE)),
+         ("version is outstanding for src_root_pa at va", Status.ERR_STALE),
+         ("dst_root_pa is a fork child being copied from src_root_pa (no user code of either "
+          "has run since FORK_DOMAIN)", Status.ERR_DENIED)),
         ("dst_root_pa may also swap the sealed page in, once",),
     ),
     Call.SWAP_DISCARD: CallSpec(

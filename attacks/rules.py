@@ -158,6 +158,15 @@ RULES: tuple[Rule, ...] = (
          checks=("uaccess.capability", "uaccess.long_lived_exit")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
+    Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "
+         "thread that made it, whatever tree the kernel has loaded (the TID word a fork's "
+         "CLONE_CHILD_SETTID names in the child it yielded excepted).",
+         checks=("uaccess.slot_tree",)),
+    Rule("G-FORK-SHARE", "Two trees of a domain share a page only where it was the same page "
+         "in both at the fork (the child takes its parent's frames and sealed pages while the "
+         "fork copy lasts) or the same page of a MAP_SHARED share; a page that diverged is "
+         "its tree's alone.",
+         checks=("set_pt.fork_share", "swap_share.fork_copy")),
     Rule("G-UACCESS-STRING", "A string read stays inside its capability, NUL included.",
          checks=("ustring.capability",)),
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents (pages "

@@ -40,6 +40,7 @@ CHECKS: dict[str, str] = {
     "set_pt.conf_owner": "a confidential frame is mapped only in its own domain's trees",
     "set_pt.no_conf_import": "a frame mapped by another address space cannot become confidential",
     "set_pt.one_mapping": "a confidential frame has one mapping, except fork shares (the same address of an area the child inherited), KSM shares at the recorded address and the same page of a share the program made (MAP_SHARED)",
+    "set_pt.fork_share": "a frame mapped in another tree at the same address joins a tree only as a fork child's copy of its parent's page while the fork copy lasts (no user code of either has run), or as a rewrite of an entry that maps it already, or as the same page of a MAP_SHARED share",
     "set_pt.shared_readonly": "a confidential frame with more than one mapping is mapped read-only",
     "set_pt.shared_writable": "a frame mapped in several places (fork share, KSM merge) is read-only in every one until a copy separates them, except where every place is the same page of a share the program made (MAP_SHARED)",
     "set_pt.copy_binding": "a confidential copy (COPY_PAGE) only takes the place of its source, which the entry maps now with the same bytes",
@@ -130,6 +131,7 @@ CHECKS: dict[str, str] = {
     "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
+    "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",
@@ -162,6 +164,7 @@ CHECKS: dict[str, str] = {
     "swap_share.same_domain": "a sealed page is shared only within its domain",
     "swap_share.outstanding": "only an outstanding sealed page is shared",
     "swap_share.fork_advice": "a sealed page is never shared into a fork child where the program's MADV_WIPEONFORK or MADV_DONTFORK left the range empty or out",
+    "swap_share.fork_copy": "a sealed page is shared only from a parent tree into the fork child being copied from it (no user code of either has run since the fork)",
     "swap_discard.outstanding": "only an outstanding sealed page is discarded",
     "swap_discard.program_asked": "a sealed page is discarded only inside the program's own unmapping, or its exit",
     "ksm.same_domain": "pages of different domains are never merged",

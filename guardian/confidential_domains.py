@@ -360,6 +360,7 @@ class Lifecycle:
             dom.spaces[child_root].fork_parent = slot.root
             reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
+            self.s.fork_copy.open(slot.root, child_root)
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
         ctx.set(CTX_PC, slot.elr)
@@ -396,6 +397,7 @@ class Lifecycle:
         reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
         reg.thread_groups = {k: v for k, v in reg.thread_groups.items() if k[0] != root}
         reg.groups_exited = {k for k in reg.groups_exited if k[0] != root}
+        self.s.fork_copy.forget(root)
         self.self_signals.forget(root)
         self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)

@@ -233,6 +233,7 @@ class ReturnPath:
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         dom.loading = False
         self.registry.running = slot.thread    # the next exception on this core is its
+        self.s.fork_copy.ran(slot.root)        # the fork copy of (or from) this tree is over
         cpu = self.cpu
         cpu.restore_context(slot.ctx)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import NR_EXIT, NR_EXIT_GROUP, NR_RT_SIGACTION
+from abi.layout import (
+    CLONE_CHILD_SETTID,
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_RT_SIGACTION,
+)
 from abi.sigframe import (
     SIGRETURN_TRAMPOLINE,
 )
@@ -62,6 +69,35 @@ class UserAccess:
                 return []
         return self.registry.space(dom, slot.root).long_lived
 
+    def _child_settid_word(self, slot: Slot, live: int) -> tuple[int, int] | None:
+        """(address, 4) of the TID word a clone asked written into the fork child it
+        yielded (CLONE_CHILD_SETTID), when `live` is that child's tree; else None."""
+        if slot.nr not in (NR_CLONE, NR_CLONE3) or not slot.child_process \
+                or self.registry.process_of_root.get(live) != slot.child_process:
+            return None
+        if slot.nr == NR_CLONE:
+            flags, child_tid = slot.args[0], slot.args[4]
+        else:
+            raw = self.memory.read(slot.args[0], 24, slot.root)
+            if raw is None:
+                return None
+            flags, _, child_tid = struct.unpack("<3Q", raw)
+        return (child_tid, 4) if flags & CLONE_CHILD_SETTID and child_tid else None
+
+    def _check_slot_tree(self, slot: Slot, va: int, n: int, write: bool) -> None:
+        """A call's user access reaches the memory of the thread that made it, whatever
+        tree the kernel has loaded: another address space of the same domain (a fork
+        child's, its parent's) is refused.  The one exception is the word a fork's
+        CLONE_CHILD_SETTID writes into the child the clone yielded."""
+        live = self.registry.live_root()
+        if live == slot.root:
+            return
+        if write and self._child_settid_word(slot, live) == (va, n):
+            return
+        refuse("uaccess.slot_tree", Status.ERR_DENIED,
+               f"slot {slot.id} is a call of address space {slot.root:#x}, the loaded tree is "
+               f"{live:#x}: a call reaches only its own thread's memory")
+
     def user_access(self, slot_id: int, va: int, n: int, write: bool,
                     data: bytes = b"") -> tuple[int, bytes]:
         """copy_from_user / copy_to_user for a confidential thread, capability-checked.
@@ -71,6 +107,7 @@ class UserAccess:
         kernel treats it as EFAULT)."""
         slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
+        self._check_slot_tree(slot, va, n, write)
         if not dom.loading:
             try:
                 caps = self._caps(slot)
@@ -147,6 +184,7 @@ class UserAccess:
         """strncpy_from_user: the string must lie inside a capability, NUL included."""
         slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
+        self._check_slot_tree(slot, va, limit, False)
         try:
             extra = self._long_lived(slot, dom, False, b"")
             allowed = limit if dom.loading else min(

@@ -249,6 +249,8 @@ class PageTables:
                            + (f"{page_va:#x} in this tree is another area than there (not "
                               "one inherited at fork)" if any(v == page_va for _, v, _ in places)
                               else f"a second address {page_va:#x} would alias it"))
+            if same_va and not shared:
+                self._check_fork_share(domain, root, page_va, pa, entry_pa, level, i, places)
             if shared and not desc & D.AP_RO:
                 refuse("set_pt.shared_readonly", Status.ERR_DENIED,
                        f"the merged frame {pa:#x} is mapped read-only wherever it is shared")
@@ -288,6 +290,28 @@ class PageTables:
             refuse("set_pt.dont_fork", Status.ERR_DENIED,
                    f"{va:#x} was MADV_DONTFORK when this address space was forked: it is no "
                    f"memory of the child, but {held}, a page from before the fork")
+
+    def _check_fork_share(self, domain: int, root: int, va: int, pa: int, entry_pa: int,
+                          level: int, i: int, places: set[tuple[int, int, int]]) -> None:
+        """A frame another tree maps at the same address joins this tree only as the fork
+        found it: the child takes its parent's frame while the fork copy lasts (neither has
+        run since).  A page that diverged since (a copy-on-write break, a fresh page, a
+        swap-in into one tree) is that tree's alone.  Rewriting an entry that maps the
+        frame already (a permission change) and a share the program made pass."""
+        old = self.s.ram.read_u64(entry_pa)
+        if is_leaf(level, old):
+            olds = list(leaf_frames(level, old))
+            if i < len(olds) and olds[i] == pa:
+                return
+        fork_copy = self.s.fork_copy
+        if any(v == va and fork_copy.copying(root, r) for r, v, _ in places):
+            return
+        if self.s.shares.same_share(domain, {(root, va)} | {(r, v) for r, v, _ in places}):
+            return
+        where = ", ".join(f"tree {r:#x}" for r, _, _ in sorted(places))
+        refuse("set_pt.fork_share", Status.ERR_DENIED,
+               f"confidential frame {pa:#x} at {va:#x} is {where}'s own since the fork: tree "
+               f"{root:#x} shares it only as a fork child while the fork copy lasts")
 
     def _check_shared_writable(self, desc: int, domain: int, root: int, va: int, pa: int,
                                places: set[tuple[int, int, int]]) -> None:

@@ -208,6 +208,10 @@ class SecureSwap:
             refuse("swap_share.fork_advice", Status.ERR_DENIED,
                    f"{va:#x} was MADV_WIPEONFORK or MADV_DONTFORK when tree {dst:#x} was "
                    "forked: the parent's sealed page does not reach the child")
+        if not self.s.fork_copy.copying(dst, src):
+            refuse("swap_share.fork_copy", Status.ERR_DENIED,
+                   f"tree {dst:#x} is no fork child being copied from {src:#x}: a sealed page "
+                   "is shared only by the trees that held it at the fork")
         rec.holders.add(dst)
         return 0, b""
 

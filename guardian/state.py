@@ -17,6 +17,7 @@ from emulator import descriptors as D
 from emulator.machine import Machine
 from guardian import checks
 from guardian.entropy import GuardianEntropy
+from guardian.fork_copy import ForkCopy
 from guardian.frame_table import PAGE, FrameTable
 from guardian.linear_map import LM_PERMS_RO, LM_PERMS_RW, LinearMap
 
@@ -79,6 +80,8 @@ class MonitorState:
         self.lifecycle: Lifecycle        # unmap windows, teardown of roots
         self.kernel_view: KernelView     # EPD0 and the kernel's VBAR
         self.shares: Shares              # mremap moves (and copies) of confidential pages
+        #: Which fork child trees may still take their parent's pages (the copy window).
+        self.fork_copy = ForkCopy()
         #: Whether a sealed (swapped-out) page of (root, va) is outstanding (secure MM).
         self.sealed: Callable[[int, int], bool] = lambda root, va: False
         #: Told (root, ranges) when the program's own unmapping completes (secure MM).

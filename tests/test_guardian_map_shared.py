@@ -161,6 +161,7 @@ def test_a_private_area_the_child_inherited_is_shared_read_only(s: Scene) -> Non
     assert _finish(s, NR_MMAP, (0, PAGE, RW, MAP_ANONYMOUS | 2, 2**64 - 1, 0), AT) == Status.OK
     assert _map(s, AT, b + FREE) == Status.OK
     s.g.conf.domains[1].spaces[b + ROOT_C] = _space(s).copy()
+    s.g.state.fork_copy.open(b + ROOT_A, b + ROOT_C)          # FORK_DOMAIN: the copy begins
     l3a, l3c = s.tables[b + ROOT_A][3], b + ROOT_C + 3 * PAGE
     ro = D.leaf_descriptor(b + FREE, READ_ONLY)
     s.ok(Call.SET_PT, l3a, D.level_index(AT, 3), ro)        # fork: copy-on-write, both RO

@@ -294,3 +294,34 @@ def test_a_write_that_moved_bytes_is_never_restarted() -> None:
                                (1, 0x400000, 15, 0, 0, 0), root=root, touched=15)
     assert s.call(Call.RESUME, 602, 0, 0x400100)[0] == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "return.restart_untouched"
+
+
+def test_a_calls_user_access_reaches_only_its_own_address_space() -> None:
+    """USER_READ/USER_WRITE with a slot of tree C while tree A (same domain) is loaded
+    are refused; the one exception is the CLONE_CHILD_SETTID word a clone of A writes
+    into the fork child (tree C) it yielded."""
+    from abi.layout import CLONE_CHILD_SETTID
+    from tests.test_secure_mm import ROOT_C, VA
+    s = build()
+    b = s.b
+    cpu = s.hw.cpus[0]
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    clone_args = (CLONE_CHILD_SETTID | 17, 0, 0, 0, VA, 0)
+    s.g.conf.slots[800] = Slot(800, 1, UserContext(), 0x400104, NR_CLONE, clone_args,
+                               root=b + ROOT_C)
+    cpu.write_sysreg(S.TTBR0_EL1, b + ROOT_A)
+    for call in (Call.USER_READ, Call.USER_WRITE):
+        status, _, _ = s.g.hvc_data(call, (800, VA, 4), bytes(4))
+        assert status == Status.ERR_DENIED
+        assert s.g.decisions[-1].check == "uaccess.slot_tree"
+    parent = Slot(801, 1, UserContext(), 0x400104, NR_CLONE, clone_args, root=b + ROOT_A)
+    parent.children, parent.child_process = 1, 5
+    s.g.conf.slots[801] = parent
+    s.g.conf.registry.process_of_root[b + ROOT_C] = 5
+    cpu.write_sysreg(S.TTBR0_EL1, b + ROOT_C)
+    n = len(s.g.decisions)
+    status, _, _ = s.g.hvc_data(Call.USER_WRITE, (801, VA, 4), (5).to_bytes(4, "little"))
+    assert status in (Status.OK, Status.FAULT_IN) and len(s.g.decisions) == n
+    status, _, _ = s.g.hvc_data(Call.USER_READ, (801, VA, 4), b"")
+    assert status == Status.ERR_DENIED and s.g.decisions[-1].check == "uaccess.slot_tree"

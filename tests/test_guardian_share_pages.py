@@ -37,6 +37,7 @@ def _forked(s: Scene, *, map_child: bool = True) -> int:
     """The program's share page is in tree A; C is its fork child (mapping it too)."""
     pa = _shared_area(s)
     s.g.conf.domains[1].spaces[s.b + ROOT_C] = _space(s).copy()
+    s.g.state.fork_copy.open(s.b + ROOT_A, s.b + ROOT_C)      # FORK_DOMAIN: the copy begins
     if map_child:
         assert _map(s, AT, pa, ROOT_C) == Status.OK
     return pa

@@ -228,6 +228,7 @@ def _join_domain(g: Guardian | None, parent: AddressSpace) -> Callable[[AddressS
             dom.spaces[root] = dom.spaces[parent.tables.root].copy()
             g.conf.root_domain[root] = dom.id
             g.frames.owner[g.frames.index(root)] = dom.id
+            g.state.fork_copy.open(parent.tables.root, root)
     return join
 
 

@@ -135,6 +135,7 @@ def build(huge: bool = False) -> Scene:
     g.conf.domains[1].roots.add(b + ROOT_C)
     g.conf.root_domain[b + ROOT_C] = 1
     g.frames.owner[g.frames.index(b + ROOT_C)] = 1
+    g.state.fork_copy.open(b + ROOT_A, b + ROOT_C)   # the fork copy of A into C is under way
     for level in range(3):
         s.ok(Call.SET_PT, b + ROOT_C + level * PAGE, D.level_index(VA, level),
              D.table_descriptor(b + ROOT_C + (level + 1) * PAGE))
@@ -276,6 +277,26 @@ def test_swap_share_lets_each_tree_swap_in_once(s: Scene) -> None:
     assert not secure_mm_for(s.g).seals[1]
 
 
+def test_a_fork_child_takes_its_parents_pages_only_while_the_copy_lasts(s: Scene) -> None:
+    """FORK_DOMAIN opens the copy; once user code of either tree runs, a page the parent
+    holds (mapped or sealed) is the parent's alone, while an entry the child already maps
+    may still be rewritten."""
+    b = s.b
+    ro = D.PagePerms(user=True, write=False)
+    l3a, l3c = s.tables[b + ROOT_A][3], b + ROOT_C + 3 * PAGE
+    page0, page1 = D.leaf_descriptor(b + PAGES_A, ro), D.leaf_descriptor(b + PAGES_A + PAGE, ro)
+    s.ok(Call.SET_PT, l3a, D.level_index(VA, 3), page0)
+    s.ok(Call.SET_PT, l3c, D.level_index(VA, 3), page0)             # the fork copy
+    version, _ = swap_out(s, b + ROOT_A, VA + 2 * PAGE)
+    s.g.state.fork_copy.ran(b + ROOT_C)                             # the child runs
+    s.ok(Call.SET_PT, l3a, D.level_index(VA + PAGE, 3), page1)
+    refuse(s, Status.ERR_DENIED, Call.SET_PT, l3c, D.level_index(VA + PAGE, 3), page1)
+    assert s.g.decisions[-1].check == "set_pt.fork_share"
+    refuse(s, Status.ERR_DENIED, Call.SWAP_SHARE, b + ROOT_A, b + ROOT_C, VA + 2 * PAGE, version)
+    assert s.g.decisions[-1].check == "swap_share.fork_copy"
+    s.ok(Call.SET_PT, l3c, D.level_index(VA, 3), page0 | D.AF)      # a rewrite of its own entry
+
+
 def _munmap_window(s: Scene, root: int, va: int) -> None:
     """The program of domain 1 is in munmap(va, one page) in `root`."""
     s.g.conf.slots[999] = Slot(id=999, domain=1, ctx=None, elr=0,  # type: ignore[arg-type]
@@ -415,6 +436,11 @@ def _swapped(s: Scene) -> None:
     swap_out(s, s.b + ROOT_A, VA)
 
 
+def _swapped_after_the_copy(s: Scene) -> None:
+    swap_out(s, s.b + ROOT_A, VA)
+    s.g.state.fork_copy.ran(s.b + ROOT_A)      # the parent ran: the fork copy is over
+
+
 def _sealed(s: Scene) -> bytes:
     return secure_mm_for(s.g).swap.seal(s.g.conf.domains[1], VA, 1, bytes(PAGE))
 
@@ -469,6 +495,8 @@ CASES = [
          setup=_swapped),
     Case(Call.SWAP_SHARE, "version is outstanding", lambda s: (s.b + A, s.b + ROOT_C, VA, 2),
          setup=_swapped),
+    Case(Call.SWAP_SHARE, "dst_root_pa is a fork child", lambda s: (s.b + A, s.b + ROOT_C, VA, 1),
+         setup=_swapped_after_the_copy),
     Case(Call.SWAP_DISCARD, "va is 4 KiB", lambda s: (s.b + A, VA + 1, 1), setup=_swapped),
     Case(Call.SWAP_DISCARD, "root_pa is the root", lambda s: (s.b + ROOT_N, VA, 1),
          setup=_swapped),

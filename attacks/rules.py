@@ -155,7 +155,7 @@ RULES: tuple[Rule, ...] = (
          checks=("fork.child_root", "fork.vm_flags")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one).",
-         checks=("uaccess.capability", "uaccess.long_lived_exit")),
+         checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
     Rule("G-UACCESS-STRING", "A string read stays inside its capability, NUL included.",

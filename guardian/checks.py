@@ -129,7 +129,8 @@ CHECKS: dict[str, str] = {
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
-    "uaccess.long_lived_exit": "the TID word and robust list are the kernel's only at the thread's exit, and the TID word only to clear",
+    "uaccess.tid_word": "the kernel stores into a TID word only as Linux does: at a clone, the child's TID at the words its flags name (ptid in the caller's tree, ctid in the child's), and at a thread's exit 0 into that thread's own registered word (its group's at exit_group), in its own tree; a word a clone stored holds the TID the clone returns",
+    "uaccess.long_lived_exit": "the robust list is the kernel's only at the thread's exit",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",
     "uaccess.old_sigmask": "the previous mask rt_sigprocmask reports is the thread's mask before the call, on every bit the Guardian knows",
     "uaccess.old_altstack": "the previous alternate stack sigaltstack reports is the thread's own, as the program set it",

@@ -39,6 +39,9 @@ class Slot:
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)
     fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
+    child_root: int = 0            # a fork child's tree, once the clone in this slot made it
+    #: (va, value) of each TID word the clone in this slot stored (checked at its return)
+    tid_stores: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def kernel_elr(self) -> int:
@@ -70,6 +73,9 @@ class Space:
     #: hands the child the same ids, so the same address holds the same page of the same
     #: area in both trees only where the child inherited it.
     origins: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: thread -> its registered TID word (CLONE_CHILD_CLEARTID, set_tid_address): the one
+    #: word that thread's exit clears.  A fork child starts with none of the parent's.
+    tid_words: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.handler", "signal.reset_hand")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
-         checks=("signal.sync_witnessed",)),
+         checks=("signal.sync_witnessed", "signal.siginfo")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "

@@ -50,7 +50,7 @@ def _heap_page(adv: Adversary) -> int:
 
 @scenario(id="RJ-001", title="Deliver SIGUSR1 carrying a SIGSEGV fault report in its siginfo",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FAULT", "G-SIGNAL-HANDLER"),
-          program=DISPATCH, gap="P5",
+          program=DISPATCH,
           prop="The siginfo a handler receives names the signal delivered: a SIGUSR1 never "
                "reaches the program dressed as a SIGSEGV fault report (si_signo SIGSEGV, "
                "si_code > 0) for a fault it never took.")

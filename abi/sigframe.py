@@ -106,11 +106,11 @@ _DEBUG = frozenset({0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3C})   # breakpoints, 
 _FP = frozenset({0x28, 0x2C})                        # trapped floating-point exceptions
 FAULT_SIGNALS = (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV)
 # A signal the kernel queues carries a sender's code (SI_USER 0, SI_QUEUE, SI_TIMER,
-# SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TKILL, SI_DETHREAD: all <= 0), SI_KERNEL, or one of
-# the signal's own positive codes: SIGCHLD's CLD_*, SIGIO's (SIGPOLL) POLL_*, SIGSYS's
-# SYS_SECCOMP.  Any other positive code is a fault report (FAULT_SIGNALS only).
-SIGCHLD, SIGIO, SIGSYS = 17, 29, 31
-OWN_CODES: dict[int, range] = {SIGCHLD: range(1, 7), SIGIO: range(1, 7), SIGSYS: range(1, 2)}
+# SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TKILL, SI_DETHREAD: all <= 0), SI_KERNEL, or a
+# notification's code: CLD_* (1-6) of a child's death signal, POLL_* (1-6) of an I/O
+# signal, SYS_SECCOMP (1) -- which Linux gives whatever signal number the program chose
+# (clone's exit signal, F_SETSIG).  Any other positive code is a fault report.
+NOTIFY_CODES = range(1, 7)
 
 
 def siginfo_or_kernels(signo: int, info: bytes) -> bytes:
@@ -124,14 +124,14 @@ def siginfo_or_kernels(signo: int, info: bytes) -> bytes:
 
 def queued_siginfo_problem(signo: int, info: bytes) -> str | None:
     """Why (signo, siginfo) is not a siginfo Linux hands a queued (not fault) signal, or
-    None: si_signo is the signal delivered, si_code a sender's, SI_KERNEL or the signal's
-    own."""
+    None: si_signo is the signal delivered, si_code a sender's, SI_KERNEL or a
+    notification's."""
     info_signo, _, code = struct.unpack_from("<iii", info, 0)
     if info_signo != signo:
         return f"si_signo {info_signo} for signal {signo}"
-    if code <= 0 or code == SI_KERNEL or code in OWN_CODES.get(signo, ()):
+    if code <= 0 or code == SI_KERNEL or code in NOTIFY_CODES:
         return None
-    return f"si_code {code:#x}, which signal {signo} never carries unless it reports a fault"
+    return f"si_code {code:#x}, which a queued signal never carries (a fault report's)"
 
 
 def is_fault_report(signo: int, info: bytes) -> bool:

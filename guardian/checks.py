@@ -114,7 +114,7 @@ CHECKS: dict[str, str] = {
     "signal.handler": "a signal enters only a handler the program registered",
     "signal.reset_hand": "delivering a SA_RESETHAND signal sets the Guardian's record of its action back to SIG_DFL, so the handler is not entered again unless the program registers it again",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
-    "signal.siginfo": "a queued signal's siginfo names the signal delivered (si_signo) and carries a sender's code, SI_KERNEL or the signal's own (CLD_*, POLL_*), never a fault code for a fault the thread did not take",
+    "signal.siginfo": "a queued signal's siginfo names the signal delivered (si_signo) and carries a sender's code, SI_KERNEL or a notification's (CLD_*, POLL_*), never a fault code for a fault the thread did not take",
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",
     "signal.frame_mask": "a signal frame saves the thread's own mask (the one from before a sigsuspend-style wait), so rt_sigreturn restores it",
     "signal.altstack": "an alternate signal stack is one the program set",

@@ -91,8 +91,8 @@ class Signals:
             if problem is not None:
                 refuse("signal.siginfo", Status.ERR_DENIED,
                        f"the kernel hands signal {signo} {problem}: a queued signal's siginfo "
-                       "names that signal, with a sender's code, SI_KERNEL or the signal's "
-                       "own (a fault report comes only from an exception the Guardian saw)")
+                       "names that signal, with a sender's code, SI_KERNEL or a notification's "
+                       "(a fault report comes only from an exception the Guardian saw)")
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):

@@ -105,6 +105,33 @@ _ALIGNMENT = frozenset({0x22, 0x26})                 # PC and SP alignment
 _DEBUG = frozenset({0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3C})   # breakpoints, step, BRK
 _FP = frozenset({0x28, 0x2C})                        # trapped floating-point exceptions
 FAULT_SIGNALS = (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV)
+# A signal the kernel queues carries a sender's code (SI_USER 0, SI_QUEUE, SI_TIMER,
+# SI_MESGQ, SI_ASYNCIO, SI_SIGIO, SI_TKILL, SI_DETHREAD: all <= 0), SI_KERNEL, or a
+# notification's code: CLD_* (1-6) of a child's death signal, POLL_* (1-6) of an I/O
+# signal, SYS_SECCOMP (1) -- which Linux gives whatever signal number the program chose
+# (clone's exit signal, F_SETSIG).  Any other positive code is a fault report.
+NOTIFY_CODES = range(1, 7)
+
+
+def siginfo_or_kernels(signo: int, info: bytes) -> bytes:
+    """The siginfo as handed, or -- where the kernel hands none (fewer than the 12 bytes
+    of si_signo, si_errno and si_code) -- the one Linux gives a signal the kernel itself
+    raises: the signal's number and SI_KERNEL."""
+    if len(info) >= 12:
+        return info
+    return struct.pack("<iii", signo, 0, SI_KERNEL).ljust(SIGINFO_SIZE, b"\0")
+
+
+def queued_siginfo_problem(signo: int, info: bytes) -> str | None:
+    """Why (signo, siginfo) is not a siginfo Linux hands a queued (not fault) signal, or
+    None: si_signo is the signal delivered, si_code a sender's, SI_KERNEL or a
+    notification's."""
+    info_signo, _, code = struct.unpack_from("<iii", info, 0)
+    if info_signo != signo:
+        return f"si_signo {info_signo} for signal {signo}"
+    if code <= 0 or code == SI_KERNEL or code in NOTIFY_CODES:
+        return None
+    return f"si_code {code:#x}, which a queued signal never carries (a fault report's)"
 
 
 def is_fault_report(signo: int, info: bytes) -> bool:

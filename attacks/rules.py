@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.handler", "signal.reset_hand")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
-         checks=("signal.sync_witnessed",)),
+         checks=("signal.sync_witnessed", "signal.siginfo")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
@@ -155,7 +155,7 @@ RULES: tuple[Rule, ...] = (
          checks=("fork.child_root", "fork.vm_flags")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one).",
-         checks=("uaccess.capability", "uaccess.long_lived_exit")),
+         checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "

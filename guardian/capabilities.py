@@ -6,7 +6,7 @@ syscall, the arguments that are user pointers and how large and how
 writable the memory behind them is.  Nested structures (argv lists, iovec
 arrays, C strings) are expanded by reading the user's memory, which the
 Guardian trusts and the kernel cannot alter.  Long-lived capabilities
-(set_tid_address, set_robust_list) outlive the syscall that created them.
+(set_robust_list) outlive the syscall that created them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from abi.layout import (
     CLONE_ARGS_V0,
     CLONE_ARGS_V2,
-    CLONE_CHILD_SETTID,
-    CLONE_PARENT_SETTID,
     CLONE_PIDFD,
 )
 
@@ -116,7 +114,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
     "waitid": (_b(2, 128, W),),
-    "clone": (_b(2, 4, W), _b(4, 4, W)),
+    # clone's TID words (ptid, ctid) are granted by guardian.tid_words: which word, in
+    # which tree, per flag -- never by address alone.
+    "clone": (),
     "clone3": (_b(0, ("arg", 1), R), CapRule(0, "clone_args")),
     "rt_sigaction": (_b(1, 32, R), _b(2, 32, W)),
     "rt_sigprocmask": (_b(1, 8, R), _b(2, 8, W)),
@@ -173,10 +173,10 @@ MPROTECT_TABLE: dict[str, tuple[CapRule, ...]] = {
     if (kept := tuple(r for r in rules if r.kind in MPROTECT_KINDS))
 }
 
-# Registered by these calls and kept past their return (the kernel writes
-# clear_child_tid at thread exit, walks the robust list, and so on).
+
+# Registered by these calls and kept past their return (the kernel walks the robust list
+# at the thread's exit).  set_tid_address's word is the thread's own: guardian.tid_words.
 LONG_LIVED: dict[str, tuple[CapRule, ...]] = {
-    "set_tid_address": (_b(0, 4, RW),),
     "set_robust_list": (_b(0, ("arg", 1), RW),),
 }
 
@@ -287,16 +287,13 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
 
 
 def _clone_args_ranges(read: ReadUser, base: int, size: int) -> list[tuple[int, int, int]]:
-    """What clone3's struct clone_args lets the kernel touch, as clone's arguments do: the
-    pidfd, parent and child TID words the flags ask it to write, and the set_tid array."""
+    """What clone3's struct clone_args lets the kernel touch: the pidfd word the flags ask
+    it to write and the set_tid array (the TID words are guardian.tid_words' grants)."""
     if size < CLONE_ARGS_V0:
         return []                                   # Linux fails the call (EINVAL)
     raw = _read(read, base, min(size, CLONE_ARGS_V2)).ljust(CLONE_ARGS_V2, b"\0")
-    flags, pidfd, child_tid, parent_tid, _, _, _, _, set_tid, set_tid_size, _ = \
-        struct.unpack("<11Q", raw)
-    out = [(va, va + n, acc) for va, n, acc, flag in (
-        (pidfd, 4, W, CLONE_PIDFD), (parent_tid, 4, W, CLONE_PARENT_SETTID),
-        (child_tid, 4, W, CLONE_CHILD_SETTID)) if va and flags & flag]
+    flags, pidfd, _, _, _, _, _, _, set_tid, set_tid_size, _ = struct.unpack("<11Q", raw)
+    out = [(pidfd, pidfd + 4, W)] if pidfd and flags & CLONE_PIDFD else []
     if set_tid and set_tid_size:
         out.append((set_tid, set_tid + 4 * min(set_tid_size, 32), R))
     return out

@@ -32,7 +32,6 @@ from abi.layout import (
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR, UserContext
 from guardian import checks, exec_args, initial_stack
-from guardian.capabilities import R, W
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
@@ -368,13 +367,15 @@ class Lifecycle:
             ctx.set(CTX_SP, stack)
         if cflags & CLONE_SETTLS:
             ctx.set(CTX_TPIDR, tls)
-        if cflags & CLONE_CHILD_CLEARTID and child_tid:
-            # The kernel clears this word when the child exits (pthread_join waits on it).
-            target = dom.spaces[child_root] if child_root else space
-            target.long_lived.append((child_tid, child_tid + 4, R | W))
         slot.children += 1
+        slot.child_root = child_root
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        if cflags & CLONE_CHILD_CLEARTID and child_tid:
+            # The child's own word: the kernel clears it when that child exits (pthread_join
+            # waits on it), in the child's tree, and at no other time.
+            target = dom.spaces[child_root] if child_root else space
+            target.tid_words[child.thread] = child_tid
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread
         elif cflags & CLONE_THREAD:

@@ -38,7 +38,6 @@ from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
-
 FORK_ADVICE = frozenset({MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_DOFORK})
 
 

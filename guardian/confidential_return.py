@@ -57,10 +57,10 @@ from guardian.user_memory import UserMemory
 _ERRNO_FLOOR = (1 << 64) - 4095
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
-_LONG_LIVED_BY_NR = {NR_SET_TID_ADDRESS: LONG_LIVED["set_tid_address"],
-                     NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
+_LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 #: The syscalls `_commit` and `_note_child_pid` record something for (the others pass by).
-_COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, *_LONG_LIVED_BY_NR})
+_COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRESS,
+                              *_LONG_LIVED_BY_NR})
 _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
 #: Names whose reads are entropy: served from the Guardian's, as getrandom is.
 RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
@@ -128,6 +128,11 @@ class ReturnPath:
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            for va, value in slot.tid_stores:
+                if value != ret:
+                    refuse("uaccess.tid_word", Status.ERR_DENIED,
+                           f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
+                           f"returns {ret:#x}: the word holds the TID the clone returns")
             nr = slot.nr
             # Each result check acts on its own calls only; asking by number first keeps
             # the other calls (most of them) from paying for every check's call.
@@ -250,6 +255,13 @@ class ReturnPath:
         a = slot.args
         space = self.registry.space(dom, slot.root)
         read = self.memory.read
+        if slot.nr == NR_SET_TID_ADDRESS:
+            # The calling thread's own word, the one its exit clears (0: none).
+            if a[0]:
+                space.tid_words[slot.thread] = a[0]
+            else:
+                space.tid_words.pop(slot.thread, None)
+            return
         if slot.nr == NR_SIGALTSTACK and a[0]:
             raw = read(a[0], 24, slot.root)
             th = self.self_signals.thread_signals(slot.root, slot.thread)

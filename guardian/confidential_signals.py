@@ -31,6 +31,8 @@ from abi.sigframe import (
     fault_siginfo,
     is_fault_report,
     parse_frame,
+    queued_siginfo_problem,
+    siginfo_or_kernels,
 )
 from emulator.fastuc import CTX_PC, CTX_SP
 from guardian import checks
@@ -83,6 +85,14 @@ class Signals:
         far = esr = 0
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
+        else:
+            info = siginfo_or_kernels(signo, info)
+            problem = queued_siginfo_problem(signo, info)
+            if problem is not None:
+                refuse("signal.siginfo", Status.ERR_DENIED,
+                       f"the kernel hands signal {signo} {problem}: a queued signal's siginfo "
+                       "names that signal, with a sender's code, SI_KERNEL or a notification's "
+                       "(a fault report comes only from an exception the Guardian saw)")
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):

@@ -33,6 +33,7 @@ from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
+from guardian.tid_words import TidWords
 from guardian.user_memory import UserMemory
 
 
@@ -46,6 +47,7 @@ class UserAccess:
         self.memory = memory
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
         self.old_state: OldSignalState | None = None   # the reported previous signal state
+        self.tid_words = TidWords(registry, memory)
 
     @staticmethod
     def syscall_name(nr: int) -> str:
@@ -60,8 +62,8 @@ class UserAccess:
 
     def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:
-        """The capabilities set_tid_address/set_robust_list leave behind, usable only for
-        what they are for: the thread's exit, clearing the TID word (zeros only)."""
+        """The capabilities set_robust_list leaves behind, usable only at the thread's
+        exit (the TID words are `TidWords`' grants)."""
         if self.mode == "mprotect":
             return []
         if slot.nr not in (NR_EXIT, NR_EXIT_GROUP) or (write and any(data)):
@@ -114,10 +116,18 @@ class UserAccess:
             except NotPresent as np_:
                 raise FaultIn(np_.va) from None
             extra = self._long_lived(slot, dom, write, data[:n])
-            allowed = covered(caps + extra, va, n, W if write else R)
+            tid = self._tid_grants(slot, dom, write, data[:n])
+            allowed = covered(caps + extra + tid, va, n, W if write else R)
             if self.s.tracer.enabled:
                 self.s.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
+            if allowed < n and covered(self.tid_words.broad(slot, dom), va, n, W) == n:
+                refuse("uaccess.tid_word", Status.ERR_DENIED,
+                       f"syscall {slot.nr} of thread {slot.thread} may not store "
+                       f"{data[:n].hex()} into the TID word at {va:#x} under tree "
+                       f"{self.registry.live_root():#x}: a clone stores the child's TID at "
+                       "the words its flags name (ctid in the child's memory), and an exit "
+                       "clears the exiting thread's own word only")
             if allowed < n:
                 if self.mode == "mprotect":
                     self.s.stats.inc("guardian.mprotect.uaccess_refused")
@@ -139,6 +149,7 @@ class UserAccess:
                 self.old_state.check_write(slot, dom, va, data[:n])
             slot.touched += n
             slot.written.append((va, va + n))
+            self.tid_words.note_store(slot, va, data[:n])
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from abi.layout import MADV_DONTFORK, MADV_DOFORK, MADV_KEEPONFORK, MADV_WIPEONFORK
+from abi.layout import MADV_DOFORK, MADV_DONTFORK, MADV_KEEPONFORK, MADV_WIPEONFORK
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
@@ -40,6 +40,9 @@ class Slot:
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)
     fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
+    child_root: int = 0            # a fork child's tree, once the clone in this slot made it
+    #: (va, value) of each TID word the clone in this slot stored (checked at its return)
+    tid_stores: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def kernel_elr(self) -> int:
@@ -80,6 +83,9 @@ class Space:
     wiped_at_fork: list[tuple[int, int]] = field(default_factory=list)
     dropped_at_fork: list[tuple[int, int]] = field(default_factory=list)
     fork_parent: int = 0        # the root this space was forked from, while it lives
+    #: thread -> its registered TID word (CLONE_CHILD_CLEARTID, set_tid_address): the one
+    #: word that thread's exit clears.  A fork child starts with none of the parent's.
+    tid_words: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import struct
 
 from emulator import sysregs as S
 from kernel_model import signals as sig
@@ -85,8 +86,10 @@ class LifecycleMixin:
             if proc.exit_signal:
                 code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
                 detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
-                self.signals.send_process(parent, proc.exit_signal, sig.pack_siginfo(
-                    sig.SIGCHLD, code, pid=proc.pid, status=detail))
+                info = sig.pack_siginfo(sig.SIGCHLD, code, pid=proc.pid, status=detail)
+                # Linux: si_signo is the signal sent (clone's exit signal), with SIGCHLD's fields.
+                info = struct.pack("<i", proc.exit_signal) + info[4:]
+                self.signals.send_process(parent, proc.exit_signal, info)
             self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
         else:
             self.processes.pop(proc.pid, None)

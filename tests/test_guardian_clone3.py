@@ -1,5 +1,5 @@
-"""clone3 under the Guardian: the kernel may write the TID words (and pidfd) that
-struct clone_args names for the flags asked, as clone's arguments allow, and a
+"""clone3 under the Guardian: the kernel may write the pidfd that struct clone_args
+names for the flags asked (its TID words are granted as clone's are), and a
 clone3 thread with CLONE_CHILD_CLEARTID runs and is joined confidentially."""
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ def _caps(flags: int, size: int = 88) -> list[tuple[int, int, int]]:
     return expand(CAP_TABLE["clone3"], (ARGS, size, 0, 0, 0, 0), read)
 
 
-def test_clone3_grants_the_words_its_flags_ask_to_be_written() -> None:
+def test_clone3_grants_the_pidfd_its_flags_ask_for_and_no_tid_word_by_address() -> None:
+    # The TID words are granted per tree and per call by guardian.tid_words, never here.
     caps = _caps(CLONE_PIDFD | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID)
-    for va in (PIDFD, CHILD_TID, PARENT_TID):
-        assert covered(caps, va, 4, W) == 4 and covered(caps, va, 8, W) == 4
+    assert covered(caps, PIDFD, 4, W) == 4 and covered(caps, PIDFD, 8, W) == 4
+    assert all(covered(caps, va, 4, W) == 0 for va in (CHILD_TID, PARENT_TID))
     assert covered(caps, SET_TID, 8, R) == 8 and covered(caps, SET_TID, 4, W) == 0
     assert covered(caps, ARGS, 88, R) == 88 and covered(caps, ARGS, 4, W) == 0
     none = _caps(CLONE_CHILD_CLEARTID)
     assert all(covered(none, va, 4, W) == 0 for va in (PIDFD, CHILD_TID, PARENT_TID))
-    assert [c for c in _caps(CLONE_PARENT_SETTID, size=56) if c[2] & W] == []   # EINVAL size
+    assert [c for c in _caps(CLONE_PIDFD, size=56) if c[2] & W] == []   # EINVAL size
 
 
 def test_a_clone3_thread_runs_and_is_joined_confidentially() -> None:

@@ -551,7 +551,9 @@ def _confused_alias(a: Adversary, root: int, target: int) -> int | None:
 # --- a long-lived capability used at another time ---------------------------------------
 def _tid_written(out: object) -> list[str]:
     return [f"the kernel rewrote the live thread's clear_child_tid word at {va:#x} with "
-            "a value of its choosing" for va in sorted(out.hits.get("tid", ()))]  # type: ignore[attr-defined]
+            "a value of its choosing" for va in sorted(out.hits.get("tid", ()))] + [  # type: ignore[attr-defined]
+        f"the kernel rewrote the live thread's robust-list head at {va:#x} while serving "
+        "write()" for va in sorted(out.hits.get("robust", ()))]  # type: ignore[attr-defined]
 
 
 @scenario(id="RR-017", title="Rewrite the thread's TID word while the thread is alive",
@@ -561,20 +563,25 @@ def _tid_written(out: object) -> list[str]:
 def rr_tid_write(adv: Adversary) -> None:
     """1. While serving write(/dev/null), copy_to_user 0x41414141 to the clear_child_tid
     address the program gave set_tid_address (glibc's pthread tid field), and read it
-    back."""
+    back; then write over the TID word and the robust-list head (set_robust_list's)."""
     @adv.on(Point.SYSCALL_ENTRY, nr=64, during=Phase.WRITE)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         tid = thread.clear_child_tid
         if not tid:
             return
-        a.kernel.uaccess.write(tid, b"AAAA")
-        if a.kernel.uaccess.read(tid, 4) == b"AAAA":
-            a.hit("tid", tid)
+        try:
+            a.kernel.uaccess.write(tid, b"AAAA")
+            if a.kernel.uaccess.read(tid, 4) == b"AAAA":
+                a.hit("tid", tid)
+        except REFUSALS as exc:
+            a.refused(repr(exc))
         for va, n in ((tid, 8), (thread.robust_list, 24)):
             if va:
                 try:
                     a.kernel.uaccess.write(va, b"B" * n)
                     a.note(f"copy_to_user of {n} bytes at {va:#x} accepted")
+                    if va == thread.robust_list:
+                        a.hit("robust", va)
                 except REFUSALS as exc:
                     a.refused(repr(exc))
 

@@ -51,7 +51,7 @@ def _heap_page(adv: Adversary) -> int:
 
 @scenario(id="RJ-001", title="Deliver SIGUSR1 carrying a SIGSEGV fault report in its siginfo",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-FAULT", "G-SIGNAL-HANDLER"),
-          program=DISPATCH, gap="P5",
+          program=DISPATCH,
           prop="The siginfo a handler receives names the signal delivered: a SIGUSR1 never "
                "reaches the program dressed as a SIGSEGV fault report (si_signo SIGSEGV, "
                "si_code > 0) for a fault it never took.")
@@ -287,7 +287,7 @@ def _tid_word_cleared_early(out: Outcome) -> list[str]:
 
 @scenario(id="RJ-009", title="Clear a new thread's CLONE_CHILD_CLEARTID word before it exits",
           family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          program=DISPATCH, oracle=_tid_word_cleared_early, gap="P6",
+          program=DISPATCH, oracle=_tid_word_cleared_early,
           prop="The CLONE_CHILD_CLEARTID word is cleared only when the thread exits: the "
                "kernel cannot tell the creator a live thread is gone.")
 def rj_cleartid_early(adv: Adversary) -> None:
@@ -348,7 +348,7 @@ def _parent_tid_word_changed(out: Outcome) -> list[str]:
 
 @scenario(id="RJ-011", title="Serve fork()'s CLONE_CHILD_SETTID in the parent's copy of the word",
           family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-IAGO-CLONE"),
-          program=DISPATCH, oracle=_parent_tid_word_changed, gap="P6",
+          program=DISPATCH, oracle=_parent_tid_word_changed,
           prop="CLONE_CHILD_SETTID stores the child's TID in the child's memory only: after a "
                "fork the parent's copy of the word (glibc's THREAD_SELF->tid) still holds "
                "the parent's TID.")
@@ -570,7 +570,7 @@ def _creator_word_cleared(out: Outcome) -> list[str]:
 
 @scenario(id="RJ-016", title="At one thread's exit, clear another live thread's TID word",
           family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",),
-          program=DISPATCH, oracle=_creator_word_cleared, gap="P6",
+          program=DISPATCH, oracle=_creator_word_cleared,
           prop="A thread's exit clears its own CLONE_CHILD_CLEARTID / set_tid_address word "
                "only: the words of the threads still running stay as they are.")
 def rj_exit_clears_other_word(adv: Adversary) -> None:

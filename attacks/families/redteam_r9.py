@@ -20,6 +20,7 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from kernel_model.devfiles import RandomFile
 
@@ -651,7 +652,8 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
     title = f"Serve {name} with bytes the kernel chose" + (f", {how}" if sid in HOW else "")
     scenario(id=f"RK-{sid:03d}", title=title,
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
-             gap=OPEN_DEVICES.get(sid, ""), args=(b"-r", device, *((b"-m", HOW[sid]) if sid in HOW else ())),
+             gap=OPEN_DEVICES.get(sid, ""),
+             args=(b"-r", device, *((b"-m", HOW[sid]) if sid in HOW else ())),
              silent="the Guardian serves reads of the entropy device from its own entropy: "
                     "nothing to refuse",
              prop=f"Entropy a confidential program reads from {name} is not known to the "
@@ -729,3 +731,90 @@ def rk_epoll_cookie(adv: Adversary) -> None:
         a.set_reg("x0", 1)
         a.kernel.uaccess.write_u32(events, 0x4)                 # EPOLLOUT
         a.kernel.uaccess.write_u64(events + EPOLL_DATA, removed)
+
+
+# --- RK-065..RK-066: strings returned without their terminating NUL -------------------------
+
+P_CWD, P_UTS = 228, 229
+NR_GETCWD = NUMBERS["getcwd"]
+NR_UNAME = NUMBERS["uname"]
+CWD_BUF, UTSNAME = 64, 390      # secret_results' getcwd buffer; sizeof(struct utsname)
+
+
+def _unterminated(adv: Adversary, nr: int, phase: int, size: int, result: int) -> None:
+    """Serve the call `nr` after marker `phase`, then fill its whole `size`-byte output
+    with '/' and letters (no NUL anywhere) and answer `result`."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["string"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        text = (b"/" + b"a" * 63) * (size // 64 + 1)
+        a.set_reg("x0", result)
+        a.kernel.uaccess.write(a.memo["string"], text[:size])
+
+
+@scenario(id="RK-065", title="getcwd() fills its buffer with a path and no terminating NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="The path getcwd() returns is NUL-terminated within the count it reports, so "
+               "a program reading it as a string stays inside the buffer.")
+def rk_cwd_unterminated(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getcwd() into
+    its first 64 bytes and sends the path, up to its NUL, to /dev/null.
+    2. Serve the call, then write 64 bytes of path with no NUL into the buffer and
+       answer 64 (the whole buffer, within the count).
+    3. The program's strlen() runs past the buffer: the write carries the secret's
+       copies that follow it."""
+    _unterminated(adv, NR_GETCWD, P_CWD, CWD_BUF, CWD_BUF)
+
+
+@scenario(id="RK-066", title="uname() fills struct utsname with no NUL in any field",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="Each field uname() fills is NUL-terminated within its 65 bytes, so a program "
+               "reading one as a string stays inside the structure.")
+def rk_uname_unterminated(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls uname() into its
+    start and sends the nodename, up to its NUL, to /dev/null.
+    2. Serve the call, then write all 390 bytes of the structure with no NUL and answer
+       0.
+    3. The program's strlen() runs past the structure: the write carries the secret's
+       copies that follow it."""
+    _unterminated(adv, NR_UNAME, P_UTS, UTSNAME, 0)
+
+
+# --- RK-067: a signalfd read reporting a signal outside the descriptor's mask -----------------
+
+P_SIGFD_DONE = 231
+P_SIGFD = 230
+NR_READ = NUMBERS["read"]
+SIGUSR2, SIGTERM = 12, 15
+SIGINFO_SIZE = 128              # sizeof(struct signalfd_siginfo)
+
+
+def _signalfd_outside_mask(out: Outcome) -> list[str]:
+    """The signalfd read reported a signal the descriptor's mask does not hold."""
+    got = [m.args[1] for m in out.markers if m.phase == P_SIGFD_DONE and m.pid == out.init_pid]
+    return [f"a read of the signalfd for {{SIGUSR2}} reported signal {got[0]}, which the "
+            "descriptor does not accept"] if got and 0 < got[0] < 65 and got[0] != SIGUSR2 \
+        else []
+
+
+@scenario(id="RK-067", title="Answer a read of a signalfd for SIGUSR2 with SIGTERM",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS, gap="P5",
+          oracle=_signalfd_outside_mask,
+          prop="A signalfd reports only signals of the mask it was made with (as "
+               "rt_sigtimedwait answers only a signal of its set).")
+def rk_signalfd_outside_mask(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2, makes a signalfd for {SIGUSR2}, sends itself SIGUSR2
+    and reads one signalfd_siginfo; it dispatches on ssi_signo.
+    2. Serve the read (one 128-byte record), then write 15 (SIGTERM) into ssi_signo:
+       the program takes the path for a signal the descriptor never accepts."""
+    @adv.on(Point.MARKER, phase=P_SIGFD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["siginfo"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_SIGFD)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", SIGINFO_SIZE)       # one whole signalfd_siginfo, as served
+        a.kernel.uaccess.write_u32(a.memo["siginfo"], SIGTERM)

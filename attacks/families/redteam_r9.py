@@ -1,15 +1,20 @@
-"""Red-team round nine: lengths a program reads back from value-result words and counts
-of less common calls, and descriptor-table changes that must leave an admitted file's
-descriptor alone.
+"""Red-team round nine: results a program takes as a length, a count, a filled structure,
+a string, a cookie or a descriptor's identity, and entropy read by other means.
 
 The scenarios attack `secret_results` (workloads/src/secret_results.c): the secret kept as
-in `secret`, then getsockname()'s and recvfrom()'s addrlen, recvmsg()'s msg_controllen,
-epoll_pwait()'s event count and fgetxattr()'s size, each over a scratch area that held
-copies of the secret and each followed by a write() of as many bytes as the call reported;
-then its own admitted file opened and mapped after close_range(CLOSE_RANGE_CLOEXEC),
-close_range(CLOSE_RANGE_UNSHARE), unshare(CLONE_FILES), dup3() to a number of its choice
-and fcntl(F_DUPFD).  Its markers (phases 160 and up) are mirrored by the P_* constants
-here.
+in `secret`, then, over a scratch area that held copies of the secret and each followed by
+a write() of what the call reported: value-result lengths (getsockname, recvfrom's
+addrlen, recvmsg's msg_controllen, recvmmsg's msg_len), counts (epoll_pwait, fgetxattr,
+getgroups, epoll_pwait2, flistxattr, vmsplice, process_vm_readv, msgrcv), 26 calls that
+fill a structure answered with nothing (or part of it) written, waits that fill a siginfo
+or rusage, strings returned without their NUL (getcwd, uname), an epoll event loop that
+calls the handler an event's cookie names, a signalfd read dispatched on ssi_signo and a
+MREMAP_DONTUNMAP old range taken for a fresh buffer; its own admitted file mapped after
+close_range(CLOSE_RANGE_CLOEXEC / CLOSE_RANGE_UNSHARE), unshare(CLONE_FILES), dup3() to
+a number of its choice, fcntl(F_DUPFD) and through a descriptor a CLONE_FILES child
+opened; and, behind its switches, the secret drawn from an entropy device by other names
+and other reads (-r DEV -m HOW) or from getrandom() with flags (-g N).  Its markers
+(phases 160 and up) are mirrored by the P_* constants here.
 Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch and
 file descriptors, the user-access capabilities a call grants).  Where an attack still gets
 through with the Guardian on, it names the property it breaks (`gap`).
@@ -359,10 +364,10 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
         f"3. The {size} bytes the program sends are the secret's copies left in its buffer.")
     steps.__name__ = f"rk_unwritten_{index}"
     scenario(id=f"RK-{OUTPUT_IDS[index]:03d}",
-             title=f"Answer {call}() with success and write no {what}",
+             title=f"Answer {call}() with success, {what} never written",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
-             prop=f"After {call}() succeeds, {what} holds what the kernel wrote there, not "
-                  "the bytes the program's buffer held before the call.")(steps)
+             prop=f"After {call}() succeeds, the bytes of {what} are ones the kernel wrote "
+                  "there, not those the program's buffer held before the call.")(steps)
 
 
 for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):

@@ -26,7 +26,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, Steps, scenario
 from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
@@ -82,6 +82,17 @@ def _answer_zero(adv: Adversary, nr: int, phase: int) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x8", a.memo.pop(("x8", nr), nr))
         a.set_reg("x0", 0)
+
+
+def _documented(steps: Steps, doc: str) -> Steps:
+    """A generated scenario's steps carrying the docstring `blindfold attack explain`
+    shows (its lines are the steps, as a hand-written scenario's docstring)."""
+    class Documented:
+        __doc__ = doc
+
+        def __call__(self, adv: Adversary) -> None:
+            steps(adv)
+    return Documented()
 
 
 # --- RK-001..RK-005: lengths and counts a call reports, over a buffer that held the secret --
@@ -357,17 +368,16 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
 
     def steps(adv: Adversary) -> None:
         _answer_unserved(adv, nr, phase)
-    steps.__doc__ = (
+    doc = (
         f"1. The program's scratch area holds copies of the secret; it calls {call}() "
         f"into it ({what}) and sends the {size} bytes to /dev/null.\n"
         "2. Serve the call as getpid() (nothing is written) and answer 0.\n"
         f"3. The {size} bytes the program sends are the secret's copies left in its buffer.")
-    steps.__name__ = f"rk_unwritten_{index}"
     scenario(id=f"RK-{OUTPUT_IDS[index]:03d}",
              title=f"Answer {call}() with success, {what} never written",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
              prop=f"After {call}() succeeds, the bytes of {what} are ones the kernel wrote "
-                  "there, not those the program's buffer held before the call.")(steps)
+                  "there, not those the program's buffer held before the call.")(_documented(steps, doc))
 
 
 for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):
@@ -532,17 +542,16 @@ def _counted(index: int, call: str, what: str, unit: int, size: int, served: boo
                 a.kernel.uaccess.write(a.memo["buffer"], bytes(size))
     how = "Serve the call" if served else \
         f"Serve the call as getpid(), write {size} zero bytes into the buffer (all it holds)"
-    steps.__doc__ = (
+    doc = (
         f"1. The program calls {call}() into its scratch area ({what}; the area holds "
         "copies of the secret) and sends as many bytes as the call reports to /dev/null.\n"
         f"2. {how} and report {RAISED // unit} (that is {RAISED} bytes): the write carries "
         "the scratch area.")
-    steps.__name__ = f"rk_counted_{index}"
     scenario(id=f"RK-{FIRST_COUNTED_ID + index:03d}",
              title=f"{call}() reports more than its buffer holds",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap=gap,
              prop=f"{call}'s result counts at most what fits the buffer the program gave "
-                  f"({what}).")(steps)
+                  f"({what}).")(_documented(steps, doc))
 
 
 for _i, (_call, _what, _unit, _size, _served, _gap) in enumerate(COUNTED):
@@ -647,13 +656,12 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
             fds.install(RandomFile(0, device.decode(), lambda n: KNOWN_BYTES[:n]), lowest=fd)
             a.observe(KNOWN_BYTES, f"the bytes the kernel served as {device.decode()}")
     name = device.decode()
-    steps.__doc__ = (
+    doc = (
         f"1. The program opens {name} ({how}) and reads its 32-byte secret from it "
         "(instead of getrandom()).\n"
         "2. When openat() returns the descriptor, put a random device of the kernel's own "
         "behind it whose source is 32 bytes the kernel chose (and keeps).\n"
         "3. The program's secret is those bytes.")
-    steps.__name__ = f"rk_device_{sid}"
     title = f"Serve {name} with bytes the kernel chose" + (f", {how}" if sid in HOW else "")
     scenario(id=f"RK-{sid:03d}", title=title,
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
@@ -662,7 +670,7 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
              silent="the Guardian serves reads of the entropy device from its own entropy: "
                     "nothing to refuse",
              prop=f"Entropy a confidential program reads from {name} is not known to the "
-                  "kernel.")(steps)
+                  "kernel.")(_documented(steps, doc))
 
 
 for _sid, _device, _how in DEVICES:
@@ -689,18 +697,17 @@ def _getrandom_flags(sid: int, flags: int, name: str) -> None:
             a.set_reg("x0", min(count, len(KNOWN_BYTES)))
             a.kernel.uaccess.write(buf, KNOWN_BYTES[:count])
             a.observe(KNOWN_BYTES, f"the bytes the kernel served for getrandom({name})")
-    steps.__doc__ = (
+    doc = (
         f"1. The program draws its 32-byte secret with getrandom(buf, 32, {name}).\n"
         "2. Serve the call with 32 bytes the kernel chose (and keeps), written into the "
         "buffer.\n"
         "3. The program's secret is those bytes.")
-    steps.__name__ = f"rk_getrandom_{flags}"
     scenario(id=f"RK-{sid:03d}", title=f"Answer getrandom({name}) with bytes the kernel chose",
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
              args=(b"-g", str(flags).encode()),
              silent="the Guardian answers getrandom from its own entropy: nothing to refuse",
              prop=f"Entropy a confidential program asks getrandom() for with {name} is not "
-                  "known to the kernel.")(steps)
+                  "known to the kernel.")(_documented(steps, doc))
 
 
 for _sid, _flags, _name in GETRANDOM_FLAGS:

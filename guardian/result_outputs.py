@@ -159,8 +159,9 @@ def _length(slot: Slot, what: str, value: int, limit: int) -> None:
 def _fixed_spans(memory: UserMemory, slot: Slot, term: Fixed) -> list[tuple[int, int]]:
     base = slot.args[term.arg]
     size = _size(term.size, slot.args)
-    if slot.nr == _NR_CAPGET and _u32(memory, slot, slot.args[0]) == CAPGET_V1 and \
-            unwritten(slot.written, [(slot.args[0], slot.args[0] + 4)]) is not None:
+    hdr = slot.args[0]
+    if slot.nr == _NR_CAPGET and hdr and _u32(memory, slot, hdr) == CAPGET_V1 and \
+            unwritten(slot.written, [(hdr, hdr + 4)]) is not None:
         size = CAPGET_V1_SIZE             # the version the program asked for: one struct
     if term.spans:
         return [(base + off, base + off + n) for off, n in term.spans]

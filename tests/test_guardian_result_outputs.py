@@ -178,3 +178,11 @@ def test_outputs_by_command_and_on_eintr(s: Scene) -> None:
     assert _resume(s, "nanosleep", (VA, OUT), eintr, [(OUT, OUT + 16)]) == Status.OK
     assert _resume(s, "nanosleep", (VA, OUT), 0, []) == Status.OK
     assert _resume(s, "clock_nanosleep", (1, 1, VA, OUT), eintr, []) == Status.OK  # absolute
+
+
+def test_capget_fills_what_the_version_asked_for(s: Scene) -> None:
+    s.hw.ram.write(s.b + PAGES_A + (LEN - VA), struct.pack("<I", 0x19980330))   # v1: 12 bytes
+    assert _resume(s, "capget", (LEN, OUT), 0, [(OUT, OUT + 12)]) == Status.OK
+    s.hw.ram.write(s.b + PAGES_A + (LEN - VA), struct.pack("<I", 0x20080522))   # v3: 24 bytes
+    assert _resume(s, "capget", (LEN, OUT), 0, [(OUT, OUT + 12)]) == Status.ERR_DENIED
+    assert _resume(s, "capget", (0, OUT), 0, []) == Status.ERR_DENIED            # no header

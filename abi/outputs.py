@@ -45,7 +45,8 @@ SOCKADDR_STORAGE = 128          # the largest address length Linux reports
 TIMER_ABSTIME = 1
 
 #: Size specs as the capability table spells them: an int, ("arg", i), ("pages", i),
-#: ("min_arg", i, k): min(args[i], k), ("bits", i): a node mask of args[i] bits.
+#: ("arg*", i, k): args[i] * k, ("min_arg", i, k): min(args[i], k), ("bits", i): a node
+#: mask of args[i] bits.
 Size = int | tuple
 
 
@@ -156,6 +157,7 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
                         "bytes go depends on the pipe end, so no completeness rule"),),
     "sched_getaffinity": (Records(2, 1, 1),),        # min(len, the mask's size) bytes
     "msgrcv": (Records(1, 1, 2, header=8),),         # mtype, then at most msgsz of mtext
+    "mq_timedreceive": (Records(1, 1, 2), Fixed(3, 4, ANY)),   # the message, its priority
     "getxattr": (Records(2, 1, 3, probe=True),), "lgetxattr": (Records(2, 1, 3, probe=True),),
     "fgetxattr": (Records(2, 1, 3, probe=True),),
     "listxattr": (Records(1, 1, 2, probe=True),), "llistxattr": (Records(1, 1, 2, probe=True),),
@@ -204,6 +206,8 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "sched_rr_get_interval": (Fixed(1, _TS),),
     "sched_getattr": (Fixed(1, ("min_arg", 2, 56)),),   # min(size, struct sched_attr)
     "adjtimex": (Fixed(0, 208, ANY),),                   # struct timex; a clock state
+    "clock_adjtime": (Fixed(1, 208, ANY),),
+    "move_pages": (Fixed(4, ("arg*", 1, 4)),),           # one int of status per page
     "get_mempolicy": (Fixed(0, 4), Fixed(1, ("bits", 2))),
     "mincore": (Fixed(2, ("pages", 1)),),
     "sendfile": (Fixed(2, 8, POSITIVE),),                # the offset, moved on

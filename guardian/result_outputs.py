@@ -87,6 +87,8 @@ def _size(spec: object, args: tuple[int, ...]) -> int:
         return -(-args[i] // 4096)
     if kind == "min_arg":
         return min(args[i], spec[2])
+    if kind == "arg*":
+        return args[i] * spec[2]
     if kind == "bits":                       # a node mask: whole longs of maxnode - 1 bits
         return (max(args[i] - 1, 0) + 63) // 64 * 8
     return args[i]

@@ -768,7 +768,7 @@ def _unterminated(adv: Adversary, nr: int, phase: int, size: int, result: int) -
 
 
 @scenario(id="RK-065", title="getcwd() fills its buffer with a path and no terminating NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The path getcwd() returns is NUL-terminated within the count it reports, so "
                "a program reading it as a string stays inside the buffer.")
 def rk_cwd_unterminated(adv: Adversary) -> None:
@@ -782,7 +782,7 @@ def rk_cwd_unterminated(adv: Adversary) -> None:
 
 
 @scenario(id="RK-066", title="uname() fills struct utsname with no NUL in any field",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="Each field uname() fills is NUL-terminated within its 65 bytes, so a program "
                "reading one as a string stays inside the structure.")
 def rk_uname_unterminated(adv: Adversary) -> None:

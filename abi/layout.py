@@ -117,6 +117,7 @@ COUNT_ARG = {_NR[n]: i for n, i in (
 #: ... or the (iovec array, count) arguments whose lengths add up to it ...
 IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
     "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
+    "vmsplice", "process_vm_readv", "process_vm_writev",     # the local iovecs
 ) if n in _NR}
 #: ... or the struct msghdr argument whose iovec array does.
 MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}
@@ -126,7 +127,8 @@ READ_BUF_ARG = {_NR[n]: i for n, i in (
     ("read", 1), ("pread64", 1), ("recvfrom", 1), ("readlinkat", 2), ("getdents64", 1),
     ("getcwd", 0),
 ) if n in _NR}
-READ_VECTORS = frozenset(_NR[n] for n in ("readv", "preadv", "preadv2", "recvmsg") if n in _NR)
+READ_VECTORS = frozenset(_NR[n] for n in ("readv", "preadv", "preadv2", "recvmsg",
+                                          "process_vm_readv") if n in _NR)
 #: recv with MSG_TRUNC in its flags argument returns a datagram's real length, which may
 #: exceed the buffer: the contract the program itself asked for.
 RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n in _NR}

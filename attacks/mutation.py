@@ -62,7 +62,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.exec_args": ("RV-020",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
-    "return.output_written": ("RQ-001",),
+    "return.output_written": ("RQ-002",),
     "return.value_length": ("RQ-009",),
     "set_pt.wipe_on_fork": ("RQ-005", "WF-003"),
     "swap_share.fork_advice": ("WF-006",),

@@ -110,15 +110,19 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout",)),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
-    Rule("G-IAGO-COUNT", "A read/write-family result is at most the count the program asked for "
-         "(its count argument or its iovecs' total), or a negative errno; a read-family count "
-         "covers only bytes the kernel wrote into the buffer.",
+    Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
+         "program gave (a read/write-family count argument or its iovecs' total; records: "
+         "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
+         "read-family count covers only bytes the kernel wrote into the buffer.",
          checks=("return.count_bound", "return.count_written")),
-    Rule("G-IAGO-OUTPUT", "A call whose success means an output was filled in (uname, "
-         "clock_gettime, fstat, sysinfo, sched_getaffinity's mask, a value-result length's "
-         "bytes ...) had it written by the kernel during the call; a value-result length "
-         "written back stays within the contract (getsockopt's optlen at most the one passed).",
-         checks=("return.output_written", "return.value_length")),
+    Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
+         "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
+         "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
+         "was written by the kernel during the call; a length written back stays within the "
+         "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
+         "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
+         "its NUL.",
+         checks=("return.output_written", "return.value_length", "return.string_nul")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

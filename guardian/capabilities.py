@@ -145,6 +145,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "sched_getaffinity": (_b(2, ("arg", 1), W),),
     "sched_getparam": (_b(1, 4, W),),
     "getcpu": (_b(0, 4, W), _b(1, 4, W)),
+    "getgroups": (_b(1, ("arg*", 0, 4), W),),
     "getresuid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "getresgid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "prctl": (_b(1, 16, RW),),
@@ -304,7 +305,11 @@ def _msghdr_ranges(read: ReadUser, base: int, access: int) -> list[tuple[int, in
     array and its buffers, the control buffer.  Receiving also updates the header."""
     name, namelen, iov, iovlen, control, controllen = struct.unpack(
         "<QI4xQQQQ", _read(read, base, 48))
-    out = [(base, base + 56, RW if access & W else R)]
+    out = [(base, base + 56, R)]
+    if access & W:
+        # Linux writes back msg_namelen, msg_controllen and msg_flags, nothing else of the
+        # header: its pointers stay the ones the program passed (abi/outputs' Message).
+        out += [(base + 8, base + 12, RW), (base + 40, base + 52, RW)]
     if name and namelen:
         out.append((name, name + namelen, access))
     count = min(iovlen, 1024)

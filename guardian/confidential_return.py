@@ -49,7 +49,7 @@ from guardian.given_back import check_given_back
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_outputs import CALLS as _OUTPUT_CALLS
-from guardian.result_outputs import check_output_written, check_value_length
+from guardian.result_outputs import check_outputs
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -141,8 +141,7 @@ class ReturnPath:
                 check_written(self.memory, slot, ret)
                 check_offload(slot, ret)
             if nr in _OUTPUT_CALLS:
-                check_value_length(self.memory, slot, ret)
-                check_output_written(slot, ret)
+                check_outputs(self.memory, slot, ret)
             if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif nr == NR_SIGALTSTACK:

@@ -1,168 +1,328 @@
-"""Iago results of the calls that fill in a structure: success means it was written.
+"""Iago results about the program's own buffers, judged by the output contract.
 
-uname(buf) answering 0 tells the program that buf now holds a utsname.  A kernel that
-answers 0 and writes nothing leaves the buffer's old contents in place, and a program
-that passes the 'result' on (logs the host name, sends a timestamp) passes on whatever
-the buffer held before: a secret, if it reuses memory.  So for every call whose
-success means a fixed-size output was written, the Guardian requires that the kernel
-wrote all of it during the call (`Slot.written`), each byte Linux always writes:
+A success result tells the program what the kernel put in the memory it handed over:
+uname() answering 0 means the utsname was filled in, getgroups() answering 3 means three
+ids arrived, recvmsg's msg_controllen says how much control data there is.  A kernel that
+answers without writing, or reports more than the room given, makes the program pass the
+buffer's old contents (a secret, when memory is reused) off as the answer.  What Linux
+writes is stated once, per call, in `abi.outputs.OUTPUTS`; the checks here are derived
+from it and from the writes the kernel made through the call's capabilities
+(`Slot.written`):
 
-- the output sizes are the capability table's write buffers (uname 390, timespec 16,
-  struct stat 128, struct statx 256 -- Linux copies out the whole statx, unrequested
-  fields zeroed, whatever stx_mask says --, sysinfo 112, rusage 144, ...);
-- an optional output (a NULL pointer: clock_getres's res, gettimeofday's tz, times'
-  buf, prlimit64's old limit) is exempt;
-- wait4 writes the status and rusage only when it reaped a child (a pid > 0; WNOHANG
-  with nothing to reap answers 0 and writes nothing).
+- `return.output_written`: every output the contract says a result means was written
+  during the call, whole (fixed structs, counted records, the length words of a
+  value-result, the bytes those lengths report, recvmsg's header fields);
+- `return.count_bound`: a count of records is at most the room the program gave;
+- `return.value_length`: a length written back stays within what was passed (an address
+  length within a sockaddr_storage: Linux reports a truncated name's full length);
+- `return.string_nul`: a name Linux NUL-terminates has its NUL where the contract says.
 
-Value-result lengths (getsockopt's optlen, the addrlen of getsockname, getpeername,
-accept, accept4, recvfrom) are bounded against the length the program passed, which
-the Guardian took when it derived the call's capabilities (before any kernel write):
-
-- getsockopt: Linux cuts the value to the program's optlen and writes back the length
-  it wrote, so a new optlen above the one passed is outside the contract
-  (`return.value_length`), and the optval bytes it reports must have been written;
-- addresses: Linux reports the address's full length, which may exceed the program's
-  buffer (a truncated name), but never more than a sockaddr_storage (128 bytes), and
-  writes min(passed, reported) bytes.  A length above 128 is refused; the bytes the
-  program may take as the name, min(passed, reported), must have been written.  A
-  program that reads past its own length on a truncated name is outside POSIX.
+"The length the program passed" is the write capability the Guardian derived from it
+before the kernel touched anything; the msghdr fields holding pointers are read-only to
+the kernel (abi/outputs' Message term, guardian/capabilities), so they still name what
+the program passed.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 from abi import Status
-from abi.layout import (
-    ERRNO_FLOOR,
-    NR_GETSOCKOPT,
-    NR_SCHED_GETAFFINITY,
-    NR_TIMES,
-    NR_WAIT4,
+from abi.layout import EINTR_RESULT, ERRNO_FLOOR, MSG_TRUNC, UIO_MAXIOV
+from abi.outputs import (
+    ANY,
+    CAPGET_V1,
+    CAPGET_V1_SIZE,
+    EINTR,
+    OK,
+    OUTPUTS,
+    POSITIVE,
+    SOCKADDR_STORAGE,
+    ByCommand,
+    Fixed,
+    Message,
+    NulString,
+    Records,
+    Reported,
+    Term,
+    Varies,
+    by_command,
 )
 from abi.syscalls import NUMBERS
-from guardian.capabilities import CAP_TABLE, W
+from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse
 from guardian.result_bounds import unwritten
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-SOCKADDR_STORAGE = 128      # the largest address length Linux reports
+_MSG_NAMELEN, _MSG_IOV, _MSG_CONTROL, _MSG_CONTROLLEN, _MSG_FLAGS = 8, 16, 32, 40, 48
+_MMSG, _MMSG_LEN = 64, 56
+_CMSG_HDR = 16                 # struct cmsghdr: cmsg_len (8), cmsg_level, cmsg_type
+_NR_CAPGET = NUMBERS["capget"]
+_NR_RECVMMSG = NUMBERS["recvmmsg"]
 
-
-def _outputs(name: str, args: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    """(argument, size) of each fixed-size write buffer the capability table gives `name`
-    (only those named in `args`)."""
-    return tuple((rule.arg, rule.size) for rule in CAP_TABLE[name]
-                 if rule.kind == "buf" and rule.access == W and isinstance(rule.size, int)
-                 and rule.arg in args)
-
-
-#: syscall -> outputs Linux always writes when the call succeeds.
-FIXED_OUTPUTS: dict[int, tuple[tuple[int, int], ...]] = {
-    NUMBERS[name]: _outputs(name, args) for name, args in (
-        ("uname", (0,)), ("sysinfo", (0,)), ("times", (0,)), ("getrusage", (1,)),
-        ("clock_gettime", (1,)), ("clock_getres", (1,)), ("gettimeofday", (0, 1)),
-        ("fstat", (1,)), ("newfstatat", (2,)), ("statx", (4,)),
-        ("getitimer", (1,)), ("setitimer", (2,)), ("rt_sigpending", (0,)),
-        ("prlimit64", (3,)), ("getrlimit", (1,)), ("pipe2", (0,)), ("wait4", (1, 3)),
-    ) if name in NUMBERS
+#: syscall number -> its contract terms (calls whose every term is `Varies` left out).
+BY_NR: dict[int, tuple[Term, ...]] = {
+    NUMBERS[name]: terms for name, terms in OUTPUTS.items()
+    if name in NUMBERS and not all(isinstance(t, Varies) for t in terms)
 }
-#: value-result address calls: (address argument, length-pointer argument).
-ADDR_LENGTHS: dict[int, tuple[int, int]] = {
-    NUMBERS[name]: pair for name, pair in (
-        ("getsockname", (1, 2)), ("getpeername", (1, 2)), ("accept", (1, 2)),
-        ("accept4", (1, 2)), ("recvfrom", (4, 5)),
-    ) if name in NUMBERS
-}
-
-#: The calls whose results `check_output_written` and `check_value_length` judge.
-CALLS = frozenset({*FIXED_OUTPUTS, *ADDR_LENGTHS, NR_SCHED_GETAFFINITY, NR_GETSOCKOPT})
+#: The calls whose results `check_outputs` judges.
+CALLS = frozenset(BY_NR)
 
 
-def _succeeded(nr: int, ret: int) -> bool:
-    """Whether `ret` means the call wrote its outputs."""
+def _terms(slot: Slot) -> list[object]:
+    out: list[object] = []
+    for term in BY_NR.get(slot.nr or 0, ()):
+        out.extend(by_command(term, slot.args) if isinstance(term, ByCommand) else (term,))
+    return out
+
+
+def _size(spec: object, args: tuple[int, ...]) -> int:
+    if isinstance(spec, int):
+        return spec
+    assert isinstance(spec, tuple)
+    kind, i = spec[0], spec[1]
+    if kind == "pages":
+        return -(-args[i] // 4096)
+    if kind == "min_arg":
+        return min(args[i], spec[2])
+    if kind == "arg*":
+        return args[i] * spec[2]
+    if kind == "bits":                       # a node mask: whole longs of maxnode - 1 bits
+        return (max(args[i] - 1, 0) + 63) // 64 * 8
+    return args[i]
+
+
+def _holds(fixed: Fixed, slot: Slot, ret: int) -> bool:
+    """Whether this result means Linux wrote the output."""
+    if fixed.unless_flag is not None and slot.args[fixed.unless_flag[0]] & fixed.unless_flag[1]:
+        return False
+    if fixed.when == EINTR:
+        return ret == EINTR_RESULT
     if ret >= ERRNO_FLOOR:
         return False
-    if nr == NR_WAIT4:
-        return ret > 0                   # a child reaped (0: WNOHANG, nothing written)
-    if nr == NR_TIMES:
-        return True                      # a tick count
-    return ret == 0
+    return {OK: ret == 0, POSITIVE: ret > 0, ANY: True}[fixed.when]
 
 
-def _missing(slot: Slot, want: list[tuple[int, int]]) -> int | None:
-    return unwritten(slot.written, [(s, e) for s, e in want if e > s])
-
-
-def check_output_written(slot: Slot, ret: int) -> None:
-    """Refuse a success whose fixed-size output (or sched_getaffinity's reported mask)
-    the kernel did not write in full during the call."""
-    nr = slot.nr
-    if nr == NR_SCHED_GETAFFINITY:
-        want = [(slot.args[2], slot.args[2] + ret)] if 0 < ret < ERRNO_FLOOR else []
-    elif nr in FIXED_OUTPUTS and _succeeded(nr, ret):
-        want = [(slot.args[arg], slot.args[arg] + size)
-                for arg, size in FIXED_OUTPUTS[nr] if slot.args[arg]]
-    else:
-        return
-    gap = _missing(slot, want)
-    if gap is not None:
-        refuse("return.output_written", Status.ERR_DENIED,
-               f"syscall {nr} succeeded ({ret:#x}) but the kernel never wrote its output at "
-               f"{gap:#x}: the program would take the buffer's old contents for the result")
-
-
-def _passed(memory: UserMemory, slot: Slot, buf_arg: int, len_arg: int) -> int:
-    """The length the program passed: the write capability the Guardian derived from it
-    before the kernel touched anything (no capability yet: nothing written, the word is
-    still the program's own)."""
-    buf = slot.args[buf_arg]
-    if slot.caps is None:
-        return _u32(memory, slot, slot.args[len_arg])
-    for start, end, access in slot.caps:
-        if start == buf and access & W:
-            return end - start
-    return 0
+def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
+    raw = memory.read(va, n, slot.root)
+    if raw is None:
+        missing = memory.first_missing(va, n, False)
+        raise FaultIn(va if missing is None else missing)
+    return raw
 
 
 def _u32(memory: UserMemory, slot: Slot, va: int) -> int:
-    raw = memory.read(va, 4, slot.root)
-    if raw is None:
-        missing = memory.first_missing(va, 4, False)
-        raise FaultIn(va if missing is None else missing)
-    return struct.unpack("<I", raw)[0]
+    return struct.unpack("<I", _read(memory, slot, va, 4))[0]
 
 
-def check_value_length(memory: UserMemory, slot: Slot, ret: int) -> None:
-    """Refuse a value-result length the kernel raised beyond the contract, or one that
-    covers bytes it did not write."""
-    nr = slot.nr
-    if ret >= ERRNO_FLOOR:
-        return
-    if nr == NR_GETSOCKOPT:
-        buf_arg, len_arg = 3, 4
-        if ret != 0 or not slot.args[len_arg]:
-            return
-    elif nr in ADDR_LENGTHS:
-        buf_arg, len_arg = ADDR_LENGTHS[nr]
-        lenp = slot.args[len_arg]
-        if not slot.args[buf_arg] or not lenp or unwritten(slot.written, [(lenp, lenp + 4)]) \
-                is not None:
-            return                       # no address asked for, or none reported
-    else:
-        return
-    passed = _passed(memory, slot, buf_arg, len_arg)
-    new = _u32(memory, slot, slot.args[len_arg])
-    limit = passed if nr == NR_GETSOCKOPT else SOCKADDR_STORAGE
-    if new > limit:
-        refuse("return.value_length", Status.ERR_DENIED,
-               f"syscall {nr} wrote back a length of {new:#x}, more than "
-               f"{'the ' + hex(passed) + ' the program passed' if nr == NR_GETSOCKOPT else 'any address has'}")
-    buf = slot.args[buf_arg]
-    gap = _missing(slot, [(buf, buf + min(new, passed))])
+def _u64(memory: UserMemory, slot: Slot, va: int) -> int:
+    return struct.unpack("<Q", _read(memory, slot, va, 8))[0]
+
+
+def _passed(memory: UserMemory, slot: Slot, buf: int, len_word: int | None) -> int:
+    """The length the program passed for `buf`: the write capability derived from it before
+    the kernel touched anything (no capabilities yet: nothing was written, the word is
+    still the program's own)."""
+    if slot.caps is None:
+        return _u32(memory, slot, len_word) if len_word else 0
+    return max((end - start for start, end, access in slot.caps
+                if start == buf and access & W), default=0)
+
+
+def _need_written(slot: Slot, spans: Iterable[tuple[int, int]], what: str) -> None:
+    gap = unwritten(slot.written, [(s, e) for s, e in spans if e > s])
     if gap is not None:
         refuse("return.output_written", Status.ERR_DENIED,
-               f"syscall {nr} reports {min(new, passed):#x} bytes of output, but the kernel "
-               f"never wrote the program's buffer at {gap:#x}")
+               f"syscall {slot.nr} answered {what}, but the kernel never wrote the "
+               f"program's memory at {gap:#x}: the program would take the buffer's old "
+               "contents for the result")
+
+
+def _beyond(slot: Slot, what: str, value: int, limit: int) -> str:
+    return (f"syscall {slot.nr} reports {value:#x} {what}, more than the {limit:#x} the "
+            "program gave room for")
+
+
+def _count(slot: Slot, what: str, value: int, limit: int) -> None:
+    if value > limit:
+        refuse("return.count_bound", Status.ERR_DENIED, _beyond(slot, what, value, limit))
+
+
+def _length(slot: Slot, what: str, value: int, limit: int) -> None:
+    if value > limit:
+        refuse("return.value_length", Status.ERR_DENIED, _beyond(slot, what, value, limit))
+
+
+# --- the four checks ---------------------------------------------------------------------
+
+
+def _fixed_spans(memory: UserMemory, slot: Slot, term: Fixed) -> list[tuple[int, int]]:
+    base = slot.args[term.arg]
+    size = _size(term.size, slot.args)
+    hdr = slot.args[0]
+    if slot.nr == _NR_CAPGET and hdr and _u32(memory, slot, hdr) == CAPGET_V1 and \
+            unwritten(slot.written, [(hdr, hdr + 4)]) is not None:
+        size = CAPGET_V1_SIZE             # the version the program asked for: one struct
+    if term.spans:
+        return [(base + off, base + off + n) for off, n in term.spans]
+    return [(base, base + size)]
+
+
+def check_records(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.count_bound` and `return.output_written` for counted records."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Records):
+            count = slot.args[term.count_arg]
+            if term.probe and count == 0:
+                continue                      # the program asked for the number only
+            _count(slot, "records", ret, min(count * term.scale, term.limit))
+            buf = slot.args[term.arg]
+            if term.written and ret and buf:
+                _need_written(slot, [(buf, buf + term.header + ret * term.elem)],
+                              f"{ret} records")
+        elif isinstance(term, Message) and term.many:
+            _count(slot, "messages", ret, min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV))
+
+
+def check_written(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.output_written` for fixed outputs."""
+    want: list[tuple[int, int]] = []
+    for term in terms:
+        if isinstance(term, Fixed) and slot.args[term.arg] and _holds(term, slot, ret):
+            want.extend(_fixed_spans(memory, slot, term))
+    if want:
+        _need_written(slot, want, f"{ret:#x}")
+
+
+def _reported(memory: UserMemory, slot: Slot, term: Reported) -> None:
+    buf, lenp = slot.args[term.buf_arg], slot.args[term.len_arg]
+    if not buf or not lenp:
+        return                                # no value asked for
+    _need_written(slot, [(lenp, lenp + 4)], "success without writing back the length")
+    passed = _passed(memory, slot, buf, lenp)
+    new = _u32(memory, slot, lenp)
+    _length(slot, "bytes of value", new, passed if term.cut else SOCKADDR_STORAGE)
+    _need_written(slot, [(buf, buf + min(new, passed))], f"a length of {new:#x}")
+
+
+def _iov_total(memory: UserMemory, slot: Slot, hdr: int) -> tuple[int, list[tuple[int, int]]]:
+    iov, count = struct.unpack("<QQ", _read(memory, slot, hdr + _MSG_IOV, 16))
+    if not count or count > UIO_MAXIOV:
+        return 0, []
+    raw = _read(memory, slot, iov, 16 * count)
+    vecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+    return sum(n for _, n in vecs), vecs
+
+
+def _first_bytes(vecs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    out = []
+    for base, length in vecs:
+        if n <= 0:
+            break
+        take = min(n, length)
+        out.append((base, base + take))
+        n -= take
+    return out
+
+
+def _message(memory: UserMemory, slot: Slot, hdr: int, flags: int) -> None:
+    """One received msghdr: its length fields written back, within what was passed, and
+    the name and control bytes they report written."""
+    _need_written(slot, [(hdr + _MSG_CONTROLLEN, hdr + _MSG_FLAGS + 4)],
+                  "a message without writing back msg_controllen and msg_flags")
+    name, control = _u64(memory, slot, hdr), _u64(memory, slot, hdr + _MSG_CONTROL)
+    if name:
+        _need_written(slot, [(hdr + _MSG_NAMELEN, hdr + _MSG_NAMELEN + 4)],
+                      "a message without writing back msg_namelen")
+        namelen = _u32(memory, slot, hdr + _MSG_NAMELEN)
+        _length(slot, "bytes of msg_namelen", namelen, SOCKADDR_STORAGE)
+        _need_written(slot, [(name, name + min(namelen, _passed(memory, slot, name, None)))],
+                      f"a msg_namelen of {namelen:#x}")
+    controllen = _u64(memory, slot, hdr + _MSG_CONTROLLEN)
+    _length(slot, "bytes of msg_controllen", controllen,
+           _passed(memory, slot, control, None) if control else 0)
+    if controllen:
+        _need_written(slot, _cmsgs(memory, slot, control, controllen),
+                      f"a msg_controllen of {controllen:#x}")
+
+
+def _cmsgs(memory: UserMemory, slot: Slot, control: int, length: int) -> list[tuple[int, int]]:
+    """The bytes of each control message within `length`, walked as CMSG_NXTHDR does:
+    Linux writes each header and its data, not the padding to the next 8-byte boundary."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while pos + _CMSG_HDR <= length:
+        spans.append((control + pos, control + pos + 8))
+        if unwritten(slot.written, spans[-1:]) is not None:
+            break                             # the length word itself: reported unwritten
+        cmsg_len = _u64(memory, slot, control + pos)
+        if cmsg_len < _CMSG_HDR:
+            break
+        spans.append((control + pos, control + min(pos + cmsg_len, length)))
+        pos += (cmsg_len + 7) & ~7
+    return spans
+
+
+def check_lengths(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.value_length` (and `return.output_written` for what the lengths report)."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Reported):
+            if term.cut and ret != 0:
+                continue
+            _reported(memory, slot, term)
+        elif isinstance(term, Message):
+            base = slot.args[term.arg]
+            if not term.many:
+                _message(memory, slot, base, slot.args[2])
+                continue
+            for i in range(ret):
+                entry = base + _MMSG * i
+                _need_written(slot, [(entry + _MMSG_LEN, entry + _MMSG_LEN + 4)],
+                              f"{ret} messages without writing message {i}'s msg_len")
+                if not term.receive:
+                    continue
+                _message(memory, slot, entry, slot.args[3])
+                total, vecs = _iov_total(memory, slot, entry)
+                got = _u32(memory, slot, entry + _MMSG_LEN)
+                if not slot.args[3] & MSG_TRUNC:
+                    _length(slot, f"bytes in message {i}", got, total)
+                _need_written(slot, _first_bytes(vecs, min(got, total)),
+                              f"a msg_len of {got:#x} for message {i}")
+
+
+def check_strings(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.string_nul`: each name Linux NUL-terminates has its NUL."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if not isinstance(term, NulString) or not slot.args[term.arg]:
+            continue
+        base = slot.args[term.arg]
+        if term.fields is None:               # the result counts the string and its NUL
+            if ret == 0 or _read(memory, slot, base + ret - 1, 1) != b"\0":
+                refuse("return.string_nul", Status.ERR_DENIED,
+                       f"syscall {slot.nr} reports a {ret:#x}-byte name that does not end "
+                       "with its NUL: the program would read on past it")
+            continue
+        for off, n in term.fields:
+            if b"\0" not in _read(memory, slot, base + off, n):
+                refuse("return.string_nul", Status.ERR_DENIED,
+                       f"syscall {slot.nr} answered with the {n}-byte name at "
+                       f"{base + off:#x} holding no NUL: the program would read on past it")
+
+
+def check_outputs(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """Every rule the output contract states for this call's result."""
+    terms = _terms(slot)
+    if not terms:
+        return
+    check_records(memory, slot, ret, terms)
+    check_lengths(memory, slot, ret, terms)
+    check_written(memory, slot, ret, terms)
+    check_strings(memory, slot, ret, terms)

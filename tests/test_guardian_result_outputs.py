@@ -65,6 +65,7 @@ def _refused_by(s: Scene, check: str) -> bool:
 ])
 def test_a_success_needs_the_whole_output_written(s: Scene, name: str, args: tuple[int, ...],
                                                   size: int) -> None:
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), bytes(size))   # uname's fields: NUL-ended
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
     assert _resume(s, name, args, 0, [(OUT + size // 2, OUT + size), (OUT, OUT + size // 2)]) \
         == Status.OK                                    # in pieces, any order
@@ -130,5 +131,58 @@ def test_an_address_length_may_report_truncation_but_not_unwritten_bytes(s: Scen
     assert _resume(s, "accept", args, 5, [(OUT, OUT + 8), (LEN, LEN + 4)], caps) \
         == Status.ERR_DENIED
     assert _refused_by(s, "return.value_length")
-    _set_len(s, 8)                                     # length not written: nothing reported
-    assert _resume(s, "recvfrom", (3, VA + 2048, 4, 0, OUT, LEN), 0, [], caps) == Status.OK
+    _set_len(s, 8)              # Linux writes the length back whenever it succeeds
+    assert _resume(s, "recvfrom", (3, VA + 2048, 4, 0, OUT, LEN), 0, [], caps) \
+        == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    _set_len(s, 0)              # an EOF with no sender: a length of 0, nothing to write
+    assert _resume(s, "recvfrom", (3, VA + 2048, 4, 0, OUT, LEN), 0, [(LEN, LEN + 4)], caps) \
+        == Status.OK
+
+
+def test_a_count_of_records_fits_the_room_and_was_written(s: Scene) -> None:
+    args = (2, OUT)                                    # getgroups(2, list)
+    assert _resume(s, "getgroups", args, 2, [(OUT, OUT + 8)]) == Status.OK
+    assert _resume(s, "getgroups", args, 64, [(OUT, OUT + 256)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.count_bound")
+    assert _resume(s, "getgroups", args, 2, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    assert _resume(s, "getgroups", (0, OUT), 5, []) == Status.OK   # size 0: the number only
+    assert _resume(s, "epoll_pwait", (3, OUT, 1, 0), 20, [(OUT, OUT + 320)]) \
+        == Status.ERR_DENIED
+    assert _refused_by(s, "return.count_bound")
+
+
+def test_names_end_with_their_nul(s: Scene) -> None:
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), b"/tmp/abc" + bytes(400))
+    assert _resume(s, "getcwd", (OUT, 32), 9, [(OUT, OUT + 9)]) == Status.OK
+    assert _resume(s, "getcwd", (OUT, 32), 8, [(OUT, OUT + 8)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.string_nul")
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA) + 65, b"x" * 65)   # utsname's nodename
+    assert _resume(s, "uname", (OUT,), 0, [(OUT, OUT + 390)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.string_nul")
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), b"y" * 16)
+    assert _resume(s, "prctl", (16, OUT), 0, [(OUT, OUT + 16)]) == Status.ERR_DENIED  # GET_NAME
+    assert _refused_by(s, "return.string_nul")
+    assert _resume(s, "prctl", (15, OUT), 0, []) == Status.OK                     # SET_NAME
+
+
+def test_outputs_by_command_and_on_eintr(s: Scene) -> None:
+    eintr = (1 << 64) - 4
+    assert _resume(s, "ioctl", (1, 0x5413, OUT), 0, []) == Status.ERR_DENIED     # TIOCGWINSZ
+    assert _refused_by(s, "return.output_written")
+    assert _resume(s, "ioctl", (1, 0x5413, OUT), 0, [(OUT, OUT + 8)]) == Status.OK
+    assert _resume(s, "ioctl", (1, 0x5421, OUT), 0, []) == Status.OK             # FIONBIO
+    assert _resume(s, "fcntl", (3, 16, OUT), 0, []) == Status.ERR_DENIED         # F_GETOWN_EX
+    assert _resume(s, "nanosleep", (VA, OUT), eintr, []) == Status.ERR_DENIED
+    assert _resume(s, "nanosleep", (VA, OUT), eintr, [(OUT, OUT + 16)]) == Status.OK
+    assert _resume(s, "nanosleep", (VA, OUT), 0, []) == Status.OK
+    assert _resume(s, "clock_nanosleep", (1, 1, VA, OUT), eintr, []) == Status.OK  # absolute
+
+
+def test_capget_fills_what_the_version_asked_for(s: Scene) -> None:
+    s.hw.ram.write(s.b + PAGES_A + (LEN - VA), struct.pack("<I", 0x19980330))   # v1: 12 bytes
+    assert _resume(s, "capget", (LEN, OUT), 0, [(OUT, OUT + 12)]) == Status.OK
+    s.hw.ram.write(s.b + PAGES_A + (LEN - VA), struct.pack("<I", 0x20080522))   # v3: 24 bytes
+    assert _resume(s, "capget", (LEN, OUT), 0, [(OUT, OUT + 12)]) == Status.ERR_DENIED
+    assert _resume(s, "capget", (0, OUT), 0, []) == Status.ERR_DENIED            # no header

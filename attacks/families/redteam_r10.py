@@ -110,7 +110,7 @@ def rl_rt_sigpending_pending_set_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-004", title="Answer prctl() with success and write no PR_GET_NAME name",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After prctl() succeeds, its PR_GET_NAME name holds what the kernel wrote there, "
                "not the bytes the program's buffer held before the call.")
 def rl_prctl_pr_get_name_name_unfilled(adv: Adversary) -> None:
@@ -158,7 +158,7 @@ def rl_prlimit64_old_struct_rlimit_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-008", title="Answer timerfd_gettime() with success and write no struct itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After timerfd_gettime() succeeds, its struct itimerspec holds what the kernel "
                "wrote there, not the bytes the program's buffer held before the call.")
 def rl_timerfd_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
@@ -170,7 +170,7 @@ def rl_timerfd_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-009", title="Answer fstatfs() with success and write no struct statfs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After fstatfs() succeeds, its struct statfs holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rl_fstatfs_struct_statfs_unfilled(adv: Adversary) -> None:
@@ -183,7 +183,7 @@ def rl_fstatfs_struct_statfs_unfilled(adv: Adversary) -> None:
 
 @scenario(id="RL-010", title="Answer get_robust_list() with success and write no head pointer and "
           "length",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After get_robust_list() succeeds, its head pointer and length holds what the "
                "kernel wrote there, not the bytes the program's buffer held before the call.")
 def rl_get_robust_list_head_pointer_and_length_unfilled(adv: Adversary) -> None:
@@ -220,7 +220,7 @@ def rl_gettimeofday_struct_timeval_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-013", title="Answer capget() with success and write no capability data",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After capget() succeeds, its capability data holds what the kernel wrote there, "
                "not the bytes the program's buffer held before the call.")
 def rl_capget_capability_data_unfilled(adv: Adversary) -> None:
@@ -261,7 +261,7 @@ def rl_wait4_rusage(adv: Adversary) -> None:
 
 
 @scenario(id="RL-016", title="Reap the child for waitid() and write no siginfo",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After waitid() succeeds, the siginfo holds what the kernel wrote there, not "
                "the bytes the program's buffer held.")
 def rl_waitid_siginfo(adv: Adversary) -> None:
@@ -305,7 +305,7 @@ def _raise_msghdr_len(adv: Adversary, offset: int) -> None:
 
 
 @scenario(id="RL-018", title="recvmsg() writes back a msg_controllen larger than the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The msg_controllen recvmsg() writes back is at most the control buffer's "
                "length the program passed in.")
 def rl_recvmsg_controllen(adv: Adversary) -> None:
@@ -318,7 +318,7 @@ def rl_recvmsg_controllen(adv: Adversary) -> None:
 
 
 @scenario(id="RL-019", title="recvmsg() writes back a msg_namelen larger than the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The msg_namelen recvmsg() writes back is at most the name buffer's length "
                "the program passed in.")
 def rl_recvmsg_namelen(adv: Adversary) -> None:
@@ -340,7 +340,7 @@ def _answer(adv: Adversary, call: str, phase: int, value: int) -> Callable[..., 
 
 
 @scenario(id="RL-020", title="getgroups() reports more groups than the list holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="getgroups(size, list) reports at most `size` groups.")
 def rl_getgroups_count(adv: Adversary) -> None:
     """1. The program calls getgroups(2, list) with the list in its scratch area (copies
@@ -350,7 +350,7 @@ def rl_getgroups_count(adv: Adversary) -> None:
 
 
 @scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait(ep, events, maxevents, ...) reports at most maxevents events.")
 def rl_epoll_count(adv: Adversary) -> None:
     """1. The program calls epoll_pwait() on an empty epoll set with room for one event
@@ -370,7 +370,7 @@ MMSG_LEN = 56                            # offset of msg_len in a 64-bit struct 
 
 
 @scenario(id="RL-022", title="Answer getresuid() with success and write no three ids",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After getresuid() succeeds, its three ids holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rl_getresuid_three_ids_unfilled(adv: Adversary) -> None:
@@ -394,7 +394,7 @@ def rl_pipe2_pair_of_descriptors_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-024", title="Answer getcpu() with success and write no cpu and node",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After getcpu() succeeds, its cpu and node holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rl_getcpu_cpu_and_node_unfilled(adv: Adversary) -> None:
@@ -406,7 +406,7 @@ def rl_getcpu_cpu_and_node_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-025", title="Answer timer_gettime() with success and write no struct itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After timer_gettime() succeeds, its struct itimerspec holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rl_timer_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
@@ -430,7 +430,7 @@ def rl_getrlimit_struct_rlimit_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-027", title="Answer mincore() with success and write no residency vector",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After mincore() succeeds, its residency vector holds what the kernel wrote there, "
                "not the bytes the program's buffer held before the call.")
 def rl_mincore_residency_vector_unfilled(adv: Adversary) -> None:
@@ -455,7 +455,7 @@ def rl_getsockopt_so_linger_value_unfilled(adv: Adversary) -> None:
 
 @scenario(id="RL-029", title="Answer timerfd_settime() with success and write no old struct "
           "itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After timerfd_settime() succeeds, its old struct itimerspec holds what the kernel "
                "wrote there, not the bytes the program's buffer held before the call.")
 def rl_timerfd_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
@@ -479,7 +479,7 @@ def rl_setitimer_old_struct_itimerval_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-031", title="Answer prctl() with success and write no PR_GET_TID_ADDRESS pointer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After prctl() succeeds, its PR_GET_TID_ADDRESS pointer holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rl_prctl_pr_get_tid_address_pointer_unfilled(adv: Adversary) -> None:
@@ -491,7 +491,7 @@ def rl_prctl_pr_get_tid_address_pointer_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-032", title="Take the signal for rt_sigtimedwait() and write no siginfo",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           silent="the mprotect design grants rt_sigtimedwait no user access: the call fails "
                  "with EFAULT and the program logs nothing",
           prop="After rt_sigtimedwait() returns a signal with an info pointer, the siginfo "
@@ -510,7 +510,7 @@ def rl_sigwait_info(adv: Adversary) -> None:
 
 
 @scenario(id="RL-033", title="recvmmsg() reports more messages than vlen",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="recvmmsg(fd, vec, vlen, ...) reports at most vlen messages.")
 def rl_recvmmsg_count(adv: Adversary) -> None:
     """1. The program calls recvmmsg() with room for one 64-byte mmsghdr at the start of
@@ -521,7 +521,7 @@ def rl_recvmmsg_count(adv: Adversary) -> None:
 
 
 @scenario(id="RL-034", title="recvmmsg() writes back a msg_len larger than the message buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The msg_len recvmmsg() writes into a record is at most the length of that "
                "record's buffers.")
 def rl_recvmmsg_len(adv: Adversary) -> None:
@@ -536,7 +536,7 @@ def rl_recvmmsg_len(adv: Adversary) -> None:
 
 
 @scenario(id="RL-035", title="ppoll() reports more ready descriptors than it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="ppoll(fds, nfds, ...) reports at most nfds ready descriptors.")
 def rl_ppoll_count(adv: Adversary) -> None:
     """1. The program calls ppoll() with one pollfd at the start of its scratch area
@@ -550,7 +550,7 @@ def rl_ppoll_count(adv: Adversary) -> None:
 
 
 @scenario(id="RL-036", title="Answer clock_nanosleep() with EINTR and write no remaining time",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="When clock_nanosleep() reports EINTR, the remaining time holds what the kernel "
                "wrote there, not the bytes the program's buffer held.")
 def rl_clock_nanosleep_interrupted(adv: Adversary) -> None:
@@ -563,7 +563,7 @@ def rl_clock_nanosleep_interrupted(adv: Adversary) -> None:
 
 
 @scenario(id="RL-037", title="Answer nanosleep() with EINTR and write no remaining time",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="When nanosleep() reports EINTR, the remaining time holds what the kernel wrote "
                "there, not the bytes the program's buffer held.")
 def rl_nanosleep_interrupted(adv: Adversary) -> None:
@@ -666,7 +666,7 @@ P_MEMFDNAME, P_ACCESSNAME, P_STATFSNAME, P_TRUNCNAME = 288, 290, 292, 294
 
 
 @scenario(id="RL-043", title="Answer getresgid() with success and write no three ids",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After getresgid() succeeds, its three ids holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rl_getresgid_three_ids_unfilled(adv: Adversary) -> None:
@@ -679,7 +679,7 @@ def rl_getresgid_three_ids_unfilled(adv: Adversary) -> None:
 
 @scenario(id="RL-044", title="Answer timer_settime() with success and write no old struct "
           "itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After timer_settime() succeeds, its old struct itimerspec holds what the kernel "
                "wrote there, not the bytes the program's buffer held before the call.")
 def rl_timer_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
@@ -691,7 +691,7 @@ def rl_timer_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-045", title="Answer statfs() with success and write no struct statfs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After statfs() succeeds, its struct statfs holds what the kernel wrote there, not "
                "the bytes the program's buffer held before the call.")
 def rl_statfs_struct_statfs_unfilled(adv: Adversary) -> None:
@@ -703,7 +703,7 @@ def rl_statfs_struct_statfs_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait2(ep, events, maxevents, ...) reports at most maxevents events.")
 def rl_epoll2_count(adv: Adversary) -> None:
     """1. The program calls epoll_pwait2() on an empty epoll set with room for one event
@@ -966,7 +966,7 @@ P_TCGETS, P_WINSZ, P_IOCFLAGS, P_OWNEX, P_VMANAME, P_RENAME = 296, 298, 300, 302
 
 
 @scenario(id="RL-060", title="Answer ioctl() with success and write no TCGETS struct termios",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After ioctl() succeeds, its TCGETS struct termios holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rl_ioctl_tcgets_struct_termios_unfilled(adv: Adversary) -> None:
@@ -978,7 +978,7 @@ def rl_ioctl_tcgets_struct_termios_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-061", title="Answer ioctl() with success and write no TIOCGWINSZ struct winsize",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After ioctl() succeeds, its TIOCGWINSZ struct winsize holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rl_ioctl_tiocgwinsz_struct_winsize_unfilled(adv: Adversary) -> None:
@@ -990,7 +990,7 @@ def rl_ioctl_tiocgwinsz_struct_winsize_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-062", title="Answer ioctl() with success and write no FS_IOC_GETFLAGS flags word",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After ioctl() succeeds, its FS_IOC_GETFLAGS flags word holds what the kernel wrote "
                "there, not the bytes the program's buffer held before the call.")
 def rl_ioctl_fs_ioc_getflags_flags_word_unfilled(adv: Adversary) -> None:
@@ -1003,7 +1003,7 @@ def rl_ioctl_fs_ioc_getflags_flags_word_unfilled(adv: Adversary) -> None:
 
 @scenario(id="RL-063", title="Answer fcntl() with success and write no F_GETOWN_EX struct "
           "f_owner_ex",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After fcntl() succeeds, its F_GETOWN_EX struct f_owner_ex holds what the kernel "
                "wrote there, not the bytes the program's buffer held before the call.")
 def rl_fcntl_f_getown_ex_struct_f_owner_ex_unfilled(adv: Adversary) -> None:
@@ -1173,7 +1173,7 @@ def _redirect_msghdr_field(adv: Adversary, field: int, length_field: int, wide: 
 
 @scenario(id="RL-070", title="Point recvmsg()'s msg_control at the program's secret",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
-          program=RESULTS, gap="P7",
+          program=RESULTS,
           prop="recvmsg writes back msg_namelen, msg_controllen and msg_flags only: the "
                "msghdr's pointers stay the ones the program passed.")
 def rl_control_pointer(adv: Adversary) -> None:
@@ -1188,7 +1188,7 @@ def rl_control_pointer(adv: Adversary) -> None:
 
 @scenario(id="RL-071", title="Point recvmsg()'s msg_name at the program's secret",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
-          program=RESULTS, gap="P7",
+          program=RESULTS,
           prop="recvmsg writes back msg_namelen, msg_controllen and msg_flags only: the "
                "msghdr's name pointer stays the one the program passed.")
 def rl_name_pointer(adv: Adversary) -> None:
@@ -1299,7 +1299,7 @@ MMSG_CONTROL, MMSG_CONTROLLEN = 32, 40   # msg_hdr.msg_control / msg_controllen 
 
 @scenario(id="RL-076", title="Point recvmmsg()'s msg_control at the program's secret",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-IAGO-OUTPUT"),
-          program=RESULTS, gap="P7",
+          program=RESULTS,
           prop="recvmmsg writes back each record's msg_len and its msghdr's lengths and flags "
                "only: the pointers in the records stay the ones the program passed.")
 def rl_mmsg_control_pointer(adv: Adversary) -> None:

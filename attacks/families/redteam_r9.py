@@ -129,7 +129,7 @@ def rk_recvfrom_addrlen(adv: Adversary) -> None:
 
 
 @scenario(id="RK-003", title="recvmsg() reports a msg_controllen larger than the program gave",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The msg_controllen recvmsg() writes back into the msghdr is at most the "
                "control buffer's size the program passed in.")
 def rk_recvmsg_controllen(adv: Adversary) -> None:
@@ -146,7 +146,7 @@ def rk_recvmsg_controllen(adv: Adversary) -> None:
 
 
 @scenario(id="RK-004", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait's result is at most the maxevents the program passed.")
 def rk_epoll_count(adv: Adversary) -> None:
     """1. The program waits with epoll_pwait(maxevents 1) into its scratch area (which
@@ -162,7 +162,7 @@ def rk_epoll_count(adv: Adversary) -> None:
 @scenario(id="RK-005", title="fgetxattr() reports a value larger than the buffer, nothing "
           "written",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-          program=RESULTS, gap="P7",
+          program=RESULTS,
           prop="fgetxattr's result is at most the size the program passed, and the bytes "
                "it counts are ones the kernel wrote.")
 def rk_xattr_len(adv: Adversary) -> None:
@@ -283,7 +283,7 @@ MMSG_LEN = 56                   # offsetof(struct mmsghdr, msg_len) on LP64
 
 
 @scenario(id="RK-012", title="recvmmsg() reports a msg_len larger than the message's buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="The msg_len recvmmsg() writes back for a message is at most the total of "
                "that message's iovecs.")
 def rk_recvmmsg_len(adv: Adversary) -> None:
@@ -299,7 +299,7 @@ def rk_recvmmsg_len(adv: Adversary) -> None:
 
 
 @scenario(id="RK-013", title="getgroups() reports more groups than the list holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="getgroups(size, list) returns at most size groups.")
 def rk_getgroups_count(adv: Adversary) -> None:
     """1. The program asks getgroups(2, list) for a two-entry list in its scratch area
@@ -322,25 +322,25 @@ OUTPUTS = (
     ("prlimit64", "the old struct rlimit64", 16, ""),
     ("getitimer", "struct itimerval", 32, ""),
     ("clock_getres", "the resolution's timespec", 16, ""),
-    ("statfs", "struct statfs", 120, "P7"),
-    ("fstatfs", "struct statfs", 120, "P7"),
+    ("statfs", "struct statfs", 120, ""),
+    ("fstatfs", "struct statfs", 120, ""),
     ("newfstatat", "struct stat", 128, ""),
     ("statx", "struct statx", 256, ""),
     ("rt_sigpending", "the pending set", 8, ""),
     ("gettimeofday", "struct timeval", 16, ""),
-    ("sched_rr_get_interval", "the quantum's timespec", 16, "P7"),
-    ("timerfd_gettime", "struct itimerspec", 32, "P7"),
-    ("getpeername", "the peer's address (addrlen left at 16)", 16, "P7"),
-    ("sched_getattr", "struct sched_attr", 56, "P7"),
-    ("get_robust_list", "the head pointer and its length", 16, "P7"),
-    ("getresuid", "the three uids", 12, "P7"),
-    ("adjtimex", "struct timex", 208, "P7"),
-    ("ioctl", "TIOCGWINSZ's struct winsize", 8, "P7"),
-    ("ioctl", "TCGETS's struct termios", 60, "P7"),
-    ("capget", "two struct __user_cap_data_struct", 24, "P7"),
-    ("prctl", "PR_GET_NAME's 16-byte name", 16, "P7"),
-    ("get_mempolicy", "the policy and its node mask", 16, "P7"),
-    ("getcpu", "the cpu and node numbers", 8, "P7"),
+    ("sched_rr_get_interval", "the quantum's timespec", 16, ""),
+    ("timerfd_gettime", "struct itimerspec", 32, ""),
+    ("getpeername", "the peer's address (addrlen left at 16)", 16, ""),
+    ("sched_getattr", "struct sched_attr", 56, ""),
+    ("get_robust_list", "the head pointer and its length", 16, ""),
+    ("getresuid", "the three uids", 12, ""),
+    ("adjtimex", "struct timex", 208, ""),
+    ("ioctl", "TIOCGWINSZ's struct winsize", 8, ""),
+    ("ioctl", "TCGETS's struct termios", 60, ""),
+    ("capget", "two struct __user_cap_data_struct", 24, ""),
+    ("prctl", "PR_GET_NAME's 16-byte name", 16, ""),
+    ("get_mempolicy", "the policy and its node mask", 16, ""),
+    ("getcpu", "the cpu and node numbers", 8, ""),
     ("pipe2", "the two descriptors", 8, ""),
     ("socketpair", "the two descriptors", 8, ""),
 )
@@ -508,11 +508,11 @@ P_COUNTED = 216
 #: item, the buffer's size in bytes, whether the kernel model serves the call itself, the
 #: property the attack still breaks with the Guardian on, if it does).
 COUNTED = (
-    ("epoll_pwait2", "16-byte events (maxevents 1)", 16, 16, True, "P7"),
-    ("flistxattr", "an 8-byte name list", 1, 8, False, "P7"),
-    ("vmsplice", "an 8-byte iovec from a pipe", 1, 8, False, "P7"),
-    ("process_vm_readv", "an 8-byte local iovec", 1, 8, False, "P7"),
-    ("msgrcv", "an 8-byte mtext", 1, 8, False, "P7"),
+    ("epoll_pwait2", "16-byte events (maxevents 1)", 16, 16, True, ""),
+    ("flistxattr", "an 8-byte name list", 1, 8, False, ""),
+    ("vmsplice", "an 8-byte iovec from a pipe", 1, 8, False, ""),
+    ("process_vm_readv", "an 8-byte local iovec", 1, 8, False, ""),
+    ("msgrcv", "an 8-byte mtext", 1, 8, False, ""),
 )
 FIRST_COUNTED_ID = 40
 
@@ -587,7 +587,7 @@ def _answer_unwritten(adv: Adversary, nr: int, phase: int, result: object) -> No
 
 @scenario(id="RK-050", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGUSR1 and write no "
           "siginfo",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="When rt_sigtimedwait() returns a signal and the program passed a siginfo, "
                "the siginfo holds what the kernel wrote, not the buffer's old bytes.")
 def rk_siginfo_unwritten(adv: Adversary) -> None:
@@ -601,7 +601,7 @@ def rk_siginfo_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RK-051", title="Answer waitid(P_PID) with success and write no siginfo",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="After waitid() succeeds, the siginfo holds what the kernel wrote, not the "
                "buffer's old bytes.")
 def rk_waitid_unwritten(adv: Adversary) -> None:
@@ -768,7 +768,7 @@ def _unterminated(adv: Adversary, nr: int, phase: int, size: int, result: int) -
 
 
 @scenario(id="RK-065", title="getcwd() fills its buffer with a path and no terminating NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="The path getcwd() returns is NUL-terminated within the count it reports, so "
                "a program reading it as a string stays inside the buffer.")
 def rk_cwd_unterminated(adv: Adversary) -> None:
@@ -782,7 +782,7 @@ def rk_cwd_unterminated(adv: Adversary) -> None:
 
 
 @scenario(id="RK-066", title="uname() fills struct utsname with no NUL in any field",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
           prop="Each field uname() fills is NUL-terminated within its 65 bytes, so a program "
                "reading one as a string stays inside the structure.")
 def rk_uname_unterminated(adv: Adversary) -> None:

@@ -65,10 +65,16 @@ def sys_gettimeofday(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
-def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int) -> int:
+def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int, rem: int = 0) -> int:
     now = k.now_ns()
     if deadline_ns_mono <= now:
         return 0
+    if rem:
+        # What a signal leaves of the sleep is written before it starts (the whole of it):
+        # an interrupted sleep then answers EINTR with its remaining time written, as
+        # Linux's does (the exact remainder at the signal is not modelled).
+        left = deadline_ns_mono - now
+        k.uaccess.write(rem, struct.pack("<qq", left // 1_000_000_000, left % 1_000_000_000))
     deadline = k.clock.cycles + k.clock.cycles_for_ns(deadline_ns_mono - now)
     k.block(WaitReason("nanosleep", deadline=deadline, timeout_result=0))
     return 0
@@ -83,7 +89,7 @@ def _read_timespec(k: Kernel, ptr: int) -> int:
 
 @syscall("nanosleep")
 def sys_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _sleep(k, t, k.now_ns() + _read_timespec(k, a[0]))
+    return _sleep(k, t, k.now_ns() + _read_timespec(k, a[0]), a[1])
 
 
 @syscall("clock_nanosleep")
@@ -94,7 +100,7 @@ def sys_clock_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         ns -= _clock_ns(k, t, clock) - k.now_ns()
         return _sleep(k, t, ns)
     _clock_ns(k, t, clock)
-    return _sleep(k, t, k.now_ns() + ns)
+    return _sleep(k, t, k.now_ns() + ns, a[3])
 
 
 @syscall("getrandom")

@@ -386,7 +386,10 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             name = (t.process.exe.rsplit("/", 1)[-1].encode()[:15]).ljust(16, b"\0")
             k.uaccess.write(a[1], name)
         return 0
-    if option in (1, 2, 4, 38):   # PDEATHSIG set/get, DUMPABLE, NO_NEW_PRIVS
+    if option == 2:               # PR_GET_PDEATHSIG: none set
+        k.uaccess.write_u32(a[1], 0)
+        return 0
+    if option in (1, 4, 38):      # PDEATHSIG set, DUMPABLE, NO_NEW_PRIVS
         return 0
     raise KernelError(errno.EINVAL)
 

@@ -71,6 +71,16 @@ class UserAccess:
                 return []
         return self.registry.space(dom, slot.root).long_lived
 
+    def _tid_grants(self, slot: Slot, dom: Domain, write: bool, data: bytes
+                    ) -> list[tuple[int, int, int]]:
+        """The TID word this store may go to: the call's own, in the right tree, with the
+        right value (all the words the call could name, once the check is removed)."""
+        if self.mode == "mprotect" and slot.nr not in (NR_CLONE, NR_CLONE3):
+            return []      # the predecessor grants no long-lived word, the exit's included
+        if not checks.enabled("uaccess.tid_word"):
+            return self.tid_words.broad(slot, dom)
+        return self.tid_words.grants(slot, dom, self.registry.live_root(), write, data)
+
     def _child_settid_word(self, slot: Slot, live: int) -> tuple[int, int] | None:
         """(address, 4) of the TID word a clone asked written into the fork child it
         yielded (CLONE_CHILD_SETTID), when `live` is that child's tree; else None."""

@@ -162,3 +162,31 @@ def test_vector_reads_of_an_entropy_device_are_the_guardian_s(s: Scene) -> None:
         assert _syscall(s, name, (fd, IOV, 2, 0, 0, 0), 32, known) == Status.OK
         got = s.hw.ram.read(s.b + PAGES_A + (BUF - VA), 32)
         assert (got == known) == served, name
+
+
+def _prctl_slot(s: Scene, *args: int) -> int:
+    sid = 980 + len(s.g.conf.slots)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NUMBERS["prctl"],
+                               (*args, 0, 0, 0, 0, 0)[:6], root=s.b + ROOT_A, thread=1)
+    return sid
+
+
+def test_prctl_names_end_at_their_nul(s: Scene) -> None:
+    _poke(s, EVENT, b"rl\0" + b"S" * 61)
+    sid = _prctl_slot(s, 15, EVENT)                          # PR_SET_NAME
+    status, n, name = s.call(Call.USER_STRING, sid, EVENT, 16)
+    assert (Status(status), n, name) == (Status.OK, 2, b"rl")
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 16)[0]) == Status.ERR_DENIED
+    _poke(s, EVENT, b"N" * 40)                               # no NUL: 16 bytes, never more
+    sid = _prctl_slot(s, 15, EVENT)
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 16)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 17)[0]) == Status.ERR_DENIED
+    _poke(s, EVENT, b"anon\0" + b"S" * 59)                   # PR_SET_VMA_ANON_NAME
+    sid = _prctl_slot(s, 0x53564D41, 0, VA, 4096, EVENT)
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 5)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 32)[0]) == Status.ERR_DENIED
+    sid = _prctl_slot(s, 16, BUF)                            # PR_GET_NAME: written, not read
+    assert Status(s.call(Call.USER_WRITE, sid, BUF, 16, payload=b"x" * 16)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, BUF, 16)[0]) == Status.ERR_DENIED
+    sid = _prctl_slot(s, 38, BUF)                            # NO_NEW_PRIVS: no memory at all
+    assert Status(s.call(Call.USER_READ, sid, BUF, 4)[0]) == Status.ERR_DENIED

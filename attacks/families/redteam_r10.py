@@ -614,7 +614,7 @@ def rl_read_read_buffer(adv: Adversary) -> None:
 
 
 @scenario(id="RL-040", title="Read 16 bytes at prctl(PR_SET_NAME)'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
           args=(NAMES,),
           prop="PR_SET_NAME hands the kernel a string: the bytes after its NUL stay the "
                "program's.")

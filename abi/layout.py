@@ -58,6 +58,8 @@ NR_PPOLL = _NR["ppoll"]
 NR_PSELECT6 = _NR["pselect6"]
 NR_EPOLL_PWAIT = _NR["epoll_pwait"]
 NR_EPOLL_PWAIT2 = _NR["epoll_pwait2"]
+NR_EPOLL_CREATE1 = _NR["epoll_create1"]
+NR_EPOLL_CTL = _NR["epoll_ctl"]
 #: -EINTR as a syscall returns it in x0.
 EINTR_RESULT = (1 << 64) - 4
 

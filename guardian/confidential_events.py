@@ -30,15 +30,19 @@ from dataclasses import dataclass, field
 
 from abi import Status
 from abi.descriptors import NR_SIGNALFD4
-from abi.layout import ERRNO_FLOOR, NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2, NR_READ
-from abi.syscalls import NUMBERS
+from abi.layout import (
+    ERRNO_FLOOR,
+    NR_EPOLL_CREATE1,
+    NR_EPOLL_CTL,
+    NR_EPOLL_PWAIT,
+    NR_EPOLL_PWAIT2,
+    NR_READ,
+)
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors, OpenFile
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_EPOLL_CREATE1 = NUMBERS["epoll_create1"]
-NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
 EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data

@@ -110,10 +110,8 @@ class EventFiles:
     # --- entry ------------------------------------------------------------------------
     def note_entry(self, slot: Slot) -> None:
         """epoll_ctl's event and signalfd4's mask as the program passed them."""
-        if slot.nr == NR_EPOLL_CTL and slot.args[3]:
-            self.at_entry[slot.id] = self.memory.read(slot.args[3], EVENT_SIZE, slot.root)
-        elif slot.nr == NR_SIGNALFD4 and slot.args[1]:
-            self.at_entry[slot.id] = self.memory.read(slot.args[1], 8, slot.root)
+        va, n = (slot.args[3], EVENT_SIZE) if slot.nr == NR_EPOLL_CTL else (slot.args[1], 8)
+        self.at_entry[slot.id] = self.memory.read(va, n, slot.root) if va else None
 
     # --- the return ----------------------------------------------------------------------
     def check(self, slot: Slot, ret: int) -> None:
@@ -215,6 +213,3 @@ class EventFiles:
             instance.registrations.append([fd, events, data])
         elif op == EPOLL_CTL_MOD and reg is not None:
             reg[1], reg[2] = events, data
-
-    def forget(self, slot_id: int) -> None:
-        self.at_entry.pop(slot_id, None)

@@ -12,7 +12,7 @@ that set them and checks what comes back:
   registration the instance holds, with event bits within the registered ones plus
   EPOLLERR/EPOLLHUP (check `return.epoll_data`).
 * signalfd4 records the mask (a new descriptor, or an update of one); every
-  signalfd_siginfo a read() of the descriptor returns names a signal of that mask,
+  signalfd_siginfo a read() or readv() of the descriptor returns names a signal of that mask,
   in whole 128-byte records (check `return.signalfd_mask`).
 
 The state lives on the open file (`OpenFile.events`), so dup, fork, CLONE_FILES and
@@ -37,6 +37,7 @@ from abi.layout import (
     NR_EPOLL_PWAIT,
     NR_EPOLL_PWAIT2,
     NR_READ,
+    NR_READV,
 )
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors, OpenFile
@@ -52,7 +53,9 @@ ALWAYS_REPORTED = EPOLLERR | EPOLLHUP
 _EPOLL_WAITS = frozenset({NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2})
 
 #: Every call `EventFiles` acts on at entry, before the return, or after it.
-CALLS = frozenset({NR_EPOLL_CREATE1, NR_EPOLL_CTL, NR_SIGNALFD4, NR_READ, *_EPOLL_WAITS})
+CALLS = frozenset({NR_EPOLL_CREATE1, NR_EPOLL_CTL, NR_SIGNALFD4, NR_READ, NR_READV,
+                   *_EPOLL_WAITS})
+_MAX_IOV = 1024                  # UIO_MAXIOV
 #: The calls whose input struct is read when the program makes them.
 AT_ENTRY = frozenset({NR_EPOLL_CTL, NR_SIGNALFD4})
 
@@ -122,7 +125,7 @@ class EventFiles:
             return
         if nr in _EPOLL_WAITS:
             self._check_epoll_events(slot, ret)
-        elif nr == NR_READ:
+        elif nr in (NR_READ, NR_READV):
             f = self._open_file(slot, slot.args[0])
             if f is not None and isinstance(f.events, SignalfdMask):
                 self._check_siginfo(slot, ret, f.events)
@@ -154,14 +157,28 @@ class EventFiles:
                        f"registration of epoll descriptor {_s32(epfd)} has that data and "
                        "those events")
 
+    def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
+        """read's buffer, or readv's iovecs in order ((va, length) each)."""
+        if slot.nr == NR_READ:
+            return [(slot.args[1], slot.args[2])]
+        count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
+        raw = self._read_written(slot.args[1], 16 * count, slot) if count else b""
+        return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
     def _check_siginfo(self, slot: Slot, ret: int, sfd: SignalfdMask) -> None:
-        buf, count = slot.args[1], slot.args[2]
-        if ret % SIGINFO_SIZE or ret > count:
+        buffers = self._buffers(slot)
+        asked = sum(length for _, length in buffers)
+        if ret % SIGINFO_SIZE or ret > asked:
             refuse("return.signalfd_mask", Status.ERR_DENIED,
                    f"a signalfd read returned {ret} bytes: not whole signalfd_siginfo "
-                   f"records of {SIGINFO_SIZE} bytes within the {count} asked for")
+                   f"records of {SIGINFO_SIZE} bytes within the {asked} asked for")
             return
-        raw = self._read_written(buf, ret, slot)
+        raw, left = b"", ret
+        for va, length in buffers:           # a record may span two iovecs
+            n = min(left, length)
+            if n <= 0:
+                break
+            raw, left = raw + self._read_written(va, n, slot), left - n
         for off in range(0, ret, SIGINFO_SIZE):
             signo = struct.unpack_from("<I", raw, off)[0]
             if not 1 <= signo <= 64 or not sfd.mask >> (signo - 1) & 1:

@@ -145,6 +145,10 @@ def test_a_signalfd_reads_only_signals_of_its_mask(s: Scene) -> None:
     assert _syscall(s, "read", (6, BUF, 256), 128, _siginfo(SIGTERM)) == Status.ERR_DENIED
     assert "return.signalfd_mask" == _last_check(s)
     assert _syscall(s, "read", (6, BUF, 256), 64, _siginfo(SIGUSR2)[:64]) == Status.ERR_DENIED
+    # readv: a record may span two iovecs; its signal is checked all the same.
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 100, BUF + 100, 156))
+    assert _syscall(s, "readv", (6, IOV, 2), 128, _siginfo(SIGUSR2)) == Status.OK
+    assert _syscall(s, "readv", (6, IOV, 2), 128, _siginfo(SIGTERM)) == Status.ERR_DENIED
     # signalfd4 on the descriptor replaces its mask.
     _poke(s, EVENT, struct.pack("<Q", 1 << (SIGTERM - 1)))
     assert _syscall(s, "signalfd4", (6, EVENT, 8, 0), 6) == Status.OK

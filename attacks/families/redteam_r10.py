@@ -350,7 +350,7 @@ def rl_getgroups_count(adv: Adversary) -> None:
 
 
 @scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait(ep, events, maxevents, ...) reports at most maxevents events.")
 def rl_epoll_count(adv: Adversary) -> None:
     """1. The program calls epoll_pwait() on an empty epoll set with room for one event
@@ -703,7 +703,7 @@ def rl_statfs_struct_statfs_unfilled(adv: Adversary) -> None:
 
 
 @scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait2(ep, events, maxevents, ...) reports at most maxevents events.")
 def rl_epoll2_count(adv: Adversary) -> None:
     """1. The program calls epoll_pwait2() on an empty epoll set with room for one event

@@ -1,15 +1,20 @@
-"""Red-team round nine: lengths a program reads back from value-result words and counts
-of less common calls, and descriptor-table changes that must leave an admitted file's
-descriptor alone.
+"""Red-team round nine: results a program takes as a length, a count, a filled structure,
+a string, a cookie or a descriptor's identity, and entropy read by other means.
 
 The scenarios attack `secret_lengths` (workloads/src/secret_lengths.c): the secret kept as
-in `secret`, then getsockname()'s and recvfrom()'s addrlen, recvmsg()'s msg_controllen,
-epoll_pwait()'s event count and fgetxattr()'s size, each over a scratch area that held
-copies of the secret and each followed by a write() of as many bytes as the call reported;
-then its own admitted file opened and mapped after close_range(CLOSE_RANGE_CLOEXEC),
-close_range(CLOSE_RANGE_UNSHARE), unshare(CLONE_FILES), dup3() to a number of its choice
-and fcntl(F_DUPFD).  Its markers (phases 160 and up) are mirrored by the P_* constants
-here.
+in `secret`, then, over a scratch area that held copies of the secret and each followed by
+a write() of what the call reported: value-result lengths (getsockname, recvfrom's
+addrlen, recvmsg's msg_controllen, recvmmsg's msg_len), counts (epoll_pwait, fgetxattr,
+getgroups, epoll_pwait2, flistxattr, vmsplice, process_vm_readv, msgrcv), 26 calls that
+fill a structure answered with nothing (or part of it) written, waits that fill a siginfo
+or rusage, strings returned without their NUL (getcwd, uname), an epoll event loop that
+calls the handler an event's cookie names, a signalfd read dispatched on ssi_signo and a
+MREMAP_DONTUNMAP old range taken for a fresh buffer; its own admitted file mapped after
+close_range(CLOSE_RANGE_CLOEXEC / CLOSE_RANGE_UNSHARE), unshare(CLONE_FILES), dup3() to
+a number of its choice, fcntl(F_DUPFD) and through a descriptor a CLONE_FILES child
+opened; and, behind its switches, the secret drawn from an entropy device by other names
+and other reads (-r DEV -m HOW) or from getrandom() with flags (-g N).  Its markers
+(phases 160 and up) are mirrored by the P_* constants here.
 Each scenario holds only the kernel's powers (its EL1 face, its own syscall dispatch and
 file descriptors, the user-access capabilities a call grants).  Where an attack still gets
 through with the Guardian on, it names the property it breaks (`gap`).
@@ -20,7 +25,8 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.runner import Outcome
+from attacks.scenario import Goal, Steps, scenario
 from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
@@ -76,6 +82,17 @@ def _answer_zero(adv: Adversary, nr: int, phase: int) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x8", a.memo.pop(("x8", nr), nr))
         a.set_reg("x0", 0)
+
+
+def _documented(steps: Steps, doc: str) -> Steps:
+    """A generated scenario's steps carrying the docstring `blindfold attack explain`
+    shows (its lines are the steps, as a hand-written scenario's docstring)."""
+    class Documented:
+        __doc__ = doc
+
+        def __call__(self, adv: Adversary) -> None:
+            steps(adv)
+    return Documented()
 
 
 # --- RK-001..RK-005: lengths and counts a call reports, over a buffer that held the secret --
@@ -351,17 +368,16 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
 
     def steps(adv: Adversary) -> None:
         _answer_unserved(adv, nr, phase)
-    steps.__doc__ = (
+    doc = (
         f"1. The program's scratch area holds copies of the secret; it calls {call}() "
         f"into it ({what}) and sends the {size} bytes to /dev/null.\n"
         "2. Serve the call as getpid() (nothing is written) and answer 0.\n"
         f"3. The {size} bytes the program sends are the secret's copies left in its buffer.")
-    steps.__name__ = f"rk_unwritten_{index}"
     scenario(id=f"RK-{OUTPUT_IDS[index]:03d}",
-             title=f"Answer {call}() with success and write no {what}",
+             title=f"Answer {call}() with success, {what} never written",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
-             prop=f"After {call}() succeeds, {what} holds what the kernel wrote there, not "
-                  "the bytes the program's buffer held before the call.")(steps)
+             prop=f"After {call}() succeeds, the bytes of {what} are ones the kernel wrote "
+                  "there, not those the program's buffer held before the call.")(_documented(steps, doc))
 
 
 for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):
@@ -526,17 +542,16 @@ def _counted(index: int, call: str, what: str, unit: int, size: int, served: boo
                 a.kernel.uaccess.write(a.memo["buffer"], bytes(size))
     how = "Serve the call" if served else \
         f"Serve the call as getpid(), write {size} zero bytes into the buffer (all it holds)"
-    steps.__doc__ = (
+    doc = (
         f"1. The program calls {call}() into its scratch area ({what}; the area holds "
         "copies of the secret) and sends as many bytes as the call reports to /dev/null.\n"
         f"2. {how} and report {RAISED // unit} (that is {RAISED} bytes): the write carries "
         "the scratch area.")
-    steps.__name__ = f"rk_counted_{index}"
     scenario(id=f"RK-{FIRST_COUNTED_ID + index:03d}",
              title=f"{call}() reports more than its buffer holds",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap=gap,
              prop=f"{call}'s result counts at most what fits the buffer the program gave "
-                  f"({what}).")(steps)
+                  f"({what}).")(_documented(steps, doc))
 
 
 for _i, (_call, _what, _unit, _size, _served, _gap) in enumerate(COUNTED):
@@ -641,21 +656,21 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
             fds.install(RandomFile(0, device.decode(), lambda n: KNOWN_BYTES[:n]), lowest=fd)
             a.observe(KNOWN_BYTES, f"the bytes the kernel served as {device.decode()}")
     name = device.decode()
-    steps.__doc__ = (
+    doc = (
         f"1. The program opens {name} ({how}) and reads its 32-byte secret from it "
         "(instead of getrandom()).\n"
         "2. When openat() returns the descriptor, put a random device of the kernel's own "
         "behind it whose source is 32 bytes the kernel chose (and keeps).\n"
         "3. The program's secret is those bytes.")
-    steps.__name__ = f"rk_device_{sid}"
     title = f"Serve {name} with bytes the kernel chose" + (f", {how}" if sid in HOW else "")
     scenario(id=f"RK-{sid:03d}", title=title,
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
-             gap=OPEN_DEVICES.get(sid, ""), args=(b"-r", device, *((b"-m", HOW[sid]) if sid in HOW else ())),
+             gap=OPEN_DEVICES.get(sid, ""),
+             args=(b"-r", device, *((b"-m", HOW[sid]) if sid in HOW else ())),
              silent="the Guardian serves reads of the entropy device from its own entropy: "
                     "nothing to refuse",
              prop=f"Entropy a confidential program reads from {name} is not known to the "
-                  "kernel.")(steps)
+                  "kernel.")(_documented(steps, doc))
 
 
 for _sid, _device, _how in DEVICES:
@@ -682,18 +697,17 @@ def _getrandom_flags(sid: int, flags: int, name: str) -> None:
             a.set_reg("x0", min(count, len(KNOWN_BYTES)))
             a.kernel.uaccess.write(buf, KNOWN_BYTES[:count])
             a.observe(KNOWN_BYTES, f"the bytes the kernel served for getrandom({name})")
-    steps.__doc__ = (
+    doc = (
         f"1. The program draws its 32-byte secret with getrandom(buf, 32, {name}).\n"
         "2. Serve the call with 32 bytes the kernel chose (and keeps), written into the "
         "buffer.\n"
         "3. The program's secret is those bytes.")
-    steps.__name__ = f"rk_getrandom_{flags}"
     scenario(id=f"RK-{sid:03d}", title=f"Answer getrandom({name}) with bytes the kernel chose",
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=RESULTS,
              args=(b"-g", str(flags).encode()),
              silent="the Guardian answers getrandom from its own entropy: nothing to refuse",
              prop=f"Entropy a confidential program asks getrandom() for with {name} is not "
-                  "known to the kernel.")(steps)
+                  "known to the kernel.")(_documented(steps, doc))
 
 
 for _sid, _flags, _name in GETRANDOM_FLAGS:
@@ -729,3 +743,90 @@ def rk_epoll_cookie(adv: Adversary) -> None:
         a.set_reg("x0", 1)
         a.kernel.uaccess.write_u32(events, 0x4)                 # EPOLLOUT
         a.kernel.uaccess.write_u64(events + EPOLL_DATA, removed)
+
+
+# --- RK-065..RK-066: strings returned without their terminating NUL -------------------------
+
+P_CWD, P_UTS = 228, 229
+NR_GETCWD = NUMBERS["getcwd"]
+NR_UNAME = NUMBERS["uname"]
+CWD_BUF, UTSNAME = 64, 390      # secret_lengths' getcwd buffer; sizeof(struct utsname)
+
+
+def _unterminated(adv: Adversary, nr: int, phase: int, size: int, result: int) -> None:
+    """Serve the call `nr` after marker `phase`, then fill its whole `size`-byte output
+    with '/' and letters (no NUL anywhere) and answer `result`."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["string"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        text = (b"/" + b"a" * 63) * (size // 64 + 1)
+        a.set_reg("x0", result)
+        a.kernel.uaccess.write(a.memo["string"], text[:size])
+
+
+@scenario(id="RK-065", title="getcwd() fills its buffer with a path and no terminating NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="The path getcwd() returns is NUL-terminated within the count it reports, so "
+               "a program reading it as a string stays inside the buffer.")
+def rk_cwd_unterminated(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getcwd() into
+    its first 64 bytes and sends the path, up to its NUL, to /dev/null.
+    2. Serve the call, then write 64 bytes of path with no NUL into the buffer and
+       answer 64 (the whole buffer, within the count).
+    3. The program's strlen() runs past the buffer: the write carries the secret's
+       copies that follow it."""
+    _unterminated(adv, NR_GETCWD, P_CWD, CWD_BUF, CWD_BUF)
+
+
+@scenario(id="RK-066", title="uname() fills struct utsname with no NUL in any field",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          prop="Each field uname() fills is NUL-terminated within its 65 bytes, so a program "
+               "reading one as a string stays inside the structure.")
+def rk_uname_unterminated(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls uname() into its
+    start and sends the nodename, up to its NUL, to /dev/null.
+    2. Serve the call, then write all 390 bytes of the structure with no NUL and answer
+       0.
+    3. The program's strlen() runs past the structure: the write carries the secret's
+       copies that follow it."""
+    _unterminated(adv, NR_UNAME, P_UTS, UTSNAME, 0)
+
+
+# --- RK-067: a signalfd read reporting a signal outside the descriptor's mask -----------------
+
+P_SIGFD_DONE = 231
+P_SIGFD = 230
+NR_READ = NUMBERS["read"]
+SIGUSR2, SIGTERM = 12, 15
+SIGINFO_SIZE = 128              # sizeof(struct signalfd_siginfo)
+
+
+def _signalfd_outside_mask(out: Outcome) -> list[str]:
+    """The signalfd read reported a signal the descriptor's mask does not hold."""
+    got = [m.args[1] for m in out.markers if m.phase == P_SIGFD_DONE and m.pid == out.init_pid]
+    return [f"a read of the signalfd for {{SIGUSR2}} reported signal {got[0]}, which the "
+            "descriptor does not accept"] if got and 0 < got[0] < 65 and got[0] != SIGUSR2 \
+        else []
+
+
+@scenario(id="RK-067", title="Answer a read of a signalfd for SIGUSR2 with SIGTERM",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS, gap="P5",
+          oracle=_signalfd_outside_mask,
+          prop="A signalfd reports only signals of the mask it was made with (as "
+               "rt_sigtimedwait answers only a signal of its set).")
+def rk_signalfd_outside_mask(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2, makes a signalfd for {SIGUSR2}, sends itself SIGUSR2
+    and reads one signalfd_siginfo; it dispatches on ssi_signo.
+    2. Serve the read (one 128-byte record), then write 15 (SIGTERM) into ssi_signo:
+       the program takes the path for a signal the descriptor never accepts."""
+    @adv.on(Point.MARKER, phase=P_SIGFD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["siginfo"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_SIGFD)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", SIGINFO_SIZE)       # one whole signalfd_siginfo, as served
+        a.kernel.uaccess.write_u32(a.memo["siginfo"], SIGTERM)

@@ -70,6 +70,11 @@
  *      table's "admin" entry, then removed with EPOLL_CTL_DEL (that channel is closed);
  *      the socket registered with a cookie naming the "ready" entry; epoll_pwait() for one
  *      event, then the handler its cookie names is called.  Only "ready" may run.
+ *  20. Strings a call returns, logged up to their terminating NUL (as a program printing
+ *      them does): getcwd() into a 64-byte buffer at the start of the scratch area, and
+ *      uname() into a struct utsname whose nodename it logs.
+ *  21. signalfd4() for SIGUSR2 (blocked), the program sends itself SIGUSR2 and reads one
+ *      128-byte signalfd_siginfo: it dispatches on ssi_signo.
  *  19. In a forked process, a child made with clone(CLONE_VM | CLONE_FILES) (a process of
  *      its own sharing the descriptor table, not a thread) opens its own file and waits;
  *      its parent maps the first page through that descriptor, which is in its table
@@ -130,6 +135,10 @@
 #define P_WAITS_DONE 225
 #define P_COOKIE 226        /* x2 the events, x3 the admin handler, x4 the ready one */
 #define P_COOKIE_DONE 227   /* x2 epoll_pwait's result, x3 the handler called (0 none) */
+#define P_CWD 228           /* x2 the buffer; next: getcwd(buffer, 64), logged to its NUL */
+#define P_UTS 229           /* x2 the utsname; next: uname(), the nodename logged to its NUL */
+#define P_SIGFD 230         /* x2 the siginfo; next: read(signalfd for SIGUSR2) */
+#define P_SIGFD_DONE 231    /* x2 read's result, x3 the ssi_signo it reported */
 #define P_SHARED_FILES 213  /* next: clone(VM | FILES) child opens self; the parent maps it */
 #define P_SHARED_DONE 215   /* x2 file_mismatch */
 #define CLONE_VM_ 0x100
@@ -644,6 +653,36 @@ static void cookie_step(int pair[2])
         sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+static void strings_step(void)
+{
+    work_in_scratch();
+    char *cwd = (char *)scratch.raw;
+    marker(P_CWD, (long)cwd, 0, 0, 0);
+    if (sys6(SYS_getcwd, (long)cwd, 64, 0, 0, 0, 0) > 0)
+        log_bytes(cwd, (long)strlen(cwd));
+
+    work_in_scratch();
+    struct utsname_ { char f[6][65]; } *uts = (struct utsname_ *)scratch.raw;
+    marker(P_UTS, (long)uts, 0, 0, 0);
+    if (sys6(SYS_uname, (long)uts, 0, 0, 0, 0, 0) == 0)
+        log_bytes(uts->f[1], (long)strlen(uts->f[1]));
+}
+
+static void signalfd_step(void)
+{
+    uint64_t usr2 = 1UL << (12 - 1);
+    sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&usr2, 0, 8, 0, 0);
+    long sfd = sys6(SYS_signalfd4, -1, (long)&usr2, 8, 0, 0, 0);
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 12, 0, 0, 0, 0);
+    uint32_t info[32];
+    memset(info, 0, sizeof info);
+    marker(P_SIGFD, (long)info, 0, 0, 0);
+    long n = sys6(SYS_read, sfd, (long)info, sizeof info, 0, 0, 0);
+    marker(P_SIGFD_DONE, n, n == (long)sizeof info ? info[0] : 0, 0, 0);
+    if (sfd >= 0)
+        sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
+}
+
 static uint8_t child_stack[16384] __attribute__((aligned(16)));
 static const char *child_path;         /* what the child opens */
 static volatile int child_fd = -1;
@@ -793,6 +832,8 @@ int main(int argc, char **argv)
     outputs_step(pair);
     counted_step(pair);
     cookie_step(pair);
+    strings_step();
+    signalfd_step();
     waits_step();
     xattr_step();
     dontunmap_step();

@@ -813,7 +813,7 @@ def _signalfd_outside_mask(out: Outcome) -> list[str]:
 
 
 @scenario(id="RK-067", title="Answer a read of a signalfd for SIGUSR2 with SIGTERM",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS,
           oracle=_signalfd_outside_mask,
           prop="A signalfd reports only signals of the mask it was made with (as "
                "rt_sigtimedwait answers only a signal of its set).")

@@ -147,7 +147,12 @@ class EventFiles:
                    "not an epoll instance the program made: the Guardian cannot tell which "
                    "data it registered")
             return
-        count = min(ret, max(maxevents, 0))
+        if ret > max(maxevents, 0):
+            refuse("return.epoll_data", Status.ERR_DENIED,
+                   f"epoll wait reports {ret} events into room for {maxevents}: the events "
+                   "past the buffer are no registration's")
+            return
+        count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)

@@ -95,6 +95,9 @@ def test_events_carry_registered_data(s: Scene) -> None:
     _ctl(s, 3, DEL, 8)
     assert _wait(s, 3, (EPOLLIN, 0x5678)) == Status.ERR_DENIED          # removed
     assert _syscall(s, "epoll_pwait", (3, BUF, 8, 0), 0) == Status.OK    # a timeout
+    # More events than maxevents: past the buffer, whatever they hold.
+    out = _event(EPOLLOUT, 0x4321)                   # the one the kernel may write
+    assert _syscall(s, "epoll_pwait", (3, BUF, 1, 0), 2, out) == Status.ERR_DENIED
 
 
 def test_a_failed_ctl_registers_nothing_and_the_entry_struct_counts(s: Scene) -> None:

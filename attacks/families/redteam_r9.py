@@ -146,7 +146,7 @@ def rk_recvmsg_controllen(adv: Adversary) -> None:
 
 
 @scenario(id="RK-004", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
           prop="epoll_pwait's result is at most the maxevents the program passed.")
 def rk_epoll_count(adv: Adversary) -> None:
     """1. The program waits with epoll_pwait(maxevents 1) into its scratch area (which

@@ -722,7 +722,7 @@ EPOLL_DATA = 8                  # offsetof(struct epoll_event, data) on AArch64
 
 @scenario(id="RK-064", title="Answer epoll_pwait() with the cookie of a registration the "
           "program removed",
-          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-COOKIE",), program=RESULTS,
           prop="An event epoll_pwait() reports carries the data cookie of a registration the "
                "program holds on that epoll instance, never one it removed or never made.")
 def rk_epoll_cookie(adv: Adversary) -> None:

@@ -508,7 +508,7 @@ P_COUNTED = 216
 #: item, the buffer's size in bytes, whether the kernel model serves the call itself, the
 #: property the attack still breaks with the Guardian on, if it does).
 COUNTED = (
-    ("epoll_pwait2", "16-byte events (maxevents 1)", 16, 16, True, "P7"),
+    ("epoll_pwait2", "16-byte events (maxevents 1)", 16, 16, True, ""),
     ("flistxattr", "an 8-byte name list", 1, 8, False, "P7"),
     ("vmsplice", "an 8-byte iovec from a pipe", 1, 8, False, "P7"),
     ("process_vm_readv", "an 8-byte local iovec", 1, 8, False, "P7"),

@@ -38,6 +38,7 @@ NR_EXIT_GROUP = _NR["exit_group"]
 NR_EXECVE = _NR["execve"]
 NR_GETRANDOM = _NR["getrandom"]
 NR_READ = _NR["read"]
+NR_READV = _NR["readv"]
 NR_PREAD64 = _NR["pread64"]
 NR_OPENAT = _NR["openat"]
 NR_CLOSE = _NR["close"]
@@ -58,6 +59,8 @@ NR_PPOLL = _NR["ppoll"]
 NR_PSELECT6 = _NR["pselect6"]
 NR_EPOLL_PWAIT = _NR["epoll_pwait"]
 NR_EPOLL_PWAIT2 = _NR["epoll_pwait2"]
+NR_EPOLL_CREATE1 = _NR["epoll_create1"]
+NR_EPOLL_CTL = _NR["epoll_ctl"]
 #: -EINTR as a syscall returns it in x0.
 EINTR_RESULT = (1 << 64) - 4
 

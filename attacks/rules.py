@@ -126,6 +126,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
+    Rule("G-IAGO-COOKIE", "An epoll wait reports at most maxevents events, each carrying the "
+         "data the program registered for a descriptor on that instance (epoll_ctl ADD/MOD, "
+         "not since removed), with events within those registered plus EPOLLERR/EPOLLHUP.",
+         checks=("return.epoll_data",)),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
@@ -145,8 +149,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
-         "program passed.",
-         checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set")),
+         "program passed, a signalfd read only signals of the descriptor's mask.",
+         checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
+                 "return.signalfd_mask")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
@@ -283,6 +288,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",
            "G-IAGO-OUTPUT",
            "G-IAGO-OFFLOAD",
+           "G-IAGO-COOKIE",
            "G-SIGNAL-OLD-STATE", "G-WAIT-STATUS", "G-EXIT-GROUP",
            "G-FORK-CONTEXT"),
     "P6": ("G-CLONE-ONCE", "G-RESUME-ONCE", "G-FORK-IN-CLONE"),

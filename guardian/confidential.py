@@ -12,6 +12,8 @@ it uses, nothing more:
 - `SelfSignals` (confidential_selfsignal.py): signals a program sends itself;
 - `Lifecycle` (confidential_domains.py): CREATE_DOMAIN, fork, exit, unmap windows;
 - `Shares` (confidential_shares.py): COPY_PAGE copies and mremap moves;
+- `EventFiles` (confidential_events.py): epoll registrations and signalfd masks, and
+  the checks on the events and siginfo that come back;
 - `ReturnPath` (confidential_return.py): RESUME and every other way back to user code;
 - `SignalMasks` (confidential_sigmask.py): which signal SIGNAL may deliver, the mask
   its frame saves, and the alternate-stack bound;
@@ -29,6 +31,7 @@ from abi.sigframe import CLREX_OFFSET, SIGRETURN_TRAMPOLINE
 from guardian.confidential_admission import Admission
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_entry import ExceptionEntry
+from guardian.confidential_events import EventFiles
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_old_state import OldSignalState
@@ -61,10 +64,12 @@ class Confidential:
         self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig, files)
         self.shares = Shares(state, reg)
         el0 = El0View(cpu, state.flush)
-        self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files)
+        self.events = events = EventFiles(mem, files)
+        self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files,
+                                        events)
         masks = SignalMasks(state, mem, selfsig)
         self.signals = sig = Signals(state, reg, mem, ret, selfsig, masks)
-        self.entry = ExceptionEntry(state, reg, view, el0, sig)
+        self.entry = ExceptionEntry(state, reg, view, el0, sig, events)
         self.uaccess = UserAccess(state, reg, mem, mode)
         self.uaccess.old_state = OldSignalState(reg, selfsig)
         # What the page tables, secure MM and system-register policy consult.

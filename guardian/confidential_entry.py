@@ -24,6 +24,8 @@ from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
 from guardian import checks
 from guardian.checks import Refused
+from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
+from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
@@ -43,8 +45,9 @@ _ARITY = SYSCALL_ARITY
 
 class ExceptionEntry:
     def __init__(self, state: MonitorState, registry: Registry, kernel_view: KernelView,
-                 el0: El0View, signals: Signals) -> None:
+                 el0: El0View, signals: Signals, events: EventFiles) -> None:
         self.s = state
+        self.events = events
         self.registry = registry
         self.kernel_view = kernel_view
         self.el0 = el0
@@ -83,6 +86,8 @@ class ExceptionEntry:
             fault = None if vector in _IRQ_VECTORS else (esr, info.far)
         slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=reg.live_root(),
                             thread=reg.running, fault=fault)
+        if nr in _EVENT_STRUCT_CALLS:
+            self.events.note_entry(slot)     # the struct as the program passed it
         if nr == NR_EXIT_GROUP:
             # Linux ends every thread of the group now, whatever the kernel does next.
             reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))

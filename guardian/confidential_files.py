@@ -21,6 +21,7 @@ import posixpath
 import re
 import struct
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.descriptors import (
@@ -62,6 +63,9 @@ from guardian.confidential_admission import Admission
 from guardian.slots import PAGE, Slot
 from guardian.user_memory import UserMemory
 
+if TYPE_CHECKING:
+    from guardian.confidential_events import EpollInstance, SignalfdMask
+
 PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 
@@ -69,13 +73,20 @@ _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 @dataclass
 class OpenFile:
     """One open descriptor: the normalised absolute name it was opened by (None when the
-    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, and for
-    a memfd the id of the memfd it names (copies and inherited descriptors keep it, so
-    every MAP_SHARED mmap of that memfd maps one share)."""
+    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, for a
+    memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
+    MAP_SHARED mmap of that memfd maps one share), and what the open file itself holds of
+    the program's (an epoll instance's registrations, a signalfd's mask:
+    confidential_events.py), shared by every copy of the descriptor."""
 
     path: str | None = None
     cloexec: bool = False
     memfd: int = 0
+    events: EpollInstance | SignalfdMask | None = None
+
+    def copied(self, cloexec: bool = False) -> OpenFile:
+        """Another descriptor for the same open file (dup, fork, exec)."""
+        return OpenFile(self.path, cloexec, self.memfd, self.events)
 
 
 @dataclass
@@ -87,8 +98,7 @@ class FileTable:
     pids: set[int] = field(default_factory=set)
 
     def copy(self, keep_pids: bool = False) -> FileTable:
-        return FileTable({fd: OpenFile(f.path, f.cloexec, f.memfd)
-                          for fd, f in self.fds.items()},
+        return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
                          set(self.pids) if keep_pids else set())
 
 
@@ -263,12 +273,12 @@ class Descriptors:
             table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC))
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = OpenFile(src.path if src else None, cmd == F_DUPFD_CLOEXEC,
-                                      src.memfd if src else 0)
+            table.fds[ret] = src.copied(cmd == F_DUPFD_CLOEXEC) if src else \
+                OpenFile(None, cmd == F_DUPFD_CLOEXEC)
         elif nr == NR_DUP3:
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = OpenFile(src.path if src else None, bool(a[2] & O_CLOEXEC),
-                                      src.memfd if src else 0)
+            table.fds[ret] = src.copied(bool(a[2] & O_CLOEXEC)) if src else \
+                OpenFile(None, bool(a[2] & O_CLOEXEC))
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
             table.fds[ret] = OpenFile(None, bool(a[1] & MFD_CLOEXEC), self.memfds_made)
@@ -316,7 +326,7 @@ class Descriptors:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
-        kept = FileTable({fd: OpenFile(f.path, memfd=f.memfd) for fd, f in table.fds.items()
+        kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids))
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
 

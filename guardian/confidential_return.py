@@ -32,12 +32,15 @@ from abi.layout import (
     SVC0,
     TRANSFERS,
 )
+from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import Lifecycle
+from guardian.confidential_events import CALLS as _EVENT_CALLS
+from guardian.confidential_events import EventFiles
 from guardian.confidential_files import CALLS as _FD_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
@@ -64,14 +67,20 @@ _COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRES
 _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
 #: Names whose reads are entropy: served from the Guardian's, as getrandom is.
 RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
+#: The reads of one buffer (fd, buf, count) and of an iovec array (fd, iov, iovcnt).
+_BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
+_VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
+_MAX_IOV = 1024                      # UIO_MAXIOV
+_ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
 
 
 class ReturnPath:
     def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
                  layout: Layout, lifecycle: Lifecycle, self_signals: SelfSignals,
-                 el0: El0View, files: Descriptors) -> None:
+                 el0: El0View, files: Descriptors, events: EventFiles) -> None:
         self.s = state
         self.files = files
+        self.events = events
         self.registry = registry
         self.memory = memory
         self.layout = layout
@@ -148,6 +157,7 @@ class ReturnPath:
                 self._need_altstack_struct(slot, ret)
             elif nr == NR_RT_SIGTIMEDWAIT:
                 check_sigwait_result(self.memory, slot, ret)
+            entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
             unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
             if unmapped:
                 check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
@@ -155,11 +165,16 @@ class ReturnPath:
             fd_call = nr in _FD_CALLS
             if fd_call:
                 self.files.check(slot, ret)
+            event_call = nr in _EVENT_CALLS
+            if event_call:
+                self.events.check(slot, ret)
             iago = self.layout.check(slot, dom, ret)
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
                 self.files.record(slot, ret)
+            if event_call:
+                self.events.record(slot, ret)
             slot.ctx.set(0, ret)
             if slot.nr in _COMMITTED_BY_NR:
                 self._commit(slot, dom, ret)
@@ -169,11 +184,9 @@ class ReturnPath:
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
             if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
-                self._serve_random(slot, ret, slot.args[0], slot.args[1])
-            elif slot.nr in (NR_READ, NR_PREAD64) and self.serve_entropy and \
-                    self.files.path_of(slot, slot.args[0]) in RANDOM_DEVICES and \
-                    checks.enabled("return.urandom"):
-                self._serve_random(slot, ret, slot.args[1], slot.args[2])
+                self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
+            elif entropy:
+                self._serve_random(slot, ret, entropy)
         slot.nr = None
         slot.shown_elr = -1
         child = self.registry.vfork_waiting.pop(thread_key, None)
@@ -225,12 +238,35 @@ class ReturnPath:
         elif slot.nr == NR_WAIT4 and 0 < ret < _ERRNO_FLOOR:
             reg.exit_codes.pop(reg.child_pids.pop((slot.root, ret), 0), None)
 
-    def _serve_random(self, slot: Slot, ret: int, buf: int, count: int) -> None:
+    def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
+        """The buffers a read-family call on a descriptor the program opened as
+        /dev/urandom or /dev/random fills ((va, length) in order), None for any other
+        read; read before anything is committed (an iovec array not present is faulted
+        in first)."""
+        if not self.serve_entropy or ret >= _ERRNO_FLOOR or ret == 0 or \
+                self.files.path_of(slot, slot.args[0]) not in RANDOM_DEVICES or \
+                not checks.enabled("return.urandom"):
+            return None
+        if slot.nr in _BUFFER_READS:
+            return [(slot.args[1], slot.args[2])]
+        count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
+        raw = self.memory.read(slot.args[1], 16 * count, slot.root) if count else b""
+        if raw is None:
+            missing = self.memory.first_missing(slot.args[1], 16 * count, False)
+            raise FaultIn(slot.args[1] if missing is None else missing)
+        return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+    def _serve_random(self, slot: Slot, ret: int, buffers: list[tuple[int, int]]) -> None:
         """getrandom, or a read of /dev/urandom or /dev/random (by the name the program
-        opened): the bytes the program receives are the Guardian's, not the kernel's."""
-        n = min(ret, count) if ret < (1 << 63) else 0
-        if n > 0:
+        opened; read, pread64, readv, preadv, preadv2): the bytes the program receives,
+        buffer after buffer, are the Guardian's, not the kernel's."""
+        left = ret if ret < (1 << 63) else 0
+        for buf, length in buffers:
+            n = min(left, length)
+            if n <= 0:
+                break
             self.memory.write(buf, self.s.entropy.draw(n, b"getrandom"), slot.root)
+            left -= n
 
     def enter_user(self, slot: Slot, dom: Domain) -> None:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and

@@ -16,7 +16,7 @@ from abi.layout import (
 from abi.sigframe import (
     SIGRETURN_TRAMPOLINE,
 )
-from abi.syscalls import SYSCALL_NAMES
+from abi.syscalls import NUMBERS, SYSCALL_NAMES
 from emulator.mmu import TranslationFault
 from guardian import checks
 from guardian.capabilities import (
@@ -31,10 +31,13 @@ from guardian.capabilities import (
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
+from guardian.prctl_caps import prctl_ranges
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
 from guardian.tid_words import TidWords
 from guardian.user_memory import UserMemory
+
+_NR_PRCTL = NUMBERS["prctl"]
 
 
 class UserAccess:
@@ -55,6 +58,10 @@ class UserAccess:
 
     def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
         if slot.caps is None:
+            if slot.nr == _NR_PRCTL and self.mode != "mprotect":
+                # What prctl lets the kernel touch depends on its option.
+                slot.caps = prctl_ranges(slot.args, self.memory.read)
+                return slot.caps
             table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
             rules = table.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
             slot.caps = expand(rules, slot.args, self.memory.read)

@@ -614,7 +614,7 @@ def rl_read_read_buffer(adv: Adversary) -> None:
 
 
 @scenario(id="RL-040", title="Read 16 bytes at prctl(PR_SET_NAME)'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
           args=(NAMES,),
           prop="PR_SET_NAME hands the kernel a string: the bytes after its NUL stay the "
                "program's.")
@@ -1226,7 +1226,7 @@ def _forge_event(adv: Adversary, data_from_secret: int) -> None:
 
 
 @scenario(id="RL-072", title="Return an epoll event whose data points at the program's secret",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RESULTS,
           prop="An epoll event carries the data the program registered for that descriptor "
                "with epoll_ctl(), never a value of the kernel's choosing.")
 def rl_epoll_data_leak(adv: Adversary) -> None:
@@ -1240,8 +1240,8 @@ def rl_epoll_data_leak(adv: Adversary) -> None:
 
 
 @scenario(id="RL-073", title="Return an epoll event whose data makes the program count into its "
-          "secret", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          gap="P5", oracle=_program_saw_its_secret_changed,
+          "secret", family=RT, goal=Goal.TAMPER, rules=("G-IAGO-COOKIE",), program=RESULTS,
+          oracle=_program_saw_its_secret_changed,
           prop="An epoll event carries the data the program registered: the program's writes "
                "through it reach only the record it registered.")
 def rl_epoll_data_tamper(adv: Adversary) -> None:

@@ -642,7 +642,7 @@ DEVICES = (
     (63, b"/dev/urandom", "read with preadv()"),
 )
 HOW = {57: b"readv", 58: b"pread", 59: b"dup", 63: b"preadv"}   # secret_lengths' -m
-OPEN_DEVICES = {57: "P4", 63: "P4"}       # the attacks that still get through with the Guardian on
+OPEN_DEVICES: dict[int, str] = {}       # the attacks that still get through with the Guardian on
 
 
 def _device_secret(sid: int, device: bytes, how: str) -> None:
@@ -722,7 +722,7 @@ EPOLL_DATA = 8                  # offsetof(struct epoll_event, data) on AArch64
 
 @scenario(id="RK-064", title="Answer epoll_pwait() with the cookie of a registration the "
           "program removed",
-          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-COOKIE",), program=RESULTS,
           prop="An event epoll_pwait() reports carries the data cookie of a registration the "
                "program holds on that epoll instance, never one it removed or never made.")
 def rk_epoll_cookie(adv: Adversary) -> None:
@@ -813,7 +813,7 @@ def _signalfd_outside_mask(out: Outcome) -> list[str]:
 
 
 @scenario(id="RK-067", title="Answer a read of a signalfd for SIGUSR2 with SIGTERM",
-          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=RESULTS,
           oracle=_signalfd_outside_mask,
           prop="A signalfd reports only signals of the mask it was made with (as "
                "rt_sigtimedwait answers only a signal of its set).")

@@ -1,0 +1,237 @@
+"""Results that name the program's own objects: epoll cookies and signalfd masks.
+
+An epoll event carries back the 64-bit data the program registered for a descriptor
+with epoll_ctl (often a pointer to its own record, or a handler), and a signalfd read
+reports signals of the mask the program made the descriptor with.  Both are the
+program's own words coming back through the kernel, so the Guardian follows the calls
+that set them and checks what comes back:
+
+* epoll_create1 makes an instance, epoll_ctl ADD/MOD/DEL change its registrations
+  (the arguments and the struct read when the call is made, committed when it
+  succeeds); every event epoll_pwait/epoll_pwait2 writes carries the data of a
+  registration the instance holds, with event bits within the registered ones plus
+  EPOLLERR/EPOLLHUP (check `return.epoll_data`).
+* signalfd4 records the mask (a new descriptor, or an update of one); every
+  signalfd_siginfo a read() or readv() of the descriptor returns names a signal of that mask,
+  in whole 128-byte records (check `return.signalfd_mask`).
+
+The state lives on the open file (`OpenFile.events`), so dup, fork, CLONE_FILES and
+execve share it as Linux shares the instance.  An epoll descriptor the Guardian did
+not see the program make (one inherited from before the launch, received through
+SCM_RIGHTS, or a descriptor it knows as something else) cannot be vouched for: an
+epoll wait on it may report no event (an errno, 0, or a timeout).  A signalfd the
+Guardian did not see made is, to it, a file: its reads are data, as any file's.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from abi import Status
+from abi.descriptors import NR_SIGNALFD4
+from abi.layout import (
+    ERRNO_FLOOR,
+    NR_EPOLL_CREATE1,
+    NR_EPOLL_CTL,
+    NR_EPOLL_PWAIT,
+    NR_EPOLL_PWAIT2,
+    NR_READ,
+    NR_READV,
+)
+from guardian.checks import FaultIn, refuse
+from guardian.confidential_files import Descriptors, OpenFile
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
+EPOLLERR, EPOLLHUP = 0x008, 0x010
+EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data
+SIGINFO_SIZE = 128               # struct signalfd_siginfo
+#: Events epoll reports whether or not they were asked for.
+ALWAYS_REPORTED = EPOLLERR | EPOLLHUP
+_EPOLL_WAITS = frozenset({NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2})
+
+#: Every call `EventFiles` acts on at entry, before the return, or after it.
+CALLS = frozenset({NR_EPOLL_CREATE1, NR_EPOLL_CTL, NR_SIGNALFD4, NR_READ, NR_READV,
+                   *_EPOLL_WAITS})
+_MAX_IOV = 1024                  # UIO_MAXIOV
+#: The calls whose input struct is read when the program makes them.
+AT_ENTRY = frozenset({NR_EPOLL_CTL, NR_SIGNALFD4})
+
+
+def _s32(value: int) -> int:
+    value &= 0xFFFF_FFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+@dataclass(eq=False)
+class EpollInstance:
+    """The registrations of one epoll instance: each [target fd, events, data], in the
+    order made (Linux keys them by (file, fd); a closed descriptor's registration may
+    live on with its file, so an older one for the same number is kept until DEL)."""
+
+    registrations: list[list[int]] = field(default_factory=list)
+
+    def latest(self, fd: int) -> list[int] | None:
+        for reg in reversed(self.registrations):
+            if reg[0] == fd:
+                return reg
+        return None
+
+    def allows(self, events: int, data: int) -> bool:
+        return any(reg[2] == data and not events & ~(reg[1] | ALWAYS_REPORTED)
+                   for reg in self.registrations)
+
+
+@dataclass(eq=False)
+class SignalfdMask:
+    """The signals a signalfd accepts (bit n-1 for signal n)."""
+
+    mask: int = 0
+
+
+class EventFiles:
+    """epoll instances and signalfds the program made, and the checks on what they return."""
+
+    def __init__(self, memory: UserMemory, files: Descriptors) -> None:
+        self.memory = memory
+        self.files = files
+        #: slot id -> the struct (epoll_event, sigset) the program passed, read at entry.
+        self.at_entry: dict[int, bytes | None] = {}
+
+    def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
+        return self.files.table(slot.root, slot.thread).fds.get(_s32(fd))
+
+    def _struct(self, slot: Slot, va: int, n: int) -> bytes | None:
+        """The input struct of the call: as read at entry, else (swapped out then) now."""
+        data = self.at_entry.pop(slot.id, None)
+        if data is None and va:
+            data = self.memory.read(va, n, slot.root)
+        return data
+
+    # --- entry ------------------------------------------------------------------------
+    def note_entry(self, slot: Slot) -> None:
+        """epoll_ctl's event and signalfd4's mask as the program passed them."""
+        va, n = (slot.args[3], EVENT_SIZE) if slot.nr == NR_EPOLL_CTL else (slot.args[1], 8)
+        self.at_entry[slot.id] = self.memory.read(va, n, slot.root) if va else None
+
+    # --- the return ----------------------------------------------------------------------
+    def check(self, slot: Slot, ret: int) -> None:
+        """What an epoll wait or a signalfd read returns is the program's own: refuse
+        otherwise (nothing is committed)."""
+        nr = slot.nr
+        if ret >= ERRNO_FLOOR or ret == 0:
+            return
+        if nr in _EPOLL_WAITS:
+            self._check_epoll_events(slot, ret)
+        elif nr in (NR_READ, NR_READV):
+            f = self._open_file(slot, slot.args[0])
+            if f is not None and isinstance(f.events, SignalfdMask):
+                self._check_siginfo(slot, ret, f.events)
+
+    def _read_written(self, va: int, n: int, slot: Slot) -> bytes:
+        raw = self.memory.read(va, n, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(va, n, False)
+            raise FaultIn(va if missing is None else missing)
+        return raw
+
+    def _check_epoll_events(self, slot: Slot, ret: int) -> None:
+        epfd, events_va, maxevents = slot.args[0], slot.args[1], _s32(slot.args[2])
+        f = self._open_file(slot, epfd)
+        instance = f.events if f is not None else None
+        if not isinstance(instance, EpollInstance):
+            refuse("return.epoll_data", Status.ERR_DENIED,
+                   f"epoll wait on descriptor {_s32(epfd)} reports {ret} events, but it is "
+                   "not an epoll instance the program made: the Guardian cannot tell which "
+                   "data it registered")
+            return
+        if ret > max(maxevents, 0):
+            refuse("return.epoll_data", Status.ERR_DENIED,
+                   f"epoll wait reports {ret} events into room for {maxevents}: the events "
+                   "past the buffer are no registration's")
+            return
+        count = ret
+        raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
+        for i in range(count):
+            events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
+            if not instance.allows(events, data):
+                refuse("return.epoll_data", Status.ERR_DENIED,
+                       f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
+                       f"registration of epoll descriptor {_s32(epfd)} has that data and "
+                       "those events")
+
+    def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
+        """read's buffer, or readv's iovecs in order ((va, length) each)."""
+        if slot.nr == NR_READ:
+            return [(slot.args[1], slot.args[2])]
+        count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
+        raw = self._read_written(slot.args[1], 16 * count, slot) if count else b""
+        return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+    def _check_siginfo(self, slot: Slot, ret: int, sfd: SignalfdMask) -> None:
+        buffers = self._buffers(slot)
+        asked = sum(length for _, length in buffers)
+        if ret % SIGINFO_SIZE or ret > asked:
+            refuse("return.signalfd_mask", Status.ERR_DENIED,
+                   f"a signalfd read returned {ret} bytes: not whole signalfd_siginfo "
+                   f"records of {SIGINFO_SIZE} bytes within the {asked} asked for")
+            return
+        raw, left = b"", ret
+        for va, length in buffers:           # a record may span two iovecs
+            n = min(left, length)
+            if n <= 0:
+                break
+            raw, left = raw + self._read_written(va, n, slot), left - n
+        for off in range(0, ret, SIGINFO_SIZE):
+            signo = struct.unpack_from("<I", raw, off)[0]
+            if not 1 <= signo <= 64 or not sfd.mask >> (signo - 1) & 1:
+                refuse("return.signalfd_mask", Status.ERR_DENIED,
+                       f"a signalfd read reports signal {signo}, which the descriptor's "
+                       f"mask {sfd.mask:#x} does not hold")
+
+    def record(self, slot: Slot, ret: int) -> None:
+        """What a call that succeeded made or changed (after Descriptors.record)."""
+        nr, a = slot.nr, slot.args
+        if ret >= ERRNO_FLOOR:
+            self.at_entry.pop(slot.id, None)
+            return
+        if nr == NR_EPOLL_CREATE1:
+            f = self._open_file(slot, ret)
+            if f is not None:
+                f.events = EpollInstance()
+        elif nr == NR_EPOLL_CTL and ret == 0:
+            self._record_ctl(slot)
+        elif nr == NR_SIGNALFD4:
+            raw = self._struct(slot, a[1], 8)
+            fd = ret if _s32(a[0]) == -1 else a[0]
+            f = self._open_file(slot, fd)
+            if f is not None:
+                # SIGKILL and SIGSTOP never reach a signalfd (Linux drops them).
+                mask = struct.unpack("<Q", raw)[0] & ~((1 << 8) | (1 << 18)) if raw else 0
+                if isinstance(f.events, SignalfdMask):
+                    f.events.mask = mask
+                else:
+                    f.events = SignalfdMask(mask)
+
+    def _record_ctl(self, slot: Slot) -> None:
+        epfd, op, fd, event_va = slot.args[0], _s32(slot.args[1]), _s32(slot.args[2]), \
+            slot.args[3]
+        raw = self._struct(slot, event_va, EVENT_SIZE)
+        f = self._open_file(slot, epfd)
+        instance = f.events if f is not None else None
+        if not isinstance(instance, EpollInstance):
+            return              # not one the Guardian follows: its events are refused
+        reg = instance.latest(fd)
+        if op == EPOLL_CTL_DEL:
+            if reg is not None:
+                instance.registrations.remove(reg)
+            return
+        if raw is None:
+            return              # nothing the Guardian could read: no data to allow
+        events, data = struct.unpack("<I4xQ", raw)
+        if op == EPOLL_CTL_ADD:
+            instance.registrations.append([fd, events, data])
+        elif op == EPOLL_CTL_MOD and reg is not None:
+            reg[1], reg[2] = events, data

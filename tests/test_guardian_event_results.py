@@ -1,0 +1,199 @@
+"""Results that name the program's own objects: an epoll event carries data the program
+registered on that instance, a signalfd read names a signal of the descriptor's mask,
+and every read of an entropy device (readv and preadv too) is the Guardian's.
+
+Tree A (tests/test_secure_mm.py) is domain 1's live address space; each call is a slot
+the test makes, served by RESUME with the kernel's answer.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Call, Status
+from abi.syscalls import NUMBERS
+from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.confidential_files import OpenFile
+from guardian.slots import Slot
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
+
+ELR = 0x400104
+EVENT = VA + 256               # the struct epoll_event / sigset the program passes
+IOV = VA + 512                 # an iovec array
+BUF = VA + 1024                # where the kernel writes the results
+EPOLLIN, EPOLLOUT, EPOLLHUP = 0x1, 0x4, 0x10
+ADD, DEL, MOD = 1, 2, 3
+SIGUSR2, SIGTERM = 12, 15
+ERR = (1 << 64) - 1            # -EPERM
+
+
+@pytest.fixture
+def s() -> Scene:
+    scene = build()
+    cpu = scene.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    scene.g.conf.domains[1].loading = False
+    return scene
+
+
+def _poke(s: Scene, va: int, data: bytes) -> None:
+    """The program writes its own memory (the test holds the physical powers)."""
+    s.hw.ram.write(s.b + PAGES_A + (va - VA), data)
+
+
+def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes = b"",
+             at_entry: bool = True) -> Status:
+    """The program makes the call (the Guardian's entry reads what it reads there), the
+    kernel writes `out` at BUF and answers `ret`: the RESUME status."""
+    sid = 960 + len(s.g.conf.slots) + len(s.g.decisions) + s.g.stats.get("guardian.resumes")
+    slot = Slot(sid, 1, UserContext(), ELR, NUMBERS[name], (*args, 0, 0, 0, 0, 0, 0)[:6],
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[sid] = slot
+    if at_entry:
+        s.g.conf.events.note_entry(slot)
+    if out:
+        assert s.call(Call.USER_WRITE, sid, BUF, len(out), payload=out)[0] == Status.OK
+    status = Status(s.call(Call.RESUME, sid, ret, ELR)[0])
+    s.g.lock_el1(False)
+    return status
+
+
+def _event(events: int, data: int) -> bytes:
+    return struct.pack("<I4xQ", events, data)
+
+
+def _ctl(s: Scene, epfd: int, op: int, fd: int, events: int = 0, data: int = 0) -> None:
+    _poke(s, EVENT, _event(events, data))
+    assert _syscall(s, "epoll_ctl", (epfd, op, fd, EVENT), 0) == Status.OK
+
+
+def _wait(s: Scene, epfd: int, *events: tuple[int, int], name: str = "epoll_pwait") -> Status:
+    out = b"".join(_event(e, d) for e, d in events)
+    return _syscall(s, name, (epfd, BUF, 8, 0xFFFF_FFFF), len(events), out)
+
+
+def _last_check(s: Scene) -> str:
+    return s.g.decisions[-1].check
+
+
+def test_events_carry_registered_data(s: Scene) -> None:
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _ctl(s, 3, ADD, 7, EPOLLIN, 0x1234)
+    _ctl(s, 3, ADD, 8, EPOLLIN | EPOLLOUT, 0x5678)
+    assert _wait(s, 3, (EPOLLIN, 0x1234), (EPOLLOUT | EPOLLHUP, 0x5678)) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0x9999)) == Status.ERR_DENIED          # never registered
+    assert "return.epoll_data" == _last_check(s)
+    assert _wait(s, 3, (EPOLLOUT, 0x1234), name="epoll_pwait2") == Status.ERR_DENIED
+    _ctl(s, 3, MOD, 7, EPOLLOUT, 0x4321)
+    assert _wait(s, 3, (EPOLLIN, 0x1234)) == Status.ERR_DENIED          # replaced by MOD
+    assert _wait(s, 3, (EPOLLOUT, 0x4321)) == Status.OK
+    _ctl(s, 3, DEL, 8)
+    assert _wait(s, 3, (EPOLLIN, 0x5678)) == Status.ERR_DENIED          # removed
+    assert _syscall(s, "epoll_pwait", (3, BUF, 8, 0), 0) == Status.OK    # a timeout
+    # More events than maxevents: past the buffer, whatever they hold.
+    out = _event(EPOLLOUT, 0x4321)                   # the one the kernel may write
+    assert _syscall(s, "epoll_pwait", (3, BUF, 1, 0), 2, out) == Status.ERR_DENIED
+
+
+def test_a_failed_ctl_registers_nothing_and_the_entry_struct_counts(s: Scene) -> None:
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _poke(s, EVENT, _event(EPOLLIN, 0x1111))
+    assert _syscall(s, "epoll_ctl", (3, ADD, 7, EVENT), ERR) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0x1111)) == Status.ERR_DENIED
+    # The struct as the program passed it: a later change in its memory does not count.
+    sid_args = (3, ADD, 7, EVENT)
+    _poke(s, EVENT, _event(EPOLLIN, 0x2222))
+    sid = 990
+    slot = Slot(sid, 1, UserContext(), ELR, NUMBERS["epoll_ctl"], (*sid_args, 0, 0),
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[sid] = slot
+    s.g.conf.events.note_entry(slot)
+    _poke(s, EVENT, _event(EPOLLIN, 0x3333))
+    assert Status(s.call(Call.RESUME, sid, 0, ELR)[0]) == Status.OK
+    s.g.lock_el1(False)
+    assert _wait(s, 3, (EPOLLIN, 0x2222)) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0x3333)) == Status.ERR_DENIED
+
+
+def test_copies_of_the_descriptor_share_the_instance(s: Scene) -> None:
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    assert _syscall(s, "dup", (3,), 9) == Status.OK
+    _ctl(s, 9, ADD, 7, EPOLLIN, 0xAB)                 # through the copy
+    assert _wait(s, 3, (EPOLLIN, 0xAB)) == Status.OK
+    assert _syscall(s, "close", (3,), 0) == Status.OK
+    assert _wait(s, 9, (EPOLLIN, 0xAB)) == Status.OK
+
+
+def test_an_instance_the_program_did_not_make_reports_no_event(s: Scene) -> None:
+    fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
+    fds[4] = OpenFile("/etc/motd")
+    assert _wait(s, 4, (EPOLLIN, 0)) == Status.ERR_DENIED       # a file, not an epoll
+    assert _wait(s, 5, (EPOLLIN, 0)) == Status.ERR_DENIED       # not known at all
+    assert _syscall(s, "epoll_pwait", (5, BUF, 8, 0), 0) == Status.OK
+
+
+def _siginfo(signo: int) -> bytes:
+    return struct.pack("<I", signo).ljust(128, b"\0")
+
+
+def test_a_signalfd_reads_only_signals_of_its_mask(s: Scene) -> None:
+    _poke(s, EVENT, struct.pack("<Q", 1 << (SIGUSR2 - 1)))
+    assert _syscall(s, "signalfd4", (0xFFFF_FFFF, EVENT, 8, 0), 6) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 128, _siginfo(SIGUSR2)) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 128, _siginfo(SIGTERM)) == Status.ERR_DENIED
+    assert "return.signalfd_mask" == _last_check(s)
+    assert _syscall(s, "read", (6, BUF, 256), 64, _siginfo(SIGUSR2)[:64]) == Status.ERR_DENIED
+    # readv: a record may span two iovecs; its signal is checked all the same.
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 100, BUF + 100, 156))
+    assert _syscall(s, "readv", (6, IOV, 2), 128, _siginfo(SIGUSR2)) == Status.OK
+    assert _syscall(s, "readv", (6, IOV, 2), 128, _siginfo(SIGTERM)) == Status.ERR_DENIED
+    # signalfd4 on the descriptor replaces its mask.
+    _poke(s, EVENT, struct.pack("<Q", 1 << (SIGTERM - 1)))
+    assert _syscall(s, "signalfd4", (6, EVENT, 8, 0), 6) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 128, _siginfo(SIGTERM)) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 128, _siginfo(SIGUSR2)) == Status.ERR_DENIED
+
+
+def test_vector_reads_of_an_entropy_device_are_the_guardian_s(s: Scene) -> None:
+    fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
+    fds[3], fds[4] = OpenFile("/dev/urandom"), OpenFile("/etc/motd")
+    known = bytes(range(0x41, 0x41 + 32))
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 16, BUF + 16, 16))
+    for name, fd, served in (("readv", 3, False), ("preadv", 3, False), ("readv", 4, True)):
+        _poke(s, BUF, bytes(32))
+        assert _syscall(s, name, (fd, IOV, 2, 0, 0, 0), 32, known) == Status.OK
+        got = s.hw.ram.read(s.b + PAGES_A + (BUF - VA), 32)
+        assert (got == known) == served, name
+
+
+def _prctl_slot(s: Scene, *args: int) -> int:
+    sid = 980 + len(s.g.conf.slots)
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NUMBERS["prctl"],
+                               (*args, 0, 0, 0, 0, 0)[:6], root=s.b + ROOT_A, thread=1)
+    return sid
+
+
+def test_prctl_names_end_at_their_nul(s: Scene) -> None:
+    _poke(s, EVENT, b"rl\0" + b"S" * 61)
+    sid = _prctl_slot(s, 15, EVENT)                          # PR_SET_NAME
+    status, n, name = s.call(Call.USER_STRING, sid, EVENT, 16)
+    assert (Status(status), n, name) == (Status.OK, 2, b"rl")
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 16)[0]) == Status.ERR_DENIED
+    _poke(s, EVENT, b"N" * 40)                               # no NUL: 16 bytes, never more
+    sid = _prctl_slot(s, 15, EVENT)
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 16)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 17)[0]) == Status.ERR_DENIED
+    _poke(s, EVENT, b"anon\0" + b"S" * 59)                   # PR_SET_VMA_ANON_NAME
+    sid = _prctl_slot(s, 0x53564D41, 0, VA, 4096, EVENT)
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 5)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, EVENT, 32)[0]) == Status.ERR_DENIED
+    sid = _prctl_slot(s, 16, BUF)                            # PR_GET_NAME: written, not read
+    assert Status(s.call(Call.USER_WRITE, sid, BUF, 16, payload=b"x" * 16)[0]) == Status.OK
+    assert Status(s.call(Call.USER_READ, sid, BUF, 16)[0]) == Status.ERR_DENIED
+    sid = _prctl_slot(s, 38, BUF)                            # NO_NEW_PRIVS: no memory at all
+    assert Status(s.call(Call.USER_READ, sid, BUF, 4)[0]) == Status.ERR_DENIED

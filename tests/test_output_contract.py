@@ -32,7 +32,7 @@ def _writers() -> set[str]:
 
 def test_every_syscall_number_the_kernel_may_write_for_has_a_contract() -> None:
     writers = _writers()
-    assert len(writers) >= 70
+    assert len(writers) >= 60          # a sanity floor: the tables are not empty
     for nr, name in sorted(SYSCALL_NAMES.items()):
         if name in writers:
             assert name in OUTPUTS, f"syscall {nr} ({name}) may write user memory but has " \

@@ -58,8 +58,9 @@ class UserAccess:
 
     def _caps(self, slot: Slot) -> list[tuple[int, int, int]]:
         if slot.caps is None:
-            if slot.nr == _NR_PRCTL and self.mode != "mprotect":
-                # What prctl lets the kernel touch depends on its option.
+            if slot.nr == _NR_PRCTL:
+                # What prctl lets the kernel touch depends on its option (in both designs:
+                # each option's buffer is a fixed one).
                 slot.caps = prctl_ranges(slot.args, self.memory.read)
                 return slot.caps
             table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE

@@ -66,6 +66,13 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.value_length": ("RQ-009",),
     "set_pt.wipe_on_fork": ("RQ-005", "WF-003"),
     "swap_share.fork_advice": ("WF-006",),
+    "return.no_exit": ("RJ-007",),
+    "return.string_nul": ("RK-065",),
+    "return.epoll_data": ("RK-064",),
+    "uaccess.slot_tree": ("RJ-012",),
+    "set_pt.fork_share": ("RJ-015",),
+    "uaccess.tid_word": ("RJ-009",),
+    "signal.siginfo": ("RJ-001",),
 }
 
 

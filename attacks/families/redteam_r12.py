@@ -1,0 +1,76 @@
+"""Red-team round twelve: outputs chosen by a command argument.
+
+The scenarios attack `secret_commands` (workloads/src/secret_commands.c): the secret kept
+as in `secret`, then fcntl commands, ioctl requests and prctl options whose success means
+Linux filled a structure in a scratch area that held copies of the secret, which the
+program then logs to /dev/null.  The output contract (abi/outputs.py) names a few such
+commands; these are ones it does not: a command the table leaves out has no completeness
+rule, so an answer of success that wrote nothing passes the buffer's old bytes off as the
+kernel's answer.  Each scenario holds only the kernel's powers (its own syscall dispatch
+and the result it returns).  Where an attack still gets through with the Guardian on, it
+names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt12"
+COMMANDS = "secret_commands"
+NR_GETPID = NUMBERS["getpid"]
+
+P_RWHINT, P_FILEHINT, P_QSIZE, P_IFADDR = 500, 502, 504, 506
+P_SERIAL, P_CORE, P_AUXV, P_TERMIO = 508, 510, 512, 514
+
+
+def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer `result`, the call's success; put the
+    program's x8 back at the exit (without a Guardian the kernel's own entry code would)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", result)
+        a.note(f"call {nr} after marker {phase} answered {result} with nothing written")
+
+
+def _unfilled(*, id: str, call: str, what: str, size: int, phase: int,  # noqa: A002
+              result: int = 0, gap: str = "P7") -> None:
+    """Register one scenario: `call` with command `what` answered `result`, unwritten."""
+    nr = NUMBERS[call]
+
+    def steps(adv: Adversary) -> None:
+        _serve_as_getpid(adv, nr, phase, result)
+
+    steps.__doc__ = (f"1. The program's scratch area holds copies of the secret; it calls "
+                     f"{call}({what}) with the output there and sends the {size} bytes the "
+                     f"call fills in to /dev/null.\n"
+                     f"2. Serve the call as getpid() (nothing is written) and answer {result}.\n"
+                     f"3. The record the program sends is the secret's copies left in its "
+                     f"buffer.")
+    steps.__name__ = f"rh_{id[3:]}_{call}_unfilled"
+    scenario(id=id, title=f"Answer {call}({what}) with success and write nothing",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
+             prop=f"After {call}({what}) succeeds, its {size}-byte output holds what the "
+                  f"kernel wrote there, not the bytes the program's buffer held before.")(steps)
+
+
+# --- RH-001..RH-008: a command's output reported filled, never written --------------------
+
+_unfilled(id="RH-001", call="fcntl", what="F_GET_RW_HINT", size=8, phase=P_RWHINT)
+_unfilled(id="RH-002", call="fcntl", what="F_GET_FILE_RW_HINT", size=8, phase=P_FILEHINT)
+_unfilled(id="RH-003", call="ioctl", what="FIOQSIZE", size=8, phase=P_QSIZE)
+_unfilled(id="RH-004", call="ioctl", what="SIOCGIFADDR", size=16, phase=P_IFADDR)
+_unfilled(id="RH-005", call="ioctl", what="TIOCGSERIAL", size=72, phase=P_SERIAL)
+_unfilled(id="RH-006", call="prctl", what="PR_SCHED_CORE, PR_SCHED_CORE_GET", size=8,
+          phase=P_CORE)
+_unfilled(id="RH-007", call="prctl", what="PR_GET_AUXV", size=64, phase=P_AUXV, result=64)
+_unfilled(id="RH-008", call="ioctl", what="TCGETA", size=18, phase=P_TERMIO)

@@ -1,0 +1,256 @@
+/*
+ * secret_commands - the attack target for outputs chosen by a command argument: ioctl
+ * requests, fcntl commands and prctl options that fill a buffer the program owns.
+ *
+ *   secret_commands       run once and report whether the secret survived
+ *   secret_commands -d    also print the SHA-256 of the secret
+ *
+ * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
+ * page, announced by the same START and PLACED markers, checked at END), then makes
+ * calls whose success means they filled a structure in a scratch area that held copies
+ * of the secret, and sends what the call filled in to /dev/null (a log record):
+ *
+ *   1. fcntl(/dev/null, F_GET_RW_HINT): the 64-bit write-life hint (8 bytes).
+ *   2. fcntl(/dev/null, F_GET_FILE_RW_HINT): the file's 64-bit hint (8 bytes).
+ *   3. ioctl(/dev/null, FIOQSIZE): the 64-bit size (a request without an _IOC size).
+ *   4. ioctl(socket, SIOCGIFADDR) for "lo": struct ifreq (40 bytes; the name is the
+ *      program's, the address after it the kernel's): the 16-byte address is logged.
+ *   5. ioctl(1, TIOCGSERIAL): struct serial_struct (72 bytes).
+ *   6. prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, 0, PIDTYPE_PID, &cookie): the 64-bit
+ *      core-scheduling cookie.
+ *   7. prctl(PR_GET_AUXV, buf, 64): the auxiliary vector; the call answers its full
+ *      size and copies at most 64 bytes: min(answer, 64) bytes are logged.
+ *   8. ioctl(1, TCGETA): struct termio (18 bytes, a request without an _IOC size).
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* Each step: P_x announces the scratch area (x2) before the call, P_x + 1 the result. */
+#define P_RWHINT 500
+#define P_FILEHINT 502
+#define P_QSIZE 504
+#define P_IFADDR 506
+#define P_SERIAL 508
+#define P_CORE 510
+#define P_AUXV 512
+#define P_TERMIO 514
+#define SCRATCH 512
+static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    register long x3 __asm__("x3") = a3;
+    register long x4 __asm__("x4") = a4;
+    register long x5 __asm__("x5") = a5;
+    register long x8 __asm__("x8") = nr;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8)
+                     : "memory", "cc");
+    return x0;
+}
+
+static long marker(long phase, long a2, long a3, long a4, long a5)
+{
+    return sys6(SYS_getppid, MARKER_MAGIC, phase, a2, a3, a4, a5);
+}
+
+static void say(const char *s)
+{
+    sys6(SYS_write, 1, (long)s, (long)strlen(s), 0, 0, 0);
+}
+
+__attribute__((noinline, used)) static void win(void)
+{
+    static const char msg[] = "secret: hijacked\n";
+    sys6(SYS_write, 1, (long)msg, sizeof msg - 1, 0, 0, 0);
+    sys6(SYS_exit_group, 66, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* The digest of exactly SECRET_LEN bytes (one padded block). */
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_secret(const uint8_t *msg, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint8_t p[64] = {0};
+    uint32_t w[64];
+    memcpy(p, msg, SECRET_LEN);
+    p[SECRET_LEN] = 0x80;
+    p[63] = (SECRET_LEN * 8) & 0xff;
+    p[62] = (SECRET_LEN * 8) >> 8;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
+}
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+static union {
+    uint8_t raw[SCRATCH];
+    uint64_t words[SCRATCH / 8];
+} scratch;
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static long anon_page(void)
+{
+    return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/* Work on the secret in the scratch area (copies of it everywhere in the area). */
+static void work_in_scratch(void)
+{
+    for (unsigned i = 0; i + SECRET_LEN <= sizeof scratch.raw; i += SECRET_LEN)
+        memcpy(scratch.raw + i, secret, SECRET_LEN);
+}
+
+static void log_bytes(const void *p, long n)
+{
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)p, n, 0, 0, 0);
+}
+
+/* A call whose success (`r` >= 0) means the `len` bytes at `out` were filled in (for
+ * `counted`, min(r, len) bytes); those bytes are logged. */
+static void filled_step(long phase, long nr, long a0, long a1, long a2, long a3, long a4,
+                        const void *out, long len, int counted)
+{
+    work_in_scratch();
+    marker(phase, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(nr, a0, a1, a2, a3, a4, 0);
+    if (r >= 0)
+        log_bytes(out, counted ? (r < len ? r : len) : len);
+    marker(phase + 1, r, 0, 0, 0);
+}
+
+static void ifaddr_step(void)
+{
+    int s = (int)sys6(SYS_socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+    work_in_scratch();
+    memcpy(scratch.raw, "lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);   /* ifr_name */
+    marker(P_IFADDR, (long)scratch.raw, s, 0, 0);
+    long r = sys6(SYS_ioctl, s, 0x8915 /* SIOCGIFADDR */, (long)scratch.raw, 0, 0, 0);
+    if (r == 0)
+        log_bytes(scratch.raw + 16, 16);
+    marker(P_IFADDR + 1, r, 0, 0, 0);
+    if (s >= 0)
+        sys6(SYS_close, s, 0, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0;
+    for (int i = 1; i < argc; i++)
+        show_digest |= strcmp(argv[i], "-d") == 0;
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = anon_page();
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    long raw = (long)scratch.raw;
+    uint8_t *out = scratch.raw;
+    filled_step(P_RWHINT, SYS_fcntl, devnull, 1035 /* F_GET_RW_HINT */, raw, 0, 0, out, 8, 0);
+    filled_step(P_FILEHINT, SYS_fcntl, devnull, 1037 /* F_GET_FILE_RW_HINT */, raw, 0, 0,
+                out, 8, 0);
+    filled_step(P_QSIZE, SYS_ioctl, devnull, 0x5460 /* FIOQSIZE */, raw, 0, 0, out, 8, 0);
+    ifaddr_step();
+    filled_step(P_SERIAL, SYS_ioctl, 1, 0x541E /* TIOCGSERIAL */, raw, 0, 0, out, 72, 0);
+    filled_step(P_CORE, SYS_prctl, 62 /* PR_SCHED_CORE */, 0 /* PR_SCHED_CORE_GET */, 0,
+                0 /* PIDTYPE_PID */, raw, out, 8, 0);
+    filled_step(P_AUXV, SYS_prctl, 0x41555856 /* PR_GET_AUXV */, raw, 64, 0, 0, out, 64, 1);
+    filled_step(P_TERMIO, SYS_ioctl, 1, 0x5405 /* TCGETA */, raw, 0, 0, out, 18, 0);
+    memset(scratch.raw, 0, sizeof scratch.raw);
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

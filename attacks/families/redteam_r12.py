@@ -24,6 +24,8 @@ NR_GETPID = NUMBERS["getpid"]
 
 P_RWHINT, P_FILEHINT, P_QSIZE, P_IFADDR = 500, 502, 504, 506
 P_SERIAL, P_CORE, P_AUXV, P_TERMIO = 508, 510, 512, 514
+P_MSGSTAT, P_SHMSTAT, P_SEMSTAT, P_MQATTR = 516, 518, 520, 522
+P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 
 
 def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> None:
@@ -74,3 +76,16 @@ _unfilled(id="RH-006", call="prctl", what="PR_SCHED_CORE, PR_SCHED_CORE_GET", si
           phase=P_CORE)
 _unfilled(id="RH-007", call="prctl", what="PR_GET_AUXV", size=64, phase=P_AUXV, result=64)
 _unfilled(id="RH-008", call="ioctl", what="TCGETA", size=18, phase=P_TERMIO)
+
+
+# --- RH-009..RH-016: calls the output contract has no row for ------------------------------
+
+_unfilled(id="RH-009", call="msgctl", what="IPC_STAT", size=120, phase=P_MSGSTAT)
+_unfilled(id="RH-010", call="shmctl", what="IPC_STAT", size=112, phase=P_SHMSTAT)
+_unfilled(id="RH-011", call="semctl", what="IPC_STAT", size=104, phase=P_SEMSTAT)
+_unfilled(id="RH-012", call="mq_getsetattr", what="NULL, &old", size=64, phase=P_MQATTR)
+_unfilled(id="RH-013", call="cachestat", what="/dev/null", size=40, phase=P_CACHESTAT)
+_unfilled(id="RH-014", call="syslog", what="SYSLOG_ACTION_READ_ALL", size=64, phase=P_SYSLOG,
+          result=64)
+_unfilled(id="RH-015", call="keyctl", what="KEYCTL_READ", size=64, phase=P_KEYREAD, result=64)
+_unfilled(id="RH-016", call="quotactl", what="Q_GETQUOTA", size=72, phase=P_QUOTA)

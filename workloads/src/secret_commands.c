@@ -21,6 +21,15 @@
  *   7. prctl(PR_GET_AUXV, buf, 64): the auxiliary vector; the call answers its full
  *      size and copies at most 64 bytes: min(answer, 64) bytes are logged.
  *   8. ioctl(1, TCGETA): struct termio (18 bytes, a request without an _IOC size).
+ *   9. msgctl(0, IPC_STAT): struct msqid64_ds (120 bytes).
+ *  10. shmctl(0, IPC_STAT): struct shmid64_ds (112 bytes).
+ *  11. semctl(0, 0, IPC_STAT): struct semid64_ds (104 bytes).
+ *  12. mq_getsetattr(3, NULL, &old): the old struct mq_attr (64 bytes).
+ *  13. cachestat(/dev/null, {0, 0}, &cs, 0): struct cachestat (40 bytes).
+ *  14. syslog(SYSLOG_ACTION_READ_ALL, buf, 64): as many bytes as the call reports.
+ *  15. keyctl(KEYCTL_READ, KEY_SPEC_SESSION_KEYRING, buf, 64): the payload's length is
+ *      the answer, at most 64 bytes of it copied: min(answer, 64) bytes are logged.
+ *  16. quotactl(Q_GETQUOTA, "/", 0, &dq): struct if_dqblk (72 bytes).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -51,6 +60,14 @@
 #define P_CORE 510
 #define P_AUXV 512
 #define P_TERMIO 514
+#define P_MSGSTAT 516
+#define P_SHMSTAT 518
+#define P_SEMSTAT 520
+#define P_MQATTR 522
+#define P_CACHESTAT 524
+#define P_SYSLOG 526
+#define P_KEYREAD 528
+#define P_QUOTA 530
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -235,6 +252,17 @@ int main(int argc, char **argv)
                 0 /* PIDTYPE_PID */, raw, out, 8, 0);
     filled_step(P_AUXV, SYS_prctl, 0x41555856 /* PR_GET_AUXV */, raw, 64, 0, 0, out, 64, 1);
     filled_step(P_TERMIO, SYS_ioctl, 1, 0x5405 /* TCGETA */, raw, 0, 0, out, 18, 0);
+    filled_step(P_MSGSTAT, SYS_msgctl, 0, 2 /* IPC_STAT */, raw, 0, 0, out, 120, 0);
+    filled_step(P_SHMSTAT, SYS_shmctl, 0, 2 /* IPC_STAT */, raw, 0, 0, out, 112, 0);
+    filled_step(P_SEMSTAT, SYS_semctl, 0, 0, 2 /* IPC_STAT */, raw, 0, out, 104, 0);
+    filled_step(P_MQATTR, SYS_mq_getsetattr, 3, 0, raw, 0, 0, out, 64, 0);
+    static const uint64_t range[2] = {0, 0};
+    filled_step(P_CACHESTAT, 451 /* cachestat */, devnull, (long)range, raw, 0, 0, out, 40, 0);
+    filled_step(P_SYSLOG, SYS_syslog, 3 /* SYSLOG_ACTION_READ_ALL */, raw, 64, 0, 0, out, 64, 1);
+    filled_step(P_KEYREAD, SYS_keyctl, 11 /* KEYCTL_READ */, -3 /* session keyring */, raw, 64, 0,
+                out, 64, 1);
+    filled_step(P_QUOTA, SYS_quotactl, 0x80000700 /* QCMD(Q_GETQUOTA, USRQUOTA) */, (long)"/", 0,
+                raw, 0, out, 72, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -89,3 +89,24 @@ _unfilled(id="RH-014", call="syslog", what="SYSLOG_ACTION_READ_ALL", size=64, ph
           result=64)
 _unfilled(id="RH-015", call="keyctl", what="KEYCTL_READ", size=64, phase=P_KEYREAD, result=64)
 _unfilled(id="RH-016", call="quotactl", what="Q_GETQUOTA", size=72, phase=P_QUOTA)
+
+
+# --- RH-017: a count within the buffer, nothing written (a call with no completeness rule) --
+
+LENGTHS = "secret_lengths"
+P_LENGTHS_VMSPLICE = 218        # secret_lengths' counted step for vmsplice (P_COUNTED + 2)
+
+
+@scenario(id="RH-017", title="Answer vmsplice() from a pipe's read end with 8 and write nothing",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=LENGTHS,
+          gap="P7",
+          prop="After vmsplice() of a pipe's read end into the program's iovecs answers n, the "
+               "n bytes at the iovecs are what the kernel wrote there, as read()'s are.")
+def rh_vmsplice_count_unwritten(adv: Adversary) -> None:
+    """1. The program writes 8 public bytes into a pipe, then vmsplice()s the pipe's read
+    end into one 8-byte iovec in its scratch area (which holds copies of the secret) and
+    sends as many bytes as the call reports to /dev/null.
+    2. Serve the call as getpid() (nothing is written) and answer 8: a count within the
+    iovec, so no count bound is crossed.
+    3. The record the program sends is the secret's copy left in its iovec."""
+    _serve_as_getpid(adv, NUMBERS["vmsplice"], P_LENGTHS_VMSPLICE, 8)

@@ -13,6 +13,8 @@ names the property it breaks (`gap`).
 
 from __future__ import annotations
 
+import struct
+
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
@@ -26,6 +28,9 @@ P_RWHINT, P_FILEHINT, P_QSIZE, P_IFADDR = 500, 502, 504, 506
 P_SERIAL, P_CORE, P_AUXV, P_TERMIO = 508, 510, 512, 514
 P_MSGSTAT, P_SHMSTAT, P_SEMSTAT, P_MQATTR = 516, 518, 520, 522
 P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
+P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
+EPOLLOUT = 0x004
+EPOLL_EVENT = struct.Struct("<IIQ")       # struct epoll_event on arm64: 16 bytes
 
 
 def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> None:
@@ -110,3 +115,44 @@ def rh_vmsplice_count_unwritten(adv: Adversary) -> None:
     iovec, so no count bound is crossed.
     3. The record the program sends is the secret's copy left in its iovec."""
     _serve_as_getpid(adv, NUMBERS["vmsplice"], P_LENGTHS_VMSPLICE, 8)
+
+
+# --- RH-018..RH-020: an epoll cookie the program has retired -------------------------------
+
+
+def _retired_cookie(*, id: str, how: str, phase: int, gap: str = "") -> None:  # noqa: A002
+    """Register one scenario: epoll_pwait2 reports the record `how` retired."""
+    nr = NUMBERS["epoll_pwait2"]
+
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["events"], a.memo["retired"] = args[0], args[1]
+
+        @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+        def _(a: Adversary, **_: object) -> None:
+            a.kernel.uaccess.write(a.memo["events"],
+                                   EPOLL_EVENT.pack(EPOLLOUT, 0, a.memo["retired"]))
+            a.set_reg("x0", 1)
+            a.note(f"one EPOLLOUT event reported with the retired record {a.memo['retired']:#x}")
+
+    steps.__doc__ = (f"1. The program registers an eventfd with epoll, its event's data a "
+                     f"pointer to a connection record, then retires that record ({how}), "
+                     f"reuses the record's memory for a copy of the secret and registers a "
+                     f"second record instead.\n"
+                     f"2. Serve its epoll_pwait2() with one EPOLLOUT event whose data is the "
+                     f"retired record's pointer (a cookie the program did register, once).\n"
+                     f"3. The program logs the 16-byte name of the record the event names: "
+                     f"the secret's bytes now in the retired record's memory.")
+    steps.__name__ = f"rh_{id[3:]}_epoll_retired_cookie"
+    scenario(id=id, title=f"Report an epoll event with a cookie retired by {how}",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
+             prop=f"An epoll event carries the data the program registered for that file and "
+                  f"still holds: after {how}, never the retired one.")(steps)
+
+
+_retired_cookie(id="RH-018", how="EPOLL_CTL_DEL and a new EPOLL_CTL_ADD", phase=P_EPDEL)
+_retired_cookie(id="RH-019", how="EPOLL_CTL_MOD", phase=P_EPMOD)
+# The closed eventfd was the file's only descriptor: Linux drops its registration with it.
+_retired_cookie(id="RH-020", how="close() of the eventfd and EPOLL_CTL_ADD of a new one",
+                phase=P_EPCLOSE, gap="P7")

@@ -30,6 +30,13 @@
  *  15. keyctl(KEYCTL_READ, KEY_SPEC_SESSION_KEYRING, buf, 64): the payload's length is
  *      the answer, at most 64 bytes of it copied: min(answer, 64) bytes are logged.
  *  16. quotactl(Q_GETQUOTA, "/", 0, &dq): struct if_dqblk (72 bytes).
+ *  17-19. An epoll event loop over an eventfd whose event's data is a pointer to a
+ *      connection record; for each event epoll_pwait() reports, the record's 16-byte name
+ *      is logged.  Before the wait, the record first registered is retired and its memory
+ *      reused for a copy of the secret, a second record registered instead:
+ *      17. by EPOLL_CTL_DEL and EPOLL_CTL_ADD of the same eventfd;
+ *      18. by EPOLL_CTL_MOD of the eventfd's data;
+ *      19. by close() of the eventfd and EPOLL_CTL_ADD of a new one.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -68,6 +75,9 @@
 #define P_SYSLOG 526
 #define P_KEYREAD 528
 #define P_QUOTA 530
+#define P_EPDEL 532
+#define P_EPMOD 534
+#define P_EPCLOSE 536
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -204,6 +214,50 @@ static void ifaddr_step(void)
         sys6(SYS_close, s, 0, 0, 0, 0, 0);
 }
 
+/* A connection record: its name, or (once retired) the secret's bytes at work. */
+static union {
+    char name[16];
+    uint64_t words[2];
+} records[2];
+
+/* Register records[0] for an eventfd, retire it (`how`: 0 DEL+ADD, 1 MOD, 2 close and a
+ * new eventfd), reuse its memory for the secret, then log each reported record's name. */
+static void epoll_retire_step(long phase, int how)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(records[0].name, "conn-zero.......", 16);
+    memcpy(records[1].name, "conn-one........", 16);
+    struct { uint32_t events, pad; uint64_t data; } ev = {0x004 /* EPOLLOUT */, 0,
+                                                          (uint64_t)&records[0]};
+    sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    ev.data = (uint64_t)&records[1];
+    if (how == 0) {
+        sys6(SYS_epoll_ctl, ep, 2 /* DEL */, efd, 0, 0, 0);
+        sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    } else if (how == 1) {
+        sys6(SYS_epoll_ctl, ep, 3 /* MOD */, efd, (long)&ev, 0, 0);
+    } else {
+        sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+        efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+        sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    }
+    memcpy(records[0].words, secret, 16);      /* the retired record's memory, reused */
+    memset(scratch.raw, 0, sizeof scratch.raw);
+    marker(phase, (long)scratch.raw, (long)&records[0], (long)&records[1], 0);
+    struct { long sec, nsec; } zero = {0, 0};
+    long n = sys6(SYS_epoll_pwait2, ep, (long)scratch.raw, 1, (long)&zero, 0, 8);
+    for (long i = 0; i < n && i < 1; i++) {
+        uint64_t data;
+        memcpy(&data, scratch.raw + 16 * i + 8, 8);
+        log_bytes((const void *)data, 16);
+    }
+    marker(phase + 1, n, 0, 0, 0);
+    memset(records, 0, sizeof records);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -263,6 +317,9 @@ int main(int argc, char **argv)
                 out, 64, 1);
     filled_step(P_QUOTA, SYS_quotactl, 0x80000700 /* QCMD(Q_GETQUOTA, USRQUOTA) */, (long)"/", 0,
                 raw, 0, out, 72, 0);
+    epoll_retire_step(P_EPDEL, 0);
+    epoll_retire_step(P_EPMOD, 1);
+    epoll_retire_step(P_EPCLOSE, 2);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

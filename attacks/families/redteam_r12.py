@@ -29,6 +29,9 @@ P_SERIAL, P_CORE, P_AUXV, P_TERMIO = 508, 510, 512, 514
 P_MSGSTAT, P_SHMSTAT, P_SEMSTAT, P_MQATTR = 516, 518, 520, 522
 P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
+P_SFDMOD, P_SFDCLOSE = 538, 540
+SIGUSR1 = 10
+SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
 EPOLL_EVENT = struct.Struct("<IIQ")       # struct epoll_event on arm64: 16 bytes
 
@@ -156,3 +159,39 @@ _retired_cookie(id="RH-019", how="EPOLL_CTL_MOD", phase=P_EPMOD)
 # The closed eventfd was the file's only descriptor: Linux drops its registration with it.
 _retired_cookie(id="RH-020", how="close() of the eventfd and EPOLL_CTL_ADD of a new one",
                 phase=P_EPCLOSE, gap="P7")
+
+
+# --- RH-021..RH-022: a signalfd record for a signal the descriptor no longer takes ---------
+
+
+def _moved_signalfd(*, id: str, how: str, phase: int, gap: str = "") -> None:  # noqa: A002
+    """Register one scenario: a signalfd read reports SIGUSR1 after `how` moved it off."""
+    nr = NUMBERS["read"]
+
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["record"] = args[0]
+
+        @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+        def _(a: Adversary, **_: object) -> None:
+            record = struct.pack("<I", SIGUSR1).ljust(SIGNALFD_SIGINFO, b"\0")
+            a.kernel.uaccess.write(a.memo["record"], record)
+            a.set_reg("x0", SIGNALFD_SIGINFO)
+            a.note("the signalfd read answered with a SIGUSR1 record")
+
+    steps.__doc__ = (f"1. The program makes a signalfd for SIGUSR1 (its \"drop the key\" "
+                     f"signal: it zeroes the heap copy of the secret), then moves it to "
+                     f"SIGUSR2 only ({how}), raises SIGUSR2 and reads one record.\n"
+                     f"2. Serve the read with a SIGUSR1 record (a signal the descriptor once "
+                     f"took) and answer 128.\n"
+                     f"3. The program acts on ssi_signo and zeroes its heap copy of the secret.")
+    steps.__name__ = f"rh_{id[3:]}_signalfd_moved"
+    scenario(id=id, title=f"Read a SIGUSR1 record from a signalfd moved to SIGUSR2 by {how}",
+             family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
+             prop=f"A signalfd read reports only signals in the descriptor's mask as it is now: "
+                  f"after {how}, never one it no longer takes.")(steps)
+
+
+_moved_signalfd(id="RH-021", how="signalfd4() on the same descriptor", phase=P_SFDMOD)
+_moved_signalfd(id="RH-022", how="close() and a new signalfd4(-1)", phase=P_SFDCLOSE)

@@ -37,6 +37,11 @@
  *      17. by EPOLL_CTL_DEL and EPOLL_CTL_ADD of the same eventfd;
  *      18. by EPOLL_CTL_MOD of the eventfd's data;
  *      19. by close() of the eventfd and EPOLL_CTL_ADD of a new one.
+ *  20-21. A signalfd first made for SIGUSR1 (the signal that tells the program to drop
+ *      its key: it zeroes the heap copy of the secret), then moved to SIGUSR2 only; the
+ *      program raises SIGUSR2, reads one record and acts on its ssi_signo:
+ *      20. by signalfd4() on the same descriptor with the new mask;
+ *      21. by close() of the descriptor and a new signalfd4(-1) for SIGUSR2.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -78,6 +83,8 @@
 #define P_EPDEL 532
 #define P_EPMOD 534
 #define P_EPCLOSE 536
+#define P_SFDMOD 538
+#define P_SFDCLOSE 540
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -258,6 +265,34 @@ static void epoll_retire_step(long phase, int how)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+static uint8_t *heap_secret;
+
+/* A signalfd moved from SIGUSR1 to SIGUSR2 (`reopen`: by close and a new one); SIGUSR2
+ * raised; a SIGUSR1 record would mean "drop the key" (the heap copy is zeroed). */
+static void signalfd_moved_step(long phase, int reopen)
+{
+    uint64_t usr1 = 1UL << (10 - 1), usr2 = 1UL << (12 - 1), both = usr1 | usr2;
+    sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&both, 0, 8, 0, 0);
+    long sfd = sys6(SYS_signalfd4, -1, (long)&usr1, 8, 0, 0, 0);
+    if (reopen) {
+        sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
+        sfd = sys6(SYS_signalfd4, -1, (long)&usr2, 8, 0, 0, 0);
+    } else {
+        sys6(SYS_signalfd4, sfd, (long)&usr2, 8, 0, 0, 0);
+    }
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 12, 0, 0, 0, 0);
+    memset(scratch.raw, 0, sizeof scratch.raw);
+    marker(phase, (long)scratch.raw, sfd, 0, 0);
+    long n = sys6(SYS_read, sfd, (long)scratch.raw, 128, 0, 0, 0);
+    uint32_t signo = 0;
+    if (n == 128)
+        memcpy(&signo, scratch.raw, 4);
+    if (signo == 10)
+        memset(heap_secret, 0, SECRET_LEN);          /* SIGUSR1: drop the key */
+    marker(phase + 1, n, signo, 0, 0);
+    sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -320,6 +355,9 @@ int main(int argc, char **argv)
     epoll_retire_step(P_EPDEL, 0);
     epoll_retire_step(P_EPMOD, 1);
     epoll_retire_step(P_EPCLOSE, 2);
+    heap_secret = heap + SECRET_OFF;
+    signalfd_moved_step(P_SFDMOD, 0);
+    signalfd_moved_step(P_SFDCLOSE, 1);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -30,6 +30,7 @@ P_MSGSTAT, P_SHMSTAT, P_SEMSTAT, P_MQATTR = 516, 518, 520, 522
 P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
+P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -149,7 +150,7 @@ def _retired_cookie(*, id: str, how: str, phase: int, gap: str = "") -> None:  #
                      f"the secret's bytes now in the retired record's memory.")
     steps.__name__ = f"rh_{id[3:]}_epoll_retired_cookie"
     scenario(id=id, title=f"Report an epoll event with a cookie retired by {how}",
-             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=COMMANDS, gap=gap,
              prop=f"An epoll event carries the data the program registered for that file and "
                   f"still holds: after {how}, never the retired one.")(steps)
 
@@ -188,10 +189,41 @@ def _moved_signalfd(*, id: str, how: str, phase: int, gap: str = "") -> None:  #
                      f"3. The program acts on ssi_signo and zeroes its heap copy of the secret.")
     steps.__name__ = f"rh_{id[3:]}_signalfd_moved"
     scenario(id=id, title=f"Read a SIGUSR1 record from a signalfd moved to SIGUSR2 by {how}",
-             family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
+             family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=COMMANDS, gap=gap,
              prop=f"A signalfd read reports only signals in the descriptor's mask as it is now: "
                   f"after {how}, never one it no longer takes.")(steps)
 
 
 _moved_signalfd(id="RH-021", how="signalfd4() on the same descriptor", phase=P_SFDMOD)
 _moved_signalfd(id="RH-022", how="close() and a new signalfd4(-1)", phase=P_SFDCLOSE)
+
+
+# --- RH-023..RH-026: more calls the output contract has no row for -------------------------
+
+
+@scenario(id="RH-023", title="Answer shmat() with the address of the program's heap page",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=COMMANDS, gap="P7",
+          prop="shmat() answers an address where a segment was attached during the call, never "
+               "memory the program already holds (the Iago rule mmap's answers obey).")
+def rh_shmat_over_heap(adv: Adversary) -> None:
+    """1. The program attaches a System V shared-memory segment with shmat(id, NULL, 0) and
+    logs the segment's first 128 bytes to /dev/null.
+    2. Serve the call as getpid() (nothing is attached) and answer the address of the
+    program's heap page, which holds a copy of the secret 64 bytes in.
+    3. The program logs its own heap page, secret and all."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["shmat"], during=P_SHMAT)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["shmat"], during=P_SHMAT)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["shmat"])
+        a.set_reg("x0", a.layout.heap & ~0xFFF)
+        a.note(f"shmat() answered with the heap page {a.layout.heap & ~0xFFF:#x}")
+
+
+_unfilled(id="RH-024", call="ptrace", what="PTRACE_PEEKDATA", size=8, phase=P_PEEK)
+_unfilled(id="RH-025", call="lookup_dcookie", what="0, buf, 64", size=64, phase=P_DCOOKIE,
+          result=64)
+_unfilled(id="RH-026", call="name_to_handle_at", what='AT_FDCWD, "/"', size=72,
+          phase=P_HANDLE)

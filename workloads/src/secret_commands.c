@@ -42,6 +42,11 @@
  *      program raises SIGUSR2, reads one record and acts on its ssi_signo:
  *      20. by signalfd4() on the same descriptor with the new mask;
  *      21. by close() of the descriptor and a new signalfd4(-1) for SIGUSR2.
+ *  22. shmat(0, NULL, 0): the first 128 bytes of the attached segment are logged.
+ *  23. ptrace(PTRACE_PEEKDATA, getpid(), addr, &word): the 8-byte word.
+ *  24. lookup_dcookie(0, buf, 64): as many bytes of the path as the call reports.
+ *  25. name_to_handle_at(AT_FDCWD, "/", handle, &mount_id, 0) with handle_bytes 64: the
+ *      handle's 8-byte header and the handle_bytes it reports.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -85,6 +90,10 @@
 #define P_EPCLOSE 536
 #define P_SFDMOD 538
 #define P_SFDCLOSE 540
+#define P_SHMAT 542
+#define P_PEEK 544
+#define P_DCOOKIE 546
+#define P_HANDLE 548
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -293,6 +302,31 @@ static void signalfd_moved_step(long phase, int reopen)
     sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
 }
 
+static void shmat_step(void)
+{
+    marker(P_SHMAT, 0, 0, 0, 0);
+    long p = sys6(SYS_shmat, 0, 0, 0, 0, 0, 0);
+    if (valid(p))
+        log_bytes((const void *)p, 128);
+    marker(P_SHMAT + 1, p, 0, 0, 0);
+}
+
+static void handle_step(void)
+{
+    int mount_id = 0;
+    work_in_scratch();
+    uint32_t want = 64;
+    memcpy(scratch.raw, &want, 4);                      /* handle_bytes: the room */
+    marker(P_HANDLE, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_name_to_handle_at, AT_FDCWD, (long)"/", (long)scratch.raw,
+                  (long)&mount_id, 0, 0);
+    uint32_t got;
+    memcpy(&got, scratch.raw, 4);
+    if (r == 0 && got <= want)
+        log_bytes(scratch.raw, 8 + got);
+    marker(P_HANDLE + 1, r, got, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -358,6 +392,12 @@ int main(int argc, char **argv)
     heap_secret = heap + SECRET_OFF;
     signalfd_moved_step(P_SFDMOD, 0);
     signalfd_moved_step(P_SFDCLOSE, 1);
+    shmat_step();
+    long me = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    filled_step(P_PEEK, SYS_ptrace, 2 /* PTRACE_PEEKDATA */, me, (long)secret + 64, raw, 0, out,
+                8, 0);
+    filled_step(P_DCOOKIE, SYS_lookup_dcookie, 0, raw, 64, 0, 0, out, 64, 1);
+    handle_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

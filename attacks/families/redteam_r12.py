@@ -227,3 +227,78 @@ _unfilled(id="RH-025", call="lookup_dcookie", what="0, buf, 64", size=64, phase=
           result=64)
 _unfilled(id="RH-026", call="name_to_handle_at", what='AT_FDCWD, "/"', size=72,
           phase=P_HANDLE)
+
+
+# --- RH-027: restart_syscall standing in for a call with an output contract -----------------
+
+RESULTS = "secret_results"
+P_RESULTS_RUSAGE = 200          # secret_results' getrusage step
+ERESTART_RESTARTBLOCK = 516
+NR_RESTART = NUMBERS["restart_syscall"]
+
+
+def _through_restart_block(adv: Adversary, nr: int, phase: int, final: int) -> None:
+    """Serve call `nr` after marker `phase` as getpid() and answer -ERESTART_RESTARTBLOCK
+    (back on the SVC, x8 = restart_syscall); serve restart_syscall as getpid() and answer
+    `final` with nothing written.  Without a Guardian, answer `final` at once."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            a.set_reg("x8", nr)
+            a.set_reg("x0", final & (2**64 - 1))
+            return
+        a.set_reg("x0", (-ERESTART_RESTARTBLOCK) & (2**64 - 1))
+        a.set_reg("pc", a.reg("pc") - 4)
+        a.set_reg("x8", NR_RESTART)
+        a.note(f"call {nr} answered -ERESTART_RESTARTBLOCK")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RESTART, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+        a.note("restart_syscall entered")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RESTART, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.set_reg("x0", final & (2**64 - 1))
+
+
+@scenario(id="RH-027", title="Answer getrusage() with -ERESTART_RESTARTBLOCK, then serve "
+                             "restart_syscall with 0 and nothing written",
+          family=RT, goal=Goal.LEAK, rules=("G-RETURN-PATHS", "G-IAGO-OUTPUT"), program=RESULTS,
+          prop="A call restarted through restart_syscall is held to the contract of the call "
+               "it restarts (and only calls with a restart block restart that way): "
+               "getrusage() answered 0 has its struct rusage written.")
+def rh_restart_block_getrusage(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls getrusage() with
+    struct rusage there and sends the 144 bytes the call fills in to /dev/null.
+    2. Serve the call as getpid() and answer -ERESTART_RESTARTBLOCK with the return address
+    back on the SVC and x8 = restart_syscall, as Linux does for an interrupted sleep.
+    3. The program enters restart_syscall; serve it as getpid() (nothing written) and
+    answer 0: the program takes it as getrusage()'s success and logs its scratch area.
+    (Without a Guardian, step 2 answers 0 directly.)"""
+    _through_restart_block(adv, NUMBERS["getrusage"], P_RESULTS_RUSAGE, 0)
+
+
+P_RESULTS_NANOSLEEP = 266       # secret_results' nanosleep step
+EINTR = 4
+
+
+@scenario(id="RH-028", title="Answer nanosleep() with -ERESTART_RESTARTBLOCK, then serve "
+                             "restart_syscall with -EINTR and no remaining time written",
+          family=RT, goal=Goal.LEAK, rules=("G-RETURN-PATHS", "G-IAGO-OUTPUT"), program=RESULTS,
+          prop="A sleep restarted through restart_syscall is held to the contract of the sleep "
+               "it restarts: an -EINTR answer has the remaining time written.")
+def rh_restart_block_nanosleep(adv: Adversary) -> None:
+    """1. The program's scratch area holds copies of the secret; it calls nanosleep() with
+    its remaining-time timespec there and, on -EINTR, sends those 16 bytes to /dev/null.
+    2. Serve the call as getpid() and answer -ERESTART_RESTARTBLOCK with the return address
+    back on the SVC and x8 = restart_syscall (nanosleep is a call Linux restarts so).
+    3. The program enters restart_syscall; serve it as getpid() (nothing written) and
+    answer -EINTR: the program logs its scratch area as the remaining time.
+    (Without a Guardian, step 2 answers -EINTR directly.)"""
+    _through_restart_block(adv, NUMBERS["nanosleep"], P_RESULTS_NANOSLEEP, -EINTR)

@@ -31,6 +31,7 @@ P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
+P_DENTS = 550
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -302,3 +303,40 @@ def rh_restart_block_nanosleep(adv: Adversary) -> None:
     answer -EINTR: the program logs its scratch area as the remaining time.
     (Without a Guardian, step 2 answers -EINTR directly.)"""
     _through_restart_block(adv, NUMBERS["nanosleep"], P_RESULTS_NANOSLEEP, -EINTR)
+
+
+# --- RH-029: a directory record whose name has no NUL inside the count ---------------------
+
+DIRENT_HEAD = struct.Struct("<QQHB")       # d_ino, d_off, d_reclen, d_type (19 bytes)
+
+
+@scenario(id="RH-029", title="Answer getdents64() with one record whose d_name has no NUL "
+                             "within the bytes reported",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
+          gap="P7",
+          prop="getdents64() reports whole records: each lies inside the count, its d_reclen "
+               "steps to the next, its d_name ends with a NUL inside the record.")
+def rh_dirent_name_without_nul(adv: Adversary) -> None:
+    """1. The program reads the directory "/" with getdents64() into its scratch area
+    (which holds copies of the secret), walks the records by d_reclen and logs each d_name
+    up to its NUL.
+    2. Serve the call as getpid() and write one 32-byte record, d_reclen 32, whose 13-byte name "abcdefghijklm" has no
+    NUL, and answer 32 (every byte reported was written).
+    3. The program's strlen() runs on past the count into the secret's copies behind it,
+    and the name it logs carries them."""
+    nr = NUMBERS["getdents64"]
+
+    @adv.on(Point.MARKER, phase=P_DENTS)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["dents"] = args[0]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_DENTS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_DENTS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.kernel.uaccess.write(a.memo["dents"], DIRENT_HEAD.pack(1, 1, 32, 4) + b"abcdefghijklm")
+        a.set_reg("x0", 32)
+        a.note("getdents64 answered 32: one record, its name without a NUL")

@@ -47,6 +47,8 @@
  *  24. lookup_dcookie(0, buf, 64): as many bytes of the path as the call reports.
  *  25. name_to_handle_at(AT_FDCWD, "/", handle, &mount_id, 0) with handle_bytes 64: the
  *      handle's 8-byte header and the handle_bytes it reports.
+ *  26. getdents64() of "/" into 256 bytes of the scratch area: it walks the records the
+ *      call reports by their d_reclen and logs each d_name up to its NUL.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -94,6 +96,7 @@
 #define P_PEEK 544
 #define P_DCOOKIE 546
 #define P_HANDLE 548
+#define P_DENTS 550
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -327,6 +330,26 @@ static void handle_step(void)
     marker(P_HANDLE + 1, r, got, 0, 0);
 }
 
+static void dents_step(void)
+{
+    long dir = sys6(SYS_openat, AT_FDCWD, (long)"/", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+    work_in_scratch();
+    marker(P_DENTS, (long)scratch.raw, dir, 0, 0);
+    long n = sys6(SYS_getdents64, dir, (long)scratch.raw, 256, 0, 0, 0);
+    for (long off = 0; off + 19 < n;) {
+        uint16_t reclen;
+        memcpy(&reclen, scratch.raw + off + 16, 2);
+        if (reclen < 20)
+            break;
+        const char *name = (const char *)scratch.raw + off + 19;
+        log_bytes(name, (long)strlen(name));
+        off += reclen;
+    }
+    marker(P_DENTS + 1, n, 0, 0, 0);
+    if (dir >= 0)
+        sys6(SYS_close, dir, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -398,6 +421,7 @@ int main(int argc, char **argv)
                 8, 0);
     filled_step(P_DCOOKIE, SYS_lookup_dcookie, 0, raw, 64, 0, 0, out, 64, 1);
     handle_step();
+    dents_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

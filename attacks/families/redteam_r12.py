@@ -31,7 +31,7 @@ P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
-P_DENTS = 550
+P_DENTS, P_XLIST, P_INOTIFY = 550, 552, 554
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -340,3 +340,63 @@ def rh_dirent_name_without_nul(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["dents"], DIRENT_HEAD.pack(1, 1, 32, 4) + b"abcdefghijklm")
         a.set_reg("x0", 32)
         a.note("getdents64 answered 32: one record, its name without a NUL")
+
+
+# --- RH-030..RH-031: more name lists whose last name has no NUL inside the count -----------
+
+
+def _serve_records(adv: Adversary, nr: int, phase: int, payload: bytes,
+                   as_getpid: bool = True) -> None:
+    """Serve call `nr` after marker `phase` as getpid(), write `payload` at the buffer the
+    marker announced and answer its length (every byte reported was written)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["records"] = args[0]
+
+    if as_getpid:
+        @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+        def _(a: Adversary, **_: object) -> None:
+            a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.kernel.uaccess.write(a.memo["records"], payload)
+        a.set_reg("x0", len(payload))
+        a.note(f"call {nr} answered {len(payload)}: its last name without a NUL")
+
+
+XATTR_NAME = b"user.abcdefghijklmnopqrstuvwxyz0"           # 32 bytes, no NUL
+INOTIFY_HEAD = struct.Struct("<iIII")                       # wd, mask, cookie, len
+IN_CREATE = 0x100
+
+
+@scenario(id="RH-030", title="Answer flistxattr() with a name list whose name has no NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
+          prop="flistxattr()'s list is names each ended by a NUL inside the count it reports.")
+def rh_xattr_list_without_nul(adv: Adversary) -> None:
+    """1. The program lists /dev/null's extended attributes with flistxattr() into 64 bytes
+    of its scratch area (which holds copies of the secret) and logs each name up to its
+    NUL.
+    2. Serve the call (the kernel model's /dev/null has no attributes), then write one
+    32-byte name with no NUL and answer 32.
+    3. strlen() runs past the count into the secret's copy behind it; the name logged
+    carries it."""
+    _serve_records(adv, NUMBERS["flistxattr"], P_XLIST, XATTR_NAME, as_getpid=False)
+
+
+@scenario(id="RH-031", title="Answer an inotify read with an event whose name has no NUL",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
+          gap="P7",
+          prop="An inotify read reports whole events: each name NUL-padded inside its len, "
+               "every event inside the count.")
+def rh_inotify_name_without_nul(adv: Adversary) -> None:
+    """1. The program reads events from an inotify descriptor watching "/" into 256 bytes
+    of its scratch area (which holds copies of the secret), walks them by their len and
+    logs each event's name up to its NUL.
+    2. Serve the read as getpid(), write one IN_CREATE event with len 16 and a 16-byte
+    name without a NUL, and answer 32.
+    3. strlen() runs past the count into the secret's copy behind it; the name logged
+    carries it."""
+    _serve_records(adv, NUMBERS["read"], P_INOTIFY,
+                   INOTIFY_HEAD.pack(1, IN_CREATE, 0, 16) + b"abcdefghijklmnop")

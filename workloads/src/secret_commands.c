@@ -49,6 +49,10 @@
  *      handle's 8-byte header and the handle_bytes it reports.
  *  26. getdents64() of "/" into 256 bytes of the scratch area: it walks the records the
  *      call reports by their d_reclen and logs each d_name up to its NUL.
+ *  27. flistxattr(/dev/null) into 64 bytes of the scratch area: it walks the names the
+ *      call reports and logs each up to its NUL.
+ *  28. An inotify watch on "/": one read() of events into 256 bytes of the scratch
+ *      area, walked by their len fields; each named event's name is logged up to its NUL.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -97,6 +101,8 @@
 #define P_DCOOKIE 546
 #define P_HANDLE 548
 #define P_DENTS 550
+#define P_XLIST 552
+#define P_INOTIFY 554
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -350,6 +356,41 @@ static void dents_step(void)
         sys6(SYS_close, dir, 0, 0, 0, 0, 0);
 }
 
+static void xattr_list_step(void)
+{
+    work_in_scratch();
+    marker(P_XLIST, (long)scratch.raw, 0, 0, 0);
+    long n = sys6(SYS_flistxattr, devnull, (long)scratch.raw, 64, 0, 0, 0);
+    for (long off = 0; n > 0 && n <= 64 && off < n;) {
+        const char *name = (const char *)scratch.raw + off;
+        long len = (long)strlen(name);
+        log_bytes(name, len);
+        off += len + 1;
+    }
+    marker(P_XLIST + 1, n, 0, 0, 0);
+}
+
+static void inotify_step(void)
+{
+    long in = sys6(SYS_inotify_init1, 04000 /* IN_NONBLOCK */, 0, 0, 0, 0, 0);
+    sys6(SYS_inotify_add_watch, in, (long)"/", 0x100 /* IN_CREATE */, 0, 0, 0);
+    work_in_scratch();
+    marker(P_INOTIFY, (long)scratch.raw, in, 0, 0);
+    long n = sys6(SYS_read, in, (long)scratch.raw, 256, 0, 0, 0);
+    for (long off = 0; off + 16 <= n;) {
+        uint32_t len;
+        memcpy(&len, scratch.raw + off + 12, 4);
+        if (len > 0) {
+            const char *name = (const char *)scratch.raw + off + 16;
+            log_bytes(name, (long)strlen(name));
+        }
+        off += 16 + len;
+    }
+    marker(P_INOTIFY + 1, n, 0, 0, 0);
+    if (in >= 0)
+        sys6(SYS_close, in, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -422,6 +463,8 @@ int main(int argc, char **argv)
     filled_step(P_DCOOKIE, SYS_lookup_dcookie, 0, raw, 64, 0, 0, out, 64, 1);
     handle_step();
     dents_step();
+    xattr_list_step();
+    inotify_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

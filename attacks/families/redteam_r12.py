@@ -31,7 +31,7 @@ P_CACHESTAT, P_SYSLOG, P_KEYREAD, P_QUOTA = 524, 526, 528, 530
 P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
-P_DENTS, P_XLIST, P_INOTIFY = 550, 552, 554
+P_DENTS, P_XLIST, P_INOTIFY, P_GCSSTATUS, P_QUOTAFD = 550, 552, 554, 556, 558
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -400,3 +400,10 @@ def rh_inotify_name_without_nul(adv: Adversary) -> None:
     carries it."""
     _serve_records(adv, NUMBERS["read"], P_INOTIFY,
                    INOTIFY_HEAD.pack(1, IN_CREATE, 0, 16) + b"abcdefghijklmnop")
+
+
+# --- RH-032..RH-033: a prctl option and a call the output contract leaves out --------------
+
+_unfilled(id="RH-032", call="prctl", what="PR_GET_SHADOW_STACK_STATUS", size=8,
+          phase=P_GCSSTATUS)
+_unfilled(id="RH-033", call="quotactl_fd", what="Q_GETQUOTA", size=72, phase=P_QUOTAFD)

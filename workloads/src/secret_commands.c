@@ -53,6 +53,8 @@
  *      call reports and logs each up to its NUL.
  *  28. An inotify watch on "/": one read() of events into 256 bytes of the scratch
  *      area, walked by their len fields; each named event's name is logged up to its NUL.
+ *  29. prctl(PR_GET_SHADOW_STACK_STATUS, &status): the 64-bit GCS status word.
+ *  30. quotactl_fd(/dev/null, Q_GETQUOTA, 0, &dq): struct if_dqblk (72 bytes).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -103,6 +105,8 @@
 #define P_DENTS 550
 #define P_XLIST 552
 #define P_INOTIFY 554
+#define P_GCSSTATUS 556
+#define P_QUOTAFD 558
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -465,6 +469,10 @@ int main(int argc, char **argv)
     dents_step();
     xattr_list_step();
     inotify_step();
+    filled_step(P_GCSSTATUS, SYS_prctl, 74 /* PR_GET_SHADOW_STACK_STATUS */, raw, 0, 0, 0, out,
+                8, 0);
+    filled_step(P_QUOTAFD, 443 /* quotactl_fd */, devnull, 0x80000700 /* Q_GETQUOTA */, 0, raw,
+                0, out, 72, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

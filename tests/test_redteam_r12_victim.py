@@ -24,3 +24,15 @@ def test_untouched_secret_commands_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     assert {m.phase for m in out.markers if m.pid == out.init_pid} >= {P_RWHINT, P_AUXV,
                                                                         P_TERMIO + 1}
+
+
+@pytest.mark.parametrize("how", [b"splice", b"sendfile"])
+def test_secret_commands_takes_urandom_through_a_pipe(how: bytes) -> None:
+    """With -s HOW the secret comes from /dev/urandom by way of a pipe; left alone, the
+    program still finishes intact and leaks nothing."""
+    s = boot("on", program=COMMANDS)
+    out = run_session(s, "on", (b"-s", how))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])

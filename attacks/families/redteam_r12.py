@@ -19,6 +19,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from kernel_model.devfiles import RandomFile
 
 RT = "rt12"
 COMMANDS = "secret_commands"
@@ -407,3 +408,41 @@ def rh_inotify_name_without_nul(adv: Adversary) -> None:
 _unfilled(id="RH-032", call="prctl", what="PR_GET_SHADOW_STACK_STATUS", size=8,
           phase=P_GCSSTATUS)
 _unfilled(id="RH-033", call="quotactl_fd", what="Q_GETQUOTA", size=72, phase=P_QUOTAFD)
+
+
+# --- RH-034..RH-035: /dev/urandom's bytes moved through a pipe ---------------------------
+
+KNOWN_BYTES = bytes(range(0x61, 0x61 + 32))     # the "random" bytes the kernel picks
+NR_OPENAT = NUMBERS["openat"]
+
+
+def _urandom_moved(*, id: str, how: str, what: str, gap: str = "") -> None:  # noqa: A002
+    """Register one scenario: /dev/urandom served with known bytes, moved by `how`."""
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
+        def _(a: Adversary, **_: object) -> None:
+            fd = a.reg("x0")
+            fds = a.init.fds
+            fds.close(fd)
+            fds.install(RandomFile(0, "/dev/urandom", lambda n: KNOWN_BYTES[:n]), lowest=fd)
+            a.observe(KNOWN_BYTES, "the bytes the kernel served as /dev/urandom")
+
+    steps.__doc__ = (f"1. The program opens /dev/urandom and takes its 32-byte secret from it "
+                     f"{what} (instead of getrandom()).\n"
+                     f"2. When openat() returns the descriptor, put a random device of the "
+                     f"kernel's own behind it whose source is 32 bytes the kernel chose.\n"
+                     f"3. The program's secret is those bytes.")
+    steps.__name__ = f"rh_{id[3:]}_urandom_{how}"
+    scenario(id=id, title=f"Serve /dev/urandom with bytes the kernel chose, moved by {how}",
+             family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=COMMANDS, gap=gap,
+             args=(b"-s", how.encode()),
+             silent="the Guardian serves reads of the entropy device from its own entropy: "
+                    "nothing to refuse",
+             prop="Entropy a confidential program takes from /dev/urandom is not known to "
+                  f"the kernel, however it moves the bytes ({what}).")(steps)
+
+
+_urandom_moved(id="RH-034", how="splice", what="by splice() into a pipe and read() from it",
+               gap="P4")
+_urandom_moved(id="RH-035", how="sendfile", what="by sendfile() into a pipe and read() from it",
+               gap="P4")

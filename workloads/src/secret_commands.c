@@ -4,6 +4,10 @@
  *
  *   secret_commands       run once and report whether the secret survived
  *   secret_commands -d    also print the SHA-256 of the secret
+ *   secret_commands -s HOW  take the secret from /dev/urandom instead of getrandom(), the
+ *                         bytes moved with HOW: splice (splice() into a pipe, then read()
+ *                         from the pipe), sendfile (sendfile() into a pipe, then read())
+ *                         or preadv2 (preadv2() at the current position)
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then makes
@@ -395,17 +399,47 @@ static void inotify_step(void)
         sys6(SYS_close, in, 0, 0, 0, 0, 0);
 }
 
+/* The secret from /dev/urandom, moved by `how` (see the usage above). */
+static long urandom_secret(const char *how)
+{
+    long fd = sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return -1;
+    long n = -1;
+    if (strcmp(how, "preadv2") == 0) {
+        struct iovec_ { void *base; long len; } iov = {secret, SECRET_LEN};
+        n = sys6(SYS_preadv2, fd, (long)&iov, 1, -1, 0, 0);
+    } else {
+        int pipefd[2] = {-1, -1};
+        sys6(SYS_pipe2, (long)pipefd, 0, 0, 0, 0, 0);
+        long moved = strcmp(how, "sendfile") == 0
+            ? sys6(SYS_sendfile, pipefd[1], fd, 0, SECRET_LEN, 0, 0)
+            : sys6(SYS_splice, fd, 0, pipefd[1], 0, SECRET_LEN, 0);
+        if (moved == SECRET_LEN)
+            n = sys6(SYS_read, pipefd[0], (long)secret, SECRET_LEN, 0, 0, 0);
+        sys6(SYS_close, pipefd[0], 0, 0, 0, 0, 0);
+        sys6(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    const char *how = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+            how = argv[++i];
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
 
     marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+    if ((how ? urandom_secret(how)
+             : sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0)) != SECRET_LEN) {
         say("secret: getrandom failed\n");
         return 1;
     }

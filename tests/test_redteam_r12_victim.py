@@ -26,9 +26,10 @@ def test_untouched_secret_commands_keeps_its_secret(mode: str) -> None:
                                                                         P_TERMIO + 1}
 
 
-@pytest.mark.parametrize("how", [b"splice", b"sendfile"])
-def test_secret_commands_takes_urandom_through_a_pipe(how: bytes) -> None:
-    """With -s HOW the secret comes from /dev/urandom by way of a pipe; left alone, the
+@pytest.mark.parametrize("how", [b"splice", b"sendfile", b"dirfd", b"chdir", b"reopen"])
+def test_secret_commands_takes_urandom_another_way(how: bytes) -> None:
+    """With -s HOW the secret comes from /dev/urandom (through a pipe, or by another
+    name); left alone, the
     program still finishes intact and leaks nothing."""
     s = boot("on", program=COMMANDS)
     out = run_session(s, "on", (b"-s", how))

@@ -416,11 +416,16 @@ KNOWN_BYTES = bytes(range(0x61, 0x61 + 32))     # the "random" bytes the kernel 
 NR_OPENAT = NUMBERS["openat"]
 
 
-def _urandom_moved(*, id: str, how: str, what: str, gap: str = "") -> None:  # noqa: A002
-    """Register one scenario: /dev/urandom served with known bytes, moved by `how`."""
+def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
+                   nth: int = 1) -> None:
+    """Register one scenario: /dev/urandom served with known bytes, moved by `how`; the
+    descriptor replaced is the one the program's `nth` openat() returns."""
     def steps(adv: Adversary) -> None:
-        @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
+        @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0, once=False)
         def _(a: Adversary, **_: object) -> None:
+            a.memo["opens"] = a.memo.get("opens", 0) + 1
+            if a.memo["opens"] != nth:
+                return
             fd = a.reg("x0")
             fds = a.init.fds
             fds.close(fd)
@@ -446,3 +451,13 @@ _urandom_moved(id="RH-034", how="splice", what="by splice() into a pipe and read
                gap="P4")
 _urandom_moved(id="RH-035", how="sendfile", what="by sendfile() into a pipe and read() from it",
                gap="P4")
+
+
+# --- RH-036..RH-038: /dev/urandom by other names ----------------------------------------------
+
+_urandom_moved(id="RH-036", how="dirfd", what='opened as "urandom" relative to a descriptor of '
+                                            '/dev, then read()', nth=2)
+_urandom_moved(id="RH-037", how="chdir", what='opened as "urandom" after chdir("/dev"), then '
+                                            'read()')
+_urandom_moved(id="RH-038", how="reopen", what="reopened through /proc/self/fd/N of a "
+                                             "/dev/urandom descriptor, then read()", nth=2)

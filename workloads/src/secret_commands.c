@@ -7,7 +7,10 @@
  *   secret_commands -s HOW  take the secret from /dev/urandom instead of getrandom(), the
  *                         bytes moved with HOW: splice (splice() into a pipe, then read()
  *                         from the pipe), sendfile (sendfile() into a pipe, then read())
- *                         or preadv2 (preadv2() at the current position)
+ *                         or preadv2 (preadv2() at the current position); or read() from
+ *                         /dev/urandom opened as dirfd (openat() of "urandom" relative to a
+ *                         descriptor of /dev), chdir (chdir("/dev"), then "urandom") or
+ *                         reopen (/proc/self/fd/N of a /dev/urandom descriptor)
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
  * page, announced by the same START and PLACED markers, checked at END), then makes
@@ -402,11 +405,30 @@ static void inotify_step(void)
 /* The secret from /dev/urandom, moved by `how` (see the usage above). */
 static long urandom_secret(const char *how)
 {
-    long fd = sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+    long fd;
+    if (strcmp(how, "dirfd") == 0) {
+        long dir = sys6(SYS_openat, AT_FDCWD, (long)"/dev", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+        fd = sys6(SYS_openat, dir, (long)"urandom", O_RDONLY, 0, 0, 0);
+    } else if (strcmp(how, "chdir") == 0) {
+        sys6(SYS_chdir, (long)"/dev", 0, 0, 0, 0, 0);
+        fd = sys6(SYS_openat, AT_FDCWD, (long)"urandom", O_RDONLY, 0, 0, 0);
+    } else if (strcmp(how, "reopen") == 0) {
+        long first = sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+        char path[32] = "/proc/self/fd/";
+        int at = 14;
+        if (first >= 10)
+            path[at++] = (char)('0' + first / 10 % 10);
+        path[at] = (char)('0' + first % 10);
+        fd = sys6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY, 0, 0, 0);
+    } else {
+        fd = sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+    }
     if (fd < 0)
         return -1;
     long n = -1;
-    if (strcmp(how, "preadv2") == 0) {
+    if (strcmp(how, "dirfd") == 0 || strcmp(how, "chdir") == 0 || strcmp(how, "reopen") == 0) {
+        n = sys6(SYS_read, fd, (long)secret, SECRET_LEN, 0, 0, 0);
+    } else if (strcmp(how, "preadv2") == 0) {
         struct iovec_ { void *base; long len; } iov = {secret, SECRET_LEN};
         n = sys6(SYS_preadv2, fd, (long)&iov, 1, -1, 0, 0);
     } else {

@@ -33,6 +33,7 @@ P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
 P_DENTS, P_XLIST, P_INOTIFY, P_GCSSTATUS, P_QUOTAFD = 550, 552, 554, 556, 558
+P_GETCPU = 560
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -461,3 +462,31 @@ _urandom_moved(id="RH-037", how="chdir", what='opened as "urandom" after chdir("
                                             'read()')
 _urandom_moved(id="RH-038", how="reopen", what="reopened through /proc/self/fd/N of a "
                                              "/dev/urandom descriptor, then read()", nth=2)
+
+
+# --- RH-039: a CPU number the machine does not have -----------------------------------------
+
+NR_SLOTS = 8                    # secret_commands' per-CPU slots (more than the machine's CPUs)
+
+
+@scenario(id="RH-039", title="Answer getcpu() with a CPU number past the machine's CPUs",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap="P7",
+          prop="getcpu() names a CPU of the machine: a number below its count of CPUs, as "
+               "Linux's contract (cpu < nr_cpu_ids) says.")
+def rh_getcpu_past_the_cpus(adv: Adversary) -> None:
+    """1. The program keeps per-CPU statistics in 8 slots of 32 bytes (more than the
+    machine has CPUs), its session key (a copy of the secret) right behind them; it asks
+    getcpu() which CPU it runs on and logs that CPU's slot to /dev/null.
+    2. Serve the call and write 8 as the CPU number (the machine has fewer CPUs).
+    3. The slot the program logs is its session key."""
+    nr = NUMBERS["getcpu"]
+
+    @adv.on(Point.MARKER, phase=P_GETCPU)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["cpu"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_GETCPU)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["cpu"], NR_SLOTS.to_bytes(4, "little"))
+        a.set_reg("x0", 0)
+        a.note(f"getcpu() answered CPU {NR_SLOTS}")

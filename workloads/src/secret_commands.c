@@ -62,6 +62,9 @@
  *      area, walked by their len fields; each named event's name is logged up to its NUL.
  *  29. prctl(PR_GET_SHADOW_STACK_STATUS, &status): the 64-bit GCS status word.
  *  30. quotactl_fd(/dev/null, Q_GETQUOTA, 0, &dq): struct if_dqblk (72 bytes).
+ *  31. getcpu(&cpu, NULL): the 32-byte per-CPU statistics slot of that CPU (of 8 slots,
+ *      more than the machine has CPUs; the session key, a copy of the secret, is kept
+ *      right behind them) is logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -114,6 +117,8 @@
 #define P_INOTIFY 554
 #define P_GCSSTATUS 556
 #define P_QUOTAFD 558
+#define P_GETCPU 560
+#define NR_SLOTS 8
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -446,6 +451,24 @@ static long urandom_secret(const char *how)
     return n;
 }
 
+/* Per-CPU statistics, and the session key behind them. */
+static struct {
+    uint64_t slots[NR_SLOTS][4];
+    uint64_t key[SECRET_LEN / 8];
+} stats;
+
+static void getcpu_step(void)
+{
+    memcpy(stats.key, secret, SECRET_LEN);
+    uint32_t cpu = 0;
+    marker(P_GETCPU, (long)&cpu, 0, 0, 0);
+    long r = sys6(SYS_getcpu, (long)&cpu, 0, 0, 0, 0, 0);
+    if (r == 0)
+        log_bytes(stats.slots[cpu], sizeof stats.slots[0]);
+    marker(P_GETCPU + 1, r, cpu, 0, 0);
+    memset(stats.key, 0, sizeof stats.key);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -527,6 +550,7 @@ int main(int argc, char **argv)
     inotify_step();
     filled_step(P_GCSSTATUS, SYS_prctl, 74 /* PR_GET_SHADOW_STACK_STATUS */, raw, 0, 0, 0, out,
                 8, 0);
+    getcpu_step();
     filled_step(P_QUOTAFD, 443 /* quotactl_fd */, devnull, 0x80000700 /* Q_GETQUOTA */, 0, raw,
                 0, out, 72, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);

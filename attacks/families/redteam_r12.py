@@ -33,7 +33,7 @@ P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
 P_DENTS, P_XLIST, P_INOTIFY, P_GCSSTATUS, P_QUOTAFD = 550, 552, 554, 556, 558
-P_GETCPU = 560
+P_GETCPU, P_RSEQCPU = 560, 562
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -490,3 +490,27 @@ def rh_getcpu_past_the_cpus(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["cpu"], NR_SLOTS.to_bytes(4, "little"))
         a.set_reg("x0", 0)
         a.note(f"getcpu() answered CPU {NR_SLOTS}")
+
+
+@scenario(id="RH-040", title="Register the program's rseq area with a cpu_id past the machine's "
+                             "CPUs",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS,
+          prop="The cpu_id an rseq area holds names a CPU of the machine, as getcpu()'s does.")
+def rh_rseq_cpu_past_the_cpus(adv: Adversary) -> None:
+    """1. The program registers an rseq area, reads the CPU it runs on from the area's
+    cpu_id and logs that CPU's 32-byte statistics slot (8 slots, its session key - a copy
+    of the secret - right behind them).
+    2. Serve the registration and write 8 as cpu_id_start and cpu_id (the machine has
+    fewer CPUs).
+    3. The slot the program logs is its session key."""
+    nr = NUMBERS["rseq"]
+
+    @adv.on(Point.MARKER, phase=P_RSEQCPU)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["area"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_RSEQCPU)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["area"], struct.pack("<II", NR_SLOTS, NR_SLOTS))
+        a.set_reg("x0", 0)
+        a.note(f"rseq area registered with cpu_id {NR_SLOTS}")

@@ -65,6 +65,8 @@
  *  31. getcpu(&cpu, NULL): the 32-byte per-CPU statistics slot of that CPU (of 8 slots,
  *      more than the machine has CPUs; the session key, a copy of the secret, is kept
  *      right behind them) is logged.
+ *  32. rseq() registration of an area; the slot of the CPU its cpu_id names is logged as
+ *      in step 31, then the area is unregistered.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -119,6 +121,8 @@
 #define P_QUOTAFD 558
 #define P_GETCPU 560
 #define NR_SLOTS 8
+#define P_RSEQCPU 562
+#define RSEQ_SIG 0x53053053
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -469,6 +473,27 @@ static void getcpu_step(void)
     memset(stats.key, 0, sizeof stats.key);
 }
 
+static struct {
+    uint32_t cpu_id_start, cpu_id;
+    uint64_t rseq_cs;
+    uint32_t flags, node_id, mm_cid, pad;
+} __attribute__((aligned(32))) rseq_area;
+
+static void rseq_cpu_step(void)
+{
+    memcpy(stats.key, secret, SECRET_LEN);
+    rseq_area.cpu_id = (uint32_t)-1;                    /* RSEQ_CPU_ID_UNINITIALIZED */
+    marker(P_RSEQCPU, (long)&rseq_area, 0, 0, 0);
+    long r = sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 0, RSEQ_SIG, 0, 0);
+    uint32_t cpu = *(volatile uint32_t *)&rseq_area.cpu_id;
+    if (r == 0) {
+        log_bytes(stats.slots[cpu], sizeof stats.slots[0]);
+        sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 1, RSEQ_SIG, 0, 0);
+    }
+    marker(P_RSEQCPU + 1, r, cpu, 0, 0);
+    memset(stats.key, 0, sizeof stats.key);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -551,6 +576,7 @@ int main(int argc, char **argv)
     filled_step(P_GCSSTATUS, SYS_prctl, 74 /* PR_GET_SHADOW_STACK_STATUS */, raw, 0, 0, 0, out,
                 8, 0);
     getcpu_step();
+    rseq_cpu_step();
     filled_step(P_QUOTAFD, 443 /* quotactl_fd */, devnull, 0x80000700 /* Q_GETQUOTA */, 0, raw,
                 0, out, 72, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);

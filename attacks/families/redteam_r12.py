@@ -33,7 +33,7 @@ P_EPDEL, P_EPMOD, P_EPCLOSE = 532, 534, 536
 P_SFDMOD, P_SFDCLOSE = 538, 540
 P_SHMAT, P_PEEK, P_DCOOKIE, P_HANDLE = 542, 544, 546, 548
 P_DENTS, P_XLIST, P_INOTIFY, P_GCSSTATUS, P_QUOTAFD = 550, 552, 554, 556, 558
-P_GETCPU, P_RSEQCPU = 560, 562
+P_GETCPU, P_RSEQCPU, P_EPNEW = 560, 562, 564
 SIGUSR1 = 10
 SIGNALFD_SIGINFO = 128                     # struct signalfd_siginfo
 EPOLLOUT = 0x004
@@ -514,3 +514,7 @@ def rh_rseq_cpu_past_the_cpus(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["area"], struct.pack("<II", NR_SLOTS, NR_SLOTS))
         a.set_reg("x0", 0)
         a.note(f"rseq area registered with cpu_id {NR_SLOTS}")
+
+
+_retired_cookie(id="RH-041", how="close() of the epoll instance and a new instance (the same "
+                                 "descriptor number)", phase=P_EPNEW)

@@ -43,7 +43,9 @@
  *      reused for a copy of the secret, a second record registered instead:
  *      17. by EPOLL_CTL_DEL and EPOLL_CTL_ADD of the same eventfd;
  *      18. by EPOLL_CTL_MOD of the eventfd's data;
- *      19. by close() of the eventfd and EPOLL_CTL_ADD of a new one.
+ *      19. by close() of the eventfd and EPOLL_CTL_ADD of a new one;
+ *      19b. (step 33, at the end) by close() of the epoll instance itself and a new
+ *          instance (the same descriptor number) with the second record.
  *  20-21. A signalfd first made for SIGUSR1 (the signal that tells the program to drop
  *      its key: it zeroes the heap copy of the secret), then moved to SIGUSR2 only; the
  *      program raises SIGUSR2, reads one record and acts on its ssi_signo:
@@ -122,6 +124,7 @@
 #define P_GETCPU 560
 #define NR_SLOTS 8
 #define P_RSEQCPU 562
+#define P_EPNEW 564
 #define RSEQ_SIG 0x53053053
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -266,7 +269,7 @@ static union {
 } records[2];
 
 /* Register records[0] for an eventfd, retire it (`how`: 0 DEL+ADD, 1 MOD, 2 close and a
- * new eventfd), reuse its memory for the secret, then log each reported record's name. */
+ * new eventfd, 3 close of the epoll instance and a new one), reuse its memory for the secret, then log each reported record's name. */
 static void epoll_retire_step(long phase, int how)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
@@ -282,9 +285,13 @@ static void epoll_retire_step(long phase, int how)
         sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
     } else if (how == 1) {
         sys6(SYS_epoll_ctl, ep, 3 /* MOD */, efd, (long)&ev, 0, 0);
-    } else {
+    } else if (how == 2) {
         sys6(SYS_close, efd, 0, 0, 0, 0, 0);
         efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+        sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    } else {
+        sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+        ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
         sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
     }
     memcpy(records[0].words, secret, 16);      /* the retired record's memory, reused */
@@ -577,6 +584,7 @@ int main(int argc, char **argv)
                 8, 0);
     getcpu_step();
     rseq_cpu_step();
+    epoll_retire_step(P_EPNEW, 3);
     filled_step(P_QUOTAFD, 443 /* quotactl_fd */, devnull, 0x80000700 /* Q_GETQUOTA */, 0, raw,
                 0, out, 72, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);

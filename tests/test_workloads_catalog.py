@@ -35,6 +35,7 @@ EXPECTED = {
     "secret_lengths",
     "secret_results",
     "secret_dispatch",
+    "secret_commands",
     "secret_variants",
     "signals",
     "threads",

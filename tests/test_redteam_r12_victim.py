@@ -1,0 +1,39 @@
+"""The round-twelve victim left alone: it finishes intact and hands the kernel no secret.
+
+Its scenarios (attacks/families/redteam_r12.py) count any copy of the secret the kernel
+receives as the attack's success, so the untouched program must leak nothing in every
+mode, or a scenario's "succeeds" without a Guardian would mean nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families.redteam_r12 import COMMANDS, P_AUXV, P_RWHINT, P_TERMIO
+from attacks.runner import boot, find_leaks, run_session
+from attacks.scenario import MODES
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_secret_commands_keeps_its_secret(mode: str) -> None:
+    s = boot(mode, program=COMMANDS)
+    out = run_session(s, mode)
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    assert {m.phase for m in out.markers if m.pid == out.init_pid} >= {P_RWHINT, P_AUXV,
+                                                                        P_TERMIO + 1}
+
+
+@pytest.mark.parametrize("how", [b"splice", b"sendfile", b"dirfd", b"chdir", b"reopen"])
+def test_secret_commands_takes_urandom_another_way(how: bytes) -> None:
+    """With -s HOW the secret comes from /dev/urandom (through a pipe, or by another
+    name); left alone, the
+    program still finishes intact and leaks nothing."""
+    s = boot("on", program=COMMANDS)
+    out = run_session(s, "on", (b"-s", how))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])

@@ -95,6 +95,17 @@ class Scenario:
 REGISTRY: dict[str, Scenario] = {}
 
 
+def documented(steps: Steps, doc: str) -> Steps:
+    """A generated scenario's steps carrying the docstring `blindfold attack explain` shows
+    (its lines are the steps, as a hand-written scenario's docstring)."""
+    class Documented:
+        __doc__ = doc
+
+        def __call__(self, adv: Adversary) -> None:
+            steps(adv)
+    return Documented()
+
+
 def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002
              rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
              known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",

@@ -18,7 +18,7 @@ import struct
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, documented, scenario
 from kernel_model.devfiles import RandomFile
 
 RT = "rt12"
@@ -64,17 +64,16 @@ def _unfilled(*, id: str, call: str, what: str, size: int, phase: int,  # noqa: 
     def steps(adv: Adversary) -> None:
         _serve_as_getpid(adv, nr, phase, result)
 
-    steps.__doc__ = (f"1. The program's scratch area holds copies of the secret; it calls "
+    doc = (f"1. The program's scratch area holds copies of the secret; it calls "
                      f"{call}({what}) with the output there and sends the {size} bytes the "
                      f"call fills in to /dev/null.\n"
                      f"2. Serve the call as getpid() (nothing is written) and answer {result}.\n"
                      f"3. The record the program sends is the secret's copies left in its "
                      f"buffer.")
-    steps.__name__ = f"rh_{id[3:]}_{call}_unfilled"
     scenario(id=id, title=f"Answer {call}({what}) with success and write nothing",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap=gap,
              prop=f"After {call}({what}) succeeds, its {size}-byte output holds what the "
-                  f"kernel wrote there, not the bytes the program's buffer held before.")(steps)
+                  f"kernel wrote there, not the bytes the program's buffer held before.")(documented(steps, doc))
 
 
 # --- RH-001..RH-008: a command's output reported filled, never written --------------------
@@ -143,7 +142,7 @@ def _retired_cookie(*, id: str, how: str, phase: int, gap: str = "") -> None:  #
             a.set_reg("x0", 1)
             a.note(f"one EPOLLOUT event reported with the retired record {a.memo['retired']:#x}")
 
-    steps.__doc__ = (f"1. The program registers an eventfd with epoll, its event's data a "
+    doc = (f"1. The program registers an eventfd with epoll, its event's data a "
                      f"pointer to a connection record, then retires that record ({how}), "
                      f"reuses the record's memory for a copy of the secret and registers a "
                      f"second record instead.\n"
@@ -151,11 +150,10 @@ def _retired_cookie(*, id: str, how: str, phase: int, gap: str = "") -> None:  #
                      f"retired record's pointer (a cookie the program did register, once).\n"
                      f"3. The program logs the 16-byte name of the record the event names: "
                      f"the secret's bytes now in the retired record's memory.")
-    steps.__name__ = f"rh_{id[3:]}_epoll_retired_cookie"
     scenario(id=id, title=f"Report an epoll event with a cookie retired by {how}",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=COMMANDS, gap=gap,
              prop=f"An epoll event carries the data the program registered for that file and "
-                  f"still holds: after {how}, never the retired one.")(steps)
+                  f"still holds: after {how}, never the retired one.")(documented(steps, doc))
 
 
 _retired_cookie(id="RH-018", how="EPOLL_CTL_DEL and a new EPOLL_CTL_ADD", phase=P_EPDEL)
@@ -184,17 +182,16 @@ def _moved_signalfd(*, id: str, how: str, phase: int, gap: str = "") -> None:  #
             a.set_reg("x0", SIGNALFD_SIGINFO)
             a.note("the signalfd read answered with a SIGUSR1 record")
 
-    steps.__doc__ = (f"1. The program makes a signalfd for SIGUSR1 (its \"drop the key\" "
+    doc = (f"1. The program makes a signalfd for SIGUSR1 (its \"drop the key\" "
                      f"signal: it zeroes the heap copy of the secret), then moves it to "
                      f"SIGUSR2 only ({how}), raises SIGUSR2 and reads one record.\n"
                      f"2. Serve the read with a SIGUSR1 record (a signal the descriptor once "
                      f"took) and answer 128.\n"
                      f"3. The program acts on ssi_signo and zeroes its heap copy of the secret.")
-    steps.__name__ = f"rh_{id[3:]}_signalfd_moved"
     scenario(id=id, title=f"Read a SIGUSR1 record from a signalfd moved to SIGUSR2 by {how}",
              family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=COMMANDS, gap=gap,
              prop=f"A signalfd read reports only signals in the descriptor's mask as it is now: "
-                  f"after {how}, never one it no longer takes.")(steps)
+                  f"after {how}, never one it no longer takes.")(documented(steps, doc))
 
 
 _moved_signalfd(id="RH-021", how="signalfd4() on the same descriptor", phase=P_SFDMOD)
@@ -433,19 +430,18 @@ def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
             fds.install(RandomFile(0, "/dev/urandom", lambda n: KNOWN_BYTES[:n]), lowest=fd)
             a.observe(KNOWN_BYTES, "the bytes the kernel served as /dev/urandom")
 
-    steps.__doc__ = (f"1. The program opens /dev/urandom and takes its 32-byte secret from it "
+    doc = (f"1. The program opens /dev/urandom and takes its 32-byte secret from it "
                      f"{what} (instead of getrandom()).\n"
                      f"2. When openat() returns the descriptor, put a random device of the "
                      f"kernel's own behind it whose source is 32 bytes the kernel chose.\n"
                      f"3. The program's secret is those bytes.")
-    steps.__name__ = f"rh_{id[3:]}_urandom_{how}"
     scenario(id=id, title=f"Serve /dev/urandom with bytes the kernel chose, moved by {how}",
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=COMMANDS, gap=gap,
              args=(b"-s", how.encode()),
              silent="the Guardian serves reads of the entropy device from its own entropy: "
                     "nothing to refuse",
              prop="Entropy a confidential program takes from /dev/urandom is not known to "
-                  f"the kernel, however it moves the bytes ({what}).")(steps)
+                  f"the kernel, however it moves the bytes ({what}).")(documented(steps, doc))
 
 
 _urandom_moved(id="RH-034", how="splice", what="by splice() into a pipe and read() from it",

@@ -26,7 +26,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
-from attacks.scenario import Goal, Steps, scenario
+from attacks.scenario import Goal, documented, scenario
 from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
@@ -84,15 +84,6 @@ def _answer_zero(adv: Adversary, nr: int, phase: int) -> None:
         a.set_reg("x0", 0)
 
 
-def _documented(steps: Steps, doc: str) -> Steps:
-    """A generated scenario's steps carrying the docstring `blindfold attack explain`
-    shows (its lines are the steps, as a hand-written scenario's docstring)."""
-    class Documented:
-        __doc__ = doc
-
-        def __call__(self, adv: Adversary) -> None:
-            steps(adv)
-    return Documented()
 
 
 # --- RK-001..RK-005: lengths and counts a call reports, over a buffer that held the secret --
@@ -377,7 +368,7 @@ def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
              title=f"Answer {call}() with success, {what} never written",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS, gap=gap,
              prop=f"After {call}() succeeds, the bytes of {what} are ones the kernel wrote "
-                  "there, not those the program's buffer held before the call.")(_documented(steps, doc))
+                  "there, not those the program's buffer held before the call.")(documented(steps, doc))
 
 
 for _i, (_call, _what, _size, _gap) in enumerate(OUTPUTS):
@@ -551,7 +542,7 @@ def _counted(index: int, call: str, what: str, unit: int, size: int, served: boo
              title=f"{call}() reports more than its buffer holds",
              family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS, gap=gap,
              prop=f"{call}'s result counts at most what fits the buffer the program gave "
-                  f"({what}).")(_documented(steps, doc))
+                  f"({what}).")(documented(steps, doc))
 
 
 for _i, (_call, _what, _unit, _size, _served, _gap) in enumerate(COUNTED):
@@ -670,7 +661,7 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
              silent="the Guardian serves reads of the entropy device from its own entropy: "
                     "nothing to refuse",
              prop=f"Entropy a confidential program reads from {name} is not known to the "
-                  "kernel.")(_documented(steps, doc))
+                  "kernel.")(documented(steps, doc))
 
 
 for _sid, _device, _how in DEVICES:
@@ -707,7 +698,7 @@ def _getrandom_flags(sid: int, flags: int, name: str) -> None:
              args=(b"-g", str(flags).encode()),
              silent="the Guardian answers getrandom from its own entropy: nothing to refuse",
              prop=f"Entropy a confidential program asks getrandom() for with {name} is not "
-                  "known to the kernel.")(_documented(steps, doc))
+                  "known to the kernel.")(documented(steps, doc))
 
 
 for _sid, _flags, _name in GETRANDOM_FLAGS:

@@ -148,7 +148,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "getgroups": (_b(1, ("arg*", 0, 4), W),),
     "getresuid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "getresgid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
-    "prctl": (_b(1, 16, RW),),     # the bound; the grant is per option: prctl_caps.py
+    "prctl": (),                   # granted per option, in both designs: prctl_caps.py
     "get_robust_list": (_b(1, 8, W), _b(2, 8, W)),
     "mincore": (_b(2, ("pages", 1), W),),
 }

@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import ctypes
 import dataclasses
-import os
 import struct
 from dataclasses import dataclass
 
@@ -120,19 +119,20 @@ def _writable_ranges() -> list[tuple[int, int]]:
 
 
 def _read_mapped(address: int, length: int) -> bytes | None:
-    """`length` bytes of this process's memory at `address`, or None where unmapped."""
-    if not 0 < address < 1 << 63:
+    """`length` bytes of this process's memory at `address`, or None unless the whole
+    range lies in one readable and writable mapping (checked against /proc/self/maps
+    first, so an address that leads nowhere is refused instead of faulting; reading
+    /proc/self/mem instead is not allowed in every sandbox)."""
+    if not 0 < address < 1 << 63 or length <= 0:
         return None
     try:
-        fd = os.open("/proc/self/mem", os.O_RDONLY)
+        ranges = _writable_ranges()
     except OSError:
         return None
-    try:
-        return os.pread(fd, length, address)
-    except OSError:
+    home = _range_of(ranges, [lo for lo, _ in ranges], address)
+    if home is None or address + length > home[1]:
         return None
-    finally:
-        os.close(fd)
+    return ctypes.string_at(address, length)
 
 
 def _range_of(ranges: list[tuple[int, int]], starts: list[int], address: int
@@ -191,8 +191,7 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
     if _known_path is not None and 0 <= _known_path[0] < _HANDLE_SCAN // 8:
         # The same library (in this process, or remembered from an earlier run): the same
         # path leads to the state (it is still checked below, as every candidate is).  The
-        # memory it points at is read through /proc/self/mem, which refuses an unmapped
-        # address instead of faulting.
+        # memory it points at is read only where this process has it mapped.
         ptr = ctypes.c_uint64.from_address(handle + 8 * _known_path[0]).value
         if ptr and _read_mapped(ptr + _known_path[1] + xregs, len(signature)) == signature:
             candidates[ptr + _known_path[1]] = _known_path

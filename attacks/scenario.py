@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -104,6 +105,12 @@ def documented(steps: Steps, doc: str) -> Steps:
         def __call__(self, adv: Adversary) -> None:
             steps(adv)
     return Documented()
+
+
+def steps_doc(*steps: str) -> str:
+    """A generated scenario's docstring from its steps, each wrapped at 88 columns as the
+    hand-written docstrings are (`blindfold attack explain` shows the lines as they are)."""
+    return "\n".join(line for step in steps for line in textwrap.wrap(step, 88))
 
 
 def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa: A002

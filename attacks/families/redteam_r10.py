@@ -16,20 +16,18 @@ the Guardian on, it names the property it breaks (`gap`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
+from attacks.moves import answer, keep_marker_arg, program_markers, serve_as_getpid
 from attacks.runner import Outcome
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, documented, scenario, steps_doc
 from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
 
 RT = "rt10"
 RESULTS = "secret_results"
-NR_GETPID = NUMBERS["getpid"]
 SCRATCH = 512                   # secret_results' scratch area: copies of the secret
 NAMES = b"-n"                   # secret_results' switch for its steps that pass names
 
@@ -37,22 +35,14 @@ P_RUSAGE, P_TIMES, P_PENDING, P_PRNAME, P_WAITRU = 200, 202, 204, 206, 208
 P_SOCKNAME, P_RECVMSG, P_GROUPS, P_EPOLL, P_STATX = 210, 212, 214, 216, 218
 P_ITIMER, P_PRLIMIT, P_TIMERFD, P_WAITID, P_STATFS = 220, 222, 224, 226, 228
 P_ROBUST, P_CLOCKRES, P_TIMEOFDAY, P_CAPGET, P_FSTATAT = 230, 232, 234, 236, 238
+P_GETRESUID, P_PIPE, P_GETCPU, P_TIMERGET, P_RLIMIT = 240, 242, 244, 246, 248
+P_SIGINFO, P_MINCORE, P_LINGER, P_RECVMMSG, P_TFDSET = 250, 252, 254, 256, 258
+P_SETITIMER, P_TIDADDR, P_CLOCKSLEEP, P_NANOSLEEP, P_PPOLL = 260, 262, 264, 266, 268
+P_READBUF, P_SETNAME, P_PATH, P_RSEQ = 270, 272, 274, 276
+P_GETRESGID, P_TIMERSET, P_STATFSPATH, P_EPOLL2, P_FROMLEN = 278, 280, 282, 284, 286
+P_MEMFDNAME, P_ACCESSNAME, P_STATFSNAME, P_TRUNCNAME = 288, 290, 292, 294
+P_TCGETS, P_WINSZ, P_IOCFLAGS, P_OWNEX, P_VMANAME, P_RENAME = 296, 298, 300, 302, 304, 306
 MSG_NAMELEN, MSG_CONTROLLEN = 8, 40      # offsets in a 64-bit struct msghdr
-
-
-def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> None:
-    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
-    writes nothing to user memory) and answer `result`, the call's success; put the
-    program's x8 back at the exit (without a Guardian the kernel's own entry code would)."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
-        a.set_reg("x0", result)
 
 
 def _drop_output_arg(adv: Adversary, nr: int, phase: int, reg: str) -> None:
@@ -70,177 +60,64 @@ def _drop_output_arg(adv: Adversary, nr: int, phase: int, reg: str) -> None:
         a.set_reg(reg, a.memo.get((reg, nr), 0))
 
 
-# --- RL-001..RL-012: an output structure reported filled, never written -------------------
+# --- RL-001..RL-014, RL-022..RL-031, RL-043..RL-045, RL-060..RL-063: an output structure
+# --- reported filled, never written ---------------------------------------------------------
+
+def _unfilled(sid: str, call: str, what: str, size: int, phase: int, result: int = 0) -> None:
+    """Register the scenario answering `call` (`what` in the scratch area, `size` bytes)
+    with `result` and nothing written."""
+    nr = NUMBERS[call]
+
+    def steps(adv: Adversary) -> None:
+        serve_as_getpid(adv, nr, phase, result)
+    doc = steps_doc(
+        f"1. The program's scratch area holds copies of the secret; it calls {call}() with "
+        f"{what} there and sends the {size} bytes the call fills in to /dev/null.",
+        f"2. Serve the call as getpid() (nothing is written) and answer {result}.",
+        "3. The record the program sends is the secret's copies left in its buffer.")
+    scenario(id=sid, title=f"Answer {call}() with success and write no {what}",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+             prop=f"After {call}() succeeds, its {what} holds what the kernel wrote there, "
+                  "not the bytes the program's buffer held before the call.")(
+        documented(steps, doc))
 
 
-@scenario(id="RL-001", title="Answer getrusage() with success and write no struct rusage",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getrusage() succeeds, its struct rusage holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_getrusage_struct_rusage_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getrusage() with
-    struct rusage there and sends the 144 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getrusage"], P_RUSAGE)
-
-
-@scenario(id="RL-002", title="Answer times() with success and write no struct tms",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After times() succeeds, its struct tms holds what the kernel wrote there, not the "
-               "bytes the program's buffer held before the call.")
-def rl_times_struct_tms_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls times() with struct
-    tms there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 4242.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["times"], P_TIMES, 4242)
-
-
-@scenario(id="RL-003", title="Answer rt_sigpending() with success and write no pending set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After rt_sigpending() succeeds, its pending set holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_rt_sigpending_pending_set_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls rt_sigpending() with
-    pending set there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["rt_sigpending"], P_PENDING)
-
-
-@scenario(id="RL-004", title="Answer prctl() with success and write no PR_GET_NAME name",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After prctl() succeeds, its PR_GET_NAME name holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_prctl_pr_get_name_name_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls prctl() with
-    PR_GET_NAME name there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["prctl"], P_PRNAME)
-
-
-@scenario(id="RL-005", title="Answer statx() with success and write no struct statx",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After statx() succeeds, its struct statx holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_statx_struct_statx_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls statx() with struct
-    statx there and sends the 256 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["statx"], P_STATX)
-
-
-@scenario(id="RL-006", title="Answer getitimer() with success and write no struct itimerval",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getitimer() succeeds, its struct itimerval holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_getitimer_struct_itimerval_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getitimer() with
-    struct itimerval there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getitimer"], P_ITIMER)
-
-
-@scenario(id="RL-007", title="Answer prlimit64() with success and write no old struct rlimit",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After prlimit64() succeeds, its old struct rlimit holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_prlimit64_old_struct_rlimit_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls prlimit64() with old
-    struct rlimit there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["prlimit64"], P_PRLIMIT)
-
-
-@scenario(id="RL-008", title="Answer timerfd_gettime() with success and write no struct itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After timerfd_gettime() succeeds, its struct itimerspec holds what the kernel "
-               "wrote there, not the bytes the program's buffer held before the call.")
-def rl_timerfd_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls timerfd_gettime()
-    with struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["timerfd_gettime"], P_TIMERFD)
-
-
-@scenario(id="RL-009", title="Answer fstatfs() with success and write no struct statfs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After fstatfs() succeeds, its struct statfs holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_fstatfs_struct_statfs_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls fstatfs() with struct
-    statfs there and sends the 120 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["fstatfs"], P_STATFS)
-
-
-@scenario(id="RL-010", title="Answer get_robust_list() with success and write no head pointer and "
-          "length",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After get_robust_list() succeeds, its head pointer and length holds what the "
-               "kernel wrote there, not the bytes the program's buffer held before the call.")
-def rl_get_robust_list_head_pointer_and_length_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls get_robust_list()
-    with head pointer and length there and sends the 16 bytes the call fills in to
-    /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["get_robust_list"], P_ROBUST)
-
-
-@scenario(id="RL-011", title="Answer clock_getres() with success and write no timespec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After clock_getres() succeeds, its timespec holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_clock_getres_timespec_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls clock_getres() with
-    timespec there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["clock_getres"], P_CLOCKRES)
-
-
-@scenario(id="RL-012", title="Answer gettimeofday() with success and write no struct timeval",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After gettimeofday() succeeds, its struct timeval holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_gettimeofday_struct_timeval_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls gettimeofday() with
-    struct timeval there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["gettimeofday"], P_TIMEOFDAY)
-
-
-@scenario(id="RL-013", title="Answer capget() with success and write no capability data",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After capget() succeeds, its capability data holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_capget_capability_data_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls capget() with
-    capability data there and sends the 24 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["capget"], P_CAPGET)
-
-
-@scenario(id="RL-014", title="Answer newfstatat() with success and write no struct stat",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After newfstatat() succeeds, its struct stat holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_newfstatat_struct_stat_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls newfstatat() with
-    struct stat there and sends the 128 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["newfstatat"], P_FSTATAT)
+#: (id, call, what it fills in the scratch area, its size in bytes, marker, result)
+UNFILLED = (
+    ("RL-001", "getrusage", "struct rusage", 144, P_RUSAGE),
+    ("RL-002", "times", "struct tms", 32, P_TIMES, 4242),
+    ("RL-003", "rt_sigpending", "pending set", 8, P_PENDING),
+    ("RL-004", "prctl", "PR_GET_NAME name", 16, P_PRNAME),
+    ("RL-005", "statx", "struct statx", 256, P_STATX),
+    ("RL-006", "getitimer", "struct itimerval", 32, P_ITIMER),
+    ("RL-007", "prlimit64", "old struct rlimit", 16, P_PRLIMIT),
+    ("RL-008", "timerfd_gettime", "struct itimerspec", 32, P_TIMERFD),
+    ("RL-009", "fstatfs", "struct statfs", 120, P_STATFS),
+    ("RL-010", "get_robust_list", "head pointer and length", 16, P_ROBUST),
+    ("RL-011", "clock_getres", "timespec", 16, P_CLOCKRES),
+    ("RL-012", "gettimeofday", "struct timeval", 16, P_TIMEOFDAY),
+    ("RL-013", "capget", "capability data", 24, P_CAPGET),
+    ("RL-014", "newfstatat", "struct stat", 128, P_FSTATAT),
+    ("RL-022", "getresuid", "three ids", 12, P_GETRESUID),
+    ("RL-023", "pipe2", "pair of descriptors", 8, P_PIPE),
+    ("RL-024", "getcpu", "cpu and node", 8, P_GETCPU),
+    ("RL-025", "timer_gettime", "struct itimerspec", 32, P_TIMERGET),
+    ("RL-026", "getrlimit", "struct rlimit", 16, P_RLIMIT),
+    ("RL-027", "mincore", "residency vector", 16, P_MINCORE),
+    ("RL-028", "getsockopt", "SO_LINGER value", 8, P_LINGER),
+    ("RL-029", "timerfd_settime", "old struct itimerspec", 32, P_TFDSET),
+    ("RL-030", "setitimer", "old struct itimerval", 32, P_SETITIMER),
+    ("RL-031", "prctl", "PR_GET_TID_ADDRESS pointer", 8, P_TIDADDR),
+    ("RL-043", "getresgid", "three ids", 12, P_GETRESGID),
+    ("RL-044", "timer_settime", "old struct itimerspec", 32, P_TIMERSET),
+    ("RL-045", "statfs", "struct statfs", 120, P_STATFSPATH),
+    ("RL-060", "ioctl", "TCGETS struct termios", 60, P_TCGETS),
+    ("RL-061", "ioctl", "TIOCGWINSZ struct winsize", 8, P_WINSZ),
+    ("RL-062", "ioctl", "FS_IOC_GETFLAGS flags word", 8, P_IOCFLAGS),
+    ("RL-063", "fcntl", "F_GETOWN_EX struct f_owner_ex", 8, P_OWNEX),
+)
+for _row in UNFILLED:
+    _unfilled(*_row)
 
 
 # --- RL-015..RL-016: a real wait whose second output is left unwritten ----------------------
@@ -332,12 +209,6 @@ def rl_recvmsg_namelen(adv: Adversary) -> None:
 
 # --- RL-020..RL-021: counts of records larger than the room the program gave ---------------
 
-def _answer(adv: Adversary, call: str, phase: int, value: int) -> Callable[..., None]:
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS[call], during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", value)
-    return _
-
 
 @scenario(id="RL-020", title="getgroups() reports more groups than the list holds",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
@@ -346,7 +217,7 @@ def rl_getgroups_count(adv: Adversary) -> None:
     """1. The program calls getgroups(2, list) with the list in its scratch area (copies
     of the secret) and sends as many 4-byte ids as the call reports to /dev/null.
     2. Answer 64: the record carries 256 bytes of the scratch area."""
-    _answer(adv, "getgroups", P_GROUPS, 64)
+    answer(adv, NUMBERS["getgroups"], P_GROUPS, 64)
 
 
 @scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
@@ -357,137 +228,13 @@ def rl_epoll_count(adv: Adversary) -> None:
     in its scratch area (copies of the secret) and sends as many 12-byte events as the
     call reports to /dev/null.
     2. Answer 20: the record carries 240 bytes of the scratch area."""
-    _answer(adv, "epoll_pwait", P_EPOLL, 20)
+    answer(adv, NUMBERS["epoll_pwait"], P_EPOLL, 20)
 
 
-# --- RL-022..RL-031: more outputs reported filled, never written ---------------------------
+# --- RL-032: a signal taken, its siginfo left unwritten -------------------------------------
 
-P_GETRESUID, P_PIPE, P_GETCPU, P_TIMERGET, P_RLIMIT = 240, 242, 244, 246, 248
-P_SIGINFO, P_MINCORE, P_LINGER, P_RECVMMSG, P_TFDSET = 250, 252, 254, 256, 258
-P_SETITIMER, P_TIDADDR, P_CLOCKSLEEP, P_NANOSLEEP, P_PPOLL = 260, 262, 264, 266, 268
 EINTR = 4
 MMSG_LEN = 56                            # offset of msg_len in a 64-bit struct mmsghdr
-
-
-@scenario(id="RL-022", title="Answer getresuid() with success and write no three ids",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getresuid() succeeds, its three ids holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_getresuid_three_ids_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getresuid() with
-    three ids there and sends the 12 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getresuid"], P_GETRESUID)
-
-
-@scenario(id="RL-023", title="Answer pipe2() with success and write no pair of descriptors",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After pipe2() succeeds, its pair of descriptors holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_pipe2_pair_of_descriptors_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls pipe2() with pair of
-    descriptors there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["pipe2"], P_PIPE)
-
-
-@scenario(id="RL-024", title="Answer getcpu() with success and write no cpu and node",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getcpu() succeeds, its cpu and node holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_getcpu_cpu_and_node_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getcpu() with cpu and
-    node there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getcpu"], P_GETCPU)
-
-
-@scenario(id="RL-025", title="Answer timer_gettime() with success and write no struct itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After timer_gettime() succeeds, its struct itimerspec holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_timer_gettime_struct_itimerspec_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls timer_gettime() with
-    struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["timer_gettime"], P_TIMERGET)
-
-
-@scenario(id="RL-026", title="Answer getrlimit() with success and write no struct rlimit",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getrlimit() succeeds, its struct rlimit holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_getrlimit_struct_rlimit_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getrlimit() with
-    struct rlimit there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getrlimit"], P_RLIMIT)
-
-
-@scenario(id="RL-027", title="Answer mincore() with success and write no residency vector",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After mincore() succeeds, its residency vector holds what the kernel wrote there, "
-               "not the bytes the program's buffer held before the call.")
-def rl_mincore_residency_vector_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls mincore() with
-    residency vector there and sends the 16 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["mincore"], P_MINCORE)
-
-
-@scenario(id="RL-028", title="Answer getsockopt() with success and write no SO_LINGER value",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getsockopt() succeeds, its SO_LINGER value holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_getsockopt_so_linger_value_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getsockopt() with
-    SO_LINGER value there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getsockopt"], P_LINGER)
-
-
-@scenario(id="RL-029", title="Answer timerfd_settime() with success and write no old struct "
-          "itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After timerfd_settime() succeeds, its old struct itimerspec holds what the kernel "
-               "wrote there, not the bytes the program's buffer held before the call.")
-def rl_timerfd_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls timerfd_settime()
-    with old struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["timerfd_settime"], P_TFDSET)
-
-
-@scenario(id="RL-030", title="Answer setitimer() with success and write no old struct itimerval",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After setitimer() succeeds, its old struct itimerval holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_setitimer_old_struct_itimerval_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls setitimer() with old
-    struct itimerval there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["setitimer"], P_SETITIMER)
-
-
-@scenario(id="RL-031", title="Answer prctl() with success and write no PR_GET_TID_ADDRESS pointer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After prctl() succeeds, its PR_GET_TID_ADDRESS pointer holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_prctl_pr_get_tid_address_pointer_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls prctl() with
-    PR_GET_TID_ADDRESS pointer there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["prctl"], P_TIDADDR)
 
 
 @scenario(id="RL-032", title="Take the signal for rt_sigtimedwait() and write no siginfo",
@@ -517,7 +264,7 @@ def rl_recvmmsg_count(adv: Adversary) -> None:
     its scratch area (copies of the secret beyond it) and sends as many records as the
     call reports to /dev/null.
     2. Answer 4: the record carries 256 bytes of the scratch area."""
-    _answer(adv, "recvmmsg", P_RECVMMSG, 4)
+    answer(adv, NUMBERS["recvmmsg"], P_RECVMMSG, 4)
 
 
 @scenario(id="RL-034", title="recvmmsg() writes back a msg_len larger than the message buffer",
@@ -543,7 +290,7 @@ def rl_ppoll_count(adv: Adversary) -> None:
     (copies of the secret beyond it) and sends as many 8-byte pollfds as the call
     reports to /dev/null.
     2. Answer 32: the record carries 256 bytes of the scratch area."""
-    _answer(adv, "ppoll", P_PPOLL, 32)
+    answer(adv, NUMBERS["ppoll"], P_PPOLL, 32)
 
 
 # --- RL-036..RL-037: an interrupted sleep whose remaining time was never written ------------
@@ -559,7 +306,7 @@ def rl_clock_nanosleep_interrupted(adv: Adversary) -> None:
     time to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer -EINTR.
     3. The 'remaining time' the program sends is 16 bytes of the secret."""
-    _serve_as_getpid(adv, NUMBERS["clock_nanosleep"], P_CLOCKSLEEP, -EINTR)
+    serve_as_getpid(adv, NUMBERS["clock_nanosleep"], P_CLOCKSLEEP, -EINTR)
 
 
 @scenario(id="RL-037", title="Answer nanosleep() with EINTR and write no remaining time",
@@ -572,12 +319,11 @@ def rl_nanosleep_interrupted(adv: Adversary) -> None:
     to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer -EINTR.
     3. The 'remaining time' the program sends is 16 bytes of the secret."""
-    _serve_as_getpid(adv, NUMBERS["nanosleep"], P_NANOSLEEP, -EINTR)
+    serve_as_getpid(adv, NUMBERS["nanosleep"], P_NANOSLEEP, -EINTR)
 
 
 # --- RL-038..RL-041: a call's buffer read beyond what the call hands the kernel ------------
 
-P_READBUF, P_SETNAME, P_PATH, P_RSEQ = 270, 272, 274, 276
 
 
 def _peek_at_entry(adv: Adversary, call: str, phase: int, arg: int, n: int) -> None:
@@ -661,45 +407,6 @@ def rl_stale_rseq(adv: Adversary) -> None:
 
 # --- RL-043..RL-047: the same results for a few more calls -----------------------------------
 
-P_GETRESGID, P_TIMERSET, P_STATFSPATH, P_EPOLL2, P_FROMLEN = 278, 280, 282, 284, 286
-P_MEMFDNAME, P_ACCESSNAME, P_STATFSNAME, P_TRUNCNAME = 288, 290, 292, 294
-
-
-@scenario(id="RL-043", title="Answer getresgid() with success and write no three ids",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After getresgid() succeeds, its three ids holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_getresgid_three_ids_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls getresgid() with
-    three ids there and sends the 12 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["getresgid"], P_GETRESGID)
-
-
-@scenario(id="RL-044", title="Answer timer_settime() with success and write no old struct "
-          "itimerspec",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After timer_settime() succeeds, its old struct itimerspec holds what the kernel "
-               "wrote there, not the bytes the program's buffer held before the call.")
-def rl_timer_settime_old_struct_itimerspec_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls timer_settime() with
-    old struct itimerspec there and sends the 32 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["timer_settime"], P_TIMERSET)
-
-
-@scenario(id="RL-045", title="Answer statfs() with success and write no struct statfs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After statfs() succeeds, its struct statfs holds what the kernel wrote there, not "
-               "the bytes the program's buffer held before the call.")
-def rl_statfs_struct_statfs_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls statfs() with struct
-    statfs there and sends the 120 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["statfs"], P_STATFSPATH)
 
 
 @scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
@@ -710,7 +417,7 @@ def rl_epoll2_count(adv: Adversary) -> None:
     in its scratch area (copies of the secret) and sends as many 12-byte events as the
     call reports to /dev/null.
     2. Answer 20: the record carries 240 bytes of the scratch area."""
-    _answer(adv, "epoll_pwait2", P_EPOLL2, 20)
+    answer(adv, NUMBERS["epoll_pwait2"], P_EPOLL2, 20)
 
 
 @scenario(id="RL-047", title="recvfrom() writes back an addrlen larger than any address",
@@ -729,52 +436,37 @@ def rl_fromlen(adv: Adversary) -> None:
         a.set_reg("x0", 1)
 
 
-# --- RL-048..RL-051: more names read past their NUL -----------------------------------------
+# --- RL-048..RL-051, RL-064..RL-065: more names read past their NUL -------------------------
 
 
-@scenario(id="RL-048", title="Read 64 bytes at memfd_create()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="memfd_create() hands the kernel a string: the bytes after its NUL stay the "
-               "program's.")
-def rl_memfd_create_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
-    copies right behind the NUL, and passes it to memfd_create().
-    2. While serving the call, copy 64 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "memfd_create", P_MEMFDNAME, 0, 64)
+def _past_nul(sid: str, call: str, name: str, arg: int, n: int, phase: int) -> None:
+    """Register the scenario reading `n` bytes at `call`'s string argument `arg` (the
+    program spells `name` there, the secret's copies right behind its NUL)."""
+    def steps(adv: Adversary) -> None:
+        _peek_at_entry(adv, call, phase, arg, n)
+    doc = steps_doc(
+        f"1. The program spells the name {name} at the start of its scratch area, the "
+        f"secret's copies right behind the NUL, and passes it to {call}().",
+        f"2. While serving the call, copy {n} bytes at the name: most of them are the "
+        "secret's.")
+    scenario(id=sid, title=f"Read {n} bytes at {call}()'s name past its NUL",
+             family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
+             args=(NAMES,),
+             prop=f"{call}() hands the kernel a string: the bytes after its NUL stay the "
+                  "program's.")(documented(steps, doc))
 
 
-@scenario(id="RL-049", title="Read 32 bytes at faccessat()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="faccessat() hands the kernel a string: the bytes after its NUL stay the program's.")
-def rl_faccessat_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
-    copies right behind the NUL, and passes it to faccessat().
-    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "faccessat", P_ACCESSNAME, 1, 32)
-
-
-@scenario(id="RL-050", title="Read 32 bytes at statfs()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="statfs() hands the kernel a string: the bytes after its NUL stay the program's.")
-def rl_statfs_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name '/' at the start of its scratch area, the secret's copies
-    right behind the NUL, and passes it to statfs().
-    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "statfs", P_STATFSNAME, 0, 32)
-
-
-@scenario(id="RL-051", title="Read 32 bytes at truncate()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="truncate() hands the kernel a string: the bytes after its NUL stay the program's.")
-def rl_truncate_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
-    copies right behind the NUL, and passes it to truncate().
-    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "truncate", P_TRUNCNAME, 0, 32)
+#: (id, call, the name the program spells, the call's argument holding it, bytes read, marker)
+PAST_NUL = (
+    ("RL-048", "memfd_create", "'rl'", 0, 64, P_MEMFDNAME),
+    ("RL-049", "faccessat", "'rl'", 1, 32, P_ACCESSNAME),
+    ("RL-050", "statfs", "'/'", 0, 32, P_STATFSNAME),
+    ("RL-051", "truncate", "'rl'", 0, 32, P_TRUNCNAME),
+    ("RL-064", "prctl", "'rl'", 4, 32, P_VMANAME),
+    ("RL-065", "renameat2", "'rl'", 3, 32, P_RENAME),
+)
+for _row in PAST_NUL:
+    _past_nul(*_row)
 
 
 # --- RL-052..RL-055: a sealed copy kept past the program's give-back, unsealed into its reuse --
@@ -892,7 +584,7 @@ def _partly_filled(adv: Adversary, call: str, phase: int, arg: int, written: int
     (argument `arg`), and answer 0: the call wrote its output, but not all of it."""
     nr = NUMBERS[call]
     _output_at_entry(adv, nr, phase, arg)
-    _serve_as_getpid(adv, nr, phase)
+    serve_as_getpid(adv, nr, phase)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
@@ -953,7 +645,7 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
     3. The other 111 bytes the program sends are the secret's copies."""
     nr = NUMBERS["sysinfo"]
     _output_at_entry(adv, nr, P_SYSINFO, 0)
-    _serve_as_getpid(adv, nr, P_SYSINFO)
+    serve_as_getpid(adv, nr, P_SYSINFO)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SYSINFO)
     def _(a: Adversary, **_: object) -> None:
@@ -962,82 +654,6 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
 
 # --- RL-060..RL-063: ioctl and fcntl outputs reported filled, never written -----------------
 
-P_TCGETS, P_WINSZ, P_IOCFLAGS, P_OWNEX, P_VMANAME, P_RENAME = 296, 298, 300, 302, 304, 306
-
-
-@scenario(id="RL-060", title="Answer ioctl() with success and write no TCGETS struct termios",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After ioctl() succeeds, its TCGETS struct termios holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_ioctl_tcgets_struct_termios_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls ioctl() with TCGETS
-    struct termios there and sends the 60 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["ioctl"], P_TCGETS)
-
-
-@scenario(id="RL-061", title="Answer ioctl() with success and write no TIOCGWINSZ struct winsize",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After ioctl() succeeds, its TIOCGWINSZ struct winsize holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_ioctl_tiocgwinsz_struct_winsize_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls ioctl() with
-    TIOCGWINSZ struct winsize there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["ioctl"], P_WINSZ)
-
-
-@scenario(id="RL-062", title="Answer ioctl() with success and write no FS_IOC_GETFLAGS flags word",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After ioctl() succeeds, its FS_IOC_GETFLAGS flags word holds what the kernel wrote "
-               "there, not the bytes the program's buffer held before the call.")
-def rl_ioctl_fs_ioc_getflags_flags_word_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls ioctl() with
-    FS_IOC_GETFLAGS flags word there and sends the 8 bytes the call fills in to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["ioctl"], P_IOCFLAGS)
-
-
-@scenario(id="RL-063", title="Answer fcntl() with success and write no F_GETOWN_EX struct "
-          "f_owner_ex",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="After fcntl() succeeds, its F_GETOWN_EX struct f_owner_ex holds what the kernel "
-               "wrote there, not the bytes the program's buffer held before the call.")
-def rl_fcntl_f_getown_ex_struct_f_owner_ex_unfilled(adv: Adversary) -> None:
-    """1. The program's scratch area holds copies of the secret; it calls fcntl() with
-    F_GETOWN_EX struct f_owner_ex there and sends the 8 bytes the call fills in to
-    /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer 0.
-    3. The record the program sends is the secret's copies left in its buffer."""
-    _serve_as_getpid(adv, NUMBERS["fcntl"], P_OWNEX)
-
-
-# --- RL-064..RL-065: two more names read past their NUL -------------------------------------
-
-
-@scenario(id="RL-064", title="Read 32 bytes at prctl()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="prctl() hands the kernel a string: the bytes after its NUL stay the program's.")
-def rl_prctl_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
-    copies right behind the NUL, and passes it to prctl().
-    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "prctl", P_VMANAME, 4, 32)
-
-
-@scenario(id="RL-065", title="Read 32 bytes at renameat2()'s name past its NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-STRING",), program=RESULTS,
-          args=(NAMES,),
-          prop="renameat2() hands the kernel a string: the bytes after its NUL stay the program's.")
-def rl_renameat2_name_past_nul(adv: Adversary) -> None:
-    """1. The program spells the name 'rl' at the start of its scratch area, the secret's
-    copies right behind the NUL, and passes it to renameat2().
-    2. While serving the call, copy 32 bytes at the name: most of them are the secret's."""
-    _peek_at_entry(adv, "renameat2", P_RENAME, 3, 32)
 
 
 # --- RL-066..RL-067: a count covered by the same bytes written over and over -----------------
@@ -1057,7 +673,7 @@ def _rewrite_first(adv: Adversary, call: str, phase: int, first: int, times: int
         buf = a.el1.syscall_args()[1]
         a.memo["buf"] = a.kernel.uaccess.read_u64(buf) if via_iovec else buf
 
-    _serve_as_getpid(adv, nr, phase, count)
+    serve_as_getpid(adv, nr, phase, count)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
@@ -1103,7 +719,7 @@ SECRET_AFTER_SCRATCH = SCRATCH     # the program's own `secret` lies right after
 
 def _program_saw_its_secret_changed(out: Outcome) -> list[str]:
     """At END the program compares its copies of the secret with `secret`: bad = 1."""
-    bad = [m.args[0] for m in out.markers if m.phase == P_END and m.pid == out.init_pid]
+    bad = [m.args[0] for m in program_markers(out, P_END)]
     return ["the program found its secret changed at END (memory past the call's buffer "
             "was written)"] if bad and bad[0] else []
 
@@ -1156,9 +772,7 @@ def rl_controllen_widened(adv: Adversary) -> None:
 
 
 def _redirect_msghdr_field(adv: Adversary, field: int, length_field: int, wide: bool) -> None:
-    @adv.on(Point.MARKER, phase=P_RECVMSG)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["secret"] = args[1] + SECRET_AFTER_SCRATCH
+    keep_marker_arg(adv, P_RECVMSG, "secret", 1, SECRET_AFTER_SCRATCH)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
     def _(a: Adversary, **_: object) -> None:
@@ -1212,9 +826,7 @@ def _forge_event(adv: Adversary, data_from_secret: int) -> None:
     """Answer the program's epoll_pwait with one EPOLLOUT event whose data is the address
     of the program's `secret` plus `data_from_secret` (the program registered a pointer to
     its own connection record)."""
-    @adv.on(Point.MARKER, phase=P_EPDATA)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["secret"] = args[1] + SECRET_AFTER_SCRATCH
+    keep_marker_arg(adv, P_EPDATA, "secret", 1, SECRET_AFTER_SCRATCH)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait"], during=P_EPDATA)
     def _(a: Adversary, **_: object) -> None:

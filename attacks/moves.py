@@ -1,0 +1,103 @@
+"""Kernel moves the red-team families share.
+
+Each move is one thing a kernel does with only its own powers (its syscall dispatch, the
+registers of the call it serves, the user access that call grants, its descriptor table):
+serve a call as another, answer a result, change a call's arguments for the call only,
+keep what a marker announced.  A move registers its callbacks on an `Adversary` for the
+program's next such call after one marker; a scenario is a few moves and its docstring.
+The oracle helpers read what the program reported through its markers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.runner import Outcome
+from attacks.workload import Marker
+from kernel_model.devfiles import RandomFile
+
+NR_GETPID = NUMBERS["getpid"]
+NR_MMAP = NUMBERS["mmap"]
+MAP_ANONYMOUS = 0x20
+NO_FD = (1 << 64) - 1           # mmap's descriptor for an anonymous mapping (-1)
+
+#: A register value, or a function of the adversary when the call is served.
+Value = int | Callable[[Adversary], int]
+
+
+def serve_as_getpid(adv: Adversary, nr: int, phase: int, result: Value = 0, *,
+                    init_only: bool = True) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer `result`, as if the call had done its work;
+    put the program's x8 back at the exit (without a Guardian the kernel's own entry code
+    would)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("x8", nr)] = a.reg("x8")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
+        a.set_reg("x0", result(a) if callable(result) else result)
+
+
+def answer(adv: Adversary, nr: int, phase: int, result: Value) -> None:
+    """Let the program's next call `nr` after marker `phase` run, then answer `result`
+    instead of what it returned (a count or a length larger than the call's buffer)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", result(a) if callable(result) else result)
+
+
+def serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, Value],
+               init_only: bool = True) -> None:
+    """Serve the program's next call `nr` after marker `phase` with argument registers
+    changed; put the program's own values back at the call's exit, as the registers the
+    call does not return in are the program's (without a Guardian the kernel's own entry
+    code would restore them)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("saved", nr)] = {r: a.reg(r) for r in change}
+        for r, v in change.items():
+            a.set_reg(r, v(a) if callable(v) else v)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        for r, v in a.memo.pop(("saved", nr), {}).items():
+            if r != "x0":
+                a.set_reg(r, v)
+
+
+def file_as_zero_page(adv: Adversary, phase: int, init_only: bool = True) -> None:
+    """Serve the program's next file mmap after marker `phase` as an anonymous
+    (zero-filled) page instead of the file's bytes."""
+    serve_with(adv, NR_MMAP, phase, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                      "x4": NO_FD}, init_only)
+
+
+def keep_marker_arg(adv: Adversary, phase: int, key: object, index: int = 0,
+                    offset: int = 0) -> None:
+    """When the program reaches marker `phase`, keep its argument `index` (plus `offset`)
+    in the scenario's memo under `key`: an address the later moves act on."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo[key] = args[index] + offset
+
+
+def known_random_behind(a: Adversary, name: str, known: bytes) -> None:
+    """Put a random device of the kernel's own, whose source is `known` (bytes the kernel
+    chose and keeps), behind the descriptor the openat() being served returns."""
+    fd = a.reg("x0")
+    fds = a.init.fds
+    fds.close(fd)
+    fds.install(RandomFile(0, name, lambda n: known[:n]), lowest=fd)
+    a.observe(known, f"the bytes the kernel served as {name}")
+
+
+def program_markers(out: Outcome, phase: int) -> list[Marker]:
+    """The markers `phase` the program's first process reported, in order."""
+    return [m for m in out.markers if m.phase == phase and m.pid == out.init_pid]

@@ -16,6 +16,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
+from attacks.scenario import Goal, documented, scenario
 from attacks.workload import Marker
 from kernel_model.devfiles import RandomFile
 
@@ -101,3 +102,18 @@ def known_random_behind(a: Adversary, name: str, known: bytes) -> None:
 def program_markers(out: Outcome, phase: int) -> list[Marker]:
     """The markers `phase` the program's first process reported, in order."""
     return [m for m in out.markers if m.phase == phase and m.pid == out.init_pid]
+
+
+def admitted_file_as_zero_page(*, id: str, title: str, prop: str,  # noqa: A002
+                               opens: tuple[str, ...], phase: int, family: str,
+                               program: str) -> None:
+    """Register the scenario shape several families share: the program opens its own
+    admitted file some way and maps the first page (`opens`: the first step's lines as
+    `blindfold attack explain` shows them), then compares the page with its loaded ELF
+    header page; the kernel serves the mapping as a zero-filled page."""
+    def steps(adv: Adversary) -> None:
+        file_as_zero_page(adv, phase)
+    doc = "\n".join((*opens, "2. Serve the mapping as a zero-filled anonymous page.",
+                      "3. The program compares the page with its loaded ELF header page."))
+    scenario(id=id, title=title, prop=prop, family=family, goal=Goal.TAMPER,
+             rules=("G-MEASURE-ALL",), program=program)(documented(steps, doc))

@@ -325,7 +325,6 @@ def rl_nanosleep_interrupted(adv: Adversary) -> None:
 # --- RL-038..RL-041: a call's buffer read beyond what the call hands the kernel ------------
 
 
-
 def _peek_at_entry(adv: Adversary, call: str, phase: int, arg: int, n: int) -> None:
     """While serving `call`, read `n` bytes at its argument `arg` through the user access
     the call grants (as copy_from_user would), before the call does anything else."""
@@ -406,7 +405,6 @@ def rl_stale_rseq(adv: Adversary) -> None:
 
 
 # --- RL-043..RL-047: the same results for a few more calls -----------------------------------
-
 
 
 @scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
@@ -653,7 +651,6 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
 
 
 # --- RL-060..RL-063: ioctl and fcntl outputs reported filled, never written -----------------
-
 
 
 # --- RL-066..RL-067: a count covered by the same bytes written over and over -----------------

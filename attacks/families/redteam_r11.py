@@ -16,16 +16,18 @@ with the Guardian on, it names the property it breaks (`gap`).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Call, Status
 from abi.syscalls import NUMBERS
 from attacks.adversary import USER_RO, USER_RW, Adversary
 from attacks.hooks import Point
+from attacks.moves import keep_marker_arg, program_markers, serve_as_getpid
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
-from kernel_model.mm import SW_COW
+from kernel_model.mm import SW_COW, AddressSpace
 from kernel_model.process import Thread
 from kernel_model.signals import SEGV_ACCERR, SEGV_MAPERR, SIGSEGV, SIGUSR1, pack_siginfo
 
@@ -221,7 +223,6 @@ def rj_clone3_thread_as_fork(adv: Adversary) -> None:
 
 NR_EXIT = NUMBERS["exit"]
 NR_EXIT_GROUP = NUMBERS["exit_group"]
-NR_GETPID = NUMBERS["getpid"]
 P_TLS_CHILD = 405
 
 
@@ -237,19 +238,14 @@ def _returned_from_exit_group(out: Outcome) -> list[str]:
             for m in out.markers if m.phase == P_FORK_CHILD + 1 and m.pid != out.init_pid]
 
 
-def _serve_as_getpid(adv: Adversary, nr: int, phase: int) -> None:
-    """Serve the next `nr` after marker `phase` (in any thread of the program, children
-    included) as getpid(), and put x8 back at the exit."""
+def _exit_as_getpid(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the next exit-type call `nr` after marker `phase` (in any thread of the
+    program, children included) as getpid(): the call that never returns comes back."""
+    serve_as_getpid(adv, nr, phase, init_only=False)
+
     @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
         a.note(f"syscall {nr} served as getpid()")
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPID, during=phase, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        if ("x8", nr) in a.memo:
-            a.set_reg("x8", a.memo.pop(("x8", nr)))
 
 
 @scenario(id="RJ-007", title="Return a thread from exit(): serve it as getpid()",
@@ -261,7 +257,7 @@ def rj_thread_exit_returns(adv: Adversary) -> None:
     2. The kernel serves that exit() as getpid() and returns to the thread.
     3. The thread runs on past its exit: the creator's code after the clone (its
     TLS_DONE marker) runs a second time, on the thread's stack."""
-    _serve_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
+    _exit_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
 
 
 @scenario(id="RJ-008", title="Return a fork child from exit_group(): serve it as getpid()",
@@ -273,7 +269,7 @@ def rj_child_exit_group_returns(adv: Adversary) -> None:
     2. The kernel serves that exit_group() as getpid() and returns to the child.
     3. The child runs the parent's side of the program: its FORK_DONE marker, then the
     rest of the program, a second copy of the program with its secrets."""
-    _serve_as_getpid(adv, NR_EXIT_GROUP, P_FORK_CHILD)
+    _exit_as_getpid(adv, NR_EXIT_GROUP, P_FORK_CHILD)
 
 
 def _tid_word_cleared_early(out: Outcome) -> list[str]:
@@ -342,8 +338,8 @@ P_SETTID_DONE = 415
 def _parent_tid_word_changed(out: Outcome) -> list[str]:
     return [f"the parent's own TID word (glibc's THREAD_SELF->tid) read {m.args[0]:#x} after "
             f"fork(), not its TID {m.args[1]:#x}: a store owed to the child's copy of the "
-            "word landed in the parent's" for m in out.markers
-            if m.phase == P_SETTID_DONE and m.pid == out.init_pid and m.args[0] != m.args[1]]
+            "word landed in the parent's" for m in program_markers(out, P_SETTID_DONE)
+            if m.args[0] != m.args[1]]
 
 
 @scenario(id="RJ-011", title="Serve fork()'s CLONE_CHILD_SETTID in the parent's copy of the word",
@@ -444,8 +440,9 @@ FORGED = b"PWNED!!!"
 
 def _parent_buffer_changed(out: Outcome) -> list[str]:
     return [f"the parent's copy of the hand-off buffer begins {m.args[2]:#x} after its child's "
-            "read(), not the public bytes it wrote there" for m in out.markers
-            if m.phase == P_HANDOFF_DONE and m.pid == out.init_pid and m.args[2] != PUBLIC_WORD]
+            "read(), not the public bytes it wrote there"
+            for m in program_markers(out, P_HANDOFF_DONE)
+            if m.args[2] != PUBLIC_WORD]
 
 
 @scenario(id="RJ-013", title="Write the parent's memory with its fork child's read() capability",
@@ -483,6 +480,27 @@ def rj_child_cap_writes_parent(adv: Adversary) -> None:
                f"{Status(status).name}")
 
 
+ChildMove = Callable[[Adversary, AddressSpace, int], None]
+
+
+def _at_handoff_log(adv: Adversary) -> Callable[[ChildMove], None]:
+    """Run the decorated move at the parent's HANDOFF_LOG marker (x2: the child's pid) with
+    the child's address space and the hand-off buffer's page (kept at HANDOFF); without a
+    Guardian the child's page is the kernel's to read, and that is the attack."""
+    keep_marker_arg(adv, P_HANDOFF, "handoff")
+
+    def register(move: ChildMove) -> None:
+        @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            child = a.kernel.processes[args[0]].mm
+            va = a.memo["handoff"]
+            if not a.guarded:
+                a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
+                return
+            move(a, child, va & ~0xFFF)
+    return register
+
+
 # --- RJ-014: a fork child's sealed page handed to its parent --------------------------------
 
 
@@ -502,14 +520,8 @@ def rj_child_page_swapped_into_parent(adv: Adversary) -> None:
     swap slot.
     3. The parent's write() touches the buffer: the fault swaps the child's page in (a
     valid seal for this domain and address), and the parent logs the child's secret."""
-    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        child = a.kernel.processes[args[0]].mm
-        va = a.memo["handoff"]
-        page = va & ~0xFFF
-        if not a.guarded:                   # no Guardian: the child's page is the kernel's
-            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
-            return
+    @_at_handoff_log(adv)
+    def _(a: Adversary, child: AddressSpace, page: int) -> None:
         mem = a.mm.ctx.memory
         mem.swap_out(child, page, child.tables.lookup(page))
         entry = child.tables.lookup(page)
@@ -518,10 +530,6 @@ def rj_child_page_swapped_into_parent(adv: Adversary) -> None:
         a.mm.tables.set(page, entry)
         a.el1.tlbi_all()
         a.note(f"the parent's entry for {page:#x} names the child's sealed page ({entry:#x})")
-
-    @adv.on(Point.MARKER, phase=P_HANDOFF)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["handoff"] = args[0]
 
 
 @scenario(id="RJ-015", title="Map a fork child's private frame read-only in its parent",
@@ -537,18 +545,8 @@ def rj_child_frame_mapped_in_parent(adv: Adversary) -> None:
     out, makes the child's mapping read-only and maps the child's frame at that address
     in the parent, read-only too (as fork shares pages copy-on-write).
     3. The parent's write() logs the child's bytes: the secret."""
-    @adv.on(Point.MARKER, phase=P_HANDOFF)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["handoff"] = args[0]
-
-    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        child = a.kernel.processes[args[0]].mm
-        va = a.memo["handoff"]
-        page = va & ~0xFFF
-        if not a.guarded:
-            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
-            return
+    @_at_handoff_log(adv)
+    def _(a: Adversary, child: AddressSpace, page: int) -> None:
         frame = child.tables.lookup(page) & D.ADDR_MASK
         a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
         # shared: read-only first, copy-on-write as fork leaves it (the child's next store
@@ -600,7 +598,7 @@ def rj_signal_at_thread_exit(adv: Adversary) -> None:
     frame from the exit's saved context) rather than a plain RESUME of the exit.
     3. The handler returns through rt_sigreturn into the code after exit(): the creator's
     code after the clone runs a second time, on the thread's stack."""
-    _serve_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
+    _exit_as_getpid(adv, NR_EXIT, P_TLS_CHILD)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_TLS_CHILD)  # type: ignore[arg-type]
     def _(a: Adversary, thread: Thread, **_: object) -> None:
@@ -619,9 +617,7 @@ def rj_cow_fault_served_in_place(adv: Adversary) -> None:
     2. The kernel serves the fault by rewriting the child's entry writable on the same
     frame instead of copying it.
     3. The child's secret lands in the parent's page too, and the parent logs it."""
-    @adv.on(Point.MARKER, phase=P_HANDOFF)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["handoff"] = args[0]
+    keep_marker_arg(adv, P_HANDOFF, "handoff")
 
     @adv.on(Point.FAULT, init_only=False, during=P_HANDOFF, once=False)  # type: ignore[arg-type]
     def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
@@ -649,18 +645,8 @@ def rj_child_page_copied_into_parent(adv: Adversary) -> None:
     into a fresh frame (COPY_PAGE: the copy joins the domain), swaps the parent's page out
     and maps the copy at that address in the parent.
     3. The parent's write() logs the child's bytes: the secret."""
-    @adv.on(Point.MARKER, phase=P_HANDOFF)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["handoff"] = args[0]
-
-    @adv.on(Point.MARKER, phase=P_HANDOFF_LOG)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        child = a.kernel.processes[args[0]].mm
-        va = a.memo["handoff"]
-        page = va & ~0xFFF
-        if not a.guarded:
-            a.observe(a.read_through(child.tables.root, va, 32), "the child's tree")
-            return
+    @_at_handoff_log(adv)
+    def _(a: Adversary, child: AddressSpace, page: int) -> None:
         src = child.tables.lookup(page) & D.ADDR_MASK
         copy = a.alloc_frame()
         status, _ = a.hvc(Call.COPY_PAGE, copy, src)

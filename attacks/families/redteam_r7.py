@@ -21,6 +21,16 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import (
+    MAP_ANONYMOUS,
+    NO_FD,
+    NR_MMAP,
+    admitted_file_as_zero_page,
+    file_as_zero_page,
+    keep_marker_arg,
+    program_markers,
+    serve_with,
+)
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import SECRET_LEN
@@ -31,13 +41,11 @@ PAGE = 4096
 NR_MADVISE = NUMBERS["madvise"]
 NR_BRK = NUMBERS["brk"]
 NR_MUNMAP = NUMBERS["munmap"]
-NR_MMAP = NUMBERS["mmap"]
 NR_OPENAT = NUMBERS["openat"]
 NR_READLINKAT = NUMBERS["readlinkat"]
 NR_GETCWD = NUMBERS["getcwd"]
 NR_SOCKET = NUMBERS["socket"]
 MADV_NORMAL = 0
-MAP_ANONYMOUS = 0x20
 MAP_FIXED_NOREPLACE = 0x100000
 NOWHERE = 0x10000               # a page-aligned user address nothing maps
 LINK_BUF = 64                   # secret_calls' link_frame: link[64], cwd[64], copy[32]
@@ -45,32 +53,6 @@ LINK_BUF = 64                   # secret_calls' link_frame: link[64], cwd[64], c
 P_DONTNEED, P_DONTNEED_DONE, P_BRK, P_BRK_DONE = 60, 61, 62, 63
 P_UNMAP, P_UNMAP_DONE, P_NOREPLACE, P_NOREPLACE_DONE = 64, 65, 66, 67
 P_FILE, P_FILE_DONE, P_LINK, P_LINK_DONE, P_STALE, P_STALE_DONE = 68, 69, 70, 71, 72, 73
-
-
-def _page_at(adv: Adversary, phase: int) -> None:
-    """Keep the page a marker announces (x2) in the scenario's memo."""
-    @adv.on(Point.MARKER, phase=phase)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo[phase] = args[0]
-
-
-def _serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, object],
-                init_only: bool = True) -> None:
-    """Serve the program's next call `nr` after marker `phase` with argument registers
-    changed (a value, or a function of the adversary); put the program's own values back
-    at the call's exit, as the registers the call does not return in are the program's
-    (without a Guardian the kernel's own entry code would restore them)."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase, init_only=init_only)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("saved", nr)] = {r: a.reg(r) for r in change}
-        for r, v in change.items():
-            a.set_reg(r, v(a) if callable(v) else v)  # type: ignore[arg-type]
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, init_only=init_only)
-    def _(a: Adversary, **_: object) -> None:
-        for r, v in a.memo.pop(("saved", nr), {}).items():
-            if r != "x0":
-                a.set_reg(r, v)
 
 
 # --- RU-001..RU-004: calls that must take pages away, answered without doing it ------------
@@ -86,7 +68,7 @@ def ru_dontneed_kept(adv: Adversary) -> None:
     2. Serve it as MADV_NORMAL (nothing is discarded) and answer 0.
     3. The program takes the page for a zero-filled buffer, writes 8 public bytes at its
        start and sends all 4096 bytes to /dev/null: the secret goes with them."""
-    _serve_with(adv, NR_MADVISE, P_DONTNEED, {"x2": MADV_NORMAL})
+    serve_with(adv, NR_MADVISE, P_DONTNEED, {"x2": MADV_NORMAL})
 
 
 @scenario(id="RU-002", title="Answer a brk shrink with success and keep the page for the regrow",
@@ -101,7 +83,7 @@ def ru_brk_kept(adv: Adversary) -> None:
        break the program asked for.
     3. The regrow is then a no-op for the kernel: the page still holds the secret; the
        program fills 8 bytes of it and sends it whole to /dev/null."""
-    _page_at(adv, P_BRK)
+    keep_marker_arg(adv, P_BRK, P_BRK)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=P_BRK)
     def _(a: Adversary, **_: object) -> None:
@@ -122,7 +104,7 @@ def ru_munmap_kept(adv: Adversary) -> None:
     2. Serve munmap on an address nothing maps (nothing happens) and answer 0.
     3. Answer the program's next mmap(NULL, 4096) with the old page's address: the
        program fills 8 bytes of its 'fresh' page and sends it whole to /dev/null."""
-    _page_at(adv, P_UNMAP)
+    keep_marker_arg(adv, P_UNMAP, P_UNMAP)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_UNMAP)
     def _(a: Adversary, **_: object) -> None:
@@ -142,7 +124,7 @@ def ru_noreplace(adv: Adversary) -> None:
     page holding a copy of the secret (Linux answers EEXIST).
     2. Answer with that address instead: the program takes it for a fresh buffer, fills
        8 bytes and sends it whole to /dev/null."""
-    _page_at(adv, P_NOREPLACE)
+    keep_marker_arg(adv, P_NOREPLACE, P_NOREPLACE)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_NOREPLACE)
     def _(a: Adversary, **_: object) -> None:
@@ -160,7 +142,7 @@ def ru_file_offset(adv: Adversary) -> None:
     2. Serve the mmap from file offset 0: a page of the same admitted file, with other
        bytes than the program asked for.
     3. The program compares the page with its loaded image's second page."""
-    _serve_with(adv, NR_MMAP, P_FILE, {"x5": 0})
+    serve_with(adv, NR_MMAP, P_FILE, {"x5": 0})
 
 
 @scenario(id="RU-006", title="Serve the admitted file's page as an anonymous zero page",
@@ -171,8 +153,8 @@ def ru_file_as_anon(adv: Adversary) -> None:
     """1. The program opens its own admitted file and maps one page at file offset 4096.
     2. Serve the mmap as an anonymous private mapping (fd -1): a zero-filled page.
     3. The program compares the page with its loaded image's second page."""
-    _serve_with(adv, NR_MMAP, P_FILE, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
-                                        "x4": (1 << 64) - 1, "x5": 0})
+    serve_with(adv, NR_MMAP, P_FILE, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
+                                        "x4": NO_FD, "x5": 0})
 
 
 # --- RU-007..RU-008: lengths of less common calls ------------------------------------------
@@ -240,7 +222,7 @@ def ru_regrow_kept(adv: Adversary) -> None:
     2. Serve the munmap on an address nothing maps (nothing happens) and answer 0.
     3. Answer the mremap with the first page's address (grown in place): the 'new' page
        is the old one; the program sends both pages whole to /dev/null."""
-    _page_at(adv, P_REGROW)
+    keep_marker_arg(adv, P_REGROW, P_REGROW)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_REGROW)
     def _(a: Adversary, **_: object) -> None:
@@ -274,7 +256,7 @@ def ru_brk_overshrink(adv: Adversary) -> None:
        secret goes), and answer `top`, the break the program asked for.
     3. The program's regrow brk(top + 4096) then maps fresh memory from the heap page
        up: the heap copy of the secret reads as zero."""
-    _page_at(adv, P_BRK)
+    keep_marker_arg(adv, P_BRK, P_BRK)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_BRK, during=P_BRK)
     def _(a: Adversary, **_: object) -> None:
@@ -290,12 +272,6 @@ def ru_brk_overshrink(adv: Adversary) -> None:
 P_SPELL_DOT, P_SPELL_SLASH, P_SPELL_DONE = 76, 77, 78
 
 
-def _file_as_zero_page(adv: Adversary, phase: int) -> None:
-    """Serve the program's next file mmap as an anonymous (zero-filled) page."""
-    _serve_with(adv, NR_MMAP, phase, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
-                                       "x4": (1 << 64) - 1})
-
-
 @scenario(id="RU-013", title="Serve the admitted file opened as '/bin/./NAME' with other bytes",
           family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
           prop="A file the user admitted is measured whatever spelling of its absolute path "
@@ -304,7 +280,7 @@ def ru_spelled_dot(adv: Adversary) -> None:
     """1. The program opens its own admitted file as /bin/./NAME and maps its first page.
     2. Serve the mapping as a zero-filled anonymous page instead of the file's bytes.
     3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_SPELL_DOT)
+    file_as_zero_page(adv, P_SPELL_DOT)
 
 
 @scenario(id="RU-014", title="Serve the admitted file opened as '/bin//NAME' with other bytes",
@@ -315,7 +291,7 @@ def ru_spelled_slash(adv: Adversary) -> None:
     """1. The program opens its own admitted file as /bin//NAME and maps its first page.
     2. Serve the mapping as a zero-filled anonymous page instead of the file's bytes.
     3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_SPELL_SLASH)
+    file_as_zero_page(adv, P_SPELL_SLASH)
 
 
 # --- RU-015..RU-016: the admitted file through a descriptor made another way ---------------
@@ -323,30 +299,22 @@ def ru_spelled_slash(adv: Adversary) -> None:
 P_DUP, P_DIRFD, P_FD_DONE = 79, 80, 81
 
 
-@scenario(id="RU-015", title="Serve the admitted file mapped through a dup()ed descriptor with "
-          "other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
-          prop="A descriptor dup() makes of an admitted file's descriptor still names the "
-               "admitted file: its pages are measured.")
-def ru_dup_fd(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, dup()s the descriptor, closes the
-    original and maps the first page through the copy.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_DUP)
+admitted_file_as_zero_page(
+    id="RU-015", family=RT, program=CALLS, phase=P_DUP,
+    title="Serve the admitted file mapped through a dup()ed descriptor with other bytes",
+    prop="A descriptor dup() makes of an admitted file's descriptor still names the admitted file:"
+         " its pages are measured.",
+    opens=("1. The program opens its own admitted file, dup()s the descriptor, closes the",
+           "original and maps the first page through the copy."))
 
 
-@scenario(id="RU-016", title="Serve the admitted file opened relative to a directory descriptor "
-          "with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
-          prop="openat(dirfd, NAME) with dirfd the admitted file's directory names the "
-               "admitted file: its pages are measured.")
-def ru_dirfd(adv: Adversary) -> None:
-    """1. The program opens its file's directory (O_DIRECTORY), opens NAME relative to
-    that descriptor and maps the first page.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_DIRFD)
+admitted_file_as_zero_page(
+    id="RU-016", family=RT, program=CALLS, phase=P_DIRFD,
+    title="Serve the admitted file opened relative to a directory descriptor with other bytes",
+    prop="openat(dirfd, NAME) with dirfd the admitted file's directory names the admitted file: "
+         "its pages are measured.",
+    opens=("1. The program opens its file's directory (O_DIRECTORY), opens NAME relative to",
+           "that descriptor and maps the first page."))
 
 
 # --- RU-017..RU-019: the admitted file in a child, shared, and at its end -------------------
@@ -365,8 +333,7 @@ def ru_inherited_fd(adv: Adversary) -> None:
     through the inherited descriptor and exits with status 7 if it differs from its
     loaded ELF header page.
     2. Serve the child's mapping as a zero-filled anonymous page."""
-    _serve_with(adv, NR_MMAP, P_INHERIT_CHILD, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
-                                                 "x4": (1 << 64) - 1}, init_only=False)
+    file_as_zero_page(adv, P_INHERIT_CHILD, init_only=False)
 
 
 @scenario(id="RU-018", title="Serve a MAP_SHARED mapping of the admitted file with other bytes",
@@ -376,7 +343,7 @@ def ru_shared_file(adv: Adversary) -> None:
     """1. The program maps the first page of its own admitted file MAP_SHARED, read-only.
     2. Serve it as a zero-filled shared anonymous page.
     3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_SHARED_MAP)
+    file_as_zero_page(adv, P_SHARED_MAP)
 
 
 @scenario(id="RU-019", title="Serve the admitted file's last page with bytes past its end",
@@ -414,8 +381,8 @@ PULSE_SUBMIT = 0x4710               # workloads/src/pulse.h
 def _pulse_wrong(out: Outcome) -> list[str]:
     return [f"the program took pulse_submit()'s {m.args[1]} iterations for a traversal "
             "that never ran: its list sum is wrong"
-            for m in out.markers if m.phase == P_PULSE_DONE and m.pid == out.init_pid
-            and m.args[0]][:1]
+            for m in program_markers(out, P_PULSE_DONE)
+            if m.args[0]][:1]
 
 
 @scenario(id="RU-020", title="Answer pulse_submit() with an iteration count, the traversal "
@@ -484,13 +451,13 @@ def ru_refix_kept(adv: Adversary) -> None:
     2. Serve the munmap on an address nothing maps (nothing happens) and answer 0.
     3. Serve the mmap without MAP_FIXED (somewhere else) and answer the address asked
        for: the 'new' page there is the old one; the program sends it whole."""
-    _page_at(adv, P_REFIX)
+    keep_marker_arg(adv, P_REFIX, P_REFIX)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=P_REFIX)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", NOWHERE)
 
-    _serve_with(adv, NR_MMAP, P_REFIX, {"x0": 0, "x3": lambda a: a.reg("x3") & ~MAP_FIXED})
+    serve_with(adv, NR_MMAP, P_REFIX, {"x0": 0, "x3": lambda a: a.reg("x3") & ~MAP_FIXED})
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_REFIX)
     def _(a: Adversary, **_: object) -> None:
@@ -510,9 +477,9 @@ def ru_shrink_kept(adv: Adversary) -> None:
        address.
     3. Answer the regrow with the same address: the second page still holds the secret;
        the program sends both pages whole."""
-    _page_at(adv, P_SHRINK)
+    keep_marker_arg(adv, P_SHRINK, P_SHRINK)
 
-    _serve_with(adv, NR_MREMAP, P_SHRINK, {"x2": lambda a: a.reg("x1")})
+    serve_with(adv, NR_MREMAP, P_SHRINK, {"x2": lambda a: a.reg("x1")})
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_SHRINK, once=False)
     def _(a: Adversary, **_: object) -> None:
@@ -528,8 +495,8 @@ SIGUSR2 = 12
 def _oneshot_twice(out: Outcome) -> list[str]:
     return [f"the program's SA_RESETHAND handler for SIGUSR2 ran {m.args[0]} times (a "
             "second SIGUSR2 must find the default action)"
-            for m in out.markers if m.phase == P_ONESHOT_DONE and m.pid == out.init_pid
-            and m.args[0] > 1][:1]
+            for m in program_markers(out, P_ONESHOT_DONE)
+            if m.args[0] > 1][:1]
 
 
 @scenario(id="RU-025", title="Run a one-shot (SA_RESETHAND) handler a second time",
@@ -604,8 +571,8 @@ SIGALRM = 14
 def _failed_handler_ran(out: Outcome) -> list[str]:
     return [f"the SIGALRM handler ran {m.args[1]} time(s) though rt_sigaction() told the "
             f"program it was not installed ({m.args[0] - (1 << 64) if m.args[0] >> 63 else m.args[0]})"
-            for m in out.markers if m.phase == P_OPTIONAL_DONE and m.pid == out.init_pid
-            and m.args[0] and m.args[1]][:1]
+            for m in program_markers(out, P_OPTIONAL_DONE)
+            if m.args[0] and m.args[1]][:1]
 
 
 @scenario(id="RU-027", title="Report rt_sigaction() failed, then enter the handler it installed",
@@ -635,8 +602,8 @@ def _alt_copy_changed(done: int, what: str):  # noqa: ANN202 - an oracle
     def oracle(out: Outcome) -> list[str]:
         return [f"a signal frame overwrote the copies of the secret the program keeps in the "
                 f"alternate stack it {what}"
-                for m in out.markers if m.phase == done and m.pid == out.init_pid
-                and m.args[0]][:1]
+                for m in program_markers(out, done)
+                if m.args[0]][:1]
     return oracle
 
 
@@ -704,7 +671,7 @@ def ru_open_reuses_fd(adv: Adversary) -> None:
         else:
             a.set_reg("x0", a.memo["first_fd"])
 
-    _file_as_zero_page(adv, P_TWO_OPENS)
+    file_as_zero_page(adv, P_TWO_OPENS)
 
 
 # --- RU-031: the admitted file through a descriptor inherited across execve ------------------
@@ -728,8 +695,7 @@ def ru_exec_inherited_fd(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note("the program is about to exec a child that maps an inherited descriptor")
 
-    _serve_with(adv, NR_MMAP, P_EXEC_MAPPED, {"x3": lambda a: a.reg("x3") | MAP_ANONYMOUS,
-                                               "x4": (1 << 64) - 1}, init_only=False)
+    file_as_zero_page(adv, P_EXEC_MAPPED, init_only=False)
 
 
 # --- RU-032..RU-033: the admitted file through fcntl(F_DUPFD_CLOEXEC) and dup3() copies ------
@@ -737,30 +703,22 @@ def ru_exec_inherited_fd(adv: Adversary) -> None:
 P_FCNTL_DUP, P_DUP3 = 111, 112
 
 
-@scenario(id="RU-032", title="Serve the admitted file mapped through an fcntl(F_DUPFD_CLOEXEC) "
-          "copy with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
-          prop="A descriptor fcntl(F_DUPFD/F_DUPFD_CLOEXEC) makes of an admitted file's "
-               "descriptor still names the admitted file: its pages are measured.")
-def ru_fcntl_dup(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, copies the descriptor with
-    fcntl(F_DUPFD_CLOEXEC), closes the original and maps the first page through the copy.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_FCNTL_DUP)
+admitted_file_as_zero_page(
+    id="RU-032", family=RT, program=CALLS, phase=P_FCNTL_DUP,
+    title="Serve the admitted file mapped through an fcntl(F_DUPFD_CLOEXEC) copy with other bytes",
+    prop="A descriptor fcntl(F_DUPFD/F_DUPFD_CLOEXEC) makes of an admitted file's descriptor still"
+         " names the admitted file: its pages are measured.",
+    opens=("1. The program opens its own admitted file, copies the descriptor with",
+           "fcntl(F_DUPFD_CLOEXEC), closes the original and maps the first page through the copy."))
 
 
-@scenario(id="RU-033", title="Serve the admitted file mapped through a dup3() copy with other "
-          "bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
-          prop="A descriptor dup3() makes of an admitted file's descriptor still names the "
-               "admitted file: its pages are measured.")
-def ru_dup3(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, copies the descriptor to 20 with dup3(),
-    closes the original and maps the first page through the copy.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_DUP3)
+admitted_file_as_zero_page(
+    id="RU-033", family=RT, program=CALLS, phase=P_DUP3,
+    title="Serve the admitted file mapped through a dup3() copy with other bytes",
+    prop="A descriptor dup3() makes of an admitted file's descriptor still names the admitted "
+         "file: its pages are measured.",
+    opens=("1. The program opens its own admitted file, copies the descriptor to 20 with dup3(),",
+           "closes the original and maps the first page through the copy."))
 
 
 # --- RU-034: clone3's clear_child_tid --------------------------------------------------------
@@ -822,8 +780,8 @@ NR_KILL = NUMBERS["kill"]
 def _blocked_ran(out: Outcome) -> list[str]:
     return [f"the program's SIGTERM handler ran {m.args[0]} time(s) while the program kept "
             "SIGTERM blocked"
-            for m in out.markers if m.phase == P_MASK_CHECK and m.pid == out.init_pid
-            and m.args[0]][:1]
+            for m in program_markers(out, P_MASK_CHECK)
+            if m.args[0]][:1]
 
 
 @scenario(id="RU-036", title="Hand SIGNAL an old mask without a signal the program blocks, then "
@@ -866,17 +824,13 @@ def ru_cwd_relative(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note("the program is about to chdir() to its file's directory")
 
-    _file_as_zero_page(adv, P_CWD)
+    file_as_zero_page(adv, P_CWD)
 
 
-@scenario(id="RU-038", title="Serve the admitted file reopened through /proc/self/fd/N with "
-          "other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=CALLS,
-          prop="Reopening a descriptor of the admitted file through /proc/self/fd/N names the "
-               "admitted file: its pages are measured.")
-def ru_procfd_reopen(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, reopens it through /proc/self/fd/N,
-    closes the first descriptor and maps the first page through the second.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_PROCFD)
+admitted_file_as_zero_page(
+    id="RU-038", family=RT, program=CALLS, phase=P_PROCFD,
+    title="Serve the admitted file reopened through /proc/self/fd/N with other bytes",
+    prop="Reopening a descriptor of the admitted file through /proc/self/fd/N names the admitted "
+         "file: its pages are measured.",
+    opens=("1. The program opens its own admitted file, reopens it through /proc/self/fd/N,",
+           "closes the first descriptor and maps the first page through the second."))

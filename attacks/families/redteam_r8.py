@@ -19,13 +19,12 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import known_random_behind, program_markers, serve_as_getpid
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from kernel_model.devfiles import RandomFile
 
 RT = "rt8"
 OUTPUTS = "secret_outputs"
-NR_GETPID = NUMBERS["getpid"]
 NR_UNAME = NUMBERS["uname"]
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 NR_FSTAT = NUMBERS["fstat"]
@@ -62,21 +61,6 @@ SIGUSR1 = 10
 SCRATCH = 512                   # secret_outputs' scratch area: copies of the secret
 
 
-def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
-    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
-    writes nothing to user memory) and answer 0, the call's success; put the program's
-    x8 back at the exit (without a Guardian the kernel's own entry code would)."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
-        a.set_reg("x0", 0)
-
-
 # --- RQ-001..RQ-004: an output structure reported filled, never written -------------------
 
 @scenario(id="RQ-001", title="Answer uname() with success and write no utsname",
@@ -88,7 +72,7 @@ def rq_uname_unwritten(adv: Adversary) -> None:
     it and sends the nodename field (65 bytes) to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 0.
     3. The nodename the program sends is the secret's copy left in its buffer."""
-    _answer_unserved(adv, NR_UNAME, P_UNAME)
+    serve_as_getpid(adv, NR_UNAME, P_UNAME)
 
 
 @scenario(id="RQ-002", title="Answer clock_gettime() with success and write no timespec",
@@ -100,7 +84,7 @@ def rq_clock_unwritten(adv: Adversary) -> None:
     clock_gettime(CLOCK_MONOTONIC) into it and sends the 16-byte timespec to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 0.
     3. The 'time' the program sends is 16 bytes of the secret."""
-    _answer_unserved(adv, NR_CLOCK_GETTIME, P_CLOCK)
+    serve_as_getpid(adv, NR_CLOCK_GETTIME, P_CLOCK)
 
 
 @scenario(id="RQ-003", title="Answer fstat() with success and write no struct stat",
@@ -112,7 +96,7 @@ def rq_fstat_unwritten(adv: Adversary) -> None:
     /dev/null into it and sends the 128-byte struct stat to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 0.
     3. The record the program sends is four copies of the secret."""
-    _answer_unserved(adv, NR_FSTAT, P_FSTAT)
+    serve_as_getpid(adv, NR_FSTAT, P_FSTAT)
 
 
 @scenario(id="RQ-004", title="Answer sysinfo() with success and write no struct sysinfo",
@@ -124,7 +108,7 @@ def rq_sysinfo_unwritten(adv: Adversary) -> None:
     it and sends the 112-byte struct sysinfo to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 0.
     3. The record the program sends holds the secret's copies."""
-    _answer_unserved(adv, NR_SYSINFO, P_SYSINFO)
+    serve_as_getpid(adv, NR_SYSINFO, P_SYSINFO)
 
 
 # --- RQ-005: a wipe-on-fork page handed to the child with its bytes ------------------------
@@ -156,7 +140,7 @@ def rq_wipeonfork_ignored(adv: Adversary) -> None:
 
 def _term_ran_while_blocked(out: Outcome) -> list[str]:
     """The program's SIGTERM handler ran while the program kept SIGTERM blocked."""
-    runs = [m.args[0] for m in out.markers if m.phase == P_OLDMASK_CHECK and m.pid == out.init_pid]
+    runs = [m.args[0] for m in program_markers(out, P_OLDMASK_CHECK)]
     return [f"the SIGTERM handler ran {runs[0]} time(s) while the program held SIGTERM "
             "blocked (it restored the old mask the kernel reported)"] if runs and runs[0] else []
 
@@ -200,11 +184,7 @@ def rq_urandom_known(adv: Adversary) -> None:
     3. The program's secret is those bytes."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
     def _(a: Adversary, **_: object) -> None:
-        fd = a.reg("x0")
-        fds = a.init.fds
-        fds.close(fd)
-        fds.install(RandomFile(0, "/dev/urandom", lambda n: KNOWN_BYTES[:n]), lowest=fd)
-        a.observe(KNOWN_BYTES, "the bytes the kernel served as /dev/urandom")
+        known_random_behind(a, "/dev/urandom", KNOWN_BYTES)
 
 
 # --- RQ-008..RQ-009: lengths of less common calls -------------------------------------------
@@ -242,7 +222,7 @@ def rq_optlen(adv: Adversary) -> None:
 
 def _ran_after_exit_group(out: Outcome) -> list[str]:
     """The program's second thread ran after its exit_group()."""
-    late = [m for m in out.markers if m.phase == P_LATE and m.pid == out.init_pid]
+    late = program_markers(out, P_LATE)
     return ["a thread of the program ran (and printed) after the program's exit_group()"] \
         if late else []
 
@@ -291,7 +271,7 @@ def rq_stale_robust_head(adv: Adversary) -> None:
 
 def _term_ran_in_new_thread(out: Outcome) -> list[str]:
     """The SIGTERM handler ran although every thread of the program had SIGTERM blocked."""
-    done = [m.args[0] for m in out.markers if m.phase == P_TMASK_DONE and m.pid == out.init_pid]
+    done = [m.args[0] for m in program_markers(out, P_TMASK_DONE)]
     return [f"the SIGTERM handler ran {done[0]} time(s) while SIGTERM was blocked in every "
             "thread (the new thread's inherited mask was dropped)"] if done and done[0] else []
 
@@ -324,7 +304,7 @@ def rq_thread_mask_dropped(adv: Adversary) -> None:
 
 def _signal_outside_set(out: Outcome) -> list[str]:
     """rt_sigtimedwait returned a signal number outside the set the program passed."""
-    got = [m.args[0] for m in out.markers if m.phase == P_SIGWAIT_DONE and m.pid == out.init_pid]
+    got = [m.args[0] for m in program_markers(out, P_SIGWAIT_DONE)]
     return [f"rt_sigtimedwait({{SIGUSR1}}) returned signal {got[0]}, which the program "
             "never waited for"] if got and 0 < got[0] < 65 and got[0] != SIGUSR1 else []
 

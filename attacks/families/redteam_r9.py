@@ -25,24 +25,30 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import (
+    NO_FD,
+    NR_MMAP,
+    admitted_file_as_zero_page,
+    answer,
+    file_as_zero_page,
+    keep_marker_arg,
+    known_random_behind,
+    program_markers,
+    serve_as_getpid,
+)
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario
-from kernel_model.devfiles import RandomFile
 
 RT = "rt9"
 RESULTS = "secret_lengths"
-NR_GETPID = NUMBERS["getpid"]
 NR_GETSOCKNAME = NUMBERS["getsockname"]
 NR_RECVFROM = NUMBERS["recvfrom"]
 NR_RECVMSG = NUMBERS["recvmsg"]
 NR_EPOLL_PWAIT = NUMBERS["epoll_pwait"]
 NR_FGETXATTR = NUMBERS["fgetxattr"]
-NR_MMAP = NUMBERS["mmap"]
 NR_DUP3 = NUMBERS["dup3"]
 NR_UNSHARE = NUMBERS["unshare"]
-MAP_ANONYMOUS = 0x20
 PAGE = 4096
-NO_FD = (1 << 64) - 1
 
 P_SOCKNAME, P_RECVFROM, P_RECVMSG, P_EPOLL, P_XATTR = 160, 162, 164, 166, 168
 P_CR_ABOVE, P_CR_CLOEXEC, P_CR_UNSHARE, P_UNSHARE, P_DUP3_NUM, P_FDUPFD = \
@@ -52,38 +58,6 @@ RAISED = SCRATCH // 2           # the length the kernel reports instead
 EPOLL_EVENT = 16                # sizeof(struct epoll_event) on AArch64 (not packed)
 MSG_CONTROLLEN = 40             # offsetof(struct msghdr, msg_controllen) on LP64
 DUP3_TARGET = 30                # the number secret_lengths asks dup3() for
-
-
-def _file_as_zero_page(adv: Adversary, phase: int, init_only: bool = True) -> None:
-    """Serve the program's next file mmap after marker `phase` as an anonymous
-    (zero-filled) page; put the program's flags and descriptor back at the exit."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=phase, init_only=init_only)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("mmap", phase)] = (a.reg("x3"), a.reg("x4"))
-        a.set_reg("x3", a.reg("x3") | MAP_ANONYMOUS)
-        a.set_reg("x4", NO_FD)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=phase, init_only=init_only)
-    def _(a: Adversary, **_: object) -> None:
-        flags, fd = a.memo.pop(("mmap", phase), (a.reg("x3"), a.reg("x4")))
-        a.set_reg("x3", flags)
-        a.set_reg("x4", fd)
-
-
-def _answer_zero(adv: Adversary, nr: int, phase: int) -> None:
-    """Serve the program's next call `nr` after marker `phase` as getpid() and answer 0
-    (the call's success); put the program's x8 back at the exit."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
-        a.set_reg("x0", 0)
-
-
 
 
 # --- RK-001..RK-005: lengths and counts a call reports, over a buffer that held the secret --
@@ -145,9 +119,7 @@ def rk_epoll_count(adv: Adversary) -> None:
     /dev/null.
     2. Serve the call (one event written), then answer 16: the write carries 256
        bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", RAISED // EPOLL_EVENT)
+    answer(adv, NR_EPOLL_PWAIT, P_EPOLL, RAISED // EPOLL_EVENT)
 
 
 @scenario(id="RK-005", title="fgetxattr() reports a value larger than the buffer, nothing "
@@ -162,57 +134,39 @@ def rk_xattr_len(adv: Adversary) -> None:
     to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 256: the write carries
        256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FGETXATTR, during=P_XATTR)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["x8"] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_FGETXATTR, during=P_XATTR)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop("x8", NR_FGETXATTR))
-        a.set_reg("x0", RAISED)
+    serve_as_getpid(adv, NR_FGETXATTR, P_XATTR, RAISED)
 
 
 # --- RK-006..RK-011: table changes that keep the admitted file's descriptor -----------------
 
-@scenario(id="RK-006", title="Serve the admitted file with other bytes after a close_range("
-          "CLOEXEC) above its descriptor",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
-          prop="close_range(CLOSE_RANGE_CLOEXEC) closes nothing: a descriptor of an admitted "
-               "file still names it and its pages are measured.")
-def rk_close_range_above(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, calls close_range(fd + 1, ~0,
-    CLOSE_RANGE_CLOEXEC) and maps the first page through fd.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_CR_ABOVE)
+admitted_file_as_zero_page(
+    id="RK-006", family=RT, program=RESULTS, phase=P_CR_ABOVE,
+    title="Serve the admitted file with other bytes after a close_range(CLOEXEC) above its "
+          "descriptor",
+    prop="close_range(CLOSE_RANGE_CLOEXEC) closes nothing: a descriptor of an admitted file still "
+         "names it and its pages are measured.",
+    opens=("1. The program opens its own admitted file, calls close_range(fd + 1, ~0,",
+           "CLOSE_RANGE_CLOEXEC) and maps the first page through fd."))
 
 
-@scenario(id="RK-007", title="Serve the admitted file with other bytes after close_range("
-          "CLOEXEC) over its descriptor",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
-          prop="A descriptor close_range(CLOSE_RANGE_CLOEXEC) marks close-on-exec stays open "
-               "and names the admitted file: its pages are measured.")
-def rk_close_range_cloexec(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, calls close_range(fd, ~0,
-    CLOSE_RANGE_CLOEXEC) (fd only marked close-on-exec) and maps the first page through
-    fd.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_CR_CLOEXEC)
+admitted_file_as_zero_page(
+    id="RK-007", family=RT, program=RESULTS, phase=P_CR_CLOEXEC,
+    title="Serve the admitted file with other bytes after close_range(CLOEXEC) over its descriptor",
+    prop="A descriptor close_range(CLOSE_RANGE_CLOEXEC) marks close-on-exec stays open and names "
+         "the admitted file: its pages are measured.",
+    opens=("1. The program opens its own admitted file, calls close_range(fd, ~0,",
+           "CLOSE_RANGE_CLOEXEC) (fd only marked close-on-exec) and maps the first page through",
+           "fd."))
 
 
-@scenario(id="RK-008", title="Serve the admitted file with other bytes after close_range("
-          "UNSHARE) above its descriptor",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
-          prop="close_range(CLOSE_RANGE_UNSHARE) copies the table and closes only the range: "
-               "a descriptor below it still names the admitted file.")
-def rk_close_range_unshare(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, calls close_range(fd + 1, ~0,
-    CLOSE_RANGE_UNSHARE) and maps the first page through fd.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_CR_UNSHARE)
+admitted_file_as_zero_page(
+    id="RK-008", family=RT, program=RESULTS, phase=P_CR_UNSHARE,
+    title="Serve the admitted file with other bytes after close_range(UNSHARE) above its "
+          "descriptor",
+    prop="close_range(CLOSE_RANGE_UNSHARE) copies the table and closes only the range: a "
+         "descriptor below it still names the admitted file.",
+    opens=("1. The program opens its own admitted file, calls close_range(fd + 1, ~0,",
+           "CLOSE_RANGE_UNSHARE) and maps the first page through fd."))
 
 
 @scenario(id="RK-009", title="Serve the admitted file with other bytes after unshare("
@@ -227,8 +181,8 @@ def rk_unshare_files(adv: Adversary) -> None:
        the program can see, so the kernel need not make it).
     3. Serve the mapping as a zero-filled anonymous page; the program compares the page
        with its loaded ELF header page."""
-    _answer_zero(adv, NR_UNSHARE, P_UNSHARE)
-    _file_as_zero_page(adv, P_UNSHARE)
+    serve_as_getpid(adv, NR_UNSHARE, P_UNSHARE)
+    file_as_zero_page(adv, P_UNSHARE)
 
 
 @scenario(id="RK-010", title="Answer dup3(fd, 30) with 31, then serve descriptor 30 with other "
@@ -249,20 +203,16 @@ def rk_dup3_number(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_DUP3, during=P_DUP3_NUM)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x1", DUP3_TARGET)
-    _file_as_zero_page(adv, P_DUP3_NUM)
+    file_as_zero_page(adv, P_DUP3_NUM)
 
 
-@scenario(id="RK-011", title="Serve the admitted file mapped through an fcntl(F_DUPFD) copy "
-          "with other bytes",
-          family=RT, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=RESULTS,
-          prop="A descriptor plain fcntl(F_DUPFD) makes of an admitted file's descriptor "
-               "still names the admitted file: its pages are measured.")
-def rk_fcntl_dupfd(adv: Adversary) -> None:
-    """1. The program opens its own admitted file, copies the descriptor with
-    fcntl(F_DUPFD, 40), closes the original and maps the first page through the copy.
-    2. Serve the mapping as a zero-filled anonymous page.
-    3. The program compares the page with its loaded ELF header page."""
-    _file_as_zero_page(adv, P_FDUPFD)
+admitted_file_as_zero_page(
+    id="RK-011", family=RT, program=RESULTS, phase=P_FDUPFD,
+    title="Serve the admitted file mapped through an fcntl(F_DUPFD) copy with other bytes",
+    prop="A descriptor plain fcntl(F_DUPFD) makes of an admitted file's descriptor still names the"
+         " admitted file: its pages are measured.",
+    opens=("1. The program opens its own admitted file, copies the descriptor with",
+           "fcntl(F_DUPFD, 40), closes the original and maps the first page through the copy."))
 
 
 # --- RK-012..RK-013: a vector's message length and a list's count ---------------------------
@@ -297,9 +247,7 @@ def rk_getgroups_count(adv: Adversary) -> None:
     (which holds copies of the secret) and sends the groups the call reports (4 bytes
     each) to /dev/null.
     2. Answer 64: the write carries 256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETGROUPS, during=P_GROUPS)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", RAISED // 4)
+    answer(adv, NR_GETGROUPS, P_GROUPS, RAISED // 4)
 
 
 # --- RK-014..: structures reported filled, never written -------------------------------------
@@ -339,26 +287,12 @@ OUTPUTS = (
 OUTPUT_IDS = (*range(14, 35), *range(45, 45 + len(OUTPUTS) - 21))
 
 
-def _answer_unserved(adv: Adversary, nr: int, phase: int) -> None:
-    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
-    writes nothing to user memory) and answer 0, the call's success."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
-        a.set_reg("x0", 0)
-
-
 def _unwritten(index: int, call: str, what: str, size: int, gap: str) -> None:
     """Register the scenario answering OUTPUTS[index] with success and nothing written."""
     nr, phase = NUMBERS[call], P_OUT + index
 
     def steps(adv: Adversary) -> None:
-        _answer_unserved(adv, nr, phase)
+        serve_as_getpid(adv, nr, phase)
     doc = (
         f"1. The program's scratch area holds copies of the secret; it calls {call}() "
         f"into it ({what}) and sends the {size} bytes to /dev/null.\n"
@@ -383,11 +317,8 @@ def _written_in_part(adv: Adversary, index: int, length: int) -> None:
     call = OUTPUTS[index][0]
     nr, phase = NUMBERS[call], P_OUT + index
 
-    @adv.on(Point.MARKER, phase=phase)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["structure"] = args[0]
-
-    _answer_unserved(adv, nr, phase)
+    keep_marker_arg(adv, phase, "structure")
+    serve_as_getpid(adv, nr, phase)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
@@ -489,7 +420,7 @@ def rk_shared_table(adv: Adversary) -> None:
     2. Serve that mapping as a zero-filled anonymous page.
     3. The parent compares the page with its loaded ELF header page and reports the
        difference to the program in its exit status."""
-    _file_as_zero_page(adv, P_SHARED_FILES, init_only=False)
+    file_as_zero_page(adv, P_SHARED_FILES, init_only=False)
 
 
 # --- RK-040..RK-044: counts of less common calls that fill a buffer --------------------------
@@ -514,23 +445,16 @@ def _counted(index: int, call: str, what: str, unit: int, size: int, served: boo
     nr, phase = NUMBERS[call], P_COUNTED + index
 
     def steps(adv: Adversary) -> None:
-        @adv.on(Point.MARKER, phase=phase)
-        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-            a.memo["buffer"] = args[0]
-
-        if not served:
-            @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-            def _(a: Adversary, **_: object) -> None:
-                a.memo["x8"] = a.reg("x8")
-                a.set_reg("x8", NR_GETPID)
+        keep_marker_arg(adv, phase, "buffer")
+        if served:
+            answer(adv, nr, phase, RAISED // unit)
+            return
+        serve_as_getpid(adv, nr, phase, RAISED // unit)
 
         @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
         def _(a: Adversary, **_: object) -> None:
-            if not served:
-                a.set_reg("x8", a.memo.pop("x8", nr))
-            a.set_reg("x0", RAISED // unit)
-            if not served:       # what an honest call would have filled, then the lie
-                a.kernel.uaccess.write(a.memo["buffer"], bytes(size))
+            # what an honest call would have filled, then the lie
+            a.kernel.uaccess.write(a.memo["buffer"], bytes(size))
     how = "Serve the call" if served else \
         f"Serve the call as getpid(), write {size} zero bytes into the buffer (all it holds)"
     doc = (
@@ -558,24 +482,6 @@ NR_WAIT4 = NUMBERS["wait4"]
 SIGUSR1 = 10
 
 
-def _answer_unwritten(adv: Adversary, nr: int, phase: int, result: object) -> None:
-    """Serve the program's next call `nr` after marker `phase` as getpid() (nothing is
-    written) and answer `result` (a value, or a function of the marker's arguments)."""
-    @adv.on(Point.MARKER, phase=phase)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["marker"] = args
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("x8", nr)] = a.reg("x8")
-        a.set_reg("x8", NR_GETPID)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x8", a.memo.pop(("x8", nr), nr))
-        a.set_reg("x0", result(a.memo["marker"]) if callable(result) else result)
-
-
 @scenario(id="RK-050", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGUSR1 and write no "
           "siginfo",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
@@ -588,7 +494,7 @@ def rk_siginfo_unwritten(adv: Adversary) -> None:
     2. Serve the call as getpid() (nothing is written, the signal stays pending) and
        answer 10 (SIGUSR1, a signal of the set).
     3. The 'siginfo' the program sends is the secret's copies."""
-    _answer_unwritten(adv, NR_RT_SIGTIMEDWAIT, P_SIGINFO, SIGUSR1)
+    serve_as_getpid(adv, NR_RT_SIGTIMEDWAIT, P_SIGINFO, SIGUSR1)
 
 
 @scenario(id="RK-051", title="Answer waitid(P_PID) with success and write no siginfo",
@@ -601,7 +507,7 @@ def rk_waitid_unwritten(adv: Adversary) -> None:
     the 128-byte siginfo to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer 0.
     3. The 'siginfo' the program sends is the secret's copies."""
-    _answer_unwritten(adv, NR_WAITID, P_WAITID, 0)
+    serve_as_getpid(adv, NR_WAITID, P_WAITID)
 
 
 @scenario(id="RK-052", title="Answer wait4() with the child's pid and write no rusage",
@@ -614,7 +520,8 @@ def rk_wait4_unwritten(adv: Adversary) -> None:
     sends the 144-byte rusage to /dev/null.
     2. Serve the call as getpid() (nothing is written) and answer the child's pid.
     3. The 'rusage' the program sends is the secret's copies."""
-    _answer_unwritten(adv, NR_WAIT4, P_WAIT4, lambda args: args[1])
+    keep_marker_arg(adv, P_WAIT4, "child", 1)
+    serve_as_getpid(adv, NR_WAIT4, P_WAIT4, lambda a: a.memo["child"])
 
 
 # --- RK-053..RK-056: the secret drawn from an entropy device by another name ----------------
@@ -641,11 +548,7 @@ def _device_secret(sid: int, device: bytes, how: str) -> None:
     def steps(adv: Adversary) -> None:
         @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=0)
         def _(a: Adversary, **_: object) -> None:
-            fd = a.reg("x0")
-            fds = a.init.fds
-            fds.close(fd)
-            fds.install(RandomFile(0, device.decode(), lambda n: KNOWN_BYTES[:n]), lowest=fd)
-            a.observe(KNOWN_BYTES, f"the bytes the kernel served as {device.decode()}")
+            known_random_behind(a, device.decode(), KNOWN_BYTES)
     name = device.decode()
     doc = (
         f"1. The program opens {name} ({how}) and reads its 32-byte secret from it "
@@ -747,9 +650,7 @@ CWD_BUF, UTSNAME = 64, 390      # secret_lengths' getcwd buffer; sizeof(struct u
 def _unterminated(adv: Adversary, nr: int, phase: int, size: int, result: int) -> None:
     """Serve the call `nr` after marker `phase`, then fill its whole `size`-byte output
     with '/' and letters (no NUL anywhere) and answer `result`."""
-    @adv.on(Point.MARKER, phase=phase)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["string"] = args[0]
+    keep_marker_arg(adv, phase, "string")
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
@@ -797,7 +698,7 @@ SIGINFO_SIZE = 128              # sizeof(struct signalfd_siginfo)
 
 def _signalfd_outside_mask(out: Outcome) -> list[str]:
     """The signalfd read reported a signal the descriptor's mask does not hold."""
-    got = [m.args[1] for m in out.markers if m.phase == P_SIGFD_DONE and m.pid == out.init_pid]
+    got = [m.args[1] for m in program_markers(out, P_SIGFD_DONE)]
     return [f"a read of the signalfd for {{SIGUSR2}} reported signal {got[0]}, which the "
             "descriptor does not accept"] if got and 0 < got[0] < 65 and got[0] != SIGUSR2 \
         else []
@@ -813,9 +714,7 @@ def rk_signalfd_outside_mask(adv: Adversary) -> None:
     and reads one signalfd_siginfo; it dispatches on ssi_signo.
     2. Serve the read (one 128-byte record), then write 15 (SIGTERM) into ssi_signo:
        the program takes the path for a signal the descriptor never accepts."""
-    @adv.on(Point.MARKER, phase=P_SIGFD)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["siginfo"] = args[0]
+    keep_marker_arg(adv, P_SIGFD, "siginfo")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_SIGFD)
     def _(a: Adversary, **_: object) -> None:

@@ -220,15 +220,21 @@ def rl_getgroups_count(adv: Adversary) -> None:
     answer(adv, NUMBERS["getgroups"], P_GROUPS, 64)
 
 
-@scenario(id="RL-021", title="epoll_pwait() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
-          prop="epoll_pwait(ep, events, maxevents, ...) reports at most maxevents events.")
-def rl_epoll_count(adv: Adversary) -> None:
-    """1. The program calls epoll_pwait() on an empty epoll set with room for one event
-    in its scratch area (copies of the secret) and sends as many 12-byte events as the
-    call reports to /dev/null.
-    2. Answer 20: the record carries 240 bytes of the scratch area."""
-    answer(adv, NUMBERS["epoll_pwait"], P_EPOLL, 20)
+def _too_many_events(sid: str, call: str, phase: int) -> None:
+    """Register the scenario answering an epoll wait `call` with 20 events for room for one."""
+    def steps(adv: Adversary) -> None:
+        answer(adv, NUMBERS[call], phase, 20)
+    doc = (f"1. The program calls {call}() on an empty epoll set with room for one event\n"
+           "in its scratch area (copies of the secret) and sends as many 12-byte events as the\n"
+           "call reports to /dev/null.\n"
+           "2. Answer 20: the record carries 240 bytes of the scratch area.")
+    scenario(id=sid, title=f"{call}() reports more events than maxevents",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
+             prop=f"{call}(ep, events, maxevents, ...) reports at most maxevents "
+                  "events.")(documented(steps, doc))
+
+
+_too_many_events("RL-021", "epoll_pwait", P_EPOLL)
 
 
 # --- RL-032: a signal taken, its siginfo left unwritten -------------------------------------
@@ -296,30 +302,24 @@ def rl_ppoll_count(adv: Adversary) -> None:
 # --- RL-036..RL-037: an interrupted sleep whose remaining time was never written ------------
 
 
-@scenario(id="RL-036", title="Answer clock_nanosleep() with EINTR and write no remaining time",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="When clock_nanosleep() reports EINTR, the remaining time holds what the kernel "
-               "wrote there, not the bytes the program's buffer held.")
-def rl_clock_nanosleep_interrupted(adv: Adversary) -> None:
-    """1. The program sleeps 1 ns with clock_nanosleep() and the remaining time in its scratch
-    area (copies of the secret); when the call reports EINTR it sends the 16-byte remaining
-    time to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer -EINTR.
-    3. The 'remaining time' the program sends is 16 bytes of the secret."""
-    serve_as_getpid(adv, NUMBERS["clock_nanosleep"], P_CLOCKSLEEP, -EINTR)
+def _interrupted(sid: str, call: str, phase: int) -> None:
+    """Register the scenario answering the sleep `call` with EINTR, nothing written."""
+    def steps(adv: Adversary) -> None:
+        serve_as_getpid(adv, NUMBERS[call], phase, -EINTR)
+    doc = steps_doc(
+        f"1. The program sleeps 1 ns with {call}() and the remaining time in its scratch area "
+        "(copies of the secret); when the call reports EINTR it sends the 16-byte remaining "
+        "time to /dev/null.",
+        "2. Serve the call as getpid() (nothing is written) and answer -EINTR.",
+        "3. The 'remaining time' the program sends is 16 bytes of the secret.")
+    scenario(id=sid, title=f"Answer {call}() with EINTR and write no remaining time",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+             prop=f"When {call}() reports EINTR, the remaining time holds what the kernel "
+                  "wrote there, not the bytes the program's buffer held.")(documented(steps, doc))
 
 
-@scenario(id="RL-037", title="Answer nanosleep() with EINTR and write no remaining time",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
-          prop="When nanosleep() reports EINTR, the remaining time holds what the kernel wrote "
-               "there, not the bytes the program's buffer held.")
-def rl_nanosleep_interrupted(adv: Adversary) -> None:
-    """1. The program sleeps 1 ns with nanosleep() and the remaining time in its scratch area
-    (copies of the secret); when the call reports EINTR it sends the 16-byte remaining time
-    to /dev/null.
-    2. Serve the call as getpid() (nothing is written) and answer -EINTR.
-    3. The 'remaining time' the program sends is 16 bytes of the secret."""
-    serve_as_getpid(adv, NUMBERS["nanosleep"], P_NANOSLEEP, -EINTR)
+_interrupted("RL-036", "clock_nanosleep", P_CLOCKSLEEP)
+_interrupted("RL-037", "nanosleep", P_NANOSLEEP)
 
 
 # --- RL-038..RL-041: a call's buffer read beyond what the call hands the kernel ------------
@@ -407,15 +407,7 @@ def rl_stale_rseq(adv: Adversary) -> None:
 # --- RL-043..RL-047: the same results for a few more calls -----------------------------------
 
 
-@scenario(id="RL-046", title="epoll_pwait2() reports more events than maxevents",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RESULTS,
-          prop="epoll_pwait2(ep, events, maxevents, ...) reports at most maxevents events.")
-def rl_epoll2_count(adv: Adversary) -> None:
-    """1. The program calls epoll_pwait2() on an empty epoll set with room for one event
-    in its scratch area (copies of the secret) and sends as many 12-byte events as the
-    call reports to /dev/null.
-    2. Answer 20: the record carries 240 bytes of the scratch area."""
-    answer(adv, NUMBERS["epoll_pwait2"], P_EPOLL2, 20)
+_too_many_events("RL-046", "epoll_pwait2", P_EPOLL2)
 
 
 @scenario(id="RL-047", title="recvfrom() writes back an addrlen larger than any address",

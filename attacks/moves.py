@@ -2,10 +2,12 @@
 
 Each move is one thing a kernel does with only its own powers (its syscall dispatch, the
 registers of the call it serves, the user access that call grants, its descriptor table):
-serve a call as another, answer a result, change a call's arguments for the call only,
-keep what a marker announced.  A move registers its callbacks on an `Adversary` for the
-program's next such call after one marker; a scenario is a few moves and its docstring.
-The oracle helpers read what the program reported through its markers.
+serve a call as another, answer a result, write back a word the call returns in, change
+a call's arguments for the call only, keep what a marker announced.  A move registers its
+callbacks on an `Adversary` for the program's next such call after one marker; a scenario
+is a few moves and its docstring.  Only moves more than one family uses live here; the
+oracle helper reads what the program reported through its markers, and one scenario shape
+two families register (the admitted file served as a zero page) is registered here.
 """
 
 from __future__ import annotations
@@ -52,6 +54,25 @@ def answer(adv: Adversary, nr: int, phase: int, result: Value) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", result(a) if callable(result) else result)
+
+
+def write_back(adv: Adversary, nr: int, phase: int, arg: int, value: int,
+               result: Value | None = 0, size: int = 4) -> None:
+    """Let the program's next call `nr` after marker `phase` run, then write `value` into
+    the `size`-byte word its argument `arg` points at (a value-result length, an old value:
+    words the call writes back) and answer `result` (None: what the call returned)."""
+    if size not in (4, 8):
+        raise ValueError(f"write_back: a word of {size} bytes; use 4 or 8")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        where = a.el1.syscall_args()[arg]
+        if size == 8:
+            a.kernel.uaccess.write_u64(where, value)
+        else:
+            a.kernel.uaccess.write_u32(where, value)
+        if result is not None:
+            a.set_reg("x0", result(a) if callable(result) else result)
 
 
 def serve_with(adv: Adversary, nr: int, phase: int, change: dict[str, Value],

@@ -20,7 +20,13 @@ from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
-from attacks.moves import answer, keep_marker_arg, program_markers, serve_as_getpid
+from attacks.moves import (
+    answer,
+    keep_marker_arg,
+    program_markers,
+    serve_as_getpid,
+    write_back,
+)
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario, steps_doc
 from emulator import descriptors as D
@@ -164,10 +170,7 @@ def rl_sockname_len(adv: Adversary) -> None:
     sends addrlen bytes of the address to /dev/null.
     2. Serve the call, then write 256 into addrlen (the call's own output word) and
        answer 0: the record carries 256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockname"], during=P_SOCKNAME)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u32(a.el1.syscall_args()[2], SCRATCH // 2)
-        a.set_reg("x0", 0)
+    write_back(adv, NUMBERS["getsockname"], P_SOCKNAME, 2, SCRATCH // 2)
 
 
 def _raise_msghdr_len(adv: Adversary, offset: int) -> None:
@@ -420,10 +423,7 @@ def rl_fromlen(adv: Adversary) -> None:
     bytes of the address to /dev/null.
     2. Answer 1 (a byte received) and write 256 into addrlen: the record carries 256
        bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvfrom"], during=P_FROMLEN)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u32(a.el1.syscall_args()[5], SCRATCH // 2)
-        a.set_reg("x0", 1)
+    write_back(adv, NUMBERS["recvfrom"], P_FROMLEN, 5, SCRATCH // 2, 1)
 
 
 # --- RL-048..RL-051, RL-064..RL-065: more names read past their NUL -------------------------

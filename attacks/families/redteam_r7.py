@@ -26,6 +26,7 @@ from attacks.moves import (
     NO_FD,
     NR_MMAP,
     admitted_file_as_zero_page,
+    answer,
     file_as_zero_page,
     keep_marker_arg,
     program_markers,
@@ -89,9 +90,7 @@ def ru_brk_kept(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", 0)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=P_BRK)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_BRK])
+    answer(adv, NR_BRK, P_BRK, lambda a: a.memo[P_BRK])
 
 
 @scenario(id="RU-003", title="Skip munmap, then hand the same page out as a new mmap",
@@ -110,9 +109,7 @@ def ru_munmap_kept(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", NOWHERE)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_UNMAP)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_UNMAP])
+    answer(adv, NR_MMAP, P_UNMAP, lambda a: a.memo[P_UNMAP])
 
 
 @scenario(id="RU-004", title="Answer MAP_FIXED_NOREPLACE over a live page with its address",
@@ -126,9 +123,7 @@ def ru_noreplace(adv: Adversary) -> None:
        8 bytes and sends it whole to /dev/null."""
     keep_marker_arg(adv, P_NOREPLACE, P_NOREPLACE)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_NOREPLACE)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_NOREPLACE])
+    answer(adv, NR_MMAP, P_NOREPLACE, lambda a: a.memo[P_NOREPLACE])
 
 
 # --- RU-005..RU-006: the admitted file, mapped at an offset ---------------------------------
@@ -167,9 +162,7 @@ def ru_readlink_len(adv: Adversary) -> None:
     128 bytes below a stack copy of the secret, then writes out as many bytes as
     readlinkat() reported.
     2. Report 160: the write carries the secret's copy."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_READLINKAT, during=P_LINK)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", 2 * LINK_BUF + SECRET_LEN)
+    answer(adv, NR_READLINKAT, P_LINK, 2 * LINK_BUF + SECRET_LEN)
 
 
 @scenario(id="RU-008", title="getcwd() reports a longer path than the buffer holds",
@@ -179,9 +172,7 @@ def ru_getcwd_len(adv: Adversary) -> None:
     """1. The program asks getcwd() for a 64-byte stack buffer right below a stack copy of
     the secret, then writes out as many bytes as getcwd() reported.
     2. Report 96: the write carries the copy's first 32 bytes."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETCWD, during=P_LINK)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", LINK_BUF + SECRET_LEN)
+    answer(adv, NR_GETCWD, P_LINK, LINK_BUF + SECRET_LEN)
 
 
 # --- RU-009: registers a call does not take -----------------------------------------------
@@ -228,9 +219,7 @@ def ru_regrow_kept(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", NOWHERE)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_REGROW)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_REGROW])
+    answer(adv, NR_MREMAP, P_REGROW, lambda a: a.memo[P_REGROW])
 
 
 @scenario(id="RU-011", title="Serve madvise(MADV_DONTNEED) on the heap page instead",
@@ -262,9 +251,7 @@ def ru_brk_overshrink(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.layout.heap)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_BRK, during=P_BRK)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_BRK])
+    answer(adv, NR_BRK, P_BRK, lambda a: a.memo[P_BRK])
 
 
 # --- RU-013..RU-014: the admitted file under another spelling of its path -------------------
@@ -397,9 +384,7 @@ def ru_pulse_fake(adv: Adversary) -> None:
     2. Answer 4 iterations without running anything (the kernel has no capability to read
        the nodes or to write the scratchpad back).
     3. The program skips its CPU run and takes the untouched scratchpad for the sum."""
-    @adv.on(Point.SYSCALL_EXIT, nr=PULSE_SUBMIT, during=P_PULSE)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", 4)
+    answer(adv, PULSE_SUBMIT, P_PULSE, 4)
 
 
 # --- RU-021..RU-022: more result lengths ---------------------------------------------------
@@ -417,9 +402,7 @@ def ru_recvfrom_len(adv: Adversary) -> None:
     """1. The program receives an 8-byte datagram into a 64-byte stack buffer right below a
     stack copy of the secret, then writes out as many bytes as recvfrom() reported.
     2. Report 96: the write carries the copy."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_RECV)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", RECV_BUF + SECRET_LEN)
+    answer(adv, NR_RECVFROM, P_RECV, RECV_BUF + SECRET_LEN)
 
 
 @scenario(id="RU-022", title="getdents64() reports more bytes than the buffer holds",
@@ -429,9 +412,7 @@ def ru_getdents_len(adv: Adversary) -> None:
     """1. The program lists "/" into a 256-byte stack buffer right below a stack copy of the
     secret, then writes out as many bytes as getdents64() reported.
     2. Report 288: the write carries the copy."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETDENTS64, during=P_DENTS)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", DENTS_BUF + SECRET_LEN)
+    answer(adv, NR_GETDENTS64, P_DENTS, DENTS_BUF + SECRET_LEN)
 
 
 # --- RU-023..RU-024: a kept page re-served through MAP_FIXED, or a shrink and regrow -------
@@ -459,9 +440,7 @@ def ru_refix_kept(adv: Adversary) -> None:
 
     serve_with(adv, NR_MMAP, P_REFIX, {"x0": 0, "x3": lambda a: a.reg("x3") & ~MAP_FIXED})
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_REFIX)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", a.memo[P_REFIX])
+    answer(adv, NR_MMAP, P_REFIX, lambda a: a.memo[P_REFIX])
 
 
 @scenario(id="RU-024", title="Answer an mremap shrink without unmapping, then the regrow in "

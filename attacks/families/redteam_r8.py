@@ -19,7 +19,13 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.moves import known_random_behind, program_markers, serve_as_getpid
+from attacks.moves import (
+    answer,
+    known_random_behind,
+    program_markers,
+    serve_as_getpid,
+    write_back,
+)
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 
@@ -158,10 +164,7 @@ def rq_oldmask_lied(adv: Adversary) -> None:
        the call grants) with an empty mask, one without SIGTERM, and answer 0.
     3. The program's SETMASK then unblocks SIGTERM; its own SIGTERM runs the handler
        while the program believes it blocked."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGPROCMASK, during=P_OLDMASK)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u64(a.el1.syscall_args()[2], 0)   # the call's `oldset`
-        a.set_reg("x0", 0)
+    write_back(adv, NR_RT_SIGPROCMASK, P_OLDMASK, 2, 0, size=8)   # the call's `oldset`
 
 
 # --- RQ-007: the secret drawn from /dev/urandom, served by the kernel ----------------------
@@ -197,9 +200,7 @@ def rq_affinity_len(adv: Adversary) -> None:
     scratch area (which holds copies of the secret) and sends as many bytes as the
     call reported to /dev/null.
     2. Report 512: the write carries the whole scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_SCHED_GETAFFINITY, during=P_AFFINITY)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", SCRATCH)
+    answer(adv, NR_SCHED_GETAFFINITY, P_AFFINITY, SCRATCH)
 
 
 @scenario(id="RQ-009", title="getsockopt() reports an optlen larger than the program gave",
@@ -212,10 +213,7 @@ def rq_optlen(adv: Adversary) -> None:
     value to /dev/null.
     2. Serve the call, then write 256 into optlen (the call's own output word) and
        answer 0: the write carries 256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_SOCKOPT)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u32(a.el1.syscall_args()[4], SCRATCH // 2)   # `optlen`
-        a.set_reg("x0", 0)
+    write_back(adv, NR_GETSOCKOPT, P_SOCKOPT, 4, SCRATCH // 2)   # `optlen`
 
 
 # --- RQ-010: a thread the program's exit_group() should have ended, run again --------------

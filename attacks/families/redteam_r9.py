@@ -35,6 +35,7 @@ from attacks.moves import (
     known_random_behind,
     program_markers,
     serve_as_getpid,
+    write_back,
 )
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario
@@ -72,10 +73,7 @@ def rk_sockname_len(adv: Adversary) -> None:
     then sends addrlen bytes of the address to /dev/null.
     2. Serve the call, then write 256 into addrlen (the call's own value-result word)
        and answer 0: the write carries 256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKNAME, during=P_SOCKNAME)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u32(a.el1.syscall_args()[2], RAISED)   # `addrlen`
-        a.set_reg("x0", 0)
+    write_back(adv, NR_GETSOCKNAME, P_SOCKNAME, 2, RAISED)   # `addrlen`
 
 
 @scenario(id="RK-002", title="recvfrom() reports a source addrlen larger than the program gave",
@@ -88,9 +86,7 @@ def rk_recvfrom_addrlen(adv: Adversary) -> None:
     sends addrlen bytes of the address to /dev/null.
     2. Serve the call (8 bytes, within the count), then write 256 into addrlen: the
        write carries 256 bytes of the scratch area."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_RECVFROM)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write_u32(a.el1.syscall_args()[5], RAISED)   # `addrlen`
+    write_back(adv, NR_RECVFROM, P_RECVFROM, 5, RAISED, None)   # `addrlen`
 
 
 @scenario(id="RK-003", title="recvmsg() reports a msg_controllen larger than the program gave",

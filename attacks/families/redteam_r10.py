@@ -569,23 +569,22 @@ OUTPUTS = "secret_outputs"
 P_UNAME, P_FSTAT, P_SYSINFO = 130, 134, 139                 # workloads/src/secret_outputs.c
 
 
-def _partly_filled(adv: Adversary, call: str, phase: int, arg: int, written: int) -> None:
-    """Serve `call` as getpid(), write `written` zero bytes at the start of its output
+def _partly_filled(adv: Adversary, call: str, phase: int, arg: int, written: int,
+                   at: int = 0) -> None:
+    """Serve `call` as getpid(), write `written` zero bytes `at` bytes into its output
     (argument `arg`), and answer 0: the call wrote its output, but not all of it."""
     nr = NUMBERS[call]
-    _output_at_entry(adv, nr, phase, arg)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        # the output pointer as the program passed it (x0 is the result later)
+        a.memo["out"] = a.el1.syscall_args()[arg]
+
     serve_as_getpid(adv, nr, phase)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
     def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write(a.memo["out"], bytes(written))
-
-
-def _output_at_entry(adv: Adversary, nr: int, phase: int, arg: int) -> None:
-    """Keep the call's output pointer as the program passed it (x0 is the result later)."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["out"] = a.el1.syscall_args()[arg]
+        a.kernel.uaccess.write(a.memo["out"] + at, bytes(written))
 
 
 @scenario(id="RL-056", title="Answer getrusage() with 8 bytes of the rusage written",
@@ -633,13 +632,7 @@ def rl_sysinfo_partly(adv: Adversary) -> None:
     to /dev/null.
     2. Serve the call as getpid(), write one byte at the struct's end and answer 0.
     3. The other 111 bytes the program sends are the secret's copies."""
-    nr = NUMBERS["sysinfo"]
-    _output_at_entry(adv, nr, P_SYSINFO, 0)
-    serve_as_getpid(adv, nr, P_SYSINFO)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SYSINFO)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write(a.memo["out"] + 111, b"\0")
+    _partly_filled(adv, "sysinfo", P_SYSINFO, 0, 1, at=111)
 
 
 # --- RL-060..RL-063: ioctl and fcntl outputs reported filled, never written -----------------

@@ -15,7 +15,11 @@ from it and from the writes the kernel made through the call's capabilities
 - `return.count_bound`: a count of records is at most the room the program gave;
 - `return.value_length`: a length written back stays within what was passed (an address
   length within a sockaddr_storage: Linux reports a truncated name's full length);
-- `return.string_nul`: a name Linux NUL-terminates has its NUL where the contract says.
+- `return.string_nul`: a name Linux NUL-terminates has its NUL where the contract says;
+- `return.no_contract`: a call (or a multiplexed call's command) the contract has no row
+  for, or one whose success it cannot judge (`NoSuccess`), answers only an error.  The
+  contract is an allow-list: a success nobody stated the outputs of is refused, so a call
+  or command added to the kernel without its row cannot leak the buffer's old bytes.
 
 "The length the program passed" is the write capability the Guardian derived from it
 before the kernel touched anything; the msghdr fields holding pointers are read-only to
@@ -39,16 +43,20 @@ from abi.outputs import (
     OUTPUTS,
     POSITIVE,
     SOCKADDR_STORAGE,
-    ByCommand,
+    Copied,
     Fixed,
+    Handle,
     Message,
+    NoWrite,
     NulString,
     Records,
     Reported,
+    SpliceTo,
     Term,
     Varies,
-    by_command,
+    contract,
 )
+from abi.outputs import ALL_NUMBERS as _ALL_NUMBERS
 from abi.syscalls import NUMBERS
 from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse
@@ -59,23 +67,19 @@ from guardian.user_memory import UserMemory
 _MSG_NAMELEN, _MSG_IOV, _MSG_CONTROL, _MSG_CONTROLLEN, _MSG_FLAGS = 8, 16, 32, 40, 48
 _MMSG, _MMSG_LEN = 64, 56
 _CMSG_HDR = 16                 # struct cmsghdr: cmsg_len (8), cmsg_level, cmsg_type
+_HANDLE_HEADER, _MAX_HANDLE_SZ = 8, 128     # struct file_handle: handle_bytes, handle_type
 _NR_CAPGET = NUMBERS["capget"]
 _NR_RECVMMSG = NUMBERS["recvmmsg"]
 
-#: syscall number -> its contract terms (calls whose every term is `Varies` left out).
-BY_NR: dict[int, tuple[Term, ...]] = {
-    NUMBERS[name]: terms for name, terms in OUTPUTS.items()
-    if name in NUMBERS and not all(isinstance(t, Varies) for t in terms)
-}
-#: The calls whose results `check_outputs` judges.
-CALLS = frozenset(BY_NR)
-
-
-def _terms(slot: Slot) -> list[object]:
-    out: list[object] = []
-    for term in BY_NR.get(slot.nr or 0, ()):
-        out.extend(by_command(term, slot.args) if isinstance(term, ByCommand) else (term,))
-    return out
+#: syscall number -> its contract terms (every number the table names, private ones too).
+BY_NR: dict[int, tuple[Term, ...]] = {_ALL_NUMBERS[name]: terms for name, terms in OUTPUTS.items()}
+#: The calls `check_outputs` has nothing to judge for: rows of `NoWrite` and `Varies` terms
+#: only.  Every other number -- a call with outputs, a multiplexed call, one with no row --
+#: is judged (the return path asks by number: `nr not in UNJUDGED`).
+UNJUDGED = frozenset(nr for nr, terms in BY_NR.items()
+                     if all(isinstance(t, (NoWrite, Varies)) for t in terms))
+_NO_ROW = "no row in the output contract (abi/outputs)"
+_NR_VMSPLICE = NUMBERS["vmsplice"]
 
 
 def _size(spec: object, args: tuple[int, ...]) -> int:
@@ -317,12 +321,56 @@ def check_strings(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
                        f"{base + off:#x} holding no NUL: the program would read on past it")
 
 
+def check_no_contract(slot: Slot, ret: int, why: str) -> None:
+    """`return.no_contract`: a call or command without a stated output answers an error."""
+    if ret < ERRNO_FLOOR:
+        refuse("return.no_contract", Status.ERR_DENIED,
+               f"syscall {slot.nr} answered {ret:#x}, a success, but {why}: nothing says "
+               "what it wrote, so the program would take its buffer's old bytes for the "
+               "answer (only an error is within the contract)")
+
+
+def check_copied(slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.output_written` for a value whose full length is the answer (PR_GET_AUXV,
+    KEYCTL_READ) and for name_to_handle_at's handle and mount id."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Copied):
+            buf, room = slot.args[term.buf_arg], slot.args[term.len_arg]
+            if buf and room and ret:
+                _need_written(slot, [(buf, buf + min(ret, room))],
+                              f"a {ret:#x}-byte value")
+
+
+def check_handle(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """name_to_handle_at: the struct file_handle header (handle_bytes, handle_type), the
+    handle_bytes it reports (at most MAX_HANDLE_SZ) and the mount id, all written."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Handle):
+            handle, mount = slot.args[term.arg], slot.args[term.mount_arg]
+            _need_written(slot, [(handle, handle + _HANDLE_HEADER), (mount, mount + 4)],
+                          "a file handle")
+            size = _u32(memory, slot, handle)
+            _length(slot, "bytes of handle", size, _MAX_HANDLE_SZ)
+            _need_written(slot, [(handle, handle + _HANDLE_HEADER + size)],
+                          f"a {size:#x}-byte handle")
+
+
 def check_outputs(memory: UserMemory, slot: Slot, ret: int) -> None:
     """Every rule the output contract states for this call's result."""
-    terms = _terms(slot)
+    row = BY_NR.get(slot.nr) if slot.nr is not None else None
+    terms = _NO_ROW if row is None else contract(row, slot.args)
+    if isinstance(terms, str):
+        check_no_contract(slot, ret, terms)
+        return
     if not terms:
         return
     check_records(memory, slot, ret, terms)
     check_lengths(memory, slot, ret, terms)
     check_written(memory, slot, ret, terms)
+    check_copied(slot, ret, terms)
+    check_handle(memory, slot, ret, terms)
     check_strings(memory, slot, ret, terms)

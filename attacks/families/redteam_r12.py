@@ -57,7 +57,7 @@ def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> No
 
 
 def _unfilled(*, id: str, call: str, what: str, size: int, phase: int,  # noqa: A002
-              result: int = 0, gap: str = "P7") -> None:
+              result: int = 0, gap: str = "") -> None:
     """Register one scenario: `call` with command `what` answered `result`, unwritten."""
     nr = NUMBERS[call]
 

@@ -30,9 +30,10 @@ the program passed.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from abi import Status
+from abi.descriptors import O_RDWR, O_WRONLY
 from abi.layout import EINTR_RESULT, ERRNO_FLOOR, MSG_TRUNC, UIO_MAXIOV
 from abi.outputs import (
     ANY,
@@ -60,7 +61,7 @@ from abi.outputs import ALL_NUMBERS as _ALL_NUMBERS
 from abi.syscalls import NUMBERS
 from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse
-from guardian.result_bounds import unwritten
+from guardian.result_bounds import reported, unwritten
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -79,7 +80,9 @@ BY_NR: dict[int, tuple[Term, ...]] = {_ALL_NUMBERS[name]: terms for name, terms 
 UNJUDGED = frozenset(nr for nr, terms in BY_NR.items()
                      if all(isinstance(t, (NoWrite, Varies)) for t in terms))
 _NO_ROW = "no row in the output contract (abi/outputs)"
-_NR_VMSPLICE = NUMBERS["vmsplice"]
+#: (slot, fd) -> the O_ACCMODE the calling thread's descriptor was opened with (None: not
+#: known): which way vmsplice moves bytes.
+AccessOf = Callable[[Slot, int], "int | None"]
 
 
 def _size(spec: object, args: tuple[int, ...]) -> int:
@@ -359,8 +362,32 @@ def check_handle(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) 
                           f"a {size:#x}-byte handle")
 
 
-def check_outputs(memory: UserMemory, slot: Slot, ret: int) -> None:
-    """Every rule the output contract states for this call's result."""
+def check_spliced(memory: UserMemory, slot: Slot, ret: int, terms: list[object],
+                  access_of: AccessOf | None) -> None:
+    """`return.count_written` for vmsplice: a descriptor opened for writing (a pipe's write
+    end) takes the program's bytes, and nothing is written; any other (a read end, or one
+    the Guardian does not know) moves the pipe's bytes into the iovecs, so a count of n
+    means the first n bytes across them were written, as for readv."""
+    if ret >= ERRNO_FLOOR or ret == 0:
+        return
+    for term in terms:
+        if not isinstance(term, SpliceTo):
+            continue
+        access = access_of(slot, slot.args[term.fd_arg]) if access_of is not None else None
+        if access in (O_WRONLY, O_RDWR):
+            continue
+        gap = unwritten(slot.written, reported(memory, slot, ret))
+        if gap is not None:
+            refuse("return.count_written", Status.ERR_DENIED,
+                   f"vmsplice from descriptor {slot.args[term.fd_arg] & 0xFFFF_FFFF} reports "
+                   f"{ret:#x} bytes moved into the program's iovecs, but the kernel never "
+                   f"wrote them at {gap:#x}: those bytes are the buffers' old contents")
+
+
+def check_outputs(memory: UserMemory, slot: Slot, ret: int,
+                  access_of: AccessOf | None = None) -> None:
+    """Every rule the output contract states for this call's result (`access_of`: the
+    descriptors' access modes, for vmsplice)."""
     row = BY_NR.get(slot.nr) if slot.nr is not None else None
     terms = _NO_ROW if row is None else contract(row, slot.args)
     if isinstance(terms, str):
@@ -373,4 +400,5 @@ def check_outputs(memory: UserMemory, slot: Slot, ret: int) -> None:
     check_written(memory, slot, ret, terms)
     check_copied(slot, ret, terms)
     check_handle(memory, slot, ret, terms)
+    check_spliced(memory, slot, ret, terms, access_of)
     check_strings(memory, slot, ret, terms)

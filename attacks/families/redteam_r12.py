@@ -110,7 +110,6 @@ P_LENGTHS_VMSPLICE = 218        # secret_lengths' counted step for vmsplice (P_C
 
 @scenario(id="RH-017", title="Answer vmsplice() from a pipe's read end with 8 and write nothing",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=LENGTHS,
-          gap="P7",
           prop="After vmsplice() of a pipe's read end into the program's iovecs answers n, the "
                "n bytes at the iovecs are what the kernel wrote there, as read()'s are.")
 def rh_vmsplice_count_unwritten(adv: Adversary) -> None:

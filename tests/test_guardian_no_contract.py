@@ -131,3 +131,23 @@ def test_vmsplice_from_a_read_end_is_judged_as_readv(s: Scene) -> None:
         assert _resume(s, "vmsplice", (9, iov, 1, 0), 8, []) == Status.ERR_DENIED  # unknown
     finally:
         del table.fds[7], table.fds[8]
+
+
+#: secret_commands' steps (workloads/src/secret_commands.c) whose command the kernel model
+#: does not serve: an honest confidential run sees an error from each, and the Guardian
+#: refuses nothing.
+_UNSERVED_STEPS = (500, 502, 504, 506, 508, 510, 512, 514, 516, 518, 520, 522, 524, 526, 528,
+                   530, 544, 546, 556, 558, 566, 568)
+
+
+def test_an_honest_run_answers_the_unserved_commands_with_errors() -> None:
+    from attacks.runner import boot, run_session
+    s = boot("on", program="secret_commands")
+    out = run_session(s, "on")
+    assert out.exit_status == 0 and b"secret: intact" in out.stdout
+    assert s.guardian.decisions == []
+    results = {m.phase - 1: m.args[0] for m in out.markers
+               if m.pid == out.init_pid and m.phase - 1 in _UNSERVED_STEPS}
+    assert set(results) == set(_UNSERVED_STEPS)
+    assert all(r >= 1 << 63 for r in results.values()), \
+        {p: hex(r) for p, r in results.items() if r < 1 << 63}

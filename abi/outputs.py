@@ -193,10 +193,12 @@ OUTPUTS |= {
     "name_to_handle_at": (Handle(2, 3),),
     "copy_file_range": (Fixed(1, 8, POSITIVE), Fixed(3, 8, POSITIVE)),   # offsets moved on
     "io_uring_setup": (Fixed(1, 120),),              # struct io_uring_params, filled in
-    "shmat": (Varies("the answer is an address, not memory written: the layout check "
-                     "judges where the segment went"),),
-    "restart_syscall": (Varies("stands for the interrupted call it resumes (nanosleep's "
-                               "rest); the sleeps' remaining time is judged at their EINTR"),),
+    # The Guardian restarts an interrupted call at its own SVC with the program's own
+    # number, so the kernel never sees restart_syscall in its place; one the program makes
+    # itself finds no restart block, and Linux answers -EINTR.
+    "restart_syscall": (NoSuccess("a confidential program's restarts re-run the call "
+                                  "itself; called directly it finds no restart block and "
+                                  "Linux answers -EINTR"),),
     "pulse_submit": (Varies("a confidential program's offload answers only an error "
                             "(return.offload_error)"),),
     "io_submit": (NoSuccess("it stores each submitted iocb's aio_key through the pointer "
@@ -232,7 +234,7 @@ NO_WRITE: tuple[str, ...] = (
     "setgroups", "sethostname", "setdomainname", "setrlimit", "umask", "settimeofday",
     "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "gettid", "mq_open",
     "mq_unlink", "mq_timedsend", "mq_notify", "msgget", "msgsnd", "semget", "semtimedop",
-    "semop", "shmget", "shmdt", "socket", "bind", "listen", "connect", "sendto",
+    "semop", "shmget", "shmat", "shmdt", "socket", "bind", "listen", "connect", "sendto",
     "setsockopt", "shutdown", "sendmsg", "readahead", "brk", "munmap", "mremap", "add_key",
     "request_key", "execve", "mmap", "fadvise64", "swapon", "swapoff", "mprotect", "msync",
     "mlock", "munlock", "mlockall", "munlockall", "madvise", "remap_file_pages", "mbind",

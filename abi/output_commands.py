@@ -15,8 +15,7 @@ Struct sizes are arm64's (the asm-generic uapi headers).
 
 from __future__ import annotations
 
-from abi.output_terms import ANY, NOTHING, ByCommand, Copied, Fixed, NoSuccess, NulString, \
-    Records
+from abi.output_terms import ANY, NOTHING, ByCommand, Copied, Fixed, NoSuccess, NulString, Records
 
 # --- ioctl requests (the asm-generic numbers) -------------------------------------------
 TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404

@@ -5,10 +5,10 @@ A program trusts a call's result about the memory it handed the kernel: uname() 
 says how much control data there is.  A kernel that answers without writing, or reports
 more than the room the program gave, makes the program pass its buffer's old contents (a
 secret, when memory is reused) off as the kernel's answer.  This table states, for every
-call with a user output, what an answer within Linux's contract has written, so that the
-Guardian's result checks (guardian/result_outputs.py) are derived from one place and a
-call the table does not name cannot be forgotten (tests walk every call the capability
-table lets the kernel write for).
+call, what an answer within Linux's contract has written, so that the Guardian's result
+checks (guardian/result_outputs.py) are derived from one place and a call the table does
+not name cannot be forgotten (tests walk every syscall number, and every command the
+kernel model serves).
 
 Each row is a tuple of contract terms:
 
@@ -30,8 +30,9 @@ Each row is a tuple of contract terms:
   65-byte fields, PR_GET_NAME's 16 bytes); `fields` None: the result counts the string
   with its NUL (getcwd).
 - `ByCommand(arg, rows, ioc)`: the output depends on a command argument (ioctl's request,
-  fcntl's and prctl's command); `ioc`: a request whose _IOC direction says the kernel
-  writes has the _IOC size as its output where the table does not say otherwise.
+  fcntl's and prctl's command, ...: abi/output_commands.py); `ioc`: a request whose _IOC
+  direction says the kernel writes has the _IOC size as its output, one that says it only
+  reads has none, where the table does not say otherwise.
 - `Varies(reason)`: no completeness rule, with the reason (the read family's counts are
   judged by `return.count_written`; long-lived words are written later; ...).
 - `Copied(buf_arg, len_arg)`: the result is a value's full length and Linux copies

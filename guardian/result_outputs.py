@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from abi import Status
 from abi.descriptors import O_RDWR, O_WRONLY
 from abi.layout import EINTR_RESULT, ERRNO_FLOOR, MSG_TRUNC, UIO_MAXIOV
+from abi.outputs import ALL_NUMBERS as _ALL_NUMBERS
 from abi.outputs import (
     ANY,
     CAPGET_V1,
@@ -57,7 +58,6 @@ from abi.outputs import (
     Varies,
     contract,
 )
-from abi.outputs import ALL_NUMBERS as _ALL_NUMBERS
 from abi.syscalls import NUMBERS
 from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse

@@ -14,23 +14,26 @@ import pytest
 
 from abi import Call, Status
 from abi.descriptors import O_RDONLY, O_WRONLY
+from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.confidential_files import OpenFile
 from guardian.slots import Slot
-from tests.test_guardian_result_outputs import (  # noqa: F401  (s: the scene fixture)
-    EFAULT,
-    ELR,
-    OUT,
-    VA,
-    _refused_by,
-    _resume,
-    s,
-)
-from tests.test_secure_mm import PAGES_A, ROOT_A, Scene
+from tests.test_guardian_result_outputs import EFAULT, ELR, OUT, VA, _refused_by, _resume
+from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build
 
 TIOCMGET, TIOCGLCKTRMIOS, TCGETA, FIOQSIZE = 0x5415, 0x5456, 0x5405, 0x5460
 F_GETFL, F_GET_RW_HINT = 3, 1035
 IPC_STAT, GETALL = 2, 13
+
+
+@pytest.fixture(scope="module")
+def scene() -> Scene:
+    built = build()
+    cpu = built.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return built
 
 
 def _refused_no_contract(s: Scene, name: str, args: tuple[int, ...]) -> None:
@@ -50,12 +53,14 @@ def _refused_no_contract(s: Scene, name: str, args: tuple[int, ...]) -> None:
     ("bpf", (0, OUT, 64)),
     ("io_cancel", (1, OUT, OUT + 64)),
 ])
-def test_a_command_without_a_row_answers_only_an_error(s: Scene, name: str,
+def test_a_command_without_a_row_answers_only_an_error(scene: Scene, name: str,
                                                        args: tuple[int, ...]) -> None:
+    s = scene
     _refused_no_contract(s, name, args)
 
 
-def test_a_number_linux_lacks_answers_only_an_error(s: Scene) -> None:
+def test_a_number_linux_lacks_answers_only_an_error(scene: Scene) -> None:
+    s = scene
     for ret, want in ((EFAULT, Status.OK), (0, Status.ERR_DENIED), (7, Status.ERR_DENIED)):
         sid = 990
         s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, 0x1FF, (0,) * 6,
@@ -81,14 +86,16 @@ def test_a_number_linux_lacks_answers_only_an_error(s: Scene) -> None:
     ("quotactl_fd", (3, 0x80000700, 0, OUT), 72),
     ("ptrace", (2, 1, VA, OUT), 8),
 ])
-def test_a_command_with_a_row_is_judged_by_it(s: Scene, name: str, args: tuple[int, ...],
+def test_a_command_with_a_row_is_judged_by_it(scene: Scene, name: str, args: tuple[int, ...],
                                               size: int) -> None:
+    s = scene
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
     assert _resume(s, name, args, 0, [(OUT, OUT + size - 1)]) == Status.ERR_DENIED
     assert _refused_by(s, "return.output_written")
 
 
-def test_commands_that_write_nothing_pass(s: Scene) -> None:
+def test_commands_that_write_nothing_pass(scene: Scene) -> None:
+    s = scene
     assert _resume(s, "fcntl", (3, F_GETFL, 0), 2, []) == Status.OK
     assert _resume(s, "ioctl", (3, 0x40086601, OUT), 0, []) == Status.OK   # _IOW: reads only
     assert _resume(s, "ioctl", (3, 0x5451, 0), 0, []) == Status.OK         # FIOCLEX
@@ -97,8 +104,9 @@ def test_commands_that_write_nothing_pass(s: Scene) -> None:
     assert _resume(s, "getpid", (), 42, []) == Status.OK
 
 
-def test_value_copies_cover_what_the_answer_reports(s: Scene) -> None:
+def test_value_copies_cover_what_the_answer_reports(scene: Scene) -> None:
     """PR_GET_AUXV and KEYCTL_READ answer the full length and copy at most the room."""
+    s = scene
     auxv = (0x41555856, OUT, 64)
     assert _resume(s, "prctl", auxv, 400, [(OUT, OUT + 64)]) == Status.OK
     assert _resume(s, "prctl", auxv, 400, [(OUT, OUT + 32)]) == Status.ERR_DENIED
@@ -107,7 +115,8 @@ def test_value_copies_cover_what_the_answer_reports(s: Scene) -> None:
     assert _refused_by(s, "return.output_written")
 
 
-def test_a_file_handle_is_written_as_reported(s: Scene) -> None:
+def test_a_file_handle_is_written_as_reported(scene: Scene) -> None:
+    s = scene
     handle, mount = OUT, OUT + 512
     s.hw.ram.write(s.b + PAGES_A + (handle - VA), struct.pack("<Ii", 8, 1))
     args = (0, VA, handle, mount, 0)
@@ -118,7 +127,8 @@ def test_a_file_handle_is_written_as_reported(s: Scene) -> None:
                    [(handle, handle + 12), (mount, mount + 4)]) == Status.ERR_DENIED
 
 
-def test_vmsplice_from_a_read_end_is_judged_as_readv(s: Scene) -> None:
+def test_vmsplice_from_a_read_end_is_judged_as_readv(scene: Scene) -> None:
+    s = scene
     iov = OUT + 1024
     s.hw.ram.write(s.b + PAGES_A + (iov - VA), struct.pack("<QQ", OUT, 64))
     table = s.g.conf.descriptors.table(s.b + ROOT_A, 1)

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import kernel_model
 from abi.output_commands import (
     FIOQSIZE,
     IOC_READ,
@@ -43,7 +44,6 @@ from abi.outputs import (
 from abi.syscalls import NUMBERS, PRIVATE_SYSCALLS, SYSCALL_NAMES
 from guardian.capabilities import CAP_TABLE, LONG_LIVED, MPROTECT_TABLE, W
 from guardian.result_outputs import BY_NR, UNJUDGED
-import kernel_model
 from kernel_model import console_file
 from kernel_model import linux_structs as ls
 from kernel_model.syscalls import SYSCALLS, fdtable, proc

@@ -196,6 +196,22 @@ def test_every_ioctl_request_the_kernel_serves_has_a_row() -> None:
     assert {n for n in names if by_command(ioctl, _args(0, getattr(ls, n))) is None} == set()
 
 
+def test_what_a_served_command_must_write_fits_the_kernels_capability() -> None:
+    """A row for a command the kernel model serves demands no more than the call's write
+    capability lets it write, or the honest kernel is refused."""
+    ioctl_names = {node.attr for fn in _ioctl_functions() for node in ast.walk(fn)
+                   if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                   and node.value.id == "ls"}
+    served = {"ioctl": ioctl_names, "fcntl": _ls_names([fdtable.sys_fcntl])}
+    for call, names in served.items():
+        room = max(r.size for r in CAP_TABLE[call] if r.access & W)
+        rows = OUTPUTS[call][0].rows
+        for name in names:
+            for term in rows.get(getattr(ls, name), ()):
+                if isinstance(term, Fixed):
+                    assert term.size <= room, (call, name, term)
+
+
 def test_every_prctl_option_the_kernel_serves_has_a_row() -> None:
     options = _compared_ints(proc.sys_prctl, "option")
     assert {15, 16, 2, 38} <= options

@@ -14,6 +14,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 import kernel_model
@@ -175,6 +176,7 @@ def test_every_fcntl_command_the_kernel_serves_has_a_row() -> None:
     assert {n for n in names if getattr(ls, n) not in rows} == set()
 
 
+@cache
 def _ioctl_functions() -> list[ast.AST]:
     """Every ioctl handler of the kernel model: the syscall and each file's method."""
     root = Path(kernel_model.__file__).parent

@@ -11,6 +11,7 @@ from abi.syscalls import NUMBERS as _NR
 
 AT_FDCWD = -100
 O_CLOEXEC = 0o2000000
+O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR = 0o3, 0o0, 0o1, 0o2     # an open file's access mode
 FD_CLOEXEC = 1
 F_DUPFD = 0
 F_SETFD = 2

@@ -5,10 +5,10 @@ A program trusts a call's result about the memory it handed the kernel: uname() 
 says how much control data there is.  A kernel that answers without writing, or reports
 more than the room the program gave, makes the program pass its buffer's old contents (a
 secret, when memory is reused) off as the kernel's answer.  This table states, for every
-call with a user output, what an answer within Linux's contract has written, so that the
-Guardian's result checks (guardian/result_outputs.py) are derived from one place and a
-call the table does not name cannot be forgotten (tests walk every call the capability
-table lets the kernel write for).
+call, what an answer within Linux's contract has written, so that the Guardian's result
+checks (guardian/result_outputs.py) are derived from one place and a call the table does
+not name cannot be forgotten (tests walk every syscall number, and every command the
+kernel model serves).
 
 Each row is a tuple of contract terms:
 
@@ -30,117 +30,73 @@ Each row is a tuple of contract terms:
   65-byte fields, PR_GET_NAME's 16 bytes); `fields` None: the result counts the string
   with its NUL (getcwd).
 - `ByCommand(arg, rows, ioc)`: the output depends on a command argument (ioctl's request,
-  fcntl's and prctl's command); `ioc`: a request whose _IOC direction says the kernel
-  writes has the _IOC size as its output where the table does not say otherwise.
+  fcntl's and prctl's command, ...: abi/output_commands.py); `ioc`: a request whose _IOC
+  direction says the kernel writes has the _IOC size as its output, one that says it only
+  reads has none, where the table does not say otherwise.
 - `Varies(reason)`: no completeness rule, with the reason (the read family's counts are
   judged by `return.count_written`; long-lived words are written later; ...).
+- `Copied(buf_arg, len_arg)`: the result is a value's full length and Linux copies
+  min(result, len) bytes of it (PR_GET_AUXV, keyctl's KEYCTL_READ).
+- `Handle(arg, mount_arg)`: name_to_handle_at's struct file_handle (its 8-byte header and
+  the handle_bytes it reports) and the mount id.
+- `SpliceTo(fd_arg)`: vmsplice: from a pipe's read end the count was written into the
+  iovecs (`return.count_written`); into a pipe's write end nothing is written.
+- `NOTHING` (`NoWrite()`): Linux writes no user memory for this call or command; its
+  answer is the result register alone.
+- `NoSuccess(reason)`: no success of the call (or command) is one the Guardian can judge
+  (its output's extent is the kernel's own state, or Linux never answers success): only
+  an error passes.
+
+The table is an allow-list: every syscall number has a row, and a multiplexed call
+(ioctl, fcntl, prctl, the System V IPC controls, keyctl, quotactl, ptrace, syslog,
+seccomp) has one per command.  A call or command with no row has no contract, so a
+success answer to it is refused (`return.no_contract`): an error is always within
+Linux's contract, a success nobody stated is not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-OK, ANY, POSITIVE, EINTR = "ok", "any", "positive", "eintr"
-SOCKADDR_STORAGE = 128          # the largest address length Linux reports
-TIMER_ABSTIME = 1
-
-#: Size specs as the capability table spells them: an int, ("arg", i), ("pages", i),
-#: ("arg*", i, k): args[i] * k, ("min_arg", i, k): min(args[i], k), ("bits", i): a node
-#: mask of args[i] bits.
-Size = int | tuple
-
-
-@dataclass(frozen=True)
-class Fixed:
-    arg: int
-    size: Size
-    when: str = OK
-    spans: tuple[tuple[int, int], ...] = ()     # (offset, length) of the fields written
-    unless_flag: tuple[int, int] | None = None  # (arg, bit): no output when args[arg] & bit
-
-
-@dataclass(frozen=True)
-class Records:
-    arg: int
-    elem: int
-    count_arg: int
-    scale: int = 1
-    limit: int = 1 << 32
-    written: bool = True        # the records counted must have been written
-    probe: bool = False         # a count argument of 0 asks for the number only
-    header: int = 0             # bytes before the records (msgrcv's mtype)
-
-
-@dataclass(frozen=True)
-class Reported:
-    buf_arg: int
-    len_arg: int
-    cut: bool
-
-
-@dataclass(frozen=True)
-class Message:
-    arg: int
-    many: bool = False
-    receive: bool = True
-
-
-@dataclass(frozen=True)
-class NulString:
-    arg: int
-    fields: tuple[tuple[int, int], ...] | None = None
-
-
-@dataclass(frozen=True)
-class ByCommand:
-    arg: int
-    rows: dict[int, tuple[object, ...]]
-    ioc: bool = False
-
-
-@dataclass(frozen=True)
-class Varies:
-    reason: str
-
-
-Term = Fixed | Records | Reported | Message | NulString | ByCommand | Varies
+from abi.output_commands import (  # noqa: F401  (re-exported: the command numbers)
+    BY_COMMAND,
+    FCNTL_OUTPUTS,
+    FS_IOC_GETFLAGS,
+    FS_IOC_GETVERSION,
+    IOC_READ,
+    IOC_WRITE,
+    IOCTL_OUTPUTS,
+    PRCTL_OUTPUTS,
+    TCGETS,
+)
+from abi.output_terms import (  # noqa: F401  (re-exported: the terms)
+    ANY,
+    EINTR,
+    NOTHING,
+    OK,
+    POSITIVE,
+    SOCKADDR_STORAGE,
+    TIMER_ABSTIME,
+    ByCommand,
+    Copied,
+    Fixed,
+    Handle,
+    Message,
+    NoSuccess,
+    NoWrite,
+    NulString,
+    Records,
+    Reported,
+    Size,
+    SpliceTo,
+    Term,
+    Varies,
+)
+from abi.syscalls import NUMBERS, PRIVATE_NUMBERS
 
 _TS, _ITS, _TV = 16, 32, 16               # timespec, itimerspec, timeval
 _UTSNAME_FIELDS = tuple((65 * i, 65) for i in range(6))
 #: waitid's siginfo: si_signo, si_errno, si_code, then si_pid, si_uid, si_status.
 _WAITID_FIELDS = ((0, 12), (16, 12))
 _COUNT_WRITTEN = "a byte count: return.count_bound and return.count_written judge it"
-
-# --- ioctl requests (the asm-generic numbers) -------------------------------------------
-TCGETS, TIOCGPGRP, TIOCGWINSZ, FIONREAD = 0x5401, 0x540F, 0x5413, 0x541B
-TIOCGSID, TIOCOUTQ, TIOCGPTN = 0x5429, 0x5411, 0x80045430
-FS_IOC_GETFLAGS, FS_IOC_GETVERSION = 0x80086601, 0x80087601
-IOC_READ = 2                                # _IOC_READ: the kernel writes to user memory
-
-#: Requests whose output Linux writes whole on success.  TCGETS and the TIOC* requests
-#: predate _IOC and encode no size; FS_IOC_GETFLAGS/GETVERSION say `long` in their _IOC
-#: size (8) but every filesystem writes an int (4 bytes).
-IOCTL_OUTPUTS: dict[int, tuple[object, ...]] = {
-    TCGETS: (Fixed(2, 36, ANY),),           # struct termios: 4 flags, c_line, 19 c_cc
-    TIOCGWINSZ: (Fixed(2, 8, ANY),),        # struct winsize
-    TIOCGPGRP: (Fixed(2, 4, ANY),), TIOCGSID: (Fixed(2, 4, ANY),), FIONREAD: (Fixed(2, 4, ANY),),
-    TIOCOUTQ: (Fixed(2, 4, ANY),), TIOCGPTN: (Fixed(2, 4, ANY),),
-    FS_IOC_GETFLAGS: (Fixed(2, 4, ANY),), FS_IOC_GETVERSION: (Fixed(2, 4, ANY),),
-}
-
-# --- fcntl and prctl commands --------------------------------------------------------------
-F_GETLK, F_GETOWN_EX, F_OFD_GETLK = 5, 16, 36
-FCNTL_OUTPUTS: dict[int, tuple[object, ...]] = {
-    F_GETLK: (Fixed(2, 32, ANY),), F_OFD_GETLK: (Fixed(2, 32, ANY),),   # struct flock
-    F_GETOWN_EX: (Fixed(2, 8, ANY),),                             # struct f_owner_ex
-}
-PR_GET_PDEATHSIG, PR_GET_NAME, PR_GET_CHILD_SUBREAPER, PR_GET_TID_ADDRESS = 2, 16, 37, 40
-PRCTL_OUTPUTS: dict[int, tuple[object, ...]] = {
-    PR_GET_PDEATHSIG: (Fixed(1, 4),),
-    PR_GET_NAME: (Fixed(1, 16), NulString(1, ((0, 16),))),   # the comm, NUL-terminated
-    PR_GET_CHILD_SUBREAPER: (Fixed(1, 4),),
-    PR_GET_TID_ADDRESS: (Fixed(1, 8),),                      # the clear_child_tid pointer
-}
 
 OUTPUTS: dict[str, tuple[Term, ...]] = {
     # --- byte counts: the read family -------------------------------------------------
@@ -153,8 +109,9 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "getcwd": (Varies(_COUNT_WRITTEN), NulString(0)),
     "getrandom": (Varies("served from the Guardian's own entropy (return.getrandom)"),),
     "process_vm_readv": (Varies(_COUNT_WRITTEN + " over the local iovecs"),),
-    "vmsplice": (Varies("a count bounded by the iovecs (return.count_bound); which way the "
-                        "bytes go depends on the pipe end, so no completeness rule"),),
+    # From a pipe's read end the count was written into the iovecs (return.count_written
+    # as for readv); into a write end nothing is written (return.count_bound either way).
+    "vmsplice": (SpliceTo(0),),
     "sched_getaffinity": (Records(2, 1, 1),),        # min(len, the mask's size) bytes
     "msgrcv": (Records(1, 1, 2, header=8),),         # mtype, then at most msgsz of mtext
     "mq_timedreceive": (Records(1, 1, 2), Fixed(3, 4, ANY)),   # the message, its priority
@@ -218,9 +175,7 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "clock_nanosleep": (Fixed(3, _TS, EINTR, unless_flag=(1, TIMER_ABSTIME)),),
     "rseq": (Fixed(0, 8, unless_flag=(2, 1)),),          # cpu_id_start, cpu_id on register
     # --- by command ---------------------------------------------------------------------
-    "ioctl": (ByCommand(1, IOCTL_OUTPUTS, ioc=True),),
-    "fcntl": (ByCommand(1, FCNTL_OUTPUTS),),
-    "prctl": (ByCommand(0, PRCTL_OUTPUTS),),
+    **{name: (term,) for name, term in BY_COMMAND.items()},
     # --- no completeness rule -------------------------------------------------------------
     "futex": (Varies("the futex word is the program's: the kernel compares and wakes"),),
     "clone": (Varies("the TID words: written in the child's or parent's own time; the clone "
@@ -230,7 +185,77 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "set_robust_list": (Varies("long-lived: walked at the thread's exit"),),
 }
 
+# --- outputs the round-twelve calls fill --------------------------------------------------
+OUTPUTS |= {
+    "io_setup": (Fixed(1, 8),),                      # the aio_context_t
+    "mq_getsetattr": (Fixed(2, 64),),                # the old struct mq_attr, when asked
+    "cachestat": (Fixed(2, 40),),                    # struct cachestat
+    "lookup_dcookie": (Records(1, 1, 2),),           # the path's bytes, NUL included
+    "name_to_handle_at": (Handle(2, 3),),
+    "copy_file_range": (Fixed(1, 8, POSITIVE), Fixed(3, 8, POSITIVE)),   # offsets moved on
+    "io_uring_setup": (Fixed(1, 120),),              # struct io_uring_params, filled in
+    # The Guardian restarts an interrupted call at its own SVC with the program's own
+    # number, so the kernel never sees restart_syscall in its place; one the program makes
+    # itself finds no restart block, and Linux answers -EINTR.
+    "restart_syscall": (NoSuccess("a confidential program's restarts re-run the call "
+                                  "itself; called directly it finds no restart block and "
+                                  "Linux answers -EINTR"),),
+    "pulse_submit": (Varies("a confidential program's offload answers only an error "
+                            "(return.offload_error)"),),
+    "io_submit": (NoSuccess("it stores each submitted iocb's aio_key through the pointer "
+                            "array: outputs the result does not bound"),),
+    "io_cancel": (NoSuccess("Linux answers -EINPROGRESS when it cancels: never success"),),
+    "nfsservctl": (NoSuccess("Linux has no such call (sys_ni_syscall): never success"),),
+    "bpf": (NoSuccess("its commands write fields of union bpf_attr per command: no "
+                      "contract stated"),),
+    "io_uring_enter": (NoSuccess("its completions land in ring memory shared with the "
+                                 "kernel: no contract stated"),),
+    "io_uring_register": (NoSuccess("its opcodes write probe and buffer structures: no "
+                                    "contract stated"),),
+}
+
+#: The calls Linux answers with their result register alone: no user memory written
+#: (inputs read, kernel state changed, an fd or id or address returned).
+NO_WRITE: tuple[str, ...] = (
+    "io_destroy", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+    "fremovexattr", "eventfd2", "epoll_create1", "epoll_ctl", "dup", "dup3",
+    "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "ioprio_set", "ioprio_get",
+    "flock", "mknodat", "mkdirat", "unlinkat", "symlinkat", "linkat", "renameat", "umount2",
+    "mount", "pivot_root", "truncate", "ftruncate", "fallocate", "faccessat", "chdir",
+    "fchdir", "chroot", "fchmod", "fchmodat", "fchownat", "fchown", "openat", "close",
+    "vhangup", "lseek", "write", "writev", "pwrite64", "pwritev", "signalfd4", "tee", "sync",
+    "fsync", "fdatasync", "sync_file_range", "timerfd_create", "utimensat", "acct", "capset",
+    "personality", "exit", "exit_group", "unshare", "kexec_load", "init_module",
+    "delete_module", "timer_getoverrun", "timer_delete", "clock_settime",
+    "sched_setparam", "sched_setscheduler", "sched_getscheduler", "sched_setaffinity",
+    "sched_yield", "sched_get_priority_max", "sched_get_priority_min", "kill", "tkill",
+    "tgkill", "rt_sigsuspend", "rt_sigqueueinfo", "rt_sigreturn", "setpriority",
+    "getpriority", "reboot", "setregid", "setgid", "setreuid", "setuid", "setresuid",
+    "setresgid", "setfsuid", "setfsgid", "setpgid", "getpgid", "getsid", "setsid",
+    "setgroups", "sethostname", "setdomainname", "setrlimit", "umask", "settimeofday",
+    "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "gettid", "mq_open",
+    "mq_unlink", "mq_timedsend", "mq_notify", "msgget", "msgsnd", "semget", "semtimedop",
+    "semop", "shmget", "shmat", "shmdt", "socket", "bind", "listen", "connect", "sendto",
+    "setsockopt", "shutdown", "sendmsg", "readahead", "brk", "munmap", "mremap", "add_key",
+    "request_key", "execve", "mmap", "fadvise64", "swapon", "swapoff", "mprotect", "msync",
+    "mlock", "munlock", "mlockall", "munlockall", "madvise", "remap_file_pages", "mbind",
+    "set_mempolicy", "migrate_pages", "rt_tgsigqueueinfo", "perf_event_open",
+    "fanotify_init", "fanotify_mark", "open_by_handle_at", "syncfs", "setns",
+    "process_vm_writev", "kcmp", "finit_module", "sched_setattr", "renameat2",
+    "memfd_create", "execveat", "userfaultfd", "membarrier", "mlock2", "pwritev2",
+    "pkey_mprotect", "pkey_alloc", "pkey_free", "kexec_file_load", "pidfd_send_signal",
+    "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "pidfd_open",
+    "close_range", "openat2", "pidfd_getfd", "faccessat2", "process_madvise",
+    "mount_setattr", "landlock_create_ruleset", "landlock_add_rule",
+    "landlock_restrict_self", "memfd_secret", "process_mrelease", "futex_waitv",
+    "set_mempolicy_home_node", "fchmodat2",
+    # the private calls: a lock's grant and release read the program's range only
+    "gcs_rlock", "gcs_wlock", "gcs_unlock", "pulse_local_done",
+)
+OUTPUTS |= {name: NOTHING for name in NO_WRITE}
+
 CAPGET_V1, CAPGET_V1_SIZE = 0x19980330, 12
+ALL_NUMBERS: dict[str, int] = NUMBERS | PRIVATE_NUMBERS
 
 
 def ioc_output(request: int) -> int:
@@ -239,11 +264,37 @@ def ioc_output(request: int) -> int:
     return (request >> 16) & 0x3FFF if (request >> 30) & IOC_READ else 0
 
 
-def by_command(term: ByCommand, args: tuple[int, ...]) -> tuple[object, ...]:
-    """The terms for this call's command."""
-    cmd = args[term.arg] & 0xFFFF_FFFF
-    if cmd in term.rows:
-        return term.rows[cmd]
-    if term.ioc and ioc_output(cmd):
-        return (Fixed(2, ioc_output(cmd), ANY),)
-    return ()
+def by_command(term: ByCommand, args: tuple[int, ...]) -> tuple[object, ...] | None:
+    """The terms for this call's command (None: the command has no row, no contract)."""
+    cmd = (args[term.arg] & term.mask) >> term.shift
+    rows = term.rows.get(cmd)
+    if rows is not None:
+        return rows
+    if term.ioc:
+        direction = (cmd >> 30) & 3
+        if direction & IOC_READ:
+            return (Fixed(2, ioc_output(cmd), ANY),) if ioc_output(cmd) else NOTHING
+        if direction == IOC_WRITE:
+            return NOTHING                  # _IOW: the kernel only reads the argument
+    return None
+
+
+def contract(terms: tuple[object, ...], args: tuple[int, ...]) -> list[object] | str:
+    """The terms that hold for a call with these arguments, its commands resolved; or, for
+    a command with no row or a `NoSuccess` term, why no success is within the contract."""
+    out: list[object] = []
+    for term in terms:
+        if isinstance(term, ByCommand):
+            rows = by_command(term, args)
+            if rows is None:
+                cmd = (args[term.arg] & term.mask) >> term.shift
+                return f"command {cmd:#x} (argument {term.arg}) has no output contract"
+            sub = contract(rows, args)
+            if isinstance(sub, str):
+                return sub
+            out.extend(sub)
+        elif isinstance(term, NoSuccess):
+            return term.reason
+        elif not isinstance(term, NoWrite):
+            out.append(term)
+    return out

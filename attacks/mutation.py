@@ -68,6 +68,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "swap_share.fork_advice": ("WF-006",),
     "return.no_exit": ("RJ-007",),
     "return.string_nul": ("RK-065",),
+    "return.no_contract": ("OC-001",),
     "return.epoll_data": ("RK-064",),
     "uaccess.slot_tree": ("RJ-012",),
     "set_pt.fork_share": ("RJ-015",),

@@ -121,8 +121,9 @@ RULES: tuple[Rule, ...] = (
          "was written by the kernel during the call; a length written back stays within the "
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
-         "its NUL.",
-         checks=("return.output_written", "return.value_length", "return.string_nul")),
+         "its NUL; a call or command the contract has no row for answers only an error.",
+         checks=("return.output_written", "return.value_length", "return.string_nul",
+                 "return.no_contract")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

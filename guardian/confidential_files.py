@@ -52,9 +52,13 @@ from abi.descriptors import (
     NR_MEMFD_CREATE,
     NR_OPENAT,
     NR_OPENAT2,
+    NR_PIPE2,
     NR_SIGNALFD4,
     NR_UNSHARE,
+    O_ACCMODE,
     O_CLOEXEC,
+    O_RDONLY,
+    O_WRONLY,
     RESOLVE_IN_ROOT,
 )
 from abi.layout import ERRNO_FLOOR
@@ -83,10 +87,13 @@ class OpenFile:
     cloexec: bool = False
     memfd: int = 0
     events: EpollInstance | SignalfdMask | None = None
+    #: The O_ACCMODE the open file was made with (a pipe's read end O_RDONLY, its write end
+    #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
+    access: int | None = None
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec)."""
-        return OpenFile(self.path, cloexec, self.memfd, self.events)
+        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access)
 
 
 @dataclass
@@ -270,7 +277,7 @@ class Descriptors:
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
             name = self._read_name(slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
-            table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC))
+            table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC), access=flags & O_ACCMODE)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(_s32(a[0]))
             table.fds[ret] = src.copied(cmd == F_DUPFD_CLOEXEC) if src else \
@@ -309,8 +316,17 @@ class Descriptors:
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
         else:
-            for fd in self._new_fds(slot, ret):
+            new = self._new_fds(slot, ret)
+            for fd in new:
                 table.fds[fd] = OpenFile()
+            if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
+                table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
+
+    def access(self, slot: Slot, fd: int) -> int | None:
+        """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""
+        table = self.tables.get((slot.root, slot.thread))
+        f = table.fds.get(_s32(fd)) if table is not None else None
+        return None if f is None else f.access
 
     # --- processes and threads -------------------------------------------------------------
     def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,

@@ -15,7 +15,11 @@ from it and from the writes the kernel made through the call's capabilities
 - `return.count_bound`: a count of records is at most the room the program gave;
 - `return.value_length`: a length written back stays within what was passed (an address
   length within a sockaddr_storage: Linux reports a truncated name's full length);
-- `return.string_nul`: a name Linux NUL-terminates has its NUL where the contract says.
+- `return.string_nul`: a name Linux NUL-terminates has its NUL where the contract says;
+- `return.no_contract`: a call (or a multiplexed call's command) the contract has no row
+  for, or one whose success it cannot judge (`NoSuccess`), answers only an error.  The
+  contract is an allow-list: a success nobody stated the outputs of is refused, so a call
+  or command added to the kernel without its row cannot leak the buffer's old bytes.
 
 "The length the program passed" is the write capability the Guardian derived from it
 before the kernel touched anything; the msghdr fields holding pointers are read-only to
@@ -26,10 +30,12 @@ the program passed.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from abi import Status
+from abi.descriptors import O_RDWR, O_WRONLY
 from abi.layout import EINTR_RESULT, ERRNO_FLOOR, MSG_TRUNC, UIO_MAXIOV
+from abi.outputs import ALL_NUMBERS as _ALL_NUMBERS
 from abi.outputs import (
     ANY,
     CAPGET_V1,
@@ -39,43 +45,44 @@ from abi.outputs import (
     OUTPUTS,
     POSITIVE,
     SOCKADDR_STORAGE,
-    ByCommand,
+    Copied,
     Fixed,
+    Handle,
     Message,
+    NoWrite,
     NulString,
     Records,
     Reported,
+    SpliceTo,
     Term,
     Varies,
-    by_command,
+    contract,
 )
 from abi.syscalls import NUMBERS
 from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse
-from guardian.result_bounds import unwritten
+from guardian.result_bounds import reported, unwritten
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
 _MSG_NAMELEN, _MSG_IOV, _MSG_CONTROL, _MSG_CONTROLLEN, _MSG_FLAGS = 8, 16, 32, 40, 48
 _MMSG, _MMSG_LEN = 64, 56
 _CMSG_HDR = 16                 # struct cmsghdr: cmsg_len (8), cmsg_level, cmsg_type
+_HANDLE_HEADER, _MAX_HANDLE_SZ = 8, 128     # struct file_handle: handle_bytes, handle_type
 _NR_CAPGET = NUMBERS["capget"]
 _NR_RECVMMSG = NUMBERS["recvmmsg"]
 
-#: syscall number -> its contract terms (calls whose every term is `Varies` left out).
-BY_NR: dict[int, tuple[Term, ...]] = {
-    NUMBERS[name]: terms for name, terms in OUTPUTS.items()
-    if name in NUMBERS and not all(isinstance(t, Varies) for t in terms)
-}
-#: The calls whose results `check_outputs` judges.
-CALLS = frozenset(BY_NR)
-
-
-def _terms(slot: Slot) -> list[object]:
-    out: list[object] = []
-    for term in BY_NR.get(slot.nr or 0, ()):
-        out.extend(by_command(term, slot.args) if isinstance(term, ByCommand) else (term,))
-    return out
+#: syscall number -> its contract terms (every number the table names, private ones too).
+BY_NR: dict[int, tuple[Term, ...]] = {_ALL_NUMBERS[name]: terms for name, terms in OUTPUTS.items()}
+#: The calls `check_outputs` has nothing to judge for: rows of `NoWrite` and `Varies` terms
+#: only.  Every other number -- a call with outputs, a multiplexed call, one with no row --
+#: is judged (the return path asks by number: `nr not in UNJUDGED`).
+UNJUDGED = frozenset(nr for nr, terms in BY_NR.items()
+                     if all(isinstance(t, (NoWrite, Varies)) for t in terms))
+_NO_ROW = "no row in the output contract (abi/outputs)"
+#: (slot, fd) -> the O_ACCMODE the calling thread's descriptor was opened with (None: not
+#: known): which way vmsplice moves bytes.
+AccessOf = Callable[[Slot, int], "int | None"]
 
 
 def _size(spec: object, args: tuple[int, ...]) -> int:
@@ -317,12 +324,81 @@ def check_strings(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
                        f"{base + off:#x} holding no NUL: the program would read on past it")
 
 
-def check_outputs(memory: UserMemory, slot: Slot, ret: int) -> None:
-    """Every rule the output contract states for this call's result."""
-    terms = _terms(slot)
+def check_no_contract(slot: Slot, ret: int, why: str) -> None:
+    """`return.no_contract`: a call or command without a stated output answers an error."""
+    if ret < ERRNO_FLOOR:
+        refuse("return.no_contract", Status.ERR_DENIED,
+               f"syscall {slot.nr} answered {ret:#x}, a success, but {why}: nothing says "
+               "what it wrote, so the program would take its buffer's old bytes for the "
+               "answer (only an error is within the contract)")
+
+
+def check_copied(slot: Slot, ret: int, terms: list[object]) -> None:
+    """`return.output_written` for a value whose full length is the answer (PR_GET_AUXV,
+    KEYCTL_READ) and for name_to_handle_at's handle and mount id."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Copied):
+            buf, room = slot.args[term.buf_arg], slot.args[term.len_arg]
+            if buf and room and ret:
+                _need_written(slot, [(buf, buf + min(ret, room))],
+                              f"a {ret:#x}-byte value")
+
+
+def check_handle(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+    """name_to_handle_at: the struct file_handle header (handle_bytes, handle_type), the
+    handle_bytes it reports (at most MAX_HANDLE_SZ) and the mount id, all written."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for term in terms:
+        if isinstance(term, Handle):
+            handle, mount = slot.args[term.arg], slot.args[term.mount_arg]
+            _need_written(slot, [(handle, handle + _HANDLE_HEADER), (mount, mount + 4)],
+                          "a file handle")
+            size = _u32(memory, slot, handle)
+            _length(slot, "bytes of handle", size, _MAX_HANDLE_SZ)
+            _need_written(slot, [(handle, handle + _HANDLE_HEADER + size)],
+                          f"a {size:#x}-byte handle")
+
+
+def check_spliced(memory: UserMemory, slot: Slot, ret: int, terms: list[object],
+                  access_of: AccessOf | None) -> None:
+    """`return.count_written` for vmsplice: a descriptor opened for writing (a pipe's write
+    end) takes the program's bytes, and nothing is written; any other (a read end, or one
+    the Guardian does not know) moves the pipe's bytes into the iovecs, so a count of n
+    means the first n bytes across them were written, as for readv."""
+    if ret >= ERRNO_FLOOR or ret == 0:
+        return
+    for term in terms:
+        if not isinstance(term, SpliceTo):
+            continue
+        access = access_of(slot, slot.args[term.fd_arg]) if access_of is not None else None
+        if access in (O_WRONLY, O_RDWR):
+            continue
+        gap = unwritten(slot.written, reported(memory, slot, ret))
+        if gap is not None:
+            refuse("return.count_written", Status.ERR_DENIED,
+                   f"vmsplice from descriptor {slot.args[term.fd_arg] & 0xFFFF_FFFF} reports "
+                   f"{ret:#x} bytes moved into the program's iovecs, but the kernel never "
+                   f"wrote them at {gap:#x}: those bytes are the buffers' old contents")
+
+
+def check_outputs(memory: UserMemory, slot: Slot, ret: int,
+                  access_of: AccessOf | None = None) -> None:
+    """Every rule the output contract states for this call's result (`access_of`: the
+    descriptors' access modes, for vmsplice)."""
+    row = BY_NR.get(slot.nr) if slot.nr is not None else None
+    terms = _NO_ROW if row is None else contract(row, slot.args)
+    if isinstance(terms, str):
+        check_no_contract(slot, ret, terms)
+        return
     if not terms:
         return
     check_records(memory, slot, ret, terms)
     check_lengths(memory, slot, ret, terms)
     check_written(memory, slot, ret, terms)
+    check_copied(slot, ret, terms)
+    check_handle(memory, slot, ret, terms)
+    check_spliced(memory, slot, ret, terms, access_of)
     check_strings(memory, slot, ret, terms)

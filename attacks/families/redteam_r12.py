@@ -57,7 +57,7 @@ def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int = 0) -> No
 
 
 def _unfilled(*, id: str, call: str, what: str, size: int, phase: int,  # noqa: A002
-              result: int = 0, gap: str = "P7") -> None:
+              result: int = 0, gap: str = "") -> None:
     """Register one scenario: `call` with command `what` answered `result`, unwritten."""
     nr = NUMBERS[call]
 
@@ -110,7 +110,6 @@ P_LENGTHS_VMSPLICE = 218        # secret_lengths' counted step for vmsplice (P_C
 
 @scenario(id="RH-017", title="Answer vmsplice() from a pipe's read end with 8 and write nothing",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=LENGTHS,
-          gap="P7",
           prop="After vmsplice() of a pipe's read end into the program's iovecs answers n, the "
                "n bytes at the iovecs are what the kernel wrote there, as read()'s are.")
 def rh_vmsplice_count_unwritten(adv: Adversary) -> None:

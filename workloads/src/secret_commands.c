@@ -69,6 +69,10 @@
  *      right behind them) is logged.
  *  32. rseq() registration of an area; the slot of the CPU its cpu_id names is logged as
  *      in step 31, then the area is unregistered.
+ *  33. ioctl(1, TIOCGLCKTRMIOS): the terminal's locking struct termios (36 bytes, a
+ *      request without an _IOC size).
+ *  34. keyctl(KEYCTL_PKEY_QUERY, KEY_SPEC_SESSION_KEYRING, 0, "", &query): struct
+ *      keyctl_pkey_query; its first 16 bytes (the operations and the sizes) are logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r12.py.  Only the digest of the secret is ever printed.
@@ -125,6 +129,8 @@
 #define NR_SLOTS 8
 #define P_RSEQCPU 562
 #define P_EPNEW 564
+#define P_LOCKTERMIOS 566
+#define P_PKEYQUERY 568
 #define RSEQ_SIG 0x53053053
 #define SCRATCH 512
 #include "secret_common.h"
@@ -511,6 +517,10 @@ int main(int argc, char **argv)
     epoll_retire_step(P_EPNEW, 3);
     filled_step(P_QUOTAFD, 443 /* quotactl_fd */, devnull, 0x80000700 /* Q_GETQUOTA */, 0, raw,
                 0, out, 72, 0);
+    filled_step(P_LOCKTERMIOS, SYS_ioctl, 1, 0x5456 /* TIOCGLCKTRMIOS */, raw, 0, 0, out, 36,
+                0);
+    filled_step(P_PKEYQUERY, SYS_keyctl, 24 /* KEYCTL_PKEY_QUERY */, -3 /* session keyring */,
+                0, (long)"", raw, out, 16, 0);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

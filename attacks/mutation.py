@@ -69,6 +69,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.no_exit": ("RJ-007",),
     "return.string_nul": ("RK-065",),
     "return.epoll_data": ("RK-064",),
+    "return.epoll_released": ("RH-020",),
     "uaccess.slot_tree": ("RJ-012",),
     "set_pt.fork_share": ("RJ-015",),
     "uaccess.tid_word": ("RJ-009",),

@@ -128,8 +128,10 @@ RULES: tuple[Rule, ...] = (
          checks=("return.offload_error",)),
     Rule("G-IAGO-COOKIE", "An epoll wait reports at most maxevents events, each carrying the "
          "data the program registered for a descriptor on that instance (epoll_ctl ADD/MOD, "
-         "not since removed), with events within those registered plus EPOLLERR/EPOLLHUP.",
-         checks=("return.epoll_data",)),
+         "not since removed by DEL or by the release of the target's open file: its last "
+         "descriptor closed, replaced by dup3, dropped at exec or with its process; a dup "
+         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP.",
+         checks=("return.epoll_data", "return.epoll_released")),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),

@@ -111,6 +111,7 @@ CHECKS: dict[str, str] = {
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.urandom": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",
     "return.epoll_data": "an epoll wait reports at most maxevents events, each carrying the data of a registration the program holds on that epoll instance (epoll_ctl ADD/MOD, not since DEL), with event bits within the registered ones plus EPOLLERR/EPOLLHUP; an instance the program did not make reports none",
+    "return.epoll_released": "an epoll event never carries the data of a registration whose target file was released (its last descriptor closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its process): Linux drops the registration with the file; a dup of the target keeps it",
     "return.signalfd_mask": "a read (read, readv) of a signalfd returns whole signalfd_siginfo records, each naming a signal of the mask the program made or last set the descriptor with",
     "return.after_exit_group": "once a thread called exit_group, no thread of its thread group returns to user code (RESUME, SIGNAL, a new thread's first run)",
     "return.sigwait_set": "rt_sigtimedwait returns a signal of the set the program passed (SIGKILL and SIGSTOP aside) or an errno",

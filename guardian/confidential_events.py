@@ -40,7 +40,7 @@ from abi.layout import (
     NR_READV,
 )
 from guardian.checks import FaultIn, refuse
-from guardian.confidential_files import Descriptors, OpenFile
+from guardian.confidential_files import Description, Descriptors, OpenFile
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -66,22 +66,43 @@ def _s32(value: int) -> int:
 
 
 @dataclass(eq=False)
+class Registration:
+    """One epoll registration: Linux keys it by (open file, descriptor number) and drops it
+    when that open file is released (its last descriptor closed), not when the number
+    is; a dup of the target keeps it alive."""
+
+    fd: int
+    target: Description
+    events: int
+    data: int
+
+    def allows(self, events: int, data: int) -> bool:
+        """An event with this data and these bits may come of this registration."""
+        return self.data == data and not events & ~(self.events | ALWAYS_REPORTED)
+
+
+@dataclass(eq=False)
 class EpollInstance:
-    """The registrations of one epoll instance: each [target fd, events, data], in the
-    order made (Linux keys them by (file, fd); a closed descriptor's registration may
-    live on with its file, so an older one for the same number is kept until DEL)."""
+    """The registrations of one epoll instance, in the order made."""
 
-    registrations: list[list[int]] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
 
-    def latest(self, fd: int) -> list[int] | None:
-        for reg in reversed(self.registrations):
-            if reg[0] == fd:
+    def find(self, fd: int, target: Description) -> Registration | None:
+        for reg in self.registrations:
+            if reg.fd == fd and reg.target is target:
                 return reg
         return None
 
+    def drop_released(self, live: set[int]) -> list[Registration]:
+        """Forget the registrations whose target file was released (not in `live`):
+        those, returned."""
+        released = [r for r in self.registrations if id(r.target) not in live]
+        if released:
+            self.registrations = [r for r in self.registrations if id(r.target) in live]
+        return released
+
     def allows(self, events: int, data: int) -> bool:
-        return any(reg[2] == data and not events & ~(reg[1] | ALWAYS_REPORTED)
-                   for reg in self.registrations)
+        return any(reg.allows(events, data) for reg in self.registrations)
 
 
 @dataclass(eq=False)
@@ -152,15 +173,24 @@ class EventFiles:
                    f"epoll wait reports {ret} events into room for {maxevents}: the events "
                    "past the buffer are no registration's")
             return
+        released = instance.drop_released(self.files.live_descriptions()) if ret else []
         count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
-            if not instance.allows(events, data):
-                refuse("return.epoll_data", Status.ERR_DENIED,
+            if instance.allows(events, data):
+                continue
+            if any(reg.allows(events, data) for reg in released):
+                refuse("return.epoll_released", Status.ERR_DENIED,
+                       f"epoll event {i} carries data {data:#x}, registered for descriptor "
+                       f"{next(r.fd for r in released if r.allows(events, data))} of a file "
+                       "the program has since closed for good: Linux dropped that "
+                       "registration with the file")
+                continue
+            refuse("return.epoll_data", Status.ERR_DENIED,
                        f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
                        f"registration of epoll descriptor {_s32(epfd)} has that data and "
-                       "those events")
+                       "those events (one whose target file was closed for good is gone)")
 
     def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
         """read's buffer, or readv's iovecs in order ((va, length) each)."""
@@ -223,7 +253,8 @@ class EventFiles:
         instance = f.events if f is not None else None
         if not isinstance(instance, EpollInstance):
             return              # not one the Guardian follows: its events are refused
-        reg = instance.latest(fd)
+        target = self.files.held(slot, fd).description
+        reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:
             if reg is not None:
                 instance.registrations.remove(reg)
@@ -232,6 +263,6 @@ class EventFiles:
             return              # nothing the Guardian could read: no data to allow
         events, data = struct.unpack("<I4xQ", raw)
         if op == EPOLL_CTL_ADD:
-            instance.registrations.append([fd, events, data])
+            instance.registrations.append(Registration(fd, target, events, data))
         elif op == EPOLL_CTL_MOD and reg is not None:
-            reg[1], reg[2] = events, data
+            reg.events, reg.data = events, data

@@ -129,6 +129,54 @@ def test_copies_of_the_descriptor_share_the_instance(s: Scene) -> None:
     assert _wait(s, 9, (EPOLLIN, 0xAB)) == Status.OK
 
 
+def test_a_registration_lives_as_long_as_its_target_file(s: Scene) -> None:
+    """Linux drops an epoll registration when the target's open file is released (its
+    last descriptor closed or replaced), not when the number it was made with closes."""
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xA0)
+    assert _syscall(s, "dup", (5,), 6) == Status.OK
+    assert _syscall(s, "close", (5,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.OK           # the dup holds the file
+    assert _syscall(s, "close", (6,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
+    assert "return.epoll_released" == _last_check(s)
+    # A new file at the old number: its own registration, the old data stays gone.
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xB0)
+    assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
+    # dup3 over the target releases its file too.
+    assert _syscall(s, "eventfd2", (0, 0), 7) == Status.OK
+    assert _syscall(s, "dup3", (7, 5, 0), 5) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.ERR_DENIED
+    assert "return.epoll_released" == _last_check(s)
+
+
+def test_a_fork_child_s_copy_keeps_the_registration(s: Scene) -> None:
+    """A forked table holds the same open files: the parent's close releases nothing
+    until the child's copy goes too."""
+    conf, root = s.g.conf, s.b + ROOT_A
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xC0)
+    conf.descriptors.note_clone(root, 1, root + 0x10_0000, 2, 0)     # a fork child's table
+    assert _syscall(s, "close", (5,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xC0)) == Status.OK
+    conf.descriptors.forget(root + 0x10_0000)                       # the child is gone
+    assert _wait(s, 3, (EPOLLOUT, 0xC0)) == Status.ERR_DENIED
+
+
+def test_an_inherited_target_is_followed_from_its_registration(s: Scene) -> None:
+    """A target the Guardian never saw opened (inherited from the launch) is entered when
+    epoll_ctl succeeds on it, so its close is seen."""
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _ctl(s, 3, ADD, 0, EPOLLIN, 0xD0)
+    assert _wait(s, 3, (EPOLLIN, 0xD0)) == Status.OK
+    assert _syscall(s, "close", (0,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0xD0)) == Status.ERR_DENIED
+
+
 def test_an_instance_the_program_did_not_make_reports_no_event(s: Scene) -> None:
     fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
     fds[4] = OpenFile("/etc/motd")

@@ -160,7 +160,7 @@ _retired_cookie(id="RH-018", how="EPOLL_CTL_DEL and a new EPOLL_CTL_ADD", phase=
 _retired_cookie(id="RH-019", how="EPOLL_CTL_MOD", phase=P_EPMOD)
 # The closed eventfd was the file's only descriptor: Linux drops its registration with it.
 _retired_cookie(id="RH-020", how="close() of the eventfd and EPOLL_CTL_ADD of a new one",
-                phase=P_EPCLOSE, gap="P7")
+                phase=P_EPCLOSE)
 
 
 # --- RH-021..RH-022: a signalfd record for a signal the descriptor no longer takes ---------

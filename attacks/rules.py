@@ -102,7 +102,8 @@ RULES: tuple[Rule, ...] = (
          "again before the next exception.",
          checks=("return.lock_el1",)),
     Rule("G-IAGO-MMAP", "mmap results lie inside the user range, never over a live area, and "
-         "MAP_FIXED lands where asked.",
+         "MAP_FIXED lands where asked; shmat's likewise, at the address asked for and of the "
+         "size the program's shmget gave the segment (one it never sized is refused).",
          checks=("return.layout", "return.mmap_fresh")),
     Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
          checks=("return.layout",)),

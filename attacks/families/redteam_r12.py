@@ -202,7 +202,7 @@ _moved_signalfd(id="RH-022", how="close() and a new signalfd4(-1)", phase=P_SFDC
 
 
 @scenario(id="RH-023", title="Answer shmat() with the address of the program's heap page",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=COMMANDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=COMMANDS,
           prop="shmat() answers an address where a segment was attached during the call, never "
                "memory the program already holds (the Iago rule mmap's answers obey).")
 def rh_shmat_over_heap(adv: Adversary) -> None:

@@ -70,6 +70,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.string_nul": ("RK-065",),
     "return.epoll_data": ("RK-064",),
     "return.epoll_released": ("RH-020",),
+    "return.record_layout": ("RH-029", "RH-031"),
     "uaccess.slot_tree": ("RJ-012",),
     "set_pt.fork_share": ("RJ-015",),
     "uaccess.tid_word": ("RJ-009",),

@@ -65,6 +65,7 @@ from guardian.user_memory import UserMemory
 
 if TYPE_CHECKING:
     from guardian.confidential_events import EpollInstance, SignalfdMask
+    from guardian.result_records import InotifyQueue
 
 PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
@@ -86,13 +87,13 @@ class OpenFile:
     memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
     MAP_SHARED mmap of that memfd maps one share), what the open file itself holds of
     the program's (an epoll instance's registrations, a signalfd's mask:
-    confidential_events.py), shared by every copy of the descriptor, and the open file's
+    confidential_events.py; an inotify queue: result_records.py), shared by every copy of the descriptor, and the open file's
     identity (`Description`, shared the same way)."""
 
     path: str | None = None
     cloexec: bool = False
     memfd: int = 0
-    events: EpollInstance | SignalfdMask | None = None
+    events: EpollInstance | SignalfdMask | InotifyQueue | None = None
     description: Description = field(default_factory=Description, compare=False, repr=False)
 
     def copied(self, cloexec: bool = False) -> OpenFile:

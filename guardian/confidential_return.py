@@ -53,6 +53,9 @@ from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_outputs import CALLS as _OUTPUT_CALLS
 from guardian.result_outputs import check_outputs
+from guardian.result_records import CALLS as _RECORD_CALLS
+from guardian.result_records import check_records
+from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -151,6 +154,9 @@ class ReturnPath:
                 check_offload(slot, ret)
             if nr in _OUTPUT_CALLS:
                 check_outputs(self.memory, slot, ret)
+            record_call = nr in _RECORD_CALLS
+            if record_call:
+                check_records(self.memory, self.files, slot, ret)
             if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif nr == NR_SIGALTSTACK:
@@ -173,6 +179,8 @@ class ReturnPath:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
                 self.files.record(slot, ret)
+            if record_call:
+                record_queue(self.files, slot, ret)
             if event_call:
                 self.events.record(slot, ret)
             slot.ctx.set(0, ret)

@@ -245,3 +245,50 @@ def test_prctl_names_end_at_their_nul(s: Scene) -> None:
     assert Status(s.call(Call.USER_READ, sid, BUF, 16)[0]) == Status.ERR_DENIED
     sid = _prctl_slot(s, 38, BUF)                            # NO_NEW_PRIVS: no memory at all
     assert Status(s.call(Call.USER_READ, sid, BUF, 4)[0]) == Status.ERR_DENIED
+
+
+def _dirent(name: bytes, reclen: int | None = None) -> bytes:
+    size = reclen if reclen is not None else (19 + len(name) + 1 + 7) & ~7
+    return (struct.pack("<QqHB", 1, 1, size, 4) + name).ljust(size, b"\0")[:size]
+
+
+def test_getdents64_records_are_whole_inside_the_count(s: Scene) -> None:
+    from guardian.result_records import dirent_fault
+    good = _dirent(b".") + _dirent(b"etc") + _dirent(b"a" * 13)
+    bad = struct.pack("<QqHB", 1, 1, 32, 4) + b"abcdefghijklm"            # RH-029's record
+    assert dirent_fault(good) == ""
+    assert "no NUL" in dirent_fault(bad)
+    assert "d_reclen" in dirent_fault(_dirent(b"a", 20) + bytes(4))       # not 8-aligned
+    assert "d_reclen" in dirent_fault(_dirent(b"a", 16) + bytes(8))       # below head + NUL
+    assert "d_reclen" in dirent_fault(_dirent(b"abc", 40)[:32])           # past the count
+    assert "cut off" in dirent_fault(_dirent(b"a") + bytes(8))            # a partial record
+    assert _syscall(s, "getdents64", (5, BUF, 256), len(good), good) == Status.OK
+    assert _syscall(s, "getdents64", (5, BUF, 256), 32, bad) == Status.ERR_DENIED
+    assert _last_check(s) == "return.record_layout"
+
+
+def _inotify(name: bytes, length: int) -> bytes:
+    return struct.pack("<iIII", 1, 0x100, 0, length) + name.ljust(length, b"\0")
+
+
+def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
+    from guardian.result_records import inotify_fault
+    good = _inotify(b"", 0) + _inotify(b"new.txt", 16) + _inotify(b"x" * 16, 32)
+    assert inotify_fault(good) == ""
+    assert "NUL-padded" in inotify_fault(_inotify(b"abcdefghijklmnop", 16))   # no NUL
+    assert "NUL-padded" in inotify_fault(_inotify(b"ab\0secret\0\0", 16))      # not padding
+    assert "past the count" in inotify_fault(_inotify(b"a", 16)[:24])
+    assert "cut off" in inotify_fault(good + bytes(8))
+    assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
+    bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
+    assert _syscall(s, "read", (6, BUF, 256), 32, bad) == Status.ERR_DENIED
+    assert _last_check(s) == "return.record_layout"
+    # readv: Linux reads the iovecs one by one, whole events in each.
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 16, BUF + 16, 64))
+    two = _inotify(b"", 0) + _inotify(b"new.txt", 16)
+    assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.OK
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 24, BUF + 24, 64))
+    assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.ERR_DENIED   # split event
+    # The same bytes from a descriptor that is no inotify queue are data.
+    assert _syscall(s, "read", (7, BUF, 256), 32, bad) == Status.OK

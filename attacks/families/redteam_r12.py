@@ -312,7 +312,6 @@ DIRENT_HEAD = struct.Struct("<QQHB")       # d_ino, d_off, d_reclen, d_type (19 
 @scenario(id="RH-029", title="Answer getdents64() with one record whose d_name has no NUL "
                              "within the bytes reported",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
-          gap="P7",
           prop="getdents64() reports whole records: each lies inside the count, its d_reclen "
                "steps to the next, its d_name ends with a NUL inside the record.")
 def rh_dirent_name_without_nul(adv: Adversary) -> None:
@@ -386,17 +385,28 @@ def rh_xattr_list_without_nul(adv: Adversary) -> None:
 
 @scenario(id="RH-031", title="Answer an inotify read with an event whose name has no NUL",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
-          gap="P7",
           prop="An inotify read reports whole events: each name NUL-padded inside its len, "
                "every event inside the count.")
 def rh_inotify_name_without_nul(adv: Adversary) -> None:
-    """1. The program reads events from an inotify descriptor watching "/" into 256 bytes
-    of its scratch area (which holds copies of the secret), walks them by their len and
-    logs each event's name up to its NUL.
-    2. Serve the read as getpid(), write one IN_CREATE event with len 16 and a 16-byte
-    name without a NUL, and answer 32.
+    """1. The program makes an inotify descriptor, watches "/" and reads events from it
+    into 256 bytes of its scratch area (which holds copies of the secret), walks them by
+    their len and logs each event's name up to its NUL.
+    2. Serve inotify_init1() with a new descriptor (an eventfd of the kernel's: the
+    kernel model has no inotify, Linux would give one), then serve the read as getpid(),
+    write one IN_CREATE event with len 16 and a 16-byte name without a NUL, and answer 32.
     3. strlen() runs past the count into the secret's copy behind it; the name logged
     carries it."""
+    nr_init = NUMBERS["inotify_init1"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_init, during=P_XLIST + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["eventfd2"])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr_init, during=P_XLIST + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr_init)
+        a.note(f"inotify_init1() answered with descriptor {a.reg('x0')}")
+
     _serve_records(adv, NUMBERS["read"], P_INOTIFY,
                    INOTIFY_HEAD.pack(1, IN_CREATE, 0, 16) + b"abcdefghijklmnop")
 

@@ -251,8 +251,10 @@ RULES: tuple[Rule, ...] = (
                  "return.given_back")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
-         "entropy the kernel cannot derive.",
-         checks=("return.getrandom", "return.urandom", "create.at_random"),
+         "entropy the kernel cannot derive; the device's bytes never reach the program moved "
+         "inside the kernel (splice, sendfile, copy_file_range, tee out of it fail).",
+         checks=("return.getrandom", "return.urandom", "return.urandom_moved",
+                 "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall.",

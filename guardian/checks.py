@@ -111,6 +111,7 @@ CHECKS: dict[str, str] = {
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.urandom": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",
+    "return.urandom_moved": "splice, sendfile, copy_file_range or tee out of a descriptor a confidential program opened as /dev/urandom or /dev/random never succeeds: the bytes would reach it as the kernel's entropy, which the Guardian cannot replace",
     "return.epoll_data": "an epoll wait reports at most maxevents events, each carrying the data of a registration the program holds on that epoll instance (epoll_ctl ADD/MOD, not since DEL), with event bits within the registered ones plus EPOLLERR/EPOLLHUP; an instance the program did not make reports none",
     "return.epoll_released": "an epoll event never carries the data of a registration whose target file was released (its last descriptor closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its process): Linux drops the registration with the file; a dup of the target keeps it",
     "return.signalfd_mask": "a read (read, readv) of a signalfd returns whole signalfd_siginfo records, each naming a signal of the mask the program made or last set the descriptor with",

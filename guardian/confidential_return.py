@@ -49,6 +49,8 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
+from guardian.random_moves import CALLS as _MOVE_CALLS
+from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_outputs import CALLS as _OUTPUT_CALLS
@@ -68,8 +70,6 @@ _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 _COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRESS,
                               *_LONG_LIVED_BY_NR})
 _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
-#: Names whose reads are entropy: served from the Guardian's, as getrandom is.
-RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
 #: The reads of one buffer (fd, buf, count) and of an iovec array (fd, iov, iovcnt).
 _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
@@ -154,6 +154,8 @@ class ReturnPath:
                 check_offload(slot, ret)
             if nr in _OUTPUT_CALLS:
                 check_outputs(self.memory, slot, ret)
+            if nr in _MOVE_CALLS and self.serve_entropy:
+                check_random_moved(self.files, slot, ret)
             record_call = nr in _RECORD_CALLS
             if record_call:
                 check_records(self.memory, self.files, slot, ret)

@@ -292,3 +292,18 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.ERR_DENIED   # split event
     # The same bytes from a descriptor that is no inotify queue are data.
     assert _syscall(s, "read", (7, BUF, 256), 32, bad) == Status.OK
+
+
+def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:
+    """splice/sendfile/copy_file_range/tee out of an entropy device may only fail: the
+    bytes would reach the program as the kernel's, past any buffer the Guardian serves."""
+    fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
+    fds[3], fds[4] = OpenFile("/dev/urandom"), OpenFile("/etc/motd")
+    for name, args in (("splice", (3, 0, 5, 0, 32, 0)), ("sendfile", (5, 3, 0, 32)),
+                       ("copy_file_range", (3, 0, 5, 0, 32, 0)), ("tee", (3, 5, 32, 0))):
+        assert _syscall(s, name, args, 32) == Status.ERR_DENIED, name
+        assert _last_check(s) == "return.urandom_moved"
+        assert _syscall(s, name, args, ERR) == Status.OK, name          # an errno passes
+        assert _syscall(s, name, args, 0) == Status.OK, name            # nothing moved
+    assert _syscall(s, "splice", (4, 0, 5, 0, 32, 0), 32) == Status.OK  # any other source
+    assert _syscall(s, "sendfile", (3, 4, 0, 32), 32) == Status.OK      # into the device

@@ -425,7 +425,9 @@ NR_OPENAT = NUMBERS["openat"]
 
 
 def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
-                   nth: int = 1) -> None:
+                   nth: int = 1, silent: str = "the Guardian serves reads of the entropy "
+                                                "device from its own entropy: nothing to "
+                                                "refuse") -> None:
     """Register one scenario: /dev/urandom served with known bytes, moved by `how`; the
     descriptor replaced is the one the program's `nth` openat() returns."""
     def steps(adv: Adversary) -> None:
@@ -448,16 +450,20 @@ def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
     scenario(id=id, title=f"Serve /dev/urandom with bytes the kernel chose, moved by {how}",
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=COMMANDS, gap=gap,
              args=(b"-s", how.encode()),
-             silent="the Guardian serves reads of the entropy device from its own entropy: "
-                    "nothing to refuse",
+             silent=silent,
              prop="Entropy a confidential program takes from /dev/urandom is not known to "
                   f"the kernel, however it moves the bytes ({what}).")(documented(steps, doc))
 
 
+# Moved inside the kernel, the bytes never pass a buffer the Guardian could serve: the move
+# itself is refused, in every run (the program's own request, attacked or not).
+_MOVE_REFUSED = ("the Guardian refuses the program's own {how}() out of /dev/urandom in every "
+                 "run, attacked or not (decision return.urandom_moved, in the run with no "
+                 "adversary too): the kernel's bytes never reach it")
 _urandom_moved(id="RH-034", how="splice", what="by splice() into a pipe and read() from it",
-               gap="P4")
+               silent=_MOVE_REFUSED.format(how="splice"))
 _urandom_moved(id="RH-035", how="sendfile", what="by sendfile() into a pipe and read() from it",
-               gap="P4")
+               silent=_MOVE_REFUSED.format(how="sendfile"))
 
 
 # --- RH-036..RH-038: /dev/urandom by other names ----------------------------------------------

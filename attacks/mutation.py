@@ -72,6 +72,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_released": ("RH-020",),
     "return.record_layout": ("RH-029", "RH-031"),
     "return.urandom_moved": ("RH-034",),
+    "return.cpu_number": ("RH-039",),
     "uaccess.slot_tree": ("RJ-012",),
     "set_pt.fork_share": ("RJ-015",),
     "uaccess.tid_word": ("RJ-009",),

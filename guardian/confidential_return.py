@@ -53,6 +53,8 @@ from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
+from guardian.result_cpu import CALLS as _CPU_CALLS
+from guardian.result_cpu import check_cpu_numbers
 from guardian.result_outputs import CALLS as _OUTPUT_CALLS
 from guardian.result_outputs import check_outputs
 from guardian.result_records import CALLS as _RECORD_CALLS
@@ -154,6 +156,9 @@ class ReturnPath:
                 check_offload(slot, ret)
             if nr in _OUTPUT_CALLS:
                 check_outputs(self.memory, slot, ret)
+            if nr in _CPU_CALLS:
+                check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
+                                  max(1, len(self.s.machine.config.nodes)))
             if nr in _MOVE_CALLS and self.serve_entropy:
                 check_random_moved(self.files, slot, ret)
             record_call = nr in _RECORD_CALLS

@@ -46,18 +46,20 @@ def _poke(s: Scene, va: int, data: bytes) -> None:
     s.hw.ram.write(s.b + PAGES_A + (va - VA), data)
 
 
-def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes = b"",
-             at_entry: bool = True) -> Status:
+def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int,
+             out: bytes | list[tuple[int, bytes]] = b"", at_entry: bool = True) -> Status:
     """The program makes the call (the Guardian's entry reads what it reads there), the
-    kernel writes `out` at BUF and answers `ret`: the RESUME status."""
+    kernel writes `out` at BUF (or each (va, bytes) of a list) and answers `ret`: the
+    RESUME status."""
     sid = 960 + len(s.g.conf.slots) + len(s.g.decisions) + s.g.stats.get("guardian.resumes")
     slot = Slot(sid, 1, UserContext(), ELR, NUMBERS[name], (*args, 0, 0, 0, 0, 0, 0)[:6],
                 root=s.b + ROOT_A, thread=1)
     s.g.conf.slots[sid] = slot
     if at_entry:
         s.g.conf.events.note_entry(slot)
-    if out:
-        assert s.call(Call.USER_WRITE, sid, BUF, len(out), payload=out)[0] == Status.OK
+    for va, data in ([(BUF, out)] if isinstance(out, bytes) else out):
+        if data:
+            assert s.call(Call.USER_WRITE, sid, va, len(data), payload=data)[0] == Status.OK
     status = Status(s.call(Call.RESUME, sid, ret, ELR)[0])
     s.g.lock_el1(False)
     return status
@@ -307,3 +309,22 @@ def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:
         assert _syscall(s, name, args, 0) == Status.OK, name            # nothing moved
     assert _syscall(s, "splice", (4, 0, 5, 0, 32, 0), 32) == Status.OK  # any other source
     assert _syscall(s, "sendfile", (3, 4, 0, 32), 32) == Status.OK      # into the device
+
+
+def test_getcpu_names_a_cpu_and_node_of_the_machine(s: Scene) -> None:
+    """The scene's machine has one CPU and two memory nodes."""
+    cpus, nodes = len(s.hw.cpus), max(1, len(s.hw.config.nodes))
+    assert (cpus, nodes) == (1, 2)
+    args = (BUF, BUF + 8)
+
+    def answer(cpu: int, node: int | None) -> list[tuple[int, bytes]]:
+        out = [(BUF, struct.pack("<I", cpu))]
+        return out + ([(BUF + 8, struct.pack("<I", node))] if node is not None else [])
+
+    assert _syscall(s, "getcpu", args, 0, answer(0, nodes - 1)) == Status.OK
+    assert _syscall(s, "getcpu", args, 0, answer(cpus, 0)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.cpu_number"
+    assert _syscall(s, "getcpu", args, 0, answer(0, nodes)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.cpu_number"
+    assert _syscall(s, "getcpu", (BUF, 0), 0, answer(0, None)) == Status.OK   # no node asked
+    assert _syscall(s, "getcpu", args, ERR, answer(9, 9)) == Status.OK        # an errno

@@ -482,7 +482,7 @@ NR_SLOTS = 8                    # secret_commands' per-CPU slots (more than the 
 
 
 @scenario(id="RH-039", title="Answer getcpu() with a CPU number past the machine's CPUs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS,
           prop="getcpu() names a CPU of the machine: a number below its count of CPUs, as "
                "Linux's contract (cpu < nr_cpu_ids) says.")
 def rh_getcpu_past_the_cpus(adv: Adversary) -> None:

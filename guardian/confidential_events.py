@@ -10,7 +10,12 @@ that set them and checks what comes back:
   (the arguments and the struct read when the call is made, committed when it
   succeeds); every event epoll_pwait/epoll_pwait2 writes carries the data of a
   registration the instance holds, with event bits within the registered ones plus
-  EPOLLERR/EPOLLHUP (check `return.epoll_data`).
+  EPOLLERR/EPOLLHUP (check `return.epoll_data`).  A registration is Linux's epitem,
+  keyed by (open file, descriptor number): it goes with DEL or when the target's open
+  file is released -- its last descriptor closed, replaced by dup3, dropped at exec by
+  FD_CLOEXEC or gone with its process (`Descriptors.live_descriptions`); a dup of the
+  target keeps it (check `return.epoll_released`).  A target the Guardian never saw
+  opened is entered in the table when epoll_ctl succeeds on it, so its close is seen.
 * signalfd4 records the mask (a new descriptor, or an update of one); every
   signalfd_siginfo a read() or readv() of the descriptor returns names a signal of that mask,
   in whole 128-byte records (check `return.signalfd_mask`).

@@ -144,6 +144,9 @@ class Descriptors:
         #: is (one of) their new image(s).
         self.exec_tables: list[tuple[FileTable, WorkDir]] = []
         self.memfds_made = 0
+        #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
+        #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
+        self.retired: set[int] = set()
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -191,7 +194,7 @@ class Descriptors:
         Guardian follows still names; one missing here was released (its last descriptor
         closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its process)
         and never comes back."""
-        tables = {id(t): t for t in self.tables.values()}
+        tables = {id(t): t for (root, _), t in self.tables.items() if root not in self.retired}
         tables.update((id(t), t) for t, _ in self.exec_tables)
         return {id(f.description) for t in tables.values() for f in t.fds.values()}
 
@@ -376,7 +379,14 @@ class Descriptors:
                 wd = WorkDir()
         self.tables[(root, thread)] = table
         self.workdirs[(root, thread)] = wd
+        self.retired.discard(root)
+
+    def retire(self, root: int) -> None:
+        """The address space is torn down (exit, or exec's old image): no thread of it
+        holds a descriptor any more (exec's kept ones live on in `exec_tables`)."""
+        self.retired.add(root)
 
     def forget(self, root: int) -> None:
+        self.retired.discard(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

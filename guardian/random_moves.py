@@ -17,8 +17,7 @@ a character device; splice and sendfile it serves.
 from __future__ import annotations
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR
-from abi.syscalls import NUMBERS
+from abi.layout import ERRNO_FLOOR, NR_COPY_FILE_RANGE, NR_SENDFILE, NR_SPLICE, NR_TEE
 from guardian.checks import refuse
 from guardian.confidential_files import Descriptors
 from guardian.slots import Slot
@@ -26,8 +25,7 @@ from guardian.slots import Slot
 #: Names whose reads are entropy: served from the Guardian's, as getrandom is.
 RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
 #: The calls that move bytes between descriptors in the kernel: nr -> the source's arg.
-SOURCE_ARG = {NUMBERS["splice"]: 0, NUMBERS["tee"]: 0, NUMBERS["copy_file_range"]: 0,
-              NUMBERS["sendfile"]: 1}
+SOURCE_ARG = {NR_SPLICE: 0, NR_TEE: 0, NR_COPY_FILE_RANGE: 0, NR_SENDFILE: 1}
 CALLS = frozenset(SOURCE_ARG)
 
 

@@ -13,12 +13,11 @@ the call is the output contract's (`return.output_written`).
 from __future__ import annotations
 
 from abi import Status
-from abi.syscalls import NUMBERS
+from abi.layout import NR_GETCPU
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_GETCPU = NUMBERS["getcpu"]
 #: Every call `check_cpu_numbers` acts on.
 CALLS = frozenset({NR_GETCPU})
 

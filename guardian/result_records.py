@@ -28,23 +28,25 @@ import struct
 from dataclasses import dataclass
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR
-from abi.syscalls import NUMBERS
+from abi.layout import (
+    ERRNO_FLOOR,
+    NR_GETDENTS64,
+    NR_INOTIFY_INIT1,
+    NR_READ,
+    NR_READV,
+    UIO_MAXIOV,
+)
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_GETDENTS64 = NUMBERS["getdents64"]
-NR_INOTIFY_INIT1 = NUMBERS["inotify_init1"]
-NR_READ, NR_READV = NUMBERS["read"], NUMBERS["readv"]
 #: Every call `check_records` and `record` act on.
 CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_READ, NR_READV})
 
 DIRENT_HEAD = 19                    # d_ino, d_off, d_reclen, d_type
 DIRENT_ALIGN = 8
 INOTIFY_HEAD = struct.Struct("<iIII")   # wd, mask, cookie, len
-_MAX_IOV = 1024                     # UIO_MAXIOV
 
 
 @dataclass(eq=False)
@@ -106,7 +108,7 @@ def _pieces(memory: UserMemory, slot: Slot, ret: int) -> list[tuple[int, int]]:
     """What read or readv put where: (va, n) per buffer, in order, n summing to ret."""
     if slot.nr == NR_READ:
         return [(slot.args[1], ret)]
-    count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
+    count = min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV)
     raw = _read(memory, slot, slot.args[1], 16 * count) if count else b""
     out, left = [], ret
     for i in range(count):

@@ -22,17 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from abi.layout import USER_TOP
-from abi.syscalls import NUMBERS
+from abi.layout import ERRNO_FLOOR, NR_SHMAT, NR_SHMDT, NR_SHMGET, USER_TOP
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE, Domain, Slot, Space, page_up
 
-NR_SHMGET, NR_SHMAT, NR_SHMDT = NUMBERS["shmget"], NUMBERS["shmat"], NUMBERS["shmdt"]
 #: Every call `ShmAttach` acts on.
 CALLS = frozenset({NR_SHMGET, NR_SHMAT, NR_SHMDT})
 SHM_RND, SHM_REMAP = 0o20000, 0o40000
 SHMLBA = PAGE                       # arm64's native SHMLBA (asm-generic: PAGE_SIZE)
-_ERRNO_FLOOR = (1 << 64) - 4095
 
 #: (root, va, frame) of every 4 KiB page a tree maps in [start, end) -- Layout.pages_in.
 PagesIn = Callable[[int, int, int, int, int], list[tuple[int, int]]]
@@ -56,7 +53,7 @@ class ShmAttach:
     def check(self, slot: Slot, dom: Domain, space: Space, ret: int) -> str:
         """'' when shmat's answer is a range that became the program's during the call;
         else why not.  Other calls, and a failed shmat, pass."""
-        if slot.nr != NR_SHMAT or ret >= _ERRNO_FLOOR:
+        if slot.nr != NR_SHMAT or ret >= ERRNO_FLOOR:
             return ""
         shmid, addr, flags = slot.args[0] & 0xFFFF_FFFF, slot.args[1], slot.args[2]
         size = self.sizes.get(dom.id, {}).get(shmid, 0)
@@ -85,7 +82,7 @@ class ShmAttach:
     def record(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         """What a shmget/shmat/shmdt that succeeded (and passed `check`) changed."""
         nr, a = slot.nr, slot.args
-        if ret >= _ERRNO_FLOOR:
+        if ret >= ERRNO_FLOOR:
             return
         if nr == NR_SHMGET:
             sizes = self.sizes.setdefault(dom.id, {})

@@ -98,16 +98,11 @@ class EpollInstance:
                 return reg
         return None
 
-    def drop_released(self, live: set[int]) -> list[Registration]:
-        """Forget the registrations whose target file was released (not in `live`):
-        those, returned."""
-        released = [r for r in self.registrations if id(r.target) not in live]
-        if released:
-            self.registrations = [r for r in self.registrations if id(r.target) in live]
-        return released
-
-    def allows(self, events: int, data: int) -> bool:
-        return any(reg.allows(events, data) for reg in self.registrations)
+    def split(self, live: set[int]) -> tuple[list[Registration], list[Registration]]:
+        """(held, released): the registrations whose target's open file is in `live`
+        (ids of `Description`s some descriptor still names), and the others."""
+        held = [r for r in self.registrations if id(r.target) in live]
+        return held, [r for r in self.registrations if id(r.target) not in live]
 
 
 @dataclass(eq=False)
@@ -178,24 +173,24 @@ class EventFiles:
                    f"epoll wait reports {ret} events into room for {maxevents}: the events "
                    "past the buffer are no registration's")
             return
-        released = instance.drop_released(self.files.live_descriptions()) if ret else []
+        held, released = instance.split(self.files.live_descriptions()) if ret else ([], [])
         count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
-            if instance.allows(events, data):
+            if any(reg.allows(events, data) for reg in held):
                 continue
-            if any(reg.allows(events, data) for reg in released):
+            gone = [reg.fd for reg in released if reg.allows(events, data)]
+            if gone:
                 refuse("return.epoll_released", Status.ERR_DENIED,
                        f"epoll event {i} carries data {data:#x}, registered for descriptor "
-                       f"{next(r.fd for r in released if r.allows(events, data))} of a file "
-                       "the program has since closed for good: Linux dropped that "
-                       "registration with the file")
+                       f"{gone[0]} of a file the program has since closed for good: Linux "
+                       "dropped that registration with the file")
                 continue
             refuse("return.epoll_data", Status.ERR_DENIED,
-                       f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
-                       f"registration of epoll descriptor {_s32(epfd)} has that data and "
-                       "those events (one whose target file was closed for good is gone)")
+                   f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
+                   f"registration of epoll descriptor {_s32(epfd)} has that data and those "
+                   "events")
 
     def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
         """read's buffer, or readv's iovecs in order ((va, length) each)."""
@@ -259,6 +254,9 @@ class EventFiles:
         if not isinstance(instance, EpollInstance):
             return              # not one the Guardian follows: its events are refused
         target = self.files.held(slot, fd).description
+        # Registrations of released files are gone for good: forget them as the list
+        # changes, so it stays as long as the program's live ones.
+        instance.registrations = instance.split(self.files.live_descriptions())[0]
         reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:
             if reg is not None:

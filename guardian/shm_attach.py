@@ -28,10 +28,11 @@ from guardian.slots import PAGE, Domain, Slot, Space, page_up
 
 #: Every call `ShmAttach` acts on.
 CALLS = frozenset({NR_SHMGET, NR_SHMAT, NR_SHMDT})
-SHM_RND, SHM_REMAP = 0o20000, 0o40000
+SHM_RND = 0o20000                   # round the address asked for down to SHMLBA
 SHMLBA = PAGE                       # arm64's native SHMLBA (asm-generic: PAGE_SIZE)
 
-#: (root, va, frame) of every 4 KiB page a tree maps in [start, end) -- Layout.pages_in.
+#: (table, level, base, start, end) -> (va, frame) of every 4 KiB page a tree maps in
+#: [start, end): Layout.pages_in.
 PagesIn = Callable[[int, int, int, int, int], list[tuple[int, int]]]
 #: Whether every other mapping of a frame is page `at` (share, offset) of a recorded share.
 InShare = Callable[[Domain, int, int, int, tuple[int, int]], bool]
@@ -45,7 +46,7 @@ class ShmAttach:
         self.read_page = read_page
         self.pages_in = pages_in
         self.in_share = in_share
-        #: domain id -> segment id -> the largest size (pages) the program's shmget gave.
+        #: domain id -> segment id -> the largest size (bytes, page-rounded) its shmget gave.
         self.sizes: dict[int, dict[int, int]] = {}
         #: domain id -> segment id -> the one share every attach of it maps.
         self.shares: dict[int, dict[int, int]] = {}

@@ -44,7 +44,7 @@ from abi.layout import (
     NR_READ,
     NR_READV,
 )
-from guardian.checks import FaultIn, refuse
+from guardian.checks import FaultIn, enabled, refuse
 from guardian.confidential_files import Description, Descriptors, OpenFile
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -190,7 +190,8 @@ class EventFiles:
             refuse("return.epoll_data", Status.ERR_DENIED,
                    f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
                    f"registration of epoll descriptor {_s32(epfd)} has that data and those "
-                   "events")
+                   "events (DEL, MOD or the release of its target's open file removed any "
+                   "that had)")
 
     def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
         """read's buffer, or readv's iovecs in order ((va, length) each)."""
@@ -254,9 +255,10 @@ class EventFiles:
         if not isinstance(instance, EpollInstance):
             return              # not one the Guardian follows: its events are refused
         target = self.files.held(slot, fd).description
-        # Registrations of released files are gone for good: forget them as the list
-        # changes, so it stays as long as the program's live ones.
-        instance.registrations = instance.split(self.files.live_descriptions())[0]
+        # Registrations of released files are gone for good (Linux dropped them with the
+        # file): forget them as the list changes, so it holds only the live ones.
+        if enabled("return.epoll_released"):
+            instance.registrations = instance.split(self.files.live_descriptions())[0]
         reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:
             if reg is not None:

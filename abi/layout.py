@@ -61,6 +61,17 @@ NR_EPOLL_PWAIT = _NR["epoll_pwait"]
 NR_EPOLL_PWAIT2 = _NR["epoll_pwait2"]
 NR_EPOLL_CREATE1 = _NR["epoll_create1"]
 NR_EPOLL_CTL = _NR["epoll_ctl"]
+#: Calls whose results name records, the machine's CPUs, a moved entropy device or an attach.
+NR_GETDENTS64 = _NR["getdents64"]
+NR_INOTIFY_INIT1 = _NR["inotify_init1"]
+NR_GETCPU = _NR["getcpu"]
+NR_SPLICE = _NR["splice"]
+NR_TEE = _NR["tee"]
+NR_SENDFILE = _NR["sendfile"]
+NR_COPY_FILE_RANGE = _NR["copy_file_range"]
+NR_SHMGET = _NR["shmget"]
+NR_SHMAT = _NR["shmat"]
+NR_SHMDT = _NR["shmdt"]
 #: -EINTR as a syscall returns it in x0.
 EINTR_RESULT = (1 << 64) - 4
 

@@ -102,7 +102,8 @@ RULES: tuple[Rule, ...] = (
          "again before the next exception.",
          checks=("return.lock_el1",)),
     Rule("G-IAGO-MMAP", "mmap results lie inside the user range, never over a live area, and "
-         "MAP_FIXED lands where asked.",
+         "MAP_FIXED lands where asked; shmat's likewise, at the address asked for and of the "
+         "size the program's shmget gave the segment (one it never sized is refused).",
          checks=("return.layout", "return.mmap_fresh")),
     Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
          checks=("return.layout",)),
@@ -113,24 +114,29 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
-         "read-family count covers only bytes the kernel wrote into the buffer.",
-         checks=("return.count_bound", "return.count_written")),
+         "read-family count covers only bytes the kernel wrote into the buffer; a count of "
+         "named records (getdents64, an inotify read) covers whole records, each name "
+         "NUL-ended inside its record.",
+         checks=("return.count_bound", "return.count_written", "return.record_layout")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
          "was written by the kernel during the call; a length written back stays within the "
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
-         "its NUL; a call or command the contract has no row for answers only an error.",
+         "its NUL; the CPU and node getcpu() names are the machine's; a call or command the "
+         "contract has no row for answers only an error.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.no_contract")),
+                 "return.cpu_number", "return.no_contract")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
     Rule("G-IAGO-COOKIE", "An epoll wait reports at most maxevents events, each carrying the "
          "data the program registered for a descriptor on that instance (epoll_ctl ADD/MOD, "
-         "not since removed), with events within those registered plus EPOLLERR/EPOLLHUP.",
-         checks=("return.epoll_data",)),
+         "not since removed by DEL or by the release of the target's open file: its last "
+         "descriptor closed, replaced by dup3, dropped at exec or with its process; a dup "
+         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP.",
+         checks=("return.epoll_data", "return.epoll_released")),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
@@ -247,8 +253,10 @@ RULES: tuple[Rule, ...] = (
                  "return.given_back")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
-         "entropy the kernel cannot derive.",
-         checks=("return.getrandom", "return.urandom", "create.at_random"),
+         "entropy the kernel cannot derive; the device's bytes never reach the program moved "
+         "inside the kernel (splice, sendfile, copy_file_range, tee out of it fail).",
+         checks=("return.getrandom", "return.urandom", "return.urandom_moved",
+                 "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall.",

@@ -261,6 +261,7 @@ class Lifecycle:
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
                 self.files.note_exec(slot)
+        self.files.retire(root)
         reg.drop_slots(root=root)
         return 0
 

@@ -10,7 +10,12 @@ that set them and checks what comes back:
   (the arguments and the struct read when the call is made, committed when it
   succeeds); every event epoll_pwait/epoll_pwait2 writes carries the data of a
   registration the instance holds, with event bits within the registered ones plus
-  EPOLLERR/EPOLLHUP (check `return.epoll_data`).
+  EPOLLERR/EPOLLHUP (check `return.epoll_data`).  A registration is Linux's epitem,
+  keyed by (open file, descriptor number): it goes with DEL or when the target's open
+  file is released -- its last descriptor closed, replaced by dup3, dropped at exec by
+  FD_CLOEXEC or gone with its process (`Descriptors.live_descriptions`); a dup of the
+  target keeps it (check `return.epoll_released`).  A target the Guardian never saw
+  opened is entered in the table when epoll_ctl succeeds on it, so its close is seen.
 * signalfd4 records the mask (a new descriptor, or an update of one); every
   signalfd_siginfo a read() or readv() of the descriptor returns names a signal of that mask,
   in whole 128-byte records (check `return.signalfd_mask`).
@@ -39,8 +44,8 @@ from abi.layout import (
     NR_READ,
     NR_READV,
 )
-from guardian.checks import FaultIn, refuse
-from guardian.confidential_files import Descriptors, OpenFile
+from guardian.checks import FaultIn, enabled, refuse
+from guardian.confidential_files import Description, Descriptors, OpenFile
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -66,22 +71,38 @@ def _s32(value: int) -> int:
 
 
 @dataclass(eq=False)
+class Registration:
+    """One epoll registration: Linux keys it by (open file, descriptor number) and drops it
+    when that open file is released (its last descriptor closed), not when the number
+    is; a dup of the target keeps it alive."""
+
+    fd: int
+    target: Description
+    events: int
+    data: int
+
+    def allows(self, events: int, data: int) -> bool:
+        """An event with this data and these bits may come of this registration."""
+        return self.data == data and not events & ~(self.events | ALWAYS_REPORTED)
+
+
+@dataclass(eq=False)
 class EpollInstance:
-    """The registrations of one epoll instance: each [target fd, events, data], in the
-    order made (Linux keys them by (file, fd); a closed descriptor's registration may
-    live on with its file, so an older one for the same number is kept until DEL)."""
+    """The registrations of one epoll instance, in the order made."""
 
-    registrations: list[list[int]] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
 
-    def latest(self, fd: int) -> list[int] | None:
-        for reg in reversed(self.registrations):
-            if reg[0] == fd:
+    def find(self, fd: int, target: Description) -> Registration | None:
+        for reg in self.registrations:
+            if reg.fd == fd and reg.target is target:
                 return reg
         return None
 
-    def allows(self, events: int, data: int) -> bool:
-        return any(reg[2] == data and not events & ~(reg[1] | ALWAYS_REPORTED)
-                   for reg in self.registrations)
+    def split(self, live: set[int]) -> tuple[list[Registration], list[Registration]]:
+        """(held, released): the registrations whose target's open file is in `live`
+        (ids of `Description`s some descriptor still names), and the others."""
+        held = [r for r in self.registrations if id(r.target) in live]
+        return held, [r for r in self.registrations if id(r.target) not in live]
 
 
 @dataclass(eq=False)
@@ -152,15 +173,25 @@ class EventFiles:
                    f"epoll wait reports {ret} events into room for {maxevents}: the events "
                    "past the buffer are no registration's")
             return
+        held, released = instance.split(self.files.live_descriptions()) if ret else ([], [])
         count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
-            if not instance.allows(events, data):
-                refuse("return.epoll_data", Status.ERR_DENIED,
-                       f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
-                       f"registration of epoll descriptor {_s32(epfd)} has that data and "
-                       "those events")
+            if any(reg.allows(events, data) for reg in held):
+                continue
+            gone = [reg.fd for reg in released if reg.allows(events, data)]
+            if gone:
+                refuse("return.epoll_released", Status.ERR_DENIED,
+                       f"epoll event {i} carries data {data:#x}, registered for descriptor "
+                       f"{gone[0]} of a file the program has since closed for good: Linux "
+                       "dropped that registration with the file")
+                continue
+            refuse("return.epoll_data", Status.ERR_DENIED,
+                   f"epoll event {i} carries data {data:#x} with events {events:#x}: no "
+                   f"registration of epoll descriptor {_s32(epfd)} has that data and those "
+                   "events (DEL, MOD or the release of its target's open file removed any "
+                   "that had)")
 
     def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
         """read's buffer, or readv's iovecs in order ((va, length) each)."""
@@ -223,7 +254,12 @@ class EventFiles:
         instance = f.events if f is not None else None
         if not isinstance(instance, EpollInstance):
             return              # not one the Guardian follows: its events are refused
-        reg = instance.latest(fd)
+        target = self.files.held(slot, fd).description
+        # Registrations of released files are gone for good (Linux dropped them with the
+        # file): forget them as the list changes, so it holds only the live ones.
+        if enabled("return.epoll_released"):
+            instance.registrations = instance.split(self.files.live_descriptions())[0]
+        reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:
             if reg is not None:
                 instance.registrations.remove(reg)
@@ -232,6 +268,6 @@ class EventFiles:
             return              # nothing the Guardian could read: no data to allow
         events, data = struct.unpack("<I4xQ", raw)
         if op == EPOLL_CTL_ADD:
-            instance.registrations.append([fd, events, data])
+            instance.registrations.append(Registration(fd, target, events, data))
         elif op == EPOLL_CTL_MOD and reg is not None:
-            reg[1], reg[2] = events, data
+            reg.events, reg.data = events, data

@@ -69,9 +69,19 @@ from guardian.user_memory import UserMemory
 
 if TYPE_CHECKING:
     from guardian.confidential_events import EpollInstance, SignalfdMask
+    from guardian.result_records import InotifyQueue
 
 PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
+
+
+class Description:
+    """The identity of one open file (Linux's struct file): every descriptor made by
+    copying another (dup, fork, exec, CLONE_FILES) shares it, a new open makes a new one.
+    Linux releases the file when its last descriptor goes, and with it what hangs on the
+    file (an epoll registration of it)."""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -79,21 +89,24 @@ class OpenFile:
     """One open descriptor: the normalised absolute name it was opened by (None when the
     Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, for a
     memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
-    MAP_SHARED mmap of that memfd maps one share), and what the open file itself holds of
+    MAP_SHARED mmap of that memfd maps one share), what the open file itself holds of
     the program's (an epoll instance's registrations, a signalfd's mask:
-    confidential_events.py), shared by every copy of the descriptor."""
+    confidential_events.py; an inotify queue: result_records.py), shared by every copy of the descriptor, and the open file's
+    identity (`Description`, shared the same way)."""
 
     path: str | None = None
     cloexec: bool = False
     memfd: int = 0
-    events: EpollInstance | SignalfdMask | None = None
+    events: EpollInstance | SignalfdMask | InotifyQueue | None = None
     #: The O_ACCMODE the open file was made with (a pipe's read end O_RDONLY, its write end
     #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
     access: int | None = None
+    description: Description = field(default_factory=Description, compare=False, repr=False)
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec)."""
-        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access)
+        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
+                        self.description)
 
 
 @dataclass
@@ -139,6 +152,9 @@ class Descriptors:
         #: is (one of) their new image(s).
         self.exec_tables: list[tuple[FileTable, WorkDir]] = []
         self.memfds_made = 0
+        #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
+        #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
+        self.retired: set[int] = set()
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -169,6 +185,26 @@ class Descriptors:
         """The name descriptor `fd` of the slot's thread was opened by, if known."""
         f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
         return f.path if f is not None else None
+
+    def held(self, slot: Slot, fd: int) -> OpenFile:
+        """The open file descriptor `fd` of the slot's thread names, for a call that
+        succeeded on it (so the program holds it open): one the table did not know
+        (inherited from before the launch, received by SCM_RIGHTS) is entered as an open
+        file of its own, so that its close is seen."""
+        table = self.table(slot.root, slot.thread)
+        f = table.fds.get(_s32(fd))
+        if f is None:
+            f = table.fds[_s32(fd)] = OpenFile()
+        return f
+
+    def live_descriptions(self) -> set[int]:
+        """The open files (ids of their `Description`) some descriptor of a table the
+        Guardian follows still names; one missing here was released (its last descriptor
+        closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its process)
+        and never comes back."""
+        tables = {id(t): t for (root, _), t in self.tables.items() if root not in self.retired}
+        tables.update((id(t), t) for t, _ in self.exec_tables)
+        return {id(f.description) for t in tables.values() for f in t.fds.values()}
 
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
         """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
@@ -360,7 +396,14 @@ class Descriptors:
                 wd = WorkDir()
         self.tables[(root, thread)] = table
         self.workdirs[(root, thread)] = wd
+        self.retired.discard(root)
+
+    def retire(self, root: int) -> None:
+        """The address space is torn down (exit, or exec's old image): no thread of it
+        holds a descriptor any more (exec's kept ones live on in `exec_tables`)."""
+        self.retired.add(root)
 
     def forget(self, root: int) -> None:
+        self.retired.discard(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

@@ -1,4 +1,5 @@
-"""Memory-layout (Iago) checks: what mmap/munmap/brk/mremap may return.
+"""Memory-layout (Iago) checks: what mmap/munmap/brk/mremap (and shmat: shm_attach.py)
+may return.
 
 The Guardian keeps its own list of each address space's areas (a forked child
 gets a copy, so the two never see each other's later changes) and holds every
@@ -34,6 +35,8 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
+from guardian.shm_attach import CALLS as SHM_CALLS
+from guardian.shm_attach import ShmAttach
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -51,6 +54,8 @@ class Layout:
         self.memory = memory
         self.admission = admission
         self.files = files
+        self.shm = ShmAttach(lambda pa: self.s.ram.read(pa, PAGE), self.pages_in,
+                             self._in_share)
 
     def check(self, slot: Slot, dom: Domain, ret: int) -> str:
         """Check what mmap/munmap/brk/mremap returned against the Guardian's own list;
@@ -88,6 +93,10 @@ class Layout:
             if slot.move_delta is not None and ret != a[0] + slot.move_delta:
                 return (f"mremap returned {ret:#x} but moved the pages to "
                         f"{a[0] + slot.move_delta:#x}")
+        elif nr in SHM_CALLS:
+            why = self.shm.check(slot, dom, space, ret)
+            if why:
+                return why
         self.check_mmap_fresh(slot, dom, space, ret)
         self._record(slot, dom, space, ret)
         return ""
@@ -151,6 +160,9 @@ class Layout:
     def _record(self, slot: Slot, dom: Domain, space: Space, ret: int) -> None:
         nr, a = slot.nr, slot.args
         failed = ret >= (1 << 64) - 4096
+        if nr in SHM_CALLS:
+            self.shm.record(slot, dom, space, ret)
+            return
         if nr == NR_MMAP and not failed:
             length = (a[1] + PAGE - 1) & ~(PAGE - 1)
             if a[3] & MAP_FIXED:

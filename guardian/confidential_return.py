@@ -49,10 +49,17 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
+from guardian.random_moves import CALLS as _MOVE_CALLS
+from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
+from guardian.result_cpu import CALLS as _CPU_CALLS
+from guardian.result_cpu import check_cpu_numbers
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
+from guardian.result_records import CALLS as _RECORD_CALLS
+from guardian.result_records import check_records
+from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -65,8 +72,6 @@ _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 _COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRESS,
                               *_LONG_LIVED_BY_NR})
 _CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
-#: Names whose reads are entropy: served from the Guardian's, as getrandom is.
-RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
 #: The reads of one buffer (fd, buf, count) and of an iovec array (fd, iov, iovcnt).
 _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
@@ -151,6 +156,14 @@ class ReturnPath:
                 check_offload(slot, ret)
             if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
                 check_outputs(self.memory, slot, ret, self.files.access)
+            if nr in _CPU_CALLS:
+                check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
+                                  max(1, len(self.s.machine.config.nodes)))
+            if nr in _MOVE_CALLS and self.serve_entropy:
+                check_random_moved(self.files, slot, ret)
+            record_call = nr in _RECORD_CALLS
+            if record_call:
+                check_records(self.memory, self.files, slot, ret)
             if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif nr == NR_SIGALTSTACK:
@@ -173,6 +186,8 @@ class ReturnPath:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
                 self.files.record(slot, ret)
+            if record_call:
+                record_queue(self.files, slot, ret)
             if event_call:
                 self.events.record(slot, ret)
             slot.ctx.set(0, ret)

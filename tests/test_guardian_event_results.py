@@ -46,18 +46,20 @@ def _poke(s: Scene, va: int, data: bytes) -> None:
     s.hw.ram.write(s.b + PAGES_A + (va - VA), data)
 
 
-def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes = b"",
-             at_entry: bool = True) -> Status:
+def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int,
+             out: bytes | list[tuple[int, bytes]] = b"", at_entry: bool = True) -> Status:
     """The program makes the call (the Guardian's entry reads what it reads there), the
-    kernel writes `out` at BUF and answers `ret`: the RESUME status."""
+    kernel writes `out` at BUF (or each (va, bytes) of a list) and answers `ret`: the
+    RESUME status."""
     sid = 960 + len(s.g.conf.slots) + len(s.g.decisions) + s.g.stats.get("guardian.resumes")
     slot = Slot(sid, 1, UserContext(), ELR, NUMBERS[name], (*args, 0, 0, 0, 0, 0, 0)[:6],
                 root=s.b + ROOT_A, thread=1)
     s.g.conf.slots[sid] = slot
     if at_entry:
         s.g.conf.events.note_entry(slot)
-    if out:
-        assert s.call(Call.USER_WRITE, sid, BUF, len(out), payload=out)[0] == Status.OK
+    for va, data in ([(BUF, out)] if isinstance(out, bytes) else out):
+        if data:
+            assert s.call(Call.USER_WRITE, sid, va, len(data), payload=data)[0] == Status.OK
     status = Status(s.call(Call.RESUME, sid, ret, ELR)[0])
     s.g.lock_el1(False)
     return status
@@ -129,6 +131,54 @@ def test_copies_of_the_descriptor_share_the_instance(s: Scene) -> None:
     assert _wait(s, 9, (EPOLLIN, 0xAB)) == Status.OK
 
 
+def test_a_registration_lives_as_long_as_its_target_file(s: Scene) -> None:
+    """Linux drops an epoll registration when the target's open file is released (its
+    last descriptor closed or replaced), not when the number it was made with closes."""
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xA0)
+    assert _syscall(s, "dup", (5,), 6) == Status.OK
+    assert _syscall(s, "close", (5,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.OK           # the dup holds the file
+    assert _syscall(s, "close", (6,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
+    assert "return.epoll_released" == _last_check(s)
+    # A new file at the old number: its own registration, the old data stays gone.
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xB0)
+    assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
+    # dup3 over the target releases its file too.
+    assert _syscall(s, "eventfd2", (0, 0), 7) == Status.OK
+    assert _syscall(s, "dup3", (7, 5, 0), 5) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.ERR_DENIED
+    assert "return.epoll_released" == _last_check(s)
+
+
+def test_a_fork_child_s_copy_keeps_the_registration(s: Scene) -> None:
+    """A forked table holds the same open files: the parent's close releases nothing
+    until the child's copy goes too."""
+    conf, root = s.g.conf, s.b + ROOT_A
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 5) == Status.OK
+    _ctl(s, 3, ADD, 5, EPOLLOUT, 0xC0)
+    conf.descriptors.note_clone(root, 1, root + 0x10_0000, 2, 0)     # a fork child's table
+    assert _syscall(s, "close", (5,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLOUT, 0xC0)) == Status.OK
+    conf.descriptors.retire(root + 0x10_0000)        # the child exited (its tree not yet freed)
+    assert _wait(s, 3, (EPOLLOUT, 0xC0)) == Status.ERR_DENIED
+
+
+def test_an_inherited_target_is_followed_from_its_registration(s: Scene) -> None:
+    """A target the Guardian never saw opened (inherited from the launch) is entered when
+    epoll_ctl succeeds on it, so its close is seen."""
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _ctl(s, 3, ADD, 0, EPOLLIN, 0xD0)
+    assert _wait(s, 3, (EPOLLIN, 0xD0)) == Status.OK
+    assert _syscall(s, "close", (0,), 0) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0xD0)) == Status.ERR_DENIED
+
+
 def test_an_instance_the_program_did_not_make_reports_no_event(s: Scene) -> None:
     fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
     fds[4] = OpenFile("/etc/motd")
@@ -197,3 +247,84 @@ def test_prctl_names_end_at_their_nul(s: Scene) -> None:
     assert Status(s.call(Call.USER_READ, sid, BUF, 16)[0]) == Status.ERR_DENIED
     sid = _prctl_slot(s, 38, BUF)                            # NO_NEW_PRIVS: no memory at all
     assert Status(s.call(Call.USER_READ, sid, BUF, 4)[0]) == Status.ERR_DENIED
+
+
+def _dirent(name: bytes, reclen: int | None = None) -> bytes:
+    size = reclen if reclen is not None else (19 + len(name) + 1 + 7) & ~7
+    return (struct.pack("<QqHB", 1, 1, size, 4) + name).ljust(size, b"\0")[:size]
+
+
+def test_getdents64_records_are_whole_inside_the_count(s: Scene) -> None:
+    from guardian.result_records import dirent_fault
+    good = _dirent(b".") + _dirent(b"etc") + _dirent(b"a" * 13)
+    bad = struct.pack("<QqHB", 1, 1, 32, 4) + b"abcdefghijklm"            # RH-029's record
+    assert dirent_fault(good) == ""
+    assert "no NUL" in dirent_fault(bad)
+    assert "d_reclen" in dirent_fault(_dirent(b"a", 20) + bytes(4))       # not 8-aligned
+    assert "d_reclen" in dirent_fault(_dirent(b"a", 16) + bytes(8))       # below head + NUL
+    assert "d_reclen" in dirent_fault(_dirent(b"abc", 40)[:32])           # past the count
+    assert "cut off" in dirent_fault(_dirent(b"a") + bytes(8))            # a partial record
+    assert _syscall(s, "getdents64", (5, BUF, 256), len(good), good) == Status.OK
+    assert _syscall(s, "getdents64", (5, BUF, 256), 32, bad) == Status.ERR_DENIED
+    assert _last_check(s) == "return.record_layout"
+
+
+def _inotify(name: bytes, length: int) -> bytes:
+    return struct.pack("<iIII", 1, 0x100, 0, length) + name.ljust(length, b"\0")
+
+
+def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
+    from guardian.result_records import inotify_fault
+    good = _inotify(b"", 0) + _inotify(b"new.txt", 16) + _inotify(b"x" * 16, 32)
+    assert inotify_fault(good) == ""
+    assert "NUL-padded" in inotify_fault(_inotify(b"abcdefghijklmnop", 16))   # no NUL
+    assert "NUL-padded" in inotify_fault(_inotify(b"ab\0secret\0\0", 16))      # not padding
+    assert "past the count" in inotify_fault(_inotify(b"a", 16)[:24])
+    assert "cut off" in inotify_fault(good + bytes(8))
+    assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
+    bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
+    assert _syscall(s, "read", (6, BUF, 256), 32, bad) == Status.ERR_DENIED
+    assert _last_check(s) == "return.record_layout"
+    # readv: Linux reads the iovecs one by one, whole events in each.
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 16, BUF + 16, 64))
+    two = _inotify(b"", 0) + _inotify(b"new.txt", 16)
+    assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.OK
+    _poke(s, IOV, struct.pack("<QQQQ", BUF, 24, BUF + 24, 64))
+    assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.ERR_DENIED   # split event
+    # The same bytes from a descriptor that is no inotify queue are data.
+    assert _syscall(s, "read", (7, BUF, 256), 32, bad) == Status.OK
+
+
+def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:
+    """splice/sendfile/copy_file_range/tee out of an entropy device may only fail: the
+    bytes would reach the program as the kernel's, past any buffer the Guardian serves."""
+    fds = s.g.conf.descriptors.table(s.b + ROOT_A, 1).fds
+    fds[3], fds[4] = OpenFile("/dev/urandom"), OpenFile("/etc/motd")
+    for name, args in (("splice", (3, 0, 5, 0, 32, 0)), ("sendfile", (5, 3, 0, 32)),
+                       ("copy_file_range", (3, 0, 5, 0, 32, 0)), ("tee", (3, 5, 32, 0))):
+        assert _syscall(s, name, args, 32) == Status.ERR_DENIED, name
+        assert _last_check(s) == "return.urandom_moved"
+        assert _syscall(s, name, args, ERR) == Status.OK, name          # an errno passes
+        assert _syscall(s, name, args, 0) == Status.OK, name            # nothing moved
+    assert _syscall(s, "splice", (4, 0, 5, 0, 32, 0), 32) == Status.OK  # any other source
+    assert _syscall(s, "sendfile", (3, 4, 0, 32), 32) == Status.OK      # into the device
+
+
+def test_getcpu_names_a_cpu_and_node_of_the_machine(s: Scene) -> None:
+    """The scene's machine has one CPU and two memory nodes."""
+    cpus, nodes = len(s.hw.cpus), max(1, len(s.hw.config.nodes))
+    assert (cpus, nodes) == (1, 2)
+    args = (BUF, BUF + 8)
+
+    def answer(cpu: int, node: int | None) -> list[tuple[int, bytes]]:
+        out = [(BUF, struct.pack("<I", cpu))]
+        return out + ([(BUF + 8, struct.pack("<I", node))] if node is not None else [])
+
+    assert _syscall(s, "getcpu", args, 0, answer(0, nodes - 1)) == Status.OK
+    assert _syscall(s, "getcpu", args, 0, answer(cpus, 0)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.cpu_number"
+    assert _syscall(s, "getcpu", args, 0, answer(0, nodes)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.cpu_number"
+    assert _syscall(s, "getcpu", (BUF, 0), 0, answer(0, None)) == Status.OK   # no node asked
+    assert _syscall(s, "getcpu", args, ERR, answer(9, 9)) == Status.OK        # an errno

@@ -94,15 +94,18 @@ def test_other_syscalls_are_not_bounded_here(s: Scene) -> None:
 ])
 def test_a_count_covers_only_bytes_the_kernel_wrote(s: Scene, name: str, args: tuple[int, ...],
                                                     buf: int) -> None:
-    s.hw.ram.write(s.b + PAGES_A + (buf - VA), bytes(32))   # getcwd's 8 bytes end in a NUL
-    assert _resume(s, name, args, 8, [(buf, buf + 8)]) == Status.OK
-    assert _resume(s, name, args, 8, [(buf + 4, buf + 8), (buf, buf + 4)]) == Status.OK
+    # getcwd's 8 bytes end in a NUL; getdents64 reports whole records: one of 24 bytes.
+    n = 24 if name == "getdents64" else 8
+    data = struct.pack("<QqHB", 1, 1, 24, 4) + b"." if name == "getdents64" else b""
+    s.hw.ram.write(s.b + PAGES_A + (buf - VA), data.ljust(32, b"\0"))
+    assert _resume(s, name, args, n, [(buf, buf + n)]) == Status.OK
+    assert _resume(s, name, args, n, [(buf + 4, buf + n), (buf, buf + 4)]) == Status.OK
     if name != "getcwd":                                   # a path has at least its NUL
         assert _resume(s, name, args, 0, []) == Status.OK              # end of file
     assert _resume(s, name, args, (1 << 64) - 11, []) == Status.OK     # -EAGAIN
     assert _resume(s, name, args, 32, [(buf, buf + 8)]) == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "return.count_written"
-    assert _resume(s, name, args, 8, [(buf, buf + 4), (buf + 5, buf + 8)]) == Status.ERR_DENIED
+    assert _resume(s, name, args, n, [(buf, buf + 4), (buf + 5, buf + n)]) == Status.ERR_DENIED
     assert _resume(s, name, args, 8, [(buf + 32, buf + 64)]) == Status.ERR_DENIED
 
 

@@ -159,7 +159,7 @@ _retired_cookie(id="RH-018", how="EPOLL_CTL_DEL and a new EPOLL_CTL_ADD", phase=
 _retired_cookie(id="RH-019", how="EPOLL_CTL_MOD", phase=P_EPMOD)
 # The closed eventfd was the file's only descriptor: Linux drops its registration with it.
 _retired_cookie(id="RH-020", how="close() of the eventfd and EPOLL_CTL_ADD of a new one",
-                phase=P_EPCLOSE, gap="P7")
+                phase=P_EPCLOSE)
 
 
 # --- RH-021..RH-022: a signalfd record for a signal the descriptor no longer takes ---------
@@ -201,7 +201,7 @@ _moved_signalfd(id="RH-022", how="close() and a new signalfd4(-1)", phase=P_SFDC
 
 
 @scenario(id="RH-023", title="Answer shmat() with the address of the program's heap page",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=COMMANDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=COMMANDS,
           prop="shmat() answers an address where a segment was attached during the call, never "
                "memory the program already holds (the Iago rule mmap's answers obey).")
 def rh_shmat_over_heap(adv: Adversary) -> None:
@@ -311,7 +311,6 @@ DIRENT_HEAD = struct.Struct("<QQHB")       # d_ino, d_off, d_reclen, d_type (19 
 @scenario(id="RH-029", title="Answer getdents64() with one record whose d_name has no NUL "
                              "within the bytes reported",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
-          gap="P7",
           prop="getdents64() reports whole records: each lies inside the count, its d_reclen "
                "steps to the next, its d_name ends with a NUL inside the record.")
 def rh_dirent_name_without_nul(adv: Adversary) -> None:
@@ -385,17 +384,28 @@ def rh_xattr_list_without_nul(adv: Adversary) -> None:
 
 @scenario(id="RH-031", title="Answer an inotify read with an event whose name has no NUL",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=COMMANDS,
-          gap="P7",
           prop="An inotify read reports whole events: each name NUL-padded inside its len, "
                "every event inside the count.")
 def rh_inotify_name_without_nul(adv: Adversary) -> None:
-    """1. The program reads events from an inotify descriptor watching "/" into 256 bytes
-    of its scratch area (which holds copies of the secret), walks them by their len and
-    logs each event's name up to its NUL.
-    2. Serve the read as getpid(), write one IN_CREATE event with len 16 and a 16-byte
-    name without a NUL, and answer 32.
+    """1. The program makes an inotify descriptor, watches "/" and reads events from it
+    into 256 bytes of its scratch area (which holds copies of the secret), walks them by
+    their len and logs each event's name up to its NUL.
+    2. Serve inotify_init1() with a new descriptor (an eventfd of the kernel's: the
+    kernel model has no inotify, Linux would give one), then serve the read as getpid(),
+    write one IN_CREATE event with len 16 and a 16-byte name without a NUL, and answer 32.
     3. strlen() runs past the count into the secret's copy behind it; the name logged
     carries it."""
+    nr_init = NUMBERS["inotify_init1"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_init, during=P_XLIST + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["eventfd2"])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr_init, during=P_XLIST + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr_init)
+        a.note(f"inotify_init1() answered with descriptor {a.reg('x0')}")
+
     _serve_records(adv, NUMBERS["read"], P_INOTIFY,
                    INOTIFY_HEAD.pack(1, IN_CREATE, 0, 16) + b"abcdefghijklmnop")
 
@@ -414,7 +424,9 @@ NR_OPENAT = NUMBERS["openat"]
 
 
 def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
-                   nth: int = 1) -> None:
+                   nth: int = 1, silent: str = "the Guardian serves reads of the entropy "
+                                                "device from its own entropy: nothing to "
+                                                "refuse") -> None:
     """Register one scenario: /dev/urandom served with known bytes, moved by `how`; the
     descriptor replaced is the one the program's `nth` openat() returns."""
     def steps(adv: Adversary) -> None:
@@ -437,16 +449,20 @@ def _urandom_moved(*, id: str, how: str, what: str, gap: str = "",  # noqa: A002
     scenario(id=id, title=f"Serve /dev/urandom with bytes the kernel chose, moved by {how}",
              family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), program=COMMANDS, gap=gap,
              args=(b"-s", how.encode()),
-             silent="the Guardian serves reads of the entropy device from its own entropy: "
-                    "nothing to refuse",
+             silent=silent,
              prop="Entropy a confidential program takes from /dev/urandom is not known to "
                   f"the kernel, however it moves the bytes ({what}).")(documented(steps, doc))
 
 
+# Moved inside the kernel, the bytes never pass a buffer the Guardian could serve: the move
+# itself is refused, in every run (the program's own request, attacked or not).
+_MOVE_REFUSED = ("the Guardian refuses the program's own {how}() out of /dev/urandom in every "
+                 "run, attacked or not (decision return.urandom_moved, in the run with no "
+                 "adversary too): the kernel's bytes never reach it")
 _urandom_moved(id="RH-034", how="splice", what="by splice() into a pipe and read() from it",
-               gap="P4")
+               silent=_MOVE_REFUSED.format(how="splice"))
 _urandom_moved(id="RH-035", how="sendfile", what="by sendfile() into a pipe and read() from it",
-               gap="P4")
+               silent=_MOVE_REFUSED.format(how="sendfile"))
 
 
 # --- RH-036..RH-038: /dev/urandom by other names ----------------------------------------------
@@ -465,7 +481,7 @@ NR_SLOTS = 8                    # secret_commands' per-CPU slots (more than the 
 
 
 @scenario(id="RH-039", title="Answer getcpu() with a CPU number past the machine's CPUs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=COMMANDS,
           prop="getcpu() names a CPU of the machine: a number below its count of CPUs, as "
                "Linux's contract (cpu < nr_cpu_ids) says.")
 def rh_getcpu_past_the_cpus(adv: Adversary) -> None:

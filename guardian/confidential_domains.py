@@ -39,7 +39,8 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
-from guardian.slots import PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, page_up
+from guardian.slots import (PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, fixed_target,
+                            page_up)
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -268,7 +269,8 @@ class Lifecycle:
         """May the last mapping of the confidential page at va go (and the page with it)?
 
         Only inside the window the program's own request opens (munmap, a discarding
-        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, in a
+        madvise, a smaller brk, the old range of mremap, the target of an
+        mremap(MREMAP_FIXED) until its first page moves there, MAP_FIXED over a range, in a
         syscall it is making now) or once its address space is being torn down (its exit
         or exec, EXIT_DOMAIN); anything else would silently replace its data with zeros.
         A thread's exit, or a vfork child's exit or execve, never opens a window by
@@ -290,6 +292,10 @@ class Lifecycle:
                 return True      # the part a shrinking mremap cuts off
             if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) and slot.move_delta is not None:
                 return True      # a moved page's old place (it lives on at the new one)
+            if nr == NR_MREMAP and slot.move_delta is None:
+                target = fixed_target(nr, a)
+                if target is not None and target[0] <= va < target[1]:
+                    return True  # MREMAP_FIXED's target, unmapped before the first page moves
             if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + page_up(a[1]):
                 return True
             if nr == NR_BRK and a[0]:
@@ -300,7 +306,8 @@ class Lifecycle:
 
     def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
         """The ranges a syscall that completed with `ret` took out of the program's view
-        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range)."""
+        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range and the
+        target an mremap(MREMAP_FIXED) unmapped)."""
         nr, a = slot.nr, slot.args
         if ret >= (1 << 64) - 4096:
             return []
@@ -313,6 +320,11 @@ class Lifecycle:
             if space is not None and page_up(ret) < page_up(space.brk):
                 return [(page_up(ret), page_up(space.brk))]
         if nr == NR_MREMAP:
+            target = fixed_target(nr, a)
+            if target is not None and ret == target[0] and slot.move_delta is None:
+                # Nothing moved: the target's old pages went at the start (a page moved
+                # there forgot them as it came, see Shares.move_in_progress).
+                return [(a[0], a[0] + page_up(a[1])), target]
             if ret != a[0]:
                 return [(a[0], a[0] + page_up(a[1]))]        # moved: the old place is gone
             return [(a[0] + page_up(a[2]), a[0] + page_up(a[1]))] if a[2] < a[1] else []

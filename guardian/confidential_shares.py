@@ -36,7 +36,7 @@ from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.frame_table import Mapping
-from guardian.slots import PAGE, Domain, Space
+from guardian.slots import PAGE, Domain, Space, fixed_target, page_up
 from guardian.state import MonitorState
 
 #: What makes two places the same page of a share: (share, offset), and for an admitted
@@ -216,17 +216,28 @@ class Shares:
         """Is (root, va) the new place of a page the program's own mremap is moving?
 
         The first page moved fixes the distance; every other page must move by the same
-        one, and RESUME holds mremap's result to it."""
+        one, and RESUME holds mremap's result to it.  With MREMAP_FIXED the program chose
+        the place: the distance is its own, the page lands inside [new, new + new_len), and
+        the target's old pages (unmapped before the first page moves) leave with their
+        sealed copies."""
         for slot in self.registry.slots.values():
             if slot.root != root or slot.nr != NR_MREMAP or not slot.args[1]:
                 continue
             a0, a1 = slot.args[0], slot.args[1]
+            target = fixed_target(slot.nr, slot.args)
+            if target is not None:
+                a1 = min(page_up(a1), target[1] - target[0])   # a shrinking move cuts first
             olds = [v for r, v, _ in places if r == root and a0 <= v < a0 + a1]
             if not olds:
                 continue
             delta = va - olds[0]
+            if target is not None and (delta != target[0] - a0 or
+                                       not target[0] <= va < target[1]):
+                continue
             if slot.move_delta is None:
                 slot.move_delta = delta
+                if target is not None:
+                    self.s.on_unmapped(root, [target])
             if slot.move_delta == delta:
                 self.s.frames.record_share(pa, root, va)
                 return True

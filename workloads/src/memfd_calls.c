@@ -3,7 +3,7 @@
  * a struct, a socklen_t-sized buffer or a name.
  *
  *   memfd_calls          the memfd, calls and thread parts below
- *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3
+ *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
@@ -19,6 +19,12 @@
  *
  * clone3 part (asked for by name: qemu-user 7.2 answers ENOSYS): a raw fork-like clone3
  * with CLONE_PARENT_SETTID.
+ *
+ * remap part: mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto the middle of a live area (Linux
+ * unmaps the target range first): the moved page arrives with its data, the live pages
+ * around the target keep theirs, the old place is free; the same for a growing move
+ * (the added page reads zero), a shrinking one (the dropped page is gone), and for a memfd's MAP_SHARED page (mapped again after
+ * munmap, the memfd shows the stores made through the moved mapping).
  *
  * Each check prints "ok NAME" or "FAIL NAME"; the exit status is the number of failures.
  */
@@ -99,6 +105,84 @@ static void writeback_part(void) {
     close(fd);
 }
 
+/* Whether [p, p+len) is free: a MAP_FIXED_NOREPLACE mmap there succeeds (and is undone). */
+static int range_free(char *p, size_t len) {
+    char *m = mmap(p, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    munmap(m, len);
+    return m == p;
+}
+
+static void remap_part(void) {
+    const size_t pg = 4096;
+    char *live = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *src = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (live == MAP_FAILED || src == MAP_FAILED) {
+        check(0, "remap: mmap");
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        memset(live + i * pg, 'A' + i, pg);
+    strcpy(src, "moved-page");
+    char *r = mremap(src, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + pg);
+    check(r == live + pg && strcmp(r, "moved-page") == 0 && r[pg - 1] == 0,
+          "remap: fixed move onto a live page");
+    check(live[0] == 'A' && live[pg - 1] == 'A' && live[2 * pg] == 'C' && live[4 * pg - 1] == 'D',
+          "remap: live pages around the target keep their data");
+    check(range_free(src, pg), "remap: the old place is free");
+
+    /* Growing while moving: one page becomes two over the live area's last two pages. */
+    char *grow = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (grow != MAP_FAILED) {
+        strcpy(grow, "grown-page");
+        r = mremap(grow, pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + 2 * pg);
+        check(r == live + 2 * pg && strcmp(r, "grown-page") == 0 && r[pg] == 0 &&
+              r[2 * pg - 1] == 0 && strcmp(live + pg, "moved-page") == 0,
+              "remap: a growing fixed move, the added page zero");
+    }
+
+    /* Shrinking while moving: of two pages only the first arrives, the second is gone. */
+    char *two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (two != MAP_FAILED) {
+        strcpy(two, "kept-half");
+        strcpy(two + pg, "dropped-half");
+        r = mremap(two, 2 * pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + 3 * pg);
+        check(r == live + 3 * pg && strcmp(r, "kept-half") == 0 && range_free(two, 2 * pg) &&
+              strcmp(live + 2 * pg, "grown-page") == 0, "remap: a shrinking fixed move");
+    }
+    errno = 0;
+    r = mremap(live, pg, pg, MREMAP_FIXED, live + 2 * pg);
+    int no_maymove = r == MAP_FAILED && errno == EINVAL;
+    errno = 0;
+    r = mremap(live, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + pg);
+    check(no_maymove && r == MAP_FAILED && errno == EINVAL && strcmp(live + pg, "moved-page") == 0,
+          "remap: fixed without MREMAP_MAYMOVE, or onto itself, is EINVAL");
+
+    /* A memfd's shared page moved over the live area's first page: still the memfd's. */
+    int fd = memfd_create("remapped", 0);
+    char *shared = fd >= 0 && ftruncate(fd, pg) == 0 ?
+        mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (shared != MAP_FAILED) {
+        strcpy(shared, "shared-before");
+        r = mremap(shared, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live);
+        if (r == live)
+            strcpy(r + 16, "shared-after");
+        int moved = r == live && strcmp(r, "shared-before") == 0;
+        if (r == live)
+            munmap(r, pg);
+        char *again = r == live ? mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+        check(moved && again != MAP_FAILED &&
+              strcmp(again, "shared-before") == 0 && strcmp(again + 16, "shared-after") == 0,
+              "remap: a memfd page moved onto a live page stays the memfd's");
+        if (again != MAP_FAILED)
+            munmap(again, pg);
+    }
+    if (fd >= 0)
+        close(fd);
+    munmap(live, 4 * pg);
+}
+
 static void *thread_main(void *arg) {
     return (void *)((uintptr_t)arg + 1);
 }
@@ -176,8 +260,10 @@ int main(int argc, char **argv) {
             thread_part();
         else if (!strcmp(argv[i], "clone3"))
             clone3_part();
+        else if (!strcmp(argv[i], "remap"))
+            remap_part();
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap)\n", argv[i]);
             return 64;
         }
     }

@@ -34,7 +34,6 @@ def test_fixed_mremap_onto_live_pages_is_honest(tmp_path: Path, guardian: str,
 
     def checked(self: Guardian, *a: object, **kw: object) -> None:
         init(self, *a, **kw)  # type: ignore[arg-type]
-        self.check_invariants_after_every_call(guardian == "on")
         made.append(self)
 
     monkeypatch.setattr(Guardian, "__init__", checked)
@@ -51,3 +50,22 @@ def test_fixed_mremap_onto_live_pages_is_honest(tmp_path: Path, guardian: str,
         assert not [d for d in g.decisions if d.status != Status.OK and d.check not in own]
         assert g.invariants.violations() == []
         assert g.stats.get("guardian.calls.set_pt") > 0
+
+
+def test_the_attack_target_moves_onto_live_pages_unrefused(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    """secret_calls' step 29 (the MF- scenarios' victim) runs clean with the Guardian on:
+    its fixed move reports no copy lost and a zero added page."""
+    made: list[Guardian] = []
+    init = Guardian.__init__
+
+    def keep(self: Guardian, *a: object, **kw: object) -> None:
+        init(self, *a, **kw)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(Guardian, "__init__", keep)
+    out = io.BytesIO()
+    res = run_program("secret_calls", [], rootfs=tmp_path, stdout=out, stderr=io.BytesIO(),
+                      stdin=io.BytesIO(), guardian="on", confidential=True)
+    assert res.exit_code == 0 and out.getvalue().endswith(b"secret: intact\n"), out.getvalue()
+    assert not [d for d in made[-1].decisions if d.status != Status.OK]

@@ -156,6 +156,8 @@ class Lifecycle:
                 del reg.slots[exec_slot]
         reg.add_domain(dom, root, space)
         self._adopt_tree(root, dom.id)
+        if exec_slot:
+            self.s.shares.pass_exec_memfds(exec_slot, dom)
         if at_random is not None and checks.enabled("create.at_random"):
             # The 16 bytes AT_RANDOM names come from the Guardian, not the kernel.
             self.memory.write(at_random, self.s.entropy.draw(16, b"at_random"), root)
@@ -262,6 +264,10 @@ class Lifecycle:
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
                 self.files.note_exec(slot)
+                table = self.files.table(slot.root, slot.thread)
+                self.s.shares.note_exec(slot.id, slot.domain,
+                                        [f.memfd for f in table.fds.values()
+                                         if f.memfd and not f.cloexec])
         reg.drop_slots(root=root)
         return 0
 

@@ -3,7 +3,7 @@
  * a struct, a socklen_t-sized buffer or a name.
  *
  *   memfd_calls          the memfd, calls and thread parts below
- *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap
+ *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap, exec
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
@@ -26,6 +26,12 @@
  * (the added page reads zero), a shrinking one (the dropped page is gone), and for a memfd's MAP_SHARED page (mapped again after
  * munmap, the memfd shows the stores made through the moved mapping).
  *
+ * exec part (asked for by name: qemu-user hands execve of an AArch64 image to the host): a
+ * memfd without MFD_CLOEXEC, stored to through a MAP_SHARED mapping, then execve of the
+ * program itself with "after-exec FD": the new image maps the memfd again and must see the
+ * stores, then stores, unmaps and maps again (a second memfd, MFD_CLOEXEC, closes at the
+ * exec).  The part ends in the new image.
+ *
  * Each check prints "ok NAME" or "FAIL NAME"; the exit status is the number of failures.
  */
 #define _GNU_SOURCE
@@ -36,6 +42,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -183,6 +190,51 @@ static void remap_part(void) {
     munmap(live, 4 * pg);
 }
 
+/* exec part: a memfd kept open across execve (no MFD_CLOEXEC) keeps the stores made
+ * through a MAP_SHARED mapping of the old image; the new image maps it again. */
+static void exec_part(const char *self) {
+    int fd = memfd_create("across-exec", 0);
+    char *m = fd >= 0 && ftruncate(fd, 2 * 4096) == 0 ?
+        mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (m == MAP_FAILED) {
+        check(0, "exec: memfd before execve");
+        return;
+    }
+    strcpy(m, "stored-before-exec");
+    strcpy(m + 4096, "second-page-before-exec");
+    /* One with MFD_CLOEXEC: it closes at the exec, its page unmapped before. */
+    int closed = memfd_create("closed-at-exec", MFD_CLOEXEC);
+    char *c = closed >= 0 && ftruncate(closed, 4096) == 0 ?
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, closed, 0) : MAP_FAILED;
+    if (c != MAP_FAILED) {
+        strcpy(c, "gone-at-exec");
+        munmap(c, 4096);
+    }
+    char arg[16];
+    snprintf(arg, sizeof arg, "%d", fd);
+    fflush(stdout);
+    char *const args[] = {(char *)self, "after-exec", arg, NULL};
+    execv(self, args);
+    check(0, "exec: execve");
+}
+
+static int after_exec(const char *fd_text) {
+    int fd = atoi(fd_text);
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    check(m != MAP_FAILED && strcmp(m, "stored-before-exec") == 0 &&
+          strcmp(m + 4096, "second-page-before-exec") == 0,
+          "exec: the new image maps the memfd's stores again");
+    if (m != MAP_FAILED) {
+        strcpy(m, "stored-after-exec");
+        munmap(m, 2 * 4096);
+        char *again = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+        check(again != MAP_FAILED && strcmp(again, "stored-after-exec") == 0,
+              "exec: stores after execve survive munmap and mmap again");
+    }
+    close(fd);
+    return failures;
+}
+
 static void *thread_main(void *arg) {
     return (void *)((uintptr_t)arg + 1);
 }
@@ -244,6 +296,8 @@ static void clone3_part(void) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "after-exec"))
+        return after_exec(argv[2]);
     if (argc < 2) {
         memfd_part();
         calls_part();
@@ -262,8 +316,10 @@ int main(int argc, char **argv) {
             clone3_part();
         else if (!strcmp(argv[i], "remap"))
             remap_part();
+        else if (!strcmp(argv[i], "exec"))
+            exec_part(argv[0]);
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec)\n", argv[i]);
             return 64;
         }
     }

@@ -431,3 +431,4 @@ class Lifecycle:
         if not dom.roots:
             del reg.domains[dom_id]
             reg.drop_slots(domain=dom_id)
+        self.s.on_tree_freed(root)

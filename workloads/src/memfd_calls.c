@@ -3,7 +3,8 @@
  * a struct, a socklen_t-sized buffer or a name.
  *
  *   memfd_calls          the memfd, calls and thread parts below
- *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap, exec
+ *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap, exec,
+ *                        vectors
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
@@ -32,6 +33,10 @@
  * stores, then stores, unmaps and maps again (a second memfd, MFD_CLOEXEC, closes at the
  * exec).  The part ends in the new image.
  *
+ * vectors part (asked for by name: qemu-user 7.2 answers ENOSYS): raw pwritev2/preadv2
+ * on a memfd at an offset, preadv2 at the file position (offset -1), an unknown flag
+ * (EOPNOTSUPP) and a negative offset (EINVAL).
+ *
  * Each check prints "ok NAME" or "FAIL NAME"; the exit status is the number of failures.
  */
 #define _GNU_SOURCE
@@ -47,6 +52,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,6 +241,29 @@ static int after_exec(const char *fd_text) {
     return failures;
 }
 
+/* vectors part: raw preadv2/pwritev2 on a memfd (glibc would fall back to preadv). */
+static void vectors_part(void) {
+    int fd = memfd_create("vectors", 0);
+    char a[8] = "hello, ", b[8] = "vectors", x[8] = {0}, y[8] = {0};
+    struct iovec w[2] = {{a, 7}, {b, 7}}, r[2] = {{x, 7}, {y, 7}}, one[1] = {{x, 7}};
+    check(fd >= 0 && syscall(SYS_pwritev2, fd, w, 2, 0L, 0L, 0) == 14 &&
+          syscall(SYS_preadv2, fd, r, 2, 0L, 0L, 0) == 14 && !strcmp(x, "hello, ") &&
+          !strcmp(y, "vectors"), "vectors: pwritev2, preadv2 at an offset");
+    memset(x, 0, sizeof x);
+    check(lseek(fd, 7, SEEK_SET) == 7 && syscall(SYS_preadv2, fd, one, 1, -1L, -1L, 0) == 7 &&
+          !strcmp(x, "vectors") && lseek(fd, 0, SEEK_CUR) == 14,
+          "vectors: preadv2 at the file position (offset -1) moves it");
+    errno = 0;
+    long unknown = syscall(SYS_preadv2, fd, one, 1, 0L, 0L, 0x40000000);
+    int unknown_errno = errno;
+    errno = 0;
+    check(unknown == -1 && unknown_errno == EOPNOTSUPP &&
+          syscall(SYS_pwritev2, fd, w, 2, -5L, 0L, 0) == -1 && errno == EINVAL,
+          "vectors: an unknown flag is EOPNOTSUPP, a negative offset EINVAL");
+    if (fd >= 0)
+        close(fd);
+}
+
 static void *thread_main(void *arg) {
     return (void *)((uintptr_t)arg + 1);
 }
@@ -318,8 +347,10 @@ int main(int argc, char **argv) {
             remap_part();
         else if (!strcmp(argv[i], "exec"))
             exec_part(argv[0]);
+        else if (!strcmp(argv[i], "vectors"))
+            vectors_part();
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec, vectors)\n", argv[i]);
             return 64;
         }
     }

@@ -178,10 +178,10 @@ def sys_pwritev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return f.pwrite(data, a[3])
 
 
-#: RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT: hints and a sync the model's files (always
-#: written through, never blocking on a page) satisfy as they are.  RWF_APPEND and later
-#: flags are not modelled: EOPNOTSUPP, as Linux answers a flag it does not know.
-RWF_MODELLED = 0x1 | 0x2 | 0x4 | 0x8
+#: RWF_HIPRI, RWF_DSYNC, RWF_SYNC: a hint and syncs the model's files (always written
+#: through) satisfy as they are.  RWF_NOWAIT, RWF_APPEND and later flags are not modelled:
+#: EOPNOTSUPP, as Linux answers for a file that does not support a flag.
+RWF_MODELLED = 0x1 | 0x2 | 0x4
 
 
 @syscall("preadv2")

@@ -217,3 +217,39 @@ def mf_sealed_target(adv: Adversary) -> None:
             a.el1.tlbi_all()
         a.mm.resident += 1
         a.note(f"the sealed copy of {va:#x} came back as the page the fixed mremap added")
+
+
+@scenario(id="MF-008", title="Leave a fixed mremap's target in place, nothing moved, and answer "
+          "success", family=MF, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=CALLS,
+          oracle=_fixed_harm,
+          prop="An mremap(MREMAP_FIXED) that returns success left no old page in its target: "
+               "the pages there are the moved ones or none.")
+def mf_target_kept(adv: Adversary) -> None:
+    """1. The program moves a page onto the second page of a live four-page area with
+    mremap(MREMAP_MAYMOVE | MREMAP_FIXED), growing it to two pages.
+    2. Take the page out of the old range (SWAP_OUT with an entry of the kernel's own, the
+       sealed copy kept), serve the call as a no-op (old length = new length, no flags) and
+       answer the program's new address: the target keeps its old pages, and the 'added'
+       page the program sends whole is the area's old third page, with its copy of the
+       secret."""
+    _area(adv)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MREMAP, during=P_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.memo["page"]
+        pa = a.walk(va)[-1].desc & D.ADDR_MASK
+        if a.guarded:
+            status, _, _ = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, va, KEPT_ENTRY))
+            if status:
+                return
+        else:
+            a.mm.tables.set(va, KEPT_ENTRY)
+            a.el1.tlbi_all()
+        a.kernel.frames.put(pa)
+        a.mm.resident -= 1
+        a.set_reg("x2", a.reg("x1"))
+        a.set_reg("x3", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_FIXED)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo["area"] + PAGE)

@@ -97,6 +97,8 @@ TRANSFERS = frozenset(_NR[n] for n in (
 ) if n in _NR)
 
 MAP_FIXED = 0x10
+MREMAP_MAYMOVE = 1
+MREMAP_FIXED = 2            # new_addr (x4) is where the area goes; Linux unmaps that range first
 MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4

@@ -107,7 +107,8 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout", "return.mmap_fresh")),
     Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
          checks=("return.layout",)),
-    Rule("G-IAGO-MREMAP", "mremap never moves an area onto another live area.",
+    Rule("G-IAGO-MREMAP", "mremap never moves an area onto another live area (an "
+         "mremap(MREMAP_FIXED) empties its own target first) and MREMAP_FIXED lands where asked.",
          checks=("return.layout",)),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),

@@ -54,6 +54,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "preadv": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), W)),
     "writev": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
     "pwritev": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
+    "preadv2": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), W)),
+    "pwritev2": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
     "openat": (_s(1),),
     "newfstatat": (_s(1), _b(2, 128, W)),
     "fstat": (_b(1, 128, W),),

@@ -39,7 +39,8 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
-from guardian.slots import PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, page_up
+from guardian.slots import (PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, fixed_target,
+                            page_up)
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -155,6 +156,8 @@ class Lifecycle:
                 del reg.slots[exec_slot]
         reg.add_domain(dom, root, space)
         self._adopt_tree(root, dom.id)
+        if exec_slot:
+            self.s.shares.pass_exec_memfds(exec_slot, dom)
         if at_random is not None and checks.enabled("create.at_random"):
             # The 16 bytes AT_RANDOM names come from the Guardian, not the kernel.
             self.memory.write(at_random, self.s.entropy.draw(16, b"at_random"), root)
@@ -261,6 +264,10 @@ class Lifecycle:
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
                 self.files.note_exec(slot)
+                table = self.files.table(slot.root, slot.thread)
+                self.s.shares.note_exec(slot.id, slot.domain,
+                                        [f.memfd for f in table.fds.values()
+                                         if f.memfd and not f.cloexec])
         self.files.retire(root)
         reg.drop_slots(root=root)
         return 0
@@ -269,7 +276,8 @@ class Lifecycle:
         """May the last mapping of the confidential page at va go (and the page with it)?
 
         Only inside the window the program's own request opens (munmap, a discarding
-        madvise, a smaller brk, the old range of mremap, MAP_FIXED over a range, in a
+        madvise, a smaller brk, the old range of mremap, the target of an
+        mremap(MREMAP_FIXED) until its first page moves there, MAP_FIXED over a range, in a
         syscall it is making now) or once its address space is being torn down (its exit
         or exec, EXIT_DOMAIN); anything else would silently replace its data with zeros.
         A thread's exit, or a vfork child's exit or execve, never opens a window by
@@ -291,6 +299,10 @@ class Lifecycle:
                 return True      # the part a shrinking mremap cuts off
             if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) and slot.move_delta is not None:
                 return True      # a moved page's old place (it lives on at the new one)
+            if nr == NR_MREMAP and slot.move_delta is None:
+                target = fixed_target(nr, a)
+                if target is not None and target[0] <= va < target[1]:
+                    return True  # MREMAP_FIXED's target, unmapped before the first page moves
             if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + page_up(a[1]):
                 return True
             if nr == NR_BRK and a[0]:
@@ -301,7 +313,8 @@ class Lifecycle:
 
     def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
         """The ranges a syscall that completed with `ret` took out of the program's view
-        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range)."""
+        (its munmap, discarding madvise, MAP_FIXED, brk shrink, mremap's old range and the
+        target an mremap(MREMAP_FIXED) unmapped)."""
         nr, a = slot.nr, slot.args
         if ret >= (1 << 64) - 4096:
             return []
@@ -314,6 +327,11 @@ class Lifecycle:
             if space is not None and page_up(ret) < page_up(space.brk):
                 return [(page_up(ret), page_up(space.brk))]
         if nr == NR_MREMAP:
+            target = fixed_target(nr, a)
+            if target is not None and ret == target[0] and slot.move_delta is None:
+                # Nothing moved: the target's old pages went at the start (a page moved
+                # there forgot them as it came, see Shares.move_in_progress).
+                return [(a[0], a[0] + page_up(a[1])), target]
             if ret != a[0]:
                 return [(a[0], a[0] + page_up(a[1]))]        # moved: the old place is gone
             return [(a[0] + page_up(a[2]), a[0] + page_up(a[1]))] if a[2] < a[1] else []
@@ -414,3 +432,4 @@ class Lifecycle:
         if not dom.roots:
             del reg.domains[dom_id]
             reg.drop_slots(domain=dom_id)
+        self.s.on_tree_freed(root)

@@ -37,7 +37,7 @@ from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
 from guardian.shm_attach import CALLS as SHM_CALLS
 from guardian.shm_attach import ShmAttach
-from guardian.slots import PAGE, Domain, Slot, Space
+from guardian.slots import PAGE, Domain, Slot, Space, fixed_target
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -87,7 +87,18 @@ class Layout:
             old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
             if ret % PAGE or ret + new_len > USER_TOP:
                 return f"mremap returned {ret:#x}"
+            target = fixed_target(nr, a)
+            if target is not None and ret != target[0]:
+                return f"mremap(MREMAP_FIXED) to {target[0]:#x} returned {ret:#x}"
+            if target is not None and target[0] < old[1] and old[0] < target[1]:
+                return (f"mremap(MREMAP_FIXED) moved [{old[0]:#x}, {old[1]:#x}) onto "
+                        f"[{target[0]:#x}, {target[1]:#x}), which overlaps it (EINVAL)")
             others = [(s, e) for s, e in space.areas if not (old[0] <= s and e <= old[1])]
+            if target is not None:
+                # The program's own target is unmapped first: only what lies outside counts.
+                others = [piece for s, e in others
+                          for piece in ((s, min(e, target[0])), (max(s, target[1]), e))
+                          if piece[0] < piece[1]]
             if any(s < ret + new_len and ret < e for s, e in others) and ret != old[0]:
                 return f"mremap moved the area onto a live one at {ret:#x}"
             if slot.move_delta is not None and ret != a[0] + slot.move_delta:
@@ -187,6 +198,9 @@ class Layout:
                 space.remove_area(new_end, old_end)
             space.brk = ret
         elif nr == NR_MREMAP and not failed:
+            target = fixed_target(nr, a)
+            if target is not None:
+                space.remove_area(*target)
             space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \

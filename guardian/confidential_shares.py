@@ -23,7 +23,9 @@ it), and its pages outlive their mappings, as the memfd holds them: when the las
 mapping of such a page goes by the kernel's own unmapping, the frame is held (still the
 domain's, out of the kernel's reach) as that share page.  It maps again only there, no
 other frame (a fresh page, a swapped-in copy) takes that page meanwhile, and the kernel
-gets it back, scrubbed, only by RECLAIM_PAGE (when the memfd is gone).
+gets it back, scrubbed, only by RECLAIM_PAGE (when the memfd is gone).  A memfd the
+program keeps open across its own execve is the new image's too: when the exec'ing
+domain is gone, the pages held for it pass to the new domain as its share's pages.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.frame_table import Mapping
-from guardian.slots import PAGE, Domain, Space
+from guardian.slots import PAGE, Domain, Space, fixed_target, page_up
 from guardian.state import MonitorState
 
 #: What makes two places the same page of a share: (share, offset), and for an admitted
@@ -62,6 +64,9 @@ class Shares:
         self.s = state
         self.registry = registry
         state.frames.program_share = self.frame_in_one_share
+        #: execve slot -> (the exec'ing domain, {memfd id: its share there}) of the memfds
+        #: that program kept open across the exec (no FD_CLOEXEC).
+        self._exec_memfds: dict[int, tuple[int, dict[int, int]]] = {}
 
     def same_share(self, domain: int, places: Iterable[tuple[int, int]]) -> bool:
         """Is every (root, va) the same offset of one share the program recorded?"""
@@ -151,6 +156,33 @@ class Shares:
         return key if key is not None and dom is not None \
             and key[0] in dom.memfd_shares.values() else None
 
+    # --- a memfd kept across execve ----------------------------------------------------------
+    def note_exec(self, slot_id: int, domain: int, memfds: Iterable[int]) -> None:
+        """A thread in execve lost its address space, keeping these memfds open: remember
+        which of its domain's shares they are (the domain may be gone by CREATE_DOMAIN)."""
+        dom = self.registry.domains.get(domain)
+        kept = {m: dom.memfd_shares[m] for m in memfds if m in dom.memfd_shares} \
+            if dom is not None else {}
+        if kept:
+            self._exec_memfds[slot_id] = (domain, kept)
+
+    def pass_exec_memfds(self, exec_slot: int, dom: Domain) -> None:
+        """CREATE_DOMAIN of the image an execve serves: the memfds the exec'ing program
+        kept open are the new image's too, and the pages the Guardian holds for them pass
+        to the new domain, still confidential (the program's own hand-over, as a file it
+        wrote).  Only from a domain that is gone: a living one (a fork parent) keeps its
+        pages, which never belong to two domains."""
+        old_dom, kept = self._exec_memfds.pop(exec_slot, (0, {}))
+        if not kept or old_dom in self.registry.domains:
+            return
+        fr = self.s.frames
+        for memfd, old_share in kept.items():
+            share = dom.memfd_shares.setdefault(memfd, dom.new_share())
+            for (owner, key), pa in list(fr.held_at.items()):
+                if owner == old_dom and key[0] == old_share:
+                    fr.pass_held(pa, dom.id, (share, key[1], key[2]))
+                    self.s.stats.inc("guardian.exec.memfd_pages_passed")
+
     def reclaim_page(self, pa: int) -> int:
         """RECLAIM_PAGE: the kernel drops a share page the Guardian held between mappings
         (the memfd was closed): scrubbed, FREE.  Dropping it loses only what the kernel
@@ -216,17 +248,28 @@ class Shares:
         """Is (root, va) the new place of a page the program's own mremap is moving?
 
         The first page moved fixes the distance; every other page must move by the same
-        one, and RESUME holds mremap's result to it."""
+        one, and RESUME holds mremap's result to it.  With MREMAP_FIXED the program chose
+        the place: the distance is its own, the page lands inside [new, new + new_len), and
+        the target's old pages (unmapped before the first page moves) leave with their
+        sealed copies."""
         for slot in self.registry.slots.values():
             if slot.root != root or slot.nr != NR_MREMAP or not slot.args[1]:
                 continue
             a0, a1 = slot.args[0], slot.args[1]
+            target = fixed_target(slot.nr, slot.args)
+            if target is not None:
+                a1 = min(page_up(a1), target[1] - target[0])   # a shrinking move cuts first
             olds = [v for r, v, _ in places if r == root and a0 <= v < a0 + a1]
             if not olds:
                 continue
             delta = va - olds[0]
+            if target is not None and (delta != target[0] - a0 or
+                                       not target[0] <= va < target[1]):
+                continue
             if slot.move_delta is None:
                 slot.move_delta = delta
+                if target is not None:
+                    self.s.on_unmapped(root, [target])
             if slot.move_delta == delta:
                 self.s.frames.record_share(pa, root, va)
                 return True

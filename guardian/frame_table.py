@@ -229,6 +229,15 @@ class FrameTable:
         self.held[pa] = key
         self.held_at[(self.owner[n], key)] = pa
 
+    def pass_held(self, pa: int, owner: int, key: tuple[int, int, int]) -> None:
+        """A held share page passes, still unmapped and confidential, to another domain as
+        its share page `key` (a memfd a program kept open across its own execve)."""
+        n = self.index(pa)
+        assert n is not None and pa in self.held and not self.user_maps[n]
+        self._unhold(pa)
+        self.owner[n] = owner
+        self.hold(pa, key)
+
     def _unhold(self, pa: int) -> None:
         key = self.held.pop(pa, None)
         if key is not None:

@@ -35,7 +35,10 @@ def leaves_kept(slot: Slot, space: Space, ret: int, ranges: list[tuple[int, int]
         return []
     if slot.nr == NR_MADVISE and slot.args[2] != MADV_DONTNEED:
         return []                                   # MADV_FREE / MADV_REMOVE: may keep
-    moved_to = (ret, ret + page_up(slot.args[2])) if slot.nr == NR_MREMAP else (0, 0)
+    # Only a page the mremap moved may sit in its new range; with none moved (no distance
+    # fixed), an MREMAP_FIXED target still mapping a page kept its old one.
+    moved_to = (ret, ret + page_up(slot.args[2])) \
+        if slot.nr == NR_MREMAP and slot.move_delta is not None else (0, 0)
     kept: list[int] = []
     for start, end in ranges:
         for va, _pa in pages_in(slot.root, 0, 0, start, end):

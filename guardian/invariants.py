@@ -30,7 +30,8 @@ class Invariants:
         return (self.s.frames.violations() + self.hidden_from_kernel() + self.domain_trees()
                 + self.shared_read_only() + self.fork_shares() + self.fork_advice()
                 + self.share_pages()
-                + self.contexts() + self.keys() + self.sealed_versions())
+                + self.contexts() + self.keys() + self.sealed_versions()
+                + self.sealed_holders())
 
     def hidden_from_kernel(self) -> list[str]:
         """Confidential and Guardian frames are absent from the linear map and denied to
@@ -194,4 +195,18 @@ class Invariants:
                     held.setdefault((root, rec.va), []).append(version)
             out += [f"tree {root:#x} of domain {dom_id} holds sealed versions {sorted(vs)} of "
                     f"{va:#x}" for (root, va), vs in held.items() if len(vs) > 1]
+        return out
+
+    def sealed_holders(self) -> list[str]:
+        """Sealed pages are held by live trees of their own domain only: a freed tree's
+        claims went with it (a later tree at its root PA inherits none), and a domain with
+        no tree left keeps no seal state."""
+        root_domain = self.s.registry.root_domain
+        domains = self.s.registry.domains
+        out = [f"domain {d} is gone but keeps sealed pages" for d in self.secure_mm.seals
+               if d not in domains]
+        for dom_id, records in self.secure_mm.seals.items():
+            out += [f"version {v} of domain {dom_id} is held by tree {root:#x}, no live tree "
+                    "of that domain" for v, rec in records.items() for root in rec.holders
+                    if root_domain.get(root) != dom_id]
         return out

@@ -55,6 +55,7 @@ class SecureSwap:
         self.s = state
         self.c = page_checks
         state.on_unmapped = self.forget_unmapped
+        state.on_tree_freed = self.forget_root
         self.seals: dict[int, dict[int, SealRecord]] = {}   # domain -> version -> record
         self.last_version: dict[int, int] = {}
         self._aead: dict[int, AESGCM] = {}
@@ -248,8 +249,18 @@ class SecureSwap:
                     self._release(dom.id, version, root)
 
     def forget_root(self, root: int) -> None:
-        """A tree was freed: drop its claims (so a reused root PA inherits none)."""
+        """A tree was freed (FREE_PGD: its process exited or exec'd): its claims go, so a
+        later tree at the same root PA, in the same domain, inherits none; a domain with
+        no tree left can never swap a page in again, and its seal state goes whole."""
         for dom_id, records in self.seals.items():
             for version in [v for v, r in records.items() if root in r.holders]:
                 self._release(dom_id, version, root)
+        live = self.s.registry.domains
+        self._share_back = {k: v for k, v in self._share_back.items()
+                            if k[2] != root and k[0] in live}
+        for dom_id in [d for d in self.seals if d not in live]:
+            del self.seals[dom_id]
+            self._at_va.pop(dom_id, None)
+            self._aead.pop(dom_id, None)
+            self.last_version.pop(dom_id, None)     # (domain ids are never reused)
 

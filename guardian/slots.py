@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from abi.layout import MADV_DOFORK, MADV_DONTFORK, MADV_KEEPONFORK, MADV_WIPEONFORK
+from abi.layout import (MADV_DOFORK, MADV_DONTFORK, MADV_KEEPONFORK, MADV_WIPEONFORK,
+                        MREMAP_FIXED, MREMAP_MAYMOVE, NR_MREMAP)
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 
@@ -17,6 +18,15 @@ PAGE = 4096
 def page_up(n: int) -> int:
     """`n` rounded up to a whole page."""
     return (n + PAGE - 1) & ~(PAGE - 1)
+
+
+def fixed_target(nr: int | None, args: tuple[int, ...]) -> tuple[int, int] | None:
+    """[new, new + new_len) of an mremap(MREMAP_MAYMOVE | MREMAP_FIXED): the range the
+    program asked its area to be moved onto, which Linux unmaps first (None: no such call)."""
+    if nr != NR_MREMAP or args[3] & (MREMAP_MAYMOVE | MREMAP_FIXED) != \
+            MREMAP_MAYMOVE | MREMAP_FIXED:
+        return None
+    return args[4], args[4] + page_up(args[2])
 
 
 @dataclass(slots=True)

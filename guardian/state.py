@@ -86,6 +86,9 @@ class MonitorState:
         self.sealed: Callable[[int, int], bool] = lambda root, va: False
         #: Told (root, ranges) when the program's own unmapping completes (secure MM).
         self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
+        #: Told (root) when a tree is freed (FREE_PGD, after exit or exec): its sealed
+        #: pages go with it (secure MM).
+        self.on_tree_freed: Callable[[int], None] = lambda root: None
 
     def _own_frame(self) -> int:
         pa = self._next_own

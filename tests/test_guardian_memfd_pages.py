@@ -3,7 +3,7 @@
 The kernel cannot write a confidential page back to the memfd when its last mapping
 goes, so the pages stay (the kernel's page cache for the memfd, the Guardian holding
 each frame no mapping holds) until the memfd is closed, and every mmap of the memfd
-maps the same frames.  Held, a frame is still the domain's: it maps again only as the
+maps the same frames -- across the program's own execve too, when it keeps the memfd.  Held, a frame is still the domain's: it maps again only as the
 same page of the same share, no other frame takes that page, and the kernel takes it
 back (scrubbed) only by RECLAIM_PAGE.
 """
@@ -19,9 +19,11 @@ from abi import Call, FrameKind, Status
 from cli.session import run_program
 from emulator import descriptors as D
 from guardian.checks import Refused
+from guardian.confidential_shares import Shares
 from guardian.frame_table import FrameTable
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.monitor import Entry, Guardian
+from guardian.slots import Domain
 
 MEMFD_CHECKS = ["memfd: create, ftruncate", "memfd: pwrite", "memfd: mmap sees pwrite",
                 "memfd: pwrite data survives mmap and munmap",
@@ -141,3 +143,65 @@ def test_a_held_page_maps_back_only_as_its_share_page(tmp_path: Path,
                       confidential=True)
     assert res.exit_code == 0, out.getvalue().decode()
     assert refusals == ["set_pt.share_one_frame"] * 2
+
+
+EXEC_CHECKS = ["exec: the new image maps the memfd's stores again",
+               "exec: stores after execve survive munmap and mmap again"]
+
+
+def _run_exec(tmp_path: Path) -> tuple[list[str], int, Guardian]:
+    made: list[Guardian] = []
+    init = Guardian.__init__
+
+    def keep(self: Guardian, *a: object, **kw: object) -> None:
+        init(self, *a, **kw)  # type: ignore[arg-type]
+        made.append(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Guardian, "__init__", keep)
+        out = io.BytesIO()
+        res = run_program("memfd_calls", ["exec"], rootfs=tmp_path, stdout=out,
+                          stderr=io.BytesIO(), stdin=io.BytesIO(), guardian="on",
+                          confidential=True)
+    return out.getvalue().decode().splitlines(), res.exit_code, made[-1]
+
+
+def test_a_memfd_kept_across_execve_passes_its_held_pages_to_the_new_image(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program stores through a memfd's mapping and execs itself keeping the memfd
+    open (no MFD_CLOEXEC; a second memfd with it closes at the exec): the new image maps
+    the memfd again and finds the stores.  At the new image's CREATE_DOMAIN the pages the
+    Guardian held for the old image, whose domain is gone, are the new domain's, still
+    confidential; none is left with the dead domain, and the closed memfd's page was
+    reclaimed at the exec."""
+    at_create: list[tuple[int, dict[int, int], int]] = []
+    passing = Shares.pass_exec_memfds
+
+    def probe(self: Shares, exec_slot: int, dom: Domain) -> None:
+        reclaimed = self.s.stats.get("guardian.calls.reclaim_page")
+        passing(self, exec_slot, dom)
+        fr = self.s.frames
+        at_create.append((dom.id, {pa: fr.record(pa).owner for pa in fr.held}, reclaimed))
+        assert all(fr.kind_of(pa) == FrameKind.CONFIDENTIAL for pa in fr.held)
+
+    monkeypatch.setattr(Shares, "pass_exec_memfds", probe)
+    lines, code, g = _run_exec(tmp_path)
+    assert lines == [f"ok {c}" for c in EXEC_CHECKS] and code == 0, lines
+    assert not [d for d in g.decisions if d.status != Status.OK]
+    (new_domain, owners, reclaimed_by_then), = at_create
+    assert len(owners) == 2 and set(owners.values()) == {new_domain}
+    assert reclaimed_by_then >= 1                  # the MFD_CLOEXEC memfd's page
+    assert g.stats.get("guardian.exec.memfd_pages_passed") == 2
+    assert not g.frames.held and g.stats.get("guardian.calls.reclaim_page") >= 3
+    assert all(g.frames.kind_of(pa) == FrameKind.FREE for pa in owners)
+    assert g.invariants.violations() == []
+
+
+def test_without_the_hand_over_the_new_image_is_refused_its_memfd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control: held pages left with the exec'ing program's dead domain cannot be
+    mapped by the new image's domain (the run the previous test makes pass fails)."""
+    monkeypatch.setattr(Shares, "pass_exec_memfds", lambda self, slot, dom: None)
+    lines, code, g = _run_exec(tmp_path)
+    assert code != 0 and lines != [f"ok {c}" for c in EXEC_CHECKS]
+    assert "set_pt.conf_owner" in {d.check for d in g.decisions if d.status != Status.OK}

@@ -565,3 +565,71 @@ def test_every_secure_mm_precondition_has_a_case() -> None:
                if rule.startswith(case.rule)}
     assert covered == specs
     assert all(SPECS[c].effects for c in SECURE_MM_CALLS)
+
+
+# --- a tree that goes ------------------------------------------------------------------------
+
+def _join_domain_1(s: Scene, root: int) -> int:
+    """A fresh tree of domain 1 at `root` (as the fixture's tree C); its level-3 table."""
+    g = s.g
+    for level, pa in enumerate(root + i * PAGE for i in range(4)):
+        s.ok(Call.REGISTER_PT, pa, level)
+    g.conf.domains[1].roots.add(root)
+    g.conf.root_domain[root] = 1
+    g.frames.owner[g.frames.index(root)] = 1
+    for level in range(3):
+        s.ok(Call.SET_PT, root + level * PAGE, D.level_index(VA, level),
+             D.table_descriptor(root + (level + 1) * PAGE))
+    return root + 3 * PAGE
+
+
+def test_a_freed_trees_sealed_pages_go_with_it(s: Scene) -> None:
+    """Tree C (a fork child) holds A's sealed page; A swaps its own copy in and C is freed
+    (its process exited): no seal record names C any more, and a new tree of the same
+    domain at C's root address cannot swap the dead tree's page in."""
+    b = s.b
+    c, va = b + ROOT_C, VA + 2 * PAGE
+    seals = secure_mm_for(s.g).seals
+    version, sealed = swap_out(s, b + ROOT_A, va)
+    s.ok(Call.SET_PT, c + 3 * PAGE, D.level_index(va, 3), SWP)
+    s.ok(Call.SWAP_SHARE, b + ROOT_A, c, va, version)
+    assert swap_in(s, b + ROOT_A, va, b + FREE, sealed) == Status.OK
+    assert seals[1][version].holders == {c}          # the child's claim alone is left
+    s.ok(Call.FREE_PGD, c)
+    assert version not in seals[1]
+    assert not any(c in r.holders for recs in seals.values() for r in recs.values())
+    assert s.g.invariants.violations() == []
+    l3c = _join_domain_1(s, c)
+    s.ok(Call.SET_PT, l3c, D.level_index(va, 3), SWP)
+    refuse(s, Status.ERR_STALE, Call.SWAP_IN, c, va, b + FREE2,
+           D.leaf_descriptor(b + FREE2, USER_RW), payload=sealed)
+    assert s.g.decisions[-1].check == "swap_in.outstanding"
+
+
+def test_a_domain_whose_last_tree_goes_keeps_no_seal_state(s: Scene) -> None:
+    b = s.b
+    swap_out(s, b + ROOT_B, VA)
+    mm = secure_mm_for(s.g)
+    assert mm.seals[2] and mm.last_version[2] == 1
+    s.ok(Call.FREE_PGD, b + ROOT_B)                   # domain 2's only tree: the domain goes
+    assert 2 not in s.g.conf.domains
+    assert 2 not in mm.seals and 2 not in mm.last_version
+    assert s.g.invariants.violations() == []
+
+
+def test_without_the_clean_up_a_dead_trees_page_comes_back_in_a_new_tree(s: Scene) -> None:
+    """The control: with the freed tree's claims kept (the clean-up skipped), the
+    invariant names the stale claim and the new tree at the same root PA swaps the dead
+    tree's page in -- the hole the clean-up closes."""
+    b = s.b
+    c, va = b + ROOT_C, VA + 2 * PAGE
+    s.g.state.on_tree_freed = lambda root: None
+    version, sealed = swap_out(s, b + ROOT_A, va)
+    s.ok(Call.SET_PT, c + 3 * PAGE, D.level_index(va, 3), SWP)
+    s.ok(Call.SWAP_SHARE, b + ROOT_A, c, va, version)
+    assert swap_in(s, b + ROOT_A, va, b + FREE, sealed) == Status.OK
+    s.ok(Call.FREE_PGD, c)
+    assert any("no live tree" in v for v in s.g.invariants.violations())
+    l3c = _join_domain_1(s, c)
+    s.ok(Call.SET_PT, l3c, D.level_index(va, 3), SWP)
+    assert swap_in(s, c, va, b + FREE2, sealed) == Status.OK

@@ -178,6 +178,36 @@ def sys_pwritev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return f.pwrite(data, a[3])
 
 
+#: RWF_HIPRI, RWF_DSYNC, RWF_SYNC: a hint and syncs the model's files (always written
+#: through) satisfy as they are.  RWF_NOWAIT, RWF_APPEND and later flags are not modelled:
+#: EOPNOTSUPP, as Linux answers for a file that does not support a flag.
+RWF_MODELLED = 0x1 | 0x2 | 0x4
+
+
+@syscall("preadv2")
+def sys_preadv2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """preadv with flags; offset -1 reads at (and moves) the file position, as readv."""
+    if a[5] & ~RWF_MODELLED & 0xFFFFFFFF:
+        return -errno.EOPNOTSUPP
+    if s64(a[3]) == -1:
+        return sys_readv(k, t, a)
+    if s64(a[3]) < 0:
+        return -errno.EINVAL
+    return sys_preadv(k, t, a)
+
+
+@syscall("pwritev2")
+def sys_pwritev2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """pwritev with flags; offset -1 writes at (and moves) the file position, as writev."""
+    if a[5] & ~RWF_MODELLED & 0xFFFFFFFF:
+        return -errno.EOPNOTSUPP
+    if s64(a[3]) == -1:
+        return sys_writev(k, t, a)
+    if s64(a[3]) < 0:
+        return -errno.EINVAL
+    return sys_pwritev(k, t, a)
+
+
 @syscall("lseek")
 def sys_lseek(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return t.process.fds.get(s32(a[0])).lseek(s64(a[1]), s32(a[2]))

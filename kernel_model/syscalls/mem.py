@@ -248,6 +248,10 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     mm = t.process.mm
     if old % PAGE or new_len == 0 or flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | 4):
         return -errno.EINVAL
+    if flags & MREMAP_FIXED and (not flags & MREMAP_MAYMOVE or new_addr % PAGE or
+                                 new_addr + new_len > USER_TOP or
+                                 (new_addr < old + old_len and old < new_addr + new_len)):
+        return -errno.EINVAL      # as Linux: FIXED needs MAYMOVE and a target apart from old
     vma = mm.vmas.find(old)
     if vma is None or old + old_len > vma.end:
         return -errno.EFAULT
@@ -263,9 +267,10 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.ENOMEM
     dest = new_addr if flags & MREMAP_FIXED else mm.find_free(new_len)
     if flags & MREMAP_FIXED:
-        if dest % PAGE:
-            return -errno.EINVAL
-        mm.unmap_range(dest, dest + new_len)
+        mm.unmap_range(dest, dest + new_len)       # the target first, as Linux
+        if new_len < old_len:                      # then the part a shrinking move drops
+            mm.unmap_range(old + new_len, old + old_len)
+            old_len = new_len
     moved = vma.slice(old, old + old_len)
     # Move the area and carry its present pages over without copying them.
     pages = mm.movable_entries(old, old + old_len)

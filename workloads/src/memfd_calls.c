@@ -3,7 +3,8 @@
  * a struct, a socklen_t-sized buffer or a name.
  *
  *   memfd_calls          the memfd, calls and thread parts below
- *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3
+ *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap, exec,
+ *                        vectors
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
@@ -20,6 +21,22 @@
  * clone3 part (asked for by name: qemu-user 7.2 answers ENOSYS): a raw fork-like clone3
  * with CLONE_PARENT_SETTID.
  *
+ * remap part: mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto the middle of a live area (Linux
+ * unmaps the target range first): the moved page arrives with its data, the live pages
+ * around the target keep theirs, the old place is free; the same for a growing move
+ * (the added page reads zero), a shrinking one (the dropped page is gone), and for a memfd's MAP_SHARED page (mapped again after
+ * munmap, the memfd shows the stores made through the moved mapping).
+ *
+ * exec part (asked for by name: qemu-user hands execve of an AArch64 image to the host): a
+ * memfd without MFD_CLOEXEC, stored to through a MAP_SHARED mapping, then execve of the
+ * program itself with "after-exec FD": the new image maps the memfd again and must see the
+ * stores, then stores, unmaps and maps again (a second memfd, MFD_CLOEXEC, closes at the
+ * exec).  The part ends in the new image.
+ *
+ * vectors part (asked for by name: qemu-user 7.2 answers ENOSYS): raw pwritev2/preadv2
+ * on a memfd at an offset, preadv2 at the file position (offset -1), an unknown flag
+ * (EOPNOTSUPP) and a negative offset (EINVAL).
+ *
  * Each check prints "ok NAME" or "FAIL NAME"; the exit status is the number of failures.
  */
 #define _GNU_SOURCE
@@ -30,10 +47,12 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +118,152 @@ static void writeback_part(void) {
     close(fd);
 }
 
+/* Whether [p, p+len) is free: a MAP_FIXED_NOREPLACE mmap there succeeds (and is undone). */
+static int range_free(char *p, size_t len) {
+    char *m = mmap(p, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    munmap(m, len);
+    return m == p;
+}
+
+static void remap_part(void) {
+    const size_t pg = 4096;
+    char *live = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *src = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (live == MAP_FAILED || src == MAP_FAILED) {
+        check(0, "remap: mmap");
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        memset(live + i * pg, 'A' + i, pg);
+    strcpy(src, "moved-page");
+    char *r = mremap(src, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + pg);
+    check(r == live + pg && strcmp(r, "moved-page") == 0 && r[pg - 1] == 0,
+          "remap: fixed move onto a live page");
+    check(live[0] == 'A' && live[pg - 1] == 'A' && live[2 * pg] == 'C' && live[4 * pg - 1] == 'D',
+          "remap: live pages around the target keep their data");
+    check(range_free(src, pg), "remap: the old place is free");
+
+    /* Growing while moving: one page becomes two over the live area's last two pages. */
+    char *grow = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (grow != MAP_FAILED) {
+        strcpy(grow, "grown-page");
+        r = mremap(grow, pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + 2 * pg);
+        check(r == live + 2 * pg && strcmp(r, "grown-page") == 0 && r[pg] == 0 &&
+              r[2 * pg - 1] == 0 && strcmp(live + pg, "moved-page") == 0,
+              "remap: a growing fixed move, the added page zero");
+    }
+
+    /* Shrinking while moving: of two pages only the first arrives, the second is gone. */
+    char *two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (two != MAP_FAILED) {
+        strcpy(two, "kept-half");
+        strcpy(two + pg, "dropped-half");
+        r = mremap(two, 2 * pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + 3 * pg);
+        check(r == live + 3 * pg && strcmp(r, "kept-half") == 0 && range_free(two, 2 * pg) &&
+              strcmp(live + 2 * pg, "grown-page") == 0, "remap: a shrinking fixed move");
+    }
+    errno = 0;
+    r = mremap(live, pg, pg, MREMAP_FIXED, live + 2 * pg);
+    int no_maymove = r == MAP_FAILED && errno == EINVAL;
+    errno = 0;
+    r = mremap(live, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, live + pg);
+    check(no_maymove && r == MAP_FAILED && errno == EINVAL && strcmp(live + pg, "moved-page") == 0,
+          "remap: fixed without MREMAP_MAYMOVE, or onto itself, is EINVAL");
+
+    /* A memfd's shared page moved over the live area's first page: still the memfd's. */
+    int fd = memfd_create("remapped", 0);
+    char *shared = fd >= 0 && ftruncate(fd, pg) == 0 ?
+        mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (shared != MAP_FAILED) {
+        strcpy(shared, "shared-before");
+        r = mremap(shared, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, live);
+        if (r == live)
+            strcpy(r + 16, "shared-after");
+        int moved = r == live && strcmp(r, "shared-before") == 0;
+        if (r == live)
+            munmap(r, pg);
+        char *again = r == live ? mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+        check(moved && again != MAP_FAILED &&
+              strcmp(again, "shared-before") == 0 && strcmp(again + 16, "shared-after") == 0,
+              "remap: a memfd page moved onto a live page stays the memfd's");
+        if (again != MAP_FAILED)
+            munmap(again, pg);
+    }
+    if (fd >= 0)
+        close(fd);
+    munmap(live, 4 * pg);
+}
+
+/* exec part: a memfd kept open across execve (no MFD_CLOEXEC) keeps the stores made
+ * through a MAP_SHARED mapping of the old image; the new image maps it again. */
+static void exec_part(const char *self) {
+    int fd = memfd_create("across-exec", 0);
+    char *m = fd >= 0 && ftruncate(fd, 2 * 4096) == 0 ?
+        mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (m == MAP_FAILED) {
+        check(0, "exec: memfd before execve");
+        return;
+    }
+    strcpy(m, "stored-before-exec");
+    strcpy(m + 4096, "second-page-before-exec");
+    /* One with MFD_CLOEXEC: it closes at the exec, its page unmapped before. */
+    int closed = memfd_create("closed-at-exec", MFD_CLOEXEC);
+    char *c = closed >= 0 && ftruncate(closed, 4096) == 0 ?
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, closed, 0) : MAP_FAILED;
+    if (c != MAP_FAILED) {
+        strcpy(c, "gone-at-exec");
+        munmap(c, 4096);
+    }
+    char arg[16];
+    snprintf(arg, sizeof arg, "%d", fd);
+    fflush(stdout);
+    char *const args[] = {(char *)self, "after-exec", arg, NULL};
+    execv(self, args);
+    check(0, "exec: execve");
+}
+
+static int after_exec(const char *fd_text) {
+    int fd = atoi(fd_text);
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    check(m != MAP_FAILED && strcmp(m, "stored-before-exec") == 0 &&
+          strcmp(m + 4096, "second-page-before-exec") == 0,
+          "exec: the new image maps the memfd's stores again");
+    if (m != MAP_FAILED) {
+        strcpy(m, "stored-after-exec");
+        munmap(m, 2 * 4096);
+        char *again = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+        check(again != MAP_FAILED && strcmp(again, "stored-after-exec") == 0,
+              "exec: stores after execve survive munmap and mmap again");
+    }
+    close(fd);
+    return failures;
+}
+
+/* vectors part: raw preadv2/pwritev2 on a memfd (glibc would fall back to preadv). */
+static void vectors_part(void) {
+    int fd = memfd_create("vectors", 0);
+    char a[8] = "hello, ", b[8] = "vectors", x[8] = {0}, y[8] = {0};
+    struct iovec w[2] = {{a, 7}, {b, 7}}, r[2] = {{x, 7}, {y, 7}}, one[1] = {{x, 7}};
+    check(fd >= 0 && syscall(SYS_pwritev2, fd, w, 2, 0L, 0L, 0) == 14 &&
+          syscall(SYS_preadv2, fd, r, 2, 0L, 0L, 0) == 14 && !strcmp(x, "hello, ") &&
+          !strcmp(y, "vectors"), "vectors: pwritev2, preadv2 at an offset");
+    memset(x, 0, sizeof x);
+    check(lseek(fd, 7, SEEK_SET) == 7 && syscall(SYS_preadv2, fd, one, 1, -1L, -1L, 0) == 7 &&
+          !strcmp(x, "vectors") && lseek(fd, 0, SEEK_CUR) == 14,
+          "vectors: preadv2 at the file position (offset -1) moves it");
+    errno = 0;
+    long unknown = syscall(SYS_preadv2, fd, one, 1, 0L, 0L, 0x40000000);
+    int unknown_errno = errno;
+    errno = 0;
+    check(unknown == -1 && unknown_errno == EOPNOTSUPP &&
+          syscall(SYS_pwritev2, fd, w, 2, -5L, 0L, 0) == -1 && errno == EINVAL,
+          "vectors: an unknown flag is EOPNOTSUPP, a negative offset EINVAL");
+    if (fd >= 0)
+        close(fd);
+}
+
 static void *thread_main(void *arg) {
     return (void *)((uintptr_t)arg + 1);
 }
@@ -160,6 +325,8 @@ static void clone3_part(void) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "after-exec"))
+        return after_exec(argv[2]);
     if (argc < 2) {
         memfd_part();
         calls_part();
@@ -176,8 +343,14 @@ int main(int argc, char **argv) {
             thread_part();
         else if (!strcmp(argv[i], "clone3"))
             clone3_part();
+        else if (!strcmp(argv[i], "remap"))
+            remap_part();
+        else if (!strcmp(argv[i], "exec"))
+            exec_part(argv[0]);
+        else if (!strcmp(argv[i], "vectors"))
+            vectors_part();
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec, vectors)\n", argv[i]);
             return 64;
         }
     }

@@ -74,6 +74,11 @@
  *      (its handler must not have run) until the program unblocks it.
  *  28. Its own file mapped (offset 0, compared likewise) after chdir() to its directory,
  *      by its bare name, and by reopening /proc/self/fd/N of a descriptor of it.
+ *  29. A four-page area whose pages each hold a copy of the secret, and a page holding
+ *      another: mremap(MREMAP_MAYMOVE | MREMAP_FIXED) moves that page onto the area's
+ *      second page and grows it to two pages (Linux unmaps the target first).  Pages one
+ *      and four must keep their copies, the moved page its copy, the added third page
+ *      must read zero; the added page (at the result, plus a page) is sent whole to /dev/null.
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -171,6 +176,12 @@
 #define P_CWD 121          /* next: chdir(dir), openat(name), mmap(offset 0), chdir("/") */
 #define P_PROCFD 122       /* next: openat(argv[0]), openat("/proc/self/fd/N"), mmap(offset 0) */
 #define P_REOPEN_DONE 123  /* x2 file_mismatch */
+#define P_FIXED 124        /* x2 the four-page area, x3 the page; next: mremap(page, 1 -> 2 pages,
+                              MAYMOVE | FIXED, area + PAGE) */
+#define P_FIXED_DONE 125   /* x2 mremap's result, x3 copies lost (pages one, four, moved),
+                              x4 nonzero bytes in the added page */
+#define MREMAP_MAYMOVE_ 1
+#define MREMAP_FIXED_ 2
 #define SIGUSR1_ 10
 #define SS_DISABLE_ 2
 #define ALT_SIZE 16384
@@ -923,6 +934,30 @@ static void regrow_step(void)
     }
 }
 
+static void fixed_step(void)
+{
+    long area = sys6(SYS_mmap, 0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    long page = anon_page();
+    if (!valid(area) || !valid(page))
+        return;
+    for (int i = 0; i < 4; i++)
+        memcpy((uint8_t *)area + i * PAGE + SECRET_OFF, secret, SECRET_LEN);
+    memcpy((uint8_t *)page + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_FIXED, area, page, 0, 0);
+    long r = sys6(SYS_mremap, page, PAGE, 2 * PAGE, MREMAP_MAYMOVE_ | MREMAP_FIXED_, area + PAGE, 0);
+    long lost = -1, added = -1;
+    if (valid(r)) {        /* as most programs do: the result is where the pages are */
+        lost = (memcmp((uint8_t *)area + SECRET_OFF, secret, SECRET_LEN) != 0) +
+               (memcmp((uint8_t *)area + 3 * PAGE + SECRET_OFF, secret, SECRET_LEN) != 0) +
+               (memcmp((uint8_t *)r + SECRET_OFF, secret, SECRET_LEN) != 0);
+        added = nonzero_bytes((const uint8_t *)r + PAGE);
+        use_buffer(r + PAGE);
+    }
+    marker(P_FIXED_DONE, r, lost, added, 0);
+    sys6(SYS_munmap, area, 4 * PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -995,6 +1030,7 @@ int main(int argc, char **argv)
     mask_step();
     if (argv[0][0] == '/')
         reopen_step(argv[0]);
+    fixed_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -61,6 +61,14 @@ class PageTables:
         if not self.s.frames.contains(pa):
             refuse("frame.in_ram", Status.ERR_RANGE, f"{pa:#x} is not RAM")
 
+    def check_frame(self, pa: int) -> None:
+        """A frame or table a call names is page aligned and RAM (for CLEAR_PT_RANGE)."""
+        self._frame(pa)
+
+    def check_discard(self, level: int, old: int, new: int, root: int, va: int) -> None:
+        """SET_PT's rule for an entry that goes or changes (for CLEAR_PT_RANGE)."""
+        self._check_discard(level, old, new, root, va)
+
     # --- REGISTER_PT / RELEASE_PT --------------------------------------------------------
     def register_pt(self, pa: int, level: int) -> int:
         self._frame(pa)

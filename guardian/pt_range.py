@@ -23,7 +23,7 @@ ENTRIES_PER_TABLE = 512
 def clear_range(pt: PageTables, table: int, index: int, count: int) -> int:
     s = pt.s
     fr = s.frames
-    pt._frame(table)
+    pt.check_frame(table)
     if count < 1 or index + count > ENTRIES_PER_TABLE:
         refuse("clear_pt.range", Status.ERR_RANGE,
                f"entries {index}..{index + count - 1} are not a non-empty range of one table "
@@ -51,7 +51,7 @@ def clear_range(pt: PageTables, table: int, index: int, count: int) -> int:
     if domain:
         for i, old in olds:
             if old & D.VALID:
-                pt._check_discard(level, old, 0, root, base_va + (i - index) * span)
+                pt.check_discard(level, old, 0, root, base_va + (i - index) * span)
     for i, old in olds:
         entry_pa = table + 8 * i
         va = base_va + (i - index) * span

@@ -23,6 +23,7 @@ class Call(IntEnum):
     REGISTER_PT = 0xCA3     # turn a free kernel frame into a table page
     RELEASE_PT = 0xCA4      # return an unreferenced table page to the kernel
     SET_SYSREG = 0xCA5      # a trapped EL1 system-register write (HCR_EL2.TVM)
+    CLEAR_PT_RANGE = 0xCA6  # clear consecutive entries of one table (munmap), each as SET_PT
     CREATE_DOMAIN = 0xCB0   # exec of a confidential image: its tree becomes a new domain
     FORK_DOMAIN = 0xCB1     # clone/fork of a confidential thread: the child's context
     RESUME = 0xCB2          # return to a confidential thread (only the result comes from the kernel)
@@ -112,6 +113,18 @@ SPECS: dict[Call, CallSpec] = {
         ("the old entry's references are dropped (child table loses its parent, leaf frame "
          "loses a mapping)", "the entry is written", "the new entry's references are taken",
          "the translation for that entry is invalidated"),
+    ),
+    Call.CLEAR_PT_RANGE: CallSpec(
+        Call.CLEAR_PT_RANGE, ("table_pa", "index", "count"),
+        (("table_pa is 4 KiB aligned", Status.ERR_ALIGN),
+         ("table_pa is in RAM, count > 0 and index + count <= 512", Status.ERR_RANGE),
+         ("table_pa is a PAGE_TABLE frame", Status.ERR_KIND),
+         ("every entry in the range may be cleared as SET_PT of 0 may: the last mapping of a "
+          "confidential page goes only through the program's own munmap/madvise/brk/mremap/"
+          "exit/execve or after EXIT_DOMAIN", Status.ERR_DENIED)),
+        ("nothing changes unless every entry in the range passes",
+         "each entry is cleared as SET_PT(table_pa, i, 0) clears it, in index order: its "
+         "references are dropped and its translation is invalidated"),
     ),
     Call.SET_PTBR: CallSpec(
         Call.SET_PTBR, ("ttbr0",),

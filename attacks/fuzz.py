@@ -455,7 +455,7 @@ _FIRST = ("SET_PT", "USER_READ", "COPY_PAGE", "RESUME", "SET_PTBR", "REGISTER_PT
 _TYPED = {"pa": "frame", "root": "frame", "ttbr0": "frame", "descriptor": "desc",
           "index": "index", "level": "level", "slot": "slot", "elr": "elr", "entry": "elr",
           "va": "va", "length": "length", "signo": "small", "version": "small",
-          "flags": "small", "result": "small"}
+          "flags": "small", "result": "small", "count": "small"}
 
 
 def _typed(name: str) -> str | None:

@@ -34,6 +34,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.elr": ("RT-001", "SG-004"),
     "sysreg.ttbr1": ("SR-001",),
     "set_pt.conf_owner": ("RM-001",),
+    "clear_pt.range": ("AP-021",),
     "swap_in.authentic": ("SM-002",),
     "set_pt.one_mapping": ("RR-029", "MM-001"),
     "set_pt.shared_writable": ("RY-013",),

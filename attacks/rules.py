@@ -216,7 +216,7 @@ RULES: tuple[Rule, ...] = (
          checks=("smm.aligned", "smm.user_range", "smm.fresh_frame")),
     Rule("G-ABI-ARGS", "A frame or index a table call names stays inside the page it names "
          "(aligned, RAM, index below 512): no call writes into the next frame.",
-         checks=("frame.aligned", "frame.in_ram", "set_pt.index")),
+         checks=("frame.aligned", "frame.in_ram", "set_pt.index", "clear_pt.range")),
     Rule("G-INITIAL-STACK", "A confidential program starts from an initial stack whose argv/envp "
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",

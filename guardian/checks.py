@@ -30,6 +30,7 @@ CHECKS: dict[str, str] = {
     "release_pt.empty": "a table with valid entries is not released",
     "set_pt.index": "an entry index is below 512",
     "set_pt.table_kind": "SET_PT writes only into a registered table",
+    "clear_pt.range": "CLEAR_PT_RANGE clears a non-empty range of one table's 512 entries, never entries of the frame after it",
     "set_pt.child_table": "a table descriptor names a table one level down",
     "set_pt.child_one_parent": "a table has at most one parent entry",
     "set_pt.child_not_root": "a live root is never linked below another table",

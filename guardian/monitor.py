@@ -24,6 +24,7 @@ from guardian.confidential import Confidential
 from guardian.entropy import DEFAULT_GUARDIAN_SEED
 from guardian.invariants import Invariants
 from guardian.page_tables import PageTables
+from guardian.pt_range import clear_range
 from guardian.secure_mm import SecureMM
 from guardian.state import Decision, MonitorState
 from guardian.sysreg_policy import SysregPolicy
@@ -117,6 +118,7 @@ class Guardian:
             Call.REGISTER_PT: plain(t.register_pt),
             Call.RELEASE_PT: plain(t.release_pt),
             Call.SET_PT: plain(t.set_pt),
+            Call.CLEAR_PT_RANGE: lambda a, _p: (clear_range(t, *a), b""),
             Call.SET_PTBR: plain(t.set_ptbr),
             Call.FREE_PGD: plain(t.free_pgd),
             Call.SET_SYSREG: lambda a, _p: self._set_sysreg(*a),

@@ -61,6 +61,14 @@ class PageTables:
         if not self.s.frames.contains(pa):
             refuse("frame.in_ram", Status.ERR_RANGE, f"{pa:#x} is not RAM")
 
+    def check_frame(self, pa: int) -> None:
+        """A frame or table a call names is page aligned and RAM (for CLEAR_PT_RANGE)."""
+        self._frame(pa)
+
+    def check_discard(self, level: int, old: int, new: int, root: int, va: int) -> None:
+        """SET_PT's rule for an entry that goes or changes (for CLEAR_PT_RANGE)."""
+        self._check_discard(level, old, new, root, va)
+
     # --- REGISTER_PT / RELEASE_PT --------------------------------------------------------
     def register_pt(self, pa: int, level: int) -> int:
         self._frame(pa)
@@ -108,6 +116,8 @@ class PageTables:
                    f"{table:#x} is a {fr.kind_of(table).name} frame, not a table")
         level = fr.level[n]
         entry_pa = table + 8 * index
+        if level == 3 and desc & 3 == 3:
+            return self._set_page(table, index, entry_pa, desc, fr.owner[n])
         self._check_encoding(level, desc, entry_pa)
         old = s.ram.read_u64(entry_pa)
         if old == desc:
@@ -150,6 +160,45 @@ class PageTables:
                 s.flush_range(va, 1 << D.LEVEL_SHIFT[level])
             else:
                 s.flush()
+        return 0
+
+    def _set_page(self, table: int, index: int, entry_pa: int, desc: int, domain: int) -> int:
+        """`set_pt` of a page descriptor (level 3, valid), the call of every demand fault:
+        the same checks in the same order, on the one frame it names, found once."""
+        s = self.s
+        fr = s.frames
+        pa = desc & D.ADDR_MASK
+        n = fr.index(pa)
+        # _check_encoding of a page: RAM, and neither GUARDIAN nor PAGE_TABLE memory.
+        if n is None:
+            refuse("set_pt.leaf_ram", Status.ERR_DENIED,
+                   f"{pa:#x} is not RAM: user tables map memory only")
+            kind = int(FrameKind.FREE)      # (a build without set_pt.leaf_ram: as kind_of)
+        else:
+            kind = fr.kind[n]
+        if kind == FrameKind.GUARDIAN or kind == FrameKind.PAGE_TABLE:
+            refuse("set_pt.leaf_kind", Status.ERR_DENIED,
+                   f"mapping a {FrameKind(kind).name} frame ({pa:#x}) is not allowed")
+        old = s.ram.read_u64(entry_pa)
+        if old == desc:
+            return 0
+        root = va = 0
+        if domain:
+            root, va = self.locate(table, index)
+        self._check_new_leaf(3, desc, domain, root, va, entry_pa)
+        if domain:
+            if old & D.VALID:
+                self._check_discard(3, old, desc, root, va)
+            s.shares.check_one_frame(domain, root, va, pa)
+        # Commit as `set_pt`: the new reference (`take` of one page), the write, the old.
+        fr.map_leaf(pa, (root, va, entry_pa) if domain else None)
+        s.ram.write_u64(entry_pa, desc)
+        if old & D.VALID:
+            self.drop(3, old, entry_pa, root, va, keep_shares=True)
+        if domain:
+            s.protect_frame(pa, domain)
+        if needs_invalidation(3, old, desc):
+            s.flush_page(va if domain else self.entry_va(table, index))
         return 0
 
     def _has_valid(self, table: int) -> bool:

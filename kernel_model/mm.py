@@ -29,7 +29,7 @@ from emulator.el1 import El1
 from kernel_model.errors import KernelError
 from kernel_model.frames import FrameAllocator, OutOfMemory
 from kernel_model.memops import MemOpRefused
-from kernel_model.pagetable import NativeTableWriter, PageTableWriter, lm
+from kernel_model.pagetable import MediatedTableWriter, NativeTableWriter, PageTableWriter, lm
 from kernel_model.reclaim import MemoryManager
 from kernel_model.swap import SWP_SEALED, SwapFull, swap_entry
 from kernel_model.thp import HUGE, HugePages, UserPageTables
@@ -211,7 +211,22 @@ class AddressSpace(HugePages):
                 and not tables.el1.tracer.enabled and not tables.blocks_overlap(start, end):
             self._drop_table_spans(start, end)
             return
+        # Through the Guardian, consecutive present pages of one level-3 table are
+        # cleared in one CLEAR_PT_RANGE call; their frames are released after it, in order.
+        batch = clear and not direct and isinstance(tables.writer, MediatedTableWriter)
+        run: list[tuple[int, int]] = []
+        run_leaf = 0
         for va, desc, leaf in list(tables.entry_slots(start, end)):
+            if batch and leaf is not None and desc & D.VALID:
+                if run and (leaf != run_leaf or va != run[-1][0] + PAGE):
+                    self._release_run(run_leaf, run)
+                    run = []
+                run_leaf = leaf
+                run.append((va, desc))
+                continue
+            if run:
+                self._release_run(run_leaf, run)
+                run = []
             if desc & D.VALID:
                 if clear:
                     if direct and leaf is not None:
@@ -228,6 +243,17 @@ class AddressSpace(HugePages):
                     else:
                         tables.clear(va)
             mem.forget(self, va)
+        if run:
+            self._release_run(run_leaf, run)
+
+    def _release_run(self, leaf: int, run: list[tuple[int, int]]) -> None:
+        """Clear a run of present pages of one table, then release their frames."""
+        self.tables.clear_run(leaf, run)
+        put, forget = self.ctx.frames.put, self.ctx.memory.forget
+        for va, desc in run:
+            put(desc & D.ADDR_MASK)
+            self.resident -= 1
+            forget(self, va)
 
     def _drop_table_spans(self, start: int, end: int) -> None:
         """`_drop_pages` with the kernel's own writer, no tracer and no block in range:

@@ -32,6 +32,7 @@ class PageTableWriter(Protocol):
 
     def alloc_table(self, level: int) -> int: ...
     def write_entry(self, table_pa: int, index: int, desc: int) -> None: ...
+    def clear_entries(self, table_pa: int, first: int, last: int) -> None: ...
     def free_tree(self, root_pa: int, tables: list[int]) -> None: ...
 
 
@@ -87,6 +88,12 @@ class MediatedTableWriter:
         status, _ = self.el1.hvc(Call.SET_PT, table_pa, index, desc)
         if status:
             raise PageTableRefused("set_pt", status)
+
+    def clear_entries(self, table_pa: int, first: int, last: int) -> None:
+        """Clear entries [first, last) of a table in one call (each checked as SET_PT)."""
+        status, _ = self.el1.hvc(Call.CLEAR_PT_RANGE, table_pa, first, last - first)
+        if status:
+            raise PageTableRefused("clear_pt_range", status)
 
     def free_tree(self, root_pa: int, tables: list[int]) -> None:
         status, _ = self.el1.hvc(Call.FREE_PGD, root_pa)
@@ -178,6 +185,16 @@ class PageTables:
             if self.el1.tracer.enabled:
                 self.el1.tracer.emit("pte_write", addr=va, table=table, index=idx, old=old, new=0)
         return old
+
+    def clear_run(self, leaf: int, run: list[tuple[int, int]]) -> None:
+        """Clear consecutive level-3 entries of one table in one writer call: `run` is
+        (va, old descriptor) of each, in address order, as a walk just found them."""
+        first = (run[0][0] >> 12) & 0x1FF
+        self.writer.clear_entries(leaf, first, first + len(run))
+        if self.el1.tracer.enabled:
+            for i, (va, old) in enumerate(run):
+                self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=first + i, old=old,
+                                     new=0)
 
     def leaves(self, start: int = 0, end: int = 1 << 48) -> Iterator[tuple[int, int]]:
         """(va, descriptor) of every valid level-3 entry in [start, end), in order.

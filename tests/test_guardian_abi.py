@@ -279,6 +279,13 @@ RULES: dict[tuple[Call, str], Rule] = {
     # The scene has no confidential tree, so the clause about a confidential page's last
     # mapping never applies here (tests/test_attacks.py RS-004 exercises it).
     (Call.SET_PT, _spec_rule(Call.SET_PT, "a leaf names RAM")): _leaf_rule,
+    (Call.CLEAR_PT_RANGE, "table_pa is 4 KiB aligned"): _aligned,
+    (Call.CLEAR_PT_RANGE, "table_pa is in RAM, count > 0 and index + count <= 512"):
+        lambda s, a: s.in_ram(a[0]) and a[2] > 0 and a[1] + a[2] <= 512,
+    (Call.CLEAR_PT_RANGE, "table_pa is a PAGE_TABLE frame"): lambda s, a: _is_table(s, a[0]),
+    # No confidential tree in the scene: every entry may be cleared (the discard rule is
+    # exercised by the attack scenarios on a confidential program, e.g. UM-006).
+    (Call.CLEAR_PT_RANGE, _spec_rule(Call.CLEAR_PT_RANGE, "every entry")): lambda s, a: True,
     (Call.EXIT_DOMAIN, "root_pa is a confidential address space's root"):
         lambda s, a: a[0] in s.domains,
     (Call.SET_PTBR, "the base is 4 KiB aligned"): lambda s, a: (a[0] & BADDR_MASK) % PAGE == 0,
@@ -414,6 +421,8 @@ UNREACHABLE = {
     # No image is admitted in the scene (the payload rule decides first); an exec's argv
     # is tested in tests/test_guardian_exec_args.py.
     (Call.CREATE_DOMAIN, _spec_rule(Call.CREATE_DOMAIN, "exec_slot is")),
+    # No domain exists in the scene: nothing a range clears is confidential.
+    (Call.CLEAR_PT_RANGE, _spec_rule(Call.CLEAR_PT_RANGE, "every entry")),
 } | {(c, r) for c in (Call.FORK_DOMAIN, Call.RESUME, Call.SIGNAL, Call.USER_READ,
                       Call.USER_WRITE, Call.USER_STRING)
      for r, _ in SPECS[c].preconditions[1:]}       # behind the slot rule (NO_SLOT)
@@ -510,6 +519,7 @@ class Effects:
     writable: list[int] = field(default_factory=list)
     unmapped: list[int] = field(default_factory=list)
     copy: tuple[int, bytes] | None = None      # (dst, bytes it must hold)
+    cleared: list[int] = field(default_factory=list)   # entry PAs that read 0 after
 
 
 def effects(s: Scene, call: Call, args: tuple[int, ...]) -> Effects:
@@ -535,6 +545,15 @@ def effects(s: Scene, call: Call, args: tuple[int, ...]) -> Effects:
         joined = [pa for pa, w in ch.items() if w.kind == FrameKind.CONFIDENTIAL
                   and s.want(pa).kind != FrameKind.CONFIDENTIAL]
         return Effects(ch, entry=(entry_pa, desc), zeroed=gone, writable=gone, unmapped=joined)
+    if call == Call.CLEAR_PT_RANGE:
+        table, index, count = args
+        level = s.want(table).level
+        cleared = [table + 8 * i for i in range(index, index + count)]
+        for entry_pa in cleared:        # each as SET_PT(table, i, 0), in order
+            _drop(s, ch, level, s.hw.ram.read_u64(entry_pa), entry_pa)
+        gone = [pa for pa, w in ch.items() if w.kind == FrameKind.FREE
+                and s.want(pa).kind == FrameKind.CONFIDENTIAL]
+        return Effects(ch, zeroed=gone, writable=gone, cleared=cleared)
     if call == Call.FREE_PGD:
         freed: list[int] = []
         _tree(s, args[0], 0, ch, freed)
@@ -655,6 +674,8 @@ def step(s: Scene, call: Call, args: tuple[int, ...], want: Status | None = None
         assert not any(s.entries(pa)), f"{pa:#x} not zeroed"
     if fx.entry is not None:
         assert s.hw.ram.read_u64(fx.entry[0]) == fx.entry[1] & (2**64 - 1)
+    for entry_pa in fx.cleared:
+        assert s.hw.ram.read_u64(entry_pa) == 0, f"entry {entry_pa:#x} not cleared"
     if fx.copy is not None:
         assert s.hw.ram.read(fx.copy[0], PAGE) == fx.copy[1]
     for pa in fx.readonly:
@@ -725,6 +746,8 @@ def all_cases() -> list[Case]:
         cases.append(Case(Call.RECLAIM_PAGE, (st,)))
         for index in (SLOT, 511, 512, -1):
             cases.append(Case(Call.SET_PT, (st, index, 0)))
+        for index, count in ((SLOT, 1), (511, 1), (511, 2), (0, 0)):
+            cases.append(Case(Call.CLEAR_PT_RANGE, (st, index, count)))
     for variant in ("PT_L0_EMPTY|asid", "PT_L0_EMPTY|cnp", "PT_L0_LIVE|asid"):
         cases.append(Case(Call.SET_PTBR, (variant,)))
     for level, dest in DEST_TABLES:
@@ -739,6 +762,10 @@ def all_cases() -> list[Case]:
     cases.append(Case(Call.SET_PT, ("PT_L3_PARENT", 0, 0)))
     cases.append(Case(Call.SET_PT, ("PT_L2_PARENT", 0, 0)))
     cases.append(Case(Call.SET_PT, ("PT_L0", 1, 0)))
+    # Ranges over live entries: leaves, a table link (each entry as SET_PT of 0).
+    cases.append(Case(Call.CLEAR_PT_RANGE, ("PT_L3_PARENT", 0, 512)))
+    cases.append(Case(Call.CLEAR_PT_RANGE, ("PT_L2_PARENT", 0, 8)))
+    cases.append(Case(Call.CLEAR_PT_RANGE, ("PT_L0", 1, 1)))
     for reg in (0, 1, 2, 5, 0xCA5, int(Call.SET_PTBR)):
         cases.append(Case(Call.SET_SYSREG, (reg, "PT_L0_EMPTY")))
     # Secure memory management: addresses good and bad, roots of every kind.
@@ -839,7 +866,7 @@ def test_every_precondition_decides_some_case() -> None:
     assert set(RULES) - seen == UNREACHABLE
     assert set(statuses) == {c for c, _ in RULES}
     for c in (Call.REGISTER_PT, Call.SET_PT, Call.SET_PTBR, Call.FREE_PGD, Call.RELEASE_PT,
-              Call.COPY_PAGE):
+              Call.COPY_PAGE, Call.CLEAR_PT_RANGE):
         assert Status.OK in statuses[c], c.name
 
 
@@ -941,7 +968,7 @@ def test_release_of_a_non_empty_table_is_refused(scene: Scene) -> None:
     step(scene, Call.RELEASE_PT, (n["PT_L3_ORPHAN"],), Status.OK)
 
 
-@pytest.mark.parametrize("call", [0, 1, 0xC9F, 0xCA6, 0xCAF, 0xFFFF, 2**32 + 0xCA0, -1])
+@pytest.mark.parametrize("call", [0, 1, 0xC9F, 0xCA7, 0xCAF, 0xFFFF, 2**32 + 0xCA0, -1])
 def test_unknown_call(scene: Scene, call: int) -> None:
     assert call not in {int(c) for c in Call}
     before = scene.g.frames.snapshot()

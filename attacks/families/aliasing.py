@@ -139,6 +139,47 @@ def um_mremap(adv: Adversary) -> None:
     _steal_heap_during(adv, NR_MREMAP, Phase.IAGO_MREMAP)
 
 
+@scenario(id="UM-006", title="Clear a range of the heap's table while serving munmap of "
+          "another page", family=UM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
+          prop="A range clear (CLEAR_PT_RANGE) is checked entry by entry as SET_PT is: the "
+               "window a munmap opens covers exactly its own range, not a range of another "
+               "table.")
+def um_range_elsewhere(adv: Adversary) -> None:
+    """1. While serving the program's munmap(mapped page), clear the heap page's entry and
+    the one after it in one range call and drop the heap frame.
+    2. The heap page faults back as zeros; the program's final check compares."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=Phase.UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        leaf = a.walk(a.layout.heap)[-1]
+        a.kernel.writer.clear_entries(leaf.table, leaf.index, leaf.index + 2)
+        a.kernel.frames.put(leaf.desc & D.ADDR_MASK)
+        a.mm.resident -= 1
+        a.el1.tlbi_all()
+
+
+@scenario(id="UM-007", title="Clear the munmap's page with the pages below it in one range, "
+          "then read their frames", family=UM, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",),
+          prop="A range that holds the munmap's own page and pages outside it is refused "
+               "whole: no page of it leaves the program, none reaches the kernel.")
+def um_range_around(adv: Adversary) -> None:
+    """1. While serving the program's munmap(mapped page), clear in one range call every
+    entry of its table from the fresh page (which holds a copy of the secret) up to the
+    mapped page itself.
+    2. Read the freed frames through the kernel's linear map."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, during=Phase.UNMAP)
+    def _(a: Adversary, **_: object) -> None:
+        fresh, mapped = a.walk(a.layout.fresh)[-1], a.walk(a.layout.mapped)[-1]
+        if fresh.table != mapped.table or fresh.index > mapped.index:
+            a.note("the fresh page is not below the mapped page in one table")
+            return
+        frames = [a.pa_of(a.layout.fresh)]
+        a.kernel.writer.clear_entries(mapped.table, fresh.index, mapped.index + 1)
+        a.el1.tlbi_all()
+        for pa in frames:
+            if pa is not None:
+                a.observe(a.read_lm(pa & ~(PAGE - 1)), "the fresh page's frame")
+
+
 BLOCK = 2 << 20
 BLOCK_VA = 0x10_0000_0000         # a 2 MiB-aligned user region the program never asked for
 NR_MMAP_FIRST = NR_MMAP

@@ -103,6 +103,31 @@ def ap_set_pt_index(adv: Adversary) -> None:
             a.el1.write_u64(a.lm(spare) + 8 * index, 0x5A5A_5A5A_5A5A_5A5A & ~D.VALID)
 
 
+@scenario(id="AP-021", title="Clear a range of table entries that runs past the end of the "
+          "table", family=AP, goal=Goal.TAMPER, rules=("G-ABI-ARGS",),
+          prop="CLEAR_PT_RANGE clears entries of one table only: index + count stays within "
+               "its 512 entries, so a range never reaches the frame after the table.")
+def ap_clear_range_past_table(adv: Adversary) -> None:
+    """1. At FRESH, fault the fresh page in with a frame whose predecessor the kernel keeps.
+    2. After the program copied its secret there, register the predecessor as a table and
+    clear a range from its last entry across the secret's words in the next frame (without a
+    Guardian the kernel zeroes the same span itself)."""
+    @adv.at(Phase.FRESH)
+    def _(a: Adversary) -> None:
+        _fresh_with_spare(a)
+
+    @adv.at(Phase.FRESH_DONE)
+    def _(a: Adversary) -> None:
+        spare = a.memo["spare"]
+        count = 1 + SECRET_OFF // 8 + 2
+        if a.guarded:
+            status, _ = a.hvc(Call.REGISTER_PT, spare, 3)
+            if not status:
+                a.hvc(Call.CLEAR_PT_RANGE, spare, 511, count)
+        else:
+            a.write_lm(spare + 8 * 511, bytes(8 * count))
+
+
 @scenario(id="AP-011", title="Register the heap's level-3 table again as a new table",
           family=AP, goal=Goal.TAMPER, rules=("G-PT-RO",),
           prop="Only a FREE or KERNEL frame becomes a table: a live table is never "

@@ -1,0 +1,308 @@
+"""Red-team round thirteen: what a record's own fields mean, and rows that say too little.
+
+The output contract (abi/outputs.py) says, per call, which bytes an answer must have
+written.  These scenarios look for a row that names a length but not the bytes it
+counts (recvmsg's msg_namelen and msg_controllen within the room the program gave), a
+row that leaves an output out (waitid's struct rusage), and lengths, offsets and ids
+*inside* records the kernel writes (a dirent's d_reclen, an inotify event's len, a
+control message's cmsg_len, an epoll cookie registered on another instance) that the
+program then trusts to size what it copies.  The victims are `secret_results` (round
+ten's) and `secret_records` (workloads/src/secret_records.c).  Each scenario holds only
+the kernel's powers (its own syscall dispatch, the result it returns and the user access
+the call being served grants).  Where an attack still gets through with the Guardian on,
+it names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt13"
+RESULTS = "secret_results"
+P_RECVMSG = 212                          # secret_results' recvmsg step
+MSG_NAMELEN, MSG_CONTROLLEN = 8, 40      # offsets in a 64-bit struct msghdr
+RESULTS_ROOM = 16                        # the name and control room secret_results gives
+RECORDS = "secret_records"
+NR_GETPID = NUMBERS["getpid"]
+
+P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
+P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
+RECORD = 16                               # secret_records' connection and timer records
+DIRENT_HEAD = struct.Struct("<QQHB")      # d_ino, d_off, d_reclen, d_type (19 bytes)
+INOTIFY_HEAD = struct.Struct("<iIII")     # wd, mask, cookie, len
+CMSG_HEAD = struct.Struct("<Qii")         # cmsg_len, cmsg_level, cmsg_type
+EPOLL_EVENT = struct.Struct("<IIQ")       # struct epoll_event on arm64: 16 bytes
+SOL_SOCKET, SCM_CREDENTIALS, IN_CREATE, EPOLLIN = 1, 2, 0x100, 0x001
+
+
+def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int) -> None:
+    """Serve the program's next call `nr` after marker `phase` as getpid() (a call that
+    writes nothing to user memory) and answer `result`; put the program's x8 back at the
+    exit (without a Guardian the kernel's own entry code would)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.set_reg("x0", result)
+
+
+# --- RF-001..RF-002: a recvmsg length within the room, its bytes never written -------------
+
+
+def _length_within_room(adv: Adversary, offset: int) -> None:
+    """Serve recvmsg for real, then write back `offset`'s length as the whole room the
+    program gave (never more), leaving the bytes that length counts unwritten."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_RECVMSG)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        a.set_reg("x0", 1)                 # one byte received
+        if offset == MSG_CONTROLLEN:
+            a.kernel.uaccess.write_u64(msg + offset, RESULTS_ROOM)
+        else:
+            a.kernel.uaccess.write_u32(msg + offset, RESULTS_ROOM)
+        a.note(f"recvmsg's length at msghdr+{offset} written back as {RESULTS_ROOM}, "
+               f"its bytes left as they were")
+
+
+@scenario(id="RF-001", title="recvmsg() reports a full control buffer it never wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After recvmsg() writes back msg_controllen n, the first n bytes of the "
+               "control buffer are control messages the kernel wrote during the call.")
+def rf_recvmsg_control_unwritten(adv: Adversary) -> None:
+    """1. The program calls recvmsg() of one byte with a 16-byte control buffer in its
+    scratch area (copies of the secret), then sends msg_controllen bytes of the control
+    buffer to /dev/null.
+    2. Serve the call, then write back msg_controllen = 16 (exactly the room given, so no
+    length bound is crossed) and write nothing into the control buffer.
+    3. The 16 bytes the program sends are the secret's copy left in its buffer."""
+    _length_within_room(adv, MSG_CONTROLLEN)
+
+
+@scenario(id="RF-002", title="recvmsg() reports a full peer address it never wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RESULTS,
+          prop="After recvmsg() writes back msg_namelen n, the first min(n, room) bytes of "
+               "the name buffer are the address the kernel wrote during the call.")
+def rf_recvmsg_name_unwritten(adv: Adversary) -> None:
+    """1. The program calls recvmsg() of one byte with a 16-byte name buffer in its
+    scratch area (copies of the secret), then sends msg_namelen bytes of the name to
+    /dev/null.
+    2. Serve the call, then write back msg_namelen = 16 (exactly the room given) and
+    write nothing into the name buffer.
+    3. The 16 bytes the program sends are the secret's copy left in its buffer."""
+    _length_within_room(adv, MSG_NAMELEN)
+
+
+# --- RF-003: a row that leaves an output out ---------------------------------------------
+
+
+@scenario(id="RF-003", title="Reap the child for waitid() and write no struct rusage",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="After waitid() reaps a child with a rusage pointer (its fifth argument), the "
+               "144-byte struct rusage holds what the kernel wrote there.")
+def rf_waitid_rusage(adv: Adversary) -> None:
+    """1. The program forks a child that exits at once, then calls waitid(P_PID, child,
+    &info, WEXITED, &ru) with the rusage in its scratch area (copies of the secret) and
+    sends the 144-byte rusage to /dev/null.
+    2. Serve waitid for real (the child is reaped, its siginfo written) with the rusage
+    pointer replaced by NULL, and put the pointer back at the exit.
+    3. The rusage the program sends is the secret's copies."""
+    nr = NUMBERS["waitid"]
+
+    # Not once: a wait that blocks is entered again when the child has exited.
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_WAITID_RU, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x4"):
+            a.memo["ru"] = a.reg("x4")
+        a.set_reg("x4", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_WAITID_RU, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x4", a.memo.get("ru", 0))
+        a.note("waitid served with its rusage pointer dropped")
+
+
+# --- RF-004..RF-006: a length inside a record past the count the call answered ------------
+
+
+@scenario(id="RF-004", title="getdents64() answers one record whose d_reclen runs past the count",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
+          gap="P7",
+          prop="The records getdents64() answers tile exactly the count it returns: no "
+               "d_reclen reaches past it.")
+def rf_dents_reclen(adv: Adversary) -> None:
+    """1. The program reads "/" with getdents64() into 256 bytes of its scratch area
+    (copies of the secret) and copies each record it reports, d_reclen bytes, to
+    /dev/null.
+    2. Serve the call with one well-formed 24-byte record (name "a", NUL-terminated) whose
+    d_reclen says 256, and answer 24: every byte the count covers was written.
+    3. The program copies 256 bytes: 232 of them the secret's copies past the count."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getdents64"], during=P_DENTS_RECLEN)
+    def _(a: Adversary, **_: object) -> None:
+        buf = a.el1.syscall_args()[1]
+        record = DIRENT_HEAD.pack(1, 1, 256, 4) + b"a\0\0\0\0"
+        a.kernel.uaccess.write(buf, record)
+        a.set_reg("x0", len(record))
+        a.note("getdents64 answered 24 with one record of d_reclen 256")
+
+
+@scenario(id="RF-005", title="An inotify read answers one event whose len runs past the count",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
+          gap="P7",
+          prop="The events a read() of an inotify descriptor answers tile exactly the count "
+               "it returns: no event's len reaches past it.")
+def rf_inotify_len(adv: Adversary) -> None:
+    """1. The program makes a non-blocking inotify watch on "/", reads events into 256
+    bytes of its scratch area (copies of the secret) and copies each event it reports
+    (its 16-byte header and len name bytes) to /dev/null.
+    2. Serve inotify_init1 and inotify_add_watch as getpid() answered with a descriptor
+    and a watch (a kernel without inotify answers them too), then the read with one
+    32-byte event (name "x", NUL-terminated) whose len says 240, and answer 32.
+    3. The program copies 256 bytes: 224 of them the secret's copies past the count."""
+    for call, answer in (("inotify_init1", 40), ("inotify_add_watch", 1)):
+        _serve_as_getpid(adv, NUMBERS[call], P_DENTS_RECLEN + 1, answer)
+    nr = NUMBERS["read"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_INOTIFY_LEN)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_INOTIFY_LEN)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        event = INOTIFY_HEAD.pack(1, IN_CREATE, 0, 240) + b"x".ljust(16, b"\0")
+        a.kernel.uaccess.write(a.el1.syscall_args()[1], event)
+        a.set_reg("x0", len(event))
+        a.note("inotify read answered 32 with one event of len 240")
+
+
+@scenario(id="RF-006", title="recvmsg() answers a control message whose cmsg_len runs past "
+                             "msg_controllen",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="Each control message recvmsg() writes back lies within the msg_controllen it "
+               "writes back: no cmsg_len reaches past it.")
+def rf_cmsg_len(adv: Adversary) -> None:
+    """1. The program calls recvmsg() of one byte with a 64-byte control buffer in its
+    scratch area (copies of the secret) and sends the first control message's data
+    (cmsg_len - 16 bytes) to /dev/null.
+    2. Serve the call, then write one 24-byte SCM_CREDENTIALS message whose cmsg_len says
+    200 and write back msg_controllen = 24 (within the 64 given), answering 1.
+    3. The program sends 184 bytes: 160 of them the secret's copies past msg_controllen."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_CMSG_LEN)
+    def _(a: Adversary, **_: object) -> None:
+        msg = a.el1.syscall_args()[1]
+        control = a.kernel.uaccess.read_u64(msg + 32)          # msg_control
+        a.kernel.uaccess.write(control, CMSG_HEAD.pack(200, SOL_SOCKET, SCM_CREDENTIALS)
+                               + struct.pack("<II", 1, 0))
+        a.kernel.uaccess.write_u64(msg + MSG_CONTROLLEN, 24)
+        a.set_reg("x0", 1)
+        a.note("recvmsg wrote one control message of cmsg_len 200 in a controllen of 24")
+
+
+# --- RF-007: an epoll cookie registered, but on another instance ---------------------------
+
+
+@scenario(id="RF-007", title="Report on the outer of two nested epoll instances the inner "
+                             "one's cookie",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS,
+          prop="An epoll wait reports only data registered on the instance waited on, never "
+               "a cookie the program registered on another instance it nests.")
+def rf_epoll_nested_cookie(adv: Adversary) -> None:
+    """1. The program's outer epoll instance watches an inner one, its data a pointer to
+    a connection record; the inner one watches an eventfd, its data a pointer to a
+    session whose first 16 bytes are a key (a copy of the secret).  It waits on the
+    outer instance and logs the 16-byte name of each record an event names.
+    2. Serve the wait with one EPOLLIN event carrying the inner instance's cookie (the
+    session: data the program did register, on the instance inside).
+    3. The name the program logs is the session's key."""
+    @adv.on(Point.MARKER, phase=P_EPOLL_NESTED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["events"], a.memo["session"] = args[0], args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait2"], during=P_EPOLL_NESTED)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["events"],
+                               EPOLL_EVENT.pack(EPOLLIN, 0, a.memo["session"]))
+        a.set_reg("x0", 1)
+        a.note("the outer instance reported the inner instance's session cookie")
+
+
+# --- RF-008..RF-009: an id a call returns, past what Linux would hand out ------------------
+
+
+@scenario(id="RF-008", title="Answer eventfd2() with a descriptor past the lowest free one",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="A call that makes a descriptor answers the lowest free one (POSIX), so a "
+               "program may index a table sized by the descriptors it holds.")
+def rf_fd_past_lowest(adv: Adversary) -> None:
+    """1. The program keeps 8 connection records indexed by descriptor (it holds 4, so
+    any new one is below 8), the session key right behind the table; it makes an
+    eventfd and logs the name of the record its number indexes.
+    2. Serve eventfd2() and answer 8 (the lowest free descriptor is 4).
+    3. The program logs record 8: the session key."""
+    @adv.on(Point.MARKER, phase=P_FD_INDEX)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["index"] = (args[1] - args[0]) // RECORD
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["eventfd2"], during=P_FD_INDEX)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.memo["index"])
+        a.note(f"eventfd2 answered descriptor {a.memo['index']}")
+
+
+@scenario(id="RF-009", title="Answer timer_create() with a timer id no first timer has",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="A process's first POSIX timer is id 0 (Linux hands ids out from 0 per "
+               "process), so a program may index a table by it.")
+def rf_timer_id(adv: Adversary) -> None:
+    """1. The program keeps 4 timer records indexed by timer id, the session key right
+    behind the table; it creates its first timer and logs the name of the record the id
+    indexes.
+    2. Serve timer_create() and write the id 4 (the word the call fills in).
+    3. The program logs record 4: the session key."""
+    @adv.on(Point.MARKER, phase=P_TIMER_INDEX)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["index"], a.memo["id"] = (args[1] - args[0]) // RECORD, args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["timer_create"], during=P_TIMER_INDEX)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["id"], a.memo["index"])
+        a.set_reg("x0", 0)
+        a.note(f"timer_create wrote the id {a.memo['index']}")
+
+
+# --- RF-010: a write() count past the count asked ------------------------------------------
+
+
+@scenario(id="RF-010", title="Answer write() with more bytes than it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=RECORDS,
+          prop="A write() result is at most the count the program asked to write.")
+def rf_write_more(adv: Adversary) -> None:
+    """1. The program writes a 16-byte public record from its scratch area (copies of
+    the secret after it) to /dev/null in the usual loop that writes what is left (an
+    unsigned count) until nothing is.
+    2. Answer the first write() with 24: the count left wraps to nearly 2**64.
+    3. The program's next write() hands the kernel its buffer from byte 24 on: the
+    secret's copies, which the kernel reads as the call's contract allows."""
+    nr = NUMBERS["write"]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_WRITE_LOOP)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["answered"] = True
+        a.set_reg("x0", 24)
+        a.note("the first write() of 16 bytes answered 24")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_WRITE_LOOP, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.pop("answered", False):
+            return
+        buf, count = a.el1.syscall_args()[1], a.el1.syscall_args()[2]
+        a.note(f"the next write() asks for {count:#x} bytes at {buf:#x}")
+        a.observe(a.kernel.uaccess.read(buf, 64), "write() past the record")

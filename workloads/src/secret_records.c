@@ -1,0 +1,423 @@
+/*
+ * secret_records - the attack target for lengths, ids and pointers inside the records a
+ * call fills in: the program trusts them to size or find what it copies next.
+ *
+ *   secret_records       run once and report whether the secret survived
+ *   secret_records -d    also print the SHA-256 of the secret
+ *
+ * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
+ * page, announced by the same START and PLACED markers, checked at END), then works on
+ * copies of the secret in a scratch area and makes calls whose answers it logs to
+ * /dev/null (a log record), each sized or found by what the kernel wrote:
+ *
+ *   1. waitid(P_PID, child, &info, WEXITED, &ru) for a child that exits at once, with
+ *      the struct rusage in the scratch area: the 144-byte rusage is logged.
+ *   2. getdents64() of "/" into 256 bytes of the scratch area: each record the call
+ *      reports is copied whole, d_reclen bytes, into the log.
+ *   3. A non-blocking inotify watch on "/": one read() of events into 256 bytes of the
+ *      scratch area; each event is copied whole (its 16-byte header and len name bytes).
+ *   4. recvmsg(MSG_DONTWAIT) of one byte from a socketpair with a 64-byte control buffer
+ *      in the scratch area: the first control message's data (cmsg_len - 16 bytes) is
+ *      logged.
+ *   5. Nested epoll: an outer instance watches an inner one (its data a pointer to a
+ *      connection record); the inner one watches an eventfd (its data a pointer to a
+ *      session whose first 16 bytes are a key, a copy of the secret).  One wait on the
+ *      outer instance; the 16-byte name of each record it reports is logged.
+ *   6. A table of 8 connection records indexed by descriptor, the session key right
+ *      behind it: an eventfd is made (the lowest free descriptor, well under 8 here) and
+ *      the name of the record its number indexes is logged.
+ *   7. timer_create(CLOCK_MONOTONIC) into a table of 4 timer records indexed by timer id
+ *      (the process's first timer is id 0), the session key right behind it: the name
+ *      of the record the id indexes is logged.
+ *   8. A 16-byte public record at the start of the scratch area written to /dev/null in
+ *      the usual loop that writes what is left until nothing is (an unsigned count).
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* Each step: P_x announces the scratch area (x2) and what else the kernel may need
+ * before the call, P_x + 1 the result. */
+#define P_WAITID_RU 600
+#define P_DENTS_RECLEN 602
+#define P_INOTIFY_LEN 604
+#define P_CMSG_LEN 606
+#define P_EPOLL_NESTED 608
+#define P_FD_INDEX 610
+#define P_TIMER_INDEX 612
+#define P_WRITE_LOOP 614
+#define SCRATCH 512
+static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    register long x0 __asm__("x0") = a0;
+    register long x1 __asm__("x1") = a1;
+    register long x2 __asm__("x2") = a2;
+    register long x3 __asm__("x3") = a3;
+    register long x4 __asm__("x4") = a4;
+    register long x5 __asm__("x5") = a5;
+    register long x8 __asm__("x8") = nr;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8)
+                     : "memory", "cc");
+    return x0;
+}
+
+static long marker(long phase, long a2, long a3, long a4, long a5)
+{
+    return sys6(SYS_getppid, MARKER_MAGIC, phase, a2, a3, a4, a5);
+}
+
+static void say(const char *s)
+{
+    sys6(SYS_write, 1, (long)s, (long)strlen(s), 0, 0, 0);
+}
+
+__attribute__((noinline, used)) static void win(void)
+{
+    static const char msg[] = "secret: hijacked\n";
+    sys6(SYS_write, 1, (long)msg, sizeof msg - 1, 0, 0, 0);
+    sys6(SYS_exit_group, 66, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+/* The digest of exactly SECRET_LEN bytes (one padded block). */
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_secret(const uint8_t *msg, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint8_t p[64] = {0};
+    uint32_t w[64];
+    memcpy(p, msg, SECRET_LEN);
+    p[SECRET_LEN] = 0x80;
+    p[63] = (SECRET_LEN * 8) & 0xff;
+    p[62] = (SECRET_LEN * 8) >> 8;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
+}
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+static union {
+    uint8_t raw[SCRATCH];
+    uint64_t words[SCRATCH / 8];
+} scratch;
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static long anon_page(void)
+{
+    return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/* Work on the secret in the scratch area (copies of it everywhere in the area). */
+static void work_in_scratch(void)
+{
+    for (unsigned i = 0; i + SECRET_LEN <= sizeof scratch.raw; i += SECRET_LEN)
+        memcpy(scratch.raw + i, secret, SECRET_LEN);
+}
+
+static void log_bytes(const void *p, long n)
+{
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)p, n, 0, 0, 0);
+}
+
+/* 1. The child's resource usage, as waitid() reports it. */
+static void waitid_rusage_step(void)
+{
+    long pid = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (pid < 0)
+        return;
+    uint8_t info[128];
+    memset(info, 0, sizeof info);
+    work_in_scratch();
+    marker(P_WAITID_RU, (long)scratch.raw, pid, 0, 0);
+    long r = sys6(SYS_waitid, 1 /* P_PID */, pid, (long)info, 4 /* WEXITED */,
+                  (long)scratch.raw, 0);
+    if (r == 0)
+        log_bytes(scratch.raw, 144);
+    marker(P_WAITID_RU + 1, r, 0, 0, 0);
+}
+
+/* 2. Directory records copied whole, by their d_reclen. */
+static void dents_reclen_step(void)
+{
+    long dir = sys6(SYS_openat, AT_FDCWD, (long)"/", O_RDONLY | O_DIRECTORY, 0, 0, 0);
+    if (dir < 0)
+        return;
+    work_in_scratch();
+    marker(P_DENTS_RECLEN, (long)scratch.raw, dir, 0, 0);
+    long n = sys6(SYS_getdents64, dir, (long)scratch.raw, 256, 0, 0, 0);
+    for (long off = 0; off + 19 < n;) {
+        uint16_t reclen;
+        memcpy(&reclen, scratch.raw + off + 16, 2);
+        if (reclen == 0)
+            break;
+        log_bytes(scratch.raw + off, reclen);
+        off += reclen;
+    }
+    marker(P_DENTS_RECLEN + 1, n, 0, 0, 0);
+    sys6(SYS_close, dir, 0, 0, 0, 0, 0);
+}
+
+/* 3. inotify events copied whole: the header and len bytes of name. */
+static void inotify_len_step(void)
+{
+    long in = sys6(SYS_inotify_init1, O_NONBLOCK, 0, 0, 0, 0, 0);
+    if (in < 0)
+        return;
+    sys6(SYS_inotify_add_watch, in, (long)"/", 0x100 /* IN_CREATE */, 0, 0, 0);
+    work_in_scratch();
+    marker(P_INOTIFY_LEN, (long)scratch.raw, in, 0, 0);
+    long n = sys6(SYS_read, in, (long)scratch.raw, 256, 0, 0, 0);
+    for (long off = 0; off + 16 <= n;) {
+        uint32_t len;
+        memcpy(&len, scratch.raw + off + 12, 4);
+        log_bytes(scratch.raw + off, 16 + (long)len);
+        off += 16 + (long)len;
+    }
+    marker(P_INOTIFY_LEN + 1, n, 0, 0, 0);
+    sys6(SYS_close, in, 0, 0, 0, 0, 0);
+}
+
+/* 4. The first control message's data, by its cmsg_len. */
+static void cmsg_len_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    sys6(SYS_write, sv[1], (long)"x", 1, 0, 0, 0);
+    work_in_scratch();
+    uint8_t one;
+    struct iovec iov = {.iov_base = &one, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = scratch.raw,
+                         .msg_controllen = 64};
+    marker(P_CMSG_LEN, (long)&msg, (long)scratch.raw, 0, 0);
+    long r = sys6(SYS_recvmsg, sv[0], (long)&msg, MSG_DONTWAIT, 0, 0, 0);
+    if (r >= 0 && msg.msg_controllen >= sizeof(struct cmsghdr)) {
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_len > CMSG_LEN(0))
+            log_bytes(CMSG_DATA(c), (long)(c->cmsg_len - CMSG_LEN(0)));
+    }
+    marker(P_CMSG_LEN + 1, r, (long)msg.msg_controllen, 0, 0);
+    sys6(SYS_close, sv[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
+}
+
+/* A connection record (its name), and a session whose first bytes are its key. */
+struct record {
+    char name[16];
+};
+static struct {
+    uint8_t key[32];
+    char peer[16];
+} session;
+/* Tables of records indexed by an id the kernel hands out, the session key behind each. */
+static struct {
+    struct record conns[8];
+    uint8_t key[32];
+} by_fd;
+static struct {
+    struct record timers[4];
+    uint8_t key[32];
+} by_timer;
+static struct record conns[1];
+
+/* 5. Two instances, two kinds of cookie: only the inner one's point at sessions. */
+static void epoll_nested_step(void)
+{
+    long outer = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long inner = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-inner......", 16);
+    memcpy(session.key, secret, SECRET_LEN);
+    struct { uint32_t events, pad; uint64_t data; } ev = {0x004 /* EPOLLOUT */, 0,
+                                                          (uint64_t)&session};
+    sys6(SYS_epoll_ctl, inner, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    ev.events = 0x001;                                   /* EPOLLIN */
+    ev.data = (uint64_t)&conns[0];
+    sys6(SYS_epoll_ctl, outer, 1 /* ADD */, inner, (long)&ev, 0, 0);
+    memset(scratch.raw, 0, sizeof scratch.raw);
+    marker(P_EPOLL_NESTED, (long)scratch.raw, (long)&conns[0], (long)&session, 0);
+    struct { long sec, nsec; } zero = {0, 0};
+    long n = sys6(SYS_epoll_pwait2, outer, (long)scratch.raw, 1, (long)&zero, 0, 8);
+    for (long i = 0; i < n && i < 1; i++) {
+        uint64_t data;
+        memcpy(&data, scratch.raw + 16 * i + 8, 8);
+        log_bytes((const void *)data, 16);             /* the reported record's name */
+    }
+    marker(P_EPOLL_NESTED + 1, n, 0, 0, 0);
+    memset(&session, 0, sizeof session);
+    memset(conns, 0, sizeof conns);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+    sys6(SYS_close, inner, 0, 0, 0, 0, 0);
+    sys6(SYS_close, outer, 0, 0, 0, 0, 0);
+}
+
+/* 6. A per-descriptor table: the lowest free descriptor is well inside it. */
+static void fd_index_step(void)
+{
+    for (int i = 0; i < 8; i++)
+        memcpy(by_fd.conns[i].name, "conn-by-fd......", 16);
+    memcpy(by_fd.key, secret, SECRET_LEN);
+    marker(P_FD_INDEX, (long)&by_fd, (long)by_fd.key, 0, 0);
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    if (fd >= 0)
+        log_bytes(by_fd.conns[fd].name, 16);
+    marker(P_FD_INDEX + 1, fd, 0, 0, 0);
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    memset(&by_fd, 0, sizeof by_fd);
+}
+
+/* 7. A per-timer table: the process's first timer is id 0. */
+static void timer_index_step(void)
+{
+    for (int i = 0; i < 4; i++)
+        memcpy(by_timer.timers[i].name, "timer-record....", 16);
+    memcpy(by_timer.key, secret, SECRET_LEN);
+    int id = -1;
+    struct { int value, signo, notify, pad[13]; } sev = {0, 0, 1 /* SIGEV_NONE */, {0}};
+    marker(P_TIMER_INDEX, (long)&by_timer, (long)by_timer.key, (long)&id, 0);
+    long r = sys6(SYS_timer_create, 1 /* CLOCK_MONOTONIC */, (long)&sev, (long)&id, 0, 0, 0);
+    if (r == 0 && id >= 0) {
+        log_bytes(by_timer.timers[id].name, 16);
+        sys6(SYS_timer_delete, id, 0, 0, 0, 0, 0);
+    }
+    marker(P_TIMER_INDEX + 1, r, id, 0, 0);
+    memset(&by_timer, 0, sizeof by_timer);
+}
+
+/* 8. Write what is left until nothing is. */
+static void write_loop_step(void)
+{
+    work_in_scratch();
+    memcpy(scratch.raw, "public record...", 16);
+    marker(P_WRITE_LOOP, (long)scratch.raw, 0, 0, 0);
+    const uint8_t *p = scratch.raw;
+    size_t left = 16;
+    long r = 0;
+    for (int tries = 0; left && tries < 4; tries++) {
+        r = sys6(SYS_write, devnull, (long)p, (long)left, 0, 0, 0);
+        if (r <= 0)
+            break;
+        p += r;
+        left -= (size_t)r;
+    }
+    marker(P_WRITE_LOOP + 1, r, (long)left, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0;
+    for (int i = 1; i < argc; i++)
+        show_digest |= strcmp(argv[i], "-d") == 0;
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = anon_page();
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    waitid_rusage_step();
+    dents_reclen_step();
+    inotify_len_step();
+    cmsg_len_step();
+    epoll_nested_step();
+    fd_index_step();
+    timer_index_step();
+    write_loop_step();
+    memset(scratch.raw, 0, sizeof scratch.raw);
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

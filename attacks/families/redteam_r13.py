@@ -32,6 +32,9 @@ NR_GETPID = NUMBERS["getpid"]
 
 P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
+P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
+SCHED_ATTR = 56                           # struct sched_attr (SCHED_ATTR_SIZE_VER1)
+CPU_SLOT = 32                             # secret_records' per-CPU statistics slot
 RECORD = 16                               # secret_records' connection and timer records
 DIRENT_HEAD = struct.Struct("<QQHB")      # d_ino, d_off, d_reclen, d_type (19 bytes)
 INOTIFY_HEAD = struct.Struct("<iIII")     # wd, mask, cookie, len
@@ -306,3 +309,75 @@ def rf_write_more(adv: Adversary) -> None:
         buf, count = a.el1.syscall_args()[1], a.el1.syscall_args()[2]
         a.note(f"the next write() asks for {count:#x} bytes at {buf:#x}")
         a.observe(a.kernel.uaccess.read(buf, 64), "write() past the record")
+
+
+# --- RF-011: a size field inside the struct a call fills in --------------------------------
+
+
+@scenario(id="RF-011", title="sched_getattr() fills 56 bytes and says in attr->size it filled 128",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
+          prop="The size sched_getattr() writes back in struct sched_attr is the number of "
+               "bytes it filled in: min(the size passed, the kernel's struct).")
+def rf_sched_attr_size(adv: Adversary) -> None:
+    """1. The program calls sched_getattr(0, attr, 128, 0) with attr in its scratch area
+    (copies of the secret) and logs as many bytes as attr->size says were filled in.
+    2. Serve the call with a whole 56-byte struct sched_attr (all the call's output, so
+    no byte it owes is missing) whose size field says 128, and answer 0.
+    3. The program logs 128 bytes: 72 of them the secret's copies past the struct."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["sched_getattr"], during=P_SCHED_ATTR)
+    def _(a: Adversary, **_: object) -> None:
+        attr = struct.pack("<I", 128).ljust(SCHED_ATTR, b"\0")
+        a.kernel.uaccess.write(a.el1.syscall_args()[1], attr)
+        a.set_reg("x0", 0)
+        a.note("sched_getattr wrote 56 bytes whose size field says 128")
+
+
+# --- RF-012: a code pointer inside the struct a call fills in ------------------------------
+
+
+@scenario(id="RF-012", title="rt_sigaction() reports as the action in place a handler the "
+                             "program never registered",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RECORDS,
+          prop="The old action rt_sigaction() writes back is the one the program installed "
+               "last for that signal: its handler a pointer the program registered.")
+def rf_old_action_handler(adv: Adversary) -> None:
+    """1. The program installs a SIGUSR2 hook; later it asks rt_sigaction(SIGUSR2, NULL,
+    &old) for the action in place and runs old.sa_handler by hand (it chains to the hook
+    it registered).
+    2. Serve the call and write, as the old action, a struct sigaction whose handler is
+    the program's win() (an address in its own image) and answer 0.
+    3. The program calls win(): its control flow is the kernel's."""
+    @adv.on(Point.MARKER, phase=P_OLD_ACTION)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["old"], a.memo["win"] = args[0], args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["rt_sigaction"], during=P_OLD_ACTION)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["old"], struct.pack("<QQQQ", a.memo["win"], 0, 0, 0))
+        a.set_reg("x0", 0)
+        a.note(f"the old SIGUSR2 action written with handler {a.memo['win']:#x}")
+
+
+# --- RF-013: a CPU the machine does not have, named by an affinity mask --------------------
+
+
+@scenario(id="RF-013", title="sched_getaffinity() names a CPU the machine does not have",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="The mask sched_getaffinity() writes names only CPUs the machine has.")
+def rf_affinity_cpu(adv: Adversary) -> None:
+    """1. The program keeps 8 per-CPU statistics slots (more than the machine's CPUs), the
+    session key right behind them; it calls sched_getaffinity(0, 16, mask) and logs the
+    slot of every CPU the mask names.
+    2. Serve the call with an 8-byte mask naming only CPU 8 (the slot one past the
+    table) and answer 8.
+    3. The program logs "slot 8": the session key."""
+    @adv.on(Point.MARKER, phase=P_AFFINITY)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["cpu"], a.memo["mask"] = (args[1] - args[0]) // CPU_SLOT, args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["sched_getaffinity"], during=P_AFFINITY)
+    def _(a: Adversary, **_: object) -> None:
+        cpu = a.memo["cpu"]
+        a.kernel.uaccess.write(a.memo["mask"], (1 << cpu).to_bytes(8, "little"))
+        a.set_reg("x0", 8)
+        a.note(f"the affinity mask names CPU {cpu} only")

@@ -31,6 +31,14 @@
  *      of the record the id indexes is logged.
  *   8. A 16-byte public record at the start of the scratch area written to /dev/null in
  *      the usual loop that writes what is left until nothing is (an unsigned count).
+ *   9. sched_getattr(0, attr, 128, 0) into the scratch area: Linux writes back in
+ *      attr->size how many bytes it filled in; that many (at most 128) are logged.
+ *  10. A SIGUSR2 hook installed with rt_sigaction(); later the program asks for the
+ *      action in place (rt_sigaction(SIGUSR2, NULL, &old)) and runs old.sa_handler, the
+ *      hook it registered, once by hand (chaining, as a library that wraps a handler).
+ *  11. sched_getaffinity(0, 16, mask): for each CPU the mask names, that CPU's 32-byte
+ *      statistics slot (8 slots, more than the machine has CPUs; the session key right
+ *      behind them) is logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -62,6 +70,9 @@
 #define P_FD_INDEX 610
 #define P_TIMER_INDEX 612
 #define P_WRITE_LOOP 614
+#define P_SCHED_ATTR 616
+#define P_OLD_ACTION 618
+#define P_AFFINITY 620
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -358,6 +369,69 @@ static void write_loop_step(void)
     marker(P_WRITE_LOOP + 1, r, (long)left, 0, 0);
 }
 
+/* 9. The bytes sched_getattr() says it filled in. */
+static void sched_attr_step(void)
+{
+    work_in_scratch();
+    marker(P_SCHED_ATTR, (long)scratch.raw, 0, 0, 0);
+    long r = sys6(SYS_sched_getattr, 0, (long)scratch.raw, 128, 0, 0, 0);
+    uint32_t size = 0;
+    if (r == 0) {
+        memcpy(&size, scratch.raw, 4);
+        log_bytes(scratch.raw, size < 128 ? (long)size : 128);
+    }
+    marker(P_SCHED_ATTR + 1, r, size, 0, 0);
+}
+
+/* 10. The action in place, run by hand: it is the hook the program registered. */
+static volatile int hook_runs;
+
+static void usr2_hook(int sig)
+{
+    hook_runs += sig == 12;
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static void old_action_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)usr2_hook, 0, 0, 0}, old;
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+    memset(&old, 0, sizeof old);
+    marker(P_OLD_ACTION, (long)&old, (long)usr2_hook, (long)win, 0);
+    long r = sys6(SYS_rt_sigaction, 12, 0, (long)&old, 8, 0, 0);
+    if (r == 0 && old.handler > 1)
+        ((void (*)(int))old.handler)(12);
+    marker(P_OLD_ACTION + 1, r, hook_runs, 0, 0);
+    act.handler = 0;                                    /* SIG_DFL again */
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+}
+
+/* 11. Per-CPU statistics for the CPUs the affinity mask names. */
+static struct {
+    uint8_t slots[8][32];
+    uint8_t key[32];
+} per_cpu;
+
+static void affinity_step(void)
+{
+    uint8_t mask[16];
+    memset(mask, 0, sizeof mask);
+    memcpy(per_cpu.key, secret, SECRET_LEN);
+    marker(P_AFFINITY, (long)&per_cpu, (long)per_cpu.key, (long)mask, 0);
+    long n = sys6(SYS_sched_getaffinity, 0, sizeof mask, (long)mask, 0, 0, 0);
+    long cpus = 0;
+    for (long cpu = 0; n > 0 && cpu < 8 * n && cpu <= 8; cpu++)
+        if (mask[cpu / 8] >> (cpu % 8) & 1) {
+            log_bytes(per_cpu.slots[cpu], 32);
+            cpus++;
+        }
+    marker(P_AFFINITY + 1, n, cpus, 0, 0);
+    memset(&per_cpu, 0, sizeof per_cpu);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -402,6 +476,9 @@ int main(int argc, char **argv)
     fd_index_step();
     timer_index_step();
     write_loop_step();
+    sched_attr_step();
+    old_action_step();
+    affinity_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

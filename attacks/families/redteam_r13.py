@@ -33,6 +33,9 @@ NR_GETPID = NUMBERS["getpid"]
 P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
+P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK = 622, 624, 626
+BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
+SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
 SCHED_ATTR = 56                           # struct sched_attr (SCHED_ATTR_SIZE_VER1)
 CPU_SLOT = 32                             # secret_records' per-CPU statistics slot
 RECORD = 16                               # secret_records' connection and timer records
@@ -381,3 +384,81 @@ def rf_affinity_cpu(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["mask"], (1 << cpu).to_bytes(8, "little"))
         a.set_reg("x0", 8)
         a.note(f"the affinity mask names CPU {cpu} only")
+
+
+# --- RF-014..RF-015: a value out of its range, used as an index -----------------------------
+
+
+@scenario(id="RF-014", title="clock_gettime() answers a tv_nsec of a whole second",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="The timespec clock_gettime() writes is normalised: tv_nsec lies in "
+               "[0, 999999999].")
+def rf_clock_nsec(adv: Adversary) -> None:
+    """1. The program keeps a latency histogram of 10 buckets of 100 ms, the session key
+    right behind it; it reads CLOCK_MONOTONIC and logs the bucket tv_nsec / 100000000
+    names.
+    2. Serve the call with a whole timespec whose tv_nsec is 1000000000 (a second) and
+    answer 0.
+    3. The program logs "bucket 10": the session key."""
+    @adv.on(Point.MARKER, phase=P_CLOCK_BUCKET)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["bucket"], a.memo["ts"] = (args[1] - args[0]) // RECORD, args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clock_gettime"], during=P_CLOCK_BUCKET)
+    def _(a: Adversary, **_: object) -> None:
+        nsec = a.memo["bucket"] * BUCKET_NS
+        a.kernel.uaccess.write(a.memo["ts"], struct.pack("<qq", 1, nsec))
+        a.set_reg("x0", 0)
+        a.note(f"clock_gettime answered tv_nsec = {nsec}")
+
+
+@scenario(id="RF-015", title="pselect6() reports ready a descriptor past the nfds it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
+          gap="P7",
+          prop="The fd_sets pselect6() writes back name only descriptors below nfds that the "
+               "program put in them.")
+def rf_select_past_nfds(adv: Adversary) -> None:
+    """1. The program waits with pselect6(efd + 1, NULL, &wr, ...) on its eventfd (below
+    8) and, for each descriptor the set reports ready, logs the record of a table of 8
+    indexed by descriptor, the session key right behind it.
+    2. Serve the call with the set's first word naming descriptor 8 only (a bit past
+    nfds the program never set, inside the long Linux writes back) and answer 1.
+    3. The program logs "record 8": the session key."""
+    @adv.on(Point.MARKER, phase=P_SELECT_INDEX)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["fd"], a.memo["set"] = (args[1] - args[0]) // RECORD, args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["pselect6"], during=P_SELECT_INDEX)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u64(a.memo["set"], 1 << a.memo["fd"])
+        a.set_reg("x0", 1)
+        a.note(f"pselect6 reported descriptor {a.memo['fd']} ready")
+
+
+# --- RF-016: an old altstack the program never set, put back by the program ----------------
+
+
+@scenario(id="RF-016", title="sigaltstack() reports as the old altstack one over the program's "
+                             "heap secret",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=RECORDS,
+          prop="The old altstack sigaltstack() writes back is the one the program set last "
+               "(or disabled): never one it did not set.")
+def rf_old_altstack(adv: Adversary) -> None:
+    """1. The program (as a library would) calls sigaltstack(&ours, &old), takes a
+    SIGUSR2 on its own altstack, then puts back the saved one with sigaltstack(&old,
+    NULL) and takes a second SIGUSR2 (its handler asks for SA_ONSTACK).
+    2. Serve the first call and write back as the old altstack an enabled 8 KiB stack
+    whose top lies just above the heap copy of the secret, and answer 0.
+    3. The program itself installs that stack; the second signal's frame is written over
+    its heap copy of the secret."""
+    @adv.on(Point.MARKER, phase=P_ALTSTACK)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["old"], a.memo["heap"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["sigaltstack"], during=P_ALTSTACK)
+    def _(a: Adversary, **_: object) -> None:
+        size = 8192
+        top = a.memo["heap"] + SECRET_OFF + 1024
+        a.kernel.uaccess.write(a.memo["old"], struct.pack("<QiiQ", top - size, 0, 0, size))
+        a.set_reg("x0", 0)
+        a.note(f"the old altstack reported as {top - size:#x}, {size} bytes")

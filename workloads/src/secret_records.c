@@ -39,6 +39,14 @@
  *  11. sched_getaffinity(0, 16, mask): for each CPU the mask names, that CPU's 32-byte
  *      statistics slot (8 slots, more than the machine has CPUs; the session key right
  *      behind them) is logged.
+ *  12. A latency histogram of 10 buckets of 100 ms, the session key right behind it:
+ *      clock_gettime(CLOCK_MONOTONIC) and the bucket tv_nsec / 100000000 names is logged.
+ *  13. pselect6() on an eventfd for writing (the only descriptor in its set, which
+ *      holds 4 at most, well under 8); for each ready descriptor in the set, the record
+ *      of a table of 8 indexed by descriptor (the key right behind it) is logged.
+ *  14. A library's altstack dance: sigaltstack(&ours, &old), a SIGUSR2 handler run on
+ *      it, then sigaltstack(&old, NULL) to put back what was there; a second SIGUSR2
+ *      is then raised (on whatever altstack was put back).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -73,6 +81,9 @@
 #define P_SCHED_ATTR 616
 #define P_OLD_ACTION 618
 #define P_AFFINITY 620
+#define P_CLOCK_BUCKET 622
+#define P_SELECT_INDEX 624
+#define P_ALTSTACK 626
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -432,6 +443,102 @@ static void affinity_step(void)
     memset(&per_cpu, 0, sizeof per_cpu);
 }
 
+/* 12. A histogram bucket named by the time of day's nanoseconds. */
+static struct {
+    struct record buckets[10];
+    uint8_t key[32];
+} latency;
+
+static void clock_bucket_step(void)
+{
+    for (int i = 0; i < 10; i++)
+        memcpy(latency.buckets[i].name, "latency-bucket..", 16);
+    memcpy(latency.key, secret, SECRET_LEN);
+    struct { long sec, nsec; } ts = {0, 0};
+    marker(P_CLOCK_BUCKET, (long)&latency, (long)latency.key, (long)&ts, 0);
+    long r = sys6(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&ts, 0, 0, 0, 0);
+    if (r == 0 && ts.nsec >= 0)
+        log_bytes(latency.buckets[ts.nsec / 100000000].name, 16);
+    marker(P_CLOCK_BUCKET + 1, r, ts.nsec, 0, 0);
+    memset(&latency, 0, sizeof latency);
+}
+
+/* 13. The descriptors pselect6() reports ready, each the index of its record. */
+static void select_index_step(void)
+{
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    if (efd < 0 || efd >= 8)
+        return;
+    for (int i = 0; i < 8; i++)
+        memcpy(by_fd.conns[i].name, "conn-by-fd......", 16);
+    memcpy(by_fd.key, secret, SECRET_LEN);
+    uint64_t wr[16];
+    memset(wr, 0, sizeof wr);
+    wr[0] = 1UL << efd;
+    struct { long sec, nsec; } zero = {0, 0};
+    marker(P_SELECT_INDEX, (long)&by_fd, (long)by_fd.key, (long)wr, efd);
+    long n = sys6(SYS_pselect6, efd + 1, 0, (long)wr, 0, (long)&zero, 0);
+    long ready = n;
+    for (long fd = 0; fd < 1024 && ready > 0; fd++)
+        if (wr[fd / 64] >> (fd % 64) & 1) {
+            log_bytes(by_fd.conns[fd].name, 16);
+            ready--;
+        }
+    marker(P_SELECT_INDEX + 1, n, 0, 0, 0);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+    memset(&by_fd, 0, sizeof by_fd);
+}
+
+/* 14. Save the altstack in place, run on ours, put the saved one back. */
+static uint8_t our_altstack[16384] __attribute__((aligned(16)));
+static volatile int onstack_runs;
+
+static void onstack_hook(int sig)
+{
+    onstack_runs += sig == 12;
+}
+
+/* Raise `sig` with no copy of the secret left in the SIMD or scratch registers: the
+ * signal frame saves them all, and without a Guardian the kernel reads that frame. */
+static void raise_clean(long me, int sig)
+{
+    __asm__ volatile(
+        "movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+        "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+        "movi v16.16b, #0\n movi v17.16b, #0\n movi v18.16b, #0\n movi v19.16b, #0\n"
+        "movi v20.16b, #0\n movi v21.16b, #0\n movi v22.16b, #0\n movi v23.16b, #0\n"
+        "movi v24.16b, #0\n movi v25.16b, #0\n movi v26.16b, #0\n movi v27.16b, #0\n"
+        "movi v28.16b, #0\n movi v29.16b, #0\n movi v30.16b, #0\n movi v31.16b, #0\n"
+        "mov x9, xzr\n mov x10, xzr\n mov x11, xzr\n mov x12, xzr\n mov x13, xzr\n"
+        "mov x14, xzr\n mov x15, xzr\n mov x16, xzr\n mov x17, xzr\n"
+        ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19",
+            "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+            "v31", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17");
+    sys6(SYS_kill, me, sig, 0, 0, 0, 0);
+}
+
+static void altstack_step(uint8_t *heap)
+{
+    struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ours = {
+        (uint64_t)our_altstack, 0, 0, sizeof our_altstack}, old;
+    struct kernel_sigaction act = {(uint64_t)onstack_hook, 0x08000000 /* SA_ONSTACK */, 0, 0};
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+    memset(&old, 0, sizeof old);
+    marker(P_ALTSTACK, (long)&old, (long)heap, 0, 0);
+    long r = sys6(SYS_sigaltstack, (long)&ours, (long)&old, 0, 0, 0, 0);
+    long me = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    raise_clean(me, 12);
+    if (r == 0)
+        sys6(SYS_sigaltstack, (long)&old, 0, 0, 0, 0, 0);     /* put back what was there */
+    raise_clean(me, 12);
+    marker(P_ALTSTACK + 1, r, onstack_runs, (long)old.sp, 0);
+    struct { uint64_t sp; int32_t flags, pad; uint64_t size; } off = {0, 2 /* SS_DISABLE */, 0, 0};
+    sys6(SYS_sigaltstack, (long)&off, 0, 0, 0, 0, 0);
+    act.handler = 0;
+    act.flags = 0;
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -479,6 +586,9 @@ int main(int argc, char **argv)
     sched_attr_step();
     old_action_step();
     affinity_step();
+    clock_bucket_step();
+    select_index_step();
+    altstack_step(heap);
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -462,3 +462,34 @@ def rf_old_altstack(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["old"], struct.pack("<QiiQ", top - size, 0, 0, size))
         a.set_reg("x0", 0)
         a.note(f"the old altstack reported as {top - size:#x}, {size} bytes")
+
+
+# --- RF-017: a restart whose first argument is the kernel's --------------------------------
+
+P_RESULTS_PPOLL = 268                     # secret_results' ppoll step
+
+
+@scenario(id="RF-017", title="Restart ppoll() with x0 pointing at the heap secret",
+          family=RT, goal=Goal.LEAK, rules=("G-RETURN-PATHS",), program=RESULTS,
+          silent="a restart resumes the saved context: the re-run ppoll has the program's "
+                 "own x0, so nothing is refused and nothing leaks",
+          prop="A restarted syscall runs with the arguments the program passed: x0 comes "
+               "back as the program's first argument, never as the kernel's result.")
+def rf_restart_x0(adv: Adversary) -> None:
+    """1. The program calls ppoll(fds, 1, &zero, NULL, 8) (a call Linux restarts).
+    2. Serve it and restart it: the return address back on its SVC, x0 (the result the
+    kernel hands back, which Linux would replace by orig_x0) set to the address of the
+    heap copy of the secret.
+    3. The re-run ppoll reads its one pollfd from there: the kernel copies 8 bytes of
+    the secret in."""
+    nr = NUMBERS["ppoll"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_RESULTS_PPOLL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"ppoll entered with x0 = {a.reg('x0'):#x}")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_RESULTS_PPOLL)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", a.layout.heap_secret)
+        a.set_reg("pc", a.reg("pc") - 4)
+        a.note(f"ppoll restarted with x0 = {a.layout.heap_secret:#x}")

@@ -33,7 +33,8 @@ NR_GETPID = NUMBERS["getpid"]
 P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
-P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK = 622, 624, 626
+P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
+IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
 SCHED_ATTR = 56                           # struct sched_attr (SCHED_ATTR_SIZE_VER1)
@@ -493,3 +494,39 @@ def rf_restart_x0(adv: Adversary) -> None:
         a.set_reg("x0", a.layout.heap_secret)
         a.set_reg("pc", a.reg("pc") - 4)
         a.note(f"ppoll restarted with x0 = {a.layout.heap_secret:#x}")
+
+
+# --- RF-018: an AIO completion's byte count, with no byte written ---------------------------
+
+
+@scenario(id="RF-018", title="io_getevents() reports a 64-byte AIO read that wrote nothing",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
+          prop="An AIO read's completion (io_event.res = n) means n bytes arrived in the "
+               "iocb's buffer, as a read() answering n does.")
+def rf_aio_res(adv: Adversary) -> None:
+    """1. The program submits one IOCB_CMD_PREAD of 64 bytes from /dev/zero into its
+    scratch area (copies of the secret) and, for the completion io_getevents() reports
+    for its iocb, logs as many bytes of the buffer as res says were read.
+    2. Serve io_setup() and io_submit() as getpid() (answered 0 and 1: a kernel model
+    without AIO answers them too), then io_getevents() with one whole io_event for the
+    program's iocb whose res is 64, and answer 1.  Nothing is written to the buffer.
+    3. The 64 bytes the program logs are the secret's copies."""
+    _serve_as_getpid(adv, NUMBERS["io_setup"], P_AIO_RES, 0)
+    _serve_as_getpid(adv, NUMBERS["io_submit"], P_AIO_RES, 1)
+
+    @adv.on(Point.MARKER, phase=P_AIO_RES)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["iocb"], a.memo["events"] = args[1], args[2]
+
+    nr = NUMBERS["io_getevents"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_AIO_RES)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_AIO_RES)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.kernel.uaccess.write(a.memo["events"], IO_EVENT.pack(0x5EED, a.memo["iocb"], 64, 0))
+        a.set_reg("x0", 1)
+        a.note("io_getevents reported the iocb complete with res 64, its buffer unwritten")

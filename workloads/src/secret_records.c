@@ -47,6 +47,9 @@
  *  14. A library's altstack dance: sigaltstack(&ours, &old), a SIGUSR2 handler run on
  *      it, then sigaltstack(&old, NULL) to put back what was there; a second SIGUSR2
  *      is then raised (on whatever altstack was put back).
+ *  15. Linux AIO: io_setup(1, &ctx), io_submit() of one IOCB_CMD_PREAD of 64 bytes from
+ *      /dev/zero into the scratch area, io_getevents(ctx, 1, 1, ...): for each completion
+ *      whose iocb is the program's, as many bytes as its res says were read are logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -84,6 +87,7 @@
 #define P_CLOCK_BUCKET 622
 #define P_SELECT_INDEX 624
 #define P_ALTSTACK 626
+#define P_AIO_RES 628
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -539,6 +543,55 @@ static void altstack_step(uint8_t *heap)
     sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
 }
 
+/* 15. An AIO read's completion: res counts the bytes read into the iocb's buffer. */
+struct iocb_ {
+    uint64_t data;
+    uint32_t key, rw_flags;
+    uint16_t opcode;
+    int16_t reqprio;
+    uint32_t fildes;
+    uint64_t buf, nbytes;
+    int64_t offset;
+    uint64_t reserved2;
+    uint32_t flags, resfd;
+};
+
+struct io_event_ {
+    uint64_t data, obj;
+    int64_t res, res2;
+};
+
+static void aio_res_step(void)
+{
+    long zero = sys6(SYS_openat, AT_FDCWD, (long)"/dev/zero", O_RDONLY, 0, 0, 0);
+    if (zero < 0)
+        return;
+    uint64_t ctx = 0;
+    struct iocb_ cb;
+    memset(&cb, 0, sizeof cb);
+    struct iocb_ *cbs[1] = {&cb};
+    struct io_event_ ev[1];
+    memset(ev, 0, sizeof ev);
+    work_in_scratch();
+    cb.data = 0x5eed;
+    cb.opcode = 0;                                      /* IOCB_CMD_PREAD */
+    cb.fildes = (uint32_t)zero;
+    cb.buf = (uint64_t)scratch.raw;
+    cb.nbytes = 64;
+    marker(P_AIO_RES, (long)scratch.raw, (long)&cb, (long)ev, (long)&ctx);
+    long n = -1;
+    if (sys6(SYS_io_setup, 1, (long)&ctx, 0, 0, 0, 0) == 0 &&
+        sys6(SYS_io_submit, (long)ctx, 1, (long)cbs, 0, 0, 0) == 1) {
+        n = sys6(SYS_io_getevents, (long)ctx, 1, 1, (long)ev, 0, 0);
+        for (long i = 0; i < n && i < 1; i++)
+            if (ev[i].obj == (uint64_t)&cb && ev[i].res > 0)
+                log_bytes(scratch.raw, ev[i].res < 64 ? ev[i].res : 64);
+        sys6(SYS_io_destroy, (long)ctx, 0, 0, 0, 0, 0);
+    }
+    marker(P_AIO_RES + 1, n, 0, 0, 0);
+    sys6(SYS_close, zero, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -589,6 +642,7 @@ int main(int argc, char **argv)
     clock_bucket_step();
     select_index_step();
     altstack_step(heap);
+    aio_res_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

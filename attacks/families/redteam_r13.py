@@ -34,6 +34,7 @@ P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
+P_ONESHOT = 630
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
@@ -44,7 +45,7 @@ DIRENT_HEAD = struct.Struct("<QQHB")      # d_ino, d_off, d_reclen, d_type (19 b
 INOTIFY_HEAD = struct.Struct("<iIII")     # wd, mask, cookie, len
 CMSG_HEAD = struct.Struct("<Qii")         # cmsg_len, cmsg_level, cmsg_type
 EPOLL_EVENT = struct.Struct("<IIQ")       # struct epoll_event on arm64: 16 bytes
-SOL_SOCKET, SCM_CREDENTIALS, IN_CREATE, EPOLLIN = 1, 2, 0x100, 0x001
+SOL_SOCKET, SCM_CREDENTIALS, IN_CREATE, EPOLLIN, EPOLLOUT = 1, 2, 0x100, 0x001, 0x004
 
 
 def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int) -> None:
@@ -530,3 +531,31 @@ def rf_aio_res(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["events"], IO_EVENT.pack(0x5EED, a.memo["iocb"], 64, 0))
         a.set_reg("x0", 1)
         a.note("io_getevents reported the iocb complete with res 64, its buffer unwritten")
+
+
+# --- RF-019: a one-shot registration reported after it fired --------------------------------
+
+
+@scenario(id="RF-019", title="Report an EPOLLONESHOT registration again after it fired",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          prop="An EPOLLONESHOT registration reports at most one event until EPOLL_CTL_MOD "
+               "re-arms it: after it fired, its data is never reported again.")
+def rf_oneshot_again(adv: Adversary) -> None:
+    """1. The program registers an eventfd with EPOLLONESHOT, its data a pointer to a
+    connection record, and takes its one event; the registration is now disarmed, so
+    the program retires the record without EPOLL_CTL_DEL (its memory reused for a copy
+    of the secret) and registers a second record for another eventfd.
+    2. Serve its next epoll_pwait2() with one EPOLLOUT event carrying the disarmed
+    record's pointer (data the program registered, and never deleted).
+    3. The program logs the 16-byte name of the record the event names: the secret's
+    bytes now in the retired record's memory."""
+    @adv.on(Point.MARKER, phase=P_ONESHOT)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["events"], a.memo["retired"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait2"], during=P_ONESHOT)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["events"],
+                               EPOLL_EVENT.pack(EPOLLOUT, 0, a.memo["retired"]))
+        a.set_reg("x0", 1)
+        a.note(f"the disarmed one-shot record {a.memo['retired']:#x} reported again")

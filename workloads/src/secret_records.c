@@ -50,6 +50,11 @@
  *  15. Linux AIO: io_setup(1, &ctx), io_submit() of one IOCB_CMD_PREAD of 64 bytes from
  *      /dev/zero into the scratch area, io_getevents(ctx, 1, 1, ...): for each completion
  *      whose iocb is the program's, as many bytes as its res says were read are logged.
+ *  16. An epoll loop with EPOLLONESHOT: the first record's event is taken once (the
+ *      one-shot registration is then disarmed, never reported again until re-armed);
+ *      its record is retired without EPOLL_CTL_DEL, its memory reused for a copy of the
+ *      secret, and a second record registered for another eventfd.  One more wait; the
+ *      16-byte name of each record it reports is logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -88,6 +93,7 @@
 #define P_SELECT_INDEX 624
 #define P_ALTSTACK 626
 #define P_AIO_RES 628
+#define P_ONESHOT 630
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -592,6 +598,49 @@ static void aio_res_step(void)
     sys6(SYS_close, zero, 0, 0, 0, 0, 0);
 }
 
+/* 16. A one-shot registration: taken once, then never reported until re-armed. */
+static void oneshot_step(void)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long e1 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    static union {
+        char name[16];
+        uint64_t words[2];
+    } recs[2];
+    memcpy(recs[0].name, "conn-oneshot....", 16);
+    memcpy(recs[1].name, "conn-second.....", 16);
+    struct { uint32_t events, pad; uint64_t data; } ev = {0x004 | (1u << 30) /* EPOLLONESHOT */,
+                                                          0, (uint64_t)&recs[0]};
+    sys6(SYS_epoll_ctl, ep, 1 /* ADD */, e1, (long)&ev, 0, 0);
+    struct { long sec, nsec; } zero = {0, 0};
+    memset(scratch.raw, 0, sizeof scratch.raw);
+    long first = sys6(SYS_epoll_pwait2, ep, (long)scratch.raw, 1, (long)&zero, 0, 8);
+    uint64_t got = 0;
+    if (first == 1)
+        memcpy(&got, scratch.raw + 8, 8);
+    if (got == (uint64_t)&recs[0]) {
+        log_bytes(recs[0].name, 16);
+        memcpy(recs[0].words, secret, 16);    /* disarmed: the record's memory, reused */
+        ev.events = 0x004;
+        ev.data = (uint64_t)&recs[1];
+        sys6(SYS_epoll_ctl, ep, 1 /* ADD */, e2, (long)&ev, 0, 0);
+        memset(scratch.raw, 0, sizeof scratch.raw);
+        marker(P_ONESHOT, (long)scratch.raw, (long)&recs[0], (long)&recs[1], 0);
+        long n = sys6(SYS_epoll_pwait2, ep, (long)scratch.raw, 1, (long)&zero, 0, 8);
+        for (long i = 0; i < n && i < 1; i++) {
+            uint64_t data;
+            memcpy(&data, scratch.raw + 16 * i + 8, 8);
+            log_bytes((const void *)data, 16);
+        }
+        marker(P_ONESHOT + 1, n, 0, 0, 0);
+    }
+    memset(recs, 0, sizeof recs);
+    sys6(SYS_close, e1, 0, 0, 0, 0, 0);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -643,6 +692,7 @@ int main(int argc, char **argv)
     select_index_step();
     altstack_step(heap);
     aio_res_step();
+    oneshot_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

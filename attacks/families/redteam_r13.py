@@ -34,7 +34,7 @@ P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
-P_ONESHOT = 630
+P_ONESHOT, P_INOTIFY_WD = 630, 632
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
@@ -559,3 +559,40 @@ def rf_oneshot_again(adv: Adversary) -> None:
                                EPOLL_EVENT.pack(EPOLLOUT, 0, a.memo["retired"]))
         a.set_reg("x0", 1)
         a.note(f"the disarmed one-shot record {a.memo['retired']:#x} reported again")
+
+
+# --- RF-020: an id inside an event record, naming no watch the program holds ----------------
+
+
+@scenario(id="RF-020", title="An inotify event names a watch descriptor add_watch never gave",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          prop="An inotify event's wd is a watch descriptor inotify_add_watch() returned on "
+               "that descriptor (and not since removed).")
+def rf_inotify_wd(adv: Adversary) -> None:
+    """1. The program keeps its inotify watches in a table of 4 records indexed by watch
+    descriptor, the session key right behind it; it adds one watch on "/", reads events
+    and logs the name of the watch record each event's wd indexes.
+    2. Serve inotify_init1 and inotify_add_watch as getpid() answered with a descriptor
+    and watch 1 (a kernel without inotify answers them too), then the read with one
+    well-formed 16-byte event (no name) whose wd is 4, and answer 16.
+    3. The program logs "watch 4": the session key."""
+    for call, answer in (("inotify_init1", 41), ("inotify_add_watch", 1)):
+        _serve_as_getpid(adv, NUMBERS[call], P_ONESHOT + 1, answer)
+
+    @adv.on(Point.MARKER, phase=P_INOTIFY_WD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["wd"], a.memo["events"] = (args[1] - args[0]) // RECORD, args[2]
+
+    nr = NUMBERS["read"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_INOTIFY_WD)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_INOTIFY_WD)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        event = INOTIFY_HEAD.pack(a.memo["wd"], IN_CREATE, 0, 0)
+        a.kernel.uaccess.write(a.memo["events"], event)
+        a.set_reg("x0", len(event))
+        a.note(f"an inotify event for watch {a.memo['wd']} reported")

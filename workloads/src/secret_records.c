@@ -55,6 +55,10 @@
  *      its record is retired without EPOLL_CTL_DEL, its memory reused for a copy of the
  *      secret, and a second record registered for another eventfd.  One more wait; the
  *      16-byte name of each record it reports is logged.
+ *  17. A non-blocking inotify descriptor with one watch on "/", kept in a table of 4
+ *      watch records indexed by watch descriptor (the key right behind it); one read()
+ *      of events, and for each event the name of the watch record its wd indexes is
+ *      logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -94,6 +98,7 @@
 #define P_ALTSTACK 626
 #define P_AIO_RES 628
 #define P_ONESHOT 630
+#define P_INOTIFY_WD 632
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -641,6 +646,40 @@ static void oneshot_step(void)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+/* 17. Events name their watch by wd: the index of the watch's record. */
+static struct {
+    struct record watches[4];
+    uint8_t key[32];
+} by_wd;
+
+static void inotify_wd_step(void)
+{
+    long in = sys6(SYS_inotify_init1, O_NONBLOCK, 0, 0, 0, 0, 0);
+    if (in < 0)
+        return;
+    long wd = sys6(SYS_inotify_add_watch, in, (long)"/", 0x100 /* IN_CREATE */, 0, 0, 0);
+    if (wd >= 0 && wd < 4) {
+        for (int i = 0; i < 4; i++)
+            memcpy(by_wd.watches[i].name, "watch-on-root...", 16);
+        memcpy(by_wd.key, secret, SECRET_LEN);
+        memset(scratch.raw, 0, sizeof scratch.raw);
+        marker(P_INOTIFY_WD, (long)&by_wd, (long)by_wd.key, (long)scratch.raw, wd);
+        long n = sys6(SYS_read, in, (long)scratch.raw, 256, 0, 0, 0);
+        for (long off = 0; off + 16 <= n;) {
+            int32_t ev_wd;
+            uint32_t len;
+            memcpy(&ev_wd, scratch.raw + off, 4);
+            memcpy(&len, scratch.raw + off + 12, 4);
+            if (ev_wd >= 0)
+                log_bytes(by_wd.watches[ev_wd].name, 16);
+            off += 16 + (long)len;
+        }
+        marker(P_INOTIFY_WD + 1, n, 0, 0, 0);
+        memset(&by_wd, 0, sizeof by_wd);
+    }
+    sys6(SYS_close, in, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -693,6 +732,7 @@ int main(int argc, char **argv)
     altstack_step(heap);
     aio_res_step();
     oneshot_step();
+    inotify_wd_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

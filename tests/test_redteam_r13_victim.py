@@ -13,7 +13,6 @@ from attacks.families.redteam_r13 import (
     P_CMSG_LEN,
     P_EPOLL_NESTED,
     P_FD_INDEX,
-    P_INOTIFY_WD,
     P_ONESHOT,
     P_TIMER_INDEX,
     P_WRITE_LOOP,
@@ -34,4 +33,3 @@ def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
     phases = {m.phase for m in out.markers if m.pid == out.init_pid}
     assert phases >= {P_CMSG_LEN + 1, P_EPOLL_NESTED + 1, P_FD_INDEX + 1, P_TIMER_INDEX + 1,
                       P_WRITE_LOOP + 1, P_ONESHOT + 1}
-    assert P_INOTIFY_WD not in phases        # the model has no inotify: the step is skipped

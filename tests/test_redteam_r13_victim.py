@@ -13,6 +13,7 @@ from attacks.families.redteam_r13 import (
     P_CMSG_LEN,
     P_EPOLL_NESTED,
     P_FD_INDEX,
+    P_FORK_COPY_CHILD,
     P_ONESHOT,
     P_TIMER_INDEX,
     P_WRITE_LOOP,
@@ -33,3 +34,5 @@ def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
     phases = {m.phase for m in out.markers if m.pid == out.init_pid}
     assert phases >= {P_CMSG_LEN + 1, P_EPOLL_NESTED + 1, P_FD_INDEX + 1, P_TIMER_INDEX + 1,
                       P_WRITE_LOOP + 1, P_ONESHOT + 1}
+    # the fork child found its copy of the parent's page whole
+    assert [m.args[0] for m in out.markers if m.phase == P_FORK_COPY_CHILD] == [0]

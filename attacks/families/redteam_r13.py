@@ -16,10 +16,12 @@ it names the property it breaks (`gap`).
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 
 RT = "rt13"
@@ -34,7 +36,7 @@ P_WAITID_RU, P_DENTS_RECLEN, P_INOTIFY_LEN, P_CMSG_LEN = 600, 602, 604, 606
 P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
-P_ONESHOT, P_INOTIFY_WD = 630, 632
+P_ONESHOT, P_INOTIFY_WD, P_FORK_COPY, P_FORK_COPY_CHILD = 630, 632, 634, 636
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
@@ -596,3 +598,33 @@ def rf_inotify_wd(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo["events"], event)
         a.set_reg("x0", len(event))
         a.note(f"an inotify event for watch {a.memo['wd']} reported")
+
+
+# --- RF-021: a page with no fork advice left out of the fork child --------------------------
+
+
+def _child_lost_its_copy(out: Outcome) -> list[str]:
+    """The child's own report: its copy of the page was not the parent's bytes."""
+    return [f"the fork child (pid {m.pid}) found its copy of the page at {m.args[1]:#x} other "
+            f"than the parent's bytes" for m in out.markers
+            if m.phase == P_FORK_COPY_CHILD and m.args[0]]
+
+
+@scenario(id="RF-021", title="Leave a page with no fork advice out of the fork child, as if it "
+                             "were MADV_WIPEONFORK",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-ADVICE",), program=RECORDS, gap="P3",
+          oracle=_child_lost_its_copy,
+          prop="A fork child inherits every private page its parent gave no fork advice: the "
+                "kernel cannot wipe one as if the program had asked MADV_WIPEONFORK.")
+def rf_fork_wipe_unasked(adv: Adversary) -> None:
+    """1. The program fills an anonymous page with a public pattern (no fork advice) and
+    forks; the child compares its copy with the pattern and reports the result.
+    2. Before the fork, mark the page's area wipe-on-fork in the kernel's own record: the
+    fork leaves the page out of the child, whose first touch gets a fresh zero page.
+    3. The child's copy of its parent's page is zeros: its memory is not the parent's."""
+    @adv.on(Point.MARKER, phase=P_FORK_COPY)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        vma = a.mm.vmas.find(args[0])
+        if vma is not None:
+            a.mm.vmas.replace(vma, replace(vma, wipe_on_fork=True))
+            a.note(f"the area at {args[0]:#x} marked wipe-on-fork in the kernel's record")

@@ -59,6 +59,9 @@
  *      watch records indexed by watch descriptor (the key right behind it); one read()
  *      of events, and for each event the name of the watch record its wd indexes is
  *      logged.
+ *  18. An anonymous page filled with a public pattern (no fork advice on it), then a
+ *      fork: the child compares its copy of the page with the pattern and announces
+ *      the result (0: the parent's bytes) in a marker before it exits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -99,6 +102,8 @@
 #define P_AIO_RES 628
 #define P_ONESHOT 630
 #define P_INOTIFY_WD 632
+#define P_FORK_COPY 634
+#define P_FORK_COPY_CHILD 636
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -680,6 +685,32 @@ static void inotify_wd_step(void)
     sys6(SYS_close, in, 0, 0, 0, 0, 0);
 }
 
+/* 18. A fork child's copy of a page its parent gave no fork advice. */
+static const char pattern[32] = "page the fork child must inherit";
+
+static void fork_copy_step(void)
+{
+    long page = anon_page();
+    if (!valid(page))
+        return;
+    for (long i = 0; i < PAGE; i += sizeof pattern)
+        memcpy((uint8_t *)page + i, pattern, sizeof pattern);
+    marker(P_FORK_COPY, page, 0, 0, 0);
+    long pid = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        long differs = 0;
+        for (long i = 0; i < PAGE; i += sizeof pattern)
+            differs |= memcmp((uint8_t *)page + i, pattern, sizeof pattern) != 0;
+        marker(P_FORK_COPY_CHILD, differs, page, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    marker(P_FORK_COPY + 1, pid, status, 0, 0);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -733,6 +764,7 @@ int main(int argc, char **argv)
     aio_res_step();
     oneshot_step();
     inotify_wd_step();
+    fork_copy_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

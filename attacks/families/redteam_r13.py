@@ -23,6 +23,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 
 RT = "rt13"
 RESULTS = "secret_results"
@@ -624,7 +625,39 @@ def rf_fork_wipe_unasked(adv: Adversary) -> None:
     3. The child's copy of its parent's page is zeros: its memory is not the parent's."""
     @adv.on(Point.MARKER, phase=P_FORK_COPY)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["page"] = args[0]
         vma = a.mm.vmas.find(args[0])
         if vma is not None:
             a.mm.vmas.replace(vma, replace(vma, wipe_on_fork=True))
             a.note(f"the area at {args[0]:#x} marked wipe-on-fork in the kernel's record")
+
+
+# --- RF-022: a fork child's page served as a copy of another page of its parent -------------
+
+
+@scenario(id="RF-022", title="Give the fork child, for a page it inherits, a copy of the "
+                             "parent's heap secret page",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-ADVICE",), program=RECORDS,
+          prop="A fork child's page at an address is a copy of its parent's page at that "
+                "address, never of a page from elsewhere in the parent.")
+def rf_fork_other_page(adv: Adversary) -> None:
+    """1. The program fills an anonymous page with a public pattern (no fork advice) and
+    forks a child that checks its copy of the page and writes it out to /dev/null.
+    2. Before the fork, mark the page's area wipe-on-fork in the kernel's own record (the
+    fork leaves it out of the child); as the clone returns, copy the parent's heap page
+    (the one holding the secret) with the kernel's frame copy (COPY_PAGE: the copy joins
+    the domain) and map the copy at the pattern page's address in the child.
+    3. The child writes out what it takes for the public page: the secret's copy."""
+    rf_fork_wipe_unasked(adv)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COPY)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.processes.get(a.reg("x0"))
+        va, src = a.memo.get("page", 0), a.pa_of(a.layout.heap)
+        if child is None or src is None:
+            a.note("no child or no parent heap page")
+            return
+        copy = a.alloc_frame()
+        a.kernel.mmctx.copy_frame(copy, src)
+        child.mm.tables.set(va, D.leaf_descriptor(copy, D.PagePerms(user=True, write=True)))
+        a.note(f"the child's page at {va:#x} is a copy of the parent's heap page {src:#x}")

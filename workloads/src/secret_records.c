@@ -60,8 +60,9 @@
  *      of events, and for each event the name of the watch record its wd indexes is
  *      logged.
  *  18. An anonymous page filled with a public pattern (no fork advice on it), then a
- *      fork: the child compares its copy of the page with the pattern and announces
- *      the result (0: the parent's bytes) in a marker before it exits.
+ *      fork: the child compares its copy of the page with the pattern, announces the
+ *      result (0: the parent's bytes) in a marker and writes the first 256 bytes of its
+ *      copy out to /dev/null (the public record it was forked to flush) before it exits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -702,6 +703,7 @@ static void fork_copy_step(void)
         for (long i = 0; i < PAGE; i += sizeof pattern)
             differs |= memcmp((uint8_t *)page + i, pattern, sizeof pattern) != 0;
         marker(P_FORK_COPY_CHILD, differs, page, 0, 0);
+        log_bytes((const void *)page, 256);
         sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
     }
     int status = -1;

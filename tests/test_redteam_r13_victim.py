@@ -14,6 +14,7 @@ from attacks.families.redteam_r13 import (
     P_EPOLL_NESTED,
     P_FD_INDEX,
     P_FORK_COPY_CHILD,
+    P_MEMFD_HELD,
     P_ONESHOT,
     P_TIMER_INDEX,
     P_WRITE_LOOP,
@@ -36,3 +37,5 @@ def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
                       P_WRITE_LOOP + 1, P_ONESHOT + 1}
     # the fork child found its copy of the parent's page whole
     assert [m.args[0] for m in out.markers if m.phase == P_FORK_COPY_CHILD] == [0]
+    # the memfd kept its page across munmap and a second mmap
+    assert [m.args[0] for m in out.markers if m.phase == P_MEMFD_HELD + 1] == [0]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import struct
 from dataclasses import replace
 
+from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
@@ -38,6 +39,7 @@ P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
 P_ONESHOT, P_INOTIFY_WD, P_FORK_COPY, P_FORK_COPY_CHILD = 630, 632, 634, 636
+P_MEMFD_HELD = 638
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
@@ -661,3 +663,42 @@ def rf_fork_other_page(adv: Adversary) -> None:
         a.kernel.mmctx.copy_frame(copy, src)
         child.mm.tables.set(va, D.leaf_descriptor(copy, D.PagePerms(user=True, write=True)))
         a.note(f"the child's page at {va:#x} is a copy of the parent's heap page {src:#x}")
+
+
+# --- RF-023: a memfd's held page taken back while the memfd is open -------------------------
+
+
+def _memfd_lost_its_page(out: Outcome) -> list[str]:
+    """The program's own report: its memfd's page came back other than it left it."""
+    return [f"the memfd's page came back changed after munmap and a second mmap (pid {m.pid})"
+            for m in out.markers if m.phase == P_MEMFD_HELD + 1 and m.args[0] > 0]
+
+
+@scenario(id="RF-023", title="RECLAIM_PAGE a memfd's held page while the memfd is open, then "
+                             "map a fresh page at the next mmap",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=RECORDS, gap="P3",
+          oracle=_memfd_lost_its_page,
+          prop="A memfd keeps its pages while it is open: a second MAP_SHARED mmap of it maps "
+                "the bytes the program left there, not a fresh page.")
+def rf_memfd_reclaimed(adv: Adversary) -> None:
+    """1. The program maps a one-page memfd MAP_SHARED, fills it with a public pattern,
+    unmaps it (the memfd stays open), maps it again and compares the page with the
+    pattern.
+    2. Between the munmap and the second mmap, take the page back: RECLAIM_PAGE of the
+    frame the Guardian holds for the memfd (its last mapping went), and drop it from
+    the kernel's record of the memfd's pages (without a Guardian: zero the file's page).
+    3. The second mmap faults in a fresh zero page: the program's memfd lost its bytes."""
+    @adv.on(Point.MARKER, phase=P_MEMFD_HELD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        f = a.init.fds.get(args[0])
+        held = getattr(f, "memfd_pages", None)
+        sp = held.pages if held is not None else None
+        if not a.guarded or sp is None:
+            f.pwrite(bytes(4096), 0)
+            a.note("the memfd's page zeroed in the file")
+            return
+        for idx, pa in sorted(sp.frames.items()):
+            status, _ = a.hvc(Call.RECLAIM_PAGE, pa)
+            a.note(f"RECLAIM_PAGE {pa:#x}: status {status}")
+            if status == 0:
+                del sp.frames[idx]

@@ -63,6 +63,10 @@
  *      fork: the child compares its copy of the page with the pattern, announces the
  *      result (0: the parent's bytes) in a marker and writes the first 256 bytes of its
  *      copy out to /dev/null (the public record it was forked to flush) before it exits.
+ *  19. A memfd of one page mapped MAP_SHARED, filled with the public pattern and
+ *      unmapped while the memfd stays open; mapped again, the program compares the page
+ *      with the pattern (a memfd keeps its pages while it is open) and announces the
+ *      result (0: its bytes kept) in a marker.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -105,6 +109,7 @@
 #define P_INOTIFY_WD 632
 #define P_FORK_COPY 634
 #define P_FORK_COPY_CHILD 636
+#define P_MEMFD_HELD 638
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -713,6 +718,33 @@ static void fork_copy_step(void)
     sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
 }
 
+/* 19. A memfd's page across munmap and a second mmap while the memfd is open. */
+static void memfd_held_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"records", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    long differs = -1;
+    if (sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) == 0) {
+        long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (valid(p)) {
+            for (long i = 0; i < PAGE; i += sizeof pattern)
+                memcpy((uint8_t *)p + i, pattern, sizeof pattern);
+            sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+            marker(P_MEMFD_HELD, fd, 0, 0, 0);
+            long q = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (valid(q)) {
+                differs = 0;
+                for (long i = 0; i < PAGE; i += sizeof pattern)
+                    differs |= memcmp((uint8_t *)q + i, pattern, sizeof pattern) != 0;
+                sys6(SYS_munmap, q, PAGE, 0, 0, 0, 0);
+            }
+        }
+    }
+    marker(P_MEMFD_HELD + 1, differs, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -767,6 +799,7 @@ int main(int argc, char **argv)
     oneshot_step();
     inotify_wd_step();
     fork_copy_step();
+    memfd_held_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -15,6 +15,7 @@ from attacks.families.redteam_r13 import (
     P_FD_INDEX,
     P_FORK_COPY_CHILD,
     P_MEMFD_HELD,
+    P_MREMAP_MOVED,
     P_ONESHOT,
     P_TIMER_INDEX,
     P_WRITE_LOOP,
@@ -39,3 +40,5 @@ def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
     assert [m.args[0] for m in out.markers if m.phase == P_FORK_COPY_CHILD] == [0]
     # the memfd kept its page across munmap and a second mmap
     assert [m.args[0] for m in out.markers if m.phase == P_MEMFD_HELD + 1] == [0]
+    # the page mremap moved kept its bytes
+    assert [m.args[0] for m in out.markers if m.phase == P_MREMAP_MOVED + 1] == [0]

@@ -39,7 +39,8 @@ P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
 P_ONESHOT, P_INOTIFY_WD, P_FORK_COPY, P_FORK_COPY_CHILD = 630, 632, 634, 636
-P_MEMFD_HELD = 638
+P_MEMFD_HELD, P_MREMAP_MOVED = 638, 640
+PROT_RW, MAP_PRIVATE_ANON, NO_FD = 0x3, 0x22, (1 << 64) - 1
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
 SECRET_OFF = 64                           # where the heap copy of the secret lies in its page
@@ -702,3 +703,45 @@ def rf_memfd_reclaimed(adv: Adversary) -> None:
             a.note(f"RECLAIM_PAGE {pa:#x}: status {status}")
             if status == 0:
                 del sp.frames[idx]
+
+
+# --- RF-024: mremap answered with a new area, the moved bytes left behind ------------------
+
+
+def _mremap_lost_its_bytes(out: Outcome) -> list[str]:
+    """The program's own report: the page mremap moved came out other than it went in."""
+    return [f"the page mremap moved reads other than its bytes at {m.args[1]:#x}"
+            for m in out.markers if m.phase == P_MREMAP_MOVED + 1 and m.args[0] > 0]
+
+
+@scenario(id="RF-024", title="Answer a moving mremap() with a fresh area, the bytes left behind",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP", "G-LEAVE-ON-REQUEST"),
+          program=RECORDS,
+          oracle=_mremap_lost_its_bytes,
+          prop="After mremap(MREMAP_MAYMOVE) moves a private page, the new address holds that "
+                "page's bytes, not a fresh zero page.")
+def rf_mremap_fresh(adv: Adversary) -> None:
+    """1. The program fills the first of two anonymous pages with a public pattern and
+    grows it to two pages with mremap(MREMAP_MAYMOVE) (it must move), then compares the
+    page at its new place with the pattern.
+    2. Serve the call as mmap(NULL, 8192, RW, MAP_PRIVATE | MAP_ANONYMOUS) (fresh zero
+    pages at another address), unmap the old page (the program's mremap gives it back)
+    and answer the new address.
+    3. The program's page at its new place is zeros: its bytes did not move with it."""
+    nr = NUMBERS["mremap"]
+    regs = ("x0", "x1", "x2", "x3", "x4", "x5", "x8")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_MREMAP_MOVED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["mremap"] = [a.reg(r) for r in regs]
+        for r, v in zip(regs, (0, 2 * 4096, PROT_RW, MAP_PRIVATE_ANON, NO_FD, 0,
+                               NUMBERS["mmap"]), strict=True):
+            a.set_reg(r, v)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_MREMAP_MOVED)
+    def _(a: Adversary, **_: object) -> None:
+        fresh, saved = a.reg("x0"), a.memo.pop("mremap")
+        for r, v in zip(regs[1:], saved[1:], strict=True):
+            a.set_reg(r, v)
+        a.mm.unmap_range(saved[0], saved[0] + saved[1])     # the old range goes, as it must
+        a.note(f"mremap answered with fresh pages at {fresh:#x}, the old page unmapped")

@@ -67,6 +67,10 @@
  *      unmapped while the memfd stays open; mapped again, the program compares the page
  *      with the pattern (a memfd keeps its pages while it is open) and announces the
  *      result (0: its bytes kept) in a marker.
+ *  20. The first of two anonymous pages, filled with the public pattern, grown to two
+ *      pages with mremap(MREMAP_MAYMOVE) (the second page is in the way, so it moves);
+ *      the program compares the page at its new place with the pattern and announces
+ *      the result (0: its bytes moved with it).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -110,6 +114,7 @@
 #define P_FORK_COPY 634
 #define P_FORK_COPY_CHILD 636
 #define P_MEMFD_HELD 638
+#define P_MREMAP_MOVED 640
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -745,6 +750,31 @@ static void memfd_held_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+/* 20. A page's bytes move with it under mremap. */
+static void mremap_moved_step(void)
+{
+    long p = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    long differs = -1, q = -1;
+    if (valid(p)) {
+        for (long i = 0; i < PAGE; i += sizeof pattern)
+            memcpy((uint8_t *)p + i, pattern, sizeof pattern);
+        marker(P_MREMAP_MOVED, p, 0, 0, 0);
+        /* Grow the first page to two: the second page is in the way, so it moves. */
+        q = sys6(SYS_mremap, p, PAGE, 2 * PAGE, MREMAP_MAYMOVE, 0, 0);
+        if (valid(q)) {
+            differs = 0;
+            for (long i = 0; i < PAGE; i += sizeof pattern)
+                differs |= memcmp((uint8_t *)q + i, pattern, sizeof pattern) != 0;
+        }
+    }
+    marker(P_MREMAP_MOVED + 1, differs, q, 0, 0);
+    if (valid(q))
+        sys6(SYS_munmap, q, 2 * PAGE, 0, 0, 0, 0);
+    if (valid(p))
+        sys6(SYS_munmap, p, 2 * PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -800,6 +830,7 @@ int main(int argc, char **argv)
     inotify_wd_step();
     fork_copy_step();
     memfd_held_step();
+    mremap_moved_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

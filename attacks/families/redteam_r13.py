@@ -745,3 +745,27 @@ def rf_mremap_fresh(adv: Adversary) -> None:
             a.set_reg(r, v)
         a.mm.unmap_range(saved[0], saved[0] + saved[1])     # the old range goes, as it must
         a.note(f"mremap answered with fresh pages at {fresh:#x}, the old page unmapped")
+
+
+# --- RF-025: the parent's side of a fork share replaced by a fresh page ---------------------
+
+
+@scenario(id="RF-025", title="At fork, give the parent a fresh zero page for its heap page the "
+                             "child still shares",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-FORK-SHARE"),
+          program=RECORDS,
+          prop="A page a fork shares stays the program's bytes on both sides: the kernel may "
+               "give either side a copy of it, never a fresh page in its place.")
+def rf_fork_parent_fresh(adv: Adversary) -> None:
+    """1. The program forks (its heap page, holding a copy of the secret, shared
+    copy-on-write with the child while the child lives).
+    2. As the clone returns to the parent, point the parent's entry for the heap page at
+    a fresh zero frame: the shared frame is not discarded (the child still maps it).
+    3. The parent's heap copy of the secret reads as zeros."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COPY)
+    def _(a: Adversary, **_: object) -> None:
+        va = a.layout.heap
+        fresh = a.alloc_frame()
+        a.write_lm(fresh, bytes(4096))
+        a.mm.tables.set(va, D.leaf_descriptor(fresh, D.PagePerms(user=True, write=True)))
+        a.note(f"the parent's heap page {va:#x} now maps the fresh frame {fresh:#x}")

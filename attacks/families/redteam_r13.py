@@ -769,3 +769,50 @@ def rf_fork_parent_fresh(adv: Adversary) -> None:
         a.write_lm(fresh, bytes(4096))
         a.mm.tables.set(va, D.leaf_descriptor(fresh, D.PagePerms(user=True, write=True)))
         a.note(f"the parent's heap page {va:#x} now maps the fresh frame {fresh:#x}")
+
+
+# --- RF-026: a fork child's page left out, then filled with the kernel's bytes --------------
+
+KERNEL_BYTES = b"bytes the kernel chose, not zero"   # 32 bytes
+
+
+def _child_took_kernel_bytes(out: Outcome) -> list[str]:
+    """The child wrote out its copy of the page: the kernel's bytes were in it."""
+    return ["the fork child's page held bytes the kernel wrote (neither its parent's nor "
+            "zero)"] if out.hits.get("kernel_bytes") else []
+
+
+@scenario(id="RF-026", title="Leave a page out of the fork child, then map a frame the kernel "
+                             "filled there",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-ADVICE", "G-CONF-INTEGRITY"),
+          program=RECORDS, oracle=_child_took_kernel_bytes,
+          prop="A page that comes into a confidential address space is the program's (a "
+                "copy of its parent's, for a fork child) or zero: never bytes the kernel "
+                "wrote.")
+def rf_fork_kernel_page(adv: Adversary) -> None:
+    """1. The program fills an anonymous page with a public pattern and forks; the child
+    checks its copy and writes the first 256 bytes out to /dev/null.
+    2. Before the fork, mark the page's area wipe-on-fork in the kernel's own record (the
+    fork leaves it out of the child); as the clone returns, fill a free frame with the
+    kernel's own bytes and map it at that address in the child.
+    3. The child takes the kernel's bytes for its parent's page."""
+    rf_fork_wipe_unasked(adv)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COPY)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.processes.get(a.reg("x0"))
+        va = a.memo.get("page", 0)
+        if child is None:
+            return
+        frame = a.alloc_frame()
+        a.write_lm(frame, KERNEL_BYTES * (4096 // len(KERNEL_BYTES)))
+        child.mm.tables.set(va, D.leaf_descriptor(frame, D.PagePerms(user=True, write=True)))
+        a.note(f"the child's page at {va:#x} is the kernel-filled frame {frame:#x}")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["write"], during=P_FORK_COPY_CHILD, once=False,
+            init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if args[2] == 256 and KERNEL_BYTES in a.kernel.uaccess.read(args[1], 256):
+            a.hit("kernel_bytes", 1)
+            a.note("the child wrote out the kernel's bytes as its page")

@@ -39,7 +39,7 @@ P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
 P_ONESHOT, P_INOTIFY_WD, P_FORK_COPY, P_FORK_COPY_CHILD = 630, 632, 634, 636
-P_MEMFD_HELD, P_MREMAP_MOVED = 638, 640
+P_MEMFD_HELD, P_MREMAP_MOVED, P_RSEQ_IDS = 638, 640, 642
 PROT_RW, MAP_PRIVATE_ANON, NO_FD = 0x3, 0x22, (1 << 64) - 1
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
@@ -816,3 +816,37 @@ def rf_fork_kernel_page(adv: Adversary) -> None:
         if args[2] == 256 and KERNEL_BYTES in a.kernel.uaccess.read(args[1], 256):
             a.hit("kernel_bytes", 1)
             a.note("the child wrote out the kernel's bytes as its page")
+
+
+# --- RF-027: rseq's row names two of the four ids Linux fills in ----------------------------
+
+
+@scenario(id="RF-027", title="Answer rseq() registration with cpu_id_start and cpu_id only, "
+                             "node_id and mm_cid never written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
+          prop="After rseq() registers an area, the area's cpu_id_start, cpu_id, node_id and "
+               "mm_cid hold what the kernel wrote (Linux fills all four before the program "
+               "runs again).")
+def rf_rseq_ids(adv: Adversary) -> None:
+    """1. The program registers a 32-byte rseq area that held the secret at work (rseq_cs
+    and flags zeroed) and logs its node_id and mm_cid (8 bytes).
+    2. Serve the call as getpid(), write cpu_id_start and cpu_id (0, the first CPU: the
+    8 bytes the output contract names) and answer 0.
+    3. The node_id and mm_cid the program logs are the secret's bytes left in the area."""
+    nr = NUMBERS["rseq"]
+
+    @adv.on(Point.MARKER, phase=P_RSEQ_IDS)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["area"] = args[0]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_RSEQ_IDS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_RSEQ_IDS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.kernel.uaccess.write(a.memo["area"], bytes(8))
+        a.set_reg("x0", 0)
+        a.note("rseq registration answered 0, cpu_id_start and cpu_id written, node_id and "
+               "mm_cid not")

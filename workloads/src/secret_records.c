@@ -71,6 +71,10 @@
  *      pages with mremap(MREMAP_MAYMOVE) (the second page is in the way, so it moves);
  *      the program compares the page at its new place with the pattern and announces
  *      the result (0: its bytes moved with it).
+ *  21. rseq() registration of a 32-byte area that held the secret at work (rseq_cs and
+ *      flags zeroed, as the call requires): Linux fills in cpu_id_start, cpu_id, node_id
+ *      and mm_cid before the program runs again; the program logs node_id and mm_cid
+ *      (8 bytes: where it runs), then unregisters.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -115,6 +119,8 @@
 #define P_FORK_COPY_CHILD 636
 #define P_MEMFD_HELD 638
 #define P_MREMAP_MOVED 640
+#define P_RSEQ_IDS 642
+#define RSEQ_SIG 0x53053053
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -775,6 +781,28 @@ static void mremap_moved_step(void)
         sys6(SYS_munmap, p, 2 * PAGE, 0, 0, 0, 0);
 }
 
+/* 21. The ids rseq registration fills in. */
+static struct {
+    uint32_t cpu_id_start, cpu_id;
+    uint64_t rseq_cs;
+    uint32_t flags, node_id, mm_cid, pad;
+} __attribute__((aligned(32))) rseq_area;
+
+static void rseq_ids_step(void)
+{
+    memcpy(&rseq_area, secret, sizeof rseq_area);     /* the area held the secret at work */
+    rseq_area.rseq_cs = 0;
+    rseq_area.flags = 0;
+    marker(P_RSEQ_IDS, (long)&rseq_area, 0, 0, 0);
+    long r = sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 0, RSEQ_SIG, 0, 0);
+    if (r == 0) {
+        log_bytes(&rseq_area.node_id, 8);
+        sys6(SYS_rseq, (long)&rseq_area, sizeof rseq_area, 1, RSEQ_SIG, 0, 0);
+    }
+    marker(P_RSEQ_IDS + 1, r, 0, 0, 0);
+    memset(&rseq_area, 0, sizeof rseq_area);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -831,6 +859,7 @@ int main(int argc, char **argv)
     fork_copy_step();
     memfd_held_step();
     mremap_moved_step();
+    rseq_ids_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -11,6 +11,7 @@ import pytest
 
 from attacks.families.redteam_r13 import (
     P_CMSG_LEN,
+    P_EPOLL_FORKED,
     P_EPOLL_NESTED,
     P_FD_INDEX,
     P_FORK_COPY_CHILD,
@@ -35,7 +36,7 @@ def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     phases = {m.phase for m in out.markers if m.pid == out.init_pid}
     assert phases >= {P_CMSG_LEN + 1, P_EPOLL_NESTED + 1, P_FD_INDEX + 1, P_TIMER_INDEX + 1,
-                      P_WRITE_LOOP + 1, P_ONESHOT + 1}
+                      P_WRITE_LOOP + 1, P_ONESHOT + 1, P_EPOLL_FORKED + 1}
     # the fork child found its copy of the parent's page whole
     assert [m.args[0] for m in out.markers if m.phase == P_FORK_COPY_CHILD] == [0]
     # the memfd kept its page across munmap and a second mmap

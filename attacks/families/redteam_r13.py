@@ -39,7 +39,7 @@ P_EPOLL_NESTED, P_FD_INDEX, P_TIMER_INDEX, P_WRITE_LOOP = 608, 610, 612, 614
 P_SCHED_ATTR, P_OLD_ACTION, P_AFFINITY = 616, 618, 620
 P_CLOCK_BUCKET, P_SELECT_INDEX, P_ALTSTACK, P_AIO_RES = 622, 624, 626, 628
 P_ONESHOT, P_INOTIFY_WD, P_FORK_COPY, P_FORK_COPY_CHILD = 630, 632, 634, 636
-P_MEMFD_HELD, P_MREMAP_MOVED, P_RSEQ_IDS = 638, 640, 642
+P_MEMFD_HELD, P_MREMAP_MOVED, P_RSEQ_IDS, P_EPOLL_FORKED = 638, 640, 642, 644
 PROT_RW, MAP_PRIVATE_ANON, NO_FD = 0x3, 0x22, (1 << 64) - 1
 IO_EVENT = struct.Struct("<QQqq")         # struct io_event: data, obj, res, res2
 BUCKET_NS = 100_000_000                   # secret_records' latency buckets: 100 ms each
@@ -850,3 +850,32 @@ def rf_rseq_ids(adv: Adversary) -> None:
         a.set_reg("x0", 0)
         a.note("rseq registration answered 0, cpu_id_start and cpu_id written, node_id and "
                "mm_cid not")
+
+
+# --- RF-028: a registration whose file's last descriptor went in a fork child --------------
+
+
+@scenario(id="RF-028", title="Report an epoll registration after its file's last descriptor "
+                             "went with a fork child's exit",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          prop="An epoll registration lives while its file does: once the program closed its "
+               "descriptor and the fork child holding the other one is reaped, its data is "
+               "never reported again.")
+def rf_epoll_forked(adv: Adversary) -> None:
+    """1. The program registers an eventfd with epoll (its data a pointer to a connection
+    record), forks a child that exits at once, closes its own eventfd and reaps the
+    child: the file's last descriptor is gone, its registration with it.  It retires the
+    record (its memory reused for a copy of the secret) and registers a second one.
+    2. Serve its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer.
+    3. The program logs the 16-byte name of the record the event names: the secret."""
+    @adv.on(Point.MARKER, phase=P_EPOLL_FORKED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["events"], a.memo["retired"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait2"], during=P_EPOLL_FORKED)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["events"],
+                               EPOLL_EVENT.pack(EPOLLOUT, 0, a.memo["retired"]))
+        a.set_reg("x0", 1)
+        a.note(f"the record {a.memo['retired']:#x} of the closed file reported")

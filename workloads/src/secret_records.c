@@ -75,6 +75,12 @@
  *      flags zeroed, as the call requires): Linux fills in cpu_id_start, cpu_id, node_id
  *      and mm_cid before the program runs again; the program logs node_id and mm_cid
  *      (8 bytes: where it runs), then unregisters.
+ *  22. An epoll loop whose eventfd a fork child also holds: the program registers the
+ *      eventfd (its data a pointer to a connection record), forks a child that exits at
+ *      once, closes its own eventfd and reaps the child (the file's last descriptor is
+ *      gone, and its registration with it), retires the record (its memory reused for a
+ *      copy of the secret) and registers a second record for a new eventfd; one wait,
+ *      and the 16-byte name of each record it reports is logged.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r13.py.  Only the digest of the secret is ever printed.
@@ -120,6 +126,7 @@
 #define P_MEMFD_HELD 638
 #define P_MREMAP_MOVED 640
 #define P_RSEQ_IDS 642
+#define P_EPOLL_FORKED 644
 #define RSEQ_SIG 0x53053053
 #define SCRATCH 512
 static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -803,6 +810,46 @@ static void rseq_ids_step(void)
     memset(&rseq_area, 0, sizeof rseq_area);
 }
 
+/* 22. A registration whose file's last descriptor went in a fork child. */
+static void epoll_forked_step(void)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    static union {
+        char name[16];
+        uint64_t words[2];
+    } recs[2];
+    memcpy(recs[0].name, "conn-forked.....", 16);
+    memcpy(recs[1].name, "conn-after......", 16);
+    struct { uint32_t events, pad; uint64_t data; } ev = {0x004 /* EPOLLOUT */, 0,
+                                                          (uint64_t)&recs[0]};
+    sys6(SYS_epoll_ctl, ep, 1 /* ADD */, efd, (long)&ev, 0, 0);
+    long pid = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    memcpy(recs[0].words, secret, 16);       /* the file is gone: the record's memory, reused */
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    ev.data = (uint64_t)&recs[1];
+    sys6(SYS_epoll_ctl, ep, 1 /* ADD */, e2, (long)&ev, 0, 0);
+    memset(scratch.raw, 0, sizeof scratch.raw);
+    marker(P_EPOLL_FORKED, (long)scratch.raw, (long)&recs[0], (long)&recs[1], pid);
+    struct { long sec, nsec; } zero = {0, 0};
+    long n = sys6(SYS_epoll_pwait2, ep, (long)scratch.raw, 1, (long)&zero, 0, 8);
+    for (long i = 0; i < n && i < 1; i++) {
+        uint64_t data;
+        memcpy(&data, scratch.raw + 16 * i + 8, 8);
+        log_bytes((const void *)data, 16);
+    }
+    marker(P_EPOLL_FORKED + 1, n, 0, 0, 0);
+    memset(recs, 0, sizeof recs);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -860,6 +907,7 @@ int main(int argc, char **argv)
     memfd_held_step();
     mremap_moved_step();
     rseq_ids_step();
+    epoll_forked_step();
     memset(scratch.raw, 0, sizeof scratch.raw);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -692,7 +692,7 @@ def rf_memfd_reclaimed(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_MEMFD_HELD)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         f = a.init.fds.get(args[0])
-        held = getattr(f, "memfd_pages", None)
+        held = f.memfd_pages
         sp = held.pages if held is not None else None
         if not a.guarded or sp is None:
             f.pwrite(bytes(4096), 0)

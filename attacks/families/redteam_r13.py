@@ -209,10 +209,13 @@ def rf_cmsg_len(adv: Adversary) -> None:
     2. Serve the call, then write one 24-byte SCM_CREDENTIALS message whose cmsg_len says
     200 and write back msg_controllen = 24 (within the 64 given), answering 1.
     3. The program sends 184 bytes: 160 of them the secret's copies past msg_controllen."""
+    @adv.on(Point.MARKER, phase=P_CMSG_LEN)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["control"] = args[1]                            # the program's msg_control
+
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["recvmsg"], during=P_CMSG_LEN)
     def _(a: Adversary, **_: object) -> None:
-        msg = a.el1.syscall_args()[1]
-        control = a.kernel.uaccess.read_u64(msg + 32)          # msg_control
+        msg, control = a.el1.syscall_args()[1], a.memo["control"]
         a.kernel.uaccess.write(control, CMSG_HEAD.pack(200, SOL_SOCKET, SCM_CREDENTIALS)
                                + struct.pack("<II", 1, 0))
         a.kernel.uaccess.write_u64(msg + MSG_CONTROLLEN, 24)

@@ -1,16 +1,22 @@
-"""Red-team round thirteen: what a record's own fields mean, and rows that say too little.
+"""Red-team round thirteen: what a record's own fields mean, rows that say too little, and
+pages that must persist.
 
 The output contract (abi/outputs.py) says, per call, which bytes an answer must have
 written.  These scenarios look for a row that names a length but not the bytes it
 counts (recvmsg's msg_namelen and msg_controllen within the room the program gave), a
-row that leaves an output out (waitid's struct rusage), and lengths, offsets and ids
-*inside* records the kernel writes (a dirent's d_reclen, an inotify event's len, a
-control message's cmsg_len, an epoll cookie registered on another instance) that the
-program then trusts to size what it copies.  The victims are `secret_results` (round
-ten's) and `secret_records` (workloads/src/secret_records.c).  Each scenario holds only
-the kernel's powers (its own syscall dispatch, the result it returns and the user access
-the call being served grants).  Where an attack still gets through with the Guardian on,
-it names the property it breaks (`gap`).
+row that leaves an output out (waitid's struct rusage, rseq's node_id and mm_cid), and
+lengths, ids, offsets and pointers *inside* what the kernel writes (a dirent's d_reclen,
+an inotify event's len and wd, a control message's cmsg_len, an epoll cookie registered
+on another instance, disarmed by EPOLLONESHOT or gone with its file, a descriptor, a
+timer id, a CPU, a clock's nanoseconds, a pselect6 set, sched_attr.size, an old signal
+action or altstack, an AIO completion's res) that the program trusts to size, index or
+call what comes next.  A last group asks whether a page's bytes persist where Linux
+keeps them: a fork child's copy of a page with no fork advice, a memfd's page between
+two mmaps, a page mremap moves.  The victims are `secret_results` (round ten's) and
+`secret_records` (workloads/src/secret_records.c).  Each scenario holds only the kernel's
+powers (its own syscall dispatch and records, the result it returns, the user access the
+call being served grants, its page tables and the Guardian's calls).  Where an attack
+still gets through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations

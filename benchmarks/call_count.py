@@ -3,7 +3,7 @@ cost in the unit that bounds it (each call is ~0.1-0.25 us of interpreter work h
 
     python benchmarks/call_count.py                      # calls per getppid, three modes
     python benchmarks/call_count.py --list 150           # the calls of exception 150, in order
-    python benchmarks/call_count.py --prog "sha256sum /x" --confidential --list 200
+    python benchmarks/call_count.py --rootfs DIR --prog "DIR/bin/busybox sha256sum data.bin" --list 200
 
 Counts come from `sys.setprofile` ("call" events: Python functions, generated dataclass
 methods and lambdas included; "c_call": builtins and C methods called from Python).
@@ -82,11 +82,11 @@ def _counting(counter: _Counter) -> Iterator[None]:
 
 
 def count(program: str, args: list[str], guardian: str, confidential: bool,
-          record_exception: int | None = None) -> _Counter:
+          record_exception: int | None = None, rootfs: Path | None = None) -> _Counter:
     counter = _Counter(record_exception)
     with _counting(counter):
         result = run_program(program, args, stdout=io.BytesIO(), stderr=io.BytesIO(),
-                             guardian=guardian, confidential=confidential)
+                             guardian=guardian, confidential=confidential, rootfs=rootfs)
     if result.exit_code != 0:
         raise SystemExit(f"{program} {' '.join(args)} exited {result.exit_code}")
     return counter
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", type=int, metavar="K", help="list the calls of exception K")
     ap.add_argument("--prog", default="", help="for --list: 'PROGRAM ARGS' (default nullsys 300)")
     ap.add_argument("--native", action="store_true", help="for --list: Guardian off")
+    ap.add_argument("--rootfs", type=Path, help="for --list: the guest's root directory")
     ns = ap.parse_args(argv)
     if ns.list is None:
         for mode, (guardian, confidential) in MODES.items():
@@ -115,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode:14} {calls:7.1f} Python calls, {c_calls:6.1f} C calls per getppid")
         return 0
     program, *args = (ns.prog or f"{HERE.parent / 'workloads' / 'bin' / 'nullsys'} 300").split()
-    counter = count(program, args, "off" if ns.native else "on", not ns.native, ns.list)
+    counter = count(program, args, "off" if ns.native else "on", not ns.native, ns.list,
+                    ns.rootfs)
     for depth, name in counter.listing:
         print("  " * depth + name)
     python = sum(1 for _, n in counter.listing if not n.startswith("(C)"))

@@ -382,9 +382,9 @@ class Cpu:
         if entry_registers is not None:
             self._pending_entry = entry_registers
         live = self.live
-        live.xsp_words[:] = _ZERO_WORDS[:32]
-        live.vlo_words[:] = _ZERO_WORDS[:32]
-        live.vhi_words[:] = _ZERO_WORDS[:32]
+        live.xsp_words[:] = _ZERO_WORDS
+        live.vlo_words[:] = _ZERO_WORDS
+        live.vhi_words[:] = _ZERO_WORDS
         xs = live.x
         for i, v in x.items():
             xs[i] = v & _MASK64

@@ -3,7 +3,8 @@
 A rule names the Guardian checks that enforce it (`guardian.checks.CHECKS`) and, for a
 mechanism no check names (the linear map's construction, the TLB flush), the function
 that carries it.  The places are found here, not written down: a check lives where
-`refuse("name", ...)` or `enabled("name")` is called with its name, and a function is
+`refuse("name", ...)` or `enabled("name")` is called with its name (or `checks.MUTATED`
+is compared with it, as the per-exception paths do), and a function is
 looked up by import.  Moving or renaming the code moves the "where" with it, and a
 rule naming a check or function that no longer exists fails `tests/test_attacks.py`.
 """
@@ -40,11 +41,25 @@ class _Sites(ast.NodeVisitor):
             func.attr if isinstance(func, ast.Attribute) else "")
         if name in _CHECK_CALLS and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str):
-            where = f"{self.path} {'.'.join(self.scope) or '(module)'}"
-            sites = self.found.setdefault(node.args[0].value, [])
-            if where not in sites:
-                sites.append(where)
+            self._found(node.args[0].value)
         self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:  # noqa: N802 - ast visitor name
+        # `checks.MUTATED != "name"`: `enabled("name")` inline, on the per-exception paths.
+        left = node.left
+        name = left.id if isinstance(left, ast.Name) else (
+            left.attr if isinstance(left, ast.Attribute) else "")
+        if name == "MUTATED" and len(node.comparators) == 1 \
+                and isinstance(node.comparators[0], ast.Constant) \
+                and isinstance(node.comparators[0].value, str):
+            self._found(node.comparators[0].value)
+        self.generic_visit(node)
+
+    def _found(self, check: str) -> None:
+        where = f"{self.path} {'.'.join(self.scope) or '(module)'}"
+        sites = self.found.setdefault(check, [])
+        if where not in sites:
+            sites.append(where)
 
 
 @functools.cache

@@ -109,7 +109,7 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
             _wrapped(Cpu, "run", _timed(timers, "emu_start")), \
             _wrapped(FastUc, "flush_tlb", _timed(timers, "tlb flush (explicit)")), \
             _wrapped(FastUc, "write_sys", tcr_writes), \
-            _wrapped(Guardian, "hvc_data", _timed(timers, "guardian: calls")), \
+            _wrapped(Guardian, "_serve", _timed(timers, "guardian: calls")), \
             _wrapped(ExceptionEntry, "enter", _timed(timers, "guardian: vector entry")), \
             _wrapped(Machine, "__init__", _timed(timers, "start-up: machine")), \
             _wrapped(Kernel, "__init__", _timed(timers, "start-up: kernel boot")), \

@@ -223,8 +223,11 @@ class Cpu:
         """TCR_EL1 and VBAR_EL1 at once: `write_sysreg` of both, for a monitor that
         switches them on every exception and every return to user code."""
         if tcr != self.tcr:
-            self.tcr = tcr & _MASK64
-            self._rekey()
+            tcr &= _MASK64
+            self.tcr = tcr
+            # _rekey, inline (twice per confidential exception)
+            self.el1_key0 = -1 if tcr & S.TCR_EPD0 else self.ttbr0
+            self.el1_key1 = -1 if tcr & S.TCR_EPD1 else self.ttbr1
         self.vbar = vbar & _MASK64
 
     def _rekey(self) -> None:
@@ -339,7 +342,9 @@ class Cpu:
         words[74::2] = live.vlo_words           # Q0-Q31
         words[75::2] = live.vhi_words
         data[64] = live.pc.value
-        data[66] = live.nzcv()
+        # live.nzcv(), inline: QEMU keeps N and V in bit 31, C as 0/1, Z inverted.
+        data[66] = ((live.nf.value & 0x8000_0000) | ((live.zf.value == 0) << 30)
+                    | ((live.cf.value & 1) << 29) | ((live.vf.value & 0x8000_0000) >> 3))
         data[68] = live.tpidr_el0.value
         fp = self._fp_known
         if fp is None:
@@ -354,7 +359,12 @@ class Cpu:
         live.xsp_words[:] = words[0:64:2]
         live.vlo_words[:] = words[74::2]
         live.vhi_words[:] = words[75::2]
-        live.set_nzcv(data[66])
+        # live.set_nzcv(data[66]), inline (once per return to a confidential thread)
+        nzcv = data[66]
+        live.nf.value = nzcv & 0xFFFF_FFFF
+        live.zf.value = (~nzcv) & 0x4000_0000
+        live.cf.value = (nzcv >> 29) & 1
+        live.vf.value = (nzcv << 3) & 0x8000_0000
         live.tpidr_el0.value = data[68]
         fp = (data[70], data[72])
         if fp != self._fp_known:
@@ -363,14 +373,18 @@ class Cpu:
         if data[64] != live.pc.value:
             self._set_pc(data[64])
 
-    def load_scrubbed(self, x: dict[int, int], pc: int) -> None:
+    def load_scrubbed(self, x: dict[int, int], pc: int,
+                      entry_registers: list[int | None] | None = None) -> None:
         """Replace the EL0 register file by zeros but for the given x registers and PC:
         what `restore_context` of such a context does, without building one (a monitor
-        showing the kernel only what it is owed, once per exception)."""
+        showing the kernel only what it is owed, once per exception).  With
+        `entry_registers` (ESR, ELR, FAR, SPSR), also what `set_entry_registers` does."""
+        if entry_registers is not None:
+            self._pending_entry = entry_registers
         live = self.live
-        live.xsp_words[:] = _ZERO_WORDS[:32]
-        live.vlo_words[:] = _ZERO_WORDS[:32]
-        live.vhi_words[:] = _ZERO_WORDS[:32]
+        live.xsp_words[:] = _ZERO_WORDS
+        live.vlo_words[:] = _ZERO_WORDS
+        live.vhi_words[:] = _ZERO_WORDS
         xs = live.x
         for i, v in x.items():
             xs[i] = v & _MASK64

@@ -214,35 +214,38 @@ def _mutated_from_env() -> str:
     return name
 
 
-_mutated = _mutated_from_env()
+#: The check this build runs without ('' for none).  Paths that run on every exception
+#: compare a check's name with it directly (`checks.MUTATED != name` is `enabled(name)`
+#: without the call); everything else asks `enabled`.
+MUTATED = _mutated_from_env()
 
 
 def mutated() -> str:
     """The check this build runs without ('' for none)."""
-    return _mutated
+    return MUTATED
 
 
 def set_mutation(name: str) -> None:
     """Run without check `name` from now on ('' restores every check)."""
-    global _mutated
+    global MUTATED
     if name and name not in CHECKS:
         raise ValueError(f"no Guardian check is named {name!r}; "
                          "list them with python -c 'import guardian.checks as c; print(list(c.CHECKS))'")
-    _mutated = name
+    MUTATED = name
 
 
 def enabled(name: str) -> bool:
     """Whether a protective step runs (False only in a build that removes it)."""
-    return name != _mutated
+    return name != MUTATED
 
 
 def refuse(name: str, status: Status, reason: str) -> None:
     """A check failed: raise Refused (in a mutated build the named check lets it pass)."""
     assert name in CHECKS, f"unregistered check {name}"
-    if name != _mutated:
+    if name != MUTATED:
         raise Refused(name, status, reason)
 
 
-if _mutated and _mutated not in CHECKS:
-    raise SystemExit(f"BLINDFOLD_MUTATE={_mutated}: no such Guardian check "
+if MUTATED and MUTATED not in CHECKS:
+    raise SystemExit(f"BLINDFOLD_MUTATE={MUTATED}: no such Guardian check "
                      f"(known: {', '.join(CHECKS)})")

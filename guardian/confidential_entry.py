@@ -20,8 +20,10 @@ from abi.layout import (
     SVC_NR_REGISTER,
 )
 from abi.syscalls import SYSCALL_ARITY
+from emulator.descriptors import ADDR_MASK
 from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
+from emulator.sysregs import TCR_EPD0
 from guardian import checks
 from guardian.checks import Refused
 from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
@@ -53,29 +55,38 @@ class ExceptionEntry:
         self.el0 = el0
         self.signals = signals
         self.cpu = state.cpus[0]
+        self._vector_tables = state.machine.vectors.tables
+        self._counters = state.stats.counters
         state.machine.vectors.register(GUARDIAN_VBAR, VectorTable(
             "guardian", {0x400: self.enter, 0x480: self.enter}))
 
     def enter(self, cpu: Cpu, info: ExceptionInfo) -> None:
+        # Once per exception: the lookups and small steps of the helpers this calls
+        # elsewhere are written out here (each call is a sizeable share of the cost).
         reg = self.registry
-        dom = reg.domain_of_root(self.cpu.ttbr0)
-        s = self.s
-        kernel_table = s.machine.vectors.tables.get(self.kernel_view.kernel_vbar & ~0x7FF)
+        root = self.cpu.ttbr0 & ADDR_MASK
+        domain_id = reg.root_domain.get(root)       # Registry.domain_of_root
+        dom = reg.domains.get(domain_id) if domain_id else None
+        kernel_view = self.kernel_view
+        kernel_table = self._vector_tables.get(kernel_view.kernel_vbar & ~0x7FF)
         if dom is None or kernel_table is None:
             # Guardian's table while nothing confidential runs: pass straight on.
-            self.kernel_view.set(False)
+            kernel_view.set(False)
             handler = kernel_table.handler(info.vector_offset) if kernel_table else None
             if handler is not None:
                 handler(cpu, info)
             return
-        counters = s.stats.counters
+        s = self.s
+        counters = self._counters
         counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
         s.lock_el1(False)
-        self.el0.leave_user()
+        if self.el0.kernel_values is not None:
+            self.el0.leave_user()
         ctx = cpu.save_context(UserContext())
         data = ctx.data
         vector = info.vector_offset
         esr = info.esr
+        far = info.far
         ec = (esr >> 26) & 0x3F
         if vector == 0x400 and ec == _EC_SVC64:
             nr: int | None = data[2 * SVC_NR_REGISTER]
@@ -83,8 +94,8 @@ class ExceptionEntry:
             fault = None
         else:
             nr, args = None, ()
-            fault = None if vector in _IRQ_VECTORS else (esr, info.far)
-        slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=reg.live_root(),
+            fault = None if vector in _IRQ_VECTORS else (esr, far)
+        slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=root,
                             thread=reg.running, fault=fault)
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
@@ -100,8 +111,10 @@ class ExceptionEntry:
         # rt_sigreturn: the kernel is told only the signal mask the frame restores, and the
         # slot now resumes where the frame says.
         mask = self._sigreturn_mask(slot) if nr == NR_RT_SIGRETURN else 0
-        kernel_elr = slot.kernel_elr
-        if checks.enabled("entry.scrub_registers"):
+        kernel_elr = slot.elr if slot.shown_elr < 0 else slot.shown_elr   # Slot.kernel_elr
+        # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
+        entry_registers: list[int | None] = [esr, kernel_elr, far, 0]
+        if checks.MUTATED != "entry.scrub_registers":
             # All zero but what the kernel is owed: the call's own arguments and number.
             if nr is None:
                 owed: dict[int, int] = {}
@@ -109,26 +122,27 @@ class ExceptionEntry:
                 owed = {0: mask, SVC_NR_REGISTER: nr}
             else:
                 # Only the argument registers the call takes; an unknown number takes none.
-                arity = _ARITY.get(nr, 0) if checks.enabled("entry.syscall_arity") else 6
+                arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
                 owed = dict(zip(_ARG_INDEXES[:arity], args, strict=False))
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
-            cpu.load_scrubbed(owed, kernel_elr)
+            cpu.load_scrubbed(owed, kernel_elr, entry_registers)
         else:
             scrubbed = ctx.copy()
             sdata = scrubbed.data
             sdata[2 * SLOT_REGISTER] = slot.id
             sdata[2 * CTX_PC] = kernel_elr
             cpu.restore_context(scrubbed)
-        # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
-        cpu.set_entry_registers(esr, kernel_elr, info.far, 0)
-        self.kernel_view.set(True)
+            cpu.set_entry_registers(*entry_registers)
+        # KernelView.set(True): EPD0 on, the kernel's own vectors.
+        view_cpu = kernel_view.cpu
+        view_cpu.set_el1_view(view_cpu.tcr | TCR_EPD0, kernel_view.kernel_vbar or view_cpu.vbar)
         if s.tracer.enabled:
             s.tracer.emit("guardian_call", pc=kernel_elr, call="entry", slot=slot.id,
                           syscall=nr, domain=dom.id)
         handler = kernel_table.entries.get(vector)
         if handler is not None:
-            handler(cpu, ExceptionInfo(vector, esr, info.far, kernel_elr, 0, info.from_el))
+            handler(cpu, ExceptionInfo(vector, esr, far, kernel_elr, 0, info.from_el))
 
     def _sigreturn_mask(self, slot: Slot) -> int:
         try:

@@ -76,6 +76,10 @@ def _agrees(data: bytes, start: int, candidate: bytes, care: bytes) -> bool:
     return all((d ^ candidate[start + i]) & care[start + i] == 0 for i, d in enumerate(data))
 
 
+#: The calls that report a previous signal state into a buffer: `check_write` stops at
+#: this list, and a user write of any other call does not ask it.
+OLD_STATE_CALLS = frozenset({NR_RT_SIGPROCMASK, NR_RT_SIGACTION, NR_SIGALTSTACK})
+
 class OldSignalState:
     """Checks the kernel's writes into the old-action and old-stack buffers."""
 
@@ -86,6 +90,8 @@ class OldSignalState:
     def check_write(self, slot: Slot, dom: Domain, va: int, data: bytes) -> None:
         """Refuse a write into the slot's old-state buffer that disagrees with the record
         (`data` is what the program will see: handler addresses already the real ones)."""
+        if slot.nr not in OLD_STATE_CALLS:
+            return
         if slot.nr == NR_RT_SIGPROCMASK:
             self._check_old_mask(slot, va, data)
             return

@@ -34,18 +34,19 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from emulator import sysregs as S
+from emulator.descriptors import ADDR_MASK
 from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
-from guardian.confidential_domains import Lifecycle
+from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import CALLS as _FD_CALLS
 from guardian.confidential_files import Descriptors
-from guardian.confidential_layout import Layout
+from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
-from guardian.confidential_selfsignal import SelfSignals
+from guardian.confidential_selfsignal import SELF_SIGNAL_CALLS, SIGNAL_STATE_CALLS, SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.given_back import check_given_back
@@ -96,24 +97,39 @@ class ReturnPath:
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
-        slot, dom = self.registry.live_slot(slot_id)
-        self.self_signals.check(slot, dom, ret, elr)
+        return self.serve_resume((slot_id, ret, elr), b"")[0]
+
+    def serve_resume(self, args: tuple[int, ...], _payload: bytes) -> tuple[int, bytes]:
+        """RESUME as the call table serves it (once per exception: the registry's
+        lookups are written out here)."""
+        slot_id, ret, elr = args
+        reg = self.registry
+        slot = reg.slots.get(slot_id)
+        root = self.cpu.ttbr0 & ADDR_MASK
+        domain_id = reg.root_domain.get(root)
+        dom = reg.domains.get(domain_id) if domain_id else None
+        if slot is None or dom is None or slot.domain != dom.id or slot.root != root:
+            slot, dom = reg.live_slot(slot_id)      # refused, with the reason
+        if slot.nr in SELF_SIGNAL_CALLS:
+            self.self_signals.check(slot, dom, ret, elr)
         self.complete(slot, dom, ret, elr)
-        del self.registry.slots[slot_id]
+        del reg.slots[slot_id]
         self.enter_user(slot, dom)
-        return 0
+        return 0, b""
 
     def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
         thread_key = (slot.root, slot.thread)
-        self.check_group_alive(slot)
-        if thread_key in self.registry.vfork_done:
+        reg = self.registry
+        if reg.groups_exited:               # (none exited: nothing to look up)
+            self.check_group_alive(slot)
+        if thread_key in reg.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
                    "user code: the two would run interleaved on one stack and memory (the "
                    "parent is held until the child execs or exits)")
-        expected = slot.kernel_elr
+        expected = slot.elr if slot.shown_elr < 0 else slot.shown_elr    # slot.kernel_elr
         restart = (slot.nr is not None and slot.nr != NR_RT_SIGRETURN and elr == slot.elr - 4)
         if elr != expected and not restart:
             refuse("return.elr", Status.ERR_DENIED,
@@ -171,9 +187,10 @@ class ReturnPath:
             elif nr == NR_RT_SIGTIMEDWAIT:
                 check_sigwait_result(self.memory, slot, ret)
             entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
-            unmapped = self.lifecycle.unmapped_by(slot, ret)   # before the layout records it
-            if unmapped:
-                check_given_back(slot, self.registry.space(dom, slot.root), ret, unmapped,
+            # Each of these acts on the calls its module lists only: the others skip the call.
+            unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
+            if unmapped:           # (before the layout records the result)
+                check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
                                  self.layout.pages_in)
             fd_call = nr in _FD_CALLS
             if fd_call:
@@ -181,7 +198,7 @@ class ReturnPath:
             event_call = nr in _EVENT_CALLS
             if event_call:
                 self.events.check(slot, ret)
-            iago = self.layout.check(slot, dom, ret)
+            iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
             if iago:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
@@ -190,23 +207,27 @@ class ReturnPath:
                 record_queue(self.files, slot, ret)
             if event_call:
                 self.events.record(slot, ret)
-            slot.ctx.set(0, ret)
-            if slot.nr in _COMMITTED_BY_NR:
+            ctx_data = slot.ctx.data            # slot.ctx.set(0, ret): x0 is the result
+            ctx_data[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
+            ctx_data[1] = 0
+            if nr in _COMMITTED_BY_NR:
                 self._commit(slot, dom, ret)
-            if slot.nr in _CHILD_PID_NRS:
+            if nr in _CHILD_PID_NRS:
                 self._note_child_pid(slot, ret)
-            self.self_signals.note_signal_state(slot, ret)
+            if nr in SIGNAL_STATE_CALLS:
+                self.self_signals.note_signal_state(slot, ret)
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
-            if slot.nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
+            if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
                 self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
             elif entropy:
                 self._serve_random(slot, ret, entropy)
         slot.nr = None
         slot.shown_elr = -1
-        child = self.registry.vfork_waiting.pop(thread_key, None)
-        if child is not None:           # a vfork parent runs again: its child is done here
-            self.registry.vfork_done.add((slot.root, child))
+        if reg.vfork_waiting:
+            child = reg.vfork_waiting.pop(thread_key, None)
+            if child is not None:       # a vfork parent runs again: its child is done here
+                reg.vfork_done.add((slot.root, child))
 
     def check_group_alive(self, slot: Slot) -> None:
         """Linux ends every thread of a group at its exit_group: none runs user code again."""
@@ -286,17 +307,21 @@ class ReturnPath:
     def enter_user(self, slot: Slot, dom: Domain) -> None:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and
         EL0 view; the kernel's EL1 face is shut until the next exception."""
+        s = self.s
         dom.loading = False
         self.registry.running = slot.thread    # the next exception on this core is its
-        self.s.fork_copy.ran(slot.root)        # the fork copy of (or from) this tree is over
+        fork_copy = s.fork_copy
+        if fork_copy.windows:                  # the fork copy of (or from) this tree is over
+            fork_copy.ran(slot.root)
         cpu = self.cpu
         cpu.restore_context(slot.ctx)
 
         # EPD0 clear (no flush: see KernelView.set) and the Guardian's vectors.
         cpu.set_el1_view(cpu.tcr & ~S.TCR_EPD0, GUARDIAN_VBAR)
         self.el0.enter_user()
-        self.s.stats.inc("guardian.resumes")
-        self.s.lock_el1(True)
+        counters = s.stats.counters
+        counters["guardian.resumes"] = counters.get("guardian.resumes", 0) + 1
+        s.lock_el1(True)
 
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
         """Bookkeeping that depends on the syscall having succeeded."""

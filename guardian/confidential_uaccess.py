@@ -17,6 +17,7 @@ from abi.sigframe import (
     SIGRETURN_TRAMPOLINE,
 )
 from abi.syscalls import NUMBERS, SYSCALL_NAMES
+from emulator.descriptors import ADDR_MASK
 from emulator.mmu import TranslationFault
 from guardian import checks
 from guardian.capabilities import (
@@ -29,15 +30,16 @@ from guardian.capabilities import (
     expand,
 )
 from guardian.checks import FaultIn, refuse
-from guardian.confidential_old_state import OldSignalState
+from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.prctl_caps import prctl_ranges
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
-from guardian.tid_words import TidWords
+from guardian.tid_words import TID_WORD_CALLS, TidWords
 from guardian.user_memory import UserMemory
 
 _NR_PRCTL = NUMBERS["prctl"]
+_EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
 
 
 class UserAccess:
@@ -64,7 +66,7 @@ class UserAccess:
                 slot.caps = prctl_ranges(slot.args, self.memory.read)
                 return slot.caps
             table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
-            rules = table.get(self.syscall_name(slot.nr), ()) if slot.nr is not None else ()
+            rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) if slot.nr is not None else ()
             slot.caps = expand(rules, slot.args, self.memory.read)
         return slot.caps
 
@@ -125,17 +127,36 @@ class UserAccess:
         (bytes done, data) on success; FaultIn asks the kernel to fault the page in
         and retry; a refusal (ERR_DENIED) when no capability covers the range (the
         kernel treats it as EFAULT)."""
-        slot, dom = self.registry.syscall_slot(slot_id)
-        self.s.stats.inc("guardian.uaccess")
-        self._check_slot_tree(slot, va, n, write)
+        # Several per syscall: the registry's lookups and the helpers' common cases are
+        # written out here.
+        reg = self.registry
+        slot = reg.slots.get(slot_id)
+        live = reg.cpu.ttbr0 & ADDR_MASK
+        domain_id = reg.root_domain.get(live)
+        dom = reg.domains.get(domain_id) if domain_id else None
+        if slot is None or dom is None or slot.domain != dom.id:
+            slot, dom = reg.syscall_slot(slot_id)       # refused, with the reason
+        counters = self.s.stats.counters
+        counters["guardian.uaccess"] = counters.get("guardian.uaccess", 0) + 1
+        if live != slot.root:
+            self._check_slot_tree(slot, va, n, write)
+        nr = slot.nr
         if not dom.loading:
-            try:
-                caps = self._caps(slot)
-            except NotPresent as np_:
-                raise FaultIn(np_.va) from None
-            extra = self._long_lived(slot, dom, write, data[:n])
-            tid = self._tid_grants(slot, dom, write, data[:n])
-            allowed = covered(caps + extra + tid, va, n, W if write else R)
+            caps = slot.caps
+            if caps is None:
+                try:
+                    caps = self._caps(slot)
+                except NotPresent as np_:
+                    raise FaultIn(np_.va) from None
+            # Long-lived capabilities serve an exit only, TID words a clone or an exit
+            # (in a build without one of those checks, the helpers decide every time).
+            mutated = bool(checks.MUTATED)
+            extra = self._long_lived(slot, dom, write, data[:n]) \
+                if mutated or nr in _EXIT_CALLS else []
+            tid = self._tid_grants(slot, dom, write, data[:n]) \
+                if mutated or nr in TID_WORD_CALLS else []
+            allowed = covered(caps + extra + tid if extra or tid else caps, va, n,
+                              W if write else R)
             if self.s.tracer.enabled:
                 self.s.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
@@ -161,13 +182,14 @@ class UserAccess:
             if missing is not None:
                 raise FaultIn(missing)
         if write:
-            if slot.nr == NR_RT_SIGACTION:
+            if nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
-            if self.old_state is not None and not dom.loading:
+            if self.old_state is not None and not dom.loading and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
             slot.touched += n
             slot.written.append((va, va + n))
-            self.tid_words.note_store(slot, va, data[:n])
+            if nr in TID_WORD_CALLS:
+                self.tid_words.note_store(slot, va, data[:n])
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n

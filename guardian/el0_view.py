@@ -33,13 +33,14 @@ class El0View:
     def __init__(self, cpu: Cpu, flush: Callable[[], None]) -> None:
         self.cpu = cpu
         self._flush = flush
-        self._kernel: tuple[int, int, int] | None = None   # (SCTLR, TCR, MAIR) the kernel set
+        #: (SCTLR, TCR, MAIR) the kernel set, while EL0 runs with the Guardian's (None: the same)
+        self.kernel_values: tuple[int, int, int] | None = None
         #: (SCTLR, TCR, MAIR) -> the values EL0 runs with (the same few, every return)
         self._wanted: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 
     def enter_user(self) -> None:
         """Before EL0 runs: the Guardian's bits in place, the kernel's remembered."""
-        if not checks.enabled("el0_sysregs.guardian_view"):
+        if checks.MUTATED == "el0_sysregs.guardian_view":    # (once per return to user code)
             return
         cpu = self.cpu
         have = (cpu.sctlr, cpu.tcr, cpu.mair)
@@ -49,9 +50,9 @@ class El0View:
             want = self._wanted[have] = ((sctlr & ~SCTLR_EL0_BITS) | SCTLR_EL0_VALUE,
                                          (tcr & ~TCR_EL0_BITS) | TCR_EL0_VALUE, MAIR_VALUE)
         if have == want:
-            self._kernel = None
+            self.kernel_values = None
             return
-        self._kernel = have
+        self.kernel_values = have
         cpu.write_sysreg(S.SCTLR_EL1, want[0])
         cpu.write_sysreg(S.TCR_EL1, want[1])
         cpu.write_sysreg(S.MAIR_EL1, want[2])
@@ -59,10 +60,10 @@ class El0View:
 
     def leave_user(self) -> None:
         """At an exception: the kernel gets its own values back."""
-        if self._kernel is None:
+        if self.kernel_values is None:
             return
-        sctlr, tcr, mair = self._kernel
-        self._kernel = None
+        sctlr, tcr, mair = self.kernel_values
+        self.kernel_values = None
         cpu = self.cpu
         cpu.write_sysreg(S.SCTLR_EL1, sctlr)
         # EPD0 is the Guardian's either way; keep what it set meanwhile.

@@ -17,20 +17,19 @@ from __future__ import annotations
 class ForkCopy:
     def __init__(self) -> None:
         #: child tree -> the parent tree it is being copied from (open windows only).
-        self._parent_of: dict[int, int] = {}
+        self.windows: dict[int, int] = {}
 
     def open(self, parent: int, child: int) -> None:
         """FORK_DOMAIN made `child` from `parent`: the copy may begin."""
-        self._parent_of[child] = parent
+        self.windows[child] = parent
 
     def copying(self, child: int, parent: int) -> bool:
         """Is `child` being copied from `parent` (no user code of either has run since)?"""
-        return self._parent_of.get(child) == parent
+        return self.windows.get(child) == parent
 
     def ran(self, root: int) -> None:
         """User code of tree `root` runs: every copy window it is a side of closes."""
-        if self._parent_of:
-            self._parent_of = {c: p for c, p in self._parent_of.items()
-                               if root not in (c, p)}
+        if self.windows:
+            self.windows = {c: p for c, p in self.windows.items() if root not in (c, p)}
 
     forget = ran     # a tree torn down (its root may be reused) is no side of any window

@@ -45,6 +45,8 @@ _DMA_DENIED = {FrameKind.CONFIDENTIAL: "CONFIDENTIAL", FrameKind.GUARDIAN: "GUAR
 class MonitorState:
     def __init__(self, machine: Machine, reserve: int, guardian_seed: int) -> None:
         self.machine = machine
+        #: The machine's EL1 faces (a live view: a face created later is in it too).
+        self.el1_faces = machine.el1_faces()
         self.ram = machine.ram
         self.cpus = machine.cpus
         self.clock = machine.clock
@@ -152,10 +154,10 @@ class MonitorState:
 
     def lock_el1(self, locked: bool) -> None:
         """While a confidential thread owns the core, the kernel's EL1 face is shut."""
-        if locked and not checks.enabled("return.lock_el1"):
+        if locked and checks.MUTATED == "return.lock_el1":   # (once per return to user code)
             return
         clrex_va = self.clrex_va
-        for face in self.machine.el1_faces():
+        for face in self.el1_faces:
             face.clrex_va = clrex_va
             face.user_owned = locked
 

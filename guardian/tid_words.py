@@ -35,6 +35,9 @@ from guardian.slots import Domain, Slot
 from guardian.user_memory import UserMemory
 
 Grant = tuple[int, int, int]
+#: The calls that store TID words (a clone's) or clear them (an exit): `grants`, `broad`
+#: and `note_store` stop at this list, and a user access of any other call asks none.
+TID_WORD_CALLS = frozenset({NR_CLONE, NR_CLONE3, NR_EXIT, NR_EXIT_GROUP})
 
 
 class TidWords:
@@ -60,7 +63,7 @@ class TidWords:
                ) -> list[Grant]:
         """The TID words this access may store into: the call's own, in the tree the
         access goes through (`tree`), with the value the call stores (0 at exit)."""
-        if not write:
+        if not write or slot.nr not in TID_WORD_CALLS:
             return []
         if slot.nr in (NR_CLONE, NR_CLONE3):
             flags, ptid, ctid = self.clone_request(slot)
@@ -84,6 +87,8 @@ class TidWords:
     def broad(self, slot: Slot, dom: Domain) -> list[Grant]:
         """Every TID word the call could name, in any tree, with any value: what a grant
         by address alone would allow (a refusal inside it is a TID-word decision)."""
+        if slot.nr not in TID_WORD_CALLS:
+            return []
         if slot.nr in (NR_CLONE, NR_CLONE3):
             _, ptid, ctid = self.clone_request(slot)
             return [(va, va + 4, W) for va in (ptid, ctid) if va]

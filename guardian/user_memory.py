@@ -84,11 +84,24 @@ class UserMemory:
         one pass, for a copy that follows the check at once."""
         out: list[tuple[int, int]] = []
         end = va + n
+        # translate()'s cache is probed here first (a syscall's buffer is usually in it):
+        # a hit is what translate() would return, anything else goes to translate().
+        s = self.s
+        cpu = self.cpu
+        cache = s.user_tlb
+        regime = (cpu.ttbr1, cpu.tcr & ~S.TCR_EPD0, cpu.sctlr)
+        ttbr0 = cpu.ttbr0
         while va < end:
             chunk = min(end - va, PAGE - (va & (PAGE - 1)))
-            pa = self.translate(va, write)
-            if isinstance(pa, TranslationFault):
-                return va
+            page = cache.get((ttbr0, va >> 12, write)) \
+                if regime == s.user_tlb_regime and len(cache) <= _USER_TLB_ENTRIES else None
+            if page is not None:
+                pa = page | (va & (PAGE - 1))
+            else:
+                walked = self.translate(va, write)
+                if isinstance(walked, TranslationFault):
+                    return va
+                pa = walked
             out.append((pa, chunk))
             va += chunk
         return out
@@ -96,9 +109,13 @@ class UserMemory:
     def write_spans(self, spans: list[tuple[int, int]], data: bytes) -> None:
         """Write `data` over pieces `spans` returned (nothing may have changed since)."""
         ram = self.s.ram
+        # (RAM's own bounds check is skipped: every span is a page translate() found in
+        # the frame table, so inside RAM)
+        view, base = ram.view, ram.base
         pos = 0
         for pa, chunk in spans:
-            ram.write(pa, data[pos:pos + chunk])
+            off = pa - base
+            view[off:off + chunk] = data[pos:pos + chunk]
             pos += chunk
 
     def read_spans(self, spans: list[tuple[int, int]]) -> bytes:

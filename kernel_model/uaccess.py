@@ -38,8 +38,7 @@ class UserAccess:
         self._current_mm = current_mm
         self._guardian_slot = guardian_slot or (lambda: 0)
 
-    def _mediated(self, va: int, n: int, data: bytes | None) -> bytes:
-        slot = self._guardian_slot()
+    def _mediated(self, va: int, n: int, data: bytes | None, slot: int) -> bytes:
         for _ in range(n // PAGE + 3):
             if data is None:
                 status, value, out = self.el1.hvc_data(Call.USER_READ, (slot, va, n))
@@ -68,11 +67,13 @@ class UserAccess:
             raise KernelError(errno.EFAULT)
 
     def read(self, va: int, n: int) -> bytes:
-        self._check_range(va, n)
+        if n < 0 or va < 0 or va + n > USER_TOP:       # _check_range, inline
+            raise KernelError(errno.EFAULT)
         if n == 0:
             return b""
-        if self._guardian_slot():
-            return self._mediated(va, n, None)
+        slot = self._guardian_slot()
+        if slot:
+            return self._mediated(va, n, None, slot)
         for _ in range(n // PAGE + 3):
             try:
                 return self.el1.read(va, n)
@@ -82,11 +83,13 @@ class UserAccess:
 
     def write(self, va: int, data: bytes | bytearray | memoryview) -> None:
         n = len(data)
-        self._check_range(va, n)
+        if n < 0 or va < 0 or va + n > USER_TOP:       # _check_range, inline
+            raise KernelError(errno.EFAULT)
         if n == 0:
             return
-        if self._guardian_slot():
-            self._mediated(va, n, data)
+        slot = self._guardian_slot()
+        if slot:
+            self._mediated(va, n, data, slot)
             return
         for _ in range(n // PAGE + 3):
             try:

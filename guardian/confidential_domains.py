@@ -39,8 +39,16 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
-from guardian.slots import (PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, fixed_target,
-                            page_up)
+from guardian.slots import (
+    PAGE,
+    STACK_ABOVE,
+    STACK_RESERVE,
+    Domain,
+    Slot,
+    Space,
+    fixed_target,
+    page_up,
+)
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 

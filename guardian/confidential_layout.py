@@ -45,7 +45,7 @@ FORK_ADVICE = frozenset({MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTFORK, MADV_D
 #: The syscalls `Layout.check` acts on (for any other it returns '' and records nothing;
 #: the return path does not call it for them).  A new case in `check` or `_record`
 #: belongs here first: `check` stops at this list.
-LAYOUT_CALLS = frozenset({NR_MMAP, NR_MUNMAP, NR_BRK, NR_MREMAP, NR_MADVISE})
+LAYOUT_CALLS = frozenset({NR_MMAP, NR_MUNMAP, NR_BRK, NR_MREMAP, NR_MADVISE}) | SHM_CALLS
 
 
 class Layout:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from abi.layout import (MADV_DOFORK, MADV_DONTFORK, MADV_KEEPONFORK, MADV_WIPEONFORK,
-                        MREMAP_FIXED, MREMAP_MAYMOVE, NR_MREMAP)
+from abi.layout import (
+    MADV_DOFORK,
+    MADV_DONTFORK,
+    MADV_KEEPONFORK,
+    MADV_WIPEONFORK,
+    MREMAP_FIXED,
+    MREMAP_MAYMOVE,
+    NR_MREMAP,
+)
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
 

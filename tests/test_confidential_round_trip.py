@@ -135,4 +135,5 @@ def test_the_lists_hold_the_calls_their_functions_act_on() -> None:
     assert not signals.signal_states
     assert all(not (sp.areas or sp.brk) for sp in dom.spaces.values())
     assert NUMBERS["getppid"] in _OTHERS and NUMBERS["read"] in _OTHERS
-    assert {NUMBERS[n] for n in ("mmap", "munmap", "brk", "mremap", "madvise")} == LAYOUT_CALLS
+    assert {NUMBERS[n] for n in ("mmap", "munmap", "brk", "mremap", "madvise", "shmget", "shmat",
+                                 "shmdt")} == LAYOUT_CALLS

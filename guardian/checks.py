@@ -86,6 +86,7 @@ CHECKS: dict[str, str] = {
     "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
     "fork.one_child": "one clone slot yields exactly one child context",
     "fork.child_root": "a forked address space is a fresh, empty root table",
+    "fork.child_inherits": "when a fork copy window closes (the child or its parent runs), the child holds every page of its parent's private areas from the fork (the same frame, a copy with its bytes, or a claim on the sealed page), except where the program's MADV_WIPEONFORK or MADV_DONTFORK left the range empty or out",
     "fork.vm_flags": "a child shares the address space exactly when the program asked for CLONE_VM",
     "fork.flags_asked": "the clone the kernel serves has the VM/VFORK/THREAD flags the program asked for",
     "exit.root": "EXIT_DOMAIN names a confidential address space",
@@ -150,6 +151,7 @@ CHECKS: dict[str, str] = {
     "copy_page.ram": "COPY_PAGE names RAM pages",
     "copy_page.dst_fresh": "COPY_PAGE writes only a FREE or KERNEL frame with no user mappings",
     "copy_page.src_protected": "COPY_PAGE never reads GUARDIAN or PAGE_TABLE memory",
+    "reclaim.memfd_closed": "a memfd's held page goes back to the kernel (RECLAIM_PAGE) only once no descriptor of the memfd is open (or being closed by a syscall in progress) and no tree maps or holds sealed a page of it",
     "reclaim.held": "RECLAIM_PAGE gives back only a share page the Guardian holds with no mapping",
     "dma.filter": "DMA never reaches CONFIDENTIAL, GUARDIAN or PAGE_TABLE frames",
     # --- secure memory management ---------------------------------------------------

@@ -37,6 +37,7 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.fork_copy import SEALED
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
 from guardian.slots import (PAGE, STACK_ABOVE, STACK_RESERVE, Domain, Slot, Space, fixed_target,
@@ -377,7 +378,8 @@ class Lifecycle:
             dom.spaces[child_root].fork_parent = slot.root
             reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
-            self.s.fork_copy.open(slot.root, child_root)
+            self.s.fork_copy.open(slot.root, child_root,
+                                  self._fork_debt(space, dom.spaces[child_root], slot.root))
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
         ctx.set(CTX_PC, slot.elr)
@@ -408,6 +410,20 @@ class Lifecycle:
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
+
+    def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:
+        """va -> frame (or SEALED) of every page the parent's tree holds now in a private
+        area: the child must hold each when the copy window closes, except where its fork
+        left the range empty or out (MADV_WIPEONFORK, MADV_DONTFORK).  A MAP_SHARED page
+        may come back from its share later, so it is not owed."""
+        owed: dict[int, int] = {}
+        for va, pa in self.s.tables.leaves_below(parent_root, 0, 0):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed[va] = pa
+        for va in self.s.sealed_vas(parent_root):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed.setdefault(va, SEALED)
+        return owed
 
     def forget_root(self, root: int) -> None:
         reg = self.registry

@@ -130,11 +130,16 @@ class PageTables:
         if domain and new_frames:
             for i, pa in enumerate(leaf_frames(level, desc)):
                 self.s.shares.check_one_frame(domain, root, va + i * PAGE, pa)
+        # A checked COPY_PAGE copy taking its source's place (read before `take` ends the
+        # binding): a fork child's copy of its parent's page still counts as inherited.
+        copied = fr.copy_binding.get(new_frames[0]) if level == 3 and new_frames else None
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
         self.take(level, desc, entry_pa, domain, root, va)
         s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va, keep_shares=True)
+        if copied is not None:
+            s.fork_copy.copied(root, va, new_frames[0], copied)
         if domain and new_frames:
             for pa in new_frames:
                 s.protect_frame(pa, domain)

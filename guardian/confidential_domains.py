@@ -272,8 +272,9 @@ class Lifecycle:
         reg.drop_slots(root=root)
         return 0
 
-    def may_discard(self, root: int, va: int) -> bool:
+    def may_discard(self, root: int, va: int, pa: int | None = None) -> bool:
         """May the last mapping of the confidential page at va go (and the page with it)?
+        `pa`: the frame the entry maps there, if it maps one.
 
         Only inside the window the program's own request opens (munmap, a discarding
         madvise, a smaller brk, the old range of mremap, the target of an
@@ -297,7 +298,8 @@ class Lifecycle:
                 return True
             if nr == NR_MREMAP and a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off
-            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) and slot.move_delta is not None:
+            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) \
+                    and slot.move_delta is not None and self._moved(root, va, pa, slot):
                 return True      # a moved page's old place (it lives on at the new one)
             if nr == NR_MREMAP and slot.move_delta is None:
                 target = fixed_target(nr, a)
@@ -310,6 +312,18 @@ class Lifecycle:
                 if space is not None and page_up(a[0]) <= va < page_up(space.brk):
                     return True
         return False
+
+    def _moved(self, root: int, va: int, pa: int | None, slot: Slot) -> bool:
+        """Has the page at va of an mremap's old range moved, so its old place may go: its
+        frame is mapped at its own place in the new range (va + the move's distance)?  A
+        page of the old range that has not moved keeps its place however many others did
+        (bounded by checks.enabled, so a build without the check opens the whole range)."""
+        if not checks.enabled("remap.moved_only"):
+            return True
+        if pa is None or slot.move_delta is None:
+            return False
+        to = (va + slot.move_delta) & ((1 << 64) - 1)
+        return any(r == root and v == to for r, v, _ in self.s.frames.mappings(pa))
 
     def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
         """The ranges a syscall that completed with `ret` took out of the program's view

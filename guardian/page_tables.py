@@ -367,7 +367,7 @@ class PageTables:
         if is_table_desc(level, old):
             child = old & D.ADDR_MASK
             for v, pa in self.leaves_below(child, level + 1, va):
-                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v):
+                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v, pa):
                     refuse("set_pt.discard_subtree", Status.ERR_DENIED,
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
@@ -381,7 +381,7 @@ class PageTables:
             if instead == pa:
                 continue
             page_va = va + i * PAGE
-            if may_discard(root, page_va):
+            if may_discard(root, page_va, pa):
                 continue
             if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
                 continue       # a copy-on-write break: the program's page keeps its bytes

@@ -83,11 +83,20 @@ class CallSpec:
     args: tuple[str, ...]
     preconditions: tuple[tuple[str, Status], ...]   # (rule, status when it fails), in order
     effects: tuple[str, ...]
+    #: Arguments the call reads as a narrower signed C type, sign-extended from the 64-bit
+    #: register: (name, lowest, highest).  A value outside is refused (ERR_RANGE) where the
+    #: call is unpacked, before any handler sees it.
+    narrow_args: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def name(self) -> str:
         return self.call.name
 
+
+#: The precondition a call with `narrow_args` checks first.
+ARG_RANGE_RULE = "every argument read as a narrower C type is in its range (CallSpec.narrow_args)"
+NSIG = 64                                   # signals 1..64 (arm64 Linux _NSIG)
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 SPECS: dict[Call, CallSpec] = {
     Call.REGISTER_PT: CallSpec(
@@ -218,13 +227,15 @@ SPECS: dict[Call, CallSpec] = {
     ),
     Call.SIGNAL: CallSpec(
         Call.SIGNAL, ("slot", "signo", "mask", "ss_sp", "ss_flags", "ss_size", "result", "elr"),
-        (("the slot is a saved context of the live domain", Status.ERR_STATE),
+        ((ARG_RANGE_RULE, Status.ERR_RANGE),
+         ("the slot is a saved context of the live domain", Status.ERR_STATE),
          ("the user registered a handler for signo (and the trampoline is intact)",
           Status.ERR_DENIED),
          ("the frame's pages are present and writable (else: fault in and retry)",
           Status.FAULT_IN)),
         ("the frame is written from the saved context", "the context enters the handler",
          "the handler address is returned"),
+        (("signo", 1, NSIG), ("ss_flags", INT32_MIN, INT32_MAX)),
     ),
     Call.SET_SYSREG: CallSpec(
         Call.SET_SYSREG, ("register", "value"),

@@ -234,8 +234,11 @@ RULES: tuple[Rule, ...] = (
     Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "
-         "madvise, munmap, mremap and exec, and a child's area keeps it for its own forks.",
-         checks=("set_pt.wipe_on_fork", "set_pt.dont_fork", "swap_share.fork_advice")),
+         "madvise, munmap, mremap and exec, and a child's area keeps it for its own forks. "
+         "Everywhere else the child holds every page of its parent's private areas by the "
+         "time either runs.",
+         checks=("set_pt.wipe_on_fork", "set_pt.dont_fork", "swap_share.fork_advice",
+                 "fork.child_inherits")),
     Rule("G-COMPRESS-REFUSED", "Compression of a confidential page is refused.",
          checks=("compress.refused",)),
     # The properties of the monitor as a whole (P1-P9); a scenario that still gets
@@ -251,7 +254,7 @@ RULES: tuple[Rule, ...] = (
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
-                 "return.given_back")),
+                 "return.given_back", "reclaim.memfd_closed", "remap.moved_only")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "

@@ -17,6 +17,7 @@ from abi import Status
 
 CHECKS: dict[str, str] = {
     "call.known": "only the calls of the contract are served",
+    "call.arg_range": "an argument a call reads as a narrower C type (a signal number, a C int) is in that type's range, refused where the call is unpacked",
     "call.sysreg_via_trap": "system-register writes arrive through the trap, never as a call",
     # --- frames named by a call ---------------------------------------------------
     "frame.aligned": "a frame or table address named by a call is 4 KiB aligned",
@@ -55,6 +56,7 @@ CHECKS: dict[str, str] = {
     "set_pt.wipe_on_fork": "where the program's MADV_WIPEONFORK left a range empty in a fork child, no page from before the fork (the parent's frame, shared or a COPY_PAGE copy) is mapped: only a fresh, zero-filled page",
     "set_pt.dont_fork": "where the program's MADV_DONTFORK left a range out of a fork child, no page from before the fork (the parent's frame, shared or a COPY_PAGE copy) is mapped",
     "set_pt.sealed_slot": "a swapped-out page comes back by SWAP_IN only, never as a new frame, unless the program unmaps it",
+    "remap.moved_only": "once an mremap has moved a page, a page of its old range leaves only as the move of that page (its frame mapped at its place in the new range) or as the cut tail of a shrink: a page not yet moved keeps its place",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",
     "set_ptbr.root": "TTBR0 names a registered root table",
@@ -86,6 +88,7 @@ CHECKS: dict[str, str] = {
     "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
     "fork.one_child": "one clone slot yields exactly one child context",
     "fork.child_root": "a forked address space is a fresh, empty root table",
+    "fork.child_inherits": "when a fork copy window closes (the child or its parent runs), the child holds every page of its parent's private areas from the fork (the same frame, a copy with its bytes, or a claim on the sealed page), except where the program's MADV_WIPEONFORK or MADV_DONTFORK left the range empty or out",
     "fork.vm_flags": "a child shares the address space exactly when the program asked for CLONE_VM",
     "fork.flags_asked": "the clone the kernel serves has the VM/VFORK/THREAD flags the program asked for",
     "exit.root": "EXIT_DOMAIN names a confidential address space",
@@ -155,6 +158,7 @@ CHECKS: dict[str, str] = {
     "copy_page.ram": "COPY_PAGE names RAM pages",
     "copy_page.dst_fresh": "COPY_PAGE writes only a FREE or KERNEL frame with no user mappings",
     "copy_page.src_protected": "COPY_PAGE never reads GUARDIAN or PAGE_TABLE memory",
+    "reclaim.memfd_closed": "a memfd's held page goes back to the kernel (RECLAIM_PAGE) only once no descriptor of the memfd is open (or being closed by a syscall in progress) and no tree maps or holds sealed a page of it",
     "reclaim.held": "RECLAIM_PAGE gives back only a share page the Guardian holds with no mapping",
     "dma.filter": "DMA never reaches CONFIDENTIAL, GUARDIAN or PAGE_TABLE frames",
     # --- secure memory management ---------------------------------------------------

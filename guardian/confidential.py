@@ -45,6 +45,7 @@ from guardian.confidential_uaccess import UserAccess
 from guardian.el0_view import El0View
 from guardian.kernel_view import KernelView
 from guardian.measure import MeasuredFile, MeasuredImage
+from guardian.memfd_open import open_memfd_descriptor
 from guardian.slots import Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -63,6 +64,7 @@ class Confidential:
         self.self_signals = selfsig = SelfSignals(state, reg, mem)
         self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig, files)
         self.shares = Shares(state, reg)
+        self.shares.memfd_open = lambda memfd: open_memfd_descriptor(reg, files, memfd)
         el0 = El0View(cpu, state.flush)
         self.events = events = EventFiles(mem, files)
         self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files,

@@ -37,6 +37,7 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.fork_copy import SEALED
 from guardian.kernel_view import KernelView
 from guardian.page_tables import leaf_frames
 from guardian.slots import (
@@ -285,8 +286,9 @@ class Lifecycle:
         reg.drop_slots(root=root)
         return 0
 
-    def may_discard(self, root: int, va: int) -> bool:
+    def may_discard(self, root: int, va: int, pa: int | None = None) -> bool:
         """May the last mapping of the confidential page at va go (and the page with it)?
+        `pa`: the frame the entry maps there, if it maps one.
 
         Only inside the window the program's own request opens (munmap, a discarding
         madvise, a smaller brk, the old range of mremap, the target of an
@@ -310,7 +312,8 @@ class Lifecycle:
                 return True
             if nr == NR_MREMAP and a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off
-            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) and slot.move_delta is not None:
+            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) \
+                    and slot.move_delta is not None and self._moved(root, va, pa, slot):
                 return True      # a moved page's old place (it lives on at the new one)
             if nr == NR_MREMAP and slot.move_delta is None:
                 target = fixed_target(nr, a)
@@ -323,6 +326,18 @@ class Lifecycle:
                 if space is not None and page_up(a[0]) <= va < page_up(space.brk):
                     return True
         return False
+
+    def _moved(self, root: int, va: int, pa: int | None, slot: Slot) -> bool:
+        """Has the page at va of an mremap's old range moved, so its old place may go: its
+        frame is mapped at its own place in the new range (va + the move's distance)?  A
+        page of the old range that has not moved keeps its place however many others did
+        (bounded by checks.enabled, so a build without the check opens the whole range)."""
+        if not checks.enabled("remap.moved_only"):
+            return True
+        if pa is None or slot.move_delta is None:
+            return False
+        to = (va + slot.move_delta) & ((1 << 64) - 1)
+        return any(r == root and v == to for r, v, _ in self.s.frames.mappings(pa))
 
     def unmapped_by(self, slot: Slot, ret: int) -> list[tuple[int, int]]:
         """The ranges a syscall that completed with `ret` took out of the program's view
@@ -391,7 +406,8 @@ class Lifecycle:
             dom.spaces[child_root].fork_parent = slot.root
             reg.root_domain[child_root] = dom.id
             self.s.frames.adopt_table(child_root, dom.id)
-            self.s.fork_copy.open(slot.root, child_root)
+            self.s.fork_copy.open(slot.root, child_root,
+                                  self._fork_debt(space, dom.spaces[child_root], slot.root))
         ctx = slot.ctx.copy()
         ctx.set(0, 0)
         ctx.set(CTX_PC, slot.elr)
@@ -422,6 +438,20 @@ class Lifecycle:
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
+
+    def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:
+        """va -> frame (or SEALED) of every page the parent's tree holds now in a private
+        area: the child must hold each when the copy window closes, except where its fork
+        left the range empty or out (MADV_WIPEONFORK, MADV_DONTFORK).  A MAP_SHARED page
+        may come back from its share later, so it is not owed."""
+        owed: dict[int, int] = {}
+        for va, pa in self.s.tables.leaves_below(parent_root, 0, 0):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed[va] = pa
+        for va in self.s.sealed_vas(parent_root):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed.setdefault(va, SEALED)
+        return owed
 
     def forget_root(self, root: int) -> None:
         reg = self.registry

@@ -49,6 +49,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SELF_SIGNAL_CALLS, SIGNAL_STATE_CALLS, SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
+from guardian.fork_copy import SEALED
 from guardian.given_back import check_given_back
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
@@ -124,6 +125,8 @@ class ReturnPath:
         reg = self.registry
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
+        if self.s.fork_copy.windows:        # (no fork copy open: no debt to settle)
+            self.check_fork_debt(slot.root)
         if thread_key in reg.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
@@ -228,6 +231,34 @@ class ReturnPath:
             child = reg.vfork_waiting.pop(thread_key, None)
             if child is not None:       # a vfork parent runs again: its child is done here
                 reg.vfork_done.add((slot.root, child))
+
+    def check_fork_debt(self, root: int) -> None:
+        """User code of `root` is about to run, closing every fork copy window it is a side
+        of: each child must hold every page its parent's private areas held at the fork
+        (its frame, a checked COPY_PAGE copy of it, or a claim on the sealed page), except
+        where the program's fork advice left the range empty or out."""
+        s = self.s
+        for child, owed in s.fork_copy.closing(root):
+            if not owed.pages:
+                continue
+            have = dict(s.tables.leaves_below(child, 0, 0))
+            parent_now: dict[int, int] | None = None
+            for va, want in sorted(owed.pages.items()):
+                got = have.get(va)
+                if got is not None and got == want or s.sealed(child, va):
+                    continue
+                if got is not None:
+                    # The parent's page moved since the fork (MIGRATE_PAGE, a swap-in): the
+                    # child shares the frame the parent holds there now.
+                    if parent_now is None:
+                        parent_now = dict(s.tables.leaves_below(owed.parent, 0, 0))
+                    if parent_now.get(va) == got:
+                        continue
+                refuse("fork.child_inherits", Status.ERR_DENIED,
+                       f"fork child tree {child:#x} holds no copy of its parent's page at "
+                       f"{va:#x} ({'sealed' if want == SEALED else f'frame {want:#x}'}), which "
+                       "the program gave no fork advice: the child would find a fresh zero "
+                       "page where its parent's memory was")
 
     def check_group_alive(self, slot: Slot) -> None:
         """Linux ends every thread of a group at its exit_group: none runs user code again."""

@@ -67,6 +67,9 @@ class Shares:
         #: execve slot -> (the exec'ing domain, {memfd id: its share there}) of the memfds
         #: that program kept open across the exec (no FD_CLOEXEC).
         self._exec_memfds: dict[int, tuple[int, dict[int, int]]] = {}
+        #: memfd id -> a descriptor the program holds open on it ('' for none): a memfd
+        #: keeps its pages while one is (set by the confidential side, which knows them).
+        self.memfd_open: Callable[[int], str] = lambda memfd: ""
 
     def same_share(self, domain: int, places: Iterable[tuple[int, int]]) -> bool:
         """Is every (root, va) the same offset of one share the program recorded?"""
@@ -195,8 +198,38 @@ class Shares:
         if pa not in fr.held:
             refuse("reclaim.held", Status.ERR_STATE,
                    f"frame {pa:#x} is no share page the Guardian holds unmapped")
+        owner, key = fr.record(pa).owner, fr.held[pa]
+        still = self._memfd_alive(owner, key[0])
+        if still:
+            refuse("reclaim.memfd_closed", Status.ERR_DENIED,
+                   f"frame {pa:#x} is page {key[1] // PAGE} of a memfd that {still}: the memfd "
+                   "still holds its pages (a later mmap of it must find these bytes)")
         self.s.release_frame(pa)
         return 0
+
+    def _memfd_alive(self, domain: int, share: int) -> str:
+        """Why the memfd whose share this is still lives ('' if it does not): a descriptor
+        of it is open (and no syscall in progress is closing it), or a page of its share
+        is mapped or sealed in a tree of the domain."""
+        dom = self.registry.domains.get(domain)
+        if dom is None:
+            return ""
+        memfd = next((m for m, sh in dom.memfd_shares.items() if sh == share), 0)
+        if memfd and self.memfd_open(memfd):
+            return f"descriptor {self.memfd_open(memfd)} still names"
+        if any(sh == share for _, kept in self._exec_memfds.values() for sh in kept.values()):
+            return "an execve in progress keeps open"
+        fr = self.s.frames
+        for pa, places in fr.where.items():
+            for r, v, _ in places:
+                key = self.key_at(domain, r, v) if r in dom.spaces else None
+                if key is not None and key[0] == share:
+                    return f"tree {r:#x} still maps at {v:#x}"
+        for r, space in dom.spaces.items():
+            for start, end, sh, _ in space.shared_areas:
+                if sh == share and any(self.s.sealed(r, v) for v in range(start, end, PAGE)):
+                    return f"tree {r:#x} still holds a sealed page of"
+        return ""
 
     def check_one_frame(self, domain: int, root: int, va: int, pa: int) -> None:
         """SET_PT maps pa at (root, va): where that is a share page, every other place of

@@ -51,6 +51,28 @@ Handler = Callable[[tuple[int, ...], bytes], tuple[int, bytes]]
 class Entry:
     handler: Handler
     nargs: int
+    #: (position, name, lowest, highest) of each argument read as a narrower signed type.
+    narrow: tuple[tuple[int, str, int, int], ...] = ()
+
+
+def _entry(call: Call, handler: Handler) -> Entry:
+    spec = SPECS[call]
+    narrow = tuple((spec.args.index(name), name, lo, hi) for name, lo, hi in spec.narrow_args)
+    return Entry(handler, len(spec.args), narrow)
+
+
+def _narrowed(c: Call, entry: Entry, args: tuple[int, ...]) -> tuple[int, ...]:
+    """The arguments with each narrow one sign-extended from the register and range-checked,
+    so no handler packs a value its C type cannot hold."""
+    out = list(args)
+    for pos, name, lo, hi in entry.narrow:
+        value = out[pos] - (1 << 64) if out[pos] >> 63 else out[pos]
+        if not lo <= value <= hi:
+            refuse("call.arg_range", Status.ERR_RANGE,
+                   f"{c.name} argument {name} = {args[pos]:#x} is outside {lo}..{hi}")
+            continue                      # a build without the check passes it on as is
+        out[pos] = value
+    return tuple(out)
 
 
 class Guardian:
@@ -142,7 +164,7 @@ class Guardian:
             table[call] = handler
         missing = set(Call) - set(table)
         assert not missing, f"calls without a handler: {missing}"
-        return {call: Entry(h, len(SPECS[call].args)) for call, h in table.items()}
+        return {call: _entry(call, h) for call, h in table.items()}
 
     def _pinned(self, _a: tuple[int, ...], _p: bytes) -> tuple[int, bytes]:
         # The predecessor design has no secure ABI for memory management: a confidential
@@ -218,6 +240,8 @@ class Guardian:
         charged = clock.charged
         charged["guardian_call"] = charged.get("guardian_call", 0) + cost
         try:
+            if entry.narrow:
+                args = _narrowed(c, entry, args)
             value, data = entry.handler(args, payload)
             status = Status.OK
         except Refused as r:

@@ -140,11 +140,16 @@ class PageTables:
         if domain and new_frames:
             for i, pa in enumerate(leaf_frames(level, desc)):
                 self.s.shares.check_one_frame(domain, root, va + i * PAGE, pa)
+        # A checked COPY_PAGE copy taking its source's place (read before `take` ends the
+        # binding): a fork child's copy of its parent's page still counts as inherited.
+        copied = fr.copy_binding.get(new_frames[0]) if level == 3 and new_frames else None
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
         self.take(level, desc, entry_pa, domain, root, va)
         s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va, keep_shares=True)
+        if copied is not None:
+            s.fork_copy.copied(root, va, new_frames[0], copied)
         if domain and new_frames:
             for pa in new_frames:
                 s.protect_frame(pa, domain)
@@ -411,7 +416,7 @@ class PageTables:
         if is_table_desc(level, old):
             child = old & D.ADDR_MASK
             for v, pa in self.leaves_below(child, level + 1, va):
-                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v):
+                if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and not may_discard(root, v, pa):
                     refuse("set_pt.discard_subtree", Status.ERR_DENIED,
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
@@ -425,7 +430,7 @@ class PageTables:
             if instead == pa:
                 continue
             page_va = va + i * PAGE
-            if may_discard(root, page_va):
+            if may_discard(root, page_va, pa):
                 continue
             if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
                 continue       # a copy-on-write break: the program's page keeps its bytes

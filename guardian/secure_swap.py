@@ -22,6 +22,7 @@ from abi import Status
 from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
+from guardian.fork_copy import SEALED
 from guardian.secure_mm_checks import PageChecks
 from guardian.state import MonitorState
 
@@ -65,6 +66,7 @@ class SecureSwap:
         #: came back for every place: that tree's claim ended with it.
         self._share_back: dict[tuple[int, int, int], tuple[int, int]] = {}
         state.sealed = self.holds
+        state.sealed_vas = self.held_vas
 
     def holds(self, root: int, va: int) -> bool:
         """Whether tree `root` holds an outstanding sealed page for `va` (the page is
@@ -73,6 +75,15 @@ class SecureSwap:
         versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
         return bool(versions) and any(root in self.seals[dom.id][v].holders
                                       for v in versions)
+
+    def held_vas(self, root: int) -> list[int]:
+        """Every va at which tree `root` holds an outstanding sealed page."""
+        dom = self.s.registry.domain_of_root(root)
+        if dom is None:
+            return []
+        records = self.seals.get(dom.id, {})
+        return sorted(va for va, versions in self._at_va.get(dom.id, {}).items()
+                      if any(root in records[v].holders for v in versions))
 
     # --- sealing --------------------------------------------------------------------
     def _cipher(self, dom: Domain) -> AESGCM:
@@ -183,6 +194,7 @@ class SecureSwap:
         self.c.write(entry, 3, desc, dom.id, root, va)
         holders = set(rec.holders) - {root}
         self._release(dom.id, version, root)
+        g.fork_copy.copied(root, va, frame, SEALED)   # a fork child's claim, paid in full
         if key is not None and checks.enabled("swap_in.share_one_frame"):
             # A share page is one page: back here, it is back for every place of it, whose
             # trees now map this frame (a claim kept would let one side swap in a copy).

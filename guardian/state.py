@@ -86,6 +86,8 @@ class MonitorState:
         self.fork_copy = ForkCopy()
         #: Whether a sealed (swapped-out) page of (root, va) is outstanding (secure MM).
         self.sealed: Callable[[int, int], bool] = lambda root, va: False
+        #: The addresses at which tree `root` holds an outstanding sealed page (secure MM).
+        self.sealed_vas: Callable[[int], list[int]] = lambda root: []
         #: Told (root, ranges) when the program's own unmapping completes (secure MM).
         self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
         #: Told (root) when a tree is freed (FREE_PGD, after exit or exec): its sealed

@@ -315,6 +315,18 @@ def test_random_adversary_replays_and_reports() -> None:
     assert all("OK" not in o and "accepted" not in o for o in v.outcomes), v.outcomes
 
 
+def test_a_signal_argument_outside_its_c_type_is_a_refusal_not_a_crash() -> None:
+    """A SIGNAL whose signo or ss_flags does not fit its C type is refused where the call
+    is unpacked (ERR_RANGE), not left to crash a handler that packs it."""
+    from attacks import fuzz
+    ops = fuzz.ops_from_json('[["hvc","SIGNAL",[["slot",0],["desc","leaf","image0"],'
+                             '["va","untouched"],["lit",511],["frame","heap_l2"],'
+                             '["frame","helper_root"],["lit",8],["slot",1]]]]')
+    v = fuzz.run_sequence(ops)
+    assert v.tried == 1 and not v.failures, v.describe()
+    assert "ERR_RANGE" in v.outcomes[0], v.outcomes
+
+
 def test_a_failure_shrinks_to_the_operation_that_caused_it(monkeypatch) -> None:
     """With the DMA filter removed, the one DMA read of the heap frame among random
     operations is what the shrinker keeps; the replay string reproduces it."""

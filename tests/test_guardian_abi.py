@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from abi import SPECS, Call, FrameKind, Status
+from abi.contract import ARG_RANGE_RULE
 from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -257,6 +258,16 @@ def _no_slot(s: Scene, a: tuple[int, ...]) -> bool:
     return False
 
 
+def _narrow_ok(call: Call, a: tuple[int, ...]) -> bool:
+    """Each argument SPECS reads as a narrower C type, sign-extended, is in its range."""
+    spec = SPECS[call]
+    for name, lo, hi in spec.narrow_args:
+        v = a[spec.args.index(name)] & (1 << 64) - 1
+        if not lo <= (v - (1 << 64) if v >> 63 else v) <= hi:
+            return False
+    return True
+
+
 def _spec_rule(call: Call, prefix: str) -> str:
     (rule,) = [r for r, _ in SPECS[call].preconditions if r.startswith(prefix)]
     return rule
@@ -325,6 +336,7 @@ RULES: dict[tuple[Call, str], Rule] = {
     (Call.SIGNAL, _spec_rule(Call.SIGNAL, "the slot is")): _no_slot,
     (Call.SIGNAL, _spec_rule(Call.SIGNAL, "the user registered")): _no_slot,
     (Call.SIGNAL, _spec_rule(Call.SIGNAL, "the frame's pages")): _no_slot,
+    (Call.SIGNAL, ARG_RANGE_RULE): lambda s, a: _narrow_ok(Call.SIGNAL, a),
     # The contract defines no encoding of `register`: no number names one of the
     # six registers (writes arrive through the HCR_EL2.TVM trap instead).
     (Call.SET_SYSREG, "register is TTBR0/TTBR1/TCR/SCTLR/VBAR/MAIR of EL1"): lambda s, a: False,
@@ -425,7 +437,8 @@ UNREACHABLE = {
     (Call.CLEAR_PT_RANGE, _spec_rule(Call.CLEAR_PT_RANGE, "every entry")),
 } | {(c, r) for c in (Call.FORK_DOMAIN, Call.RESUME, Call.SIGNAL, Call.USER_READ,
                       Call.USER_WRITE, Call.USER_STRING)
-     for r, _ in SPECS[c].preconditions[1:]}       # behind the slot rule (NO_SLOT)
+     for r, _ in SPECS[c].preconditions[1:] if r != ARG_RANGE_RULE
+     and not (c == Call.SIGNAL and r.startswith("the slot is"))}  # behind the slot rule
 UNREACHABLE |= SECURE_BEHIND_DOMAIN
 
 
@@ -796,6 +809,10 @@ def all_cases() -> list[Case]:
         cases.append(Case(Call.USER_WRITE, (slot, 0x400000, 16)))
         cases.append(Case(Call.USER_STRING, (slot, 0x400000, 16)))
         cases.append(Case(Call.SIGNAL, (slot, 10, 0, 0, 0, 0, 0, 0x400000)))
+    # Arguments outside their C type: a signal number past 64, an ss_flags past an int.
+    cases.append(Case(Call.SIGNAL, (0, 65, 0, 0, 0, 0, 0, 0x400000)))
+    cases.append(Case(Call.SIGNAL, (0, 10, 0, 0, 1 << 32, 0, 0, 0x400000)))
+    cases.append(Case(Call.SIGNAL, (0, (1 << 64) - 1, 0, 0, 0, 0, 0, 0x400000)))
     return cases
 
 

@@ -625,7 +625,7 @@ def _child_lost_its_copy(out: Outcome) -> list[str]:
 
 @scenario(id="RF-021", title="Leave a page with no fork advice out of the fork child, as if it "
                              "were MADV_WIPEONFORK",
-          family=RT, goal=Goal.TAMPER, rules=("G-FORK-ADVICE",), program=RECORDS, gap="P3",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-ADVICE",), program=RECORDS,
           oracle=_child_lost_its_copy,
           prop="A fork child inherits every private page its parent gave no fork advice: the "
                 "kernel cannot wipe one as if the program had asked MADV_WIPEONFORK.")
@@ -686,7 +686,7 @@ def _memfd_lost_its_page(out: Outcome) -> list[str]:
 
 @scenario(id="RF-023", title="RECLAIM_PAGE a memfd's held page while the memfd is open, then "
                              "map a fresh page at the next mmap",
-          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=RECORDS, gap="P3",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=RECORDS,
           oracle=_memfd_lost_its_page,
           prop="A memfd keeps its pages while it is open: a second MAP_SHARED mmap of it maps "
                 "the bytes the program left there, not a fresh page.")

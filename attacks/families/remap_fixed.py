@@ -8,6 +8,7 @@ secret, and a page holding another that the program moves onto the area's second
 growing it to two pages.  Pages one and four must keep their copies, the moved page its
 copy, and the added third page must read zero (the program sends it to /dev/null); the
 program reports what it found in its P_FIXED_DONE marker, which the oracle reads.
+MF-009 attacks step 30: a two-page area moved whole onto a live two-page area.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
+from kernel_model.pagetable import PageTableRefused
 
 MF = "remap-fixed"
 CALLS = "secret_calls"
@@ -253,3 +255,53 @@ def mf_target_kept(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_MREMAP, during=P_FIXED)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.memo["area"] + PAGE)
+
+
+# --- MF-009: the old range's window bounded to the pages moved ---------------------------
+P_FIXED_PAIR, P_FIXED_PAIR_DONE = 126, 127   # workloads/src/secret_calls.c, step 30
+
+
+def _pair_lost(out: Outcome) -> list[str]:
+    """P_FIXED_PAIR_DONE: x2 the result, x3 copies of the secret lost among the moved pages."""
+    done = [m for m in out.markers if m.phase == P_FIXED_PAIR_DONE]
+    lost = _signed(done[0].args[1]) if done else 0
+    return [f"{lost} of the two pages the fixed mremap moved arrived without their copy of the "
+            "secret"] if lost > 0 else []
+
+
+@scenario(id="MF-009", title="Drop a page of a moving mremap's old range that has not moved yet",
+          family=MF, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=CALLS,
+          oracle=_pair_lost,
+          prop="Once an mremap has moved a page, the pages of its old range that have not moved "
+               "keep their places: each leaves only as its own move (or a shrink's cut tail).")
+def mf_unmoved_dropped(adv: Adversary) -> None:
+    """1. The program moves a two-page area, each page holding a copy of the secret, onto a
+    live two-page area with mremap(MREMAP_MAYMOVE | MREMAP_FIXED).
+    2. Serve it honestly, but as the old place of the first page is cleared (that page now
+       lives at its new place), also clear the old range's second page, not moved yet, and
+       give its frame back: the move then maps a fresh zero page in its place.
+    3. The program's second copy of the secret arrives as zeros."""
+    @adv.on(Point.MARKER, phase=P_FIXED_PAIR)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["pair"] = args[0]
+        last = a.walk(args[0])[-1]
+        a.memo["first_entry"] = (last.table, last.index)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MREMAP, during=P_FIXED_PAIR)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:          # the kernel's own tables: the page simply goes
+            _drop(a, a.memo["pair"] + PAGE)
+            a.memo["dropped"] = True
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], **_: object) -> None:
+        if call != Call.SET_PT or len(args) < 3 or "pair" not in a.memo \
+                or a.memo.get("dropped") or tuple(args[:2]) != a.memo["first_entry"] or args[2]:
+            return
+        a.memo["dropped"] = True           # (before the nested call: it fires this hook too)
+        try:
+            _drop(a, a.memo["pair"] + PAGE)
+            a.note(f"the old range's second page {a.memo['pair'] + PAGE:#x} dropped before "
+                   "its move")
+        except PageTableRefused as exc:
+            a.note(f"dropping the unmoved page was refused ({exc})")

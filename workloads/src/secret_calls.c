@@ -79,6 +79,9 @@
  *      second page and grows it to two pages (Linux unmaps the target first).  Pages one
  *      and four must keep their copies, the moved page its copy, the added third page
  *      must read zero; the added page (at the result, plus a page) is sent whole to /dev/null.
+ *  30. A two-page area whose pages each hold a copy of the secret, moved whole by
+ *      mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto a live two-page area of public bytes:
+ *      both pages must arrive with their copies (each old page leaves only as its move).
  *
  *   secret_calls -m FD  (only as step 23's new image) map FD's first page, compare, exit
  *
@@ -180,6 +183,9 @@
                               MAYMOVE | FIXED, area + PAGE) */
 #define P_FIXED_DONE 125   /* x2 mremap's result, x3 copies lost (pages one, four, moved),
                               x4 nonzero bytes in the added page */
+#define P_FIXED_PAIR 126   /* x2 the two-page area, x3 the target; next: mremap(area, 2 -> 2
+                              pages, MAYMOVE | FIXED, target) */
+#define P_FIXED_PAIR_DONE 127  /* x2 mremap's result, x3 copies lost among the moved pages */
 #define MREMAP_MAYMOVE_ 1
 #define MREMAP_FIXED_ 2
 #define SIGUSR1_ 10
@@ -958,6 +964,28 @@ static void fixed_step(void)
     sys6(SYS_munmap, area, 4 * PAGE, 0, 0, 0, 0);
 }
 
+static void fixed_pair_step(void)
+{
+    long area = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    long target = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(area) || !valid(target))
+        return;
+    for (int i = 0; i < 2; i++) {
+        memcpy((uint8_t *)area + i * PAGE + SECRET_OFF, secret, SECRET_LEN);
+        memcpy((uint8_t *)target + i * PAGE, "public!", 8);
+    }
+    marker(P_FIXED_PAIR, area, target, 0, 0);
+    long r = sys6(SYS_mremap, area, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE_ | MREMAP_FIXED_, target, 0);
+    long lost = -1;
+    if (valid(r))
+        lost = (memcmp((uint8_t *)r + SECRET_OFF, secret, SECRET_LEN) != 0) +
+               (memcmp((uint8_t *)r + PAGE + SECRET_OFF, secret, SECRET_LEN) != 0);
+    marker(P_FIXED_PAIR_DONE, r, lost, 0, 0);
+    sys6(SYS_munmap, target, 2 * PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;
@@ -1031,6 +1059,7 @@ int main(int argc, char **argv)
     if (argv[0][0] == '/')
         reopen_step(argv[0]);
     fixed_step();
+    fixed_pair_step();
 
     int bad = tampered || file_mismatch || memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -195,11 +195,15 @@ class PageTables:
             if old & D.VALID:
                 self._check_discard(3, old, desc, root, va)
             s.shares.check_one_frame(domain, root, va, pa)
+        # A checked COPY_PAGE copy taking its source's place (as in `set_pt`).
+        copied = fr.copy_binding.get(pa)
         # Commit as `set_pt`: the new reference (`take` of one page), the write, the old.
         fr.map_leaf(pa, (root, va, entry_pa) if domain else None)
         s.ram.write_u64(entry_pa, desc)
         if old & D.VALID:
             self.drop(3, old, entry_pa, root, va, keep_shares=True)
+        if copied is not None:
+            s.fork_copy.copied(root, va, pa, copied)
         if domain:
             s.protect_frame(pa, domain)
         if needs_invalidation(3, old, desc):

@@ -124,9 +124,10 @@ RULES: tuple[Rule, ...] = (
          "was written by the kernel during the call; a length written back stays within the "
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
-         "its NUL; the CPU and node getcpu() names are the machine's.",
+         "its NUL; the CPU and node getcpu() names are the machine's; a descriptor a call "
+         "makes is the lowest free one.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.cpu_number")),
+                 "return.cpu_number", "return.fd_lowest")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

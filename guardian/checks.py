@@ -98,6 +98,7 @@ CHECKS: dict[str, str] = {
     "return.clone_child_id": "a clone that yielded a child returns that child's id to the parent, never an error",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.fd_fresh": "a descriptor a call makes (openat, dup, fcntl F_DUPFD, socket, pipe2 ...) is a non-negative int the program does not hold open already",
+    "return.fd_lowest": "a call that makes a descriptor (openat, socket, eventfd2, pipe2, dup, accept ...; fcntl F_DUPFD at least its argument) answers the lowest free one: never one above a descriptor the program closed before the call began, none made since",
     "return.fd_asked": "dup3 returns the descriptor asked for, fcntl F_DUPFD one at least the one asked for",
     "return.given_back": "when munmap, a brk shrink, a shrinking or moving mremap or madvise(MADV_DONTNEED) on private memory returns success, the range it gave back holds no page of the program",
     "return.mmap_fresh": "the range an mmap returns holds no old page: each present page is zero, the admitted file's bytes or input data that entered as such",

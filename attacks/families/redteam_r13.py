@@ -154,7 +154,7 @@ def rf_waitid_rusage(adv: Adversary) -> None:
 
 @scenario(id="RF-004", title="getdents64() answers one record whose d_reclen runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-          gap="P7",
+         
           prop="The records getdents64() answers tile exactly the count it returns: no "
                "d_reclen reaches past it.")
 def rf_dents_reclen(adv: Adversary) -> None:
@@ -175,7 +175,7 @@ def rf_dents_reclen(adv: Adversary) -> None:
 
 @scenario(id="RF-005", title="An inotify read answers one event whose len runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-          gap="P7",
+         
           prop="The events a read() of an inotify descriptor answers tile exactly the count "
                "it returns: no event's len reaches past it.")
 def rf_inotify_len(adv: Adversary) -> None:
@@ -261,7 +261,7 @@ def rf_epoll_nested_cookie(adv: Adversary) -> None:
 
 
 @scenario(id="RF-008", title="Answer eventfd2() with a descriptor past the lowest free one",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="A call that makes a descriptor answers the lowest free one (POSIX), so a "
                "program may index a table sized by the descriptors it holds.")
 def rf_fd_past_lowest(adv: Adversary) -> None:
@@ -866,7 +866,7 @@ def rf_rseq_ids(adv: Adversary) -> None:
 
 @scenario(id="RF-028", title="Report an epoll registration after its file's last descriptor "
                              "went with a fork child's exit",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS,
           prop="An epoll registration lives while its file does: once the program closed its "
                "descriptor and the fork child holding the other one is reaped, its data is "
                "never reported again.")

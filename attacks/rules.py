@@ -135,8 +135,9 @@ RULES: tuple[Rule, ...] = (
          "data the program registered for a descriptor on that instance (epoll_ctl ADD/MOD, "
          "not since removed by DEL or by the release of the target's open file: its last "
          "descriptor closed, replaced by dup3, dropped at exec or with its process; a dup "
-         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP.",
-         checks=("return.epoll_data", "return.epoll_released")),
+         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP; an "
+         "EPOLLONESHOT registration reports once until EPOLL_CTL_MOD re-arms it.",
+         checks=("return.epoll_data", "return.epoll_released", "return.epoll_oneshot")),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),

@@ -24,7 +24,7 @@ ELR = 0x400104
 EVENT = VA + 256               # the struct epoll_event / sigset the program passes
 IOV = VA + 512                 # an iovec array
 BUF = VA + 1024                # where the kernel writes the results
-EPOLLIN, EPOLLOUT, EPOLLHUP = 0x1, 0x4, 0x10
+EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLONESHOT = 0x1, 0x4, 0x10, 1 << 30
 ADD, DEL, MOD = 1, 2, 3
 SIGUSR2, SIGTERM = 12, 15
 ERR = (1 << 64) - 1            # -EPERM
@@ -100,6 +100,24 @@ def test_events_carry_registered_data(s: Scene) -> None:
     # More events than maxevents: past the buffer, whatever they hold.
     out = _event(EPOLLOUT, 0x4321)                   # the one the kernel may write
     assert _syscall(s, "epoll_pwait", (3, BUF, 1, 0), 2, out) == Status.ERR_DENIED
+
+
+def test_a_one_shot_registration_reports_once_until_mod_re_arms_it(s: Scene) -> None:
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _ctl(s, 3, ADD, 7, EPOLLIN | EPOLLONESHOT, 0xAAAA)
+    _ctl(s, 3, ADD, 8, EPOLLIN, 0xBBBB)
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA), (EPOLLIN, 0xBBBB)) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0xBBBB)) == Status.OK                  # not one-shot
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.ERR_DENIED          # disarmed
+    assert _last_check(s) == "return.epoll_oneshot"
+    _ctl(s, 3, MOD, 7, EPOLLIN | EPOLLONESHOT, 0xAAAA)                  # re-armed
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.OK
+    # While another thread is in epoll_ctl, its MOD may have re-armed it already.
+    busy = Slot(5000, 1, UserContext(), ELR, NUMBERS["epoll_ctl"], (3, MOD, 7, EVENT, 0, 0),
+                root=s.b + ROOT_A, thread=2)
+    s.g.conf.slots[busy.id] = busy
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.OK
+    del s.g.conf.slots[busy.id]
 
 
 def test_a_failed_ctl_registers_nothing_and_the_entry_struct_counts(s: Scene) -> None:

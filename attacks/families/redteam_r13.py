@@ -552,7 +552,7 @@ def rf_aio_res(adv: Adversary) -> None:
 
 
 @scenario(id="RF-019", title="Report an EPOLLONESHOT registration again after it fired",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS,
           prop="An EPOLLONESHOT registration reports at most one event until EPOLL_CTL_MOD "
                "re-arms it: after it fired, its data is never reported again.")
 def rf_oneshot_again(adv: Adversary) -> None:

@@ -187,7 +187,7 @@ class ReturnPath:
             if fd_call:
                 self.files.record(slot, ret)
             if record_call:
-                record_queue(self.files, slot, ret)
+                record_queue(self.memory, self.files, slot, ret)
             if event_call:
                 self.events.record(slot, ret)
             slot.ctx.set(0, ret)

@@ -300,6 +300,7 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert "past the count" in inotify_fault(_inotify(b"a", 16)[:24])
     assert "cut off" in inotify_fault(good + bytes(8))
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
     assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
     bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
     assert _syscall(s, "read", (6, BUF, 256), 32, bad) == Status.ERR_DENIED
@@ -312,6 +313,33 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.ERR_DENIED   # split event
     # The same bytes from a descriptor that is no inotify queue are data.
     assert _syscall(s, "read", (7, BUF, 256), 32, bad) == Status.OK
+
+
+def _watch_event(wd: int, mask: int) -> bytes:
+    return struct.pack("<iIII", wd, mask, 0, 0)
+
+
+def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
+    assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 2) == Status.OK
+    both = _watch_event(1, 0x100) + _watch_event(2, 0x200)
+    assert _syscall(s, "read", (6, BUF, 256), 32, both) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(4, 0x100)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.inotify_wd"
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x100)) == Status.ERR_DENIED
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x4000)) == Status.OK
+    # rm_watch queues IN_IGNORED behind the watch's pending events: they still name it.
+    assert _syscall(s, "inotify_rm_watch", (6, 2), 0) == Status.OK
+    gone = _watch_event(2, 0x100) + _watch_event(2, 0x8000)
+    assert _syscall(s, "read", (6, BUF, 256), 32, gone) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(2, 0x100)) == Status.ERR_DENIED
+    # While an add_watch is in flight, its watch may already have events.
+    busy = Slot(5001, 1, UserContext(), ELR, NUMBERS["inotify_add_watch"], (6, VA, 0x100, 0, 0,
+                0), root=s.b + ROOT_A, thread=2)
+    s.g.conf.slots[busy.id] = busy
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(3, 0x100)) == Status.OK
+    del s.g.conf.slots[busy.id]
 
 
 def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:

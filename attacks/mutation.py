@@ -73,6 +73,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.fd_lowest": ("RF-008",),
     "return.epoll_oneshot": ("RF-019",),
     "return.inotify_wd": ("RF-020",),
+    "return.timer_id": ("RF-009",),
     "return.record_layout": ("RH-029", "RH-031"),
     "return.urandom_moved": ("RH-034",),
     "return.cpu_number": ("RH-039",),

@@ -125,9 +125,11 @@ RULES: tuple[Rule, ...] = (
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
          "its NUL; the CPU and node getcpu() names are the machine's; a descriptor a call "
-         "makes is the lowest free one; an inotify event names a watch add_watch gave.",
+         "makes is the lowest free one; an inotify event names a watch add_watch gave; a "
+         "timer id is one the process's counter may give.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.cpu_number", "return.fd_lowest", "return.inotify_wd")),
+                 "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
+                 "return.timer_id")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

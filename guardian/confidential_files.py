@@ -62,6 +62,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.slots import PAGE, Slot
+from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
 if TYPE_CHECKING:
@@ -154,6 +155,8 @@ class Descriptors:
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
+        #: Each process's POSIX timer ids (started, exec'd and forgotten with its space).
+        self.timers = TimerIds(memory, admission.registry)
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -427,6 +430,9 @@ class Descriptors:
         self.tables[(root, thread)] = table
         self.workdirs[(root, thread)] = wd
         self.retired.discard(root)
+        self.timers.forget(root)
+        if pending:
+            self.timers.note_exec_image(root)
 
     def retire(self, root: int) -> None:
         """The address space is torn down (exit, or exec's old image): no thread of it
@@ -435,5 +441,6 @@ class Descriptors:
 
     def forget(self, root: int) -> None:
         self.retired.discard(root)
+        self.timers.forget(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

@@ -42,6 +42,7 @@ from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import CALLS as _FD_CALLS
+from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
@@ -178,6 +179,9 @@ class ReturnPath:
             fd_call = nr in _FD_CALLS
             if fd_call:
                 self.files.check(slot, ret)
+            timer_call = nr in _TIMER_CALLS
+            if timer_call:
+                self.files.timers.check(slot, ret)
             event_call = nr in _EVENT_CALLS
             if event_call:
                 self.events.check(slot, ret)
@@ -186,6 +190,8 @@ class ReturnPath:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
                 self.files.record(slot, ret)
+            if timer_call:
+                self.files.timers.record(slot, ret)
             if record_call:
                 record_queue(self.memory, self.files, slot, ret)
             if event_call:

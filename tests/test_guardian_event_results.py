@@ -342,6 +342,35 @@ def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
     del s.g.conf.slots[busy.id]
 
 
+def _timer_create(s: Scene, timer: int | None) -> Status:
+    """timer_create(CLOCK_MONOTONIC, NULL, BUF) answered 0 with `timer` written (None: -EPERM)."""
+    if timer is None:
+        status = _syscall(s, "timer_create", (1, 0, BUF), ERR)
+    else:
+        status = _syscall(s, "timer_create", (1, 0, BUF), 0, struct.pack("<i", timer))
+    for sid in [k for k, v in s.g.conf.slots.items() if v.nr == NUMBERS["timer_create"]]:
+        del s.g.conf.slots[sid]             # a refused answer's call is no longer in flight
+    return status
+
+
+def test_timer_ids_come_from_the_process_s_counter(s: Scene) -> None:
+    assert _timer_create(s, 4) == Status.ERR_DENIED            # a first timer is 0
+    assert _last_check(s) == "return.timer_id"
+    assert _timer_create(s, 0) == Status.OK
+    assert _timer_create(s, 0) == Status.ERR_DENIED            # live already
+    assert _timer_create(s, -1) == Status.ERR_DENIED
+    assert _timer_create(s, None) == Status.OK                 # a failure may advance it too
+    assert _timer_create(s, 2) == Status.OK                    # Linux's counter: 0, (1), 2
+    assert _syscall(s, "timer_delete", (0,), 0) == Status.OK
+    assert _timer_create(s, 0) == Status.OK                    # a lowest-free kernel's answer
+    assert _timer_create(s, 5) == Status.ERR_DENIED            # four calls before: at most 4
+    # Another thread's timer_create in flight may have taken the next id already.
+    busy = Slot(5002, 1, UserContext(), ELR, NUMBERS["timer_create"], (1, 0, BUF, 0, 0, 0),
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[busy.id] = busy
+    assert _timer_create(s, 5) == Status.OK                    # (the helper drops both)
+
+
 def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:
     """splice/sendfile/copy_file_range/tee out of an entropy device may only fail: the
     bytes would reach the program as the kernel's, past any buffer the Guardian serves."""

@@ -297,7 +297,7 @@ def rf_fd_past_lowest(adv: Adversary) -> None:
 
 
 @scenario(id="RF-009", title="Answer timer_create() with a timer id no first timer has",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="A process's first POSIX timer is id 0 (Linux hands ids out from 0 per "
                "process), so a program may index a table by it.")
 def rf_timer_id(adv: Adversary) -> None:

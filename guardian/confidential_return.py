@@ -42,7 +42,6 @@ from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import CALLS as _FD_CALLS
-from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import Layout
 from guardian.confidential_registry import Registry
@@ -63,6 +62,7 @@ from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
+from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.user_memory import UserMemory
 
 _ERRNO_FLOOR = (1 << 64) - 4095

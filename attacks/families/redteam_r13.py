@@ -169,7 +169,6 @@ def rf_waitid_rusage(adv: Adversary) -> None:
 
 @scenario(id="RF-004", title="getdents64() answers one record whose d_reclen runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-         
           prop="The records getdents64() answers tile exactly the count it returns: no "
                "d_reclen reaches past it.")
 def rf_dents_reclen(adv: Adversary) -> None:
@@ -190,7 +189,6 @@ def rf_dents_reclen(adv: Adversary) -> None:
 
 @scenario(id="RF-005", title="An inotify read answers one event whose len runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-         
           prop="The events a read() of an inotify descriptor answers tile exactly the count "
                "it returns: no event's len reaches past it.")
 def rf_inotify_len(adv: Adversary) -> None:

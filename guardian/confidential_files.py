@@ -140,6 +140,10 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
 
 
+#: Calls of `CALLS` that make no descriptor.
+_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
+
+
 class Descriptors:
     """Each confidential thread's descriptor table and working directory."""
 
@@ -304,10 +308,11 @@ class Descriptors:
             check_lowest(table.free, slot, new, max(0, _s32(a[2])) if nr == NR_FCNTL else 0)
 
     def _busy(self, slot: Slot, table: FileTable) -> bool:
-        """Whether another thread sharing the table is in a syscall (its call may hold a
-        descriptor the kernel gave it and the Guardian has not seen yet)."""
-        return any(s.id != slot.id and s.nr is not None
-                   and self.tables.get((s.root, s.thread)) is table
+        """Whether another thread sharing the table is in a call that may make a
+        descriptor (the kernel may have given it one the Guardian has not seen yet)."""
+        return any(s.id != slot.id and self.tables.get((s.root, s.thread)) is table
+                   and (self._reads_make_fds(table, s.args[0]) if s.nr in READS
+                        else s.nr in CALLS and s.nr not in _NEVER_MAKE)
                    for s in self.admission.registry.slots.values())
 
     def _freed(self, table: FileTable, fds: list[int]) -> None:

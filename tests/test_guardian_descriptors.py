@@ -233,6 +233,12 @@ def test_the_lowest_free_rule_never_refuses_an_honest_kernel(prog: _Program) -> 
                              root=ROOT, thread=3)
     prog.call("socket", 1, 1, 0, ret=6)
     del registry.slots[busy.id]
+    # ... but one blocked in a call that makes none (a read of a descriptor it knows) is not.
+    blocked = registry.add_slot(1, UserContext(), 0, NUMBERS["read"], (4, 0, 1, 0, 0, 0),
+                                root=ROOT, thread=3)
+    with pytest.raises(Refused, match="descriptor 3 is free"):
+        prog.call("socket", 1, 1, 0, ret=7)
+    del registry.slots[blocked.id]
     # Calls that may install descriptors the Guardian does not follow forget the free ones.
     prog.call("close", 6, ret=0)
     prog.call("recvmsg", 5, 0, 0, ret=1)             # SCM_RIGHTS may have put one at 3

@@ -22,6 +22,7 @@ So that the rule never refuses an honest kernel:
 from __future__ import annotations
 
 from abi import Status
+from abi.layout import CLONE_PIDFD, NR_FANOTIFY_INIT
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.slots import Slot
@@ -33,8 +34,7 @@ UNSEEN_MAKERS = frozenset(NUMBERS[n] for n in (
 #: Reads: a read of a fanotify descriptor installs one per event it returns.
 READS = frozenset(NUMBERS[n] for n in ("read", "readv", "pread64", "preadv", "preadv2")
                   if n in NUMBERS)
-NR_FANOTIFY_INIT = NUMBERS.get("fanotify_init", -1)
-CLONE_PIDFD = 0x1000
+__all__ = ["CLONE_PIDFD", "NR_FANOTIFY_INIT", "READS", "UNSEEN_MAKERS", "check_lowest"]
 
 
 def check_lowest(free: dict[int, int], slot: Slot, new: list[int], floor: int = 0) -> None:

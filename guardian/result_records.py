@@ -31,18 +31,17 @@ from abi import Status
 from abi.layout import (
     ERRNO_FLOOR,
     NR_GETDENTS64,
+    NR_INOTIFY_ADD_WATCH,
     NR_INOTIFY_INIT1,
     NR_READ,
     NR_READV,
     UIO_MAXIOV,
 )
-from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_INOTIFY_ADD_WATCH = NUMBERS["inotify_add_watch"]
 #: Every call `check_records` and `record` act on.
 CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH, NR_READ, NR_READV})
 IN_IGNORED, IN_Q_OVERFLOW = 0x8000, 0x4000

@@ -25,15 +25,12 @@ from dataclasses import dataclass, field
 
 from abi import Status
 from abi.descriptors import INT_MAX
-from abi.layout import ERRNO_FLOOR
-from abi.syscalls import NUMBERS
+from abi.layout import ERRNO_FLOOR, NR_TIMER_CREATE, NR_TIMER_DELETE
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_TIMER_CREATE = NUMBERS["timer_create"]
-NR_TIMER_DELETE = NUMBERS["timer_delete"]
 #: Every call `TimerIds` acts on.
 CALLS = frozenset({NR_TIMER_CREATE, NR_TIMER_DELETE})
 

@@ -167,8 +167,8 @@ def test_a_registration_lives_as_long_as_its_target_file(s: Scene) -> None:
     assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.OK
     assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
     # dup3 over the target releases its file too.
-    assert _syscall(s, "eventfd2", (0, 0), 7) == Status.OK
-    assert _syscall(s, "dup3", (7, 5, 0), 5) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 6) == Status.OK     # the lowest free one
+    assert _syscall(s, "dup3", (6, 5, 0), 5) == Status.OK
     assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.ERR_DENIED
     assert "return.epoll_released" == _last_check(s)
 

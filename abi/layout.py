@@ -64,6 +64,11 @@ NR_EPOLL_CTL = _NR["epoll_ctl"]
 #: Calls whose results name records, the machine's CPUs, a moved entropy device or an attach.
 NR_GETDENTS64 = _NR["getdents64"]
 NR_INOTIFY_INIT1 = _NR["inotify_init1"]
+NR_INOTIFY_ADD_WATCH = _NR["inotify_add_watch"]
+NR_FANOTIFY_INIT = _NR["fanotify_init"]      # its reads install descriptors
+#: POSIX timers: the id timer_create writes, the one timer_delete ends.
+NR_TIMER_CREATE = _NR["timer_create"]
+NR_TIMER_DELETE = _NR["timer_delete"]
 NR_GETCPU = _NR["getcpu"]
 NR_SPLICE = _NR["splice"]
 NR_TEE = _NR["tee"]

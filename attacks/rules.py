@@ -125,10 +125,13 @@ RULES: tuple[Rule, ...] = (
          "was written by the kernel during the call; a length written back stays within the "
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
-         "its NUL; the CPU and node getcpu() names are the machine's; a call or command the "
-         "contract has no row for answers only an error.",
+         "its NUL; the CPU and node getcpu() names are the machine's; a descriptor a call "
+         "makes is the lowest free one; an inotify event names a watch add_watch gave; a "
+         "timer id is one the process's counter may give; a call or command the contract has "
+         "no row for answers only an error.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.cpu_number", "return.no_contract")),
+                 "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
+                 "return.timer_id", "return.no_contract")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -136,8 +139,9 @@ RULES: tuple[Rule, ...] = (
          "data the program registered for a descriptor on that instance (epoll_ctl ADD/MOD, "
          "not since removed by DEL or by the release of the target's open file: its last "
          "descriptor closed, replaced by dup3, dropped at exec or with its process; a dup "
-         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP.",
-         checks=("return.epoll_data", "return.epoll_released")),
+         "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP; an "
+         "EPOLLONESHOT registration reports once until EPOLL_CTL_MOD re-arms it.",
+         checks=("return.epoll_data", "return.epoll_released", "return.epoll_oneshot")),
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),

@@ -51,6 +51,7 @@ from guardian.user_memory import UserMemory
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
+EPOLLONESHOT = 1 << 30
 EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data
 SIGINFO_SIZE = 128               # struct signalfd_siginfo
 #: Events epoll reports whether or not they were asked for.
@@ -80,10 +81,19 @@ class Registration:
     target: Description
     events: int
     data: int
+    #: The slot id the next call would have got when ADD/MOD last armed it.
+    armed_at: int = 0
+    #: EPOLLONESHOT and reported since armed: Linux disarms it until EPOLL_CTL_MOD.
+    fired: bool = False
 
     def allows(self, events: int, data: int) -> bool:
         """An event with this data and these bits may come of this registration."""
         return self.data == data and not events & ~(self.events | ALWAYS_REPORTED)
+
+    def disarmed_for(self, slot: Slot) -> bool:
+        """A one-shot registration that fired since it was armed, for a wait that began
+        after that arming (one that began before may hold the firing it reported)."""
+        return self.fired and slot.id >= self.armed_at
 
 
 @dataclass(eq=False)
@@ -176,9 +186,16 @@ class EventFiles:
         held, released = instance.split(self.files.live_descriptions()) if ret else ([], [])
         count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
+        settled = not self._ctl_in_flight(slot)
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
-            if any(reg.allows(events, data) for reg in held):
+            allowing = [reg for reg in held if reg.allows(events, data)]
+            if allowing and settled and all(reg.disarmed_for(slot) for reg in allowing):
+                refuse("return.epoll_oneshot", Status.ERR_DENIED,
+                       f"epoll event {i} carries data {data:#x} of an EPOLLONESHOT "
+                       f"registration of descriptor {allowing[0].fd} that already fired: "
+                       "Linux disarms it until EPOLL_CTL_MOD re-arms it")
+            if allowing:
                 continue
             gone = [reg.fd for reg in released if reg.allows(events, data)]
             if gone:
@@ -192,6 +209,28 @@ class EventFiles:
                    f"registration of epoll descriptor {_s32(epfd)} has that data and those "
                    "events (DEL, MOD or the release of its target's open file removed any "
                    "that had)")
+
+    def _ctl_in_flight(self, slot: Slot) -> bool:
+        """Whether another thread is in epoll_ctl (a MOD the kernel made may re-arm a
+        registration before the Guardian sees its return)."""
+        return any(s.nr == NR_EPOLL_CTL and s.id != slot.id
+                   for s in self.files.admission.registry.slots.values())
+
+    def _note_fired(self, slot: Slot, ret: int) -> None:
+        """A wait reported these events: a one-shot registration that is the only one
+        that could have given one (and was armed before the wait began) is disarmed."""
+        f = self._open_file(slot, slot.args[0])
+        instance = f.events if f is not None else None
+        if not isinstance(instance, EpollInstance):
+            return
+        raw = self.memory.read(slot.args[1], EVENT_SIZE * ret, slot.root) or b""
+        for i in range(len(raw) // EVENT_SIZE):
+            events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
+            armed = [r for r in instance.registrations
+                     if r.allows(events, data) and not r.fired]
+            if len(armed) == 1 and armed[0].events & EPOLLONESHOT \
+                    and slot.id >= armed[0].armed_at:
+                armed[0].fired = True
 
     def _buffers(self, slot: Slot) -> list[tuple[int, int]]:
         """read's buffer, or readv's iovecs in order ((va, length) each)."""
@@ -234,6 +273,8 @@ class EventFiles:
                 f.events = EpollInstance()
         elif nr == NR_EPOLL_CTL and ret == 0:
             self._record_ctl(slot)
+        elif nr in _EPOLL_WAITS and ret:
+            self._note_fired(slot, ret)
         elif nr == NR_SIGNALFD4:
             raw = self._struct(slot, a[1], 8)
             fd = ret if _s32(a[0]) == -1 else a[0]
@@ -267,7 +308,8 @@ class EventFiles:
         if raw is None:
             return              # nothing the Guardian could read: no data to allow
         events, data = struct.unpack("<I4xQ", raw)
+        armed_at = self.files.admission.registry.next_slot_id()
         if op == EPOLL_CTL_ADD:
-            instance.registrations.append(Registration(fd, target, events, data))
+            instance.registrations.append(Registration(fd, target, events, data, armed_at))
         elif op == EPOLL_CTL_MOD and reg is not None:
-            reg.events, reg.data = events, data
+            reg.events, reg.data, reg.armed_at, reg.fired = events, data, armed_at, False

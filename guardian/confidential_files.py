@@ -64,7 +64,9 @@ from abi.descriptors import (
 from abi.layout import ERRNO_FLOOR
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_admission import Admission
+from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.slots import PAGE, Slot
+from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
 if TYPE_CHECKING:
@@ -102,11 +104,13 @@ class OpenFile:
     #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
     access: int | None = None
     description: Description = field(default_factory=Description, compare=False, repr=False)
+    #: Reading it installs descriptors (a fanotify event carries one).
+    reads_make_fds: bool = False
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description)
+                        self.description, self.reads_make_fds)
 
 
 @dataclass
@@ -116,10 +120,13 @@ class FileTable:
     fds: dict[int, OpenFile] = field(default_factory=dict)
     #: The pids the kernel told the processes using this table (getpid): /proc/PID/fd.
     pids: set[int] = field(default_factory=set)
+    #: Descriptors known free (closed by the program, none made since): fd -> the slot
+    #: id the next call would have got when it was freed (fd_lowest.py).
+    free: dict[int, int] = field(default_factory=dict)
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
-                         set(self.pids) if keep_pids else set())
+                         set(self.pids) if keep_pids else set(), dict(self.free))
 
 
 @dataclass
@@ -137,7 +144,11 @@ def _s32(value: int) -> int:
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
-                   *NEW_FD_RESULT, *NEW_FD_PAIR})
+                   *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
+
+
+#: Calls of `CALLS` that make no descriptor.
+_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
 
 
 class Descriptors:
@@ -155,6 +166,8 @@ class Descriptors:
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
+        #: Each process's POSIX timer ids (started, exec'd and forgotten with its space).
+        self.timers = TimerIds(memory, admission.registry)
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -195,6 +208,7 @@ class Descriptors:
         f = table.fds.get(_s32(fd))
         if f is None:
             f = table.fds[_s32(fd)] = OpenFile()
+            table.free.pop(_s32(fd), None)
         return f
 
     def live_descriptions(self) -> set[int]:
@@ -246,6 +260,12 @@ class Descriptors:
         return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     # --- the return of a syscall ----------------------------------------------------------
+    def _reads_make_fds(self, table: FileTable, fd: int) -> bool:
+        """Whether a read of `fd` may install descriptors: a fanotify one, or one the
+        Guardian does not know (inherited)."""
+        f = table.fds.get(_s32(fd))
+        return f is None or f.reads_make_fds
+
     def _new_fds(self, slot: Slot, ret: int) -> list[int]:
         """The descriptors a successful call says it made (read from the program's memory
         for pipe2/socketpair)."""
@@ -291,6 +311,22 @@ class Descriptors:
                 refuse("return.fd_fresh", Status.ERR_DENIED,
                        f"syscall {nr} returned descriptor {fd} as a new one, but the "
                        "program holds it open already")
+        if table.free and not self._busy(slot, table):
+            check_lowest(table.free, slot, new, max(0, _s32(a[2])) if nr == NR_FCNTL else 0)
+
+    def _busy(self, slot: Slot, table: FileTable) -> bool:
+        """Whether another thread sharing the table is in a call that may make a
+        descriptor (the kernel may have given it one the Guardian has not seen yet)."""
+        return any(s.id != slot.id and self.tables.get((s.root, s.thread)) is table
+                   and (self._reads_make_fds(table, s.args[0]) if s.nr in READS
+                        else s.nr in CALLS and s.nr not in _NEVER_MAKE)
+                   for s in self.admission.registry.slots.values())
+
+    def _freed(self, table: FileTable, fds: list[int]) -> None:
+        stamp = self.admission.registry.next_slot_id()
+        for fd in fds:
+            if fd >= 0:
+                table.free[fd] = stamp
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that completed with `ret` did to the table (after `check`)."""
@@ -300,8 +336,18 @@ class Descriptors:
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if nr == NR_CLOSE:
             table.fds.pop(_s32(a[0]), None)    # Linux frees it whatever close reports
+            self._freed(table, [_s32(a[0])])
             return
+        if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
+                or (nr in READS and self._reads_make_fds(table, a[0])):
+            table.free.clear()
         if ret >= ERRNO_FLOOR:
+            return
+        made = self._new_fds(slot, ret) if nr != NR_CLOSE_RANGE else []
+        for fd in made:
+            table.free.pop(fd, None)
+        if nr == NR_FANOTIFY_INIT:
+            table.fds[ret] = OpenFile(reads_make_fds=True)
             return
         if nr == NR_GETPID:
             table.pids.add(ret)
@@ -339,6 +385,7 @@ class Descriptors:
                     table.fds[fd].cloexec = True
                 else:
                     del table.fds[fd]
+                    self._freed(table, [fd])
         elif nr == NR_CHDIR:
             name = self._read_name(slot, a[0])
             self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
@@ -372,6 +419,8 @@ class Descriptors:
         table, wd = self.table(root, thread), self.workdir(root, thread)
         key = (child_root or root, child_thread)
         self.tables[key] = table if flags & CLONE_FILES else table.copy()
+        if flags & CLONE_PIDFD:
+            table.free.clear()          # the pidfd lands in the parent's table
         self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path)
 
     def note_exec(self, slot: Slot) -> None:
@@ -379,7 +428,10 @@ class Descriptors:
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
-                          if not f.cloexec}, set(table.pids))
+                          if not f.cloexec}, set(table.pids), dict(table.free))
+        self._freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
+        for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
+            kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
 
     def start(self, root: int, thread: int) -> None:
@@ -392,11 +444,16 @@ class Descriptors:
         for other, other_wd in pending[1:]:
             table.fds = {fd: f for fd, f in table.fds.items() if other.fds.get(fd) == f}
             table.pids &= other.pids
+            table.free = {fd: max(at, other.free[fd]) for fd, at in table.free.items()
+                          if fd in other.free}
             if other_wd.path != wd.path:
                 wd = WorkDir()
         self.tables[(root, thread)] = table
         self.workdirs[(root, thread)] = wd
         self.retired.discard(root)
+        self.timers.forget(root)
+        if pending:
+            self.timers.note_exec_image(root)
 
     def retire(self, root: int) -> None:
         """The address space is torn down (exit, or exec's old image): no thread of it
@@ -405,5 +462,6 @@ class Descriptors:
 
     def forget(self, root: int) -> None:
         self.retired.discard(root)
+        self.timers.forget(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

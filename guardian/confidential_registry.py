@@ -88,6 +88,10 @@ class Registry:
         self.domains[dom.id] = dom
         self.root_domain[root] = dom.id
 
+    def next_slot_id(self) -> int:
+        """The id the next slot gets (ids only grow: a slot below it entered earlier)."""
+        return self._next_slot
+
     def new_thread(self) -> int:
         self._next_thread += 1
         return self._next_thread

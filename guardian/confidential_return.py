@@ -64,6 +64,7 @@ from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
+from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.user_memory import UserMemory
 
 _ERRNO_FLOOR = (1 << 64) - 4095
@@ -198,6 +199,9 @@ class ReturnPath:
             fd_call = nr in _FD_CALLS
             if fd_call:
                 self.files.check(slot, ret)
+            timer_call = nr in _TIMER_CALLS
+            if timer_call:
+                self.files.timers.check(slot, ret)
             event_call = nr in _EVENT_CALLS
             if event_call:
                 self.events.check(slot, ret)
@@ -206,8 +210,10 @@ class ReturnPath:
                 refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
             if fd_call:
                 self.files.record(slot, ret)
+            if timer_call:
+                self.files.timers.record(slot, ret)
             if record_call:
-                record_queue(self.files, slot, ret)
+                record_queue(self.memory, self.files, slot, ret)
             if event_call:
                 self.events.record(slot, ret)
             ctx_data = slot.ctx.data            # slot.ctx.set(0, ret): x0 is the result

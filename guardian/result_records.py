@@ -25,12 +25,13 @@ confidential program (guardian/capabilities.py), so their calls fail with EFAULT
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from abi import Status
 from abi.layout import (
     ERRNO_FLOOR,
     NR_GETDENTS64,
+    NR_INOTIFY_ADD_WATCH,
     NR_INOTIFY_INIT1,
     NR_READ,
     NR_READV,
@@ -42,7 +43,8 @@ from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
 #: Every call `check_records` and `record` act on.
-CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_READ, NR_READV})
+CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH, NR_READ, NR_READV})
+IN_IGNORED, IN_Q_OVERFLOW = 0x8000, 0x4000
 
 DIRENT_HEAD = 19                    # d_ino, d_off, d_reclen, d_type
 DIRENT_ALIGN = 8
@@ -52,7 +54,21 @@ INOTIFY_HEAD = struct.Struct("<iIII")   # wd, mask, cookie, len
 @dataclass(eq=False)
 class InotifyQueue:
     """What an inotify descriptor's open file is to the Guardian: a queue of events whose
-    reads are records, not data."""
+    reads are records, not data, each naming a watch inotify_add_watch gave on it."""
+
+    #: The watch descriptors inotify_add_watch answered on this instance, live.
+    watches: set[int] = field(default_factory=set)
+    #: A watch whose IN_IGNORED (its last event: rm_watch, or its inode gone) was read ->
+    #: the slot id the next call would have got then; a read that began before may hold
+    #: events queued ahead of it.
+    gone: dict[int, int] = field(default_factory=dict)
+
+    def names_watch(self, wd: int, mask: int, slot: Slot, adding: bool) -> bool:
+        """Whether an event of this queue may carry `wd` (-1: only the queue's
+        overflow); `adding`: an inotify_add_watch is in flight, its watch not seen yet."""
+        if wd == -1:
+            return bool(mask & IN_Q_OVERFLOW)
+        return wd in self.watches or slot.id < self.gone.get(wd, 0) or adding
 
 
 def _s32(value: int) -> int:
@@ -125,17 +141,29 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
     """Refuse a record-list result whose records are not whole inside the count (after
     the count checks: ret is within the room and was written)."""
     nr, a = slot.nr, slot.args
-    if ret >= ERRNO_FLOOR or ret == 0 or nr == NR_INOTIFY_INIT1:
+    if ret >= ERRNO_FLOOR or ret == 0 or nr in (NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH):
         return
     if nr in (NR_READ, NR_READV):
         f = files.table(slot.root, slot.thread).fds.get(_s32(a[0]))
         if f is None or not isinstance(f.events, InotifyQueue):
             return
+        adding = any(s.nr == NR_INOTIFY_ADD_WATCH and s.id != slot.id
+                     for s in files.admission.registry.slots.values())
         for va, n in _pieces(memory, slot, ret):
-            why = inotify_fault(_read(memory, slot, va, n))
+            raw = _read(memory, slot, va, n)
+            why = inotify_fault(raw)
             if why:
                 refuse("return.record_layout", Status.ERR_DENIED,
                        f"an inotify read returned {ret} bytes, but {why}")
+                continue
+            for wd, mask in _inotify_events(raw):
+                if not f.events.names_watch(wd, mask, slot, adding):
+                    refuse("return.inotify_wd", Status.ERR_DENIED,
+                           f"an inotify event (mask {mask:#x}) names watch {wd}, which "
+                           "inotify_add_watch never gave on that descriptor (or whose "
+                           "IN_IGNORED was read)" if wd != -1 else
+                           f"an inotify event with mask {mask:#x} names watch -1, which "
+                           "only the queue's overflow event does")
         return
     why = dirent_fault(_read(memory, slot, a[1], ret))
     if why:
@@ -143,9 +171,38 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
                f"getdents64 returned {ret} bytes of records, but {why}")
 
 
-def record(files: Descriptors, slot: Slot, ret: int) -> None:
-    """inotify_init1 made a queue of events (after Descriptors.record entered the fd)."""
-    if slot.nr == NR_INOTIFY_INIT1 and ret < ERRNO_FLOOR:
-        f = files.table(slot.root, slot.thread).fds.get(_s32(ret))
+def _inotify_events(raw: bytes) -> list[tuple[int, int]]:
+    """(wd, mask) of each event of whole inotify_event records."""
+    out, off = [], 0
+    while off + INOTIFY_HEAD.size <= len(raw):
+        wd, mask, _, length = INOTIFY_HEAD.unpack_from(raw, off)
+        out.append((wd, mask))
+        off += INOTIFY_HEAD.size + length
+    return out
+
+
+def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None:
+    """inotify_init1 made a queue of events (after Descriptors.record entered the fd);
+    inotify_add_watch gave a watch on it; a read took a watch's last event."""
+    if ret >= ERRNO_FLOOR:
+        return
+    table = files.table(slot.root, slot.thread)
+    if slot.nr == NR_INOTIFY_INIT1:
+        f = table.fds.get(_s32(ret))
         if f is not None:
             f.events = InotifyQueue()
+        return
+    f = table.fds.get(_s32(slot.args[0]))
+    if f is None or not isinstance(f.events, InotifyQueue):
+        return
+    queue = f.events
+    if slot.nr == NR_INOTIFY_ADD_WATCH:
+        queue.watches.add(_s32(ret))
+        queue.gone.pop(_s32(ret), None)
+        return
+    if slot.nr in (NR_READ, NR_READV) and ret:
+        for va, n in _pieces(memory, slot, ret):
+            for wd, mask in _inotify_events(memory.read(va, n, slot.root) or b""):
+                if mask & IN_IGNORED and wd in queue.watches:
+                    queue.watches.discard(wd)
+                    queue.gone[wd] = files.admission.registry.next_slot_id()

@@ -24,6 +24,7 @@ from emulator.fastuc import UserContext
 from guardian.checks import Refused
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
+from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
 
@@ -59,10 +60,15 @@ class _Program:
     def call(self, name: str, *args: int, ret: int, path: str | None = None) -> None:
         if path is not None:
             self.memory.data = path.encode() + b"\0"
-        slot = Slot(0, 1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
-                    root=self.root, thread=self.thread)
-        self.files.check(slot, ret)
-        self.files.record(slot, ret)
+        registry = self.files.admission.registry
+        slot = registry.add_slot(1, UserContext(), 0, NUMBERS[name],
+                                 args + (0,) * (6 - len(args)), root=self.root,
+                                 thread=self.thread)
+        try:
+            self.files.check(slot, ret)
+            self.files.record(slot, ret)
+        finally:
+            del registry.slots[slot.id]
 
     def open(self, name: str, ret: int, dirfd: int = AT_FDCWD, flags: int = 0) -> None:
         self.call("openat", dirfd & (1 << 64) - 1, NAME_VA, flags, ret=ret, path=name)
@@ -74,7 +80,7 @@ class _Program:
 
 @pytest.fixture
 def prog() -> _Program:
-    admission = Admission(None, None)  # type: ignore[arg-type]   # only its file list
+    admission = Admission(None, Registry(None))  # type: ignore[arg-type]  # its files, slots
     admission.admit_file(ADMITTED, b"\x7fELF" + bytes(8188))
     files = Descriptors(_Names(), admission)    # type: ignore[arg-type]
     files.start(ROOT, 1)
@@ -185,12 +191,61 @@ def test_a_fork_child_copies_the_table_a_clone_files_thread_shares_it(prog: _Pro
     assert prog.admitted(3) == thread.admitted(3) == ADMITTED and child.admitted(3) is None
     thread.call("close", 3, ret=0)
     assert prog.admitted(3) is None
-    prog.open(ADMITTED, ret=4)
+    prog.open(ADMITTED, ret=3)                       # the lowest free descriptor
     prog.files.note_clone(ROOT, 1, 0, 4, 0x100 | 0x4000)         # vfork: memory, not files
     vfork_child = _Program(prog.files, prog.memory, ROOT, 4)
-    vfork_child.call("dup3", 4, 9, 0, ret=9)
+    vfork_child.call("dup3", 3, 9, 0, ret=9)
     assert vfork_child.admitted(9) == ADMITTED and prog.admitted(9) is None
     prog.open("/dev/null", ret=9)                    # the parent's 9 is free
+
+
+def test_a_new_descriptor_is_the_lowest_free_one(prog: _Program) -> None:
+    for fd in (3, 4, 5, 6):
+        prog.open("/dev/null", ret=fd)
+    prog.call("close", 4, ret=0)
+    prog.call("close_range", 6, 6, 0, ret=0)
+    with pytest.raises(Refused, match="descriptor 4 is free"):
+        prog.call("eventfd2", 0, 0, ret=8)            # unknown 7 may be open; 4 is not
+    with pytest.raises(Refused, match="descriptor 6 is free"):
+        prog.call("fcntl", 3, F_DUPFD, 5, ret=7)      # at least 5: 6 is the lowest
+    prog.memory.data = (4).to_bytes(4, "little") + (7).to_bytes(4, "little")
+    with pytest.raises(Refused, match="descriptor 6 is free"):
+        prog.call("pipe2", NAME_VA, 0, ret=0)         # the second end skipped 6
+    prog.memory.data = (4).to_bytes(4, "little") + (6).to_bytes(4, "little")
+    prog.call("pipe2", NAME_VA, 0, ret=0)
+    prog.call("eventfd2", 0, 0, ret=9)                # none known free: 7, 8 may be open
+
+
+def test_the_lowest_free_rule_never_refuses_an_honest_kernel(prog: _Program) -> None:
+    registry = prog.files.admission.registry
+    prog.open("/dev/null", ret=3)
+    prog.open("/dev/null", ret=4)
+    # An open in flight when the close returned may have got 4's successor honestly.
+    slow = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"], (0, NAME_VA, 0, 0, 0, 0),
+                             root=ROOT, thread=1)
+    prog.call("close", 3, ret=0)
+    prog.files.check(slow, 5)
+    del registry.slots[slow.id]
+    prog.files.record(slow, 5)
+    # Another thread sharing the table in a syscall may hold a lower one unseen.
+    prog.files.note_clone(ROOT, 1, 0, 3, CLONE_FILES | 0x100)
+    busy = registry.add_slot(1, UserContext(), 0, NUMBERS["accept"], (4, 0, 0, 0, 0, 0),
+                             root=ROOT, thread=3)
+    prog.call("socket", 1, 1, 0, ret=6)
+    del registry.slots[busy.id]
+    # ... but one blocked in a call that makes none (a read of a descriptor it knows) is not.
+    blocked = registry.add_slot(1, UserContext(), 0, NUMBERS["read"], (4, 0, 1, 0, 0, 0),
+                                root=ROOT, thread=3)
+    with pytest.raises(Refused, match="descriptor 3 is free"):
+        prog.call("socket", 1, 1, 0, ret=7)
+    del registry.slots[blocked.id]
+    # Calls that may install descriptors the Guardian does not follow forget the free ones.
+    prog.call("close", 6, ret=0)
+    prog.call("recvmsg", 5, 0, 0, ret=1)             # SCM_RIGHTS may have put one at 3
+    prog.call("eventfd2", 0, 0, ret=7)
+    prog.call("close", 7, ret=0)
+    prog.call("read", 30, 0, 1, ret=ERRNO_FLOOR + 1) # a descriptor it did not see: fanotify?
+    prog.call("eventfd2", 0, 0, ret=8)
 
 
 # --- through the Guardian's RESUME -----------------------------------------------------------

@@ -24,7 +24,7 @@ ELR = 0x400104
 EVENT = VA + 256               # the struct epoll_event / sigset the program passes
 IOV = VA + 512                 # an iovec array
 BUF = VA + 1024                # where the kernel writes the results
-EPOLLIN, EPOLLOUT, EPOLLHUP = 0x1, 0x4, 0x10
+EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLONESHOT = 0x1, 0x4, 0x10, 1 << 30
 ADD, DEL, MOD = 1, 2, 3
 SIGUSR2, SIGTERM = 12, 15
 ERR = (1 << 64) - 1            # -EPERM
@@ -102,6 +102,24 @@ def test_events_carry_registered_data(s: Scene) -> None:
     assert _syscall(s, "epoll_pwait", (3, BUF, 1, 0), 2, out) == Status.ERR_DENIED
 
 
+def test_a_one_shot_registration_reports_once_until_mod_re_arms_it(s: Scene) -> None:
+    assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
+    _ctl(s, 3, ADD, 7, EPOLLIN | EPOLLONESHOT, 0xAAAA)
+    _ctl(s, 3, ADD, 8, EPOLLIN, 0xBBBB)
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA), (EPOLLIN, 0xBBBB)) == Status.OK
+    assert _wait(s, 3, (EPOLLIN, 0xBBBB)) == Status.OK                  # not one-shot
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.ERR_DENIED          # disarmed
+    assert _last_check(s) == "return.epoll_oneshot"
+    _ctl(s, 3, MOD, 7, EPOLLIN | EPOLLONESHOT, 0xAAAA)                  # re-armed
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.OK
+    # While another thread is in epoll_ctl, its MOD may have re-armed it already.
+    busy = Slot(5000, 1, UserContext(), ELR, NUMBERS["epoll_ctl"], (3, MOD, 7, EVENT, 0, 0),
+                root=s.b + ROOT_A, thread=2)
+    s.g.conf.slots[busy.id] = busy
+    assert _wait(s, 3, (EPOLLIN, 0xAAAA)) == Status.OK
+    del s.g.conf.slots[busy.id]
+
+
 def test_a_failed_ctl_registers_nothing_and_the_entry_struct_counts(s: Scene) -> None:
     assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
     _poke(s, EVENT, _event(EPOLLIN, 0x1111))
@@ -149,8 +167,8 @@ def test_a_registration_lives_as_long_as_its_target_file(s: Scene) -> None:
     assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.OK
     assert _wait(s, 3, (EPOLLOUT, 0xA0)) == Status.ERR_DENIED
     # dup3 over the target releases its file too.
-    assert _syscall(s, "eventfd2", (0, 0), 7) == Status.OK
-    assert _syscall(s, "dup3", (7, 5, 0), 5) == Status.OK
+    assert _syscall(s, "eventfd2", (0, 0), 6) == Status.OK     # the lowest free one
+    assert _syscall(s, "dup3", (6, 5, 0), 5) == Status.OK
     assert _wait(s, 3, (EPOLLOUT, 0xB0)) == Status.ERR_DENIED
     assert "return.epoll_released" == _last_check(s)
 
@@ -282,6 +300,7 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert "past the count" in inotify_fault(_inotify(b"a", 16)[:24])
     assert "cut off" in inotify_fault(good + bytes(8))
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
     assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
     bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
     assert _syscall(s, "read", (6, BUF, 256), 32, bad) == Status.ERR_DENIED
@@ -294,6 +313,62 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert _syscall(s, "readv", (6, IOV, 2), 48, two) == Status.ERR_DENIED   # split event
     # The same bytes from a descriptor that is no inotify queue are data.
     assert _syscall(s, "read", (7, BUF, 256), 32, bad) == Status.OK
+
+
+def _watch_event(wd: int, mask: int) -> bytes:
+    return struct.pack("<iIII", wd, mask, 0, 0)
+
+
+def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
+    assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 2) == Status.OK
+    both = _watch_event(1, 0x100) + _watch_event(2, 0x200)
+    assert _syscall(s, "read", (6, BUF, 256), 32, both) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(4, 0x100)) == Status.ERR_DENIED
+    assert _last_check(s) == "return.inotify_wd"
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x100)) == Status.ERR_DENIED
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x4000)) == Status.OK
+    # rm_watch queues IN_IGNORED behind the watch's pending events: they still name it.
+    assert _syscall(s, "inotify_rm_watch", (6, 2), 0) == Status.OK
+    gone = _watch_event(2, 0x100) + _watch_event(2, 0x8000)
+    assert _syscall(s, "read", (6, BUF, 256), 32, gone) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(2, 0x100)) == Status.ERR_DENIED
+    # While an add_watch is in flight, its watch may already have events.
+    busy = Slot(5001, 1, UserContext(), ELR, NUMBERS["inotify_add_watch"], (6, VA, 0x100, 0, 0,
+                0), root=s.b + ROOT_A, thread=2)
+    s.g.conf.slots[busy.id] = busy
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(3, 0x100)) == Status.OK
+    del s.g.conf.slots[busy.id]
+
+
+def _timer_create(s: Scene, timer: int | None) -> Status:
+    """timer_create(CLOCK_MONOTONIC, NULL, BUF) answered 0 with `timer` written (None: -EPERM)."""
+    if timer is None:
+        status = _syscall(s, "timer_create", (1, 0, BUF), ERR)
+    else:
+        status = _syscall(s, "timer_create", (1, 0, BUF), 0, struct.pack("<i", timer))
+    for sid in [k for k, v in s.g.conf.slots.items() if v.nr == NUMBERS["timer_create"]]:
+        del s.g.conf.slots[sid]             # a refused answer's call is no longer in flight
+    return status
+
+
+def test_timer_ids_come_from_the_process_s_counter(s: Scene) -> None:
+    assert _timer_create(s, 4) == Status.ERR_DENIED            # a first timer is 0
+    assert _last_check(s) == "return.timer_id"
+    assert _timer_create(s, 0) == Status.OK
+    assert _timer_create(s, 0) == Status.ERR_DENIED            # live already
+    assert _timer_create(s, -1) == Status.ERR_DENIED
+    assert _timer_create(s, None) == Status.OK                 # a failure may advance it too
+    assert _timer_create(s, 2) == Status.OK                    # Linux's counter: 0, (1), 2
+    assert _syscall(s, "timer_delete", (0,), 0) == Status.OK
+    assert _timer_create(s, 0) == Status.OK                    # a lowest-free kernel's answer
+    assert _timer_create(s, 5) == Status.ERR_DENIED            # four calls before: at most 4
+    # Another thread's timer_create in flight may have taken the next id already.
+    busy = Slot(5002, 1, UserContext(), ELR, NUMBERS["timer_create"], (1, 0, BUF, 0, 0, 0),
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[busy.id] = busy
+    assert _timer_create(s, 5) == Status.OK                    # (the helper drops both)
 
 
 def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:

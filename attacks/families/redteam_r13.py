@@ -74,6 +74,21 @@ def _serve_as_getpid(adv: Adversary, nr: int, phase: int, result: int) -> None:
         a.set_reg("x0", result)
 
 
+def _serve_as_eventfd(adv: Adversary, nr: int, phase: int) -> None:
+    """Serve the program's next call `nr` after marker `phase` (one that makes a
+    descriptor) as a non-blocking eventfd2(), so that its answer is the descriptor the
+    kernel's own table hands out, the lowest free one; put x8 back at the exit."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["eventfd2"])
+        a.set_reg("x0", 0)
+        a.set_reg("x1", 0x800)                                  # EFD_NONBLOCK
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+
+
 # --- RF-001..RF-002: a recvmsg length within the room, its bytes never written -------------
 
 
@@ -154,7 +169,6 @@ def rf_waitid_rusage(adv: Adversary) -> None:
 
 @scenario(id="RF-004", title="getdents64() answers one record whose d_reclen runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-          gap="P7",
           prop="The records getdents64() answers tile exactly the count it returns: no "
                "d_reclen reaches past it.")
 def rf_dents_reclen(adv: Adversary) -> None:
@@ -175,19 +189,19 @@ def rf_dents_reclen(adv: Adversary) -> None:
 
 @scenario(id="RF-005", title="An inotify read answers one event whose len runs past the count",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-          gap="P7",
           prop="The events a read() of an inotify descriptor answers tile exactly the count "
                "it returns: no event's len reaches past it.")
 def rf_inotify_len(adv: Adversary) -> None:
     """1. The program makes a non-blocking inotify watch on "/", reads events into 256
     bytes of its scratch area (copies of the secret) and copies each event it reports
     (its 16-byte header and len name bytes) to /dev/null.
-    2. Serve inotify_init1 and inotify_add_watch as getpid() answered with a descriptor
-    and a watch (a kernel without inotify answers them too), then the read with one
+    2. Serve inotify_init1 as an eventfd (the lowest free descriptor) and
+    inotify_add_watch as getpid() answered with watch 1 (a kernel without inotify
+    answers them too), then the read with one
     32-byte event (name "x", NUL-terminated) whose len says 240, and answer 32.
     3. The program copies 256 bytes: 224 of them the secret's copies past the count."""
-    for call, answer in (("inotify_init1", 40), ("inotify_add_watch", 1)):
-        _serve_as_getpid(adv, NUMBERS[call], P_DENTS_RECLEN + 1, answer)
+    _serve_as_eventfd(adv, NUMBERS["inotify_init1"], P_DENTS_RECLEN + 1)
+    _serve_as_getpid(adv, NUMBERS["inotify_add_watch"], P_DENTS_RECLEN + 1, 1)
     nr = NUMBERS["read"]
 
     @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_INOTIFY_LEN)
@@ -261,7 +275,7 @@ def rf_epoll_nested_cookie(adv: Adversary) -> None:
 
 
 @scenario(id="RF-008", title="Answer eventfd2() with a descriptor past the lowest free one",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="A call that makes a descriptor answers the lowest free one (POSIX), so a "
                "program may index a table sized by the descriptors it holds.")
 def rf_fd_past_lowest(adv: Adversary) -> None:
@@ -281,7 +295,7 @@ def rf_fd_past_lowest(adv: Adversary) -> None:
 
 
 @scenario(id="RF-009", title="Answer timer_create() with a timer id no first timer has",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="A process's first POSIX timer is id 0 (Linux hands ids out from 0 per "
                "process), so a program may index a table by it.")
 def rf_timer_id(adv: Adversary) -> None:
@@ -552,7 +566,7 @@ def rf_aio_res(adv: Adversary) -> None:
 
 
 @scenario(id="RF-019", title="Report an EPOLLONESHOT registration again after it fired",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS,
           prop="An EPOLLONESHOT registration reports at most one event until EPOLL_CTL_MOD "
                "re-arms it: after it fired, its data is never reported again.")
 def rf_oneshot_again(adv: Adversary) -> None:
@@ -580,19 +594,20 @@ def rf_oneshot_again(adv: Adversary) -> None:
 
 
 @scenario(id="RF-020", title="An inotify event names a watch descriptor add_watch never gave",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="An inotify event's wd is a watch descriptor inotify_add_watch() returned on "
                "that descriptor (and not since removed).")
 def rf_inotify_wd(adv: Adversary) -> None:
     """1. The program keeps its inotify watches in a table of 4 records indexed by watch
     descriptor, the session key right behind it; it adds one watch on "/", reads events
     and logs the name of the watch record each event's wd indexes.
-    2. Serve inotify_init1 and inotify_add_watch as getpid() answered with a descriptor
-    and watch 1 (a kernel without inotify answers them too), then the read with one
+    2. Serve inotify_init1 as an eventfd (the lowest free descriptor) and
+    inotify_add_watch as getpid() answered with watch 1 (a kernel without inotify
+    answers them too), then the read with one
     well-formed 16-byte event (no name) whose wd is 4, and answer 16.
     3. The program logs "watch 4": the session key."""
-    for call, answer in (("inotify_init1", 41), ("inotify_add_watch", 1)):
-        _serve_as_getpid(adv, NUMBERS[call], P_ONESHOT + 1, answer)
+    _serve_as_eventfd(adv, NUMBERS["inotify_init1"], P_ONESHOT + 1)
+    _serve_as_getpid(adv, NUMBERS["inotify_add_watch"], P_ONESHOT + 1, 1)
 
     @adv.on(Point.MARKER, phase=P_INOTIFY_WD)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
@@ -866,7 +881,7 @@ def rf_rseq_ids(adv: Adversary) -> None:
 
 @scenario(id="RF-028", title="Report an epoll registration after its file's last descriptor "
                              "went with a fork child's exit",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=RECORDS,
           prop="An epoll registration lives while its file does: once the program closed its "
                "descriptor and the fork child holding the other one is reaped, its data is "
                "never reported again.")

@@ -36,6 +36,7 @@ EXPECTED = {
     "secret_results",
     "secret_dispatch",
     "secret_commands",
+    "secret_records",
     "secret_variants",
     "signals",
     "threads",

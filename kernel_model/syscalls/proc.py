@@ -306,6 +306,8 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             if infop:
                 k.uaccess.write(infop, sig.pack_siginfo(sig.SIGCHLD, code, pid=child.pid,
                                                         status=detail))
+            if a[4]:
+                k.uaccess.clear(a[4], 144)   # struct rusage, as wait4 fills it
             if not options & 0x01000000:    # WNOWAIT
                 k.reap(child)
             return 0

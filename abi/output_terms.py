@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OK, ANY, POSITIVE, EINTR = "ok", "any", "positive", "eintr"
+#: waitid's result 0 with a child reported: without WNOHANG a 0 always reports one; with
+#: it, the siginfo Linux writes names SIGCHLD (si_signo 0: no child was ready).
+REPORTED = "reported"
+WNOHANG = 1
 SOCKADDR_STORAGE = 128          # the largest address length Linux reports
 TIMER_ABSTIME = 1
 

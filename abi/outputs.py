@@ -15,7 +15,7 @@ Each row is a tuple of contract terms:
 - `Fixed(arg, size, when)`: a struct Linux writes whole (`size` bytes, or a size spec as in
   the capability table) when `when` holds: OK (result 0), ANY (any non-error result),
   POSITIVE (a result > 0: a reaped child, a taken signal), EINTR (the interrupted sleeps'
-  remaining time); a NULL pointer is an output the program did not ask for.  `spans`
+  remaining time), REPORTED (waitid's 0 that reports a child); a NULL pointer is an output the program did not ask for.  `spans`
   narrows it to the fields Linux writes (waitid's siginfo: six fields, not its padding).
 - `Records(arg, elem, count_arg)`: a result that counts `elem`-byte records written at
   `arg`, at most the count argument (times `scale`, capped at `limit`); `probe` -- a count
@@ -73,8 +73,10 @@ from abi.output_terms import (  # noqa: F401  (re-exported: the terms)
     NOTHING,
     OK,
     POSITIVE,
+    REPORTED,
     SOCKADDR_STORAGE,
     TIMER_ABSTIME,
+    WNOHANG,
     ByCommand,
     Copied,
     Fixed,
@@ -151,9 +153,8 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "prlimit64": (Fixed(3, 16),), "getrlimit": (Fixed(1, 16),),
     "pipe2": (Fixed(0, 8),), "socketpair": (Fixed(3, 8),),
     "wait4": (Fixed(1, 4, POSITIVE), Fixed(3, 144, POSITIVE)),   # only when a child is reaped
-    # (its fifth argument, a struct rusage, is left out: the kernel model fills none and
-    # C libraries pass NULL)
-    "waitid": (Fixed(2, 128, spans=_WAITID_FIELDS),),
+    # Its fifth argument, a struct rusage, Linux fills whenever the call reports a child.
+    "waitid": (Fixed(2, 128, spans=_WAITID_FIELDS), Fixed(4, 144, REPORTED)),
     "getresuid": (Fixed(0, 4), Fixed(1, 4), Fixed(2, 4)),
     "getresgid": (Fixed(0, 4), Fixed(1, 4), Fixed(2, 4)),
     "getcpu": (Fixed(0, 4), Fixed(1, 4)),

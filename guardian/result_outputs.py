@@ -44,7 +44,9 @@ from abi.outputs import (
     OK,
     OUTPUTS,
     POSITIVE,
+    REPORTED,
     SOCKADDR_STORAGE,
+    WNOHANG,
     Copied,
     Fixed,
     Handle,
@@ -101,7 +103,7 @@ def _size(spec: object, args: tuple[int, ...]) -> int:
     return args[i]
 
 
-def _holds(fixed: Fixed, slot: Slot, ret: int) -> bool:
+def _holds(memory: UserMemory, fixed: Fixed, slot: Slot, ret: int) -> bool:
     """Whether this result means Linux wrote the output."""
     if fixed.unless_flag is not None and slot.args[fixed.unless_flag[0]] & fixed.unless_flag[1]:
         return False
@@ -109,6 +111,10 @@ def _holds(fixed: Fixed, slot: Slot, ret: int) -> bool:
         return ret == EINTR_RESULT
     if ret >= ERRNO_FLOOR:
         return False
+    if fixed.when == REPORTED:          # waitid: x2 its siginfo, x3 its options
+        info = slot.args[2]
+        return ret == 0 and (not slot.args[3] & WNOHANG
+                             or bool(info and _u32(memory, slot, info)))
     return {OK: ret == 0, POSITIVE: ret > 0, ANY: True}[fixed.when]
 
 
@@ -199,7 +205,7 @@ def check_written(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
     """`return.output_written` for fixed outputs."""
     want: list[tuple[int, int]] = []
     for term in terms:
-        if isinstance(term, Fixed) and slot.args[term.arg] and _holds(term, slot, ret):
+        if isinstance(term, Fixed) and slot.args[term.arg] and _holds(memory, term, slot, ret):
             want.extend(_fixed_spans(memory, slot, term))
     if want:
         _need_written(slot, want, f"{ret:#x}")

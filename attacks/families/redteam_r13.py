@@ -118,7 +118,7 @@ def rf_recvmsg_name_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RF-003", title="Reap the child for waitid() and write no struct rusage",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="After waitid() reaps a child with a rusage pointer (its fifth argument), the "
                "144-byte struct rusage holds what the kernel wrote there.")
 def rf_waitid_rusage(adv: Adversary) -> None:

@@ -113,17 +113,22 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
-         "read-family count covers only bytes the kernel wrote into the buffer.",
-         checks=("return.count_bound", "return.count_written")),
+         "read-family count covers only bytes the kernel wrote into the buffer; the ready "
+         "descriptors pselect6 and ppoll report are ones the program asked about, and the "
+         "count they answer is the number reported.",
+         checks=("return.count_bound", "return.count_written", "return.ready_sets")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
          "was written by the kernel during the call; a length written back stays within the "
          "contract (getsockopt's optlen, recvmsg's msg_controllen at most the one passed; the "
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
-         "its NUL; a call or command the contract has no row for answers only an error.",
+         "its NUL; a call or command the contract has no row for answers only an error; the "
+         "values written keep Linux's ranges: time values normalised, an affinity mask of the "
+         "machine's CPUs, control messages inside the msg_controllen written back.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.no_contract")),
+                 "return.no_contract", "return.time_normal", "return.cpu_mask",
+                 "return.cmsg_layout")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

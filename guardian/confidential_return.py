@@ -150,7 +150,8 @@ class ReturnPath:
                 check_written(self.memory, slot, ret)
                 check_offload(slot, ret)
             if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
-                check_outputs(self.memory, slot, ret, self.files.access)
+                check_outputs(self.memory, slot, ret, self.files.access,
+                              len(self.s.cpus))
             if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif nr == NR_SIGALTSTACK:

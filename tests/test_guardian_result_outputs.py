@@ -189,6 +189,7 @@ def test_outputs_by_command_and_on_eintr(s: Scene) -> None:
     assert _resume(s, "ioctl", (1, 0x5413, OUT), 0, [(OUT, OUT + 8)]) == Status.OK
     assert _resume(s, "ioctl", (1, 0x5421, OUT), 0, []) == Status.OK             # FIONBIO
     assert _resume(s, "fcntl", (3, 16, OUT), 0, []) == Status.ERR_DENIED         # F_GETOWN_EX
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), struct.pack("<qq", 0, 5))   # 5 ns left
     assert _resume(s, "nanosleep", (VA, OUT), eintr, []) == Status.ERR_DENIED
     assert _resume(s, "nanosleep", (VA, OUT), eintr, [(OUT, OUT + 16)]) == Status.OK
     assert _resume(s, "nanosleep", (VA, OUT), 0, []) == Status.OK

@@ -8,6 +8,9 @@ OK, ANY, POSITIVE, EINTR = "ok", "any", "positive", "eintr"
 #: waitid's result 0 with a child reported: without WNOHANG a 0 always reports one; with
 #: it, the siginfo Linux writes names SIGCHLD (si_signo 0: no child was ready).
 REPORTED = "reported"
+#: An output Linux writes on paths the result does not tell apart (pselect6's remaining
+#: time): where the kernel wrote any of it, it is written whole and judged.
+WHERE_WRITTEN = "where_written"
 WNOHANG = 1
 SOCKADDR_STORAGE = 128          # the largest address length Linux reports
 TIMER_ABSTIME = 1

@@ -15,11 +15,18 @@ Each row is a tuple of contract terms:
 - `Fixed(arg, size, when)`: a struct Linux writes whole (`size` bytes, or a size spec as in
   the capability table) when `when` holds: OK (result 0), ANY (any non-error result),
   POSITIVE (a result > 0: a reaped child, a taken signal), EINTR (the interrupted sleeps'
-  remaining time), REPORTED (waitid's 0 that reports a child); a NULL pointer is an output the program did not ask for.  `spans`
+  remaining time), REPORTED (waitid's 0 that reports a child), WHERE_WRITTEN (an output
+  Linux writes on paths the result does not tell apart: judged where the kernel wrote it);
+  `times` names the time values in it, each normalised (`return.time_normal`); a NULL pointer is an output the program did not ask for.  `spans`
   narrows it to the fields Linux writes (waitid's siginfo: six fields, not its padding).
 - `Records(arg, elem, count_arg)`: a result that counts `elem`-byte records written at
   `arg`, at most the count argument (times `scale`, capped at `limit`); `probe` -- a count
   argument of 0 asks for the number and writes nothing (getgroups, the xattr lists).
+- `CpuMask(arg)`: sched_getaffinity's mask names only the machine's CPUs;
+  `ReadySets(nfds_arg, set_args)`, `ReadyPolls(arg, nfds_arg)`: pselect6's fd_sets and
+  ppoll's revents report only what the program asked about, and the result counts them
+  (guardian/result_values.py judges these and `times`; a recvmsg's control messages lie
+  inside the msg_controllen written back).
 - `Reported(buf_arg, len_arg, cut)`: a value-result length: Linux cuts the value to the
   length passed and writes back what it wrote (`cut`: getsockopt), or writes back an
   address's full length (at most a sockaddr_storage) and min(passed, full) bytes of it.
@@ -80,6 +87,7 @@ from abi.output_terms import (  # noqa: F401  (re-exported: the terms)
     TIMER_ABSTIME,
     TIMESPEC,
     TIMEVAL,
+    WHERE_WRITTEN,
     WNOHANG,
     ByCommand,
     Copied,
@@ -144,7 +152,8 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "io_getevents": (Records(3, 32, 2),), "io_pgetevents": (Records(3, 32, 2),),
     "ppoll": (Records(0, 8, 1, written=False), ReadyPolls(0, 1)),   # ready pollfds
     "pselect6": (Records(1, 0, 0, scale=3, written=False),   # set bits in three fd_sets
-                 ReadySets(0, (1, 2, 3))),
+                 ReadySets(0, (1, 2, 3)),
+                 Fixed(4, _TS, WHERE_WRITTEN, times=_TS_T)),        # the time left
     # --- value-result lengths and messages ------------------------------------------------
     "getsockopt": (Reported(3, 4, cut=True),),
     "getsockname": (Reported(1, 2, cut=False),), "getpeername": (Reported(1, 2, cut=False),),

@@ -46,6 +46,7 @@ from abi.outputs import (
     POSITIVE,
     REPORTED,
     SOCKADDR_STORAGE,
+    WHERE_WRITTEN,
     WNOHANG,
     Copied,
     Fixed,
@@ -110,6 +111,10 @@ def _holds(memory: UserMemory, fixed: Fixed, slot: Slot, ret: int) -> bool:
         return False
     if fixed.when == EINTR:
         return ret == EINTR_RESULT
+    if fixed.when == WHERE_WRITTEN:
+        base = slot.args[fixed.arg]
+        end = base + _size(fixed.size, slot.args)
+        return any(s < end and base < e for s, e in slot.written)
     if ret >= ERRNO_FLOOR:
         return False
     if fixed.when == REPORTED:          # waitid: x2 its siginfo, x3 its options

@@ -77,6 +77,19 @@ def test_every_time_value_written_is_normalised(s: Scene, name: str, args: tuple
     _put(s, OUT, bytes(size))
 
 
+def test_pselect6s_time_left_is_judged_where_the_kernel_wrote_it(s: Scene) -> None:
+    ts = OUT + 64
+    args = (0, 0, 0, 0, ts, 0)                     # no sets: a sleep
+    _put(s, ts, struct.pack("<qq", 0, 10**9))     # the program's own (bad) value, unwritten
+    assert _resume(s, "pselect6", args, 0, []) == Status.OK
+    assert _resume(s, "pselect6", args, 0, [(ts, ts + 16)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.time_normal")
+    assert _resume(s, "pselect6", args, 0, [(ts, ts + 8)]) == Status.ERR_DENIED   # torn
+    assert _refused_by(s, "return.output_written")
+    _put(s, ts, struct.pack("<qq", 1, 10**9 - 1))
+    assert _resume(s, "pselect6", args, 0, [(ts, ts + 16)]) == Status.OK
+
+
 def test_an_affinity_mask_names_only_the_machines_cpus(s: Scene) -> None:
     cpus = len(s.hw.cpus)
     args, done = (0, 16, OUT), [(OUT, OUT + 8)]

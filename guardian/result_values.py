@@ -43,9 +43,9 @@ _CMSG_HDR = 16                 # struct cmsghdr: cmsg_len (8), cmsg_level, cmsg_
 _POLLFD = struct.Struct("<ihh")            # struct pollfd: fd, events, revents
 _POLL_ALWAYS = 0x8 | 0x10 | 0x20           # POLLERR, POLLHUP, POLLNVAL: never asked for
 _MAX_NFDS = 1 << 20                        # past any RLIMIT_NOFILE: Linux answers EINVAL
-NR_PSELECT6, NR_PPOLL = NUMBERS["pselect6"], NUMBERS["ppoll"]
+_NR_PSELECT6, _NR_PPOLL = NUMBERS["pselect6"], NUMBERS["ppoll"]
 #: The calls whose inputs `note_asked` keeps for the return.
-ASKED_CALLS = frozenset({NR_PSELECT6, NR_PPOLL})
+ASKED_CALLS = frozenset({_NR_PSELECT6, _NR_PPOLL})
 
 
 def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
@@ -62,10 +62,10 @@ def fdset_bytes(nfds: int) -> int:
 
 
 def _asked_ranges(slot: Slot) -> list[tuple[int, int]]:
-    nfds = slot.args[0 if slot.nr == NR_PSELECT6 else 1] & 0xFFFF_FFFF
+    nfds = slot.args[0 if slot.nr == _NR_PSELECT6 else 1] & 0xFFFF_FFFF
     if nfds > _MAX_NFDS:
         return []
-    if slot.nr == NR_PSELECT6:
+    if slot.nr == _NR_PSELECT6:
         n = fdset_bytes(nfds)
         return [(va, n) for va in slot.args[1:4] if va and n]
     return [(slot.args[0], nfds * _POLLFD.size)] if slot.args[0] and nfds else []

@@ -15,11 +15,18 @@ Each row is a tuple of contract terms:
 - `Fixed(arg, size, when)`: a struct Linux writes whole (`size` bytes, or a size spec as in
   the capability table) when `when` holds: OK (result 0), ANY (any non-error result),
   POSITIVE (a result > 0: a reaped child, a taken signal), EINTR (the interrupted sleeps'
-  remaining time); a NULL pointer is an output the program did not ask for.  `spans`
+  remaining time), REPORTED (waitid's 0 that reports a child), WHERE_WRITTEN (an output
+  Linux writes on paths the result does not tell apart: judged where the kernel wrote it);
+  `times` names the time values in it, each normalised (`return.time_normal`); a NULL pointer is an output the program did not ask for.  `spans`
   narrows it to the fields Linux writes (waitid's siginfo: six fields, not its padding).
 - `Records(arg, elem, count_arg)`: a result that counts `elem`-byte records written at
   `arg`, at most the count argument (times `scale`, capped at `limit`); `probe` -- a count
   argument of 0 asks for the number and writes nothing (getgroups, the xattr lists).
+- `CpuMask(arg)`: sched_getaffinity's mask names only the machine's CPUs;
+  `ReadySets(nfds_arg, set_args)`, `ReadyPolls(arg, nfds_arg)`: pselect6's fd_sets and
+  ppoll's revents report only what the program asked about, and the result counts them
+  (guardian/result_values.py judges these and `times`; a recvmsg's control messages lie
+  inside the msg_controllen written back).
 - `Reported(buf_arg, len_arg, cut)`: a value-result length: Linux cuts the value to the
   length passed and writes back what it wrote (`cut`: getsockopt), or writes back an
   address's full length (at most a sockaddr_storage) and min(passed, full) bytes of it.
@@ -73,26 +80,46 @@ from abi.output_terms import (  # noqa: F401  (re-exported: the terms)
     NOTHING,
     OK,
     POSITIVE,
+    REPORTED,
     SOCKADDR_STORAGE,
+    STATX_TIME,
+    SUBSECOND,
     TIMER_ABSTIME,
+    TIMESPEC,
+    TIMEVAL,
+    WHERE_WRITTEN,
+    WNOHANG,
     ByCommand,
     Copied,
+    CpuMask,
     Fixed,
     Handle,
     Message,
     NoSuccess,
     NoWrite,
     NulString,
+    ReadyPolls,
+    ReadySets,
     Records,
     Reported,
     Size,
     SpliceTo,
     Term,
+    Times,
     Varies,
 )
 from abi.syscalls import NUMBERS, PRIVATE_NUMBERS
 
 _TS, _ITS, _TV = 16, 32, 16               # timespec, itimerspec, timeval
+#: The time values of each struct (abi/output_terms' SUBSECOND): a timespec, an itimerspec
+#: (interval, value), a timeval, two timevals (an itimerval; a rusage's utime and stime),
+#: struct stat's three timespecs, struct statx's four timestamps.
+_TS_T: Times = ((0, TIMESPEC),)
+_ITS_T: Times = ((0, TIMESPEC), (16, TIMESPEC))
+_TV_T: Times = ((0, TIMEVAL),)
+_TV2_T: Times = ((0, TIMEVAL), (16, TIMEVAL))
+_STAT_T: Times = ((72, TIMESPEC), (88, TIMESPEC), (104, TIMESPEC))
+_STATX_T: Times = tuple((off, STATX_TIME) for off in (0x40, 0x50, 0x60, 0x70))
 _UTSNAME_FIELDS = tuple((65 * i, 65) for i in range(6))
 #: waitid's siginfo: si_signo, si_errno, si_code, then si_pid, si_uid, si_status.
 _WAITID_FIELDS = ((0, 12), (16, 12))
@@ -112,7 +139,7 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     # From a pipe's read end the count was written into the iovecs (return.count_written
     # as for readv); into a write end nothing is written (return.count_bound either way).
     "vmsplice": (SpliceTo(0),),
-    "sched_getaffinity": (Records(2, 1, 1),),        # min(len, the mask's size) bytes
+    "sched_getaffinity": (Records(2, 1, 1), CpuMask(2)),   # min(len, the mask's size) bytes
     "msgrcv": (Records(1, 1, 2, header=8),),         # mtype, then at most msgsz of mtext
     "mq_timedreceive": (Records(1, 1, 2), Fixed(3, 4, ANY)),   # the message, its priority
     "getxattr": (Records(2, 1, 3, probe=True),), "lgetxattr": (Records(2, 1, 3, probe=True),),
@@ -123,8 +150,10 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "getgroups": (Records(1, 4, 0, probe=True),),
     "epoll_pwait": (Records(1, 16, 2),), "epoll_pwait2": (Records(1, 16, 2),),
     "io_getevents": (Records(3, 32, 2),), "io_pgetevents": (Records(3, 32, 2),),
-    "ppoll": (Records(0, 8, 1, written=False),),     # ready pollfds, at most nfds
-    "pselect6": (Records(1, 0, 0, scale=3, written=False),),   # set bits in three fd_sets
+    "ppoll": (Records(0, 8, 1, written=False), ReadyPolls(0, 1)),   # ready pollfds
+    "pselect6": (Records(1, 0, 0, scale=3, written=False),   # set bits in three fd_sets
+                 ReadySets(0, (1, 2, 3)),
+                 Fixed(4, _TS, WHERE_WRITTEN, times=_TS_T)),        # the time left
     # --- value-result lengths and messages ------------------------------------------------
     "getsockopt": (Reported(3, 4, cut=True),),
     "getsockname": (Reported(1, 2, cut=False),), "getpeername": (Reported(1, 2, cut=False),),
@@ -134,33 +163,36 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     # --- fixed-size structs ---------------------------------------------------------------
     "uname": (Fixed(0, 390), NulString(0, _UTSNAME_FIELDS)),
     "sysinfo": (Fixed(0, 112),), "times": (Fixed(0, 32, ANY),),
-    "getrusage": (Fixed(1, 144),),
-    "clock_gettime": (Fixed(1, _TS),), "clock_getres": (Fixed(1, _TS),),
-    "gettimeofday": (Fixed(0, _TV), Fixed(1, 8)),
-    "fstat": (Fixed(1, 128),), "newfstatat": (Fixed(2, 128),),
+    "getrusage": (Fixed(1, 144, times=_TV2_T),),
+    "clock_gettime": (Fixed(1, _TS, times=_TS_T),),
+    "clock_getres": (Fixed(1, _TS, times=_TS_T),),
+    "gettimeofday": (Fixed(0, _TV, times=_TV_T), Fixed(1, 8)),
+    "fstat": (Fixed(1, 128, times=_STAT_T),), "newfstatat": (Fixed(2, 128, times=_STAT_T),),
     # Linux copies out the whole statx, unrequested fields zeroed, whatever stx_mask says.
-    "statx": (Fixed(4, 256),),
+    "statx": (Fixed(4, 256, times=_STATX_T),),
     "statfs": (Fixed(1, 120),), "fstatfs": (Fixed(1, 120),),
-    "getitimer": (Fixed(1, _ITS),), "setitimer": (Fixed(2, _ITS),),
-    "timerfd_gettime": (Fixed(1, _ITS),), "timerfd_settime": (Fixed(3, _ITS),),
-    "timer_gettime": (Fixed(1, _ITS),), "timer_settime": (Fixed(3, _ITS),),
+    "getitimer": (Fixed(1, _ITS, times=_TV2_T),), "setitimer": (Fixed(2, _ITS, times=_TV2_T),),
+    "timerfd_gettime": (Fixed(1, _ITS, times=_ITS_T),),
+    "timerfd_settime": (Fixed(3, _ITS, times=_ITS_T),),
+    "timer_gettime": (Fixed(1, _ITS, times=_ITS_T),),
+    "timer_settime": (Fixed(3, _ITS, times=_ITS_T),),
     "timer_create": (Fixed(2, 4),),
     "rt_sigpending": (Fixed(0, 8),), "rt_sigprocmask": (Fixed(2, 8),),
     "rt_sigaction": (Fixed(2, 32),), "sigaltstack": (Fixed(1, 24),),
     "rt_sigtimedwait": (Fixed(1, 128, POSITIVE),),   # the taken signal's whole siginfo
     "prlimit64": (Fixed(3, 16),), "getrlimit": (Fixed(1, 16),),
     "pipe2": (Fixed(0, 8),), "socketpair": (Fixed(3, 8),),
-    "wait4": (Fixed(1, 4, POSITIVE), Fixed(3, 144, POSITIVE)),   # only when a child is reaped
-    # (its fifth argument, a struct rusage, is left out: the kernel model fills none and
-    # C libraries pass NULL)
-    "waitid": (Fixed(2, 128, spans=_WAITID_FIELDS),),
+    "wait4": (Fixed(1, 4, POSITIVE),                  # only when a child is reaped
+              Fixed(3, 144, POSITIVE, times=_TV2_T)),
+    # Its fifth argument, a struct rusage, Linux fills whenever the call reports a child.
+    "waitid": (Fixed(2, 128, spans=_WAITID_FIELDS), Fixed(4, 144, REPORTED, times=_TV2_T)),
     "getresuid": (Fixed(0, 4), Fixed(1, 4), Fixed(2, 4)),
     "getresgid": (Fixed(0, 4), Fixed(1, 4), Fixed(2, 4)),
     "getcpu": (Fixed(0, 4), Fixed(1, 4)),
     "get_robust_list": (Fixed(1, 8), Fixed(2, 8)),
     "capget": (Fixed(1, 24),),         # two __user_cap_data_struct (v2/v3; v1: see below)
     "sched_getparam": (Fixed(1, 4),),
-    "sched_rr_get_interval": (Fixed(1, _TS),),
+    "sched_rr_get_interval": (Fixed(1, _TS, times=_TS_T),),
     "sched_getattr": (Fixed(1, ("min_arg", 2, 56)),),   # min(size, struct sched_attr)
     "adjtimex": (Fixed(0, 208, ANY),),                   # struct timex; a clock state
     "clock_adjtime": (Fixed(1, 208, ANY),),
@@ -171,8 +203,8 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     "splice": (Varies("the offsets are written back on the paths that moved the file's "
                       "position; the count is bounded by the length asked"),),
     # The remaining time of an interrupted relative sleep (an absolute one has none).
-    "nanosleep": (Fixed(1, _TS, EINTR),),
-    "clock_nanosleep": (Fixed(3, _TS, EINTR, unless_flag=(1, TIMER_ABSTIME)),),
+    "nanosleep": (Fixed(1, _TS, EINTR, times=_TS_T),),
+    "clock_nanosleep": (Fixed(3, _TS, EINTR, unless_flag=(1, TIMER_ABSTIME), times=_TS_T),),
     "rseq": (Fixed(0, 8, unless_flag=(2, 1)),),          # cpu_id_start, cpu_id on register
     # --- by command ---------------------------------------------------------------------
     **{name: (term,) for name, term in BY_COMMAND.items()},

@@ -117,8 +117,10 @@ RULES: tuple[Rule, ...] = (
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
          "read-family count covers only bytes the kernel wrote into the buffer; a count of "
          "named records (getdents64, an inotify read) covers whole records, each name "
-         "NUL-ended inside its record.",
-         checks=("return.count_bound", "return.count_written", "return.record_layout")),
+         "NUL-ended inside its record; the ready descriptors pselect6 and ppoll report are "
+         "ones the program asked about, and the count they answer is the number reported.",
+         checks=("return.count_bound", "return.count_written", "return.record_layout",
+                 "return.ready_sets")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -128,10 +130,13 @@ RULES: tuple[Rule, ...] = (
          "its NUL; the CPU and node getcpu() names are the machine's; a descriptor a call "
          "makes is the lowest free one; an inotify event names a watch add_watch gave; a "
          "timer id is one the process's counter may give; a call or command the contract has "
-         "no row for answers only an error.",
+         "no row for answers only an error; the values written keep Linux's ranges: time "
+         "values normalised, an affinity mask of the machine's CPUs, control messages inside "
+         "the msg_controllen written back.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
-                 "return.timer_id", "return.no_contract")),
+                 "return.timer_id", "return.no_contract", "return.time_normal",
+                 "return.cpu_mask", "return.cmsg_layout")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

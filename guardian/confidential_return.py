@@ -175,7 +175,8 @@ class ReturnPath:
                 check_written(self.memory, slot, ret)
                 check_offload(slot, ret)
             if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
-                check_outputs(self.memory, slot, ret, self.files.access)
+                check_outputs(self.memory, slot, ret, self.files.access,
+                              len(self.s.cpus))
             if nr in _CPU_CALLS:
                 check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                                   max(1, len(self.s.machine.config.nodes)))

@@ -44,7 +44,10 @@ from abi.outputs import (
     OK,
     OUTPUTS,
     POSITIVE,
+    REPORTED,
     SOCKADDR_STORAGE,
+    WHERE_WRITTEN,
+    WNOHANG,
     Copied,
     Fixed,
     Handle,
@@ -62,6 +65,7 @@ from abi.syscalls import NUMBERS
 from guardian.capabilities import W
 from guardian.checks import FaultIn, refuse
 from guardian.result_bounds import reported, unwritten
+from guardian.result_values import check_cmsg_layout, check_values
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -101,14 +105,22 @@ def _size(spec: object, args: tuple[int, ...]) -> int:
     return args[i]
 
 
-def _holds(fixed: Fixed, slot: Slot, ret: int) -> bool:
+def _holds(memory: UserMemory, fixed: Fixed, slot: Slot, ret: int) -> bool:
     """Whether this result means Linux wrote the output."""
     if fixed.unless_flag is not None and slot.args[fixed.unless_flag[0]] & fixed.unless_flag[1]:
         return False
     if fixed.when == EINTR:
         return ret == EINTR_RESULT
+    if fixed.when == WHERE_WRITTEN:
+        base = slot.args[fixed.arg]
+        end = base + _size(fixed.size, slot.args)
+        return any(s < end and base < e for s, e in slot.written)
     if ret >= ERRNO_FLOOR:
         return False
+    if fixed.when == REPORTED:          # waitid: x2 its siginfo, x3 its options
+        info = slot.args[2]
+        return ret == 0 and (not slot.args[3] & WNOHANG
+                             or bool(info and _u32(memory, slot, info)))
     return {OK: ret == 0, POSITIVE: ret > 0, ANY: True}[fixed.when]
 
 
@@ -195,12 +207,15 @@ def check_records(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
             _count(slot, "messages", ret, min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV))
 
 
-def check_written(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
+def held_outputs(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> list[Fixed]:
+    """The fixed outputs this result says were written (a NULL one was not asked for)."""
+    return [t for t in terms if isinstance(t, Fixed) and slot.args[t.arg]
+            and _holds(memory, t, slot, ret)]
+
+
+def check_written(memory: UserMemory, slot: Slot, ret: int, held: list[Fixed]) -> None:
     """`return.output_written` for fixed outputs."""
-    want: list[tuple[int, int]] = []
-    for term in terms:
-        if isinstance(term, Fixed) and slot.args[term.arg] and _holds(term, slot, ret):
-            want.extend(_fixed_spans(memory, slot, term))
+    want = [span for term in held for span in _fixed_spans(memory, slot, term)]
     if want:
         _need_written(slot, want, f"{ret:#x}")
 
@@ -253,6 +268,8 @@ def _message(memory: UserMemory, slot: Slot, hdr: int, flags: int) -> None:
     _length(slot, "bytes of msg_controllen", controllen,
            _passed(memory, slot, control, None) if control else 0)
     if controllen:
+        if unwritten(slot.written, [(control, control + 8)]) is None:
+            check_cmsg_layout(memory, slot, control, controllen)
         _need_written(slot, _cmsgs(memory, slot, control, controllen),
                       f"a msg_controllen of {controllen:#x}")
 
@@ -385,9 +402,9 @@ def check_spliced(memory: UserMemory, slot: Slot, ret: int, terms: list[object],
 
 
 def check_outputs(memory: UserMemory, slot: Slot, ret: int,
-                  access_of: AccessOf | None = None) -> None:
+                  access_of: AccessOf | None = None, cpus: int | None = None) -> None:
     """Every rule the output contract states for this call's result (`access_of`: the
-    descriptors' access modes, for vmsplice)."""
+    descriptors' access modes, for vmsplice; `cpus`: the machine's CPUs, for a CPU mask)."""
     row = BY_NR.get(slot.nr) if slot.nr is not None else None
     terms = _NO_ROW if row is None else contract(row, slot.args)
     if isinstance(terms, str):
@@ -397,8 +414,10 @@ def check_outputs(memory: UserMemory, slot: Slot, ret: int,
         return
     check_records(memory, slot, ret, terms)
     check_lengths(memory, slot, ret, terms)
-    check_written(memory, slot, ret, terms)
+    held = held_outputs(memory, slot, ret, terms)
+    check_written(memory, slot, ret, held)
     check_copied(slot, ret, terms)
     check_handle(memory, slot, ret, terms)
     check_spliced(memory, slot, ret, terms, access_of)
     check_strings(memory, slot, ret, terms)
+    check_values(memory, slot, ret, terms, held, cpus)

@@ -60,6 +60,9 @@ class Slot:
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
+    #: what the program passed for the inputs an output is judged against (address ->
+    #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
+    asked: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def kernel_elr(self) -> int:

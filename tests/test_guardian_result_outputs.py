@@ -89,6 +89,21 @@ def test_optional_outputs_and_results_that_write_nothing(s: Scene) -> None:
     assert _resume(s, "wait4", ((1 << 64) - 1, OUT, 0, 0), 77, [(OUT, OUT + 4)]) == Status.OK
 
 
+def test_waitid_fills_the_rusage_whenever_it_reports_a_child(s: Scene) -> None:
+    info, ru = OUT, OUT + 256
+    siginfo = [(info, info + 12), (info + 16, info + 28)]
+    s.hw.ram.write(s.b + PAGES_A + (info - VA), struct.pack("<I", 17))      # SIGCHLD
+    reaped = (1, 42, info, 4, ru)                                          # WEXITED
+    assert _resume(s, "waitid", reaped, 0, siginfo + [(ru, ru + 144)]) == Status.OK
+    assert _resume(s, "waitid", reaped, 0, siginfo) == Status.ERR_DENIED
+    assert _refused_by(s, "return.output_written")
+    assert _resume(s, "waitid", reaped[:4], 0, siginfo) == Status.OK        # no rusage asked
+    # WNOHANG with no child ready: si_signo 0, no rusage written.
+    s.hw.ram.write(s.b + PAGES_A + (info - VA), bytes(4))
+    assert _resume(s, "waitid", (1, 42, info, 5, ru), 0, siginfo) == Status.OK
+    assert _resume(s, "waitid", reaped, 0, siginfo) == Status.ERR_DENIED   # it blocked
+
+
 def test_sched_getaffinity_reports_only_written_bytes_it_was_asked_for(s: Scene) -> None:
     args = (0, 8, OUT)
     assert _resume(s, "sched_getaffinity", args, 8, [(OUT, OUT + 8)]) == Status.OK
@@ -174,6 +189,7 @@ def test_outputs_by_command_and_on_eintr(s: Scene) -> None:
     assert _resume(s, "ioctl", (1, 0x5413, OUT), 0, [(OUT, OUT + 8)]) == Status.OK
     assert _resume(s, "ioctl", (1, 0x5421, OUT), 0, []) == Status.OK             # FIONBIO
     assert _resume(s, "fcntl", (3, 16, OUT), 0, []) == Status.ERR_DENIED         # F_GETOWN_EX
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), struct.pack("<qq", 0, 5))   # 5 ns left
     assert _resume(s, "nanosleep", (VA, OUT), eintr, []) == Status.ERR_DENIED
     assert _resume(s, "nanosleep", (VA, OUT), eintr, [(OUT, OUT + 16)]) == Status.OK
     assert _resume(s, "nanosleep", (VA, OUT), 0, []) == Status.OK

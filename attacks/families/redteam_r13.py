@@ -139,7 +139,7 @@ def rf_recvmsg_name_unwritten(adv: Adversary) -> None:
 
 
 @scenario(id="RF-003", title="Reap the child for waitid() and write no struct rusage",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="After waitid() reaps a child with a rusage pointer (its fifth argument), the "
                "144-byte struct rusage holds what the kernel wrote there.")
 def rf_waitid_rusage(adv: Adversary) -> None:
@@ -219,7 +219,7 @@ def rf_inotify_len(adv: Adversary) -> None:
 
 @scenario(id="RF-006", title="recvmsg() answers a control message whose cmsg_len runs past "
                              "msg_controllen",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="Each control message recvmsg() writes back lies within the msg_controllen it "
                "writes back: no cmsg_len reaches past it.")
 def rf_cmsg_len(adv: Adversary) -> None:
@@ -396,7 +396,7 @@ def rf_old_action_handler(adv: Adversary) -> None:
 
 
 @scenario(id="RF-013", title="sched_getaffinity() names a CPU the machine does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="The mask sched_getaffinity() writes names only CPUs the machine has.")
 def rf_affinity_cpu(adv: Adversary) -> None:
     """1. The program keeps 8 per-CPU statistics slots (more than the machine's CPUs), the
@@ -421,7 +421,7 @@ def rf_affinity_cpu(adv: Adversary) -> None:
 
 
 @scenario(id="RF-014", title="clock_gettime() answers a tv_nsec of a whole second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=RECORDS,
           prop="The timespec clock_gettime() writes is normalised: tv_nsec lies in "
                "[0, 999999999].")
 def rf_clock_nsec(adv: Adversary) -> None:
@@ -445,7 +445,6 @@ def rf_clock_nsec(adv: Adversary) -> None:
 
 @scenario(id="RF-015", title="pselect6() reports ready a descriptor past the nfds it was given",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=RECORDS,
-          gap="P7",
           prop="The fd_sets pselect6() writes back name only descriptors below nfds that the "
                "program put in them.")
 def rf_select_past_nfds(adv: Adversary) -> None:

@@ -87,6 +87,9 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.fork_share": ("RJ-015",),
     "uaccess.tid_word": ("RJ-009",),
     "signal.siginfo": ("RJ-001",),
+    "fork.child_inherits": ("RF-021",),
+    "reclaim.memfd_closed": ("RF-023",),
+    "remap.moved_only": ("MF-009",),
 }
 
 

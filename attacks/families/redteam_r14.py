@@ -111,3 +111,69 @@ def re_close_ebadf_kept(adv: Adversary) -> None:
     3. Answer epoll_pwait2() with the retired record's pointer: the program logs the
     secret."""
     _close_answered(adv, EBADF, really=False)
+
+
+@scenario(id="RE-004", title="Hold the fork child back, report it reaped, then report the "
+                             "registration it kept alive",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS"), program=RECORDS,
+          gap="P5",
+          prop="wait4() reports a child reaped only once it has exited: a registration whose "
+               "file's other descriptor the child held is released by that report, never "
+               "reported after it.")
+def re_child_reaped_unexited(adv: Adversary) -> None:
+    """1. As RE-001: the program registers an eventfd with epoll, forks a child (which would
+    exit at once), closes its own eventfd and reaps the child with wait4(); it then
+    reuses the registered record's memory for a copy of the secret.
+    2. Take the child off the run queue at the fork (it never runs, so it never calls
+    exit_group and still holds its copy of the eventfd), serve wait4() as getpid() and
+    answer the child's pid with status 0 (exited, code 0) written.
+    3. Answer epoll_pwait2() with the retired record's pointer (a registration that is
+    live, as far as the child's descriptor goes): the program logs the secret."""
+    _reap_held_child(adv, 0)
+
+
+def _reap_held_child(adv: Adversary, status: int) -> None:
+    """Take step 22's fork child off the run queue at the fork (it never runs: never
+    calls exit_group, keeps its descriptors), answer the parent's wait4() with the
+    child's pid and `status` written, and report the retired registration."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_RSEQ_DONE)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.threads[max(a.kernel.threads)]
+        a.kernel.sched.remove(child)
+        a.memo["child"] = a.reg("x0")
+        a.note(f"fork child {a.memo['child']} taken off the run queue")
+
+    nr = NUMBERS["wait4"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_RSEQ_DONE)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["status"] = a.reg("x1")
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_RSEQ_DONE)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        if a.memo["status"]:
+            a.kernel.uaccess.write_u32(a.memo["status"], status)
+        a.set_reg("x0", a.memo["child"])
+        a.note(f"wait4 answered child {a.memo['child']} reaped, status {status:#x}")
+
+    _report_retired(adv)
+
+
+@scenario(id="RE-005", title="Hold the fork child back, report it killed by SIGKILL, then "
+                             "report the registration it kept alive",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS"), program=RECORDS,
+          gap="P5",
+          prop="A child wait4() reports reaped (killed, as the kernel may always kill) holds "
+               "no descriptor after that report: a registration its descriptor kept alive "
+               "is never reported again.")
+def re_child_reaped_killed(adv: Adversary) -> None:
+    """1. As RE-004: the program forks, closes its registered eventfd, reaps the child and
+    reuses the registered record's memory for a copy of the secret.
+    2. Take the child off the run queue at the fork, serve wait4() as getpid() and answer
+    the child's pid with status 9 (killed by SIGKILL: the kernel's right to kill), while
+    the child lives on in the kernel's tables, its eventfd open.
+    3. Answer epoll_pwait2() with the retired record's pointer: the program logs the
+    secret."""
+    _reap_held_child(adv, 9)

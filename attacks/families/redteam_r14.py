@@ -4,12 +4,14 @@ The Guardian retires an epoll registration when the file it watches is released 
 descriptor closed, in the program or in a reaped fork child).  Linux's close() always
 releases the descriptor, whatever it answers (-EINTR and -EIO included: the descriptor is
 gone before the flush that failed), so a program never retries it and reuses what the
-registration pointed at.  These scenarios answer the program's close() with an error and
-then report the retired registration's data: the victim is `secret_records` (its step 22,
+registration pointed at; nor does a fork child hold a descriptor once wait4() reported it
+reaped.  These scenarios answer the program's close() with an error, or report a fork
+child reaped that still lives (never run, or parked inside its exit_group()), then report
+the retired registration's data.  The victim is `secret_records` (its step 22,
 workloads/src/secret_records.c), which logs the record an epoll event names.  Each holds
-only the kernel's powers (its dispatch, the result it returns, the user access the call
-being served grants).  Where an attack still gets through with the Guardian on, it names
-the property it breaks (`gap`).
+only the kernel's powers (its dispatch and scheduler, the result it returns, the user
+access the call being served grants).  Where an attack still gets through with the
+Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -177,3 +179,57 @@ def re_child_reaped_killed(adv: Adversary) -> None:
     3. Answer epoll_pwait2() with the retired record's pointer: the program logs the
     secret."""
     _reap_held_child(adv, 9)
+
+
+@scenario(id="RE-006", title="Park the fork child inside its exit_group(), report it reaped, "
+                             "then report the registration it kept alive",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS", "G-EXIT-GROUP"),
+          program=RECORDS, gap="P5",
+          prop="A child whose exit_group() the Guardian saw and whose reaping wait4() "
+               "reported holds no descriptor: a registration its descriptor kept alive is "
+               "never reported again, however long the kernel takes to tear it down.")
+def re_child_parked_in_exit(adv: Adversary) -> None:
+    """1. As RE-001: the program forks a child that calls exit_group(0) at once, closes
+    its registered eventfd, reaps the child and reuses the record's memory for a copy of
+    the secret.
+    2. Serve the child's exit_group(0) as a ppoll() with no descriptors and no timeout:
+    the child sleeps in the kernel forever (it never returns to user code) with its
+    descriptors open.  Serve the parent's wait4() as getpid() and answer the child's pid
+    with status 0 (exit code 0, the one the Guardian saw it ask for).
+    3. Answer epoll_pwait2() with the retired record's pointer: the program logs the
+    secret."""
+    nr_exit, nr = NUMBERS["exit_group"], NUMBERS["wait4"]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_RSEQ_DONE)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.reg("x0"):
+            a.memo["child"], a.memo["parent"] = a.reg("x0"), thread
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_exit, during=P_RSEQ_DONE, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = True
+        a.kernel.wake(a.memo["parent"], None)       # its wait4() runs again
+        a.note("the child's exit_group(0) served as an endless ppoll()")
+
+    # Not once: the parent's wait4() blocks first (the child has not exited yet).
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_RSEQ_DONE, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("parked") and not a.memo.get("answered"):
+            a.memo["status"] = a.reg("x1")
+            a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_RSEQ_DONE, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("parked") or a.memo.get("answered"):
+            return
+        a.memo["answered"] = True
+        a.set_reg("x8", nr)
+        if a.memo["status"]:
+            a.kernel.uaccess.write_u32(a.memo["status"], 0)
+        a.set_reg("x0", a.memo["child"])
+        a.note(f"wait4 answered child {a.memo['child']} reaped, status 0")
+
+    _report_retired(adv)

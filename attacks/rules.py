@@ -150,6 +150,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
          "Guardian saw says it exited with that code.",
          checks=("return.wait_status",)),
+    Rule("G-WAIT-REAPED", "A fork child a wait4/waitid report reaped has ended: its "
+         "descriptors are released (a table it shares through CLONE_FILES lives on) and none "
+         "of its threads returns to user code.",
+         checks=("return.reaped_child",)),
     Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
          "of its thread group returns to user code.",
          checks=("return.after_exit_group",)),

@@ -122,6 +122,7 @@ CHECKS: dict[str, str] = {
     "return.no_contract": "a call, or a command of a multiplexed call (ioctl request, fcntl command, prctl option, IPC/keyctl/quotactl/ptrace/syslog/seccomp command), with no row in the output contract (abi/outputs), or one whose success it cannot judge, answers only an error: the contract is an allow-list",
     "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
     "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
+    "return.reaped_child": "a fork child a wait4/waitid report reaped has ended: its descriptors are released and none of its threads returns to user code",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.urandom": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",
     "return.urandom_moved": "splice, sendfile, copy_file_range or tee out of a descriptor a confidential program opened as /dev/urandom or /dev/random never succeeds: the bytes would reach it as the kernel's entropy, which the Guardian cannot replace",

@@ -460,6 +460,7 @@ class Lifecycle:
         reg.vfork_waiting = {k: v for k, v in reg.vfork_waiting.items() if k[0] != root}
         reg.thread_groups = {k: v for k, v in reg.thread_groups.items() if k[0] != root}
         reg.groups_exited = {k for k in reg.groups_exited if k[0] != root}
+        reg.reaped = {k for k in reg.reaped if k[0] != root}
         self.s.fork_copy.forget(root)
         self.self_signals.forget(root)
         self.files.forget(root)

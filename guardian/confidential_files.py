@@ -460,6 +460,13 @@ class Descriptors:
         holds a descriptor any more (exec's kept ones live on in `exec_tables`)."""
         self.retired.add(root)
 
+    def end_threads(self, keys: list[tuple[int, int]]) -> None:
+        """A reaped process's threads ((root, thread)) hold no descriptor any more; a
+        table another process shares through CLONE_FILES lives on with that process."""
+        for key in keys:
+            self.tables.pop(key, None)
+            self.workdirs.pop(key, None)
+
     def forget(self, root: int) -> None:
         self.retired.discard(root)
         self.timers.forget(root)

@@ -42,6 +42,9 @@ class Registry:
         self.thread_groups: dict[tuple[int, int], int] = {}
         #: (root, group) whose exit_group the Guardian saw: none of its threads runs again.
         self.groups_exited: set[tuple[int, int]] = set()
+        #: (child root, group) of fork children a wait4/waitid report reaped: the process
+        #: has ended, whatever the kernel's tables still hold of it.
+        self.reaped: set[tuple[int, int]] = set()
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1
@@ -75,6 +78,10 @@ class Registry:
     def group_exited(self, root: int, thread: int) -> bool:
         """Has a thread of this thread's group called exit_group?"""
         return bool(self.groups_exited) and (root, self.group_of(root, thread)) in self.groups_exited
+
+    def was_reaped(self, root: int, thread: int) -> bool:
+        """Did a wait4/waitid report reap this thread's process?"""
+        return bool(self.reaped) and (root, self.group_of(root, thread)) in self.reaped
 
     # --- new records --------------------------------------------------------------------
     def next_domain_id(self) -> int:

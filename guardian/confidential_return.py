@@ -66,6 +66,8 @@ from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.user_memory import UserMemory
+from guardian.wait_reaped import CALLS as _WAIT_CALLS
+from guardian.wait_reaped import end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 
@@ -74,7 +76,7 @@ _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
 #: The syscalls `_commit` and `_note_child_pid` record something for (the others pass by).
 _COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRESS,
                               *_LONG_LIVED_BY_NR})
-_CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3, NR_WAIT4})
+_CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3})
 #: The reads of one buffer (fd, buf, count) and of an iovec array (fd, iov, iovcnt).
 _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
@@ -126,6 +128,10 @@ class ReturnPath:
         reg = self.registry
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
+        if reg.reaped and reg.was_reaped(slot.root, slot.thread):
+            refuse("return.reaped_child", Status.ERR_DENIED,
+                   f"thread {slot.thread}'s process was reported reaped by its parent's "
+                   "wait: it has ended and never returns to user code")
         if self.s.fork_copy.windows:        # (no fork copy open: no debt to settle)
             self.check_fork_debt(slot.root)
         if thread_key in reg.vfork_done:
@@ -185,6 +191,7 @@ class ReturnPath:
             record_call = nr in _RECORD_CALLS
             if record_call:
                 check_records(self.memory, self.files, slot, ret)
+            reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
             if nr == NR_WAIT4:
                 self._check_wait_status(slot, ret)
             elif nr == NR_SIGALTSTACK:
@@ -224,6 +231,8 @@ class ReturnPath:
                 self._commit(slot, dom, ret)
             if nr in _CHILD_PID_NRS:
                 self._note_child_pid(slot, ret)
+            if reaped:
+                end_child(reg, self.files, slot.root, reaped)
             if nr in SIGNAL_STATE_CALLS:
                 self.self_signals.note_signal_state(slot, ret)
             if unmapped:
@@ -305,12 +314,10 @@ class ReturnPath:
             raise FaultIn(missing)
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
-        """The pid a fork's parent is told names that child; a reaped child's is forgotten."""
-        reg = self.registry
-        if slot.nr in (NR_CLONE, NR_CLONE3) and slot.child_process and 0 < ret < _ERRNO_FLOOR:
-            reg.child_pids[(slot.root, ret)] = slot.child_process
-        elif slot.nr == NR_WAIT4 and 0 < ret < _ERRNO_FLOOR:
-            reg.exit_codes.pop(reg.child_pids.pop((slot.root, ret), 0), None)
+        """The pid a fork's parent is told names that child (a reaped child's is
+        forgotten by `end_child`)."""
+        if slot.child_process and 0 < ret < _ERRNO_FLOOR:
+            self.registry.child_pids[(slot.root, ret)] = slot.child_process
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

@@ -117,8 +117,8 @@ def re_close_ebadf_kept(adv: Adversary) -> None:
 
 @scenario(id="RE-004", title="Hold the fork child back, report it reaped, then report the "
                              "registration it kept alive",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS"), program=RECORDS,
-          gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS", "G-WAIT-REAPED"),
+          program=RECORDS,
           prop="wait4() reports a child reaped only once it has exited: a registration whose "
                "file's other descriptor the child held is released by that report, never "
                "reported after it.")
@@ -165,8 +165,8 @@ def _reap_held_child(adv: Adversary, status: int) -> None:
 
 @scenario(id="RE-005", title="Hold the fork child back, report it killed by SIGKILL, then "
                              "report the registration it kept alive",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS"), program=RECORDS,
-          gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS", "G-WAIT-REAPED"),
+          program=RECORDS,
           prop="A child wait4() reports reaped (killed, as the kernel may always kill) holds "
                "no descriptor after that report: a registration its descriptor kept alive "
                "is never reported again.")
@@ -183,8 +183,9 @@ def re_child_reaped_killed(adv: Adversary) -> None:
 
 @scenario(id="RE-006", title="Park the fork child inside its exit_group(), report it reaped, "
                              "then report the registration it kept alive",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS", "G-EXIT-GROUP"),
-          program=RECORDS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE", "G-WAIT-STATUS", "G-EXIT-GROUP",
+                 "G-WAIT-REAPED"),
+          program=RECORDS,
           prop="A child whose exit_group() the Guardian saw and whose reaping wait4() "
                "reported holds no descriptor: a registration its descriptor kept alive is "
                "never reported again, however long the kernel takes to tear it down.")

@@ -1,0 +1,84 @@
+"""A fork child that wait4() or waitid() reported reaped has ended.
+
+Linux reports a child reaped (exited, or killed) only once it is gone: its descriptors
+are closed, and none of its threads runs again.  The Guardian takes the report at its
+word for the child's end, whatever the kernel's tables still hold of it: the child's
+descriptor tables are dropped (so an open file only they held is released, and with it
+an epoll registration on it), and a later return to user code of any of its threads is
+refused (check `return.reaped_child`).  A table the child shares with another process
+(CLONE_FILES) lives on with that process; a process sharing the child's address space
+(a CLONE_VM child of it) is not the child and lives on too.
+
+Reports that reap nothing end nothing: an error, waitid's WNOHANG 0 with no child, a
+stopped or continued child (WUNTRACED, WSTOPPED, WCONTINUED), and WNOWAIT.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.layout import NR_WAIT4
+from abi.syscalls import NUMBERS
+from guardian import checks
+from guardian.checks import FaultIn
+from guardian.confidential_files import Descriptors
+from guardian.confidential_registry import Registry
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+NR_WAITID = NUMBERS["waitid"]
+#: The calls whose report may reap a child.
+CALLS = frozenset({NR_WAIT4, NR_WAITID})
+
+_ERRNO_FLOOR = (1 << 64) - 4095
+_WUNTRACED = 0x2                 # WSTOPPED for waitid
+_WCONTINUED = 0x8
+_WNOWAIT = 0x0100_0000
+_CLD_REAPED = frozenset({1, 2, 3})     # CLD_EXITED, CLD_KILLED, CLD_DUMPED
+_SIGCHLD_INFO = struct.Struct("<iii4xi")  # si_signo, si_errno, si_code, si_pid (arm64)
+
+
+def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
+    """The pid a successful wait4/waitid report says it reaped (0: it reaped none, or
+    cannot tell: wait4 that may report a stop with no status word to say which).  Read
+    before anything is committed: a status word or siginfo not present is faulted in."""
+    if ret >= _ERRNO_FLOOR or not checks.enabled("return.reaped_child"):
+        return 0
+    if slot.nr == NR_WAIT4:
+        options = slot.args[2]
+        if not ret or options & _WNOWAIT:
+            return 0
+        if options & (_WUNTRACED | _WCONTINUED):
+            if not slot.args[1]:
+                return 0
+            raw = memory.read(slot.args[1], 4, slot.root)
+            if raw is None:
+                raise FaultIn(slot.args[1])
+            status = struct.unpack("<I", raw)[0]
+            if status & 0x7F == 0x7F or status == 0xFFFF:     # stopped, continued
+                return 0
+        return ret
+    infop, options = slot.args[2], slot.args[3]
+    if ret != 0 or not infop or options & _WNOWAIT:
+        return 0
+    raw = memory.read(infop, _SIGCHLD_INFO.size, slot.root)
+    if raw is None:
+        raise FaultIn(infop)
+    _, _, code, pid = _SIGCHLD_INFO.unpack(raw)
+    return pid if code in _CLD_REAPED and pid > 0 else 0
+
+
+def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int) -> None:
+    """Commit the end of the fork child `pid` of `parent_root` that a report reaped (a pid
+    the Guardian does not know as that process's fork child is passed over)."""
+    process = registry.child_pids.pop((parent_root, pid), 0)
+    registry.exit_codes.pop(process, None)
+    root = next((r for r, p in registry.process_of_root.items() if p == process), 0) \
+        if process else 0
+    if not root:
+        return                  # torn down already (EXIT_DOMAIN retired its tables)
+    del registry.process_of_root[root]
+    group = 0                   # the child root's original group is the fork child
+    registry.reaped.add((root, group))
+    files.end_threads([key for key in files.tables
+                       if key[0] == root and registry.group_of(*key) == group])

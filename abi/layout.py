@@ -51,6 +51,7 @@ NR_TGKILL = _NR["tgkill"]
 NR_RT_SIGPROCMASK = _NR["rt_sigprocmask"]
 NR_GETPID = _NR["getpid"]
 NR_WAIT4 = _NR["wait4"]
+NR_WAITID = _NR["waitid"]
 NR_GETTID = _NR["gettid"]
 #: The waits that install a temporary signal mask until they return (sigsuspend-style).
 NR_RT_SIGSUSPEND = _NR["rt_sigsuspend"]

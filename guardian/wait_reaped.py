@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import struct
 
-from abi.layout import NR_WAIT4
-from abi.syscalls import NUMBERS
+from abi.layout import NR_WAIT4, NR_WAITID
 from guardian import checks
 from guardian.checks import FaultIn
 from guardian.confidential_files import Descriptors
@@ -26,7 +25,6 @@ from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_WAITID = NUMBERS["waitid"]
 #: The calls whose report may reap a child.
 CALLS = frozenset({NR_WAIT4, NR_WAITID})
 

@@ -93,6 +93,7 @@ def test_waitid_fills_the_rusage_whenever_it_reports_a_child(s: Scene) -> None:
     info, ru = OUT, OUT + 256
     siginfo = [(info, info + 12), (info + 16, info + 28)]
     s.hw.ram.write(s.b + PAGES_A + (info - VA), struct.pack("<I", 17))      # SIGCHLD
+    s.hw.ram.write(s.b + PAGES_A + (ru - VA), bytes(144))   # a rusage's timevals: in range
     reaped = (1, 42, info, 4, ru)                                          # WEXITED
     assert _resume(s, "waitid", reaped, 0, siginfo + [(ru, ru + 144)]) == Status.OK
     assert _resume(s, "waitid", reaped, 0, siginfo) == Status.ERR_DENIED

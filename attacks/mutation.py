@@ -78,6 +78,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_released": ("RH-020",),
     "return.fd_lowest": ("RF-008",),
     "return.epoll_oneshot": ("RF-019",),
+    "call.arg_range": ("MU-033",),
     "return.inotify_wd": ("RF-020",),
     "return.timer_id": ("RF-009",),
     "return.record_layout": ("RH-029", "RH-031"),

@@ -143,3 +143,42 @@ def mu_frame_mask(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         if a.memo.pop("entered", False):
             a.hit("reentered", 1)
+
+
+@scenario(id="MU-033", title="Re-enter a running handler by naming its signal plus 2^32",
+          family=MU, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",),
+          oracle=_reentered, program=VARIANTS_PROGRAM, args=(NODEFER_HANDLER,),
+          prop="A signal number is a C int: SIGNAL with a number outside that range (one that "
+               "a 32-bit store would wrap onto a blocked signal) is refused where the call is "
+               "unpacked, before any mask check could be asked about a number no mask has.")
+def mu_signo_alias(adv: Adversary) -> None:
+    """1. The program (variant -n) sends itself SIGUSR1; the kernel delivers it (SIGUSR1
+    is blocked while its handler runs).
+    2. Before the return into that handler the kernel delivers signal 2^32 + SIGUSR1 with
+    the thread's own mask: no bit of the mask covers that number, and the frame's
+    32-bit si_signo would read SIGUSR1, so the handler would be entered inside itself."""
+    @adv.on(Point.SIGNAL_DELIVERED, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("first"):
+            a.memo["first"] = True
+        elif a.memo.get("forced"):
+            a.hit("reentered", 1)       # the kernel's own second frame (no monitor)
+
+    @adv.on(Point.BEFORE_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        if not a.memo.get("first") or a.memo.get("tried"):
+            return
+        a.memo["tried"] = True
+        if not a.guarded:
+            t.sigmask = 0  # type: ignore[attr-defined]
+            a.kernel.signals.send_thread(t, SIGUSR1, b"")
+            a.memo["forced"] = True
+            return
+        if _signal(a, t, (1 << 32) + SIGUSR1, t.sigmask) == Status.OK:  # type: ignore[attr-defined]
+            a.memo["entered"] = True
+
+    @adv.on(Point.AFTER_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.pop("entered", False):
+            a.hit("reentered", 1)

@@ -93,6 +93,30 @@ def _reentered(out: Outcome) -> list[str]:
             "mask without SIGUSR1"] if out.hits.get("reentered") else []
 
 
+def _watch_reentry(adv: Adversary) -> None:
+    """Mark the first delivery ("first") and count a handler entered again inside itself:
+    the kernel's own second frame without a monitor ("forced"), or a SIGNAL the Guardian
+    accepted ("entered") once the context returns into it."""
+    @adv.on(Point.SIGNAL_DELIVERED, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("first"):
+            a.memo["first"] = True
+        elif a.memo.get("forced"):
+            a.hit("reentered", 1)       # the kernel's own second frame (no monitor)
+
+    @adv.on(Point.AFTER_RESUME, during=Phase.SIGNAL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.pop("entered", False):
+            a.hit("reentered", 1)
+
+
+def _force_reentry(a: Adversary, t: object) -> None:
+    """Without a monitor: the kernel unblocks SIGUSR1 and queues it again."""
+    t.sigmask = 0  # type: ignore[attr-defined]
+    a.kernel.signals.send_thread(t, SIGUSR1, b"")
+    a.memo["forced"] = True
+
+
 @scenario(id="MU-011", title="Save a mask without the running handler's signal in a nested "
                              "frame, then re-enter that handler",
           family=MU, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK", "G-SIGRETURN"),
@@ -107,12 +131,7 @@ def mu_frame_mask(adv: Adversary) -> None:
     3. The SIGUSR2 handler returns: rt_sigreturn restores that mask, so SIGUSR1 reads as
     unblocked while its handler still runs; at that return the kernel delivers SIGUSR1
     again and the handler is re-entered inside itself."""
-    @adv.on(Point.SIGNAL_DELIVERED, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        if not a.memo.get("first"):
-            a.memo["first"] = True
-        elif a.memo.get("forced"):
-            a.hit("reentered", 1)       # the kernel's own second frame (no monitor)
+    _watch_reentry(adv)
 
     @adv.on(Point.BEFORE_RESUME, during=Phase.SIGNAL, once=False)
     def _(a: Adversary, thread: object, **_: object) -> None:
@@ -122,9 +141,7 @@ def mu_frame_mask(adv: Adversary) -> None:
         if not a.memo.get("usr2"):
             a.memo["usr2"] = True
             if not a.guarded:
-                t.sigmask = 0  # type: ignore[attr-defined]
-                a.kernel.signals.send_thread(t, SIGUSR1, b"")
-                a.memo["forced"] = True
+                _force_reentry(a, t)
                 return
             bit = 1 << (SIGUSR1 - 1)
             a.note(f"the thread's mask is {t.sigmask:#x}")  # type: ignore[attr-defined]
@@ -139,11 +156,6 @@ def mu_frame_mask(adv: Adversary) -> None:
         if a.memo.pop("in-usr2", False):
             a.memo["returned"] = True   # SIGUSR2's handler returned into SIGUSR1's
 
-    @adv.on(Point.AFTER_RESUME, during=Phase.SIGNAL, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        if a.memo.pop("entered", False):
-            a.hit("reentered", 1)
-
 
 @scenario(id="MU-033", title="Re-enter a running handler by naming its signal plus 2^32",
           family=MU, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",),
@@ -157,12 +169,7 @@ def mu_signo_alias(adv: Adversary) -> None:
     2. Before the return into that handler the kernel delivers signal 2^32 + SIGUSR1 with
     the thread's own mask: no bit of the mask covers that number, and the frame's
     32-bit si_signo would read SIGUSR1, so the handler would be entered inside itself."""
-    @adv.on(Point.SIGNAL_DELIVERED, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        if not a.memo.get("first"):
-            a.memo["first"] = True
-        elif a.memo.get("forced"):
-            a.hit("reentered", 1)       # the kernel's own second frame (no monitor)
+    _watch_reentry(adv)
 
     @adv.on(Point.BEFORE_RESUME, during=Phase.SIGNAL, once=False)
     def _(a: Adversary, thread: object, **_: object) -> None:
@@ -171,14 +178,7 @@ def mu_signo_alias(adv: Adversary) -> None:
             return
         a.memo["tried"] = True
         if not a.guarded:
-            t.sigmask = 0  # type: ignore[attr-defined]
-            a.kernel.signals.send_thread(t, SIGUSR1, b"")
-            a.memo["forced"] = True
+            _force_reentry(a, t)
             return
         if _signal(a, t, (1 << 32) + SIGUSR1, t.sigmask) == Status.OK:  # type: ignore[attr-defined]
             a.memo["entered"] = True
-
-    @adv.on(Point.AFTER_RESUME, during=Phase.SIGNAL, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        if a.memo.pop("entered", False):
-            a.hit("reentered", 1)

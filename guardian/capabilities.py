@@ -57,6 +57,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "preadv2": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), W)),
     "pwritev2": (_b(1, ("arg*", 2, 16), R), CapRule(1, "iov", ("arg", 2), R)),
     "openat": (_s(1),),
+    # struct open_how: Linux reads all `size` bytes (to see the tail it does not know is
+    # zero), so the grant is the size the program passed.
+    "openat2": (_s(1), _b(2, ("arg", 3), R)),
     "newfstatat": (_s(1), _b(2, 128, W)),
     "fstat": (_b(1, 128, W),),
     "statx": (_s(1), _b(4, 256, W)),

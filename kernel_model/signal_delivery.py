@@ -54,6 +54,10 @@ class SignalDelivery:
         proc.pending.add(signo, info)
         k.signal_queue.notify()
         for t in proc.alive_threads:
+            if self._waits_for(t, b):        # Linux gives it to a thread waiting for it
+                k.wake(t, None)
+                return
+        for t in proc.alive_threads:
             if not t.sigmask & b:
                 self._interrupt(t, signo)
                 break
@@ -70,8 +74,18 @@ class SignalDelivery:
             return
         t.pending.add(signo, info)
         self.k.signal_queue.notify()
-        if not t.sigmask & sig.bit(signo):
+        if self._waits_for(t, sig.bit(signo)):
+            self.k.wake(t, None)
+        elif not t.sigmask & sig.bit(signo):
             self._interrupt(t, signo)
+
+    @staticmethod
+    def _waits_for(t: Thread, b: int) -> bool:
+        """Whether t sleeps in rt_sigtimedwait for this signal: it re-runs the call and takes
+        the signal there, blocked or not, instead of an EINTR and a handler."""
+        w = t.wait
+        return (t.state == ThreadState.BLOCKED and w is not None and w.what == "sigtimedwait"
+                and bool(w.bitset & b))
 
     def force(self, t: Thread, signo: int, info: bytes, fault_address: int = 0,
               esr: int = 0) -> None:
@@ -101,6 +115,9 @@ class SignalDelivery:
         """On the way back to EL0 (t is on the CPU): act on one deliverable signal."""
         proc = t.process
         deliverable = (t.pending.mask | proc.pending.mask) & ~(t.sigmask & ~sig.UNBLOCKABLE)
+        rerun = t.rerun_wait
+        if rerun is not None and rerun.what == "sigtimedwait":
+            deliverable &= ~rerun.bitset     # the re-run rt_sigtimedwait takes these itself
         if not deliverable or t.state != ThreadState.RUNNABLE:
             return
         signo = (deliverable & -deliverable).bit_length()

@@ -143,7 +143,7 @@ WORKLOAD_CASES: dict[str, list[Case]] = {
     # qemu-user shows its own process and the host's files in /proc: not a reference.
     "procfs": [],
     # The writeback part needs pages the kernel may read: not in the default (confidential) run.
-    "memfd_calls": [Case(), Case(("writeback",)), Case(("remap",))],
+    "memfd_calls": [Case(), Case(("writeback",)), Case(("remap",)), Case(("waits",))],
     # qemu-user 7.2 answers madvise's fork advice with success and does nothing:
     # test_fork_advice holds the program to the host's Linux instead.
     "forkadvice": [],

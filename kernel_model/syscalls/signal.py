@@ -11,6 +11,7 @@ from unicorn.arm64_const import UC_ARM64_REG_SP as SP_REG  # SP_EL0 while at EL0
 from kernel_model import signals as sig
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.waits import wait_deadline
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -107,19 +108,25 @@ def sys_rt_sigtimedwait(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     wanted = k.uaccess.read_u64(a[0])
     pending = (t.pending.mask | t.process.pending.mask) & wanted
     if pending:
+        if t.rerun_wait is not None and t.rerun_wait.what == "sigtimedwait":
+            t.rerun_wait = None              # the wait is over: signal delivery as usual
         signo = (pending & -pending).bit_length()
         b = sig.bit(signo)
         info = t.pending.take(signo) if t.pending.mask & b else t.process.pending.take(signo)
         if a[1]:
             k.uaccess.write(a[1], info or sig.pack_siginfo(signo, sig.SI_USER))
         return signo
+    timeout_ns = None
     if a[2]:
         sec, nsec = struct.unpack("<qq", k.uaccess.read(a[2], 16))
         if sec == 0 and nsec == 0:
             return -errno.EAGAIN
-        deadline = k.clock.cycles + k.clock.cycles_for_ns(sec * 1_000_000_000 + nsec)
-        k.block(WaitReason("sigtimedwait", deadline=deadline, timeout_result=-errno.EAGAIN))
-    k.block(WaitReason("sigtimedwait"))
+        timeout_ns = sec * 1_000_000_000 + nsec
+    # A signal of the set wakes the wait to re-run the call and take it (signal_delivery);
+    # a re-run keeps the first deadline.
+    deadline = wait_deadline(k, t, "sigtimedwait", t, timeout_ns)
+    k.block(WaitReason("sigtimedwait", key=t, deadline=deadline, until=deadline,
+                       timeout_result=-errno.EAGAIN, bitset=wanted))
     return 0
 
 

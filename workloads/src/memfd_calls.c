@@ -4,7 +4,7 @@
  *
  *   memfd_calls          the memfd, calls and thread parts below
  *   memfd_calls PART...  only these parts: memfd, writeback, calls, thread, clone3, remap, exec,
- *                        vectors
+ *                        vectors, waits
  *
  * memfd part: data written with write() survives a MAP_SHARED mmap and munmap of the
  * memfd (pread reads it back); data stored through a MAP_SHARED mapping survives
@@ -36,6 +36,11 @@
  * vectors part (asked for by name: qemu-user 7.2 answers ENOSYS): raw pwritev2/preadv2
  * on a memfd at an offset, preadv2 at the file position (offset -1), an unknown flag
  * (EOPNOTSUPP) and a negative offset (EINVAL).
+ *
+ * waits part: rt_sigtimedwait sleeping for a signal that arrives later: a blocked SIGCHLD
+ * from a child's exit (with its status), a blocked SIGUSR2 a thread sends to this thread, an
+ * unblocked SIGUSR1 with a handler (taken by the wait, the handler never runs), and a
+ * timeout with nothing sent (EAGAIN).
  *
  * Each check prints "ok NAME" or "FAIL NAME"; the exit status is the number of failures.
  */
@@ -324,6 +329,80 @@ static void clone3_part(void) {
           WIFEXITED(status) && WEXITSTATUS(status) == 7, "clone3");
 }
 
+static volatile sig_atomic_t usr1_handled;
+
+static void on_usr1(int signo) {
+    (void)signo;
+    usr1_handled++;
+}
+
+/* Long enough for the waiter to be asleep before the signal comes. */
+static void pause_briefly(void) {
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void *send_usr2(void *main_tid) {
+    pause_briefly();
+    syscall(SYS_tgkill, getpid(), (pid_t)(uintptr_t)main_tid, SIGUSR2);
+    return NULL;
+}
+
+static void waits_part(void) {
+    sigset_t chld, usr2, usr1;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    siginfo_t info;
+
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pause_briefly();
+        _exit(7);
+    }
+    memset(&info, 0, sizeof info);
+    int got = sigwaitinfo(&chld, &info);
+    int status = -1;
+    check(got == SIGCHLD && info.si_code == CLD_EXITED && info.si_status == 7 &&
+          info.si_pid == pid && waitpid(pid, &status, 0) == pid && WEXITSTATUS(status) == 7,
+          "waits: a blocked SIGCHLD wakes sigwaitinfo");
+    sigprocmask(SIG_UNBLOCK, &chld, NULL);
+
+    sigprocmask(SIG_BLOCK, &usr2, NULL);
+    pthread_t th;
+    memset(&info, 0, sizeof info);
+    int made = pthread_create(&th, NULL, send_usr2, (void *)(uintptr_t)syscall(SYS_gettid)) == 0;
+    got = sigwaitinfo(&usr2, &info);
+    check(made && pthread_join(th, NULL) == 0 && got == SIGUSR2 && info.si_signo == SIGUSR2,
+          "waits: a thread-directed blocked signal wakes sigwaitinfo");
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    pid_t parent = getpid();
+    pid = fork();
+    if (pid == 0) {
+        pause_briefly();
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    struct timespec ts = {5, 0};
+    got = sigtimedwait(&usr1, NULL, &ts);
+    waitpid(pid, &status, 0);
+    check(got == SIGUSR1 && usr1_handled == 0,
+          "waits: an unblocked signal of the set is taken by the wait, not the handler");
+
+    struct timespec short_wait = {0, 20 * 1000 * 1000};
+    errno = 0;
+    got = sigtimedwait(&usr2, NULL, &short_wait);
+    check(got == -1 && errno == EAGAIN, "waits: nothing sent ends in EAGAIN");
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "after-exec"))
         return after_exec(argv[2]);
@@ -349,8 +428,10 @@ int main(int argc, char **argv) {
             exec_part(argv[0]);
         else if (!strcmp(argv[i], "vectors"))
             vectors_part();
+        else if (!strcmp(argv[i], "waits"))
+            waits_part();
         else {
-            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec, vectors)\n", argv[i]);
+            fprintf(stderr, "memfd_calls: unknown part '%s' (memfd, writeback, calls, thread, clone3, remap, exec, vectors, waits)\n", argv[i]);
             return 64;
         }
     }

@@ -37,9 +37,9 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.descriptor_kinds import leaf_frames
 from guardian.fork_copy import SEALED
 from guardian.kernel_view import KernelView
-from guardian.page_tables import leaf_frames
 from guardian.slots import (
     PAGE,
     STACK_ABOVE,

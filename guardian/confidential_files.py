@@ -20,8 +20,6 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.descriptors import (
@@ -65,75 +63,13 @@ from abi.layout import ERRNO_FLOOR
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
+from guardian.open_files import FileTable, OpenFile, WorkDir
 from guardian.slots import PAGE, Slot
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
-if TYPE_CHECKING:
-    from guardian.confidential_events import EpollInstance, SignalfdMask
-    from guardian.result_records import InotifyQueue
-
 PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
-
-
-class Description:
-    """The identity of one open file (Linux's struct file): every descriptor made by
-    copying another (dup, fork, exec, CLONE_FILES) shares it, a new open makes a new one.
-    Linux releases the file when its last descriptor goes, and with it what hangs on the
-    file (an epoll registration of it)."""
-
-    __slots__ = ()
-
-
-@dataclass
-class OpenFile:
-    """One open descriptor: the normalised absolute name it was opened by (None when the
-    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, for a
-    memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
-    MAP_SHARED mmap of that memfd maps one share), what the open file itself holds of
-    the program's (an epoll instance's registrations, a signalfd's mask:
-    confidential_events.py; an inotify queue: result_records.py), shared by every copy of the descriptor, and the open file's
-    identity (`Description`, shared the same way)."""
-
-    path: str | None = None
-    cloexec: bool = False
-    memfd: int = 0
-    events: EpollInstance | SignalfdMask | InotifyQueue | None = None
-    #: The O_ACCMODE the open file was made with (a pipe's read end O_RDONLY, its write end
-    #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
-    access: int | None = None
-    description: Description = field(default_factory=Description, compare=False, repr=False)
-    #: Reading it installs descriptors (a fanotify event carries one).
-    reads_make_fds: bool = False
-
-    def copied(self, cloexec: bool = False) -> OpenFile:
-        """Another descriptor for the same open file (dup, fork, exec)."""
-        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description, self.reads_make_fds)
-
-
-@dataclass
-class FileTable:
-    """A descriptor table (shared by the threads and processes CLONE_FILES joins)."""
-
-    fds: dict[int, OpenFile] = field(default_factory=dict)
-    #: The pids the kernel told the processes using this table (getpid): /proc/PID/fd.
-    pids: set[int] = field(default_factory=set)
-    #: Descriptors known free (closed by the program, none made since): fd -> the slot
-    #: id the next call would have got when it was freed (fd_lowest.py).
-    free: dict[int, int] = field(default_factory=dict)
-
-    def copy(self, keep_pids: bool = False) -> FileTable:
-        return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
-                         set(self.pids) if keep_pids else set(), dict(self.free))
-
-
-@dataclass
-class WorkDir:
-    """The working directory (shared where CLONE_FS joins); None: not known."""
-
-    path: str | None = None
 
 
 def _s32(value: int) -> int:

@@ -158,7 +158,7 @@ class PageTables:
         fr = s.frames
         pa = desc & D.ADDR_MASK
         n = fr.index(pa)
-        # _check_encoding of a page: RAM, and neither GUARDIAN nor PAGE_TABLE memory.
+        # SetPtChecks.check_encoding of a page: RAM, and neither GUARDIAN nor PAGE_TABLE memory.
         if n is None:
             refuse("set_pt.leaf_ram", Status.ERR_DENIED,
                    f"{pa:#x} is not RAM: user tables map memory only")

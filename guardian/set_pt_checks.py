@@ -54,7 +54,7 @@ class SetPtChecks:
                        f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
 
     def check_new_leaf(self, level: int, desc: int, domain: int, root: int, va: int,
-                        entry_pa: int) -> None:
+                       entry_pa: int) -> None:
         """A leaf (page or block) is about to be written at (root, va)."""
         fr = self.s.frames
         admission, may_discard = self.s.admission, self.s.lifecycle.may_discard

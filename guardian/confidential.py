@@ -10,7 +10,8 @@ it uses, nothing more:
   of every frame entering a domain;
 - `Layout` (confidential_layout.py): the Guardian's own area lists, the Iago checks;
 - `SelfSignals` (confidential_selfsignal.py): signals a program sends itself;
-- `Lifecycle` (confidential_domains.py): CREATE_DOMAIN, fork, exit, unmap windows;
+- `Lifecycle` (confidential_domains.py): CREATE_DOMAIN, exit, unmap windows;
+- `Forks` (confidential_fork.py): FORK_DOMAIN, a confidential thread's clone;
 - `Shares` (confidential_shares.py): COPY_PAGE copies and mremap moves;
 - `EventFiles` (confidential_events.py): epoll registrations and signalfd masks, and
   the checks on the events and siginfo that come back;
@@ -33,6 +34,7 @@ from guardian.confidential_domains import Lifecycle
 from guardian.confidential_entry import ExceptionEntry
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import Descriptors
+from guardian.confidential_fork import Forks
 from guardian.confidential_layout import Layout
 from guardian.confidential_old_state import OldSignalState
 from guardian.confidential_registry import Registry
@@ -63,6 +65,7 @@ class Confidential:
         self.layout = layout = Layout(state, reg, mem, adm, files)
         self.self_signals = selfsig = SelfSignals(state, reg, mem)
         self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig, files)
+        self.forks = Forks(state, reg, mem, selfsig, files)
         self.shares = Shares(state, reg)
         self.shares.memfd_open = lambda memfd: open_memfd_descriptor(reg, files, memfd)
         el0 = El0View(cpu, state.flush)

@@ -45,7 +45,8 @@ from abi.layout import (
     NR_READV,
 )
 from guardian.checks import FaultIn, enabled, refuse
-from guardian.confidential_files import Description, Descriptors, OpenFile
+from guardian.confidential_files import Descriptors
+from guardian.open_files import Description, OpenFile
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 

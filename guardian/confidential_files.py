@@ -20,8 +20,6 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.descriptors import (
@@ -62,83 +60,17 @@ from abi.descriptors import (
     RESOLVE_IN_ROOT,
 )
 from abi.layout import ERRNO_FLOOR
-from guardian.checks import FaultIn, refuse
+from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
+from guardian.fd_results import new_fds, reads_make_fds, s32
+from guardian.open_files import FileTable, OpenFile, WorkDir
 from guardian.slots import PAGE, Slot
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
-if TYPE_CHECKING:
-    from guardian.confidential_events import EpollInstance, SignalfdMask
-    from guardian.result_records import InotifyQueue
-
 PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
-
-
-class Description:
-    """The identity of one open file (Linux's struct file): every descriptor made by
-    copying another (dup, fork, exec, CLONE_FILES) shares it, a new open makes a new one.
-    Linux releases the file when its last descriptor goes, and with it what hangs on the
-    file (an epoll registration of it)."""
-
-    __slots__ = ()
-
-
-@dataclass
-class OpenFile:
-    """One open descriptor: the normalised absolute name it was opened by (None when the
-    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, for a
-    memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
-    MAP_SHARED mmap of that memfd maps one share), what the open file itself holds of
-    the program's (an epoll instance's registrations, a signalfd's mask:
-    confidential_events.py; an inotify queue: result_records.py), shared by every copy of the descriptor, and the open file's
-    identity (`Description`, shared the same way)."""
-
-    path: str | None = None
-    cloexec: bool = False
-    memfd: int = 0
-    events: EpollInstance | SignalfdMask | InotifyQueue | None = None
-    #: The O_ACCMODE the open file was made with (a pipe's read end O_RDONLY, its write end
-    #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
-    access: int | None = None
-    description: Description = field(default_factory=Description, compare=False, repr=False)
-    #: Reading it installs descriptors (a fanotify event carries one).
-    reads_make_fds: bool = False
-
-    def copied(self, cloexec: bool = False) -> OpenFile:
-        """Another descriptor for the same open file (dup, fork, exec)."""
-        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description, self.reads_make_fds)
-
-
-@dataclass
-class FileTable:
-    """A descriptor table (shared by the threads and processes CLONE_FILES joins)."""
-
-    fds: dict[int, OpenFile] = field(default_factory=dict)
-    #: The pids the kernel told the processes using this table (getpid): /proc/PID/fd.
-    pids: set[int] = field(default_factory=set)
-    #: Descriptors known free (closed by the program, none made since): fd -> the slot
-    #: id the next call would have got when it was freed (fd_lowest.py).
-    free: dict[int, int] = field(default_factory=dict)
-
-    def copy(self, keep_pids: bool = False) -> FileTable:
-        return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
-                         set(self.pids) if keep_pids else set(), dict(self.free))
-
-
-@dataclass
-class WorkDir:
-    """The working directory (shared where CLONE_FS joins); None: not known."""
-
-    path: str | None = None
-
-
-def _s32(value: int) -> int:
-    value &= 0xFFFF_FFFF
-    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
@@ -184,19 +116,19 @@ class Descriptors:
 
     def admitted(self, slot: Slot, fd: int) -> str | None:
         """The admitted file descriptor `fd` of the slot's thread names, if any."""
-        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         if f is None or f.path is None or f.path not in self.admission.files:
             return None
         return f.path
 
     def memfd(self, slot: Slot, fd: int) -> int:
         """The memfd descriptor `fd` of the slot's thread names (its id; 0: none)."""
-        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.memfd if f is not None else 0
 
     def path_of(self, slot: Slot, fd: int) -> str | None:
         """The name descriptor `fd` of the slot's thread was opened by, if known."""
-        f = self.table(slot.root, slot.thread).fds.get(_s32(fd))
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.path if f is not None else None
 
     def held(self, slot: Slot, fd: int) -> OpenFile:
@@ -205,10 +137,10 @@ class Descriptors:
         (inherited from before the launch, received by SCM_RIGHTS) is entered as an open
         file of its own, so that its close is seen."""
         table = self.table(slot.root, slot.thread)
-        f = table.fds.get(_s32(fd))
+        f = table.fds.get(s32(fd))
         if f is None:
-            f = table.fds[_s32(fd)] = OpenFile()
-            table.free.pop(_s32(fd), None)
+            f = table.fds[s32(fd)] = OpenFile()
+            table.free.pop(s32(fd), None)
         return f
 
     def live_descriptions(self) -> set[int]:
@@ -230,10 +162,10 @@ class Descriptors:
         if name.startswith("/") and not in_root:
             path = name
         else:
-            if _s32(dirfd) == AT_FDCWD:
+            if s32(dirfd) == AT_FDCWD:
                 base = self.workdir(slot.root, slot.thread).path
             else:
-                f = table.fds.get(_s32(dirfd))
+                f = table.fds.get(s32(dirfd))
                 base = f.path if f is not None else None
             if base is None:
                 return None
@@ -260,47 +192,25 @@ class Descriptors:
         return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     # --- the return of a syscall ----------------------------------------------------------
-    def _reads_make_fds(self, table: FileTable, fd: int) -> bool:
-        """Whether a read of `fd` may install descriptors: a fanotify one, or one the
-        Guardian does not know (inherited)."""
-        f = table.fds.get(_s32(fd))
-        return f is None or f.reads_make_fds
-
-    def _new_fds(self, slot: Slot, ret: int) -> list[int]:
-        """The descriptors a successful call says it made (read from the program's memory
-        for pipe2/socketpair)."""
-        nr, a = slot.nr, slot.args
-        if nr in NEW_FD_RESULT or nr == NR_DUP3 or (nr == NR_SIGNALFD4 and _s32(a[0]) == -1) \
-                or (nr == NR_FCNTL and a[1] & 0xFFFF_FFFF in (F_DUPFD, F_DUPFD_CLOEXEC)):
-            return [ret]
-        if nr in NEW_FD_PAIR and ret == 0:
-            va = a[NEW_FD_PAIR[nr]]
-            raw = self.memory.read(va, 8, slot.root)
-            if raw is None:
-                missing = self.memory.first_missing(va, 8, False)
-                raise FaultIn(va if missing is None else missing)
-            return list(struct.unpack("<ii", raw))
-        return []
-
     def check(self, slot: Slot, ret: int) -> None:
         """A descriptor a call made is a new one: a non-negative int that is not open
         (dup3's, the one asked for; fcntl F_DUPFD's, at least the one asked for)."""
         if ret >= ERRNO_FLOOR:
             return
         nr, a = slot.nr, slot.args
-        new = self._new_fds(slot, ret)
+        new = new_fds(self.memory, slot, ret)
         if not new:
             return
         table = self.table(slot.root, slot.thread)
         if nr == NR_DUP3:
-            if ret != a[1] & 0xFFFF_FFFF or _s32(a[1]) < 0 or a[0] & 0xFFFF_FFFF == ret:
+            if ret != a[1] & 0xFFFF_FFFF or s32(a[1]) < 0 or a[0] & 0xFFFF_FFFF == ret:
                 refuse("return.fd_asked", Status.ERR_DENIED,
-                       f"dup3({_s32(a[0])}, {_s32(a[1])}) returned {ret:#x}, not the "
+                       f"dup3({s32(a[0])}, {s32(a[1])}) returned {ret:#x}, not the "
                        "descriptor asked for")
             return          # dup3 replaces whatever the asked-for descriptor was
-        if nr == NR_FCNTL and ret < _s32(a[2]):
+        if nr == NR_FCNTL and ret < s32(a[2]):
             refuse("return.fd_asked", Status.ERR_DENIED,
-                   f"fcntl(F_DUPFD, {_s32(a[2])}) returned descriptor {ret}, below the one "
+                   f"fcntl(F_DUPFD, {s32(a[2])}) returned descriptor {ret}, below the one "
                    "asked for")
         for fd in new:
             if not 0 <= fd <= INT_MAX:
@@ -312,13 +222,13 @@ class Descriptors:
                        f"syscall {nr} returned descriptor {fd} as a new one, but the "
                        "program holds it open already")
         if table.free and not self._busy(slot, table):
-            check_lowest(table.free, slot, new, max(0, _s32(a[2])) if nr == NR_FCNTL else 0)
+            check_lowest(table.free, slot, new, max(0, s32(a[2])) if nr == NR_FCNTL else 0)
 
     def _busy(self, slot: Slot, table: FileTable) -> bool:
         """Whether another thread sharing the table is in a call that may make a
         descriptor (the kernel may have given it one the Guardian has not seen yet)."""
         return any(s.id != slot.id and self.tables.get((s.root, s.thread)) is table
-                   and (self._reads_make_fds(table, s.args[0]) if s.nr in READS
+                   and (reads_make_fds(table, s.args[0]) if s.nr in READS
                         else s.nr in CALLS and s.nr not in _NEVER_MAKE)
                    for s in self.admission.registry.slots.values())
 
@@ -335,15 +245,15 @@ class Descriptors:
         table = self.table(*key)
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if nr == NR_CLOSE:
-            table.fds.pop(_s32(a[0]), None)    # Linux frees it whatever close reports
-            self._freed(table, [_s32(a[0])])
+            table.fds.pop(s32(a[0]), None)    # Linux frees it whatever close reports
+            self._freed(table, [s32(a[0])])
             return
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
-                or (nr in READS and self._reads_make_fds(table, a[0])):
+                or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
         if ret >= ERRNO_FLOOR:
             return
-        made = self._new_fds(slot, ret) if nr != NR_CLOSE_RANGE else []
+        made = new_fds(self.memory, slot, ret) if nr != NR_CLOSE_RANGE else []
         for fd in made:
             table.free.pop(fd, None)
         if nr == NR_FANOTIFY_INIT:
@@ -361,11 +271,11 @@ class Descriptors:
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC), access=flags & O_ACCMODE)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
-            src = table.fds.get(_s32(a[0]))
+            src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cmd == F_DUPFD_CLOEXEC) if src else \
                 OpenFile(None, cmd == F_DUPFD_CLOEXEC)
         elif nr == NR_DUP3:
-            src = table.fds.get(_s32(a[0]))
+            src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(bool(a[2] & O_CLOEXEC)) if src else \
                 OpenFile(None, bool(a[2] & O_CLOEXEC))
         elif nr == NR_MEMFD_CREATE:
@@ -373,7 +283,7 @@ class Descriptors:
             table.fds[ret] = OpenFile(None, bool(a[1] & MFD_CLOEXEC), self.memfds_made)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
-            f = table.fds.get(_s32(a[0]))
+            f = table.fds.get(s32(a[0]))
             if f is not None:
                 f.cloexec = bool(a[2] & FD_CLOEXEC) if nr == NR_FCNTL else cmd == FIOCLEX
         elif nr == NR_CLOSE_RANGE:
@@ -391,7 +301,7 @@ class Descriptors:
             self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
                                        if name is not None else None)
         elif nr == NR_FCHDIR:
-            f = table.fds.get(_s32(a[0]))
+            f = table.fds.get(s32(a[0]))
             self.workdir(*key).path = f.path if f is not None else None
         elif nr == NR_UNSHARE:
             if a[0] & CLONE_FILES:
@@ -399,7 +309,7 @@ class Descriptors:
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
         else:
-            new = self._new_fds(slot, ret)
+            new = new_fds(self.memory, slot, ret)
             for fd in new:
                 table.fds[fd] = OpenFile()
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
@@ -408,7 +318,7 @@ class Descriptors:
     def access(self, slot: Slot, fd: int) -> int | None:
         """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""
         table = self.tables.get((slot.root, slot.thread))
-        f = table.fds.get(_s32(fd)) if table is not None else None
+        f = table.fds.get(s32(fd)) if table is not None else None
         return None if f is None else f.access
 
     # --- processes and threads -------------------------------------------------------------

@@ -33,8 +33,9 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
+from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.linear_map import TABLE_ENTRIES
-from guardian.page_tables import ZERO_PAGE, is_table_desc, leaf_frames
+from guardian.page_tables import ZERO_PAGE
 from guardian.shm_attach import CALLS as SHM_CALLS
 from guardian.shm_attach import ShmAttach
 from guardian.slots import PAGE, Domain, Slot, Space, fixed_target

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from abi import FrameKind
 from abi.layout import NR_MREMAP
 from emulator import descriptors as D
+from guardian.descriptor_kinds import writable
 from guardian.frame_table import PAGE
-from guardian.page_tables import writable
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:

@@ -11,8 +11,9 @@ the kernel drops the memfd's pages inside that very call.
 from __future__ import annotations
 
 from abi.syscalls import NUMBERS
-from guardian.confidential_files import Descriptors, OpenFile
+from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
+from guardian.open_files import OpenFile
 from guardian.slots import Slot
 
 _CLOSE, _CLOSE_RANGE, _DUP3 = NUMBERS["close"], NUMBERS["close_range"], NUMBERS["dup3"]

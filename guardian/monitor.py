@@ -145,7 +145,7 @@ class Guardian:
             Call.FREE_PGD: plain(t.free_pgd),
             Call.SET_SYSREG: lambda a, _p: self._set_sysreg(*a),
             Call.CREATE_DOMAIN: lambda a, p: (life.create(a[0], a[1], a[2], p, a[3]), b""),
-            Call.FORK_DOMAIN: plain(life.fork),
+            Call.FORK_DOMAIN: plain(c.forks.fork),
             Call.RESUME: ret.serve_resume,
             Call.EXIT_DOMAIN: plain(life.exit_root),
             Call.COPY_PAGE: plain(c.shares.copy_page),

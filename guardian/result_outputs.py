@@ -30,7 +30,7 @@ the program passed.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from abi import Status
 from abi.descriptors import O_RDWR, O_WRONLY
@@ -62,9 +62,17 @@ from abi.outputs import (
     contract,
 )
 from abi.syscalls import NUMBERS
-from guardian.capabilities import W
-from guardian.checks import FaultIn, refuse
+from guardian.checks import refuse
 from guardian.result_bounds import reported, unwritten
+from guardian.result_reads import (
+    count_within,
+    length_within,
+    need_written,
+    read_or_fault,
+    room_passed,
+    u32_at,
+    u64_at,
+)
 from guardian.result_values import check_cmsg_layout, check_values
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -120,58 +128,8 @@ def _holds(memory: UserMemory, fixed: Fixed, slot: Slot, ret: int) -> bool:
     if fixed.when == REPORTED:          # waitid: x2 its siginfo, x3 its options
         info = slot.args[2]
         return ret == 0 and (not slot.args[3] & WNOHANG
-                             or bool(info and _u32(memory, slot, info)))
+                             or bool(info and u32_at(memory, slot, info)))
     return {OK: ret == 0, POSITIVE: ret > 0, ANY: True}[fixed.when]
-
-
-def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
-    raw = memory.read(va, n, slot.root)
-    if raw is None:
-        missing = memory.first_missing(va, n, False)
-        raise FaultIn(va if missing is None else missing)
-    return raw
-
-
-def _u32(memory: UserMemory, slot: Slot, va: int) -> int:
-    return struct.unpack("<I", _read(memory, slot, va, 4))[0]
-
-
-def _u64(memory: UserMemory, slot: Slot, va: int) -> int:
-    return struct.unpack("<Q", _read(memory, slot, va, 8))[0]
-
-
-def _passed(memory: UserMemory, slot: Slot, buf: int, len_word: int | None) -> int:
-    """The length the program passed for `buf`: the write capability derived from it before
-    the kernel touched anything (no capabilities yet: nothing was written, the word is
-    still the program's own)."""
-    if slot.caps is None:
-        return _u32(memory, slot, len_word) if len_word else 0
-    return max((end - start for start, end, access in slot.caps
-                if start == buf and access & W), default=0)
-
-
-def _need_written(slot: Slot, spans: Iterable[tuple[int, int]], what: str) -> None:
-    gap = unwritten(slot.written, [(s, e) for s, e in spans if e > s])
-    if gap is not None:
-        refuse("return.output_written", Status.ERR_DENIED,
-               f"syscall {slot.nr} answered {what}, but the kernel never wrote the "
-               f"program's memory at {gap:#x}: the program would take the buffer's old "
-               "contents for the result")
-
-
-def _beyond(slot: Slot, what: str, value: int, limit: int) -> str:
-    return (f"syscall {slot.nr} reports {value:#x} {what}, more than the {limit:#x} the "
-            "program gave room for")
-
-
-def _count(slot: Slot, what: str, value: int, limit: int) -> None:
-    if value > limit:
-        refuse("return.count_bound", Status.ERR_DENIED, _beyond(slot, what, value, limit))
-
-
-def _length(slot: Slot, what: str, value: int, limit: int) -> None:
-    if value > limit:
-        refuse("return.value_length", Status.ERR_DENIED, _beyond(slot, what, value, limit))
 
 
 # --- the four checks ---------------------------------------------------------------------
@@ -181,7 +139,7 @@ def _fixed_spans(memory: UserMemory, slot: Slot, term: Fixed) -> list[tuple[int,
     base = slot.args[term.arg]
     size = _size(term.size, slot.args)
     hdr = slot.args[0]
-    if slot.nr == _NR_CAPGET and hdr and _u32(memory, slot, hdr) == CAPGET_V1 and \
+    if slot.nr == _NR_CAPGET and hdr and u32_at(memory, slot, hdr) == CAPGET_V1 and \
             unwritten(slot.written, [(hdr, hdr + 4)]) is not None:
         size = CAPGET_V1_SIZE             # the version the program asked for: one struct
     if term.spans:
@@ -198,13 +156,13 @@ def check_records(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
             count = slot.args[term.count_arg]
             if term.probe and count == 0:
                 continue                      # the program asked for the number only
-            _count(slot, "records", ret, min(count * term.scale, term.limit))
+            count_within(slot, "records", ret, min(count * term.scale, term.limit))
             buf = slot.args[term.arg]
             if term.written and ret and buf:
-                _need_written(slot, [(buf, buf + term.header + ret * term.elem)],
-                              f"{ret} records")
+                need_written(slot, [(buf, buf + term.header + ret * term.elem)],
+                             f"{ret} records")
         elif isinstance(term, Message) and term.many:
-            _count(slot, "messages", ret, min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV))
+            count_within(slot, "messages", ret, min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV))
 
 
 def held_outputs(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> list[Fixed]:
@@ -217,25 +175,25 @@ def check_written(memory: UserMemory, slot: Slot, ret: int, held: list[Fixed]) -
     """`return.output_written` for fixed outputs."""
     want = [span for term in held for span in _fixed_spans(memory, slot, term)]
     if want:
-        _need_written(slot, want, f"{ret:#x}")
+        need_written(slot, want, f"{ret:#x}")
 
 
 def _reported(memory: UserMemory, slot: Slot, term: Reported) -> None:
     buf, lenp = slot.args[term.buf_arg], slot.args[term.len_arg]
     if not buf or not lenp:
         return                                # no value asked for
-    _need_written(slot, [(lenp, lenp + 4)], "success without writing back the length")
-    passed = _passed(memory, slot, buf, lenp)
-    new = _u32(memory, slot, lenp)
-    _length(slot, "bytes of value", new, passed if term.cut else SOCKADDR_STORAGE)
-    _need_written(slot, [(buf, buf + min(new, passed))], f"a length of {new:#x}")
+    need_written(slot, [(lenp, lenp + 4)], "success without writing back the length")
+    passed = room_passed(memory, slot, buf, lenp)
+    new = u32_at(memory, slot, lenp)
+    length_within(slot, "bytes of value", new, passed if term.cut else SOCKADDR_STORAGE)
+    need_written(slot, [(buf, buf + min(new, passed))], f"a length of {new:#x}")
 
 
 def _iov_total(memory: UserMemory, slot: Slot, hdr: int) -> tuple[int, list[tuple[int, int]]]:
-    iov, count = struct.unpack("<QQ", _read(memory, slot, hdr + _MSG_IOV, 16))
+    iov, count = struct.unpack("<QQ", read_or_fault(memory, slot, hdr + _MSG_IOV, 16))
     if not count or count > UIO_MAXIOV:
         return 0, []
-    raw = _read(memory, slot, iov, 16 * count)
+    raw = read_or_fault(memory, slot, iov, 16 * count)
     vecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
     return sum(n for _, n in vecs), vecs
 
@@ -254,24 +212,24 @@ def _first_bytes(vecs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
 def _message(memory: UserMemory, slot: Slot, hdr: int, flags: int) -> None:
     """One received msghdr: its length fields written back, within what was passed, and
     the name and control bytes they report written."""
-    _need_written(slot, [(hdr + _MSG_CONTROLLEN, hdr + _MSG_FLAGS + 4)],
-                  "a message without writing back msg_controllen and msg_flags")
-    name, control = _u64(memory, slot, hdr), _u64(memory, slot, hdr + _MSG_CONTROL)
+    need_written(slot, [(hdr + _MSG_CONTROLLEN, hdr + _MSG_FLAGS + 4)],
+                 "a message without writing back msg_controllen and msg_flags")
+    name, control = u64_at(memory, slot, hdr), u64_at(memory, slot, hdr + _MSG_CONTROL)
     if name:
-        _need_written(slot, [(hdr + _MSG_NAMELEN, hdr + _MSG_NAMELEN + 4)],
-                      "a message without writing back msg_namelen")
-        namelen = _u32(memory, slot, hdr + _MSG_NAMELEN)
-        _length(slot, "bytes of msg_namelen", namelen, SOCKADDR_STORAGE)
-        _need_written(slot, [(name, name + min(namelen, _passed(memory, slot, name, None)))],
-                      f"a msg_namelen of {namelen:#x}")
-    controllen = _u64(memory, slot, hdr + _MSG_CONTROLLEN)
-    _length(slot, "bytes of msg_controllen", controllen,
-           _passed(memory, slot, control, None) if control else 0)
+        need_written(slot, [(hdr + _MSG_NAMELEN, hdr + _MSG_NAMELEN + 4)],
+                     "a message without writing back msg_namelen")
+        namelen = u32_at(memory, slot, hdr + _MSG_NAMELEN)
+        length_within(slot, "bytes of msg_namelen", namelen, SOCKADDR_STORAGE)
+        need_written(slot, [(name, name + min(namelen, room_passed(memory, slot, name, None)))],
+                     f"a msg_namelen of {namelen:#x}")
+    controllen = u64_at(memory, slot, hdr + _MSG_CONTROLLEN)
+    length_within(slot, "bytes of msg_controllen", controllen,
+                  room_passed(memory, slot, control, None) if control else 0)
     if controllen:
         if unwritten(slot.written, [(control, control + 8)]) is None:
             check_cmsg_layout(memory, slot, control, controllen)
-        _need_written(slot, _cmsgs(memory, slot, control, controllen),
-                      f"a msg_controllen of {controllen:#x}")
+        need_written(slot, _cmsgs(memory, slot, control, controllen),
+                     f"a msg_controllen of {controllen:#x}")
 
 
 def _cmsgs(memory: UserMemory, slot: Slot, control: int, length: int) -> list[tuple[int, int]]:
@@ -283,7 +241,7 @@ def _cmsgs(memory: UserMemory, slot: Slot, control: int, length: int) -> list[tu
         spans.append((control + pos, control + pos + 8))
         if unwritten(slot.written, spans[-1:]) is not None:
             break                             # the length word itself: reported unwritten
-        cmsg_len = _u64(memory, slot, control + pos)
+        cmsg_len = u64_at(memory, slot, control + pos)
         if cmsg_len < _CMSG_HDR:
             break
         spans.append((control + pos, control + min(pos + cmsg_len, length)))
@@ -307,17 +265,17 @@ def check_lengths(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
                 continue
             for i in range(ret):
                 entry = base + _MMSG * i
-                _need_written(slot, [(entry + _MMSG_LEN, entry + _MMSG_LEN + 4)],
-                              f"{ret} messages without writing message {i}'s msg_len")
+                need_written(slot, [(entry + _MMSG_LEN, entry + _MMSG_LEN + 4)],
+                             f"{ret} messages without writing message {i}'s msg_len")
                 if not term.receive:
                     continue
                 _message(memory, slot, entry, slot.args[3])
                 total, vecs = _iov_total(memory, slot, entry)
-                got = _u32(memory, slot, entry + _MMSG_LEN)
+                got = u32_at(memory, slot, entry + _MMSG_LEN)
                 if not slot.args[3] & MSG_TRUNC:
-                    _length(slot, f"bytes in message {i}", got, total)
-                _need_written(slot, _first_bytes(vecs, min(got, total)),
-                              f"a msg_len of {got:#x} for message {i}")
+                    length_within(slot, f"bytes in message {i}", got, total)
+                need_written(slot, _first_bytes(vecs, min(got, total)),
+                             f"a msg_len of {got:#x} for message {i}")
 
 
 def check_strings(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
@@ -329,13 +287,13 @@ def check_strings(memory: UserMemory, slot: Slot, ret: int, terms: list[object])
             continue
         base = slot.args[term.arg]
         if term.fields is None:               # the result counts the string and its NUL
-            if ret == 0 or _read(memory, slot, base + ret - 1, 1) != b"\0":
+            if ret == 0 or read_or_fault(memory, slot, base + ret - 1, 1) != b"\0":
                 refuse("return.string_nul", Status.ERR_DENIED,
                        f"syscall {slot.nr} reports a {ret:#x}-byte name that does not end "
                        "with its NUL: the program would read on past it")
             continue
         for off, n in term.fields:
-            if b"\0" not in _read(memory, slot, base + off, n):
+            if b"\0" not in read_or_fault(memory, slot, base + off, n):
                 refuse("return.string_nul", Status.ERR_DENIED,
                        f"syscall {slot.nr} answered with the {n}-byte name at "
                        f"{base + off:#x} holding no NUL: the program would read on past it")
@@ -359,8 +317,8 @@ def check_copied(slot: Slot, ret: int, terms: list[object]) -> None:
         if isinstance(term, Copied):
             buf, room = slot.args[term.buf_arg], slot.args[term.len_arg]
             if buf and room and ret:
-                _need_written(slot, [(buf, buf + min(ret, room))],
-                              f"a {ret:#x}-byte value")
+                need_written(slot, [(buf, buf + min(ret, room))],
+                             f"a {ret:#x}-byte value")
 
 
 def check_handle(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) -> None:
@@ -371,12 +329,12 @@ def check_handle(memory: UserMemory, slot: Slot, ret: int, terms: list[object]) 
     for term in terms:
         if isinstance(term, Handle):
             handle, mount = slot.args[term.arg], slot.args[term.mount_arg]
-            _need_written(slot, [(handle, handle + _HANDLE_HEADER), (mount, mount + 4)],
-                          "a file handle")
-            size = _u32(memory, slot, handle)
-            _length(slot, "bytes of handle", size, _MAX_HANDLE_SZ)
-            _need_written(slot, [(handle, handle + _HANDLE_HEADER + size)],
-                          f"a {size:#x}-byte handle")
+            need_written(slot, [(handle, handle + _HANDLE_HEADER), (mount, mount + 4)],
+                         "a file handle")
+            size = u32_at(memory, slot, handle)
+            length_within(slot, "bytes of handle", size, _MAX_HANDLE_SZ)
+            need_written(slot, [(handle, handle + _HANDLE_HEADER + size)],
+                         f"a {size:#x}-byte handle")
 
 
 def check_spliced(memory: UserMemory, slot: Slot, ret: int, terms: list[object],

@@ -16,7 +16,7 @@ from abi import Call, Status
 from abi.descriptors import O_RDONLY, O_WRONLY
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
-from guardian.confidential_files import OpenFile
+from guardian.open_files import OpenFile
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import EFAULT, ELR, OUT, VA, _refused_by, _resume
 from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build

@@ -13,7 +13,7 @@ from abi import Call, Status
 from abi.layout import NR_PREAD64, NR_READ
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
-from guardian.confidential_files import OpenFile
+from guardian.open_files import OpenFile
 from guardian.slots import Slot
 from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
 

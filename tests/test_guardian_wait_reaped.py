@@ -17,7 +17,7 @@ from abi.layout import NR_WAIT4
 from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
-from guardian.confidential_files import FileTable, OpenFile
+from guardian.open_files import FileTable, OpenFile
 from guardian.slots import Slot
 from tests.test_secure_mm import PAGES_A, ROOT_A, ROOT_C, VA, Scene, build
 

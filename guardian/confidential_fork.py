@@ -1,0 +1,133 @@
+"""FORK_DOMAIN: a confidential thread's clone, fork or vfork.
+
+The child's context comes from the parent's saved one, never from the kernel
+(x0 = 0, stack and TLS from the arguments the program gave clone); a new address
+space joins the parent's domain empty, with the pages it is owed by the time
+either side runs again (the fork copy window), and each clone yields one child.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi import Status
+from abi.layout import (
+    CLONE_CHILD_CLEARTID,
+    CLONE_SEMANTICS,
+    CLONE_SETTLS,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    CLONE_VM,
+    NR_CLONE,
+    NR_CLONE3,
+)
+from emulator import descriptors as D
+from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR
+from guardian.checks import refuse
+from guardian.confidential_files import Descriptors
+from guardian.confidential_registry import Registry
+from guardian.confidential_selfsignal import SelfSignals
+from guardian.fork_copy import SEALED
+from guardian.slots import PAGE, Space
+from guardian.state import MonitorState
+from guardian.user_memory import UserMemory
+
+
+class Forks:
+    """FORK_DOMAIN: the child slot (and address space) of a confidential clone."""
+
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 self_signals: SelfSignals, files: Descriptors) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.self_signals = self_signals
+        self.files = files
+
+    def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
+        """clone/fork of a confidential thread: the child's context comes from the
+        parent's saved one (x0 = 0, stack and TLS from the Guardian's copy of the args)."""
+        reg = self.registry
+        slot = reg.slots.get(parent_slot)
+        if slot is None or slot.nr not in (NR_CLONE, NR_CLONE3):
+            refuse("fork.clone_in_progress", Status.ERR_STATE, "no clone in progress")
+            return 0
+        if slot.children:
+            refuse("fork.one_child", Status.ERR_STATE,
+                   f"the clone in slot {parent_slot} already yielded its child")
+        dom = reg.domains[slot.domain]
+        if slot.nr == NR_CLONE:
+            cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
+        else:
+            raw = self.memory.read(slot.args[0], 64, slot.root) or bytes(64)
+            # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
+            cflags, _, child_tid, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            stack = stk + stk_size if stk else 0
+        if bool(cflags & CLONE_VM) != (child_root == 0):
+            refuse("fork.vm_flags", Status.ERR_DENIED,
+                   "the child must share the address space exactly when the program asked for "
+                   "CLONE_VM")
+        if flags & CLONE_SEMANTICS != cflags & CLONE_SEMANTICS:
+            refuse("fork.flags_asked", Status.ERR_DENIED,
+                   f"the kernel serves clone flags {flags:#x}, the program asked for {cflags:#x} "
+                   "(CLONE_VM/VFORK/THREAD decide who shares memory and who waits)")
+        if child_root:
+            if not self.s.is_root(child_root) or child_root in reg.root_domain:
+                refuse("fork.child_root", Status.ERR_KIND, "bad child root")
+            if any(d & D.VALID for d in struct.unpack("<512Q",
+                                                      self.s.ram.read(child_root, PAGE))):
+                refuse("fork.child_root", Status.ERR_STATE, "the child tree is not empty")
+        # Commit.
+        space = reg.space(dom, slot.root)
+        if child_root:
+            dom.roots.add(child_root)
+            dom.spaces[child_root] = space.forked()     # as Linux copies the areas
+            dom.spaces[child_root].fork_parent = slot.root
+            reg.root_domain[child_root] = dom.id
+            self.s.frames.adopt_table(child_root, dom.id)
+            self.s.fork_copy.open(slot.root, child_root,
+                                  self._fork_debt(space, dom.spaces[child_root], slot.root))
+        ctx = slot.ctx.copy()
+        ctx.set(0, 0)
+        ctx.set(CTX_PC, slot.elr)
+        if stack:
+            ctx.set(CTX_SP, stack)
+        if cflags & CLONE_SETTLS:
+            ctx.set(CTX_TPIDR, tls)
+        slot.children += 1
+        slot.child_root = child_root
+        child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
+                             thread=reg.new_thread())
+        if cflags & CLONE_CHILD_CLEARTID and child_tid:
+            # The child's own word: the kernel clears it when that child exits (pthread_join
+            # waits on it), in the child's tree, and at no other time.
+            target = dom.spaces[child_root] if child_root else space
+            target.tid_words[child.thread] = child_tid
+        if child_root:
+            reg.process_of_root[child_root] = slot.child_process = child.thread
+        elif cflags & CLONE_THREAD:
+            group = reg.group_of(slot.root, slot.thread)
+            if group:
+                reg.thread_groups[(slot.root, child.thread)] = group
+        else:                       # vfork, or CLONE_VM alone: a process of its own
+            reg.thread_groups[(slot.root, child.thread)] = child.thread
+        if cflags & CLONE_VFORK and not child_root:
+            reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
+        self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
+                                     new_thread=not child_root and not cflags & CLONE_VFORK)
+        self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
+        return child.id
+
+    def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:
+        """va -> frame (or SEALED) of every page the parent's tree holds now in a private
+        area: the child must hold each when the copy window closes, except where its fork
+        left the range empty or out (MADV_WIPEONFORK, MADV_DONTFORK).  A MAP_SHARED page
+        may come back from its share later, so it is not owed."""
+        owed: dict[int, int] = {}
+        for va, pa in self.s.tables.leaves_below(parent_root, 0, 0):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed[va] = pa
+        for va in self.s.sealed_vas(parent_root):
+            if not child.fork_fresh(va) and not parent.shared_page(va):
+                owed.setdefault(va, SEALED)
+        return owed

@@ -1,0 +1,75 @@
+"""The records of a program's open files: one descriptor, its open file, a table, a cwd.
+
+`Descriptors` (confidential_files.py) keeps them per confidential thread as the
+program's own calls make, copy and end descriptors; the event and record checks
+hang what an open file holds (epoll registrations, a signalfd mask, an inotify
+queue) on the `OpenFile` every copy of a descriptor shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guardian.confidential_events import EpollInstance, SignalfdMask
+    from guardian.result_records import InotifyQueue
+
+
+class Description:
+    """The identity of one open file (Linux's struct file): every descriptor made by
+    copying another (dup, fork, exec, CLONE_FILES) shares it, a new open makes a new one.
+    Linux releases the file when its last descriptor goes, and with it what hangs on the
+    file (an epoll registration of it)."""
+
+    __slots__ = ()
+
+
+@dataclass
+class OpenFile:
+    """One open descriptor: the normalised absolute name it was opened by (None when the
+    Guardian could not resolve it, or the call makes no name), its FD_CLOEXEC, for a
+    memfd the id of the memfd it names (copies and inherited descriptors keep it, so every
+    MAP_SHARED mmap of that memfd maps one share), what the open file itself holds of
+    the program's (an epoll instance's registrations, a signalfd's mask:
+    confidential_events.py; an inotify queue: result_records.py), shared by every copy of the descriptor, and the open file's
+    identity (`Description`, shared the same way)."""
+
+    path: str | None = None
+    cloexec: bool = False
+    memfd: int = 0
+    events: EpollInstance | SignalfdMask | InotifyQueue | None = None
+    #: The O_ACCMODE the open file was made with (a pipe's read end O_RDONLY, its write end
+    #: O_WRONLY); None: not known.  vmsplice moves bytes by it (abi/outputs' SpliceTo).
+    access: int | None = None
+    description: Description = field(default_factory=Description, compare=False, repr=False)
+    #: Reading it installs descriptors (a fanotify event carries one).
+    reads_make_fds: bool = False
+
+    def copied(self, cloexec: bool = False) -> OpenFile:
+        """Another descriptor for the same open file (dup, fork, exec)."""
+        return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
+                        self.description, self.reads_make_fds)
+
+
+@dataclass
+class FileTable:
+    """A descriptor table (shared by the threads and processes CLONE_FILES joins)."""
+
+    fds: dict[int, OpenFile] = field(default_factory=dict)
+    #: The pids the kernel told the processes using this table (getpid): /proc/PID/fd.
+    pids: set[int] = field(default_factory=set)
+    #: Descriptors known free (closed by the program, none made since): fd -> the slot
+    #: id the next call would have got when it was freed (fd_lowest.py).
+    free: dict[int, int] = field(default_factory=dict)
+
+    def copy(self, keep_pids: bool = False) -> FileTable:
+        return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
+                         set(self.pids) if keep_pids else set(), dict(self.free))
+
+
+@dataclass
+class WorkDir:
+    """The working directory (shared where CLONE_FS joins); None: not known."""
+
+    path: str | None = None

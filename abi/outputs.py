@@ -236,6 +236,8 @@ OUTPUTS |= {
                             "(return.offload_error)"),),
     "io_submit": (NoSuccess("it stores each submitted iocb's aio_key through the pointer "
                             "array: outputs the result does not bound"),),
+    "rt_sigsuspend": (NoSuccess("it returns only after a signal's handler ran: -EINTR "
+                                "(-ERESTARTNOHAND inside Linux), never success"),),
     "io_cancel": (NoSuccess("Linux answers -EINPROGRESS when it cancels: never success"),),
     "nfsservctl": (NoSuccess("Linux has no such call (sys_ni_syscall): never success"),),
     "bpf": (NoSuccess("its commands write fields of union bpf_attr per command: no "
@@ -261,7 +263,7 @@ NO_WRITE: tuple[str, ...] = (
     "delete_module", "timer_getoverrun", "timer_delete", "clock_settime",
     "sched_setparam", "sched_setscheduler", "sched_getscheduler", "sched_setaffinity",
     "sched_yield", "sched_get_priority_max", "sched_get_priority_min", "kill", "tkill",
-    "tgkill", "rt_sigsuspend", "rt_sigqueueinfo", "rt_sigreturn", "setpriority",
+    "tgkill", "rt_sigqueueinfo", "rt_sigreturn", "setpriority",
     "getpriority", "reboot", "setregid", "setgid", "setreuid", "setuid", "setresuid",
     "setresgid", "setfsuid", "setfsgid", "setpgid", "getpgid", "getsid", "setsid",
     "setgroups", "sethostname", "setdomainname", "setrlimit", "umask", "settimeofday",

@@ -220,7 +220,7 @@ class Shares:
         if any(sh == share for _, kept in self._exec_memfds.values() for sh in kept.values()):
             return "an execve in progress keeps open"
         fr = self.s.frames
-        for pa, places in fr.where.items():
+        for places in fr.where.values():
             for r, v, _ in places:
                 key = self.key_at(domain, r, v) if r in dom.spaces else None
                 if key is not None and key[0] == share:

@@ -1,0 +1,173 @@
+"""Red-team round sixteen: epoll registrations whose file goes a less common way.
+
+The Guardian retires an epoll registration when the file it watches is released.
+Besides close(), dup3() over it and a reaped fork child, Linux releases a descriptor
+through close_range() (with or without CLOSE_RANGE_UNSHARE), through a close in another
+process sharing the table (CLONE_FILES), and at execve() for each descriptor marked
+close-on-exec, whichever way the mark was set (ioctl FIOCLEX, fcntl F_SETFD, a creation
+flag such as EFD_CLOEXEC, close_range's CLOSE_RANGE_CLOEXEC, dup3's O_CLOEXEC, fcntl
+F_DUPFD_CLOEXEC).  These scenarios release the watched eventfd one of those ways, let the
+program reuse the registered record's memory for a copy of the secret, and then report
+the retired registration's data.  The victim is `secret_r16_fds`
+(workloads/src/secret_r16_fds.c), which logs the record an epoll event names.  Each holds
+only the kernel's powers (its dispatch, the result it returns, the user access the call
+being served grants).  Where an attack still gets through with the Guardian on, it names
+the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, documented, scenario, steps_doc
+
+RT = "rt16"
+FDS = "secret_r16_fds"
+P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
+P_EXEC_BEFORE, P_EXEC_AFTER = 708, 710
+EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
+EPOLLOUT = 0x004
+EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
+RECORD = 16                              # secret_r16_fds' connection records
+RULES = ("G-IAGO-COOKIE",)
+
+
+def _report(adv: Adversary, phase: int, record: int = 0) -> None:
+    """Answer the epoll_pwait2() after marker `phase` with one EPOLLOUT event carrying
+    the retired record's pointer (the `record`-th of those the marker names)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["events"], a.memo["retired"] = args[0], args[1] + RECORD * record
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["epoll_pwait2"], during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["events"],
+                               EPOLL_EVENT.pack(EPOLLOUT, 0, a.memo["retired"]))
+        a.set_reg("x0", 1)
+        a.note(f"the retired record {a.memo['retired']:#x} reported")
+
+
+@scenario(id="RC-001", title="close_range() the registered eventfd, then report its "
+                             "registration",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS,
+          prop="close_range(fd, fd, 0) releases the descriptor as close() does: an epoll "
+               "registration whose file's only descriptor it closed is never reported "
+               "again.")
+def rc_close_range_one(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds, step 1) registers an eventfd with epoll (its data a
+    pointer to a connection record), closes it with close_range(efd, efd, 0), reuses the
+    record's memory for a copy of the secret and registers a second record.
+    2. Serve everything honestly.
+    3. Answer epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer: the program logs its 16 bytes, the secret."""
+    _report(adv, P_CR_ONE)
+
+
+@scenario(id="RC-002", title="close_range() to the end of the table, then report the "
+                             "registration of a descriptor it closed",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS,
+          prop="close_range(first, ~0U, 0) closes every descriptor from first on: an epoll "
+               "registration of a file whose descriptor lay in that range is never "
+               "reported again.")
+def rc_close_range_open_end(adv: Adversary) -> None:
+    """1. As RC-001 (step 2), but the eventfd (the highest descriptor open) is closed with
+    close_range(efd, ~0U, 0).
+    2. Answer epoll_pwait2() with the retired record's pointer: the program logs the
+    secret."""
+    _report(adv, P_CR_OPEN_END)
+
+
+@scenario(id="RC-003", title="close_range(CLOSE_RANGE_UNSHARE) the registered eventfd, then "
+                             "report its registration",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS,
+          prop="close_range with CLOSE_RANGE_UNSHARE closes the range in the caller's own "
+               "(unshared) table: with no other holder the file is released and its "
+               "registration never reported again.")
+def rc_close_range_unshare(adv: Adversary) -> None:
+    """1. As RC-001 (step 3), but the eventfd is closed with close_range(efd, efd,
+    CLOSE_RANGE_UNSHARE) (the table is not shared with anyone, so the close is the
+    program's own).
+    2. Answer epoll_pwait2() with the retired record's pointer: the program logs the
+    secret."""
+    _report(adv, P_CR_UNSHARE)
+
+
+@scenario(id="RC-004", title="A CLONE_FILES child closes the registered eventfd, then "
+                             "report its registration",
+          family=RT, goal=Goal.LEAK, rules=RULES + ("G-WAIT-REAPED",), program=FDS,
+          prop="A close in a process that shares the descriptor table (CLONE_FILES) closes "
+               "the descriptor for every sharer: the registration of a file whose only "
+               "descriptor it closed is never reported again.")
+def rc_files_child(adv: Adversary) -> None:
+    """1. The program (step 4) registers an eventfd with epoll, makes a child with
+    clone(CLONE_FILES | SIGCHLD) that closes the eventfd in the shared table and exits,
+    reaps it, then reuses the record's memory for a copy of the secret and registers a
+    second record.
+    2. Serve everything honestly (the child's close() is real, its exit leaves the shared
+    table to the parent).
+    3. Answer epoll_pwait2() with the retired record's pointer: the program logs the
+    secret."""
+    _report(adv, P_FILES_CHILD)
+
+
+# Step 5: thirteen descriptors registered on one epoll instance that survives the exec, each
+# made close-on-exec its own way; after the exec the same image holds the secret in all
+# thirteen records (same static addresses) and waits on the inherited instance.
+_EXEC_WAYS = (
+    ("ioctl(FIOCLEX)", "ioctl(efd, FIOCLEX)"),
+    ("fcntl(F_SETFD)", "fcntl(efd, F_SETFD, FD_CLOEXEC)"),
+    ("EFD_CLOEXEC", "eventfd2(0, EFD_CLOEXEC) at creation"),
+    ("close_range(CLOSE_RANGE_CLOEXEC)", "close_range(efd, efd, CLOSE_RANGE_CLOEXEC)"),
+    ("dup3(O_CLOEXEC)", "dup3(efd, 40, O_CLOEXEC), the original closed"),
+    ("fcntl(F_DUPFD_CLOEXEC)", "fcntl(efd, F_DUPFD_CLOEXEC, 50), the original closed"),
+    ("TFD_CLOEXEC", "timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) (a timerfd, not an eventfd)"),
+    ("SFD_CLOEXEC", "signalfd4(-1, {SIGUSR2}, 8, SFD_CLOEXEC) (a signalfd)"),
+    ("pipe2(O_CLOEXEC)", "pipe2(O_CLOEXEC) (the pipe's write end is the one registered)"),
+    ("socketpair(SOCK_CLOEXEC)", "socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) (its first "
+                                 "end registered)"),
+    ("socket(SOCK_CLOEXEC)", "socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC)"),
+    ("EPOLL_CLOEXEC", "epoll_create1(EPOLL_CLOEXEC) (a nested epoll instance)"),
+    ("pidfd_open()", "pidfd_open(getpid(), 0) (a pidfd is always close-on-exec)"),
+)
+
+
+# The ways whose registration still reaches the new image with the Guardian on: a
+# close-on-exec mark the creating call set (its flags argument) is not taken as one.
+OPEN_AT_EXEC = {2, 6, 7, 8, 9, 10, 11, 12}
+
+
+def _exec_scenario(index: int, way: str, how: str) -> None:
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=P_EXEC_BEFORE)
+        def _(a: Adversary, **_: object) -> None:
+            a.note("the program is about to exec itself with its registrations")
+
+        _report(adv, P_EXEC_AFTER, index)
+
+    doc = steps_doc(
+        f"1. The program (secret_r16_fds, step 5) registers thirteen descriptors with an epoll "
+        f"instance it keeps across an exec, each with a pointer to its own connection "
+        f"record; record {index}'s descriptor is made close-on-exec by {how}.",
+        "2. Serve its execve() of itself honestly: Linux closes the thirteen descriptors (and drops "
+        "their registrations); the new image places a new secret, copies it into the thirteen "
+        "records (the same static addresses) and registers a record of its own on the "
+        "inherited instance.",
+        f"3. Answer its epoll_pwait2() with one EPOLLOUT event carrying record {index}'s "
+        "pointer (a registration made before the exec): the program logs the secret.")
+    scenario(id=f"RC-{5 + index:03d}",
+             title=f"Report after exec the registration of a descriptor closed at the exec "
+                   f"by {way}",
+             family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(EXEC_STEP,),
+             gap="P7" if index in OPEN_AT_EXEC else "",
+             silent="where the exec'd image never runs (the predecessor design refuses a "
+                    "confidential execve) there is no wait to answer",
+             prop=f"A descriptor marked close-on-exec by {way} is closed by execve(): the "
+                  "registration of a file it alone held is never reported to the new "
+                  "image.")(documented(steps, doc))
+
+
+for _i, (_way, _how) in enumerate(_EXEC_WAYS):
+    _exec_scenario(_i, _way, _how)

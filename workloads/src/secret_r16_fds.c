@@ -1,0 +1,303 @@
+/*
+ * secret_r16_fds - the attack target for epoll registrations released by the less
+ * common ways a descriptor goes: close_range(), a close in a process sharing the
+ * descriptor table (CLONE_FILES), and exec's close-on-exec set by each way Linux offers.
+ *
+ *   secret_r16_fds       run steps 1-4 once and report whether the secret survived
+ *   secret_r16_fds -e    run step 5 instead: register and run itself again with -x (the
+ *                        image after the exec places the secret and reports)
+ *   secret_r16_fds -d    also print the SHA-256 of the secret
+ *
+ * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
+ * page, announced by the same START and PLACED markers, checked at END).  Each step
+ * registers an eventfd with an epoll instance (its data a pointer to a connection
+ * record), releases the eventfd's file in its own way, reuses the record's memory for a
+ * copy of the secret and registers a second record for a new eventfd; one wait (no
+ * timeout), and the 16-byte name of each record reported is logged to /dev/null:
+ *
+ *   1. close_range(efd, efd, 0).
+ *   2. close_range(efd, ~0U, 0) (efd is the highest descriptor open).
+ *   3. close_range(efd, efd, CLOSE_RANGE_UNSHARE) (the table is not shared: efd closes).
+ *   4. clone(CLONE_FILES | SIGCHLD): the child closes efd in the shared table and exits;
+ *      the parent reaps it.
+ *   5. Exec: thirteen descriptors registered with one epoll instance, each made
+ *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
+ *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
+ *      original closed; fcntl F_DUPFD_CLOEXEC, the original closed), then a timerfd
+ *      (TFD_CLOEXEC), a signalfd (SFD_CLOEXEC), a pipe's write end (pipe2 O_CLOEXEC), a
+ *      socketpair's end (SOCK_CLOEXEC), a datagram socket (SOCK_CLOEXEC), an epoll
+ *      instance (EPOLL_CLOEXEC) and a pidfd (always close-on-exec); the watching epoll
+ *      descriptor is not.  The program runs itself again through execve() with "-x N"
+ *      (N the epoll descriptor): the new image places the secret, copies it into the
+ *      thirteen records (same addresses: the same static image), registers one record
+ *      of its own for a new eventfd on the inherited instance, waits once and logs each
+ *      reported record.  Linux dropped all thirteen registrations at the exec.
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* P_x: x2 the events buffer, x3 the retired record, x4 the live one; P_x + 1 the count. */
+#define P_CR_ONE 700
+#define P_CR_OPEN_END 702
+#define P_CR_UNSHARE 704
+#define P_FILES_CHILD 706
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the thirteen records */
+#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 13, x4 the live one */
+#define CLOSE_RANGE_UNSHARE_ 2
+#define CLOSE_RANGE_CLOEXEC_ 4
+#define CLONE_FILES_ 0x400
+#define FIOCLEX_ 0x5451
+#define EPOLLOUT_ 0x004
+#define EXEC_RECORDS 13
+#define CLOEXEC_ 0x80000   /* O_CLOEXEC = EFD_, TFD_, SFD_, SOCK_, EPOLL_CLOEXEC */
+#include "secret_common.h"
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+static uint8_t events[64];
+
+struct record {
+    char name[16];
+};
+static struct record conns[2];
+static struct record exec_recs[EXEC_RECORDS];
+static struct record exec_live;
+
+struct epoll_ev {
+    uint32_t events, pad;
+    uint64_t data;
+};
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static void log_bytes(const void *p, long n)
+{
+    if (n > 0)
+        sys6(SYS_write, devnull, (long)p, n, 0, 0, 0);
+}
+
+static void add(long ep, long fd, void *rec)
+{
+    struct epoll_ev ev = {EPOLLOUT_, 0, (uint64_t)rec};
+    sys6(SYS_epoll_ctl, ep, 1 /* ADD */, fd, (long)&ev, 0, 0);
+}
+
+/* One wait on `ep` with no timeout; the name of each record reported is logged. */
+static long wait_and_log(long ep, long phase, void *retired, void *live)
+{
+    memset(events, 0, sizeof events);
+    marker(phase, (long)events, (long)retired, (long)live, 0);
+    struct { long sec, nsec; } zero = {0, 0};
+    long n = sys6(SYS_epoll_pwait2, ep, (long)events, 1, (long)&zero, 0, 8);
+    for (long i = 0; i < n && i < 1; i++) {
+        uint64_t data;
+        memcpy(&data, events + 16 * i + 8, 8);
+        log_bytes((const void *)data, 16);
+    }
+    marker(phase + 1, n, 0, 0, 0);
+    return n;
+}
+
+/* Steps 1-4: register conns[0] for an eventfd, release it with `how`, reuse the record. */
+static void released_step(long phase, int how)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-released...", 16);
+    memcpy(conns[1].name, "conn-live.......", 16);
+    add(ep, efd, &conns[0]);
+    if (how == 0) {
+        sys6(SYS_close_range, efd, efd, 0, 0, 0, 0);
+    } else if (how == 1) {
+        sys6(SYS_close_range, efd, ~0U, 0, 0, 0, 0);
+    } else if (how == 2) {
+        sys6(SYS_close_range, efd, efd, CLOSE_RANGE_UNSHARE_, 0, 0, 0);
+    } else {
+        long pid = sys6(SYS_clone, CLONE_FILES_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+        if (pid == 0) {
+            sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+            sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+        }
+        int status = -1;
+        if (pid > 0)
+            sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    }
+    memcpy(conns[0].name, secret, 16);      /* the file is gone: its record's memory reused */
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &conns[1]);
+    wait_and_log(ep, phase, &conns[0], &conns[1]);
+    memset(conns, 0, sizeof conns);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
+/* Step 5's records 6-12: a descriptor made close-on-exec by the call that makes it. */
+static long made_cloexec(int i)
+{
+    int pair[2] = {-1, -1};
+    uint64_t mask = 1UL << (12 - 1);        /* SIGUSR2 */
+    switch (i) {
+    case 6:
+        return sys6(SYS_timerfd_create, 1 /* CLOCK_MONOTONIC */, CLOEXEC_, 0, 0, 0, 0);
+    case 7:
+        return sys6(SYS_signalfd4, -1, (long)&mask, 8, CLOEXEC_, 0, 0);
+    case 8:
+        sys6(SYS_pipe2, (long)pair, CLOEXEC_, 0, 0, 0, 0);
+        return pair[1];
+    case 9:
+        sys6(SYS_socketpair, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */ | CLOEXEC_, 0, (long)pair,
+             0, 0);
+        return pair[0];
+    case 10:
+        return sys6(SYS_socket, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */ | CLOEXEC_, 0, 0, 0, 0);
+    case 11:
+        return sys6(SYS_epoll_create1, CLOEXEC_, 0, 0, 0, 0, 0);
+    default:
+        return sys6(SYS_pidfd_open, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+    }
+}
+
+/* Step 5, before the exec: thirteen close-on-exec registrations on a kept epoll instance. */
+static void exec_step(const char *self)
+{
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    for (int i = 0; i < EXEC_RECORDS; i++) {
+        memcpy(exec_recs[i].name, "conn-at-exec....", 16);
+        exec_recs[i].name[15] = (char)('0' + i);
+        long fd = i < 6 ? sys6(SYS_eventfd2, 0, i == 2 ? CLOEXEC_ : 0, 0, 0, 0, 0)
+                        : made_cloexec(i);
+        if (i == 0) {
+            sys6(SYS_ioctl, fd, FIOCLEX_, 0, 0, 0, 0);
+        } else if (i == 1) {
+            sys6(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+        } else if (i == 3) {
+            sys6(SYS_close_range, fd, fd, CLOSE_RANGE_CLOEXEC_, 0, 0, 0);
+        } else if (i == 4) {
+            long copy = sys6(SYS_dup3, fd, 40, O_CLOEXEC, 0, 0, 0);
+            sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+            fd = copy;
+        } else if (i == 5) {
+            long copy = sys6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 50, 0, 0, 0);
+            sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+            fd = copy;
+        }
+        add(ep, fd, &exec_recs[i]);
+    }
+    char num[4] = {(char)('0' + ep / 10), (char)('0' + ep % 10), 0, 0};
+    static char dash_x[] = "-x", dash_d[] = "-d";
+    char *argv[] = {(char *)self, dash_x, num, dash_d, 0};
+    char *envp[] = {0};
+    marker(P_EXEC_BEFORE, ep, (long)exec_recs, 0, 0);
+    sys6(SYS_execve, (long)self, (long)argv, (long)envp, 0, 0, 0);
+    say("secret: execve failed\n");
+}
+
+/* Step 5, after the exec: the records' memory holds the new secret. */
+static void after_exec_step(long ep)
+{
+    for (int i = 0; i < EXEC_RECORDS; i++)
+        memcpy(exec_recs[i].name, secret, 16);
+    memcpy(exec_live.name, "conn-after-exec.", 16);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &exec_live);
+    wait_and_log(ep, P_EXEC_AFTER, exec_recs, &exec_live);
+    memset(exec_recs, 0, sizeof exec_recs);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0, exec_only = 0;
+    long inherited_ep = -1;
+    for (int i = 1; i < argc; i++) {
+        show_digest |= strcmp(argv[i], "-d") == 0;
+        exec_only |= strcmp(argv[i], "-e") == 0;
+        if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
+            inherited_ep = 0;
+            for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)
+                inherited_ep = inherited_ep * 10 + (*c - '0');
+        }
+    }
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    if (exec_only && inherited_ep < 0) {
+        /* Step 5's first image holds no secret: the image after the exec places it. */
+        exec_step(argv[0]);
+        return 1;
+    }
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY | O_CLOEXEC, 0, 0, 0);
+    if (inherited_ep >= 0) {
+        after_exec_step(inherited_ep);
+    } else {
+        released_step(P_CR_ONE, 0);
+        released_step(P_CR_OPEN_END, 1);
+        released_step(P_CR_UNSHARE, 2);
+        released_step(P_FILES_CHILD, 3);
+    }
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

@@ -1,0 +1,51 @@
+"""The round-sixteen victim left alone: it finishes intact and hands the kernel no secret.
+
+Its scenarios (attacks/families/redteam_r16.py) count any copy of the secret the kernel
+receives as the attack's success, so the untouched program must leak nothing in every
+mode (its exec step included), or a scenario's "succeeds" without a Guardian would mean
+nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families.redteam_r16 import (
+    EXEC_STEP,
+    FDS,
+    P_CR_ONE,
+    P_CR_OPEN_END,
+    P_CR_UNSHARE,
+    P_EXEC_AFTER,
+    P_EXEC_BEFORE,
+    P_FILES_CHILD,
+)
+from attacks.runner import boot, find_leaks, run_session
+from attacks.scenario import MODES
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
+    s = boot(mode, program=FDS)
+    out = run_session(s, mode)
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    # each wait reported the live record alone (one event)
+    reported = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
+    for phase in (P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD):
+        assert reported.get(phase + 1) == 1, phase
+
+
+@pytest.mark.parametrize("mode", ("off", "on"))
+def test_untouched_exec_step_keeps_its_secret(mode: str) -> None:
+    s = boot(mode, program=FDS)
+    out = run_session(s, mode, (EXEC_STEP,))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
+    assert P_EXEC_BEFORE in phases
+    assert phases.get(P_EXEC_AFTER + 1) == 1     # the new image's own record alone

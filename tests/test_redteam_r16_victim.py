@@ -19,6 +19,8 @@ from attacks.families.redteam_r16 import (
     P_EXEC_AFTER,
     P_EXEC_BEFORE,
     P_FILES_CHILD,
+    P_RENEW_AFTER,
+    RENEW_STEP,
 )
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
@@ -49,3 +51,12 @@ def test_untouched_exec_step_keeps_its_secret(mode: str) -> None:
     phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
     assert P_EXEC_BEFORE in phases
     assert phases.get(P_EXEC_AFTER + 1) == 1     # the new image's own record alone
+
+
+def test_untouched_renew_step_keeps_its_secret() -> None:
+    s = boot("off", program=FDS)
+    out = run_session(s, "off", (RENEW_STEP,))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
+    assert phases.get(P_RENEW_AFTER + 1) == 1

@@ -27,10 +27,11 @@ from attacks.scenario import Goal, documented, scenario, steps_doc
 RT = "rt16"
 FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
-P_EXEC_BEFORE, P_EXEC_AFTER = 708, 710
+P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
+RENEW_STEP = b"-E"                       # its switch for step 6 (the instance renewed)
 RECORD = 16                              # secret_r16_fds' connection records
 RULES = ("G-IAGO-COOKIE",)
 
@@ -113,9 +114,9 @@ def rc_files_child(adv: Adversary) -> None:
     _report(adv, P_FILES_CHILD)
 
 
-# Step 5: thirteen descriptors registered on one epoll instance that survives the exec, each
+# Step 5: sixteen descriptors registered on one epoll instance that survives the exec, each
 # made close-on-exec its own way; after the exec the same image holds the secret in all
-# thirteen records (same static addresses) and waits on the inherited instance.
+# sixteen records (same static addresses) and waits on the inherited instance.
 _EXEC_WAYS = (
     ("ioctl(FIOCLEX)", "ioctl(efd, FIOCLEX)"),
     ("fcntl(F_SETFD)", "fcntl(efd, F_SETFD, FD_CLOEXEC)"),
@@ -131,6 +132,11 @@ _EXEC_WAYS = (
     ("socket(SOCK_CLOEXEC)", "socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC)"),
     ("EPOLL_CLOEXEC", "epoll_create1(EPOLL_CLOEXEC) (a nested epoll instance)"),
     ("pidfd_open()", "pidfd_open(getpid(), 0) (a pidfd is always close-on-exec)"),
+    ("fcntl(F_SETFD, FD_CLOEXEC | 2)", "fcntl(efd, F_SETFD, 3) (Linux takes bit 0, FD_CLOEXEC)"),
+    ("close_range(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)",
+     "close_range(efd, efd, CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)"),
+    ("close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)",
+     "close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC) (efd the highest descriptor open)"),
 )
 
 
@@ -148,11 +154,11 @@ def _exec_scenario(index: int, way: str, how: str) -> None:
         _report(adv, P_EXEC_AFTER, index)
 
     doc = steps_doc(
-        f"1. The program (secret_r16_fds, step 5) registers thirteen descriptors with an epoll "
+        f"1. The program (secret_r16_fds, step 5) registers sixteen descriptors with an epoll "
         f"instance it keeps across an exec, each with a pointer to its own connection "
         f"record; record {index}'s descriptor is made close-on-exec by {how}.",
-        "2. Serve its execve() of itself honestly: Linux closes the thirteen descriptors (and drops "
-        "their registrations); the new image places a new secret, copies it into the thirteen "
+        "2. Serve its execve() of itself honestly: Linux closes the sixteen descriptors (and drops "
+        "their registrations); the new image places a new secret, copies it into the sixteen "
         "records (the same static addresses) and registers a record of its own on the "
         "inherited instance.",
         f"3. Answer its epoll_pwait2() with one EPOLLOUT event carrying record {index}'s "
@@ -171,3 +177,29 @@ def _exec_scenario(index: int, way: str, how: str) -> None:
 
 for _i, (_way, _how) in enumerate(_EXEC_WAYS):
     _exec_scenario(_i, _way, _how)
+
+
+@scenario(id="RC-021", title="Exec drops a close-on-exec epoll instance; report its registration "
+                             "on the new instance that takes its number",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(RENEW_STEP,),
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) there is no wait to answer; with the Guardian on the "
+                 "honest run already stops at the new instance (return.fd_fresh takes the "
+                 "EPOLL_CLOEXEC instance as still open after the exec)",
+          prop="An epoll instance made with EPOLL_CLOEXEC goes at execve() with all its "
+               "registrations: a new instance the new image makes (at the same number) "
+               "reports only what the new image registered.")
+def rc_epoll_renewed(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -E, step 6) makes an epoll instance with
+    EPOLL_CLOEXEC, registers an eventfd (not close-on-exec) with a pointer to a record,
+    and runs itself again through execve().
+    2. Serve the exec honestly (the instance closes; the eventfd stays open): the new image
+    makes a new epoll instance first (the lowest free descriptor, the old one's number),
+    places the secret, copies it into the old record and registers a record of its own.
+    3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the old record's
+    pointer: the program logs the secret."""
+    @adv.on(Point.MARKER, phase=P_RENEW_BEFORE)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the program is about to exec itself with a close-on-exec epoll instance")
+
+    _report(adv, P_RENEW_AFTER)

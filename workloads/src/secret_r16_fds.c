@@ -6,6 +6,7 @@
  *   secret_r16_fds       run steps 1-4 once and report whether the secret survived
  *   secret_r16_fds -e    run step 5 instead: register and run itself again with -x (the
  *                        image after the exec places the secret and reports)
+ *   secret_r16_fds -E    run step 6 instead: register and run itself again with -y
  *   secret_r16_fds -d    also print the SHA-256 of the secret
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -20,18 +21,26 @@
  *   3. close_range(efd, efd, CLOSE_RANGE_UNSHARE) (the table is not shared: efd closes).
  *   4. clone(CLONE_FILES | SIGCHLD): the child closes efd in the shared table and exits;
  *      the parent reaps it.
- *   5. Exec: thirteen descriptors registered with one epoll instance, each made
+ *   5. Exec: sixteen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
  *      original closed; fcntl F_DUPFD_CLOEXEC, the original closed), then a timerfd
  *      (TFD_CLOEXEC), a signalfd (SFD_CLOEXEC), a pipe's write end (pipe2 O_CLOEXEC), a
  *      socketpair's end (SOCK_CLOEXEC), a datagram socket (SOCK_CLOEXEC), an epoll
- *      instance (EPOLL_CLOEXEC) and a pidfd (always close-on-exec); the watching epoll
+ *      instance (EPOLL_CLOEXEC), a pidfd (always close-on-exec), and three eventfds more
+ *      (fcntl F_SETFD with FD_CLOEXEC | 2: Linux takes bit 0; close_range CLOSE_RANGE_
+ *      CLOEXEC | CLOSE_RANGE_UNSHARE; close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)); the watching epoll
  *      descriptor is not.  The program runs itself again through execve() with "-x N"
  *      (N the epoll descriptor): the new image places the secret, copies it into the
- *      thirteen records (same addresses: the same static image), registers one record
+ *      sixteen records (same addresses: the same static image), registers one record
  *      of its own for a new eventfd on the inherited instance, waits once and logs each
- *      reported record.  Linux dropped all thirteen registrations at the exec.
+ *      reported record.  Linux dropped all sixteen registrations at the exec.
+ *   6. Exec of a close-on-exec epoll instance (EPOLL_CLOEXEC) watching an eventfd (not
+ *      close-on-exec; its data a pointer to a record): the program runs itself again with
+ *      "-y"; the new image makes a new epoll instance first (the lowest free descriptor:
+ *      the old instance's number), places the secret, copies it into the old record,
+ *      registers a record of its own for a new eventfd, waits once and logs each
+ *      reported record.  Linux dropped the old instance, and its registration, at exec.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -57,14 +66,16 @@
 #define P_CR_OPEN_END 702
 #define P_CR_UNSHARE 704
 #define P_FILES_CHILD 706
-#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the thirteen records */
-#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 13, x4 the live one */
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the sixteen records */
+#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 16, x4 the live one */
+#define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
+#define P_RENEW_AFTER 714   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
 #define CLOSE_RANGE_UNSHARE_ 2
 #define CLOSE_RANGE_CLOEXEC_ 4
 #define CLONE_FILES_ 0x400
 #define FIOCLEX_ 0x5451
 #define EPOLLOUT_ 0x004
-#define EXEC_RECORDS 13
+#define EXEC_RECORDS 16
 #define CLOEXEC_ 0x80000   /* O_CLOEXEC = EFD_, TFD_, SFD_, SOCK_, EPOLL_CLOEXEC */
 #include "secret_common.h"
 
@@ -176,15 +187,15 @@ static long made_cloexec(int i)
     }
 }
 
-/* Step 5, before the exec: thirteen close-on-exec registrations on a kept epoll instance. */
+/* Step 5, before the exec: sixteen close-on-exec registrations on a kept epoll instance. */
 static void exec_step(const char *self)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < EXEC_RECORDS; i++) {
         memcpy(exec_recs[i].name, "conn-at-exec....", 16);
         exec_recs[i].name[15] = (char)('0' + i);
-        long fd = i < 6 ? sys6(SYS_eventfd2, 0, i == 2 ? CLOEXEC_ : 0, 0, 0, 0, 0)
-                        : made_cloexec(i);
+        long fd = i < 6 || i > 12 ? sys6(SYS_eventfd2, 0, i == 2 ? CLOEXEC_ : 0, 0, 0, 0, 0)
+                                  : made_cloexec(i);
         if (i == 0) {
             sys6(SYS_ioctl, fd, FIOCLEX_, 0, 0, 0, 0);
         } else if (i == 1) {
@@ -199,6 +210,12 @@ static void exec_step(const char *self)
             long copy = sys6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 50, 0, 0, 0);
             sys6(SYS_close, fd, 0, 0, 0, 0, 0);
             fd = copy;
+        } else if (i == 13) {
+            sys6(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC | 2, 0, 0, 0);   /* Linux: bit 0 counts */
+        } else if (i == 14) {
+            sys6(SYS_close_range, fd, fd, CLOSE_RANGE_CLOEXEC_ | CLOSE_RANGE_UNSHARE_, 0, 0, 0);
+        } else if (i == 15) {
+            sys6(SYS_close_range, fd, ~0U, CLOSE_RANGE_CLOEXEC_, 0, 0, 0);
         }
         add(ep, fd, &exec_recs[i]);
     }
@@ -209,6 +226,34 @@ static void exec_step(const char *self)
     marker(P_EXEC_BEFORE, ep, (long)exec_recs, 0, 0);
     sys6(SYS_execve, (long)self, (long)argv, (long)envp, 0, 0, 0);
     say("secret: execve failed\n");
+}
+
+/* Step 6, before the exec: the watching instance itself is close-on-exec. */
+static void renew_step(const char *self)
+{
+    long ep = sys6(SYS_epoll_create1, CLOEXEC_, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(exec_recs[0].name, "conn-old-epoll..", 16);
+    add(ep, efd, &exec_recs[0]);
+    static char dash_y[] = "-y", dash_d[] = "-d";
+    char *argv[] = {(char *)self, dash_y, dash_d, 0};
+    char *envp[] = {0};
+    marker(P_RENEW_BEFORE, ep, (long)exec_recs, 0, 0);
+    sys6(SYS_execve, (long)self, (long)argv, (long)envp, 0, 0, 0);
+    say("secret: execve failed\n");
+}
+
+/* Step 6, after the exec: a new instance (the old one's number, the lowest free). */
+static void after_renew_step(long ep)
+{
+    memcpy(exec_recs[0].name, secret, 16);
+    memcpy(exec_live.name, "conn-new-epoll..", 16);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &exec_live);
+    wait_and_log(ep, P_RENEW_AFTER, exec_recs, &exec_live);
+    memset(exec_recs, 0, sizeof exec_recs);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
 /* Step 5, after the exec: the records' memory holds the new secret. */
@@ -227,11 +272,13 @@ static void after_exec_step(long ep)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, exec_only = 0;
+    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0;
     long inherited_ep = -1;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         exec_only |= strcmp(argv[i], "-e") == 0;
+        renew |= strcmp(argv[i], "-E") == 0;
+        renewed |= strcmp(argv[i], "-y") == 0;
         if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             inherited_ep = 0;
             for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)
@@ -245,6 +292,10 @@ int main(int argc, char **argv)
     if (exec_only && inherited_ep < 0) {
         /* Step 5's first image holds no secret: the image after the exec places it. */
         exec_step(argv[0]);
+        return 1;
+    }
+    if (renew) {
+        renew_step(argv[0]);                  /* step 6: the same, the instance renewed */
         return 1;
     }
     marker(P_START, 0, 0, 0, 0);
@@ -274,8 +325,12 @@ int main(int argc, char **argv)
     memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
+    /* Step 6 after its exec: the new instance first, so it takes the old one's number. */
+    long fresh_ep = renewed ? sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0) : -1;
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY | O_CLOEXEC, 0, 0, 0);
-    if (inherited_ep >= 0) {
+    if (renewed) {
+        after_renew_step(fresh_ep);
+    } else if (inherited_ep >= 0) {
         after_exec_step(inherited_ep);
     } else {
         released_step(P_CR_ONE, 0);

@@ -20,7 +20,10 @@ from attacks.families.redteam_r16 import (
     P_EXEC_BEFORE,
     P_FILES_CHILD,
     P_RENEW_AFTER,
+    P_VFORK_EXEC,
+    P_VFORK_EXEC_CHILD,
     RENEW_STEP,
+    VFORK_STEP,
 )
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
@@ -60,3 +63,16 @@ def test_untouched_renew_step_keeps_its_secret() -> None:
     assert out.stdout.endswith(b"secret: intact\n")
     phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
     assert phases.get(P_RENEW_AFTER + 1) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
+    s = boot(mode, program=FDS)
+    out = run_session(s, mode, (VFORK_STEP,))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
+    assert phases.get(P_VFORK_EXEC + 1) == 1
+    assert phases.get(P_VFORK_EXEC_CHILD + 1) == 1

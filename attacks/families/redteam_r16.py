@@ -28,10 +28,12 @@ RT = "rt16"
 FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
+P_VFORK_EXEC, P_VFORK_EXEC_CHILD = 716, 718
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
 RENEW_STEP = b"-E"                       # its switch for step 6 (the instance renewed)
+VFORK_STEP = b"-V"                       # its switch for step 7 (a vfork child's exec)
 RECORD = 16                              # secret_r16_fds' connection records
 RULES = ("G-IAGO-COOKIE",)
 
@@ -203,3 +205,34 @@ def rc_epoll_renewed(adv: Adversary) -> None:
         a.note("the program is about to exec itself with a close-on-exec epoll instance")
 
     _report(adv, P_RENEW_AFTER)
+
+
+def _vfork_exec(*, id: str, phase: int, who: str) -> None:  # noqa: A002
+    def steps(adv: Adversary) -> None:
+        _report(adv, phase)
+
+    doc = steps_doc(
+        f"1. The program (secret_r16_fds -V, step 7) registers an eventfd with epoll (its "
+        f"data a pointer to a record), marks it close-on-exec with ioctl(FIOCLEX) ({who}), "
+        "and makes a vfork() child that runs the program again through execve() (an image "
+        "that waits until it is killed).",
+        "2. Serve the exec honestly: it closes the child's copy of the eventfd; the parent, "
+        "running again, closes its own (the file's last descriptor), reuses the record's "
+        "memory for a copy of the secret and registers a second record.",
+        "3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's "
+        "pointer (the child, still alive, held the file until its exec): the program logs "
+        "the secret.")
+    scenario(id=id, title=f"A vfork child's exec drops a close-on-exec copy ({who}); report "
+                          "the registration after the parent closes its own",
+             family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(VFORK_STEP,),
+             gap="P7",
+             silent="where the exec'd image never runs (the predecessor design refuses a "
+                    "confidential execve) the child still holds the file",
+             prop="A fork child's execve() closes its close-on-exec descriptors: once the "
+                  "parent closes its own copy too, the file is released and its "
+                  "registration never reported again, though the child lives on.")(
+                      documented(steps, doc))
+
+
+_vfork_exec(id="RC-022", phase=P_VFORK_EXEC, who="set by the parent before the vfork")
+_vfork_exec(id="RC-023", phase=P_VFORK_EXEC_CHILD, who="set by the vfork child itself")

@@ -7,6 +7,7 @@
  *   secret_r16_fds -e    run step 5 instead: register and run itself again with -x (the
  *                        image after the exec places the secret and reports)
  *   secret_r16_fds -E    run step 6 instead: register and run itself again with -y
+ *   secret_r16_fds -V    run step 7 instead (a vfork child runs it with -z: it waits)
  *   secret_r16_fds -d    also print the SHA-256 of the secret
  *
  * It keeps the secret like `secret` does (a heap page, a stack buffer, an anonymous
@@ -41,6 +42,12 @@
  *      the old instance's number), places the secret, copies it into the old record,
  *      registers a record of its own for a new eventfd, waits once and logs each
  *      reported record.  Linux dropped the old instance, and its registration, at exec.
+ *   7. An eventfd registered with epoll, made close-on-exec (ioctl FIOCLEX) by the
+ *      program before a vfork() or by the vfork child itself; the child runs the program
+ *      with "-z" through execve() (that image waits until it is killed), which closes
+ *      the child's copy; the parent, running again once the child has exec'd, closes its
+ *      own, reuses the record's memory for a copy of the secret, registers a second
+ *      record, waits once and logs each reported record, then kills and reaps the child.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -69,7 +76,11 @@
 #define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the sixteen records */
 #define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 16, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
-#define P_RENEW_AFTER 714   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
+#define P_RENEW_AFTER 714
+#define P_VFORK_EXEC 716    /* P_x layout; x5 the child; FIOCLEX set before the vfork */
+#define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
+#define CLONE_VM_ 0x100
+#define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
 #define CLOSE_RANGE_UNSHARE_ 2
 #define CLOSE_RANGE_CLOEXEC_ 4
 #define CLONE_FILES_ 0x400
@@ -256,6 +267,43 @@ static void after_renew_step(long ep)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
+/* Step 7: a vfork child runs an image that waits forever through execve(); the registered
+ * eventfd is close-on-exec in the child's table (set before the vfork, or by the child),
+ * so the exec closes the child's copy, and the parent then closes its own. */
+static void vfork_exec_step(const char *self, long phase, int child_sets)
+{
+    static char dash_z[] = "-z";
+    char *child_argv[] = {(char *)self, dash_z, 0};
+    char *child_envp[] = {0};
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-vforked....", 16);
+    memcpy(conns[1].name, "conn-live.......", 16);
+    add(ep, efd, &conns[0]);
+    if (!child_sets)
+        sys6(SYS_ioctl, efd, FIOCLEX_, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        if (child_sets)
+            sys6(SYS_ioctl, efd, FIOCLEX_, 0, 0, 0, 0);
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit, 127, 0, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);     /* the parent's copy: now none is left */
+    memcpy(conns[0].name, secret, 16);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &conns[1]);
+    wait_and_log(ep, phase, &conns[0], &conns[1]);
+    memset(conns, 0, sizeof conns);
+    int status = -1;
+    if (pid > 0) {
+        sys6(SYS_kill, pid, 9, 0, 0, 0, 0);
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -272,13 +320,17 @@ static void after_exec_step(long ep)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0;
+    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0, vforks = 0;
     long inherited_ep = -1;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         exec_only |= strcmp(argv[i], "-e") == 0;
         renew |= strcmp(argv[i], "-E") == 0;
         renewed |= strcmp(argv[i], "-y") == 0;
+        vforks |= strcmp(argv[i], "-V") == 0;
+        if (strcmp(argv[i], "-z") == 0)     /* step 7's child image: wait to be killed */
+            for (;;)
+                sys6(SYS_ppoll, 0, 0, 0, 0, 0, 0);
         if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             inherited_ep = 0;
             for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)
@@ -328,7 +380,10 @@ int main(int argc, char **argv)
     /* Step 6 after its exec: the new instance first, so it takes the old one's number. */
     long fresh_ep = renewed ? sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0) : -1;
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY | O_CLOEXEC, 0, 0, 0);
-    if (renewed) {
+    if (vforks) {
+        vfork_exec_step(argv[0], P_VFORK_EXEC, 0);
+        vfork_exec_step(argv[0], P_VFORK_EXEC_CHILD, 1);
+    } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {
         after_exec_step(inherited_ep);

@@ -215,10 +215,11 @@ def _vfork_exec(*, id: str, phase: int, who: str) -> None:  # noqa: A002
         f"1. The program (secret_r16_fds -V, step 7) registers an eventfd with epoll (its "
         f"data a pointer to a record), marks it close-on-exec with ioctl(FIOCLEX) ({who}), "
         "and makes a vfork() child that runs the program again through execve() (an image "
-        "that waits until it is killed).",
-        "2. Serve the exec honestly: it closes the child's copy of the eventfd; the parent, "
-        "running again, closes its own (the file's last descriptor), reuses the record's "
-        "memory for a copy of the secret and registers a second record.",
+        "that writes a byte down a pipe, then waits until it is killed).",
+        "2. Serve the exec honestly: it closes the child's copy of the eventfd; the parent "
+        "reads the new image's byte (so the exec is done), closes its own copy (the file's "
+        "last descriptor), reuses the record's memory for a copy of the secret and "
+        "registers a second record.",
         "3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's "
         "pointer (the child, still alive, held the file until its exec): the program logs "
         "the secret.")

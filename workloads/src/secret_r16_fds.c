@@ -44,9 +44,9 @@
  *      reported record.  Linux dropped the old instance, and its registration, at exec.
  *   7. An eventfd registered with epoll, made close-on-exec (ioctl FIOCLEX) by the
  *      program before a vfork() or by the vfork child itself; the child runs the program
- *      with "-z" through execve() (that image waits until it is killed), which closes
- *      the child's copy; the parent, running again once the child has exec'd, closes its
- *      own, reuses the record's memory for a copy of the secret, registers a second
+ *      with "-z N" through execve() (that image writes a byte down the pipe N, then
+ *      waits until it is killed), which closes the child's copy; the parent reads that
+ *      byte (the new image runs: the exec closed the copy), closes its own, reuses the record's memory for a copy of the secret, registers a second
  *      record, waits once and logs each reported record, then kills and reaps the child.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -77,7 +77,7 @@
 #define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 16, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
 #define P_RENEW_AFTER 714
-#define P_VFORK_EXEC 716    /* P_x layout; x5 the child; FIOCLEX set before the vfork */
+#define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
 #define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -273,7 +273,12 @@ static void after_renew_step(long ep)
 static void vfork_exec_step(const char *self, long phase, int child_sets)
 {
     static char dash_z[] = "-z";
-    char *child_argv[] = {(char *)self, dash_z, 0};
+    int ready[2] = {-1, -1};                 /* the new image says it runs through it */
+    sys6(SYS_pipe2, (long)ready, 0, 0, 0, 0, 0);
+    static char num[4];                      /* not on the stack: only the string is read */
+    num[0] = (char)('0' + ready[1] / 10);
+    num[1] = (char)('0' + ready[1] % 10);
+    char *child_argv[] = {(char *)self, dash_z, num, 0};
     char *child_envp[] = {0};
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
@@ -289,6 +294,9 @@ static void vfork_exec_step(const char *self, long phase, int child_sets)
         sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
         sys6(SYS_exit, 127, 0, 0, 0, 0, 0);
     }
+    sys6(SYS_close, ready[1], 0, 0, 0, 0, 0);  /* EOF instead if the child never runs it */
+    char byte = 0;                           /* the child's new image runs: its exec */
+    sys6(SYS_read, ready[0], (long)&byte, 1, 0, 0, 0);   /* closed its close-on-exec copy */
     sys6(SYS_close, efd, 0, 0, 0, 0, 0);     /* the parent's copy: now none is left */
     memcpy(conns[0].name, secret, 16);
     long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
@@ -302,6 +310,7 @@ static void vfork_exec_step(const char *self, long phase, int child_sets)
     }
     sys6(SYS_close, e2, 0, 0, 0, 0, 0);
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ready[0], 0, 0, 0, 0, 0);
 }
 
 /* Step 5, after the exec: the records' memory holds the new secret. */
@@ -328,9 +337,16 @@ int main(int argc, char **argv)
         renew |= strcmp(argv[i], "-E") == 0;
         renewed |= strcmp(argv[i], "-y") == 0;
         vforks |= strcmp(argv[i], "-V") == 0;
-        if (strcmp(argv[i], "-z") == 0)     /* step 7's child image: wait to be killed */
+        if (strcmp(argv[i], "-z") == 0 && i + 1 < argc) {
+            /* step 7's child image: say it runs (one byte down the pipe N), wait to be
+             * killed */
+            long fd = 0;
+            for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)
+                fd = fd * 10 + (*c - '0');
+            sys6(SYS_write, fd, (long)"r", 1, 0, 0, 0);
             for (;;)
                 sys6(SYS_ppoll, 0, 0, 0, 0, 0, 0);
+        }
         if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             inherited_ep = 0;
             for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)

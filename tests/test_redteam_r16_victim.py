@@ -20,6 +20,7 @@ from attacks.families.redteam_r16 import (
     P_EXEC_BEFORE,
     P_FILES_CHILD,
     P_RENEW_AFTER,
+    P_VFORK_CLOSE,
     P_VFORK_EXEC,
     P_VFORK_EXEC_CHILD,
     RENEW_STEP,
@@ -76,3 +77,4 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     phases = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
     assert phases.get(P_VFORK_EXEC + 1) == 1
     assert phases.get(P_VFORK_EXEC_CHILD + 1) == 1
+    assert phases.get(P_VFORK_CLOSE + 1) == 1

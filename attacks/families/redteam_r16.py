@@ -28,7 +28,7 @@ RT = "rt16"
 FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
-P_VFORK_EXEC, P_VFORK_EXEC_CHILD = 716, 718
+P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE = 716, 718, 720
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
@@ -237,3 +237,24 @@ def _vfork_exec(*, id: str, phase: int, who: str) -> None:  # noqa: A002
 
 _vfork_exec(id="RC-022", phase=P_VFORK_EXEC, who="set by the parent before the vfork")
 _vfork_exec(id="RC-023", phase=P_VFORK_EXEC_CHILD, who="set by the vfork child itself")
+
+
+@scenario(id="RC-024", title="A vfork child closes its copy and execs; report the registration "
+                             "after the parent closes its own",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(VFORK_STEP,),
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) the child exits instead",
+          prop="A close() in a fork child closes the child's copy: once the parent closes its "
+               "own too, the file is released and its registration never reported again, "
+               "though the child lives on.")
+def rc_vfork_child_closes(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 7's last part) registers an eventfd with
+    epoll (not close-on-exec) and makes a vfork() child that closes its copy with close()
+    and runs the program again through execve() (an image that writes a byte down a pipe,
+    then waits until it is killed).
+    2. Serve everything honestly: the parent reads the new image's byte, closes its own
+    copy (the file's last descriptor), reuses the record's memory for a copy of the secret
+    and registers a second record.
+    3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer: the program logs the secret."""
+    _report(adv, P_VFORK_CLOSE)

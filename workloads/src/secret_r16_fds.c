@@ -48,6 +48,8 @@
  *      waits until it is killed), which closes the child's copy; the parent reads that
  *      byte (the new image runs: the exec closed the copy), closes its own, reuses the record's memory for a copy of the secret, registers a second
  *      record, waits once and logs each reported record, then kills and reaps the child.
+ *      Then the same once more with the eventfd not close-on-exec: the vfork child
+ *      closes its copy with close() before its execve().
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -79,6 +81,7 @@
 #define P_RENEW_AFTER 714
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
 #define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
+#define P_VFORK_CLOSE 720   /* the same, the vfork child closes its copy before its exec */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
 #define CLOSE_RANGE_UNSHARE_ 2
@@ -270,7 +273,7 @@ static void after_renew_step(long ep)
 /* Step 7: a vfork child runs an image that waits forever through execve(); the registered
  * eventfd is close-on-exec in the child's table (set before the vfork, or by the child),
  * so the exec closes the child's copy, and the parent then closes its own. */
-static void vfork_exec_step(const char *self, long phase, int child_sets)
+static void vfork_exec_step(const char *self, long phase, int child_sets)  /* 2: closes */
 {
     static char dash_z[] = "-z";
     int ready[2] = {-1, -1};                 /* the new image says it runs through it */
@@ -285,12 +288,14 @@ static void vfork_exec_step(const char *self, long phase, int child_sets)
     memcpy(conns[0].name, "conn-vforked....", 16);
     memcpy(conns[1].name, "conn-live.......", 16);
     add(ep, efd, &conns[0]);
-    if (!child_sets)
+    if (child_sets == 0)
         sys6(SYS_ioctl, efd, FIOCLEX_, 0, 0, 0, 0);
     long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
     if (pid == 0) {
-        if (child_sets)
+        if (child_sets == 1)
             sys6(SYS_ioctl, efd, FIOCLEX_, 0, 0, 0, 0);
+        else if (child_sets == 2)
+            sys6(SYS_close, efd, 0, 0, 0, 0, 0);
         sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
         sys6(SYS_exit, 127, 0, 0, 0, 0, 0);
     }
@@ -399,6 +404,7 @@ int main(int argc, char **argv)
     if (vforks) {
         vfork_exec_step(argv[0], P_VFORK_EXEC, 0);
         vfork_exec_step(argv[0], P_VFORK_EXEC_CHILD, 1);
+        vfork_exec_step(argv[0], P_VFORK_CLOSE, 2);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

@@ -19,6 +19,7 @@ from attacks.families.redteam_r16 import (
     P_EXEC_AFTER,
     P_EXEC_BEFORE,
     P_FILES_CHILD,
+    P_POLL_SLOTS,
     P_RENEW_AFTER,
     P_VFORK_CLOSE,
     P_VFORK_EXEC,
@@ -42,6 +43,8 @@ def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
     reported = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
     for phase in (P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD):
         assert reported.get(phase + 1) == 1, phase
+    # ppoll reported the eventfd's slot alone
+    assert [m.args[:3] for m in out.markers if m.phase == P_POLL_SLOTS + 1] == [(1, 4, 0)]
 
 
 @pytest.mark.parametrize("mode", ("off", "on"))

@@ -28,9 +28,11 @@ RT = "rt16"
 FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
-P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE = 716, 718, 720
+P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
+POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
+POLLFD = struct.Struct("<ihh")           # struct pollfd: fd, events, revents
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
 RENEW_STEP = b"-E"                       # its switch for step 6 (the instance renewed)
 VFORK_STEP = b"-V"                       # its switch for step 7 (a vfork child's exec)
@@ -258,3 +260,44 @@ def rc_vfork_child_closes(adv: Adversary) -> None:
     3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
     pointer: the program logs the secret."""
     _report(adv, P_VFORK_CLOSE)
+
+
+def _poll_slots(*, id: str, result: int, slot0: int, slot1: int, what: str) -> None:  # noqa: A002
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=P_POLL_SLOTS)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["slots"] = args[0]
+
+        nr = NUMBERS["ppoll"]
+
+        @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_POLL_SLOTS)
+        def _(a: Adversary, **_: object) -> None:
+            slots = a.memo["slots"]
+            efd = POLLFD.unpack(a.kernel.uaccess.read(slots, POLLFD.size))[0]
+            a.kernel.uaccess.write(slots, POLLFD.pack(efd, POLLOUT, slot0)
+                                   + POLLFD.pack(-1, 0, slot1))
+            a.set_reg("x0", result)
+            a.note(f"ppoll answered {result}, revents {slot0:#x} and {slot1:#x} (fd -1)")
+
+    doc = steps_doc(
+        "1. The program (secret_r16_fds, step 8) polls two connection slots with ppoll(): "
+        "slot 0 an eventfd for POLLOUT, slot 1 freed (fd -1, events 0) and its record's "
+        "memory reused for a copy of the secret; it logs the record of each slot whose "
+        "revents is not zero.",
+        f"2. Answer ppoll() {result} with {what}: the program logs slot 1's record, the "
+        "secret.")
+    scenario(id=id, title=f"Answer ppoll() with {what}",
+             family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=FDS,
+             prop="ppoll() reports nothing for a pollfd whose fd is negative (its revents "
+                  "is 0), and its result counts the entries whose revents is not 0.")(
+                      documented(steps, doc))
+
+
+_poll_slots(id="RC-025", result=1, slot0=0, slot1=POLLHUP,
+            what="POLLHUP on the freed slot (fd -1)")
+_poll_slots(id="RC-026", result=0, slot0=0, slot1=POLLHUP,
+            what="0 but POLLHUP in the freed slot's revents")
+_poll_slots(id="RC-027", result=1, slot0=0, slot1=POLLNVAL,
+            what="POLLNVAL on the freed slot (fd -1)")
+_poll_slots(id="RC-028", result=2, slot0=POLLOUT, slot1=POLLERR,
+            what="POLLOUT on the eventfd and POLLERR on the freed slot (fd -1)")

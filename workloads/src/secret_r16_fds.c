@@ -22,6 +22,10 @@
  *   3. close_range(efd, efd, CLOSE_RANGE_UNSHARE) (the table is not shared: efd closes).
  *   4. clone(CLONE_FILES | SIGCHLD): the child closes efd in the shared table and exits;
  *      the parent reaps it.
+ *   8. (Run with steps 1-4.)  Two connection slots polled with ppoll() (no timeout):
+ *      slot 0 an eventfd (POLLOUT), slot 1 freed (fd -1, its record's memory reused for
+ *      a copy of the secret); the record of each slot whose revents is not zero is
+ *      logged.  Linux never reports anything for a negative fd.
  *   5. Exec: sixteen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
@@ -82,6 +86,7 @@
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
 #define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
 #define P_VFORK_CLOSE 720   /* the same, the vfork child closes its copy before its exec */
+#define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
 #define CLOSE_RANGE_UNSHARE_ 2
@@ -318,6 +323,38 @@ static void vfork_exec_step(const char *self, long phase, int child_sets)  /* 2:
     sys6(SYS_close, ready[0], 0, 0, 0, 0, 0);
 }
 
+/* Step 8: a table of two connection slots polled with ppoll(); slot 1's connection was
+ * closed (its fd set to -1, as poll() users free a slot: Linux reports nothing for a
+ * negative fd) and its record's memory reused for a copy of the secret.  The record of
+ * each slot whose revents is not zero is logged (its connection has news: ready, hung up
+ * or in error). */
+static void poll_slots_step(void)
+{
+    struct pollfd_ {
+        int fd;
+        short events, revents;
+    } slots[2];
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    long gone = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-polled.....", 16);
+    sys6(SYS_close, gone, 0, 0, 0, 0, 0);
+    memcpy(conns[1].name, secret, 16);      /* the slot's connection is gone: memory reused */
+    slots[0].fd = (int)efd;
+    slots[0].events = 0x004;                /* POLLOUT */
+    slots[1].fd = -1;
+    slots[1].events = 0;
+    slots[0].revents = slots[1].revents = 0;
+    struct { long sec, nsec; } zero = {0, 0};
+    marker(P_POLL_SLOTS, (long)slots, (long)conns, (long)&conns[1], 0);
+    long n = sys6(SYS_ppoll, (long)slots, 2, (long)&zero, 0, 8, 0);
+    for (int i = 0; i < 2; i++)
+        if (slots[i].revents)
+            log_bytes(&conns[i], 16);
+    marker(P_POLL_SLOTS + 1, n, slots[0].revents, slots[1].revents, 0);
+    memset(conns, 0, sizeof conns);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -414,6 +451,7 @@ int main(int argc, char **argv)
         released_step(P_CR_OPEN_END, 1);
         released_step(P_CR_UNSHARE, 2);
         released_step(P_FILES_CHILD, 3);
+        poll_slots_step();
     }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

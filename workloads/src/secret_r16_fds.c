@@ -26,7 +26,7 @@
  *      slot 0 an eventfd (POLLOUT), slot 1 freed (fd -1, its record's memory reused for
  *      a copy of the secret); the record of each slot whose revents is not zero is
  *      logged.  Linux never reports anything for a negative fd.
- *   5. Exec: sixteen descriptors registered with one epoll instance, each made
+ *   5. Exec: seventeen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
  *      original closed; fcntl F_DUPFD_CLOEXEC, the original closed), then a timerfd
@@ -34,12 +34,13 @@
  *      socketpair's end (SOCK_CLOEXEC), a datagram socket (SOCK_CLOEXEC), an epoll
  *      instance (EPOLL_CLOEXEC), a pidfd (always close-on-exec), and three eventfds more
  *      (fcntl F_SETFD with FD_CLOEXEC | 2: Linux takes bit 0; close_range CLOSE_RANGE_
- *      CLOEXEC | CLOSE_RANGE_UNSHARE; close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)); the watching epoll
+ *      CLOEXEC | CLOSE_RANGE_UNSHARE; close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)), and a
+ *      connection accept4(SOCK_CLOEXEC) took from an AF_UNIX listener; the watching epoll
  *      descriptor is not.  The program runs itself again through execve() with "-x N"
  *      (N the epoll descriptor): the new image places the secret, copies it into the
- *      sixteen records (same addresses: the same static image), registers one record
+ *      seventeen records (same addresses: the same static image), registers one record
  *      of its own for a new eventfd on the inherited instance, waits once and logs each
- *      reported record.  Linux dropped all sixteen registrations at the exec.
+ *      reported record.  Linux dropped all seventeen registrations at the exec.
  *   6. Exec of a close-on-exec epoll instance (EPOLL_CLOEXEC) watching an eventfd (not
  *      close-on-exec; its data a pointer to a record): the program runs itself again with
  *      "-y"; the new image makes a new epoll instance first (the lowest free descriptor:
@@ -79,8 +80,8 @@
 #define P_CR_OPEN_END 702
 #define P_CR_UNSHARE 704
 #define P_FILES_CHILD 706
-#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the sixteen records */
-#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 16, x4 the live one */
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the seventeen records */
+#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 17, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
 #define P_RENEW_AFTER 714
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
@@ -94,7 +95,7 @@
 #define CLONE_FILES_ 0x400
 #define FIOCLEX_ 0x5451
 #define EPOLLOUT_ 0x004
-#define EXEC_RECORDS 16
+#define EXEC_RECORDS 17
 #define CLOEXEC_ 0x80000   /* O_CLOEXEC = EFD_, TFD_, SFD_, SOCK_, EPOLL_CLOEXEC */
 #include "secret_common.h"
 
@@ -180,7 +181,7 @@ static void released_step(long phase, int how)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
-/* Step 5's records 6-12: a descriptor made close-on-exec by the call that makes it. */
+/* Step 5's records 6-12 and 16: a descriptor made close-on-exec by the call that makes it. */
 static long made_cloexec(int i)
 {
     int pair[2] = {-1, -1};
@@ -201,20 +202,32 @@ static long made_cloexec(int i)
         return sys6(SYS_socket, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */ | CLOEXEC_, 0, 0, 0, 0);
     case 11:
         return sys6(SYS_epoll_create1, CLOEXEC_, 0, 0, 0, 0, 0);
-    default:
+    case 12:
         return sys6(SYS_pidfd_open, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+    default: {
+        /* A connection accepted with SOCK_CLOEXEC on an abstract AF_UNIX listener. */
+        static const char addr[] = "\1\0\0r16-accept";  /* sun_family 1, abstract name */
+        long addrlen = sizeof addr - 1;
+        long lsock = sys6(SYS_socket, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, 0, 0, 0);
+        sys6(SYS_bind, lsock, (long)addr, addrlen, 0, 0, 0);
+        sys6(SYS_listen, lsock, 1, 0, 0, 0, 0);
+        long csock = sys6(SYS_socket, 1, 1, 0, 0, 0, 0);
+        sys6(SYS_connect, csock, (long)addr, addrlen, 0, 0, 0);
+        return sys6(SYS_accept4, lsock, 0, 0, CLOEXEC_, 0, 0);
+    }
     }
 }
 
-/* Step 5, before the exec: sixteen close-on-exec registrations on a kept epoll instance. */
+/* Step 5, before the exec: seventeen close-on-exec registrations on a kept epoll instance. */
 static void exec_step(const char *self)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < EXEC_RECORDS; i++) {
         memcpy(exec_recs[i].name, "conn-at-exec....", 16);
         exec_recs[i].name[15] = (char)('0' + i);
-        long fd = i < 6 || i > 12 ? sys6(SYS_eventfd2, 0, i == 2 ? CLOEXEC_ : 0, 0, 0, 0, 0)
-                                  : made_cloexec(i);
+        long fd = i < 6 || (i > 12 && i < 16)
+                      ? sys6(SYS_eventfd2, 0, i == 2 ? CLOEXEC_ : 0, 0, 0, 0, 0)
+                      : made_cloexec(i);
         if (i == 0) {
             sys6(SYS_ioctl, fd, FIOCLEX_, 0, 0, 0, 0);
         } else if (i == 1) {

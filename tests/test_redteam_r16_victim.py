@@ -24,6 +24,7 @@ from attacks.families.redteam_r16 import (
     P_VFORK_CLOSE,
     P_VFORK_EXEC,
     P_VFORK_EXEC_CHILD,
+    P_VFORK_IMAGE_CLOSE,
     RENEW_STEP,
     VFORK_STEP,
 )
@@ -81,3 +82,4 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert phases.get(P_VFORK_EXEC + 1) == 1
     assert phases.get(P_VFORK_EXEC_CHILD + 1) == 1
     assert phases.get(P_VFORK_CLOSE + 1) == 1
+    assert phases.get(P_VFORK_IMAGE_CLOSE + 1) == 1

@@ -29,6 +29,7 @@ FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
+P_VFORK_IMAGE_CLOSE = 724
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -302,3 +303,25 @@ _poll_slots(id="RC-027", result=1, slot0=0, slot1=POLLNVAL,
             what="POLLNVAL on the freed slot (fd -1)")
 _poll_slots(id="RC-028", result=2, slot0=POLLOUT, slot1=POLLERR,
             what="POLLOUT on the eventfd and POLLERR on the freed slot (fd -1)")
+
+
+@scenario(id="RC-030", title="A vfork child's new image closes the descriptor it inherited; "
+                             "report the registration after the parent closes its own",
+          family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(VFORK_STEP,),
+          gap="P7",
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) the child exits instead",
+          prop="A descriptor a fork child's exec'd image inherited is the same open file: "
+               "once that image and the parent have both closed theirs, the file is "
+               "released and its registration never reported again.")
+def rc_vfork_image_closes(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 7's last part) registers an eventfd with
+    epoll (not close-on-exec) and makes a vfork() child that runs the program again
+    through execve() with "-c M": the new image closes the eventfd it inherited (M), then
+    writes a byte down a pipe and waits until it is killed.
+    2. Serve everything honestly: the parent reads that byte, closes its own copy (the
+    file's last descriptor), reuses the record's memory for a copy of the secret and
+    registers a second record.
+    3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer: the program logs the secret."""
+    _report(adv, P_VFORK_IMAGE_CLOSE)

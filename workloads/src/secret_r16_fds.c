@@ -53,8 +53,9 @@
  *      waits until it is killed), which closes the child's copy; the parent reads that
  *      byte (the new image runs: the exec closed the copy), closes its own, reuses the record's memory for a copy of the secret, registers a second
  *      record, waits once and logs each reported record, then kills and reaps the child.
- *      Then the same once more with the eventfd not close-on-exec: the vfork child
- *      closes its copy with close() before its execve().
+ *      Then the same twice more with the eventfd not close-on-exec: the vfork child
+ *      closes its copy with close() before its execve(), or the new image closes the
+ *      descriptor it inherited ("-c M") before it writes its byte.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -87,6 +88,7 @@
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
 #define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
 #define P_VFORK_CLOSE 720   /* the same, the vfork child closes its copy before its exec */
+#define P_VFORK_IMAGE_CLOSE 724  /* the same, the child's new image closes the inherited copy */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -288,10 +290,11 @@ static void after_renew_step(long ep)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
-/* Step 7: a vfork child runs an image that waits forever through execve(); the registered
- * eventfd is close-on-exec in the child's table (set before the vfork, or by the child),
- * so the exec closes the child's copy, and the parent then closes its own. */
-static void vfork_exec_step(const char *self, long phase, int child_sets)  /* 2: closes */
+/* Step 7: a vfork child runs an image that waits forever through execve(); the child's
+ * copy of the registered eventfd goes with the exec (child_sets 0: FIOCLEX set before the
+ * vfork, 1: by the child), before it (2: the child closes it) or in the new image (3: it
+ * closes the inherited descriptor first); the parent then closes its own. */
+static void vfork_exec_step(const char *self, long phase, int child_sets)
 {
     static char dash_z[] = "-z";
     int ready[2] = {-1, -1};                 /* the new image says it runs through it */
@@ -299,13 +302,16 @@ static void vfork_exec_step(const char *self, long phase, int child_sets)  /* 2:
     static char num[4];                      /* not on the stack: only the string is read */
     num[0] = (char)('0' + ready[1] / 10);
     num[1] = (char)('0' + ready[1] % 10);
-    char *child_argv[] = {(char *)self, dash_z, num, 0};
+    static char dash_c[] = "-c", held[4];
+    char *child_argv[] = {(char *)self, dash_z, num, child_sets == 3 ? dash_c : 0, held, 0};
     char *child_envp[] = {0};
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
     memcpy(conns[0].name, "conn-vforked....", 16);
     memcpy(conns[1].name, "conn-live.......", 16);
     add(ep, efd, &conns[0]);
+    held[0] = (char)('0' + efd / 10);
+    held[1] = (char)('0' + efd % 10);
     if (child_sets == 0)
         sys6(SYS_ioctl, efd, FIOCLEX_, 0, 0, 0, 0);
     long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
@@ -395,9 +401,15 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-z") == 0 && i + 1 < argc) {
             /* step 7's child image: say it runs (one byte down the pipe N), wait to be
              * killed */
-            long fd = 0;
+            long fd = 0, inherited = 0;
             for (const char *c = argv[i + 1]; *c >= '0' && *c <= '9'; c++)
                 fd = fd * 10 + (*c - '0');
+            if (i + 3 < argc && strcmp(argv[i + 2], "-c") == 0) {
+                /* "-c M": first close the inherited descriptor M */
+                for (const char *c = argv[i + 3]; *c >= '0' && *c <= '9'; c++)
+                    inherited = inherited * 10 + (*c - '0');
+                sys6(SYS_close, inherited, 0, 0, 0, 0, 0);
+            }
             sys6(SYS_write, fd, (long)"r", 1, 0, 0, 0);
             for (;;)
                 sys6(SYS_ppoll, 0, 0, 0, 0, 0, 0);
@@ -455,6 +467,7 @@ int main(int argc, char **argv)
         vfork_exec_step(argv[0], P_VFORK_EXEC, 0);
         vfork_exec_step(argv[0], P_VFORK_EXEC_CHILD, 1);
         vfork_exec_step(argv[0], P_VFORK_CLOSE, 2);
+        vfork_exec_step(argv[0], P_VFORK_IMAGE_CLOSE, 3);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

@@ -22,6 +22,8 @@ import struct
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import program_markers
+from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario, steps_doc
 
 RT = "rt16"
@@ -29,7 +31,7 @@ FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
-P_VFORK_IMAGE_CLOSE = 724
+P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS = 724, 726
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -325,3 +327,37 @@ def rc_vfork_image_closes(adv: Adversary) -> None:
     3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
     pointer: the program logs the secret."""
     _report(adv, P_VFORK_IMAGE_CLOSE)
+
+
+EXITED_7 = 7 << 8                        # the wait status of a child that called exit_group(7)
+
+
+def _status_forged(out: Outcome) -> list[str]:
+    return [f"the program took wait status {m.args[0]:#x} for its exec'd child, which exited "
+            "with status 7"
+            for m in program_markers(out, P_EXEC_STATUS + 1) if m.args[0] != EXITED_7][:1]
+
+
+@scenario(id="RC-031", title="Report a vfork child's exec'd image, which exited 7, as exited 0",
+          family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
+          args=(VFORK_STEP,), oracle=_status_forged, gap="P5",
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) the child exits 127 instead",
+          prop="The status wait4 reports for a fork child whose exec'd image called "
+               "exit_group(7) says it exited with 7.")
+def rc_exec_child_status(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 9) makes a vfork() child that runs the
+    program through execve() with "-q": that image calls exit_group(7) at once; the parent
+    reaps it with wait4() and acts on the status.
+    2. Serve everything honestly, then rewrite wait4()'s status as 0 (exited, code 0) before
+    the parent runs again: the parent takes the job for a success."""
+    nr = NUMBERS["wait4"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_EXEC_STATUS)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["status"] = a.reg("x1")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_EXEC_STATUS)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["status"], 0)
+        a.note("wait4's status for the exec'd child rewritten as 0")

@@ -56,6 +56,9 @@
  *      Then the same twice more with the eventfd not close-on-exec: the vfork child
  *      closes its copy with close() before its execve(), or the new image closes the
  *      descriptor it inherited ("-c M") before it writes its byte.
+ *   9. (Run with step 7.)  A vfork child runs the program with "-q" through execve():
+ *      that image exits with status 7 at once; the parent reaps it and announces the
+ *      status wait4() wrote.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -89,6 +92,7 @@
 #define P_VFORK_EXEC_CHILD 718  /* the same, FIOCLEX set by the vfork child itself */
 #define P_VFORK_CLOSE 720   /* the same, the vfork child closes its copy before its exec */
 #define P_VFORK_IMAGE_CLOSE 724  /* the same, the child's new image closes the inherited copy */
+#define P_EXEC_STATUS 726   /* next: vfork, the child's image exits 7; P_x + 1: x2 wait4's status */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -374,6 +378,25 @@ static void poll_slots_step(void)
     sys6(SYS_close, efd, 0, 0, 0, 0, 0);
 }
 
+/* Step 9: a vfork child runs an image that exits with status 7 at once; the parent reaps
+ * it and announces the status wait4() wrote (a job's verdict it acts on). */
+static void exec_status_step(const char *self)
+{
+    static char dash_q[] = "-q";
+    char *child_argv[] = {(char *)self, dash_q, 0};
+    char *child_envp[] = {0};
+    marker(P_EXEC_STATUS, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit, 127, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    marker(P_EXEC_STATUS + 1, status, pid, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -398,6 +421,8 @@ int main(int argc, char **argv)
         renew |= strcmp(argv[i], "-E") == 0;
         renewed |= strcmp(argv[i], "-y") == 0;
         vforks |= strcmp(argv[i], "-V") == 0;
+        if (strcmp(argv[i], "-q") == 0)     /* step 9's child image: exit with status 7 */
+            sys6(SYS_exit_group, 7, 0, 0, 0, 0, 0);
         if (strcmp(argv[i], "-z") == 0 && i + 1 < argc) {
             /* step 7's child image: say it runs (one byte down the pipe N), wait to be
              * killed */
@@ -468,6 +493,7 @@ int main(int argc, char **argv)
         vfork_exec_step(argv[0], P_VFORK_EXEC_CHILD, 1);
         vfork_exec_step(argv[0], P_VFORK_CLOSE, 2);
         vfork_exec_step(argv[0], P_VFORK_IMAGE_CLOSE, 3);
+        exec_status_step(argv[0]);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

@@ -19,7 +19,9 @@ from attacks.families.redteam_r16 import (
     P_EXEC_AFTER,
     P_EXEC_BEFORE,
     P_EXEC_STATUS,
+    P_EXEC_WAITID,
     P_FILES_CHILD,
+    P_FORK_WAITID,
     P_POLL_SLOTS,
     P_RENEW_AFTER,
     P_VFORK_CLOSE,
@@ -86,3 +88,6 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert phases.get(P_VFORK_IMAGE_CLOSE + 1) == 1
     # the exec'd child exited 7 (127: the predecessor design refuses the exec)
     assert phases.get(P_EXEC_STATUS + 1) == (0x7F00 if mode == "mprotect" else 0x700)
+    waitids = {m.phase: m.args[:2] for m in out.markers if m.pid == out.init_pid}
+    assert waitids.get(P_EXEC_WAITID + 1) == (1, 127 if mode == "mprotect" else 7)
+    assert waitids.get(P_FORK_WAITID + 1) == (1, 7)      # CLD_EXITED, status 7

@@ -18,6 +18,7 @@ the property it breaks (`gap`).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
@@ -31,7 +32,7 @@ FDS = "secret_r16_fds"
 P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
-P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS = 724, 726
+P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -361,3 +362,51 @@ def rc_exec_child_status(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write_u32(a.memo["status"], 0)
         a.note("wait4's status for the exec'd child rewritten as 0")
+
+
+CLD_EXITED = 1
+SI_STATUS = 24                           # siginfo_t's si_status offset (after si_pid, si_uid)
+
+
+def _waitid_forged(phase: int) -> Callable[[Outcome], list[str]]:
+    def oracle(out: Outcome) -> list[str]:
+        return [f"the program took waitid's si_code {m.args[0]}, si_status {m.args[1]} for "
+                "a child that exited with status 7"
+                for m in program_markers(out, phase + 1)
+                if (m.args[0], m.args[1]) != (CLD_EXITED, 7)][:1]
+    return oracle
+
+
+def _waitid_status(*, id: str, phase: int, who: str, gap: str) -> None:  # noqa: A002
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["info"] = args[0]
+
+        # Not once: the parent's waitid() may block first (the child has not exited yet).
+        @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["waitid"], during=phase, once=False)
+        def _(a: Adversary, **_: object) -> None:
+            if a.memo.get("done") or a.reg("x0") != 0:
+                return
+            a.memo["done"] = True
+            a.kernel.uaccess.write_u32(a.memo["info"] + SI_STATUS, 0)
+            a.note("waitid's si_status rewritten as 0")
+
+    doc = steps_doc(
+        f"1. The program (secret_r16_fds -V, step 9) makes {who} that exits with status 7; "
+        "the parent reaps it with waitid(P_PID, WEXITED) and acts on si_code and "
+        "si_status.",
+        "2. Serve everything honestly, then rewrite si_status as 0 before the parent runs "
+        "again: the parent takes the job for a success.")
+    scenario(id=id, title=f"Report {who}, which exited 7, as exited 0 through waitid()",
+             family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
+             args=(VFORK_STEP,), oracle=_waitid_forged(phase), gap=gap,
+             silent="where the exec'd image never runs (the predecessor design refuses a "
+                    "confidential execve) the child exits 127 instead",
+             prop="The status waitid reports (CLD_EXITED, si_status) for a fork child that "
+                  "called exit_group(7) says it exited with 7.")(documented(steps, doc))
+
+
+_waitid_status(id="RC-032", phase=P_EXEC_WAITID, gap="P5",
+               who="a vfork child whose exec'd image")
+_waitid_status(id="RC-033", phase=P_FORK_WAITID, gap="P5", who="a fork child (no exec)")

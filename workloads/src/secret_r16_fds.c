@@ -58,7 +58,9 @@
  *      descriptor it inherited ("-c M") before it writes its byte.
  *   9. (Run with step 7.)  A vfork child runs the program with "-q" through execve():
  *      that image exits with status 7 at once; the parent reaps it and announces the
- *      status wait4() wrote.
+ *      status wait4() wrote.  Then the same reaped with waitid(P_PID, WEXITED) (si_code
+ *      and si_status announced), and a plain fork child (no exec) that exits 7, reaped
+ *      with waitid.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -93,6 +95,8 @@
 #define P_VFORK_CLOSE 720   /* the same, the vfork child closes its copy before its exec */
 #define P_VFORK_IMAGE_CLOSE 724  /* the same, the child's new image closes the inherited copy */
 #define P_EXEC_STATUS 726   /* next: vfork, the child's image exits 7; P_x + 1: x2 wait4's status */
+#define P_EXEC_WAITID 728   /* the same reaped by waitid: x2 si_code, x3 si_status; x2 info */
+#define P_FORK_WAITID 730   /* a fork child (no exec) exits 7, reaped by waitid; the same */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -397,6 +401,28 @@ static void exec_status_step(const char *self)
     marker(P_EXEC_STATUS + 1, status, pid, 0, 0);
 }
 
+/* Step 9's waitid parts: the child exits 7 (after an exec of "-q" with `exec`, else at
+ * once), the parent reaps it with waitid(P_PID, WEXITED) and announces si_code and
+ * si_status. */
+static void waitid_status_step(const char *self, long phase, int exec)
+{
+    static char dash_q[] = "-q";
+    char *child_argv[] = {(char *)self, dash_q, 0};
+    char *child_envp[] = {0};
+    static int32_t info[32];                 /* siginfo_t: 128 bytes */
+    memset(info, 0, sizeof info);
+    marker(phase, (long)info, 0, 0, 0);
+    long pid = sys6(SYS_clone, exec ? CLONE_VM_ | CLONE_VFORK_ | 17 : 17, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        if (exec)
+            sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit_group, exec ? 127 : 7, 0, 0, 0, 0, 0);
+    }
+    if (pid > 0)
+        sys6(SYS_waitid, 1 /* P_PID */, pid, (long)info, 4 /* WEXITED */, 0, 0);
+    marker(phase + 1, info[2], info[6], pid, 0);   /* si_code, si_status */
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -494,6 +520,8 @@ int main(int argc, char **argv)
         vfork_exec_step(argv[0], P_VFORK_CLOSE, 2);
         vfork_exec_step(argv[0], P_VFORK_IMAGE_CLOSE, 3);
         exec_status_step(argv[0]);
+        waitid_status_step(argv[0], P_EXEC_WAITID, 1);
+        waitid_status_step(argv[0], P_FORK_WAITID, 0);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

@@ -24,6 +24,8 @@ from attacks.families.redteam_r16 import (
     P_FORK_WAITID,
     P_POLL_SLOTS,
     P_RENEW_AFTER,
+    P_SIGCHLD_FD,
+    P_SIGCHLD_WAIT,
     P_VFORK_CLOSE,
     P_VFORK_EXEC,
     P_VFORK_EXEC_CHILD,
@@ -91,3 +93,5 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     waitids = {m.phase: m.args[:2] for m in out.markers if m.pid == out.init_pid}
     assert waitids.get(P_EXEC_WAITID + 1) == (1, 127 if mode == "mprotect" else 7)
     assert waitids.get(P_FORK_WAITID + 1) == (1, 7)      # CLD_EXITED, status 7
+    assert waitids.get(P_SIGCHLD_WAIT + 1) == (1, 7)
+    assert waitids.get(P_SIGCHLD_FD + 1) == (1, 7)

@@ -33,6 +33,7 @@ P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
+P_SIGCHLD_WAIT, P_SIGCHLD_FD = 732, 734
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -368,9 +369,9 @@ CLD_EXITED = 1
 SI_STATUS = 24                           # siginfo_t's si_status offset (after si_pid, si_uid)
 
 
-def _waitid_forged(phase: int) -> Callable[[Outcome], list[str]]:
+def _waitid_forged(phase: int, source: str = "waitid's") -> Callable[[Outcome], list[str]]:
     def oracle(out: Outcome) -> list[str]:
-        return [f"the program took waitid's si_code {m.args[0]}, si_status {m.args[1]} for "
+        return [f"the program took {source} code {m.args[0]}, status {m.args[1]} for "
                 "a child that exited with status 7"
                 for m in program_markers(out, phase + 1)
                 if (m.args[0], m.args[1]) != (CLD_EXITED, 7)][:1]
@@ -410,3 +411,44 @@ def _waitid_status(*, id: str, phase: int, who: str, gap: str) -> None:  # noqa:
 _waitid_status(id="RC-032", phase=P_EXEC_WAITID, gap="P5",
                who="a vfork child whose exec'd image")
 _waitid_status(id="RC-033", phase=P_FORK_WAITID, gap="P5", who="a fork child (no exec)")
+
+
+SSI_STATUS = 40                          # struct signalfd_siginfo's ssi_status offset
+
+
+def _sigchld_status(*, id: str, phase: int, call: str, offset: int, size: int,  # noqa: A002
+                    gap: str) -> None:
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+            a.memo["info"] = args[0]
+
+        # Not once: the call may block first (the child has not exited yet).
+        @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS[call], during=phase, once=False)
+        def _(a: Adversary, **_: object) -> None:
+            if a.memo.get("done") or a.reg("x0") != size:
+                return
+            a.memo["done"] = True
+            a.kernel.uaccess.write_u32(a.memo["info"] + offset, 0)
+            a.note(f"{call}'s SIGCHLD status rewritten as 0")
+
+    what = "rt_sigtimedwait()" if call == "rt_sigtimedwait" else "a signalfd read()"
+    doc = steps_doc(
+        "1. The program (secret_r16_fds -V, step 10) blocks SIGCHLD and makes a vfork() "
+        f"child that exits with status 7; it takes the SIGCHLD with {what} and acts on its code and "
+        "status (CLD_EXITED, 7), then reaps the child.",
+        "2. Serve everything honestly, then rewrite the status in the record as 0 before the "
+        "parent runs again: the parent takes the job for a success.")
+    scenario(id=id, title=f"Report a vfork child that exited 7 as exited 0 in the SIGCHLD "
+                          f"{what} gives",
+             family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
+             args=(VFORK_STEP,), oracle=_waitid_forged(phase, f"the SIGCHLD {what} gave:"),
+             gap=gap,
+             prop="The SIGCHLD a fork child's exit_group(7) raises says CLD_EXITED with "
+                  "status 7, wherever the program takes it.")(documented(steps, doc))
+
+
+_sigchld_status(id="RC-034", phase=P_SIGCHLD_WAIT, call="rt_sigtimedwait",
+                offset=SI_STATUS, size=17, gap="P5")
+_sigchld_status(id="RC-035", phase=P_SIGCHLD_FD, call="read", offset=SSI_STATUS, size=128,
+                gap="P5")

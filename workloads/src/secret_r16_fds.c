@@ -61,6 +61,9 @@
  *      status wait4() wrote.  Then the same reaped with waitid(P_PID, WEXITED) (si_code
  *      and si_status announced), and a plain fork child (no exec) that exits 7, reaped
  *      with waitid.
+ *  10. (Run with step 7.)  A vfork child exits 7 with SIGCHLD blocked; the parent takes
+ *      the SIGCHLD with rt_sigtimedwait() and announces its si_code and si_status, then
+ *      the same read from a signalfd (ssi_code, ssi_status); it reaps the child each time.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -97,6 +100,8 @@
 #define P_EXEC_STATUS 726   /* next: vfork, the child's image exits 7; P_x + 1: x2 wait4's status */
 #define P_EXEC_WAITID 728   /* the same reaped by waitid: x2 si_code, x3 si_status; x2 info */
 #define P_FORK_WAITID 730   /* a fork child (no exec) exits 7, reaped by waitid; the same */
+#define P_SIGCHLD_WAIT 732  /* its SIGCHLD taken by rt_sigtimedwait: x2 the siginfo; the same */
+#define P_SIGCHLD_FD 734    /* its SIGCHLD read from a signalfd: x2 the record; the same */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -423,6 +428,39 @@ static void waitid_status_step(const char *self, long phase, int exec)
     marker(phase + 1, info[2], info[6], pid, 0);   /* si_code, si_status */
 }
 
+/* Step 10: a vfork child exits 7 with SIGCHLD blocked; the parent takes the SIGCHLD with
+ * rt_sigtimedwait() (or reads it from a signalfd) and announces its code and status, then
+ * reaps the child. */
+static void sigchld_step(long phase, int via_signalfd)
+{
+    uint64_t set = 1UL << (17 - 1);          /* SIGCHLD */
+    static int32_t info[32];                 /* siginfo_t or signalfd_siginfo: 128 bytes */
+    memset(info, 0, sizeof info);
+    sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&set, 0, 8, 0, 0);
+    long sfd = via_signalfd ? sys6(SYS_signalfd4, -1, (long)&set, 8, 0, 0, 0) : -1;
+    marker(phase, (long)info, 0, 0, 0);
+    /* vfork: the parent runs again once the child has exited (its SIGCHLD pending). */
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 7, 0, 0, 0, 0, 0);
+    long code = -1, status = -1;
+    if (via_signalfd && sys6(SYS_read, sfd, (long)info, sizeof info, 0, 0, 0) == sizeof info) {
+        code = info[2];                      /* ssi_code */
+        status = info[10];                   /* ssi_status */
+    } else if (!via_signalfd && sys6(SYS_rt_sigtimedwait, (long)&set, (long)info, 0, 8, 0, 0)
+               == 17) {
+        code = info[2];                      /* si_code */
+        status = info[6];                    /* si_status */
+    }
+    int st = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
+    marker(phase + 1, code, status, 0, 0);
+    sys6(SYS_rt_sigprocmask, 1 /* SIG_UNBLOCK */, (long)&set, 0, 8, 0, 0);
+    if (sfd >= 0)
+        sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -522,6 +560,8 @@ int main(int argc, char **argv)
         exec_status_step(argv[0]);
         waitid_status_step(argv[0], P_EXEC_WAITID, 1);
         waitid_status_step(argv[0], P_FORK_WAITID, 0);
+        sigchld_step(P_SIGCHLD_WAIT, 0);
+        sigchld_step(P_SIGCHLD_FD, 1);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

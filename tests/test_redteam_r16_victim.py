@@ -22,6 +22,7 @@ from attacks.families.redteam_r16 import (
     P_EXEC_WAITID,
     P_FILES_CHILD,
     P_FORK_WAITID,
+    P_MEMFD_OTHER,
     P_POLL_SLOTS,
     P_RENEW_AFTER,
     P_SIGCHLD_FD,
@@ -51,6 +52,8 @@ def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
         assert reported.get(phase + 1) == 1, phase
     # ppoll reported the eventfd's slot alone
     assert [m.args[:3] for m in out.markers if m.phase == P_POLL_SLOTS + 1] == [(1, 4, 0)]
+    # the new memfd's header read as zeros
+    assert [m.args[0] for m in out.markers if m.phase == P_MEMFD_OTHER + 1] == [0]
 
 
 @pytest.mark.parametrize("mode", ("off", "on"))

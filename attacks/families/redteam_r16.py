@@ -33,7 +33,7 @@ P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
-P_SIGCHLD_WAIT, P_SIGCHLD_FD = 732, 734
+P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER = 732, 734, 736
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -452,3 +452,25 @@ _sigchld_status(id="RC-034", phase=P_SIGCHLD_WAIT, call="rt_sigtimedwait",
                 offset=SI_STATUS, size=17, gap="P5")
 _sigchld_status(id="RC-035", phase=P_SIGCHLD_FD, call="read", offset=SSI_STATUS, size=128,
                 gap="P5")
+
+
+@scenario(id="RC-036", title="Serve a new memfd's page with the page another open memfd holds",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=FDS,
+          prop="A memfd's pages are its own: a new memfd's page reads as zeros, never as the "
+               "page another memfd of the program holds.")
+def rc_memfd_other(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds, step 11) fills memfd A's page (mapped MAP_SHARED)
+    with a copy of the secret and unmaps it, A still open (the Guardian holds the frame
+    for A); it then maps a new memfd B MAP_SHARED and writes out its 64-byte header.
+    2. Before B's mmap, make B's page cache A's: the kernel's record of B's pages is A's
+    (without a Guardian: B's file holds A's bytes).
+    3. B's fault maps A's held frame: the program writes out the secret."""
+    @adv.on(Point.MARKER, phase=P_MEMFD_OTHER)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        fa, fb = a.init.fds.get(args[0]), a.init.fds.get(args[1])
+        if not a.guarded or fa.memfd_pages is None or fa.memfd_pages.pages is None:
+            fb.pwrite(fa.pread(4096, 0), 0)
+            a.note("memfd B's file given A's bytes")
+            return
+        fb.memfd_pages = fa.memfd_pages
+        a.note("memfd B's page cache is A's (its held frame)")

@@ -26,6 +26,9 @@
  *      slot 0 an eventfd (POLLOUT), slot 1 freed (fd -1, its record's memory reused for
  *      a copy of the secret); the record of each slot whose revents is not zero is
  *      logged.  Linux never reports anything for a negative fd.
+ *  11. (Run with steps 1-4.)  memfd A's page (mapped MAP_SHARED) holds a copy of the
+ *      secret and is unmapped while A stays open; a new memfd B's page, mapped MAP_SHARED,
+ *      is a fresh record whose 64-byte header (zeros) is written out.
  *   5. Exec: seventeen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
@@ -102,6 +105,7 @@
 #define P_FORK_WAITID 730   /* a fork child (no exec) exits 7, reaped by waitid; the same */
 #define P_SIGCHLD_WAIT 732  /* its SIGCHLD taken by rt_sigtimedwait: x2 the siginfo; the same */
 #define P_SIGCHLD_FD 734    /* its SIGCHLD read from a signalfd: x2 the record; the same */
+#define P_MEMFD_OTHER 736   /* x2 memfd A (holds the secret), x3 memfd B (new); next: map B */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -461,6 +465,35 @@ static void sigchld_step(long phase, int via_signalfd)
         sys6(SYS_close, sfd, 0, 0, 0, 0, 0);
 }
 
+/* Step 11: memfd A, one page mapped MAP_SHARED, holds a copy of the secret and is
+ * unmapped while A stays open; memfd B, new, one page mapped MAP_SHARED, is a fresh shared
+ * record whose 64-byte header (zeros: a new memfd reads as zeros) is written out. */
+static void memfd_other_step(void)
+{
+    long a = sys6(SYS_memfd_create, (long)"r16-keys", 0, 0, 0, 0, 0);
+    long b = sys6(SYS_memfd_create, (long)"r16-record", 0, 0, 0, 0, 0);
+    sys6(SYS_ftruncate, a, PAGE, 0, 0, 0, 0);
+    sys6(SYS_ftruncate, b, PAGE, 0, 0, 0, 0);
+    long pa = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+    if (valid(pa)) {
+        memcpy((void *)pa, secret, SECRET_LEN);
+        sys6(SYS_munmap, pa, PAGE, 0, 0, 0, 0);
+    }
+    marker(P_MEMFD_OTHER, a, b, 0, 0);
+    long pb = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+    long nonzero = -1;
+    if (valid(pb)) {
+        log_bytes((const void *)pb, 64);
+        nonzero = 0;
+        for (int i = 0; i < 64; i++)
+            nonzero += ((const uint8_t *)pb)[i] != 0;
+        sys6(SYS_munmap, pb, PAGE, 0, 0, 0, 0);
+    }
+    marker(P_MEMFD_OTHER + 1, nonzero, 0, 0, 0);
+    sys6(SYS_close, a, 0, 0, 0, 0, 0);
+    sys6(SYS_close, b, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -572,6 +605,7 @@ int main(int argc, char **argv)
         released_step(P_CR_UNSHARE, 2);
         released_step(P_FILES_CHILD, 3);
         poll_slots_step();
+        memfd_other_step();
     }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -22,6 +22,7 @@ import re
 import struct
 
 from abi import Status
+from abi.close_on_exec import made_cloexec
 from abi.descriptors import (
     AT_FDCWD,
     CLONE_FILES,
@@ -35,7 +36,6 @@ from abi.descriptors import (
     FIOCLEX,
     FIONCLEX,
     INT_MAX,
-    MFD_CLOEXEC,
     NEW_FD_PAIR,
     NEW_FD_RESULT,
     NR_CHDIR,
@@ -54,7 +54,6 @@ from abi.descriptors import (
     NR_SIGNALFD4,
     NR_UNSHARE,
     O_ACCMODE,
-    O_CLOEXEC,
     O_RDONLY,
     O_WRONLY,
     RESOLVE_IN_ROOT,
@@ -196,6 +195,10 @@ class Descriptors:
         return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     # --- the return of a syscall ----------------------------------------------------------
+    def _read_u64(self, slot: Slot, va: int) -> int | None:
+        raw = self.memory.read(va, 8, slot.root)
+        return struct.unpack("<Q", raw)[0] if raw is not None and len(raw) == 8 else None
+
     def _reads_make_fds(self, table: FileTable, fd: int) -> bool:
         """Whether a read of `fd` may install descriptors: a fanotify one, or one the
         Guardian does not know (inherited)."""
@@ -282,8 +285,10 @@ class Descriptors:
         made = self._new_fds(slot, ret) if nr != NR_CLOSE_RANGE else []
         for fd in made:
             table.free.pop(fd, None)
+        # The mark the making call's own flags set (EFD_CLOEXEC, SOCK_CLOEXEC, a pidfd...).
+        cloexec = bool(made_cloexec(nr, a, lambda va: self._read_u64(slot, va)))
         if nr == NR_FANOTIFY_INIT:
-            table.fds[ret] = OpenFile(reads_make_fds=True)
+            table.fds[ret] = OpenFile(cloexec=cloexec, reads_make_fds=True)
             return
         if nr == NR_GETPID:
             table.pids.add(ret)
@@ -295,18 +300,16 @@ class Descriptors:
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
             name = self._read_name(slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
-            table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC), access=flags & O_ACCMODE)
+            table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = src.copied(cmd == F_DUPFD_CLOEXEC) if src else \
-                OpenFile(None, cmd == F_DUPFD_CLOEXEC)
+            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_DUP3:
             src = table.fds.get(_s32(a[0]))
-            table.fds[ret] = src.copied(bool(a[2] & O_CLOEXEC)) if src else \
-                OpenFile(None, bool(a[2] & O_CLOEXEC))
+            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
-            table.fds[ret] = OpenFile(None, bool(a[1] & MFD_CLOEXEC), self.memfds_made)
+            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(_s32(a[0]))
@@ -337,7 +340,7 @@ class Descriptors:
         else:
             new = self._new_fds(slot, ret)
             for fd in new:
-                table.fds[fd] = OpenFile()
+                table.fds[fd] = OpenFile(cloexec=cloexec)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+from collections.abc import Iterable
 
 from abi import Status
 from abi.close_on_exec import made_cloexec
@@ -43,6 +44,7 @@ from abi.descriptors import (
     NR_CLOSE_RANGE,
     NR_DUP,
     NR_DUP3,
+    NR_EXECVE,
     NR_FCHDIR,
     NR_FCNTL,
     NR_GETPID,
@@ -372,6 +374,29 @@ class Descriptors:
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
+
+    def note_exec_borrowed(self, slot: Slot) -> None:
+        """A vfork child's execve left the address space it borrowed (the parent's, which
+        lives on, so no EXIT_DOMAIN says so): as for any exec its descriptors without
+        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space
+        goes (a copy since the vfork, without CLONE_FILES): it holds nothing there any more,
+        so a file only the parent still holds is released when the parent closes it."""
+        if (slot.root, slot.thread) in self.tables:     # (the parent may have run first)
+            self.note_exec(slot)
+            self.end_threads([(slot.root, slot.thread)])
+
+    def note_vfork_left(self, root: int, child: int, slots: Iterable[Slot]) -> None:
+        """A vfork parent runs again, so its child (thread `child`, on the parent's space
+        `root`) has left that space (Linux holds the parent until then): by execve
+        (`note_exec_borrowed`), or by its end, which closes the table it had (a table it
+        shares through CLONE_FILES lives on with its other holders)."""
+        key = (root, child)
+        in_exec = next((s for s in slots if (s.root, s.thread) == key and s.nr == NR_EXECVE),
+                       None)
+        if in_exec is not None:
+            self.note_exec_borrowed(in_exec)
+        else:
+            self.end_threads([key])
 
     def start(self, root: int, thread: int) -> None:
         """CREATE_DOMAIN: the first thread's table.  The user's launch gives one the

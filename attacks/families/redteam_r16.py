@@ -150,11 +150,6 @@ _EXEC_WAYS = (
 )
 
 
-# The ways whose registration still reaches the new image with the Guardian on: a
-# close-on-exec mark the creating call set (its flags argument) is not taken as one.
-OPEN_AT_EXEC = {2, 6, 7, 8, 9, 10, 11, 12, 16}
-
-
 def _exec_scenario(index: int, way: str, how: str) -> None:
     def steps(adv: Adversary) -> None:
         @adv.on(Point.MARKER, phase=P_EXEC_BEFORE)
@@ -177,7 +172,6 @@ def _exec_scenario(index: int, way: str, how: str) -> None:
              title=f"Report after exec the registration of a descriptor closed at the exec "
                    f"by {way}",
              family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(EXEC_STEP,),
-             gap="P7" if index in OPEN_AT_EXEC else "",
              silent="where the exec'd image never runs (the predecessor design refuses a "
                     "confidential execve) there is no wait to answer",
              prop=f"A descriptor marked close-on-exec by {way} is closed by execve(): the "
@@ -234,7 +228,6 @@ def _vfork_exec(*, id: str, phase: int, who: str) -> None:  # noqa: A002
     scenario(id=id, title=f"A vfork child's exec drops a close-on-exec copy ({who}); report "
                           "the registration after the parent closes its own",
              family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(VFORK_STEP,),
-             gap="P7",
              silent="where the exec'd image never runs (the predecessor design refuses a "
                     "confidential execve) the child still holds the file",
              prop="A fork child's execve() closes its close-on-exec descriptors: once the "
@@ -312,7 +305,6 @@ _poll_slots(id="RC-028", result=2, slot0=POLLOUT, slot1=POLLERR,
 @scenario(id="RC-030", title="A vfork child's new image closes the descriptor it inherited; "
                              "report the registration after the parent closes its own",
           family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(VFORK_STEP,),
-          gap="P7",
           silent="where the exec'd image never runs (the predecessor design refuses a "
                  "confidential execve) the child exits instead",
           prop="A descriptor a fork child's exec'd image inherited is the same open file: "

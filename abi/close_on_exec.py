@@ -95,6 +95,10 @@ _BY_NAME: dict[str, CloexecMark] = {
     "bpf": ALWAYS,                       # maps, programs, links, BTF, iterators, tokens
 }
 CLOEXEC_MARKS: dict[int, CloexecMark] = {_NR[n]: m for n, m in _BY_NAME.items() if n in _NR}
+#: Calls that make descriptors each by an operation's own flag (an io_uring submission's
+#: open or accept flags, an ioctl request's): no one rule per call.
+PER_OPERATION = frozenset(_NR[n] for n in ("io_uring_enter", "io_uring_register", "ioctl")
+                          if n in _NR)
 #: fcntl's commands that make a descriptor -> whether it is close-on-exec.
 FCNTL_MAKES = {F_DUPFD: False, F_DUPFD_CLOEXEC: True}
 #: Every call the descriptor-table contract says makes a descriptor the Guardian follows.

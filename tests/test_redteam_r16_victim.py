@@ -26,6 +26,7 @@ from attacks.families.redteam_r16 import (
     P_POLL_SLOTS,
     P_RENEW_AFTER,
     P_SIGCHLD_FD,
+    P_SIGCHLD_HANDLER,
     P_SIGCHLD_WAIT,
     P_VFORK_CLOSE,
     P_VFORK_EXEC,
@@ -98,3 +99,4 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert waitids.get(P_FORK_WAITID + 1) == (1, 7)      # CLD_EXITED, status 7
     assert waitids.get(P_SIGCHLD_WAIT + 1) == (1, 7)
     assert waitids.get(P_SIGCHLD_FD + 1) == (1, 7)
+    assert waitids.get(P_SIGCHLD_HANDLER + 1) == (1, 7)

@@ -1,18 +1,23 @@
-"""Red-team round sixteen: epoll registrations whose file goes a less common way.
+"""Red-team round sixteen: descriptors that go a less common way, and a child's exit told
+other ways than wait4.
 
-The Guardian retires an epoll registration when the file it watches is released.
-Besides close(), dup3() over it and a reaped fork child, Linux releases a descriptor
-through close_range() (with or without CLOSE_RANGE_UNSHARE), through a close in another
-process sharing the table (CLONE_FILES), and at execve() for each descriptor marked
-close-on-exec, whichever way the mark was set (ioctl FIOCLEX, fcntl F_SETFD, a creation
-flag such as EFD_CLOEXEC, close_range's CLOSE_RANGE_CLOEXEC, dup3's O_CLOEXEC, fcntl
-F_DUPFD_CLOEXEC).  These scenarios release the watched eventfd one of those ways, let the
-program reuse the registered record's memory for a copy of the secret, and then report
-the retired registration's data.  The victim is `secret_r16_fds`
-(workloads/src/secret_r16_fds.c), which logs the record an epoll event names.  Each holds
-only the kernel's powers (its dispatch, the result it returns, the user access the call
-being served grants).  Where an attack still gets through with the Guardian on, it names
-the property it breaks (`gap`).
+The Guardian retires an epoll registration when the file it watches is released.  Besides
+close(), dup3() over it and a reaped fork child, Linux releases a descriptor through
+close_range() (with or without CLOSE_RANGE_UNSHARE), through a close in another process
+sharing the table (CLONE_FILES), at execve() for each descriptor marked close-on-exec,
+whichever way the mark was set (ioctl FIOCLEX, fcntl F_SETFD, close_range's
+CLOSE_RANGE_CLOEXEC, dup3's O_CLOEXEC, fcntl F_DUPFD_CLOEXEC, or the creating call's own
+flag: EFD_CLOEXEC, TFD_CLOEXEC, SFD_CLOEXEC, O_CLOEXEC of pipe2, SOCK_CLOEXEC, EPOLL_CLOEXEC,
+a pidfd), and at a fork child's execve() or in the image it runs.  These scenarios release
+the watched file one of those ways, let the program reuse the registered record's memory
+for a copy of the secret, then report the retired registration's data.  A second group
+asks whether the status of a child that called exit_group(7) holds wherever the program
+reads it (wait4 for an exec'd child, waitid, SIGCHLD through rt_sigtimedwait, a signalfd
+or an SA_SIGINFO handler), and whether ppoll and a new memfd's page keep their contracts.
+The victim is `secret_r16_fds` (workloads/src/secret_r16_fds.c).  Each scenario holds only
+the kernel's powers (its dispatch, scheduler and signal queue, the result it returns, the
+user access the call being served grants, its own records of files).  Where an attack
+still gets through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from attacks.hooks import Point
 from attacks.moves import program_markers
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario, steps_doc
+from kernel_model.signals import pack_siginfo
 
 RT = "rt16"
 FDS = "secret_r16_fds"
@@ -33,7 +39,7 @@ P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
-P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER = 732, 734, 736
+P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER, P_SIGCHLD_HANDLER = 732, 734, 736, 738
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -474,3 +480,27 @@ def rc_memfd_other(adv: Adversary) -> None:
             return
         fb.memfd_pages = fa.memfd_pages
         a.note("memfd B's page cache is A's (its held frame)")
+
+
+SIGCHLD = 17
+
+
+@scenario(id="RC-037", title="Deliver a child's SIGCHLD to its SA_SIGINFO handler as exited 0, "
+                             "the child having exited 7",
+          family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
+          args=(VFORK_STEP,), oracle=_waitid_forged(P_SIGCHLD_HANDLER, "the SIGCHLD handler's"),
+          gap="P5",
+          prop="The siginfo a SIGCHLD handler receives for a fork child's exit_group(7) says "
+               "CLD_EXITED with status 7.")
+def rc_sigchld_handler(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 12) installs a SIGCHLD handler with
+    SA_SIGINFO that notes si_code and si_status, makes a vfork() child that exits with
+    status 7 and reaps it; it acts on what the handler noted.
+    2. When the parent's vfork returns (the SIGCHLD is pending), replace the queued siginfo
+    with one saying CLD_EXITED, status 0, the child's pid: the handler notes a success."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_SIGCHLD_HANDLER)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        a.init.pending.discard(SIGCHLD)
+        a.init.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child, status=0))
+        a.note(f"the SIGCHLD queued for child {child} says exited 0")

@@ -67,6 +67,8 @@
  *  10. (Run with step 7.)  A vfork child exits 7 with SIGCHLD blocked; the parent takes
  *      the SIGCHLD with rt_sigtimedwait() and announces its si_code and si_status, then
  *      the same read from a signalfd (ssi_code, ssi_status); it reaps the child each time.
+ *  12. (Run with step 7.)  A SIGCHLD handler (SA_SIGINFO) notes si_code and si_status; a
+ *      vfork child exits 7; the parent reaps it and announces what the handler noted.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -106,6 +108,7 @@
 #define P_SIGCHLD_WAIT 732  /* its SIGCHLD taken by rt_sigtimedwait: x2 the siginfo; the same */
 #define P_SIGCHLD_FD 734    /* its SIGCHLD read from a signalfd: x2 the record; the same */
 #define P_MEMFD_OTHER 736   /* x2 memfd A (holds the secret), x3 memfd B (new); next: map B */
+#define P_SIGCHLD_HANDLER 738  /* next: vfork, the child exits 7; P_x + 1: the handler's code, status */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -494,6 +497,40 @@ static void memfd_other_step(void)
     sys6(SYS_close, b, 0, 0, 0, 0, 0);
 }
 
+/* Step 12: a SIGCHLD handler (SA_SIGINFO) notes the code and status its siginfo gives; a
+ * vfork child exits 7; the parent reaps it and announces what the handler noted. */
+static volatile int32_t chld_code = -1, chld_status = -1;
+
+static void chld_hook(int sig, void *info, void *uc)
+{
+    (void)uc;
+    if (sig == 17) {
+        chld_code = ((const int32_t *)info)[2];
+        chld_status = ((const int32_t *)info)[6];
+    }
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static void sigchld_handler_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)chld_hook, 4 /* SA_SIGINFO */, 0, 0};
+    sys6(SYS_rt_sigaction, 17, (long)&act, 0, 8, 0, 0);
+    marker(P_SIGCHLD_HANDLER, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 7, 0, 0, 0, 0, 0);
+    int st = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
+    marker(P_SIGCHLD_HANDLER + 1, chld_code, chld_status, pid, 0);
+    act.handler = 0;                                    /* SIG_DFL again */
+    act.flags = 0;
+    sys6(SYS_rt_sigaction, 17, (long)&act, 0, 8, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -595,6 +632,7 @@ int main(int argc, char **argv)
         waitid_status_step(argv[0], P_FORK_WAITID, 0);
         sigchld_step(P_SIGCHLD_WAIT, 0);
         sigchld_step(P_SIGCHLD_FD, 1);
+        sigchld_handler_step();
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

@@ -18,6 +18,7 @@ from attacks.families.redteam_r16 import (
     P_CR_UNSHARE,
     P_EXEC_AFTER,
     P_EXEC_BEFORE,
+    P_EXEC_REAPED,
     P_EXEC_STATUS,
     P_EXEC_WAITID,
     P_FILES_CHILD,
@@ -92,6 +93,7 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert phases.get(P_VFORK_EXEC_CHILD + 1) == 1
     assert phases.get(P_VFORK_CLOSE + 1) == 1
     assert phases.get(P_VFORK_IMAGE_CLOSE + 1) == 1
+    assert phases.get(P_EXEC_REAPED + 1) == 1
     # the exec'd child exited 7 (127: the predecessor design refuses the exec)
     assert phases.get(P_EXEC_STATUS + 1) == (0x7F00 if mode == "mprotect" else 0x700)
     waitids = {m.phase: m.args[:2] for m in out.markers if m.pid == out.init_pid}

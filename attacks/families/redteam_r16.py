@@ -40,6 +40,7 @@ P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
 P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER, P_SIGCHLD_HANDLER = 732, 734, 736, 738
+P_EXEC_REAPED = 740
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
@@ -504,3 +505,24 @@ def rc_sigchld_handler(adv: Adversary) -> None:
         a.init.pending.discard(SIGCHLD)
         a.init.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child, status=0))
         a.note(f"the SIGCHLD queued for child {child} says exited 0")
+
+
+@scenario(id="RC-038", title="Report the registration of a file whose other copy went with an "
+                             "exec'd child that was reaped",
+          family=RT, goal=Goal.LEAK, rules=RULES + ("G-WAIT-REAPED",), program=FDS,
+          args=(VFORK_STEP,), gap="P7",
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) the child exits 127 instead",
+          prop="A fork child wait4 reported reaped holds no descriptor, whether or not it "
+               "exec'd: once the parent closes its own copy, the file is released and its "
+               "registration never reported again.")
+def rc_exec_child_reaped(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 13) registers an eventfd with epoll (not
+    close-on-exec) and makes a vfork() child that runs the program through execve() with
+    "-q" (the image exits 7 at once, its inherited eventfd with it); the parent reaps it
+    with wait4(), closes its own copy (the last), reuses the record's memory for a copy of
+    the secret and registers a second record.
+    2. Serve everything honestly.
+    3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer: the program logs the secret."""
+    _report(adv, P_EXEC_REAPED)

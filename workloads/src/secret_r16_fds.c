@@ -67,6 +67,11 @@
  *  10. (Run with step 7.)  A vfork child exits 7 with SIGCHLD blocked; the parent takes
  *      the SIGCHLD with rt_sigtimedwait() and announces its si_code and si_status, then
  *      the same read from a signalfd (ssi_code, ssi_status); it reaps the child each time.
+ *  13. (Run with step 7, after 12.)  An eventfd registered with epoll (not close-on-exec)
+ *      is inherited by a vfork child that runs the program with "-q" (exits 7); the
+ *      parent reaps it, closes its own copy (the last), reuses the record's memory for a
+ *      copy of the secret, registers a second record, waits once and logs each reported
+ *      record.
  *  12. (Run with step 7.)  A SIGCHLD handler (SA_SIGINFO) notes si_code and si_status; a
  *      vfork child exits 7; the parent reaps it and announces what the handler noted.
  *
@@ -108,6 +113,7 @@
 #define P_SIGCHLD_WAIT 732  /* its SIGCHLD taken by rt_sigtimedwait: x2 the siginfo; the same */
 #define P_SIGCHLD_FD 734    /* its SIGCHLD read from a signalfd: x2 the record; the same */
 #define P_MEMFD_OTHER 736   /* x2 memfd A (holds the secret), x3 memfd B (new); next: map B */
+#define P_EXEC_REAPED 740   /* P_x layout: the exec'd child holding the eventfd was reaped */
 #define P_SIGCHLD_HANDLER 738  /* next: vfork, the child exits 7; P_x + 1: the handler's code, status */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
@@ -531,6 +537,38 @@ static void sigchld_handler_step(void)
     sys6(SYS_rt_sigaction, 17, (long)&act, 0, 8, 0, 0);
 }
 
+/* Step 13: an eventfd registered with epoll (not close-on-exec) is inherited by a vfork
+ * child that runs the program with "-q" through execve() (that image exits 7 at once);
+ * the parent reaps it, closes its own copy (the last), reuses the record's memory for a
+ * copy of the secret, registers a second record, waits once and logs each reported one. */
+static void exec_reaped_step(const char *self)
+{
+    static char dash_q[] = "-q";
+    char *child_argv[] = {(char *)self, dash_q, 0};
+    char *child_envp[] = {0};
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-exec-reaped", 16);
+    memcpy(conns[1].name, "conn-live.......", 16);
+    add(ep, efd, &conns[0]);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+    }
+    int st = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);     /* the child is gone: this was the last copy */
+    memcpy(conns[0].name, secret, 16);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &conns[1]);
+    wait_and_log(ep, P_EXEC_REAPED, &conns[0], &conns[1]);
+    memset(conns, 0, sizeof conns);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -633,6 +671,7 @@ int main(int argc, char **argv)
         sigchld_step(P_SIGCHLD_WAIT, 0);
         sigchld_step(P_SIGCHLD_FD, 1);
         sigchld_handler_step();
+        exec_reaped_step(argv[0]);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

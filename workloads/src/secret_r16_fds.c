@@ -29,7 +29,7 @@
  *  11. (Run with steps 1-4.)  memfd A's page (mapped MAP_SHARED) holds a copy of the
  *      secret and is unmapped while A stays open; a new memfd B's page, mapped MAP_SHARED,
  *      is a fresh record whose 64-byte header (zeros) is written out.
- *   5. Exec: seventeen descriptors registered with one epoll instance, each made
+ *   5. Exec: eighteen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
  *      original closed; fcntl F_DUPFD_CLOEXEC, the original closed), then a timerfd
@@ -38,12 +38,13 @@
  *      instance (EPOLL_CLOEXEC), a pidfd (always close-on-exec), and three eventfds more
  *      (fcntl F_SETFD with FD_CLOEXEC | 2: Linux takes bit 0; close_range CLOSE_RANGE_
  *      CLOEXEC | CLOSE_RANGE_UNSHARE; close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)), and a
- *      connection accept4(SOCK_CLOEXEC) took from an AF_UNIX listener; the watching epoll
+ *      connection accept4(SOCK_CLOEXEC) took from an AF_UNIX listener, and /dev/random
+ *      opened with O_CLOEXEC; the watching epoll
  *      descriptor is not.  The program runs itself again through execve() with "-x N"
  *      (N the epoll descriptor): the new image places the secret, copies it into the
- *      seventeen records (same addresses: the same static image), registers one record
+ *      eighteen records (same addresses: the same static image), registers one record
  *      of its own for a new eventfd on the inherited instance, waits once and logs each
- *      reported record.  Linux dropped all seventeen registrations at the exec.
+ *      reported record.  Linux dropped all eighteen registrations at the exec.
  *   6. Exec of a close-on-exec epoll instance (EPOLL_CLOEXEC) watching an eventfd (not
  *      close-on-exec; its data a pointer to a record): the program runs itself again with
  *      "-y"; the new image makes a new epoll instance first (the lowest free descriptor:
@@ -99,8 +100,8 @@
 #define P_CR_OPEN_END 702
 #define P_CR_UNSHARE 704
 #define P_FILES_CHILD 706
-#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the seventeen records */
-#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 17, x4 the live one */
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the eighteen records */
+#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 18, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
 #define P_RENEW_AFTER 714
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
@@ -123,7 +124,7 @@
 #define CLONE_FILES_ 0x400
 #define FIOCLEX_ 0x5451
 #define EPOLLOUT_ 0x004
-#define EXEC_RECORDS 17
+#define EXEC_RECORDS 18
 #define CLOEXEC_ 0x80000   /* O_CLOEXEC = EFD_, TFD_, SFD_, SOCK_, EPOLL_CLOEXEC */
 #include "secret_common.h"
 
@@ -209,7 +210,8 @@ static void released_step(long phase, int how)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
-/* Step 5's records 6-12 and 16: a descriptor made close-on-exec by the call that makes it. */
+/* Step 5's records 6-12, 16 and 17: a descriptor made close-on-exec by the call that makes
+ * it. */
 static long made_cloexec(int i)
 {
     int pair[2] = {-1, -1};
@@ -232,6 +234,8 @@ static long made_cloexec(int i)
         return sys6(SYS_epoll_create1, CLOEXEC_, 0, 0, 0, 0, 0);
     case 12:
         return sys6(SYS_pidfd_open, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+    case 17:                                 /* a character device Linux polls */
+        return sys6(SYS_openat, AT_FDCWD, (long)"/dev/random", O_RDONLY | CLOEXEC_, 0, 0, 0);
     default: {
         /* A connection accepted with SOCK_CLOEXEC on an abstract AF_UNIX listener. */
         static const char addr[] = "\1\0\0r16-accept";  /* sun_family 1, abstract name */
@@ -246,7 +250,7 @@ static long made_cloexec(int i)
     }
 }
 
-/* Step 5, before the exec: seventeen close-on-exec registrations on a kept epoll instance. */
+/* Step 5, before the exec: eighteen close-on-exec registrations on a kept epoll instance. */
 static void exec_step(const char *self)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);

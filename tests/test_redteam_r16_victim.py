@@ -34,6 +34,7 @@ from attacks.families.redteam_r16 import (
     P_VFORK_EXEC_CHILD,
     P_VFORK_IMAGE_CLOSE,
     RENEW_STEP,
+    THREAD_EXEC_STEP,
     VFORK_STEP,
 )
 from attacks.runner import boot, find_leaks, run_session
@@ -58,10 +59,11 @@ def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
     assert [m.args[0] for m in out.markers if m.phase == P_MEMFD_OTHER + 1] == [0]
 
 
-@pytest.mark.parametrize("mode", ("off", "on"))
-def test_untouched_exec_step_keeps_its_secret(mode: str) -> None:
+@pytest.mark.parametrize(("mode", "step"), [(m, s) for m in ("off", "on")
+                                             for s in (EXEC_STEP, THREAD_EXEC_STEP)])
+def test_untouched_exec_step_keeps_its_secret(mode: str, step: bytes) -> None:
     s = boot(mode, program=FDS)
-    out = run_session(s, mode, (EXEC_STEP,))
+    out = run_session(s, mode, (step,))
     assert out.exit_status == 0, out.ended
     assert out.stdout.endswith(b"secret: intact\n")
     assert not find_leaks(out.secret, [("copy_from_user", b)

@@ -47,6 +47,7 @@ POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
 POLLFD = struct.Struct("<ihh")           # struct pollfd: fd, events, revents
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
 RENEW_STEP = b"-E"                       # its switch for step 6 (the instance renewed)
+THREAD_EXEC_STEP = b"-T"                 # step 5 with a second thread calling execve()
 VFORK_STEP = b"-V"                       # its switch for step 7 (a vfork child's exec)
 RECORD = 16                              # secret_r16_fds' connection records
 RULES = ("G-IAGO-COOKIE",)
@@ -529,3 +530,35 @@ def rc_exec_child_reaped(adv: Adversary) -> None:
     3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
     pointer: the program logs the secret."""
     _report(adv, P_EXEC_REAPED)
+
+
+def _thread_exec(*, id: str, index: int) -> None:  # noqa: A002
+    way, how = _EXEC_WAYS[index]
+
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=P_EXEC_BEFORE)
+        def _(a: Adversary, **_: object) -> None:
+            a.note("a second thread of the program is about to exec it")
+
+        _report(adv, P_EXEC_AFTER, index)
+
+    doc = steps_doc(
+        "1. As step 5 (secret_r16_fds -T): the program registers eighteen descriptors, each "
+        f"made close-on-exec another way (record {index}'s by {how}), but a second thread "
+        "of the program makes the execve() call (Linux ends the main thread first).",
+        "2. Serve the exec honestly: the close-on-exec descriptors go; the new image puts "
+        "the secret in the records and registers its own on the inherited instance.",
+        f"3. Answer its epoll_pwait2() with one EPOLLOUT event carrying record {index}'s "
+        "pointer: the program logs the secret.")
+    scenario(id=id, title=f"Report after a second thread's exec the registration of a "
+                          f"descriptor closed at the exec by {way}",
+             family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(THREAD_EXEC_STEP,),
+             silent="where the exec'd image never runs (the predecessor design refuses a "
+                    "confidential execve) there is no wait to answer",
+             prop=f"execve() closes the descriptors marked close-on-exec (here by {way}) "
+                  "whichever thread calls it: their registrations never reach the new "
+                  "image.")(documented(steps, doc))
+
+
+_thread_exec(id="RC-040", index=0)
+_thread_exec(id="RC-041", index=4)

@@ -6,6 +6,7 @@
  *   secret_r16_fds       run steps 1-4 once and report whether the secret survived
  *   secret_r16_fds -e    run step 5 instead: register and run itself again with -x (the
  *                        image after the exec places the secret and reports)
+ *   secret_r16_fds -T    run step 5 with a second thread calling execve()
  *   secret_r16_fds -E    run step 6 instead: register and run itself again with -y
  *   secret_r16_fds -V    run step 7 instead (a vfork child runs it with -z: it waits)
  *   secret_r16_fds -d    also print the SHA-256 of the secret
@@ -100,7 +101,8 @@
 #define P_CR_OPEN_END 702
 #define P_CR_UNSHARE 704
 #define P_FILES_CHILD 706
-#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the eighteen records */
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the eighteen records,
+                             x4 1: a second thread makes the execve() call */
 #define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 18, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
 #define P_RENEW_AFTER 714
@@ -250,8 +252,38 @@ static long made_cloexec(int i)
     }
 }
 
+/* Step 5's variant -T: a second thread of the program calls execve() (Linux ends the
+ * other threads first); the main thread waits to be ended. */
+static uint8_t exec_thread_stack[16384] __attribute__((aligned(16)));
+static char *thread_argv[5], *thread_envp[1];
+
+__attribute__((noreturn)) static void thread_exec(void)
+{
+    sys6(SYS_execve, (long)thread_argv[0], (long)thread_argv, (long)thread_envp, 0, 0, 0);
+    sys6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+static long spawn_thread(void (*fn)(void), void *stack_top)
+{
+    register long x0 __asm__("x0") = 0x3d0f00;   /* CLONE_VM | FS | FILES | SIGHAND | THREAD |
+                                                   SYSVSEM | SETTLS-less thread flags */
+    register long x1 __asm__("x1") = (long)stack_top;
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x8 __asm__("x8") = SYS_clone;
+    register long x9 __asm__("x9") = (long)fn;
+    __asm__ volatile("svc #0\n\tcbnz x0, 1f\n\tblr x9\n1:"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
+                     : "memory", "cc", "x30");
+    return x0;
+}
+
 /* Step 5, before the exec: eighteen close-on-exec registrations on a kept epoll instance. */
-static void exec_step(const char *self)
+static void exec_step(const char *self, int from_thread)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < EXEC_RECORDS; i++) {
@@ -287,7 +319,18 @@ static void exec_step(const char *self)
     static char dash_x[] = "-x", dash_d[] = "-d";
     char *argv[] = {(char *)self, dash_x, num, dash_d, 0};
     char *envp[] = {0};
-    marker(P_EXEC_BEFORE, ep, (long)exec_recs, 0, 0);
+    marker(P_EXEC_BEFORE, ep, (long)exec_recs, from_thread, 0);
+    if (from_thread) {
+        static char num_kept[4];
+        memcpy(num_kept, num, sizeof num_kept);
+        thread_argv[0] = (char *)self;
+        thread_argv[1] = dash_x;
+        thread_argv[2] = num_kept;
+        thread_argv[3] = dash_d;
+        if (spawn_thread(thread_exec, exec_thread_stack + sizeof exec_thread_stack) > 0)
+            for (;;)
+                sys6(SYS_ppoll, 0, 0, 0, 0, 0, 0);
+    }
     sys6(SYS_execve, (long)self, (long)argv, (long)envp, 0, 0, 0);
     say("secret: execve failed\n");
 }
@@ -589,11 +632,13 @@ static void after_exec_step(long ep)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0, vforks = 0;
+    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0, vforks = 0, by_thread = 0;
     long inherited_ep = -1;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         exec_only |= strcmp(argv[i], "-e") == 0;
+        by_thread |= strcmp(argv[i], "-T") == 0;
+        exec_only |= by_thread;
         renew |= strcmp(argv[i], "-E") == 0;
         renewed |= strcmp(argv[i], "-y") == 0;
         vforks |= strcmp(argv[i], "-V") == 0;
@@ -627,7 +672,7 @@ int main(int argc, char **argv)
 
     if (exec_only && inherited_ep < 0) {
         /* Step 5's first image holds no secret: the image after the exec places it. */
-        exec_step(argv[0]);
+        exec_step(argv[0], by_thread);
         return 1;
     }
     if (renew) {

@@ -505,7 +505,7 @@ def rc_sigchld_handler(adv: Adversary) -> None:
 @scenario(id="RC-038", title="Report the registration of a file whose other copy went with an "
                              "exec'd child that was reaped",
           family=RT, goal=Goal.LEAK, rules=RULES + ("G-WAIT-REAPED",), program=FDS,
-          args=(VFORK_STEP,), gap="P7",
+          args=(VFORK_STEP,),
           silent="where the exec'd image never runs (the predecessor design refuses a "
                  "confidential execve) the child exits 127 instead",
           prop="A fork child wait4 reported reaped holds no descriptor, whether or not it "

@@ -65,7 +65,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.open_files import FileTable, OpenFile, WorkDir
-from guardian.received_fds import RECEIVES, received_fds
+from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import PAGE, Slot
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
@@ -340,8 +340,8 @@ class Descriptors:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
-        elif nr in RECEIVES:
-            for fd in received_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret):
+        elif nr in SIDE_MAKERS:
+            for fd in side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret):
                 if 0 <= fd <= INT_MAX and fd not in table.fds:
                     table.fds[fd] = OpenFile(cloexec=cloexec)
         else:

@@ -302,3 +302,13 @@ def test_a_vfork_childs_exec_or_end_releases_its_copy(prog: _Program, child_leav
     live = prog.files.live_descriptions()
     assert id(marked) not in live
     assert (id(plain) in live) == (child_leaves == "exec")     # the new image holds it
+
+
+def test_a_clone_pidfd_and_a_seccomp_listener_are_close_on_exec(prog: _Program) -> None:
+    """Made beside the call's result, always close-on-exec: an exec drops them."""
+    prog.memory.data = (5).to_bytes(4, "little")         # where clone writes the pidfd
+    prog.call("clone", 0x1000 | 17, 0, NAME_VA, 0, 0, ret=100)      # CLONE_PIDFD | SIGCHLD
+    prog.call("seccomp", 1, 1 << 3, 0, ret=6)            # SECCOMP_FILTER_FLAG_NEW_LISTENER
+    prog.call("seccomp", 1, 0, 0, ret=0)                 # no listener: nothing made
+    table = prog.files.table(ROOT, 1)
+    assert {fd: f.cloexec for fd, f in table.fds.items()} == {5: True, 6: True}

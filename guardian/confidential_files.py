@@ -383,9 +383,10 @@ class Descriptors:
     def note_exec_borrowed(self, slot: Slot) -> None:
         """A vfork child's execve left the address space it borrowed (the parent's, which
         lives on, so no EXIT_DOMAIN says so): as for any exec its descriptors without
-        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space
-        goes (a copy since the vfork, without CLONE_FILES): it holds nothing there any more,
-        so a file only the parent still holds is released when the parent closes it."""
+        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space is
+        no longer its (its own copy since the vfork goes; one shared through CLONE_FILES
+        lives on with its other holders), so a file only the parent still holds is
+        released when the parent closes it."""
         if (slot.root, slot.thread) in self.tables:     # (the parent may have run first)
             self.note_exec(slot)
             self.end_threads([(slot.root, slot.thread)])

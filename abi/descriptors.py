@@ -41,6 +41,9 @@ NR_UNSHARE = _NR["unshare"]
 NR_PIPE2 = _NR["pipe2"]
 NR_SOCKETPAIR = _NR["socketpair"]
 NR_MEMFD_CREATE = _NR["memfd_create"]
+NR_RECVMSG = _NR["recvmsg"]              # SCM_RIGHTS descriptors beside the bytes
+NR_RECVMMSG = _NR["recvmmsg"]
+NR_SECCOMP = _NR["seccomp"]              # its NEW_LISTENER returns a descriptor
 MFD_CLOEXEC = 1
 
 #: Syscalls whose success result is one new descriptor (the lowest free one, or one at

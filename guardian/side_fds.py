@@ -16,14 +16,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from abi.syscalls import NUMBERS
+from abi.descriptors import NR_RECVMMSG, NR_RECVMSG, NR_SECCOMP
+from abi.layout import CLONE_PIDFD, NR_CLONE, NR_CLONE3
 
-NR_RECVMSG, NR_RECVMMSG = NUMBERS["recvmsg"], NUMBERS["recvmmsg"]
-NR_CLONE, NR_CLONE3, NR_SECCOMP = NUMBERS["clone"], NUMBERS["clone3"], NUMBERS["seccomp"]
 #: The calls `side_fds` reads descriptors of.
 SIDE_MAKERS = frozenset({NR_RECVMSG, NR_RECVMMSG, NR_CLONE, NR_CLONE3, NR_SECCOMP})
 SOL_SOCKET, SCM_RIGHTS = 1, 1
-CLONE_PIDFD = 0x1000
 SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 1 << 3
 _MSG_CONTROL, _MSG_CONTROLLEN = 32, 40      # struct msghdr on AArch64
 _MMSG = 64                                  # struct mmsghdr: msghdr, msg_len, padding

@@ -36,10 +36,14 @@ NR_CLOSE_RANGE = _NR["close_range"]
 NR_CHDIR = _NR["chdir"]
 NR_FCHDIR = _NR["fchdir"]
 NR_GETPID = _NR["getpid"]
+NR_EXECVE = _NR["execve"]
 NR_UNSHARE = _NR["unshare"]
 NR_PIPE2 = _NR["pipe2"]
 NR_SOCKETPAIR = _NR["socketpair"]
 NR_MEMFD_CREATE = _NR["memfd_create"]
+NR_RECVMSG = _NR["recvmsg"]              # SCM_RIGHTS descriptors beside the bytes
+NR_RECVMMSG = _NR["recvmmsg"]
+NR_SECCOMP = _NR["seccomp"]              # its NEW_LISTENER returns a descriptor
 MFD_CLOEXEC = 1
 
 #: Syscalls whose success result is one new descriptor (the lowest free one, or one at

@@ -20,8 +20,10 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+from collections.abc import Iterable
 
 from abi import Status
+from abi.close_on_exec import made_cloexec
 from abi.descriptors import (
     AT_FDCWD,
     CLONE_FILES,
@@ -35,7 +37,6 @@ from abi.descriptors import (
     FIOCLEX,
     FIONCLEX,
     INT_MAX,
-    MFD_CLOEXEC,
     NEW_FD_PAIR,
     NEW_FD_RESULT,
     NR_CHDIR,
@@ -43,6 +44,7 @@ from abi.descriptors import (
     NR_CLOSE_RANGE,
     NR_DUP,
     NR_DUP3,
+    NR_EXECVE,
     NR_FCHDIR,
     NR_FCNTL,
     NR_GETPID,
@@ -54,7 +56,6 @@ from abi.descriptors import (
     NR_SIGNALFD4,
     NR_UNSHARE,
     O_ACCMODE,
-    O_CLOEXEC,
     O_RDONLY,
     O_WRONLY,
     RESOLVE_IN_ROOT,
@@ -65,6 +66,7 @@ from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.open_files import FileTable, OpenFile, WorkDir
+from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import PAGE, Slot
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
@@ -192,6 +194,10 @@ class Descriptors:
         return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     # --- the return of a syscall ----------------------------------------------------------
+    def _read_u64(self, slot: Slot, va: int) -> int | None:
+        raw = self.memory.read(va, 8, slot.root)
+        return struct.unpack("<Q", raw)[0] if raw is not None and len(raw) == 8 else None
+
     def check(self, slot: Slot, ret: int) -> None:
         """A descriptor a call made is a new one: a non-negative int that is not open
         (dup3's, the one asked for; fcntl F_DUPFD's, at least the one asked for)."""
@@ -256,8 +262,10 @@ class Descriptors:
         made = new_fds(self.memory, slot, ret) if nr != NR_CLOSE_RANGE else []
         for fd in made:
             table.free.pop(fd, None)
+        # The mark the making call's own flags set (EFD_CLOEXEC, SOCK_CLOEXEC, a pidfd...).
+        cloexec = bool(made_cloexec(nr, a, lambda va: self._read_u64(slot, va)))
         if nr == NR_FANOTIFY_INIT:
-            table.fds[ret] = OpenFile(reads_make_fds=True)
+            table.fds[ret] = OpenFile(cloexec=cloexec, reads_make_fds=True)
             return
         if nr == NR_GETPID:
             table.pids.add(ret)
@@ -269,18 +277,16 @@ class Descriptors:
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
             name = self._read_name(slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
-            table.fds[ret] = OpenFile(path, bool(flags & O_CLOEXEC), access=flags & O_ACCMODE)
+            table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(s32(a[0]))
-            table.fds[ret] = src.copied(cmd == F_DUPFD_CLOEXEC) if src else \
-                OpenFile(None, cmd == F_DUPFD_CLOEXEC)
+            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_DUP3:
             src = table.fds.get(s32(a[0]))
-            table.fds[ret] = src.copied(bool(a[2] & O_CLOEXEC)) if src else \
-                OpenFile(None, bool(a[2] & O_CLOEXEC))
+            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
-            table.fds[ret] = OpenFile(None, bool(a[1] & MFD_CLOEXEC), self.memfds_made)
+            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -308,10 +314,14 @@ class Descriptors:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
+        elif nr in SIDE_MAKERS:
+            for fd in side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret):
+                if 0 <= fd <= INT_MAX and fd not in table.fds:
+                    table.fds[fd] = OpenFile(cloexec=cloexec)
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
-                table.fds[fd] = OpenFile()
+                table.fds[fd] = OpenFile(cloexec=cloexec)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
 
@@ -343,6 +353,30 @@ class Descriptors:
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
+
+    def note_exec_borrowed(self, slot: Slot) -> None:
+        """A vfork child's execve left the address space it borrowed (the parent's, which
+        lives on, so no EXIT_DOMAIN says so): as for any exec its descriptors without
+        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space is
+        no longer its (its own copy since the vfork goes; one shared through CLONE_FILES
+        lives on with its other holders), so a file only the parent still holds is
+        released when the parent closes it."""
+        if (slot.root, slot.thread) in self.tables:     # (the parent may have run first)
+            self.note_exec(slot)
+            self.end_threads([(slot.root, slot.thread)])
+
+    def note_vfork_left(self, root: int, child: int, slots: Iterable[Slot]) -> None:
+        """A vfork parent runs again, so its child (thread `child`, on the parent's space
+        `root`) has left that space (Linux holds the parent until then): by execve
+        (`note_exec_borrowed`), or by its end, which closes the table it had (a table it
+        shares through CLONE_FILES lives on with its other holders)."""
+        key = (root, child)
+        in_exec = next((s for s in slots if (s.root, s.thread) == key and s.nr == NR_EXECVE),
+                       None)
+        if in_exec is not None:
+            self.note_exec_borrowed(in_exec)
+        else:
+            self.end_threads([key])
 
     def start(self, root: int, thread: int) -> None:
         """CREATE_DOMAIN: the first thread's table.  The user's launch gives one the

@@ -247,6 +247,7 @@ class ReturnPath:
             child = reg.vfork_waiting.pop(thread_key, None)
             if child is not None:       # a vfork parent runs again: its child is done here
                 reg.vfork_done.add((slot.root, child))
+                self.files.note_vfork_left(slot.root, child, reg.slots.values())
 
     def check_fork_debt(self, root: int) -> None:
         """User code of `root` is about to run, closing every fork copy window it is a side

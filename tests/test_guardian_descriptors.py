@@ -278,3 +278,37 @@ def test_resume_refuses_a_second_open_answered_with_an_open_descriptor(s: Scene)
     assert s.g.decisions[-1].check == "return.fd_fresh"
     assert _resume(s, "close", (5,), 0) == Status.OK
     assert _resume(s, "openat", (at, VA, 0), 5) == Status.OK
+
+
+@pytest.mark.parametrize("child_leaves", ["exec", "exit"])
+def test_a_vfork_childs_exec_or_end_releases_its_copy(prog: _Program, child_leaves: str) -> None:
+    """The vfork child's table is a copy: once the child has left the parent's space (its
+    exec drops the close-on-exec copy, its end every copy), the parent's close is the
+    file's last; a copy without the mark goes on in the child's new image."""
+    prog.call("eventfd2", 0, 0, ret=3)
+    prog.call("eventfd2", 0, 0, ret=4)
+    prog.call("ioctl", 3, FIOCLEX, 0, ret=0)
+    table = prog.files.table(ROOT, 1)
+    marked, plain = table.fds[3].description, table.fds[4].description
+    prog.files.note_clone(ROOT, 1, 0, 2, 0x100 | 0x4000)         # vfork: memory, not files
+    registry = prog.files.admission.registry
+    if child_leaves == "exec":
+        registry.add_slot(1, UserContext(), 0, NUMBERS["execve"], (0,) * 6, root=ROOT,
+                          thread=2)
+    prog.files.note_vfork_left(ROOT, 2, registry.slots.values())
+    assert (ROOT, 2) not in prog.files.tables
+    prog.call("close", 3, ret=0)
+    prog.call("close", 4, ret=0)
+    live = prog.files.live_descriptions()
+    assert id(marked) not in live
+    assert (id(plain) in live) == (child_leaves == "exec")     # the new image holds it
+
+
+def test_a_clone_pidfd_and_a_seccomp_listener_are_close_on_exec(prog: _Program) -> None:
+    """Made beside the call's result, always close-on-exec: an exec drops them."""
+    prog.memory.data = (5).to_bytes(4, "little")         # where clone writes the pidfd
+    prog.call("clone", 0x1000 | 17, 0, NAME_VA, 0, 0, ret=100)      # CLONE_PIDFD | SIGCHLD
+    prog.call("seccomp", 1, 1 << 3, 0, ret=6)            # SECCOMP_FILTER_FLAG_NEW_LISTENER
+    prog.call("seccomp", 1, 0, 0, ret=0)                 # no listener: nothing made
+    table = prog.files.table(ROOT, 1)
+    assert {fd: f.cloexec for fd, f in table.fds.items()} == {5: True, 6: True}

@@ -63,7 +63,11 @@ class LifecycleMixin:
         for th in list(proc.threads):
             if th.state not in (ThreadState.DEAD, ThreadState.ZOMBIE):
                 self._reap_thread(th)
-        proc.fds.close_all()
+        # A table shared through CLONE_FILES lives on while another process holds it
+        # (Linux drops one reference to the files_struct).
+        if not any(p is not proc and p.fds is proc.fds and p.exit_status is None
+                   for p in self.processes.values()):
+            proc.fds.close_all()
         proc.exit_status = status
         if self.tracer.enabled:
             self.tracer.emit("process", what="exit", child=proc.pid, status=status)

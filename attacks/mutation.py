@@ -91,6 +91,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
     "return.reaped_child": ("RE-004",),
+    "return.exit_status": ("RC-031",),
 }
 
 

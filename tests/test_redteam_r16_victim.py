@@ -18,6 +18,7 @@ from attacks.families.redteam_r16 import (
     P_CR_UNSHARE,
     P_EXEC_AFTER,
     P_EXEC_BEFORE,
+    P_EXEC_REAPED,
     P_EXEC_STATUS,
     P_EXEC_WAITID,
     P_FILES_CHILD,
@@ -26,12 +27,14 @@ from attacks.families.redteam_r16 import (
     P_POLL_SLOTS,
     P_RENEW_AFTER,
     P_SIGCHLD_FD,
+    P_SIGCHLD_HANDLER,
     P_SIGCHLD_WAIT,
     P_VFORK_CLOSE,
     P_VFORK_EXEC,
     P_VFORK_EXEC_CHILD,
     P_VFORK_IMAGE_CLOSE,
     RENEW_STEP,
+    THREAD_EXEC_STEP,
     VFORK_STEP,
 )
 from attacks.runner import boot, find_leaks, run_session
@@ -56,10 +59,11 @@ def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
     assert [m.args[0] for m in out.markers if m.phase == P_MEMFD_OTHER + 1] == [0]
 
 
-@pytest.mark.parametrize("mode", ("off", "on"))
-def test_untouched_exec_step_keeps_its_secret(mode: str) -> None:
+@pytest.mark.parametrize(("mode", "step"), [(m, s) for m in ("off", "on")
+                                             for s in (EXEC_STEP, THREAD_EXEC_STEP)])
+def test_untouched_exec_step_keeps_its_secret(mode: str, step: bytes) -> None:
     s = boot(mode, program=FDS)
-    out = run_session(s, mode, (EXEC_STEP,))
+    out = run_session(s, mode, (step,))
     assert out.exit_status == 0, out.ended
     assert out.stdout.endswith(b"secret: intact\n")
     assert not find_leaks(out.secret, [("copy_from_user", b)
@@ -91,6 +95,7 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert phases.get(P_VFORK_EXEC_CHILD + 1) == 1
     assert phases.get(P_VFORK_CLOSE + 1) == 1
     assert phases.get(P_VFORK_IMAGE_CLOSE + 1) == 1
+    assert phases.get(P_EXEC_REAPED + 1) == 1
     # the exec'd child exited 7 (127: the predecessor design refuses the exec)
     assert phases.get(P_EXEC_STATUS + 1) == (0x7F00 if mode == "mprotect" else 0x700)
     waitids = {m.phase: m.args[:2] for m in out.markers if m.pid == out.init_pid}
@@ -98,3 +103,4 @@ def test_untouched_vfork_step_keeps_its_secret(mode: str) -> None:
     assert waitids.get(P_FORK_WAITID + 1) == (1, 7)      # CLD_EXITED, status 7
     assert waitids.get(P_SIGCHLD_WAIT + 1) == (1, 7)
     assert waitids.get(P_SIGCHLD_FD + 1) == (1, 7)
+    assert waitids.get(P_SIGCHLD_HANDLER + 1) == (1, 7)

@@ -1,18 +1,23 @@
-"""Red-team round sixteen: epoll registrations whose file goes a less common way.
+"""Red-team round sixteen: descriptors that go a less common way, and a child's exit told
+other ways than wait4.
 
-The Guardian retires an epoll registration when the file it watches is released.
-Besides close(), dup3() over it and a reaped fork child, Linux releases a descriptor
-through close_range() (with or without CLOSE_RANGE_UNSHARE), through a close in another
-process sharing the table (CLONE_FILES), and at execve() for each descriptor marked
-close-on-exec, whichever way the mark was set (ioctl FIOCLEX, fcntl F_SETFD, a creation
-flag such as EFD_CLOEXEC, close_range's CLOSE_RANGE_CLOEXEC, dup3's O_CLOEXEC, fcntl
-F_DUPFD_CLOEXEC).  These scenarios release the watched eventfd one of those ways, let the
-program reuse the registered record's memory for a copy of the secret, and then report
-the retired registration's data.  The victim is `secret_r16_fds`
-(workloads/src/secret_r16_fds.c), which logs the record an epoll event names.  Each holds
-only the kernel's powers (its dispatch, the result it returns, the user access the call
-being served grants).  Where an attack still gets through with the Guardian on, it names
-the property it breaks (`gap`).
+The Guardian retires an epoll registration when the file it watches is released.  Besides
+close(), dup3() over it and a reaped fork child, Linux releases a descriptor through
+close_range() (with or without CLOSE_RANGE_UNSHARE), through a close in another process
+sharing the table (CLONE_FILES), at execve() for each descriptor marked close-on-exec,
+whichever way the mark was set (ioctl FIOCLEX, fcntl F_SETFD, close_range's
+CLOSE_RANGE_CLOEXEC, dup3's O_CLOEXEC, fcntl F_DUPFD_CLOEXEC, or the creating call's own
+flag: EFD_CLOEXEC, TFD_CLOEXEC, SFD_CLOEXEC, O_CLOEXEC of pipe2, SOCK_CLOEXEC, EPOLL_CLOEXEC,
+a pidfd), and at a fork child's execve() or in the image it runs.  These scenarios release
+the watched file one of those ways, let the program reuse the registered record's memory
+for a copy of the secret, then report the retired registration's data.  A second group
+asks whether the status of a child that called exit_group(7) holds wherever the program
+reads it (wait4 for an exec'd child, waitid, SIGCHLD through rt_sigtimedwait, a signalfd
+or an SA_SIGINFO handler), and whether ppoll and a new memfd's page keep their contracts.
+The victim is `secret_r16_fds` (workloads/src/secret_r16_fds.c).  Each scenario holds only
+the kernel's powers (its dispatch, scheduler and signal queue, the result it returns, the
+user access the call being served grants, its own records of files).  Where an attack
+still gets through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from attacks.hooks import Point
 from attacks.moves import program_markers
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario, steps_doc
+from kernel_model.signals import pack_siginfo
 
 RT = "rt16"
 FDS = "secret_r16_fds"
@@ -33,13 +39,15 @@ P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD = 700, 702, 704, 706
 P_EXEC_BEFORE, P_EXEC_AFTER, P_RENEW_BEFORE, P_RENEW_AFTER = 708, 710, 712, 714
 P_VFORK_EXEC, P_VFORK_EXEC_CHILD, P_VFORK_CLOSE, P_POLL_SLOTS = 716, 718, 720, 722
 P_VFORK_IMAGE_CLOSE, P_EXEC_STATUS, P_EXEC_WAITID, P_FORK_WAITID = 724, 726, 728, 730
-P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER = 732, 734, 736
+P_SIGCHLD_WAIT, P_SIGCHLD_FD, P_MEMFD_OTHER, P_SIGCHLD_HANDLER = 732, 734, 736, 738
+P_EXEC_REAPED = 740
 EPOLL_EVENT = struct.Struct("<IIQ")      # struct epoll_event on arm64: 16 bytes
 EPOLLOUT = 0x004
 POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x004, 0x008, 0x010, 0x020
 POLLFD = struct.Struct("<ihh")           # struct pollfd: fd, events, revents
 EXEC_STEP = b"-e"                        # secret_r16_fds' switch: step 5 (the exec) alone
 RENEW_STEP = b"-E"                       # its switch for step 6 (the instance renewed)
+THREAD_EXEC_STEP = b"-T"                 # step 5 with a second thread calling execve()
 VFORK_STEP = b"-V"                       # its switch for step 7 (a vfork child's exec)
 RECORD = 16                              # secret_r16_fds' connection records
 RULES = ("G-IAGO-COOKIE",)
@@ -123,9 +131,9 @@ def rc_files_child(adv: Adversary) -> None:
     _report(adv, P_FILES_CHILD)
 
 
-# Step 5: seventeen descriptors registered on one epoll instance that survives the exec, each
+# Step 5: eighteen descriptors registered on one epoll instance that survives the exec, each
 # made close-on-exec its own way; after the exec the same image holds the secret in all
-# seventeen records (same static addresses) and waits on the inherited instance.
+# eighteen records (same static addresses) and waits on the inherited instance.
 _EXEC_WAYS = (
     ("ioctl(FIOCLEX)", "ioctl(efd, FIOCLEX)"),
     ("fcntl(F_SETFD)", "fcntl(efd, F_SETFD, FD_CLOEXEC)"),
@@ -147,11 +155,13 @@ _EXEC_WAYS = (
     ("close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)",
      "close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC) (efd the highest descriptor open)"),
     ("accept4(SOCK_CLOEXEC)", "accept4(SOCK_CLOEXEC) of a connection to an AF_UNIX listener"),
+    ("openat(O_CLOEXEC)", "openat(\"/dev/random\", O_RDONLY | O_CLOEXEC) (a device Linux polls)"),
 )
 
 
 # The ways whose registration still reaches the new image with the Guardian on: a
-# close-on-exec mark the creating call set (its flags argument) is not taken as one.
+# close-on-exec mark the creating call set (its flags argument; openat's O_CLOEXEC aside) is
+# not taken as one.
 OPEN_AT_EXEC = {2, 6, 7, 8, 9, 10, 11, 12, 16}
 
 
@@ -164,16 +174,17 @@ def _exec_scenario(index: int, way: str, how: str) -> None:
         _report(adv, P_EXEC_AFTER, index)
 
     doc = steps_doc(
-        f"1. The program (secret_r16_fds, step 5) registers seventeen descriptors with an epoll "
+        f"1. The program (secret_r16_fds, step 5) registers eighteen descriptors with an epoll "
         f"instance it keeps across an exec, each with a pointer to its own connection "
         f"record; record {index}'s descriptor is made close-on-exec by {how}.",
-        "2. Serve its execve() of itself honestly: Linux closes the seventeen descriptors (and drops "
-        "their registrations); the new image places a new secret, copies it into the seventeen "
+        "2. Serve its execve() of itself honestly: Linux closes the eighteen descriptors (and drops "
+        "their registrations); the new image places a new secret, copies it into the eighteen "
         "records (the same static addresses) and registers a record of its own on the "
         "inherited instance.",
         f"3. Answer its epoll_pwait2() with one EPOLLOUT event carrying record {index}'s "
         "pointer (a registration made before the exec): the program logs the secret.")
-    scenario(id=f"RC-{5 + index:03d}" if index < 16 else "RC-029",   # RC-021..028 taken
+    # RC-021..028 were taken when records 16 and 17 came
+    scenario(id=f"RC-{5 + index:03d}" if index < 16 else ("RC-029", "RC-039")[index - 16],
              title=f"Report after exec the registration of a descriptor closed at the exec "
                    f"by {way}",
              family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(EXEC_STEP,),
@@ -473,3 +484,80 @@ def rc_memfd_other(adv: Adversary) -> None:
             return
         fb.memfd_pages = fa.memfd_pages
         a.note("memfd B's page cache is A's (its held frame)")
+
+
+SIGCHLD = 17
+
+
+@scenario(id="RC-037", title="Deliver a child's SIGCHLD to its SA_SIGINFO handler as exited 0, "
+                             "the child having exited 7",
+          family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
+          args=(VFORK_STEP,), oracle=_waitid_forged(P_SIGCHLD_HANDLER, "the SIGCHLD handler's"),
+          gap="P5",
+          prop="The siginfo a SIGCHLD handler receives for a fork child's exit_group(7) says "
+               "CLD_EXITED with status 7.")
+def rc_sigchld_handler(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 12) installs a SIGCHLD handler with
+    SA_SIGINFO that notes si_code and si_status, makes a vfork() child that exits with
+    status 7 and reaps it; it acts on what the handler noted.
+    2. When the parent's vfork returns (the SIGCHLD is pending), replace the queued siginfo
+    with one saying CLD_EXITED, status 0, the child's pid: the handler notes a success."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_SIGCHLD_HANDLER)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        a.init.pending.discard(SIGCHLD)
+        a.init.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child, status=0))
+        a.note(f"the SIGCHLD queued for child {child} says exited 0")
+
+
+@scenario(id="RC-038", title="Report the registration of a file whose other copy went with an "
+                             "exec'd child that was reaped",
+          family=RT, goal=Goal.LEAK, rules=RULES + ("G-WAIT-REAPED",), program=FDS,
+          args=(VFORK_STEP,), gap="P7",
+          silent="where the exec'd image never runs (the predecessor design refuses a "
+                 "confidential execve) the child exits 127 instead",
+          prop="A fork child wait4 reported reaped holds no descriptor, whether or not it "
+               "exec'd: once the parent closes its own copy, the file is released and its "
+               "registration never reported again.")
+def rc_exec_child_reaped(adv: Adversary) -> None:
+    """1. The program (secret_r16_fds -V, step 13) registers an eventfd with epoll (not
+    close-on-exec) and makes a vfork() child that runs the program through execve() with
+    "-q" (the image exits 7 at once, its inherited eventfd with it); the parent reaps it
+    with wait4(), closes its own copy (the last), reuses the record's memory for a copy of
+    the secret and registers a second record.
+    2. Serve everything honestly.
+    3. Answer its epoll_pwait2() with one EPOLLOUT event carrying the retired record's
+    pointer: the program logs the secret."""
+    _report(adv, P_EXEC_REAPED)
+
+
+def _thread_exec(*, id: str, index: int) -> None:  # noqa: A002
+    way, how = _EXEC_WAYS[index]
+
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.MARKER, phase=P_EXEC_BEFORE)
+        def _(a: Adversary, **_: object) -> None:
+            a.note("a second thread of the program is about to exec it")
+
+        _report(adv, P_EXEC_AFTER, index)
+
+    doc = steps_doc(
+        "1. As step 5 (secret_r16_fds -T): the program registers eighteen descriptors, each "
+        f"made close-on-exec another way (record {index}'s by {how}), but a second thread "
+        "of the program makes the execve() call (Linux ends the main thread first).",
+        "2. Serve the exec honestly: the close-on-exec descriptors go; the new image puts "
+        "the secret in the records and registers its own on the inherited instance.",
+        f"3. Answer its epoll_pwait2() with one EPOLLOUT event carrying record {index}'s "
+        "pointer: the program logs the secret.")
+    scenario(id=id, title=f"Report after a second thread's exec the registration of a "
+                          f"descriptor closed at the exec by {way}",
+             family=RT, goal=Goal.LEAK, rules=RULES, program=FDS, args=(THREAD_EXEC_STEP,),
+             silent="where the exec'd image never runs (the predecessor design refuses a "
+                    "confidential execve) there is no wait to answer",
+             prop=f"execve() closes the descriptors marked close-on-exec (here by {way}) "
+                  "whichever thread calls it: their registrations never reach the new "
+                  "image.")(documented(steps, doc))
+
+
+_thread_exec(id="RC-040", index=0)
+_thread_exec(id="RC-041", index=4)

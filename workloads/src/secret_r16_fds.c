@@ -6,6 +6,7 @@
  *   secret_r16_fds       run steps 1-4 once and report whether the secret survived
  *   secret_r16_fds -e    run step 5 instead: register and run itself again with -x (the
  *                        image after the exec places the secret and reports)
+ *   secret_r16_fds -T    run step 5 with a second thread calling execve()
  *   secret_r16_fds -E    run step 6 instead: register and run itself again with -y
  *   secret_r16_fds -V    run step 7 instead (a vfork child runs it with -z: it waits)
  *   secret_r16_fds -d    also print the SHA-256 of the secret
@@ -29,7 +30,7 @@
  *  11. (Run with steps 1-4.)  memfd A's page (mapped MAP_SHARED) holds a copy of the
  *      secret and is unmapped while A stays open; a new memfd B's page, mapped MAP_SHARED,
  *      is a fresh record whose 64-byte header (zeros) is written out.
- *   5. Exec: seventeen descriptors registered with one epoll instance, each made
+ *   5. Exec: eighteen descriptors registered with one epoll instance, each made
  *      close-on-exec another way: six eventfds (ioctl FIOCLEX; fcntl F_SETFD;
  *      EFD_CLOEXEC; close_range CLOSE_RANGE_CLOEXEC; dup3(O_CLOEXEC) of a copy, the
  *      original closed; fcntl F_DUPFD_CLOEXEC, the original closed), then a timerfd
@@ -38,12 +39,13 @@
  *      instance (EPOLL_CLOEXEC), a pidfd (always close-on-exec), and three eventfds more
  *      (fcntl F_SETFD with FD_CLOEXEC | 2: Linux takes bit 0; close_range CLOSE_RANGE_
  *      CLOEXEC | CLOSE_RANGE_UNSHARE; close_range(efd, ~0U, CLOSE_RANGE_CLOEXEC)), and a
- *      connection accept4(SOCK_CLOEXEC) took from an AF_UNIX listener; the watching epoll
+ *      connection accept4(SOCK_CLOEXEC) took from an AF_UNIX listener, and /dev/random
+ *      opened with O_CLOEXEC; the watching epoll
  *      descriptor is not.  The program runs itself again through execve() with "-x N"
  *      (N the epoll descriptor): the new image places the secret, copies it into the
- *      seventeen records (same addresses: the same static image), registers one record
+ *      eighteen records (same addresses: the same static image), registers one record
  *      of its own for a new eventfd on the inherited instance, waits once and logs each
- *      reported record.  Linux dropped all seventeen registrations at the exec.
+ *      reported record.  Linux dropped all eighteen registrations at the exec.
  *   6. Exec of a close-on-exec epoll instance (EPOLL_CLOEXEC) watching an eventfd (not
  *      close-on-exec; its data a pointer to a record): the program runs itself again with
  *      "-y"; the new image makes a new epoll instance first (the lowest free descriptor:
@@ -67,6 +69,13 @@
  *  10. (Run with step 7.)  A vfork child exits 7 with SIGCHLD blocked; the parent takes
  *      the SIGCHLD with rt_sigtimedwait() and announces its si_code and si_status, then
  *      the same read from a signalfd (ssi_code, ssi_status); it reaps the child each time.
+ *  13. (Run with step 7, after 12.)  An eventfd registered with epoll (not close-on-exec)
+ *      is inherited by a vfork child that runs the program with "-q" (exits 7); the
+ *      parent reaps it, closes its own copy (the last), reuses the record's memory for a
+ *      copy of the secret, registers a second record, waits once and logs each reported
+ *      record.
+ *  12. (Run with step 7.)  A SIGCHLD handler (SA_SIGINFO) notes si_code and si_status; a
+ *      vfork child exits 7; the parent reaps it and announces what the handler noted.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r16.py.  Only the digest of the secret is ever printed.
@@ -92,8 +101,9 @@
 #define P_CR_OPEN_END 702
 #define P_CR_UNSHARE 704
 #define P_FILES_CHILD 706
-#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the seventeen records */
-#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 17, x4 the live one */
+#define P_EXEC_BEFORE 708   /* x2 the epoll descriptor, x3 the first of the eighteen records,
+                             x4 1: a second thread makes the execve() call */
+#define P_EXEC_AFTER 710    /* x2 the events buffer, x3 the first of the 18, x4 the live one */
 #define P_RENEW_BEFORE 712  /* x2 the close-on-exec epoll descriptor, x3 its record */
 #define P_RENEW_AFTER 714
 #define P_VFORK_EXEC 716    /* P_x layout; FIOCLEX set before the vfork */
@@ -106,6 +116,8 @@
 #define P_SIGCHLD_WAIT 732  /* its SIGCHLD taken by rt_sigtimedwait: x2 the siginfo; the same */
 #define P_SIGCHLD_FD 734    /* its SIGCHLD read from a signalfd: x2 the record; the same */
 #define P_MEMFD_OTHER 736   /* x2 memfd A (holds the secret), x3 memfd B (new); next: map B */
+#define P_EXEC_REAPED 740   /* P_x layout: the exec'd child holding the eventfd was reaped */
+#define P_SIGCHLD_HANDLER 738  /* next: vfork, the child exits 7; P_x + 1: the handler's code, status */
 #define P_POLL_SLOTS 722   /* x2 the pollfd array, x3 the records, x4 the freed slot's record */
 #define CLONE_VM_ 0x100
 #define CLONE_VFORK_ 0x4000   /* x2 the events buffer, x3 the old instance's record, x4 the live one */
@@ -114,7 +126,7 @@
 #define CLONE_FILES_ 0x400
 #define FIOCLEX_ 0x5451
 #define EPOLLOUT_ 0x004
-#define EXEC_RECORDS 17
+#define EXEC_RECORDS 18
 #define CLOEXEC_ 0x80000   /* O_CLOEXEC = EFD_, TFD_, SFD_, SOCK_, EPOLL_CLOEXEC */
 #include "secret_common.h"
 
@@ -200,7 +212,8 @@ static void released_step(long phase, int how)
     sys6(SYS_close, ep, 0, 0, 0, 0, 0);
 }
 
-/* Step 5's records 6-12 and 16: a descriptor made close-on-exec by the call that makes it. */
+/* Step 5's records 6-12, 16 and 17: a descriptor made close-on-exec by the call that makes
+ * it. */
 static long made_cloexec(int i)
 {
     int pair[2] = {-1, -1};
@@ -223,6 +236,8 @@ static long made_cloexec(int i)
         return sys6(SYS_epoll_create1, CLOEXEC_, 0, 0, 0, 0, 0);
     case 12:
         return sys6(SYS_pidfd_open, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), 0, 0, 0, 0, 0);
+    case 17:                                 /* a character device Linux polls */
+        return sys6(SYS_openat, AT_FDCWD, (long)"/dev/random", O_RDONLY | CLOEXEC_, 0, 0, 0);
     default: {
         /* A connection accepted with SOCK_CLOEXEC on an abstract AF_UNIX listener. */
         static const char addr[] = "\1\0\0r16-accept";  /* sun_family 1, abstract name */
@@ -237,8 +252,38 @@ static long made_cloexec(int i)
     }
 }
 
-/* Step 5, before the exec: seventeen close-on-exec registrations on a kept epoll instance. */
-static void exec_step(const char *self)
+/* Step 5's variant -T: a second thread of the program calls execve() (Linux ends the
+ * other threads first); the main thread waits to be ended. */
+static uint8_t exec_thread_stack[16384] __attribute__((aligned(16)));
+static char *thread_argv[5], *thread_envp[1];
+
+__attribute__((noreturn)) static void thread_exec(void)
+{
+    sys6(SYS_execve, (long)thread_argv[0], (long)thread_argv, (long)thread_envp, 0, 0, 0);
+    sys6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+static long spawn_thread(void (*fn)(void), void *stack_top)
+{
+    register long x0 __asm__("x0") = 0x3d0f00;   /* CLONE_VM | FS | FILES | SIGHAND | THREAD |
+                                                   SYSVSEM | SETTLS-less thread flags */
+    register long x1 __asm__("x1") = (long)stack_top;
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x8 __asm__("x8") = SYS_clone;
+    register long x9 __asm__("x9") = (long)fn;
+    __asm__ volatile("svc #0\n\tcbnz x0, 1f\n\tblr x9\n1:"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), "r"(x9)
+                     : "memory", "cc", "x30");
+    return x0;
+}
+
+/* Step 5, before the exec: eighteen close-on-exec registrations on a kept epoll instance. */
+static void exec_step(const char *self, int from_thread)
 {
     long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < EXEC_RECORDS; i++) {
@@ -274,7 +319,18 @@ static void exec_step(const char *self)
     static char dash_x[] = "-x", dash_d[] = "-d";
     char *argv[] = {(char *)self, dash_x, num, dash_d, 0};
     char *envp[] = {0};
-    marker(P_EXEC_BEFORE, ep, (long)exec_recs, 0, 0);
+    marker(P_EXEC_BEFORE, ep, (long)exec_recs, from_thread, 0);
+    if (from_thread) {
+        static char num_kept[4];
+        memcpy(num_kept, num, sizeof num_kept);
+        thread_argv[0] = (char *)self;
+        thread_argv[1] = dash_x;
+        thread_argv[2] = num_kept;
+        thread_argv[3] = dash_d;
+        if (spawn_thread(thread_exec, exec_thread_stack + sizeof exec_thread_stack) > 0)
+            for (;;)
+                sys6(SYS_ppoll, 0, 0, 0, 0, 0, 0);
+    }
     sys6(SYS_execve, (long)self, (long)argv, (long)envp, 0, 0, 0);
     say("secret: execve failed\n");
 }
@@ -494,6 +550,72 @@ static void memfd_other_step(void)
     sys6(SYS_close, b, 0, 0, 0, 0, 0);
 }
 
+/* Step 12: a SIGCHLD handler (SA_SIGINFO) notes the code and status its siginfo gives; a
+ * vfork child exits 7; the parent reaps it and announces what the handler noted. */
+static volatile int32_t chld_code = -1, chld_status = -1;
+
+static void chld_hook(int sig, void *info, void *uc)
+{
+    (void)uc;
+    if (sig == 17) {
+        chld_code = ((const int32_t *)info)[2];
+        chld_status = ((const int32_t *)info)[6];
+    }
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static void sigchld_handler_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)chld_hook, 4 /* SA_SIGINFO */, 0, 0};
+    sys6(SYS_rt_sigaction, 17, (long)&act, 0, 8, 0, 0);
+    marker(P_SIGCHLD_HANDLER, 0, 0, 0, 0);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit_group, 7, 0, 0, 0, 0, 0);
+    int st = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
+    marker(P_SIGCHLD_HANDLER + 1, chld_code, chld_status, pid, 0);
+    act.handler = 0;                                    /* SIG_DFL again */
+    act.flags = 0;
+    sys6(SYS_rt_sigaction, 17, (long)&act, 0, 8, 0, 0);
+}
+
+/* Step 13: an eventfd registered with epoll (not close-on-exec) is inherited by a vfork
+ * child that runs the program with "-q" through execve() (that image exits 7 at once);
+ * the parent reaps it, closes its own copy (the last), reuses the record's memory for a
+ * copy of the secret, registers a second record, waits once and logs each reported one. */
+static void exec_reaped_step(const char *self)
+{
+    static char dash_q[] = "-q";
+    char *child_argv[] = {(char *)self, dash_q, 0};
+    char *child_envp[] = {0};
+    long ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    long efd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    memcpy(conns[0].name, "conn-exec-reaped", 16);
+    memcpy(conns[1].name, "conn-live.......", 16);
+    add(ep, efd, &conns[0]);
+    long pid = sys6(SYS_clone, CLONE_VM_ | CLONE_VFORK_ | 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_execve, (long)self, (long)child_argv, (long)child_envp, 0, 0, 0);
+        sys6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+    }
+    int st = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
+    sys6(SYS_close, efd, 0, 0, 0, 0, 0);     /* the child is gone: this was the last copy */
+    memcpy(conns[0].name, secret, 16);
+    long e2 = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    add(ep, e2, &conns[1]);
+    wait_and_log(ep, P_EXEC_REAPED, &conns[0], &conns[1]);
+    memset(conns, 0, sizeof conns);
+    sys6(SYS_close, e2, 0, 0, 0, 0, 0);
+    sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+}
+
 /* Step 5, after the exec: the records' memory holds the new secret. */
 static void after_exec_step(long ep)
 {
@@ -510,11 +632,13 @@ static void after_exec_step(long ep)
 
 int main(int argc, char **argv)
 {
-    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0, vforks = 0;
+    int show_digest = 0, exec_only = 0, renew = 0, renewed = 0, vforks = 0, by_thread = 0;
     long inherited_ep = -1;
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         exec_only |= strcmp(argv[i], "-e") == 0;
+        by_thread |= strcmp(argv[i], "-T") == 0;
+        exec_only |= by_thread;
         renew |= strcmp(argv[i], "-E") == 0;
         renewed |= strcmp(argv[i], "-y") == 0;
         vforks |= strcmp(argv[i], "-V") == 0;
@@ -548,7 +672,7 @@ int main(int argc, char **argv)
 
     if (exec_only && inherited_ep < 0) {
         /* Step 5's first image holds no secret: the image after the exec places it. */
-        exec_step(argv[0]);
+        exec_step(argv[0], by_thread);
         return 1;
     }
     if (renew) {
@@ -595,6 +719,8 @@ int main(int argc, char **argv)
         waitid_status_step(argv[0], P_FORK_WAITID, 0);
         sigchld_step(P_SIGCHLD_WAIT, 0);
         sigchld_step(P_SIGCHLD_FD, 1);
+        sigchld_handler_step();
+        exec_reaped_step(argv[0]);
     } else if (renewed) {
         after_renew_step(fresh_ep);
     } else if (inherited_ep >= 0) {

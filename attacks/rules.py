@@ -152,7 +152,7 @@ RULES: tuple[Rule, ...] = (
          "rt_sigtimedwait takes or a signalfd read returns), 'exited with code c' needs the "
          "child (a fork or vfork child, whatever image it runs after exec) to have asked "
          "exit/exit_group with c (low 8 bits), and 'killed by signal s' needs it not to have "
-         "asked exit_group.",
+         "asked exit_group; a SIGCHLD siginfo names a child of the program.",
          checks=("return.exit_status",)),
     Rule("G-WAIT-REAPED", "A fork child a wait4/waitid report reaped has ended: its "
          "descriptors are released (a table it shares through CLONE_FILES lives on) and none "

@@ -14,11 +14,17 @@ and whether exit_group was among them.  A report of that child then says (check
 * "killed by signal s" only where none asked exit_group (the kernel may kill a
   process at any time, but once exit_group is asked the status is its code).
 
+A SIGCHLD siginfo with a child's CLD_* code is raised by Linux only for a child of the
+process (no sender can forge that code for another process), so one naming a pid that
+is no child of the program is refused as well -- unless a clone of the domain yielded a
+child whose pid its parent has not been told yet; a child reaped already is still
+judged (its SIGCHLD may be read after the wait).  A wait4/waitid report of a pid the
+Guardian does not know passes (the program named the pid, or sees it).
+
 Stopped and continued reports pass (WUNTRACED, WCONTINUED; CLD_TRAPPED, CLD_STOPPED,
-CLD_CONTINUED), as does a report of a pid the Guardian does not know as the caller's
-child (one not in the domain, or reaped already), and one of a child whose exec is in
-flight or left the domain (its old image gone and no confidential image named for
-that exec: the Guardian knows nothing of what it runs).
+CLD_CONTINUED), as does a report of a child whose exec is in flight or left the domain
+(its old image gone and no confidential image named for that exec: the Guardian knows
+nothing of what it runs).
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.layout import NR_EXECVE, NR_EXIT, NR_EXIT_GROUP, NR_RT_SIGTIMEDWAIT, NR_WAIT4, NR_WAITID
+from abi.layout import (
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXECVE,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_RT_SIGTIMEDWAIT,
+    NR_WAIT4,
+    NR_WAITID,
+)
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -62,15 +77,18 @@ class ExitRecords:
     #: execve slot -> the process whose old image that exec tore down, until the
     #: confidential image it names is created (the process is adrift meanwhile).
     execing: dict[int, int] = field(default_factory=dict)
+    #: pid -> the process a parent was told of (kept once reaped: its SIGCHLD may be
+    #: read after the wait).
+    pids: dict[int, int] = field(default_factory=dict)
 
     def new_image(self, process: int) -> None:
         """An exec'd image starts: what the old one asked is over (its threads are gone)."""
         self.asked.pop(process, None)
         self.group_exit.discard(process)
 
-    def forget(self, process: int) -> None:
-        """The process was reaped: no report of it is judged any more."""
-        self.new_image(process)
+    def reaped(self, process: int) -> None:
+        """The process was reaped: what it asked stays (a SIGCHLD of it may still be
+        read), an exec it left unfinished does not."""
         for slot_id in [s for s, p in self.execing.items() if p == process]:
             del self.execing[slot_id]
 
@@ -124,13 +142,29 @@ def _adrift(registry: Registry, process: int) -> bool:
                for s in registry.slots.values())
 
 
-def judge(registry: Registry, parent_root: int, pid: int, exited: bool, value: int,
-          source: str) -> None:
-    """A report to `parent_root` that its child `pid` exited with code `value`
-    (`exited`) or was killed by signal `value`: refused where it is not what the child
-    asked."""
-    process = registry.child_pids.get((parent_root, pid))
-    if not process or _adrift(registry, process):
+def _clone_in_flight(registry: Registry, slot: Slot) -> bool:
+    """Whether a clone of the domain other than `slot` yielded a child whose pid its
+    parent has not been told yet (that child may end, and be reported, first)."""
+    return any(s.nr in (NR_CLONE, NR_CLONE3) and s.children and s.id != slot.id
+               and s.domain == slot.domain for s in registry.slots.values())
+
+
+def judge(registry: Registry, slot: Slot, pid: int, exited: bool, value: int, source: str,
+          *, process: int = 0, signalled: bool = False) -> None:
+    """A report to `slot`'s thread that child `pid` (its process, where the caller knows
+    it) exited with code `value` (`exited`) or was killed by signal `value`: refused
+    where it is not what the child asked.  `signalled`: the report is a SIGCHLD siginfo,
+    which Linux raises only for a child of the process (a sender cannot forge its
+    CLD_* code): one naming a pid that is no child of the domain is refused too."""
+    process = process or registry.child_pids.get((slot.root, pid), 0) \
+        or registry.exits.pids.get(pid, 0)
+    if not process:
+        if signalled and not _clone_in_flight(registry, slot):
+            refuse("return.exit_status", Status.ERR_DENIED,
+                   f"{source} says child {pid} {'exited' if exited else 'was killed'}, but "
+                   "no process of the program has a child with that pid")
+        return
+    if _adrift(registry, process):
         return
     records = registry.exits
     codes = records.asked.get(process, set())
@@ -153,50 +187,56 @@ def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
     return raw
 
 
-def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str) -> None:
+def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str, *,
+                   process: int = 0, signalled: bool = True) -> None:
     """A siginfo_t naming a child's end (SIGCHLD, CLD_EXITED/KILLED/DUMPED)."""
     signo, _, code, pid, _, status = _SIGINFO.unpack_from(raw)
-    if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED) and pid > 0:
-        judge(registry, slot.root, pid, code == _CLD_EXITED, status, source)
+    if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
+        judge(registry, slot, pid, code == _CLD_EXITED, status, source, process=process,
+              signalled=signalled)
 
 
 def check_report(memory: UserMemory, registry: Registry, slot: Slot, ret: int) -> None:
     """wait4's status word, waitid's siginfo or rt_sigtimedwait's SIGCHLD siginfo, read
     before anything is committed (a page not present is faulted in first)."""
-    if ret >= _ERRNO_FLOOR or not registry.child_pids:
+    if ret >= _ERRNO_FLOOR:
         return
     nr, a = slot.nr, slot.args
     if nr == NR_WAIT4:
-        if not ret or not a[1]:
+        if not ret or not a[1] or not registry.child_pids:
             return
         status = struct.unpack("<I", _read(memory, slot, a[1], 4))[0]
         if status & 0x7F == 0:
             # Exited: bits 8-15 are the code, nothing above them (Linux writes c << 8).
-            judge(registry, slot.root, ret, True, status >> 8, "wait4's status")
+            judge(registry, slot, ret, True, status >> 8, "wait4's status")
         elif status & 0x7F != 0x7F:         # (0x7F: stopped, or 0xFFFF: continued)
-            judge(registry, slot.root, ret, False, status & 0x7F, "wait4's status")
+            judge(registry, slot, ret, False, status & 0x7F, "wait4's status")
     elif nr == NR_WAITID:
-        if ret == 0 and a[2]:
+        if ret == 0 and a[2] and registry.child_pids:     # (WNOHANG, none ready: si_pid 0)
             _judge_siginfo(registry, slot, _read(memory, slot, a[2], _SIGINFO.size),
-                           "waitid's siginfo")
+                           "waitid's siginfo", signalled=False)
     elif nr == NR_RT_SIGTIMEDWAIT and ret == SIGCHLD and a[1]:
         _judge_siginfo(registry, slot, _read(memory, slot, a[1], _SIGINFO.size),
                        "the SIGCHLD rt_sigtimedwait took")
 
 
-def check_signal_info(registry: Registry, slot: Slot, signo: int, info: bytes) -> None:
-    """The siginfo of a SIGCHLD SIGNAL enters a handler with."""
-    if signo == SIGCHLD and registry.child_pids and len(info) >= _SIGINFO.size:
-        _judge_siginfo(registry, slot, info, "the SIGCHLD delivered")
+def check_signal_info(registry: Registry, slot: Slot, signo: int, info: bytes,
+                      ret: int) -> None:
+    """The siginfo of a SIGCHLD SIGNAL enters a handler with, the call it interrupts
+    completing with `ret` first: a clone returning its child's pid (a vfork's parent,
+    its child already gone) names that child before the parent has been told of it."""
+    if signo != SIGCHLD or len(info) < _SIGINFO.size:
+        return
+    process = slot.child_process if slot.nr in (NR_CLONE, NR_CLONE3) and \
+        struct.unpack_from("<i", info, 16)[0] == ret else 0
+    _judge_siginfo(registry, slot, info, "the SIGCHLD delivered", process=process)
 
 
 def check_signalfd_records(registry: Registry, slot: Slot, raw: bytes) -> None:
     """Each SIGCHLD record a signalfd read returned (`raw`: whole records)."""
-    if not registry.child_pids:
-        return
     for off in range(0, len(raw) - _SIGNALFD_RECORD + 1, _SIGNALFD_RECORD):
         signo, _, code, pid = _SIGNALFD_INFO.unpack_from(raw, off)
-        if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED) and pid:
+        if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
             status = struct.unpack_from("<i", raw, off + _SSI_STATUS)[0]
-            judge(registry, slot.root, pid, code == _CLD_EXITED, status,
-                  "the SIGCHLD a signalfd read returned")
+            judge(registry, slot, pid, code == _CLD_EXITED, status,
+                  "the SIGCHLD a signalfd read returned", signalled=True)

@@ -300,6 +300,7 @@ class ReturnPath:
         forgotten by `end_child`)."""
         if slot.child_process and 0 < ret < _ERRNO_FLOOR:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
+            self.registry.exits.pids[ret] = slot.child_process
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

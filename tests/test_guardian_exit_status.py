@@ -94,7 +94,7 @@ def test_wait4_reports_the_code_the_child_asked(s: Scene) -> None:
     assert _refused(s, _wait4(s, 66 << 8))
     assert _refused(s, _wait4(s, 0))
     assert _wait4(s, 3 << 8) == Status.OK
-    assert CHILD_PROCESS not in s.g.conf.registry.exits.asked       # reaped: forgotten
+    assert s.g.conf.registry.exits.asked[CHILD_PROCESS] == {3}   # reaped: its SIGCHLD may follow
 
 
 def test_only_the_low_eight_bits_of_a_code_reach_the_parent(s: Scene) -> None:
@@ -219,3 +219,56 @@ def test_an_exec_in_flight_or_gone_astray_is_not_judged(s: Scene) -> None:
     assert _waitid(s, CLD_EXITED, 1, options=4 | WNOWAIT) == Status.OK   # no image yet
     note_exec_image(reg, execve.id, s.b + ROOT_B)                  # its image starts
     assert _refused(s, _waitid(s, CLD_EXITED, 1))
+
+
+def _sigchld_at_return(s: Scene, info: bytes, nr: int | None = None, ret: int = 0,
+                       child: int = 0) -> Status:
+    """SIGCHLD enters the parent's handler as its call `nr` completes with `ret`."""
+    space = s.g.conf.domains[1].spaces[s.b + ROOT_A]
+    space.handlers[SIGCHLD] = (0x400a00, SA_SIGINFO | SA_RESTORER, 0x400900, 0)
+    sid = 700 + len(s.g.conf.slots) + len(s.g.decisions)
+    ctx = UserContext()
+    ctx.set(CTX_SP, TOP)
+    # (a thread of its own each time: a handler entered masks SIGCHLD for its thread)
+    slot = Slot(sid, 1, ctx, ELR, nr, (0x4111,) + (0,) * 5, root=s.b + ROOT_A, thread=sid)
+    slot.children, slot.child_process = (1, child) if child else (0, 0)
+    s.g.conf.slots[sid] = slot
+    status = Status(s.call(Call.SIGNAL, sid, SIGCHLD, 0, 0, 2, 0, ret, ELR, payload=info)[0])
+    s.g.lock_el1(False)
+    return status
+
+
+def test_a_vfork_parent_s_sigchld_names_the_child_its_clone_returns(s: Scene) -> None:
+    """The vfork child exits before its parent is told its pid: the SIGCHLD pending at
+    the clone's return is judged against the child that clone yielded."""
+    clone = NUMBERS["clone"]
+    new_pid, new_process = 44, 11
+    s.g.conf.registry.thread_groups[(s.b + ROOT_A, new_process)] = new_process
+    _asks(s, NR_EXIT_GROUP, 7, root=ROOT_A, thread=new_process)
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, new_pid, 0), clone, new_pid,
+                                          new_process))
+    assert _sigchld_at_return(s, _siginfo(CLD_EXITED, new_pid, 7), clone, new_pid,
+                              new_process) == Status.OK
+
+
+def test_a_sigchld_naming_no_child_of_the_program_is_refused(s: Scene) -> None:
+    clone = NUMBERS["clone"]
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, 0x4111, 0)))
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, 0x4111, 0), clone, 44, 11))
+    # A sender's SIGCHLD (kill: SI_USER) names no child's end.
+    assert _sigchld_at_return(s, _siginfo(0, 0x4111, 0)) == Status.OK
+    # Another thread's clone yielded a child whose pid its parent has not been told yet.
+    other = s.g.conf.registry.add_slot(1, UserContext(), ELR, clone, (0,) * 6,
+                                       root=s.b + ROOT_A, thread=2)
+    other.children, other.child_process = 1, 12
+    assert _sigchld_at_return(s, _siginfo(CLD_EXITED, 45, 3)) == Status.OK
+
+
+def test_a_reaped_child_s_sigchld_read_after_the_wait_is_still_judged(s: Scene) -> None:
+    reg = s.g.conf.registry
+    reg.exits.pids[CHILD_PID] = CHILD_PROCESS        # (as the parent's clone return noted)
+    _asks(s, NR_EXIT_GROUP, 3)
+    assert _wait4(s, 3 << 8) == Status.OK            # reaped
+    assert (s.b + ROOT_A, CHILD_PID) not in reg.child_pids
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 0)))
+    assert _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 3)) == Status.OK

@@ -493,7 +493,6 @@ SIGCHLD = 17
                              "the child having exited 7",
           family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
           args=(VFORK_STEP,), oracle=_waitid_forged(P_SIGCHLD_HANDLER, "the SIGCHLD handler's"),
-          gap="P5",
           prop="The siginfo a SIGCHLD handler receives for a fork child's exit_group(7) says "
                "CLD_EXITED with status 7.")
 def rc_sigchld_handler(adv: Adversary) -> None:

@@ -91,7 +91,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "fork.child_inherits": ("RF-021",),
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
-    "return.reaped_child": ("RE-004",),
+    "return.reaped_child": ("RE-005",),
+    "return.exit_status": ("RC-031",),
 }
 
 

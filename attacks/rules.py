@@ -147,9 +147,13 @@ RULES: tuple[Rule, ...] = (
          "keeps it), with events within those registered plus EPOLLERR/EPOLLHUP; an "
          "EPOLLONESHOT registration reports once until EPOLL_CTL_MOD re-arms it.",
          checks=("return.epoll_data", "return.epoll_released", "return.epoll_oneshot")),
-    Rule("G-WAIT-STATUS", "The status wait4 reports for a fork child whose exit_group the "
-         "Guardian saw says it exited with that code.",
-         checks=("return.wait_status",)),
+    Rule("G-WAIT-STATUS", "Whatever path reports a confidential child's end to the program "
+         "(wait4's status, waitid's siginfo, the SIGCHLD siginfo SIGNAL enters, "
+         "rt_sigtimedwait takes or a signalfd read returns), 'exited with code c' needs the "
+         "child (a fork or vfork child, whatever image it runs after exec) to have asked "
+         "exit/exit_group with c (low 8 bits), and 'killed by signal s' needs it not to have "
+         "asked exit_group; a SIGCHLD siginfo names a child of the program.",
+         checks=("return.exit_status",)),
     Rule("G-WAIT-REAPED", "A fork child a wait4/waitid report reaped has ended: its "
          "descriptors are released (a table it shares through CLONE_FILES lives on) and none "
          "of its threads returns to user code.",

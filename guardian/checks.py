@@ -121,7 +121,7 @@ CHECKS: dict[str, str] = {
     "return.string_nul": "a name Linux NUL-terminates (getcwd's path within its count, each utsname field, PR_GET_NAME's 16 bytes) holds its NUL",
     "return.no_contract": "a call, or a command of a multiplexed call (ioctl request, fcntl command, prctl option, IPC/keyctl/quotactl/ptrace/syslog/seccomp command), with no row in the output contract (abi/outputs), or one whose success it cannot judge, answers only an error: the contract is an allow-list",
     "return.offload_error": "pulse_submit for a confidential program answers only an error: no device may read its nodes or write its scratchpad, so a count of iterations is outside the contract",
-    "return.wait_status": "the status wait4 reports for a fork child whose exit_group the Guardian saw is 'exited with that code'",
+    "return.exit_status": "a report of a confidential child's end (wait4's status, waitid's siginfo, the SIGCHLD siginfo SIGNAL enters, rt_sigtimedwait takes or a signalfd read returns) says 'exited with c' only where a thread of the child's current image (fork or vfork child, exec'd or not) asked exit/exit_group with c (low 8 bits), and 'killed by a signal' only where none asked exit_group; a SIGCHLD siginfo names a child of the program",
     "return.reaped_child": "a fork child a wait4/waitid report reaped has ended: its descriptors are released and none of its threads returns to user code",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.urandom": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",

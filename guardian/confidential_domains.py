@@ -15,7 +15,6 @@ from abi.layout import (
     MAP_FIXED,
     NR_BRK,
     NR_EXECVE,
-    NR_EXIT_GROUP,
     NR_MADVISE,
     NR_MMAP,
     NR_MREMAP,
@@ -24,6 +23,7 @@ from abi.layout import (
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 from guardian import checks, exec_args, initial_stack
 from guardian.checks import refuse
+from guardian.child_exits import note_exec_image, note_exec_teardown
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
@@ -153,6 +153,7 @@ class Lifecycle:
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
+            note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:
                 # The exec'ing thread left the address space it borrowed (vfork): its
@@ -258,11 +259,8 @@ class Lifecycle:
         if root not in reg.root_domain:
             refuse("exit.root", Status.ERR_KIND, f"{root:#x} is not a confidential address space")
         reg.dying.add(root)
-        process = reg.process_of_root.pop(root, 0)
-        codes = {s.args[0] & 0xFF for s in reg.slots.values()
-                 if s.root == root and s.nr == NR_EXIT_GROUP}
-        if process and len(codes) == 1:
-            reg.exit_codes[process] = codes.pop()
+        note_exec_teardown(reg, root)
+        reg.process_of_root.pop(root, None)
         for slot in reg.slots.values():
             if slot.root == root and slot.nr == NR_EXECVE:
                 self.self_signals.note_exec(slot)

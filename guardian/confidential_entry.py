@@ -26,6 +26,7 @@ from emulator.fastuc import CTX_PC, UserContext
 from emulator.sysregs import TCR_EPD0
 from guardian import checks
 from guardian.checks import Refused
+from guardian.child_exits import EXIT_CALLS, note_exit_asked
 from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
@@ -102,9 +103,11 @@ class ExceptionEntry:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
-        if nr == NR_EXIT_GROUP:
-            # Linux ends every thread of the group now, whatever the kernel does next.
-            reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
+        if nr in EXIT_CALLS:
+            if nr == NR_EXIT_GROUP:
+                # Linux ends every thread of the group now, whatever the kernel does next.
+                reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
+            note_exit_asked(reg, slot)       # the code a report of its end may carry
         if nr is None:
             if vector in _IRQ_VECTORS:
                 if checks.enabled("entry.hide_irq_pc"):

@@ -45,6 +45,7 @@ from abi.layout import (
     NR_READV,
 )
 from guardian.checks import FaultIn, enabled, refuse
+from guardian.child_exits import check_signalfd_records
 from guardian.confidential_files import Descriptors
 from guardian.open_files import Description, OpenFile
 from guardian.slots import Slot
@@ -261,6 +262,7 @@ class EventFiles:
                 refuse("return.signalfd_mask", Status.ERR_DENIED,
                        f"a signalfd read reports signal {signo}, which the descriptor's "
                        f"mask {sfd.mask:#x} does not hold")
+        check_signalfd_records(self.files.admission.registry, slot, raw)  # a child's end
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that succeeded made or changed (after Descriptors.record)."""

@@ -12,6 +12,7 @@ from emulator import descriptors as D
 from emulator.cpu import Cpu
 from emulator.fastuc import UserContext
 from guardian.checks import refuse
+from guardian.child_exits import ExitRecords
 from guardian.slots import Domain, Slot, Space
 
 
@@ -30,12 +31,12 @@ class Registry:
         #: child has execed or exited, so the two never interleave).
         self.vfork_waiting: dict[tuple[int, int], int] = {}
         self.vfork_done: set[tuple[int, int]] = set()
-        #: fork children: a child's own tree -> its process (its first thread), the
-        #: (parent root, pid the parent was told) -> that process, and the exit code each
-        #: process gave its exit_group (what the parent's wait4 status must say).
+        #: fork children: a child's own tree (or its exec'd image's) -> its process (its
+        #: first thread), the (parent root, pid the parent was told) -> that process, and
+        #: what each process asked of its end (what a report of it to the parent may say).
         self.process_of_root: dict[int, int] = {}
         self.child_pids: dict[tuple[int, int], int] = {}
-        self.exit_codes: dict[int, int] = {}
+        self.exits = ExitRecords()
         #: Thread groups sharing an address space: (root, thread) -> its group's first
         #: thread (absent: the space's original group).  A vfork or CLONE_VM child without
         #: CLONE_THREAD is a process of its own; a CLONE_THREAD child joins its creator's.

@@ -26,7 +26,6 @@ from abi.layout import (
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
-    NR_WAIT4,
     RESTARTABLE,
     SS_DISABLE,
     SVC0,
@@ -39,6 +38,8 @@ from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
+from guardian.child_exits import CALLS as _END_REPORTS
+from guardian.child_exits import check_report as check_end_report
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -192,9 +193,9 @@ class ReturnPath:
             if record_call:
                 check_records(self.memory, self.files, slot, ret)
             reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
-            if nr == NR_WAIT4:
-                self._check_wait_status(slot, ret)
-            elif nr == NR_SIGALTSTACK:
+            if nr in _END_REPORTS:
+                check_end_report(self.memory, reg, slot, ret)
+            if nr == NR_SIGALTSTACK:
                 self._need_altstack_struct(slot, ret)
             elif nr == NR_RT_SIGTIMEDWAIT:
                 check_sigwait_result(self.memory, slot, ret)
@@ -284,25 +285,6 @@ class ReturnPath:
                    f"a thread of thread {slot.thread}'s group called exit_group: every thread "
                    "of the group has ended and none returns to user code")
 
-    def _check_wait_status(self, slot: Slot, ret: int) -> None:
-        """wait4 reaping a fork child whose exit_group the Guardian saw: the status word is
-        'exited with that code' -- one process of the program tells another, through the
-        kernel, and the kernel cannot change the message."""
-        if slot.nr != NR_WAIT4 or not slot.args[1] or not 0 < ret < _ERRNO_FLOOR:
-            return
-        process = self.registry.child_pids.get((slot.root, ret))
-        code = self.registry.exit_codes.get(process) if process else None
-        if code is None:
-            return                       # killed, exec'd, or not a child the Guardian knows
-        raw = self.memory.read(slot.args[1], 4, slot.root)
-        if raw is None:
-            raise FaultIn(slot.args[1])
-        status = struct.unpack("<I", raw)[0]
-        if status != code << 8:
-            refuse("return.wait_status", Status.ERR_DENIED,
-                   f"wait4 reports status {status:#x} for child {ret}, which called "
-                   f"exit_group({code}) (status {code << 8:#x})")
-
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the
         struct back: the thread's own stack is then known, never left to the kernel's
@@ -319,6 +301,7 @@ class ReturnPath:
         forgotten by `end_child`)."""
         if slot.child_process and 0 < ret < _ERRNO_FLOOR:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
+            self.registry.exits.pids[ret] = slot.child_process
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

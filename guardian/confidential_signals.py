@@ -37,6 +37,7 @@ from abi.sigframe import (
 from emulator.fastuc import CTX_PC, CTX_SP
 from guardian import checks
 from guardian.checks import FaultIn, refuse
+from guardian.child_exits import check_signal_info
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
@@ -93,6 +94,7 @@ class Signals:
                        f"the kernel hands signal {signo} {problem}: a queued signal's siginfo "
                        "names that signal, with a sender's code, SI_KERNEL or a notification's "
                        "(a fault report comes only from an exception the Guardian saw)")
+            check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):

@@ -70,7 +70,7 @@ def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int
     """Commit the end of the fork child `pid` of `parent_root` that a report reaped (a pid
     the Guardian does not know as that process's fork child is passed over)."""
     process = registry.child_pids.pop((parent_root, pid), 0)
-    registry.exit_codes.pop(process, None)
+    registry.exits.reaped(process)
     root = next((r for r, p in registry.process_of_root.items() if p == process), 0) \
         if process else 0
     if not root:

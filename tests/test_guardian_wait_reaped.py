@@ -37,6 +37,7 @@ def s() -> Scene:
     reg = scene.g.conf.registry
     reg.process_of_root[scene.b + ROOT_C] = CHILD_PROCESS
     reg.child_pids[(scene.b + ROOT_A, CHILD_PID)] = CHILD_PROCESS
+    reg.exits.asked[CHILD_PROCESS] = {0}       # the child asked exit(0): "exited 0" is true
     return scene
 
 

@@ -344,7 +344,7 @@ def _status_forged(out: Outcome) -> list[str]:
 
 @scenario(id="RC-031", title="Report a vfork child's exec'd image, which exited 7, as exited 0",
           family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
-          args=(VFORK_STEP,), oracle=_status_forged, gap="P5",
+          args=(VFORK_STEP,), oracle=_status_forged,
           silent="where the exec'd image never runs (the predecessor design refuses a "
                  "confidential execve) the child exits 127 instead",
           prop="The status wait4 reports for a fork child whose exec'd image called "
@@ -380,7 +380,7 @@ def _waitid_forged(phase: int, source: str = "waitid's") -> Callable[[Outcome], 
     return oracle
 
 
-def _waitid_status(*, id: str, phase: int, who: str, gap: str) -> None:  # noqa: A002
+def _waitid_status(*, id: str, phase: int, who: str, gap: str = "") -> None:  # noqa: A002
     def steps(adv: Adversary) -> None:
         @adv.on(Point.MARKER, phase=phase)
         def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
@@ -410,16 +410,16 @@ def _waitid_status(*, id: str, phase: int, who: str, gap: str) -> None:  # noqa:
                   "called exit_group(7) says it exited with 7.")(documented(steps, doc))
 
 
-_waitid_status(id="RC-032", phase=P_EXEC_WAITID, gap="P5",
+_waitid_status(id="RC-032", phase=P_EXEC_WAITID,
                who="a vfork child whose exec'd image")
-_waitid_status(id="RC-033", phase=P_FORK_WAITID, gap="P5", who="a fork child (no exec)")
+_waitid_status(id="RC-033", phase=P_FORK_WAITID, who="a fork child (no exec)")
 
 
 SSI_STATUS = 40                          # struct signalfd_siginfo's ssi_status offset
 
 
 def _sigchld_status(*, id: str, phase: int, call: str, offset: int, size: int,  # noqa: A002
-                    gap: str) -> None:
+                    gap: str = "") -> None:
     def steps(adv: Adversary) -> None:
         @adv.on(Point.MARKER, phase=phase)
         def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
@@ -451,9 +451,8 @@ def _sigchld_status(*, id: str, phase: int, call: str, offset: int, size: int,  
 
 
 _sigchld_status(id="RC-034", phase=P_SIGCHLD_WAIT, call="rt_sigtimedwait",
-                offset=SI_STATUS, size=17, gap="P5")
-_sigchld_status(id="RC-035", phase=P_SIGCHLD_FD, call="read", offset=SSI_STATUS, size=128,
-                gap="P5")
+                offset=SI_STATUS, size=17)
+_sigchld_status(id="RC-035", phase=P_SIGCHLD_FD, call="read", offset=SSI_STATUS, size=128)
 
 
 @scenario(id="RC-036", title="Serve a new memfd's page with the page another open memfd holds",
@@ -485,7 +484,6 @@ SIGCHLD = 17
                              "the child having exited 7",
           family=RT, goal=Goal.TAMPER, rules=("G-WAIT-STATUS",), program=FDS,
           args=(VFORK_STEP,), oracle=_waitid_forged(P_SIGCHLD_HANDLER, "the SIGCHLD handler's"),
-          gap="P5",
           prop="The siginfo a SIGCHLD handler receives for a fork child's exit_group(7) says "
                "CLD_EXITED with status 7.")
 def rc_sigchld_handler(adv: Adversary) -> None:

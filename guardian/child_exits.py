@@ -1,0 +1,242 @@
+"""How a confidential fork child's end may be reported to its parent.
+
+The parent learns how its child ended only from the kernel: wait4's status word,
+waitid's siginfo, and the SIGCHLD the child's end raises (entered by SIGNAL, taken by
+rt_sigtimedwait, read from a signalfd).  The child is one process whatever image it
+runs: a fork, vfork or CLONE_VM child, and each image it execs after (the exec'd
+image's tree carries the child's process on).  The Guardian records what the child's
+threads asked at entry: each exit/exit_group code (its low 8 bits, all Linux keeps)
+and whether exit_group was among them.  A report of that child then says (check
+`return.exit_status`):
+
+* "exited with code c" only where a thread of the child's current image asked
+  exit/exit_group with c;
+* "killed by signal s" only where none asked exit_group (the kernel may kill a
+  process at any time, but once exit_group is asked the status is its code).
+
+A SIGCHLD siginfo with a child's CLD_* code is raised by Linux only for a child of the
+process (no sender can forge that code for another process), so one naming a pid that
+is no child of the program is refused as well -- unless a clone of the domain yielded a
+child whose pid its parent has not been told yet; a child reaped already is still
+judged (its SIGCHLD may be read after the wait).  A wait4/waitid report of a pid the
+Guardian does not know passes (the program named the pid, or sees it).
+
+Stopped and continued reports pass (WUNTRACED, WCONTINUED; CLD_TRAPPED, CLD_STOPPED,
+CLD_CONTINUED), as does a report of a child whose exec is in flight or left the domain
+(its old image gone and no confidential image named for that exec: the Guardian knows
+nothing of what it runs).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import (
+    NR_CLONE,
+    NR_CLONE3,
+    NR_EXECVE,
+    NR_EXIT,
+    NR_EXIT_GROUP,
+    NR_RT_SIGTIMEDWAIT,
+    NR_WAIT4,
+    NR_WAITID,
+)
+from guardian.checks import FaultIn, refuse
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
+
+#: The calls whose result reports a child's end (a signalfd read's records and a SIGNAL's
+#: siginfo are judged where those are read).
+CALLS = frozenset({NR_WAIT4, NR_WAITID, NR_RT_SIGTIMEDWAIT})
+#: The calls whose code the child's status may carry.
+EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
+
+SIGCHLD = 17
+_ERRNO_FLOOR = (1 << 64) - 4095
+_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED = 1, 2, 3
+_SIGINFO = struct.Struct("<iii4xiIi")     # si_signo, si_errno, si_code, si_pid, si_uid, si_status
+_SIGNALFD_INFO = struct.Struct("<IiiI")   # ssi_signo, ssi_errno, ssi_code, ssi_pid
+_SSI_STATUS = 40                          # struct signalfd_siginfo's ssi_status
+_SIGNALFD_RECORD = 128
+
+
+@dataclass
+class ExitRecords:
+    """What each process (its first thread's id) asked of its end, in its current image."""
+
+    #: process -> the low 8 bits of each exit/exit_group code its threads asked.
+    asked: dict[int, set[int]] = field(default_factory=dict)
+    #: processes one of whose threads asked exit_group.
+    group_exit: set[int] = field(default_factory=set)
+    #: execve slot -> the process whose old image that exec tore down, until the
+    #: confidential image it names is created (the process is adrift meanwhile).
+    execing: dict[int, int] = field(default_factory=dict)
+    #: pid -> the process a parent was told of (kept once reaped: its SIGCHLD may be
+    #: read after the wait).
+    pids: dict[int, int] = field(default_factory=dict)
+
+    def new_image(self, process: int) -> None:
+        """An exec'd image starts: what the old one asked is over (its threads are gone)."""
+        self.asked.pop(process, None)
+        self.group_exit.discard(process)
+
+    def reaped(self, process: int) -> None:
+        """The process was reaped: what it asked stays (a SIGCHLD of it may still be
+        read), an exec it left unfinished does not."""
+        for slot_id in [s for s, p in self.execing.items() if p == process]:
+            del self.execing[slot_id]
+
+
+def process_of(registry: Registry, root: int, thread: int) -> int:
+    """The fork child process a thread belongs to (0: none, e.g. the user's launch): its
+    own thread group's first thread (a vfork or CLONE_VM child), or the process whose
+    tree (a fork child's, or one its exec'd image runs in) it runs in."""
+    return registry.group_of(root, thread) or registry.process_of_root.get(root, 0)
+
+
+def note_exit_asked(registry: Registry, slot: Slot) -> None:
+    """A thread enters exit or exit_group: its process's status may now carry that code."""
+    process = process_of(registry, slot.root, slot.thread)
+    if not process:
+        return
+    records = registry.exits
+    records.asked.setdefault(process, set()).add(slot.args[0] & 0xFF)
+    if slot.nr == NR_EXIT_GROUP:
+        records.group_exit.add(process)
+
+
+def note_exec_teardown(registry: Registry, root: int) -> None:
+    """`root` goes with an exec in progress (a fork child's own tree): its process is
+    adrift until the image that exec names is created (before `root`'s records go)."""
+    for slot in registry.slots.values():
+        if slot.root == root and slot.nr == NR_EXECVE:
+            process = process_of(registry, root, slot.thread)
+            if process:
+                registry.exits.execing[slot.id] = process
+
+
+def note_exec_image(registry: Registry, exec_slot: int, root: int) -> None:
+    """The confidential image `exec_slot` names starts in `root`: the exec'ing process
+    goes on there (before a vfork child's execve slot is dropped)."""
+    process = registry.exits.execing.pop(exec_slot, 0)
+    old = registry.slots.get(exec_slot)
+    if not process and old is not None and old.nr == NR_EXECVE:
+        process = process_of(registry, old.root, old.thread)
+    if process:
+        registry.process_of_root[root] = process
+        registry.exits.new_image(process)
+
+
+def _adrift(registry: Registry, process: int) -> bool:
+    """Whether the process's image is one the Guardian may not know: an exec in flight,
+    or one whose old image went and no confidential image was named for it."""
+    if process in registry.exits.execing.values():
+        return True
+    return any(s.nr == NR_EXECVE and process_of(registry, s.root, s.thread) == process
+               for s in registry.slots.values())
+
+
+def _clone_in_flight(registry: Registry, slot: Slot) -> bool:
+    """Whether a clone of the domain other than `slot` yielded a child whose pid its
+    parent has not been told yet (that child may end, and be reported, first)."""
+    return any(s.nr in (NR_CLONE, NR_CLONE3) and s.children and s.id != slot.id
+               and s.domain == slot.domain for s in registry.slots.values())
+
+
+def judge(registry: Registry, slot: Slot, pid: int, exited: bool, value: int, source: str,
+          *, process: int = 0, signalled: bool = False) -> None:
+    """A report to `slot`'s thread that child `pid` (its process, where the caller knows
+    it) exited with code `value` (`exited`) or was killed by signal `value`: refused
+    where it is not what the child asked.  `signalled`: the report is a SIGCHLD siginfo,
+    which Linux raises only for a child of the process (a sender cannot forge its
+    CLD_* code): one naming a pid that is no child of the domain is refused too."""
+    process = process or registry.child_pids.get((slot.root, pid), 0) \
+        or registry.exits.pids.get(pid, 0)
+    if not process:
+        if signalled and not _clone_in_flight(registry, slot):
+            refuse("return.exit_status", Status.ERR_DENIED,
+                   f"{source} says child {pid} {'exited' if exited else 'was killed'}, but "
+                   "no process of the program has a child with that pid")
+        return
+    if _adrift(registry, process):
+        return
+    records = registry.exits
+    codes = records.asked.get(process, set())
+    if exited and value not in codes:
+        asked = f"asked exit/exit_group with {', '.join(str(c) for c in sorted(codes))}" \
+            if codes else "asked neither exit nor exit_group"
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} says child {pid} exited with code {value}, but its threads {asked}")
+    elif not exited and process in records.group_exit:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} says child {pid} was killed by signal {value}, but it called "
+               f"exit_group({min(codes)}): its status is that code")
+
+
+def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
+    raw = memory.read(va, n, slot.root)
+    if raw is None:
+        missing = memory.first_missing(va, n, False)
+        raise FaultIn(va if missing is None else missing)
+    return raw
+
+
+def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str, *,
+                   process: int = 0, signalled: bool = True) -> None:
+    """A siginfo_t naming a child's end (SIGCHLD, CLD_EXITED/KILLED/DUMPED)."""
+    signo, _, code, pid, _, status = _SIGINFO.unpack_from(raw)
+    if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
+        judge(registry, slot, pid, code == _CLD_EXITED, status, source, process=process,
+              signalled=signalled)
+
+
+def check_report(memory: UserMemory, registry: Registry, slot: Slot, ret: int) -> None:
+    """wait4's status word, waitid's siginfo or rt_sigtimedwait's SIGCHLD siginfo, read
+    before anything is committed (a page not present is faulted in first)."""
+    if ret >= _ERRNO_FLOOR:
+        return
+    nr, a = slot.nr, slot.args
+    if nr == NR_WAIT4:
+        if not ret or not a[1] or not registry.child_pids:
+            return
+        status = struct.unpack("<I", _read(memory, slot, a[1], 4))[0]
+        if status & 0x7F == 0:
+            # Exited: bits 8-15 are the code, nothing above them (Linux writes c << 8).
+            judge(registry, slot, ret, True, status >> 8, "wait4's status")
+        elif status & 0x7F != 0x7F:         # (0x7F: stopped, or 0xFFFF: continued)
+            judge(registry, slot, ret, False, status & 0x7F, "wait4's status")
+    elif nr == NR_WAITID:
+        if ret == 0 and a[2] and registry.child_pids:     # (WNOHANG, none ready: si_pid 0)
+            _judge_siginfo(registry, slot, _read(memory, slot, a[2], _SIGINFO.size),
+                           "waitid's siginfo", signalled=False)
+    elif nr == NR_RT_SIGTIMEDWAIT and ret == SIGCHLD and a[1]:
+        _judge_siginfo(registry, slot, _read(memory, slot, a[1], _SIGINFO.size),
+                       "the SIGCHLD rt_sigtimedwait took")
+
+
+def check_signal_info(registry: Registry, slot: Slot, signo: int, info: bytes,
+                      ret: int) -> None:
+    """The siginfo of a SIGCHLD SIGNAL enters a handler with, the call it interrupts
+    completing with `ret` first: a clone returning its child's pid (a vfork's parent,
+    its child already gone) names that child before the parent has been told of it."""
+    if signo != SIGCHLD or len(info) < _SIGINFO.size:
+        return
+    process = slot.child_process if slot.nr in (NR_CLONE, NR_CLONE3) and \
+        struct.unpack_from("<i", info, 16)[0] == ret else 0
+    _judge_siginfo(registry, slot, info, "the SIGCHLD delivered", process=process)
+
+
+def check_signalfd_records(registry: Registry, slot: Slot, raw: bytes) -> None:
+    """Each SIGCHLD record a signalfd read returned (`raw`: whole records)."""
+    for off in range(0, len(raw) - _SIGNALFD_RECORD + 1, _SIGNALFD_RECORD):
+        signo, _, code, pid = _SIGNALFD_INFO.unpack_from(raw, off)
+        if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
+            status = struct.unpack_from("<i", raw, off + _SSI_STATUS)[0]
+            judge(registry, slot, pid, code == _CLD_EXITED, status,
+                  "the SIGCHLD a signalfd read returned", signalled=True)

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
-_ARG_INDEXES = (0, 1, 2, 3, 4, 5)
 _ARITY = SYSCALL_ARITY
 
 
@@ -83,21 +82,31 @@ class ExceptionEntry:
         s.lock_el1(False)
         if self.el0.kernel_values is not None:
             self.el0.leave_user()
-        ctx = cpu.save_context(UserContext())
-        data = ctx.data
         vector = info.vector_offset
         esr = info.esr
         far = info.far
         ec = (esr >> 26) & 0x3F
+        x = cpu.live.x
         if vector == 0x400 and ec == _EC_SVC64:
-            nr: int | None = data[2 * SVC_NR_REGISTER]
-            args: tuple[int, ...] = tuple(data[0:12:2])       # x0-x5
+            nr: int | None = x[SVC_NR_REGISTER]
+            args: tuple[int, ...] = tuple(x[0:6])
             fault = None
         else:
             nr, args = None, ()
             fault = None if vector in _IRQ_VECTORS else (esr, far)
+        # The register file is the slot's from here on.  Usually it stays in the core
+        # (Cpu.hold_user: the kernel sees only the scrubbed view below, and a return that
+        # nothing else needed restores nothing); saved at once where the saved context is
+        # needed anyway: an interrupt (the kernel switches threads next), rt_sigreturn
+        # (its frame is read now), and a build without the scrub.
+        eager = (vector in _IRQ_VECTORS or nr == NR_RT_SIGRETURN
+                 or checks.MUTATED == "entry.scrub_registers")
+        ctx = cpu.save_context(UserContext()) if eager else None
         slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=root,
                             thread=reg.running, fault=fault)
+        if not eager:
+            slot.core = cpu
+            cpu.hold_user(slot)
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
@@ -118,19 +127,21 @@ class ExceptionEntry:
         # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
         entry_registers: list[int | None] = [esr, kernel_elr, far, 0]
         if checks.MUTATED != "entry.scrub_registers":
-            # All zero but what the kernel is owed: the call's own arguments and number.
-            if nr is None:
-                owed: dict[int, int] = {}
-            elif nr == NR_RT_SIGRETURN:
-                owed = {0: mask, SVC_NR_REGISTER: nr}
-            else:
-                # Only the argument registers the call takes; an unknown number takes none.
-                arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
-                owed = dict(zip(_ARG_INDEXES[:arity], args, strict=False))
+            # x0-x30 all zero but what the kernel is owed: the call's own arguments and
+            # number, and the slot.
+            owed = [0] * 31
+            if nr is not None:
+                if nr == NR_RT_SIGRETURN:
+                    owed[0] = mask
+                else:
+                    # Only the argument registers the call takes; an unknown number takes none.
+                    arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
+                    owed[:arity] = args[:arity]
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
             cpu.load_scrubbed(owed, kernel_elr, entry_registers)
         else:
+            assert ctx is not None
             scrubbed = ctx.copy()
             sdata = scrubbed.data
             sdata[2 * SLOT_REGISTER] = slot.id

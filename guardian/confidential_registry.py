@@ -103,7 +103,7 @@ class Registry:
         self._next_thread += 1
         return self._next_thread
 
-    def add_slot(self, domain: int, ctx: UserContext, elr: int, nr: int | None,
+    def add_slot(self, domain: int, ctx: UserContext | None, elr: int, nr: int | None,
                  args: tuple[int, ...] = (), *, root: int, thread: int,
                  fault: tuple[int, int] | None = None) -> Slot:
         slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root=root, thread=thread,

@@ -10,6 +10,7 @@ kernel's EL1 configuration is put back, and the kernel's own vector is called.
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
 from abi.layout import (
@@ -43,6 +44,7 @@ _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
 _ARITY = SYSCALL_ARITY
+_X0_X5 = struct.Struct("<6Q")
 
 
 class ExceptionEntry:
@@ -86,10 +88,10 @@ class ExceptionEntry:
         esr = info.esr
         far = info.far
         ec = (esr >> 26) & 0x3F
-        x = cpu.live.x
         if vector == 0x400 and ec == _EC_SVC64:
-            nr: int | None = x[SVC_NR_REGISTER]
-            args: tuple[int, ...] = tuple(x[0:6])
+            live_x = cpu.live.x
+            nr: int | None = live_x[SVC_NR_REGISTER]
+            args: tuple[int, ...] = _X0_X5.unpack_from(live_x)
             fault = None
         else:
             nr, args = None, ()
@@ -101,11 +103,12 @@ class ExceptionEntry:
         # (its frame is read now), and a build without the scrub.
         eager = (vector in _IRQ_VECTORS or nr == NR_RT_SIGRETURN
                  or checks.MUTATED == "entry.scrub_registers")
-        ctx = cpu.save_context(UserContext()) if eager else None
-        slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=root,
-                            thread=reg.running, fault=fault)
-        if not eager:
-            slot.core = cpu
+        if eager:
+            slot = reg.add_slot(dom.id, cpu.save_context(UserContext()), info.elr, nr, args,
+                                root=root, thread=reg.running, fault=fault)
+        else:
+            slot = reg.add_slot(dom.id, None, info.elr, nr, args, root=root,
+                                thread=reg.running, fault=fault, core=cpu)
             cpu.hold_user(slot)
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
@@ -141,8 +144,7 @@ class ExceptionEntry:
             owed[SLOT_REGISTER] = slot.id
             cpu.load_scrubbed(owed, kernel_elr, entry_registers)
         else:
-            assert ctx is not None
-            scrubbed = ctx.copy()
+            scrubbed = slot.ctx.copy()
             sdata = scrubbed.data
             sdata[2 * SLOT_REGISTER] = slot.id
             sdata[2 * CTX_PC] = kernel_elr
@@ -156,7 +158,11 @@ class ExceptionEntry:
                           syscall=nr, domain=dom.id)
         handler = kernel_table.entries.get(vector)
         if handler is not None:
-            handler(cpu, ExceptionInfo(vector, esr, far, kernel_elr, 0, info.from_el))
+            # The kernel's vector gets this exception's record as the ELx registers now
+            # hold it (the record is the core's for this one exception only).
+            info.elr = kernel_elr
+            info.spsr = 0
+            handler(cpu, info)
 
     def _sigreturn_mask(self, slot: Slot) -> int:
         try:

@@ -449,13 +449,18 @@ class Cpu:
     # view into the core -- from then on the core is exactly what an eager save and
     # scrub would have left.  If nothing needed that, the monitor's return finds the
     # thread's registers still in place and restores nothing (`release_held`).
-    def hold_user(self, owner: RegisterOwner) -> None:
+    def hold_user(self, owner: RegisterOwner, x: list[int], pc: int,
+                  entry_registers: list[int | None] | None = None) -> None:
         """Leave the thread's registers in the core, `owner`'s from now on; EL1 software
-        sees zeros but the PC until `load_scrubbed` says what it is owed."""
+        sees x0-x30 as `x` (31 values; the list becomes the view), the PC as `pc` and
+        the rest of the register file as zeros: what `load_scrubbed(x, pc,
+        entry_registers)` after saving the registers would show it."""
         if self._holder is not None:
             self.settle()
-        self._held_pc.value = self.live.pc.value
-        self.x_face = [0] * 31
+        if entry_registers is not None:
+            self._pending_entry = entry_registers
+        self.x_face = x
+        self._held_pc.value = pc & _MASK64
         self.pc_face = self._held_pc
         self._holder = owner
 

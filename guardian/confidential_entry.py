@@ -22,6 +22,7 @@ from abi.layout import (
 )
 from abi.syscalls import SYSCALL_ARITY
 from emulator.descriptors import ADDR_MASK
+from emulator.el1 import hand_over
 from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
 from emulator.sysregs import TCR_EPD0
@@ -81,7 +82,7 @@ class ExceptionEntry:
         s = self.s
         counters = self._counters
         counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
-        s.lock_el1(False)
+        hand_over(s.el1_faces, False, s.clrex_va)      # MonitorState.lock_el1(False)
         if self.el0.kernel_values is not None:
             self.el0.leave_user()
         vector = info.vector_offset
@@ -109,7 +110,6 @@ class ExceptionEntry:
         else:
             slot = reg.add_slot(dom.id, None, info.elr, nr, args, root=root,
                                 thread=reg.running, fault=fault, core=cpu)
-            cpu.hold_user(slot)
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
@@ -142,7 +142,10 @@ class ExceptionEntry:
                     owed[:arity] = args[:arity]
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
-            cpu.load_scrubbed(owed, kernel_elr, entry_registers)
+            if eager:
+                cpu.load_scrubbed(owed, kernel_elr, entry_registers)
+            else:
+                cpu.hold_user(slot, owed, kernel_elr, entry_registers)
         else:
             scrubbed = slot.ctx.copy()
             sdata = scrubbed.data

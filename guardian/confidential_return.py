@@ -35,6 +35,7 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
+from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
@@ -143,7 +144,6 @@ class ReturnPath:
     def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
-        thread_key = (slot.root, slot.thread)
         reg = self.registry
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
@@ -153,7 +153,7 @@ class ReturnPath:
                    "wait: it has ended and never returns to user code")
         if self.s.fork_copy.windows:        # (no fork copy open: no debt to settle)
             self.check_fork_debt(slot.root)
-        if thread_key in reg.vfork_done:
+        if reg.vfork_done and (slot.root, slot.thread) in reg.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
                    "user code: the two would run interleaved on one stack and memory (the "
@@ -183,13 +183,18 @@ class ReturnPath:
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
             if nr in _RESULT_ONLY and not slot.tid_stores:
-                _set_result(slot, ret)     # no check below acts on it: it only becomes x0
+                # No rule acts on it: the result only becomes x0 (_set_result, inline:
+                # a slot without a saved context still has its registers in the core).
+                if slot.saved is None:
+                    slot.core.live.x[0] = ret & 0xFFFF_FFFF_FFFF_FFFF  # type: ignore[union-attr]
+                else:
+                    _set_result(slot, ret)
             else:
                 self._check_result(slot, dom, ret, nr)
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:
-            child = reg.vfork_waiting.pop(thread_key, None)
+            child = reg.vfork_waiting.pop((slot.root, slot.thread), None)
             if child is not None:       # a vfork parent runs again: its child is done here
                 reg.vfork_done.add((slot.root, child))
 
@@ -392,7 +397,8 @@ class ReturnPath:
         self.el0.enter_user()
         counters = s.stats.counters
         counters["guardian.resumes"] = counters.get("guardian.resumes", 0) + 1
-        s.lock_el1(True)
+        if checks.MUTATED != "return.lock_el1":     # MonitorState.lock_el1(True), inline
+            hand_over(s.el1_faces, True, s.clrex_va)
 
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
         """Bookkeeping that depends on the syscall having succeeded."""

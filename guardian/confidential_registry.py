@@ -106,8 +106,7 @@ class Registry:
     def add_slot(self, domain: int, ctx: UserContext | None, elr: int, nr: int | None,
                  args: tuple[int, ...] = (), *, root: int, thread: int,
                  fault: tuple[int, int] | None = None, core: Cpu | None = None) -> Slot:
-        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root=root, thread=thread,
-                    fault=fault, core=core)
+        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
         self._next_slot += 1
         self.slots[slot.id] = slot
         return slot

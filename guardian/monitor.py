@@ -192,9 +192,12 @@ class Guardian:
         counters[key] = counters.get(key, 0) + 1
         entry = self.calls[c]
         n = entry.nargs
-        a = tuple(map(_MASK64.__and__, args[:n]))
-        if len(a) < n:
-            a += (0,) * (n - len(a))
+        if n == 3 and len(args) >= 3:     # (RESUME's three, without building an iterator)
+            a: tuple[int, ...] = (args[0] & _MASK64, args[1] & _MASK64, args[2] & _MASK64)
+        else:
+            a = tuple(map(_MASK64.__and__, args[:n]))
+            if len(a) < n:
+                a += (0,) * (n - len(a))
         status, value, _ = self._serve(c, entry, a, b"")
         return status, value
 

@@ -38,6 +38,7 @@ _CALLS: dict[int, Call] = {int(c): c for c in Call}
 _CALL_COUNTERS: dict[Call, str] = {c: f"guardian.calls.{c.name.lower()}" for c in Call}
 
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_OK = Status.OK          # (an enum member read off its class costs ~0.3 us on Python 3.11)
 
 PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
                                 Call.THP_COLLAPSE, Call.PAGE_DIGEST})
@@ -246,7 +247,7 @@ class Guardian:
             if entry.narrow:
                 args = _narrowed(c, entry, args)
             value, data = entry.handler(args, payload)
-            status = Status.OK
+            status = _OK
         except Refused as r:
             status, value, data = s.record(c.name.lower(), r), 0, b""
         except FaultIn as f:

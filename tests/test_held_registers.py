@@ -18,7 +18,16 @@ from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.el1 import El1
 from emulator.exceptions import ExceptionInfo, VectorTable
-from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, CTX_TPIDR, UserContext
+from emulator.fastuc import (
+    CTX_FPCR,
+    CTX_FPSR,
+    CTX_NZCV,
+    CTX_PC,
+    CTX_Q0,
+    CTX_SP,
+    CTX_TPIDR,
+    UserContext,
+)
 from tests.test_secure_mm import ROOT_A, Scene, build
 
 KERNEL_VBAR = 0xFFFF_0000_0010_0000

@@ -82,6 +82,13 @@ _KEEP_COUNTING = 20_000_000
 InterruptHook = Callable[["Cpu", ExceptionInfo], None]
 
 
+class RegisterOwner(Protocol):
+    """Whoever a thread's register file left in the core belongs to (see `Cpu.hold_user`):
+    it receives the registers as a saved context when they have to leave the core."""
+
+    saved: UserContext | None
+
+
 class RunInterrupted(Exception):  # noqa: N818 - control flow, not an error
     """A debugger ended a run inside an instruction (it touched a watched page);
     `executed` instructions completed before it."""
@@ -159,6 +166,12 @@ class Cpu:
         self._reset_el1_state()
         self._calibrate()
         self.live: LiveState = locate(self.uc, self.fast.context_bytes, *self._syndrome_offsets)
+        # x0-x30 and the PC as EL1 software sees them: the core's own, or while a monitor
+        # leaves a thread's registers in the core (hold_user) the scrubbed view it shows.
+        self.x_face: ctypes.Array[ctypes.c_uint64] | list[int] = self.live.x
+        self.pc_face: ctypes.c_uint64 = self.live.pc
+        self._holder: RegisterOwner | None = None
+        self._held_pc = ctypes.c_uint64()
         # EL0's TLB at a fixed size, whatever flushes come (None: left to the library).
         self._tlb: Tlb | None = locate_tlb(self.live.address, self.fast.flush_tlb)
         self.fast.add_raw_intr_hook(self._on_interrupt)
@@ -204,6 +217,8 @@ class Cpu:
             return
         if reg in _ENTRY_REGS and self._pending_entry is not None:
             self._write_pending_entry()
+        if self._holder is not None:
+            self.settle()         # (SP_EL0 is the thread's stack pointer)
         self.fast.write_sys(reg, value)
         if reg == S.TTBR0_EL1:
             self.ttbr0 = value
@@ -244,6 +259,8 @@ class Cpu:
             return self.mair        # (a monitor reads it on every return to user code)
         if reg in _ENTRY_REGS and self._pending_entry is not None:
             self._write_pending_entry()
+        if self._holder is not None:
+            self.settle()
         return self.fast.read_sys(reg)
 
     def set_entry_registers(self, esr: int, elr: int, far: int, spsr: int) -> None:
@@ -289,6 +306,8 @@ class Cpu:
 
     def enter_el0(self) -> None:
         """Drop Unicorn's PSTATE to EL0t; a following sysreg write makes QEMU notice."""
+        if self._holder is not None:
+            self.settle()         # (the PSTATE write sets NZCV too)
         self.fast.write(REG_PSTATE, S.PSTATE_EL0T)
         self.fast.write_sys(S.SCTLR_EL1, self.sctlr)
         self._hold_tlb()
@@ -298,18 +317,25 @@ class Cpu:
     def reg(self, reg_id: int) -> int:
         i = X_INDEX.get(reg_id)
         if i is not None:
-            return self.live.x[i]
+            return self.x_face[i]
         if reg_id == REG_PC:
-            return self.live.pc.value
+            return self.pc_face.value
+        if self._holder is not None:
+            self.settle()
         return self.fast.read(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
         i = X_INDEX.get(reg_id)
         if i is not None:
-            self.live.x[i] = value & _MASK64
+            self.x_face[i] = value & _MASK64
         elif reg_id == REG_PC:
-            self._set_pc(value)
+            if self._holder is not None:
+                self._held_pc.value = value & _MASK64
+            else:
+                self._set_pc(value)
         else:
+            if self._holder is not None:
+                self.settle()
             self._fp_known = None
             self.fast.write(reg_id, value)
 
@@ -334,6 +360,8 @@ class Cpu:
         Everything but FPCR/FPSR moves through the CPU state in place (QEMU computes
         those two from its float status, so they take one library call, saved while
         the values are known to be current)."""
+        if self._holder is not None:
+            self.settle()
         ctx = into if into is not None else UserContext()
         data = ctx.data
         words = ctx.words
@@ -353,6 +381,8 @@ class Cpu:
         return ctx
 
     def restore_context(self, ctx: UserContext) -> None:
+        if self._holder is not None:
+            self.settle()
         data = ctx.data
         words = ctx.words
         live = self.live
@@ -373,21 +403,27 @@ class Cpu:
         if data[64] != live.pc.value:
             self._set_pc(data[64])
 
-    def load_scrubbed(self, x: dict[int, int], pc: int,
+    def load_scrubbed(self, x: list[int], pc: int,
                       entry_registers: list[int | None] | None = None) -> None:
-        """Replace the EL0 register file by zeros but for the given x registers and PC:
-        what `restore_context` of such a context does, without building one (a monitor
-        showing the kernel only what it is owed, once per exception).  With
-        `entry_registers` (ESR, ELR, FAR, SPSR), also what `set_entry_registers` does."""
+        """Replace the EL0 register file by zeros but for x0-x30 as given (31 values) and
+        the PC: what `restore_context` of such a context does, without building one (a
+        monitor showing the kernel only what it is owed, once per exception).  With
+        `entry_registers` (ESR, ELR, FAR, SPSR), also what `set_entry_registers` does.
+
+        While the core holds a thread's registers (`hold_user`), only the view EL1
+        software sees changes (it becomes `x` itself): the thread's registers stay where
+        they are."""
         if entry_registers is not None:
             self._pending_entry = entry_registers
+        if self._holder is not None:
+            self.x_face = x
+            self._held_pc.value = pc & _MASK64
+            return
         live = self.live
         live.xsp_words[:] = _ZERO_WORDS
         live.vlo_words[:] = _ZERO_WORDS
         live.vhi_words[:] = _ZERO_WORDS
-        xs = live.x
-        for i, v in x.items():
-            xs[i] = v & _MASK64
+        live.x[0:31] = x
         # NZCV all clear, as QEMU's flag words hold it (Z is kept inverted).
         live.nf.value = 0
         live.zf.value = 0x4000_0000
@@ -399,6 +435,70 @@ class Cpu:
             self._fp_known = _FP_ZERO
         if pc != live.pc.value:
             self._set_pc(pc)
+
+    # --- a thread's registers left in the core ---------------------------------------
+    # A monitor that hands the core to less trusted EL1 software between a thread's
+    # exception and its return would save the register file, scrub it down to what that
+    # software is owed and restore it afterwards: three copies of ~100 words and a
+    # library call for FPCR/FPSR, on every exception.  Instead the registers may stay in
+    # the core: EL1 software then sees x0-x30 and the PC through `x_face`/`pc_face`,
+    # which hold the scrubbed view (its writes land there too), and everything else of
+    # the register file reads as the scrub leaves it because nothing can reach it
+    # without `settle`: every path of this class to Unicorn's register file, and a run,
+    # first moves the held registers out to their owner's saved context and loads the
+    # view into the core -- from then on the core is exactly what an eager save and
+    # scrub would have left.  If nothing needed that, the monitor's return finds the
+    # thread's registers still in place and restores nothing (`release_held`).
+    def hold_user(self, owner: RegisterOwner, x: list[int], pc: int,
+                  entry_registers: list[int | None] | None = None) -> None:
+        """Leave the thread's registers in the core, `owner`'s from now on; EL1 software
+        sees x0-x30 as `x` (31 values; the list becomes the view), the PC as `pc` and
+        the rest of the register file as zeros: what `load_scrubbed(x, pc,
+        entry_registers)` after saving the registers would show it."""
+        if self._holder is not None:
+            self.settle()
+        if entry_registers is not None:
+            self._pending_entry = entry_registers
+        self.x_face = x
+        self._held_pc.value = pc & _MASK64
+        self.pc_face = self._held_pc
+        self._holder = owner
+
+    def holds(self, owner: RegisterOwner) -> bool:
+        """Are `owner`'s registers still in the core (its `saved` not made yet)?"""
+        return self._holder is owner
+
+    def release_held(self, owner: RegisterOwner) -> bool:
+        """Give the core back to `owner`'s thread with its registers as they are in it
+        (True), or False if they left the core already (restore its saved context)."""
+        if self._holder is not owner:
+            return False
+        self._holder = None
+        self.x_face = self.live.x
+        self.pc_face = self.live.pc
+        return True
+
+    def registers_of(self, owner: RegisterOwner) -> UserContext:
+        """`owner`'s saved context, moved out of the core first if it is still there."""
+        if self._holder is owner:
+            self.settle()
+        saved = owner.saved
+        if saved is None:
+            raise AssertionError("the registers were given back to their thread already")
+        return saved
+
+    def settle(self) -> None:
+        """Move held registers out to their owner and load the view EL1 software has
+        into the core (nothing if none are held)."""
+        owner = self._holder
+        if owner is None:
+            return
+        self._holder = None
+        view, pc = self.x_face, self._held_pc.value
+        self.x_face = self.live.x
+        self.pc_face = self.live.pc
+        owner.saved = self.save_context(UserContext())
+        self.load_scrubbed(list(view), pc)
 
     def flush_tlb(self) -> None:
         """Drop Unicorn's cached translations (done before EL0 code runs again)."""
@@ -436,12 +536,16 @@ class Cpu:
         as they do around fork); a run that goes on past that continues at once,
         from where it is, without the counter.  Neither changes what the guest does.
         """
+        if self._holder is not None:
+            self.settle()
         if self.debug is not None:
             return self.debug.run(pc, count)
         return self.run_raw(pc, count, timeout_us)
 
     def run_raw(self, pc: int, count: int = 0, timeout_us: int = 0) -> tuple[int, bool]:
         """`run` without a debugger in between."""
+        if self._holder is not None:
+            self.settle()
         self._stop_requested = False
         self._pending_error = None
         self._incomplete = 0
@@ -546,6 +650,8 @@ class Cpu:
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""
+        if self._holder is not None:
+            self.settle()
         self._fp_known = None
         pc = self.live.pc.value
         info = ExceptionInfo(vector_offset=GROUP_LOWER_A64 + VectorKind.IRQ, esr=0, far=0,

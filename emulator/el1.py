@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
@@ -100,13 +100,25 @@ def _locked_class(cls: type) -> type:
     return shut
 
 
+def hand_over(faces: Iterable[El1], locked: bool, clrex_va: int | None) -> None:
+    """Shut (`locked`) or open every face in `faces` (what setting `user_owned` on each
+    does), with `clrex_va` the one EL0 instruction each may run while shut; twice per
+    confidential exception, so the steps are written out here."""
+    for face in faces:
+        face.clrex_va = clrex_va
+        if face._user_owned != locked:
+            face._user_owned = locked
+            cls = type(face)
+            face.__class__ = (_LOCKED_CLASS.get(cls) or _locked_class(cls)) if locked \
+                else _OPEN_CLASS[cls]
+
+
 class El1:
     """Loads, stores, system registers and TLB maintenance at EL1."""
 
     def __init__(self, cpu: Cpu, walker: Walker, clock: VirtualClock, stats: Stats,
                  tracer: Tracer | None = None) -> None:
         self._cpu = cpu
-        self._live = cpu.live
         self.tracer = tracer if tracer is not None else Tracer(clock)
         self._walker = walker
         self._ram = walker.ram
@@ -160,13 +172,7 @@ class El1:
 
     @user_owned.setter
     def user_owned(self, locked: bool) -> None:
-        if locked == self._user_owned:
-            return
-        self._user_owned = locked
-        # (twice per confidential exception: the built class is looked up inline)
-        cls = type(self)
-        self.__class__ = (_LOCKED_CLASS.get(cls) or _locked_class(cls)) if locked \
-            else _OPEN_CLASS[cls]
+        hand_over((self,), locked, self.clrex_va)
 
     # --- translation ---------------------------------------------------------
     def regime(self) -> Regime:
@@ -445,9 +451,9 @@ class El1:
         # Cpu.reg's x-register case, inline (several per syscall).
         i = X_INDEX.get(reg_id)
         if i is not None:
-            return self._live.x[i]
+            return self._cpu.x_face[i]
         if reg_id == _PC:
-            return self._live.pc.value
+            return self._cpu.pc_face.value
         return self._cpu.reg(reg_id)
 
     def set_reg(self, reg_id: int, value: int) -> None:
@@ -455,17 +461,18 @@ class El1:
 
     def syscall_args(self) -> list[int]:
         """x0..x8 and PC of the trapped context, copied (index 9 = PC)."""
-        live = self._live
-        args = live.x[:9]
-        args.append(live.pc.value)
+        cpu = self._cpu
+        args = cpu.x_face[:9]
+        args.append(cpu.pc_face.value)
         return args
 
     def set_result(self, value: int) -> None:
         """x0 of the trapped context (a syscall's return value)."""
-        self._live.x[0] = value & 0xFFFF_FFFF_FFFF_FFFF
+        self._cpu.x_face[0] = value & 0xFFFF_FFFF_FFFF_FFFF
 
     def gprs(self) -> ctypes.Array[ctypes.c_uint64]:
         """x0..x30, SP_EL0, PC, NZCV, TPIDR_EL0."""
+        self._cpu.settle()
         return self._cpu.fast.gpr_batch.read()
 
     def new_context(self) -> CpuContext:

@@ -10,6 +10,7 @@ kernel's EL1 configuration is put back, and the kernel's own vector is called.
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
 from abi.layout import (
@@ -21,6 +22,7 @@ from abi.layout import (
 )
 from abi.syscalls import SYSCALL_ARITY
 from emulator.descriptors import ADDR_MASK
+from emulator.el1 import hand_over
 from emulator.exceptions import ExceptionClass, ExceptionInfo, VectorTable
 from emulator.fastuc import CTX_PC, UserContext
 from emulator.sysregs import TCR_EPD0
@@ -43,8 +45,8 @@ if TYPE_CHECKING:
 _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
-_ARG_INDEXES = (0, 1, 2, 3, 4, 5)
 _ARITY = SYSCALL_ARITY
+_X0_X5 = struct.Struct("<6Q")
 
 
 class ExceptionEntry:
@@ -81,24 +83,34 @@ class ExceptionEntry:
         s = self.s
         counters = self._counters
         counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
-        s.lock_el1(False)
+        hand_over(s.el1_faces, False, s.clrex_va)      # MonitorState.lock_el1(False)
         if self.el0.kernel_values is not None:
             self.el0.leave_user()
-        ctx = cpu.save_context(UserContext())
-        data = ctx.data
         vector = info.vector_offset
         esr = info.esr
         far = info.far
         ec = (esr >> 26) & 0x3F
         if vector == 0x400 and ec == _EC_SVC64:
-            nr: int | None = data[2 * SVC_NR_REGISTER]
-            args: tuple[int, ...] = tuple(data[0:12:2])       # x0-x5
+            live_x = cpu.live.x
+            nr: int | None = live_x[SVC_NR_REGISTER]
+            args: tuple[int, ...] = _X0_X5.unpack_from(live_x)
             fault = None
         else:
             nr, args = None, ()
             fault = None if vector in _IRQ_VECTORS else (esr, far)
-        slot = reg.add_slot(dom.id, ctx, info.elr, nr, args, root=root,
-                            thread=reg.running, fault=fault)
+        # The register file is the slot's from here on.  Usually it stays in the core
+        # (Cpu.hold_user: the kernel sees only the scrubbed view below, and a return that
+        # nothing else needed restores nothing); saved at once where the saved context is
+        # needed anyway: an interrupt (the kernel switches threads next), rt_sigreturn
+        # (its frame is read now), and a build without the scrub.
+        eager = (vector in _IRQ_VECTORS or nr == NR_RT_SIGRETURN
+                 or checks.MUTATED == "entry.scrub_registers")
+        if eager:
+            slot = reg.add_slot(dom.id, cpu.save_context(UserContext()), info.elr, nr, args,
+                                root=root, thread=reg.running, fault=fault)
+        else:
+            slot = reg.add_slot(dom.id, None, info.elr, nr, args, root=root,
+                                thread=reg.running, fault=fault, core=cpu)
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
@@ -121,20 +133,24 @@ class ExceptionEntry:
         # The ELx registers hold only what the kernel is owed (no flags, no PC at an IRQ).
         entry_registers: list[int | None] = [esr, kernel_elr, far, 0]
         if checks.MUTATED != "entry.scrub_registers":
-            # All zero but what the kernel is owed: the call's own arguments and number.
-            if nr is None:
-                owed: dict[int, int] = {}
-            elif nr == NR_RT_SIGRETURN:
-                owed = {0: mask, SVC_NR_REGISTER: nr}
-            else:
-                # Only the argument registers the call takes; an unknown number takes none.
-                arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
-                owed = dict(zip(_ARG_INDEXES[:arity], args, strict=False))
+            # x0-x30 all zero but what the kernel is owed: the call's own arguments and
+            # number, and the slot.
+            owed = [0] * 31
+            if nr is not None:
+                if nr == NR_RT_SIGRETURN:
+                    owed[0] = mask
+                else:
+                    # Only the argument registers the call takes; an unknown number takes none.
+                    arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
+                    owed[:arity] = args[:arity]
                 owed[SVC_NR_REGISTER] = nr
             owed[SLOT_REGISTER] = slot.id
-            cpu.load_scrubbed(owed, kernel_elr, entry_registers)
+            if eager:
+                cpu.load_scrubbed(owed, kernel_elr, entry_registers)
+            else:
+                cpu.hold_user(slot, owed, kernel_elr, entry_registers)
         else:
-            scrubbed = ctx.copy()
+            scrubbed = slot.ctx.copy()
             sdata = scrubbed.data
             sdata[2 * SLOT_REGISTER] = slot.id
             sdata[2 * CTX_PC] = kernel_elr
@@ -148,7 +164,11 @@ class ExceptionEntry:
                           syscall=nr, domain=dom.id)
         handler = kernel_table.entries.get(vector)
         if handler is not None:
-            handler(cpu, ExceptionInfo(vector, esr, far, kernel_elr, 0, info.from_el))
+            # The kernel's vector gets this exception's record as the ELx registers now
+            # hold it (the record is the core's for this one exception only).
+            info.elr = kernel_elr
+            info.spsr = 0
+            handler(cpu, info)
 
     def _sigreturn_mask(self, slot: Slot) -> int:
         try:

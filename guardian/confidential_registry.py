@@ -104,11 +104,10 @@ class Registry:
         self._next_thread += 1
         return self._next_thread
 
-    def add_slot(self, domain: int, ctx: UserContext, elr: int, nr: int | None,
+    def add_slot(self, domain: int, ctx: UserContext | None, elr: int, nr: int | None,
                  args: tuple[int, ...] = (), *, root: int, thread: int,
-                 fault: tuple[int, int] | None = None) -> Slot:
-        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root=root, thread=thread,
-                    fault=fault)
+                 fault: tuple[int, int] | None = None, core: Cpu | None = None) -> Slot:
+        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
         self._next_slot += 1
         self.slots[slot.id] = slot
         return slot

@@ -34,6 +34,7 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
+from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
 from guardian import checks
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
@@ -83,6 +84,25 @@ _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
 _MAX_IOV = 1024                      # UIO_MAXIOV
 _ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
+#: The calls no rule of `ReturnPath._check_result` acts on (each asks by number): their
+#: result only becomes x0.  (A test reads that method's number tests against this.)
+_RESULT_ONLY = _OUTPUTS_UNJUDGED - (
+    _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
+    | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
+    | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+
+
+def _set_result(slot: Slot, ret: int) -> None:
+    """x0 of the slot's thread is the result (slot.ctx.set(0, ret), in the core if its
+    registers are still there)."""
+    core = slot.core
+    if core is not None and core.holds(slot):
+        core.live.x[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
+    else:
+        ctx_data = slot.ctx.data
+        ctx_data[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
+        ctx_data[1] = 0
 
 
 class ReturnPath:
@@ -125,7 +145,6 @@ class ReturnPath:
     def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
         after checking every rule; commits nothing unless all pass."""
-        thread_key = (slot.root, slot.thread)
         reg = self.registry
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
@@ -135,7 +154,7 @@ class ReturnPath:
                    "wait: it has ended and never returns to user code")
         if self.s.fork_copy.windows:        # (no fork copy open: no debt to settle)
             self.check_fork_debt(slot.root)
-        if thread_key in reg.vfork_done:
+        if reg.vfork_done and (slot.root, slot.thread) in reg.vfork_done:
             refuse("return.vfork_held", Status.ERR_DENIED,
                    f"thread {slot.thread} is a vfork child whose parent already returned to "
                    "user code: the two would run interleaved on one stack and memory (the "
@@ -163,92 +182,103 @@ class ReturnPath:
                        f"a restart at {elr:#x} must re-run an SVC instruction")
             slot.ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
-            if slot.nr in (NR_CLONE, NR_CLONE3) and ret == 0:
-                # Only the child sees 0, and the child's context is the Guardian's own.
-                refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
-            if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
-                refuse("return.clone_child_id", Status.ERR_DENIED,
-                       f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
-            for va, value in slot.tid_stores:
-                if value != ret:
-                    refuse("uaccess.tid_word", Status.ERR_DENIED,
-                           f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
-                           f"returns {ret:#x}: the word holds the TID the clone returns")
             nr = slot.nr
-            # Each result check acts on its own calls only; asking by number first keeps
-            # the other calls (most of them) from paying for every check's call.
-            if nr in _COUNTED_CALLS:
-                check_count(self.memory, slot, ret)
-                check_written(self.memory, slot, ret)
-                check_offload(slot, ret)
-            if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
-                check_outputs(self.memory, slot, ret, self.files.access,
-                              len(self.s.cpus))
-            if nr in _CPU_CALLS:
-                check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
-                                  max(1, len(self.s.machine.config.nodes)))
-            if nr in _MOVE_CALLS and self.serve_entropy:
-                check_random_moved(self.files, slot, ret)
-            record_call = nr in _RECORD_CALLS
-            if record_call:
-                check_records(self.memory, self.files, slot, ret)
-            reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
-            if nr in _END_REPORTS:
-                check_end_report(self.memory, reg, slot, ret)
-            if nr == NR_SIGALTSTACK:
-                self._need_altstack_struct(slot, ret)
-            elif nr == NR_RT_SIGTIMEDWAIT:
-                check_sigwait_result(self.memory, slot, ret)
-            entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
-            # Each of these acts on the calls its module lists only: the others skip the call.
-            unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
-            if unmapped:           # (before the layout records the result)
-                check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
-                                 self.layout.pages_in)
-            fd_call = nr in _FD_CALLS
-            if fd_call:
-                self.files.check(slot, ret)
-            timer_call = nr in _TIMER_CALLS
-            if timer_call:
-                self.files.timers.check(slot, ret)
-            event_call = nr in _EVENT_CALLS
-            if event_call:
-                self.events.check(slot, ret)
-            iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
-            if iago:
-                refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
-            if fd_call:
-                self.files.record(slot, ret)
-            if timer_call:
-                self.files.timers.record(slot, ret)
-            if record_call:
-                record_queue(self.memory, self.files, slot, ret)
-            if event_call:
-                self.events.record(slot, ret)
-            ctx_data = slot.ctx.data            # slot.ctx.set(0, ret): x0 is the result
-            ctx_data[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
-            ctx_data[1] = 0
-            if nr in _COMMITTED_BY_NR:
-                self._commit(slot, dom, ret)
-            if nr in _CHILD_PID_NRS:
-                self._note_child_pid(slot, ret)
-            if reaped:
-                end_child(reg, self.files, slot.root, reaped)
-            if nr in SIGNAL_STATE_CALLS:
-                self.self_signals.note_signal_state(slot, ret)
-            if unmapped:
-                self.s.on_unmapped(slot.root, unmapped)
-            if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
-                self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
-            elif entropy:
-                self._serve_random(slot, ret, entropy)
+            if nr in _RESULT_ONLY and not slot.tid_stores:
+                # No rule acts on it: the result only becomes x0 (_set_result, inline:
+                # a slot without a saved context still has its registers in the core).
+                if slot.saved is None:
+                    slot.core.live.x[0] = ret & 0xFFFF_FFFF_FFFF_FFFF  # type: ignore[union-attr]
+                else:
+                    _set_result(slot, ret)
+            else:
+                self._check_result(slot, dom, ret, nr)
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:
-            child = reg.vfork_waiting.pop(thread_key, None)
+            child = reg.vfork_waiting.pop((slot.root, slot.thread), None)
             if child is not None:       # a vfork parent runs again: its child is done here
                 reg.vfork_done.add((slot.root, child))
                 self.files.note_vfork_left(slot.root, child, reg.slots.values())
+
+    def _check_result(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
+        """Every rule on a syscall's result, then what it commits (x0 among it)."""
+        reg = self.registry
+        if nr in _CHILD_PID_NRS and ret == 0:
+            # Only the child sees 0, and the child's context is the Guardian's own.
+            refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
+        if nr in _CHILD_PID_NRS and slot.children and ret >= 1 << 63:
+            refuse("return.clone_child_id", Status.ERR_DENIED,
+                   f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+        for va, value in slot.tid_stores:
+            if value != ret:
+                refuse("uaccess.tid_word", Status.ERR_DENIED,
+                       f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
+                       f"returns {ret:#x}: the word holds the TID the clone returns")
+        # Each result check acts on its own calls only; asking by number first keeps
+        # the other calls (most of them) from paying for every check's call.
+        if nr in _COUNTED_CALLS:
+            check_count(self.memory, slot, ret)
+            check_written(self.memory, slot, ret)
+            check_offload(slot, ret)
+        if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
+            check_outputs(self.memory, slot, ret, self.files.access,
+                          len(self.s.cpus))
+        if nr in _CPU_CALLS:
+            check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
+                              max(1, len(self.s.machine.config.nodes)))
+        if nr in _MOVE_CALLS and self.serve_entropy:
+            check_random_moved(self.files, slot, ret)
+        record_call = nr in _RECORD_CALLS
+        if record_call:
+            check_records(self.memory, self.files, slot, ret)
+        reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
+        if nr in _END_REPORTS:
+            check_end_report(self.memory, reg, slot, ret)
+        if nr == NR_SIGALTSTACK:
+            self._need_altstack_struct(slot, ret)
+        elif nr == NR_RT_SIGTIMEDWAIT:
+            check_sigwait_result(self.memory, slot, ret)
+        entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
+        # Each of these acts on the calls its module lists only: the others skip the call.
+        unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
+        if unmapped:           # (before the layout records the result)
+            check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
+                             self.layout.pages_in)
+        fd_call = nr in _FD_CALLS
+        if fd_call:
+            self.files.check(slot, ret)
+        timer_call = nr in _TIMER_CALLS
+        if timer_call:
+            self.files.timers.check(slot, ret)
+        event_call = nr in _EVENT_CALLS
+        if event_call:
+            self.events.check(slot, ret)
+        iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
+        if iago:
+            refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+        if fd_call:
+            self.files.record(slot, ret)
+        if timer_call:
+            self.files.timers.record(slot, ret)
+        if record_call:
+            record_queue(self.memory, self.files, slot, ret)
+        if event_call:
+            self.events.record(slot, ret)
+        _set_result(slot, ret)
+        if nr in _COMMITTED_BY_NR:
+            self._commit(slot, dom, ret)
+        if nr in _CHILD_PID_NRS:
+            self._note_child_pid(slot, ret)
+        if reaped:
+            end_child(reg, self.files, slot.root, reaped)
+        if nr in SIGNAL_STATE_CALLS:
+            self.self_signals.note_signal_state(slot, ret)
+        if unmapped:
+            self.s.on_unmapped(slot.root, unmapped)
+        if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
+            self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
+        elif entropy:
+            self._serve_random(slot, ret, entropy)
 
     def check_fork_debt(self, root: int) -> None:
         """User code of `root` is about to run, closing every fork copy window it is a side
@@ -343,14 +373,16 @@ class ReturnPath:
         if fork_copy.windows:                  # the fork copy of (or from) this tree is over
             fork_copy.ran(slot.root)
         cpu = self.cpu
-        cpu.restore_context(slot.ctx)
+        if slot.core is not cpu or not cpu.release_held(slot):
+            cpu.restore_context(slot.ctx)      # (registers still in the core stay there)
 
         # EPD0 clear (no flush: see KernelView.set) and the Guardian's vectors.
         cpu.set_el1_view(cpu.tcr & ~S.TCR_EPD0, GUARDIAN_VBAR)
         self.el0.enter_user()
         counters = s.stats.counters
         counters["guardian.resumes"] = counters.get("guardian.resumes", 0) + 1
-        s.lock_el1(True)
+        if checks.MUTATED != "return.lock_el1":     # MonitorState.lock_el1(True), inline
+            hand_over(s.el1_faces, True, s.clrex_va)
 
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
         """Bookkeeping that depends on the syscall having succeeded."""

@@ -22,21 +22,32 @@ LM_PERMS_RO = D.PagePerms(user=False, write=False, user_exec=False, kernel_exec=
                            global_=True)
 
 
+# One level-3 table of the map as an integer of 512 little-endian 64-bit words: the table
+# for the 2 MiB of RAM at `chunk` is _FIRST_TABLE + chunk * _EVERY_WORD (a page
+# descriptor is its PA or'ed with attribute bits that no PA bit overlaps, so the or is an
+# addition, and no word carries into the next): built in bulk at start-up, where a
+# Python loop over every frame of RAM cost tens of milliseconds.
+_RW_ATTRS = D.leaf_descriptor(0, LM_PERMS_RW)
+_FIRST_TABLE = int.from_bytes(TABLE_ENTRIES.pack(*[i * PAGE | _RW_ATTRS for i in range(512)]),
+                              "little")
+_EVERY_WORD = int.from_bytes(TABLE_ENTRIES.pack(*[1] * 512), "little")
+_CHUNK = 2 << 20
+
+
 class LinearMap:
     def __init__(self, ram: PhysicalMemory, reserved_base: int,
                  own_frame: Callable[[], int]) -> None:
         self.ram = ram
         self.reserved_base = reserved_base
-        self.root = self._build(own_frame)
         self._l3: dict[int, int] = {}    # linear-map L3 table for each 2 MiB of RAM
-        for chunk in range(ram.base, ram.end, 2 << 20):
-            self._l3[chunk] = self._walk_l3(LINEAR_BASE | chunk)
+        self.root = self._build(own_frame)
 
     def _build(self, own_frame: Callable[[], int]) -> int:
         ram = self.ram
         l0 = own_frame()
         uppers: dict[tuple[int, ...], int] = {}
-        for chunk in range(ram.base, ram.end, 2 << 20):
+        limit = min(self.reserved_base, ram.end)
+        for chunk in range(ram.base, ram.end, _CHUNK):
             va = LINEAR_BASE | chunk
             path = l0
             for level in (0, 1):
@@ -49,12 +60,13 @@ class LinearMap:
                 path = nxt
             l3 = own_frame()
             ram.write_u64(path + 8 * D.level_index(va, 2), D.table_descriptor(l3))
-            # A page descriptor is its PA or'ed with the attribute bits: computed once.
-            attrs = D.leaf_descriptor(0, LM_PERMS_RW)
-            limit = min(self.reserved_base, ram.end)
-            entries = [pa | attrs if pa < limit else 0
-                       for pa in range(chunk, chunk + (2 << 20), PAGE)]
-            ram.write(l3, TABLE_ENTRIES.pack(*entries))
+            self._l3[chunk] = l3
+            if chunk + _CHUNK <= limit:
+                table = (_FIRST_TABLE + chunk * _EVERY_WORD).to_bytes(PAGE, "little")
+            else:     # reaches the Guardian's own frames: those are left out
+                table = TABLE_ENTRIES.pack(*[pa | _RW_ATTRS if pa < limit else 0
+                                             for pa in range(chunk, chunk + _CHUNK, PAGE)])
+            ram.write(l3, table)
         return l0
 
     def _walk_l3(self, va: int) -> int:

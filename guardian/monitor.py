@@ -38,6 +38,7 @@ _CALLS: dict[int, Call] = {int(c): c for c in Call}
 _CALL_COUNTERS: dict[Call, str] = {c: f"guardian.calls.{c.name.lower()}" for c in Call}
 
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+_OK = Status.OK          # (an enum member read off its class costs ~0.3 us on Python 3.11)
 
 PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
                                 Call.THP_COLLAPSE, Call.PAGE_DIGEST})
@@ -192,9 +193,12 @@ class Guardian:
         counters[key] = counters.get(key, 0) + 1
         entry = self.calls[c]
         n = entry.nargs
-        a = tuple(map(_MASK64.__and__, args[:n]))
-        if len(a) < n:
-            a += (0,) * (n - len(a))
+        if n == 3 and len(args) >= 3:     # (RESUME's three, without building an iterator)
+            a: tuple[int, ...] = (args[0] & _MASK64, args[1] & _MASK64, args[2] & _MASK64)
+        else:
+            a = tuple(map(_MASK64.__and__, args[:n]))
+            if len(a) < n:
+                a += (0,) * (n - len(a))
         status, value, _ = self._serve(c, entry, a, b"")
         return status, value
 
@@ -243,7 +247,7 @@ class Guardian:
             if entry.narrow:
                 args = _narrowed(c, entry, args)
             value, data = entry.handler(args, payload)
-            status = Status.OK
+            status = _OK
         except Refused as r:
             status, value, data = s.record(c.name.lower(), r), 0, b""
         except FaultIn as f:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from abi.layout import (
     MADV_DOFORK,
@@ -16,6 +16,9 @@ from abi.layout import (
 )
 from emulator.fastuc import UserContext
 from guardian.measure import MeasuredImage
+
+if TYPE_CHECKING:
+    from emulator.cpu import Cpu
 
 STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
 STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
@@ -38,31 +41,46 @@ def fixed_target(nr: int | None, args: tuple[int, ...]) -> tuple[int, int] | Non
 
 @dataclass(slots=True)
 class Slot:
-    """A confidential thread's register file, held while the kernel runs."""
+    """A confidential thread's register file, held while the kernel runs.
+
+    The registers are either saved here (`saved`) or still in the core they trapped on
+    (`core`: see Cpu.hold_user), which hands them over the first time anything needs
+    them as a context -- `ctx` is the saved context either way."""
 
     id: int
     domain: int
-    ctx: UserContext
+    saved: UserContext | None
     elr: int
     nr: int | None                 # syscall number, None for faults and interrupts
     args: tuple[int, ...] = ()     # the Guardian's own copy of x0-x5
-    caps: list[tuple[int, int, int]] | None = None
+    # (root, thread, fault and core right after: the entry passes them by position)
     root: int = 0                  # the address space (TTBR0 root) the context runs in
+    thread: int = 0                # which thread of the domain the context is
+    fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
+    core: Cpu | None = None        # the core holding the registers while `saved` is None
+    caps: list[tuple[int, int, int]] | None = None
     shown_elr: int = -1            # the ELR the kernel was shown (-1: the real one)
     children: int = 0              # children a clone in this slot has yielded
     child_process: int = 0         # a fork child's process (its first thread), if any
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
-    thread: int = 0                # which thread of the domain the context is
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)
-    fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)
+
+    @property
+    def ctx(self) -> UserContext:
+        saved = self.saved
+        if saved is None:
+            if self.core is None:
+                raise AssertionError(f"slot {self.id} holds no registers")
+            saved = self.core.registers_of(self)
+        return saved
 
     @property
     def kernel_elr(self) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from abi import FrameKind, Status
 from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
+from emulator.el1 import hand_over
 from emulator.machine import Machine
 from guardian import checks
 from guardian.entropy import GuardianEntropy
@@ -158,10 +159,7 @@ class MonitorState:
         """While a confidential thread owns the core, the kernel's EL1 face is shut."""
         if locked and checks.MUTATED == "return.lock_el1":   # (once per return to user code)
             return
-        clrex_va = self.clrex_va
-        for face in self.el1_faces:
-            face.clrex_va = clrex_va
-            face.user_owned = locked
+        hand_over(self.el1_faces, locked, self.clrex_va)
 
     def _program_bus_filter(self, pa: int, old: FrameKind, new: FrameKind) -> None:
         why = _DMA_DENIED.get(new)

@@ -22,6 +22,10 @@ from kernel_model.scheduler import Block
 
 FAST_CONTENDED_QUANTUM = 200_000
 _RESUME_FAULT_IN_TRIES = 4        # pages a RESUME may ask the kernel to fault back in
+# Enum members as plain names: reading one off its class costs a few hundred ns on
+# Python 3.11, and these are read on every confidential exception.
+_RESUME = Call.RESUME
+_FAULT_IN = Status.FAULT_IN
 
 
 class Deadlock(Exception):
@@ -127,10 +131,10 @@ class RunLoopMixin:
         el1 = self.el1
         self._resume_pc = el1.reg(CTX_PC_REG)
         for _ in range(_RESUME_FAULT_IN_TRIES):
-            status, value = el1.hvc(Call.RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
+            status, value = el1.hvc(_RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
             # FAULT_IN: the Guardian must read a page of the syscall's arguments back
             # (e.g. one reclaim swapped out meanwhile); fault it in and ask again.
-            if status != Status.FAULT_IN or t.process.mm.handle_fault(value, False, False):
+            if status != _FAULT_IN or t.process.mm.handle_fault(value, False, False):
                 break
         if status:
             self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "

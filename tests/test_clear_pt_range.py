@@ -89,7 +89,7 @@ def build() -> Scene:
 
 def munmap_window(s: Scene, pages: int) -> None:
     """The program is in munmap(VA, pages * 4 KiB)."""
-    s.g.conf.slots[999] = Slot(id=999, domain=1, ctx=None, elr=0,  # type: ignore[arg-type]
+    s.g.conf.slots[999] = Slot(id=999, domain=1, saved=None, elr=0,  # type: ignore[arg-type]
                                nr=NR_MUNMAP, args=(VA, pages * PAGE, 0, 0, 0, 0),
                                root=s.b + ROOT)
 

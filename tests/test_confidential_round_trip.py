@@ -137,3 +137,33 @@ def test_the_lists_hold_the_calls_their_functions_act_on() -> None:
     assert NUMBERS["getppid"] in _OTHERS and NUMBERS["read"] in _OTHERS
     assert {NUMBERS[n] for n in ("mmap", "munmap", "brk", "mremap", "madvise", "shmget", "shmat",
                                  "shmdt")} == LAYOUT_CALLS
+
+
+def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
+    """`_RESULT_ONLY` (calls whose result just becomes x0) shares no number with any
+    test by number in `ReturnPath._check_result`, and every such test is one of those
+    the list is made from: a rule added there without its calls leaving the list fails."""
+    import ast
+    import inspect
+    import textwrap
+
+    from guardian import confidential_return as cr
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ReturnPath._check_result)))
+    tested: list[tuple[str, frozenset[int]]] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)
+                and node.left.id == "nr"):
+            continue
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            assert isinstance(right, ast.Name), ast.dump(right)   # a list or a number, by name
+            value = getattr(cr, right.id)
+            calls = frozenset({value} if isinstance(value, int) else value)
+            tested.append((type(op).__name__, calls))
+    assert len(tested) >= 15
+    for op, calls in tested:
+        if op == "NotIn":              # an allow-list: the calls outside it are checked
+            assert cr._RESULT_ONLY <= calls
+        else:
+            assert op in ("In", "Eq") and not cr._RESULT_ONLY & calls, (op, sorted(calls))
+    assert NUMBERS["getppid"] in cr._RESULT_ONLY and NUMBERS["read"] not in cr._RESULT_ONLY

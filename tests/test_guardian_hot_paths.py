@@ -1,31 +1,43 @@
 """The Guardian's hot paths keep their guarantees: what the kernel sees at a syscall of a
-confidential thread (the register file written in place, not copied from a second
-context), and the one-walk lookup of an entry's tree and address that SET_PT uses."""
+confidential thread (read through its EL1 face, whether the thread's registers are still
+in the core or already saved), and the one-walk lookup of an entry's tree and address
+that SET_PT uses."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from unicorn import arm64_const as A
 
 from abi.layout import SLOT_REGISTER, SVC_NR_REGISTER
 from abi.syscalls import SYSCALL_ARITY
 from cli.session import run_program
+from emulator.fastuc import CTX_FPCR, CTX_FPSR, CTX_NZCV, CTX_PC, CTX_Q0, CTX_SP, CTX_TPIDR
 from guardian.page_tables import PageTables
 from kernel_model.traps import TrapsMixin
 
 
 def _kernel_views(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Record the core's whole EL0 register file each time the kernel serves a syscall."""
+    """Record the whole EL0 register file as the kernel can read it (its EL1 face) each
+    time the kernel serves a syscall: x0-x30 and the PC first (a confidential thread's
+    registers may still be in the core then, shown through a scrubbed view), then
+    everything through a saved context (which moves them out first) -- the two must
+    agree."""
     seen: list[dict[str, Any]] = []
     serve = TrapsMixin._syscall
 
     def recording(self: Any, t: Any, info: Any) -> None:
-        cpu = self.el1._cpu                 # the core itself, not the kernel's face of it
-        live = cpu.live
-        seen.append({"x": list(live.xsp)[:31], "sp": live.xsp[31], "pc": live.pc.value,
-                     "v": list(live.vwords), "nzcv": live.nzcv(),
-                     "tpidr": live.tpidr_el0.value, "fp": tuple(cpu.fast.fp_control.read())})
+        face = self.el1
+        x = [face.reg(A.UC_ARM64_REG_X0 + i) for i in range(29)] + \
+            [face.reg(A.UC_ARM64_REG_X29), face.reg(A.UC_ARM64_REG_X30)]
+        pc = face.reg(A.UC_ARM64_REG_PC)
+        ctx = face.save_context(face.new_context())
+        assert [ctx.get(i) for i in range(31)] == x and ctx.get(CTX_PC) == pc
+        seen.append({"x": x, "sp": ctx.get(CTX_SP), "pc": pc,
+                     "v": [ctx.get(CTX_Q0 + i) for i in range(32)],
+                     "nzcv": ctx.get(CTX_NZCV), "tpidr": ctx.get(CTX_TPIDR),
+                     "fp": (ctx.get(CTX_FPCR), ctx.get(CTX_FPSR))})
         serve(self, t, info)
 
     monkeypatch.setattr(TrapsMixin, "_syscall", recording)

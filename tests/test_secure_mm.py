@@ -299,7 +299,7 @@ def test_a_fork_child_takes_its_parents_pages_only_while_the_copy_lasts(s: Scene
 
 def _munmap_window(s: Scene, root: int, va: int) -> None:
     """The program of domain 1 is in munmap(va, one page) in `root`."""
-    s.g.conf.slots[999] = Slot(id=999, domain=1, ctx=None, elr=0,  # type: ignore[arg-type]
+    s.g.conf.slots[999] = Slot(id=999, domain=1, saved=None, elr=0,  # type: ignore[arg-type]
                                nr=NR_MUNMAP, args=(va, PAGE, 0, 0, 0, 0), root=root)
 
 

@@ -1,0 +1,177 @@
+"""Red-team round fifteen: masks a call sets for its own duration, and the frames around them.
+
+ppoll(), pselect6(), epoll_pwait(), epoll_pwait2() and rt_sigsuspend() replace the
+thread's signal mask only while they wait; Linux puts the program's own mask back when the
+call returns, or, where a handler runs at that return, when the handler's frame returns
+(the frame saves the mask from before the call).  A program relies on it: outside the
+wait its signals are blocked, and a handler never runs inside the critical sections that
+mask protects.  The victim is `secret_r15_masks` (workloads/src/secret_r15_masks.c): its
+SIGUSR1/SIGUSR2 handler writes the record `log_rec` names to /dev/null, and right after
+each wait it points `log_rec` at a copy of the secret for a moment.  Each scenario holds
+only the kernel's powers (its signal queue and masks, its dispatch, the result it
+returns).  Where an attack still gets through with the Guardian on, it names the property
+it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt15"
+MASKS = "secret_r15_masks"
+SIGUSR1, SIGUSR2 = 10, 12
+NR_GETPID, NR_GETPPID = NUMBERS["getpid"], NUMBERS["getppid"]
+EINTR = 4
+MASK64 = (1 << 64) - 1
+# secret_r15_masks: the marker before each wait; the critical section's marker is + 1.
+P_PPOLL, P_PSELECT, P_EPOLL, P_SUSPEND, P_PPOLL_TWO, P_EPOLL2 = 700, 702, 704, 706, 708, 710
+
+
+def _bit(signo: int) -> int:
+    return 1 << (signo - 1)
+
+
+def _hold(a: Adversary, thread: object, signo: int) -> None:
+    """Take `signo` off the program's pending queues (the kernel keeps it for later)."""
+    proc = thread.process  # type: ignore[attr-defined]
+    for queue in (thread.pending, proc.pending):  # type: ignore[attr-defined]
+        if queue.mask & _bit(signo):
+            a.memo.setdefault("held", []).append((signo, queue.take(signo)))
+            return
+
+
+def _deliver_in_critical(adv: Adversary, phase: int, signo: int, *, unblock: bool) -> None:
+    """At the return of the critical section's marker (phase + 1), deliver `signo`, which
+    the program blocks there.  `unblock`: the kernel clears it from its own copy of the
+    mask for this delivery and names the program's real mask (blocking it) as the frame's
+    saved one; otherwise it relies on a mask already open."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPPID, during=phase + 1)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        for held, info in a.memo.pop("held", []):
+            t.process.pending.add(held, info)  # type: ignore[attr-defined]
+        if not (t.pending.mask | t.process.pending.mask) & _bit(signo):  # type: ignore[attr-defined]
+            t.process.pending.add(signo, b"")  # type: ignore[attr-defined]
+        if unblock:
+            t.saved_sigmask = t.sigmask  # type: ignore[attr-defined]
+            t.sigmask &= ~_bit(signo)  # type: ignore[attr-defined]
+        a.note(f"signal {signo} delivered inside the critical section after marker "
+               f"{phase + 1} (kernel mask {t.sigmask:#x})")  # type: ignore[attr-defined]
+
+
+def _wait_returns_without_signal(adv: Adversary, phase: int, nr: int, result: int) -> None:
+    """Serve the wait after marker `phase` as getpid() and answer `result`; the SIGUSR1 the
+    program raised before it stays pending, undelivered."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        _hold(a, thread, SIGUSR1)
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.set_reg("x0", result & MASK64)
+        a.note(f"wait {nr} answered {result} with SIGUSR1 kept pending")
+
+
+def _late_delivery(adv: Adversary, phase: int, nr: int, result: int = 0) -> None:
+    _wait_returns_without_signal(adv, phase, nr, result)
+    _deliver_in_critical(adv, phase, SIGUSR1, unblock=True)
+
+
+_PROP_LATE = ("The mask a call sets for its wait lasts only while it waits: once it returned "
+              "with no handler run, the program's own mask is back, and a signal it blocks "
+              "is not delivered.")
+
+
+def _late_doc(call: str) -> str:
+    return (f"1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself "
+            f"SIGUSR1, then waits with {call} and an empty temporary mask; right after "
+            "the wait it points its handler's log record at a copy of the secret for one "
+            "system call.\n"
+            "2. Serve the wait as getpid() and answer as if it timed out (no signal "
+            "delivered; SIGUSR1 stays pending).\n"
+            "3. At the return of the critical section's system call, deliver SIGUSR1 (the "
+            "frame names the program's real mask as the one to restore): the handler "
+            "writes the secret's copy to /dev/null.")
+
+
+@scenario(id="RD-001", title="Let ppoll()'s temporary mask outlive the call: deliver "
+                             "SIGUSR1 in the critical section after it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_LATE)
+def rd_ppoll_late(adv: Adversary) -> None:
+    _late_delivery(adv, P_PPOLL, NUMBERS["ppoll"])
+
+
+@scenario(id="RD-002", title="Let pselect6()'s temporary mask outlive the call: deliver "
+                             "SIGUSR1 in the critical section after it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_LATE)
+def rd_pselect_late(adv: Adversary) -> None:
+    _late_delivery(adv, P_PSELECT, NUMBERS["pselect6"])
+
+
+@scenario(id="RD-003", title="Let epoll_pwait()'s temporary mask outlive the call: deliver "
+                             "SIGUSR1 in the critical section after it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_LATE)
+def rd_epoll_pwait_late(adv: Adversary) -> None:
+    _late_delivery(adv, P_EPOLL, NUMBERS["epoll_pwait"])
+
+
+@scenario(id="RD-004", title="Answer rt_sigsuspend() -EINTR with no handler run, then "
+                             "deliver SIGUSR1 in the critical section after it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop="rt_sigsuspend()'s mask lasts only while it waits: a return with no handler "
+               "run leaves the program's own mask in force, and a signal it blocks is not "
+               "delivered.")
+def rd_sigsuspend_late(adv: Adversary) -> None:
+    _late_delivery(adv, P_SUSPEND, NUMBERS["rt_sigsuspend"], -EINTR)
+
+
+@scenario(id="RD-005", title="Let epoll_pwait2()'s temporary mask outlive the call: deliver "
+                             "SIGUSR1 in the critical section after it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_LATE)
+def rd_epoll_pwait2_late(adv: Adversary) -> None:
+    _late_delivery(adv, P_EPOLL2, NUMBERS["epoll_pwait2"])
+
+
+for _sc, _call in (("rd_ppoll_late", "ppoll()"), ("rd_pselect_late", "pselect6()"),
+                   ("rd_epoll_pwait_late", "epoll_pwait()"),
+                   ("rd_sigsuspend_late", "rt_sigsuspend()"),
+                   ("rd_epoll_pwait2_late", "epoll_pwait2()")):
+    globals()[_sc].__doc__ = _late_doc(_call)
+
+
+@scenario(id="RD-006", title="Deliver SIGUSR1 at ppoll()'s return with the temporary mask as "
+                             "the frame's saved one, then SIGUSR2 in the critical section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
+          prop="A handler run at the return of a call with a temporary mask returns to the "
+               "mask from before the call (Linux saves that one in the frame), never to the "
+               "temporary one.")
+def rd_ppoll_frame_mask(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+    both, then waits with ppoll() and an empty temporary mask; right after the wait it
+    points its handler's log record at a copy of the secret for one system call.
+    2. At ppoll()'s return deliver SIGUSR1 (legitimate: the temporary mask lets it in) but
+    name the temporary, empty mask as the one the frame restores; keep SIGUSR2 back.
+    3. The handler returns: the program's mask is now empty.  At the return of the
+    critical section's system call deliver SIGUSR2: the handler writes the secret's
+    copy to /dev/null."""
+    nr = NUMBERS["ppoll"]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_PPOLL_TWO)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        _hold(a, t, SIGUSR2)
+        temp = t.sigmask if t.saved_sigmask is not None else 0  # type: ignore[attr-defined]
+        t.saved_sigmask = None  # type: ignore[attr-defined]
+        t.sigmask = temp  # type: ignore[attr-defined]
+        a.note(f"SIGUSR1 delivered at ppoll()'s return, frame mask {temp:#x}")
+
+    _deliver_in_critical(adv, P_PPOLL_TWO, SIGUSR2, unblock=False)

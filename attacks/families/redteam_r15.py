@@ -24,7 +24,7 @@ RT = "rt15"
 MASKS = "secret_r15_masks"
 SIGUSR1, SIGUSR2 = 10, 12
 NR_GETPID, NR_GETPPID = NUMBERS["getpid"], NUMBERS["getppid"]
-EINTR = 4
+EINTR, ERESTARTNOHAND = 4, 514
 MASK64 = (1 << 64) - 1
 # secret_r15_masks: the marker before each wait; the critical section's marker is + 1.
 P_PPOLL, P_PSELECT, P_EPOLL, P_SUSPEND, P_PPOLL_TWO, P_EPOLL2 = 700, 702, 704, 706, 708, 710
@@ -148,21 +148,10 @@ for _sc, _call in (("rd_ppoll_late", "ppoll()"), ("rd_pselect_late", "pselect6()
     globals()[_sc].__doc__ = _late_doc(_call)
 
 
-@scenario(id="RD-006", title="Deliver SIGUSR1 at ppoll()'s return with the temporary mask as "
-                             "the frame's saved one, then SIGUSR2 in the critical section",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
-          prop="A handler run at the return of a call with a temporary mask returns to the "
-               "mask from before the call (Linux saves that one in the frame), never to the "
-               "temporary one.")
-def rd_ppoll_frame_mask(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
-    both, then waits with ppoll() and an empty temporary mask; right after the wait it
-    points its handler's log record at a copy of the secret for one system call.
-    2. At ppoll()'s return deliver SIGUSR1 (legitimate: the temporary mask lets it in) but
-    name the temporary, empty mask as the one the frame restores; keep SIGUSR2 back.
-    3. The handler returns: the program's mask is now empty.  At the return of the
-    critical section's system call deliver SIGUSR2: the handler writes the secret's
-    copy to /dev/null."""
+def _frame_mask_attack(adv: Adversary, result: int) -> None:
+    """At step 5's ppoll() return answer `result` and deliver SIGUSR1 with the temporary
+    mask as the frame's saved one (SIGUSR2 kept back); deliver SIGUSR2 in the critical
+    section, which that restored mask leaves open."""
     nr = NUMBERS["ppoll"]
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_PPOLL_TWO)
@@ -172,6 +161,54 @@ def rd_ppoll_frame_mask(adv: Adversary) -> None:
         temp = t.sigmask if t.saved_sigmask is not None else 0  # type: ignore[attr-defined]
         t.saved_sigmask = None  # type: ignore[attr-defined]
         t.sigmask = temp  # type: ignore[attr-defined]
-        a.note(f"SIGUSR1 delivered at ppoll()'s return, frame mask {temp:#x}")
+        a.set_reg("x0", result & MASK64)
+        a.note(f"ppoll() answered {result}, SIGUSR1 delivered with frame mask {temp:#x}")
 
     _deliver_in_critical(adv, P_PPOLL_TWO, SIGUSR2, unblock=False)
+
+
+_FRAME_DOC = """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+    both, then waits with ppoll() and an empty temporary mask; right after the wait it
+    points its handler's log record at a copy of the secret for one system call.
+    2. Answer ppoll() {answer} and deliver SIGUSR1 at its return (legitimate: the
+    temporary mask lets it in) but name the temporary, empty mask as the one the frame
+    restores; keep SIGUSR2 back.
+    3. The handler returns: the program's mask is now empty.  At the return of the
+    critical section's system call deliver SIGUSR2: the handler writes the secret's
+    copy to /dev/null."""
+_PROP_FRAME = ("A handler run at the return of a call with a temporary mask returns to the "
+               "mask from before the call (Linux saves that one in the frame), never to the "
+               "temporary one.")
+
+
+@scenario(id="RD-006", title="Deliver SIGUSR1 at ppoll()'s -EINTR with the temporary mask as "
+                             "the frame's saved one, then SIGUSR2 in the critical section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
+          prop=_PROP_FRAME)
+def rd_ppoll_frame_mask(adv: Adversary) -> None:
+    _frame_mask_attack(adv, -EINTR)
+
+
+@scenario(id="RD-007", title="Deliver SIGUSR1 at ppoll()'s -ERESTARTNOHAND with the temporary "
+                             "mask as the frame's saved one, then SIGUSR2 in the critical "
+                             "section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
+          prop=_PROP_FRAME)
+def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
+    _frame_mask_attack(adv, -ERESTARTNOHAND)
+
+
+@scenario(id="RD-008", title="Deliver SIGUSR1 at ppoll()'s 0 (timed out) with the temporary "
+                             "mask as the frame's saved one, then SIGUSR2 in the critical "
+                             "section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
+          prop="A call that returned (0: timed out) has put the program's own mask back "
+               "before any delivery at its return; no frame saves its temporary mask.")
+def rd_ppoll_timeout_frame_mask(adv: Adversary) -> None:
+    _frame_mask_attack(adv, 0)
+
+
+rd_ppoll_frame_mask.__doc__ = _FRAME_DOC.format(answer="-EINTR")
+rd_ppoll_restart_frame_mask.__doc__ = _FRAME_DOC.format(answer="-ERESTARTNOHAND (restart "
+                                                        "unless a handler runs)")
+rd_ppoll_timeout_frame_mask.__doc__ = _FRAME_DOC.format(answer="0 (timed out)")

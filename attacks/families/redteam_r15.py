@@ -212,3 +212,60 @@ rd_ppoll_frame_mask.__doc__ = _FRAME_DOC.format(answer="-EINTR")
 rd_ppoll_restart_frame_mask.__doc__ = _FRAME_DOC.format(answer="-ERESTARTNOHAND (restart "
                                                         "unless a handler runs)")
 rd_ppoll_timeout_frame_mask.__doc__ = _FRAME_DOC.format(answer="0 (timed out)")
+
+
+P_TIMEDWAIT = 712
+EAGAIN = 11
+
+
+def _timedwait_handler(adv: Adversary, result: int) -> None:
+    """Serve step 7's rt_sigtimedwait() as getpid() (SIGUSR1 stays pending), answer
+    `result`, and deliver SIGUSR1 to the handler at its return (the frame naming the
+    program's own mask as the one to restore)."""
+    nr = NUMBERS["rt_sigtimedwait"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_TIMEDWAIT)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_TIMEDWAIT)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        a.set_reg("x8", nr)
+        a.set_reg("x0", result & MASK64)
+        t.saved_sigmask = t.sigmask  # type: ignore[attr-defined]
+        t.sigmask &= ~_bit(SIGUSR1)  # type: ignore[attr-defined]
+        a.note(f"rt_sigtimedwait() answered {result}, SIGUSR1 delivered to the handler")
+
+
+_TIMEDWAIT_DOC = """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
+    handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
+    synchronously with rt_sigtimedwait({{SIGUSR1}}, zero timeout).
+    2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer {answer}, as if the
+    wait had let the signal through to its handler (the set is unblocked only while
+    rt_sigtimedwait waits, and Linux dequeues it there).
+    3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
+    /dev/null."""
+_PROP_TIMEDWAIT = ("rt_sigtimedwait() takes a signal of its set synchronously: it never "
+                   "lets one through to the handler, which the program's mask blocks "
+                   "before, during and after the wait.")
+
+
+@scenario(id="RD-009", title="Answer rt_sigtimedwait() -EAGAIN and run SIGUSR1's handler at its "
+                             "return, inside the critical section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_TIMEDWAIT)
+def rd_timedwait_eagain(adv: Adversary) -> None:
+    _timedwait_handler(adv, -EAGAIN)
+
+
+@scenario(id="RD-010", title="Answer rt_sigtimedwait() -EINTR and run SIGUSR1's handler at its "
+                             "return, inside the critical section",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+          prop=_PROP_TIMEDWAIT)
+def rd_timedwait_eintr(adv: Adversary) -> None:
+    _timedwait_handler(adv, -EINTR)
+
+
+rd_timedwait_eagain.__doc__ = _TIMEDWAIT_DOC.format(answer="-EAGAIN (timed out)")
+rd_timedwait_eintr.__doc__ = _TIMEDWAIT_DOC.format(answer="-EINTR (interrupted)")

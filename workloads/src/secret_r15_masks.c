@@ -16,6 +16,9 @@
  *      both there, each frame restoring the mask the program had before the call), then
  *      a critical section.
  *   6. The same wait through epoll_pwait2() with a zero timeout.
+ *   7. Inside a critical section (the record names the secret's copy, SIGUSR1 and
+ *      SIGUSR2 blocked), SIGUSR1 sent and taken synchronously with rt_sigtimedwait()
+ *      ({SIGUSR1}, a zero timeout): Linux dequeues it there, the handler never runs.
  *
  * Linux restores the program's own mask when the call returns (or, where a handler runs,
  * when the handler's frame returns): a handler never runs inside a critical section.
@@ -46,6 +49,7 @@
 #define P_SUSPEND 706
 #define P_PPOLL_TWO 708
 #define P_EPOLL2 710
+#define P_TIMEDWAIT 712
 #define SIGUSR1_BIT (1UL << 9)
 #define SIGUSR2_BIT (1UL << 11)
 #include "secret_common.h"
@@ -131,6 +135,22 @@ static void wait_step(long phase, int epfd)
     critical(phase);
 }
 
+/* Step 7: a signal taken synchronously inside the critical section. */
+static void timedwait_step(void)
+{
+    uint64_t set = SIGUSR1_BIT;
+    struct { long sec, nsec; } zero = {0, 0};
+    uint8_t info[128];
+    memcpy(work, secret, SECRET_LEN);
+    log_rec = work;
+    raise_pending(SIGUSR1_BIT);
+    marker(P_TIMEDWAIT, (long)&log_rec, (long)work, 0, 0);
+    long r = sys6(SYS_rt_sigtimedwait, (long)&set, (long)info, (long)&zero, 8, 0, 0);
+    marker(P_TIMEDWAIT + 1, r, handler_runs, 0, 0);
+    log_rec = public_rec;
+    memset(work, 0, SECRET_LEN);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -179,6 +199,7 @@ int main(int argc, char **argv)
     wait_step(P_SUSPEND, epfd);
     wait_step(P_PPOLL_TWO, epfd);
     wait_step(P_EPOLL2, epfd);
+    timedwait_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -15,10 +15,13 @@ it breaks (`gap`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 
 RT = "rt15"
 MASKS = "secret_r15_masks"
@@ -269,3 +272,144 @@ def rd_timedwait_eintr(adv: Adversary) -> None:
 
 rd_timedwait_eagain.__doc__ = _TIMEDWAIT_DOC.format(answer="-EAGAIN (timed out)")
 rd_timedwait_eintr.__doc__ = _TIMEDWAIT_DOC.format(answer="-EINTR (interrupted)")
+
+
+# --- the fork copy window: a private page the parent changes after the fork ----------------
+
+P_FORK_COW = 714          # x2 the page; + 1 the parent wrote the secret into it; + 2 the child
+RW = D.PagePerms(user=True, write=True)
+
+
+def _cow_page(a: Adversary) -> int:
+    return int(a.memo.get("page", 0))
+
+
+def _remember_cow_page(adv: Adversary) -> None:
+    @adv.on(Point.MARKER, phase=P_FORK_COW)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["page"] = args[0]
+
+
+@scenario(id="RD-011", title="Serve the parent's copy-on-write fault after fork() in place: "
+                             "its page made writable over the frame the child still maps",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-ADVICE", "G-ONE-MAPPING"), program=MASKS,
+          prop="After fork() parent and child each have their own private page: a write by "
+               "one is never seen by the other (a frame both map stays read-only until one "
+               "of them gets its own copy).")
+def rd_cow_in_place(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 8) fills an anonymous page with a public
+    pattern and forks a child that waits for a byte on a pipe, then writes 256 bytes of
+    its copy of the page to /dev/null; the parent writes copies of its secret over its
+    own copy of the page, then sends the byte.
+    2. As fork() returns to the parent, rewrite the parent's entry for the page: the
+    same frame the child maps, writable (no copy is ever made).
+    3. The parent's secret lands in the frame the child maps: the child writes it out."""
+    _remember_cow_page(adv)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COW)
+    def _(a: Adversary, **_: object) -> None:
+        va = _cow_page(a)
+        pa = a.pa_of(va)
+        if pa is None:
+            a.note("the page is not mapped in the parent")
+            return
+        a.mm.tables.set(va, D.leaf_descriptor(pa, RW))
+        a.note(f"the parent's page {va:#x} made writable over the shared frame {pa:#x}")
+
+
+@scenario(id="RD-012", title="After the parent's copy-on-write copy, map the parent's new frame "
+                             "into the fork child at the page's address",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-ADVICE", "G-ONE-MAPPING"), program=MASKS,
+          prop="A fork child's private page is a copy of its parent's page as it was at the "
+               "fork: a frame the parent wrote after the fork never enters the child's tree.")
+def rd_cow_parent_frame_to_child(adv: Adversary) -> None:
+    """1. As RD-011: the parent writes its secret over its copy of a page after fork();
+    the child, once the parent's byte arrives on the pipe, writes its copy out.
+    2. Let the parent's write fault be served as usual (the parent gets its own frame).
+    Once the parent announced its write, map the parent's new frame, read-only, at the
+    page's address in the child's tree (both trees are of the one domain).
+    3. The child writes out the parent's post-fork bytes: the secret."""
+    _remember_cow_page(adv)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COW)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.MARKER, phase=P_FORK_COW + 1)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.processes.get(a.memo.get("child", 0))
+        va = _cow_page(a)
+        pa = a.pa_of(va)
+        if child is None or pa is None:
+            a.note("no child, or the page is not mapped in the parent")
+            return
+        child.mm.tables.set(va, D.leaf_descriptor(pa, D.PagePerms(user=True, write=False)))
+        a.note(f"the parent's frame {pa:#x} mapped at {va:#x} in child {a.memo['child']}")
+
+
+def _late_share(adv: Adversary, *, advice: str) -> None:
+    """Leave the page out of the child's fork copy (the kernel marks its own record of the
+    area with `advice`), so the parent's entry stays writable on its frame; once the
+    parent wrote the secret there, map that frame into the child, read-only."""
+    _remember_cow_page(adv)
+
+    @adv.on(Point.MARKER, phase=P_FORK_COW)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        vma = a.mm.vmas.find(args[0])
+        if vma is not None:
+            a.mm.vmas.replace(vma, replace(vma, **{advice: True}))
+            a.note(f"the area at {args[0]:#x} marked {advice} in the kernel's record")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_FORK_COW)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+        vma = a.mm.vmas.find(_cow_page(a))
+        if vma is not None:
+            a.mm.vmas.replace(vma, replace(vma, **{advice: False}))
+        a.memo["frame"] = a.pa_of(_cow_page(a))
+
+    @adv.on(Point.MARKER, phase=P_FORK_COW + 1)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.kernel.processes.get(a.memo.get("child", 0))
+        va, pa = _cow_page(a), a.memo.get("frame")
+        if child is None or pa is None:
+            a.note("no child, or the page is not mapped in the parent")
+            return
+        child.mm.tables.set(va, D.leaf_descriptor(pa, D.PagePerms(user=True, write=False)))
+        a.note(f"frame {pa:#x}, written by the parent after the fork, mapped at {va:#x} in "
+               "the child")
+
+
+_LATE_PROP = ("The pages a fork child shares with its parent are the parent's pages as they "
+              "were at the fork: a frame the parent wrote after fork() returned to it never "
+              "enters the child's tree, however long the kernel's fork copy lasts.")
+
+
+@scenario(id="RD-013", title="Leave a page out of the child's fork copy, let the parent write "
+                             "its frame, then give the child that frame",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-ADVICE", "G-FORK-SHARE", "G-ONE-MAPPING"),
+          program=MASKS, prop=_LATE_PROP)
+def rd_cow_window_late(adv: Adversary) -> None:
+    """1. As RD-011: the parent writes its secret over its copy of a page after fork();
+    the child, once the parent's byte arrives on the pipe, writes its copy out.
+    2. Before the fork, mark the page's area wipe-on-fork in the kernel's own record (the
+    program gave no such advice): the fork copy leaves the page out of the child, and
+    the parent's entry stays writable on its frame (no other tree maps it).
+    3. Once the parent announced its write (the child has not run yet: its fork copy is
+    still open), map that frame, read-only, at the page's address in the child's tree.
+    The child writes out the parent's post-fork bytes: the secret."""
+    _late_share(adv, advice="wipe_on_fork")
+
+
+@scenario(id="RD-014", title="Leave a page out of the child's fork copy as if MADV_DONTFORK, "
+                             "let the parent write its frame, then give the child that frame",
+          family=RT, goal=Goal.LEAK, rules=("G-FORK-ADVICE", "G-FORK-SHARE", "G-ONE-MAPPING"),
+          program=MASKS, prop=_LATE_PROP)
+def rd_cow_window_dontfork(adv: Adversary) -> None:
+    """1. As RD-011: the parent writes its secret over its copy of a page after fork();
+    the child, once the parent's byte arrives on the pipe, writes its copy out.
+    2. Before the fork, mark the page's area don't-fork in the kernel's own record: the
+    fork copy leaves the page out of the child, the parent's entry stays writable.
+    3. Once the parent announced its write, map that frame, read-only, at the page's
+    address in the child's tree: the child writes out the secret."""
+    _late_share(adv, advice="dont_fork")

@@ -19,6 +19,11 @@
  *   7. Inside a critical section (the record names the secret's copy, SIGUSR1 and
  *      SIGUSR2 blocked), SIGUSR1 sent and taken synchronously with rt_sigtimedwait()
  *      ({SIGUSR1}, a zero timeout): Linux dequeues it there, the handler never runs.
+ *   8. A fork child that logs a page: the program fills an anonymous page with a public
+ *      pattern and forks a child that waits for a byte on a pipe, then writes the first
+ *      256 bytes of its copy of the page to /dev/null.  The parent reuses its own copy
+ *      of the page as scratch for the secret right after the fork, then sends the byte
+ *      and reaps the child (the child's copy is the page as it was at the fork).
  *
  * Linux restores the program's own mask when the call returns (or, where a handler runs,
  * when the handler's frame returns): a handler never runs inside a critical section.
@@ -50,6 +55,7 @@
 #define P_PPOLL_TWO 708
 #define P_EPOLL2 710
 #define P_TIMEDWAIT 712
+#define P_FORK_COW 714       /* x2 the page; + 1 the parent wrote it, + 2 the child */
 #define SIGUSR1_BIT (1UL << 9)
 #define SIGUSR2_BIT (1UL << 11)
 #include "secret_common.h"
@@ -151,6 +157,39 @@ static void timedwait_step(void)
     memset(work, 0, SECRET_LEN);
 }
 
+/* Step 8: the parent's copy of a page changes after the fork; the child's must not. */
+static const char pattern[32] = "page the fork child must inherit";
+
+static void fork_cow_step(void)
+{
+    long page = anon_page();
+    int pfd[2];
+    if (!valid(page) || sys6(SYS_pipe2, (long)pfd, 0, 0, 0, 0, 0) != 0)
+        return;
+    for (long i = 0; i < PAGE; i += sizeof pattern)
+        memcpy((uint8_t *)page + i, pattern, sizeof pattern);
+    marker(P_FORK_COW, page, 0, 0, 0);
+    long pid = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        char go;
+        sys6(SYS_read, pfd[0], (long)&go, 1, 0, 0, 0);
+        marker(P_FORK_COW + 2, page, 0, 0, 0);
+        sys6(SYS_write, devnull, page, 256, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    for (long i = 0; i < 256; i += SECRET_LEN)
+        memcpy((uint8_t *)page + i, secret, SECRET_LEN);
+    marker(P_FORK_COW + 1, page, pid, 0, 0);
+    sys6(SYS_write, pfd[1], (long)"g", 1, 0, 0, 0);
+    int status = -1;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    memset((void *)page, 0, PAGE);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+    sys6(SYS_close, pfd[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, pfd[1], 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -200,6 +239,7 @@ int main(int argc, char **argv)
     wait_step(P_PPOLL_TWO, epfd);
     wait_step(P_EPOLL2, epfd);
     timedwait_step();
+    fork_cow_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -20,6 +20,7 @@ from dataclasses import replace
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
 
@@ -413,3 +414,104 @@ def rd_cow_window_dontfork(adv: Adversary) -> None:
     3. Once the parent announced its write, map that frame, read-only, at the page's
     address in the child's tree: the child writes out the secret."""
     _late_share(adv, advice="dont_fork")
+
+
+# --- a worker thread's CLEARTID word outliving an exec by another thread ------------------
+
+P_EXEC_WORKER, P_X_PLACED, P_X_CHECK = 717, 718, 719
+
+
+def _key_changed(out: Outcome) -> list[str]:
+    """The exec'd image's own report: its key in the shared area changed."""
+    return [f"the exec'd image (pid {m.pid}) found its key at the shared area changed"
+            for m in out.markers if m.phase == P_X_CHECK and m.args[0]]
+
+
+def _keep_worker_through_exec(adv: Adversary) -> None:
+    """At the execve() after P_EXEC_WORKER, keep the sleeping worker thread out of the
+    exec's teardown (the kernel's thread list without it), its CLEARTID word kept."""
+    @adv.on(Point.MARKER, phase=P_EXEC_WORKER)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"], a.memo["tid"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["execve"], during=P_EXEC_WORKER)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        worker = next((w for w in proc.threads if w.tid == a.memo.get("tid")), None)
+        if worker is None:
+            a.note("no worker thread")
+            return
+        proc.threads.remove(worker)
+        a.memo["worker"] = worker
+        a.note(f"worker {worker.tid} kept out of the exec (CLEARTID word "
+               f"{worker.clear_child_tid:#x})")
+
+
+@scenario(id="RD-015", title="Keep a worker thread alive through another thread's exec, then "
+                             "end it: its CLEARTID word cleared in the new image",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_key_changed,
+          prop="A thread's CLEARTID word belongs to the image that registered it: once another "
+               "thread's exec replaced that image (Linux ends every other thread first), no "
+               "exit writes the word in the new image.")
+def rd_worker_cleartid_after_exec(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 9) starts a worker thread with
+    CLONE_CHILD_CLEARTID naming a word of its shared area, then execs itself with -x; the
+    new image fills the same shared area with a public key and checks it a few calls
+    later.
+    2. Keep the worker out of the exec's teardown (the kernel's own thread list).
+    3. While the new image serves its first marker, end the worker as the kernel ends a
+    thread (the exit path's clear of its CLEARTID word, then the futex wake): the word,
+    now part of the new image's key, is cleared."""
+    _keep_worker_through_exec(adv)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPPID, during=P_X_PLACED)
+    def _(a: Adversary, **_: object) -> None:
+        worker = a.memo.get("worker")
+        if worker is None:
+            return
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"worker {worker.tid} ended after the exec: word {a.memo['word']:#x} cleared")
+
+
+@scenario(id="RD-016", title="Keep a worker thread through another thread's exec, wake it, and "
+                             "end it on its own way back: its CLEARTID word cleared in the new "
+                             "image",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_key_changed,
+          prop="A thread's CLEARTID word belongs to the image that registered it: a thread "
+               "of the replaced image, ended in its own context after the exec, writes "
+               "nothing in the new image.")
+def rd_worker_woken_after_exec(adv: Adversary) -> None:
+    """1. As RD-015: a worker thread registered a CLEARTID word in the shared area; the
+    program execs itself with -x, whose image keeps a public key in that same area.
+    2. Keep the worker out of the exec's teardown (the kernel's own thread list).
+    3. At the new image's first marker wake the worker (its ppoll() answered 0); on its
+    way back to user code, with the worker the current thread (its own slot named in
+    the user access), end it: the exit path clears its CLEARTID word."""
+    _keep_worker_through_exec(adv)
+
+    @adv.on(Point.MARKER, phase=P_X_PLACED)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        worker = a.memo.get("worker")
+        if worker is None:
+            return
+        if not a.guarded:
+            # Without a monitor the woken worker's own way back is the kernel's eret: its
+            # exit path clears the word in whatever tree TTBR0 holds, as here.
+            a.kernel.uaccess.write_u32(a.memo["word"], 0)
+            a.note(f"worker {worker.tid} ended after the exec: word {a.memo['word']:#x} "
+                   "cleared")
+            return
+        thread.process.threads.append(worker)  # type: ignore[attr-defined]
+        a.kernel.wake(worker, 0)
+        a.note(f"worker {worker.tid} woken after the exec")
+
+    @adv.on(Point.BEFORE_RESUME, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        worker = a.memo.get("worker")
+        if worker is None or thread is not worker or a.memo.get("cleared"):
+            return
+        a.memo["cleared"] = True
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"worker {worker.tid}, current, cleared its word {a.memo['word']:#x}")

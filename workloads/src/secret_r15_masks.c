@@ -24,6 +24,12 @@
  *      256 bytes of its copy of the page to /dev/null.  The parent reuses its own copy
  *      of the page as scratch for the secret right after the fork, then sends the byte
  *      and reaps the child (the child's copy is the page as it was at the fork).
+ *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
+ *      program's shared area) that sleeps; the program prints its digest and execs
+ *      itself with -x (Linux ends the worker before the new image exists, so the
+ *      worker's word is never written in the new image).  With -x the image fills the
+ *      same shared area with a public key, waits in a few calls and reports in a marker
+ *      whether the key is still what it wrote.
  *
  * Linux restores the program's own mask when the call returns (or, where a handler runs,
  * when the handler's frame returns): a handler never runs inside a critical section.
@@ -56,6 +62,9 @@
 #define P_EPOLL2 710
 #define P_TIMEDWAIT 712
 #define P_FORK_COW 714       /* x2 the page; + 1 the parent wrote it, + 2 the child */
+#define P_EXEC_WORKER 717    /* x2 the worker's CLEARTID word, x3 its tid; next: execve */
+#define P_X_PLACED 718       /* -x: x2 the shared area, filled with the public key */
+#define P_X_CHECK 719        /* -x: x2 nonzero when the key changed */
 #define SIGUSR1_BIT (1UL << 9)
 #define SIGUSR2_BIT (1UL << 11)
 #include "secret_common.h"
@@ -88,14 +97,25 @@ static long anon_page(void)
     return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
+/* No copy of the secret left in the vector registers a memcpy used (a signal frame
+ * saves them, and the kernel of an ordinary run reads the frame back at rt_sigreturn). */
+static void clear_vectors(void)
+{
+    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+}
+
 /* The critical section: the record holds the secret only while both signals are blocked. */
 static void critical(long phase)
 {
     memcpy(work, secret, SECRET_LEN);
+    clear_vectors();
     log_rec = work;
     marker(phase + 1, handler_runs, (long)work, 0, 0);
     log_rec = public_rec;
     memset(work, 0, SECRET_LEN);
+    clear_vectors();
 }
 
 static void raise_pending(unsigned long bits)
@@ -148,6 +168,7 @@ static void timedwait_step(void)
     struct { long sec, nsec; } zero = {0, 0};
     uint8_t info[128];
     memcpy(work, secret, SECRET_LEN);
+    clear_vectors();
     log_rec = work;
     raise_pending(SIGUSR1_BIT);
     marker(P_TIMEDWAIT, (long)&log_rec, (long)work, 0, 0);
@@ -155,6 +176,7 @@ static void timedwait_step(void)
     marker(P_TIMEDWAIT + 1, r, handler_runs, 0, 0);
     log_rec = public_rec;
     memset(work, 0, SECRET_LEN);
+    clear_vectors();
 }
 
 /* Step 8: the parent's copy of a page changes after the fork; the child's must not. */
@@ -179,6 +201,7 @@ static void fork_cow_step(void)
     }
     for (long i = 0; i < 256; i += SECRET_LEN)
         memcpy((uint8_t *)page + i, secret, SECRET_LEN);
+    clear_vectors();
     marker(P_FORK_COW + 1, page, pid, 0, 0);
     sys6(SYS_write, pfd[1], (long)"g", 1, 0, 0, 0);
     int status = -1;
@@ -190,11 +213,66 @@ static void fork_cow_step(void)
     sys6(SYS_close, pfd[1], 0, 0, 0, 0, 0);
 }
 
+/* Step 9: a word the worker thread's exit clears, then (after exec) the new image's key. */
+static union {
+    uint32_t worker_word;
+    uint8_t key[SECRET_LEN];
+} shared_area;
+static uint8_t worker_stack[16384] __attribute__((aligned(16)));
+static const char public_key[SECRET_LEN] = "public key of the exec'd image.";
+
+static long spawn_sleeper(uint32_t *ctid)
+{
+    register long x0 __asm__("x0") = 0x00010f00L | 0x00200000L; /* VM|FS|FILES|SIGHAND|THREAD|CHILD_CLEARTID */
+    register long x1 __asm__("x1") = (long)(worker_stack + sizeof worker_stack);
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = (long)ctid;
+    register long x8 __asm__("x8") = SYS_clone;
+    __asm__ volatile("svc #0\n"
+                     "cbnz x0, 1f\n"
+                     "2: mov x0, #0\n mov x1, #0\n mov x2, #0\n mov x3, #0\n mov x4, #0\n"
+                     "mov x8, %[ppoll]\n svc #0\n b 2b\n"
+                     "1:\n"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [ppoll] "i"(SYS_ppoll)
+                     : "memory", "cc");
+    return x0;
+}
+
+static int exec_stage(void)
+{
+    memcpy(shared_area.key, public_key, SECRET_LEN);
+    marker(P_X_PLACED, (long)&shared_area, 0, 0, 0);
+    for (int i = 0; i < 4; i++)
+        sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    long changed = memcmp(shared_area.key, public_key, SECRET_LEN) != 0;
+    marker(P_X_CHECK, changed, 0, 0, 0);
+    say(changed ? "secret: exec'd image's key changed\n" : "secret: exec'd image intact\n");
+    return changed ? 3 : 0;
+}
+
+static void exec_worker_step(char **argv)
+{
+    shared_area.worker_word = 0;
+    long tid = spawn_sleeper(&shared_area.worker_word);
+    if (tid <= 0)
+        return;
+    shared_area.worker_word = (uint32_t)tid;
+    marker(P_EXEC_WORKER, (long)&shared_area.worker_word, tid, 0, 0);
+    char *args[] = {argv[0], "-d", "-x", 0};
+    char *envp[] = {0};
+    sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
     for (int i = 1; i < argc; i++)
         show_digest |= strcmp(argv[i], "-d") == 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-x") == 0)
+            return exec_stage();
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -223,6 +301,7 @@ int main(int argc, char **argv)
         return 1;
     }
     memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    clear_vectors();
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
@@ -256,5 +335,7 @@ int main(int argc, char **argv)
         sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
     marker(P_END, bad, handler_runs, 0, 0);
     say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    if (!bad)
+        exec_worker_step(argv);
     return bad ? 3 : 0;
 }

@@ -515,3 +515,94 @@ def rd_worker_woken_after_exec(adv: Adversary) -> None:
         a.memo["cleared"] = True
         a.kernel.uaccess.write_u32(a.memo["word"], 0)
         a.note(f"worker {worker.tid}, current, cleared its word {a.memo['word']:#x}")
+
+
+# --- a CLONE_VM helper reported reaped while its exit (and CLEARTID clear) is pending ------
+
+P_REAP_VM, P_REAP_REUSE, P_REAP_CHECK = 720, 721, 722
+
+
+def _copy_changed(out: Outcome) -> list[str]:
+    """The program's own report: its secret's copy in the reused area changed."""
+    return [f"the program (pid {m.pid}) found the secret's copy in its reused area changed"
+            for m in out.markers if m.phase == P_REAP_CHECK and m.args[0]]
+
+
+@scenario(id="RD-017", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
+                             "finish its exit: the CLEARTID clear lands on the reused memory",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          oracle=_copy_changed,
+          prop="A child wait4() reported reaped has finished its exit, the clear of its "
+               "CLEARTID word included (Linux clears it before the child can be reaped): "
+               "no write for that child reaches memory after the report.")
+def rd_reaped_helper_cleartid(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 10) starts a helper with CLONE_VM and
+    CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit(0) at
+    once.  The program reaps it with wait4(), copies its secret over the scratch area,
+    sleeps a moment and checks the copy.
+    2. Serve the helper's exit(0) as an endless ppoll() (it sleeps in the kernel, its
+    exit pending), and answer the program's wait4() with the helper's pid, status 0.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), finish its exit: clear its CLEARTID word,
+    now the first four bytes of the secret's copy."""
+    nr_exit, nr_wait = NUMBERS["exit"], NUMBERS["wait4"]
+
+    @adv.on(Point.MARKER, phase=P_REAP_VM)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_REAP_VM)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.reg("x0"):
+            a.memo["child"], a.memo["parent"] = a.reg("x0"), thread
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_exit, during=P_REAP_VM, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
+            return
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        a.kernel.wake(a.memo["parent"], None)        # its wait4() runs again
+        a.note("the helper's exit(0) served as an endless ppoll()")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_wait, during=P_REAP_VM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("parked") and not a.memo.get("answered"):
+            a.memo["status"] = a.reg("x1")
+            a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr_wait, during=P_REAP_VM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.memo.get("parked") or a.memo.get("answered"):
+            return
+        a.memo["answered"] = True
+        a.set_reg("x8", nr_wait)
+        if a.memo["status"]:
+            a.kernel.uaccess.write_u32(a.memo["status"], 0)
+        a.set_reg("x0", a.memo["child"])
+        a.note(f"wait4 answered helper {a.memo['child']} reaped, status 0")
+
+    @adv.on(Point.MARKER, phase=P_REAP_REUSE)
+    def _(a: Adversary, **_: object) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        if not a.guarded:
+            # Without a monitor: the helper's exit path clears the word, as here.
+            a.kernel.uaccess.write_u32(a.memo["word"], 0)
+            a.note(f"the helper's exit finished: word {a.memo['word']:#x} cleared")
+            return
+        a.kernel.wake(helper, 0)
+        a.note("the parked helper woken")
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("cleared") \
+                or not a.memo.get("answered"):
+            return
+        a.memo["cleared"] = True
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"the helper, current, finished its exit: word {a.memo['word']:#x} cleared")

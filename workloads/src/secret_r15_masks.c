@@ -24,6 +24,11 @@
  *      256 bytes of its copy of the page to /dev/null.  The parent reuses its own copy
  *      of the page as scratch for the secret right after the fork, then sends the byte
  *      and reaps the child (the child's copy is the page as it was at the fork).
+ *  10. A helper process sharing the program's memory (raw clone with CLONE_VM and
+ *      CLONE_CHILD_CLEARTID naming a word of a scratch area, as posix_spawn-style
+ *      helpers do) that exits at once; the program reaps it with wait4() (Linux clears
+ *      the word before the child can be reaped), then reuses the scratch area for a copy
+ *      of the secret, sleeps a moment and reports in a marker whether the copy is intact.
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -65,6 +70,9 @@
 #define P_EXEC_WORKER 717    /* x2 the worker's CLEARTID word, x3 its tid; next: execve */
 #define P_X_PLACED 718       /* -x: x2 the shared area, filled with the public key */
 #define P_X_CHECK 719        /* -x: x2 nonzero when the key changed */
+#define P_REAP_VM 720        /* next: clone(CLONE_VM | CLONE_CHILD_CLEARTID), x2 the word */
+#define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
+#define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
 #define SIGUSR1_BIT (1UL << 9)
 #define SIGUSR2_BIT (1UL << 11)
 #include "secret_common.h"
@@ -240,6 +248,51 @@ static long spawn_sleeper(uint32_t *ctid)
     return x0;
 }
 
+/* Step 10: a CLONE_VM helper's CLEARTID word, then (once it is reaped) the secret's copy. */
+static union {
+    uint32_t helper_word;
+    uint8_t copy[SECRET_LEN];
+} reap_area;
+static uint8_t helper_stack[4096] __attribute__((aligned(16)));
+
+static long spawn_exiting_helper(uint32_t *ctid)
+{
+    register long x0 __asm__("x0") = 0x100L | 0x00200000L | 17; /* VM|CHILD_CLEARTID|SIGCHLD */
+    register long x1 __asm__("x1") = (long)(helper_stack + sizeof helper_stack);
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = (long)ctid;
+    register long x8 __asm__("x8") = SYS_clone;
+    __asm__ volatile("svc #0\n"
+                     "cbnz x0, 1f\n"
+                     "mov x0, #0\n mov x8, %[exit]\n svc #0\n"
+                     "1:\n"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [exit] "i"(SYS_exit)
+                     : "memory", "cc");
+    return x0;
+}
+
+static void reap_vm_step(void)
+{
+    reap_area.helper_word = 1;
+    marker(P_REAP_VM, (long)&reap_area.helper_word, 0, 0, 0);
+    long pid = spawn_exiting_helper(&reap_area.helper_word);
+    if (pid <= 0)
+        return;
+    int status = -1;
+    if (sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
+        return;
+    memcpy(reap_area.copy, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_REAP_REUSE, (long)&reap_area, pid, 0, 0);
+    struct { long sec, nsec; } nap = {0, 1000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    long changed = memcmp(reap_area.copy, secret, SECRET_LEN) != 0;
+    marker(P_REAP_CHECK, changed, 0, 0, 0);
+    memset(reap_area.copy, 0, SECRET_LEN);
+}
+
 static int exec_stage(void)
 {
     memcpy(shared_area.key, public_key, SECRET_LEN);
@@ -319,6 +372,7 @@ int main(int argc, char **argv)
     wait_step(P_EPOLL2, epfd);
     timedwait_step();
     fork_cow_step();
+    reap_vm_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -532,7 +532,7 @@ def _copy_changed(out: Outcome) -> list[str]:
                              "finish its exit: the CLEARTID clear lands on the reused memory",
           family=RT, goal=Goal.TAMPER,
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
-          oracle=_copy_changed,
+          oracle=_copy_changed, gap="P5",
           prop="A child wait4() reported reaped has finished its exit, the clear of its "
                "CLEARTID word included (Linux clears it before the child can be reaped): "
                "no write for that child reaches memory after the report.")

@@ -606,3 +606,77 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
         a.memo["cleared"] = True
         a.kernel.uaccess.write_u32(a.memo["word"], 0)
         a.note(f"the helper, current, finished its exit: word {a.memo['word']:#x} cleared")
+
+
+# --- a joined thread's exit clearing its CLEARTID word a second time ------------------------
+
+P_JOIN, P_JOIN_REUSE, P_JOIN_CHECK = 723, 724, 725
+
+
+def _join_copy_changed(out: Outcome) -> list[str]:
+    """The program's own report: the secret's copy in the joined thread's area changed."""
+    return [f"the program (pid {m.pid}) found the secret's copy in the joined thread's area "
+            "changed" for m in out.markers if m.phase == P_JOIN_CHECK and m.args[0]]
+
+
+@scenario(id="RD-018", title="Clear a joined helper's CLEARTID word at its exit, park the exit, "
+                             "then clear the word again over the reused memory",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_join_copy_changed, gap="P5",
+          prop="An exit clears the CLEARTID word once, as the join's signal: once the word "
+               "read 0 and the program reused its memory (a C library's cached stack), "
+               "nothing the exit still does writes there.")
+def rd_join_cleared_twice(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 11) starts a helper sharing its memory
+    (CLONE_VM, CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID naming a word of a scratch
+    area) that calls exit(0) at once, joins it as pthread_join does (FUTEX_WAIT until the
+    word reads 0), then reuses the scratch area for a copy of the secret, checks it
+    after a nap and reaps the helper.
+    2. At the helper's exit(0) clear its word and wake the joiner's futex (the join's
+    signal, as Linux gives it), then serve the call as an endless ppoll(): the exit
+    stays pending.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), clear its word again: the first four bytes
+    of the secret's copy."""
+    @adv.on(Point.MARKER, phase=P_JOIN)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_JOIN)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_JOIN, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
+            return
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        for joiner in a.init.threads:
+            a.kernel.wake(joiner, 0)          # the futex wake the clear comes with
+        a.note(f"the helper's exit(0) cleared word {a.memo['word']:#x}, then parked in an "
+               "endless ppoll()")
+
+    @adv.on(Point.MARKER, phase=P_JOIN_REUSE)
+    def _(a: Adversary, **_: object) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        if not a.guarded:
+            # Without a monitor: the pending exit's second clear, as here.
+            a.kernel.uaccess.write_u32(a.memo["word"], 0)
+            a.note(f"the pending exit cleared word {a.memo['word']:#x} again")
+            return
+        a.kernel.wake(helper, 0)
+        a.note("the parked helper woken")
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("again"):
+            return
+        a.memo["again"] = True
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"the helper, current, cleared word {a.memo['word']:#x} again")

@@ -29,6 +29,12 @@
  *      helpers do) that exits at once; the program reaps it with wait4() (Linux clears
  *      the word before the child can be reaped), then reuses the scratch area for a copy
  *      of the secret, sleeps a moment and reports in a marker whether the copy is intact.
+ *  11. A helper sharing the program's memory joined as pthread_join() joins a thread
+ *      (raw clone with CLONE_VM, CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID naming a
+ *      word of a scratch area; it calls exit(0) at once): the program waits with
+ *      FUTEX_WAIT until the word reads 0, then reuses the scratch area (a cached stack,
+ *      in a C library) for a copy of the secret, sleeps a moment, reports in a marker
+ *      whether the copy is intact, and reaps the helper.
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -73,6 +79,9 @@
 #define P_REAP_VM 720        /* next: clone(CLONE_VM | CLONE_CHILD_CLEARTID), x2 the word */
 #define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
 #define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
+#define P_JOIN 723           /* next: the thread's clone, x2 the word */
+#define P_JOIN_REUSE 724     /* joined: the area holds the secret's copy */
+#define P_JOIN_CHECK 725     /* x2 nonzero when the copy changed */
 #define SIGUSR1_BIT (1UL << 9)
 #define SIGUSR2_BIT (1UL << 11)
 #include "secret_common.h"
@@ -293,6 +302,57 @@ static void reap_vm_step(void)
     memset(reap_area.copy, 0, SECRET_LEN);
 }
 
+/* Step 11: a joined thread's CLEARTID word, then the secret's copy. */
+static union {
+    uint32_t tid_word;
+    uint8_t copy[SECRET_LEN];
+} join_area;
+static uint8_t joined_stack[4096] __attribute__((aligned(16)));
+
+static long spawn_exiting_thread(uint32_t *ctid)
+{
+    /* VM|PARENT_SETTID|CHILD_CLEARTID|SIGCHLD: joined through its word, then reaped */
+    register long x0 __asm__("x0") = 0x100L | 0x00100000L | 0x00200000L | 17;
+    register long x1 __asm__("x1") = (long)(joined_stack + sizeof joined_stack);
+    register long x2 __asm__("x2") = (long)ctid;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = (long)ctid;
+    register long x8 __asm__("x8") = SYS_clone;
+    __asm__ volatile("svc #0\n"
+                     "cbnz x0, 1f\n"
+                     "mov x0, #0\n mov x8, %[exit]\n svc #0\n"
+                     "1:\n"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [exit] "i"(SYS_exit)
+                     : "memory", "cc");
+    return x0;
+}
+
+static void join_step(void)
+{
+    join_area.tid_word = 0;
+    marker(P_JOIN, (long)&join_area.tid_word, 0, 0, 0);
+    long tid = spawn_exiting_thread(&join_area.tid_word);
+    if (tid <= 0)
+        return;
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&join_area.tid_word, __ATOMIC_ACQUIRE);
+        if (seen == 0)
+            break;
+        sys6(SYS_futex, (long)&join_area.tid_word, 0 /* FUTEX_WAIT */, seen, 0, 0, 0);
+    }
+    memcpy(join_area.copy, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_JOIN_REUSE, (long)&join_area, tid, 0, 0);
+    struct { long sec, nsec; } nap = {0, 1000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    long changed = memcmp(join_area.copy, secret, SECRET_LEN) != 0;
+    marker(P_JOIN_CHECK, changed, 0, 0, 0);
+    memset(join_area.copy, 0, SECRET_LEN);
+    int status = -1;
+    sys6(SYS_wait4, tid, (long)&status, 0, 0, 0, 0);
+}
+
 static int exec_stage(void)
 {
     memcpy(shared_area.key, public_key, SECRET_LEN);
@@ -373,6 +433,7 @@ int main(int argc, char **argv)
     timedwait_step();
     fork_cow_step();
     reap_vm_step();
+    join_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -335,12 +335,17 @@ static void join_step(void)
     long tid = spawn_exiting_thread(&join_area.tid_word);
     if (tid <= 0)
         return;
-    for (;;) {
-        uint32_t seen = __atomic_load_n(&join_area.tid_word, __ATOMIC_ACQUIRE);
-        if (seen == 0)
-            break;
-        sys6(SYS_futex, (long)&join_area.tid_word, 0 /* FUTEX_WAIT */, seen, 0, 0, 0);
+    /* A bounded join (1 ms waits): a helper that never signals is given up on. */
+    struct { long sec, nsec; } tick = {0, 1000000};
+    uint32_t seen = 1;
+    for (int tries = 0; tries < 20 && seen != 0; tries++) {
+        seen = __atomic_load_n(&join_area.tid_word, __ATOMIC_ACQUIRE);
+        if (seen != 0)
+            sys6(SYS_futex, (long)&join_area.tid_word, 0 /* FUTEX_WAIT */, seen, (long)&tick,
+                 0, 0);
     }
+    if (seen != 0)
+        return;
     memcpy(join_area.copy, secret, SECRET_LEN);
     clear_vectors();
     marker(P_JOIN_REUSE, (long)&join_area, tid, 0, 0);

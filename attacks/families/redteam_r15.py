@@ -519,45 +519,32 @@ def rd_worker_woken_after_exec(adv: Adversary) -> None:
 
 # --- a CLONE_VM helper reported reaped while its exit (and CLEARTID clear) is pending ------
 
-P_REAP_VM, P_REAP_REUSE, P_REAP_CHECK = 720, 721, 722
+P_REAP_VM, P_REAP_GROUP = 720, 726      # + 1: the area reused; + 2: the check
 
 
 def _copy_changed(out: Outcome) -> list[str]:
-    """The program's own report: its secret's copy in the reused area changed."""
+    """The program's own report (step 10 or 12): its secret's copy in the reused area
+    changed."""
     return [f"the program (pid {m.pid}) found the secret's copy in its reused area changed"
-            for m in out.markers if m.phase == P_REAP_CHECK and m.args[0]]
+            for m in out.markers if m.phase in (P_REAP_VM + 2, P_REAP_GROUP + 2) and m.args[0]]
 
 
-@scenario(id="RD-017", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
-                             "finish its exit: the CLEARTID clear lands on the reused memory",
-          family=RT, goal=Goal.TAMPER,
-          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
-          oracle=_copy_changed, gap="P5",
-          prop="A child wait4() reported reaped has finished its exit, the clear of its "
-               "CLEARTID word included (Linux clears it before the child can be reaped): "
-               "no write for that child reaches memory after the report.")
-def rd_reaped_helper_cleartid(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 10) starts a helper with CLONE_VM and
-    CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit(0) at
-    once.  The program reaps it with wait4(), copies its secret over the scratch area,
-    sleeps a moment and checks the copy.
-    2. Serve the helper's exit(0) as an endless ppoll() (it sleeps in the kernel, its
-    exit pending), and answer the program's wait4() with the helper's pid, status 0.
-    3. Once the program announced its copy, wake the helper and, on its way back (the
-    helper current, inside its exit call), finish its exit: clear its CLEARTID word,
-    now the first four bytes of the secret's copy."""
-    nr_exit, nr_wait = NUMBERS["exit"], NUMBERS["wait4"]
+def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int) -> None:
+    """Park the CLONE_VM helper of the step at `phase` inside its exit call `nr_exit`,
+    answer wait4() with it reaped, and finish its exit (the CLEARTID clear, the helper
+    current) once the program reused the area."""
+    nr_wait = NUMBERS["wait4"]
 
-    @adv.on(Point.MARKER, phase=P_REAP_VM)
+    @adv.on(Point.MARKER, phase=phase)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["word"] = args[0]
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_REAP_VM)
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=phase)
     def _(a: Adversary, thread: object, **_: object) -> None:
         if a.reg("x0"):
             a.memo["child"], a.memo["parent"] = a.reg("x0"), thread
 
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr_exit, during=P_REAP_VM, init_only=False)
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_exit, during=phase, init_only=False)
     def _(a: Adversary, thread: object, **_: object) -> None:
         if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
             return
@@ -566,15 +553,15 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
             a.set_reg(reg, 0)
         a.memo["parked"] = thread
         a.kernel.wake(a.memo["parent"], None)        # its wait4() runs again
-        a.note("the helper's exit(0) served as an endless ppoll()")
+        a.note(f"the helper's exit call {nr_exit} served as an endless ppoll()")
 
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr_wait, during=P_REAP_VM, once=False)
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr_wait, during=phase, once=False)
     def _(a: Adversary, **_: object) -> None:
         if a.memo.get("parked") and not a.memo.get("answered"):
             a.memo["status"] = a.reg("x1")
             a.set_reg("x8", NR_GETPID)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=nr_wait, during=P_REAP_VM, once=False)
+    @adv.on(Point.SYSCALL_EXIT, nr=nr_wait, during=phase, once=False)
     def _(a: Adversary, **_: object) -> None:
         if not a.memo.get("parked") or a.memo.get("answered"):
             return
@@ -585,7 +572,7 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
         a.set_reg("x0", a.memo["child"])
         a.note(f"wait4 answered helper {a.memo['child']} reaped, status 0")
 
-    @adv.on(Point.MARKER, phase=P_REAP_REUSE)
+    @adv.on(Point.MARKER, phase=phase + 1)
     def _(a: Adversary, **_: object) -> None:
         helper = a.memo.get("parked")
         if helper is None:
@@ -606,6 +593,43 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
         a.memo["cleared"] = True
         a.kernel.uaccess.write_u32(a.memo["word"], 0)
         a.note(f"the helper, current, finished its exit: word {a.memo['word']:#x} cleared")
+
+
+_REAPED_PROP = ("A child wait4() reported reaped has finished its exit, the clear of its "
+                "CLEARTID word included (Linux clears it before the child can be reaped): "
+                "no write for that child reaches memory after the report.")
+_REAPED_DOC = """1. The program (secret_r15_masks, step {step}) starts a helper with CLONE_VM and
+    CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls {call} at
+    once.  The program reaps it with wait4(), copies its secret over the scratch area,
+    sleeps a moment and checks the copy.
+    2. Serve the helper's {call} as an endless ppoll() (it sleeps in the kernel, its
+    exit pending), and answer the program's wait4() with the helper's pid, status 0.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), finish its exit: clear its CLEARTID word,
+    now the first four bytes of the secret's copy."""
+
+
+@scenario(id="RD-017", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
+                             "finish its exit: the CLEARTID clear lands on the reused memory",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          oracle=_copy_changed, gap="P5", prop=_REAPED_PROP)
+def rd_reaped_helper_cleartid(adv: Adversary) -> None:
+    _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"])
+
+
+@scenario(id="RD-019", title="Park a CLONE_VM helper inside its exit_group(), report it reaped, "
+                             "then finish its exit: the CLEARTID clear lands on the reused "
+                             "memory",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-WAIT-REAPED", "G-EXIT-GROUP", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_copy_changed, gap="P5", prop=_REAPED_PROP)
+def rd_reaped_group_helper_cleartid(adv: Adversary) -> None:
+    _reaped_helper_clears(adv, P_REAP_GROUP, NUMBERS["exit_group"])
+
+
+rd_reaped_helper_cleartid.__doc__ = _REAPED_DOC.format(step=10, call="exit(0)")
+rd_reaped_group_helper_cleartid.__doc__ = _REAPED_DOC.format(step=12, call="exit_group(0)")
 
 
 # --- a joined thread's exit clearing its CLEARTID word a second time ------------------------

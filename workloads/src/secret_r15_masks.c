@@ -35,6 +35,7 @@
  *      FUTEX_WAIT until the word reads 0, then reuses the scratch area (a cached stack,
  *      in a C library) for a copy of the secret, sleeps a moment, reports in a marker
  *      whether the copy is intact, and reaps the helper.
+ *  12. Step 10 again with a helper that calls exit_group(0) instead of exit(0).
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -79,6 +80,7 @@
 #define P_REAP_VM 720        /* next: clone(CLONE_VM | CLONE_CHILD_CLEARTID), x2 the word */
 #define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
 #define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
+#define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
 #define P_JOIN 723           /* next: the thread's clone, x2 the word */
 #define P_JOIN_REUSE 724     /* joined: the area holds the secret's copy */
 #define P_JOIN_CHECK 725     /* x2 nonzero when the copy changed */
@@ -264,7 +266,7 @@ static union {
 } reap_area;
 static uint8_t helper_stack[4096] __attribute__((aligned(16)));
 
-static long spawn_exiting_helper(uint32_t *ctid)
+static long spawn_exiting_helper(uint32_t *ctid, int group)
 {
     register long x0 __asm__("x0") = 0x100L | 0x00200000L | 17; /* VM|CHILD_CLEARTID|SIGCHLD */
     register long x1 __asm__("x1") = (long)(helper_stack + sizeof helper_stack);
@@ -274,19 +276,21 @@ static long spawn_exiting_helper(uint32_t *ctid)
     register long x8 __asm__("x8") = SYS_clone;
     __asm__ volatile("svc #0\n"
                      "cbnz x0, 1f\n"
-                     "mov x0, #0\n mov x8, %[exit]\n svc #0\n"
+                     "mov x0, #0\n cbnz %[group], 2f\n mov x8, %[exit]\n svc #0\n"
+                     "2: mov x8, %[exit_group]\n svc #0\n"
                      "1:\n"
                      : "+r"(x0)
-                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [exit] "i"(SYS_exit)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [exit] "i"(SYS_exit),
+                       [exit_group] "i"(SYS_exit_group), [group] "r"((long)group)
                      : "memory", "cc");
     return x0;
 }
 
-static void reap_vm_step(void)
+static void reap_vm_step(long phase)
 {
     reap_area.helper_word = 1;
-    marker(P_REAP_VM, (long)&reap_area.helper_word, 0, 0, 0);
-    long pid = spawn_exiting_helper(&reap_area.helper_word);
+    marker(phase, (long)&reap_area.helper_word, 0, 0, 0);
+    long pid = spawn_exiting_helper(&reap_area.helper_word, phase == P_REAP_GROUP);
     if (pid <= 0)
         return;
     int status = -1;
@@ -294,11 +298,11 @@ static void reap_vm_step(void)
         return;
     memcpy(reap_area.copy, secret, SECRET_LEN);
     clear_vectors();
-    marker(P_REAP_REUSE, (long)&reap_area, pid, 0, 0);
+    marker(phase + 1, (long)&reap_area, pid, 0, 0);
     struct { long sec, nsec; } nap = {0, 1000000};
     sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     long changed = memcmp(reap_area.copy, secret, SECRET_LEN) != 0;
-    marker(P_REAP_CHECK, changed, 0, 0, 0);
+    marker(phase + 2, changed, 0, 0, 0);
     memset(reap_area.copy, 0, SECRET_LEN);
 }
 
@@ -437,7 +441,8 @@ int main(int argc, char **argv)
     wait_step(P_EPOLL2, epfd);
     timedwait_step();
     fork_cow_step();
-    reap_vm_step();
+    reap_vm_step(P_REAP_VM);
+    reap_vm_step(P_REAP_GROUP);
     join_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -15,6 +15,7 @@ it breaks (`gap`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from abi.syscalls import NUMBERS
@@ -529,10 +530,17 @@ def _copy_changed(out: Outcome) -> list[str]:
             for m in out.markers if m.phase in (P_REAP_VM + 2, P_REAP_GROUP + 2) and m.args[0]]
 
 
-def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int) -> None:
+def _clear_word(a: Adversary) -> None:
+    """The exit path's CLEARTID clear."""
+    a.kernel.uaccess.write_u32(a.memo["word"], 0)
+    a.note(f"the helper's exit finished: word {a.memo['word']:#x} cleared")
+
+
+def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int,
+                          finish: Callable[[Adversary], None] = _clear_word) -> None:
     """Park the CLONE_VM helper of the step at `phase` inside its exit call `nr_exit`,
-    answer wait4() with it reaped, and finish its exit (the CLEARTID clear, the helper
-    current) once the program reused the area."""
+    answer wait4() with it reaped, and finish its exit (`finish`: by default the CLEARTID
+    clear, the helper current) once the program reused the area."""
     nr_wait = NUMBERS["wait4"]
 
     @adv.on(Point.MARKER, phase=phase)
@@ -578,9 +586,7 @@ def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int) -> None:
         if helper is None:
             return
         if not a.guarded:
-            # Without a monitor: the helper's exit path clears the word, as here.
-            a.kernel.uaccess.write_u32(a.memo["word"], 0)
-            a.note(f"the helper's exit finished: word {a.memo['word']:#x} cleared")
+            finish(a)       # without a monitor: the helper's exit path, as here
             return
         a.kernel.wake(helper, 0)
         a.note("the parked helper woken")
@@ -591,8 +597,8 @@ def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int) -> None:
                 or not a.memo.get("answered"):
             return
         a.memo["cleared"] = True
-        a.kernel.uaccess.write_u32(a.memo["word"], 0)
-        a.note(f"the helper, current, finished its exit: word {a.memo['word']:#x} cleared")
+        a.note("the helper is current, inside its exit call")
+        finish(a)
 
 
 _REAPED_PROP = ("A child wait4() reported reaped has finished its exit, the clear of its "
@@ -630,6 +636,36 @@ def rd_reaped_group_helper_cleartid(adv: Adversary) -> None:
 
 rd_reaped_helper_cleartid.__doc__ = _REAPED_DOC.format(step=10, call="exit(0)")
 rd_reaped_group_helper_cleartid.__doc__ = _REAPED_DOC.format(step=12, call="exit_group(0)")
+
+
+P_ROBUST = 729          # x2 the robust-list head; + 1 the area reused; + 2 the check
+
+
+def _walk_robust_list(a: Adversary) -> None:
+    """The exit path's robust-list walk: read the 24-byte head the helper registered."""
+    head = a.kernel.uaccess.read(a.memo["word"], 24)
+    a.note(f"the helper's exit read its robust-list head at {a.memo['word']:#x}")
+    a.observe(head, "the robust-list head read at the helper's exit")
+
+
+@scenario(id="RD-020", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
+                             "walk its robust list: the head's memory now holds the secret",
+          family=RT, goal=Goal.LEAK,
+          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          prop="A child wait4() reported reaped has finished its exit, the walk of its "
+               "robust-futex list included: no read for that child reaches memory after "
+               "the report (the program may reuse the list's memory).")
+def rd_reaped_helper_robust_list(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 13) starts a helper with CLONE_VM that
+    registers an empty robust-futex list (its 24-byte head in a scratch area) and calls
+    exit(0).  The program reaps it with wait4(), then copies its secret over the
+    scratch area and checks it after a nap.
+    2. Serve the helper's exit(0) as an endless ppoll() (its exit pending) and answer
+    the program's wait4() with the helper's pid, status 0.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), walk its robust list as an exit does: the
+    head's 24 bytes are now the secret's."""
+    _reaped_helper_clears(adv, P_ROBUST, NUMBERS["exit"], _walk_robust_list)
 
 
 # --- a joined thread's exit clearing its CLEARTID word a second time ------------------------

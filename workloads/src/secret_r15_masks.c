@@ -36,6 +36,10 @@
  *      in a C library) for a copy of the secret, sleeps a moment, reports in a marker
  *      whether the copy is intact, and reaps the helper.
  *  12. Step 10 again with a helper that calls exit_group(0) instead of exit(0).
+ *  13. A CLONE_VM helper that registers a robust-futex list (an empty one, its head in
+ *      a scratch area) and calls exit(0); the program reaps it, reuses the scratch area
+ *      for a copy of the secret, sleeps a moment and reports whether the copy is intact
+ *      (Linux walks a thread's robust list at its exit, before it can be reaped).
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -81,6 +85,7 @@
 #define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
 #define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
 #define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
+#define P_ROBUST 729         /* step 13: x2 the head; + 1 the area reused; + 2 the check */
 #define P_JOIN 723           /* next: the thread's clone, x2 the word */
 #define P_JOIN_REUSE 724     /* joined: the area holds the secret's copy */
 #define P_JOIN_CHECK 725     /* x2 nonzero when the copy changed */
@@ -362,6 +367,56 @@ static void join_step(void)
     sys6(SYS_wait4, tid, (long)&status, 0, 0, 0, 0);
 }
 
+/* Step 13: a CLONE_VM helper's robust-list head, then (once it is reaped) the secret. */
+static union {
+    struct { uint64_t next, futex_offset, pending; } head;
+    uint8_t copy[SECRET_LEN];
+} robust_area;
+static uint8_t robust_stack[4096] __attribute__((aligned(16)));
+
+static long spawn_robust_helper(void *head)
+{
+    register long x0 __asm__("x0") = 0x100L | 17;               /* VM|SIGCHLD */
+    register long x1 __asm__("x1") = (long)(robust_stack + sizeof robust_stack);
+    register long x2 __asm__("x2") = 0;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = 0;
+    register long x5 __asm__("x5") = (long)head;
+    register long x8 __asm__("x8") = SYS_clone;
+    __asm__ volatile("svc #0\n"
+                     "cbnz x0, 1f\n"
+                     "mov x0, x5\n mov x1, #24\n mov x8, %[robust]\n svc #0\n"
+                     "mov x0, #0\n mov x8, %[exit]\n svc #0\n"
+                     "1:\n"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8),
+                       [robust] "i"(SYS_set_robust_list), [exit] "i"(SYS_exit)
+                     : "memory", "cc");
+    return x0;
+}
+
+static void robust_step(void)
+{
+    robust_area.head.next = (uint64_t)&robust_area.head;     /* an empty list */
+    robust_area.head.futex_offset = 0;
+    robust_area.head.pending = 0;
+    marker(P_ROBUST, (long)&robust_area.head, 0, 0, 0);
+    long pid = spawn_robust_helper(&robust_area.head);
+    if (pid <= 0)
+        return;
+    int status = -1;
+    if (sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
+        return;
+    memcpy(robust_area.copy, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_ROBUST + 1, (long)&robust_area, pid, 0, 0);
+    struct { long sec, nsec; } nap = {0, 1000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    long changed = memcmp(robust_area.copy, secret, SECRET_LEN) != 0;
+    marker(P_ROBUST + 2, changed, 0, 0, 0);
+    memset(robust_area.copy, 0, SECRET_LEN);
+}
+
 static int exec_stage(void)
 {
     memcpy(shared_area.key, public_key, SECRET_LEN);
@@ -444,6 +499,7 @@ int main(int argc, char **argv)
     reap_vm_step(P_REAP_VM);
     reap_vm_step(P_REAP_GROUP);
     join_step();
+    robust_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -652,6 +652,7 @@ def _walk_robust_list(a: Adversary) -> None:
                              "walk its robust list: the head's memory now holds the secret",
           family=RT, goal=Goal.LEAK,
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          gap="P7",
           prop="A child wait4() reported reaped has finished its exit, the walk of its "
                "robust-futex list included: no read for that child reaches memory after "
                "the report (the program may reuse the list's memory).")
@@ -740,3 +741,65 @@ def rd_join_cleared_twice(adv: Adversary) -> None:
         a.memo["again"] = True
         a.kernel.uaccess.write_u32(a.memo["word"], 0)
         a.note(f"the helper, current, cleared word {a.memo['word']:#x} again")
+
+
+P_ROBUST_JOIN = 732     # x2 the robust-list head, x3 the CLEARTID word; + 1 reused; + 2 check
+
+
+@scenario(id="RD-021", title="Clear a helper's CLEARTID word at its exit, park the exit, then "
+                             "walk its robust list over the memory the joiner reused",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, gap="P7",
+          prop="An exit walks the robust-futex list before it clears the CLEARTID word (the "
+               "join's signal): once the word read 0 and the program reused the list's "
+               "memory, nothing the exit still does reads there.")
+def rd_joined_helper_robust_list(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 14) starts a helper with CLONE_VM,
+    CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID that registers an empty robust-futex
+    list (its 24-byte head in a scratch area) and calls exit(0); the program joins it
+    through the word (FUTEX_WAIT until it reads 0), copies its secret over the head's
+    area and checks it after a nap.
+    2. At the helper's exit(0) clear its CLEARTID word and wake the joiner's futex (the
+    join's signal), then serve the call as an endless ppoll(): the exit stays pending.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), walk its robust list as an exit does: the
+    head's 24 bytes are now the secret's."""
+    @adv.on(Point.MARKER, phase=P_ROBUST_JOIN)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"], a.memo["tid_word"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_ROBUST_JOIN)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_ROBUST_JOIN, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
+            return
+        a.kernel.uaccess.write_u32(a.memo["tid_word"], 0)
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        for joiner in a.init.threads:
+            a.kernel.wake(joiner, 0)          # the futex wake the clear comes with
+        a.note(f"the helper's exit(0) cleared word {a.memo['tid_word']:#x}, then parked")
+
+    @adv.on(Point.MARKER, phase=P_ROBUST_JOIN + 1)
+    def _(a: Adversary, **_: object) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        if not a.guarded:
+            _walk_robust_list(a)      # without a monitor: the pending exit's walk, as here
+            return
+        a.kernel.wake(helper, 0)
+        a.note("the parked helper woken")
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("walked"):
+            return
+        a.memo["walked"] = True
+        a.note("the helper is current, inside its exit call")
+        _walk_robust_list(a)

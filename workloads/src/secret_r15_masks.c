@@ -40,6 +40,10 @@
  *      a scratch area) and calls exit(0); the program reaps it, reuses the scratch area
  *      for a copy of the secret, sleeps a moment and reports whether the copy is intact
  *      (Linux walks a thread's robust list at its exit, before it can be reaped).
+ *  14. Step 13 with the helper also naming a CLEARTID word (CLONE_PARENT_SETTID and
+ *      CLONE_CHILD_CLEARTID): the program joins it through the word (a bounded
+ *      FUTEX_WAIT until it reads 0) instead of wait4(), then reuses the robust-list
+ *      head's area (Linux walks the robust list before it clears the word).
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -86,6 +90,7 @@
 #define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
 #define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
 #define P_ROBUST 729         /* step 13: x2 the head; + 1 the area reused; + 2 the check */
+#define P_ROBUST_JOIN 732    /* step 14: as P_ROBUST, + 0, 1, 2; x3 the CLEARTID word */
 #define P_JOIN 723           /* next: the thread's clone, x2 the word */
 #define P_JOIN_REUSE 724     /* joined: the area holds the secret's copy */
 #define P_JOIN_CHECK 725     /* x2 nonzero when the copy changed */
@@ -374,13 +379,16 @@ static union {
 } robust_area;
 static uint8_t robust_stack[4096] __attribute__((aligned(16)));
 
-static long spawn_robust_helper(void *head)
+static uint32_t robust_tid_word;
+
+/* ctid: 0, or a word for CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID. */
+static long spawn_robust_helper(void *head, uint32_t *ctid)
 {
-    register long x0 __asm__("x0") = 0x100L | 17;               /* VM|SIGCHLD */
+    register long x0 __asm__("x0") = 0x100L | 17 | (ctid ? 0x00300000L : 0); /* VM|SIGCHLD */
     register long x1 __asm__("x1") = (long)(robust_stack + sizeof robust_stack);
-    register long x2 __asm__("x2") = 0;
+    register long x2 __asm__("x2") = (long)ctid;
     register long x3 __asm__("x3") = 0;
-    register long x4 __asm__("x4") = 0;
+    register long x4 __asm__("x4") = (long)ctid;
     register long x5 __asm__("x5") = (long)head;
     register long x8 __asm__("x8") = SYS_clone;
     __asm__ volatile("svc #0\n"
@@ -395,26 +403,42 @@ static long spawn_robust_helper(void *head)
     return x0;
 }
 
-static void robust_step(void)
+static void robust_step(long phase)
 {
+    int join = phase == P_ROBUST_JOIN;
     robust_area.head.next = (uint64_t)&robust_area.head;     /* an empty list */
     robust_area.head.futex_offset = 0;
     robust_area.head.pending = 0;
-    marker(P_ROBUST, (long)&robust_area.head, 0, 0, 0);
-    long pid = spawn_robust_helper(&robust_area.head);
+    robust_tid_word = 0;
+    marker(phase, (long)&robust_area.head, (long)&robust_tid_word, 0, 0);
+    long pid = spawn_robust_helper(&robust_area.head, join ? &robust_tid_word : 0);
     if (pid <= 0)
         return;
     int status = -1;
-    if (sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
+    if (join) {
+        struct { long sec, nsec; } tick = {0, 1000000};
+        uint32_t seen = 1;
+        for (int tries = 0; tries < 20 && seen != 0; tries++) {
+            seen = __atomic_load_n(&robust_tid_word, __ATOMIC_ACQUIRE);
+            if (seen != 0)
+                sys6(SYS_futex, (long)&robust_tid_word, 0 /* FUTEX_WAIT */, seen,
+                     (long)&tick, 0, 0);
+        }
+        if (seen != 0)
+            return;
+    } else if (sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid) {
         return;
+    }
     memcpy(robust_area.copy, secret, SECRET_LEN);
     clear_vectors();
-    marker(P_ROBUST + 1, (long)&robust_area, pid, 0, 0);
+    marker(phase + 1, (long)&robust_area, pid, 0, 0);
     struct { long sec, nsec; } nap = {0, 1000000};
     sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     long changed = memcmp(robust_area.copy, secret, SECRET_LEN) != 0;
-    marker(P_ROBUST + 2, changed, 0, 0, 0);
+    marker(phase + 2, changed, 0, 0, 0);
     memset(robust_area.copy, 0, SECRET_LEN);
+    if (join)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
 }
 
 static int exec_stage(void)
@@ -499,7 +523,8 @@ int main(int argc, char **argv)
     reap_vm_step(P_REAP_VM);
     reap_vm_step(P_REAP_GROUP);
     join_step();
-    robust_step();
+    robust_step(P_ROBUST);
+    robust_step(P_ROBUST_JOIN);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -1,16 +1,28 @@
-"""Red-team round fifteen: masks a call sets for its own duration, and the frames around them.
+"""Red-team round fifteen: masks a call sets for its own duration, the fork copy window,
+and what an exit still does after the program was told it ended.
 
 ppoll(), pselect6(), epoll_pwait(), epoll_pwait2() and rt_sigsuspend() replace the
 thread's signal mask only while they wait; Linux puts the program's own mask back when the
 call returns, or, where a handler runs at that return, when the handler's frame returns
-(the frame saves the mask from before the call).  A program relies on it: outside the
-wait its signals are blocked, and a handler never runs inside the critical sections that
-mask protects.  The victim is `secret_r15_masks` (workloads/src/secret_r15_masks.c): its
-SIGUSR1/SIGUSR2 handler writes the record `log_rec` names to /dev/null, and right after
-each wait it points `log_rec` at a copy of the secret for a moment.  Each scenario holds
-only the kernel's powers (its signal queue and masks, its dispatch, the result it
-returns).  Where an attack still gets through with the Guardian on, it names the property
-it breaks (`gap`).
+(the frame saves the mask from before the call), and rt_sigtimedwait() takes its signals
+synchronously.  A program relies on it: outside the wait its signals are blocked, and a
+handler never runs inside the critical sections that mask protects (RD-001..RD-010).
+
+After fork() parent and child each own their private pages; a page the parent writes
+after the fork never reaches the child, however the kernel orders its fork copy
+(RD-011..RD-014).  A thread's CLEARTID word belongs to the image that registered it
+(RD-015, RD-016).
+
+An exit walks the robust-futex list, then clears the CLEARTID word (the join's signal),
+and only then can the exited child be reaped: once the program saw the word clear or the
+child reaped, it may reuse that memory.  RD-017..RD-022 park a helper's (or thread's) exit
+in the kernel, give the program the join or the reap, and finish the exit afterwards.
+
+The victim is `secret_r15_masks` (workloads/src/secret_r15_masks.c), whose steps each
+announce themselves with a marker.  Each scenario holds only the kernel's powers (its
+signal queue and masks, its page tables through the Guardian's calls, its scheduler and
+dispatch, the result it returns, the user access of the call being served).  Where an
+attack still gets through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -746,6 +758,52 @@ def rd_join_cleared_twice(adv: Adversary) -> None:
 P_ROBUST_JOIN = 732     # x2 the robust-list head, x3 the CLEARTID word; + 1 reused; + 2 check
 
 
+def _joined_robust_walk(adv: Adversary, phase: int) -> None:
+    """At the exit(0) of the step at `phase`'s helper (a process or a thread), clear its
+    CLEARTID word and wake the joiner, park the exit, then walk its robust list (the
+    helper current) once the program announced its reuse of the list's memory."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"], a.memo["tid_word"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=phase, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.memo.get("child") not in (thread.tid, thread.process.pid):  # type: ignore[attr-defined]
+            return
+        a.kernel.uaccess.write_u32(a.memo["tid_word"], 0)
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        for joiner in a.init.threads:
+            if joiner is not thread:
+                a.kernel.wake(joiner, 0)      # the futex wake the clear comes with
+        a.note(f"the helper's exit(0) cleared word {a.memo['tid_word']:#x}, then parked")
+
+    @adv.on(Point.MARKER, phase=phase + 1)
+    def _(a: Adversary, **_: object) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        if not a.guarded:
+            _walk_robust_list(a)      # without a monitor: the pending exit's walk, as here
+            return
+        a.kernel.wake(helper, 0)
+        a.note("the parked helper woken")
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("walked"):
+            return
+        a.memo["walked"] = True
+        a.note("the helper is current, inside its exit call")
+        _walk_robust_list(a)
+
+
 @scenario(id="RD-021", title="Clear a helper's CLEARTID word at its exit, park the exit, then "
                              "walk its robust list over the memory the joiner reused",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
@@ -764,42 +822,29 @@ def rd_joined_helper_robust_list(adv: Adversary) -> None:
     3. Once the program announced its copy, wake the helper and, on its way back (the
     helper current, inside its exit call), walk its robust list as an exit does: the
     head's 24 bytes are now the secret's."""
-    @adv.on(Point.MARKER, phase=P_ROBUST_JOIN)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.memo["word"], a.memo["tid_word"] = args[0], args[1]
+    _joined_robust_walk(adv, P_ROBUST_JOIN)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_ROBUST_JOIN)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["child"] = a.reg("x0")
 
-    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_ROBUST_JOIN, init_only=False)
-    def _(a: Adversary, thread: object, **_: object) -> None:
-        if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
-            return
-        a.kernel.uaccess.write_u32(a.memo["tid_word"], 0)
-        a.set_reg("x8", NUMBERS["ppoll"])
-        for reg in ("x0", "x1", "x2", "x3"):
-            a.set_reg(reg, 0)
-        a.memo["parked"] = thread
-        for joiner in a.init.threads:
-            a.kernel.wake(joiner, 0)          # the futex wake the clear comes with
-        a.note(f"the helper's exit(0) cleared word {a.memo['tid_word']:#x}, then parked")
+P_ROBUST_THREAD = 735   # as P_ROBUST_JOIN, for a thread of the program
 
-    @adv.on(Point.MARKER, phase=P_ROBUST_JOIN + 1)
-    def _(a: Adversary, **_: object) -> None:
-        helper = a.memo.get("parked")
-        if helper is None:
-            return
-        if not a.guarded:
-            _walk_robust_list(a)      # without a monitor: the pending exit's walk, as here
-            return
-        a.kernel.wake(helper, 0)
-        a.note("the parked helper woken")
 
-    @adv.on(Point.BEFORE_RESUME, init_only=False, once=False)
-    def _(a: Adversary, thread: object, **_: object) -> None:
-        if thread is not a.memo.get("parked") or a.memo.get("walked"):
-            return
-        a.memo["walked"] = True
-        a.note("the helper is current, inside its exit call")
-        _walk_robust_list(a)
+@scenario(id="RD-022", title="Clear a joined thread's CLEARTID word at its exit, park the exit, "
+                             "then walk its robust list over the memory pthread_join freed",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, gap="P7",
+          prop="A thread's exit walks its robust-futex list before it clears the CLEARTID "
+               "word pthread_join() waits on: once the join returned and the program reused "
+               "the thread's memory (glibc keeps the list head in the thread's cached "
+               "stack), nothing the exit still does reads there.")
+def rd_joined_thread_robust_list(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 15) starts a thread as pthread_create does
+    (CLONE_THREAD, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID) that registers an empty
+    robust-futex list (its head in a scratch area) and calls exit(0); the program joins
+    it through the word, copies its secret over the head's area and checks it.
+    2. At the thread's exit(0) clear its CLEARTID word and wake the joiner's futex, then
+    serve the call as an endless ppoll(): the exit stays pending.
+    3. Once the program announced its copy, wake the thread and, on its way back (the
+    thread current, inside its exit call), walk its robust list: the head's 24 bytes
+    are now the secret's (the refused return that follows ends the program, after the
+    leak)."""
+    _joined_robust_walk(adv, P_ROBUST_THREAD)

@@ -44,6 +44,8 @@
  *      CLONE_CHILD_CLEARTID): the program joins it through the word (a bounded
  *      FUTEX_WAIT until it reads 0) instead of wait4(), then reuses the robust-list
  *      head's area (Linux walks the robust list before it clears the word).
+ *  15. Step 14 with a thread (CLONE_THREAD, as pthread_create makes one) instead of a
+ *      helper process: joined through the word as pthread_join() joins it.
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
  *      program's shared area) that sleeps; the program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
@@ -91,6 +93,7 @@
 #define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
 #define P_ROBUST 729         /* step 13: x2 the head; + 1 the area reused; + 2 the check */
 #define P_ROBUST_JOIN 732    /* step 14: as P_ROBUST, + 0, 1, 2; x3 the CLEARTID word */
+#define P_ROBUST_THREAD 735  /* step 15: as P_ROBUST_JOIN, + 0, 1, 2 */
 #define P_JOIN 723           /* next: the thread's clone, x2 the word */
 #define P_JOIN_REUSE 724     /* joined: the area holds the secret's copy */
 #define P_JOIN_CHECK 725     /* x2 nonzero when the copy changed */
@@ -381,10 +384,12 @@ static uint8_t robust_stack[4096] __attribute__((aligned(16)));
 
 static uint32_t robust_tid_word;
 
-/* ctid: 0, or a word for CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID. */
-static long spawn_robust_helper(void *head, uint32_t *ctid)
+/* ctid: 0, or a word for CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID; thread: a
+ * thread of the program (FS|FILES|SIGHAND|THREAD|SYSVSEM) rather than a process. */
+static long spawn_robust_helper(void *head, uint32_t *ctid, int thread)
 {
-    register long x0 __asm__("x0") = 0x100L | 17 | (ctid ? 0x00300000L : 0); /* VM|SIGCHLD */
+    register long x0 __asm__("x0") = 0x100L | (thread ? 0x00050e00L : 17) |
+                                     (ctid ? 0x00300000L : 0);   /* VM, SIGCHLD */
     register long x1 __asm__("x1") = (long)(robust_stack + sizeof robust_stack);
     register long x2 __asm__("x2") = (long)ctid;
     register long x3 __asm__("x3") = 0;
@@ -405,13 +410,13 @@ static long spawn_robust_helper(void *head, uint32_t *ctid)
 
 static void robust_step(long phase)
 {
-    int join = phase == P_ROBUST_JOIN;
+    int thread = phase == P_ROBUST_THREAD, join = phase != P_ROBUST;
     robust_area.head.next = (uint64_t)&robust_area.head;     /* an empty list */
     robust_area.head.futex_offset = 0;
     robust_area.head.pending = 0;
     robust_tid_word = 0;
     marker(phase, (long)&robust_area.head, (long)&robust_tid_word, 0, 0);
-    long pid = spawn_robust_helper(&robust_area.head, join ? &robust_tid_word : 0);
+    long pid = spawn_robust_helper(&robust_area.head, join ? &robust_tid_word : 0, thread);
     if (pid <= 0)
         return;
     int status = -1;
@@ -437,7 +442,7 @@ static void robust_step(long phase)
     long changed = memcmp(robust_area.copy, secret, SECRET_LEN) != 0;
     marker(phase + 2, changed, 0, 0, 0);
     memset(robust_area.copy, 0, SECRET_LEN);
-    if (join)
+    if (join && !thread)
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
 }
 
@@ -525,6 +530,7 @@ int main(int argc, char **argv)
     join_step();
     robust_step(P_ROBUST);
     robust_step(P_ROBUST_JOIN);
+    robust_step(P_ROBUST_THREAD);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -848,3 +848,33 @@ def rd_joined_thread_robust_list(adv: Adversary) -> None:
     are now the secret's (the refused return that follows ends the program, after the
     leak)."""
     _joined_robust_walk(adv, P_ROBUST_THREAD)
+
+
+@scenario(id="RD-023", title="Walk a helper's empty robust list at its exit into the heap "
+                             "secret, as if the list had an entry there",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=MASKS,
+          prop="An exit reads the robust-futex list as it is in the program's memory: the "
+               "head, then only entries its next pointers reach (and their futex words); "
+               "an empty list (head.next naming the head) reads nothing more.")
+def rd_robust_walk_elsewhere(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 13) starts a CLONE_VM helper that registers
+    an empty robust-futex list (head.next names the head itself) and calls exit(0).
+    2. Serve the exit: read the list's head, as Linux does.
+    3. Then, inside the same exit, read 32 bytes at the heap page's secret copy, as if the
+    head's next pointer had named an entry there (its futex word and next pointer)."""
+    @adv.on(Point.MARKER, phase=P_ROBUST)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_ROBUST)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_ROBUST, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process.pid != a.memo.get("child"):  # type: ignore[attr-defined]
+            return
+        _walk_robust_list(a)
+        data = a.kernel.uaccess.read(a.layout.heap_secret, 32)
+        a.observe(data, "an 'entry' of the robust list read at the helper's exit")
+        a.note(f"read 32 bytes at {a.layout.heap_secret:#x} as a robust-list entry")

@@ -37,6 +37,7 @@ EXPECTED = {
     "secret_dispatch",
     "secret_commands",
     "secret_records",
+    "secret_r15_masks",
     "secret_variants",
     "signals",
     "threads",

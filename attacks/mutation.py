@@ -91,6 +91,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
     "return.reaped_child": ("RE-004",),
+    "exit.tid_once": ("RD-018",),
+    "exit.after_reaped": ("RD-017",),
 }
 
 

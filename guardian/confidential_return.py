@@ -36,7 +36,7 @@ from abi.syscalls import NUMBERS
 from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
 from emulator.fastuc import CTX_PC
-from guardian import checks
+from guardian import checks, thread_exit
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
@@ -147,6 +147,8 @@ class ReturnPath:
         if slot.nr in (NR_EXIT, NR_EXIT_GROUP):
             refuse("return.no_exit", Status.ERR_DENIED,
                    f"syscall {slot.nr} ends the thread: it never returns to user code")
+        if reg.tid_cleared:
+            thread_exit.check_return(reg, slot)
         if restart:
             if slot.nr not in RESTARTABLE or slot.children:
                 refuse("return.restart_svc", Status.ERR_DENIED,
@@ -314,10 +316,14 @@ class ReturnPath:
             raise FaultIn(missing)
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
-        """The pid a fork's parent is told names that child (a reaped child's is
-        forgotten by `end_child`)."""
-        if slot.child_process and 0 < ret < _ERRNO_FLOOR:
+        """The pid a fork's (or a CLONE_VM child's) parent is told names that child (a
+        reaped child's is forgotten by `end_child`)."""
+        if not 0 < ret < _ERRNO_FLOOR:
+            return
+        if slot.child_process:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
+        elif slot.child_thread:
+            self.registry.vm_children[(slot.root, ret)] = slot.child_thread
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

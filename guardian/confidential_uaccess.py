@@ -19,7 +19,7 @@ from abi.sigframe import (
 from abi.syscalls import NUMBERS, SYSCALL_NAMES
 from emulator.descriptors import ADDR_MASK
 from emulator.mmu import TranslationFault
-from guardian import checks
+from guardian import checks, thread_exit
 from guardian.capabilities import (
     CAP_TABLE,
     MPROTECT_TABLE,
@@ -140,6 +140,8 @@ class UserAccess:
         counters["guardian.uaccess"] = counters.get("guardian.uaccess", 0) + 1
         if live != slot.root:
             self._check_slot_tree(slot, va, n, write)
+        if reg.tid_cleared or reg.reaped:      # (no thread gone yet: nothing to look up)
+            thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, n, write, data)
         nr = slot.nr
         if not dom.loading:
             caps = slot.caps
@@ -190,6 +192,8 @@ class UserAccess:
             slot.written.append((va, va + n))
             if nr in TID_WORD_CALLS:
                 self.tid_words.note_store(slot, va, data[:n])
+                if nr in _EXIT_CALLS:
+                    thread_exit.note_clear(reg, reg.space(dom, slot.root), slot, va, data[:n])
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n
@@ -236,6 +240,9 @@ class UserAccess:
         slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
         self._check_slot_tree(slot, va, limit, False)
+        reg = self.registry
+        if reg.tid_cleared or reg.reaped:
+            thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, limit, False, b"")
         try:
             extra = self._long_lived(slot, dom, False, b"")
             allowed = limit if dom.loading else min(

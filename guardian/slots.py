@@ -58,6 +58,7 @@ class Slot:
     written: list[tuple[int, int]] = field(default_factory=list)
     fault: tuple[int, int] | None = None   # (ESR, FAR) of a synchronous exception other than SVC
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
+    child_thread: int = 0          # a CLONE_VM child that is a process of its own (vfork too)
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->

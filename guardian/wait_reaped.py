@@ -7,7 +7,10 @@ descriptor tables are dropped (so an open file only they held is released, and w
 an epoll registration on it), and a later return to user code of any of its threads is
 refused (check `return.reaped_child`).  A table the child shares with another process
 (CLONE_FILES) lives on with that process; a process sharing the child's address space
-(a CLONE_VM child of it) is not the child and lives on too.
+(a CLONE_VM child of it) is not the child and lives on too.  A CLONE_VM child of the
+program (a process of its own in the parent's tree, a vfork child included) ends the
+same way when a report reaps it, and no access on its threads' behalf follows
+(guardian.thread_exit).
 
 Reports that reap nothing end nothing: an error, waitid's WNOHANG 0 with no child, a
 stopped or continued child (WUNTRACED, WSTOPPED, WCONTINUED), and WNOWAIT.
@@ -23,6 +26,7 @@ from guardian.checks import FaultIn
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot
+from guardian.thread_exit import end_vm_child
 from guardian.user_memory import UserMemory
 
 #: The calls whose report may reap a child.
@@ -67,9 +71,16 @@ def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
 
 
 def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int) -> None:
-    """Commit the end of the fork child `pid` of `parent_root` that a report reaped (a pid
-    the Guardian does not know as that process's fork child is passed over)."""
+    """Commit the end of the fork child (or CLONE_VM child) `pid` of `parent_root` that a
+    report reaped (a pid the Guardian does not know as that process's child is passed
+    over)."""
     process = registry.child_pids.pop((parent_root, pid), 0)
+    if not process:
+        group = end_vm_child(registry, parent_root, pid)
+        if group:
+            files.end_threads([key for key in files.tables
+                               if key[0] == parent_root and registry.group_of(*key) == group])
+        return
     registry.exit_codes.pop(process, None)
     root = next((r for r, p in registry.process_of_root.items() if p == process), 0) \
         if process else 0

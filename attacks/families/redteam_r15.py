@@ -631,7 +631,7 @@ _REAPED_DOC = """1. The program (secret_r15_masks, step {step}) starts a helper 
                              "finish its exit: the CLEARTID clear lands on the reused memory",
           family=RT, goal=Goal.TAMPER,
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
-          oracle=_copy_changed, gap="P5", prop=_REAPED_PROP)
+          oracle=_copy_changed, prop=_REAPED_PROP)
 def rd_reaped_helper_cleartid(adv: Adversary) -> None:
     _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"])
 
@@ -641,7 +641,7 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
                              "memory",
           family=RT, goal=Goal.TAMPER,
           rules=("G-WAIT-REAPED", "G-EXIT-GROUP", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=MASKS, oracle=_copy_changed, gap="P5", prop=_REAPED_PROP)
+          program=MASKS, oracle=_copy_changed, prop=_REAPED_PROP)
 def rd_reaped_group_helper_cleartid(adv: Adversary) -> None:
     _reaped_helper_clears(adv, P_REAP_GROUP, NUMBERS["exit_group"])
 
@@ -664,7 +664,6 @@ def _walk_robust_list(a: Adversary) -> None:
                              "walk its robust list: the head's memory now holds the secret",
           family=RT, goal=Goal.LEAK,
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
-          gap="P7",
           prop="A child wait4() reported reaped has finished its exit, the walk of its "
                "robust-futex list included: no read for that child reaches memory after "
                "the report (the program may reuse the list's memory).")
@@ -695,7 +694,7 @@ def _join_copy_changed(out: Outcome) -> list[str]:
 @scenario(id="RD-018", title="Clear a joined helper's CLEARTID word at its exit, park the exit, "
                              "then clear the word again over the reused memory",
           family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=MASKS, oracle=_join_copy_changed, gap="P5",
+          program=MASKS, oracle=_join_copy_changed,
           prop="An exit clears the CLEARTID word once, as the join's signal: once the word "
                "read 0 and the program reused its memory (a C library's cached stack), "
                "nothing the exit still does writes there.")
@@ -807,7 +806,7 @@ def _joined_robust_walk(adv: Adversary, phase: int) -> None:
 @scenario(id="RD-021", title="Clear a helper's CLEARTID word at its exit, park the exit, then "
                              "walk its robust list over the memory the joiner reused",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=MASKS, gap="P7",
+          program=MASKS,
           prop="An exit walks the robust-futex list before it clears the CLEARTID word (the "
                "join's signal): once the word read 0 and the program reused the list's "
                "memory, nothing the exit still does reads there.")
@@ -831,7 +830,7 @@ P_ROBUST_THREAD = 735   # as P_ROBUST_JOIN, for a thread of the program
 @scenario(id="RD-022", title="Clear a joined thread's CLEARTID word at its exit, park the exit, "
                              "then walk its robust list over the memory pthread_join freed",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
-          program=MASKS, gap="P7",
+          program=MASKS,
           prop="A thread's exit walks its robust-futex list before it clears the CLEARTID "
                "word pthread_join() waits on: once the join returned and the program reused "
                "the thread's memory (glibc keeps the list head in the thread's cached "

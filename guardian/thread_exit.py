@@ -1,0 +1,100 @@
+"""A thread's exit happens once, as far as the program can see it.
+
+Linux's exit walks the thread's robust-futex list, then clears its CLEARTID word and
+wakes the futex on it -- once: that clear is pthread_join's signal that the thread is
+gone.  A process (a CLONE_VM child of the program included) is reported reaped by
+wait4/waitid only after its threads did all that.  Once the program saw either, it may
+reuse the memory (a cached thread stack, a scratch area) for anything, a secret included.
+
+So the Guardian records each thread whose clear it granted, and each CLONE_VM child a
+report reaped (a fork child's end is `wait_reaped`'s), and grants nothing on that
+thread's behalf afterwards: no second clear of its word, no robust-list read or write,
+no user access of any call of it, no return to its user code (checks `exit.tid_once`,
+`exit.after_reaped`).  exit_group is served in the calling thread's slot for every
+thread of its group: there each thread's word is cleared once, the caller's own
+included, and after the caller's own clear only the other threads' clears remain.
+"""
+
+from __future__ import annotations
+
+from abi import Status
+from abi.layout import NR_EXIT, NR_EXIT_GROUP
+from guardian import checks
+from guardian.capabilities import W, covered
+from guardian.checks import refuse
+from guardian.confidential_registry import Registry
+from guardian.slots import Slot, Space
+
+_EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
+
+
+def live_word_owners(registry: Registry, space: Space, slot: Slot) -> list[int]:
+    """The threads whose TID word this exit call may clear: the caller (exit) or every
+    thread of its group (exit_group) with a registered word, less those whose word was
+    cleared already (all of them, in a build without `exit.tid_once`)."""
+    if slot.nr == NR_EXIT:
+        owners = [slot.thread] if space.tid_words.get(slot.thread) else []
+    else:
+        group = registry.group_of(slot.root, slot.thread)
+        owners = [t for t, w in space.tid_words.items()
+                  if w and registry.group_of(slot.root, t) == group]
+    if not registry.tid_cleared or not checks.enabled("exit.tid_once"):
+        return owners
+    return [t for t in owners if (slot.root, t) not in registry.tid_cleared]
+
+
+def check_access(registry: Registry, space: Space, slot: Slot, va: int, n: int,
+                 write: bool, data: bytes) -> None:
+    """A user access for a call of a thread the program saw gone is refused; the one
+    exception is exit_group clearing the word of another thread of its group whose own
+    clear has not happened yet."""
+    if registry.reaped and registry.was_reaped(slot.root, slot.thread):
+        refuse("exit.after_reaped", Status.ERR_DENIED,
+               f"thread {slot.thread}'s process was reported reaped by its parent's wait: "
+               f"its exit is over, and no access at {va:#x} on its behalf (syscall "
+               f"{slot.nr}) reaches memory the program may have reused")
+    if (slot.root, slot.thread) not in registry.tid_cleared:
+        return
+    if slot.nr == NR_EXIT_GROUP and write and not any(data[:n]):
+        others = [t for t in live_word_owners(registry, space, slot) if t != slot.thread]
+        words = [(space.tid_words[t], space.tid_words[t] + 4, W) for t in others]
+        if words and covered(words, va, n, W) == n:
+            return
+    refuse("exit.tid_once", Status.ERR_DENIED,
+           f"thread {slot.thread}'s CLEARTID word was cleared already (the join's signal: "
+           f"the thread is gone): its exit makes no further access ({n} bytes at {va:#x}, "
+           f"{'write' if write else 'read'}, syscall {slot.nr})")
+
+
+def note_clear(registry: Registry, space: Space, slot: Slot, va: int, data: bytes) -> None:
+    """An exit call's granted store of zeros: record the thread whose word it cleared (the
+    others of exit_group's group first, the caller last; one thread per word)."""
+    if slot.nr not in _EXIT_CALLS or any(data):
+        return
+    end = va + len(data)
+    owners = sorted(live_word_owners(registry, space, slot), key=lambda t: t == slot.thread)
+    done: set[int] = set()
+    for t in owners:
+        word = space.tid_words[t]
+        if va <= word and word + 4 <= end and word not in done:
+            registry.tid_cleared.add((slot.root, t))
+            done.add(word)
+
+
+def check_return(registry: Registry, slot: Slot) -> None:
+    """A thread whose CLEARTID word was cleared never returns to user code."""
+    if (slot.root, slot.thread) in registry.tid_cleared:
+        refuse("exit.tid_once", Status.ERR_DENIED,
+               f"thread {slot.thread}'s CLEARTID word was cleared: it is gone and never "
+               "returns to user code")
+
+
+def end_vm_child(registry: Registry, parent_root: int, pid: int) -> int:
+    """Commit the end of the CLONE_VM child (a process sharing the parent's tree) that a
+    report reaped as `pid`; its group, or 0 where `pid` names none the Guardian knows."""
+    thread = registry.vm_children.pop((parent_root, pid), 0)
+    if not thread:
+        return 0
+    group = registry.group_of(parent_root, thread)
+    registry.reaped.add((parent_root, group))
+    return group

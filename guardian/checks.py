@@ -156,7 +156,7 @@ CHECKS: dict[str, str] = {
     "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.tid_word": "the kernel stores into a TID word only as Linux does: at a clone, the child's TID at the words its flags name (ptid in the caller's tree, ctid in the child's), and at a thread's exit 0 into that thread's own registered word (its group's at exit_group), in its own tree; a word a clone stored holds the TID the clone returns",
-    "uaccess.long_lived_exit": "the robust list is the kernel's only at the thread's exit",
+    "uaccess.long_lived_exit": "the robust-list head a thread last registered is the kernel's only at that thread's exit (its group's at exit_group), never at another call or another thread's exit",
     "exit.tid_once": "a thread's exit clears its CLEARTID word once (the join's signal that it is gone, after its robust-list walk): once that clear was granted, no access on the thread's behalf follows (no second clear, no robust-list read or write) and it never returns to user code",
     "exit.after_reaped": "once a wait4/waitid report reaped a process (a CLONE_VM child sharing the parent's memory included), no user access on behalf of its threads follows: its exit, CLEARTID clear and robust-list walk included, is over",
     "uaccess.old_sigaction": "the previous action rt_sigaction reports is the one the program installed (or SIG_DFL/SIG_IGN for a signal it never set)",

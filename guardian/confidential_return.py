@@ -405,6 +405,7 @@ class ReturnPath:
         rules = _LONG_LIVED_BY_NR.get(slot.nr)
         if rules is not None:
             try:
-                space.long_lived += expand(rules, a, read)
+                # The thread's one list: a new registration replaces the old one.
+                space.robust_lists[slot.thread] = expand(rules, a, read)
             except NotPresent:
                 pass    # only buffers here; nothing to read

@@ -72,14 +72,16 @@ class UserAccess:
 
     def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:
-        """The capabilities set_robust_list leaves behind, usable only at the thread's
-        exit (the TID words are `TidWords`' grants)."""
+        """The capabilities set_robust_list leaves behind, usable only at the exit of the
+        thread that registered them (the TID words are `TidWords`' grants)."""
         if self.mode == "mprotect":
             return []
+        space = self.registry.space(dom, slot.root)
+        if not checks.enabled("uaccess.long_lived_exit"):
+            return [cap for caps in space.robust_lists.values() for cap in caps]
         if slot.nr not in (NR_EXIT, NR_EXIT_GROUP) or (write and any(data)):
-            if checks.enabled("uaccess.long_lived_exit"):
-                return []
-        return self.registry.space(dom, slot.root).long_lived
+            return []
+        return thread_exit.robust_caps(self.registry, space, slot)
 
     def _tid_grants(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:

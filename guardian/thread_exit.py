@@ -10,9 +10,11 @@ So the Guardian records each thread whose clear it granted, and each CLONE_VM ch
 report reaped (a fork child's end is `wait_reaped`'s), and grants nothing on that
 thread's behalf afterwards: no second clear of its word, no robust-list read or write,
 no user access of any call of it, no return to its user code (checks `exit.tid_once`,
-`exit.after_reaped`).  exit_group is served in the calling thread's slot for every
-thread of its group: there each thread's word is cleared once, the caller's own
-included, and after the caller's own clear only the other threads' clears remain.
+`exit.after_reaped`).  Each thread's robust list is its own (the head its last
+set_robust_list named), walked at its own exit only.  exit_group is served in the
+calling thread's slot for every thread of its group: there each thread's list is walked
+and its word cleared once, the caller's own included, and after the caller's own clear
+only the other threads' walks and clears remain.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from __future__ import annotations
 from abi import Status
 from abi.layout import NR_EXIT, NR_EXIT_GROUP
 from guardian import checks
-from guardian.capabilities import W, covered
+from guardian.capabilities import R, W, covered
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot, Space
 
 _EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
+Grant = tuple[int, int, int]
 
 
 def live_word_owners(registry: Registry, space: Space, slot: Slot) -> list[int]:
@@ -43,11 +46,24 @@ def live_word_owners(registry: Registry, space: Space, slot: Slot) -> list[int]:
     return [t for t in owners if (slot.root, t) not in registry.tid_cleared]
 
 
+def robust_caps(registry: Registry, space: Space, slot: Slot) -> list[Grant]:
+    """The robust-list heads this exit call may walk: the caller's (exit), or those of its
+    group's threads (exit_group), each until that thread's CLEARTID clear."""
+    if slot.nr == NR_EXIT:
+        owners = [slot.thread]
+    else:
+        group = registry.group_of(slot.root, slot.thread)
+        owners = [t for t in space.robust_lists if registry.group_of(slot.root, t) == group]
+    if registry.tid_cleared and checks.enabled("exit.tid_once"):
+        owners = [t for t in owners if (slot.root, t) not in registry.tid_cleared]
+    return [cap for t in owners for cap in space.robust_lists.get(t, ())]
+
+
 def check_access(registry: Registry, space: Space, slot: Slot, va: int, n: int,
                  write: bool, data: bytes) -> None:
     """A user access for a call of a thread the program saw gone is refused; the one
-    exception is exit_group clearing the word of another thread of its group whose own
-    clear has not happened yet."""
+    exception is exit_group serving another thread of its group whose own clear has not
+    happened yet (its robust-list walk, then its clear)."""
     if registry.reaped and registry.was_reaped(slot.root, slot.thread):
         refuse("exit.after_reaped", Status.ERR_DENIED,
                f"thread {slot.thread}'s process was reported reaped by its parent's wait: "
@@ -55,10 +71,12 @@ def check_access(registry: Registry, space: Space, slot: Slot, va: int, n: int,
                f"{slot.nr}) reaches memory the program may have reused")
     if (slot.root, slot.thread) not in registry.tid_cleared:
         return
-    if slot.nr == NR_EXIT_GROUP and write and not any(data[:n]):
-        others = [t for t in live_word_owners(registry, space, slot) if t != slot.thread]
-        words = [(space.tid_words[t], space.tid_words[t] + 4, W) for t in others]
-        if words and covered(words, va, n, W) == n:
+    if slot.nr == NR_EXIT_GROUP:
+        others: list[Grant] = list(robust_caps(registry, space, slot))
+        if write and not any(data[:n]):
+            others += [(space.tid_words[t], space.tid_words[t] + 4, W)
+                       for t in live_word_owners(registry, space, slot) if t != slot.thread]
+        if others and covered(others, va, n, W if write else R) == n:
             return
     refuse("exit.tid_once", Status.ERR_DENIED,
            f"thread {slot.thread}'s CLEARTID word was cleared already (the join's signal: "

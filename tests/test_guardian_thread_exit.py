@@ -12,7 +12,7 @@ from abi.layout import NR_EXIT, NR_EXIT_GROUP
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian import checks, thread_exit
-from guardian.capabilities import W, covered
+from guardian.capabilities import R, W, covered
 from guardian.checks import Refused
 from guardian.confidential_registry import Registry
 from guardian.slots import Domain, Slot, Space
@@ -132,3 +132,23 @@ def test_without_the_check_a_word_is_cleared_as_often_as_the_kernel_asks() -> No
     checks.set_mutation("exit.tid_once")
     assert _may_clear(tw, dom, exit_b, B_WORD)
     assert _refusal(reg, space, exit_b, B_WORD, 4, True, ZERO) == ""
+
+
+def _may_walk(reg: Registry, space: Space, slot: Slot) -> bool:
+    caps = thread_exit.robust_caps(reg, space, slot)
+    return covered(caps, ROBUST_HEAD, 24, R) == 24 and \
+        _refusal(reg, space, slot, ROBUST_HEAD, 24, False) == ""
+
+
+def test_a_robust_list_is_walked_at_its_own_threads_exit_only() -> None:
+    reg, _, space, _ = _setup()
+    space.robust_lists[B] = [(ROBUST_HEAD, ROBUST_HEAD + 24, R | W)]
+    assert _may_walk(reg, space, _slot(NR_EXIT, B))
+    assert not _may_walk(reg, space, _slot(NR_EXIT, C))           # another thread's exit
+    assert not _may_walk(reg, space, _slot(NR_EXIT_GROUP, HELPER))  # another process
+    group = _slot(NR_EXIT_GROUP, MAIN)
+    assert _may_walk(reg, space, group)                           # B is of MAIN's group
+    thread_exit.note_clear(reg, space, group, MAIN_WORD, ZERO)    # the caller's own clear
+    assert _may_walk(reg, space, group)                           # B's walk still to come
+    thread_exit.note_clear(reg, space, group, B_WORD, ZERO)
+    assert not _may_walk(reg, space, group)                       # B is gone

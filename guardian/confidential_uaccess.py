@@ -164,6 +164,8 @@ class UserAccess:
             if self.s.tracer.enabled:
                 self.s.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
+            if allowed < n and write and reg.tid_cleared and nr in _EXIT_CALLS:
+                thread_exit.check_cleared_word(reg, reg.space(dom, slot.root), slot, va, n)
             if allowed < n and covered(self.tid_words.broad(slot, dom), va, n, W) == n:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"syscall {slot.nr} of thread {slot.thread} may not store "

@@ -84,6 +84,22 @@ def check_access(registry: Registry, space: Space, slot: Slot, va: int, n: int,
            f"{'write' if write else 'read'}, syscall {slot.nr})")
 
 
+def check_cleared_word(registry: Registry, space: Space, slot: Slot, va: int, n: int
+                       ) -> None:
+    """A store no grant covers, by an exit call, onto the word of a thread of its scope
+    whose clear was granted already: refused as the second clear it is."""
+    group = registry.group_of(slot.root, slot.thread)
+    for root, t in registry.tid_cleared:
+        word = space.tid_words.get(t, 0)
+        if root == slot.root and word and va < word + 4 and word < va + n and \
+                (t == slot.thread or slot.nr == NR_EXIT_GROUP
+                 and registry.group_of(root, t) == group):
+            refuse("exit.tid_once", Status.ERR_DENIED,
+                   f"thread {t}'s CLEARTID word at {word:#x} was cleared already: an exit "
+                   f"clears each thread's word once (syscall {slot.nr} of thread "
+                   f"{slot.thread})")
+
+
 def note_clear(registry: Registry, space: Space, slot: Slot, va: int, data: bytes) -> None:
     """An exit call's granted store of zeros: record the thread whose word it cleared (the
     others of exit_group's group first, the caller last; one thread per word)."""

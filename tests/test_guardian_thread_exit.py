@@ -90,6 +90,10 @@ def test_exit_group_clears_each_threads_word_once_its_own_included() -> None:
     thread_exit.note_clear(reg, space, _slot(NR_EXIT, B), B_WORD, ZERO)   # B exited, joined
     group = _slot(NR_EXIT_GROUP, MAIN)
     assert not _may_clear(tw, dom, group, B_WORD)        # B's word was cleared already
+    with pytest.raises(Refused, match="exit.tid_once"):
+        thread_exit.check_cleared_word(reg, space, group, B_WORD, 4)
+    thread_exit.check_cleared_word(reg, space, group, C_WORD, 4)      # C's is still due
+    thread_exit.check_cleared_word(reg, space, _slot(NR_EXIT_GROUP, HELPER), B_WORD, 4)
     assert _refusal(reg, space, group, B_WORD, 4, True, ZERO) == ""       # MAIN still live
     assert _may_clear(tw, dom, group, MAIN_WORD) and _may_clear(tw, dom, group, C_WORD)
     assert not _may_clear(tw, dom, group, HELPER_WORD)   # another process's word

@@ -878,3 +878,67 @@ def rd_robust_walk_elsewhere(adv: Adversary) -> None:
         data = a.kernel.uaccess.read(a.layout.heap_secret, 32)
         a.observe(data, "an 'entry' of the robust list read at the helper's exit")
         a.note(f"read 32 bytes at {a.layout.heap_secret:#x} as a robust-list entry")
+
+
+P_END = 21          # the first image's last marker, right before step 9's threads start
+
+
+@scenario(id="RD-024", title="Park a thread inside its exit(), let another thread exec, then "
+                             "finish the exit: its CLEARTID clear lands in the new image",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_key_changed,
+          prop="Linux ends every other thread, their exits included, before an exec "
+               "replaces the image: nothing a thread's exit does (its CLEARTID clear) reaches "
+               "the new image.")
+def rd_exit_across_exec(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 9) starts a thread (CLONE_PARENT_SETTID and
+    CLONE_CHILD_CLEARTID naming a word of its shared area) that calls exit(0) at once, then
+    execs itself with -x; the new image fills the same shared area with a public key and
+    checks it after a nap.
+    2. Serve the thread's exit(0) as an endless ppoll() (its exit pending) and keep it out
+    of the exec's teardown (the kernel's own thread list).
+    3. At the new image's first marker wake the thread and, on its way back (the thread
+    current, inside its exit call), finish its exit: clear its CLEARTID word, now part of
+    the new image's key."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_END)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["word"] = thread.clear_child_tid  # type: ignore[attr-defined]
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        for joiner in a.init.threads:
+            if joiner is not thread:
+                a.kernel.wake(joiner, 0)      # the futex wake the clear comes with
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        a.note(f"thread {thread.tid}'s exit(0) parked (CLEARTID word "  # type: ignore[attr-defined]
+               f"{a.memo['word']:#x})")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["execve"], during=P_EXEC_WORKER)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parked = a.memo.get("parked")
+        if parked is not None and parked in thread.process.threads:  # type: ignore[attr-defined]
+            thread.process.threads.remove(parked)  # type: ignore[attr-defined]
+            a.note("the exiting thread kept out of the exec")
+
+    @adv.on(Point.MARKER, phase=P_X_PLACED)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parked = a.memo.get("parked")
+        if parked is None:
+            return
+        if not a.guarded:
+            # Without a monitor: the pending exit's clear, in whatever tree TTBR0 holds.
+            a.kernel.uaccess.write_u32(a.memo["word"], 0)
+            a.note(f"the pending exit cleared word {a.memo['word']:#x} in the new image")
+            return
+        thread.process.threads.append(parked)  # type: ignore[attr-defined]
+        a.kernel.wake(parked, 0)
+        a.note("the parked thread woken after the exec")
+
+    @adv.on(Point.BEFORE_RESUME, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("cleared"):
+            return
+        a.memo["cleared"] = True
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"the thread, current, cleared word {a.memo['word']:#x} in the new image")

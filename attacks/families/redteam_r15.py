@@ -942,3 +942,47 @@ def rd_exit_across_exec(adv: Adversary) -> None:
         a.memo["cleared"] = True
         a.kernel.uaccess.write_u32(a.memo["word"], 0)
         a.note(f"the thread, current, cleared word {a.memo['word']:#x} in the new image")
+
+
+def _ran_after_exit(out: Outcome) -> list[str]:
+    """System calls a helper made after its exit call (its code ran again)."""
+    return [f"the helper made {len(out.hits['after_exit'])} system call(s) after its exit()"
+            ] if out.hits.get("after_exit") else []
+
+
+@scenario(id="RD-025", title="Deliver SIGUSR1 to a helper parked inside its exit(): its handler "
+                             "runs after the exit",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-RETURN-PATHS", "G-WAIT-REAPED", "G-SIGNAL-HANDLER"), program=MASKS,
+          oracle=_ran_after_exit,
+          prop="A thread that called exit() never runs user code again: no signal frame "
+               "enters a handler of a thread whose exit is pending (Linux delivers nothing "
+               "once do_exit began).")
+def rd_signal_into_exit(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 10) starts a CLONE_VM helper (it inherits the
+    program's SIGUSR1 handler) that calls exit(0) at once, and reaps it with wait4().
+    2. Serve the helper's exit(0) as an endless ppoll() and answer wait4() with the
+    helper reaped, status 0.
+    3. Once the program reused the area, queue SIGUSR1 for the helper and wake it: the
+    kernel delivers the signal on its way back, and the handler (which writes a log
+    record) runs in a thread that had called exit()."""
+    def _signal_helper(a: Adversary) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        a.memo["signalled"] = helper
+        a.kernel.signals.send_thread(helper, SIGUSR1, b"")
+        a.note("SIGUSR1 queued for the helper inside its exit")
+        if not a.guarded:
+            a.kernel.wake(helper, 0)      # without a monitor the shared hook leaves it parked
+
+    _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"], lambda a: None)
+
+    @adv.on(Point.MARKER, phase=P_REAP_VM + 1)
+    def _(a: Adversary, **_: object) -> None:
+        _signal_helper(a)
+
+    @adv.on(Point.SYSCALL_ENTRY, init_only=False, once=False)
+    def _(a: Adversary, nr: int, thread: object, **_: object) -> None:
+        if thread is a.memo.get("signalled") and nr != NUMBERS["ppoll"]:
+            a.hit("after_exit", nr)

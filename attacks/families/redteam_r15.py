@@ -986,3 +986,32 @@ def rd_signal_into_exit(adv: Adversary) -> None:
     def _(a: Adversary, nr: int, thread: object, **_: object) -> None:
         if thread is a.memo.get("signalled") and nr != NUMBERS["ppoll"]:
             a.hit("after_exit", nr)
+
+
+def _stored_other_value(out: Outcome) -> list[str]:
+    """The program's own report: the first word of its reused area reads 0x41414141."""
+    return [f"the program (pid {m.pid}) found 0x41414141 in its reused area"
+            for m in out.markers if m.phase == P_REAP_VM + 2 and m.args[0]
+            and m.args[1] == 0x41414141]
+
+
+def _store_in_word(a: Adversary) -> None:
+    """A store of another value than 0 into the exiting helper's CLEARTID word."""
+    a.kernel.uaccess.write_u32(a.memo["word"], 0x41414141)
+    a.note(f"0x41414141 stored at the helper's word {a.memo['word']:#x} inside its exit")
+
+
+@scenario(id="RD-026", title="Inside a parked exit(), store 0x41414141 (not 0) into the "
+                             "helper's CLEARTID word",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          oracle=_stored_other_value,
+          prop="An exit stores only 0 into the exiting thread's CLEARTID word, whenever the "
+               "kernel performs it.")
+def rd_exit_stores_other_value(adv: Adversary) -> None:
+    """1. As RD-017: the program (step 10) starts a CLONE_VM helper with a CLEARTID word
+    that calls exit(0) at once, reaps it, and reuses the word's area for its secret.
+    2. Park the helper's exit, answer wait4() with it reaped.
+    3. Once the program announced its copy, wake the helper and, inside its exit call,
+    store 0x41414141 (not the 0 Linux stores) into its CLEARTID word."""
+    _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"], _store_in_word)

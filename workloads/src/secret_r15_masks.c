@@ -91,7 +91,7 @@
 #define P_X_CHECK 719        /* -x: x2 nonzero when the key changed */
 #define P_REAP_VM 720        /* next: clone(CLONE_VM | CLONE_CHILD_CLEARTID), x2 the word */
 #define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
-#define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
+#define P_REAP_CHECK 722     /* x2 nonzero when the copy changed, x3 then its first word */
 #define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
 #define P_ROBUST 729         /* step 13: x2 the head; + 1 the area reused; + 2 the check */
 #define P_ROBUST_JOIN 732    /* step 14: as P_ROBUST, + 0, 1, 2; x3 the CLEARTID word */
@@ -337,7 +337,9 @@ static void reap_vm_step(long phase)
     struct { long sec, nsec; } nap = {0, 1000000};
     sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     long changed = memcmp(reap_area.copy, secret, SECRET_LEN) != 0;
-    marker(phase + 2, changed, 0, 0, 0);
+    uint32_t first;
+    memcpy(&first, reap_area.copy, sizeof first);
+    marker(phase + 2, changed, changed ? first : 0, 0, 0);
     memset(reap_area.copy, 0, SECRET_LEN);
 }
 

@@ -16,7 +16,9 @@ after the fork never reaches the child, however the kernel orders its fork copy
 An exit walks the robust-futex list, then clears the CLEARTID word (the join's signal),
 and only then can the exited child be reaped: once the program saw the word clear or the
 child reaped, it may reuse that memory.  RD-017..RD-022 park a helper's (or thread's) exit
-in the kernel, give the program the join or the reap, and finish the exit afterwards.
+in the kernel, give the program the join or the reap, and finish the exit afterwards;
+RD-023..RD-026 probe the edges (a walk past the list, an exit parked across an exec, a
+signal into a parked exit, another value than 0).
 
 The victim is `secret_r15_masks` (workloads/src/secret_r15_masks.c), whose steps each
 announce themselves with a marker.  Each scenario holds only the kernel's powers (its

@@ -16,7 +16,9 @@ after the fork never reaches the child, however the kernel orders its fork copy
 An exit walks the robust-futex list, then clears the CLEARTID word (the join's signal),
 and only then can the exited child be reaped: once the program saw the word clear or the
 child reaped, it may reuse that memory.  RD-017..RD-022 park a helper's (or thread's) exit
-in the kernel, give the program the join or the reap, and finish the exit afterwards.
+in the kernel, give the program the join or the reap, and finish the exit afterwards;
+RD-023..RD-026 probe the edges (a walk past the list, an exit parked across an exec, a
+signal into a parked exit, another value than 0).
 
 The victim is `secret_r15_masks` (workloads/src/secret_r15_masks.c), whose steps each
 announce themselves with a marker.  Each scenario holds only the kernel's powers (its
@@ -877,3 +879,140 @@ def rd_robust_walk_elsewhere(adv: Adversary) -> None:
         data = a.kernel.uaccess.read(a.layout.heap_secret, 32)
         a.observe(data, "an 'entry' of the robust list read at the helper's exit")
         a.note(f"read 32 bytes at {a.layout.heap_secret:#x} as a robust-list entry")
+
+
+P_END = 21          # the first image's last marker, right before step 9's threads start
+
+
+@scenario(id="RD-024", title="Park a thread inside its exit(), let another thread exec, then "
+                             "finish the exit: its CLEARTID clear lands in the new image",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
+          program=MASKS, oracle=_key_changed,
+          prop="Linux ends every other thread, their exits included, before an exec "
+               "replaces the image: nothing a thread's exit does (its CLEARTID clear) reaches "
+               "the new image.")
+def rd_exit_across_exec(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 9) starts a thread (CLONE_PARENT_SETTID and
+    CLONE_CHILD_CLEARTID naming a word of its shared area) that calls exit(0) at once, then
+    execs itself with -x; the new image fills the same shared area with a public key and
+    checks it after a nap.
+    2. Serve the thread's exit(0) as an endless ppoll() (its exit pending) and keep it out
+    of the exec's teardown (the kernel's own thread list).
+    3. At the new image's first marker wake the thread and, on its way back (the thread
+    current, inside its exit call), finish its exit: clear its CLEARTID word, now part of
+    the new image's key."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_END)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["word"] = thread.clear_child_tid  # type: ignore[attr-defined]
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        for joiner in a.init.threads:
+            if joiner is not thread:
+                a.kernel.wake(joiner, 0)      # the futex wake the clear comes with
+        a.set_reg("x8", NUMBERS["ppoll"])
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.memo["parked"] = thread
+        a.note(f"thread {thread.tid}'s exit(0) parked (CLEARTID word "  # type: ignore[attr-defined]
+               f"{a.memo['word']:#x})")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["execve"], during=P_EXEC_WORKER)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parked = a.memo.get("parked")
+        if parked is not None and parked in thread.process.threads:  # type: ignore[attr-defined]
+            thread.process.threads.remove(parked)  # type: ignore[attr-defined]
+            a.note("the exiting thread kept out of the exec")
+
+    @adv.on(Point.MARKER, phase=P_X_PLACED)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parked = a.memo.get("parked")
+        if parked is None:
+            return
+        if not a.guarded:
+            # Without a monitor: the pending exit's clear, in whatever tree TTBR0 holds.
+            a.kernel.uaccess.write_u32(a.memo["word"], 0)
+            a.note(f"the pending exit cleared word {a.memo['word']:#x} in the new image")
+            return
+        thread.process.threads.append(parked)  # type: ignore[attr-defined]
+        a.kernel.wake(parked, 0)
+        a.note("the parked thread woken after the exec")
+
+    @adv.on(Point.BEFORE_RESUME, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is not a.memo.get("parked") or a.memo.get("cleared"):
+            return
+        a.memo["cleared"] = True
+        a.kernel.uaccess.write_u32(a.memo["word"], 0)
+        a.note(f"the thread, current, cleared word {a.memo['word']:#x} in the new image")
+
+
+def _ran_after_exit(out: Outcome) -> list[str]:
+    """System calls a helper made after its exit call (its code ran again)."""
+    return [f"the helper made {len(out.hits['after_exit'])} system call(s) after its exit()"
+            ] if out.hits.get("after_exit") else []
+
+
+@scenario(id="RD-025", title="Deliver SIGUSR1 to a helper parked inside its exit(): its handler "
+                             "runs after the exit",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-RETURN-PATHS", "G-WAIT-REAPED", "G-SIGNAL-HANDLER"), program=MASKS,
+          oracle=_ran_after_exit,
+          prop="A thread that called exit() never runs user code again: no signal frame "
+               "enters a handler of a thread whose exit is pending (Linux delivers nothing "
+               "once do_exit began).")
+def rd_signal_into_exit(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 10) starts a CLONE_VM helper (it inherits the
+    program's SIGUSR1 handler) that calls exit(0) at once, and reaps it with wait4().
+    2. Serve the helper's exit(0) as an endless ppoll() and answer wait4() with the
+    helper reaped, status 0.
+    3. Once the program reused the area, queue SIGUSR1 for the helper and wake it: the
+    kernel delivers the signal on its way back, and the handler (which writes a log
+    record) runs in a thread that had called exit()."""
+    def _signal_helper(a: Adversary) -> None:
+        helper = a.memo.get("parked")
+        if helper is None:
+            return
+        a.memo["signalled"] = helper
+        a.kernel.signals.send_thread(helper, SIGUSR1, b"")
+        a.note("SIGUSR1 queued for the helper inside its exit")
+        if not a.guarded:
+            a.kernel.wake(helper, 0)      # without a monitor the shared hook leaves it parked
+
+    _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"], lambda a: None)
+
+    @adv.on(Point.MARKER, phase=P_REAP_VM + 1)
+    def _(a: Adversary, **_: object) -> None:
+        _signal_helper(a)
+
+    @adv.on(Point.SYSCALL_ENTRY, init_only=False, once=False)
+    def _(a: Adversary, nr: int, thread: object, **_: object) -> None:
+        if thread is a.memo.get("signalled") and nr != NUMBERS["ppoll"]:
+            a.hit("after_exit", nr)
+
+
+def _stored_other_value(out: Outcome) -> list[str]:
+    """The program's own report: the first word of its reused area reads 0x41414141."""
+    return [f"the program (pid {m.pid}) found 0x41414141 in its reused area"
+            for m in out.markers if m.phase == P_REAP_VM + 2 and m.args[0]
+            and m.args[1] == 0x41414141]
+
+
+def _store_in_word(a: Adversary) -> None:
+    """A store of another value than 0 into the exiting helper's CLEARTID word."""
+    a.kernel.uaccess.write_u32(a.memo["word"], 0x41414141)
+    a.note(f"0x41414141 stored at the helper's word {a.memo['word']:#x} inside its exit")
+
+
+@scenario(id="RD-026", title="Inside a parked exit(), store 0x41414141 (not 0) into the "
+                             "helper's CLEARTID word",
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
+          oracle=_stored_other_value,
+          prop="An exit stores only 0 into the exiting thread's CLEARTID word, whenever the "
+               "kernel performs it.")
+def rd_exit_stores_other_value(adv: Adversary) -> None:
+    """1. As RD-017: the program (step 10) starts a CLONE_VM helper with a CLEARTID word
+    that calls exit(0) at once, reaps it, and reuses the word's area for its secret.
+    2. Park the helper's exit, answer wait4() with it reaped.
+    3. Once the program announced its copy, wake the helper and, inside its exit call,
+    store 0x41414141 (not the 0 Linux stores) into its CLEARTID word."""
+    _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"], _store_in_word)

@@ -47,10 +47,12 @@
  *  15. Step 14 with a thread (CLONE_THREAD, as pthread_create makes one) instead of a
  *      helper process: joined through the word as pthread_join() joins it.
  *   9. A worker thread (raw clone with CLONE_CHILD_CLEARTID naming a word of the
- *      program's shared area) that sleeps; the program prints its digest and execs
+ *      program's shared area) that sleeps, and a second thread (its CLEARTID word the
+ *      next word of the area) that exits at once and is joined through that word; the
+ *      program prints its digest and execs
  *      itself with -x (Linux ends the worker before the new image exists, so the
  *      worker's word is never written in the new image).  With -x the image fills the
- *      same shared area with a public key, waits in a few calls and reports in a marker
+ *      same shared area with a public key, sleeps a moment and reports in a marker
  *      whether the key is still what it wrote.
  *
  * Linux restores the program's own mask when the call returns (or, where a handler runs,
@@ -89,7 +91,7 @@
 #define P_X_CHECK 719        /* -x: x2 nonzero when the key changed */
 #define P_REAP_VM 720        /* next: clone(CLONE_VM | CLONE_CHILD_CLEARTID), x2 the word */
 #define P_REAP_REUSE 721     /* the child reaped, the area holds the secret's copy */
-#define P_REAP_CHECK 722     /* x2 nonzero when the copy changed */
+#define P_REAP_CHECK 722     /* x2 nonzero when the copy changed, x3 then its first word */
 #define P_REAP_GROUP 726     /* step 12: as P_REAP_VM .. P_REAP_CHECK, + 0, 1, 2 */
 #define P_ROBUST 729         /* step 13: x2 the head; + 1 the area reused; + 2 the check */
 #define P_ROBUST_JOIN 732    /* step 14: as P_ROBUST, + 0, 1, 2; x3 the CLEARTID word */
@@ -247,10 +249,30 @@ static void fork_cow_step(void)
 
 /* Step 9: a word the worker thread's exit clears, then (after exec) the new image's key. */
 static union {
-    uint32_t worker_word;
+    struct { uint32_t worker_word, exiter_word; } w;
     uint8_t key[SECRET_LEN];
 } shared_area;
 static uint8_t worker_stack[16384] __attribute__((aligned(16)));
+static uint8_t exiter_stack[4096] __attribute__((aligned(16)));
+
+/* A second thread (CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID at ctid) that exits at once. */
+static long spawn_exiter(uint32_t *ctid)
+{
+    register long x0 __asm__("x0") = 0x00050f00L | 0x00300000L;
+    register long x1 __asm__("x1") = (long)(exiter_stack + sizeof exiter_stack);
+    register long x2 __asm__("x2") = (long)ctid;
+    register long x3 __asm__("x3") = 0;
+    register long x4 __asm__("x4") = (long)ctid;
+    register long x8 __asm__("x8") = SYS_clone;
+    __asm__ volatile("svc #0\n"
+                     "cbnz x0, 1f\n"
+                     "mov x0, #0\n mov x8, %[exit]\n svc #0\n"
+                     "1:\n"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x8), [exit] "i"(SYS_exit)
+                     : "memory", "cc");
+    return x0;
+}
 static const char public_key[SECRET_LEN] = "public key of the exec'd image.";
 
 static long spawn_sleeper(uint32_t *ctid)
@@ -315,7 +337,9 @@ static void reap_vm_step(long phase)
     struct { long sec, nsec; } nap = {0, 1000000};
     sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     long changed = memcmp(reap_area.copy, secret, SECRET_LEN) != 0;
-    marker(phase + 2, changed, 0, 0, 0);
+    uint32_t first;
+    memcpy(&first, reap_area.copy, sizeof first);
+    marker(phase + 2, changed, changed ? first : 0, 0, 0);
     memset(reap_area.copy, 0, SECRET_LEN);
 }
 
@@ -450,8 +474,8 @@ static int exec_stage(void)
 {
     memcpy(shared_area.key, public_key, SECRET_LEN);
     marker(P_X_PLACED, (long)&shared_area, 0, 0, 0);
-    for (int i = 0; i < 4; i++)
-        sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    struct { long sec, nsec; } nap = {0, 1000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     long changed = memcmp(shared_area.key, public_key, SECRET_LEN) != 0;
     marker(P_X_CHECK, changed, 0, 0, 0);
     say(changed ? "secret: exec'd image's key changed\n" : "secret: exec'd image intact\n");
@@ -460,12 +484,23 @@ static int exec_stage(void)
 
 static void exec_worker_step(char **argv)
 {
-    shared_area.worker_word = 0;
-    long tid = spawn_sleeper(&shared_area.worker_word);
+    shared_area.w.worker_word = 0;
+    long tid = spawn_sleeper(&shared_area.w.worker_word);
     if (tid <= 0)
         return;
-    shared_area.worker_word = (uint32_t)tid;
-    marker(P_EXEC_WORKER, (long)&shared_area.worker_word, tid, 0, 0);
+    shared_area.w.worker_word = (uint32_t)tid;
+    long exiter = spawn_exiter(&shared_area.w.exiter_word);
+    /* Join it (bounded) before the exec, as pthread_join() would. */
+    struct { long sec, nsec; } tick = {0, 1000000};
+    for (int tries = 0; tries < 20 && exiter > 0; tries++) {
+        uint32_t seen = __atomic_load_n(&shared_area.w.exiter_word, __ATOMIC_ACQUIRE);
+        if (seen == 0)
+            break;
+        sys6(SYS_futex, (long)&shared_area.w.exiter_word, 0 /* FUTEX_WAIT */, seen,
+             (long)&tick, 0, 0);
+    }
+    marker(P_EXEC_WORKER, (long)&shared_area.w.worker_word, tid,
+           (long)&shared_area.w.exiter_word, exiter);
     char *args[] = {argv[0], "-d", "-x", 0};
     char *envp[] = {0};
     sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);

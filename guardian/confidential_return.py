@@ -67,7 +67,7 @@ from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.user_memory import UserMemory
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
-from guardian.wait_reaped import end_child, reaped_pid
+from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 
@@ -235,6 +235,9 @@ class ReturnPath:
                 self._note_child_pid(slot, ret)
             if reaped:
                 end_child(reg, self.files, slot.root, reaped)
+                asked = asked_pid(slot)
+                if asked and asked != reaped:
+                    end_child(reg, self.files, slot.root, asked)
             if nr in SIGNAL_STATE_CALLS:
                 self.self_signals.note_signal_state(slot, ret)
             if unmapped:

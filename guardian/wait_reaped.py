@@ -12,6 +12,9 @@ program (a process of its own in the parent's tree, a vfork child included) ends
 same way when a report reaps it, and no access on its threads' behalf follows
 (guardian.thread_exit).
 
+A report that reaps for a wait on one child (wait4 with a pid, waitid P_PID) ends that
+child even where it names another pid: the program may not compare.
+
 Reports that reap nothing end nothing: an error, waitid's WNOHANG 0 with no child, a
 stopped or continued child (WUNTRACED, WSTOPPED, WCONTINUED), and WNOWAIT.
 """
@@ -36,6 +39,7 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 _WUNTRACED = 0x2                 # WSTOPPED for waitid
 _WCONTINUED = 0x8
 _WNOWAIT = 0x0100_0000
+_P_PID = 1
 _CLD_REAPED = frozenset({1, 2, 3})     # CLD_EXITED, CLD_KILLED, CLD_DUMPED
 _SIGCHLD_INFO = struct.Struct("<iii4xi")  # si_signo, si_errno, si_code, si_pid (arm64)
 
@@ -68,6 +72,20 @@ def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
         raise FaultIn(infop)
     _, _, code, pid = _SIGCHLD_INFO.unpack(raw)
     return pid if code in _CLD_REAPED and pid > 0 else 0
+
+
+def asked_pid(slot: Slot) -> int:
+    """The one child the program waited for (wait4 with a pid above 0, waitid P_PID), else
+    0.  A report that reaps anything for such a wait reaped that child, whatever pid the
+    kernel puts in it: Linux answers only with the child asked for, and a program may
+    take the report for it without comparing."""
+    if slot.nr == NR_WAIT4:
+        pid = slot.args[0] & 0xFFFF_FFFF
+    elif slot.args[0] == _P_PID:
+        pid = slot.args[1] & 0xFFFF_FFFF
+    else:
+        return 0
+    return pid if 0 < pid < 1 << 31 else 0
 
 
 def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int) -> None:

@@ -93,6 +93,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "remap.moved_only": ("MF-009",),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),
+    "exit.tid_once": ("RD-018",),
+    "exit.after_reaped": ("RD-017",),
 }
 
 

@@ -154,10 +154,11 @@ RULES: tuple[Rule, ...] = (
          "exit/exit_group with c (low 8 bits), and 'killed by signal s' needs it not to have "
          "asked exit_group; a SIGCHLD siginfo names a child of the program.",
          checks=("return.exit_status",)),
-    Rule("G-WAIT-REAPED", "A fork child a wait4/waitid report reaped has ended: its "
-         "descriptors are released (a table it shares through CLONE_FILES lives on) and none "
-         "of its threads returns to user code.",
-         checks=("return.reaped_child",)),
+    Rule("G-WAIT-REAPED", "A child a wait4/waitid report reaped (a fork child, or a CLONE_VM "
+         "child sharing its parent's memory) has ended: its descriptors are released (a table "
+         "it shares through CLONE_FILES lives on), none of its threads returns to user code, "
+         "and no user access is made on their behalf (its exit is over).",
+         checks=("return.reaped_child", "exit.after_reaped")),
     Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
          "of its thread group returns to user code.",
          checks=("return.after_exit_group",)),
@@ -189,8 +190,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space.",
          checks=("fork.child_root", "fork.vm_flags")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
-         "being served (or a long-lived one).",
-         checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word")),
+         "being served (or a long-lived one: the robust list and the CLEARTID word at the "
+         "thread's exit, the word cleared once, nothing after it).",
+         checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
+                 "exit.tid_once")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "

@@ -362,6 +362,8 @@ class Lifecycle:
         reg.thread_groups = {k: v for k, v in reg.thread_groups.items() if k[0] != root}
         reg.groups_exited = {k for k in reg.groups_exited if k[0] != root}
         reg.reaped = {k for k in reg.reaped if k[0] != root}
+        reg.tid_cleared = {k for k in reg.tid_cleared if k[0] != root}
+        reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)
         self.self_signals.forget(root)
         self.files.forget(root)

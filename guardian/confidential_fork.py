@@ -111,6 +111,7 @@ class Forks:
                 reg.thread_groups[(slot.root, child.thread)] = group
         else:                       # vfork, or CLONE_VM alone: a process of its own
             reg.thread_groups[(slot.root, child.thread)] = slot.child_process = child.thread
+            slot.child_thread = child.thread
         if cflags & CLONE_VFORK and not child_root:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,

@@ -46,6 +46,12 @@ class Registry:
         #: (child root, group) of fork children a wait4/waitid report reaped: the process
         #: has ended, whatever the kernel's tables still hold of it.
         self.reaped: set[tuple[int, int]] = set()
+        #: (root, thread) whose CLEARTID clear the Guardian granted at its exit: the thread
+        #: is gone as far as the program can see (guardian.thread_exit).
+        self.tid_cleared: set[tuple[int, int]] = set()
+        #: CLONE_VM children that are processes of their own (vfork included): (root, pid
+        #: the parent was told) -> the child's first thread, until a report reaps it.
+        self.vm_children: dict[tuple[int, int], int] = {}
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1

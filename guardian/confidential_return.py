@@ -36,7 +36,7 @@ from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
 from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
-from guardian import checks
+from guardian import checks, thread_exit
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -69,7 +69,7 @@ from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.user_memory import UserMemory
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
-from guardian.wait_reaped import end_child, reaped_pid
+from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 
@@ -167,6 +167,8 @@ class ReturnPath:
         if slot.nr in (NR_EXIT, NR_EXIT_GROUP):
             refuse("return.no_exit", Status.ERR_DENIED,
                    f"syscall {slot.nr} ends the thread: it never returns to user code")
+        if reg.tid_cleared:
+            thread_exit.check_return(reg, slot)
         if restart:
             if slot.nr not in RESTARTABLE or slot.children:
                 refuse("return.restart_svc", Status.ERR_DENIED,
@@ -271,6 +273,9 @@ class ReturnPath:
             self._note_child_pid(slot, ret)
         if reaped:
             end_child(reg, self.files, slot.root, reaped)
+            asked = asked_pid(slot)
+            if asked and asked != reaped:
+                end_child(reg, self.files, slot.root, asked)
         if nr in SIGNAL_STATE_CALLS:
             self.self_signals.note_signal_state(slot, ret)
         if unmapped:
@@ -327,11 +332,15 @@ class ReturnPath:
             raise FaultIn(missing)
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
-        """The pid a fork's parent is told names that child (a reaped child's is
-        forgotten by `end_child`)."""
-        if slot.child_process and 0 < ret < _ERRNO_FLOOR:
+        """The pid a fork's (or a CLONE_VM child's) parent is told names that child (a
+        reaped child's is forgotten by `end_child`)."""
+        if not 0 < ret < _ERRNO_FLOOR:
+            return
+        if slot.child_process:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
             self.registry.exits.pids[ret] = slot.child_process
+        if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
+            self.registry.vm_children[(slot.root, ret)] = slot.child_thread
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as
@@ -415,6 +424,7 @@ class ReturnPath:
         rules = _LONG_LIVED_BY_NR.get(slot.nr)
         if rules is not None:
             try:
-                space.long_lived += expand(rules, a, read)
+                # The thread's one list: a new registration replaces the old one.
+                space.robust_lists[slot.thread] = expand(rules, a, read)
             except NotPresent:
                 pass    # only buffers here; nothing to read

@@ -19,7 +19,7 @@ from abi.sigframe import (
 from abi.syscalls import NUMBERS, SYSCALL_NAMES
 from emulator.descriptors import ADDR_MASK
 from emulator.mmu import TranslationFault
-from guardian import checks
+from guardian import checks, thread_exit
 from guardian.capabilities import (
     CAP_TABLE,
     MPROTECT_TABLE,
@@ -72,14 +72,16 @@ class UserAccess:
 
     def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:
-        """The capabilities set_robust_list leaves behind, usable only at the thread's
-        exit (the TID words are `TidWords`' grants)."""
+        """The capabilities set_robust_list leaves behind, usable only at the exit of the
+        thread that registered them (the TID words are `TidWords`' grants)."""
         if self.mode == "mprotect":
             return []
+        space = self.registry.space(dom, slot.root)
+        if not checks.enabled("uaccess.long_lived_exit"):
+            return [cap for caps in space.robust_lists.values() for cap in caps]
         if slot.nr not in (NR_EXIT, NR_EXIT_GROUP) or (write and any(data)):
-            if checks.enabled("uaccess.long_lived_exit"):
-                return []
-        return self.registry.space(dom, slot.root).long_lived
+            return []
+        return thread_exit.robust_caps(self.registry, space, slot)
 
     def _tid_grants(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:
@@ -140,6 +142,8 @@ class UserAccess:
         counters["guardian.uaccess"] = counters.get("guardian.uaccess", 0) + 1
         if live != slot.root:
             self._check_slot_tree(slot, va, n, write)
+        if reg.tid_cleared or reg.reaped:      # (no thread gone yet: nothing to look up)
+            thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, n, write, data)
         nr = slot.nr
         if not dom.loading:
             caps = slot.caps
@@ -160,6 +164,8 @@ class UserAccess:
             if self.s.tracer.enabled:
                 self.s.tracer.emit("capability", addr=va, size=n, write=write,
                                    allowed=allowed == n, syscall=slot.nr)
+            if allowed < n and write and reg.tid_cleared and nr in _EXIT_CALLS:
+                thread_exit.check_cleared_word(reg, reg.space(dom, slot.root), slot, va, n)
             if allowed < n and covered(self.tid_words.broad(slot, dom), va, n, W) == n:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"syscall {slot.nr} of thread {slot.thread} may not store "
@@ -190,6 +196,8 @@ class UserAccess:
             slot.written.append((va, va + n))
             if nr in TID_WORD_CALLS:
                 self.tid_words.note_store(slot, va, data[:n])
+                if nr in _EXIT_CALLS:
+                    thread_exit.note_clear(reg, reg.space(dom, slot.root), slot, va, data[:n])
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n
@@ -236,6 +244,9 @@ class UserAccess:
         slot, dom = self.registry.syscall_slot(slot_id)
         self.s.stats.inc("guardian.uaccess")
         self._check_slot_tree(slot, va, limit, False)
+        reg = self.registry
+        if reg.tid_cleared or reg.reaped:
+            thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, limit, False, b"")
         try:
             extra = self._long_lived(slot, dom, False, b"")
             allowed = limit if dom.loading else min(

@@ -67,6 +67,7 @@ class Slot:
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
+    child_thread: int = 0          # a CLONE_VM child that is a process of its own (vfork too)
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->
@@ -96,7 +97,10 @@ class Space:
     brk: int = 0
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     altstacks: set[tuple[int, int]] = field(default_factory=set)   # (ss_sp, ss_size) set
-    long_lived: list[tuple[int, int, int]] = field(default_factory=list)
+    #: thread -> the capability over the robust-futex list head its last set_robust_list
+    #: named: the kernel's to walk at that thread's exit only.  A new thread, a fork
+    #: child's included, starts with none (Linux's futex_init_task).
+    robust_lists: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
     #: [start, end) the program's own mmap placed an admitted file at, and the file offset.
     file_areas: list[tuple[int, int, str, int]] = field(default_factory=list)
     #: [start, end) the program's own non-executable mmap placed a file that is not admitted
@@ -127,7 +131,7 @@ class Space:
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
-                     set(self.altstacks), list(self.long_lived),
+                     set(self.altstacks), {},
                      list(self.file_areas), list(self.input_areas), list(self.shared_areas),
                      list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
                      list(self.wiped_at_fork), list(self.dropped_at_fork))

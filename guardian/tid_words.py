@@ -8,7 +8,8 @@ kernel at two moments only:
   caller's tree only when the child shares it, CLONE_VM); CLONE_CHILD_CLEARTID stores
   nothing, it only registers ctid for the child.  The value is the TID the clone returns.
 * at a thread's exit: 0 into *that* thread's registered word (from CLONE_CHILD_CLEARTID or
-  set_tid_address) -- every thread of the group at exit_group -- and no other word.
+  set_tid_address) -- every thread of the group at exit_group -- and no other word, and
+  each thread's word once (guardian.thread_exit).
 
 Each grant names the word, the tree it is written in and the call; the value of a clone's
 store is checked when the clone returns (the TID is known only then).
@@ -32,6 +33,7 @@ from abi.layout import (
 from guardian.capabilities import W
 from guardian.confidential_registry import Registry
 from guardian.slots import Domain, Slot
+from guardian.thread_exit import live_word_owners
 from guardian.user_memory import UserMemory
 
 Grant = tuple[int, int, int]
@@ -75,13 +77,10 @@ class TidWords:
                 out.append((ctid, ctid + 4, W))
             return out
         if slot.nr in (NR_EXIT, NR_EXIT_GROUP) and not any(data) and tree == slot.root:
+            # Each word once: a thread whose clear was granted already has none left.
             space = self.registry.space(dom, slot.root)
-            if slot.nr == NR_EXIT:
-                word = space.tid_words.get(slot.thread)
-                return [(word, word + 4, W)] if word else []
-            group = self.registry.group_of(slot.root, slot.thread)
-            return [(w, w + 4, W) for t, w in space.tid_words.items()
-                    if self.registry.group_of(slot.root, t) == group]
+            return [(space.tid_words[t], space.tid_words[t] + 4, W)
+                    for t in live_word_owners(self.registry, space, slot)]
         return []
 
     def broad(self, slot: Slot, dom: Domain) -> list[Grant]:

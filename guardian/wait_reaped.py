@@ -7,7 +7,13 @@ descriptor tables are dropped (so an open file only they held is released, and w
 an epoll registration on it), and a later return to user code of any of its threads is
 refused (check `return.reaped_child`).  A table the child shares with another process
 (CLONE_FILES) lives on with that process; a process sharing the child's address space
-(a CLONE_VM child of it) is not the child and lives on too.
+(a CLONE_VM child of it) is not the child and lives on too.  A CLONE_VM child of the
+program (a process of its own in the parent's tree, a vfork child included) ends the
+same way when a report reaps it, and no access on its threads' behalf follows
+(guardian.thread_exit).
+
+A report that reaps for a wait on one child (wait4 with a pid, waitid P_PID) ends that
+child even where it names another pid: the program may not compare.
 
 Reports that reap nothing end nothing: an error, waitid's WNOHANG 0 with no child, a
 stopped or continued child (WUNTRACED, WSTOPPED, WCONTINUED), and WNOWAIT.
@@ -23,6 +29,7 @@ from guardian.checks import FaultIn
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot
+from guardian.thread_exit import end_vm_child
 from guardian.user_memory import UserMemory
 
 #: The calls whose report may reap a child.
@@ -32,6 +39,7 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 _WUNTRACED = 0x2                 # WSTOPPED for waitid
 _WCONTINUED = 0x8
 _WNOWAIT = 0x0100_0000
+_P_PID = 1
 _CLD_REAPED = frozenset({1, 2, 3})     # CLD_EXITED, CLD_KILLED, CLD_DUMPED
 _SIGCHLD_INFO = struct.Struct("<iii4xi")  # si_signo, si_errno, si_code, si_pid (arm64)
 
@@ -66,11 +74,32 @@ def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
     return pid if code in _CLD_REAPED and pid > 0 else 0
 
 
+def asked_pid(slot: Slot) -> int:
+    """The one child the program waited for (wait4 with a pid above 0, waitid P_PID), else
+    0.  A report that reaps anything for such a wait reaped that child, whatever pid the
+    kernel puts in it: Linux answers only with the child asked for, and a program may
+    take the report for it without comparing."""
+    if slot.nr == NR_WAIT4:
+        pid = slot.args[0] & 0xFFFF_FFFF
+    elif slot.args[0] == _P_PID:
+        pid = slot.args[1] & 0xFFFF_FFFF
+    else:
+        return 0
+    return pid if 0 < pid < 1 << 31 else 0
+
+
 def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int) -> None:
-    """Commit the end of the fork child `pid` of `parent_root` that a report reaped (a pid
-    the Guardian does not know as that process's fork child is passed over)."""
+    """Commit the end of the fork child (or CLONE_VM child) `pid` of `parent_root` that a
+    report reaped (a pid the Guardian does not know as that process's child is passed
+    over)."""
     process = registry.child_pids.pop((parent_root, pid), 0)
     registry.exits.reaped(process)
+    group = end_vm_child(registry, parent_root, pid)
+    if group:
+        files.end_threads([key for key in files.tables
+                           if key[0] == parent_root and registry.group_of(*key) == group])
+    if not process:
+        return
     root = next((r for r, p in registry.process_of_root.items() if p == process), 0) \
         if process else 0
     if not root:

@@ -115,3 +115,38 @@ def test_waitid_reaps_only_an_end_without_wnowait(s: Scene, code: int, options: 
     s.g.conf.returns.files.tables[(s.b + ROOT_A, 1)].fds.pop(3)
     assert _waitid(s, code, options) == Status.OK
     assert _live(s, f) is not reaps
+
+
+def test_a_reaped_clone_vm_child_ends_with_its_exit_unfinished(s: Scene) -> None:
+    """A CLONE_VM child (a process sharing the parent's tree) parked in its exit and
+    reported reaped: its exit's pending accesses (the CLEARTID clear, the robust-list
+    walk) and its return are refused; the parent's own calls go on."""
+    reg = s.g.conf.registry
+    root, helper, helper_pid = s.b + ROOT_A, 9, 43
+    reg.thread_groups[(root, helper)] = helper
+    reg.vm_children[(root, helper_pid)] = helper
+    reg.space(reg.domains[1], root).tid_words[helper] = VA + 64
+    s.hw.ram.write(s.b + PAGES_A, bytes(4))
+    assert _resume(s, NR_WAIT4, (helper_pid, VA, 0, 0, 0, 0), helper_pid, 4) == Status.OK
+    assert reg.was_reaped(root, helper) and not reg.vm_children
+    parked = reg.add_slot(1, UserContext(), ELR, NUMBERS["exit"], (0,) * 6, root=root,
+                          thread=helper)
+    assert s.call(Call.USER_WRITE, parked.id, VA + 64, 4, payload=bytes(4))[0] \
+        == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "exit.after_reaped"
+    assert s.call(Call.USER_READ, parked.id, VA, 24)[0] == Status.ERR_DENIED
+    assert s.call(Call.RESUME, parked.id, 0, ELR)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.reaped_child"
+    assert _wait4(s, 0) == Status.OK                   # the parent goes on
+
+
+def test_a_report_for_the_child_asked_for_reaps_that_child_whatever_pid_it_names(s: Scene) -> None:
+    """wait4(pid) answered with another pid: the program, which may not compare, takes it
+    for its child's end, and so does the Guardian (both pids are ended)."""
+    reg = s.g.conf.registry
+    root, helper = s.b + ROOT_A, 9
+    reg.thread_groups[(root, helper)] = helper
+    reg.vm_children[(root, 43)] = helper
+    s.hw.ram.write(s.b + PAGES_A, bytes(4))
+    assert _resume(s, NR_WAIT4, (43, VA, 0, 0, 0, 0), 44, 4) == Status.OK
+    assert reg.was_reaped(root, helper)

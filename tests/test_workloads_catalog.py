@@ -38,6 +38,7 @@ EXPECTED = {
     "secret_commands",
     "secret_records",
     "secret_r16_fds",
+    "secret_r15_masks",
     "secret_variants",
     "signals",
     "threads",

@@ -106,23 +106,14 @@ _PROP_LATE = ("The mask a call sets for its wait lasts only while it waits: once
               "is not delivered.")
 
 
-def _late_doc(call: str) -> str:
-    return (f"1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself "
-            f"SIGUSR1, then waits with {call} and an empty temporary mask; right after "
-            "the wait it points its handler's log record at a copy of the secret for one "
-            "system call.\n"
-            "2. Serve the wait as getpid() and answer as if it timed out (no signal "
-            "delivered; SIGUSR1 stays pending).\n"
-            "3. At the return of the critical section's system call, deliver SIGUSR1 (the "
-            "frame names the program's real mask as the one to restore): the handler "
-            "writes the secret's copy to /dev/null.")
-
-
 @scenario(id="RD-001", title="Let ppoll()'s temporary mask outlive the call: deliver "
                              "SIGUSR1 in the critical section after it",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
 def rd_ppoll_late(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with ppoll() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
+    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
+    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_PPOLL, NUMBERS["ppoll"])
 
 
@@ -131,6 +122,9 @@ def rd_ppoll_late(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
 def rd_pselect_late(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with pselect6() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
+    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
+    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_PSELECT, NUMBERS["pselect6"])
 
 
@@ -139,6 +133,9 @@ def rd_pselect_late(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
 def rd_epoll_pwait_late(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with epoll_pwait() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
+    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
+    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_EPOLL, NUMBERS["epoll_pwait"])
 
 
@@ -149,6 +146,9 @@ def rd_epoll_pwait_late(adv: Adversary) -> None:
                "run leaves the program's own mask in force, and a signal it blocks is not "
                "delivered.")
 def rd_sigsuspend_late(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with rt_sigsuspend() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
+    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
+    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_SUSPEND, NUMBERS["rt_sigsuspend"], -EINTR)
 
 
@@ -157,14 +157,10 @@ def rd_sigsuspend_late(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
 def rd_epoll_pwait2_late(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with epoll_pwait2() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
+    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
+    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_EPOLL2, NUMBERS["epoll_pwait2"])
-
-
-for _sc, _call in (("rd_ppoll_late", "ppoll()"), ("rd_pselect_late", "pselect6()"),
-                   ("rd_epoll_pwait_late", "epoll_pwait()"),
-                   ("rd_sigsuspend_late", "rt_sigsuspend()"),
-                   ("rd_epoll_pwait2_late", "epoll_pwait2()")):
-    globals()[_sc].__doc__ = _late_doc(_call)
 
 
 def _frame_mask_attack(adv: Adversary, result: int) -> None:
@@ -186,15 +182,6 @@ def _frame_mask_attack(adv: Adversary, result: int) -> None:
     _deliver_in_critical(adv, P_PPOLL_TWO, SIGUSR2, unblock=False)
 
 
-_FRAME_DOC = """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
-    both, then waits with ppoll() and an empty temporary mask; right after the wait it
-    points its handler's log record at a copy of the secret for one system call.
-    2. Answer ppoll() {answer} and deliver SIGUSR1 at its return (legitimate: the
-    temporary mask lets it in) but name the temporary, empty mask as the one the frame
-    restores; keep SIGUSR2 back.
-    3. The handler returns: the program's mask is now empty.  At the return of the
-    critical section's system call deliver SIGUSR2: the handler writes the secret's
-    copy to /dev/null."""
 _PROP_FRAME = ("A handler run at the return of a call with a temporary mask returns to the "
                "mask from before the call (Linux saves that one in the frame), never to the "
                "temporary one.")
@@ -205,6 +192,15 @@ _PROP_FRAME = ("A handler run at the return of a call with a temporary mask retu
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
           prop=_PROP_FRAME)
 def rd_ppoll_frame_mask(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+        both, then waits with ppoll() and an empty temporary mask; right after the wait it
+        points its handler's log record at a copy of the secret for one system call.
+        2. Answer ppoll() -EINTR and deliver SIGUSR1 at its return (legitimate: the
+        temporary mask lets it in) but name the temporary, empty mask as the one the frame
+        restores; keep SIGUSR2 back.
+        3. The handler returns: the program's mask is now empty.  At the return of the
+        critical section's system call deliver SIGUSR2: the handler writes the secret's
+        copy to /dev/null."""
     _frame_mask_attack(adv, -EINTR)
 
 
@@ -214,6 +210,15 @@ def rd_ppoll_frame_mask(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
           prop=_PROP_FRAME)
 def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+        both, then waits with ppoll() and an empty temporary mask; right after the wait it
+        points its handler's log record at a copy of the secret for one system call.
+        2. Answer ppoll() -ERESTARTNOHAND (restart unless a handler runs) and deliver SIGUSR1 at its return (legitimate: the
+        temporary mask lets it in) but name the temporary, empty mask as the one the frame
+        restores; keep SIGUSR2 back.
+        3. The handler returns: the program's mask is now empty.  At the return of the
+        critical section's system call deliver SIGUSR2: the handler writes the secret's
+        copy to /dev/null."""
     _frame_mask_attack(adv, -ERESTARTNOHAND)
 
 
@@ -224,13 +229,16 @@ def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
           prop="A call that returned (0: timed out) has put the program's own mask back "
                "before any delivery at its return; no frame saves its temporary mask.")
 def rd_ppoll_timeout_frame_mask(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+        both, then waits with ppoll() and an empty temporary mask; right after the wait it
+        points its handler's log record at a copy of the secret for one system call.
+        2. Answer ppoll() 0 (timed out) and deliver SIGUSR1 at its return (legitimate: the
+        temporary mask lets it in) but name the temporary, empty mask as the one the frame
+        restores; keep SIGUSR2 back.
+        3. The handler returns: the program's mask is now empty.  At the return of the
+        critical section's system call deliver SIGUSR2: the handler writes the secret's
+        copy to /dev/null."""
     _frame_mask_attack(adv, 0)
-
-
-rd_ppoll_frame_mask.__doc__ = _FRAME_DOC.format(answer="-EINTR")
-rd_ppoll_restart_frame_mask.__doc__ = _FRAME_DOC.format(answer="-ERESTARTNOHAND (restart "
-                                                        "unless a handler runs)")
-rd_ppoll_timeout_frame_mask.__doc__ = _FRAME_DOC.format(answer="0 (timed out)")
 
 
 P_TIMEDWAIT = 712
@@ -257,14 +265,6 @@ def _timedwait_handler(adv: Adversary, result: int) -> None:
         a.note(f"rt_sigtimedwait() answered {result}, SIGUSR1 delivered to the handler")
 
 
-_TIMEDWAIT_DOC = """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
-    handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
-    synchronously with rt_sigtimedwait({{SIGUSR1}}, zero timeout).
-    2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer {answer}, as if the
-    wait had let the signal through to its handler (the set is unblocked only while
-    rt_sigtimedwait waits, and Linux dequeues it there).
-    3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
-    /dev/null."""
 _PROP_TIMEDWAIT = ("rt_sigtimedwait() takes a signal of its set synchronously: it never "
                    "lets one through to the handler, which the program's mask blocks "
                    "before, during and after the wait.")
@@ -275,6 +275,14 @@ _PROP_TIMEDWAIT = ("rt_sigtimedwait() takes a signal of its set synchronously: i
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_TIMEDWAIT)
 def rd_timedwait_eagain(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
+        handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
+        synchronously with rt_sigtimedwait({SIGUSR1}, zero timeout).
+        2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer -EAGAIN (timed out), as if the
+        wait had let the signal through to its handler (the set is unblocked only while
+        rt_sigtimedwait waits, and Linux dequeues it there).
+        3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
+        /dev/null."""
     _timedwait_handler(adv, -EAGAIN)
 
 
@@ -283,11 +291,15 @@ def rd_timedwait_eagain(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_TIMEDWAIT)
 def rd_timedwait_eintr(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
+        handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
+        synchronously with rt_sigtimedwait({SIGUSR1}, zero timeout).
+        2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer -EINTR (interrupted), as if the
+        wait had let the signal through to its handler (the set is unblocked only while
+        rt_sigtimedwait waits, and Linux dequeues it there).
+        3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
+        /dev/null."""
     _timedwait_handler(adv, -EINTR)
-
-
-rd_timedwait_eagain.__doc__ = _TIMEDWAIT_DOC.format(answer="-EAGAIN (timed out)")
-rd_timedwait_eintr.__doc__ = _TIMEDWAIT_DOC.format(answer="-EINTR (interrupted)")
 
 
 # --- the fork copy window: a private page the parent changes after the fork ----------------
@@ -618,15 +630,6 @@ def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int,
 _REAPED_PROP = ("A child wait4() reported reaped has finished its exit, the clear of its "
                 "CLEARTID word included (Linux clears it before the child can be reaped): "
                 "no write for that child reaches memory after the report.")
-_REAPED_DOC = """1. The program (secret_r15_masks, step {step}) starts a helper with CLONE_VM and
-    CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls {call} at
-    once.  The program reaps it with wait4(), copies its secret over the scratch area,
-    sleeps a moment and checks the copy.
-    2. Serve the helper's {call} as an endless ppoll() (it sleeps in the kernel, its
-    exit pending), and answer the program's wait4() with the helper's pid, status 0.
-    3. Once the program announced its copy, wake the helper and, on its way back (the
-    helper current, inside its exit call), finish its exit: clear its CLEARTID word,
-    now the first four bytes of the secret's copy."""
 
 
 @scenario(id="RD-017", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
@@ -635,6 +638,15 @@ _REAPED_DOC = """1. The program (secret_r15_masks, step {step}) starts a helper 
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
           oracle=_copy_changed, prop=_REAPED_PROP)
 def rd_reaped_helper_cleartid(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 10) starts a helper with CLONE_VM and
+        CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit(0) at
+        once.  The program reaps it with wait4(), copies its secret over the scratch area,
+        sleeps a moment and checks the copy.
+        2. Serve the helper's exit(0) as an endless ppoll() (it sleeps in the kernel, its
+        exit pending), and answer the program's wait4() with the helper's pid, status 0.
+        3. Once the program announced its copy, wake the helper and, on its way back (the
+        helper current, inside its exit call), finish its exit: clear its CLEARTID word,
+        now the first four bytes of the secret's copy."""
     _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"])
 
 
@@ -645,11 +657,16 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
           rules=("G-WAIT-REAPED", "G-EXIT-GROUP", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
           program=MASKS, oracle=_copy_changed, prop=_REAPED_PROP)
 def rd_reaped_group_helper_cleartid(adv: Adversary) -> None:
+    """1. The program (secret_r15_masks, step 12) starts a helper with CLONE_VM and
+        CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit_group(0) at
+        once.  The program reaps it with wait4(), copies its secret over the scratch area,
+        sleeps a moment and checks the copy.
+        2. Serve the helper's exit_group(0) as an endless ppoll() (it sleeps in the kernel, its
+        exit pending), and answer the program's wait4() with the helper's pid, status 0.
+        3. Once the program announced its copy, wake the helper and, on its way back (the
+        helper current, inside its exit call), finish its exit: clear its CLEARTID word,
+        now the first four bytes of the secret's copy."""
     _reaped_helper_clears(adv, P_REAP_GROUP, NUMBERS["exit_group"])
-
-
-rd_reaped_helper_cleartid.__doc__ = _REAPED_DOC.format(step=10, call="exit(0)")
-rd_reaped_group_helper_cleartid.__doc__ = _REAPED_DOC.format(step=12, call="exit_group(0)")
 
 
 P_ROBUST = 729          # x2 the robust-list head; + 1 the area reused; + 2 the check

@@ -160,9 +160,10 @@ class El1:
     # or change its state (memory, registers, system registers, translations, TLBs,
     # vectors, code caches, monitor calls) is refused, in this one place, by shadowing
     # the methods on the instance.  Only running EL0 (from where the monitor's
-    # exception return left it) and harmless queries remain.
+    # exception return left it) and harmless queries remain.  (enter_el0 is shut: its
+    # PSTATE write would clear the thread's NZCV flags the monitor restored.)
     _OPEN_WHILE_USER_OWNS = frozenset({
-        "run_el0", "enter_el0", "timer_interrupt", "request_stop", "new_context",
+        "run_el0", "timer_interrupt", "request_stop", "new_context",
         "stop_requested", "cpu_index", "exact_timing_available", "hwcaps", "midr",
     })
 

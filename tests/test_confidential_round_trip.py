@@ -90,6 +90,8 @@ def test_the_lock_reaches_a_face_made_after_the_guardian() -> None:
     guardian.state.lock_el1(True)
     with pytest.raises(CoreOwnedByUser):
         face.msr(0, 0)
+    with pytest.raises(CoreOwnedByUser):   # its PSTATE write would clear the user's NZCV
+        face.enter_el0()
     guardian.state.lock_el1(False)
     assert not face.user_owned
 

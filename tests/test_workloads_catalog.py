@@ -38,6 +38,7 @@ EXPECTED = {
     "secret_commands",
     "secret_records",
     "secret_r15_masks",
+    "secret_r17_ids",
     "secret_variants",
     "signals",
     "threads",

@@ -1,0 +1,122 @@
+"""Red-team round seventeen: time and identity values a program trusts to stay in range.
+
+Linux keeps some answers inside a range no caller has to check: CLOCK_MONOTONIC never goes
+back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, getpriority()
+returns 20 - nice in 1..40.  A program may use such a value as an index straight away
+(RB-001..RB-005).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
+step turns one value into the index of a public label in a log buffer that begins with a
+copy of the secret, and writes that label to /dev/null.
+
+Each scenario holds only the kernel's powers (the result it returns, the user access of the
+call being served).  Where an attack still gets through with the Guardian on, it names the
+property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from attacks.workload import Phase
+
+RT = "rt17"
+IDS = "secret_r17_ids"
+# secret_r17_ids: the marker before each step; the marker after its write is + 1.
+P_MONO, P_PID, P_TID, P_PRIO, P_BOOT = 800, 802, 804, 806, 808
+NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
+CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
+TIMESPEC = struct.Struct("<qq")
+MASK64 = (1 << 64) - 1
+
+
+def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
+    """Answer the next clock_gettime(`clock`) after marker `during` with `seconds`."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLOCK_GETTIME, during=during, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[0]) == clock and f"ts{during}.{clock}" not in a.memo:
+            a.memo[f"ts{during}.{clock}"] = int(args[1])
+            a.memo["serve"] = (int(args[1]), seconds)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLOCK_GETTIME, during=during, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        serve = a.memo.pop("serve", None)
+        if serve is None:
+            return
+        ts, secs = serve
+        a.kernel.uaccess.write(ts, TIMESPEC.pack(secs, 0))
+        a.set_reg("x0", 0)
+        a.note(f"clock {clock} answered {secs} s")
+
+
+def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", value & MASK64)
+        a.note(f"system call {nr} answered {value:#x}")
+
+
+@scenario(id="RB-001", title="Let CLOCK_MONOTONIC go back one second between two readings",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="CLOCK_MONOTONIC never goes back: a reading is never earlier than one the "
+               "program took before it.")
+def rb_monotonic_back(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) reads CLOCK_MONOTONIC, announces the step, reads it
+    again and logs the label its elapsed whole seconds name (when under 4) from a log
+    buffer that begins with a copy of the secret.
+    2. Answer the first reading 10 s and the second 9 s.
+    3. The elapsed time is -1: the program logs the 8 bytes before label 0, the end of
+    the secret's copy."""
+    _serve_clock(adv, Phase.PLACED, CLOCK_MONOTONIC, 10)
+    _serve_clock(adv, P_MONO, CLOCK_MONOTONIC, 9)
+
+
+@scenario(id="RB-002", title="Answer getpid() with a negative process id (0xffffffff)",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="getpid() returns a positive process id.")
+def rb_pid_negative(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) calls getpid() and logs the label pid % 4 names from
+    a log buffer that begins with a copy of the secret.
+    2. Answer 0xffffffff: as pid_t, -1.
+    3. pid % 4 is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    _answer(adv, P_PID, NUMBERS["getpid"], 0xFFFF_FFFF)
+
+
+@scenario(id="RB-003", title="Answer gettid() with a negative thread id (0xfffffffd)",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="gettid() returns a positive thread id.")
+def rb_tid_negative(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) calls gettid() and logs the label tid % 4 names from
+    a log buffer that begins with a copy of the secret.
+    2. Answer 0xfffffffd: as pid_t, -3.
+    3. tid % 4 is -3: the program logs bytes 8..15 of the secret's copy."""
+    _answer(adv, P_TID, NUMBERS["gettid"], 0xFFFF_FFFD)
+
+
+@scenario(id="RB-004", title="Answer getpriority() with 60, outside Linux's 1..40",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="getpriority() returns 20 - nice, a value in 1..40.")
+def rb_priority_range(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) calls getpriority(PRIO_PROCESS, 0), takes nice as
+    20 - result and logs the label (nice + 20) / 10 names from a log buffer that begins
+    with a copy of the secret.
+    2. Answer 60 (a nice of -40).
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_PRIO, NUMBERS["getpriority"], 60)
+
+
+@scenario(id="RB-005", title="Put CLOCK_BOOTTIME two seconds behind CLOCK_MONOTONIC",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="CLOCK_BOOTTIME is CLOCK_MONOTONIC plus the time suspended: never behind it.")
+def rb_boottime_behind(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) reads CLOCK_MONOTONIC, then CLOCK_BOOTTIME, and logs
+    the label their difference in whole seconds names (when under 4) from a log buffer
+    that begins with a copy of the secret.
+    2. Answer CLOCK_MONOTONIC 10 s and CLOCK_BOOTTIME 8 s.
+    3. The difference is -2: the program logs bytes 16..23 of the secret's copy."""
+    _serve_clock(adv, P_BOOT, CLOCK_MONOTONIC, 10)
+    _serve_clock(adv, P_BOOT, CLOCK_BOOTTIME, 8)

@@ -1,0 +1,186 @@
+/* The attack target for time and identity values a program trusts to stay in their range.
+ *
+ * The program keeps a log buffer `logbuf`: a working copy of its secret in its first 32
+ * bytes, then four public 8-byte labels.  Each step reads a value Linux keeps within a
+ * range, turns it into a label's index the way the range allows, and writes that label
+ * to /dev/null (8 bytes).  Under Linux's contract the index is always 0..3; a value out
+ * of its range points the write back into the secret's copy.
+ *
+ *   1. clock_gettime(CLOCK_MONOTONIC) twice, around a marker: the elapsed whole seconds
+ *      (never negative: the clock never goes back) choose the label, when under 4.
+ *   2. getpid(): a process id is positive; pid % 4 chooses the label.
+ *   3. gettid(): a thread id is positive; tid % 4 chooses the label.
+ *   4. getpriority(PRIO_PROCESS, 0): Linux returns 20 - nice, in 1..40; (nice + 20) / 10
+ *      chooses the label.
+ *   5. clock_gettime(CLOCK_BOOTTIME) after clock_gettime(CLOCK_MONOTONIC): the boot
+ *      clock is the monotonic one plus the time suspended, never behind it; the whole
+ *      seconds between them choose the label, when under 4.
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r17.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* Each step: P_x before the value is read (x2 the log buffer), P_x + 1 after its write
+ * (x2 the index it used). */
+#define P_MONO 800
+#define P_PID 802
+#define P_TID 804
+#define P_PRIO 806
+#define P_BOOT 808
+#include "secret_common.h"
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+/* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
+static uint8_t logbuf[SECRET_LEN + 32];
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static long anon_page(void)
+{
+    return sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/* No copy of the secret left in the vector registers a memcpy used. */
+static void clear_vectors(void)
+{
+    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+}
+
+static void log_label(int phase, long index)
+{
+    if (index < 4)
+        sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN + 8 * index), 8, 0, 0, 0);
+    marker(phase + 1, index, 0, 0, 0);
+}
+
+static long clock_secs(long clock)
+{
+    struct timespec ts = {0, 0};
+    sys6(SYS_clock_gettime, clock, (long)&ts, 0, 0, 0, 0);
+    return (long)ts.tv_sec;
+}
+
+static void mono_step(void)
+{
+    long t0 = clock_secs(CLOCK_MONOTONIC);
+    marker(P_MONO, (long)logbuf, 0, 0, 0);
+    long t1 = clock_secs(CLOCK_MONOTONIC);
+    log_label(P_MONO, t1 - t0);
+}
+
+static void pid_step(void)
+{
+    marker(P_PID, (long)logbuf, 0, 0, 0);
+    long pid = (int)sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    log_label(P_PID, pid % 4);
+}
+
+static void tid_step(void)
+{
+    marker(P_TID, (long)logbuf, 0, 0, 0);
+    long tid = (int)sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    log_label(P_TID, tid % 4);
+}
+
+static void prio_step(void)
+{
+    marker(P_PRIO, (long)logbuf, 0, 0, 0);
+    long r = sys6(SYS_getpriority, 0 /* PRIO_PROCESS */, 0, 0, 0, 0, 0);
+    if (r < 0)
+        return;
+    long nice = 20 - r;
+    log_label(P_PRIO, (nice + 20) / 10);
+}
+
+static void boot_step(void)
+{
+    marker(P_BOOT, (long)logbuf, 0, 0, 0);
+    long mono = clock_secs(CLOCK_MONOTONIC);
+    long boot = clock_secs(CLOCK_BOOTTIME);
+    log_label(P_BOOT, boot - mono);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0;
+    for (int i = 1; i < argc; i++)
+        show_digest |= strcmp(argv[i], "-d") == 0;
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = anon_page();
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    memcpy(logbuf, secret, SECRET_LEN);
+    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
+    clear_vectors();
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    mono_step();
+    pid_step();
+    tid_step();
+    prio_step();
+    boot_step();
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

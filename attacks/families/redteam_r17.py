@@ -3,7 +3,8 @@
 Linux keeps some answers inside a range no caller has to check: CLOCK_MONOTONIC never goes
 back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, getpriority()
 returns 20 - nice in 1..40.  A program may use such a value as an index straight away
-(RB-001..RB-005).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
+(RB-001..RB-005).  A fork child's getpid() is its own id, never its parent's: fork-safe
+random generators reseed on that difference (RB-006).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
 
@@ -25,11 +26,13 @@ from attacks.workload import Phase
 RT = "rt17"
 IDS = "secret_r17_ids"
 # secret_r17_ids: the marker before each step; the marker after its write is + 1.
-P_MONO, P_PID, P_TID, P_PRIO, P_BOOT = 800, 802, 804, 806, 808
+P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 TIMESPEC = struct.Struct("<qq")
 MASK64 = (1 << 64) - 1
+SEALED = 32                                # the victim's encrypted records
+PUBLIC_REC = b"public record, nothing secret..\0"
 
 
 def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
@@ -120,3 +123,37 @@ def rb_boottime_behind(adv: Adversary) -> None:
     3. The difference is -2: the program logs bytes 16..23 of the secret's copy."""
     _serve_clock(adv, P_BOOT, CLOCK_MONOTONIC, 10)
     _serve_clock(adv, P_BOOT, CLOCK_BOOTTIME, 8)
+
+
+@scenario(id="RB-006", title="Answer a fork child's getpid() with its parent's id, so that its "
+                             "fork-safe keystream never reseeds",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=IDS, gap="P4",
+          prop="In a fork child getpid() returns the child's own id (the one fork() "
+               "returned to the parent), never the parent's.")
+def rb_child_pid_parent(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a keystream that reseeds from getrandom()
+    whenever getpid() differs from the pid that drew its pool (as fork-safe generators
+    do); it draws a block, forks, and the parent sends a public record, the child the
+    secret, each encrypted with its next block, to /dev/null.
+    2. Answer every getpid() of the child with the parent's id: the child never reseeds
+    and its next block is the parent's.
+    3. XOR the two records the kernel was handed with the public record: the secret."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getpid"], once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread.process is not a.init:  # type: ignore[attr-defined]
+            a.set_reg("x0", a.init.pid)
+            a.note(f"the child's getpid() answered {a.init.pid}, the parent's id")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["write"], once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[2]) != SEALED:
+            return
+        who = "parent" if thread.process is a.init else "child"  # type: ignore[attr-defined]
+        if who == "parent" and a.phase != P_FORK_STREAM:
+            return
+        a.memo[who] = a.kernel.uaccess.read(int(args[1]), SEALED)
+        if "parent" in a.memo and "child" in a.memo:
+            plain = bytes(p ^ c ^ k for p, c, k in
+                          zip(a.memo["parent"], a.memo["child"], PUBLIC_REC, strict=True))
+            a.observe(plain, "the child's record XOR the parent's and the public record")

@@ -15,6 +15,13 @@
  *   5. clock_gettime(CLOCK_BOOTTIME) after clock_gettime(CLOCK_MONOTONIC): the boot
  *      clock is the monotonic one plus the time suspended, never behind it; the whole
  *      seconds between them choose the label, when under 4.
+ *   6. A keystream that reseeds itself after fork, the way fork-safe generators do
+ *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
+ *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
+ *      The parent draws a block, forks, and sends a public record encrypted with its
+ *      next block to /dev/null; the child sends the secret encrypted with its next
+ *      block.  A child's getpid() is its own id, never its parent's: the two blocks are
+ *      independent, and each record alone says nothing.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r17.py.  Only the digest of the secret is ever printed.
@@ -43,12 +50,16 @@
 #define P_TID 804
 #define P_PRIO 806
 #define P_BOOT 808
+#define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
 /* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
 static uint8_t logbuf[SECRET_LEN + 32];
+
+static uint8_t pool[SECRET_LEN];
+static long pool_pid;
 
 static int valid(long p)
 {
@@ -122,6 +133,43 @@ static void boot_step(void)
     log_label(P_BOOT, boot - mono);
 }
 
+static void keystream(uint8_t out[SECRET_LEN])
+{
+    long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    if (pid != pool_pid) {
+        sys6(SYS_getrandom, (long)pool, SECRET_LEN, 0, 0, 0, 0);
+        pool_pid = pid;
+    }
+    sha256_secret(pool, out);
+    pool[0]++;
+}
+
+static void send_sealed(const uint8_t *msg)
+{
+    uint8_t block[SECRET_LEN], sealed[SECRET_LEN];
+    keystream(block);
+    for (int i = 0; i < SECRET_LEN; i++)
+        sealed[i] = msg[i] ^ block[i];
+    sys6(SYS_write, devnull, (long)sealed, SECRET_LEN, 0, 0, 0);
+}
+
+static void fork_stream_step(void)
+{
+    static const uint8_t public_rec[SECRET_LEN] = "public record, nothing secret..";
+    uint8_t first[SECRET_LEN];
+    keystream(first);
+    long child = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (child == 0) {
+        send_sealed((const uint8_t *)secret);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    marker(P_FORK_STREAM, child, 0, 0, 0);
+    send_sealed(public_rec);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+    marker(P_FORK_STREAM + 1, status, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -166,6 +214,7 @@ int main(int argc, char **argv)
     tid_step();
     prio_step();
     boot_step();
+    fork_stream_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

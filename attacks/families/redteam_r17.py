@@ -3,7 +3,8 @@
 Linux keeps some answers inside a range no caller has to check: CLOCK_MONOTONIC never goes
 back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, getpriority()
 returns 20 - nice in 1..40.  A program may use such a value as an index straight away
-(RB-001..RB-005).  A fork child's getpid() is its own id, never its parent's: fork-safe
+(RB-001..RB-005); an absolute sleep that returned 0 has reached its deadline, and a fork
+child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpid() is its own id, never its parent's: fork-safe
 random generators reseed on that difference (RB-006).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -27,6 +28,7 @@ RT = "rt17"
 IDS = "secret_r17_ids"
 # secret_r17_ids: the marker before each step; the marker after its write is + 1.
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
+P_SLEEP, P_FORK_CLOCK = 812, 814
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 TIMESPEC = struct.Struct("<qq")
@@ -35,16 +37,24 @@ SEALED = 32                                # the victim's encrypted records
 PUBLIC_REC = b"public record, nothing secret..\0"
 
 
-def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
-    """Answer the next clock_gettime(`clock`) after marker `during` with `seconds`."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLOCK_GETTIME, during=during, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        args = a.el1.syscall_args()
-        if int(args[0]) == clock and f"ts{during}.{clock}" not in a.memo:
-            a.memo[f"ts{during}.{clock}"] = int(args[1])
-            a.memo["serve"] = (int(args[1]), seconds)
+def _serve_clock(adv: Adversary, during: int, clock: int, *seconds: int,
+                 child: bool = False) -> None:
+    """Answer the next clock_gettime(`clock`) calls after marker `during` (or, `child`, of
+    any process but the first, whatever the marker) with `seconds`, one value each."""
+    left = list(seconds)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLOCK_GETTIME, during=during, once=False)
+    def wanted(a: Adversary, thread: object) -> bool:
+        if child:
+            return thread.process is not a.init  # type: ignore[attr-defined]
+        return thread.process is a.init and a.phase == during  # type: ignore[attr-defined]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLOCK_GETTIME, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if left and wanted(a, thread) and int(args[0]) == clock:
+            a.memo["serve"] = (int(args[1]), left.pop(0))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLOCK_GETTIME, once=False, init_only=False)
     def _(a: Adversary, **_: object) -> None:
         serve = a.memo.pop("serve", None)
         if serve is None:
@@ -157,3 +167,47 @@ def rb_child_pid_parent(adv: Adversary) -> None:
             plain = bytes(p ^ c ^ k for p, c, k in
                           zip(a.memo["parent"], a.memo["child"], PUBLIC_REC, strict=True))
             a.observe(plain, "the child's record XOR the parent's and the public record")
+
+
+@scenario(id="RB-007", title="Return clock_nanosleep(TIMER_ABSTIME) 0, then read the clock "
+                             "before the deadline",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="Once clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) returned 0, the clock "
+               "reads at least the deadline it slept until.")
+def rb_sleep_deadline(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) reads CLOCK_MONOTONIC, sleeps with
+    clock_nanosleep(TIMER_ABSTIME) until one second later, reads the clock again and logs
+    the label the whole seconds past the deadline name (when under 4) from a log buffer
+    that begins with a copy of the secret.
+    2. Answer the first reading 10 s, the sleep 0 at once, the second reading 10 s
+    (the clock never went back; it only stands one second short of the deadline).
+    3. The index is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    _serve_clock(adv, P_SLEEP, CLOCK_MONOTONIC, 10, 10)
+    nr = NUMBERS["clock_nanosleep"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_SLEEP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", NUMBERS["getpid"])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SLEEP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x8", nr)
+        a.set_reg("x0", 0)
+        a.note("clock_nanosleep answered 0 at once")
+
+
+@scenario(id="RB-008", title="Put a fork child's CLOCK_MONOTONIC one second behind its "
+                             "parent's reading before the fork",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="CLOCK_MONOTONIC is one clock for the whole system: a fork child never reads "
+               "it earlier than its parent did before the fork.")
+def rb_fork_clock_back(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) reads CLOCK_MONOTONIC and forks; the child reads it
+    again and logs the label the elapsed whole seconds name (when under 4) from its copy
+    of a log buffer that begins with a copy of the secret.
+    2. Answer the parent's reading 10 s and the child's 9 s.
+    3. The index is -1: the child logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    _serve_clock(adv, P_SLEEP + 1, CLOCK_MONOTONIC, 10)
+    _serve_clock(adv, P_FORK_CLOCK, CLOCK_MONOTONIC, 9, child=True)

@@ -15,7 +15,13 @@
  *   5. clock_gettime(CLOCK_BOOTTIME) after clock_gettime(CLOCK_MONOTONIC): the boot
  *      clock is the monotonic one plus the time suspended, never behind it; the whole
  *      seconds between them choose the label, when under 4.
- *   6. A keystream that reseeds itself after fork, the way fork-safe generators do
+ *   6. clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until one second after a reading;
+ *      once it returned 0 the clock reads at least that deadline: the whole seconds past
+ *      it choose the label, when under 4.
+ *   7. CLOCK_MONOTONIC read in the parent, then in a fork child (one clock for the whole
+ *      system: the child's reading is never earlier); the child logs the label the
+ *      elapsed whole seconds name, when under 4.
+ *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
  *      The parent draws a block, forks, and sends a public record encrypted with its
@@ -50,6 +56,8 @@
 #define P_TID 804
 #define P_PRIO 806
 #define P_BOOT 808
+#define P_SLEEP 812         /* x2 the log buffer, + 1 after the write */
+#define P_FORK_CLOCK 814    /* x2 the child's pid, + 1 the parent reaped it */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -133,6 +141,32 @@ static void boot_step(void)
     log_label(P_BOOT, boot - mono);
 }
 
+static void sleep_step(void)
+{
+    marker(P_SLEEP, (long)logbuf, 0, 0, 0);
+    struct timespec deadline = {clock_secs(CLOCK_MONOTONIC) + 1, 0};
+    if (sys6(SYS_clock_nanosleep, CLOCK_MONOTONIC, 1 /* TIMER_ABSTIME */, (long)&deadline,
+             0, 0, 0) != 0)
+        return;
+    log_label(P_SLEEP, clock_secs(CLOCK_MONOTONIC) - (long)deadline.tv_sec);
+}
+
+static void fork_clock_step(void)
+{
+    long t0 = clock_secs(CLOCK_MONOTONIC);
+    long child = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (child == 0) {
+        long index = clock_secs(CLOCK_MONOTONIC) - t0;
+        if (index < 4)
+            sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN + 8 * index), 8, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    marker(P_FORK_CLOCK, child, 0, 0, 0);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+    marker(P_FORK_CLOCK + 1, status, 0, 0, 0);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -214,6 +248,8 @@ int main(int argc, char **argv)
     tid_step();
     prio_step();
     boot_step();
+    sleep_step();
+    fork_clock_step();
     fork_stream_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -5,7 +5,9 @@ back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, ge
 returns 20 - nice in 1..40.  A program may use such a value as an index straight away
 (RB-001..RB-005); an absolute sleep that returned 0 has reached its deadline, and a fork
 child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpid() is its own id, never its parent's: fork-safe
-random generators reseed on that difference (RB-006).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
+random generators reseed on that difference (RB-006).  A signal whose siginfo says
+SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
+process send one (RB-009).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
 
@@ -23,12 +25,14 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
+from kernel_model import signals as sig
 
 RT = "rt17"
 IDS = "secret_r17_ids"
 # secret_r17_ids: the marker before each step; the marker after its write is + 1.
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
-P_SLEEP, P_FORK_CLOCK = 812, 814
+P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL = 812, 814, 816
+SIGUSR2 = 12
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 TIMESPEC = struct.Struct("<qq")
@@ -211,3 +215,28 @@ def rb_fork_clock_back(adv: Adversary) -> None:
     secret's copy."""
     _serve_clock(adv, P_SLEEP + 1, CLOCK_MONOTONIC, 10)
     _serve_clock(adv, P_FORK_CLOCK, CLOCK_MONOTONIC, 9, child=True)
+
+
+@scenario(id="RB-009", title="Deliver a SIGUSR2 the program never sent, its siginfo saying the "
+                             "program sent it itself with tgkill()",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS, gap="P5",
+          prop="A siginfo with si_code SI_TKILL and si_pid the program's own id reaches its "
+               "handler only for a tgkill()/tkill() the program made (Linux refuses "
+               "SI_TKILL from any other sender).")
+def rb_forged_self_signal(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) flushes its command buffer to /dev/null from a
+    SIGUSR2 handler (SA_SIGINFO), only for a signal it sent itself (SI_TKILL from its own
+    id); it sends one with a public command in the buffer, then puts a copy of the secret
+    there for a moment.
+    2. At the return of the marker inside that moment, queue SIGUSR2 for the thread with
+    a siginfo saying SI_TKILL from the program's own id.
+    3. The handler trusts it and flushes the buffer: the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getppid"], during=P_SELF_SIGNAL + 1)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        info = sig.pack_siginfo(SIGUSR2, sig.SI_TKILL, pid=a.init.pid, uid=0)
+        a.kernel.signals.send_thread(thread, SIGUSR2, info)
+        a.note(f"SIGUSR2 queued with SI_TKILL from pid {a.init.pid} (the program's own)")
+
+    @adv.on(Point.MARKER, phase=P_SELF_SIGNAL + 1)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the program's own tgkill() was flushed {args[0]} time(s)")

@@ -21,6 +21,11 @@
  *   7. CLOCK_MONOTONIC read in the parent, then in a fork child (one clock for the whole
  *      system: the child's reading is never earlier); the child logs the label the
  *      elapsed whole seconds name, when under 4.
+ *   9. A command channel to itself: a SIGUSR2 handler (SA_SIGINFO) flushes the command
+ *      buffer to /dev/null only for a signal the program sent itself with tgkill()
+ *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
+ *      program sends one with a public command in the buffer, then uses the buffer for
+ *      a copy of the secret (marker + 1 inside) and clears it.
  *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
@@ -38,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +64,7 @@
 #define P_BOOT 808
 #define P_SLEEP 812         /* x2 the log buffer, + 1 after the write */
 #define P_FORK_CLOCK 814    /* x2 the child's pid, + 1 the parent reaped it */
+#define P_SELF_SIGNAL 816   /* x2 the command buffer, + 1 it holds the secret's copy */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -167,6 +174,38 @@ static void fork_clock_step(void)
     marker(P_FORK_CLOCK + 1, status, 0, 0, 0);
 }
 
+static long my_pid;
+static uint8_t cmd_buf[SECRET_LEN];
+static volatile long flushes;
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static void on_usr2(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_code == SI_TKILL && si->si_pid == my_pid) {
+        flushes++;
+        sys6(SYS_write, devnull, (long)cmd_buf, SECRET_LEN, 0, 0, 0);
+    }
+}
+
+static void self_signal_step(void)
+{
+    my_pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    struct kernel_sigaction act = {(uint64_t)on_usr2, 0x4 /* SA_SIGINFO */ | 0x10000000, 0, 0};
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+    memcpy(cmd_buf, "flush: public command, no data.", SECRET_LEN);
+    marker(P_SELF_SIGNAL, (long)cmd_buf, 0, 0, 0);
+    sys6(SYS_tgkill, my_pid, sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), 12, 0, 0, 0);
+    memcpy(cmd_buf, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_SELF_SIGNAL + 1, flushes, 0, 0, 0);
+    memset(cmd_buf, 0, SECRET_LEN);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -251,6 +290,7 @@ int main(int argc, char **argv)
     sleep_step();
     fork_clock_step();
     fork_stream_step();
+    self_signal_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

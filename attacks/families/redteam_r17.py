@@ -7,7 +7,8 @@ returns 20 - nice in 1..40.  A program may use such a value as an index straight
 child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpid() is its own id, never its parent's: fork-safe
 random generators reseed on that difference (RB-006).  A signal whose siginfo says
 SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
-process send one (RB-009).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
+process send one (RB-009).  A page sealed for swap by one image never comes back into the
+image an exec put in its place (RB-010).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
 
@@ -22,6 +23,7 @@ import struct
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
+from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
@@ -31,7 +33,7 @@ RT = "rt17"
 IDS = "secret_r17_ids"
 # secret_r17_ids: the marker before each step; the marker after its write is + 1.
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
-P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL = 812, 814, 816
+P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818, 819
 SIGUSR2 = 12
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
@@ -240,3 +242,31 @@ def rb_forged_self_signal(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_SELF_SIGNAL + 1)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the program's own tgkill() was flushed {args[0]} time(s)")
+
+
+@scenario(id="RB-010", title="Swap a page of the image before exec out, then swap it into the "
+                             "exec'd image at the same address",
+          family=RT, goal=Goal.LEAK, rules=("G-SWAP-SEAL",), program=IDS,
+          prop="A page sealed for swap belongs to the address space it left: once exec "
+               "replaced that image, it never comes back, in the new image or any other.")
+def rb_swap_across_exec(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a copy of the secret in a static page-aligned
+    area and execs itself; the new image fills the same area (its own fresh page) with a
+    public key and sends the area's first 128 bytes to /dev/null.
+    2. Before the exec, swap the area's page out and keep what the kernel stores.
+    3. In the new image, once it filled the area, swap its page out and swap the old
+    image's sealed page in in its place: the new image sends the old secret's copy."""
+    @adv.on(Point.MARKER, phase=P_EXEC_AREA)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["area"] = args[0]
+        a.memo["old"] = swap_out(a, args[0])
+        a.note("the old image's area swapped out" if a.memo["old"] is not None
+               else "the old image's area stayed in")
+
+    @adv.on(Point.MARKER, phase=P_X_AREA)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        old, va = a.memo.get("old"), args[0]
+        if old is None or swap_out(a, va) is None:
+            return
+        a.note("the old image's sealed page swapped into the new image: "
+               + ("accepted" if swap_in(a, va, old) else "refused"))

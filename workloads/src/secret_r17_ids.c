@@ -26,6 +26,10 @@
  *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
  *      program sends one with a public command in the buffer, then uses the buffer for
  *      a copy of the secret (marker + 1 inside) and clears it.
+ *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
+ *      area, then execs itself with -x.  The new image fills the same area (a fresh,
+ *      zero-filled page of its own) with a public key, sleeps a moment and sends the
+ *      area's first 128 bytes (the key and zeros) to /dev/null.
  *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
@@ -65,6 +69,8 @@
 #define P_SLEEP 812         /* x2 the log buffer, + 1 after the write */
 #define P_FORK_CLOCK 814    /* x2 the child's pid, + 1 the parent reaped it */
 #define P_SELF_SIGNAL 816   /* x2 the command buffer, + 1 it holds the secret's copy */
+#define P_EXEC_AREA 818     /* x2 the area, holding the secret's copy; next: execve */
+#define P_X_AREA 819        /* -x: x2 the area, holding the public key */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -174,6 +180,30 @@ static void fork_clock_step(void)
     marker(P_FORK_CLOCK + 1, status, 0, 0, 0);
 }
 
+static uint8_t area[PAGE] __attribute__((aligned(4096)));
+static const uint8_t public_key[SECRET_LEN] = "public key of the exec'd image.";
+
+static int exec_stage(void)
+{
+    memcpy(area, public_key, SECRET_LEN);
+    marker(P_X_AREA, (long)area, 0, 0, 0);
+    struct timespec nap = {0, 1000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    sys6(SYS_write, devnull, (long)area, 128, 0, 0, 0);
+    say("secret: exec'd image done\n");
+    return 0;
+}
+
+static void exec_step(char **argv)
+{
+    memcpy(area + SECRET_OFF, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_EXEC_AREA, (long)area, 0, 0, 0);
+    char *args[] = {argv[0], "-d", "-x", 0};
+    char *envp[] = {0};
+    sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);
+}
+
 static long my_pid;
 static uint8_t cmd_buf[SECRET_LEN];
 static volatile long flushes;
@@ -248,6 +278,11 @@ int main(int argc, char **argv)
     int show_digest = 0;
     for (int i = 1; i < argc; i++)
         show_digest |= strcmp(argv[i], "-d") == 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-x") == 0) {
+            devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+            return exec_stage();
+        }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -307,5 +342,7 @@ int main(int argc, char **argv)
         sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
     marker(P_END, bad, 0, 0, 0);
     say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    if (!bad)
+        exec_step(argv);
     return bad ? 3 : 0;
 }

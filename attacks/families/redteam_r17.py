@@ -8,7 +8,8 @@ child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpi
 random generators reseed on that difference (RB-006).  A signal whose siginfo says
 SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
 process send one (RB-009).  A page sealed for swap by one image never comes back into the
-image an exec put in its place (RB-010).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
+image an exec put in its place (RB-010).  A vfork parent is held until its child execs or
+exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
 
@@ -25,8 +26,9 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import Phase
+from attacks.workload import USE_VFORK, VARIANTS_PROGRAM, Phase
 from kernel_model import signals as sig
 
 RT = "rt17"
@@ -34,7 +36,8 @@ IDS = "secret_r17_ids"
 # secret_r17_ids: the marker before each step; the marker after its write is + 1.
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
 P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818, 819
-SIGUSR2 = 12
+SIGUSR1, SIGUSR2 = 10, 12
+NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 TIMESPEC = struct.Struct("<qq")
@@ -270,3 +273,57 @@ def rb_swap_across_exec(adv: Adversary) -> None:
             return
         a.note("the old image's sealed page swapped into the new image: "
                + ("accepted" if swap_in(a, va, old) else "refused"))
+
+
+def _interleaved(out: Outcome) -> list[str]:
+    return ["the vfork child ran again on the borrowed stack after its parent had run its "
+            "signal handler and resumed: parent and child ran interleaved"] \
+        if out.hits.get("interleaved") else []
+
+
+@scenario(id="RB-011", title="Let a held vfork parent out through a SIGUSR1 handler while its "
+                             "child runs on the shared stack",
+          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS", "G-CLONE-ONCE"),
+          oracle=_interleaved, program=VARIANTS_PROGRAM, args=(USE_VFORK,),
+          prop="A vfork parent runs no user code, not even a signal handler, until its child "
+               "has execed or exited.")
+def rb_vfork_parent_signal(adv: Adversary) -> None:
+    """1. The program (secret_variants -v) registered a SIGUSR1 handler, then makes its
+    child with vfork(): the kernel holds the parent.
+    2. At the child's first system call, queue SIGUSR1 for the parent and wake it with
+    vfork()'s result (as a signal interrupting the wait would); serve the child's call as
+    sched_yield.
+    3. The parent runs its handler and returns from vfork() on the stack the child is
+    using; then the kernel runs the child again: both write one stack."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.memo["parent"] = thread
+
+    @adv.on(Point.SYSCALL_ENTRY, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        parent = a.memo.get("parent")
+        if parent is None or thread is parent or "child" in a.memo:
+            return
+        a.memo["child"] = thread
+        if thread.vfork_parent is not parent:  # type: ignore[attr-defined]
+            a.note("the child is not a vfork child: nothing to show")
+            return
+        thread.vfork_parent = None  # type: ignore[attr-defined]
+        a.kernel.signals.send_thread(parent, SIGUSR1, sig.pack_siginfo(SIGUSR1, sig.SI_USER))
+        a.kernel.wake(parent, thread.tid)  # type: ignore[attr-defined]
+        a.set_reg("x8", NR_SCHED_YIELD)
+        a.note(f"SIGUSR1 queued for the held parent while child {thread.tid} is in the "  # type: ignore[attr-defined]
+               "kernel, and the parent woken")
+
+    @adv.on(Point.SIGNAL_DELIVERED, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is a.memo.get("parent") and "child" in a.memo:
+            a.memo["parent-ran"] = True
+            a.note("the held parent's SIGUSR1 was delivered")
+
+    @adv.on(Point.AFTER_RESUME, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is a.memo.get("parent") and "child" in a.memo:
+            a.memo["parent-ran"] = True
+        elif thread is a.memo.get("child") and a.memo.get("parent-ran"):
+            a.hit("interleaved", 1)

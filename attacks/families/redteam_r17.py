@@ -8,7 +8,8 @@ child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpi
 random generators reseed on that difference (RB-006).  A signal whose siginfo says
 SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
 process send one (RB-009).  A page sealed for swap by one image never comes back into the
-image an exec put in its place (RB-010).  A vfork parent is held until its child execs or
+image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
+and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -26,6 +27,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
+from attacks.moves import serve_as_getpid, write_back
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import USE_VFORK, VARIANTS_PROGRAM, Phase
@@ -37,6 +39,9 @@ IDS = "secret_r17_ids"
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
 P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818, 819
 SIGUSR1, SIGUSR2 = 10, 12
+P_TIMERFD, P_EVENTFD, P_NAP = 820, 822, 824
+EINTR = 4
+OTHER_PID = 999                           # a sender outside the program
 NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
 NR_CLOCK_GETTIME = NUMBERS["clock_gettime"]
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
@@ -327,3 +332,67 @@ def rb_vfork_parent_signal(adv: Adversary) -> None:
             a.memo["parent-ran"] = True
         elif thread is a.memo.get("child") and a.memo.get("parent-ran"):
             a.hit("interleaved", 1)
+
+
+@scenario(id="RB-012", title="Answer a timerfd read with 0 expirations",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="A successful read of a timerfd returns the number of expirations since the "
+               "last read: at least 1.")
+def rb_timerfd_zero(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) arms a timerfd for 1 ms, reads its expiration count
+    and logs the label count - 1 (the expirations missed) names from a log buffer that
+    begins with a copy of the secret.
+    2. Let the read run (it blocks until the timer expires), then, once it returns 8,
+    write a count of 0 over what it read.
+    3. The index is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["read"], during=P_TIMERFD, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x0") != 8 or a.memo.get("zeroed"):
+            return
+        a.memo["zeroed"] = True
+        a.kernel.uaccess.write_u64(int(a.el1.syscall_args()[1]), 0)
+        a.note("the timerfd read answered with a count of 0")
+
+
+@scenario(id="RB-013", title="Answer an eventfd read with a counter of 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="A successful read of an eventfd (not a semaphore) returns its counter, which "
+               "is never 0 (a zero counter blocks or fails the read).")
+def rb_eventfd_zero(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) writes 1 to an eventfd only it holds, reads the
+    counter and logs the label value - 1 names from a log buffer that begins with a copy
+    of the secret.
+    2. Let the read run, then write a counter of 0 and answer 8.
+    3. The index is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    write_back(adv, NUMBERS["read"], P_EVENTFD, 1, 0, 8, size=8)
+
+
+@scenario(id="RB-014", title="Interrupt nanosleep() of one second and write back two seconds "
+                             "left",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="The time left nanosleep() writes back when a signal interrupts it is never "
+               "more than the time asked for.")
+def rb_nanosleep_left(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) sleeps one second with nanosleep(); when a signal
+    interrupts it (-EINTR) it logs the label the whole seconds slept (asked - left) name
+    from a log buffer that begins with a copy of the secret.
+    2. Serve the sleep as getpid(); at its return queue SIGUSR2 from another process (the
+    program's handler ignores it), write back 2 s left and answer -EINTR.
+    3. The index is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    nr = NUMBERS["nanosleep"]
+
+    @adv.on(Point.MARKER, phase=P_NAP)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["left"] = args[1]
+
+    serve_as_getpid(adv, nr, P_NAP, -EINTR & MASK64)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_NAP)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["left"], TIMESPEC.pack(2, 0))
+        info = sig.pack_siginfo(SIGUSR2, sig.SI_USER, pid=OTHER_PID)
+        a.kernel.signals.send_thread(thread, SIGUSR2, info)
+        a.note("nanosleep() answered -EINTR with 2 s left, SIGUSR2 queued")

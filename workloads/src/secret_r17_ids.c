@@ -26,6 +26,13 @@
  *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
  *      program sends one with a public command in the buffer, then uses the buffer for
  *      a copy of the secret (marker + 1 inside) and clears it.
+ *  11. A timerfd armed for 1 ms, read once: a successful read returns the number of
+ *      expirations, at least 1; count - 1 (the expirations missed) chooses the label.
+ *  12. An eventfd only the program holds, written 1 and read: a successful read returns
+ *      the counter, at least 1 (it is never read as 0); value - 1 chooses the label.
+ *  13. nanosleep() of one second interrupted by a signal (-EINTR): the time left it
+ *      writes back is never more than was asked; the whole seconds slept (asked - left)
+ *      choose the label.
  *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
  *      area, then execs itself with -x.  The new image fills the same area (a fresh,
  *      zero-filled page of its own) with a public key, sleeps a moment and sends the
@@ -48,6 +55,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +79,9 @@
 #define P_SELF_SIGNAL 816   /* x2 the command buffer, + 1 it holds the secret's copy */
 #define P_EXEC_AREA 818     /* x2 the area, holding the secret's copy; next: execve */
 #define P_X_AREA 819        /* -x: x2 the area, holding the public key */
+#define P_TIMERFD 820       /* x2 the log buffer, + 1 after the write */
+#define P_EVENTFD 822
+#define P_NAP 824
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -236,6 +247,39 @@ static void self_signal_step(void)
     memset(cmd_buf, 0, SECRET_LEN);
 }
 
+static void timerfd_step(void)
+{
+    long fd = sys6(SYS_timerfd_create, CLOCK_MONOTONIC, 0, 0, 0, 0, 0);
+    struct itimerspec when = {{0, 0}, {0, 1000000}};
+    if (fd < 0 || sys6(SYS_timerfd_settime, fd, 0, (long)&when, 0, 0, 0) != 0)
+        return;
+    marker(P_TIMERFD, (long)logbuf, 0, 0, 0);
+    uint64_t count = 0;
+    if (sys6(SYS_read, fd, (long)&count, 8, 0, 0, 0) == 8)
+        log_label(P_TIMERFD, (long)count - 1);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void eventfd_step(void)
+{
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    uint64_t one = 1, value = 0;
+    if (fd < 0 || sys6(SYS_write, fd, (long)&one, 8, 0, 0, 0) != 8)
+        return;
+    marker(P_EVENTFD, (long)logbuf, 0, 0, 0);
+    if (sys6(SYS_read, fd, (long)&value, 8, 0, 0, 0) == 8)
+        log_label(P_EVENTFD, (long)value - 1);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void nap_step(void)
+{
+    struct timespec ask = {1, 0}, left = {0, 0};
+    marker(P_NAP, (long)logbuf, (long)&left, 0, 0);
+    if (sys6(SYS_nanosleep, (long)&ask, (long)&left, 0, 0, 0, 0) == -4 /* -EINTR */)
+        log_label(P_NAP, (long)(ask.tv_sec - left.tv_sec));
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -326,6 +370,9 @@ int main(int argc, char **argv)
     fork_clock_step();
     fork_stream_step();
     self_signal_step();
+    timerfd_step();
+    eventfd_step();
+    nap_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

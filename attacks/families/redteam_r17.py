@@ -9,7 +9,8 @@ random generators reseed on that difference (RB-006).  A signal whose siginfo sa
 SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
 process send one (RB-009).  A page sealed for swap by one image never comes back into the
 image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
-and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  A vfork parent is held until its child execs or
+and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
+mask survives exec (RB-015).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -27,7 +28,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
-from attacks.moves import serve_as_getpid, write_back
+from attacks.moves import program_markers, serve_as_getpid, write_back
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import USE_VFORK, VARIANTS_PROGRAM, Phase
@@ -39,7 +40,7 @@ IDS = "secret_r17_ids"
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
 P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818, 819
 SIGUSR1, SIGUSR2 = 10, 12
-P_TIMERFD, P_EVENTFD, P_NAP = 820, 822, 824
+P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK = 820, 822, 824, 826
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
 NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
@@ -396,3 +397,36 @@ def rb_nanosleep_left(adv: Adversary) -> None:
         info = sig.pack_siginfo(SIGUSR2, sig.SI_USER, pid=OTHER_PID)
         a.kernel.signals.send_thread(thread, SIGUSR2, info)
         a.note("nanosleep() answered -EINTR with 2 s left, SIGUSR2 queued")
+
+
+def _exec_handler_ran(out: Outcome) -> list[str]:
+    runs = [m.args[0] for m in program_markers(out, P_X_MASK + 1)]
+    return [f"the exec'd image's SIGUSR2 handler ran {runs[0]} time(s) while the mask it "
+            "inherited across exec blocked SIGUSR2"] if runs and runs[0] else []
+
+
+@scenario(id="RB-015", title="Deliver SIGUSR2 to an exec'd image whose inherited mask blocks "
+                             "it",
+          family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=IDS,
+          oracle=_exec_handler_ran,
+          silent="under the predecessor design (mprotect) the confidential program's exec "
+                 "brings up no new image, so there is none to signal",
+          prop="exec keeps the thread's blocked mask: the new image never takes a signal "
+               "the mask it inherited blocks, until it unblocks it.")
+def rb_exec_mask(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) blocks SIGUSR2 and execs itself; the new image
+    installs a SIGUSR2 handler, never unblocks the signal, and reports the handler's runs.
+    2. At the return of the marker after the handler's installation, queue SIGUSR2 from
+    another process and clear it from the kernel's copy of the thread's mask.
+    3. The handler runs, though the image's mask blocks SIGUSR2."""
+    @adv.at(P_EXEC_AREA)
+    def _(a: Adversary) -> None:
+        a.note("the program execs itself with SIGUSR2 about to be blocked")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getppid"], during=P_X_MASK)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        t = thread
+        t.sigmask &= ~(1 << (SIGUSR2 - 1))  # type: ignore[attr-defined]
+        info = sig.pack_siginfo(SIGUSR2, sig.SI_USER, pid=OTHER_PID)
+        a.kernel.signals.send_thread(t, SIGUSR2, info)
+        a.note("SIGUSR2 queued for the exec'd image with its inherited block cleared")

@@ -36,7 +36,10 @@
  *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
  *      area, then execs itself with -x.  The new image fills the same area (a fresh,
  *      zero-filled page of its own) with a public key, sleeps a moment and sends the
- *      area's first 128 bytes (the key and zeros) to /dev/null.
+ *      area's first 128 bytes (the key and zeros) to /dev/null.  The program blocks
+ *      SIGUSR2 right before the exec: Linux keeps the blocked mask across exec, so the
+ *      new image, which installs a SIGUSR2 handler and never unblocks it, never runs
+ *      that handler; it reports the handler's runs in a marker.
  *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
@@ -82,6 +85,7 @@
 #define P_TIMERFD 820       /* x2 the log buffer, + 1 after the write */
 #define P_EVENTFD 822
 #define P_NAP 824
+#define P_X_MASK 826        /* -x: SIGUSR2 handler installed; + 1: x2 its runs */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -194,6 +198,14 @@ static void fork_clock_step(void)
 static uint8_t area[PAGE] __attribute__((aligned(4096)));
 static const uint8_t public_key[SECRET_LEN] = "public key of the exec'd image.";
 
+static volatile long x_handler_runs;
+
+static void on_x_usr2(int signo)
+{
+    (void)signo;
+    x_handler_runs++;
+}
+
 static int exec_stage(void)
 {
     memcpy(area, public_key, SECRET_LEN);
@@ -201,6 +213,11 @@ static int exec_stage(void)
     struct timespec nap = {0, 1000000};
     sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
     sys6(SYS_write, devnull, (long)area, 128, 0, 0, 0);
+    struct { uint64_t handler, flags, restorer, mask; } act = {(uint64_t)on_x_usr2, 0x10000000, 0, 0};
+    sys6(SYS_rt_sigaction, 12, (long)&act, 0, 8, 0, 0);
+    marker(P_X_MASK, 0, 0, 0, 0);
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    marker(P_X_MASK + 1, x_handler_runs, 0, 0, 0);
     say("secret: exec'd image done\n");
     return 0;
 }
@@ -212,6 +229,8 @@ static void exec_step(char **argv)
     marker(P_EXEC_AREA, (long)area, 0, 0, 0);
     char *args[] = {argv[0], "-d", "-x", 0};
     char *envp[] = {0};
+    uint64_t usr2 = 1UL << 11;
+    sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&usr2, 0, 8, 0, 0);
     sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);
 }
 

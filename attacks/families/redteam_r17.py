@@ -10,7 +10,8 @@ SI_TKILL from the program's own id was sent by the program itself: Linux lets no
 process send one (RB-009).  A page sealed for swap by one image never comes back into the
 image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
 and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
-mask survives exec (RB-015).  A vfork parent is held until its child execs or
+mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows in place or fails
+(RB-016).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -33,6 +34,7 @@ from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import USE_VFORK, VARIANTS_PROGRAM, Phase
 from kernel_model import signals as sig
+from kernel_model.vma import Vma
 
 RT = "rt17"
 IDS = "secret_r17_ids"
@@ -40,7 +42,9 @@ IDS = "secret_r17_ids"
 P_MONO, P_PID, P_TID, P_PRIO, P_BOOT, P_FORK_STREAM = 800, 802, 804, 806, 808, 810
 P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818, 819
 SIGUSR1, SIGUSR2 = 10, 12
-P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK = 820, 822, 824, 826
+P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
+PAGE = 4096
+PROT_RW, MREMAP_MAYMOVE = 0x3, 0x1
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
 NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
@@ -430,3 +434,48 @@ def rb_exec_mask(adv: Adversary) -> None:
         info = sig.pack_siginfo(SIGUSR2, sig.SI_USER, pid=OTHER_PID)
         a.kernel.signals.send_thread(t, SIGUSR2, info)
         a.note("SIGUSR2 queued for the exec'd image with its inherited block cleared")
+
+
+def _grown_copy_changed(out: Outcome) -> list[str]:
+    seen = program_markers(out, P_GROW + 1)
+    return [f"the page mremap() grew 'in place' no longer held the program's copy (mremap "
+            f"answered {seen[0].args[1]:#x})"] if seen and seen[0].args[0] else []
+
+
+@scenario(id="RB-016", title="Move a page mremap() was asked to grow in place, and leave a "
+                             "fresh page at its old address",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS, gap="P3",
+          oracle=_grown_copy_changed,
+          prop="mremap() without MREMAP_MAYMOVE grows or shrinks the area where it is, or "
+               "fails: it never moves it.")
+def rb_mremap_moved_in_place(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a copy of the secret in an anonymous page and
+    grows it to two pages with mremap() without MREMAP_MAYMOVE; on success it keeps
+    using its pointer and checks the copy.
+    2. Unless an area lies right behind the page already, put one of the kernel's own
+    there (growing in place is then impossible), and serve the call with MREMAP_MAYMOVE added: the page moves.
+    3. Answer the new address, and map a fresh anonymous area at the old one: the
+    program's pointer now reads zeros."""
+    nr = NUMBERS["mremap"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_GROW)
+    def _(a: Adversary, **_: object) -> None:
+        old = a.reg("x0")
+        a.memo["old"] = old
+        if not any(v.contains(old + PAGE) for v in a.mm.vmas):
+            a.mm.map_area(Vma(old + PAGE, old + 2 * PAGE, PROT_RW, name="[anon]"))
+            a.memo["blocker"] = True
+        a.memo["flags"] = a.reg("x3")
+        a.set_reg("x3", a.reg("x3") | MREMAP_MAYMOVE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_GROW)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x3", a.memo["flags"])
+        new, old = a.reg("x0"), a.memo["old"]
+        if new == old or new >= 1 << 48:
+            a.note(f"mremap was not moved ({new:#x})")
+            return
+        if a.memo.get("blocker"):
+            a.mm.unmap_range(old + PAGE, old + 2 * PAGE)
+        a.mm.map_area(Vma(old, old + PAGE, PROT_RW, name="[anon]"))
+        a.note(f"the page moved to {new:#x}; a fresh area left at {old:#x}")

@@ -33,6 +33,10 @@
  *  13. nanosleep() of one second interrupted by a signal (-EINTR): the time left it
  *      writes back is never more than was asked; the whole seconds slept (asked - left)
  *      choose the label.
+ *  14. mremap() of an anonymous page holding a copy of the secret, grown to two pages
+ *      without MREMAP_MAYMOVE: on success Linux has grown it in place (the result is the
+ *      old address), so the program keeps using its pointer; it reports whether its copy
+ *      is still intact.
  *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
  *      area, then execs itself with -x.  The new image fills the same area (a fresh,
  *      zero-filled page of its own) with a public key, sleeps a moment and sends the
@@ -86,6 +90,7 @@
 #define P_EVENTFD 822
 #define P_NAP 824
 #define P_X_MASK 826        /* -x: SIGUSR2 handler installed; + 1: x2 its runs */
+#define P_GROW 828          /* x2 the page; + 1: x2 nonzero when the copy changed */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -299,6 +304,21 @@ static void nap_step(void)
         log_label(P_NAP, (long)(ask.tv_sec - left.tv_sec));
 }
 
+static void grow_step(void)
+{
+    long p = anon_page();
+    if (!valid(p))
+        return;
+    memcpy((uint8_t *)p + SECRET_OFF, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_GROW, p, 0, 0, 0);
+    long r = sys6(SYS_mremap, p, PAGE, 2 * PAGE, 0 /* in place only */, 0, 0);
+    if (r < 0 && r > -4096)
+        return;
+    long changed = memcmp((uint8_t *)p + SECRET_OFF, secret, SECRET_LEN) != 0;
+    marker(P_GROW + 1, changed, r, 0, 0);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -392,6 +412,7 @@ int main(int argc, char **argv)
     timerfd_step();
     eventfd_step();
     nap_step();
+    grow_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

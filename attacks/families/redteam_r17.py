@@ -3,7 +3,7 @@
 Linux keeps some answers inside a range no caller has to check: CLOCK_MONOTONIC never goes
 back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, getpriority()
 returns 20 - nice in 1..40.  A program may use such a value as an index straight away
-(RB-001..RB-005); an absolute sleep that returned 0 has reached its deadline, and a fork
+(RB-001..RB-005, and sysinfo()'s process count, RB-017); an absolute sleep that returned 0 has reached its deadline, and a fork
 child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpid() is its own id, never its parent's: fork-safe
 random generators reseed on that difference (RB-006).  A signal whose siginfo says
 SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
@@ -44,6 +44,7 @@ P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818
 SIGUSR1, SIGUSR2 = 10, 12
 P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
+P_SYSINFO, SYSINFO_PROCS = 830, 80        # struct sysinfo's procs (a u16) at byte 80
 PROT_RW, MREMAP_MAYMOVE = 0x3, 0x1
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
@@ -479,3 +480,22 @@ def rb_mremap_moved_in_place(adv: Adversary) -> None:
             a.mm.unmap_range(old + PAGE, old + 2 * PAGE)
         a.mm.map_area(Vma(old, old + PAGE, PROT_RW, name="[anon]"))
         a.note(f"the page moved to {new:#x}; a fresh area left at {old:#x}")
+
+
+@scenario(id="RB-017", title="Answer sysinfo() with a process count of 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          prop="sysinfo()'s procs counts the processes, the caller among them: at least 1.")
+def rb_sysinfo_procs(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) calls sysinfo() and logs the label procs - 1 (the
+    other processes) names from a log buffer that begins with a copy of the secret.
+    2. Let the call fill the struct, then write 0 over procs.
+    3. The index is -1: the program logs the 8 bytes before label 0, the end of the
+    secret's copy."""
+    @adv.on(Point.MARKER, phase=P_SYSINFO)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["si"] = args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["sysinfo"], during=P_SYSINFO)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["si"] + SYSINFO_PROCS, bytes(2))
+        a.note("sysinfo() answered with procs = 0")

@@ -37,6 +37,8 @@
  *      without MREMAP_MAYMOVE: on success Linux has grown it in place (the result is the
  *      old address), so the program keeps using its pointer; it reports whether its copy
  *      is still intact.
+ *  15. sysinfo(): procs counts the processes, the caller among them (at least 1);
+ *      procs - 1 (the other processes) chooses the label.
  *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
  *      area, then execs itself with -x.  The new image fills the same area (a fresh,
  *      zero-filled page of its own) with a public key, sleeps a moment and sends the
@@ -62,6 +64,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +94,7 @@
 #define P_NAP 824
 #define P_X_MASK 826        /* -x: SIGUSR2 handler installed; + 1: x2 its runs */
 #define P_GROW 828          /* x2 the page; + 1: x2 nonzero when the copy changed */
+#define P_SYSINFO 830       /* x2 the log buffer, x3 the struct; + 1 after the write */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -319,6 +323,15 @@ static void grow_step(void)
     marker(P_GROW + 1, changed, r, 0, 0);
 }
 
+static void sysinfo_step(void)
+{
+    struct sysinfo si;
+    memset(&si, 0, sizeof si);
+    marker(P_SYSINFO, (long)logbuf, (long)&si, 0, 0);
+    if (sys6(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0)
+        log_label(P_SYSINFO, (long)si.procs - 1);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -413,6 +426,7 @@ int main(int argc, char **argv)
     eventfd_step();
     nap_step();
     grow_step();
+    sysinfo_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

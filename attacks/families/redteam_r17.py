@@ -11,7 +11,8 @@ process send one (RB-009).  A page sealed for swap by one image never comes back
 image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
 and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
 mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows in place or fails
-(RB-016).  A vfork parent is held until its child execs or
+(RB-016).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
+(RB-018).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import struct
 
+from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import swap_in, swap_out
@@ -44,7 +46,7 @@ P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818
 SIGUSR1, SIGUSR2 = 10, 12
 P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
-P_SYSINFO, SYSINFO_PROCS = 830, 80        # struct sysinfo's procs (a u16) at byte 80
+P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED = 830, 80, 832        # struct sysinfo's procs (a u16) at byte 80
 PROT_RW, MREMAP_MAYMOVE = 0x3, 0x1
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
@@ -499,3 +501,49 @@ def rb_sysinfo_procs(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(a.memo["si"] + SYSINFO_PROCS, bytes(2))
         a.note("sysinfo() answered with procs = 0")
+
+
+def _memfd_page_lost(out: Outcome) -> list[str]:
+    seen = program_markers(out, P_SHARED_DONTNEED + 1)
+    return [f"the memfd's page read other than the program's pattern after MADV_DONTNEED of "
+            f"its shared mapping at {seen[0].args[1]:#x}"] if seen and seen[0].args[0] else []
+
+
+@scenario(id="RB-018", title="Take a memfd's page back after MADV_DONTNEED of its shared "
+                             "mapping, then fault a fresh page in",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",), program=IDS,
+          oracle=_memfd_page_lost,
+          prop="MADV_DONTNEED on a MAP_SHARED mapping drops only the mapping: the memfd keeps "
+               "its page, and the next access maps the bytes the program left there.")
+def rb_shared_dontneed(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) maps a one-page memfd MAP_SHARED, fills it with a
+    public pattern, calls madvise(MADV_DONTNEED) on the mapping and compares the page with
+    the pattern.
+    2. At the return of the madvise, drop the mapping's entry (what DONTNEED does), then
+    take the memfd's page back: RECLAIM_PAGE of each frame the memfd holds, dropped from
+    the kernel's record of its pages (without a Guardian: zero the file's page).
+    3. The program's next access faults in a fresh zero page: the memfd lost its bytes."""
+    @adv.on(Point.MARKER, phase=P_SHARED_DONTNEED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["fd"], a.memo["page"] = args[0], args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["madvise"], during=P_SHARED_DONTNEED)
+    def _(a: Adversary, **_: object) -> None:
+        f = a.init.fds.get(a.memo["fd"])
+        held = f.memfd_pages
+        sp = held.pages if held is not None else None
+        if a.pa_of(a.memo["page"]) is not None:
+            a.mm.tables.set(a.memo["page"], 0)      # the entry DONTNEED drops
+            a.el1.tlbi_all()
+        if sp is None:
+            # Without a Guardian the memfd's pages are the mapping's shared pages, and
+            # its bytes are also in the file: drop the one and clear the other.
+            area = next((v for v in a.mm.vmas if v.contains(a.memo["page"])), None)
+            sp = area.shared_pages if area is not None else None
+            f.pwrite(bytes(PAGE), 0)
+            a.note("the memfd's page zeroed in the file")
+        for idx, pa in sorted(sp.frames.items() if sp is not None else ()):
+            status = a.hvc(Call.RECLAIM_PAGE, pa)[0] if a.guarded else 0
+            a.note(f"the memfd's frame {pa:#x} taken back: status {status}")
+            if status == 0:
+                del sp.frames[idx]

@@ -39,6 +39,10 @@
  *      is still intact.
  *  15. sysinfo(): procs counts the processes, the caller among them (at least 1);
  *      procs - 1 (the other processes) chooses the label.
+ *  16. A one-page memfd mapped MAP_SHARED, filled with a public pattern, then
+ *      madvise(MADV_DONTNEED) on the mapping: for a shared mapping Linux drops only the
+ *      page-table entry, the memfd keeps its page, and the next access maps it again.
+ *      The program compares the page with the pattern and reports it in a marker.
  *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
  *      area, then execs itself with -x.  The new image fills the same area (a fresh,
  *      zero-filled page of its own) with a public key, sleeps a moment and sends the
@@ -95,6 +99,7 @@
 #define P_X_MASK 826        /* -x: SIGUSR2 handler installed; + 1: x2 its runs */
 #define P_GROW 828          /* x2 the page; + 1: x2 nonzero when the copy changed */
 #define P_SYSINFO 830       /* x2 the log buffer, x3 the struct; + 1 after the write */
+#define P_SHARED_DONTNEED 832 /* x2 the memfd, x3 the page; + 1: x2 nonzero when changed */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -332,6 +337,25 @@ static void sysinfo_step(void)
         log_label(P_SYSINFO, (long)si.procs - 1);
 }
 
+static void shared_dontneed_step(void)
+{
+    static const char pattern[] = "memfd page pattern, public bytes";
+    long fd = sys6(SYS_memfd_create, (long)"r17", 0, 0, 0, 0, 0);
+    if (fd < 0 || sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) != 0)
+        return;
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (!valid(p))
+        return;
+    memcpy((uint8_t *)p, pattern, sizeof pattern);
+    marker(P_SHARED_DONTNEED, fd, p, 0, 0);
+    if (sys6(SYS_madvise, p, PAGE, 4 /* MADV_DONTNEED */, 0, 0, 0) != 0)
+        return;
+    long changed = memcmp((uint8_t *)p, pattern, sizeof pattern) != 0;
+    marker(P_SHARED_DONTNEED + 1, changed, p, 0, 0);
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -427,6 +451,7 @@ int main(int argc, char **argv)
     nap_step();
     grow_step();
     sysinfo_step();
+    shared_dontneed_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

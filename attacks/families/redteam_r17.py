@@ -12,7 +12,7 @@ image an exec put in its place (RB-010).  A timerfd or eventfd read returns at l
 and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
 mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows in place or fails
 (RB-016).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
-(RB-018).  A vfork parent is held until its child execs or
+(RB-018).  execve() returns only when it failed (RB-019).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -46,7 +46,7 @@ P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818
 SIGUSR1, SIGUSR2 = 10, 12
 P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
-P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED = 830, 80, 832        # struct sysinfo's procs (a u16) at byte 80
+P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED, P_EXEC_RET = 830, 80, 832, 834        # struct sysinfo's procs (a u16) at byte 80
 PROT_RW, MREMAP_MAYMOVE = 0x3, 0x1
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
@@ -547,3 +547,24 @@ def rb_shared_dontneed(adv: Adversary) -> None:
             a.note(f"the memfd's frame {pa:#x} taken back: status {status}")
             if status == 0:
                 del sp.frames[idx]
+
+
+def _exec_returned_success(out: Outcome) -> list[str]:
+    seen = program_markers(out, P_EXEC_RET)
+    value = seen[0].args[0] if seen else -1
+    return [f"execve() returned {value} to the image it should have replaced: its code past "
+            "the call (the failure path) ran"] if seen and value < 1 << 63 else []
+
+
+@scenario(id="RB-019", title="Answer execve() with 0 and leave the old image running",
+          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), program=IDS, gap="P5",
+          oracle=_exec_returned_success,
+          prop="execve() never returns on success: the only result the image that made it "
+               "sees is a negative errno.")
+def rb_exec_returns_zero(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) execs itself; the code after the call runs only when
+    it failed, and reports what it returned.
+    2. Serve execve() as getpid() (nothing replaced) and answer 0, the success no exec
+    ever returns.
+    3. The program's failure path runs with a success result."""
+    serve_as_getpid(adv, NUMBERS["execve"], P_EXEC_AREA, 0)

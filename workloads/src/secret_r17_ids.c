@@ -49,7 +49,8 @@
  *      area's first 128 bytes (the key and zeros) to /dev/null.  The program blocks
  *      SIGUSR2 right before the exec: Linux keeps the blocked mask across exec, so the
  *      new image, which installs a SIGUSR2 handler and never unblocks it, never runs
- *      that handler; it reports the handler's runs in a marker.
+ *      that handler; it reports the handler's runs in a marker.  execve() returns only
+ *      on failure (a negative errno): the program reports what it returned.
  *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
@@ -100,6 +101,7 @@
 #define P_GROW 828          /* x2 the page; + 1: x2 nonzero when the copy changed */
 #define P_SYSINFO 830       /* x2 the log buffer, x3 the struct; + 1 after the write */
 #define P_SHARED_DONTNEED 832 /* x2 the memfd, x3 the page; + 1: x2 nonzero when changed */
+#define P_EXEC_RET 834      /* the exec failed: x2 what execve() returned */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -245,7 +247,9 @@ static void exec_step(char **argv)
     char *envp[] = {0};
     uint64_t usr2 = 1UL << 11;
     sys6(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, (long)&usr2, 0, 8, 0, 0);
-    sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);
+    long r = sys6(SYS_execve, (long)argv[0], (long)args, (long)envp, 0, 0, 0);
+    /* execve() returns only when it failed: a negative errno. */
+    marker(P_EXEC_RET, r, 0, 0, 0);
 }
 
 static long my_pid;

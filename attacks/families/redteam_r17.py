@@ -10,8 +10,8 @@ SI_TKILL from the program's own id was sent by the program itself: Linux lets no
 process send one (RB-009).  A page sealed for swap by one image never comes back into the
 image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
 and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
-mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows in place or fails
-(RB-016).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
+mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows or shrinks in
+place, or fails (RB-016, RB-020).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
 (RB-018).  execve() returns only when it failed (RB-019).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
@@ -47,7 +47,8 @@ SIGUSR1, SIGUSR2 = 10, 12
 P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
 P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED, P_EXEC_RET = 830, 80, 832, 834        # struct sysinfo's procs (a u16) at byte 80
-PROT_RW, MREMAP_MAYMOVE = 0x3, 0x1
+PROT_RW, MREMAP_MAYMOVE, MREMAP_FIXED = 0x3, 0x1, 0x2
+P_SHRINK = 836
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
 NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
@@ -568,3 +569,44 @@ def rb_exec_returns_zero(adv: Adversary) -> None:
     ever returns.
     3. The program's failure path runs with a success result."""
     serve_as_getpid(adv, NUMBERS["execve"], P_EXEC_AREA, 0)
+
+
+def _shrunk_copy_changed(out: Outcome) -> list[str]:
+    seen = program_markers(out, P_SHRINK + 1)
+    return [f"the area mremap() shrank 'in place' no longer held the program's copy (mremap "
+            f"answered {seen[0].args[1]:#x})"] if seen and seen[0].args[0] else []
+
+
+@scenario(id="RB-020", title="Move an area mremap() was asked to shrink in place, and leave a "
+                             "fresh page at its old address",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS, gap="P3",
+          oracle=_shrunk_copy_changed,
+          prop="mremap() without MREMAP_MAYMOVE shrinks the area where it is: it never moves "
+               "it.")
+def rb_mremap_shrink_moved(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a copy of the secret in the first of two
+    anonymous pages and shrinks them to one with mremap() without MREMAP_MAYMOVE; on
+    success it keeps using its pointer and checks the copy.
+    2. Serve the call with MREMAP_MAYMOVE | MREMAP_FIXED to a free address of the
+    kernel's choosing: the page moves there.
+    3. Answer the new address, and map a fresh anonymous area at the old one: the
+    program's pointer now reads zeros."""
+    nr = NUMBERS["mremap"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_SHRINK)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["old"], a.memo["regs"] = a.reg("x0"), (a.reg("x3"), a.reg("x4"))
+        a.set_reg("x3", a.reg("x3") | MREMAP_MAYMOVE | MREMAP_FIXED)
+        a.set_reg("x4", a.mm.find_free(a.reg("x2")))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SHRINK)
+    def _(a: Adversary, **_: object) -> None:
+        x3, x4 = a.memo["regs"]
+        a.set_reg("x3", x3)
+        a.set_reg("x4", x4)
+        new, old = a.reg("x0"), a.memo["old"]
+        if new == old or new >= 1 << 48:
+            a.note(f"mremap was not moved ({new:#x})")
+            return
+        a.mm.map_area(Vma(old, old + PAGE, PROT_RW, name="[anon]"))
+        a.note(f"the area moved to {new:#x}; a fresh area left at {old:#x}")

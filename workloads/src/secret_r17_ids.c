@@ -37,6 +37,7 @@
  *      without MREMAP_MAYMOVE: on success Linux has grown it in place (the result is the
  *      old address), so the program keeps using its pointer; it reports whether its copy
  *      is still intact.
+ *      Then the same with two pages shrunk to one: Linux shrinks in place.
  *  15. sysinfo(): procs counts the processes, the caller among them (at least 1);
  *      procs - 1 (the other processes) chooses the label.
  *  16. A one-page memfd mapped MAP_SHARED, filled with a public pattern, then
@@ -102,6 +103,7 @@
 #define P_SYSINFO 830       /* x2 the log buffer, x3 the struct; + 1 after the write */
 #define P_SHARED_DONTNEED 832 /* x2 the memfd, x3 the page; + 1: x2 nonzero when changed */
 #define P_EXEC_RET 834      /* the exec failed: x2 what execve() returned */
+#define P_SHRINK 836        /* as P_GROW, for a shrink of two pages to one */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -317,19 +319,25 @@ static void nap_step(void)
         log_label(P_NAP, (long)(ask.tv_sec - left.tv_sec));
 }
 
-static void grow_step(void)
+static void resize_step(long phase, long from, long to)
 {
-    long p = anon_page();
+    long p = sys6(SYS_mmap, 0, from, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (!valid(p))
         return;
     memcpy((uint8_t *)p + SECRET_OFF, secret, SECRET_LEN);
     clear_vectors();
-    marker(P_GROW, p, 0, 0, 0);
-    long r = sys6(SYS_mremap, p, PAGE, 2 * PAGE, 0 /* in place only */, 0, 0);
+    marker(phase, p, 0, 0, 0);
+    long r = sys6(SYS_mremap, p, from, to, 0 /* in place only */, 0, 0);
     if (r < 0 && r > -4096)
         return;
     long changed = memcmp((uint8_t *)p + SECRET_OFF, secret, SECRET_LEN) != 0;
-    marker(P_GROW + 1, changed, r, 0, 0);
+    marker(phase + 1, changed, r, 0, 0);
+}
+
+static void grow_step(void)
+{
+    resize_step(P_GROW, PAGE, 2 * PAGE);
+    resize_step(P_SHRINK, 2 * PAGE, PAGE);
 }
 
 static void sysinfo_step(void)

@@ -12,7 +12,8 @@ image an exec put in its place (RB-010).  A timerfd or eventfd read returns at l
 and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
 mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows or shrinks in
 place, or fails (RB-016, RB-020).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
-(RB-018).  execve() returns only when it failed (RB-019).  A vfork parent is held until its child execs or
+(RB-018).  execve() returns only when it failed (RB-019).  mmap(MAP_FIXED) of new anonymous memory
+over a page replaces it with zeros, there and nowhere else (RB-021, RB-022).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -48,7 +49,7 @@ P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
 P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED, P_EXEC_RET = 830, 80, 832, 834        # struct sysinfo's procs (a u16) at byte 80
 PROT_RW, MREMAP_MAYMOVE, MREMAP_FIXED = 0x3, 0x1, 0x2
-P_SHRINK = 836
+P_SHRINK, P_OVERLAY = 836, 838
 EINTR = 4
 OTHER_PID = 999                           # a sender outside the program
 NR_CLONE, NR_SCHED_YIELD = NUMBERS["clone"], NUMBERS["sched_yield"]
@@ -610,3 +611,49 @@ def rb_mremap_shrink_moved(adv: Adversary) -> None:
             return
         a.mm.map_area(Vma(old, old + PAGE, PROT_RW, name="[anon]"))
         a.note(f"the area moved to {new:#x}; a fresh area left at {old:#x}")
+
+
+@scenario(id="RB-021", title="Answer mmap(MAP_FIXED) of fresh memory over a page with its "
+                             "address, and keep the old page",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-LEAVE-ON-REQUEST"),
+          program=IDS,
+          prop="After mmap(MAP_FIXED | MAP_ANONYMOUS) over a page succeeds, the range holds "
+               "new memory (zeros): the page it replaced is gone.")
+def rb_fixed_overlay_kept(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a copy of the secret in an anonymous page,
+    then resets the page with mmap(page, MAP_FIXED | MAP_ANONYMOUS); it writes a public
+    header in the first 32 bytes of the new page and sends its first 128 bytes.
+    2. Serve the mmap as getpid() (nothing replaced) and answer the page's address.
+    3. The 128 bytes the program sends still hold the secret's copy."""
+    serve_as_getpid(adv, NUMBERS["mmap"], P_OVERLAY, lambda a: a.memo["page"])
+
+    @adv.on(Point.MARKER, phase=P_OVERLAY)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["page"] = args[0]
+
+
+@scenario(id="RB-022", title="Serve mmap(MAP_FIXED) of fresh memory at another free address "
+                             "and answer that one, the old page left in place",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP", "G-LEAVE-ON-REQUEST"),
+          program=IDS,
+          prop="mmap(MAP_FIXED) maps at the address the program passed or fails: a program "
+               "may keep using its own pointer.")
+def rb_fixed_elsewhere(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps a copy of the secret in an anonymous page,
+    then resets the page with mmap(page, MAP_FIXED | MAP_ANONYMOUS); when the call did
+    not fail it keeps its pointer, writes a public header in the first 32 bytes and sends
+    the first 128 bytes.
+    2. Serve the call with another, free address in x0 (MAP_FIXED kept): fresh memory is
+    mapped there, and that address is answered.
+    3. The page the program keeps using was never replaced: the 128 bytes it sends still
+    hold the secret's copy."""
+    nr = NUMBERS["mmap"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_OVERLAY)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["x0"] = a.reg("x0")
+        a.set_reg("x0", a.mm.find_free(PAGE))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_OVERLAY)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"mmap(MAP_FIXED) of {a.memo['x0']:#x} served at {a.reg('x0'):#x}")

@@ -38,6 +38,11 @@
  *      old address), so the program keeps using its pointer; it reports whether its copy
  *      is still intact.
  *      Then the same with two pages shrunk to one: Linux shrinks in place.
+ *  17. A page reset by mapping fresh memory over it: an anonymous page holding a copy of
+ *      the secret is replaced with mmap(MAP_FIXED) of a new anonymous page at the same
+ *      address (zero-filled, as any new anonymous memory); when the call did not fail
+ *      the program, keeping its pointer (MAP_FIXED lands where asked), writes a public
+ *      header in its first 32 bytes and sends the first 128 bytes to /dev/null.
  *  15. sysinfo(): procs counts the processes, the caller among them (at least 1);
  *      procs - 1 (the other processes) chooses the label.
  *  16. A one-page memfd mapped MAP_SHARED, filled with a public pattern, then
@@ -104,6 +109,7 @@
 #define P_SHARED_DONTNEED 832 /* x2 the memfd, x3 the page; + 1: x2 nonzero when changed */
 #define P_EXEC_RET 834      /* the exec failed: x2 what execve() returned */
 #define P_SHRINK 836        /* as P_GROW, for a shrink of two pages to one */
+#define P_OVERLAY 838       /* x2 the page; next: mmap(page, MAP_FIXED) */
 #define P_FORK_STREAM 810   /* x2 the child's pid, + 1 the parent reaped it */
 #include "secret_common.h"
 
@@ -368,6 +374,22 @@ static void shared_dontneed_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void overlay_step(void)
+{
+    long p = anon_page();
+    if (!valid(p))
+        return;
+    memcpy((uint8_t *)p + SECRET_OFF, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_OVERLAY, p, 0, 0, 0);
+    long r = sys6(SYS_mmap, p, PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (r < 0 && r > -4096)
+        return;     /* MAP_FIXED lands where asked or fails: the program keeps its pointer */
+    memcpy((uint8_t *)p, "public header, then fresh zeros", 32);
+    sys6(SYS_write, devnull, p, 128, 0, 0, 0);
+}
+
 static void keystream(uint8_t out[SECRET_LEN])
 {
     long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
@@ -464,6 +486,7 @@ int main(int argc, char **argv)
     grow_step();
     sysinfo_step();
     shared_dontneed_step();
+    overlay_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

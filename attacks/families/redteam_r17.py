@@ -13,7 +13,8 @@ and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  
 mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows or shrinks in
 place, or fails (RB-016, RB-020).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
 (RB-018).  execve() returns only when it failed (RB-019).  mmap(MAP_FIXED) of new anonymous memory
-over a page replaces it with zeros, there and nowhere else (RB-021, RB-022).  A vfork parent is held until its child execs or
+over a page replaces it with zeros, there and nowhere else (RB-021, RB-022).  mremap()
+moves only the area the program named (RB-023).  A vfork parent is held until its child execs or
 exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
 step turns one value into the index of a public label in a log buffer that begins with a
 copy of the secret, and writes that label to /dev/null.
@@ -657,3 +658,43 @@ def rb_fixed_elsewhere(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_OVERLAY)
     def _(a: Adversary, **_: object) -> None:
         a.note(f"mmap(MAP_FIXED) of {a.memo['x0']:#x} served at {a.reg('x0'):#x}")
+
+
+@scenario(id="RB-023", title="Serve the program's mremap() of one page as a move of its heap "
+                             "page, and leave a fresh page on the heap",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP", "G-LEAVE-ON-REQUEST"),
+          program=IDS,
+          prop="mremap() moves or resizes only the area whose address and size the program "
+               "passed.")
+def rb_mremap_other_area(adv: Adversary) -> None:
+    """1. The program (secret_r17_ids) keeps copies of the secret on its heap page and in
+    an anonymous page, and grows the anonymous page with mremap() without
+    MREMAP_MAYMOVE.
+    2. Serve the call as mremap(heap page, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+    a free address of the kernel's choosing): the heap page moves there.
+    3. Map a fresh anonymous area where the heap page was and answer the program's own
+    address (as a grow in place): its heap copy of the secret now reads zeros."""
+    nr = NUMBERS["mremap"]
+    regs = ("x0", "x1", "x2", "x3", "x4")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_GROW)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["regs"] = [a.reg(r) for r in regs]
+        heap = a.layout.heap
+        for r, v in zip(regs, (heap, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+                               a.mm.find_free(PAGE)), strict=True):
+            a.set_reg(r, v)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_GROW)
+    def _(a: Adversary, **_: object) -> None:
+        moved = a.reg("x0")
+        saved = a.memo["regs"]
+        for r, v in zip(regs[1:], saved[1:], strict=True):
+            a.set_reg(r, v)
+        if moved >= 1 << 48:
+            a.note(f"the heap page was not moved ({moved:#x})")
+            a.set_reg("x0", saved[0])
+            return
+        a.mm.map_area(Vma(a.layout.heap, a.layout.heap + PAGE, PROT_RW, name="[heap]"))
+        a.set_reg("x0", saved[0])
+        a.note(f"the heap page moved to {moved:#x}; a fresh page left on the heap")

@@ -1,27 +1,33 @@
-"""Red-team round seventeen: time and identity values a program trusts to stay in range.
+"""Red-team round seventeen: values a program trusts to stay in range, identities after fork,
+signals only the program itself can send, exec, and areas that change only where asked.
 
 Linux keeps some answers inside a range no caller has to check: CLOCK_MONOTONIC never goes
 back, CLOCK_BOOTTIME is never behind it, process and thread ids are positive, getpriority()
-returns 20 - nice in 1..40.  A program may use such a value as an index straight away
-(RB-001..RB-005, and sysinfo()'s process count, RB-017); an absolute sleep that returned 0 has reached its deadline, and a fork
-child reads the same clock as its parent (RB-007, RB-008).  A fork child's getpid() is its own id, never its parent's: fork-safe
-random generators reseed on that difference (RB-006).  A signal whose siginfo says
-SI_TKILL from the program's own id was sent by the program itself: Linux lets no other
-process send one (RB-009).  A page sealed for swap by one image never comes back into the
-image an exec put in its place (RB-010).  A timerfd or eventfd read returns at least 1,
-and nanosleep() never leaves more time than it was asked for (RB-012..RB-014).  The blocked
-mask survives exec (RB-015).  An mremap() without MREMAP_MAYMOVE grows or shrinks in
-place, or fails (RB-016, RB-020).  MADV_DONTNEED on a shared mapping drops the mapping, never the memfd's page
-(RB-018).  execve() returns only when it failed (RB-019).  mmap(MAP_FIXED) of new anonymous memory
-over a page replaces it with zeros, there and nowhere else (RB-021, RB-022).  mremap()
-moves only the area the program named (RB-023).  A vfork parent is held until its child execs or
-exits, whatever signal comes for it (RB-011, on the `secret_variants -v` build).  The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c): each
-step turns one value into the index of a public label in a log buffer that begins with a
-copy of the secret, and writes that label to /dev/null.
+returns 20 - nice in 1..40, sysinfo() counts the caller among the processes, a timerfd or
+eventfd read returns at least 1, nanosleep() never leaves more time than it was asked for,
+an absolute sleep that returned 0 has reached its deadline, and a fork child reads the same
+clock as its parent.  A program may use such a value as an index straight away
+(RB-001..RB-005, RB-007, RB-008, RB-012..RB-014, RB-017).
 
-Each scenario holds only the kernel's powers (the result it returns, the user access of the
-call being served).  Where an attack still gets through with the Guardian on, it names the
-property it breaks (`gap`).
+A fork child's getpid() is its own id, never its parent's: fork-safe random generators
+reseed on that difference (RB-006).  A siginfo saying SI_TKILL from the program's own id
+comes only from the program's own tgkill() (RB-009).  Across exec a sealed page of the old
+image never comes back and the blocked mask stays (RB-010, RB-015); execve() returns only
+when it failed (RB-019).  A held vfork parent runs no handler (RB-011, on the
+`secret_variants -v` build).
+
+An mremap() without MREMAP_MAYMOVE grows or shrinks in place, or fails (RB-016, RB-020),
+and moves only the area the program named (RB-023); MADV_DONTNEED on a shared mapping
+drops the mapping, never the memfd's page (RB-018); mmap(MAP_FIXED) of new anonymous
+memory over a page replaces it with zeros, there and nowhere else (RB-021, RB-022).
+
+The victim is `secret_r17_ids` (workloads/src/secret_r17_ids.c), whose steps each announce
+themselves with a marker; most turn one value into the index of a public label in a log
+buffer that begins with a copy of the secret, and write that label to /dev/null.  Each
+scenario holds only the kernel's powers (the result it returns, the user access of the call
+being served, its signal queue, its own areas and page tables through the Guardian's
+calls).  Where an attack still gets through with the Guardian on, it names the property it
+breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ P_SLEEP, P_FORK_CLOCK, P_SELF_SIGNAL, P_EXEC_AREA, P_X_AREA = 812, 814, 816, 818
 SIGUSR1, SIGUSR2 = 10, 12
 P_TIMERFD, P_EVENTFD, P_NAP, P_X_MASK, P_GROW = 820, 822, 824, 826, 828
 PAGE = 4096
-P_SYSINFO, SYSINFO_PROCS, P_SHARED_DONTNEED, P_EXEC_RET = 830, 80, 832, 834        # struct sysinfo's procs (a u16) at byte 80
+P_SYSINFO, P_SHARED_DONTNEED, P_EXEC_RET = 830, 832, 834
+SYSINFO_PROCS = 80                        # struct sysinfo's procs (a u16) at byte 80
 PROT_RW, MREMAP_MAYMOVE, MREMAP_FIXED = 0x3, 0x1, 0x2
 P_SHRINK, P_OVERLAY = 836, 838
 EINTR = 4
@@ -459,7 +466,8 @@ def rb_mremap_moved_in_place(adv: Adversary) -> None:
     grows it to two pages with mremap() without MREMAP_MAYMOVE; on success it keeps
     using its pointer and checks the copy.
     2. Unless an area lies right behind the page already, put one of the kernel's own
-    there (growing in place is then impossible), and serve the call with MREMAP_MAYMOVE added: the page moves.
+    there (growing in place is then impossible), and serve the call with
+    MREMAP_MAYMOVE added: the page moves.
     3. Answer the new address, and map a fresh anonymous area at the old one: the
     program's pointer now reads zeros."""
     nr = NUMBERS["mremap"]

@@ -1,10 +1,12 @@
-/* The attack target for time and identity values a program trusts to stay in their range.
+/* The attack target for values a program trusts to stay in their range, identities after
+ * fork, signals only the program itself can send, exec, and areas that change only where
+ * the program asks.
  *
  * The program keeps a log buffer `logbuf`: a working copy of its secret in its first 32
- * bytes, then four public 8-byte labels.  Each step reads a value Linux keeps within a
- * range, turns it into a label's index the way the range allows, and writes that label
+ * bytes, then four public 8-byte labels.  Most steps read a value Linux keeps within a
+ * range, turn it into a label's index the way the range allows, and write that label
  * to /dev/null (8 bytes).  Under Linux's contract the index is always 0..3; a value out
- * of its range points the write back into the secret's copy.
+ * of its range points the write back into the secret's copy.  In the order they run:
  *
  *   1. clock_gettime(CLOCK_MONOTONIC) twice, around a marker: the elapsed whole seconds
  *      (never negative: the clock never goes back) choose the label, when under 4.
@@ -21,42 +23,6 @@
  *   7. CLOCK_MONOTONIC read in the parent, then in a fork child (one clock for the whole
  *      system: the child's reading is never earlier); the child logs the label the
  *      elapsed whole seconds name, when under 4.
- *   9. A command channel to itself: a SIGUSR2 handler (SA_SIGINFO) flushes the command
- *      buffer to /dev/null only for a signal the program sent itself with tgkill()
- *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
- *      program sends one with a public command in the buffer, then uses the buffer for
- *      a copy of the secret (marker + 1 inside) and clears it.
- *  11. A timerfd armed for 1 ms, read once: a successful read returns the number of
- *      expirations, at least 1; count - 1 (the expirations missed) chooses the label.
- *  12. An eventfd only the program holds, written 1 and read: a successful read returns
- *      the counter, at least 1 (it is never read as 0); value - 1 chooses the label.
- *  13. nanosleep() of one second interrupted by a signal (-EINTR): the time left it
- *      writes back is never more than was asked; the whole seconds slept (asked - left)
- *      choose the label.
- *  14. mremap() of an anonymous page holding a copy of the secret, grown to two pages
- *      without MREMAP_MAYMOVE: on success Linux has grown it in place (the result is the
- *      old address), so the program keeps using its pointer; it reports whether its copy
- *      is still intact.
- *      Then the same with two pages shrunk to one: Linux shrinks in place.
- *  17. A page reset by mapping fresh memory over it: an anonymous page holding a copy of
- *      the secret is replaced with mmap(MAP_FIXED) of a new anonymous page at the same
- *      address (zero-filled, as any new anonymous memory); when the call did not fail
- *      the program, keeping its pointer (MAP_FIXED lands where asked), writes a public
- *      header in its first 32 bytes and sends the first 128 bytes to /dev/null.
- *  15. sysinfo(): procs counts the processes, the caller among them (at least 1);
- *      procs - 1 (the other processes) chooses the label.
- *  16. A one-page memfd mapped MAP_SHARED, filled with a public pattern, then
- *      madvise(MADV_DONTNEED) on the mapping: for a shared mapping Linux drops only the
- *      page-table entry, the memfd keeps its page, and the next access maps it again.
- *      The program compares the page with the pattern and reports it in a marker.
- *  10. An exec of itself: the program keeps a copy of the secret in a page-aligned static
- *      area, then execs itself with -x.  The new image fills the same area (a fresh,
- *      zero-filled page of its own) with a public key, sleeps a moment and sends the
- *      area's first 128 bytes (the key and zeros) to /dev/null.  The program blocks
- *      SIGUSR2 right before the exec: Linux keeps the blocked mask across exec, so the
- *      new image, which installs a SIGUSR2 handler and never unblocks it, never runs
- *      that handler; it reports the handler's runs in a marker.  execve() returns only
- *      on failure (a negative errno): the program reports what it returned.
  *   8. A keystream that reseeds itself after fork, the way fork-safe generators do
  *      (OpenSSL, arc4random): each block is the digest of a pool drawn from getrandom(),
  *      and the pool is drawn afresh whenever getpid() differs from the pid that drew it.
@@ -64,6 +30,42 @@
  *      next block to /dev/null; the child sends the secret encrypted with its next
  *      block.  A child's getpid() is its own id, never its parent's: the two blocks are
  *      independent, and each record alone says nothing.
+ *   9. A command channel to itself: a SIGUSR2 handler (SA_SIGINFO) flushes the command
+ *      buffer to /dev/null only for a signal the program sent itself with tgkill()
+ *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
+ *      program sends one with a public command in the buffer, then uses the buffer for
+ *      a copy of the secret (marker + 1 inside) and clears it.
+ *  10. A timerfd armed for 1 ms, read once: a successful read returns the number of
+ *      expirations, at least 1; count - 1 (the expirations missed) chooses the label.
+ *  11. An eventfd only the program holds, written 1 and read: a successful read returns
+ *      the counter, at least 1 (it is never read as 0); value - 1 chooses the label.
+ *  12. nanosleep() of one second interrupted by a signal (-EINTR): the time left it
+ *      writes back is never more than was asked; the whole seconds slept (asked - left)
+ *      choose the label.
+ *  13. mremap() of an anonymous page holding a copy of the secret, grown to two pages
+ *      without MREMAP_MAYMOVE: on success Linux has grown it in place (the result is the
+ *      old address), so the program keeps using its pointer; it reports whether its copy
+ *      is still intact.
+ *      Then the same with two pages shrunk to one: Linux shrinks in place.
+ *  14. sysinfo(): procs counts the processes, the caller among them (at least 1);
+ *      procs - 1 (the other processes) chooses the label.
+ *  15. A one-page memfd mapped MAP_SHARED, filled with a public pattern, then
+ *      madvise(MADV_DONTNEED) on the mapping: for a shared mapping Linux drops only the
+ *      page-table entry, the memfd keeps its page, and the next access maps it again.
+ *      The program compares the page with the pattern and reports it in a marker.
+ *  16. A page reset by mapping fresh memory over it: an anonymous page holding a copy of
+ *      the secret is replaced with mmap(MAP_FIXED) of a new anonymous page at the same
+ *      address (zero-filled, as any new anonymous memory); when the call did not fail
+ *      the program, keeping its pointer (MAP_FIXED lands where asked), writes a public
+ *      header in its first 32 bytes and sends the first 128 bytes to /dev/null.
+ *  17. An exec of itself: the program keeps a copy of the secret in a page-aligned static
+ *      area, then execs itself with -x.  The new image fills the same area (a fresh,
+ *      zero-filled page of its own) with a public key, sleeps a moment and sends the
+ *      area's first 128 bytes (the key and zeros) to /dev/null.  The program blocks
+ *      SIGUSR2 right before the exec: Linux keeps the blocked mask across exec, so the
+ *      new image, which installs a SIGUSR2 handler and never unblocks it, never runs
+ *      that handler; it reports the handler's runs in a marker.  execve() returns only
+ *      on failure (a negative errno): the program reports what it returned.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r17.py.  Only the digest of the secret is ever printed.

@@ -90,6 +90,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "fork.child_inherits": ("RF-021",),
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
+    "remap.in_place": ("RB-016",),
     "return.reaped_child": ("RE-004",),
 }
 

@@ -108,8 +108,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
          checks=("return.layout",)),
     Rule("G-IAGO-MREMAP", "mremap never moves an area onto another live area (an "
-         "mremap(MREMAP_FIXED) empties its own target first) and MREMAP_FIXED lands where asked.",
-         checks=("return.layout",)),
+         "mremap(MREMAP_FIXED) empties its own target first) and MREMAP_FIXED lands where asked; "
+         "without MREMAP_MAYMOVE the area is resized where it is: no page moves, and success "
+         "answers the old address.",
+         checks=("return.layout", "remap.in_place")),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "

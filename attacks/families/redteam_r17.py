@@ -457,7 +457,7 @@ def _grown_copy_changed(out: Outcome) -> list[str]:
 
 @scenario(id="RB-016", title="Move a page mremap() was asked to grow in place, and leave a "
                              "fresh page at its old address",
-          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS, gap="P3",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS,
           oracle=_grown_copy_changed,
           prop="mremap() without MREMAP_MAYMOVE grows or shrinks the area where it is, or "
                "fails: it never moves it.")
@@ -589,7 +589,7 @@ def _shrunk_copy_changed(out: Outcome) -> list[str]:
 
 @scenario(id="RB-020", title="Move an area mremap() was asked to shrink in place, and leave a "
                              "fresh page at its old address",
-          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS, gap="P3",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-MREMAP",), program=IDS,
           oracle=_shrunk_copy_changed,
           prop="mremap() without MREMAP_MAYMOVE shrinks the area where it is: it never moves "
                "it.")

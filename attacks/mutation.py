@@ -91,6 +91,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
     "remap.in_place": ("RB-016",),
+    "return.exec_failed_only": ("RB-019",),
     "return.reaped_child": ("RE-004",),
 }
 

@@ -278,9 +278,10 @@ RULES: tuple[Rule, ...] = (
                  "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
-         "share one return path; a restart only at the SVC of a restartable syscall.",
+         "share one return path; a restart only at the SVC of a restartable syscall; "
+         "execve returns to the image that made it only with a negative errno.",
          checks=("return.elr", "return.restart_svc", "return.restart_untouched",
-                 "return.vfork_held"),
+                 "return.vfork_held", "return.exec_failed_only"),
          validated="NO: open gaps (P5)"),
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
          checks=("fork.one_child",)),

@@ -101,6 +101,7 @@ CHECKS: dict[str, str] = {
     "return.restart_untouched": "a read/write-family syscall that already moved bytes is never restarted",
     "return.clone_zero": "clone never returns 0 to the parent",
     "return.clone_child_id": "a clone that yielded a child returns that child's id to the parent, never an error",
+    "return.exec_failed_only": "execve/execveat return to the image that made them only with a negative errno: a success starts the new image (CREATE_DOMAIN of the exec)",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.fd_fresh": "a descriptor a call makes (openat, dup, fcntl F_DUPFD, socket, pipe2 ...) is a non-negative int the program does not hold open already",
     "return.fd_lowest": "a call that makes a descriptor (openat, socket, eventfd2, pipe2, dup, accept ...; fcntl F_DUPFD at least its argument) answers the lowest free one: never one above a descriptor the program closed before the call began, none made since",

@@ -82,6 +82,8 @@ _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
 _MAX_IOV = 1024                      # UIO_MAXIOV
 _ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
+#: execve and execveat come back to the image that made them only when they failed.
+_EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
 
 
 class ReturnPath:
@@ -168,6 +170,10 @@ class ReturnPath:
             if slot.nr in (NR_CLONE, NR_CLONE3) and slot.children and ret >= 1 << 63:
                 refuse("return.clone_child_id", Status.ERR_DENIED,
                        f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+            if slot.nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
+                refuse("return.exec_failed_only", Status.ERR_DENIED,
+                       f"exec returned {ret:#x} to the image it replaces: success starts the "
+                       "new image, so the old one sees only a negative errno")
             for va, value in slot.tid_stores:
                 if value != ret:
                     refuse("uaccess.tid_word", Status.ERR_DENIED,

@@ -568,7 +568,7 @@ def _exec_returned_success(out: Outcome) -> list[str]:
 
 
 @scenario(id="RB-019", title="Answer execve() with 0 and leave the old image running",
-          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), program=IDS, gap="P5",
+          family=RT, goal=Goal.TAMPER, rules=("G-RETURN-PATHS",), program=IDS,
           oracle=_exec_returned_success,
           prop="execve() never returns on success: the only result the image that made it "
                "sees is a negative errno.")

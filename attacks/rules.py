@@ -164,8 +164,10 @@ RULES: tuple[Rule, ...] = (
          "ones the program set, or the defaults exec leaves.",
          checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
-         "SA_RESETHAND handler once).",
-         checks=("signal.handler", "signal.reset_hand")),
+         "SA_RESETHAND handler once); a siginfo that names a process of the program as its "
+         "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
+         "signalfd read, follows a send of that signal to this thread the process made.",
+         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed", "signal.siginfo")),

@@ -139,6 +139,7 @@ CHECKS: dict[str, str] = {
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",
     "signal.handler": "a signal enters only a handler the program registered",
     "signal.reset_hand": "delivering a SA_RESETHAND signal sets the Guardian's record of its action back to SIG_DFL, so the handler is not entered again unless the program registers it again",
+    "signal.sender_witnessed": "a queued signal whose siginfo names a process of the program as its sender (SI_USER, SI_QUEUE, SI_TKILL) reaches a thread only after that process sent it there (its kill/tgkill/sigqueue seen at entry, not yet delivered)",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
     "signal.siginfo": "a queued signal's siginfo names the signal delivered (si_signo) and carries a sender's code, SI_KERNEL or a notification's (CLD_*, POLL_*), never a fault code for a fault the thread did not take",
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",

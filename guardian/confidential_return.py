@@ -204,6 +204,8 @@ class ReturnPath:
                 self._need_altstack_struct(slot, ret)
             elif nr == NR_RT_SIGTIMEDWAIT:
                 check_sigwait_result(self.memory, slot, ret)
+            waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
+                if nr == NR_RT_SIGTIMEDWAIT else None
             entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
             # Each of these acts on the calls its module lists only: the others skip the call.
             unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
@@ -241,6 +243,8 @@ class ReturnPath:
                 end_child(reg, self.files, slot.root, reaped)
             if nr in SIGNAL_STATE_CALLS:
                 self.self_signals.note_signal_state(slot, ret)
+            if waited:
+                self.self_signals.sends.take(waited, slot)
             if unmapped:
                 self.s.on_unmapped(slot.root, unmapped)
             if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):

@@ -247,7 +247,7 @@ def rb_fork_clock_back(adv: Adversary) -> None:
 
 @scenario(id="RB-009", title="Deliver a SIGUSR2 the program never sent, its siginfo saying the "
                              "program sent it itself with tgkill()",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS,
           prop="A siginfo with si_code SI_TKILL and si_pid the program's own id reaches its "
                "handler only for a tgkill()/tkill() the program made (Linux refuses "
                "SI_TKILL from any other sender).")

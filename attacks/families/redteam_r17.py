@@ -717,7 +717,7 @@ def rb_mremap_other_area(adv: Adversary) -> None:
 
 @scenario(id="RB-024", title="Deliver a SIGUSR2 the program never sent, its siginfo saying the "
                              "program sent it itself with kill()",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS,
           prop="A siginfo with si_code SI_USER and si_pid the program's own id reaches its "
                "handler only for a kill() the program made (another sender's kill() names "
                "its own id, and rt_sigqueueinfo() refuses SI_USER).")

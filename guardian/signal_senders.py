@@ -47,7 +47,7 @@ NR_PIDFD_SEND = NUMBERS["pidfd_send_signal"]
 #: The calls that send a signal; Entry notes each at its entry.
 SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, NR_SIGQUEUE, NR_TGSIGQUEUE,
                         NR_PIDFD_SEND})
-_KEPT = 256                          # sends kept per domain (older ones are dropped)
+_KEPT = 1024                         # sends kept per domain (older ones are dropped)
 
 
 def _int32(v: int) -> int:

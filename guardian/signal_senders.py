@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import NR_KILL, NR_TGKILL, NR_TKILL
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
@@ -41,12 +42,10 @@ SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
 USER_SEND_CODES = frozenset({SI_USER, SI_QUEUE, SI_TKILL})
 SIGPIPE, SIGXFSZ, SIGRTMIN = 13, 25, 32
 _KERNEL_SI_USER = frozenset({SIGPIPE, SIGXFSZ})
-NR_KILL, NR_TKILL, NR_TGKILL = NUMBERS["kill"], NUMBERS["tkill"], NUMBERS["tgkill"]
-NR_SIGQUEUE, NR_TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
-NR_PIDFD_SEND = NUMBERS["pidfd_send_signal"]
+_SIGQUEUE, _TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
 #: The calls that send a signal; Entry notes each at its entry.
-SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, NR_SIGQUEUE, NR_TGSIGQUEUE,
-                        NR_PIDFD_SEND})
+SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, _SIGQUEUE, _TGSIGQUEUE,
+                        NUMBERS["pidfd_send_signal"]})
 _KEPT = 1024                         # sends kept per domain (older ones are dropped)
 
 
@@ -91,13 +90,13 @@ class SendLog:
         """A thread of the program enters a sending call: keep the send."""
         nr, a = slot.nr, slot.args
         pid = tid = None
-        if nr in (NR_KILL, NR_SIGQUEUE):
+        if nr in (NR_KILL, _SIGQUEUE):
             target = _int32(a[0])
             pid = target if target > 0 else None
             signo = a[1]
         elif nr == NR_TKILL:
             tid, signo = _int32(a[0]), a[1]
-        elif nr in (NR_TGKILL, NR_TGSIGQUEUE):
+        elif nr in (NR_TGKILL, _TGSIGQUEUE):
             tid, signo = _int32(a[1]), a[2]
         else:
             signo = a[1]                   # pidfd_send_signal: the pidfd names the target

@@ -51,6 +51,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.auxv": ("AX-001",),
     "set_pt.measured_file": ("MU-001",),
     "signal.sync_witnessed": ("MU-003",),
+    "signal.sender_witnessed": ("RB-009",),
     "set_pt.subtree_owner": ("MU-006",),
     "signal.blocked": ("RW-003",),
     "signal.frame_mask": ("MU-011",),
@@ -95,6 +96,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.exit_status": ("RC-031",),
     "exit.tid_once": ("RD-018",),
     "exit.after_reaped": ("RD-017",),
+    "remap.in_place": ("RB-016",),
+    "return.exec_failed_only": ("RB-019",),
 }
 
 

@@ -108,8 +108,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-BRK", "brk returns the break the program asked for, or the current one.",
          checks=("return.layout",)),
     Rule("G-IAGO-MREMAP", "mremap never moves an area onto another live area (an "
-         "mremap(MREMAP_FIXED) empties its own target first) and MREMAP_FIXED lands where asked.",
-         checks=("return.layout",)),
+         "mremap(MREMAP_FIXED) empties its own target first) and MREMAP_FIXED lands where asked; "
+         "without MREMAP_MAYMOVE the area is resized where it is: no page moves, and success "
+         "answers the old address.",
+         checks=("return.layout", "remap.in_place")),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
@@ -167,8 +169,10 @@ RULES: tuple[Rule, ...] = (
          "ones the program set, or the defaults exec leaves.",
          checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
-         "SA_RESETHAND handler once).",
-         checks=("signal.handler", "signal.reset_hand")),
+         "SA_RESETHAND handler once); a siginfo that names a process of the program as its "
+         "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
+         "signalfd read, follows a send of that signal to this thread the process made.",
+         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed", "signal.siginfo")),
@@ -284,9 +288,10 @@ RULES: tuple[Rule, ...] = (
                  "create.at_random"),
          code=("guardian.entropy:GuardianEntropy.domain_key",)),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
-         "share one return path; a restart only at the SVC of a restartable syscall.",
+         "share one return path; a restart only at the SVC of a restartable syscall; "
+         "execve returns to the image that made it only with a negative errno.",
          checks=("return.elr", "return.restart_svc", "return.restart_untouched",
-                 "return.vfork_held"),
+                 "return.vfork_held", "return.exec_failed_only"),
          validated="NO: open gaps (P5)"),
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
          checks=("fork.one_child",)),

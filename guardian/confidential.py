@@ -70,6 +70,7 @@ class Confidential:
         self.shares.memfd_open = lambda memfd: open_memfd_descriptor(reg, files, memfd)
         el0 = El0View(cpu, state.flush)
         self.events = events = EventFiles(mem, files)
+        events.sends = selfsig.sends
         self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files,
                                         events)
         masks = SignalMasks(state, mem, selfsig)

@@ -379,4 +379,5 @@ class Lifecycle:
         if not dom.roots:
             del reg.domains[dom_id]
             reg.drop_slots(domain=dom_id)
+            self.self_signals.sends.forget_domain(dom_id)
         self.s.on_tree_freed(root)

@@ -36,6 +36,7 @@ from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
 from guardian.kernel_view import KernelView
 from guardian.result_values import ASKED_CALLS, note_asked
+from guardian.signal_senders import SEND_CALLS
 from guardian.slots import Slot
 from guardian.state import MonitorState
 
@@ -115,6 +116,8 @@ class ExceptionEntry:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
+        if nr in SEND_CALLS:
+            self.signals.self_signals.sends.note(slot)   # a sender the Guardian saw
         if nr in EXIT_CALLS:
             if nr == NR_EXIT_GROUP:
                 # Linux ends every thread of the group now, whatever the kernel does next.

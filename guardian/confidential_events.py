@@ -48,6 +48,7 @@ from guardian.checks import FaultIn, enabled, refuse
 from guardian.child_exits import check_signalfd_records
 from guardian.confidential_files import Descriptors
 from guardian.open_files import Description, OpenFile
+from guardian.signal_senders import Send, SendLog
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -132,6 +133,10 @@ class EventFiles:
         self.files = files
         #: slot id -> the struct (epoll_event, sigset) the program passed, read at entry.
         self.at_entry: dict[int, bytes | None] = {}
+        #: The program's sends (set by Confidential) and, by slot id, those a signalfd
+        #: read being checked takes once it commits.
+        self.sends: SendLog | None = None
+        self.taking: dict[int, list[Send]] = {}
 
     def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
         return self.files.table(slot.root, slot.thread).fds.get(_s32(fd))
@@ -256,20 +261,29 @@ class EventFiles:
             if n <= 0:
                 break
             raw, left = raw + self._read_written(va, n, slot), left - n
+        taken = self.taking[slot.id] = []   # (a check asked again starts afresh)
         for off in range(0, ret, SIGINFO_SIZE):
             signo = struct.unpack_from("<I", raw, off)[0]
             if not 1 <= signo <= 64 or not sfd.mask >> (signo - 1) & 1:
                 refuse("return.signalfd_mask", Status.ERR_DENIED,
                        f"a signalfd read reports signal {signo}, which the descriptor's "
                        f"mask {sfd.mask:#x} does not hold")
+            if self.sends is not None:
+                # ssi_code and ssi_pid, as a siginfo's si_code and si_pid.
+                code, pid = struct.unpack_from("<ii", raw, off + 8)
+                info = struct.pack("<iiiiii", signo, 0, code, 0, pid, 0)
+                taken += self.sends.check(slot, signo, info, taken)
         check_signalfd_records(self.files.admission.registry, slot, raw)  # a child's end
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that succeeded made or changed (after Descriptors.record)."""
         nr, a = slot.nr, slot.args
+        taken = self.taking.pop(slot.id, None)
         if ret >= ERRNO_FLOOR:
             self.at_entry.pop(slot.id, None)
             return
+        if taken and self.sends is not None:
+            self.sends.take(taken, slot)
         if nr == NR_EPOLL_CREATE1:
             f = self._open_file(slot, ret)
             if f is not None:

@@ -20,6 +20,7 @@ from abi.layout import (
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_SHARED,
+    MREMAP_MAYMOVE,
     NR_BRK,
     NR_MADVISE,
     NR_MMAP,
@@ -94,6 +95,10 @@ class Layout:
             old = (a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
             if ret % PAGE or ret + new_len > USER_TOP:
                 return f"mremap returned {ret:#x}"
+            if not a[3] & MREMAP_MAYMOVE and ret != a[0]:
+                refuse("remap.in_place", Status.ERR_DENIED,
+                       f"mremap of {a[0]:#x} without MREMAP_MAYMOVE returned {ret:#x}: an "
+                       "in-place resize answers the old address or an error")
             target = fixed_target(nr, a)
             if target is not None and ret != target[0]:
                 return f"mremap(MREMAP_FIXED) to {target[0]:#x} returned {ret:#x}"

@@ -84,13 +84,15 @@ _BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
 _VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
 _MAX_IOV = 1024                      # UIO_MAXIOV
 _ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
+#: execve and execveat come back to the image that made them only when they failed.
+_EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
 #: The calls no rule of `ReturnPath._check_result` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
 _RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+    | _EXEC_NRS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
 def _set_result(slot: Slot, ret: int) -> None:
@@ -216,6 +218,10 @@ class ReturnPath:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
+        if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
+            refuse("return.exec_failed_only", Status.ERR_DENIED,
+                   f"exec returned {ret:#x} to the image it replaces: success starts the "
+                   "new image, so the old one sees only a negative errno")
         # Each result check acts on its own calls only; asking by number first keeps
         # the other calls (most of them) from paying for every check's call.
         if nr in _COUNTED_CALLS:
@@ -240,6 +246,8 @@ class ReturnPath:
             self._need_altstack_struct(slot, ret)
         elif nr == NR_RT_SIGTIMEDWAIT:
             check_sigwait_result(self.memory, slot, ret)
+        waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
+            if nr == NR_RT_SIGTIMEDWAIT else None
         entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
         # Each of these acts on the calls its module lists only: the others skip the call.
         unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
@@ -278,6 +286,8 @@ class ReturnPath:
                 end_child(reg, self.files, slot.root, asked)
         if nr in SIGNAL_STATE_CALLS:
             self.self_signals.note_signal_state(slot, ret)
+        if waited:
+            self.self_signals.sends.take(waited, slot)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
         if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):

@@ -40,6 +40,7 @@ from abi.layout import (
 )
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.signal_senders import SendLog
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -112,6 +113,8 @@ class SelfSignals:
         #: Masks of confidential threads in execve whose address space went: the next
         #: CREATE_DOMAIN is (one of) their new image(s).
         self.exec_masks: list[ThreadSignals] = []
+        #: The signals the program sent, until they reach their targets (signal_senders.py).
+        self.sends = SendLog(registry, self)
 
     def signal_state(self, root: int) -> SignalState:
         st = self.signal_states.get(root)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from abi import FrameKind, Status
-from abi.layout import NR_MREMAP
+from abi.layout import MREMAP_MAYMOVE, NR_MREMAP
 from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
@@ -295,6 +295,11 @@ class Shares:
             olds = [v for r, v, _ in places if r == root and a0 <= v < a0 + a1]
             if not olds:
                 continue
+            if not slot.args[3] & MREMAP_MAYMOVE:
+                # Without MREMAP_MAYMOVE Linux resizes the area where it is, or fails.
+                refuse("remap.in_place", Status.ERR_DENIED,
+                       f"mremap of {a0:#x} without MREMAP_MAYMOVE resizes in place: its page "
+                       f"at {olds[0]:#x} cannot move to {va:#x}")
             delta = va - olds[0]
             if target is not None and (delta != target[0] - a0 or
                                        not target[0] <= va < target[1]):

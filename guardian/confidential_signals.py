@@ -42,6 +42,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import SignalMasks
+from guardian.signal_senders import Send
 from guardian.slots import Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -84,6 +85,7 @@ class Signals:
         slot, dom = self.registry.live_slot(slot_id)
         self.returns.check_group_alive(slot)       # before anything of the signal is judged
         far = esr = 0
+        sends: list[Send] = []
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
         else:
@@ -95,6 +97,7 @@ class Signals:
                        "names that signal, with a sender's code, SI_KERNEL or a notification's "
                        "(a fault report comes only from an exception the Guardian saw)")
             check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
+            sends = self.self_signals.sends.check(slot, signo, info)
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):
@@ -134,6 +137,7 @@ class Signals:
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr)
+        self.self_signals.sends.take(sends, slot)
         self.masks.enter_handler(slot, signo, act, delivery)
         if flags & SA_RESETHAND and checks.enabled("signal.reset_hand"):
             # A one-shot handler: entered now, the action is SIG_DFL again (Linux resets

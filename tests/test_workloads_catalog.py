@@ -39,6 +39,7 @@ EXPECTED = {
     "secret_records",
     "secret_r16_fds",
     "secret_r15_masks",
+    "secret_r17_ids",
     "secret_variants",
     "signals",
     "threads",

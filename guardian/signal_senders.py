@@ -1,0 +1,179 @@
+"""Who sent a signal: a sender inside the domain is one the Guardian saw send it.
+
+A siginfo with a user-send code (SI_USER from kill, SI_QUEUE from sigqueue, SI_TKILL
+from tkill/tgkill) names its sender in si_pid.  Linux fills that field itself from the
+sending process, so when it names a process of the confidential program, that process
+made the call: kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo or
+pidfd_send_signal, which the Guardian sees at its entry.  It keeps each such send until
+the signal reaches its target (once per process for a process-directed send, which
+kill(0) may aim at several; once for a thread-directed one), and a delivery that names
+the program as sender without a send behind it is refused: the kernel would otherwise
+let a handler that trusts "I sent this myself" run on a signal nobody raised.
+
+Standard signals coalesce while pending, so one delivery takes every matching send of
+that signal to that process; a real-time signal is queued once per send and takes one.
+A sender whose pid the Guardian was never told (no getpid, no clone result naming it)
+cannot be told apart from another process of the program: its sends match any of the
+program's pids.  Linux itself fills SI_USER from the current process for SIGPIPE and
+SIGXFSZ raised by a write (send_sig without privilege), and for a parent-death signal
+from the exiting parent: those are exempt (the first two by number; the last when the
+named sender's address space is gone).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import NR_KILL, NR_TGKILL, NR_TKILL
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.confidential_registry import Registry
+from guardian.slots import Slot
+
+if TYPE_CHECKING:
+    from guardian.confidential_selfsignal import SelfSignals
+    from guardian.user_memory import UserMemory
+
+SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
+USER_SEND_CODES = frozenset({SI_USER, SI_QUEUE, SI_TKILL})
+SIGPIPE, SIGXFSZ, SIGRTMIN = 13, 25, 32
+_KERNEL_SI_USER = frozenset({SIGPIPE, SIGXFSZ})
+_SIGQUEUE, _TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
+#: The calls that send a signal; Entry notes each at its entry.
+SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, _SIGQUEUE, _TGSIGQUEUE,
+                        NUMBERS["pidfd_send_signal"]})
+_KEPT = 1024                         # sends kept per domain (older ones are dropped)
+
+
+def _int32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+@dataclass(slots=True)
+class Send:
+    """One send the program made, as the Guardian saw it at the call's entry."""
+
+    root: int                        # the sender's address space
+    signo: int
+    pid: int | None                  # a process target (kill(pid > 0)); None: any
+    tid: int | None                  # a thread target (tkill, tgkill); None: none named
+    sender_pids: set[int] = field(default_factory=set)
+    reached: set[int] = field(default_factory=set)   # roots it has been delivered in
+    done: bool = False               # a thread-directed send, delivered
+
+
+class SendLog:
+    """The sends of each domain not yet delivered, and the rule on a sender's siginfo."""
+
+    def __init__(self, registry: Registry, self_signals: SelfSignals) -> None:
+        self.registry = registry
+        self.self_signals = self_signals
+        self.sends: dict[int, deque[Send]] = {}
+
+    def pids_of(self, root: int) -> set[int]:
+        """The pids the Guardian knows for root's process: its getpid results and what a
+        clone of another process of the domain returned for it."""
+        reg = self.registry
+        st = self.self_signals.signal_states.get(root)
+        pids = set(st.pids) if st is not None else set()
+        process = reg.process_of_root.get(root)
+        if process:
+            pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
+        return pids
+
+    def note(self, slot: Slot) -> None:
+        """A thread of the program enters a sending call: keep the send."""
+        nr, a = slot.nr, slot.args
+        pid = tid = None
+        if nr in (NR_KILL, _SIGQUEUE):
+            target = _int32(a[0])
+            pid = target if target > 0 else None
+            signo = a[1]
+        elif nr == NR_TKILL:
+            tid, signo = _int32(a[0]), a[1]
+        elif nr in (NR_TGKILL, _TGSIGQUEUE):
+            tid, signo = _int32(a[1]), a[2]
+        else:
+            signo = a[1]                   # pidfd_send_signal: the pidfd names the target
+        signo &= 0xFFFF_FFFF
+        if not 1 <= signo <= 64:
+            return
+        log = self.sends.get(slot.domain)
+        if log is None:
+            log = self.sends[slot.domain] = deque(maxlen=_KEPT)
+        log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root)))
+
+    def _aims_at(self, send: Send, slot: Slot) -> bool:
+        """Could the send's target be the slot's thread (the Guardian does not know it is
+        not)?"""
+        if send.done or slot.root in send.reached:
+            return False
+        tids = self.self_signals.thread_signals(slot.root, slot.thread).tids
+        if send.tid is not None:
+            return not tids or send.tid in tids
+        if send.pid is not None:
+            pids = self.pids_of(slot.root)
+            return not pids or send.pid in pids or send.pid in tids
+        return True
+
+    def check(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None = None
+              ) -> list[Send]:
+        """A queued signal's siginfo about to reach the slot's thread (delivered or
+        waited for): a user-send code naming a process of the program needs that
+        process's own send of the signal to this thread, not yet delivered.  Returns the
+        sends the delivery takes, for `take` once it commits (a delivery asked again
+        after a fault-in takes them then); `claimed`: sends an earlier record of the same
+        result (a signalfd read of several) takes already."""
+        if len(info) < 24:
+            return []
+        code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
+        if code not in USER_SEND_CODES or si_pid <= 0:
+            return []
+        reg = self.registry
+        live = [r for r, d in reg.root_domain.items() if d == slot.domain]
+        log = self.sends.get(slot.domain, ())
+        known: dict[int, int] = {}          # pid -> a live root of the program it names
+        for r in live:
+            for p in self.pids_of(r):
+                known.setdefault(p, r)
+        if si_pid not in known and not any(si_pid in s.sender_pids for s in log):
+            return []                       # a sender outside the program (or not known)
+        if code == SI_USER and (signo in _KERNEL_SI_USER or si_pid not in known):
+            return []   # Linux's own SI_USER (SIGPIPE, SIGXFSZ), or a gone parent's death
+        matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
+                    and not any(s is c for c in claimed or ())
+                    and (not s.sender_pids or si_pid in s.sender_pids
+                         or si_pid in self.pids_of(s.root))]
+        if not matching:
+            refuse("signal.sender_witnessed", Status.ERR_DENIED,
+                   f"signal {signo}'s siginfo names pid {si_pid}, a process of the program, "
+                   f"as its sender (si_code {code}), but no kill/tgkill/sigqueue of that "
+                   "process sent it to this thread")
+            return []
+        # Standard signals coalesce: one delivery takes every matching send.
+        return matching if signo < SIGRTMIN else matching[:1]
+
+    def check_waited(self, memory: UserMemory, slot: Slot, ret: int) -> list[Send]:
+        """rt_sigtimedwait answered signal `ret` with the siginfo the kernel wrote where
+        the program asked: the same rule as a delivery (`check`)."""
+        if not 1 <= ret <= 64 or not slot.args[1]:
+            return []
+        raw = memory.read(slot.args[1], 24, slot.root)
+        return self.check(slot, ret, raw) if raw is not None else []
+
+    @staticmethod
+    def take(sends: list[Send], slot: Slot) -> None:
+        """The delivery `check` allowed committed: its sends have reached the thread."""
+        for s in sends:
+            if s.tid is not None:
+                s.done = True
+            else:
+                s.reached.add(slot.root)
+
+    def forget_domain(self, domain: int) -> None:
+        self.sends.pop(domain, None)

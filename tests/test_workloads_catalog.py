@@ -37,6 +37,8 @@ EXPECTED = {
     "secret_dispatch",
     "secret_commands",
     "secret_records",
+    "secret_r15_masks",
+    "secret_r17_ids",
     "secret_variants",
     "signals",
     "threads",

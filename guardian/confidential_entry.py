@@ -26,6 +26,7 @@ from emulator.fastuc import CTX_PC, UserContext
 from emulator.sysregs import TCR_EPD0
 from guardian import checks
 from guardian.checks import Refused
+from guardian.clock_floors import SLEEP_CALLS, note_request
 from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
@@ -102,6 +103,8 @@ class ExceptionEntry:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
+        elif nr in SLEEP_CALLS:
+            note_request(self.events.memory, slot)  # the request, before rem overwrites it
         if nr == NR_EXIT_GROUP:
             # Linux ends every thread of the group now, whatever the kernel does next.
             reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))

@@ -11,7 +11,8 @@ clock as its parent.  A program may use such a value as an index straight away
 
 A fork child's getpid() is its own id, never its parent's: fork-safe random generators
 reseed on that difference (RB-006).  A siginfo saying SI_TKILL from the program's own id
-comes only from the program's own tgkill() (RB-009).  Across exec a sealed page of the old
+comes only from the program's own tgkill(), one saying SI_USER from its own id only from its
+own kill() (RB-009, RB-024).  Across exec a sealed page of the old
 image never comes back and the blocked mask stays (RB-010, RB-015); execve() returns only
 when it failed (RB-019).  A held vfork parent runs no handler (RB-011, on the
 `secret_variants -v` build).
@@ -245,6 +246,20 @@ def rb_fork_clock_back(adv: Adversary) -> None:
     _serve_clock(adv, P_FORK_CLOCK, CLOCK_MONOTONIC, 9, child=True)
 
 
+def _forged_self_signal(adv: Adversary, code: int) -> None:
+    """At the return of the marker inside the program's critical moment, queue SIGUSR2 for
+    the thread with a siginfo saying `code` from the program's own id."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getppid"], during=P_SELF_SIGNAL + 1)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        info = sig.pack_siginfo(SIGUSR2, code, pid=a.init.pid, uid=0)
+        a.kernel.signals.send_thread(thread, SIGUSR2, info)
+        a.note(f"SIGUSR2 queued with si_code {code} from pid {a.init.pid} (the program's own)")
+
+    @adv.on(Point.MARKER, phase=P_SELF_SIGNAL + 1)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the program's own signal was flushed {args[0]} time(s)")
+
+
 @scenario(id="RB-009", title="Deliver a SIGUSR2 the program never sent, its siginfo saying the "
                              "program sent it itself with tgkill()",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS, gap="P5",
@@ -253,21 +268,13 @@ def rb_fork_clock_back(adv: Adversary) -> None:
                "SI_TKILL from any other sender).")
 def rb_forged_self_signal(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) flushes its command buffer to /dev/null from a
-    SIGUSR2 handler (SA_SIGINFO), only for a signal it sent itself (SI_TKILL from its own
-    id); it sends one with a public command in the buffer, then puts a copy of the secret
+    SIGUSR2 handler (SA_SIGINFO), only for a signal it sent itself (SI_TKILL or SI_USER
+    from its own id); it sends one with a public command in the buffer, then puts a copy of the secret
     there for a moment.
     2. At the return of the marker inside that moment, queue SIGUSR2 for the thread with
     a siginfo saying SI_TKILL from the program's own id.
     3. The handler trusts it and flushes the buffer: the secret's copy."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getppid"], during=P_SELF_SIGNAL + 1)
-    def _(a: Adversary, thread: object, **_: object) -> None:
-        info = sig.pack_siginfo(SIGUSR2, sig.SI_TKILL, pid=a.init.pid, uid=0)
-        a.kernel.signals.send_thread(thread, SIGUSR2, info)
-        a.note(f"SIGUSR2 queued with SI_TKILL from pid {a.init.pid} (the program's own)")
-
-    @adv.on(Point.MARKER, phase=P_SELF_SIGNAL + 1)
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
-        a.note(f"the program's own tgkill() was flushed {args[0]} time(s)")
+    _forged_self_signal(adv, sig.SI_TKILL)
 
 
 @scenario(id="RB-010", title="Swap a page of the image before exec out, then swap it into the "
@@ -706,3 +713,19 @@ def rb_mremap_other_area(adv: Adversary) -> None:
         a.mm.map_area(Vma(a.layout.heap, a.layout.heap + PAGE, PROT_RW, name="[heap]"))
         a.set_reg("x0", saved[0])
         a.note(f"the heap page moved to {moved:#x}; a fresh page left on the heap")
+
+
+@scenario(id="RB-024", title="Deliver a SIGUSR2 the program never sent, its siginfo saying the "
+                             "program sent it itself with kill()",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IDS, gap="P5",
+          prop="A siginfo with si_code SI_USER and si_pid the program's own id reaches its "
+               "handler only for a kill() the program made (another sender's kill() names "
+               "its own id, and rt_sigqueueinfo() refuses SI_USER).")
+def rb_forged_self_kill(adv: Adversary) -> None:
+    """1. As RB-009: the program (secret_r17_ids) flushes its command buffer from a SIGUSR2
+    handler only for a signal it sent itself, and puts a copy of the secret there for a
+    moment.
+    2. At the return of the marker inside that moment, queue SIGUSR2 for the thread with
+    a siginfo saying SI_USER from the program's own id.
+    3. The handler trusts it and flushes the buffer: the secret's copy."""
+    _forged_self_signal(adv, sig.SI_USER)

@@ -31,10 +31,11 @@
  *      block.  A child's getpid() is its own id, never its parent's: the two blocks are
  *      independent, and each record alone says nothing.
  *   9. A command channel to itself: a SIGUSR2 handler (SA_SIGINFO) flushes the command
- *      buffer to /dev/null only for a signal the program sent itself with tgkill()
- *      (si_code SI_TKILL, si_pid its own id: Linux lets no other process send one).  The
- *      program sends one with a public command in the buffer, then uses the buffer for
- *      a copy of the secret (marker + 1 inside) and clears it.
+ *      buffer to /dev/null only for a signal the program sent itself with tgkill() or
+ *      kill() (si_code SI_TKILL or SI_USER, si_pid its own id: Linux lets no other
+ *      process send either with the program's id).  The program sends one with a public
+ *      command in the buffer, then uses the buffer for a copy of the secret (marker + 1
+ *      inside) and clears it.
  *  10. A timerfd armed for 1 ms, read once: a successful read returns the number of
  *      expirations, at least 1; count - 1 (the expirations missed) chooses the label.
  *  11. An eventfd only the program holds, written 1 and read: a successful read returns
@@ -274,7 +275,7 @@ static void on_usr2(int signo, siginfo_t *si, void *uc)
 {
     (void)signo;
     (void)uc;
-    if (si->si_code == SI_TKILL && si->si_pid == my_pid) {
+    if ((si->si_code == SI_TKILL || si->si_code == SI_USER) && si->si_pid == my_pid) {
         flushes++;
         sys6(SYS_write, devnull, (long)cmd_buf, SECRET_LEN, 0, 0, 0);
     }

@@ -12,7 +12,10 @@ refuses one below it (check `return.clock_monotonic`):
   the same clock) answers at least that clock's floor; CLOCK_BOOTTIME also at least the
   CLOCK_MONOTONIC floor;
 * an absolute clock_nanosleep (TIMER_ABSTIME) that returned 0 has reached its deadline:
-  the clock's floor rises to it (the deadline as the program passed it, kept at entry).
+  the clock's floor rises to it (the deadline as the program passed it, kept at entry);
+* so has a timerfd armed with TFD_TIMER_ABSTIME once a read of it counts an expiration:
+  the floor of the clock it was made on rises to its first deadline (kept per open file,
+  which every copy of the descriptor shares; a relative or disarming settime forgets it).
 
 CLOCK_REALTIME may go back (settimeofday): it is not judged.  The floors move only once
 the whole return was accepted (`commit`), so a refusal changes nothing.
@@ -21,16 +24,26 @@ the whole return was accepted (`commit`), so a refusal changes nothing.
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
+from guardian.fd_results import s32
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import Description, OpenFile
+
 NR_CLOCK_GETTIME, NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
+NR_TIMERFD_CREATE, NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
+NR_READ = NUMBERS["read"]
 #: Every call `ClockFloors` acts on.
-CALLS = frozenset({NR_CLOCK_GETTIME, NR_CLOCK_NANOSLEEP})
+CALLS = frozenset({NR_CLOCK_GETTIME, NR_CLOCK_NANOSLEEP, NR_TIMERFD_CREATE,
+                   NR_TIMERFD_SETTIME, NR_READ})
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 #: The clocks judged, each by the clock it reads (CLOCK_BOOTTIME_ALARM reads BOOTTIME).
 _CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RAW, _COARSE
@@ -54,9 +67,35 @@ def _show(ns: int) -> str:
 class ClockFloors:
     """The latest reading let through of each never-decreasing clock, per domain."""
 
-    def __init__(self, memory: UserMemory) -> None:
+    def __init__(self, memory: UserMemory, files: Descriptors) -> None:
         self.memory = memory
+        self.files = files
         self.floors: dict[int, dict[int, int]] = {}
+        #: a timerfd's open file -> (its clock, its absolute first deadline or None)
+        self.timerfds: dict[Description, tuple[int, int | None]] = {}
+
+    def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
+        return self.files.table(slot.root, slot.thread).fds.get(s32(fd))
+
+    def _timerfd(self, slot: Slot, ret: int) -> tuple[int, int] | None:
+        """A timerfd's settime (which deadline it keeps) and its reads (which reached it)."""
+        f = self._open_file(slot, slot.args[0])
+        timer = self.timerfds.get(f.description) if f is not None else None
+        if timer is None:
+            return None
+        clock, deadline = timer
+        if slot.nr == NR_TIMERFD_SETTIME:
+            if ret == 0:
+                raw = self.memory.read(slot.args[2], 32, slot.root) if slot.args[2] else None
+                value = timespec_ns(raw[16:]) if raw is not None else 0
+                self.timerfds[f.description] = (clock, value if value and
+                                                slot.args[1] & TIMER_ABSTIME else None)
+            return None
+        if ret == 8 and deadline is not None:
+            count = self.memory.read(slot.args[1], 8, slot.root)
+            if count is not None and any(count):
+                return clock, deadline
+        return None
 
     def _clock(self, slot: Slot) -> int | None:
         return _CLOCK_OF.get(slot.args[0] & 0xFFFF_FFFF)
@@ -71,9 +110,13 @@ class ClockFloors:
     def check(self, slot: Slot, ret: int) -> tuple[int, int] | None:
         """`return.clock_monotonic` for a clock_gettime or clock_nanosleep that returned;
         the (clock, value) the return shows, for `commit` once it is accepted."""
+        if slot.nr in (NR_READ, NR_TIMERFD_SETTIME):
+            return self._timerfd(slot, ret) if self.timerfds else None
         clock = self._clock(slot)
-        if clock is None or ret != 0:
+        if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != NR_TIMERFD_CREATE):
             return None
+        if slot.nr == NR_TIMERFD_CREATE:
+            return clock, -ret - 1           # (a new timer: `commit` notes its clock)
         if slot.nr == NR_CLOCK_NANOSLEEP:
             asked = slot.asked.get(slot.args[2])
             if slot.args[1] & TIMER_ABSTIME and asked is not None:
@@ -94,9 +137,16 @@ class ClockFloors:
                    "would be negative")
         return clock, now
 
-    def commit(self, domain: int, shown: tuple[int, int]) -> None:
-        """Raise the floor an accepted return showed."""
+    def commit(self, slot: Slot, shown: tuple[int, int]) -> None:
+        """Raise the floor an accepted return showed (after the descriptor table noted
+        the return: a timerfd_create's new descriptor is there)."""
         clock, value = shown
+        if value < 0:                        # timerfd_create returned descriptor -value - 1
+            f = self._open_file(slot, -value - 1)
+            if f is not None:
+                self.timerfds[f.description] = (clock, None)
+            return
+        domain = slot.domain
         floors = self.floors.setdefault(domain, {})
         if value > floors.get(clock, value - 1):
             floors[clock] = value

@@ -104,7 +104,7 @@ class ReturnPath:
         self.el0 = el0
         self.cpu = state.cpus[0]
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
-        self.clocks = ClockFloors(memory)
+        self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
@@ -240,7 +240,7 @@ class ReturnPath:
             ctx_data[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
             ctx_data[1] = 0
             if clock_shown is not None:
-                self.clocks.commit(slot.domain, clock_shown)
+                self.clocks.commit(slot, clock_shown)
             if pid_shown is not None:
                 self.ids.commit(slot, ret, pid_shown)
             if nr in _COMMITTED_BY_NR:

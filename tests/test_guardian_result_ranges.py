@@ -136,3 +136,20 @@ def test_a_counter_read_from_an_eventfd_is_never_zero(s: Scene) -> None:
     _put(s, OUT, struct.pack("<Q", 0))                       # any other file may read zeros
     assert _resume(s, "read", (fd + 1, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
 
+
+
+def test_an_absolute_timerfd_that_expired_reached_its_deadline(s: Scene) -> None:
+    fd, deadline = 11, 12000 * NS
+    assert _resume(s, "timerfd_create", (MONOTONIC, 0), fd, []) == Status.OK
+    _put(s, VA, struct.pack("<qqqq", 0, 0, deadline // NS, 0))      # it_interval, it_value
+    assert _resume(s, "timerfd_settime", (fd, 1, VA, 0), 0, []) == Status.OK
+    _put(s, OUT, struct.pack("<Q", 1))
+    assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
+    assert _clock(s, MONOTONIC, deadline - 1) == Status.ERR_DENIED
+    assert _refused_by(s, "return.clock_monotonic")
+    assert _clock(s, MONOTONIC, deadline) == Status.OK
+    # A relative timer says nothing about where the clock stands.
+    _put(s, VA, struct.pack("<qqqq", 0, 0, 2 * deadline // NS, 0))
+    assert _resume(s, "timerfd_settime", (fd, 0, VA, 0), 0, []) == Status.OK
+    assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
+    assert _clock(s, MONOTONIC, deadline + 1) == Status.OK

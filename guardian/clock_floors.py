@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.open_files import Description, OpenFile
 
-NR_CLOCK_GETTIME, NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
-NR_TIMERFD_CREATE, NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
-NR_READ = NUMBERS["read"]
+_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
+_NR_TIMERFD_CREATE, _NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
+_NR_READ = NUMBERS["read"]
 #: Every call `ClockFloors` acts on.
-CALLS = frozenset({NR_CLOCK_GETTIME, NR_CLOCK_NANOSLEEP, NR_TIMERFD_CREATE,
-                   NR_TIMERFD_SETTIME, NR_READ})
+CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP, _NR_TIMERFD_CREATE,
+                   _NR_TIMERFD_SETTIME, _NR_READ})
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 #: The clocks judged, each by the clock it reads (CLOCK_BOOTTIME_ALARM reads BOOTTIME).
 _CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RAW, _COARSE
@@ -84,7 +84,7 @@ class ClockFloors:
         if timer is None:
             return None
         clock, deadline = timer
-        if slot.nr == NR_TIMERFD_SETTIME:
+        if slot.nr == _NR_TIMERFD_SETTIME:
             if ret == 0:
                 raw = self.memory.read(slot.args[2], 32, slot.root) if slot.args[2] else None
                 value = timespec_ns(raw[16:]) if raw is not None else 0
@@ -110,14 +110,14 @@ class ClockFloors:
     def check(self, slot: Slot, ret: int) -> tuple[int, int] | None:
         """`return.clock_monotonic` for a clock_gettime or clock_nanosleep that returned;
         the (clock, value) the return shows, for `commit` once it is accepted."""
-        if slot.nr in (NR_READ, NR_TIMERFD_SETTIME):
+        if slot.nr in (_NR_READ, _NR_TIMERFD_SETTIME):
             return self._timerfd(slot, ret) if self.timerfds else None
         clock = self._clock(slot)
-        if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != NR_TIMERFD_CREATE):
+        if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != _NR_TIMERFD_CREATE):
             return None
-        if slot.nr == NR_TIMERFD_CREATE:
+        if slot.nr == _NR_TIMERFD_CREATE:
             return clock, -ret - 1           # (a new timer: `commit` notes its clock)
-        if slot.nr == NR_CLOCK_NANOSLEEP:
+        if slot.nr == _NR_CLOCK_NANOSLEEP:
             asked = slot.asked.get(slot.args[2])
             if slot.args[1] & TIMER_ABSTIME and asked is not None:
                 return clock, timespec_ns(asked)
@@ -163,4 +163,4 @@ def note_request(memory: UserMemory, slot: Slot) -> None:
 
 
 #: The calls whose request `note_request` keeps at entry.
-SLEEP_CALLS = frozenset({NUMBERS["nanosleep"], NR_CLOCK_NANOSLEEP})
+SLEEP_CALLS = frozenset({NUMBERS["nanosleep"], _NR_CLOCK_NANOSLEEP})

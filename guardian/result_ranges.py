@@ -40,21 +40,21 @@ from guardian.user_memory import UserMemory
 
 PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
 _EINTR = (1 << 64) - 4
-NR_GETPID, NR_GETTID, NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
-NR_GETPGID, NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
-NR_CLONE, NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
-NR_GETPRIORITY, NR_SYSINFO, NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
-NR_NANOSLEEP = NUMBERS["nanosleep"]
-NR_UNSHARE, NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
+_NR_GETPID, _NR_GETTID, _NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
+_NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
+_NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
+_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
+_NR_NANOSLEEP = NUMBERS["nanosleep"]
+_NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
 CLONE_NEWPID = 0x2000_0000
 #: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
 COUNTER_MAKERS = frozenset({NUMBERS["timerfd_create"], NUMBERS["eventfd2"]})
-_AT_LEAST_ONE = frozenset({NR_GETPID, NR_GETTID, NR_CLONE, NR_CLONE3})
-_NEVER_FAIL = frozenset({NR_GETPID, NR_GETTID, NR_GETPPID})      # no errno in their contract
+_AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_CLONE, _NR_CLONE3})
+_NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno in their contract
 #: Every call `IdRanges` acts on.
-ID_CALLS = frozenset({NR_GETPPID, NR_GETPGID, NR_GETSID, NR_UNSHARE, NR_SETNS, *_AT_LEAST_ONE})
+ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, *_AT_LEAST_ONE})
 #: Every call `check_ranges` acts on.
-VALUE_CALLS = frozenset({NR_GETPRIORITY, NR_SYSINFO, NR_READ, *SLEEP_CALLS})
+VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS})
 _SYSINFO = struct.Struct("<q72xH22xI")          # uptime, ..., procs (80), ..., mem_unit (104)
 
 Process = tuple[int, int]                        # (address space, thread group)
@@ -97,7 +97,7 @@ class IdRanges:
         if me[1] != 0:
             return None
         for s in self.registry.slots.values():
-            if s.child_root == me[0] and s.nr in (NR_CLONE, NR_CLONE3) and s.children == 1 \
+            if s.child_root == me[0] and s.nr in (_NR_CLONE, _NR_CLONE3) and s.children == 1 \
                     and s.domain == slot.domain:
                 parent = self._process(s.root, s.thread)
                 if parent in self.own_ns or self._new_pid_ns(s):
@@ -113,14 +113,14 @@ class IdRanges:
                 _id_refused(f"syscall {nr} answers error {ret - (1 << 64)}, but it cannot "
                             "fail")
             return None
-        if nr in (NR_UNSHARE, NR_SETNS):
-            if nr == NR_SETNS or slot.args[0] & CLONE_NEWPID:
+        if nr in (_NR_UNSHARE, _NR_SETNS):
+            if nr == _NR_SETNS or slot.args[0] & CLONE_NEWPID:
                 self.own_ns.add(self._process(slot.root, slot.thread))
             return None
         if ret > PID_MAX_LIMIT or (ret == 0 and nr in _AT_LEAST_ONE):
             _id_refused(f"syscall {nr} answers id {ret:#x}, outside "
                         f"{1 if nr in _AT_LEAST_ONE else 0}..{PID_MAX_LIMIT}")
-        if nr == NR_GETPID:
+        if nr == _NR_GETPID:
             me = self._process(slot.root, slot.thread)
             known = self._pids(slot.domain, slot.root).get(me[1])
             if known is not None and known != ret:
@@ -132,7 +132,7 @@ class IdRanges:
         parent = self._process(slot.root, slot.thread)
         # (A clone that yielded several children is fork.one_child's to refuse: which one
         # the result names is not this check's question.)
-        if nr in (NR_CLONE, NR_CLONE3) and slot.child_root and slot.children == 1 \
+        if nr in (_NR_CLONE, _NR_CLONE3) and slot.child_root and slot.children == 1 \
                 and parent not in self.own_ns and not self._new_pid_ns(slot):
             known = self._pids(slot.domain, slot.child_root).get(0)
             if known is not None and known != ret:
@@ -146,7 +146,7 @@ class IdRanges:
     def _new_pid_ns(self, slot: Slot) -> bool:
         """Does this clone start a pid namespace (the child's getpid is then 1)?  A clone3
         whose arguments cannot be read now counts as one (nothing is judged)."""
-        if slot.nr == NR_CLONE:
+        if slot.nr == _NR_CLONE:
             return bool(slot.args[0] & CLONE_NEWPID)
         raw = self.memory.read(slot.args[0], 8, slot.root) if slot.args[0] else None
         return raw is None or bool(int.from_bytes(raw, "little") & CLONE_NEWPID)
@@ -166,24 +166,24 @@ def _value_refused(slot: Slot, why: str) -> None:
 def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) -> None:
     """`return.value_range` (`maker`: for a read, the call that made its descriptor)."""
     nr, a = slot.nr, slot.args
-    if nr == NR_GETPRIORITY:
+    if nr == _NR_GETPRIORITY:
         if ret < ERRNO_FLOOR and not 1 <= ret <= 40:
             _value_refused(slot, f"answers {ret:#x}, not 20 - nice in 1..40")
-    elif nr == NR_READ:
+    elif nr == _NR_READ:
         if ret == 8 and maker in COUNTER_MAKERS:
             count = int.from_bytes(_read(memory, slot, a[1], 8), "little")
             if count == 0:
                 _value_refused(slot, f"reads a counter of 0 from descriptor {a[0] & 0xFFFF_FFFF} "
                                      "(a timerfd or eventfd: a zero counter blocks the read)")
-    elif nr == NR_SYSINFO:
+    elif nr == _NR_SYSINFO:
         if ret == 0 and a[0]:
             uptime, procs, mem_unit = _SYSINFO.unpack(_read(memory, slot, a[0], _SYSINFO.size))
             if uptime < 0 or procs < 1 or mem_unit < 1:
                 _value_refused(slot, f"answers uptime {uptime}, procs {procs}, mem_unit "
                                      f"{mem_unit} (at least 0, 1 and 1: the caller is a process)")
     elif ret == _EINTR:                                   # nanosleep, clock_nanosleep
-        req, rem = (a[0], a[1]) if nr == NR_NANOSLEEP else (a[2], a[3])
-        if not rem or (nr != NR_NANOSLEEP and a[1] & TIMER_ABSTIME):
+        req, rem = (a[0], a[1]) if nr == _NR_NANOSLEEP else (a[2], a[3])
+        if not rem or (nr != _NR_NANOSLEEP and a[1] & TIMER_ABSTIME):
             return
         asked = slot.asked.get(req)
         left = timespec_ns(_read(memory, slot, rem, 16))

@@ -112,8 +112,10 @@ RULES: tuple[Rule, ...] = (
          "without MREMAP_MAYMOVE the area is resized where it is: no page moves, and success "
          "answers the old address.",
          checks=("return.layout", "remap.in_place")),
-    Rule("G-IAGO-CLONE", "The parent of a fork never sees 0.",
-         checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked")),
+    Rule("G-IAGO-CLONE", "The parent of a fork never sees 0; a fork child's getpid is the id "
+         "its parent's fork returned, never its parent's own.",
+         checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked",
+                 "return.id_range")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
@@ -134,11 +136,17 @@ RULES: tuple[Rule, ...] = (
          "timer id is one the process's counter may give; a call or command the contract has "
          "no row for answers only an error; the values written keep Linux's ranges: time "
          "values normalised, an affinity mask of the machine's CPUs, control messages inside "
-         "the msg_controllen written back.",
+         "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
+         "(BOOTTIME never behind MONOTONIC; an absolute sleep that returned 0 has reached its "
+         "deadline); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per "
+         "process; getpriority in 1..40, a timerfd or eventfd counter read nonzero, an "
+         "interrupted sleep's remaining time at most the request, sysinfo's procs at least "
+         "1.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
-                 "return.cpu_mask", "return.cmsg_layout")),
+                 "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
+                 "return.id_range", "return.value_range")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -29,6 +29,7 @@ from emulator.sysregs import TCR_EPD0
 from guardian import checks
 from guardian.checks import Refused
 from guardian.child_exits import EXIT_CALLS, note_exit_asked
+from guardian.clock_floors import SLEEP_CALLS, note_request
 from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
@@ -116,6 +117,8 @@ class ExceptionEntry:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
+        elif nr in SLEEP_CALLS:
+            note_request(self.events.memory, slot)  # the request, before rem overwrites it
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(slot)   # a sender the Guardian saw
         if nr in EXIT_CALLS:

@@ -128,6 +128,11 @@ class Descriptors:
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.memfd if f is not None else 0
 
+    def maker_of(self, slot: Slot, fd: int) -> int | None:
+        """The syscall that made descriptor `fd` of the slot's thread, if known."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.maker if f is not None else None
+
     def path_of(self, slot: Slot, fd: int) -> str | None:
         """The name descriptor `fd` of the slot's thread was opened by, if known."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
@@ -321,7 +326,7 @@ class Descriptors:
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
-                table.fds[fd] = OpenFile(cloexec=cloexec)
+                table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
 

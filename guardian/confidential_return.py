@@ -41,6 +41,8 @@ from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
+from guardian.clock_floors import CALLS as _CLOCK_CALLS
+from guardian.clock_floors import ClockFloors
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -61,6 +63,9 @@ from guardian.result_cpu import CALLS as _CPU_CALLS
 from guardian.result_cpu import check_cpu_numbers
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
+from guardian.result_ranges import ID_CALLS as _ID_CALLS
+from guardian.result_ranges import VALUE_CALLS as _VALUE_CALLS
+from guardian.result_ranges import IdRanges, check_ranges
 from guardian.result_records import CALLS as _RECORD_CALLS
 from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
@@ -92,7 +97,8 @@ _RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
-    | _EXEC_NRS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
 def _set_result(slot: Slot, ret: int) -> None:
@@ -122,6 +128,8 @@ class ReturnPath:
         self.el0 = el0
         self.cpu = state.cpus[0]
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
+        self.clocks = ClockFloors(memory, files)
+        self.ids = IdRanges(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -234,6 +242,11 @@ class ReturnPath:
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))
+        clock_shown = self.clocks.check(slot, ret) if nr in _CLOCK_CALLS else None
+        pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
+        if nr in _VALUE_CALLS:
+            check_ranges(self.memory, slot, ret,
+                         self.files.maker_of(slot, slot.args[0]) if nr == NR_READ else None)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -275,6 +288,10 @@ class ReturnPath:
         if event_call:
             self.events.record(slot, ret)
         _set_result(slot, ret)
+        if clock_shown is not None:
+            self.clocks.commit(slot, clock_shown)
+        if pid_shown is not None:
+            self.ids.commit(slot, ret, pid_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

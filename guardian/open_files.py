@@ -45,11 +45,14 @@ class OpenFile:
     description: Description = field(default_factory=Description, compare=False, repr=False)
     #: Reading it installs descriptors (a fanotify event carries one).
     reads_make_fds: bool = False
+    #: The syscall that made it (eventfd2, timerfd_create ...); None: a named open, a copy
+    #: of one, or not known.
+    maker: int | None = None
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description, self.reads_make_fds)
+                        self.description, self.reads_make_fds, self.maker)
 
 
 @dataclass

@@ -128,6 +128,9 @@ class Space:
     #: thread -> its registered TID word (CLONE_CHILD_CLEARTID, set_tid_address): the one
     #: word that thread's exit clears.  A fork child starts with none of the parent's.
     tid_words: dict[int, int] = field(default_factory=dict)
+    #: thread group -> the process id it was told (its getpid, or the id its parent's fork
+    #: returned): one value per process.  A new space (fork, exec) starts with none.
+    pids: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

@@ -98,4 +98,4 @@ def test_a_vfork_child_s_exit_group_ends_only_the_child(s: Scene) -> None:
     assert _resume(s, child) == Status.OK
     _syscall(s, thread, NR_EXIT_GROUP)                        # the child's _exit()
     assert _resume(s, parent, 77) == Status.OK
-    assert _resume(s, _syscall(s, 1)) == Status.OK
+    assert _resume(s, _syscall(s, 1), 1) == Status.OK          # getpid: its pid

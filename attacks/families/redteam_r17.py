@@ -106,7 +106,7 @@ def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
 
 
 @scenario(id="RB-001", title="Let CLOCK_MONOTONIC go back one second between two readings",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="CLOCK_MONOTONIC never goes back: a reading is never earlier than one the "
                "program took before it.")
 def rb_monotonic_back(adv: Adversary) -> None:
@@ -121,7 +121,7 @@ def rb_monotonic_back(adv: Adversary) -> None:
 
 
 @scenario(id="RB-002", title="Answer getpid() with a negative process id (0xffffffff)",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="getpid() returns a positive process id.")
 def rb_pid_negative(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) calls getpid() and logs the label pid % 4 names from
@@ -133,7 +133,7 @@ def rb_pid_negative(adv: Adversary) -> None:
 
 
 @scenario(id="RB-003", title="Answer gettid() with a negative thread id (0xfffffffd)",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="gettid() returns a positive thread id.")
 def rb_tid_negative(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) calls gettid() and logs the label tid % 4 names from
@@ -144,7 +144,7 @@ def rb_tid_negative(adv: Adversary) -> None:
 
 
 @scenario(id="RB-004", title="Answer getpriority() with 60, outside Linux's 1..40",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="getpriority() returns 20 - nice, a value in 1..40.")
 def rb_priority_range(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) calls getpriority(PRIO_PROCESS, 0), takes nice as
@@ -156,7 +156,7 @@ def rb_priority_range(adv: Adversary) -> None:
 
 
 @scenario(id="RB-005", title="Put CLOCK_BOOTTIME two seconds behind CLOCK_MONOTONIC",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="CLOCK_BOOTTIME is CLOCK_MONOTONIC plus the time suspended: never behind it.")
 def rb_boottime_behind(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) reads CLOCK_MONOTONIC, then CLOCK_BOOTTIME, and logs
@@ -170,7 +170,7 @@ def rb_boottime_behind(adv: Adversary) -> None:
 
 @scenario(id="RB-006", title="Answer a fork child's getpid() with its parent's id, so that its "
                              "fork-safe keystream never reseeds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=IDS, gap="P4",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=IDS,
           prop="In a fork child getpid() returns the child's own id (the one fork() "
                "returned to the parent), never the parent's.")
 def rb_child_pid_parent(adv: Adversary) -> None:
@@ -204,7 +204,7 @@ def rb_child_pid_parent(adv: Adversary) -> None:
 
 @scenario(id="RB-007", title="Return clock_nanosleep(TIMER_ABSTIME) 0, then read the clock "
                              "before the deadline",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="Once clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) returned 0, the clock "
                "reads at least the deadline it slept until.")
 def rb_sleep_deadline(adv: Adversary) -> None:
@@ -232,7 +232,7 @@ def rb_sleep_deadline(adv: Adversary) -> None:
 
 @scenario(id="RB-008", title="Put a fork child's CLOCK_MONOTONIC one second behind its "
                              "parent's reading before the fork",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="CLOCK_MONOTONIC is one clock for the whole system: a fork child never reads "
                "it earlier than its parent did before the fork.")
 def rb_fork_clock_back(adv: Adversary) -> None:
@@ -360,7 +360,7 @@ def rb_vfork_parent_signal(adv: Adversary) -> None:
 
 
 @scenario(id="RB-012", title="Answer a timerfd read with 0 expirations",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="A successful read of a timerfd returns the number of expirations since the "
                "last read: at least 1.")
 def rb_timerfd_zero(adv: Adversary) -> None:
@@ -381,7 +381,7 @@ def rb_timerfd_zero(adv: Adversary) -> None:
 
 
 @scenario(id="RB-013", title="Answer an eventfd read with a counter of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="A successful read of an eventfd (not a semaphore) returns its counter, which "
                "is never 0 (a zero counter blocks or fails the read).")
 def rb_eventfd_zero(adv: Adversary) -> None:
@@ -396,7 +396,7 @@ def rb_eventfd_zero(adv: Adversary) -> None:
 
 @scenario(id="RB-014", title="Interrupt nanosleep() of one second and write back two seconds "
                              "left",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="The time left nanosleep() writes back when a signal interrupts it is never "
                "more than the time asked for.")
 def rb_nanosleep_left(adv: Adversary) -> None:
@@ -503,7 +503,7 @@ def rb_mremap_moved_in_place(adv: Adversary) -> None:
 
 
 @scenario(id="RB-017", title="Answer sysinfo() with a process count of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS, gap="P7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IDS,
           prop="sysinfo()'s procs counts the processes, the caller among them: at least 1.")
 def rb_sysinfo_procs(adv: Adversary) -> None:
     """1. The program (secret_r17_ids) calls sysinfo() and logs the label procs - 1 (the

@@ -15,7 +15,7 @@ from attacks.scenario import Goal, scenario
 from attacks.workload import USE_VFORK, VARIANTS_PROGRAM, Phase
 
 MU = "mu"
-NR_CLONE, NR_SCHED_YIELD = 220, 124
+NR_CLONE, NR_SCHED_YIELD, NR_GETPID = 220, 124, 172
 
 
 def _interleaved(out: Outcome) -> list[str]:
@@ -53,8 +53,15 @@ def mu_vfork_interleave(adv: Adversary) -> None:
             return
         thread.vfork_parent = None  # type: ignore[attr-defined]
         a.kernel.wake(parent, thread.tid)  # type: ignore[attr-defined]
+        a.memo["was-getpid"] = a.reg("x8") == NR_GETPID
         a.set_reg("x8", NR_SCHED_YIELD)
         a.note(f"the parent is let go while child {thread.tid} is in the kernel")  # type: ignore[attr-defined]
+
+    @adv.on(Point.SYSCALL_EXIT, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if thread is a.memo.get("child") and a.memo.pop("was-getpid", False):
+            a.set_reg("x0", thread.process.pid)  # type: ignore[attr-defined]
+            # (the yield stands in for getpid: it answers what getpid owes)
 
     @adv.on(Point.AFTER_RESUME, once=False, init_only=False)
     def _(a: Adversary, thread: object, **_: object) -> None:

@@ -1,0 +1,166 @@
+"""The clocks Linux never turns back, as a confidential program's own calls saw them.
+
+CLOCK_MONOTONIC (and _RAW, _COARSE) and CLOCK_BOOTTIME are system-wide clocks that only go
+forward, and CLOCK_BOOTTIME is CLOCK_MONOTONIC plus the time suspended, so it is never
+behind it.  A program subtracts two readings and uses the difference as an index or a
+length ("elapsed seconds pick a bucket"); a kernel that hands out an earlier reading makes
+that difference negative.  So the Guardian keeps, per domain (its processes read one
+clock: a fork child too), the latest reading it let through of each of these clocks and
+refuses one below it (check `return.clock_monotonic`):
+
+* clock_gettime of CLOCK_MONOTONIC, _RAW, _COARSE, CLOCK_BOOTTIME (its _ALARM twin reads
+  the same clock) answers at least that clock's floor; CLOCK_BOOTTIME also at least the
+  CLOCK_MONOTONIC floor;
+* an absolute clock_nanosleep (TIMER_ABSTIME) that returned 0 has reached its deadline:
+  the clock's floor rises to it (the deadline as the program passed it, kept at entry);
+* so has a timerfd armed with TFD_TIMER_ABSTIME once a read of it counts an expiration:
+  the floor of the clock it was made on rises to its first deadline (kept per open file,
+  which every copy of the descriptor shares; a relative or disarming settime forgets it).
+
+CLOCK_REALTIME may go back (settimeofday): it is not judged.  The floors move only once
+the whole return was accepted (`commit`), so a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from guardian.checks import FaultIn, refuse
+from guardian.fd_results import s32
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import Description, OpenFile
+
+_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
+_NR_TIMERFD_CREATE, _NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
+_NR_READ = NUMBERS["read"]
+#: Every call `ClockFloors` acts on.
+CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP, _NR_TIMERFD_CREATE,
+                   _NR_TIMERFD_SETTIME, _NR_READ})
+CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
+#: The clocks judged, each by the clock it reads (CLOCK_BOOTTIME_ALARM reads BOOTTIME).
+_CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RAW, _COARSE
+             CLOCK_BOOTTIME: CLOCK_BOOTTIME, 9: CLOCK_BOOTTIME}
+_NAMES = {CLOCK_MONOTONIC: "CLOCK_MONOTONIC", 4: "CLOCK_MONOTONIC_RAW",
+          6: "CLOCK_MONOTONIC_COARSE", CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
+TIMER_ABSTIME = 1
+_TIMESPEC = struct.Struct("<qq")
+_NS = 1_000_000_000
+
+
+def timespec_ns(raw: bytes) -> int:
+    sec, nsec = _TIMESPEC.unpack(raw)
+    return sec * _NS + nsec
+
+
+def _show(ns: int) -> str:
+    return f"{ns // _NS}.{ns % _NS:09d} s"
+
+
+class ClockFloors:
+    """The latest reading let through of each never-decreasing clock, per domain."""
+
+    def __init__(self, memory: UserMemory, files: Descriptors) -> None:
+        self.memory = memory
+        self.files = files
+        self.floors: dict[int, dict[int, int]] = {}
+        #: a timerfd's open file -> (its clock, its absolute first deadline or None)
+        self.timerfds: dict[Description, tuple[int, int | None]] = {}
+
+    def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
+        return self.files.table(slot.root, slot.thread).fds.get(s32(fd))
+
+    def _timerfd(self, slot: Slot, ret: int) -> tuple[int, int] | None:
+        """A timerfd's settime (which deadline it keeps) and its reads (which reached it)."""
+        f = self._open_file(slot, slot.args[0])
+        timer = self.timerfds.get(f.description) if f is not None else None
+        if timer is None:
+            return None
+        clock, deadline = timer
+        if slot.nr == _NR_TIMERFD_SETTIME:
+            if ret == 0:
+                raw = self.memory.read(slot.args[2], 32, slot.root) if slot.args[2] else None
+                value = timespec_ns(raw[16:]) if raw is not None else 0
+                self.timerfds[f.description] = (clock, value if value and
+                                                slot.args[1] & TIMER_ABSTIME else None)
+            return None
+        if ret == 8 and deadline is not None:
+            count = self.memory.read(slot.args[1], 8, slot.root)
+            if count is not None and any(count):
+                return clock, deadline
+        return None
+
+    def _clock(self, slot: Slot) -> int | None:
+        return _CLOCK_OF.get(slot.args[0] & 0xFFFF_FFFF)
+
+    def floor(self, domain: int, clock: int) -> int | None:
+        floors = self.floors.get(domain, {})
+        if clock == CLOCK_BOOTTIME:
+            known = [floors[c] for c in (CLOCK_BOOTTIME, CLOCK_MONOTONIC) if c in floors]
+            return max(known) if known else None
+        return floors.get(clock)
+
+    def check(self, slot: Slot, ret: int) -> tuple[int, int] | None:
+        """`return.clock_monotonic` for a clock_gettime or clock_nanosleep that returned;
+        the (clock, value) the return shows, for `commit` once it is accepted."""
+        if slot.nr in (_NR_READ, _NR_TIMERFD_SETTIME):
+            return self._timerfd(slot, ret) if self.timerfds else None
+        clock = self._clock(slot)
+        if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != _NR_TIMERFD_CREATE):
+            return None
+        if slot.nr == _NR_TIMERFD_CREATE:
+            return clock, -ret - 1           # (a new timer: `commit` notes its clock)
+        if slot.nr == _NR_CLOCK_NANOSLEEP:
+            asked = slot.asked.get(slot.args[2])
+            if slot.args[1] & TIMER_ABSTIME and asked is not None:
+                return clock, timespec_ns(asked)
+            return None
+        va = slot.args[1]
+        raw = self.memory.read(va, _TIMESPEC.size, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(va, _TIMESPEC.size, False)
+            raise FaultIn(va if missing is None else missing)
+        now = timespec_ns(raw)
+        floor = self.floor(slot.domain, clock)
+        if floor is not None and now < floor:
+            refuse("return.clock_monotonic", Status.ERR_DENIED,
+                   f"clock_gettime({_NAMES[clock]}) answers {_show(now)}, earlier than "
+                   f"{_show(floor)} the program already saw (a reading or an absolute sleep's "
+                   "deadline): the clock never goes back, so the program's elapsed time "
+                   "would be negative")
+        return clock, now
+
+    def commit(self, slot: Slot, shown: tuple[int, int]) -> None:
+        """Raise the floor an accepted return showed (after the descriptor table noted
+        the return: a timerfd_create's new descriptor is there)."""
+        clock, value = shown
+        if value < 0:                        # timerfd_create returned descriptor -value - 1
+            f = self._open_file(slot, -value - 1)
+            if f is not None:
+                self.timerfds[f.description] = (clock, None)
+            return
+        domain = slot.domain
+        floors = self.floors.setdefault(domain, {})
+        if value > floors.get(clock, value - 1):
+            floors[clock] = value
+
+
+def note_request(memory: UserMemory, slot: Slot) -> None:
+    """Keep a sleep's request as the program passed it (nanosleep's first argument,
+    clock_nanosleep's third): the kernel may write the remaining time over it."""
+    va = slot.args[0 if slot.nr == NUMBERS["nanosleep"] else 2]
+    if va:
+        raw = memory.read(va, _TIMESPEC.size, slot.root)
+        if raw is not None:
+            slot.asked[va] = raw
+
+
+#: The calls whose request `note_request` keeps at entry.
+SLEEP_CALLS = frozenset({NUMBERS["nanosleep"], _NR_CLOCK_NANOSLEEP})

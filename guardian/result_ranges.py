@@ -1,0 +1,191 @@
+"""Iago results about plain values Linux keeps in a range: ids, priorities, counters.
+
+A program uses such a value straight away as an index or a seed ("pid % 4 picks a slot",
+"nice + 20 picks a bucket", "expirations - 1 missed ticks"); a value Linux never gives
+sends the index past its table.  Two checks, each as Linux's contract states it:
+
+`return.id_range` (`IdRanges`):
+
+* getpid, gettid and getppid never fail (as a raw result, -1 is no id either);
+* getpid, gettid and a clone's child id are in 1..PID_MAX_LIMIT (4194304); getppid,
+  getpgid and getsid in 0..PID_MAX_LIMIT (0: an id outside the caller's pid namespace);
+* getpid is one value per process (its threads share it; exec keeps it, but the
+  exec'd image is a new address space the Guardian judges afresh);
+* a fork child's getpid is the id its parent's clone returned, and never its parent's
+  own (fork-safe generators reseed on that difference).  The parent's clone may return
+  before or after the child's first getpid: whichever comes second is judged.
+
+`return.value_range` (`check_ranges`):
+
+* getpriority returns 20 - nice: 1..40;
+* a read that returns 8 from a timerfd or an eventfd (by the call that made the
+  descriptor) holds a nonzero counter: a zero counter blocks or fails the read;
+* an interrupted nanosleep / relative clock_nanosleep leaves at most the time asked for
+  (the request as the program passed it at entry: the remaining time may overwrite it);
+* sysinfo counts at least one process (the caller), an uptime >= 0 and mem_unit >= 1.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from guardian.checks import FaultIn, refuse
+from guardian.clock_floors import SLEEP_CALLS, TIMER_ABSTIME, timespec_ns
+from guardian.confidential_registry import Registry
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
+_EINTR = (1 << 64) - 4
+_NR_GETPID, _NR_GETTID, _NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
+_NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
+_NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
+_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
+_NR_NANOSLEEP = NUMBERS["nanosleep"]
+_NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
+CLONE_NEWPID = 0x2000_0000
+#: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
+COUNTER_MAKERS = frozenset({NUMBERS["timerfd_create"], NUMBERS["eventfd2"]})
+_AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_CLONE, _NR_CLONE3})
+_NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno in their contract
+#: Every call `IdRanges` acts on.
+ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, *_AT_LEAST_ONE})
+#: Every call `check_ranges` acts on.
+VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS})
+_SYSINFO = struct.Struct("<q72xH22xI")          # uptime, ..., procs (80), ..., mem_unit (104)
+
+Process = tuple[int, int]                        # (address space, thread group)
+
+
+def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
+    raw = memory.read(va, n, slot.root)
+    if raw is None:
+        missing = memory.first_missing(va, n, False)
+        raise FaultIn(va if missing is None else missing)
+    return raw
+
+
+def _id_refused(why: str) -> None:
+    refuse("return.id_range", Status.ERR_DENIED,
+           f"{why}: the program indexes and seeds by its ids as Linux gives them")
+
+
+class IdRanges:
+    """The process ids each confidential process was told (kept on its address space, so
+    that a tree reused by a later process starts afresh), and the fork links to them."""
+
+    def __init__(self, registry: Registry, memory: UserMemory) -> None:
+        self.registry = registry
+        self.memory = memory
+        #: processes that entered a pid namespace of their own (unshare, setns): their
+        #: children's getpid is an id of that namespace, not the one their clone returns
+        self.own_ns: set[Process] = set()
+
+    def _process(self, root: int, thread: int) -> Process:
+        return root, self.registry.group_of(root, thread)
+
+    def _pids(self, domain: int, root: int) -> dict[int, int]:
+        space = self.registry.space_of(domain, root)
+        return space.pids if space is not None else {}
+
+    def _parent_pid(self, slot: Slot, me: Process) -> int | None:
+        """The pid of the process whose fork made this one, while that fork is still in
+        flight (the child may run first; once it returned, the child's pid is known)."""
+        if me[1] != 0:
+            return None
+        for s in self.registry.slots.values():
+            if s.child_root == me[0] and s.nr in (_NR_CLONE, _NR_CLONE3) and s.children == 1 \
+                    and s.domain == slot.domain:
+                parent = self._process(s.root, s.thread)
+                if parent in self.own_ns or self._new_pid_ns(s):
+                    return None
+                return self._pids(slot.domain, s.root).get(parent[1])
+        return None
+
+    def check(self, slot: Slot, ret: int) -> Process | None:
+        """`return.id_range`; the process whose pid the return shows (`commit`)."""
+        nr = slot.nr
+        if ret >= ERRNO_FLOOR:
+            if nr in _NEVER_FAIL:
+                _id_refused(f"syscall {nr} answers error {ret - (1 << 64)}, but it cannot "
+                            "fail")
+            return None
+        if nr in (_NR_UNSHARE, _NR_SETNS):
+            if nr == _NR_SETNS or slot.args[0] & CLONE_NEWPID:
+                self.own_ns.add(self._process(slot.root, slot.thread))
+            return None
+        if ret > PID_MAX_LIMIT or (ret == 0 and nr in _AT_LEAST_ONE):
+            _id_refused(f"syscall {nr} answers id {ret:#x}, outside "
+                        f"{1 if nr in _AT_LEAST_ONE else 0}..{PID_MAX_LIMIT}")
+        if nr == _NR_GETPID:
+            me = self._process(slot.root, slot.thread)
+            known = self._pids(slot.domain, slot.root).get(me[1])
+            if known is not None and known != ret:
+                _id_refused(f"getpid answers {ret}, but this process was told {known} "
+                            "(by its own getpid, or its parent's fork)")
+            if known is None and self._parent_pid(slot, me) == ret:
+                _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
+            return me
+        parent = self._process(slot.root, slot.thread)
+        # (A clone that yielded several children is fork.one_child's to refuse: which one
+        # the result names is not this check's question.)
+        if nr in (_NR_CLONE, _NR_CLONE3) and slot.child_root and slot.children == 1 \
+                and parent not in self.own_ns and not self._new_pid_ns(slot):
+            known = self._pids(slot.domain, slot.child_root).get(0)
+            if known is not None and known != ret:
+                _id_refused(f"the fork returns child id {ret}, but the child's getpid "
+                            f"answered {known}")
+            if self._pids(slot.domain, slot.root).get(parent[1]) == ret:
+                _id_refused(f"the fork returns child id {ret}, the parent's own id")
+            return slot.child_root, 0
+        return None
+
+    def _new_pid_ns(self, slot: Slot) -> bool:
+        """Does this clone start a pid namespace (the child's getpid is then 1)?  A clone3
+        whose arguments cannot be read now counts as one (nothing is judged)."""
+        if slot.nr == _NR_CLONE:
+            return bool(slot.args[0] & CLONE_NEWPID)
+        raw = self.memory.read(slot.args[0], 8, slot.root) if slot.args[0] else None
+        return raw is None or bool(int.from_bytes(raw, "little") & CLONE_NEWPID)
+
+    def commit(self, slot: Slot, ret: int, shown: Process) -> None:
+        space = self.registry.space_of(slot.domain, shown[0])
+        if space is not None:
+            space.pids[shown[1]] = ret
+
+
+def _value_refused(slot: Slot, why: str) -> None:
+    refuse("return.value_range", Status.ERR_DENIED,
+           f"syscall {slot.nr} {why}: Linux never gives that value, and the program would "
+           "index by it")
+
+
+def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) -> None:
+    """`return.value_range` (`maker`: for a read, the call that made its descriptor)."""
+    nr, a = slot.nr, slot.args
+    if nr == _NR_GETPRIORITY:
+        if ret < ERRNO_FLOOR and not 1 <= ret <= 40:
+            _value_refused(slot, f"answers {ret:#x}, not 20 - nice in 1..40")
+    elif nr == _NR_READ:
+        if ret == 8 and maker in COUNTER_MAKERS:
+            count = int.from_bytes(_read(memory, slot, a[1], 8), "little")
+            if count == 0:
+                _value_refused(slot, f"reads a counter of 0 from descriptor {a[0] & 0xFFFF_FFFF} "
+                                     "(a timerfd or eventfd: a zero counter blocks the read)")
+    elif nr == _NR_SYSINFO:
+        if ret == 0 and a[0]:
+            uptime, procs, mem_unit = _SYSINFO.unpack(_read(memory, slot, a[0], _SYSINFO.size))
+            if uptime < 0 or procs < 1 or mem_unit < 1:
+                _value_refused(slot, f"answers uptime {uptime}, procs {procs}, mem_unit "
+                                     f"{mem_unit} (at least 0, 1 and 1: the caller is a process)")
+    elif ret == _EINTR:                                   # nanosleep, clock_nanosleep
+        req, rem = (a[0], a[1]) if nr == _NR_NANOSLEEP else (a[2], a[3])
+        if not rem or (nr != _NR_NANOSLEEP and a[1] & TIMER_ABSTIME):
+            return
+        asked = slot.asked.get(req)
+        left = timespec_ns(_read(memory, slot, rem, 16))
+        if asked is not None and not 0 <= left <= timespec_ns(asked):
+            _value_refused(slot, f"leaves {left} ns of a sleep of {timespec_ns(asked)} ns")

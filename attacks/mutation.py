@@ -119,6 +119,9 @@ EXPLAINED: dict[str, str] = {
                   "refusal is the table lookup itself and cannot be switched off",
     "call.sysreg_via_trap": "equivalent: SET_SYSREG has no mechanism behind the check; "
                             "without it the call returns OK and changes nothing",
+    "reclaim.held": "fail-closed: a frame the Guardian does not hold for a memfd has no "
+                    "held record, so without the check the lookup fails and RECLAIM_PAGE is "
+                    "refused (recorded) all the same (SM-008 tries the heap page)",
     "frame.in_ram": "fail-closed: a frame outside RAM has no frame-table record, so the "
                     "call's next step fails on the lookup and is refused all the same",
     "register_pt.level": "equivalent: a table registered above level 3 is never walked: "

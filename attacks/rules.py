@@ -287,7 +287,8 @@ RULES: tuple[Rule, ...] = (
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
-                 "return.given_back", "reclaim.memfd_closed", "remap.moved_only")),
+                 "return.given_back", "reclaim.memfd_closed", "reclaim.held",
+                 "remap.moved_only")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "

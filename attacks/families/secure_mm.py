@@ -201,3 +201,23 @@ def sm_compress(adv: Adversary) -> None:
         pa = a.walk(a.layout.heap)[-1].desc & D.ADDR_MASK
         plain = a.observe(a.read_lm(pa), "page read for compression")
         a.memo["zswap"] = zlib.compress(plain)
+
+
+@scenario(id="SM-008", title="Reclaim the heap page the program is using, as if it were a "
+                             "memfd page nothing maps",
+          family=SM, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST",),
+          prop="RECLAIM_PAGE frees only a page the Guardian holds for a closed memfd with no "
+               "mapping: a frame a tree maps (the heap page with the secret) is refused and "
+               "keeps its contents.")
+def sm_reclaim_live(adv: Adversary) -> None:
+    """1. At PLACED, give back the heap page's frame with RECLAIM_PAGE (under the Guardian;
+    without it, the kernel scrubs the frame for reuse): the page the program keeps its
+    secret in would read zeros."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        pa = a.walk(a.layout.heap)[-1].desc & D.ADDR_MASK
+        if a.guarded:
+            status, _ = a.hvc(Call.RECLAIM_PAGE, pa)
+            a.note(f"RECLAIM_PAGE {pa:#x}: status {status}")
+            return
+        a.write_lm(pa, bytes(PAGE))

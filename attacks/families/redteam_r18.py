@@ -1,0 +1,263 @@
+"""Red-team round eighteen: values a program trusts that no earlier round tried.
+
+Linux keeps more answers in a range no caller checks: a soft resource limit never exceeds
+its hard limit (getrlimit, prlimit64), sched_getparam()'s priority is 0..99, sched_getattr()'s
+nice is -20..19, umask() returns an old mask of 0..0777, times()' user time never decreases,
+neither does a CPU-time clock (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID), a clock's
+resolution is under one second, the time left ppoll() and pselect6() write back is never
+more than was asked, an eventfd counter read through readv() is at least 1 just as through
+read(), and sched_getscheduler() returns a policy of 0..6.  A program may use such a value
+as an index straight away (RA-001..RA-013).
+
+The victim is `secret_r18_values` (workloads/src/secret_r18_values.c), whose steps each
+announce themselves with a marker and turn one value into the index of a public label in a
+log buffer that begins with a copy of the secret, then write that label to /dev/null.  Each
+scenario holds only the kernel's powers (the result it returns and the user access of the
+call being served).  Where an attack still gets through with the Guardian on, it names the
+property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "rt18"
+VALUES = "secret_r18_values"
+# secret_r18_values: the marker before each step; the marker after its write is + 1.
+P_RLIMIT, P_PRLIMIT, P_SCHED_PARAM, P_SCHED_ATTR, P_UMASK = 900, 902, 904, 906, 908
+P_TIMES, P_PROC_CPU, P_THREAD_CPU, P_RES, P_PPOLL = 910, 912, 914, 916, 918
+P_PSELECT, P_EVENTFD_READV, P_SCHED_POLICY = 920, 922, 926
+CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
+NR_CLOCK_GETTIME, NR_TIMES = NUMBERS["clock_gettime"], NUMBERS["times"]
+TIMESPEC = struct.Struct("<qq")
+RLIMIT = struct.Struct("<QQ")
+TMS = struct.Struct("<qqqq")
+# struct sched_attr (SCHED_ATTR_SIZE_VER0): size, policy, flags, nice, priority,
+# runtime, deadline, period.
+SCHED_ATTR = struct.Struct("<IIQiIQQQ")
+MASK64 = (1 << 64) - 1
+
+
+def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", value & MASK64)
+        a.note(f"system call {nr} answered {value:#x}")
+
+
+def _fill(adv: Adversary, during: int, nr: int, arg: int, data: bytes, result: int = 0) -> None:
+    """Let the program's next call `nr` after marker `during` run to its end (a call that
+    sleeps comes back through the exit more than once: only a finished one, x0 not
+    negative, counts), then write `data` where its argument `arg` pointed at the entry
+    (an output the call fills) and answer `result`."""
+    key = ("fill", during, nr)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if key not in a.memo:
+            a.memo[key] = int(a.el1.syscall_args()[arg])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        where = a.memo.get(key)
+        if where is None or where == 0 or a.reg("x0") >= 1 << 63:
+            return
+        a.memo[key] = 0
+        a.kernel.uaccess.write(where, data)
+        a.set_reg("x0", result & MASK64)
+        a.note(f"system call {nr} answered {result}, its output {data.hex()}")
+
+
+def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
+    """Answer the program's next clock_gettime(`clock`) after marker `during` with
+    `seconds`."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLOCK_GETTIME, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[0]) == clock:
+            a.memo[("clock", during)] = int(args[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLOCK_GETTIME, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        ts = a.memo.pop(("clock", during), None)
+        if ts is None:
+            return
+        a.kernel.uaccess.write(ts, TIMESPEC.pack(seconds, 0))
+        a.set_reg("x0", 0)
+        a.note(f"clock {clock} answered {seconds} s")
+
+
+@scenario(id="RA-001", title="Answer getrlimit(RLIMIT_NOFILE) with rlim_cur two above "
+                             "rlim_max",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="getrlimit() reports a soft limit no greater than the hard limit.")
+def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls getrlimit(RLIMIT_NOFILE) and logs the label
+    its headroom rlim_max - rlim_cur names (when under 4) from a log buffer that begins
+    with a copy of the secret.
+    2. Let the call run, then write rlim_cur 1026 and rlim_max 1024 and answer 0.
+    3. The headroom is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_RLIMIT, NUMBERS["getrlimit"], 1, RLIMIT.pack(1026, 1024))
+
+
+@scenario(id="RA-002", title="Answer prlimit64()'s old limit with rlim_cur two above "
+                             "rlim_max",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="prlimit64() reports an old soft limit no greater than its hard limit.")
+def ra_prlimit_cur_above_max(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls prlimit64(0, RLIMIT_STACK, NULL, &old) and
+    logs the label rlim_max - rlim_cur names (when under 4) from a log buffer that begins
+    with a copy of the secret.
+    2. Let the call run, then write rlim_cur 8 MiB + 2 and rlim_max 8 MiB, answer 0.
+    3. The headroom is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_PRLIMIT, NUMBERS["prlimit64"], 3, RLIMIT.pack(0x80_0002, 0x80_0000))
+
+
+@scenario(id="RA-003", title="Answer sched_getparam() with a priority of -50",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="sched_getparam() reports a priority of 0..99.")
+def ra_sched_param_negative(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls sched_getparam(0) and logs the label
+    priority / 25 names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then write sched_priority -50 and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_SCHED_PARAM, NUMBERS["sched_getparam"], 1, struct.pack("<i", -50))
+
+
+@scenario(id="RA-004", title="Answer sched_getattr() with a nice of -40",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="sched_getattr() reports a nice of -20..19.")
+def ra_sched_attr_nice(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls sched_getattr(0, &attr, 48) and logs the
+    label (nice + 20) / 10 names from a log buffer that begins with a copy of the secret.
+    2. Write a 48-byte sched_attr (SCHED_OTHER) with sched_nice -40 and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_SCHED_ATTR, NUMBERS["sched_getattr"], 1,
+          SCHED_ATTR.pack(SCHED_ATTR.size, 0, 0, -40, 0, 0, 0, 0))
+
+
+@scenario(id="RA-005", title="Answer umask() with an old mask of 0xfffffe00",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="umask() returns the old mask, a value of 0..0777.")
+def ra_umask_range(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls umask(022) and logs the label old / 0200
+    names from a log buffer that begins with a copy of the secret.
+    2. Answer 0xfffffe00: as an int, -512.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy."""
+    _answer(adv, P_UMASK, NUMBERS["umask"], 0xFFFF_FE00)
+
+
+@scenario(id="RA-006", title="Let times()' user time go back one tick between two readings",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="The user time times() reports never decreases.")
+def ra_times_back(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls times() twice around a marker and logs the
+    label the user ticks between them name (when under 4) from a log buffer that begins
+    with a copy of the secret.
+    2. Let both calls run, then write tms_utime 10 into the first and 9 into the second.
+    3. The difference is -1: the program logs bytes 24..31 of the secret's copy."""
+    _fill(adv, P_UMASK + 1, NR_TIMES, 0, TMS.pack(10, 0, 0, 0), result=100)
+    _fill(adv, P_TIMES, NR_TIMES, 0, TMS.pack(9, 0, 0, 0), result=101)
+
+
+@scenario(id="RA-007", title="Let CLOCK_PROCESS_CPUTIME_ID go back one second",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="A process's CPU-time clock never goes back.")
+def ra_process_cpu_back(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) reads CLOCK_PROCESS_CPUTIME_ID twice around a
+    marker and logs the label the whole seconds between name (when under 4) from a log
+    buffer that begins with a copy of the secret.
+    2. Answer the first reading 10 s and the second 9 s.
+    3. The difference is -1: the program logs bytes 24..31 of the secret's copy."""
+    _serve_clock(adv, P_TIMES + 1, CLOCK_PROCESS_CPUTIME_ID, 10)
+    _serve_clock(adv, P_PROC_CPU, CLOCK_PROCESS_CPUTIME_ID, 9)
+
+
+@scenario(id="RA-008", title="Let CLOCK_THREAD_CPUTIME_ID go back one second",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="A thread's CPU-time clock never goes back.")
+def ra_thread_cpu_back(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) reads CLOCK_THREAD_CPUTIME_ID twice around a
+    marker and logs the label the whole seconds between name (when under 4) from a log
+    buffer that begins with a copy of the secret.
+    2. Answer the first reading 10 s and the second 9 s.
+    3. The difference is -1: the program logs bytes 24..31 of the secret's copy."""
+    _serve_clock(adv, P_PROC_CPU + 1, CLOCK_THREAD_CPUTIME_ID, 10)
+    _serve_clock(adv, P_THREAD_CPU, CLOCK_THREAD_CPUTIME_ID, 9)
+
+
+@scenario(id="RA-009", title="Answer clock_getres(CLOCK_MONOTONIC) with a resolution of -2 s",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="A clock's resolution is positive and under one second.")
+def ra_clock_res_negative(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls clock_getres(CLOCK_MONOTONIC) and logs the
+    label tv_sec + tv_nsec / 250000000 names from a log buffer that begins with a copy of
+    the secret.
+    2. Let the call run, then write {-2 s, 0 ns} and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_RES, NUMBERS["clock_getres"], 1, TIMESPEC.pack(-2, 0))
+
+
+@scenario(id="RA-010", title="Answer a timed-out ppoll() with more time left (5 s) than the "
+                             "1 s it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="The time left ppoll() writes back is never more than the timeout it was "
+               "given.")
+def ra_ppoll_left(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls ppoll() on a pipe nobody writes with a 1 s
+    timeout and, when it times out (0), logs the label the whole seconds slept
+    (1 - left) name from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then write 5 s into the timeout and answer 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy."""
+    _fill(adv, P_PPOLL, NUMBERS["ppoll"], 2, TIMESPEC.pack(5, 0))
+
+
+@scenario(id="RA-011", title="Answer a timed-out pselect6() with more time left (3 s) than the "
+                             "1 s it was given",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="The time left pselect6() writes back is never more than the timeout it was "
+               "given.")
+def ra_pselect_left(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls pselect6() on a pipe nobody writes with a
+    1 s timeout and, when it times out (0), logs the label the whole seconds slept
+    (1 - left) name from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then write 3 s into the timeout and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_PSELECT, NUMBERS["pselect6"], 4, TIMESPEC.pack(3, 0))
+
+
+@scenario(id="RA-012", title="Answer an eventfd read through readv() with a counter of 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="An eventfd read returns the counter, at least 1, through readv() as through "
+               "read().")
+def ra_eventfd_readv_zero(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) writes 1 to an eventfd only it holds, reads it
+    through readv() into one 8-byte iovec and logs the label value - 1 names from a log
+    buffer that begins with a copy of the secret.
+    2. Let the call run, then write 0 into the iovec's buffer and answer 8.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["readv"], during=P_EVENTFD_READV)
+    def _(a: Adversary, **_: object) -> None:
+        iov = int(a.el1.syscall_args()[1])
+        base, _len = struct.unpack("<QQ", a.kernel.uaccess.read(iov, 16))
+        a.kernel.uaccess.write(base, bytes(8))
+        a.set_reg("x0", 8)
+        a.note("readv() of the eventfd answered 8 with a counter of 0")
+
+
+@scenario(id="RA-013", title="Answer sched_getscheduler() with a policy of 0xfffffffe",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="sched_getscheduler() returns a policy of 0..6, maybe with "
+               "SCHED_RESET_ON_FORK (never set by this program).")
+def ra_sched_policy_range(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls sched_getscheduler(0) and logs the label the
+    policy names (when at most 3, SCHED_BATCH) from a log buffer that begins with a copy
+    of the secret.
+    2. Answer 0xfffffffe: as an int, -2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_SCHED_POLICY, NUMBERS["sched_getscheduler"], 0xFFFF_FFFE)

@@ -1,0 +1,342 @@
+/* The attack target for values a program trusts that Linux keeps in range: resource
+ * limits, scheduling parameters, the file mode mask, process times, CPU-time clocks,
+ * clock resolutions, the time left that ppoll() and pselect6() write back, and event
+ * counters read through readv().
+ *
+ * The program keeps a log buffer `logbuf`: a working copy of its secret in its first 32
+ * bytes, then four public 8-byte labels.  Each step reads a value Linux keeps within a
+ * range, turns it into a label's index the way the range allows, and writes that label
+ * to /dev/null (8 bytes).  Under Linux's contract the index is always 0..3 (or the step
+ * writes nothing); a value out of its range points the write back into the secret's copy.
+ * In the order they run:
+ *
+ *   1. getrlimit(RLIMIT_NOFILE): rlim_cur never exceeds rlim_max; the headroom
+ *      rlim_max - rlim_cur (3 for an unlimited rlim_max) chooses the label, when under 4.
+ *   2. prlimit64(0, RLIMIT_STACK, NULL, &old): the same for the stack limit.
+ *   3. sched_getparam(0): sched_priority is 0..99; priority / 25 chooses the label.
+ *   4. sched_getattr(0): sched_nice is -20..19; (nice + 20) / 10 chooses the label.
+ *   5. umask(022): the old mask is 0..0777; old / 0200 chooses the label.
+ *   6. times() twice: tms_utime never decreases; the ticks between chooses the label,
+ *      when under 4.
+ *   7. clock_gettime(CLOCK_PROCESS_CPUTIME_ID) twice: a CPU-time clock never goes back;
+ *      the whole seconds between choose the label, when under 4.
+ *   8. The same with CLOCK_THREAD_CPUTIME_ID.
+ *   9. clock_getres(CLOCK_MONOTONIC): a resolution is positive and under a second
+ *      (tv_sec 0); tv_sec + tv_nsec / 250000000 chooses the label.
+ *  10. ppoll() on a pipe nobody writes, with a 1 s timeout, timing out (0): Linux writes
+ *      back the time left, never more than was asked; the whole seconds slept
+ *      (asked - left) choose the label.
+ *  11. The same with pselect6().
+ *  12. An eventfd only the program holds, written 1 and read through readv() into one
+ *      8-byte iovec: the counter is at least 1; value - 1 chooses the label.
+ *  13. sched_getscheduler(0): the policy is 0..6 (SCHED_OTHER ... SCHED_DEADLINE; the
+ *      program never asked for SCHED_RESET_ON_FORK); the program logs the label the
+ *      policy names when it is SCHED_OTHER..BATCH (at most 3), and nothing for others.
+ *  14. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *      are at least 1; count - 1 chooses the label.
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r18.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/times.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* Each step: P_x before the value is read (x2 the log buffer), P_x + 1 after its write
+ * (x2 the index it used). */
+#define P_RLIMIT 900
+#define P_PRLIMIT 902
+#define P_SCHED_PARAM 904
+#define P_SCHED_ATTR 906
+#define P_UMASK 908
+#define P_TIMES 910
+#define P_PROC_CPU 912
+#define P_THREAD_CPU 914
+#define P_RES 916
+#define P_PPOLL 918
+#define P_PSELECT 920
+#define P_EVENTFD_READV 922
+#define P_TIMERFD_READV 924
+#define P_SCHED_POLICY 926
+#include "secret_common.h"
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+/* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
+static uint8_t logbuf[SECRET_LEN + 32];
+
+static int valid(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static void clear_vectors(void)
+{
+    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+}
+
+static void log_label(int phase, long index)
+{
+    if (index < 4)
+        sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN + 8 * index), 8, 0, 0, 0);
+    marker(phase + 1, index, 0, 0, 0);
+}
+
+/* How far a soft limit may still be raised; an unlimited hard limit leaves plenty (3). */
+static long headroom(uint64_t cur, uint64_t max)
+{
+    if (max == RLIM_INFINITY)
+        return 3;
+    return (long)(max - cur);
+}
+
+static void rlimit_step(void)
+{
+    struct { uint64_t cur, max; } lim = {0, 0};
+    marker(P_RLIMIT, (long)logbuf, (long)&lim, 0, 0);
+    if (sys6(163 /* SYS_getrlimit */, RLIMIT_NOFILE, (long)&lim, 0, 0, 0, 0) != 0)
+        return;
+    log_label(P_RLIMIT, headroom(lim.cur, lim.max));
+}
+
+static void prlimit_step(void)
+{
+    struct { uint64_t cur, max; } lim = {0, 0};
+    marker(P_PRLIMIT, (long)logbuf, (long)&lim, 0, 0);
+    if (sys6(SYS_prlimit64, 0, RLIMIT_STACK, 0, (long)&lim, 0, 0) != 0)
+        return;
+    log_label(P_PRLIMIT, headroom(lim.cur, lim.max));
+}
+
+static void sched_param_step(void)
+{
+    int prio = 0;
+    marker(P_SCHED_PARAM, (long)logbuf, (long)&prio, 0, 0);
+    if (sys6(SYS_sched_getparam, 0, (long)&prio, 0, 0, 0, 0) != 0)
+        return;
+    log_label(P_SCHED_PARAM, prio / 25);
+}
+
+struct sched_attr_v0 {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+};
+
+static void sched_attr_step(void)
+{
+    struct sched_attr_v0 attr;
+    memset(&attr, 0, sizeof attr);
+    marker(P_SCHED_ATTR, (long)logbuf, (long)&attr, 0, 0);
+    if (sys6(SYS_sched_getattr, 0, (long)&attr, sizeof attr, 0, 0, 0) != 0)
+        return;
+    log_label(P_SCHED_ATTR, (attr.nice + 20) / 10);
+}
+
+static void umask_step(void)
+{
+    marker(P_UMASK, (long)logbuf, 0, 0, 0);
+    int old = (int)sys6(SYS_umask, 022, 0, 0, 0, 0, 0);
+    log_label(P_UMASK, old / 0200);
+}
+
+static void times_step(void)
+{
+    struct tms t0, t1;
+    memset(&t0, 0, sizeof t0);
+    memset(&t1, 0, sizeof t1);
+    sys6(SYS_times, (long)&t0, 0, 0, 0, 0, 0);
+    marker(P_TIMES, (long)logbuf, (long)&t1, 0, 0);
+    sys6(SYS_times, (long)&t1, 0, 0, 0, 0, 0);
+    log_label(P_TIMES, (long)(t1.tms_utime - t0.tms_utime));
+}
+
+static long clock_secs(long clock)
+{
+    struct timespec ts = {0, 0};
+    sys6(SYS_clock_gettime, clock, (long)&ts, 0, 0, 0, 0);
+    return (long)ts.tv_sec;
+}
+
+static void cpu_clock_step(int phase, long clock)
+{
+    long t0 = clock_secs(clock);
+    marker(phase, (long)logbuf, 0, 0, 0);
+    long t1 = clock_secs(clock);
+    log_label(phase, t1 - t0);
+}
+
+static void res_step(void)
+{
+    struct timespec res = {0, 0};
+    marker(P_RES, (long)logbuf, (long)&res, 0, 0);
+    if (sys6(SYS_clock_getres, CLOCK_MONOTONIC, (long)&res, 0, 0, 0, 0) != 0)
+        return;
+    log_label(P_RES, (long)res.tv_sec + (long)res.tv_nsec / 250000000L);
+}
+
+static void ppoll_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct pollfd p = {fds[0], POLLIN, 0};
+    struct timespec left = {1, 0};
+    marker(P_PPOLL, (long)logbuf, (long)&left, 0, 0);
+    if (sys6(SYS_ppoll, (long)&p, 1, (long)&left, 0, 8, 0) == 0)
+        log_label(P_PPOLL, 1 - (long)left.tv_sec);
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
+static void pselect_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    uint64_t readset[16];
+    memset(readset, 0, sizeof readset);
+    readset[fds[0] / 64] |= 1UL << (fds[0] % 64);
+    struct timespec left = {1, 0};
+    marker(P_PSELECT, (long)logbuf, (long)&left, 0, 0);
+    if (sys6(SYS_pselect6, fds[0] + 1, (long)readset, 0, 0, (long)&left, 0) == 0)
+        log_label(P_PSELECT, 1 - (long)left.tv_sec);
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
+static void eventfd_readv_step(void)
+{
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    uint64_t one = 1, value = 0;
+    if (fd < 0 || sys6(SYS_write, fd, (long)&one, 8, 0, 0, 0) != 8)
+        return;
+    struct iovec iov = {&value, 8};
+    marker(P_EVENTFD_READV, (long)logbuf, (long)&value, 0, 0);
+    if (sys6(SYS_readv, fd, (long)&iov, 1, 0, 0, 0) == 8)
+        log_label(P_EVENTFD_READV, (long)value - 1);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void timerfd_readv_step(void)
+{
+    long fd = sys6(SYS_timerfd_create, CLOCK_MONOTONIC, 0, 0, 0, 0, 0);
+    struct itimerspec when = {{0, 0}, {0, 1000000}};
+    if (fd < 0 || sys6(SYS_timerfd_settime, fd, 0, (long)&when, 0, 0, 0) != 0)
+        return;
+    uint64_t count = 0;
+    struct iovec iov = {&count, 8};
+    marker(P_TIMERFD_READV, (long)logbuf, (long)&count, 0, 0);
+    if (sys6(SYS_readv, fd, (long)&iov, 1, 0, 0, 0) == 8)
+        log_label(P_TIMERFD_READV, (long)count - 1);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void sched_policy_step(void)
+{
+    marker(P_SCHED_POLICY, (long)logbuf, 0, 0, 0);
+    long policy = sys6(SYS_sched_getscheduler, 0, 0, 0, 0, 0, 0);
+    if (policy < 0)
+        return;
+    int p = (int)policy;
+    if (p <= 3)
+        log_label(P_SCHED_POLICY, p);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0, timerfd_too = 0;
+    for (int i = 1; i < argc; i++) {
+        show_digest |= strcmp(argv[i], "-d") == 0;
+        timerfd_too |= strcmp(argv[i], "-t") == 0;
+    }
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+    if (!valid(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    memcpy(logbuf, secret, SECRET_LEN);
+    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
+    clear_vectors();
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    rlimit_step();
+    prlimit_step();
+    sched_param_step();
+    sched_attr_step();
+    umask_step();
+    times_step();
+    cpu_clock_step(P_PROC_CPU, CLOCK_PROCESS_CPUTIME_ID);
+    cpu_clock_step(P_THREAD_CPU, CLOCK_THREAD_CPUTIME_ID);
+    res_step();
+    ppoll_step();
+    pselect_step();
+    eventfd_readv_step();
+    sched_policy_step();
+    if (timerfd_too)
+        timerfd_readv_step();
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

@@ -25,6 +25,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from kernel_model.process import Thread, ThreadState
 
 RT = "rt18"
 VALUES = "secret_r18_values"
@@ -41,6 +42,8 @@ TMS = struct.Struct("<qqqq")
 # runtime, deadline, period.
 SCHED_ATTR = struct.Struct("<IIQiIQQQ")
 MASK64 = (1 << 64) - 1
+# A result outside its call's range that still reaches the program (an open hole).
+GAP = "P5"
 
 
 def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
@@ -50,10 +53,12 @@ def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
         a.note(f"system call {nr} answered {value:#x}")
 
 
-def _fill(adv: Adversary, during: int, nr: int, arg: int, data: bytes, result: int = 0) -> None:
+def _fill(adv: Adversary, during: int, nr: int, arg: int, data: bytes, result: int = 0,
+          *, over_error: bool = False) -> None:
     """Let the program's next call `nr` after marker `during` run to its end (a call that
-    sleeps comes back through the exit more than once: only a finished one, x0 not
-    negative, counts), then write `data` where its argument `arg` pointed at the entry
+    sleeps passes the exit while blocked, to run again later: only a finished one, x0 not
+    negative, counts, or with `over_error` a failed one too: a call the kernel does not
+    implement), then write `data` where its argument `arg` pointed at the entry
     (an output the call fills) and answer `result`."""
     key = ("fill", during, nr)
 
@@ -63,9 +68,11 @@ def _fill(adv: Adversary, during: int, nr: int, arg: int, data: bytes, result: i
             a.memo[key] = int(a.el1.syscall_args()[arg])
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during, once=False)
-    def _(a: Adversary, **_: object) -> None:
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
         where = a.memo.get(key)
-        if where is None or where == 0 or a.reg("x0") >= 1 << 63:
+        if where is None or where == 0 or (a.reg("x0") >= 1 << 63 and not over_error):
+            return
+        if thread.state is ThreadState.BLOCKED:       # it sleeps; it runs again later
             return
         a.memo[key] = 0
         a.kernel.uaccess.write(where, data)
@@ -94,7 +101,7 @@ def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
 
 @scenario(id="RA-001", title="Answer getrlimit(RLIMIT_NOFILE) with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="getrlimit() reports a soft limit no greater than the hard limit.")
 def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls getrlimit(RLIMIT_NOFILE) and logs the label
@@ -107,7 +114,7 @@ def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
 
 @scenario(id="RA-002", title="Answer prlimit64()'s old limit with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="prlimit64() reports an old soft limit no greater than its hard limit.")
 def ra_prlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls prlimit64(0, RLIMIT_STACK, NULL, &old) and
@@ -119,7 +126,7 @@ def ra_prlimit_cur_above_max(adv: Adversary) -> None:
 
 
 @scenario(id="RA-003", title="Answer sched_getparam() with a priority of -50",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="sched_getparam() reports a priority of 0..99.")
 def ra_sched_param_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls sched_getparam(0) and logs the label
@@ -135,14 +142,15 @@ def ra_sched_param_negative(adv: Adversary) -> None:
 def ra_sched_attr_nice(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls sched_getattr(0, &attr, 48) and logs the
     label (nice + 20) / 10 names from a log buffer that begins with a copy of the secret.
-    2. Write a 48-byte sched_attr (SCHED_OTHER) with sched_nice -40 and answer 0.
+    2. Write a 48-byte sched_attr (SCHED_OTHER) with sched_nice -40 and answer 0 (the
+    kernel model has no sched_getattr of its own).
     3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
     _fill(adv, P_SCHED_ATTR, NUMBERS["sched_getattr"], 1,
-          SCHED_ATTR.pack(SCHED_ATTR.size, 0, 0, -40, 0, 0, 0, 0))
+          SCHED_ATTR.pack(SCHED_ATTR.size, 0, 0, -40, 0, 0, 0, 0), over_error=True)
 
 
 @scenario(id="RA-005", title="Answer umask() with an old mask of 0xfffffe00",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="umask() returns the old mask, a value of 0..0777.")
 def ra_umask_range(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls umask(022) and logs the label old / 0200
@@ -153,7 +161,7 @@ def ra_umask_range(adv: Adversary) -> None:
 
 
 @scenario(id="RA-006", title="Let times()' user time go back one tick between two readings",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="The user time times() reports never decreases.")
 def ra_times_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls times() twice around a marker and logs the
@@ -166,7 +174,7 @@ def ra_times_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-007", title="Let CLOCK_PROCESS_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="A process's CPU-time clock never goes back.")
 def ra_process_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_PROCESS_CPUTIME_ID twice around a
@@ -179,7 +187,7 @@ def ra_process_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-008", title="Let CLOCK_THREAD_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="A thread's CPU-time clock never goes back.")
 def ra_thread_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_THREAD_CPUTIME_ID twice around a
@@ -192,7 +200,7 @@ def ra_thread_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-009", title="Answer clock_getres(CLOCK_MONOTONIC) with a resolution of -2 s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="A clock's resolution is positive and under one second.")
 def ra_clock_res_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls clock_getres(CLOCK_MONOTONIC) and logs the
@@ -219,7 +227,7 @@ def ra_ppoll_left(adv: Adversary) -> None:
 
 @scenario(id="RA-011", title="Answer a timed-out pselect6() with more time left (3 s) than the "
                              "1 s it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="The time left pselect6() writes back is never more than the timeout it was "
                "given.")
 def ra_pselect_left(adv: Adversary) -> None:
@@ -232,7 +240,7 @@ def ra_pselect_left(adv: Adversary) -> None:
 
 
 @scenario(id="RA-012", title="Answer an eventfd read through readv() with a counter of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="An eventfd read returns the counter, at least 1, through readv() as through "
                "read().")
 def ra_eventfd_readv_zero(adv: Adversary) -> None:
@@ -251,7 +259,7 @@ def ra_eventfd_readv_zero(adv: Adversary) -> None:
 
 
 @scenario(id="RA-013", title="Answer sched_getscheduler() with a policy of 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
           prop="sched_getscheduler() returns a policy of 0..6, maybe with "
                "SCHED_RESET_ON_FORK (never set by this program).")
 def ra_sched_policy_range(adv: Adversary) -> None:

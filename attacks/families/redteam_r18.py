@@ -26,6 +26,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from kernel_model.process import Thread, ThreadState
+from kernel_model.signals import pack_siginfo
 
 RT = "rt18"
 VALUES = "secret_r18_values"
@@ -269,3 +270,48 @@ def ra_sched_policy_range(adv: Adversary) -> None:
     2. Answer 0xfffffffe: as an int, -2.
     3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
     _answer(adv, P_SCHED_POLICY, NUMBERS["sched_getscheduler"], 0xFFFF_FFFE)
+
+
+SIGCHLD, CLD_EXITED = 17, 1
+P_SIGCHLD_PID, P_WAIT_ANY = 928, 930
+
+
+@scenario(id="RA-014", title="Deliver a fork child's SIGCHLD with si_pid two below the child's "
+                             "id",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES,
+          prop="The SIGCHLD a fork child's exit raises names that child in si_pid.")
+def ra_sigchld_pid(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) installs an SA_SIGINFO SIGCHLD handler that
+    records si_pid, blocks SIGCHLD, forks a child that exits 0 at once and reaps it with
+    wait4(); then it unblocks SIGCHLD and logs the label si_pid - child names (when under
+    4) from a log buffer that begins with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying CLD_EXITED,
+    status 0, from the child's id - 2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_SIGCHLD_PID)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        a.init.pending.discard(SIGCHLD)
+        a.init.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child - 2,
+                                                 status=0))
+        a.note(f"the SIGCHLD queued for child {child} names {child - 2}")
+
+
+@scenario(id="RA-015", title="Answer wait4(-1) with an id two below the program's only child",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          prop="wait4(-1) returns the id of one of the caller's children.")
+def ra_wait_any_pid(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) forks one child that exits 0 at once, calls
+    wait4(-1) and logs the label id - child names (when under 4) from a log buffer that
+    begins with a copy of the secret.
+    2. Let the call run, then answer the child's id - 2 (status 0 written as the call
+    wrote it).
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_WAIT_ANY, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        # A wait that sleeps passes the exit with its arguments still in place (x0 -1).
+        if "waited" in a.memo or thread.state is ThreadState.BLOCKED or a.reg("x0") >= 1 << 63:
+            return
+        child = a.memo["waited"] = a.reg("x0")
+        a.set_reg("x0", child - 2)
+        a.note(f"wait4(-1) reaped {child}, answered {child - 2}")

@@ -32,7 +32,12 @@
  *  13. sched_getscheduler(0): the policy is 0..6 (SCHED_OTHER ... SCHED_DEADLINE; the
  *      program never asked for SCHED_RESET_ON_FORK); the program logs the label the
  *      policy names when it is SCHED_OTHER..BATCH (at most 3), and nothing for others.
- *  14. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  14. A fork child that exits at once, its SIGCHLD blocked until the parent reaped it
+ *      with wait4(); then SIGCHLD is unblocked and its SA_SIGINFO handler records si_pid,
+ *      which names the child that changed state: si_pid - child (0) chooses the label.
+ *  15. wait4(-1) with one child: the id it returns is that child's; id - child (0)
+ *      chooses the label.
+ *  16. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -48,6 +53,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/times.h>
+#include <signal.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +82,8 @@
 #define P_EVENTFD_READV 922
 #define P_TIMERFD_READV 924
 #define P_SCHED_POLICY 926
+#define P_SIGCHLD_PID 928   /* x2 the log buffer, x3 the child; + 1 after the write */
+#define P_WAIT_ANY 930      /* x2 the log buffer, x3 the child; + 1 after the write */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -265,6 +273,60 @@ static void sched_policy_step(void)
         log_label(P_SCHED_POLICY, p);
 }
 
+static volatile long sigchld_pid = -1;
+
+static void on_sigchld(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    sigchld_pid = si->si_pid;
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static long fork_child(void)
+{
+    long child = sys6(SYS_clone, 17 /* SIGCHLD */, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    return child;
+}
+
+static void sigchld_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)on_sigchld, 0x4 /* SA_SIGINFO */ | 0x10000000, 0, 0};
+    sys6(SYS_rt_sigaction, SIGCHLD, (long)&act, 0, 8, 0, 0);
+    uint64_t chld = 1UL << (SIGCHLD - 1);
+    sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&chld, 0, 8, 0, 0);
+    long child = fork_child();
+    if (child <= 0)
+        return;
+    marker(P_SIGCHLD_PID, (long)logbuf, child, 0, 0);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&chld, 0, 8, 0, 0);
+    if (sigchld_pid >= 0)
+        log_label(P_SIGCHLD_PID, sigchld_pid - child);
+    struct kernel_sigaction dfl = {0, 0, 0, 0};
+    sys6(SYS_rt_sigaction, SIGCHLD, (long)&dfl, 0, 8, 0, 0);
+}
+
+static void wait_any_step(void)
+{
+    long child = fork_child();
+    if (child <= 0)
+        return;
+    marker(P_WAIT_ANY, (long)logbuf, child, 0, 0);
+    int status = 0;
+    long r = sys6(SYS_wait4, -1, (long)&status, 0, 0, 0, 0);
+    if (r >= 0)
+        log_label(P_WAIT_ANY, r - child);
+    if (r != child)
+        sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -320,6 +382,8 @@ int main(int argc, char **argv)
     pselect_step();
     eventfd_readv_step();
     sched_policy_step();
+    sigchld_step();
+    wait_any_step();
     if (timerfd_too)
         timerfd_readv_step();
 

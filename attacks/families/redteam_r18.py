@@ -315,3 +315,46 @@ def ra_wait_any_pid(adv: Adversary) -> None:
         child = a.memo["waited"] = a.reg("x0")
         a.set_reg("x0", child - 2)
         a.note(f"wait4(-1) reaped {child}, answered {child - 2}")
+
+
+P_SIGCHLD_AGAIN, P_PARENT_SETTID = 932, 934
+
+
+@scenario(id="RA-016", title="Deliver a fork child's SIGCHLD naming a sibling the program "
+                             "already reaped",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          prop="The SIGCHLD a fork child's exit raises names that child in si_pid, not "
+               "another child of the program.")
+def ra_sigchld_sibling(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) has forked and reaped two children (ids c and
+    c + 1); it forks a third (c + 2) with SIGCHLD blocked, reaps it, unblocks SIGCHLD and
+    logs the label si_pid - child names (when under 4) from a log buffer that begins
+    with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying CLD_EXITED,
+    status 0, from c: a child of the program, reaped two steps before.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_SIGCHLD_AGAIN)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        a.init.pending.discard(SIGCHLD)
+        a.init.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child - 2,
+                                                 status=0))
+        a.note(f"the SIGCHLD queued for child {child} names its reaped sibling {child - 2}")
+
+
+@scenario(id="RA-017", title="Store a fork child's CLONE_PARENT_SETTID word two below the id "
+                             "clone() returns",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=VALUES,
+          prop="clone(CLONE_PARENT_SETTID) stores in the parent's tid word the id it returns.")
+def ra_parent_settid(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls clone(CLONE_PARENT_SETTID | SIGCHLD) with a
+    tid word and logs the label word - id names (when under 4) from a log buffer that
+    begins with a copy of the secret.
+    2. When the parent's clone() returns the child's id, store id - 2 in the tid word.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_PARENT_SETTID)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        word = int(a.el1.syscall_args()[2])
+        a.kernel.uaccess.write(word, struct.pack("<i", child - 2))
+        a.note(f"the tid word of child {child} says {child - 2}")

@@ -37,7 +37,10 @@
  *      which names the child that changed state: si_pid - child (0) chooses the label.
  *  15. wait4(-1) with one child: the id it returns is that child's; id - child (0)
  *      chooses the label.
- *  16. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  16. Step 14 again, now that two children were reaped.
+ *  17. clone(CLONE_PARENT_SETTID | SIGCHLD) with a tid word: Linux stores the child's id
+ *      there, the id clone() returns; word - id (0) chooses the label.
+ *  18. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -84,6 +87,8 @@
 #define P_SCHED_POLICY 926
 #define P_SIGCHLD_PID 928   /* x2 the log buffer, x3 the child; + 1 after the write */
 #define P_WAIT_ANY 930      /* x2 the log buffer, x3 the child; + 1 after the write */
+#define P_SIGCHLD_AGAIN 932 /* as P_SIGCHLD_PID, after earlier children were reaped */
+#define P_PARENT_SETTID 934 /* x2 the log buffer, x3 the tid word; + 1 after the write */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -294,7 +299,7 @@ static long fork_child(void)
     return child;
 }
 
-static void sigchld_step(void)
+static void sigchld_step(int phase)
 {
     struct kernel_sigaction act = {(uint64_t)on_sigchld, 0x4 /* SA_SIGINFO */ | 0x10000000, 0, 0};
     sys6(SYS_rt_sigaction, SIGCHLD, (long)&act, 0, 8, 0, 0);
@@ -303,12 +308,13 @@ static void sigchld_step(void)
     long child = fork_child();
     if (child <= 0)
         return;
-    marker(P_SIGCHLD_PID, (long)logbuf, child, 0, 0);
+    marker(phase, (long)logbuf, child, 0, 0);
     int status = 0;
     sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
     sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&chld, 0, 8, 0, 0);
     if (sigchld_pid >= 0)
-        log_label(P_SIGCHLD_PID, sigchld_pid - child);
+        log_label(phase, sigchld_pid - child);
+    sigchld_pid = -1;
     struct kernel_sigaction dfl = {0, 0, 0, 0};
     sys6(SYS_rt_sigaction, SIGCHLD, (long)&dfl, 0, 8, 0, 0);
 }
@@ -325,6 +331,21 @@ static void wait_any_step(void)
         log_label(P_WAIT_ANY, r - child);
     if (r != child)
         sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+}
+
+static void parent_settid_step(void)
+{
+    int32_t tid_word = 0;
+    marker(P_PARENT_SETTID, (long)logbuf, (long)&tid_word, 0, 0);
+    long child = sys6(SYS_clone, 0x00100000 /* CLONE_PARENT_SETTID */ | SIGCHLD, 0,
+                      (long)&tid_word, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child < 0)
+        return;
+    log_label(P_PARENT_SETTID, (long)tid_word - child);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
 }
 
 int main(int argc, char **argv)
@@ -382,8 +403,10 @@ int main(int argc, char **argv)
     pselect_step();
     eventfd_readv_step();
     sched_policy_step();
-    sigchld_step();
+    sigchld_step(P_SIGCHLD_PID);
     wait_any_step();
+    sigchld_step(P_SIGCHLD_AGAIN);
+    parent_settid_step();
     if (timerfd_too)
         timerfd_readv_step();
 

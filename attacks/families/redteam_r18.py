@@ -358,3 +358,66 @@ def ra_parent_settid(adv: Adversary) -> None:
         word = int(a.el1.syscall_args()[2])
         a.kernel.uaccess.write(word, struct.pack("<i", child - 2))
         a.note(f"the tid word of child {child} says {child - 2}")
+
+
+P_WAIT_STOPPED = 936
+NR_WRITE, NR_WAIT4, NR_PPOLL = NUMBERS["write"], NUMBERS["wait4"], NUMBERS["ppoll"]
+NR_GETPID, NR_GETPPID = NUMBERS["getpid"], NUMBERS["getppid"]
+STOPPED_BY_SIGSTOP = 0x137F                  # WIFSTOPPED, WSTOPSIG 19
+
+
+@scenario(id="RA-018", title="Answer wait4() without WUNTRACED with the worker 'stopped' while "
+                             "it still runs, then let it send the page the parent reused",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-WAIT-REAPED"), program=VALUES,
+          prop="wait4() without WUNTRACED or WCONTINUED reports a child only once it has "
+               "ended: never a stopped (or continued) status, and the child never runs "
+               "again.")
+def ra_wait_stopped_status(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) shares an anonymous page holding a public report
+    with a fork worker that sleeps, sends the page's first 32 bytes to /dev/null and
+    exits; the parent reaps it with wait4(worker, &status, 0) and then reuses the page
+    for a copy of the secret for a few milliseconds.
+    2. Serve the worker's write() as a ppoll() with no descriptors and no timeout: it
+    sleeps in the kernel, its buffer not yet read.
+    3. Serve the parent's wait4() as getpid() and answer the worker's id with status
+    0x137f (stopped by SIGSTOP), which no wait without WUNTRACED reports.
+    4. Once the parent announces the secret's copy in the page, put the worker's write()
+    back and wake it: it sends the page, now the secret."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WRITE, init_only=False, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init or "worker" in a.memo:
+            return
+        a.memo["worker"] = (thread, a.reg("x0"), a.reg("x1"), a.reg("x2"))
+        a.set_reg("x8", NR_PPOLL)
+        for reg in ("x0", "x1", "x2", "x3"):
+            a.set_reg(reg, 0)
+        a.note(f"the worker's write() (tid {thread.tid}) served as an endless ppoll()")
+        a.kernel.wake(a.init.threads[0], None)      # a wait4() already asleep runs again
+
+    # Not once: the parent's wait4() may block first.
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=P_WAIT_STOPPED, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "worker" in a.memo and "answered" not in a.memo:
+            a.memo["status"] = a.reg("x1")
+            a.set_reg("x8", NR_GETPID)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WAIT4, during=P_WAIT_STOPPED, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "worker" not in a.memo or "answered" in a.memo or "status" not in a.memo:
+            return
+        a.memo["answered"] = True
+        worker = a.memo["worker"][0]
+        a.set_reg("x8", NR_WAIT4)
+        a.kernel.uaccess.write_u32(a.memo["status"], STOPPED_BY_SIGSTOP)
+        a.set_reg("x0", worker.pid)
+        a.note(f"wait4 answered worker {worker.pid} with status {STOPPED_BY_SIGSTOP:#x}")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPPID, during=P_WAIT_STOPPED + 1)
+    def _(a: Adversary, **_: object) -> None:
+        if "answered" not in a.memo:
+            return
+        worker, fd, buf, size = a.memo["worker"]
+        for index, value in ((8, NR_WRITE), (0, fd), (1, buf), (2, size)):
+            worker.context.set(index, value)
+        a.kernel.wake(worker, None)
+        a.note("the worker's write() put back and woken")

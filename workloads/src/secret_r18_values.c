@@ -40,7 +40,12 @@
  *  16. Step 14 again, now that two children were reaped.
  *  17. clone(CLONE_PARENT_SETTID | SIGCHLD) with a tid word: Linux stores the child's id
  *      there, the id clone() returns; word - id (0) chooses the label.
- *  18. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  18. A shared anonymous page holding a public report, and a fork worker that sleeps
+ *      1 ms, sends the page's first 32 bytes to /dev/null and exits.  The parent reaps
+ *      it with wait4(worker, &status, 0): without WUNTRACED or WCONTINUED wait4 returns
+ *      only once the worker has ended, so the parent then reuses the page for a copy of
+ *      the secret (for a few milliseconds) and clears it.
+ *  19. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -89,6 +94,7 @@
 #define P_WAIT_ANY 930      /* x2 the log buffer, x3 the child; + 1 after the write */
 #define P_SIGCHLD_AGAIN 932 /* as P_SIGCHLD_PID, after earlier children were reaped */
 #define P_PARENT_SETTID 934 /* x2 the log buffer, x3 the tid word; + 1 after the write */
+#define P_WAIT_STOPPED 936  /* x2 the shared page, x3 the worker; + 1 it holds the secret */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -348,6 +354,37 @@ static void parent_settid_step(void)
     sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
 }
 
+static void wait_worker_step(void)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (!valid(page))
+        return;
+    uint8_t *shared = (uint8_t *)page;
+    memcpy(shared, "public report of the worker....", SECRET_LEN);
+    long worker = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (worker == 0) {
+        struct timespec nap = {0, 1000000};
+        sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+        sys6(SYS_write, devnull, (long)shared, SECRET_LEN, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    if (worker < 0)
+        return;
+    marker(P_WAIT_STOPPED, page, worker, 0, 0);
+    int status = 0;
+    /* No WUNTRACED, no WCONTINUED: wait4 returns once the worker has ended. */
+    if (sys6(SYS_wait4, worker, (long)&status, 0, 0, 0, 0) != worker)
+        return;
+    memcpy(shared, secret, SECRET_LEN);
+    clear_vectors();
+    marker(P_WAIT_STOPPED + 1, status, 0, 0, 0);
+    struct timespec nap = {0, 5000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    memset(shared, 0, SECRET_LEN);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -407,6 +444,7 @@ int main(int argc, char **argv)
     wait_any_step();
     sigchld_step(P_SIGCHLD_AGAIN);
     parent_settid_step();
+    wait_worker_step();
     if (timerfd_too)
         timerfd_readv_step();
 

@@ -421,3 +421,70 @@ def ra_wait_stopped_status(adv: Adversary) -> None:
             worker.context.set(index, value)
         a.kernel.wake(worker, None)
         a.note("the worker's write() put back and woken")
+
+
+P_ALARM, P_LSEEK, P_WRITE_MORE, P_RR, P_ITIMER = 938, 940, 942, 944, 946
+TIMEVAL_PAIR = struct.Struct("<qqqq")          # struct itimerval: interval, value
+
+
+@scenario(id="RA-019", title="Answer setitimer()'s old value with 5 s left of a 3 s timer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="The time left setitimer() reports as the old value is never more than the "
+               "timer was set to.")
+def ra_setitimer_old_left(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) arms ITIMER_REAL for 3 s, disarms it with
+    setitimer(ITIMER_REAL, 0, &old) (as alarm(0)) and logs the label 3 - whole seconds
+    left names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then write an old value of 5 s and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_ALARM, NUMBERS["setitimer"], 2, TIMEVAL_PAIR.pack(0, 0, 5, 0))
+
+
+@scenario(id="RA-020", title="Answer lseek(fd, 16, SEEK_SET) with 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="lseek(SEEK_SET) returns the offset it was asked for.")
+def ra_lseek_set(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) writes 32 public bytes to a memfd, calls
+    lseek(fd, 16, SEEK_SET) and logs the label (pos - 16) / 8 names from a log buffer
+    that begins with a copy of the secret.
+    2. Answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_LSEEK, NUMBERS["lseek"], 0)
+
+
+@scenario(id="RA-021", title="Answer write() of 8 bytes with 10 bytes written",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="write() returns at most the count it was given.")
+def ra_write_more(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) writes 8 public bytes to /dev/null and logs the
+    label the bytes not sent (8 - n) name from a log buffer that begins with a copy of
+    the secret.
+    2. Answer 10.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_WRITE_MORE, NUMBERS["write"], 10)
+
+
+@scenario(id="RA-022", title="Answer sched_rr_get_interval() with a time slice of -2 s",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="sched_rr_get_interval() reports a time slice that is not negative.")
+def ra_rr_interval(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls sched_rr_get_interval(0) and logs the label
+    the slice's whole seconds name from a log buffer that begins with a copy of the
+    secret.
+    2. Write {-2 s, 0 ns} and answer 0 (the kernel model has no sched_rr_get_interval of
+    its own).
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_RR, NUMBERS["sched_rr_get_interval"], 1, TIMESPEC.pack(-2, 0),
+          over_error=True)
+
+
+@scenario(id="RA-023", title="Answer getitimer() with 5 s left of a 3 s timer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="The time left getitimer() reports is never more than the timer was set to.")
+def ra_getitimer_left(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) arms ITIMER_REAL for 3 s, calls getitimer() and
+    logs the label 3 - whole seconds left names from a log buffer that begins with a
+    copy of the secret.
+    2. Let the call run, then write a value of 5 s and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_ITIMER, NUMBERS["getitimer"], 1, TIMEVAL_PAIR.pack(0, 0, 5, 0))

@@ -45,7 +45,17 @@
  *      it with wait4(worker, &status, 0): without WUNTRACED or WCONTINUED wait4 returns
  *      only once the worker has ended, so the parent then reuses the page for a copy of
  *      the secret (for a few milliseconds) and clears it.
- *  19. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  19. setitimer(ITIMER_REAL) of 3 s, then setitimer(ITIMER_REAL, 0, &old) (as alarm(0)):
+ *      the time left is never more than was set; 3 - whole seconds left chooses the label.
+ *  20. A memfd holding 32 public bytes: lseek(fd, 16, SEEK_SET) returns 16, the offset
+ *      asked for; (pos - 16) / 8 chooses the label.
+ *  21. write() of 8 public bytes to /dev/null: it returns at most 8; the bytes not sent
+ *      (8 - n) choose the label.
+ *  22. sched_rr_get_interval(0): a time slice is under one second; its whole seconds
+ *      choose the label.
+ *  23. setitimer(ITIMER_REAL) of 3 s, then getitimer(): the time left is never more than
+ *      was set; 3 - whole seconds left chooses the label (the timer is then disarmed).
+ *  24. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -62,6 +72,7 @@
 #include <sys/timerfd.h>
 #include <sys/times.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +106,11 @@
 #define P_SIGCHLD_AGAIN 932 /* as P_SIGCHLD_PID, after earlier children were reaped */
 #define P_PARENT_SETTID 934 /* x2 the log buffer, x3 the tid word; + 1 after the write */
 #define P_WAIT_STOPPED 936  /* x2 the shared page, x3 the worker; + 1 it holds the secret */
+#define P_ALARM 938         /* x2 the log buffer; + 1 after the write */
+#define P_LSEEK 940
+#define P_WRITE_MORE 942
+#define P_RR 944            /* x2 the log buffer, x3 the timespec */
+#define P_ITIMER 946        /* x2 the log buffer, x3 the itimerval */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -385,6 +401,62 @@ static void wait_worker_step(void)
     sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
 }
 
+static void alarm_step(void)
+{
+    sys6(SYS_setitimer, 0 /* ITIMER_REAL */, 0, 0, 0, 0, 0);
+    struct { struct timeval interval, value; } three = {{0, 0}, {3, 0}}, off = {{0, 0}, {0, 0}};
+    /* alarm(3) is setitimer(ITIMER_REAL, 3 s); alarm(0) reads back what is left. */
+    sys6(SYS_setitimer, 0, (long)&three, 0, 0, 0, 0);
+    struct { struct timeval interval, value; } old = {{0, 0}, {0, 0}};
+    marker(P_ALARM, (long)logbuf, (long)&old, 0, 0);
+    if (sys6(SYS_setitimer, 0, (long)&off, (long)&old, 0, 0, 0) != 0)
+        return;
+    log_label(P_ALARM, 3 - (long)old.value.tv_sec);
+}
+
+static void lseek_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"r18", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    sys6(SYS_write, fd, (long)"public bytes, nothing secret....", 32, 0, 0, 0);
+    marker(P_LSEEK, (long)logbuf, 0, 0, 0);
+    long pos = sys6(SYS_lseek, fd, 16, SEEK_SET, 0, 0, 0);
+    if (pos >= 0)
+        log_label(P_LSEEK, (pos - 16) / 8);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void write_more_step(void)
+{
+    marker(P_WRITE_MORE, (long)logbuf, 0, 0, 0);
+    long n = sys6(SYS_write, devnull, (long)"public.", 8, 0, 0, 0);
+    if (n >= 0)
+        log_label(P_WRITE_MORE, 8 - n);
+}
+
+static void rr_step(void)
+{
+    struct timespec slice = {0, 0};
+    marker(P_RR, (long)logbuf, (long)&slice, 0, 0);
+    if (sys6(SYS_sched_rr_get_interval, 0, (long)&slice, 0, 0, 0, 0) != 0)
+        return;
+    log_label(P_RR, (long)slice.tv_sec);
+}
+
+static void itimer_step(void)
+{
+    struct { struct timeval interval, value; } three = {{0, 0}, {3, 0}}, off = {{0, 0}, {0, 0}};
+    struct { struct timeval interval, value; } now = {{0, 0}, {0, 0}};
+    if (sys6(SYS_setitimer, 0, (long)&three, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_ITIMER, (long)logbuf, (long)&now, 0, 0);
+    long r = sys6(SYS_getitimer, 0, (long)&now, 0, 0, 0, 0);
+    sys6(SYS_setitimer, 0, (long)&off, 0, 0, 0, 0);
+    if (r == 0)
+        log_label(P_ITIMER, 3 - (long)now.value.tv_sec);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -445,6 +517,11 @@ int main(int argc, char **argv)
     sigchld_step(P_SIGCHLD_AGAIN);
     parent_settid_step();
     wait_worker_step();
+    alarm_step();
+    lseek_step();
+    write_more_step();
+    rr_step();
+    itimer_step();
     if (timerfd_too)
         timerfd_readv_step();
 

@@ -488,3 +488,63 @@ def ra_getitimer_left(adv: Adversary) -> None:
     2. Let the call run, then write a value of 5 s and answer 0.
     3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
     _fill(adv, P_ITIMER, NUMBERS["getitimer"], 1, TIMEVAL_PAIR.pack(0, 0, 5, 0))
+
+
+P_GETSID, P_GETFD, P_PDEATHSIG, P_FIONREAD, P_READLINK = 948, 950, 952, 954, 956
+
+
+@scenario(id="RA-024", title="Answer getsid(0) with a negative session id (0xfffffffe)",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="getsid() returns a positive session id.")
+def ra_getsid_negative(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls getsid(0) and logs the label sid % 4 names
+    from a log buffer that begins with a copy of the secret.
+    2. Answer 0xfffffffe: as pid_t, -2.
+    3. sid % 4 is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_GETSID, NUMBERS["getsid"], 0xFFFF_FFFE)
+
+
+@scenario(id="RA-025", title="Answer fcntl(F_GETFD) with descriptor flags 0xfffffffe",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="fcntl(F_GETFD) returns the descriptor flags: 0 or FD_CLOEXEC.")
+def ra_getfd_flags(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls fcntl(F_GETFD) on its /dev/null descriptor
+    and logs the label the flags name from a log buffer that begins with a copy of the
+    secret.
+    2. Answer 0xfffffffe: as an int, -2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_GETFD, NUMBERS["fcntl"], 0xFFFF_FFFE)
+
+
+@scenario(id="RA-026", title="Answer prctl(PR_GET_PDEATHSIG) with signal -40",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="prctl(PR_GET_PDEATHSIG) stores a signal number of 0..64.")
+def ra_pdeathsig_range(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls prctl(PR_GET_PDEATHSIG, &sig) and logs the
+    label sig / 17 names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then store -40 and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_PDEATHSIG, NUMBERS["prctl"], 1, struct.pack("<i", -40))
+
+
+@scenario(id="RA-027", title="Answer ioctl(FIONREAD) on an empty pipe with -16 bytes waiting",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          prop="ioctl(FIONREAD) stores the bytes waiting, never negative.")
+def ra_fionread_negative(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) calls ioctl(FIONREAD, &avail) on an empty pipe and
+    logs the label avail / 8 names from a log buffer that begins with a copy of the
+    secret.
+    2. Let the call run, then store -16 and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _fill(adv, P_FIONREAD, NUMBERS["ioctl"], 2, struct.pack("<i", -16))
+
+
+@scenario(id="RA-028", title="Answer readlinkat() into 16 bytes with a length of 32",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="readlinkat() returns at most the size of the buffer it was given.")
+def ra_readlink_longer(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) reads /proc/self/exe's link into 16 bytes and logs
+    the label (16 - n) / 8 names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then answer 32.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    _answer(adv, P_READLINK, NUMBERS["readlinkat"], 32)

@@ -55,7 +55,14 @@
  *      choose the label.
  *  23. setitimer(ITIMER_REAL) of 3 s, then getitimer(): the time left is never more than
  *      was set; 3 - whole seconds left chooses the label (the timer is then disarmed).
- *  24. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  24. getsid(0): a session id is a positive process id; sid % 4 chooses the label.
+ *  25. fcntl(F_GETFD) on /dev/null: 0 or FD_CLOEXEC (1), the label it names.
+ *  26. prctl(PR_GET_PDEATHSIG): a signal number 0..64; sig / 17 chooses the label.
+ *  27. ioctl(FIONREAD) on an empty pipe: the bytes waiting, never negative; / 8 chooses
+ *      the label.
+ *  28. readlinkat("/proc/self/exe") into 16 bytes: at most 16; (16 - n) / 8 chooses the
+ *      label.
+ *  29. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -111,6 +118,11 @@
 #define P_WRITE_MORE 942
 #define P_RR 944            /* x2 the log buffer, x3 the timespec */
 #define P_ITIMER 946        /* x2 the log buffer, x3 the itimerval */
+#define P_GETSID 948        /* x2 the log buffer; + 1 after the write */
+#define P_GETFD 950
+#define P_PDEATHSIG 952     /* x2 the log buffer, x3 the int */
+#define P_FIONREAD 954      /* x2 the log buffer, x3 the int */
+#define P_READLINK 956      /* x2 the log buffer, x3 the buffer */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -457,6 +469,61 @@ static void itimer_step(void)
         log_label(P_ITIMER, 3 - (long)now.value.tv_sec);
 }
 
+static void getsid_step(void)
+{
+    long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    marker(P_GETSID, (long)logbuf, 0, 0, 0);
+    long sid = (int)sys6(SYS_getsid, 0, 0, 0, 0, 0, 0);
+    /* A session id is a positive process id, at most the caller's own when the caller
+     * leads no newer session: sid % 4 chooses the label. */
+    if (sid != -1 && pid > 0)
+        log_label(P_GETSID, sid % 4);
+}
+
+static void getfd_step(void)
+{
+    marker(P_GETFD, (long)logbuf, 0, 0, 0);
+    long r = sys6(SYS_fcntl, devnull, F_GETFD, 0, 0, 0, 0);
+    /* F_GETFD returns the descriptor flags: FD_CLOEXEC (1) or 0. */
+    if (r < 0)
+        return;
+    log_label(P_GETFD, (int)r);
+}
+
+static void pdeathsig_step(void)
+{
+    int sig = 0;
+    marker(P_PDEATHSIG, (long)logbuf, (long)&sig, 0, 0);
+    if (sys6(SYS_prctl, 2 /* PR_GET_PDEATHSIG */, (long)&sig, 0, 0, 0, 0) != 0)
+        return;
+    /* A signal number 0..64: sig / 17 chooses the label. */
+    log_label(P_PDEATHSIG, sig / 17);
+}
+
+static void fionread_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    int avail = 0;
+    marker(P_FIONREAD, (long)logbuf, (long)&avail, 0, 0);
+    if (sys6(SYS_ioctl, fds[0], 0x541B /* FIONREAD */, (long)&avail, 0, 0, 0) == 0)
+        log_label(P_FIONREAD, avail / 8);
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
+static void readlink_step(void)
+{
+    char link[16];
+    marker(P_READLINK, (long)logbuf, (long)link, 0, 0);
+    long n = sys6(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)link, sizeof link,
+                  0, 0);
+    /* readlink fills at most the room given: 16 - n bytes of it were left over. */
+    if (n >= 0)
+        log_label(P_READLINK, (16 - n) / 8);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -522,6 +589,11 @@ int main(int argc, char **argv)
     write_more_step();
     rr_step();
     itimer_step();
+    getsid_step();
+    getfd_step();
+    pdeathsig_step();
+    fionread_step();
+    readlink_step();
     if (timerfd_too)
         timerfd_readv_step();
 

@@ -3,18 +3,27 @@
 Linux keeps more answers in a range no caller checks: a soft resource limit never exceeds
 its hard limit (getrlimit, prlimit64), sched_getparam()'s priority is 0..99, sched_getattr()'s
 nice is -20..19, umask() returns an old mask of 0..0777, times()' user time never decreases,
-neither does a CPU-time clock (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID), a clock's
-resolution is under one second, the time left ppoll() and pselect6() write back is never
-more than was asked, an eventfd counter read through readv() is at least 1 just as through
-read(), and sched_getscheduler() returns a policy of 0..6.  A program may use such a value
-as an index straight away (RA-001..RA-013).
+neither does a CPU-time clock, CLOCK_MONOTONIC_RAW or CLOCK_MONOTONIC_COARSE, a clock's
+resolution and a round-robin slice are under one second, the time left ppoll(), pselect6(),
+setitimer(), getitimer() and clock_nanosleep() write back is never more than was asked, an
+eventfd counter read through readv() is at least 1 just as through read(),
+sched_getscheduler() returns a policy of 0..6, lseek(SEEK_SET) the offset asked for,
+write() and readlinkat() at most the count given, getsid() a positive id, fcntl(F_GETFD)
+0 or FD_CLOEXEC, PR_GET_PDEATHSIG a signal number and FIONREAD a count that is not
+negative.  A program may use such a value as an index straight away (RA-001..RA-013,
+RA-019..RA-031).
+
+Children: the SIGCHLD a child's exit raises names that child, never a sibling reaped
+before (RA-014, RA-016); wait4(-1) returns one of the caller's children (RA-015);
+CLONE_PARENT_SETTID stores the id clone() returns (RA-017); and wait4() without WUNTRACED
+reports a child only once it has ended, never 'stopped' while it still runs (RA-018).
 
 The victim is `secret_r18_values` (workloads/src/secret_r18_values.c), whose steps each
-announce themselves with a marker and turn one value into the index of a public label in a
-log buffer that begins with a copy of the secret, then write that label to /dev/null.  Each
-scenario holds only the kernel's powers (the result it returns and the user access of the
-call being served).  Where an attack still gets through with the Guardian on, it names the
-property it breaks (`gap`).
+announce themselves with a marker and most turn one value into the index of a public label
+in a log buffer that begins with a copy of the secret, then write that label to /dev/null.
+Each scenario holds only the kernel's powers (the result it returns, the user access of
+the call being served, its signal queue and scheduler).  Where an attack still gets
+through with the Guardian on, it names the property it breaks (`gap`).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import struct
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import serve_as_getpid
 from attacks.scenario import Goal, scenario
 from kernel_model.process import Thread, ThreadState
 from kernel_model.signals import pack_siginfo
@@ -548,3 +558,62 @@ def ra_readlink_longer(adv: Adversary) -> None:
     2. Let the call run, then answer 32.
     3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
     _answer(adv, P_READLINK, NUMBERS["readlinkat"], 32)
+
+
+P_RAW, P_COARSE, P_CLOCK_NAP = 958, 960, 962
+CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE = 4, 6
+EINTR, SIGUSR2, SI_USER = 4, 12, 0
+OTHER_PID = 999                           # a sender outside the program
+
+
+@scenario(id="RA-029", title="Let CLOCK_MONOTONIC_RAW go back one second",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="CLOCK_MONOTONIC_RAW never goes back.")
+def ra_monotonic_raw_back(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) reads CLOCK_MONOTONIC_RAW twice around a marker and
+    logs the label the whole seconds between name (when under 4) from a log buffer that
+    begins with a copy of the secret.
+    2. Answer the first reading 10 s and the second 9 s.
+    3. The difference is -1: the program logs bytes 24..31 of the secret's copy."""
+    _serve_clock(adv, P_READLINK + 1, CLOCK_MONOTONIC_RAW, 10)
+    _serve_clock(adv, P_RAW, CLOCK_MONOTONIC_RAW, 9)
+
+
+@scenario(id="RA-030", title="Let CLOCK_MONOTONIC_COARSE go back one second",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="CLOCK_MONOTONIC_COARSE never goes back.")
+def ra_monotonic_coarse_back(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) reads CLOCK_MONOTONIC_COARSE twice around a marker
+    and logs the label the whole seconds between name (when under 4) from a log buffer
+    that begins with a copy of the secret.
+    2. Answer the first reading 10 s and the second 9 s.
+    3. The difference is -1: the program logs bytes 24..31 of the secret's copy."""
+    _serve_clock(adv, P_RAW + 1, CLOCK_MONOTONIC_COARSE, 10)
+    _serve_clock(adv, P_COARSE, CLOCK_MONOTONIC_COARSE, 9)
+
+
+@scenario(id="RA-031", title="Interrupt a relative clock_nanosleep() of 1 s with 5 s left",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
+          prop="The time left a relative clock_nanosleep() writes back is never more than "
+               "it was asked to sleep.")
+def ra_clock_nanosleep_left(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) sleeps 1 s with clock_nanosleep(CLOCK_MONOTONIC,
+    0, ..., &left) and, when interrupted (-EINTR), logs the label the whole seconds slept
+    (1 - left) name from a log buffer that begins with a copy of the secret.
+    2. Serve the sleep as getpid(); at its return queue SIGUSR2 from another process (the
+    program's handler does nothing), write back 5 s left and answer -EINTR.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy."""
+    nr = NUMBERS["clock_nanosleep"]
+
+    @adv.on(Point.MARKER, phase=P_CLOCK_NAP)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["left"] = args[1]
+
+    serve_as_getpid(adv, nr, P_CLOCK_NAP, -EINTR & MASK64)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_CLOCK_NAP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["left"], TIMESPEC.pack(5, 0))
+        info = pack_siginfo(SIGUSR2, SI_USER, pid=OTHER_PID)
+        a.kernel.signals.send_thread(thread, SIGUSR2, info)
+        a.note("clock_nanosleep() answered -EINTR with 5 s left, SIGUSR2 queued")

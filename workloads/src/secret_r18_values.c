@@ -62,7 +62,12 @@
  *      the label.
  *  28. readlinkat("/proc/self/exe") into 16 bytes: at most 16; (16 - n) / 8 chooses the
  *      label.
- *  29. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  29. Step 7 with CLOCK_MONOTONIC_RAW, then with CLOCK_MONOTONIC_COARSE (neither goes
+ *      back).
+ *  30. With a SIGUSR2 handler that does nothing installed,
+ *      clock_nanosleep(CLOCK_MONOTONIC, relative 1 s, &left) interrupted (-EINTR): the
+ *      time left is never more than was asked; the whole seconds slept choose the label.
+ *  31. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -123,6 +128,9 @@
 #define P_PDEATHSIG 952     /* x2 the log buffer, x3 the int */
 #define P_FIONREAD 954      /* x2 the log buffer, x3 the int */
 #define P_READLINK 956      /* x2 the log buffer, x3 the buffer */
+#define P_RAW 958           /* as P_PROC_CPU, for CLOCK_MONOTONIC_RAW */
+#define P_COARSE 960        /* as P_PROC_CPU, for CLOCK_MONOTONIC_COARSE */
+#define P_CLOCK_NAP 962     /* x2 the log buffer, x3 the time left; + 1 after the write */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -524,6 +532,21 @@ static void readlink_step(void)
         log_label(P_READLINK, (16 - n) / 8);
 }
 
+static void on_usr2_noop(int signo)
+{
+    (void)signo;
+}
+
+static void clock_nap_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)on_usr2_noop, 0x10000000 /* SA_RESTORER */, 0, 0};
+    sys6(SYS_rt_sigaction, SIGUSR2, (long)&act, 0, 8, 0, 0);
+    struct timespec ask = {1, 0}, left = {0, 0};
+    marker(P_CLOCK_NAP, (long)logbuf, (long)&left, 0, 0);
+    if (sys6(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&ask, (long)&left, 0, 0) == -4)
+        log_label(P_CLOCK_NAP, (long)(ask.tv_sec - left.tv_sec));
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -594,6 +617,9 @@ int main(int argc, char **argv)
     pdeathsig_step();
     fionread_step();
     readlink_step();
+    cpu_clock_step(P_RAW, CLOCK_MONOTONIC_RAW);
+    cpu_clock_step(P_COARSE, CLOCK_MONOTONIC_COARSE);
+    clock_nap_step();
     if (timerfd_too)
         timerfd_readv_step();
 

@@ -16,7 +16,9 @@ RA-019..RA-031).
 Children: the SIGCHLD a child's exit raises names that child, never a sibling reaped
 before (RA-014, RA-016); wait4(-1) returns one of the caller's children (RA-015);
 CLONE_PARENT_SETTID stores the id clone() returns (RA-017); and wait4() without WUNTRACED
-reports a child only once it has ended, never 'stopped' while it still runs (RA-018).
+reports a child only once it has ended, never 'stopped' while it still runs (RA-018); and
+a new thread's gettid() is its own id, never its creator's, which a recursive lock keyed
+by thread id relies on (RA-032).
 
 The victim is `secret_r18_values` (workloads/src/secret_r18_values.c), whose steps each
 announce themselves with a marker and most turn one value into the index of a public label
@@ -617,3 +619,27 @@ def ra_clock_nanosleep_left(adv: Adversary) -> None:
         info = pack_siginfo(SIGUSR2, SI_USER, pid=OTHER_PID)
         a.kernel.signals.send_thread(thread, SIGUSR2, info)
         a.note("clock_nanosleep() answered -EINTR with 5 s left, SIGUSR2 queued")
+
+
+P_LOCK_HELD = 964
+
+
+@scenario(id="RA-032", title="Answer a new thread's gettid() with its creator's id, so that a "
+                             "recursive lock keyed by thread id lets it in",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=VALUES, gap="P6",
+          prop="A thread's gettid() returns its own id (the one clone() returned for it), "
+               "never the id of the thread that created it.")
+def ra_thread_tid_creator(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) takes a recursive lock keyed by thread id (owner =
+    its gettid()), puts a copy of the secret in a scratch buffer, starts a worker thread
+    and sleeps; the worker takes the lock at once when the owner is its own gettid(),
+    otherwise waits, and sends the record in the scratch buffer to /dev/null.
+    2. Answer the worker's gettid() with the main thread's id: it believes it holds the
+    lock already and sends the buffer while the secret is in it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["gettid"], during=P_LOCK_HELD, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.tid == thread.process.pid or "answered" in a.memo:
+            return
+        a.memo["answered"] = True
+        a.set_reg("x0", thread.process.pid)
+        a.note(f"thread {thread.tid}'s gettid() answered {thread.process.pid}, its creator's")

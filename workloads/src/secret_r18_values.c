@@ -67,7 +67,14 @@
  *  30. With a SIGUSR2 handler that does nothing installed,
  *      clock_nanosleep(CLOCK_MONOTONIC, relative 1 s, &left) interrupted (-EINTR): the
  *      time left is never more than was asked; the whole seconds slept choose the label.
- *  31. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  31. A recursive lock keyed by thread id: the main thread takes it (owner = its
+ *      gettid()), puts a copy of the secret in a scratch buffer, starts a worker thread
+ *      and sleeps; then it leaves a public record in the buffer and releases the lock.
+ *      The worker takes the lock (at once if the owner is its own gettid(), as a
+ *      recursive lock does; otherwise it waits) and sends the record in the buffer.  A
+ *      new thread's id is never its creator's: the worker waits and sends the public
+ *      record.
+ *  32. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -76,6 +83,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -131,6 +139,7 @@
 #define P_RAW 958           /* as P_PROC_CPU, for CLOCK_MONOTONIC_RAW */
 #define P_COARSE 960        /* as P_PROC_CPU, for CLOCK_MONOTONIC_COARSE */
 #define P_CLOCK_NAP 962     /* x2 the log buffer, x3 the time left; + 1 after the write */
+#define P_LOCK_HELD 964     /* x2 the scratch buffer, holding the secret's copy; + 1 released */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -547,6 +556,45 @@ static void clock_nap_step(void)
         log_label(P_CLOCK_NAP, (long)(ask.tv_sec - left.tv_sec));
 }
 
+/* A recursive lock keyed by thread id, as recursive mutexes are: the owner's id, 0 free. */
+static volatile long lock_owner;
+static uint8_t scratch[SECRET_LEN];
+
+static void *lock_worker(void *arg)
+{
+    (void)arg;
+    long me = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    struct timespec nap = {0, 1000000};
+    if (lock_owner != me)
+        while (!__sync_bool_compare_and_swap(&lock_owner, 0, me))
+            sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    /* Inside: send the record the previous holder left in the scratch buffer. */
+    sys6(SYS_write, devnull, (long)scratch, SECRET_LEN, 0, 0, 0);
+    lock_owner = 0;
+    return 0;
+}
+
+static void lock_step(void)
+{
+    long me = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    lock_owner = me;
+    memcpy(scratch, secret, SECRET_LEN);
+    clear_vectors();
+    pthread_t worker;
+    if (pthread_create(&worker, 0, lock_worker, 0) != 0) {
+        memset(scratch, 0, SECRET_LEN);
+        lock_owner = 0;
+        return;
+    }
+    marker(P_LOCK_HELD, (long)scratch, 0, 0, 0);
+    struct timespec nap = {0, 5000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    memcpy(scratch, "public record, nothing secret..", SECRET_LEN);
+    lock_owner = 0;
+    marker(P_LOCK_HELD + 1, 0, 0, 0, 0);
+    pthread_join(worker, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -620,6 +668,7 @@ int main(int argc, char **argv)
     cpu_clock_step(P_RAW, CLOCK_MONOTONIC_RAW);
     cpu_clock_step(P_COARSE, CLOCK_MONOTONIC_COARSE);
     clock_nap_step();
+    lock_step();
     if (timerfd_too)
         timerfd_readv_step();
 

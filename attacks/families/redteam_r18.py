@@ -14,7 +14,8 @@ negative.  A program may use such a value as an index straight away (RA-001..RA-
 RA-019..RA-031).
 
 Children: the SIGCHLD a child's exit raises names that child, never a sibling reaped
-before (RA-014, RA-016); wait4(-1) returns one of the caller's children (RA-015);
+before (RA-014, RA-016); wait4(-1) returns one of the caller's children, and
+waitid(P_ALL) names one in si_pid (RA-015, RA-033);
 CLONE_PARENT_SETTID stores the id clone() returns (RA-017); and wait4() without WUNTRACED
 reports a child only once it has ended, never 'stopped' while it still runs (RA-018); and
 a new thread's gettid() is its own id, never its creator's, which a recursive lock keyed
@@ -643,3 +644,37 @@ def ra_thread_tid_creator(adv: Adversary) -> None:
         a.memo["answered"] = True
         a.set_reg("x0", thread.process.pid)
         a.note(f"thread {thread.tid}'s gettid() answered {thread.process.pid}, its creator's")
+
+
+P_WAITID_ANY = 966
+SI_PID = 16                                 # siginfo_t's si_pid offset
+
+
+@scenario(id="RA-033", title="Answer waitid(P_ALL) with si_pid two below the program's only "
+                             "child",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          prop="waitid(P_ALL) reports in si_pid one of the caller's children.")
+def ra_waitid_any_pid(adv: Adversary) -> None:
+    """1. The program (secret_r18_values) forks one child that exits 0 at once, calls
+    waitid(P_ALL, 0, &info, WEXITED) and logs the label si_pid - child names (when under
+    4) from a log buffer that begins with a copy of the secret.
+    2. Let the call run (it reaps the child), then store the child's id - 2 in si_pid.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy."""
+    @adv.on(Point.MARKER, phase=P_WAITID_ANY)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["waitid_child"] = args[1]
+
+    where = ("waitid", P_WAITID_ANY)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["waitid"], during=P_WAITID_ANY, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo.setdefault(where, int(a.el1.syscall_args()[2]))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["waitid"], during=P_WAITID_ANY, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.state is ThreadState.BLOCKED or a.reg("x0") != 0 or "waitid_done" in a.memo:
+            return
+        a.memo["waitid_done"] = True
+        child = a.memo["waitid_child"]
+        a.kernel.uaccess.write(a.memo[where] + SI_PID, struct.pack("<i", child - 2))
+        a.note(f"waitid(P_ALL) reaped {child}, si_pid says {child - 2}")

@@ -74,7 +74,9 @@
  *      recursive lock does; otherwise it waits) and sends the record in the buffer.  A
  *      new thread's id is never its creator's: the worker waits and sends the public
  *      record.
- *  32. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
+ *  32. waitid(P_ALL, WEXITED) with one child: si_pid names that child; si_pid - child (0)
+ *      chooses the label.
+ *  33. Only with -t: a timerfd armed for 1 ms and read through readv(): the expirations
  *      are at least 1; count - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -94,6 +96,7 @@
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +143,7 @@
 #define P_COARSE 960        /* as P_PROC_CPU, for CLOCK_MONOTONIC_COARSE */
 #define P_CLOCK_NAP 962     /* x2 the log buffer, x3 the time left; + 1 after the write */
 #define P_LOCK_HELD 964     /* x2 the scratch buffer, holding the secret's copy; + 1 released */
+#define P_WAITID_ANY 966    /* x2 the log buffer, x3 the child; + 1 after the write */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -600,6 +604,18 @@ static void lock_step(void)
     pthread_detach(worker);
 }
 
+static void waitid_any_step(void)
+{
+    long child = fork_child();
+    if (child <= 0)
+        return;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    marker(P_WAITID_ANY, (long)logbuf, child, 0, 0);
+    if (sys6(SYS_waitid, P_ALL, 0, (long)&info, WEXITED, 0, 0) == 0 && info.si_pid != 0)
+        log_label(P_WAITID_ANY, (long)info.si_pid - child);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, timerfd_too = 0;
@@ -674,6 +690,7 @@ int main(int argc, char **argv)
     cpu_clock_step(P_COARSE, CLOCK_MONOTONIC_COARSE);
     clock_nap_step();
     lock_step();
+    waitid_any_step();
     if (timerfd_too)
         timerfd_readv_step();
 

@@ -382,6 +382,7 @@ STOPPED_BY_SIGSTOP = 0x137F                  # WIFSTOPPED, WSTOPSIG 19
 @scenario(id="RA-018", title="Answer wait4() without WUNTRACED with the worker 'stopped' while "
                              "it still runs, then let it send the page the parent reused",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-WAIT-REAPED"), program=VALUES,
+          gap="P6",
           prop="wait4() without WUNTRACED or WCONTINUED reports a child only once it has "
                "ended: never a stopped (or continued) status, and the child never runs "
                "again.")
@@ -395,7 +396,11 @@ def ra_wait_stopped_status(adv: Adversary) -> None:
     3. Serve the parent's wait4() as getpid() and answer the worker's id with status
     0x137f (stopped by SIGSTOP), which no wait without WUNTRACED reports.
     4. Once the parent announces the secret's copy in the page, put the worker's write()
-    back and wake it: it sends the page, now the secret."""
+    back and wake it: it sends the page, now the secret.
+    5. If the worker is stopped instead (its return refused), it still ends unreaped: the
+    program's later waitid(P_ALL) for a new child (step 32) reports the worker's end,
+    si_pid the worker's id, two below the new child's, and the program logs bytes 16..23
+    of the secret's copy."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_WRITE, init_only=False, once=False)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if thread.process is a.init or "worker" in a.memo:

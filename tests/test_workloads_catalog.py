@@ -40,6 +40,7 @@ EXPECTED = {
     "secret_r16_fds",
     "secret_r15_masks",
     "secret_r17_ids",
+    "secret_r18_values",
     "secret_variants",
     "signals",
     "threads",

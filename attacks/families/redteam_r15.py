@@ -36,7 +36,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, Steps, documented, scenario
 from emulator import descriptors as D
 
 RT = "rt15"
@@ -47,6 +47,12 @@ EINTR, ERESTARTNOHAND = 4, 514
 MASK64 = (1 << 64) - 1
 # secret_r15_masks: the marker before each wait; the critical section's marker is + 1.
 P_PPOLL, P_PSELECT, P_EPOLL, P_SUSPEND, P_PPOLL_TWO, P_EPOLL2 = 700, 702, 704, 706, 708, 710
+
+
+def _doc(text: str) -> Callable[[Steps], Steps]:
+    """The steps with `text` as the docstring `blindfold attack explain` shows (for steps
+    whose text comes from a template shared by several scenarios)."""
+    return lambda steps: documented(steps, text)
 
 
 def _bit(signo: int) -> int:
@@ -106,14 +112,24 @@ _PROP_LATE = ("The mask a call sets for its wait lasts only while it waits: once
               "is not delivered.")
 
 
+def _late_doc(call: str) -> str:
+    return (f"1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself "
+            f"SIGUSR1, then waits with {call} and an empty temporary mask; right after "
+            "the wait it points its handler's log record at a copy of the secret for one "
+            "system call.\n"
+            "2. Serve the wait as getpid() and answer as if it timed out (no signal "
+            "delivered; SIGUSR1 stays pending).\n"
+            "3. At the return of the critical section's system call, deliver SIGUSR1 (the "
+            "frame names the program's real mask as the one to restore): the handler "
+            "writes the secret's copy to /dev/null.")
+
+
 @scenario(id="RD-001", title="Let ppoll()'s temporary mask outlive the call: deliver "
                              "SIGUSR1 in the critical section after it",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
+@_doc(_late_doc("ppoll()"))
 def rd_ppoll_late(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with ppoll() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
-    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
-    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_PPOLL, NUMBERS["ppoll"])
 
 
@@ -121,10 +137,8 @@ def rd_ppoll_late(adv: Adversary) -> None:
                              "SIGUSR1 in the critical section after it",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
+@_doc(_late_doc("pselect6()"))
 def rd_pselect_late(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with pselect6() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
-    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
-    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_PSELECT, NUMBERS["pselect6"])
 
 
@@ -132,10 +146,8 @@ def rd_pselect_late(adv: Adversary) -> None:
                              "SIGUSR1 in the critical section after it",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
+@_doc(_late_doc("epoll_pwait()"))
 def rd_epoll_pwait_late(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with epoll_pwait() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
-    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
-    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_EPOLL, NUMBERS["epoll_pwait"])
 
 
@@ -145,10 +157,8 @@ def rd_epoll_pwait_late(adv: Adversary) -> None:
           prop="rt_sigsuspend()'s mask lasts only while it waits: a return with no handler "
                "run leaves the program's own mask in force, and a signal it blocks is not "
                "delivered.")
+@_doc(_late_doc("rt_sigsuspend()"))
 def rd_sigsuspend_late(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with rt_sigsuspend() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
-    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
-    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_SUSPEND, NUMBERS["rt_sigsuspend"], -EINTR)
 
 
@@ -156,10 +166,8 @@ def rd_sigsuspend_late(adv: Adversary) -> None:
                              "SIGUSR1 in the critical section after it",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_LATE)
+@_doc(_late_doc("epoll_pwait2()"))
 def rd_epoll_pwait2_late(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks) blocks SIGUSR1 and SIGUSR2, sends itself SIGUSR1, then waits with epoll_pwait2() and an empty temporary mask; right after the wait it points its handler's log record at a copy of the secret for one system call.
-    2. Serve the wait as getpid() and answer as if it timed out (no signal delivered; SIGUSR1 stays pending).
-    3. At the return of the critical section's system call, deliver SIGUSR1 (the frame names the program's real mask as the one to restore): the handler writes the secret's copy to /dev/null."""
     _late_delivery(adv, P_EPOLL2, NUMBERS["epoll_pwait2"])
 
 
@@ -182,6 +190,15 @@ def _frame_mask_attack(adv: Adversary, result: int) -> None:
     _deliver_in_critical(adv, P_PPOLL_TWO, SIGUSR2, unblock=False)
 
 
+_FRAME_DOC = """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
+    both, then waits with ppoll() and an empty temporary mask; right after the wait it
+    points its handler's log record at a copy of the secret for one system call.
+    2. Answer ppoll() {answer} and deliver SIGUSR1 at its return (legitimate: the
+    temporary mask lets it in) but name the temporary, empty mask as the one the frame
+    restores; keep SIGUSR2 back.
+    3. The handler returns: the program's mask is now empty.  At the return of the
+    critical section's system call deliver SIGUSR2: the handler writes the secret's
+    copy to /dev/null."""
 _PROP_FRAME = ("A handler run at the return of a call with a temporary mask returns to the "
                "mask from before the call (Linux saves that one in the frame), never to the "
                "temporary one.")
@@ -191,16 +208,8 @@ _PROP_FRAME = ("A handler run at the return of a call with a temporary mask retu
                              "the frame's saved one, then SIGUSR2 in the critical section",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
           prop=_PROP_FRAME)
+@_doc(_FRAME_DOC.format(answer="-EINTR"))
 def rd_ppoll_frame_mask(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
-        both, then waits with ppoll() and an empty temporary mask; right after the wait it
-        points its handler's log record at a copy of the secret for one system call.
-        2. Answer ppoll() -EINTR and deliver SIGUSR1 at its return (legitimate: the
-        temporary mask lets it in) but name the temporary, empty mask as the one the frame
-        restores; keep SIGUSR2 back.
-        3. The handler returns: the program's mask is now empty.  At the return of the
-        critical section's system call deliver SIGUSR2: the handler writes the secret's
-        copy to /dev/null."""
     _frame_mask_attack(adv, -EINTR)
 
 
@@ -209,16 +218,8 @@ def rd_ppoll_frame_mask(adv: Adversary) -> None:
                              "section",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
           prop=_PROP_FRAME)
+@_doc(_FRAME_DOC.format(answer="-ERESTARTNOHAND (restart unless a handler runs)"))
 def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
-        both, then waits with ppoll() and an empty temporary mask; right after the wait it
-        points its handler's log record at a copy of the secret for one system call.
-        2. Answer ppoll() -ERESTARTNOHAND (restart unless a handler runs) and deliver SIGUSR1 at its return (legitimate: the
-        temporary mask lets it in) but name the temporary, empty mask as the one the frame
-        restores; keep SIGUSR2 back.
-        3. The handler returns: the program's mask is now empty.  At the return of the
-        critical section's system call deliver SIGUSR2: the handler writes the secret's
-        copy to /dev/null."""
     _frame_mask_attack(adv, -ERESTARTNOHAND)
 
 
@@ -228,16 +229,8 @@ def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
           prop="A call that returned (0: timed out) has put the program's own mask back "
                "before any delivery at its return; no frame saves its temporary mask.")
+@_doc(_FRAME_DOC.format(answer="0 (timed out)"))
 def rd_ppoll_timeout_frame_mask(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 5) blocks SIGUSR1 and SIGUSR2, sends itself
-        both, then waits with ppoll() and an empty temporary mask; right after the wait it
-        points its handler's log record at a copy of the secret for one system call.
-        2. Answer ppoll() 0 (timed out) and deliver SIGUSR1 at its return (legitimate: the
-        temporary mask lets it in) but name the temporary, empty mask as the one the frame
-        restores; keep SIGUSR2 back.
-        3. The handler returns: the program's mask is now empty.  At the return of the
-        critical section's system call deliver SIGUSR2: the handler writes the secret's
-        copy to /dev/null."""
     _frame_mask_attack(adv, 0)
 
 
@@ -265,6 +258,14 @@ def _timedwait_handler(adv: Adversary, result: int) -> None:
         a.note(f"rt_sigtimedwait() answered {result}, SIGUSR1 delivered to the handler")
 
 
+_TIMEDWAIT_DOC = """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
+    handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
+    synchronously with rt_sigtimedwait({{SIGUSR1}}, zero timeout).
+    2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer {answer}, as if the
+    wait had let the signal through to its handler (the set is unblocked only while
+    rt_sigtimedwait waits, and Linux dequeues it there).
+    3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
+    /dev/null."""
 _PROP_TIMEDWAIT = ("rt_sigtimedwait() takes a signal of its set synchronously: it never "
                    "lets one through to the handler, which the program's mask blocks "
                    "before, during and after the wait.")
@@ -274,15 +275,8 @@ _PROP_TIMEDWAIT = ("rt_sigtimedwait() takes a signal of its set synchronously: i
                              "return, inside the critical section",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_TIMEDWAIT)
+@_doc(_TIMEDWAIT_DOC.format(answer="-EAGAIN (timed out)"))
 def rd_timedwait_eagain(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
-        handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
-        synchronously with rt_sigtimedwait({SIGUSR1}, zero timeout).
-        2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer -EAGAIN (timed out), as if the
-        wait had let the signal through to its handler (the set is unblocked only while
-        rt_sigtimedwait waits, and Linux dequeues it there).
-        3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
-        /dev/null."""
     _timedwait_handler(adv, -EAGAIN)
 
 
@@ -290,15 +284,8 @@ def rd_timedwait_eagain(adv: Adversary) -> None:
                              "return, inside the critical section",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
           prop=_PROP_TIMEDWAIT)
+@_doc(_TIMEDWAIT_DOC.format(answer="-EINTR (interrupted)"))
 def rd_timedwait_eintr(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 7) blocks SIGUSR1 and SIGUSR2, points its
-        handler's log record at a copy of the secret, sends itself SIGUSR1 and takes it
-        synchronously with rt_sigtimedwait({SIGUSR1}, zero timeout).
-        2. Serve the wait as getpid() (SIGUSR1 stays pending) and answer -EINTR (interrupted), as if the
-        wait had let the signal through to its handler (the set is unblocked only while
-        rt_sigtimedwait waits, and Linux dequeues it there).
-        3. Deliver SIGUSR1 at the wait's return: the handler writes the secret's copy to
-        /dev/null."""
     _timedwait_handler(adv, -EINTR)
 
 
@@ -630,6 +617,15 @@ def _reaped_helper_clears(adv: Adversary, phase: int, nr_exit: int,
 _REAPED_PROP = ("A child wait4() reported reaped has finished its exit, the clear of its "
                 "CLEARTID word included (Linux clears it before the child can be reaped): "
                 "no write for that child reaches memory after the report.")
+_REAPED_DOC = """1. The program (secret_r15_masks, step {step}) starts a helper with CLONE_VM and
+    CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls {call} at
+    once.  The program reaps it with wait4(), copies its secret over the scratch area,
+    sleeps a moment and checks the copy.
+    2. Serve the helper's {call} as an endless ppoll() (it sleeps in the kernel, its
+    exit pending), and answer the program's wait4() with the helper's pid, status 0.
+    3. Once the program announced its copy, wake the helper and, on its way back (the
+    helper current, inside its exit call), finish its exit: clear its CLEARTID word,
+    now the first four bytes of the secret's copy."""
 
 
 @scenario(id="RD-017", title="Park a CLONE_VM helper inside its exit(), report it reaped, then "
@@ -637,16 +633,8 @@ _REAPED_PROP = ("A child wait4() reported reaped has finished its exit, the clea
           family=RT, goal=Goal.TAMPER,
           rules=("G-WAIT-REAPED", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"), program=MASKS,
           oracle=_copy_changed, prop=_REAPED_PROP)
+@_doc(_REAPED_DOC.format(step=10, call="exit(0)"))
 def rd_reaped_helper_cleartid(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 10) starts a helper with CLONE_VM and
-        CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit(0) at
-        once.  The program reaps it with wait4(), copies its secret over the scratch area,
-        sleeps a moment and checks the copy.
-        2. Serve the helper's exit(0) as an endless ppoll() (it sleeps in the kernel, its
-        exit pending), and answer the program's wait4() with the helper's pid, status 0.
-        3. Once the program announced its copy, wake the helper and, on its way back (the
-        helper current, inside its exit call), finish its exit: clear its CLEARTID word,
-        now the first four bytes of the secret's copy."""
     _reaped_helper_clears(adv, P_REAP_VM, NUMBERS["exit"])
 
 
@@ -656,16 +644,8 @@ def rd_reaped_helper_cleartid(adv: Adversary) -> None:
           family=RT, goal=Goal.TAMPER,
           rules=("G-WAIT-REAPED", "G-EXIT-GROUP", "G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT"),
           program=MASKS, oracle=_copy_changed, prop=_REAPED_PROP)
+@_doc(_REAPED_DOC.format(step=12, call="exit_group(0)"))
 def rd_reaped_group_helper_cleartid(adv: Adversary) -> None:
-    """1. The program (secret_r15_masks, step 12) starts a helper with CLONE_VM and
-        CLONE_CHILD_CLEARTID naming a word of a scratch area; the helper calls exit_group(0) at
-        once.  The program reaps it with wait4(), copies its secret over the scratch area,
-        sleeps a moment and checks the copy.
-        2. Serve the helper's exit_group(0) as an endless ppoll() (it sleeps in the kernel, its
-        exit pending), and answer the program's wait4() with the helper's pid, status 0.
-        3. Once the program announced its copy, wake the helper and, on its way back (the
-        helper current, inside its exit call), finish its exit: clear its CLEARTID word,
-        now the first four bytes of the secret's copy."""
     _reaped_helper_clears(adv, P_REAP_GROUP, NUMBERS["exit_group"])
 
 

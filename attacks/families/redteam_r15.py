@@ -124,31 +124,20 @@ def _late_doc(call: str) -> str:
             "writes the secret's copy to /dev/null.")
 
 
-@scenario(id="RD-001", title="Let ppoll()'s temporary mask outlive the call: deliver "
-                             "SIGUSR1 in the critical section after it",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
-          prop=_PROP_LATE)
-@_doc(_late_doc("ppoll()"))
-def rd_ppoll_late(adv: Adversary) -> None:
-    _late_delivery(adv, P_PPOLL, NUMBERS["ppoll"])
+def _late_scenario(sid: str, call: str, phase: int) -> None:
+    def steps(adv: Adversary) -> None:
+        _late_delivery(adv, phase, NUMBERS[call])
+
+    scenario(id=sid, title=f"Let {call}()'s temporary mask outlive the call: deliver "
+                           "SIGUSR1 in the critical section after it",
+             family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
+             prop=_PROP_LATE)(documented(steps, _late_doc(f"{call}()")))
 
 
-@scenario(id="RD-002", title="Let pselect6()'s temporary mask outlive the call: deliver "
-                             "SIGUSR1 in the critical section after it",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
-          prop=_PROP_LATE)
-@_doc(_late_doc("pselect6()"))
-def rd_pselect_late(adv: Adversary) -> None:
-    _late_delivery(adv, P_PSELECT, NUMBERS["pselect6"])
-
-
-@scenario(id="RD-003", title="Let epoll_pwait()'s temporary mask outlive the call: deliver "
-                             "SIGUSR1 in the critical section after it",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
-          prop=_PROP_LATE)
-@_doc(_late_doc("epoll_pwait()"))
-def rd_epoll_pwait_late(adv: Adversary) -> None:
-    _late_delivery(adv, P_EPOLL, NUMBERS["epoll_pwait"])
+for _sid, _call, _phase in (("RD-001", "ppoll", P_PPOLL), ("RD-002", "pselect6", P_PSELECT),
+                            ("RD-003", "epoll_pwait", P_EPOLL),
+                            ("RD-005", "epoll_pwait2", P_EPOLL2)):
+    _late_scenario(_sid, _call, _phase)
 
 
 @scenario(id="RD-004", title="Answer rt_sigsuspend() -EINTR with no handler run, then "
@@ -160,15 +149,6 @@ def rd_epoll_pwait_late(adv: Adversary) -> None:
 @_doc(_late_doc("rt_sigsuspend()"))
 def rd_sigsuspend_late(adv: Adversary) -> None:
     _late_delivery(adv, P_SUSPEND, NUMBERS["rt_sigsuspend"], -EINTR)
-
-
-@scenario(id="RD-005", title="Let epoll_pwait2()'s temporary mask outlive the call: deliver "
-                             "SIGUSR1 in the critical section after it",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=MASKS,
-          prop=_PROP_LATE)
-@_doc(_late_doc("epoll_pwait2()"))
-def rd_epoll_pwait2_late(adv: Adversary) -> None:
-    _late_delivery(adv, P_EPOLL2, NUMBERS["epoll_pwait2"])
 
 
 def _frame_mask_attack(adv: Adversary, result: int) -> None:

@@ -91,6 +91,12 @@ class ExitRecords:
     #: slot -> the pids the SIGCHLDs its check passed name, until the slot's return (or
     #: the delivery) commits (a check asked again starts afresh).
     taking: dict[int, list[int]] = field(default_factory=dict)
+    #: roots whose every child the Guardian was told of: the user's launch and each fork
+    #: child start with none (children from before an exec are not known).
+    children_known: set[int] = field(default_factory=set)
+    #: a process of the program went with an exec (it may run an image the Guardian does
+    #: not know, whose children orphaned to a waiter of the program it never saw).
+    foreign: bool = False
 
     def new_pid(self, parent_root: int, pid: int) -> None:
         """A clone told `parent_root` of child `pid`: a pid Linux reused is a new child."""
@@ -143,6 +149,14 @@ def note_exec_teardown(registry: Registry, root: int) -> None:
             process = process_of(registry, root, slot.thread)
             if process:
                 registry.exits.execing[slot.id] = process
+                registry.exits.foreign = True
+
+
+def forget_root(records: ExitRecords, root: int) -> None:
+    """`root` is gone: a later tree at the same address starts afresh."""
+    records.children_known.discard(root)
+    records.reported = {k for k in records.reported if k[0] != root}
+    records.signalled = {k for k in records.signalled if k[0] != root}
 
 
 def note_exec_image(registry: Registry, exec_slot: int, root: int) -> None:
@@ -230,6 +244,16 @@ def _judge_named(registry: Registry, slot: Slot, pid: int, source: str) -> None:
         refuse("return.exit_status", Status.ERR_DENIED,
                f"{source} names child {pid}, which an earlier wait reported reaped: Linux "
                "reports a child's end once")
+    records = registry.exits
+    if slot.root not in records.children_known or (slot.root, pid) in registry.child_pids \
+            or pid in records.pids or _clone_in_flight(registry, slot):
+        return
+    if records.foreign or any(s.nr == NR_EXECVE for s in registry.slots.values()):
+        records.foreign = True          # (a vfork child's exec: its image may be foreign)
+        return
+    refuse("return.exit_status", Status.ERR_DENIED,
+           f"{source} names pid {pid}, but no clone of the program made a child with that "
+           "pid, and the Guardian knows every child this process has")
 
 
 def _judge_kind(registry: Registry, slot: Slot, pid: int, stopped: bool, asked: bool,

@@ -107,6 +107,7 @@ class Forks:
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread
         elif cflags & CLONE_THREAD:
+            slot.new_thread = child.thread
             group = reg.group_of(slot.root, slot.thread)
             if group:
                 reg.thread_groups[(slot.root, child.thread)] = group

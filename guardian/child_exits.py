@@ -18,13 +18,29 @@ A SIGCHLD siginfo with a child's CLD_* code is raised by Linux only for a child 
 process (no sender can forge that code for another process), so one naming a pid that
 is no child of the program is refused as well -- unless a clone of the domain yielded a
 child whose pid its parent has not been told yet; a child reaped already is still
-judged (its SIGCHLD may be read after the wait).  A wait4/waitid report of a pid the
-Guardian does not know passes (the program named the pid, or sees it).
+judged (its SIGCHLD may be read after the wait).  What a wait4/waitid report says of
+the end of a pid the Guardian does not know passes (which pid it names is judged below).
 
-Stopped and continued reports pass (WUNTRACED, WCONTINUED; CLD_TRAPPED, CLD_STOPPED,
-CLD_CONTINUED), as does a report of a child whose exec is in flight or left the domain
-(its old image gone and no confidential image named for that exec: the Guardian knows
-nothing of what it runs).
+Which child a report names is judged too:
+
+* Linux reports a child's end to a wait once: a wait4/waitid report never names a child
+  an earlier report reaped (until a later clone is told that pid again), nor the waiting
+  process itself.
+* Where the Guardian knows every child of the waiting process (the user's launch and
+  each fork child start with none; an exec keeps children the Guardian may not know), a
+  wait report names one a clone of the program made -- unless a clone is in flight, or a
+  process of the program went with an exec (an image the Guardian does not know may
+  leave orphans a waiter of the program reaps).
+* One end raises one SIGCHLD, and a pending SIGCHLD holds the first end since the last
+  was taken: once a SIGCHLD naming a child is taken, no SIGCHLD names it again, nor any
+  child reaped before that one was taken.
+* A stopped report comes only to a wait with WUNTRACED (waitid: WSTOPPED), a continued
+  one only with WCONTINUED: the program cannot trace its children (ptrace answers only
+  an error).
+
+A report of a child whose exec is in flight or left the domain (its old image gone and
+no confidential image named for that exec: the Guardian knows nothing of what it runs)
+is not judged for what it says of the end.
 """
 
 from __future__ import annotations

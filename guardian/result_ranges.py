@@ -14,6 +14,9 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * a fork child's getpid is the id its parent's clone returned, and never its parent's
   own (fork-safe generators reseed on that difference).  The parent's clone may return
   before or after the child's first getpid: whichever comes second is judged.
+* gettid is one value per thread; a new thread's is the id its creator's clone returned
+  (whichever comes second is judged), never its creator's or its process's, and never the
+  id of another live thread (Linux hands ids out cyclically).
 
 `return.value_range` (`check_ranges`):
 

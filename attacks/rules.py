@@ -113,7 +113,8 @@ RULES: tuple[Rule, ...] = (
          "answers the old address.",
          checks=("return.layout", "remap.in_place")),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0; a fork child's getpid is the id "
-         "its parent's fork returned, never its parent's own.",
+         "its parent's fork returned, never its parent's own; a thread's gettid is the id its "
+         "creator's clone returned, constant, and never another live thread's.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked",
                  "return.id_range")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
@@ -162,7 +163,10 @@ RULES: tuple[Rule, ...] = (
          "rt_sigtimedwait takes or a signalfd read returns), 'exited with code c' needs the "
          "child (a fork or vfork child, whatever image it runs after exec) to have asked "
          "exit/exit_group with c (low 8 bits), and 'killed by signal s' needs it not to have "
-         "asked exit_group; a SIGCHLD siginfo names a child of the program.",
+         "asked exit_group; a SIGCHLD siginfo names a child of the program whose SIGCHLD is "
+         "not past; a wait report never names the waiter or a child reported reaped already, "
+         "names one of its children where the Guardian knows them all, and reports a stop or "
+         "continue only to a wait that asked for it (WUNTRACED/WSTOPPED, WCONTINUED).",
          checks=("return.exit_status",)),
     Rule("G-WAIT-REAPED", "A child a wait4/waitid report reaped (a fork child, or a CLONE_VM "
          "child sharing its parent's memory) has ended: its descriptors are released (a table "

@@ -18,13 +18,29 @@ A SIGCHLD siginfo with a child's CLD_* code is raised by Linux only for a child 
 process (no sender can forge that code for another process), so one naming a pid that
 is no child of the program is refused as well -- unless a clone of the domain yielded a
 child whose pid its parent has not been told yet; a child reaped already is still
-judged (its SIGCHLD may be read after the wait).  A wait4/waitid report of a pid the
-Guardian does not know passes (the program named the pid, or sees it).
+judged (its SIGCHLD may be read after the wait).  What a wait4/waitid report says of
+the end of a pid the Guardian does not know passes (which pid it names is judged below).
 
-Stopped and continued reports pass (WUNTRACED, WCONTINUED; CLD_TRAPPED, CLD_STOPPED,
-CLD_CONTINUED), as does a report of a child whose exec is in flight or left the domain
-(its old image gone and no confidential image named for that exec: the Guardian knows
-nothing of what it runs).
+Which child a report names is judged too:
+
+* Linux reports a child's end to a wait once: a wait4/waitid report never names a child
+  an earlier report reaped (until a later clone is told that pid again), nor the waiting
+  process itself.
+* Where the Guardian knows every child of the waiting process (the user's launch and
+  each fork child start with none; an exec keeps children the Guardian may not know), a
+  wait report names one a clone of the program made -- unless a clone is in flight, or a
+  process of the program went with an exec (an image the Guardian does not know may
+  leave orphans a waiter of the program reaps).
+* One end raises one SIGCHLD, and a pending SIGCHLD holds the first end since the last
+  was taken: once a SIGCHLD naming a child is taken, no SIGCHLD names it again, nor any
+  child reaped before that one was taken.
+* A stopped report comes only to a wait with WUNTRACED (waitid: WSTOPPED), a continued
+  one only with WCONTINUED: the program cannot trace its children (ptrace answers only
+  an error).
+
+A report of a child whose exec is in flight or left the domain (its old image gone and
+no confidential image named for that exec: the Guardian knows nothing of what it runs)
+is not judged for what it says of the end.
 """
 
 from __future__ import annotations
@@ -60,6 +76,8 @@ EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
 SIGCHLD = 17
 _ERRNO_FLOOR = (1 << 64) - 4095
 _CLD_EXITED, _CLD_KILLED, _CLD_DUMPED = 1, 2, 3
+_CLD_TRAPPED, _CLD_STOPPED, _CLD_CONTINUED = 4, 5, 6
+_WUNTRACED, _WCONTINUED = 0x2, 0x8          # (waitid's WSTOPPED is WUNTRACED's bit)
 _SIGINFO = struct.Struct("<iii4xiIi")     # si_signo, si_errno, si_code, si_pid, si_uid, si_status
 _SIGNALFD_INFO = struct.Struct("<IiiI")   # ssi_signo, ssi_errno, ssi_code, ssi_pid
 _SSI_STATUS = 40                          # struct signalfd_siginfo's ssi_status
@@ -80,6 +98,34 @@ class ExitRecords:
     #: pid -> the process a parent was told of (kept once reaped: its SIGCHLD may be
     #: read after the wait).
     pids: dict[int, int] = field(default_factory=dict)
+    #: (parent root, pid) a wait4/waitid report reaped: Linux reports a child's end once.
+    reported: set[tuple[int, int]] = field(default_factory=set)
+    #: (parent root, pid) whose end no SIGCHLD may name any more: one naming it was taken,
+    #: or it was reaped before a later SIGCHLD was taken (one end raises one SIGCHLD, and a
+    #: pending SIGCHLD holds the first end since the last was taken).
+    signalled: set[tuple[int, int]] = field(default_factory=set)
+    #: slot -> the pids the SIGCHLDs its check passed name, until the slot's return (or
+    #: the delivery) commits (a check asked again starts afresh).
+    taking: dict[int, list[int]] = field(default_factory=dict)
+    #: roots whose every child the Guardian was told of: the user's launch and each fork
+    #: child start with none (children from before an exec are not known).
+    children_known: set[int] = field(default_factory=set)
+    #: a process of the program went with an exec (it may run an image the Guardian does
+    #: not know, whose children orphaned to a waiter of the program it never saw).
+    foreign: bool = False
+
+    def new_pid(self, parent_root: int, pid: int) -> None:
+        """A clone told `parent_root` of child `pid`: a pid Linux reused is a new child."""
+        self.reported.discard((parent_root, pid))
+        self.signalled.discard((parent_root, pid))
+
+    def commit_sigchld(self, slot_id: int, parent_root: int) -> None:
+        """The SIGCHLDs slot `slot_id`'s check passed reach `parent_root`: their children,
+        and every child it reaped before, are past their SIGCHLD."""
+        pids = self.taking.pop(slot_id, None)
+        if pids:
+            self.signalled |= {(parent_root, pid) for pid in pids}
+            self.signalled |= {k for k in self.reported if k[0] == parent_root}
 
     def new_image(self, process: int) -> None:
         """An exec'd image starts: what the old one asked is over (its threads are gone)."""
@@ -119,6 +165,14 @@ def note_exec_teardown(registry: Registry, root: int) -> None:
             process = process_of(registry, root, slot.thread)
             if process:
                 registry.exits.execing[slot.id] = process
+                registry.exits.foreign = True
+
+
+def forget_root(records: ExitRecords, root: int) -> None:
+    """`root` is gone: a later tree at the same address starts afresh."""
+    records.children_known.discard(root)
+    records.reported = {k for k in records.reported if k[0] != root}
+    records.signalled = {k for k in records.signalled if k[0] != root}
 
 
 def note_exec_image(registry: Registry, exec_slot: int, root: int) -> None:
@@ -156,6 +210,8 @@ def judge(registry: Registry, slot: Slot, pid: int, exited: bool, value: int, so
     where it is not what the child asked.  `signalled`: the report is a SIGCHLD siginfo,
     which Linux raises only for a child of the process (a sender cannot forge its
     CLD_* code): one naming a pid that is no child of the domain is refused too."""
+    if signalled:
+        _sigchld_once(registry, slot, pid, source)
     process = process or registry.child_pids.get((slot.root, pid), 0) \
         or registry.exits.pids.get(pid, 0)
     if not process:
@@ -179,6 +235,59 @@ def judge(registry: Registry, slot: Slot, pid: int, exited: bool, value: int, so
                f"exit_group({min(codes)}): its status is that code")
 
 
+def _sigchld_once(registry: Registry, slot: Slot, pid: int, source: str) -> None:
+    """A child's end raises one SIGCHLD, and a pending one holds the first end since the
+    last was taken: none names a child whose SIGCHLD is past (`ExitRecords.signalled`)."""
+    taking = registry.exits.taking.setdefault(slot.id, [])
+    if (slot.root, pid) in registry.exits.signalled or pid in taking:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} names child {pid}, whose end was reported by an earlier SIGCHLD "
+               "(or reaped before one was taken): a child's end raises one SIGCHLD")
+    taking.append(pid)
+
+
+def _judge_named(registry: Registry, slot: Slot, pid: int, source: str) -> None:
+    """A wait report names `pid`: never the caller's own process, nor a child this
+    process was told already it reaped (Linux reports a child's end once; a pid reused
+    is the child of a later clone, which forgets the old report)."""
+    space = registry.space_of(slot.domain, slot.root)
+    own = space.pids.get(registry.group_of(slot.root, slot.thread)) if space else None
+    if pid == own:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} names pid {pid}, the waiting process itself: no process is its "
+               "own child")
+    if (slot.root, pid) in registry.exits.reported:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} names child {pid}, which an earlier wait reported reaped: Linux "
+               "reports a child's end once")
+    records = registry.exits
+    if slot.root not in records.children_known or (slot.root, pid) in registry.child_pids \
+            or pid in records.pids or _clone_in_flight(registry, slot):
+        return
+    if records.foreign or any(s.nr == NR_EXECVE for s in registry.slots.values()):
+        records.foreign = True          # (a vfork child's exec: its image may be foreign)
+        return
+    refuse("return.exit_status", Status.ERR_DENIED,
+           f"{source} names pid {pid}, but no clone of the program made a child with that "
+           "pid, and the Guardian knows every child this process has")
+
+
+def _judge_kind(registry: Registry, slot: Slot, pid: int, stopped: bool, asked: bool,
+                source: str) -> None:
+    """A stopped (continued) report comes only to a wait that asked for it (WUNTRACED or
+    WSTOPPED; WCONTINUED): the program cannot trace its children (ptrace answers only
+    an error), so only a child whose image the Guardian may not know is excused."""
+    if asked:
+        return
+    process = registry.child_pids.get((slot.root, pid), 0) or registry.exits.pids.get(pid, 0)
+    if process and _adrift(registry, process):
+        return
+    kind, flag = ("stopped", "WUNTRACED/WSTOPPED") if stopped else ("continued", "WCONTINUED")
+    refuse("return.exit_status", Status.ERR_DENIED,
+           f"{source} says child {pid} {kind}, but the wait did not pass {flag}: Linux "
+           "reports only a child's end to it")
+
+
 def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
     raw = memory.read(va, n, slot.root)
     if raw is None:
@@ -199,22 +308,43 @@ def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str, *,
 def check_report(memory: UserMemory, registry: Registry, slot: Slot, ret: int) -> None:
     """wait4's status word, waitid's siginfo or rt_sigtimedwait's SIGCHLD siginfo, read
     before anything is committed (a page not present is faulted in first)."""
+    registry.exits.taking.pop(slot.id, None)
     if ret >= _ERRNO_FLOOR:
         return
     nr, a = slot.nr, slot.args
     if nr == NR_WAIT4:
-        if not ret or not a[1] or not registry.child_pids:
+        if not ret:
+            return
+        _judge_named(registry, slot, ret, "wait4's result")
+        if not a[1]:
             return
         status = struct.unpack("<I", _read(memory, slot, a[1], 4))[0]
+        if status & 0xFF == 0x7F or status == 0xFFFF:
+            stopped = status != 0xFFFF
+            _judge_kind(registry, slot, ret, stopped,
+                        bool(a[2] & (_WUNTRACED if stopped else _WCONTINUED)), "wait4's status")
+        if not registry.child_pids:
+            return
         if status & 0x7F == 0:
             # Exited: bits 8-15 are the code, nothing above them (Linux writes c << 8).
             judge(registry, slot, ret, True, status >> 8, "wait4's status")
         elif status & 0x7F != 0x7F:         # (0x7F: stopped, or 0xFFFF: continued)
             judge(registry, slot, ret, False, status & 0x7F, "wait4's status")
     elif nr == NR_WAITID:
-        if ret == 0 and a[2] and registry.child_pids:     # (WNOHANG, none ready: si_pid 0)
-            _judge_siginfo(registry, slot, _read(memory, slot, a[2], _SIGINFO.size),
-                           "waitid's siginfo", signalled=False)
+        if ret != 0 or not a[2]:
+            return
+        raw = _read(memory, slot, a[2], _SIGINFO.size)
+        signo, _, code, pid, _, _ = _SIGINFO.unpack_from(raw)
+        if signo != SIGCHLD or pid <= 0:                 # (WNOHANG, none ready: si_pid 0)
+            return
+        _judge_named(registry, slot, pid, "waitid's si_pid")
+        if code in (_CLD_TRAPPED, _CLD_STOPPED, _CLD_CONTINUED):
+            stopped = code != _CLD_CONTINUED
+            _judge_kind(registry, slot, pid, stopped,
+                        bool(a[3] & (_WUNTRACED if stopped else _WCONTINUED)),
+                        "waitid's siginfo")
+        if registry.child_pids:
+            _judge_siginfo(registry, slot, raw, "waitid's siginfo", signalled=False)
     elif nr == NR_RT_SIGTIMEDWAIT and ret == SIGCHLD and a[1]:
         _judge_siginfo(registry, slot, _read(memory, slot, a[1], _SIGINFO.size),
                        "the SIGCHLD rt_sigtimedwait took")
@@ -225,6 +355,7 @@ def check_signal_info(registry: Registry, slot: Slot, signo: int, info: bytes,
     """The siginfo of a SIGCHLD SIGNAL enters a handler with, the call it interrupts
     completing with `ret` first: a clone returning its child's pid (a vfork's parent,
     its child already gone) names that child before the parent has been told of it."""
+    registry.exits.taking.pop(slot.id, None)
     if signo != SIGCHLD or len(info) < _SIGINFO.size:
         return
     process = slot.child_process if slot.nr in (NR_CLONE, NR_CLONE3) and \
@@ -234,6 +365,7 @@ def check_signal_info(registry: Registry, slot: Slot, signo: int, info: bytes,
 
 def check_signalfd_records(registry: Registry, slot: Slot, raw: bytes) -> None:
     """Each SIGCHLD record a signalfd read returned (`raw`: whole records)."""
+    registry.exits.taking.pop(slot.id, None)
     for off in range(0, len(raw) - _SIGNALFD_RECORD + 1, _SIGNALFD_RECORD):
         signo, _, code, pid = _SIGNALFD_INFO.unpack_from(raw, off)
         if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):

@@ -23,6 +23,7 @@ from abi.layout import (
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 from guardian import checks, exec_args, initial_stack
 from guardian.checks import refuse
+from guardian.child_exits import forget_root as forget_exits
 from guardian.child_exits import note_exec_image, note_exec_teardown
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
@@ -161,6 +162,8 @@ class Lifecycle:
                 del reg.slots[exec_slot]
                 self.files.note_exec_borrowed(old)
         reg.add_domain(dom, root, space)
+        if launch is not None:
+            reg.exits.children_known.add(root)      # (the launch path starts it afresh)
         self._adopt_tree(root, dom.id)
         if exec_slot:
             self.s.shares.pass_exec_memfds(exec_slot, dom)
@@ -362,6 +365,7 @@ class Lifecycle:
         reg.thread_groups = {k: v for k, v in reg.thread_groups.items() if k[0] != root}
         reg.groups_exited = {k for k in reg.groups_exited if k[0] != root}
         reg.reaped = {k for k in reg.reaped if k[0] != root}
+        forget_exits(reg.exits, root)
         reg.tid_cleared = {k for k in reg.tid_cleared if k[0] != root}
         reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)

@@ -284,6 +284,7 @@ class EventFiles:
             return
         if taken and self.sends is not None:
             self.sends.take(taken, slot)
+        self.files.admission.registry.exits.commit_sigchld(slot.id, slot.root)
         if nr == NR_EPOLL_CREATE1:
             f = self._open_file(slot, ret)
             if f is not None:

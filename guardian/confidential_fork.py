@@ -84,6 +84,7 @@ class Forks:
             dom.spaces[child_root] = space.forked()     # as Linux copies the areas
             dom.spaces[child_root].fork_parent = slot.root
             reg.root_domain[child_root] = dom.id
+            reg.exits.children_known.add(child_root)     # (a fork child has none yet)
             self.s.frames.adopt_table(child_root, dom.id)
             self.s.fork_copy.open(slot.root, child_root,
                                   self._fork_debt(space, dom.spaces[child_root], slot.root))
@@ -106,6 +107,7 @@ class Forks:
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread
         elif cflags & CLONE_THREAD:
+            slot.new_thread = child.thread
             group = reg.group_of(slot.root, slot.thread)
             if group:
                 reg.thread_groups[(slot.root, child.thread)] = group

@@ -303,6 +303,8 @@ class ReturnPath:
                 end_child(reg, self.files, slot.root, asked)
         if nr in SIGNAL_STATE_CALLS:
             self.self_signals.note_signal_state(slot, ret)
+        if nr == NR_RT_SIGTIMEDWAIT:
+            reg.exits.commit_sigchld(slot.id, slot.root)
         if waited:
             self.self_signals.sends.take(waited, slot)
         if unmapped:
@@ -366,6 +368,7 @@ class ReturnPath:
         if slot.child_process:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
             self.registry.exits.pids[ret] = slot.child_process
+            self.registry.exits.new_pid(slot.root, ret)
         if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
             self.registry.vm_children[(slot.root, ret)] = slot.child_thread
 

@@ -138,6 +138,7 @@ class Signals:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr)
         self.self_signals.sends.take(sends, slot)
+        self.registry.exits.commit_sigchld(slot.id, slot.root)
         self.masks.enter_handler(slot, signo, act, delivery)
         if flags & SA_RESETHAND and checks.enabled("signal.reset_hand"):
             # A one-shot handler: entered now, the action is SIG_DFL again (Linux resets

@@ -14,6 +14,9 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * a fork child's getpid is the id its parent's clone returned, and never its parent's
   own (fork-safe generators reseed on that difference).  The parent's clone may return
   before or after the child's first getpid: whichever comes second is judged.
+* gettid is one value per thread; a new thread's is the id its creator's clone returned
+  (whichever comes second is judged), never its creator's or its process's, and never the
+  id of another live thread (Linux hands ids out cyclically).
 
 `return.value_range` (`check_ranges`):
 
@@ -129,7 +132,13 @@ class IdRanges:
             if known is None and self._parent_pid(slot, me) == ret:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
             return me
+        if nr == _NR_GETTID:
+            self._check_tid(slot, ret)
+            return slot.root, slot.thread
         parent = self._process(slot.root, slot.thread)
+        if nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread and slot.children == 1:
+            self._check_thread_clone(slot, ret, parent)
+            return slot.root, slot.new_thread
         # (A clone that yielded several children is fork.one_child's to refuse: which one
         # the result names is not this check's question.)
         if nr in (_NR_CLONE, _NR_CLONE3) and slot.child_root and slot.children == 1 \
@@ -143,6 +152,40 @@ class IdRanges:
             return slot.child_root, 0
         return None
 
+    def _tids(self, slot: Slot) -> dict[int, int]:
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space.tids if space is not None else {}
+
+    def _live(self, root: int, thread: int) -> bool:
+        reg = self.registry
+        return (root, thread) not in reg.tid_cleared and not reg.group_exited(root, thread) \
+            and not reg.was_reaped(root, thread)
+
+    def _check_tid(self, slot: Slot, ret: int) -> None:
+        """gettid is one value per thread, never another live thread's (Linux allocates
+        ids cyclically: one is not handed out again while its thread lives)."""
+        tids = self._tids(slot)
+        known = tids.get(slot.thread)
+        if known is not None and known != ret:
+            _id_refused(f"gettid answers {ret}, but this thread was told {known} (by its own "
+                        "gettid, or the clone that made it)")
+        other = next((t for t, tid in tids.items()
+                      if tid == ret and t != slot.thread and self._live(slot.root, t)), 0)
+        if other:
+            _id_refused(f"gettid answers {ret}, the id of another live thread of the program")
+
+    def _check_thread_clone(self, slot: Slot, ret: int, parent: Process) -> None:
+        """A new thread's id is the one its gettid answers, never its creator's or its
+        process's (a new thread does not lead its group)."""
+        tids = self._tids(slot)
+        known = tids.get(slot.new_thread)
+        if known is not None and known != ret:
+            _id_refused(f"the clone returns thread id {ret}, but the new thread's gettid "
+                        f"answered {known}")
+        if ret == tids.get(slot.thread) or ret == self._pids(slot.domain, slot.root).get(parent[1]):
+            _id_refused(f"the clone returns thread id {ret}, its creator's own (or its "
+                        "process's) id")
+
     def _new_pid_ns(self, slot: Slot) -> bool:
         """Does this clone start a pid namespace (the child's getpid is then 1)?  A clone3
         whose arguments cannot be read now counts as one (nothing is judged)."""
@@ -152,6 +195,9 @@ class IdRanges:
         return raw is None or bool(int.from_bytes(raw, "little") & CLONE_NEWPID)
 
     def commit(self, slot: Slot, ret: int, shown: Process) -> None:
+        if slot.nr == _NR_GETTID or slot.nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread:
+            self._tids(slot)[shown[1]] = ret
+            return
         space = self.registry.space_of(slot.domain, shown[0])
         if space is not None:
             space.pids[shown[1]] = ret

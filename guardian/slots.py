@@ -68,6 +68,7 @@ class Slot:
     written: list[tuple[int, int]] = field(default_factory=list)
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
     child_thread: int = 0          # a CLONE_VM child that is a process of its own (vfork too)
+    new_thread: int = 0            # a CLONE_THREAD child's thread, once the clone made it
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->
@@ -131,6 +132,9 @@ class Space:
     #: thread group -> the process id it was told (its getpid, or the id its parent's fork
     #: returned): one value per process.  A new space (fork, exec) starts with none.
     pids: dict[int, int] = field(default_factory=dict)
+    #: thread -> the thread id it was told (its gettid, or the id its creator's clone
+    #: returned): one value per thread, never one another live thread holds.
+    tids: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

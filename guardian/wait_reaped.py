@@ -93,6 +93,7 @@ def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int
     report reaped (a pid the Guardian does not know as that process's child is passed
     over)."""
     process = registry.child_pids.pop((parent_root, pid), 0)
+    registry.exits.reported.add((parent_root, pid))       # (its end is not reported again)
     registry.exits.reaped(process)
     group = end_vm_child(registry, parent_root, pid)
     if group:

@@ -30,6 +30,8 @@ SIGCHLD, SIGKILL, SIGUSR1 = 17, 9, 10
 CLD_EXITED, CLD_KILLED, CLD_STOPPED = 1, 2, 5
 SA_SIGINFO = 0x4
 WNOWAIT = 0x0100_0000
+WUNTRACED, WCONTINUED = 0x2, 0x8
+CLD_CONTINUED = 6
 WNOHANG = 1
 EVENT = VA + 256              # the sigset a signalfd4 / rt_sigtimedwait is passed
 TOP = VA + 4 * 4096
@@ -71,8 +73,10 @@ def _resume(s: Scene, nr: int, args: tuple[int, ...], ret: int, out: bytes,
     return status
 
 
-def _wait4(s: Scene, status_word: int, pid: int = CHILD_PID) -> Status:
-    return _resume(s, NR_WAIT4, (pid, VA, 0, 0, 0, 0), pid, struct.pack("<I", status_word))
+def _wait4(s: Scene, status_word: int, pid: int = CHILD_PID, options: int = 0,
+           asked: int | None = None) -> Status:
+    return _resume(s, NR_WAIT4, (pid if asked is None else asked, VA, options, 0, 0, 0), pid,
+                   struct.pack("<I", status_word))
 
 
 def _siginfo(code: int, pid: int, status: int, signo: int = SIGCHLD) -> bytes:
@@ -131,9 +135,9 @@ def test_a_thread_s_exit_leaves_the_kernel_free_to_kill_the_process(s: Scene) ->
 
 def test_stops_continues_no_child_yet_and_strangers_pass(s: Scene) -> None:
     _asks(s, NR_EXIT_GROUP, 3)
-    assert _wait4(s, 0x137F) == Status.OK           # stopped by SIGSTOP (19)
-    assert _wait4(s, 0xFFFF) == Status.OK           # continued
-    assert _waitid(s, CLD_STOPPED, 19) == Status.OK
+    assert _wait4(s, 0x137F, options=WUNTRACED) == Status.OK     # stopped by SIGSTOP (19)
+    assert _wait4(s, 0xFFFF, options=WCONTINUED) == Status.OK    # continued
+    assert _waitid(s, CLD_STOPPED, 19, options=4 | WUNTRACED) == Status.OK
     assert _resume(s, NUMBERS["waitid"], (1, CHILD_PID, VA, 4 | WNOHANG, 0, 0), 0,
                    bytes(128)) == Status.OK        # WNOHANG, the child still runs
     assert _wait4(s, 66 << 8, pid=CHILD_PID + 100) == Status.OK     # not a known child
@@ -272,3 +276,58 @@ def test_a_reaped_child_s_sigchld_read_after_the_wait_is_still_judged(s: Scene) 
     assert (s.b + ROOT_A, CHILD_PID) not in reg.child_pids
     assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 0)))
     assert _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 3)) == Status.OK
+
+
+def test_a_stop_or_continue_is_reported_only_to_a_wait_that_asked(s: Scene) -> None:
+    assert _refused(s, _wait4(s, 0x137F))                       # no WUNTRACED
+    assert _refused(s, _wait4(s, 0xFFFF, options=WUNTRACED))    # no WCONTINUED
+    assert _refused(s, _waitid(s, CLD_STOPPED, 19))             # WEXITED only
+    assert _refused(s, _waitid(s, CLD_CONTINUED, 18, options=4 | WUNTRACED))
+    assert _waitid(s, CLD_CONTINUED, 18, options=4 | WCONTINUED) == Status.OK
+
+
+def test_a_child_reported_reaped_is_not_reported_again(s: Scene) -> None:
+    reg = s.g.conf.registry
+    _asks(s, NR_EXIT_GROUP, 3)
+    assert _wait4(s, 3 << 8, asked=(1 << 64) - 1) == Status.OK   # wait4(-1) reaps it
+    assert _refused(s, _wait4(s, 3 << 8, asked=(1 << 64) - 1))
+    assert _refused(s, _waitid(s, CLD_EXITED, 3))
+    assert _refused(s, _wait4(s, 0x137F, options=WUNTRACED))
+    reg.exits.new_pid(s.b + ROOT_A, CHILD_PID)       # a later clone is told that pid again
+    assert not _refused(s, _wait4(s, 3 << 8))
+
+
+def test_a_wait_never_reports_the_waiter_itself(s: Scene) -> None:
+    s.g.conf.domains[1].spaces[s.b + ROOT_A].pids[0] = 1        # its getpid answered 1
+    assert _refused(s, _wait4(s, 0, pid=1, asked=(1 << 64) - 1))
+    assert _refused(s, _waitid(s, CLD_EXITED, 0, pid=1))
+
+
+def test_where_every_child_is_known_a_wait_names_one(s: Scene) -> None:
+    reg = s.g.conf.registry
+    stranger = CHILD_PID + 100
+    assert _wait4(s, SIGKILL, pid=stranger - 1, asked=(1 << 64) - 1) == Status.OK  # from before
+    reg.exits.children_known.add(s.b + ROOT_A)          # launched by the user: none before
+    assert _refused(s, _wait4(s, SIGKILL, pid=stranger, asked=(1 << 64) - 1))
+    assert _refused(s, _waitid(s, CLD_KILLED, SIGKILL, pid=stranger))
+    assert _wait4(s, SIGKILL) == Status.OK              # its own child
+    reg.exits.pids[stranger] = 13       # a clone of the program made it (CLONE_PARENT, orphan)
+    assert _wait4(s, SIGKILL, pid=stranger, asked=(1 << 64) - 1) == Status.OK
+    reg.exits.foreign = True            # a process went with an exec: orphans may be unknown
+    assert _wait4(s, SIGKILL, pid=stranger + 1, asked=(1 << 64) - 1) == Status.OK
+
+
+def test_one_end_raises_one_sigchld(s: Scene) -> None:
+    reg = s.g.conf.registry
+    reg.exits.pids[CHILD_PID] = CHILD_PROCESS
+    reg.child_pids[(s.b + ROOT_A, CHILD_PID + 1)] = CHILD_PROCESS + 1
+    reg.exits.pids[CHILD_PID + 1] = CHILD_PROCESS + 1
+    _asks(s, NR_EXIT_GROUP, 0)
+    assert _wait4(s, 0) == Status.OK                     # reaped while SIGCHLD was blocked
+    assert _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 0)) == Status.OK
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 0)))
+    # A child reaped before a SIGCHLD was taken is past its SIGCHLD too.
+    assert _wait4(s, SIGKILL, pid=CHILD_PID + 1) == Status.OK
+    assert (s.b + ROOT_A, CHILD_PID + 1) not in reg.exits.signalled
+    assert _refused(s, _sigchld_at_return(s, _siginfo(CLD_EXITED, CHILD_PID, 0)))
+    assert (s.b + ROOT_A, CHILD_PID + 1) not in reg.exits.signalled   # (refused: nothing taken)

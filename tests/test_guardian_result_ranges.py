@@ -8,8 +8,11 @@ import struct
 
 import pytest
 
-from abi import Status
+from abi import Call, Status
+from abi.syscalls import NUMBERS
 from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.slots import Slot
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_values import EINTR, _put, _resume
 from tests.test_secure_mm import ROOT_A, Scene, build
@@ -153,3 +156,37 @@ def test_an_absolute_timerfd_that_expired_reached_its_deadline(s: Scene) -> None
     assert _resume(s, "timerfd_settime", (fd, 0, VA, 0), 0, []) == Status.OK
     assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK
+
+
+def _as_thread(s: Scene, name: str, thread: int, ret: int, new_thread: int = 0) -> int:
+    """`name` returns `ret` to thread `thread` of tree A (a clone: having made
+    `new_thread`)."""
+    sid = 960 + len(s.g.decisions)
+    args = (0x5_0F00, 0, 0, 0, 0, 0) if new_thread else (0,) * 6   # a pthread's clone flags
+    slot = s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, NUMBERS[name], args,
+                                      root=s.b + ROOT_A, thread=thread)
+    if new_thread:
+        slot.children, slot.new_thread = 1, new_thread
+    status = s.call(Call.RESUME, sid, ret, slot.kernel_elr)[0]
+    s.g.lock_el1(False)
+    s.g.conf.slots.pop(sid, None)
+    return status
+
+
+def test_gettid_is_the_thread_s_own_id(s: Scene) -> None:
+    main, worker, late = 31, 32, 33
+    assert _as_thread(s, "gettid", main, 500) == Status.OK
+    assert _as_thread(s, "gettid", main, 501) == Status.ERR_DENIED       # one id per thread
+    assert _refused_by(s, "return.id_range")
+    # The worker asks before its creator's clone returns: never its creator's id.
+    assert _as_thread(s, "gettid", worker, 500) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _as_thread(s, "gettid", worker, 502) == Status.OK
+    assert _as_thread(s, "clone", main, 503, new_thread=worker) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _as_thread(s, "clone", main, 502, new_thread=worker) == Status.OK
+    # The clone returns first: the new thread's gettid is what it returned.
+    assert _as_thread(s, "clone", main, 500, new_thread=late) == Status.ERR_DENIED  # creator's
+    assert _as_thread(s, "clone", main, 504, new_thread=late) == Status.OK
+    assert _as_thread(s, "gettid", late, 505) == Status.ERR_DENIED
+    assert _as_thread(s, "gettid", late, 504) == Status.OK

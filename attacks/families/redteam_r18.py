@@ -311,7 +311,7 @@ def ra_sigchld_pid(adv: Adversary) -> None:
 
 
 @scenario(id="RA-015", title="Answer wait4(-1) with an id two below the program's only child",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES,
           prop="wait4(-1) returns the id of one of the caller's children.")
 def ra_wait_any_pid(adv: Adversary) -> None:
     """1. The program (secret_r18_values) forks one child that exits 0 at once, calls
@@ -335,7 +335,7 @@ P_SIGCHLD_AGAIN, P_PARENT_SETTID = 932, 934
 
 @scenario(id="RA-016", title="Deliver a fork child's SIGCHLD naming a sibling the program "
                              "already reaped",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES,
           prop="The SIGCHLD a fork child's exit raises names that child in si_pid, not "
                "another child of the program.")
 def ra_sigchld_sibling(adv: Adversary) -> None:
@@ -382,7 +382,6 @@ STOPPED_BY_SIGSTOP = 0x137F                  # WIFSTOPPED, WSTOPSIG 19
 @scenario(id="RA-018", title="Answer wait4() without WUNTRACED with the worker 'stopped' while "
                              "it still runs, then let it send the page the parent reused",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-WAIT-REAPED"), program=VALUES,
-          gap="P6",
           prop="wait4() without WUNTRACED or WCONTINUED reports a child only once it has "
                "ended: never a stopped (or continued) status, and the child never runs "
                "again.")
@@ -632,7 +631,7 @@ P_LOCK_HELD = 964
 
 @scenario(id="RA-032", title="Answer a new thread's gettid() with its creator's id, so that a "
                              "recursive lock keyed by thread id lets it in",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=VALUES, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=VALUES,
           prop="A thread's gettid() returns its own id (the one clone() returned for it), "
                "never the id of the thread that created it.")
 def ra_thread_tid_creator(adv: Adversary) -> None:
@@ -657,7 +656,7 @@ SI_PID = 16                                 # siginfo_t's si_pid offset
 
 @scenario(id="RA-033", title="Answer waitid(P_ALL) with si_pid two below the program's only "
                              "child",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=VALUES,
           prop="waitid(P_ALL) reports in si_pid one of the caller's children.")
 def ra_waitid_any_pid(adv: Adversary) -> None:
     """1. The program (secret_r18_values) forks one child that exits 0 at once, calls

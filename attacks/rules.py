@@ -141,7 +141,10 @@ RULES: tuple[Rule, ...] = (
          "deadline); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per "
          "process; getpriority in 1..40, a timerfd or eventfd counter read nonzero, an "
          "interrupted sleep's remaining time at most the request, sysinfo's procs at least "
-         "1.",
+         "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "
+         "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
+         "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
+         "not negative, lseek(SEEK_SET) on a memfd at the offset asked.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",

@@ -64,6 +64,7 @@ from guardian.result_cpu import check_cpu_numbers
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
 from guardian.result_ranges import ID_CALLS as _ID_CALLS
+from guardian.result_ranges import MAKER_CALLS as _MAKER_CALLS
 from guardian.result_ranges import VALUE_CALLS as _VALUE_CALLS
 from guardian.result_ranges import IdRanges, check_ranges
 from guardian.result_records import CALLS as _RECORD_CALLS
@@ -246,7 +247,7 @@ class ReturnPath:
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
-                         self.files.maker_of(slot, slot.args[0]) if nr == NR_READ else None)
+                         self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS

@@ -153,3 +153,59 @@ def test_an_absolute_timerfd_that_expired_reached_its_deadline(s: Scene) -> None
     assert _resume(s, "timerfd_settime", (fd, 0, VA, 0), 0, []) == Status.OK
     assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK
+
+
+def _judged(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes | None,
+            written: list[tuple[int, int]] | None = None) -> bool:
+    """Is the return (with `out` at OUT first) let through?"""
+    if out is not None:
+        _put(s, OUT, out)
+    status = _resume(s, name, args, ret,
+                     written if written is not None else
+                     ([(OUT, OUT + len(out))] if out is not None else []))
+    if status != Status.OK:
+        assert _refused_by(s, "return.value_range")
+    return status == Status.OK
+
+
+def test_a_soft_limit_is_never_above_its_hard_limit(s: Scene) -> None:
+    inf = (1 << 64) - 1
+    for cur, hard, ok in ((1024, 1024, True), (1024, 4096, True), (inf, inf, True),
+                          (1026, 1024, False), (inf, 1024, False)):
+        rl = struct.pack("<QQ", cur, hard)
+        assert _judged(s, "getrlimit", (7, OUT), 0, rl) is ok, (cur, hard)
+        assert _judged(s, "prlimit64", (0, 3, 0, OUT), 0, rl) is ok, (cur, hard)
+    assert _judged(s, "getrlimit", (7, OUT), (1 << 64) - 14, struct.pack("<QQ", 2, 1), [])
+
+
+def test_scheduling_values_are_ones_linux_has(s: Scene) -> None:
+    for prio, ok in ((0, True), (99, True), (100, False), (-50, False)):
+        assert _judged(s, "sched_getparam", (0, OUT), 0, struct.pack("<i", prio)) is ok, prio
+    for policy, ok in ((0, True), (3, True), (6, True), (0x4000_0002, True), (4, False),
+                       (7, False), (0xFFFF_FFFE, False)):
+        assert _judged(s, "sched_getscheduler", (0,), policy, None) is ok, policy
+
+
+def test_masks_flags_and_counts_stay_in_range(s: Scene) -> None:
+    assert _judged(s, "umask", (0o22,), 0o777, None)
+    assert not _judged(s, "umask", (0o22,), 0xFFFF_FE00, None)
+    assert not _judged(s, "umask", (0o22,), (1 << 64) - 2, None)      # umask cannot fail
+    for res, ok in ((1, True), (4_000_000, True), (-2 * NS, False)):
+        ts = struct.pack("<qq", res // NS, res % NS)
+        assert _judged(s, "clock_getres", (MONOTONIC, OUT), 0, ts) is ok, res
+    for flags, ok in ((0, True), (1, True), (2, False), (0xFFFF_FFFE, False)):
+        assert _judged(s, "fcntl", (3, 1), flags, None) is ok, flags        # F_GETFD
+    assert _judged(s, "fcntl", (3, 3), 0x8002, None)                        # F_GETFL: other bits
+    for sig, ok in ((0, True), (17, True), (64, True), (65, False), (-40, False)):
+        assert _judged(s, "prctl", (2, OUT), 0, struct.pack("<i", sig)) is ok, sig
+    for avail, ok in ((0, True), (4096, True), (-16, False)):
+        assert _judged(s, "ioctl", (3, 0x541B, OUT), 0, struct.pack("<i", avail)) is ok, avail
+
+
+def test_lseek_set_on_a_memfd_answers_the_offset_asked(s: Scene) -> None:
+    fd = 13
+    assert _resume(s, "memfd_create", (VA, 0), fd, []) == Status.OK
+    assert _judged(s, "lseek", (fd, 16, 0), 16, None)
+    assert not _judged(s, "lseek", (fd, 16, 0), 0, None)
+    assert _judged(s, "lseek", (fd, 16, 1), 48, None)                 # SEEK_CUR: not judged
+    assert _judged(s, "lseek", (fd + 1, 16, 0), 0, None)             # /dev/null answers 0

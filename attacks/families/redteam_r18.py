@@ -115,7 +115,7 @@ def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
 
 @scenario(id="RA-001", title="Answer getrlimit(RLIMIT_NOFILE) with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="getrlimit() reports a soft limit no greater than the hard limit.")
 def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls getrlimit(RLIMIT_NOFILE) and logs the label
@@ -128,7 +128,7 @@ def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
 
 @scenario(id="RA-002", title="Answer prlimit64()'s old limit with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="prlimit64() reports an old soft limit no greater than its hard limit.")
 def ra_prlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls prlimit64(0, RLIMIT_STACK, NULL, &old) and
@@ -140,7 +140,7 @@ def ra_prlimit_cur_above_max(adv: Adversary) -> None:
 
 
 @scenario(id="RA-003", title="Answer sched_getparam() with a priority of -50",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="sched_getparam() reports a priority of 0..99.")
 def ra_sched_param_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls sched_getparam(0) and logs the label
@@ -164,7 +164,7 @@ def ra_sched_attr_nice(adv: Adversary) -> None:
 
 
 @scenario(id="RA-005", title="Answer umask() with an old mask of 0xfffffe00",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="umask() returns the old mask, a value of 0..0777.")
 def ra_umask_range(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls umask(022) and logs the label old / 0200
@@ -214,7 +214,7 @@ def ra_thread_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-009", title="Answer clock_getres(CLOCK_MONOTONIC) with a resolution of -2 s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A clock's resolution is positive and under one second.")
 def ra_clock_res_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls clock_getres(CLOCK_MONOTONIC) and logs the
@@ -273,7 +273,7 @@ def ra_eventfd_readv_zero(adv: Adversary) -> None:
 
 
 @scenario(id="RA-013", title="Answer sched_getscheduler() with a policy of 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="sched_getscheduler() returns a policy of 0..6, maybe with "
                "SCHED_RESET_ON_FORK (never set by this program).")
 def ra_sched_policy_range(adv: Adversary) -> None:
@@ -459,7 +459,7 @@ def ra_setitimer_old_left(adv: Adversary) -> None:
 
 
 @scenario(id="RA-020", title="Answer lseek(fd, 16, SEEK_SET) with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="lseek(SEEK_SET) returns the offset it was asked for.")
 def ra_lseek_set(adv: Adversary) -> None:
     """1. The program (secret_r18_values) writes 32 public bytes to a memfd, calls
@@ -523,7 +523,7 @@ def ra_getsid_negative(adv: Adversary) -> None:
 
 
 @scenario(id="RA-025", title="Answer fcntl(F_GETFD) with descriptor flags 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="fcntl(F_GETFD) returns the descriptor flags: 0 or FD_CLOEXEC.")
 def ra_getfd_flags(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls fcntl(F_GETFD) on its /dev/null descriptor
@@ -535,7 +535,7 @@ def ra_getfd_flags(adv: Adversary) -> None:
 
 
 @scenario(id="RA-026", title="Answer prctl(PR_GET_PDEATHSIG) with signal -40",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="prctl(PR_GET_PDEATHSIG) stores a signal number of 0..64.")
 def ra_pdeathsig_range(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls prctl(PR_GET_PDEATHSIG, &sig) and logs the
@@ -546,7 +546,7 @@ def ra_pdeathsig_range(adv: Adversary) -> None:
 
 
 @scenario(id="RA-027", title="Answer ioctl(FIONREAD) on an empty pipe with -16 bytes waiting",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="ioctl(FIONREAD) stores the bytes waiting, never negative.")
 def ra_fionread_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls ioctl(FIONREAD, &avail) on an empty pipe and

@@ -19,9 +19,11 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 
 * getpriority returns 20 - nice: 1..40;
 * a read that returns 8 from a timerfd or an eventfd (by the call that made the
-  descriptor) holds a nonzero counter: a zero counter blocks or fails the read;
+  descriptor) holds a nonzero counter: a zero counter blocks or fails the read; so does a
+  readv that returns 8 into a first iovec of 8 bytes;
 * an interrupted nanosleep / relative clock_nanosleep leaves at most the time asked for
   (the request as the program passed it at entry: the remaining time may overwrite it);
+  pselect6's time left, written back over its timeout, is at most that timeout;
 * sysinfo counts at least one process (the caller), an uptime >= 0 and mem_unit >= 1;
 * getrlimit's limit and prlimit64's old limit have rlim_cur <= rlim_max (RLIM_INFINITY
   is ~0, the largest value);
@@ -54,6 +56,7 @@ _NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
 _NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
 _NR_NANOSLEEP = NUMBERS["nanosleep"]
+_NR_READV, _NR_PSELECT6 = NUMBERS["readv"], NUMBERS["pselect6"]
 _NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
 CLONE_NEWPID = 0x2000_0000
 #: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
@@ -73,11 +76,12 @@ SCHED_RESET_ON_FORK = 0x4000_0000
 _POLICIES = frozenset({0, 1, 2, 3, 5, 6})     # OTHER, FIFO, RR, BATCH, IDLE, DEADLINE
 _NSIG = 64
 #: The calls whose descriptor's maker `check_ranges` asks about.
-MAKER_CALLS = frozenset({_NR_READ, _NR_LSEEK})
+MAKER_CALLS = frozenset({_NR_READ, _NR_READV, _NR_LSEEK})
 #: Every call `check_ranges` acts on.
 VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS, _NR_GETRLIMIT,
                          _NR_PRLIMIT64, _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER, _NR_UMASK,
-                         _NR_CLOCK_GETRES, _NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK})
+                         _NR_CLOCK_GETRES, _NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK,
+                         _NR_READV, _NR_PSELECT6})
 _SYSINFO = struct.Struct("<q72xH22xI")          # uptime, ..., procs (80), ..., mem_unit (104)
 _RLIMIT = struct.Struct("<QQ")                   # rlim_cur, rlim_max
 _S32 = struct.Struct("<i")
@@ -195,9 +199,14 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
     if nr == _NR_GETPRIORITY:
         if ret < ERRNO_FLOOR and not 1 <= ret <= 40:
             _value_refused(slot, f"answers {ret:#x}, not 20 - nice in 1..40")
-    elif nr == _NR_READ:
-        if ret == 8 and maker in COUNTER_MAKERS:
-            count = int.from_bytes(_read(memory, slot, a[1], 8), "little")
+    elif nr in (_NR_READ, _NR_READV):
+        if ret == 8 and maker in COUNTER_MAKERS and a[2]:
+            buf = a[1]
+            if nr == _NR_READV:              # the counter fills the first iovec, if 8 bytes
+                buf, length = struct.unpack("<QQ", _read(memory, slot, a[1], 16))
+                if length != 8:
+                    return
+            count = int.from_bytes(_read(memory, slot, buf, 8), "little")
             if count == 0:
                 _value_refused(slot, f"reads a counter of 0 from descriptor {a[0] & 0xFFFF_FFFF} "
                                      "(a timerfd or eventfd: a zero counter blocks the read)")
@@ -209,6 +218,12 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
                                      f"{mem_unit} (at least 0, 1 and 1: the caller is a process)")
     elif nr in SLEEP_CALLS:
         _check_sleep_left(memory, slot, ret)
+    elif nr == _NR_PSELECT6:
+        asked = slot.asked.get(a[4]) if a[4] else None
+        if asked is not None:                # (written back on any return)
+            left = timespec_ns(_read(memory, slot, a[4], 16))
+            if not 0 <= left <= timespec_ns(asked):
+                _value_refused(slot, f"leaves {left} ns of a timeout of {timespec_ns(asked)} ns")
     elif nr == _NR_UMASK:                               # (umask cannot fail)
         if ret > 0o777:
             _value_refused(slot, f"answers old mask {ret:#x}, not 0..0777")

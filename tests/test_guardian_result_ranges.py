@@ -209,3 +209,29 @@ def test_lseek_set_on_a_memfd_answers_the_offset_asked(s: Scene) -> None:
     assert not _judged(s, "lseek", (fd, 16, 0), 0, None)
     assert _judged(s, "lseek", (fd, 16, 1), 48, None)                 # SEEK_CUR: not judged
     assert _judged(s, "lseek", (fd + 1, 16, 0), 0, None)             # /dev/null answers 0
+
+
+def test_a_counter_read_through_readv_is_never_zero(s: Scene) -> None:
+    fd, iov, buf = 15, VA + 256, OUT
+    assert _resume(s, "eventfd2", (0, 0), fd, []) == Status.OK
+    _put(s, iov, struct.pack("<QQ", buf, 8))
+    for count, ok in ((0, False), (1, True)):
+        _put(s, buf, struct.pack("<Q", count))
+        got = _resume(s, "readv", (fd, iov, 1), 8, [(buf, buf + 8)])
+        assert (got == Status.OK) is ok, count
+    assert _resume(s, "readv", (fd, iov, 1), 0xFFFF_FFFF_FFFF_FFF5, []) == Status.OK  # -EAGAIN
+    _put(s, buf, struct.pack("<Q", 0))
+    assert _resume(s, "readv", (fd + 1, iov, 1), 8, [(buf, buf + 8)]) == Status.OK  # a file
+
+
+def test_pselect6s_time_left_is_at_most_its_timeout(s: Scene) -> None:
+    tmo = VA + 512
+    asked = struct.pack("<qq", 1, 0)
+    args = (0, 0, 0, 0, tmo, 0)
+    for left, ok in ((0, True), (NS, True), (NS + 1, False), (3 * NS, False)):
+        _put(s, tmo, struct.pack("<qq", left // NS, left % NS))
+        got = _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked})
+        assert (got == Status.OK) is ok, left
+    assert _refused_by(s, "return.value_range")
+    _put(s, tmo, struct.pack("<qq", 2, 0))
+    assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)]) == Status.OK   # not kept: unjudged

@@ -241,7 +241,7 @@ def ra_ppoll_left(adv: Adversary) -> None:
 
 @scenario(id="RA-011", title="Answer a timed-out pselect6() with more time left (3 s) than the "
                              "1 s it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left pselect6() writes back is never more than the timeout it was "
                "given.")
 def ra_pselect_left(adv: Adversary) -> None:
@@ -254,7 +254,7 @@ def ra_pselect_left(adv: Adversary) -> None:
 
 
 @scenario(id="RA-012", title="Answer an eventfd read through readv() with a counter of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="An eventfd read returns the counter, at least 1, through readv() as through "
                "read().")
 def ra_eventfd_readv_zero(adv: Adversary) -> None:

@@ -55,6 +55,8 @@ from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
 from guardian.given_back import check_given_back
+from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
+from guardian.itimer_bounds import ItimerBounds
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -98,7 +100,7 @@ _RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
-    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS
+    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -131,6 +133,7 @@ class ReturnPath:
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
+        self.itimers = ItimerBounds(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -245,6 +248,7 @@ class ReturnPath:
                               max(1, len(self.s.machine.config.nodes)))
         clock_shown = self.clocks.check(slot, ret) if nr in _CLOCK_CALLS else None
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
+        itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -293,6 +297,8 @@ class ReturnPath:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:
             self.ids.commit(slot, ret, pid_shown)
+        if itimer_set is not None:
+            self.itimers.commit(slot, itimer_set)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

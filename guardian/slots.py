@@ -131,6 +131,9 @@ class Space:
     #: thread group -> the process id it was told (its getpid, or the id its parent's fork
     #: returned): one value per process.  A new space (fork, exec) starts with none.
     pids: dict[int, int] = field(default_factory=dict)
+    #: thread group -> the most time its ITIMER_REAL may have left, in microseconds (the
+    #: larger of the value and interval its last setitimer set).  A new space starts with none.
+    itimer_bounds: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

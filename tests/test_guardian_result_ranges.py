@@ -235,3 +235,37 @@ def test_pselect6s_time_left_is_at_most_its_timeout(s: Scene) -> None:
     assert _refused_by(s, "return.value_range")
     _put(s, tmo, struct.pack("<qq", 2, 0))
     assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)]) == Status.OK   # not kept: unjudged
+
+
+def test_itimer_real_never_has_more_left_than_it_was_set_to(s: Scene) -> None:
+    new, old = VA + 768, OUT
+    us = 10**6
+
+    def itv(interval_us: int, value_us: int) -> bytes:
+        return struct.pack("<qqqq", interval_us // us, interval_us % us,
+                           value_us // us, value_us % us)
+
+    # Never seen a setitimer of this process: not judged.
+    assert _judged(s, "getitimer", (0, old), 0, itv(0, 50 * us))
+    armed = itv(0, 3 * us)
+    _put(s, new, armed)
+    assert _resume(s, "setitimer", (0, new, 0), 0, [], asked={new: armed}) == Status.OK
+    for left, ok in ((3 * us, True), (us, True), (3 * us + 1, False), (5 * us, False)):
+        assert _judged(s, "getitimer", (0, old), 0, itv(0, left)) is ok, left
+    assert _judged(s, "getitimer", (1, old), 0, itv(0, 5 * us))       # ITIMER_VIRTUAL
+    # setitimer's old value is judged against the value set before it.
+    disarm = itv(0, 0)
+    _put(s, new, disarm)
+    _put(s, old, itv(0, 5 * us))
+    assert _resume(s, "setitimer", (0, new, old), 0, [(old, old + 32)],
+                   asked={new: disarm}) == Status.ERR_DENIED
+    assert _refused_by(s, "return.value_range")
+    _put(s, old, itv(0, 2 * us))
+    assert _resume(s, "setitimer", (0, new, old), 0, [(old, old + 32)],
+                   asked={new: disarm}) == Status.OK
+    assert not _judged(s, "getitimer", (0, old), 0, itv(0, 1))        # disarmed: 0 left
+    # A periodic timer reloads its interval.
+    periodic = itv(4 * us, us)
+    _put(s, new, periodic)
+    assert _resume(s, "setitimer", (0, new, 0), 0, [], asked={new: periodic}) == Status.OK
+    assert _judged(s, "getitimer", (0, old), 0, itv(4 * us, 4 * us))

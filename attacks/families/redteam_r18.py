@@ -446,7 +446,7 @@ TIMEVAL_PAIR = struct.Struct("<qqqq")          # struct itimerval: interval, val
 
 
 @scenario(id="RA-019", title="Answer setitimer()'s old value with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left setitimer() reports as the old value is never more than the "
                "timer was set to.")
 def ra_setitimer_old_left(adv: Adversary) -> None:
@@ -497,7 +497,7 @@ def ra_rr_interval(adv: Adversary) -> None:
 
 
 @scenario(id="RA-023", title="Answer getitimer() with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left getitimer() reports is never more than the timer was set to.")
 def ra_getitimer_left(adv: Adversary) -> None:
     """1. The program (secret_r18_values) arms ITIMER_REAL for 3 s, calls getitimer() and

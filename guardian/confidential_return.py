@@ -42,7 +42,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
 from guardian.clock_floors import CALLS as _CLOCK_CALLS
-from guardian.clock_floors import ClockFloors
+from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -100,7 +100,7 @@ _RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
-    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS
+    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -134,6 +134,7 @@ class ReturnPath:
         self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
         self.itimers = ItimerBounds(registry, memory)
+        self.cpu_times = CpuTimeFloors(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -249,6 +250,7 @@ class ReturnPath:
         clock_shown = self.clocks.check(slot, ret) if nr in _CLOCK_CALLS else None
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
         itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
+        cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -299,6 +301,8 @@ class ReturnPath:
             self.ids.commit(slot, ret, pid_shown)
         if itimer_set is not None:
             self.itimers.commit(slot, itimer_set)
+        if cpu_shown:
+            self.cpu_times.commit(slot, cpu_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

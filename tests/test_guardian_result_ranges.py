@@ -269,3 +269,26 @@ def test_itimer_real_never_has_more_left_than_it_was_set_to(s: Scene) -> None:
     _put(s, new, periodic)
     assert _resume(s, "setitimer", (0, new, 0), 0, [], asked={new: periodic}) == Status.OK
     assert _judged(s, "getitimer", (0, old), 0, itv(4 * us, 4 * us))
+
+
+def test_cpu_time_never_goes_back(s: Scene) -> None:
+    process_cpu, thread_cpu = 2, 3
+    for clock in (process_cpu, thread_cpu):
+        assert _clock(s, clock, 10 * NS) == Status.OK
+        assert _clock(s, clock, 9 * NS) == Status.ERR_DENIED
+        assert _refused_by(s, "return.clock_monotonic")
+        assert _clock(s, clock, 10 * NS) == Status.OK
+        assert _clock(s, clock, 11 * NS) == Status.OK
+    assert _clock(s, REALTIME, 1) == Status.OK
+    done = [(OUT, OUT + 32)]
+    _put(s, OUT, struct.pack("<qqqq", 10, 5, 0, 0))
+    assert _resume(s, "times", (OUT,), 100, done) == Status.OK
+    for field in range(4):
+        tms = [10, 5, 0, 0]
+        tms[field] -= 1
+        _put(s, OUT, struct.pack("<qqqq", *tms))
+        assert _resume(s, "times", (OUT,), 101, done) == Status.ERR_DENIED, field
+        assert _refused_by(s, "return.clock_monotonic")
+    _put(s, OUT, struct.pack("<qqqq", 11, 5, 2, 1))
+    assert _resume(s, "times", (OUT,), 102, done) == Status.OK
+    assert _resume(s, "times", (0,), 103, []) == Status.OK                 # no buffer

@@ -175,7 +175,7 @@ def ra_umask_range(adv: Adversary) -> None:
 
 
 @scenario(id="RA-006", title="Let times()' user time go back one tick between two readings",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The user time times() reports never decreases.")
 def ra_times_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls times() twice around a marker and logs the
@@ -188,7 +188,7 @@ def ra_times_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-007", title="Let CLOCK_PROCESS_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A process's CPU-time clock never goes back.")
 def ra_process_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_PROCESS_CPUTIME_ID twice around a
@@ -201,7 +201,7 @@ def ra_process_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-008", title="Let CLOCK_THREAD_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A thread's CPU-time clock never goes back.")
 def ra_thread_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_THREAD_CPUTIME_ID twice around a

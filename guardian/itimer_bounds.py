@@ -28,9 +28,11 @@ from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_SETITIMER, _NR_GETITIMER = NUMBERS["setitimer"], NUMBERS["getitimer"]
+_NR_SETITIMER, _NR_GETITIMER = NUMBERS["setitimer"], NUMBERS["getitimer"]
 #: Every call `ItimerBounds` acts on.
-CALLS = frozenset({NR_SETITIMER, _NR_GETITIMER})
+CALLS = frozenset({_NR_SETITIMER, _NR_GETITIMER})
+#: The calls whose new value `note_new_value` keeps at entry.
+NOTED_AT_ENTRY = frozenset({_NR_SETITIMER})
 ITIMER_REAL = 0
 _ITIMERVAL = struct.Struct("<qqqq")           # it_interval, it_value: tv_sec, tv_usec each
 _US = 1_000_000
@@ -80,7 +82,7 @@ class ItimerBounds:
                        f"syscall {slot.nr} reports {left} us left of ITIMER_REAL, but the "
                        f"program set it to at most {bound} us: Linux never gives that "
                        "value, and the program would index by it")
-        if slot.nr == NR_SETITIMER:
+        if slot.nr == _NR_SETITIMER:
             asked = slot.asked.get(a[1]) if a[1] else None
             return max(_usecs(asked)) if asked is not None else -1
         return None

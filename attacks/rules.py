@@ -145,7 +145,7 @@ RULES: tuple[Rule, ...] = (
          "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
-         "not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
+         "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
          "at most what it was last set to.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",

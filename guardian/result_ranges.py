@@ -28,10 +28,11 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * getrlimit's limit and prlimit64's old limit have rlim_cur <= rlim_max (RLIM_INFINITY
   is ~0, the largest value);
 * sched_getparam's priority is 0..99 (MAX_RT_PRIO - 1); sched_getscheduler's policy is
-  one Linux has (0, 1, 2, 3, 5, 6), maybe with SCHED_RESET_ON_FORK;
+  one Linux has (0, 1, 2, 3, 5, 6, 7), maybe with SCHED_RESET_ON_FORK;
 * umask's old mask is 0..0777; clock_getres' resolution is not negative;
 * fcntl(F_GETFD) answers 0 or FD_CLOEXEC; prctl(PR_GET_PDEATHSIG) stores 0..64 (_NSIG);
-  ioctl(FIONREAD) stores a count of bytes >= 0;
+  ioctl(FIONREAD) on a pipe or socket stores a count of bytes >= 0 (on a regular file
+  Linux stores i_size - f_pos, negative past the end: not judged);
 * lseek(SEEK_SET) on a memfd answers the offset asked (shmem keeps any offset in range;
   other files' drivers may answer otherwise -- /dev/null answers 0 -- and are not judged).
 """
@@ -73,10 +74,14 @@ _NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK = (NUMBERS[n] for n in ("fcntl", "prc
                                                                     "lseek"))
 F_GETFD, FD_CLOEXEC, PR_GET_PDEATHSIG, FIONREAD, SEEK_SET = 1, 1, 2, 0x541B, 0
 SCHED_RESET_ON_FORK = 0x4000_0000
-_POLICIES = frozenset({0, 1, 2, 3, 5, 6})     # OTHER, FIFO, RR, BATCH, IDLE, DEADLINE
+#: OTHER, FIFO, RR, BATCH, IDLE, DEADLINE, EXT (Linux 6.12)
+_POLICIES = frozenset({0, 1, 2, 3, 5, 6, 7})
 _NSIG = 64
 #: The calls whose descriptor's maker `check_ranges` asks about.
-MAKER_CALLS = frozenset({_NR_READ, _NR_READV, _NR_LSEEK})
+MAKER_CALLS = frozenset({_NR_READ, _NR_READV, _NR_LSEEK, _NR_IOCTL})
+#: The calls whose descriptors' FIONREAD counts queued bytes (pipes, sockets).
+QUEUE_MAKERS = frozenset(NUMBERS[n] for n in ("pipe2", "socket", "socketpair", "accept",
+                                              "accept4"))
 #: Every call `check_ranges` acts on.
 VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS, _NR_GETRLIMIT,
                          _NR_PRLIMIT64, _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER, _NR_UMASK,
@@ -257,7 +262,7 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
             if not 0 <= sig <= _NSIG:
                 _value_refused(slot, f"stores parent-death signal {sig}, not 0..{_NSIG}")
     elif nr == _NR_IOCTL:
-        if a[1] & 0xFFFF_FFFF == FIONREAD and a[2]:
+        if a[1] & 0xFFFF_FFFF == FIONREAD and a[2] and maker in QUEUE_MAKERS:
             avail = _S32.unpack(_read(memory, slot, a[2], 4))[0]
             if avail < 0:
                 _value_refused(slot, f"stores {avail} bytes waiting (FIONREAD)")

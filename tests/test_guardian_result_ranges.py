@@ -182,7 +182,7 @@ def test_scheduling_values_are_ones_linux_has(s: Scene) -> None:
     for prio, ok in ((0, True), (99, True), (100, False), (-50, False)):
         assert _judged(s, "sched_getparam", (0, OUT), 0, struct.pack("<i", prio)) is ok, prio
     for policy, ok in ((0, True), (3, True), (6, True), (0x4000_0002, True), (4, False),
-                       (7, False), (0xFFFF_FFFE, False)):
+                       (8, False), (0xFFFF_FFFE, False)):
         assert _judged(s, "sched_getscheduler", (0,), policy, None) is ok, policy
 
 
@@ -198,8 +198,13 @@ def test_masks_flags_and_counts_stay_in_range(s: Scene) -> None:
     assert _judged(s, "fcntl", (3, 3), 0x8002, None)                        # F_GETFL: other bits
     for sig, ok in ((0, True), (17, True), (64, True), (65, False), (-40, False)):
         assert _judged(s, "prctl", (2, OUT), 0, struct.pack("<i", sig)) is ok, sig
+    pipe = VA + 1024
+    _put(s, pipe, struct.pack("<ii", 17, 18))
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
     for avail, ok in ((0, True), (4096, True), (-16, False)):
-        assert _judged(s, "ioctl", (3, 0x541B, OUT), 0, struct.pack("<i", avail)) is ok, avail
+        assert _judged(s, "ioctl", (17, 0x541B, OUT), 0, struct.pack("<i", avail)) is ok, avail
+    # A regular file's FIONREAD is i_size - f_pos: negative past its end.
+    assert _judged(s, "ioctl", (19, 0x541B, OUT), 0, struct.pack("<i", -16))
 
 
 def test_lseek_set_on_a_memfd_answers_the_offset_asked(s: Scene) -> None:

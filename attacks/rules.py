@@ -139,10 +139,15 @@ RULES: tuple[Rule, ...] = (
          "values normalised, an affinity mask of the machine's CPUs, control messages inside "
          "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
          "(BOOTTIME never behind MONOTONIC; an absolute sleep that returned 0 has reached its "
-         "deadline); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per "
-         "process; getpriority in 1..40, a timerfd or eventfd counter read nonzero, an "
-         "interrupted sleep's remaining time at most the request, sysinfo's procs at least "
-         "1.",
+         "deadline), nor do a process's and a thread's CPU-time clocks and times()' "
+         "fields; process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
+         "or readv), an interrupted sleep's remaining time at most the request (pselect6's "
+         "at most its timeout), sysinfo's procs at least "
+         "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "
+         "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
+         "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
+         "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
+         "at most what it was last set to.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",

@@ -17,6 +17,12 @@ refuses one below it (check `return.clock_monotonic`):
   the floor of the clock it was made on rises to its first deadline (kept per open file,
   which every copy of the descriptor shares; a relative or disarming settime forgets it).
 
+A process's CPU time only grows too (check `return.clock_monotonic`, `CpuTimeFloors`):
+CLOCK_PROCESS_CPUTIME_ID per process, CLOCK_THREAD_CPUTIME_ID per thread, and each of
+times()' four fields (user and system time of the process, and of its waited-for
+children) per process.  Their floors live on the address space, so that a fork child or
+an exec'd image (a new space) starts with none: a reading nobody saw before passes.
+
 CLOCK_REALTIME may go back (settimeofday): it is not judged.  The floors move only once
 the whole return was accepted (`commit`), so a refusal changes nothing.
 """
@@ -30,6 +36,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
+from guardian.confidential_registry import Registry
 from guardian.fd_results import s32
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -164,3 +171,67 @@ def note_request(memory: UserMemory, slot: Slot) -> None:
 
 #: The calls whose request `note_request` keeps at entry.
 SLEEP_CALLS = frozenset({NUMBERS["nanosleep"], _NR_CLOCK_NANOSLEEP})
+
+
+CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
+_NR_TIMES = NUMBERS["times"]
+#: The calls `CpuTimeFloors` acts on.
+CPU_TIME_CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_TIMES})
+_TMS = struct.Struct("<qqqq")           # tms_utime, tms_stime, tms_cutime, tms_cstime
+_TMS_NAMES = ("tms_utime", "tms_stime", "tms_cutime", "tms_cstime")
+#: what a floor is of -> its name: the two CPU-time clocks, then times()' fields (4 + i)
+_CPU_NAMES = {CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID",
+              CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID",
+              **{4 + i: f"times()' {n}" for i, n in enumerate(_TMS_NAMES)}}
+#: (what, whose: a thread group or a thread) -> the reading
+Readings = list[tuple[tuple[int, int], int]]
+
+
+class CpuTimeFloors:
+    """The latest CPU time let through of each process and thread, on its address space."""
+
+    def __init__(self, registry: Registry, memory: UserMemory) -> None:
+        self.registry = registry
+        self.memory = memory
+
+    def _read(self, slot: Slot, va: int, n: int) -> bytes:
+        raw = self.memory.read(va, n, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(va, n, False)
+            raise FaultIn(va if missing is None else missing)
+        return raw
+
+    def check(self, slot: Slot, ret: int) -> Readings | None:
+        """`return.clock_monotonic` for the CPU times; the readings to `commit`."""
+        a = slot.args
+        if ret >= ERRNO_FLOOR:
+            return None
+        group = self.registry.group_of(slot.root, slot.thread)
+        if slot.nr == _NR_TIMES:
+            if not a[0]:
+                return None
+            fields = _TMS.unpack(self._read(slot, a[0], _TMS.size))
+            readings = [((4 + i, group), v) for i, v in enumerate(fields)]
+        else:
+            clock = a[0] & 0xFFFF_FFFF
+            if clock not in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or ret:
+                return None
+            whose = group if clock == CLOCK_PROCESS_CPUTIME_ID else slot.thread
+            readings = [((clock, whose), timespec_ns(self._read(slot, a[1], _TIMESPEC.size)))]
+        space = self.registry.space_of(slot.domain, slot.root)
+        floors = space.cpu_floors if space is not None else {}
+        for key, value in readings:
+            floor = floors.get(key)
+            if floor is not None and value < floor:
+                refuse("return.clock_monotonic", Status.ERR_DENIED,
+                       f"{_CPU_NAMES[key[0]]} answers {value}, less than {floor} the program "
+                       "already saw: CPU time never goes back, so the program's elapsed "
+                       "time would be negative")
+        return readings
+
+    def commit(self, slot: Slot, readings: Readings) -> None:
+        space = self.registry.space_of(slot.domain, slot.root)
+        if space is not None:
+            for key, value in readings:
+                if value > space.cpu_floors.get(key, value - 1):
+                    space.cpu_floors[key] = value

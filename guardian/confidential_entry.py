@@ -35,6 +35,8 @@ from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
+from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
+from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
@@ -119,6 +121,8 @@ class ExceptionEntry:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
         elif nr in SLEEP_CALLS:
             note_request(self.events.memory, slot)  # the request, before rem overwrites it
+        elif nr in _ITIMER_NOTED:
+            note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(slot)   # a sender the Guardian saw
         if nr in EXIT_CALLS:

@@ -291,7 +291,7 @@ class Descriptors:
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
-            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made)
+            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))

@@ -42,7 +42,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
 from guardian.clock_floors import CALLS as _CLOCK_CALLS
-from guardian.clock_floors import ClockFloors
+from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -55,6 +55,8 @@ from guardian.confidential_sigmask import check_sigwait_result
 from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
 from guardian.given_back import check_given_back
+from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
+from guardian.itimer_bounds import ItimerBounds
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -64,6 +66,7 @@ from guardian.result_cpu import check_cpu_numbers
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
 from guardian.result_ranges import ID_CALLS as _ID_CALLS
+from guardian.result_ranges import MAKER_CALLS as _MAKER_CALLS
 from guardian.result_ranges import VALUE_CALLS as _VALUE_CALLS
 from guardian.result_ranges import IdRanges, check_ranges
 from guardian.result_records import CALLS as _RECORD_CALLS
@@ -97,7 +100,7 @@ _RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
-    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS
+    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -130,6 +133,8 @@ class ReturnPath:
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
+        self.itimers = ItimerBounds(registry, memory)
+        self.cpu_times = CpuTimeFloors(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -244,9 +249,11 @@ class ReturnPath:
                               max(1, len(self.s.machine.config.nodes)))
         clock_shown = self.clocks.check(slot, ret) if nr in _CLOCK_CALLS else None
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
+        itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
+        cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
-                         self.files.maker_of(slot, slot.args[0]) if nr == NR_READ else None)
+                         self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -292,6 +299,10 @@ class ReturnPath:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:
             self.ids.commit(slot, ret, pid_shown)
+        if itimer_set is not None:
+            self.itimers.commit(slot, itimer_set)
+        if cpu_shown:
+            self.cpu_times.commit(slot, cpu_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

@@ -22,10 +22,22 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 
 * getpriority returns 20 - nice: 1..40;
 * a read that returns 8 from a timerfd or an eventfd (by the call that made the
-  descriptor) holds a nonzero counter: a zero counter blocks or fails the read;
+  descriptor) holds a nonzero counter: a zero counter blocks or fails the read; so does a
+  readv that returns 8 into a first iovec of 8 bytes;
 * an interrupted nanosleep / relative clock_nanosleep leaves at most the time asked for
   (the request as the program passed it at entry: the remaining time may overwrite it);
-* sysinfo counts at least one process (the caller), an uptime >= 0 and mem_unit >= 1.
+  pselect6's time left, written back over its timeout, is at most that timeout;
+* sysinfo counts at least one process (the caller), an uptime >= 0 and mem_unit >= 1;
+* getrlimit's limit and prlimit64's old limit have rlim_cur <= rlim_max (RLIM_INFINITY
+  is ~0, the largest value);
+* sched_getparam's priority is 0..99 (MAX_RT_PRIO - 1); sched_getscheduler's policy is
+  one Linux has (0, 1, 2, 3, 5, 6, 7), maybe with SCHED_RESET_ON_FORK;
+* umask's old mask is 0..0777; clock_getres' resolution is not negative;
+* fcntl(F_GETFD) answers 0 or FD_CLOEXEC; prctl(PR_GET_PDEATHSIG) stores 0..64 (_NSIG);
+  ioctl(FIONREAD) on a pipe or socket stores a count of bytes >= 0 (on a regular file
+  Linux stores i_size - f_pos, negative past the end: not judged);
+* lseek(SEEK_SET) on a memfd answers the offset asked (shmem keeps any offset in range;
+  other files' drivers may answer otherwise -- /dev/null answers 0 -- and are not judged).
 """
 
 from __future__ import annotations
@@ -48,6 +60,7 @@ _NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
 _NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
 _NR_NANOSLEEP = NUMBERS["nanosleep"]
+_NR_READV, _NR_PSELECT6 = NUMBERS["readv"], NUMBERS["pselect6"]
 _NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
 CLONE_NEWPID = 0x2000_0000
 #: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
@@ -57,8 +70,30 @@ _NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno i
 #: Every call `IdRanges` acts on.
 ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, *_AT_LEAST_ONE})
 #: Every call `check_ranges` acts on.
-VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS})
+_NR_GETRLIMIT, _NR_PRLIMIT64 = NUMBERS["getrlimit"], NUMBERS["prlimit64"]
+_NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER = NUMBERS["sched_getparam"], NUMBERS["sched_getscheduler"]
+_NR_UMASK, _NR_CLOCK_GETRES = NUMBERS["umask"], NUMBERS["clock_getres"]
+_NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK = (NUMBERS[n] for n in ("fcntl", "prctl", "ioctl",
+                                                                    "lseek"))
+F_GETFD, FD_CLOEXEC, PR_GET_PDEATHSIG, FIONREAD, SEEK_SET = 1, 1, 2, 0x541B, 0
+SCHED_RESET_ON_FORK = 0x4000_0000
+#: OTHER, FIFO, RR, BATCH, IDLE, DEADLINE, EXT (Linux 6.12)
+_POLICIES = frozenset({0, 1, 2, 3, 5, 6, 7})
+_NSIG = 64
+#: The calls whose descriptor's maker `check_ranges` asks about.
+MAKER_CALLS = frozenset({_NR_READ, _NR_READV, _NR_LSEEK, _NR_IOCTL})
+#: The calls whose descriptors' FIONREAD counts queued bytes (pipes, sockets).
+QUEUE_MAKERS = frozenset(NUMBERS[n] for n in ("pipe2", "socket", "socketpair", "accept",
+                                              "accept4"))
+#: Every call `check_ranges` acts on.
+VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS, _NR_GETRLIMIT,
+                         _NR_PRLIMIT64, _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER, _NR_UMASK,
+                         _NR_CLOCK_GETRES, _NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK,
+                         _NR_READV, _NR_PSELECT6})
 _SYSINFO = struct.Struct("<q72xH22xI")          # uptime, ..., procs (80), ..., mem_unit (104)
+_RLIMIT = struct.Struct("<QQ")                   # rlim_cur, rlim_max
+_S32 = struct.Struct("<i")
+_NR_MEMFD_CREATE = NUMBERS["memfd_create"]
 
 Process = tuple[int, int]                        # (address space, thread group)
 
@@ -215,9 +250,14 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
     if nr == _NR_GETPRIORITY:
         if ret < ERRNO_FLOOR and not 1 <= ret <= 40:
             _value_refused(slot, f"answers {ret:#x}, not 20 - nice in 1..40")
-    elif nr == _NR_READ:
-        if ret == 8 and maker in COUNTER_MAKERS:
-            count = int.from_bytes(_read(memory, slot, a[1], 8), "little")
+    elif nr in (_NR_READ, _NR_READV):
+        if ret == 8 and maker in COUNTER_MAKERS and a[2]:
+            buf = a[1]
+            if nr == _NR_READV:              # the counter fills the first iovec, if 8 bytes
+                buf, length = struct.unpack("<QQ", _read(memory, slot, a[1], 16))
+                if length != 8:
+                    return
+            count = int.from_bytes(_read(memory, slot, buf, 8), "little")
             if count == 0:
                 _value_refused(slot, f"reads a counter of 0 from descriptor {a[0] & 0xFFFF_FFFF} "
                                      "(a timerfd or eventfd: a zero counter blocks the read)")
@@ -227,7 +267,60 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
             if uptime < 0 or procs < 1 or mem_unit < 1:
                 _value_refused(slot, f"answers uptime {uptime}, procs {procs}, mem_unit "
                                      f"{mem_unit} (at least 0, 1 and 1: the caller is a process)")
-    elif ret == _EINTR:                                   # nanosleep, clock_nanosleep
+    elif nr in SLEEP_CALLS:
+        _check_sleep_left(memory, slot, ret)
+    elif nr == _NR_PSELECT6:
+        asked = slot.asked.get(a[4]) if a[4] else None
+        if asked is not None:                # (written back on any return)
+            left = timespec_ns(_read(memory, slot, a[4], 16))
+            if not 0 <= left <= timespec_ns(asked):
+                _value_refused(slot, f"leaves {left} ns of a timeout of {timespec_ns(asked)} ns")
+    elif nr == _NR_UMASK:                               # (umask cannot fail)
+        if ret > 0o777:
+            _value_refused(slot, f"answers old mask {ret:#x}, not 0..0777")
+    elif ret >= ERRNO_FLOOR:
+        return                                          # the rest judge successes only
+    elif nr in (_NR_GETRLIMIT, _NR_PRLIMIT64):
+        va = a[1] if nr == _NR_GETRLIMIT else a[3]
+        if va:
+            cur, hard = _RLIMIT.unpack(_read(memory, slot, va, _RLIMIT.size))
+            if cur > hard:
+                _value_refused(slot, f"reports rlim_cur {cur:#x} above rlim_max {hard:#x}")
+    elif nr == _NR_SCHED_GETPARAM:
+        if a[1]:
+            prio = _S32.unpack(_read(memory, slot, a[1], 4))[0]
+            if not 0 <= prio <= 99:
+                _value_refused(slot, f"reports priority {prio}, not 0..99")
+    elif nr == _NR_SCHED_GETSCHEDULER:
+        if ret & ~SCHED_RESET_ON_FORK not in _POLICIES:
+            _value_refused(slot, f"answers policy {ret:#x}, none Linux has")
+    elif nr == _NR_CLOCK_GETRES:
+        if a[1]:
+            res = timespec_ns(_read(memory, slot, a[1], 16))
+            if res < 0:
+                _value_refused(slot, f"reports a resolution of {res} ns")
+    elif nr == _NR_FCNTL:
+        if a[1] & 0xFFFF_FFFF == F_GETFD and ret not in (0, FD_CLOEXEC):
+            _value_refused(slot, f"answers descriptor flags {ret:#x}, not 0 or FD_CLOEXEC")
+    elif nr == _NR_PRCTL:
+        if a[0] & 0xFFFF_FFFF == PR_GET_PDEATHSIG and a[1]:
+            sig = _S32.unpack(_read(memory, slot, a[1], 4))[0]
+            if not 0 <= sig <= _NSIG:
+                _value_refused(slot, f"stores parent-death signal {sig}, not 0..{_NSIG}")
+    elif nr == _NR_IOCTL:
+        if a[1] & 0xFFFF_FFFF == FIONREAD and a[2] and maker in QUEUE_MAKERS:
+            avail = _S32.unpack(_read(memory, slot, a[2], 4))[0]
+            if avail < 0:
+                _value_refused(slot, f"stores {avail} bytes waiting (FIONREAD)")
+    elif nr == _NR_LSEEK:
+        if a[2] & 0xFFFF_FFFF == SEEK_SET and maker == _NR_MEMFD_CREATE and ret != a[1]:
+            _value_refused(slot, f"answers offset {ret:#x} to lseek({a[1]:#x}, SEEK_SET) on a "
+                                 "memfd")
+
+
+def _check_sleep_left(memory: UserMemory, slot: Slot, ret: int) -> None:
+    nr, a = slot.nr, slot.args
+    if ret == _EINTR:                                   # nanosleep, clock_nanosleep
         req, rem = (a[0], a[1]) if nr == _NR_NANOSLEEP else (a[2], a[3])
         if not rem or (nr != _NR_NANOSLEEP and a[1] & TIMER_ABSTIME):
             return

@@ -190,3 +190,147 @@ def test_gettid_is_the_thread_s_own_id(s: Scene) -> None:
     assert _as_thread(s, "clone", main, 504, new_thread=late) == Status.OK
     assert _as_thread(s, "gettid", late, 505) == Status.ERR_DENIED
     assert _as_thread(s, "gettid", late, 504) == Status.OK
+
+
+def _judged(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes | None,
+            written: list[tuple[int, int]] | None = None) -> bool:
+    """Is the return (with `out` at OUT first) let through?"""
+    if out is not None:
+        _put(s, OUT, out)
+    status = _resume(s, name, args, ret,
+                     written if written is not None else
+                     ([(OUT, OUT + len(out))] if out is not None else []))
+    if status != Status.OK:
+        assert _refused_by(s, "return.value_range")
+    return status == Status.OK
+
+
+def test_a_soft_limit_is_never_above_its_hard_limit(s: Scene) -> None:
+    inf = (1 << 64) - 1
+    for cur, hard, ok in ((1024, 1024, True), (1024, 4096, True), (inf, inf, True),
+                          (1026, 1024, False), (inf, 1024, False)):
+        rl = struct.pack("<QQ", cur, hard)
+        assert _judged(s, "getrlimit", (7, OUT), 0, rl) is ok, (cur, hard)
+        assert _judged(s, "prlimit64", (0, 3, 0, OUT), 0, rl) is ok, (cur, hard)
+    assert _judged(s, "getrlimit", (7, OUT), (1 << 64) - 14, struct.pack("<QQ", 2, 1), [])
+
+
+def test_scheduling_values_are_ones_linux_has(s: Scene) -> None:
+    for prio, ok in ((0, True), (99, True), (100, False), (-50, False)):
+        assert _judged(s, "sched_getparam", (0, OUT), 0, struct.pack("<i", prio)) is ok, prio
+    for policy, ok in ((0, True), (3, True), (6, True), (0x4000_0002, True), (4, False),
+                       (8, False), (0xFFFF_FFFE, False)):
+        assert _judged(s, "sched_getscheduler", (0,), policy, None) is ok, policy
+
+
+def test_masks_flags_and_counts_stay_in_range(s: Scene) -> None:
+    assert _judged(s, "umask", (0o22,), 0o777, None)
+    assert not _judged(s, "umask", (0o22,), 0xFFFF_FE00, None)
+    assert not _judged(s, "umask", (0o22,), (1 << 64) - 2, None)      # umask cannot fail
+    for res, ok in ((1, True), (4_000_000, True), (-2 * NS, False)):
+        ts = struct.pack("<qq", res // NS, res % NS)
+        assert _judged(s, "clock_getres", (MONOTONIC, OUT), 0, ts) is ok, res
+    for flags, ok in ((0, True), (1, True), (2, False), (0xFFFF_FFFE, False)):
+        assert _judged(s, "fcntl", (3, 1), flags, None) is ok, flags        # F_GETFD
+    assert _judged(s, "fcntl", (3, 3), 0x8002, None)                        # F_GETFL: other bits
+    for sig, ok in ((0, True), (17, True), (64, True), (65, False), (-40, False)):
+        assert _judged(s, "prctl", (2, OUT), 0, struct.pack("<i", sig)) is ok, sig
+    pipe = VA + 1024
+    _put(s, pipe, struct.pack("<ii", 17, 18))
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
+    for avail, ok in ((0, True), (4096, True), (-16, False)):
+        assert _judged(s, "ioctl", (17, 0x541B, OUT), 0, struct.pack("<i", avail)) is ok, avail
+    # A regular file's FIONREAD is i_size - f_pos: negative past its end.
+    assert _judged(s, "ioctl", (19, 0x541B, OUT), 0, struct.pack("<i", -16))
+
+
+def test_lseek_set_on_a_memfd_answers_the_offset_asked(s: Scene) -> None:
+    fd = 13
+    assert _resume(s, "memfd_create", (VA, 0), fd, []) == Status.OK
+    assert _judged(s, "lseek", (fd, 16, 0), 16, None)
+    assert not _judged(s, "lseek", (fd, 16, 0), 0, None)
+    assert _judged(s, "lseek", (fd, 16, 1), 48, None)                 # SEEK_CUR: not judged
+    assert _judged(s, "lseek", (fd + 1, 16, 0), 0, None)             # /dev/null answers 0
+
+
+def test_a_counter_read_through_readv_is_never_zero(s: Scene) -> None:
+    fd, iov, buf = 15, VA + 256, OUT
+    assert _resume(s, "eventfd2", (0, 0), fd, []) == Status.OK
+    _put(s, iov, struct.pack("<QQ", buf, 8))
+    for count, ok in ((0, False), (1, True)):
+        _put(s, buf, struct.pack("<Q", count))
+        got = _resume(s, "readv", (fd, iov, 1), 8, [(buf, buf + 8)])
+        assert (got == Status.OK) is ok, count
+    assert _resume(s, "readv", (fd, iov, 1), 0xFFFF_FFFF_FFFF_FFF5, []) == Status.OK  # -EAGAIN
+    _put(s, buf, struct.pack("<Q", 0))
+    assert _resume(s, "readv", (fd + 1, iov, 1), 8, [(buf, buf + 8)]) == Status.OK  # a file
+
+
+def test_pselect6s_time_left_is_at_most_its_timeout(s: Scene) -> None:
+    tmo = VA + 512
+    asked = struct.pack("<qq", 1, 0)
+    args = (0, 0, 0, 0, tmo, 0)
+    for left, ok in ((0, True), (NS, True), (NS + 1, False), (3 * NS, False)):
+        _put(s, tmo, struct.pack("<qq", left // NS, left % NS))
+        got = _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked})
+        assert (got == Status.OK) is ok, left
+    assert _refused_by(s, "return.value_range")
+    _put(s, tmo, struct.pack("<qq", 2, 0))
+    assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)]) == Status.OK   # not kept: unjudged
+
+
+def test_itimer_real_never_has_more_left_than_it_was_set_to(s: Scene) -> None:
+    new, old = VA + 768, OUT
+    us = 10**6
+
+    def itv(interval_us: int, value_us: int) -> bytes:
+        return struct.pack("<qqqq", interval_us // us, interval_us % us,
+                           value_us // us, value_us % us)
+
+    # Never seen a setitimer of this process: not judged.
+    assert _judged(s, "getitimer", (0, old), 0, itv(0, 50 * us))
+    armed = itv(0, 3 * us)
+    _put(s, new, armed)
+    assert _resume(s, "setitimer", (0, new, 0), 0, [], asked={new: armed}) == Status.OK
+    for left, ok in ((3 * us, True), (us, True), (3 * us + 1, False), (5 * us, False)):
+        assert _judged(s, "getitimer", (0, old), 0, itv(0, left)) is ok, left
+    assert _judged(s, "getitimer", (1, old), 0, itv(0, 5 * us))       # ITIMER_VIRTUAL
+    # setitimer's old value is judged against the value set before it.
+    disarm = itv(0, 0)
+    _put(s, new, disarm)
+    _put(s, old, itv(0, 5 * us))
+    assert _resume(s, "setitimer", (0, new, old), 0, [(old, old + 32)],
+                   asked={new: disarm}) == Status.ERR_DENIED
+    assert _refused_by(s, "return.value_range")
+    _put(s, old, itv(0, 2 * us))
+    assert _resume(s, "setitimer", (0, new, old), 0, [(old, old + 32)],
+                   asked={new: disarm}) == Status.OK
+    assert not _judged(s, "getitimer", (0, old), 0, itv(0, 1))        # disarmed: 0 left
+    # A periodic timer reloads its interval.
+    periodic = itv(4 * us, us)
+    _put(s, new, periodic)
+    assert _resume(s, "setitimer", (0, new, 0), 0, [], asked={new: periodic}) == Status.OK
+    assert _judged(s, "getitimer", (0, old), 0, itv(4 * us, 4 * us))
+
+
+def test_cpu_time_never_goes_back(s: Scene) -> None:
+    process_cpu, thread_cpu = 2, 3
+    for clock in (process_cpu, thread_cpu):
+        assert _clock(s, clock, 10 * NS) == Status.OK
+        assert _clock(s, clock, 9 * NS) == Status.ERR_DENIED
+        assert _refused_by(s, "return.clock_monotonic")
+        assert _clock(s, clock, 10 * NS) == Status.OK
+        assert _clock(s, clock, 11 * NS) == Status.OK
+    assert _clock(s, REALTIME, 1) == Status.OK
+    done = [(OUT, OUT + 32)]
+    _put(s, OUT, struct.pack("<qqqq", 10, 5, 0, 0))
+    assert _resume(s, "times", (OUT,), 100, done) == Status.OK
+    for field in range(4):
+        tms = [10, 5, 0, 0]
+        tms[field] -= 1
+        _put(s, OUT, struct.pack("<qqqq", *tms))
+        assert _resume(s, "times", (OUT,), 101, done) == Status.ERR_DENIED, field
+        assert _refused_by(s, "return.clock_monotonic")
+    _put(s, OUT, struct.pack("<qqqq", 11, 5, 2, 1))
+    assert _resume(s, "times", (OUT,), 102, done) == Status.OK
+    assert _resume(s, "times", (0,), 103, []) == Status.OK                 # no buffer

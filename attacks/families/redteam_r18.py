@@ -115,7 +115,7 @@ def _serve_clock(adv: Adversary, during: int, clock: int, seconds: int) -> None:
 
 @scenario(id="RA-001", title="Answer getrlimit(RLIMIT_NOFILE) with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="getrlimit() reports a soft limit no greater than the hard limit.")
 def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls getrlimit(RLIMIT_NOFILE) and logs the label
@@ -128,7 +128,7 @@ def ra_getrlimit_cur_above_max(adv: Adversary) -> None:
 
 @scenario(id="RA-002", title="Answer prlimit64()'s old limit with rlim_cur two above "
                              "rlim_max",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="prlimit64() reports an old soft limit no greater than its hard limit.")
 def ra_prlimit_cur_above_max(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls prlimit64(0, RLIMIT_STACK, NULL, &old) and
@@ -140,7 +140,7 @@ def ra_prlimit_cur_above_max(adv: Adversary) -> None:
 
 
 @scenario(id="RA-003", title="Answer sched_getparam() with a priority of -50",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="sched_getparam() reports a priority of 0..99.")
 def ra_sched_param_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls sched_getparam(0) and logs the label
@@ -164,7 +164,7 @@ def ra_sched_attr_nice(adv: Adversary) -> None:
 
 
 @scenario(id="RA-005", title="Answer umask() with an old mask of 0xfffffe00",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="umask() returns the old mask, a value of 0..0777.")
 def ra_umask_range(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls umask(022) and logs the label old / 0200
@@ -175,7 +175,7 @@ def ra_umask_range(adv: Adversary) -> None:
 
 
 @scenario(id="RA-006", title="Let times()' user time go back one tick between two readings",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The user time times() reports never decreases.")
 def ra_times_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls times() twice around a marker and logs the
@@ -188,7 +188,7 @@ def ra_times_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-007", title="Let CLOCK_PROCESS_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A process's CPU-time clock never goes back.")
 def ra_process_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_PROCESS_CPUTIME_ID twice around a
@@ -201,7 +201,7 @@ def ra_process_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-008", title="Let CLOCK_THREAD_CPUTIME_ID go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A thread's CPU-time clock never goes back.")
 def ra_thread_cpu_back(adv: Adversary) -> None:
     """1. The program (secret_r18_values) reads CLOCK_THREAD_CPUTIME_ID twice around a
@@ -214,7 +214,7 @@ def ra_thread_cpu_back(adv: Adversary) -> None:
 
 
 @scenario(id="RA-009", title="Answer clock_getres(CLOCK_MONOTONIC) with a resolution of -2 s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="A clock's resolution is positive and under one second.")
 def ra_clock_res_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls clock_getres(CLOCK_MONOTONIC) and logs the
@@ -241,7 +241,7 @@ def ra_ppoll_left(adv: Adversary) -> None:
 
 @scenario(id="RA-011", title="Answer a timed-out pselect6() with more time left (3 s) than the "
                              "1 s it was given",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left pselect6() writes back is never more than the timeout it was "
                "given.")
 def ra_pselect_left(adv: Adversary) -> None:
@@ -254,7 +254,7 @@ def ra_pselect_left(adv: Adversary) -> None:
 
 
 @scenario(id="RA-012", title="Answer an eventfd read through readv() with a counter of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="An eventfd read returns the counter, at least 1, through readv() as through "
                "read().")
 def ra_eventfd_readv_zero(adv: Adversary) -> None:
@@ -273,7 +273,7 @@ def ra_eventfd_readv_zero(adv: Adversary) -> None:
 
 
 @scenario(id="RA-013", title="Answer sched_getscheduler() with a policy of 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="sched_getscheduler() returns a policy of 0..6, maybe with "
                "SCHED_RESET_ON_FORK (never set by this program).")
 def ra_sched_policy_range(adv: Adversary) -> None:
@@ -445,7 +445,7 @@ TIMEVAL_PAIR = struct.Struct("<qqqq")          # struct itimerval: interval, val
 
 
 @scenario(id="RA-019", title="Answer setitimer()'s old value with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left setitimer() reports as the old value is never more than the "
                "timer was set to.")
 def ra_setitimer_old_left(adv: Adversary) -> None:
@@ -458,7 +458,7 @@ def ra_setitimer_old_left(adv: Adversary) -> None:
 
 
 @scenario(id="RA-020", title="Answer lseek(fd, 16, SEEK_SET) with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="lseek(SEEK_SET) returns the offset it was asked for.")
 def ra_lseek_set(adv: Adversary) -> None:
     """1. The program (secret_r18_values) writes 32 public bytes to a memfd, calls
@@ -496,7 +496,7 @@ def ra_rr_interval(adv: Adversary) -> None:
 
 
 @scenario(id="RA-023", title="Answer getitimer() with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="The time left getitimer() reports is never more than the timer was set to.")
 def ra_getitimer_left(adv: Adversary) -> None:
     """1. The program (secret_r18_values) arms ITIMER_REAL for 3 s, calls getitimer() and
@@ -522,7 +522,7 @@ def ra_getsid_negative(adv: Adversary) -> None:
 
 
 @scenario(id="RA-025", title="Answer fcntl(F_GETFD) with descriptor flags 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="fcntl(F_GETFD) returns the descriptor flags: 0 or FD_CLOEXEC.")
 def ra_getfd_flags(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls fcntl(F_GETFD) on its /dev/null descriptor
@@ -534,7 +534,7 @@ def ra_getfd_flags(adv: Adversary) -> None:
 
 
 @scenario(id="RA-026", title="Answer prctl(PR_GET_PDEATHSIG) with signal -40",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="prctl(PR_GET_PDEATHSIG) stores a signal number of 0..64.")
 def ra_pdeathsig_range(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls prctl(PR_GET_PDEATHSIG, &sig) and logs the
@@ -545,7 +545,7 @@ def ra_pdeathsig_range(adv: Adversary) -> None:
 
 
 @scenario(id="RA-027", title="Answer ioctl(FIONREAD) on an empty pipe with -16 bytes waiting",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=VALUES,
           prop="ioctl(FIONREAD) stores the bytes waiting, never negative.")
 def ra_fionread_negative(adv: Adversary) -> None:
     """1. The program (secret_r18_values) calls ioctl(FIONREAD, &avail) on an empty pipe and

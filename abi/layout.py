@@ -101,6 +101,12 @@ TRANSFERS = frozenset(_NR[n] for n in (
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
     "recvfrom", "sendto", "recvmsg", "sendmsg", "getrandom",
 ) if n in _NR)
+#: Those of them that move bytes *into* the program: what the kernel reads of their memory is
+#: the call's own arguments (an iovec array, a msghdr, a socklen_t), read before it blocks, so
+#: only a write into the program counts as bytes moved.
+READ_TRANSFERS = frozenset(_NR[n] for n in (
+    "read", "readv", "pread64", "preadv", "recvfrom", "recvmsg", "getrandom",
+) if n in _NR)
 
 MAP_FIXED = 0x10
 MREMAP_MAYMOVE = 1

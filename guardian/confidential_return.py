@@ -26,6 +26,7 @@ from abi.layout import (
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
+    READ_TRANSFERS,
     RESTARTABLE,
     SS_DISABLE,
     SVC0,
@@ -189,9 +190,11 @@ class ReturnPath:
                 refuse("return.restart_svc", Status.ERR_DENIED,
                        f"syscall {slot.nr} cannot be restarted here (not restartable, or it "
                        "already yielded a child)")
-            if slot.nr in TRANSFERS and slot.touched:
+            moved = sum(end - start for start, end in slot.written) \
+                if slot.nr in READ_TRANSFERS else slot.touched
+            if slot.nr in TRANSFERS and moved:
                 refuse("return.restart_untouched", Status.ERR_DENIED,
-                       f"syscall {slot.nr} already moved {slot.touched} bytes of the program's "
+                       f"syscall {slot.nr} already moved {moved} bytes of the program's "
                        "buffers: it completed and cannot be restarted")
             insn = self.memory.read(elr, 4, slot.root)
             if insn is None or struct.unpack("<I", insn)[0] != SVC0:

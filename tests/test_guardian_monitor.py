@@ -299,6 +299,27 @@ def test_a_write_that_moved_bytes_is_never_restarted() -> None:
     assert s.g.decisions[-1].check == "return.restart_untouched"
 
 
+def test_a_read_restarts_unless_it_wrote_into_the_program() -> None:
+    """readv read its iovec array (an argument) and blocked: nothing moved, so a restart
+    is Linux's; once it wrote into the program's buffer it completed and is not restarted."""
+    from abi.layout import READ_TRANSFERS
+    s = build()
+    root = s.b + ROOT_A
+    s.hw.cpus[0].write_sysreg(S.TTBR0_EL1, root)
+    nr_readv = 65
+    assert nr_readv in READ_TRANSFERS
+    s.g.conf.slots[603] = Slot(603, 1, UserContext(), 0x400104, nr_readv,
+                               (3, 0x400000, 1, 0, 0, 0), root=root, touched=16)
+    # Past the moved-bytes rule: it stops only at the next one (this scene has no SVC there).
+    assert s.call(Call.RESUME, 603, 0, 0x400100)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.restart_svc"
+    s.g.conf.slots[604] = Slot(604, 1, UserContext(), 0x400104, nr_readv,
+                               (3, 0x400000, 1, 0, 0, 0), root=root, touched=24,
+                               written=[(0x400100, 0x400108)])
+    assert s.call(Call.RESUME, 604, 0, 0x400100)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.restart_untouched"
+
+
 def test_a_calls_user_access_reaches_only_its_own_address_space() -> None:
     """USER_READ/USER_WRITE with a slot of tree C while tree A (same domain) is loaded
     are refused; the one exception is the CLONE_CHILD_SETTID word a clone of A writes

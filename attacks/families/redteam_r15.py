@@ -184,34 +184,22 @@ _PROP_FRAME = ("A handler run at the return of a call with a temporary mask retu
                "temporary one.")
 
 
-@scenario(id="RD-006", title="Deliver SIGUSR1 at ppoll()'s -EINTR with the temporary mask as "
-                             "the frame's saved one, then SIGUSR2 in the critical section",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
-          prop=_PROP_FRAME)
-@_doc(_FRAME_DOC.format(answer="-EINTR"))
-def rd_ppoll_frame_mask(adv: Adversary) -> None:
-    _frame_mask_attack(adv, -EINTR)
+def _frame_scenario(sid: str, shown: str, answer: str, result: int, prop: str) -> None:
+    def steps(adv: Adversary) -> None:
+        _frame_mask_attack(adv, result)
+
+    scenario(id=sid, title=f"Deliver SIGUSR1 at ppoll()'s {shown} with the temporary mask as "
+                           "the frame's saved one, then SIGUSR2 in the critical section",
+             family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"),
+             program=MASKS, prop=prop)(documented(steps, _FRAME_DOC.format(answer=answer)))
 
 
-@scenario(id="RD-007", title="Deliver SIGUSR1 at ppoll()'s -ERESTARTNOHAND with the temporary "
-                             "mask as the frame's saved one, then SIGUSR2 in the critical "
-                             "section",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
-          prop=_PROP_FRAME)
-@_doc(_FRAME_DOC.format(answer="-ERESTARTNOHAND (restart unless a handler runs)"))
-def rd_ppoll_restart_frame_mask(adv: Adversary) -> None:
-    _frame_mask_attack(adv, -ERESTARTNOHAND)
-
-
-@scenario(id="RD-008", title="Deliver SIGUSR1 at ppoll()'s 0 (timed out) with the temporary "
-                             "mask as the frame's saved one, then SIGUSR2 in the critical "
-                             "section",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-FRAME"), program=MASKS,
-          prop="A call that returned (0: timed out) has put the program's own mask back "
-               "before any delivery at its return; no frame saves its temporary mask.")
-@_doc(_FRAME_DOC.format(answer="0 (timed out)"))
-def rd_ppoll_timeout_frame_mask(adv: Adversary) -> None:
-    _frame_mask_attack(adv, 0)
+_frame_scenario("RD-006", "-EINTR", "-EINTR", -EINTR, _PROP_FRAME)
+_frame_scenario("RD-007", "-ERESTARTNOHAND", "-ERESTARTNOHAND (restart unless a handler runs)",
+                -ERESTARTNOHAND, _PROP_FRAME)
+_frame_scenario("RD-008", "0 (timed out)", "0 (timed out)", 0,
+                "A call that returned (0: timed out) has put the program's own mask back "
+                "before any delivery at its return; no frame saves its temporary mask.")
 
 
 P_TIMEDWAIT = 712

@@ -143,10 +143,14 @@ def _range_of(ranges: list[tuple[int, int]], starts: list[int], address: int
     return None
 
 
-#: (offset in the handle's structure, distance from that pointer to the state) that
-#: worked for an earlier instance; tried first, and still checked, for the next one.
-_known_path: tuple[int, int] | None = None
+#: Every (offset in the handle's structure, distance from that pointer to the state) that
+#: led to the state of an earlier instance; tried first, and still checked, for the next
+#: one.  All of them are kept: a pointer that only happens to lie before the state (another
+#: heap object) leads there at a distance that changes with the heap's layout from run to
+#: run, while the structure's own pointer to the CPU keeps its distance.
+_known_paths: list[tuple[int, int]] = []
 _known_layout: StateLayout | None = None
+_MAX_PATHS = 16
 
 
 def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int  # type: ignore[valid-type]
@@ -155,7 +159,7 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
 
     `context_bytes()` returns a fresh saved context of `uc` (the structure's bytes).
     """
-    global _known_path, _known_layout
+    global _known_paths, _known_layout
     if _known_layout is None:
         _recall_known()
 
@@ -187,25 +191,24 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
 
     # The structure itself: behind one of the pointers in the handle's structure.
     handle = uc._uch.value
-    candidates: dict[int, tuple[int, int]] = {}     # state address -> path to it
-    if _known_path is not None and 0 <= _known_path[0] < _HANDLE_SCAN // 8:
-        # The same library (in this process, or remembered from an earlier run): the same
-        # path leads to the state (it is still checked below, as every candidate is).  The
-        # memory it points at is read only where this process has it mapped.
-        ptr = ctypes.c_uint64.from_address(handle + 8 * _known_path[0]).value
-        if ptr and _read_mapped(ptr + _known_path[1] + xregs, len(signature)) == signature:
-            candidates[ptr + _known_path[1]] = _known_path
-    if not candidates:
-        candidates = _scan(handle, signature, xregs)
-
-    # Only the live structure follows a register write (saved copies do not).
+    # The same library (in this process, or remembered from an earlier run): a path that
+    # led to the state before leads there again; each is checked below as a scanned
+    # candidate is, and the memory it points at is read only where this process has it
+    # mapped.  When none leads to the one live structure, the handle's pointers are scanned.
     probe = 0x0123_4567_89AB_CDEF
-    uc.reg_write(X_REGS[5], probe)
-    live = [c for c in candidates
-            if ctypes.c_uint64.from_address(c + xregs + 8 * 5).value == probe]
+    candidates: dict[int, list[tuple[int, int]]] = {}     # state address -> paths to it
+    for off, dist in _known_paths:
+        if 0 <= off < _HANDLE_SCAN // 8:
+            ptr = ctypes.c_uint64.from_address(handle + 8 * off).value
+            if ptr and _read_mapped(ptr + dist + xregs, len(signature)) == signature:
+                candidates.setdefault(ptr + dist, list(_known_paths))
+    live = _following(candidates, xregs, uc, probe, marks[5])
+    if len(live) != 1:
+        candidates = _scan(handle, signature, xregs)
+        live = _following(candidates, xregs, uc, probe, marks[5])
     if len(live) != 1:
         raise fail(f"{len(live)} candidate structures follow register writes")
-    _known_path = candidates[live[0]]
+    _known_paths = candidates[live[0]][:_MAX_PATHS]
     state = LiveState(live[0], layout, syndrome_off, vaddress_off)
     # Both directions, on every register used: a write through the view is what the
     # library reads back, and the PC and flags read through the view are the library's.
@@ -240,32 +243,44 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
                 A.UC_ARM64_REG_TPIDR_EL0):
         uc.reg_write(reg, 0)
     # Checked: kept for later runs with this library (still checked there, as here).
-    engine_facts.remember("livestate", {"path": list(_known_path),
+    engine_facts.remember("livestate", {"paths": [list(p) for p in _known_paths],
                                         "layout": dataclasses.asdict(layout)})
     return state
+
+
+def _following(candidates: dict[int, list[tuple[int, int]]], xregs: int, uc: Uc,
+               probe: int, mark: int) -> list[int]:
+    """The candidates that follow a register write (only the live structure does; saved
+    copies keep the old value); x5 is given back its `mark` so the signature stands."""
+    uc.reg_write(X_REGS[5], probe)
+    live = [c for c in candidates
+            if ctypes.c_uint64.from_address(c + xregs + 8 * 5).value == probe]
+    uc.reg_write(X_REGS[5], mark)
+    return live
 
 
 def _recall_known() -> None:
     """The path and layout an earlier run found with this library: tried first, and
     every field still checked on the live engine (a wrong one fails those checks)."""
-    global _known_path, _known_layout
+    global _known_paths, _known_layout
     kept = engine_facts.recall("livestate")
     try:
-        _known_path = (int(kept["path"][0]), int(kept["path"][1]))
+        _known_paths = [(int(off), int(dist)) for off, dist in kept["paths"]]
         _known_layout = StateLayout(**{k: int(v) for k, v in kept["layout"].items()})
     except (TypeError, KeyError, IndexError, ValueError):
-        _known_path, _known_layout = None, None
+        _known_paths, _known_layout = [], None
 
 
-def _scan(handle: int, signature: bytes, xregs: int) -> dict[int, tuple[int, int]]:
-    """Addresses where the register signature sits, behind the handle's pointers."""
+def _scan(handle: int, signature: bytes, xregs: int) -> dict[int, list[tuple[int, int]]]:
+    """Addresses where the register signature sits, behind the handle's pointers, each with
+    every path to it (nearest pointer first)."""
     ranges = _writable_ranges()
     starts = [lo for lo, _ in ranges]
     home = _range_of(ranges, starts, handle)
     if home is None:
         return {}
     raw = ctypes.string_at(handle, min(_HANDLE_SCAN, home[1] - handle))
-    candidates: dict[int, tuple[int, int]] = {}
+    candidates: dict[int, list[tuple[int, int]]] = {}
     for off, (ptr,) in enumerate(struct.iter_unpack("<Q", raw[:len(raw) // 8 * 8])):
         where = _range_of(ranges, starts, ptr)
         if where is None:
@@ -273,8 +288,10 @@ def _scan(handle: int, signature: bytes, xregs: int) -> dict[int, tuple[int, int
         window = ctypes.string_at(ptr, min(_TARGET_SCAN, where[1] - ptr))
         at = window.find(signature)
         while at >= 0:
-            candidates.setdefault(ptr + at - xregs, (off, at - xregs))
+            candidates.setdefault(ptr + at - xregs, []).append((off, at - xregs))
             at = window.find(signature, at + 1)
+    for paths in candidates.values():
+        paths.sort(key=lambda path: path[1])
     return candidates
 
 

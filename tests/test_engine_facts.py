@@ -36,8 +36,10 @@ print(json.dumps({"syndrome": cpu._syndrome_offsets, "counter": cpu._counter_off
 """
 
 
-def _probe(cache: Path) -> dict:
-    env = dict(os.environ, BLINDFOLD_CACHE=str(cache), PYTHONPATH=str(ROOT))
+def _probe(cache: Path, hash_seed: int = 0) -> dict:
+    # A different hash seed lays the heap out differently, as two unrelated runs do.
+    env = dict(os.environ, BLINDFOLD_CACHE=str(cache), PYTHONPATH=str(ROOT),
+               PYTHONHASHSEED=str(hash_seed))
     r = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True,
                        text=True, check=True)
     return json.loads(r.stdout)
@@ -48,10 +50,22 @@ def test_a_second_run_takes_the_answers_the_first_found(tmp_path: Path) -> None:
     assert cold["ran"] == ["_locate", "_scan"]
     files = list(tmp_path.glob("unicorn-*.txt"))
     assert len(files) == 1
-    warm = _probe(tmp_path)
-    assert warm["ran"] == []                       # no scratch engines, no memory scan
-    assert {k: v for k, v in warm.items() if k != "ran"} == \
-        {k: v for k, v in cold.items() if k != "ran"}
+    for seed in (1, 2, 3):
+        warm = _probe(tmp_path, hash_seed=seed)
+        assert warm["ran"] == []                   # no scratch engines, no memory scan
+        assert {k: v for k, v in warm.items() if k != "ran"} == \
+            {k: v for k, v in cold.items() if k != "ran"}
+
+
+def test_a_path_that_leads_elsewhere_is_passed_over(tmp_path: Path) -> None:
+    _probe(tmp_path)
+    (file,) = tmp_path.glob("unicorn-*.txt")
+    facts = ast.literal_eval(file.read_text())
+    assert facts["livestate"]["paths"]
+    facts["livestate"]["paths"] = [[0, 0], [1, 4096], *facts["livestate"]["paths"]]
+    file.write_text(repr(facts))
+    again = _probe(tmp_path, hash_seed=5)
+    assert again["ran"] == [] and again["live"]
 
 
 def test_a_damaged_or_wrong_file_costs_only_a_calibration(tmp_path: Path) -> None:
@@ -61,7 +75,7 @@ def test_a_damaged_or_wrong_file_costs_only_a_calibration(tmp_path: Path) -> Non
     assert _probe(tmp_path)["ran"] == ["_locate", "_scan"]
     # A remembered state path that leads nowhere: the live checks find the real one.
     facts = ast.literal_eval(file.read_text())
-    facts["livestate"]["path"] = [0, 0]
+    facts["livestate"]["paths"] = [[0, 0]]
     file.write_text(repr(facts))
     again = _probe(tmp_path)
     assert again["ran"] == ["_scan"] and again["live"] and again["syndrome"] == cold["syndrome"]

@@ -15,7 +15,8 @@ it uses, nothing more:
 - `Shares` (confidential_shares.py): COPY_PAGE copies and mremap moves;
 - `EventFiles` (confidential_events.py): epoll registrations and signalfd masks, and
   the checks on the events and siginfo that come back;
-- `ReturnPath` (confidential_return.py): RESUME and every other way back to user code;
+- `ReturnPath` (confidential_return.py): RESUME and every other way back to user code,
+  with `ResultRules` (result_rules.py): every rule on a syscall's result;
 - `SignalMasks` (confidential_sigmask.py): which signal SIGNAL may deliver, the mask
   its frame saves, and the alternate-stack bound;
 - `Signals` (confidential_signals.py): SIGNAL delivery and rt_sigreturn;
@@ -107,11 +108,11 @@ class Confidential:
 
     @property
     def serve_entropy(self) -> bool:
-        return self.returns.serve_entropy
+        return self.returns.results.serve_entropy
 
     @serve_entropy.setter
     def serve_entropy(self, on: bool) -> None:
-        self.returns.serve_entropy = on
+        self.returns.results.serve_entropy = on
 
     # --- what a harness inspects ----------------------------------------------------------
     @property

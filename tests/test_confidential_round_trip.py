@@ -142,16 +142,16 @@ def test_the_lists_hold_the_calls_their_functions_act_on() -> None:
 
 
 def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
-    """`_RESULT_ONLY` (calls whose result just becomes x0) shares no number with any
-    test by number in `ReturnPath._check_result`, and every such test is one of those
+    """`RESULT_ONLY` (calls whose result just becomes x0) shares no number with any
+    test by number in `ResultRules.check`, and every such test is one of those
     the list is made from: a rule added there without its calls leaving the list fails."""
     import ast
     import inspect
     import textwrap
 
-    from guardian import confidential_return as cr
+    from guardian import result_rules as cr
 
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ReturnPath._check_result)))
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ResultRules.check)))
     tested: list[tuple[str, frozenset[int]]] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)
@@ -165,8 +165,8 @@ def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
     assert len(tested) >= 15
     for op, calls in tested:
         if op == "NotIn":              # an allow-list: the calls outside it are checked
-            assert cr._RESULT_ONLY <= calls
+            assert cr.RESULT_ONLY <= calls
         else:
-            assert op in ("In", "Eq") and not cr._RESULT_ONLY & calls, (op, sorted(calls))
-    assert NUMBERS["sched_yield"] in cr._RESULT_ONLY and NUMBERS["read"] not in cr._RESULT_ONLY
-    assert NUMBERS["getppid"] not in cr._RESULT_ONLY       # return.id_range judges it
+            assert op in ("In", "Eq") and not cr.RESULT_ONLY & calls, (op, sorted(calls))
+    assert NUMBERS["sched_yield"] in cr.RESULT_ONLY and NUMBERS["read"] not in cr.RESULT_ONLY
+    assert NUMBERS["getppid"] not in cr.RESULT_ONLY       # return.id_range judges it

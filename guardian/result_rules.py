@@ -1,0 +1,322 @@
+"""The rules on a syscall's result, and what a result that passes them commits.
+
+`ReturnPath.complete` hands every call that some rule acts on to `ResultRules.check`:
+each rule module judges its own calls (asked by number, so most calls pay for none),
+every check runs before anything is recorded, and the result becomes x0 only once all
+pass.  `RESULT_ONLY` names the calls no rule acts on: their result only becomes x0.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi import Status
+from abi.layout import (
+    NR_CLONE,
+    NR_CLONE3,
+    NR_GETRANDOM,
+    NR_PREAD64,
+    NR_READ,
+    NR_RT_SIGACTION,
+    NR_RT_SIGTIMEDWAIT,
+    NR_SET_ROBUST_LIST,
+    NR_SET_TID_ADDRESS,
+    NR_SIGALTSTACK,
+    SS_DISABLE,
+)
+from abi.syscalls import NUMBERS
+from guardian import checks
+from guardian.capabilities import LONG_LIVED, NotPresent, expand
+from guardian.checks import FaultIn, refuse
+from guardian.child_exits import CALLS as _END_REPORTS
+from guardian.child_exits import check_report as check_end_report
+from guardian.clock_floors import CALLS as _CLOCK_CALLS
+from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
+from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
+from guardian.confidential_events import CALLS as _EVENT_CALLS
+from guardian.confidential_events import EventFiles
+from guardian.confidential_files import CALLS as _FD_CALLS
+from guardian.confidential_files import Descriptors
+from guardian.confidential_layout import LAYOUT_CALLS, Layout
+from guardian.confidential_registry import Registry
+from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
+from guardian.confidential_sigmask import check_sigwait_result
+from guardian.given_back import check_given_back
+from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
+from guardian.itimer_bounds import ItimerBounds
+from guardian.random_moves import CALLS as _MOVE_CALLS
+from guardian.random_moves import RANDOM_DEVICES, check_random_moved
+from guardian.result_bounds import CALLS as _COUNTED_CALLS
+from guardian.result_bounds import check_count, check_offload, check_written
+from guardian.result_cpu import CALLS as _CPU_CALLS
+from guardian.result_cpu import check_cpu_numbers
+from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
+from guardian.result_outputs import check_outputs
+from guardian.result_ranges import ID_CALLS as _ID_CALLS
+from guardian.result_ranges import MAKER_CALLS as _MAKER_CALLS
+from guardian.result_ranges import VALUE_CALLS as _VALUE_CALLS
+from guardian.result_ranges import IdRanges, check_ranges
+from guardian.result_records import CALLS as _RECORD_CALLS
+from guardian.result_records import check_records
+from guardian.result_records import record as record_queue
+from guardian.slots import Domain, Slot
+from guardian.state import MonitorState
+from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.user_memory import UserMemory
+from guardian.wait_reaped import CALLS as _WAIT_CALLS
+from guardian.wait_reaped import asked_pid, end_child, reaped_pid
+
+_ERRNO_FLOOR = (1 << 64) - 4095
+
+#: The syscalls whose arguments name memory the kernel keeps using afterwards.
+_LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
+#: The syscalls `_commit` and `_note_child_pid` record something for (the others pass by).
+_COMMITTED_BY_NR = frozenset({NR_SIGALTSTACK, NR_RT_SIGACTION, NR_SET_TID_ADDRESS,
+                              *_LONG_LIVED_BY_NR})
+_CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3})
+#: The reads of one buffer (fd, buf, count) and of an iovec array (fd, iov, iovcnt).
+_BUFFER_READS = frozenset({NR_READ, NR_PREAD64})
+_VECTOR_READS = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
+_MAX_IOV = 1024                      # UIO_MAXIOV
+_ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
+#: execve and execveat come back to the image that made them only when they failed.
+_EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
+#: The calls no rule of `ResultRules.check` acts on (each asks by number): their
+#: result only becomes x0.  (A test reads that method's number tests against this.)
+RESULT_ONLY = _OUTPUTS_UNJUDGED - (
+    _COUNTED_CALLS | _CPU_CALLS | _MOVE_CALLS | _RECORD_CALLS | _WAIT_CALLS | _ENTROPY_READS
+    | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
+    | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
+    | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+
+
+def set_result(slot: Slot, ret: int) -> None:
+    """x0 of the slot's thread is the result (slot.ctx.set(0, ret), in the core if its
+    registers are still there)."""
+    core = slot.core
+    if core is not None and core.holds(slot):
+        core.live.x[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
+    else:
+        ctx_data = slot.ctx.data
+        ctx_data[0] = ret & 0xFFFF_FFFF_FFFF_FFFF
+        ctx_data[1] = 0
+
+
+
+class ResultRules:
+    """Every rule on a syscall's result, then what it commits (x0 among it)."""
+
+    def __init__(self, state: MonitorState, registry: Registry, memory: UserMemory,
+                 layout: Layout, lifecycle: Lifecycle, self_signals: SelfSignals,
+                 files: Descriptors, events: EventFiles) -> None:
+        self.s = state
+        self.registry = registry
+        self.memory = memory
+        self.layout = layout
+        self.lifecycle = lifecycle
+        self.self_signals = self_signals
+        self.files = files
+        self.events = events
+        self.serve_entropy = True       # getrandom answered from the Guardian's entropy
+        self.clocks = ClockFloors(memory, files)
+        self.ids = IdRanges(registry, memory)
+        self.itimers = ItimerBounds(registry, memory)
+        self.cpu_times = CpuTimeFloors(registry, memory)
+
+    def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
+        """Every rule on a syscall's result, then what it commits (x0 among it)."""
+        reg = self.registry
+        if nr in _CHILD_PID_NRS and ret == 0:
+            # Only the child sees 0, and the child's context is the Guardian's own.
+            refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
+        if nr in _CHILD_PID_NRS and slot.children and ret >= 1 << 63:
+            refuse("return.clone_child_id", Status.ERR_DENIED,
+                   f"the clone yielded a child, yet the parent is told it failed ({ret:#x})")
+        for va, value in slot.tid_stores:
+            if value != ret:
+                refuse("uaccess.tid_word", Status.ERR_DENIED,
+                       f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
+                       f"returns {ret:#x}: the word holds the TID the clone returns")
+        if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
+            refuse("return.exec_failed_only", Status.ERR_DENIED,
+                   f"exec returned {ret:#x} to the image it replaces: success starts the "
+                   "new image, so the old one sees only a negative errno")
+        # Each result check acts on its own calls only; asking by number first keeps
+        # the other calls (most of them) from paying for every check's call.
+        if nr in _COUNTED_CALLS:
+            check_count(self.memory, slot, ret)
+            check_written(self.memory, slot, ret)
+            check_offload(slot, ret)
+        if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
+            check_outputs(self.memory, slot, ret, self.files.access,
+                          len(self.s.cpus))
+        if nr in _CPU_CALLS:
+            check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
+                              max(1, len(self.s.machine.config.nodes)))
+        clock_shown = self.clocks.check(slot, ret) if nr in _CLOCK_CALLS else None
+        pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
+        itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
+        cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
+        if nr in _VALUE_CALLS:
+            check_ranges(self.memory, slot, ret,
+                         self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        if nr in _MOVE_CALLS and self.serve_entropy:
+            check_random_moved(self.files, slot, ret)
+        record_call = nr in _RECORD_CALLS
+        if record_call:
+            check_records(self.memory, self.files, slot, ret)
+        reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
+        if nr in _END_REPORTS:
+            check_end_report(self.memory, reg, slot, ret)
+        if nr == NR_SIGALTSTACK:
+            self._need_altstack_struct(slot, ret)
+        elif nr == NR_RT_SIGTIMEDWAIT:
+            check_sigwait_result(self.memory, slot, ret)
+        waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
+            if nr == NR_RT_SIGTIMEDWAIT else None
+        entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
+        # Each of these acts on the calls its module lists only: the others skip the call.
+        unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
+        if unmapped:           # (before the layout records the result)
+            check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
+                             self.layout.pages_in)
+        fd_call = nr in _FD_CALLS
+        if fd_call:
+            self.files.check(slot, ret)
+        timer_call = nr in _TIMER_CALLS
+        if timer_call:
+            self.files.timers.check(slot, ret)
+        event_call = nr in _EVENT_CALLS
+        if event_call:
+            self.events.check(slot, ret)
+        iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
+        if iago:
+            refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+        if fd_call:
+            self.files.record(slot, ret)
+        if timer_call:
+            self.files.timers.record(slot, ret)
+        if record_call:
+            record_queue(self.memory, self.files, slot, ret)
+        if event_call:
+            self.events.record(slot, ret)
+        set_result(slot, ret)
+        if clock_shown is not None:
+            self.clocks.commit(slot, clock_shown)
+        if pid_shown is not None:
+            self.ids.commit(slot, ret, pid_shown)
+        if itimer_set is not None:
+            self.itimers.commit(slot, itimer_set)
+        if cpu_shown:
+            self.cpu_times.commit(slot, cpu_shown)
+        if nr in _COMMITTED_BY_NR:
+            self._commit(slot, dom, ret)
+        if nr in _CHILD_PID_NRS:
+            self._note_child_pid(slot, ret)
+        if reaped:
+            end_child(reg, self.files, slot.root, reaped)
+            asked = asked_pid(slot)
+            if asked and asked != reaped:
+                end_child(reg, self.files, slot.root, asked)
+        if nr in SIGNAL_STATE_CALLS:
+            self.self_signals.note_signal_state(slot, ret)
+        if nr == NR_RT_SIGTIMEDWAIT:
+            reg.exits.commit_sigchld(slot.id, slot.root)
+        if waited:
+            self.self_signals.sends.take(waited, slot)
+        if unmapped:
+            self.s.on_unmapped(slot.root, unmapped)
+        if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
+            self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
+        elif entropy:
+            self._serve_random(slot, ret, entropy)
+
+    def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
+        """A sigaltstack() that set a stack returns only once the Guardian can read the
+        struct back: the thread's own stack is then known, never left to the kernel's
+        word (a page swapped out before the return is faulted in first)."""
+        ss = slot.args[0]
+        if slot.nr != NR_SIGALTSTACK or ret != 0 or not ss:
+            return
+        missing = self.memory.first_missing(ss, 24, False)
+        if missing is not None:
+            raise FaultIn(missing)
+
+    def _note_child_pid(self, slot: Slot, ret: int) -> None:
+        """The pid a fork's (or a CLONE_VM child's) parent is told names that child (a
+        reaped child's is forgotten by `end_child`)."""
+        if not 0 < ret < _ERRNO_FLOOR:
+            return
+        if slot.child_process:
+            self.registry.child_pids[(slot.root, ret)] = slot.child_process
+            self.registry.exits.pids[ret] = slot.child_process
+            self.registry.exits.new_pid(slot.root, ret)
+        if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
+            self.registry.vm_children[(slot.root, ret)] = slot.child_thread
+
+    def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
+        """The buffers a read-family call on a descriptor the program opened as
+        /dev/urandom or /dev/random fills ((va, length) in order), None for any other
+        read; read before anything is committed (an iovec array not present is faulted
+        in first)."""
+        if not self.serve_entropy or ret >= _ERRNO_FLOOR or ret == 0 or \
+                self.files.path_of(slot, slot.args[0]) not in RANDOM_DEVICES or \
+                not checks.enabled("return.urandom"):
+            return None
+        if slot.nr in _BUFFER_READS:
+            return [(slot.args[1], slot.args[2])]
+        count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
+        raw = self.memory.read(slot.args[1], 16 * count, slot.root) if count else b""
+        if raw is None:
+            missing = self.memory.first_missing(slot.args[1], 16 * count, False)
+            raise FaultIn(slot.args[1] if missing is None else missing)
+        return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+    def _serve_random(self, slot: Slot, ret: int, buffers: list[tuple[int, int]]) -> None:
+        """getrandom, or a read of /dev/urandom or /dev/random (by the name the program
+        opened; read, pread64, readv, preadv, preadv2): the bytes the program receives,
+        buffer after buffer, are the Guardian's, not the kernel's."""
+        left = ret if ret < (1 << 63) else 0
+        for buf, length in buffers:
+            n = min(left, length)
+            if n <= 0:
+                break
+            self.memory.write(buf, self.s.entropy.draw(n, b"getrandom"), slot.root)
+            left -= n
+
+    def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:
+        """Bookkeeping that depends on the syscall having succeeded."""
+        if ret != 0 and slot.nr != NR_SET_TID_ADDRESS:
+            return
+        a = slot.args
+        space = self.registry.space(dom, slot.root)
+        read = self.memory.read
+        if slot.nr == NR_SET_TID_ADDRESS:
+            # The calling thread's own word, the one its exit clears (0: none).
+            if a[0]:
+                space.tid_words[slot.thread] = a[0]
+            else:
+                space.tid_words.pop(slot.thread, None)
+            return
+        if slot.nr == NR_SIGALTSTACK and a[0]:
+            raw = read(a[0], 24, slot.root)
+            th = self.self_signals.thread_signals(slot.root, slot.thread)
+            th.altstack = None
+            if raw is not None:
+                ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
+                th.altstack = (0, 0) if ss_flags & SS_DISABLE else (ss_sp, ss_size)
+                if not ss_flags & SS_DISABLE:
+                    space.altstacks.add((ss_sp, ss_size))
+        if slot.nr == NR_RT_SIGACTION and a[1]:
+            raw = read(a[1], 32, slot.root)
+            if raw is not None:
+                handler, flags, restorer, mask = struct.unpack("<QQQQ", raw)
+                space.handlers[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
+        rules = _LONG_LIVED_BY_NR.get(slot.nr)
+        if rules is not None:
+            try:
+                # The thread's one list: a new registration replaces the old one.
+                space.robust_lists[slot.thread] = expand(rules, a, read)
+            except NotPresent:
+                pass    # only buffers here; nothing to read

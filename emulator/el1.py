@@ -398,6 +398,15 @@ class El1:
             tlb.pop((ttbr, page), None)
             blocks.pop((ttbr, block), None)
 
+    def invalidate_vas(self, vas: list[int]) -> None:
+        """`invalidate_va` of each page in `vas` (one call for a range of entries cleared
+        together)."""
+        tlb, blocks = self._tlb, self._block_tlb
+        for ttbr in self._tlb_ttbrs:
+            for va in vas:
+                tlb.pop((ttbr, va >> 12), None)
+                blocks.pop((ttbr, va >> 21), None)
+
     def invalidate_range(self, va: int, size: int) -> None:
         """Drop the model's cached EL1 translations of [va, va + size) (page aligned)
         under every TTBR: a higher EL changed a block or table entry spanning it."""

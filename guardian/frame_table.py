@@ -206,10 +206,15 @@ class FrameTable:
 
     def make_confidential(self, pa: int, domain: int) -> bool:
         """A frame joins a domain; False if it already was confidential."""
-        n = self.index(pa)
-        if n is None or self.kind[n] == FrameKind.CONFIDENTIAL:
+        n = (pa - self.base) // PAGE         # (index and _set_kind, inline: every fault)
+        if not 0 <= n < self.nframes or pa < self.base:
             return False
-        self._set_kind(n, FrameKind.CONFIDENTIAL)
+        old = self.kind[n]
+        if old == FrameKind.CONFIDENTIAL:
+            return False
+        self.kind[n] = FrameKind.CONFIDENTIAL
+        if self.on_kind is not None:
+            self.on_kind(self.base + n * PAGE, _KINDS[old], FrameKind.CONFIDENTIAL)
         self.owner[n] = domain
         return True
 
@@ -253,8 +258,13 @@ class FrameTable:
         self.where.pop(pa, None)
         self.shares.pop(pa, None)
         self.copy_binding.pop(pa, None)
-        self._unhold(pa)
-        self.set_kind(pa, FrameKind.FREE)
+        if pa in self.held:
+            self._unhold(pa)
+        # (set_kind(pa, FREE) on the index found above)
+        self._set_kind(n, FrameKind.FREE)
+        self.owner[n] = 0
+        self.level[n] = 0
+        self.parent[n] = NO_PARENT
 
     # --- invariants -------------------------------------------------------------------
     def violations(self) -> list[str]:

@@ -222,6 +222,10 @@ class El1:
             off = block[0] + (va & 0x1F_F000)
             self._tlb[(ttbr, va >> 12)] = (off, block[1])
             return off
+        if self.fixed_upper_root is not None and (va >> 55) & 1 and ttbr != -1:
+            off = self._fixed_path_page(va, write, ttbr)
+            if off is not None:
+                return off
         access = Access.WRITE if write else Access.READ
         res = self.translate(va, access)
         if isinstance(res, TranslationFault):
@@ -233,6 +237,34 @@ class El1:
         self._tlb[(ttbr, va >> 12)] = (off, res.writable)
         if res.level == 2:
             self._block_tlb[(ttbr, va >> 21)] = (off - (va & 0x1F_F000), res.writable)
+        return off
+
+    def _fixed_path_page(self, va: int, write: bool, ttbr: int) -> int | None:
+        """`_page_off`'s miss under the fixed TTBR1 tree (every frame the kernel zeroes or
+        copies through the Guardian's 4 KiB linear map misses once): `translate`'s walk
+        from the remembered level-3 table, charged and counted as that walk, its page
+        filed in the model's TLB, without building the walk's `Translation`.  None: the
+        full walk decides (a fault, a path not seen yet, a changed TCR or SCTLR)."""
+        c = self._cpu
+        if c.ttbr1 & D.ADDR_MASK != self.fixed_upper_root:
+            return None
+        path = self._upper_paths.get(va >> 21)
+        if path is None or path[0] != c.tcr & _TCR_HALF1 or path[1] != c.sctlr:
+            return None
+        _, _, table, table_ap, reads_above = path
+        desc = _U64.unpack_from(self._buf, table + ((va >> 12) & 0x1FF) * 8 - self._ram_base)[0]
+        if desc & 3 != 3 or not desc & D.AF:
+            return None
+        read_only = bool(desc & D.AP_RO or table_ap & 2)
+        if (write and read_only) or (self.pan and desc & D.AP_EL0 and not table_ap & 1):
+            return None
+        self._clock.charge("page_walk")
+        walker = self._walker
+        walker.walks += 1
+        walker.descriptor_reads += reads_above + 1
+        off = (desc & D.ADDR_MASK) - self._ram_base
+        self._tlb_ttbrs.add(ttbr)
+        self._tlb[(ttbr, va >> 12)] = (off, not read_only)
         return off
 
     def _fixed_path_walk(self, va: int, write: bool) -> Translation | None:

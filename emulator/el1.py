@@ -239,12 +239,11 @@ class El1:
             self._block_tlb[(ttbr, va >> 21)] = (off - (va & 0x1F_F000), res.writable)
         return off
 
-    def _fixed_path_page(self, va: int, write: bool, ttbr: int) -> int | None:
-        """`_page_off`'s miss under the fixed TTBR1 tree (every frame the kernel zeroes or
-        copies through the Guardian's 4 KiB linear map misses once): `translate`'s walk
-        from the remembered level-3 table, charged and counted as that walk, its page
-        filed in the model's TLB, without building the walk's `Translation`.  None: the
-        full walk decides (a fault, a path not seen yet, a changed TCR or SCTLR)."""
+    def _fixed_leaf(self, va: int, write: bool) -> tuple[int, bool] | None:
+        """The level-3 descriptor (and whether it is read-only here) of a successful walk
+        of the fixed TTBR1 tree from its remembered level-3 table, charged and counted as
+        `translate`'s walk, without building its `Translation`.  None, uncharged: the full
+        walk decides (a fault, a path not seen yet, a changed TTBR1, TCR or SCTLR)."""
         c = self._cpu
         if c.ttbr1 & D.ADDR_MASK != self.fixed_upper_root:
             return None
@@ -262,10 +261,27 @@ class El1:
         walker = self._walker
         walker.walks += 1
         walker.descriptor_reads += reads_above + 1
-        off = (desc & D.ADDR_MASK) - self._ram_base
+        return desc, read_only
+
+    def _fixed_path_page(self, va: int, write: bool, ttbr: int) -> int | None:
+        """`_page_off`'s miss under the fixed TTBR1 tree (every frame the kernel zeroes or
+        copies through the Guardian's 4 KiB linear map misses once): `_fixed_leaf`'s walk,
+        its page filed in the model's TLB.  None: the full walk decides."""
+        leaf = self._fixed_leaf(va, write)
+        if leaf is None:
+            return None
+        off = (leaf[0] & D.ADDR_MASK) - self._ram_base
         self._tlb_ttbrs.add(ttbr)
-        self._tlb[(ttbr, va >> 12)] = (off, not read_only)
+        self._tlb[(ttbr, va >> 12)] = (off, not leaf[1])
         return off
+
+    def readable(self, va: int) -> bool:
+        """Whether an EL1 read of va translates (`translate`, as AT S1E1R, without the
+        walk's result: the kernel asks it of a frame's linear-map page)."""
+        if self.fixed_upper_root is not None and (va >> 55) & 1 \
+                and self._fixed_leaf(va, False) is not None:
+            return True
+        return not isinstance(self.translate(va, Access.READ), TranslationFault)
 
     def _fixed_path_walk(self, va: int, write: bool) -> Translation | None:
         """A successful walk of the fixed TTBR1 tree from its remembered level-3 table;

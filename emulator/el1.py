@@ -276,8 +276,13 @@ class El1:
         return off
 
     def readable(self, va: int) -> bool:
-        """Whether an EL1 read of va translates (`translate`, as AT S1E1R, without the
-        walk's result: the kernel asks it of a frame's linear-map page)."""
+        """Whether an EL1 read of va would succeed (the kernel asks it of a frame's
+        linear-map page): a translation the model's TLB holds for it (a higher EL that
+        takes one away invalidates it by address), else `translate`'s walk, without its
+        result."""
+        c = self._cpu
+        if self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12)) is not None:
+            return True
         if self.fixed_upper_root is not None and (va >> 55) & 1 \
                 and self._fixed_leaf(va, False) is not None:
             return True

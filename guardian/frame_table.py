@@ -166,8 +166,8 @@ class FrameTable:
 
     def map_leaf(self, pa: int, where: Mapping | None = None) -> None:
         """A leaf entry now maps pa (where: its position, for a domain's tree)."""
-        n = self.index(pa)
-        if n is None:
+        n = (pa - self.base) // PAGE         # (index, inline: every demand fault)
+        if not 0 <= n < self.nframes or pa < self.base:
             return
         self.user_maps[n] += 1
         if self.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
@@ -175,7 +175,8 @@ class FrameTable:
         if where is not None:
             self.where.setdefault(pa, set()).add(where)
             self.copy_binding.pop(pa, None)
-            self._unhold(pa)
+            if pa in self.held:
+                self._unhold(pa)
 
     def record_place(self, pa: int, where: Mapping) -> None:
         """CREATE_DOMAIN: an existing mapping's place, now that its tree is a domain's."""

@@ -45,14 +45,14 @@ class BusFilter:
         return n if pa >= self.base and n < self.nframes else None
 
     def deny(self, pa: int, why: str) -> None:
-        n = self._index(pa)
-        if n is not None:
+        n = (pa - self.base) // PAGE         # (_index, inline: every frame entering a domain)
+        if pa >= self.base and n < self.nframes:
             self._denied[n] = 1
             self._why[n] = why
 
     def allow(self, pa: int) -> None:
-        n = self._index(pa)
-        if n is not None:
+        n = (pa - self.base) // PAGE         # (_index, inline: every frame leaving one)
+        if pa >= self.base and n < self.nframes:
             self._denied[n] = 0
             self._why.pop(n, None)
 

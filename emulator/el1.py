@@ -156,6 +156,10 @@ class El1:
             off = block[0] + (va & 0x1F_F000)
             self._tlb[(ttbr, va >> 12)] = (off, block[1])
             return off
+        if self.fixed_upper_root is not None and (va >> 55) & 1 and ttbr != -1:
+            off = self._fixed_path_page(va, write, ttbr)
+            if off is not None:
+                return off
         access = Access.WRITE if write else Access.READ
         res = self.translate(va, access)
         if isinstance(res, TranslationFault):
@@ -168,6 +172,55 @@ class El1:
         if res.level == 2:
             self._block_tlb[(ttbr, va >> 21)] = (off - (va & 0x1F_F000), res.writable)
         return off
+
+    def _fixed_leaf(self, va: int, write: bool) -> tuple[int, bool] | None:
+        """The level-3 descriptor (and whether it is read-only here) of a successful walk
+        of the fixed TTBR1 tree from its remembered level-3 table, charged and counted as
+        `translate`'s walk, without building its `Translation`.  None, uncharged: the full
+        walk decides (a fault, a path not seen yet, a changed TTBR1, TCR or SCTLR)."""
+        c = self._cpu
+        if c.ttbr1 & D.ADDR_MASK != self.fixed_upper_root:
+            return None
+        path = self._upper_paths.get(va >> 21)
+        if path is None or path[0] != c.tcr & _TCR_HALF1 or path[1] != c.sctlr:
+            return None
+        _, _, table, table_ap, reads_above = path
+        desc = _U64.unpack_from(self._buf, table + ((va >> 12) & 0x1FF) * 8 - self._ram_base)[0]
+        if desc & 3 != 3 or not desc & D.AF:
+            return None
+        read_only = bool(desc & D.AP_RO or table_ap & 2)
+        if (write and read_only) or (self.pan and desc & D.AP_EL0 and not table_ap & 1):
+            return None
+        self._clock.charge("page_walk")
+        walker = self._walker
+        walker.walks += 1
+        walker.descriptor_reads += reads_above + 1
+        return desc, read_only
+
+    def _fixed_path_page(self, va: int, write: bool, ttbr: int) -> int | None:
+        """`_page_off`'s miss under the fixed TTBR1 tree (every frame the kernel zeroes or
+        copies through the Guardian's 4 KiB linear map misses once): `_fixed_leaf`'s walk,
+        its page filed in the model's TLB.  None: the full walk decides."""
+        leaf = self._fixed_leaf(va, write)
+        if leaf is None:
+            return None
+        off = (leaf[0] & D.ADDR_MASK) - self._ram_base
+        self._tlb_ttbrs.add(ttbr)
+        self._tlb[(ttbr, va >> 12)] = (off, not leaf[1])
+        return off
+
+    def readable(self, va: int) -> bool:
+        """Whether an EL1 read of va would succeed (the kernel asks it of a frame's
+        linear-map page): a translation the model's TLB holds for it (a higher EL that
+        takes one away invalidates it by address), else `translate`'s walk, without its
+        result."""
+        c = self._cpu
+        if self._tlb.get((c.el1_key1 if (va >> 55) & 1 else c.el1_key0, va >> 12)) is not None:
+            return True
+        if self.fixed_upper_root is not None and (va >> 55) & 1 \
+                and self._fixed_leaf(va, False) is not None:
+            return True
+        return not isinstance(self.translate(va, Access.READ), TranslationFault)
 
     def _fixed_path_walk(self, va: int, write: bool) -> Translation | None:
         """A successful walk of the fixed TTBR1 tree from its remembered level-3 table;
@@ -331,6 +384,15 @@ class El1:
         for ttbr in self._tlb_ttbrs:
             tlb.pop((ttbr, page), None)
             blocks.pop((ttbr, block), None)
+
+    def invalidate_vas(self, vas: list[int]) -> None:
+        """`invalidate_va` of each page in `vas` (one call for a range of entries cleared
+        together)."""
+        tlb, blocks = self._tlb, self._block_tlb
+        for ttbr in self._tlb_ttbrs:
+            for va in vas:
+                tlb.pop((ttbr, va >> 12), None)
+                blocks.pop((ttbr, va >> 21), None)
 
     def invalidate_range(self, va: int, size: int) -> None:
         """Drop the model's cached EL1 translations of [va, va + size) (page aligned)

@@ -16,6 +16,7 @@ PAGE_SHIFT = 12
 PAGE_MASK = ~(PAGE_SIZE - 1)
 
 _U64 = struct.Struct("<Q")
+_ZERO_PAGE = bytes(PAGE_SIZE)
 _U32 = struct.Struct("<I")
 
 
@@ -64,7 +65,7 @@ class PhysicalMemory:
 
     def zero_page(self, pa: int) -> None:
         off = self.offset(pa, PAGE_SIZE)
-        self.view[off:off + PAGE_SIZE] = bytes(PAGE_SIZE)
+        self.view[off:off + PAGE_SIZE] = _ZERO_PAGE
 
     def copy_page(self, dst_pa: int, src_pa: int) -> None:
         d = self.offset(dst_pa, PAGE_SIZE)

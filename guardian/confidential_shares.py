@@ -235,6 +235,10 @@ class Shares:
         """SET_PT maps pa at (root, va): where that is a share page, every other place of
         it maps pa too, or nothing (and none holds it swapped out), and a frame the
         Guardian holds for it (no place maps it now) is pa."""
+        dom = self.registry.domains.get(domain)
+        space = dom.spaces.get(root) if dom is not None else None
+        if space is None or not space.shared_areas:
+            return             # (no share page here: `other_places` would find none)
         key, others = self.other_places(domain, root, va)
         held = self.s.frames.held_at.get((domain, key)) if key is not None else None
         if held is not None and held != pa:

@@ -166,8 +166,8 @@ class FrameTable:
 
     def map_leaf(self, pa: int, where: Mapping | None = None) -> None:
         """A leaf entry now maps pa (where: its position, for a domain's tree)."""
-        n = self.index(pa)
-        if n is None:
+        n = (pa - self.base) // PAGE         # (index, inline: every demand fault)
+        if not 0 <= n < self.nframes or pa < self.base:
             return
         self.user_maps[n] += 1
         if self.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
@@ -175,7 +175,8 @@ class FrameTable:
         if where is not None:
             self.where.setdefault(pa, set()).add(where)
             self.copy_binding.pop(pa, None)
-            self._unhold(pa)
+            if pa in self.held:
+                self._unhold(pa)
 
     def record_place(self, pa: int, where: Mapping) -> None:
         """CREATE_DOMAIN: an existing mapping's place, now that its tree is a domain's."""
@@ -206,10 +207,15 @@ class FrameTable:
 
     def make_confidential(self, pa: int, domain: int) -> bool:
         """A frame joins a domain; False if it already was confidential."""
-        n = self.index(pa)
-        if n is None or self.kind[n] == FrameKind.CONFIDENTIAL:
+        n = (pa - self.base) // PAGE         # (index and _set_kind, inline: every fault)
+        if not 0 <= n < self.nframes or pa < self.base:
             return False
-        self._set_kind(n, FrameKind.CONFIDENTIAL)
+        old = self.kind[n]
+        if old == FrameKind.CONFIDENTIAL:
+            return False
+        self.kind[n] = FrameKind.CONFIDENTIAL
+        if self.on_kind is not None:
+            self.on_kind(self.base + n * PAGE, _KINDS[old], FrameKind.CONFIDENTIAL)
         self.owner[n] = domain
         return True
 
@@ -253,8 +259,13 @@ class FrameTable:
         self.where.pop(pa, None)
         self.shares.pop(pa, None)
         self.copy_binding.pop(pa, None)
-        self._unhold(pa)
-        self.set_kind(pa, FrameKind.FREE)
+        if pa in self.held:
+            self._unhold(pa)
+        # (set_kind(pa, FREE) on the index found above)
+        self._set_kind(n, FrameKind.FREE)
+        self.owner[n] = 0
+        self.level[n] = 0
+        self.parent[n] = NO_PARENT
 
     # --- invariants -------------------------------------------------------------------
     def violations(self) -> list[str]:

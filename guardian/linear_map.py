@@ -28,10 +28,12 @@ LM_PERMS_RO = D.PagePerms(user=False, write=False, user_exec=False, kernel_exec=
 # addition, and no word carries into the next): built in bulk at start-up, where a
 # Python loop over every frame of RAM cost tens of milliseconds.
 _RW_ATTRS = D.leaf_descriptor(0, LM_PERMS_RW)
+_RO_ATTRS = D.leaf_descriptor(0, LM_PERMS_RO)
 _FIRST_TABLE = int.from_bytes(TABLE_ENTRIES.pack(*[i * PAGE | _RW_ATTRS for i in range(512)]),
                               "little")
 _EVERY_WORD = int.from_bytes(TABLE_ENTRIES.pack(*[1] * 512), "little")
 _CHUNK = 2 << 20
+assert not LINEAR_BASE & 0x1F_F000
 
 
 class LinearMap:
@@ -79,9 +81,19 @@ class LinearMap:
     def set(self, pa: int, perms: D.PagePerms | None) -> None:
         """Change one frame's entry (None: unmapped).  The caller flushes."""
         l3 = self._l3[pa & ~((2 << 20) - 1)]
-        desc = D.leaf_descriptor(pa, perms) if perms is not None else 0
-        self.ram.write_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3), desc)
+        # The two entries every frame change writes, from their attribute words (a page's
+        # descriptor is its PA or'ed with them); any other permissions are encoded.
+        if perms is None:
+            desc = 0
+        elif perms is LM_PERMS_RW:
+            desc = (pa & D.ADDR_MASK) | _RW_ATTRS
+        elif perms is LM_PERMS_RO:
+            desc = (pa & D.ADDR_MASK) | _RO_ATTRS
+        else:
+            desc = D.leaf_descriptor(pa, perms)
+        # (The entry's index in its level-3 table: LINEAR_BASE has no bits at 12..20.)
+        self.ram.write_u64(l3 + 8 * ((pa >> 12) & 0x1FF), desc)
 
     def entry(self, pa: int) -> int:
         l3 = self._l3[pa & ~((2 << 20) - 1)]
-        return self.ram.read_u64(l3 + 8 * D.level_index(LINEAR_BASE | pa, 3))
+        return self.ram.read_u64(l3 + 8 * ((pa >> 12) & 0x1FF))

@@ -88,11 +88,15 @@ class PageTables:
     def set_pt(self, table: int, index: int, desc: int) -> int:
         s = self.s
         fr = s.frames
-        self._frame(table)
+        # (_frame, inline, with the index it finds kept: every demand fault comes this way)
+        if table % PAGE:
+            refuse("frame.aligned", Status.ERR_ALIGN, f"{table:#x} is not page aligned")
+        n = fr.index(table)
+        if n is None:
+            refuse("frame.in_ram", Status.ERR_RANGE, f"{table:#x} is not RAM")
         if not 0 <= index < 512:
             refuse("set_pt.index", Status.ERR_RANGE, f"index {index}")
         # The table's record, read from the frame table's columns (no record object).
-        n = fr.index(table)
         if n is None:
             raise ValueError(f"{table:#x} is not a RAM frame")   # (a build without frame.in_ram)
         if fr.kind[n] != FrameKind.PAGE_TABLE:
@@ -190,7 +194,7 @@ class PageTables:
             s.fork_copy.copied(root, va, pa, copied)
         if domain:
             s.protect_frame(pa, domain)
-        if needs_invalidation(3, old, desc):
+        if old & D.VALID and needs_invalidation(3, old, desc):     # (a fault's entry: invalid)
             s.flush_page(va if domain else self.entry_va(table, index))
         return 0
 

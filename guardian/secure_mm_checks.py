@@ -6,6 +6,7 @@ call that passes them all may commit its step at once.
 
 from __future__ import annotations
 
+import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
@@ -14,6 +15,7 @@ from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.state import MonitorState
 
+_U64 = struct.Struct("<Q")
 _SHIFTS = D.LEVEL_SHIFT[:3]                   # levels 0-2, the tables above a page
 
 if TYPE_CHECKING:
@@ -54,9 +56,11 @@ class PageChecks:
     def table_of(self, root: int, va: int, level: int) -> int | None:
         """The level-`level` table on va's path in root's tree (None: no such table)."""
         table = root
-        read_u64 = self.s.ram.read_u64
+        ram = self.s.ram
+        buf, base = ram.buffer, ram.base     # (ram.read_u64 of each entry, inline)
+        unpack_from = _U64.unpack_from
         for shift in _SHIFTS[:level]:
-            desc = read_u64(table + 8 * ((va >> shift) & 0x1FF))
+            desc = unpack_from(buf, table + 8 * ((va >> shift) & 0x1FF) - base)[0]
             if desc & 3 != 3:          # not a table descriptor (levels 0-2)
                 return None
             table = desc & D.ADDR_MASK
@@ -65,7 +69,8 @@ class PageChecks:
     def page(self, root: int, va: int, dom: Domain, *, alone: bool) -> tuple[int, int, int]:
         """(entry PA, descriptor, frame) of the 4 KiB page entry mapping va, checked."""
         table = self.table_of(root, va, 3)
-        desc = self.s.ram.read_u64(table + 8 * D.level_index(va, 3)) if table else 0
+        entry = table + 8 * ((va >> 12) & 0x1FF) if table else 0     # (level_index(va, 3))
+        desc = self.s.ram.read_u64(entry) if table else 0
         if not desc & D.VALID:
             refuse("smm.page_mapped", Status.ERR_STATE, f"{va:#x} is not mapped by a page entry")
         pa = desc & D.ADDR_MASK
@@ -78,7 +83,7 @@ class PageChecks:
             refuse("smm.page_alone", Status.ERR_STATE, f"frame {pa:#x} has {fr.user_maps[n]} "
                                                        "mappings")
         assert table is not None
-        return table + 8 * D.level_index(va, 3), desc, pa
+        return entry, desc, pa
 
     def write(self, entry_pa: int, level: int, desc: int, domain: int, root: int,
               va: int) -> None:

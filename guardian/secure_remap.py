@@ -48,7 +48,8 @@ class SecureRemap:
         return 0, b""
 
     def page_digest(self, root: int, va: int) -> tuple[int, bytes]:
-        self.c.aligned((va, PAGE))
+        if va % PAGE:                        # (checked here first: one call per scanned page)
+            self.c.aligned((va, PAGE))
         dom = self.c.domain(root)
         _, _, pa = self.c.page(root, va, dom, alone=False)
         keyed = self._digest_keys.get(dom.key)

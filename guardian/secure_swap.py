@@ -71,6 +71,8 @@ class SecureSwap:
     def holds(self, root: int, va: int) -> bool:
         """Whether tree `root` holds an outstanding sealed page for `va` (the page is
         swapped out there: only SWAP_IN, or the program's own unmapping, ends that)."""
+        if not self._at_va:
+            return False         # (nothing sealed anywhere: asked on every demand fault)
         dom = self.s.registry.domain_of_root(root)
         versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
         return bool(versions) and any(root in self.seals[dom.id][v].holders

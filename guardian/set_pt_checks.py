@@ -62,7 +62,8 @@ class SetPtChecks:
         space = self.s.registry.space_of(domain, root) if domain else None
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
-        for i, pa in enumerate(leaf_frames(level, desc)):
+        # (A page's one frame without building its range: every demand fault.)
+        for i, pa in enumerate((desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)):
             n = fr.index(pa)
             if n is None:
                 raise ValueError(f"{pa:#x} is not a RAM frame")   # (a build without leaf_ram)

@@ -121,9 +121,11 @@ class MonitorState:
             # the EL1-only linear map.  (Making an entry valid or writable needs nothing:
             # no translation caches a fault, and a read-only entry is walked again on a
             # write.)
-            self.stats.inc("guardian.tlb_invalidations_va")
+            counters = self.stats.counters     # (Stats.inc, inline: every page entering a domain)
+            counters["guardian.tlb_invalidations_va"] = \
+                counters.get("guardian.tlb_invalidations_va", 0) + 1
             va = LINEAR_BASE | pa
-            for face in self.machine.el1_faces():
+            for face in self.el1_faces:
                 face.invalidate_va(va)
 
     def flush_page(self, va: int) -> None:
@@ -136,6 +138,19 @@ class MonitorState:
             cpu.flush_tlb()
         for face in self.machine.el1_faces():
             face.invalidate_va(va)
+
+    def flush_pages(self, vas: list[int]) -> None:
+        """`flush_page` of each of several pages (the level-3 entries of one
+        CLEAR_PT_RANGE): the same invalidations by address, Unicorn's owed flush and
+        the Guardian's own cache emptied once for them all."""
+        if not vas:
+            return
+        self.user_tlb.clear()
+        self.stats.inc("guardian.tlb_flushes_page", len(vas))
+        for cpu in self.cpus:
+            cpu.flush_tlb()
+        for face in self.el1_faces:
+            face.invalidate_vas(vas)
 
     def flush_range(self, va: int, size: int) -> None:
         """A block or table entry of a confidential tree spanning user VAs [va, va +
@@ -163,7 +178,8 @@ class MonitorState:
 
     def _program_bus_filter(self, pa: int, old: FrameKind, new: FrameKind) -> None:
         why = _DMA_DENIED.get(new)
-        if why is not None and (new != FrameKind.CONFIDENTIAL or checks.enabled("dma.filter")):
+        # (checks.enabled("dma.filter"), inline: every frame entering or leaving a domain)
+        if why is not None and (new != FrameKind.CONFIDENTIAL or checks.MUTATED != "dma.filter"):
             self.bus.deny(pa, why)
         elif old in _DMA_DENIED:
             self.bus.allow(pa)
@@ -175,17 +191,19 @@ class MonitorState:
     def protect_frame(self, pa: int, domain: int) -> None:
         """A frame joins a domain: it leaves the kernel's linear map (and DMA's reach)."""
         if self.frames.make_confidential(pa, domain):
-            if checks.enabled("frame.unmap_confidential"):
+            if checks.MUTATED != "frame.unmap_confidential":    # (checks.enabled, inline)
                 self.set_linear(pa, None)
-            self.stats.inc("guardian.frames_protected")
+            counters = self.stats.counters
+            counters["guardian.frames_protected"] = counters.get("guardian.frames_protected", 0) + 1
 
     def release_frame(self, pa: int) -> None:
         """The last mapping of a confidential frame went: scrub it, give it back."""
-        if checks.enabled("frame.scrub_on_release"):
+        if checks.MUTATED != "frame.scrub_on_release":          # (checks.enabled, inline)
             self.ram.zero_page(pa)
         self.frames.release_confidential(pa)
-        self.set_linear(pa, LM_PERMS_RW)
-        self.stats.inc("guardian.frames_scrubbed")
+        self.linear.set(pa, LM_PERMS_RW)     # (set_linear: a writable entry needs no TLBI)
+        counters = self.stats.counters
+        counters["guardian.frames_scrubbed"] = counters.get("guardian.frames_scrubbed", 0) + 1
 
     # --- table roots ------------------------------------------------------------------
     def is_live_root(self, pa: int) -> bool:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 from abi import Call, Status
 from abi.layout import LINEAR_BASE
 from emulator import descriptors as D
-from emulator.mmu import Access, TranslationFault
 from kernel_model.pagetable import PageTableRefused, lm
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ def frame_is_confidential(ctx: MemoryContext, pa: int) -> bool:
     """Whether the kernel's linear map hides this frame (the Guardian owns its contents)."""
     if not ctx.guardian_on:
         return False
-    return isinstance(ctx.el1.translate(lm(pa), Access.READ), TranslationFault)
+    return not ctx.el1.readable(lm(pa))
 
 
 def ops_for(mm: AddressSpace, pa: int | None = None) -> MemOps:

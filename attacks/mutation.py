@@ -101,6 +101,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "exit.after_reaped": ("RD-017",),
     "remap.in_place": ("RB-016",),
     "return.exec_failed_only": ("RB-019",),
+    "return.field_range": ("QA-002", "QA-009"),
 }
 
 

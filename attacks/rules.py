@@ -147,12 +147,16 @@ RULES: tuple[Rule, ...] = (
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
          "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
-         "at most what it was last set to.",
+         "at most what it was last set to; the values the value table (abi/value_ranges) "
+         "bounds in their range: no signal set a call reports holds SIGKILL or SIGSTOP, an "
+         "old ss_flags is one Linux reports, rt_sigtimedwait's siginfo names the signal it "
+         "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
+         "negative.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
-                 "return.id_range", "return.value_range")),
+                 "return.id_range", "return.value_range", "return.field_range")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

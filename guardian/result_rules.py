@@ -50,6 +50,8 @@ from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
 from guardian.result_cpu import check_cpu_numbers
+from guardian.result_fields import CALLS as _FIELD_CALLS
+from guardian.result_fields import check_fields
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
 from guardian.result_ranges import ID_CALLS as _ID_CALLS
@@ -88,6 +90,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
+    | _FIELD_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -151,6 +154,8 @@ class ResultRules:
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
                           len(self.s.cpus))
+        if nr in _FIELD_CALLS:
+            check_fields(self.memory, slot, ret)
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))

@@ -119,7 +119,7 @@ def qa_pending_unblocked(adv: Adversary) -> None:
 
 
 @scenario(id="QA-002", title="Report SIGKILL as blocked in rt_sigprocmask()'s old mask",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=SIGNALS,
           prop="The old mask rt_sigprocmask() reports never holds SIGKILL or SIGSTOP.")
 def qa_old_mask_sigkill(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) blocks SIGUSR1, unblocks it with
@@ -134,7 +134,7 @@ def qa_old_mask_sigkill(adv: Adversary) -> None:
 
 
 @scenario(id="QA-003", title="Report SIGKILL in an old action's sa_mask",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=SIGNALS,
           prop="The sa_mask of the old action rt_sigaction() reports never holds SIGKILL or "
                "SIGSTOP.")
 def qa_old_action_sigkill(adv: Adversary) -> None:
@@ -261,7 +261,7 @@ def qa_restart_eintr(adv: Adversary) -> None:
 
 
 @scenario(id="QA-009", title="Answer timer_getoverrun() with 0xfffffffe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="timer_getoverrun() returns an overrun count of 0..INT_MAX.")
 def qa_timer_overrun(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) arms a POSIX timer (timer_create, SIGEV_NONE)
@@ -383,7 +383,7 @@ def qa_rusage_minflt_back(adv: Adversary) -> None:
 
 @scenario(id="QA-016", title="Answer rt_sigtimedwait() with SIGUSR1 and a siginfo naming "
                              "SIGFPE",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-IAGO-OUTPUT"), program=SIGNALS,
           prop="The siginfo rt_sigtimedwait() writes names (si_signo) the signal it "
                "returns.")
 def qa_sigwait_signo(adv: Adversary) -> None:

@@ -118,9 +118,8 @@ RANGES: dict[str, tuple[Term, ...]] = {
     "rt_sigpending": (Field(0, 0, "<Q", SIGNAL_SET, what="set"),),
     "rt_sigaction": (Field(2, 24, "<Q", SIGNAL_SET, what="oldact->sa_mask"),),
     "sigaltstack": (Field(1, 8, "<i", STACK_FLAGS, what="old_ss->ss_flags"),),
-    # The signal taken: one of 1.._NSIG, and the siginfo written names it.
-    "rt_sigtimedwait": (Result(1, 64),
-                        Field(1, 0, "<i", SAME_AS_RESULT, POSITIVE, "info->si_signo")),
+    # The siginfo written names the signal taken (return.sigwait_set judges the result).
+    "rt_sigtimedwait": (Field(1, 0, "<i", SAME_AS_RESULT, POSITIVE, "info->si_signo"),),
     # --- timers --------------------------------------------------------------------------
     "timer_getoverrun": (Result(0, INT_MAX),),       # capped at DELAYTIMER_MAX
     "timer_gettime": _timer_values(1), "timer_settime": _timer_values(3),

@@ -102,6 +102,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "remap.in_place": ("RB-016",),
     "return.exec_failed_only": ("RB-019",),
     "return.field_range": ("QA-002", "QA-009"),
+    "signal.uncatchable": ("QA-018", "QA-027"),
+    "signal.frame_stack": ("QA-005",),
 }
 
 

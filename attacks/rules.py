@@ -190,10 +190,12 @@ RULES: tuple[Rule, ...] = (
          "ones the program set, or the defaults exec leaves.",
          checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
-         "SA_RESETHAND handler once); a siginfo that names a process of the program as its "
+         "SA_RESETHAND handler once), never one for SIGKILL or SIGSTOP, which no action of "
+         "rt_sigaction may catch; a siginfo that names a process of the program as its "
          "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
          "signalfd read, follows a send of that signal to this thread the process made.",
-         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed")),
+         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
+                 "signal.uncatchable")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed", "signal.siginfo")),
@@ -205,9 +207,9 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
                  "return.signalfd_mask", "call.arg_range")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
-         "alternate stack is.",
+         "alternate stack is, and saves an alternate stack's flags as Linux does.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
-                 "signal.trampoline")),
+                 "signal.trampoline", "signal.frame_stack")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",

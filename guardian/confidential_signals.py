@@ -41,7 +41,7 @@ from guardian.child_exits import check_signal_info
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
-from guardian.confidential_sigmask import SignalMasks
+from guardian.confidential_sigmask import SignalMasks, check_catchable, check_frame_stack
 from guardian.signal_senders import Send
 from guardian.slots import Slot
 from guardian.state import MonitorState
@@ -98,6 +98,7 @@ class Signals:
                        "(a fault report comes only from an exception the Guardian saw)")
             check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
             sends = self.self_signals.sends.check(slot, signo, info)
+        check_catchable(signo)
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):
@@ -108,6 +109,7 @@ class Signals:
         handler, flags, restorer, _ = act
         delivery = self.masks.delivery_mask(slot, ret, elr)
         self.masks.check(slot, signo, mask, delivery)
+        check_frame_stack(ss_flags)
         named = (0, 0) if ss_flags & SS_DISABLE or not ss_size else (ss_sp, ss_size)
         own = self.self_signals.thread_signals(slot.root, slot.thread).altstack
         if own is not None and named != own:

@@ -159,7 +159,7 @@ def qa_old_action_sigkill(adv: Adversary) -> None:
 
 
 @scenario(id="QA-004", title="Save SIGKILL as blocked in a handler's uc_sigmask",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=SIGNALS,
           prop="The mask a signal frame saves (uc_sigmask) never holds SIGKILL or SIGSTOP.")
 def qa_frame_mask_sigkill(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) blocks only SIGUSR2 and sends itself SIGUSR1;
@@ -177,7 +177,7 @@ def qa_frame_mask_sigkill(adv: Adversary) -> None:
 
 
 @scenario(id="QA-005", title="Save uc_stack.ss_flags -2 in a handler's frame",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=SIGNALS,
           prop="A signal frame's uc_stack.ss_flags is 0, SS_ONSTACK or SS_DISABLE (with "
                "SS_AUTODISARM only where the program set it).")
 def qa_frame_ss_flags(adv: Adversary) -> None:
@@ -462,7 +462,7 @@ def _catch_uncatchable(adv: Adversary, signo: int) -> None:
 
 @scenario(id="QA-018", title="Accept a handler for SIGKILL, then deliver SIGKILL to it",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
-          oracle=_caught(SIGKILL), gap="P5",
+          oracle=_caught(SIGKILL),
           prop="SIGKILL is never caught: rt_sigaction(SIGKILL, handler) fails and no handler "
                "ever runs for it.")
 def qa_catch_sigkill(adv: Adversary) -> None:
@@ -630,7 +630,7 @@ def qa_timerfd_left(adv: Adversary) -> None:
 
 @scenario(id="QA-027", title="Accept a handler for SIGSTOP, then deliver SIGSTOP to it",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
-          oracle=_caught(SIGSTOP), gap="P5",
+          oracle=_caught(SIGSTOP),
           prop="SIGSTOP is never caught: rt_sigaction(SIGSTOP, handler) fails and no handler "
                "ever runs for it.")
 def qa_catch_sigstop(adv: Adversary) -> None:

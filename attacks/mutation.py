@@ -104,6 +104,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.field_range": ("QA-002", "QA-009"),
     "signal.uncatchable": ("QA-018", "QA-027"),
     "signal.frame_stack": ("QA-005",),
+    "return.pending_blocked": ("QA-001",),
+    "return.eintr_handler": ("QA-006", "QA-008"),
 }
 
 

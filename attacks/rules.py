@@ -201,11 +201,15 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.sync_witnessed", "signal.siginfo")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
-         "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
+         "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "
+         "Linux restarts unless a handler runs answers -EINTR only with one (without "
+         "SA_RESTART for -ERESTARTSYS); "
+         "rt_sigtimedwait answers only a signal of the set the "
          "program passed, a signalfd read only signals of the descriptor's mask; a signal "
          "number outside its C type is refused before any mask is asked about it.",
          checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
-                 "return.signalfd_mask", "call.arg_range")),
+                 "return.signalfd_mask", "call.arg_range", "return.pending_blocked",
+                 "return.eintr_handler")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is, and saves an alternate stack's flags as Linux does.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",

@@ -138,6 +138,8 @@ CHECKS: dict[str, str] = {
     "return.signalfd_mask": "a read (read, readv) of a signalfd returns whole signalfd_siginfo records, each naming a signal of the mask the program made or last set the descriptor with",
     "return.after_exit_group": "once a thread called exit_group, no thread of its thread group returns to user code (RESUME, SIGNAL, a new thread's first run)",
     "return.sigwait_set": "rt_sigtimedwait returns a signal of the set the program passed (SIGKILL and SIGSTOP aside) or an errno",
+    "return.pending_blocked": "rt_sigpending reports only signals the thread blocks (pending & blocked), on the bits of its mask the Guardian knows",
+    "return.eintr_handler": "a wait Linux restarts unless a handler runs (rt_sigsuspend; ppoll and pselect6 without a timeout; nanosleep, clock_nanosleep) answers -EINTR only with a handler entered at that return, and one that -ERESTARTSYS ends (wait4, waitid, read/readv/write/writev on a pipe) only with a handler without SA_RESTART",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",
     "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",

@@ -48,6 +48,7 @@ from abi.layout import (
     NR_PPOLL,
     NR_PSELECT6,
     NR_RT_SIGACTION,
+    NR_RT_SIGPENDING,
     NR_RT_SIGSUSPEND,
     NR_RT_SIGTIMEDWAIT,
     SA_NODEFER,
@@ -218,3 +219,23 @@ def check_frame_stack(ss_flags: int) -> None:
         refuse("signal.frame_stack", Status.ERR_DENIED,
                f"the frame would save uc_stack.ss_flags {ss_flags & 0xFFFF_FFFF:#x}: Linux "
                "saves only 0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)")
+
+
+def check_pending_result(memory: UserMemory, self_signals: SelfSignals, slot: Slot,
+                         ret: int) -> None:
+    """rt_sigpending reports (pending) & blocked: a signal the thread does not block is
+    never in the set (Linux delivers it instead).  Judged on the bits of the thread's mask
+    the Guardian knows (the call changes none)."""
+    if slot.nr != NR_RT_SIGPENDING or ret != 0 or not slot.args[0]:
+        return
+    raw = memory.read(slot.args[0], _SIGSET_SIZE, slot.root)
+    if raw is None:
+        missing = memory.first_missing(slot.args[0], _SIGSET_SIZE, False)
+        raise FaultIn(slot.args[0] if missing is None else missing)
+    reported = struct.unpack("<Q", raw)[0]
+    th = self_signals.thread_signals(slot.root, slot.thread)
+    unblocked = reported & th.known & ~th.blocked
+    if unblocked:
+        refuse("return.pending_blocked", Status.ERR_DENIED,
+               f"rt_sigpending reports {reported:#x}, with signals {unblocked:#x} the thread "
+               f"does not block (its mask {th.blocked:#x}): Linux reports pending & blocked")

@@ -138,7 +138,7 @@ class Signals:
         missing = self.memory.first_missing(base, FRAME_SIZE + 16, True)
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
-        self.returns.complete(slot, dom, ret, elr)
+        self.returns.complete(slot, dom, ret, elr, flags)
         self.self_signals.sends.take(sends, slot)
         self.registry.exits.commit_sigchld(slot.id, slot.root)
         self.masks.enter_handler(slot, signo, act, delivery)

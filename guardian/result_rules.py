@@ -18,6 +18,7 @@ from abi.layout import (
     NR_PREAD64,
     NR_READ,
     NR_RT_SIGACTION,
+    NR_RT_SIGPENDING,
     NR_RT_SIGTIMEDWAIT,
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
@@ -40,7 +41,11 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
-from guardian.confidential_sigmask import check_action_result, check_sigwait_result
+from guardian.confidential_sigmask import (
+    check_action_result,
+    check_pending_result,
+    check_sigwait_result,
+)
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
@@ -178,6 +183,8 @@ class ResultRules:
             self._need_altstack_struct(slot, ret)
         elif nr == NR_RT_SIGACTION:
             check_action_result(slot, ret)
+        elif nr == NR_RT_SIGPENDING:
+            check_pending_result(self.memory, self.self_signals, slot, ret)
         elif nr == NR_RT_SIGTIMEDWAIT:
             check_sigwait_result(self.memory, slot, ret)
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \

@@ -1,21 +1,35 @@
 """Signals Linux keeps promises about: SIGKILL and SIGSTOP are never caught (no action
 for them succeeds, no handler is entered for them: `signal.uncatchable`), no frame saves
-a mask holding them (`signal.frame_mask`), and a frame's uc_stack.ss_flags is one Linux
-saves (`signal.frame_stack`)."""
+a mask holding them (`signal.frame_mask`), a frame's uc_stack.ss_flags is one Linux
+saves (`signal.frame_stack`), rt_sigpending reports only blocked signals
+(`return.pending_blocked`), and a wait Linux restarts unless a handler runs answers
+-EINTR only with one (`return.eintr_handler`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from abi import Call, Status
-from abi.layout import NR_RT_SIGACTION, SA_RESTORER
+from abi.layout import (
+    EINTR_RESULT,
+    NR_PPOLL,
+    NR_RT_SIGACTION,
+    NR_RT_SIGPENDING,
+    NR_RT_SIGPROCMASK,
+    NR_RT_SIGSUSPEND,
+    SA_RESTORER,
+)
+from abi.syscalls import NUMBERS
 from tests.test_guardian_signal_mask import (
     ELR,
     RESTORER,
+    SIGHUP,
     SIGUSR1,
     SIGUSR2,
     _refused_by,
+    _resume,
     _signal,
+    _sigreturn,
     _sigset,
     _slot,
     bit,
@@ -23,7 +37,9 @@ from tests.test_guardian_signal_mask import (
 )
 from tests.test_secure_mm import ROOT_A, Scene
 
-SIGKILL, SIGSTOP = 9, 19
+SIGKILL, SIGSTOP, SIGFPE = 9, 19, 8
+SA_RESTART = 0x1000_0000
+NR_NANOSLEEP, NR_WAIT4 = NUMBERS["nanosleep"], NUMBERS["wait4"]
 
 
 @pytest.fixture
@@ -71,3 +87,50 @@ def test_a_frame_saves_stack_flags_linux_has(s: Scene) -> None:
 def test_a_frame_may_save_ss_autodisarm(s: Scene) -> None:
     flags = (1 << 64) - (1 << 31) + 2           # SS_DISABLE | SS_AUTODISARM, as an int
     assert _signal(s, _slot(s), SIGUSR2, 0, alt=(0, flags, 0)) == Status.OK
+
+
+def test_rt_sigpending_reports_only_blocked_signals(s: Scene) -> None:
+    _resume(s, NR_RT_SIGPROCMASK, (0, _sigset(s, bit(SIGUSR1)), 0, 8), 0)     # SIG_BLOCK
+    for reported, ok in ((bit(SIGUSR1) | bit(SIGFPE), False), (bit(SIGUSR1), True)):
+        out = _sigset(s, reported, page=1)
+        sid = _slot(s, NR_RT_SIGPENDING, (out, 8))
+        s.g.conf.slots[sid].written.append((out, out + 8))
+        status = s.call(Call.RESUME, sid, 0, ELR)[0]
+        s.g.lock_el1(False)
+        assert status == Status.OK if ok else _refused_by(s, status, "return.pending_blocked")
+
+
+def _answer(s: Scene, nr: int, args: tuple[int, ...], ret: int) -> int:
+    sid = _slot(s, nr, args)
+    status = s.call(Call.RESUME, sid, ret, ELR)[0]
+    s.g.lock_el1(False)
+    return status
+
+
+def _handled(s: Scene, nr: int, args: tuple[int, ...], signo: int) -> int:
+    """-EINTR with `signo`'s handler entered at the return; the handler then returns."""
+    sid = _slot(s, nr, args)
+    status = _signal(s, sid, signo, 0, EINTR_RESULT)
+    if status == Status.OK:
+        _sigreturn(s, sid)
+    return status
+
+
+def test_a_wait_restarted_without_a_handler_never_answers_eintr_alone(s: Scene) -> None:
+    timeout = _sigset(s, 0, page=2)
+    for nr, args in ((NR_RT_SIGSUSPEND, (0, 8)), (NR_PPOLL, (0, 0, 0, 0, 8)),
+                     (NR_NANOSLEEP, (timeout, 0)), (NR_WAIT4, ((1 << 64) - 1, 0, 0, 0))):
+        assert _refused_by(s, _answer(s, nr, args, EINTR_RESULT), "return.eintr_handler")
+        assert _handled(s, nr, args, SIGUSR2) == Status.OK
+    # With a timeout to copy back, ppoll's own -EINTR needs no handler.
+    assert _answer(s, NR_PPOLL, (0, 0, timeout, 0, 8), EINTR_RESULT) == Status.OK
+
+
+def test_sa_restart_restarts_what_erestartsys_ends(s: Scene) -> None:
+    space = s.g.conf.domains[1].spaces[s.b + ROOT_A]
+    space.handlers[SIGHUP] = (0x400b00, SA_RESTORER | SA_RESTART, RESTORER, 0)
+    args = ((1 << 64) - 1, 0, 0, 0)
+    assert _refused_by(s, _handled(s, NR_WAIT4, args, SIGHUP), "return.eintr_handler")
+    assert _handled(s, NR_WAIT4, args, SIGUSR2) == Status.OK
+    # A sleep ends with -EINTR for any handler (-ERESTART_RESTARTBLOCK).
+    assert _handled(s, NR_NANOSLEEP, (_sigset(s, 0, page=2), 0), SIGHUP) == Status.OK

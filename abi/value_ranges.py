@@ -107,9 +107,15 @@ _RUSAGE_FIELDS = ("ru_utime.tv_sec", "ru_utime.tv_usec", "ru_stime.tv_sec",
                   "ru_msgsnd", "ru_msgrcv", "ru_nsignals", "ru_nvcsw", "ru_nivcsw")
 
 
+#: The fields Linux keeps in struct rusage for compatibility and never fills: always 0.
+_RUSAGE_UNUSED = frozenset({"ru_ixrss", "ru_idrss", "ru_isrss", "ru_nswap", "ru_msgsnd",
+                            "ru_msgrcv", "ru_nsignals"})
+ZERO = Between(0, 0)
+
+
 def _rusage(arg: int, when: str = OK) -> tuple[Field, ...]:
-    return tuple(Field(arg, 8 * i, "<q", NOT_NEGATIVE, when, name)
-                 for i, name in enumerate(_RUSAGE_FIELDS))
+    return tuple(Field(arg, 8 * i, "<q", ZERO if name in _RUSAGE_UNUSED else NOT_NEGATIVE,
+                       when, name) for i, name in enumerate(_RUSAGE_FIELDS))
 
 
 RANGES: dict[str, tuple[Term, ...]] = {

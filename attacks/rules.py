@@ -140,7 +140,7 @@ RULES: tuple[Rule, ...] = (
          "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
          "(BOOTTIME never behind MONOTONIC; an absolute sleep that returned 0 has reached its "
          "deadline), nor do a process's and a thread's CPU-time clocks and times()' "
-         "fields; process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
+         "fields, nor getrusage's times and counts (a process's never below a thread's); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
          "or readv), an interrupted sleep's remaining time at most the request (pselect6's "
          "at most its timeout), sysinfo's procs at least "
          "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "

@@ -69,6 +69,8 @@ from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.usage_floors import CALLS as _USAGE_CALLS
+from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
@@ -95,7 +97,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _FIELD_CALLS
+    | _FIELD_CALLS | _USAGE_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -131,6 +133,7 @@ class ResultRules:
         self.ids = IdRanges(registry, memory)
         self.itimers = ItimerBounds(registry, memory)
         self.cpu_times = CpuTimeFloors(registry, memory)
+        self.usage = UsageFloors(registry, memory)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -168,6 +171,7 @@ class ResultRules:
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
         itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
         cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
+        usage_shown = self.usage.check(slot, ret) if nr in _USAGE_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -224,6 +228,8 @@ class ResultRules:
             self.itimers.commit(slot, itimer_set)
         if cpu_shown:
             self.cpu_times.commit(slot, cpu_shown)
+        if usage_shown:
+            self.usage.commit(slot, usage_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

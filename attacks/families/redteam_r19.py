@@ -358,7 +358,7 @@ def _rusage(utime_s: int = 0, minflt: int = 0) -> bytes:
 
 
 @scenario(id="QA-014", title="Let getrusage()'s ru_utime go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The user time getrusage(RUSAGE_SELF) reports never decreases.")
 def qa_rusage_utime_back(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) calls getrusage(RUSAGE_SELF) twice around a
@@ -375,7 +375,7 @@ def qa_rusage_utime_back(adv: Adversary) -> None:
 
 
 @scenario(id="QA-015", title="Let getrusage()'s ru_minflt go down by two",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The fault counts getrusage(RUSAGE_SELF) reports never decrease.")
 def qa_rusage_minflt_back(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) calls getrusage(RUSAGE_SELF) twice around a
@@ -564,7 +564,7 @@ def qa_pollhup_writer(adv: Adversary) -> None:
 
 @scenario(id="QA-023", title="Answer getrusage(RUSAGE_SELF) with less user time than "
                              "RUSAGE_THREAD just gave",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="A process's user time (RUSAGE_SELF) is never less than one of its threads' "
                "(RUSAGE_THREAD) read before.")
 def qa_rusage_self_below_thread(adv: Adversary) -> None:

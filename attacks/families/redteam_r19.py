@@ -43,8 +43,12 @@ P_SUSPEND, P_PAUSE, P_RESTART, P_OVERRUN, P_TIMER_LEFT = 1010, 1012, 1014, 1016,
 P_TIMER_OLD, P_VIRTUAL, P_PROF, P_RUSAGE, P_MINFLT = 1020, 1022, 1024, 1026, 1028
 P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1038
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
-P_TIMERFD_LEFT = 1050
+P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
+SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
+EPOLLIN, EPOLLHUP = 0x1, 0x10
+NR_GETCPU = NUMBERS["getcpu"]
+AUDIT_ARCH_AARCH64 = 0xC000_00B7
 SI_USER, SI_KERNEL, POLL_IN = 0, 0x80, 1
 EINTR = 4
 POLLIN, POLLHUP, POLLRDNORM, POLLNVAL = 0x1, 0x10, 0x40, 0x20
@@ -640,3 +644,93 @@ def qa_catch_sigstop(adv: Adversary) -> None:
     3. During the wait queue SIGSTOP (SI_KERNEL): it is delivered to the handler, which
     announces signal 19 (Linux: SIGSTOP always stops, rt_sigaction answers -EINVAL)."""
     _catch_uncatchable(adv, SIGSTOP)
+
+
+@scenario(id="QA-028", title="Answer epoll_pwait() on a pipe's read end with EPOLLHUP while the "
+                             "program holds the write end",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=SIGNALS, gap=GAP,
+          prop="epoll reports EPOLLHUP on a pipe's read end only once no writer is left.")
+def qa_epollhup_writer(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) registers the read end of a pipe whose write end
+    it holds with epoll (EPOLLIN, a byte waiting), waits without a timeout and logs the
+    label the writers still open (1 minus an EPOLLHUP), minus 1, name from a log buffer
+    that begins with a copy of the secret.
+    2. Let the call run (one event, the registration's data), then write its events as
+    EPOLLIN | EPOLLHUP and answer 1.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    pipe_poll reports EPOLLHUP on a read end only when pipe->writers is 0 (the Guardian
+    lets EPOLLERR and EPOLLHUP through on any registration)."""
+    _fill(adv, P_EPOLLHUP, NUMBERS["epoll_pwait"], 1, struct.pack("<I", EPOLLIN | EPOLLHUP),
+          result=1)
+
+
+@scenario(id="QA-029", title="Deliver a SIGCHLD reporting a stop to a handler installed with "
+                             "SA_NOCLDSTOP",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="With SA_NOCLDSTOP a SIGCHLD reports only a child's end (CLD_EXITED, "
+               "CLD_KILLED, CLD_DUMPED), never a stop or a continue.")
+def qa_nocldstop_stop(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) installs a SIGCHLD handler with SA_NOCLDSTOP that
+    records si_code, blocks SIGCHLD, forks a child that exits 0 at once, reaps it with
+    wait4(), unblocks SIGCHLD and logs the label CLD_DUMPED - si_code (0..2) names from a
+    log buffer that begins with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying
+    CLD_STOPPED by SIGSTOP, from the child.
+    3. The index is 3 - 5 = -2: the program logs bytes 16..23 of the secret's copy.
+    Linux sends no SIGCHLD for a stop to a parent whose action has SA_NOCLDSTOP (and this
+    child ended, reaped, before)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_NOCLDSTOP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        thread.process.pending.discard(SIGCHLD)
+        thread.process.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_STOPPED, pid=child,
+                                                         status=SIGSTOP))
+        a.note(f"the SIGCHLD queued for child {child} reports a stop by SIGSTOP")
+
+
+@scenario(id="QA-030", title="Deliver the program's own SIGUSR1 with si_uid two above its uid",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SI_USER siginfo names in si_uid the sending process's real uid: a signal "
+               "the program sent itself carries its own uid.")
+def qa_own_signal_uid(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) sends itself SIGUSR1 with kill(); for a delivery
+    naming the program as sender (SI_USER, si_pid its own id) it logs the label its uid
+    (getuid()) - si_uid names from a log buffer that begins with a copy of the secret.
+    2. At kill()'s return replace the queued siginfo with one from the program's id with
+    si_uid its uid + 2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux fills
+    si_pid and si_uid of a kill() together, from the sender."""
+    @adv.on(Point.MARKER, phase=P_SIG_UID)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["uid"] = args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_KILL, during=P_SIG_UID)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        proc, uid = thread.process, a.memo["uid"] + 2
+        proc.pending.discard(SIGUSR1)
+        thread.pending.discard(SIGUSR1)
+        proc.pending.add(SIGUSR1, pack_siginfo(SIGUSR1, SI_USER, pid=proc.pid, uid=uid))
+        a.note(f"the program's own SIGUSR1 delivered with si_uid {uid}")
+
+
+@scenario(id="QA-031", title="Raise SIGSYS (SYS_SECCOMP) naming a call the seccomp filter never "
+                             "trapped",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGSYS with si_code SYS_SECCOMP follows a call the thread's seccomp filter "
+               "trapped, and names that call in si_syscall.")
+def qa_seccomp_syscall(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) installs a SIGSYS handler for a seccomp filter
+    that traps getcpu() (the filter's install may fail: without it getcpu simply runs),
+    calls getcpu() and, for a SYS_SECCOMP report, logs the label si_syscall - __NR_getcpu
+    names from a log buffer that begins with a copy of the secret.
+    2. At getcpu()'s return raise SIGSYS, si_code SYS_SECCOMP, si_syscall __NR_getcpu - 2,
+    si_arch AArch64.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux raises
+    SYS_SECCOMP only for a call a filter trapped (here getcpu, and only with the filter
+    installed); no other process can send a positive si_code."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETCPU, during=P_SECCOMP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        info = struct.pack("<iii4xQiI", SIGSYS, 0, SYS_SECCOMP, a.reg("pc"), NR_GETCPU - 2,
+                           AUDIT_ARCH_AARCH64)
+        a.kernel.signals.send_thread(thread, SIGSYS, info.ljust(128, b"\0"))
+        a.note(f"SIGSYS (SYS_SECCOMP) raised for call {NR_GETCPU - 2}")

@@ -73,6 +73,19 @@
  *      handler runs it counted, minus 1, choose the label.
  *  26. A timerfd armed for 3 s, timerfd_gettime(): never more left than set; 3 - whole
  *      seconds left chooses.
+ *  27. epoll on the read end of a pipe whose write end the program holds, 1 byte in it:
+ *      EPOLLHUP on a read end means no writer is left; the writers still open (1 minus an
+ *      EPOLLHUP), minus 1, choose the label.
+ *  28. A SIGCHLD handler installed with SA_NOCLDSTOP (terminations only) records si_code;
+ *      with SIGCHLD blocked the program forks a child that exits at once, reaps it and
+ *      unblocks SIGCHLD: the label CLD_DUMPED - si_code names how the child ended
+ *      (dumped, killed, exited: 0..2).
+ *  29. SIGUSR1 sent to itself (unblocked): for a delivery naming the program as sender,
+ *      its uid (getuid()) - si_uid (0: the sender's real uid) chooses the label.
+ *  30. A SIGSYS handler for a seccomp filter that traps getcpu(): the program installs the
+ *      handler, asks for the filter (errors ignored: without it getcpu simply runs) and
+ *      calls getcpu(); a SYS_SECCOMP report names the trapped call, si_syscall -
+ *      __NR_getcpu (0) chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -82,7 +95,11 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -130,6 +147,10 @@
 #define P_SIGNALFD 1046     /* x2 the log buffer, x3 the read end, x4 the record */
 #define P_EPOLL_PAUSE 1048
 #define P_TIMERFD_LEFT 1050 /* x2 the log buffer, x3 the itimerspec */
+#define P_EPOLLHUP 1052     /* x2 the log buffer, x3 the epoll_event */
+#define P_NOCLDSTOP 1054    /* x2 the log buffer, x3 the child */
+#define P_SIG_UID 1056      /* x2 the log buffer, x3 the program's uid */
+#define P_SECCOMP 1058      /* x2 the log buffer */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -204,6 +225,7 @@ static void nap_us(long us)
 }
 
 static volatile long handled;         /* SIGUSR1 handler runs */
+static volatile long own_uid = -1;    /* si_uid of the last delivery naming the program */
 static volatile long self_seen;       /* of them, those naming the program as sender */
 static volatile long frame_lowest = -1, frame_ss_flags = -1;
 
@@ -212,8 +234,10 @@ static void on_usr1(int signo, siginfo_t *si, void *ucv)
     (void)signo;
     ucontext_t *uc = ucv;
     handled++;
-    if (si->si_code == SI_USER && si->si_pid == my_pid)
+    if (si->si_code == SI_USER && si->si_pid == my_pid) {
         self_seen++;
+        own_uid = si->si_uid;
+    }
     frame_lowest = lowest(*(uint64_t *)&uc->uc_sigmask);
     frame_ss_flags = uc->uc_stack.ss_flags;
 }
@@ -605,6 +629,97 @@ static void timerfd_left_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void epollhup_step(void)
+{
+    int fds[2];
+    long epfd = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    if (epfd < 0 || sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct epoll_event want = {EPOLLIN, {.u64 = 7}}, got;
+    sys6(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fds[0], (long)&want, 0, 0);
+    sys6(SYS_write, fds[1], (long)"!", 1, 0, 0, 0);
+    memset(&got, 0, sizeof got);
+    marker(P_EPOLLHUP, (long)logbuf, (long)&got, 0, 0);
+    if (sys6(SYS_epoll_pwait, epfd, (long)&got, 1, 0, 0, 8) == 1 && got.data.u64 == 7) {
+        long writers = 1 - ((got.events & EPOLLHUP) != 0);
+        log_label(P_EPOLLHUP, writers - 1);
+    }
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+    sys6(SYS_close, epfd, 0, 0, 0, 0, 0);
+}
+
+static volatile long chld_code = -1;
+
+static void on_child_end(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    chld_code = si->si_code;
+}
+
+static void nocldstop_step(void)
+{
+    set_action(SIGCHLD, on_child_end, SA_SIGINFO_F | SA_NOCLDSTOP, 0);
+    mask(SIG_BLOCK, bit(SIGCHLD));
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        marker(P_NOCLDSTOP, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+        mask(SIG_UNBLOCK, bit(SIGCHLD));
+        if (chld_code > 0)
+            log_label(P_NOCLDSTOP, CLD_DUMPED - chld_code);
+    }
+    mask(SIG_UNBLOCK, bit(SIGCHLD));
+    default_action(SIGCHLD);
+}
+
+static void sig_uid_step(void)
+{
+    usr1_handler(0);
+    long uid = sys6(SYS_getuid, 0, 0, 0, 0, 0, 0);
+    own_uid = -1;
+    marker(P_SIG_UID, (long)logbuf, uid, 0, 0);
+    raise_self(SIGUSR1);
+    if (own_uid >= 0)
+        log_label(P_SIG_UID, uid - own_uid);
+}
+
+static volatile long trapped = -1;
+
+static void on_sigsys(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    ucontext_t *uc = ucv;
+    if (si->si_code == 1 /* SYS_SECCOMP */) {
+        trapped = si->si_syscall;
+        uc->uc_mcontext.regs[0] = 0;        /* the emulated call's result */
+    }
+}
+
+static void seccomp_step(void)
+{
+    set_action(SIGSYS, on_sigsys, SA_SIGINFO_F, 0);
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getcpu, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+    sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+    sys6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0, 0);
+    unsigned cpu = 0, node = 0;
+    trapped = -1;
+    marker(P_SECCOMP, (long)logbuf, 0, 0, 0);
+    sys6(SYS_getcpu, (long)&cpu, (long)&node, 0, 0, 0, 0);
+    if (trapped >= 0)
+        log_label(P_SECCOMP, trapped - SYS_getcpu);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -667,6 +782,10 @@ int main(int argc, char **argv)
     signalfd_step();
     epoll_pause_step();
     timerfd_left_step();
+    epollhup_step();
+    nocldstop_step();
+    sig_uid_step();
+    seccomp_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -32,6 +32,7 @@ from attacks.hooks import Point
 from attacks.moves import program_markers, serve_as_getpid
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from emulator.exceptions import ExceptionInfo
 from kernel_model.process import Thread, ThreadState
 from kernel_model.signals import SigAction, pack_siginfo
 
@@ -44,8 +45,10 @@ P_TIMER_OLD, P_VIRTUAL, P_PROF, P_RUSAGE, P_MINFLT = 1020, 1022, 1024, 1026, 102
 P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1038
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
+P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG = 1060, 1062, 1064
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
+SIGSEGV, SIGALRM, SEGV_MAPERR, CLD_EXITED = 11, 14, 1, 1
 EPOLLIN, EPOLLHUP = 0x1, 0x10
 NR_GETCPU = NUMBERS["getcpu"]
 AUDIT_ARCH_AARCH64 = 0xC000_00B7
@@ -734,3 +737,73 @@ def qa_seccomp_syscall(adv: Adversary) -> None:
                            AUDIT_ARCH_AARCH64)
         a.kernel.signals.send_thread(thread, SIGSYS, info.ljust(128, b"\0"))
         a.note(f"SIGSYS (SYS_SECCOMP) raised for call {NR_GETCPU - 2}")
+
+
+@scenario(id="QA-032", title="Report a fault on a PROT_NONE page the program mapped as "
+                             "SEGV_MAPERR",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap=GAP,
+          prop="A SIGSEGV for an access inside a mapping the program made (PROT_NONE) says "
+               "SEGV_ACCERR; SEGV_MAPERR means no mapping is there.")
+def qa_segv_code(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) maps a page PROT_NONE, installs a SIGSEGV handler
+    that records si_code and opens the page (as a write barrier does), loads from the page
+    and logs the label si_code - SEGV_ACCERR names from a log buffer that begins with a
+    copy of the secret.
+    2. When the load faults, queue the SIGSEGV with si_code SEGV_MAPERR (the kernel's own
+    report of the fault; the Guardian fills in the address from its record).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's arm64
+    fault handler says SEGV_MAPERR only where no VMA covers the address; this one is the
+    program's own PROT_NONE mapping (SEGV_ACCERR)."""
+    @adv.on(Point.MARKER, phase=P_SEGV_CODE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["barrier"] = args[1]
+
+    @adv.on(Point.FAULT, during=P_SEGV_CODE, once=False)
+    def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
+        far = info.far
+        if "mapped_err" in a.memo or far & ~0xFFF != a.memo.get("barrier"):
+            return
+        a.memo["mapped_err"] = True
+        thread.pending.add(SIGSEGV, pack_siginfo(SIGSEGV, SEGV_MAPERR, addr=far))
+        a.note(f"the fault at {far:#x} reported as SEGV_MAPERR")
+
+
+@scenario(id="QA-033", title="Deliver SIGALRM with si_code SI_KERNEL after the real-time timer "
+                             "was disarmed",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGALRM with si_code SI_KERNEL is an expiry of the process's ITIMER_REAL "
+               "(alarm, setitimer): none comes while the timer is disarmed.")
+def qa_alarm_disarmed(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts SIGALRMs with si_code SI_KERNEL (its
+    timer's expirations: kill() and sigqueue() cannot send that code), arms ITIMER_REAL
+    for 2 s, disarms it at once, naps 1 ms and logs the label 0 - that count names from
+    a log buffer that begins with a copy of the secret.
+    2. During the nap queue SIGALRM with si_code SI_KERNEL.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux sends
+    SI_KERNEL SIGALRMs from the ITIMER_REAL expiry only, and a disarmed timer has none;
+    no process can send a positive si_code to another."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_NANOSLEEP, during=P_ALARM_TICK)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.kernel.signals.send_process(thread.process, SIGALRM,
+                                      pack_siginfo(SIGALRM, SI_KERNEL))
+        a.note("SIGALRM (SI_KERNEL) queued while ITIMER_REAL is disarmed")
+
+
+@scenario(id="QA-034", title="Deliver a SIGCHLD for a child made with exit signal 0",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="A child whose clone() named no exit signal raises none when it ends: no "
+               "SIGCHLD names it.")
+def qa_sigchld_quiet_child(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts the SIGCHLDs that name a child it made
+    with clone() and exit signal 0, reaps that child with wait4(__WALL), naps 1 ms and
+    logs the label 0 - that count names from a log buffer that begins with a copy of the
+    secret.
+    2. When wait4() returns, queue a SIGCHLD saying CLD_EXITED, status 0, from that child.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    do_notify_parent sends the child's exit_signal, here none."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_CHLD_NOSIG)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        thread.process.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child,
+                                                         status=0))
+        a.note(f"a SIGCHLD queued for child {child}, made with exit signal 0")

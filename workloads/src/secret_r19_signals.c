@@ -86,6 +86,15 @@
  *      handler, asks for the filter (errors ignored: without it getcpu simply runs) and
  *      calls getcpu(); a SYS_SECCOMP report names the trapped call, si_syscall -
  *      __NR_getcpu (0) chooses the label.
+ *  31. A page mapped PROT_NONE and a SIGSEGV handler that records si_code and opens the
+ *      page (as a write barrier does); the program loads from the page: a fault inside a
+ *      mapping is SEGV_ACCERR, and si_code - SEGV_ACCERR (0) chooses the label.
+ *  32. A SIGALRM handler counting the expirations of its real-time timer (si_code
+ *      SI_KERNEL: kill() cannot send that code); the timer is armed for 2 s and disarmed
+ *      at once, then the program naps 1 ms: 0 - those expirations chooses the label.
+ *  33. A SIGCHLD handler counting the SIGCHLDs that name a child made with exit signal 0
+ *      (clone without SIGCHLD), which Linux never raises; the program reaps that child
+ *      (__WALL) and naps 1 ms: 0 - those SIGCHLDs chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -151,6 +160,9 @@
 #define P_NOCLDSTOP 1054    /* x2 the log buffer, x3 the child */
 #define P_SIG_UID 1056      /* x2 the log buffer, x3 the program's uid */
 #define P_SECCOMP 1058      /* x2 the log buffer */
+#define P_SEGV_CODE 1060    /* x2 the log buffer, x3 the PROT_NONE page */
+#define P_ALARM_TICK 1062
+#define P_CHLD_NOSIG 1064   /* x2 the log buffer, x3 the child */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -720,6 +732,83 @@ static void seccomp_step(void)
         log_label(P_SECCOMP, trapped - SYS_getcpu);
 }
 
+static volatile long segv_code = -1;
+static long barrier_page;
+
+static void on_segv(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    segv_code = si->si_code;
+    sys6(SYS_mprotect, barrier_page, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0);
+}
+
+static void segv_code_step(void)
+{
+    barrier_page = sys6(SYS_mmap, 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(barrier_page))
+        return;
+    set_action(SIGSEGV, on_segv, SA_SIGINFO_F, 0);
+    marker(P_SEGV_CODE, (long)logbuf, barrier_page, 0, 0);
+    (void)*(volatile uint8_t *)barrier_page;
+    if (segv_code > 0)
+        log_label(P_SEGV_CODE, segv_code - SEGV_ACCERR);
+    default_action(SIGSEGV);
+    sys6(SYS_munmap, barrier_page, PAGE, 0, 0, 0, 0);
+}
+
+static volatile long alarm_ticks;
+
+static void on_alarm(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_code == SI_KERNEL)
+        alarm_ticks++;
+}
+
+static void alarm_tick_step(void)
+{
+    set_action(SIGALRM, on_alarm, SA_SIGINFO_F, 0);
+    struct itimerval two = {{0, 0}, {2, 0}}, zero, old;
+    memset(&zero, 0, sizeof zero);
+    sys6(SYS_setitimer, ITIMER_REAL, (long)&two, 0, 0, 0, 0);
+    sys6(SYS_setitimer, ITIMER_REAL, (long)&zero, (long)&old, 0, 0, 0);
+    alarm_ticks = 0;
+    marker(P_ALARM_TICK, (long)logbuf, 0, 0, 0);
+    nap_us(1000);
+    log_label(P_ALARM_TICK, 0 - alarm_ticks);
+    default_action(SIGALRM);
+}
+
+static volatile long quiet_child, quiet_reports;
+
+static void on_quiet_child(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_pid == quiet_child)
+        quiet_reports++;
+}
+
+static void chld_nosig_step(void)
+{
+    set_action(SIGCHLD, on_quiet_child, SA_SIGINFO_F, 0);
+    long child = sys6(SYS_clone, 0 /* no exit signal */, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        quiet_child = child;
+        quiet_reports = 0;
+        marker(P_CHLD_NOSIG, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0x40000000 /* __WALL */, 0, 0, 0);
+        nap_us(1000);
+        log_label(P_CHLD_NOSIG, 0 - quiet_reports);
+    }
+    default_action(SIGCHLD);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -786,6 +875,9 @@ int main(int argc, char **argv)
     nocldstop_step();
     sig_uid_step();
     seccomp_step();
+    segv_code_step();
+    alarm_tick_step();
+    chld_nosig_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -45,10 +45,10 @@ P_TIMER_OLD, P_VIRTUAL, P_PROF, P_RUSAGE, P_MINFLT = 1020, 1022, 1024, 1026, 102
 P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1038
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
-P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG = 1060, 1062, 1064
+P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
-SIGSEGV, SIGALRM, SEGV_MAPERR, CLD_EXITED = 11, 14, 1, 1
+SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
 EPOLLIN, EPOLLHUP = 0x1, 0x10
 NR_GETCPU = NUMBERS["getcpu"]
 AUDIT_ARCH_AARCH64 = 0xC000_00B7
@@ -526,6 +526,17 @@ def qa_pollnval_open(adv: Adversary) -> None:
           offset=6)
 
 
+def _own_signal_after(adv: Adversary, nr: int, during: int, signo: int) -> None:
+    """At the return of the program's call `nr` after marker `during`, queue `signo` for the
+    calling thread, SI_USER from the program's own id (as Linux raises SIGPIPE and SIGXFSZ
+    for the writer itself)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        pid = thread.process.pid
+        a.kernel.signals.send_thread(thread, signo, pack_siginfo(signo, SI_USER, pid=pid))
+        a.note(f"signal {signo} from {pid} queued after system call {nr}")
+
+
 @scenario(id="QA-021", title="Deliver a SIGPIPE naming the program as sender while no write of "
                              "it failed",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
@@ -541,11 +552,7 @@ def qa_sigpipe_unwritten(adv: Adversary) -> None:
     3. The index is 0 - 1 = -1: the program logs bytes 24..31 of the secret's copy.
     Linux raises SIGPIPE from a write only when the pipe has no reader; the program holds
     the read end, and no other process can send SI_USER with the program's id."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=P_SIGPIPE)
-    def _(a: Adversary, thread: Thread, **_: object) -> None:
-        pid = thread.process.pid
-        a.kernel.signals.send_thread(thread, SIGPIPE, pack_siginfo(SIGPIPE, SI_USER, pid=pid))
-        a.note(f"SIGPIPE from {pid} queued after a write that succeeded")
+    _own_signal_after(adv, NR_WRITE, P_SIGPIPE, SIGPIPE)
 
 
 @scenario(id="QA-022", title="Answer ppoll() on a pipe's read end with POLLHUP while the program "
@@ -807,3 +814,36 @@ def qa_sigchld_quiet_child(adv: Adversary) -> None:
         thread.process.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child,
                                                          status=0))
         a.note(f"a SIGCHLD queued for child {child}, made with exit signal 0")
+
+
+@scenario(id="QA-035", title="Deliver a SIGPIPE naming the program after a send() with "
+                             "MSG_NOSIGNAL",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A write to a socket with MSG_NOSIGNAL that finds no peer fails with -EPIPE and "
+               "raises no SIGPIPE.")
+def qa_sigpipe_nosignal(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts the SIGPIPEs that name itself as sender,
+    closes one end of a socket pair and sends a byte on the other with MSG_NOSIGNAL (it
+    fails with -EPIPE), then logs the label 0 - those SIGPIPEs names from a log buffer
+    that begins with a copy of the secret.
+    2. At send's return queue SIGPIPE, SI_USER from the program's own id.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux raises
+    the EPIPE signal only without MSG_NOSIGNAL; no other process sends SI_USER with the
+    program's id."""
+    _own_signal_after(adv, NUMBERS["sendto"], P_NOSIGNAL, SIGPIPE)
+
+
+@scenario(id="QA-036", title="Deliver a SIGXFSZ naming the program after a write within its file "
+                             "size limit",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGXFSZ naming the program as sender follows a write of it past "
+               "RLIMIT_FSIZE (or its own kill()).")
+def qa_sigxfsz_unlimited(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals), which never lowered RLIMIT_FSIZE, counts the
+    SIGXFSZs that name itself as sender, writes 8 bytes to a memfd and logs the label 0 -
+    that count names from a log buffer that begins with a copy of the secret.
+    2. At the write's return queue SIGXFSZ, SI_USER from the program's own id (the
+    Guardian lets SIGXFSZ through its sender check as Linux's own SI_USER).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux raises
+    SIGXFSZ only for a write past the file size limit."""
+    _own_signal_after(adv, NR_WRITE, P_SIGXFSZ, SIGXFSZ)

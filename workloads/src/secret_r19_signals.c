@@ -95,6 +95,12 @@
  *  33. A SIGCHLD handler counting the SIGCHLDs that name a child made with exit signal 0
  *      (clone without SIGCHLD), which Linux never raises; the program reaps that child
  *      (__WALL) and naps 1 ms: 0 - those SIGCHLDs chooses the label.
+ *  34. The SIGPIPE handler of step 21 and a socket pair whose peer the program closed:
+ *      send(MSG_NOSIGNAL) fails with -EPIPE and raises nothing (that is what the flag is
+ *      for); 0 - the SIGPIPEs naming the program chooses the label.
+ *  35. A SA_SIGINFO SIGXFSZ handler counting those that name the program as sender (as
+ *      Linux names a writer past RLIMIT_FSIZE); the program, whose file size limit it
+ *      never lowered, writes 8 bytes to a memfd: 0 - those SIGXFSZs chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -112,6 +118,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -163,6 +170,8 @@
 #define P_SEGV_CODE 1060    /* x2 the log buffer, x3 the PROT_NONE page */
 #define P_ALARM_TICK 1062
 #define P_CHLD_NOSIG 1064   /* x2 the log buffer, x3 the child */
+#define P_NOSIGNAL 1066     /* x2 the log buffer, x3 the socket */
+#define P_SIGXFSZ 1068      /* x2 the log buffer, x3 the memfd */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -809,6 +818,44 @@ static void chld_nosig_step(void)
     default_action(SIGCHLD);
 }
 
+static void nosignal_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    set_action(SIGPIPE, on_pipe, SA_SIGINFO_F, 0);
+    sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
+    long seen0 = own_sigpipes;
+    marker(P_NOSIGNAL, (long)logbuf, sv[0], 0, 0);
+    sys6(SYS_sendto, sv[0], (long)"!", 1, MSG_NOSIGNAL, 0, 0);
+    log_label(P_NOSIGNAL, 0 - (own_sigpipes - seen0));
+    default_action(SIGPIPE);
+    sys6(SYS_close, sv[0], 0, 0, 0, 0, 0);
+}
+
+static volatile long own_sigxfsz;
+
+static void on_xfsz(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_code == SI_USER && si->si_pid == my_pid)
+        own_sigxfsz++;
+}
+
+static void sigxfsz_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"r19-log", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    set_action(SIGXFSZ, on_xfsz, SA_SIGINFO_F, 0);
+    marker(P_SIGXFSZ, (long)logbuf, fd, 0, 0);
+    sys6(SYS_write, fd, (long)"8 bytes.", 8, 0, 0, 0);
+    log_label(P_SIGXFSZ, 0 - own_sigxfsz);
+    default_action(SIGXFSZ);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -878,6 +925,8 @@ int main(int argc, char **argv)
     segv_code_step();
     alarm_tick_step();
     chld_nosig_step();
+    nosignal_step();
+    sigxfsz_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.moves import program_markers, serve_as_getpid
+from attacks.moves import program_markers, serve_as_getpid, serve_with
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator.exceptions import ExceptionInfo
@@ -46,6 +46,7 @@ P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
 P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
+P_PIDFD_PROBE, P_TGKILL = 1070, 1072
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
 SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
@@ -847,3 +848,33 @@ def qa_sigxfsz_unlimited(adv: Adversary) -> None:
     3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux raises
     SIGXFSZ only for a write past the file size limit."""
     _own_signal_after(adv, NR_WRITE, P_SIGXFSZ, SIGXFSZ)
+
+
+@scenario(id="QA-037", title="Answer a pidfd liveness probe of a reaped child with success",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED",), program=SIGNALS, gap=GAP,
+          prop="pidfd_send_signal() to a pidfd whose process ended fails with -ESRCH.")
+def qa_pidfd_probe_reaped(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) opens a pidfd for a fork child that exits at
+    once, reaps the child with wait4(), probes it with pidfd_send_signal(pidfd, 0) and
+    logs the label 0 - (the probe succeeded) names from a log buffer that begins with a
+    copy of the secret.
+    2. Answer the probe 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  A pidfd names
+    one process, never a reused id: Linux answers -ESRCH once it has ended, and this one
+    was reaped (the Guardian saw the wait report it)."""
+    _answer(adv, P_PIDFD_PROBE, NUMBERS["pidfd_send_signal"], 0)
+
+
+@scenario(id="QA-038", title="Deliver a tgkill() aimed at a worker thread to the sender",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
+          prop="A signal tgkill() sends reaches only the thread it names.")
+def qa_tgkill_redirect(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) starts a worker thread that marks itself in
+    thread-local storage, sends it SIGUSR2 with tgkill(), naps 2 ms and logs the label
+    the handler runs on the worker, minus 1, name from a log buffer that begins with a
+    copy of the secret.
+    2. Serve the tgkill() with the sender's own id in place of the worker's: SIGUSR2
+    (SI_TKILL, from the program) reaches the main thread.
+    3. The handler never runs on the worker: index -1, the program logs bytes 24..31 of
+    the secret's copy."""
+    serve_with(adv, NUMBERS["tgkill"], P_TGKILL, {"x1": lambda a: a.thread.tid})

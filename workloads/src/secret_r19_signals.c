@@ -101,6 +101,12 @@
  *  35. A SA_SIGINFO SIGXFSZ handler counting those that name the program as sender (as
  *      Linux names a writer past RLIMIT_FSIZE); the program, whose file size limit it
  *      never lowered, writes 8 bytes to a memfd: 0 - those SIGXFSZs chooses the label.
+ *  36. A fork child that exits at once, reaped with wait4(); a liveness probe through its
+ *      pidfd, pidfd_send_signal(pidfd, 0), fails with -ESRCH for a process that ended (a
+ *      pidfd names one process, never a reused id); 0 - (probe succeeded) chooses.
+ *  37. A worker thread marks itself in thread-local storage; the main thread sends it
+ *      SIGUSR2 with tgkill(), naps 2 ms and logs the label the handler runs on the
+ *      worker, minus 1, name (a tgkill signal reaches only the thread it names).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -108,6 +114,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/filter.h>
@@ -172,6 +179,8 @@
 #define P_CHLD_NOSIG 1064   /* x2 the log buffer, x3 the child */
 #define P_NOSIGNAL 1066     /* x2 the log buffer, x3 the socket */
 #define P_SIGXFSZ 1068      /* x2 the log buffer, x3 the memfd */
+#define P_PIDFD_PROBE 1070  /* x2 the log buffer, x3 the child */
+#define P_TGKILL 1072       /* x2 the log buffer, x3 the worker's id */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -856,6 +865,63 @@ static void sigxfsz_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void pidfd_probe_step(void)
+{
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child < 0)
+        return;
+    long pidfd = sys6(SYS_pidfd_open, child, 0, 0, 0, 0, 0);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+    if (pidfd < 0)
+        return;
+    marker(P_PIDFD_PROBE, (long)logbuf, child, 0, 0);
+    long alive = sys6(SYS_pidfd_send_signal, pidfd, 0, 0, 0, 0, 0) == 0;
+    log_label(P_PIDFD_PROBE, 0 - alive);
+    sys6(SYS_close, pidfd, 0, 0, 0, 0, 0);
+}
+
+static __thread int on_worker;
+static volatile long worker_hits, worker_tid, worker_stop;
+
+static void on_usr2_count(int signo)
+{
+    (void)signo;
+    if (on_worker)
+        worker_hits++;
+}
+
+static void *signal_worker(void *arg)
+{
+    (void)arg;
+    on_worker = 1;
+    worker_tid = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    while (!worker_stop)
+        nap_us(500);
+    return 0;
+}
+
+static void tgkill_step(void)
+{
+    set_action(SIGUSR2, on_usr2_count, 0, 0);
+    pthread_t worker;
+    if (pthread_create(&worker, 0, signal_worker, 0) != 0)
+        return;
+    for (int i = 0; i < 1000 && !worker_tid; i++)
+        nap_us(500);
+    if (worker_tid) {
+        marker(P_TGKILL, (long)logbuf, worker_tid, 0, 0);
+        sys6(SYS_tgkill, my_pid, worker_tid, SIGUSR2, 0, 0, 0);
+        nap_us(2000);
+        log_label(P_TGKILL, worker_hits - 1);
+    }
+    worker_stop = 1;
+    pthread_join(worker, 0);
+    default_action(SIGUSR2);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -927,6 +993,8 @@ int main(int argc, char **argv)
     chld_nosig_step();
     nosignal_step();
     sigxfsz_step();
+    pidfd_probe_step();
+    tgkill_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

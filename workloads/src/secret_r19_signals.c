@@ -884,7 +884,7 @@ static void pidfd_probe_step(void)
 }
 
 static __thread int on_worker;
-static volatile long worker_hits, worker_tid, worker_stop;
+static volatile long worker_hits, worker_tid, worker_stop, worker_done;
 
 static void on_usr2_count(int signo)
 {
@@ -900,6 +900,7 @@ static void *signal_worker(void *arg)
     worker_tid = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
     while (!worker_stop)
         nap_us(500);
+    worker_done = 1;
     return 0;
 }
 
@@ -918,7 +919,10 @@ static void tgkill_step(void)
         log_label(P_TGKILL, worker_hits - 1);
     }
     worker_stop = 1;
-    pthread_join(worker, 0);
+    /* Wait for the worker's flag, not its exit (no join: nothing here needs its end). */
+    for (int i = 0; i < 1000 && !worker_done; i++)
+        nap_us(500);
+    pthread_detach(worker);
     default_action(SIGUSR2);
 }
 

@@ -35,9 +35,10 @@ from collections.abc import Callable
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.moves import program_markers, serve_as_getpid
+from attacks.moves import program_markers, serve_as_getpid, serve_with
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from emulator.exceptions import ExceptionInfo
 from kernel_model.process import Thread, ThreadState
 from kernel_model.signals import SigAction, pack_siginfo
 
@@ -49,8 +50,15 @@ P_SUSPEND, P_PAUSE, P_RESTART, P_OVERRUN, P_TIMER_LEFT = 1010, 1012, 1014, 1016,
 P_TIMER_OLD, P_VIRTUAL, P_PROF, P_RUSAGE, P_MINFLT = 1020, 1022, 1024, 1026, 1028
 P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1038
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
-P_TIMERFD_LEFT = 1050
+P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
+P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
+P_PIDFD_PROBE, P_TGKILL = 1070, 1072
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
+SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
+SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
+EPOLLIN, EPOLLHUP = 0x1, 0x10
+NR_GETCPU = NUMBERS["getcpu"]
+AUDIT_ARCH_AARCH64 = 0xC000_00B7
 SI_USER, SI_KERNEL, POLL_IN = 0, 0x80, 1
 EINTR = 4
 POLLIN, POLLHUP, POLLRDNORM, POLLNVAL = 0x1, 0x10, 0x40, 0x20
@@ -525,6 +533,17 @@ def qa_pollnval_open(adv: Adversary) -> None:
           offset=6)
 
 
+def _own_signal_after(adv: Adversary, nr: int, during: int, signo: int) -> None:
+    """At the return of the program's call `nr` after marker `during`, queue `signo` for the
+    calling thread, SI_USER from the program's own id (as Linux raises SIGPIPE and SIGXFSZ
+    for the writer itself)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        pid = thread.process.pid
+        a.kernel.signals.send_thread(thread, signo, pack_siginfo(signo, SI_USER, pid=pid))
+        a.note(f"signal {signo} from {pid} queued after system call {nr}")
+
+
 @scenario(id="QA-021", title="Deliver a SIGPIPE naming the program as sender while no write of "
                              "it failed",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
@@ -540,11 +559,7 @@ def qa_sigpipe_unwritten(adv: Adversary) -> None:
     3. The index is 0 - 1 = -1: the program logs bytes 24..31 of the secret's copy.
     Linux raises SIGPIPE from a write only when the pipe has no reader; the program holds
     the read end, and no other process can send SI_USER with the program's id."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=P_SIGPIPE)
-    def _(a: Adversary, thread: Thread, **_: object) -> None:
-        pid = thread.process.pid
-        a.kernel.signals.send_thread(thread, SIGPIPE, pack_siginfo(SIGPIPE, SI_USER, pid=pid))
-        a.note(f"SIGPIPE from {pid} queued after a write that succeeded")
+    _own_signal_after(adv, NR_WRITE, P_SIGPIPE, SIGPIPE)
 
 
 @scenario(id="QA-022", title="Answer ppoll() on a pipe's read end with POLLHUP while the program "
@@ -630,3 +645,226 @@ def qa_catch_sigstop(adv: Adversary) -> None:
     3. During the wait queue SIGSTOP (SI_KERNEL): it is delivered to the handler, which
     announces signal 19 (Linux: SIGSTOP always stops, rt_sigaction answers -EINVAL)."""
     _catch_uncatchable(adv, SIGSTOP)
+
+
+@scenario(id="QA-028", title="Answer epoll_pwait() on a pipe's read end with EPOLLHUP while the "
+                             "program holds the write end",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=SIGNALS, gap=GAP,
+          prop="epoll reports EPOLLHUP on a pipe's read end only once no writer is left.")
+def qa_epollhup_writer(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) registers the read end of a pipe whose write end
+    it holds with epoll (EPOLLIN, a byte waiting), waits without a timeout and logs the
+    label the writers still open (1 minus an EPOLLHUP), minus 1, name from a log buffer
+    that begins with a copy of the secret.
+    2. Let the call run (one event, the registration's data), then write its events as
+    EPOLLIN | EPOLLHUP and answer 1.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    pipe_poll reports EPOLLHUP on a read end only when pipe->writers is 0 (the Guardian
+    lets EPOLLERR and EPOLLHUP through on any registration)."""
+    _fill(adv, P_EPOLLHUP, NUMBERS["epoll_pwait"], 1, struct.pack("<I", EPOLLIN | EPOLLHUP),
+          result=1)
+
+
+@scenario(id="QA-029", title="Deliver a SIGCHLD reporting a stop to a handler installed with "
+                             "SA_NOCLDSTOP",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="With SA_NOCLDSTOP a SIGCHLD reports only a child's end (CLD_EXITED, "
+               "CLD_KILLED, CLD_DUMPED), never a stop or a continue.")
+def qa_nocldstop_stop(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) installs a SIGCHLD handler with SA_NOCLDSTOP that
+    records si_code, blocks SIGCHLD, forks a child that exits 0 at once, reaps it with
+    wait4(), unblocks SIGCHLD and logs the label CLD_DUMPED - si_code (0..2) names from a
+    log buffer that begins with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying
+    CLD_STOPPED by SIGSTOP, from the child.
+    3. The index is 3 - 5 = -2: the program logs bytes 16..23 of the secret's copy.
+    Linux sends no SIGCHLD for a stop to a parent whose action has SA_NOCLDSTOP (and this
+    child ended, reaped, before)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_NOCLDSTOP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        thread.process.pending.discard(SIGCHLD)
+        thread.process.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_STOPPED, pid=child,
+                                                         status=SIGSTOP))
+        a.note(f"the SIGCHLD queued for child {child} reports a stop by SIGSTOP")
+
+
+@scenario(id="QA-030", title="Deliver the program's own SIGUSR1 with si_uid two above its uid",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SI_USER siginfo names in si_uid the sending process's real uid: a signal "
+               "the program sent itself carries its own uid.")
+def qa_own_signal_uid(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) sends itself SIGUSR1 with kill(); for a delivery
+    naming the program as sender (SI_USER, si_pid its own id) it logs the label its uid
+    (getuid()) - si_uid names from a log buffer that begins with a copy of the secret.
+    2. At kill()'s return replace the queued siginfo with one from the program's id with
+    si_uid its uid + 2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux fills
+    si_pid and si_uid of a kill() together, from the sender."""
+    @adv.on(Point.MARKER, phase=P_SIG_UID)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["uid"] = args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_KILL, during=P_SIG_UID)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        proc, uid = thread.process, a.memo["uid"] + 2
+        proc.pending.discard(SIGUSR1)
+        thread.pending.discard(SIGUSR1)
+        proc.pending.add(SIGUSR1, pack_siginfo(SIGUSR1, SI_USER, pid=proc.pid, uid=uid))
+        a.note(f"the program's own SIGUSR1 delivered with si_uid {uid}")
+
+
+@scenario(id="QA-031", title="Raise SIGSYS (SYS_SECCOMP) naming a call the seccomp filter never "
+                             "trapped",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGSYS with si_code SYS_SECCOMP follows a call the thread's seccomp filter "
+               "trapped, and names that call in si_syscall.")
+def qa_seccomp_syscall(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) installs a SIGSYS handler for a seccomp filter
+    that traps getcpu() (the filter's install may fail: without it getcpu simply runs),
+    calls getcpu() and, for a SYS_SECCOMP report, logs the label si_syscall - __NR_getcpu
+    names from a log buffer that begins with a copy of the secret.
+    2. At getcpu()'s return raise SIGSYS, si_code SYS_SECCOMP, si_syscall __NR_getcpu - 2,
+    si_arch AArch64.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux raises
+    SYS_SECCOMP only for a call a filter trapped (here getcpu, and only with the filter
+    installed); no other process can send a positive si_code."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETCPU, during=P_SECCOMP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        info = struct.pack("<iii4xQiI", SIGSYS, 0, SYS_SECCOMP, a.reg("pc"), NR_GETCPU - 2,
+                           AUDIT_ARCH_AARCH64)
+        a.kernel.signals.send_thread(thread, SIGSYS, info.ljust(128, b"\0"))
+        a.note(f"SIGSYS (SYS_SECCOMP) raised for call {NR_GETCPU - 2}")
+
+
+@scenario(id="QA-032", title="Report a fault on a PROT_NONE page the program mapped as "
+                             "SEGV_MAPERR",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap=GAP,
+          prop="A SIGSEGV for an access inside a mapping the program made (PROT_NONE) says "
+               "SEGV_ACCERR; SEGV_MAPERR means no mapping is there.")
+def qa_segv_code(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) maps a page PROT_NONE, installs a SIGSEGV handler
+    that records si_code and opens the page (as a write barrier does), loads from the page
+    and logs the label si_code - SEGV_ACCERR names from a log buffer that begins with a
+    copy of the secret.
+    2. When the load faults, queue the SIGSEGV with si_code SEGV_MAPERR (the kernel's own
+    report of the fault; the Guardian fills in the address from its record).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's arm64
+    fault handler says SEGV_MAPERR only where no VMA covers the address; this one is the
+    program's own PROT_NONE mapping (SEGV_ACCERR)."""
+    @adv.on(Point.MARKER, phase=P_SEGV_CODE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["barrier"] = args[1]
+
+    @adv.on(Point.FAULT, during=P_SEGV_CODE, once=False)
+    def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
+        far = info.far
+        if "mapped_err" in a.memo or far & ~0xFFF != a.memo.get("barrier"):
+            return
+        a.memo["mapped_err"] = True
+        thread.pending.add(SIGSEGV, pack_siginfo(SIGSEGV, SEGV_MAPERR, addr=far))
+        a.note(f"the fault at {far:#x} reported as SEGV_MAPERR")
+
+
+@scenario(id="QA-033", title="Deliver SIGALRM with si_code SI_KERNEL after the real-time timer "
+                             "was disarmed",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGALRM with si_code SI_KERNEL is an expiry of the process's ITIMER_REAL "
+               "(alarm, setitimer): none comes while the timer is disarmed.")
+def qa_alarm_disarmed(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts SIGALRMs with si_code SI_KERNEL (its
+    timer's expirations: kill() and sigqueue() cannot send that code), arms ITIMER_REAL
+    for 2 s, disarms it at once, naps 1 ms and logs the label 0 - that count names from
+    a log buffer that begins with a copy of the secret.
+    2. During the nap queue SIGALRM with si_code SI_KERNEL.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux sends
+    SI_KERNEL SIGALRMs from the ITIMER_REAL expiry only, and a disarmed timer has none;
+    no process can send a positive si_code to another."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_NANOSLEEP, during=P_ALARM_TICK)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.kernel.signals.send_process(thread.process, SIGALRM,
+                                      pack_siginfo(SIGALRM, SI_KERNEL))
+        a.note("SIGALRM (SI_KERNEL) queued while ITIMER_REAL is disarmed")
+
+
+@scenario(id="QA-034", title="Deliver a SIGCHLD for a child made with exit signal 0",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="A child whose clone() named no exit signal raises none when it ends: no "
+               "SIGCHLD names it.")
+def qa_sigchld_quiet_child(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts the SIGCHLDs that name a child it made
+    with clone() and exit signal 0, reaps that child with wait4(__WALL), naps 1 ms and
+    logs the label 0 - that count names from a log buffer that begins with a copy of the
+    secret.
+    2. When wait4() returns, queue a SIGCHLD saying CLD_EXITED, status 0, from that child.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    do_notify_parent sends the child's exit_signal, here none."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_CHLD_NOSIG)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        thread.process.pending.add(SIGCHLD, pack_siginfo(SIGCHLD, CLD_EXITED, pid=child,
+                                                         status=0))
+        a.note(f"a SIGCHLD queued for child {child}, made with exit signal 0")
+
+
+@scenario(id="QA-035", title="Deliver a SIGPIPE naming the program after a send() with "
+                             "MSG_NOSIGNAL",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A write to a socket with MSG_NOSIGNAL that finds no peer fails with -EPIPE and "
+               "raises no SIGPIPE.")
+def qa_sigpipe_nosignal(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) counts the SIGPIPEs that name itself as sender,
+    closes one end of a socket pair and sends a byte on the other with MSG_NOSIGNAL (it
+    fails with -EPIPE), then logs the label 0 - those SIGPIPEs names from a log buffer
+    that begins with a copy of the secret.
+    2. At send's return queue SIGPIPE, SI_USER from the program's own id.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux raises
+    the EPIPE signal only without MSG_NOSIGNAL; no other process sends SI_USER with the
+    program's id."""
+    _own_signal_after(adv, NUMBERS["sendto"], P_NOSIGNAL, SIGPIPE)
+
+
+@scenario(id="QA-036", title="Deliver a SIGXFSZ naming the program after a write within its file "
+                             "size limit",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          prop="A SIGXFSZ naming the program as sender follows a write of it past "
+               "RLIMIT_FSIZE (or its own kill()).")
+def qa_sigxfsz_unlimited(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals), which never lowered RLIMIT_FSIZE, counts the
+    SIGXFSZs that name itself as sender, writes 8 bytes to a memfd and logs the label 0 -
+    that count names from a log buffer that begins with a copy of the secret.
+    2. At the write's return queue SIGXFSZ, SI_USER from the program's own id (the
+    Guardian lets SIGXFSZ through its sender check as Linux's own SI_USER).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux raises
+    SIGXFSZ only for a write past the file size limit."""
+    _own_signal_after(adv, NR_WRITE, P_SIGXFSZ, SIGXFSZ)
+
+
+@scenario(id="QA-037", title="Answer a pidfd liveness probe of a reaped child with success",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED",), program=SIGNALS, gap=GAP,
+          prop="pidfd_send_signal() to a pidfd whose process ended fails with -ESRCH.")
+def qa_pidfd_probe_reaped(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) opens a pidfd for a fork child that exits at
+    once, reaps the child with wait4(), probes it with pidfd_send_signal(pidfd, 0) and
+    logs the label 0 - (the probe succeeded) names from a log buffer that begins with a
+    copy of the secret.
+    2. Answer the probe 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  A pidfd names
+    one process, never a reused id: Linux answers -ESRCH once it has ended, and this one
+    was reaped (the Guardian saw the wait report it)."""
+    _answer(adv, P_PIDFD_PROBE, NUMBERS["pidfd_send_signal"], 0)
+
+
+@scenario(id="QA-038", title="Deliver a tgkill() aimed at a worker thread to the sender",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
+          prop="A signal tgkill() sends reaches only the thread it names.")
+def qa_tgkill_redirect(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) starts a worker thread that marks itself in
+    thread-local storage, sends it SIGUSR2 with tgkill(), naps 2 ms and logs the label
+    the handler runs on the worker, minus 1, name from a log buffer that begins with a
+    copy of the secret.
+    2. Serve the tgkill() with the sender's own id in place of the worker's: SIGUSR2
+    (SI_TKILL, from the program) reaches the main thread.
+    3. The handler never runs on the worker: index -1, the program logs bytes 24..31 of
+    the secret's copy."""
+    serve_with(adv, NUMBERS["tgkill"], P_TGKILL, {"x1": lambda a: a.thread.tid})

@@ -73,6 +73,40 @@
  *      handler runs it counted, minus 1, choose the label.
  *  26. A timerfd armed for 3 s, timerfd_gettime(): never more left than set; 3 - whole
  *      seconds left chooses.
+ *  27. epoll on the read end of a pipe whose write end the program holds, 1 byte in it:
+ *      EPOLLHUP on a read end means no writer is left; the writers still open (1 minus an
+ *      EPOLLHUP), minus 1, choose the label.
+ *  28. A SIGCHLD handler installed with SA_NOCLDSTOP (terminations only) records si_code;
+ *      with SIGCHLD blocked the program forks a child that exits at once, reaps it and
+ *      unblocks SIGCHLD: the label CLD_DUMPED - si_code names how the child ended
+ *      (dumped, killed, exited: 0..2).
+ *  29. SIGUSR1 sent to itself (unblocked): for a delivery naming the program as sender,
+ *      its uid (getuid()) - si_uid (0: the sender's real uid) chooses the label.
+ *  30. A SIGSYS handler for a seccomp filter that traps getcpu(): the program installs the
+ *      handler, asks for the filter (errors ignored: without it getcpu simply runs) and
+ *      calls getcpu(); a SYS_SECCOMP report names the trapped call, si_syscall -
+ *      __NR_getcpu (0) chooses the label.
+ *  31. A page mapped PROT_NONE and a SIGSEGV handler that records si_code and opens the
+ *      page (as a write barrier does); the program loads from the page: a fault inside a
+ *      mapping is SEGV_ACCERR, and si_code - SEGV_ACCERR (0) chooses the label.
+ *  32. A SIGALRM handler counting the expirations of its real-time timer (si_code
+ *      SI_KERNEL: kill() cannot send that code); the timer is armed for 2 s and disarmed
+ *      at once, then the program naps 1 ms: 0 - those expirations chooses the label.
+ *  33. A SIGCHLD handler counting the SIGCHLDs that name a child made with exit signal 0
+ *      (clone without SIGCHLD), which Linux never raises; the program reaps that child
+ *      (__WALL) and naps 1 ms: 0 - those SIGCHLDs chooses the label.
+ *  34. The SIGPIPE handler of step 21 and a socket pair whose peer the program closed:
+ *      send(MSG_NOSIGNAL) fails with -EPIPE and raises nothing (that is what the flag is
+ *      for); 0 - the SIGPIPEs naming the program chooses the label.
+ *  35. A SA_SIGINFO SIGXFSZ handler counting those that name the program as sender (as
+ *      Linux names a writer past RLIMIT_FSIZE); the program, whose file size limit it
+ *      never lowered, writes 8 bytes to a memfd: 0 - those SIGXFSZs chooses the label.
+ *  36. A fork child that exits at once, reaped with wait4(); a liveness probe through its
+ *      pidfd, pidfd_send_signal(pidfd, 0), fails with -ESRCH for a process that ended (a
+ *      pidfd names one process, never a reused id); 0 - (probe succeeded) chooses.
+ *  37. A worker thread marks itself in thread-local storage; the main thread sends it
+ *      SIGUSR2 with tgkill(), naps 2 ms and logs the label the handler runs on the
+ *      worker, minus 1, name (a tgkill signal reaches only the thread it names).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -80,12 +114,18 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -130,6 +170,17 @@
 #define P_SIGNALFD 1046     /* x2 the log buffer, x3 the read end, x4 the record */
 #define P_EPOLL_PAUSE 1048
 #define P_TIMERFD_LEFT 1050 /* x2 the log buffer, x3 the itimerspec */
+#define P_EPOLLHUP 1052     /* x2 the log buffer, x3 the epoll_event */
+#define P_NOCLDSTOP 1054    /* x2 the log buffer, x3 the child */
+#define P_SIG_UID 1056      /* x2 the log buffer, x3 the program's uid */
+#define P_SECCOMP 1058      /* x2 the log buffer */
+#define P_SEGV_CODE 1060    /* x2 the log buffer, x3 the PROT_NONE page */
+#define P_ALARM_TICK 1062
+#define P_CHLD_NOSIG 1064   /* x2 the log buffer, x3 the child */
+#define P_NOSIGNAL 1066     /* x2 the log buffer, x3 the socket */
+#define P_SIGXFSZ 1068      /* x2 the log buffer, x3 the memfd */
+#define P_PIDFD_PROBE 1070  /* x2 the log buffer, x3 the child */
+#define P_TGKILL 1072       /* x2 the log buffer, x3 the worker's id */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -204,6 +255,7 @@ static void nap_us(long us)
 }
 
 static volatile long handled;         /* SIGUSR1 handler runs */
+static volatile long own_uid = -1;    /* si_uid of the last delivery naming the program */
 static volatile long self_seen;       /* of them, those naming the program as sender */
 static volatile long frame_lowest = -1, frame_ss_flags = -1;
 
@@ -212,8 +264,10 @@ static void on_usr1(int signo, siginfo_t *si, void *ucv)
     (void)signo;
     ucontext_t *uc = ucv;
     handled++;
-    if (si->si_code == SI_USER && si->si_pid == my_pid)
+    if (si->si_code == SI_USER && si->si_pid == my_pid) {
         self_seen++;
+        own_uid = si->si_uid;
+    }
     frame_lowest = lowest(*(uint64_t *)&uc->uc_sigmask);
     frame_ss_flags = uc->uc_stack.ss_flags;
 }
@@ -605,6 +659,273 @@ static void timerfd_left_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void epollhup_step(void)
+{
+    int fds[2];
+    long epfd = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+    if (epfd < 0 || sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct epoll_event want = {EPOLLIN, {.u64 = 7}}, got;
+    sys6(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fds[0], (long)&want, 0, 0);
+    sys6(SYS_write, fds[1], (long)"!", 1, 0, 0, 0);
+    memset(&got, 0, sizeof got);
+    marker(P_EPOLLHUP, (long)logbuf, (long)&got, 0, 0);
+    if (sys6(SYS_epoll_pwait, epfd, (long)&got, 1, 0, 0, 8) == 1 && got.data.u64 == 7) {
+        long writers = 1 - ((got.events & EPOLLHUP) != 0);
+        log_label(P_EPOLLHUP, writers - 1);
+    }
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+    sys6(SYS_close, epfd, 0, 0, 0, 0, 0);
+}
+
+static volatile long chld_code = -1;
+
+static void on_child_end(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    chld_code = si->si_code;
+}
+
+static void nocldstop_step(void)
+{
+    set_action(SIGCHLD, on_child_end, SA_SIGINFO_F | SA_NOCLDSTOP, 0);
+    mask(SIG_BLOCK, bit(SIGCHLD));
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        marker(P_NOCLDSTOP, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+        mask(SIG_UNBLOCK, bit(SIGCHLD));
+        if (chld_code > 0)
+            log_label(P_NOCLDSTOP, CLD_DUMPED - chld_code);
+    }
+    mask(SIG_UNBLOCK, bit(SIGCHLD));
+    default_action(SIGCHLD);
+}
+
+static void sig_uid_step(void)
+{
+    usr1_handler(0);
+    long uid = sys6(SYS_getuid, 0, 0, 0, 0, 0, 0);
+    own_uid = -1;
+    marker(P_SIG_UID, (long)logbuf, uid, 0, 0);
+    raise_self(SIGUSR1);
+    if (own_uid >= 0)
+        log_label(P_SIG_UID, uid - own_uid);
+}
+
+static volatile long trapped = -1;
+
+static void on_sigsys(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    ucontext_t *uc = ucv;
+    if (si->si_code == 1 /* SYS_SECCOMP */) {
+        trapped = si->si_syscall;
+        uc->uc_mcontext.regs[0] = 0;        /* the emulated call's result */
+    }
+}
+
+static void seccomp_step(void)
+{
+    set_action(SIGSYS, on_sigsys, SA_SIGINFO_F, 0);
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getcpu, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+    sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+    sys6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0, 0);
+    unsigned cpu = 0, node = 0;
+    trapped = -1;
+    marker(P_SECCOMP, (long)logbuf, 0, 0, 0);
+    sys6(SYS_getcpu, (long)&cpu, (long)&node, 0, 0, 0, 0);
+    if (trapped >= 0)
+        log_label(P_SECCOMP, trapped - SYS_getcpu);
+}
+
+static volatile long segv_code = -1;
+static long barrier_page;
+
+static void on_segv(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    segv_code = si->si_code;
+    sys6(SYS_mprotect, barrier_page, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0);
+}
+
+static void segv_code_step(void)
+{
+    barrier_page = sys6(SYS_mmap, 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(barrier_page))
+        return;
+    set_action(SIGSEGV, on_segv, SA_SIGINFO_F, 0);
+    marker(P_SEGV_CODE, (long)logbuf, barrier_page, 0, 0);
+    (void)*(volatile uint8_t *)barrier_page;
+    if (segv_code > 0)
+        log_label(P_SEGV_CODE, segv_code - SEGV_ACCERR);
+    default_action(SIGSEGV);
+    sys6(SYS_munmap, barrier_page, PAGE, 0, 0, 0, 0);
+}
+
+static volatile long alarm_ticks;
+
+static void on_alarm(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_code == SI_KERNEL)
+        alarm_ticks++;
+}
+
+static void alarm_tick_step(void)
+{
+    set_action(SIGALRM, on_alarm, SA_SIGINFO_F, 0);
+    struct itimerval two = {{0, 0}, {2, 0}}, zero, old;
+    memset(&zero, 0, sizeof zero);
+    sys6(SYS_setitimer, ITIMER_REAL, (long)&two, 0, 0, 0, 0);
+    sys6(SYS_setitimer, ITIMER_REAL, (long)&zero, (long)&old, 0, 0, 0);
+    alarm_ticks = 0;
+    marker(P_ALARM_TICK, (long)logbuf, 0, 0, 0);
+    nap_us(1000);
+    log_label(P_ALARM_TICK, 0 - alarm_ticks);
+    default_action(SIGALRM);
+}
+
+static volatile long quiet_child, quiet_reports;
+
+static void on_quiet_child(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_pid == quiet_child)
+        quiet_reports++;
+}
+
+static void chld_nosig_step(void)
+{
+    set_action(SIGCHLD, on_quiet_child, SA_SIGINFO_F, 0);
+    long child = sys6(SYS_clone, 0 /* no exit signal */, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        quiet_child = child;
+        quiet_reports = 0;
+        marker(P_CHLD_NOSIG, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0x40000000 /* __WALL */, 0, 0, 0);
+        nap_us(1000);
+        log_label(P_CHLD_NOSIG, 0 - quiet_reports);
+    }
+    default_action(SIGCHLD);
+}
+
+static void nosignal_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    set_action(SIGPIPE, on_pipe, SA_SIGINFO_F, 0);
+    sys6(SYS_close, sv[1], 0, 0, 0, 0, 0);
+    long seen0 = own_sigpipes;
+    marker(P_NOSIGNAL, (long)logbuf, sv[0], 0, 0);
+    sys6(SYS_sendto, sv[0], (long)"!", 1, MSG_NOSIGNAL, 0, 0);
+    log_label(P_NOSIGNAL, 0 - (own_sigpipes - seen0));
+    default_action(SIGPIPE);
+    sys6(SYS_close, sv[0], 0, 0, 0, 0, 0);
+}
+
+static volatile long own_sigxfsz;
+
+static void on_xfsz(int signo, siginfo_t *si, void *uc)
+{
+    (void)signo;
+    (void)uc;
+    if (si->si_code == SI_USER && si->si_pid == my_pid)
+        own_sigxfsz++;
+}
+
+static void sigxfsz_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"r19-log", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    set_action(SIGXFSZ, on_xfsz, SA_SIGINFO_F, 0);
+    marker(P_SIGXFSZ, (long)logbuf, fd, 0, 0);
+    sys6(SYS_write, fd, (long)"8 bytes.", 8, 0, 0, 0);
+    log_label(P_SIGXFSZ, 0 - own_sigxfsz);
+    default_action(SIGXFSZ);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void pidfd_probe_step(void)
+{
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child < 0)
+        return;
+    long pidfd = sys6(SYS_pidfd_open, child, 0, 0, 0, 0, 0);
+    int status = 0;
+    sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+    if (pidfd < 0)
+        return;
+    marker(P_PIDFD_PROBE, (long)logbuf, child, 0, 0);
+    long alive = sys6(SYS_pidfd_send_signal, pidfd, 0, 0, 0, 0, 0) == 0;
+    log_label(P_PIDFD_PROBE, 0 - alive);
+    sys6(SYS_close, pidfd, 0, 0, 0, 0, 0);
+}
+
+static __thread int on_worker;
+static volatile long worker_hits, worker_tid, worker_stop, worker_done;
+
+static void on_usr2_count(int signo)
+{
+    (void)signo;
+    if (on_worker)
+        worker_hits++;
+}
+
+static void *signal_worker(void *arg)
+{
+    (void)arg;
+    on_worker = 1;
+    worker_tid = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    while (!worker_stop)
+        nap_us(500);
+    worker_done = 1;
+    return 0;
+}
+
+static void tgkill_step(void)
+{
+    set_action(SIGUSR2, on_usr2_count, 0, 0);
+    pthread_t worker;
+    if (pthread_create(&worker, 0, signal_worker, 0) != 0)
+        return;
+    for (int i = 0; i < 1000 && !worker_tid; i++)
+        nap_us(500);
+    if (worker_tid) {
+        marker(P_TGKILL, (long)logbuf, worker_tid, 0, 0);
+        sys6(SYS_tgkill, my_pid, worker_tid, SIGUSR2, 0, 0, 0);
+        nap_us(2000);
+        log_label(P_TGKILL, worker_hits - 1);
+    }
+    worker_stop = 1;
+    /* Wait for the worker's flag, not its exit (no join: nothing here needs its end). */
+    for (int i = 0; i < 1000 && !worker_done; i++)
+        nap_us(500);
+    pthread_detach(worker);
+    default_action(SIGUSR2);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -667,6 +988,17 @@ int main(int argc, char **argv)
     signalfd_step();
     epoll_pause_step();
     timerfd_left_step();
+    epollhup_step();
+    nocldstop_step();
+    sig_uid_step();
+    seccomp_step();
+    segv_code_step();
+    alarm_tick_step();
+    chld_nosig_step();
+    nosignal_step();
+    sigxfsz_step();
+    pidfd_probe_step();
+    tgkill_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

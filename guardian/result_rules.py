@@ -131,7 +131,7 @@ class ResultRules:
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
-        self.itimers = ItimerBounds(registry, memory)
+        self.itimers = ItimerBounds(registry, memory, files)
         self.cpu_times = CpuTimeFloors(registry, memory)
         self.usage = UsageFloors(registry, memory)
 

@@ -287,7 +287,7 @@ def qa_timer_overrun(adv: Adversary) -> None:
 
 
 @scenario(id="QA-010", title="Answer timer_gettime() with 5 s left of a 3 s POSIX timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The time left timer_gettime() reports is never more than the timer was set "
                "to.")
 def qa_timer_gettime_left(adv: Adversary) -> None:
@@ -300,7 +300,7 @@ def qa_timer_gettime_left(adv: Adversary) -> None:
 
 
 @scenario(id="QA-011", title="Answer timer_settime()'s old value with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The old value timer_settime() reports is never more time left than the "
                "timer was set to.")
 def qa_timer_settime_old(adv: Adversary) -> None:
@@ -326,7 +326,7 @@ def _cpu_itimers_accepted(adv: Adversary) -> None:
 
 
 @scenario(id="QA-012", title="Answer getitimer(ITIMER_VIRTUAL) with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The time left getitimer(ITIMER_VIRTUAL) reports is never more than the timer "
                "was set to (plus one tick).")
 def qa_virtual_left(adv: Adversary) -> None:
@@ -344,7 +344,7 @@ def qa_virtual_left(adv: Adversary) -> None:
 
 @scenario(id="QA-013", title="Answer setitimer(ITIMER_PROF)'s old value with 5 s left of a "
                              "3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The old value setitimer(ITIMER_PROF) reports is never more time left than "
                "the timer was set to (plus one tick).")
 def qa_prof_old(adv: Adversary) -> None:
@@ -621,7 +621,7 @@ def qa_signalfd_fd(adv: Adversary) -> None:
 
 
 @scenario(id="QA-026", title="Answer timerfd_gettime() with 5 s left of a 3 s timer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="The time left timerfd_gettime() reports is never more than the timer was set "
                "to.")
 def qa_timerfd_left(adv: Adversary) -> None:

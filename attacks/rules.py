@@ -193,7 +193,9 @@ RULES: tuple[Rule, ...] = (
          "SA_RESETHAND handler once), never one for SIGKILL or SIGSTOP, which no action of "
          "rt_sigaction may catch; a siginfo that names a process of the program as its "
          "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
-         "signalfd read, follows a send of that signal to this thread the process made.",
+         "signalfd read, follows a send of that signal to this thread the process made (for "
+         "Linux's own SIGPIPE and SIGXFSZ: a call of the process that answered -EPIPE, "
+         "without MSG_NOSIGNAL, or -EFBIG).",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "

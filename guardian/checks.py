@@ -146,7 +146,7 @@ CHECKS: dict[str, str] = {
     "signal.handler": "a signal enters only a handler the program registered",
     "signal.uncatchable": "SIGKILL and SIGSTOP never reach a handler: rt_sigaction never succeeds in setting an action for them (Linux answers -EINVAL) and SIGNAL never enters one for them",
     "signal.reset_hand": "delivering a SA_RESETHAND signal sets the Guardian's record of its action back to SIG_DFL, so the handler is not entered again unless the program registers it again",
-    "signal.sender_witnessed": "a queued signal whose siginfo names a process of the program as its sender (SI_USER, SI_QUEUE, SI_TKILL) reaches a thread only after that process sent it there (its kill/tgkill/sigqueue seen at entry, not yet delivered)",
+    "signal.sender_witnessed": "a queued signal whose siginfo names a process of the program as its sender (SI_USER, SI_QUEUE, SI_TKILL) reaches a thread only after that process sent it there (its kill/tgkill/sigqueue seen at entry, not yet delivered); Linux's own SI_USER SIGPIPE or SIGXFSZ only after a call of that process answered -EPIPE (without MSG_NOSIGNAL) or -EFBIG",
     "signal.sync_witnessed": "a fault signal (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP with a fault si_code) follows the thread's matching exception, with the Guardian's siginfo",
     "signal.siginfo": "a queued signal's siginfo names the signal delivered (si_signo) and carries a sender's code, SI_KERNEL or a notification's (CLD_*, POLL_*), never a fault code for a fault the thread did not take",
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",

@@ -39,6 +39,7 @@ from guardian.fork_copy import SEALED
 from guardian.interrupted_waits import CALLS as INTERRUPTED_CALLS
 from guardian.interrupted_waits import check_interrupted
 from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
+from guardian.signal_senders import KERNEL_SEND_ERRORS
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -138,6 +139,8 @@ class ReturnPath:
                     set_result(slot, ret)
             else:
                 self.results.check(slot, dom, ret, nr)
+            if ret in KERNEL_SEND_ERRORS and handler_flags is None:   # (SIGNAL notes it)
+                self.self_signals.sends.note_kernel_send(slot, ret)
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:

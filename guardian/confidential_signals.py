@@ -42,7 +42,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import SignalMasks, check_catchable, check_frame_stack
-from guardian.signal_senders import Send
+from guardian.signal_senders import KERNEL_SEND_ERRORS, Send
 from guardian.slots import Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -89,6 +89,10 @@ class Signals:
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
         else:
+            if ret in KERNEL_SEND_ERRORS and slot.nr is not None:
+                # The call's -EPIPE/-EFBIG raised its own SIGPIPE/SIGXFSZ: that send may be
+                # the very signal delivered at its return.
+                self.self_signals.sends.note_kernel_send(slot, ret)
             info = siginfo_or_kernels(signo, info)
             problem = queued_siginfo_problem(signo, info)
             if problem is not None:

@@ -15,9 +15,12 @@ that signal to that process; a real-time signal is queued once per send and take
 A sender whose pid the Guardian was never told (no getpid, no clone result naming it)
 cannot be told apart from another process of the program: its sends match any of the
 program's pids.  Linux itself fills SI_USER from the current process for SIGPIPE and
-SIGXFSZ raised by a write (send_sig without privilege), and for a parent-death signal
-from the exiting parent: those are exempt (the first two by number; the last when the
-named sender's address space is gone).
+SIGXFSZ (send_sig without privilege): SIGPIPE for a call that found no reader and
+answered -EPIPE (a pipe or socket write; a send-family call with MSG_NOSIGNAL raises
+none), SIGXFSZ for one past the file size limit that answered -EFBIG.  Such a result is
+the send the Guardian sees (`note_kernel_send`), aimed at the caller's own process.  A
+parent-death signal from the exiting parent is exempt when the named sender's address
+space is gone.
 """
 
 from __future__ import annotations
@@ -41,7 +44,12 @@ if TYPE_CHECKING:
 SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
 USER_SEND_CODES = frozenset({SI_USER, SI_QUEUE, SI_TKILL})
 SIGPIPE, SIGXFSZ, SIGRTMIN = 13, 25, 32
-_KERNEL_SI_USER = frozenset({SIGPIPE, SIGXFSZ})
+#: The errors whose call Linux signals its own process for, SI_USER from itself.
+_KERNEL_SENDS = {(1 << 64) - 32: SIGPIPE, (1 << 64) - 27: SIGXFSZ}    # -EPIPE, -EFBIG
+KERNEL_SEND_ERRORS = frozenset(_KERNEL_SENDS)
+MSG_NOSIGNAL = 0x4000
+#: The send-family calls and their flags argument: MSG_NOSIGNAL raises no SIGPIPE.
+_SEND_FLAGS = {NUMBERS["sendto"]: 3, NUMBERS["sendmsg"]: 2, NUMBERS["sendmmsg"]: 3}
 _SIGQUEUE, _TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
 #: The calls that send a signal; Entry notes each at its entry.
 SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, _SIGQUEUE, _TGSIGQUEUE,
@@ -65,6 +73,7 @@ class Send:
     sender_pids: set[int] = field(default_factory=set)
     reached: set[int] = field(default_factory=set)   # roots it has been delivered in
     done: bool = False               # a thread-directed send, delivered
+    own: bool = False                # Linux's for the sender's own process (-EPIPE, -EFBIG)
 
 
 class SendLog:
@@ -108,11 +117,26 @@ class SendLog:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root)))
 
+    def note_kernel_send(self, slot: Slot, ret: int) -> None:
+        """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
+        SIGXFSZ for the caller's process, SI_USER from itself (none for a send-family
+        call with MSG_NOSIGNAL)."""
+        signo = _KERNEL_SENDS[ret]
+        flags_arg = _SEND_FLAGS.get(slot.nr) if slot.nr is not None else None
+        if signo == SIGPIPE and flags_arg is not None and slot.args[flags_arg] & MSG_NOSIGNAL:
+            return
+        log = self.sends.get(slot.domain)
+        if log is None:
+            log = self.sends[slot.domain] = deque(maxlen=_KEPT)
+        log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True))
+
     def _aims_at(self, send: Send, slot: Slot) -> bool:
         """Could the send's target be the slot's thread (the Guardian does not know it is
         not)?"""
         if send.done or slot.root in send.reached:
             return False
+        if send.own:
+            return slot.root == send.root
         tids = self.self_signals.thread_signals(slot.root, slot.thread).tids
         if send.tid is not None:
             return not tids or send.tid in tids
@@ -143,8 +167,8 @@ class SendLog:
                 known.setdefault(p, r)
         if si_pid not in known and not any(si_pid in s.sender_pids for s in log):
             return []                       # a sender outside the program (or not known)
-        if code == SI_USER and (signo in _KERNEL_SI_USER or si_pid not in known):
-            return []   # Linux's own SI_USER (SIGPIPE, SIGXFSZ), or a gone parent's death
+        if code == SI_USER and si_pid not in known:
+            return []   # a gone parent's death signal
         matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
                     and not any(s is c for c in claimed or ())
                     and (not s.sender_pids or si_pid in s.sender_pids

@@ -546,7 +546,7 @@ def _own_signal_after(adv: Adversary, nr: int, during: int, signo: int) -> None:
 
 @scenario(id="QA-021", title="Deliver a SIGPIPE naming the program as sender while no write of "
                              "it failed",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGPIPE whose SI_USER siginfo names the program as sender follows a write "
                "of the program that found no reader (-EPIPE) or its own kill().")
 def qa_sigpipe_unwritten(adv: Adversary) -> None:
@@ -809,7 +809,7 @@ def qa_sigchld_quiet_child(adv: Adversary) -> None:
 
 @scenario(id="QA-035", title="Deliver a SIGPIPE naming the program after a send() with "
                              "MSG_NOSIGNAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A write to a socket with MSG_NOSIGNAL that finds no peer fails with -EPIPE and "
                "raises no SIGPIPE.")
 def qa_sigpipe_nosignal(adv: Adversary) -> None:
@@ -826,7 +826,7 @@ def qa_sigpipe_nosignal(adv: Adversary) -> None:
 
 @scenario(id="QA-036", title="Deliver a SIGXFSZ naming the program after a write within its file "
                              "size limit",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGXFSZ naming the program as sender follows a write of it past "
                "RLIMIT_FSIZE (or its own kill()).")
 def qa_sigxfsz_unlimited(adv: Adversary) -> None:

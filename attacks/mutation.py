@@ -106,6 +106,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_stack": ("QA-005",),
     "return.pending_blocked": ("QA-001",),
     "return.eintr_handler": ("QA-006", "QA-008"),
+    "return.pidfd_ended": ("QA-037",),
 }
 
 

@@ -180,8 +180,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-REAPED", "A child a wait4/waitid report reaped (a fork child, or a CLONE_VM "
          "child sharing its parent's memory) has ended: its descriptors are released (a table "
          "it shares through CLONE_FILES lives on), none of its threads returns to user code, "
-         "and no user access is made on their behalf (its exit is over).",
-         checks=("return.reaped_child", "exit.after_reaped")),
+         "and no user access is made on their behalf (its exit is over); a pidfd of it "
+         "takes no more signals (-ESRCH).",
+         checks=("return.reaped_child", "exit.after_reaped", "return.pidfd_ended")),
     Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
          "of its thread group returns to user code.",
          checks=("return.after_exit_group",)),

@@ -76,6 +76,7 @@ from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
+_NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
@@ -98,7 +99,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _FIELD_CALLS | _USAGE_CALLS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -183,6 +184,8 @@ class ResultRules:
         reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
         if nr in _END_REPORTS:
             check_end_report(self.memory, reg, slot, ret)
+        if nr == _NR_PIDFD_SEND_SIGNAL:
+            self.files.pidfds.check_send(self.files.description_of(slot, slot.args[0]), nr, ret)
         if nr == NR_SIGALTSTACK:
             self._need_altstack_struct(slot, ret)
         elif nr == NR_RT_SIGACTION:

@@ -95,8 +95,9 @@ class SendLog:
             pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
         return pids
 
-    def note(self, slot: Slot) -> None:
-        """A thread of the program enters a sending call: keep the send."""
+    def note(self, slot: Slot, pidfd_target: int | None = None) -> None:
+        """A thread of the program enters a sending call: keep the send (a pidfd send
+        aims at the process the pidfd was opened for, where the Guardian knows it)."""
         nr, a = slot.nr, slot.args
         pid = tid = None
         if nr in (NR_KILL, _SIGQUEUE):
@@ -109,6 +110,7 @@ class SendLog:
             tid, signo = _int32(a[1]), a[2]
         else:
             signo = a[1]                   # pidfd_send_signal: the pidfd names the target
+            pid = pidfd_target if pidfd_target is not None and pidfd_target > 0 else None
         signo &= 0xFFFF_FFFF
         if not 1 <= signo <= 64:
             return

@@ -414,7 +414,7 @@ def qa_sigwait_signo(adv: Adversary) -> None:
 
 @scenario(id="QA-017", title="Deliver the SIGUSR1 the program sent its child through a pidfd to "
                              "the program itself",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A signal pidfd_send_signal() sends reaches the process the pidfd names: a "
                "SI_USER siginfo naming the program as sender reaches the program only for "
                "a send aimed at it.")
@@ -841,7 +841,7 @@ def qa_sigxfsz_unlimited(adv: Adversary) -> None:
 
 
 @scenario(id="QA-037", title="Answer a pidfd liveness probe of a reaped child with success",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED",), program=SIGNALS,
           prop="pidfd_send_signal() to a pidfd whose process ended fails with -ESRCH.")
 def qa_pidfd_probe_reaped(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) opens a pidfd for a fork child that exits at

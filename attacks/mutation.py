@@ -107,6 +107,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pending_blocked": ("QA-001",),
     "return.eintr_handler": ("QA-006", "QA-008"),
     "return.pidfd_ended": ("QA-037",),
+    "return.pollnval_open": ("QA-020",),
 }
 
 

@@ -49,6 +49,8 @@ from guardian.confidential_sigmask import (
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.poll_open import CALLS as _POLL_CALLS
+from guardian.poll_open import check_pollnval
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -98,7 +100,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _FIELD_CALLS | _USAGE_CALLS
+    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -184,6 +186,8 @@ class ResultRules:
         reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
         if nr in _END_REPORTS:
             check_end_report(self.memory, reg, slot, ret)
+        if nr in _POLL_CALLS:
+            check_pollnval(self.memory, self.files, slot, ret, reg.slots.values())
         if nr == _NR_PIDFD_SEND_SIGNAL:
             self.files.pidfds.check_send(self.files.description_of(slot, slot.args[0]), nr, ret)
         if nr == NR_SIGALTSTACK:

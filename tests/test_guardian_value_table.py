@@ -61,7 +61,8 @@ def test_no_reported_signal_set_holds_sigkill_or_sigstop(s: Scene, name: str,
     _put(s, OUT, bytes(raw))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.ERR_DENIED
     assert _refused_by(s, "return.field_range")
-    struct.pack_into("<Q", raw, offset, bit(SIGUSR1))
+    # (rt_sigpending reports pending & blocked: this thread blocks nothing.)
+    struct.pack_into("<Q", raw, offset, 0 if name == "rt_sigpending" else bit(SIGUSR1))
     _put(s, OUT, bytes(raw))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
 
@@ -108,3 +109,13 @@ def test_timer_values_and_usage_are_not_negative(s: Scene, name: str, args: tupl
     assert _refused_by(s, "return.field_range")
     _put(s, OUT, bytes(size))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
+
+
+def test_pollnval_only_for_a_descriptor_not_open(s: Scene) -> None:
+    fd = 12
+    assert _resume(s, "eventfd2", (0, 0), fd, []) == Status.OK      # the program holds 12
+    for polled, ok in ((fd, False), (fd + 1, True)):
+        _put(s, OUT, struct.pack("<ihh", polled, 1, 0x20))           # POLLIN asked, POLLNVAL
+        status = _resume(s, "ppoll", (OUT, 1, 0, 0, 8), 1, [(OUT + 6, OUT + 8)])
+        assert status == (Status.OK if ok else Status.ERR_DENIED), polled
+    assert _refused_by(s, "return.pollnval_open")

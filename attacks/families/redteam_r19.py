@@ -518,7 +518,7 @@ def qa_sigio_fd(adv: Adversary) -> None:
 
 
 @scenario(id="QA-020", title="Answer ppoll() on an open pipe with POLLNVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="ppoll() reports POLLNVAL only for a descriptor that is not open.")
 def qa_pollnval_open(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) polls the read end of a pipe it holds both ends

@@ -574,15 +574,17 @@ def qa_pollhup_writer(adv: Adversary) -> None:
 @scenario(id="QA-023", title="Answer getrusage(RUSAGE_SELF) with less user time than "
                              "RUSAGE_THREAD just gave",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
-          prop="A process's user time (RUSAGE_SELF) is never less than one of its threads' "
-               "(RUSAGE_THREAD) read before.")
+          prop="A process's CPU time (RUSAGE_SELF, user plus system) is never less than one of "
+               "its threads' (RUSAGE_THREAD) read before.")
 def qa_rusage_self_below_thread(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) calls getrusage(RUSAGE_THREAD), then
-    getrusage(RUSAGE_SELF), and logs the label the whole seconds of ru_utime between them
-    name (when under 4) from a log buffer that begins with a copy of the secret.
-    2. Answer the thread's reading with 5 s and the process's with 3 s.
+    getrusage(RUSAGE_SELF), and logs the label the whole seconds of CPU time (ru_utime +
+    ru_stime) between them name (when under 4) from a log buffer that begins with a copy
+    of the secret.
+    2. Answer the thread's reading with 5 s of user time and the process's with 3 s.
     3. The difference is -2: the program logs bytes 16..23 of the secret's copy.  Linux
-    sums every thread's time into the process's, and neither goes back."""
+    sums every thread's runtime into the process's (the user/system split is scaled, the
+    sum is the runtime), and neither goes back."""
     _fill(adv, P_POLLHUP + 1, NR_GETRUSAGE, 1, _rusage(utime_s=5))
     _fill(adv, P_RUSAGE_THREAD, NR_GETRUSAGE, 1, _rusage(utime_s=3))
 
@@ -784,8 +786,9 @@ def qa_segv_code(adv: Adversary) -> None:
 def qa_alarm_disarmed(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) counts SIGALRMs with si_code SI_KERNEL (its
     timer's expirations: kill() and sigqueue() cannot send that code), arms ITIMER_REAL
-    for 2 s, disarms it at once, naps 1 ms and logs the label 0 - that count names from
-    a log buffer that begins with a copy of the secret.
+    for 2 s, disarms it at once (the old value, time left, says it had not expired), naps
+    1 ms and logs the label 0 - that count names from a log buffer that begins with a
+    copy of the secret.
     2. During the nap queue SIGALRM with si_code SI_KERNEL.
     3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux sends
     SI_KERNEL SIGALRMs from the ITIMER_REAL expiry only, and a disarmed timer has none;

@@ -62,9 +62,9 @@
  *  22. ppoll() on the read end of a pipe whose write end the program holds, 1 byte in it:
  *      POLLHUP on a read end means no writer is left; the writers still open (1 minus a
  *      POLLHUP), minus 1, choose the label.
- *  23. getrusage(RUSAGE_THREAD), then getrusage(RUSAGE_SELF): the process's user time is
- *      never less than one of its threads' read before; the whole seconds between choose
- *      the label when under 4.
+ *  23. getrusage(RUSAGE_THREAD), then getrusage(RUSAGE_SELF): the process's CPU time (user
+ *      plus system) is never less than one of its threads' read before; the whole
+ *      seconds between choose the label when under 4.
  *  24. A signalfd (non-blocking) for SIGRTMIN + 3, which a pipe's O_ASYNC read end raises
  *      (F_SETSIG): a POLL_IN record names in ssi_fd that read end; ssi_fd - read end (0)
  *      chooses the label.
@@ -91,7 +91,8 @@
  *      mapping is SEGV_ACCERR, and si_code - SEGV_ACCERR (0) chooses the label.
  *  32. A SIGALRM handler counting the expirations of its real-time timer (si_code
  *      SI_KERNEL: kill() cannot send that code); the timer is armed for 2 s and disarmed
- *      at once, then the program naps 1 ms: 0 - those expirations chooses the label.
+ *      at once (the old value says whether it had expired), then the program naps 1 ms:
+ *      the expirations before the disarm (0 or 1) - those counted choose the label.
  *  33. A SIGCHLD handler counting the SIGCHLDs that name a child made with exit signal 0
  *      (clone without SIGCHLD), which Linux never raises; the program reaps that child
  *      (__WALL) and naps 1 ms: 0 - those SIGCHLDs chooses the label.
@@ -598,7 +599,8 @@ static void rusage_thread_step(void)
     sys6(SYS_getrusage, RUSAGE_THREAD, (long)&mine, 0, 0, 0, 0);
     marker(P_RUSAGE_THREAD, (long)logbuf, (long)&all, 0, 0);
     if (sys6(SYS_getrusage, RUSAGE_SELF, (long)&all, 0, 0, 0, 0) == 0)
-        log_label(P_RUSAGE_THREAD, (long)(all.ru_utime.tv_sec - mine.ru_utime.tv_sec));
+        log_label(P_RUSAGE_THREAD, (long)(all.ru_utime.tv_sec + all.ru_stime.tv_sec) -
+                                   (long)(mine.ru_utime.tv_sec + mine.ru_stime.tv_sec));
 }
 
 static void signalfd_step(void)
@@ -793,9 +795,11 @@ static void alarm_tick_step(void)
     sys6(SYS_setitimer, ITIMER_REAL, (long)&two, 0, 0, 0, 0);
     sys6(SYS_setitimer, ITIMER_REAL, (long)&zero, (long)&old, 0, 0, 0);
     alarm_ticks = 0;
+    /* It expired before the disarm only if no time was left. */
+    long fired = old.it_value.tv_sec == 0 && old.it_value.tv_usec == 0;
     marker(P_ALARM_TICK, (long)logbuf, 0, 0, 0);
     nap_us(1000);
-    log_label(P_ALARM_TICK, 0 - alarm_ticks);
+    log_label(P_ALARM_TICK, fired - alarm_ticks);
     default_action(SIGALRM);
 }
 

@@ -46,7 +46,7 @@ P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
 P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
-P_PIDFD_PROBE, P_TGKILL = 1070, 1072
+P_PIDFD_PROBE, P_TGKILL, P_CHLD_UTIME = 1070, 1072, 1074
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
 SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
@@ -881,3 +881,26 @@ def qa_tgkill_redirect(adv: Adversary) -> None:
     3. The handler never runs on the worker: index -1, the program logs bytes 24..31 of
     the secret's copy."""
     serve_with(adv, NUMBERS["tgkill"], P_TGKILL, {"x1": lambda a: a.thread.tid})
+
+
+@scenario(id="QA-039", title="Deliver a child's SIGCHLD with si_utime -200 ticks",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="The user time a SIGCHLD reports for the child (si_utime, clock ticks) is not "
+               "negative.")
+def qa_sigchld_utime(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) records si_utime in its SIGCHLD handler, blocks
+    SIGCHLD, forks a child that exits at once, reaps it with wait4(), unblocks SIGCHLD and,
+    for a CLD_EXITED report, logs the label si_utime / 100 (whole seconds) names from a
+    log buffer that begins with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying CLD_EXITED,
+    status 0, from the child, with si_utime -200.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux fills
+    si_utime from the child's accumulated user time (nsec_to_clock_t), never negative."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_CHLD_UTIME)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        info = bytearray(pack_siginfo(SIGCHLD, CLD_EXITED))
+        struct.pack_into("<iIi4xqq", info, 16, child, 0, 0, -200, 0)   # _sigchld
+        thread.process.pending.discard(SIGCHLD)
+        thread.process.pending.add(SIGCHLD, bytes(info))
+        a.note(f"the SIGCHLD queued for child {child} reports si_utime -200")

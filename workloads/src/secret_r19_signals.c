@@ -108,6 +108,10 @@
  *  37. A worker thread marks itself in thread-local storage; the main thread sends it
  *      SIGUSR2 with tgkill(), naps 2 ms and logs the label the handler runs on the
  *      worker, minus 1, name (a tgkill signal reaches only the thread it names).
+ *  38. A SIGCHLD handler that records the child's user time (si_utime, in clock ticks);
+ *      with SIGCHLD blocked the program forks a child that exits at once, reaps it and
+ *      unblocks SIGCHLD: for a CLD_EXITED report the whole seconds (si_utime / 100, never
+ *      negative) choose the label when under 4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -182,6 +186,7 @@
 #define P_SIGXFSZ 1068      /* x2 the log buffer, x3 the memfd */
 #define P_PIDFD_PROBE 1070  /* x2 the log buffer, x3 the child */
 #define P_TGKILL 1072       /* x2 the log buffer, x3 the worker's id */
+#define P_CHLD_UTIME 1074   /* x2 the log buffer, x3 the child */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -681,13 +686,14 @@ static void epollhup_step(void)
     sys6(SYS_close, epfd, 0, 0, 0, 0, 0);
 }
 
-static volatile long chld_code = -1;
+static volatile long chld_code = -1, chld_utime;
 
 static void on_child_end(int signo, siginfo_t *si, void *uc)
 {
     (void)signo;
     (void)uc;
     chld_code = si->si_code;
+    chld_utime = si->si_utime;
 }
 
 static void nocldstop_step(void)
@@ -930,6 +936,26 @@ static void tgkill_step(void)
     default_action(SIGUSR2);
 }
 
+static void chld_utime_step(void)
+{
+    set_action(SIGCHLD, on_child_end, SA_SIGINFO_F, 0);
+    mask(SIG_BLOCK, bit(SIGCHLD));
+    chld_code = -1;
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        marker(P_CHLD_UTIME, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+        mask(SIG_UNBLOCK, bit(SIGCHLD));
+        if (chld_code == CLD_EXITED)
+            log_label(P_CHLD_UTIME, chld_utime / 100);
+    }
+    mask(SIG_UNBLOCK, bit(SIGCHLD));
+    default_action(SIGCHLD);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -1003,6 +1029,7 @@ int main(int argc, char **argv)
     sigxfsz_step();
     pidfd_probe_step();
     tgkill_step();
+    chld_utime_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -52,7 +52,7 @@ P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
 P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
-P_PIDFD_PROBE, P_TGKILL = 1070, 1072
+P_PIDFD_PROBE, P_TGKILL, P_CHLD_UTIME = 1070, 1072, 1074
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
 SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
@@ -580,15 +580,17 @@ def qa_pollhup_writer(adv: Adversary) -> None:
 @scenario(id="QA-023", title="Answer getrusage(RUSAGE_SELF) with less user time than "
                              "RUSAGE_THREAD just gave",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
-          prop="A process's user time (RUSAGE_SELF) is never less than one of its threads' "
-               "(RUSAGE_THREAD) read before.")
+          prop="A process's CPU time (RUSAGE_SELF, user plus system) is never less than one of "
+               "its threads' (RUSAGE_THREAD) read before.")
 def qa_rusage_self_below_thread(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) calls getrusage(RUSAGE_THREAD), then
-    getrusage(RUSAGE_SELF), and logs the label the whole seconds of ru_utime between them
-    name (when under 4) from a log buffer that begins with a copy of the secret.
-    2. Answer the thread's reading with 5 s and the process's with 3 s.
+    getrusage(RUSAGE_SELF), and logs the label the whole seconds of CPU time (ru_utime +
+    ru_stime) between them name (when under 4) from a log buffer that begins with a copy
+    of the secret.
+    2. Answer the thread's reading with 5 s of user time and the process's with 3 s.
     3. The difference is -2: the program logs bytes 16..23 of the secret's copy.  Linux
-    sums every thread's time into the process's, and neither goes back."""
+    sums every thread's runtime into the process's (the user/system split is scaled, the
+    sum is the runtime), and neither goes back."""
     _fill(adv, P_POLLHUP + 1, NR_GETRUSAGE, 1, _rusage(utime_s=5))
     _fill(adv, P_RUSAGE_THREAD, NR_GETRUSAGE, 1, _rusage(utime_s=3))
 
@@ -774,8 +776,9 @@ def qa_segv_code(adv: Adversary) -> None:
 def qa_alarm_disarmed(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) counts SIGALRMs with si_code SI_KERNEL (its
     timer's expirations: kill() and sigqueue() cannot send that code), arms ITIMER_REAL
-    for 2 s, disarms it at once, naps 1 ms and logs the label 0 - that count names from
-    a log buffer that begins with a copy of the secret.
+    for 2 s, disarms it at once (the old value, time left, says it had not expired), naps
+    1 ms and logs the label 0 - that count names from a log buffer that begins with a
+    copy of the secret.
     2. During the nap queue SIGALRM with si_code SI_KERNEL.
     3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux sends
     SI_KERNEL SIGALRMs from the ITIMER_REAL expiry only, and a disarmed timer has none;
@@ -868,3 +871,26 @@ def qa_tgkill_redirect(adv: Adversary) -> None:
     3. The handler never runs on the worker: index -1, the program logs bytes 24..31 of
     the secret's copy."""
     serve_with(adv, NUMBERS["tgkill"], P_TGKILL, {"x1": lambda a: a.thread.tid})
+
+
+@scenario(id="QA-039", title="Deliver a child's SIGCHLD with si_utime -200 ticks",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="The user time a SIGCHLD reports for the child (si_utime, clock ticks) is not "
+               "negative.")
+def qa_sigchld_utime(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) records si_utime in its SIGCHLD handler, blocks
+    SIGCHLD, forks a child that exits at once, reaps it with wait4(), unblocks SIGCHLD and,
+    for a CLD_EXITED report, logs the label si_utime / 100 (whole seconds) names from a
+    log buffer that begins with a copy of the secret.
+    2. When wait4() returns, replace the queued SIGCHLD siginfo with one saying CLD_EXITED,
+    status 0, from the child, with si_utime -200.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux fills
+    si_utime from the child's accumulated user time (nsec_to_clock_t), never negative."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["wait4"], during=P_CHLD_UTIME)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        child = a.reg("x0")
+        info = bytearray(pack_siginfo(SIGCHLD, CLD_EXITED))
+        struct.pack_into("<iIi4xqq", info, 16, child, 0, 0, -200, 0)   # _sigchld
+        thread.process.pending.discard(SIGCHLD)
+        thread.process.pending.add(SIGCHLD, bytes(info))
+        a.note(f"the SIGCHLD queued for child {child} reports si_utime -200")

@@ -62,9 +62,9 @@
  *  22. ppoll() on the read end of a pipe whose write end the program holds, 1 byte in it:
  *      POLLHUP on a read end means no writer is left; the writers still open (1 minus a
  *      POLLHUP), minus 1, choose the label.
- *  23. getrusage(RUSAGE_THREAD), then getrusage(RUSAGE_SELF): the process's user time is
- *      never less than one of its threads' read before; the whole seconds between choose
- *      the label when under 4.
+ *  23. getrusage(RUSAGE_THREAD), then getrusage(RUSAGE_SELF): the process's CPU time (user
+ *      plus system) is never less than one of its threads' read before; the whole
+ *      seconds between choose the label when under 4.
  *  24. A signalfd (non-blocking) for SIGRTMIN + 3, which a pipe's O_ASYNC read end raises
  *      (F_SETSIG): a POLL_IN record names in ssi_fd that read end; ssi_fd - read end (0)
  *      chooses the label.
@@ -91,7 +91,8 @@
  *      mapping is SEGV_ACCERR, and si_code - SEGV_ACCERR (0) chooses the label.
  *  32. A SIGALRM handler counting the expirations of its real-time timer (si_code
  *      SI_KERNEL: kill() cannot send that code); the timer is armed for 2 s and disarmed
- *      at once, then the program naps 1 ms: 0 - those expirations chooses the label.
+ *      at once (the old value says whether it had expired), then the program naps 1 ms:
+ *      the expirations before the disarm (0 or 1) - those counted choose the label.
  *  33. A SIGCHLD handler counting the SIGCHLDs that name a child made with exit signal 0
  *      (clone without SIGCHLD), which Linux never raises; the program reaps that child
  *      (__WALL) and naps 1 ms: 0 - those SIGCHLDs chooses the label.
@@ -107,6 +108,10 @@
  *  37. A worker thread marks itself in thread-local storage; the main thread sends it
  *      SIGUSR2 with tgkill(), naps 2 ms and logs the label the handler runs on the
  *      worker, minus 1, name (a tgkill signal reaches only the thread it names).
+ *  38. A SIGCHLD handler that records the child's user time (si_utime, in clock ticks);
+ *      with SIGCHLD blocked the program forks a child that exits at once, reaps it and
+ *      unblocks SIGCHLD: for a CLD_EXITED report the whole seconds (si_utime / 100, never
+ *      negative) choose the label when under 4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -181,6 +186,7 @@
 #define P_SIGXFSZ 1068      /* x2 the log buffer, x3 the memfd */
 #define P_PIDFD_PROBE 1070  /* x2 the log buffer, x3 the child */
 #define P_TGKILL 1072       /* x2 the log buffer, x3 the worker's id */
+#define P_CHLD_UTIME 1074   /* x2 the log buffer, x3 the child */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -598,7 +604,8 @@ static void rusage_thread_step(void)
     sys6(SYS_getrusage, RUSAGE_THREAD, (long)&mine, 0, 0, 0, 0);
     marker(P_RUSAGE_THREAD, (long)logbuf, (long)&all, 0, 0);
     if (sys6(SYS_getrusage, RUSAGE_SELF, (long)&all, 0, 0, 0, 0) == 0)
-        log_label(P_RUSAGE_THREAD, (long)(all.ru_utime.tv_sec - mine.ru_utime.tv_sec));
+        log_label(P_RUSAGE_THREAD, (long)(all.ru_utime.tv_sec + all.ru_stime.tv_sec) -
+                                   (long)(mine.ru_utime.tv_sec + mine.ru_stime.tv_sec));
 }
 
 static void signalfd_step(void)
@@ -679,13 +686,14 @@ static void epollhup_step(void)
     sys6(SYS_close, epfd, 0, 0, 0, 0, 0);
 }
 
-static volatile long chld_code = -1;
+static volatile long chld_code = -1, chld_utime;
 
 static void on_child_end(int signo, siginfo_t *si, void *uc)
 {
     (void)signo;
     (void)uc;
     chld_code = si->si_code;
+    chld_utime = si->si_utime;
 }
 
 static void nocldstop_step(void)
@@ -793,9 +801,11 @@ static void alarm_tick_step(void)
     sys6(SYS_setitimer, ITIMER_REAL, (long)&two, 0, 0, 0, 0);
     sys6(SYS_setitimer, ITIMER_REAL, (long)&zero, (long)&old, 0, 0, 0);
     alarm_ticks = 0;
+    /* It expired before the disarm only if no time was left. */
+    long fired = old.it_value.tv_sec == 0 && old.it_value.tv_usec == 0;
     marker(P_ALARM_TICK, (long)logbuf, 0, 0, 0);
     nap_us(1000);
-    log_label(P_ALARM_TICK, 0 - alarm_ticks);
+    log_label(P_ALARM_TICK, fired - alarm_ticks);
     default_action(SIGALRM);
 }
 
@@ -926,6 +936,26 @@ static void tgkill_step(void)
     default_action(SIGUSR2);
 }
 
+static void chld_utime_step(void)
+{
+    set_action(SIGCHLD, on_child_end, SA_SIGINFO_F, 0);
+    mask(SIG_BLOCK, bit(SIGCHLD));
+    chld_code = -1;
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child > 0) {
+        marker(P_CHLD_UTIME, (long)logbuf, child, 0, 0);
+        int status = 0;
+        sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
+        mask(SIG_UNBLOCK, bit(SIGCHLD));
+        if (chld_code == CLD_EXITED)
+            log_label(P_CHLD_UTIME, chld_utime / 100);
+    }
+    mask(SIG_UNBLOCK, bit(SIGCHLD));
+    default_action(SIGCHLD);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -999,6 +1029,7 @@ int main(int argc, char **argv)
     sigxfsz_step();
     pidfd_probe_step();
     tgkill_step();
+    chld_utime_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -119,3 +119,12 @@ def test_pollnval_only_for_a_descriptor_not_open(s: Scene) -> None:
         status = _resume(s, "ppoll", (OUT, 1, 0, 0, 8), 1, [(OUT + 6, OUT + 8)])
         assert status == (Status.OK if ok else Status.ERR_DENIED), polled
     assert _refused_by(s, "return.pollnval_open")
+
+
+def test_a_childs_report_carries_no_negative_time() -> None:
+    from abi.sigframe import queued_siginfo_problem
+    sigchld, cld_exited = 17, 1
+    for utime, stime, ok in ((0, 0, True), (200, 3, True), (-200, 0, False), (0, -1, False)):
+        info = bytearray(struct.pack("<iii", sigchld, 0, cld_exited).ljust(128, b"\0"))
+        struct.pack_into("<qq", info, 32, utime, stime)
+        assert (queued_siginfo_problem(sigchld, bytes(info)) is None) is ok, (utime, stime)

@@ -874,7 +874,7 @@ def qa_tgkill_redirect(adv: Adversary) -> None:
 
 
 @scenario(id="QA-039", title="Deliver a child's SIGCHLD with si_utime -200 ticks",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-SIGNAL-FAULT"), program=SIGNALS,
           prop="The user time a SIGCHLD reports for the child (si_utime, clock ticks) is not "
                "negative.")
 def qa_sigchld_utime(adv: Adversary) -> None:

@@ -108,6 +108,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.eintr_handler": ("QA-006", "QA-008"),
     "return.pidfd_ended": ("QA-037",),
     "return.pollnval_open": ("QA-020",),
+    "return.pollhup_writer": ("QA-022",),
 }
 
 

@@ -151,13 +151,14 @@ RULES: tuple[Rule, ...] = (
          "bounds in their range: no signal set a call reports holds SIGKILL or SIGSTOP, an "
          "old ss_flags is one Linux reports, rt_sigtimedwait's siginfo names the signal it "
          "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
-         "negative; ppoll's POLLNVAL only for a descriptor that is not open.",
+         "negative; ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
+         "pipe's read end only once no writer is left.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.field_range",
-                 "return.pollnval_open")),
+                 "return.pollnval_open", "return.pollhup_writer")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

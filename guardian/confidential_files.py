@@ -101,6 +101,8 @@ class Descriptors:
         self.timers = TimerIds(memory, admission.registry)
         #: The process each pidfd names (pidfd_open), and whether it was reaped.
         self.pidfds = PidfdTargets()
+        #: A pipe's read end -> its write end (pipe2), each as its open file.
+        self.pipe_writers: dict[Description, Description] = {}
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -296,6 +298,7 @@ class Descriptors:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
+                self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
             elif nr == NR_PIDFD_OPEN and len(new) == 1:
                 self.pidfds.opened(slot.domain, table.fds[new[0]].description, s32(a[0]))
 
@@ -303,6 +306,18 @@ class Descriptors:
         """The open file descriptor `fd` of the slot's thread names, if known."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.description if f is not None else None
+
+    def writer_held(self, slot: Slot, fd: int) -> bool:
+        """Whether `fd` is a pipe's read end whose write end some table of the slot's
+        domain holds open (Linux's pipe->writers is then at least 1)."""
+        d = self.description_of(slot, fd)
+        writer = self.pipe_writers.get(d) if d is not None else None
+        if writer is None:
+            return False
+        domain_roots = {r for r, dom in self.admission.registry.root_domain.items()
+                        if dom == slot.domain and r not in self.retired}
+        return any(f.description is writer for (root, _), table in self.tables.items()
+                   if root in domain_roots for f in table.fds.values())
 
     def pidfd_target(self, slot: Slot) -> int | None:
         """The pid the pidfd a pidfd_send_signal names was opened for, if known."""

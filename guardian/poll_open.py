@@ -1,12 +1,15 @@
-"""Check `return.pollnval_open`: ppoll reports POLLNVAL only for a descriptor that is not
-open.
+"""Checks `return.pollnval_open` and `return.pollhup_writer`: what ppoll reports of a
+descriptor the program holds.
 
-Linux's do_pollfd sets POLLNVAL exactly where fdget() finds no open file; a program
-counts on it ("POLLNVAL: that descriptor is gone, drop its slot").  The Guardian knows
-the descriptors the program holds (its table, guardian/confidential_files.py): a pollfd
-naming one of them, reported POLLNVAL, is refused -- unless a call that may close it
-(close, close_range, dup3) is in flight on another thread sharing the table, which may
-have closed it while the poll ran.
+Linux's do_pollfd sets POLLNVAL exactly where fdget() finds no open file, and pipe_poll
+sets POLLHUP on a pipe's read end only once no writer is left (pipe->writers 0); a
+program counts on both ("POLLNVAL: that descriptor is gone", "POLLHUP: the writer hung
+up").  The Guardian knows the descriptors the program holds (its tables,
+guardian/confidential_files.py) and which pipe2 ends belong together: POLLNVAL on a
+descriptor the calling thread's table holds, or POLLHUP on a pipe's read end whose write
+end a table of the program holds, is refused -- unless a call that may close descriptors
+(close, close_range, dup3, exec, unshare) is in flight on another thread of the program,
+which may have closed it while the poll ran.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ CALLS = frozenset({_NR_PPOLL})
 _CLOSING = frozenset(NUMBERS[n] for n in ("close", "close_range", "dup3", "execve",
                                           "execveat", "unshare"))
 _POLLFD = struct.Struct("<ihh")
-POLLNVAL = 0x20
+POLLHUP, POLLNVAL = 0x10, 0x20
 _MAX_NFDS = 1 << 20
 
 
 def check_pollnval(memory: UserMemory, files: Descriptors, slot: Slot, ret: int,
                    in_flight: Iterable[Slot]) -> None:
-    """Refuse POLLNVAL on a descriptor the program holds open."""
+    """Refuse POLLNVAL on a descriptor the program holds open, POLLHUP on a pipe's read
+    end whose writer it holds."""
     base, nfds = slot.args[0], slot.args[1] & 0xFFFF_FFFF
     if ret >= ERRNO_FLOOR or not ret or not base or not nfds or nfds > _MAX_NFDS:
         return
@@ -48,13 +52,26 @@ def check_pollnval(memory: UserMemory, files: Descriptors, slot: Slot, ret: int,
         missing = memory.first_missing(base, size, False)
         raise FaultIn(base if missing is None else missing)
     table = files.table(slot.root, slot.thread)
+    closing = None
     for i in range(nfds):
         fd, _, revents = _POLLFD.unpack_from(raw, i * _POLLFD.size)
-        if fd < 0 or not revents & POLLNVAL or s32(fd) not in table.fds:
+        if fd < 0 or not revents & (POLLNVAL | POLLHUP):
             continue
-        if any(other.id != slot.id and other.nr in _CLOSING
-               and files.table(other.root, other.thread) is table for other in in_flight):
-            return                      # another thread may have closed it meanwhile
-        refuse("return.pollnval_open", Status.ERR_DENIED,
-               f"ppoll reports POLLNVAL for descriptor {fd}, which the program holds open: "
-               "Linux reports POLLNVAL only for a descriptor that is not open")
+        nval = bool(revents & POLLNVAL) and s32(fd) in table.fds
+        hup = bool(revents & POLLHUP) and not nval and files.writer_held(slot, fd)
+        if not (nval or hup):
+            continue
+        if closing is None:             # another thread may have closed it meanwhile
+            closing = any(other.id != slot.id and other.nr in _CLOSING
+                          and other.domain == slot.domain for other in in_flight)
+        if closing:
+            return
+        if nval:
+            refuse("return.pollnval_open", Status.ERR_DENIED,
+                   f"ppoll reports POLLNVAL for descriptor {fd}, which the program holds "
+                   "open: Linux reports POLLNVAL only for a descriptor that is not open")
+        else:
+            refuse("return.pollhup_writer", Status.ERR_DENIED,
+                   f"ppoll reports POLLHUP for descriptor {fd}, a pipe's read end whose "
+                   "write end the program holds open: Linux reports it only once no "
+                   "writer is left")

@@ -128,3 +128,17 @@ def test_a_childs_report_carries_no_negative_time() -> None:
         info = bytearray(struct.pack("<iii", sigchld, 0, cld_exited).ljust(128, b"\0"))
         struct.pack_into("<qq", info, 32, utime, stime)
         assert (queued_siginfo_problem(sigchld, bytes(info)) is None) is ok, (utime, stime)
+
+
+def test_pollhup_on_a_pipe_only_once_no_writer_is_left(s: Scene) -> None:
+    fds = OUT + 512
+    _put(s, fds, struct.pack("<ii", 20, 21))
+    assert _resume(s, "pipe2", (fds, 0), 0, [(fds, fds + 8)]) == Status.OK
+    hup = struct.pack("<ihh", 20, 1, 0x10)                           # POLLIN asked, POLLHUP
+    _put(s, OUT, hup)
+    assert _resume(s, "ppoll", (OUT, 1, 0, 0, 8), 1, [(OUT + 6, OUT + 8)]) \
+        == Status.ERR_DENIED
+    assert _refused_by(s, "return.pollhup_writer")
+    assert _resume(s, "close", (21,), 0, []) == Status.OK           # the writer hangs up
+    _put(s, OUT, hup)
+    assert _resume(s, "ppoll", (OUT, 1, 0, 0, 8), 1, [(OUT + 6, OUT + 8)]) == Status.OK

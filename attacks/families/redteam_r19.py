@@ -564,7 +564,7 @@ def qa_sigpipe_unwritten(adv: Adversary) -> None:
 
 @scenario(id="QA-022", title="Answer ppoll() on a pipe's read end with POLLHUP while the program "
                              "holds the write end",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SIGNALS,
           prop="ppoll() reports POLLHUP on a pipe's read end only once no writer is left.")
 def qa_pollhup_writer(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) polls the read end of a pipe whose write end it

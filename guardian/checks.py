@@ -142,7 +142,7 @@ CHECKS: dict[str, str] = {
     "return.eintr_handler": "a wait Linux restarts unless a handler runs (rt_sigsuspend; ppoll and pselect6 without a timeout; nanosleep, clock_nanosleep) answers -EINTR only with a handler entered at that return, and one that -ERESTARTSYS ends (wait4, waitid, read/readv/write/writev on a pipe) only with a handler without SA_RESTART",
     "return.pidfd_ended": "pidfd_send_signal through a pidfd whose process a wait of the program reaped never succeeds (Linux answers -ESRCH: a pidfd never names a later process with the same id)",
     "return.pollnval_open": "ppoll reports POLLNVAL only for a descriptor the program does not hold open (unless a close of its table is in flight on another thread)",
-    "return.pollhup_writer": "ppoll reports POLLHUP on a pipe's read end only once no writer is left: never while a table of the program holds its write end (no close in flight on another thread)",
+    "return.pollhup_writer": "ppoll (POLLHUP) and an epoll wait (EPOLLHUP) report a hang-up on a pipe's read end only once no writer is left: never while a table of the program holds its write end (no close in flight on another thread)",
     "return.self_signal": "a signal the program sends itself, unblocked and with a handler, is delivered before kill() returns",
     "return.vfork_held": "a vfork child never returns to user code in the borrowed address space after its parent has: the two never run interleaved",
     "return.lock_el1": "after a return to user code the El1 face refuses to touch the core",

@@ -307,11 +307,10 @@ class Descriptors:
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.description if f is not None else None
 
-    def writer_held(self, slot: Slot, fd: int) -> bool:
-        """Whether `fd` is a pipe's read end whose write end some table of the slot's
-        domain holds open (Linux's pipe->writers is then at least 1)."""
-        d = self.description_of(slot, fd)
-        writer = self.pipe_writers.get(d) if d is not None else None
+    def writer_held(self, slot: Slot, read_end: Description | None) -> bool:
+        """Whether `read_end` is a pipe's read end whose write end some table of the
+        slot's domain holds open (Linux's pipe->writers is then at least 1)."""
+        writer = self.pipe_writers.get(read_end) if read_end is not None else None
         if writer is None:
             return False
         domain_roots = {r for r, dom in self.admission.registry.root_domain.items()

@@ -39,6 +39,13 @@ POLLHUP, POLLNVAL = 0x10, 0x20
 _MAX_NFDS = 1 << 20
 
 
+def close_in_flight(slot: Slot, in_flight: Iterable[Slot]) -> bool:
+    """Whether another thread of the slot's program is in a call that may close
+    descriptors (so a descriptor the tables name may be gone already)."""
+    return any(other.id != slot.id and other.nr in _CLOSING and other.domain == slot.domain
+               for other in in_flight)
+
+
 def check_pollnval(memory: UserMemory, files: Descriptors, slot: Slot, ret: int,
                    in_flight: Iterable[Slot]) -> None:
     """Refuse POLLNVAL on a descriptor the program holds open, POLLHUP on a pipe's read
@@ -58,12 +65,12 @@ def check_pollnval(memory: UserMemory, files: Descriptors, slot: Slot, ret: int,
         if fd < 0 or not revents & (POLLNVAL | POLLHUP):
             continue
         nval = bool(revents & POLLNVAL) and s32(fd) in table.fds
-        hup = bool(revents & POLLHUP) and not nval and files.writer_held(slot, fd)
+        hup = bool(revents & POLLHUP) and not nval and \
+            files.writer_held(slot, files.description_of(slot, fd))
         if not (nval or hup):
             continue
         if closing is None:             # another thread may have closed it meanwhile
-            closing = any(other.id != slot.id and other.nr in _CLOSING
-                          and other.domain == slot.domain for other in in_flight)
+            closing = close_in_flight(slot, in_flight)
         if closing:
             return
         if nval:

@@ -303,6 +303,11 @@ def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str, *,
     if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
         judge(registry, slot, pid, code == _CLD_EXITED, status, source, process=process,
               signalled=signalled)
+    elif signo == SIGCHLD and code in (_CLD_TRAPPED, _CLD_STOPPED, _CLD_CONTINUED) \
+            and (slot.root, pid) in registry.exits.reported:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} says child {pid} stopped or continued (si_code {code}), but a "
+               "wait reported it reaped: a child that ended never stops again")
 
 
 def check_report(memory: UserMemory, registry: Registry, slot: Slot, ret: int) -> None:

@@ -669,7 +669,7 @@ def qa_epollhup_writer(adv: Adversary) -> None:
 
 @scenario(id="QA-029", title="Deliver a SIGCHLD reporting a stop to a handler installed with "
                              "SA_NOCLDSTOP",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS,
           prop="With SA_NOCLDSTOP a SIGCHLD reports only a child's end (CLD_EXITED, "
                "CLD_KILLED, CLD_DUMPED), never a stop or a continue.")
 def qa_nocldstop_stop(adv: Adversary) -> None:

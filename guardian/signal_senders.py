@@ -181,6 +181,14 @@ class SendLog:
                    f"as its sender (si_code {code}), but no kill/tgkill/sigqueue of that "
                    "process sent it to this thread")
             return []
+        st = self.self_signals.signal_states.get(matching[0].root)
+        si_uid = struct.unpack_from("<I", info, 20)[0]
+        if st is not None and st.uid is not None and si_uid != st.uid:
+            refuse("signal.sender_witnessed", Status.ERR_DENIED,
+                   f"signal {signo}'s siginfo names pid {si_pid} of the program with si_uid "
+                   f"{si_uid}, but that process's uid is {st.uid}: Linux fills si_pid and "
+                   "si_uid together, from the sender")
+            return []
         # Standard signals coalesce: one delivery takes every matching send.
         return matching if signo < SIGRTMIN else matching[:1]
 

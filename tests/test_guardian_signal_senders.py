@@ -137,3 +137,14 @@ def test_rt_sigtimedwait_answers_only_a_signal_sent(sigs: SelfSignals) -> None:
     sigs.sends.take(sigs.sends.check_waited(memory, wait, SIGUSR1), wait)  # type: ignore[arg-type]
     with pytest.raises(Refused):
         sigs.sends.check_waited(memory, wait, SIGUSR1)  # type: ignore[arg-type]
+
+
+def test_a_send_carries_the_senders_uid(sigs: SelfSignals) -> None:
+    sigs.signal_state(PARENT).uid = 1000            # what getuid told the parent
+    for _ in range(2):
+        sigs.sends.note(_slot(PARENT, 1, "kill", PARENT_PID, SIGUSR1))
+    forged = bytearray(_info(SIGUSR1, SI_USER, PARENT_PID))
+    struct.pack_into("<I", forged, 20, 1002)
+    _refused(sigs, PARENT, 1, SIGUSR1, bytes(forged))
+    struct.pack_into("<I", forged, 20, 1000)
+    _deliver(sigs, PARENT, 1, SIGUSR1, bytes(forged))

@@ -692,7 +692,7 @@ def qa_nocldstop_stop(adv: Adversary) -> None:
 
 
 @scenario(id="QA-030", title="Deliver the program's own SIGUSR1 with si_uid two above its uid",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SI_USER siginfo names in si_uid the sending process's real uid: a signal "
                "the program sent itself carries its own uid.")
 def qa_own_signal_uid(adv: Adversary) -> None:

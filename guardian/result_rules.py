@@ -79,6 +79,7 @@ from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
+_SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
@@ -279,8 +280,23 @@ class ResultRules:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
             self.registry.exits.pids[ret] = slot.child_process
             self.registry.exits.new_pid(slot.root, ret)
+        exit_signal = self._exit_signal(slot)
+        if exit_signal is not None and exit_signal != _SIGCHLD:
+            self.registry.exits.exit_signals[(slot.root, ret)] = exit_signal
         if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
             self.registry.vm_children[(slot.root, ret)] = slot.child_thread
+
+    def _exit_signal(self, slot: Slot) -> int | None:
+        """The signal the clone's child raises when it ends (None: not known, or a
+        thread, or CLONE_PARENT's child, which is not the caller's)."""
+        if slot.nr == NR_CLONE:
+            flags, signal = slot.args[0], slot.args[0] & 0xFF
+        else:
+            raw = self.memory.read(slot.args[0], 40, slot.root) if slot.args[0] else None
+            if raw is None:
+                return None
+            flags, _, _, _, signal = struct.unpack("<5Q", raw)
+        return None if flags & (_CLONE_THREAD | _CLONE_PARENT) else signal
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

@@ -1,5 +1,6 @@
-"""A child a wait reported reaped never stops or continues again: a SIGCHLD saying so is
-refused (guardian/child_exits.py, `return.exit_status`)."""
+"""A child a wait reported reaped never stops or continues again, and a child whose clone
+named another exit signal raises no SIGCHLD when it ends: a SIGCHLD saying so is refused
+(guardian/child_exits.py, `return.exit_status`)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,14 @@ def test_a_reaped_child_never_stops() -> None:
             check_signal_info(reg, slot, SIGCHLD, _info(code, 77), 0)
         assert e.value.check == "return.exit_status"
     check_signal_info(reg, slot, SIGCHLD, _info(CLD_STOPPED, 78), 0)     # a live child
+
+
+def test_a_child_with_another_exit_signal_raises_no_sigchld() -> None:
+    reg = Registry(None)  # type: ignore[arg-type]
+    reg.exits.exit_signals[(ROOT, 90)] = 0          # clone(..., exit signal 0)
+    slot = Slot(1, 1, UserContext(), 0x400000, NUMBERS["getppid"], (0,) * 6, root=ROOT,
+                thread=1)
+    with pytest.raises(Refused) as e:
+        check_signal_info(reg, slot, SIGCHLD, _info(1, 90), 0)       # CLD_EXITED
+    assert e.value.check == "return.exit_status"
+    check_signal_info(reg, slot, SIGCHLD, _info(CLD_STOPPED, 90), 0)  # a stop: SIGCHLD

@@ -791,7 +791,7 @@ def qa_alarm_disarmed(adv: Adversary) -> None:
 
 
 @scenario(id="QA-034", title="Deliver a SIGCHLD for a child made with exit signal 0",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS,
           prop="A child whose clone() named no exit signal raises none when it ends: no "
                "SIGCHLD names it.")
 def qa_sigchld_quiet_child(adv: Adversary) -> None:

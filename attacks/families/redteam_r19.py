@@ -46,7 +46,7 @@ P_SIGWAIT, P_PIDFD, P_CATCH_ALL, P_SIGIO, P_POLLNVAL = 1030, 1032, 1034, 1036, 1
 P_SIGPIPE, P_POLLHUP, P_RUSAGE_THREAD, P_SIGNALFD, P_EPOLL_PAUSE = 1040, 1042, 1044, 1046, 1048
 P_TIMERFD_LEFT, P_EPOLLHUP, P_NOCLDSTOP, P_SIG_UID, P_SECCOMP = 1050, 1052, 1054, 1056, 1058
 P_SEGV_CODE, P_ALARM_TICK, P_CHLD_NOSIG, P_NOSIGNAL, P_SIGXFSZ = 1060, 1062, 1064, 1066, 1068
-P_PIDFD_PROBE, P_TGKILL, P_CHLD_UTIME = 1070, 1072, 1074
+P_PIDFD_PROBE, P_TGKILL, P_CHLD_UTIME, P_WAITID_UTIME = 1070, 1072, 1074, 1076
 SIGKILL, SIGFPE, SIGUSR1, SIGUSR2, SIGPIPE, SIGSTOP = 9, 8, 10, 12, 13, 19
 SIGCHLD, SIGSYS, CLD_STOPPED, SYS_SECCOMP = 17, 31, 5, 1
 SIGSEGV, SIGALRM, SIGXFSZ, SEGV_MAPERR, CLD_EXITED = 11, 14, 25, 1, 1
@@ -904,3 +904,18 @@ def qa_sigchld_utime(adv: Adversary) -> None:
         thread.process.pending.discard(SIGCHLD)
         thread.process.pending.add(SIGCHLD, bytes(info))
         a.note(f"the SIGCHLD queued for child {child} reports si_utime -200")
+
+
+@scenario(id="QA-040", title="Answer waitid() for an exited child with si_utime -200 ticks",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          prop="The user time waitid() reports for the child (si_utime, clock ticks) is not "
+               "negative.")
+def qa_waitid_utime(adv: Adversary) -> None:
+    """1. The program (secret_r19_signals) forks a child that exits at once, reaps it with
+    waitid(P_PID, child, &info, WEXITED) and, for a CLD_EXITED report, logs the label
+    si_utime / 100 (whole seconds) names from a log buffer that begins with a copy of the
+    secret.
+    2. Let the call run, then write si_utime -200 into the siginfo (the rest as written).
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux's
+    wait_task_zombie fills si_utime from the child's user time, never negative."""
+    _fill(adv, P_WAITID_UTIME, NUMBERS["waitid"], 2, struct.pack("<q", -200), offset=32)

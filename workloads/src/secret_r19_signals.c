@@ -112,6 +112,8 @@
  *      with SIGCHLD blocked the program forks a child that exits at once, reaps it and
  *      unblocks SIGCHLD: for a CLD_EXITED report the whole seconds (si_utime / 100, never
  *      negative) choose the label when under 4.
+ *  39. The same figure through waitid(P_PID, child, WEXITED): for a CLD_EXITED report
+ *      si_utime / 100 chooses the label when under 4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r19.py.  Only the digest of the secret is ever printed.
@@ -135,6 +137,7 @@
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/ucontext.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -187,6 +190,7 @@
 #define P_PIDFD_PROBE 1070  /* x2 the log buffer, x3 the child */
 #define P_TGKILL 1072       /* x2 the log buffer, x3 the worker's id */
 #define P_CHLD_UTIME 1074   /* x2 the log buffer, x3 the child */
+#define P_WAITID_UTIME 1076 /* x2 the log buffer, x3 the siginfo */
 #include "secret_common.h"
 
 #define SA_SIGINFO_F 0x4
@@ -956,6 +960,21 @@ static void chld_utime_step(void)
     default_action(SIGCHLD);
 }
 
+static void waitid_utime_step(void)
+{
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (child < 0)
+        return;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    marker(P_WAITID_UTIME, (long)logbuf, (long)&info, 0, 0);
+    if (sys6(SYS_waitid, P_PID, child, (long)&info, WEXITED, 0, 0) == 0 &&
+        info.si_code == CLD_EXITED)
+        log_label(P_WAITID_UTIME, info.si_utime / 100);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -1030,6 +1049,7 @@ int main(int argc, char **argv)
     pidfd_probe_step();
     tgkill_step();
     chld_utime_step();
+    waitid_utime_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -79,7 +79,7 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
 
 
-NR_PIDFD_OPEN, NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_open"], NUMBERS["pidfd_send_signal"]
+_NR_PIDFD_OPEN, _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_open"], NUMBERS["pidfd_send_signal"]
 
 
 class Descriptors:
@@ -299,7 +299,7 @@ class Descriptors:
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
-            elif nr == NR_PIDFD_OPEN and len(new) == 1:
+            elif nr == _NR_PIDFD_OPEN and len(new) == 1:
                 self.pidfds.opened(slot.domain, table.fds[new[0]].description, s32(a[0]))
 
     def description_of(self, slot: Slot, fd: int) -> Description | None:
@@ -320,7 +320,7 @@ class Descriptors:
 
     def pidfd_target(self, slot: Slot) -> int | None:
         """The pid the pidfd a pidfd_send_signal names was opened for, if known."""
-        if slot.nr != NR_PIDFD_SEND_SIGNAL:
+        if slot.nr != _NR_PIDFD_SEND_SIGNAL:
             return None
         d = self.description_of(slot, slot.args[0])
         return self.pidfds.target(d) if d is not None else None

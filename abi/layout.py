@@ -56,6 +56,7 @@ NR_GETTID = _NR["gettid"]
 #: The waits that install a temporary signal mask until they return (sigsuspend-style).
 NR_RT_SIGSUSPEND = _NR["rt_sigsuspend"]
 NR_RT_SIGTIMEDWAIT = _NR["rt_sigtimedwait"]
+NR_RT_SIGPENDING = _NR["rt_sigpending"]
 NR_PPOLL = _NR["ppoll"]
 NR_PSELECT6 = _NR["pselect6"]
 NR_EPOLL_PWAIT = _NR["epoll_pwait"]

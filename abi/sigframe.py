@@ -129,6 +129,12 @@ def queued_siginfo_problem(signo: int, info: bytes) -> str | None:
     info_signo, _, code = struct.unpack_from("<iii", info, 0)
     if info_signo != signo:
         return f"si_signo {info_signo} for signal {signo}"
+    if code in NOTIFY_CODES and len(info) >= 48:
+        # A child's report carries its user and system time (clock ticks, never negative);
+        # an I/O or seccomp notification leaves those longs zero.
+        utime, stime = struct.unpack_from("<qq", info, 32)
+        if utime < 0 or stime < 0:
+            return f"a child's time of {utime} / {stime} ticks (si_utime / si_stime)"
     if code <= 0 or code == SI_KERNEL or code in NOTIFY_CODES:
         return None
     return f"si_code {code:#x}, which a queued signal never carries (a fault report's)"

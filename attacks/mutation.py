@@ -101,6 +101,14 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "exit.after_reaped": ("RD-017",),
     "remap.in_place": ("RB-016",),
     "return.exec_failed_only": ("RB-019",),
+    "return.field_range": ("QA-002", "QA-009"),
+    "signal.uncatchable": ("QA-018", "QA-027"),
+    "signal.frame_stack": ("QA-005",),
+    "return.pending_blocked": ("QA-001",),
+    "return.eintr_handler": ("QA-006", "QA-008"),
+    "return.pidfd_ended": ("QA-037",),
+    "return.pollnval_open": ("QA-020",),
+    "return.pollhup_writer": ("QA-022",),
 }
 
 

@@ -140,19 +140,25 @@ RULES: tuple[Rule, ...] = (
          "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
          "(BOOTTIME never behind MONOTONIC; an absolute sleep that returned 0 has reached its "
          "deadline), nor do a process's and a thread's CPU-time clocks and times()' "
-         "fields; process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
+         "fields, nor getrusage's times and counts (a process's never below a thread's); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
          "or readv), an interrupted sleep's remaining time at most the request (pselect6's "
          "at most its timeout), sysinfo's procs at least "
          "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
-         "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
-         "at most what it was last set to.",
+         "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, every timer's time left "
+         "(interval timers, POSIX timers, timerfds) at most what it was last set to; the values the value table (abi/value_ranges) "
+         "bounds in their range: no signal set a call reports holds SIGKILL or SIGSTOP, an "
+         "old ss_flags is one Linux reports, rt_sigtimedwait's siginfo names the signal it "
+         "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
+         "negative; ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
+         "pipe's read end only once no writer is left.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
-                 "return.id_range", "return.value_range")),
+                 "return.id_range", "return.value_range", "return.field_range",
+                 "return.pollnval_open", "return.pollhup_writer")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -176,8 +182,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-WAIT-REAPED", "A child a wait4/waitid report reaped (a fork child, or a CLONE_VM "
          "child sharing its parent's memory) has ended: its descriptors are released (a table "
          "it shares through CLONE_FILES lives on), none of its threads returns to user code, "
-         "and no user access is made on their behalf (its exit is over).",
-         checks=("return.reaped_child", "exit.after_reaped")),
+         "and no user access is made on their behalf (its exit is over); a pidfd of it "
+         "takes no more signals (-ESRCH).",
+         checks=("return.reaped_child", "exit.after_reaped", "return.pidfd_ended")),
     Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
          "of its thread group returns to user code.",
          checks=("return.after_exit_group",)),
@@ -186,24 +193,32 @@ RULES: tuple[Rule, ...] = (
          "ones the program set, or the defaults exec leaves.",
          checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
-         "SA_RESETHAND handler once); a siginfo that names a process of the program as its "
+         "SA_RESETHAND handler once), never one for SIGKILL or SIGSTOP, which no action of "
+         "rt_sigaction may catch; a siginfo that names a process of the program as its "
          "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
-         "signalfd read, follows a send of that signal to this thread the process made.",
-         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed")),
+         "signalfd read, follows a send of that signal to this thread the process made (for "
+         "Linux's own SIGPIPE and SIGXFSZ: a call of the process that answered -EPIPE, "
+         "without MSG_NOSIGNAL, or -EFBIG).",
+         checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
+                 "signal.uncatchable")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed", "signal.siginfo")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
-         "mask rt_sigreturn must restore; rt_sigtimedwait answers only a signal of the set the "
+         "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "
+         "Linux restarts unless a handler runs answers -EINTR only with one (without "
+         "SA_RESTART for -ERESTARTSYS); "
+         "rt_sigtimedwait answers only a signal of the set the "
          "program passed, a signalfd read only signals of the descriptor's mask; a signal "
          "number outside its C type is refused before any mask is asked about it.",
          checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
-                 "return.signalfd_mask", "call.arg_range")),
+                 "return.signalfd_mask", "call.arg_range", "return.pending_blocked",
+                 "return.eintr_handler")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
-         "alternate stack is.",
+         "alternate stack is, and saves an alternate stack's flags as Linux does.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
-                 "signal.trampoline")),
+                 "signal.trampoline", "signal.frame_stack")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",

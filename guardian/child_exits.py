@@ -100,6 +100,9 @@ class ExitRecords:
     pids: dict[int, int] = field(default_factory=dict)
     #: (parent root, pid) a wait4/waitid report reaped: Linux reports a child's end once.
     reported: set[tuple[int, int]] = field(default_factory=set)
+    #: (parent root, pid) -> the signal the child's end raises (clone's exit signal),
+    #: where it is not SIGCHLD: 0 raises none.
+    exit_signals: dict[tuple[int, int], int] = field(default_factory=dict)
     #: (parent root, pid) whose end no SIGCHLD may name any more: one naming it was taken,
     #: or it was reaped before a later SIGCHLD was taken (one end raises one SIGCHLD, and a
     #: pending SIGCHLD holds the first end since the last was taken).
@@ -118,6 +121,7 @@ class ExitRecords:
         """A clone told `parent_root` of child `pid`: a pid Linux reused is a new child."""
         self.reported.discard((parent_root, pid))
         self.signalled.discard((parent_root, pid))
+        self.exit_signals.pop((parent_root, pid), None)
 
     def commit_sigchld(self, slot_id: int, parent_root: int) -> None:
         """The SIGCHLDs slot `slot_id`'s check passed reach `parent_root`: their children,
@@ -303,6 +307,17 @@ def _judge_siginfo(registry: Registry, slot: Slot, raw: bytes, source: str, *,
     if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED):
         judge(registry, slot, pid, code == _CLD_EXITED, status, source, process=process,
               signalled=signalled)
+    if signo == SIGCHLD and code in (_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED) \
+            and registry.exits.exit_signals.get((slot.root, pid), SIGCHLD) != SIGCHLD:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} reports the end of child {pid}, whose clone named exit signal "
+               f"{registry.exits.exit_signals[(slot.root, pid)]}: Linux raises that signal "
+               "(none for 0) when it ends, never SIGCHLD")
+    elif signo == SIGCHLD and code in (_CLD_TRAPPED, _CLD_STOPPED, _CLD_CONTINUED) \
+            and (slot.root, pid) in registry.exits.reported:
+        refuse("return.exit_status", Status.ERR_DENIED,
+               f"{source} says child {pid} stopped or continued (si_code {code}), but a "
+               "wait reported it reaped: a child that ended never stops again")
 
 
 def check_report(memory: UserMemory, registry: Registry, slot: Slot, ret: int) -> None:

@@ -124,7 +124,8 @@ class ExceptionEntry:
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in SEND_CALLS:
-            self.signals.self_signals.sends.note(slot)   # a sender the Guardian saw
+            self.signals.self_signals.sends.note(       # a sender the Guardian saw
+                slot, self.signals.returns.files.pidfd_target(slot))
         if nr in EXIT_CALLS:
             if nr == NR_EXIT_GROUP:
                 # Linux ends every thread of the group now, whatever the kernel does next.

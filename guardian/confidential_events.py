@@ -48,6 +48,7 @@ from guardian.checks import FaultIn, enabled, refuse
 from guardian.child_exits import check_signalfd_records
 from guardian.confidential_files import Descriptors
 from guardian.open_files import Description, OpenFile
+from guardian.poll_open import close_in_flight
 from guardian.signal_senders import Send, SendLog
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -197,6 +198,13 @@ class EventFiles:
         for i in range(count):
             events, data = struct.unpack_from("<I4xQ", raw, EVENT_SIZE * i)
             allowing = [reg for reg in held if reg.allows(events, data)]
+            if events & EPOLLHUP and allowing and \
+                    all(self.files.writer_held(slot, reg.target) for reg in allowing) and \
+                    not close_in_flight(slot, self.files.admission.registry.slots.values()):
+                refuse("return.pollhup_writer", Status.ERR_DENIED,
+                       f"epoll event {i} reports EPOLLHUP on a pipe's read end (descriptor "
+                       f"{allowing[0].fd}) whose write end the program holds open: Linux "
+                       "reports it only once no writer is left")
             if allowing and settled and all(reg.disarmed_for(slot) for reg in allowing):
                 refuse("return.epoll_oneshot", Status.ERR_DENIED,
                        f"epoll event {i} carries data {data:#x} of an EPOLLONESHOT "

@@ -56,12 +56,14 @@ from abi.descriptors import (
     RESOLVE_IN_ROOT,
 )
 from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
-from guardian.open_files import FileTable, OpenFile, WorkDir
+from guardian.open_files import Description, FileTable, OpenFile, WorkDir
+from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.timer_ids import TimerIds
@@ -75,6 +77,9 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
+
+
+_NR_PIDFD_OPEN, _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_open"], NUMBERS["pidfd_send_signal"]
 
 
 class Descriptors:
@@ -94,6 +99,10 @@ class Descriptors:
         self.retired: set[int] = set()
         #: Each process's POSIX timer ids (started, exec'd and forgotten with its space).
         self.timers = TimerIds(memory, admission.registry)
+        #: The process each pidfd names (pidfd_open), and whether it was reaped.
+        self.pidfds = PidfdTargets()
+        #: A pipe's read end -> its write end (pipe2), each as its open file.
+        self.pipe_writers: dict[Description, Description] = {}
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -289,6 +298,32 @@ class Descriptors:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
+                self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
+            elif nr == _NR_PIDFD_OPEN and len(new) == 1:
+                self.pidfds.opened(slot.domain, table.fds[new[0]].description, s32(a[0]))
+
+    def description_of(self, slot: Slot, fd: int) -> Description | None:
+        """The open file descriptor `fd` of the slot's thread names, if known."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.description if f is not None else None
+
+    def writer_held(self, slot: Slot, read_end: Description | None) -> bool:
+        """Whether `read_end` is a pipe's read end whose write end some table of the
+        slot's domain holds open (Linux's pipe->writers is then at least 1)."""
+        writer = self.pipe_writers.get(read_end) if read_end is not None else None
+        if writer is None:
+            return False
+        domain_roots = {r for r, dom in self.admission.registry.root_domain.items()
+                        if dom == slot.domain and r not in self.retired}
+        return any(f.description is writer for (root, _), table in self.tables.items()
+                   if root in domain_roots for f in table.fds.values())
+
+    def pidfd_target(self, slot: Slot) -> int | None:
+        """The pid the pidfd a pidfd_send_signal names was opened for, if known."""
+        if slot.nr != _NR_PIDFD_SEND_SIGNAL:
+            return None
+        d = self.description_of(slot, slot.args[0])
+        return self.pidfds.target(d) if d is not None else None
 
     def access(self, slot: Slot, fd: int) -> int | None:
         """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""

@@ -12,6 +12,7 @@ import struct
 
 from abi import Status
 from abi.layout import (
+    EINTR_RESULT,
     GUARDIAN_VBAR,
     NR_EXIT,
     NR_EXIT_GROUP,
@@ -35,7 +36,10 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SELF_SIGNAL_CALLS, SelfSignals
 from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
+from guardian.interrupted_waits import CALLS as INTERRUPTED_CALLS
+from guardian.interrupted_waits import check_interrupted
 from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
+from guardian.signal_senders import KERNEL_SEND_ERRORS
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -77,9 +81,11 @@ class ReturnPath:
         self.enter_user(slot, dom)
         return 0, b""
 
-    def complete(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:
+    def complete(self, slot: Slot, dom: Domain, ret: int, elr: int,
+                 handler_flags: int | None = None) -> None:
         """Finish what the slot was waiting for (its syscall's result, or a restart),
-        after checking every rule; commits nothing unless all pass."""
+        after checking every rule; commits nothing unless all pass.  `handler_flags`:
+        the sa_flags of the handler a signal enters at this return (None: none)."""
         reg = self.registry
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
@@ -122,6 +128,8 @@ class ReturnPath:
             slot.ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
+            if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
+                check_interrupted(self.files, slot, ret, handler_flags)
             if nr in RESULT_ONLY and not slot.tid_stores:
                 # No rule acts on it: the result only becomes x0 (set_result, inline:
                 # a slot without a saved context still has its registers in the core).
@@ -131,6 +139,8 @@ class ReturnPath:
                     set_result(slot, ret)
             else:
                 self.results.check(slot, dom, ret, nr)
+            if ret in KERNEL_SEND_ERRORS and handler_flags is None:   # (SIGNAL notes it)
+                self.self_signals.sends.note_kernel_send(slot, ret)
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:

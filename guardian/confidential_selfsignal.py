@@ -38,6 +38,7 @@ from abi.layout import (
     NR_TGKILL,
     NR_TKILL,
 )
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.signal_senders import SendLog
@@ -54,7 +55,11 @@ _ERRNO_FLOOR = (1 << 64) - 4096
 #: `note_signal_state` learns from: each stops at its list, and the return path calls
 #: neither for any other call.  A new case in either belongs in its list first.
 SELF_SIGNAL_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL})
-SIGNAL_STATE_CALLS = frozenset({NR_GETPID, NR_GETTID, NR_SET_TID_ADDRESS, NR_RT_SIGPROCMASK})
+_NR_GETUID = NUMBERS["getuid"]
+#: The calls that change the real uid (a later getuid learns it again).
+_UID_SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setreuid", "setresuid"))
+SIGNAL_STATE_CALLS = frozenset({NR_GETPID, NR_GETTID, NR_SET_TID_ADDRESS, NR_RT_SIGPROCMASK,
+                                _NR_GETUID, *_UID_SETTERS})
 _MAX_NESTED = 64
 
 
@@ -92,6 +97,9 @@ class SignalState:
     """What one address space's program set up for signals it sends itself."""
 
     pids: set[int] = field(default_factory=set)   # what getpid told the program
+    #: The real uid getuid told the program (None: not asked since it last changed); a
+    #: signal the process sends carries it in si_uid.
+    uid: int | None = None
     threads: dict[int, ThreadSignals] = field(default_factory=dict)
     threaded: bool = False            # a CLONE_VM clone shares the space
 
@@ -137,6 +145,10 @@ class SelfSignals:
             return
         if nr == NR_GETPID and ret:
             self.signal_state(slot.root).pids.add(ret)
+        elif nr == _NR_GETUID:
+            self.signal_state(slot.root).uid = ret & 0xFFFF_FFFF
+        elif nr in _UID_SETTERS:
+            self.signal_state(slot.root).uid = None
         elif nr in (NR_GETTID, NR_SET_TID_ADDRESS) and ret:
             self._thread(slot.root, slot.thread).tids.add(ret)
         elif nr == NR_RT_SIGPROCMASK and a[1] and ret == 0:

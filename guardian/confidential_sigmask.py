@@ -47,10 +47,13 @@ from abi.layout import (
     NR_EPOLL_PWAIT2,
     NR_PPOLL,
     NR_PSELECT6,
+    NR_RT_SIGACTION,
+    NR_RT_SIGPENDING,
     NR_RT_SIGSUSPEND,
     NR_RT_SIGTIMEDWAIT,
     SA_NODEFER,
 )
+from abi.value_ranges import UNCATCHABLE, stack_flags_valid
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_selfsignal import ALL_SIGNALS, UNBLOCKABLE, SelfSignals, ThreadSignals
 from guardian.slots import Slot
@@ -135,6 +138,10 @@ class SignalMasks:
                        f"signal {signo}'s handler is running and the Guardian cannot tell "
                        "whether the program unblocked it: a re-entry is refused")
             self.s.stats.inc("guardian.signal.undecided")
+        if frame_mask & UNBLOCKABLE:
+            refuse("signal.frame_mask", Status.ERR_DENIED,
+                   f"the frame would save mask {frame_mask:#x}, which holds SIGKILL or "
+                   "SIGSTOP: no thread's mask ever does, so rt_sigreturn never restores one")
         wrong = (frame_mask ^ mask.saved) & mask.saved_known & ~UNBLOCKABLE
         if wrong:
             refuse("signal.frame_mask", Status.ERR_DENIED,
@@ -185,3 +192,50 @@ def check_sigwait_result(memory: UserMemory, slot: Slot, ret: int) -> None:
         refuse("return.sigwait_set", Status.ERR_DENIED,
                f"rt_sigtimedwait returned {ret}, which is not a signal of the set the "
                f"program waits for ({wanted:#x}) nor an errno")
+
+
+def check_catchable(signo: int) -> None:
+    """SIGKILL and SIGSTOP never reach a handler: Linux always applies their action."""
+    if signo in UNCATCHABLE:
+        refuse("signal.uncatchable", Status.ERR_DENIED,
+               f"signal {signo} is SIGKILL or SIGSTOP: Linux never runs a handler for it")
+
+
+def check_action_result(slot: Slot, ret: int) -> None:
+    """rt_sigaction(SIGKILL or SIGSTOP, act) with an action fails with -EINVAL in Linux,
+    whatever the action: a success would have the program count on a handler no signal
+    ever enters."""
+    if slot.nr == NR_RT_SIGACTION and ret == 0 and slot.args[1] \
+            and slot.args[0] & 0xFFFF_FFFF in UNCATCHABLE:
+        refuse("signal.uncatchable", Status.ERR_DENIED,
+               f"rt_sigaction({slot.args[0] & 0xFFFF_FFFF}, act) succeeded: Linux answers "
+               "-EINVAL to any action for SIGKILL or SIGSTOP")
+
+
+def check_frame_stack(ss_flags: int) -> None:
+    """The uc_stack a frame saves has the ss_flags Linux reports for a thread's alternate
+    stack: 0, SS_ONSTACK or SS_DISABLE, with SS_AUTODISARM where the program set it."""
+    if not stack_flags_valid(ss_flags):
+        refuse("signal.frame_stack", Status.ERR_DENIED,
+               f"the frame would save uc_stack.ss_flags {ss_flags & 0xFFFF_FFFF:#x}: Linux "
+               "saves only 0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)")
+
+
+def check_pending_result(memory: UserMemory, self_signals: SelfSignals, slot: Slot,
+                         ret: int) -> None:
+    """rt_sigpending reports (pending) & blocked: a signal the thread does not block is
+    never in the set (Linux delivers it instead).  Judged on the bits of the thread's mask
+    the Guardian knows (the call changes none)."""
+    if slot.nr != NR_RT_SIGPENDING or ret != 0 or not slot.args[0]:
+        return
+    raw = memory.read(slot.args[0], _SIGSET_SIZE, slot.root)
+    if raw is None:
+        missing = memory.first_missing(slot.args[0], _SIGSET_SIZE, False)
+        raise FaultIn(slot.args[0] if missing is None else missing)
+    reported = struct.unpack("<Q", raw)[0]
+    th = self_signals.thread_signals(slot.root, slot.thread)
+    unblocked = reported & th.known & ~th.blocked
+    if unblocked:
+        refuse("return.pending_blocked", Status.ERR_DENIED,
+               f"rt_sigpending reports {reported:#x}, with signals {unblocked:#x} the thread "
+               f"does not block (its mask {th.blocked:#x}): Linux reports pending & blocked")

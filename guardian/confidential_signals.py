@@ -41,8 +41,8 @@ from guardian.child_exits import check_signal_info
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
-from guardian.confidential_sigmask import SignalMasks
-from guardian.signal_senders import Send
+from guardian.confidential_sigmask import SignalMasks, check_catchable, check_frame_stack
+from guardian.signal_senders import KERNEL_SEND_ERRORS, Send
 from guardian.slots import Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -89,6 +89,10 @@ class Signals:
         if is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
         else:
+            if ret in KERNEL_SEND_ERRORS and slot.nr is not None:
+                # The call's -EPIPE/-EFBIG raised its own SIGPIPE/SIGXFSZ: that send may be
+                # the very signal delivered at its return.
+                self.self_signals.sends.note_kernel_send(slot, ret)
             info = siginfo_or_kernels(signo, info)
             problem = queued_siginfo_problem(signo, info)
             if problem is not None:
@@ -98,6 +102,7 @@ class Signals:
                        "(a fault report comes only from an exception the Guardian saw)")
             check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
             sends = self.self_signals.sends.check(slot, signo, info)
+        check_catchable(signo)
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
         if act is None or act[0] in (0, 1):
@@ -108,6 +113,7 @@ class Signals:
         handler, flags, restorer, _ = act
         delivery = self.masks.delivery_mask(slot, ret, elr)
         self.masks.check(slot, signo, mask, delivery)
+        check_frame_stack(ss_flags)
         named = (0, 0) if ss_flags & SS_DISABLE or not ss_size else (ss_sp, ss_size)
         own = self.self_signals.thread_signals(slot.root, slot.thread).altstack
         if own is not None and named != own:
@@ -136,7 +142,7 @@ class Signals:
         missing = self.memory.first_missing(base, FRAME_SIZE + 16, True)
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
-        self.returns.complete(slot, dom, ret, elr)
+        self.returns.complete(slot, dom, ret, elr, flags)
         self.self_signals.sends.take(sends, slot)
         self.registry.exits.commit_sigchld(slot.id, slot.root)
         self.masks.enter_handler(slot, signo, act, delivery)

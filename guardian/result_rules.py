@@ -18,6 +18,7 @@ from abi.layout import (
     NR_PREAD64,
     NR_READ,
     NR_RT_SIGACTION,
+    NR_RT_SIGPENDING,
     NR_RT_SIGTIMEDWAIT,
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
@@ -40,16 +41,24 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
-from guardian.confidential_sigmask import check_sigwait_result
+from guardian.confidential_sigmask import (
+    check_action_result,
+    check_pending_result,
+    check_sigwait_result,
+)
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.poll_open import CALLS as _POLL_CALLS
+from guardian.poll_open import check_pollnval
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
 from guardian.result_cpu import check_cpu_numbers
+from guardian.result_fields import CALLS as _FIELD_CALLS
+from guardian.result_fields import check_fields
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
 from guardian.result_ranges import ID_CALLS as _ID_CALLS
@@ -62,11 +71,15 @@ from guardian.result_records import record as record_queue
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.usage_floors import CALLS as _USAGE_CALLS
+from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
+_NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
+_SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
 _LONG_LIVED_BY_NR = {NR_SET_ROBUST_LIST: LONG_LIVED["set_robust_list"]}
@@ -88,7 +101,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
+    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -121,8 +135,9 @@ class ResultRules:
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)
         self.ids = IdRanges(registry, memory)
-        self.itimers = ItimerBounds(registry, memory)
+        self.itimers = ItimerBounds(registry, memory, files)
         self.cpu_times = CpuTimeFloors(registry, memory)
+        self.usage = UsageFloors(registry, memory)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -151,6 +166,8 @@ class ResultRules:
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
                           len(self.s.cpus))
+        if nr in _FIELD_CALLS:
+            check_fields(self.memory, slot, ret)
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))
@@ -158,6 +175,7 @@ class ResultRules:
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
         itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
         cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
+        usage_shown = self.usage.check(slot, ret) if nr in _USAGE_CALLS else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -169,8 +187,16 @@ class ResultRules:
         reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
         if nr in _END_REPORTS:
             check_end_report(self.memory, reg, slot, ret)
+        if nr in _POLL_CALLS:
+            check_pollnval(self.memory, self.files, slot, ret, reg.slots.values())
+        if nr == _NR_PIDFD_SEND_SIGNAL:
+            self.files.pidfds.check_send(self.files.description_of(slot, slot.args[0]), nr, ret)
         if nr == NR_SIGALTSTACK:
             self._need_altstack_struct(slot, ret)
+        elif nr == NR_RT_SIGACTION:
+            check_action_result(slot, ret)
+        elif nr == NR_RT_SIGPENDING:
+            check_pending_result(self.memory, self.self_signals, slot, ret)
         elif nr == NR_RT_SIGTIMEDWAIT:
             check_sigwait_result(self.memory, slot, ret)
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
@@ -210,6 +236,8 @@ class ResultRules:
             self.itimers.commit(slot, itimer_set)
         if cpu_shown:
             self.cpu_times.commit(slot, cpu_shown)
+        if usage_shown:
+            self.usage.commit(slot, usage_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:
@@ -252,8 +280,23 @@ class ResultRules:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
             self.registry.exits.pids[ret] = slot.child_process
             self.registry.exits.new_pid(slot.root, ret)
+        exit_signal = self._exit_signal(slot)
+        if exit_signal is not None and exit_signal != _SIGCHLD:
+            self.registry.exits.exit_signals[(slot.root, ret)] = exit_signal
         if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
             self.registry.vm_children[(slot.root, ret)] = slot.child_thread
+
+    def _exit_signal(self, slot: Slot) -> int | None:
+        """The signal the clone's child raises when it ends (None: not known, or a
+        thread, or CLONE_PARENT's child, which is not the caller's)."""
+        if slot.nr == NR_CLONE:
+            flags, signal = slot.args[0], slot.args[0] & 0xFF
+        else:
+            raw = self.memory.read(slot.args[0], 40, slot.root) if slot.args[0] else None
+            if raw is None:
+                return None
+            flags, _, _, _, signal = struct.unpack("<5Q", raw)
+        return None if flags & (_CLONE_THREAD | _CLONE_PARENT) else signal
 
     def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
         """The buffers a read-family call on a descriptor the program opened as

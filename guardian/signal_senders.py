@@ -15,9 +15,12 @@ that signal to that process; a real-time signal is queued once per send and take
 A sender whose pid the Guardian was never told (no getpid, no clone result naming it)
 cannot be told apart from another process of the program: its sends match any of the
 program's pids.  Linux itself fills SI_USER from the current process for SIGPIPE and
-SIGXFSZ raised by a write (send_sig without privilege), and for a parent-death signal
-from the exiting parent: those are exempt (the first two by number; the last when the
-named sender's address space is gone).
+SIGXFSZ (send_sig without privilege): SIGPIPE for a call that found no reader and
+answered -EPIPE (a pipe or socket write; a send-family call with MSG_NOSIGNAL raises
+none), SIGXFSZ for one past the file size limit that answered -EFBIG.  Such a result is
+the send the Guardian sees (`note_kernel_send`), aimed at the caller's own process.  A
+parent-death signal from the exiting parent is exempt when the named sender's address
+space is gone.
 """
 
 from __future__ import annotations
@@ -41,7 +44,12 @@ if TYPE_CHECKING:
 SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
 USER_SEND_CODES = frozenset({SI_USER, SI_QUEUE, SI_TKILL})
 SIGPIPE, SIGXFSZ, SIGRTMIN = 13, 25, 32
-_KERNEL_SI_USER = frozenset({SIGPIPE, SIGXFSZ})
+#: The errors whose call Linux signals its own process for, SI_USER from itself.
+_KERNEL_SENDS = {(1 << 64) - 32: SIGPIPE, (1 << 64) - 27: SIGXFSZ}    # -EPIPE, -EFBIG
+KERNEL_SEND_ERRORS = frozenset(_KERNEL_SENDS)
+MSG_NOSIGNAL = 0x4000
+#: The send-family calls and their flags argument: MSG_NOSIGNAL raises no SIGPIPE.
+_SEND_FLAGS = {NUMBERS["sendto"]: 3, NUMBERS["sendmsg"]: 2, NUMBERS["sendmmsg"]: 3}
 _SIGQUEUE, _TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
 #: The calls that send a signal; Entry notes each at its entry.
 SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, _SIGQUEUE, _TGSIGQUEUE,
@@ -65,6 +73,7 @@ class Send:
     sender_pids: set[int] = field(default_factory=set)
     reached: set[int] = field(default_factory=set)   # roots it has been delivered in
     done: bool = False               # a thread-directed send, delivered
+    own: bool = False                # Linux's for the sender's own process (-EPIPE, -EFBIG)
 
 
 class SendLog:
@@ -86,8 +95,9 @@ class SendLog:
             pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
         return pids
 
-    def note(self, slot: Slot) -> None:
-        """A thread of the program enters a sending call: keep the send."""
+    def note(self, slot: Slot, pidfd_target: int | None = None) -> None:
+        """A thread of the program enters a sending call: keep the send (a pidfd send
+        aims at the process the pidfd was opened for, where the Guardian knows it)."""
         nr, a = slot.nr, slot.args
         pid = tid = None
         if nr in (NR_KILL, _SIGQUEUE):
@@ -100,6 +110,7 @@ class SendLog:
             tid, signo = _int32(a[1]), a[2]
         else:
             signo = a[1]                   # pidfd_send_signal: the pidfd names the target
+            pid = pidfd_target if pidfd_target is not None and pidfd_target > 0 else None
         signo &= 0xFFFF_FFFF
         if not 1 <= signo <= 64:
             return
@@ -108,11 +119,26 @@ class SendLog:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root)))
 
+    def note_kernel_send(self, slot: Slot, ret: int) -> None:
+        """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
+        SIGXFSZ for the caller's process, SI_USER from itself (none for a send-family
+        call with MSG_NOSIGNAL)."""
+        signo = _KERNEL_SENDS[ret]
+        flags_arg = _SEND_FLAGS.get(slot.nr) if slot.nr is not None else None
+        if signo == SIGPIPE and flags_arg is not None and slot.args[flags_arg] & MSG_NOSIGNAL:
+            return
+        log = self.sends.get(slot.domain)
+        if log is None:
+            log = self.sends[slot.domain] = deque(maxlen=_KEPT)
+        log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True))
+
     def _aims_at(self, send: Send, slot: Slot) -> bool:
         """Could the send's target be the slot's thread (the Guardian does not know it is
         not)?"""
         if send.done or slot.root in send.reached:
             return False
+        if send.own:
+            return slot.root == send.root
         tids = self.self_signals.thread_signals(slot.root, slot.thread).tids
         if send.tid is not None:
             return not tids or send.tid in tids
@@ -143,8 +169,8 @@ class SendLog:
                 known.setdefault(p, r)
         if si_pid not in known and not any(si_pid in s.sender_pids for s in log):
             return []                       # a sender outside the program (or not known)
-        if code == SI_USER and (signo in _KERNEL_SI_USER or si_pid not in known):
-            return []   # Linux's own SI_USER (SIGPIPE, SIGXFSZ), or a gone parent's death
+        if code == SI_USER and si_pid not in known:
+            return []   # a gone parent's death signal
         matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
                     and not any(s is c for c in claimed or ())
                     and (not s.sender_pids or si_pid in s.sender_pids
@@ -154,6 +180,14 @@ class SendLog:
                    f"signal {signo}'s siginfo names pid {si_pid}, a process of the program, "
                    f"as its sender (si_code {code}), but no kill/tgkill/sigqueue of that "
                    "process sent it to this thread")
+            return []
+        st = self.self_signals.signal_states.get(matching[0].root)
+        si_uid = struct.unpack_from("<I", info, 20)[0]
+        if st is not None and st.uid is not None and si_uid != st.uid:
+            refuse("signal.sender_witnessed", Status.ERR_DENIED,
+                   f"signal {signo}'s siginfo names pid {si_pid} of the program with si_uid "
+                   f"{si_uid}, but that process's uid is {st.uid}: Linux fills si_pid and "
+                   "si_uid together, from the sender")
             return []
         # Standard signals coalesce: one delivery takes every matching send.
         return matching if signo < SIGRTMIN else matching[:1]

@@ -135,9 +135,10 @@ class Space:
     #: thread -> the thread id it was told (its gettid, or the id its creator's clone
     #: returned): one value per thread, never one another live thread holds.
     tids: dict[int, int] = field(default_factory=dict)
-    #: thread group -> the most time its ITIMER_REAL may have left, in microseconds (the
-    #: larger of the value and interval its last setitimer set).  A new space starts with none.
-    itimer_bounds: dict[int, int] = field(default_factory=dict)
+    #: (kind, thread group, which timer) -> the most time that interval timer or POSIX
+    #: timer may have left, in nanoseconds (the larger of the value and interval its last
+    #: setting set: guardian/itimer_bounds.py).  A new space starts with none.
+    itimer_bounds: dict[tuple[int, int, int], int] = field(default_factory=dict)
     #: (what, thread group or thread) -> the latest CPU time let through (clock_floors'
     #: `CpuTimeFloors`).  A new space starts with none.
     cpu_floors: dict[tuple[int, int], int] = field(default_factory=dict)

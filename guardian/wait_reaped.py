@@ -94,6 +94,7 @@ def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int
     over)."""
     process = registry.child_pids.pop((parent_root, pid), 0)
     registry.exits.reported.add((parent_root, pid))       # (its end is not reported again)
+    files.pidfds.ended(registry.root_domain.get(parent_root, 0), pid)
     registry.exits.reaped(process)
     group = end_vm_child(registry, parent_root, pid)
     if group:

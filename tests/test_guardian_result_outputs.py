@@ -12,9 +12,11 @@ import struct
 import pytest
 
 from abi import Call, Status
+from abi.interruptions import INTERRUPTIONS_BY_NR
+from abi.layout import EINTR_RESULT, SA_NODEFER, SA_RESTORER
 from abi.syscalls import SYSCALL_NAMES
 from emulator import sysregs as S
-from emulator.fastuc import UserContext
+from emulator.fastuc import CTX_SP, UserContext
 from guardian.capabilities import RW, W
 from guardian.slots import Slot
 from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
@@ -24,6 +26,8 @@ ELR = 0x400104
 EFAULT = (1 << 64) - 14
 OUT = VA + 1024                     # an output buffer
 LEN = VA + 256                      # a socklen_t the program passed
+SIGUSR1 = 10
+HANDLER, RESTORER = 0x400800, 0x400900
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +46,22 @@ def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
     sid = 950 + len(s.g.decisions)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
                                caps=caps, root=s.b + ROOT_A, thread=1, written=list(written))
-    status = s.call(Call.RESUME, sid, ret, s.g.conf.slots[sid].kernel_elr)[0]
+    status = return_to_user(s, sid, ret)
     s.g.lock_el1(False)
     s.g.conf.slots.pop(sid, None)
     return status
+
+
+def return_to_user(s: Scene, sid: int, ret: int) -> int:
+    """RESUME with `ret`; a wait answering -EINTR returns through SIGNAL with a handler
+    entered, as Linux ends it with -EINTR only then (abi/interruptions.py)."""
+    slot = s.g.conf.slots[sid]
+    if ret != EINTR_RESULT or slot.nr not in INTERRUPTIONS_BY_NR:
+        return s.call(Call.RESUME, sid, ret, slot.kernel_elr)[0]
+    space = s.g.conf.domains[1].spaces[s.b + ROOT_A]
+    space.handlers.setdefault(SIGUSR1, (HANDLER, SA_RESTORER | SA_NODEFER, RESTORER, 0))
+    slot.ctx.set(CTX_SP, VA + 4 * 4096)         # the frame goes on tree A's last pages
+    return s.call(Call.SIGNAL, sid, SIGUSR1, 0, 0, 2, 0, ret, slot.kernel_elr)[0]
 
 
 def _refused_by(s: Scene, check: str) -> bool:

@@ -323,10 +323,10 @@ def test_cpu_time_never_goes_back(s: Scene) -> None:
         assert _clock(s, clock, 11 * NS) == Status.OK
     assert _clock(s, REALTIME, 1) == Status.OK
     done = [(OUT, OUT + 32)]
-    _put(s, OUT, struct.pack("<qqqq", 10, 5, 0, 0))
+    _put(s, OUT, struct.pack("<qqqq", 10, 5, 1, 1))
     assert _resume(s, "times", (OUT,), 100, done) == Status.OK
     for field in range(4):
-        tms = [10, 5, 0, 0]
+        tms = [10, 5, 1, 1]
         tms[field] -= 1
         _put(s, OUT, struct.pack("<qqqq", *tms))
         assert _resume(s, "times", (OUT,), 101, done) == Status.ERR_DENIED, field

@@ -11,12 +11,12 @@ import struct
 
 import pytest
 
-from abi import Call, Status
+from abi import Status
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.capabilities import W
 from guardian.slots import Slot
-from tests.test_guardian_result_outputs import ELR, NR, OUT, VA, _refused_by
+from tests.test_guardian_result_outputs import ELR, NR, OUT, VA, _refused_by, return_to_user
 from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build
 
 EINTR = (1 << 64) - 4
@@ -45,7 +45,7 @@ def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
                                caps=caps, root=s.b + ROOT_A, thread=1, written=list(written),
                                asked=dict(asked or {}))
-    status = s.call(Call.RESUME, sid, ret, s.g.conf.slots[sid].kernel_elr)[0]
+    status = return_to_user(s, sid, ret)
     s.g.lock_el1(False)
     s.g.conf.slots.pop(sid, None)
     return status

@@ -44,6 +44,11 @@ def bit(signo: int) -> int:
 
 @pytest.fixture
 def s() -> Scene:
+    return make_scene()
+
+
+def make_scene() -> Scene:
+    """Domain 1 with tree A live and handlers for SIGUSR1, SIGUSR2, SIGHUP and SIGALRM."""
     scene = build()
     space = scene.g.conf.domains[1].spaces[scene.b + ROOT_A]
     space.handlers[SIGUSR1] = (0x400800, SA_RESTORER | SA_ONSTACK, RESTORER, 0)

@@ -18,7 +18,8 @@ from guardian.slots import Slot
 
 PARENT, CHILD = 0x1000, 0x2000           # two processes (trees) of domain 1
 PARENT_PID, CHILD_PID = 40, 41
-SIGUSR1, SIGUSR2, SIGPIPE, SIGRT = 10, 12, 13, 40
+SIGUSR1, SIGUSR2, SIGPIPE, SIGXFSZ, SIGRT = 10, 12, 13, 25, 40
+EPIPE, EFBIG, MSG_NOSIGNAL = (1 << 64) - 32, (1 << 64) - 27, 0x4000
 
 
 def _info(signo: int, code: int, pid: int) -> bytes:
@@ -103,7 +104,16 @@ def test_real_time_signals_queue_one_per_send(sigs: SelfSignals) -> None:
 
 def test_outside_senders_and_the_kernels_own_si_user_pass(sigs: SelfSignals) -> None:
     _deliver(sigs, PARENT, 1, SIGUSR1, _info(SIGUSR1, SI_USER, 999))     # another program
-    _deliver(sigs, PARENT, 1, SIGPIPE, _info(SIGPIPE, SI_USER, PARENT_PID))   # a write's
+    pipe = _info(SIGPIPE, SI_USER, PARENT_PID)
+    _refused(sigs, PARENT, 1, SIGPIPE, pipe)                 # no write found no reader
+    sigs.sends.note_kernel_send(_slot(PARENT, 1, "write", 5, 0, 1), EPIPE)
+    _refused(sigs, CHILD, 2, SIGPIPE, _info(SIGPIPE, SI_USER, CHILD_PID))   # not its write
+    _deliver(sigs, PARENT, 1, SIGPIPE, pipe)                 # the write's own SIGPIPE
+    _refused(sigs, PARENT, 1, SIGPIPE, pipe)                 # once
+    sigs.sends.note_kernel_send(_slot(PARENT, 1, "sendto", 5, 0, 1, MSG_NOSIGNAL), EPIPE)
+    _refused(sigs, PARENT, 1, SIGPIPE, pipe)                 # MSG_NOSIGNAL raises none
+    sigs.sends.note_kernel_send(_slot(PARENT, 1, "write", 5, 0, 1), EFBIG)
+    _deliver(sigs, PARENT, 1, SIGXFSZ, _info(SIGXFSZ, SI_USER, PARENT_PID))
 
 
 class _Memory:
@@ -127,3 +137,14 @@ def test_rt_sigtimedwait_answers_only_a_signal_sent(sigs: SelfSignals) -> None:
     sigs.sends.take(sigs.sends.check_waited(memory, wait, SIGUSR1), wait)  # type: ignore[arg-type]
     with pytest.raises(Refused):
         sigs.sends.check_waited(memory, wait, SIGUSR1)  # type: ignore[arg-type]
+
+
+def test_a_send_carries_the_senders_uid(sigs: SelfSignals) -> None:
+    sigs.signal_state(PARENT).uid = 1000            # what getuid told the parent
+    for _ in range(2):
+        sigs.sends.note(_slot(PARENT, 1, "kill", PARENT_PID, SIGUSR1))
+    forged = bytearray(_info(SIGUSR1, SI_USER, PARENT_PID))
+    struct.pack_into("<I", forged, 20, 1002)
+    _refused(sigs, PARENT, 1, SIGUSR1, bytes(forged))
+    struct.pack_into("<I", forged, 20, 1000)
+    _deliver(sigs, PARENT, 1, SIGUSR1, bytes(forged))

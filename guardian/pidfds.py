@@ -1,0 +1,56 @@
+"""The process each pidfd names, and whether a wait of the program has reaped it.
+
+A pidfd (pidfd_open) names one process for as long as the descriptor lives, never a
+later process that reuses its id: pidfd_send_signal aims at that process alone, and once
+it has been reaped Linux answers -ESRCH (a zombie not yet reaped still takes a signal).
+A program uses both: "the signal I sent through the pidfd went to my child", "a
+successful probe (signal 0) means the child is still there".  The Guardian keeps, per
+open file (every copy of the descriptor shares it), the pid pidfd_open named and whether
+a wait report of the program has since reaped that pid (`return.pidfd_ended`); the send
+log aims a pidfd send at that pid (`signal.sender_witnessed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from abi import Status
+from guardian.checks import refuse
+
+if TYPE_CHECKING:
+    from guardian.open_files import Description
+
+
+@dataclass
+class Target:
+    domain: int
+    pid: int
+    reaped: bool = False
+
+
+class PidfdTargets:
+    def __init__(self) -> None:
+        self.targets: dict[Description, Target] = {}
+
+    def opened(self, domain: int, description: Description, pid: int) -> None:
+        """pidfd_open(pid) made a descriptor for this open file."""
+        self.targets[description] = Target(domain, pid)
+
+    def target(self, description: Description) -> int | None:
+        t = self.targets.get(description)
+        return t.pid if t is not None else None
+
+    def ended(self, domain: int, pid: int) -> None:
+        """A wait of the program reaped `pid`: every pidfd naming it names a gone process."""
+        for t in self.targets.values():
+            if t.domain == domain and t.pid == pid:
+                t.reaped = True
+
+    def check_send(self, description: Description | None, nr: int, ret: int) -> None:
+        """pidfd_send_signal answered `ret` through the pidfd of this open file."""
+        t = self.targets.get(description) if description is not None else None
+        if ret == 0 and t is not None and t.reaped:
+            refuse("return.pidfd_ended", Status.ERR_DENIED,
+                   f"syscall {nr} succeeded through a pidfd of process {t.pid}, which a wait "
+                   "of the program reaped: Linux answers -ESRCH for a process that is gone")

@@ -1,0 +1,80 @@
+"""Every timer's time left is at most what it was set to (guardian/itimer_bounds.py,
+`return.value_range`): ITIMER_VIRTUAL and ITIMER_PROF, POSIX timers and timerfds, read
+back or reported as a setter's old value, with one tick of slack."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Status
+from tests.test_guardian_result_outputs import OUT, VA
+from tests.test_guardian_result_ranges import _judged
+from tests.test_guardian_result_ranges import s as _scene  # noqa: F401  (module fixture)
+from tests.test_guardian_result_values import _put, _resume
+from tests.test_secure_mm import Scene
+
+NS, US = 10**9, 10**6
+NEW = VA + 768
+ITIMER_VIRTUAL, ITIMER_PROF = 1, 2
+
+
+def its(value_ns: int, interval_ns: int = 0) -> bytes:
+    return struct.pack("<qqqq", interval_ns // NS, interval_ns % NS, value_ns // NS,
+                       value_ns % NS)
+
+
+def itv(value_us: int) -> bytes:
+    return struct.pack("<qqqq", 0, 0, value_us // US, value_us % US)
+
+
+@pytest.fixture
+def s(_scene: Scene) -> Scene:  # noqa: F811
+    return _scene
+
+
+def test_cpu_time_itimers_never_have_more_left_than_set(s: Scene) -> None:
+    for which in (ITIMER_VIRTUAL, ITIMER_PROF):
+        _put(s, NEW, itv(3 * US))
+        assert _resume(s, "setitimer", (which, NEW, 0), 0, [], asked={NEW: itv(3 * US)}) \
+            == Status.OK
+        assert _judged(s, "getitimer", (which, OUT), 0, itv(3 * US + 10_000))  # a tick
+        assert not _judged(s, "getitimer", (which, OUT), 0, itv(5 * US))
+        # The old value a disarming setitimer reports, against the value before it.
+        _put(s, NEW, itv(0))
+        assert not _judged(s, "setitimer", (which, NEW, OUT), 0, itv(5 * US))
+
+
+def test_posix_timers_never_have_more_left_than_set(s: Scene) -> None:
+    timer = 4
+    _put(s, NEW, its(3 * NS))
+    assert _resume(s, "timer_settime", (timer, 0, NEW, 0), 0, [], asked={NEW: its(3 * NS)}) \
+        == Status.OK
+    assert _judged(s, "timer_gettime", (timer, OUT), 0, its(2 * NS))
+    assert not _judged(s, "timer_gettime", (timer, OUT), 0, its(5 * NS))
+    assert not _judged(s, "timer_gettime", (timer, OUT), 0, its(NS, 5 * NS))   # interval
+    assert _judged(s, "timer_gettime", (timer + 1, OUT), 0, its(5 * NS))      # another timer
+    _put(s, NEW, its(0))
+    assert not _judged(s, "timer_settime", (timer, 0, NEW, OUT), 0, its(5 * NS))
+    # An absolute setting leaves the time left to the clock; timer_delete forgets the id.
+    abs_at = its(100 * NS)
+    _put(s, NEW, abs_at)
+    assert _resume(s, "timer_settime", (timer, 1, NEW, 0), 0, [], asked={NEW: abs_at}) \
+        == Status.OK
+    assert _judged(s, "timer_gettime", (timer, OUT), 0, its(50 * NS))
+    _put(s, NEW, its(NS))
+    assert _resume(s, "timer_settime", (timer, 0, NEW, 0), 0, [], asked={NEW: its(NS)}) \
+        == Status.OK
+    assert _resume(s, "timer_delete", (timer,), 0, []) == Status.OK
+    assert _judged(s, "timer_gettime", (timer, OUT), 0, its(5 * NS))
+
+
+def test_a_timerfd_never_has_more_left_than_set(s: Scene) -> None:
+    fd = 11
+    assert _resume(s, "timerfd_create", (1, 0), fd, []) == Status.OK
+    _put(s, NEW, its(3 * NS))
+    assert _resume(s, "timerfd_settime", (fd, 0, NEW, 0), 0, [], asked={NEW: its(3 * NS)}) \
+        == Status.OK
+    assert _judged(s, "timerfd_gettime", (fd, OUT), 0, its(3 * NS))
+    assert not _judged(s, "timerfd_gettime", (fd, OUT), 0, its(5 * NS))

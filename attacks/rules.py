@@ -147,12 +147,15 @@ RULES: tuple[Rule, ...] = (
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
          "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, ITIMER_REAL's time left "
-         "at most what it was last set to.",
+         "at most what it was last set to; every answer abi/value_ranges states a range for "
+         "within it (fcntl, prctl and futex answers by command, output fields such as "
+         "l_type and d_type, counts at most what the arguments allow, F_GETFL the access "
+         "mode the descriptor was opened with, a PI lock taken only by its owner).",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
-                 "return.id_range", "return.value_range")),
+                 "return.id_range", "return.value_range", "return.range_table")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

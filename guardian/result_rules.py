@@ -59,6 +59,8 @@ from guardian.result_ranges import IdRanges, check_ranges
 from guardian.result_records import CALLS as _RECORD_CALLS
 from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
+from guardian.result_table import CALLS as _TABLE_CALLS
+from guardian.result_table import check_table
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
@@ -88,6 +90,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
+    | _TABLE_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -161,6 +164,8 @@ class ResultRules:
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        if nr in _TABLE_CALLS:
+            check_table(self.memory, slot, ret, self.files.access, self._tid_told)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -231,6 +236,11 @@ class ResultRules:
             self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
         elif entropy:
             self._serve_random(slot, ret, entropy)
+
+    def _tid_told(self, slot: Slot) -> int | None:
+        """The calling thread's id as the program was told it (None: never told)."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space.tids.get(slot.thread) if space is not None else None
 
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the

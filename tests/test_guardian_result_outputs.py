@@ -110,6 +110,7 @@ def test_waitid_fills_the_rusage_whenever_it_reports_a_child(s: Scene) -> None:
 
 def test_sched_getaffinity_reports_only_written_bytes_it_was_asked_for(s: Scene) -> None:
     args = (0, 8, OUT)
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), struct.pack("<Q", 1))      # CPU 0: never empty
     assert _resume(s, "sched_getaffinity", args, 8, [(OUT, OUT + 8)]) == Status.OK
     assert _resume(s, "sched_getaffinity", args, 8, []) == Status.ERR_DENIED
     assert _refused_by(s, "return.output_written")

@@ -186,7 +186,7 @@ def _getfd_as_dup(adv: Adversary, phase: int) -> None:
 
 @scenario(id="QC-001", title="Answer fcntl(F_GETFL) on a write-only descriptor with a "
                              "read-only access mode",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETFL) reports the access mode the descriptor was opened with.")
 def qc_getfl_access_mode(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) opened /dev/null O_WRONLY; it calls
@@ -202,7 +202,7 @@ def qc_getfl_access_mode(adv: Adversary) -> None:
 
 
 @scenario(id="QC-002", title="Answer fcntl(F_GETPIPE_SZ) with a pipe smaller than a page",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETPIPE_SZ) reports a capacity of at least one page.")
 def qc_pipe_size_below_page(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) makes a pipe, calls fcntl(F_GETPIPE_SZ) and logs
@@ -230,7 +230,7 @@ def qc_getown_unset(adv: Adversary) -> None:
 
 
 @scenario(id="QC-004", title="Answer fcntl(F_GETLK) with an l_type that is no lock type",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETLK) writes back an l_type of F_RDLCK, F_WRLCK or F_UNLCK.")
 def qc_getlk_type(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) asks fcntl(F_GETLK) whether a write lock over a
@@ -242,7 +242,7 @@ def qc_getlk_type(adv: Adversary) -> None:
 
 
 @scenario(id="QC-005", title="Answer fcntl(F_GETSIG) with a number past the last signal",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETSIG) answers 0 or a signal number (at most 64).")
 def qc_getsig_range(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls fcntl(F_GETSIG) on its pipe and logs the
@@ -333,7 +333,7 @@ def qc_rusage_back(adv: Adversary) -> None:
 
 
 @scenario(id="QC-011", title="Answer sysinfo() with more free memory than memory",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="sysinfo() reports freeram no greater than totalram.")
 def qc_sysinfo_free(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls sysinfo() and logs the label
@@ -347,7 +347,7 @@ def qc_sysinfo_free(adv: Adversary) -> None:
 
 
 @scenario(id="QC-012", title="Answer sched_getaffinity() with an empty mask",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="sched_getaffinity() reports a mask with at least one CPU.")
 def qc_affinity_empty(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls sched_getaffinity() and logs the label the
@@ -360,7 +360,7 @@ def qc_affinity_empty(adv: Adversary) -> None:
 
 
 @scenario(id="QC-013", title="Answer getcwd() with an empty path",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="getcwd() answers an absolute path: '/' and its NUL at least (2 bytes).")
 def qc_getcwd_empty(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls chdir("/"), then getcwd(), and logs the
@@ -373,7 +373,7 @@ def qc_getcwd_empty(adv: Adversary) -> None:
 
 
 @scenario(id="QC-014", title="Answer getdents64() with a d_type that is no DT_* value",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="getdents64() writes a d_type of 0..14 (DT_UNKNOWN .. DT_WHT).")
 def qc_dents_type(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) reads "/" with getdents64() and logs the label the
@@ -390,7 +390,7 @@ def qc_dents_type(adv: Adversary) -> None:
 
 
 @scenario(id="QC-015", title="Answer prctl(PR_GET_DUMPABLE) with 5",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="prctl(PR_GET_DUMPABLE) answers 0, 1 or 2.")
 def qc_dumpable(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls prctl(PR_GET_DUMPABLE) and logs the label it
@@ -402,7 +402,7 @@ def qc_dumpable(adv: Adversary) -> None:
 
 
 @scenario(id="QC-016", title="Answer PR_GET_CHILD_SUBREAPER with 6",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="prctl(PR_GET_CHILD_SUBREAPER) stores 0 or 1.")
 def qc_subreaper(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) sets PR_SET_CHILD_SUBREAPER, reads it back with
@@ -414,7 +414,7 @@ def qc_subreaper(adv: Adversary) -> None:
 
 
 @scenario(id="QC-017", title="Answer PR_GET_NO_NEW_PRIVS with 7 after it was set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="prctl(PR_GET_NO_NEW_PRIVS) answers 0 or 1 (1 once it was set).")
 def qc_no_new_privs(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) sets PR_SET_NO_NEW_PRIVS, reads it back with
@@ -503,7 +503,7 @@ def qc_setsid_id(adv: Adversary) -> None:
 
 
 @scenario(id="QC-023", title="Answer FUTEX_WAKE with more woken than it allowed",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="futex(FUTEX_WAKE, n) wakes at most n waiters.")
 def qc_futex_wake_count(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls futex(FUTEX_WAKE_PRIVATE, 1) on a word
@@ -516,7 +516,7 @@ def qc_futex_wake_count(adv: Adversary) -> None:
 
 @scenario(id="QC-024", title="Answer FUTEX_LOCK_PI with 0 while another thread holds the "
                              "lock",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="FUTEX_LOCK_PI returns 0 only once the caller owns the lock.")
 def qc_lock_pi_owned(adv: Adversary) -> None:
     """1. The program's (secret_r21_procs) main thread holds a PI lock (the word holds its
@@ -682,7 +682,7 @@ def qc_seals_dropped(adv: Adversary) -> None:
 
 
 @scenario(id="QC-033", title="Answer FUTEX_CMP_REQUEUE with more moved than it allowed",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="FUTEX_CMP_REQUEUE wakes and moves at most nr_wake + nr_requeue waiters.")
 def qc_requeue_count(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls futex(FUTEX_CMP_REQUEUE_PRIVATE, wake 1,

@@ -1,0 +1,184 @@
+"""The ranges Linux keeps a call's answers in: the result, each output field, and their
+relations to the call's own arguments.
+
+A program uses such an answer straight away ("the access mode picks a table", "the count
+woken indexes a log", "d_type picks a handler"); a value Linux never gives for that call
+sends it off its table.  These are facts about Linux (arm64, 4 KiB pages), stated per call
+and, for a multiplexed call (fcntl, prctl, futex), per command; the Guardian checks every
+row in one place (guardian/result_table.py, `return.range_table`).
+
+Terms (each judged on a successful result only, an errno always passes):
+
+- `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
+  and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).
+- `AtMost(args, floor)`: the result is at most the sum of those arguments read as C ints,
+  each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for none).
+- `Field(arg, offset, fmt, lo, hi, values)`: the output at args[arg] + offset (a `struct`
+  format) lies in lo..hi, or in `values` where that is given.
+- `FieldAtMost(arg, offset, bound)`: one unsigned word of an output struct is at most
+  another of the same struct (free memory at most all memory).
+- `MaskNotEmpty(arg)`: the result's bytes at args[arg] hold at least one set bit (a thread
+  may always run on some CPU).
+- `DirentTypes(arg)`: every linux_dirent64 record in the result's bytes has a d_type Linux
+  has (`DT_TYPES`).
+- `AccessMode(fd_arg)`: the result's O_ACCMODE bits are the ones the descriptor was opened
+  with (F_SETFL never changes them).
+- `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
+  taken only once the caller owns it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAGE = 4096
+PID_MAX_LIMIT = 4 * 1024 * 1024
+NSIG = 64
+INT_MAX = (1 << 31) - 1
+#: d_type values (fs_umode_to_dtype: S_IFMT >> 12 of a file type, DT_UNKNOWN, DT_WHT).
+DT_TYPES = frozenset({0, 1, 2, 4, 6, 8, 10, 12, 14})
+O_ACCMODE = 3
+FUTEX_TID_MASK = 0x3FFF_FFFF
+
+
+@dataclass(frozen=True)
+class Result:
+    lo: int
+    hi: int
+    step: int = 1
+    pow2_of: int = 0
+
+
+@dataclass(frozen=True)
+class AtMost:
+    args: tuple[int, ...]
+    floor: int = 0
+
+
+@dataclass(frozen=True)
+class Field:
+    arg: int
+    offset: int
+    fmt: str
+    lo: int = 0
+    hi: int = 0
+    values: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class FieldAtMost:
+    arg: int
+    offset: int
+    bound: int
+
+
+@dataclass(frozen=True)
+class MaskNotEmpty:
+    arg: int
+
+
+@dataclass(frozen=True)
+class DirentTypes:
+    arg: int
+
+
+@dataclass(frozen=True)
+class AccessMode:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
+class OwnsLock:
+    arg: int
+
+
+RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
+    | OwnsLock
+Row = tuple[RangeTerm, ...]
+
+_BOOL: Row = (Result(0, 1),)
+
+#: Plain calls.
+CALLS: dict[str, Row] = {
+    # A path that starts at the root ("/" and its NUL at least), within one page.
+    "getcwd": (Result(2, PAGE), Field(0, 0, "B", values=frozenset(b"/("))),
+    # struct sysinfo: totalram 32, freeram 40, sharedram 48, bufferram 56, totalswap 64,
+    # freeswap 72, totalhigh 88, freehigh 96: each part at most its whole.
+    "sysinfo": (FieldAtMost(0, 40, 32), FieldAtMost(0, 48, 32), FieldAtMost(0, 56, 32),
+                FieldAtMost(0, 72, 64), FieldAtMost(0, 96, 88)),
+    # min(len, the kernel's mask size): whole longs; never an empty mask.
+    "sched_getaffinity": (Result(8, INT_MAX, step=8), MaskNotEmpty(2)),
+    "getdents64": (DirentTypes(1),),
+    "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
+    "setsid": (Result(1, PID_MAX_LIMIT),),
+}
+
+# --- fcntl commands --------------------------------------------------------------------
+F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16
+F_OFD_GETLK, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY = 36, 1025, 1027, 1028
+F_GETPIPE_SZ, F_GET_SEALS, F_GET_RW_HINT, F_GET_FILE_RW_HINT = 1032, 1034, 1035, 1037
+_LOCK_TYPES = frozenset({0, 1, 2})               # F_RDLCK, F_WRLCK, F_UNLCK
+FCNTL: dict[int, Row] = {
+    F_GETFL: (AccessMode(0),),
+    # A power-of-two number of pages (round_pipe_size; a new pipe 16 or, past the soft
+    # limit, 2; a notification pipe a power of two of notes, a page each).
+    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE),),
+    F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT),),   # a pid, or a process group < 0
+    F_GETSIG: (Result(0, NSIG),),
+    F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
+    F_OFD_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
+    F_GETLEASE: (Result(0, 2),),
+    F_GETOWN_EX: (Field(2, 0, "<i", 0, 2), Field(2, 4, "<i", 0, PID_MAX_LIMIT)),
+    F_DUPFD_QUERY: _BOOL, F_CREATED_QUERY: _BOOL,
+    F_GET_SEALS: (Result(0, 0x3F),),             # SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC
+    F_GET_RW_HINT: (Field(2, 0, "<Q", 0, 5),), F_GET_FILE_RW_HINT: (Field(2, 0, "<Q", 0, 5),),
+}
+
+# --- prctl options -----------------------------------------------------------------------
+PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
+PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
+PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
+PRCTL: dict[int, Row] = {
+    PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
+    PR_GET_KEEPCAPS: _BOOL, PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
+    PR_GET_SECCOMP: (Result(0, 2),), PR_CAPBSET_READ: _BOOL,
+    PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
+    PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
+    PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
+    PR_GET_MEMORY_MERGE: _BOOL,
+}
+
+# --- futex operations (op & FUTEX_CMD_MASK) -----------------------------------------------
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
+FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
+FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2 = 10, 11, 13
+FUTEX_CMD_MASK = 0x7F
+_OWNED: Row = (Result(0, 0), OwnsLock(0))
+FUTEX: dict[int, Row] = {
+    FUTEX_WAIT: (Result(0, 0),), FUTEX_WAIT_BITSET: (Result(0, 0),),
+    # futex_wake stops once it woke nr_wake (and wakes one when asked for none).
+    FUTEX_WAKE: (AtMost((2,), floor=1),), FUTEX_WAKE_BITSET: (AtMost((2,), floor=1),),
+    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1),),   # nr_wake on uaddr, nr_wake2 on uaddr2
+    # futex_requeue counts the woken and the moved: at most nr_wake + nr_requeue (val2,
+    # passed in the timeout argument).
+    FUTEX_REQUEUE: (AtMost((2, 3)),), FUTEX_CMP_REQUEUE: (AtMost((2, 3)),),
+    FUTEX_LOCK_PI: _OWNED, FUTEX_LOCK_PI2: _OWNED, FUTEX_TRYLOCK_PI: _OWNED,
+    FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
+}
+
+#: call name -> (the argument holding the command, its mask, the rows by command).
+BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
+    "fcntl": (1, 0xFFFF_FFFF, FCNTL),
+    "prctl": (0, 0xFFFF_FFFF, PRCTL),
+    "futex": (1, FUTEX_CMD_MASK, FUTEX),
+}
+
+
+def row_for(name: str, args: tuple[int, ...]) -> Row:
+    """The terms that hold for a successful call `name` with these arguments."""
+    row = CALLS.get(name, ())
+    by_cmd = BY_COMMAND.get(name)
+    if by_cmd is not None:
+        arg, mask, rows = by_cmd
+        row = row + rows.get(args[arg] & mask, ())
+    return row

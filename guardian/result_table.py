@@ -1,0 +1,147 @@
+"""`return.range_table`: a successful call's answer lies in the range Linux keeps it in.
+
+The ranges are facts about Linux, stated per call and per command in `abi.value_ranges`
+(the result's range, each output field's, their relations to the call's arguments and to
+what the program holds: a descriptor's access mode, the caller's thread id); this module
+only reads the answer and holds it to its row.  An error result always passes: an errno
+is within every call's contract.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.outputs import ALL_NUMBERS
+from abi.value_ranges import (
+    BY_COMMAND,
+    DT_TYPES,
+    FUTEX_TID_MASK,
+    O_ACCMODE,
+    AccessMode,
+    AtMost,
+    DirentTypes,
+    Field,
+    FieldAtMost,
+    MaskNotEmpty,
+    OwnsLock,
+    Result,
+    row_for,
+)
+from abi.value_ranges import (
+    CALLS as _ROW_CALLS,
+)
+from guardian.checks import refuse
+from guardian.result_reads import read_or_fault
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+_NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
+#: Every call some row names (plain or by command).
+CALLS = frozenset(ALL_NUMBERS[n] for n in (*_ROW_CALLS, *BY_COMMAND) if n in ALL_NUMBERS)
+_DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
+
+#: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), None: unknown.
+AccessOf = Callable[[Slot, int], "int | None"]
+#: slot -> the calling thread's id as the program was told it, None: unknown.
+TidOf = Callable[[Slot], "int | None"]
+
+
+def _s64(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+def _refused(slot: Slot, why: str) -> None:
+    refuse("return.range_table", Status.ERR_DENIED,
+           f"{_NAMES.get(slot.nr or 0, slot.nr)} {why}: Linux never gives that answer "
+           "(abi/value_ranges), and the program would act on it")
+
+
+def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
+                tid_of: TidOf) -> None:
+    """`return.range_table` for a call `CALLS` names."""
+    if ret >= ERRNO_FLOOR or slot.nr is None:
+        return
+    name = _NAMES.get(slot.nr)
+    if name is None:
+        return
+    a = slot.args
+    for term in row_for(name, a):
+        if isinstance(term, Result):
+            _check_result(slot, _s64(ret), term)
+        elif isinstance(term, AtMost):
+            most = sum(max(term.floor, _s32(a[i])) for i in term.args)
+            if ret > most:
+                _refused(slot, f"answers {ret}, more than the {most} its arguments allow")
+        elif isinstance(term, Field):
+            _check_field(memory, slot, term)
+        elif isinstance(term, FieldAtMost):
+            if a[term.arg]:
+                part, whole = (struct.unpack("<Q", read_or_fault(memory, slot, a[term.arg] + off,
+                                                                 8))[0]
+                               for off in (term.offset, term.bound))
+                if part > whole:
+                    _refused(slot, f"writes {part} at offset {term.offset}, more than the "
+                                   f"{whole} at offset {term.bound} it is a part of")
+        elif isinstance(term, MaskNotEmpty):
+            if a[term.arg] and ret and not any(read_or_fault(memory, slot, a[term.arg], ret)):
+                _refused(slot, "writes an empty CPU mask")
+        elif isinstance(term, DirentTypes):
+            _check_dirent_types(memory, slot, ret, a[term.arg])
+        elif isinstance(term, AccessMode):
+            mode = access_of(slot, a[term.fd_arg] & 0xFFFF_FFFF)
+            if mode is not None and ret & O_ACCMODE != mode:
+                _refused(slot, f"answers access mode {ret & O_ACCMODE} for descriptor "
+                               f"{a[term.fd_arg] & 0xFFFF_FFFF}, opened with {mode}")
+        elif isinstance(term, OwnsLock):
+            tid = tid_of(slot)
+            word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]
+            if tid is not None and word & FUTEX_TID_MASK != tid:
+                _refused(slot, f"takes the lock at {a[term.arg]:#x} for thread {tid}, yet the "
+                               f"lock word names owner {word & FUTEX_TID_MASK}")
+
+
+def _check_result(slot: Slot, value: int, term: Result) -> None:
+    if not term.lo <= value <= term.hi or value % term.step:
+        _refused(slot, f"answers {value}, outside {term.lo}..{term.hi}"
+                       + (f" in steps of {term.step}" if term.step > 1 else ""))
+    if term.pow2_of:
+        units, rest = divmod(value, term.pow2_of)
+        if rest or units & (units - 1):
+            _refused(slot, f"answers {value}, not a power of two times {term.pow2_of}")
+
+
+def _check_field(memory: UserMemory, slot: Slot, term: Field) -> None:
+    va = slot.args[term.arg]
+    if not va:
+        return
+    size = struct.calcsize(term.fmt)
+    value = struct.unpack(term.fmt, read_or_fault(memory, slot, va + term.offset, size))[0]
+    ok = value in term.values if term.values is not None else term.lo <= value <= term.hi
+    if not ok:
+        _refused(slot, f"writes {value} at offset {term.offset} of its output, outside "
+                       + (f"{sorted(term.values)}" if term.values is not None
+                          else f"{term.lo}..{term.hi}"))
+
+
+def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> None:
+    """Each record's d_type (the record layout itself is `return.record_layout`'s)."""
+    if not buf or not ret:
+        return
+    raw = read_or_fault(memory, slot, buf, ret)
+    pos = 0
+    while pos + _DIRENT_HEAD <= ret:
+        reclen = struct.unpack_from("<H", raw, pos + 16)[0]
+        d_type = raw[pos + 18]
+        if d_type not in DT_TYPES:
+            _refused(slot, f"writes d_type {d_type} at offset {pos + 18}, no DT_* value")
+        if reclen == 0:
+            break
+        pos += reclen

@@ -324,7 +324,7 @@ RULES: tuple[Rule, ...] = (
          checks=("el0_sysregs.guardian_view",)),
     Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the next "
          "exception.",
-         checks=("return.lock_el1",), code=("emulator.el1:_locked_methods",)),
+         checks=("return.lock_el1",), code=("emulator.el1_lock:_locked_methods",)),
     Rule("G-ABI-ALIGN-RANGE", "Unaligned and out-of-RAM arguments are refused with no effect.",
          checks=("frame.aligned", "frame.in_ram", "smm.aligned"),
          validated="out of scope: tests/test_guardian_abi.py"),

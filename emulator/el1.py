@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
@@ -19,6 +19,8 @@ from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu, CpuContext
+from emulator.el1_lock import CoreOwnedByUser as CoreOwnedByUser  # importable here too
+from emulator.el1_lock import hand_over
 from emulator.exceptions import VectorTable
 from emulator.livestate import X_INDEX
 from emulator.mmu import Access, Regime, Translation, TranslationFault, Walker
@@ -52,65 +54,7 @@ class SysregRefused(Exception):
     """A higher EL refused an EL1 system-register write."""
 
 
-class CoreOwnedByUser(Exception):
-    """EL1 tried to use the core while a monitor had returned it to a confidential thread."""
-
-
 _PC = UC_ARM64_REG_PC
-
-
-def _refuser(name: str) -> Callable[..., object]:
-    def refused(*_args: object, **_kw: object) -> object:
-        raise CoreOwnedByUser(f"EL1 {name}: the core belongs to a confidential thread until "
-                              "its next exception")
-    return refused
-
-
-_LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
-_LOCKED_CLASS: dict[type, type] = {}     # a face's class -> the same class, shut
-_OPEN_CLASS: dict[type, type] = {}       # and back
-
-
-def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
-    """Every public method of the face (subclasses included) the lock shuts, each with
-    the refusing stand-in that shadows it (built once per class: locking and unlocking
-    happen around every confidential exception)."""
-    methods = _LOCKED.get(cls)
-    if methods is None:
-        methods = {n: _refuser(n) for n in dir(cls) if not n.startswith("_")
-                   and n not in El1._OPEN_WHILE_USER_OWNS
-                   and callable(getattr(cls, n, None))
-                   and not isinstance(getattr(cls, n, None), property)}
-        _LOCKED[cls] = methods
-    return methods
-
-
-def _locked_class(cls: type) -> type:
-    """`cls` with every method `_locked_methods` names replaced by its refusing stand-in:
-    locking swaps the face's class (one assignment) instead of shadowing each method in
-    the instance (a dictionary update, then as many removals, per exception)."""
-    shut = _LOCKED_CLASS.get(cls)
-    if shut is None:
-        body: dict[str, object] = {name: staticmethod(fn)
-                                   for name, fn in _locked_methods(cls).items()}
-        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__,
-                    __doc__=cls.__doc__)
-        shut = _LOCKED_CLASS[cls] = type(cls.__name__, (cls,), body)
-        _OPEN_CLASS[shut] = cls
-    return shut
-
-
-def hand_over(faces: Iterable[El1], locked: bool, clrex_va: int | None) -> None:
-    """Shut (`locked`) or open every face in `faces` (what setting `user_owned` on each
-    does), with `clrex_va` the one EL0 instruction each may run while shut; twice per
-    confidential exception, so the steps are written out here."""
-    for face in faces:
-        face.clrex_va = clrex_va
-        if face._user_owned != locked:
-            face._user_owned = locked
-            cls = type(face)
-            face.__class__ = (_LOCKED_CLASS.get(cls) or _locked_class(cls)) if locked \
-                else _OPEN_CLASS[cls]
 
 
 class El1:
@@ -155,18 +99,8 @@ class El1:
         self._upper_paths: dict[int, tuple[int, int, int, int, int]] = {}
 
     # --- the core returned to a confidential thread ------------------------------
-    # Between a monitor's return to a confidential thread and that thread's next
-    # exception the core is the user's: every operation of this face that would read
-    # or change its state (memory, registers, system registers, translations, TLBs,
-    # vectors, code caches, monitor calls) is refused, in this one place, by shadowing
-    # the methods on the instance.  Only running EL0 (from where the monitor's
-    # exception return left it) and harmless queries remain.  (enter_el0 is shut: its
-    # PSTATE write would clear the thread's NZCV flags the monitor restored.)
-    _OPEN_WHILE_USER_OWNS = frozenset({
-        "run_el0", "timer_interrupt", "request_stop", "new_context",
-        "stop_requested", "cpu_index", "exact_timing_available", "hwcaps", "midr",
-    })
-
+    # Shut, between a monitor's return to a confidential thread and that thread's next
+    # exception, by `el1_lock.hand_over` (every method but `OPEN_WHILE_USER_OWNS`).
     @property
     def user_owned(self) -> bool:
         return self._user_owned

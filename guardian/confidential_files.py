@@ -8,17 +8,12 @@ working directory or to a directory descriptor it opened, /proc/self/fd/N), a co
 every call that makes, copies, flags (FD_CLOEXEC) or ends a descriptor; a descriptor
 the table holds is open, so a new one the kernel hands out (openat, dup, socket,
 pipe2 ...) may not be one of them: that answer would make one descriptor name two
-files, the second served under the first one's measurement.
-
-Names are resolved lexically ("." / ".." / "//"); what a symlink or another hard link
-reaches stays the kernel's word: such a name is not an admitted one, so its pages
-enter as unmeasured input (never executable), as for any file the user did not admit.
+files, the second served under the first one's measurement.  Which file a name reaches
+is fd_names.py's to tell.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
 import struct
 from collections.abc import Iterable
 
@@ -64,16 +59,13 @@ from abi.layout import ERRNO_FLOOR
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
+from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.open_files import FileTable, OpenFile, WorkDir
 from guardian.side_fds import SIDE_MAKERS, side_fds
-from guardian.slots import PAGE, Slot
+from guardian.slots import Slot
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
-
-PATH_MAX = 4096
-_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
-
 
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
@@ -160,43 +152,11 @@ class Descriptors:
         return {id(f.description) for t in tables.values() for f in t.fds.values()}
 
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
-        """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
-        directory), with /proc/self/fd/N (and /proc/<own pid>/fd/N, /dev/fd/N) taken
-        through the table; None when the Guardian cannot tell."""
-        table = self.table(slot.root, slot.thread)
-        if not name:
-            return None
-        if name.startswith("/") and not in_root:
-            path = name
-        else:
-            if s32(dirfd) == AT_FDCWD:
-                base = self.workdir(slot.root, slot.thread).path
-            else:
-                f = table.fds.get(s32(dirfd))
-                base = f.path if f is not None else None
-            if base is None:
-                return None
-            path = base + "/" + name.lstrip("/")
-        path = posixpath.normpath("/" + path.lstrip("/"))
-        m = _PROC_FD.match(path)
-        if m is not None:
-            who, fd, rest = m.groups()
-            if who is not None and who.isdigit() and int(who) not in table.pids:
-                return None                     # another process's table
-            f = table.fds.get(int(fd))
-            if f is None or f.path is None:
-                return None
-            path = posixpath.normpath(f.path + (rest or ""))
-        return path
-
-    def _read_name(self, slot: Slot, va: int) -> str | None:
-        raw = b""
-        while b"\0" not in raw and len(raw) < PATH_MAX:
-            chunk = self.memory.read(va, PAGE - (va % PAGE), slot.root)
-            if chunk is None:
-                return None
-            raw, va = raw + chunk, va + len(chunk)
-        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        """The absolute, normalised name `name` reaches from dirfd (`resolve_name`, through
+        the slot's thread's table and working directory); None when the Guardian cannot tell."""
+        key = (slot.root, slot.thread)
+        return resolve_name(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
+                            in_root)
 
     # --- the return of a syscall ----------------------------------------------------------
     def _read_u64(self, slot: Slot, va: int) -> int | None:
@@ -280,7 +240,7 @@ class Descriptors:
                 raw = self.memory.read(a[2], 24, slot.root)
                 flags, _, resolve = struct.unpack("<QQQ", raw) if raw else (0, 0, 0)
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
-            name = self._read_name(slot, a[1])
+            name = read_name(self.memory, slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
@@ -308,7 +268,7 @@ class Descriptors:
                     del table.fds[fd]
                     self._freed(table, [fd])
         elif nr == NR_CHDIR:
-            name = self._read_name(slot, a[0])
+            name = read_name(self.memory, slot, a[0])
             self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
                                        if name is not None else None)
         elif nr == NR_FCHDIR:

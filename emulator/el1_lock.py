@@ -1,0 +1,86 @@
+"""The EL1 face shut while the core is a confidential thread's.
+
+Between a monitor's return to a confidential thread and that thread's next exception
+the core is the user's: `hand_over` swaps each `El1` face's class for one whose methods
+(all but a few harmless ones) raise `CoreOwnedByUser`, and swaps it back at the next
+exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emulator.el1 import El1
+
+
+class CoreOwnedByUser(Exception):
+    """EL1 tried to use the core while a monitor had returned it to a confidential thread."""
+
+
+# Between a monitor's return to a confidential thread and that thread's next
+# exception the core is the user's: every operation of an `El1` face that would read
+# or change its state (memory, registers, system registers, translations, TLBs,
+# vectors, code caches, monitor calls) is refused, in this one place.  Only running
+# EL0 (from where the monitor's exception return left it) and harmless queries remain.
+# (enter_el0 is shut: its PSTATE write would clear the thread's NZCV flags the monitor
+# restored.)
+OPEN_WHILE_USER_OWNS = frozenset({
+    "run_el0", "timer_interrupt", "request_stop", "new_context",
+    "stop_requested", "cpu_index", "exact_timing_available", "hwcaps", "midr",
+})
+
+
+def _refuser(name: str) -> Callable[..., object]:
+    def refused(*_args: object, **_kw: object) -> object:
+        raise CoreOwnedByUser(f"EL1 {name}: the core belongs to a confidential thread until "
+                              "its next exception")
+    return refused
+
+
+_LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
+_LOCKED_CLASS: dict[type, type] = {}     # a face's class -> the same class, shut
+_OPEN_CLASS: dict[type, type] = {}       # and back
+
+
+def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
+    """Every public method of the face (subclasses included) the lock shuts, each with
+    the refusing stand-in that shadows it (built once per class: locking and unlocking
+    happen around every confidential exception)."""
+    methods = _LOCKED.get(cls)
+    if methods is None:
+        methods = {n: _refuser(n) for n in dir(cls) if not n.startswith("_")
+                   and n not in OPEN_WHILE_USER_OWNS
+                   and callable(getattr(cls, n, None))
+                   and not isinstance(getattr(cls, n, None), property)}
+        _LOCKED[cls] = methods
+    return methods
+
+
+def _locked_class(cls: type) -> type:
+    """`cls` with every method `_locked_methods` names replaced by its refusing stand-in:
+    locking swaps the face's class (one assignment) instead of shadowing each method in
+    the instance (a dictionary update, then as many removals, per exception)."""
+    shut = _LOCKED_CLASS.get(cls)
+    if shut is None:
+        body: dict[str, object] = {name: staticmethod(fn)
+                                   for name, fn in _locked_methods(cls).items()}
+        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__,
+                    __doc__=cls.__doc__)
+        shut = _LOCKED_CLASS[cls] = type(cls.__name__, (cls,), body)
+        _OPEN_CLASS[shut] = cls
+    return shut
+
+
+def hand_over(faces: Iterable[El1], locked: bool, clrex_va: int | None) -> None:
+    """Shut (`locked`) or open every face in `faces` (what setting `user_owned` on each
+    does), with `clrex_va` the one EL0 instruction each may run while shut; twice per
+    confidential exception, so the steps are written out here."""
+    for face in faces:
+        face.clrex_va = clrex_va
+        if face._user_owned != locked:
+            face._user_owned = locked
+            cls = type(face)
+            face.__class__ = (_LOCKED_CLASS.get(cls) or _locked_class(cls)) if locked \
+                else _OPEN_CLASS[cls]

@@ -15,7 +15,13 @@ group and a new session's id agree with what the program holds (QC-019..QC-022);
 FUTEX_WAKE wakes at most the number allowed, and FUTEX_LOCK_PI returns 0 only to the lock's
 new owner (QC-023, QC-024); waitid(P_PIDFD) reports only the child the pidfd names
 (QC-025); and the auxiliary vector's AT_CLKTCK is 100 and its AT_UID the real uid
-(QC-026, QC-027).
+(QC-026, QC-027).  Then: a signalfd's mask and an epoll instance's data hold through a
+pidfd_getfd() copy (QC-028, QC-029), wait4(-pgid) reports only that group's child (QC-030),
+a second umask() returns the first one's mask (QC-031), seals are never dropped (QC-032),
+FUTEX_CMP_REQUEUE moves at most what it allowed (QC-033), wait4(pid) reports that child
+with its own status and wait4(-1) pairs each pid with its child's status (QC-034, QC-035),
+argc is at least 1 (QC-036), uname() names the machine aarch64 (QC-037), and an eventfd
+counter read through an F_DUPFD_CLOEXEC copy is never 0 (QC-038).
 
 The victim is `secret_r21_procs` (workloads/src/secret_r21_procs.c).  Most steps turn one
 value into the index of a public label in a log buffer that holds a copy of the secret on
@@ -49,10 +55,11 @@ P_SYSINFO, P_AFFINITY, P_GETCWD, P_DENTS, P_DUMPABLE = 2120, 2122, 2124, 2126, 2
 P_SUBREAPER, P_NO_NEW_PRIVS, P_AUXV, P_RESUID, P_GROUPS = 2130, 2132, 2134, 2136, 2138
 P_PGID, P_SETSID, P_FUTEX_WAKE, P_LOCK_PI, P_PIDFD_WAIT = 2140, 2142, 2144, 2146, 2148
 P_CLKTCK, P_AT_UID, P_SIGFD_GETFD, P_EPOLL_GETFD, P_PGRP_WAIT = 2150, 2152, 2154, 2156, 2158
-P_UMASK_AGAIN, P_SEALS, P_REQUEUE = 2160, 2162, 2164
+P_UMASK_AGAIN, P_SEALS, P_REQUEUE, P_WAIT_NAMED, P_WAIT_PAIR = 2160, 2162, 2164, 2166, 2168
+P_ARGC, P_UNAME, P_DUPFD_COUNTER = 2170, 2172, 2174
 #: The steps whose marker + 1 carries a label index (the lock and the waits carry others).
 LABEL_STEPS = (*range(P_GETFL, P_FUTEX_WAKE + 2, 2), P_CLKTCK, P_AT_UID, P_SIGFD_GETFD,
-               P_EPOLL_GETFD, P_UMASK_AGAIN, P_SEALS, P_REQUEUE)
+               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_DUPFD_COUNTER + 2, 2))
 NR_FCNTL, NR_READ, NR_FUTEX, NR_PRCTL = (NUMBERS[n] for n in ("fcntl", "read", "futex", "prctl"))
 NR_DUP, NR_PIDFD_GETFD, NR_WAITID = NUMBERS["dup"], NUMBERS["pidfd_getfd"], NUMBERS["waitid"]
 NR_WAIT4 = NUMBERS["wait4"]
@@ -691,3 +698,114 @@ def qc_requeue_count(adv: Adversary) -> None:
     3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
     futex_requeue returns the waiters woken plus those moved: at most 1 + 0 here."""
     _answer(adv, P_REQUEUE, NR_FUTEX, 6)
+
+
+# --- which report pairs with which child; what the program starts with and runs on ---------
+
+
+@scenario(id="QC-034", title="Answer wait4(first child) with the second child's report",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS, gap=GAP,
+          prop="wait4(pid) reports the end of that child, with that child's status.")
+def qc_wait_named_other(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) has two fork children that exit with codes 1 and
+    6 and waits until both have ended; then wait4(first) and logs the label code - 1 names.
+    2. Serve the wait4 as wait4(second child): it reaps the second child and reports its
+    code 6.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    Linux's wait4(pid) reports only that child, whose code is 1.  The Guardian takes a
+    wait for one named child as that child's end whatever pid the report names, but holds
+    the reported status to the pid the report names (the second child did exit with 6)."""
+    _wait_for_other(adv, NR_WAIT4, P_WAIT_NAMED, {})
+
+
+@scenario(id="QC-035", title="Pair wait4(-1)'s reported pid with its sibling's exit code",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS,
+          prop="A wait report's status is the reported child's own.")
+def qc_wait_pair_swapped(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) has two fork children that exit with codes 1 and
+    6, waits until both have ended, reaps them with wait4(-1) and logs the label
+    code - (the code the reported child exits with) names.
+    2. Let the first wait4 run, then write the other child's code into its status word.
+    3. The index is 5 or -5: the program logs bytes 8..15 of the secret's second copy (or
+    a word before the log buffer).
+    Linux reports each child with its own status (wait_task_zombie reads it from the task
+    it reaps)."""
+    keep_marker_arg(adv, P_WAIT_PAIR, "first", index=1)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=P_WAIT_PAIR)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["status"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WAIT4, during=P_WAIT_PAIR)
+    def _(a: Adversary, **_: object) -> None:
+        code = 6 if a.reg("x0") == a.memo["first"] else 1
+        a.kernel.uaccess.write_u32(a.memo["status"], code << 8)
+        a.note(f"wait4 reported pid {a.reg('x0')} with exit code {code}")
+
+
+@scenario(id="QC-036", title="Start the program with no arguments at all (argc 0)",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS,
+          prop="A program starts with at least argv[0]: argc is 1 or more.")
+def qc_argc_zero(adv: Adversary) -> None:
+    """1. The kernel builds the program's (secret_r21_procs) initial stack with argc 0:
+    argv holds only its NULL, then envp and auxv as before (just before CREATE_DOMAIN).
+    2. The program logs the label argc - 1 names.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    Since Linux 5.18 an exec with an empty argv gets a single empty string as argv[0]
+    (do_execveat_common), so argc is never 0.  The Guardian holds the stack to the
+    command line the user launched the program with, which had two words."""
+    def forge(a: Adversary, sp: int) -> None:
+        words = _stack_words(a, sp)
+        argc = words[0] if words else 0
+        start = 1 + argc + 1
+        end = start
+        while end < len(words) and words[end]:
+            end += 1                                   # envp[]
+        aux = end + 1
+        while aux + 1 < len(words) and words[aux]:
+            aux += 2                                   # auxv pairs, up to AT_NULL
+        if not argc or aux + 1 >= len(words):
+            a.note("the initial stack has no argument to drop")
+            return
+        new = [0, 0, *words[start:end], 0, *words[end + 1:aux], 0, 0]
+        a.el1.write(sp, struct.pack(f"<{len(new)}Q", *new))
+        a.note(f"argc {argc} forged to 0")
+
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
+            a.memo["forged"] = True
+            forge(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            forge(a, a.reg("sp"))
+
+
+@scenario(id="QC-037", title="Answer uname() with a machine name no arm64 kernel gives",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="uname()'s machine is \"aarch64\" (or \"aarch64_be\") for a 64-bit arm64 "
+               "program that never changed its personality.")
+def qc_uname_machine(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls uname() and logs the label
+    strlen(machine) - 7 names.
+    2. Let the call run, then write "arm" into the machine field (NUL-terminated).
+    3. The index is -4: the program logs bytes 0..7 of the secret's first copy.
+    An arm64 kernel's UTS_MACHINE is "aarch64" ("aarch64_be" big-endian); only a
+    PER_LINUX32 personality, which the program never asked for, names another.  The
+    Guardian checks each field has its NUL, not what it says."""
+    _fill(adv, P_UNAME, NUMBERS["uname"], 0, b"arm\0", result=None, at=4 * 65)
+
+
+@scenario(id="QC-038", title="Read a zero counter from an eventfd's F_DUPFD_CLOEXEC copy",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
+          prop="An eventfd read of 8 bytes returns a counter of at least 1, through any "
+               "copy of its descriptor.")
+def qc_dupfd_counter(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) writes 1 to an eventfd, reads 8 bytes through an
+    fcntl(F_DUPFD_CLOEXEC, 10) copy of it and logs the label value - 1 names.
+    2. Let the read run, then write a counter of 0 into its buffer.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    A zero counter blocks the read; the Guardian's copy of the descriptor keeps its maker."""
+    _fill(adv, P_DUPFD_COUNTER, NR_READ, 1, struct.pack("<Q", 0), result=8)

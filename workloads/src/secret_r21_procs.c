@@ -79,6 +79,16 @@
  *      never removed; 6 - (seals & 6) chooses the label.
  *  33. futex(FUTEX_CMP_REQUEUE_PRIVATE, wake 1, requeue 0) on a word nobody waits on: at
  *      most 1 + 0 are woken or moved; the count chooses the label.
+ *  34. Two fork children that exit with codes 1 and 6; once both have ended (a nap),
+ *      wait4(first): the status is the first child's, so code - 1 chooses the label.
+ *  35. Two more such children, reaped with wait4(-1) twice: each report pairs a pid with
+ *      that child's code; code - (the code that child exits with) chooses the label.
+ *  36. argc: every program starts with argv[0] (Linux gives an empty string to an exec
+ *      with no arguments); argc - 1 chooses the label.
+ *  37. uname(): an arm64 kernel names the machine "aarch64" (or "aarch64_be"); the
+ *      length of the name, less 7, chooses the label.
+ *  38. An eventfd written 1 and read through an fcntl(F_DUPFD_CLOEXEC) copy: the counter
+ *      is at least 1; value - 1 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r21.py.  Only the digest of the secret is ever printed.
@@ -97,6 +107,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +157,11 @@
 #define P_UMASK_AGAIN 2160
 #define P_SEALS 2162        /* x3 the memfd */
 #define P_REQUEUE 2164      /* x3 the word */
+#define P_WAIT_NAMED 2166   /* x3 the first child, x4 the second */
+#define P_WAIT_PAIR 2168    /* x3 the first child, x4 the second (each report) */
+#define P_ARGC 2170
+#define P_UNAME 2172        /* x3 the utsname */
+#define P_DUPFD_COUNTER 2174 /* x3 the copy, x4 the value */
 #include "secret_common.h"
 
 #define FUTEX_WAKE_PRIVATE 129
@@ -679,6 +695,80 @@ static void requeue_step(void)
         log_label(P_REQUEUE, moved);
 }
 
+/* --- which report pairs with which child ---------------------------------------------- */
+
+static long child_exiting(int code)
+{
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, code, 0, 0, 0, 0, 0);
+    return child;
+}
+
+static void wait_named_step(void)
+{
+    long first = child_exiting(1), second = child_exiting(6);
+    if (first <= 0 || second <= 0)
+        return;
+    struct timespec nap = {0, 10000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    int status = 0;
+    marker(P_WAIT_NAMED, (long)logbuf, first, second, 0);
+    if (sys6(SYS_wait4, first, (long)&status, 0, 0, 0, 0) > 0 && WIFEXITED(status))
+        log_label(P_WAIT_NAMED, WEXITSTATUS(status) - 1);
+    sys6(SYS_wait4, second, (long)&status, 0, 0, 0, 0);
+}
+
+static void wait_pair_step(void)
+{
+    long first = child_exiting(1), second = child_exiting(6);
+    if (first <= 0 || second <= 0)
+        return;
+    struct timespec nap = {0, 10000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        marker(P_WAIT_PAIR, (long)logbuf, first, second, 0);
+        long pid = sys6(SYS_wait4, -1, (long)&status, 0, 0, 0, 0);
+        if (pid <= 0 || !WIFEXITED(status))
+            continue;
+        log_label(P_WAIT_PAIR, WEXITSTATUS(status) - (pid == first ? 1 : 6));
+    }
+}
+
+/* --- what the program was started with and runs on ------------------------------------ */
+
+static void argc_step(int argc)
+{
+    marker(P_ARGC, (long)logbuf, argc, 0, 0);
+    log_label(P_ARGC, argc - 1);
+}
+
+static void uname_step(void)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    marker(P_UNAME, (long)logbuf, (long)&u, 0, 0);
+    if (sys6(SYS_uname, (long)&u, 0, 0, 0, 0, 0) == 0)
+        log_label(P_UNAME, (long)strlen(u.machine) - 7);
+}
+
+static void dupfd_counter_step(void)
+{
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    uint64_t one = 1, value = 0;
+    if (fd < 0 || sys6(SYS_write, fd, (long)&one, 8, 0, 0, 0) != 8) {
+        closefd(fd);
+        return;
+    }
+    long copy = sys6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10, 0, 0, 0);
+    marker(P_DUPFD_COUNTER, (long)logbuf, copy, (long)&value, 0);
+    if (copy >= 0 && sys6(SYS_read, copy, (long)&value, 8, 0, 0, 0) == 8)
+        log_label(P_DUPFD_COUNTER, (long)value - 1);
+    closefd(copy);
+    closefd(fd);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -720,6 +810,7 @@ int main(int argc, char **argv)
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    argc_step(argc);
     getfl_step();
     pipe_steps();
     getlk_step();
@@ -743,6 +834,10 @@ int main(int argc, char **argv)
     umask_again_step();
     seals_step();
     requeue_step();
+    wait_named_step();
+    wait_pair_step();
+    uname_step();
+    dupfd_counter_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -21,7 +21,15 @@ a second umask() returns the first one's mask (QC-031), seals are never dropped 
 FUTEX_CMP_REQUEUE moves at most what it allowed (QC-033), wait4(pid) reports that child
 with its own status and wait4(-1) pairs each pid with its child's status (QC-034, QC-035),
 argc is at least 1 (QC-036), uname() names the machine aarch64 (QC-037), and an eventfd
-counter read through an F_DUPFD_CLOEXEC copy is never 0 (QC-038).
+counter read through an F_DUPFD_CLOEXEC copy is never 0 (QC-038).  Last: the old signal
+mask is the thread's, rt_sigpending() reports only blocked signals, SO_TYPE the socket's
+type, fstat() of a pipe S_IFIFO, F_GETOWN_EX one of three owner types, and PR_SVE_GET_VL
+fails on a CPU without SVE (QC-039..QC-044).
+
+Several claims rest on the open file description being the program's alone, as the
+Guardian's own epoll and signalfd rules already assume: a process allowed to ptrace the
+program could take the description with pidfd_getfd() and set its owner (QC-003) or re-arm
+a timerfd (QC-007, QC-009).
 
 The victim is `secret_r21_procs` (workloads/src/secret_r21_procs.c).  Most steps turn one
 value into the index of a public label in a log buffer that holds a copy of the secret on
@@ -56,10 +64,11 @@ P_SUBREAPER, P_NO_NEW_PRIVS, P_AUXV, P_RESUID, P_GROUPS = 2130, 2132, 2134, 2136
 P_PGID, P_SETSID, P_FUTEX_WAKE, P_LOCK_PI, P_PIDFD_WAIT = 2140, 2142, 2144, 2146, 2148
 P_CLKTCK, P_AT_UID, P_SIGFD_GETFD, P_EPOLL_GETFD, P_PGRP_WAIT = 2150, 2152, 2154, 2156, 2158
 P_UMASK_AGAIN, P_SEALS, P_REQUEUE, P_WAIT_NAMED, P_WAIT_PAIR = 2160, 2162, 2164, 2166, 2168
-P_ARGC, P_UNAME, P_DUPFD_COUNTER = 2170, 2172, 2174
+P_ARGC, P_UNAME, P_DUPFD_COUNTER, P_OLDMASK, P_SIGPENDING = 2170, 2172, 2174, 2176, 2178
+P_SO_TYPE, P_FSTAT_PIPE, P_GETOWN_EX, P_SVE_VL = 2180, 2182, 2184, 2186
 #: The steps whose marker + 1 carries a label index (the lock and the waits carry others).
 LABEL_STEPS = (*range(P_GETFL, P_FUTEX_WAKE + 2, 2), P_CLKTCK, P_AT_UID, P_SIGFD_GETFD,
-               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_DUPFD_COUNTER + 2, 2))
+               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_SVE_VL + 2, 2))
 NR_FCNTL, NR_READ, NR_FUTEX, NR_PRCTL = (NUMBERS[n] for n in ("fcntl", "read", "futex", "prctl"))
 NR_DUP, NR_PIDFD_GETFD, NR_WAITID = NUMBERS["dup"], NUMBERS["pidfd_getfd"], NUMBERS["waitid"]
 NR_WAIT4 = NUMBERS["wait4"]
@@ -232,7 +241,8 @@ def qc_getown_unset(adv: Adversary) -> None:
     3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
     The owner is kept on the open file description and set only with F_SETOWN (or
     F_SETOWN_EX) through a descriptor of it; the program holds the only ones and never set
-    it, so Linux answers 0."""
+    it, so Linux answers 0 (unless a process allowed to ptrace the program took the
+    description with pidfd_getfd() and set one)."""
     _answer(adv, P_GETOWN, NR_FCNTL, 6)
 
 
@@ -285,8 +295,9 @@ def qc_oneshot_count(adv: Adversary) -> None:
     8 bytes through a dup3() copy of it and logs the label count - 1 names.
     2. Let the read run, then write 6 into its buffer.
     3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
-    A timer with no interval expires once per arming; nothing re-armed it, so Linux's
-    count is 1 (the Guardian only refuses 0)."""
+    A timer with no interval expires once per arming; nothing re-armed it (only a holder
+    of the description can: the program, or a process allowed to ptrace it that took it
+    with pidfd_getfd()), so Linux's count is 1 (the Guardian only refuses 0)."""
     _fill(adv, P_ONESHOT, NR_READ, 1, struct.pack("<Q", 6), result=8)
 
 
@@ -316,8 +327,9 @@ def qc_timerfd_left(adv: Adversary) -> None:
     timerfd_gettime() and logs the label 3 - whole seconds left names.
     2. Let the call run, then write it_value 5 s (it_interval 0) and answer 0.
     3. The index is -2: the program logs bytes 16..23 of the secret's first copy.
-    The time left counts down from what timerfd_settime set; the Guardian bounds
-    setitimer's and getitimer's time left, not a timerfd's."""
+    The time left counts down from what timerfd_settime set (only a holder of the
+    description re-arms it); the Guardian bounds setitimer's and getitimer's time left,
+    not a timerfd's."""
     _fill(adv, P_TFD_LEFT, NUMBERS["timerfd_gettime"], 1, struct.pack("<qqqq", 0, 0, 5, 0))
 
 
@@ -809,3 +821,90 @@ def qc_dupfd_counter(adv: Adversary) -> None:
     3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
     A zero counter blocks the read; the Guardian's copy of the descriptor keeps its maker."""
     _fill(adv, P_DUPFD_COUNTER, NR_READ, 1, struct.pack("<Q", 0), result=8)
+
+
+# --- signal masks, sockets, file types and CPU features --------------------------------------
+
+
+@scenario(id="QC-039", title="Answer rt_sigprocmask()'s old mask with another mask than the "
+                             "program set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
+          prop="rt_sigprocmask() writes back the mask the thread had: the one it set.")
+def qc_old_sigmask(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs), which blocks only SIGUSR1, calls
+    rt_sigprocmask(SIG_BLOCK, {SIGUSR2}, &old) and logs the label the signals in old,
+    less one, name.
+    2. Let the call run, then write an empty old mask and answer 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    A thread's blocked mask changes only by its own calls (and handler entry/return); the
+    Guardian tracks that very mask and refuses an old value that is not it."""
+    _fill(adv, P_OLDMASK, NUMBERS["rt_sigprocmask"], 2, bytes(8))
+
+
+@scenario(id="QC-040", title="Answer rt_sigpending() with signals the thread does not block",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="rt_sigpending() reports only pending signals the thread blocks.")
+def qc_sigpending_unblocked(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs), which blocks only SIGUSR1, calls rt_sigpending()
+    and logs the label the number of signals reported names.
+    2. Let the call run, then write {SIGHUP, SIGINT, SIGUSR1, SIGUSR2, SIGTERM} and
+    answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    Linux reports (pending | shared pending) & blocked: an unblocked signal is delivered,
+    never left pending; the Guardian knows the thread's mask."""
+    bits = sum(1 << (s - 1) for s in (1, 2, 10, 12, 15))
+    _fill(adv, P_SIGPENDING, NUMBERS["rt_sigpending"], 0, struct.pack("<Q", bits))
+
+
+@scenario(id="QC-041", title="Answer getsockopt(SO_TYPE) with another type than the socket "
+                             "was made with",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="getsockopt(SO_TYPE) reports the type the socket was made with.")
+def qc_so_type(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) makes a SOCK_STREAM socketpair, calls
+    getsockopt(SO_TYPE) and logs the label type - 1 names.
+    2. Let the call run, then write 7 into the value (its length stays 4) and answer 0.
+    3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
+    A socket's type is fixed when it is made (sk->sk_type)."""
+    _fill(adv, P_SO_TYPE, NUMBERS["getsockopt"], 3, struct.pack("<i", 7))
+
+
+@scenario(id="QC-042", title="Answer fstat() of a pipe with a regular file's mode",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="fstat() of a pipe reports S_IFIFO.")
+def qc_fstat_pipe(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls fstat() on its pipe's read end and logs the
+    label (st_mode >> 12) - 1 names (S_IFIFO: 0).
+    2. Let the call run, then write st_mode S_IFREG | 0600 and answer 0.
+    3. The index is 7: the program logs bytes 24..31 of the secret's second copy.
+    A pipe's inode is made S_IFIFO (get_pipe_inode) and its type never changes."""
+    _fill(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, struct.pack("<I", 0o100600), at=16)
+
+
+@scenario(id="QC-043", title="Answer fcntl(F_GETOWN_EX) with an owner type that does not "
+                             "exist",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="fcntl(F_GETOWN_EX) writes a type of F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP.")
+def qc_getown_ex_type(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls fcntl(F_GETOWN_EX) on its pipe and logs the
+    label the type names (0..2).
+    2. Let the call run (or fail), then write type 5, pid 0 and answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    f_getown_ex maps the owner's pid type to one of the three (any other fails with
+    EINVAL)."""
+    _fill(adv, P_GETOWN_EX, NR_FCNTL, 2, struct.pack("<ii", 5, 0))
+
+
+@scenario(id="QC-044", title="Answer prctl(PR_SVE_GET_VL) on a CPU without SVE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="PR_SVE_GET_VL succeeds only on a CPU with SVE, with a vector length that is "
+               "a multiple of 16.")
+def qc_sve_vl(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls prctl(PR_SVE_GET_VL) and, where it succeeds,
+    logs the label 16 / vector length names.
+    2. Answer 4 (the CPU has no SVE: the kernel model fails the call).
+    3. The index is 4: the program logs bytes 0..7 of the secret's second copy.
+    Without SVE Linux answers EINVAL (sve_get_current_vl); with it the length is a
+    multiple of 16.  The Guardian knows the CPU's features (AT_HWCAP is held to them at
+    launch) but not what PR_SVE_GET_VL claims."""
+    _answer(adv, P_SVE_VL, NR_PRCTL, 4)

@@ -89,6 +89,17 @@
  *      length of the name, less 7, chooses the label.
  *  38. An eventfd written 1 and read through an fcntl(F_DUPFD_CLOEXEC) copy: the counter
  *      is at least 1; value - 1 chooses the label.
+ *  39. rt_sigprocmask(SIG_BLOCK, {SIGUSR2}, &old): the old mask is the one the program
+ *      set ({SIGUSR1}); the signals in it, less one, choose the label.
+ *  40. rt_sigpending(): only blocked signals are reported (SIGUSR1 at most); the number
+ *      reported chooses the label.
+ *  41. getsockopt(SO_TYPE) on a SOCK_STREAM socketpair: the type it was made with;
+ *      type - 1 chooses the label.
+ *  42. fstat() of a pipe: st_mode's type is S_IFIFO; (st_mode >> 12) - 1 chooses.
+ *  43. fcntl(F_GETOWN_EX) on the pipe: type is F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP
+ *      (0..2); it chooses the label.
+ *  44. prctl(PR_SVE_GET_VL): where it succeeds the vector length is a multiple of 16
+ *      bytes; 16 / length chooses the label (on a CPU without SVE it fails).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r21.py.  Only the digest of the secret is ever printed.
@@ -104,6 +115,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/timerfd.h>
@@ -162,6 +175,12 @@
 #define P_ARGC 2170
 #define P_UNAME 2172        /* x3 the utsname */
 #define P_DUPFD_COUNTER 2174 /* x3 the copy, x4 the value */
+#define P_OLDMASK 2176      /* x3 the old mask */
+#define P_SIGPENDING 2178   /* x3 the set */
+#define P_SO_TYPE 2180      /* x3 the int */
+#define P_FSTAT_PIPE 2182   /* x3 the struct stat */
+#define P_GETOWN_EX 2184    /* x3 the struct f_owner_ex */
+#define P_SVE_VL 2186
 #include "secret_common.h"
 
 #define FUTEX_WAKE_PRIVATE 129
@@ -769,6 +788,66 @@ static void dupfd_counter_step(void)
     closefd(fd);
 }
 
+/* --- signal masks, sockets and file types -------------------------------------------- */
+
+static void oldmask_step(void)
+{
+    uint64_t usr2 = 1UL << (SIGUSR2 - 1), old = 0;
+    marker(P_OLDMASK, (long)logbuf, (long)&old, 0, 0);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&usr2, (long)&old, 8, 0, 0) != 0)
+        return;
+    log_label(P_OLDMASK, __builtin_popcountl(old) - 1);
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&usr2, 0, 8, 0, 0);
+}
+
+static void sigpending_step(void)
+{
+    uint64_t set = 0;
+    marker(P_SIGPENDING, (long)logbuf, (long)&set, 0, 0);
+    if (sys6(SYS_rt_sigpending, (long)&set, 8, 0, 0, 0, 0) == 0)
+        log_label(P_SIGPENDING, __builtin_popcountl(set));
+}
+
+static void so_type_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    int type = 0;
+    socklen_t len = sizeof type;
+    marker(P_SO_TYPE, (long)logbuf, (long)&type, 0, 0);
+    if (sys6(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, (long)&type, (long)&len, 0) == 0)
+        log_label(P_SO_TYPE, type - 1);
+    closefd(sv[0]);
+    closefd(sv[1]);
+}
+
+static void pipe_kind_steps(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    marker(P_FSTAT_PIPE, (long)logbuf, (long)&st, 0, 0);
+    if (sys6(SYS_fstat, fds[0], (long)&st, 0, 0, 0, 0) == 0)
+        log_label(P_FSTAT_PIPE, (long)(st.st_mode >> 12) - 1);
+    struct f_owner_ex ex = {0, 0};
+    marker(P_GETOWN_EX, (long)logbuf, (long)&ex, 0, 0);
+    if (sys6(SYS_fcntl, fds[0], F_GETOWN_EX, (long)&ex, 0, 0, 0) == 0)
+        log_label(P_GETOWN_EX, ex.type);
+    closefd(fds[0]);
+    closefd(fds[1]);
+}
+
+static void sve_step(void)
+{
+    marker(P_SVE_VL, (long)logbuf, 0, 0, 0);
+    long vl = sys6(SYS_prctl, 51 /* PR_SVE_GET_VL */, 0, 0, 0, 0, 0);
+    if (vl >= 0 && (vl & 0xffff))
+        log_label(P_SVE_VL, 16 / (vl & 0xffff));
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -838,6 +917,11 @@ int main(int argc, char **argv)
     wait_pair_step();
     uname_step();
     dupfd_counter_step();
+    oldmask_step();
+    sigpending_step();
+    so_type_step();
+    pipe_kind_steps();
+    sve_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

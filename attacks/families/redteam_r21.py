@@ -208,13 +208,13 @@ def qc_getfl_access_mode(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) opened /dev/null O_WRONLY; it calls
     fcntl(F_GETFL) and logs the label (flags & O_ACCMODE) - 1 names from a log buffer that
     holds a copy of the secret on each side of its labels.
-    2. Answer 0x8000 (O_LARGEFILE | O_RDONLY).
+    2. Answer 0x20000 (O_LARGEFILE | O_RDONLY on arm64).
     3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
     Linux fixes a descriptor's access mode at open (F_SETFL changes only O_APPEND,
     O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME): a write-only descriptor never reports
     O_RDONLY.  The Guardian records each descriptor's access mode at openat but does not
     hold F_GETFL's answer to it (F_GETFL is an answer-only command with no range)."""
-    _answer(adv, P_GETFL, NR_FCNTL, 0x8000)
+    _answer(adv, P_GETFL, NR_FCNTL, 0x20000)
 
 
 @scenario(id="QC-002", title="Answer fcntl(F_GETPIPE_SZ) with a pipe smaller than a page",

@@ -24,12 +24,14 @@ argc is at least 1 (QC-036), uname() names the machine aarch64 (QC-037), and an 
 counter read through an F_DUPFD_CLOEXEC copy is never 0 (QC-038).  Last: the old signal
 mask is the thread's, rt_sigpending() reports only blocked signals, SO_TYPE the socket's
 type, fstat() of a pipe S_IFIFO, F_GETOWN_EX one of three owner types, and PR_SVE_GET_VL
-fails on a CPU without SVE (QC-039..QC-044).
+fails on a CPU without SVE (QC-039..QC-044); a pipe only the program holds returns the bytes
+it wrote, a socketpair's peer credentials are the program's, and no descriptor reaches the
+soft RLIMIT_NOFILE (QC-045..QC-047).
 
 Several claims rest on the open file description being the program's alone, as the
 Guardian's own epoll and signalfd rules already assume: a process allowed to ptrace the
 program could take the description with pidfd_getfd() and set its owner (QC-003) or re-arm
-a timerfd (QC-007, QC-009).
+a timerfd (QC-007, QC-009), or write into the program's own pipe (QC-045).
 
 The victim is `secret_r21_procs` (workloads/src/secret_r21_procs.c).  Most steps turn one
 value into the index of a public label in a log buffer that holds a copy of the secret on
@@ -66,9 +68,10 @@ P_CLKTCK, P_AT_UID, P_SIGFD_GETFD, P_EPOLL_GETFD, P_PGRP_WAIT = 2150, 2152, 2154
 P_UMASK_AGAIN, P_SEALS, P_REQUEUE, P_WAIT_NAMED, P_WAIT_PAIR = 2160, 2162, 2164, 2166, 2168
 P_ARGC, P_UNAME, P_DUPFD_COUNTER, P_OLDMASK, P_SIGPENDING = 2170, 2172, 2174, 2176, 2178
 P_SO_TYPE, P_FSTAT_PIPE, P_GETOWN_EX, P_SVE_VL = 2180, 2182, 2184, 2186
+P_SELF_PIPE, P_PEERCRED, P_DUPFD_LIMIT = 2188, 2190, 2192
 #: The steps whose marker + 1 carries a label index (the lock and the waits carry others).
 LABEL_STEPS = (*range(P_GETFL, P_FUTEX_WAKE + 2, 2), P_CLKTCK, P_AT_UID, P_SIGFD_GETFD,
-               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_SVE_VL + 2, 2))
+               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_DUPFD_LIMIT + 2, 2))
 NR_FCNTL, NR_READ, NR_FUTEX, NR_PRCTL = (NUMBERS[n] for n in ("fcntl", "read", "futex", "prctl"))
 NR_DUP, NR_PIDFD_GETFD, NR_WAITID = NUMBERS["dup"], NUMBERS["pidfd_getfd"], NUMBERS["waitid"]
 NR_WAIT4 = NUMBERS["wait4"]
@@ -908,3 +911,65 @@ def qc_sve_vl(adv: Adversary) -> None:
     multiple of 16.  The Guardian knows the CPU's features (AT_HWCAP is held to them at
     launch) but not what PR_SVE_GET_VL claims."""
     _answer(adv, P_SVE_VL, NR_PRCTL, 4)
+
+
+# --- a pipe to itself, a socket's peer and the descriptor limit ------------------------------
+
+
+@scenario(id="QC-045", title="Read back a byte from the program's own pipe that it never "
+                             "wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="A pipe whose ends only the program holds returns the bytes it wrote, in "
+               "order.")
+def qc_self_pipe_byte(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) uses the self-pipe trick: it writes a byte naming
+    an event (2) into a pipe only it holds, reads one byte back and logs the label the
+    byte names (a dispatch table indexed by event).
+    2. Let the read run, then write 6 into its buffer (1 byte, as returned).
+    3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
+    A pipe is a FIFO of what its writers wrote; the program holds both ends (close-on-exec,
+    never passed on), so the byte read is the 2 it wrote (unless a process allowed to
+    ptrace it took the write end with pidfd_getfd()).  The Guardian judges a read's count
+    and that the bytes were written, not what they are."""
+    _fill(adv, P_SELF_PIPE, NR_READ, 1, bytes([6]), result=1)
+
+
+@scenario(id="QC-046", title="Answer SO_PEERCRED on the program's own socketpair with "
+                             "another pid",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="SO_PEERCRED of a socketpair reports the process that made it.")
+def qc_peercred(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) makes a socketpair, calls
+    getsockopt(SO_PEERCRED) on one end and logs the label peer pid - getpid() names.
+    2. Let the call run, then write a struct ucred with the program's pid plus 5 (uid 0,
+    gid 0) and answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    unix_socketpair gives both ends the creator's credentials (init_peercred)."""
+    key = "peercred"
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = int(a.el1.syscall_args()[3])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        pid = thread.process.pid + 5
+        a.kernel.uaccess.write(a.memo[key], struct.pack("<iII", pid, 0, 0))
+        a.set_reg("x0", 0)
+        a.note(f"SO_PEERCRED answered pid {pid}")
+
+
+@scenario(id="QC-047", title="Answer fcntl(F_DUPFD) with a descriptor at the soft "
+                             "RLIMIT_NOFILE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="A new descriptor is below the soft RLIMIT_NOFILE (else EMFILE/EINVAL).")
+def qc_dupfd_past_limit(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) sets its soft RLIMIT_NOFILE to 64 (a table of 64
+    descriptor slots), calls fcntl(F_DUPFD, 60) and logs the label fd - 60 names.
+    2. Answer 64 (a descriptor not open, at least the 60 asked for).
+    3. The index is 4: the program logs bytes 0..7 of the secret's second copy.
+    alloc_fd fails with EMFILE rather than hand out a descriptor at or past
+    rlimit(RLIMIT_NOFILE), and it hands out the lowest free one at or above the minimum
+    (60 is free here).  The Guardian checks that F_DUPFD's descriptor is fresh and at least
+    the one asked for: neither the limit the program set nor the lowest free one."""
+    _answer(adv, P_DUPFD_LIMIT, NR_FCNTL, 64)

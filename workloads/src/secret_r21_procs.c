@@ -100,6 +100,12 @@
  *      (0..2); it chooses the label.
  *  44. prctl(PR_SVE_GET_VL): where it succeeds the vector length is a multiple of 16
  *      bytes; 16 / length chooses the label (on a CPU without SVE it fails).
+ *  45. The self-pipe trick: a byte naming an event (2) written into a pipe only the
+ *      program holds, then read back: the byte read is the byte written; it chooses.
+ *  46. getsockopt(SO_PEERCRED) on a socketpair it made: the peer is the program itself;
+ *      peer pid - getpid() chooses the label.
+ *  47. RLIMIT_NOFILE's soft limit set to 64 (a table of 64 descriptor slots), then
+ *      fcntl(F_DUPFD, 60): a descriptor is always below the soft limit; fd - 60 chooses.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r21.py.  Only the digest of the secret is ever printed.
@@ -181,6 +187,9 @@
 #define P_FSTAT_PIPE 2182   /* x3 the struct stat */
 #define P_GETOWN_EX 2184    /* x3 the struct f_owner_ex */
 #define P_SVE_VL 2186
+#define P_SELF_PIPE 2188    /* x3 the byte */
+#define P_PEERCRED 2190     /* x3 the struct ucred */
+#define P_DUPFD_LIMIT 2192
 #include "secret_common.h"
 
 #define FUTEX_WAKE_PRIVATE 129
@@ -848,6 +857,55 @@ static void sve_step(void)
         log_label(P_SVE_VL, 16 / (vl & 0xffff));
 }
 
+/* --- a pipe to itself, a socket's peer and the descriptor limit ---------------------- */
+
+static void self_pipe_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, O_CLOEXEC, 0, 0, 0, 0) != 0)
+        return;
+    uint8_t event = 2, got = 0;
+    if (sys6(SYS_write, fds[1], (long)&event, 1, 0, 0, 0) == 1) {
+        marker(P_SELF_PIPE, (long)logbuf, (long)&got, 0, 0);
+        if (sys6(SYS_read, fds[0], (long)&got, 1, 0, 0, 0) == 1)
+            log_label(P_SELF_PIPE, got);
+    }
+    closefd(fds[0]);
+    closefd(fds[1]);
+}
+
+static void peercred_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    struct ucred cred = {0, 0, 0};
+    socklen_t len = sizeof cred;
+    long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    marker(P_PEERCRED, (long)logbuf, (long)&cred, 0, 0);
+    if (sys6(SYS_getsockopt, sv[0], SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&len, 0) == 0)
+        log_label(P_PEERCRED, cred.pid - pid);
+    closefd(sv[0]);
+    closefd(sv[1]);
+}
+
+static void dupfd_limit_step(void)
+{
+    struct { uint64_t cur, max; } lim = {0, 0}, low;
+    if (sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0, 0) != 0 || lim.max < 64)
+        return;
+    low.cur = 64;
+    low.max = lim.max;
+    if (sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&low, 0, 0, 0) != 0)
+        return;
+    marker(P_DUPFD_LIMIT, (long)logbuf, 0, 0, 0);
+    long fd = sys6(SYS_fcntl, devnull, F_DUPFD, 60, 0, 0, 0);
+    if (fd >= 0)
+        log_label(P_DUPFD_LIMIT, fd - 60);
+    closefd(fd);
+    sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&lim, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -922,6 +980,9 @@ int main(int argc, char **argv)
     so_type_step();
     pipe_kind_steps();
     sve_step();
+    self_pipe_step();
+    peercred_step();
+    dupfd_limit_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -15,7 +15,23 @@ group and a new session's id agree with what the program holds (QC-019..QC-022);
 FUTEX_WAKE wakes at most the number allowed, and FUTEX_LOCK_PI returns 0 only to the lock's
 new owner (QC-023, QC-024); waitid(P_PIDFD) reports only the child the pidfd names
 (QC-025); and the auxiliary vector's AT_CLKTCK is 100 and its AT_UID the real uid
-(QC-026, QC-027).
+(QC-026, QC-027).  Then: a signalfd's mask and an epoll instance's data hold through a
+pidfd_getfd() copy (QC-028, QC-029), wait4(-pgid) reports only that group's child (QC-030),
+a second umask() returns the first one's mask (QC-031), seals are never dropped (QC-032),
+FUTEX_CMP_REQUEUE moves at most what it allowed (QC-033), wait4(pid) reports that child
+with its own status and wait4(-1) pairs each pid with its child's status (QC-034, QC-035),
+argc is at least 1 (QC-036), uname() names the machine aarch64 (QC-037), and an eventfd
+counter read through an F_DUPFD_CLOEXEC copy is never 0 (QC-038).  Last: the old signal
+mask is the thread's, rt_sigpending() reports only blocked signals, SO_TYPE the socket's
+type, fstat() of a pipe S_IFIFO, F_GETOWN_EX one of three owner types, and PR_SVE_GET_VL
+fails on a CPU without SVE (QC-039..QC-044); a pipe only the program holds returns the bytes
+it wrote, a socketpair's peer credentials are the program's, and no descriptor reaches the
+soft RLIMIT_NOFILE (QC-045..QC-047).
+
+Several claims rest on the open file description being the program's alone, as the
+Guardian's own epoll and signalfd rules already assume: a process allowed to ptrace the
+program could take the description with pidfd_getfd() and set its owner (QC-003) or re-arm
+a timerfd (QC-007, QC-009), or write into the program's own pipe (QC-045).
 
 The victim is `secret_r21_procs` (workloads/src/secret_r21_procs.c).  Most steps turn one
 value into the index of a public label in a log buffer that holds a copy of the secret on
@@ -49,10 +65,13 @@ P_SYSINFO, P_AFFINITY, P_GETCWD, P_DENTS, P_DUMPABLE = 2120, 2122, 2124, 2126, 2
 P_SUBREAPER, P_NO_NEW_PRIVS, P_AUXV, P_RESUID, P_GROUPS = 2130, 2132, 2134, 2136, 2138
 P_PGID, P_SETSID, P_FUTEX_WAKE, P_LOCK_PI, P_PIDFD_WAIT = 2140, 2142, 2144, 2146, 2148
 P_CLKTCK, P_AT_UID, P_SIGFD_GETFD, P_EPOLL_GETFD, P_PGRP_WAIT = 2150, 2152, 2154, 2156, 2158
-P_UMASK_AGAIN, P_SEALS, P_REQUEUE = 2160, 2162, 2164
+P_UMASK_AGAIN, P_SEALS, P_REQUEUE, P_WAIT_NAMED, P_WAIT_PAIR = 2160, 2162, 2164, 2166, 2168
+P_ARGC, P_UNAME, P_DUPFD_COUNTER, P_OLDMASK, P_SIGPENDING = 2170, 2172, 2174, 2176, 2178
+P_SO_TYPE, P_FSTAT_PIPE, P_GETOWN_EX, P_SVE_VL = 2180, 2182, 2184, 2186
+P_SELF_PIPE, P_PEERCRED, P_DUPFD_LIMIT = 2188, 2190, 2192
 #: The steps whose marker + 1 carries a label index (the lock and the waits carry others).
 LABEL_STEPS = (*range(P_GETFL, P_FUTEX_WAKE + 2, 2), P_CLKTCK, P_AT_UID, P_SIGFD_GETFD,
-               P_EPOLL_GETFD, P_UMASK_AGAIN, P_SEALS, P_REQUEUE)
+               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_DUPFD_LIMIT + 2, 2))
 NR_FCNTL, NR_READ, NR_FUTEX, NR_PRCTL = (NUMBERS[n] for n in ("fcntl", "read", "futex", "prctl"))
 NR_DUP, NR_PIDFD_GETFD, NR_WAITID = NUMBERS["dup"], NUMBERS["pidfd_getfd"], NUMBERS["waitid"]
 NR_WAIT4 = NUMBERS["wait4"]
@@ -192,13 +211,13 @@ def qc_getfl_access_mode(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) opened /dev/null O_WRONLY; it calls
     fcntl(F_GETFL) and logs the label (flags & O_ACCMODE) - 1 names from a log buffer that
     holds a copy of the secret on each side of its labels.
-    2. Answer 0x8000 (O_LARGEFILE | O_RDONLY).
+    2. Answer 0x20000 (O_LARGEFILE | O_RDONLY on arm64).
     3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
     Linux fixes a descriptor's access mode at open (F_SETFL changes only O_APPEND,
     O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME): a write-only descriptor never reports
     O_RDONLY.  The Guardian records each descriptor's access mode at openat but does not
     hold F_GETFL's answer to it (F_GETFL is an answer-only command with no range)."""
-    _answer(adv, P_GETFL, NR_FCNTL, 0x8000)
+    _answer(adv, P_GETFL, NR_FCNTL, 0x20000)
 
 
 @scenario(id="QC-002", title="Answer fcntl(F_GETPIPE_SZ) with a pipe smaller than a page",
@@ -225,7 +244,8 @@ def qc_getown_unset(adv: Adversary) -> None:
     3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
     The owner is kept on the open file description and set only with F_SETOWN (or
     F_SETOWN_EX) through a descriptor of it; the program holds the only ones and never set
-    it, so Linux answers 0."""
+    it, so Linux answers 0 (unless a process allowed to ptrace the program took the
+    description with pidfd_getfd() and set one)."""
     _answer(adv, P_GETOWN, NR_FCNTL, 6)
 
 
@@ -278,8 +298,9 @@ def qc_oneshot_count(adv: Adversary) -> None:
     8 bytes through a dup3() copy of it and logs the label count - 1 names.
     2. Let the read run, then write 6 into its buffer.
     3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
-    A timer with no interval expires once per arming; nothing re-armed it, so Linux's
-    count is 1 (the Guardian only refuses 0)."""
+    A timer with no interval expires once per arming; nothing re-armed it (only a holder
+    of the description can: the program, or a process allowed to ptrace it that took it
+    with pidfd_getfd()), so Linux's count is 1 (the Guardian only refuses 0)."""
     _fill(adv, P_ONESHOT, NR_READ, 1, struct.pack("<Q", 6), result=8)
 
 
@@ -309,8 +330,9 @@ def qc_timerfd_left(adv: Adversary) -> None:
     timerfd_gettime() and logs the label 3 - whole seconds left names.
     2. Let the call run, then write it_value 5 s (it_interval 0) and answer 0.
     3. The index is -2: the program logs bytes 16..23 of the secret's first copy.
-    The time left counts down from what timerfd_settime set; the Guardian bounds
-    setitimer's and getitimer's time left, not a timerfd's."""
+    The time left counts down from what timerfd_settime set (only a holder of the
+    description re-arms it); the Guardian bounds setitimer's and getitimer's time left,
+    not a timerfd's."""
     _fill(adv, P_TFD_LEFT, NUMBERS["timerfd_gettime"], 1, struct.pack("<qqqq", 0, 0, 5, 0))
 
 
@@ -691,3 +713,263 @@ def qc_requeue_count(adv: Adversary) -> None:
     3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
     futex_requeue returns the waiters woken plus those moved: at most 1 + 0 here."""
     _answer(adv, P_REQUEUE, NR_FUTEX, 6)
+
+
+# --- which report pairs with which child; what the program starts with and runs on ---------
+
+
+@scenario(id="QC-034", title="Answer wait4(first child) with the second child's report",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS, gap=GAP,
+          prop="wait4(pid) reports the end of that child, with that child's status.")
+def qc_wait_named_other(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) has two fork children that exit with codes 1 and
+    6 and waits until both have ended; then wait4(first) and logs the label code - 1 names.
+    2. Serve the wait4 as wait4(second child): it reaps the second child and reports its
+    code 6.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    Linux's wait4(pid) reports only that child, whose code is 1.  The Guardian takes a
+    wait for one named child as that child's end whatever pid the report names, but holds
+    the reported status to the pid the report names (the second child did exit with 6)."""
+    _wait_for_other(adv, NR_WAIT4, P_WAIT_NAMED, {})
+
+
+@scenario(id="QC-035", title="Pair wait4(-1)'s reported pid with its sibling's exit code",
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS,
+          prop="A wait report's status is the reported child's own.")
+def qc_wait_pair_swapped(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) has two fork children that exit with codes 1 and
+    6, waits until both have ended, reaps them with wait4(-1) and logs the label
+    code - (the code the reported child exits with) names.
+    2. Let the first wait4 run, then write the other child's code into its status word.
+    3. The index is 5 or -5: the program logs bytes 8..15 of the secret's second copy (or
+    a word before the log buffer).
+    Linux reports each child with its own status (wait_task_zombie reads it from the task
+    it reaps)."""
+    keep_marker_arg(adv, P_WAIT_PAIR, "first", index=1)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_WAIT4, during=P_WAIT_PAIR)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["status"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_WAIT4, during=P_WAIT_PAIR)
+    def _(a: Adversary, **_: object) -> None:
+        code = 6 if a.reg("x0") == a.memo["first"] else 1
+        a.kernel.uaccess.write_u32(a.memo["status"], code << 8)
+        a.note(f"wait4 reported pid {a.reg('x0')} with exit code {code}")
+
+
+@scenario(id="QC-036", title="Start the program with no arguments at all (argc 0)",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS,
+          prop="A program starts with at least argv[0]: argc is 1 or more.")
+def qc_argc_zero(adv: Adversary) -> None:
+    """1. The kernel builds the program's (secret_r21_procs) initial stack with argc 0:
+    argv holds only its NULL, then envp and auxv as before (just before CREATE_DOMAIN).
+    2. The program logs the label argc - 1 names.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    Since Linux 5.18 an exec with an empty argv gets a single empty string as argv[0]
+    (do_execveat_common), so argc is never 0.  The Guardian holds the stack to the
+    command line the user launched the program with, which had two words."""
+    def forge(a: Adversary, sp: int) -> None:
+        words = _stack_words(a, sp)
+        argc = words[0] if words else 0
+        start = 1 + argc + 1
+        end = start
+        while end < len(words) and words[end]:
+            end += 1                                   # envp[]
+        aux = end + 1
+        while aux + 1 < len(words) and words[aux]:
+            aux += 2                                   # auxv pairs, up to AT_NULL
+        if not argc or aux + 1 >= len(words):
+            a.note("the initial stack has no argument to drop")
+            return
+        new = [0, 0, *words[start:end], 0, *words[end + 1:aux], 0, 0]
+        a.el1.write(sp, struct.pack(f"<{len(new)}Q", *new))
+        a.note(f"argc {argc} forged to 0")
+
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
+            a.memo["forged"] = True
+            forge(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            forge(a, a.reg("sp"))
+
+
+@scenario(id="QC-037", title="Answer uname() with a machine name no arm64 kernel gives",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="uname()'s machine is \"aarch64\" (or \"aarch64_be\") for a 64-bit arm64 "
+               "program that never changed its personality.")
+def qc_uname_machine(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls uname() and logs the label
+    strlen(machine) - 7 names.
+    2. Let the call run, then write "arm" into the machine field (NUL-terminated).
+    3. The index is -4: the program logs bytes 0..7 of the secret's first copy.
+    An arm64 kernel's UTS_MACHINE is "aarch64" ("aarch64_be" big-endian); only a
+    PER_LINUX32 personality, which the program never asked for, names another.  The
+    Guardian checks each field has its NUL, not what it says."""
+    _fill(adv, P_UNAME, NUMBERS["uname"], 0, b"arm\0", result=None, at=4 * 65)
+
+
+@scenario(id="QC-038", title="Read a zero counter from an eventfd's F_DUPFD_CLOEXEC copy",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
+          prop="An eventfd read of 8 bytes returns a counter of at least 1, through any "
+               "copy of its descriptor.")
+def qc_dupfd_counter(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) writes 1 to an eventfd, reads 8 bytes through an
+    fcntl(F_DUPFD_CLOEXEC, 10) copy of it and logs the label value - 1 names.
+    2. Let the read run, then write a counter of 0 into its buffer.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    A zero counter blocks the read; the Guardian's copy of the descriptor keeps its maker."""
+    _fill(adv, P_DUPFD_COUNTER, NR_READ, 1, struct.pack("<Q", 0), result=8)
+
+
+# --- signal masks, sockets, file types and CPU features --------------------------------------
+
+
+@scenario(id="QC-039", title="Answer rt_sigprocmask()'s old mask with another mask than the "
+                             "program set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
+          prop="rt_sigprocmask() writes back the mask the thread had: the one it set.")
+def qc_old_sigmask(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs), which blocks only SIGUSR1, calls
+    rt_sigprocmask(SIG_BLOCK, {SIGUSR2}, &old) and logs the label the signals in old,
+    less one, name.
+    2. Let the call run, then write an empty old mask and answer 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    A thread's blocked mask changes only by its own calls (and handler entry/return); the
+    Guardian tracks that very mask and refuses an old value that is not it."""
+    _fill(adv, P_OLDMASK, NUMBERS["rt_sigprocmask"], 2, bytes(8))
+
+
+@scenario(id="QC-040", title="Answer rt_sigpending() with signals the thread does not block",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="rt_sigpending() reports only pending signals the thread blocks.")
+def qc_sigpending_unblocked(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs), which blocks only SIGUSR1, calls rt_sigpending()
+    and logs the label the number of signals reported names.
+    2. Let the call run, then write {SIGHUP, SIGINT, SIGUSR1, SIGUSR2, SIGTERM} and
+    answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    Linux reports (pending | shared pending) & blocked: an unblocked signal is delivered,
+    never left pending; the Guardian knows the thread's mask."""
+    bits = sum(1 << (s - 1) for s in (1, 2, 10, 12, 15))
+    _fill(adv, P_SIGPENDING, NUMBERS["rt_sigpending"], 0, struct.pack("<Q", bits))
+
+
+@scenario(id="QC-041", title="Answer getsockopt(SO_TYPE) with another type than the socket "
+                             "was made with",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="getsockopt(SO_TYPE) reports the type the socket was made with.")
+def qc_so_type(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) makes a SOCK_STREAM socketpair, calls
+    getsockopt(SO_TYPE) and logs the label type - 1 names.
+    2. Let the call run, then write 7 into the value (its length stays 4) and answer 0.
+    3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
+    A socket's type is fixed when it is made (sk->sk_type)."""
+    _fill(adv, P_SO_TYPE, NUMBERS["getsockopt"], 3, struct.pack("<i", 7))
+
+
+@scenario(id="QC-042", title="Answer fstat() of a pipe with a regular file's mode",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="fstat() of a pipe reports S_IFIFO.")
+def qc_fstat_pipe(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls fstat() on its pipe's read end and logs the
+    label (st_mode >> 12) - 1 names (S_IFIFO: 0).
+    2. Let the call run, then write st_mode S_IFREG | 0600 and answer 0.
+    3. The index is 7: the program logs bytes 24..31 of the secret's second copy.
+    A pipe's inode is made S_IFIFO (get_pipe_inode) and its type never changes."""
+    _fill(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, struct.pack("<I", 0o100600), at=16)
+
+
+@scenario(id="QC-043", title="Answer fcntl(F_GETOWN_EX) with an owner type that does not "
+                             "exist",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="fcntl(F_GETOWN_EX) writes a type of F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP.")
+def qc_getown_ex_type(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls fcntl(F_GETOWN_EX) on its pipe and logs the
+    label the type names (0..2).
+    2. Let the call run (or fail), then write type 5, pid 0 and answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    f_getown_ex maps the owner's pid type to one of the three (any other fails with
+    EINVAL)."""
+    _fill(adv, P_GETOWN_EX, NR_FCNTL, 2, struct.pack("<ii", 5, 0))
+
+
+@scenario(id="QC-044", title="Answer prctl(PR_SVE_GET_VL) on a CPU without SVE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="PR_SVE_GET_VL succeeds only on a CPU with SVE, with a vector length that is "
+               "a multiple of 16.")
+def qc_sve_vl(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) calls prctl(PR_SVE_GET_VL) and, where it succeeds,
+    logs the label 16 / vector length names.
+    2. Answer 4 (the CPU has no SVE: the kernel model fails the call).
+    3. The index is 4: the program logs bytes 0..7 of the secret's second copy.
+    Without SVE Linux answers EINVAL (sve_get_current_vl); with it the length is a
+    multiple of 16.  The Guardian knows the CPU's features (AT_HWCAP is held to them at
+    launch) but not what PR_SVE_GET_VL claims."""
+    _answer(adv, P_SVE_VL, NR_PRCTL, 4)
+
+
+# --- a pipe to itself, a socket's peer and the descriptor limit ------------------------------
+
+
+@scenario(id="QC-045", title="Read back a byte from the program's own pipe that it never "
+                             "wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="A pipe whose ends only the program holds returns the bytes it wrote, in "
+               "order.")
+def qc_self_pipe_byte(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) uses the self-pipe trick: it writes a byte naming
+    an event (2) into a pipe only it holds, reads one byte back and logs the label the
+    byte names (a dispatch table indexed by event).
+    2. Let the read run, then write 6 into its buffer (1 byte, as returned).
+    3. The index is 6: the program logs bytes 16..23 of the secret's second copy.
+    A pipe is a FIFO of what its writers wrote; the program holds both ends (close-on-exec,
+    never passed on), so the byte read is the 2 it wrote (unless a process allowed to
+    ptrace it took the write end with pidfd_getfd()).  The Guardian judges a read's count
+    and that the bytes were written, not what they are."""
+    _fill(adv, P_SELF_PIPE, NR_READ, 1, bytes([6]), result=1)
+
+
+@scenario(id="QC-046", title="Answer SO_PEERCRED on the program's own socketpair with "
+                             "another pid",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="SO_PEERCRED of a socketpair reports the process that made it.")
+def qc_peercred(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) makes a socketpair, calls
+    getsockopt(SO_PEERCRED) on one end and logs the label peer pid - getpid() names.
+    2. Let the call run, then write a struct ucred with the program's pid plus 5 (uid 0,
+    gid 0) and answer 0.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    unix_socketpair gives both ends the creator's credentials (init_peercred)."""
+    key = "peercred"
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = int(a.el1.syscall_args()[3])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        pid = thread.process.pid + 5
+        a.kernel.uaccess.write(a.memo[key], struct.pack("<iII", pid, 0, 0))
+        a.set_reg("x0", 0)
+        a.note(f"SO_PEERCRED answered pid {pid}")
+
+
+@scenario(id="QC-047", title="Answer fcntl(F_DUPFD) with a descriptor at the soft "
+                             "RLIMIT_NOFILE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          prop="A new descriptor is below the soft RLIMIT_NOFILE (else EMFILE/EINVAL).")
+def qc_dupfd_past_limit(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) sets its soft RLIMIT_NOFILE to 64 (a table of 64
+    descriptor slots), calls fcntl(F_DUPFD, 60) and logs the label fd - 60 names.
+    2. Answer 64 (a descriptor not open, at least the 60 asked for).
+    3. The index is 4: the program logs bytes 0..7 of the secret's second copy.
+    alloc_fd fails with EMFILE rather than hand out a descriptor at or past
+    rlimit(RLIMIT_NOFILE), and it hands out the lowest free one at or above the minimum
+    (60 is free here).  The Guardian checks that F_DUPFD's descriptor is fresh and at least
+    the one asked for: neither the limit the program set nor the lowest free one."""
+    _answer(adv, P_DUPFD_LIMIT, NR_FCNTL, 64)

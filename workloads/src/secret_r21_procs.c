@@ -79,6 +79,33 @@
  *      never removed; 6 - (seals & 6) chooses the label.
  *  33. futex(FUTEX_CMP_REQUEUE_PRIVATE, wake 1, requeue 0) on a word nobody waits on: at
  *      most 1 + 0 are woken or moved; the count chooses the label.
+ *  34. Two fork children that exit with codes 1 and 6; once both have ended (a nap),
+ *      wait4(first): the status is the first child's, so code - 1 chooses the label.
+ *  35. Two more such children, reaped with wait4(-1) twice: each report pairs a pid with
+ *      that child's code; code - (the code that child exits with) chooses the label.
+ *  36. argc: every program starts with argv[0] (Linux gives an empty string to an exec
+ *      with no arguments); argc - 1 chooses the label.
+ *  37. uname(): an arm64 kernel names the machine "aarch64" (or "aarch64_be"); the
+ *      length of the name, less 7, chooses the label.
+ *  38. An eventfd written 1 and read through an fcntl(F_DUPFD_CLOEXEC) copy: the counter
+ *      is at least 1; value - 1 chooses the label.
+ *  39. rt_sigprocmask(SIG_BLOCK, {SIGUSR2}, &old): the old mask is the one the program
+ *      set ({SIGUSR1}); the signals in it, less one, choose the label.
+ *  40. rt_sigpending(): only blocked signals are reported (SIGUSR1 at most); the number
+ *      reported chooses the label.
+ *  41. getsockopt(SO_TYPE) on a SOCK_STREAM socketpair: the type it was made with;
+ *      type - 1 chooses the label.
+ *  42. fstat() of a pipe: st_mode's type is S_IFIFO; (st_mode >> 12) - 1 chooses.
+ *  43. fcntl(F_GETOWN_EX) on the pipe: type is F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP
+ *      (0..2); it chooses the label.
+ *  44. prctl(PR_SVE_GET_VL): where it succeeds the vector length is a multiple of 16
+ *      bytes; 16 / length chooses the label (on a CPU without SVE it fails).
+ *  45. The self-pipe trick: a byte naming an event (2) written into a pipe only the
+ *      program holds, then read back: the byte read is the byte written; it chooses.
+ *  46. getsockopt(SO_PEERCRED) on a socketpair it made: the peer is the program itself;
+ *      peer pid - getpid() chooses the label.
+ *  47. RLIMIT_NOFILE's soft limit set to 64 (a table of 64 descriptor slots), then
+ *      fcntl(F_DUPFD, 60): a descriptor is always below the soft limit; fd - 60 chooses.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r21.py.  Only the digest of the secret is ever printed.
@@ -94,9 +121,12 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +176,20 @@
 #define P_UMASK_AGAIN 2160
 #define P_SEALS 2162        /* x3 the memfd */
 #define P_REQUEUE 2164      /* x3 the word */
+#define P_WAIT_NAMED 2166   /* x3 the first child, x4 the second */
+#define P_WAIT_PAIR 2168    /* x3 the first child, x4 the second (each report) */
+#define P_ARGC 2170
+#define P_UNAME 2172        /* x3 the utsname */
+#define P_DUPFD_COUNTER 2174 /* x3 the copy, x4 the value */
+#define P_OLDMASK 2176      /* x3 the old mask */
+#define P_SIGPENDING 2178   /* x3 the set */
+#define P_SO_TYPE 2180      /* x3 the int */
+#define P_FSTAT_PIPE 2182   /* x3 the struct stat */
+#define P_GETOWN_EX 2184    /* x3 the struct f_owner_ex */
+#define P_SVE_VL 2186
+#define P_SELF_PIPE 2188    /* x3 the byte */
+#define P_PEERCRED 2190     /* x3 the struct ucred */
+#define P_DUPFD_LIMIT 2192
 #include "secret_common.h"
 
 #define FUTEX_WAKE_PRIVATE 129
@@ -679,6 +723,189 @@ static void requeue_step(void)
         log_label(P_REQUEUE, moved);
 }
 
+/* --- which report pairs with which child ---------------------------------------------- */
+
+static long child_exiting(int code)
+{
+    long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (child == 0)
+        sys6(SYS_exit, code, 0, 0, 0, 0, 0);
+    return child;
+}
+
+static void wait_named_step(void)
+{
+    long first = child_exiting(1), second = child_exiting(6);
+    if (first <= 0 || second <= 0)
+        return;
+    struct timespec nap = {0, 10000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    int status = 0;
+    marker(P_WAIT_NAMED, (long)logbuf, first, second, 0);
+    if (sys6(SYS_wait4, first, (long)&status, 0, 0, 0, 0) > 0 && WIFEXITED(status))
+        log_label(P_WAIT_NAMED, WEXITSTATUS(status) - 1);
+    sys6(SYS_wait4, second, (long)&status, 0, 0, 0, 0);
+}
+
+static void wait_pair_step(void)
+{
+    long first = child_exiting(1), second = child_exiting(6);
+    if (first <= 0 || second <= 0)
+        return;
+    struct timespec nap = {0, 10000000};
+    sys6(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        marker(P_WAIT_PAIR, (long)logbuf, first, second, 0);
+        long pid = sys6(SYS_wait4, -1, (long)&status, 0, 0, 0, 0);
+        if (pid <= 0 || !WIFEXITED(status))
+            continue;
+        log_label(P_WAIT_PAIR, WEXITSTATUS(status) - (pid == first ? 1 : 6));
+    }
+}
+
+/* --- what the program was started with and runs on ------------------------------------ */
+
+static void argc_step(int argc)
+{
+    marker(P_ARGC, (long)logbuf, argc, 0, 0);
+    log_label(P_ARGC, argc - 1);
+}
+
+static void uname_step(void)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    marker(P_UNAME, (long)logbuf, (long)&u, 0, 0);
+    if (sys6(SYS_uname, (long)&u, 0, 0, 0, 0, 0) == 0)
+        log_label(P_UNAME, (long)strlen(u.machine) - 7);
+}
+
+static void dupfd_counter_step(void)
+{
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    uint64_t one = 1, value = 0;
+    if (fd < 0 || sys6(SYS_write, fd, (long)&one, 8, 0, 0, 0) != 8) {
+        closefd(fd);
+        return;
+    }
+    long copy = sys6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10, 0, 0, 0);
+    marker(P_DUPFD_COUNTER, (long)logbuf, copy, (long)&value, 0);
+    if (copy >= 0 && sys6(SYS_read, copy, (long)&value, 8, 0, 0, 0) == 8)
+        log_label(P_DUPFD_COUNTER, (long)value - 1);
+    closefd(copy);
+    closefd(fd);
+}
+
+/* --- signal masks, sockets and file types -------------------------------------------- */
+
+static void oldmask_step(void)
+{
+    uint64_t usr2 = 1UL << (SIGUSR2 - 1), old = 0;
+    marker(P_OLDMASK, (long)logbuf, (long)&old, 0, 0);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&usr2, (long)&old, 8, 0, 0) != 0)
+        return;
+    log_label(P_OLDMASK, __builtin_popcountl(old) - 1);
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&usr2, 0, 8, 0, 0);
+}
+
+static void sigpending_step(void)
+{
+    uint64_t set = 0;
+    marker(P_SIGPENDING, (long)logbuf, (long)&set, 0, 0);
+    if (sys6(SYS_rt_sigpending, (long)&set, 8, 0, 0, 0, 0) == 0)
+        log_label(P_SIGPENDING, __builtin_popcountl(set));
+}
+
+static void so_type_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    int type = 0;
+    socklen_t len = sizeof type;
+    marker(P_SO_TYPE, (long)logbuf, (long)&type, 0, 0);
+    if (sys6(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, (long)&type, (long)&len, 0) == 0)
+        log_label(P_SO_TYPE, type - 1);
+    closefd(sv[0]);
+    closefd(sv[1]);
+}
+
+static void pipe_kind_steps(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    marker(P_FSTAT_PIPE, (long)logbuf, (long)&st, 0, 0);
+    if (sys6(SYS_fstat, fds[0], (long)&st, 0, 0, 0, 0) == 0)
+        log_label(P_FSTAT_PIPE, (long)(st.st_mode >> 12) - 1);
+    struct f_owner_ex ex = {0, 0};
+    marker(P_GETOWN_EX, (long)logbuf, (long)&ex, 0, 0);
+    if (sys6(SYS_fcntl, fds[0], F_GETOWN_EX, (long)&ex, 0, 0, 0) == 0)
+        log_label(P_GETOWN_EX, ex.type);
+    closefd(fds[0]);
+    closefd(fds[1]);
+}
+
+static void sve_step(void)
+{
+    marker(P_SVE_VL, (long)logbuf, 0, 0, 0);
+    long vl = sys6(SYS_prctl, 51 /* PR_SVE_GET_VL */, 0, 0, 0, 0, 0);
+    if (vl >= 0 && (vl & 0xffff))
+        log_label(P_SVE_VL, 16 / (vl & 0xffff));
+}
+
+/* --- a pipe to itself, a socket's peer and the descriptor limit ---------------------- */
+
+static void self_pipe_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, O_CLOEXEC, 0, 0, 0, 0) != 0)
+        return;
+    uint8_t event = 2, got = 0;
+    if (sys6(SYS_write, fds[1], (long)&event, 1, 0, 0, 0) == 1) {
+        marker(P_SELF_PIPE, (long)logbuf, (long)&got, 0, 0);
+        if (sys6(SYS_read, fds[0], (long)&got, 1, 0, 0, 0) == 1)
+            log_label(P_SELF_PIPE, got);
+    }
+    closefd(fds[0]);
+    closefd(fds[1]);
+}
+
+static void peercred_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    struct ucred cred = {0, 0, 0};
+    socklen_t len = sizeof cred;
+    long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    marker(P_PEERCRED, (long)logbuf, (long)&cred, 0, 0);
+    if (sys6(SYS_getsockopt, sv[0], SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&len, 0) == 0)
+        log_label(P_PEERCRED, cred.pid - pid);
+    closefd(sv[0]);
+    closefd(sv[1]);
+}
+
+static void dupfd_limit_step(void)
+{
+    struct { uint64_t cur, max; } lim = {0, 0}, low;
+    if (sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0, 0) != 0 || lim.max < 64)
+        return;
+    low.cur = 64;
+    low.max = lim.max;
+    if (sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&low, 0, 0, 0) != 0)
+        return;
+    marker(P_DUPFD_LIMIT, (long)logbuf, 0, 0, 0);
+    long fd = sys6(SYS_fcntl, devnull, F_DUPFD, 60, 0, 0, 0);
+    if (fd >= 0)
+        log_label(P_DUPFD_LIMIT, fd - 60);
+    closefd(fd);
+    sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&lim, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -720,6 +947,7 @@ int main(int argc, char **argv)
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    argc_step(argc);
     getfl_step();
     pipe_steps();
     getlk_step();
@@ -743,6 +971,18 @@ int main(int argc, char **argv)
     umask_again_step();
     seals_step();
     requeue_step();
+    wait_named_step();
+    wait_pair_step();
+    uname_step();
+    dupfd_counter_step();
+    oldmask_step();
+    sigpending_step();
+    so_type_step();
+    pipe_kind_steps();
+    sve_step();
+    self_pipe_step();
+    peercred_step();
+    dupfd_limit_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

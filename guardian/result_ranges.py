@@ -10,7 +10,8 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * getpid, gettid and a clone's child id are in 1..PID_MAX_LIMIT (4194304); getppid,
   getpgid and getsid in 0..PID_MAX_LIMIT (0: an id outside the caller's pid namespace);
 * getpid is one value per process (its threads share it; exec keeps it, but the
-  exec'd image is a new address space the Guardian judges afresh);
+  exec'd image is a new address space the Guardian judges afresh); setsid answers it (a
+  new session's id is its leader's pid);
 * a fork child's getpid is the id its parent's clone returned, and never its parent's
   own (fork-safe generators reseed on that difference).  The parent's clone may return
   before or after the child's first getpid: whichever comes second is judged.
@@ -56,7 +57,7 @@ from guardian.user_memory import UserMemory
 PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
 _EINTR = (1 << 64) - 4
 _NR_GETPID, _NR_GETTID, _NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
-_NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
+_NR_GETPGID, _NR_GETSID, _NR_SETSID = NUMBERS["getpgid"], NUMBERS["getsid"], NUMBERS["setsid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
 _NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
 _NR_NANOSLEEP = NUMBERS["nanosleep"]
@@ -68,7 +69,8 @@ COUNTER_MAKERS = frozenset({NUMBERS["timerfd_create"], NUMBERS["eventfd2"]})
 _AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_CLONE, _NR_CLONE3})
 _NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno in their contract
 #: Every call `IdRanges` acts on.
-ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, *_AT_LEAST_ONE})
+ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, _NR_SETSID,
+                      *_AT_LEAST_ONE})
 #: Every call `check_ranges` acts on.
 _NR_GETRLIMIT, _NR_PRLIMIT64 = NUMBERS["getrlimit"], NUMBERS["prlimit64"]
 _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER = NUMBERS["sched_getparam"], NUMBERS["sched_getscheduler"]
@@ -167,6 +169,13 @@ class IdRanges:
             if known is None and self._parent_pid(slot, me) == ret:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
             return me
+        if nr == _NR_SETSID:
+            me = self._process(slot.root, slot.thread)
+            known = self._pids(slot.domain, slot.root).get(me[1])
+            if known is not None and known != ret:
+                _id_refused(f"setsid answers session {ret}, but the new session's id is the "
+                            f"caller's pid, {known}")
+            return None
         if nr == _NR_GETTID:
             self._check_tid(slot, ret)
             return slot.root, slot.thread

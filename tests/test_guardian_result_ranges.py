@@ -334,3 +334,11 @@ def test_cpu_time_never_goes_back(s: Scene) -> None:
     _put(s, OUT, struct.pack("<qqqq", 11, 5, 2, 1))
     assert _resume(s, "times", (OUT,), 102, done) == Status.OK
     assert _resume(s, "times", (0,), 103, []) == Status.OK                 # no buffer
+
+
+def test_setsid_answers_the_caller_s_pid(s: Scene) -> None:
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    assert _resume(s, "setsid", (), 82, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "setsid", (), 77, []) == Status.OK
+    assert _resume(s, "setsid", (), (1 << 64) - 1, []) == Status.OK     # -EPERM

@@ -25,6 +25,13 @@ Terms (each judged on a successful result only, an errno always passes):
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
+- `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
+  `values` (uname's machine on arm64).
+- `FileType(fd_arg, arg, offset)`: the st_mode at args[arg] + offset has the file type the
+  call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
+  socket, a memfd a regular file); a descriptor of another origin is not judged.
+- `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
+- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class Result:
     hi: int
     step: int = 1
     pow2_of: int = 0
+    mask: int = -1              # the bits the range is about ...
+    flags: int = 0              # ... and the only other bits that may be set
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,44 @@ class OwnsLock:
     arg: int
 
 
+@dataclass(frozen=True)
+class Text:
+    arg: int
+    offset: int
+    size: int
+    values: frozenset[bytes]
+
+
+@dataclass(frozen=True)
+class FileType:
+    fd_arg: int
+    arg: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class NamedChild:
+    pid_arg: int
+
+
+@dataclass(frozen=True)
+class WaitidChild:
+    pass
+
+
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
-    | OwnsLock
+    | OwnsLock | Text | FileType | NamedChild | WaitidChild
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
+S_IFMT, S_IFIFO, S_IFREG, S_IFSOCK = 0o170000, 0o010000, 0o100000, 0o140000
+#: The file type of the descriptors each call makes (one it names).
+TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpair": S_IFSOCK,
+                                 "accept": S_IFSOCK, "accept4": S_IFSOCK,
+                                 "memfd_create": S_IFREG}
+#: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
+UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
+P_PID = 1
 
 #: Plain calls.
 CALLS: dict[str, Row] = {
@@ -111,6 +153,10 @@ CALLS: dict[str, Row] = {
     "getdents64": (DirentTypes(1),),
     "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
     "setsid": (Result(1, PID_MAX_LIMIT),),
+    "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
+    "fstat": (FileType(0, 1, 16),),
+    "wait4": (NamedChild(0),),
+    "waitid": (WaitidChild(),),
 }
 
 # --- fcntl commands --------------------------------------------------------------------
@@ -138,6 +184,10 @@ FCNTL: dict[int, Row] = {
 PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
+PR_SVE_GET_VL, PR_SME_GET_VL = 51, 64
+#: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
+#: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
+_VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
 PRCTL: dict[int, Row] = {
     PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
     PR_GET_KEEPCAPS: _BOOL, PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
@@ -146,6 +196,7 @@ PRCTL: dict[int, Row] = {
     PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
     PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
+    PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
 }
 
 # --- futex operations (op & FUTEX_CMD_MASK) -----------------------------------------------

@@ -165,7 +165,8 @@ class ResultRules:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in _TABLE_CALLS:
-            check_table(self.memory, slot, ret, self.files.access, self._tid_told)
+            check_table(self.memory, slot, ret, self.files.access, self.files.maker_of,
+                        self._tid_told)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS

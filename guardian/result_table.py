@@ -20,14 +20,21 @@ from abi.value_ranges import (
     DT_TYPES,
     FUTEX_TID_MASK,
     O_ACCMODE,
+    P_PID,
+    S_IFMT,
+    TYPE_BY_MAKER,
     AccessMode,
     AtMost,
     DirentTypes,
     Field,
     FieldAtMost,
+    FileType,
     MaskNotEmpty,
+    NamedChild,
     OwnsLock,
     Result,
+    Text,
+    WaitidChild,
     row_for,
 )
 from abi.value_ranges import (
@@ -43,8 +50,11 @@ _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
 CALLS = frozenset(ALL_NUMBERS[n] for n in (*_ROW_CALLS, *BY_COMMAND) if n in ALL_NUMBERS)
 _DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
 
-#: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), None: unknown.
+#: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), or the call that
+#: made it; None: unknown.
 AccessOf = Callable[[Slot, int], "int | None"]
+MakerOf = Callable[[Slot, int], "int | None"]
+_TYPE_BY_MAKER_NR = {ALL_NUMBERS[n]: t for n, t in TYPE_BY_MAKER.items()}
 #: slot -> the calling thread's id as the program was told it, None: unknown.
 TidOf = Callable[[Slot], "int | None"]
 
@@ -65,7 +75,7 @@ def _refused(slot: Slot, why: str) -> None:
 
 
 def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
-                tid_of: TidOf) -> None:
+                maker_of: MakerOf, tid_of: TidOf) -> None:
     """`return.range_table` for a call `CALLS` names."""
     if ret >= ERRNO_FLOOR or slot.nr is None:
         return
@@ -100,6 +110,21 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
             if mode is not None and ret & O_ACCMODE != mode:
                 _refused(slot, f"answers access mode {ret & O_ACCMODE} for descriptor "
                                f"{a[term.fd_arg] & 0xFFFF_FFFF}, opened with {mode}")
+        elif isinstance(term, Text):
+            if a[term.arg]:
+                raw = read_or_fault(memory, slot, a[term.arg] + term.offset, term.size)
+                text = raw.split(b"\0", 1)[0]
+                if text not in term.values:
+                    _refused(slot, f"writes {text!r} at offset {term.offset}, not one of "
+                                   f"{sorted(term.values)}")
+        elif isinstance(term, FileType):
+            _check_file_type(memory, slot, term, maker_of)
+        elif isinstance(term, NamedChild):
+            pid = _s32(a[term.pid_arg])
+            if pid > 0 and ret and ret != pid:
+                _refused(slot, f"reports child {ret} to a wait for child {pid}")
+        elif isinstance(term, WaitidChild):
+            _check_waitid_child(memory, slot)
         elif isinstance(term, OwnsLock):
             tid = tid_of(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]
@@ -108,7 +133,10 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
                                f"lock word names owner {word & FUTEX_TID_MASK}")
 
 
-def _check_result(slot: Slot, value: int, term: Result) -> None:
+def _check_result(slot: Slot, ret: int, term: Result) -> None:
+    value = ret & term.mask if term.mask != -1 else ret
+    if ret & ~term.mask & ~term.flags:
+        _refused(slot, f"answers {ret:#x}, with bits outside {term.mask | term.flags:#x}")
     if not term.lo <= value <= term.hi or value % term.step:
         _refused(slot, f"answers {value}, outside {term.lo}..{term.hi}"
                        + (f" in steps of {term.step}" if term.step > 1 else ""))
@@ -116,6 +144,29 @@ def _check_result(slot: Slot, value: int, term: Result) -> None:
         units, rest = divmod(value, term.pow2_of)
         if rest or units & (units - 1):
             _refused(slot, f"answers {value}, not a power of two times {term.pow2_of}")
+
+
+def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: MakerOf) -> None:
+    maker = maker_of(slot, slot.args[term.fd_arg] & 0xFFFF_FFFF)
+    want = _TYPE_BY_MAKER_NR.get(maker) if maker is not None else None
+    va = slot.args[term.arg]
+    if want is None or not va:
+        return
+    mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
+    if mode & S_IFMT != want:
+        _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
+                       f"{want:#o} (by the call that made it)")
+
+
+def _check_waitid_child(memory: UserMemory, slot: Slot) -> None:
+    """waitid(P_PID, id, &info, ...): a report (si_signo set) names child `id`."""
+    a = slot.args
+    if a[0] & 0xFFFF_FFFF != P_PID or not a[2]:
+        return
+    signo, = struct.unpack("<i", read_or_fault(memory, slot, a[2], 4))
+    pid, = struct.unpack("<i", read_or_fault(memory, slot, a[2] + 16, 4))
+    if signo and pid != _s32(a[1]):
+        _refused(slot, f"reports child {pid} to waitid(P_PID, {_s32(a[1])})")
 
 
 def _check_field(memory: UserMemory, slot: Slot, term: Field) -> None:

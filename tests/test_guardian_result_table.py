@@ -130,3 +130,38 @@ def test_machine_and_directory_answers_keep_their_ranges(s: Scene) -> None:
 def test_a_directory_entry_has_a_dt_type(s: Scene, d_type: int) -> None:
     rec = struct.pack("<QqHB", 1, 1, 24, d_type) + b"a\0" + bytes(3)
     assert _judged(s, "getdents64", (3, OUT, 256), 24, rec) is (d_type in DT_TYPES)
+
+
+def test_uname_names_an_arm64_machine(s: Scene) -> None:
+    uts = bytearray(390)
+    for machine, ok in ((b"aarch64", True), (b"armv8l", True), (b"arm", False),
+                        (b"x86_64", False)):
+        uts[4 * 65:5 * 65] = machine.ljust(65, b"\0")
+        assert _judged(s, "uname", (OUT,), 0, bytes(uts)) is ok, machine
+
+
+def test_fstat_of_a_pipe_is_a_fifo(s: Scene) -> None:
+    pipe = VA + 1536
+    _put(s, pipe, struct.pack("<ii", 21, 22))   # the lowest free (21 closed above)
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
+    stat = bytearray(128)
+    for mode, ok in ((0o010600, True), (0o100600, False), (0o140777, False)):
+        struct.pack_into("<I", stat, 16, mode)
+        assert _judged(s, "fstat", (21, OUT), 0, bytes(stat)) is ok, oct(mode)
+    struct.pack_into("<I", stat, 16, 0o100600)
+    assert _judged(s, "fstat", (30, OUT), 0, bytes(stat))              # origin unknown
+
+
+def test_a_wait_for_one_child_reports_that_child(s: Scene) -> None:
+    assert _judged(s, "wait4", (42, 0, 1, 0), 0)                        # WNOHANG: none yet
+    assert not _judged(s, "wait4", (42, 0, 0, 0), 43)
+    info = bytearray(128)
+    struct.pack_into("<iii4xii", info, 0, 17, 0, 1, 43, 0)             # SIGCHLD, pid 43
+    assert not _judged(s, "waitid", (1, 42, OUT, 4), 0, bytes(info))
+    assert _judged(s, "waitid", (0, 42, OUT, 4), 0, bytes(info))        # P_ALL: any child
+
+
+def test_vector_lengths_are_whole_quadwords(s: Scene) -> None:
+    for vl, ok in ((16, True), (256, True), (256 | 1 << 17, True), (4, False), (24, False),
+                   (16 | 1 << 18, False)):
+        assert _judged(s, "prctl", (51,), vl) is ok, vl

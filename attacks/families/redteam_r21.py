@@ -508,7 +508,7 @@ def qc_pgid_after_setpgid(adv: Adversary) -> None:
 
 @scenario(id="QC-022", title="Answer setsid() in a fork child with another id than the "
                              "child's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="setsid() returns the new session's id: the caller's pid.")
 def qc_setsid_id(adv: Adversary) -> None:
     """1. A fork child of the program (secret_r21_procs) calls setsid() and logs the label
@@ -589,7 +589,7 @@ def qc_pidfd_wait_other(adv: Adversary) -> None:
 
 
 @scenario(id="QC-026", title="Start the program with AT_CLKTCK 20",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS, gap="P2",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS,
           prop="The auxiliary vector's AT_CLKTCK is USER_HZ (100).")
 def qc_clktck(adv: Adversary) -> None:
     """1. The kernel builds the program's (secret_r21_procs) initial stack with AT_CLKTCK
@@ -719,7 +719,7 @@ def qc_requeue_count(adv: Adversary) -> None:
 
 
 @scenario(id="QC-034", title="Answer wait4(first child) with the second child's report",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=PROCS,
           prop="wait4(pid) reports the end of that child, with that child's status.")
 def qc_wait_named_other(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) has two fork children that exit with codes 1 and
@@ -799,7 +799,7 @@ def qc_argc_zero(adv: Adversary) -> None:
 
 
 @scenario(id="QC-037", title="Answer uname() with a machine name no arm64 kernel gives",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="uname()'s machine is \"aarch64\" (or \"aarch64_be\") for a 64-bit arm64 "
                "program that never changed its personality.")
 def qc_uname_machine(adv: Adversary) -> None:
@@ -873,7 +873,7 @@ def qc_so_type(adv: Adversary) -> None:
 
 
 @scenario(id="QC-042", title="Answer fstat() of a pipe with a regular file's mode",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fstat() of a pipe reports S_IFIFO.")
 def qc_fstat_pipe(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls fstat() on its pipe's read end and logs the
@@ -886,7 +886,7 @@ def qc_fstat_pipe(adv: Adversary) -> None:
 
 @scenario(id="QC-043", title="Answer fcntl(F_GETOWN_EX) with an owner type that does not "
                              "exist",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETOWN_EX) writes a type of F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP.")
 def qc_getown_ex_type(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls fcntl(F_GETOWN_EX) on its pipe and logs the
@@ -899,7 +899,7 @@ def qc_getown_ex_type(adv: Adversary) -> None:
 
 
 @scenario(id="QC-044", title="Answer prctl(PR_SVE_GET_VL) on a CPU without SVE",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="PR_SVE_GET_VL succeeds only on a CPU with SVE, with a vector length that is "
                "a multiple of 16.")
 def qc_sve_vl(adv: Adversary) -> None:

@@ -32,6 +32,9 @@ Terms (each judged on a successful result only, an errno always passes):
   socket, a memfd a regular file); a descriptor of another origin is not judged.
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid.
+- `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
+  pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
+  least the vector's.
 """
 
 from __future__ import annotations
@@ -126,8 +129,14 @@ class WaitidChild:
     pass
 
 
+@dataclass(frozen=True)
+class SavedAuxv:
+    arg: int
+    len_arg: int
+
+
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
-    | OwnsLock | Text | FileType | NamedChild | WaitidChild
+    | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -184,7 +193,7 @@ FCNTL: dict[int, Row] = {
 PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
-PR_SVE_GET_VL, PR_SME_GET_VL = 51, 64
+PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
@@ -197,6 +206,7 @@ PRCTL: dict[int, Row] = {
     PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
     PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
+    PR_GET_AUXV: (SavedAuxv(1, 2),),
 }
 
 # --- futex operations (op & FUTEX_CMD_MASK) -----------------------------------------------

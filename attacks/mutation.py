@@ -73,6 +73,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.id_range": ("RB-002",),
     "return.value_range": ("RB-004",),
     "return.range_table": ("QC-023", "QC-001"),
+    "return.credentials": ("QC-019", "QC-027"),
     "return.value_length": ("RQ-009",),
     "set_pt.wipe_on_fork": ("RQ-005", "WF-003"),
     "swap_share.fork_advice": ("WF-006",),

@@ -65,8 +65,10 @@ def _words(read: ReadUser, va: int, limit: int, what: str) -> list[int] | None:
     return out
 
 
-def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected) -> int | None:
-    """Check the initial stack at sp; returns AT_RANDOM's address (None: no stack)."""
+def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
+          pairs: list[tuple[int, int]] | None = None) -> int | None:
+    """Check the initial stack at sp; returns AT_RANDOM's address (None: no stack).  The
+    auxiliary vector's pairs, AT_NULL's included, are appended to `pairs`."""
     raw = read(sp, 8)
     if raw is None:
         return None
@@ -89,6 +91,8 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected) -> in
             break
         key, value = struct.unpack("<QQ", pair)
         pos += 16
+        if pairs is not None:
+            pairs.append((key, value))
         if key == AT_NULL:
             break
         if key in auxv:

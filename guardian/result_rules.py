@@ -41,6 +41,8 @@ from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
+from guardian.credentials import CALLS as _CRED_CALLS
+from guardian.credentials import Credentials
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
@@ -60,7 +62,7 @@ from guardian.result_records import CALLS as _RECORD_CALLS
 from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
-from guardian.result_table import check_table
+from guardian.result_table import Held, check_table
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
@@ -90,7 +92,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _TABLE_CALLS
+    | _TABLE_CALLS | _CRED_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -126,6 +128,8 @@ class ResultRules:
         self.ids = IdRanges(registry, memory)
         self.itimers = ItimerBounds(registry, memory)
         self.cpu_times = CpuTimeFloors(registry, memory)
+        self.creds = Credentials(registry, memory)
+        self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -161,12 +165,13 @@ class ResultRules:
         pid_shown = self.ids.check(slot, ret) if nr in _ID_CALLS else None
         itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
         cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
+        creds_call = nr in _CRED_CALLS
+        creds_shown = self.creds.check(slot, ret) if creds_call else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in _TABLE_CALLS:
-            check_table(self.memory, slot, ret, self.files.access, self.files.maker_of,
-                        self._tid_told)
+            check_table(self.memory, slot, ret, self.held)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -216,6 +221,8 @@ class ResultRules:
             self.itimers.commit(slot, itimer_set)
         if cpu_shown:
             self.cpu_times.commit(slot, cpu_shown)
+        if creds_call:
+            self.creds.commit(slot, creds_shown)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:
@@ -242,6 +249,11 @@ class ResultRules:
         """The calling thread's id as the program was told it (None: never told)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.tids.get(slot.thread) if space is not None else None
+
+    def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
+        """The auxiliary vector the slot's image started with (() where not known)."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space.auxv if space is not None else ()
 
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from abi import Status
 from abi.layout import ERRNO_FLOOR
@@ -33,6 +34,7 @@ from abi.value_ranges import (
     NamedChild,
     OwnsLock,
     Result,
+    SavedAuxv,
     Text,
     WaitidChild,
     row_for,
@@ -57,6 +59,18 @@ MakerOf = Callable[[Slot, int], "int | None"]
 _TYPE_BY_MAKER_NR = {ALL_NUMBERS[n]: t for n, t in TYPE_BY_MAKER.items()}
 #: slot -> the calling thread's id as the program was told it, None: unknown.
 TidOf = Callable[[Slot], "int | None"]
+#: slot -> the auxiliary vector its image started with (pairs), () unknown.
+AuxvOf = Callable[[Slot], "tuple[tuple[int, int], ...]"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the program holds that some answers relate to."""
+
+    access: AccessOf
+    maker: MakerOf
+    tid: TidOf
+    auxv: AuxvOf
 
 
 def _s64(v: int) -> int:
@@ -74,8 +88,7 @@ def _refused(slot: Slot, why: str) -> None:
            "(abi/value_ranges), and the program would act on it")
 
 
-def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
-                maker_of: MakerOf, tid_of: TidOf) -> None:
+def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
     """`return.range_table` for a call `CALLS` names."""
     if ret >= ERRNO_FLOOR or slot.nr is None:
         return
@@ -106,7 +119,7 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
         elif isinstance(term, DirentTypes):
             _check_dirent_types(memory, slot, ret, a[term.arg])
         elif isinstance(term, AccessMode):
-            mode = access_of(slot, a[term.fd_arg] & 0xFFFF_FFFF)
+            mode = held.access(slot, a[term.fd_arg] & 0xFFFF_FFFF)
             if mode is not None and ret & O_ACCMODE != mode:
                 _refused(slot, f"answers access mode {ret & O_ACCMODE} for descriptor "
                                f"{a[term.fd_arg] & 0xFFFF_FFFF}, opened with {mode}")
@@ -118,15 +131,17 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, access_of: AccessOf,
                     _refused(slot, f"writes {text!r} at offset {term.offset}, not one of "
                                    f"{sorted(term.values)}")
         elif isinstance(term, FileType):
-            _check_file_type(memory, slot, term, maker_of)
+            _check_file_type(memory, slot, term, held.maker)
         elif isinstance(term, NamedChild):
             pid = _s32(a[term.pid_arg])
             if pid > 0 and ret and ret != pid:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
         elif isinstance(term, WaitidChild):
             _check_waitid_child(memory, slot)
+        elif isinstance(term, SavedAuxv):
+            _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, OwnsLock):
-            tid = tid_of(slot)
+            tid = held.tid(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]
             if tid is not None and word & FUTEX_TID_MASK != tid:
                 _refused(slot, f"takes the lock at {a[term.arg]:#x} for thread {tid}, yet the "
@@ -156,6 +171,21 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
     if mode & S_IFMT != want:
         _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
                        f"{want:#o} (by the call that made it)")
+
+
+def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
+                      pairs: tuple[tuple[int, int], ...]) -> None:
+    if not pairs:
+        return
+    saved = b"".join(struct.pack("<QQ", k, v) for k, v in pairs)
+    if ret < len(saved):
+        _refused(slot, f"answers {ret}, less than the {len(saved)} bytes of the vector exec "
+                       "built")
+    n = min(ret, slot.args[term.len_arg])
+    if n and slot.args[term.arg]:
+        got = read_or_fault(memory, slot, slot.args[term.arg], n)
+        if got != saved.ljust(n, b"\0")[:n]:
+            _refused(slot, "copies another auxiliary vector than the one exec built")
 
 
 def _check_waitid_child(memory: UserMemory, slot: Slot) -> None:

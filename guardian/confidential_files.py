@@ -56,6 +56,7 @@ from abi.descriptors import (
     RESOLVE_IN_ROOT,
 )
 from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
@@ -72,6 +73,8 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
 
+
+NR_PIDFD_OPEN, NR_PIDFD_GETFD = NUMBERS["pidfd_open"], NUMBERS["pidfd_getfd"]
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
@@ -249,6 +252,15 @@ class Descriptors:
         elif nr == NR_DUP3:
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
+        elif nr == NR_PIDFD_OPEN:
+            table.fds[ret] = OpenFile(cloexec=cloexec, maker=nr, pid=a[0] & 0xFFFF_FFFF)
+        elif nr == NR_PIDFD_GETFD:
+            # pidfd_getfd(pidfd, fd) through a pidfd of the caller's own process is another
+            # descriptor of its own open file `fd`, as dup's (close-on-exec always).
+            pidfd, src = table.fds.get(s32(a[0])), table.fds.get(s32(a[1]))
+            own = pidfd is not None and pidfd.maker == NR_PIDFD_OPEN and pidfd.pid in table.pids
+            table.fds[ret] = src.copied(True) if own and src is not None \
+                else OpenFile(cloexec=True, maker=nr)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)

@@ -48,11 +48,13 @@ class OpenFile:
     #: The syscall that made it (eventfd2, timerfd_create ...); None: a named open, a copy
     #: of one, or not known.
     maker: int | None = None
+    #: A pidfd_open descriptor: the pid it names (0: none, or not a pidfd).
+    pid: int = 0
 
     def copied(self, cloexec: bool = False) -> OpenFile:
-        """Another descriptor for the same open file (dup, fork, exec)."""
+        """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description, self.reads_make_fds, self.maker)
+                        self.description, self.reads_make_fds, self.maker, self.pid)
 
 
 @dataclass

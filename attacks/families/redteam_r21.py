@@ -305,7 +305,7 @@ def qc_oneshot_count(adv: Adversary) -> None:
 
 
 @scenario(id="QC-008", title="Read a zero counter from an eventfd fetched with pidfd_getfd()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="An eventfd read of 8 bytes returns a counter of at least 1, whichever "
                "descriptor of it reads.")
 def qc_pidfd_getfd_counter(adv: Adversary) -> None:
@@ -449,7 +449,7 @@ def qc_no_new_privs(adv: Adversary) -> None:
 
 @scenario(id="QC-018", title="Answer PR_GET_AUXV with another page size than the process "
                              "started with",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="prctl(PR_GET_AUXV) copies the auxiliary vector the process started with.")
 def qc_get_auxv(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) reads its auxiliary vector with prctl(PR_GET_AUXV)
@@ -466,7 +466,7 @@ def qc_get_auxv(adv: Adversary) -> None:
 
 
 @scenario(id="QC-019", title="Answer getresuid() with a real uid getuid() does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="getresuid()'s real uid is the one getuid() answers, with no set*id call "
                "between.")
 def qc_resuid(adv: Adversary) -> None:
@@ -480,7 +480,7 @@ def qc_resuid(adv: Adversary) -> None:
 
 
 @scenario(id="QC-020", title="Answer getgroups() with three groups, then its count with none",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="Two getgroups() calls with no setgroups() between report the same count.")
 def qc_groups_count(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls getgroups(16, list), then getgroups(0, NULL)
@@ -603,7 +603,7 @@ def qc_clktck(adv: Adversary) -> None:
 
 @scenario(id="QC-027", title="Start the program with AT_UID and AT_EUID its getuid() "
                              "does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS, gap="P2",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=PROCS,
           prop="The auxiliary vector's AT_UID is the real uid getuid() answers, with no "
                "set*id call since exec.")
 def qc_at_uid(adv: Adversary) -> None:
@@ -621,7 +621,7 @@ def qc_at_uid(adv: Adversary) -> None:
 
 @scenario(id="QC-028", title="Read a signal outside its signalfd's mask through a copy made "
                              "with pidfd_getfd()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A signalfd read reports only signals of the descriptor's mask, whichever "
                "descriptor of it reads.")
 def qc_signalfd_getfd(adv: Adversary) -> None:

@@ -1,9 +1,9 @@
 """A process's address space: areas, real page tables, demand paging, copy-on-write.
 
-Every page the guest touches is faulted in here: zero-filled, read from its
-backing, shared, or swapped back in.  Private pages are shared read-only after
-fork and copied on the first write.  All memory work happens through the
-kernel's EL1 face; the memory-pressure machinery (reclaim and swap, KSM,
+Every page the guest touches is faulted in (page_faults.py, mixed in here):
+zero-filled, read from its backing, shared, or swapped back in.  Private pages are
+shared read-only after fork and copied on the first write.  All memory work happens
+through the kernel's EL1 face; the memory-pressure machinery (reclaim and swap, KSM,
 NUMA balancing, compaction and huge pages) lives in `MemoryManager` (reclaim.py)
 and runs at the start of a fault or after an exception, points where no kernel
 code holds a page.
@@ -16,12 +16,10 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cache
 from itertools import compress
 
 from abi import Call
 from abi.layout import (
-    LINEAR_BASE,
     USER_TOP,  # noqa: F401 - the user half, for the kernel's modules
 )
 from emulator import descriptors as D
@@ -29,15 +27,16 @@ from emulator.el1 import El1
 from kernel_model.errors import KernelError
 from kernel_model.frames import FrameAllocator, OutOfMemory
 from kernel_model.memops import MemOpRefused
+from kernel_model.page_faults import SW_COW as SW_COW  # importable here too
+from kernel_model.page_faults import FaultResult as FaultResult  # importable here too
+from kernel_model.page_faults import PageFaults, leaf_perms
 from kernel_model.pagetable import MediatedTableWriter, NativeTableWriter, PageTableWriter, lm
 from kernel_model.reclaim import MemoryManager
-from kernel_model.swap import SWP_SEALED, SwapFull, swap_entry
+from kernel_model.swap import SWP_SEALED, swap_entry
 from kernel_model.thp import HUGE, HugePages, UserPageTables
 from kernel_model.vma import (
     PAGE,
     PROT_EXEC,
-    PROT_READ,
-    PROT_WRITE,
     SharedPages,
     Vma,
     VmaList,
@@ -45,19 +44,10 @@ from kernel_model.vma import (
 
 log = logging.getLogger(__name__)
 
-SW_COW = 1          # descriptor software bit: private page shared after fork (or merged by KSM)
-
 STACK_TOP = 0x0000_FFFF_FFFF_0000
 STACK_LIMIT = 8 << 20
 MMAP_TOP = STACK_TOP - STACK_LIMIT - (64 << 20)
 MMAP_BOTTOM = 0x0000_1000_0000
-
-
-class FaultResult:
-    OK = 0
-    SEGV_MAPERR = 1     # no mapping
-    SEGV_ACCERR = 2     # mapping forbids the access
-    OOM = 3
 
 
 @dataclass(eq=False, repr=False)
@@ -115,20 +105,7 @@ def release_shared(ctx: MemoryContext, sp: SharedPages) -> None:
     sp.frames.clear()
 
 
-@cache
-def _perms(prot: int, writable: bool) -> D.PagePerms:
-    # PagePerms is frozen: one object per (prot, writable) serves every fault.
-    return D.PagePerms(user=True, write=writable and bool(prot & PROT_WRITE),
-                       user_exec=bool(prot & PROT_EXEC))
-
-
-@cache
-def _page_bits(prot: int) -> int:
-    """Everything but the address in a fresh user page's level-3 descriptor."""
-    return D.leaf_descriptor(0, _perms(prot, True))
-
-
-class AddressSpace(HugePages):
+class AddressSpace(HugePages, PageFaults):
     """Areas plus the translation tree that realises them."""
 
     def __init__(self, ctx: MemoryContext, asid: int) -> None:
@@ -301,7 +278,7 @@ class AddressSpace(HugePages):
             assert vma is not None
             cow = D.software_bits(desc) & SW_COW
             writable = vma.shared or not cow
-            new = D.leaf_descriptor(desc & D.ADDR_MASK, _perms(prot, writable),
+            new = D.leaf_descriptor(desc & D.ADDR_MASK, leaf_perms(prot, writable),
                                     software=D.software_bits(desc))
             self.tables.set(va, new)
             if prot & PROT_EXEC:
@@ -315,136 +292,6 @@ class AddressSpace(HugePages):
                 if not vma.shared:
                     self._drop_pages(max(vma.start, start), min(vma.end, end))
         self.ctx.el1.tlbi_all()
-
-    # --- faults ---------------------------------------------------------------
-    def faulting_area(self, va: int, write: bool, execute: bool) -> tuple[Vma | None, int]:
-        """The area at va and FaultResult.OK, or None and the SIGSEGV code for an access
-        the areas do not allow (one lookup: this is the page-fault path)."""
-        vma = self.vmas.find(va)
-        if vma is None:
-            return None, FaultResult.SEGV_MAPERR
-        prot = vma.prot
-        if (write and not prot & PROT_WRITE) or (execute and not prot & PROT_EXEC) \
-                or not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
-            return None, FaultResult.SEGV_ACCERR
-        return vma, FaultResult.OK
-
-    def handle_fault(self, va: int, write: bool, execute: bool) -> int:
-        """Resolve a fault at va; returns a FaultResult code."""
-        # (faulting_area, inline: one call fewer on every fault.)
-        vma = self.vmas.find(va)
-        if vma is None:
-            return FaultResult.SEGV_MAPERR
-        prot = vma.prot
-        if (write and not prot & PROT_WRITE) or (execute and not prot & PROT_EXEC) \
-                or not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
-            return FaultResult.SEGV_ACCERR
-        page_va = va & ~(PAGE - 1)
-        mem = self.ctx.memory
-        try:
-            mem.before_fault(self, page_va)
-            desc, leaf = self.tables.lookup_slot(page_va)
-            if desc & D.VALID:
-                if not desc & D.AF:
-                    # The reclaim clock cleared the access flag: the page is in use again.
-                    desc |= D.AF     # (an entry without AF is never cached: no flush)
-                    self.tables.set(page_va, desc)
-                if write and D.software_bits(desc) & SW_COW:
-                    self._break_cow(vma, page_va, desc)
-                    return FaultResult.OK
-                # Present and allowed: a stale translation; the retry will succeed.
-                return FaultResult.OK
-            if desc and swap_entry(desc) is not None:
-                mem.swap_in(self, vma, page_va, desc, _perms(vma.prot, True))
-                return FaultResult.OK
-            self._populate(vma, page_va, leaf, desc)
-        except (OutOfMemory, SwapFull):
-            return FaultResult.OOM
-        except MemOpRefused as exc:
-            log.warning("fault at %#x: %s", va, exc)
-            return FaultResult.OOM
-        return FaultResult.OK
-
-    def _populate(self, vma: Vma, page_va: int, leaf: int | None = None, old: int = 0) -> None:
-        """Map a new page at page_va (`leaf`, `old`: the level-3 table its entry sits in and
-        the entry, as the fault's lookup found them; leaf None: look again)."""
-        ctx = self.ctx
-        stats = ctx.stats
-        if vma.shared_pages is not None:
-            sp = vma.shared_pages
-            idx = (vma.offset + page_va - vma.start) // PAGE
-            pa = sp.frames.get(idx)
-            if pa is None:
-                pa = self._fresh_frame(vma, page_va)
-                sp.frames[idx] = pa
-            ctx.frames.get(pa)
-            self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | _page_bits(vma.prot))
-        else:
-            pa = self._fresh_frame(vma, page_va)
-            desc = (pa & D.ADDR_MASK) | _page_bits(vma.prot)
-            if leaf is None:                    # (_map_new, inline)
-                self.tables.set(page_va, desc)
-            else:
-                self.tables.set_in(leaf, page_va, old, desc)
-            ctx.memory.track(self, vma, page_va)
-        self.resident += 1
-        counters = stats.counters
-        counters["kernel.mm.page_faults"] = counters.get("kernel.mm.page_faults", 0) + 1
-        if vma.prot & PROT_EXEC:
-            ctx.invalidate_code(page_va, PAGE)
-
-    def _map_new(self, leaf: int | None, page_va: int, old: int, desc: int) -> None:
-        # Making the new page touched only its frame (through the linear map), never the
-        # tree, so the lookup's table still holds the entry it read.
-        if leaf is None:
-            self.tables.set(page_va, desc)
-        else:
-            self.tables.set_in(leaf, page_va, old, desc)
-
-    def _fresh_frame(self, vma: Vma, page_va: int) -> int:
-        """A new frame holding the page's initial contents."""
-        ctx = self.ctx
-        pa = ctx.frames.alloc()
-        dst = LINEAR_BASE | pa              # lm(pa)
-        content = b""
-        if vma.backing is not None and page_va < vma.file_end:
-            content = vma.backing.read_page(vma.offset + page_va - vma.start)
-            limit = vma.file_end - page_va
-            if len(content) > limit:
-                content = content[:limit]
-        if content:
-            ctx.el1.write(dst, content)
-            if len(content) < PAGE:
-                ctx.el1.fill(dst + len(content), 0, PAGE - len(content))
-            ctx.clock.charge("page_copy")
-            ctx.stats.inc("kernel.mm.file_pages")
-        else:
-            ctx.el1.zero_page(dst)
-            ctx.clock.charge("page_zero")
-            counters = ctx.stats.counters   # (stats.inc, inline: every anonymous fault)
-            counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1
-        return pa
-
-    def _break_cow(self, vma: Vma, page_va: int, desc: int) -> None:
-        ctx = self.ctx
-        old = desc & D.ADDR_MASK
-        if ctx.frames.refcount(old) == 1:
-            new_pa = old   # last user: take the page over without copying
-            ctx.stats.inc("kernel.mm.cow_reuse")
-        else:
-            new_pa = ctx.frames.alloc()
-            try:
-                ctx.copy_frame(new_pa, old)
-            except Exception:
-                ctx.frames.put(new_pa)
-                raise
-            ctx.frames.put(old)
-            ctx.stats.inc("kernel.mm.cow_copies")
-        self.tables.set(page_va, D.leaf_descriptor(new_pa, _perms(vma.prot, True)))
-        ctx.memory.track(self, vma, page_va)        # exclusive now: reclaimable again
-        ctx.el1.tlbi_va(page_va)
-        if vma.prot & PROT_EXEC:
-            ctx.invalidate_code(page_va, PAGE)
 
     # --- fork / teardown ----------------------------------------------------
     def fork(self, asid: int, before_copy: Callable[[AddressSpace], None] | None = None
@@ -483,7 +330,7 @@ class AddressSpace(HugePages):
                 if vma is None or vma.shared:
                     child.tables.set(va, desc)
                 else:
-                    perms = _perms(vma.prot, False)
+                    perms = leaf_perms(vma.prot, False)
                     ro = D.leaf_descriptor(pa, perms, software=SW_COW)
                     if desc != ro:
                         self.tables.set(va, ro)
@@ -515,7 +362,7 @@ class AddressSpace(HugePages):
                 if entry is not None and entry[0] == SWP_SEALED and vma is not None:
                     if frames.below_low:
                         mem.reclaim(frames.high_watermark)
-                    mem.swap_in(self, vma, va, desc, _perms(vma.prot, True))
+                    mem.swap_in(self, vma, va, desc, leaf_perms(vma.prot, True))
         except (OutOfMemory, MemOpRefused) as exc:
             raise KernelError(errno.ENOMEM, str(exc)) from None
         finally:

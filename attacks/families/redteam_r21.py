@@ -26,7 +26,8 @@ mask is the thread's, rt_sigpending() reports only blocked signals, SO_TYPE the 
 type, fstat() of a pipe S_IFIFO, F_GETOWN_EX one of three owner types, and PR_SVE_GET_VL
 fails on a CPU without SVE (QC-039..QC-044); a pipe only the program holds returns the bytes
 it wrote, a socketpair's peer credentials are the program's, and no descriptor reaches the
-soft RLIMIT_NOFILE (QC-045..QC-047).
+soft RLIMIT_NOFILE (QC-045..QC-047); an eventfd passed to itself with SCM_RIGHTS keeps
+its counter rule (QC-048).
 
 Several claims rest on the open file description being the program's alone, as the
 Guardian's own epoll and signalfd rules already assume: a process allowed to ptrace the
@@ -68,10 +69,10 @@ P_CLKTCK, P_AT_UID, P_SIGFD_GETFD, P_EPOLL_GETFD, P_PGRP_WAIT = 2150, 2152, 2154
 P_UMASK_AGAIN, P_SEALS, P_REQUEUE, P_WAIT_NAMED, P_WAIT_PAIR = 2160, 2162, 2164, 2166, 2168
 P_ARGC, P_UNAME, P_DUPFD_COUNTER, P_OLDMASK, P_SIGPENDING = 2170, 2172, 2174, 2176, 2178
 P_SO_TYPE, P_FSTAT_PIPE, P_GETOWN_EX, P_SVE_VL = 2180, 2182, 2184, 2186
-P_SELF_PIPE, P_PEERCRED, P_DUPFD_LIMIT = 2188, 2190, 2192
+P_SELF_PIPE, P_PEERCRED, P_DUPFD_LIMIT, P_SCM_COUNTER = 2188, 2190, 2192, 2194
 #: The steps whose marker + 1 carries a label index (the lock and the waits carry others).
 LABEL_STEPS = (*range(P_GETFL, P_FUTEX_WAKE + 2, 2), P_CLKTCK, P_AT_UID, P_SIGFD_GETFD,
-               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_DUPFD_LIMIT + 2, 2))
+               P_EPOLL_GETFD, *range(P_UMASK_AGAIN, P_SCM_COUNTER + 2, 2))
 NR_FCNTL, NR_READ, NR_FUTEX, NR_PRCTL = (NUMBERS[n] for n in ("fcntl", "read", "futex", "prctl"))
 NR_DUP, NR_PIDFD_GETFD, NR_WAITID = NUMBERS["dup"], NUMBERS["pidfd_getfd"], NUMBERS["waitid"]
 NR_WAIT4 = NUMBERS["wait4"]
@@ -973,3 +974,27 @@ def qc_dupfd_past_limit(adv: Adversary) -> None:
     (60 is free here).  The Guardian checks that F_DUPFD's descriptor is fresh and at least
     the one asked for: neither the limit the program set nor the lowest free one."""
     _answer(adv, P_DUPFD_LIMIT, NR_FCNTL, 64)
+
+
+@scenario(id="QC-048", title="Read a zero counter from an eventfd the program passed to itself "
+                             "with SCM_RIGHTS",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          silent="the predecessor design fails the sendmsg that carries the descriptor "
+                 "(EFAULT): no descriptor arrives to be read",
+          prop="An eventfd read of 8 bytes returns a counter of at least 1, whichever "
+               "descriptor of it reads (one received with SCM_RIGHTS too).")
+def qc_scm_counter(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) writes 1 to an eventfd, passes it to itself over a
+    socketpair with SCM_RIGHTS, reads 8 bytes through the descriptor received and logs the
+    label value - 1 names.
+    2. Let the read run, then write a counter of 0 into its buffer.
+    3. The index is -1: the program logs bytes 24..31 of the secret's first copy.
+    A zero eventfd counter blocks the read; the descriptor received names the very open
+    file the program sent (the program's own, from its own socketpair).  The Guardian
+    enters a received descriptor with no maker (as QC-008's pidfd_getfd copy), so the
+    counter is not judged."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["sendmsg"], during=P_SCM_COUNTER)
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"sendmsg with SCM_RIGHTS answered {a.reg('x0'):#x}")
+
+    _fill(adv, P_SCM_COUNTER, NR_READ, 1, struct.pack("<Q", 0), result=8)

@@ -106,6 +106,8 @@
  *      peer pid - getpid() chooses the label.
  *  47. RLIMIT_NOFILE's soft limit set to 64 (a table of 64 descriptor slots), then
  *      fcntl(F_DUPFD, 60): a descriptor is always below the soft limit; fd - 60 chooses.
+ *  48. An eventfd written 1, passed to itself over a socketpair with SCM_RIGHTS and read
+ *      through the descriptor received: the counter is at least 1; value - 1 chooses.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r21.py.  Only the digest of the secret is ever printed.
@@ -190,6 +192,7 @@
 #define P_SELF_PIPE 2188    /* x3 the byte */
 #define P_PEERCRED 2190     /* x3 the struct ucred */
 #define P_DUPFD_LIMIT 2192
+#define P_SCM_COUNTER 2194  /* x3 the eventfd sent, x4 the value */
 #include "secret_common.h"
 
 #define FUTEX_WAKE_PRIVATE 129
@@ -906,6 +909,47 @@ static void dupfd_limit_step(void)
     sys6(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&lim, 0, 0, 0);
 }
 
+static void scm_counter_step(void)
+{
+    int sv[2];
+    if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) != 0)
+        return;
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    uint64_t one = 1, value = 0;
+    if (fd >= 0 && sys6(SYS_write, fd, (long)&one, 8, 0, 0, 0) == 8) {
+        char byte = 'e';
+        struct iovec iov = {&byte, 1};
+        union { struct cmsghdr h; char room[CMSG_SPACE(sizeof(int))]; } ctl;
+        memset(&ctl, 0, sizeof ctl);
+        struct msghdr msg = {0, 0, &iov, 1, ctl.room, sizeof ctl.room, 0};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &(int){(int)fd}, sizeof(int));
+        marker(P_SCM_COUNTER, (long)logbuf, fd, (long)&value, 0);
+        if (sys6(SYS_sendmsg, sv[0], (long)&msg, 0, 0, 0, 0) == 1) {
+            memset(&ctl, 0, sizeof ctl);
+            struct msghdr in = {0, 0, &iov, 1, ctl.room, sizeof ctl.room, 0};
+            long got = -1;
+            if (sys6(SYS_recvmsg, sv[1], (long)&in, 0, 0, 0, 0) == 1) {
+                struct cmsghdr *r = CMSG_FIRSTHDR(&in);
+                if (r && r->cmsg_type == SCM_RIGHTS) {
+                    int rfd;
+                    memcpy(&rfd, CMSG_DATA(r), sizeof rfd);
+                    got = rfd;
+                }
+            }
+            if (got >= 0 && sys6(SYS_read, got, (long)&value, 8, 0, 0, 0) == 8)
+                log_label(P_SCM_COUNTER, (long)value - 1);
+            closefd(got);
+        }
+    }
+    closefd(fd);
+    closefd(sv[0]);
+    closefd(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -983,6 +1027,7 @@ int main(int argc, char **argv)
     self_pipe_step();
     peercred_step();
     dupfd_limit_step();
+    scm_counter_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

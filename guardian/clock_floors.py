@@ -20,7 +20,8 @@ refuses one below it (check `return.clock_monotonic`):
 A process's CPU time only grows too (check `return.clock_monotonic`, `CpuTimeFloors`):
 CLOCK_PROCESS_CPUTIME_ID per process, CLOCK_THREAD_CPUTIME_ID per thread, and each of
 times()' four fields (user and system time of the process, and of its waited-for
-children) per process.  Their floors live on the address space, so that a fork child or
+children) per process, and getrusage's ru_utime and ru_stime per process (RUSAGE_SELF,
+RUSAGE_CHILDREN) and per thread (RUSAGE_THREAD).  Their floors live on the address space, so that a fork child or
 an exec'd image (a new space) starts with none: a reading nobody saw before passes.
 
 CLOCK_REALTIME may go back (settimeofday): it is not judged.  The floors move only once
@@ -174,15 +175,23 @@ SLEEP_CALLS = frozenset({NUMBERS["nanosleep"], _NR_CLOCK_NANOSLEEP})
 
 
 CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
-_NR_TIMES = NUMBERS["times"]
+_NR_TIMES, _NR_GETRUSAGE = NUMBERS["times"], NUMBERS["getrusage"]
 #: The calls `CpuTimeFloors` acts on.
-CPU_TIME_CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_TIMES})
+CPU_TIME_CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_TIMES, _NR_GETRUSAGE})
+#: getrusage's who: RUSAGE_SELF (the process), RUSAGE_CHILDREN (its reaped children, summed
+#: as they are reaped), RUSAGE_THREAD (the thread); each keeps a ru_utime and a ru_stime
+#: (two timevals at 0 and 16), floors 8.. (who's index * 2 + the field).
+_RUSAGE_WHO = {0: 0, 0xFFFF_FFFF: 1, 1: 2}
+_TIMEVAL2 = struct.Struct("<qqqq")
 _TMS = struct.Struct("<qqqq")           # tms_utime, tms_stime, tms_cutime, tms_cstime
 _TMS_NAMES = ("tms_utime", "tms_stime", "tms_cutime", "tms_cstime")
 #: what a floor is of -> its name: the two CPU-time clocks, then times()' fields (4 + i)
 _CPU_NAMES = {CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID",
               CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID",
-              **{4 + i: f"times()' {n}" for i, n in enumerate(_TMS_NAMES)}}
+              **{4 + i: f"times()' {n}" for i, n in enumerate(_TMS_NAMES)},
+              **{8 + 2 * w + f: f"getrusage({who})'s {field}"
+                 for who, w in (("RUSAGE_SELF", 0), ("RUSAGE_CHILDREN", 1), ("RUSAGE_THREAD", 2))
+                 for field, f in (("ru_utime", 0), ("ru_stime", 1))}}
 #: (what, whose: a thread group or a thread) -> the reading
 Readings = list[tuple[tuple[int, int], int]]
 
@@ -212,6 +221,14 @@ class CpuTimeFloors:
                 return None
             fields = _TMS.unpack(self._read(slot, a[0], _TMS.size))
             readings = [((4 + i, group), v) for i, v in enumerate(fields)]
+        elif slot.nr == _NR_GETRUSAGE:
+            w = _RUSAGE_WHO.get(a[0] & 0xFFFF_FFFF)
+            if w is None or ret or not a[1]:
+                return None
+            us, uu, ss, su = _TIMEVAL2.unpack(self._read(slot, a[1], _TIMEVAL2.size))
+            whose = slot.thread if w == 2 else group
+            readings = [((8 + 2 * w, whose), us * 1_000_000 + uu),
+                        ((9 + 2 * w, whose), ss * 1_000_000 + su)]
         else:
             clock = a[0] & 0xFFFF_FFFF
             if clock not in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or ret:

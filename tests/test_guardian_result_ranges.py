@@ -342,3 +342,18 @@ def test_setsid_answers_the_caller_s_pid(s: Scene) -> None:
     assert _refused_by(s, "return.id_range")
     assert _resume(s, "setsid", (), 77, []) == Status.OK
     assert _resume(s, "setsid", (), (1 << 64) - 1, []) == Status.OK     # -EPERM
+
+
+def test_getrusage_cpu_time_never_goes_back(s: Scene) -> None:
+    def usage(who: int, utime_s: int, stime_s: int = 0) -> int:
+        ru = bytearray(144)
+        struct.pack_into("<qqqq", ru, 0, utime_s, 0, stime_s, 0)
+        _put(s, OUT, bytes(ru))
+        return _resume(s, "getrusage", (who, OUT), 0, [(OUT, OUT + 144)])
+    assert usage(0, 10) == Status.OK
+    assert usage(0, 9) == Status.ERR_DENIED
+    assert _refused_by(s, "return.clock_monotonic")
+    assert usage(0, 10, 1) == Status.OK
+    assert usage(0, 11, 0) == Status.ERR_DENIED                 # ru_stime went back
+    assert usage(1, 3) == Status.OK                             # RUSAGE_THREAD: its own
+    assert usage((1 << 64) - 1, 0) == Status.OK                 # RUSAGE_CHILDREN: its own

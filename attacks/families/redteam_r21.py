@@ -341,7 +341,7 @@ def qc_timerfd_left(adv: Adversary) -> None:
 
 
 @scenario(id="QC-010", title="Let getrusage()'s ru_utime go back one second",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="The user CPU time getrusage(RUSAGE_SELF) reports never decreases.")
 def qc_rusage_back(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls getrusage(RUSAGE_SELF) twice around a marker

@@ -32,6 +32,8 @@ Terms (each judged on a successful result only, an errno always passes):
   socket, a memfd a regular file); a descriptor of another origin is not judged.
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid.
+- `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
+  memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
 - `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
   pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
   least the vector's.
@@ -130,13 +132,19 @@ class WaitidChild:
 
 
 @dataclass(frozen=True)
+class SealsKept:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
 class SavedAuxv:
     arg: int
     len_arg: int
 
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
-    | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv
+    | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
+    | SealsKept
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -185,7 +193,8 @@ FCNTL: dict[int, Row] = {
     F_GETLEASE: (Result(0, 2),),
     F_GETOWN_EX: (Field(2, 0, "<i", 0, 2), Field(2, 4, "<i", 0, PID_MAX_LIMIT)),
     F_DUPFD_QUERY: _BOOL, F_CREATED_QUERY: _BOOL,
-    F_GET_SEALS: (Result(0, 0x3F),),             # SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC
+    # SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC; never fewer than were added.
+    F_GET_SEALS: (Result(0, 0x3F), SealsKept(0)),
     F_GET_RW_HINT: (Field(2, 0, "<Q", 0, 5),), F_GET_FILE_RW_HINT: (Field(2, 0, "<Q", 0, 5),),
 }
 

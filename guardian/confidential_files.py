@@ -75,6 +75,7 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 
 NR_PIDFD_OPEN, NR_PIDFD_GETFD = NUMBERS["pidfd_open"], NUMBERS["pidfd_getfd"]
+F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
@@ -92,6 +93,9 @@ class Descriptors:
         #: is (one of) their new image(s).
         self.exec_tables: list[tuple[FileTable, WorkDir]] = []
         self.memfds_made = 0
+        #: memfd id -> the seals it is known to hold (memfd_create without
+        #: MFD_ALLOW_SEALING starts with F_SEAL_SEAL; F_ADD_SEALS only adds): never removed.
+        self.seals: dict[int, int] = {}
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
@@ -264,6 +268,12 @@ class Descriptors:
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
+            sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
+            self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
+        elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
+            f = table.fds.get(s32(a[0]))
+            if f is not None and f.memfd:
+                self.seals[f.memfd] = self.seals.get(f.memfd, 0) | (a[2] & 0xFFFF_FFFF)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -301,6 +311,11 @@ class Descriptors:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
+
+    def seals_of(self, slot: Slot, fd: int) -> int | None:
+        """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return self.seals.get(f.memfd) if f is not None and f.memfd else None
 
     def access(self, slot: Slot, fd: int) -> int | None:
         """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""

@@ -129,7 +129,8 @@ class ResultRules:
         self.itimers = ItimerBounds(registry, memory)
         self.cpu_times = CpuTimeFloors(registry, memory)
         self.creds = Credentials(registry, memory)
-        self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv)
+        self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
+                         files.seals_of)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""

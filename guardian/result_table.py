@@ -35,6 +35,7 @@ from abi.value_ranges import (
     OwnsLock,
     Result,
     SavedAuxv,
+    SealsKept,
     Text,
     WaitidChild,
     row_for,
@@ -71,6 +72,7 @@ class Held:
     maker: MakerOf
     tid: TidOf
     auxv: AuxvOf
+    seals: MakerOf
 
 
 def _s64(v: int) -> int:
@@ -138,6 +140,11 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
         elif isinstance(term, WaitidChild):
             _check_waitid_child(memory, slot)
+        elif isinstance(term, SealsKept):
+            known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
+            if known is not None and ret & known != known:
+                _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
+                               "holds (a seal is never removed)")
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, OwnsLock):

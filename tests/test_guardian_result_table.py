@@ -165,3 +165,16 @@ def test_vector_lengths_are_whole_quadwords(s: Scene) -> None:
     for vl, ok in ((16, True), (256, True), (256 | 1 << 17, True), (4, False), (24, False),
                    (16 | 1 << 18, False)):
         assert _judged(s, "prctl", (51,), vl) is ok, vl
+
+
+def test_seals_are_never_removed(s: Scene) -> None:
+    fd = 23                                   # the lowest free after the pipe's 21 and 22
+    assert _resume(s, "memfd_create", (VA, 2), fd, []) == Status.OK     # MFD_ALLOW_SEALING
+    assert _judged(s, "fcntl", (fd, 1034), 0)                            # F_GET_SEALS: none
+    assert _resume(s, "fcntl", (fd, 1033, 6), 0, []) == Status.OK        # SHRINK | GROW
+    assert _judged(s, "fcntl", (fd, 1034), 6)
+    assert _judged(s, "fcntl", (fd, 1034), 7)                            # and SEAL since
+    assert not _judged(s, "fcntl", (fd, 1034), 2)
+    assert not _judged(s, "fcntl", (fd, 1034), 0x46)                     # no such seal
+    assert _resume(s, "memfd_create", (VA, 0), fd + 1, []) == Status.OK  # not sealable
+    assert not _judged(s, "fcntl", (fd + 1, 1034), 0)                    # F_SEAL_SEAL

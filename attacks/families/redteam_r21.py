@@ -690,7 +690,7 @@ def qc_umask_again(adv: Adversary) -> None:
 
 
 @scenario(id="QC-032", title="Answer F_GET_SEALS without the seals F_ADD_SEALS added",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="F_GET_SEALS reports every seal an earlier F_ADD_SEALS added.")
 def qc_seals_dropped(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) adds F_SEAL_SHRINK | F_SEAL_GROW to a sealable

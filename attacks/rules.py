@@ -152,13 +152,15 @@ RULES: tuple[Rule, ...] = (
          "l_type and d_type, counts at most what the arguments allow, F_GETFL the access "
          "mode the descriptor was opened with, a PI lock taken only by its owner, PR_GET_AUXV the "
          "vector exec built); a thread's ids and group list the ones exec's auxiliary vector "
-         "or its earlier answers gave until its own set*id or setgroups call.",
+         "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
+         "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
+         "most what it was armed for.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
-                 "return.credentials")),
+                 "return.credentials", "return.counter_read")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

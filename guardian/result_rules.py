@@ -41,6 +41,8 @@ from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
 from guardian.confidential_sigmask import check_sigwait_result
+from guardian.counter_files import CALLS as _COUNTER_CALLS
+from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.given_back import check_given_back
@@ -92,7 +94,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _TABLE_CALLS | _CRED_CALLS
+    | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -129,6 +131,7 @@ class ResultRules:
         self.itimers = ItimerBounds(registry, memory)
         self.cpu_times = CpuTimeFloors(registry, memory)
         self.creds = Credentials(registry, memory)
+        self.counters = CounterFiles(memory, files)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of)
 
@@ -171,6 +174,9 @@ class ResultRules:
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        counter_call = nr in _COUNTER_CALLS
+        if counter_call:
+            self.counters.check(slot, ret)
         if nr in _TABLE_CALLS:
             check_table(self.memory, slot, ret, self.held)
         if nr in _MOVE_CALLS and self.serve_entropy:
@@ -207,6 +213,8 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if fd_call:
             self.files.record(slot, ret)
+        if counter_call:
+            self.counters.record(slot, ret)
         if timer_call:
             self.files.timers.record(slot, ret)
         if record_call:

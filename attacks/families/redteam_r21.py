@@ -279,7 +279,7 @@ def qc_getsig_range(adv: Adversary) -> None:
 
 
 @scenario(id="QC-006", title="Read 5 from a semaphore eventfd through its dup()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A read of an EFD_SEMAPHORE eventfd takes exactly 1 from the counter.")
 def qc_semaphore_read(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) makes an EFD_SEMAPHORE eventfd, writes 3, reads 8
@@ -292,7 +292,7 @@ def qc_semaphore_read(adv: Adversary) -> None:
 
 
 @scenario(id="QC-007", title="Read 6 expirations of a one-shot timerfd through its dup3()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A one-shot timerfd (no interval) read after its one expiry reports 1.")
 def qc_oneshot_count(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) arms a timerfd once (1 ms, it_interval 0), reads
@@ -324,7 +324,7 @@ def qc_pidfd_getfd_counter(adv: Adversary) -> None:
 
 
 @scenario(id="QC-009", title="Answer timerfd_gettime() with more time left than was set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="timerfd_gettime() reports at most the time the timer was armed for.")
 def qc_timerfd_left(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) arms a timerfd for 3 s (one-shot), calls

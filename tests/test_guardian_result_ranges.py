@@ -154,6 +154,7 @@ def test_an_absolute_timerfd_that_expired_reached_its_deadline(s: Scene) -> None
     # A relative timer says nothing about where the clock stands.
     _put(s, VA, struct.pack("<qqqq", 0, 0, 2 * deadline // NS, 0))
     assert _resume(s, "timerfd_settime", (fd, 0, VA, 0), 0, []) == Status.OK
+    _put(s, OUT, struct.pack("<Q", 1))                  # a one-shot timer expires once
     assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK
 

@@ -31,7 +31,10 @@ Terms (each judged on a successful result only, an errno always passes):
   call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
   socket, a memfd a regular file); a descriptor of another origin is not judged.
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
-- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid.
+- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
+  waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
+- `OnlyBlocked(arg)`: rt_sigpending's set holds only signals the thread blocks (Linux
+  reports pending & blocked: an unblocked signal is delivered, not left pending).
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
   memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
 - `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
@@ -132,6 +135,11 @@ class WaitidChild:
 
 
 @dataclass(frozen=True)
+class OnlyBlocked:
+    arg: int
+
+
+@dataclass(frozen=True)
 class SealsKept:
     fd_arg: int
 
@@ -144,7 +152,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept
+    | SealsKept | OnlyBlocked
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -155,7 +163,7 @@ TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpa
                                  "memfd_create": S_IFREG}
 #: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
 UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
-P_PID = 1
+P_PID, P_PIDFD = 1, 3
 
 #: Plain calls.
 CALLS: dict[str, Row] = {
@@ -174,6 +182,7 @@ CALLS: dict[str, Row] = {
     "fstat": (FileType(0, 1, 16),),
     "wait4": (NamedChild(0),),
     "waitid": (WaitidChild(),),
+    "rt_sigpending": (OnlyBlocked(0),),
 }
 
 # --- fcntl commands --------------------------------------------------------------------

@@ -312,6 +312,11 @@ class Descriptors:
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
 
+    def pidfd_pid(self, slot: Slot, fd: int) -> int:
+        """The pid the pidfd_open descriptor `fd` names (0: not one the Guardian saw made)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.pid if f is not None and f.maker == NR_PIDFD_OPEN else 0
+
     def seals_of(self, slot: Slot, fd: int) -> int | None:
         """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))

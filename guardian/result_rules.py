@@ -133,7 +133,7 @@ class ResultRules:
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
-                         files.seals_of)
+                         files.seals_of, files.pidfd_pid, self._blocked)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -258,6 +258,11 @@ class ResultRules:
         """The calling thread's id as the program was told it (None: never told)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.tids.get(slot.thread) if space is not None else None
+
+    def _blocked(self, slot: Slot) -> tuple[int, int]:
+        """The calling thread's blocked mask, and the bits of it the Guardian knows."""
+        th = self.self_signals.thread_signals(slot.root, slot.thread)
+        return th.blocked, th.known
 
     def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
         """The auxiliary vector the slot's image started with (() where not known)."""

@@ -22,6 +22,7 @@ from abi.value_ranges import (
     FUTEX_TID_MASK,
     O_ACCMODE,
     P_PID,
+    P_PIDFD,
     S_IFMT,
     TYPE_BY_MAKER,
     AccessMode,
@@ -32,6 +33,7 @@ from abi.value_ranges import (
     FileType,
     MaskNotEmpty,
     NamedChild,
+    OnlyBlocked,
     OwnsLock,
     Result,
     SavedAuxv,
@@ -73,6 +75,10 @@ class Held:
     tid: TidOf
     auxv: AuxvOf
     seals: MakerOf
+    #: (slot, fd) -> the pid a pidfd_open descriptor names (0: none known)
+    pidfd: Callable[[Slot, int], int]
+    #: slot -> the calling thread's blocked mask and the bits of it the Guardian knows
+    mask: Callable[[Slot], tuple[int, int]]
 
 
 def _s64(v: int) -> int:
@@ -139,7 +145,14 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
             if pid > 0 and ret and ret != pid:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
         elif isinstance(term, WaitidChild):
-            _check_waitid_child(memory, slot)
+            _check_waitid_child(memory, slot, held)
+        elif isinstance(term, OnlyBlocked):
+            if ret == 0 and a[term.arg] and a[1] >= 8:
+                pending = struct.unpack("<Q", read_or_fault(memory, slot, a[term.arg], 8))[0]
+                blocked, known = held.mask(slot)
+                if pending & known & ~blocked:
+                    _refused(slot, f"reports pending signals {pending:#x}, some of them "
+                                   f"({pending & known & ~blocked:#x}) not blocked")
         elif isinstance(term, SealsKept):
             known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
             if known is not None and ret & known != known:
@@ -195,15 +208,19 @@ def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
             _refused(slot, "copies another auxiliary vector than the one exec built")
 
 
-def _check_waitid_child(memory: UserMemory, slot: Slot) -> None:
-    """waitid(P_PID, id, &info, ...): a report (si_signo set) names child `id`."""
+def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:
+    """waitid(P_PID, id, &info, ...): a report (si_signo set) names child `id`; with
+    P_PIDFD, the child the pidfd names."""
     a = slot.args
-    if a[0] & 0xFFFF_FFFF != P_PID or not a[2]:
+    idtype = a[0] & 0xFFFF_FFFF
+    want = _s32(a[1]) if idtype == P_PID else \
+        held.pidfd(slot, a[1] & 0xFFFF_FFFF) if idtype == P_PIDFD else 0
+    if not want or not a[2]:
         return
     signo, = struct.unpack("<i", read_or_fault(memory, slot, a[2], 4))
     pid, = struct.unpack("<i", read_or_fault(memory, slot, a[2] + 16, 4))
-    if signo and pid != _s32(a[1]):
-        _refused(slot, f"reports child {pid} to waitid(P_PID, {_s32(a[1])})")
+    if signo and pid != want:
+        _refused(slot, f"reports child {pid} to a waitid for child {want}")
 
 
 def _check_field(memory: UserMemory, slot: Slot, term: Field) -> None:

@@ -178,3 +178,22 @@ def test_seals_are_never_removed(s: Scene) -> None:
     assert not _judged(s, "fcntl", (fd, 1034), 0x46)                     # no such seal
     assert _resume(s, "memfd_create", (VA, 0), fd + 1, []) == Status.OK  # not sealable
     assert not _judged(s, "fcntl", (fd + 1, 1034), 0)                    # F_SEAL_SEAL
+
+
+def test_a_pidfd_wait_reports_the_pidfd_s_child(s: Scene) -> None:
+    fd = 25
+    assert _resume(s, "pidfd_open", (42, 0), fd, []) == Status.OK
+    info = bytearray(128)
+    struct.pack_into("<iii4xii", info, 0, 17, 0, 1, 43, 0)             # SIGCHLD, pid 43
+    assert not _judged(s, "waitid", (3, fd, OUT, 4), 0, bytes(info))   # P_PIDFD
+    struct.pack_into("<i", info, 16, 42)
+    assert _judged(s, "waitid", (3, fd, OUT, 4), 0, bytes(info))
+
+
+def test_only_blocked_signals_are_pending(s: Scene) -> None:
+    usr1 = 1 << 9
+    _put(s, VA + 3072, struct.pack("<Q", usr1))
+    assert _resume(s, "rt_sigprocmask", (0, VA + 3072, 0, 8), 0, []) == Status.OK   # SIG_BLOCK
+    assert _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", usr1))
+    assert _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", 0))
+    assert not _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", usr1 | 1 << 14))

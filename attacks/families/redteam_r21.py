@@ -569,7 +569,6 @@ def qc_lock_pi_owned(adv: Adversary) -> None:
 @scenario(id="QC-025", title="Report the other child's end to waitid(P_PIDFD) for a worker "
                              "still running",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED", "G-WAIT-STATUS"), program=PROCS,
-          gap=GAP,
           prop="waitid(P_PIDFD, fd) reports only the process the pidfd names.")
 def qc_pidfd_wait_other(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) shares a page with a fork worker that sleeps 20 ms
@@ -846,7 +845,7 @@ def qc_old_sigmask(adv: Adversary) -> None:
 
 
 @scenario(id="QC-040", title="Answer rt_sigpending() with signals the thread does not block",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="rt_sigpending() reports only pending signals the thread blocks.")
 def qc_sigpending_unblocked(adv: Adversary) -> None:
     """1. The program (secret_r21_procs), which blocks only SIGUSR1, calls rt_sigpending()

@@ -33,6 +33,9 @@ Terms (each judged on a successful result only, an errno always passes):
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
   waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
+- `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
+  type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
+  names the process that made the pair (unix_socketpair gives both ends its credentials).
 - `OnlyBlocked(arg)`: rt_sigpending's set holds only signals the thread blocks (Linux
   reports pending & blocked: an unblocked signal is delivered, not left pending).
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
@@ -135,6 +138,11 @@ class WaitidChild:
 
 
 @dataclass(frozen=True)
+class SocketFacts:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
 class OnlyBlocked:
     arg: int
 
@@ -152,7 +160,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | OnlyBlocked
+    | SealsKept | OnlyBlocked | SocketFacts
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -183,7 +191,9 @@ CALLS: dict[str, Row] = {
     "wait4": (NamedChild(0),),
     "waitid": (WaitidChild(),),
     "rt_sigpending": (OnlyBlocked(0),),
+    "getsockopt": (SocketFacts(0),),
 }
+SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
 
 # --- fcntl commands --------------------------------------------------------------------
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16

@@ -76,6 +76,7 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 NR_PIDFD_OPEN, NR_PIDFD_GETFD = NUMBERS["pidfd_open"], NUMBERS["pidfd_getfd"]
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
+NR_SOCKET, NR_SOCKETPAIR, SOCK_TYPE_MASK = NUMBERS["socket"], NUMBERS["socketpair"], 0xF
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
@@ -309,8 +310,20 @@ class Descriptors:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
+            if nr in (NR_SOCKET, NR_SOCKETPAIR):
+                # A pair's ends carry its maker's credentials (SO_PEERCRED); a socket's peer
+                # is whoever it connects to.
+                maker_pid = next(iter(table.pids)) \
+                    if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
+                for fd in new:
+                    table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
+
+    def socket_of(self, slot: Slot, fd: int) -> tuple[int, int, int] | None:
+        """(domain, type, maker's pid) of a socket the program made (None: not known)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.sock if f is not None else None
 
     def pidfd_pid(self, slot: Slot, fd: int) -> int:
         """The pid the pidfd_open descriptor `fd` names (0: not one the Guardian saw made)."""

@@ -133,7 +133,7 @@ class ResultRules:
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
-                         files.seals_of, files.pidfd_pid, self._blocked)
+                         files.seals_of, files.pidfd_pid, self._blocked, files.socket_of)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""

@@ -24,6 +24,10 @@ from abi.value_ranges import (
     P_PID,
     P_PIDFD,
     S_IFMT,
+    SO_DOMAIN,
+    SO_PEERCRED,
+    SO_TYPE,
+    SOL_SOCKET,
     TYPE_BY_MAKER,
     AccessMode,
     AtMost,
@@ -38,6 +42,7 @@ from abi.value_ranges import (
     Result,
     SavedAuxv,
     SealsKept,
+    SocketFacts,
     Text,
     WaitidChild,
     row_for,
@@ -79,6 +84,8 @@ class Held:
     pidfd: Callable[[Slot, int], int]
     #: slot -> the calling thread's blocked mask and the bits of it the Guardian knows
     mask: Callable[[Slot], tuple[int, int]]
+    #: (slot, fd) -> (domain, type, maker's pid) of a socket the program made, or None
+    socket: Callable[[Slot, int], tuple[int, int, int] | None]
 
 
 def _s64(v: int) -> int:
@@ -146,6 +153,8 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
         elif isinstance(term, WaitidChild):
             _check_waitid_child(memory, slot, held)
+        elif isinstance(term, SocketFacts):
+            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
         elif isinstance(term, OnlyBlocked):
             if ret == 0 and a[term.arg] and a[1] >= 8:
                 pending = struct.unpack("<Q", read_or_fault(memory, slot, a[term.arg], 8))[0]
@@ -206,6 +215,22 @@ def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
         got = read_or_fault(memory, slot, slot.args[term.arg], n)
         if got != saved.ljust(n, b"\0")[:n]:
             _refused(slot, "copies another auxiliary vector than the one exec built")
+
+
+def _check_socket_facts(memory: UserMemory, slot: Slot,
+                        sock: tuple[int, int, int] | None) -> None:
+    a = slot.args
+    if sock is None or a[1] & 0xFFFF_FFFF != SOL_SOCKET or not a[3]:
+        return
+    domain, kind, maker = sock
+    opt = a[2] & 0xFFFF_FFFF
+    want = {SO_TYPE: kind, SO_DOMAIN: domain, SO_PEERCRED: maker}.get(opt)
+    if not want:
+        return
+    got = struct.unpack("<i", read_or_fault(memory, slot, a[3], 4))[0]
+    if got != want:
+        _refused(slot, f"reports {got} for socket option {opt}, but the socket was made "
+                       f"with {want}")
 
 
 def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:

@@ -197,3 +197,17 @@ def test_only_blocked_signals_are_pending(s: Scene) -> None:
     assert _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", usr1))
     assert _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", 0))
     assert not _judged(s, "rt_sigpending", (OUT, 8), 0, struct.pack("<Q", usr1 | 1 << 14))
+
+
+def test_a_socket_reports_how_it_was_made(s: Scene) -> None:
+    pair = VA + 1600
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    _put(s, pair, struct.pack("<ii", 26, 27))
+    assert _resume(s, "socketpair", (1, 1, 0, pair), 0, [(pair, pair + 8)]) == Status.OK
+    for opt, value, ok in ((3, 1, True), (3, 7, False), (39, 1, True), (39, 2, False),
+                           (17, 77, True), (17, 82, False), (7, 9999, True)):   # SO_SNDBUF
+        _put(s, OUT + 64, struct.pack("<I", 12 if opt == 17 else 4))
+        _put(s, OUT, struct.pack("<iII", value, 0, 0))
+        status = _resume(s, "getsockopt", (26, 1, opt, OUT, OUT + 64), 0,
+                         [(OUT, OUT + 12), (OUT + 64, OUT + 68)])
+        assert (status == Status.OK) is ok, (opt, value, _refused_by(s, "return.range_table"))

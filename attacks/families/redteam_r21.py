@@ -861,7 +861,7 @@ def qc_sigpending_unblocked(adv: Adversary) -> None:
 
 @scenario(id="QC-041", title="Answer getsockopt(SO_TYPE) with another type than the socket "
                              "was made with",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="getsockopt(SO_TYPE) reports the type the socket was made with.")
 def qc_so_type(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) makes a SOCK_STREAM socketpair, calls
@@ -936,7 +936,7 @@ def qc_self_pipe_byte(adv: Adversary) -> None:
 
 @scenario(id="QC-046", title="Answer SO_PEERCRED on the program's own socketpair with "
                              "another pid",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="SO_PEERCRED of a socketpair reports the process that made it.")
 def qc_peercred(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) makes a socketpair, calls

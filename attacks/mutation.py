@@ -75,6 +75,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.range_table": ("QC-023", "QC-001"),
     "return.credentials": ("QC-019", "QC-027"),
     "return.counter_read": ("QC-006", "QC-009"),
+    "return.umask_kept": ("QC-031",),
     "return.value_length": ("RQ-009",),
     "set_pt.wipe_on_fork": ("RQ-005", "WF-003"),
     "swap_share.fork_advice": ("WF-006",),

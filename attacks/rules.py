@@ -154,13 +154,13 @@ RULES: tuple[Rule, ...] = (
          "vector exec built); a thread's ids and group list the ones exec's auxiliary vector "
          "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
-         "most what it was armed for.",
+         "most what it was armed for; umask the mask the process's previous umask set.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
-                 "return.credentials", "return.counter_read")),
+                 "return.credentials", "return.counter_read", "return.umask_kept")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -68,6 +68,8 @@ from guardian.result_table import Held, check_table
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.umask_kept import CALLS as _UMASK_CALLS
+from guardian.umask_kept import UmaskKept
 from guardian.user_memory import UserMemory
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
@@ -94,7 +96,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS
+    | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM})
 
 
@@ -132,6 +134,7 @@ class ResultRules:
         self.cpu_times = CpuTimeFloors(registry, memory)
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
+        self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, self._blocked, files.socket_of)
 
@@ -174,6 +177,9 @@ class ResultRules:
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        umask_call = nr in _UMASK_CALLS
+        if umask_call:
+            self.umasks.check(slot, ret)
         counter_call = nr in _COUNTER_CALLS
         if counter_call:
             self.counters.check(slot, ret)
@@ -232,6 +238,8 @@ class ResultRules:
             self.cpu_times.commit(slot, cpu_shown)
         if creds_call:
             self.creds.commit(slot, creds_shown)
+        if umask_call:
+            self.umasks.commit(slot, ret)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

@@ -148,6 +148,9 @@ class Space:
     #: the auxiliary vector exec built (key, value pairs up to AT_NULL, included), as
     #: CREATE_DOMAIN checked it: the vector PR_GET_AUXV copies.  A fork child shares it.
     auxv: tuple[tuple[int, int], ...] = ()
+    #: thread group -> the mask its last umask set (guardian/umask_kept.py; -1: shared
+    #: with another process).  A new space starts with none.
+    umasks: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

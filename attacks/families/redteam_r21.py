@@ -676,7 +676,7 @@ def qc_pgrp_wait_other(adv: Adversary) -> None:
 
 
 @scenario(id="QC-031", title="Answer umask() with an old mask other than the one just set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="umask() returns the mask the previous umask() call set.")
 def qc_umask_again(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls umask(022), then umask(077), and logs the

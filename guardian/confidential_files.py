@@ -47,8 +47,12 @@ from abi.descriptors import (
     NR_MEMFD_CREATE,
     NR_OPENAT,
     NR_OPENAT2,
+    NR_PIDFD_GETFD,
+    NR_PIDFD_OPEN,
     NR_PIPE2,
     NR_SIGNALFD4,
+    NR_SOCKET,
+    NR_SOCKETPAIR,
     NR_UNSHARE,
     O_ACCMODE,
     O_RDONLY,
@@ -56,7 +60,6 @@ from abi.descriptors import (
     RESOLVE_IN_ROOT,
 )
 from abi.layout import ERRNO_FLOOR
-from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
@@ -74,9 +77,8 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
 
 
-NR_PIDFD_OPEN, NR_PIDFD_GETFD = NUMBERS["pidfd_open"], NUMBERS["pidfd_getfd"]
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
-NR_SOCKET, NR_SOCKETPAIR, SOCK_TYPE_MASK = NUMBERS["socket"], NUMBERS["socketpair"], 0xF
+SOCK_TYPE_MASK = 0xF
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})

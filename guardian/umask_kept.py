@@ -11,6 +11,8 @@ calls the Guardian does not count here: then nothing is judged.
 from __future__ import annotations
 
 from abi import Status
+from abi.descriptors import CLONE_FS
+from abi.layout import CLONE_THREAD
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
@@ -18,7 +20,6 @@ from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
 _NR_UMASK, _NR_CLONE, _NR_CLONE3 = NUMBERS["umask"], NUMBERS["clone"], NUMBERS["clone3"]
-CLONE_FS, CLONE_THREAD = 0x200, 0x10000
 #: The calls `UmaskKept` acts on.
 CALLS = frozenset({_NR_UMASK, _NR_CLONE, _NR_CLONE3})
 #: The mask a process holds while it shares its fs_struct with another process.

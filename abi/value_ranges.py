@@ -33,6 +33,9 @@ Terms (each judged on a successful result only, an errno always passes):
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
   waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
+- `OwnerUnset(fd_arg)`: F_GETOWN of an open file the program made and never set an owner
+  for (F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY or an ioctl on any of its descriptors)
+  answers 0: the owner lives on the open file and only those calls set it.
 - `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
   type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
   names the process that made the pair (unix_socketpair gives both ends its credentials).
@@ -138,6 +141,11 @@ class WaitidChild:
 
 
 @dataclass(frozen=True)
+class OwnerUnset:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
 class SocketFacts:
     fd_arg: int
 
@@ -160,7 +168,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | OnlyBlocked | SocketFacts
+    | SealsKept | OnlyBlocked | SocketFacts | OwnerUnset
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -205,7 +213,7 @@ FCNTL: dict[int, Row] = {
     # A power-of-two number of pages (round_pipe_size; a new pipe 16 or, past the soft
     # limit, 2; a notification pipe a power of two of notes, a page each).
     F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE),),
-    F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT),),   # a pid, or a process group < 0
+    F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT), OwnerUnset(0)),   # a pid, or -pgrp
     F_GETSIG: (Result(0, NSIG),),
     F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
     F_OFD_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),

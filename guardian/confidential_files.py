@@ -65,7 +65,7 @@ from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
 from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
-from guardian.open_files import FileTable, OpenFile, WorkDir
+from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.timer_ids import TimerIds
@@ -79,6 +79,8 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 SOCK_TYPE_MASK = 0xF
+#: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
+OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
@@ -99,6 +101,9 @@ class Descriptors:
         #: memfd id -> the seals it is known to hold (memfd_create without
         #: MFD_ALLOW_SEALING starts with F_SEAL_SEAL; F_ADD_SEALS only adds): never removed.
         self.seals: dict[int, int] = {}
+        #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
+        #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
+        self.owner_set: set[Description] = set()
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
@@ -232,6 +237,11 @@ class Descriptors:
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
                 or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
+        if (nr == NR_FCNTL and cmd in OWNER_SETTERS) or \
+                (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)):
+            f = table.fds.get(s32(a[0]))
+            if f is not None:
+                self.owner_set.add(f.description)
         if ret >= ERRNO_FLOOR:
             return
         made = new_fds(self.memory, slot, ret) if nr != NR_CLOSE_RANGE else []
@@ -332,6 +342,13 @@ class Descriptors:
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return f.pid if f is not None and f.maker == NR_PIDFD_OPEN else 0
 
+    def owner_unset(self, slot: Slot, fd: int) -> bool:
+        """Is descriptor `fd` an open file the program made (not inherited or received)
+        whose owner no call set?"""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f is not None and (f.maker is not None or f.path is not None) \
+            and f.description not in self.owner_set
+
     def seals_of(self, slot: Slot, fd: int) -> int | None:
         """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
@@ -362,6 +379,8 @@ class Descriptors:
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free))
         self._freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
+        # What the new image does with them is its own (it may set their owner).
+        self.owner_set.update(f.description for f in kept.fds.values())
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))

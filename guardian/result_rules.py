@@ -136,7 +136,8 @@ class ResultRules:
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
-                         files.seals_of, files.pidfd_pid, self._blocked, files.socket_of)
+                         files.seals_of, files.pidfd_pid, self._blocked, files.socket_of,
+                         files.owner_unset)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""

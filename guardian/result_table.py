@@ -38,6 +38,7 @@ from abi.value_ranges import (
     MaskNotEmpty,
     NamedChild,
     OnlyBlocked,
+    OwnerUnset,
     OwnsLock,
     Result,
     SavedAuxv,
@@ -86,6 +87,8 @@ class Held:
     mask: Callable[[Slot], tuple[int, int]]
     #: (slot, fd) -> (domain, type, maker's pid) of a socket the program made, or None
     socket: Callable[[Slot, int], tuple[int, int, int] | None]
+    #: (slot, fd) -> is it an open file the program made, with no owner ever set?
+    owner_unset: Callable[[Slot, int], bool]
 
 
 def _s64(v: int) -> int:
@@ -153,6 +156,10 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
         elif isinstance(term, WaitidChild):
             _check_waitid_child(memory, slot, held)
+        elif isinstance(term, OwnerUnset):
+            if ret and held.owner_unset(slot, a[term.fd_arg] & 0xFFFF_FFFF):
+                _refused(slot, f"answers owner {_s64(ret)} for an open file whose owner the "
+                               "program never set")
         elif isinstance(term, SocketFacts):
             _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
         elif isinstance(term, OnlyBlocked):

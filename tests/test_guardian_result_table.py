@@ -211,3 +211,16 @@ def test_a_socket_reports_how_it_was_made(s: Scene) -> None:
         status = _resume(s, "getsockopt", (26, 1, opt, OUT, OUT + 64), 0,
                          [(OUT, OUT + 12), (OUT + 64, OUT + 68)])
         assert (status == Status.OK) is ok, (opt, value, _refused_by(s, "return.range_table"))
+
+
+def test_an_owner_nobody_set_is_zero(s: Scene) -> None:
+    pipe = VA + 1700
+    _put(s, pipe, struct.pack("<ii", 28, 29))
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
+    assert _judged(s, "fcntl", (28, F_GETOWN), 0)
+    assert not _judged(s, "fcntl", (28, F_GETOWN), 6)
+    assert _resume(s, "fcntl", (29, 8, 77), 0, []) == Status.OK          # F_SETOWN, other end
+    assert not _judged(s, "fcntl", (28, F_GETOWN), 6)                    # (its own file)
+    assert _resume(s, "fcntl", (28, 8, 77), 0, []) == Status.OK
+    assert _judged(s, "fcntl", (28, F_GETOWN), 77)
+    assert _judged(s, "fcntl", (40, F_GETOWN), 6)                        # not made here

@@ -236,7 +236,7 @@ def qc_pipe_size_below_page(adv: Adversary) -> None:
 
 
 @scenario(id="QC-003", title="Answer fcntl(F_GETOWN) with an owner nobody set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="fcntl(F_GETOWN) on an open file whose owner was never set answers 0.")
 def qc_getown_unset(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) makes a pipe it never shares, calls

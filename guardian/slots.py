@@ -151,6 +151,9 @@ class Space:
     #: thread group -> the mask its last umask set (guardian/umask_kept.py; -1: shared
     #: with another process).  A new space starts with none.
     umasks: dict[int, int] = field(default_factory=dict)
+    #: thread group -> the process group it made itself lead or join (its own setpgid,
+    #: its setsid), while no setpgid of the domain named another process since.
+    pgids: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

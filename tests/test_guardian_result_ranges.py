@@ -358,3 +358,14 @@ def test_getrusage_cpu_time_never_goes_back(s: Scene) -> None:
     assert usage(0, 11, 0) == Status.ERR_DENIED                 # ru_stime went back
     assert usage(1, 3) == Status.OK                             # RUSAGE_THREAD: its own
     assert usage((1 << 64) - 1, 0) == Status.OK                 # RUSAGE_CHILDREN: its own
+
+
+def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> None:
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    assert _resume(s, "setpgid", (0, 0), 0, []) == Status.OK          # leads group 77
+    assert _resume(s, "getpgid", (0,), 82, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "getpgid", (77,), 77, []) == Status.OK
+    assert _resume(s, "getpgid", (90,), 82, []) == Status.OK          # another process's
+    assert _resume(s, "setpgid", (90, 90), 0, []) == Status.OK        # a parent moves a child
+    assert _resume(s, "getpgid", (0,), 82, []) == Status.OK           # nothing known now

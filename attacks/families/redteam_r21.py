@@ -495,7 +495,7 @@ def qc_groups_count(adv: Adversary) -> None:
 
 
 @scenario(id="QC-021", title="Answer getpgid(0) after setpgid(0, 0) with another group",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="After setpgid(0, 0) succeeded, getpgid(0) answers the caller's pid.")
 def qc_pgid_after_setpgid(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) calls setpgid(0, 0), then getpgid(0), and logs the

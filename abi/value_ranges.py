@@ -1,25 +1,54 @@
-"""The values Linux keeps in a range: what each call's result and output fields may be.
+"""The ranges Linux keeps a call's answers in: the result, each output field, and their
+relations to the call's own arguments.
 
-`abi/outputs.py` states *whether* a call writes an output; this table states what the
-values it hands back may be, as facts about Linux a program builds on without checking
-("the old mask never holds SIGKILL", "an overrun count is not negative", "the siginfo
-names the signal returned").  Each row lists the terms of one call:
+A program uses such an answer straight away ("the access mode picks a table", "the count
+woken indexes a log", "d_type picks a handler"); a value Linux never gives for that call
+sends it off its table.  These are facts about Linux (arm64, 4 KiB pages), stated per call
+and, for a multiplexed call (fcntl, prctl, futex), per command; the Guardian checks every
+row in one place (guardian/result_table.py, `return.range_table`).
 
-- `Result(lo, hi)`: a result that is not an errno lies in [lo, hi];
-- `Field(arg, offset, fmt, rule, when)`: the value of C type `fmt` at `offset` of the
-  output argument `arg` names (NULL: not asked for) obeys `rule` once the call returned
-  with `when` (OK: 0; POSITIVE: a result > 0; ANY: any result but an errno).
+Terms (each judged on a successful result only, an errno always passes):
 
-The rules (`Rule`): `Between(lo, hi)`; `SIGNAL_SET`, a sigset that never holds SIGKILL or
-SIGSTOP (no thread can block them, no action's sa_mask keeps them, so no set a call
-reports of blocked, pending-and-blocked or masked signals does); `STACK_FLAGS`, a
-stack_t's ss_flags (0, SS_ONSTACK or SS_DISABLE, with SS_AUTODISARM where the program
-set it); `SAME_AS_RESULT`, the field equals the call's result.
-
-Rows name every call the contract keeps such a value for and its siblings of the same
-kind (the set reporters, the interval-timer readers, the resource-usage readers).  The
-relations to state the program built (a mask it set, a timer it armed, a count read
-before) are the Guardian's to keep; this table holds what needs no state.
+- `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
+  and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).
+- `AtMost(args, floor)`: the result is at most the sum of those arguments read as C ints,
+  each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for none).
+- `Field(arg, offset, fmt, lo, hi, values, rule, when, what)`: the output at args[arg] +
+  offset (a `struct` format; a NULL output is not judged) lies in lo..hi, or in `values`
+  where that is given, or obeys `rule` (`SIGNAL_SET`: a sigset that never holds SIGKILL or
+  SIGSTOP, as no thread can block them and no action's sa_mask keeps them; `STACK_FLAGS`:
+  a stack_t's ss_flags, 0, SS_ONSTACK or SS_DISABLE with the SS_AUTODISARM the program may
+  have set; `SAME_AS_RESULT`: the call's result), once the call returned as `when` says
+  (ANY: any result but an errno; OK: 0; POSITIVE: above 0); `what` names it.
+- `FieldAtMost(arg, offset, bound)`: one unsigned word of an output struct is at most
+  another of the same struct (free memory at most all memory).
+- `MaskNotEmpty(arg)`: the result's bytes at args[arg] hold at least one set bit (a thread
+  may always run on some CPU).
+- `DirentTypes(arg)`: every linux_dirent64 record in the result's bytes has a d_type Linux
+  has (`DT_TYPES`).
+- `AccessMode(fd_arg)`: the result's O_ACCMODE bits are the ones the descriptor was opened
+  with (F_SETFL never changes them).
+- `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
+  taken only once the caller owns it).
+- `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
+  `values` (uname's machine on arm64).
+- `FileType(fd_arg, arg, offset)`: the st_mode at args[arg] + offset has the file type the
+  call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
+  socket, a memfd a regular file); a descriptor of another origin is not judged.
+- `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
+- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
+  waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
+- `OwnerUnset(fd_arg)`: F_GETOWN of an open file the program made and never set an owner
+  for (F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY or an ioctl on any of its descriptors)
+  answers 0: the owner lives on the open file and only those calls set it.
+- `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
+  type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
+  names the process that made the pair (unix_socketpair gives both ends its credentials).
+- `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
+  memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
+- `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
+  pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
+  least the vector's.
 """
 
 from __future__ import annotations
@@ -27,43 +56,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abi.output_terms import ANY, OK, POSITIVE
-from abi.syscalls import NUMBERS
 
+PAGE = 4096
+PID_MAX_LIMIT = 4 * 1024 * 1024
+NSIG = 64
+INT_MAX = (1 << 31) - 1
+#: d_type values (fs_umode_to_dtype: S_IFMT >> 12 of a file type, DT_UNKNOWN, DT_WHT).
+DT_TYPES = frozenset({0, 1, 2, 4, 6, 8, 10, 12, 14})
+O_ACCMODE = 3
+FUTEX_TID_MASK = 0x3FFF_FFFF
+LONG_MAX = (1 << 63) - 1
 SIGKILL, SIGSTOP = 9, 19
 #: The signals no thread can block, catch or ignore.
 UNCATCHABLE = frozenset({SIGKILL, SIGSTOP})
 UNBLOCKABLE_BITS = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
-INT_MAX = (1 << 31) - 1
-LONG_MAX = (1 << 63) - 1
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What one value may be; `allows` says whether `value` (as its C type) is one."""
-
-    name: str
-    lo: int = 0
-    hi: int = 0
-
-    def allows(self, value: int, result: int) -> bool:
-        if self is SIGNAL_SET:
-            return not value & UNBLOCKABLE_BITS
-        if self is STACK_FLAGS:
-            return stack_flags_valid(value)
-        if self is SAME_AS_RESULT:
-            return value == result
-        return self.lo <= value <= self.hi
-
-
-def Between(lo: int, hi: int) -> Rule:  # noqa: N802  (a term of the table)
-    return Rule(f"in {lo}..{hi}", lo, hi)
-
-
-SIGNAL_SET = Rule("a signal set without SIGKILL or SIGSTOP")
-STACK_FLAGS = Rule("0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)")
-SAME_AS_RESULT = Rule("the call's result")
-NOT_NEGATIVE = Between(0, LONG_MAX)
 
 
 def stack_flags_valid(flags: int) -> bool:
@@ -73,59 +80,209 @@ def stack_flags_valid(flags: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A value's condition that is not a range: `allows` judges `value` given the result."""
+
+    name: str
+
+    def allows(self, value: int, result: int) -> bool:
+        if self is SIGNAL_SET:
+            return not value & UNBLOCKABLE_BITS
+        if self is STACK_FLAGS:
+            return stack_flags_valid(value)
+        return value == result              # SAME_AS_RESULT
+
+
+SIGNAL_SET = Rule("a signal set without SIGKILL or SIGSTOP")
+STACK_FLAGS = Rule("0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)")
+SAME_AS_RESULT = Rule("the call's result")
+
+
+@dataclass(frozen=True)
 class Result:
     lo: int
     hi: int
+    step: int = 1
+    pow2_of: int = 0
+    mask: int = -1              # the bits the range is about ...
+    flags: int = 0              # ... and the only other bits that may be set
+
+
+@dataclass(frozen=True)
+class AtMost:
+    args: tuple[int, ...]
+    floor: int = 0
 
 
 @dataclass(frozen=True)
 class Field:
     arg: int
     offset: int
-    fmt: str                  # struct format of the value ("<Q", "<i", "<q")
-    rule: Rule
-    when: str = OK
-    what: str = ""            # the field's C name, for the refusal's reason
+    fmt: str
+    lo: int = 0
+    hi: int = 0
+    values: frozenset[int] | None = None
+    rule: Rule | None = None
+    when: str = ANY
+    what: str = ""
+
+    def allows(self, value: int, result: int) -> bool:
+        if self.rule is not None:
+            return self.rule.allows(value, result)
+        if self.values is not None:
+            return value in self.values
+        return self.lo <= value <= self.hi
+
+    def returned(self, result: int) -> bool:
+        """Whether a (non-errno) `result` is one after which this field is written."""
+        return self.when == ANY or (result == 0 if self.when == OK else result > 0)
+
+    def expected(self) -> str:
+        if self.rule is not None:
+            return self.rule.name
+        if self.values is not None:
+            return f"one of {sorted(self.values)}"
+        return f"in {self.lo}..{self.hi}"
 
 
-Term = Result | Field
+@dataclass(frozen=True)
+class FieldAtMost:
+    arg: int
+    offset: int
+    bound: int
 
-_ITS_FIELDS = ("it_interval.tv_sec", "it_value.tv_sec")
+
+@dataclass(frozen=True)
+class MaskNotEmpty:
+    arg: int
 
 
-def _timer_values(arg: int, when: str = OK) -> tuple[Field, ...]:
+@dataclass(frozen=True)
+class DirentTypes:
+    arg: int
+
+
+@dataclass(frozen=True)
+class AccessMode:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
+class OwnsLock:
+    arg: int
+
+
+@dataclass(frozen=True)
+class Text:
+    arg: int
+    offset: int
+    size: int
+    values: frozenset[bytes]
+
+
+@dataclass(frozen=True)
+class FileType:
+    fd_arg: int
+    arg: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class NamedChild:
+    pid_arg: int
+
+
+@dataclass(frozen=True)
+class WaitidChild:
+    pass
+
+
+@dataclass(frozen=True)
+class OwnerUnset:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
+class SocketFacts:
+    fd_arg: int
+
+
+
+@dataclass(frozen=True)
+class SealsKept:
+    fd_arg: int
+
+
+@dataclass(frozen=True)
+class SavedAuxv:
+    arg: int
+    len_arg: int
+
+
+RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
+    | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
+    | SealsKept | SocketFacts | OwnerUnset
+Row = tuple[RangeTerm, ...]
+
+_BOOL: Row = (Result(0, 1),)
+S_IFMT, S_IFIFO, S_IFREG, S_IFSOCK = 0o170000, 0o010000, 0o100000, 0o140000
+#: The file type of the descriptors each call makes (one it names).
+TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpair": S_IFSOCK,
+                                 "accept": S_IFSOCK, "accept4": S_IFSOCK,
+                                 "memfd_create": S_IFREG}
+#: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
+UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
+P_PID, P_PIDFD = 1, 3
+
+
+def _timer_values(arg: int, when: str = OK) -> Row:
     """An itimerspec or itimerval: its two seconds fields are not negative."""
-    return tuple(Field(arg, 16 * i, "<q", NOT_NEGATIVE, when, name)
-                 for i, name in enumerate(_ITS_FIELDS))
+    return tuple(Field(arg, 16 * i, "<q", 0, LONG_MAX, when=when, what=name)
+                 for i, name in enumerate(("it_interval.tv_sec", "it_value.tv_sec")))
 
 
 #: struct rusage: ru_utime, ru_stime (timevals), then fourteen longs (ru_maxrss ..
-#: ru_nivcsw), every one a time or a count: none is negative.
+#: ru_nivcsw), every one a time or a count: none is negative; the ones Linux keeps for
+#: compatibility and never fills are 0.
 _RUSAGE_FIELDS = ("ru_utime.tv_sec", "ru_utime.tv_usec", "ru_stime.tv_sec",
                   "ru_stime.tv_usec", "ru_maxrss", "ru_ixrss", "ru_idrss", "ru_isrss",
                   "ru_minflt", "ru_majflt", "ru_nswap", "ru_inblock", "ru_oublock",
                   "ru_msgsnd", "ru_msgrcv", "ru_nsignals", "ru_nvcsw", "ru_nivcsw")
-
-
-#: The fields Linux keeps in struct rusage for compatibility and never fills: always 0.
 _RUSAGE_UNUSED = frozenset({"ru_ixrss", "ru_idrss", "ru_isrss", "ru_nswap", "ru_msgsnd",
                             "ru_msgrcv", "ru_nsignals"})
-ZERO = Between(0, 0)
 
 
-def _rusage(arg: int, when: str = OK) -> tuple[Field, ...]:
-    return tuple(Field(arg, 8 * i, "<q", ZERO if name in _RUSAGE_UNUSED else NOT_NEGATIVE,
-                       when, name) for i, name in enumerate(_RUSAGE_FIELDS))
+def _rusage(arg: int, when: str = OK) -> Row:
+    return tuple(Field(arg, 8 * i, "<q", 0, 0 if name in _RUSAGE_UNUSED else LONG_MAX,
+                       when=when, what=name) for i, name in enumerate(_RUSAGE_FIELDS))
 
-
-RANGES: dict[str, tuple[Term, ...]] = {
+#: Plain calls.
+CALLS: dict[str, Row] = {
+    # A path that starts at the root ("/" and its NUL at least), within one page.
+    "getcwd": (Result(2, PAGE), Field(0, 0, "B", values=frozenset(b"/("))),
+    # struct sysinfo: totalram 32, freeram 40, sharedram 48, bufferram 56, totalswap 64,
+    # freeswap 72, totalhigh 88, freehigh 96: each part at most its whole.
+    "sysinfo": (FieldAtMost(0, 40, 32), FieldAtMost(0, 48, 32), FieldAtMost(0, 56, 32),
+                FieldAtMost(0, 72, 64), FieldAtMost(0, 96, 88)),
+    # min(len, the kernel's mask size): whole longs; never an empty mask.
+    "sched_getaffinity": (Result(8, INT_MAX, step=8), MaskNotEmpty(2)),
+    "getdents64": (DirentTypes(1),),
+    "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
+    "setsid": (Result(1, PID_MAX_LIMIT),),
+    "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
+    "fstat": (FileType(0, 1, 16),),
+    "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
+    "waitid": (WaitidChild(),),
+    "getsockopt": (SocketFacts(0),),
     # --- signal sets ---------------------------------------------------------------------
-    "rt_sigprocmask": (Field(2, 0, "<Q", SIGNAL_SET, what="oldset"),),
-    "rt_sigpending": (Field(0, 0, "<Q", SIGNAL_SET, what="set"),),
-    "rt_sigaction": (Field(2, 24, "<Q", SIGNAL_SET, what="oldact->sa_mask"),),
-    "sigaltstack": (Field(1, 8, "<i", STACK_FLAGS, what="old_ss->ss_flags"),),
+    "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
+    # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)
+    "rt_sigpending": (Field(0, 0, "<Q", rule=SIGNAL_SET, when=OK, what="set"),),
+    "rt_sigaction": (Field(2, 24, "<Q", rule=SIGNAL_SET, when=OK, what="oldact->sa_mask"),),
+    "sigaltstack": (Field(1, 8, "<i", rule=STACK_FLAGS, when=OK, what="old_ss->ss_flags"),),
     # The siginfo written names the signal taken (return.sigwait_set judges the result).
-    "rt_sigtimedwait": (Field(1, 0, "<i", SAME_AS_RESULT, POSITIVE, "info->si_signo"),),
+    "rt_sigtimedwait": (Field(1, 0, "<i", rule=SAME_AS_RESULT, when=POSITIVE,
+                              what="info->si_signo"),),
     # --- timers --------------------------------------------------------------------------
     "timer_getoverrun": (Result(0, INT_MAX),),       # capped at DELAYTIMER_MAX
     "timer_gettime": _timer_values(1), "timer_settime": _timer_values(3),
@@ -133,12 +290,86 @@ RANGES: dict[str, tuple[Term, ...]] = {
     "getitimer": _timer_values(1), "setitimer": _timer_values(2),
     # --- resource usage ------------------------------------------------------------------
     "getrusage": _rusage(1),
-    "wait4": _rusage(3, POSITIVE),
     # clock_t ticks of user and system time, the caller's and its children's.
-    "times": tuple(Field(0, 8 * i, "<q", NOT_NEGATIVE, ANY, name) for i, name in
+    "times": tuple(Field(0, 8 * i, "<q", 0, LONG_MAX, what=name) for i, name in
                    enumerate(("tms_utime", "tms_stime", "tms_cutime", "tms_cstime"))),
 }
+SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
 
-#: The same table by call number.
-RANGES_BY_NR: dict[int, tuple[Term, ...]] = {NUMBERS[name]: terms
-                                             for name, terms in RANGES.items()}
+# --- fcntl commands --------------------------------------------------------------------
+F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16
+F_OFD_GETLK, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY = 36, 1025, 1027, 1028
+F_GETPIPE_SZ, F_GET_SEALS, F_GET_RW_HINT, F_GET_FILE_RW_HINT = 1032, 1034, 1035, 1037
+_LOCK_TYPES = frozenset({0, 1, 2})               # F_RDLCK, F_WRLCK, F_UNLCK
+FCNTL: dict[int, Row] = {
+    F_GETFL: (AccessMode(0),),
+    # A power-of-two number of pages (round_pipe_size; a new pipe 16 or, past the soft
+    # limit, 2; a notification pipe a power of two of notes, a page each).
+    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE),),
+    F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT), OwnerUnset(0)),   # a pid, or -pgrp
+    F_GETSIG: (Result(0, NSIG),),
+    F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
+    F_OFD_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
+    F_GETLEASE: (Result(0, 2),),
+    F_GETOWN_EX: (Field(2, 0, "<i", 0, 2), Field(2, 4, "<i", 0, PID_MAX_LIMIT)),
+    F_DUPFD_QUERY: _BOOL, F_CREATED_QUERY: _BOOL,
+    # SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC; never fewer than were added.
+    F_GET_SEALS: (Result(0, 0x3F), SealsKept(0)),
+    F_GET_RW_HINT: (Field(2, 0, "<Q", 0, 5),), F_GET_FILE_RW_HINT: (Field(2, 0, "<Q", 0, 5),),
+}
+
+# --- prctl options -----------------------------------------------------------------------
+PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
+PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
+PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
+PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
+#: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
+#: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
+_VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
+PRCTL: dict[int, Row] = {
+    PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
+    PR_GET_KEEPCAPS: _BOOL, PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
+    PR_GET_SECCOMP: (Result(0, 2),), PR_CAPBSET_READ: _BOOL,
+    PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
+    PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
+    PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
+    PR_GET_MEMORY_MERGE: _BOOL,
+    PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
+    PR_GET_AUXV: (SavedAuxv(1, 2),),
+}
+
+# --- futex operations (op & FUTEX_CMD_MASK) -----------------------------------------------
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
+FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
+FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2 = 10, 11, 13
+FUTEX_CMD_MASK = 0x7F
+_OWNED: Row = (Result(0, 0), OwnsLock(0))
+FUTEX: dict[int, Row] = {
+    FUTEX_WAIT: (Result(0, 0),), FUTEX_WAIT_BITSET: (Result(0, 0),),
+    # futex_wake stops once it woke nr_wake (and wakes one when asked for none).
+    FUTEX_WAKE: (AtMost((2,), floor=1),), FUTEX_WAKE_BITSET: (AtMost((2,), floor=1),),
+    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1),),   # nr_wake on uaddr, nr_wake2 on uaddr2
+    # futex_requeue counts the woken and the moved: at most nr_wake + nr_requeue (val2,
+    # passed in the timeout argument).
+    FUTEX_REQUEUE: (AtMost((2, 3)),), FUTEX_CMP_REQUEUE: (AtMost((2, 3)),),
+    FUTEX_LOCK_PI: _OWNED, FUTEX_LOCK_PI2: _OWNED, FUTEX_TRYLOCK_PI: _OWNED,
+    FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
+}
+
+#: call name -> (the argument holding the command, its mask, the rows by command).
+BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
+    "fcntl": (1, 0xFFFF_FFFF, FCNTL),
+    "prctl": (0, 0xFFFF_FFFF, PRCTL),
+    "futex": (1, FUTEX_CMD_MASK, FUTEX),
+}
+
+
+def row_for(name: str, args: tuple[int, ...]) -> Row:
+    """The terms that hold for a successful call `name` with these arguments."""
+    row = CALLS.get(name, ())
+    by_cmd = BY_COMMAND.get(name)
+    if by_cmd is not None:
+        arg, mask, rows = by_cmd
+        row = row + rows.get(args[arg] & mask, ())
+    return row
+

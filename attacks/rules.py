@@ -147,18 +147,25 @@ RULES: tuple[Rule, ...] = (
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "
          "on a pipe or socket not negative, lseek(SEEK_SET) on a memfd at the offset asked, every timer's time left "
-         "(interval timers, POSIX timers, timerfds) at most what it was last set to; the values the value table (abi/value_ranges) "
-         "bounds in their range: no signal set a call reports holds SIGKILL or SIGSTOP, an "
+         "(interval timers, POSIX timers, timerfds) at most what it was last set to; every answer abi/value_ranges states a range for "
+         "within it (fcntl, prctl and futex answers by command, output fields such as "
+         "l_type and d_type, counts at most what the arguments allow, F_GETFL the access "
+         "mode the descriptor was opened with, a PI lock taken only by its owner, PR_GET_AUXV the "
+         "vector exec built; no signal set a call reports holds SIGKILL or SIGSTOP, an "
          "old ss_flags is one Linux reports, rt_sigtimedwait's siginfo names the signal it "
          "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
-         "negative; ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
-         "pipe's read end only once no writer is left.",
+         "negative); ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
+         "pipe's read end only once no writer is left; a thread's ids and group list the ones exec's auxiliary vector "
+         "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
+         "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
+         "most what it was armed for; umask the mask the process's previous umask set.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
-                 "return.id_range", "return.value_range", "return.field_range",
-                 "return.pollnval_open", "return.pollhup_writer")),
+                 "return.id_range", "return.value_range", "return.range_table",
+                 "return.pollnval_open", "return.pollhup_writer",
+                 "return.credentials", "return.counter_read", "return.umask_kept")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -21,7 +21,7 @@ from abi.layout import (
     NR_MUNMAP,
 )
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
-from guardian import checks, exec_args, initial_stack
+from guardian import checks, credentials, exec_args, initial_stack
 from guardian.checks import refuse
 from guardian.child_exits import forget_root as forget_exits
 from guardian.child_exits import note_exec_image, note_exec_teardown
@@ -133,8 +133,10 @@ class Lifecycle:
             phdr=shown.phdr + shown_bias if shown.phdr else 0, phent=shown.phent,
             phnum=shown.phnum, entry=shown.entry + shown_bias,
             base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
+        auxv: list[tuple[int, int]] = []
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
-                                        want)
+                                        want, auxv)
+        space.auxv = tuple(auxv)
         if exec_slot:
             self._check_exec_args(exec_slot, root, sp)
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
@@ -174,6 +176,7 @@ class Lifecycle:
         ctx.set(CTX_PC, entry)
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
+        space.creds[slot.thread] = credentials.from_auxv(dict(auxv))
         self.self_signals.start(root, slot.thread)
         self.files.start(root, slot.thread)
         if reg.live_root() == root:

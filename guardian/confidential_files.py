@@ -47,8 +47,12 @@ from abi.descriptors import (
     NR_MEMFD_CREATE,
     NR_OPENAT,
     NR_OPENAT2,
+    NR_PIDFD_GETFD,
+    NR_PIDFD_OPEN,
     NR_PIPE2,
     NR_SIGNALFD4,
+    NR_SOCKET,
+    NR_SOCKETPAIR,
     NR_UNSHARE,
     O_ACCMODE,
     O_RDONLY,
@@ -75,6 +79,11 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
 
 
+F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
+SOCK_TYPE_MASK = 0xF
+#: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
+OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
+
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
 
@@ -94,6 +103,12 @@ class Descriptors:
         #: is (one of) their new image(s).
         self.exec_tables: list[tuple[FileTable, WorkDir]] = []
         self.memfds_made = 0
+        #: memfd id -> the seals it is known to hold (memfd_create without
+        #: MFD_ALLOW_SEALING starts with F_SEAL_SEAL; F_ADD_SEALS only adds): never removed.
+        self.seals: dict[int, int] = {}
+        #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
+        #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
+        self.owner_set: set[Description] = set()
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
@@ -231,6 +246,11 @@ class Descriptors:
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
                 or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
+        if (nr == NR_FCNTL and cmd in OWNER_SETTERS) or \
+                (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)):
+            f = table.fds.get(s32(a[0]))
+            if f is not None:
+                self.owner_set.add(f.description)
         if ret >= ERRNO_FLOOR:
             return
         made = new_fds(self.memory, slot, ret) if nr != NR_CLOSE_RANGE else []
@@ -258,9 +278,24 @@ class Descriptors:
         elif nr == NR_DUP3:
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
+        elif nr == NR_PIDFD_OPEN:
+            table.fds[ret] = OpenFile(cloexec=cloexec, maker=nr, pid=a[0] & 0xFFFF_FFFF)
+        elif nr == NR_PIDFD_GETFD:
+            # pidfd_getfd(pidfd, fd) through a pidfd of the caller's own process is another
+            # descriptor of its own open file `fd`, as dup's (close-on-exec always).
+            pidfd, src = table.fds.get(s32(a[0])), table.fds.get(s32(a[1]))
+            own = pidfd is not None and pidfd.maker == NR_PIDFD_OPEN and pidfd.pid in table.pids
+            table.fds[ret] = src.copied(True) if own and src is not None \
+                else OpenFile(cloexec=True, maker=nr)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
+            sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
+            self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
+        elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
+            f = table.fds.get(s32(a[0]))
+            if f is not None and f.memfd:
+                self.seals[f.memfd] = self.seals.get(f.memfd, 0) | (a[2] & 0xFFFF_FFFF)
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -296,6 +331,13 @@ class Descriptors:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
+            if nr in (NR_SOCKET, NR_SOCKETPAIR):
+                # A pair's ends carry its maker's credentials (SO_PEERCRED); a socket's peer
+                # is whoever it connects to.
+                maker_pid = next(iter(table.pids)) \
+                    if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
+                for fd in new:
+                    table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
@@ -325,6 +367,28 @@ class Descriptors:
         d = self.description_of(slot, slot.args[0])
         return self.pidfds.target(d) if d is not None else None
 
+    def socket_of(self, slot: Slot, fd: int) -> tuple[int, int, int] | None:
+        """(domain, type, maker's pid) of a socket the program made (None: not known)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.sock if f is not None else None
+
+    def pidfd_pid(self, slot: Slot, fd: int) -> int:
+        """The pid the pidfd_open descriptor `fd` names (0: not one the Guardian saw made)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f.pid if f is not None and f.maker == NR_PIDFD_OPEN else 0
+
+    def owner_unset(self, slot: Slot, fd: int) -> bool:
+        """Is descriptor `fd` an open file the program made (not inherited or received)
+        whose owner no call set?"""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return f is not None and (f.maker is not None or f.path is not None) \
+            and f.description not in self.owner_set
+
+    def seals_of(self, slot: Slot, fd: int) -> int | None:
+        """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        return self.seals.get(f.memfd) if f is not None and f.memfd else None
+
     def access(self, slot: Slot, fd: int) -> int | None:
         """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""
         table = self.tables.get((slot.root, slot.thread))
@@ -350,6 +414,8 @@ class Descriptors:
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free))
         self._freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
+        # What the new image does with them is its own (it may set their owner).
+        self.owner_set.update(f.description for f in kept.fds.values())
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))

@@ -3,7 +3,8 @@
 The kernel builds it (it holds the strings the user passed), so CREATE_DOMAIN reads it
 back before the frames become confidential and holds it to what the Guardian knows:
 the auxiliary vector's image facts (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY, AT_BASE)
-agree with the measured images at their biases, AT_PAGESZ is the granule, AT_HWCAP*
+agree with the measured images at their biases, AT_PAGESZ is the granule, AT_CLKTCK is
+arm64's USER_HZ (100), AT_HWCAP*
 claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states, no
 AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
 AT_EXECFN, AT_PLATFORM) lies inside the initial stack.  AT_RANDOM's bytes are then
@@ -25,7 +26,9 @@ PAGE = 4096
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY = 0, 3, 4, 5, 6, 7, 9
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP = 11, 12, 13, 14, 16
 AT_SECURE, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 26, 31, 33
-AT_PLATFORM = 15
+AT_PLATFORM, AT_CLKTCK = 15, 17
+#: CLOCKS_PER_SEC: arm64's USER_HZ, the tick every times() and /proc count uses.
+USER_HZ = 100
 _POINTERS = (AT_RANDOM, AT_EXECFN, AT_PLATFORM)
 MAX_STRINGS = 4096
 MAX_AUXV = 64
@@ -62,8 +65,10 @@ def _words(read: ReadUser, va: int, limit: int, what: str) -> list[int] | None:
     return out
 
 
-def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected) -> int | None:
-    """Check the initial stack at sp; returns AT_RANDOM's address (None: no stack)."""
+def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
+          pairs: list[tuple[int, int]] | None = None) -> int | None:
+    """Check the initial stack at sp; returns AT_RANDOM's address (None: no stack).  The
+    auxiliary vector's pairs, AT_NULL's included, are appended to `pairs`."""
     raw = read(sp, 8)
     if raw is None:
         return None
@@ -86,6 +91,8 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected) -> in
             break
         key, value = struct.unpack("<QQ", pair)
         pos += 16
+        if pairs is not None:
+            pairs.append((key, value))
         if key == AT_NULL:
             break
         if key in auxv:
@@ -105,6 +112,9 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
             refuse("create.auxv", Status.ERR_DENIED,
                    f"auxv entry {key} is {auxv.get(key, 'missing')!s}, the measured image "
                    f"says {value:#x}")
+    if auxv.get(AT_CLKTCK, USER_HZ) != USER_HZ:
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"AT_CLKTCK {auxv[AT_CLKTCK]} is not arm64's USER_HZ ({USER_HZ})")
     if auxv.get(AT_BASE, 0) != want.base:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_BASE {auxv.get(AT_BASE, 0):#x} is not the interpreter's bias {want.base:#x}")

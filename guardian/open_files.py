@@ -48,11 +48,18 @@ class OpenFile:
     #: The syscall that made it (eventfd2, timerfd_create ...); None: a named open, a copy
     #: of one, or not known.
     maker: int | None = None
+    #: A pidfd_open descriptor: the pid it names (0: none, or not a pidfd).
+    pid: int = 0
+    #: A socket the program made: (domain, type, for a socketpair the pid of the process
+    #: that made it -- 0 where not known or not a pair); None: not a socket, or not one
+    #: the Guardian saw made.
+    sock: tuple[int, int, int] | None = None
 
     def copied(self, cloexec: bool = False) -> OpenFile:
-        """Another descriptor for the same open file (dup, fork, exec)."""
+        """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
-                        self.description, self.reads_make_fds, self.maker)
+                        self.description, self.reads_make_fds, self.maker, self.pid,
+                        self.sock)
 
 
 @dataclass

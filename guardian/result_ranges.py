@@ -10,7 +10,10 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * getpid, gettid and a clone's child id are in 1..PID_MAX_LIMIT (4194304); getppid,
   getpgid and getsid in 0..PID_MAX_LIMIT (0: an id outside the caller's pid namespace);
 * getpid is one value per process (its threads share it; exec keeps it, but the
-  exec'd image is a new address space the Guardian judges afresh);
+  exec'd image is a new address space the Guardian judges afresh); setsid answers it (a
+  new session's id is its leader's pid); getpgid of the caller answers the group its own
+  setpgid or setsid made it lead or join (until a setpgid of the domain names another
+  process: a parent may move its child);
 * a fork child's getpid is the id its parent's clone returned, and never its parent's
   own (fork-safe generators reseed on that difference).  The parent's clone may return
   before or after the child's first getpid: whichever comes second is judged.
@@ -56,7 +59,8 @@ from guardian.user_memory import UserMemory
 PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
 _EINTR = (1 << 64) - 4
 _NR_GETPID, _NR_GETTID, _NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
-_NR_GETPGID, _NR_GETSID = NUMBERS["getpgid"], NUMBERS["getsid"]
+_NR_GETPGID, _NR_GETSID, _NR_SETSID = NUMBERS["getpgid"], NUMBERS["getsid"], NUMBERS["setsid"]
+_NR_SETPGID = NUMBERS["setpgid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
 _NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
 _NR_NANOSLEEP = NUMBERS["nanosleep"]
@@ -68,7 +72,8 @@ COUNTER_MAKERS = frozenset({NUMBERS["timerfd_create"], NUMBERS["eventfd2"]})
 _AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_CLONE, _NR_CLONE3})
 _NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno in their contract
 #: Every call `IdRanges` acts on.
-ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, *_AT_LEAST_ONE})
+ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, _NR_SETSID,
+                      _NR_SETPGID, *_AT_LEAST_ONE})
 #: Every call `check_ranges` acts on.
 _NR_GETRLIMIT, _NR_PRLIMIT64 = NUMBERS["getrlimit"], NUMBERS["prlimit64"]
 _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER = NUMBERS["sched_getparam"], NUMBERS["sched_getscheduler"]
@@ -151,6 +156,8 @@ class IdRanges:
                 _id_refused(f"syscall {nr} answers error {ret - (1 << 64)}, but it cannot "
                             "fail")
             return None
+        if nr == _NR_SETPGID:
+            return self._process(slot.root, slot.thread)
         if nr in (_NR_UNSHARE, _NR_SETNS):
             if nr == _NR_SETNS or slot.args[0] & CLONE_NEWPID:
                 self.own_ns.add(self._process(slot.root, slot.thread))
@@ -166,6 +173,16 @@ class IdRanges:
                             "(by its own getpid, or its parent's fork)")
             if known is None and self._parent_pid(slot, me) == ret:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
+            return me
+        if nr == _NR_GETPGID:
+            self._check_pgid(slot, ret)
+            return None
+        if nr == _NR_SETSID:
+            me = self._process(slot.root, slot.thread)
+            known = self._pids(slot.domain, slot.root).get(me[1])
+            if known is not None and known != ret:
+                _id_refused(f"setsid answers session {ret}, but the new session's id is the "
+                            f"caller's pid, {known}")
             return me
         if nr == _NR_GETTID:
             self._check_tid(slot, ret)
@@ -229,7 +246,49 @@ class IdRanges:
         raw = self.memory.read(slot.args[0], 8, slot.root) if slot.args[0] else None
         return raw is None or bool(int.from_bytes(raw, "little") & CLONE_NEWPID)
 
+    def _check_pgid(self, slot: Slot, ret: int) -> None:
+        """getpgid(0), or of the caller's own pid, answers the group the process made
+        itself lead or join (setpgid, setsid), unless such a call of it is in flight."""
+        me = self._process(slot.root, slot.thread)
+        space = self.registry.space_of(slot.domain, slot.root)
+        asked = slot.args[0] & 0xFFFF_FFFF
+        if space is None or me[1] not in space.pgids or \
+                asked not in (0, space.pids.get(me[1], -1)):
+            return
+        racing = any(s.id != slot.id and s.nr in (_NR_SETPGID, _NR_SETSID) and s.root == slot.root
+                     for s in self.registry.slots.values())
+        if not racing and ret != space.pgids[me[1]]:
+            _id_refused(f"getpgid answers group {ret}, but the process made itself a member "
+                        f"of group {space.pgids[me[1]]} (setpgid, setsid) and nothing "
+                        "changed that since")
+
+    def _note_group(self, slot: Slot, ret: int, me: Process) -> None:
+        """What a successful setpgid or setsid made of the caller's process group."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if space is None:
+            return
+        own = space.pids.get(me[1])
+        if slot.nr == _NR_SETSID:
+            space.pgids[me[1]] = ret
+            return
+        pid, pgid = slot.args[0] & 0xFFFF_FFFF, slot.args[1] & 0xFFFF_FFFF
+        if pid in (0, own):
+            group = pgid or own
+            if group:
+                space.pgids[me[1]] = group
+            else:
+                space.pgids.pop(me[1], None)
+            return
+        # A parent moved a child: whichever process that is, its group is not known now.
+        dom = self.registry.domains.get(slot.domain)
+        for other in dom.spaces.values() if dom is not None else ():
+            other.pgids.clear()
+
     def commit(self, slot: Slot, ret: int, shown: Process) -> None:
+        if slot.nr in (_NR_SETPGID, _NR_SETSID):
+            if ret == 0 or slot.nr == _NR_SETSID:
+                self._note_group(slot, ret, shown)
+            return
         if slot.nr == _NR_GETTID or slot.nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread:
             self._tids(slot)[shown[1]] = ret
             return

@@ -46,6 +46,10 @@ from guardian.confidential_sigmask import (
     check_pending_result,
     check_sigwait_result,
 )
+from guardian.counter_files import CALLS as _COUNTER_CALLS
+from guardian.counter_files import CounterFiles
+from guardian.credentials import CALLS as _CRED_CALLS
+from guardian.credentials import Credentials
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
@@ -57,8 +61,6 @@ from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
 from guardian.result_cpu import check_cpu_numbers
-from guardian.result_fields import CALLS as _FIELD_CALLS
-from guardian.result_fields import check_fields
 from guardian.result_outputs import UNJUDGED as _OUTPUTS_UNJUDGED
 from guardian.result_outputs import check_outputs
 from guardian.result_ranges import ID_CALLS as _ID_CALLS
@@ -68,9 +70,13 @@ from guardian.result_ranges import IdRanges, check_ranges
 from guardian.result_records import CALLS as _RECORD_CALLS
 from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
+from guardian.result_table import CALLS as _TABLE_CALLS
+from guardian.result_table import Held, check_table
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.umask_kept import CALLS as _UMASK_CALLS
+from guardian.umask_kept import UmaskKept
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
@@ -101,7 +107,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS
+    | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -138,6 +144,12 @@ class ResultRules:
         self.itimers = ItimerBounds(registry, memory, files)
         self.cpu_times = CpuTimeFloors(registry, memory)
         self.usage = UsageFloors(registry, memory)
+        self.creds = Credentials(registry, memory)
+        self.counters = CounterFiles(memory, files)
+        self.umasks = UmaskKept(registry, memory)
+        self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
+                         files.seals_of, files.pidfd_pid, files.socket_of,
+                         files.owner_unset)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -166,8 +178,6 @@ class ResultRules:
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
                           len(self.s.cpus))
-        if nr in _FIELD_CALLS:
-            check_fields(self.memory, slot, ret)
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))
@@ -176,9 +186,19 @@ class ResultRules:
         itimer_set = self.itimers.check(slot, ret) if nr in _ITIMER_CALLS else None
         cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
         usage_shown = self.usage.check(slot, ret) if nr in _USAGE_CALLS else None
+        creds_call = nr in _CRED_CALLS
+        creds_shown = self.creds.check(slot, ret) if creds_call else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        umask_call = nr in _UMASK_CALLS
+        if umask_call:
+            self.umasks.check(slot, ret)
+        counter_call = nr in _COUNTER_CALLS
+        if counter_call:
+            self.counters.check(slot, ret)
+        if nr in _TABLE_CALLS:
+            check_table(self.memory, slot, ret, self.held)
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -221,6 +241,8 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if fd_call:
             self.files.record(slot, ret)
+        if counter_call:
+            self.counters.record(slot, ret)
         if timer_call:
             self.files.timers.record(slot, ret)
         if record_call:
@@ -238,6 +260,10 @@ class ResultRules:
             self.cpu_times.commit(slot, cpu_shown)
         if usage_shown:
             self.usage.commit(slot, usage_shown)
+        if creds_call:
+            self.creds.commit(slot, creds_shown)
+        if umask_call:
+            self.umasks.commit(slot, ret)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:
@@ -259,6 +285,16 @@ class ResultRules:
             self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
         elif entropy:
             self._serve_random(slot, ret, entropy)
+
+    def _tid_told(self, slot: Slot) -> int | None:
+        """The calling thread's id as the program was told it (None: never told)."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space.tids.get(slot.thread) if space is not None else None
+
+    def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
+        """The auxiliary vector the slot's image started with (() where not known)."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space.auxv if space is not None else ()
 
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the

@@ -142,6 +142,19 @@ class Space:
     #: (what, thread group or thread) -> the latest CPU time let through (clock_floors'
     #: `CpuTimeFloors`).  A new space starts with none.
     cpu_floors: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
+    #: group list, from exec's auxiliary vector and its own earlier answers, until its own
+    #: set*id or setgroups call.  A new space starts with none.
+    creds: dict[int, dict[str, object]] = field(default_factory=dict)
+    #: the auxiliary vector exec built (key, value pairs up to AT_NULL, included), as
+    #: CREATE_DOMAIN checked it: the vector PR_GET_AUXV copies.  A fork child shares it.
+    auxv: tuple[tuple[int, int], ...] = ()
+    #: thread group -> the mask its last umask set (guardian/umask_kept.py; -1: shared
+    #: with another process).  A new space starts with none.
+    umasks: dict[int, int] = field(default_factory=dict)
+    #: thread group -> the process group it made itself lead or join (its own setpgid,
+    #: its setsid), while no setpgid of the domain named another process since.
+    pgids: dict[int, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -161,6 +174,7 @@ class Space:
         child.dont_fork = []
         child.wiped_at_fork = list(self.wipe_on_fork)
         child.dropped_at_fork = list(self.dont_fork)
+        child.auxv = self.auxv          # the mm's saved vector, copied with it
         return child
 
     def fork_fresh(self, va: int) -> str:

@@ -34,7 +34,7 @@ GOOD = [(st.AT_HWCAP, 0x7), (st.AT_PAGESZ, 4096), (st.AT_PHDR, 0x400040), (st.AT
         (st.AT_PHNUM, 6), (st.AT_BASE, 0), (st.AT_ENTRY, 0x401000), (st.AT_UID, 0),
         (st.AT_EUID, 0), (st.AT_GID, 0), (st.AT_EGID, 0), (st.AT_SECURE, 0),
         (st.AT_RANDOM, SP + 0x900), (st.AT_HWCAP2, 1), (st.AT_EXECFN, SP + 0xA00),
-        (st.AT_NULL, 0)]
+        (st.AT_CLKTCK, 100), (st.AT_NULL, 0)]
 
 
 def _with(key: int, value: int) -> list[tuple[int, int]]:
@@ -58,8 +58,9 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     ([(st.AT_SYSINFO_EHDR, 0x40_0000), *GOOD], "create.auxv"),
     ([(st.AT_ENTRY, 0x401000), *GOOD], "create.auxv"),          # a second AT_ENTRY
     ([(k, v) for k, v in GOOD if k != st.AT_RANDOM], "create.auxv"),
+    (_with(st.AT_CLKTCK, 20), "create.auxv"),
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
-        "vdso", "duplicate", "no-random"])
+        "vdso", "duplicate", "no-random", "clktck"])
 def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
     with pytest.raises(Refused) as info:
         st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)

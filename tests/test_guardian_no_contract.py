@@ -90,6 +90,7 @@ def test_a_number_linux_lacks_answers_only_an_error(scene: Scene) -> None:
 def test_a_command_with_a_row_is_judged_by_it(scene: Scene, name: str, args: tuple[int, ...],
                                               size: int) -> None:
     s = scene
+    s.hw.ram.write(s.b + PAGES_A + (OUT - VA), bytes(size))    # a value in every row's range
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
     assert _resume(s, name, args, 0, [(OUT, OUT + size - 1)]) == Status.ERR_DENIED
     assert _refused_by(s, "return.output_written")

@@ -154,6 +154,7 @@ def test_an_absolute_timerfd_that_expired_reached_its_deadline(s: Scene) -> None
     # A relative timer says nothing about where the clock stands.
     _put(s, VA, struct.pack("<qqqq", 0, 0, 2 * deadline // NS, 0))
     assert _resume(s, "timerfd_settime", (fd, 0, VA, 0), 0, []) == Status.OK
+    _put(s, OUT, struct.pack("<Q", 1))                  # a one-shot timer expires once
     assert _resume(s, "read", (fd, OUT, 8), 8, [(OUT, OUT + 8)]) == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK
 
@@ -334,3 +335,37 @@ def test_cpu_time_never_goes_back(s: Scene) -> None:
     _put(s, OUT, struct.pack("<qqqq", 11, 5, 2, 1))
     assert _resume(s, "times", (OUT,), 102, done) == Status.OK
     assert _resume(s, "times", (0,), 103, []) == Status.OK                 # no buffer
+
+
+def test_setsid_answers_the_caller_s_pid(s: Scene) -> None:
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    assert _resume(s, "setsid", (), 82, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "setsid", (), 77, []) == Status.OK
+    assert _resume(s, "setsid", (), (1 << 64) - 1, []) == Status.OK     # -EPERM
+
+
+def test_getrusage_cpu_time_never_goes_back(s: Scene) -> None:
+    def usage(who: int, utime_s: int, stime_s: int = 0) -> int:
+        ru = bytearray(144)
+        struct.pack_into("<qqqq", ru, 0, utime_s, 0, stime_s, 0)
+        _put(s, OUT, bytes(ru))
+        return _resume(s, "getrusage", (who, OUT), 0, [(OUT, OUT + 144)])
+    assert usage(0, 10) == Status.OK
+    assert usage(0, 9) == Status.ERR_DENIED
+    assert _refused_by(s, "return.clock_monotonic")
+    assert usage(0, 10, 1) == Status.OK
+    assert usage(0, 11, 0) == Status.ERR_DENIED                 # ru_stime went back
+    assert usage(1, 3) == Status.OK                             # RUSAGE_THREAD: its own
+    assert usage((1 << 64) - 1, 0) == Status.OK                 # RUSAGE_CHILDREN: its own
+
+
+def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> None:
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    assert _resume(s, "setpgid", (0, 0), 0, []) == Status.OK          # leads group 77
+    assert _resume(s, "getpgid", (0,), 82, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "getpgid", (77,), 77, []) == Status.OK
+    assert _resume(s, "getpgid", (90,), 82, []) == Status.OK          # another process's
+    assert _resume(s, "setpgid", (90, 90), 0, []) == Status.OK        # a parent moves a child
+    assert _resume(s, "getpgid", (0,), 82, []) == Status.OK           # nothing known now

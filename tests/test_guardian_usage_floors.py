@@ -1,6 +1,6 @@
 """getrusage never goes back (guardian/usage_floors.py, `return.clock_monotonic`): per
 process and per thread, and a process's counts and runtime never trail a thread's
-reading; the fields Linux never fills are 0 (`return.field_range`)."""
+reading; the fields Linux never fills are 0 (`return.range_table`)."""
 
 from __future__ import annotations
 
@@ -62,4 +62,4 @@ def test_a_process_never_trails_its_thread(s: Scene) -> None:
 
 def test_the_fields_linux_never_fills_are_zero(s: Scene) -> None:
     assert _usage(s, SELF, unused=1) == Status.ERR_DENIED
-    assert _refused_by(s, "return.field_range")
+    assert _refused_by(s, "return.range_table")

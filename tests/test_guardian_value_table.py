@@ -1,4 +1,4 @@
-"""The value table (abi/value_ranges.py) and its one check, `return.field_range`, judged
+"""The value table (abi/value_ranges.py) and its one check, `return.range_table`, judged
 through RESUME as the kernel answers: signal sets without SIGKILL/SIGSTOP, an old
 ss_flags Linux reports, rt_sigtimedwait's siginfo naming its result, an overrun count in
 0..INT_MAX, timer values and resource usage not negative."""
@@ -11,7 +11,7 @@ import pytest
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from abi.value_ranges import RANGES, SIGNAL_SET, STACK_FLAGS, Field, stack_flags_valid
+from abi.value_ranges import CALLS, SIGNAL_SET, STACK_FLAGS, Field, stack_flags_valid
 from emulator import sysregs as S
 from tests.test_guardian_result_outputs import OUT, _refused_by
 from tests.test_guardian_result_values import _put, _resume
@@ -35,10 +35,10 @@ def s() -> Scene:
 
 
 def test_every_row_names_a_call_and_a_known_rule() -> None:
-    for name, terms in RANGES.items():
+    for name, terms in CALLS.items():
         assert name in NUMBERS, name
         for term in terms:
-            if isinstance(term, Field):
+            if isinstance(term, Field) and term.rule is not None:
                 assert term.what, (name, term)
     assert stack_flags_valid(0) and stack_flags_valid(2) and stack_flags_valid(1 | 1 << 31)
     assert not stack_flags_valid(3) and not stack_flags_valid(0xFFFF_FFFE)
@@ -60,7 +60,7 @@ def test_no_reported_signal_set_holds_sigkill_or_sigstop(s: Scene, name: str,
     struct.pack_into("<Q", raw, offset, bit(SIGUSR1) | bit(signo))
     _put(s, OUT, bytes(raw))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.ERR_DENIED
-    assert _refused_by(s, "return.field_range")
+    assert _refused_by(s, "return.range_table")
     # (rt_sigpending reports pending & blocked: this thread blocks nothing.)
     struct.pack_into("<Q", raw, offset, 0 if name == "rt_sigpending" else bit(SIGUSR1))
     _put(s, OUT, bytes(raw))
@@ -73,7 +73,7 @@ def test_an_old_stack_reports_flags_linux_has(s: Scene) -> None:
         status = _resume(s, "sigaltstack", (0, OUT), 0, [(OUT, OUT + 24)])
         assert status == (Status.OK if ok else Status.ERR_DENIED), flags
         if not ok:
-            assert _refused_by(s, "return.field_range")
+            assert _refused_by(s, "return.range_table")
 
 
 def test_timer_getoverrun_is_an_int_count(s: Scene) -> None:
@@ -81,7 +81,7 @@ def test_timer_getoverrun_is_an_int_count(s: Scene) -> None:
                     (1 << 31, False), ((1 << 64) - 22, True)):          # -EINVAL
         assert _resume(s, "timer_getoverrun", (0,), ret, []) == \
             (Status.OK if ok else Status.ERR_DENIED), ret
-    assert _refused_by(s, "return.field_range")
+    assert _refused_by(s, "return.range_table")
 
 
 def test_sigtimedwait_siginfo_names_the_signal_returned(s: Scene) -> None:
@@ -90,7 +90,7 @@ def test_sigtimedwait_siginfo_names_the_signal_returned(s: Scene) -> None:
     _put(s, OUT, struct.pack("<iii", 8, 0, -6).ljust(128, b"\0"))
     assert _resume(s, "rt_sigtimedwait", (set_va, OUT, 0, 8), SIGUSR1,
                    [(OUT, OUT + 128)]) == Status.ERR_DENIED
-    assert _refused_by(s, "return.field_range")
+    assert _refused_by(s, "return.range_table")
     _put(s, OUT, struct.pack("<iii", SIGUSR1, 0, 0x80).ljust(128, b"\0"))
     assert _resume(s, "rt_sigtimedwait", (set_va, OUT, 0, 8), SIGUSR1,
                    [(OUT, OUT + 128)]) == Status.OK
@@ -106,7 +106,7 @@ def test_timer_values_and_usage_are_not_negative(s: Scene, name: str, args: tupl
     struct.pack_into("<q", raw, field, -1)
     _put(s, OUT, bytes(raw))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.ERR_DENIED
-    assert _refused_by(s, "return.field_range")
+    assert _refused_by(s, "return.range_table")
     _put(s, OUT, bytes(size))
     assert _resume(s, name, args, 0, [(OUT, OUT + size)]) == Status.OK
 

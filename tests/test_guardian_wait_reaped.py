@@ -140,13 +140,17 @@ def test_a_reaped_clone_vm_child_ends_with_its_exit_unfinished(s: Scene) -> None
     assert _wait4(s, 0) == Status.OK                   # the parent goes on
 
 
-def test_a_report_for_the_child_asked_for_reaps_that_child_whatever_pid_it_names(s: Scene) -> None:
-    """wait4(pid) answered with another pid: the program, which may not compare, takes it
-    for its child's end, and so does the Guardian (both pids are ended)."""
+def test_a_report_for_the_child_asked_for_names_that_child(s: Scene) -> None:
+    """wait4(pid) answered with another pid is refused (Linux reports only that child, and
+    the program, which may not compare, would take it for its child's end); answered with
+    that pid, it reaps that child."""
     reg = s.g.conf.registry
     root, helper = s.b + ROOT_A, 9
     reg.thread_groups[(root, helper)] = helper
     reg.vm_children[(root, 43)] = helper
     s.hw.ram.write(s.b + PAGES_A, bytes(4))
-    assert _resume(s, NR_WAIT4, (43, VA, 0, 0, 0, 0), 44, 4) == Status.OK
+    assert _resume(s, NR_WAIT4, (43, VA, 0, 0, 0, 0), 44, 4) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.range_table"
+    assert not reg.was_reaped(root, helper)
+    assert _resume(s, NR_WAIT4, (43, VA, 0, 0, 0, 0), 43, 4) == Status.OK
     assert reg.was_reaped(root, helper)

@@ -1,0 +1,272 @@
+"""`return.range_table`: a successful call's answer lies in the range Linux keeps it in.
+
+The ranges are facts about Linux, stated per call and per command in `abi.value_ranges`
+(the result's range, each output field's, their relations to the call's arguments and to
+what the program holds: a descriptor's access mode, the caller's thread id); this module
+only reads the answer and holds it to its row.  An error result always passes: an errno
+is within every call's contract.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.outputs import ALL_NUMBERS
+from abi.value_ranges import (
+    BY_COMMAND,
+    DT_TYPES,
+    FUTEX_TID_MASK,
+    O_ACCMODE,
+    P_PID,
+    P_PIDFD,
+    S_IFMT,
+    SO_DOMAIN,
+    SO_PEERCRED,
+    SO_TYPE,
+    SOL_SOCKET,
+    TYPE_BY_MAKER,
+    AccessMode,
+    AtMost,
+    DirentTypes,
+    Field,
+    FieldAtMost,
+    FileType,
+    MaskNotEmpty,
+    NamedChild,
+    OwnerUnset,
+    OwnsLock,
+    Result,
+    SavedAuxv,
+    SealsKept,
+    SocketFacts,
+    Text,
+    WaitidChild,
+    row_for,
+)
+from abi.value_ranges import (
+    CALLS as _ROW_CALLS,
+)
+from guardian.checks import refuse
+from guardian.result_reads import read_or_fault
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+_NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
+#: Every call some row names (plain or by command).
+CALLS = frozenset(ALL_NUMBERS[n] for n in (*_ROW_CALLS, *BY_COMMAND) if n in ALL_NUMBERS)
+_DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
+
+#: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), or the call that
+#: made it; None: unknown.
+AccessOf = Callable[[Slot, int], "int | None"]
+MakerOf = Callable[[Slot, int], "int | None"]
+_TYPE_BY_MAKER_NR = {ALL_NUMBERS[n]: t for n, t in TYPE_BY_MAKER.items()}
+#: slot -> the calling thread's id as the program was told it, None: unknown.
+TidOf = Callable[[Slot], "int | None"]
+#: slot -> the auxiliary vector its image started with (pairs), () unknown.
+AuxvOf = Callable[[Slot], "tuple[tuple[int, int], ...]"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the program holds that some answers relate to."""
+
+    access: AccessOf
+    maker: MakerOf
+    tid: TidOf
+    auxv: AuxvOf
+    seals: MakerOf
+    #: (slot, fd) -> the pid a pidfd_open descriptor names (0: none known)
+    pidfd: Callable[[Slot, int], int]
+    #: (slot, fd) -> (domain, type, maker's pid) of a socket the program made, or None
+    socket: Callable[[Slot, int], tuple[int, int, int] | None]
+    #: (slot, fd) -> is it an open file the program made, with no owner ever set?
+    owner_unset: Callable[[Slot, int], bool]
+
+
+def _s64(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+def _refused(slot: Slot, why: str) -> None:
+    refuse("return.range_table", Status.ERR_DENIED,
+           f"{_NAMES.get(slot.nr or 0, slot.nr)} {why}: Linux never gives that answer "
+           "(abi/value_ranges), and the program would act on it")
+
+
+def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
+    """`return.range_table` for a call `CALLS` names."""
+    if ret >= ERRNO_FLOOR or slot.nr is None:
+        return
+    name = _NAMES.get(slot.nr)
+    if name is None:
+        return
+    a = slot.args
+    for term in row_for(name, a):
+        if isinstance(term, Result):
+            _check_result(slot, _s64(ret), term)
+        elif isinstance(term, AtMost):
+            most = sum(max(term.floor, _s32(a[i])) for i in term.args)
+            if ret > most:
+                _refused(slot, f"answers {ret}, more than the {most} its arguments allow")
+        elif isinstance(term, Field):
+            _check_field(memory, slot, ret, term)
+        elif isinstance(term, FieldAtMost):
+            if a[term.arg]:
+                part, whole = (struct.unpack("<Q", read_or_fault(memory, slot, a[term.arg] + off,
+                                                                 8))[0]
+                               for off in (term.offset, term.bound))
+                if part > whole:
+                    _refused(slot, f"writes {part} at offset {term.offset}, more than the "
+                                   f"{whole} at offset {term.bound} it is a part of")
+        elif isinstance(term, MaskNotEmpty):
+            if a[term.arg] and ret and not any(read_or_fault(memory, slot, a[term.arg], ret)):
+                _refused(slot, "writes an empty CPU mask")
+        elif isinstance(term, DirentTypes):
+            _check_dirent_types(memory, slot, ret, a[term.arg])
+        elif isinstance(term, AccessMode):
+            mode = held.access(slot, a[term.fd_arg] & 0xFFFF_FFFF)
+            if mode is not None and ret & O_ACCMODE != mode:
+                _refused(slot, f"answers access mode {ret & O_ACCMODE} for descriptor "
+                               f"{a[term.fd_arg] & 0xFFFF_FFFF}, opened with {mode}")
+        elif isinstance(term, Text):
+            if a[term.arg]:
+                raw = read_or_fault(memory, slot, a[term.arg] + term.offset, term.size)
+                text = raw.split(b"\0", 1)[0]
+                if text not in term.values:
+                    _refused(slot, f"writes {text!r} at offset {term.offset}, not one of "
+                                   f"{sorted(term.values)}")
+        elif isinstance(term, FileType):
+            _check_file_type(memory, slot, term, held.maker)
+        elif isinstance(term, NamedChild):
+            pid = _s32(a[term.pid_arg])
+            if pid > 0 and ret and ret != pid:
+                _refused(slot, f"reports child {ret} to a wait for child {pid}")
+        elif isinstance(term, WaitidChild):
+            _check_waitid_child(memory, slot, held)
+        elif isinstance(term, OwnerUnset):
+            if ret and held.owner_unset(slot, a[term.fd_arg] & 0xFFFF_FFFF):
+                _refused(slot, f"answers owner {_s64(ret)} for an open file whose owner the "
+                               "program never set")
+        elif isinstance(term, SocketFacts):
+            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+        elif isinstance(term, SealsKept):
+            known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
+            if known is not None and ret & known != known:
+                _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
+                               "holds (a seal is never removed)")
+        elif isinstance(term, SavedAuxv):
+            _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
+        elif isinstance(term, OwnsLock):
+            tid = held.tid(slot)
+            word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]
+            if tid is not None and word & FUTEX_TID_MASK != tid:
+                _refused(slot, f"takes the lock at {a[term.arg]:#x} for thread {tid}, yet the "
+                               f"lock word names owner {word & FUTEX_TID_MASK}")
+
+
+def _check_result(slot: Slot, ret: int, term: Result) -> None:
+    value = ret & term.mask if term.mask != -1 else ret
+    if ret & ~term.mask & ~term.flags:
+        _refused(slot, f"answers {ret:#x}, with bits outside {term.mask | term.flags:#x}")
+    if not term.lo <= value <= term.hi or value % term.step:
+        _refused(slot, f"answers {value}, outside {term.lo}..{term.hi}"
+                       + (f" in steps of {term.step}" if term.step > 1 else ""))
+    if term.pow2_of:
+        units, rest = divmod(value, term.pow2_of)
+        if rest or units & (units - 1):
+            _refused(slot, f"answers {value}, not a power of two times {term.pow2_of}")
+
+
+def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: MakerOf) -> None:
+    maker = maker_of(slot, slot.args[term.fd_arg] & 0xFFFF_FFFF)
+    want = _TYPE_BY_MAKER_NR.get(maker) if maker is not None else None
+    va = slot.args[term.arg]
+    if want is None or not va:
+        return
+    mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
+    if mode & S_IFMT != want:
+        _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
+                       f"{want:#o} (by the call that made it)")
+
+
+def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
+                      pairs: tuple[tuple[int, int], ...]) -> None:
+    if not pairs:
+        return
+    saved = b"".join(struct.pack("<QQ", k, v) for k, v in pairs)
+    if ret < len(saved):
+        _refused(slot, f"answers {ret}, less than the {len(saved)} bytes of the vector exec "
+                       "built")
+    n = min(ret, slot.args[term.len_arg])
+    if n and slot.args[term.arg]:
+        got = read_or_fault(memory, slot, slot.args[term.arg], n)
+        if got != saved.ljust(n, b"\0")[:n]:
+            _refused(slot, "copies another auxiliary vector than the one exec built")
+
+
+def _check_socket_facts(memory: UserMemory, slot: Slot,
+                        sock: tuple[int, int, int] | None) -> None:
+    a = slot.args
+    if sock is None or a[1] & 0xFFFF_FFFF != SOL_SOCKET or not a[3]:
+        return
+    domain, kind, maker = sock
+    opt = a[2] & 0xFFFF_FFFF
+    want = {SO_TYPE: kind, SO_DOMAIN: domain, SO_PEERCRED: maker}.get(opt)
+    if not want:
+        return
+    got = struct.unpack("<i", read_or_fault(memory, slot, a[3], 4))[0]
+    if got != want:
+        _refused(slot, f"reports {got} for socket option {opt}, but the socket was made "
+                       f"with {want}")
+
+
+def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:
+    """waitid(P_PID, id, &info, ...): a report (si_signo set) names child `id`; with
+    P_PIDFD, the child the pidfd names."""
+    a = slot.args
+    idtype = a[0] & 0xFFFF_FFFF
+    want = _s32(a[1]) if idtype == P_PID else \
+        held.pidfd(slot, a[1] & 0xFFFF_FFFF) if idtype == P_PIDFD else 0
+    if not want or not a[2]:
+        return
+    signo, = struct.unpack("<i", read_or_fault(memory, slot, a[2], 4))
+    pid, = struct.unpack("<i", read_or_fault(memory, slot, a[2] + 16, 4))
+    if signo and pid != want:
+        _refused(slot, f"reports child {pid} to a waitid for child {want}")
+
+
+def _check_field(memory: UserMemory, slot: Slot, ret: int, term: Field) -> None:
+    va = slot.args[term.arg]
+    if not va or not term.returned(ret):
+        return                          # an output not asked for, or not written
+    size = struct.calcsize(term.fmt)
+    value = struct.unpack(term.fmt, read_or_fault(memory, slot, va + term.offset, size))[0]
+    if not term.allows(value, ret):
+        where = term.what or f"offset {term.offset} of its output"
+        _refused(slot, f"writes {where} = {value:#x}, not {term.expected()}")
+
+
+def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> None:
+    """Each record's d_type (the record layout itself is `return.record_layout`'s)."""
+    if not buf or not ret:
+        return
+    raw = read_or_fault(memory, slot, buf, ret)
+    pos = 0
+    while pos + _DIRENT_HEAD <= ret:
+        reclen = struct.unpack_from("<H", raw, pos + 16)[0]
+        d_type = raw[pos + 18]
+        if d_type not in DT_TYPES:
+            _refused(slot, f"writes d_type {d_type} at offset {pos + 18}, no DT_* value")
+        if reclen == 0:
+            break
+        pos += reclen

@@ -1,0 +1,76 @@
+"""A thread's credentials change only by its own set*id or setgroups call
+(guardian/credentials.py, `return.credentials`), and PR_GET_AUXV copies the vector exec
+built (`return.range_table`), judged through RESUME as the kernel answers them."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Status
+from emulator import sysregs as S
+from guardian.credentials import from_auxv
+from tests.test_guardian_result_outputs import OUT, _refused_by
+from tests.test_guardian_result_values import _put, _resume
+from tests.test_secure_mm import ROOT_A, Scene, build
+
+AT_UID, AT_EUID, AT_GID, AT_EGID, AT_PAGESZ = 11, 12, 13, 14, 6
+
+
+@pytest.fixture
+def s() -> Scene:
+    built = build()
+    cpu = built.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return built
+
+
+def _space(s: Scene):  # noqa: ANN202
+    return s.g.conf.registry.space_of(1, s.b + ROOT_A)
+
+
+def _ok(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes = b"") -> bool:
+    if out:
+        _put(s, OUT, out)
+    status = _resume(s, name, args, ret, [(OUT, OUT + len(out))] if out else [])
+    if status != Status.OK:
+        assert _refused_by(s, "return.credentials") or _refused_by(s, "return.range_table")
+    return status == Status.OK
+
+
+def test_the_ids_are_the_ones_exec_stated_until_the_thread_sets_them(s: Scene) -> None:
+    _space(s).creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 0, AT_GID: 100, AT_EGID: 100})
+    assert _ok(s, "getuid", (), 1000)
+    assert not _ok(s, "getuid", (), 0)
+    assert not _ok(s, "getuid", (), (1 << 64) - 1)                # getuid cannot fail
+    assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 1000, 0, 0))
+    assert not _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0,
+                   struct.pack("<III", 0xFFFF_FFFE, 0, 0))
+    assert not _ok(s, "getresgid", (OUT, OUT + 4, OUT + 8), 0,
+                   struct.pack("<III", 100, 100, 7))              # sgid is the egid
+    assert _ok(s, "setuid", (1000,), 0)
+    assert _ok(s, "geteuid", (), 1000)                           # its own call changed it
+    assert not _ok(s, "geteuid", (), 0)
+
+
+def test_the_group_list_stays_until_setgroups(s: Scene) -> None:
+    assert _ok(s, "getgroups", (16, OUT), 3, struct.pack("<III", 4, 5, 6))
+    assert not _ok(s, "getgroups", (0, 0), 0)
+    assert _ok(s, "getgroups", (0, 0), 3)
+    assert not _ok(s, "getgroups", (16, OUT), 3, struct.pack("<III", 4, 5, 7))
+    assert _ok(s, "setgroups", (0, 0), 0)
+    assert _ok(s, "getgroups", (0, 0), 0)
+
+
+def test_pr_get_auxv_copies_the_vector_exec_built(s: Scene) -> None:
+    pairs = ((AT_PAGESZ, 4096), (AT_UID, 0), (0, 0))
+    _space(s).auxv = pairs
+    saved = b"".join(struct.pack("<QQ", k, v) for k, v in pairs)
+    assert _ok(s, "prctl", (0x41555856, OUT, 64), 400, saved.ljust(64, b"\0"))
+    assert _ok(s, "prctl", (0x41555856, OUT, 16), 400, saved[:16])
+    forged = struct.pack("<QQQQ", AT_PAGESZ, 20480, 0, 0)
+    assert not _ok(s, "prctl", (0x41555856, OUT, 64), 400, forged.ljust(64, b"\0"))
+    assert not _ok(s, "prctl", (0x41555856, OUT, 64), 32, saved[:32])   # shorter than it

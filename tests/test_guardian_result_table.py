@@ -1,0 +1,217 @@
+"""Answers Linux keeps in a range, by the table in abi/value_ranges (guardian/result_table.py,
+`return.range_table`), judged through RESUME as the kernel answers them."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi import Status
+from abi.outputs import ALL_NUMBERS
+from abi.value_ranges import BY_COMMAND, CALLS, DT_TYPES
+from emulator import sysregs as S
+from guardian.result_rules import RESULT_ONLY
+from guardian.result_table import CALLS as TABLE_CALLS
+from tests.test_guardian_result_outputs import OUT, VA, _refused_by
+from tests.test_guardian_result_values import _put, _resume
+from tests.test_secure_mm import ROOT_A, Scene, build
+
+F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETPIPE_SZ = 3, 5, 9, 11, 1032
+PR_GET_DUMPABLE, PR_GET_CHILD_SUBREAPER, PR_GET_NO_NEW_PRIVS = 3, 37, 39
+FUTEX_WAKE_PRIVATE, FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_LOCK_PI_PRIVATE = 129, 132, 134
+
+
+@pytest.fixture(scope="module")
+def s() -> Scene:
+    built = build()
+    cpu = built.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return built
+
+
+def _judged(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes | None = None,
+            at: int = OUT) -> bool:
+    """Is the return (with `out` written at `at` first) let through?"""
+    written = []
+    if out is not None:
+        _put(s, at, out)
+        written = [(at, at + len(out))]
+    status = _resume(s, name, args, ret, written)
+    if status != Status.OK:
+        assert _refused_by(s, "return.range_table")
+    return status == Status.OK
+
+
+def test_every_call_the_table_names_is_judged() -> None:
+    names = set(CALLS) | set(BY_COMMAND)
+    assert {ALL_NUMBERS[n] for n in names} == TABLE_CALLS
+    assert not TABLE_CALLS & RESULT_ONLY
+
+
+def test_fcntl_answers_keep_their_ranges(s: Scene) -> None:
+    for size, ok in ((4096, True), (65536, True), (1 << 20, True), (2048, False),
+                     (12288, False), (0, False)):
+        assert _judged(s, "fcntl", (3, F_GETPIPE_SZ), size) is ok, size
+    for sig, ok in ((0, True), (64, True), (65, False), (100, False)):
+        assert _judged(s, "fcntl", (3, F_GETSIG), sig) is ok, sig
+    for owner, ok in ((0, True), (77, True), ((1 << 64) - 5000, True), (1 << 40, False)):
+        assert _judged(s, "fcntl", (3, F_GETOWN), owner) is ok, owner
+    for l_type, ok in ((0, True), (1, True), (2, True), (3, False), (5, False)):
+        flock = struct.pack("<hh4xqqi4x", l_type, 0, 0, 0, 0)
+        assert _judged(s, "fcntl", (3, F_GETLK, OUT), 0, flock) is ok, l_type
+    assert _judged(s, "fcntl", (3, F_GETLK, OUT), (1 << 64) - 9)        # -EBADF passes
+
+
+def test_f_getfl_reports_the_access_mode_the_descriptor_was_opened_with(s: Scene) -> None:
+    fd = 21
+    name = VA + 2048
+    _put(s, name, b"/dev/null\0")
+    assert _resume(s, "openat", ((1 << 64) - 100, name, 1, 0), fd, []) == Status.OK  # O_WRONLY
+    assert _judged(s, "fcntl", (fd, F_GETFL), 0x8001)
+    assert not _judged(s, "fcntl", (fd, F_GETFL), 0x8000)              # O_RDONLY
+    assert not _judged(s, "fcntl", (fd, F_GETFL), 0x8002)              # O_RDWR
+    assert _judged(s, "fcntl", (fd + 1, F_GETFL), 0x8000)              # not one it holds
+    assert _resume(s, "close", (fd,), 0, []) == Status.OK
+
+
+def test_prctl_flags_keep_their_ranges(s: Scene) -> None:
+    for value, ok in ((0, True), (2, True), (3, False), (5, False)):
+        assert _judged(s, "prctl", (PR_GET_DUMPABLE,), value) is ok, value
+    for value, ok in ((0, True), (1, True), (2, False), (7, False)):
+        assert _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), value) is ok, value
+    for value, ok in ((0, True), (1, True), (6, False), (-1, False)):
+        assert _judged(s, "prctl", (PR_GET_CHILD_SUBREAPER, OUT), 0,
+                       struct.pack("<i", value)) is ok, value
+
+
+def test_futex_counts_are_at_most_what_the_arguments_allow(s: Scene) -> None:
+    word = VA + 512
+    for woken, ok in ((0, True), (1, True), (2, False), (5, False)):
+        assert _judged(s, "futex", (word, FUTEX_WAKE_PRIVATE, 1), woken) is ok, woken
+    assert _judged(s, "futex", (word, FUTEX_WAKE_PRIVATE, 0), 1)       # wakes one anyway
+    assert _judged(s, "futex", (word, FUTEX_WAKE_PRIVATE, 0x7FFF_FFFF), 40)
+    for moved, ok in ((1, True), (3, True), (4, False), (6, False)):
+        assert _judged(s, "futex", (word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, VA), moved) is ok
+    assert not _judged(s, "futex", (word, 128, 0), 3)                  # FUTEX_WAIT: 0 only
+
+
+def test_a_pi_lock_is_taken_only_by_its_owner(s: Scene) -> None:
+    word = VA + 768
+    assert _resume(s, "gettid", (), 41, []) == Status.OK               # thread 1 is 41
+    _put(s, word, struct.pack("<I", 40))                                # another owner
+    assert not _judged(s, "futex", (word, FUTEX_LOCK_PI_PRIVATE), 0)
+    _put(s, word, struct.pack("<I", 41 | 0x8000_0000))                  # the caller, waiters
+    assert _judged(s, "futex", (word, FUTEX_LOCK_PI_PRIVATE), 0)
+    _put(s, word, struct.pack("<I", 40))
+    assert _judged(s, "futex", (word, FUTEX_LOCK_PI_PRIVATE), (1 << 64) - 11)   # -EAGAIN
+
+
+def test_machine_and_directory_answers_keep_their_ranges(s: Scene) -> None:
+    info = bytearray(112)
+    struct.pack_into("<q", info, 0, 5)
+    struct.pack_into("<QQ", info, 32, 1000, 400)                       # total, free
+    struct.pack_into("<H", info, 80, 1)
+    struct.pack_into("<I", info, 104, 1)
+    assert _judged(s, "sysinfo", (OUT,), 0, bytes(info))
+    struct.pack_into("<QQ", info, 32, 1000, 2000)
+    assert not _judged(s, "sysinfo", (OUT,), 0, bytes(info))
+    assert _judged(s, "sched_getaffinity", (0, 8, OUT), 8, struct.pack("<Q", 1))
+    assert not _judged(s, "sched_getaffinity", (0, 8, OUT), 8, bytes(8))
+    assert not _judged(s, "sched_getaffinity", (0, 8, OUT), 4, struct.pack("<I", 1))
+    assert _judged(s, "getcwd", (OUT, 64), 2, b"/\0")
+    assert not _judged(s, "getcwd", (OUT, 64), 1, b"\0")
+    assert not _judged(s, "getcwd", (OUT, 64), 3, b"a\0\0")
+
+
+@pytest.mark.parametrize("d_type", range(20))
+def test_a_directory_entry_has_a_dt_type(s: Scene, d_type: int) -> None:
+    rec = struct.pack("<QqHB", 1, 1, 24, d_type) + b"a\0" + bytes(3)
+    assert _judged(s, "getdents64", (3, OUT, 256), 24, rec) is (d_type in DT_TYPES)
+
+
+def test_uname_names_an_arm64_machine(s: Scene) -> None:
+    uts = bytearray(390)
+    for machine, ok in ((b"aarch64", True), (b"armv8l", True), (b"arm", False),
+                        (b"x86_64", False)):
+        uts[4 * 65:5 * 65] = machine.ljust(65, b"\0")
+        assert _judged(s, "uname", (OUT,), 0, bytes(uts)) is ok, machine
+
+
+def test_fstat_of_a_pipe_is_a_fifo(s: Scene) -> None:
+    pipe = VA + 1536
+    _put(s, pipe, struct.pack("<ii", 21, 22))   # the lowest free (21 closed above)
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
+    stat = bytearray(128)
+    for mode, ok in ((0o010600, True), (0o100600, False), (0o140777, False)):
+        struct.pack_into("<I", stat, 16, mode)
+        assert _judged(s, "fstat", (21, OUT), 0, bytes(stat)) is ok, oct(mode)
+    struct.pack_into("<I", stat, 16, 0o100600)
+    assert _judged(s, "fstat", (30, OUT), 0, bytes(stat))              # origin unknown
+
+
+def test_a_wait_for_one_child_reports_that_child(s: Scene) -> None:
+    assert _judged(s, "wait4", (42, 0, 1, 0), 0)                        # WNOHANG: none yet
+    assert not _judged(s, "wait4", (42, 0, 0, 0), 43)
+    info = bytearray(128)
+    struct.pack_into("<iii4xii", info, 0, 17, 0, 1, 43, 0)             # SIGCHLD, pid 43
+    assert not _judged(s, "waitid", (1, 42, OUT, 4), 0, bytes(info))
+    assert _judged(s, "waitid", (0, 42, OUT, 4), 0, bytes(info))        # P_ALL: any child
+
+
+def test_vector_lengths_are_whole_quadwords(s: Scene) -> None:
+    for vl, ok in ((16, True), (256, True), (256 | 1 << 17, True), (4, False), (24, False),
+                   (16 | 1 << 18, False)):
+        assert _judged(s, "prctl", (51,), vl) is ok, vl
+
+
+def test_seals_are_never_removed(s: Scene) -> None:
+    fd = 23                                   # the lowest free after the pipe's 21 and 22
+    assert _resume(s, "memfd_create", (VA, 2), fd, []) == Status.OK     # MFD_ALLOW_SEALING
+    assert _judged(s, "fcntl", (fd, 1034), 0)                            # F_GET_SEALS: none
+    assert _resume(s, "fcntl", (fd, 1033, 6), 0, []) == Status.OK        # SHRINK | GROW
+    assert _judged(s, "fcntl", (fd, 1034), 6)
+    assert _judged(s, "fcntl", (fd, 1034), 7)                            # and SEAL since
+    assert not _judged(s, "fcntl", (fd, 1034), 2)
+    assert not _judged(s, "fcntl", (fd, 1034), 0x46)                     # no such seal
+    assert _resume(s, "memfd_create", (VA, 0), fd + 1, []) == Status.OK  # not sealable
+    assert not _judged(s, "fcntl", (fd + 1, 1034), 0)                    # F_SEAL_SEAL
+
+
+def test_a_pidfd_wait_reports_the_pidfd_s_child(s: Scene) -> None:
+    fd = 25
+    assert _resume(s, "pidfd_open", (42, 0), fd, []) == Status.OK
+    info = bytearray(128)
+    struct.pack_into("<iii4xii", info, 0, 17, 0, 1, 43, 0)             # SIGCHLD, pid 43
+    assert not _judged(s, "waitid", (3, fd, OUT, 4), 0, bytes(info))   # P_PIDFD
+    struct.pack_into("<i", info, 16, 42)
+    assert _judged(s, "waitid", (3, fd, OUT, 4), 0, bytes(info))
+
+
+def test_a_socket_reports_how_it_was_made(s: Scene) -> None:
+    pair = VA + 1600
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    _put(s, pair, struct.pack("<ii", 26, 27))
+    assert _resume(s, "socketpair", (1, 1, 0, pair), 0, [(pair, pair + 8)]) == Status.OK
+    for opt, value, ok in ((3, 1, True), (3, 7, False), (39, 1, True), (39, 2, False),
+                           (17, 77, True), (17, 82, False), (7, 9999, True)):   # SO_SNDBUF
+        _put(s, OUT + 64, struct.pack("<I", 12 if opt == 17 else 4))
+        _put(s, OUT, struct.pack("<iII", value, 0, 0))
+        status = _resume(s, "getsockopt", (26, 1, opt, OUT, OUT + 64), 0,
+                         [(OUT, OUT + 12), (OUT + 64, OUT + 68)])
+        assert (status == Status.OK) is ok, (opt, value, _refused_by(s, "return.range_table"))
+
+
+def test_an_owner_nobody_set_is_zero(s: Scene) -> None:
+    pipe = VA + 1700
+    _put(s, pipe, struct.pack("<ii", 28, 29))
+    assert _resume(s, "pipe2", (pipe, 0), 0, [(pipe, pipe + 8)]) == Status.OK
+    assert _judged(s, "fcntl", (28, F_GETOWN), 0)
+    assert not _judged(s, "fcntl", (28, F_GETOWN), 6)
+    assert _resume(s, "fcntl", (29, 8, 77), 0, []) == Status.OK          # F_SETOWN, other end
+    assert not _judged(s, "fcntl", (28, F_GETOWN), 6)                    # (its own file)
+    assert _resume(s, "fcntl", (28, 8, 77), 0, []) == Status.OK
+    assert _judged(s, "fcntl", (28, F_GETOWN), 77)
+    assert _judged(s, "fcntl", (40, F_GETOWN), 6)                        # not made here

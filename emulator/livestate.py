@@ -201,7 +201,7 @@ def locate(uc: Uc, context_bytes: callable, syndrome_off: int, vaddress_off: int
         if 0 <= off < _HANDLE_SCAN // 8:
             ptr = ctypes.c_uint64.from_address(handle + 8 * off).value
             if ptr and _read_mapped(ptr + dist + xregs, len(signature)) == signature:
-                candidates.setdefault(ptr + dist, list(_known_paths))
+                candidates.setdefault(ptr + dist, []).append((off, dist))
     live = _following(candidates, xregs, uc, probe, marks[5])
     if len(live) != 1:
         candidates = _scan(handle, signature, xregs)

@@ -18,7 +18,7 @@ from emulator import descriptors as D
 from kernel_model.frames import OutOfMemory
 from kernel_model.memops import MemOpRefused
 from kernel_model.swap import SwapFull, swap_entry
-from kernel_model.thp import UserPageTables
+from kernel_model.thp import HUGE, UserPageTables
 from kernel_model.vma import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, Vma, VmaList
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class PageFaults:
             ctx.frames.get(pa)
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot))
         else:
-            pa = self._fresh_frame(vma, page_va)
+            pa = self._fresh_frame(vma, page_va, self._huge_slot(vma, page_va, leaf))
             desc = (pa & D.ADDR_MASK) | page_bits(vma.prot)
             if leaf is None:                    # (_map_new, inline)
                 self.tables.set(page_va, desc)
@@ -141,10 +141,41 @@ class PageFaults:
         else:
             self.tables.set_in(leaf, page_va, old, desc)
 
-    def _fresh_frame(self, vma: Vma, page_va: int) -> int:
-        """A new frame holding the page's initial contents."""
+    def _huge_slot(self, vma: Vma, page_va: int, leaf: int | None) -> int | None:
+        """The frame that keeps page_va's 2 MiB range physically contiguous and aligned
+        (taken only if it is free), or None: no such frame is wanted.
+
+        Compaction collapses a fully populated 2 MiB range into a huge page only once its
+        frames form one aligned run; lowest-first frames never do (the range's table
+        frame sits among them, and the run starts anywhere), so every page would be
+        moved.  Placed this way from the first fault, the range needs no move.  Only an
+        anonymous private area the whole range lies in, and only while memory is
+        plentiful (as compaction itself)."""
+        if vma.backing is not None or vma.shared or vma.growsdown or vma.prot & PROT_EXEC:
+            return None
+        base = page_va & ~(HUGE - 1)
+        if base < vma.start or base + HUGE > vma.end:
+            return None
+        frames = self.ctx.frames
+        if frames.free_frames < frames.high_watermark:
+            return None
+        slot = page_va - base
+        if not slot:
+            return frames.free_run(HUGE // PAGE)
+        if leaf is None:
+            return None
+        # The page before, in place: this one goes right after it.
+        prev = self.ctx.el1.read_u64(LINEAR_BASE | (leaf + ((page_va - PAGE) >> 9 & 0xFF8)))
+        target = (prev & D.ADDR_MASK) + PAGE
+        if not prev & D.VALID or target & (HUGE - 1) != slot:
+            return None
+        return target
+
+    def _fresh_frame(self, vma: Vma, page_va: int, placed: int | None = None) -> int:
+        """A new frame holding the page's initial contents (in `placed` where that frame
+        is given and free)."""
         ctx = self.ctx
-        pa = ctx.frames.alloc()
+        pa = placed if placed is not None and ctx.frames.take(placed) else ctx.frames.alloc()
         dst = LINEAR_BASE | pa              # lm(pa)
         content = b""
         if vma.backing is not None and page_va < vma.file_end:

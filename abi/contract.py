@@ -109,7 +109,7 @@ SPECS: dict[Call, CallSpec] = {
          "the kernel's linear-map entry for the frame becomes read-only"),
     ),
     Call.SET_PT: CallSpec(
-        Call.SET_PT, ("table_pa", "index", "descriptor"),
+        Call.SET_PT, ("table_pa", "index", "descriptor", "zero_fill"),
         (("table_pa is 4 KiB aligned", Status.ERR_ALIGN),
          ("table_pa is in RAM and index < 512", Status.ERR_RANGE),
          ("table_pa is a PAGE_TABLE frame", Status.ERR_KIND),
@@ -121,7 +121,11 @@ SPECS: dict[Call, CallSpec] = {
           "EXIT_DOMAIN", Status.ERR_DENIED)),
         ("the old entry's references are dropped (child table loses its parent, leaf frame "
          "loses a mapping)", "the entry is written", "the new entry's references are taken",
-         "the translation for that entry is invalidated"),
+         "the translation for that entry is invalidated",
+         "zero_fill non-zero, for a page entering a confidential tree where it must hold "
+         "zeros (no image, signal or admitted-file page, whatever input a file mapping "
+         "may carry there): the Guardian zero-fills the frame as it is written, in place of "
+         "reading it to check that it holds zeros; anywhere else zero_fill changes nothing"),
     ),
     Call.CLEAR_PT_RANGE: CallSpec(
         Call.CLEAR_PT_RANGE, ("table_pa", "index", "count"),

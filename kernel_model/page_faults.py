@@ -53,6 +53,7 @@ class PageFaults:
     """The page-fault path of an address space (mixed into `AddressSpace`)."""
 
     ctx: MemoryContext
+    confidential: bool | None
     tables: UserPageTables
     vmas: VmaList
     resident: int
@@ -120,12 +121,16 @@ class PageFaults:
             ctx.frames.get(pa)
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot))
         else:
-            pa = self._fresh_frame(vma, page_va, self._huge_slot(vma, page_va, leaf))
+            # A confidential space's fresh anonymous page is zero-filled by the Guardian as
+            # it maps it (SET_PT's zero_fill): the kernel need not write what it cannot
+            # read afterwards, nor the Guardian read it to check.
+            fill = leaf is not None and self.confidential is True and vma.backing is None
+            pa = self._fresh_frame(vma, page_va, self._huge_slot(vma, page_va, leaf), fill)
             desc = (pa & D.ADDR_MASK) | page_bits(vma.prot)
             if leaf is None:                    # (_map_new, inline)
                 self.tables.set(page_va, desc)
             else:
-                self.tables.set_in(leaf, page_va, old, desc)
+                self.tables.set_in(leaf, page_va, old, desc, fill)
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         counters = stats.counters
@@ -171,9 +176,11 @@ class PageFaults:
             return None
         return target
 
-    def _fresh_frame(self, vma: Vma, page_va: int, placed: int | None = None) -> int:
+    def _fresh_frame(self, vma: Vma, page_va: int, placed: int | None = None,
+                     filled_on_map: bool = False) -> int:
         """A new frame holding the page's initial contents (in `placed` where that frame
-        is given and free)."""
+        is given and free); a page of zeros left as it is where `filled_on_map` (the
+        writer of its entry fills it)."""
         ctx = self.ctx
         pa = placed if placed is not None and ctx.frames.take(placed) else ctx.frames.alloc()
         dst = LINEAR_BASE | pa              # lm(pa)
@@ -190,7 +197,8 @@ class PageFaults:
             ctx.clock.charge("page_copy")
             ctx.stats.inc("kernel.mm.file_pages")
         else:
-            ctx.el1.zero_page(dst)
+            if not filled_on_map:
+                ctx.el1.zero_page(dst)
             ctx.clock.charge("page_zero")
             counters = ctx.stats.counters   # (stats.inc, inline: every anonymous fault)
             counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1

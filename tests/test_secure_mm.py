@@ -356,6 +356,24 @@ def test_page_digest_is_the_domains_keyed_hash_of_the_bytes_now(s: Scene) -> Non
     assert s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA)[0] == expected(CONTENT[0], 2)
 
 
+def test_set_pt_zero_fill_fills_a_fresh_page_as_it_enters_and_nothing_else(s: Scene) -> None:
+    """SET_PT's zero_fill: a page entering the domain where zeros are owed is filled by the
+    Guardian (whatever the kernel left in the frame); without it the same dirty frame is
+    refused as ever; a page of the domain already is never filled."""
+    b = s.b
+    l3a = s.tables[b + ROOT_A][3]
+    s.hw.ram.write(b + FREE, b"\xee" * PAGE)
+    desc = D.leaf_descriptor(b + FREE, USER_RW)
+    refuse(s, Status.ERR_DENIED, Call.SET_PT, l3a, 4, desc)
+    s.ok(Call.SET_PT, l3a, 4, desc, 1)
+    assert s.hw.ram.read(b + FREE, PAGE) == bytes(PAGE) and not s.in_linear_map(b + FREE)
+    assert s.rec(b + FREE).kind == FrameKind.CONFIDENTIAL and s.rec(b + FREE).owner == 1
+    read_only = D.leaf_descriptor(b + PAGES_A + PAGE, D.PagePerms(user=True, write=False))
+    s.ok(Call.SET_PT, l3a, 1, read_only, 1)
+    assert s.hw.ram.read(b + PAGES_A + PAGE, PAGE) == CONTENT[1]
+    assert not s.g.frames.violations()
+
+
 def test_page_digest_of_a_run_gives_each_pages_digest_up_to_the_first_refused(
         s: Scene) -> None:
     """KSM's one call per run: the same digests as one call per page, in order; the run

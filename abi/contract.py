@@ -39,7 +39,7 @@ class Call(IntEnum):
     SWAP_SHARE = 0xCC2      # fork: the child's tree may also swap in a sealed page
     SWAP_DISCARD = 0xCC3    # a tree gives up a sealed page without swapping it in
     MIGRATE_PAGE = 0xCC4    # copy a page to another frame and remap it, atomically
-    PAGE_DIGEST = 0xCC5     # keyed digest of a page (KSM candidate matching within a domain)
+    PAGE_DIGEST = 0xCC5     # keyed digest of a page or a run (KSM candidate matching in a domain)
     KSM_MERGE = 0xCC6       # map two identical pages of one domain to one read-only frame
     THP_COLLAPSE = 0xCC7    # replace a table of 512 contiguous pages by a 2 MiB block
     THP_SPLIT = 0xCC8       # replace a 2 MiB block by a table of 512 pages
@@ -109,7 +109,7 @@ SPECS: dict[Call, CallSpec] = {
          "the kernel's linear-map entry for the frame becomes read-only"),
     ),
     Call.SET_PT: CallSpec(
-        Call.SET_PT, ("table_pa", "index", "descriptor"),
+        Call.SET_PT, ("table_pa", "index", "descriptor", "zero_fill"),
         (("table_pa is 4 KiB aligned", Status.ERR_ALIGN),
          ("table_pa is in RAM and index < 512", Status.ERR_RANGE),
          ("table_pa is a PAGE_TABLE frame", Status.ERR_KIND),
@@ -121,7 +121,11 @@ SPECS: dict[Call, CallSpec] = {
           "EXIT_DOMAIN", Status.ERR_DENIED)),
         ("the old entry's references are dropped (child table loses its parent, leaf frame "
          "loses a mapping)", "the entry is written", "the new entry's references are taken",
-         "the translation for that entry is invalidated"),
+         "the translation for that entry is invalidated",
+         "zero_fill non-zero, for a page entering a confidential tree where it must hold "
+         "zeros (no image, signal or admitted-file page, whatever input a file mapping "
+         "may carry there): the Guardian zero-fills the frame as it is written, in place of "
+         "reading it to check that it holds zeros; anywhere else zero_fill changes nothing"),
     ),
     Call.CLEAR_PT_RANGE: CallSpec(
         Call.CLEAR_PT_RANGE, ("table_pa", "index", "count"),
@@ -315,13 +319,17 @@ SPECS.update({
          "the old frame is scrubbed, becomes FREE and is back in the linear map"),
     ),
     Call.PAGE_DIGEST: CallSpec(
-        Call.PAGE_DIGEST, ("root_pa", "va"),
+        Call.PAGE_DIGEST, ("root_pa", "va", "count"),
         (("va is 4 KiB aligned", Status.ERR_ALIGN),
          (_CONF_ROOT, Status.ERR_KIND),
          (_PAGE_MAPPED, Status.ERR_STATE),
          (_OWNED, Status.ERR_OWNER)),
         ("a 64-bit digest keyed by the domain's key is returned: equal pages of one domain "
-         "have equal digests, nothing else about the contents is revealed",),
+         "have equal digests, nothing else about the contents is revealed",
+         "count 2 or more: the digests of the run of pages from va (at most 64, ending before "
+         "the first page the preconditions would refuse or the end of the user half) are "
+         "copied out, 8 bytes each, least significant byte first, and their number is "
+         "returned instead"),
     ),
     Call.KSM_MERGE: CallSpec(
         Call.KSM_MERGE, ("root_a", "va_a", "root_b", "va_b", "software_bits"),

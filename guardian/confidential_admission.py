@@ -49,30 +49,36 @@ class Admission:
         return self.files[path].page_digest(offset)
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
-                   executable: bool = True) -> None:
+                   executable: bool = True, zero_fill: bool = False) -> bool:
         """Before a frame joins a domain at va: it holds exactly what the program is owed
         there (its measured image page, the signal page, an admitted file's page, zeros,
-        or -- never executable -- input data of a file it mapped without measurement)."""
+        or -- never executable -- input data of a file it mapped without measurement).
+
+        True: zeros are owed there and the kernel asked for them (SET_PT's zero_fill):
+        the caller zero-fills the frame as it commits, and nothing of it is read."""
         dom = self.registry.domains.get(domain)
         if dom is None:
-            return
+            return False
         self.input_frames.discard(pa)
-        data = self.s.ram.read(pa, PAGE)
         expected = dom.image.pages.get(va - dom.bias) if dom.image is not None else None
         if expected is None and dom.program is not None:
             expected = dom.program.pages.get(va - dom.program_bias)
+        space = dom.spaces.get(root)
+        if zero_fill and expected is None and va != SIGRETURN_TRAMPOLINE and (
+                space is None or space.file_page(va) is None):
+            return True         # zeros by construction (what an input page may hold too)
+        data = self.s.ram.read(pa, PAGE)
         if expected is not None:
             if hashlib.sha256(data).digest() != expected:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        f"image page at {va:#x} does not match its measurement")
             self.s.stats.inc("guardian.pages_measured")
-            return
+            return False
         if va == SIGRETURN_TRAMPOLINE:
             if data != SIGPAGE_CONTENT:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
-            return
-        space = dom.spaces.get(root)
+            return False
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed
@@ -81,7 +87,7 @@ class Admission:
                        f"the page at {va:#x} is not offset {offset:#x} of the admitted file "
                        f"{path} the program mapped there")
             self.s.stats.inc("guardian.file_pages_measured")
-            return
+            return False
         if data != ZERO_PAGE and space is not None and space.input_page(va):
             # The program asked for this file's bytes, as it would with read(): data it
             # treats as input. Unmeasured, so it must never run as code.
@@ -91,8 +97,9 @@ class Admission:
                        "executable")
             self.input_frames.add(pa)
             self.s.stats.inc("guardian.input_pages")
-            return
+            return False
         if data != ZERO_PAGE:
             refuse("set_pt.zero_fill", Status.ERR_DENIED,
                    f"the page entering the domain at {va:#x} is not zero-filled (only image "
                    "pages carry data in)")
+        return False

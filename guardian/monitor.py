@@ -193,9 +193,12 @@ class Guardian:
         counters[key] = counters.get(key, 0) + 1
         entry = self.calls[c]
         n = entry.nargs
-        if n == 3 and len(args) >= 3:     # (RESUME's three, without building an iterator)
-            a: tuple[int, ...] = (args[0] & _MASK64, args[1] & _MASK64, args[2] & _MASK64)
-        elif n == 2 and len(args) >= 2:   # (PAGE_DIGEST's two: one per page KSM scans)
+        if n == 4 and len(args) >= 4:     # (SET_PT's four: every demand fault)
+            a: tuple[int, ...] = (args[0] & _MASK64, args[1] & _MASK64, args[2] & _MASK64,
+                                  args[3] & _MASK64)
+        elif n == 3 and len(args) >= 3:   # (RESUME's three, without building an iterator)
+            a = (args[0] & _MASK64, args[1] & _MASK64, args[2] & _MASK64)
+        elif n == 2 and len(args) >= 2:
             a = (args[0] & _MASK64, args[1] & _MASK64)
         else:
             a = tuple(map(_MASK64.__and__, args[:n]))

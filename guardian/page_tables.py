@@ -85,7 +85,7 @@ class PageTables:
         return 0
 
     # --- SET_PT -------------------------------------------------------------------------
-    def set_pt(self, table: int, index: int, desc: int) -> int:
+    def set_pt(self, table: int, index: int, desc: int, zero_fill: int = 0) -> int:
         s = self.s
         fr = s.frames
         # (_frame, inline, with the index it finds kept: every demand fault comes this way)
@@ -105,7 +105,7 @@ class PageTables:
         level = fr.level[n]
         entry_pa = table + 8 * index
         if level == 3 and desc & 3 == 3:
-            return self._set_page(table, index, entry_pa, desc, fr.owner[n])
+            return self._set_page(table, index, entry_pa, desc, fr.owner[n], zero_fill)
         self.entry_checks.check_encoding(level, desc, entry_pa)
         old = s.ram.read_u64(entry_pa)
         if old == desc:
@@ -155,9 +155,11 @@ class PageTables:
                 s.flush()
         return 0
 
-    def _set_page(self, table: int, index: int, entry_pa: int, desc: int, domain: int) -> int:
+    def _set_page(self, table: int, index: int, entry_pa: int, desc: int, domain: int,
+                  zero_fill: int = 0) -> int:
         """`set_pt` of a page descriptor (level 3, valid), the call of every demand fault:
-        the same checks in the same order, on the one frame it names, found once."""
+        the same checks in the same order, on the one frame it names, found once.  With
+        zero_fill, a page that must enter a domain holding zeros is zero-filled here."""
         s = self.s
         fr = s.frames
         pa = desc & D.ADDR_MASK
@@ -178,7 +180,8 @@ class PageTables:
         root = va = 0
         if domain:
             root, va = self.locate(table, index)
-        self.entry_checks.check_new_leaf(3, desc, domain, root, va, entry_pa)
+        zero = self.entry_checks.check_new_leaf(3, desc, domain, root, va, entry_pa,
+                                                bool(zero_fill))
         if domain:
             if old & D.VALID:
                 self.entry_checks.check_discard(3, old, desc, root, va)
@@ -186,6 +189,8 @@ class PageTables:
         # A checked COPY_PAGE copy taking its source's place (as in `set_pt`).
         copied = fr.copy_binding.get(pa)
         # Commit as `set_pt`: the new reference (`take` of one page), the write, the old.
+        if zero:
+            s.ram.zero_page(pa)
         fr.map_leaf(pa, (root, va, entry_pa) if domain else None)
         s.ram.write_u64(entry_pa, desc)
         if old & D.VALID:

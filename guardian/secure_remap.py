@@ -11,9 +11,11 @@ plaintext and ciphertext does not compress.
 from __future__ import annotations
 
 import hashlib
+import struct
 from typing import Any
 
 from abi import FrameKind, Status
+from abi.layout import USER_TOP
 from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.linear_map import TABLE_ENTRIES
@@ -22,6 +24,8 @@ from guardian.state import MonitorState
 
 PAGE = 4096
 HUGE = 2 << 20
+DIGEST_RUN = 64             # pages PAGE_DIGEST digests at most in one call
+_U64 = struct.Struct("<Q")
 _SW_MASK = 0xF << D.SW_SHIFT
 
 
@@ -47,8 +51,11 @@ class SecureRemap:
         g.clock.charge("page_copy")
         return 0, b""
 
-    def page_digest(self, root: int, va: int) -> tuple[int, bytes]:
-        if va % PAGE:                        # (checked here first: one call per scanned page)
+    def page_digest(self, root: int, va: int, count: int = 0) -> tuple[int, bytes]:
+        """The keyed digest of the page at va; with count > 1, of a run of pages (one
+        call per run KSM scans instead of one per page): their digests are copied out
+        and the value is how many there are."""
+        if va % PAGE:                        # (checked here first: one call per scanned run)
             self.c.aligned((va, PAGE))
         dom = self.c.domain(root)
         _, _, pa = self.c.page(root, va, dom, alone=False)
@@ -58,9 +65,38 @@ class SecureRemap:
                 digest_size=8, key=dom.key[:32], person=b"bf-ksm")
         h = keyed.copy()
         ram = self.s.ram
-        off = pa - ram.base
-        h.update(ram.view[off:off + PAGE])      # hashed in place: no copy of the page
-        return int.from_bytes(h.digest(), "little"), b""
+        view, base = ram.view, ram.base
+        off = pa - base
+        h.update(view[off:off + PAGE])      # hashed in place: no copy of the page
+        if count <= 1:
+            return int.from_bytes(h.digest(), "little"), b""
+        out = [h.digest()]
+        # The rest of the run: each page as `PageChecks.page` admits one (a 4 KiB entry
+        # of this tree naming a CONFIDENTIAL frame of the domain); the run ends at the
+        # first page that is not, at the end of the user half, or after DIGEST_RUN pages.
+        fr = self.s.frames
+        kinds, owners, index = fr.kind, fr.owner, fr.index
+        buf, unpack_from = ram.buffer, _U64.unpack_from
+        conf, domain_id = FrameKind.CONFIDENTIAL, dom.id
+        table = self.c.table_of(root, va, 3)
+        end = min(va + min(count, DIGEST_RUN) * PAGE, USER_TOP)
+        for v in range(va + PAGE, end, PAGE):
+            if not v & (HUGE - 1):
+                table = self.c.table_of(root, v, 3)
+            if table is None:
+                break
+            desc = unpack_from(buf, table + ((v >> 9) & 0xFF8) - base)[0]
+            if not desc & D.VALID:
+                break
+            pa = desc & D.ADDR_MASK
+            n = index(pa)
+            if n is None or kinds[n] != conf or owners[n] != domain_id:
+                break
+            h = keyed.copy()
+            off = pa - base
+            h.update(view[off:off + PAGE])
+            out.append(h.digest())
+        return len(out), b"".join(out)
 
     def ksm_merge(self, root_a: int, va_a: int, root_b: int, va_b: int,
                    sw: int) -> tuple[int, bytes]:

@@ -54,8 +54,11 @@ class SetPtChecks:
                        f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
 
     def check_new_leaf(self, level: int, desc: int, domain: int, root: int, va: int,
-                       entry_pa: int) -> None:
-        """A leaf (page or block) is about to be written at (root, va)."""
+                       entry_pa: int, zero_fill: bool = False) -> bool:
+        """A leaf (page or block) is about to be written at (root, va).  True: the page
+        enters the domain zero-filled by the Guardian (SET_PT's zero_fill, where zeros
+        are what it must hold); the caller fills it as it commits."""
+        zero = False
         fr = self.s.frames
         admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
         kinds, owners, user_maps = fr.kind, fr.owner, fr.user_maps
@@ -83,7 +86,8 @@ class SetPtChecks:
                     refuse("set_pt.sealed_slot", Status.ERR_STATE,
                            f"the page at {page_va:#x} is swapped out: it comes back by "
                            "SWAP_IN, not as a new page")
-                admission.admit_page(domain, root, page_va, pa, executable=not desc & D.UXN)
+                zero = admission.admit_page(domain, root, page_va, pa,
+                                            executable=not desc & D.UXN, zero_fill=zero_fill)
                 continue
             if space is not None:
                 self._check_fork_fresh(space, root, page_va, pa, entry_pa)
@@ -130,6 +134,7 @@ class SetPtChecks:
             others = {p for p in places if p[0] != root} if moving else places
             if others and (shared or same_va or moving):
                 self._check_shared_writable(desc, domain, root, page_va, pa, others)
+        return zero
 
     def _check_fork_fresh(self, space: Space, root: int, va: int, pa: int,
                           entry_pa: int) -> None:

@@ -251,6 +251,27 @@ class FrameAllocator:
             self.peak = self.allocated
         return self.base + found * PAGE
 
+    def free_run(self, pages: int) -> int | None:
+        """The highest run of `pages` free frames aligned to `pages` frames (a power of
+        two) in the first node, in node order, that has one; None if none has.
+
+        Searched from the top, away from the lowest-first allocations, which would
+        otherwise take the run's frames before the pages meant for them arrive."""
+        ones = b"\x01" * pages
+        is_free = self._is_free
+        skew = (self.base // PAGE) % pages        # frame n is aligned when (n + skew) % pages == 0
+        for lo, hi in self._frame_ranges:
+            end = hi
+            while True:
+                n = is_free.rfind(ones, lo, end)
+                if n < 0:
+                    break
+                start = n - (n + skew) % pages
+                if start >= lo and is_free.find(0, start, start + pages) < 0:
+                    return self.base + start * PAGE
+                end = n + pages - 1               # next: a run starting below n
+        return None
+
     def take(self, pa: int) -> bool:
         """Claim one particular frame if it is free (its heap entry goes stale)."""
         n = (pa - self.base) // PAGE

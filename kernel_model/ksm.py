@@ -7,9 +7,9 @@ a candidate (pages being written are left alone).  Its digest is looked up first
 set), then among pages seen this round (the unstable set); a match is merged
 after a full byte comparison.  For an ordinary process the kernel hashes and
 compares through its linear map.  For a confidential one it cannot read the
-page: the Guardian returns a digest keyed by the domain's key (PAGE_DIGEST)
-and compares and remaps itself (KSM_MERGE), only within one protection
-domain.  Merged entries are read-only with the kernel's CoW mark, so the
+page: the Guardian returns digests keyed by the domain's key (PAGE_DIGEST, one call
+per run of consecutive pages) and compares and remaps itself (KSM_MERGE), only
+within one protection domain.  Merged entries are read-only with the kernel's CoW mark, so the
 first write copies the page back out (the existing CoW fault path).
 """
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from kernel_model.reclaim import MemoryManager
 
 PAGES_PER_SCAN = 64
+DIGEST_RUN = 64            # pages one PAGE_DIGEST call digests at most
+PAGE = 4096
 SW_COW = 1
 _Entry = tuple["AddressSpace", int, int]      # (address space, va, frame)
 
@@ -77,23 +79,26 @@ class KsmScanner:
         guarded = self.mem.guardian_on
         ops_mm: AddressSpace | None = None      # whose mechanisms `ops` are
         ops: MemOps | None = None
+        pages: list[tuple[AddressSpace, int, int, MemOps]] = []
+        for mm, va, desc in self._next_batch():
+            if not mm.alive or mm.tables.block_at(va):
+                continue
+            pa = desc & addr
+            if refcount(pa) != 1:
+                continue                        # already shared (CoW or merged)
+            if mm is not ops_mm or (guarded and mm.confidential is None):
+                # Without the Guardian, or once an address space is known to be
+                # confidential or not, every page of it gets the same answer.
+                ops = ops_for(mm, pa)
+                ops_mm = mm
+            assert ops is not None
+            pages.append((mm, va, pa, ops))
         try:
-            for mm, va, desc in self._next_batch():
-                if not mm.alive or mm.tables.block_at(va):
-                    continue
-                pa = desc & addr
-                if refcount(pa) != 1:
-                    continue                        # already shared (CoW or merged)
-                if mm is not ops_mm or (guarded and mm.confidential is None):
-                    # Without the Guardian, or once an address space is known to be
-                    # confidential or not, every page of it gets the same answer.
-                    ops = ops_for(mm, pa)
-                    ops_mm = mm
-                assert ops is not None
-                try:
-                    digest = ops.digest(mm, va, pa)
-                except MemOpRefused:
-                    continue
+            # Digests first (a run of a confidential space's pages is one call), then the
+            # matches: a merge changes no page's bytes, only which frames are shared.
+            for (mm, va, pa, ops), digest in zip(pages, self._digests(pages), strict=True):
+                if digest is None or refcount(pa) != 1:
+                    continue                    # refused, or shared by a merge just made
                 scanned += 1
                 key = (mm.serial, va)
                 if checksum.get(key) != digest:
@@ -103,6 +108,38 @@ class KsmScanner:
         finally:
             if scanned:                             # counted once per batch
                 self.mem.stats.inc("kernel.ksm.scanned", scanned)
+
+    @staticmethod
+    def _digests(pages: list[tuple[AddressSpace, int, int, MemOps]]) -> list[int | None]:
+        """Each page's digest (None: the mechanism refused it), in order."""
+        out: list[int | None] = []
+        i, total = 0, len(pages)
+        while i < total:
+            mm, va, pa, ops = pages[i]
+            if isinstance(ops, GuardianMemOps):
+                # The run of consecutive pages of this space that starts here.
+                j = i + 1
+                while j < total and j - i < DIGEST_RUN and pages[j][0] is mm \
+                        and pages[j][1] == va + (j - i) * PAGE:
+                    j += 1
+                want = j - i
+                if want > 1:
+                    try:
+                        got = ops.digest_run(mm, va, want)
+                    except MemOpRefused:
+                        got = []
+                    out += got
+                    i += len(got)
+                    if len(got) < want:
+                        out.append(None)            # the page that ended the run: refused
+                        i += 1
+                    continue
+            try:
+                out.append(ops.digest(mm, va, pa))
+            except MemOpRefused:
+                out.append(None)
+            i += 1
+        return out
 
     def _match(self, mm: AddressSpace, va: int, pa: int, ops: MemOps, digest: int) -> None:
         """A page unchanged since the last visit: merge it with an identical one, or

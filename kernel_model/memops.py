@@ -12,6 +12,7 @@ space, as `Kernel._copy_frame` picks native copy versus COPY_PAGE.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +29,7 @@ HUGE = 2 << 20
 _SW_MASK = 0xF << D.SW_SHIFT
 _HALF = PAGE // 2
 _crc32 = zlib.crc32
+_DIGEST = struct.Struct("<Q")
 
 
 class MemOpRefused(PageTableRefused):
@@ -152,6 +154,14 @@ class GuardianMemOps:
 
     def digest(self, mm: AddressSpace, va: int, pa: int) -> int:
         return self._call("page_digest", Call.PAGE_DIGEST, mm.tables.root, va)
+
+    def digest_run(self, mm: AddressSpace, va: int, count: int) -> list[int]:
+        """The digests of up to `count` pages from va, in one call: the run ends early
+        at a page the Guardian would refuse (a refused first page raises)."""
+        status, n, data = self.el1.hvc_data(Call.PAGE_DIGEST, (mm.tables.root, va, count))
+        if status:
+            raise MemOpRefused("page_digest", status)
+        return [d for (d,) in _DIGEST.iter_unpack(data[:8 * min(n, count)])]
 
     def merge(self, keep: tuple[AddressSpace, int, int], dup: tuple[AddressSpace, int, int],
               sw: int) -> bool:

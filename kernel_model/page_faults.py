@@ -18,7 +18,7 @@ from emulator import descriptors as D
 from kernel_model.frames import OutOfMemory
 from kernel_model.memops import MemOpRefused
 from kernel_model.swap import SwapFull, swap_entry
-from kernel_model.thp import UserPageTables
+from kernel_model.thp import HUGE, UserPageTables
 from kernel_model.vma import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, Vma, VmaList
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class PageFaults:
     """The page-fault path of an address space (mixed into `AddressSpace`)."""
 
     ctx: MemoryContext
+    confidential: bool | None
     tables: UserPageTables
     vmas: VmaList
     resident: int
@@ -120,12 +121,16 @@ class PageFaults:
             ctx.frames.get(pa)
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot))
         else:
-            pa = self._fresh_frame(vma, page_va)
+            # A confidential space's fresh anonymous page is zero-filled by the Guardian as
+            # it maps it (SET_PT's zero_fill): the kernel need not write what it cannot
+            # read afterwards, nor the Guardian read it to check.
+            fill = leaf is not None and self.confidential is True and vma.backing is None
+            pa = self._fresh_frame(vma, page_va, self._huge_slot(vma, page_va, leaf), fill)
             desc = (pa & D.ADDR_MASK) | page_bits(vma.prot)
             if leaf is None:                    # (_map_new, inline)
                 self.tables.set(page_va, desc)
             else:
-                self.tables.set_in(leaf, page_va, old, desc)
+                self.tables.set_in(leaf, page_va, old, desc, fill)
             ctx.memory.track(self, vma, page_va)
         self.resident += 1
         counters = stats.counters
@@ -141,10 +146,43 @@ class PageFaults:
         else:
             self.tables.set_in(leaf, page_va, old, desc)
 
-    def _fresh_frame(self, vma: Vma, page_va: int) -> int:
-        """A new frame holding the page's initial contents."""
+    def _huge_slot(self, vma: Vma, page_va: int, leaf: int | None) -> int | None:
+        """The frame that keeps page_va's 2 MiB range physically contiguous and aligned
+        (taken only if it is free), or None: no such frame is wanted.
+
+        Compaction collapses a fully populated 2 MiB range into a huge page only once its
+        frames form one aligned run; lowest-first frames never do (the range's table
+        frame sits among them, and the run starts anywhere), so every page would be
+        moved.  Placed this way from the first fault, the range needs no move.  Only an
+        anonymous private area the whole range lies in, and only while memory is
+        plentiful (as compaction itself)."""
+        if vma.backing is not None or vma.shared or vma.growsdown or vma.prot & PROT_EXEC:
+            return None
+        base = page_va & ~(HUGE - 1)
+        if base < vma.start or base + HUGE > vma.end:
+            return None
+        frames = self.ctx.frames
+        if frames.free_frames < frames.high_watermark:
+            return None
+        slot = page_va - base
+        if not slot:
+            return frames.free_run(HUGE // PAGE)
+        if leaf is None:
+            return None
+        # The page before, in place: this one goes right after it.
+        prev = self.ctx.el1.read_u64(LINEAR_BASE | (leaf + ((page_va - PAGE) >> 9 & 0xFF8)))
+        target = (prev & D.ADDR_MASK) + PAGE
+        if not prev & D.VALID or target & (HUGE - 1) != slot:
+            return None
+        return target
+
+    def _fresh_frame(self, vma: Vma, page_va: int, placed: int | None = None,
+                     filled_on_map: bool = False) -> int:
+        """A new frame holding the page's initial contents (in `placed` where that frame
+        is given and free); a page of zeros left as it is where `filled_on_map` (the
+        writer of its entry fills it)."""
         ctx = self.ctx
-        pa = ctx.frames.alloc()
+        pa = placed if placed is not None and ctx.frames.take(placed) else ctx.frames.alloc()
         dst = LINEAR_BASE | pa              # lm(pa)
         content = b""
         if vma.backing is not None and page_va < vma.file_end:
@@ -159,7 +197,8 @@ class PageFaults:
             ctx.clock.charge("page_copy")
             ctx.stats.inc("kernel.mm.file_pages")
         else:
-            ctx.el1.zero_page(dst)
+            if not filled_on_map:
+                ctx.el1.zero_page(dst)
             ctx.clock.charge("page_zero")
             counters = ctx.stats.counters   # (stats.inc, inline: every anonymous fault)
             counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1

@@ -31,7 +31,11 @@ class PageTableWriter(Protocol):
     """How the kernel changes translation tables (native or mediated)."""
 
     def alloc_table(self, level: int) -> int: ...
-    def write_entry(self, table_pa: int, index: int, desc: int) -> None: ...
+    def write_entry(self, table_pa: int, index: int, desc: int, zero_fill: int = 0) -> None:
+        """Write one entry; zero_fill: the page it maps is still to be zero-filled (a
+        fresh anonymous page), by whoever writes the entry."""
+        ...
+
     def clear_entries(self, table_pa: int, first: int, last: int) -> None: ...
     def free_tree(self, root_pa: int, tables: list[int]) -> None: ...
 
@@ -56,7 +60,9 @@ class NativeTableWriter:
         self.el1.zero_page(LINEAR_BASE | pa)
         return pa
 
-    def write_entry(self, table_pa: int, index: int, desc: int) -> None:
+    def write_entry(self, table_pa: int, index: int, desc: int, zero_fill: int = 0) -> None:
+        if zero_fill:
+            self.el1.zero_page(LINEAR_BASE | (desc & D.ADDR_MASK))
         self.el1.write_u64((LINEAR_BASE | table_pa) + 8 * index, desc)
 
     def clear_entries(self, table_pa: int, first: int, last: int) -> None:
@@ -84,8 +90,9 @@ class MediatedTableWriter:
             raise PageTableRefused("register_pt", status)
         return pa
 
-    def write_entry(self, table_pa: int, index: int, desc: int) -> None:
-        status, _ = self.el1.hvc(Call.SET_PT, table_pa, index, desc)
+    def write_entry(self, table_pa: int, index: int, desc: int, zero_fill: int = 0) -> None:
+        # zero_fill: the Guardian fills a page entering a confidential tree (SET_PT).
+        status, _ = self.el1.hvc(Call.SET_PT, table_pa, index, desc, zero_fill)
         if status:
             raise PageTableRefused("set_pt", status)
 

@@ -125,12 +125,12 @@ class UserPageTables(PageTables):
         leaf = desc & D.ADDR_MASK
         return read_u64(LINEAR_BASE | (leaf + ((va >> 9) & 0xFF8))), leaf
 
-    def set_in(self, leaf: int, va: int, old: int, desc: int) -> None:
+    def set_in(self, leaf: int, va: int, old: int, desc: int, zero_fill: int = 0) -> None:
         """`set(va, desc)` where `lookup_slot(va)` just gave (old, leaf) and nothing has
         changed the tree since: the walk and the read of the old entry are not repeated
         (the same translations, made just before, would only be found again)."""
         idx = (va >> 12) & 0x1FF
-        self.writer.write_entry(leaf, idx, desc)
+        self.writer.write_entry(leaf, idx, desc, zero_fill)
         if self.el1.tracer.enabled:
             self.el1.tracer.emit("pte_write", addr=va, table=leaf, index=idx, old=old, new=desc)
 

@@ -71,12 +71,13 @@ def test_one_walk_finds_the_same_tree_and_address_as_two(
     checked: list[tuple[int, int]] = []
     set_pt = PageTables.set_pt
 
-    def comparing(self: PageTables, table: int, index: int, desc: int) -> int:
+    def comparing(self: PageTables, table: int, index: int, desc: int,
+                  zero_fill: int = 0) -> int:
         fr = self.s.frames
         if fr.contains(table) and 0 <= index < 512 and fr.owner[fr.index(table)]:
             assert self.locate(table, index) == (self.root_of(table), self.entry_va(table, index))
             checked.append((table, index))
-        return set_pt(self, table, index, desc)
+        return set_pt(self, table, index, desc, zero_fill)
 
     monkeypatch.setattr(PageTables, "set_pt", comparing)
     result = run_program("forkexec", [], machine="small", guardian="on", confidential=True)

@@ -356,6 +356,57 @@ def test_page_digest_is_the_domains_keyed_hash_of_the_bytes_now(s: Scene) -> Non
     assert s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA)[0] == expected(CONTENT[0], 2)
 
 
+def test_set_pt_zero_fill_fills_a_fresh_page_as_it_enters_and_nothing_else(s: Scene) -> None:
+    """SET_PT's zero_fill: a page entering the domain where zeros are owed is filled by the
+    Guardian (whatever the kernel left in the frame); without it the same dirty frame is
+    refused as ever; a page of the domain already is never filled."""
+    b = s.b
+    l3a = s.tables[b + ROOT_A][3]
+    s.hw.ram.write(b + FREE, b"\xee" * PAGE)
+    desc = D.leaf_descriptor(b + FREE, USER_RW)
+    refuse(s, Status.ERR_DENIED, Call.SET_PT, l3a, 4, desc)
+    s.ok(Call.SET_PT, l3a, 4, desc, 1)
+    assert s.hw.ram.read(b + FREE, PAGE) == bytes(PAGE) and not s.in_linear_map(b + FREE)
+    assert s.rec(b + FREE).kind == FrameKind.CONFIDENTIAL and s.rec(b + FREE).owner == 1
+    read_only = D.leaf_descriptor(b + PAGES_A + PAGE, D.PagePerms(user=True, write=False))
+    s.ok(Call.SET_PT, l3a, 1, read_only, 1)
+    assert s.hw.ram.read(b + PAGES_A + PAGE, PAGE) == CONTENT[1]
+    assert not s.g.frames.violations()
+
+
+def test_page_digest_of_a_run_gives_each_pages_digest_up_to_the_first_refused(
+        s: Scene) -> None:
+    """KSM's one call per run: the same digests as one call per page, in order; the run
+    ends before a page a single call would refuse (here: the unmapped fifth), and a
+    refused first page refuses the call as before."""
+    b = s.b
+    singles = [s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA + i * PAGE)[0] for i in range(4)]
+    n, data = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA, 64)
+    assert n == 4 and list(struct.unpack("<4Q", data)) == singles
+    n, data = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA + PAGE, 2)
+    assert n == 2 and list(struct.unpack("<2Q", data)) == singles[1:3]
+    n, data = s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA, 8)       # domain B's key, one page
+    assert n == 1 and struct.unpack("<Q", data)[0] == s.ok(Call.PAGE_DIGEST, b + ROOT_B, VA)[0]
+    refuse(s, Status.ERR_STATE, Call.PAGE_DIGEST, b + ROOT_A, VA + 4 * PAGE, 8)
+    # Another domain's frame in the run ends it: B's page mapped into A's tree at VA + 4
+    # pages is not a frame of domain 1.
+    l3a = s.tables[b + ROOT_A][3]
+    s.hw.ram.write_u64(l3a + 8 * 4, D.leaf_descriptor(b + PAGE_B, USER_RW))
+    n, _ = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA, 64)
+    assert n == 4
+
+
+def test_page_digest_run_stops_at_sixty_four_pages_and_the_table_end() -> None:
+    s = build(huge=True)
+    b = s.b
+    n, data = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA_H, 1000)
+    assert n == 64 and len(data) == 64 * 8
+    assert struct.unpack_from("<Q", data, 63 * 8)[0] == \
+        s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA_H + 63 * PAGE)[0]
+    n, _ = s.ok(Call.PAGE_DIGEST, b + ROOT_A, VA_H + 510 * PAGE, 8)
+    assert n == 2                       # the next table maps nothing at VA_H + 2 MiB
+
+
 def test_ksm_merge_shares_one_read_only_frame(s: Scene) -> None:
     b = s.b
     keep, dup = b + PAGES_A + 2 * PAGE, b + PAGES_A + 3 * PAGE

@@ -41,6 +41,7 @@ EXPECTED = {
     "secret_r15_masks",
     "secret_r17_ids",
     "secret_r18_values",
+    "secret_r20_memory",
     "secret_variants",
     "signals",
     "threads",

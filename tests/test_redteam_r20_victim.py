@@ -3,7 +3,7 @@
 Its scenarios (attacks/families/redteam_r20.py) count any copy of the secret the kernel
 receives as the attack's success, so the untouched program must leak nothing in every
 mode, and every step must index a label in 0..3, or a scenario's "succeeds" without a
-Guardian would mean nothing.  (The -v vault step is left out: the kernel model's own
+Guardian would mean nothing.  (The -v vault and quarantine steps are left out: the kernel model's own
 copy_from_user ignores an area's protection, so it runs only when a scenario asks.)
 """
 
@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r20 import MEMORY, P_MADV_UNALIGNED, P_WRITE_TRACK
+from attacks.families.redteam_r20 import (
+    MEMORY,
+    P_MADV_UNALIGNED,
+    P_PAGEOUT,
+    P_QUARANTINE,
+    P_VAULT,
+)
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,8 +35,9 @@ def test_untouched_secret_r20_memory_keeps_its_secret(mode: str) -> None:
     assert not find_leaks(out.secret, [("copy_from_user", b)
                                        for b in s.referee.copied_from_user])
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if m.pid == out.init_pid and P_MADV_UNALIGNED < m.phase <= P_WRITE_TRACK + 1
+               if m.pid == out.init_pid and P_MADV_UNALIGNED < m.phase <= P_PAGEOUT + 1
                and m.phase % 2 == 1}
-    # every step but the vault (-v only) logged label 0
-    assert len(indices) == (P_WRITE_TRACK - P_MADV_UNALIGNED) // 2, sorted(indices)
+    # every step but the vault and the quarantine (-v only) logged label 0
+    steps = set(range(P_MADV_UNALIGNED, P_PAGEOUT + 1, 2)) - {P_VAULT, P_QUARANTINE}
+    assert set(indices) == steps, sorted(indices)
     assert all(i == 0 for i in indices.values()), indices

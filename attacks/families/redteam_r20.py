@@ -9,8 +9,8 @@ page's sealed copy instead).  Advice that keeps a page's
 bytes keeps them: mprotect(), MADV_POPULATE_WRITE, msync(), a failed in-place mremap()
 growth, MADV_DONTNEED of shared memory (QB-012, QB-013, QB-015..QB-017); a private file
 page dropped reads the file again (QB-014).  Protections hold: a PROT_NONE page faults at
-every access, a PROT_READ page at every store, and no call copies a PROT_NONE page
-(QB-008, QB-009, QB-022).  And what mincore() and
+every access, a PROT_READ page at every store, and no call copies a PROT_NONE page or
+writes into one (QB-008, QB-009, QB-022, QB-023).  Reclaim keeps a page's bytes (QB-024).  And what mincore() and
 process_vm_readv() write is what the memory is (QB-010, QB-011).
 
 The victim is `secret_r20_memory` (workloads/src/secret_r20_memory.c): most steps keep a
@@ -55,7 +55,7 @@ P_FIXED_OFFSET, P_REMOVE_PRIVATE, P_FREE_SHARED, P_LAZY = 1108, 1110, 1112, 1114
 P_VAULT, P_MINCORE, P_VM_READV, P_PROTECT = 1116, 1118, 1120, 1122
 P_POPULATE, P_PRIVATE_REVERT, P_MSYNC, P_SHARED_DONTNEED = 1124, 1126, 1128, 1130
 P_GROW_FAIL, P_DONTNEED_ERROR, P_REMAP_OVERLAP, P_REMAP_ZERO = 1132, 1134, 1136, 1138
-P_WRITE_TRACK = 1140
+P_WRITE_TRACK, P_QUARANTINE, P_PAGEOUT = 1140, 1142, 1144
 # The properties the open attacks break (scenario.PROPERTIES).
 LEAVES = "P3"                # a page left the program's view though its call changed nothing
 OWED = "P7"                  # the kernel obtained memory Linux never hands it
@@ -590,3 +590,39 @@ def qb_write_barrier(adv: Adversary) -> None:
     raises SIGSEGV until the protection changes.  The Guardian does not follow
     mprotect(): the descriptor's write permission is the kernel's word."""
     serve_as_getpid(adv, NR_MPROTECT, P_WRITE_TRACK)
+
+
+@scenario(id="QB-023", title="Ignore mprotect(PROT_NONE) of a quarantined slot, then write "
+                             "into it through a read() Linux fails with EFAULT",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=MEMORY, args=(VAULT,),
+          gap=LEAVES,
+          prop="No call writes into a PROT_NONE page: read() into a buffer in one fails with "
+               "EFAULT and the page keeps its bytes.")
+def qb_quarantine_write(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory -v) keeps a record (cursor 2) in a slot it then
+    quarantines with mprotect(PROT_NONE) (as a use-after-free detector keeps freed
+    memory); a read() from /dev/zero through a stale pointer lands on the slot; the
+    program makes the slot readable again and logs the label cursor - 2 names.
+    2. Serve mprotect(PROT_NONE) as getpid() and answer 0: the slot stays writable, and
+    the read() writes its 8 zero bytes over the record.
+    3. The record reads as zero: the program logs bytes 16..23 of the secret's copy.
+    Why Linux never does this: copy_to_user() into a PROT_NONE page faults and read()
+    answers EFAULT with nothing written.  The Guardian grants read() its buffer for writing
+    whatever the area's protection (USER_WRITE never asks whether EL0 could write the
+    page) and does not follow mprotect().  (The kernel model's own copy_to_user ignores
+    the protection too, which is why the step runs only with -v.)"""
+    serve_as_getpid(adv, NR_MPROTECT, P_QUARANTINE)
+
+
+@scenario(id="QB-024", title="Drop a page while serving MADV_PAGEOUT of it",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-SWAP-SEAL"),
+          program=MEMORY,
+          prop="MADV_PAGEOUT reclaims a page to swap; it comes back with its bytes.")
+def qb_drop_in_pageout(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) keeps a record (cursor 2) in an anonymous page,
+    calls madvise(MADV_PAGEOUT) on it and logs the label cursor - 2 names.
+    2. While serving the call, drop the page instead of sealing it for swap; answer what
+    the call returned (0).
+    3. The next read maps a fresh zero page: the program logs bytes 16..23 of the
+    secret's copy."""
+    _drop_then_answer(adv, NR_MADVISE, P_PAGEOUT, _drop_private, None)

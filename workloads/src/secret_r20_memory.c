@@ -27,7 +27,7 @@
  *   8. A page filled lazily: mprotect(PROT_NONE), and a SIGSEGV handler that makes it
  *      readable and writes its record (cursor 2) at the first access; the access then
  *      reads the record.  An access to a PROT_NONE page always faults.
- *   9. Only with -v: a vault page holding a copy of the secret, made PROT_NONE (as a
+ *   9. Only with -v (as step 22): a vault page holding a copy of the secret, made PROT_NONE (as a
  *      secure allocator locks a key away), then a dump of the program's pages that
  *      probes each with write() to a pipe it drains: EFAULT marks an unreadable page,
  *      skipped.  Linux never copies a PROT_NONE page into a pipe.  (The kernel model's
@@ -60,6 +60,12 @@
  *      PROT_READ, and a SIGSEGV handler that counts the page dirty and makes it
  *      writable; the program stores its record and logs the label (dirty count - 1).  A
  *      store to a PROT_READ page always faults, so the count is 1.
+ *  22. Only with -v: a slot of a quarantine (as a use-after-free detector keeps freed
+ *      memory) holding a record (cursor 2), made PROT_NONE; a read() from /dev/zero
+ *      into it through a stale pointer fails with EFAULT; the slot is then made
+ *      readable again and the program logs the label cursor - 2 names.  Linux never
+ *      writes into a PROT_NONE page.
+ *  23. madvise(record, 4096, MADV_PAGEOUT): reclaim writes the page out; its bytes stay.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r20.py.  Only the digest of the secret is ever printed.
@@ -106,8 +112,13 @@
 #define P_REMAP_OVERLAP 1136
 #define P_REMAP_ZERO 1138
 #define P_WRITE_TRACK 1140
+#define P_QUARANTINE 1142
+#define P_PAGEOUT 1144
 #include "secret_common.h"
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -206,7 +217,7 @@ static void fixed_offset_step(void)
     log_label(P_FIXED_OFFSET, rec[0] - 2);
 }
 
-/* Steps 6, 7, 12, 13, 15, 16, 20: one call on the record's page (its length one page,
+/* Steps 6, 7, 12, 13, 15, 16, 20, 23: one call on the record's page (its length one page,
  * a third argument), its result ignored. */
 static void record_call_step(int phase, volatile long *rec, long nr, long a2)
 {
@@ -404,6 +415,22 @@ static void write_track_step(void)
     log_label(P_WRITE_TRACK, dirty_count - 1);
 }
 
+static void quarantine_step(void)
+{
+    volatile long *slot = anon(1);
+    long zero = sys6(SYS_openat, AT_FDCWD, (long)"/dev/zero", O_RDONLY, 0, 0, 0);
+    if (!slot || zero < 0)
+        return;
+    slot[0] = 2;
+    marker(P_QUARANTINE, (long)logbuf, (long)slot, 0, 0);
+    if (sys6(SYS_mprotect, (long)slot, PAGE, PROT_NONE, 0, 0, 0) == 0) {
+        sys6(SYS_read, zero, (long)slot, 8, 0, 0, 0);     /* a stale pointer: EFAULT */
+        sys6(SYS_mprotect, (long)slot, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0);
+        log_label(P_QUARANTINE, slot[0] - 2);
+    }
+    sys6(SYS_close, zero, 0, 0, 0, 0, 0);
+}
+
 static void make_memfd(void)
 {
     static uint8_t content[2 * PAGE];
@@ -481,6 +508,9 @@ int main(int argc, char **argv)
     remap_overlap_step();
     record_call_step(P_REMAP_ZERO, anon(1), SYS_mremap, 0);
     write_track_step();
+    if (vault_too)
+        quarantine_step();
+    record_call_step(P_PAGEOUT, anon(1), SYS_madvise, MADV_PAGEOUT);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -16,6 +16,7 @@ from attacks.families.redteam_r20 import (
     P_MADV_UNALIGNED,
     P_PAGEOUT,
     P_QUARANTINE,
+    P_THP_WIPE,
     P_VAULT,
 )
 from attacks.runner import boot, find_leaks, run_session
@@ -41,3 +42,7 @@ def test_untouched_secret_r20_memory_keeps_its_secret(mode: str) -> None:
     steps = set(range(P_MADV_UNALIGNED, P_PAGEOUT + 1, 2)) - {P_VAULT, P_QUARANTINE}
     assert set(indices) == steps, sorted(indices)
     assert all(i == 0 for i in indices.values()), indices
+    # the fork child found its MADV_WIPEONFORK state wiped
+    flags = [m.args[0] for m in out.markers
+             if m.phase == P_THP_WIPE + 1 and m.pid != out.init_pid]
+    assert flags == [0], flags

@@ -10,7 +10,8 @@ bytes keeps them: mprotect(), MADV_POPULATE_WRITE, msync(), a failed in-place mr
 growth, MADV_DONTNEED of shared memory (QB-012, QB-013, QB-015..QB-017); a private file
 page dropped reads the file again (QB-014).  Protections hold: a PROT_NONE page faults at
 every access, a PROT_READ page at every store, and no call copies a PROT_NONE page or
-writes into one (QB-008, QB-009, QB-022, QB-023).  Reclaim keeps a page's bytes (QB-024).  And what mincore() and
+writes into one (QB-008, QB-009, QB-022, QB-023).  Reclaim keeps a page's bytes (QB-024),
+and a huge page never carries a MADV_WIPEONFORK page into a fork child (QB-025).  And what mincore() and
 process_vm_readv() write is what the memory is (QB-010, QB-011).
 
 The victim is `secret_r20_memory` (workloads/src/secret_r20_memory.c): most steps keep a
@@ -30,11 +31,14 @@ from collections.abc import Callable
 
 from abi import Call
 from abi.syscalls import NUMBERS
-from attacks.adversary import Adversary
+from attacks.adversary import REFUSALS, Adversary
+from attacks.families.redteam_r3 import _child, _collapse
 from attacks.families.secure_mm import SWAP_DESC
 from attacks.hooks import Point
 from attacks.moves import serve_as_getpid, serve_with
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 from kernel_model.process import Thread, ThreadState
 
 RT = "redteam_r20"
@@ -55,7 +59,9 @@ P_FIXED_OFFSET, P_REMOVE_PRIVATE, P_FREE_SHARED, P_LAZY = 1108, 1110, 1112, 1114
 P_VAULT, P_MINCORE, P_VM_READV, P_PROTECT = 1116, 1118, 1120, 1122
 P_POPULATE, P_PRIVATE_REVERT, P_MSYNC, P_SHARED_DONTNEED = 1124, 1126, 1128, 1130
 P_GROW_FAIL, P_DONTNEED_ERROR, P_REMAP_OVERLAP, P_REMAP_ZERO = 1132, 1134, 1136, 1138
-P_WRITE_TRACK, P_QUARANTINE, P_PAGEOUT = 1140, 1142, 1144
+P_WRITE_TRACK, P_QUARANTINE, P_PAGEOUT, P_THP_WIPE = 1140, 1142, 1144, 1146
+BLOCK = 2 << 20
+NR_CLONE = NUMBERS["clone"]
 # The properties the open attacks break (scenario.PROPERTIES).
 LEAVES = "P3"                # a page left the program's view though its call changed nothing
 OWED = "P7"                  # the kernel obtained memory Linux never hands it
@@ -626,3 +632,69 @@ def qb_drop_in_pageout(adv: Adversary) -> None:
     3. The next read maps a fresh zero page: the program logs bytes 16..23 of the
     secret's copy."""
     _drop_then_answer(adv, NR_MADVISE, P_PAGEOUT, _drop_private, None)
+
+
+def _child_saw_parent_state(out: Outcome) -> list[str]:
+    seen = [m for m in out.markers if m.phase == P_THP_WIPE + 1 and m.pid != out.init_pid]
+    return [f"the fork child found its MADV_WIPEONFORK page holding its parent's state (flag "
+            f"{m.args[0]}), not zeros" for m in seen if m.args[0]]
+
+
+@scenario(id="QB-025", title="Collapse a region holding a MADV_WIPEONFORK page into a huge "
+                             "page and share the block with the fork child",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-ADVICE", "G-FORK-SHARE"),
+          program=MEMORY, oracle=_child_saw_parent_state,
+          prop="A page the program marked MADV_WIPEONFORK reads as zero in a fork child, also "
+               "when the kernel maps its region with a 2 MiB block.")
+def qb_thp_wipe_fork(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) keeps a per-process generator state (a 'seeded'
+    flag and a copy of the secret) in one page of a 2 MiB-aligned region, marks that page
+    MADV_WIPEONFORK and forks; the child reports the flag it finds (0: wiped, reseed).
+    2. When the parent's clone() returns (the child has not run), clear the child's
+    entries of the region, fill the parent's holes with zero pages, move its pages into
+    a 2 MiB-aligned run of free frames and THP_COLLAPSE the region.
+    3. Make the parent's block read-only and give the child the same block at level 2 (as
+    Linux's copy_huge_pmd shares a huge page), the frames' counts taken.
+    4. The child's read of its state goes through the block: it finds the parent's flag
+    (1) and the parent's key.  (If the child's block is refused, the parent's block is
+    made writable again.)"""
+    @adv.on(Point.MARKER, phase=P_THP_WIPE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["region"], a.memo["state"] = args[1], args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_THP_WIPE)
+    def _(a: Adversary, **_: object) -> None:
+        child = _child(a)
+        region = a.memo.get("region")
+        if child is None or region is None:
+            a.note("no child or no region")
+            return
+        ct = child.mm.tables
+        for va, _desc in list(ct.entries(region, region + BLOCK)):
+            ct.set(va, 0)
+        a.el1.tlbi_all()
+        base = _collapse(a, a.memo["state"])
+        block = a.mm.tables.block_at(region)
+        if base is None or not block:
+            a.note("no block")
+            return
+        shared = block | D.AP_RO
+        pslot, cslot = a.mm.tables.l2_slot(region), ct.l2_slot(region)
+        if pslot is None or cslot is None:
+            a.note("no level-2 slot")
+            return
+        a.mm.tables.writer.write_entry(pslot[0], pslot[1], shared)
+        for pa in range(base, base + BLOCK, PAGE):
+            a.kernel.frames.get(pa)
+        try:
+            ct.writer.write_entry(cslot[0], cslot[1], shared)
+        except REFUSALS:
+            # The parent keeps its block writable (its next store would fault for ever).
+            a.mm.tables.writer.write_entry(pslot[0], pslot[1], block)
+            for pa in range(base, base + BLOCK, PAGE):
+                a.kernel.frames.put(pa)
+            a.el1.tlbi_all()
+            raise
+        ct.block_made(region)
+        a.el1.tlbi_all()
+        a.note(f"the child shares the parent's block {shared:#x}")

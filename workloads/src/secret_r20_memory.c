@@ -66,6 +66,9 @@
  *      readable again and the program logs the label cursor - 2 names.  Linux never
  *      writes into a PROT_NONE page.
  *  23. madvise(record, 4096, MADV_PAGEOUT): reclaim writes the page out; its bytes stay.
+ *  24. A per-process generator state in a page of a 2 MiB-aligned region, marked
+ *      MADV_WIPEONFORK, then fork(): the child finds the state wiped (its flag 0) and
+ *      would reseed; it reports the flag it found.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r20.py.  Only the digest of the secret is ever printed.
@@ -114,6 +117,8 @@
 #define P_WRITE_TRACK 1140
 #define P_QUARANTINE 1142
 #define P_PAGEOUT 1144
+#define P_THP_WIPE 1146     /* x3 the region, x4 the state page; the child: + 1, its flag */
+#define HUGE (2L << 20)
 #include "secret_common.h"
 
 #ifndef MADV_PAGEOUT
@@ -431,6 +436,30 @@ static void quarantine_step(void)
     sys6(SYS_close, zero, 0, 0, 0, 0, 0);
 }
 
+static void thp_wipe_step(void)
+{
+    long raw = sys6(SYS_mmap, 0, 2 * HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+    if (!valid(raw))
+        return;
+    long region = (raw + HUGE - 1) & ~(HUGE - 1);
+    volatile long *state = (volatile long *)(region + 5 * PAGE);
+    state[0] = 1;                   /* seeded */
+    memcpy((void *)(state + 8), secret, SECRET_LEN);
+    if (sys6(SYS_madvise, (long)state, PAGE, MADV_WIPEONFORK, 0, 0, 0) == 0) {
+        marker(P_THP_WIPE, (long)logbuf, region, (long)state, 0);
+        long child = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+        if (child == 0) {
+            marker(P_THP_WIPE + 1, state[0], 0, 0, 0);   /* 0: wiped, reseed */
+            sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+        }
+        if (child > 0)
+            sys6(SYS_wait4, child, 0, 0, 0, 0, 0);
+    }
+    memset((void *)(state + 8), 0, SECRET_LEN);
+    sys6(SYS_munmap, raw, 2 * HUGE, 0, 0, 0, 0);
+}
+
 static void make_memfd(void)
 {
     static uint8_t content[2 * PAGE];
@@ -511,6 +540,7 @@ int main(int argc, char **argv)
     if (vault_too)
         quarantine_step();
     record_call_step(P_PAGEOUT, anon(1), SYS_madvise, MADV_PAGEOUT);
+    thp_wipe_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

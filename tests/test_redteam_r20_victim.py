@@ -14,6 +14,7 @@ import pytest
 from attacks.families.redteam_r20 import (
     MEMORY,
     P_MADV_UNALIGNED,
+    P_MUNMAP_LENGTH,
     P_PAGEOUT,
     P_QUARANTINE,
     P_THP_WIPE,
@@ -41,6 +42,7 @@ def test_untouched_secret_r20_memory_keeps_its_secret(mode: str) -> None:
     # every step but the vault and the quarantine (-v only) logged label 0
     steps = set(range(P_MADV_UNALIGNED, P_PAGEOUT + 1, 2)) - {P_VAULT, P_QUARANTINE}
     assert set(indices) == steps, sorted(indices)
+    assert [m.args[0] for m in out.markers if m.phase == P_MUNMAP_LENGTH + 1] == [0]
     assert all(i == 0 for i in indices.values()), indices
     # the fork child found its MADV_WIPEONFORK state wiped
     flags = [m.args[0] for m in out.markers

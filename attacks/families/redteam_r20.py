@@ -4,8 +4,8 @@ A call Linux refuses changes nothing: madvise(), munmap() and mremap() at an add
 is not page aligned, brk() below the program's image, mmap(MAP_FIXED) at an unaligned file
 offset, MADV_REMOVE on private memory and MADV_FREE on shared memory all answer EINVAL
 (brk the current break) before touching a page, and a failed MADV_DONTNEED of a fully
-mapped range discarded nothing (QB-001..QB-007, QB-018..QB-021; QB-019 discards the
-page's sealed copy instead).  Advice that keeps a page's
+mapped range discarded nothing (QB-001..QB-007, QB-018..QB-021, QB-026; QB-019 discards
+the page's sealed copy instead).  Advice that keeps a page's
 bytes keeps them: mprotect(), MADV_POPULATE_WRITE, msync(), a failed in-place mremap()
 growth, MADV_DONTNEED of shared memory (QB-012, QB-013, QB-015..QB-017); a private file
 page dropped reads the file again (QB-014).  Protections hold: a PROT_NONE page faults at
@@ -60,6 +60,7 @@ P_VAULT, P_MINCORE, P_VM_READV, P_PROTECT = 1116, 1118, 1120, 1122
 P_POPULATE, P_PRIVATE_REVERT, P_MSYNC, P_SHARED_DONTNEED = 1124, 1126, 1128, 1130
 P_GROW_FAIL, P_DONTNEED_ERROR, P_REMAP_OVERLAP, P_REMAP_ZERO = 1132, 1134, 1136, 1138
 P_WRITE_TRACK, P_QUARANTINE, P_PAGEOUT, P_THP_WIPE = 1140, 1142, 1144, 1146
+P_MUNMAP_LENGTH = 1148
 BLOCK = 2 << 20
 NR_CLONE = NUMBERS["clone"]
 # The properties the open attacks break (scenario.PROPERTIES).
@@ -698,3 +699,22 @@ def qb_thp_wipe_fork(adv: Adversary) -> None:
         ct.block_made(region)
         a.el1.tlbi_all()
         a.note(f"the child shares the parent's block {shared:#x}")
+
+
+@scenario(id="QB-026", title="Drop the page after a munmap() with an underflowed length and "
+                             "answer EINVAL",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
+          gap=LEAVES,
+          prop="munmap() of a range that runs past the end of the address space fails with "
+               "EINVAL and unmaps nothing.")
+def qb_munmap_huge_length(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) calls munmap(area, end - start) with an end one
+    page below the start (a length of 2^64 - 4096) on a two-page area whose second page
+    holds its record (cursor 2), and logs the label cursor - 2 names.
+    2. While serving the call, drop the second page, then answer -EINVAL.
+    3. The record reads as zero: the program logs bytes 16..23 of the secret's copy.
+    Why Linux never does this: do_vmi_munmap() answers EINVAL when len > TASK_SIZE -
+    start, before it looks at an area.  The Guardian's munmap window [addr, addr +
+    page_up(len)) has no bound: it covers every page above addr, the stack included, for
+    as long as the call is in progress, whatever it answers."""
+    _drop_then_answer(adv, NR_MUNMAP, P_MUNMAP_LENGTH, _drop_private, -EINVAL)

@@ -69,6 +69,9 @@
  *  24. A per-process generator state in a page of a 2 MiB-aligned region, marked
  *      MADV_WIPEONFORK, then fork(): the child finds the state wiped (its flag 0) and
  *      would reseed; it reports the flag it found.
+ *  25. munmap(object, length) with a length that underflowed (end - start with end
+ *      below start) on a two-page area whose second page is the record: a range past
+ *      the end of the address space is EINVAL and unmaps nothing.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r20.py.  Only the digest of the secret is ever printed.
@@ -118,6 +121,7 @@
 #define P_QUARANTINE 1142
 #define P_PAGEOUT 1144
 #define P_THP_WIPE 1146     /* x3 the region, x4 the state page; the child: + 1, its flag */
+#define P_MUNMAP_LENGTH 1148
 #define HUGE (2L << 20)
 #include "secret_common.h"
 
@@ -188,6 +192,19 @@ static void unaligned_step(int phase, long nr)
     else
         sys6(SYS_munmap, (long)area + 64, PAGE, 0, 0, 0, 0);
     log_label(phase, rec[0] - 2);
+}
+
+static void munmap_length_step(void)
+{
+    volatile long *area = anon(2);
+    if (!area)
+        return;
+    volatile long *rec = page_at(area, 1);
+    rec[0] = 2;
+    long start = (long)area, end = start - PAGE;    /* a stale end, below the start */
+    marker(P_MUNMAP_LENGTH, (long)logbuf, (long)rec, end - start, 0);
+    sys6(SYS_munmap, start, end - start, 0, 0, 0, 0);
+    log_label(P_MUNMAP_LENGTH, rec[0] - 2);
 }
 
 static void mremap_unaligned_step(void)
@@ -541,6 +558,7 @@ int main(int argc, char **argv)
         quarantine_step();
     record_call_step(P_PAGEOUT, anon(1), SYS_madvise, MADV_PAGEOUT);
     thp_wipe_step();
+    munmap_length_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

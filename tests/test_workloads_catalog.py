@@ -42,6 +42,7 @@ EXPECTED = {
     "secret_r17_ids",
     "secret_r18_values",
     "secret_r19_signals",
+    "secret_r20_memory",
     "secret_variants",
     "signals",
     "threads",

@@ -95,6 +95,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "fork.child_inherits": ("RF-021",),
     "reclaim.memfd_closed": ("RF-023",),
     "remap.moved_only": ("MF-009",),
+    "return.discard_succeeded": ("QB-018",),
+    "discard.linux_accepts": ("DW-001",),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),
     "exit.tid_once": ("RD-018",),

@@ -312,7 +312,7 @@ RULES: tuple[Rule, ...] = (
          "descriptors included.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "reclaim.memfd_closed", "reclaim.held",
-                 "remap.moved_only")),
+                 "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "

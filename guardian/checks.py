@@ -57,6 +57,8 @@ CHECKS: dict[str, str] = {
     "set_pt.dont_fork": "where the program's MADV_DONTFORK left a range out of a fork child, no page from before the fork (the parent's frame, shared or a COPY_PAGE copy) is mapped",
     "set_pt.sealed_slot": "a swapped-out page comes back by SWAP_IN only, never as a new frame, unless the program unmaps it",
     "remap.moved_only": "once an mremap has moved a page, a page of its old range leaves only as the move of that page (its frame mapped at its place in the new range) or as the cut tail of a shrink: a page not yet moved keeps its place",
+    "discard.linux_accepts": "a munmap, madvise, mremap, mmap(MAP_FIXED) or brk opens a window for pages to leave the program's view only where Linux accepts its arguments (aligned, nonzero, not wrapping, inside the user range, a break above the image, advice that applies to the area)",
+    "return.discard_succeeded": "a call that took pages out of the program's view returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
     "remap.in_place": "an mremap without MREMAP_MAYMOVE resizes the area where it is: no page of it moves, and success answers the old address",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",

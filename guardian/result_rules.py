@@ -46,6 +46,7 @@ from guardian.confidential_sigmask import (
     check_pending_result,
     check_sigwait_result,
 )
+from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
@@ -203,6 +204,8 @@ class ResultRules:
             if nr == NR_RT_SIGTIMEDWAIT else None
         entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
         # Each of these acts on the calls its module lists only: the others skip the call.
+        if nr in UNMAPPING_CALLS:
+            check_discarding_call_succeeded(slot, reg.space_of(dom.id, slot.root), ret)
         unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
         if unmapped:           # (before the layout records the result)
             check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,

@@ -63,6 +63,8 @@ class Slot:
     children: int = 0              # children a clone in this slot has yielded
     child_process: int = 0         # a fork child's process (its first thread), if any
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
+    #: the call in this slot took a page out of the program's view (its window let it)
+    discarded: bool = False
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)

@@ -128,7 +128,6 @@ def _drop_then_answer(adv: Adversary, nr: int, phase: int, drop: Callable[[Adver
 @scenario(id="QB-001", title="Drop the page after an unaligned madvise(MADV_DONTNEED) and "
                              "answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
-          gap=LEAVES,
           prop="madvise() at a start that is not page aligned fails with EINVAL and discards "
                "nothing: the page after the start keeps its bytes.")
 def qb_madvise_unaligned(adv: Adversary) -> None:
@@ -147,7 +146,6 @@ def qb_madvise_unaligned(adv: Adversary) -> None:
 
 @scenario(id="QB-002", title="Drop the page after an unaligned munmap() and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
-          gap=LEAVES,
           prop="munmap() at an address that is not page aligned fails with EINVAL and "
                "unmaps nothing.")
 def qb_munmap_unaligned(adv: Adversary) -> None:
@@ -165,7 +163,7 @@ def qb_munmap_unaligned(adv: Adversary) -> None:
 @scenario(id="QB-003", title="Drop a page an unaligned mremap() shrink 'cuts' and answer "
                              "EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="mremap() of an old address that is not page aligned fails with EINVAL and "
                "changes nothing.")
 def qb_mremap_unaligned(adv: Adversary) -> None:
@@ -184,7 +182,7 @@ def qb_mremap_unaligned(adv: Adversary) -> None:
 @scenario(id="QB-004", title="Drop a .bss page while serving brk() below the image, answer "
                              "the current break",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-BRK"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="brk() below the end of the program's data fails (it answers the current "
                "break) and changes nothing: its .bss keeps its bytes.")
 def qb_brk_below_image(adv: Adversary) -> None:
@@ -213,7 +211,7 @@ def qb_brk_below_image(adv: Adversary) -> None:
 @scenario(id="QB-005", title="Drop the page under an mmap(MAP_FIXED) at an unaligned offset "
                              "and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MMAP"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="mmap(MAP_FIXED) with a file offset that is not page aligned fails with EINVAL "
                "before anything is unmapped: the page at the address keeps its bytes.")
 def qb_fixed_unaligned_offset(adv: Adversary) -> None:
@@ -231,7 +229,6 @@ def qb_fixed_unaligned_offset(adv: Adversary) -> None:
 
 @scenario(id="QB-006", title="Drop a private page while serving MADV_REMOVE and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
-          gap=LEAVES,
           prop="MADV_REMOVE on private anonymous memory fails (EINVAL): only a shared mapping "
                "of a file or shmem can punch a hole, so the page keeps its bytes.")
 def qb_remove_private(adv: Adversary) -> None:
@@ -249,7 +246,7 @@ def qb_remove_private(adv: Adversary) -> None:
 @scenario(id="QB-007", title="Take a MAP_SHARED anonymous page back while serving MADV_FREE "
                              "and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-SHARE-ONE-PAGE"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="MADV_FREE on a MAP_SHARED mapping fails (EINVAL): lazy freeing is for "
                "private anonymous memory, and the shared page keeps its bytes.")
 def qb_free_shared(adv: Adversary) -> None:
@@ -372,7 +369,6 @@ def qb_drop_in_grow_fail(adv: Adversary) -> None:
 @scenario(id="QB-018", title="Drop a page while serving MADV_DONTNEED of it, then answer "
                              "ENOMEM",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
-          gap=LEAVES,
           prop="MADV_DONTNEED of a fully mapped private range either discards it and answers "
                "0, or fails having discarded nothing: an error never comes with the page "
                "gone.")
@@ -395,7 +391,7 @@ def qb_dontneed_error(adv: Adversary) -> None:
 @scenario(id="QB-019", title="Swap the page out, then discard its sealed copy inside an "
                              "unaligned madvise() and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-SWAP-FRESH"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="A swapped-out page keeps its bytes through a call Linux refuses: madvise() "
                "at an unaligned start discards nothing, sealed or present.")
 def qb_swap_discard_unaligned(adv: Adversary) -> None:
@@ -448,7 +444,7 @@ def qb_swap_discard_unaligned(adv: Adversary) -> None:
 @scenario(id="QB-020", title="Drop the page after an overlapping mremap(MREMAP_FIXED) target "
                              "and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="mremap(MREMAP_FIXED) onto a target that overlaps the old range fails with "
                "EINVAL before the target is unmapped: the target's pages keep their bytes.")
 def qb_remap_overlap(adv: Adversary) -> None:
@@ -468,7 +464,7 @@ def qb_remap_overlap(adv: Adversary) -> None:
 
 @scenario(id="QB-021", title="Drop the page an mremap() to length 0 'cuts' and answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MREMAP"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="mremap() to a new length of 0 fails with EINVAL and cuts nothing.")
 def qb_remap_zero(adv: Adversary) -> None:
     """1. The program (secret_r20_memory) calls mremap(record, 4096, 0, 0) on the page that
@@ -498,7 +494,6 @@ def qb_drop_in_pageout(adv: Adversary) -> None:
 @scenario(id="QB-026", title="Drop the page after a munmap() with an underflowed length and "
                              "answer EINVAL",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=MEMORY,
-          gap=LEAVES,
           prop="munmap() of a range that runs past the end of the address space fails with "
                "EINVAL and unmaps nothing.")
 def qb_munmap_huge_length(adv: Adversary) -> None:

@@ -1,0 +1,121 @@
+"""A memory call opens a window for pages to leave the program's view only where Linux
+accepts its arguments (`discard.linux_accepts`), and a call that took pages out of the
+view returns success (`return.discard_succeeded`).
+
+Tree A (tests/test_secure_mm.py) is domain 1's live address space and maps four pages
+at VA; nothing maps VA + 8 pages and above.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abi import Call, Status
+from abi.syscalls import SYSCALL_NAMES
+from emulator import descriptors as D
+from emulator import sysregs as S
+from emulator.fastuc import UserContext
+from guardian.slots import Slot
+from tests.test_secure_mm import PAGE, ROOT_A, VA, Scene, build
+
+NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
+ELR = 0x400104
+SID = 990
+MADV_DONTNEED, MADV_FREE, MADV_REMOVE = 4, 8, 9
+MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
+MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS = 0x02, 0x10, 0x20
+EINVAL, ENOMEM = (1 << 64) - 22, (1 << 64) - 12
+
+
+@pytest.fixture
+def s() -> Scene:
+    scene = build()
+    cpu = scene.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return scene
+
+
+def _enter(s: Scene, name: str, args: tuple[int, ...]) -> Slot:
+    """The program of domain 1 is in syscall `name` with `args` in tree A."""
+    slot = Slot(SID, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[SID] = slot
+    return slot
+
+
+def _drop(s: Scene, va: int) -> int:
+    """The kernel clears the entry of the page at va: the status."""
+    l3 = s.tables[s.b + ROOT_A][3]
+    return s.call(Call.SET_PT, l3, D.level_index(va, 3), 0)[0]
+
+
+def _resume(s: Scene, ret: int) -> int:
+    status = s.call(Call.RESUME, SID, ret, s.g.conf.slots[SID].kernel_elr)[0]
+    s.g.lock_el1(False)
+    s.g.conf.slots.pop(SID, None)
+    return status
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("munmap", (VA + 64, PAGE)),                                  # unaligned start
+    ("munmap", (VA, (1 << 64) - PAGE)),                           # a length past the top
+    ("madvise", (VA + 64, PAGE, MADV_DONTNEED)),                  # unaligned start
+    ("madvise", (VA + PAGE, PAGE, MADV_REMOVE)),                  # private memory: EINVAL
+    ("mremap", (VA + 64, 2 * PAGE, PAGE, 0)),                     # unaligned old address
+    ("mremap", (VA + PAGE, PAGE, 0, 0)),                          # a new length of 0
+    ("mremap", (VA, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, VA + PAGE)),  # overlap
+    ("mmap", (VA + PAGE, PAGE, 3, MAP_PRIVATE | MAP_FIXED, 3, 100)),   # unaligned offset
+])
+def test_arguments_linux_refuses_open_no_window(s: Scene, name: str,
+                                                args: tuple[int, ...]) -> None:
+    _enter(s, name, args)
+    assert _drop(s, VA + PAGE) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.discard_leaf"
+
+
+def test_a_brk_below_the_image_opens_no_window(s: Scene) -> None:
+    space = s.g.conf.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.brk_start, space.brk = VA + 4 * PAGE, VA + 4 * PAGE
+    _enter(s, "brk", (VA,))
+    assert _drop(s, VA + PAGE) == Status.ERR_DENIED
+    space.brk_start = VA
+    assert _drop(s, VA + PAGE) == Status.OK          # above the floor: the shrink's window
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("munmap", (VA + PAGE, PAGE)),
+    ("madvise", (VA + PAGE, PAGE, MADV_DONTNEED)),
+    ("madvise", (VA + PAGE, PAGE, MADV_FREE)),
+    ("mremap", (VA, 2 * PAGE, PAGE, 0)),
+    ("mmap", (VA + PAGE, PAGE, 3, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, (1 << 64) - 1, 0)),
+])
+def test_a_call_linux_accepts_discards_and_succeeds(s: Scene, name: str,
+                                                    args: tuple[int, ...]) -> None:
+    _enter(s, name, args)
+    assert _drop(s, VA + PAGE) == Status.OK
+    ret = VA + PAGE if name == "mmap" else VA if name == "mremap" else 0
+    assert _resume(s, ret) == Status.OK
+
+
+def test_an_error_after_a_discard_is_refused(s: Scene) -> None:
+    space = s.g.conf.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.areas.append((VA, VA + 4 * PAGE))               # the range is all mapped
+    _enter(s, "madvise", (VA + PAGE, PAGE, MADV_DONTNEED))
+    assert _drop(s, VA + PAGE) == Status.OK
+    assert _resume(s, ENOMEM) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.discard_succeeded"
+
+
+def test_enomem_for_a_range_with_a_hole_passes(s: Scene) -> None:
+    space = s.g.conf.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.areas.append((VA, VA + 4 * PAGE))
+    _enter(s, "madvise", (VA + PAGE, 8 * PAGE, MADV_DONTNEED))   # runs past the area
+    assert _drop(s, VA + PAGE) == Status.OK
+    assert _resume(s, ENOMEM) == Status.OK
+
+
+def test_an_error_with_nothing_discarded_passes(s: Scene) -> None:
+    _enter(s, "munmap", (VA + 64, PAGE))
+    assert _resume(s, EINVAL) == Status.OK

@@ -97,6 +97,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "remap.moved_only": ("MF-009",),
     "return.discard_succeeded": ("QB-018",),
     "discard.linux_accepts": ("DW-001",),
+    "share.anon_kept": ("QB-016",),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),
     "exit.tid_once": ("RD-018",),

@@ -287,7 +287,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
          "a second swap-in never gives one side a page of its own.",
-         checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only")),
+         checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only",
+                 "share.anon_kept")),
     Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "

@@ -392,6 +392,7 @@ class Lifecycle:
         dom = reg.domains[dom_id]
         dom.roots.discard(root)
         dom.spaces.pop(root, None)
+        self.s.shares.release_unmapped(dom_id)
         for space in dom.spaces.values():
             if space.fork_parent == root:
                 space.fork_parent = 0       # (a later tree at the same address is another)

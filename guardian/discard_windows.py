@@ -14,6 +14,8 @@ part.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from abi import Status
 from abi.layout import (
     MADV_DISCARDING,
@@ -129,3 +131,27 @@ def window_open(slot: Slot, space: Space | None) -> bool:
     if not checks.enabled("discard.linux_accepts"):
         return True
     return arguments_accepted(slot.nr or 0, slot.args, space)
+
+
+def areas_going(slots: Iterable[Slot], space: Space | None, root: int
+                ) -> list[tuple[int, int]]:
+    """The ranges whose areas the calls in progress in `root` (with arguments Linux
+    accepts) unmap: munmap's range, mmap(MAP_FIXED)'s, the part a shrinking mremap cuts
+    off and an mremap(MREMAP_FIXED)'s target, a brk shrink's.  A moved area lives on at
+    its new place, and advice keeps its area."""
+    out: list[tuple[int, int]] = []
+    for slot in slots:
+        if slot.root != root or slot.nr not in (NR_MUNMAP, NR_MMAP, NR_MREMAP, NR_BRK) \
+                or not window_open(slot, space):
+            continue
+        a = slot.args
+        if slot.nr == NR_MUNMAP or slot.nr == NR_MMAP:
+            out.append((a[0], a[0] + page_up(a[1])))
+        elif slot.nr == NR_MREMAP:
+            if a[2] < a[1]:
+                out.append((a[0] + page_up(a[2]), a[0] + page_up(a[1])))
+            if a[3] & MREMAP_FIXED:
+                out.append((a[4], a[4] + page_up(a[2])))
+        elif space is not None and a[0] and page_up(a[0]) < page_up(space.brk):
+            out.append((page_up(a[0]), page_up(space.brk)))
+    return out

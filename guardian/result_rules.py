@@ -258,6 +258,7 @@ class ResultRules:
             self.self_signals.sends.take(waited, slot)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
+            self.s.shares.release_unmapped(slot.domain)
         if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
             self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
         elif entropy:

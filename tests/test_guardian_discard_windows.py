@@ -16,7 +16,7 @@ from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import PAGE, ROOT_A, VA, Scene, build
+from tests.test_secure_mm import FREE, PAGE, ROOT_A, USER_RW, VA, Scene, build
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -119,3 +119,36 @@ def test_enomem_for_a_range_with_a_hole_passes(s: Scene) -> None:
 def test_an_error_with_nothing_discarded_passes(s: Scene) -> None:
     _enter(s, "munmap", (VA + 64, PAGE))
     assert _resume(s, EINVAL) == Status.OK
+
+
+# --- anonymous MAP_SHARED pages outlive their mappings (share.anon_kept) ---------------
+
+def _shared_page(s: Scene) -> tuple[int, int]:
+    """Page 3 of tree A is an anonymous MAP_SHARED share's page 0: (va, its frame)."""
+    space = s.g.conf.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.shared_areas.append((VA + 3 * PAGE, VA + 4 * PAGE, 77, 0))
+    return VA + 3 * PAGE, s.entry(s.b + ROOT_A, VA + 3 * PAGE) & D.ADDR_MASK
+
+
+def test_dontneed_of_a_shared_anonymous_page_keeps_it(s: Scene) -> None:
+    va, pa = _shared_page(s)
+    data = s.hw.ram.read(pa, PAGE)
+    _enter(s, "madvise", (va, PAGE, MADV_DONTNEED))
+    assert _drop(s, va) == Status.OK
+    assert pa in s.g.frames.held and s.hw.ram.read(pa, PAGE) == data
+    assert s.call(Call.RECLAIM_PAGE, pa)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "reclaim.memfd_closed"
+    l3 = s.tables[s.b + ROOT_A][3]
+    fresh = s.b + FREE
+    s.hw.ram.zero_page(fresh)
+    assert s.call(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(fresh, USER_RW))[0] \
+        == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.share_one_frame"
+    s.ok(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))  # the page
+
+
+def test_munmap_of_the_last_area_lets_the_page_go(s: Scene) -> None:
+    va, pa = _shared_page(s)
+    _enter(s, "munmap", (va, PAGE))
+    assert _drop(s, va) == Status.OK
+    assert pa not in s.g.frames.held

@@ -329,7 +329,7 @@ def qb_drop_in_msync(adv: Adversary) -> None:
 
 @scenario(id="QB-016", title="Take a MAP_SHARED anonymous page back after MADV_DONTNEED of it",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-SHARE-ONE-PAGE"),
-          program=MEMORY, gap=LEAVES,
+          program=MEMORY,
           prop="MADV_DONTNEED on a MAP_SHARED anonymous mapping drops only the mapping: the "
                "shared page keeps its bytes and the next access maps it again.")
 def qb_shared_anon_dontneed(adv: Adversary) -> None:

@@ -98,6 +98,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.discard_succeeded": ("QB-018",),
     "discard.linux_accepts": ("DW-001",),
     "share.anon_kept": ("QB-016",),
+    "set_pt.protection": ("QB-008",),
+    "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),
     "exit.tid_once": ("RD-018",),

@@ -314,6 +314,11 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "reclaim.memfd_closed", "reclaim.held",
                  "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
+    Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
+         "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
+         "PROT_WRITE), an mprotect that answers success has narrowed every page of its "
+         "range, and the Guardian's own copies of user memory fault where EL0 would.",
+         checks=("set_pt.protection", "return.protection_applied")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "
@@ -355,7 +360,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
            "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
     "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY",
            "G-EXEC-ARGS", "G-FORK-ADVICE"),
-    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
+    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE", "G-PROTECTION"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",

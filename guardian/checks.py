@@ -60,6 +60,8 @@ CHECKS: dict[str, str] = {
     "discard.linux_accepts": "a munmap, madvise, mremap, mmap(MAP_FIXED) or brk opens a window for pages to leave the program's view only where Linux accepts its arguments (aligned, nonzero, not wrapping, inside the user range, a break above the image, advice that applies to the area)",
     "return.discard_succeeded": "a call that took pages out of the program's view returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
+    "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
+    "return.protection_applied": "an mprotect that answers success leaves no page of its range that EL0 may access beyond the protection asked",
     "remap.in_place": "an mremap without MREMAP_MAYMOVE resizes the area where it is: no page of it moves, and success answers the old address",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",

@@ -52,6 +52,9 @@ from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.protections import CALLS as _PROTECTION_CALLS
+from guardian.protections import check_mprotect_return
+from guardian.protections import record as record_protection
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -102,7 +105,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS
+    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS | _PROTECTION_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -219,9 +222,13 @@ class ResultRules:
         event_call = nr in _EVENT_CALLS
         if event_call:
             self.events.check(slot, ret)
+        if nr in _PROTECTION_CALLS:
+            check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
         if iago:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+        if nr in _PROTECTION_CALLS:
+            record_protection(slot, reg.space(dom, slot.root), ret)
         if fd_call:
             self.files.record(slot, ret)
         if timer_call:

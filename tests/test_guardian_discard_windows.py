@@ -152,3 +152,42 @@ def test_munmap_of_the_last_area_lets_the_page_go(s: Scene) -> None:
     _enter(s, "munmap", (va, PAGE))
     assert _drop(s, va) == Status.OK
     assert pa not in s.g.frames.held
+
+
+# --- the protection the program asked for (set_pt.protection, return.protection_applied) --
+
+def _protected(s: Scene, prot: int) -> int:
+    """The program made page 1 of tree A `prot` (its mprotect returned 0): its va."""
+    space = s.g.conf.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.set_protection(VA + PAGE, VA + 2 * PAGE, prot)
+    return VA + PAGE
+
+
+def test_mprotect_answered_0_with_the_page_still_writable_is_refused(s: Scene) -> None:
+    _enter(s, "mprotect", (VA + PAGE, PAGE, 1))                     # PROT_READ
+    assert _resume(s, 0) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.protection_applied"
+
+
+def test_mprotect_that_narrowed_the_leaf_passes(s: Scene) -> None:
+    l3 = s.tables[s.b + ROOT_A][3]
+    pa = s.entry(s.b + ROOT_A, VA + PAGE) & D.ADDR_MASK
+    ro = D.leaf_descriptor(pa, D.PagePerms(user=True, write=False, user_exec=False))
+    _enter(s, "mprotect", (VA + PAGE, PAGE, 1))
+    s.ok(Call.SET_PT, l3, D.level_index(VA + PAGE, 3), ro)
+    assert _resume(s, 0) == Status.OK
+    _enter(s, "mprotect", (VA, PAGE, 0))                            # a failed one: no rule
+    assert _resume(s, EINVAL) == Status.OK
+
+
+def test_a_leaf_beyond_the_protection_is_refused(s: Scene) -> None:
+    va = _protected(s, 0)                                           # PROT_NONE
+    l3 = s.tables[s.b + ROOT_A][3]
+    pa = s.entry(s.b + ROOT_A, va) & D.ADDR_MASK
+    none = D.leaf_descriptor(pa, D.PagePerms(user=False, write=False, user_exec=False))
+    s.ok(Call.SET_PT, l3, D.level_index(va, 3), none)               # EL0 may not touch it
+    assert s.call(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))[0] \
+        == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.protection"
+    _enter(s, "mprotect", (va, PAGE, 3))                            # the program widens it
+    s.ok(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))

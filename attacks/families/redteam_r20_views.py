@@ -24,12 +24,10 @@ from attacks.adversary import REFUSALS, Adversary
 from attacks.families.redteam_r3 import _child, _collapse
 from attacks.families.redteam_r20 import (
     BLOCK,
-    LEAVES,
     MEMORY,
     NR_MINCORE,
     NR_MPROTECT,
     NR_PROCESS_VM_READV,
-    OWED,
     P_LAZY,
     P_MINCORE,
     P_QUARANTINE,
@@ -57,8 +55,8 @@ NR_CLONE = NUMBERS["clone"]
 
 @scenario(id="QB-008", title="Ignore mprotect(PROT_NONE) of a lazily filled page: the first "
                              "access reads zeros instead of faulting",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL", "G-SIGNAL-FAULT"),
-          program=MEMORY, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL", "G-SIGNAL-FAULT", "G-PROTECTION"),
+          program=MEMORY,
           prop="An access to a PROT_NONE page always faults: a page a SIGSEGV handler fills "
                "on first access is read only after the handler ran.")
 def qb_lazy_prot_none(adv: Adversary) -> None:
@@ -78,8 +76,8 @@ def qb_lazy_prot_none(adv: Adversary) -> None:
 
 @scenario(id="QB-009", title="Ignore mprotect(PROT_NONE) of a vault page, then take it through "
                              "a write() Linux fails with EFAULT",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=MEMORY, args=(VAULT,),
-          gap=OWED,
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-PROTECTION"), program=MEMORY,
+          args=(VAULT,),
           prop="No call copies a PROT_NONE page: write() of a buffer in one fails with EFAULT "
                "and the kernel obtains none of its bytes.")
 def qb_vault_probe(adv: Adversary) -> None:
@@ -151,8 +149,8 @@ def qb_vm_readv_self(adv: Adversary) -> None:
 
 @scenario(id="QB-022", title="Ignore mprotect(PROT_READ) of a write-tracked page: the store "
                              "never faults",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-MEASURE-ALL"),
-          program=MEMORY, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-MEASURE-ALL", "G-PROTECTION"),
+          program=MEMORY,
           prop="A store to a PROT_READ page always faults: a write barrier that counts the "
                "faults counts every first store.")
 def qb_write_barrier(adv: Adversary) -> None:
@@ -171,8 +169,8 @@ def qb_write_barrier(adv: Adversary) -> None:
 
 @scenario(id="QB-023", title="Ignore mprotect(PROT_NONE) of a quarantined slot, then write "
                              "into it through a read() Linux fails with EFAULT",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=MEMORY, args=(VAULT,),
-          gap=LEAVES,
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-PROTECTION"), program=MEMORY,
+          args=(VAULT,),
           prop="No call writes into a PROT_NONE page: read() into a buffer in one fails with "
                "EFAULT and the page keeps its bytes.")
 def qb_quarantine_write(adv: Adversary) -> None:

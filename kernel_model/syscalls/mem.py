@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
 from kernel_model.errors import KernelError
-from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace
+from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace, FaultResult
 from kernel_model.pagetable import lm
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
@@ -308,8 +308,32 @@ def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
     return 0
 
 
-for _name in ("mlock", "munlock", "mlockall", "munlockall", "mlock2"):
+for _name in ("munlock", "mlockall", "munlockall"):
     syscall(_name)(_ok)
+
+
+def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """mlock/mlock2: the range's pages are faulted in now (written, for private writable
+    memory, as Linux populates it) and stay resident; a hole in the range is ENOMEM."""
+    start = a[0] & ~(PAGE - 1)
+    end = _page_up(a[0] + a[1]) if a[1] else start
+    if end > USER_TOP:
+        return -errno.ENOMEM
+    mm = t.process.mm
+    for va in range(start, end, PAGE):
+        vma = mm.vmas.find(va)
+        if vma is None:
+            return -errno.ENOMEM
+        if not vma.prot & PROT_MASK:
+            continue                  # PROT_NONE: locked, but nothing to fault in
+        write = bool(vma.prot & PROT_WRITE) and not vma.shared
+        if mm.handle_fault(va, write, False) != FaultResult.OK:
+            return -errno.ENOMEM
+    return 0
+
+
+syscall("mlock")(_mlock)
+syscall("mlock2")(_mlock)
 
 
 @syscall("mincore")

@@ -99,6 +99,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "discard.linux_accepts": ("DW-001",),
     "share.anon_kept": ("QB-016",),
     "set_pt.protection": ("QB-008",),
+    "return.mincore_resident": ("QB-010",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),

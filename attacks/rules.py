@@ -153,7 +153,8 @@ RULES: tuple[Rule, ...] = (
          "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
          "negative; ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
          "pipe's read end only once no writer is left.",
-         checks=("return.output_written", "return.value_length", "return.string_nul",
+         checks=("return.mincore_resident", "return.output_written", "return.value_length",
+                 "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",

@@ -62,6 +62,7 @@ CHECKS: dict[str, str] = {
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
     "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
     "return.protection_applied": "an mprotect that answers success leaves no page of its range that EL0 may access beyond the protection asked",
+    "return.mincore_resident": "a mincore that answers success reports every page the program's tree maps in its range resident",
     "remap.in_place": "an mremap without MREMAP_MAYMOVE resizes the area where it is: no page of it moves, and success answers the old address",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",
     "set_ptbr.aligned": "a TTBR0 value has no reserved low bits",

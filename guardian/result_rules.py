@@ -57,6 +57,8 @@ from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
+from guardian.resident_pages import CALLS as _MINCORE_CALLS
+from guardian.resident_pages import check_resident
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
@@ -105,7 +107,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | UNMAPPING_CALLS | _FD_CALLS | _TIMER_CALLS | _EVENT_CALLS | LAYOUT_CALLS
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
-    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS | _PROTECTION_CALLS
+    | _FIELD_CALLS | _USAGE_CALLS | _POLL_CALLS | _PROTECTION_CALLS | _MINCORE_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -222,6 +224,8 @@ class ResultRules:
         event_call = nr in _EVENT_CALLS
         if event_call:
             self.events.check(slot, ret)
+        if nr in _MINCORE_CALLS:
+            check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""

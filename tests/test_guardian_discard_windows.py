@@ -191,3 +191,22 @@ def test_a_leaf_beyond_the_protection_is_refused(s: Scene) -> None:
     assert s.g.decisions[-1].check == "set_pt.protection"
     _enter(s, "mprotect", (va, PAGE, 3))                            # the program widens it
     s.ok(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))
+
+
+# --- mincore reports a mapped page resident (return.mincore_resident) ------------------
+
+def _mincore(s: Scene, vector: bytes) -> int:
+    """mincore(VA, 2 pages, vec) answered 0 with `vector` in the program's page 2."""
+    vec = VA + 2 * PAGE
+    s.hw.ram.write(s.entry(s.b + ROOT_A, vec) & D.ADDR_MASK, vector)
+    _enter(s, "mincore", (VA, 2 * PAGE, vec)).written.append((vec, vec + 2))  # (the kernel's)
+    return _resume(s, 0)
+
+
+def test_mincore_reporting_a_mapped_page_not_resident_is_refused(s: Scene) -> None:
+    assert _mincore(s, b"\x01\x00") == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.mincore_resident"
+
+
+def test_mincore_reporting_mapped_pages_resident_passes(s: Scene) -> None:
+    assert _mincore(s, b"\x01\x01") == Status.OK

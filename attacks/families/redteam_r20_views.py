@@ -37,7 +37,6 @@ from attacks.families.redteam_r20 import (
     P_WRITE_TRACK,
     PAGE,
     RT,
-    VALUES,
     VAULT,
     answer_result,
 )
@@ -97,7 +96,7 @@ def qb_vault_probe(adv: Adversary) -> None:
 # --- QB-010, QB-011: what mincore() and process_vm_readv() write ------------------------
 
 @scenario(id="QB-010", title="Report an mlock()ed page non-resident through mincore()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY,
           prop="A page mlock() locked is resident until it is unlocked: mincore() reports it "
                "resident (bit 0 set).")
 def qb_mincore_locked(adv: Adversary) -> None:

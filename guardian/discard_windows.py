@@ -40,6 +40,7 @@ MREMAP_KNOWN = MREMAP_MAYMOVE | MREMAP_FIXED | 4
 #: mmap's mapping types (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE).
 MAP_TYPES = frozenset({1, 2, 3})
 ENOMEM = 12
+MAP_FIXED_NOREPLACE = 0x100000
 ERRNO_FLOOR = (1 << 64) - 4096
 
 
@@ -58,7 +59,9 @@ def arguments_accepted(nr: int, a: tuple[int, ...], space: Space | None) -> bool
     if nr == NR_MADVISE:
         return a[2] in MADV_DISCARDING and _range_ok(a[0], a[1])
     if nr == NR_MMAP:
-        return bool(a[3] & MAP_FIXED) and a[3] & 0xF in MAP_TYPES and a[5] % PAGE == 0 \
+        # MAP_FIXED_NOREPLACE never replaces a mapping, whatever else the flags say.
+        return bool(a[3] & MAP_FIXED) and not a[3] & MAP_FIXED_NOREPLACE \
+            and a[3] & 0xF in MAP_TYPES and a[5] % PAGE == 0 \
             and _range_ok(a[0], a[1]) and a[0] >= PAGE
     if nr == NR_MREMAP:
         old, old_len, new_len, flags, new = a[0], page_up(a[1]), page_up(a[2]), a[3], a[4]

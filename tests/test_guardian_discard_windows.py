@@ -67,6 +67,8 @@ def _resume(s: Scene, ret: int) -> int:
     ("mremap", (VA + PAGE, PAGE, 0, 0)),                          # a new length of 0
     ("mremap", (VA, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, VA + PAGE)),  # overlap
     ("mmap", (VA + PAGE, PAGE, 3, MAP_PRIVATE | MAP_FIXED, 3, 100)),   # unaligned offset
+    ("mmap", (VA + PAGE, PAGE, 3, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x100000,
+              (1 << 64) - 1, 0)),                                 # MAP_FIXED_NOREPLACE
 ])
 def test_arguments_linux_refuses_open_no_window(s: Scene, name: str,
                                                 args: tuple[int, ...]) -> None:

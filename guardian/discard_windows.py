@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from abi import Status
 from abi.layout import (
+    ERRNO_FLOOR,
     MADV_DISCARDING,
     MAP_FIXED,
     MREMAP_FIXED,
@@ -41,7 +42,7 @@ MREMAP_KNOWN = MREMAP_MAYMOVE | MREMAP_FIXED | 4
 MAP_TYPES = frozenset({1, 2, 3})
 ENOMEM = 12
 MAP_FIXED_NOREPLACE = 0x100000
-ERRNO_FLOOR = (1 << 64) - 4096
+
 
 
 def _range_ok(start: int, length: int) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from abi import Status
-from abi.layout import MAP_FIXED, NR_MMAP, NR_MREMAP
+from abi.layout import ERRNO_FLOOR, MAP_FIXED, NR_MMAP, NR_MREMAP, PROT_EXEC
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
 from emulator.mmu import TranslationFault
@@ -32,13 +32,13 @@ from guardian.given_back import PagesIn
 from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.user_memory import UserMemory
 
-NR_MPROTECT = NUMBERS["mprotect"]
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+_NR_MPROTECT = NUMBERS["mprotect"]
+PROT_READ, PROT_WRITE = 1, 2
 PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
 #: The calls whose success records a protection (munmap, mremap and brk act through
 #: Space.remove_area and Space.move_area).
-CALLS = frozenset({NR_MMAP, NR_MPROTECT})
-ERRNO_FLOOR = (1 << 64) - 4096
+CALLS = frozenset({NR_MMAP, _NR_MPROTECT})
+
 
 
 def narrowed(prot: int) -> bool:
@@ -73,7 +73,7 @@ def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | 
     rewrites the leaves before it returns), an mremap's pages keep theirs as they move
     (None: no bound)."""
     for slot in slots:
-        if slot.root != root or slot.nr not in (NR_MPROTECT, NR_MMAP, NR_MREMAP):
+        if slot.root != root or slot.nr not in (_NR_MPROTECT, NR_MMAP, NR_MREMAP):
             continue
         a = slot.args
         if slot.nr == NR_MREMAP:
@@ -114,7 +114,7 @@ def record(slot: Slot, space: Space, ret: int) -> None:
         start, prot = ret, a[2] & PROT_MASK
         if not a[3] & MAP_FIXED and not narrowed(prot):
             return                     # a fresh range: nothing narrowed there to cut
-    elif slot.nr == NR_MPROTECT and ret == 0 and a[0] % PAGE == 0:
+    elif slot.nr == _NR_MPROTECT and ret == 0 and a[0] % PAGE == 0:
         start, prot = a[0], a[2] & PROT_MASK
     else:
         return
@@ -125,7 +125,7 @@ def check_mprotect_return(memory: UserMemory, pages_in: PagesIn, slot: Slot,
                           ret: int) -> None:
     """mprotect answered 0: every page present in its range is within the protection."""
     a = slot.args
-    if slot.nr != NR_MPROTECT or ret != 0 or a[0] % PAGE:
+    if slot.nr != _NR_MPROTECT or ret != 0 or a[0] % PAGE:
         return
     prot = a[2] & PROT_MASK
     if not narrowed(prot):

@@ -17,8 +17,8 @@ from guardian.given_back import PagesIn
 from guardian.slots import PAGE, Slot, page_up
 from guardian.user_memory import UserMemory
 
-NR_MINCORE = NUMBERS["mincore"]
-CALLS = frozenset({NR_MINCORE})
+_NR_MINCORE = NUMBERS["mincore"]
+CALLS = frozenset({_NR_MINCORE})
 
 
 def check_resident(memory: UserMemory, pages_in: PagesIn, slot: Slot, ret: int) -> None:

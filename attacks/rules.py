@@ -159,7 +159,8 @@ RULES: tuple[Rule, ...] = (
          "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
          "most what it was armed for; umask the mask the process's previous umask set.",
-         checks=("return.output_written", "return.value_length", "return.string_nul",
+         checks=("return.mincore_resident", "return.output_written", "return.value_length",
+                 "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
@@ -294,7 +295,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
          "a second swap-in never gives one side a page of its own.",
-         checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only")),
+         checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only",
+                 "share.anon_kept")),
     Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "
@@ -319,7 +321,12 @@ RULES: tuple[Rule, ...] = (
          "descriptors included.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "reclaim.memfd_closed", "reclaim.held",
-                 "remap.moved_only")),
+                 "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
+    Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
+         "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
+         "PROT_WRITE), an mprotect that answers success has narrowed every page of its "
+         "range, and the Guardian's own copies of user memory fault where EL0 would.",
+         checks=("set_pt.protection", "return.protection_applied")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "
@@ -361,7 +368,7 @@ PROPERTY_RULES: dict[str, tuple[str, ...]] = {
            "G-COPY-CONF-DST", "G-COPY-DST-UNMAPPED", "G-KSM-DOMAIN"),
     "P2": ("G-MEASURE-ALL", "G-MEASURE-PAGE", "G-MEASURE-ADMITTED", "G-MEASURE-ENTRY",
            "G-EXEC-ARGS", "G-FORK-ADVICE"),
-    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE"),
+    "P3": ("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY", "G-SHARE-ONE-PAGE", "G-PROTECTION"),
     "P4": ("G-KEYS-PRIVATE", "G-SWAP-SEAL", "G-SWAP-AUTH"),
     "P5": ("G-RETURN-PATHS", "G-RESUME-ELR", "G-RESUME-CONTEXT", "G-RESUME-DOMAIN",
            "G-SIGNAL-HANDLER", "G-SIGNAL-FAULT", "G-SIGNAL-MASK", "G-SIGRETURN", "G-IAGO-CLONE", "G-IAGO-COUNT",

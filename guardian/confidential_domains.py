@@ -30,6 +30,7 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.descriptor_kinds import leaf_frames
+from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
 from guardian.slots import (
     PAGE,
@@ -297,29 +298,41 @@ class Lifecycle:
         if root in reg.dying:
             return True
         for slot in reg.slots.values():
-            if slot.root != root or slot.nr is None:
+            if slot.root != root or slot.nr not in UNMAPPING_CALLS:
                 continue
-            a = slot.args
-            nr = slot.nr
-            if nr == NR_MUNMAP and a[0] <= va < a[0] + page_up(a[1]):
+            space = reg.space_of(slot.domain, root)
+            if window_open(slot, space) and self._in_window(slot, space, root, va, pa):
+                slot.discarded = True       # the call must now succeed (its return checks)
                 return True
-            if nr == NR_MADVISE and a[2] in MADV_DISCARDING and a[0] <= va < a[0] + page_up(a[1]):
-                return True
-            if nr == NR_MREMAP and a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
+        return False
+
+    def _in_window(self, slot: Slot, space: Space | None, root: int, va: int,
+                   pa: int | None) -> bool:
+        """Is va inside the window the call in `slot`, whose arguments Linux accepts,
+        opens?"""
+        a = slot.args
+        nr = slot.nr
+        if nr == NR_MUNMAP:
+            return a[0] <= va < a[0] + page_up(a[1])
+        if nr == NR_MADVISE:
+            return a[2] in MADV_DISCARDING and a[0] <= va < a[0] + page_up(a[1]) and (
+                not checks.enabled("discard.linux_accepts")
+                or advice_applies(a[2], space, va))
+        if nr == NR_MREMAP:
+            if a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off
-            if nr == NR_MREMAP and a[0] <= va < a[0] + page_up(a[1]) \
+            if a[0] <= va < a[0] + page_up(a[1]) \
                     and slot.move_delta is not None and self._moved(root, va, pa, slot):
                 return True      # a moved page's old place (it lives on at the new one)
-            if nr == NR_MREMAP and slot.move_delta is None:
+            if slot.move_delta is None:
                 target = fixed_target(nr, a)
                 if target is not None and target[0] <= va < target[1]:
                     return True  # MREMAP_FIXED's target, unmapped before the first page moves
-            if nr == NR_MMAP and a[3] & MAP_FIXED and a[0] <= va < a[0] + page_up(a[1]):
-                return True
-            if nr == NR_BRK and a[0]:
-                space = reg.space_of(slot.domain, root)
-                if space is not None and page_up(a[0]) <= va < page_up(space.brk):
-                    return True
+            return False
+        if nr == NR_MMAP:
+            return bool(a[3] & MAP_FIXED) and a[0] <= va < a[0] + page_up(a[1])
+        if nr == NR_BRK and a[0] and space is not None:
+            return page_up(a[0]) <= va < page_up(space.brk)
         return False
 
     def _moved(self, root: int, va: int, pa: int | None, slot: Slot) -> bool:
@@ -341,6 +354,8 @@ class Lifecycle:
         nr, a = slot.nr, slot.args
         if ret >= (1 << 64) - 4096 or nr not in UNMAPPING_CALLS:
             return []
+        if not window_open(slot, self.registry.space_of(slot.domain, slot.root)):
+            return []     # arguments Linux refuses: nothing was unmapped
         if (nr == NR_MUNMAP or (nr == NR_MADVISE and a[2] in MADV_DISCARDING)) and ret == 0:
             return [(a[0], a[0] + page_up(a[1]))]
         if nr == NR_MMAP and a[3] & MAP_FIXED:
@@ -380,6 +395,7 @@ class Lifecycle:
         dom = reg.domains[dom_id]
         dom.roots.discard(root)
         dom.spaces.pop(root, None)
+        self.s.shares.release_unmapped(dom_id)
         for space in dom.spaces.values():
             if space.fork_parent == root:
                 space.fork_parent = 0       # (a later tree at the same address is another)

@@ -35,8 +35,10 @@ from collections.abc import Callable, Iterable
 from abi import FrameKind, Status
 from abi.layout import MREMAP_MAYMOVE, NR_MREMAP
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.discard_windows import areas_going
 from guardian.frame_table import Mapping
 from guardian.slots import PAGE, Domain, Space, fixed_target, page_up
 from guardian.state import MonitorState
@@ -152,12 +154,45 @@ class Shares:
                      for r, v in self.places_of(domain, key) if (r, v) != (root, va)]
 
     def kept_page(self, domain: int, root: int, va: int) -> PageKey | None:
-        """The share page at (root, va) if its share keeps its pages between mappings (a
-        memfd's: the memfd holds them, as a file's page cache does)."""
+        """The share page at (root, va) if its share keeps its pages between mappings: a
+        memfd's (the memfd holds them, as a file's page cache does), or an anonymous
+        MAP_SHARED share's while an area of it lives on (its shmem object holds them:
+        MADV_DONTNEED drops only the mapping, and the next access maps the same bytes)."""
         dom = self.registry.domains.get(domain)
-        key = self.key_at(domain, root, va) if dom is not None and dom.memfd_shares else None
-        return key if key is not None and dom is not None \
-            and key[0] in dom.memfd_shares.values() else None
+        key = self.key_at(domain, root, va) if dom is not None else None
+        if key is None or dom is None:
+            return None
+        if key[0] in dom.memfd_shares.values():
+            return key
+        if key[0] in dom.file_shares.values() or not checks.enabled("share.anon_kept"):
+            return None
+        return key if self.share_mapped(dom, key[0]) else None
+
+    def share_mapped(self, dom: Domain, share: int) -> str:
+        """Where an area of `share` lives on past the unmapping calls in progress and
+        the trees being torn down ('' if nowhere): its pages live while it does."""
+        reg = self.registry
+        for root, space in dom.spaces.items():
+            areas = [(s, e) for s, e, sh, _ in space.shared_areas if sh == share]
+            if not areas or root in reg.dying:
+                continue
+            going = areas_going(reg.slots.values(), space, root)
+            for start, end in areas:
+                if not any(lo <= start and end <= hi for lo, hi in going):
+                    return f"tree {root:#x} maps it at {start:#x}"
+        return ""
+
+    def release_unmapped(self, domain: int) -> None:
+        """The program's unmapping completed (or a tree went): the pages held for an
+        anonymous share no area maps any more go with its shmem object, scrubbed."""
+        fr = self.s.frames
+        dom = self.registry.domains.get(domain)
+        memfds = set(dom.memfd_shares.values()) if dom is not None else set()
+        for (owner, key), pa in list(fr.held_at.items()):
+            if owner == domain and key[0] not in memfds \
+                    and (dom is None or not self.share_mapped(dom, key[0])):
+                self.s.release_frame(pa)
+                self.s.stats.inc("guardian.shares.anon_pages_released")
 
     # --- a memfd kept across execve ----------------------------------------------------------
     def note_exec(self, slot_id: int, domain: int, memfds: Iterable[int]) -> None:
@@ -202,7 +237,7 @@ class Shares:
         still = self._memfd_alive(owner, key[0])
         if still:
             refuse("reclaim.memfd_closed", Status.ERR_DENIED,
-                   f"frame {pa:#x} is page {key[1] // PAGE} of a memfd that {still}: the memfd "
+                   f"frame {pa:#x} is page {key[1] // PAGE} of a share that {still}: the share "
                    "still holds its pages (a later mmap of it must find these bytes)")
         self.s.release_frame(pa)
         return 0
@@ -214,6 +249,9 @@ class Shares:
         dom = self.registry.domains.get(domain)
         if dom is None:
             return ""
+        mapped = self.share_mapped(dom, share)
+        if mapped and checks.enabled("share.anon_kept"):
+            return f"has an area that lives on ({mapped}), so"
         memfd = next((m for m, sh in dom.memfd_shares.items() if sh == share), 0)
         if memfd and self.memfd_open(memfd):
             return f"descriptor {self.memfd_open(memfd)} still names"

@@ -50,13 +50,19 @@ from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
+from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.protections import CALLS as _PROTECTION_CALLS
+from guardian.protections import check_mprotect_return
+from guardian.protections import record as record_protection
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
+from guardian.resident_pages import CALLS as _MINCORE_CALLS
+from guardian.resident_pages import check_resident
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
@@ -108,6 +114,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -223,6 +230,8 @@ class ResultRules:
             if nr == NR_RT_SIGTIMEDWAIT else None
         entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
         # Each of these acts on the calls its module lists only: the others skip the call.
+        if nr in UNMAPPING_CALLS:
+            check_discarding_call_succeeded(slot, reg.space_of(dom.id, slot.root), ret)
         unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
         if unmapped:           # (before the layout records the result)
             check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
@@ -236,9 +245,15 @@ class ResultRules:
         event_call = nr in _EVENT_CALLS
         if event_call:
             self.events.check(slot, ret)
+        if nr in _MINCORE_CALLS:
+            check_resident(self.memory, self.layout.pages_in, slot, ret)
+        if nr in _PROTECTION_CALLS:
+            check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
         if iago:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+        if nr in _PROTECTION_CALLS:
+            record_protection(slot, reg.space(dom, slot.root), ret)
         if fd_call:
             self.files.record(slot, ret)
         if counter_call:
@@ -281,6 +296,7 @@ class ResultRules:
             self.self_signals.sends.take(waited, slot)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
+            self.s.shares.release_unmapped(slot.domain)
         if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):
             self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
         elif entropy:

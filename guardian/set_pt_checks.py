@@ -14,6 +14,7 @@ from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
 from guardian.frame_table import PAGE
+from guardian.protections import check_leaf as check_protection
 from guardian.slots import Space
 from guardian.state import MonitorState
 
@@ -63,6 +64,10 @@ class SetPtChecks:
         admission, may_discard = self.s.admission, self.s.lifecycle.may_discard
         kinds, owners, user_maps = fr.kind, fr.owner, fr.user_maps
         space = self.s.registry.space_of(domain, root) if domain else None
+        if space is not None and space.protections:
+            for i in range(1 if level == 3 else len(leaf_frames(level, desc))):
+                check_protection(space, self.s.registry.slots.values(), root, va + i * PAGE,
+                                 desc)
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)

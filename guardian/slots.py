@@ -63,6 +63,8 @@ class Slot:
     children: int = 0              # children a clone in this slot has yielded
     child_process: int = 0         # a fork child's process (its first thread), if any
     move_delta: int | None = None  # mremap in progress: new VA - old VA of the pages moved
+    #: the call in this slot took a page out of the program's view (its window let it)
+    discarded: bool = False
     touched: int = 0               # bytes of user memory the kernel accessed for this syscall
     #: [start, end) of each write the kernel made to user memory for this syscall
     written: list[tuple[int, int]] = field(default_factory=list)
@@ -155,13 +157,24 @@ class Space:
     #: thread group -> the process group it made itself lead or join (its own setpgid,
     #: its setsid), while no setpgid of the domain named another process since.
     pgids: dict[int, int] = field(default_factory=dict)
+    #: [start, end) whose protection the program's own mmap or mprotect narrowed below
+    #: read-write, and that protection (guardian/protections.py; the last field unused).
+    protections: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
-        return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
-                     set(self.altstacks), {},
-                     list(self.file_areas), list(self.input_areas), list(self.shared_areas),
-                     list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
-                     list(self.wiped_at_fork), list(self.dropped_at_fork))
+        out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
+                    set(self.altstacks), {},
+                    list(self.file_areas), list(self.input_areas), list(self.shared_areas),
+                    list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
+                    list(self.wiped_at_fork), list(self.dropped_at_fork))
+        out.protections = list(self.protections)
+        return out
+
+    def set_protection(self, start: int, end: int, prot: int | None) -> None:
+        """[start, end) has protection `prot` now (None: read-write or wider)."""
+        self.protections = _cut_keyed(self.protections, start, end)
+        if prot is not None:
+            self.protections.append((start, end, prot, 0))
 
     def forked(self) -> Space:
         """The child's space at fork, as Linux's fork copies the areas: a dont-fork range
@@ -242,6 +255,8 @@ class Space:
         self.dont_fork = _cut(self.dont_fork, start, end)
         self.wiped_at_fork = _cut(self.wiped_at_fork, start, end)
         self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
+        if self.protections:
+            self.protections = _cut_keyed(self.protections, start, end)
         out: list[tuple[int, int]] = []
         for s, e in self.areas:
             if e <= start or s >= end:
@@ -270,7 +285,8 @@ class Space:
         moved = [_moved(self.file_areas, old, old_len, new, new_len),
                  _moved(self.shared_areas, old, old_len, new, new_len),
                  _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len),
-                 _moved(self.origins, old, old_len, new, min(old_len, new_len))]
+                 _moved(self.origins, old, old_len, new, min(old_len, new_len)),
+                 _moved(self.protections, old, old_len, new, new_len)]
         # The fork flags go with the area (a grown area keeps its flags over the new part).
         flagged = [[(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in ranges],
                                                     old, old_len, new, new_len)]
@@ -281,6 +297,7 @@ class Space:
         self.shared_areas += moved[1]
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
         self.origins += moved[3]
+        self.protections += moved[4]
         self.wipe_on_fork += flagged[0]
         self.dont_fork += flagged[1]
         self.wiped_at_fork += flagged[2]

@@ -38,8 +38,10 @@ class FaultResult:
 
 @cache
 def leaf_perms(prot: int, writable: bool) -> D.PagePerms:
-    # PagePerms is frozen: one object per (prot, writable) serves every fault.
-    return D.PagePerms(user=True, write=writable and bool(prot & PROT_WRITE),
+    # PagePerms is frozen: one object per (prot, writable) serves every fault.  A
+    # PROT_NONE page stays mapped (mprotect keeps its frame) but EL0 may not touch it.
+    return D.PagePerms(user=bool(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)),
+                       write=writable and bool(prot & PROT_WRITE),
                        user_exec=bool(prot & PROT_EXEC))
 
 

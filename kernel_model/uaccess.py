@@ -58,6 +58,15 @@ class UserAccess:
         if n < 0 or va < 0 or va + n > USER_TOP:
             raise KernelError(errno.EFAULT)
 
+    def _readable(self, va: int, n: int) -> None:
+        """EL1 may read a page EL0 may not touch: copy_from_user of a PROT_NONE page
+        faults all the same (EFAULT), as the user's own access would."""
+        vmas = self._current_mm().vmas
+        for page in range(va & ~(PAGE - 1), va + n, PAGE):
+            vma = vmas.find(page)
+            if vma is not None and not vma.prot & 7:
+                raise KernelError(errno.EFAULT)
+
     def _fix(self, fault: El1Fault) -> None:
         mm = self._current_mm()
         if fault.va >= USER_TOP:
@@ -74,6 +83,7 @@ class UserAccess:
         slot = self._guardian_slot()
         if slot:
             return self._mediated(va, n, None, slot)
+        self._readable(va, n)
         for _ in range(n // PAGE + 3):
             try:
                 return self.el1.read(va, n)

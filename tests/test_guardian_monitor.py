@@ -225,7 +225,7 @@ def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
     offset, at the address the program's mmap of its own openat descriptor returned."""
     from abi.layout import NR_CLOSE, NR_OPENAT
     from emulator import descriptors as D
-    from tests.test_secure_mm import FREE, FREE2, PAGE, PAGES_A, USER_RW, VA
+    from tests.test_secure_mm import FREE, FREE2, PAGE, PAGES_A, VA
     s = build()
     b = s.b
     library = bytes(range(256)) * 16 + b"tail of the library"      # one page and a bit
@@ -237,9 +237,11 @@ def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
     l3 = s.tables[b + ROOT_A][3]
     index = D.level_index
 
+    read_only = D.PagePerms(user=True, write=False, user_exec=False)   # its PROT_READ
+
     def map_page(va: int, frame: int, data: bytes) -> int:
         s.hw.ram.write(frame, data.ljust(PAGE, b"\0"))
-        return s.call(Call.SET_PT, l3, index(va, 3), D.leaf_descriptor(frame, USER_RW))[0]
+        return s.call(Call.SET_PT, l3, index(va, 3), D.leaf_descriptor(frame, read_only))[0]
 
     # Offset 0x1000 at the first page, or offset 0 at the second: refused.
     assert map_page(at, b + FREE, library[PAGE:]) == Status.ERR_DENIED
@@ -253,8 +255,15 @@ def test_file_pages_are_measured_where_the_programs_own_mmap_put_them() -> None:
     _finish_syscall(s, 702, NR_CLOSE, (3, 0, 0, 0, 0, 0), 0)
     _finish_syscall(s, 703, NR_MMAP, (0, PAGE, 1, 2, 3, 0), VA + 32 * PAGE)
     s.hw.ram.write(b + 0x63000, library[:PAGE])
-    executable = D.leaf_descriptor(b + 0x63000, USER_RW) & ~D.UXN
+    executable = D.leaf_descriptor(b + 0x63000, read_only) & ~D.UXN
     assert s.call(Call.SET_PT, l3, index(VA + 32 * PAGE, 3), executable)[0] == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.protection"        # mmap asked no PROT_EXEC
+    checks.set_mutation("set_pt.protection")                      # and behind that check:
+    try:
+        assert s.call(Call.SET_PT, l3, index(VA + 32 * PAGE, 3), executable)[0] \
+            == Status.ERR_DENIED
+    finally:
+        checks.set_mutation("")
     assert s.g.decisions[-1].check == "set_pt.input_not_exec"
     assert map_page(VA + 32 * PAGE, b + 0x63000, library[:PAGE]) == Status.OK
     assert s.g.stats.get("guardian.input_pages") == 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
 from kernel_model.errors import KernelError
-from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace
+from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace, FaultResult
 from kernel_model.pagetable import lm
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
@@ -36,6 +36,7 @@ MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 MADV_DONTNEED = 4
 MADV_FREE = 8
+MADV_REMOVE = 9
 MADV_DONTFORK = 10
 MADV_DOFORK = 11
 MADV_WIPEONFORK = 18
@@ -121,7 +122,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
         if addr % PAGE or addr + length > USER_TOP or addr < PAGE:
             return -errno.EINVAL
-        if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and not mm.vmas.is_free(addr, addr + length):
+        if flags & MAP_FIXED_NOREPLACE and not mm.vmas.is_free(addr, addr + length):
             return -errno.EEXIST
         start = addr
     else:
@@ -214,8 +215,19 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if a[1] and not length or addr + length >= 1 << 64:
             return -errno.EINVAL        # the length wraps around
         return _fork_advice(t.process.mm, addr, addr + length, advice) if length else 0
+    if a[1] and (length >= 1 << 64 or addr + length > 1 << 64):
+        return -errno.EINVAL            # the length wraps around (Linux: end < start)
+    mm = t.process.mm
+    areas = mm.vmas.overlapping(addr, addr + length) if length else []
+    if advice == MADV_FREE and any(v.shared or v.backing is not None for v in areas):
+        return -errno.EINVAL            # lazy freeing is for private anonymous memory
+    if advice == MADV_REMOVE:
+        if any(not v.shared and v.backing is None for v in areas):
+            return -errno.EINVAL        # no file or shmem object to punch a hole in
+        if any(not v.shared for v in areas):
+            return -errno.EACCES        # a private file mapping
     if advice in (MADV_DONTNEED, MADV_FREE):
-        t.process.mm.discard(addr, addr + length)
+        mm.discard(addr, addr + length)
     return 0
 
 
@@ -308,8 +320,32 @@ def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
     return 0
 
 
-for _name in ("mlock", "munlock", "mlockall", "munlockall", "mlock2"):
+for _name in ("munlock", "mlockall", "munlockall"):
     syscall(_name)(_ok)
+
+
+def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """mlock/mlock2: the range's pages are faulted in now (written, for private writable
+    memory, as Linux populates it) and stay resident; a hole in the range is ENOMEM."""
+    start = a[0] & ~(PAGE - 1)
+    end = _page_up(a[0] + a[1]) if a[1] else start
+    if end > USER_TOP:
+        return -errno.ENOMEM
+    mm = t.process.mm
+    for va in range(start, end, PAGE):
+        vma = mm.vmas.find(va)
+        if vma is None:
+            return -errno.ENOMEM
+        if not vma.prot & PROT_MASK:
+            continue                  # PROT_NONE: locked, but nothing to fault in
+        write = bool(vma.prot & PROT_WRITE) and not vma.shared
+        if mm.handle_fault(va, write, False) != FaultResult.OK:
+            return -errno.ENOMEM
+    return 0
+
+
+syscall("mlock")(_mlock)
+syscall("mlock2")(_mlock)
 
 
 @syscall("mincore")

@@ -1,0 +1,140 @@
+"""The protection the program asked for, held against the leaves the kernel writes.
+
+Linux's mprotect() and mmap() set an area's protection: after mprotect(PROT_NONE)
+returns 0 every access to the range faults (a SIGSEGV handler that fills pages lazily
+runs first), after mprotect(PROT_READ) every store does (a write barrier counts each),
+and copy_from_user / copy_to_user of such a page fail with EFAULT.  The Guardian keeps
+each address space's ranges whose protection the program narrowed below read-write
+(`Space.protections`, recorded when its own mmap or mprotect returns success, cut by
+its unmapping, moved by its mremap, copied at fork) and holds the kernel to them:
+
+- a leaf the kernel writes into the tree gives EL0 no more than that protection
+  (`set_pt.protection`): no EL0 access to a PROT_NONE page, no store to a page without
+  PROT_WRITE, no execution without PROT_EXEC;
+- an mprotect() that answers success has every page present in its range within the
+  protection asked (`return.protection_applied`).
+
+The Guardian's own copies of user memory walk the tree as EL0 would (UserMemory), so
+with the leaves bounded they fault, and the call fails with EFAULT, where Linux's would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR, MAP_FIXED, NR_MMAP, NR_MREMAP, PROT_EXEC
+from abi.syscalls import NUMBERS
+from emulator import descriptors as D
+from emulator.mmu import TranslationFault
+from guardian.checks import refuse
+from guardian.given_back import PagesIn
+from guardian.slots import PAGE, Slot, Space, page_up
+from guardian.user_memory import UserMemory
+
+_NR_MPROTECT = NUMBERS["mprotect"]
+PROT_READ, PROT_WRITE = 1, 2
+PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
+#: The calls whose success records a protection (munmap, mremap and brk act through
+#: Space.remove_area and Space.move_area).
+CALLS = frozenset({NR_MMAP, _NR_MPROTECT})
+
+
+
+def narrowed(prot: int) -> bool:
+    """Is `prot` narrower than read-write (the only protections worth keeping)?"""
+    return prot & (PROT_READ | PROT_WRITE) != PROT_READ | PROT_WRITE
+
+
+def protection_at(space: Space, va: int) -> int | None:
+    """The protection the program asked for at va, where it narrowed it (None: not)."""
+    for start, end, prot, _ in reversed(space.protections):
+        if start <= va < end:
+            return prot
+    return None
+
+
+def leaf_beyond(desc: int, prot: int) -> str:
+    """What a leaf lets EL0 do that `prot` forbids ('' if nothing)."""
+    if not desc & D.AP_EL0:
+        return "" if desc & D.UXN or prot & PROT_EXEC else "execute"
+    if not prot & PROT_MASK:
+        return "access"
+    if not desc & D.AP_RO and not prot & PROT_WRITE:
+        return "write"
+    if not desc & D.UXN and not prot & PROT_EXEC:
+        return "execute"
+    return ""
+
+
+def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | None:
+    """The protection a leaf at va may have while calls of the program are in progress:
+    an mprotect or mmap(MAP_FIXED) over va may already give what it asks (the kernel
+    rewrites the leaves before it returns), an mremap's pages keep theirs as they move
+    (None: no bound)."""
+    for slot in slots:
+        if slot.root != root or slot.nr not in (_NR_MPROTECT, NR_MMAP, NR_MREMAP):
+            continue
+        a = slot.args
+        if slot.nr == NR_MREMAP:
+            if a[4] <= va < a[4] + page_up(a[2]) or a[0] <= va < a[0] + page_up(a[1]):
+                return None
+            continue
+        if slot.nr == NR_MMAP and not a[3] & MAP_FIXED:
+            continue
+        if a[0] <= va < a[0] + page_up(a[1]):
+            asked = a[2] & PROT_MASK
+            prot = prot | asked if narrowed(asked) else -1
+    return None if prot < 0 else prot
+
+
+def check_leaf(space: Space | None, slots: Iterable[Slot], root: int, va: int,
+               desc: int) -> None:
+    """A leaf is about to map va in `root`, a tree of `space`: within the program's
+    protection."""
+    if space is None or not space.protections:
+        return
+    prot = protection_at(space, va)
+    if prot is None:
+        return
+    bound = _in_progress(slots, root, va, prot)
+    beyond = leaf_beyond(desc, bound) if bound is not None else ""
+    if beyond:
+        refuse("set_pt.protection", Status.ERR_DENIED,
+               f"the program made {va:#x} PROT {prot:#x}: a leaf that lets EL0 {beyond} it "
+               "is refused (Linux faults every such access)")
+
+
+def record(slot: Slot, space: Space, ret: int) -> None:
+    """The program's mmap or mprotect returned `ret`: keep the range's protection."""
+    a = slot.args
+    if ret >= ERRNO_FLOOR:
+        return
+    if slot.nr == NR_MMAP:
+        start, prot = ret, a[2] & PROT_MASK
+        if not a[3] & MAP_FIXED and not narrowed(prot):
+            return                     # a fresh range: nothing narrowed there to cut
+    elif slot.nr == _NR_MPROTECT and ret == 0 and a[0] % PAGE == 0:
+        start, prot = a[0], a[2] & PROT_MASK
+    else:
+        return
+    space.set_protection(start, start + page_up(a[1]), prot if narrowed(prot) else None)
+
+
+def check_mprotect_return(memory: UserMemory, pages_in: PagesIn, slot: Slot,
+                          ret: int) -> None:
+    """mprotect answered 0: every page present in its range is within the protection."""
+    a = slot.args
+    if slot.nr != _NR_MPROTECT or ret != 0 or a[0] % PAGE:
+        return
+    prot = a[2] & PROT_MASK
+    if not narrowed(prot):
+        return
+    for va, _pa in pages_in(slot.root, 0, 0, a[0], a[0] + page_up(a[1])):
+        for write in (False, True):
+            allowed = not isinstance(memory.translate(va, write, slot.root), TranslationFault)
+            if allowed and (not prot & PROT_MASK or (write and not prot & PROT_WRITE)):
+                refuse("return.protection_applied", Status.ERR_DENIED,
+                       f"mprotect({a[0]:#x}, {a[1]:#x}, {prot:#x}) answered 0, but EL0 may "
+                       f"still {'write' if write else 'read'} {va:#x}: Linux faults every "
+                       "such access once the call returned")

@@ -35,10 +35,11 @@ class CapRule:
     kind: str            # "buf", "cstr", "strlist", "iov"
     size: Size = 0       # for buf; for iov: the element count
     access: int = R
+    offset: int = 0      # for buf: where in the struct the granted field starts
 
 
-def _b(arg: int, size: Size, access: int) -> CapRule:
-    return CapRule(arg, "buf", size, access)
+def _b(arg: int, size: Size, access: int, offset: int = 0) -> CapRule:
+    return CapRule(arg, "buf", size, access, offset)
 
 
 def _s(arg: int) -> CapRule:
@@ -118,7 +119,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "capget": (_b(0, 8, RW), _b(1, 24, W)),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
-    "waitid": (_b(2, 128, W), _b(4, 144, W)),
+    # waitid writes six fields of the siginfo (si_signo, si_errno, si_code; si_pid,
+    # si_uid, si_status), never si_utime, si_stime or the padding (kernel/exit.c).
+    "waitid": (_b(2, 12, W), _b(2, 12, W, offset=16), _b(4, 144, W)),
     # clone's TID words (ptid, ctid) are granted by guardian.tid_words: which word, in
     # which tree, per flag -- never by address alone.
     "clone": (),
@@ -251,7 +254,8 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
         if rule.kind == "buf":
             size = _size(rule.size, args, read)
             if size > 0:
-                out.append((base, base + size, rule.access))
+                start = base + rule.offset
+                out.append((start, start + size, rule.access))
         elif rule.kind == "cstr":
             n = _strlen(read, base)
             if n is not None:

@@ -205,9 +205,13 @@ RULES: tuple[Rule, ...] = (
          "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
          "signalfd read, follows a send of that signal to this thread the process made (for "
          "Linux's own SIGPIPE and SIGXFSZ: a call of the process that answered -EPIPE, "
-         "without MSG_NOSIGNAL, or -EFBIG).",
+         "without MSG_NOSIGNAL, or -EFBIG); a code only Linux raises follows its cause: an "
+         "F_SETSIG notification names the O_ASYNC descriptor it came from, a SYS_SECCOMP "
+         "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
+         "expired) ITIMER_REAL.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
-                 "signal.uncatchable")),
+                 "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
+                 "signal.alarm_armed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo.",
          checks=("signal.sync_witnessed", "signal.siginfo")),

@@ -101,7 +101,7 @@ class Signals:
                        "names that signal, with a sender's code, SI_KERNEL or a notification's "
                        "(a fault report comes only from an exception the Guardian saw)")
             check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
-            sends = self.self_signals.sends.check(slot, signo, info)
+            sends = self.self_signals.sends.check(slot, signo, info, delivered=True)
         check_catchable(signo)
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)

@@ -55,6 +55,7 @@ from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -108,7 +109,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | _RAISER_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
+                       _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -277,8 +279,10 @@ class ResultRules:
             self.self_signals.note_signal_state(slot, ret)
         if nr == NR_RT_SIGTIMEDWAIT:
             reg.exits.commit_sigchld(slot.id, slot.root)
-        if waited:
-            self.self_signals.sends.take(waited, slot)
+        if nr == NR_RT_SIGTIMEDWAIT:
+            self.self_signals.sends.take(waited or [], slot)
+        if nr in _RAISER_CALLS:
+            self.self_signals.raised.note(self.memory, self.files, slot, ret)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
         if nr == NR_GETRANDOM and self.serve_entropy and checks.enabled("return.getrandom"):

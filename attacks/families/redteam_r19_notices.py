@@ -155,7 +155,8 @@ def qa_rusage_self_below_thread(adv: Adversary) -> None:
 
 @scenario(id="QA-024", title="Answer a signalfd read with a POLL_IN record whose ssi_fd is two "
                              "below the O_ASYNC descriptor",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
+          program=SIGNALS,
           prop="A signalfd record of an F_SETSIG notification (ssi_code POLL_*) names in "
                "ssi_fd the descriptor that raised it.")
 def qa_signalfd_fd(adv: Adversary) -> None:
@@ -276,7 +277,7 @@ def qa_own_signal_uid(adv: Adversary) -> None:
 
 @scenario(id="QA-031", title="Raise SIGSYS (SYS_SECCOMP) naming a call the seccomp filter never "
                              "trapped",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGSYS with si_code SYS_SECCOMP follows a call the thread's seccomp filter "
                "trapped, and names that call in si_syscall.")
 def qa_seccomp_syscall(adv: Adversary) -> None:
@@ -328,7 +329,7 @@ def qa_segv_code(adv: Adversary) -> None:
 
 @scenario(id="QA-033", title="Deliver SIGALRM with si_code SI_KERNEL after the real-time timer "
                              "was disarmed",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGALRM with si_code SI_KERNEL is an expiry of the process's ITIMER_REAL "
                "(alarm, setitimer): none comes while the timer is disarmed.")
 def qa_alarm_disarmed(adv: Adversary) -> None:

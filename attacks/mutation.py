@@ -55,6 +55,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.sigio_fd": ("QA-019",),
     "signal.seccomp_trapped": ("QA-031",),
     "signal.alarm_armed": ("QA-033",),
+    "signal.fault_code": ("QA-032",),
     "set_pt.subtree_owner": ("MU-006",),
     "signal.blocked": ("RW-003",),
     "signal.frame_mask": ("MU-011",),

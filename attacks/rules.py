@@ -213,8 +213,8 @@ RULES: tuple[Rule, ...] = (
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
                  "signal.alarm_armed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
-         "siginfo.",
-         checks=("signal.sync_witnessed", "signal.siginfo")),
+         "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is.",
+         checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "

@@ -155,13 +155,18 @@ class Space:
     #: thread group -> the process group it made itself lead or join (its own setpgid,
     #: its setsid), while no setpgid of the domain named another process since.
     pgids: dict[int, int] = field(default_factory=dict)
+    #: [start, end) of the initial stack's reserve (an area of `areas`): Linux grows the
+    #: stack's VMA down into it on demand, so a part of it may have no VMA yet.
+    stack: tuple[int, int] = (0, 0)
 
     def copy(self) -> Space:
-        return Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
-                     set(self.altstacks), {},
-                     list(self.file_areas), list(self.input_areas), list(self.shared_areas),
-                     list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
-                     list(self.wiped_at_fork), list(self.dropped_at_fork))
+        space = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
+                      set(self.altstacks), {},
+                      list(self.file_areas), list(self.input_areas), list(self.shared_areas),
+                      list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
+                      list(self.wiped_at_fork), list(self.dropped_at_fork))
+        space.stack = self.stack
+        return space
 
     def forked(self) -> Space:
         """The child's space at fork, as Linux's fork copies the areas: a dont-fork range

@@ -300,7 +300,7 @@ def qa_seccomp_syscall(adv: Adversary) -> None:
 
 @scenario(id="QA-032", title="Report a fault on a PROT_NONE page the program mapped as "
                              "SEGV_MAPERR",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS,
           prop="A SIGSEGV for an access inside a mapping the program made (PROT_NONE) says "
                "SEGV_ACCERR; SEGV_MAPERR means no mapping is there.")
 def qa_segv_code(adv: Adversary) -> None:

@@ -179,7 +179,9 @@ class RaisedSignals:
         self.taking.pop(slot.id, None)
         if len(info) < 12 or own_queued:
             return
-        code = struct.unpack_from("<i", info, 8)[0]
+        info_signo, _, code = struct.unpack_from("<iii", info, 0)
+        if info_signo != signo:
+            return                  # another signal's siginfo: signal.siginfo's to refuse
         r = self.spaces.get(slot.root)
         if r is None:
             return

@@ -34,7 +34,6 @@ from attacks.families.redteam_r19 import (
     CLD_STOPPED,
     EPOLLHUP,
     EPOLLIN,
-    GAP,
     ITIMERSPEC,
     NR_GETCPU,
     NR_GETRUSAGE,

@@ -961,7 +961,7 @@ def qc_peercred(adv: Adversary) -> None:
 
 @scenario(id="QC-047", title="Answer fcntl(F_DUPFD) with a descriptor at the soft "
                              "RLIMIT_NOFILE",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A new descriptor is below the soft RLIMIT_NOFILE (else EMFILE/EINVAL).")
 def qc_dupfd_past_limit(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) sets its soft RLIMIT_NOFILE to 64 (a table of 64

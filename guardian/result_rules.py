@@ -9,6 +9,7 @@ pass.  `RESULT_ONLY` names the calls no rule acts on: their result only becomes 
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 from abi import Status
 from abi.layout import (
@@ -55,6 +56,7 @@ from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.process_groups import group_of
 from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
@@ -151,7 +153,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset)
+                         files.owner_unset, partial(group_of, registry))
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""

@@ -358,6 +358,10 @@ class Domain:
     #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
     memfd_shares: dict[int, int] = field(default_factory=dict)
     origins_made: int = 0             # ids of the areas its programs' requests made
+    #: pid -> the process group of the program's process the fork returned that pid for,
+    #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the
+    #: process's address space, so a wait that reports the process's end is judged too.
+    pid_groups: dict[int, int] = field(default_factory=dict)
 
     def new_share(self) -> int:
         self.shares_made += 1

@@ -657,8 +657,8 @@ def qc_epoll_getfd(adv: Adversary) -> None:
 
 @scenario(id="QC-030", title="Report the other child's end to wait4(-group) for a worker "
                              "still running",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED", "G-WAIT-STATUS"), program=PROCS,
-          gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED", "G-WAIT-STATUS", "G-IAGO-OUTPUT"),
+          program=PROCS,
           prop="wait4(-pgid) reports only a child of that process group.")
 def qc_pgrp_wait_other(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) shares a page with a fork worker that leads its

@@ -65,6 +65,7 @@ from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
+from guardian.passed_fds import NR_SENDMSG, PassedFds
 from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
@@ -74,7 +75,8 @@ from guardian.user_memory import UserMemory
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
-                   *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS})
+                   *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS,
+                   NR_SENDMSG})
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
@@ -83,7 +85,7 @@ SOCK_TYPE_MASK = 0xF
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
 #: Calls of `CALLS` that make no descriptor.
-_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
+_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
 
 
 _NR_PIDFD_OPEN, _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_open"], NUMBERS["pidfd_send_signal"]
@@ -116,6 +118,8 @@ class Descriptors(TableLifecycle):
         self.pidfds = PidfdTargets()
         #: A pipe's read end -> its write end (pipe2), each as its open file.
         self.pipe_writers: dict[Description, Description] = {}
+        #: SCM_RIGHTS messages between the ends of the program's own socketpairs.
+        self.passed = PassedFds()
 
     # --- lookups ------------------------------------------------------------------------
     def admitted(self, slot: Slot, fd: int) -> str | None:
@@ -278,10 +282,16 @@ class Descriptors(TableLifecycle):
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
+        elif nr == NR_SENDMSG:
+            self.passed.note_sent(self.memory, table, slot)
         elif nr in SIDE_MAKERS:
-            for fd in side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret):
+            fds = side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret)
+            # What the program's own peer end sent, the very open files (passed_fds.py).
+            sent = self.passed.received(self.memory, table, slot, fds)
+            for fd, was in zip(fds, sent, strict=True):
                 if 0 <= fd <= INT_MAX and fd not in table.fds:
-                    table.fds[fd] = OpenFile(cloexec=cloexec)
+                    table.fds[fd] = was.copied(cloexec) if was is not None \
+                        else OpenFile(cloexec=cloexec)
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
@@ -293,6 +303,9 @@ class Descriptors(TableLifecycle):
                     if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
                 for fd in new:
                     table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
+                if nr == NR_SOCKETPAIR and len(new) == 2:
+                    self.passed.note_pair(table.fds[new[0]].description,
+                                          table.fds[new[1]].description)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description

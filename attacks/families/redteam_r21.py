@@ -977,7 +977,7 @@ def qc_dupfd_past_limit(adv: Adversary) -> None:
 
 @scenario(id="QC-048", title="Read a zero counter from an eventfd the program passed to itself "
                              "with SCM_RIGHTS",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           silent="the predecessor design fails the sendmsg that carries the descriptor "
                  "(EFAULT): no descriptor arrives to be read",
           prop="An eventfd read of 8 bytes returns a counter of at least 1, whichever "

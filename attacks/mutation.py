@@ -90,6 +90,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_released": ("RH-020",),
     "return.fd_lowest": ("RF-008",),
     "return.fd_limit": ("QC-047",),
+    "return.pipe_fifo": ("QC-045",),
     "return.epoll_oneshot": ("RF-019",),
     "call.arg_range": ("MU-033",),
     "return.inotify_wd": ("RF-020",),

@@ -160,7 +160,8 @@ RULES: tuple[Rule, ...] = (
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
          "most what it was armed for; umask the mask the process's previous umask set.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
-                 "return.cpu_number", "return.fd_lowest", "return.fd_limit", "return.inotify_wd",
+                 "return.cpu_number", "return.fd_lowest", "return.fd_limit", "return.pipe_fifo",
+                 "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",

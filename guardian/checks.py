@@ -104,6 +104,7 @@ CHECKS: dict[str, str] = {
     "return.exec_failed_only": "execve/execveat return to the image that made them only with a negative errno: a success starts the new image (CREATE_DOMAIN of the exec)",
     "return.layout": "mmap/munmap/brk/mremap results agree with the Guardian's own layout",
     "return.fd_fresh": "a descriptor a call makes (openat, dup, fcntl F_DUPFD, socket, pipe2 ...) is a non-negative int the program does not hold open already",
+    "return.pipe_fifo": "a read of a pipe the program made, whose every write it saw (write/writev by the program; no splice, tee, vmsplice, io_uring, SCM_RIGHTS of the write end or exec keeping it), returns the next bytes the program wrote, no more than it wrote",
     "return.fd_limit": "a descriptor a call makes is below the process's soft RLIMIT_NOFILE, as the program's own setrlimit/prlimit64 set it or its getrlimit/prlimit64 read it (Linux fails with EMFILE instead)",
     "return.fd_lowest": "a call that makes a descriptor (openat, socket, eventfd2, pipe2, dup, accept ...; fcntl F_DUPFD at least its argument) answers the lowest free one: never one above a descriptor the program closed before the call began, none made since",
     "return.fd_asked": "dup3 returns the descriptor asked for, fcntl F_DUPFD one at least the one asked for",

@@ -67,6 +67,7 @@ from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.passed_fds import NR_SENDMSG, PassedFds
 from guardian.pidfds import PidfdTargets
+from guardian.pipe_bytes import PipeBytes
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.timer_ids import TimerIds
@@ -120,6 +121,8 @@ class Descriptors(TableLifecycle):
         self.pipe_writers: dict[Description, Description] = {}
         #: SCM_RIGHTS messages between the ends of the program's own socketpairs.
         self.passed = PassedFds()
+        #: The bytes waiting in the pipes only the program writes to (pipe_bytes.py).
+        self.pipe_bytes = PipeBytes(memory, self)
 
     # --- lookups ------------------------------------------------------------------------
     def admitted(self, slot: Slot, fd: int) -> str | None:

@@ -54,6 +54,7 @@ from guardian.credentials import Credentials
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.pipe_bytes import CALLS as _PIPE_CALLS
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.process_groups import group_of
@@ -111,7 +112,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _RAISER_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
+    | _RAISER_CALLS | _PIPE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                        _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -234,6 +235,9 @@ class ResultRules:
         fd_call = nr in _FD_CALLS
         if fd_call:
             self.files.check(slot, ret)
+        pipe_call = nr in _PIPE_CALLS
+        if pipe_call:
+            self.files.pipe_bytes.check(slot, ret)
         timer_call = nr in _TIMER_CALLS
         if timer_call:
             self.files.timers.check(slot, ret)
@@ -245,6 +249,8 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if fd_call:
             self.files.record(slot, ret)
+        if pipe_call:
+            self.files.pipe_bytes.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

@@ -918,7 +918,7 @@ def qc_sve_vl(adv: Adversary) -> None:
 
 @scenario(id="QC-045", title="Read back a byte from the program's own pipe that it never "
                              "wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A pipe whose ends only the program holds returns the bytes it wrote, in "
                "order.")
 def qc_self_pipe_byte(adv: Adversary) -> None:

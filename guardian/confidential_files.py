@@ -89,7 +89,7 @@ OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
 
 
-_NR_PIDFD_OPEN, _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_open"], NUMBERS["pidfd_send_signal"]
+_NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 
 
 class Descriptors(TableLifecycle):
@@ -242,6 +242,8 @@ class Descriptors(TableLifecycle):
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr == NR_PIDFD_OPEN:
             table.fds[ret] = OpenFile(cloexec=cloexec, maker=nr, pid=a[0] & 0xFFFF_FFFF)
+            # The process it names, for the send log and the reaped-process rule.
+            self.pidfds.opened(slot.domain, table.fds[ret].description, s32(a[0]))
         elif nr == NR_PIDFD_GETFD:
             # pidfd_getfd(pidfd, fd) through a pidfd of the caller's own process is another
             # descriptor of its own open file `fd`, as dup's (close-on-exec always).
@@ -312,8 +314,6 @@ class Descriptors(TableLifecycle):
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
-            elif nr == _NR_PIDFD_OPEN and len(new) == 1:
-                self.pidfds.opened(slot.domain, table.fds[new[0]].description, s32(a[0]))
 
     def description_of(self, slot: Slot, fd: int) -> Description | None:
         """The open file descriptor `fd` of the slot's thread names, if known."""

@@ -47,6 +47,7 @@ from abi.descriptors import (
     NR_PIDFD_GETFD,
     NR_PIDFD_OPEN,
     NR_PIPE2,
+    NR_SENDMSG,
     NR_SIGNALFD4,
     NR_SOCKET,
     NR_SOCKETPAIR,
@@ -65,7 +66,7 @@ from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
-from guardian.passed_fds import NR_SENDMSG, PassedFds
+from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
 from guardian.pipe_bytes import PipeBytes
 from guardian.side_fds import SIDE_MAKERS, side_fds
@@ -203,7 +204,7 @@ class Descriptors(TableLifecycle):
             return
         if nr == NR_CLOSE:
             table.fds.pop(s32(a[0]), None)    # Linux frees it whatever close reports
-            self._freed(table, [s32(a[0])])
+            self.freed(table, [s32(a[0])])
             return
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
                 or (nr in READS and reads_make_fds(table, a[0])):
@@ -274,7 +275,7 @@ class Descriptors(TableLifecycle):
                     table.fds[fd].cloexec = True
                 else:
                     del table.fds[fd]
-                    self._freed(table, [fd])
+                    self.freed(table, [fd])
         elif nr == NR_CHDIR:
             name = read_name(self.memory, slot, a[0])
             self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)

@@ -46,7 +46,8 @@ class TableLifecycle:
             self.workdirs[key] = WorkDir()
         return self.workdirs[key]
 
-    def _freed(self, table: FileTable, fds: list[int]) -> None:
+    def freed(self, table: FileTable, fds: list[int]) -> None:
+        """Descriptors `fds` of `table` are free from the next call on (fd_lowest.py)."""
         stamp = self.admission.registry.next_slot_id()
         for fd in fds:
             if fd >= 0:
@@ -70,7 +71,7 @@ class TableLifecycle:
         self.pipe_bytes.note_exec(table)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
-        self._freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
+        self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
         # What the new image does with them is its own (it may set their owner).
         self.owner_set.update(f.description for f in kept.fds.values())
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them

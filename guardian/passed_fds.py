@@ -21,7 +21,6 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from abi.descriptors import NR_RECVMSG
-from abi.syscalls import NUMBERS
 from guardian.fd_results import s32
 from guardian.open_files import Description, OpenFile
 from guardian.side_fds import rights
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from guardian.open_files import FileTable
     from guardian.user_memory import UserMemory
 
-NR_SENDMSG = NUMBERS["sendmsg"]
 _MSG_FLAGS = 48                             # struct msghdr's msg_flags on AArch64
 MSG_CTRUNC = 0x8
 _KEPT = 64                                  # messages kept per end (older ones dropped)

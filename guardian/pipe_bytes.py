@@ -11,7 +11,8 @@ read's bytes must be the next ones, and no more than were written (check
 
 It stops judging a pipe (for good) wherever it could miss a byte or its order: a call
 that can move bytes into or out of a pipe in a way it does not follow (splice, tee,
-vmsplice, sendfile, copy_file_range, pwritev2/preadv2, io_uring), an execve of a
+vmsplice, sendfile, copy_file_range, pwritev2/preadv2, io_uring), an open that may
+reopen a pipe (/proc/PID/fd/N, or a name the Guardian cannot resolve), an execve of a
 process that keeps the write end open (the new image may be one it does not see), the
 write end passed in an SCM_RIGHTS
 message, two writes in flight at once, a read returning while a write is in flight, or
@@ -39,13 +40,17 @@ if TYPE_CHECKING:
 _NR_READ, _NR_READV = NUMBERS["read"], NUMBERS["readv"]
 _NR_WRITE, _NR_WRITEV = NUMBERS["write"], NUMBERS["writev"]
 _NR_PIPE2, _NR_SENDMSG = NUMBERS["pipe2"], NUMBERS["sendmsg"]
+_OPENS = frozenset({NUMBERS["openat"], NUMBERS["openat2"]})
+#: Names that may reopen a pipe the program holds (/proc/PID/fd/N: another open file of
+#: the same pipe, whose writes no followed descriptor makes).
+_REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move a pipe's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(NUMBERS[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
     "io_uring_enter") if n in NUMBERS)
 #: Every call `PipeBytes` acts on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_PIPE2, _NR_SENDMSG,
-                   *_UNFOLLOWED})
+                   *_OPENS, *_UNFOLLOWED})
 _KEPT = 1 << 20                              # bytes waiting kept per pipe
 _MAX_IOV = 1024
 
@@ -125,7 +130,11 @@ class PipeBytes:
             return
         if ret >= ERRNO_FLOOR:
             return
-        if nr == _NR_PIPE2:
+        if nr in _OPENS:
+            f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
+            if f is None or f.path is None or f.path.startswith(_REOPENING):
+                self._drop_domain(slot)             # it may be one of the pipes, reopened
+        elif nr == _NR_PIPE2:
             raw = self.memory.read(a[0], 8, slot.root)
             if raw is None:
                 return

@@ -75,3 +75,15 @@ def test_a_pipe_whose_bytes_may_move_unseen_is_not_judged(prog: _Program) -> Non
     prog.files.pipe_bytes.record(slot, 1)
     del registry.slots[slot.id]
     _io(prog, "read", 3, b"\x09")
+
+
+def test_a_pipe_reopened_through_proc_is_not_judged(prog: _Program) -> None:
+    _pipe(prog)
+    _io(prog, "write", 4, b"\x02")
+    prog.open("/proc/self/fd/4", ret=5)                  # another open file of the pipe
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"], (0, NAME_VA, 1, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    prog.files.pipe_bytes.record(slot, 5)
+    del registry.slots[slot.id]
+    _io(prog, "read", 3, b"\x02\x07")                   # its writes are not followed

@@ -281,7 +281,9 @@ CALLS: dict[str, Row] = {
     "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
     "fstat": (FileType(0, 1, 16),),
     "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
-    "waitid": (WaitidChild(),),
+    # A reported child's user and system time (clock ticks): never negative.
+    "waitid": (WaitidChild(), Field(2, 32, "<q", 0, LONG_MAX, what="si_utime"),
+               Field(2, 40, "<q", 0, LONG_MAX, what="si_stime")),
     "getsockopt": (SocketFacts(0),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),

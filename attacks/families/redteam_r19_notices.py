@@ -455,7 +455,7 @@ def qa_sigchld_utime(adv: Adversary) -> None:
 
 
 @scenario(id="QA-040", title="Answer waitid() for an exited child with si_utime -200 ticks",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-UACCESS-CAP"), program=SIGNALS,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-IAGO-OUTPUT"), program=SIGNALS,
           prop="The user time waitid() reports for the child (si_utime, clock ticks) is not "
                "negative.")
 def qa_waitid_utime(adv: Adversary) -> None:

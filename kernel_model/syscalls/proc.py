@@ -304,8 +304,8 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             code = sig.CLD_EXITED if st & 0x7F == 0 else sig.CLD_KILLED
             detail = (st >> 8) & 0xFF if code == sig.CLD_EXITED else st & 0x7F
             if infop:
-                _write_waitid_info(k, infop, sig.pack_siginfo(sig.SIGCHLD, code,
-                                                              pid=child.pid, status=detail))
+                k.uaccess.write(infop, sig.pack_siginfo(sig.SIGCHLD, code, pid=child.pid,
+                                                        status=detail))
             if a[4]:
                 k.uaccess.clear(a[4], 144)   # struct rusage, as wait4 fills it
             if not options & 0x01000000:    # WNOWAIT
@@ -313,17 +313,10 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return 0
     if options & WNOHANG:
         if infop:
-            _write_waitid_info(k, infop, bytes(128))
+            k.uaccess.clear(infop, 128)
         return 0
     k.block(WaitReason("wait4", key=proc))
     return 0
-
-
-def _write_waitid_info(k: Kernel, infop: int, info: bytes) -> None:
-    """waitid writes the six fields Linux fills (si_signo, si_errno, si_code; si_pid,
-    si_uid, si_status) and leaves the rest of the program's siginfo as it was."""
-    k.uaccess.write(infop, info[:12])
-    k.uaccess.write(infop + 16, info[16:28])
 
 
 @syscall("getpgid")

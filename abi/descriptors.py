@@ -45,6 +45,7 @@ NR_PIDFD_OPEN = _NR["pidfd_open"]
 NR_PIDFD_GETFD = _NR["pidfd_getfd"]
 NR_MEMFD_CREATE = _NR["memfd_create"]
 NR_RECVMSG = _NR["recvmsg"]              # SCM_RIGHTS descriptors beside the bytes
+NR_SENDMSG = _NR["sendmsg"]              # SCM_RIGHTS descriptors it passes
 NR_RECVMMSG = _NR["recvmmsg"]
 NR_SECCOMP = _NR["seccomp"]              # its NEW_LISTENER returns a descriptor
 MFD_CLOEXEC = 1

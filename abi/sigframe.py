@@ -100,6 +100,7 @@ def parse_frame(ucontext: bytes) -> tuple[UserRegs, int]:
 # kill/tgkill (si_code <= 0) the same signal numbers are asynchronous.
 SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV = 4, 5, 7, 8, 11
 SI_KERNEL = 0x80
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
 _ABORTS = frozenset({0x20, 0x21, 0x24, 0x25})        # instruction and data aborts
 _ALIGNMENT = frozenset({0x22, 0x26})                 # PC and SP alignment
 _DEBUG = frozenset({0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3C})   # breakpoints, step, BRK

@@ -36,8 +36,12 @@ Terms (each judged on a successful result only, an errno always passes):
   call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
   socket, a memfd a regular file); a descriptor of another origin is not judged.
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
-- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
-  waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
+- `GroupChild(pid_arg)`: a wait for a process group (pid < -1: group -pid; 0: the
+  caller's own) reports a child of that group, where the Guardian knows the child's group
+  (guardian/process_groups.py).
+- `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid,
+  waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for, and waitid(P_PGID,
+  id) a child of group id (0: the caller's own), as `GroupChild`.
 - `OwnerUnset(fd_arg)`: F_GETOWN of an open file the program made and never set an owner
   for (F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY or an ioctl on any of its descriptors)
   answers 0: the owner lives on the open file and only those calls set it.
@@ -193,6 +197,11 @@ class NamedChild:
 
 
 @dataclass(frozen=True)
+class GroupChild:
+    pid_arg: int
+
+
+@dataclass(frozen=True)
 class WaitidChild:
     pass
 
@@ -220,7 +229,7 @@ class SavedAuxv:
 
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
-    | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
+    | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
     | SealsKept | SocketFacts | OwnerUnset
 Row = tuple[RangeTerm, ...]
 
@@ -232,7 +241,7 @@ TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpa
                                  "memfd_create": S_IFREG}
 #: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
 UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
-P_PID, P_PIDFD = 1, 3
+P_PID, P_PGID, P_PIDFD = 1, 2, 3
 
 
 def _timer_values(arg: int, when: str = OK) -> Row:
@@ -271,8 +280,10 @@ CALLS: dict[str, Row] = {
     "setsid": (Result(1, PID_MAX_LIMIT),),
     "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
     "fstat": (FileType(0, 1, 16),),
-    "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
-    "waitid": (WaitidChild(),),
+    "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
+    # A reported child's user and system time (clock ticks): never negative.
+    "waitid": (WaitidChild(), Field(2, 32, "<q", 0, LONG_MAX, what="si_utime"),
+               Field(2, 40, "<q", 0, LONG_MAX, what="si_stime")),
     "getsockopt": (SocketFacts(0),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),

@@ -160,8 +160,8 @@ RULES: tuple[Rule, ...] = (
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
          "most what it was armed for; umask the mask the process's previous umask set.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
-                 "return.string_nul",
-                 "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
+                 "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
+                 "return.pipe_fifo", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
@@ -206,12 +206,16 @@ RULES: tuple[Rule, ...] = (
          "sender (SI_USER, SI_QUEUE, SI_TKILL), delivered or answered by rt_sigtimedwait or a "
          "signalfd read, follows a send of that signal to this thread the process made (for "
          "Linux's own SIGPIPE and SIGXFSZ: a call of the process that answered -EPIPE, "
-         "without MSG_NOSIGNAL, or -EFBIG).",
+         "without MSG_NOSIGNAL, or -EFBIG); a code only Linux raises follows its cause: an "
+         "F_SETSIG notification names the O_ASYNC descriptor it came from, a SYS_SECCOMP "
+         "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
+         "expired) ITIMER_REAL.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
-                 "signal.uncatchable")),
+                 "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
+                 "signal.alarm_armed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
-         "siginfo.",
-         checks=("signal.sync_witnessed", "signal.siginfo")),
+         "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is.",
+         checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "

@@ -35,10 +35,11 @@ class CapRule:
     kind: str            # "buf", "cstr", "strlist", "iov"
     size: Size = 0       # for buf; for iov: the element count
     access: int = R
+    offset: int = 0      # for buf: where in the struct the granted field starts
 
 
-def _b(arg: int, size: Size, access: int) -> CapRule:
-    return CapRule(arg, "buf", size, access)
+def _b(arg: int, size: Size, access: int, offset: int = 0) -> CapRule:
+    return CapRule(arg, "buf", size, access, offset)
 
 
 def _s(arg: int) -> CapRule:
@@ -251,7 +252,8 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
         if rule.kind == "buf":
             size = _size(rule.size, args, read)
             if size > 0:
-                out.append((base, base + size, rule.access))
+                start = base + rule.offset
+                out.append((start, start + size, rule.access))
         elif rule.kind == "cstr":
             n = _strlen(read, base)
             if n is not None:

@@ -127,6 +127,7 @@ class Lifecycle:
         stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
         space.brk_start = space.brk = max(b for _, b in space.areas)
         space.areas.append(stack)
+        space.stack = stack
         space.origins = [(a, b, dom.new_origin(), 0) for a, b in space.areas]
         shown, shown_bias = (program, program_bias) if program is not None else (image, bias)
         hwcap, hwcap2 = s.cpus[0].derive_hwcaps()

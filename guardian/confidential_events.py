@@ -277,9 +277,10 @@ class EventFiles:
                        f"a signalfd read reports signal {signo}, which the descriptor's "
                        f"mask {sfd.mask:#x} does not hold")
             if self.sends is not None:
-                # ssi_code and ssi_pid, as a siginfo's si_code and si_pid.
+                # ssi_code, ssi_pid and ssi_fd, as a siginfo's si_code, si_pid and si_fd.
                 code, pid = struct.unpack_from("<ii", raw, off + 8)
-                info = struct.pack("<iiiiii", signo, 0, code, 0, pid, 0)
+                fd = struct.unpack_from("<i", raw, off + 20)[0]
+                info = struct.pack("<iiiiiii", signo, 0, code, 0, pid, 0, fd)
                 taken += self.sends.check(slot, signo, info, taken)
         check_signalfd_records(self.files.admission.registry, slot, raw)  # a child's end
 
@@ -290,7 +291,7 @@ class EventFiles:
         if ret >= ERRNO_FLOOR:
             self.at_entry.pop(slot.id, None)
             return
-        if taken and self.sends is not None:
+        if taken is not None and self.sends is not None:
             self.sends.take(taken, slot)
         self.files.admission.registry.exits.commit_sigchld(slot.id, slot.root)
         if nr == NR_EPOLL_CREATE1:

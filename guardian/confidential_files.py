@@ -15,9 +15,7 @@ is fd_names.py's to tell.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
 
-from abi import Status
 from abi.close_on_exec import made_cloexec
 from abi.descriptors import (
     AT_FDCWD,
@@ -39,7 +37,6 @@ from abi.descriptors import (
     NR_CLOSE_RANGE,
     NR_DUP,
     NR_DUP3,
-    NR_EXECVE,
     NR_FCHDIR,
     NR_FCNTL,
     NR_GETPID,
@@ -50,6 +47,7 @@ from abi.descriptors import (
     NR_PIDFD_GETFD,
     NR_PIDFD_OPEN,
     NR_PIPE2,
+    NR_SENDMSG,
     NR_SIGNALFD4,
     NR_SOCKET,
     NR_SOCKETPAIR,
@@ -61,13 +59,16 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian.checks import refuse
 from guardian.confidential_admission import Admission
-from guardian.fd_lowest import CLONE_PIDFD, NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS, check_lowest
+from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
+from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
 from guardian.fd_names import read_name, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
+from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
+from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
+from guardian.pipe_bytes import PipeBytes
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.timer_ids import TimerIds
@@ -76,7 +77,8 @@ from guardian.user_memory import UserMemory
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
-                   *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS})
+                   *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS,
+                   NR_SENDMSG})
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
@@ -85,13 +87,13 @@ SOCK_TYPE_MASK = 0xF
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
 #: Calls of `CALLS` that make no descriptor.
-_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR})
+_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
 
 
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 
 
-class Descriptors:
+class Descriptors(TableLifecycle):
     """Each confidential thread's descriptor table and working directory."""
 
     def __init__(self, memory: UserMemory, admission: Admission) -> None:
@@ -118,20 +120,12 @@ class Descriptors:
         self.pidfds = PidfdTargets()
         #: A pipe's read end -> its write end (pipe2), each as its open file.
         self.pipe_writers: dict[Description, Description] = {}
+        #: SCM_RIGHTS messages between the ends of the program's own socketpairs.
+        self.passed = PassedFds()
+        #: The bytes waiting in the pipes only the program writes to (pipe_bytes.py).
+        self.pipe_bytes = PipeBytes(memory, self)
 
     # --- lookups ------------------------------------------------------------------------
-    def table(self, root: int, thread: int) -> FileTable:
-        key = (root, thread)
-        if key not in self.tables:
-            self.tables[key] = FileTable()
-        return self.tables[key]
-
-    def workdir(self, root: int, thread: int) -> WorkDir:
-        key = (root, thread)
-        if key not in self.workdirs:
-            self.workdirs[key] = WorkDir()
-        return self.workdirs[key]
-
     def admitted(self, slot: Slot, fd: int) -> str | None:
         """The admitted file descriptor `fd` of the slot's thread names, if any."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
@@ -188,38 +182,10 @@ class Descriptors:
         return struct.unpack("<Q", raw)[0] if raw is not None and len(raw) == 8 else None
 
     def check(self, slot: Slot, ret: int) -> None:
-        """A descriptor a call made is a new one: a non-negative int that is not open
-        (dup3's, the one asked for; fcntl F_DUPFD's, at least the one asked for)."""
-        if ret >= ERRNO_FLOOR:
-            return
-        nr, a = slot.nr, slot.args
-        new = new_fds(self.memory, slot, ret)
-        if not new:
-            return
-        table = self.table(slot.root, slot.thread)
-        if nr == NR_DUP3:
-            if ret != a[1] & 0xFFFF_FFFF or s32(a[1]) < 0 or a[0] & 0xFFFF_FFFF == ret:
-                refuse("return.fd_asked", Status.ERR_DENIED,
-                       f"dup3({s32(a[0])}, {s32(a[1])}) returned {ret:#x}, not the "
-                       "descriptor asked for")
-            return          # dup3 replaces whatever the asked-for descriptor was
-        if nr == NR_FCNTL and ret < s32(a[2]):
-            refuse("return.fd_asked", Status.ERR_DENIED,
-                   f"fcntl(F_DUPFD, {s32(a[2])}) returned descriptor {ret}, below the one "
-                   "asked for")
-        for fd in new:
-            if not 0 <= fd <= INT_MAX:
-                refuse("return.fd_fresh", Status.ERR_DENIED,
-                       f"syscall {nr} returned {fd:#x} as a new descriptor, which no "
-                       "descriptor is")
-            if fd in table.fds or new.count(fd) > 1:
-                refuse("return.fd_fresh", Status.ERR_DENIED,
-                       f"syscall {nr} returned descriptor {fd} as a new one, but the "
-                       "program holds it open already")
-        if table.free and not self._busy(slot, table):
-            check_lowest(table.free, slot, new, max(0, s32(a[2])) if nr == NR_FCNTL else 0)
+        """A descriptor a call made is a new one, below the limit (fd_made.py)."""
+        check_made(self, slot, ret)
 
-    def _busy(self, slot: Slot, table: FileTable) -> bool:
+    def busy(self, slot: Slot, table: FileTable) -> bool:
         """Whether another thread sharing the table is in a call that may make a
         descriptor (the kernel may have given it one the Guardian has not seen yet)."""
         return any(s.id != slot.id and self.tables.get((s.root, s.thread)) is table
@@ -227,21 +193,18 @@ class Descriptors:
                         else s.nr in CALLS and s.nr not in _NEVER_MAKE)
                    for s in self.admission.registry.slots.values())
 
-    def _freed(self, table: FileTable, fds: list[int]) -> None:
-        stamp = self.admission.registry.next_slot_id()
-        for fd in fds:
-            if fd >= 0:
-                table.free[fd] = stamp
-
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that completed with `ret` did to the table (after `check`)."""
         nr, a = slot.nr, slot.args
         key = (slot.root, slot.thread)
         table = self.table(*key)
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
+        if nr in LIMIT_CALLS:
+            note_limit(self.memory, table, slot, ret)
+            return
         if nr == NR_CLOSE:
             table.fds.pop(s32(a[0]), None)    # Linux frees it whatever close reports
-            self._freed(table, [s32(a[0])])
+            self.freed(table, [s32(a[0])])
             return
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
                 or (nr in READS and reads_make_fds(table, a[0])):
@@ -312,7 +275,7 @@ class Descriptors:
                     table.fds[fd].cloexec = True
                 else:
                     del table.fds[fd]
-                    self._freed(table, [fd])
+                    self.freed(table, [fd])
         elif nr == NR_CHDIR:
             name = read_name(self.memory, slot, a[0])
             self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
@@ -325,10 +288,16 @@ class Descriptors:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 self.workdirs[key] = WorkDir(self.workdir(*key).path)
+        elif nr == NR_SENDMSG:
+            self.passed.note_sent(self.memory, table, slot)
         elif nr in SIDE_MAKERS:
-            for fd in side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret):
+            fds = side_fds(lambda va, n: self.memory.read(va, n, slot.root), nr, a, ret)
+            # What the program's own peer end sent, the very open files (passed_fds.py).
+            sent = self.passed.received(self.memory, table, slot, fds)
+            for fd, was in zip(fds, sent, strict=True):
                 if 0 <= fd <= INT_MAX and fd not in table.fds:
-                    table.fds[fd] = OpenFile(cloexec=cloexec)
+                    table.fds[fd] = was.copied(cloexec) if was is not None \
+                        else OpenFile(cloexec=cloexec)
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
@@ -340,6 +309,9 @@ class Descriptors:
                     if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
                 for fd in new:
                     table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
+                if nr == NR_SOCKETPAIR and len(new) == 2:
+                    self.passed.note_pair(table.fds[new[0]].description,
+                                          table.fds[new[1]].description)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description
@@ -394,91 +366,3 @@ class Descriptors:
         table = self.tables.get((slot.root, slot.thread))
         f = table.fds.get(s32(fd)) if table is not None else None
         return None if f is None else f.access
-
-    # --- processes and threads -------------------------------------------------------------
-    def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,
-                   flags: int) -> None:
-        """A clone child's table: the parent's own with CLONE_FILES, else a copy (the
-        same for the working directory and CLONE_FS)."""
-        table, wd = self.table(root, thread), self.workdir(root, thread)
-        key = (child_root or root, child_thread)
-        self.tables[key] = table if flags & CLONE_FILES else table.copy()
-        if flags & CLONE_PIDFD:
-            table.free.clear()          # the pidfd lands in the parent's table
-        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path)
-
-    def note_exec(self, slot: Slot) -> None:
-        """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
-        and its working directory go on in the new image."""
-        table = self.table(slot.root, slot.thread)
-        kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
-                          if not f.cloexec}, set(table.pids), dict(table.free))
-        self._freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
-        # What the new image does with them is its own (it may set their owner).
-        self.owner_set.update(f.description for f in kept.fds.values())
-        for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
-            kept.free.pop(fd, None)
-        self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
-
-    def note_exec_borrowed(self, slot: Slot) -> None:
-        """A vfork child's execve left the address space it borrowed (the parent's, which
-        lives on, so no EXIT_DOMAIN says so): as for any exec its descriptors without
-        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space is
-        no longer its (its own copy since the vfork goes; one shared through CLONE_FILES
-        lives on with its other holders), so a file only the parent still holds is
-        released when the parent closes it."""
-        if (slot.root, slot.thread) in self.tables:     # (the parent may have run first)
-            self.note_exec(slot)
-            self.end_threads([(slot.root, slot.thread)])
-
-    def note_vfork_left(self, root: int, child: int, slots: Iterable[Slot]) -> None:
-        """A vfork parent runs again, so its child (thread `child`, on the parent's space
-        `root`) has left that space (Linux holds the parent until then): by execve
-        (`note_exec_borrowed`), or by its end, which closes the table it had (a table it
-        shares through CLONE_FILES lives on with its other holders)."""
-        key = (root, child)
-        in_exec = next((s for s in slots if (s.root, s.thread) == key and s.nr == NR_EXECVE),
-                       None)
-        if in_exec is not None:
-            self.note_exec_borrowed(in_exec)
-        else:
-            self.end_threads([key])
-
-    def start(self, root: int, thread: int) -> None:
-        """CREATE_DOMAIN: the first thread's table.  The user's launch gives one the
-        Guardian knows nothing of; after a confidential execve, the exec'ing thread's.
-        CREATE_DOMAIN does not name that thread: where several could be this one, a
-        descriptor (or directory) is known only where every candidate agrees."""
-        pending, self.exec_tables = self.exec_tables, []
-        table, wd = pending[0] if pending else (FileTable(), WorkDir())
-        for other, other_wd in pending[1:]:
-            table.fds = {fd: f for fd, f in table.fds.items() if other.fds.get(fd) == f}
-            table.pids &= other.pids
-            table.free = {fd: max(at, other.free[fd]) for fd, at in table.free.items()
-                          if fd in other.free}
-            if other_wd.path != wd.path:
-                wd = WorkDir()
-        self.tables[(root, thread)] = table
-        self.workdirs[(root, thread)] = wd
-        self.retired.discard(root)
-        self.timers.forget(root)
-        if pending:
-            self.timers.note_exec_image(root)
-
-    def retire(self, root: int) -> None:
-        """The address space is torn down (exit, or exec's old image): no thread of it
-        holds a descriptor any more (exec's kept ones live on in `exec_tables`)."""
-        self.retired.add(root)
-
-    def end_threads(self, keys: list[tuple[int, int]]) -> None:
-        """A reaped process's threads ((root, thread)) hold no descriptor any more; a
-        table another process shares through CLONE_FILES lives on with that process."""
-        for key in keys:
-            self.tables.pop(key, None)
-            self.workdirs.pop(key, None)
-
-    def forget(self, root: int) -> None:
-        self.retired.discard(root)
-        self.timers.forget(root)
-        self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
-        self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

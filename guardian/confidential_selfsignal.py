@@ -41,6 +41,7 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.raised_signals import RaisedSignals
 from guardian.signal_senders import SendLog
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
@@ -123,6 +124,8 @@ class SelfSignals:
         self.exec_masks: list[ThreadSignals] = []
         #: The signals the program sent, until they reach their targets (signal_senders.py).
         self.sends = SendLog(registry, self)
+        #: What makes Linux raise a signal itself, per address space (raised_signals.py).
+        self.raised = RaisedSignals(registry)
 
     def signal_state(self, root: int) -> SignalState:
         st = self.signal_states.get(root)
@@ -194,6 +197,7 @@ class SelfSignals:
         start.altstack = (0, 0) if new_thread else parent.altstack
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
+            self.raised.note_clone(parent_root, child_root)
         else:
             st = self.signal_state(parent_root)
             st.threaded = True
@@ -218,9 +222,11 @@ class SelfSignals:
             first.blocked |= other.blocked
         first.altstack = (0, 0)             # exec leaves no alternate stack
         self.signal_states[root] = SignalState(threads={thread: first})
+        self.raised.start(root, exec_from=bool(masks))
 
     def forget(self, root: int) -> None:
         self.signal_states.pop(root, None)
+        self.raised.forget(root)
 
     # --- the rule -----------------------------------------------------------------------
     def check(self, slot: Slot, dom: Domain, ret: int, elr: int) -> None:

@@ -19,10 +19,12 @@ from abi import Status
 from abi.layout import SA_ONSTACK, SA_RESETHAND, SA_RESTORER, SS_DISABLE
 from abi.sigframe import (
     FRAME_SIZE,
+    SEGV_MAPERR,
     SIGILL,
     SIGINFO_SIZE,
     SIGRETURN_CODE,
     SIGRETURN_TRAMPOLINE,
+    SIGSEGV,
     SIGTRAP,
     UCONTEXT_SIZE,
     UserRegs,
@@ -38,6 +40,7 @@ from emulator.fastuc import CTX_PC, CTX_SP
 from guardian import checks
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import check_signal_info
+from guardian.confidential_domains import UNMAPPING_CALLS
 from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
@@ -101,7 +104,7 @@ class Signals:
                        "names that signal, with a sender's code, SI_KERNEL or a notification's "
                        "(a fault report comes only from an exception the Guardian saw)")
             check_signal_info(self.registry, slot, signo, info, ret)   # a child's end it reports
-            sends = self.self_signals.sends.check(slot, signo, info)
+            sends = self.self_signals.sends.check(slot, signo, info, delivered=True)
         check_catchable(signo)
         space = self.registry.space(dom, slot.root)
         act = space.handlers.get(signo)
@@ -178,6 +181,26 @@ class Signals:
             return info, 0, 0
         esr, far = slot.fault
         code = struct.unpack_from("<i", info, 8)[0]
+        if signo == SIGSEGV and code == SEGV_MAPERR:
+            self._check_maperr(slot, far)
         addr = slot.elr if signo in (SIGILL, SIGTRAP) else far
         return fault_siginfo(signo, code, addr), far, esr
+
+    def _check_maperr(self, slot: Slot, far: int) -> None:
+        """SEGV_MAPERR says no mapping covers the address (arm64's do_page_fault: no VMA);
+        inside an area the program holds the fault is SEGV_ACCERR.  The stack's reserve
+        is left out (its VMA grows into it only as far as the stack limit lets it), and
+        so is a moment when a call of the process may be unmapping."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if space is None:
+            return
+        lo, hi = space.stack
+        if lo <= far < hi or not any(s <= far < e for s, e in space.areas):
+            return
+        if any(o.root == slot.root and o.nr in UNMAPPING_CALLS and o is not slot
+               for o in self.registry.slots.values()):
+            return
+        refuse("signal.fault_code", Status.ERR_DENIED,
+               f"SIGSEGV says SEGV_MAPERR (no mapping) for {far:#x}, inside an area the "
+               "program mapped and still holds: Linux reports that fault as SEGV_ACCERR")
 

@@ -72,10 +72,15 @@ class FileTable:
     #: Descriptors known free (closed by the program, none made since): fd -> the slot
     #: id the next call would have got when it was freed (fd_lowest.py).
     free: dict[int, int] = field(default_factory=dict)
+    #: The soft RLIMIT_NOFILE of the process using the table, as its own setrlimit or
+    #: prlimit64 set it or its own getrlimit read it (fd_made.py); None: not known.  Fork
+    #: and exec keep it, as Linux keeps the limit.
+    fd_limit: int | None = None
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
-                         set(self.pids) if keep_pids else set(), dict(self.free))
+                         set(self.pids) if keep_pids else set(), dict(self.free),
+                         self.fd_limit)
 
 
 @dataclass

@@ -53,6 +53,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.clock_floors import SLEEP_CALLS, TIMER_ABSTIME, timespec_ns
 from guardian.confidential_registry import Registry
+from guardian.process_groups import inherit_group, note_group
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -262,32 +263,10 @@ class IdRanges:
                         f"of group {space.pgids[me[1]]} (setpgid, setsid) and nothing "
                         "changed that since")
 
-    def _note_group(self, slot: Slot, ret: int, me: Process) -> None:
-        """What a successful setpgid or setsid made of the caller's process group."""
-        space = self.registry.space_of(slot.domain, slot.root)
-        if space is None:
-            return
-        own = space.pids.get(me[1])
-        if slot.nr == _NR_SETSID:
-            space.pgids[me[1]] = ret
-            return
-        pid, pgid = slot.args[0] & 0xFFFF_FFFF, slot.args[1] & 0xFFFF_FFFF
-        if pid in (0, own):
-            group = pgid or own
-            if group:
-                space.pgids[me[1]] = group
-            else:
-                space.pgids.pop(me[1], None)
-            return
-        # A parent moved a child: whichever process that is, its group is not known now.
-        dom = self.registry.domains.get(slot.domain)
-        for other in dom.spaces.values() if dom is not None else ():
-            other.pgids.clear()
-
     def commit(self, slot: Slot, ret: int, shown: Process) -> None:
         if slot.nr in (_NR_SETPGID, _NR_SETSID):
             if ret == 0 or slot.nr == _NR_SETSID:
-                self._note_group(slot, ret, shown)
+                note_group(self.registry, slot, ret, shown)
             return
         if slot.nr == _NR_GETTID or slot.nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread:
             self._tids(slot)[shown[1]] = ret
@@ -295,6 +274,8 @@ class IdRanges:
         space = self.registry.space_of(slot.domain, shown[0])
         if space is not None:
             space.pids[shown[1]] = ret
+        if slot.nr in (_NR_CLONE, _NR_CLONE3):       # a fork child: its parent's group
+            inherit_group(self.registry, slot, self._process(slot.root, slot.thread), shown)
 
 
 def _value_refused(slot: Slot, why: str) -> None:

@@ -9,6 +9,7 @@ pass.  `RESULT_ONLY` names the calls no rule acts on: their result only becomes 
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 from abi import Status
 from abi.layout import (
@@ -54,11 +55,14 @@ from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.given_back import check_given_back
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.pipe_bytes import CALLS as _PIPE_CALLS
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.process_groups import group_of
 from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
+from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, check_random_moved
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
@@ -114,7 +118,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _PIPE_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -156,7 +160,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset)
+                         files.owner_unset, partial(group_of, registry))
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -239,6 +243,9 @@ class ResultRules:
         fd_call = nr in _FD_CALLS
         if fd_call:
             self.files.check(slot, ret)
+        pipe_call = nr in _PIPE_CALLS
+        if pipe_call:
+            self.files.pipe_bytes.check(slot, ret)
         timer_call = nr in _TIMER_CALLS
         if timer_call:
             self.files.timers.check(slot, ret)
@@ -256,6 +263,8 @@ class ResultRules:
             record_protection(slot, reg.space(dom, slot.root), ret)
         if fd_call:
             self.files.record(slot, ret)
+        if pipe_call:
+            self.files.pipe_bytes.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:
@@ -292,8 +301,10 @@ class ResultRules:
             self.self_signals.note_signal_state(slot, ret)
         if nr == NR_RT_SIGTIMEDWAIT:
             reg.exits.commit_sigchld(slot.id, slot.root)
-        if waited:
-            self.self_signals.sends.take(waited, slot)
+        if nr == NR_RT_SIGTIMEDWAIT:
+            self.self_signals.sends.take(waited or [], slot)
+        if nr in _RAISER_CALLS:
+            self.self_signals.raised.note(self.memory, self.files, slot, ret)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
             self.s.shares.release_unmapped(slot.domain)

@@ -21,6 +21,7 @@ from abi.value_ranges import (
     DT_TYPES,
     FUTEX_TID_MASK,
     O_ACCMODE,
+    P_PGID,
     P_PID,
     P_PIDFD,
     S_IFMT,
@@ -35,6 +36,7 @@ from abi.value_ranges import (
     Field,
     FieldAtMost,
     FileType,
+    GroupChild,
     MaskNotEmpty,
     NamedChild,
     OwnerUnset,
@@ -86,6 +88,9 @@ class Held:
     socket: Callable[[Slot, int], tuple[int, int, int] | None]
     #: (slot, fd) -> is it an open file the program made, with no owner ever set?
     owner_unset: Callable[[Slot, int], bool]
+    #: (slot, pid) -> the process group of the program's process pid (0: the caller's),
+    #: None where not known (guardian/process_groups.py)
+    group: Callable[[Slot, int], int | None]
 
 
 def _s64(v: int) -> int:
@@ -151,6 +156,10 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
             pid = _s32(a[term.pid_arg])
             if pid > 0 and ret and ret != pid:
                 _refused(slot, f"reports child {ret} to a wait for child {pid}")
+        elif isinstance(term, GroupChild):
+            pid = _s32(a[term.pid_arg])
+            if ret and (pid == 0 or pid < -1):
+                _check_group_child(slot, -pid, ret, held)
         elif isinstance(term, WaitidChild):
             _check_waitid_child(memory, slot, held)
         elif isinstance(term, OwnerUnset):
@@ -230,11 +239,27 @@ def _check_socket_facts(memory: UserMemory, slot: Slot,
                        f"with {want}")
 
 
+def _check_group_child(slot: Slot, group: int, child: int, held: Held) -> None:
+    """A wait for process group `group` (0: the caller's own) reports `child`: a child of
+    that group, where the Guardian knows both groups."""
+    want = held.group(slot, 0) if group == 0 else group
+    has = held.group(slot, child)
+    if want is not None and has is not None and has != want:
+        _refused(slot, f"reports child {child}, of process group {has}, to a wait for the "
+                       f"children of group {want}")
+
+
 def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:
     """waitid(P_PID, id, &info, ...): a report (si_signo set) names child `id`; with
-    P_PIDFD, the child the pidfd names."""
+    P_PIDFD, the child the pidfd names; with P_PGID, a child of group `id`."""
     a = slot.args
     idtype = a[0] & 0xFFFF_FFFF
+    if idtype == P_PGID and a[2]:
+        signo, = struct.unpack("<i", read_or_fault(memory, slot, a[2], 4))
+        pid, = struct.unpack("<i", read_or_fault(memory, slot, a[2] + 16, 4))
+        if signo and pid > 0:
+            _check_group_child(slot, _s32(a[1]), pid, held)
+        return
     want = _s32(a[1]) if idtype == P_PID else \
         held.pidfd(slot, a[1] & 0xFFFF_FFFF) if idtype == P_PIDFD else 0
     if not want or not a[2]:

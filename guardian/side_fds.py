@@ -31,7 +31,9 @@ _MAX_MESSAGES = 1024                        # recvmmsg's vlen is capped at UIO_M
 Read = Callable[[int, int], "bytes | None"]
 
 
-def _rights(read: Read, hdr: int) -> list[int]:
+def rights(read: Read, hdr: int) -> list[int]:
+    """The descriptor numbers of the SCM_RIGHTS messages in the control data of the
+    struct msghdr at `hdr`."""
     raw = read(hdr + _MSG_CONTROL, 16)
     if raw is None:
         return []
@@ -62,10 +64,10 @@ def side_fds(read: Read, nr: int, args: tuple[int, ...] | list[int], ret: int) -
     recvmsg's (`ret` bytes) or recvmmsg's (`ret` messages) SCM_RIGHTS messages, a clone's
     pidfd, seccomp's listener.  `read(va, n)` reads the program's memory (None: not there)."""
     if nr == NR_RECVMSG:
-        return _rights(read, args[1])
+        return rights(read, args[1])
     if nr == NR_RECVMMSG:
         return [fd for i in range(min(ret, _MAX_MESSAGES))
-                for fd in _rights(read, args[1] + i * _MMSG)]
+                for fd in rights(read, args[1] + i * _MMSG)]
     if nr == NR_CLONE and args[0] & CLONE_PIDFD and ret > 0:
         return _int_at(read, args[2])                     # clone(flags, stack, pidfd, ...)
     if nr == NR_CLONE3 and ret > 0:

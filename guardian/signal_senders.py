@@ -74,6 +74,7 @@ class Send:
     reached: set[int] = field(default_factory=set)   # roots it has been delivered in
     done: bool = False               # a thread-directed send, delivered
     own: bool = False                # Linux's for the sender's own process (-EPIPE, -EFBIG)
+    queued: bool = False             # rt_sigqueueinfo/rt_tgsigqueueinfo: any si_code to itself
 
 
 class SendLog:
@@ -117,7 +118,8 @@ class SendLog:
         log = self.sends.get(slot.domain)
         if log is None:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
-        log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root)))
+        log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
+                        queued=nr in (_SIGQUEUE, _TGSIGQUEUE)))
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -147,14 +149,21 @@ class SendLog:
             return not pids or send.pid in pids or send.pid in tids
         return True
 
-    def check(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None = None
-              ) -> list[Send]:
+    def check(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None = None,
+              delivered: bool = False) -> list[Send]:
         """A queued signal's siginfo about to reach the slot's thread (delivered or
         waited for): a user-send code naming a process of the program needs that
         process's own send of the signal to this thread, not yet delivered.  Returns the
         sends the delivery takes, for `take` once it commits (a delivery asked again
         after a fault-in takes them then); `claimed`: sends an earlier record of the same
-        result (a signalfd read of several) takes already."""
+        result (a signalfd read of several) takes already; `delivered`: SIGNAL enters a
+        handler with it at the return of the slot's call (else rt_sigtimedwait or a
+        signalfd read takes it)."""
+        log = self.sends.get(slot.domain, ())
+        own_queued = any(s.queued and s.root == slot.root and s.signo == signo
+                         and self._aims_at(s, slot) for s in log)
+        # A code only Linux raises needs its cause (raised_signals.py).
+        self.self_signals.raised.check(slot, signo, info, delivered, own_queued)
         if len(info) < 24:
             return []
         code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
@@ -200,9 +209,10 @@ class SendLog:
         raw = memory.read(slot.args[1], 24, slot.root)
         return self.check(slot, ret, raw) if raw is not None else []
 
-    @staticmethod
-    def take(sends: list[Send], slot: Slot) -> None:
-        """The delivery `check` allowed committed: its sends have reached the thread."""
+    def take(self, sends: list[Send], slot: Slot) -> None:
+        """The delivery `check` allowed committed: its sends have reached the thread (and
+        a timer expiry it took is taken)."""
+        self.self_signals.raised.take(slot)
         for s in sends:
             if s.tid is not None:
                 s.done = True

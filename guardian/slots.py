@@ -160,6 +160,9 @@ class Space:
     #: [start, end) whose protection the program's own mmap or mprotect narrowed below
     #: read-write, and that protection (guardian/protections.py; the last field unused).
     protections: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: [start, end) of the initial stack's reserve (an area of `areas`): Linux grows the
+    #: stack's VMA down into it on demand, so a part of it may have no VMA yet.
+    stack: tuple[int, int] = (0, 0)
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -168,6 +171,7 @@ class Space:
                     list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
                     list(self.wiped_at_fork), list(self.dropped_at_fork))
         out.protections = list(self.protections)
+        out.stack = self.stack
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -370,6 +374,10 @@ class Domain:
     #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
     memfd_shares: dict[int, int] = field(default_factory=dict)
     origins_made: int = 0             # ids of the areas its programs' requests made
+    #: pid -> the process group of the program's process the fork returned that pid for,
+    #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the
+    #: process's address space, so a wait that reports the process's end is judged too.
+    pid_groups: dict[int, int] = field(default_factory=dict)
 
     def new_share(self) -> int:
         self.shares_made += 1

@@ -22,14 +22,18 @@ PR_GET_DUMPABLE, PR_GET_CHILD_SUBREAPER, PR_GET_NO_NEW_PRIVS = 3, 37, 39
 FUTEX_WAKE_PRIVATE, FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_LOCK_PI_PRIVATE = 129, 132, 134
 
 
-@pytest.fixture(scope="module")
-def s() -> Scene:
+def _fresh() -> Scene:
     built = build()
     cpu = built.hw.cpus[0]
     cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
     cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
     cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
     return built
+
+
+@pytest.fixture(scope="module")
+def s() -> Scene:
+    return _fresh()
 
 
 def _judged(s: Scene, name: str, args: tuple[int, ...], ret: int, out: bytes | None = None,
@@ -215,3 +219,17 @@ def test_an_owner_nobody_set_is_zero(s: Scene) -> None:
     assert _resume(s, "fcntl", (28, 8, 77), 0, []) == Status.OK
     assert _judged(s, "fcntl", (28, F_GETOWN), 77)
     assert _judged(s, "fcntl", (40, F_GETOWN), 6)                        # not made here
+
+
+WEXITED_NOWAIT = 4 | 0x0100_0000
+
+
+def test_a_waitid_report_has_no_negative_child_time() -> None:
+    s = _fresh()                            # (no child of the shared scene's is known)
+    info = bytearray(128)                  # (WNOWAIT: the child is not reaped)
+    struct.pack_into("<iii4xii", info, 0, 17, 0, 1, 77, 0)             # SIGCHLD, pid 77
+    assert _judged(s, "waitid", (1, 77, OUT, WEXITED_NOWAIT), 0, bytes(info))
+    struct.pack_into("<q", info, 32, -200)                              # si_utime
+    assert not _judged(s, "waitid", (1, 77, OUT, WEXITED_NOWAIT), 0, bytes(info))
+    struct.pack_into("<qq", info, 32, 0, -1)                            # si_stime
+    assert not _judged(s, "waitid", (1, 77, OUT, WEXITED_NOWAIT), 0, bytes(info))

@@ -32,7 +32,7 @@ from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
 
 PAGE = 4096
 ELR = 0x400104
-SIGHUP, SIGUSR1, SIGUSR2, SIGALRM = 1, 10, 12, 14
+SIGHUP, SIGUSR1, SIGUSR2, SIGTERM = 1, 10, 12, 15
 SIG_BLOCK = 0
 TOP = VA + 4 * PAGE
 RESTORER = 0x400900
@@ -48,13 +48,13 @@ def s() -> Scene:
 
 
 def make_scene() -> Scene:
-    """Domain 1 with tree A live and handlers for SIGUSR1, SIGUSR2, SIGHUP and SIGALRM."""
+    """Domain 1 with tree A live and handlers for SIGUSR1, SIGUSR2, SIGHUP and SIGTERM."""
     scene = build()
     space = scene.g.conf.domains[1].spaces[scene.b + ROOT_A]
     space.handlers[SIGUSR1] = (0x400800, SA_RESTORER | SA_ONSTACK, RESTORER, 0)
     space.handlers[SIGUSR2] = (0x400a00, SA_RESTORER, RESTORER, bit(SIGHUP))
     space.handlers[SIGHUP] = (0x400b00, SA_RESTORER, RESTORER, 0)
-    space.handlers[SIGALRM] = (0x400c00, SA_RESTORER | SA_NODEFER, RESTORER, 0)
+    space.handlers[SIGTERM] = (0x400c00, SA_RESTORER | SA_NODEFER, RESTORER, 0)
     cpu = scene.hw.cpus[0]
     cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
     cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
@@ -127,8 +127,8 @@ def test_sa_mask_blocks_and_sa_nodefer_does_not_block_the_signal_itself(s: Scene
     assert _refused_by(s, _signal(s, sid, SIGHUP, bit(SIGUSR2) | bit(SIGHUP)),
                        "signal.blocked")
     inside = bit(SIGUSR2) | bit(SIGHUP)
-    assert _signal(s, sid, SIGALRM, inside) == Status.OK
-    assert _signal(s, sid, SIGALRM, inside) == Status.OK          # SA_NODEFER: nests
+    assert _signal(s, sid, SIGTERM, inside) == Status.OK
+    assert _signal(s, sid, SIGTERM, inside) == Status.OK          # SA_NODEFER: nests
 
 
 def test_the_program_s_own_mask_blocks(s: Scene) -> None:

@@ -487,7 +487,7 @@ def qa_catch_sigkill(adv: Adversary) -> None:
 
 @scenario(id="QA-019", title="Raise the F_SETSIG notification with si_fd two below the "
                              "descriptor that has O_ASYNC",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="An F_SETSIG notification (si_code POLL_*) names in si_fd the descriptor whose "
                "owner it was raised for.")
 def qa_sigio_fd(adv: Adversary) -> None:

@@ -34,7 +34,6 @@ from attacks.families.redteam_r19 import (
     CLD_STOPPED,
     EPOLLHUP,
     EPOLLIN,
-    GAP,
     ITIMERSPEC,
     NR_GETCPU,
     NR_GETRUSAGE,
@@ -155,7 +154,8 @@ def qa_rusage_self_below_thread(adv: Adversary) -> None:
 
 @scenario(id="QA-024", title="Answer a signalfd read with a POLL_IN record whose ssi_fd is two "
                              "below the O_ASYNC descriptor",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
+          program=SIGNALS,
           prop="A signalfd record of an F_SETSIG notification (ssi_code POLL_*) names in "
                "ssi_fd the descriptor that raised it.")
 def qa_signalfd_fd(adv: Adversary) -> None:
@@ -276,7 +276,7 @@ def qa_own_signal_uid(adv: Adversary) -> None:
 
 @scenario(id="QA-031", title="Raise SIGSYS (SYS_SECCOMP) naming a call the seccomp filter never "
                              "trapped",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGSYS with si_code SYS_SECCOMP follows a call the thread's seccomp filter "
                "trapped, and names that call in si_syscall.")
 def qa_seccomp_syscall(adv: Adversary) -> None:
@@ -299,7 +299,7 @@ def qa_seccomp_syscall(adv: Adversary) -> None:
 
 @scenario(id="QA-032", title="Report a fault on a PROT_NONE page the program mapped as "
                              "SEGV_MAPERR",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS,
           prop="A SIGSEGV for an access inside a mapping the program made (PROT_NONE) says "
                "SEGV_ACCERR; SEGV_MAPERR means no mapping is there.")
 def qa_segv_code(adv: Adversary) -> None:
@@ -328,7 +328,7 @@ def qa_segv_code(adv: Adversary) -> None:
 
 @scenario(id="QA-033", title="Deliver SIGALRM with si_code SI_KERNEL after the real-time timer "
                              "was disarmed",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=SIGNALS,
           prop="A SIGALRM with si_code SI_KERNEL is an expiry of the process's ITIMER_REAL "
                "(alarm, setitimer): none comes while the timer is disarmed.")
 def qa_alarm_disarmed(adv: Adversary) -> None:
@@ -455,7 +455,7 @@ def qa_sigchld_utime(adv: Adversary) -> None:
 
 
 @scenario(id="QA-040", title="Answer waitid() for an exited child with si_utime -200 ticks",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=SIGNALS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-IAGO-OUTPUT"), program=SIGNALS,
           prop="The user time waitid() reports for the child (si_utime, clock ticks) is not "
                "negative.")
 def qa_waitid_utime(adv: Adversary) -> None:

@@ -657,8 +657,8 @@ def qc_epoll_getfd(adv: Adversary) -> None:
 
 @scenario(id="QC-030", title="Report the other child's end to wait4(-group) for a worker "
                              "still running",
-          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED", "G-WAIT-STATUS"), program=PROCS,
-          gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-WAIT-REAPED", "G-WAIT-STATUS", "G-IAGO-OUTPUT"),
+          program=PROCS,
           prop="wait4(-pgid) reports only a child of that process group.")
 def qc_pgrp_wait_other(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) shares a page with a fork worker that leads its
@@ -918,7 +918,7 @@ def qc_sve_vl(adv: Adversary) -> None:
 
 @scenario(id="QC-045", title="Read back a byte from the program's own pipe that it never "
                              "wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A pipe whose ends only the program holds returns the bytes it wrote, in "
                "order.")
 def qc_self_pipe_byte(adv: Adversary) -> None:
@@ -961,7 +961,7 @@ def qc_peercred(adv: Adversary) -> None:
 
 @scenario(id="QC-047", title="Answer fcntl(F_DUPFD) with a descriptor at the soft "
                              "RLIMIT_NOFILE",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A new descriptor is below the soft RLIMIT_NOFILE (else EMFILE/EINVAL).")
 def qc_dupfd_past_limit(adv: Adversary) -> None:
     """1. The program (secret_r21_procs) sets its soft RLIMIT_NOFILE to 64 (a table of 64
@@ -977,7 +977,7 @@ def qc_dupfd_past_limit(adv: Adversary) -> None:
 
 @scenario(id="QC-048", title="Read a zero counter from an eventfd the program passed to itself "
                              "with SCM_RIGHTS",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           silent="the predecessor design fails the sendmsg that carries the descriptor "
                  "(EFAULT): no descriptor arrives to be read",
           prop="An eventfd read of 8 bytes returns a counter of at least 1, whichever "

@@ -1,0 +1,144 @@
+"""How a program's descriptor tables follow its threads and processes.
+
+A clone shares the table (CLONE_FILES) or copies it; execve keeps the descriptors
+without FD_CLOEXEC for the new image (with the soft RLIMIT_NOFILE, which exec keeps); a
+vfork child leaves the space it borrowed by execve or by its end; EXIT_DOMAIN retires an
+address space's tables and a reaped process's threads hold none.  `Descriptors`
+(confidential_files.py) takes these steps from here; the calls that make, copy and end
+descriptors are its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
+from guardian.confidential_admission import Admission
+from guardian.fd_lowest import CLONE_PIDFD
+from guardian.open_files import Description, FileTable, WorkDir
+from guardian.pipe_bytes import PipeBytes
+from guardian.slots import Slot
+from guardian.timer_ids import TimerIds
+
+
+class TableLifecycle:
+    """The tables and working directories of each confidential thread across clone,
+    exec and exit (the state is `Descriptors`')."""
+
+    tables: dict[tuple[int, int], FileTable]
+    workdirs: dict[tuple[int, int], WorkDir]
+    exec_tables: list[tuple[FileTable, WorkDir]]
+    retired: set[int]
+    owner_set: set[Description]
+    timers: TimerIds
+    admission: Admission
+    pipe_bytes: PipeBytes
+
+    def table(self, root: int, thread: int) -> FileTable:
+        key = (root, thread)
+        if key not in self.tables:
+            self.tables[key] = FileTable()
+        return self.tables[key]
+
+    def workdir(self, root: int, thread: int) -> WorkDir:
+        key = (root, thread)
+        if key not in self.workdirs:
+            self.workdirs[key] = WorkDir()
+        return self.workdirs[key]
+
+    def freed(self, table: FileTable, fds: list[int]) -> None:
+        """Descriptors `fds` of `table` are free from the next call on (fd_lowest.py)."""
+        stamp = self.admission.registry.next_slot_id()
+        for fd in fds:
+            if fd >= 0:
+                table.free[fd] = stamp
+
+    def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,
+                   flags: int) -> None:
+        """A clone child's table: the parent's own with CLONE_FILES, else a copy (the
+        same for the working directory and CLONE_FS)."""
+        table, wd = self.table(root, thread), self.workdir(root, thread)
+        key = (child_root or root, child_thread)
+        self.tables[key] = table if flags & CLONE_FILES else table.copy()
+        if flags & CLONE_PIDFD:
+            table.free.clear()          # the pidfd lands in the parent's table
+        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path)
+
+    def note_exec(self, slot: Slot) -> None:
+        """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
+        and its working directory go on in the new image."""
+        table = self.table(slot.root, slot.thread)
+        self.pipe_bytes.note_exec(table)
+        kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
+                          if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
+        self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
+        # What the new image does with them is its own (it may set their owner).
+        self.owner_set.update(f.description for f in kept.fds.values())
+        for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
+            kept.free.pop(fd, None)
+        self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))
+
+    def note_exec_borrowed(self, slot: Slot) -> None:
+        """A vfork child's execve left the address space it borrowed (the parent's, which
+        lives on, so no EXIT_DOMAIN says so): as for any exec its descriptors without
+        FD_CLOEXEC go on in the new image, and the table it had under the borrowed space is
+        no longer its (its own copy since the vfork goes; one shared through CLONE_FILES
+        lives on with its other holders), so a file only the parent still holds is
+        released when the parent closes it."""
+        if (slot.root, slot.thread) in self.tables:     # (the parent may have run first)
+            self.note_exec(slot)
+            self.end_threads([(slot.root, slot.thread)])
+
+    def note_vfork_left(self, root: int, child: int, slots: Iterable[Slot]) -> None:
+        """A vfork parent runs again, so its child (thread `child`, on the parent's space
+        `root`) has left that space (Linux holds the parent until then): by execve
+        (`note_exec_borrowed`), or by its end, which closes the table it had (a table it
+        shares through CLONE_FILES lives on with its other holders)."""
+        key = (root, child)
+        in_exec = next((s for s in slots if (s.root, s.thread) == key and s.nr == NR_EXECVE),
+                       None)
+        if in_exec is not None:
+            self.note_exec_borrowed(in_exec)
+        else:
+            self.end_threads([key])
+
+    def start(self, root: int, thread: int) -> None:
+        """CREATE_DOMAIN: the first thread's table.  The user's launch gives one the
+        Guardian knows nothing of; after a confidential execve, the exec'ing thread's.
+        CREATE_DOMAIN does not name that thread: where several could be this one, a
+        descriptor (or directory) is known only where every candidate agrees."""
+        pending, self.exec_tables = self.exec_tables, []
+        table, wd = pending[0] if pending else (FileTable(), WorkDir())
+        for other, other_wd in pending[1:]:
+            table.fds = {fd: f for fd, f in table.fds.items() if other.fds.get(fd) == f}
+            table.pids &= other.pids
+            table.free = {fd: max(at, other.free[fd]) for fd, at in table.free.items()
+                          if fd in other.free}
+            if other.fd_limit != table.fd_limit:
+                table.fd_limit = None
+            if other_wd.path != wd.path:
+                wd = WorkDir()
+        self.tables[(root, thread)] = table
+        self.workdirs[(root, thread)] = wd
+        self.retired.discard(root)
+        self.timers.forget(root)
+        if pending:
+            self.timers.note_exec_image(root)
+
+    def retire(self, root: int) -> None:
+        """The address space is torn down (exit, or exec's old image): no thread of it
+        holds a descriptor any more (exec's kept ones live on in `exec_tables`)."""
+        self.retired.add(root)
+
+    def end_threads(self, keys: list[tuple[int, int]]) -> None:
+        """A reaped process's threads ((root, thread)) hold no descriptor any more; a
+        table another process shares through CLONE_FILES lives on with that process."""
+        for key in keys:
+            self.tables.pop(key, None)
+            self.workdirs.pop(key, None)
+
+    def forget(self, root: int) -> None:
+        self.retired.discard(root)
+        self.timers.forget(root)
+        self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
+        self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

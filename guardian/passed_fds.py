@@ -1,0 +1,86 @@
+"""Descriptors the program passes itself with SCM_RIGHTS over its own socketpair.
+
+A unix socket delivers what its peer sent: a socketpair's two ends are each other's only
+peer, so an SCM_RIGHTS message one end's sendmsg queued is what a recvmsg of the other
+end receives, in order, each descriptor installed naming the very open file that was
+sent (Linux passes the struct file itself; MSG_CTRUNC may drop the message's later
+descriptors, never change one).  The Guardian keeps, per socketpair end the program
+made, the SCM_RIGHTS messages its peer's sendmsg succeeded with (the open files the
+program's own descriptors named at that call), and a recvmsg of that end enters the
+descriptors it installed as copies of those open files: their maker, their memfd, what
+the open file holds (`OpenFile.copied`), so every rule on the sent descriptor holds for
+the received one (an eventfd's counter read through it, `return.value_range`).  A
+message whose sender the Guardian did not see (the end passed to another process, a
+pair not made by the program) is not mapped: its descriptors are entered with no maker,
+as before.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from abi.descriptors import NR_RECVMSG
+from guardian.fd_results import s32
+from guardian.open_files import Description, OpenFile
+from guardian.side_fds import rights
+from guardian.slots import Slot
+
+if TYPE_CHECKING:
+    from guardian.open_files import FileTable
+    from guardian.user_memory import UserMemory
+
+_MSG_FLAGS = 48                             # struct msghdr's msg_flags on AArch64
+MSG_CTRUNC = 0x8
+_KEPT = 64                                  # messages kept per end (older ones dropped)
+
+
+class PassedFds:
+    """Each socketpair end's peer, and the SCM_RIGHTS messages queued for each end."""
+
+    def __init__(self) -> None:
+        self.peers: dict[Description, Description] = {}
+        self.queued: dict[Description, deque[list[OpenFile]]] = {}
+
+    def note_pair(self, first: Description, second: Description) -> None:
+        """socketpair made these two ends: each is the other's only peer."""
+        self.peers[first], self.peers[second] = second, first
+
+    def note_sent(self, memory: UserMemory, table: FileTable, slot: Slot) -> None:
+        """sendmsg on a socketpair end succeeded: queue its SCM_RIGHTS message (the open
+        files its descriptors name now) for the peer."""
+        f = table.fds.get(s32(slot.args[0]))
+        peer = self.peers.get(f.description) if f is not None else None
+        if peer is None:
+            return
+        fds = rights(lambda va, n: memory.read(va, n, slot.root), slot.args[1])
+        if not fds:
+            return
+        sent = [table.fds.get(fd) for fd in fds]
+        queue = self.queued.setdefault(peer, deque(maxlen=_KEPT))
+        if any(s is None for s in sent):
+            queue.append([])               # a descriptor the Guardian does not know
+        else:
+            queue.append([s for s in sent if s is not None])
+
+    def received(self, memory: UserMemory, table: FileTable, slot: Slot, fds: list[int]
+                 ) -> list[OpenFile | None]:
+        """recvmsg installed `fds`: the open file each names, where the message is one
+        the program's own peer end queued (None: not known)."""
+        f = table.fds.get(s32(slot.args[0]))
+        queue = self.queued.get(f.description) if f is not None and slot.nr == NR_RECVMSG \
+            else None
+        if not queue:
+            return [None] * len(fds)
+        if not fds:
+            raw = memory.read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
+            if raw is not None and int.from_bytes(raw, "little") & MSG_CTRUNC:
+                queue.popleft()            # the message's descriptors were dropped
+            return []
+        sent = queue.popleft()
+        if len(fds) > len(sent) or not sent:
+            return [None] * len(fds)
+        return [sent[i] for i in range(len(fds))]
+
+    def forget(self, description: Description) -> None:
+        self.queued.pop(description, None)

@@ -117,3 +117,13 @@ def test_counter_read_beside_qemu(args: list[str], tmp_path: Path) -> None:
     assert result.exit_code == ref_code
     shape = re.compile(rb"frequency \d+ Hz")
     assert shape.sub(b"frequency N Hz", out) == shape.sub(b"frequency N Hz", ref.stdout)
+
+
+def test_without_the_guardian_step_the_kernel_still_cannot_answer() -> None:
+    """With the Guardian's counter step removed the read reaches the kernel, whose answer
+    (a register and a PC moved past the MRS) the return path does not take: the program
+    ends without having read any counter, never with one the kernel chose."""
+    result, out = _run(["5"], guardian="on", confidential=True, mutate="entry.counter_read")
+    assert result.exit_code != 0 and b"counter" not in out
+    assert result.stats.get("guardian.counter_reads", 0) == 0
+    assert result.stats.get("kernel.counter_reads", 0) >= 1

@@ -42,6 +42,12 @@ def _esr(op0: int, op1: int, crn: int, crm: int, op2: int, rt: int, read: bool) 
     return (0x18 << 26) | (1 << 25) | iss
 
 
+def _stating(counter_hz: int) -> str:
+    """The default machine's description with another counter frequency."""
+    text = re.sub(r"(?m)^counter_frequency_hz\s*=.*$", "", Path(load_machine().source).read_text())
+    return text.replace("[clock]\n", f"[clock]\ncounter_frequency_hz = {counter_hz}\n", 1)
+
+
 def test_decode_names_the_counter_reads_and_nothing_else() -> None:
     assert counter_read(_esr(3, 3, 14, 0, 2, 7, True)) == (CNTVCT_EL0, 7)
     assert counter_read(_esr(3, 3, 14, 0, 6, 0, True)) == (CNTVCTSS_EL0, 0)
@@ -65,9 +71,7 @@ def test_machine_states_the_counter_frequency() -> None:
     default = load_machine()
     assert default.counter_hz == DEFAULT_COUNTER_HZ
     assert "counter_hz" not in default.as_dict()    # digests of existing machines unchanged
-    text = Path(default.source).read_text().replace(
-        "[clock]\n", "[clock]\ncounter_frequency_hz = 24_000_000\n", 1)
-    stated = load_machine_text(text, "stated.toml")
+    stated = load_machine_text(_stating(24_000_000), "stated.toml")
     assert stated.counter_hz == 24_000_000
     assert stated.digest() != default.digest()
 
@@ -88,10 +92,8 @@ def test_counter_read_in_every_mode(mode: str) -> None:
     assert first.stats.get("kernel.faults.ec_0x18", 0) == 0
 
 
-def test_counter_frequency_comes_from_the_machine(tmp_path: Path) -> None:
-    text = Path(load_machine().source).read_text().replace(
-        "[clock]\n", "[clock]\ncounter_frequency_hz = 24_000_000\n", 1)
-    result, out = _run([], machine=load_machine_text(text, "stated.toml"))
+def test_counter_frequency_comes_from_the_machine() -> None:
+    result, out = _run([], machine=load_machine_text(_stating(24_000_000), "stated.toml"))
     assert result.exit_code == 0
     match = LINE.search(out)
     assert match and int(match.group(1)) == 24_000_000, out

@@ -89,8 +89,8 @@ class ExceptionEntry:
                 handler(cpu, info)
             return
         s = self.s
-        if ((info.esr >> 26) & 0x3F == _EC_SYSREG and info.vector_offset == 0x400
-                and self._counter_read(cpu, info)):
+        # (ESR_EL1 is 32 bits wide: the shift alone gives the class.)
+        if info.esr >> 26 == _EC_SYSREG and self._counter_read(cpu, info):
             return
         counters = self._counters
         counters["guardian.entries"] = counters.get("guardian.entries", 0) + 1
@@ -193,7 +193,7 @@ class ExceptionEntry:
         trapped counter: Rt gets the machine's count (the virtual clock), the PC moves past
         the MRS and the program goes on at EL0; the kernel never sees the exception, so it
         cannot choose the value or make the count go backwards."""
-        read = counter_read(info.esr)
+        read = counter_read(info.esr) if info.vector_offset == 0x400 else None
         if read is None or not checks.enabled("entry.counter_read"):
             return False
         key, rt = read

@@ -349,6 +349,11 @@ RULES: tuple[Rule, ...] = (
     Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more (no user "
          "PC at an interrupt).",
          checks=("entry.hide_irq_pc", "entry.hide_fault_pc"), validated="NO: open gaps (P7)"),
+    Rule("G-EL0-COUNTER", "A confidential program's EL0 read of the timer's counter or its "
+         "frequency (CNTVCT_EL0, CNTVCTSS_EL0, CNTFRQ_EL0) is answered by the Guardian from "
+         "the machine's counter; the kernel never sees it, so it can neither choose the value "
+         "nor make the count go backwards.",
+         checks=("entry.counter_read",)),
     Rule("G-EL0-SYSREGS", "Every SCTLR/TCR/MAIR bit that changes EL0 semantics is trapped and "
          "validated, or saved and restored around confidential execution.",
          checks=("el0_sysregs.guardian_view",)),

@@ -30,15 +30,20 @@ DEFAULT_COSTS: Mapping[str, int] = MappingProxyType({
     "switch_pass": 200,          # one pass through the programmable switch pipeline
 })
 
+#: The generic timer's counter frequency (CNTFRQ_EL0) unless the machine states another.
+DEFAULT_COUNTER_HZ = 62_500_000
+
 
 class VirtualClock:
     """Cycles since reset, advanced only by charged events."""
 
     def __init__(self, frequency_hz: int = 1_000_000_000,
-                 costs: Mapping[str, int] | None = None) -> None:
-        if frequency_hz <= 0:
+                 costs: Mapping[str, int] | None = None,
+                 counter_hz: int = DEFAULT_COUNTER_HZ) -> None:
+        if frequency_hz <= 0 or counter_hz <= 0:
             raise ValueError("clock frequency must be positive")
         self.frequency_hz = frequency_hz
+        self.counter_hz = counter_hz
         self.costs: dict[str, int] = dict(DEFAULT_COSTS)
         if costs:
             self.costs.update(costs)
@@ -76,6 +81,12 @@ class VirtualClock:
     @property
     def nanoseconds(self) -> int:
         return self.cycles * 1_000_000_000 // self.frequency_hz
+
+    @property
+    def counter(self) -> int:
+        """The generic timer's count (CNTVCT_EL0): the same time CLOCK_MONOTONIC tells,
+        in ticks of counter_hz, so it never goes backwards."""
+        return self.nanoseconds * self.counter_hz // 1_000_000_000
 
     def cycles_for_ns(self, ns: int) -> int:
         return -(-ns * self.frequency_hz // 1_000_000_000)

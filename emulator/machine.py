@@ -58,7 +58,7 @@ class Machine:
     def __init__(self, config: MachineConfig) -> None:
         self.config = config
         self.ram = PhysicalMemory(config.ram_base, config.ram_size)
-        self.clock = VirtualClock(config.clock_hz, config.costs)
+        self.clock = VirtualClock(config.clock_hz, config.costs, config.counter_hz)
         self.stats = Stats()
         self.tracer = Tracer(self.clock)
         self.vectors = VectorRegistry()

@@ -34,7 +34,7 @@ __all__ = ["CPU_MODELS", "DEFAULT_COSTS", "PAGE_SIZE", "AddressRegion", "CpuConf
            "MachineConfig", "MemoryNode", "RackConfig", "bundled_machines", "format_size", "load_machine",
            "load_machine_text", "parse_size"]
 
-from emulator.clock import DEFAULT_COSTS
+from emulator.clock import DEFAULT_COSTS, DEFAULT_COUNTER_HZ
 from emulator.cpu_models import CPU_MODELS
 
 log = logging.getLogger(__name__)
@@ -332,7 +332,10 @@ def load_machine_text(text: str, source: str, remember: bool = False) -> Machine
                     + [(f"device[{i}].base", f'device "{d.name}"', d.base, d.size)   # (a checked name)
                        for i, d in enumerate(devices)])
 
-    clock_hz = top.sub("clock", ("frequency_hz",)).integer("frequency_hz", 1_000_000_000, lo=1)
+    clock_t = top.sub("clock", ("frequency_hz", "counter_frequency_hz"))
+    clock_hz = clock_t.integer("frequency_hz", 1_000_000_000, lo=1)
+    counter_hz = clock_t.integer("counter_frequency_hz", DEFAULT_COUNTER_HZ, lo=1,
+                                 hi=1_000_000_000)
 
     costs_t = top.sub("costs", DEFAULT_COSTS)
     costs = {cname: costs_t.integer(cname, default) for cname, default in DEFAULT_COSTS.items()}
@@ -344,7 +347,8 @@ def load_machine_text(text: str, source: str, remember: bool = False) -> Machine
     return MachineConfig(name=name, description=description, cpu=cpu, ram_base=ram_base,
                          ram_size=ram_size, nodes=nodes, swap_size=swap_size, devices=devices,
                          clock_hz=clock_hz, costs=MappingProxyType(costs), seed=seed,
-                         quantum_insns=quantum, source=source, rack=_read_rack(top))
+                         quantum_insns=quantum, source=source, rack=_read_rack(top),
+                         counter_hz=counter_hz)
 
 
 def bundled_machines() -> dict[str, Path]:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
+from emulator.clock import DEFAULT_COUNTER_HZ
+
 
 class _Value:
     """``==``, ``hash`` and ``repr`` from the fields, as ``@dataclass(frozen=True)`` generates
@@ -131,6 +133,8 @@ class MachineConfig(_Value):
     quantum_insns: int
     source: str
     rack: RackConfig | None = None
+    #: The generic timer's counter frequency (CNTFRQ_EL0): what EL0 reads of the counter.
+    counter_hz: int = DEFAULT_COUNTER_HZ
 
     def __hash__(self) -> int:  # equal configs have equal digests, so this agrees with ==
         return hash(self.digest())
@@ -166,6 +170,8 @@ class MachineConfig(_Value):
         del out["source"]
         if out["rack"] is None:       # machines without a rack keep the digest they had
             del out["rack"]
+        if out["counter_hz"] == DEFAULT_COUNTER_HZ:   # nor do machines on the default counter
+            del out["counter_hz"]
         return out
 
     def digest(self) -> str:

@@ -180,6 +180,7 @@ CHECKS: dict[str, str] = {
     "entry.syscall_arity": "the kernel gets only the argument registers the syscall takes (its Linux arity, abi.syscalls SYSCALL_ARITY), none for a number it does not know",
     "entry.hide_irq_pc": "the kernel does not learn the user PC at an interrupt",
     "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
+    "entry.counter_read": "a confidential program's EL0 read of the timer's counter (CNTVCT_EL0, CNTVCTSS_EL0, CNTFRQ_EL0) is answered by the Guardian from the machine's counter, never by the kernel",
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",

@@ -7,8 +7,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from unicorn.arm64_const import UC_ARM64_REG_PC
+
 from abi.layout import SVC_NR_REGISTER
+from emulator.el0_counter import XZR, counter_read, counter_value
 from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
+from emulator.livestate import X_REGS
 from emulator.trace import EV_DATA, EV_KIND
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
@@ -29,6 +33,7 @@ _INSTRUCTION_ABORTS = frozenset((ExceptionClass.IABT_LOWER, ExceptionClass.IABT_
 # Enum members as plain names: reading one off its class costs a few hundred ns on
 # Python 3.11, and these are read on every exception.
 _SVC64 = int(ExceptionClass.SVC64)
+_EC_SYSREG = int(ExceptionClass.SYSREG)
 _RUNNABLE = ThreadState.RUNNABLE
 _FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
                 FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
@@ -196,6 +201,8 @@ class TrapsMixin:
             self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, 2, addr=info.far),
                                fault_address=info.far, esr=info.esr)
             return
+        if ec == _EC_SYSREG and self._emulate_counter_read(esr, info.elr):
+            return
         self.stats.inc(f"kernel.faults.ec_{ec:#04x}")
         if ec in (ExceptionClass.PC_ALIGN, ExceptionClass.SP_ALIGN):
             self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(sig.SIGBUS, sig.BUS_ADRALN, addr=info.elr),
@@ -206,5 +213,18 @@ class TrapsMixin:
         else:
             self.signals.force(t, sig.SIGILL, sig.pack_siginfo(sig.SIGILL, sig.ILL_ILLOPC, addr=info.elr),
                                esr=info.esr)
+
+    def _emulate_counter_read(self, esr: int, elr: int) -> bool:
+        """A trapped EL0 read of the timer's counter or frequency, answered as Linux's trap
+        handlers do: Rt gets the virtual clock's count, the PC moves past the MRS."""
+        read = counter_read(esr)
+        if read is None:
+            return False
+        key, rt = read
+        self.stats.inc("kernel.counter_reads")
+        if rt != XZR:
+            self.el1.set_reg(X_REGS[rt], counter_value(self.clock, key))
+        self.el1.set_reg(UC_ARM64_REG_PC, elr + 4)
+        return True
 
     # --- exit -----------------------------------------------------------------------

@@ -126,6 +126,8 @@ BOOTS: dict[str, list[Boot]] = {
                 Boot(("forkexec", "3"), (b"lmbench: forkexec x 3: ok",)),
                 Boot(("pipe", "10"), (b"lmbench: pipe x 10: ok",))],
     "faulty": [Boot(("exit", "0"), (b"faulty: exiting with status 0",))],
+    "counter_read": [Boot(("100",), (b"counter nonzero, monotonic, same rate as CLOCK_MONOTONIC: yes; "
+                                     b"frequency 62500000 Hz", b"100 further reads in order"))],
     "events": [Boot(("pwait2",), (b"ok   epoll_pwait2 timespec timeout", b"ok   epoll_pwait2 no timeout",
                                   b"ok   signal: EINTR", b"passed: 0 failures"))],
     "sockets": [Boot((), (b"ok   recvmsg receives a descriptor", b"ok   tcp ::1: echoed until EOF",

@@ -13,7 +13,7 @@ from workloads import BIN_DIR, Workload, all_workloads, find
 
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
-    "busyloop", "lmbench",
+    "busyloop", "lmbench", "counter_read",
     "events", "gotour", "procfs", "sockets",
     "kvstore", "pagerank", "stream", "gothreads",
     "pulse_iters",

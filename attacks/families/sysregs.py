@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from attacks.adversary import PAGE, USER_RO, Adversary
 from attacks.families.page_tables import HELPER_VA
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
+from emulator.clock import DEFAULT_COUNTER_HZ
+from emulator.el0_counter import CNTFRQ_EL0, XZR, counter_read
+from emulator.exceptions import ExceptionInfo
 from kernel_model.kernel import KERNEL_VBAR
 from kernel_model.pagetable import LINEAR_BASE
 
@@ -118,3 +124,58 @@ def sr_switch(adv: Adversary) -> None:
         a.el1.msr(S.TTBR0_EL1, a.kernel.idle_ttbr0)
         a.el1.msr(S.TTBR0_EL1, a.mm.ttbr0)
         a.observe(a.el1.read(a.layout.heap, PAGE), "user half after a TTBR0 round trip")
+
+
+# --- the generic timer's counter, read at EL0 ----------------------------------------------
+
+COUNTER_PROGRAM = "counter_read"
+KERNEL_FREQUENCY = 1_000_000_000     # the kernel's own answer for CNTFRQ_EL0
+COUNTER_LINE = re.compile(rb"frequency (\d+) Hz")
+
+
+def _counter_seen(out: Outcome) -> list[str]:
+    """What the program printed of its counter reads: a count out of order or off
+    CLOCK_MONOTONIC's rate, or a frequency other than the machine's, came from the kernel."""
+    found = []
+    if b"NOT monotonic" in out.stdout or b"CLOCK_MONOTONIC: no" in out.stdout:
+        found.append("the program read a counter that went backwards or ran off "
+                     "CLOCK_MONOTONIC's rate")
+    m = COUNTER_LINE.search(out.stdout)
+    if m and int(m.group(1)) != DEFAULT_COUNTER_HZ:
+        found.append(f"the program read a counter frequency of {int(m.group(1))} Hz, not the "
+                     f"machine's {DEFAULT_COUNTER_HZ}")
+    return found
+
+
+@scenario(id="QF-001", title="Answer the program's counter read with the kernel's own value",
+          family=SR, goal=Goal.TAMPER, rules=("G-EL0-COUNTER",), oracle=_counter_seen,
+          program=COUNTER_PROGRAM, args=(b"20",),
+          silent="the Guardian answers a confidential program's counter read at its own "
+                 "entry from the machine's counter; the exception never reaches the kernel",
+          prop="A confidential program's EL0 reads of CNTVCT_EL0 and CNTFRQ_EL0 return the "
+               "machine's counter and frequency: never a value the kernel chose, never a "
+               "count that goes backwards.")
+def qf_counter_answer(adv: Adversary) -> None:
+    """1. The program (counter_read 20) reads CNTFRQ_EL0 and then CNTVCT_EL0 23 times,
+    checking that the count never goes backwards and runs at CLOCK_MONOTONIC's rate.
+    2. At every trapped counter read that reaches the kernel, answer it itself: 1 GHz for
+    CNTFRQ_EL0, a count that drops by one at each read for CNTVCT_EL0, written into the
+    MRS's register, the PC moved past the MRS, and the kernel's own emulation pointed at
+    XZR so its true value goes nowhere.
+    3. The program prints what it read: a drop or a frequency other than the machine's is
+    the kernel's value."""
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: ExceptionInfo, **_: object) -> None:
+        read = counter_read(info.esr)
+        if read is None:
+            return
+        key, rt = read
+        if key == CNTFRQ_EL0:
+            value = KERNEL_FREQUENCY
+        else:
+            value = a.memo.get("count", 1_000_000) - 1
+            a.memo["count"] = value
+        if rt != XZR:
+            a.set_reg(f"x{rt}", value)
+        a.set_reg("pc", info.elr + 4)
+        info.esr |= XZR << 5

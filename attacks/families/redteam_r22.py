@@ -16,7 +16,11 @@ sched_getaffinity answers at least one long; the comm reads back what was set; a
 end's access mode is its direction; a read moves the offset by what it returned;
 getgroups answers the same count twice; and the auxiliary vector holds USER_HZ (100) in
 AT_CLKTCK, the caller's real uid in AT_UID, "aarch64" at AT_PLATFORM and the executed
-file's name at AT_EXECFN (QD-001..QD-030).
+file's name at AT_EXECFN, and argv[0] the first argument string (QD-001..QD-031).
+get_robust_list and PR_GET_TID_ADDRESS report the head and word the thread registered
+(QD-032..QD-034); a pipe's size reads back what F_SETPIPE_SZ set (QD-036), and a read
+leaves the buffer past its count alone (QD-037).  QD-035 is a guard: records running past
+the count getdents64 returns, which the Guardian refuses.
 
 "Only the program holds it" means: made by the program, close-on-exec, never sent, no
 child; another process could reach it only through /proc/<pid>/fd, which takes the
@@ -51,6 +55,8 @@ P_PIPE_BACK, P_FIONREAD, P_EVENTFD, P_DENTS_KIND = 2210, 2212, 2214, 2216
 P_READLINK, P_GETCWD, P_UNAME, P_SWAP = 2222, 2224, 2226, 2228
 P_SO_TYPE, P_NAMELEN, P_TRUNC, P_AFFINITY = 2232, 2234, 2238, 2240
 P_COMM, P_ACCMODE, P_SEEK_CUR, P_GROUPS = 2242, 2244, 2246, 2248
+P_EXECFN, P_ROBUST_HEAD, P_ROBUST_LEN, P_TID_ADDRESS = 2256, 2258, 2260, 2262
+P_PIPE_SIZE, P_READ_TAIL = 2264, 2266
 MASK64 = (1 << 64) - 1
 # arm64 struct stat: st_dev, st_ino, st_mode, st_nlink, st_uid, st_gid, st_rdev, pad,
 # st_size ...; struct statx: stx_ino at 32; struct sysinfo: totalram at 32, freeram at 40,
@@ -593,3 +599,140 @@ def qd_auxv_execfn(adv: Adversary) -> None:
     AT_EXECFN points at the filename string it copied first to the stack top, never at
     the random bytes it placed below the strings."""
     _forge_auxv(adv, {AT_EXECFN: lambda v: v[AT_RANDOM]})
+
+
+@scenario(id="QD-031", title="Point argv[0] at AT_RANDOM's bytes",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
+          program=CONTENTS,
+          prop="argv[0] names the first argument string, laid out above the auxv and "
+               "AT_RANDOM's bytes.")
+def qd_argv0_random(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
+    AT_RANDOM and prints its argv[0] after the name it runs as.
+    2. Build the initial stack with argv[0] = AT_RANDOM's address (inside the stack).
+    3. The program prints AT_RANDOM's 16 bytes (up to a NUL) to the kernel. Linux's argv
+    pointers name the argument strings it copied to the stack top, in order, never the
+    random bytes it placed below the strings."""
+    def at(a: Adversary, sp: int) -> None:
+        random = a.el1.read_u64(_auxv_at(a, sp)[AT_RANDOM])
+        a.el1.write_u64(sp + 8, random)
+        a.note(f"argv[0] now {random:#x}")
+
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
+            a.memo["forged"] = True
+            at(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            at(a, a.reg("sp"))
+
+
+# --- pointers and lengths the program registered ------------------------------------------------
+@scenario(id="QD-032", title="Answer get_robust_list() with a head 16 bytes before the one "
+                             "registered",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="get_robust_list(0) reports the head the thread registered with "
+               "set_robust_list().")
+def qd_robust_head(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) registers its own robust-list head with
+    set_robust_list(&head, 24), reads it back with get_robust_list(0, &p, &len) and logs
+    the label (p - &head) / 8 names (0).
+    2. Let the call run, then store &head - 16 (the address set_robust_list passed,
+    which the kernel holds) and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the first copy. Linux reports
+    current->robust_list, the pointer the thread registered, as it registered it."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["set_robust_list"], during=P_EXECFN + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["head"] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["get_robust_list"], during=P_ROBUST_HEAD)
+    def _(a: Adversary, **_: object) -> None:
+        where = int(a.el1.syscall_args()[1])
+        a.kernel.uaccess.write(where, struct.pack("<Q", a.memo.get("head", 0) - 16))
+        a.note("get_robust_list() answered another head")
+
+
+@scenario(id="QD-033", title="Answer get_robust_list() with a length of 8",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="get_robust_list() reports sizeof(struct robust_list_head), 24.")
+def qd_robust_len(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) registers a robust-list head of 24 bytes and
+    reads it back with get_robust_list(0, &p, &len); len / 8 - 3 names the label (0).
+    2. Let the call run, then store len 8 and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the first copy. set_robust_list
+    refuses any length but sizeof(*head) and get_robust_list writes that constant."""
+    _patch(adv, P_ROBUST_HEAD, NUMBERS["get_robust_list"], 2, 0, struct.pack("<Q", 8))
+
+
+@scenario(id="QD-034", title="Answer PR_GET_TID_ADDRESS with an address 24 bytes before the "
+                             "one set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="PR_GET_TID_ADDRESS reports the clear_child_tid word set_tid_address() set.")
+def qd_tid_address(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) calls set_tid_address(&word), then
+    prctl(PR_GET_TID_ADDRESS, &p), and logs the label (p - &word) / 8 names (0).
+    2. Let the call run, then store &word - 24 (set_tid_address's argument, which the
+    kernel holds) and answer 0 (the kernel model has no PR_GET_TID_ADDRESS of its own).
+    3. The index is -3: the program logs bytes 8..15 of the first copy. Linux stores
+    current->clear_child_tid, the word set_tid_address() just set."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["set_tid_address"], during=P_ROBUST_LEN + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["word"] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["prctl"], during=P_TID_ADDRESS)
+    def _(a: Adversary, **_: object) -> None:
+        where = int(a.el1.syscall_args()[1])
+        a.kernel.uaccess.write(where, struct.pack("<Q", a.memo.get("word", 0) - 24))
+        a.set_reg("x0", 0)
+        a.note("PR_GET_TID_ADDRESS answered another word")
+
+
+# --- a guard: records that run past the count --------------------------------------------------
+@scenario(id="QD-035", title="List a directory record that runs past the count returned",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
+          prop="getdents64() records tile the count it returns.")
+def qd_dents_past_count(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) lists "/" with getdents64() and walks the
+    records by d_reclen while the offset is under the count; for each it logs the label
+    strlen(d_name) - 1 names (when under 4).
+    2. Let the call run, then write ".", ".." and a record with an empty name, and answer
+    a count that ends 8 bytes into that third record.
+    3. The program walks into the third record and its empty name: index -1, bytes
+    24..31 of the first copy. Linux's filldir64 only ever hands back whole records."""
+    records = _listing(b"")
+    _patch(adv, P_DENTS_KIND, NUMBERS["getdents64"], 1, 0, records,
+           result=len(records) - 16)
+
+
+@scenario(id="QD-036", title="Answer F_GETPIPE_SZ with half the size F_SETPIPE_SZ set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="F_GETPIPE_SZ of a pipe only the program holds reports the size its "
+               "F_SETPIPE_SZ answered.")
+def qd_pipe_size(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) sets its own pipe's size with
+    fcntl(F_SETPIPE_SZ, 8192) (answered 8192), reads it with F_GETPIPE_SZ and logs the
+    label size / 4096 - 2 names (0).
+    2. Let the call run and answer 4096.
+    3. The index is -1: the program logs bytes 24..31 of the first copy. Only
+    F_SETPIPE_SZ on the pipe changes its size, and the program holds both ends: Linux
+    reports pipe->max_usage pages, the 8192 bytes just set."""
+    _answer(adv, P_PIPE_SIZE, NUMBERS["fcntl"], 4096)
+
+
+@scenario(id="QD-037", title="Write past a pipe read's count into the rest of the buffer",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=CONTENTS,
+          gap=GAP,
+          prop="read() changes no byte of the buffer past the count it returns.")
+def qd_read_tail(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) zeroes a 64-byte buffer, writes 8 bytes into
+    its own pipe, reads them with read(pipe, buf, 32) and looks up the kind
+    strlen(buf) - n (0: the zeros past the count end the string).
+    2. Let the call run (8 bytes), then write 4 more bytes at buf + 8, inside the 32 the
+    program offered, and answer 8.
+    3. The kind is 4: the program logs bytes 0..7 of the second copy. Linux's pipe read
+    copies exactly the bytes it returns (copy_page_to_iter of n bytes into a mapped
+    buffer): the rest of the buffer is as the program left it."""
+    _patch(adv, P_READ_TAIL, NUMBERS["read"], 1, 8, b"zzzz")

@@ -47,7 +47,13 @@
  *  22. getauxval(AT_CLKTCK): 100 / ticks - 1 (0).
  *  23. getuid() - getauxval(AT_UID) (0).
  *  24. strlen(AT_PLATFORM) - 7 ("aarch64": 0).
- *  25. The program prints the name it was run as (AT_EXECFN).
+ *  25. The program prints the name it was run as (AT_EXECFN) and its argv[0].
+ *  26. set_robust_list(&head, 24), then get_robust_list(0): (head - &head) / 8 and
+ *      len / 8 - 3 choose labels (0 each).
+ *  27. set_tid_address(&word), then prctl(PR_GET_TID_ADDRESS): (p - &word) / 8 (0).
+ *  28. fcntl(F_SETPIPE_SZ, 8192) on its pipe, then F_GETPIPE_SZ: size / 4096 - 2 (0).
+ *  29. A zeroed 64-byte buffer; 8 bytes written into its pipe and read(pipe, buf, 32):
+ *      strlen(buf) - n (0: the bytes past the count are still the zeros) is a kind.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r22.py.  Only the digest of the secret is ever printed.
@@ -110,6 +116,11 @@
 #define P_AT_UID 2252
 #define P_PLATFORM 2254
 #define P_EXECFN 2256       /* x2 the name's address; + 1 after it was printed */
+#define P_ROBUST_HEAD 2258
+#define P_ROBUST_LEN 2260
+#define P_TID_ADDRESS 2262
+#define P_PIPE_SIZE 2264
+#define P_READ_TAIL 2266
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -386,7 +397,7 @@ static void groups_step(void)
         log_label(P_GROUPS, second - first);
 }
 
-static void auxv_steps(void)
+static void auxv_steps(const char *argv0)
 {
     unsigned long ticks = getauxval(AT_CLKTCK);
     marker(P_CLKTCK, (long)logbuf, (long)ticks, 0, 0);
@@ -403,9 +414,58 @@ static void auxv_steps(void)
     if (execfn) {
         say("secret: running as ");
         say(execfn);
-        say("\n");
+        say(" (");
+        say(argv0);
+        say(")\n");
     }
     marker(P_EXECFN + 1, 0, 0, 0, 0);
+}
+
+static void robust_step(void)
+{
+    static struct { void *next; long offset; void *pending; } head;
+    void *got = 0;
+    size_t len = 0;
+    head.next = &head;
+    if (sys6(SYS_set_robust_list, (long)&head, sizeof head, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_ROBUST_HEAD, (long)logbuf, (long)&got, (long)&len, 0);
+    if (sys6(SYS_get_robust_list, 0, (long)&got, (long)&len, 0, 0, 0) != 0)
+        return;
+    log_label(P_ROBUST_HEAD, ((long)got - (long)&head) / 8);
+    log_label(P_ROBUST_LEN, (long)len / 8 - 3);
+}
+
+static void tid_address_step(void)
+{
+    static int word;
+    int *got = 0;
+    sys6(SYS_set_tid_address, (long)&word, 0, 0, 0, 0, 0);
+    marker(P_TID_ADDRESS, (long)logbuf, (long)&got, 0, 0);
+    if (sys6(SYS_prctl, PR_GET_TID_ADDRESS, (long)&got, 0, 0, 0, 0) == 0)
+        log_label(P_TID_ADDRESS, ((long)got - (long)&word) / 8);
+}
+
+static void pipe_size_step(void)
+{
+    if (sys6(SYS_fcntl, pipefd[1], F_SETPIPE_SZ, 8192, 0, 0, 0) != 8192)
+        return;
+    marker(P_PIPE_SIZE, (long)logbuf, 0, 0, 0);
+    long size = sys6(SYS_fcntl, pipefd[1], F_GETPIPE_SZ, 0, 0, 0, 0);
+    if (size >= 0)
+        log_label(P_PIPE_SIZE, size / 4096 - 2);
+}
+
+static void read_tail_step(void)
+{
+    char buf[64];
+    memset(buf, 0, sizeof buf);
+    if (sys6(SYS_write, pipefd[1], (long)"qqqqqqqq", 8, 0, 0, 0) != 8)
+        return;
+    marker(P_READ_TAIL, (long)logbuf, (long)buf, 0, 0);
+    long n = sys6(SYS_read, pipefd[0], (long)buf, 32, 0, 0, 0);
+    if (n > 0)
+        log_kind(P_READ_TAIL, (long)strlen(buf) - n);
 }
 
 int main(int argc, char **argv)
@@ -471,7 +531,11 @@ int main(int argc, char **argv)
     accmode_step();
     seek_cur_step();
     groups_step();
-    auxv_steps();
+    auxv_steps(argc > 0 ? argv[0] : "");
+    robust_step();
+    tid_address_step();
+    pipe_size_step();
+    read_tail_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

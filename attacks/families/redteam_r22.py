@@ -19,7 +19,8 @@ AT_CLKTCK, the caller's real uid in AT_UID, "aarch64" at AT_PLATFORM and the exe
 file's name at AT_EXECFN, and argv[0] the first argument string (QD-001..QD-031).
 get_robust_list and PR_GET_TID_ADDRESS report the head and word the thread registered
 (QD-032..QD-034); a pipe's size reads back what F_SETPIPE_SZ set (QD-036), and a read
-leaves the buffer past its count alone (QD-037).  QD-035 is a guard: records running past
+leaves the buffer past its count alone (QD-037).  A socketpair's SO_PEERCRED names the
+program that made it (QD-038), and sysinfo's uptime is CLOCK_BOOTTIME's (QD-039).  QD-035 is a guard: records running past
 the count getdents64 returns, which the Guardian refuses.
 
 "Only the program holds it" means: made by the program, close-on-exec, never sent, no
@@ -56,7 +57,7 @@ P_READLINK, P_GETCWD, P_UNAME, P_SWAP = 2222, 2224, 2226, 2228
 P_SO_TYPE, P_NAMELEN, P_TRUNC, P_AFFINITY = 2232, 2234, 2238, 2240
 P_COMM, P_ACCMODE, P_SEEK_CUR, P_GROUPS = 2242, 2244, 2246, 2248
 P_EXECFN, P_ROBUST_HEAD, P_ROBUST_LEN, P_TID_ADDRESS = 2256, 2258, 2260, 2262
-P_PIPE_SIZE, P_READ_TAIL = 2264, 2266
+P_PIPE_SIZE, P_READ_TAIL, P_PEERCRED, P_UPTIME = 2264, 2266, 2268, 2270
 MASK64 = (1 << 64) - 1
 # arm64 struct stat: st_dev, st_ino, st_mode, st_nlink, st_uid, st_gid, st_rdev, pad,
 # st_size ...; struct statx: stx_ino at 32; struct sysinfo: totalram at 32, freeram at 40,
@@ -69,6 +70,7 @@ MSGHDR_FLAGS = 48                    # struct msghdr's msg_flags on arm64
 DIRENT = struct.Struct("<QqHB")      # d_ino, d_off, d_reclen, d_type; d_name follows
 DT_DIR = 4
 INO = 1000                           # the inode number the kernel gives /dev/null
+BOOT_S = 100                         # the seconds since boot the kernel claims
 AT_UID, AT_EUID, AT_PLATFORM, AT_RANDOM, AT_EXECFN, AT_CLKTCK = 11, 12, 15, 25, 31, 17
 # A value Linux could not have written that still reaches the program through the return
 # checks (an open hole); AUXV_GAP: an initial-stack entry that enters the domain unchecked.
@@ -736,3 +738,44 @@ def qd_read_tail(adv: Adversary) -> None:
     copies exactly the bytes it returns (copy_page_to_iter of n bytes into a mapped
     buffer): the rest of the buffer is as the program left it."""
     _patch(adv, P_READ_TAIL, NUMBERS["read"], 1, 8, b"zzzz")
+
+
+@scenario(id="QD-038", title="Answer SO_PEERCRED of the program's own socketpair with another "
+                             "pid",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="SO_PEERCRED of a socketpair names the process that made the pair.")
+def qd_peercred(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) makes socketpair(AF_UNIX, SOCK_DGRAM), calls
+    getsockopt(SO_PEERCRED) on one end and logs the label cred.pid - getpid() names (0),
+    as a server that authenticates its peer by pid does.
+    2. Let the call run, then write a ucred whose pid is the program's less 2 (uid and
+    gid 0) and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the first copy. socketpair()
+    stamps both ends with the caller's credentials (init_peercred): the peer is the
+    program itself."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.memo["cred"] = (int(a.el1.syscall_args()[3]), thread.process.pid)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
+    def _(a: Adversary, **_: object) -> None:
+        where, pid = a.memo["cred"]
+        a.kernel.uaccess.write(where, struct.pack("<iII", pid - 2, 0, 0))
+        a.note(f"SO_PEERCRED answered pid {pid - 2}")
+
+
+@scenario(id="QD-039", title="Answer sysinfo() with an uptime two seconds behind "
+                             "CLOCK_BOOTTIME",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="sysinfo()'s uptime is CLOCK_BOOTTIME's seconds (rounded up), never behind "
+               "a reading taken before.")
+def qd_sysinfo_uptime(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) reads CLOCK_BOOTTIME, then calls sysinfo() and
+    logs the label uptime - the clock's whole seconds names (0 or 1).
+    2. Answer the clock 100 s (the kernel's to say how long ago it booted), then write
+    sysinfo's uptime 98 s and answer 0.
+    3. The index is -2: the program logs bytes 16..23 of the first copy. Linux's
+    do_sysinfo takes the uptime from ktime_get_boottime_ts64 (plus one for a part
+    second): it never runs behind CLOCK_BOOTTIME."""
+    _patch(adv, P_READ_TAIL + 1, NUMBERS["clock_gettime"], 1, 0, struct.pack("<qq", BOOT_S, 0))
+    _patch(adv, P_UPTIME, NUMBERS["sysinfo"], 0, 0, struct.pack("<q", BOOT_S - 2))

@@ -54,6 +54,10 @@
  *  28. fcntl(F_SETPIPE_SZ, 8192) on its pipe, then F_GETPIPE_SZ: size / 4096 - 2 (0).
  *  29. A zeroed 64-byte buffer; 8 bytes written into its pipe and read(pipe, buf, 32):
  *      strlen(buf) - n (0: the bytes past the count are still the zeros) is a kind.
+ *  30. (In step 14's socketpair) getsockopt(SO_PEERCRED): the peer's pid - getpid() (0:
+ *      the program made both ends).
+ *  31. clock_gettime(CLOCK_BOOTTIME), then sysinfo(): uptime - the clock's whole seconds
+ *      (0 or 1) chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r22.py.  Only the digest of the secret is ever printed.
@@ -75,6 +79,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
@@ -121,6 +126,8 @@
 #define P_TID_ADDRESS 2262
 #define P_PIPE_SIZE 2264
 #define P_READ_TAIL 2266
+#define P_PEERCRED 2268
+#define P_UPTIME 2270
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -326,6 +333,13 @@ static void socket_steps(void)
         log_label(P_FAMILY, (long)ss.ss_family - AF_UNIX);
     }
 
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    memset(&cred, 0, sizeof cred);
+    marker(P_PEERCRED, (long)logbuf, (long)&cred, 0, 0);
+    if (sys6(SYS_getsockopt, sv[0], SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&clen, 0) == 0)
+        log_label(P_PEERCRED, (long)cred.pid - sys6(SYS_getpid, 0, 0, 0, 0, 0, 0));
+
     struct iovec iov = {scratch, sizeof scratch};
     struct msghdr mh;
     memset(&mh, 0, sizeof mh);
@@ -468,6 +482,18 @@ static void read_tail_step(void)
         log_kind(P_READ_TAIL, (long)strlen(buf) - n);
 }
 
+static void uptime_step(void)
+{
+    struct timespec boot = {0, 0};
+    struct sysinfo si;
+    memset(&si, 0, sizeof si);
+    if (sys6(SYS_clock_gettime, CLOCK_BOOTTIME, (long)&boot, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_UPTIME, (long)logbuf, (long)&si, 0, 0);
+    if (sys6(SYS_sysinfo, (long)&si, 0, 0, 0, 0, 0) == 0)
+        log_label(P_UPTIME, si.uptime - (long)boot.tv_sec);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -536,6 +562,7 @@ int main(int argc, char **argv)
     tid_address_step();
     pipe_size_step();
     read_tail_step();
+    uptime_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -14,7 +14,7 @@ from attacks.families.redteam_r22 import CONTENTS, P_FSTAT_PIPE, P_TRUNC
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
-P_LAST = 2271                       # the uptime step's write, the last label
+P_LAST = 2273                       # the no_new_privs step's write, the last label
 
 
 def _signed(word: int) -> int:

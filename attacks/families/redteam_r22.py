@@ -20,7 +20,8 @@ file's name at AT_EXECFN, and argv[0] the first argument string (QD-001..QD-031)
 get_robust_list and PR_GET_TID_ADDRESS report the head and word the thread registered
 (QD-032..QD-034); a pipe's size reads back what F_SETPIPE_SZ set (QD-036), and a read
 leaves the buffer past its count alone (QD-037).  A socketpair's SO_PEERCRED names the
-program that made it (QD-038), and sysinfo's uptime is CLOCK_BOOTTIME's (QD-039).  QD-035 is a guard: records running past
+program that made it (QD-038), sysinfo's uptime is CLOCK_BOOTTIME's (QD-039), and the
+no_new_privs flag, once set, reads back set (QD-040).  QD-035 is a guard: records running past
 the count getdents64 returns, which the Guardian refuses.
 
 "Only the program holds it" means: made by the program, close-on-exec, never sent, no
@@ -58,6 +59,7 @@ P_SO_TYPE, P_NAMELEN, P_TRUNC, P_AFFINITY = 2232, 2234, 2238, 2240
 P_COMM, P_ACCMODE, P_SEEK_CUR, P_GROUPS = 2242, 2244, 2246, 2248
 P_EXECFN, P_ROBUST_HEAD, P_ROBUST_LEN, P_TID_ADDRESS = 2256, 2258, 2260, 2262
 P_PIPE_SIZE, P_READ_TAIL, P_PEERCRED, P_UPTIME = 2264, 2266, 2268, 2270
+P_NO_NEW_PRIVS = 2272
 MASK64 = (1 << 64) - 1
 # arm64 struct stat: st_dev, st_ino, st_mode, st_nlink, st_uid, st_gid, st_rdev, pad,
 # st_size ...; struct statx: stx_ino at 32; struct sysinfo: totalram at 32, freeram at 40,
@@ -779,3 +781,21 @@ def qd_sysinfo_uptime(adv: Adversary) -> None:
     second): it never runs behind CLOCK_BOOTTIME."""
     _patch(adv, P_READ_TAIL + 1, NUMBERS["clock_gettime"], 1, 0, struct.pack("<qq", BOOT_S, 0))
     _patch(adv, P_UPTIME, NUMBERS["sysinfo"], 0, 0, struct.pack("<q", BOOT_S - 2))
+
+
+@scenario(id="QD-040", title="Answer PR_GET_NO_NEW_PRIVS with 0 after the program set it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="PR_GET_NO_NEW_PRIVS answers 1 once the process set no_new_privs: the flag "
+               "is never cleared.")
+def qd_no_new_privs(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) sets no_new_privs with
+    prctl(PR_SET_NO_NEW_PRIVS, 1) (answered 0), reads it with PR_GET_NO_NEW_PRIVS and
+    logs the label flag - 1 names (0), as code deciding whether its sandbox holds does.
+    2. Let the call run and answer 0 (the kernel model answers EINVAL: any answer here
+    is the kernel's choice).
+    3. The index is -1: the program logs bytes 24..31 of the first copy. no_new_privs is
+    sticky (task_set_no_new_privs has no clear; fork and exec keep it): Linux answers 1."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["prctl"], during=P_NO_NEW_PRIVS)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+        a.note("PR_GET_NO_NEW_PRIVS answered 0")

@@ -58,6 +58,7 @@
  *      the program made both ends).
  *  31. clock_gettime(CLOCK_BOOTTIME), then sysinfo(): uptime - the clock's whole seconds
  *      (0 or 1) chooses the label.
+ *  32. prctl(PR_SET_NO_NEW_PRIVS, 1), then PR_GET_NO_NEW_PRIVS: the flag - 1 (0).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r22.py.  Only the digest of the secret is ever printed.
@@ -128,6 +129,7 @@
 #define P_READ_TAIL 2266
 #define P_PEERCRED 2268
 #define P_UPTIME 2270
+#define P_NO_NEW_PRIVS 2272
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -494,6 +496,16 @@ static void uptime_step(void)
         log_label(P_UPTIME, si.uptime - (long)boot.tv_sec);
 }
 
+static void no_new_privs_step(void)
+{
+    if (sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_NO_NEW_PRIVS, (long)logbuf, 0, 0, 0);
+    long set = sys6(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0);
+    if (set >= 0)
+        log_label(P_NO_NEW_PRIVS, set - 1);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -563,6 +575,7 @@ int main(int argc, char **argv)
     pipe_size_step();
     read_tail_step();
     uptime_step();
+    no_new_privs_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

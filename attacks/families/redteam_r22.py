@@ -13,16 +13,10 @@ uname's sysname is "Linux"; sysinfo's free memory and swap are at most the total
 socket keeps the type it was made with and an AF_UNIX socket's name says AF_UNIX in at
 least its two bytes of family; a datagram marked MSG_TRUNC filled the buffer;
 sched_getaffinity answers at least one long; the comm reads back what was set; a pipe
-end's access mode is its direction; a read moves the offset by what it returned;
-getgroups answers the same count twice; and the auxiliary vector holds USER_HZ (100) in
-AT_CLKTCK, the caller's real uid in AT_UID, "aarch64" at AT_PLATFORM and the executed
-file's name at AT_EXECFN, and argv[0] the first argument string (QD-001..QD-031).
-get_robust_list and PR_GET_TID_ADDRESS report the head and word the thread registered
-(QD-032..QD-034); a pipe's size reads back what F_SETPIPE_SZ set (QD-036), and a read
-leaves the buffer past its count alone (QD-037).  A socketpair's SO_PEERCRED names the
-program that made it (QD-038), sysinfo's uptime is CLOCK_BOOTTIME's (QD-039), and the
-no_new_privs flag, once set, reads back set (QD-040).  QD-035 is a guard: records running past
-the count getdents64 returns, which the Guardian refuses.
+end's access mode is its direction; a read moves the offset by what it returned; and
+getgroups answers the same count twice (QD-001..QD-026).  The auxiliary vector, the
+pointers a thread registered and the later steps are redteam_r22_process.py's
+(QD-027..QD-040).
 
 "Only the program holds it" means: made by the program, close-on-exec, never sent, no
 child; another process could reach it only through /proc/<pid>/fd, which takes the
@@ -39,14 +33,11 @@ with the Guardian on, it names the property it breaks (`gap`).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 
-from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
-from emulator.el1 import El1Fault
 from kernel_model.process import Thread, ThreadState
 
 RT = "redteam_r22"
@@ -72,28 +63,25 @@ MSGHDR_FLAGS = 48                    # struct msghdr's msg_flags on arm64
 DIRENT = struct.Struct("<QqHB")      # d_ino, d_off, d_reclen, d_type; d_name follows
 DT_DIR = 4
 INO = 1000                           # the inode number the kernel gives /dev/null
-BOOT_S = 100                         # the seconds since boot the kernel claims
-AT_UID, AT_EUID, AT_PLATFORM, AT_RANDOM, AT_EXECFN, AT_CLKTCK = 11, 12, 15, 25, 31, 17
 # A value Linux could not have written that still reaches the program through the return
-# checks (an open hole); AUXV_GAP: an initial-stack entry that enters the domain unchecked.
+# checks (an open hole).
 GAP = "P5"
-AUXV_GAP = "P2"
 
 
-def _word(value: int) -> int:
+def as_word(value: int) -> int:
     """A value as the 64-bit register word the program reads."""
     return value & MASK64
 
 
-def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
+def answer(adv: Adversary, during: int, nr: int, value: int) -> None:
     """Let the program's next call `nr` after marker `during` run, then answer `value`."""
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
     def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", _word(value))
+        a.set_reg("x0", as_word(value))
         a.note(f"system call {nr} answered {value:#x}")
 
 
-def _patch(adv: Adversary, during: int, nr: int, arg: int, offset: int, data: bytes,
+def patch_output(adv: Adversary, during: int, nr: int, arg: int, offset: int, data: bytes,
            result: int | None = None, nth: int = 1) -> None:
     """Let the program's `nth` call `nr` after marker `during` run to its end, then write
     `data` at `offset` into the output its argument `arg` pointed at (bytes the kernel
@@ -119,7 +107,7 @@ def _patch(adv: Adversary, during: int, nr: int, arg: int, offset: int, data: by
         a.memo[key] = 0
         a.kernel.uaccess.write(where + offset, data)
         if result is not None:
-            a.set_reg("x0", _word(result))
+            a.set_reg("x0", as_word(result))
         a.note(f"system call {nr} wrote {data.hex()} at +{offset}, answered {a.reg('x0'):#x}")
 
 
@@ -130,14 +118,14 @@ def _dirent(name: bytes, d_type: int, off: int, ino: int = 2) -> bytes:
     return (head + name).ljust(reclen, b"\0")
 
 
-def _listing(last: bytes, last_type: int = DT_DIR) -> bytes:
+def root_listing(last: bytes, last_type: int = DT_DIR) -> bytes:
     """The root directory as the kernel lists it: ".", "..", then one record of its own."""
     return (_dirent(b".", DT_DIR, 1) + _dirent(b"..", DT_DIR, 2) +
             _dirent(last, last_type, 3, ino=7))
 
 
 def _serve_listing(adv: Adversary, records: bytes) -> None:
-    _patch(adv, P_DENTS_KIND, NUMBERS["getdents64"], 1, 0, records, result=len(records))
+    patch_output(adv, P_DENTS_KIND, NUMBERS["getdents64"], 1, 0, records, result=len(records))
 
 
 # --- stat and statx: the type and identity of an open file ---------------------------------
@@ -151,7 +139,7 @@ def qd_fstat_no_type(adv: Adversary) -> None:
     2. Let the call run, then write st_mode 0600 (no S_IFMT bits at all) and answer 0.
     3. The kind is -1: the program logs bytes 24..31 of the first copy. Linux's fstat()
     always sets S_IFMT from the inode (pipefs: S_IFIFO); 0 is no file type."""
-    _patch(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, ST_MODE, struct.pack("<I", 0o600))
+    patch_output(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, ST_MODE, struct.pack("<I", 0o600))
 
 
 @scenario(id="QD-002", title="Answer fstat() of the program's own pipe as a regular file",
@@ -164,7 +152,7 @@ def qd_fstat_pipe_regular(adv: Adversary) -> None:
     3. The kind is 7: the program logs bytes 24..31 of the second copy. The descriptor's
     open file is the pipe pipe2() made (the Guardian saw it made); its inode is pipefs's
     and its type can only be S_IFIFO."""
-    _patch(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, ST_MODE, struct.pack("<I", S_IFREG | 0o600))
+    patch_output(adv, P_FSTAT_PIPE, NUMBERS["fstat"], 1, ST_MODE, struct.pack("<I", S_IFREG | 0o600))
 
 
 @scenario(id="QD-003", title="Answer a second fstat() of the same descriptor with another "
@@ -180,8 +168,8 @@ def qd_fstat_ino_changes(adv: Adversary) -> None:
     file's inode never changes under its descriptor: the same fd's st_ino (and st_dev)
     are the same on every call, which programs rely on to tell whether two names are one
     file."""
-    _patch(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=1)
-    _patch(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO - 2), nth=2)
+    patch_output(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=1)
+    patch_output(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO - 2), nth=2)
 
 
 @scenario(id="QD-004", title="Answer statx() of a descriptor with an inode number fstat() "
@@ -194,9 +182,9 @@ def qd_statx_ino(adv: Adversary) -> None:
     2. Write st_ino 1000 into both fstat() answers, then stx_ino 997 into statx()'s.
     3. The difference is -3: the program logs bytes 8..15 of the first copy. statx and
     fstat of one descriptor read one inode (vfs_getattr both): the numbers agree."""
-    _patch(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=1)
-    _patch(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=2)
-    _patch(adv, P_STATX, NUMBERS["statx"], 4, STX_INO, struct.pack("<Q", INO - 3))
+    patch_output(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=1)
+    patch_output(adv, P_FSTAT_TWICE, NUMBERS["fstat"], 1, ST_INO, struct.pack("<Q", INO), nth=2)
+    patch_output(adv, P_STATX, NUMBERS["statx"], 4, STX_INO, struct.pack("<Q", INO - 3))
 
 
 # --- a file and a pipe only the program holds ----------------------------------------------
@@ -212,7 +200,7 @@ def qd_memfd_size(adv: Adversary) -> None:
     3. The index is -2: the program logs bytes 16..23 of the first copy. A shmem file
     nobody else holds changes size only by the program's own write/ftruncate: Linux
     reports the 32 bytes written."""
-    _patch(adv, P_MEMFD_SIZE, NUMBERS["fstat"], 1, ST_SIZE, struct.pack("<q", 16))
+    patch_output(adv, P_MEMFD_SIZE, NUMBERS["fstat"], 1, ST_SIZE, struct.pack("<q", 16))
 
 
 @scenario(id="QD-006", title="Answer pread() of the program's own memfd with a word it never "
@@ -225,7 +213,7 @@ def qd_memfd_bytes(adv: Adversary) -> None:
     2. Let the call run, then write the word -4 and answer 8.
     3. The index is -4: the program logs bytes 0..7 of the first copy. The file's only
     writer is the program: Linux's page cache hands back the 0 it wrote."""
-    _patch(adv, P_MEMFD_READ, NUMBERS["pread64"], 1, 0, struct.pack("<q", -4))
+    patch_output(adv, P_MEMFD_READ, NUMBERS["pread64"], 1, 0, struct.pack("<q", -4))
 
 
 @scenario(id="QD-007", title="Answer a read of the program's own pipe with a word it never "
@@ -239,7 +227,7 @@ def qd_pipe_bytes(adv: Adversary) -> None:
     2. Let the read run, then write the word -4 into its buffer and answer 8.
     3. The index is -4: the program logs bytes 0..7 of the first copy. A pipe is a FIFO
     of the bytes written into it; with no other writer, Linux returns the 0."""
-    _patch(adv, P_PIPE_BACK, NUMBERS["read"], 1, 0, struct.pack("<q", -4))
+    patch_output(adv, P_PIPE_BACK, NUMBERS["read"], 1, 0, struct.pack("<q", -4))
 
 
 @scenario(id="QD-008", title="Answer FIONREAD with 0 after the program wrote 16 bytes into its "
@@ -253,7 +241,7 @@ def qd_fionread_pipe(adv: Adversary) -> None:
     2. Let the call run, then store 0 and answer 0.
     3. The index is -2: the program logs bytes 16..23 of the first copy. The 16 bytes are
     in the pipe (the write returned 16, nobody else reads it): Linux reports 16."""
-    _patch(adv, P_FIONREAD, NUMBERS["ioctl"], 2, 0, struct.pack("<i", 0))
+    patch_output(adv, P_FIONREAD, NUMBERS["ioctl"], 2, 0, struct.pack("<i", 0))
 
 
 @scenario(id="QD-009", title="Answer a fresh eventfd's read with a counter near 2^64 after the "
@@ -267,7 +255,7 @@ def qd_eventfd_sum(adv: Adversary) -> None:
     3. The index is -3: the program logs bytes 8..15 of the first copy. The counter is
     not zero, so a nonzero check passes; but the only write added 1 to 0, and Linux
     reads back 1."""
-    _patch(adv, P_EVENTFD, NUMBERS["read"], 1, 0, struct.pack("<Q", 0xFFFF_FFFF_FFFF_FFFE))
+    patch_output(adv, P_EVENTFD, NUMBERS["read"], 1, 0, struct.pack("<Q", 0xFFFF_FFFF_FFFF_FFFE))
 
 
 # --- directory records -------------------------------------------------------------------------
@@ -281,7 +269,7 @@ def qd_dents_type(adv: Adversary) -> None:
     tiling the count, each name NUL-ended) and answer their length.
     3. The kind is 4: the program logs bytes 0..7 of the second copy. Linux's d_type is
     fs_umode_to_dtype(mode) = (mode >> 12) & 15, or DT_UNKNOWN: never above 15."""
-    _serve_listing(adv, _listing(b"bin", 16))
+    _serve_listing(adv, root_listing(b"bin", 16))
 
 
 @scenario(id="QD-011", title="List a directory record with an empty name",
@@ -296,7 +284,7 @@ def qd_dents_empty(adv: Adversary) -> None:
     3. The index is -1: the program logs bytes 24..31 of the first copy. No file system
     Linux mounts has an entry with an empty name (the VFS refuses one), and filldir64
     copies the name it is given."""
-    _serve_listing(adv, _listing(b""))
+    _serve_listing(adv, root_listing(b""))
 
 
 @scenario(id="QD-012", title="List a directory record whose name holds a '/'",
@@ -309,7 +297,7 @@ def qd_dents_slash(adv: Adversary) -> None:
     2. Let the call run, then write ".", ".." and a record "a/b" and answer their length.
     3. The index is -2: the program logs bytes 16..23 of the first copy. A directory
     entry's name is one path component: Linux never lists one with a '/'."""
-    _serve_listing(adv, _listing(b"a/b"))
+    _serve_listing(adv, root_listing(b"a/b"))
 
 
 # --- names the kernel hands back ----------------------------------------------------------------
@@ -323,7 +311,7 @@ def qd_readlink_nul(adv: Adversary) -> None:
     3. The index is -3: the program logs bytes 8..15 of the first copy. A symbolic link's
     target is a C string (symlink() takes one; d_path builds one): Linux never returns a
     NUL inside it."""
-    _patch(adv, P_READLINK, NUMBERS["readlinkat"], 2, 0, b"/bin/x\0yz", result=9)
+    patch_output(adv, P_READLINK, NUMBERS["readlinkat"], 2, 0, b"/bin/x\0yz", result=9)
 
 
 @scenario(id="QD-014", title="Answer getcwd() with an empty path",
@@ -336,7 +324,7 @@ def qd_getcwd_empty(adv: Adversary) -> None:
     2. Let the call run, then write the lone NUL and answer 1 (the count with its NUL).
     3. The index is -1: the program logs bytes 24..31 of the first copy. Linux's getcwd
     returns at least "/" (2 with its NUL), or a path it marks unreachable: never ""."""
-    _patch(adv, P_GETCWD, NUMBERS["getcwd"], 0, 0, b"\0", result=1)
+    patch_output(adv, P_GETCWD, NUMBERS["getcwd"], 0, 0, b"\0", result=1)
 
 
 @scenario(id="QD-015", title="Answer uname() with a sysname other than \"Linux\"",
@@ -350,7 +338,7 @@ def qd_uname_sysname(adv: Adversary) -> None:
     3. The index is -2: the program logs bytes 16..23 of the first copy. sysname is
     UTS_SYSNAME, a constant no namespace or call changes (sethostname and setdomainname
     reach only nodename and domainname)."""
-    _patch(adv, P_UNAME, NUMBERS["uname"], 0, 0, b"Lin\0")
+    patch_output(adv, P_UNAME, NUMBERS["uname"], 0, 0, b"Lin\0")
 
 
 @scenario(id="QD-016", title="Answer sysinfo() with more free swap than there is swap",
@@ -362,7 +350,7 @@ def qd_sysinfo_swap(adv: Adversary) -> None:
     2. Let the call run, then write totalswap 0 and freeswap 2 and answer 0.
     3. The swap in use is -2: the program logs bytes 16..23 of the first copy. Linux's
     free swap is counted out of the total (si_swapinfo): never above it."""
-    _patch(adv, P_SWAP, NUMBERS["sysinfo"], 0, SI_TOTALSWAP, struct.pack("<QQ", 0, 2))
+    patch_output(adv, P_SWAP, NUMBERS["sysinfo"], 0, SI_TOTALSWAP, struct.pack("<QQ", 0, 2))
 
 
 @scenario(id="QD-017", title="Answer sysinfo() with more free RAM than there is RAM",
@@ -374,7 +362,7 @@ def qd_sysinfo_ram(adv: Adversary) -> None:
     2. Let the call run, then write totalram 64 MiB and freeram 64 MiB + 2, answer 0.
     3. The RAM in use is -2: the program logs bytes 16..23 of the first copy. Free pages
     are a part of all pages (si_meminfo): Linux never reports more free than total."""
-    _patch(adv, P_SWAP, NUMBERS["sysinfo"], 0, SI_TOTALRAM,
+    patch_output(adv, P_SWAP, NUMBERS["sysinfo"], 0, SI_TOTALRAM,
            struct.pack("<QQ", 64 << 20, (64 << 20) + 2))
 
 
@@ -389,7 +377,7 @@ def qd_so_type(adv: Adversary) -> None:
     2. Let the call run, then store SOCK_STREAM (1) and answer 0.
     3. The index is -1: the program logs bytes 24..31 of the first copy. A socket's type
     is fixed when it is made (sk->sk_type): the pair was made SOCK_DGRAM."""
-    _patch(adv, P_SO_TYPE, NUMBERS["getsockopt"], 3, 0, struct.pack("<i", SOCK_STREAM))
+    patch_output(adv, P_SO_TYPE, NUMBERS["getsockopt"], 3, 0, struct.pack("<i", SOCK_STREAM))
 
 
 @scenario(id="QD-019", title="Answer getsockname() of an AF_UNIX socket with an address "
@@ -403,7 +391,7 @@ def qd_sockname_len(adv: Adversary) -> None:
     2. Let the call run, then write addrlen 0 and answer 0.
     3. The index is -2: the program logs bytes 16..23 of the first copy. unix_getname
     always reports sun_family: an unbound socket's length is sizeof(sa_family_t), 2."""
-    _patch(adv, P_NAMELEN, NUMBERS["getsockname"], 2, 0, struct.pack("<I", 0))
+    patch_output(adv, P_NAMELEN, NUMBERS["getsockname"], 2, 0, struct.pack("<I", 0))
 
 
 @scenario(id="QD-020", title="Answer getsockname() of an AF_UNIX socket with family "
@@ -416,7 +404,7 @@ def qd_sockname_family(adv: Adversary) -> None:
     2. Let the call run, then write sa_family 0 (AF_UNSPEC) and answer 0.
     3. The index is -1: the program logs bytes 24..31 of the first copy. The address a
     socket reports is its own family's (unix_getname writes AF_UNIX)."""
-    _patch(adv, P_NAMELEN, NUMBERS["getsockname"], 1, 0, struct.pack("<H", 0))
+    patch_output(adv, P_NAMELEN, NUMBERS["getsockname"], 1, 0, struct.pack("<H", 0))
 
 
 @scenario(id="QD-021", title="Mark an 8-byte datagram MSG_TRUNC when it fit in the buffer",
@@ -432,7 +420,7 @@ def qd_msg_trunc(adv: Adversary) -> None:
     3. The program logs 32 bytes: 24 of them the secret's. Linux's unix_dgram_recvmsg
     sets MSG_TRUNC only when the datagram exceeds the iovecs, and then copies (and
     returns) the iovecs' whole length, never fewer bytes."""
-    _patch(adv, P_TRUNC, NUMBERS["recvmsg"], 1, MSGHDR_FLAGS, struct.pack("<i", MSG_TRUNC))
+    patch_output(adv, P_TRUNC, NUMBERS["recvmsg"], 1, MSGHDR_FLAGS, struct.pack("<i", MSG_TRUNC))
 
 
 # --- the process's own settings --------------------------------------------------------------------
@@ -445,7 +433,7 @@ def qd_affinity_empty(adv: Adversary) -> None:
     2. Let the call run and answer 0.
     3. The index is -1: the program logs bytes 24..31 of the first copy. Linux returns
     min(len, cpumask_size()), a whole number of longs (8 at least), or EINVAL."""
-    _answer(adv, P_AFFINITY, NUMBERS["sched_getaffinity"], 0)
+    answer(adv, P_AFFINITY, NUMBERS["sched_getaffinity"], 0)
 
 
 @scenario(id="QD-023", title="Answer PR_GET_NAME with a name other than the one the program "
@@ -460,7 +448,7 @@ def qd_comm_back(adv: Adversary) -> None:
     3. The index is -3: the program logs bytes 8..15 of the first copy. Only the thread
     itself (PR_SET_NAME) or a thread of its group (/proc/self/task/*/comm) changes its
     comm: Linux returns "r22w"."""
-    _patch(adv, P_COMM, NUMBERS["prctl"], 1, 0, b"w\0")
+    patch_output(adv, P_COMM, NUMBERS["prctl"], 1, 0, b"w\0")
 
 
 @scenario(id="QD-024", title="Answer F_GETFL of a pipe's write end with access mode 3",
@@ -473,7 +461,7 @@ def qd_getfl_accmode(adv: Adversary) -> None:
     3. The index is -2: the program logs bytes 16..23 of the first copy. pipe2() opens
     the write end O_WRONLY, and no call changes an open file's access mode (F_SETFL
     ignores it)."""
-    _answer(adv, P_ACCMODE, NUMBERS["fcntl"], O_ACCMODE)
+    answer(adv, P_ACCMODE, NUMBERS["fcntl"], O_ACCMODE)
 
 
 @scenario(id="QD-025", title="Answer lseek(SEEK_CUR) after an 8-byte read with offset 0",
@@ -485,7 +473,7 @@ def qd_seek_cur(adv: Adversary) -> None:
     2. Let the call run and answer 0.
     3. The index is -1: the program logs bytes 24..31 of the first copy. The file's
     only user is the program: Linux's read advanced f_pos to 8."""
-    _answer(adv, P_SEEK_CUR, NUMBERS["lseek"], 0)
+    answer(adv, P_SEEK_CUR, NUMBERS["lseek"], 0)
 
 
 @scenario(id="QD-026", title="Answer getgroups(0) with two more groups than getgroups(32) "
@@ -504,298 +492,3 @@ def qd_groups_count(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.reg("x0") + 2)
         a.note("getgroups(0) answered two groups more")
-
-
-# --- the auxiliary vector ---------------------------------------------------------------------------
-Forge = dict[int, Callable[[dict[int, int]], int]]
-
-
-def _auxv_at(a: Adversary, sp: int) -> dict[int, int]:
-    """The initial stack's auxv entries at sp: key -> the address of its value word."""
-    words: list[int] = []
-    for va in range(sp, sp + 4096, 8):
-        try:
-            words.append(a.el1.read_u64(va))
-        except El1Fault:
-            break
-    i = 1 + words[0] + 1                 # past argc, argv[], NULL
-    while i < len(words) and words[i]:
-        i += 1                           # envp[]
-    i += 1
-    slots: dict[int, int] = {}
-    while i + 1 < len(words) and words[i]:
-        slots[words[i]] = sp + 8 * (i + 1)
-        i += 2
-    return slots
-
-
-def _forge_auxv(adv: Adversary, forge: Forge) -> None:
-    """When the kernel asks for CREATE_DOMAIN (without a Guardian: right after exec),
-    rewrite the auxv values `forge` names, each from the vector's current values."""
-    def at(a: Adversary, sp: int) -> None:
-        slots = _auxv_at(a, sp)
-        values = {key: a.el1.read_u64(va) for key, va in slots.items()}
-        for key, new in forge.items():
-            if key in slots:
-                a.el1.write_u64(slots[key], new(values))
-                a.note(f"auxv entry {key} now {new(values):#x}")
-
-    @adv.on(Point.HVC, once=False, init_only=False)
-    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
-        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
-            a.memo["forged"] = True
-            at(a, args[2])
-
-    @adv.on(Point.PRE_DOMAIN, init_only=False)
-    def _(a: Adversary, **_: object) -> None:
-        if not a.guarded:
-            at(a, a.reg("sp"))
-
-
-@scenario(id="QD-027", title="Start the program with AT_CLKTCK 200",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
-          prop="AT_CLKTCK is USER_HZ, 100 on arm64.")
-def qd_auxv_clktck(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) reads getauxval(AT_CLKTCK), the unit of the
-    clock_t values times() returns, and logs the label 100 / ticks - 1 names (0).
-    2. Build the initial stack with AT_CLKTCK 200.
-    3. The index is -1: the program logs bytes 24..31 of the first copy. arm64 Linux's
-    create_elf_tables puts CLOCKS_PER_SEC (USER_HZ, 100) there, always."""
-    _forge_auxv(adv, {AT_CLKTCK: lambda v: 200})
-
-
-@scenario(id="QD-028", title="Start the program with AT_UID and AT_EUID 2 while getuid() "
-                             "answers 0",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
-          prop="AT_UID is the real uid getuid() reports (until the program changes it).")
-def qd_auxv_uid(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents, which never changes its ids) logs the label
-    getuid() - getauxval(AT_UID) names (0).
-    2. Build the initial stack with AT_UID and AT_EUID 2 (AT_SECURE stays 0: not set-id).
-    3. The index is -2: the program logs bytes 16..23 of the first copy. Linux writes
-    the new image's cred->uid and cred->euid into AT_UID/AT_EUID, the ids getuid() and
-    geteuid() return."""
-    _forge_auxv(adv, {AT_UID: lambda v: 2, AT_EUID: lambda v: 2})
-
-
-@scenario(id="QD-029", title="Point AT_PLATFORM two bytes into \"aarch64\"",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
-          prop="AT_PLATFORM names the string \"aarch64\" (ELF_PLATFORM).")
-def qd_auxv_platform(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) logs the label strlen(AT_PLATFORM) - 7 names
-    (0 for "aarch64").
-    2. Build the initial stack with AT_PLATFORM two bytes further ("rch64", still inside
-    the stack).
-    3. The index is -2: the program logs bytes 16..23 of the first copy. arm64 Linux
-    copies ELF_PLATFORM, "aarch64", and points AT_PLATFORM at its first byte."""
-    _forge_auxv(adv, {AT_PLATFORM: lambda v: v[AT_PLATFORM] + 2})
-
-
-@scenario(id="QD-030", title="Point AT_EXECFN at AT_RANDOM's bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=CONTENTS, gap="P4",
-          prop="AT_EXECFN names the executed file's name, a string of its own on the stack.")
-def qd_auxv_execfn(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
-    AT_RANDOM and prints the name it runs as, getauxval(AT_EXECFN).
-    2. Build the initial stack with AT_EXECFN = AT_RANDOM's address (inside the stack).
-    3. The program prints AT_RANDOM's 16 bytes (up to a NUL) to the kernel. Linux's
-    AT_EXECFN points at the filename string it copied first to the stack top, never at
-    the random bytes it placed below the strings."""
-    _forge_auxv(adv, {AT_EXECFN: lambda v: v[AT_RANDOM]})
-
-
-@scenario(id="QD-031", title="Point argv[0] at AT_RANDOM's bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=CONTENTS,
-          prop="argv[0] names the first argument string, laid out above the auxv and "
-               "AT_RANDOM's bytes.")
-def qd_argv0_random(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
-    AT_RANDOM and prints its argv[0] after the name it runs as.
-    2. Build the initial stack with argv[0] = AT_RANDOM's address (inside the stack).
-    3. The program prints AT_RANDOM's 16 bytes (up to a NUL) to the kernel. Linux's argv
-    pointers name the argument strings it copied to the stack top, in order, never the
-    random bytes it placed below the strings."""
-    def at(a: Adversary, sp: int) -> None:
-        random = a.el1.read_u64(_auxv_at(a, sp)[AT_RANDOM])
-        a.el1.write_u64(sp + 8, random)
-        a.note(f"argv[0] now {random:#x}")
-
-    @adv.on(Point.HVC, once=False, init_only=False)
-    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
-        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
-            a.memo["forged"] = True
-            at(a, args[2])
-
-    @adv.on(Point.PRE_DOMAIN, init_only=False)
-    def _(a: Adversary, **_: object) -> None:
-        if not a.guarded:
-            at(a, a.reg("sp"))
-
-
-# --- pointers and lengths the program registered ------------------------------------------------
-@scenario(id="QD-032", title="Answer get_robust_list() with a head 16 bytes before the one "
-                             "registered",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="get_robust_list(0) reports the head the thread registered with "
-               "set_robust_list().")
-def qd_robust_head(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) registers its own robust-list head with
-    set_robust_list(&head, 24), reads it back with get_robust_list(0, &p, &len) and logs
-    the label (p - &head) / 8 names (0).
-    2. Let the call run, then store &head - 16 (the address set_robust_list passed,
-    which the kernel holds) and answer 0.
-    3. The index is -2: the program logs bytes 16..23 of the first copy. Linux reports
-    current->robust_list, the pointer the thread registered, as it registered it."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["set_robust_list"], during=P_EXECFN + 1)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["head"] = int(a.el1.syscall_args()[0])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["get_robust_list"], during=P_ROBUST_HEAD)
-    def _(a: Adversary, **_: object) -> None:
-        where = int(a.el1.syscall_args()[1])
-        a.kernel.uaccess.write(where, struct.pack("<Q", a.memo.get("head", 0) - 16))
-        a.note("get_robust_list() answered another head")
-
-
-@scenario(id="QD-033", title="Answer get_robust_list() with a length of 8",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="get_robust_list() reports sizeof(struct robust_list_head), 24.")
-def qd_robust_len(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) registers a robust-list head of 24 bytes and
-    reads it back with get_robust_list(0, &p, &len); len / 8 - 3 names the label (0).
-    2. Let the call run, then store len 8 and answer 0.
-    3. The index is -2: the program logs bytes 16..23 of the first copy. set_robust_list
-    refuses any length but sizeof(*head) and get_robust_list writes that constant."""
-    _patch(adv, P_ROBUST_HEAD, NUMBERS["get_robust_list"], 2, 0, struct.pack("<Q", 8))
-
-
-@scenario(id="QD-034", title="Answer PR_GET_TID_ADDRESS with an address 24 bytes before the "
-                             "one set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="PR_GET_TID_ADDRESS reports the clear_child_tid word set_tid_address() set.")
-def qd_tid_address(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) calls set_tid_address(&word), then
-    prctl(PR_GET_TID_ADDRESS, &p), and logs the label (p - &word) / 8 names (0).
-    2. Let the call run, then store &word - 24 (set_tid_address's argument, which the
-    kernel holds) and answer 0 (the kernel model has no PR_GET_TID_ADDRESS of its own).
-    3. The index is -3: the program logs bytes 8..15 of the first copy. Linux stores
-    current->clear_child_tid, the word set_tid_address() just set."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["set_tid_address"], during=P_ROBUST_LEN + 1)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["word"] = int(a.el1.syscall_args()[0])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["prctl"], during=P_TID_ADDRESS)
-    def _(a: Adversary, **_: object) -> None:
-        where = int(a.el1.syscall_args()[1])
-        a.kernel.uaccess.write(where, struct.pack("<Q", a.memo.get("word", 0) - 24))
-        a.set_reg("x0", 0)
-        a.note("PR_GET_TID_ADDRESS answered another word")
-
-
-# --- a guard: records that run past the count --------------------------------------------------
-@scenario(id="QD-035", title="List a directory record that runs past the count returned",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
-          prop="getdents64() records tile the count it returns.")
-def qd_dents_past_count(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) lists "/" with getdents64() and walks the
-    records by d_reclen while the offset is under the count; for each it logs the label
-    strlen(d_name) - 1 names (when under 4).
-    2. Let the call run, then write ".", ".." and a record with an empty name, and answer
-    a count that ends 8 bytes into that third record.
-    3. The program walks into the third record and its empty name: index -1, bytes
-    24..31 of the first copy. Linux's filldir64 only ever hands back whole records."""
-    records = _listing(b"")
-    _patch(adv, P_DENTS_KIND, NUMBERS["getdents64"], 1, 0, records,
-           result=len(records) - 16)
-
-
-@scenario(id="QD-036", title="Answer F_GETPIPE_SZ with half the size F_SETPIPE_SZ set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="F_GETPIPE_SZ of a pipe only the program holds reports the size its "
-               "F_SETPIPE_SZ answered.")
-def qd_pipe_size(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) sets its own pipe's size with
-    fcntl(F_SETPIPE_SZ, 8192) (answered 8192), reads it with F_GETPIPE_SZ and logs the
-    label size / 4096 - 2 names (0).
-    2. Let the call run and answer 4096.
-    3. The index is -1: the program logs bytes 24..31 of the first copy. Only
-    F_SETPIPE_SZ on the pipe changes its size, and the program holds both ends: Linux
-    reports pipe->max_usage pages, the 8192 bytes just set."""
-    _answer(adv, P_PIPE_SIZE, NUMBERS["fcntl"], 4096)
-
-
-@scenario(id="QD-037", title="Write past a pipe read's count into the rest of the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=CONTENTS,
-          gap=GAP,
-          prop="read() changes no byte of the buffer past the count it returns.")
-def qd_read_tail(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) zeroes a 64-byte buffer, writes 8 bytes into
-    its own pipe, reads them with read(pipe, buf, 32) and looks up the kind
-    strlen(buf) - n (0: the zeros past the count end the string).
-    2. Let the call run (8 bytes), then write 4 more bytes at buf + 8, inside the 32 the
-    program offered, and answer 8.
-    3. The kind is 4: the program logs bytes 0..7 of the second copy. Linux's pipe read
-    copies exactly the bytes it returns (copy_page_to_iter of n bytes into a mapped
-    buffer): the rest of the buffer is as the program left it."""
-    _patch(adv, P_READ_TAIL, NUMBERS["read"], 1, 8, b"zzzz")
-
-
-@scenario(id="QD-038", title="Answer SO_PEERCRED of the program's own socketpair with another "
-                             "pid",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="SO_PEERCRED of a socketpair names the process that made the pair.")
-def qd_peercred(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) makes socketpair(AF_UNIX, SOCK_DGRAM), calls
-    getsockopt(SO_PEERCRED) on one end and logs the label cred.pid - getpid() names (0),
-    as a server that authenticates its peer by pid does.
-    2. Let the call run, then write a ucred whose pid is the program's less 2 (uid and
-    gid 0) and answer 0.
-    3. The index is -2: the program logs bytes 16..23 of the first copy. socketpair()
-    stamps both ends with the caller's credentials (init_peercred): the peer is the
-    program itself."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
-    def _(a: Adversary, thread: Thread, **_: object) -> None:
-        a.memo["cred"] = (int(a.el1.syscall_args()[3]), thread.process.pid)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getsockopt"], during=P_PEERCRED)
-    def _(a: Adversary, **_: object) -> None:
-        where, pid = a.memo["cred"]
-        a.kernel.uaccess.write(where, struct.pack("<iII", pid - 2, 0, 0))
-        a.note(f"SO_PEERCRED answered pid {pid - 2}")
-
-
-@scenario(id="QD-039", title="Answer sysinfo() with an uptime two seconds behind "
-                             "CLOCK_BOOTTIME",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="sysinfo()'s uptime is CLOCK_BOOTTIME's seconds (rounded up), never behind "
-               "a reading taken before.")
-def qd_sysinfo_uptime(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) reads CLOCK_BOOTTIME, then calls sysinfo() and
-    logs the label uptime - the clock's whole seconds names (0 or 1).
-    2. Answer the clock 100 s (the kernel's to say how long ago it booted), then write
-    sysinfo's uptime 98 s and answer 0.
-    3. The index is -2: the program logs bytes 16..23 of the first copy. Linux's
-    do_sysinfo takes the uptime from ktime_get_boottime_ts64 (plus one for a part
-    second): it never runs behind CLOCK_BOOTTIME."""
-    _patch(adv, P_READ_TAIL + 1, NUMBERS["clock_gettime"], 1, 0, struct.pack("<qq", BOOT_S, 0))
-    _patch(adv, P_UPTIME, NUMBERS["sysinfo"], 0, 0, struct.pack("<q", BOOT_S - 2))
-
-
-@scenario(id="QD-040", title="Answer PR_GET_NO_NEW_PRIVS with 0 after the program set it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
-          prop="PR_GET_NO_NEW_PRIVS answers 1 once the process set no_new_privs: the flag "
-               "is never cleared.")
-def qd_no_new_privs(adv: Adversary) -> None:
-    """1. The program (secret_r22_contents) sets no_new_privs with
-    prctl(PR_SET_NO_NEW_PRIVS, 1) (answered 0), reads it with PR_GET_NO_NEW_PRIVS and
-    logs the label flag - 1 names (0), as code deciding whether its sandbox holds does.
-    2. Let the call run and answer 0 (the kernel model answers EINVAL: any answer here
-    is the kernel's choice).
-    3. The index is -1: the program logs bytes 24..31 of the first copy. no_new_privs is
-    sticky (task_set_no_new_privs has no clear; fork and exec keep it): Linux answers 1."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["prctl"], during=P_NO_NEW_PRIVS)
-    def _(a: Adversary, **_: object) -> None:
-        a.set_reg("x0", 0)
-        a.note("PR_GET_NO_NEW_PRIVS answered 0")

@@ -4,7 +4,8 @@ Earlier rounds held each output to its extent (written whole, within the room gi
 where Linux puts one) and a few values to their range.  What the bytes say is more: a
 program concludes from them because Linux could not have written anything else there.
 An open file's type and identity never change under its descriptor, and a pipe is a
-FIFO (fstat twice, statx against fstat); a file only the program holds has the size and
+FIFO (fstat twice, statx against fstat; statx and newfstatat of the pipe: QD-041,
+QD-042); a file only the program holds has the size and
 bytes it wrote, and so has a pipe only it holds (memfd fstat and pread, a word read back
 from its own pipe, FIONREAD after a write); a fresh eventfd holds what was written into
 it; a directory record's d_type is a 4-bit file type and its name is non-empty and has no
@@ -50,12 +51,12 @@ P_SO_TYPE, P_NAMELEN, P_TRUNC, P_AFFINITY = 2232, 2234, 2238, 2240
 P_COMM, P_ACCMODE, P_SEEK_CUR, P_GROUPS = 2242, 2244, 2246, 2248
 P_EXECFN, P_ROBUST_HEAD, P_ROBUST_LEN, P_TID_ADDRESS = 2256, 2258, 2260, 2262
 P_PIPE_SIZE, P_READ_TAIL, P_PEERCRED, P_UPTIME = 2264, 2266, 2268, 2270
-P_NO_NEW_PRIVS = 2272
+P_NO_NEW_PRIVS, P_STATX_PIPE, P_FSTATAT_PIPE = 2272, 2274, 2276
 MASK64 = (1 << 64) - 1
 # arm64 struct stat: st_dev, st_ino, st_mode, st_nlink, st_uid, st_gid, st_rdev, pad,
 # st_size ...; struct statx: stx_ino at 32; struct sysinfo: totalram at 32, freeram at 40,
 # totalswap at 64, freeswap at 72.
-ST_INO, ST_MODE, ST_SIZE, STX_INO = 8, 16, 48, 32
+ST_INO, ST_MODE, ST_SIZE, STX_MODE, STX_INO = 8, 16, 48, 28, 32
 SI_TOTALRAM, SI_FREERAM, SI_TOTALSWAP, SI_FREESWAP = 32, 40, 64, 72
 S_IFREG, S_IFIFO = 0o100000, 0o010000
 SOCK_STREAM, MSG_TRUNC, O_ACCMODE = 1, 0x20, 3
@@ -492,3 +493,31 @@ def qd_groups_count(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.reg("x0") + 2)
         a.note("getgroups(0) answered two groups more")
+
+
+@scenario(id="QD-041", title="Answer statx() of the program's own pipe as a regular file",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="statx() of a descriptor pipe2() made reports S_IFIFO in stx_mode.")
+def qd_statx_pipe_regular(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) calls statx(pipe read end, "", AT_EMPTY_PATH,
+    STATX_TYPE) and looks up the kind (S_IFMT >> 12) - 1 (a FIFO: 0) in its table of
+    labels.
+    2. Let the call run, then write stx_mode S_IFREG | 0600 and answer 0.
+    3. The kind is 7: the program logs bytes 24..31 of the second copy. QD-002 on the
+    other stat call: the pipe's inode is pipefs's, whatever call reads it."""
+    patch_output(adv, P_STATX_PIPE, NUMBERS["statx"], 4, STX_MODE,
+                 struct.pack("<H", S_IFREG | 0o600))
+
+
+@scenario(id="QD-042", title="Answer newfstatat(AT_EMPTY_PATH) of the program's own pipe "
+                             "with no file type",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          prop="newfstatat(fd, \"\", AT_EMPTY_PATH) of a pipe reports S_IFIFO.")
+def qd_fstatat_pipe_untyped(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) calls newfstatat(pipe read end, "",
+    AT_EMPTY_PATH) and looks up the kind (S_IFMT >> 12) - 1 (a FIFO: 0).
+    2. Let the call run, then write st_mode 0600 (no S_IFMT bits) and answer 0.
+    3. The kind is -1: the program logs bytes 24..31 of the first copy. QD-001 on the
+    other stat call: Linux always sets the inode's type, the pipe's S_IFIFO."""
+    patch_output(adv, P_FSTATAT_PIPE, NUMBERS["newfstatat"], 2, ST_MODE,
+                 struct.pack("<I", 0o600))

@@ -59,6 +59,8 @@
  *  31. clock_gettime(CLOCK_BOOTTIME), then sysinfo(): uptime - the clock's whole seconds
  *      (0 or 1) chooses the label.
  *  32. prctl(PR_SET_NO_NEW_PRIVS, 1), then PR_GET_NO_NEW_PRIVS: the flag - 1 (0).
+ *  33. statx(), then newfstatat(), of the pipe's read end ("", AT_EMPTY_PATH): each
+ *      (S_IFMT >> 12) - 1 (a FIFO: 0) is a kind.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r22.py.  Only the digest of the secret is ever printed.
@@ -130,6 +132,8 @@
 #define P_PEERCRED 2268
 #define P_UPTIME 2270
 #define P_NO_NEW_PRIVS 2272
+#define P_STATX_PIPE 2274
+#define P_FSTATAT_PIPE 2276
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -506,6 +510,20 @@ static void no_new_privs_step(void)
         log_label(P_NO_NEW_PRIVS, set - 1);
 }
 
+static void pipe_type_steps(void)
+{
+    struct statx sx;
+    struct stat st;
+    memset(&sx, 0, sizeof sx);
+    memset(&st, 0, sizeof st);
+    marker(P_STATX_PIPE, (long)logbuf, (long)&sx, 0, 0);
+    if (sys6(SYS_statx, pipefd[0], (long)"", AT_EMPTY_PATH, STATX_TYPE, (long)&sx, 0) == 0)
+        log_kind(P_STATX_PIPE, (long)((sx.stx_mode & S_IFMT) >> 12) - 1);
+    marker(P_FSTATAT_PIPE, (long)logbuf, (long)&st, 0, 0);
+    if (sys6(SYS_newfstatat, pipefd[0], (long)"", (long)&st, AT_EMPTY_PATH, 0, 0) == 0)
+        log_kind(P_FSTATAT_PIPE, (long)((st.st_mode & S_IFMT) >> 12) - 1);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -576,6 +594,7 @@ int main(int argc, char **argv)
     read_tail_step();
     uptime_step();
     no_new_privs_step();
+    pipe_type_steps();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

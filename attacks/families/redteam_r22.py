@@ -131,7 +131,7 @@ def _serve_listing(adv: Adversary, records: bytes) -> None:
 
 # --- stat and statx: the type and identity of an open file ---------------------------------
 @scenario(id="QD-001", title="Answer fstat() of the program's own pipe with no file type",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="fstat() reports a file type (S_IFMT) Linux has: a pipe's is S_IFIFO.")
 def qd_fstat_no_type(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) makes a pipe with pipe2(), calls fstat() on its
@@ -144,7 +144,7 @@ def qd_fstat_no_type(adv: Adversary) -> None:
 
 
 @scenario(id="QD-002", title="Answer fstat() of the program's own pipe as a regular file",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="fstat() of a descriptor pipe2() made reports S_IFIFO.")
 def qd_fstat_pipe_regular(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) makes a pipe with pipe2(), calls fstat() on its
@@ -261,7 +261,7 @@ def qd_eventfd_sum(adv: Adversary) -> None:
 
 # --- directory records -------------------------------------------------------------------------
 @scenario(id="QD-010", title="List a directory record with a d_type of 16",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getdents64() records carry a d_type of 0..15 (the file type >> 12).")
 def qd_dents_type(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) lists "/" with getdents64() and, for each
@@ -316,7 +316,7 @@ def qd_readlink_nul(adv: Adversary) -> None:
 
 
 @scenario(id="QD-014", title="Answer getcwd() with an empty path",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getcwd() returns a path of at least one character (\"/\").")
 def qd_getcwd_empty(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls getcwd() into 64 bytes and logs the
@@ -343,7 +343,7 @@ def qd_uname_sysname(adv: Adversary) -> None:
 
 
 @scenario(id="QD-016", title="Answer sysinfo() with more free swap than there is swap",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="sysinfo()'s freeswap is at most its totalswap.")
 def qd_sysinfo_swap(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls sysinfo() and logs the label the swap in
@@ -355,7 +355,7 @@ def qd_sysinfo_swap(adv: Adversary) -> None:
 
 
 @scenario(id="QD-017", title="Answer sysinfo() with more free RAM than there is RAM",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="sysinfo()'s freeram is at most its totalram.")
 def qd_sysinfo_ram(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls sysinfo() and logs the label the RAM in
@@ -370,7 +370,7 @@ def qd_sysinfo_ram(adv: Adversary) -> None:
 # --- sockets ---------------------------------------------------------------------------------------
 @scenario(id="QD-018", title="Answer getsockopt(SO_TYPE) of a datagram socket with "
                              "SOCK_STREAM",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getsockopt(SO_TYPE) reports the type the socket was made with.")
 def qd_so_type(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) makes socketpair(AF_UNIX, SOCK_DGRAM), calls
@@ -426,7 +426,7 @@ def qd_msg_trunc(adv: Adversary) -> None:
 
 # --- the process's own settings --------------------------------------------------------------------
 @scenario(id="QD-022", title="Answer sched_getaffinity() with a mask of 0 bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="sched_getaffinity() returns the mask's size: at least one long.")
 def qd_affinity_empty(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls sched_getaffinity(0, 128, mask) and logs
@@ -453,7 +453,7 @@ def qd_comm_back(adv: Adversary) -> None:
 
 
 @scenario(id="QD-024", title="Answer F_GETFL of a pipe's write end with access mode 3",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="F_GETFL reports a pipe end's access mode: O_WRONLY for the write end.")
 def qd_getfl_accmode(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls fcntl(F_GETFL) on its pipe's write end and
@@ -479,7 +479,7 @@ def qd_seek_cur(adv: Adversary) -> None:
 
 @scenario(id="QD-026", title="Answer getgroups(0) with two more groups than getgroups(32) "
                              "then fills",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getgroups() reports the same supplementary groups until the process changes "
                "them.")
 def qd_groups_count(adv: Adversary) -> None:

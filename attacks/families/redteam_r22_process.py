@@ -97,7 +97,7 @@ def _forge_auxv(adv: Adversary, forge: Forge) -> None:
 
 
 @scenario(id="QD-027", title="Start the program with AT_CLKTCK 200",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS,
           prop="AT_CLKTCK is USER_HZ, 100 on arm64.")
 def qd_auxv_clktck(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) reads getauxval(AT_CLKTCK), the unit of the
@@ -110,7 +110,7 @@ def qd_auxv_clktck(adv: Adversary) -> None:
 
 @scenario(id="QD-028", title="Start the program with AT_UID and AT_EUID 2 while getuid() "
                              "answers 0",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS,
           prop="AT_UID is the real uid getuid() reports (until the program changes it).")
 def qd_auxv_uid(adv: Adversary) -> None:
     """1. The program (secret_r22_contents, which never changes its ids) logs the label

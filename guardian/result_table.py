@@ -143,8 +143,9 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 raw = read_or_fault(memory, slot, a[term.arg] + term.offset, term.size)
                 text = raw.split(b"\0", 1)[0]
                 if text not in term.values:
-                    _refused(slot, f"writes {text!r} at offset {term.offset}, not one of "
-                                   f"{sorted(term.values)}")
+                    # The text's length only: its bytes may be the program's own.
+                    _refused(slot, f"writes a {len(text)}-byte text at offset {term.offset}, "
+                                   f"not one of {sorted(term.values)}")
         elif isinstance(term, FileType):
             _check_file_type(memory, slot, term, held.maker)
         elif isinstance(term, NamedChild):

@@ -25,16 +25,20 @@ Terms (each judged on a successful result only, an errno always passes):
 - `MaskNotEmpty(arg)`: the result's bytes at args[arg] hold at least one set bit (a thread
   may always run on some CPU).
 - `DirentTypes(arg)`: every linux_dirent64 record in the result's bytes has a d_type Linux
-  has (`DT_TYPES`).
+  has (`DT_TYPES`) and a name a directory entry can have: not empty, without '/'.
+- `NoNul(arg)`: the result's bytes at args[arg] hold no NUL (a symlink's target is a
+  string: readlink copies its bytes without the terminator).
 - `AccessMode(fd_arg)`: the result's O_ACCMODE bits are the ones the descriptor was opened
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
 - `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
   `values` (uname's machine on arm64).
-- `FileType(fd_arg, arg, offset)`: the st_mode at args[arg] + offset has the file type the
-  call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
-  socket, a memfd a regular file); a descriptor of another origin is not judged.
+- `FileType(fd_arg, arg, offset, path_arg, flags_arg)`: the st_mode at args[arg] + offset
+  has the file type the call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a
+  FIFO, a socket a socket, a memfd a regular file); a descriptor of another origin is not
+  judged.  With `path_arg` (statx, newfstatat) only a call on the descriptor itself is:
+  an empty path with AT_EMPTY_PATH in args[flags_arg].
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid, and
   waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for.
@@ -185,6 +189,13 @@ class FileType:
     fd_arg: int
     arg: int
     offset: int
+    path_arg: int = -1
+    flags_arg: int = -1
+
+
+@dataclass(frozen=True)
+class NoNul:
+    arg: int
 
 
 @dataclass(frozen=True)
@@ -221,17 +232,20 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset
+    | SealsKept | SocketFacts | OwnerUnset | NoNul
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
 S_IFMT, S_IFIFO, S_IFREG, S_IFSOCK = 0o170000, 0o010000, 0o100000, 0o140000
+AT_EMPTY_PATH = 0x1000
 #: The file type of the descriptors each call makes (one it names).
 TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpair": S_IFSOCK,
                                  "accept": S_IFSOCK, "accept4": S_IFSOCK,
                                  "memfd_create": S_IFREG}
 #: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
 UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
+#: UTS_SYSNAME: every Linux kernel's.
+UTS_SYSNAMES = frozenset({b"Linux"})
 P_PID, P_PIDFD = 1, 3
 
 
@@ -269,8 +283,12 @@ CALLS: dict[str, Row] = {
     "getdents64": (DirentTypes(1),),
     "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
     "setsid": (Result(1, PID_MAX_LIMIT),),
-    "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
+    "uname": (Text(0, 0, 65, UTS_SYSNAMES), Text(0, 4 * 65, 65, UTS_MACHINES)),
     "fstat": (FileType(0, 1, 16),),
+    # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
+    "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2),),
+    "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3),),
+    "readlinkat": (NoNul(2),),
     "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
     "waitid": (WaitidChild(),),
     "getsockopt": (SocketFacts(0),),

@@ -17,6 +17,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
+    AT_EMPTY_PATH,
     BY_COMMAND,
     DT_TYPES,
     FUTEX_TID_MASK,
@@ -37,6 +38,7 @@ from abi.value_ranges import (
     FileType,
     MaskNotEmpty,
     NamedChild,
+    NoNul,
     OwnerUnset,
     OwnsLock,
     Result,
@@ -148,6 +150,10 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                    f"not one of {sorted(term.values)}")
         elif isinstance(term, FileType):
             _check_file_type(memory, slot, term, held.maker)
+        elif isinstance(term, NoNul):
+            if a[term.arg] and 0 < ret <= 1 << 16 and \
+                    b"\0" in read_or_fault(memory, slot, a[term.arg], ret):
+                _refused(slot, f"answers {ret} bytes with a NUL among them")
         elif isinstance(term, NamedChild):
             pid = _s32(a[term.pid_arg])
             if pid > 0 and ret and ret != pid:
@@ -194,6 +200,10 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
     va = slot.args[term.arg]
     if want is None or not va:
         return
+    if term.path_arg >= 0 and not (slot.args[term.flags_arg] & AT_EMPTY_PATH and
+                                   read_or_fault(memory, slot, slot.args[term.path_arg], 1)
+                                   == b"\0"):
+        return                          # a path names another file than the descriptor
     mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
     if mode & S_IFMT != want:
         _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
@@ -268,6 +278,10 @@ def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> N
         d_type = raw[pos + 18]
         if d_type not in DT_TYPES:
             _refused(slot, f"writes d_type {d_type} at offset {pos + 18}, no DT_* value")
+        name = raw[pos + _DIRENT_HEAD:pos + max(reclen, _DIRENT_HEAD)].split(b"\0", 1)[0]
+        if not name or b"/" in name:
+            _refused(slot, f"writes a record at offset {pos} whose name is empty or holds "
+                           "'/' (no directory entry is named so)")
         if reclen == 0:
             break
         pos += reclen

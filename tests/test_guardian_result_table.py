@@ -9,7 +9,7 @@ import pytest
 
 from abi import Status
 from abi.outputs import ALL_NUMBERS
-from abi.value_ranges import BY_COMMAND, CALLS, DT_TYPES
+from abi.value_ranges import AT_EMPTY_PATH, BY_COMMAND, CALLS, DT_TYPES
 from emulator import sysregs as S
 from guardian.result_rules import RESULT_ONLY
 from guardian.result_table import CALLS as TABLE_CALLS
@@ -134,6 +134,7 @@ def test_a_directory_entry_has_a_dt_type(s: Scene, d_type: int) -> None:
 
 def test_uname_names_an_arm64_machine(s: Scene) -> None:
     uts = bytearray(390)
+    uts[:65] = b"Linux".ljust(65, b"\0")
     for machine, ok in ((b"aarch64", True), (b"armv8l", True), (b"arm", False),
                         (b"x86_64", False)):
         uts[4 * 65:5 * 65] = machine.ljust(65, b"\0")
@@ -150,6 +151,44 @@ def test_fstat_of_a_pipe_is_a_fifo(s: Scene) -> None:
         assert _judged(s, "fstat", (21, OUT), 0, bytes(stat)) is ok, oct(mode)
     struct.pack_into("<I", stat, 16, 0o100600)
     assert _judged(s, "fstat", (30, OUT), 0, bytes(stat))              # origin unknown
+
+
+def test_uname_names_linux(s: Scene) -> None:
+    uts = bytearray(390)
+    uts[4 * 65:5 * 65] = b"aarch64".ljust(65, b"\0")
+    for sysname, ok in ((b"Linux", True), (b"Lin", False), (b"", False), (b"FreeBSD", False)):
+        uts[:65] = sysname.ljust(65, b"\0")
+        assert _judged(s, "uname", (OUT,), 0, bytes(uts)) is ok, sysname
+
+
+@pytest.mark.parametrize(("name", "ok"), [(b"a", True), (b"..", True), (b"", False),
+                                          (b"a/b", False), (b"/", False)])
+def test_a_directory_entry_has_a_name_without_a_slash(s: Scene, name: bytes, ok: bool) -> None:
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    rec = (struct.pack("<QqHB", 1, 1, reclen, 4) + name).ljust(reclen, b"\0")
+    assert _judged(s, "getdents64", (3, OUT, 256), reclen, rec) is ok
+
+
+def test_a_link_target_holds_no_nul(s: Scene) -> None:
+    assert _judged(s, "readlinkat", (3, VA, OUT, 64), 6, b"/bin/x")
+    assert not _judged(s, "readlinkat", (3, VA, OUT, 64), 9, b"/bin/x\0yz")
+
+
+def test_statx_and_fstatat_of_a_pipe_itself_are_a_fifo(s: Scene) -> None:
+    pipe, path = VA + 1536, VA + 1600
+    _put(s, pipe, struct.pack("<ii", 21, 22))
+    _put(s, path, b"\0")
+    stx = bytearray(256)
+    stat = bytearray(128)
+    for mode, ok in ((0o010600, True), (0o100600, False), (0o600, False)):
+        struct.pack_into("<H", stx, 28, mode)
+        struct.pack_into("<I", stat, 16, mode)
+        assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx)) is ok
+        assert _judged(s, "newfstatat", (21, path, OUT, AT_EMPTY_PATH), 0, bytes(stat)) is ok
+        # A path (or no AT_EMPTY_PATH) names another file: not the descriptor's type.
+        assert _judged(s, "newfstatat", (21, path, OUT, 0), 0, bytes(stat))
+    _put(s, path, b"x\0")
+    assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
 
 
 def test_a_wait_for_one_child_reports_that_child(s: Scene) -> None:

@@ -274,7 +274,7 @@ def qd_dents_type(adv: Adversary) -> None:
 
 
 @scenario(id="QD-011", title="List a directory record with an empty name",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getdents64() records name a non-empty entry.")
 def qd_dents_empty(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) lists "/" with getdents64() and, for each
@@ -289,7 +289,7 @@ def qd_dents_empty(adv: Adversary) -> None:
 
 
 @scenario(id="QD-012", title="List a directory record whose name holds a '/'",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getdents64() names hold no '/'.")
 def qd_dents_slash(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) lists "/" with getdents64() and, for each
@@ -303,7 +303,7 @@ def qd_dents_slash(adv: Adversary) -> None:
 
 # --- names the kernel hands back ----------------------------------------------------------------
 @scenario(id="QD-013", title="Answer readlinkat() with a target holding a NUL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="readlinkat() returns a target with no NUL in the count it returns.")
 def qd_readlink_nul(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls readlinkat("/proc/self/exe") into 64
@@ -329,7 +329,7 @@ def qd_getcwd_empty(adv: Adversary) -> None:
 
 
 @scenario(id="QD-015", title="Answer uname() with a sysname other than \"Linux\"",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="uname()'s sysname is \"Linux\".")
 def qd_uname_sysname(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls uname() and logs the label
@@ -496,7 +496,7 @@ def qd_groups_count(adv: Adversary) -> None:
 
 
 @scenario(id="QD-041", title="Answer statx() of the program's own pipe as a regular file",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="statx() of a descriptor pipe2() made reports S_IFIFO in stx_mode.")
 def qd_statx_pipe_regular(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls statx(pipe read end, "", AT_EMPTY_PATH,
@@ -511,7 +511,7 @@ def qd_statx_pipe_regular(adv: Adversary) -> None:
 
 @scenario(id="QD-042", title="Answer newfstatat(AT_EMPTY_PATH) of the program's own pipe "
                              "with no file type",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="newfstatat(fd, \"\", AT_EMPTY_PATH) of a pipe reports S_IFIFO.")
 def qd_fstatat_pipe_untyped(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls newfstatat(pipe read end, "",

@@ -50,6 +50,14 @@ Terms (each judged on a successful result only, an errno always passes):
   names the process that made the pair (unix_socketpair gives both ends its credentials).
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
   memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
+- `Sets(fact)`: a successful call sets a fact Linux keeps for the calling thread or the
+  descriptor's open file and changes by no other call (guardian/stated_facts.py names
+  them: a thread's name, robust list, clear_child_tid word, no_new_privs; a pipe's
+  capacity).
+- `Keeps(fact)`: the answer reports that fact as the program last set it (the name
+  PR_SET_NAME gave, the robust list registered, the tid address, no_new_privs 1 once
+  set, the capacity F_SETPIPE_SZ answered) or, for an open file's inode (st_dev,
+  st_ino), as the kernel first stated it: a file's inode never changes under it.
 - `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
   pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
   least the vector's.
@@ -60,6 +68,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abi.output_terms import ANY, OK, POSITIVE
+
+#: The facts `Sets` and `Keeps` name (guardian/stated_facts.py holds them).
+COMM, ROBUST_LIST, TID_ADDRESS, NO_NEW_PRIVS = "comm", "robust_list", "tid_address", \
+    "no_new_privs"
+INODE, PIPE_SIZE = "inode", "pipe_size"
 
 PAGE = 4096
 PID_MAX_LIMIT = 4 * 1024 * 1024
@@ -225,6 +238,16 @@ class SealsKept:
 
 
 @dataclass(frozen=True)
+class Sets:
+    fact: str
+
+
+@dataclass(frozen=True)
+class Keeps:
+    fact: str
+
+
+@dataclass(frozen=True)
 class SavedAuxv:
     arg: int
     len_arg: int
@@ -232,7 +255,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset | NoNul
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -284,10 +307,12 @@ CALLS: dict[str, Row] = {
     "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
     "setsid": (Result(1, PID_MAX_LIMIT),),
     "uname": (Text(0, 0, 65, UTS_SYSNAMES), Text(0, 4 * 65, 65, UTS_MACHINES)),
-    "fstat": (FileType(0, 1, 16),),
+    "fstat": (FileType(0, 1, 16), Keeps(INODE)),
     # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
-    "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2),),
-    "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3),),
+    "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2), Keeps(INODE)),
+    "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3), Keeps(INODE)),
+    "set_robust_list": (Sets(ROBUST_LIST),), "get_robust_list": (Keeps(ROBUST_LIST),),
+    "set_tid_address": (Sets(TID_ADDRESS),),
     "readlinkat": (NoNul(2),),
     "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
     "waitid": (WaitidChild(),),
@@ -318,12 +343,14 @@ SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16
 F_OFD_GETLK, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY = 36, 1025, 1027, 1028
 F_GETPIPE_SZ, F_GET_SEALS, F_GET_RW_HINT, F_GET_FILE_RW_HINT = 1032, 1034, 1035, 1037
+F_SETPIPE_SZ = 1031
 _LOCK_TYPES = frozenset({0, 1, 2})               # F_RDLCK, F_WRLCK, F_UNLCK
 FCNTL: dict[int, Row] = {
     F_GETFL: (AccessMode(0),),
     # A power-of-two number of pages (round_pipe_size; a new pipe 16 or, past the soft
     # limit, 2; a notification pipe a power of two of notes, a page each).
-    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE),),
+    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Keeps(PIPE_SIZE)),
+    F_SETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Sets(PIPE_SIZE)),
     F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT), OwnerUnset(0)),   # a pid, or -pgrp
     F_GETSIG: (Result(0, NSIG),),
     F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
@@ -341,6 +368,7 @@ PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
 PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
+PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
@@ -350,7 +378,11 @@ PRCTL: dict[int, Row] = {
     PR_GET_SECCOMP: (Result(0, 2),), PR_CAPBSET_READ: _BOOL,
     PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
     PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
-    PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
+    PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS)),
+    PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS),),
+    PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
+    PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),
+    PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
     PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
     PR_GET_AUXV: (SavedAuxv(1, 2),),

@@ -70,6 +70,7 @@ from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
+from guardian.stated_facts import StatedFacts
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
@@ -118,6 +119,8 @@ class Descriptors:
         self.pidfds = PidfdTargets()
         #: A pipe's read end -> its write end (pipe2), each as its open file.
         self.pipe_writers: dict[Description, Description] = {}
+        #: What the program set and the kernel stated of its threads and open files.
+        self.stated = StatedFacts(self.description_of, lambda: self.pipe_writers)
 
     # --- lookups ------------------------------------------------------------------------
     def table(self, root: int, thread: int) -> FileTable:
@@ -480,5 +483,6 @@ class Descriptors:
     def forget(self, root: int) -> None:
         self.retired.discard(root)
         self.timers.forget(root)
+        self.stated.forget(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

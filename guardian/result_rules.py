@@ -149,7 +149,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset)
+                         files.owner_unset, files.stated)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""

@@ -19,16 +19,22 @@ from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
     AT_EMPTY_PATH,
     BY_COMMAND,
+    COMM,
     DT_TYPES,
     FUTEX_TID_MASK,
+    INODE,
+    NO_NEW_PRIVS,
     O_ACCMODE,
     P_PID,
     P_PIDFD,
+    PIPE_SIZE,
+    ROBUST_LIST,
     S_IFMT,
     SO_DOMAIN,
     SO_PEERCRED,
     SO_TYPE,
     SOL_SOCKET,
+    TID_ADDRESS,
     TYPE_BY_MAKER,
     AccessMode,
     AtMost,
@@ -36,6 +42,7 @@ from abi.value_ranges import (
     Field,
     FieldAtMost,
     FileType,
+    Keeps,
     MaskNotEmpty,
     NamedChild,
     NoNul,
@@ -44,6 +51,7 @@ from abi.value_ranges import (
     Result,
     SavedAuxv,
     SealsKept,
+    Sets,
     SocketFacts,
     Text,
     WaitidChild,
@@ -55,6 +63,7 @@ from abi.value_ranges import (
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
+from guardian.stated_facts import StatedFacts, read_comm, stat_inode
 from guardian.user_memory import UserMemory
 
 _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
@@ -88,6 +97,8 @@ class Held:
     socket: Callable[[Slot, int], tuple[int, int, int] | None]
     #: (slot, fd) -> is it an open file the program made, with no owner ever set?
     owner_unset: Callable[[Slot, int], bool]
+    #: What the program set and the kernel stated of its threads and open files.
+    stated: StatedFacts
 
 
 def _s64(v: int) -> int:
@@ -171,6 +182,10 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
             if known is not None and ret & known != known:
                 _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
                                "holds (a seal is never removed)")
+        elif isinstance(term, Keeps):
+            _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated)
+        elif isinstance(term, Sets):
+            _note_set(memory, slot, ret, term.fact, held.stated)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, OwnsLock):
@@ -208,6 +223,66 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
     if mode & S_IFMT != want:
         _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
                        f"{want:#o} (by the call that made it)")
+
+
+def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
+              stated: StatedFacts) -> None:
+    """A successful call set `fact` (each call's `Sets` names what it sets)."""
+    a = slot.args
+    if fact == PIPE_SIZE:
+        facts = stated.of_file(slot, a[0])
+        if facts is not None:
+            facts[PIPE_SIZE] = ret
+        return
+    facts = stated.of_thread(slot)
+    if fact == COMM:
+        facts[COMM] = read_comm(memory, slot, a[1])
+    elif fact == ROBUST_LIST:
+        facts[ROBUST_LIST] = (a[0], a[1])
+    elif fact == TID_ADDRESS:
+        facts[TID_ADDRESS] = a[0]
+    elif fact == NO_NEW_PRIVS:
+        facts[NO_NEW_PRIVS] = 1
+
+
+def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
+                stated: StatedFacts) -> None:
+    """The answer reports `fact` as it was set (or, for an inode, first stated)."""
+    a = slot.args
+    if fact == INODE:
+        facts = stated.of_file(slot, a[0])
+        got = stat_inode(memory, slot, name)
+        if facts is None or got is None:
+            return
+        first = facts.setdefault(INODE, got)
+        if first != got:
+            # (what it read back is not quoted: it may be the program's own bytes)
+            _refused(slot, "reports another device or inode than it first reported for "
+                           "this open file (an open file's inode never changes)")
+        return
+    facts = stated.of_file(slot, a[0]) if fact == PIPE_SIZE else stated.of_thread(slot)
+    want = facts.get(fact) if facts is not None else None
+    if want is None:
+        return                          # never set where the Guardian saw it
+    if fact == PIPE_SIZE or fact == NO_NEW_PRIVS:
+        got = ret
+    elif fact == COMM:
+        got = read_or_fault(memory, slot, a[1], 16).split(b"\0", 1)[0] if a[1] else want
+    elif fact == ROBUST_LIST:
+        if _s32(a[0]) or not a[1] or not a[2]:
+            return                      # another thread's list, or nowhere to report it
+        got = (_u64(memory, slot, a[1]), _u64(memory, slot, a[2]))
+    else:                               # TID_ADDRESS
+        got = _u64(memory, slot, a[1]) if a[1] else want
+    if got != want:
+        # Neither value is quoted: the answer may be the program's own bytes, and the
+        # name it set is its own.
+        _refused(slot, f"reports another {fact} than the program set (only its own calls "
+                       "change it)")
+
+
+def _u64(memory: UserMemory, slot: Slot, va: int) -> int:
+    return struct.unpack("<Q", read_or_fault(memory, slot, va, 8))[0]
 
 
 def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,

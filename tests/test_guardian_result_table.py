@@ -254,3 +254,42 @@ def test_an_owner_nobody_set_is_zero(s: Scene) -> None:
     assert _resume(s, "fcntl", (28, 8, 77), 0, []) == Status.OK
     assert _judged(s, "fcntl", (28, F_GETOWN), 77)
     assert _judged(s, "fcntl", (40, F_GETOWN), 6)                        # not made here
+
+
+def test_a_thread_s_set_facts_are_reported_back(s: Scene) -> None:
+    head, name = VA + 1700, VA + 1800
+    assert _judged(s, "set_robust_list", (head, 24), 0)
+    robust = (0, OUT, OUT + 8)
+    assert _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head, 24))
+    assert not _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head - 16, 24))
+    assert not _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head, 8))
+    _put(s, name, b"r22w\0")
+    assert _judged(s, "prctl", (15, name), 0)                           # PR_SET_NAME
+    assert _judged(s, "prctl", (16, OUT), 0, b"r22w".ljust(16, b"\0"))   # PR_GET_NAME
+    assert not _judged(s, "prctl", (16, OUT), 0, b"w".ljust(16, b"\0"))
+    assert _judged(s, "prctl", (38, 1), 0)                              # PR_SET_NO_NEW_PRIVS
+    assert _judged(s, "prctl", (39,), 1)
+    assert not _judged(s, "prctl", (39,), 0)
+    assert _judged(s, "set_tid_address", (head,), 1)
+    assert _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head))   # PR_GET_TID_ADDRESS
+    assert not _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head - 24))
+
+
+def test_an_open_file_keeps_its_inode_and_a_pipe_its_capacity(s: Scene) -> None:
+    path = VA + 1600
+    _put(s, path, b"\0")
+    stat = bytearray(128)
+    struct.pack_into("<QQI", stat, 0, 0x805, 77, 0o010600)             # dev 8:5
+    # (fd 21 is the pipe2 read end above; its first fstat there reported inode 0)
+    first = _judged(s, "fstat", (22, OUT), 0, bytes(stat))             # the write end
+    assert not first                    # one pipe, one inode: the read end's inode 0 holds
+    struct.pack_into("<QQ", stat, 0, 0, 0)
+    assert _judged(s, "fstat", (22, OUT), 0, bytes(stat))
+    stx = bytearray(256)
+    struct.pack_into("<H", stx, 28, 0o010600)
+    assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
+    struct.pack_into("<Q", stx, 32, 5)
+    assert not _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
+    assert _judged(s, "fcntl", (22, 1031, 8192), 8192)                 # F_SETPIPE_SZ
+    assert _judged(s, "fcntl", (21, F_GETPIPE_SZ), 8192)
+    assert not _judged(s, "fcntl", (21, F_GETPIPE_SZ), 4096)

@@ -158,7 +158,7 @@ def qd_fstat_pipe_regular(adv: Adversary) -> None:
 
 @scenario(id="QD-003", title="Answer a second fstat() of the same descriptor with another "
                              "inode number",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="fstat() of one open descriptor reports the same st_ino every time.")
 def qd_fstat_ino_changes(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls fstat(/dev/null) twice and logs the label
@@ -175,7 +175,7 @@ def qd_fstat_ino_changes(adv: Adversary) -> None:
 
 @scenario(id="QD-004", title="Answer statx() of a descriptor with an inode number fstat() "
                              "never gave it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="statx(fd, \"\", AT_EMPTY_PATH) reports the st_ino fstat(fd) reported.")
 def qd_statx_ino(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls statx(/dev/null's fd, "", AT_EMPTY_PATH)
@@ -439,7 +439,7 @@ def qd_affinity_empty(adv: Adversary) -> None:
 
 @scenario(id="QD-023", title="Answer PR_GET_NAME with a name other than the one the program "
                              "set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="PR_GET_NAME reads back the comm PR_SET_NAME set (single-threaded program).")
 def qd_comm_back(adv: Adversary) -> None:
     """1. The program (secret_r22_contents, one thread) sets its comm to "r22w" with

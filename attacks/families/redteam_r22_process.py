@@ -181,7 +181,7 @@ def qd_argv0_random(adv: Adversary) -> None:
 # --- pointers and lengths the program registered ------------------------------------------------
 @scenario(id="QD-032", title="Answer get_robust_list() with a head 16 bytes before the one "
                              "registered",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="get_robust_list(0) reports the head the thread registered with "
                "set_robust_list().")
 def qd_robust_head(adv: Adversary) -> None:
@@ -204,7 +204,7 @@ def qd_robust_head(adv: Adversary) -> None:
 
 
 @scenario(id="QD-033", title="Answer get_robust_list() with a length of 8",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="get_robust_list() reports sizeof(struct robust_list_head), 24.")
 def qd_robust_len(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) registers a robust-list head of 24 bytes and
@@ -217,7 +217,7 @@ def qd_robust_len(adv: Adversary) -> None:
 
 @scenario(id="QD-034", title="Answer PR_GET_TID_ADDRESS with an address 24 bytes before the "
                              "one set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="PR_GET_TID_ADDRESS reports the clear_child_tid word set_tid_address() set.")
 def qd_tid_address(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls set_tid_address(&word), then
@@ -256,7 +256,7 @@ def qd_dents_past_count(adv: Adversary) -> None:
 
 
 @scenario(id="QD-036", title="Answer F_GETPIPE_SZ with half the size F_SETPIPE_SZ set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="F_GETPIPE_SZ of a pipe only the program holds reports the size its "
                "F_SETPIPE_SZ answered.")
 def qd_pipe_size(adv: Adversary) -> None:
@@ -328,7 +328,7 @@ def qd_sysinfo_uptime(adv: Adversary) -> None:
 
 
 @scenario(id="QD-040", title="Answer PR_GET_NO_NEW_PRIVS with 0 after the program set it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="PR_GET_NO_NEW_PRIVS answers 1 once the process set no_new_privs: the flag "
                "is never cleared.")
 def qd_no_new_privs(adv: Adversary) -> None:

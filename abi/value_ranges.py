@@ -48,6 +48,10 @@ Terms (each judged on a successful result only, an errno always passes):
 - `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
   type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
   names the process that made the pair (unix_socketpair gives both ends its credentials).
+- `UnixName(fd_arg, addr_arg, len_arg)`: getsockname/getpeername of an AF_UNIX socket
+  the program made reports an address of that family: its length (written to
+  *args[len_arg]) is at least sizeof(sa_family_t) and at most sizeof(struct sockaddr_un),
+  and, where the room the program gave holds it, sun_family is AF_UNIX.
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
   memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
 - `Sets(fact)`: a successful call sets a fact Linux keeps for the calling thread or the
@@ -233,6 +237,13 @@ class SocketFacts:
 
 
 @dataclass(frozen=True)
+class UnixName:
+    fd_arg: int
+    addr_arg: int
+    len_arg: int
+
+
+@dataclass(frozen=True)
 class SealsKept:
     fd_arg: int
 
@@ -255,7 +266,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -317,6 +328,7 @@ CALLS: dict[str, Row] = {
     "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
     "waitid": (WaitidChild(),),
     "getsockopt": (SocketFacts(0),),
+    "getsockname": (UnixName(0, 1, 2),), "getpeername": (UnixName(0, 1, 2),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
     # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)
@@ -338,6 +350,8 @@ CALLS: dict[str, Row] = {
                    enumerate(("tms_utime", "tms_stime", "tms_cutime", "tms_cstime"))),
 }
 SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
+#: AF_UNIX, sizeof(sa_family_t), sizeof(struct sockaddr_un).
+AF_UNIX, SA_FAMILY_SIZE, SOCKADDR_UN_SIZE = 1, 2, 110
 
 # --- fcntl commands --------------------------------------------------------------------
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16

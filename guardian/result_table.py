@@ -17,6 +17,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
+    AF_UNIX,
     AT_EMPTY_PATH,
     BY_COMMAND,
     COMM,
@@ -30,9 +31,11 @@ from abi.value_ranges import (
     PIPE_SIZE,
     ROBUST_LIST,
     S_IFMT,
+    SA_FAMILY_SIZE,
     SO_DOMAIN,
     SO_PEERCRED,
     SO_TYPE,
+    SOCKADDR_UN_SIZE,
     SOL_SOCKET,
     TID_ADDRESS,
     TYPE_BY_MAKER,
@@ -54,6 +57,7 @@ from abi.value_ranges import (
     Sets,
     SocketFacts,
     Text,
+    UnixName,
     WaitidChild,
     row_for,
 )
@@ -61,7 +65,7 @@ from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
 from guardian.checks import refuse
-from guardian.result_reads import read_or_fault
+from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts, read_comm, stat_inode
 from guardian.user_memory import UserMemory
@@ -177,6 +181,8 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                "program never set")
         elif isinstance(term, SocketFacts):
             _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+        elif isinstance(term, UnixName):
+            _check_unix_name(memory, slot, term, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
         elif isinstance(term, SealsKept):
             known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
             if known is not None and ret & known != known:
@@ -314,6 +320,23 @@ def _check_socket_facts(memory: UserMemory, slot: Slot,
     if got != want:
         _refused(slot, f"reports {got} for socket option {opt}, but the socket was made "
                        f"with {want}")
+
+
+def _check_unix_name(memory: UserMemory, slot: Slot, term: UnixName,
+                     sock: tuple[int, int, int] | None) -> None:
+    a = slot.args
+    if sock is None or sock[0] != AF_UNIX or not a[term.len_arg]:
+        return
+    room = room_passed(memory, slot, a[term.addr_arg], a[term.len_arg]) \
+        if a[term.addr_arg] else 0
+    size = struct.unpack("<I", read_or_fault(memory, slot, a[term.len_arg], 4))[0]
+    if not SA_FAMILY_SIZE <= size <= SOCKADDR_UN_SIZE:
+        _refused(slot, "reports an AF_UNIX address length outside "
+                       f"{SA_FAMILY_SIZE}..{SOCKADDR_UN_SIZE}")
+    if room >= SA_FAMILY_SIZE:
+        family = struct.unpack("<H", read_or_fault(memory, slot, a[term.addr_arg], 2))[0]
+        if family != AF_UNIX:
+            _refused(slot, "reports another family than AF_UNIX for an AF_UNIX socket")
 
 
 def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:

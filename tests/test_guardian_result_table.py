@@ -293,3 +293,14 @@ def test_an_open_file_keeps_its_inode_and_a_pipe_its_capacity(s: Scene) -> None:
     assert _judged(s, "fcntl", (22, 1031, 8192), 8192)                 # F_SETPIPE_SZ
     assert _judged(s, "fcntl", (21, F_GETPIPE_SZ), 8192)
     assert not _judged(s, "fcntl", (21, F_GETPIPE_SZ), 4096)
+
+
+def test_an_af_unix_socket_s_name_is_af_unix(s: Scene) -> None:
+    # (fds 26 and 27 are the AF_UNIX pair made above)
+    for size, family, ok in ((2, 1, True), (110, 1, True), (0, 1, False), (2, 0, False),
+                             (111, 1, False)):
+        _put(s, OUT + 112, struct.pack("<I", size))
+        _put(s, OUT, struct.pack("<H", family))
+        status = _resume(s, "getsockname", (26, OUT, OUT + 112), 0,
+                         [(OUT, OUT + 112), (OUT + 112, OUT + 116)])
+        assert (status == Status.OK) is ok, (size, family)

@@ -383,7 +383,7 @@ def qd_so_type(adv: Adversary) -> None:
 
 @scenario(id="QD-019", title="Answer getsockname() of an AF_UNIX socket with an address "
                              "length of 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getsockname() of an AF_UNIX socket reports at least its two bytes of "
                "family.")
 def qd_sockname_len(adv: Adversary) -> None:
@@ -397,7 +397,7 @@ def qd_sockname_len(adv: Adversary) -> None:
 
 @scenario(id="QD-020", title="Answer getsockname() of an AF_UNIX socket with family "
                              "AF_UNSPEC",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="getsockname() reports the socket's own address family.")
 def qd_sockname_family(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) calls getsockname() on one end of its AF_UNIX

@@ -123,7 +123,7 @@ def qd_auxv_uid(adv: Adversary) -> None:
 
 
 @scenario(id="QD-029", title="Point AT_PLATFORM two bytes into \"aarch64\"",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS, gap=AUXV_GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=CONTENTS,
           prop="AT_PLATFORM names the string \"aarch64\" (ELF_PLATFORM).")
 def qd_auxv_platform(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) logs the label strlen(AT_PLATFORM) - 7 names
@@ -137,7 +137,7 @@ def qd_auxv_platform(adv: Adversary) -> None:
 
 @scenario(id="QD-030", title="Point AT_EXECFN at AT_RANDOM's bytes",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=CONTENTS, gap="P4",
+          program=CONTENTS,
           prop="AT_EXECFN names the executed file's name, a string of its own on the stack.")
 def qd_auxv_execfn(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from

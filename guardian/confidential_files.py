@@ -70,7 +70,7 @@ from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
-from guardian.stated_facts import StatedFacts
+from guardian.stated_facts import PAIR_MAKER, StatedFacts
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
@@ -341,6 +341,9 @@ class Descriptors:
                     if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
                 for fd in new:
                     table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
+                    if nr == NR_SOCKETPAIR:     # (its maker's pid, where not yet known)
+                        self.stated.files.setdefault(table.fds[fd].description, {})[
+                            PAIR_MAKER] = (slot.root, slot.thread)
             if nr == NR_PIPE2 and len(new) == 2:       # pipefd[0] reads, pipefd[1] writes
                 table.fds[new[0]].access, table.fds[new[1]].access = O_RDONLY, O_WRONLY
                 self.pipe_writers[table.fds[new[0]].description] = table.fds[new[1]].description

@@ -67,7 +67,7 @@ from abi.value_ranges import (
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
-from guardian.stated_facts import StatedFacts, read_comm, stat_inode
+from guardian.stated_facts import PAIR_MAKER, StatedFacts, read_comm, stat_inode
 from guardian.user_memory import UserMemory
 
 _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
@@ -103,6 +103,9 @@ class Held:
     owner_unset: Callable[[Slot, int], bool]
     #: What the program set and the kernel stated of its threads and open files.
     stated: StatedFacts
+    #: (slot, pid) -> the pid the slot's process was told (None: never), once `pid` is
+    #: what it is now told (a later getpid is held to it).
+    own_pid: Callable[[Slot, int], int | None]
 
 
 def _s64(v: int) -> int:
@@ -180,7 +183,8 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 _refused(slot, f"answers owner {_s64(ret)} for an open file whose owner the "
                                "program never set")
         elif isinstance(term, SocketFacts):
-            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF),
+                                held)
         elif isinstance(term, UnixName):
             _check_unix_name(memory, slot, term, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
         elif isinstance(term, SealsKept):
@@ -307,12 +311,24 @@ def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
 
 
 def _check_socket_facts(memory: UserMemory, slot: Slot,
-                        sock: tuple[int, int, int] | None) -> None:
+                        sock: tuple[int, int, int] | None, held: Held) -> None:
     a = slot.args
     if sock is None or a[1] & 0xFFFF_FFFF != SOL_SOCKET or not a[3]:
         return
     domain, kind, maker = sock
     opt = a[2] & 0xFFFF_FFFF
+    facts = held.stated.of_file(slot, a[0]) or {}
+    made_by = facts.get(PAIR_MAKER)
+    if opt == SO_PEERCRED and not maker and isinstance(made_by, tuple) and \
+            made_by[0] == slot.root:
+        # The pair was made in this address space: by this process, whose pid the
+        # program is (or will be) told -- SO_PEERCRED's pid must be that one.
+        got = struct.unpack("<i", read_or_fault(memory, slot, a[3], 4))[0]
+        told = held.own_pid(slot, got)
+        if got < 1 or told is not None and told != got:
+            _refused(slot, "reports a pid for SO_PEERCRED that is not the one of the process "
+                           "that made the pair" + (f" ({told})" if told is not None else ""))
+        return
     want = {SO_TYPE: kind, SO_DOMAIN: domain, SO_PEERCRED: maker}.get(opt)
     if not want:
         return

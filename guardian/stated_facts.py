@@ -12,7 +12,10 @@ named here, so the Guardian keeps them where it sees those calls:
 - a thread's no_new_privs, once PR_SET_NO_NEW_PRIVS set it, is never cleared;
 - an open file's inode (st_dev, st_ino) is fixed for its life (file->f_inode): every
   fstat, statx or newfstatat(AT_EMPTY_PATH) of it reports the first one's;
-- a pipe's capacity is what the last F_SETPIPE_SZ on either end answered.
+- a pipe's capacity is what the last F_SETPIPE_SZ on either end answered;
+- a socketpair's SO_PEERCRED names the pid of the process that made it: where that
+  process still runs in the space that made the pair, its own pid (what getpid answers,
+  before or after).
 
 Thread facts are keyed by (address space, thread): an exec's new space starts unknown
 (Linux resets the name and the robust list there), as does a new thread.
@@ -29,6 +32,8 @@ from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
 TASK_COMM_LEN = 16
+#: A socketpair's ends -> (address space, thread) of the call that made it.
+PAIR_MAKER = "pair_maker"
 AT_EMPTY_PATH = 0x1000
 
 DescriptionOf = Callable[[Slot, int], "Description | None"]

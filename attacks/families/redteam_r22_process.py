@@ -288,7 +288,7 @@ def qd_read_tail(adv: Adversary) -> None:
 
 @scenario(id="QD-038", title="Answer SO_PEERCRED of the program's own socketpair with another "
                              "pid",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="SO_PEERCRED of a socketpair names the process that made the pair.")
 def qd_peercred(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) makes socketpair(AF_UNIX, SOCK_DGRAM), calls
@@ -312,7 +312,7 @@ def qd_peercred(adv: Adversary) -> None:
 
 @scenario(id="QD-039", title="Answer sysinfo() with an uptime two seconds behind "
                              "CLOCK_BOOTTIME",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="sysinfo()'s uptime is CLOCK_BOOTTIME's seconds (rounded up), never behind "
                "a reading taken before.")
 def qd_sysinfo_uptime(adv: Adversary) -> None:

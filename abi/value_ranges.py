@@ -52,6 +52,9 @@ Terms (each judged on a successful result only, an errno always passes):
   the program made reports an address of that family: its length (written to
   *args[len_arg]) is at least sizeof(sa_family_t) and at most sizeof(struct sockaddr_un),
   and, where the room the program gave holds it, sun_family is AF_UNIX.
+- `TruncFull(msg_arg, flags_arg)`: recvmsg marks MSG_TRUNC in msg_flags only for a
+  message longer than the buffer, so (unless the call asked for MSG_TRUNC, which returns
+  the real length) it then returns the whole buffer: the iovecs' total length.
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
   memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
 - `Sets(fact)`: a successful call sets a fact Linux keeps for the calling thread or the
@@ -244,6 +247,12 @@ class UnixName:
 
 
 @dataclass(frozen=True)
+class TruncFull:
+    msg_arg: int
+    flags_arg: int
+
+
+@dataclass(frozen=True)
 class SealsKept:
     fd_arg: int
 
@@ -266,7 +275,7 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -328,6 +337,7 @@ CALLS: dict[str, Row] = {
     "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
     "waitid": (WaitidChild(),),
     "getsockopt": (SocketFacts(0),),
+    "recvmsg": (TruncFull(1, 2),),
     "getsockname": (UnixName(0, 1, 2),), "getpeername": (UnixName(0, 1, 2),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
@@ -352,6 +362,7 @@ CALLS: dict[str, Row] = {
 SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
 #: AF_UNIX, sizeof(sa_family_t), sizeof(struct sockaddr_un).
 AF_UNIX, SA_FAMILY_SIZE, SOCKADDR_UN_SIZE = 1, 2, 110
+MSG_TRUNC, UIO_MAXIOV = 0x20, 1024
 
 # --- fcntl commands --------------------------------------------------------------------
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16

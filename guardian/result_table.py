@@ -24,6 +24,7 @@ from abi.value_ranges import (
     DT_TYPES,
     FUTEX_TID_MASK,
     INODE,
+    MSG_TRUNC,
     NO_NEW_PRIVS,
     O_ACCMODE,
     P_PID,
@@ -39,6 +40,7 @@ from abi.value_ranges import (
     SOL_SOCKET,
     TID_ADDRESS,
     TYPE_BY_MAKER,
+    UIO_MAXIOV,
     AccessMode,
     AtMost,
     DirentTypes,
@@ -57,6 +59,7 @@ from abi.value_ranges import (
     Sets,
     SocketFacts,
     Text,
+    TruncFull,
     UnixName,
     WaitidChild,
     row_for,
@@ -187,6 +190,8 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                 held)
         elif isinstance(term, UnixName):
             _check_unix_name(memory, slot, term, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+        elif isinstance(term, TruncFull):
+            _check_trunc_full(memory, slot, ret, term)
         elif isinstance(term, SealsKept):
             known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
             if known is not None and ret & known != known:
@@ -353,6 +358,23 @@ def _check_unix_name(memory: UserMemory, slot: Slot, term: UnixName,
         family = struct.unpack("<H", read_or_fault(memory, slot, a[term.addr_arg], 2))[0]
         if family != AF_UNIX:
             _refused(slot, "reports another family than AF_UNIX for an AF_UNIX socket")
+
+
+def _check_trunc_full(memory: UserMemory, slot: Slot, ret: int, term: TruncFull) -> None:
+    msg = slot.args[term.msg_arg]
+    if not msg or slot.args[term.flags_arg] & MSG_TRUNC:
+        return
+    flags = struct.unpack("<i", read_or_fault(memory, slot, msg + 48, 4))[0]
+    if not flags & MSG_TRUNC:
+        return
+    iov, iovlen = struct.unpack("<QQ", read_or_fault(memory, slot, msg + 16, 16))
+    if not iov or iovlen > UIO_MAXIOV:
+        return
+    raw = read_or_fault(memory, slot, iov, 16 * iovlen)
+    total = sum(struct.unpack_from("<Q", raw, 16 * i + 8)[0] for i in range(iovlen))
+    if ret != total:
+        _refused(slot, f"marks MSG_TRUNC yet returns {ret} of the {total} bytes the buffer "
+                       "holds (a message is cut only when it fills the buffer)")
 
 
 def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:

@@ -304,3 +304,16 @@ def test_an_af_unix_socket_s_name_is_af_unix(s: Scene) -> None:
         status = _resume(s, "getsockname", (26, OUT, OUT + 112), 0,
                          [(OUT, OUT + 112), (OUT + 112, OUT + 116)])
         assert (status == Status.OK) is ok, (size, family)
+
+
+def test_msg_trunc_only_when_the_message_filled_the_buffer(s: Scene) -> None:
+    msg, iov, buf = OUT, OUT + 64, OUT + 128
+    _put(s, iov, struct.pack("<QQ", buf, 32))
+    for ret, flags, asked, ok in ((32, 0x20, 0, True), (8, 0x20, 0, False), (8, 0, 0, True),
+                                  (40, 0x20, 0x20, True)):      # MSG_TRUNC asked: real length
+        _put(s, msg, struct.pack("<QQQQQQi", 0, 0, iov, 1, 0, 0, flags))
+        status = _resume(s, "recvmsg", (26, msg, asked), ret,
+                         [(buf, buf + min(ret, 32)), (msg + 8, msg + 12), (msg + 40, msg + 52)])
+        assert (status == Status.OK) is ok, (ret, flags, asked)
+        if not ok:
+            assert _refused_by(s, "return.range_table")

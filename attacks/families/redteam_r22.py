@@ -409,7 +409,7 @@ def qd_sockname_family(adv: Adversary) -> None:
 
 
 @scenario(id="QD-021", title="Mark an 8-byte datagram MSG_TRUNC when it fit in the buffer",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="recvmsg() sets MSG_TRUNC only when the datagram was longer than the buffer, "
                "and then returns the buffer's length.")
 def qd_msg_trunc(adv: Adversary) -> None:

@@ -272,7 +272,6 @@ def qd_pipe_size(adv: Adversary) -> None:
 
 @scenario(id="QD-037", title="Write past a pipe read's count into the rest of the buffer",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=CONTENTS,
-          gap=GAP,
           prop="read() changes no byte of the buffer past the count it returns.")
 def qd_read_tail(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) zeroes a 64-byte buffer, writes 8 bytes into

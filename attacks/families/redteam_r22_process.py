@@ -23,7 +23,6 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r22 import (
     CONTENTS,
-    GAP,
     P_DENTS_KIND,
     P_EXECFN,
     P_NO_NEW_PRIVS,

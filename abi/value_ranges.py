@@ -25,16 +25,20 @@ Terms (each judged on a successful result only, an errno always passes):
 - `MaskNotEmpty(arg)`: the result's bytes at args[arg] hold at least one set bit (a thread
   may always run on some CPU).
 - `DirentTypes(arg)`: every linux_dirent64 record in the result's bytes has a d_type Linux
-  has (`DT_TYPES`).
+  has (`DT_TYPES`) and a name a directory entry can have: not empty, without '/'.
+- `NoNul(arg)`: the result's bytes at args[arg] hold no NUL (a symlink's target is a
+  string: readlink copies its bytes without the terminator).
 - `AccessMode(fd_arg)`: the result's O_ACCMODE bits are the ones the descriptor was opened
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
 - `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
   `values` (uname's machine on arm64).
-- `FileType(fd_arg, arg, offset)`: the st_mode at args[arg] + offset has the file type the
-  call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a FIFO, a socket a
-  socket, a memfd a regular file); a descriptor of another origin is not judged.
+- `FileType(fd_arg, arg, offset, path_arg, flags_arg)`: the st_mode at args[arg] + offset
+  has the file type the call that made the descriptor gives (`TYPE_BY_MAKER`: a pipe is a
+  FIFO, a socket a socket, a memfd a regular file); a descriptor of another origin is not
+  judged.  With `path_arg` (statx, newfstatat) only a call on the descriptor itself is:
+  an empty path with AT_EMPTY_PATH in args[flags_arg].
 - `NamedChild(pid_arg)`: a wait for one child (pid > 0) reports that child.
 - `GroupChild(pid_arg)`: a wait for a process group (pid < -1: group -pid; 0: the
   caller's own) reports a child of that group, where the Guardian knows the child's group
@@ -48,8 +52,23 @@ Terms (each judged on a successful result only, an errno always passes):
 - `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
   type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
   names the process that made the pair (unix_socketpair gives both ends its credentials).
+- `UnixName(fd_arg, addr_arg, len_arg)`: getsockname/getpeername of an AF_UNIX socket
+  the program made reports an address of that family: its length (written to
+  *args[len_arg]) is at least sizeof(sa_family_t) and at most sizeof(struct sockaddr_un),
+  and, where the room the program gave holds it, sun_family is AF_UNIX.
+- `TruncFull(msg_arg, flags_arg)`: recvmsg marks MSG_TRUNC in msg_flags only for a
+  message longer than the buffer, so (unless the call asked for MSG_TRUNC, which returns
+  the real length) it then returns the whole buffer: the iovecs' total length.
 - `SealsKept(fd_arg)`: F_GET_SEALS reports every seal the memfd is known to hold (one
   memfd_create gave it, or an F_ADD_SEALS that succeeded): seals are never removed.
+- `Sets(fact)`: a successful call sets a fact Linux keeps for the calling thread or the
+  descriptor's open file and changes by no other call (guardian/stated_facts.py names
+  them: a thread's name, robust list, clear_child_tid word, no_new_privs; a pipe's
+  capacity).
+- `Keeps(fact)`: the answer reports that fact as the program last set it (the name
+  PR_SET_NAME gave, the robust list registered, the tid address, no_new_privs 1 once
+  set, the capacity F_SETPIPE_SZ answered) or, for an open file's inode (st_dev,
+  st_ino), as the kernel first stated it: a file's inode never changes under it.
 - `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
   pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
   least the vector's.
@@ -60,6 +79,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abi.output_terms import ANY, OK, POSITIVE
+
+#: The facts `Sets` and `Keeps` name (guardian/stated_facts.py holds them).
+COMM, ROBUST_LIST, TID_ADDRESS, NO_NEW_PRIVS = "comm", "robust_list", "tid_address", \
+    "no_new_privs"
+INODE, PIPE_SIZE = "inode", "pipe_size"
 
 PAGE = 4096
 PID_MAX_LIMIT = 4 * 1024 * 1024
@@ -189,6 +213,13 @@ class FileType:
     fd_arg: int
     arg: int
     offset: int
+    path_arg: int = -1
+    flags_arg: int = -1
+
+
+@dataclass(frozen=True)
+class NoNul:
+    arg: int
 
 
 @dataclass(frozen=True)
@@ -218,8 +249,31 @@ class SocketFacts:
 
 
 @dataclass(frozen=True)
+class UnixName:
+    fd_arg: int
+    addr_arg: int
+    len_arg: int
+
+
+@dataclass(frozen=True)
+class TruncFull:
+    msg_arg: int
+    flags_arg: int
+
+
+@dataclass(frozen=True)
 class SealsKept:
     fd_arg: int
+
+
+@dataclass(frozen=True)
+class Sets:
+    fact: str
+
+
+@dataclass(frozen=True)
+class Keeps:
+    fact: str
 
 
 @dataclass(frozen=True)
@@ -230,17 +284,20 @@ class SavedAuxv:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
 S_IFMT, S_IFIFO, S_IFREG, S_IFSOCK = 0o170000, 0o010000, 0o100000, 0o140000
+AT_EMPTY_PATH = 0x1000
 #: The file type of the descriptors each call makes (one it names).
 TYPE_BY_MAKER: dict[str, int] = {"pipe2": S_IFIFO, "socket": S_IFSOCK, "socketpair": S_IFSOCK,
                                  "accept": S_IFSOCK, "accept4": S_IFSOCK,
                                  "memfd_create": S_IFREG}
 #: UTS_MACHINE of arm64, and COMPAT_UTS_MACHINE under a PER_LINUX32 personality.
 UTS_MACHINES = frozenset({b"aarch64", b"aarch64_be", b"armv8l", b"armv8b"})
+#: UTS_SYSNAME: every Linux kernel's.
+UTS_SYSNAMES = frozenset({b"Linux"})
 P_PID, P_PGID, P_PIDFD = 1, 2, 3
 
 
@@ -278,13 +335,21 @@ CALLS: dict[str, Row] = {
     "getdents64": (DirentTypes(1),),
     "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
     "setsid": (Result(1, PID_MAX_LIMIT),),
-    "uname": (Text(0, 4 * 65, 65, UTS_MACHINES),),
-    "fstat": (FileType(0, 1, 16),),
+    "uname": (Text(0, 0, 65, UTS_SYSNAMES), Text(0, 4 * 65, 65, UTS_MACHINES)),
+    "fstat": (FileType(0, 1, 16), Keeps(INODE)),
+    # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
+    "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2), Keeps(INODE)),
+    "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3), Keeps(INODE)),
+    "set_robust_list": (Sets(ROBUST_LIST),), "get_robust_list": (Keeps(ROBUST_LIST),),
+    "set_tid_address": (Sets(TID_ADDRESS),),
+    "readlinkat": (NoNul(2),),
     "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
     # A reported child's user and system time (clock ticks): never negative.
     "waitid": (WaitidChild(), Field(2, 32, "<q", 0, LONG_MAX, what="si_utime"),
                Field(2, 40, "<q", 0, LONG_MAX, what="si_stime")),
     "getsockopt": (SocketFacts(0),),
+    "recvmsg": (TruncFull(1, 2),),
+    "getsockname": (UnixName(0, 1, 2),), "getpeername": (UnixName(0, 1, 2),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
     # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)
@@ -306,17 +371,22 @@ CALLS: dict[str, Row] = {
                    enumerate(("tms_utime", "tms_stime", "tms_cutime", "tms_cstime"))),
 }
 SOL_SOCKET, SO_TYPE, SO_PEERCRED, SO_DOMAIN = 1, 3, 17, 39
+#: AF_UNIX, sizeof(sa_family_t), sizeof(struct sockaddr_un).
+AF_UNIX, SA_FAMILY_SIZE, SOCKADDR_UN_SIZE = 1, 2, 110
+MSG_TRUNC, UIO_MAXIOV = 0x20, 1024
 
 # --- fcntl commands --------------------------------------------------------------------
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETOWN_EX = 3, 5, 9, 11, 16
 F_OFD_GETLK, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY = 36, 1025, 1027, 1028
 F_GETPIPE_SZ, F_GET_SEALS, F_GET_RW_HINT, F_GET_FILE_RW_HINT = 1032, 1034, 1035, 1037
+F_SETPIPE_SZ = 1031
 _LOCK_TYPES = frozenset({0, 1, 2})               # F_RDLCK, F_WRLCK, F_UNLCK
 FCNTL: dict[int, Row] = {
     F_GETFL: (AccessMode(0),),
     # A power-of-two number of pages (round_pipe_size; a new pipe 16 or, past the soft
     # limit, 2; a notification pipe a power of two of notes, a page each).
-    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE),),
+    F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Keeps(PIPE_SIZE)),
+    F_SETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Sets(PIPE_SIZE)),
     F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT), OwnerUnset(0)),   # a pid, or -pgrp
     F_GETSIG: (Result(0, NSIG),),
     F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
@@ -334,6 +404,7 @@ PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
 PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
+PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
@@ -343,7 +414,11 @@ PRCTL: dict[int, Row] = {
     PR_GET_SECCOMP: (Result(0, 2),), PR_CAPBSET_READ: _BOOL,
     PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
     PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
-    PR_GET_NO_NEW_PRIVS: _BOOL, PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
+    PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS)),
+    PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS),),
+    PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
+    PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),
+    PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
     PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
     PR_GET_AUXV: (SavedAuxv(1, 2),),

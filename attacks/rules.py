@@ -120,12 +120,13 @@ RULES: tuple[Rule, ...] = (
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
-         "read-family count covers only bytes the kernel wrote into the buffer; a count of "
+         "read-family count covers only bytes the kernel wrote into the buffer, and a plain "
+         "read writes nothing past it; a count of "
          "named records (getdents64, an inotify read) covers whole records, each name "
          "NUL-ended inside its record; the ready descriptors pselect6 and ppoll report are "
          "ones the program asked about, and the count they answer is the number reported.",
-         checks=("return.count_bound", "return.count_written", "return.record_layout",
-                 "return.ready_sets")),
+         checks=("return.count_bound", "return.count_written", "return.read_within_count",
+                 "return.record_layout", "return.ready_sets")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

@@ -13,6 +13,8 @@ refuses one below it (check `return.clock_monotonic`):
   CLOCK_MONOTONIC floor;
 * an absolute clock_nanosleep (TIMER_ABSTIME) that returned 0 has reached its deadline:
   the clock's floor rises to it (the deadline as the program passed it, kept at entry);
+* sysinfo's uptime is CLOCK_BOOTTIME in whole seconds, rounded up (do_sysinfo): at least
+  the CLOCK_BOOTTIME floor, and it raises that floor to a second below it;
 * so has a timerfd armed with TFD_TIMER_ABSTIME once a read of it counts an expiration:
   the floor of the clock it was made on rises to its first deadline (kept per open file,
   which every copy of the descriptor shares; a relative or disarming settime forgets it).
@@ -47,10 +49,10 @@ if TYPE_CHECKING:
 
 _NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
 _NR_TIMERFD_CREATE, _NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
-_NR_READ = NUMBERS["read"]
+_NR_READ, _NR_SYSINFO = NUMBERS["read"], NUMBERS["sysinfo"]
 #: Every call `ClockFloors` acts on.
 CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP, _NR_TIMERFD_CREATE,
-                   _NR_TIMERFD_SETTIME, _NR_READ})
+                   _NR_TIMERFD_SETTIME, _NR_READ, _NR_SYSINFO})
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 #: The clocks judged, each by the clock it reads (CLOCK_BOOTTIME_ALARM reads BOOTTIME).
 _CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RAW, _COARSE
@@ -119,6 +121,8 @@ class ClockFloors:
         the (clock, value) the return shows, for `commit` once it is accepted."""
         if slot.nr in (_NR_READ, _NR_TIMERFD_SETTIME):
             return self._timerfd(slot, ret) if self.timerfds else None
+        if slot.nr == _NR_SYSINFO:
+            return self._uptime(slot, ret)
         clock = self._clock(slot)
         if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != _NR_TIMERFD_CREATE):
             return None
@@ -143,6 +147,23 @@ class ClockFloors:
                    "deadline): the clock never goes back, so the program's elapsed time "
                    "would be negative")
         return clock, now
+
+    def _uptime(self, slot: Slot, ret: int) -> tuple[int, int] | None:
+        """sysinfo's uptime: CLOCK_BOOTTIME's seconds, rounded up, so never below its floor;
+        the reading it shows is more than a second below it."""
+        if ret != 0 or not slot.args[0]:
+            return None
+        raw = self.memory.read(slot.args[0], 8, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(slot.args[0], 8, False)
+            raise FaultIn(slot.args[0] if missing is None else missing)
+        uptime = struct.unpack("<q", raw)[0]
+        floor = self.floor(slot.domain, CLOCK_BOOTTIME)
+        if floor is not None and uptime * _NS < floor:
+            refuse("return.clock_monotonic", Status.ERR_DENIED,
+                   f"sysinfo's uptime is behind the {_show(floor)} of CLOCK_BOOTTIME the "
+                   "program already saw: it is that clock in whole seconds, rounded up")
+        return CLOCK_BOOTTIME, max(0, (uptime - 1) * _NS)
 
     def commit(self, slot: Slot, shown: tuple[int, int]) -> None:
         """Raise the floor an accepted return showed (after the descriptor table noted

@@ -71,6 +71,7 @@ from guardian.pidfds import PidfdTargets
 from guardian.pipe_bytes import PipeBytes
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
+from guardian.stated_facts import PAIR_MAKER, StatedFacts
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
@@ -124,6 +125,8 @@ class Descriptors(TableLifecycle):
         self.passed = PassedFds()
         #: The bytes waiting in the pipes only the program writes to (pipe_bytes.py).
         self.pipe_bytes = PipeBytes(memory, self)
+        #: What the program set and the kernel stated of its threads and open files.
+        self.stated = StatedFacts(self.description_of, lambda: self.pipe_writers)
 
     # --- lookups ------------------------------------------------------------------------
     def admitted(self, slot: Slot, fd: int) -> str | None:
@@ -309,6 +312,9 @@ class Descriptors(TableLifecycle):
                     if nr == NR_SOCKETPAIR and len(table.pids) == 1 else 0
                 for fd in new:
                     table.fds[fd].sock = (a[0] & 0xFFFF_FFFF, a[1] & SOCK_TYPE_MASK, maker_pid)
+                    if nr == NR_SOCKETPAIR:     # (its maker's pid, where not yet known)
+                        self.stated.files.setdefault(table.fds[fd].description, {})[
+                            PAIR_MAKER] = (slot.root, slot.thread)
                 if nr == NR_SOCKETPAIR and len(new) == 2:
                     self.passed.note_pair(table.fds[new[0]].description,
                                           table.fds[new[1]].description)

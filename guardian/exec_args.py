@@ -101,6 +101,8 @@ def agrees(want: ExecArgs, argv: tuple[bytes, ...], envp: tuple[bytes, ...]) -> 
 
 
 def show(argv: tuple[bytes, ...], most: int = 4) -> str:
-    """argv for a decision's reason: its first words, quoted."""
-    words = " ".join('"' + a.decode("utf-8", "replace")[:40] + '"' for a in argv[:most])
-    return f"{words} (+{len(argv) - most} more)" if len(argv) > most else (words or "(empty)")
+    """argv for a decision's reason: its count and the lengths of its first words, never
+    their bytes (a reason is read by the kernel, and the strings lie in program memory)."""
+    lengths = ", ".join(str(len(a)) for a in argv[:most])
+    more = f", +{len(argv) - most} more" if len(argv) > most else ""
+    return f"{len(argv)} words of lengths {lengths}{more}" if argv else "(empty)"

@@ -140,5 +140,6 @@ class TableLifecycle:
     def forget(self, root: int) -> None:
         self.retired.discard(root)
         self.timers.forget(root)
+        self.stated.forget(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}

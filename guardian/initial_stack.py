@@ -7,7 +7,10 @@ agree with the measured images at their biases, AT_PAGESZ is the granule, AT_CLK
 arm64's USER_HZ (100), AT_HWCAP*
 claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states, no
 AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
-AT_EXECFN, AT_PLATFORM) lies inside the initial stack.  AT_RANDOM's bytes are then
+AT_EXECFN, AT_PLATFORM) lies inside the initial stack; AT_PLATFORM names the string
+"aarch64" (ELF_PLATFORM) and AT_EXECFN the start of the filename string exec copies
+first, so that it ends the stack (after its NUL at most the NULL word Linux keeps at the top).  AT_RANDOM's
+bytes are then
 written by the Guardian.  A stack that is not there at all is no risk: the pages the
 program then faults in must be zero-filled.
 """
@@ -27,6 +30,10 @@ AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY = 0, 3, 4, 5,
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP = 11, 12, 13, 14, 16
 AT_SECURE, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 26, 31, 33
 AT_PLATFORM, AT_CLKTCK = 15, 17
+#: ELF_PLATFORM of arm64 (AT_PLATFORM names it).
+PLATFORM = b"aarch64\0"
+#: What may follow the filename's NUL at the top of the stack: Linux's NULL word.
+TOP_WORD = 8
 #: CLOCKS_PER_SEC: arm64's USER_HZ, the tick every times() and /proc count uses.
 USER_HZ = 100
 _POINTERS = (AT_RANDOM, AT_EXECFN, AT_PLATFORM)
@@ -101,7 +108,31 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
     else:
         refuse("create.auxv", Status.ERR_DENIED, "the auxiliary vector has no AT_NULL")
     _check_auxv(auxv, want, inside)
+    _check_strings(read, auxv)
     return auxv.get(AT_RANDOM)
+
+
+def _check_strings(read: ReadUser, auxv: dict[int, int]) -> None:
+    """AT_PLATFORM names "aarch64"; AT_EXECFN a string that ends the stack."""
+    if AT_PLATFORM in auxv and read(auxv[AT_PLATFORM], len(PLATFORM)) != PLATFORM:
+        refuse("create.auxv", Status.ERR_DENIED,
+               "AT_PLATFORM does not point at the string \"aarch64\" (arm64's ELF_PLATFORM)")
+    if AT_EXECFN not in auxv:
+        return
+    end = auxv[AT_EXECFN]
+    while end - auxv[AT_EXECFN] < MAX_STRINGS and read(end, 1) not in (None, b"\0"):
+        end += 1
+    after = 0
+    while after <= TOP_WORD and read(end + 1 + after, 1) == b"\0":
+        after += 1
+    # Its start follows the NUL of the string pushed before it (envp's or argv's last).
+    starts = read(auxv[AT_EXECFN] - 1, 1) == b"\0"
+    if not starts or read(end, 1) != b"\0" or after > TOP_WORD or \
+            read(end + 1 + after, 1) is not None:
+        # (lengths and offsets only: the bytes are the program's)
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"AT_EXECFN ({auxv[AT_EXECFN]:#x}) does not name the filename string that "
+               "ends the initial stack (exec copies it first, to the top)")
 
 
 def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bool]) -> None:

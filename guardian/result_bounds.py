@@ -33,6 +33,7 @@ from abi.layout import (
     RECV_FLAGS_ARG,
     UIO_MAXIOV,
 )
+from abi.syscalls import NUMBERS as _NR
 from guardian.checks import FaultIn, refuse
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -141,17 +142,41 @@ def unwritten(written: list[tuple[int, int]], want: list[tuple[int, int]]) -> in
     return None
 
 
+#: The reads whose only output is the buffer: Linux copies exactly the bytes it returns.
+_PLAIN_READS = frozenset(_NR[n] for n in ("read", "pread64", "readv", "preadv", "preadv2")
+                         if n in _NR)
+
+
 def check_written(memory: UserMemory, slot: Slot, ret: int) -> None:
-    """Refuse a read-family success whose count covers bytes the kernel never wrote."""
+    """Refuse a read-family success whose count covers bytes the kernel never wrote, and a
+    plain read that wrote past the count it returns."""
     if slot.nr not in READ_BUF_ARG and slot.nr not in READ_VECTORS:
         return
-    if ret >= ERRNO_FLOOR or ret == 0:
+    if ret >= ERRNO_FLOOR:
+        return
+    if slot.nr in _PLAIN_READS and slot.written:
+        _check_within_count(memory, slot, ret)
+    if ret == 0:
         return
     gap = unwritten(slot.written, reported(memory, slot, ret))
     if gap is not None:
         refuse("return.count_written", Status.ERR_DENIED,
                f"syscall {slot.nr} reports {ret:#x} bytes read, but the kernel never wrote "
                f"the program's buffer at {gap:#x}: those bytes are the buffer's old contents")
+
+
+def _check_within_count(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """`return.read_within_count`: read, pread64 and the readv family copy exactly the n
+    bytes they return into the buffer (copy_to_user / copy_page_to_iter of n bytes): the
+    rest of the buffer is as the program left it, so no write of the call lies past them."""
+    spans = reported(memory, slot, ret) if ret else []
+    for start, end in slot.written:
+        past = unwritten(spans, [(start, end)])
+        if past is not None:
+            refuse("return.read_within_count", Status.ERR_DENIED,
+                   f"syscall {slot.nr} returns {ret} bytes read, but the kernel wrote the "
+                   f"program's buffer at {past:#x}, past them: a read copies only the bytes "
+                   "it returns")
 
 
 def check_offload(slot: Slot, ret: int) -> None:

@@ -160,7 +160,8 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset, partial(group_of, registry))
+                         files.owner_unset, partial(group_of, registry), files.stated,
+                         self._own_pid)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -317,6 +318,18 @@ class ResultRules:
         """The calling thread's id as the program was told it (None: never told)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.tids.get(slot.thread) if space is not None else None
+
+    def _own_pid(self, slot: Slot, pid: int) -> int | None:
+        """The pid the slot's process was told; None (never told) makes `pid` the one it is
+        told from now on (return.id_range holds a later getpid to it)."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if space is None:
+            return None
+        group = self.registry.group_of(slot.root, slot.thread)
+        told = space.pids.get(group)
+        if told is None and 1 <= pid:
+            space.pids[group] = pid
+        return told
 
     def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
         """The auxiliary vector the slot's image started with (() where not known)."""

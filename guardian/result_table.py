@@ -17,19 +17,31 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
+    AF_UNIX,
+    AT_EMPTY_PATH,
     BY_COMMAND,
+    COMM,
     DT_TYPES,
     FUTEX_TID_MASK,
+    INODE,
+    MSG_TRUNC,
+    NO_NEW_PRIVS,
     O_ACCMODE,
     P_PGID,
     P_PID,
     P_PIDFD,
+    PIPE_SIZE,
+    ROBUST_LIST,
     S_IFMT,
+    SA_FAMILY_SIZE,
     SO_DOMAIN,
     SO_PEERCRED,
     SO_TYPE,
+    SOCKADDR_UN_SIZE,
     SOL_SOCKET,
+    TID_ADDRESS,
     TYPE_BY_MAKER,
+    UIO_MAXIOV,
     AccessMode,
     AtMost,
     DirentTypes,
@@ -37,15 +49,20 @@ from abi.value_ranges import (
     FieldAtMost,
     FileType,
     GroupChild,
+    Keeps,
     MaskNotEmpty,
     NamedChild,
+    NoNul,
     OwnerUnset,
     OwnsLock,
     Result,
     SavedAuxv,
     SealsKept,
+    Sets,
     SocketFacts,
     Text,
+    TruncFull,
+    UnixName,
     WaitidChild,
     row_for,
 )
@@ -53,8 +70,9 @@ from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
 from guardian.checks import refuse
-from guardian.result_reads import read_or_fault
+from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
+from guardian.stated_facts import PAIR_MAKER, StatedFacts, read_comm, stat_inode
 from guardian.user_memory import UserMemory
 
 _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
@@ -91,6 +109,11 @@ class Held:
     #: (slot, pid) -> the process group of the program's process pid (0: the caller's),
     #: None where not known (guardian/process_groups.py)
     group: Callable[[Slot, int], int | None]
+    #: What the program set and the kernel stated of its threads and open files.
+    stated: StatedFacts
+    #: (slot, pid) -> the pid the slot's process was told (None: never), once `pid` is
+    #: what it is now told (a later getpid is held to it).
+    own_pid: Callable[[Slot, int], int | None]
 
 
 def _s64(v: int) -> int:
@@ -148,10 +171,15 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 raw = read_or_fault(memory, slot, a[term.arg] + term.offset, term.size)
                 text = raw.split(b"\0", 1)[0]
                 if text not in term.values:
-                    _refused(slot, f"writes {text!r} at offset {term.offset}, not one of "
-                                   f"{sorted(term.values)}")
+                    # The text's length only: its bytes may be the program's own.
+                    _refused(slot, f"writes a {len(text)}-byte text at offset {term.offset}, "
+                                   f"not one of {sorted(term.values)}")
         elif isinstance(term, FileType):
             _check_file_type(memory, slot, term, held.maker)
+        elif isinstance(term, NoNul):
+            if a[term.arg] and 0 < ret <= 1 << 16 and \
+                    b"\0" in read_or_fault(memory, slot, a[term.arg], ret):
+                _refused(slot, f"answers {ret} bytes with a NUL among them")
         elif isinstance(term, NamedChild):
             pid = _s32(a[term.pid_arg])
             if pid > 0 and ret and ret != pid:
@@ -167,12 +195,21 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                 _refused(slot, f"answers owner {_s64(ret)} for an open file whose owner the "
                                "program never set")
         elif isinstance(term, SocketFacts):
-            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+            _check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF),
+                                held)
+        elif isinstance(term, UnixName):
+            _check_unix_name(memory, slot, term, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF))
+        elif isinstance(term, TruncFull):
+            _check_trunc_full(memory, slot, ret, term)
         elif isinstance(term, SealsKept):
             known = held.seals(slot, a[term.fd_arg] & 0xFFFF_FFFF)
             if known is not None and ret & known != known:
                 _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
                                "holds (a seal is never removed)")
+        elif isinstance(term, Keeps):
+            _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated)
+        elif isinstance(term, Sets):
+            _note_set(memory, slot, ret, term.fact, held.stated)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, OwnsLock):
@@ -202,10 +239,74 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
     va = slot.args[term.arg]
     if want is None or not va:
         return
+    if term.path_arg >= 0 and not (slot.args[term.flags_arg] & AT_EMPTY_PATH and
+                                   read_or_fault(memory, slot, slot.args[term.path_arg], 1)
+                                   == b"\0"):
+        return                          # a path names another file than the descriptor
     mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
     if mode & S_IFMT != want:
         _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
                        f"{want:#o} (by the call that made it)")
+
+
+def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
+              stated: StatedFacts) -> None:
+    """A successful call set `fact` (each call's `Sets` names what it sets)."""
+    a = slot.args
+    if fact == PIPE_SIZE:
+        facts = stated.of_file(slot, a[0])
+        if facts is not None:
+            facts[PIPE_SIZE] = ret
+        return
+    facts = stated.of_thread(slot)
+    if fact == COMM:
+        facts[COMM] = read_comm(memory, slot, a[1])
+    elif fact == ROBUST_LIST:
+        facts[ROBUST_LIST] = (a[0], a[1])
+    elif fact == TID_ADDRESS:
+        facts[TID_ADDRESS] = a[0]
+    elif fact == NO_NEW_PRIVS:
+        facts[NO_NEW_PRIVS] = 1
+
+
+def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
+                stated: StatedFacts) -> None:
+    """The answer reports `fact` as it was set (or, for an inode, first stated)."""
+    a = slot.args
+    if fact == INODE:
+        facts = stated.of_file(slot, a[0])
+        got = stat_inode(memory, slot, name)
+        if facts is None or got is None:
+            return
+        first = facts.setdefault(INODE, got)
+        if first != got:
+            # (what it read back is not quoted: it may be the program's own bytes)
+            _refused(slot, "reports another device or inode than it first reported for "
+                           "this open file (an open file's inode never changes)")
+        return
+    facts = stated.of_file(slot, a[0]) if fact == PIPE_SIZE else stated.of_thread(slot)
+    want = facts.get(fact) if facts is not None else None
+    if want is None:
+        return                          # never set where the Guardian saw it
+    if fact == PIPE_SIZE or fact == NO_NEW_PRIVS:
+        got = ret
+    elif fact == COMM:
+        got = read_or_fault(memory, slot, a[1], 16).split(b"\0", 1)[0] if a[1] else want
+    elif fact == ROBUST_LIST:
+        if _s32(a[0]) or not a[1] or not a[2]:
+            return                      # another thread's list, or nowhere to report it
+        got = (_u64(memory, slot, a[1]), _u64(memory, slot, a[2]))
+    else:                               # TID_ADDRESS
+        got = _u64(memory, slot, a[1]) if a[1] else want
+    if got != want:
+        # Neither value is quoted: the answer may be the program's own bytes, and the
+        # name it set is its own.
+        _refused(slot, f"reports another {fact} than the program set (only its own calls "
+                       "change it)")
+
+
+def _u64(memory: UserMemory, slot: Slot, va: int) -> int:
+    return struct.unpack("<Q", read_or_fault(memory, slot, va, 8))[0]
 
 
 def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
@@ -224,12 +325,24 @@ def _check_saved_auxv(memory: UserMemory, slot: Slot, ret: int, term: SavedAuxv,
 
 
 def _check_socket_facts(memory: UserMemory, slot: Slot,
-                        sock: tuple[int, int, int] | None) -> None:
+                        sock: tuple[int, int, int] | None, held: Held) -> None:
     a = slot.args
     if sock is None or a[1] & 0xFFFF_FFFF != SOL_SOCKET or not a[3]:
         return
     domain, kind, maker = sock
     opt = a[2] & 0xFFFF_FFFF
+    facts = held.stated.of_file(slot, a[0]) or {}
+    made_by = facts.get(PAIR_MAKER)
+    if opt == SO_PEERCRED and not maker and isinstance(made_by, tuple) and \
+            made_by[0] == slot.root:
+        # The pair was made in this address space: by this process, whose pid the
+        # program is (or will be) told -- SO_PEERCRED's pid must be that one.
+        got = struct.unpack("<i", read_or_fault(memory, slot, a[3], 4))[0]
+        told = held.own_pid(slot, got)
+        if got < 1 or told is not None and told != got:
+            _refused(slot, "reports a pid for SO_PEERCRED that is not the one of the process "
+                           "that made the pair" + (f" ({told})" if told is not None else ""))
+        return
     want = {SO_TYPE: kind, SO_DOMAIN: domain, SO_PEERCRED: maker}.get(opt)
     if not want:
         return
@@ -247,6 +360,40 @@ def _check_group_child(slot: Slot, group: int, child: int, held: Held) -> None:
     if want is not None and has is not None and has != want:
         _refused(slot, f"reports child {child}, of process group {has}, to a wait for the "
                        f"children of group {want}")
+
+
+def _check_unix_name(memory: UserMemory, slot: Slot, term: UnixName,
+                     sock: tuple[int, int, int] | None) -> None:
+    a = slot.args
+    if sock is None or sock[0] != AF_UNIX or not a[term.len_arg]:
+        return
+    room = room_passed(memory, slot, a[term.addr_arg], a[term.len_arg]) \
+        if a[term.addr_arg] else 0
+    size = struct.unpack("<I", read_or_fault(memory, slot, a[term.len_arg], 4))[0]
+    if not SA_FAMILY_SIZE <= size <= SOCKADDR_UN_SIZE:
+        _refused(slot, "reports an AF_UNIX address length outside "
+                       f"{SA_FAMILY_SIZE}..{SOCKADDR_UN_SIZE}")
+    if room >= SA_FAMILY_SIZE:
+        family = struct.unpack("<H", read_or_fault(memory, slot, a[term.addr_arg], 2))[0]
+        if family != AF_UNIX:
+            _refused(slot, "reports another family than AF_UNIX for an AF_UNIX socket")
+
+
+def _check_trunc_full(memory: UserMemory, slot: Slot, ret: int, term: TruncFull) -> None:
+    msg = slot.args[term.msg_arg]
+    if not msg or slot.args[term.flags_arg] & MSG_TRUNC:
+        return
+    flags = struct.unpack("<i", read_or_fault(memory, slot, msg + 48, 4))[0]
+    if not flags & MSG_TRUNC:
+        return
+    iov, iovlen = struct.unpack("<QQ", read_or_fault(memory, slot, msg + 16, 16))
+    if not iov or iovlen > UIO_MAXIOV:
+        return
+    raw = read_or_fault(memory, slot, iov, 16 * iovlen)
+    total = sum(struct.unpack_from("<Q", raw, 16 * i + 8)[0] for i in range(iovlen))
+    if ret != total:
+        _refused(slot, f"marks MSG_TRUNC yet returns {ret} of the {total} bytes the buffer "
+                       "holds (a message is cut only when it fills the buffer)")
 
 
 def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:
@@ -292,6 +439,10 @@ def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> N
         d_type = raw[pos + 18]
         if d_type not in DT_TYPES:
             _refused(slot, f"writes d_type {d_type} at offset {pos + 18}, no DT_* value")
+        name = raw[pos + _DIRENT_HEAD:pos + max(reclen, _DIRENT_HEAD)].split(b"\0", 1)[0]
+        if not name or b"/" in name:
+            _refused(slot, f"writes a record at offset {pos} whose name is empty or holds "
+                           "'/' (no directory entry is named so)")
         if reclen == 0:
             break
         pos += reclen

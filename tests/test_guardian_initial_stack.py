@@ -11,6 +11,7 @@ from guardian.checks import Refused
 
 SP = 0x7FFF_F000
 STACK = (0x7FF0_0000, 0x8000_0000)
+EXECFN, PLATFORM = SP + 0xA00, SP + 0x9F8
 WANT = st.Expected(phdr=0x400040, phent=56, phnum=6, entry=0x401000, base=0,
                    hwcap=0xFF, hwcap2=0x3)
 
@@ -20,13 +21,21 @@ def _stack(argv_ptrs: list[int], auxv: list[tuple[int, int]]) -> dict[int, bytes
     for key, value in auxv:
         words += [key, value]
     raw = struct.pack(f"<{len(words)}Q", *words)
-    return {SP + i: raw[i:i + 8] for i in range(0, len(raw), 8)}
+    mem = {SP + i: raw[i:i + 8] for i in range(0, len(raw), 8)}
+    mem[EXECFN] = b"/bin/x\0\0"                  # the filename ends the stack
+    mem[PLATFORM] = b"aarch64\0"
+    return mem
 
 
 def _read(mem: dict[int, bytes]):  # noqa: ANN202
     def read(va: int, n: int) -> bytes | None:
-        out = b"".join(mem.get(va + i, b"") for i in range(0, n, 8))
-        return out if len(out) == n else None
+        out = bytearray()
+        for addr in range(va, va + n):
+            word = mem.get(addr & ~7)
+            if word is None:
+                return None
+            out.append(word[addr & 7])
+        return bytes(out)
     return read
 
 
@@ -59,12 +68,23 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     ([(st.AT_ENTRY, 0x401000), *GOOD], "create.auxv"),          # a second AT_ENTRY
     ([(k, v) for k, v in GOOD if k != st.AT_RANDOM], "create.auxv"),
     (_with(st.AT_CLKTCK, 20), "create.auxv"),
+    ([(st.AT_PLATFORM, PLATFORM + 2), *GOOD], "create.auxv"),      # "rch64"
+    (_with(st.AT_EXECFN, SP + 0x900), "create.auxv"),              # AT_RANDOM's bytes
+    (_with(st.AT_EXECFN, SP + 0x800), "create.auxv"),              # not at the top
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
-        "vdso", "duplicate", "no-random", "clktck"])
+        "vdso", "duplicate", "no-random", "clktck", "platform-inside", "execfn-random",
+        "execfn-low"])
 def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
     with pytest.raises(Refused) as info:
         st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)
     assert info.value.check == check
+
+
+def test_platform_and_execfn_name_their_strings() -> None:
+    auxv = [(st.AT_PLATFORM, PLATFORM), *GOOD]
+    assert st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT) == SP + 0x900
+    with pytest.raises(Refused):        # into the filename, past its start
+        st.check(_read(_stack([SP + 0x700], _with(st.AT_EXECFN, EXECFN + 2))), SP, STACK, WANT)
 
 
 def test_argv_outside_the_stack_is_refused() -> None:

@@ -39,8 +39,21 @@ def s() -> Scene:
 EVERYWHERE = [(0, 1 << 64)]          # the kernel wrote whatever the result names
 
 
+def _copied(name: str, args: tuple[int, ...], ret: int) -> list[tuple[int, int]]:
+    """What a plain read that returned `ret` wrote: its first `ret` bytes (readv: across
+    the iovecs at VA, 5 bytes at VA + 512 and 11 at VA + 600), nothing past them."""
+    if ret == 0 or ret >= ERRNO_FLOOR:
+        return []
+    if name != "readv":
+        return [(args[1], args[1] + ret)]
+    first = min(ret, 5)
+    return [(VA + 512, VA + 512 + first)] + ([(VA + 600, VA + 600 + ret - 5)] if ret > 5 else [])
+
+
 def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
             written: list[tuple[int, int]] = EVERYWHERE) -> int:
+    if written is EVERYWHERE and name in ("read", "pread64", "readv"):
+        written = _copied(name, args, ret)
     sid = 900 + len(s.g.decisions)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
                                root=s.b + ROOT_A, thread=1, written=list(written))
@@ -97,7 +110,8 @@ def test_a_count_covers_only_bytes_the_kernel_wrote(s: Scene, name: str, args: t
     # getcwd's 8 bytes end in a NUL; getdents64 reports whole records: one of 24 bytes.
     n = 24 if name == "getdents64" else 8
     data = struct.pack("<QqHB", 1, 1, 24, 4) + b"." if name == "getdents64" else \
-        b"/tmp/ab" if name == "getcwd" else b""                        # an absolute path
+        b"/tmp/ab" if name == "getcwd" else \
+        b"linktarget" * 3 if name == "readlinkat" else b""             # (a target: no NUL)
     s.hw.ram.write(s.b + PAGES_A + (buf - VA), data.ljust(32, b"\0"))
     assert _resume(s, name, args, n, [(buf, buf + n)]) == Status.OK
     assert _resume(s, name, args, n, [(buf + 4, buf + n), (buf, buf + 4)]) == Status.OK
@@ -114,11 +128,28 @@ def test_a_vector_read_covers_its_first_bytes_across_the_iovecs(s: Scene) -> Non
     first, second = (VA + 512, VA + 517), (VA + 600, VA + 611)      # iovecs of 5 and 11 bytes
     header = (VA + 64 + 40, VA + 64 + 52)      # recvmsg's msg_controllen and msg_flags
     for name, args in (("readv", (3, VA, 2)), ("recvmsg", (3, VA + 64, 0))):
-        assert _resume(s, name, args, 8, [first, (VA + 600, VA + 603), header]) == Status.OK
-        assert _resume(s, name, args, 16, [first, second, header]) == Status.OK
+        extra = [header] if name == "recvmsg" else []
+        assert _resume(s, name, args, 8, [first, (VA + 600, VA + 603), *extra]) == Status.OK
+        assert _resume(s, name, args, 16, [first, second, *extra]) == Status.OK
         assert _resume(s, name, args, 8, [first]) == Status.ERR_DENIED
         assert s.g.decisions[-1].check == "return.count_written"
         assert _resume(s, name, args, 5, [(VA + 600, VA + 605)]) == Status.ERR_DENIED
+
+
+@pytest.mark.parametrize(("name", "args", "buf"), [
+    ("read", (3, VA + 1024, 32), VA + 1024),
+    ("pread64", (3, VA + 1024, 32, 0), VA + 1024),
+])
+def test_a_read_writes_nothing_past_its_count(s: Scene, name: str, args: tuple[int, ...],
+                                              buf: int) -> None:
+    assert _resume(s, name, args, 8, [(buf, buf + 8)]) == Status.OK
+    assert _resume(s, name, args, 8, [(buf, buf + 12)]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.read_within_count"
+    assert _resume(s, name, args, 0, [(buf, buf + 1)]) == Status.ERR_DENIED
+    assert _resume(s, "readv", (3, VA, 2), 8, [(VA + 512, VA + 517), (VA + 600, VA + 604)]) \
+        == Status.ERR_DENIED                               # one byte past the 3 in iovec 2
+    # recvfrom may write its address too: only the plain reads are held here.
+    assert _resume(s, "recvfrom", (3, buf, 32, 0, 0, 0), 8, [(buf, buf + 12)]) == Status.OK
 
 
 def test_writes_and_getrandom_are_not_held_to_written_bytes(s: Scene) -> None:

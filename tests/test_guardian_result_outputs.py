@@ -82,7 +82,8 @@ def _refused_by(s: Scene, check: str) -> bool:
 def test_a_success_needs_the_whole_output_written(s: Scene, name: str, args: tuple[int, ...],
                                                   size: int) -> None:
     s.hw.ram.write(s.b + PAGES_A + (OUT - VA), bytes(size))   # uname's fields: NUL-ended
-    if name == "uname":                            # an arm64 machine
+    if name == "uname":                            # Linux on an arm64 machine
+        s.hw.ram.write(s.b + PAGES_A + (OUT - VA), b"Linux")
         s.hw.ram.write(s.b + PAGES_A + (OUT - VA) + 4 * 65, b"aarch64")
     if name == "sysinfo":                          # procs and mem_unit at least 1
         s.hw.ram.write(s.b + PAGES_A + (OUT - VA) + 80, b"\1")

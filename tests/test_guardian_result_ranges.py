@@ -95,7 +95,7 @@ def test_getpriority_is_20_minus_nice(s: Scene) -> None:
 
 def test_sysinfo_counts_the_caller(s: Scene) -> None:
     info = bytearray(112)
-    struct.pack_into("<q", info, 0, 5)
+    struct.pack_into("<q", info, 0, 10**6)     # (past the clocks read above: it is BOOTTIME)
     struct.pack_into("<H", info, 80, 1)
     struct.pack_into("<I", info, 104, 1)
     _put(s, OUT, bytes(info))
@@ -105,7 +105,9 @@ def test_sysinfo_counts_the_caller(s: Scene) -> None:
         good = struct.unpack_from(fmt, info, off)[0]
         _put(s, OUT + off, struct.pack(fmt, bad))
         assert _resume(s, "sysinfo", (OUT,), 0, done) == Status.ERR_DENIED, off
-        assert _refused_by(s, "return.value_range")
+        # (an uptime of -1 is also behind the BOOTTIME the clocks above showed)
+        assert _refused_by(s, "return.value_range") or \
+            off == 0 and _refused_by(s, "return.clock_monotonic")
         _put(s, OUT + off, struct.pack(fmt, good))
 
 
@@ -369,3 +371,25 @@ def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> Non
     assert _resume(s, "getpgid", (90,), 82, []) == Status.OK          # another process's
     assert _resume(s, "setpgid", (90, 90), 0, []) == Status.OK        # a parent moves a child
     assert _resume(s, "getpgid", (0,), 82, []) == Status.OK           # nothing known now
+
+
+def test_sysinfo_s_uptime_is_boottime_rounded_up(s: Scene) -> None:
+    # (last in this module: it raises the domain's BOOTTIME floor)
+    base = 2 * 10**6 * NS + 1                                      # 2e6 s and a nanosecond
+    assert _clock(s, BOOTTIME, base) == Status.OK
+    info = bytearray(112)
+    struct.pack_into("<H", info, 80, 1)                        # procs
+    struct.pack_into("<I", info, 104, 1)                       # mem_unit
+
+    def sysinfo(uptime: int) -> int:
+        struct.pack_into("<q", info, 0, uptime)
+        _put(s, OUT, bytes(info))
+        return _resume(s, "sysinfo", (OUT,), 0, [(OUT, OUT + 112)])
+
+    assert sysinfo(2 * 10**6 - 2) == Status.ERR_DENIED
+    assert _refused_by(s, "return.clock_monotonic")
+    assert sysinfo(2 * 10**6 + 1) == Status.OK
+    assert sysinfo(2 * 10**6 + 500) == Status.OK
+    # ... and the clock read later is past 2e6 + 499 s.
+    assert _clock(s, BOOTTIME, (2 * 10**6 + 400) * NS) == Status.ERR_DENIED
+    assert _clock(s, BOOTTIME, (2 * 10**6 + 499) * NS + 5) == Status.OK

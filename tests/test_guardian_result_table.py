@@ -9,7 +9,7 @@ import pytest
 
 from abi import Status
 from abi.outputs import ALL_NUMBERS
-from abi.value_ranges import BY_COMMAND, CALLS, DT_TYPES
+from abi.value_ranges import AT_EMPTY_PATH, BY_COMMAND, CALLS, DT_TYPES
 from emulator import sysregs as S
 from guardian.result_rules import RESULT_ONLY
 from guardian.result_table import CALLS as TABLE_CALLS
@@ -138,6 +138,7 @@ def test_a_directory_entry_has_a_dt_type(s: Scene, d_type: int) -> None:
 
 def test_uname_names_an_arm64_machine(s: Scene) -> None:
     uts = bytearray(390)
+    uts[:65] = b"Linux".ljust(65, b"\0")
     for machine, ok in ((b"aarch64", True), (b"armv8l", True), (b"arm", False),
                         (b"x86_64", False)):
         uts[4 * 65:5 * 65] = machine.ljust(65, b"\0")
@@ -154,6 +155,44 @@ def test_fstat_of_a_pipe_is_a_fifo(s: Scene) -> None:
         assert _judged(s, "fstat", (21, OUT), 0, bytes(stat)) is ok, oct(mode)
     struct.pack_into("<I", stat, 16, 0o100600)
     assert _judged(s, "fstat", (30, OUT), 0, bytes(stat))              # origin unknown
+
+
+def test_uname_names_linux(s: Scene) -> None:
+    uts = bytearray(390)
+    uts[4 * 65:5 * 65] = b"aarch64".ljust(65, b"\0")
+    for sysname, ok in ((b"Linux", True), (b"Lin", False), (b"", False), (b"FreeBSD", False)):
+        uts[:65] = sysname.ljust(65, b"\0")
+        assert _judged(s, "uname", (OUT,), 0, bytes(uts)) is ok, sysname
+
+
+@pytest.mark.parametrize(("name", "ok"), [(b"a", True), (b"..", True), (b"", False),
+                                          (b"a/b", False), (b"/", False)])
+def test_a_directory_entry_has_a_name_without_a_slash(s: Scene, name: bytes, ok: bool) -> None:
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    rec = (struct.pack("<QqHB", 1, 1, reclen, 4) + name).ljust(reclen, b"\0")
+    assert _judged(s, "getdents64", (3, OUT, 256), reclen, rec) is ok
+
+
+def test_a_link_target_holds_no_nul(s: Scene) -> None:
+    assert _judged(s, "readlinkat", (3, VA, OUT, 64), 6, b"/bin/x")
+    assert not _judged(s, "readlinkat", (3, VA, OUT, 64), 9, b"/bin/x\0yz")
+
+
+def test_statx_and_fstatat_of_a_pipe_itself_are_a_fifo(s: Scene) -> None:
+    pipe, path = VA + 1536, VA + 1600
+    _put(s, pipe, struct.pack("<ii", 21, 22))
+    _put(s, path, b"\0")
+    stx = bytearray(256)
+    stat = bytearray(128)
+    for mode, ok in ((0o010600, True), (0o100600, False), (0o600, False)):
+        struct.pack_into("<H", stx, 28, mode)
+        struct.pack_into("<I", stat, 16, mode)
+        assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx)) is ok
+        assert _judged(s, "newfstatat", (21, path, OUT, AT_EMPTY_PATH), 0, bytes(stat)) is ok
+        # A path (or no AT_EMPTY_PATH) names another file: not the descriptor's type.
+        assert _judged(s, "newfstatat", (21, path, OUT, 0), 0, bytes(stat))
+    _put(s, path, b"x\0")
+    assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
 
 
 def test_a_wait_for_one_child_reports_that_child(s: Scene) -> None:
@@ -233,3 +272,66 @@ def test_a_waitid_report_has_no_negative_child_time() -> None:
     assert not _judged(s, "waitid", (1, 77, OUT, WEXITED_NOWAIT), 0, bytes(info))
     struct.pack_into("<qq", info, 32, 0, -1)                            # si_stime
     assert not _judged(s, "waitid", (1, 77, OUT, WEXITED_NOWAIT), 0, bytes(info))
+
+
+def test_a_thread_s_set_facts_are_reported_back(s: Scene) -> None:
+    head, name = VA + 1700, VA + 1800
+    assert _judged(s, "set_robust_list", (head, 24), 0)
+    robust = (0, OUT, OUT + 8)
+    assert _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head, 24))
+    assert not _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head - 16, 24))
+    assert not _judged(s, "get_robust_list", robust, 0, struct.pack("<QQ", head, 8))
+    _put(s, name, b"r22w\0")
+    assert _judged(s, "prctl", (15, name), 0)                           # PR_SET_NAME
+    assert _judged(s, "prctl", (16, OUT), 0, b"r22w".ljust(16, b"\0"))   # PR_GET_NAME
+    assert not _judged(s, "prctl", (16, OUT), 0, b"w".ljust(16, b"\0"))
+    assert _judged(s, "prctl", (38, 1), 0)                              # PR_SET_NO_NEW_PRIVS
+    assert _judged(s, "prctl", (39,), 1)
+    assert not _judged(s, "prctl", (39,), 0)
+    assert _judged(s, "set_tid_address", (head,), 1)
+    assert _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head))   # PR_GET_TID_ADDRESS
+    assert not _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head - 24))
+
+
+def test_an_open_file_keeps_its_inode_and_a_pipe_its_capacity(s: Scene) -> None:
+    path = VA + 1600
+    _put(s, path, b"\0")
+    stat = bytearray(128)
+    struct.pack_into("<QQI", stat, 0, 0x805, 77, 0o010600)             # dev 8:5
+    # (fd 21 is the pipe2 read end above; its first fstat there reported inode 0)
+    first = _judged(s, "fstat", (22, OUT), 0, bytes(stat))             # the write end
+    assert not first                    # one pipe, one inode: the read end's inode 0 holds
+    struct.pack_into("<QQ", stat, 0, 0, 0)
+    assert _judged(s, "fstat", (22, OUT), 0, bytes(stat))
+    stx = bytearray(256)
+    struct.pack_into("<H", stx, 28, 0o010600)
+    assert _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
+    struct.pack_into("<Q", stx, 32, 5)
+    assert not _judged(s, "statx", (21, path, AT_EMPTY_PATH, 0x7FF, OUT), 0, bytes(stx))
+    assert _judged(s, "fcntl", (22, 1031, 8192), 8192)                 # F_SETPIPE_SZ
+    assert _judged(s, "fcntl", (21, F_GETPIPE_SZ), 8192)
+    assert not _judged(s, "fcntl", (21, F_GETPIPE_SZ), 4096)
+
+
+def test_an_af_unix_socket_s_name_is_af_unix(s: Scene) -> None:
+    # (fds 26 and 27 are the AF_UNIX pair made above)
+    for size, family, ok in ((2, 1, True), (110, 1, True), (0, 1, False), (2, 0, False),
+                             (111, 1, False)):
+        _put(s, OUT + 112, struct.pack("<I", size))
+        _put(s, OUT, struct.pack("<H", family))
+        status = _resume(s, "getsockname", (26, OUT, OUT + 112), 0,
+                         [(OUT, OUT + 112), (OUT + 112, OUT + 116)])
+        assert (status == Status.OK) is ok, (size, family)
+
+
+def test_msg_trunc_only_when_the_message_filled_the_buffer(s: Scene) -> None:
+    msg, iov, buf = OUT, OUT + 64, OUT + 128
+    _put(s, iov, struct.pack("<QQ", buf, 32))
+    for ret, flags, asked, ok in ((32, 0x20, 0, True), (8, 0x20, 0, False), (8, 0, 0, True),
+                                  (40, 0x20, 0x20, True)):      # MSG_TRUNC asked: real length
+        _put(s, msg, struct.pack("<QQQQQQi", 0, 0, iov, 1, 0, 0, flags))
+        status = _resume(s, "recvmsg", (26, msg, asked), ret,
+                         [(buf, buf + min(ret, 32)), (msg + 8, msg + 12), (msg + 40, msg + 52)])
+        assert (status == Status.OK) is ok, (ret, flags, asked)
+        if not ok:
+            assert _refused_by(s, "return.range_table")

@@ -44,6 +44,7 @@ EXPECTED = {
     "secret_r19_signals",
     "secret_r21_procs",
     "secret_r20_memory",
+    "secret_r22_contents",
     "secret_variants",
     "signals",
     "threads",

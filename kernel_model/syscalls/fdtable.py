@@ -7,6 +7,7 @@ a process's descriptors and their flags, not on file contents.
 from __future__ import annotations
 
 import errno
+import fcntl as host_fcntl
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
@@ -103,8 +104,18 @@ def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         pipe = getattr(f, "pipe", None)
         if pipe is None:
             return -errno.EBADF
-        pipe.capacity = max(4096, min(s32(arg), 1 << 20))
+        # round_pipe_size: a power-of-two number of pages, at most pipe-max-size (1 MiB).
+        size = max(4096, min(arg & 0xFFFF_FFFF, 1 << 20))
+        pipe.capacity = 1 << (size - 1).bit_length()
         return pipe.capacity
+    if cmd in (ls.F_ADD_SEALS, ls.F_GET_SEALS):
+        # Only a memfd has seals (shmem); its host memfd keeps and enforces them.
+        if getattr(f, "memfd_pages", None) is None:
+            return -errno.EINVAL
+        try:
+            return host_fcntl.fcntl(f.fd, cmd, arg & 0xFFFF_FFFF if cmd == ls.F_ADD_SEALS else 0)
+        except OSError as exc:
+            return -(exc.errno or errno.EINVAL)
     if cmd in (ls.F_GETOWN, ls.F_SETOWN, ls.F_GETSIG, ls.F_SETSIG):
         return 0
     return -errno.EINVAL

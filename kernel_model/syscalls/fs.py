@@ -438,7 +438,10 @@ def sys_memfd_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING) or len(name) > MFD_NAME_MAX:
         return -errno.EINVAL
     try:
-        host_fd = os.memfd_create("blindfold-guest", os.MFD_CLOEXEC)
+        # Sealing as Linux does it: the host memfd holds the seals (F_SEAL_SEAL unless
+        # MFD_ALLOW_SEALING) and enforces them on the writes and truncations it serves.
+        host_fd = os.memfd_create("blindfold-guest", os.MFD_CLOEXEC
+                                  | (os.MFD_ALLOW_SEALING if flags & MFD_ALLOW_SEALING else 0))
     except OSError as exc:
         return -(exc.errno or errno.ENOMEM)
     guest = f"/memfd:{os.fsdecode(name)} (deleted)"

@@ -123,7 +123,8 @@ def sys_uname(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def sys_sysinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     frames = k.frames
     k.uaccess.write(a[0], ls.pack_sysinfo(
-        uptime=k.now_ns() // 1_000_000_000, loads=(0, 0, 0),
+        # do_sysinfo: CLOCK_BOOTTIME in whole seconds, a started second counted.
+        uptime=-(-k.now_ns() // 1_000_000_000), loads=(0, 0, 0),
         totalram=frames.nframes * 4096, freeram=frames.free_frames * 4096, sharedram=0,
         bufferram=0, totalswap=k.boot_info.swap_size, freeswap=k.boot_info.swap_size,
         procs=len(k.processes), totalhigh=0, freehigh=0, mem_unit=1))

@@ -154,7 +154,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     # alternate signal stack; a fork or vfork child keeps the calling thread's.
     new_thread = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
-                   slot=child_slot,
+                   slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs,
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack)
     child_proc.threads.append(child)
     k.threads[new_id] = child
@@ -246,6 +246,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     proc.sigactions.reset_on_exec()
     t.altstack = (0, sig.SS_DISABLE, 0)
     t.clear_child_tid = 0
+    t.comm = b""                    # exec names the task after the new image
     k.stats.inc("kernel.execs")
     k.load_program(t, image, resolved.guest, argv, envp, interp)
     return None
@@ -383,15 +384,27 @@ def sys_getgroups(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("prctl")
 def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     option = s32(a[0])
-    if option in (15, 16):        # PR_SET_NAME / PR_GET_NAME
-        if option == 16:
-            name = (t.process.exe.rsplit("/", 1)[-1].encode()[:15]).ljust(16, b"\0")
-            k.uaccess.write(a[1], name)
+    if option == 15:              # PR_SET_NAME: the first 15 bytes of the string
+        t.comm = k.uaccess.read_cstring(a[1])[:15]
+        return 0
+    if option == 16:              # PR_GET_NAME: the name, NUL-padded to TASK_COMM_LEN
+        name = t.comm or t.process.exe.rsplit("/", 1)[-1].encode()[:15]
+        k.uaccess.write(a[1], name.ljust(16, b"\0"))
+        return 0
+    if option == 38:              # PR_SET_NO_NEW_PRIVS: only 1, the rest 0; never unset
+        if a[1] != 1 or a[2] or a[3] or a[4]:
+            return -errno.EINVAL
+        t.no_new_privs = True
+        return 0
+    if option == 39:              # PR_GET_NO_NEW_PRIVS
+        return -errno.EINVAL if a[1] or a[2] or a[3] or a[4] else int(t.no_new_privs)
+    if option == 40:              # PR_GET_TID_ADDRESS: the clear_child_tid word's address
+        k.uaccess.write_u64(a[1], t.clear_child_tid)
         return 0
     if option == 2:               # PR_GET_PDEATHSIG: none set
         k.uaccess.write_u32(a[1], 0)
         return 0
-    if option in (1, 4, 38):      # PDEATHSIG set, DUMPABLE, NO_NEW_PRIVS
+    if option in (1, 4):          # PDEATHSIG set, DUMPABLE
         return 0
     raise KernelError(errno.EINVAL)
 

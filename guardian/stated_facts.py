@@ -1,0 +1,113 @@
+"""What the program set, or the kernel once stated, about an object whose state only the
+program's own calls change: a later answer about that object must agree.
+
+Linux keeps these per task or per open file and changes them only through the calls
+named here, so the Guardian keeps them where it sees those calls:
+
+- a thread's name (PR_SET_NAME: its first 15 bytes, task->comm) is what PR_GET_NAME
+  reports;
+- a thread's robust list head and length (set_robust_list) are what get_robust_list(0)
+  reports;
+- a thread's clear_child_tid word (set_tid_address) is what PR_GET_TID_ADDRESS reports;
+- a thread's no_new_privs, once PR_SET_NO_NEW_PRIVS set it, is never cleared;
+- an open file's inode (st_dev, st_ino) is fixed for its life (file->f_inode): every
+  fstat, statx or newfstatat(AT_EMPTY_PATH) of it reports the first one's;
+- a pipe's capacity is what the last F_SETPIPE_SZ on either end answered;
+- a socketpair's SO_PEERCRED names the pid of the process that made it: where that
+  process still runs in the space that made the pair, its own pid (what getpid answers,
+  before or after).
+
+Thread facts are keyed by (address space, thread): an exec's new space starts unknown
+(Linux resets the name and the robust list there), as does a new thread.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from guardian.open_files import Description
+from guardian.result_reads import read_or_fault
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+TASK_COMM_LEN = 16
+#: A socketpair's ends -> (address space, thread) of the call that made it.
+PAIR_MAKER = "pair_maker"
+AT_EMPTY_PATH = 0x1000
+
+DescriptionOf = Callable[[Slot, int], "Description | None"]
+#: A pipe's read end -> its write end (the Guardian's record of pipe2).
+PipeEnds = Callable[[], "dict[Description, Description]"]
+
+
+def _u64(memory: UserMemory, slot: Slot, va: int) -> int:
+    return struct.unpack("<Q", read_or_fault(memory, slot, va, 8))[0]
+
+
+def stat_inode(memory: UserMemory, slot: Slot, nr_name: str) -> tuple[int, int, int] | None:
+    """(device major, minor, inode number) an fstat-like call wrote about its descriptor
+    (None: the call names another file by a path, or wrote nothing)."""
+    a = slot.args
+    if nr_name == "fstat":
+        buf = a[1]
+    elif nr_name == "newfstatat":
+        buf = a[2] if _empty_path(memory, slot, a[1], a[3]) else 0
+    else:                                       # statx
+        buf = a[4] if _empty_path(memory, slot, a[1], a[2]) else 0
+    if not buf:
+        return None
+    if nr_name == "statx":
+        ino = _u64(memory, slot, buf + 32)
+        major, minor = struct.unpack("<II", read_or_fault(memory, slot, buf + 136, 8))
+        return major, minor, ino
+    dev, ino = struct.unpack("<QQ", read_or_fault(memory, slot, buf, 16))
+    # new_encode_dev, as arm64's struct stat carries st_dev.
+    return (dev >> 8) & 0xFFF, (dev & 0xFF) | ((dev >> 12) & 0xFFF00), ino
+
+
+def _empty_path(memory: UserMemory, slot: Slot, path: int, flags: int) -> bool:
+    return bool(flags & AT_EMPTY_PATH) and bool(path) and \
+        read_or_fault(memory, slot, path, 1) == b"\0"
+
+
+class StatedFacts:
+    """The facts above, as the program's calls set them and the kernel first stated them."""
+
+    def __init__(self, description_of: DescriptionOf, pipe_ends: PipeEnds) -> None:
+        self.description_of = description_of
+        self.pipe_ends = pipe_ends
+        self.threads: dict[tuple[int, int], dict[str, object]] = {}
+        self.files: dict[Description, dict[str, object]] = {}
+
+    def of_thread(self, slot: Slot) -> dict[str, object]:
+        return self.threads.setdefault((slot.root, slot.thread), {})
+
+    def of_file(self, slot: Slot, fd: int) -> dict[str, object] | None:
+        """The facts of descriptor `fd`'s open file; a pipe's two ends share one record
+        (one inode, one capacity).  None: an open file the Guardian does not know."""
+        d = self.description_of(slot, fd & 0xFFFF_FFFF)
+        if d is None:
+            return None
+        ends = self.pipe_ends()
+        if d not in ends:
+            d = next((reader for reader, writer in ends.items() if writer is d), d)
+        return self.files.setdefault(d, {})
+
+    def forget(self, root: int) -> None:
+        """An address space went: its threads' facts with it."""
+        for key in [k for k in self.threads if k[0] == root]:
+            del self.threads[key]
+
+
+
+def read_comm(memory: UserMemory, slot: Slot, va: int) -> bytes:
+    """A task name as PR_SET_NAME takes it: at most its first 15 bytes (read one by one,
+    as the string may end just before an unmapped page)."""
+    out = bytearray()
+    while len(out) < TASK_COMM_LEN - 1:
+        byte = read_or_fault(memory, slot, va + len(out), 1)
+        if byte == b"\0":
+            break
+        out += byte
+    return bytes(out)

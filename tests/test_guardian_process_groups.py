@@ -40,7 +40,8 @@ def reg() -> Registry:
 
 
 def _held(reg: Registry) -> Held:
-    return Held(*(None,) * 8, group=partial(group_of, reg))  # type: ignore[arg-type]
+    return Held(*(None,) * 8, group=partial(group_of, reg), stated=None,  # type: ignore[arg-type]
+                own_pid=None)  # type: ignore[arg-type]
 
 
 def test_groups_follow_fork_and_the_parent_s_setpgid(reg: Registry) -> None:

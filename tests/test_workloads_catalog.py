@@ -42,6 +42,7 @@ EXPECTED = {
     "secret_r17_ids",
     "secret_r18_values",
     "secret_r19_signals",
+    "secret_r23_state",
     "secret_variants",
     "signals",
     "threads",

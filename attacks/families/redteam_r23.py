@@ -1,0 +1,474 @@
+"""Red-team round twenty-three: the state a program owns across exceptions and threads.
+
+Futex words belong to the program: FUTEX_WAIT and FUTEX_WAKE only read the word,
+FUTEX_WAKE_OP stores exactly its operation's result in the second word, FUTEX_TRYLOCK_PI
+stores the caller's TID, and the counts FUTEX_WAKE and FUTEX_CMP_REQUEUE return are at
+most what the call asked for and at most the waiters there were (QE-001..QE-006,
+QE-009).  A call's unused argument registers name no memory the kernel may touch
+(QE-007, QE-008).  get_robust_list() reports the length the thread registered (QE-010);
+after rseq() registered an area, its cpu_id is a CPU of the machine (QE-011, QE-012).
+A fault on a page inside a mapping the program may access is resolved, never reported
+as SIGSEGV (QE-013, QE-014).  An absolute clock_nanosleep() never writes its remaining
+time (QE-016), and TPIDRRO_EL0 reads 0 in a 64-bit thread (QE-017).
+
+The victim is `secret_r23_state` (workloads/src/secret_r23_state.c), whose steps each
+announce themselves with a marker and most turn one value into the index of a public
+label in a log buffer that begins with a copy of the secret (or of a per-CPU record in a
+buffer that ends with one), then write that label to /dev/null.  Each scenario holds
+only the kernel's powers (the result it returns, the user access of the call being
+served, its signal queue, its system registers).  Where an attack still gets through
+with the Guardian on, it names the property it breaks (`gap`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.moves import serve_as_getpid
+from attacks.scenario import Goal, scenario
+from emulator import sysregs as S
+from emulator.exceptions import ExceptionInfo
+from kernel_model.process import Thread, ThreadState, WaitReason
+from kernel_model.signals import pack_siginfo
+
+RT = "redteam_r23"
+STATE = "secret_r23_state"
+# secret_r23_state: the marker before each step; the marker after its write is + 1.
+P_WAKE_WORD, P_WAIT_WORD, P_WAKE_OP, P_WAKE_COUNT, P_REQUEUE = 2300, 2302, 2304, 2306, 2308
+P_WAKE_NOBODY, P_WAKE_STALE, P_TRYLOCK_PI, P_ROBUST_LEN, P_RSEQ = 2310, 2312, 2314, 2316, 2318
+P_GETCPU, P_LAZY_READ, P_LAZY_WRITE, P_ABS_NAP = 2320, 2322, 2324, 2328
+P_TPIDRRO, P_WAKE_OP_COUNT, P_ROBUST_EXIT, P_CHILD_SETTID = 2330, 2332, 2334, 2336
+NR_FUTEX, NR_RSEQ = NUMBERS["futex"], NUMBERS["rseq"]
+NR_GET_ROBUST_LIST, NR_CLOCK_NANOSLEEP = NUMBERS["get_robust_list"], NUMBERS["clock_nanosleep"]
+SIGSEGV, SIGUSR2 = 11, 12
+SEGV_MAPERR, SEGV_ACCERR, SI_USER = 1, 2, 0
+EINTR = 4
+OTHER_PID = 4242           # a process of the kernel's that sends SIGUSR2
+MASK64 = (1 << 64) - 1
+U32 = struct.Struct("<I")
+TIMESPEC = struct.Struct("<qq")
+TPIDRRO_EL0: S.SysReg = (13, 0, 3, 3, 3)
+# A value or a memory change Linux never produces that still reaches the program.
+GAP = "P5"
+
+
+def _store_at_exit(adv: Adversary, during: int, nr: int, arg: int, data: bytes,
+                   result: int | None = None) -> None:
+    """At the exit of the program's next call `nr` after marker `during` (once it has
+    finished: a call that sleeps passes the exit while blocked), store `data` where its
+    argument `arg` pointed at the entry and, unless None, answer `result`."""
+    key = ("store", during, nr)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = int(a.el1.syscall_args()[arg])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        where = a.memo.get(key)
+        if not where or thread.state is ThreadState.BLOCKED:
+            return
+        a.memo[key] = 0
+        a.kernel.uaccess.write(where, data)
+        if result is not None:
+            a.set_reg("x0", result & MASK64)
+        a.note(f"call {nr} stored {data.hex()} at {where:#x}"
+               + ("" if result is None else f" and answered {result}"))
+
+
+def _answer(adv: Adversary, during: int, nr: int, value: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", value & MASK64)
+        a.note(f"call {nr} answered {value}")
+
+
+# --- futex words and counts --------------------------------------------------------------
+@scenario(id="QE-001", title="Store into the futex word while serving FUTEX_WAKE",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE never writes the futex word: the word is the program's.")
+def qe_wake_writes_word(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) keeps a state word of 1, calls FUTEX_WAKE on it
+    (nobody waits) and logs the label the state names from a log buffer that begins with
+    a copy of the secret.
+    2. Let the wake run, then store 0xfffffffc into the word (the futex capability covers
+    the word for every futex operation).
+    3. The state reads -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wake() only hashes the address and walks the waiters; it never stores into the
+    word, so the program could never see its state change across the call."""
+    _store_at_exit(adv, P_WAKE_WORD, NR_FUTEX, 0, U32.pack(0xFFFF_FFFC))
+
+
+@scenario(id="QE-002", title="Store into the futex word while serving a timed FUTEX_WAIT",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          prop="FUTEX_WAIT only reads the futex word (to compare it with the expected "
+               "value); it never writes it.")
+def qe_wait_writes_word(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) keeps a gate word of 2, waits on it with
+    FUTEX_WAIT(2) and a 1 ms timeout (it has one thread: nobody changes the word), then
+    logs the label gate - 2 names from a log buffer that begins with a copy of the secret.
+    2. At the wait's entry store 0xfffffffe into the word (the wait then finds the word
+    changed and answers -EAGAIN).
+    3. The gate reads -2, the index is -4: the program logs bytes 0..7 of the secret's
+    copy.  Linux's futex_wait() reads the word once with get_user() and never stores it."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_WAIT_WORD)
+    def _(a: Adversary, **_: object) -> None:
+        word = int(a.el1.syscall_args()[0])
+        a.kernel.uaccess.write(word, U32.pack(0xFFFF_FFFE))
+        a.note(f"FUTEX_WAIT's word at {word:#x} set to -2")
+
+
+@scenario(id="QE-003", title="Store another value than FUTEX_WAKE_OP's operation into its "
+                             "second word",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE_OP stores exactly its operation's result (FUTEX_OP_SET 2: 2) "
+               "into the second word.")
+def qe_wake_op_value(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) calls FUTEX_WAKE_OP with FUTEX_OP_SET 2 on a second
+    word and logs the label the word then names from a log buffer that begins with a copy
+    of the secret.
+    2. Let the call run, then store 0xfffffffc into the second word.
+    3. The word reads -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    arch_futex_atomic_op_inuser() stores the operation's result (oparg for SET) and
+    nothing else."""
+    _store_at_exit(adv, P_WAKE_OP, NR_FUTEX, 4, U32.pack(0xFFFF_FFFC))
+
+
+@scenario(id="QE-004", title="Answer FUTEX_WAKE of one waiter with 5 woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE wakes at most the number of waiters it was asked to wake.")
+def qe_wake_count_above_asked(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) counts one possible sleeper on a semaphore word,
+    wakes at most 1 with FUTEX_WAKE and logs the label the sleepers left (1 - woken) name
+    from a log buffer that begins with a copy of the secret.
+    2. Answer the wake with 5.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wake() stops after nr_wake waiters and returns how many it woke."""
+    _answer(adv, P_WAKE_COUNT, NR_FUTEX, 5)
+
+
+@scenario(id="QE-005", title="Answer FUTEX_CMP_REQUEUE (wake 1, move at most 2) with 7",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="FUTEX_CMP_REQUEUE returns the waiters it woke plus those it moved: at most "
+               "nr_wake + nr_requeue.")
+def qe_requeue_count_above_asked(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) calls FUTEX_CMP_REQUEUE waking 1 and moving at
+    most 2 waiters, and logs the label 3 - result names from a log buffer that begins
+    with a copy of the secret.
+    2. Answer the call with 7.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_requeue() wakes at most nr_wake and moves at most nr_requeue."""
+    _answer(adv, P_REQUEUE, NR_FUTEX, 7)
+
+
+@scenario(id="QE-006", title="Answer FUTEX_WAKE on a word nobody waits on with 4 woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE returns how many threads it woke: never more than wait on the "
+               "word (none, in a program with one thread that is running).")
+def qe_wake_count_above_waiters(adv: Adversary) -> None:
+    """1. The program (secret_r23_state), which has one thread, wakes every waiter of a word
+    (FUTEX_WAKE with INT_MAX) and logs the label 0 - woken names from a log buffer that
+    begins with a copy of the secret.
+    2. Answer the wake with 4 (within the INT_MAX asked for).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  The only thread
+    that could wait on the word is the one calling FUTEX_WAKE: Linux wakes none and
+    returns 0."""
+    _answer(adv, P_WAKE_NOBODY, NR_FUTEX, 4)
+
+
+@scenario(id="QE-007", title="Read the secret through the timeout register FUTEX_WAKE "
+                             "ignores",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap="P7",
+          prop="FUTEX_WAKE takes no timeout: its x3 names no memory the kernel may read.")
+def qe_wake_stale_timeout(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) wakes a futex through a three-argument call, as the
+    C library's syscall(SYS_futex, word, FUTEX_WAKE, 1) makes it: x3 and x4, which
+    FUTEX_WAKE ignores, hold what the caller's code left there, the address of its heap
+    copy of the secret.
+    2. At the call's entry read 16 bytes at x3, as if it were a timeout.
+    3. The kernel holds 16 bytes of the secret.  Linux's futex() reads the timeout only for
+    the waiting operations (futex_init_timeout() is reached for FUTEX_WAIT,
+    FUTEX_WAIT_BITSET, FUTEX_LOCK_PI, FUTEX_WAIT_REQUEUE_PI)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_WAKE_STALE)
+    def _(a: Adversary, **_: object) -> None:
+        where = int(a.el1.syscall_args()[3])
+        got = a.kernel.uaccess.read(where, 16)
+        a.observe(got, f"16 bytes at FUTEX_WAKE's x3 {where:#x}")
+
+
+@scenario(id="QE-008", title="Store into the second-word register FUTEX_WAKE ignores",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE has no second word: its x4 names no memory the kernel may write.")
+def qe_wake_stale_word2(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) wakes a futex through a three-argument call whose
+    x4, which FUTEX_WAKE ignores, holds the address of its heap copy of the secret.
+    2. At the call's exit store 4 bytes of zeros at x4, as if it were FUTEX_WAKE_OP's
+    second word.
+    3. The heap copy of the secret changed.  Linux's FUTEX_WAKE touches no memory but the
+    futex hash bucket; only FUTEX_WAKE_OP and the requeue operations use uaddr2."""
+    _store_at_exit(adv, P_WAKE_STALE, NR_FUTEX, 4, bytes(4))
+
+
+@scenario(id="QE-009", title="Store another thread's id as the owner FUTEX_TRYLOCK_PI took",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          prop="A FUTEX_TRYLOCK_PI that succeeds stores the caller's TID in the lock word.")
+def qe_trylock_pi_owner(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) takes a free PI lock with FUTEX_TRYLOCK_PI and logs
+    the label gettid() - (word & FUTEX_TID_MASK) names from a log buffer that begins with
+    a copy of the secret.
+    2. Answer the call 0 and store gettid() + 4 into the lock word.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_lock_pi_atomic() sets the word to the caller's vpid (with FUTEX_WAITERS when
+    others wait) when it takes the lock for it."""
+    @adv.on(Point.MARKER, phase=P_TRYLOCK_PI)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["tid"] = int(args[2])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_FUTEX, during=P_TRYLOCK_PI)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["word"], U32.pack((a.memo["tid"] + 4) & 0x3FFF_FFFF))
+        a.set_reg("x0", 0)
+        a.note("FUTEX_TRYLOCK_PI answered 0 with owner gettid() + 4")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_TRYLOCK_PI)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["word"] = int(a.el1.syscall_args()[0])
+
+
+@scenario(id="QE-010", title="Answer get_robust_list() with a length of 8 for the 24-byte "
+                             "head the thread registered",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="get_robust_list() reports the head and length the thread registered with "
+               "set_robust_list() (24 bytes).")
+def qe_robust_len(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) registers a robust list head of 24 bytes, reads it
+    back with get_robust_list(0, &head, &len) and logs the label len / 8 - 3 names from a
+    log buffer that begins with a copy of the secret.
+    2. Let the call run, then store a length of 8.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux reports
+    sizeof(*head) of the head the thread last registered (set_robust_list() accepts no
+    other length)."""
+    _store_at_exit(adv, P_ROBUST_LEN, NR_GET_ROBUST_LIST, 2, struct.pack("<Q", 8))
+
+
+# --- the CPU number a program indexes by ----------------------------------------------------
+@scenario(id="QE-011", title="Register the program's rseq area with a cpu_id of -4",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
+          prop="After rseq() registered an area, its cpu_id (and cpu_id_start) is the CPU "
+               "the thread runs on: below the machine's count of CPUs.")
+def qe_rseq_cpu(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) registers a 32-byte rseq area and logs the label its
+    cpu_id names (a per-CPU index, as rseq exists to provide) from a log buffer that
+    begins with a copy of the secret.
+    2. Answer rseq() 0 and store cpu_id_start = cpu_id = 0xfffffffc into the area.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    rseq_update_cpu_node_id() stores raw_smp_processor_id() before the thread returns."""
+    _store_at_exit(adv, P_RSEQ, NR_RSEQ, 0, struct.pack("<II", 0xFFFF_FFFC, 0xFFFF_FFFC),
+                   result=0)
+
+
+@scenario(id="QE-012", title="Register glibc's rseq area with a cpu_id of 5, which "
+                             "sched_getcpu() then reports",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
+          prop="The cpu_id of a registered rseq area is a CPU of the machine, so glibc's "
+               "sched_getcpu() (which reads it) is too.")
+def qe_glibc_rseq_cpu(adv: Adversary) -> None:
+    """1. The C library registers the main thread's rseq area at start; later the program
+    (secret_r23_state) calls sched_getcpu(), which reads that area's cpu_id, and sends
+    the per-CPU record it names from a buffer of four records followed by a copy of the
+    secret.
+    2. Answer the C library's rseq() 0 and store cpu_id_start = cpu_id = 5 into its area.
+    3. sched_getcpu() says 5: the program sends bytes 8..15 of the secret's copy.  The
+    machine has one CPU: Linux never stores 5."""
+    key = "glibc_rseq"
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RSEQ)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RSEQ)
+    def _(a: Adversary, **_: object) -> None:
+        area = a.memo[key]
+        a.kernel.uaccess.write(area, struct.pack("<II", 5, 5))
+        a.set_reg("x0", 0)
+        a.note(f"the C library's rseq area at {area:#x} registered with cpu_id 5")
+
+
+# --- faults the kernel resolves -------------------------------------------------------------
+def _fault_as_signal(adv: Adversary, phase: int, signo: int, code: int) -> None:
+    """At the program's first fault on the page its marker `phase` names (x3), queue
+    `signo` with `code` for it (the kernel still resolves the fault)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["page"] = int(args[1])
+
+    @adv.on(Point.FAULT, during=phase, once=False)
+    def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
+        far = info.far
+        if "reported" in a.memo or far & ~0xFFF != a.memo.get("page"):
+            return
+        a.memo["reported"] = True
+        thread.pending.add(signo, pack_siginfo(signo, code, addr=far))
+        a.note(f"the fault at {far:#x} reported as signal {signo} code {code}")
+
+
+@scenario(id="QE-013", title="Report the first load from a fresh anonymous page as SIGSEGV",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          prop="A fault on a page of a mapping that allows the access is resolved (a fresh "
+               "anonymous page reads zeros); it is never reported as SIGSEGV.")
+def qe_lazy_read_segv(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) maps an anonymous read-write page, loads from it
+    with a safe probe (its SIGSEGV handler skips the load, leaving -1, as probes of
+    possibly unmapped memory do) and logs the label the value names from a log buffer
+    that begins with a copy of the secret.
+    2. At the load's data abort, queue SIGSEGV (SEGV_MAPERR) for it.
+    3. The probe reads -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    do_page_fault() finds the VMA, which allows reads, and maps a zero page: no signal."""
+    _fault_as_signal(adv, P_LAZY_READ, SIGSEGV, SEGV_MAPERR)
+
+
+@scenario(id="QE-014", title="Report the first store into a fresh brk() page as SIGSEGV "
+                             "(SEGV_ACCERR)",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          prop="A store into a page of the heap brk() grew is resolved; it is never "
+               "reported as SIGSEGV.")
+def qe_lazy_write_segv(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) grows its heap by a page with brk(), stores into
+    it with a safe probe (its SIGSEGV handler skips the store and reports -1) and logs
+    the label the report names from a log buffer that begins with a copy of the secret.
+    2. At the store's data abort, queue SIGSEGV (SEGV_ACCERR) for it.
+    3. The probe reports -1: the program logs bytes 24..31 of the secret's copy.  The
+    heap's VMA is read-write: Linux allocates the page, no signal."""
+    _fault_as_signal(adv, P_LAZY_WRITE, SIGSEGV, SEGV_ACCERR)
+
+
+# --- a sleep's deadline and a read-only thread register -----------------------------------
+@scenario(id="QE-016", title="Write remaining time into the deadline of an interrupted "
+                             "absolute clock_nanosleep()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="clock_nanosleep() with TIMER_ABSTIME never writes its remaining time: a "
+               "program may pass its deadline as both request and remainder.")
+def qe_abs_nap_rem(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) sleeps until a deadline 2 s after a
+    CLOCK_MONOTONIC reading with clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+    &next) and, when a handler interrupted it (-EINTR), logs the label next - reading -
+    2 s names from a log buffer that begins with a copy of the secret.
+    2. Serve the sleep as getpid(); at its return queue SIGUSR2 from another process (the
+    program's handler does nothing), store the deadline less 4 s as the remaining time
+    and answer -EINTR.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    common_nsleep() with TIMER_ABSTIME returns -ERESTARTNOHAND without touching rmtp
+    (hrtimer_nanosleep() sets the restart block's rmtp only for relative sleeps)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLOCK_NANOSLEEP, during=P_ABS_NAP)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.memo["next"] = int(args[3])
+        a.memo["deadline"] = TIMESPEC.unpack(a.kernel.uaccess.read(int(args[2]), 16))
+
+    serve_as_getpid(adv, NR_CLOCK_NANOSLEEP, P_ABS_NAP, -EINTR & MASK64)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLOCK_NANOSLEEP, during=P_ABS_NAP)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        sec, nsec = a.memo["deadline"]
+        a.kernel.uaccess.write(a.memo["next"], TIMESPEC.pack(sec - 4, nsec))
+        a.kernel.signals.send_thread(thread, SIGUSR2,
+                                     pack_siginfo(SIGUSR2, SI_USER, pid=OTHER_PID))
+        a.note("absolute clock_nanosleep() answered -EINTR with its deadline moved back 4 s")
+
+
+@scenario(id="QE-017", title="Set TPIDRRO_EL0 to -4 before the program reads it",
+          family=RT, goal=Goal.LEAK, rules=("G-EL0-SYSREGS",), program=STATE, gap="P8",
+          prop="TPIDRRO_EL0 reads 0 in a 64-bit thread (Linux zeroes it at every switch to "
+               "one).")
+def qe_tpidrro(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) reads TPIDRRO_EL0 and logs the label it names from
+    a log buffer that begins with a copy of the secret.
+    2. At the step's marker write 0xfffffffffffffffc into TPIDRRO_EL0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    tls_thread_switch() writes 0 to TPIDRRO_EL0 for every 64-bit thread."""
+    @adv.at(P_TPIDRRO)
+    def _(a: Adversary) -> None:
+        a.el1.msr(TPIDRRO_EL0, 0xFFFF_FFFF_FFFF_FFFC)
+        a.note("TPIDRRO_EL0 set to -4")
+
+
+# --- threads and children ---------------------------------------------------------------------
+@scenario(id="QE-018", title="Answer FUTEX_WAKE_OP (at most 1 + 1) with 6 woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="FUTEX_WAKE_OP wakes at most nr_wake waiters of the first word and nr_wake2 "
+               "of the second.")
+def qe_wake_op_count(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) calls FUTEX_WAKE_OP waking at most 1 waiter on each
+    word and logs the label 2 - result names from a log buffer that begins with a copy of
+    the secret.
+    2. Let the call run, then answer 6.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wake_op() adds the waiters woken on each word, each at most its count."""
+    _answer(adv, P_WAKE_OP_COUNT, NR_FUTEX, 6)
+
+
+@scenario(id="QE-019", title="Rewrite a worker's robust list head during its exit",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE,
+          prop="A thread's exit reads its robust list head and entries and writes only the "
+               "lock words of futexes it owned; the head itself is never written.")
+def qe_robust_head_written(adv: Adversary) -> None:
+    """1. A worker thread of the program (secret_r23_state) registers a robust list head
+    (empty, futex_offset 0) kept in the program's pool of thread records and ends; once
+    it joined the worker, the program logs the label the record's futex_offset / 8 names
+    from a log buffer that begins with a copy of the secret.
+    2. At the worker's exit() store -32 into the head's futex_offset (the set_robust_list
+    capability lets the kernel read and write the head at that thread's exit).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    exit_robust_list() fetches the head with get_user() and writes only through
+    handle_futex_death() into owned lock words: an empty list writes nothing."""
+    @adv.on(Point.MARKER, phase=P_ROBUST_EXIT)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["head"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["exit"], during=P_ROBUST_EXIT)
+    def _(a: Adversary, **_: object) -> None:
+        head = a.memo["head"]
+        a.kernel.uaccess.write(head + 8, struct.pack("<q", -32))
+        a.note(f"the worker's robust head at {head:#x} given futex_offset -32 at its exit")
+
+
+@scenario(id="QE-020", title="Store the fork child's CLONE_CHILD_SETTID word as its TID - 4",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          prop="CLONE_CHILD_SETTID stores the child's TID (its getpid() for a fork child) in "
+               "the child's memory.")
+def qe_child_settid_value(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) forks a child with CLONE_CHILD_SETTID (as the C
+    library's fork() makes one: THREAD_SELF->tid is that word); the child logs the label
+    word - getpid() names from its copy of a log buffer that begins with a copy of the
+    secret.
+    2. At the clone's exit, store the child's id - 4 into the child's word (through the
+    child's address space, where the kernel writes that word), and let the parent nap
+    1 ms before its clone returns, so that the child runs first.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
+    copy_process() stores the child's pid_vnr there, the id clone() returns; the Guardian
+    judges the stored value only at the parent's return, after the child already ran."""
+    @adv.on(Point.MARKER, phase=P_CHILD_SETTID)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_CHILD_SETTID)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        pid = a.reg("x0")
+        child = a.kernel.processes.get(pid)
+        if child is None:
+            return
+        a.kernel.switch_mm(child.mm)
+        try:
+            a.kernel.uaccess.write(a.memo["word"], U32.pack((pid - 4) & 0xFFFF_FFFF))
+        finally:
+            a.kernel.switch_mm(thread.process.mm)
+        # The parent naps 1 ms before its clone returns (the scheduler runs the child first,
+        # as Linux may): its return is the one the word's value would be judged at.
+        clock = a.kernel.clock
+        a.kernel.sched.block(thread, WaitReason("nanosleep", deadline=clock.cycles
+                                                + clock.cycles_for_ns(1_000_000),
+                                                timeout_result=pid))
+        a.note(f"child {pid}'s CLONE_CHILD_SETTID word set to {pid - 4}; the child runs first")

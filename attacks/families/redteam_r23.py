@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import struct
 
+from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.moves import serve_as_getpid
 from attacks.scenario import Goal, scenario
 from emulator import sysregs as S
+from emulator.el1 import El1Fault
 from emulator.exceptions import ExceptionInfo
 from kernel_model.process import Thread, ThreadState, WaitReason
 from kernel_model.signals import pack_siginfo
@@ -41,6 +43,8 @@ P_WAKE_WORD, P_WAIT_WORD, P_WAKE_OP, P_WAKE_COUNT, P_REQUEUE = 2300, 2302, 2304,
 P_WAKE_NOBODY, P_WAKE_STALE, P_TRYLOCK_PI, P_ROBUST_LEN, P_RSEQ = 2310, 2312, 2314, 2316, 2318
 P_GETCPU, P_LAZY_READ, P_LAZY_WRITE, P_ABS_NAP = 2320, 2322, 2324, 2328
 P_TPIDRRO, P_WAKE_OP_COUNT, P_ROBUST_EXIT, P_CHILD_SETTID = 2330, 2332, 2334, 2336
+P_CLKTCK, P_WAIT_TOKEN, P_WAITV = 2338, 2340, 2342
+AT_CLKTCK = 17
 NR_FUTEX, NR_RSEQ = NUMBERS["futex"], NUMBERS["rseq"]
 NR_GET_ROBUST_LIST, NR_CLOCK_NANOSLEEP = NUMBERS["get_robust_list"], NUMBERS["clock_nanosleep"]
 SIGSEGV, SIGUSR2 = 11, 12
@@ -472,3 +476,89 @@ def qe_child_settid_value(adv: Adversary) -> None:
                                                 + clock.cycles_for_ns(1_000_000),
                                                 timeout_result=pid))
         a.note(f"child {pid}'s CLONE_CHILD_SETTID word set to {pid - 4}; the child runs first")
+
+
+# --- what the C library learns at start, and waits that report who woke them -----------------
+def _auxv_value_slot(a: Adversary, sp: int, key: int) -> int | None:
+    """The address of auxv entry `key`'s value on the initial stack at `sp` (None: absent)."""
+    words: list[int] = []
+    for va in range(sp, sp + 4096, 8):
+        try:
+            words.append(a.el1.read_u64(va))
+        except El1Fault:
+            break
+    if not words:
+        return None
+    i = 1 + words[0] + 1                 # past argc, argv[], NULL
+    while i < len(words) and words[i]:
+        i += 1                           # envp[]
+    i += 1
+    while i + 1 < len(words) and words[i]:
+        if words[i] == key:
+            return sp + 8 * (i + 1)
+        i += 2
+    return None
+
+
+@scenario(id="QE-015", title="Start the program with AT_CLKTCK 200",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=STATE, gap="P2",
+          prop="AT_CLKTCK is USER_HZ, 100 on arm64: sysconf(_SC_CLK_TCK) answers it.")
+def qe_clktck(adv: Adversary) -> None:
+    """1. The C library takes sysconf(_SC_CLK_TCK) from AT_CLKTCK; the program
+    (secret_r23_state), whose tick table holds at most 100 ticks a second, logs the label
+    its spare quarters (100 - hz) / 25 name from a log buffer that begins with a copy of
+    the secret.
+    2. Just before CREATE_DOMAIN (without a Guardian: right after exec) rewrite the
+    initial stack's AT_CLKTCK to 200.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    create_elf_tables() stores CLOCKS_PER_SEC (USER_HZ, 100 on arm64) there, always."""
+    def forge(a: Adversary, sp: int) -> None:
+        slot = _auxv_value_slot(a, sp, AT_CLKTCK)
+        if slot is None:
+            a.note("the initial stack has no AT_CLKTCK")
+            return
+        a.el1.write(slot, struct.pack("<Q", 200))
+        a.note(f"AT_CLKTCK at {slot:#x} set to 200")
+
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN and "forged" not in a.memo:
+            a.memo["forged"] = True
+            forge(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            forge(a, a.reg("sp"))
+
+
+@scenario(id="QE-021", title="Answer FUTEX_WAIT 0 although its word already differed from "
+                             "the value expected",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="FUTEX_WAIT returns 0 only after it queued the caller, which it does only "
+               "while the word holds the expected value; a word that differs (and that no "
+               "other thread can change) is answered -EAGAIN.")
+def qe_wait_differs_zero(adv: Adversary) -> None:
+    """1. The program (secret_r23_state), with one thread, keeps a semaphore that hands a
+    token to the thread a post wakes (FUTEX_WAIT answering 0); its word already holds 1
+    when the program waits for 0, and it logs the label its tokens (0, or -1 after a
+    wake) name from a log buffer that begins with a copy of the secret.
+    2. Serve the wait as getpid() and answer 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    futex_wait_setup() reads the word under the bucket lock and returns -EWOULDBLOCK when
+    it differs; a spurious wake-up needs a queued waiter, which this one never was."""
+    serve_as_getpid(adv, NR_FUTEX, P_WAIT_TOKEN, 0)
+
+
+@scenario(id="QE-022", title="Answer futex_waitv() on four words with index 4",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="futex_waitv() returns the index of the word that woke it: below the number "
+               "of words it waits on.")
+def qe_waitv_index(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) waits on four futex words with futex_waitv() and,
+    when woken, sends the event record the returned index names from a buffer of four
+    public records followed by a copy of the secret.
+    2. Serve the wait as getpid() and answer 4.
+    3. The program sends bytes 0..7 of the secret's copy.  Linux's futex_wait_multiple()
+    returns the index of a woken entry of the array, 0..nr_futexes - 1."""
+    serve_as_getpid(adv, NUMBERS["futex_waitv"], P_WAITV, 4)

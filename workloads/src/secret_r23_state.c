@@ -50,6 +50,16 @@
  *  18. A fork child made with CLONE_CHILD_SETTID, as the C library's fork() makes one:
  *      the word holds the child's TID, its getpid(); word - getpid() chooses the label
  *      the child logs.
+ *  19. sysconf(_SC_CLK_TCK), which the C library takes from AT_CLKTCK: Linux's USER_HZ,
+ *      100; a table sized for at most 100 ticks a second keeps (100 - hz) / 25 spare
+ *      quarters, which choose the label.
+ *  20. A semaphore that hands a token to the thread a post wakes: FUTEX_WAIT answering 0
+ *      means a post woke the caller with a token.  Its word already holds 1 (a post came
+ *      first) when the program waits for 0, which Linux answers -EAGAIN at once; the
+ *      tokens left (0, or -1 after a wake) choose the label.
+ *  21. futex_waitv() on four words with a 1 ms deadline: on a wake it returns the index
+ *      of the word that woke it (0..3), which chooses an event record from a buffer of
+ *      four public records followed by a copy of the secret.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r23.py.  Only the digest of the secret is ever printed.
@@ -96,6 +106,9 @@
 #define P_WAKE_OP_COUNT 2332
 #define P_ROBUST_EXIT 2334  /* x3 the worker's robust list head */
 #define P_CHILD_SETTID 2336 /* x3 the child's TID word */
+#define P_CLKTCK 2338
+#define P_WAIT_TOKEN 2340   /* x3 the semaphore word */
+#define P_WAITV 2342        /* x2 the event records */
 #include "secret_common.h"
 
 #define FUTEX_WAIT 0
@@ -444,6 +457,60 @@ static void child_settid_step(void)
     sys6(SYS_wait4, child, (long)&status, 0, 0, 0, 0);
 }
 
+static void clktck_step(void)
+{
+    marker(P_CLKTCK, (long)logbuf, 0, 0, 0);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        return;
+    log_label(P_CLKTCK, (100 - hz) / 25);
+}
+
+static uint32_t token_word = 1;     /* a post already came */
+
+static void wait_token_step(void)
+{
+    long tokens = 0;
+    struct timespec brief = {0, 1000000};
+    marker(P_WAIT_TOKEN, (long)logbuf, (long)&token_word, 0, 0);
+    if (futex(&token_word, FUTEX_WAIT, 0, (long)&brief, 0, 0) == 0)
+        tokens -= 1;        /* a post woke us and handed over its token */
+    log_label(P_WAIT_TOKEN, tokens);
+}
+
+struct futex_waitv_entry {
+    uint64_t val, uaddr;
+    uint32_t flags, reserved;
+};
+
+static uint32_t event_words[4];
+/* Four public event records, then a working copy of the secret. */
+static uint8_t events[32 + SECRET_LEN];
+
+static void waitv_step(void)
+{
+    struct futex_waitv_entry w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i].val = 0;
+        w[i].uaddr = (uint64_t)&event_words[i];
+        w[i].flags = 2 /* FUTEX2_SIZE_U32 */ | FUTEX_PRIVATE;
+        w[i].reserved = 0;
+    }
+    struct timespec until = {0, 0};
+    sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&until, 0, 0, 0, 0);
+    until.tv_nsec += 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000;
+    }
+    marker(P_WAITV, (long)events, 0, 0, 0);
+    long woke = sys6(449 /* SYS_futex_waitv */, (long)w, 4, 0, (long)&until, CLOCK_MONOTONIC, 0);
+    if (woke < 0)
+        return;
+    sys6(SYS_write, devnull, (long)(events + 8 * woke), 8, 0, 0, 0);
+    marker(P_WAITV + 1, woke, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -482,6 +549,8 @@ int main(int argc, char **argv)
     memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
     memcpy(percpu, "cpu-0...cpu-1...cpu-2...cpu-3...", 32);
     memcpy(percpu + 32, secret, SECRET_LEN);
+    memcpy(events, "event-0.event-1.event-2.event-3.", 32);
+    memcpy(events + 32, secret, SECRET_LEN);
     clear_vectors();
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
@@ -505,6 +574,9 @@ int main(int argc, char **argv)
     wake_op_count_step();
     robust_exit_step();
     child_settid_step();
+    clktck_step();
+    wait_token_step();
+    waitv_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

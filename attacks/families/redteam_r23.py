@@ -43,7 +43,8 @@ P_WAKE_WORD, P_WAIT_WORD, P_WAKE_OP, P_WAKE_COUNT, P_REQUEUE = 2300, 2302, 2304,
 P_WAKE_NOBODY, P_WAKE_STALE, P_TRYLOCK_PI, P_ROBUST_LEN, P_RSEQ = 2310, 2312, 2314, 2316, 2318
 P_GETCPU, P_LAZY_READ, P_LAZY_WRITE, P_ABS_NAP = 2320, 2322, 2324, 2328
 P_TPIDRRO, P_WAKE_OP_COUNT, P_ROBUST_EXIT, P_CHILD_SETTID = 2330, 2332, 2334, 2336
-P_CLKTCK, P_WAIT_TOKEN, P_WAITV = 2338, 2340, 2342
+P_CLKTCK, P_WAIT_TOKEN, P_WAITV, P_THREAD_PTID = 2338, 2340, 2342, 2344
+P_NAP_DONE, P_CLOCK_NAP_DONE = 2346, 2348
 AT_CLKTCK = 17
 NR_FUTEX, NR_RSEQ = NUMBERS["futex"], NUMBERS["rseq"]
 NR_GET_ROBUST_LIST, NR_CLOCK_NANOSLEEP = NUMBERS["get_robust_list"], NUMBERS["clock_nanosleep"]
@@ -469,12 +470,7 @@ def qe_child_settid_value(adv: Adversary) -> None:
             a.kernel.uaccess.write(a.memo["word"], U32.pack((pid - 4) & 0xFFFF_FFFF))
         finally:
             a.kernel.switch_mm(thread.process.mm)
-        # The parent naps 1 ms before its clone returns (the scheduler runs the child first,
-        # as Linux may): its return is the one the word's value would be judged at.
-        clock = a.kernel.clock
-        a.kernel.sched.block(thread, WaitReason("nanosleep", deadline=clock.cycles
-                                                + clock.cycles_for_ns(1_000_000),
-                                                timeout_result=pid))
+        _nap_first(a, thread, pid)     # the child runs first
         a.note(f"child {pid}'s CLONE_CHILD_SETTID word set to {pid - 4}; the child runs first")
 
 
@@ -562,3 +558,88 @@ def qe_waitv_index(adv: Adversary) -> None:
     3. The program sends bytes 0..7 of the secret's copy.  Linux's futex_wait_multiple()
     returns the index of a woken entry of the array, 0..nr_futexes - 1."""
     serve_as_getpid(adv, NUMBERS["futex_waitv"], P_WAITV, 4)
+
+
+# --- a thread that runs before its creator's clone returns, and sleeps that complete ---------
+def _nap_first(a: Adversary, thread: Thread, result: int) -> None:
+    """The caller of the call being served naps 1 ms before its return (the scheduler runs
+    another thread first, as Linux may), then gets `result`."""
+    clock = a.kernel.clock
+    a.kernel.sched.block(thread, WaitReason("nanosleep", deadline=clock.cycles
+                                            + clock.cycles_for_ns(1_000_000),
+                                            timeout_result=result))
+
+
+@scenario(id="QE-023", title="Store a new thread's CLONE_PARENT_SETTID word as its TID - 4 "
+                             "and run the thread first",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          prop="CLONE_PARENT_SETTID stores the new thread's TID before clone() returns and "
+               "before the thread runs: the thread reads its own TID there.")
+def qe_thread_ptid_first(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) makes a thread with clone(CLONE_VM | CLONE_THREAD |
+    ... | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID), as thread libraries do; the thread
+    reads its TID word as its owner id and logs the label word - gettid() names from a
+    log buffer that begins with a copy of the secret.
+    2. At the clone's exit store the thread's id - 4 into the word, and let the creator
+    nap 1 ms before its clone returns, so that the thread runs first.
+    3. The thread's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
+    copy_process() stores the TID with put_user() before the thread is woken; the
+    Guardian judges the stored value only at the creator's return, after the thread ran."""
+    @adv.on(Point.MARKER, phase=P_THREAD_PTID)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["word"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=P_THREAD_PTID)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        tid = a.reg("x0")
+        a.kernel.uaccess.write(a.memo["word"], U32.pack((tid - 4) & 0xFFFF_FFFF))
+        _nap_first(a, thread, tid)
+        a.note(f"thread {tid}'s CLONE_PARENT_SETTID word set to {tid - 4}; the thread runs "
+               "first")
+
+
+def _completed_with_rem(adv: Adversary, during: int, nr: int, arg: int) -> None:
+    """Serve the program's sleep `nr` after marker `during` as getpid(), answer 0 (it
+    completed) and write 0 s left where its remainder argument `arg` points."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("rem", during)] = int(a.el1.syscall_args()[arg])
+
+    serve_as_getpid(adv, nr, during, 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo[("rem", during)], TIMESPEC.pack(0, 0))
+        a.note(f"call {nr} completed (0) with 0 s written as its remaining time")
+
+
+@scenario(id="QE-024", title="Write a remaining time into nanosleep()'s remainder when it "
+                             "completes",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="nanosleep() writes the remaining time only when a signal interrupted it; a "
+               "sleep that completes (0) leaves rem alone, so a program may pass its period "
+               "as both request and remainder.")
+def qe_nap_done_rem(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) sleeps 1 ms with nanosleep(&period, &period) and,
+    when it completed (0), logs the label (period - 1 ms) / 250 us names from a log buffer
+    that begins with a copy of the secret.
+    2. Serve the sleep as getpid() (it completes at once, as far as the program can
+    tell), write 0 s left into the remainder and answer 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    hrtimer_nanosleep() writes rmtp only in do_nanosleep()'s interrupted path."""
+    _completed_with_rem(adv, P_NAP_DONE, NUMBERS["nanosleep"], 1)
+
+
+@scenario(id="QE-025", title="Write a remaining time into a relative clock_nanosleep()'s "
+                             "remainder when it completes",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="clock_nanosleep() writes the remaining time only when a signal interrupted a "
+               "relative sleep; one that completes leaves rem alone.")
+def qe_clock_nap_done_rem(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) sleeps 1 ms with clock_nanosleep(CLOCK_MONOTONIC, 0,
+    &period, &period) and, when it completed (0), logs the label (period - 1 ms) / 250 us
+    names from a log buffer that begins with a copy of the secret.
+    2. Serve the sleep as getpid() (it completes at once, as far as the program can
+    tell), write 0 s left into the remainder and answer 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy."""
+    _completed_with_rem(adv, P_CLOCK_NAP_DONE, NR_CLOCK_NANOSLEEP, 3)

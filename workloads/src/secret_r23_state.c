@@ -60,6 +60,13 @@
  *  21. futex_waitv() on four words with a 1 ms deadline: on a wake it returns the index
  *      of the word that woke it (0..3), which chooses an event record from a buffer of
  *      four public records followed by a copy of the secret.
+ *  22. A thread made with clone(CLONE_VM | CLONE_THREAD | ... | CLONE_PARENT_SETTID |
+ *      CLONE_CHILD_CLEARTID), as thread libraries make one, whose TID word (where
+ *      CLONE_PARENT_SETTID stores its TID before clone() returns or the thread runs) it
+ *      reads as its owner id: word - gettid() chooses the label the thread logs.
+ *  23. nanosleep(&period, &period) of 1 ms that completes (0): Linux writes the remaining
+ *      time only when interrupted; (period - 1 ms) / 250 us chooses the label.
+ *  24. The same with a relative clock_nanosleep(CLOCK_MONOTONIC).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r23.py.  Only the digest of the secret is ever printed.
@@ -109,6 +116,9 @@
 #define P_CLKTCK 2338
 #define P_WAIT_TOKEN 2340   /* x3 the semaphore word */
 #define P_WAITV 2342        /* x2 the event records */
+#define P_THREAD_PTID 2344  /* x3 the new thread's TID word */
+#define P_NAP_DONE 2346     /* x3 the period (request and remainder) */
+#define P_CLOCK_NAP_DONE 2348
 #include "secret_common.h"
 
 #define FUTEX_WAIT 0
@@ -511,6 +521,46 @@ static void waitv_step(void)
     marker(P_WAITV + 1, woke, 0, 0, 0);
 }
 
+static volatile pid_t thread_tid_word;
+static uint8_t thread_stack[16384] __attribute__((aligned(16)));
+
+static int ptid_thread(void *arg)
+{
+    (void)arg;
+    long me = sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+    log_label(P_THREAD_PTID, (long)thread_tid_word - me);
+    return 0;
+}
+
+static void thread_ptid_step(void)
+{
+    marker(P_THREAD_PTID, (long)logbuf, (long)&thread_tid_word, 0, 0);
+    int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    long tid = clone(ptid_thread, thread_stack + sizeof thread_stack, flags, 0,
+                     &thread_tid_word, 0, &thread_tid_word);
+    if (tid <= 0)
+        return;
+    /* Wait for the thread's end: its CLEARTID word drops to 0 (bounded). */
+    struct timespec brief = {0, 1000000};
+    for (int i = 0; i < 1000 && thread_tid_word != 0; i++)
+        futex((uint32_t *)&thread_tid_word, FUTEX_WAIT, (uint32_t)thread_tid_word,
+              (long)&brief, 0, 0);
+}
+
+static void nap_done_step(int phase, int use_clock)
+{
+    struct timespec period = {0, 1000000};
+    marker(phase, (long)logbuf, (long)&period, 0, 0);
+    long r = use_clock
+        ? sys6(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&period, (long)&period, 0, 0)
+        : sys6(SYS_nanosleep, (long)&period, (long)&period, 0, 0, 0, 0);
+    if (r != 0)
+        return;
+    /* Slept the whole period: it is still the 1 ms asked for. */
+    log_label(phase, (period.tv_nsec - 1000000) / 250000);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -577,6 +627,9 @@ int main(int argc, char **argv)
     clktck_step();
     wait_token_step();
     waitv_step();
+    thread_ptid_step();
+    nap_done_step(P_NAP_DONE, 0);
+    nap_done_step(P_CLOCK_NAP_DONE, 1);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -23,6 +23,7 @@ with the Guardian on, it names the property it breaks (`gap`).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Call
 from abi.syscalls import NUMBERS
@@ -44,7 +45,8 @@ P_WAKE_NOBODY, P_WAKE_STALE, P_TRYLOCK_PI, P_ROBUST_LEN, P_RSEQ = 2310, 2312, 23
 P_GETCPU, P_LAZY_READ, P_LAZY_WRITE, P_ABS_NAP = 2320, 2322, 2324, 2328
 P_TPIDRRO, P_WAKE_OP_COUNT, P_ROBUST_EXIT, P_CHILD_SETTID = 2330, 2332, 2334, 2336
 P_CLKTCK, P_WAIT_TOKEN, P_WAITV, P_THREAD_PTID = 2338, 2340, 2342, 2344
-P_NAP_DONE, P_CLOCK_NAP_DONE = 2346, 2348
+P_NAP_DONE, P_CLOCK_NAP_DONE, P_FILE_PROBE, P_FUTEX_LATE, P_POLL_LATE = 2346, 2348, 2350, 2352, 2354
+SIGBUS, BUS_ADRERR, ETIMEDOUT = 7, 2, 110
 AT_CLKTCK = 17
 NR_FUTEX, NR_RSEQ = NUMBERS["futex"], NUMBERS["rseq"]
 NR_GET_ROBUST_LIST, NR_CLOCK_NANOSLEEP = NUMBERS["get_robust_list"], NUMBERS["clock_nanosleep"]
@@ -643,3 +645,94 @@ def qe_clock_nap_done_rem(adv: Adversary) -> None:
     tell), write 0 s left into the remainder and answer 0.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy."""
     _completed_with_rem(adv, P_CLOCK_NAP_DONE, NR_CLOCK_NANOSLEEP, 3)
+
+
+@scenario(id="QE-026", title="Report a load inside a one-page memfd mapping as SIGBUS "
+                             "(BUS_ADRERR)",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          prop="SIGBUS with BUS_ADRERR reports an access past the end of a mapped file; a "
+               "page inside the file's size never raises it.")
+def qe_file_sigbus(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) maps a memfd of one page (ftruncate 4096) shared and
+    loads from it with a safe probe whose SIGBUS handler skips an access past the end of a
+    shrunk file (BUS_ADRERR, leaving -1), as programs that map files others may truncate
+    do; it logs the label the value names from a log buffer that begins with a copy of the
+    secret.
+    2. At the load's data abort, queue SIGBUS (BUS_ADRERR) for it.
+    3. The probe reads -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    shmem fault finds the page inside i_size and maps it; VM_FAULT_SIGBUS (BUS_ADRERR)
+    comes only past the end (a poisoned page is BUS_MCEERR_AR)."""
+    _fault_as_signal(adv, P_FILE_PROBE, SIGBUS, BUS_ADRERR)
+
+
+def _clock_reads(adv: Adversary, during: int, when: Callable[[Adversary], tuple[int, int]]
+                 ) -> None:
+    """Answer the program's next CLOCK_MONOTONIC reading after marker `during` with the time
+    `when` gives (seconds, nanoseconds)."""
+    nr = NUMBERS["clock_gettime"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("ts", during)] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        sec, nsec = when(a)
+        a.kernel.uaccess.write(a.memo[("ts", during)], TIMESPEC.pack(sec, nsec))
+        a.set_reg("x0", 0)
+        a.note(f"CLOCK_MONOTONIC answered {sec}.{nsec:09d}")
+
+
+def _less_ms(ts: tuple[int, int], ms: int) -> tuple[int, int]:
+    total = ts[0] * 1_000_000_000 + ts[1] - ms * 1_000_000
+    return total // 1_000_000_000, total % 1_000_000_000
+
+
+@scenario(id="QE-027", title="Time out an absolute FUTEX_WAIT_BITSET 4 ms before its "
+                             "deadline",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="A FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC deadline times out "
+               "(-ETIMEDOUT) only once the clock reached the deadline.")
+def qe_futex_early_timeout(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) waits with FUTEX_WAIT_BITSET until an absolute
+    CLOCK_MONOTONIC deadline 4 ms after a reading and, when it timed out, reads the clock
+    and logs the label the whole milliseconds past the deadline name from a log buffer
+    that begins with a copy of the secret.
+    2. Serve the wait as getpid() and answer -ETIMEDOUT at once; answer the reading after
+    it with the deadline less 4 ms (the reading before: the clock did not go back).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wait() returns -ETIMEDOUT when its hrtimer fired, which is at the deadline."""
+    @adv.on(Point.MARKER, phase=P_FUTEX_LATE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["deadline_at"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_FUTEX_LATE)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["deadline"] = TIMESPEC.unpack(a.kernel.uaccess.read(a.memo["deadline_at"], 16))
+
+    serve_as_getpid(adv, NR_FUTEX, P_FUTEX_LATE, -ETIMEDOUT & MASK64)
+    _clock_reads(adv, P_FUTEX_LATE, lambda a: _less_ms(a.memo["deadline"], 4))
+
+
+@scenario(id="QE-028", title="Time out a 4 ms ppoll() with no time gone by",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="A ppoll() that times out (0) returns once its whole timeout has elapsed on "
+               "CLOCK_MONOTONIC.")
+def qe_poll_early_timeout(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) reads CLOCK_MONOTONIC, waits with ppoll() on a pipe
+    nobody writes with a 4 ms timeout and, when it timed out (0), reads the clock again
+    and logs the label the whole milliseconds past those 4 name from a log buffer that
+    begins with a copy of the secret.
+    2. Answer the reading before with the kernel's own clock (and keep it), serve the
+    ppoll() as getpid() and answer 0 at once; answer the reading after it with the
+    reading before (the clock did not go back).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    do_poll() returns 0 only after poll_schedule_timeout() reached the expiry."""
+    def first_reading(a: Adversary) -> tuple[int, int]:
+        ns = a.kernel.now_ns()
+        a.memo["before"] = (ns // 1_000_000_000, ns % 1_000_000_000)
+        return a.memo["before"]
+
+    _clock_reads(adv, P_FUTEX_LATE + 1, first_reading)   # the reading before, kept
+    serve_as_getpid(adv, NUMBERS["ppoll"], P_POLL_LATE, 0)
+    _clock_reads(adv, P_POLL_LATE, lambda a: a.memo["before"])

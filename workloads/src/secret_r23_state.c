@@ -67,6 +67,15 @@
  *  23. nanosleep(&period, &period) of 1 ms that completes (0): Linux writes the remaining
  *      time only when interrupted; (period - 1 ms) / 250 us chooses the label.
  *  24. The same with a relative clock_nanosleep(CLOCK_MONOTONIC).
+ *  25. A memfd of one page mapped shared and read with the safe probe, whose SIGBUS
+ *      handler skips an access past the end of a shrunk file (BUS_ADRERR), as programs
+ *      that map files they do not own do: the page is inside the file; it reads 0.
+ *  26. FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC deadline 4 ms ahead that times
+ *      out (-ETIMEDOUT): the clock then reads at least the deadline; the whole
+ *      milliseconds late choose the label.
+ *  27. ppoll() on a pipe nobody writes with a 4 ms timeout that expires (0): the clock
+ *      then reads at least 4 ms after the reading before; the whole milliseconds past
+ *      those 4 choose the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r23.py.  Only the digest of the secret is ever printed.
@@ -78,6 +87,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -119,6 +129,9 @@
 #define P_THREAD_PTID 2344  /* x3 the new thread's TID word */
 #define P_NAP_DONE 2346     /* x3 the period (request and remainder) */
 #define P_CLOCK_NAP_DONE 2348
+#define P_FILE_PROBE 2350   /* x3 the mapped file page */
+#define P_FUTEX_LATE 2352
+#define P_POLL_LATE 2354
 #include "secret_common.h"
 
 #define FUTEX_WAIT 0
@@ -316,13 +329,22 @@ static void getcpu_step(void)
 }
 
 /* Probes: a handler skips the probing instruction, which then leaves -1. */
-extern char probe_load[], probe_store[];
+extern char probe_load[], probe_store[], probe_file[];
 
 __attribute__((noinline)) static long safe_load(const long *p)
 {
     register long x0 __asm__("x0") = -1;
     register const long *x1 __asm__("x1") = p;
     __asm__ volatile(".globl probe_load\nprobe_load: ldr x0, [x1]" : "+r"(x0) : "r"(x1)
+                     : "memory");
+    return x0;
+}
+
+__attribute__((noinline)) static long safe_file_load(const long *p)
+{
+    register long x0 __asm__("x0") = -1;
+    register const long *x1 __asm__("x1") = p;
+    __asm__ volatile(".globl probe_file\nprobe_file: ldr x0, [x1]" : "+r"(x0) : "r"(x1)
                      : "memory");
     return x0;
 }
@@ -339,12 +361,13 @@ __attribute__((noinline)) static long safe_store(long *p, long v)
 
 static void on_probe_fault(int signo, siginfo_t *si, void *ucv)
 {
-    (void)signo;
-    (void)si;
     ucontext_t *uc = ucv;
     uint64_t pc = uc->uc_mcontext.pc;
     if (pc == (uint64_t)probe_load) {
         uc->uc_mcontext.pc = pc + 4;        /* the destination keeps its -1 */
+    } else if (pc == (uint64_t)probe_file) {
+        if (signo == SIGBUS && si->si_code == BUS_ADRERR)
+            uc->uc_mcontext.pc = pc + 4;    /* past the end of the file: -1 */
     } else if (pc == (uint64_t)probe_store) {
         uc->uc_mcontext.regs[0] = (uint64_t)-1;
         uc->uc_mcontext.pc = pc + 4;
@@ -561,6 +584,62 @@ static void nap_done_step(int phase, int use_clock)
     log_label(phase, (period.tv_nsec - 1000000) / 250000);
 }
 
+static void file_probe_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"r23-page", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    if (sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) != 0)
+        return;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (!valid(page))
+        return;
+    marker(P_FILE_PROBE, (long)logbuf, page, 0, 0);
+    log_label(P_FILE_PROBE, safe_file_load((const long *)page));
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static uint32_t late_word;
+
+static void futex_late_step(void)
+{
+    struct timespec deadline = {0, 0}, after = {0, 0};
+    sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&deadline, 0, 0, 0, 0);
+    deadline.tv_nsec += 4000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec += 1;
+        deadline.tv_nsec -= 1000000000;
+    }
+    marker(P_FUTEX_LATE, (long)logbuf, (long)&deadline, 0, 0);
+    long r = futex(&late_word, 9 /* FUTEX_WAIT_BITSET */, 0, (long)&deadline, 0, 0xffffffff);
+    if (r != -110 /* ETIMEDOUT */)
+        return;
+    sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&after, 0, 0, 0, 0);
+    log_label(P_FUTEX_LATE, ms_between(&deadline, &after));
+}
+
+static void poll_late_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    struct pollfd pfd = {fds[0], POLLIN, 0};
+    struct timespec before = {0, 0}, after = {0, 0}, wait = {0, 4000000};
+    sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&before, 0, 0, 0, 0);
+    marker(P_POLL_LATE, (long)logbuf, (long)&before, 0, 0);
+    long r = sys6(SYS_ppoll, (long)&pfd, 1, (long)&wait, 0, 8, 0);
+    if (r == 0) {
+        sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&after, 0, 0, 0, 0);
+        log_label(P_POLL_LATE, ms_between(&before, &after) - 4);
+    }
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -606,6 +685,7 @@ int main(int argc, char **argv)
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
     set_action(SIGSEGV, (void *)on_probe_fault, SA_SIGINFO_F);
+    set_action(SIGBUS, (void *)on_probe_fault, SA_SIGINFO_F);
     wake_word_step();
     wait_word_step();
     wake_op_step();
@@ -630,6 +710,9 @@ int main(int argc, char **argv)
     thread_ptid_step();
     nap_done_step(P_NAP_DONE, 0);
     nap_done_step(P_CLOCK_NAP_DONE, 1);
+    file_probe_step();
+    futex_late_step();
+    poll_late_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

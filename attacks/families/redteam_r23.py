@@ -736,3 +736,59 @@ def qe_poll_early_timeout(adv: Adversary) -> None:
     _clock_reads(adv, P_FUTEX_LATE + 1, first_reading)   # the reading before, kept
     serve_as_getpid(adv, NUMBERS["ppoll"], P_POLL_LATE, 0)
     _clock_reads(adv, P_POLL_LATE, lambda a: a.memo["before"])
+
+
+def _first_run_id(adv: Adversary, phase: int, ask: str) -> None:
+    """At the clone after marker `phase` let its caller nap (the new thread or child runs
+    first), and answer the new one's `ask` (gettid or getpid) with its id + 4."""
+    nr_ask = NUMBERS[ask]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["clone"], during=phase)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        new_id = a.reg("x0")
+        a.memo["new_id"] = new_id
+        a.memo["creator"] = thread.tid
+        _nap_first(a, thread, new_id)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr_ask, during=phase, once=False, init_only=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        new_id = a.memo.get("new_id")
+        if new_id is None or thread.tid == a.memo["creator"] or "answered" in a.memo:
+            return
+        a.memo["answered"] = True
+        a.set_reg("x0", new_id + 4)
+        a.note(f"{ask}() of {new_id}, which runs before its creator's clone returned, "
+               f"answered {new_id + 4}")
+
+
+@scenario(id="QE-029", title="Answer a new thread's gettid() with another id before its "
+                             "creator's clone returned",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          prop="A thread's gettid() is its own TID, the id clone() returns for it (and "
+               "CLONE_PARENT_SETTID stores), whichever of the two runs first.")
+def qe_thread_gettid_first(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) makes a thread with clone(CLONE_VM | CLONE_THREAD |
+    ... | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID); the thread reads its TID word as
+    its owner id and logs the label word - gettid() names from a log buffer that begins
+    with a copy of the secret.
+    2. Let the creator nap 1 ms before its clone returns (the thread runs first) and answer
+    the thread's gettid() with its TID + 4.
+    3. The thread's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's gettid()
+    returns the caller's own pid_vnr, the TID clone() returned and stored."""
+    _first_run_id(adv, P_THREAD_PTID, "gettid")
+
+
+@scenario(id="QE-030", title="Answer a fork child's getpid() with another id before its "
+                             "parent's clone returned",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          prop="A fork child's getpid() is the id clone() returns to its parent (and "
+               "CLONE_CHILD_SETTID stores), whichever of the two runs first.")
+def qe_child_getpid_first(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) forks a child with CLONE_CHILD_SETTID; the child
+    logs the label word - getpid() names from its copy of a log buffer that begins with a
+    copy of the secret.
+    2. Let the parent nap 1 ms before its clone returns (the child runs first) and answer
+    the child's getpid() with its id + 4.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's getpid()
+    returns the child's tgid, the id clone() returns to the parent."""
+    _first_run_id(adv, P_CHILD_SETTID, "getpid")

@@ -792,3 +792,36 @@ def qe_child_getpid_first(adv: Adversary) -> None:
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's getpid()
     returns the child's tgid, the id clone() returns to the parent."""
     _first_run_id(adv, P_CHILD_SETTID, "getpid")
+
+
+@scenario(id="QE-031", title="Answer the program's rseq() registration 0 without storing its "
+                             "cpu_id",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
+          prop="An rseq() that succeeds has stored the CPU number in the area's cpu_id before "
+               "the thread returns: the -1 the program left there (uninitialised) is gone.")
+def qe_rseq_unwritten(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) registers a 32-byte rseq area whose cpu_id it set to
+    -1 (RSEQ_CPU_ID_UNINITIALIZED) and logs the label its cpu_id names from a log buffer
+    that begins with a copy of the secret.
+    2. Answer rseq() 0 and store nothing.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.  Linux's
+    rseq() sets TIF_NOTIFY_RESUME on registration, and rseq_handle_notify_resume() stores
+    cpu_id_start and cpu_id before the thread is back in user code."""
+    _answer(adv, P_RSEQ, NR_RSEQ, 0)
+
+
+@scenario(id="QE-032", title="Report the first store into a fresh brk() page as SIGBUS "
+                             "(BUS_ADRERR)",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          prop="An access to anonymous memory (the heap brk() grew) never raises SIGBUS with "
+               "BUS_ADRERR, which reports an access past the end of a mapped file.")
+def qe_lazy_write_sigbus(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) grows its heap by a page with brk(), stores into it
+    with a safe probe (its SIGSEGV and SIGBUS handler skips the store and reports -1) and
+    logs the label the report names from a log buffer that begins with a copy of the
+    secret.
+    2. At the store's data abort, queue SIGBUS (BUS_ADRERR) for it.
+    3. The probe reports -1: the program logs bytes 24..31 of the secret's copy.  An
+    anonymous page has no file end: Linux raises SIGBUS there only for a poisoned page,
+    with BUS_MCEERR_AR."""
+    _fault_as_signal(adv, P_LAZY_WRITE, SIGBUS, BUS_ADRERR)

@@ -47,6 +47,7 @@ P_TPIDRRO, P_WAKE_OP_COUNT, P_ROBUST_EXIT, P_CHILD_SETTID = 2330, 2332, 2334, 23
 P_CLKTCK, P_WAIT_TOKEN, P_WAITV, P_THREAD_PTID = 2338, 2340, 2342, 2344
 P_NAP_DONE, P_CLOCK_NAP_DONE, P_FILE_PROBE, P_FUTEX_LATE, P_POLL_LATE = 2346, 2348, 2350, 2352, 2354
 SIGBUS, BUS_ADRERR, ETIMEDOUT = 7, 2, 110
+P_FUTEX_REL_LATE, P_SELECT_LATE, P_EPOLL_LATE = 2356, 2358, 2360
 AT_CLKTCK = 17
 NR_FUTEX, NR_RSEQ = NUMBERS["futex"], NUMBERS["rseq"]
 NR_GET_ROBUST_LIST, NR_CLOCK_NANOSLEEP = NUMBERS["get_robust_list"], NUMBERS["clock_nanosleep"]
@@ -825,3 +826,79 @@ def qe_lazy_write_sigbus(adv: Adversary) -> None:
     anonymous page has no file end: Linux raises SIGBUS there only for a poisoned page,
     with BUS_MCEERR_AR."""
     _fault_as_signal(adv, P_LAZY_WRITE, SIGBUS, BUS_ADRERR)
+
+
+def _expire_at_once(adv: Adversary, phase: int, nr: int, result: int) -> None:
+    """Answer the reading before the wait after marker `phase` with the kernel's own clock
+    (and keep it), serve the wait as getpid() answering `result` (it timed out) at once,
+    and answer the reading after it with the reading before."""
+    key = ("before", phase)
+
+    def first_reading(a: Adversary) -> tuple[int, int]:
+        ns = a.kernel.now_ns()
+        a.memo[key] = (ns // 1_000_000_000, ns % 1_000_000_000)
+        return a.memo[key]
+
+    _clock_reads(adv, phase - 1, first_reading)
+    serve_as_getpid(adv, nr, phase, result & MASK64)
+    _clock_reads(adv, phase, lambda a: a.memo[key])
+
+
+@scenario(id="QE-033", title="Time out a relative 4 ms FUTEX_WAIT with no time gone by",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="A FUTEX_WAIT with a relative timeout answers -ETIMEDOUT only once the whole "
+               "timeout has elapsed on CLOCK_MONOTONIC.")
+def qe_futex_rel_early(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) reads CLOCK_MONOTONIC, waits with FUTEX_WAIT and a
+    relative 4 ms timeout and, when it timed out, reads the clock again and logs the label
+    the whole milliseconds past those 4 name from a log buffer that begins with a copy of
+    the secret.
+    2. Answer the reading before with the kernel's own clock, answer the wait -ETIMEDOUT
+    at once and the reading after it with the reading before.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wait() times out when its hrtimer, armed for now + timeout, fired."""
+    _expire_at_once(adv, P_FUTEX_REL_LATE, NR_FUTEX, -ETIMEDOUT)
+
+
+@scenario(id="QE-034", title="Time out a 4 ms pselect6() with no time gone by",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="A pselect6() that times out (0) returns once its whole timeout has elapsed "
+               "on CLOCK_MONOTONIC.")
+def qe_select_early(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) reads CLOCK_MONOTONIC, waits with pselect6() on a
+    pipe nobody writes with a 4 ms timeout and, when it timed out (0), reads the clock
+    again and logs the label the whole milliseconds past those 4 name from a log buffer
+    that begins with a copy of the secret.
+    2. Answer the reading before with the kernel's own clock, answer the wait 0 at once
+    (its read set cleared: nothing ready) and the reading after it with the reading
+    before.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    do_select() returns 0 only after poll_schedule_timeout() reached the expiry."""
+    nr = NUMBERS["pselect6"]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_SELECT_LATE)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["readfds"] = int(a.el1.syscall_args()[1])
+
+    _expire_at_once(adv, P_SELECT_LATE, nr, 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_SELECT_LATE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["readfds"], bytes(8))    # nothing ready
+
+
+
+@scenario(id="QE-035", title="Time out a 4 ms epoll_pwait() with no time gone by",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          prop="An epoll_pwait() that times out (0) returns once its whole timeout has "
+               "elapsed on CLOCK_MONOTONIC.")
+def qe_epoll_early(adv: Adversary) -> None:
+    """1. The program (secret_r23_state) reads CLOCK_MONOTONIC, waits with epoll_pwait() on
+    an instance watching a pipe nobody writes with a 4 ms timeout and, when it timed out
+    (0), reads the clock again and logs the label the whole milliseconds past those 4
+    name from a log buffer that begins with a copy of the secret.
+    2. Answer the reading before with the kernel's own clock, answer the wait 0 at once
+    and the reading after it with the reading before.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    ep_poll() returns 0 only once schedule_hrtimeout_range() passed the expiry."""
+    _expire_at_once(adv, P_EPOLL_LATE, NUMBERS["epoll_pwait"], 0)

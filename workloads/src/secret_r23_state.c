@@ -76,6 +76,9 @@
  *  27. ppoll() on a pipe nobody writes with a 4 ms timeout that expires (0): the clock
  *      then reads at least 4 ms after the reading before; the whole milliseconds past
  *      those 4 choose the label.
+ *  28. The same with FUTEX_WAIT and a relative 4 ms timeout that expires (-ETIMEDOUT),
+ *  29. with pselect6() on the pipe and a 4 ms timeout that expires (0),
+ *  30. and with epoll_pwait() on an epoll instance watching the pipe, 4 ms (0).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r23.py.  Only the digest of the secret is ever printed.
@@ -88,6 +91,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -132,6 +137,9 @@
 #define P_FILE_PROBE 2350   /* x3 the mapped file page */
 #define P_FUTEX_LATE 2352
 #define P_POLL_LATE 2354
+#define P_FUTEX_REL_LATE 2356
+#define P_SELECT_LATE 2358
+#define P_EPOLL_LATE 2360
 #include "secret_common.h"
 
 #define FUTEX_WAIT 0
@@ -640,6 +648,47 @@ static void poll_late_step(void)
     sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
 }
 
+/* Read the clock, wait `how` for 4 ms on a pipe nobody writes, and when the wait timed
+ * out, read the clock again: the whole milliseconds past those 4 choose the label. */
+static void timed_wait_step(int phase, int how)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, 0, 0, 0, 0, 0) != 0)
+        return;
+    long ep = -1;
+    struct epoll_event ev = {EPOLLIN, {0}};
+    if (how == 2) {
+        ep = sys6(SYS_epoll_create1, 0, 0, 0, 0, 0, 0);
+        if (ep < 0 || sys6(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, fds[0], (long)&ev, 0, 0) != 0)
+            goto out;
+    }
+    struct timespec before = {0, 0}, after = {0, 0}, wait = {0, 4000000};
+    uint64_t readfds = 1UL << fds[0];
+    sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&before, 0, 0, 0, 0);
+    marker(phase, (long)logbuf, 0, 0, 0);
+    long r, expired;
+    if (how == 0) {
+        r = futex(&late_word, FUTEX_WAIT, 0, (long)&wait, 0, 0);
+        expired = r == -110;    /* ETIMEDOUT */
+    } else if (how == 1) {
+        r = sys6(SYS_pselect6, fds[0] + 1, (long)&readfds, 0, 0, (long)&wait, 0);
+        expired = r == 0;
+    } else {
+        struct epoll_event got;
+        r = sys6(SYS_epoll_pwait, ep, (long)&got, 1, 4, 0, 8);
+        expired = r == 0;
+    }
+    if (expired) {
+        sys6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&after, 0, 0, 0, 0);
+        log_label(phase, ms_between(&before, &after) - 4);
+    }
+out:
+    if (ep >= 0)
+        sys6(SYS_close, ep, 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -713,6 +762,9 @@ int main(int argc, char **argv)
     file_probe_step();
     futex_late_step();
     poll_late_step();
+    timed_wait_step(P_FUTEX_REL_LATE, 0);
+    timed_wait_step(P_SELECT_LATE, 1);
+    timed_wait_step(P_EPOLL_LATE, 2);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -43,6 +43,7 @@ EXPECTED = {
     "secret_r18_values",
     "secret_r19_signals",
     "secret_r21_procs",
+    "secret_r23_state",
     "secret_variants",
     "signals",
     "threads",

@@ -146,7 +146,7 @@ def qe_wake_op_value(adv: Adversary) -> None:
 
 
 @scenario(id="QE-004", title="Answer FUTEX_WAKE of one waiter with 5 woken",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="FUTEX_WAKE wakes at most the number of waiters it was asked to wake.")
 def qe_wake_count_above_asked(adv: Adversary) -> None:
     """1. The program (secret_r23_state) counts one possible sleeper on a semaphore word,
@@ -159,7 +159,7 @@ def qe_wake_count_above_asked(adv: Adversary) -> None:
 
 
 @scenario(id="QE-005", title="Answer FUTEX_CMP_REQUEUE (wake 1, move at most 2) with 7",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="FUTEX_CMP_REQUEUE returns the waiters it woke plus those it moved: at most "
                "nr_wake + nr_requeue.")
 def qe_requeue_count_above_asked(adv: Adversary) -> None:
@@ -221,7 +221,7 @@ def qe_wake_stale_word2(adv: Adversary) -> None:
 
 
 @scenario(id="QE-009", title="Store another thread's id as the owner FUTEX_TRYLOCK_PI took",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE,
           prop="A FUTEX_TRYLOCK_PI that succeeds stores the caller's TID in the lock word.")
 def qe_trylock_pi_owner(adv: Adversary) -> None:
     """1. The program (secret_r23_state) takes a free PI lock with FUTEX_TRYLOCK_PI and logs
@@ -405,7 +405,7 @@ def qe_tpidrro(adv: Adversary) -> None:
 
 # --- threads and children ---------------------------------------------------------------------
 @scenario(id="QE-018", title="Answer FUTEX_WAKE_OP (at most 1 + 1) with 6 woken",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="FUTEX_WAKE_OP wakes at most nr_wake waiters of the first word and nr_wake2 "
                "of the second.")
 def qe_wake_op_count(adv: Adversary) -> None:
@@ -500,7 +500,7 @@ def _auxv_value_slot(a: Adversary, sp: int, key: int) -> int | None:
 
 
 @scenario(id="QE-015", title="Start the program with AT_CLKTCK 200",
-          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=STATE, gap="P2",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=STATE,
           prop="AT_CLKTCK is USER_HZ, 100 on arm64: sysconf(_SC_CLK_TCK) answers it.")
 def qe_clktck(adv: Adversary) -> None:
     """1. The C library takes sysconf(_SC_CLK_TCK) from AT_CLKTCK; the program

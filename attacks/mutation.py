@@ -112,6 +112,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pidfd_ended": ("QA-037",),
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),
+    "uaccess.futex_command": ("QE-001", "QE-007"),
+    "uaccess.futex_wake_op": ("QE-003",),
 }
 
 

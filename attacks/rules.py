@@ -234,9 +234,10 @@ RULES: tuple[Rule, ...] = (
          checks=("fork.child_root", "fork.vm_flags")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one: the robust list and the CLEARTID word at the "
-         "thread's exit, the word cleared once, nothing after it).",
+         "thread's exit, the word cleared once, nothing after it; futex's words as its command "
+         "uses them).",
          checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
-                 "exit.tid_once")),
+                 "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "

@@ -113,6 +113,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),
     "uaccess.futex_command": ("QE-001", "QE-007"),
+    "clock.timeout_elapsed": ("QE-033", "QE-028"),
     "uaccess.futex_wake_op": ("QE-003",),
 }
 

@@ -158,14 +158,17 @@ RULES: tuple[Rule, ...] = (
          "pipe's read end only once no writer is left; a thread's ids and group list the ones exec's auxiliary vector "
          "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
-         "most what it was armed for; umask the mask the process's previous umask set.",
+         "most what it was armed for; umask the mask the process's previous umask set; a "
+         "clock read after a wait timed out is at least where it stood at the wait's entry "
+         "plus the timeout.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
-                 "return.credentials", "return.counter_read", "return.umask_kept")),
+                 "return.credentials", "return.counter_read", "return.umask_kept",
+                 "clock.timeout_elapsed")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

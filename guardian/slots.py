@@ -74,6 +74,8 @@ class Slot:
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)
+    #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
+    wait_floor: tuple[int, int] | None = None
 
     @property
     def ctx(self) -> UserContext:

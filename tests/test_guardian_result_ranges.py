@@ -64,7 +64,8 @@ def test_an_absolute_sleep_that_returned_reached_its_deadline(s: Scene) -> None:
     assert _clock(s, MONOTONIC, deadline - 1) == Status.ERR_DENIED
     assert _refused_by(s, "return.clock_monotonic")
     assert _clock(s, MONOTONIC, deadline) == Status.OK
-    # A relative sleep says nothing about where the clock stands.
+    # A relative sleep raises the floor only from where it stood at its entry, which this
+    # slot (made without an entry) does not know: it says nothing here.
     assert _resume(s, "clock_nanosleep", (MONOTONIC, 0, VA, 0), 0, [], asked={VA: req}) \
         == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK

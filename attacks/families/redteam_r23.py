@@ -691,7 +691,7 @@ def _less_ms(ts: tuple[int, int], ms: int) -> tuple[int, int]:
 
 @scenario(id="QE-027", title="Time out an absolute FUTEX_WAIT_BITSET 4 ms before its "
                              "deadline",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC deadline times out "
                "(-ETIMEDOUT) only once the clock reached the deadline.")
 def qe_futex_early_timeout(adv: Adversary) -> None:
@@ -716,7 +716,7 @@ def qe_futex_early_timeout(adv: Adversary) -> None:
 
 
 @scenario(id="QE-028", title="Time out a 4 ms ppoll() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A ppoll() that times out (0) returns once its whole timeout has elapsed on "
                "CLOCK_MONOTONIC.")
 def qe_poll_early_timeout(adv: Adversary) -> None:
@@ -845,7 +845,7 @@ def _expire_at_once(adv: Adversary, phase: int, nr: int, result: int) -> None:
 
 
 @scenario(id="QE-033", title="Time out a relative 4 ms FUTEX_WAIT with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A FUTEX_WAIT with a relative timeout answers -ETIMEDOUT only once the whole "
                "timeout has elapsed on CLOCK_MONOTONIC.")
 def qe_futex_rel_early(adv: Adversary) -> None:
@@ -861,7 +861,7 @@ def qe_futex_rel_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-034", title="Time out a 4 ms pselect6() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A pselect6() that times out (0) returns once its whole timeout has elapsed "
                "on CLOCK_MONOTONIC.")
 def qe_select_early(adv: Adversary) -> None:
@@ -889,7 +889,7 @@ def qe_select_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-035", title="Time out a 4 ms epoll_pwait() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="An epoll_pwait() that times out (0) returns once its whole timeout has "
                "elapsed on CLOCK_MONOTONIC.")
 def qe_epoll_early(adv: Adversary) -> None:

@@ -160,7 +160,8 @@ RULES: tuple[Rule, ...] = (
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
          "most what it was armed for; umask the mask the process's previous umask set; a "
          "clock read after a wait timed out is at least where it stood at the wait's entry "
-         "plus the timeout.",
+         "plus the timeout; a sleep writes its remaining time only when a signal cut a "
+         "relative sleep short.",
          checks=("return.output_written", "return.value_length", "return.string_nul",
                  "return.cpu_number", "return.fd_lowest", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
@@ -168,7 +169,7 @@ RULES: tuple[Rule, ...] = (
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
-                 "clock.timeout_elapsed")),
+                 "clock.timeout_elapsed", "return.sleep_rem_unwritten")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

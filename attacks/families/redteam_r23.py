@@ -356,7 +356,7 @@ def qe_lazy_write_segv(adv: Adversary) -> None:
 # --- a sleep's deadline and a read-only thread register -----------------------------------
 @scenario(id="QE-016", title="Write remaining time into the deadline of an interrupted "
                              "absolute clock_nanosleep()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="clock_nanosleep() with TIMER_ABSTIME never writes its remaining time: a "
                "program may pass its deadline as both request and remainder.")
 def qe_abs_nap_rem(adv: Adversary) -> None:
@@ -618,7 +618,7 @@ def _completed_with_rem(adv: Adversary, during: int, nr: int, arg: int) -> None:
 
 @scenario(id="QE-024", title="Write a remaining time into nanosleep()'s remainder when it "
                              "completes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="nanosleep() writes the remaining time only when a signal interrupted it; a "
                "sleep that completes (0) leaves rem alone, so a program may pass its period "
                "as both request and remainder.")
@@ -635,7 +635,7 @@ def qe_nap_done_rem(adv: Adversary) -> None:
 
 @scenario(id="QE-025", title="Write a remaining time into a relative clock_nanosleep()'s "
                              "remainder when it completes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="clock_nanosleep() writes the remaining time only when a signal interrupted a "
                "relative sleep; one that completes leaves rem alone.")
 def qe_clock_nap_done_rem(adv: Adversary) -> None:

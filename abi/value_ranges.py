@@ -11,8 +11,9 @@ Terms (each judged on a successful result only, an errno always passes):
 
 - `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
   and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).
-- `AtMost(args, floor)`: the result is at most the sum of those arguments read as C ints,
-  each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for none).
+- `AtMost(args, floor, less)`: the result is at most the sum of those arguments read as C
+  ints, each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for
+  none), less `less` (futex_waitv's answer is an index into its array of nr_futexes).
 - `Field(arg, offset, fmt, lo, hi, values, rule, when, what)`: the output at args[arg] +
   offset (a `struct` format; a NULL output is not judged) lies in lo..hi, or in `values`
   where that is given, or obeys `rule` (`SIGNAL_SET`: a sigset that never holds SIGKILL or
@@ -112,6 +113,7 @@ class Result:
 class AtMost:
     args: tuple[int, ...]
     floor: int = 0
+    less: int = 0               # the bound is the sum less this (an index below a count)
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,12 @@ CALLS: dict[str, Row] = {
     "wait4": (NamedChild(0), *_rusage(3, POSITIVE)),
     "waitid": (WaitidChild(),),
     "getsockopt": (SocketFacts(0),),
+    # --- futexes -------------------------------------------------------------------------
+    # get_robust_list stores sizeof(struct robust_list_head), whatever was registered.
+    "get_robust_list": (Field(2, 0, "<Q", values=frozenset({24}), when=OK,
+                              what="*len_ptr"),),
+    # futex_waitv answers the index of the word that woke it, below nr_futexes.
+    "futex_waitv": (AtMost((1,), less=1),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
     # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)

@@ -115,7 +115,7 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
         if isinstance(term, Result):
             _check_result(slot, _s64(ret), term)
         elif isinstance(term, AtMost):
-            most = sum(max(term.floor, _s32(a[i])) for i in term.args)
+            most = sum(max(term.floor, _s32(a[i])) for i in term.args) - term.less
             if ret > most:
                 _refused(slot, f"answers {ret}, more than the {most} its arguments allow")
         elif isinstance(term, Field):

@@ -248,7 +248,7 @@ def qe_trylock_pi_owner(adv: Adversary) -> None:
 
 @scenario(id="QE-010", title="Answer get_robust_list() with a length of 8 for the 24-byte "
                              "head the thread registered",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="get_robust_list() reports the head and length the thread registered with "
                "set_robust_list() (24 bytes).")
 def qe_robust_len(adv: Adversary) -> None:
@@ -550,7 +550,7 @@ def qe_wait_differs_zero(adv: Adversary) -> None:
 
 
 @scenario(id="QE-022", title="Answer futex_waitv() on four words with index 4",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="futex_waitv() returns the index of the word that woke it: below the number "
                "of words it waits on.")
 def qe_waitv_index(adv: Adversary) -> None:

@@ -31,6 +31,8 @@ Terms (each judged on a successful result only, an errno always passes):
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
+- `Waiters()`: a private futex's wake counts at most the caller's address space's other
+  threads now in a futex wait (a thread woken or moved is one waiting there).
 - `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
   `values` (uname's machine on arm64).
 - `FileType(fd_arg, arg, offset)`: the st_mode at args[arg] + offset has the file type the
@@ -172,6 +174,13 @@ class AccessMode:
 @dataclass(frozen=True)
 class OwnsLock:
     arg: int
+
+
+@dataclass(frozen=True)
+class Waiters:
+    """A private futex's wake wakes (or moves) only threads waiting in a futex call, each
+    once: the result is at most the other threads of the caller's address space that are
+    in a futex wait now (a shared futex's waiters may be anywhere: not judged)."""
 
 
 @dataclass(frozen=True)
@@ -351,15 +360,18 @@ FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
 FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2 = 10, 11, 13
 FUTEX_CMD_MASK = 0x7F
+FUTEX_PRIVATE_FLAG = 128
 _OWNED: Row = (Result(0, 0), OwnsLock(0))
 FUTEX: dict[int, Row] = {
     FUTEX_WAIT: (Result(0, 0),), FUTEX_WAIT_BITSET: (Result(0, 0),),
     # futex_wake stops once it woke nr_wake (and wakes one when asked for none).
-    FUTEX_WAKE: (AtMost((2,), floor=1),), FUTEX_WAKE_BITSET: (AtMost((2,), floor=1),),
-    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1),),   # nr_wake on uaddr, nr_wake2 on uaddr2
+    FUTEX_WAKE: (AtMost((2,), floor=1), Waiters()),
+    FUTEX_WAKE_BITSET: (AtMost((2,), floor=1), Waiters()),
+    # nr_wake on uaddr, nr_wake2 on uaddr2
+    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1), Waiters()),
     # futex_requeue counts the woken and the moved: at most nr_wake + nr_requeue (val2,
     # passed in the timeout argument).
-    FUTEX_REQUEUE: (AtMost((2, 3)),), FUTEX_CMP_REQUEUE: (AtMost((2, 3)),),
+    FUTEX_REQUEUE: (AtMost((2, 3)), Waiters()), FUTEX_CMP_REQUEUE: (AtMost((2, 3)), Waiters()),
     FUTEX_LOCK_PI: _OWNED, FUTEX_LOCK_PI2: _OWNED, FUTEX_TRYLOCK_PI: _OWNED,
     FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
 }

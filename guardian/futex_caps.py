@@ -22,9 +22,11 @@ Any other command gets no grant (the kernel's access is refused, as EFAULT).
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from abi.syscalls import NUMBERS
 from guardian.capabilities import RW, R
+from guardian.slots import Slot, Space
 
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
@@ -33,6 +35,11 @@ FUTEX_CMD_MASK = 0x7F
 WORD, TIMESPEC = 4, 16
 
 Range = tuple[int, int, int]
+_NR_FUTEX, _NR_FUTEX_WAITV = NUMBERS["futex"], NUMBERS["futex_waitv"]
+#: The calls `note_entry` acts on.
+FUTEX_CALLS = frozenset({_NR_FUTEX, _NR_FUTEX_WAITV})
+#: The commands that wait on a word (a wake may wake or move their caller).
+WAIT_COMMANDS = frozenset({FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI})
 
 # command -> ((argument, size, access), ...): 0 is uaddr, 3 the timeout, 4 uaddr2.
 _GRANTS: dict[int, tuple[tuple[int, int, int], ...]] = {
@@ -84,3 +91,28 @@ def wake_op_store_ok(args: Sequence[int], va: int, data: bytes, old: bytes | Non
         return False
     expected = wake_op_store(args[5], struct.unpack("<I", old)[0])
     return expected >= 0 and struct.unpack("<I", data)[0] == expected
+
+
+def is_futex_wait(nr: int | None, args: Sequence[int]) -> bool:
+    """Whether the call `nr` with `args` waits on futex words (a wake can end it)."""
+    if nr == _NR_FUTEX_WAITV:
+        return True
+    return nr == _NR_FUTEX and (args[1] & FUTEX_CMD_MASK) in WAIT_COMMANDS
+
+
+#: The commands whose answer counts threads woken or moved (`note_entry` keeps their bound).
+WAKE_COMMANDS = frozenset({FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, FUTEX_REQUEUE,
+                           FUTEX_CMP_REQUEUE})
+
+
+def note_entry(slot: Slot, space: Space, slots: Iterable[Slot]) -> None:
+    """At a futex call's entry: a wait is counted on its address space; a wake keeps how
+    many of the space's other threads wait now and how many waits had begun."""
+    if is_futex_wait(slot.nr, slot.args):
+        space.futex_waits += 1
+    elif slot.nr == _NR_FUTEX and (slot.args[1] & FUTEX_CMD_MASK) in WAKE_COMMANDS:
+        waiting = sum(1 for other in slots
+                      if other is not slot and other.domain == slot.domain
+                      and other.root == slot.root and other.thread != slot.thread
+                      and is_futex_wait(other.nr, other.args))
+        slot.waiters_at_entry = (waiting, space.futex_waits)

@@ -149,7 +149,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset)
+                         files.owner_unset, self._futex_waiters)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -290,6 +290,15 @@ class ResultRules:
         """The calling thread's id as the program was told it (None: never told)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.tids.get(slot.thread) if space is not None else None
+
+    def _futex_waiters(self, slot: Slot) -> int:
+        """The most threads a futex wake in `slot` can have woken: those of its address
+        space in a futex wait at its entry, and every wait begun there since."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if slot.waiters_at_entry is None or space is None:
+            return 1 << 62                     # (entered before the count was kept)
+        waiting, begun = slot.waiters_at_entry
+        return waiting + space.futex_waits - begun
 
     def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
         """The auxiliary vector the slot's image started with (() where not known)."""

@@ -19,6 +19,7 @@ from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
     BY_COMMAND,
     DT_TYPES,
+    FUTEX_PRIVATE_FLAG,
     FUTEX_TID_MASK,
     O_ACCMODE,
     P_PID,
@@ -44,6 +45,7 @@ from abi.value_ranges import (
     SealsKept,
     SocketFacts,
     Text,
+    Waiters,
     WaitidChild,
     row_for,
 )
@@ -86,6 +88,8 @@ class Held:
     socket: Callable[[Slot, int], tuple[int, int, int] | None]
     #: (slot, fd) -> is it an open file the program made, with no owner ever set?
     owner_unset: Callable[[Slot, int], bool]
+    #: slot -> the other threads of its address space now in a futex wait
+    futex_waiters: Callable[[Slot], int]
 
 
 def _s64(v: int) -> int:
@@ -166,6 +170,13 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                "holds (a seal is never removed)")
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
+        elif isinstance(term, Waiters):
+            if a[1] & FUTEX_PRIVATE_FLAG:
+                waiting = held.futex_waiters(slot)
+                if ret > waiting:
+                    _refused(slot, f"answers {ret} woken, but at most {waiting} other threads "
+                                   "of the address space were in a futex wait at its entry or "
+                                   "began one since")
         elif isinstance(term, OwnsLock):
             tid = held.tid(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]

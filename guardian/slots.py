@@ -76,6 +76,9 @@ class Slot:
     asked: dict[int, bytes] = field(default_factory=dict)
     #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
     wait_floor: tuple[int, int] | None = None
+    #: a futex wake's bound on the threads it may wake, at its entry: (the other threads
+    #: then in a futex wait, the space's `futex_waits` then)
+    waiters_at_entry: tuple[int, int] | None = None
 
     @property
     def ctx(self) -> UserContext:
@@ -144,6 +147,9 @@ class Space:
     #: (what, thread group or thread) -> the latest CPU time let through (clock_floors'
     #: `CpuTimeFloors`).  A new space starts with none.
     cpu_floors: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: how many futex waits (futex's wait commands, futex_waitv) this space's threads have
+    #: begun: a wake may wake a waiter that began after the wake's own entry.
+    futex_waits: int = 0
     #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
     #: group list, from exec's auxiliary vector and its own earlier answers, until its own
     #: set*id or setgroups call.  A new space starts with none.

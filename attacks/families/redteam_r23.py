@@ -173,7 +173,7 @@ def qe_requeue_count_above_asked(adv: Adversary) -> None:
 
 
 @scenario(id="QE-006", title="Answer FUTEX_WAKE on a word nobody waits on with 4 woken",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="FUTEX_WAKE returns how many threads it woke: never more than wait on the "
                "word (none, in a program with one thread that is running).")
 def qe_wake_count_above_waiters(adv: Adversary) -> None:

@@ -115,6 +115,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "uaccess.futex_command": ("QE-001", "QE-007"),
     "clock.timeout_elapsed": ("QE-033", "QE-028"),
     "return.sleep_rem_unwritten": ("QE-016", "QE-024"),
+    "signal.resolved_fault": ("QE-014", "QE-032"),
     "uaccess.futex_wake_op": ("QE-003",),
 }
 

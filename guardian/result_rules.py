@@ -26,7 +26,7 @@ from abi.layout import (
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
-from guardian import checks
+from guardian import checks, heap_faults
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -51,6 +51,7 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.given_back import check_given_back
+from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -250,6 +251,8 @@ class ResultRules:
         if event_call:
             self.events.record(slot, ret)
         set_result(slot, ret)
+        if nr in HEAP_ALTERING_CALLS:
+            heap_faults.note_call(reg.space(dom, slot.root), slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

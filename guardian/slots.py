@@ -150,6 +150,9 @@ class Space:
     #: how many futex waits (futex's wait commands, futex_waitv) this space's threads have
     #: begun: a wake may wake a waiter that began after the wake's own entry.
     futex_waits: int = 0
+    #: the program changed its brk heap's mapping (guardian/heap_faults.py): its faults
+    #: there are no longer judged
+    heap_altered: bool = False
     #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
     #: group list, from exec's auxiliary vector and its own earlier answers, until its own
     #: set*id or setgroups call.  A new space starts with none.

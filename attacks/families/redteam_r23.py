@@ -340,7 +340,7 @@ def qe_lazy_read_segv(adv: Adversary) -> None:
 
 @scenario(id="QE-014", title="Report the first store into a fresh brk() page as SIGSEGV "
                              "(SEGV_ACCERR)",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE,
           prop="A store into a page of the heap brk() grew is resolved; it is never "
                "reported as SIGSEGV.")
 def qe_lazy_write_segv(adv: Adversary) -> None:
@@ -813,7 +813,7 @@ def qe_rseq_unwritten(adv: Adversary) -> None:
 
 @scenario(id="QE-032", title="Report the first store into a fresh brk() page as SIGBUS "
                              "(BUS_ADRERR)",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE,
           prop="An access to anonymous memory (the heap brk() grew) never raises SIGBUS with "
                "BUS_ADRERR, which reports an access past the end of a mapped file.")
 def qe_lazy_write_sigbus(adv: Adversary) -> None:

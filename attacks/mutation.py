@@ -116,6 +116,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "clock.timeout_elapsed": ("QE-033", "QE-028"),
     "return.sleep_rem_unwritten": ("QE-016", "QE-024"),
     "signal.resolved_fault": ("QE-014", "QE-032"),
+    "el0_sysregs.tpidrro_zero": ("QE-017",),
     "uaccess.futex_wake_op": ("QE-003",),
 }
 

@@ -344,8 +344,9 @@ RULES: tuple[Rule, ...] = (
          "PC at an interrupt).",
          checks=("entry.hide_irq_pc", "entry.hide_fault_pc"), validated="NO: open gaps (P7)"),
     Rule("G-EL0-SYSREGS", "Every SCTLR/TCR/MAIR bit that changes EL0 semantics is trapped and "
-         "validated, or saved and restored around confidential execution.",
-         checks=("el0_sysregs.guardian_view",)),
+         "validated, or saved and restored around confidential execution; TPIDRRO_EL0 reads 0 "
+         "in a confidential thread.",
+         checks=("el0_sysregs.guardian_view", "el0_sysregs.tpidrro_zero")),
     Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the next "
          "exception.",
          checks=("return.lock_el1",), code=("emulator.el1_lock:_locked_methods",)),

@@ -74,6 +74,7 @@ CHECKS: dict[str, str] = {
     "sysreg.tcr_epd0": "EPD0 stays set while a confidential address space is live",
     "sysreg.vbar_registered": "VBAR names a registered vector table",
     "sysreg.vbar_guardian": "the kernel cannot point VBAR at the Guardian's table",
+    "el0_sysregs.tpidrro_zero": "TPIDRRO_EL0 reads 0 whenever a confidential (64-bit) thread runs, as Linux zeroes it at every switch to one",
     "el0_sysregs.guardian_view": "SCTLR/TCR/MAIR bits that change EL0 semantics are the Guardian's while user code runs",
     # --- domain lifecycle ----------------------------------------------------------
     "create.root": "CREATE_DOMAIN names a registered root table",

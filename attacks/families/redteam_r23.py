@@ -388,7 +388,7 @@ def qe_abs_nap_rem(adv: Adversary) -> None:
 
 
 @scenario(id="QE-017", title="Set TPIDRRO_EL0 to -4 before the program reads it",
-          family=RT, goal=Goal.LEAK, rules=("G-EL0-SYSREGS",), program=STATE, gap="P8",
+          family=RT, goal=Goal.LEAK, rules=("G-EL0-SYSREGS",), program=STATE,
           prop="TPIDRRO_EL0 reads 0 in a 64-bit thread (Linux zeroes it at every switch to "
                "one).")
 def qe_tpidrro(adv: Adversary) -> None:

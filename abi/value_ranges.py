@@ -31,6 +31,8 @@ Terms (each judged on a successful result only, an errno always passes):
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
+- `Woken()`: a private futex wait that answers 0 was woken by another thread of the
+  caller's address space in a waking call (a futex wake, an exit, an exec).
 - `Waiters()`: a private futex's wake counts at most the caller's address space's other
   threads now in a futex wait (a thread woken or moved is one waiting there).
 - `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
@@ -174,6 +176,13 @@ class AccessMode:
 @dataclass(frozen=True)
 class OwnsLock:
     arg: int
+
+
+@dataclass(frozen=True)
+class Woken:
+    """A private futex wait answers 0 only once another thread of its address space woke
+    it (a futex wake, or a thread's exit or exec): one was in such a call at the wait's
+    entry or began one since."""
 
 
 @dataclass(frozen=True)
@@ -363,7 +372,7 @@ FUTEX_CMD_MASK = 0x7F
 FUTEX_PRIVATE_FLAG = 128
 _OWNED: Row = (Result(0, 0), OwnsLock(0))
 FUTEX: dict[int, Row] = {
-    FUTEX_WAIT: (Result(0, 0),), FUTEX_WAIT_BITSET: (Result(0, 0),),
+    FUTEX_WAIT: (Result(0, 0), Woken()), FUTEX_WAIT_BITSET: (Result(0, 0), Woken()),
     # futex_wake stops once it woke nr_wake (and wakes one when asked for none).
     FUTEX_WAKE: (AtMost((2,), floor=1), Waiters()),
     FUTEX_WAKE_BITSET: (AtMost((2,), floor=1), Waiters()),

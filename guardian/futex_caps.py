@@ -22,7 +22,7 @@ Any other command gets no grant (the kernel's access is refused, as EFAULT).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from abi.syscalls import NUMBERS
 from guardian.capabilities import RW, R
@@ -36,8 +36,12 @@ WORD, TIMESPEC = 4, 16
 
 Range = tuple[int, int, int]
 _NR_FUTEX, _NR_FUTEX_WAITV = NUMBERS["futex"], NUMBERS["futex_waitv"]
+#: The calls other than futex's own wakes that wake a futex waiter: a thread's exit (its
+#: CLONE_CHILD_CLEARTID word, its robust list) and an exec (which ends the other threads).
+_ENDING_CALLS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"], NUMBERS["execve"],
+                           NUMBERS["execveat"]})
 #: The calls `note_entry` acts on.
-FUTEX_CALLS = frozenset({_NR_FUTEX, _NR_FUTEX_WAITV})
+FUTEX_CALLS = frozenset({_NR_FUTEX, _NR_FUTEX_WAITV}) | _ENDING_CALLS
 #: The commands that wait on a word (a wake may wake or move their caller).
 WAIT_COMMANDS = frozenset({FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI})
 
@@ -103,16 +107,34 @@ def is_futex_wait(nr: int | None, args: Sequence[int]) -> bool:
 #: The commands whose answer counts threads woken or moved (`note_entry` keeps their bound).
 WAKE_COMMANDS = frozenset({FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, FUTEX_REQUEUE,
                            FUTEX_CMP_REQUEUE})
+#: The commands that may end another thread's futex wait (a requeue moves it first).
+WAKER_COMMANDS = WAKE_COMMANDS | {FUTEX_UNLOCK_PI, FUTEX_CMP_REQUEUE_PI}
+
+
+def is_futex_waker(nr: int | None, args: Sequence[int]) -> bool:
+    """Whether the call `nr` with `args` may wake a futex waiter of its address space."""
+    if nr in _ENDING_CALLS:
+        return True
+    return nr == _NR_FUTEX and (args[1] & FUTEX_CMD_MASK) in WAKER_COMMANDS
+
+
+def _others(slot: Slot, slots: Iterable[Slot], kind: Callable[[int | None, Sequence[int]],
+                                                              bool]) -> int:
+    return sum(1 for other in slots
+               if other is not slot and other.domain == slot.domain
+               and other.root == slot.root and other.thread != slot.thread
+               and kind(other.nr, other.args))
 
 
 def note_entry(slot: Slot, space: Space, slots: Iterable[Slot]) -> None:
-    """At a futex call's entry: a wait is counted on its address space; a wake keeps how
-    many of the space's other threads wait now and how many waits had begun."""
+    """At a futex call's (or a waker's) entry: waits and wakes are counted on its address
+    space; a wake keeps how many of the space's other threads wait now and how many waits
+    had begun, a wait how many other threads are in a waking call now and how many had
+    begun one."""
     if is_futex_wait(slot.nr, slot.args):
         space.futex_waits += 1
-    elif slot.nr == _NR_FUTEX and (slot.args[1] & FUTEX_CMD_MASK) in WAKE_COMMANDS:
-        waiting = sum(1 for other in slots
-                      if other is not slot and other.domain == slot.domain
-                      and other.root == slot.root and other.thread != slot.thread
-                      and is_futex_wait(other.nr, other.args))
-        slot.waiters_at_entry = (waiting, space.futex_waits)
+        slot.wakers_at_entry = (_others(slot, slots, is_futex_waker), space.futex_wakers)
+    elif is_futex_waker(slot.nr, slot.args):
+        space.futex_wakers += 1
+        if slot.nr == _NR_FUTEX and (slot.args[1] & FUTEX_CMD_MASK) in WAKE_COMMANDS:
+            slot.waiters_at_entry = (_others(slot, slots, is_futex_wait), space.futex_waits)

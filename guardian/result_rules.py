@@ -150,7 +150,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
-                         files.owner_unset, self._futex_waiters)
+                         files.owner_unset, self._futex_waiters, self._futex_wakers)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -302,6 +302,15 @@ class ResultRules:
             return 1 << 62                     # (entered before the count was kept)
         waiting, begun = slot.waiters_at_entry
         return waiting + space.futex_waits - begun
+
+    def _futex_wakers(self, slot: Slot) -> int:
+        """The most calls of other threads that can have woken a futex wait in `slot`:
+        those in progress at its entry and every one begun there since."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if slot.wakers_at_entry is None or space is None:
+            return 1 << 62                     # (entered before the count was kept)
+        waking, begun = slot.wakers_at_entry
+        return waking + space.futex_wakers - begun
 
     def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
         """The auxiliary vector the slot's image started with (() where not known)."""

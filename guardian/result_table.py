@@ -47,6 +47,7 @@ from abi.value_ranges import (
     Text,
     Waiters,
     WaitidChild,
+    Woken,
     row_for,
 )
 from abi.value_ranges import (
@@ -90,6 +91,8 @@ class Held:
     owner_unset: Callable[[Slot, int], bool]
     #: slot -> the other threads of its address space now in a futex wait
     futex_waiters: Callable[[Slot], int]
+    #: slot -> how many calls of other threads of its address space may have woken it
+    futex_wakers: Callable[[Slot], int]
 
 
 def _s64(v: int) -> int:
@@ -170,6 +173,11 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                "holds (a seal is never removed)")
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
+        elif isinstance(term, Woken):
+            if a[1] & FUTEX_PRIVATE_FLAG and held.futex_wakers(slot) == 0:
+                _refused(slot, "answers 0 (woken), but no other thread of the address space "
+                               "was in a call that wakes a futex waiter at its entry or began "
+                               "one since")
         elif isinstance(term, Waiters):
             if a[1] & FUTEX_PRIVATE_FLAG:
                 waiting = held.futex_waiters(slot)

@@ -79,6 +79,9 @@ class Slot:
     #: a futex wake's bound on the threads it may wake, at its entry: (the other threads
     #: then in a futex wait, the space's `futex_waits` then)
     waiters_at_entry: tuple[int, int] | None = None
+    #: a futex wait's, at its entry: (the other threads then in a call that may wake it,
+    #: the space's `futex_wakers` then)
+    wakers_at_entry: tuple[int, int] | None = None
 
     @property
     def ctx(self) -> UserContext:
@@ -150,6 +153,9 @@ class Space:
     #: how many futex waits (futex's wait commands, futex_waitv) this space's threads have
     #: begun: a wake may wake a waiter that began after the wake's own entry.
     futex_waits: int = 0
+    #: how many calls that may wake a futex waiter (a wake, an exit, an exec) its threads
+    #: have begun: a wait can end with 0 only through one.
+    futex_wakers: int = 0
     #: the program changed its brk heap's mapping (guardian/heap_faults.py): its faults
     #: there are no longer judged
     heap_altered: bool = False

@@ -62,3 +62,14 @@ def test_waiters_at_entry_and_waits_begun_since_may_be_woken(s: Scene) -> None:
     assert _return(s, wake, 4) == Status.ERR_DENIED       # only three can wait
     for slot in (*waiters, late):
         s.g.conf.slots.pop(slot.id, None)
+
+
+def test_a_private_wait_answers_0_only_once_another_thread_could_wake_it(s: Scene) -> None:
+    wait = _enter(s, 830, 1, FUTEX_WAIT_PRIVATE, 0)
+    assert _return(s, wait, 0) == Status.ERR_DENIED          # nobody could have woken it
+    assert _refused_by(s, "return.range_table")
+    assert _return(s, _enter(s, 831, 1, FUTEX_WAIT_PRIVATE, 0), (1 << 64) - 11) == Status.OK
+    wait = _enter(s, 832, 1, FUTEX_WAIT_PRIVATE, 0)
+    wake = _enter(s, 833, 2, FUTEX_WAKE_PRIVATE, 1)          # a wake began since
+    assert _return(s, wake, 1) == Status.OK
+    assert _return(s, wait, 0) == Status.OK

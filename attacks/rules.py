@@ -213,7 +213,8 @@ RULES: tuple[Rule, ...] = (
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
-         "siginfo, and never reports a fault Linux resolves (a load or store in the brk heap).",
+         "siginfo, and never reports a fault Linux resolves (a load or store in the brk heap "
+         "or a private anonymous read-write area the program mapped).",
          checks=("signal.sync_witnessed", "signal.siginfo", "signal.resolved_fault")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "

@@ -59,3 +59,24 @@ def test_the_check_can_be_removed() -> None:
         check(_space(), SIGSEGV, DABT_TRANSLATION_L3, 0x4D1000)
     finally:
         checks.set_mutation("")
+
+
+def _mmap(space: Space, addr: int, length: int, prot: int, flags: int) -> None:
+    note_call(space, Slot(3, 1, UserContext(), 0, NUMBERS["mmap"],
+                          (0, length, prot, flags, (1 << 64) - 1, 0)), addr)
+
+
+def test_a_fault_in_a_private_anonymous_read_write_area_is_never_reported() -> None:
+    space = _space()
+    area, ro, huge = 0x7F00_0000_0000, 0x7F00_0010_0000, 0x7F00_0020_0000
+    _mmap(space, area, 8192, 3, 0x22)                        # RW, MAP_PRIVATE|MAP_ANONYMOUS
+    _mmap(space, ro, 4096, 1, 0x22)                          # read-only: a store faults
+    _mmap(space, huge, 4096, 3, 0x40022)                     # MAP_HUGETLB: its pool may run dry
+    with pytest.raises(Refused):
+        check(space, SIGSEGV, DABT_TRANSLATION_L3, area + 4096)
+    check(space, SIGSEGV, DABT_TRANSLATION_L3, ro)
+    check(space, SIGBUS, DABT_TRANSLATION_L3, huge)
+    # The program's own mprotect over it ends the judgement there.
+    note_call(space, Slot(4, 1, UserContext(), 0, NUMBERS["mprotect"],
+                          (area, 4096, 0, 0, 0, 0)), 0)
+    check(space, SIGSEGV, DABT_TRANSLATION_L3, area + 4096)

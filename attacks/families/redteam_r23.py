@@ -324,7 +324,7 @@ def _fault_as_signal(adv: Adversary, phase: int, signo: int, code: int) -> None:
 
 
 @scenario(id="QE-013", title="Report the first load from a fresh anonymous page as SIGSEGV",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE,
           prop="A fault on a page of a mapping that allows the access is resolved (a fresh "
                "anonymous page reads zeros); it is never reported as SIGSEGV.")
 def qe_lazy_read_segv(adv: Adversary) -> None:

@@ -11,8 +11,9 @@ Terms (each judged on a successful result only, an errno always passes):
 
 - `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
   and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).
-- `AtMost(args, floor)`: the result is at most the sum of those arguments read as C ints,
-  each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for none).
+- `AtMost(args, floor, less)`: the result is at most the sum of those arguments read as C
+  ints, each counted as at least `floor` (FUTEX_WAKE wakes one waiter even when asked for
+  none), less `less` (futex_waitv's answer is an index into its array of nr_futexes).
 - `Field(arg, offset, fmt, lo, hi, values, rule, when, what)`: the output at args[arg] +
   offset (a `struct` format; a NULL output is not judged) lies in lo..hi, or in `values`
   where that is given, or obeys `rule` (`SIGNAL_SET`: a sigset that never holds SIGKILL or
@@ -32,6 +33,10 @@ Terms (each judged on a successful result only, an errno always passes):
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
   taken only once the caller owns it).
+- `Woken()`: a private futex wait that answers 0 was woken by another thread of the
+  caller's address space in a waking call (a futex wake, an exit, an exec).
+- `Waiters()`: a private futex's wake counts at most the caller's address space's other
+  threads now in a futex wait (a thread woken or moved is one waiting there).
 - `Text(arg, offset, size, values)`: the NUL-terminated string in that field is one of
   `values` (uname's machine on arm64).
 - `FileType(fd_arg, arg, offset, path_arg, flags_arg)`: the st_mode at args[arg] + offset
@@ -140,6 +145,7 @@ class Result:
 class AtMost:
     args: tuple[int, ...]
     floor: int = 0
+    less: int = 0               # the bound is the sum less this (an index below a count)
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,20 @@ class AccessMode:
 @dataclass(frozen=True)
 class OwnsLock:
     arg: int
+
+
+@dataclass(frozen=True)
+class Woken:
+    """A private futex wait answers 0 only once another thread of its address space woke
+    it (a futex wake, or a thread's exit or exec): one was in such a call at the wait's
+    entry or began one since."""
+
+
+@dataclass(frozen=True)
+class Waiters:
+    """A private futex's wake wakes (or moves) only threads waiting in a futex call, each
+    once: the result is at most the other threads of the caller's address space that are
+    in a futex wait now (a shared futex's waiters may be anywhere: not judged)."""
 
 
 @dataclass(frozen=True)
@@ -340,7 +360,7 @@ CALLS: dict[str, Row] = {
     # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
     "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2), Keeps(INODE)),
     "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3), Keeps(INODE)),
-    "set_robust_list": (Sets(ROBUST_LIST),), "get_robust_list": (Keeps(ROBUST_LIST),),
+    "set_robust_list": (Sets(ROBUST_LIST),),
     "set_tid_address": (Sets(TID_ADDRESS),),
     "readlinkat": (NoNul(2),),
     "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
@@ -350,6 +370,13 @@ CALLS: dict[str, Row] = {
     "getsockopt": (SocketFacts(0),),
     "recvmsg": (TruncFull(1, 2),),
     "getsockname": (UnixName(0, 1, 2),), "getpeername": (UnixName(0, 1, 2),),
+    # --- futexes -------------------------------------------------------------------------
+    # get_robust_list stores sizeof(struct robust_list_head), whatever was registered.
+    # (with the head set_robust_list registered: Keeps(ROBUST_LIST), above)
+    "get_robust_list": (Keeps(ROBUST_LIST), Field(2, 0, "<Q", values=frozenset({24}), when=OK,
+                                                  what="*len_ptr")),
+    # futex_waitv answers the index of the word that woke it, below nr_futexes.
+    "futex_waitv": (AtMost((1,), less=1),),
     # --- signal sets ---------------------------------------------------------------------
     "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
     # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)
@@ -429,15 +456,18 @@ FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
 FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2 = 10, 11, 13
 FUTEX_CMD_MASK = 0x7F
+FUTEX_PRIVATE_FLAG = 128
 _OWNED: Row = (Result(0, 0), OwnsLock(0))
 FUTEX: dict[int, Row] = {
-    FUTEX_WAIT: (Result(0, 0),), FUTEX_WAIT_BITSET: (Result(0, 0),),
+    FUTEX_WAIT: (Result(0, 0), Woken()), FUTEX_WAIT_BITSET: (Result(0, 0), Woken()),
     # futex_wake stops once it woke nr_wake (and wakes one when asked for none).
-    FUTEX_WAKE: (AtMost((2,), floor=1),), FUTEX_WAKE_BITSET: (AtMost((2,), floor=1),),
-    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1),),   # nr_wake on uaddr, nr_wake2 on uaddr2
+    FUTEX_WAKE: (AtMost((2,), floor=1), Waiters()),
+    FUTEX_WAKE_BITSET: (AtMost((2,), floor=1), Waiters()),
+    # nr_wake on uaddr, nr_wake2 on uaddr2
+    FUTEX_WAKE_OP: (AtMost((2, 3), floor=1), Waiters()),
     # futex_requeue counts the woken and the moved: at most nr_wake + nr_requeue (val2,
     # passed in the timeout argument).
-    FUTEX_REQUEUE: (AtMost((2, 3)),), FUTEX_CMP_REQUEUE: (AtMost((2, 3)),),
+    FUTEX_REQUEUE: (AtMost((2, 3)), Waiters()), FUTEX_CMP_REQUEUE: (AtMost((2, 3)), Waiters()),
     FUTEX_LOCK_PI: _OWNED, FUTEX_LOCK_PI2: _OWNED, FUTEX_TRYLOCK_PI: _OWNED,
     FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
 }

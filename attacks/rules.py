@@ -159,7 +159,10 @@ RULES: tuple[Rule, ...] = (
          "pipe's read end only once no writer is left; a thread's ids and group list the ones exec's auxiliary vector "
          "or its earlier answers gave until its own set*id or setgroups call; a semaphore eventfd "
          "read 1, a one-shot timerfd read 1 expiration, a relative timerfd's time left at "
-         "most what it was armed for; umask the mask the process's previous umask set.",
+         "most what it was armed for; umask the mask the process's previous umask set; a "
+         "clock read after a wait timed out is at least where it stood at the wait's entry "
+         "plus the timeout; a sleep writes its remaining time only when a signal cut a "
+         "relative sleep short.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.inotify_wd",
@@ -167,7 +170,8 @@ RULES: tuple[Rule, ...] = (
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
-                 "return.credentials", "return.counter_read", "return.umask_kept")),
+                 "return.credentials", "return.counter_read", "return.umask_kept",
+                 "clock.timeout_elapsed", "return.sleep_rem_unwritten")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -215,8 +219,11 @@ RULES: tuple[Rule, ...] = (
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
                  "signal.alarm_armed")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
-         "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is.",
-         checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code")),
+         "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
+         "signal reports a fault Linux resolves (a load or store in the brk heap or a private "
+         "anonymous read-write area the program mapped).",
+         checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code",
+                 "signal.resolved_fault")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "
@@ -240,9 +247,10 @@ RULES: tuple[Rule, ...] = (
          checks=("fork.child_root", "fork.vm_flags")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one: the robust list and the CLEARTID word at the "
-         "thread's exit, the word cleared once, nothing after it).",
+         "thread's exit, the word cleared once, nothing after it; futex's words as its command "
+         "uses them).",
          checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
-                 "exit.tid_once")),
+                 "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
          checks=("uaccess.slot",)),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "
@@ -356,8 +364,9 @@ RULES: tuple[Rule, ...] = (
          "nor make the count go backwards.",
          checks=("entry.counter_read",)),
     Rule("G-EL0-SYSREGS", "Every SCTLR/TCR/MAIR bit that changes EL0 semantics is trapped and "
-         "validated, or saved and restored around confidential execution.",
-         checks=("el0_sysregs.guardian_view",)),
+         "validated, or saved and restored around confidential execution; TPIDRRO_EL0 reads 0 "
+         "in a confidential thread.",
+         checks=("el0_sysregs.guardian_view", "el0_sysregs.tpidrro_zero")),
     Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the next "
          "exception.",
          checks=("return.lock_el1",), code=("emulator.el1_lock:_locked_methods",)),

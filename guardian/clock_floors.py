@@ -17,7 +17,13 @@ refuses one below it (check `return.clock_monotonic`):
   the CLOCK_BOOTTIME floor, and it raises that floor to a second below it;
 * so has a timerfd armed with TFD_TIMER_ABSTIME once a read of it counts an expiration:
   the floor of the clock it was made on rises to its first deadline (kept per open file,
-  which every copy of the descriptor shares; a relative or disarming settime forgets it).
+  which every copy of the descriptor shares; a relative or disarming settime forgets it);
+* a wait that timed out and a relative sleep that completed lasted at least their timeout
+  (Linux's timers never expire early; check `clock.timeout_elapsed`): FUTEX_WAIT answering
+  -ETIMEDOUT, nanosleep and a relative clock_nanosleep answering 0 raise the floor of the clock their timer runs on
+  (CLOCK_MONOTONIC; a sleep's own clock) to the floor it had at their entry plus the
+  timeout, and an absolute FUTEX_WAIT_BITSET that timed out raises it to its deadline.
+  A timer on CLOCK_REALTIME (FUTEX_CLOCK_REALTIME) is not judged: that clock may jump.
 
 A process's CPU time only grows too (check `return.clock_monotonic`, `CpuTimeFloors`):
 CLOCK_PROCESS_CPUTIME_ID per process, CLOCK_THREAD_CPUTIME_ID per thread, and each of
@@ -37,6 +43,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian import checks
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
 from guardian.fd_results import s32
@@ -50,9 +57,18 @@ if TYPE_CHECKING:
 _NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP = NUMBERS["clock_gettime"], NUMBERS["clock_nanosleep"]
 _NR_TIMERFD_CREATE, _NR_TIMERFD_SETTIME = NUMBERS["timerfd_create"], NUMBERS["timerfd_settime"]
 _NR_READ, _NR_SYSINFO = NUMBERS["read"], NUMBERS["sysinfo"]
+_NR_NANOSLEEP, _NR_FUTEX, _NR_PPOLL = NUMBERS["nanosleep"], NUMBERS["futex"], NUMBERS["ppoll"]
+_NR_PSELECT6 = NUMBERS["pselect6"]
+_NR_EPOLL_PWAIT, _NR_EPOLL_PWAIT2 = NUMBERS["epoll_pwait"], NUMBERS["epoll_pwait2"]
+#: The calls that wait with a timeout: `note_wait` keeps, at their entry, how far the
+#: clock has gone once the timeout passed.
+# (ppoll, pselect6 and epoll_pwait are left out: a kernel may re-run such a wait from its
+# SVC with the deadline of its first run, which the Guardian sees as a new call whose
+# relative timeout has not passed yet.)
+TIMED_CALLS = frozenset({_NR_NANOSLEEP, _NR_CLOCK_NANOSLEEP, _NR_FUTEX})
 #: Every call `ClockFloors` acts on.
 CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP, _NR_TIMERFD_CREATE,
-                   _NR_TIMERFD_SETTIME, _NR_READ, _NR_SYSINFO})
+                   _NR_TIMERFD_SETTIME, _NR_READ, _NR_SYSINFO, *TIMED_CALLS})
 CLOCK_MONOTONIC, CLOCK_BOOTTIME = 1, 7
 #: The clocks judged, each by the clock it reads (CLOCK_BOOTTIME_ALARM reads BOOTTIME).
 _CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RAW, _COARSE
@@ -60,6 +76,8 @@ _CLOCK_OF = {CLOCK_MONOTONIC: CLOCK_MONOTONIC, 4: 4, 6: 6,      # MONOTONIC, _RA
 _NAMES = {CLOCK_MONOTONIC: "CLOCK_MONOTONIC", 4: "CLOCK_MONOTONIC_RAW",
           6: "CLOCK_MONOTONIC_COARSE", CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
 TIMER_ABSTIME = 1
+FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_CMD_MASK, FUTEX_CLOCK_REALTIME = 0, 9, 0x7F, 256
+ETIMEDOUT = 110
 _TIMESPEC = struct.Struct("<qq")
 _NS = 1_000_000_000
 
@@ -109,6 +127,55 @@ class ClockFloors:
     def _clock(self, slot: Slot) -> int | None:
         return _CLOCK_OF.get(slot.args[0] & 0xFFFF_FFFF)
 
+    @staticmethod
+    def _timed_out(slot: Slot, ret: int) -> bool:
+        """Whether the return says the wait's whole timeout passed."""
+        if slot.nr == _NR_FUTEX:
+            return ret == (-ETIMEDOUT) & (1 << 64) - 1
+        if slot.nr == _NR_CLOCK_NANOSLEEP and slot.args[1] & TIMER_ABSTIME:
+            return False                     # (its deadline is judged below)
+        return ret == 0
+
+    def note_wait(self, slot: Slot) -> None:
+        """At a timed wait's entry: the (clock, value) the clock has reached at least once
+        the timeout passed, from the timeout as the program passed it and the clock's floor
+        now (nothing when no floor is known or the timer runs on a clock that jumps)."""
+        if not checks.enabled("clock.timeout_elapsed"):
+            return
+        a, nr = slot.args, slot.nr
+        clock, absolute = CLOCK_MONOTONIC, False
+        if nr == _NR_EPOLL_PWAIT:
+            ms = a[3] & 0xFFFF_FFFF
+            if ms >= 1 << 31:                 # a negative C int: no timeout
+                return
+            timeout: int | None = ms * 1_000_000
+        else:
+            if nr == _NR_FUTEX:
+                cmd = a[1] & FUTEX_CMD_MASK
+                if cmd not in (FUTEX_WAIT, FUTEX_WAIT_BITSET) or a[1] & FUTEX_CLOCK_REALTIME:
+                    return
+                absolute = cmd == FUTEX_WAIT_BITSET
+            elif nr == _NR_CLOCK_NANOSLEEP:
+                clock_of = _CLOCK_OF.get(a[0] & 0xFFFF_FFFF)
+                if clock_of not in (CLOCK_MONOTONIC, CLOCK_BOOTTIME) or a[1] & TIMER_ABSTIME:
+                    return                   # (an absolute sleep: `check` judges it)
+                clock = clock_of
+            va = {_NR_NANOSLEEP: 0, _NR_CLOCK_NANOSLEEP: 2, _NR_FUTEX: 3, _NR_PPOLL: 2,
+                  _NR_PSELECT6: 4, _NR_EPOLL_PWAIT2: 3}[nr]
+            timeout = self._timespec_at(slot, a[va]) if a[va] else None
+        if timeout is None or timeout < 0:
+            return
+        if absolute:
+            slot.wait_floor = (clock, timeout)
+            return
+        base = self.floor(slot.domain, clock)
+        if base is not None:
+            slot.wait_floor = (clock, base + timeout)
+
+    def _timespec_at(self, slot: Slot, va: int) -> int | None:
+        raw = slot.asked.get(va) or self.memory.read(va, _TIMESPEC.size, slot.root)
+        return timespec_ns(raw) if raw is not None else None
+
     def floor(self, domain: int, clock: int) -> int | None:
         floors = self.floors.get(domain, {})
         if clock == CLOCK_BOOTTIME:
@@ -123,6 +190,10 @@ class ClockFloors:
             return self._timerfd(slot, ret) if self.timerfds else None
         if slot.nr == _NR_SYSINFO:
             return self._uptime(slot, ret)
+        if slot.wait_floor is not None and self._timed_out(slot, ret):
+            return slot.wait_floor
+        if slot.nr in TIMED_CALLS and slot.nr != _NR_CLOCK_NANOSLEEP:
+            return None
         clock = self._clock(slot)
         if clock is None or ret >= ERRNO_FLOOR or (ret != 0 and slot.nr != _NR_TIMERFD_CREATE):
             return None
@@ -143,8 +214,8 @@ class ClockFloors:
         if floor is not None and now < floor:
             refuse("return.clock_monotonic", Status.ERR_DENIED,
                    f"clock_gettime({_NAMES[clock]}) answers {_show(now)}, earlier than "
-                   f"{_show(floor)} the program already saw (a reading or an absolute sleep's "
-                   "deadline): the clock never goes back, so the program's elapsed time "
+                   f"{_show(floor)} the program already saw (a reading, an absolute sleep's "
+                   "deadline or a timeout that passed): the clock never goes back, so the program's elapsed time "
                    "would be negative")
         return clock, now
 

@@ -32,12 +32,14 @@ from emulator.sysregs import TCR_EPD0
 from guardian import checks
 from guardian.checks import Refused
 from guardian.child_exits import EXIT_CALLS, note_exit_asked
-from guardian.clock_floors import SLEEP_CALLS, note_request
+from guardian.clock_floors import SLEEP_CALLS, TIMED_CALLS, note_request
 from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
+from guardian.futex_caps import FUTEX_CALLS
+from guardian.futex_caps import note_entry as note_futex
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
@@ -128,6 +130,10 @@ class ExceptionEntry:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
         elif nr in SLEEP_CALLS:
             note_request(self.events.memory, slot)  # the request, before rem overwrites it
+        if nr in TIMED_CALLS:                   # (after its timeout was kept above)
+            self.signals.returns.results.clocks.note_wait(slot)
+        if nr in FUTEX_CALLS:
+            note_futex(slot, reg.space(dom, root), reg.slots.values())
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in SEND_CALLS:

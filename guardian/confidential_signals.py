@@ -37,7 +37,7 @@ from abi.sigframe import (
     siginfo_or_kernels,
 )
 from emulator.fastuc import CTX_PC, CTX_SP
-from guardian import checks
+from guardian import checks, heap_faults
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import check_signal_info
 from guardian.confidential_domains import UNMAPPING_CALLS
@@ -180,6 +180,7 @@ class Signals:
                    f"{seen}")
             return info, 0, 0
         esr, far = slot.fault
+        heap_faults.check(self.registry.space_of(slot.domain, slot.root), signo, esr, far)
         code = struct.unpack_from("<i", info, 8)[0]
         if signo == SIGSEGV and code == SEGV_MAPERR:
             self._check_maperr(slot, far)

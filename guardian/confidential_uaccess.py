@@ -32,6 +32,7 @@ from guardian.capabilities import (
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
+from guardian.futex_caps import futex_ranges, wake_op_store_ok
 from guardian.prctl_caps import prctl_ranges
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
@@ -39,6 +40,7 @@ from guardian.tid_words import TID_WORD_CALLS, TidWords
 from guardian.user_memory import UserMemory
 
 _NR_PRCTL = NUMBERS["prctl"]
+_NR_FUTEX = NUMBERS["futex"]
 _EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
 
 
@@ -64,6 +66,11 @@ class UserAccess:
                 # What prctl lets the kernel touch depends on its option (in both designs:
                 # each option's buffer is a fixed one).
                 slot.caps = prctl_ranges(slot.args, self.memory.read)
+                return slot.caps
+            if slot.nr == _NR_FUTEX and self.mode != "mprotect":
+                # futex's words and timeout depend on its command (the predecessor design
+                # keeps one rule for the call).
+                slot.caps = futex_ranges(slot.args, checks.enabled("uaccess.futex_command"))
                 return slot.caps
             table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
             rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) if slot.nr is not None else ()
@@ -192,6 +199,13 @@ class UserAccess:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             if self.old_state is not None and not dom.loading and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
+            if nr == _NR_FUTEX and not dom.loading and self.mode != "mprotect" \
+                    and not wake_op_store_ok(slot.args, va, data[:n],
+                                             self.memory.read(va, n, slot.root)):
+                refuse("uaccess.futex_wake_op", Status.ERR_DENIED,
+                       f"FUTEX_WAKE_OP stores {data[:n].hex()} at {va:#x}, not the result of "
+                       f"its operation {slot.args[5] & 0xFFFF_FFFF:#x} on the word there: "
+                       "Linux stores exactly that result")
             slot.touched += n
             slot.written.append((va, va + n))
             if nr in TID_WORD_CALLS:

@@ -4,7 +4,8 @@ SCTLR_EL1 decides EL0's endianness (E0E), alignment checking (A, SA0), whether
 EL0 may use DC ZVA, CTR_EL0, cache maintenance and DAIF (DZE, UCT, UCI, UMA)
 and whether WFI/WFE trap (nTWI, nTWE); TCR_EL1 decides whether the top byte of
 an EL0 address is ignored (TBI0) and hardware flag updates; MAIR_EL1 gives the
-memory types the page tables' attribute indexes mean.  While a confidential
+memory types the page tables' attribute indexes mean.  TPIDRRO_EL0, which EL0 reads,
+is 0 whenever a confidential (64-bit) thread runs, as Linux leaves it.  While a confidential
 thread runs these are the Guardian's: on every return to user code it installs
 its own values for them and on the next exception it gives the kernel back the
 values the kernel wrote (saved and restored around confidential execution).
@@ -27,6 +28,7 @@ TCR_HA, TCR_HD, TCR_TBID0, TCR_NFD0, TCR_E0PD0 = 1 << 39, 1 << 40, 1 << 51, 1 <<
 TCR_EL0_BITS = S.TCR_TBI0 | TCR_HA | TCR_HD | TCR_TBID0 | TCR_NFD0 | TCR_E0PD0
 TCR_EL0_VALUE = S.make_tcr() & TCR_EL0_BITS
 MAIR_VALUE = S.MAIR_DEFAULT
+TPIDRRO_EL0: S.SysReg = (13, 0, 3, 3, 3)
 
 
 class El0View:
@@ -40,9 +42,13 @@ class El0View:
 
     def enter_user(self) -> None:
         """Before EL0 runs: the Guardian's bits in place, the kernel's remembered."""
+        cpu = self.cpu
+        # TPIDRRO_EL0 is EL0-readable and the kernel's to write: Linux zeroes it at every
+        # switch to a 64-bit thread (tls_thread_switch), so a program may index by it.
+        if cpu.read_sysreg(TPIDRRO_EL0) and checks.MUTATED != "el0_sysregs.tpidrro_zero":
+            cpu.write_sysreg(TPIDRRO_EL0, 0)
         if checks.MUTATED == "el0_sysregs.guardian_view":    # (once per return to user code)
             return
-        cpu = self.cpu
         have = (cpu.sctlr, cpu.tcr, cpu.mair)
         want = self._wanted.get(have)
         if want is None:

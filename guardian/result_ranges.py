@@ -360,6 +360,16 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
 
 def _check_sleep_left(memory: UserMemory, slot: Slot, ret: int) -> None:
     nr, a = slot.nr, slot.args
+    rem = a[1] if nr == _NR_NANOSLEEP else a[3]
+    absolute = nr != _NR_NANOSLEEP and a[1] & TIMER_ABSTIME
+    if rem and (ret != _EINTR or absolute) \
+            and any(start < rem + 16 and rem < end for start, end in slot.written):
+        # hrtimer_nanosleep copies the time left out only on do_nanosleep's interrupted
+        # path, and only for a relative sleep: a program may pass one timespec as both.
+        refuse("return.sleep_rem_unwritten", Status.ERR_DENIED,
+               f"syscall {nr} answered {ret:#x} and the kernel wrote its remaining time at "
+               f"{rem:#x}: Linux writes it only when a signal cut a relative sleep short "
+               "(-EINTR), and the program may keep its request or deadline there")
     if ret == _EINTR:                                   # nanosleep, clock_nanosleep
         req, rem = (a[0], a[1]) if nr == _NR_NANOSLEEP else (a[2], a[3])
         if not rem or (nr != _NR_NANOSLEEP and a[1] & TIMER_ABSTIME):

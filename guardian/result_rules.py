@@ -27,7 +27,7 @@ from abi.layout import (
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
-from guardian import checks
+from guardian import checks, heap_faults
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -53,6 +53,7 @@ from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.given_back import check_given_back
+from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.pipe_bytes import CALLS as _PIPE_CALLS
@@ -118,7 +119,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _PIPE_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _PIPE_CALLS | HEAP_ALTERING_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -161,7 +162,7 @@ class ResultRules:
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
-                         self._own_pid)
+                         self._own_pid, self._futex_waiters, self._futex_wakers)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -275,6 +276,8 @@ class ResultRules:
         if event_call:
             self.events.record(slot, ret)
         set_result(slot, ret)
+        if nr in HEAP_ALTERING_CALLS:
+            heap_faults.note_call(reg.space(dom, slot.root), slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:
@@ -330,6 +333,24 @@ class ResultRules:
         if told is None and 1 <= pid:
             space.pids[group] = pid
         return told
+
+    def _futex_waiters(self, slot: Slot) -> int:
+        """The most threads a futex wake in `slot` can have woken: those of its address
+        space in a futex wait at its entry, and every wait begun there since."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if slot.waiters_at_entry is None or space is None:
+            return 1 << 62                     # (entered before the count was kept)
+        waiting, begun = slot.waiters_at_entry
+        return waiting + space.futex_waits - begun
+
+    def _futex_wakers(self, slot: Slot) -> int:
+        """The most calls of other threads that can have woken a futex wait in `slot`:
+        those in progress at its entry and every one begun there since."""
+        space = self.registry.space_of(slot.domain, slot.root)
+        if slot.wakers_at_entry is None or space is None:
+            return 1 << 62                     # (entered before the count was kept)
+        waking, begun = slot.wakers_at_entry
+        return waking + space.futex_wakers - begun
 
     def _auxv(self, slot: Slot) -> tuple[tuple[int, int], ...]:
         """The auxiliary vector the slot's image started with (() where not known)."""

@@ -22,6 +22,7 @@ from abi.value_ranges import (
     BY_COMMAND,
     COMM,
     DT_TYPES,
+    FUTEX_PRIVATE_FLAG,
     FUTEX_TID_MASK,
     INODE,
     MSG_TRUNC,
@@ -63,7 +64,9 @@ from abi.value_ranges import (
     Text,
     TruncFull,
     UnixName,
+    Waiters,
     WaitidChild,
+    Woken,
     row_for,
 )
 from abi.value_ranges import (
@@ -114,6 +117,10 @@ class Held:
     #: (slot, pid) -> the pid the slot's process was told (None: never), once `pid` is
     #: what it is now told (a later getpid is held to it).
     own_pid: Callable[[Slot, int], int | None]
+    #: slot -> the other threads of its address space now in a futex wait
+    futex_waiters: Callable[[Slot], int]
+    #: slot -> how many calls of other threads of its address space may have woken it
+    futex_wakers: Callable[[Slot], int]
 
 
 def _s64(v: int) -> int:
@@ -143,7 +150,7 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
         if isinstance(term, Result):
             _check_result(slot, _s64(ret), term)
         elif isinstance(term, AtMost):
-            most = sum(max(term.floor, _s32(a[i])) for i in term.args)
+            most = sum(max(term.floor, _s32(a[i])) for i in term.args) - term.less
             if ret > most:
                 _refused(slot, f"answers {ret}, more than the {most} its arguments allow")
         elif isinstance(term, Field):
@@ -212,6 +219,18 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
             _note_set(memory, slot, ret, term.fact, held.stated)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
+        elif isinstance(term, Woken):
+            if a[1] & FUTEX_PRIVATE_FLAG and held.futex_wakers(slot) == 0:
+                _refused(slot, "answers 0 (woken), but no other thread of the address space "
+                               "was in a call that wakes a futex waiter at its entry or began "
+                               "one since")
+        elif isinstance(term, Waiters):
+            if a[1] & FUTEX_PRIVATE_FLAG:
+                waiting = held.futex_waiters(slot)
+                if ret > waiting:
+                    _refused(slot, f"answers {ret} woken, but at most {waiting} other threads "
+                                   "of the address space were in a futex wait at its entry or "
+                                   "began one since")
         elif isinstance(term, OwnsLock):
             tid = held.tid(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]

@@ -76,6 +76,14 @@ class Slot:
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)
+    #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
+    wait_floor: tuple[int, int] | None = None
+    #: a futex wake's bound on the threads it may wake, at its entry: (the other threads
+    #: then in a futex wait, the space's `futex_waits` then)
+    waiters_at_entry: tuple[int, int] | None = None
+    #: a futex wait's, at its entry: (the other threads then in a call that may wake it,
+    #: the space's `futex_wakers` then)
+    wakers_at_entry: tuple[int, int] | None = None
 
     @property
     def ctx(self) -> UserContext:
@@ -144,6 +152,18 @@ class Space:
     #: (what, thread group or thread) -> the latest CPU time let through (clock_floors'
     #: `CpuTimeFloors`).  A new space starts with none.
     cpu_floors: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: how many futex waits (futex's wait commands, futex_waitv) this space's threads have
+    #: begun: a wake may wake a waiter that began after the wake's own entry.
+    futex_waits: int = 0
+    #: how many calls that may wake a futex waiter (a wake, an exit, an exec) its threads
+    #: have begun: a wait can end with 0 only through one.
+    futex_wakers: int = 0
+    #: the program changed its brk heap's mapping (guardian/heap_faults.py): its faults
+    #: there are no longer judged
+    heap_altered: bool = False
+    #: [start, end) of each private anonymous read-write area the program's own mmap made
+    #: and no later call of its own changed (guardian/heap_faults.py)
+    anon_areas: list[tuple[int, int]] = field(default_factory=list)
     #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
     #: group list, from exec's auxiliary vector and its own earlier answers, until its own
     #: set*id or setgroups call.  A new space starts with none.

@@ -35,6 +35,9 @@ class WaitReason:
     interruptible: bool = True    # a signal ends the wait with EINTR
     until: int | None = None      # the call's own deadline when `deadline` is an earlier re-check
     host_fds: tuple[int, ...] = ()  # host fds (a terminal) whose readiness also wakes it
+    #: a relative sleep's (remainder address, deadline in ns): a signal that cuts it short
+    #: has the time left written there when the thread runs again
+    rem: tuple[int, int] | None = None
 
 
 @dataclass(eq=False)
@@ -59,6 +62,7 @@ class Thread:
     restart_pc: int = 0                        # the SVC to re-run when a wait restarts
     vfork_parent: Thread | None = None         # parent suspended until exec or exit
     rerun_wait: WaitReason | None = None       # the wait a re-run syscall woke from (its deadline)
+    rem_due: tuple[int, int] | None = None     # a cut-short sleep's remainder still to write
 
     @property
     def pid(self) -> int:

@@ -8,6 +8,8 @@ sleeps (or reports a deadlock), and puts threads to sleep and wakes them.
 
 from __future__ import annotations
 
+import errno
+import struct
 from collections.abc import Callable
 
 from abi import Call, Status
@@ -15,6 +17,7 @@ from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
 from kernel_model import interrupts
 from kernel_model import signals as sig
+from kernel_model.errors import KernelError
 from kernel_model.exec import CLREX_VA
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.regs import CTX_PC_REG, X0_REG
@@ -76,6 +79,9 @@ class RunLoopMixin:
                     self.tracer.set_context(t.pid, t.tid, self.el1.cpu_index)
             assert t.context is not None
             el1.restore_context(t.context)
+            if t.rem_due is not None:
+                self._write_rem(t)
+                el1.restore_context(t.context)
             self.signals.deliver_pending(t)
             if t.state != ThreadState.RUNNABLE or not self._resume_confidential(t):
                 continue
@@ -210,7 +216,22 @@ class RunLoopMixin:
         else:
             t.context.set(0, result & 0xFFFF_FFFF_FFFF_FFFF)
             t.rerun_wait = None
+            if t.wait is not None and t.wait.rem is not None and result == -errno.EINTR:
+                t.rem_due = t.wait.rem
         self.sched.unblock(t)
+
+    def _write_rem(self, t: Thread) -> None:
+        """A sleep a signal cut short writes the time left, as the thread itself (Linux's
+        do_nanosleep copies it out on its interrupted path only)."""
+        assert t.rem_due is not None and t.context is not None
+        rem, deadline = t.rem_due
+        t.rem_due = None
+        left = max(deadline - self.now_ns(), 0)
+        try:
+            self.uaccess.write(rem, struct.pack("<qq", left // 1_000_000_000,
+                                                left % 1_000_000_000))
+        except KernelError:
+            t.context.set(0, -errno.EFAULT & 0xFFFF_FFFF_FFFF_FFFF)
 
     def wake_where(self, pred, result: int | None, limit: int | None = None) -> int:  # noqa: ANN001
         n = 0

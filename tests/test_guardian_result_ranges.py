@@ -64,7 +64,8 @@ def test_an_absolute_sleep_that_returned_reached_its_deadline(s: Scene) -> None:
     assert _clock(s, MONOTONIC, deadline - 1) == Status.ERR_DENIED
     assert _refused_by(s, "return.clock_monotonic")
     assert _clock(s, MONOTONIC, deadline) == Status.OK
-    # A relative sleep says nothing about where the clock stands.
+    # A relative sleep raises the floor only from where it stood at its entry, which this
+    # slot (made without an entry) does not know: it says nothing here.
     assert _resume(s, "clock_nanosleep", (MONOTONIC, 0, VA, 0), 0, [], asked={VA: req}) \
         == Status.OK
     assert _clock(s, MONOTONIC, deadline + 1) == Status.OK
@@ -371,6 +372,26 @@ def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> Non
     assert _resume(s, "getpgid", (90,), 82, []) == Status.OK          # another process's
     assert _resume(s, "setpgid", (90, 90), 0, []) == Status.OK        # a parent moves a child
     assert _resume(s, "getpgid", (0,), 82, []) == Status.OK           # nothing known now
+
+
+def test_a_sleep_writes_its_remainder_only_when_a_signal_cut_a_relative_one_short(
+        s: Scene) -> None:
+    req = struct.pack("<qq", 0, 1_000_000)
+    _put(s, VA, req)
+    _put(s, OUT, req)
+    rem = [(OUT, OUT + 16)]
+    # Completed: the remainder (here the request itself, passed twice) is left alone.
+    assert _resume(s, "nanosleep", (VA, OUT), 0, rem, asked={VA: req}) == Status.ERR_DENIED
+    assert _refused_by(s, "return.sleep_rem_unwritten")
+    assert _resume(s, "clock_nanosleep", (MONOTONIC, 0, VA, OUT), 0, rem, asked={VA: req}) \
+        == Status.ERR_DENIED
+    # An absolute sleep never writes it, even when interrupted.
+    assert _resume(s, "clock_nanosleep", (MONOTONIC, 1, VA, OUT), EINTR, rem,
+                   asked={VA: req}) == Status.ERR_DENIED
+    assert _refused_by(s, "return.sleep_rem_unwritten")
+    # A relative sleep cut short writes it; a completed one that wrote nothing passes.
+    assert _resume(s, "nanosleep", (VA, OUT), EINTR, rem, asked={VA: req}) == Status.OK
+    assert _resume(s, "nanosleep", (VA, OUT), 0, [], asked={VA: req}) == Status.OK
 
 
 def test_sysinfo_s_uptime_is_boottime_rounded_up(s: Scene) -> None:

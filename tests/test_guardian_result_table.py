@@ -102,6 +102,21 @@ def test_futex_counts_are_at_most_what_the_arguments_allow(s: Scene) -> None:
     assert not _judged(s, "futex", (word, 128, 0), 3)                  # FUTEX_WAIT: 0 only
 
 
+def test_robust_list_length_and_waitv_index_are_linuxs(s: Scene) -> None:
+    # get_robust_list stores sizeof(struct robust_list_head), the only length Linux takes.
+    head = VA + 1024
+    _put(s, head, struct.pack("<Q", VA))
+    for length, ok in ((24, True), (8, False), (0, False)):
+        _put(s, OUT, struct.pack("<Q", length))
+        status = _resume(s, "get_robust_list", (0, head, OUT), 0,
+                         [(head, head + 8), (OUT, OUT + 8)])
+        assert (status == Status.OK) is ok, length
+        assert ok or _refused_by(s, "return.range_table")
+    # futex_waitv answers the index of the word that woke it: below nr_futexes.
+    for index, ok in ((0, True), (3, True), (4, False)):
+        assert _judged(s, "futex_waitv", (VA, 4, 0, 0, 1), index) is ok, index
+
+
 def test_a_pi_lock_is_taken_only_by_its_owner(s: Scene) -> None:
     word = VA + 768
     assert _resume(s, "gettid", (), 41, []) == Status.OK               # thread 1 is 41

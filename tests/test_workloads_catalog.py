@@ -45,6 +45,7 @@ EXPECTED = {
     "secret_r21_procs",
     "secret_r20_memory",
     "secret_r22_contents",
+    "secret_r23_state",
     "secret_variants",
     "signals",
     "threads",

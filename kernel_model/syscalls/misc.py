@@ -69,14 +69,11 @@ def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int, rem: int = 0) -> int:
     now = k.now_ns()
     if deadline_ns_mono <= now:
         return 0
-    if rem:
-        # What a signal leaves of the sleep is written before it starts (the whole of it):
-        # an interrupted sleep then answers EINTR with its remaining time written, as
-        # Linux's does (the exact remainder at the signal is not modelled).
-        left = deadline_ns_mono - now
-        k.uaccess.write(rem, struct.pack("<qq", left // 1_000_000_000, left % 1_000_000_000))
+    # The time left is written only if a signal cuts the sleep short (the run loop does,
+    # as the thread runs again): a sleep that completes leaves rem alone, as Linux's does.
     deadline = k.clock.cycles + k.clock.cycles_for_ns(deadline_ns_mono - now)
-    k.block(WaitReason("nanosleep", deadline=deadline, timeout_result=0))
+    k.block(WaitReason("nanosleep", deadline=deadline, timeout_result=0,
+                       rem=(rem, deadline_ns_mono) if rem else None))
     return 0
 
 

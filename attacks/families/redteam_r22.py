@@ -219,7 +219,7 @@ def qd_memfd_bytes(adv: Adversary) -> None:
 
 @scenario(id="QD-007", title="Answer a read of the program's own pipe with a word it never "
                              "wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CONTENTS,
           prop="A pipe whose both ends only the program holds delivers the bytes it wrote.")
 def qd_pipe_bytes(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) writes the word 0 into the pipe it made with

@@ -6,21 +6,15 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from emulator import sysregs as S
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_values import _put, _resume
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 NS = 10**9
 
 
 def _scene() -> Scene:
-    s = build()
-    cpu = s.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, s.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return s
+    return build_translating()
 
 
 def _read(s: Scene, fd: int, count: int) -> bool:

@@ -13,10 +13,9 @@ import pytest
 from abi import Call, Status
 from abi.syscalls import SYSCALL_NAMES
 from emulator import descriptors as D
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import FREE, PAGE, ROOT_A, USER_RW, VA, Scene, build
+from tests.test_secure_mm import FREE, PAGE, ROOT_A, USER_RW, VA, Scene, build_translating
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -29,12 +28,7 @@ EINVAL, ENOMEM = (1 << 64) - 22, (1 << 64) - 12
 
 @pytest.fixture
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _enter(s: Scene, name: str, args: tuple[int, ...]) -> Slot:

@@ -10,10 +10,9 @@ import pytest
 
 from abi import Call, Status
 from abi.syscalls import SYSCALL_NAMES
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import ROOT_A, VA, Scene, build
+from tests.test_secure_mm import ROOT_A, VA, Scene, build_translating
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -22,12 +21,7 @@ ENOENT = (1 << 64) - 2
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _resume(s: Scene, name: str, ret: int) -> int:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from abi import Status
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.futex_caps import FUTEX_CALLS, note_entry
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import ELR, NR, VA, _refused_by, return_to_user
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE, FUTEX_WAKE_SHARED = 128, 129, 1
 WORD = VA + 256
@@ -19,12 +18,7 @@ WORD = VA + 256
 
 @pytest.fixture
 def s() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _enter(s: Scene, sid: int, thread: int, op: int, count: int = 0x7FFF_FFFF) -> Slot:

@@ -11,10 +11,9 @@ import pytest
 
 from abi import Call, Status
 from abi.syscalls import SYSCALL_NAMES
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import PAGE, ROOT_A, VA, Scene, build
+from tests.test_secure_mm import PAGE, ROOT_A, VA, Scene, build_translating
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -24,12 +23,7 @@ EMPTY = VA + 8 * PAGE                  # a range the tree does not map
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int) -> int:

@@ -14,12 +14,11 @@ import pytest
 
 from abi import Call, Status
 from abi.descriptors import O_RDONLY, O_WRONLY
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.open_files import OpenFile
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import EFAULT, ELR, OUT, VA, _refused_by, _resume
-from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build
+from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build_translating
 
 TIOCMGET, TIOCGLCKTRMIOS, TCGETA, FIOQSIZE = 0x5415, 0x5456, 0x5405, 0x5460
 F_GETFL, F_GET_RW_HINT = 3, 1035
@@ -28,12 +27,7 @@ IPC_STAT, GETALL = 2, 13
 
 @pytest.fixture(scope="module")
 def scene() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _refused_no_contract(s: Scene, name: str, args: tuple[int, ...]) -> None:

@@ -15,11 +15,10 @@ from abi import Call, Status
 from abi.interruptions import INTERRUPTIONS_BY_NR
 from abi.layout import EINTR_RESULT, SA_NODEFER, SA_RESTORER
 from abi.syscalls import SYSCALL_NAMES
-from emulator import sysregs as S
 from emulator.fastuc import CTX_SP, UserContext
 from guardian.capabilities import RW, W
 from guardian.slots import Slot
-from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
+from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build_translating
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -32,12 +31,7 @@ HANDLER, RESTORER = 0x400800, 0x400900
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,

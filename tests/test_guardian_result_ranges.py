@@ -10,12 +10,11 @@ import pytest
 
 from abi import Call, Status
 from abi.syscalls import NUMBERS
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_values import EINTR, _put, _resume
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 NS = 10**9
 MONOTONIC, REALTIME, BOOTTIME, BOOTTIME_ALARM = 1, 0, 7, 9
@@ -25,12 +24,7 @@ TS = (OUT, OUT + 16)
 @pytest.fixture(scope="module")
 def s() -> Scene:
     """Domain 1 with tree A live (as tests/test_guardian_result_values.py sets it up)."""
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _clock(s: Scene, clock: int, ns: int) -> int:

@@ -10,12 +10,11 @@ import pytest
 from abi import Status
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import AT_EMPTY_PATH, BY_COMMAND, CALLS, DT_TYPES
-from emulator import sysregs as S
 from guardian.result_rules import RESULT_ONLY
 from guardian.result_table import CALLS as TABLE_CALLS
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_values import _put, _resume
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETPIPE_SZ = 3, 5, 9, 11, 1032
 PR_GET_DUMPABLE, PR_GET_CHILD_SUBREAPER, PR_GET_NO_NEW_PRIVS = 3, 37, 39
@@ -23,12 +22,7 @@ FUTEX_WAKE_PRIVATE, FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_LOCK_PI_PRIVATE = 129, 132,
 
 
 def _fresh() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 @pytest.fixture(scope="module")

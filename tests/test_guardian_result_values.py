@@ -12,12 +12,11 @@ import struct
 import pytest
 
 from abi import Status
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.capabilities import W
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import ELR, NR, OUT, VA, _refused_by, return_to_user
-from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build
+from tests.test_secure_mm import PAGES_A, ROOT_A, Scene, build_translating
 
 EINTR = (1 << 64) - 4
 MSG = VA + 512                        # a struct msghdr
@@ -26,12 +25,7 @@ POLLIN, POLLOUT, POLLHUP = 0x1, 0x4, 0x10
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _put(s: Scene, va: int, data: bytes) -> None:

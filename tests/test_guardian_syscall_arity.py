@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 
 from abi.syscalls import NUMBERS, PRIVATE_SYSCALLS, SYSCALL_ARITY, SYSCALL_NAMES
-from emulator import sysregs as S
 from emulator.exceptions import ExceptionInfo, VectorTable
 from emulator.fastuc import UserContext
 from kernel_model.syscalls import PRIVATE_HOMES, SYSCALLS
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 KERNEL_VBAR = 0xFFFF_0000_0010_0000
 SVC64_ESR = 0x15 << 26
@@ -37,12 +36,7 @@ def test_arities_are_linux_s(name: str, arity: int) -> None:
 
 @pytest.fixture
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _kernel_sees(s: Scene, nr: int) -> list[int]:

@@ -9,13 +9,12 @@ import struct
 import pytest
 
 from abi import Status
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.clock_floors import TIMED_CALLS
 from guardian.slots import Slot
 from tests.test_guardian_result_outputs import ELR, NR, OUT, VA, _refused_by, return_to_user
 from tests.test_guardian_result_values import _put
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 NS = 10**9
 MS = 10**6
@@ -27,12 +26,7 @@ FUTEX_WAIT_PRIVATE, FUTEX_WAIT_BITSET_PRIVATE, FUTEX_CLOCK_REALTIME = 128, 137, 
 
 @pytest.fixture
 def s() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _call(s: Scene, name: str, args: tuple[int, ...], ret: int,

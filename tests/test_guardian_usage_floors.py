@@ -9,10 +9,9 @@ import struct
 import pytest
 
 from abi import Status
-from emulator import sysregs as S
 from tests.test_guardian_result_outputs import OUT, _refused_by
 from tests.test_guardian_result_values import _put, _resume
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 SELF, THREAD, CHILDREN = 0, 1, (1 << 64) - 1
 US = 1_000_000
@@ -20,12 +19,7 @@ US = 1_000_000
 
 @pytest.fixture
 def s() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def _usage(s: Scene, who: int, utime_us: int = 0, stime_us: int = 0, minflt: int = 0,

@@ -12,10 +12,9 @@ import pytest
 from abi import Status
 from abi.syscalls import NUMBERS
 from abi.value_ranges import CALLS, SIGNAL_SET, STACK_FLAGS, Field, stack_flags_valid
-from emulator import sysregs as S
 from tests.test_guardian_result_outputs import OUT, _refused_by
 from tests.test_guardian_result_values import _put, _resume
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 SIGKILL, SIGSTOP, SIGUSR1 = 9, 19, 10
 
@@ -26,12 +25,7 @@ def bit(signo: int) -> int:
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    built = build()
-    cpu = built.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return built
+    return build_translating()
 
 
 def test_every_row_names_a_call_and_a_known_rule() -> None:

@@ -12,10 +12,9 @@ import pytest
 
 from abi import Call, Status
 from abi.layout import CLONE_VFORK, CLONE_VM, NR_CLONE, NR_GETPID
-from emulator import sysregs as S
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 ELR = 0x400104
 VFORK = CLONE_VM | CLONE_VFORK | 17
@@ -24,12 +23,7 @@ CHILD_TID = 77
 
 @pytest.fixture
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 def _vfork(s: Scene, flags: int = VFORK) -> tuple[int, int]:

@@ -24,6 +24,7 @@ import pytest
 from abi import SPECS, Call, FrameKind, Status
 from abi.layout import NR_MUNMAP
 from emulator import descriptors as D
+from emulator import sysregs as S
 from emulator.machine import Machine
 from emulator.machine_config import load_machine
 from guardian.monitor import Guardian
@@ -141,6 +142,17 @@ def build(huge: bool = False) -> Scene:
              D.table_descriptor(b + ROOT_C + (level + 1) * PAGE))
     s.ok(Call.REGISTER_PT, b + ROOT_N, 0)        # an ordinary (non-confidential) root
     return s
+
+
+def build_translating() -> Scene:
+    """`build()` with the core translating through tree A, as when its program runs: the
+    Guardian's result checks read the program's memory through it."""
+    built = build()
+    cpu = built.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, built.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    return built
 
 
 @pytest.fixture

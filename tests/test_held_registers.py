@@ -28,7 +28,7 @@ from emulator.fastuc import (
     CTX_TPIDR,
     UserContext,
 )
-from tests.test_secure_mm import ROOT_A, Scene, build
+from tests.test_secure_mm import Scene, build_translating
 
 KERNEL_VBAR = 0xFFFF_0000_0010_0000
 SVC64_ESR = 0x15 << 26
@@ -123,12 +123,7 @@ KERNEL_ACTS: dict[str, Callable[[El1], object]] = {
 
 @pytest.fixture
 def s() -> Scene:
-    scene = build()
-    cpu = scene.hw.cpus[0]
-    cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
-    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
-    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    return scene
+    return build_translating()
 
 
 @pytest.mark.parametrize("inside", [True, False], ids=["in the vector", "after it"])

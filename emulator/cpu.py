@@ -128,6 +128,7 @@ class Cpu:
         self.ttbr1 = 0
         self.tcr = 0
         self.sctlr = 0
+        self.tpidrro = 0        # TPIDRRO_EL0's shadow: a monitor asks it without a read
         # The keys the EL1 face's TLB files each half's translations under: the TTBR, or
         # -1 while TCR_EL1.EPDx forbids walks of that half (nothing is ever filed under
         # -1, so every access misses and the walker faults).  EPD0 set and cleared around
@@ -185,6 +186,7 @@ class Cpu:
         f.write_sys(S.MAIR_EL1, S.MAIR_DEFAULT)
         self.mair = S.MAIR_DEFAULT
         self.sctlr = f.read_sys(S.SCTLR_EL1)
+        self.tpidrro = f.read_sys(S.TPIDRRO_EL0)
         self.tcr = self._uc_tcr = f.read_sys(S.TCR_EL1)
         self._rekey()
         self.vbar = self._uc_vbar = f.read_sys(S.VBAR_EL1)
@@ -233,6 +235,8 @@ class Cpu:
             self._hold_tlb()
         elif reg == S.MAIR_EL1:
             self.mair = value & _MASK64
+        elif reg == S.TPIDRRO_EL0:
+            self.tpidrro = value & _MASK64
 
     def set_el1_view(self, tcr: int, vbar: int) -> None:
         """TCR_EL1 and VBAR_EL1 at once: `write_sysreg` of both, for a monitor that

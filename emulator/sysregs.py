@@ -19,6 +19,8 @@ SP_EL0: SysReg = (4, 1, 3, 0, 0)
 ESR_EL1: SysReg = (5, 2, 3, 0, 0)
 FAR_EL1: SysReg = (6, 0, 3, 0, 0)
 MAIR_EL1: SysReg = (10, 2, 3, 0, 0)
+#: EL0 reads it (the thread pointer Linux leaves 0 for a 64-bit thread); EL1 writes it.
+TPIDRRO_EL0: SysReg = (13, 0, 3, 3, 3)
 VBAR_EL1: SysReg = (12, 0, 3, 0, 0)
 CONTEXTIDR_EL1: SysReg = (13, 0, 3, 0, 1)
 SCR_EL3: SysReg = (1, 1, 3, 6, 0)

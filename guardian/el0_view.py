@@ -28,7 +28,7 @@ TCR_HA, TCR_HD, TCR_TBID0, TCR_NFD0, TCR_E0PD0 = 1 << 39, 1 << 40, 1 << 51, 1 <<
 TCR_EL0_BITS = S.TCR_TBI0 | TCR_HA | TCR_HD | TCR_TBID0 | TCR_NFD0 | TCR_E0PD0
 TCR_EL0_VALUE = S.make_tcr() & TCR_EL0_BITS
 MAIR_VALUE = S.MAIR_DEFAULT
-TPIDRRO_EL0: S.SysReg = (13, 0, 3, 3, 3)
+TPIDRRO_EL0 = S.TPIDRRO_EL0
 
 
 class El0View:
@@ -45,8 +45,10 @@ class El0View:
         cpu = self.cpu
         # TPIDRRO_EL0 is EL0-readable and the kernel's to write: Linux zeroes it at every
         # switch to a 64-bit thread (tls_thread_switch), so a program may index by it.
-        if cpu.read_sysreg(TPIDRRO_EL0) and checks.MUTATED != "el0_sysregs.tpidrro_zero":
-            cpu.write_sysreg(TPIDRRO_EL0, 0)
+        # (Every EL1 write reaches it through write_sysreg, whose shadow is asked here: no
+        # engine read on the way back to user code.)
+        if cpu.tpidrro and checks.MUTATED != "el0_sysregs.tpidrro_zero":
+            cpu.write_sysreg(S.TPIDRRO_EL0, 0)
         if checks.MUTATED == "el0_sysregs.guardian_view":    # (once per return to user code)
             return
         have = (cpu.sctlr, cpu.tcr, cpu.mair)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from emulator.sysregs import TPIDRRO_EL0
 from guardian import checks
-from guardian.el0_view import TPIDRRO_EL0, El0View
+from guardian.el0_view import El0View
 from tests.test_secure_mm import build
 
 

@@ -80,7 +80,6 @@ AT_PAGESZ, AT_UID, AT_EUID, AT_CLKTCK = 6, 11, 12, 17
 FUTEX_LOCK_PI, P_PID = 6, 1
 MASK64 = (1 << 64) - 1
 # A result outside its call's range that still reaches the program (an open hole).
-GAP = "P5"
 
 Value = int | Callable[[Adversary, Thread], int]
 

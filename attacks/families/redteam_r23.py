@@ -58,7 +58,7 @@ OTHER_PID = 4242           # a process of the kernel's that sends SIGUSR2
 MASK64 = (1 << 64) - 1
 U32 = struct.Struct("<I")
 TIMESPEC = struct.Struct("<qq")
-TPIDRRO_EL0: S.SysReg = (13, 0, 3, 3, 3)
+TPIDRRO_EL0 = S.TPIDRRO_EL0
 # A value or a memory change Linux never produces that still reaches the program.
 GAP = "P5"
 #: The predecessor design keeps one user-memory rule per call (its fixed buffers): futex's

@@ -20,25 +20,24 @@ secret must be intact and its control flow its own.
 
 Arguments are symbolic (`("frame", "heap")`, a descriptor naming a frame,
 the live slot), resolved when the sequence runs, so a failing sequence is a
-replayable JSON list.  `search` drives sequences with hypothesis (which
-shrinks a failure); `campaign` draws long sequences from a seeded generator
-for throughput (`blindfold attack fuzz --ops 100000`) and shrinks a failure
-by delta debugging.  The model is deterministic, so a replay reproduces.
+replayable JSON list (`attacks/fuzz_ops.py`: the vocabulary and its
+generators).  This module runs one sequence and judges it (`run_sequence`);
+`attacks/fuzz_search.py` drives many: `search` with hypothesis (which shrinks
+a failure), `campaign` from a seeded generator for throughput (`blindfold
+attack fuzz --ops 100000`), shrinking a failure by delta debugging.  The model
+is deterministic, so a replay reproduces.
 """
 
 from __future__ import annotations
 
-import json
-import random
 import struct
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from abi import SPECS, Call, Status
+from abi import Call, Status
 from attacks.adversary import PAGE, USER_RO, USER_RW, Adversary
 from attacks.dma import DmaDenied
+from attacks.fuzz_ops import FRAMES, Op, Value, ops_to_json
 from attacks.hooks import Point, StopRun
 from attacks.runner import _tampering, boot, find_leaks, run_session
 from attacks.workload import SECRET_LEN, Phase
@@ -49,24 +48,6 @@ from kernel_model.errors import KernelError
 from kernel_model.kernel import KERNEL_VBAR
 from kernel_model.pagetable import PageTableRefused
 
-Value = tuple[Any, ...]
-Op = tuple[Any, ...]
-FRAMES = ("free0", "free1", "heap", "stack", "mapped", "heap_l3", "heap_l2", "root",
-          "idle_root", "helper_root", "helper_l3", "guardian0", "guardian_top", "ttbr1_root",
-          "image0")
-VAS = ("heap", "stack", "mapped", "heap_secret", "win", "fresh", "untouched")
-REGS = ("TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "SCTLR_EL1", "VBAR_EL1", "MAIR_EL1")
-# SCTLR: M, A, WXN, E0E, UCI, DZE, nTWI, nTWE, UCT; TCR: EPD0, TBI0, A1, ASID bits.
-BITS = (0, 1, 7, 9, 14, 15, 16, 18, 19, 23, 24, 26, 32, 37, 48)
-LITERALS = (0, 1, 3, 511, 512, 0x1000, 0xFFF, 1 << 48, (1 << 64) - 1)
-SHAPES = ("leaf", "leaf_ro", "table", "block", "zero")
-SIGNALS = (10, 17)                # SIGUSR1 (handled once the program registered it), SIGCHLD
-# Operations by weight: probes of the Guardian's checks are many; those that let the
-# program run on or usually end it (a signal it does not handle, a timer's SIGALRM, a
-# register the Guardian will refuse to resume with) are rare, so a run lasts.
-WEIGHTS = {"hvc": 300, "store": 60, "msr": 60, "dma": 60, "load": 40, "fill": 10,
-           "copy": 10, "yield": 25, "signal": 2, "timer": 1, "set_reg": 2}
-_KINDS = tuple(k for k, w in WEIGHTS.items() for _ in range(w))
 HELPER_VA = 0x20_0000_0000
 STOPS = (Point.MARKER, Point.SYSCALL_EXIT, Point.FAULT, Point.IRQ, Point.SIGNAL_DELIVERED,
          Point.AFTER_RESUME)
@@ -110,22 +91,6 @@ class Verdict:
             lines += [f"  {f}" for f in self.failures]
             lines.append(f"replay: blindfold attack fuzz --replay '{ops_to_json(self.ops)}'")
         return "\n".join(lines)
-
-
-def ops_to_json(ops: list[Op]) -> str:
-    return json.dumps(ops, separators=(",", ":"))
-
-
-def ops_from_json(text: str) -> list[Op]:
-    def tup(x: Any) -> Any:
-        return tuple(tup(i) for i in x) if isinstance(x, list) else x
-    try:
-        ops = [tup(op) for op in json.loads(text)]
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise ValueError(f"not a JSON list of operations: {exc}") from exc
-    if not all(isinstance(op, tuple) and op for op in ops):
-        raise ValueError("each operation must be a non-empty JSON list")
-    return ops
 
 
 class Env:
@@ -445,246 +410,3 @@ def _prefix(ops: list[Op], applied: int) -> list[Op]:
                 break
     return out
 
-
-# --- generating operations ---------------------------------------------------------------
-Choose = Callable[[tuple[Any, ...]], Any]
-Integer = Callable[[int, int], int]
-_CALLS = [c.name for c in Call]
-_FIRST = ("SET_PT", "USER_READ", "COPY_PAGE", "RESUME", "SET_PTBR", "REGISTER_PT",
-          "SIGNAL", "FORK_DOMAIN", "SWAP_IN", "KSM_MERGE")
-_TYPED = {"pa": "frame", "root": "frame", "ttbr0": "frame", "descriptor": "desc",
-          "index": "index", "level": "level", "slot": "slot", "elr": "elr", "entry": "elr",
-          "va": "va", "length": "length", "signo": "small", "version": "small",
-          "flags": "small", "result": "small", "count": "small"}
-
-
-def _typed(name: str) -> str | None:
-    for key, kind in _TYPED.items():
-        if name == key or name.endswith("_" + key) or name.startswith(key + "_"):
-            return kind
-    return None
-
-
-def draw_value(choose: Choose, integer: Integer, kind: str | None = None) -> Value:
-    kind = kind if kind is not None and integer(0, 3) else choose(
-        ("frame", "desc", "lit", "va", "slot", "elr"))
-    if kind == "frame":
-        return ("frame", choose(FRAMES))
-    if kind == "desc":
-        return ("desc", choose(SHAPES), choose(FRAMES))
-    if kind == "lit":
-        return ("lit", choose(LITERALS))
-    if kind == "va":
-        return ("va", choose(VAS))
-    if kind == "slot":
-        return ("slot", integer(-2, 2))
-    if kind == "elr":
-        return ("elr", integer(-1, 1))
-    if kind == "index":
-        return ("lit", integer(0, 511))
-    if kind == "level":
-        return ("lit", integer(0, 3))
-    if kind == "length":
-        return ("lit", choose((8, 64, 4096)))
-    return ("lit", integer(0, 16))
-
-
-def draw_op(choose: Choose, integer: Integer, kinds: tuple[str, ...] = _KINDS) -> Op:
-    """One adversary operation, from the same grammar for hypothesis and the campaign."""
-    kind = kinds[integer(0, len(kinds) - 1)]
-    if kind == "hvc":
-        name = choose(_FIRST) if integer(0, 1) else choose(tuple(_CALLS))
-        names = SPECS[Call[name]].args if Call[name] in SPECS else ("a", "b", "c")
-        return ("hvc", name, tuple(draw_value(choose, integer, _typed(n)) for n in names))
-    if kind == "store":
-        return ("store", choose(FRAMES), integer(0, 511), draw_value(choose, integer, "desc"))
-    if kind == "msr":
-        how = integer(0, 4)
-        v: Value = ("flip", choose(BITS)) if how < 3 else (
-            ("kernel_vbar",) if how == 3 else ("frame", choose(FRAMES)))
-        return ("msr", choose(REGS), v)
-    if kind == "dma":
-        return ("dma", bool(integer(0, 1)), choose(FRAMES), integer(0, 511),
-                draw_value(choose, integer))
-    if kind == "load":
-        return ("load", choose(("lm", "user")), ("frame", choose(FRAMES)) if integer(0, 1)
-                else ("va", choose(VAS)))
-    if kind == "fill":
-        return ("fill", ("va", choose(VAS)))
-    if kind == "copy":
-        return ("copy", ("va", choose(VAS)))
-    if kind == "signal":
-        return ("signal", choose(SIGNALS))
-    if kind == "timer":
-        return ("timer", choose((1_000, 50_000, 1_000_000)))
-    if kind == "set_reg":
-        return ("set_reg", choose(("pc", "x0", "sp")), draw_value(choose, integer))
-    return ("yield",)
-
-
-def strategies():  # noqa: ANN201 - hypothesis types are optional
-    from hypothesis import strategies as st
-
-    @st.composite
-    def op(draw):  # noqa: ANN001, ANN202
-        return draw_op(lambda seq: draw(st.sampled_from(seq)),
-                       lambda lo, hi: draw(st.integers(lo, hi)))
-    return op()
-
-
-@dataclass
-class Summary:
-    tried: int
-    examples: int
-    failure: Verdict | None
-    seconds: float = 0.0
-    checks: int = 0
-    more: list[Verdict] = field(default_factory=list)     # further distinct failures
-    open: dict[str, int] = field(default_factory=dict)    # runs ended by an open gap
-
-    @property
-    def ops_per_second(self) -> float:
-        return self.tried / self.seconds if self.seconds else 0.0
-
-    def describe(self) -> str:
-        head = (f"fuzz: {self.tried} adversary operations in {self.examples} runs, "
-                f"{self.seconds:.1f} s ({self.ops_per_second:.0f} ops/s), "
-                f"{self.checks} invariant checks")
-        checked = ("invariants checked after every operation:\n"
-                   + "\n".join(f"  - {i}" for i in INVARIANTS))
-        if self.open:
-            head += "\nruns ended by open gaps (tolerated): " + ", ".join(
-                f"{p} x{n}" for p, n in sorted(self.open.items()))
-        if self.failure is None:
-            return (head + ": the secret stayed hidden and the frame table consistent\n"
-                    + checked)
-        out = [head, checked, "minimal failing sequence:", self.failure.describe()]
-        for n, v in enumerate(self.more, 2):
-            out += [f"failure {n}:", v.describe()]
-        return "\n".join(out)
-
-
-def search(budget: int = 200, mode: str = "on", seed: int = 0, length: int = 20) -> Summary:
-    """Hypothesis-driven sequences until `budget` operations were tried; shrink a failure."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import seed as hseed
-    from hypothesis import strategies as st
-
-    tried = [0, 0, 0]
-    last_failure: list[Verdict] = []
-    length = max(1, min(length, budget))
-    start = time.perf_counter()
-
-    @hseed(seed)
-    @settings(max_examples=budget, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(st.lists(strategies(), min_size=1, max_size=length))
-    def prop(ops: list[Op]) -> None:
-        if tried[0] >= budget and not last_failure:
-            return              # the budget is spent: the remaining examples are not run
-        v = run_sequence(ops, mode)
-        tried[0] += v.tried
-        tried[1] += 1
-        tried[2] += v.checks
-        if v.failures:
-            last_failure[:] = [v]
-            raise AssertionError("; ".join(v.failures))
-
-    failure = None
-    try:
-        prop()
-    except AssertionError:
-        failure = last_failure[0] if last_failure else None
-    return Summary(tried[0], tried[1], failure, time.perf_counter() - start, tried[2])
-
-
-def shrink(ops: list[Op], mode: str = "on") -> Verdict:
-    """Delta debugging: the shortest sub-sequence found that still fails."""
-    best = run_sequence(ops, mode)
-    if not best.failures:
-        return best
-    ops = best.ops
-    chunk = max(1, len(ops) // 2)
-    while chunk >= 1:
-        i, changed = 0, False
-        while i < len(ops):
-            trial = ops[:i] + ops[i + chunk:]
-            v = run_sequence(trial, mode) if trial else None
-            if v is not None and v.failures:
-                ops, best, changed = v.ops, v, True
-            else:
-                i += chunk
-        if not changed:
-            chunk //= 2
-    return best
-
-
-def signature(v: Verdict) -> str:
-    """What kind of failure this is (the invariant and the operation kind behind it)."""
-    text = v.failures[0] if v.failures else ""
-    op = v.culprit or (v.ops[-1] if v.ops else ("-",))
-    kind = f"hvc {op[1]}" if op[0] == "hvc" else str(op[0])
-    if text.startswith("at the end"):
-        return text[:90]
-    for key in ("secret readable", "refused operation changed", "frame table", "raised",
-                "never ran"):
-        if key in text:
-            return f"{key} after {kind}"
-    return text[:60]
-
-
-def open_gap(v: Verdict) -> str:
-    """The property of an open gap (attacks.scenario.PROPERTIES) that explains a failure,
-    or '' when none does: those failures are new findings."""
-    text = v.failures[0] if v.failures else ""
-    op = v.culprit or ("-",)
-    face = any(o.startswith(("fill ", "copy_page")) and "accepted" in o for o in v.outcomes)
-    if op[0] in ("fill", "copy") or (face and ("at the end" in text or "readable" in text)):
-        return "P9"              # EF-001/EF-002: the El1 face after RESUME
-    if "ran twice" in text or "handler ran" in text or "re-ran" in text:
-        return "P5"              # RP-005: a 'restart' of a completed syscall
-    return ""
-
-
-def campaign(ops: int = 100_000, mode: str = "on", seed: int = 0, per_run: int = 2_000,
-             keep_going: bool = False, shrink_limit: int = 3,
-             without: tuple[str, ...] = (), tolerate_gaps: bool = False,
-             progress: Callable[[int], None] | None = None) -> Summary:
-    """Seeded random sequences of `per_run` operations until `ops` were applied.  A failure
-    is shrunk to a minimal replayable sequence; with `keep_going` the campaign goes on
-    and reports each distinct kind of failure (the first `shrink_limit` shrunk).
-    `without` leaves operation kinds out; with `tolerate_gaps` a failure an open gap
-    explains (`open_gap`) is counted in `Summary.open` and the campaign goes on."""
-    unknown = set(without) - set(WEIGHTS)
-    if unknown:
-        raise ValueError(f"unknown operation kinds {sorted(unknown)}; known: "
-                         f"{', '.join(WEIGHTS)}")
-    kinds = tuple(k for k in _KINDS if k not in without)
-    rng = random.Random(seed)
-    tried = runs = checks = 0
-    found: dict[str, Verdict] = {}
-    gaps: dict[str, int] = {}
-    start = time.perf_counter()
-    while tried < ops:
-        seq = [draw_op(rng.choice, rng.randint, kinds)
-               for _ in range(min(per_run, ops - tried + 50))]
-        v = run_sequence(seq, mode)
-        runs += 1
-        checks += v.checks
-        tried += v.tried
-        if v.failures and tolerate_gaps and open_gap(v):
-            gaps[open_gap(v)] = gaps.get(open_gap(v), 0) + 1
-        elif v.failures:
-            sig = signature(v)
-            if sig not in found:
-                found[sig] = shrink(v.ops, mode) if len(found) < shrink_limit else v
-            if not keep_going:
-                break
-        elif not v.tried:
-            raise RuntimeError("a sequence applied no operation: the workload never reached "
-                               "PLACED")
-        if progress is not None:
-            progress(tried)
-    failures = list(found.values())
-    return Summary(tried, runs, failures[0] if failures else None,
-                   time.perf_counter() - start, checks, failures[1:], gaps)

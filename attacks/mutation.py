@@ -390,9 +390,9 @@ def fuzz_is_clean(fuzz_ops: int, seed: int = 0) -> bool:
     a failing campaign proves nothing about the mutant)."""
     if not fuzz_ops:
         return False
-    from attacks import fuzz
+    from attacks import fuzz_search
     _set("")
-    return fuzz.campaign(ops=fuzz_ops, seed=seed).failure is None
+    return fuzz_search.campaign(ops=fuzz_ops, seed=seed).failure is None
 
 
 def mutate_one(name: str, scenarios: Sequence[Scenario],
@@ -421,8 +421,8 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
                 m.caught_by.append(f"{sc.id} (frame-table invariant)")
                 break
         if not m.caught and fuzz_ops:
-            from attacks import fuzz
-            found = fuzz.campaign(ops=fuzz_ops, seed=seed)
+            from attacks import fuzz_search
+            found = fuzz_search.campaign(ops=fuzz_ops, seed=seed)
             if found.failure is not None:
                 m.caught_by.append(f"fuzz: {found.failure.failures[0][:80]}")
     finally:

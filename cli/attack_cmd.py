@@ -215,10 +215,10 @@ def fuzz_cmd(ops: int | None, steps: int, mode: str, seed: int, keep_going: bool
     El1-face operations, signals and timers while `secret` runs confidentially; every
     invariant is checked after every operation."""
     logging.disable(logging.WARNING)
-    from attacks import fuzz
+    from attacks import fuzz, fuzz_ops, fuzz_search
     if replay is not None:
         try:
-            sequence = fuzz.ops_from_json(replay)
+            sequence = fuzz_ops.ops_from_json(replay)
         except ValueError as exc:
             raise click.UsageError(f"--replay: {exc}") from exc
         verdict = fuzz.run_sequence(sequence, mode)
@@ -229,12 +229,12 @@ def fuzz_cmd(ops: int | None, steps: int, mode: str, seed: int, keep_going: bool
             err = Console(stderr=True)
             kinds = tuple(k for k in (without or "").split(",") if k)
             with err.status("fuzzing") as status:
-                summary = fuzz.campaign(
+                summary = fuzz_search.campaign(
                     ops=ops, mode=mode, seed=seed, keep_going=keep_going, without=kinds,
                     tolerate_gaps=tolerate_gaps,
                     progress=lambda n: status.update(f"{n}/{ops} operations"))
         else:
-            summary = fuzz.search(budget=steps, mode=mode, seed=seed)
+            summary = fuzz_search.search(budget=steps, mode=mode, seed=seed)
     except ImportError as exc:
         raise click.UsageError(f"fuzzing needs hypothesis ({exc}); "
                                "install the dev extras: pip install -e .[dev]") from exc

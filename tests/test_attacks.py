@@ -289,28 +289,28 @@ def test_cli() -> None:
 def test_random_adversary_cannot_reach_the_secret() -> None:
     """CI's bounded budget: a seeded campaign against the running program; failures that
     an open gap explains end their run (tolerated), anything else fails."""
-    from attacks import fuzz
-    summary = fuzz.campaign(ops=1500, seed=20261125, per_run=500, tolerate_gaps=True)
+    from attacks import fuzz_search
+    summary = fuzz_search.campaign(ops=1500, seed=20261125, per_run=500, tolerate_gaps=True)
     assert summary.tried >= 1500 and summary.checks >= summary.tried, summary.describe()
     assert summary.failure is None, summary.describe()
 
 
 def test_hypothesis_search_runs_sequences() -> None:
     pytest.importorskip("hypothesis")
-    from attacks import fuzz
-    summary = fuzz.search(budget=40, mode="on", seed=20261125, length=8)
+    from attacks import fuzz_search
+    summary = fuzz_search.search(budget=40, mode="on", seed=20261125, length=8)
     assert summary.tried >= 20, summary.describe()
-    assert summary.failure is None or fuzz.open_gap(summary.failure), summary.describe()
+    assert summary.failure is None or fuzz_search.open_gap(summary.failure), summary.describe()
 
 
 def test_random_adversary_replays_and_reports() -> None:
-    from attacks import fuzz
+    from attacks import fuzz, fuzz_ops
     ops = [("hvc", "SET_PT", (("frame", "helper_l3"), ("lit", 7), ("desc", "leaf", "heap"))),
            ("store", "heap_l3", 0, ("desc", "leaf", "heap")),
            ("msr", "TCR_EL1", ("flip", 7)),
            ("dma", False, "heap", 8, ("lit", 0)),
            ("hvc", "USER_READ", (("slot", 0), ("va", "heap"), ("lit", 4096)))]
-    v = fuzz.run_sequence(fuzz.ops_from_json(fuzz.ops_to_json(ops)))
+    v = fuzz.run_sequence(fuzz_ops.ops_from_json(fuzz_ops.ops_to_json(ops)))
     assert v.tried == len(ops) and not v.failures, v.describe()
     assert all("OK" not in o and "accepted" not in o for o in v.outcomes), v.outcomes
 
@@ -318,8 +318,8 @@ def test_random_adversary_replays_and_reports() -> None:
 def test_a_signal_argument_outside_its_c_type_is_a_refusal_not_a_crash() -> None:
     """A SIGNAL whose signo or ss_flags does not fit its C type is refused where the call
     is unpacked (ERR_RANGE), not left to crash a handler that packs it."""
-    from attacks import fuzz
-    ops = fuzz.ops_from_json('[["hvc","SIGNAL",[["slot",0],["desc","leaf","image0"],'
+    from attacks import fuzz, fuzz_ops
+    ops = fuzz_ops.ops_from_json('[["hvc","SIGNAL",[["slot",0],["desc","leaf","image0"],'
                              '["va","untouched"],["lit",511],["frame","heap_l2"],'
                              '["frame","helper_root"],["lit",8],["slot",1]]]]')
     v = fuzz.run_sequence(ops)
@@ -332,16 +332,16 @@ def test_a_failure_shrinks_to_the_operation_that_caused_it(monkeypatch) -> None:
     operations is what the shrinker keeps; the replay string reproduces it."""
     import random
 
-    from attacks import fuzz
+    from attacks import fuzz, fuzz_ops, fuzz_search
     from emulator.bus_filter import BusFilter
     monkeypatch.setattr(BusFilter, "check", lambda self, pa, n, write: None)
     rng = random.Random(3)
-    noise = [fuzz.draw_op(rng.choice, rng.randint, ("hvc", "msr", "store"))
+    noise = [fuzz_ops.draw_op(rng.choice, rng.randint, ("hvc", "msr", "store"))
              for _ in range(12)]
     culprit = ("dma", False, "heap", 0, ("lit", 0))
-    v = fuzz.shrink(noise[:6] + [culprit] + noise[6:])
+    v = fuzz_search.shrink(noise[:6] + [culprit] + noise[6:])
     assert v.failures and v.ops == [culprit], v.describe()
-    again = fuzz.run_sequence(fuzz.ops_from_json(fuzz.ops_to_json(v.ops)))
+    again = fuzz.run_sequence(fuzz_ops.ops_from_json(fuzz_ops.ops_to_json(v.ops)))
     assert again.failures
 
 

@@ -21,11 +21,15 @@ the model itself never reads it):
 from __future__ import annotations
 
 import io
+import shlex
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from emulator.errors import BlindfoldError
 
 _EC_KIND = {0x15: "syscall", 0x24: "page fault", 0x20: "page fault"}
 
@@ -103,7 +107,7 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
         return wrapper
 
     out, err = io.BytesIO(), io.BytesIO()
-    program, *args = command.split()
+    program, *args = shlex.split(command)
     with _wrapped(Cpu, "_take_exception", exception_kind), \
             _wrapped(Cpu, "take_irq", _timed(timers, "exception: timer interrupt")), \
             _wrapped(Cpu, "run", _timed(timers, "emu_start")), \
@@ -176,5 +180,17 @@ def render(report: dict[str, Any]) -> str:
 
 
 def profile_main(command: str, guardian: str, confidential: bool) -> int:
-    print(render(profile(command, guardian, confidential)))
+    """Print the profile of one run; a command that cannot run is a message, not a traceback."""
+    try:
+        if not shlex.split(command):
+            raise ValueError("no program given")
+        report = profile(command, guardian, confidential)
+    except ValueError as exc:        # unbalanced quotes, an empty command
+        print(f"--profile {command!r}: {exc}; give a program and its arguments, quoted as "
+              "for a shell", file=sys.stderr)
+        return 2
+    except BlindfoldError as exc:    # no such program, a file that is no AArch64 ELF...
+        print(f"--profile: {exc}", file=sys.stderr)
+        return 2
+    print(render(report))
     return 0

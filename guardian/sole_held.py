@@ -23,7 +23,8 @@ does not follow may appear:
   the bytes stop being judged: its size still changes by calls only);
 * for an eventfd, a call that can hand it to a part of the kernel that signals it (an
   ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
-* two calls on it in flight at once (their order is not known);
+* two calls on it in flight at once (their order is not known), or a call on it that
+  never returns (its process torn down while the call was in the kernel);
 * more than `KEPT` bytes of it to keep (its bytes stop being judged, never a wrong
   judgment); and past `MOST` objects alive at once, a new one is not followed at all
   (so the Guardian holds at most MOST * KEPT bytes for them).
@@ -36,6 +37,7 @@ read path asks nothing at all.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
@@ -73,6 +75,7 @@ _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n
 _PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540F})
 MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
 #: Every call `SoleHeld` acts on.
+_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
 CALLS = frozenset({*MAKERS, *_OPENS, _TRUNCATE, _SENDMSG, _MMAP, _IOCTL, *_UNFOLLOWED,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS})
 
@@ -137,7 +140,7 @@ class SoleHeld:
             if f is None or f.path is None or f.path.startswith(_REOPENING):
                 self.drop_domain(slot)          # it may be one of them, reopened
         elif nr == _TRUNCATE:
-            self.drop_domain(slot)              # by a name: which file is not followed
+            self.drop_domain(slot, MemFile)     # by a name: which file is not followed
         elif nr == _SENDMSG:
             self._sent(slot)
         elif nr in _REGISTERING or (nr == _IOCTL and
@@ -204,6 +207,17 @@ class SoleHeld:
     def drop(self, obj: Sole) -> None:
         """Stop judging `obj` (for good)."""
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
+
+    def note_abandoned(self, slots: Iterable[Slot]) -> None:
+        """These calls end without returning (their address space is torn down: exit, a
+        fatal signal, another thread's execve): what one on an object did inside the
+        kernel (a write that went in before the kill) is not known."""
+        if not self.by_file:
+            return
+        for slot in slots:
+            held = self.of(slot, slot.args[0]) if slot.nr in _ON_OBJECT else None
+            if held is not None:
+                self.drop(held[1])
 
     def note_exec(self, table: FileTable) -> None:
         """A process execs with this table: an object it keeps a descriptor of goes on

@@ -209,3 +209,17 @@ def test_an_exec_keeping_the_descriptor_ends_the_judging(prog: _Program) -> None
     prog.files.sole.note_exec(prog.files.table(prog.root, prog.thread))
     _stat_size(prog, 16)
     _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_a_call_that_never_returns_ends_the_judging(prog: _Program) -> None:
+    """A write in the kernel when its process was torn down may have gone in."""
+    prog.files.admission.registry.root_domain[prog.root] = 1
+    _put(prog, NAME_VA, struct.pack("<ii", RD, WR))
+    _call(prog, "pipe2", NAME_VA, 0, ret=0)
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["write"], (WR, BUF, 16, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    prog.files.sole.note_abandoned([slot])
+    del registry.slots[slot.id]
+    _put(prog, OUT, struct.pack("<i", 16))
+    _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)

@@ -116,7 +116,7 @@ CHECKS: dict[str, str] = {
     "return.memfd_size": "fstat (and newfstatat or statx of the descriptor itself) of a memfd only the program holds reports the size its own writes, ftruncate and fallocate gave it",
     "return.memfd_bytes": "a read of a memfd only the program holds (not mapped MAP_SHARED) returns the bytes its own writes put at that position (zeros where none did) and never reads past the end",
     "return.file_offset": "lseek(SEEK_SET, SEEK_CUR, SEEK_END) of a memfd only the program holds answers where its offset lands: moved only by the program's own reads, writes and seeks",
-    "return.eventfd_sum": "a read of an eventfd only the program holds hands out its counter (EFD_SEMAPHORE: 1), and only when it is not 0: the initial value plus what the program's writes added, less what its reads took",
+    "return.eventfd_sum": "a read of an eventfd only the program holds hands out a count only while its counter is not 0, and (not EFD_SEMAPHORE) the whole counter: the initial value plus what the program's writes added, less what its reads took",
     "return.fd_limit": "a descriptor a call makes is below the process's soft RLIMIT_NOFILE, as the program's own setrlimit/prlimit64 set it or its getrlimit/prlimit64 read it (Linux fails with EMFILE instead)",
     "return.fd_lowest": "a call that makes a descriptor (openat, socket, eventfd2, pipe2, dup, accept ...; fcntl F_DUPFD at least its argument) answers the lowest free one: never one above a descriptor the program closed before the call began, none made since",
     "return.fd_asked": "dup3 returns the descriptor asked for, fcntl F_DUPFD one at least the one asked for",

@@ -14,8 +14,8 @@ what they did and holds a later answer to it:
   it by what they returned (an O_APPEND write to the end first), lseek sets it, and
   lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
 * an eventfd's counter: its initial value plus what the program's writes added, minus
-  what its reads took; a read hands out the whole counter (EFD_SEMAPHORE: 1), and only
-  when it is not 0 (`return.eventfd_sum`).
+  what its reads took; a read hands out the whole counter, and only when it is not 0
+  (`return.eventfd_sum`; that an EFD_SEMAPHORE one hands out 1 is `return.counter_read`).
 
 Where a step cannot be followed the part it touches stops being judged: an offset not
 known (SEEK_DATA, SEEK_HOLE) until the next SEEK_SET or SEEK_END; the bytes past
@@ -153,13 +153,19 @@ def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
 def _check_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> None:
     if ret != 8 or not slot.args[1]:
         return
+    if counter.value == 0:
+        refuse("return.eventfd_sum", Status.ERR_DENIED,
+               "a read of the program's own eventfd hands out a count while its counter is "
+               "0 (Linux blocks or fails with EAGAIN): its counter is what the program's "
+               "writes added and its reads did not take")
+    if counter.semaphore:
+        return                  # it hands out 1: return.counter_read (counter_files.py)
     got = struct.unpack("<Q", read_or_fault(sole.memory, slot, slot.args[1], 8))[0]
-    want = 1 if counter.semaphore else counter.value
-    if counter.value == 0 or got != want:
+    if got != counter.value:
         refuse("return.eventfd_sum", Status.ERR_DENIED,
                f"a read of the program's own eventfd hands out another count than "
-               f"{want if counter.value else 'none (its counter is 0)'}: its counter is "
-               "what the program's writes added and its reads did not take")
+               f"{counter.value}: its counter is what the program's writes added and its "
+               "reads did not take")
 
 
 def record(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None:

@@ -12,8 +12,8 @@ The Guardian stops judging an object, for good, the moment another holder or a m
 does not follow may appear:
 
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
-  sendfile, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg): every object of the
-  program's domain;
+  sendfile, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   a name it cannot resolve): every object of the domain;
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
@@ -67,7 +67,7 @@ _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
-    "io_uring_enter", "io_uring_setup", "sendmmsg") if n in _NR)
+    "io_uring_enter", "io_uring_setup", "sendmmsg", "open_by_handle_at") if n in _NR)
 #: Calls that may register an eventfd with a part of the kernel that signals it.
 _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
 #: ioctl requests that hand no descriptor to the kernel: FIONREAD, FIONBIO, FIOCLEX,

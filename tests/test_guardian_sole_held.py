@@ -223,3 +223,21 @@ def test_a_call_that_never_returns_ends_the_judging(prog: _Program) -> None:
     del registry.slots[slot.id]
     _put(prog, OUT, struct.pack("<i", 16))
     _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)
+
+
+def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    hdr, control = NAME_VA + 2048, NAME_VA + 2200
+    _put(prog, hdr + 32, struct.pack("<QQ", control, 24))
+    _put(prog, control, struct.pack("<QIIi", 20, 1, 1, 7))     # SCM_RIGHTS of descriptor 7
+    _call(prog, "sendmsg", 9, hdr, 0, ret=1)
+    _stat_size(prog, 16)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)   # 7 is not the memfd
+    _put(prog, control, struct.pack("<QIIi", 20, 1, 1, MFD))
+    _call(prog, "sendmsg", 9, hdr, 0, ret=1)
+    _call(prog, "fstat", MFD, OUT, ret=0)                           # another holder now
+    _call(prog, "close", MFD, ret=0)
+    _memfd(prog, bytes(32))
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+    _call(prog, "open_by_handle_at", MFD, NAME_VA, 2, ret=8)
+    _call(prog, "fstat", MFD, OUT, ret=0)

@@ -74,6 +74,7 @@ _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n
 #: FIONCLEX, TCGETS, TIOCGWINSZ, TIOCGPGRP.
 _PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540F})
 MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
+_UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
 CALLS = frozenset({*MAKERS, *_OPENS, _TRUNCATE, _SENDMSG, _MMAP, _IOCTL, *_UNFOLLOWED,
@@ -110,6 +111,17 @@ class SoleHeld:
                 return True
         return False
 
+    def _unsettled(self, slot: Slot) -> bool:
+        """Is another call of the slot's domain in flight that ends the judging of objects
+        when it returns (an unfollowed mover, an SCM_RIGHTS send, a registration)?  What
+        it does may reach an object before that."""
+        for other in self.files.admission.registry.slots.values():
+            if other.id != slot.id and other.domain == slot.domain and (
+                    other.nr in _UNSETTLING or (other.nr == _IOCTL and other.args[1]
+                                                & 0xFFFF_FFFF not in _PLAIN_IOCTLS)):
+                return True
+        return False
+
     # --- the rules, then what a call that passed them did --------------------------------
     def check(self, slot: Slot, ret: int) -> None:
         """Every rule on an answer about an object only the program holds."""
@@ -119,6 +131,8 @@ class SoleHeld:
         if held is None:
             return
         end, obj = held
+        if self._unsettled(slot):
+            return                              # it may have reached the object already
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
         else:

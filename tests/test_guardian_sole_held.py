@@ -241,3 +241,16 @@ def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(prog: _P
     _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
     _call(prog, "open_by_handle_at", MFD, NAME_VA, 2, ret=8)
     _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_nothing_is_judged_while_an_unfollowed_mover_is_in_flight(prog: _Program) -> None:
+    """A sendfile into the memfd may have gone in before the pread returns."""
+    _memfd(prog, bytes(32))
+    registry = prog.files.admission.registry
+    mover = registry.add_slot(1, UserContext(), 0, NUMBERS["sendfile"], (MFD, 9, 0, 8, 0, 0),
+                              root=prog.root, thread=2)
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    prog.files.sole.record(mover, 8)
+    del registry.slots[mover.id]
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)

@@ -162,10 +162,15 @@ RULES: tuple[Rule, ...] = (
          "most what it was armed for; umask the mask the process's previous umask set; a "
          "clock read after a wait timed out is at least where it stood at the wait's entry "
          "plus the timeout; a sleep writes its remaining time only when a signal cut a "
-         "relative sleep short.",
+         "relative sleep short; an object only the program holds (a pipe, memfd or eventfd "
+         "it made, never passed on, reopened or kept across exec) answers as its own calls "
+         "left it: a pipe's bytes and FIONREAD count, a memfd's size, bytes and offset, an "
+         "eventfd's counter.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
-                 "return.pipe_fifo", "return.inotify_wd",
+                 "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
+                 "return.memfd_bytes", "return.file_offset", "return.eventfd_sum",
+                 "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",

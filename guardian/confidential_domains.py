@@ -279,6 +279,8 @@ class Lifecycle:
                 self.s.shares.note_exec(slot.id, slot.domain,
                                         [f.memfd for f in table.fds.values()
                                          if f.memfd and not f.cloexec])
+        # A call in progress there ends without returning: what it did is not known.
+        self.files.sole.note_abandoned(s for s in reg.slots.values() if s.root == root)
         self.files.retire(root)
         reg.drop_slots(root=root)
         return 0

@@ -68,9 +68,9 @@ from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
-from guardian.pipe_bytes import PipeBytes
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
+from guardian.sole_held import SoleHeld
 from guardian.stated_facts import PAIR_MAKER, StatedFacts
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
@@ -123,8 +123,9 @@ class Descriptors(TableLifecycle):
         self.pipe_writers: dict[Description, Description] = {}
         #: SCM_RIGHTS messages between the ends of the program's own socketpairs.
         self.passed = PassedFds()
-        #: The bytes waiting in the pipes only the program writes to (pipe_bytes.py).
-        self.pipe_bytes = PipeBytes(memory, self)
+        #: The pipes, memfds and eventfds only the program holds, and what its calls made
+        #: of them (sole_held.py).
+        self.sole = SoleHeld(memory, self)
         #: What the program set and the kernel stated of its threads and open files.
         self.stated = StatedFacts(self.description_of, lambda: self.pipe_writers)
 

@@ -16,8 +16,8 @@ from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD
 from guardian.open_files import Description, FileTable, WorkDir
-from guardian.pipe_bytes import PipeBytes
 from guardian.slots import Slot
+from guardian.sole_held import SoleHeld
 from guardian.timer_ids import TimerIds
 
 
@@ -32,7 +32,7 @@ class TableLifecycle:
     owner_set: set[Description]
     timers: TimerIds
     admission: Admission
-    pipe_bytes: PipeBytes
+    sole: SoleHeld
 
     def table(self, root: int, thread: int) -> FileTable:
         key = (root, thread)
@@ -68,7 +68,7 @@ class TableLifecycle:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
-        self.pipe_bytes.note_exec(table)
+        self.sole.note_exec(table)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
         self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])

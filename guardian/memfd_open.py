@@ -5,7 +5,10 @@ frames of pages no mapping shows): the kernel may take one back (RECLAIM_PAGE) o
 after the last descriptor went.  The Guardian's descriptor tables record a close when
 it returns, so a descriptor that a syscall in progress is closing (close, close_range,
 dup3 over it, the thread's exit, a FD_CLOEXEC one at execve) already counts as gone:
-the kernel drops the memfd's pages inside that very call.
+the kernel drops the memfd's pages inside that very call.  A table of an address space
+torn down (EXIT_DOMAIN: the process exited, or exec left it) holds nothing any more, though
+its record waits for FREE_PGD: exit closed every descriptor in it (what execve kept lives
+on in the exec tables).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def open_memfd_descriptor(registry: Registry, files: Descriptors, memfd: int) ->
         if slot.nr is not None and table is not None:
             busy.setdefault(id(table), []).append(slot)
     for (root, thread), table in files.tables.items():
+        if root in files.retired:
+            continue                        # its process's exit closed them all
         for fd, f in table.fds.items():
             if f.memfd == memfd and not any(_closing(sl, fd, f)
                                              for sl in busy.get(id(table), ())):

@@ -56,7 +56,6 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
-from guardian.pipe_bytes import CALLS as _PIPE_CALLS
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.process_groups import group_of
@@ -84,6 +83,7 @@ from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import Held, check_table
 from guardian.slots import Domain, Slot
+from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.umask_kept import CALLS as _UMASK_CALLS
@@ -119,7 +119,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _PIPE_CALLS | HEAP_ALTERING_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -245,9 +245,9 @@ class ResultRules:
         fd_call = nr in _FD_CALLS
         if fd_call:
             self.files.check(slot, ret)
-        pipe_call = nr in _PIPE_CALLS
-        if pipe_call:
-            self.files.pipe_bytes.check(slot, ret)
+        sole_call = nr in _SOLE_CALLS
+        if sole_call:
+            self.files.sole.check(slot, ret)
         timer_call = nr in _TIMER_CALLS
         if timer_call:
             self.files.timers.check(slot, ret)
@@ -265,8 +265,8 @@ class ResultRules:
             record_protection(slot, reg.space(dom, slot.root), ret)
         if fd_call:
             self.files.record(slot, ret)
-        if pipe_call:
-            self.files.pipe_bytes.record(slot, ret)
+        if sole_call:
+            self.files.sole.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

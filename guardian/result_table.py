@@ -133,6 +133,9 @@ def _s32(v: int) -> int:
 
 
 def _refused(slot: Slot, why: str) -> None:
+    """Refuse with `why`: it names lengths, offsets, ranges and what the Guardian knows,
+    never a value read from the program's memory (the answer there may be its own bytes,
+    and the reason goes into the trace)."""
     refuse("return.range_table", Status.ERR_DENIED,
            f"{_NAMES.get(slot.nr or 0, slot.nr)} {why}: Linux never gives that answer "
            "(abi/value_ranges), and the program would act on it")
@@ -161,8 +164,8 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                                                                  8))[0]
                                for off in (term.offset, term.bound))
                 if part > whole:
-                    _refused(slot, f"writes {part} at offset {term.offset}, more than the "
-                                   f"{whole} at offset {term.bound} it is a part of")
+                    _refused(slot, f"writes a value at offset {term.offset} larger than the "
+                                   f"one at offset {term.bound} it is a part of")
         elif isinstance(term, MaskNotEmpty):
             if a[term.arg] and ret and not any(read_or_fault(memory, slot, a[term.arg], ret)):
                 _refused(slot, "writes an empty CPU mask")
@@ -236,7 +239,7 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]
             if tid is not None and word & FUTEX_TID_MASK != tid:
                 _refused(slot, f"takes the lock at {a[term.arg]:#x} for thread {tid}, yet the "
-                               f"lock word names owner {word & FUTEX_TID_MASK}")
+                               "lock word names another owner")
 
 
 def _check_result(slot: Slot, ret: int, term: Result) -> None:
@@ -264,8 +267,8 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
         return                          # a path names another file than the descriptor
     mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
     if mode & S_IFMT != want:
-        _refused(slot, f"reports file type {mode & S_IFMT:#o} for a descriptor of type "
-                       f"{want:#o} (by the call that made it)")
+        _refused(slot, f"reports another file type than {want:#o}, the type of the "
+                       "descriptor by the call that made it")
 
 
 def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
@@ -367,8 +370,8 @@ def _check_socket_facts(memory: UserMemory, slot: Slot,
         return
     got = struct.unpack("<i", read_or_fault(memory, slot, a[3], 4))[0]
     if got != want:
-        _refused(slot, f"reports {got} for socket option {opt}, but the socket was made "
-                       f"with {want}")
+        _refused(slot, f"reports another value for socket option {opt} than the {want} "
+                       "the socket was made with")
 
 
 def _check_group_child(slot: Slot, group: int, child: int, held: Held) -> None:
@@ -377,8 +380,8 @@ def _check_group_child(slot: Slot, group: int, child: int, held: Held) -> None:
     want = held.group(slot, 0) if group == 0 else group
     has = held.group(slot, child)
     if want is not None and has is not None and has != want:
-        _refused(slot, f"reports child {child}, of process group {has}, to a wait for the "
-                       f"children of group {want}")
+        _refused(slot, f"reports a child of another process group than {want} to a wait "
+                       "for the children of that group")
 
 
 def _check_unix_name(memory: UserMemory, slot: Slot, term: UnixName,
@@ -433,7 +436,7 @@ def _check_waitid_child(memory: UserMemory, slot: Slot, held: Held) -> None:
     signo, = struct.unpack("<i", read_or_fault(memory, slot, a[2], 4))
     pid, = struct.unpack("<i", read_or_fault(memory, slot, a[2] + 16, 4))
     if signo and pid != want:
-        _refused(slot, f"reports child {pid} to a waitid for child {want}")
+        _refused(slot, f"reports another child to a waitid for child {want}")
 
 
 def _check_field(memory: UserMemory, slot: Slot, ret: int, term: Field) -> None:
@@ -444,7 +447,7 @@ def _check_field(memory: UserMemory, slot: Slot, ret: int, term: Field) -> None:
     value = struct.unpack(term.fmt, read_or_fault(memory, slot, va + term.offset, size))[0]
     if not term.allows(value, ret):
         where = term.what or f"offset {term.offset} of its output"
-        _refused(slot, f"writes {where} = {value:#x}, not {term.expected()}")
+        _refused(slot, f"writes {where} not {term.expected()}")
 
 
 def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> None:
@@ -457,7 +460,7 @@ def _check_dirent_types(memory: UserMemory, slot: Slot, ret: int, buf: int) -> N
         reclen = struct.unpack_from("<H", raw, pos + 16)[0]
         d_type = raw[pos + 18]
         if d_type not in DT_TYPES:
-            _refused(slot, f"writes d_type {d_type} at offset {pos + 18}, no DT_* value")
+            _refused(slot, f"writes a d_type at offset {pos + 18} that is no DT_* value")
         name = raw[pos + _DIRENT_HEAD:pos + max(reclen, _DIRENT_HEAD)].split(b"\0", 1)[0]
         if not name or b"/" in name:
             _refused(slot, f"writes a record at offset {pos} whose name is empty or holds "

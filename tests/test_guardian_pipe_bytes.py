@@ -32,8 +32,8 @@ def _io(prog: _Program, name: str, fd: int, data: bytes) -> None:
     slot = registry.add_slot(1, UserContext(), 0, NUMBERS[name], (fd, BUF, len(data), 0, 0, 0),
                              root=prog.root, thread=prog.thread)
     try:
-        prog.files.pipe_bytes.check(slot, len(data))
-        prog.files.pipe_bytes.record(slot, len(data))
+        prog.files.sole.check(slot, len(data))
+        prog.files.sole.record(slot, len(data))
     finally:
         del registry.slots[slot.id]
 
@@ -45,7 +45,7 @@ def _pipe(prog: _Program) -> None:
     registry = prog.files.admission.registry
     slot = registry.add_slot(1, UserContext(), 0, NUMBERS["pipe2"], (NAME_VA, 0, 0, 0, 0, 0),
                              root=prog.root, thread=prog.thread)
-    prog.files.pipe_bytes.record(slot, 0)
+    prog.files.sole.record(slot, 0)
     del registry.slots[slot.id]
 
 
@@ -72,7 +72,7 @@ def test_a_pipe_whose_bytes_may_move_unseen_is_not_judged(prog: _Program) -> Non
     registry = prog.files.admission.registry
     slot = registry.add_slot(1, UserContext(), 0, NUMBERS["splice"], (5, 0, 4, 0, 1, 0),
                              root=prog.root, thread=prog.thread)
-    prog.files.pipe_bytes.record(slot, 1)
+    prog.files.sole.record(slot, 1)
     del registry.slots[slot.id]
     _io(prog, "read", 3, b"\x09")
 
@@ -84,6 +84,6 @@ def test_a_pipe_reopened_through_proc_is_not_judged(prog: _Program) -> None:
     registry = prog.files.admission.registry
     slot = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"], (0, NAME_VA, 1, 0, 0, 0),
                              root=prog.root, thread=prog.thread)
-    prog.files.pipe_bytes.record(slot, 5)
+    prog.files.sole.record(slot, 5)
     del registry.slots[slot.id]
     _io(prog, "read", 3, b"\x02\x07")                   # its writes are not followed

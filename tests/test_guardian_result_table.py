@@ -344,3 +344,20 @@ def test_msg_trunc_only_when_the_message_filled_the_buffer(s: Scene) -> None:
         assert (status == Status.OK) is ok, (ret, flags, asked)
         if not ok:
             assert _refused_by(s, "return.range_table")
+
+
+def test_a_reason_never_quotes_a_value_from_program_memory(s: Scene) -> None:
+    """The reason goes into the trace: it names offsets and ranges, not what the memory
+    held (the kernel's answer there may be the program's own bytes)."""
+    marked = 0x5EC2E7
+    word = VA + 768
+    assert _resume(s, "gettid", (), 41, []) == Status.OK
+    _put(s, word, struct.pack("<I", marked))
+    assert not _judged(s, "futex", (word, FUTEX_LOCK_PI_PRIVATE), 0)
+    flock = struct.pack("<hh4xqqi4x", 0x5EC, 0, 0, 0, 0)
+    assert not _judged(s, "fcntl", (3, F_GETLK, OUT), 0, flock)
+    rec = struct.pack("<QqHB", 1, 1, 24, 0xE7) + b"a\0" + bytes(3)
+    assert not _judged(s, "getdents64", (3, OUT, 256), 24, rec)
+    reasons = [d.reason for d in s.g.decisions[-3:]]
+    for shown in (f"{marked}", f"{marked:#x}", f"{0x5EC}", f"{0x5EC:#x}", "231", "0xe7"):
+        assert not any(shown in r for r in reasons), (shown, reasons)

@@ -1,0 +1,247 @@
+"""A memfd and an eventfd only the program holds: what its own calls made of them.
+
+For an object sole_held.py follows (made by the program, no other holder, no mover it
+does not see), Linux changes it only through the program's calls, so the Guardian keeps
+what they did and holds a later answer to it:
+
+* a memfd's size: a write past the end, ftruncate and fallocate (mode 0) set it; fstat,
+  and newfstatat and statx of the descriptor itself (AT_EMPTY_PATH), report it
+  (`return.memfd_size`);
+* a memfd's bytes: those its writes put there, zeros elsewhere (ftruncate's and
+  fallocate's new room, a punched hole); a read returns the bytes at its position and
+  never reads past the end (`return.memfd_bytes`);
+* the memfd's file offset (its one open file's f_pos): read, readv, write and writev move
+  it by what they returned (an O_APPEND write to the end first), lseek sets it, and
+  lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
+* an eventfd's counter: its initial value plus what the program's writes added, minus
+  what its reads took; a read hands out the whole counter, and only when it is not 0
+  (`return.eventfd_sum`; that an EFD_SEMAPHORE one hands out 1 is `return.counter_read`).
+
+Where a step cannot be followed the part it touches stops being judged: an offset not
+known (SEEK_DATA, SEEK_HOLE) until the next SEEK_SET or SEEK_END; the bytes past
+`SoleHeld.kept` or once a MAP_SHARED mapping may store into them; a fallocate mode other
+than plain allocation, KEEP_SIZE or a punched hole, readv or writev of an eventfd, or a
+write while the offset is not known: the whole object.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.pipe_bytes import buffers
+from guardian.result_reads import read_or_fault
+
+if TYPE_CHECKING:
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+_NR = NUMBERS
+_READ, _READV, _PREAD, _PREADV = _NR["read"], _NR["readv"], _NR["pread64"], _NR["preadv"]
+_WRITE, _WRITEV, _PWRITE, _PWRITEV = (_NR["write"], _NR["writev"], _NR["pwrite64"],
+                                      _NR["pwritev"])
+_LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL = (_NR["lseek"], _NR["ftruncate"], _NR["fallocate"],
+                                          _NR["fcntl"])
+_FSTAT, _NEWFSTATAT, _STATX = _NR["fstat"], _NR["newfstatat"], _NR["statx"]
+_READS = frozenset({_READ, _READV, _PREAD, _PREADV})
+_WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV})
+_POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; f_pos stays
+_STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
+#: Every call on a memfd's or eventfd's descriptor this module acts on.
+CALLS = frozenset({*_READS, *_WRITES, *_STATS, _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL})
+#: The calls whose order on one object matters: two in flight at once are not followed.
+_ORDERED = _READS | _WRITES | {_LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL}
+EFD_SEMAPHORE = 1
+SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
+F_SETFL, O_APPEND, AT_EMPTY_PATH, STATX_SIZE = 4, 0o2000, 0x1000, 0x200
+ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
+COUNTER_MAX = (1 << 64) - 2             # an eventfd's counter never passes ULLONG_MAX - 1
+_BUSY = _ORDERED
+
+
+@dataclass(eq=False)
+class MemFile:
+    """A memfd: its size, its bytes (None: no longer judged) and its one open file's
+    offset (None: not known), and whether that open file appends (O_APPEND)."""
+
+    size: int = 0
+    data: bytearray | None = field(default_factory=bytearray)
+    offset: int | None = 0
+    append: bool = False
+
+
+@dataclass(eq=False)
+class Counter:
+    """An eventfd: its counter, and whether it was made EFD_SEMAPHORE."""
+
+    value: int
+    semaphore: bool
+
+
+def _s64(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def check(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None:
+    """The rules on an answer about a memfd or eventfd only the program holds."""
+    if slot.nr not in CALLS or sole.busy(slot, obj, _BUSY):
+        return
+    if isinstance(obj, MemFile):
+        _check_memfd(sole, slot, ret, obj)
+    elif slot.nr == _READ:
+        _check_counter(sole, slot, ret, obj)
+
+
+def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
+    nr, a = slot.nr, slot.args
+    if nr in _STATS:
+        size = _reported_size(sole, slot)
+        if size is not None and size != mem.size:
+            refuse("return.memfd_size", Status.ERR_DENIED,
+                   f"syscall {nr} reports another size than the {mem.size} bytes the "
+                   "program's own writes, ftruncate and fallocate gave its memfd: a file "
+                   "only the program holds changes size only by its calls")
+    elif nr == _LSEEK:
+        whence, off = a[2] & 0xFFFF_FFFF, _s64(a[1])
+        base = {SEEK_SET: 0, SEEK_CUR: mem.offset, SEEK_END: mem.size}.get(whence)
+        if base is not None and ret != base + off:
+            refuse("return.file_offset", Status.ERR_DENIED,
+                   f"lseek({off}, whence {whence}) of the program's own memfd answers "
+                   f"{ret}, not {base + off}: its offset moves only by the program's "
+                   "reads, writes and seeks")
+    elif nr in _READS:
+        pos = a[3] if nr in _POSITIONED else mem.offset
+        if pos is None or not ret:
+            return
+        if ret > mem.size - pos:
+            refuse("return.memfd_bytes", Status.ERR_DENIED,
+                   f"a read of {ret} bytes at offset {pos} of the program's own memfd "
+                   f"runs past its end ({mem.size} bytes): Linux reads up to the end only")
+        got = buffers(sole.memory, slot, ret) if mem.data is not None else None
+        if got is not None and mem.data is not None and got != mem.data[pos:pos + ret]:
+            refuse("return.memfd_bytes", Status.ERR_DENIED,
+                   f"a read of {ret} bytes at offset {pos} of the program's own memfd "
+                   "returns other bytes than the program put there: a file only the "
+                   "program holds reads back what it wrote")
+
+
+def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
+    """The size an fstat-like call wrote about the descriptor itself (None: it names
+    another file by a path, or reports no size)."""
+    nr, a, m = slot.nr, slot.args, sole.memory
+    if nr == _FSTAT:
+        buf = a[1]
+    elif not (a[3] if nr == _NEWFSTATAT else a[2]) & AT_EMPTY_PATH or not a[1] or \
+            read_or_fault(m, slot, a[1], 1) != b"\0":
+        return None
+    else:
+        buf = a[2] if nr == _NEWFSTATAT else a[4]
+    if not buf:
+        return None
+    if nr == _STATX:
+        if not struct.unpack("<I", read_or_fault(m, slot, buf + STX_MASK, 4))[0] & STATX_SIZE:
+            return None
+        return struct.unpack("<Q", read_or_fault(m, slot, buf + STX_SIZE, 8))[0]
+    return struct.unpack("<q", read_or_fault(m, slot, buf + ST_SIZE, 8))[0]
+
+
+def _check_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> None:
+    if ret != 8 or not slot.args[1]:
+        return
+    if counter.value == 0:
+        refuse("return.eventfd_sum", Status.ERR_DENIED,
+               "a read of the program's own eventfd hands out a count while its counter is "
+               "0 (Linux blocks or fails with EAGAIN): its counter is what the program's "
+               "writes added and its reads did not take")
+    if counter.semaphore:
+        return                  # it hands out 1: return.counter_read (counter_files.py)
+    got = struct.unpack("<Q", read_or_fault(sole.memory, slot, slot.args[1], 8))[0]
+    if got != counter.value:
+        refuse("return.eventfd_sum", Status.ERR_DENIED,
+               f"a read of the program's own eventfd hands out another count than "
+               f"{counter.value}: its counter is what the program's writes added and its "
+               "reads did not take")
+
+
+def record(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None:
+    """What a call that passed the rules did to the memfd or eventfd."""
+    if slot.nr not in CALLS or slot.nr in _STATS:
+        return
+    if sole.busy(slot, obj, _ORDERED):
+        sole.drop(obj)                          # the order of the two is not known
+    elif isinstance(obj, MemFile):
+        _record_memfd(sole, slot, ret, obj)
+    else:
+        _record_counter(sole, slot, ret, obj)
+
+
+def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
+    nr, a = slot.nr, slot.args
+    if nr in _READS:
+        if nr not in _POSITIONED and mem.offset is not None:
+            mem.offset += ret
+    elif nr in _WRITES:
+        pos = mem.size if mem.append else a[3] if nr in _POSITIONED else mem.offset
+        if pos is None:
+            sole.drop(mem)                      # where it wrote is not known
+            return
+        data = buffers(sole.memory, slot, ret) if mem.data is not None else None
+        _resize(sole, mem, max(mem.size, pos + ret))
+        if mem.data is not None:
+            if data is None:
+                mem.data = None
+            else:
+                mem.data[pos:pos + ret] = data
+        if nr not in _POSITIONED:
+            mem.offset = pos + ret
+    elif nr == _LSEEK:
+        whence = a[2] & 0xFFFF_FFFF
+        known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and mem.offset is not None)
+        mem.offset = ret if known else None     # (SEEK_DATA, SEEK_HOLE: not followed)
+    elif nr == _FTRUNCATE:
+        _resize(sole, mem, a[1], cut=True)
+    elif nr == _FALLOCATE:
+        mode, off, length = a[1] & 0xFFFF_FFFF, a[2], a[3]
+        if mode == 0:
+            _resize(sole, mem, max(mem.size, off + length))
+        elif mode == FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE:
+            if mem.data is not None:
+                end = min(off + length, mem.size)
+                if off < end:
+                    mem.data[off:end] = bytes(end - off)
+        elif mode != FALLOC_FL_KEEP_SIZE:
+            sole.drop(mem)                      # a range moved or zeroed: not followed
+    elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
+        mem.append = bool(a[2] & O_APPEND)
+
+
+def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:
+    """The memfd is `size` bytes now (grown with zeros; shrunk only by ftruncate)."""
+    if mem.data is not None:
+        if size > sole.kept:
+            mem.data = None                     # past what the Guardian keeps
+        elif size > len(mem.data):
+            mem.data += bytes(size - len(mem.data))
+        elif cut:
+            del mem.data[size:]
+    mem.size = size
+
+
+def _record_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> None:
+    nr, a = slot.nr, slot.args
+    if nr in (_READV, _WRITEV, _PREAD, _PREADV, _PWRITE, _PWRITEV):
+        sole.drop(counter)
+    elif nr == _READ and ret == 8:
+        counter.value = counter.value - 1 if counter.semaphore else 0
+    elif nr == _WRITE and ret == 8:
+        raw = sole.memory.read(a[1], 8, slot.root)
+        added = struct.unpack("<Q", raw)[0] if raw is not None else None
+        if added is None or counter.value + added > COUNTER_MAX:
+            sole.drop(counter)
+        else:
+            counter.value += added

@@ -1,0 +1,255 @@
+"""Objects only the program holds: what its own calls made of them.
+
+Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it.
+When the program made the object (pipe2, memfd_create, eventfd2) and every open file of
+it is the one that call made -- its descriptors copies of it (dup, fork, CLONE_FILES,
+exec), all in processes of the program, whose every call the Guardian sees -- the
+object changes only by the program's own calls, and the Guardian keeps what those calls
+did: the bytes waiting in a pipe (pipe_bytes.py), a memfd's size, bytes and file offset,
+an eventfd's counter (sole_files.py).  A later answer about the object must agree.
+
+The Guardian stops judging an object, for good, the moment another holder or a mover it
+does not follow may appear:
+
+* a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
+  sendfile, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  open_by_handle_at, which may open one anew): every object of the program's domain;
+* an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
+  a name it cannot resolve): every object of the domain;
+* a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
+* an execve of a process that keeps a descriptor of it open (the new image may be one it
+  does not see);
+* for a memfd, a MAP_SHARED mapping of it: the program's stores change its bytes (only
+  the bytes stop being judged: its size still changes by calls only);
+* for an eventfd, a call that can hand it to a part of the kernel that signals it (an
+  ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
+* two calls on it in flight at once (their order is not known), or a call on it that
+  never returns (its process torn down while the call was in the kernel);
+* more than `KEPT` bytes of it to keep (its bytes stop being judged, never a wrong
+  judgment); and past `MOST` objects alive at once, a new one is not followed at all
+  (so the Guardian holds at most MOST * KEPT bytes for them).
+
+The objects are kept by open file (`Description`), each end of a pipe naming the pipe,
+so a call asks one dictionary whether its descriptor names one; with none followed, the
+read path asks nothing at all.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from guardian import pipe_bytes, sole_files
+from guardian.fd_results import s32
+from guardian.pipe_bytes import Fifo
+from guardian.side_fds import rights
+from guardian.slots import Slot
+from guardian.sole_files import Counter, MemFile
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import Description, FileTable
+    from guardian.user_memory import UserMemory
+
+KEPT = 1 << 20                          # bytes kept per object (pipe waiting, memfd contents)
+MOST = 16                               # objects followed at once (a 17th is not followed)
+_MSG_CONTROL = 32                       # struct msghdr's msg_control on AArch64
+_NR = NUMBERS
+_PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
+MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2})
+_OPENS = frozenset({_NR["openat"], _NR["openat2"]})
+_TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
+#: Names that may reach an object the program holds through another open file.
+_REOPENING = ("/proc/", "/dev/fd/")
+#: Calls that may move an object's bytes in ways the Guardian does not follow.
+_UNFOLLOWED = frozenset(_NR[n] for n in (
+    "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
+    "io_uring_enter", "io_uring_setup", "sendmmsg", "open_by_handle_at") if n in _NR)
+#: Calls that may register an eventfd with a part of the kernel that signals it.
+_REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
+#: ioctl requests that hand no descriptor to the kernel: FIONREAD, FIONBIO, FIOCLEX,
+#: FIONCLEX, TCGETS, TIOCGWINSZ, TIOCGPGRP.
+_PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540F})
+MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
+_UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
+#: Every call `SoleHeld` acts on.
+_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
+CALLS = frozenset({*MAKERS, *_OPENS, _TRUNCATE, _SENDMSG, _MMAP, _IOCTL, *_UNFOLLOWED,
+                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS})
+
+
+Sole = Fifo | MemFile | Counter
+
+
+class SoleHeld:
+    """The objects only the program holds, by each open file that reaches one."""
+
+    def __init__(self, memory: UserMemory, files: Descriptors) -> None:
+        self.memory = memory
+        self.files = files
+        self.by_file: dict[Description, Sole] = {}
+        self.kept = KEPT
+
+    # --- lookups ----------------------------------------------------------------------
+    def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
+        """The open file descriptor `fd` of the slot's thread names and the object it
+        reaches, where that is one only the program holds."""
+        f = self.files.table(slot.root, slot.thread).fds.get(s32(fd))
+        if f is None:
+            return None
+        obj = self.by_file.get(f.description)
+        return None if obj is None else (f.description, obj)
+
+    def busy(self, slot: Slot, obj: Sole, calls: frozenset[int]) -> bool:
+        """Is another call of `calls` on a descriptor reaching `obj` in flight?"""
+        for other in self.files.admission.registry.slots.values():
+            if other.id != slot.id and other.nr in calls and \
+                    self.by_file.get(self.files.description_of(other, other.args[0])) is obj:  # type: ignore[arg-type]
+                return True
+        return False
+
+    def _unsettled(self, slot: Slot) -> bool:
+        """Is another call of the slot's domain in flight that ends the judging of objects
+        when it returns (an unfollowed mover, an SCM_RIGHTS send, a registration)?  What
+        it does may reach an object before that."""
+        for other in self.files.admission.registry.slots.values():
+            if other.id != slot.id and other.domain == slot.domain and (
+                    other.nr in _UNSETTLING or (other.nr == _IOCTL and other.args[1]
+                                                & 0xFFFF_FFFF not in _PLAIN_IOCTLS)):
+                return True
+        return False
+
+    # --- the rules, then what a call that passed them did --------------------------------
+    def check(self, slot: Slot, ret: int) -> None:
+        """Every rule on an answer about an object only the program holds."""
+        if not self.by_file or ret >= ERRNO_FLOOR:
+            return
+        held = self.of(slot, slot.args[0])
+        if held is None:
+            return
+        end, obj = held
+        if self._unsettled(slot):
+            return                              # it may have reached the object already
+        if isinstance(obj, Fifo):
+            pipe_bytes.check(self, slot, ret, end, obj)
+        else:
+            sole_files.check(self, slot, ret, obj)
+
+    def record(self, slot: Slot, ret: int) -> None:
+        """What a call that passed the rules did to the objects (after the descriptor
+        table recorded it)."""
+        nr = slot.nr
+        if nr in _UNFOLLOWED:
+            self.drop_domain(slot)
+            return
+        if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS):
+            return
+        if nr in MAKERS:
+            self._made(slot, ret)
+        elif nr in _OPENS:
+            f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
+            if f is None or f.path is None or f.path.startswith(_REOPENING):
+                self.drop_domain(slot)          # it may be one of them, reopened
+        elif nr == _TRUNCATE:
+            self.drop_domain(slot, MemFile)     # by a name: which file is not followed
+        elif nr == _SENDMSG:
+            self._sent(slot)
+        elif nr in _REGISTERING or (nr == _IOCTL and
+                                    slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS):
+            self.drop_domain(slot, Counter)
+        elif nr == _MMAP:
+            held = self.of(slot, slot.args[4])
+            if held is not None and isinstance(held[1], MemFile) and \
+                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS:
+                held[1].data = None             # its stores write the bytes now
+        else:
+            held = self.of(slot, slot.args[0])
+            if held is None:
+                return
+            end, obj = held
+            if isinstance(obj, Fifo):
+                pipe_bytes.record(self, slot, ret, end, obj)
+            else:
+                sole_files.record(self, slot, ret, obj)
+
+    def _made(self, slot: Slot, ret: int) -> None:
+        a = slot.args
+        if slot.nr == _PIPE2:
+            raw = self.memory.read(a[0], 8, slot.root)
+            if raw is None:
+                return
+            rd, wr = struct.unpack("<ii", raw)
+            read_end = self.files.description_of(slot, rd)
+            write_end = self.files.description_of(slot, wr)
+            if read_end is not None and write_end is not None and self._room():
+                self.by_file[read_end] = self.by_file[write_end] = Fifo(read_end, write_end)
+            return
+        made = self.files.description_of(slot, ret)
+        if made is None or not self._room():
+            return
+        self.by_file[made] = MemFile() if slot.nr == _MEMFD_CREATE else \
+            Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
+
+    def _sent(self, slot: Slot) -> None:
+        """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
+        may have another holder now (one it cannot read: any)."""
+        read = self.memory.read
+        if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None:
+            self.drop_domain(slot)
+            return
+        table = self.files.table(slot.root, slot.thread)
+        for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
+            f = table.fds.get(fd)
+            obj = self.by_file.get(f.description) if f is not None else None
+            if obj is not None:
+                self.drop(obj)
+
+    def _room(self) -> bool:
+        """Is there room to follow one more object?  Objects whose every open file was
+        released are forgotten first; past `MOST` live ones, a new object is not judged."""
+        if len({id(o) for o in self.by_file.values()}) < MOST:
+            return True
+        live = self.files.live_descriptions()
+        alive = {id(o) for d, o in self.by_file.items() if id(d) in live}
+        self.by_file = {d: o for d, o in self.by_file.items() if id(o) in alive}
+        return len(alive) < MOST
+
+    # --- losing an object -------------------------------------------------------------
+    def drop(self, obj: Sole) -> None:
+        """Stop judging `obj` (for good)."""
+        self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
+
+    def note_abandoned(self, slots: Iterable[Slot]) -> None:
+        """These calls end without returning (their address space is torn down: exit, a
+        fatal signal, another thread's execve): what one on an object did inside the
+        kernel (a write that went in before the kill) is not known."""
+        if not self.by_file:
+            return
+        for slot in slots:
+            held = self.of(slot, slot.args[0]) if slot.nr in _ON_OBJECT else None
+            if held is not None:
+                self.drop(held[1])
+
+    def note_exec(self, table: FileTable) -> None:
+        """A process execs with this table: an object it keeps a descriptor of goes on
+        in an image whose calls the Guardian may not see."""
+        kept = {o for f in table.fds.values() if not f.cloexec
+                for o in (self.by_file.get(f.description),) if o is not None}
+        for obj in kept:
+            self.drop(obj)
+
+    def drop_domain(self, slot: Slot, kind: type | None = None) -> None:
+        """A call that may reach objects unseen: stop judging those (of `kind`, if
+        given) that a table of the slot's domain holds."""
+        if not self.by_file:
+            return
+        roots = {r for r, d in self.files.admission.registry.root_domain.items()
+                 if d == slot.domain}
+        held = {id(f.description) for (root, _), table in self.files.tables.items()
+                if root in roots for f in table.fds.values()}
+        gone = {id(o) for d, o in self.by_file.items()
+                if id(d) in held and (kind is None or isinstance(o, kind))}
+        self.by_file = {d: o for d, o in self.by_file.items() if id(o) not in gone}

@@ -1,0 +1,256 @@
+"""Objects only the program holds answer as its own calls left them (sole_held,
+sole_files, pipe_bytes): a memfd's size, bytes and offset, a pipe's FIONREAD count and an
+eventfd's counter are held to what the program did, and each stops being judged the
+moment another holder or an unseen mover may change it."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from abi.syscalls import NUMBERS
+from emulator.fastuc import UserContext
+from guardian.checks import Refused
+from tests.test_guardian_descriptors import NAME_VA, _Program
+from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
+
+BUF, OUT = NAME_VA + 256, NAME_VA + 1024        # a call's input, and the kernel's output
+MFD, EFD, RD, WR = 3, 3, 3, 4
+FIONREAD, FIONBIO_LIKE = 0x541B, 0x4004AE01      # (the second: a device's own request)
+SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+MAP_SHARED, MAP_PRIVATE = 0x01, 0x02
+
+
+def _put(prog: _Program, at: int, data: bytes) -> None:
+    blob = bytearray((prog.memory.data + bytes(4096))[:4096])
+    blob[at - NAME_VA:at - NAME_VA + len(data)] = data
+    prog.memory.data = bytes(blob)
+
+
+def _call(prog: _Program, name: str, *args: int, ret: int) -> None:
+    """The call completes with `ret`: judged, then recorded, as the return path does."""
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
+                             root=prog.root, thread=prog.thread)
+    try:
+        prog.files.check(slot, ret)
+        prog.files.sole.check(slot, ret)
+        prog.files.record(slot, ret)
+        prog.files.sole.record(slot, ret)
+    finally:
+        del registry.slots[slot.id]
+
+
+def _refused(check: str, prog: _Program, name: str, *args: int, ret: int) -> None:
+    with pytest.raises(Refused) as e:
+        _call(prog, name, *args, ret=ret)
+    assert e.value.check == check
+
+
+def _memfd(prog: _Program, data: bytes) -> None:
+    prog.files.admission.registry.root_domain[prog.root] = 1
+    _put(prog, NAME_VA, b"m\0")
+    _call(prog, "memfd_create", NAME_VA, 1, ret=MFD)
+    _put(prog, BUF, data)
+    _call(prog, "write", MFD, BUF, len(data), ret=len(data))
+
+
+def _stat_size(prog: _Program, size: int) -> None:
+    _put(prog, OUT + 48, struct.pack("<q", size))
+
+
+# --- a memfd's size ---------------------------------------------------------------------
+def test_fstat_of_the_memfd_reports_the_size_written(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    _stat_size(prog, 32)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+    _stat_size(prog, 16)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+    _call(prog, "ftruncate", MFD, 4096, ret=0)
+    _stat_size(prog, 4096)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+    _call(prog, "fallocate", MFD, 0, 0, 8192, ret=0)
+    _stat_size(prog, 8192)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+    _stat_size(prog, 4096)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+
+
+# --- a memfd's bytes ----------------------------------------------------------------------
+def test_a_read_of_the_memfd_returns_what_was_written(prog: _Program) -> None:
+    _memfd(prog, b"\0" * 8 + b"public!!" + bytes(16))
+    _put(prog, OUT, bytes(8))
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _put(prog, OUT, struct.pack("<q", -4))
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _put(prog, OUT, b"public!!")
+    _call(prog, "pread64", MFD, OUT, 8, 8, ret=8)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 28, ret=8)   # past the end
+    _call(prog, "fallocate", MFD, 3, 8, 8, ret=0)                             # a punched hole
+    _put(prog, OUT, bytes(8))
+    _call(prog, "pread64", MFD, OUT, 8, 8, ret=8)
+
+
+def test_a_shared_mapping_ends_the_judging_of_bytes_not_of_size(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    _call(prog, "mmap", 0, 4096, 3, MAP_PRIVATE, MFD, 0, ret=0x7000_0000)
+    _put(prog, OUT, b"x" * 8)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _call(prog, "mmap", 0, 4096, 3, MAP_SHARED, MFD, 0, ret=0x7000_0000)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)          # its stores may have put them
+    _stat_size(prog, 16)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_past_the_bound_the_bytes_are_not_judged(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    _call(prog, "ftruncate", MFD, prog.files.sole.kept + 1, ret=0)
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _stat_size(prog, 32)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+
+
+# --- the offset -------------------------------------------------------------------------
+def test_lseek_answers_where_reads_writes_and_seeks_left_the_offset(prog: _Program) -> None:
+    _memfd(prog, bytes(32))                                 # the write left it at 32
+    _refused("return.file_offset", prog, "lseek", MFD, 0, SEEK_CUR, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_CUR, ret=32)
+    _call(prog, "lseek", MFD, 0, SEEK_SET, ret=0)
+    _put(prog, OUT, bytes(8))
+    _call(prog, "read", MFD, OUT, 8, ret=8)
+    _refused("return.file_offset", prog, "lseek", MFD, 0, SEEK_CUR, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_CUR, ret=8)
+    _call(prog, "lseek", MFD, (1 << 64) - 4, SEEK_END, ret=28)
+    _call(prog, "lseek", MFD, 0, 3, ret=0)                  # SEEK_DATA: not followed
+    _call(prog, "lseek", MFD, 0, SEEK_CUR, ret=5)
+
+
+# --- a pipe's count ---------------------------------------------------------------------
+def test_fionread_counts_the_bytes_written_and_not_read(prog: _Program) -> None:
+    prog.files.admission.registry.root_domain[prog.root] = 1
+    _put(prog, NAME_VA, struct.pack("<ii", RD, WR))
+    _call(prog, "pipe2", NAME_VA, 0, ret=0)
+    _put(prog, BUF, bytes(16))
+    _call(prog, "write", WR, BUF, 16, ret=16)
+    _put(prog, OUT, struct.pack("<i", 16))
+    _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)
+    _put(prog, OUT, struct.pack("<i", 0))
+    _refused("return.pipe_count", prog, "ioctl", RD, FIONREAD, OUT, ret=0)
+    _refused("return.pipe_count", prog, "ioctl", WR, FIONREAD, OUT, ret=0)   # either end
+    _put(prog, OUT, bytes(8))
+    _call(prog, "read", RD, OUT, 8, ret=8)
+    _put(prog, OUT, struct.pack("<i", 8))
+    _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)
+
+
+# --- an eventfd's counter -----------------------------------------------------------------
+def _eventfd(prog: _Program, initval: int = 0, flags: int = 0) -> None:
+    prog.files.admission.registry.root_domain[prog.root] = 1
+    _call(prog, "eventfd2", initval, flags, ret=EFD)
+
+
+def _add(prog: _Program, value: int) -> None:
+    _put(prog, BUF, struct.pack("<Q", value))
+    _call(prog, "write", EFD, BUF, 8, ret=8)
+
+
+def _counted(prog: _Program, value: int) -> None:
+    _put(prog, OUT, struct.pack("<Q", value))
+
+
+def test_an_eventfd_reads_the_sum_of_its_writes(prog: _Program) -> None:
+    _eventfd(prog, 2)
+    _add(prog, 1)
+    _counted(prog, 0xFFFF_FFFF_FFFF_FFFE)
+    _refused("return.eventfd_sum", prog, "read", EFD, OUT, 8, ret=8)
+    _counted(prog, 3)
+    _call(prog, "read", EFD, OUT, 8, ret=8)
+    _refused("return.eventfd_sum", prog, "read", EFD, OUT, 8, ret=8)   # 0 now: it blocks
+    _add(prog, 5)
+    _counted(prog, 5)
+    _call(prog, "read", EFD, OUT, 8, ret=8)
+
+
+def test_a_semaphore_eventfd_hands_out_one_while_its_counter_lasts(prog: _Program) -> None:
+    _eventfd(prog, 0, 1)
+    _add(prog, 2)
+    _counted(prog, 1)
+    _call(prog, "read", EFD, OUT, 8, ret=8)
+    _call(prog, "read", EFD, OUT, 8, ret=8)
+    _refused("return.eventfd_sum", prog, "read", EFD, OUT, 8, ret=8)
+
+
+def test_an_eventfd_handed_to_the_kernel_is_not_judged(prog: _Program) -> None:
+    _eventfd(prog)
+    _add(prog, 1)
+    _call(prog, "ioctl", 7, FIONBIO_LIKE, EFD, ret=0)      # e.g. an irqfd registration
+    _counted(prog, 9)
+    _call(prog, "read", EFD, OUT, 8, ret=8)
+
+
+# --- losing sole holding ------------------------------------------------------------------
+def test_a_passed_reopened_or_kept_object_is_not_judged(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    _stat_size(prog, 16)
+    prog.open("/proc/self/fd/3", ret=5)                     # another open file of it
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"], (0, NAME_VA, 2, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    prog.files.sole.record(slot, 5)
+    del registry.slots[slot.id]
+    _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_an_exec_keeping_the_descriptor_ends_the_judging(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    _call(prog, "fcntl", MFD, 2, 0, ret=0)                  # F_SETFD 0: kept across exec
+    prog.files.sole.note_exec(prog.files.table(prog.root, prog.thread))
+    _stat_size(prog, 16)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_a_call_that_never_returns_ends_the_judging(prog: _Program) -> None:
+    """A write in the kernel when its process was torn down may have gone in."""
+    prog.files.admission.registry.root_domain[prog.root] = 1
+    _put(prog, NAME_VA, struct.pack("<ii", RD, WR))
+    _call(prog, "pipe2", NAME_VA, 0, ret=0)
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["write"], (WR, BUF, 16, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    prog.files.sole.note_abandoned([slot])
+    del registry.slots[slot.id]
+    _put(prog, OUT, struct.pack("<i", 16))
+    _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)
+
+
+def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(prog: _Program) -> None:
+    _memfd(prog, bytes(32))
+    hdr, control = NAME_VA + 2048, NAME_VA + 2200
+    _put(prog, hdr + 32, struct.pack("<QQ", control, 24))
+    _put(prog, control, struct.pack("<QIIi", 20, 1, 1, 7))     # SCM_RIGHTS of descriptor 7
+    _call(prog, "sendmsg", 9, hdr, 0, ret=1)
+    _stat_size(prog, 16)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)   # 7 is not the memfd
+    _put(prog, control, struct.pack("<QIIi", 20, 1, 1, MFD))
+    _call(prog, "sendmsg", 9, hdr, 0, ret=1)
+    _call(prog, "fstat", MFD, OUT, ret=0)                           # another holder now
+    _call(prog, "close", MFD, ret=0)
+    _memfd(prog, bytes(32))
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+    _call(prog, "open_by_handle_at", MFD, NAME_VA, 2, ret=8)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_nothing_is_judged_while_an_unfollowed_mover_is_in_flight(prog: _Program) -> None:
+    """A sendfile into the memfd may have gone in before the pread returns."""
+    _memfd(prog, bytes(32))
+    registry = prog.files.admission.registry
+    mover = registry.add_slot(1, UserContext(), 0, NUMBERS["sendfile"], (MFD, 9, 0, 8, 0, 0),
+                              root=prog.root, thread=2)
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    prog.files.sole.record(mover, 8)
+    del registry.slots[mover.id]
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)

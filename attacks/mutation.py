@@ -130,6 +130,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.resolved_fault": ("QE-014", "QE-032"),
     "el0_sysregs.tpidrro_zero": ("QE-017",),
     "uaccess.futex_wake_op": ("QE-003",),
+    "fork.child_id_bound": ("QE-029", "QE-020"),
 }
 
 

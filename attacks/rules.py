@@ -114,9 +114,11 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout", "remap.in_place")),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0; a fork child's getpid is the id "
          "its parent's fork returned, never its parent's own; a thread's gettid is the id its "
-         "creator's clone returned, constant, and never another live thread's.",
+         "creator's clone returned, constant, and never another live thread's; a clone "
+         "child's id is fixed when it first runs: the TID words its clone named hold it "
+         "already, and it binds the child's ids and the clone's return, whichever comes first.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked",
-                 "return.id_range")),
+                 "return.id_range", "fork.child_id_bound")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "

@@ -98,6 +98,7 @@ CHECKS: dict[str, str] = {
     "fork.child_root": "a forked address space is a fresh, empty root table",
     "fork.child_inherits": "when a fork copy window closes (the child or its parent runs), the child holds every page of its parent's private areas from the fork (the same frame, a copy with its bytes, or a claim on the sealed page), except where the program's MADV_WIPEONFORK or MADV_DONTFORK left the range empty or out",
     "fork.vm_flags": "a child shares the address space exactly when the program asked for CLONE_VM",
+    "fork.child_id_bound": "a clone child's id is fixed when it is created: at its first run, while its creator's clone is in progress, the TID words the clone's flags name (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID) already hold one id, which then binds the child's gettid/getpid and the clone's return",
     "fork.flags_asked": "the clone the kernel serves has the VM/VFORK/THREAD flags the program asked for",
     "exit.root": "EXIT_DOMAIN names a confidential address space",
     # --- the return path to user code (RESUME, SIGNAL, sigreturn, fork child, exec) -

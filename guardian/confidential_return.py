@@ -28,6 +28,7 @@ from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
 from guardian import checks, thread_exit
 from guardian.checks import refuse
+from guardian.child_ids import bind_at_first_run
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import Descriptors
@@ -42,6 +43,7 @@ from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
 from guardian.signal_senders import KERNEL_SEND_ERRORS
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
+from guardian.tid_words import TidWords
 from guardian.user_memory import UserMemory
 
 
@@ -59,6 +61,7 @@ class ReturnPath:
         #: The rules on a syscall's result (calls outside `RESULT_ONLY`).
         self.results = ResultRules(state, registry, memory, layout, lifecycle, self_signals,
                                    files, events)
+        self.tid_words = TidWords(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -141,6 +144,9 @@ class ReturnPath:
                 self.results.check(slot, dom, ret, nr)
             if ret in KERNEL_SEND_ERRORS and handler_flags is None:   # (SIGNAL notes it)
                 self.self_signals.sends.note_kernel_send(slot, ret)
+        if slot.creator:                    # a clone child's first run: its id is fixed
+            bind_at_first_run(reg, self.tid_words, self.results.ids, slot)
+            slot.creator = 0
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:

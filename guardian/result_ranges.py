@@ -171,7 +171,7 @@ class IdRanges:
             known = self._pids(slot.domain, slot.root).get(me[1])
             if known is not None and known != ret:
                 _id_refused(f"getpid answers {ret}, but this process was told {known} "
-                            "(by its own getpid, or its parent's fork)")
+                            "(by its own getpid, its parent's fork, or the TID word its clone stored)")
             if known is None and self._parent_pid(slot, me) == ret:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
             return me
@@ -221,7 +221,7 @@ class IdRanges:
         known = tids.get(slot.thread)
         if known is not None and known != ret:
             _id_refused(f"gettid answers {ret}, but this thread was told {known} (by its own "
-                        "gettid, or the clone that made it)")
+                        "gettid, or the clone that made it and the TID word it stored)")
         other = next((t for t, tid in tids.items()
                       if tid == ret and t != slot.thread and self._live(slot.root, t)), 0)
         if other:
@@ -238,6 +238,11 @@ class IdRanges:
         if ret == tids.get(slot.thread) or ret == self._pids(slot.domain, slot.root).get(parent[1]):
             _id_refused(f"the clone returns thread id {ret}, its creator's own (or its "
                         "process's) id")
+
+    def new_namespace(self, slot: Slot) -> bool:
+        """Are the ids of the clone in `slot`'s child those of another pid namespace than
+        its creator's (a CLONE_NEWPID clone, or a creator that entered its own)?"""
+        return self._process(slot.root, slot.thread) in self.own_ns or self._new_pid_ns(slot)
 
     def _new_pid_ns(self, slot: Slot) -> bool:
         """Does this clone start a pid namespace (the child's getpid is then 1)?  A clone3

@@ -71,6 +71,8 @@ class Slot:
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
     child_thread: int = 0          # a CLONE_VM child that is a process of its own (vfork too)
     new_thread: int = 0            # a CLONE_THREAD child's thread, once the clone made it
+    #: a clone child's slot, until its first run: the slot of the clone that made it
+    creator: int = 0
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->

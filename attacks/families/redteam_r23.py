@@ -448,7 +448,7 @@ def qe_robust_head_written(adv: Adversary) -> None:
 
 
 @scenario(id="QE-020", title="Store the fork child's CLONE_CHILD_SETTID word as its TID - 4",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="CLONE_CHILD_SETTID stores the child's TID (its getpid() for a fork child) in "
                "the child's memory.")
 def qe_child_settid_value(adv: Adversary) -> None:
@@ -460,8 +460,8 @@ def qe_child_settid_value(adv: Adversary) -> None:
     child's address space, where the kernel writes that word), and let the parent nap
     1 ms before its clone returns, so that the child runs first.
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
-    copy_process() stores the child's pid_vnr there, the id clone() returns; the Guardian
-    judges the stored value only at the parent's return, after the child already ran."""
+    copy_process() stores the child's pid_vnr there, the id clone() returns, before the
+    child reaches user code."""
     @adv.on(Point.MARKER, phase=P_CHILD_SETTID)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["word"] = int(args[1])
@@ -579,7 +579,7 @@ def _nap_first(a: Adversary, thread: Thread, result: int) -> None:
 
 @scenario(id="QE-023", title="Store a new thread's CLONE_PARENT_SETTID word as its TID - 4 "
                              "and run the thread first",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="CLONE_PARENT_SETTID stores the new thread's TID before clone() returns and "
                "before the thread runs: the thread reads its own TID there.")
 def qe_thread_ptid_first(adv: Adversary) -> None:
@@ -590,8 +590,7 @@ def qe_thread_ptid_first(adv: Adversary) -> None:
     2. At the clone's exit store the thread's id - 4 into the word, and let the creator
     nap 1 ms before its clone returns, so that the thread runs first.
     3. The thread's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
-    copy_process() stores the TID with put_user() before the thread is woken; the
-    Guardian judges the stored value only at the creator's return, after the thread ran."""
+    copy_process() stores the TID with put_user() before the thread is woken."""
     @adv.on(Point.MARKER, phase=P_THREAD_PTID)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["word"] = int(args[1])
@@ -768,7 +767,7 @@ def _first_run_id(adv: Adversary, phase: int, ask: str) -> None:
 
 @scenario(id="QE-029", title="Answer a new thread's gettid() with another id before its "
                              "creator's clone returned",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="A thread's gettid() is its own TID, the id clone() returns for it (and "
                "CLONE_PARENT_SETTID stores), whichever of the two runs first.")
 def qe_thread_gettid_first(adv: Adversary) -> None:
@@ -785,7 +784,7 @@ def qe_thread_gettid_first(adv: Adversary) -> None:
 
 @scenario(id="QE-030", title="Answer a fork child's getpid() with another id before its "
                              "parent's clone returned",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="A fork child's getpid() is the id clone() returns to its parent (and "
                "CLONE_CHILD_SETTID stores), whichever of the two runs first.")
 def qe_child_getpid_first(adv: Adversary) -> None:

@@ -125,7 +125,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),
     "uaccess.futex_command": ("QE-001", "QE-007"),
-    "clock.timeout_elapsed": ("QE-033", "QE-027"),
+    "clock.timeout_elapsed": ("QE-033", "QE-027", "QE-028", "QE-034", "QE-035"),
     "return.sleep_rem_unwritten": ("QE-016", "QE-024"),
     "signal.resolved_fault": ("QE-014", "QE-032"),
     "el0_sysregs.tpidrro_zero": ("QE-017",),

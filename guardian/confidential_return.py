@@ -29,6 +29,7 @@ from emulator.fastuc import CTX_PC
 from guardian import checks, thread_exit
 from guardian.checks import refuse
 from guardian.child_ids import bind_at_first_run
+from guardian.clock_floors import TIMED_CALLS
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import Descriptors
@@ -129,6 +130,8 @@ class ReturnPath:
                 refuse("return.restart_svc", Status.ERR_DENIED,
                        f"a restart at {elr:#x} must re-run an SVC instruction")
             slot.ctx.set(CTX_PC, elr)
+            if slot.nr in TIMED_CALLS:      # the re-run continues this wait's timeout
+                self.results.clocks.note_restart(slot)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:

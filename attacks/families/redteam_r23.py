@@ -719,7 +719,7 @@ def qe_futex_early_timeout(adv: Adversary) -> None:
 
 
 @scenario(id="QE-028", title="Time out a 4 ms ppoll() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A ppoll() that times out (0) returns once its whole timeout has elapsed on "
                "CLOCK_MONOTONIC.")
 def qe_poll_early_timeout(adv: Adversary) -> None:
@@ -864,7 +864,7 @@ def qe_futex_rel_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-034", title="Time out a 4 ms pselect6() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A pselect6() that times out (0) returns once its whole timeout has elapsed "
                "on CLOCK_MONOTONIC.")
 def qe_select_early(adv: Adversary) -> None:
@@ -892,7 +892,7 @@ def qe_select_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-035", title="Time out a 4 ms epoll_pwait() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="An epoll_pwait() that times out (0) returns once its whole timeout has "
                "elapsed on CLOCK_MONOTONIC.")
 def qe_epoll_early(adv: Adversary) -> None:

@@ -653,7 +653,7 @@ def qe_clock_nap_done_rem(adv: Adversary) -> None:
 
 @scenario(id="QE-026", title="Report a load inside a one-page memfd mapping as SIGBUS "
                              "(BUS_ADRERR)",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE,
           prop="SIGBUS with BUS_ADRERR reports an access past the end of a mapped file; a "
                "page inside the file's size never raises it.")
 def qe_file_sigbus(adv: Adversary) -> None:

@@ -131,6 +131,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "el0_sysregs.tpidrro_zero": ("QE-017",),
     "uaccess.futex_wake_op": ("QE-003",),
     "fork.child_id_bound": ("QE-029", "QE-020"),
+    "return.futex_wait_value": ("QE-021",),
 }
 
 

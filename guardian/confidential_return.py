@@ -198,7 +198,10 @@ class ReturnPath:
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         s = self.s
         dom.loading = False
-        self.registry.running = slot.thread    # the next exception on this core is its
+        reg = self.registry
+        reg.running = slot.thread              # the next exception on this core is its
+        runs = reg.user_runs
+        runs[slot.root] = runs.get(slot.root, 0) + 1
         fork_copy = s.fork_copy
         if fork_copy.windows:                  # the fork copy of (or from) this tree is over
             fork_copy.ran(slot.root)

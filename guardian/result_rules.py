@@ -52,6 +52,7 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.futex_values import check as check_futex_word
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
@@ -214,6 +215,8 @@ class ResultRules:
             self.counters.check(slot, ret)
         if nr in _TABLE_CALLS:
             check_table(self.memory, slot, ret, self.held)
+        if slot.word_differed >= 0:
+            check_futex_word(slot, ret, reg.user_runs.get(slot.root, 0))
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS

@@ -86,6 +86,9 @@ class Slot:
     #: a futex wait's, at its entry: (the other threads then in a call that may wake it,
     #: the space's `futex_wakers` then)
     wakers_at_entry: tuple[int, int] | None = None
+    #: a FUTEX_WAIT whose word differed from the expected value at its entry, with nothing
+    #: else able to change it: its space's returns to user code then (-1: not judged)
+    word_differed: int = -1
 
     @property
     def ctx(self) -> UserContext:

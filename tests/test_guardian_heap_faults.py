@@ -11,6 +11,7 @@ from guardian import checks
 from guardian.checks import Refused
 from guardian.heap_faults import check, check_shared_file, note_call
 from guardian.memfd_sizes import inside_memfd, note_size
+from guardian.open_files import OpenFile
 from guardian.slots import Domain, Slot, Space
 
 HEAP, BRK = 0x4AC000, 0x4D1800
@@ -85,6 +86,7 @@ def test_a_fault_in_a_private_anonymous_read_write_area_is_never_reported() -> N
 
 # --- a MAP_SHARED memfd mapping: SIGBUS (BUS_ADRERR) only past the file's end -------------
 MEMFD_FD, MEMFD_ID, SHARE, MAPPED = 3, 1, 7, 0x7F00_0030_0000
+DATA_FD, PROC_FD, UNNAMED_FD = 4, 5, 6
 BUS_ADRERR, BUS_MCEERR_AR = 2, 4
 
 
@@ -93,9 +95,13 @@ class _Files:
 
     def __init__(self) -> None:
         self.memfd_sizes = {MEMFD_ID: 0}                # memfd_create: empty
+        self.fds = {DATA_FD: OpenFile("/tmp/data"), PROC_FD: OpenFile("/proc/self/fd/3")}
 
     def memfd(self, slot: Slot, fd: int) -> int:
         return MEMFD_ID if fd == MEMFD_FD else 0
+
+    def table(self, root: int, thread: int) -> _Files:
+        return self
 
 
 def _memfd_scene() -> tuple[_Files, Domain, Space]:
@@ -143,8 +149,21 @@ def test_a_memfd_the_program_shrank_or_may_be_shrinking_is_judged_by_its_new_siz
 
 def test_other_files_are_not_judged() -> None:
     files, dom, space = _memfd_scene()
-    _sized(files, "ftruncate", (4, 1 << 20))                  # not a memfd the program made
+    _sized(files, "ftruncate", (DATA_FD, 1 << 20))            # a file the program named
     _sigbus(files, dom, space, MAPPED)
     dom.memfd_shares.clear()                                  # a share of another file
     _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    _sigbus(files, dom, space, MAPPED)
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("ftruncate", (PROC_FD, 0)),                 # the memfd again, through /proc
+    ("ftruncate", (UNNAMED_FD, 0)),              # a descriptor the Guardian cannot name
+    ("truncate", (0x4A_0000, 0)),                # a path, maybe /proc/self/fd/3
+])
+def test_a_truncate_that_may_reach_the_memfd_otherwise_forgets_its_size(
+        name: str, args: tuple[int, ...]) -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    _sized(files, name, args)
     _sigbus(files, dom, space, MAPPED)

@@ -122,3 +122,17 @@ def test_the_check_can_be_removed() -> None:
         assert 2 not in s.space.tids
     finally:
         checks.set_mutation("")
+
+
+def test_a_vfork_childs_id_binds_its_parents_return() -> None:
+    """A CLONE_VM child that is a process of its own runs first (vfork holds the parent):
+    the id its getpid was told is the one the parent's clone returns."""
+    s = Scene(CLONE_VM | 0x4000 | 17)                         # CLONE_VFORK, SIGCHLD
+    s.creator.new_thread, s.creator.child_thread = 0, 2
+    s.reg.thread_groups[(ROOT, 2)] = 2
+    s.first_run()                                             # no word named: nothing bound
+    getpid = Slot(99, 1, UserContext(), 0, NUMBERS["getpid"], (0,) * 6, root=ROOT, thread=2)
+    s.ids.commit(getpid, 9, s.ids.check(getpid, 9))           # type: ignore[arg-type]
+    with _refused_by("return.id_range"):
+        s.ids.check(s.creator, 10)
+    assert s.ids.check(s.creator, 9) == (ROOT, 2)

@@ -28,13 +28,20 @@ from guardian import checks
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.result_ranges import PID_MAX_LIMIT, IdRanges
-from guardian.slots import Slot
+from guardian.slots import Slot, Space
 from guardian.tid_words import TidWords
 
 
 def _refused(why: str) -> None:
     refuse("fork.child_id_bound", Status.ERR_DENIED,
            f"{why}: Linux fixes a child's id when it creates the child, before either runs")
+
+
+def _writable(space: Space, va: int) -> bool:
+    """Is the word at va in an area the program holds read-write (no narrower protection
+    of its own there)?"""
+    return any(s <= va < e for s, e in space.areas) \
+        and not any(s <= va < e for s, e, _, _ in space.protections)
 
 
 def bind_at_first_run(registry: Registry, tid_words: TidWords, ids: IdRanges,
@@ -50,11 +57,16 @@ def bind_at_first_run(registry: Registry, tid_words: TidWords, ids: IdRanges,
     named = [va for flag, va in ((CLONE_PARENT_SETTID, ptid), (CLONE_CHILD_SETTID, ctid))
              if flags & flag and va]
     stored = dict(creator.tid_stores)
+    parent_space = registry.space_of(creator.domain, creator.root)
+    child_space = registry.space_of(creator.domain, creator.child_root or creator.root)
     for va in named:
-        if va not in stored:
+        # (Linux ignores a failed put_user: a word outside the program's writable memory
+        # may stay unstored.)
+        where = parent_space if va == ptid and flags & CLONE_PARENT_SETTID else child_space
+        if va not in stored and where is not None and _writable(where, va):
             _refused(f"the clone's child runs before the clone stored its id in the TID "
                      f"word at {va:#x} its flags name")
-    values = {stored[va] for va in named}
+    values = {stored[va] for va in named if va in stored}
     if len(values) > 1:
         _refused(f"the clone stored different ids {sorted(values)} in the TID words its "
                  "flags name")
@@ -63,7 +75,7 @@ def bind_at_first_run(registry: Registry, tid_words: TidWords, ids: IdRanges,
     value = values.pop()
     if not 1 <= value <= PID_MAX_LIMIT:
         _refused(f"the clone stored id {value} in its TID words, outside 1..{PID_MAX_LIMIT}")
-    space = registry.space_of(creator.domain, creator.child_root or creator.root)
+    space = child_space
     if space is None:
         return
     known = space.tids.get(child.thread)

@@ -26,7 +26,7 @@ from guardian.tid_words import TidWords
 
 ROOT, CHILD_ROOT = 0x10_0000, 0x20_0000
 CLONE_SIGHAND = 0x800
-PTID, CTID = 0x4A_0000, 0x4A_0010
+DATA, PTID, CTID = 0x4A_0000, 0x4A_0000, 0x4A_0010
 THREAD = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
 FORK = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17          # the C library's fork()
 
@@ -36,6 +36,8 @@ class Scene:
         self.reg = Registry(None)                       # type: ignore[arg-type]
         dom = Domain(1)
         dom.spaces = {ROOT: Space(), CHILD_ROOT: Space()}
+        for space in dom.spaces.values():
+            space.areas.append((DATA, DATA + 0x1_0000))          # where the words live
         self.reg.domains[1] = dom
         self.space = dom.spaces[CHILD_ROOT if fork else ROOT]
         self.ids = IdRanges(self.reg, None)              # type: ignore[arg-type]
@@ -88,6 +90,17 @@ def test_a_word_its_flags_name_must_be_stored_before_the_child_runs() -> None:
     s = Scene(THREAD)
     with _refused_by("fork.child_id_bound"):
         s.first_run()
+
+
+def test_a_word_linux_could_not_store_may_stay_unstored() -> None:
+    """Linux ignores a failed put_user: a word outside the program's writable memory."""
+    s = Scene(THREAD)
+    s.reg.domains[1].spaces[ROOT].areas.clear()
+    s.first_run()
+    s = Scene(THREAD)
+    s.reg.domains[1].spaces[ROOT].set_protection(DATA, DATA + 4096, 1)     # read-only
+    s.first_run()
+    assert 2 not in s.space.tids
 
 
 def test_the_words_must_agree() -> None:

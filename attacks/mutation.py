@@ -130,11 +130,13 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),
     "uaccess.futex_command": ("QE-001", "QE-007"),
-    "clock.timeout_elapsed": ("QE-033", "QE-027"),
+    "clock.timeout_elapsed": ("QE-033", "QE-027", "QE-028", "QE-034", "QE-035"),
     "return.sleep_rem_unwritten": ("QE-016", "QE-024"),
-    "signal.resolved_fault": ("QE-014", "QE-032"),
+    "signal.resolved_fault": ("QE-014", "QE-032", "QE-026"),
     "el0_sysregs.tpidrro_zero": ("QE-017",),
     "uaccess.futex_wake_op": ("QE-003",),
+    "fork.child_id_bound": ("QE-029", "QE-020"),
+    "return.futex_wait_value": ("QE-021",),
 }
 
 

@@ -114,9 +114,11 @@ RULES: tuple[Rule, ...] = (
          checks=("return.layout", "remap.in_place")),
     Rule("G-IAGO-CLONE", "The parent of a fork never sees 0; a fork child's getpid is the id "
          "its parent's fork returned, never its parent's own; a thread's gettid is the id its "
-         "creator's clone returned, constant, and never another live thread's.",
+         "creator's clone returned, constant, and never another live thread's; a clone "
+         "child's id is fixed when it first runs: the TID words its clone named hold it "
+         "already, and it binds the child's ids and the clone's return, whichever comes first.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked",
-                 "return.id_range")),
+                 "return.id_range", "fork.child_id_bound")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
@@ -162,10 +164,11 @@ RULES: tuple[Rule, ...] = (
          "most what it was armed for; umask the mask the process's previous umask set; a "
          "clock read after a wait timed out is at least where it stood at the wait's entry "
          "plus the timeout; a sleep writes its remaining time only when a signal cut a "
-         "relative sleep short; an object only the program holds (a pipe, memfd or eventfd "
-         "it made, never passed on, reopened or kept across exec) answers as its own calls "
-         "left it: a pipe's bytes and FIONREAD count, a memfd's size, bytes and offset, an "
-         "eventfd's counter.",
+         "relative sleep short; FUTEX_WAIT answers 0 only after it could queue the caller "
+         "while its word held the value expected; an object only the program holds (a "
+         "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
+         "answers as its own calls left it: a pipe's bytes and FIONREAD count, a memfd's "
+         "size, bytes and offset, an eventfd's counter.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
@@ -176,7 +179,8 @@ RULES: tuple[Rule, ...] = (
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
-                 "clock.timeout_elapsed", "return.sleep_rem_unwritten")),
+                 "clock.timeout_elapsed", "return.sleep_rem_unwritten",
+                 "return.futex_wait_value")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -226,7 +230,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
          "signal reports a fault Linux resolves (a load or store in the brk heap or a private "
-         "anonymous read-write area the program mapped).",
+         "anonymous read-write area the program mapped, a SIGBUS BUS_ADRERR on a page inside "
+         "the size the program gave a memfd it maps shared).",
          checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code",
                  "signal.resolved_fault")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "

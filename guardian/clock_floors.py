@@ -20,9 +20,13 @@ refuses one below it (check `return.clock_monotonic`):
   which every copy of the descriptor shares; a relative or disarming settime forgets it);
 * a wait that timed out and a relative sleep that completed lasted at least their timeout
   (Linux's timers never expire early; check `clock.timeout_elapsed`): FUTEX_WAIT answering
-  -ETIMEDOUT, nanosleep and a relative clock_nanosleep answering 0 raise the floor of the clock their timer runs on
-  (CLOCK_MONOTONIC; a sleep's own clock) to the floor it had at their entry plus the
-  timeout, and an absolute FUTEX_WAIT_BITSET that timed out raises it to its deadline.
+  -ETIMEDOUT, nanosleep and a relative clock_nanosleep answering 0, and ppoll, pselect6,
+  epoll_pwait and epoll_pwait2 answering 0 (nothing ready) raise the floor of the clock
+  their timer runs on (CLOCK_MONOTONIC; a sleep's own clock) to the floor it had at their
+  entry plus the timeout, and an absolute FUTEX_WAIT_BITSET that timed out raises it to
+  its deadline.  A wait the kernel restarts (RESUME at its SVC) is continued by the same
+  call entering again on that thread: its floor is the first entry's (`note_restart`).
+  A timeout of 0 ends at once (the floor stays); -EINTR is no timeout.
   A timer on CLOCK_REALTIME (FUTEX_CLOCK_REALTIME) is not judged: that clock may jump.
 
 A process's CPU time only grows too (check `return.clock_monotonic`, `CpuTimeFloors`):
@@ -61,11 +65,10 @@ _NR_NANOSLEEP, _NR_FUTEX, _NR_PPOLL = NUMBERS["nanosleep"], NUMBERS["futex"], NU
 _NR_PSELECT6 = NUMBERS["pselect6"]
 _NR_EPOLL_PWAIT, _NR_EPOLL_PWAIT2 = NUMBERS["epoll_pwait"], NUMBERS["epoll_pwait2"]
 #: The calls that wait with a timeout: `note_wait` keeps, at their entry, how far the
-#: clock has gone once the timeout passed.
-# (ppoll, pselect6 and epoll_pwait are left out: a kernel may re-run such a wait from its
-# SVC with the deadline of its first run, which the Guardian sees as a new call whose
-# relative timeout has not passed yet.)
-TIMED_CALLS = frozenset({_NR_NANOSLEEP, _NR_CLOCK_NANOSLEEP, _NR_FUTEX})
+#: clock has gone once the timeout passed.  A wait the kernel restarts (RESUME at its SVC,
+#: then the same call again) keeps the floor of its first entry (`note_restart`).
+TIMED_CALLS = frozenset({_NR_NANOSLEEP, _NR_CLOCK_NANOSLEEP, _NR_FUTEX, _NR_PPOLL,
+                         _NR_PSELECT6, _NR_EPOLL_PWAIT, _NR_EPOLL_PWAIT2})
 #: Every call `ClockFloors` acts on.
 CALLS = frozenset({_NR_CLOCK_GETTIME, _NR_CLOCK_NANOSLEEP, _NR_TIMERFD_CREATE,
                    _NR_TIMERFD_SETTIME, _NR_READ, _NR_SYSINFO, *TIMED_CALLS})
@@ -100,6 +103,10 @@ class ClockFloors:
         self.floors: dict[int, dict[int, int]] = {}
         #: a timerfd's open file -> (its clock, its absolute first deadline or None)
         self.timerfds: dict[Description, tuple[int, int | None]] = {}
+        #: (root, thread) -> the timed wait its kernel restarted last: (call, arguments,
+        #: the floor its first entry noted), until the same call enters again
+        self.restarted: dict[tuple[int, int], tuple[int, tuple[int, ...],
+                                                    tuple[int, int] | None]] = {}
 
     def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
         return self.files.table(slot.root, slot.thread).fds.get(s32(fd))
@@ -136,12 +143,27 @@ class ClockFloors:
             return False                     # (its deadline is judged below)
         return ret == 0
 
+    def note_restart(self, slot: Slot) -> None:
+        """A timed wait in `slot` is restarted (its return re-runs its SVC): the same call
+        that enters next on that thread continues this wait, toward the deadline of its
+        first entry (Linux's restart_block keeps the expiry; ppoll and pselect6 write the
+        time left back) -- not a new wait whose whole timeout is still ahead."""
+        self.restarted[(slot.root, slot.thread)] = (slot.nr or 0, slot.args, slot.wait_floor)
+
     def note_wait(self, slot: Slot) -> None:
         """At a timed wait's entry: the (clock, value) the clock has reached at least once
         the timeout passed, from the timeout as the program passed it and the clock's floor
-        now (nothing when no floor is known or the timer runs on a clock that jumps)."""
+        now (nothing when no floor is known or the timer runs on a clock that jumps); a
+        restart of the thread's last restarted wait (same call, same arguments) keeps that
+        wait's."""
         if not checks.enabled("clock.timeout_elapsed"):
             return
+        if self.restarted:
+            first = self.restarted.get((slot.root, slot.thread))
+            if first is not None and first[:2] == (slot.nr, slot.args):
+                del self.restarted[(slot.root, slot.thread)]
+                slot.wait_floor = first[2]
+                return
         a, nr = slot.args, slot.nr
         clock, absolute = CLOCK_MONOTONIC, False
         if nr == _NR_EPOLL_PWAIT:

@@ -40,6 +40,7 @@ from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
 from guardian.futex_caps import FUTEX_CALLS
 from guardian.futex_caps import note_entry as note_futex
+from guardian.futex_values import note_wait as note_futex_word
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
@@ -133,7 +134,10 @@ class ExceptionEntry:
         if nr in TIMED_CALLS:                   # (after its timeout was kept above)
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:
-            note_futex(slot, reg.space(dom, root), reg.slots.values())
+            space = reg.space(dom, root)
+            note_futex(slot, space, reg.slots.values())
+            note_futex_word(self.events.memory, space, slot, reg.slots.values(),
+                            reg.user_runs.get(root, 0), reg.tid_cleared)
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in SEND_CALLS:

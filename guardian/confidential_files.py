@@ -109,6 +109,8 @@ class Descriptors(TableLifecycle):
         #: memfd id -> the seals it is known to hold (memfd_create without
         #: MFD_ALLOW_SEALING starts with F_SEAL_SEAL; F_ADD_SEALS only adds): never removed.
         self.seals: dict[int, int] = {}
+        #: memfd id -> the size its program's own calls gave it (guardian/memfd_sizes.py)
+        self.memfd_sizes: dict[int, int] = {}
         #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
         #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
         self.owner_set: set[Description] = set()
@@ -261,6 +263,7 @@ class Descriptors(TableLifecycle):
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
             sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
             self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
+            self.memfd_sizes[self.memfds_made] = 0          # a new memfd is empty
         elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
             f = table.fds.get(s32(a[0]))
             if f is not None and f.memfd:

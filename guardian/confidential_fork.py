@@ -99,6 +99,7 @@ class Forks:
         slot.child_root = child_root
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        child.creator = slot.id         # its id is bound at its first run (child_ids)
         if cflags & CLONE_CHILD_CLEARTID and child_tid:
             # The child's own word: the kernel clears it when that child exits (pthread_join
             # waits on it), in the child's tree, and at no other time.

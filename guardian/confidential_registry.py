@@ -52,6 +52,9 @@ class Registry:
         #: CLONE_VM children that are processes of their own (vfork included): (root, pid
         #: the parent was told) -> the child's first thread, until a report reaps it.
         self.vm_children: dict[tuple[int, int], int] = {}
+        #: root -> how many times a thread of that address space returned to user code
+        #: (guardian/futex_values.py: did another thread run meanwhile?)
+        self.user_runs: dict[int, int] = {}
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1

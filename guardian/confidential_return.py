@@ -28,6 +28,8 @@ from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
 from guardian import checks, thread_exit
 from guardian.checks import refuse
+from guardian.child_ids import bind_at_first_run
+from guardian.clock_floors import TIMED_CALLS
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import EventFiles
 from guardian.confidential_files import Descriptors
@@ -42,6 +44,7 @@ from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
 from guardian.signal_senders import KERNEL_SEND_ERRORS
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
+from guardian.tid_words import TidWords
 from guardian.user_memory import UserMemory
 
 
@@ -59,6 +62,7 @@ class ReturnPath:
         #: The rules on a syscall's result (calls outside `RESULT_ONLY`).
         self.results = ResultRules(state, registry, memory, layout, lifecycle, self_signals,
                                    files, events)
+        self.tid_words = TidWords(registry, memory)
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -126,6 +130,8 @@ class ReturnPath:
                 refuse("return.restart_svc", Status.ERR_DENIED,
                        f"a restart at {elr:#x} must re-run an SVC instruction")
             slot.ctx.set(CTX_PC, elr)
+            if slot.nr in TIMED_CALLS:      # the re-run continues this wait's timeout
+                self.results.clocks.note_restart(slot)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
@@ -141,6 +147,9 @@ class ReturnPath:
                 self.results.check(slot, dom, ret, nr)
             if ret in KERNEL_SEND_ERRORS and handler_flags is None:   # (SIGNAL notes it)
                 self.self_signals.sends.note_kernel_send(slot, ret)
+        if slot.creator:                    # a clone child's first run: its id is fixed
+            bind_at_first_run(reg, self.tid_words, self.results.ids, slot)
+            slot.creator = 0
         slot.nr = None
         slot.shown_elr = -1
         if reg.vfork_waiting:
@@ -189,7 +198,10 @@ class ReturnPath:
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         s = self.s
         dom.loading = False
-        self.registry.running = slot.thread    # the next exception on this core is its
+        reg = self.registry
+        reg.running = slot.thread              # the next exception on this core is its
+        runs = reg.user_runs
+        runs[slot.root] = runs.get(slot.root, 0) + 1
         fork_copy = s.fork_copy
         if fork_copy.windows:                  # the fork copy of (or from) this tree is over
             fork_copy.ran(slot.root)

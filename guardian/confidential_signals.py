@@ -45,6 +45,7 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_return import ReturnPath
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import SignalMasks, check_catchable, check_frame_stack
+from guardian.memfd_sizes import inside_memfd
 from guardian.signal_senders import KERNEL_SEND_ERRORS, Send
 from guardian.slots import Slot
 from guardian.state import MonitorState
@@ -180,8 +181,13 @@ class Signals:
                    f"{seen}")
             return info, 0, 0
         esr, far = slot.fault
-        heap_faults.check(self.registry.space_of(slot.domain, slot.root), signo, esr, far)
+        space = self.registry.space_of(slot.domain, slot.root)
+        heap_faults.check(space, signo, esr, far)
         code = struct.unpack_from("<i", info, 8)[0]
+        if signo == heap_faults.SIGBUS and space is not None and space.shared_areas:
+            reg = self.registry
+            heap_faults.check_shared_file(signo, code, esr, far, inside_memfd(
+                self.returns.files, reg.domains[slot.domain], space, far, reg.slots.values()))
         if signo == SIGSEGV and code == SEGV_MAPERR:
             self._check_maperr(slot, far)
         addr = slot.elr if signo in (SIGILL, SIGTRAP) else far

@@ -8,6 +8,10 @@ zero-filled, a fork's shared page is copied): it never reports it as SIGSEGV or 
 kernel that does hands the program a handler run, and a si_code, it never earned (check
 `signal.resolved_fault`).
 
+A MAP_SHARED mapping of a memfd the program made is judged the same way for SIGBUS with
+BUS_ADRERR on a page inside the size the program's calls gave the file
+(`check_shared_file`, guardian/memfd_sizes.py): shmem maps any page below its size.
+
 So is an area the program's own mmap made private, anonymous, readable and writable
 (no MAP_HUGETLB, whose pool may run dry, nor MAP_GROWSDOWN): `note_call` keeps it in
 `anon_areas`.
@@ -28,6 +32,7 @@ from guardian.slots import Slot, Space
 
 PAGE = 4096
 SIGBUS, SIGSEGV = 7, 11
+BUS_ADRERR = 2
 EC_DABT_LOWER = 0x24
 #: DFSC groups Linux's do_page_fault handles: translation, access flag, permission.
 _RESOLVED_DFSC = frozenset({0b0001, 0b0010, 0b0011})
@@ -74,6 +79,22 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
             and a[3] & MAP_TYPE == MAP_PRIVATE and a[3] & MAP_ANONYMOUS \
             and not a[3] & (MAP_GROWSDOWN | MAP_HUGETLB):
         space.anon_areas.append((ret, ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))))
+
+
+def check_shared_file(signo: int, code: int, esr: int, far: int,
+                      inside: tuple[int, int] | None) -> None:
+    """`signal.resolved_fault` for a MAP_SHARED memfd mapping: SIGBUS with BUS_ADRERR
+    reports an access past the file's end, never one on a page that starts below the size
+    the program's calls gave it (`inside`: (file offset, size), guardian/memfd_sizes.py)."""
+    if signo != SIGBUS or code != BUS_ADRERR or inside is None:
+        return
+    if (esr >> 26) & 0x3F != EC_DABT_LOWER or ((esr & 0x3F) >> 2) not in _RESOLVED_DFSC:
+        return
+    offset, size = inside
+    refuse("signal.resolved_fault", Status.ERR_DENIED,
+           f"SIGBUS (BUS_ADRERR) reports a fault at {far:#x}, offset {offset:#x} of a memfd "
+           f"the program sized to {size:#x} bytes: Linux's shmem fault maps every page inside "
+           "the file's size and raises BUS_ADRERR only past its end")
 
 
 def check(space: Space | None, signo: int, esr: int, far: int) -> None:

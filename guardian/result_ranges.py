@@ -14,9 +14,11 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
   new session's id is its leader's pid); getpgid of the caller answers the group its own
   setpgid or setsid made it lead or join (until a setpgid of the domain names another
   process: a parent may move its child);
-* a fork child's getpid is the id its parent's clone returned, and never its parent's
-  own (fork-safe generators reseed on that difference).  The parent's clone may return
-  before or after the child's first getpid: whichever comes second is judged.
+* a fork child's getpid (a vfork or other CLONE_VM child's too) is the id its parent's
+  clone returned, and never its parent's own (fork-safe generators reseed on that
+  difference).  The parent's clone may return before or after the child's first getpid:
+  whichever comes second is judged (and a TID word the clone stored binds the id at the
+  child's first run: guardian/child_ids.py).
 * gettid is one value per thread; a new thread's is the id its creator's clone returned
   (whichever comes second is judged), never its creator's or its process's, and never the
   id of another live thread (Linux hands ids out cyclically).
@@ -171,7 +173,7 @@ class IdRanges:
             known = self._pids(slot.domain, slot.root).get(me[1])
             if known is not None and known != ret:
                 _id_refused(f"getpid answers {ret}, but this process was told {known} "
-                            "(by its own getpid, or its parent's fork)")
+                            "(by its own getpid, its parent's fork, or the TID word its clone stored)")
             if known is None and self._parent_pid(slot, me) == ret:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
             return me
@@ -192,6 +194,16 @@ class IdRanges:
         if nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread and slot.children == 1:
             self._check_thread_clone(slot, ret, parent)
             return slot.root, slot.new_thread
+        if nr in (_NR_CLONE, _NR_CLONE3) and slot.child_thread and slot.children == 1 \
+                and not self.new_namespace(slot):
+            # A CLONE_VM child that is a process of its own (vfork): one id, as a fork's.
+            known = self._pids(slot.domain, slot.root).get(slot.child_thread)
+            if known is not None and known != ret:
+                _id_refused(f"the clone returns child id {ret}, but the child's getpid "
+                            f"answered {known}")
+            if self._pids(slot.domain, slot.root).get(parent[1]) == ret:
+                _id_refused(f"the clone returns child id {ret}, the parent's own id")
+            return slot.root, slot.child_thread
         # (A clone that yielded several children is fork.one_child's to refuse: which one
         # the result names is not this check's question.)
         if nr in (_NR_CLONE, _NR_CLONE3) and slot.child_root and slot.children == 1 \
@@ -221,7 +233,7 @@ class IdRanges:
         known = tids.get(slot.thread)
         if known is not None and known != ret:
             _id_refused(f"gettid answers {ret}, but this thread was told {known} (by its own "
-                        "gettid, or the clone that made it)")
+                        "gettid, or the clone that made it and the TID word it stored)")
         other = next((t for t, tid in tids.items()
                       if tid == ret and t != slot.thread and self._live(slot.root, t)), 0)
         if other:
@@ -238,6 +250,11 @@ class IdRanges:
         if ret == tids.get(slot.thread) or ret == self._pids(slot.domain, slot.root).get(parent[1]):
             _id_refused(f"the clone returns thread id {ret}, its creator's own (or its "
                         "process's) id")
+
+    def new_namespace(self, slot: Slot) -> bool:
+        """Are the ids of the clone in `slot`'s child those of another pid namespace than
+        its creator's (a CLONE_NEWPID clone, or a creator that entered its own)?"""
+        return self._process(slot.root, slot.thread) in self.own_ns or self._new_pid_ns(slot)
 
     def _new_pid_ns(self, slot: Slot) -> bool:
         """Does this clone start a pid namespace (the child's getpid is then 1)?  A clone3

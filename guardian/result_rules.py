@@ -52,10 +52,13 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.futex_values import check as check_futex_word
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
+from guardian.memfd_sizes import note_size as note_memfd_size
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.process_groups import group_of
@@ -120,7 +123,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -212,6 +215,8 @@ class ResultRules:
             self.counters.check(slot, ret)
         if nr in _TABLE_CALLS:
             check_table(self.memory, slot, ret, self.held)
+        if slot.word_differed >= 0:
+            check_futex_word(slot, ret, reg.user_runs.get(slot.root, 0))
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS
@@ -278,6 +283,8 @@ class ResultRules:
         set_result(slot, ret)
         if nr in HEAP_ALTERING_CALLS:
             heap_faults.note_call(reg.space(dom, slot.root), slot, ret)
+        elif nr in MEMFD_SIZE_CALLS:
+            note_memfd_size(self.files, slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

@@ -71,6 +71,8 @@ class Slot:
     child_root: int = 0            # a fork child's tree, once the clone in this slot made it
     child_thread: int = 0          # a CLONE_VM child that is a process of its own (vfork too)
     new_thread: int = 0            # a CLONE_THREAD child's thread, once the clone made it
+    #: a clone child's slot, until its first run: the slot of the clone that made it
+    creator: int = 0
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
     #: what the program passed for the inputs an output is judged against (address ->
@@ -84,6 +86,9 @@ class Slot:
     #: a futex wait's, at its entry: (the other threads then in a call that may wake it,
     #: the space's `futex_wakers` then)
     wakers_at_entry: tuple[int, int] | None = None
+    #: a FUTEX_WAIT whose word differed from the expected value at its entry, with nothing
+    #: else able to change it: its space's returns to user code then (-1: not judged)
+    word_differed: int = -1
 
     @property
     def ctx(self) -> UserContext:

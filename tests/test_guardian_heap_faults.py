@@ -9,8 +9,10 @@ from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian import checks
 from guardian.checks import Refused
-from guardian.heap_faults import check, note_call
-from guardian.slots import Slot, Space
+from guardian.heap_faults import check, check_shared_file, note_call
+from guardian.memfd_sizes import inside_memfd, note_size
+from guardian.open_files import OpenFile
+from guardian.slots import Domain, Slot, Space
 
 HEAP, BRK = 0x4AC000, 0x4D1800
 DABT_TRANSLATION_L3 = (0x24 << 26) | 0b000111       # data abort from EL0, level-3 translation
@@ -80,3 +82,88 @@ def test_a_fault_in_a_private_anonymous_read_write_area_is_never_reported() -> N
     note_call(space, Slot(4, 1, UserContext(), 0, NUMBERS["mprotect"],
                           (area, 4096, 0, 0, 0, 0)), 0)
     check(space, SIGSEGV, DABT_TRANSLATION_L3, area + 4096)
+
+
+# --- a MAP_SHARED memfd mapping: SIGBUS (BUS_ADRERR) only past the file's end -------------
+MEMFD_FD, MEMFD_ID, SHARE, MAPPED = 3, 1, 7, 0x7F00_0030_0000
+DATA_FD, PROC_FD, UNNAMED_FD = 4, 5, 6
+BUS_ADRERR, BUS_MCEERR_AR = 2, 4
+
+
+class _Files:
+    """The two things memfd_sizes asks of the descriptor tables."""
+
+    def __init__(self) -> None:
+        self.memfd_sizes = {MEMFD_ID: 0}                # memfd_create: empty
+        self.fds = {DATA_FD: OpenFile("/tmp/data"), PROC_FD: OpenFile("/proc/self/fd/3")}
+
+    def memfd(self, slot: Slot, fd: int) -> int:
+        return MEMFD_ID if fd == MEMFD_FD else 0
+
+    def table(self, root: int, thread: int) -> _Files:
+        return self
+
+
+def _memfd_scene() -> tuple[_Files, Domain, Space]:
+    files, dom, space = _Files(), Domain(1), _space()
+    dom.memfd_shares[MEMFD_ID] = SHARE
+    space.shared_areas.append((MAPPED, MAPPED + 2 * 4096, SHARE, 0))
+    return files, dom, space
+
+
+def _sized(files: _Files, name: str, args: tuple[int, ...], ret: int = 0) -> None:
+    note_size(files, Slot(5, 1, UserContext(), 0, NUMBERS[name],    # type: ignore[arg-type]
+                          args + (0,) * (6 - len(args))), ret)
+
+
+def _sigbus(files: _Files, dom: Domain, space: Space, va: int, code: int = BUS_ADRERR,
+            busy: tuple[Slot, ...] = ()) -> None:
+    check_shared_file(SIGBUS, code, DABT_TRANSLATION_L3, va,
+                      inside_memfd(files, dom, space, va, busy))  # type: ignore[arg-type]
+
+
+def test_a_sigbus_inside_a_memfds_size_is_refused() -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (MEMFD_FD, 4096))
+    with pytest.raises(Refused) as refused:
+        _sigbus(files, dom, space, MAPPED + 8)
+    assert refused.value.check == "signal.resolved_fault"
+    _sigbus(files, dom, space, MAPPED + 4096)                 # past the end: Linux's SIGBUS
+    _sigbus(files, dom, space, MAPPED, BUS_MCEERR_AR)         # a poisoned page
+    _sized(files, "fallocate", (MEMFD_FD, 0, 4096, 4096))     # grows it to two pages
+    with pytest.raises(Refused):
+        _sigbus(files, dom, space, MAPPED + 4096)
+
+
+def test_a_memfd_the_program_shrank_or_may_be_shrinking_is_judged_by_its_new_size() -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    _sized(files, "fallocate", (MEMFD_FD, 1, 0, 1 << 20))     # FALLOC_FL_KEEP_SIZE
+    _sized(files, "ftruncate", (MEMFD_FD, 0), (1 << 64) - 22)  # failed: nothing changed
+    assert files.memfd_sizes[MEMFD_ID] == 8192
+    in_flight = Slot(6, 1, UserContext(), 0, NUMBERS["ftruncate"], (MEMFD_FD, 0, 0, 0, 0, 0))
+    _sigbus(files, dom, space, MAPPED, busy=(in_flight,))     # it may be shrinking now
+    _sized(files, "ftruncate", (MEMFD_FD, 0))
+    _sigbus(files, dom, space, MAPPED)                        # empty now: every page is past it
+
+
+def test_other_files_are_not_judged() -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (DATA_FD, 1 << 20))            # a file the program named
+    _sigbus(files, dom, space, MAPPED)
+    dom.memfd_shares.clear()                                  # a share of another file
+    _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    _sigbus(files, dom, space, MAPPED)
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("ftruncate", (PROC_FD, 0)),                 # the memfd again, through /proc
+    ("ftruncate", (UNNAMED_FD, 0)),              # a descriptor the Guardian cannot name
+    ("truncate", (0x4A_0000, 0)),                # a path, maybe /proc/self/fd/3
+])
+def test_a_truncate_that_may_reach_the_memfd_otherwise_forgets_its_size(
+        name: str, args: tuple[int, ...]) -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    _sized(files, name, args)
+    _sigbus(files, dom, space, MAPPED)

@@ -93,3 +93,67 @@ def test_without_a_reading_before_the_wait_nothing_is_known(s: Scene) -> None:
     _timeout(s, 4 * MS)
     assert _call(s, "nanosleep", (VA, 0), 0) == Status.OK
     assert _clock(s, 1) == Status.OK
+
+
+EPOLL_FD = 5
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("ppoll", (0, 0, VA, 0, 8)),
+    ("pselect6", (0, 0, 0, 0, VA, 0)),
+    ("epoll_pwait", (EPOLL_FD, OUT + 64, 1, 4, 0, 8)),           # a timeout of 4 ms
+    ("epoll_pwait2", (EPOLL_FD, OUT + 64, 1, VA, 0, 8)),
+])
+def test_a_readiness_wait_that_timed_out_lasted_its_timeout(s: Scene, name: str,
+                                                            args: tuple[int, ...]) -> None:
+    base = 2 * NS
+    assert _clock(s, base) == Status.OK
+    _timeout(s, 4 * MS)
+    assert _call(s, name, args, 0) == Status.OK                   # nothing ready: timed out
+    assert _clock(s, base + 4 * MS - 1) == Status.ERR_DENIED
+    assert _refused_by(s, "return.clock_monotonic")
+    assert _clock(s, base + 4 * MS) == Status.OK
+
+
+def test_a_zero_timeout_ends_at_once_and_an_interrupted_wait_is_no_timeout(s: Scene) -> None:
+    base = 2 * NS
+    assert _clock(s, base) == Status.OK
+    _timeout(s, 0)
+    assert _call(s, "ppoll", (0, 0, VA, 0, 8), 0) == Status.OK
+    assert _clock(s, base) == Status.OK
+    _timeout(s, 4 * MS)
+    assert _call(s, "pselect6", (0, 0, 0, 0, VA, 0), EINTR) == Status.OK
+    assert _clock(s, base + 1) == Status.OK
+
+
+def _restarted(s: Scene, name: str, args: tuple[int, ...]) -> None:
+    """Enter `name`, and have the kernel restart it (the RESUME at its SVC notes it)."""
+    slot = Slot(800 + len(s.g.decisions), 1, UserContext(), ELR, NR[name], args,
+                root=s.b + ROOT_A, thread=1)
+    clocks = s.g.conf.returns.results.clocks
+    clocks.note_wait(slot)
+    clocks.note_restart(slot)
+
+
+def test_a_restarted_wait_keeps_the_deadline_of_its_first_entry(s: Scene) -> None:
+    """The kernel re-runs a blocked ppoll from its SVC: the re-run continues the first
+    wait, so its timeout counts from the first entry, not from the re-run."""
+    base, args = 2 * NS, (0, 0, VA, 0, 8, 0)
+    assert _clock(s, base) == Status.OK
+    _timeout(s, 4 * MS)
+    _restarted(s, "ppoll", args)
+    assert _clock(s, base + 3 * MS) == Status.OK                   # 3 ms went by meanwhile
+    assert _call(s, "ppoll", args, 0) == Status.OK                 # the re-run times out
+    assert _clock(s, base + 4 * MS) == Status.OK                   # its first deadline
+    assert _clock(s, base + 4 * MS - 1) == Status.ERR_DENIED
+
+
+def test_another_call_after_a_restart_is_a_new_wait(s: Scene) -> None:
+    base, args = 2 * NS, (0, 0, VA, 0, 8, 0)
+    assert _clock(s, base) == Status.OK
+    _timeout(s, 4 * MS)
+    _restarted(s, "ppoll", args)
+    assert _clock(s, base + 3 * MS) == Status.OK
+    other = (0, 0, VA, 0, 0, 0)                                    # other arguments
+    assert _call(s, "ppoll", other, 0) == Status.OK
+    assert _clock(s, base + 7 * MS - 1) == Status.ERR_DENIED

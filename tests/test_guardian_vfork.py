@@ -54,7 +54,7 @@ def test_the_child_runs_until_it_is_done_then_the_parent(s: Scene) -> None:
     parent, child = _vfork(s)
     thread = s.g.conf.slots[child].thread
     assert _resume(s, child) == Status.OK               # the child runs first
-    assert _resume(s, _syscall(s, thread), 42) == Status.OK
+    assert _resume(s, _syscall(s, thread), CHILD_TID) == Status.OK   # its getpid
     assert _resume(s, parent, CHILD_TID) == Status.OK     # it execed or exited: released
 
 

@@ -65,6 +65,10 @@ GAP = "P5"
 #: is the same for every command, so a wake's store into the word gets through there
 #: (known issue B5 in docs/traceability.md).
 MPROTECT_ONE_FUTEX_RULE = {"mprotect": "B5"}
+#: It does not follow a thread's exit either: an exited thread still counts as one that may
+#: store into the program's memory, so a wait's word is never known to be the caller's
+#: alone there (known issue B6).
+MPROTECT_EXITS_UNSEEN = {"mprotect": "B6"}
 
 
 def _store_at_exit(adv: Adversary, during: int, nr: int, arg: int, data: bytes,
@@ -448,7 +452,7 @@ def qe_robust_head_written(adv: Adversary) -> None:
 
 
 @scenario(id="QE-020", title="Store the fork child's CLONE_CHILD_SETTID word as its TID - 4",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="CLONE_CHILD_SETTID stores the child's TID (its getpid() for a fork child) in "
                "the child's memory.")
 def qe_child_settid_value(adv: Adversary) -> None:
@@ -460,8 +464,8 @@ def qe_child_settid_value(adv: Adversary) -> None:
     child's address space, where the kernel writes that word), and let the parent nap
     1 ms before its clone returns, so that the child runs first.
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
-    copy_process() stores the child's pid_vnr there, the id clone() returns; the Guardian
-    judges the stored value only at the parent's return, after the child already ran."""
+    copy_process() stores the child's pid_vnr there, the id clone() returns, before the
+    child reaches user code."""
     @adv.on(Point.MARKER, phase=P_CHILD_SETTID)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["word"] = int(args[1])
@@ -537,7 +541,7 @@ def qe_clktck(adv: Adversary) -> None:
 
 @scenario(id="QE-021", title="Answer FUTEX_WAIT 0 although its word already differed from "
                              "the value expected",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, known=MPROTECT_EXITS_UNSEEN,
           prop="FUTEX_WAIT returns 0 only after it queued the caller, which it does only "
                "while the word holds the expected value; a word that differs (and that no "
                "other thread can change) is answered -EAGAIN.")
@@ -579,7 +583,7 @@ def _nap_first(a: Adversary, thread: Thread, result: int) -> None:
 
 @scenario(id="QE-023", title="Store a new thread's CLONE_PARENT_SETTID word as its TID - 4 "
                              "and run the thread first",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="CLONE_PARENT_SETTID stores the new thread's TID before clone() returns and "
                "before the thread runs: the thread reads its own TID there.")
 def qe_thread_ptid_first(adv: Adversary) -> None:
@@ -590,8 +594,7 @@ def qe_thread_ptid_first(adv: Adversary) -> None:
     2. At the clone's exit store the thread's id - 4 into the word, and let the creator
     nap 1 ms before its clone returns, so that the thread runs first.
     3. The thread's index is -4: it logs bytes 0..7 of the secret's copy.  Linux's
-    copy_process() stores the TID with put_user() before the thread is woken; the
-    Guardian judges the stored value only at the creator's return, after the thread ran."""
+    copy_process() stores the TID with put_user() before the thread is woken."""
     @adv.on(Point.MARKER, phase=P_THREAD_PTID)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["word"] = int(args[1])
@@ -654,7 +657,7 @@ def qe_clock_nap_done_rem(adv: Adversary) -> None:
 
 @scenario(id="QE-026", title="Report a load inside a one-page memfd mapping as SIGBUS "
                              "(BUS_ADRERR)",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=STATE,
           prop="SIGBUS with BUS_ADRERR reports an access past the end of a mapped file; a "
                "page inside the file's size never raises it.")
 def qe_file_sigbus(adv: Adversary) -> None:
@@ -720,7 +723,7 @@ def qe_futex_early_timeout(adv: Adversary) -> None:
 
 
 @scenario(id="QE-028", title="Time out a 4 ms ppoll() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A ppoll() that times out (0) returns once its whole timeout has elapsed on "
                "CLOCK_MONOTONIC.")
 def qe_poll_early_timeout(adv: Adversary) -> None:
@@ -768,7 +771,7 @@ def _first_run_id(adv: Adversary, phase: int, ask: str) -> None:
 
 @scenario(id="QE-029", title="Answer a new thread's gettid() with another id before its "
                              "creator's clone returned",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="A thread's gettid() is its own TID, the id clone() returns for it (and "
                "CLONE_PARENT_SETTID stores), whichever of the two runs first.")
 def qe_thread_gettid_first(adv: Adversary) -> None:
@@ -785,7 +788,7 @@ def qe_thread_gettid_first(adv: Adversary) -> None:
 
 @scenario(id="QE-030", title="Answer a fork child's getpid() with another id before its "
                              "parent's clone returned",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=STATE,
           prop="A fork child's getpid() is the id clone() returns to its parent (and "
                "CLONE_CHILD_SETTID stores), whichever of the two runs first.")
 def qe_child_getpid_first(adv: Adversary) -> None:
@@ -865,7 +868,7 @@ def qe_futex_rel_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-034", title="Time out a 4 ms pselect6() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="A pselect6() that times out (0) returns once its whole timeout has elapsed "
                "on CLOCK_MONOTONIC.")
 def qe_select_early(adv: Adversary) -> None:
@@ -893,7 +896,7 @@ def qe_select_early(adv: Adversary) -> None:
 
 
 @scenario(id="QE-035", title="Time out a 4 ms epoll_pwait() with no time gone by",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, gap=GAP,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
           prop="An epoll_pwait() that times out (0) returns once its whole timeout has "
                "elapsed on CLOCK_MONOTONIC.")
 def qe_epoll_early(adv: Adversary) -> None:

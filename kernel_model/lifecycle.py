@@ -26,7 +26,10 @@ class LifecycleMixin:
         self._reap_thread(t)
 
     def _reap_thread(self, t: Thread) -> None:
-        if t.clear_child_tid:
+        # Linux's mm_release stores 0 at clear_child_tid and wakes its futex only while
+        # the address space has another user (a thread or process still on it): the
+        # last one out leaves the word alone, nobody could read it.
+        if t.clear_child_tid and self._mm_shared_beyond(t):
             try:
                 self._with_mm(t.process.mm, lambda: self.uaccess.write_u32(t.clear_child_tid, 0))
             except KernelError:
@@ -41,6 +44,15 @@ class LifecycleMixin:
             self.wake(t.vfork_parent, t.tid)
             t.vfork_parent = None
 
+    @staticmethod
+    def _mm_shared_beyond(t: Thread) -> bool:
+        """Whether t's address space has a user besides t: another live thread of its
+        process, or another process sharing it (CLONE_VM, vfork)."""
+        proc = t.process
+        return proc.mm.users > 1 or any(
+            th is not t and th.state not in (ThreadState.DEAD, ThreadState.ZOMBIE)
+            for th in proc.threads)
+
     def _with_mm(self, mm: AddressSpace, fn) -> None:  # noqa: ANN001
         """Run fn with another address space in TTBR0 (writes into a new child)."""
         cur = self._current_mm() if self.current else None
@@ -54,7 +66,12 @@ class LifecycleMixin:
         finally:
             self._active_mm = None
             if cur is not None:
-                self.switch_mm(cur)
+                # (The current process may have gone meanwhile: killed, its domain torn
+                # down; then nothing of it may be loaded again.)
+                if cur.alive:
+                    self.switch_mm(cur)
+                else:
+                    self.el1.msr(S.TTBR0_EL1, self.idle_ttbr0)
 
     def exit_process(self, proc: Process, status: int) -> None:
         """exit_group or a fatal signal: the whole process becomes a zombie."""

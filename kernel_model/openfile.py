@@ -100,6 +100,12 @@ class OpenFile:
         """Bytes accepted; None if the caller must wait."""
         raise err(EINVAL)
 
+    def write_must_wait(self, n: int) -> bool:
+        """True when a write of n bytes would wait now, before it takes a byte (a full
+        pipe or socket): the caller waits without reading the program's buffer, as
+        Linux's pipe_write copies only into room it has.  False: try the write."""
+        return False
+
     def pread(self, n: int, off: int) -> bytes:
         """Positional read; unseekable objects answer ESPIPE."""
         raise err(ESPIPE)

@@ -124,6 +124,11 @@ class PipeWriteEnd(PipeEnd):
         p.notify(ls.POLLIN | ls.POLLRDNORM)
         return n
 
+    def write_must_wait(self, n: int) -> bool:
+        p = self.pipe
+        free = p.capacity - len(p.buffer)
+        return p.readers > 0 and n > 0 and (free == 0 or (n <= PIPE_BUF and free < n))
+
     def poll_writable(self) -> bool:
         return self.pipe.readers == 0 or self.pipe.capacity - len(self.pipe.buffer) >= PIPE_BUF
 

@@ -249,6 +249,14 @@ class StreamSocket(Socket):
     def write(self, data: bytes) -> int | None:
         return self.send(data)
 
+    def write_must_wait(self, n: int) -> bool:
+        peer = self.peer
+        if (not self.connected or peer is None or self.peer_gone or n <= 0
+                or self.shutdown_mask & SEND_SHUTDOWN or peer.shutdown_mask & RCV_SHUTDOWN):
+            return False                  # the write fails or returns at once: let it
+        free = peer.rcvbuf - peer.rx_bytes
+        return (n > free) if self.type == SOCK_SEQPACKET and n <= peer.rcvbuf else free <= 0
+
     def poll_mask(self) -> int:
         if self.listening:
             return IN if self.backlog else 0

@@ -98,6 +98,8 @@ def sys_read(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("write")
 def sys_write(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
+    if f.writable and f.write_must_wait(min(a[2], MAX_IO)):
+        return _would_block(k, f, "pipe-write")
     data = k.uaccess.read(a[1], min(a[2], MAX_IO))
     return do_write(k, t, f, data)
 
@@ -129,7 +131,10 @@ def sys_readv(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("writev")
 def sys_writev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
-    data = b"".join(k.uaccess.read(base, n) for base, n in _iovecs(k, a[1], s32(a[2])))
+    iov = _iovecs(k, a[1], s32(a[2]))
+    if f.writable and f.write_must_wait(min(sum(n for _, n in iov), MAX_IO)):
+        return _would_block(k, f, "pipe-write")
+    data = b"".join(k.uaccess.read(base, n) for base, n in iov)
     if not data:
         return 0
     return do_write(k, t, f, data)

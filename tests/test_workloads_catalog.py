@@ -46,6 +46,7 @@ EXPECTED = {
     "secret_r20_memory",
     "secret_r22_contents",
     "secret_r23_state",
+    "secret_r24_loader",
     "secret_variants",
     "signals",
     "threads",

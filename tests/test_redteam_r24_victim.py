@@ -1,9 +1,10 @@
-"""The round-twenty-four victim left alone: it finishes intact and hands the kernel no secret.
+"""The round-twenty-four victims left alone: they finish intact and hand the kernel no secret.
 
 Its scenarios (attacks/families/redteam_r24.py) count any copy of the secret the kernel
 receives, or a worker report Linux could not produce, as the attack's success, so the
 untouched program must leak nothing in every mode, every step must index label 0, and
-its exec'd worker (where the mode lets it start) must report what its parent passed.
+its exec'd worker (where the mode lets it start) must report what its parent passed; the
+dynamically linked one finds errno 0, the C library's headers as mapped, and its own file.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from attacks.families.redteam_r24 import (
     P_WORKER,
     P_WORKER_KEY,
 )
+from attacks.families.redteam_r24_dynamic import DYNAMIC, P_DYN_ERRNO, P_DYN_OWN, P_DYN_PHNUM
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from attacks.sysroot import sysroot_root
 
 OPT_QUIET = 2
 
@@ -58,3 +61,23 @@ def test_untouched_secret_r24_loader_keeps_its_secret(mode: str) -> None:
     # The Guardian refuses the worker's mapping of a memfd another domain maps (the
     # worker then ends there); the predecessor design never starts it.
     assert keys == ([3] if mode == "off" else []), keys
+
+
+@pytest.mark.skipif(not (sysroot_root() / "lib" / "ld-linux-aarch64.so.1").is_file(),
+                    reason="no arm64 C library to run the dynamic victim with")
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_secret_r24_dynamic_keeps_its_secret(mode: str) -> None:
+    s = boot(mode, program=DYNAMIC)
+    out = run_session(s, mode)
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert b"secret_r24: running as /bin/secret_r24_dynamic\n" in out.stdout
+    assert out.secret
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user] +
+                          [("the program's output", out.stdout)])
+    seen = {m.phase: m.args for m in out.markers if m.pid == out.init_pid}
+    assert seen[P_DYN_ERRNO + 1][0] == 0
+    phnum, mapped, found = seen[P_DYN_PHNUM + 1][:3]
+    assert found and phnum == mapped
+    assert seen[P_DYN_OWN + 1][0] == 0

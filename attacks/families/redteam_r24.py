@@ -35,6 +35,7 @@ from attacks.moves import file_as_zero_page
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from emulator.el1 import El1Fault
+from kernel_model.process import Thread
 from workloads import find as find_workload
 
 RT = "redteam_r24"
@@ -42,11 +43,14 @@ LOADER = "secret_r24_loader"
 SELF = b"/bin/secret_r24_loader"
 # secret_r24_loader: the marker before each step; the marker after it is + 1.
 P_ARGV0, P_SECURE, P_MINSIG, P_TWICE, P_REGROW, P_TAIL = 2400, 2402, 2404, 2406, 2408, 2410
+P_CLKTCK = 2338             # secret_r23_state's sysconf(_SC_CLK_TCK) step (redteam_r23)
+STATE = "secret_r23_state"
 P_EXEC, P_WORKER, P_MEMFD_CHILD, P_OWN_FILE = 2412, 2414, 2416, 2418
 P_WORKER_KEY = 2421          # the worker's report of its memfd's first word
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
-AT_NULL, AT_BASE, AT_PLATFORM, AT_SECURE, AT_RANDOM, AT_EXECFN = 0, 7, 15, 23, 25, 31
+AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
+AT_UID, AT_EUID, AT_SECURE, AT_RANDOM, AT_EXECFN = 11, 12, 23, 25, 31
 AT_MINSIGSTKSZ = 51
 NR_MMAP, NR_FTRUNCATE, NR_PREAD64 = NUMBERS["mmap"], NUMBERS["ftruncate"], NUMBERS["pread64"]
 MAP_ANONYMOUS = 0x20
@@ -110,9 +114,11 @@ def _read_stack(a: Adversary, sp: int) -> InitialStack:
             return st
 
 
-def _write_stack(a: Adversary, st: InitialStack, argv: list[bytes]) -> int:
+def _write_stack(a: Adversary, st: InitialStack, argv: list[bytes],
+                 after: tuple[int, ...] = ()) -> int:
     """Lay the stack out again as Linux's create_elf_tables() does, from the same top (the
-    filename string exec copies first), with `argv` for its arguments; returns the new sp."""
+    filename string exec copies first), with `argv` for its arguments and the words `after`
+    right after the auxiliary vector's AT_NULL; returns the new sp."""
     execfn_at = st.value(AT_EXECFN)
     execfn = _cstring(a, execfn_at)
     top = execfn_at + len(execfn) + 1
@@ -135,6 +141,7 @@ def _write_stack(a: Adversary, st: InitialStack, argv: list[bytes]) -> int:
     words = [len(argv), *arg_at, 0, *env_at, 0]
     for key, value in st.auxv:
         words += [key, new.get(key, value)]
+    words += after
     sp = (sp - 8 * len(words)) & ~15
     blobs.append((sp, struct.pack(f"<{len(words)}Q", *words)))
     for where, data in blobs:
@@ -169,12 +176,15 @@ def _at_start(adv: Adversary, move: StackMove, which: int = 0) -> None:
         return (args[0], args[1], sp, *args[3:]), payload
 
     @adv.on(Point.PRE_DOMAIN, once=False, init_only=False)
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
+    def _(a: Adversary, thread: Thread | None = None, **_: object) -> None:
         if a.guarded or thread is None or not count(a):
             return
         sp = move(a, a.reg("sp"))
         if sp is not None:
+            # The thread starts from its saved context (the first program is scheduled
+            # later; an exec returns through the CPU's registers): both get the new sp.
             a.set_reg("sp", sp)
+            a.el1.save_context(thread.context)
 
 
 def _random_into(a: Adversary, st: InitialStack, where: int) -> None:
@@ -263,6 +273,38 @@ def qg_minsigstksz(adv: Adversary) -> None:
         st = _read_stack(a, sp)
         a.el1.write_u64(st.auxv_at[AT_MINSIGSTKSZ], 6 * PAGE)
         a.note("AT_MINSIGSTKSZ set to 6 pages")
+
+    _at_start(adv, move)
+
+
+@scenario(id="QG-016", title="Point AT_RANDOM at AT_NULL's key: auxv entries past it reach the "
+                             "C library unchecked (AT_CLKTCK 200)",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=STATE,
+          gap=GAP_ENTRY,
+          prop="The auxiliary vector ends at its AT_NULL, and what the C library reads of it "
+               "is what was checked: AT_CLKTCK is USER_HZ (100).")
+def qg_auxv_past_null(adv: Adversary) -> None:
+    """1. The program (secret_r23_state, as in QE-015) takes sysconf(_SC_CLK_TCK) from the
+    C library, which took it from AT_CLKTCK while walking the auxiliary vector up to its
+    AT_NULL; its tick table holds at most 100 ticks a second and it logs the label
+    (100 - hz) / 25 names from a log buffer that begins with a copy of the secret.
+    2. Build the initial stack without AT_CLKTCK (the Guardian checks it only where
+    present), with AT_FLAGS's pair last before AT_NULL, the pairs (AT_CLKTCK, 200) and
+    (AT_NULL, 0) right after the auxiliary vector, and AT_RANDOM pointing at AT_FLAGS's
+    value word: its 16 bytes cover AT_NULL's key.
+    3. The random bytes are written over AT_NULL's key after the check: the C library walks
+    on into the kernel's pairs, takes AT_CLKTCK 200, and the program logs bytes 0..7 of the
+    secret's copy (QE-015's leak, past the AT_CLKTCK check).  Linux's create_elf_tables()
+    ends the vector with AT_NULL and keeps the random bytes below the strings."""
+    def move(a: Adversary, sp: int) -> int:
+        st = _read_stack(a, sp)
+        rest = [(k, v) for k, v in st.auxv if k not in (AT_CLKTCK, AT_FLAGS, AT_NULL)]
+        st.auxv = [*rest, (AT_FLAGS, 0), (AT_NULL, 0)]
+        new_sp = _write_stack(a, st, st.argv, after=(AT_CLKTCK, 200, AT_NULL, 0))
+        moved = _read_stack(a, new_sp)
+        _random_into(a, moved, moved.auxv_at[AT_FLAGS])
+        a.note("AT_CLKTCK 200 placed after AT_NULL, whose key AT_RANDOM's bytes cover")
+        return new_sp
 
     _at_start(adv, move)
 
@@ -516,3 +558,39 @@ def qg_memfd_exec_map(adv: Adversary) -> None:
         if flags is not None:
             a.set_reg("x3", flags)
             a.set_reg("x4", KEEP_FD)
+
+
+def _other_uid(out: Outcome) -> list[str]:
+    parent = {m.args[1] for m in out.markers if m.phase == P_SECURE + 1
+              and m.pid == out.init_pid}
+    return [f"the exec'd worker's getuid() answered {uid}, its parent's {sorted(parent)}"
+            for _, _, _, uid in _worker_reports(out) if parent and uid not in parent]
+
+
+@scenario(id="QG-017", title="Start the exec'd worker with another real uid (AT_UID and "
+                             "AT_EUID 1000)",
+          family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK",), program=LOADER,
+          oracle=_other_uid, gap=GAP_ENTRY, silent=NO_WORKER,
+          prop="execve keeps the real uid: the exec'd image's AT_UID (and the getuid() that "
+               "follows it) is the exec'ing process's.")
+def qg_exec_uid(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) reports getuid() (0), and a fork child execs the
+    program itself as a worker, which reports its getuid().
+    2. Build the worker's initial stack with AT_UID and AT_EUID 1000 (equal: AT_SECURE 0
+    stays consistent), and answer the worker's getuid() with 1000, as the vector says.
+    3. The worker runs as uid 1000 though no set*id call was made.  Linux's execve changes
+    the effective (and saved) ids only for a set-user-ID file, never the real uid:
+    create_elf_tables() stores cred->uid, the exec'ing process's."""
+    def move(a: Adversary, sp: int) -> None:
+        st = _read_stack(a, sp)
+        for key in (AT_UID, AT_EUID):
+            a.el1.write_u64(st.auxv_at[key], 1000)
+        a.note("the worker's AT_UID and AT_EUID set to 1000")
+
+    _at_start(adv, move, which=1)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getuid"], during=P_EXEC, init_only=False,
+            once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is not a.init:
+            a.set_reg("x0", 1000)

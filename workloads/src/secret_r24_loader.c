@@ -36,7 +36,7 @@
  *      worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
  *      reports the applet its argv[0] names (1: worker), the options it parsed (-q: 2,
  *      -p: 1), whether AT_EXECFN names the path R24_PATH says it was exec'd by (0: it
- *      does), then the first word of the memfd it maps through descriptor 9 (3).  The
+ *      does) and its getuid() (its parent's: exec keeps the real uid), then the first word of the memfd it maps through descriptor 9 (3).  The
  *      parent waits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -74,7 +74,8 @@
 #define P_REGROW 2408
 #define P_TAIL 2410
 #define P_EXEC 2412         /* x2 the child's pid after fork; + 1 after wait4 */
-#define P_WORKER 2414       /* in the worker: + 1: x2 applet, x3 options, x4 AT_EXECFN differs */
+#define P_WORKER 2414       /* in the worker: + 1: x2 applet, x3 options, x4 AT_EXECFN differs,
+                             * x5 its getuid() */
 #define P_WORKER_KEY 2421   /* in the worker: x2 the first word of the memfd it was handed */
 #define P_MEMFD_CHILD 2416  /* x2 the log buffer; the fork child's + 1: x2 its index */
 #define P_OWN_FILE 2418
@@ -275,7 +276,7 @@ static int worker(int argc, char **argv)
     const char *execfn = (const char *)getauxval(AT_EXECFN);
     const char *path = getenv("R24_PATH");
     long differs = !execfn || !path || strcmp(execfn, path) != 0;
-    marker(P_WORKER + 1, applet, options, differs, 0);
+    marker(P_WORKER + 1, applet, options, differs, sys6(SYS_getuid, 0, 0, 0, 0, 0, 0));
     long m = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, KEEP_FD, 0);
     if (valid(m))
         marker(P_WORKER_KEY, *(volatile int64_t *)m, 0, 0, 0);

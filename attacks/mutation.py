@@ -50,6 +50,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.mmap_fresh": ("RX-007",),
     "return.self_signal": ("RX-018",),
     "create.auxv": ("AX-001",),
+    "create.at_random_apart": ("QG-001",),
     "set_pt.measured_file": ("MU-001",),
     "signal.sync_witnessed": ("MU-003",),
     "signal.sender_witnessed": ("RB-009",),

@@ -93,6 +93,7 @@ CHECKS: dict[str, str] = {
     "create.exec_args": "the image a confidential program execs starts with exactly the argv and envp strings that program passed to execve",
     "create.launch_args": "the user's launch starts once, with the command line and environment the user gave; any later image names the execve it serves",
     "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
+    "create.at_random_apart": "AT_RANDOM's 16 bytes lie between the end of the auxiliary vector and the first string of the initial stack, so writing them changes nothing that was checked",
     "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
     "fork.one_child": "one clone slot yields exactly one child context",
     "fork.child_root": "a forked address space is a fresh, empty root table",

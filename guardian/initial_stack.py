@@ -109,7 +109,26 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
         refuse("create.auxv", Status.ERR_DENIED, "the auxiliary vector has no AT_NULL")
     _check_auxv(auxv, want, inside)
     _check_strings(read, auxv)
+    _check_random_apart(auxv, sp, pos, argv + envp)
     return auxv.get(AT_RANDOM)
+
+
+def _check_random_apart(auxv: dict[int, int], sp: int, vector_end: int,
+                        strings: list[int]) -> None:
+    """AT_RANDOM's 16 bytes have their own place: Linux's create_elf_tables() copies them
+    below the strings (argv, envp, AT_PLATFORM's, AT_EXECFN's) and builds argc, argv[],
+    envp[] and the auxiliary vector below them, so writing the bytes after the check
+    changes no string and no word that was checked."""
+    if AT_RANDOM not in auxv:
+        return
+    first_string = min([*strings, *(auxv[k] for k in (AT_EXECFN, AT_PLATFORM) if k in auxv)],
+                       default=vector_end + 16)
+    at = auxv[AT_RANDOM]
+    if at < vector_end or at + 16 > first_string:
+        refuse("create.at_random_apart", Status.ERR_DENIED,
+               f"AT_RANDOM ({at:#x}) is not 16 bytes of their own between the auxiliary "
+               f"vector's end ({vector_end:#x}, sp {sp:#x}) and the strings "
+               f"({first_string:#x})")
 
 
 def _check_strings(read: ReadUser, auxv: dict[int, int]) -> None:

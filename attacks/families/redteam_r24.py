@@ -199,7 +199,7 @@ def _random_into(a: Adversary, st: InitialStack, where: int) -> None:
 # --- AT_RANDOM's bytes over what the Guardian checked -----------------------------------------
 @scenario(id="QG-001", title="Point AT_RANDOM at argv[0]'s string",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=LOADER, gap=GAP_ENTRY,
+          program=LOADER,
           prop="AT_RANDOM's 16 bytes have their own place on the initial stack: writing them "
                "changes no argument string.")
 def qg_random_over_argv0(adv: Adversary) -> None:
@@ -227,7 +227,7 @@ def _secure_on(out: Outcome) -> list[str]:
 
 @scenario(id="QG-002", title="Point AT_RANDOM at AT_SECURE's value in the auxiliary vector",
           family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK",), program=LOADER,
-          oracle=_secure_on, gap=GAP_ENTRY,
+          oracle=_secure_on,
           prop="AT_SECURE is 0 for a program started with equal real and effective ids, and "
                "the auxiliary vector's values do not change after exec built it.")
 def qg_random_over_secure(adv: Adversary) -> None:
@@ -280,7 +280,6 @@ def qg_minsigstksz(adv: Adversary) -> None:
 @scenario(id="QG-016", title="Point AT_RANDOM at AT_NULL's key: auxv entries past it reach the "
                              "C library unchecked (AT_CLKTCK 200)",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=STATE,
-          gap=GAP_ENTRY,
           prop="The auxiliary vector ends at its AT_NULL, and what the C library reads of it "
                "is what was checked: AT_CLKTCK is USER_HZ (100).")
 def qg_auxv_past_null(adv: Adversary) -> None:

@@ -57,7 +57,7 @@ def _on_library_header(adv: Adversary, patch: dict[int, bytes], what: str) -> No
 @scenario(id="QG-013", title="Point AT_RANDOM at argv[0]'s string of a dynamically linked "
                              "program",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=DYNAMIC, gap="P2",
+          program=DYNAMIC,
           prop="AT_RANDOM's 16 bytes have their own place on the initial stack, for a "
                "program ld.so starts as for a static one.")
 def qg_dynamic_random_over_argv0(adv: Adversary) -> None:

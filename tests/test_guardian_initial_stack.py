@@ -53,6 +53,8 @@ def _with(key: int, value: int) -> list[tuple[int, int]]:
 def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     assert st.check(_read(_stack([SP + 0x700], GOOD)), SP, STACK, WANT) == SP + 0x600
     assert st.check(_read({}), SP, STACK, WANT) is None       # no stack: nothing to trust
+    with_size = [(st.AT_MINSIGSTKSZ, st.MINSIGSTKSZ), *GOOD]
+    assert st.check(_read(_stack([SP + 0x700], with_size)), SP, STACK, WANT) == SP + 0x600
 
 
 @pytest.mark.parametrize(("auxv", "check"), [
@@ -71,9 +73,10 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     ([(st.AT_PLATFORM, PLATFORM + 2), *GOOD], "create.auxv"),      # "rch64"
     (_with(st.AT_EXECFN, SP + 0x600), "create.auxv"),              # AT_RANDOM's bytes
     (_with(st.AT_EXECFN, SP + 0x800), "create.auxv"),              # not at the top
+    ([(st.AT_MINSIGSTKSZ, 6 * 4096), *GOOD], "create.auxv"),       # not this CPU's frame
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
         "vdso", "duplicate", "no-random", "clktck", "platform-inside", "execfn-random",
-        "execfn-low"])
+        "execfn-low", "minsigstksz"])
 def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
     with pytest.raises(Refused) as info:
         st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)

@@ -257,7 +257,6 @@ def qg_random_over_secure(adv: Adversary) -> None:
 
 @scenario(id="QG-003", title="Start the program with AT_MINSIGSTKSZ six pages",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK",), program=LOADER,
-          gap=GAP_ENTRY,
           prop="AT_MINSIGSTKSZ is the size of this CPU's signal frame (5120 bytes without SVE "
                "or SME): the kernel computes it once at boot from the CPU's features.")
 def qg_minsigstksz(adv: Adversary) -> None:

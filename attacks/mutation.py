@@ -67,6 +67,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.share_one_frame": ("RV-007", "QB-016"),
     "ksm.private_only": ("RV-010",),
     "create.exec_args": ("RV-020",),
+    "create.exec_filename": ("QG-009",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -91,6 +91,7 @@ CHECKS: dict[str, str] = {
     "create.initial_stack": "argc, argv and envp of the initial stack are well formed and point into it",
     "create.auxv": "the auxiliary vector agrees with the measured images, the CPU, Linux's tick (AT_CLKTCK is arm64's USER_HZ, 100), the CPU's signal frame size (AT_MINSIGSTKSZ) and the stated identity, names no unmeasured vDSO, and points into the stack",
     "create.exec_args": "the image a confidential program execs starts with exactly the argv and envp strings that program passed to execve",
+    "create.exec_filename": "AT_EXECFN of an image a confidential program execs names the path string that program passed to execve",
     "create.launch_args": "the user's launch starts once, with the command line and environment the user gave; any later image names the execve it serves",
     "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
     "create.at_random_apart": "AT_RANDOM's 16 bytes lie between the end of the auxiliary vector and the first string of the initial stack, so writing them changes nothing that was checked",

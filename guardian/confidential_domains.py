@@ -140,7 +140,7 @@ class Lifecycle:
                                         want, auxv)
         space.auxv = tuple(auxv)
         if exec_slot:
-            self._check_exec_args(exec_slot, root, sp)
+            self._check_exec_args(exec_slot, root, dict(auxv), sp)
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
             else None
         # Every frame already in the tree is measured now, as if it were mapped now; the
@@ -190,8 +190,10 @@ class Lifecycle:
         return exec_args.passed(lambda va, n: self.memory.read(va, n, slot.root),
                                 slot.args[0], slot.args[1], slot.args[2])
 
-    def _check_exec_args(self, exec_slot: int, root: int, sp: int) -> None:
-        """The new image's argv and envp are the ones the exec'ing program passed."""
+    def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
+                         sp: int) -> None:
+        """The new image's argv and envp are the ones the exec'ing program passed, and its
+        AT_EXECFN names the path it passed."""
         if exec_slot in self.exec_passed:
             want = self.exec_passed[exec_slot]
         else:
@@ -205,7 +207,14 @@ class Lifecycle:
             refuse("create.exec_args", Status.ERR_DENIED,
                    "the exec'ing program's argv/envp were not all present to read")
             return
-        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        read = lambda va, n: self.memory.read(va, n, root)       # noqa: E731 - the new tree
+        if initial_stack.AT_EXECFN in auxv and \
+                exec_args.cstring(read, auxv[initial_stack.AT_EXECFN]) != want.path:
+            # Linux points AT_EXECFN at bprm->filename, the path string execve was given.
+            refuse("create.exec_filename", Status.ERR_DENIED,
+                   f"AT_EXECFN does not name the path the program passed to execve "
+                   f"({len(want.path)} bytes)")
+        got = exec_args.on_stack(read, sp)
         if got is None or not exec_args.agrees(want, *got):
             shown = "no readable argv" if got is None else exec_args.show(got[0])
             refuse("create.exec_args", Status.ERR_DENIED,

@@ -502,7 +502,7 @@ def qg_script_option(adv: Adversary) -> None:
 
 @scenario(id="QG-009", title="Name another file in the exec'd worker's AT_EXECFN",
           family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK",), program=LOADER,
-          oracle=_other_execfn, gap=GAP_ENTRY, silent=NO_WORKER,
+          oracle=_other_execfn, silent=NO_WORKER,
           prop="AT_EXECFN names the filename the exec'ing program passed to execve.")
 def qg_execfn_name(adv: Adversary) -> None:
     """1. A fork child of the program (secret_r24_loader) execs /bin/secret_r24_loader; the

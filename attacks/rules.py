@@ -299,7 +299,7 @@ RULES: tuple[Rule, ...] = (
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
          checks=("create.auxv", "create.initial_stack", "create.at_random",
-                 "create.at_random_apart")),
+                 "create.at_random_apart", "create.exec_real_ids")),
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
          "and envp strings that program passed to execve, its AT_EXECFN naming the path it "
          "passed; the first program starts once, with the command line the user gave.",

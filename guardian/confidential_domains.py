@@ -66,6 +66,8 @@ class Lifecycle:
         #: execve slot -> what the program passed, read when its address space went with
         #: the exec (None: not all of it was present then).
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
+        #: execve slot -> the exec'ing thread's known credentials, kept with exec_passed.
+        self.exec_ids: dict[int, credentials.Seen] = {}
         #: The user's command lines for the programs it launches, when the launch path gave
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
@@ -141,6 +143,7 @@ class Lifecycle:
         space.auxv = tuple(auxv)
         if exec_slot:
             self._check_exec_args(exec_slot, root, dict(auxv), sp)
+            credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
             else None
         # Every frame already in the tree is measured now, as if it were mapped now; the
@@ -158,6 +161,7 @@ class Lifecycle:
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
+            self.exec_ids.pop(exec_slot, None)
             note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:
@@ -189,6 +193,14 @@ class Lifecycle:
         """What the program in `slot` passed to execve, from its memory."""
         return exec_args.passed(lambda va, n: self.memory.read(va, n, slot.root),
                                 slot.args[0], slot.args[1], slot.args[2])
+
+    def _exec_ids(self, exec_slot: int) -> credentials.Seen:
+        """The credentials the thread making execve `exec_slot` is known to hold."""
+        if exec_slot in self.exec_ids:
+            return self.exec_ids[exec_slot]
+        slot = self.registry.slots.get(exec_slot)
+        space = self.registry.space_of(slot.domain, slot.root) if slot is not None else None
+        return dict(space.creds.get(slot.thread, {})) if space is not None and slot else {}
 
     def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
                          sp: int) -> None:
@@ -283,6 +295,7 @@ class Lifecycle:
                 self.self_signals.note_exec(slot)
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
+                self.exec_ids[slot.id] = self._exec_ids(slot.id)
                 self.files.note_exec(slot)
                 table = self.files.table(slot.root, slot.thread)
                 self.s.shares.note_exec(slot.id, slot.domain,

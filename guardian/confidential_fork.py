@@ -99,10 +99,13 @@ class Forks:
         slot.child_root = child_root
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
+        # copy_process() copies the creating thread's credentials (copy_creds): the child
+        # holds the ids its creator is known to hold, until its own set*id call.
+        target = dom.spaces[child_root] if child_root else space
+        target.creds[child.thread] = dict(space.creds.get(slot.thread, {}))
         if cflags & CLONE_CHILD_CLEARTID and child_tid:
             # The child's own word: the kernel clears it when that child exits (pthread_join
             # waits on it), in the child's tree, and at no other time.
-            target = dom.spaces[child_root] if child_root else space
             target.tid_words[child.thread] = child_tid
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread

@@ -28,7 +28,7 @@ def honest_checks() -> list[str]:
     return out.decided_by
 
 
-CASES = [("QG-009", "create.exec_filename")]
+CASES = [("QG-009", "create.exec_filename"), ("QG-017", "create.exec_real_ids")]
 
 
 @pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[c for _, c in CASES])

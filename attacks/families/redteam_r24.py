@@ -568,7 +568,7 @@ def _other_uid(out: Outcome) -> list[str]:
 @scenario(id="QG-017", title="Start the exec'd worker with another real uid (AT_UID and "
                              "AT_EUID 1000)",
           family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK",), program=LOADER,
-          oracle=_other_uid, gap=GAP_ENTRY, silent=NO_WORKER,
+          oracle=_other_uid, silent=NO_WORKER,
           prop="execve keeps the real uid: the exec'd image's AT_UID (and the getuid() that "
                "follows it) is the exec'ing process's.")
 def qg_exec_uid(adv: Adversary) -> None:

@@ -68,6 +68,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "ksm.private_only": ("RV-010",),
     "create.exec_args": ("RV-020",),
     "create.exec_filename": ("QG-009",),
+    "create.exec_elf_argv": ("QG-007",),
     "create.exec_real_ids": ("QG-017",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),

@@ -303,7 +303,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
          "and envp strings that program passed to execve, its AT_EXECFN naming the path it "
          "passed; the first program starts once, with the command line the user gave.",
-         checks=("create.exec_args", "create.exec_filename", "create.launch_args")),
+         checks=("create.exec_args", "create.exec_filename", "create.exec_elf_argv",
+                 "create.launch_args")),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "

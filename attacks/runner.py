@@ -152,7 +152,8 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
         guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect",
                             serve_entropy=True)
         hw.install_monitor(guardian)
-        guardian.conf.admit_image(data)        # the user's trusted launch path
+        # The user's trusted launch path (the image, with the guest path it is found at).
+        guardian.conf.admit_image(data, f"/bin/{path.name}")
         # ... and the program's file, which its -f variant maps (as `blindfold run --admit`).
         guardian.conf.admit_file(f"/bin/{path.name}", data)
         if sysroot is not None:

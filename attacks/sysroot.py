@@ -40,7 +40,7 @@ def admit_sysroot(guardian: object, root: Path, interp: bytes) -> None:
     run confidentially, and every shared object of the sysroot's library directories a
     file it may map (measured under the path the program opens it by)."""
     conf = guardian.conf  # type: ignore[attr-defined]
-    conf.admit_image((root / os.fsdecode(interp).lstrip("/")).read_bytes())
+    conf.admit_image((root / os.fsdecode(interp).lstrip("/")).read_bytes(), os.fsdecode(interp))
     for rel in _LIBRARY_DIRS:
         folder = root / rel
         if folder.is_dir():

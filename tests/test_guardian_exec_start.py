@@ -28,10 +28,11 @@ def honest_checks() -> list[str]:
     return out.decided_by
 
 
-CASES = [("QG-009", "create.exec_filename"), ("QG-017", "create.exec_real_ids")]
+CASES = [("QG-009", "create.exec_filename"), ("QG-017", "create.exec_real_ids"),
+         ("QG-007", "create.exec_elf_argv"), ("QG-008", "create.exec_elf_argv")]
 
 
-@pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[c for _, c in CASES])
+@pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])
 def test_the_break_is_refused_by_its_check(scenario_id: str, check: str,
                                            honest_checks: list[str]) -> None:
     sc = get(scenario_id)
@@ -39,3 +40,15 @@ def test_the_break_is_refused_by_its_check(scenario_id: str, check: str,
     out = run_one(sc, "on").outcome
     assert check in out.decided_by, out.decided_by
     assert check not in honest_checks
+
+
+def test_only_an_absolute_path_of_an_admitted_image_names_an_elf_file() -> None:
+    from guardian.confidential_admission import Admission
+    from tests.test_secure_mm import HELLO
+
+    admission = Admission(None, None)  # type: ignore[arg-type] - only measures here
+    admission.admit_image(HELLO.read_bytes(), "/bin/hello")
+    assert admission.names_elf_image(b"/bin/hello")
+    assert admission.names_elf_image(b"/bin/../bin/hello")
+    assert not admission.names_elf_image(b"hello")          # relative: the kernel's cwd
+    assert not admission.names_elf_image(b"/bin/hello.sh")  # may be a script

@@ -468,7 +468,7 @@ def _worker_argv(argv: Callable[[list[bytes]], list[bytes]]) -> StackMove:
 @scenario(id="QG-007", title="Start the exec'd worker as if its ELF file were a script: "
                              "argv[0] the kernel's",
           family=RT, goal=Goal.TAMPER, rules=("G-EXEC-ARGS",), program=LOADER,
-          oracle=_other_applet, gap="P2", silent=NO_WORKER,
+          oracle=_other_applet, silent=NO_WORKER,
           prop="An ELF image a confidential program execs starts with exactly the argv it "
                "passed; only a #! script has its interpreter's name put in front.")
 def qg_script_argv0(adv: Adversary) -> None:
@@ -486,7 +486,7 @@ def qg_script_argv0(adv: Adversary) -> None:
 @scenario(id="QG-008", title="Start the exec'd worker as if its ELF file were a script with "
                              "an interpreter argument: an option the kernel's",
           family=RT, goal=Goal.TAMPER, rules=("G-EXEC-ARGS",), program=LOADER,
-          oracle=_injected_option, gap="P2", silent=NO_WORKER,
+          oracle=_injected_option, silent=NO_WORKER,
           prop="An ELF image a confidential program execs starts with exactly the argv it "
                "passed: no argument is added in front of its own.")
 def qg_script_option(adv: Adversary) -> None:

@@ -47,6 +47,7 @@ P_CLKTCK = 2338             # secret_r23_state's sysconf(_SC_CLK_TCK) step (redt
 STATE = "secret_r23_state"
 P_EXEC, P_WORKER, P_MEMFD_CHILD, P_OWN_FILE = 2412, 2414, 2416, 2418
 P_WORKER_KEY = 2421          # the worker's report of its memfd's first word
+P_MEMFD_REOPEN = 2422        # a reader child maps the memfd opened again via /proc/self/fd
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
 AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
@@ -400,6 +401,24 @@ def qg_memfd_child_map(adv: Adversary) -> None:
     Linux's shmem_fault() finds the memfd's page in its page cache: every mapping of the
     file, in any process, maps that page."""
     file_as_zero_page(adv, P_MEMFD_CHILD, init_only=False)
+
+
+@scenario(id="QG-018", title="Serve a mapping of the memfd opened again through "
+                             "/proc/self/fd/N as a fresh zero page",
+          family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE",), program=LOADER,
+          gap="P3",
+          prop="A memfd opened again through /proc/self/fd/N is the same file: its MAP_SHARED "
+               "mapping maps the memfd's one page.")
+def qg_memfd_reopened(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) keeps its key state in a memfd (first word 3, the
+    page mapped MAP_SHARED); a reader child opens it again read-only through
+    /proc/self/fd/N (a new open file of the same memfd, as a program hands out a read-only
+    view), maps that MAP_SHARED and logs the label (word - 3) names from a log buffer that
+    begins with a copy of the secret.
+    2. Serve the reader's mmap as MAP_SHARED | MAP_ANONYMOUS: a fresh page of zeros.
+    3. The reader reads 0: the index is -3 and it logs bytes 8..15 of the secret's copy.
+    Linux's proc_fd_link() opens the memfd's own inode: its mapping is the memfd's page."""
+    file_as_zero_page(adv, P_MEMFD_REOPEN, init_only=False)
 
 
 @scenario(id="QG-011", title="Answer pread() of the program's own executable with another "

@@ -30,6 +30,9 @@
  *   7. A memfd of one page (its key state, first word 3), mapped MAP_SHARED and read; a
  *      fork child maps it again through its inherited descriptor and logs the label
  *      (word - 3: 0) names.
+ *   7b. A fork child (a reader) opens the memfd again read-only through
+ *      /proc/self/fd/N (a new open file of the same memfd), maps that MAP_SHARED and logs
+ *      the label (word - 3: 0) names.
  *   8. It reads the ELF header of the file it runs from (/bin/secret_r24_loader) with
  *      pread(): e_phnum - getauxval(AT_PHNUM) (0) chooses the label.
  *   9. A fork child hands the memfd to descriptor 9 and execs the program itself as a
@@ -79,6 +82,7 @@
 #define P_WORKER_KEY 2421   /* in the worker: x2 the first word of the memfd it was handed */
 #define P_MEMFD_CHILD 2416  /* x2 the log buffer; the fork child's + 1: x2 its index */
 #define P_OWN_FILE 2418
+#define P_MEMFD_REOPEN 2422 /* x2 the log buffer; the reader child's + 1: x2 the index */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -225,6 +229,37 @@ static void memfd_child_step(void)
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
 }
 
+/* "/proc/self/fd/N" (static: a path a call reads lies apart from the program's secrets). */
+static char fd_path[32] = "/proc/self/fd/";
+
+static void memfd_reopen_step(void)
+{
+    int n = memfd, len = 14, k = 0;
+    char digits[8];
+    if (memfd < 0)
+        return;
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n && k < 8);
+    while (k)
+        fd_path[len++] = digits[--k];
+    fd_path[len] = 0;
+    marker(P_MEMFD_REOPEN, (long)logbuf, 0, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        /* A reader process: a read-only descriptor of the same memfd, opened again. */
+        int ro = (int)sys6(SYS_openat, AT_FDCWD, (long)fd_path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        long m = ro < 0 ? -1 : sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+        if (valid(m))
+            log_label(P_MEMFD_REOPEN, *(volatile int64_t *)m - 3);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+}
+
 static void own_file_step(void)
 {
     uint8_t ehdr[64];
@@ -337,6 +372,7 @@ int main(int argc, char **argv)
     regrow_step();
     tail_step();
     memfd_child_step();
+    memfd_reopen_step();
     own_file_step();
     exec_step();
 

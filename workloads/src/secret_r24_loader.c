@@ -35,6 +35,9 @@
  *      the label (word - 3: 0) names.
  *   8. It reads the ELF header of the file it runs from (/bin/secret_r24_loader) with
  *      pread(): e_phnum - getauxval(AT_PHNUM) (0) chooses the label.
+ *   8b. With a spill file open (its first word -3), it reads 8 bytes from /dev/zero, then
+ *      maps /dev/zero MAP_PRIVATE (a zero-filled arena): each first word (0) chooses the
+ *      label.
  *   9. A fork child hands the memfd to descriptor 9 and execs the program itself as a
  *      worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
  *      reports the applet its argv[0] names (1: worker), the options it parsed (-q: 2,
@@ -83,6 +86,8 @@
 #define P_MEMFD_CHILD 2416  /* x2 the log buffer; the fork child's + 1: x2 its index */
 #define P_OWN_FILE 2418
 #define P_MEMFD_REOPEN 2422 /* x2 the log buffer; the reader child's + 1: x2 the index */
+#define P_ZERO_READ 2424    /* + 1: x2 the index */
+#define P_ZERO_MAP 2426     /* + 1: x2 the index */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -276,6 +281,26 @@ static void own_file_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void dev_zero_steps(void)
+{
+    /* A spill file of the work queue (its first record -3), kept open while the program
+     * takes a zero-filled arena from /dev/zero, as allocators did before MAP_ANONYMOUS. */
+    int spill = private_file("/r24-spill");
+    int zero = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/zero", O_RDWR | O_CLOEXEC, 0, 0, 0);
+    int64_t word = 1;
+    if (spill < 0 || zero < 0 || !put_word(spill, -3, 0))
+        return;
+    marker(P_ZERO_READ, (long)logbuf, spill, zero, 0);
+    if (sys6(SYS_read, zero, (long)&word, 8, 0, 0, 0) == 8)
+        log_label(P_ZERO_READ, word);
+    marker(P_ZERO_MAP, (long)logbuf, spill, zero, 0);
+    long m = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0);
+    if (valid(m))
+        log_label(P_ZERO_MAP, *(volatile int64_t *)m);
+    sys6(SYS_close, zero, 0, 0, 0, 0, 0);
+    sys6(SYS_close, spill, 0, 0, 0, 0, 0);
+}
+
 static void exec_step(void)
 {
     static char *const args[] = {"r24-worker", "-q", NULL};
@@ -374,6 +399,7 @@ int main(int argc, char **argv)
     memfd_child_step();
     memfd_reopen_step();
     own_file_step();
+    dev_zero_steps();
     exec_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

@@ -49,6 +49,7 @@ P_EXEC, P_WORKER, P_MEMFD_CHILD, P_OWN_FILE = 2412, 2414, 2416, 2418
 P_WORKER_KEY = 2421          # the worker's report of its memfd's first word
 P_MEMFD_REOPEN = 2422        # a reader child maps the memfd opened again via /proc/self/fd
 P_ZERO_READ, P_ZERO_MAP = 2424, 2426   # 8 bytes read from /dev/zero; /dev/zero mapped
+P_WORKER_CWD = 2429          # the worker's report: 1 when getcwd() is not /bin
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
 AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
@@ -609,7 +610,7 @@ def qg_memfd_exec_map(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note("the fork child hands the memfd on and execs the worker next")
 
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_WORKER + 1, init_only=False, once=False)
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_WORKER_CWD, init_only=False, once=False)
     def _(a: Adversary, **_: object) -> None:
         if a.reg("x4") != KEEP_FD or "served" in a.memo:
             return
@@ -618,7 +619,7 @@ def qg_memfd_exec_map(adv: Adversary) -> None:
         a.set_reg("x4", NO_FD)
         a.note("the worker's mmap of descriptor 9 served as an anonymous shared page")
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_WORKER + 1, init_only=False, once=False)
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_WORKER_CWD, init_only=False, once=False)
     def _(a: Adversary, **_: object) -> None:
         flags = a.memo.pop("served", None)
         if flags is not None:
@@ -660,3 +661,37 @@ def qg_exec_uid(adv: Adversary) -> None:
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if thread.process is not a.init:
             a.set_reg("x0", 1000)
+
+
+def _other_cwd(out: Outcome) -> list[str]:
+    return ["the exec'd worker's getcwd() named another directory than /bin, where its parent "
+            "exec'd it" for flag, *_ in _worker_reports(out, P_WORKER_CWD) if flag]
+
+
+@scenario(id="QG-021", title="Answer the exec'd worker's getcwd() with another directory than "
+                             "its parent's",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=LOADER,
+          oracle=_other_cwd, gap="P5", silent=NO_WORKER,
+          prop="execve keeps the working directory: the exec'd image's getcwd() names the one "
+               "its exec'ing process had (chdir'd to /bin).")
+def qg_exec_cwd(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) calls chdir("/bin"), and a fork child execs the
+    program itself as a worker, which checks that getcwd() names /bin (it opens its data by
+    relative names).
+    2. Answer the worker's getcwd() with "/tmp" (a directory, the same length).
+    3. The worker finds itself in another directory than the one it was exec'd in.
+    Linux's execve changes no fs_struct: the new image keeps the exec'ing process's working
+    directory, the one its chdir() set."""
+    @adv.on(Point.MARKER, phase=P_EXEC)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the fork child execs the worker next, in /bin")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getcwd"], during=P_WORKER + 1, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["cwd"], b"/tmp\0")
+        a.set_reg("x0", 5)
+        a.note("the worker's getcwd() answered /tmp")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getcwd"], during=P_WORKER + 1, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["cwd"] = int(a.el1.syscall_args()[0])

@@ -38,11 +38,12 @@
  *   8b. With a spill file open (its first word -3), it reads 8 bytes from /dev/zero, then
  *      maps /dev/zero MAP_PRIVATE (a zero-filled arena): each first word (0) chooses the
  *      label.
- *   9. A fork child hands the memfd to descriptor 9 and execs the program itself as a
- *      worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
+ *   9. In /bin (chdir), a fork child hands the memfd to descriptor 9 and execs the
+ *      program itself as a worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
  *      reports the applet its argv[0] names (1: worker), the options it parsed (-q: 2,
  *      -p: 1), whether AT_EXECFN names the path R24_PATH says it was exec'd by (0: it
- *      does) and its getuid() (its parent's: exec keeps the real uid), then the first word of the memfd it maps through descriptor 9 (3).  The
+ *      does) and its getuid() (its parent's: exec keeps the real uid), whether getcwd()
+ *      names /bin, where its parent started it (exec keeps the working directory), then the first word of the memfd it maps through descriptor 9 (3).  The
  *      parent waits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -88,6 +89,7 @@
 #define P_MEMFD_REOPEN 2422 /* x2 the log buffer; the reader child's + 1: x2 the index */
 #define P_ZERO_READ 2424    /* + 1: x2 the index */
 #define P_ZERO_MAP 2426     /* + 1: x2 the index */
+#define P_WORKER_CWD 2429   /* in the worker: x2 1 when getcwd() is not the /bin it was started in */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -305,6 +307,7 @@ static void exec_step(void)
 {
     static char *const args[] = {"r24-worker", "-q", NULL};
     static char *const env[] = {"R24_STAGE=worker", "R24_PATH=" SELF, NULL};
+    sys6(SYS_chdir, (long)"/bin", 0, 0, 0, 0, 0);     /* the worker runs in /bin */
     marker(P_EXEC, (long)logbuf, 0, 0, 0);
     long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
     if (pid == 0) {
@@ -337,6 +340,9 @@ static int worker(int argc, char **argv)
     const char *path = getenv("R24_PATH");
     long differs = !execfn || !path || strcmp(execfn, path) != 0;
     marker(P_WORKER + 1, applet, options, differs, sys6(SYS_getuid, 0, 0, 0, 0, 0, 0));
+    static char cwd[64];
+    long n = sys6(SYS_getcwd, (long)cwd, sizeof cwd, 0, 0, 0, 0);
+    marker(P_WORKER_CWD, n <= 0 || strcmp(cwd, "/bin") != 0, 0, 0, 0);
     long m = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, KEEP_FD, 0);
     if (valid(m))
         marker(P_WORKER_KEY, *(volatile int64_t *)m, 0, 0, 0);

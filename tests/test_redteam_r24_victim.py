@@ -17,10 +17,12 @@ from attacks.families.redteam_r24 import (
     P_ARGV0,
     P_EXEC,
     P_MEMFD_CHILD,
+    P_MEMFD_REOPEN,
     P_OWN_FILE,
     P_SECURE,
     P_WORKER,
     P_WORKER_KEY,
+    P_ZERO_READ,
 )
 from attacks.families.redteam_r24_dynamic import DYNAMIC, P_DYN_ERRNO, P_DYN_OWN, P_DYN_PHNUM
 from attacks.runner import boot, find_leaks, run_session
@@ -50,6 +52,11 @@ def test_untouched_secret_r24_loader_keeps_its_secret(mode: str) -> None:
     indices += [_signed(m.args[0]) for m in out.markers if m.phase == P_MEMFD_CHILD + 1]
     assert indices == [0, 0, 0, 0, 0], indices
     assert [_signed(m.args[0]) for m in mine if m.phase == P_OWN_FILE + 1] == [0]
+    assert [_signed(m.args[0]) for m in mine if m.phase == P_ZERO_READ + 1] == [0]
+    # The Guardian refuses the reader's honest mapping of the memfd it opened again (it
+    # takes the frame for an alias), as does the predecessor design: the reader ends there.
+    reopened = [_signed(m.args[0]) for m in out.markers if m.phase == P_MEMFD_REOPEN + 1]
+    assert reopened == ([0] if mode == "off" else []), reopened
     secure = next(m for m in mine if m.phase == P_SECURE + 1)
     assert secure.args[0] == 0 and secure.args[1] == secure.args[2]
     assert any(m.phase == P_ARGV0 + 1 for m in mine)

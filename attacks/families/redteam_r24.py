@@ -47,12 +47,16 @@ P_CLKTCK = 2338             # secret_r23_state's sysconf(_SC_CLK_TCK) step (redt
 STATE = "secret_r23_state"
 P_EXEC, P_WORKER, P_MEMFD_CHILD, P_OWN_FILE = 2412, 2414, 2416, 2418
 P_WORKER_KEY = 2421          # the worker's report of its memfd's first word
+P_MEMFD_REOPEN = 2422        # a reader child maps the memfd opened again via /proc/self/fd
+P_ZERO_READ, P_ZERO_MAP = 2424, 2426   # 8 bytes read from /dev/zero; /dev/zero mapped
+P_WORKER_CWD = 2429          # the worker's report: 1 when getcwd() is not /bin
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
 AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
 AT_UID, AT_EUID, AT_SECURE, AT_RANDOM, AT_EXECFN = 11, 12, 23, 25, 31
 AT_MINSIGSTKSZ = 51
 NR_MMAP, NR_FTRUNCATE, NR_PREAD64 = NUMBERS["mmap"], NUMBERS["ftruncate"], NUMBERS["pread64"]
+NR_READ = NUMBERS["read"]
 MAP_ANONYMOUS = 0x20
 NO_FD = (1 << 64) - 1
 PAGE = 4096
@@ -400,6 +404,69 @@ def qg_memfd_child_map(adv: Adversary) -> None:
     file_as_zero_page(adv, P_MEMFD_CHILD, init_only=False)
 
 
+@scenario(id="QG-018", title="Serve a mapping of the memfd opened again through "
+                             "/proc/self/fd/N as a fresh zero page",
+          family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE",), program=LOADER,
+          gap="P3",
+          prop="A memfd opened again through /proc/self/fd/N is the same file: its MAP_SHARED "
+               "mapping maps the memfd's one page.")
+def qg_memfd_reopened(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) keeps its key state in a memfd (first word 3, the
+    page mapped MAP_SHARED); a reader child opens it again read-only through
+    /proc/self/fd/N (a new open file of the same memfd, as a program hands out a read-only
+    view), maps that MAP_SHARED and logs the label (word - 3) names from a log buffer that
+    begins with a copy of the secret.
+    2. Serve the reader's mmap as MAP_SHARED | MAP_ANONYMOUS: a fresh page of zeros.
+    3. The reader reads 0: the index is -3 and it logs bytes 8..15 of the secret's copy.
+    Linux's proc_fd_link() opens the memfd's own inode: its mapping is the memfd's page."""
+    file_as_zero_page(adv, P_MEMFD_REOPEN, init_only=False)
+
+
+@scenario(id="QG-019", title="Answer a read() of /dev/zero with the word -3",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=LOADER,
+          gap="P5",
+          prop="/dev/zero reads as zeros: read() fills the buffer with zero bytes.")
+def qg_dev_zero_read(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) reads 8 bytes from /dev/zero and logs the label
+    the word names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then store -3 into the buffer and answer 8.
+    3. The index is -3: the program logs bytes 8..15 of the secret's copy.  Linux's
+    read_zero() clears the user buffer, always."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_ZERO_READ)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), struct.pack("<q", -3))
+        a.set_reg("x0", 8)
+        a.note("the read of /dev/zero answered with the word -3")
+
+
+@scenario(id="QG-020", title="Serve a MAP_PRIVATE mapping of /dev/zero with another file's "
+                             "page",
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER, gap=GAP_ENTRY,
+          prop="A mapping of /dev/zero is zero-filled memory: its pages read as zeros.")
+def qg_dev_zero_map(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader), with a spill file open (its first word -3), maps
+    /dev/zero MAP_PRIVATE for a zero-filled arena (as allocators did before MAP_ANONYMOUS)
+    and logs the label the arena's first word names from a log buffer that begins with a
+    copy of the secret.
+    2. Serve the mmap with the spill file's descriptor: the page holds the spill file's
+    bytes (file data the program mapped, unmeasured, as any file's).
+    3. The index is -3: the program logs bytes 8..15 of the secret's copy.  Linux's
+    mmap_zero() makes a private mapping of /dev/zero anonymous memory: zeros."""
+    @adv.on(Point.MARKER, phase=P_ZERO_MAP)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["spill"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_ZERO_MAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["fd"] = a.reg("x4")
+        a.set_reg("x4", a.memo["spill"])
+        a.note("the mmap of /dev/zero served from the spill file")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_ZERO_MAP)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x4", a.memo.pop("fd", a.reg("x4")))
+
+
 @scenario(id="QG-011", title="Answer pread() of the program's own executable with another "
                              "e_phnum",
           family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=LOADER,
@@ -541,7 +608,7 @@ def qg_memfd_exec_map(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.note("the fork child hands the memfd on and execs the worker next")
 
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_WORKER + 1, init_only=False, once=False)
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, during=P_WORKER_CWD, init_only=False, once=False)
     def _(a: Adversary, **_: object) -> None:
         if a.reg("x4") != KEEP_FD or "served" in a.memo:
             return
@@ -550,7 +617,7 @@ def qg_memfd_exec_map(adv: Adversary) -> None:
         a.set_reg("x4", NO_FD)
         a.note("the worker's mmap of descriptor 9 served as an anonymous shared page")
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_WORKER + 1, init_only=False, once=False)
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, during=P_WORKER_CWD, init_only=False, once=False)
     def _(a: Adversary, **_: object) -> None:
         flags = a.memo.pop("served", None)
         if flags is not None:
@@ -592,3 +659,37 @@ def qg_exec_uid(adv: Adversary) -> None:
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if thread.process is not a.init:
             a.set_reg("x0", 1000)
+
+
+def _other_cwd(out: Outcome) -> list[str]:
+    return ["the exec'd worker's getcwd() named another directory than /bin, where its parent "
+            "exec'd it" for flag, *_ in _worker_reports(out, P_WORKER_CWD) if flag]
+
+
+@scenario(id="QG-021", title="Answer the exec'd worker's getcwd() with another directory than "
+                             "its parent's",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=LOADER,
+          oracle=_other_cwd, gap="P5", silent=NO_WORKER,
+          prop="execve keeps the working directory: the exec'd image's getcwd() names the one "
+               "its exec'ing process had (chdir'd to /bin).")
+def qg_exec_cwd(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) calls chdir("/bin"), and a fork child execs the
+    program itself as a worker, which checks that getcwd() names /bin (it opens its data by
+    relative names).
+    2. Answer the worker's getcwd() with "/tmp" (a directory, the same length).
+    3. The worker finds itself in another directory than the one it was exec'd in.
+    Linux's execve changes no fs_struct: the new image keeps the exec'ing process's working
+    directory, the one its chdir() set."""
+    @adv.on(Point.MARKER, phase=P_EXEC)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the fork child execs the worker next, in /bin")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getcwd"], during=P_WORKER + 1, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["cwd"], b"/tmp\0")
+        a.set_reg("x0", 5)
+        a.note("the worker's getcwd() answered /tmp")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getcwd"], during=P_WORKER + 1, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["cwd"] = int(a.el1.syscall_args()[0])

@@ -30,13 +30,20 @@
  *   7. A memfd of one page (its key state, first word 3), mapped MAP_SHARED and read; a
  *      fork child maps it again through its inherited descriptor and logs the label
  *      (word - 3: 0) names.
+ *   7b. A fork child (a reader) opens the memfd again read-only through
+ *      /proc/self/fd/N (a new open file of the same memfd), maps that MAP_SHARED and logs
+ *      the label (word - 3: 0) names.
  *   8. It reads the ELF header of the file it runs from (/bin/secret_r24_loader) with
  *      pread(): e_phnum - getauxval(AT_PHNUM) (0) chooses the label.
- *   9. A fork child hands the memfd to descriptor 9 and execs the program itself as a
- *      worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
+ *   8b. With a spill file open (its first word -3), it reads 8 bytes from /dev/zero, then
+ *      maps /dev/zero MAP_PRIVATE (a zero-filled arena): each first word (0) chooses the
+ *      label.
+ *   9. In /bin (chdir), a fork child hands the memfd to descriptor 9 and execs the
+ *      program itself as a worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
  *      reports the applet its argv[0] names (1: worker), the options it parsed (-q: 2,
  *      -p: 1), whether AT_EXECFN names the path R24_PATH says it was exec'd by (0: it
- *      does) and its getuid() (its parent's: exec keeps the real uid), then the first word of the memfd it maps through descriptor 9 (3).  The
+ *      does) and its getuid() (its parent's: exec keeps the real uid), whether getcwd()
+ *      names /bin, where its parent started it (exec keeps the working directory), then the first word of the memfd it maps through descriptor 9 (3).  The
  *      parent waits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -79,6 +86,10 @@
 #define P_WORKER_KEY 2421   /* in the worker: x2 the first word of the memfd it was handed */
 #define P_MEMFD_CHILD 2416  /* x2 the log buffer; the fork child's + 1: x2 its index */
 #define P_OWN_FILE 2418
+#define P_MEMFD_REOPEN 2422 /* x2 the log buffer; the reader child's + 1: x2 the index */
+#define P_ZERO_READ 2424    /* + 1: x2 the index */
+#define P_ZERO_MAP 2426     /* + 1: x2 the index */
+#define P_WORKER_CWD 2429   /* in the worker: x2 1 when getcwd() is not the /bin it was started in */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -225,6 +236,37 @@ static void memfd_child_step(void)
         sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
 }
 
+/* "/proc/self/fd/N" (static: a path a call reads lies apart from the program's secrets). */
+static char fd_path[32] = "/proc/self/fd/";
+
+static void memfd_reopen_step(void)
+{
+    int n = memfd, len = 14, k = 0;
+    char digits[8];
+    if (memfd < 0)
+        return;
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n && k < 8);
+    while (k)
+        fd_path[len++] = digits[--k];
+    fd_path[len] = 0;
+    marker(P_MEMFD_REOPEN, (long)logbuf, 0, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        /* A reader process: a read-only descriptor of the same memfd, opened again. */
+        int ro = (int)sys6(SYS_openat, AT_FDCWD, (long)fd_path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+        long m = ro < 0 ? -1 : sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+        if (valid(m))
+            log_label(P_MEMFD_REOPEN, *(volatile int64_t *)m - 3);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+}
+
 static void own_file_step(void)
 {
     uint8_t ehdr[64];
@@ -241,10 +283,31 @@ static void own_file_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void dev_zero_steps(void)
+{
+    /* A spill file of the work queue (its first record -3), kept open while the program
+     * takes a zero-filled arena from /dev/zero, as allocators did before MAP_ANONYMOUS. */
+    int spill = private_file("/r24-spill");
+    int zero = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/zero", O_RDWR | O_CLOEXEC, 0, 0, 0);
+    int64_t word = 1;
+    if (spill < 0 || zero < 0 || !put_word(spill, -3, 0))
+        return;
+    marker(P_ZERO_READ, (long)logbuf, spill, zero, 0);
+    if (sys6(SYS_read, zero, (long)&word, 8, 0, 0, 0) == 8)
+        log_label(P_ZERO_READ, word);
+    marker(P_ZERO_MAP, (long)logbuf, spill, zero, 0);
+    long m = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0);
+    if (valid(m))
+        log_label(P_ZERO_MAP, *(volatile int64_t *)m);
+    sys6(SYS_close, zero, 0, 0, 0, 0, 0);
+    sys6(SYS_close, spill, 0, 0, 0, 0, 0);
+}
+
 static void exec_step(void)
 {
     static char *const args[] = {"r24-worker", "-q", NULL};
     static char *const env[] = {"R24_STAGE=worker", "R24_PATH=" SELF, NULL};
+    sys6(SYS_chdir, (long)"/bin", 0, 0, 0, 0, 0);     /* the worker runs in /bin */
     marker(P_EXEC, (long)logbuf, 0, 0, 0);
     long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
     if (pid == 0) {
@@ -277,6 +340,9 @@ static int worker(int argc, char **argv)
     const char *path = getenv("R24_PATH");
     long differs = !execfn || !path || strcmp(execfn, path) != 0;
     marker(P_WORKER + 1, applet, options, differs, sys6(SYS_getuid, 0, 0, 0, 0, 0, 0));
+    static char cwd[64];
+    long n = sys6(SYS_getcwd, (long)cwd, sizeof cwd, 0, 0, 0, 0);
+    marker(P_WORKER_CWD, n <= 0 || strcmp(cwd, "/bin") != 0, 0, 0, 0);
     long m = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED, KEEP_FD, 0);
     if (valid(m))
         marker(P_WORKER_KEY, *(volatile int64_t *)m, 0, 0, 0);
@@ -337,7 +403,9 @@ int main(int argc, char **argv)
     regrow_step();
     tail_step();
     memfd_child_step();
+    memfd_reopen_step();
     own_file_step();
+    dev_zero_steps();
     exec_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

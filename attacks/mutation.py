@@ -70,6 +70,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.exec_filename": ("QG-009",),
     "create.exec_elf_argv": ("QG-007",),
     "create.exec_real_ids": ("QG-017",),
+    "return.dev_zero": ("QG-019",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -162,7 +162,7 @@ RULES: tuple[Rule, ...] = (
          "most what it was armed for; umask the mask the process's previous umask set; a "
          "clock read after a wait timed out is at least where it stood at the wait's entry "
          "plus the timeout; a sleep writes its remaining time only when a signal cut a "
-         "relative sleep short.",
+         "relative sleep short; a read of /dev/zero reads zeros.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.inotify_wd",
@@ -171,7 +171,7 @@ RULES: tuple[Rule, ...] = (
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
-                 "clock.timeout_elapsed", "return.sleep_rem_unwritten")),
+                 "clock.timeout_elapsed", "return.sleep_rem_unwritten", "return.dev_zero")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

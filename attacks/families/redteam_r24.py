@@ -424,7 +424,6 @@ def qg_memfd_reopened(adv: Adversary) -> None:
 
 @scenario(id="QG-019", title="Answer a read() of /dev/zero with the word -3",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=LOADER,
-          gap="P5",
           prop="/dev/zero reads as zeros: read() fills the buffer with zero bytes.")
 def qg_dev_zero_read(adv: Adversary) -> None:
     """1. The program (secret_r24_loader) reads 8 bytes from /dev/zero and logs the label

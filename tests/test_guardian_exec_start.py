@@ -52,3 +52,4 @@ def test_only_an_absolute_path_of_an_admitted_image_names_an_elf_file() -> None:
     assert admission.names_elf_image(b"/bin/../bin/hello")
     assert not admission.names_elf_image(b"hello")          # relative: the kernel's cwd
     assert not admission.names_elf_image(b"/bin/hello.sh")  # may be a script
+

@@ -407,7 +407,6 @@ def qg_memfd_child_map(adv: Adversary) -> None:
 @scenario(id="QG-018", title="Serve a mapping of the memfd opened again through "
                              "/proc/self/fd/N as a fresh zero page",
           family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE",), program=LOADER,
-          gap="P3",
           prop="A memfd opened again through /proc/self/fd/N is the same file: its MAP_SHARED "
                "mapping maps the memfd's one page.")
 def qg_memfd_reopened(adv: Adversary) -> None:

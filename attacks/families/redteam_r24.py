@@ -439,7 +439,7 @@ def qg_dev_zero_read(adv: Adversary) -> None:
 
 @scenario(id="QG-020", title="Serve a MAP_PRIVATE mapping of /dev/zero with another file's "
                              "page",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER, gap=GAP_ENTRY,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER,
           prop="A mapping of /dev/zero is zero-filled memory: its pages read as zeros.")
 def qg_dev_zero_map(adv: Adversary) -> None:
     """1. The program (secret_r24_loader), with a spill file open (its first word -3), maps

@@ -1,4 +1,4 @@
-"""What an exec'd or launched image starts with, held to what Linux guarantees.
+"""What a program starts with and reads back, held to what Linux guarantees.
 
 Each new check is shown twice: the red-team scenario that breaks the guarantee is refused
 by that check, and the honest run of the same victim (no adversary) is never refused by it.
@@ -29,7 +29,8 @@ def honest_checks() -> list[str]:
 
 
 CASES = [("QG-009", "create.exec_filename"), ("QG-017", "create.exec_real_ids"),
-         ("QG-007", "create.exec_elf_argv"), ("QG-008", "create.exec_elf_argv")]
+         ("QG-007", "create.exec_elf_argv"), ("QG-008", "create.exec_elf_argv"),
+         ("QG-020", "set_pt.zero_fill"), ("QG-018", "set_pt.share_one_frame")]
 
 
 @pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])

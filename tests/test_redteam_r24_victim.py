@@ -19,6 +19,7 @@ from attacks.families.redteam_r24 import (
     P_MEMFD_CHILD,
     P_MEMFD_REOPEN,
     P_OWN_FILE,
+    P_OWN_SIZE,
     P_SECURE,
     P_WORKER,
     P_WORKER_KEY,
@@ -53,6 +54,7 @@ def test_untouched_secret_r24_loader_keeps_its_secret(mode: str) -> None:
     assert indices == [0, 0, 0, 0, 0], indices
     assert [_signed(m.args[0]) for m in mine if m.phase == P_OWN_FILE + 1] == [0]
     assert [_signed(m.args[0]) for m in mine if m.phase == P_ZERO_READ + 1] == [0]
+    assert [_signed(m.args[0]) for m in mine if m.phase == P_OWN_SIZE + 1] == [0]
     # The Guardian refuses the reader's honest mapping of the memfd it opened again (it
     # takes the frame for an alias), as does the predecessor design: the reader ends there.
     reopened = [_signed(m.args[0]) for m in out.markers if m.phase == P_MEMFD_REOPEN + 1]

@@ -50,6 +50,8 @@ P_WORKER_KEY = 2421          # the worker's report of its memfd's first word
 P_MEMFD_REOPEN = 2422        # a reader child maps the memfd opened again via /proc/self/fd
 P_ZERO_READ, P_ZERO_MAP = 2424, 2426   # 8 bytes read from /dev/zero; /dev/zero mapped
 P_WORKER_CWD = 2429          # the worker's report: 1 when getcwd() is not /bin
+P_OWN_SIZE = 2440            # fstat() of its own executable: st_size against its headers' end
+ST_SIZE = 48                 # offset of st_size in arm64's struct stat
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
 AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
@@ -80,6 +82,7 @@ class InitialStack:
     argv: list[bytes]
     envp: list[bytes]
     argv_at: list[int]
+    envp_at: list[int] = field(default_factory=list)
     auxv: list[tuple[int, int]] = field(default_factory=list)   # AT_NULL's included
     auxv_at: dict[int, int] = field(default_factory=dict)       # key -> its value word's VA
 
@@ -108,7 +111,7 @@ def _read_stack(a: Adversary, sp: int) -> InitialStack:
         pos += 8
     pos += 8
     st = InitialStack(sp, [_cstring(a, p) for p in argv_at], [_cstring(a, p) for p in envp_at],
-                      argv_at)
+                      argv_at, envp_at)
     while True:
         key, value = a.el1.read_u64(pos), a.el1.read_u64(pos + 8)
         st.auxv.append((key, value))
@@ -493,6 +496,33 @@ def qg_own_file_read(adv: Adversary) -> None:
         a.note(f"e_phnum {phnum} served as {phnum - 4}")
 
 
+@scenario(id="QG-022", title="Answer fstat() of the program's own executable with a size 32 "
+                             "bytes short",
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED", "G-IAGO-OUTPUT"),
+          program=LOADER, gap="P5",
+          prop="fstat() of the admitted file a program runs from reports that file's size, "
+               "the one the Guardian measured.")
+def qg_own_file_size(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) reads its own executable's ELF header, fstat()s
+    the file and logs the label (st_size - the end of its section headers) / 8 names (the
+    data appended to the executable, as a self-extracting program finds its payload) from
+    a log buffer that begins with a copy of the secret.
+    2. Let the call run, then store st_size - 32 into the struct stat.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  The file is the
+    running executable, which no one may write while it runs (deny_write_access()): Linux
+    reports its i_size, the size exec loaded and the Guardian measured."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["fstat"], during=P_OWN_SIZE)
+    def _(a: Adversary, **_: object) -> None:
+        workload = find_workload(LOADER)
+        if workload is None:
+            a.note("the victim's file is not here")
+            return
+        size = workload.binary.stat().st_size
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + ST_SIZE,
+                               struct.pack("<q", size - 32))
+        a.note(f"st_size {size} answered as {size - 32}")
+
+
 # --- the image a fork child execs -------------------------------------------------------------
 def _worker_reports(out: Outcome, phase: int = P_WORKER + 1) -> list[tuple[int, ...]]:
     return [m.args for m in out.markers if m.phase == phase and m.pid != out.init_pid]
@@ -691,3 +721,32 @@ def qg_exec_cwd(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_ENTRY, nr=NUMBERS["getcwd"], during=P_WORKER + 1, init_only=False)
     def _(a: Adversary, **_: object) -> None:
         a.memo["cwd"] = int(a.el1.syscall_args()[0])
+
+
+def _second_copy(out: Outcome) -> list[str]:
+    return [f"the exec'd worker (pid {m.pid}) ran the program's own steps instead of the "
+            "worker's" for m in out.markers if m.phase == P_ARGV0 and m.pid != out.init_pid]
+
+
+@scenario(id="QG-023", title="Point the exec'd worker's AT_RANDOM at its first environment "
+                             "string",
+          family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK", "G-EXEC-ARGS"),
+          program=LOADER, oracle=_second_copy, gap=GAP_ENTRY, silent=NO_WORKER,
+          prop="An exec'd image's environment strings are the ones its exec'ing program "
+               "passed, also after AT_RANDOM's bytes are written.")
+def qg_random_over_envp(adv: Adversary) -> None:
+    """1. A fork child of the program (secret_r24_loader) execs the program itself with the
+    environment R24_STAGE=worker, R24_PATH=...; the image runs as a worker only when
+    getenv("R24_STAGE") says so, else it runs the program's own steps.
+    2. Build the worker's initial stack with AT_RANDOM pointing at the first byte of its
+    first environment string (inside the stack; it reads "R24_STAGE=worker" when the stack
+    is checked against what the parent passed).
+    3. The random bytes are written over "R24_STAGE=wo": the image finds no R24_STAGE and
+    runs the program's steps (a second copy of the program, forking and exec'ing itself)
+    instead of the worker its parent started.  Linux copies the random bytes apart from
+    the environment strings, which it copies as execve was given them."""
+    def move(a: Adversary, sp: int) -> None:
+        st = _read_stack(a, sp)
+        _random_into(a, st, st.envp_at[0])
+
+    _at_start(adv, move, which=1)

@@ -34,7 +34,9 @@
  *      /proc/self/fd/N (a new open file of the same memfd), maps that MAP_SHARED and logs
  *      the label (word - 3: 0) names.
  *   8. It reads the ELF header of the file it runs from (/bin/secret_r24_loader) with
- *      pread(): e_phnum - getauxval(AT_PHNUM) (0) chooses the label.
+ *      pread(): e_phnum - getauxval(AT_PHNUM) (0) chooses the label; then fstat()'s
+ *      st_size less the end of its section headers (the data appended to it: none), in
+ *      words, chooses another.
  *   8b. With a spill file open (its first word -3), it reads 8 bytes from /dev/zero, then
  *      maps /dev/zero MAP_PRIVATE (a zero-filled arena): each first word (0) chooses the
  *      label.
@@ -56,6 +58,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +93,7 @@
 #define P_ZERO_READ 2424    /* + 1: x2 the index */
 #define P_ZERO_MAP 2426     /* + 1: x2 the index */
 #define P_WORKER_CWD 2429   /* in the worker: x2 1 when getcwd() is not the /bin it was started in */
+#define P_OWN_SIZE 2440     /* + 1: x2 the index */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -275,11 +279,24 @@ static void own_file_step(void)
     if (fd < 0)
         return;
     marker(P_OWN_FILE, (long)logbuf, (long)ehdr, 0, 0);
-    if (sys6(SYS_pread64, fd, (long)ehdr, sizeof ehdr, 0, 0, 0) == sizeof ehdr) {
-        uint16_t phnum;
-        memcpy(&phnum, ehdr + 0x38, 2);     /* e_phnum of the file it runs from */
-        log_label(P_OWN_FILE, (long)phnum - (long)getauxval(AT_PHNUM));
+    if (sys6(SYS_pread64, fd, (long)ehdr, sizeof ehdr, 0, 0, 0) != sizeof ehdr) {
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+        return;
     }
+    uint16_t phnum, shentsize, shnum;
+    uint64_t shoff;
+    memcpy(&phnum, ehdr + 0x38, 2);     /* e_phnum of the file it runs from */
+    log_label(P_OWN_FILE, (long)phnum - (long)getauxval(AT_PHNUM));
+    /* Data appended to an executable starts where its section headers end (the linker puts
+     * them last): the size fstat() reports, less that end, is what was appended (none). */
+    memcpy(&shoff, ehdr + 0x28, 8);
+    memcpy(&shentsize, ehdr + 0x3a, 2);
+    memcpy(&shnum, ehdr + 0x3c, 2);
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    marker(P_OWN_SIZE, (long)logbuf, 0, 0, 0);
+    if (sys6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) == 0)
+        log_label(P_OWN_SIZE, ((long)st.st_size - (long)(shoff + (uint64_t)shnum * shentsize)) / 8);
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 

@@ -731,7 +731,7 @@ def _second_copy(out: Outcome) -> list[str]:
 @scenario(id="QG-023", title="Point the exec'd worker's AT_RANDOM at its first environment "
                              "string",
           family=RT, goal=Goal.TAMPER, rules=("G-INITIAL-STACK", "G-EXEC-ARGS"),
-          program=LOADER, oracle=_second_copy, gap=GAP_ENTRY, silent=NO_WORKER,
+          program=LOADER, oracle=_second_copy, silent=NO_WORKER,
           prop="An exec'd image's environment strings are the ones its exec'ing program "
                "passed, also after AT_RANDOM's bytes are written.")
 def qg_random_over_envp(adv: Adversary) -> None:

@@ -31,6 +31,8 @@ class Admission:
         #: Where the user's launch path found each admitted image (its guest path): a file
         #: that begins with the ELF magic, never a script.
         self.image_paths: dict[str, bytes] = {}
+        #: digest -> the bytes of an image admitted with its path (what reads of it return).
+        self.image_data: dict[bytes, bytes] = {}
         #: Frames holding unmeasured data of a file the program mapped (never executable).
         self.input_frames: set[int] = set()
 
@@ -41,6 +43,7 @@ class Admission:
         self.images[image.digest] = image
         if path is not None:
             self.image_paths[posixpath.normpath(path)] = image.digest
+            self.image_data[image.digest] = data
         return image.digest
 
     def names_elf_image(self, path: bytes) -> bool:

@@ -83,6 +83,8 @@ from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import Held, check_table
+from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
+from guardian.running_image import RunningImage
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
@@ -159,6 +161,7 @@ class ResultRules:
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
+        self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
@@ -204,6 +207,8 @@ class ResultRules:
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        if nr in RUNNING_IMAGE_CALLS:
+            self.running_image.check(slot, ret)
         umask_call = nr in _UMASK_CALLS
         if umask_call:
             self.umasks.check(slot, ret)

@@ -471,7 +471,6 @@ def qg_dev_zero_map(adv: Adversary) -> None:
 @scenario(id="QG-011", title="Answer pread() of the program's own executable with another "
                              "e_phnum",
           family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=LOADER,
-          gap=GAP_ENTRY,
           prop="A read of the admitted file a program runs from returns the file's bytes: "
                "the ones the Guardian measured and the loader mapped.")
 def qg_own_file_read(adv: Adversary) -> None:
@@ -499,7 +498,7 @@ def qg_own_file_read(adv: Adversary) -> None:
 @scenario(id="QG-022", title="Answer fstat() of the program's own executable with a size 32 "
                              "bytes short",
           family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED", "G-IAGO-OUTPUT"),
-          program=LOADER, gap="P5",
+          program=LOADER,
           prop="fstat() of the admitted file a program runs from reports that file's size, "
                "the one the Guardian measured.")
 def qg_own_file_size(adv: Adversary) -> None:

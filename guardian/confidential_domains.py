@@ -227,10 +227,11 @@ class Lifecycle:
                    f"AT_EXECFN does not name the path the program passed to execve "
                    f"({len(want.path)} bytes)")
         got = exec_args.on_stack(read, sp)
-        if got is not None and got[0] != want.argv and \
+        if got is not None and got[0] != want.argv and exec_args.agrees(want, *got) and \
                 self.admission.names_elf_image(want.path):
-            # Only load_script() rewrites argv, for a file that begins with "#!"; the file
-            # at this path is an ELF image the user admitted (load_elf_binary keeps argv).
+            # The stack has the script form.  Only load_script() rewrites argv, for a file
+            # that begins with "#!"; the file at this path is an ELF image the user
+            # admitted (load_elf_binary keeps argv).
             refuse("create.exec_elf_argv", Status.ERR_DENIED,
                    f"the program execs an admitted ELF image, which starts with exactly the "
                    f"argv it passed (argv {exec_args.show(want.argv)}; the stack has "

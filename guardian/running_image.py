@@ -21,8 +21,7 @@ from __future__ import annotations
 import struct
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR, NR_PREAD64
-from abi.syscalls import NUMBERS
+from abi.layout import ERRNO_FLOOR, NR_FSTAT, NR_PREAD64
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
@@ -30,7 +29,6 @@ from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
-NR_FSTAT = NUMBERS["fstat"]
 CALLS = frozenset({NR_PREAD64, NR_FSTAT})
 #: arm64's struct stat: st_size's offset.
 ST_SIZE = 48

@@ -2,23 +2,29 @@
 
 The initial stack is the kernel's to build, and the Guardian's to check before the
 program runs; it then writes AT_RANDOM's 16 bytes itself wherever AT_RANDOM points.
-Linux keeps those bytes in their own place below the strings, so neither argv[0]'s
-string nor any auxv value changes after the check (QG-001, QG-002); AT_MINSIGSTKSZ is
-this CPU's signal frame size (QG-003).  Two MAP_SHARED mappings of one file through one
-descriptor map the same page-cache page (QG-004); a file cut by ftruncate loses its bytes
-past the new end, so the part grown back is a hole of zeros (QG-005) and the last page
-reads zeros past the end (QG-006).  An ELF image a confidential program execs starts
-with the argv that program passed: only a script (#!) is run with its interpreter's name
-and optional argument in front, never an ELF file (QG-007, QG-008); and AT_EXECFN names
-the path it was exec'd by (QG-009).
+Linux keeps those bytes in their own place below the strings, so no argument or
+environment string, no auxv value and not AT_NULL's key changes after the check
+(QG-001, QG-002, QG-016, QG-023); AT_MINSIGSTKSZ is this CPU's signal frame size
+(QG-003).  Two MAP_SHARED mappings of one file through one descriptor map the same
+page-cache page (QG-004); a file cut by ftruncate loses its bytes past the new end, so the
+part grown back is a hole of zeros (QG-005) and the last page reads zeros past the end
+(QG-006).  A memfd is one file in every process and through every open of it (QG-010, a
+guard; QG-012, QG-018).  The running executable reads back, and stats, as the file the
+Guardian measured (QG-011, QG-022); /dev/zero reads and maps as zeros (QG-019, QG-020).
+An ELF image a confidential program execs starts with the argv that program passed: only
+a script (#!) is run with its interpreter's name and optional argument in front, never an
+ELF file (QG-007, QG-008); AT_EXECFN names the path it was exec'd by (QG-009); and exec
+keeps the real uid, the working directory and the umask (QG-017, QG-021, QG-024).
 
 The victim is `secret_r24_loader` (workloads/src/secret_r24_loader.c), whose steps each
 announce themselves with a marker and most turn one value into the index of a public
 label in a log buffer that begins with a copy of the secret, then write that label to
 /dev/null; its fork child execs the program itself as a worker that reports what it was
-started with.  Each scenario holds only the kernel's powers (the initial stack it
-builds, the arguments and results of the calls it serves).  Where an attack still gets
-through with the Guardian on, it names the property it breaks (`gap`).
+started with (QG-016 attacks secret_r23_state's AT_CLKTCK step).  The dynamically linked
+victim's scenarios are in redteam_r24_dynamic.py.  Each scenario holds only the kernel's
+powers (the initial stack it builds, the arguments and results of the calls it serves).
+Where an attack still gets through with the Guardian on, it names the property it breaks
+(`gap`).
 """
 
 from __future__ import annotations

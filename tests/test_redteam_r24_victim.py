@@ -23,6 +23,7 @@ from attacks.families.redteam_r24 import (
     P_SECURE,
     P_WORKER,
     P_WORKER_KEY,
+    P_WORKER_UMASK,
     P_ZERO_READ,
 )
 from attacks.families.redteam_r24_dynamic import DYNAMIC, P_DYN_ERRNO, P_DYN_OWN, P_DYN_PHNUM
@@ -66,6 +67,7 @@ def test_untouched_secret_r24_loader_keeps_its_secret(mode: str) -> None:
                if m.phase == P_WORKER + 1 and m.pid != out.init_pid]
     if mode != "mprotect":          # the predecessor design cannot serve its execve
         assert workers == [(APPLET_WORKER, OPT_QUIET, 0)], workers
+        assert [m.args[0] for m in out.markers if m.phase == P_WORKER_UMASK] == [0o77]
     keys = [m.args[0] for m in out.markers if m.phase == P_WORKER_KEY]
     # The Guardian refuses the worker's mapping of a memfd another domain maps (the
     # worker then ends there); the predecessor design never starts it.

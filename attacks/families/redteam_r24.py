@@ -2,23 +2,29 @@
 
 The initial stack is the kernel's to build, and the Guardian's to check before the
 program runs; it then writes AT_RANDOM's 16 bytes itself wherever AT_RANDOM points.
-Linux keeps those bytes in their own place below the strings, so neither argv[0]'s
-string nor any auxv value changes after the check (QG-001, QG-002); AT_MINSIGSTKSZ is
-this CPU's signal frame size (QG-003).  Two MAP_SHARED mappings of one file through one
-descriptor map the same page-cache page (QG-004); a file cut by ftruncate loses its bytes
-past the new end, so the part grown back is a hole of zeros (QG-005) and the last page
-reads zeros past the end (QG-006).  An ELF image a confidential program execs starts
-with the argv that program passed: only a script (#!) is run with its interpreter's name
-and optional argument in front, never an ELF file (QG-007, QG-008); and AT_EXECFN names
-the path it was exec'd by (QG-009).
+Linux keeps those bytes in their own place below the strings, so no argument or
+environment string, no auxv value and not AT_NULL's key changes after the check
+(QG-001, QG-002, QG-016, QG-023); AT_MINSIGSTKSZ is this CPU's signal frame size
+(QG-003).  Two MAP_SHARED mappings of one file through one descriptor map the same
+page-cache page (QG-004); a file cut by ftruncate loses its bytes past the new end, so the
+part grown back is a hole of zeros (QG-005) and the last page reads zeros past the end
+(QG-006).  A memfd is one file in every process and through every open of it (QG-010, a
+guard; QG-012, QG-018).  The running executable reads back, and stats, as the file the
+Guardian measured (QG-011, QG-022); /dev/zero reads and maps as zeros (QG-019, QG-020).
+An ELF image a confidential program execs starts with the argv that program passed: only
+a script (#!) is run with its interpreter's name and optional argument in front, never an
+ELF file (QG-007, QG-008); AT_EXECFN names the path it was exec'd by (QG-009); and exec
+keeps the real uid, the working directory and the umask (QG-017, QG-021, QG-024).
 
 The victim is `secret_r24_loader` (workloads/src/secret_r24_loader.c), whose steps each
 announce themselves with a marker and most turn one value into the index of a public
 label in a log buffer that begins with a copy of the secret, then write that label to
 /dev/null; its fork child execs the program itself as a worker that reports what it was
-started with.  Each scenario holds only the kernel's powers (the initial stack it
-builds, the arguments and results of the calls it serves).  Where an attack still gets
-through with the Guardian on, it names the property it breaks (`gap`).
+started with (QG-016 attacks secret_r23_state's AT_CLKTCK step).  The dynamically linked
+victim's scenarios are in redteam_r24_dynamic.py.  Each scenario holds only the kernel's
+powers (the initial stack it builds, the arguments and results of the calls it serves).
+Where an attack still gets through with the Guardian on, it names the property it breaks
+(`gap`).
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ P_ZERO_READ, P_ZERO_MAP = 2424, 2426   # 8 bytes read from /dev/zero; /dev/zero 
 P_WORKER_CWD = 2429          # the worker's report: 1 when getcwd() is not /bin
 P_OWN_SIZE = 2440            # fstat() of its own executable: st_size against its headers' end
 ST_SIZE = 48                 # offset of st_size in arm64's struct stat
+P_WORKER_UMASK = 2443        # the worker's report of the mask its first umask() replaced
+PARENT_UMASK = 0o77          # the mask its parent set before the exec
 KEEP_FD = 9                  # where the fork child hands the worker its memfd
 KEY_WORD = 3                 # the memfd's first word, stored by the parent
 AT_NULL, AT_BASE, AT_FLAGS, AT_PLATFORM, AT_CLKTCK = 0, 7, 8, 15, 17
@@ -681,7 +689,7 @@ def qg_exec_uid(adv: Adversary) -> None:
 
     _at_start(adv, move, which=1)
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getuid"], during=P_EXEC, init_only=False,
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["getuid"], during=P_WORKER_UMASK, init_only=False,
             once=False)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if thread.process is not a.init:
@@ -749,3 +757,32 @@ def qg_random_over_envp(adv: Adversary) -> None:
         _random_into(a, st, st.envp_at[0])
 
     _at_start(adv, move, which=1)
+
+
+def _other_umask(out: Outcome) -> list[str]:
+    return [f"the exec'd worker's first umask() replaced {old:#o}, not the {PARENT_UMASK:#o} "
+            "its parent set" for old, *_ in _worker_reports(out, P_WORKER_UMASK)
+            if old != PARENT_UMASK]
+
+
+@scenario(id="QG-024", title="Answer the exec'd worker's first umask() with a mask of 0",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=LOADER,
+          oracle=_other_umask, gap="P5", silent=NO_WORKER,
+          prop="execve keeps the file-creation mask: the exec'd image's first umask() "
+               "answers the mask its exec'ing process set.")
+def qg_exec_umask(adv: Adversary) -> None:
+    """1. The program (secret_r24_loader) sets umask 077 and a fork child execs the program
+    itself as a worker, which sets umask 022 for its own files and keeps the mask umask()
+    answers, to restore it when done.
+    2. Answer the worker's umask() with 0.
+    3. The worker takes 0 for the mask it was started with (and would restore a mask that
+    makes its files readable and writable by all).  Linux's execve keeps fs_struct: the
+    image's first umask() returns the 077 its parent set."""
+    @adv.on(Point.MARKER, phase=P_EXEC)
+    def _(a: Adversary, **_: object) -> None:
+        a.note("the fork child execs the worker next, with umask 077")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["umask"], during=P_EXEC, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)
+        a.note("the worker's umask() answered 0")

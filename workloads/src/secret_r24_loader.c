@@ -40,13 +40,15 @@
  *   8b. With a spill file open (its first word -3), it reads 8 bytes from /dev/zero, then
  *      maps /dev/zero MAP_PRIVATE (a zero-filled arena): each first word (0) chooses the
  *      label.
- *   9. In /bin (chdir), a fork child hands the memfd to descriptor 9 and execs the
- *      program itself as a worker (R24_STAGE=worker in its environment, argv ["r24-worker", "-q"]); the worker
- *      reports the applet its argv[0] names (1: worker), the options it parsed (-q: 2,
- *      -p: 1), whether AT_EXECFN names the path R24_PATH says it was exec'd by (0: it
- *      does) and its getuid() (its parent's: exec keeps the real uid), whether getcwd()
- *      names /bin, where its parent started it (exec keeps the working directory), then the first word of the memfd it maps through descriptor 9 (3).  The
- *      parent waits.
+ *   9. In /bin (chdir), with umask 077, a fork child hands the memfd to descriptor 9 and
+ *      execs the program itself as a worker (R24_STAGE=worker in its environment, argv
+ *      ["r24-worker", "-q"]).  The worker first sets umask 022 and reports the mask it
+ *      replaced (077: exec keeps it), then reports the applet its argv[0] names (1:
+ *      worker), the options it parsed (-q: 2, -p: 1), whether AT_EXECFN names the path
+ *      R24_PATH says it was exec'd by (0: it does) and its getuid() (its parent's: exec
+ *      keeps the real uid), whether getcwd() names /bin (exec keeps the working
+ *      directory), then the first word of the memfd it maps through descriptor 9 (3).
+ *      The parent waits.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r24.py.  Only the digest of the secret is ever printed.
@@ -94,6 +96,7 @@
 #define P_ZERO_MAP 2426     /* + 1: x2 the index */
 #define P_WORKER_CWD 2429   /* in the worker: x2 1 when getcwd() is not the /bin it was started in */
 #define P_OWN_SIZE 2440     /* + 1: x2 the index */
+#define P_WORKER_UMASK 2443 /* in the worker: x2 the mask its first umask() replaced */
 #define KEEP_FD 9           /* where the fork child hands the worker its memfd */
 #include "secret_common.h"
 
@@ -325,6 +328,7 @@ static void exec_step(void)
     static char *const args[] = {"r24-worker", "-q", NULL};
     static char *const env[] = {"R24_STAGE=worker", "R24_PATH=" SELF, NULL};
     sys6(SYS_chdir, (long)"/bin", 0, 0, 0, 0, 0);     /* the worker runs in /bin */
+    sys6(SYS_umask, 077, 0, 0, 0, 0, 0);               /* ... with private files */
     marker(P_EXEC, (long)logbuf, 0, 0, 0);
     long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
     if (pid == 0) {
@@ -342,6 +346,9 @@ static void exec_step(void)
 /* The exec'd worker: a multi-call program dispatches on the name it was run as. */
 static int worker(int argc, char **argv)
 {
+    /* It sets the mask its files need and keeps the one it was started with, to restore. */
+    long started_with = sys6(SYS_umask, 022, 0, 0, 0, 0, 0);
+    marker(P_WORKER_UMASK, started_with, 0, 0, 0);
     const char *name = argc > 0 ? argv[0] : "";
     const char *slash = strrchr(name, '/');
     name = slash ? slash + 1 : name;

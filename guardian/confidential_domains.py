@@ -43,6 +43,7 @@ from guardian.slots import (
     page_up,
 )
 from guardian.state import MonitorState
+from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
 
 #: The syscalls that can take memory out of the program's view (`Lifecycle.unmapped_by`
@@ -68,6 +69,8 @@ class Lifecycle:
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
         #: execve slot -> the exec'ing thread's known credentials, kept with exec_passed.
         self.exec_ids: dict[int, credentials.Seen] = {}
+        #: execve slot -> the exec'ing process's known umask (execve keeps its fs_struct).
+        self.exec_umasks: dict[int, int | None] = {}
         #: The user's command lines for the programs it launches, when the launch path gave
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
@@ -156,12 +159,15 @@ class Lifecycle:
         finally:
             del reg.domains[dom_id]
         # Commit.
+        mask: int | None = None     # the umask the exec'ing process held (execve keeps it)
         if launch is not None:
             self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
             self.exec_ids.pop(exec_slot, None)
+            mask = self.exec_umasks.pop(exec_slot) if exec_slot in self.exec_umasks \
+                else self._exec_umask(exec_slot)
             note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:
@@ -183,6 +189,8 @@ class Lifecycle:
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
         space.creds[slot.thread] = credentials.from_auxv(dict(auxv))
+        if exec_slot and mask is not None:
+            space.umasks[reg.group_of(root, slot.thread)] = mask
         self.self_signals.start(root, slot.thread)
         self.files.start(root, slot.thread)
         if reg.live_root() == root:
@@ -201,6 +209,14 @@ class Lifecycle:
         slot = self.registry.slots.get(exec_slot)
         space = self.registry.space_of(slot.domain, slot.root) if slot is not None else None
         return dict(space.creds.get(slot.thread, {})) if space is not None and slot else {}
+
+    def _exec_umask(self, exec_slot: int) -> int | None:
+        """The umask the process making execve `exec_slot` is known to hold."""
+        slot = self.registry.slots.get(exec_slot)
+        space = self.registry.space_of(slot.domain, slot.root) if slot is not None else None
+        if slot is None or space is None:
+            return None
+        return process_mask(space.umasks, self.registry.group_of(slot.root, slot.thread))
 
     def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
                          sp: int) -> None:
@@ -305,6 +321,7 @@ class Lifecycle:
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
                 self.exec_ids[slot.id] = self._exec_ids(slot.id)
+                self.exec_umasks[slot.id] = self._exec_umask(slot.id)
                 self.files.note_exec(slot)
                 table = self.files.table(slot.root, slot.thread)
                 self.s.shares.note_exec(slot.id, slot.domain,

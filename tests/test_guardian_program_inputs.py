@@ -32,7 +32,7 @@ CASES = [("QG-009", "create.exec_filename"), ("QG-017", "create.exec_real_ids"),
          ("QG-007", "create.exec_elf_argv"), ("QG-008", "create.exec_elf_argv"),
          ("QG-020", "set_pt.zero_fill"), ("QG-018", "set_pt.share_one_frame"),
          ("QG-011", "return.running_image"), ("QG-022", "return.running_image"),
-         ("QG-023", "create.at_random_apart")]
+         ("QG-023", "create.at_random_apart"), ("QG-024", "return.umask_kept")]
 
 
 @pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])

@@ -767,7 +767,7 @@ def _other_umask(out: Outcome) -> list[str]:
 
 @scenario(id="QG-024", title="Answer the exec'd worker's first umask() with a mask of 0",
           family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=LOADER,
-          oracle=_other_umask, gap="P5", silent=NO_WORKER,
+          oracle=_other_umask, silent=NO_WORKER,
           prop="execve keeps the file-creation mask: the exec'd image's first umask() "
                "answers the mask its exec'ing process set.")
 def qg_exec_umask(adv: Adversary) -> None:

@@ -34,6 +34,9 @@ SC_RESERVED_OFF = 288              # __reserved, 16-byte aligned
 SC_RESERVED_SIZE = 4096
 UCONTEXT_SIZE = UC_MCONTEXT_OFF + SC_RESERVED_OFF + SC_RESERVED_SIZE
 FRAME_SIZE = SIGINFO_SIZE + UCONTEXT_SIZE
+#: AT_MINSIGSTKSZ: arm64 Linux's signal_minsigstksz, computed once at boot from the largest
+#: frame this CPU's features need (no SVE or SME: one frame with its FPSIMD record).
+MINSIGSTKSZ = 5120
 FPSIMD_MAGIC = 0x46508001
 FPSIMD_SIZE = 528
 ESR_MAGIC = 0x45535201

@@ -168,7 +168,7 @@ RULES: tuple[Rule, ...] = (
          "while its word held the value expected; an object only the program holds (a "
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, a memfd's "
-         "size, bytes and offset, an eventfd's counter.",
+         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.",
          checks=("return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
@@ -180,7 +180,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
-                 "return.futex_wait_value")),
+                 "return.futex_wait_value", "return.dev_zero")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -277,8 +277,10 @@ RULES: tuple[Rule, ...] = (
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents (pages "
          "leave and return only through the secure swap ABI).",
          checks=("set_pt.discard_leaf", "smm.page_owned")),
-    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential.",
-         checks=("create.admitted",)),
+    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential, and "
+         "the executable file it runs from reads (pread64) and stats (fstat) as the file "
+         "the user admitted.",
+         checks=("create.admitted", "return.running_image")),
     Rule("G-MEASURE-ENTRY", "A confidential image starts at its measured entry point.",
          checks=("create.entry",)),
     Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",
@@ -308,11 +310,13 @@ RULES: tuple[Rule, ...] = (
     Rule("G-INITIAL-STACK", "A confidential program starts from an initial stack whose argv/envp "
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
-         checks=("create.auxv", "create.initial_stack", "create.at_random")),
+         checks=("create.auxv", "create.initial_stack", "create.at_random",
+                 "create.at_random_apart", "create.exec_real_ids")),
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
-         "and envp strings that program passed to execve; the first program starts once, with "
-         "the command line the user gave.",
-         checks=("create.exec_args", "create.launch_args")),
+         "and envp strings that program passed to execve, its AT_EXECFN naming the path it "
+         "passed; the first program starts once, with the command line the user gave.",
+         checks=("create.exec_args", "create.exec_filename", "create.exec_elf_argv",
+                 "create.launch_args")),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "

@@ -28,6 +28,7 @@ from attacks.dma import DmaEngine
 from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
 from attacks.referee import MemoryWitness
 from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
+from attacks.sysroot import admit_sysroot, victim_sysroot
 from attacks.workload import (
     BANNER_INTACT,
     BANNER_PWNED,
@@ -52,6 +53,7 @@ _ATTACKS = Path(__file__).resolve().parent     # code here failing is the scenar
 DEFAULT_MACHINE = "small"
 MAX_INSNS = 60_000_000
 DIGEST_PREFIX = b"secret: sha256="
+
 WINDOW = 8          # this many contiguous secret bytes seen outside the domain make a leak
 
 
@@ -135,6 +137,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     path = w.binary if w is not None else Path(program)
     data = path.read_bytes()
     image = parse_elf(data, path.name)
+    sysroot = victim_sysroot(image)
     rootfs = Path(tempfile.mkdtemp(prefix="blindfold-attack-"))
     (rootfs / "bin").mkdir()
     shutil.copyfile(path, rootfs / "bin" / path.name)
@@ -149,9 +152,12 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
         guardian = Guardian(hw, mode="blindfold" if mode == "on" else "mprotect",
                             serve_entropy=True)
         hw.install_monitor(guardian)
-        guardian.conf.admit_image(data)        # the user's trusted launch path
+        # The user's trusted launch path (the image, with the guest path it is found at).
+        guardian.conf.admit_image(data, f"/bin/{path.name}")
         # ... and the program's file, which its -f variant maps (as `blindfold run --admit`).
         guardian.conf.admit_file(f"/bin/{path.name}", data)
+        if sysroot is not None:
+            admit_sysroot(guardian, sysroot, image.interp)  # type: ignore[arg-type]
     elif mode != "off":
         raise ValueError(f"unknown mode {mode!r}")
     if trace is not None:
@@ -166,7 +172,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     adv = Adversary(hooks, face, DmaEngine(hw.dma_port()))
     out = io.BytesIO()
     opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
-                         stderr=out, stdin=io.BytesIO())
+                         stderr=out, stdin=io.BytesIO(), sysroot=sysroot)
     saved_registers = None
     if guardian is not None:
         conf = guardian.conf

@@ -290,7 +290,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 *(a.encode() for a in args)]
         try:
             if confidential and monitor is not None:
-                _admit(monitor, image, kernel)
+                _admit(monitor, image, kernel, guest_path)
                 if view.sysroot is not None:
                     _admit_sysroot_libraries(monitor, view.sysroot)
                 for guest in admit:
@@ -406,11 +406,11 @@ def _admit_sysroot_libraries(monitor: Guardian, sysroot: Path) -> None:
                                         entry.read_bytes())
 
 
-def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel) -> None:
+def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel, guest_path: str) -> None:
     """The trusted launch path: the user names the program (and, for a dynamic one,
-    its interpreter) that may run confidentially; the Guardian measures each before
-    the kernel loads it."""
-    monitor.conf.admit_image(image.data)
+    its interpreter) that may run confidentially, with the guest paths they are found
+    at; the Guardian measures each before the kernel loads it."""
+    monitor.conf.admit_image(image.data, guest_path)
     interp = load_interpreter(kernel.rootfs, image)
-    if interp is not None:
-        monitor.conf.admit_image(interp[0].data)
+    if interp is not None and image.interp is not None:
+        monitor.conf.admit_image(interp[0].data, os.fsdecode(image.interp))

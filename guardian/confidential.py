@@ -87,8 +87,8 @@ class Confidential:
         state.clrex_va = SIGRETURN_TRAMPOLINE + CLREX_OFFSET
 
     # --- the user's launch path ------------------------------------------------------
-    def admit_image(self, data: bytes) -> bytes:
-        return self.admission.admit_image(data)
+    def admit_image(self, data: bytes, path: str | None = None) -> bytes:
+        return self.admission.admit_image(data, path)
 
     def admit_file(self, path: str, data: bytes) -> bytes:
         return self.admission.admit_file(path, data)

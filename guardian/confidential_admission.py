@@ -28,14 +28,29 @@ class Admission:
         self.registry = registry
         self.images: dict[bytes, MeasuredImage] = {}
         self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
+        #: Where the user's launch path found each admitted image (its guest path): a file
+        #: that begins with the ELF magic, never a script.
+        self.image_paths: dict[str, bytes] = {}
+        #: digest -> the bytes of an image admitted with its path (what reads of it return).
+        self.image_data: dict[bytes, bytes] = {}
         #: Frames holding unmeasured data of a file the program mapped (never executable).
         self.input_frames: set[int] = set()
 
-    def admit_image(self, data: bytes) -> bytes:
-        """The user names a program that may run confidentially; returns its digest."""
+    def admit_image(self, data: bytes, path: str | None = None) -> bytes:
+        """The user names a program that may run confidentially (found at guest `path`,
+        when the launch path says); returns its digest."""
         image = measure(data)
         self.images[image.digest] = image
+        if path is not None:
+            self.image_paths[posixpath.normpath(path)] = image.digest
+            self.image_data[image.digest] = data
         return image.digest
+
+    def names_elf_image(self, path: bytes) -> bool:
+        """Does an absolute `path` name a file the user admitted as an ELF image?"""
+        if not path.startswith(b"/"):
+            return False            # relative to a directory only the kernel knows
+        return posixpath.normpath(path.decode(errors="surrogateescape")) in self.image_paths
 
     def admit_file(self, path: str, data: bytes) -> bytes:
         """The user (or the sysroot it named) admits a file the program may map: a

@@ -43,6 +43,7 @@ from guardian.slots import (
     page_up,
 )
 from guardian.state import MonitorState
+from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
 
 #: The syscalls that can take memory out of the program's view (`Lifecycle.unmapped_by`
@@ -66,6 +67,10 @@ class Lifecycle:
         #: execve slot -> what the program passed, read when its address space went with
         #: the exec (None: not all of it was present then).
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
+        #: execve slot -> the exec'ing thread's known credentials, kept with exec_passed.
+        self.exec_ids: dict[int, credentials.Seen] = {}
+        #: execve slot -> the exec'ing process's known umask (execve keeps its fs_struct).
+        self.exec_umasks: dict[int, int | None] = {}
         #: The user's command lines for the programs it launches, when the launch path gave
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
@@ -140,7 +145,8 @@ class Lifecycle:
                                         want, auxv)
         space.auxv = tuple(auxv)
         if exec_slot:
-            self._check_exec_args(exec_slot, root, sp)
+            self._check_exec_args(exec_slot, root, dict(auxv), sp)
+            credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
             else None
         # Every frame already in the tree is measured now, as if it were mapped now; the
@@ -153,11 +159,15 @@ class Lifecycle:
         finally:
             del reg.domains[dom_id]
         # Commit.
+        mask: int | None = None     # the umask the exec'ing process held (execve keeps it)
         if launch is not None:
             self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
+            self.exec_ids.pop(exec_slot, None)
+            mask = self.exec_umasks.pop(exec_slot) if exec_slot in self.exec_umasks \
+                else self._exec_umask(exec_slot)
             note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:
@@ -179,6 +189,8 @@ class Lifecycle:
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
         space.creds[slot.thread] = credentials.from_auxv(dict(auxv))
+        if exec_slot and mask is not None:
+            space.umasks[reg.group_of(root, slot.thread)] = mask
         self.self_signals.start(root, slot.thread)
         self.files.start(root, slot.thread)
         if reg.live_root() == root:
@@ -190,8 +202,26 @@ class Lifecycle:
         return exec_args.passed(lambda va, n: self.memory.read(va, n, slot.root),
                                 slot.args[0], slot.args[1], slot.args[2])
 
-    def _check_exec_args(self, exec_slot: int, root: int, sp: int) -> None:
-        """The new image's argv and envp are the ones the exec'ing program passed."""
+    def _exec_ids(self, exec_slot: int) -> credentials.Seen:
+        """The credentials the thread making execve `exec_slot` is known to hold."""
+        if exec_slot in self.exec_ids:
+            return self.exec_ids[exec_slot]
+        slot = self.registry.slots.get(exec_slot)
+        space = self.registry.space_of(slot.domain, slot.root) if slot is not None else None
+        return dict(space.creds.get(slot.thread, {})) if space is not None and slot else {}
+
+    def _exec_umask(self, exec_slot: int) -> int | None:
+        """The umask the process making execve `exec_slot` is known to hold."""
+        slot = self.registry.slots.get(exec_slot)
+        space = self.registry.space_of(slot.domain, slot.root) if slot is not None else None
+        if slot is None or space is None:
+            return None
+        return process_mask(space.umasks, self.registry.group_of(slot.root, slot.thread))
+
+    def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
+                         sp: int) -> None:
+        """The new image's argv and envp are the ones the exec'ing program passed, and its
+        AT_EXECFN names the path it passed."""
         if exec_slot in self.exec_passed:
             want = self.exec_passed[exec_slot]
         else:
@@ -205,7 +235,23 @@ class Lifecycle:
             refuse("create.exec_args", Status.ERR_DENIED,
                    "the exec'ing program's argv/envp were not all present to read")
             return
-        got = exec_args.on_stack(lambda va, n: self.memory.read(va, n, root), sp)
+        read = lambda va, n: self.memory.read(va, n, root)       # noqa: E731 - the new tree
+        if initial_stack.AT_EXECFN in auxv and \
+                exec_args.cstring(read, auxv[initial_stack.AT_EXECFN]) != want.path:
+            # Linux points AT_EXECFN at bprm->filename, the path string execve was given.
+            refuse("create.exec_filename", Status.ERR_DENIED,
+                   f"AT_EXECFN does not name the path the program passed to execve "
+                   f"({len(want.path)} bytes)")
+        got = exec_args.on_stack(read, sp)
+        if got is not None and got[0] != want.argv and exec_args.agrees(want, *got) and \
+                self.admission.names_elf_image(want.path):
+            # The stack has the script form.  Only load_script() rewrites argv, for a file
+            # that begins with "#!"; the file at this path is an ELF image the user
+            # admitted (load_elf_binary keeps argv).
+            refuse("create.exec_elf_argv", Status.ERR_DENIED,
+                   f"the program execs an admitted ELF image, which starts with exactly the "
+                   f"argv it passed (argv {exec_args.show(want.argv)}; the stack has "
+                   f"{exec_args.show(got[0])}): no script's interpreter is put in front")
         if got is None or not exec_args.agrees(want, *got):
             shown = "no readable argv" if got is None else exec_args.show(got[0])
             refuse("create.exec_args", Status.ERR_DENIED,
@@ -274,6 +320,8 @@ class Lifecycle:
                 self.self_signals.note_exec(slot)
                 # Its memory goes now: what it passed is read while it is still there.
                 self.exec_passed[slot.id] = self._passed(slot)
+                self.exec_ids[slot.id] = self._exec_ids(slot.id)
+                self.exec_umasks[slot.id] = self._exec_umask(slot.id)
                 self.files.note_exec(slot)
                 table = self.files.table(slot.root, slot.thread)
                 self.s.shares.note_exec(slot.id, slot.domain,

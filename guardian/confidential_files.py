@@ -62,7 +62,7 @@ from abi.syscalls import NUMBERS
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
-from guardian.fd_names import read_name, resolve_name
+from guardian.fd_names import read_name, reopened, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -182,6 +182,13 @@ class Descriptors(TableLifecycle):
         return resolve_name(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
                             in_root)
 
+    def reopened(self, slot: Slot, dirfd: int, name: str, in_root: bool = False
+                 ) -> OpenFile | None:
+        """The slot's thread's own open file that `name` (/proc/self/fd/N) opens again."""
+        key = (slot.root, slot.thread)
+        return reopened(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
+                        in_root)
+
     # --- the return of a syscall ----------------------------------------------------------
     def _read_u64(self, slot: Slot, va: int) -> int | None:
         raw = self.memory.read(va, 8, slot.root)
@@ -241,6 +248,10 @@ class Descriptors(TableLifecycle):
             name = read_name(self.memory, slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE)
+            again = self.reopened(slot, a[0], name, in_root) if name is not None else None
+            if again is not None and again.memfd:
+                # A new open file of the same memfd: its mappings map the memfd's pages.
+                table.fds[ret].memfd = again.memfd
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)

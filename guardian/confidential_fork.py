@@ -30,6 +30,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.fork_copy import SEALED
 from guardian.slots import PAGE, Space
 from guardian.state import MonitorState
+from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
 
 
@@ -100,10 +101,17 @@ class Forks:
         child = reg.add_slot(dom.id, ctx, slot.elr, None, root=child_root or slot.root,
                              thread=reg.new_thread())
         child.creator = slot.id         # its id is bound at its first run (child_ids)
+        # copy_process() copies the creating thread's credentials (copy_creds): the child
+        # holds the ids its creator is known to hold, until its own set*id call.
+        target = dom.spaces[child_root] if child_root else space
+        target.creds[child.thread] = dict(space.creds.get(slot.thread, {}))
+        mask = process_mask(space.umasks, reg.group_of(slot.root, slot.thread))
+        if child_root and mask is not None:
+            # A fork child's fs_struct is a copy of its parent's: the same umask.
+            target.umasks[reg.group_of(child_root, child.thread)] = mask
         if cflags & CLONE_CHILD_CLEARTID and child_tid:
             # The child's own word: the kernel clears it when that child exits (pthread_join
             # waits on it), in the child's tree, and at no other time.
-            target = dom.spaces[child_root] if child_root else space
             target.tid_words[child.thread] = child_tid
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread

@@ -37,6 +37,7 @@ from guardian.confidential_registry import Registry
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE
+from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
 from guardian.shm_attach import ShmAttach
 from guardian.slots import PAGE, Domain, Slot, Space, fixed_target
@@ -195,9 +196,12 @@ class Layout:
             if a[3] & MAP_SHARED:
                 space.shared_areas.append((ret, ret + length)
                                           + self._share_of(slot, dom, path, a))
-            if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
+            # Linux's mmap_zero() makes a mapping of /dev/zero anonymous memory: its pages
+            # are zeros (set_pt.zero_fill), never a file's input data.
+            anonymous = a[3] & MAP_ANONYMOUS or self.files.path_of(slot, a[4]) == ZERO_DEVICE
+            if not anonymous and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
-            elif not a[3] & MAP_ANONYMOUS and not a[2] & PROT_EXEC:
+            elif not anonymous and not a[2] & PROT_EXEC:
                 space.input_areas.append((ret, ret + length))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))

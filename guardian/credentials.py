@@ -12,7 +12,8 @@ each make the call itself).  A program compares them ("getresuid's real uid is g
 * each id getuid .. getresgid reports, and the count and list getgroups reports, is the
   one the thread's auxiliary vector (its image's first thread) or its own earlier answer
   gave, while it made no set*id or setgroups call since (a thread or process that
-  started later learns its ids from its first answers).
+  started later holds its creator's ids, as copy_process() copies them);
+* execve keeps the real ids (`create.exec_real_ids`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def from_auxv(auxv: dict[int, int]) -> Seen:
             if saved:
                 known[saved] = auxv[key] & 0xFFFF_FFFF
     return known
+
+
+def exec_keeps_real_ids(before: Seen, auxv: dict[int, int]) -> None:
+    """`create.exec_real_ids`: execve keeps the real uid and gid (only a set-user-ID or
+    set-group-ID file changes the effective ids), so the exec'd image's AT_UID and AT_GID
+    are the exec'ing thread's real ids, where the Guardian knows them."""
+    for key, name in ((AT_UID, "ruid"), (AT_GID, "rgid")):
+        if name in before and key in auxv and auxv[key] & 0xFFFF_FFFF != before[name]:
+            refuse("create.exec_real_ids", Status.ERR_DENIED,
+                   f"the exec'd image's auxv entry {key} is {auxv[key] & 0xFFFF_FFFF}, but "
+                   f"the exec'ing thread's {name} is {before[name]} (execve keeps it)")
 
 
 def _refused(slot: Slot, why: str) -> None:

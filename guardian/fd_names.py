@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from abi.descriptors import AT_FDCWD
 from guardian.fd_results import s32
-from guardian.open_files import FileTable
+from guardian.open_files import FileTable, OpenFile
 from guardian.slots import PAGE, Slot
 from guardian.user_memory import UserMemory
 
@@ -25,11 +25,24 @@ PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 
 
-def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
-                 in_root: bool = False) -> str | None:
-    """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
-    directory, `cwd()`, asked only then), with /proc/self/fd/N (and /proc/<own pid>/fd/N,
-    /dev/fd/N) taken through `table`; None when the Guardian cannot tell."""
+def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
+             in_root: bool = False) -> OpenFile | None:
+    """The open file of the program's own table that `name` opens again, when it is
+    /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) itself: Linux's proc_fd_link()
+    reaches that descriptor's file (for a memfd, its one inode and pages)."""
+    path = _lexical(table, cwd, dirfd, name, in_root)
+    m = _PROC_FD.match(path) if path is not None else None
+    if m is None or m.group(3):
+        return None
+    who, fd = m.group(1), int(m.group(2))
+    if who is not None and who.isdigit() and int(who) not in table.pids:
+        return None                         # another process's table
+    return table.fds.get(fd)
+
+
+def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
+             in_root: bool) -> str | None:
+    """`name` made absolute from dirfd and normalised lexically (None: cannot tell)."""
     if not name:
         return None
     if name.startswith("/") and not in_root:
@@ -43,7 +56,17 @@ def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, na
         if base is None:
             return None
         path = base + "/" + name.lstrip("/")
-    path = posixpath.normpath("/" + path.lstrip("/"))
+    return posixpath.normpath("/" + path.lstrip("/"))
+
+
+def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
+                 in_root: bool = False) -> str | None:
+    """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
+    directory, `cwd()`, asked only then), with /proc/self/fd/N (and /proc/<own pid>/fd/N,
+    /dev/fd/N) taken through `table`; None when the Guardian cannot tell."""
+    path = _lexical(table, cwd, dirfd, name, in_root)
+    if path is None:
+        return None
     m = _PROC_FD.match(path)
     if m is not None:
         who, fd, rest = m.groups()

@@ -4,7 +4,7 @@ The kernel builds it (it holds the strings the user passed), so CREATE_DOMAIN re
 back before the frames become confidential and holds it to what the Guardian knows:
 the auxiliary vector's image facts (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY, AT_BASE)
 agree with the measured images at their biases, AT_PAGESZ is the granule, AT_CLKTCK is
-arm64's USER_HZ (100), AT_HWCAP*
+arm64's USER_HZ (100), AT_MINSIGSTKSZ this CPU's signal frame size, AT_HWCAP*
 claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states, no
 AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
 AT_EXECFN, AT_PLATFORM) lies inside the initial stack; AT_PLATFORM names the string
@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 from abi import Status
 from abi.layout import AT_RANDOM
+from abi.sigframe import MINSIGSTKSZ
 from guardian.checks import refuse
 
 PAGE = 4096
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY = 0, 3, 4, 5, 6, 7, 9
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP = 11, 12, 13, 14, 16
 AT_SECURE, AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR = 23, 26, 31, 33
-AT_PLATFORM, AT_CLKTCK = 15, 17
+AT_PLATFORM, AT_CLKTCK, AT_MINSIGSTKSZ = 15, 17, 51
 #: ELF_PLATFORM of arm64 (AT_PLATFORM names it).
 PLATFORM = b"aarch64\0"
 #: What may follow the filename's NUL at the top of the stack: Linux's NULL word.
@@ -109,7 +110,26 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
         refuse("create.auxv", Status.ERR_DENIED, "the auxiliary vector has no AT_NULL")
     _check_auxv(auxv, want, inside)
     _check_strings(read, auxv)
+    _check_random_apart(auxv, sp, pos, argv + envp)
     return auxv.get(AT_RANDOM)
+
+
+def _check_random_apart(auxv: dict[int, int], sp: int, vector_end: int,
+                        strings: list[int]) -> None:
+    """AT_RANDOM's 16 bytes have their own place: Linux's create_elf_tables() copies them
+    below the strings (argv, envp, AT_PLATFORM's, AT_EXECFN's) and builds argc, argv[],
+    envp[] and the auxiliary vector below them, so writing the bytes after the check
+    changes no string and no word that was checked."""
+    if AT_RANDOM not in auxv:
+        return
+    first_string = min([*strings, *(auxv[k] for k in (AT_EXECFN, AT_PLATFORM) if k in auxv)],
+                       default=vector_end + 16)
+    at = auxv[AT_RANDOM]
+    if at < vector_end or at + 16 > first_string:
+        refuse("create.at_random_apart", Status.ERR_DENIED,
+               f"AT_RANDOM ({at:#x}) is not 16 bytes of their own between the auxiliary "
+               f"vector's end ({vector_end:#x}, sp {sp:#x}) and the strings "
+               f"({first_string:#x})")
 
 
 def _check_strings(read: ReadUser, auxv: dict[int, int]) -> None:
@@ -146,6 +166,10 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
     if auxv.get(AT_CLKTCK, USER_HZ) != USER_HZ:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_CLKTCK {auxv[AT_CLKTCK]} is not arm64's USER_HZ ({USER_HZ})")
+    if auxv.get(AT_MINSIGSTKSZ, MINSIGSTKSZ) != MINSIGSTKSZ:
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"AT_MINSIGSTKSZ {auxv[AT_MINSIGSTKSZ]} is not this CPU's signal frame size "
+               f"({MINSIGSTKSZ})")
     if auxv.get(AT_BASE, 0) != want.base:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_BASE {auxv.get(AT_BASE, 0):#x} is not the interpreter's bias {want.base:#x}")

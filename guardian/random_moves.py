@@ -24,6 +24,8 @@ from guardian.slots import Slot
 
 #: Names whose reads are entropy: served from the Guardian's, as getrandom is.
 RANDOM_DEVICES = frozenset({"/dev/urandom", "/dev/random"})
+#: The device whose reads the Guardian answers with zeros (Linux's read_zero()).
+ZERO_DEVICE = "/dev/zero"
 #: The calls that move bytes between descriptors in the kernel: nr -> the source's arg.
 SOURCE_ARG = {NR_SPLICE: 0, NR_TEE: 0, NR_COPY_FILE_RANGE: 0, NR_SENDFILE: 1}
 CALLS = frozenset(SOURCE_ARG)

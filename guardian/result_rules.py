@@ -67,7 +67,7 @@ from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
 from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
-from guardian.random_moves import RANDOM_DEVICES, check_random_moved
+from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
 from guardian.resident_pages import check_resident
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
@@ -85,6 +85,8 @@ from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import Held, check_table
+from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
+from guardian.running_image import RunningImage
 from guardian.slots import Domain, Slot
 from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.state import MonitorState
@@ -162,6 +164,7 @@ class ResultRules:
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
+        self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
@@ -207,6 +210,8 @@ class ResultRules:
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+        if nr in RUNNING_IMAGE_CALLS:
+            self.running_image.check(slot, ret)
         umask_call = nr in _UMASK_CALLS
         if umask_call:
             self.umasks.check(slot, ret)
@@ -240,6 +245,7 @@ class ResultRules:
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
             if nr == NR_RT_SIGTIMEDWAIT else None
         entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
+        zeros = self._zero_read_targets(slot, ret) if nr in _ENTROPY_READS else None
         # Each of these acts on the calls its module lists only: the others skip the call.
         if nr in UNMAPPING_CALLS:
             check_discarding_call_succeeded(slot, reg.space_of(dom.id, slot.root), ret)
@@ -323,6 +329,8 @@ class ResultRules:
             self._serve_random(slot, ret, [(slot.args[0], slot.args[1])])
         elif entropy:
             self._serve_random(slot, ret, entropy)
+        elif zeros:
+            self._serve_random(slot, ret, zeros, zeros=True)
 
     def _tid_told(self, slot: Slot) -> int | None:
         """The calling thread's id as the program was told it (None: never told)."""
@@ -411,6 +419,20 @@ class ResultRules:
                 self.files.path_of(slot, slot.args[0]) not in RANDOM_DEVICES or \
                 not checks.enabled("return.urandom"):
             return None
+        return self._read_buffers(slot)
+
+    def _zero_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
+        """The buffers a read-family call on a descriptor the program opened as /dev/zero
+        fills: Linux's read_zero() clears them, so the Guardian writes the zeros
+        (`return.dev_zero`); None for any other read."""
+        if ret >= _ERRNO_FLOOR or ret == 0 or \
+                self.files.path_of(slot, slot.args[0]) != ZERO_DEVICE or \
+                not checks.enabled("return.dev_zero"):
+            return None
+        return self._read_buffers(slot)
+
+    def _read_buffers(self, slot: Slot) -> list[tuple[int, int]]:
+        """(va, length) of each buffer a read-family call names, in order."""
         if slot.nr in _BUFFER_READS:
             return [(slot.args[1], slot.args[2])]
         count = min(slot.args[2] & 0xFFFF_FFFF, _MAX_IOV)
@@ -420,16 +442,18 @@ class ResultRules:
             raise FaultIn(slot.args[1] if missing is None else missing)
         return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
 
-    def _serve_random(self, slot: Slot, ret: int, buffers: list[tuple[int, int]]) -> None:
+    def _serve_random(self, slot: Slot, ret: int, buffers: list[tuple[int, int]],
+                      zeros: bool = False) -> None:
         """getrandom, or a read of /dev/urandom or /dev/random (by the name the program
         opened; read, pread64, readv, preadv, preadv2): the bytes the program receives,
-        buffer after buffer, are the Guardian's, not the kernel's."""
+        buffer after buffer, are the Guardian's, not the kernel's (zeros for /dev/zero)."""
         left = ret if ret < (1 << 63) else 0
         for buf, length in buffers:
             n = min(left, length)
             if n <= 0:
                 break
-            self.memory.write(buf, self.s.entropy.draw(n, b"getrandom"), slot.root)
+            data = bytes(n) if zeros else self.s.entropy.draw(n, b"getrandom")
+            self.memory.write(buf, data, slot.root)
             left -= n
 
     def _commit(self, slot: Slot, dom: Domain, ret: int) -> None:

@@ -5,7 +5,9 @@ a fork child gets a copy, and nothing but a umask() call of a process sharing it
 it.  So once a process set its mask, its next umask() answers that mask, unless another
 umask() of it was in flight at the same time (two threads racing), or the process shares
 its fs_struct with another process (a clone with CLONE_FS but not CLONE_THREAD), whose
-calls the Guardian does not count here: then nothing is judged.
+calls the Guardian does not count here: then nothing is judged.  A fork child starts
+with a copy of its parent's mask (copy_fs_struct), and execve keeps the mask: the new
+image's process holds the one the exec'ing process held.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ CALLS = frozenset({_NR_UMASK, _NR_CLONE, _NR_CLONE3})
 #: The mask a process holds while it shares its fs_struct with another process.
 SHARED = -1
 _WHOLE_SPACE = -1                   # the key that marks every process of a space as sharing
+
+
+def process_mask(masks: dict[int, int], group: int) -> int | None:
+    """The mask a process of `group` is known to hold (None: not known, or shared with
+    another process's calls)."""
+    if _WHOLE_SPACE in masks:
+        return None
+    mask = masks.get(group)
+    return None if mask == SHARED else mask
 
 
 class UmaskKept:

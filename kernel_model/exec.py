@@ -13,7 +13,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from abi.sigframe import CLREX_OFFSET, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
+from abi.sigframe import CLREX_OFFSET, MINSIGSTKSZ, SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from kernel_model.elf_loader import (
     PF_R,
     PF_W,
@@ -128,7 +128,7 @@ def build_stack(uaccess: UserAccess, image: ElfImage, argv: Sequence[bytes],
         (AT_ENTRY, image.entry),
         (AT_UID, 0), (AT_EUID, 0), (AT_GID, 0), (AT_EGID, 0), (AT_SECURE, 0),
         (AT_RANDOM, random_ptr), (AT_HWCAP2, hwcap2), (AT_EXECFN, execfn_ptr),
-        (AT_PLATFORM, platform_ptr), (AT_MINSIGSTKSZ, 5120), (AT_NULL, 0),
+        (AT_PLATFORM, platform_ptr), (AT_MINSIGSTKSZ, MINSIGSTKSZ), (AT_NULL, 0),
     ]
     words: list[int] = [len(argv), *arg_ptrs, 0, *env_ptrs, 0]
     for key, value in auxv:

@@ -164,7 +164,7 @@ def _workload_params() -> list[object]:
     for w in all_workloads():
         cases = WORKLOAD_CASES.get(w.name)
         if cases is None:
-            if w.needs_exec:
+            if w.needs_exec or w.dynamic:
                 continue
             cases = [Case(w.default_args)]
         for c in cases:

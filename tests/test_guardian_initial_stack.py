@@ -42,7 +42,7 @@ def _read(mem: dict[int, bytes]):  # noqa: ANN202
 GOOD = [(st.AT_HWCAP, 0x7), (st.AT_PAGESZ, 4096), (st.AT_PHDR, 0x400040), (st.AT_PHENT, 56),
         (st.AT_PHNUM, 6), (st.AT_BASE, 0), (st.AT_ENTRY, 0x401000), (st.AT_UID, 0),
         (st.AT_EUID, 0), (st.AT_GID, 0), (st.AT_EGID, 0), (st.AT_SECURE, 0),
-        (st.AT_RANDOM, SP + 0x900), (st.AT_HWCAP2, 1), (st.AT_EXECFN, SP + 0xA00),
+        (st.AT_RANDOM, SP + 0x600), (st.AT_HWCAP2, 1), (st.AT_EXECFN, SP + 0xA00),
         (st.AT_CLKTCK, 100), (st.AT_NULL, 0)]
 
 
@@ -51,8 +51,10 @@ def _with(key: int, value: int) -> list[tuple[int, int]]:
 
 
 def test_a_well_formed_stack_passes_and_names_at_random() -> None:
-    assert st.check(_read(_stack([SP + 0x700], GOOD)), SP, STACK, WANT) == SP + 0x900
+    assert st.check(_read(_stack([SP + 0x700], GOOD)), SP, STACK, WANT) == SP + 0x600
     assert st.check(_read({}), SP, STACK, WANT) is None       # no stack: nothing to trust
+    with_size = [(st.AT_MINSIGSTKSZ, st.MINSIGSTKSZ), *GOOD]
+    assert st.check(_read(_stack([SP + 0x700], with_size)), SP, STACK, WANT) == SP + 0x600
 
 
 @pytest.mark.parametrize(("auxv", "check"), [
@@ -69,11 +71,12 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     ([(k, v) for k, v in GOOD if k != st.AT_RANDOM], "create.auxv"),
     (_with(st.AT_CLKTCK, 20), "create.auxv"),
     ([(st.AT_PLATFORM, PLATFORM + 2), *GOOD], "create.auxv"),      # "rch64"
-    (_with(st.AT_EXECFN, SP + 0x900), "create.auxv"),              # AT_RANDOM's bytes
+    (_with(st.AT_EXECFN, SP + 0x600), "create.auxv"),              # AT_RANDOM's bytes
     (_with(st.AT_EXECFN, SP + 0x800), "create.auxv"),              # not at the top
+    ([(st.AT_MINSIGSTKSZ, 6 * 4096), *GOOD], "create.auxv"),       # not this CPU's frame
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
         "vdso", "duplicate", "no-random", "clktck", "platform-inside", "execfn-random",
-        "execfn-low"])
+        "execfn-low", "minsigstksz"])
 def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
     with pytest.raises(Refused) as info:
         st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)
@@ -82,7 +85,7 @@ def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) ->
 
 def test_platform_and_execfn_name_their_strings() -> None:
     auxv = [(st.AT_PLATFORM, PLATFORM), *GOOD]
-    assert st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT) == SP + 0x900
+    assert st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT) == SP + 0x600
     with pytest.raises(Refused):        # into the filename, past its start
         st.check(_read(_stack([SP + 0x700], _with(st.AT_EXECFN, EXECFN + 2))), SP, STACK, WANT)
 
@@ -95,4 +98,19 @@ def test_argv_outside_the_stack_is_refused() -> None:
 
 def test_secure_mode_follows_the_stated_identity() -> None:
     setuid = [(k, 1000 if k == st.AT_UID else v) for k, v in _with(st.AT_SECURE, 1)]
-    assert st.check(_read(_stack([SP + 0x700], setuid)), SP, STACK, WANT) == SP + 0x900
+    assert st.check(_read(_stack([SP + 0x700], setuid)), SP, STACK, WANT) == SP + 0x600
+
+
+@pytest.mark.parametrize("at_random", [SP + 0x700, SP + 0x6F8, SP + 0x800, PLATFORM - 8,
+                                       SP + 0x100, SP + 8],
+                         ids=["argv0", "into-argv0", "envp0", "platform", "auxv", "argv"])
+def test_at_random_over_what_was_checked_is_refused(at_random: int) -> None:
+    """The Guardian writes AT_RANDOM's bytes after the check: they may cover no string and
+    no word of argc, argv[], envp[] or the auxiliary vector (Linux keeps them apart)."""
+    auxv = [(st.AT_PLATFORM, PLATFORM), *_with(st.AT_RANDOM, at_random)]
+    with pytest.raises(Refused) as info:
+        st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)
+    assert info.value.check == "create.at_random_apart"
+    # Just below the first string, above the vector: their own place.
+    auxv = [(st.AT_PLATFORM, PLATFORM), *_with(st.AT_RANDOM, SP + 0x6F0)]
+    assert st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT) == SP + 0x6F0

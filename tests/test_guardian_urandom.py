@@ -32,6 +32,7 @@ def s() -> Scene:
     scene.g.conf.domains[1].loading = False
     fds = scene.g.conf.returns.files.table(scene.b + ROOT_A, 1).fds
     fds[3], fds[4], fds[5] = OpenFile("/dev/urandom"), OpenFile("/etc/motd"), OpenFile("/dev/random")
+    fds[6] = OpenFile("/dev/zero")
     return scene
 
 
@@ -57,3 +58,10 @@ def test_random_devices_are_served_from_the_guardian_s_entropy(s: Scene) -> None
 
 def test_other_files_pass_as_the_kernel_wrote_them(s: Scene) -> None:
     assert _read(s, NR_READ, 4) == KNOWN
+
+
+def test_dev_zero_reads_zeros_whatever_the_kernel_served(s: Scene) -> None:
+    """Linux's read_zero() clears the buffer: the Guardian writes the zeros."""
+    assert _read(s, NR_READ, 6) == bytes(32)
+    short = _read(s, NR_PREAD64, 6, 8)         # only the bytes the call returned
+    assert short[:8] == bytes(8)

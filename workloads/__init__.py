@@ -29,6 +29,9 @@ class Workload:
     needs_exec: bool
     crashes: bool
     language: str = "c"
+    #: Linked against the C library of a sysroot (run with -L): its interpreter and
+    #: libraries are not in the binary.
+    dynamic: bool = False
 
     @property
     def source(self) -> Path:
@@ -53,6 +56,7 @@ def _parse(entry: dict[str, object]) -> Workload:
     needs_exec = entry.get("needs_exec", False)
     crashes = entry.get("crashes", False)
     language = entry.get("language", "c")
+    dynamic = entry.get("dynamic", False)
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"catalog.toml: bad workload name {name!r}")
     if not isinstance(description, str):
@@ -61,8 +65,9 @@ def _parse(entry: dict[str, object]) -> Workload:
         raise ValueError(f"catalog.toml: {name}: default_args must be a list of strings")
     if language not in ("c", "go"):
         raise ValueError(f"catalog.toml: {name}: language must be \"c\" or \"go\"")
-    if not isinstance(needs_exec, bool) or not isinstance(crashes, bool):
-        raise ValueError(f"catalog.toml: {name}: needs_exec and crashes must be booleans")
+    if not all(isinstance(flag, bool) for flag in (needs_exec, crashes, dynamic)):
+        raise ValueError(f"catalog.toml: {name}: needs_exec, crashes and dynamic must be "
+                         "booleans")
     return Workload(
         name=name,
         description=description,
@@ -71,6 +76,7 @@ def _parse(entry: dict[str, object]) -> Workload:
         needs_exec=needs_exec,
         crashes=crashes,
         language=str(language),
+        dynamic=bool(dynamic),
     )
 
 

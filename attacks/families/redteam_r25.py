@@ -1,0 +1,246 @@
+"""Red-team round twenty-five: the Guardian's own calls, at every phase of a program's life.
+
+Each scenario holds only the kernel's powers (its EL1 face: HVC calls with any arguments
+and payloads, its page-table writer, frame allocator and TLB maintenance, the result it
+returns) and aims at the monitor's interface itself rather than at a system call's
+result: the descriptors the secure memory-management calls accept, the window between
+CREATE_DOMAIN and a program's first instruction, numeric edges of the calls' arguments,
+and the state a refused or accepted call leaves behind for a later honest one.  Where an
+attack still gets through with the Guardian on, it names the property it breaks (`gap`)
+and its docstring says why Linux could never produce what the program saw.
+"""
+
+from __future__ import annotations
+
+from abi import Call, Status
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.families.measurement import symbol_address
+from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
+from attacks.families.redteam_r22 import CONTENTS
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
+from kernel_model.elf_loader import ElfImage
+from kernel_model.process import Thread
+
+RT = "redteam_r25"
+NR_RT_SIGACTION = NUMBERS["rt_sigaction"]
+SWAP_DESC = 0x5A << 12            # a swap entry of the kernel's choosing (not a valid descriptor)
+RETRIES = 8                       # FAULT_IN answers a mediated access may take
+# The properties the open attacks break (scenario.PROPERTIES).
+MEASURED = "P2"                   # something entered the domain unmeasured
+LEAVES = "P3"                     # the program's view of its memory changed unasked
+KEYS = "P4"                       # the kernel learnt entropy it may never know
+
+
+def _swap_round_trip(a: Adversary, va: int, change: int = 0, clear: int = 0) -> bool:
+    """Swap the page at va out and straight back in, the entry coming back with the bits
+    `change` set and `clear` cleared (without the Guardian: the entry rewritten so)."""
+    last = a.walk(va)[-1]
+    old = last.desc
+    if not old & D.VALID:
+        a.note(f"{va:#x} is not present")
+        return False
+    frame = a.alloc_frame()
+    new = ((old & ~D.ADDR_MASK & ~clear) | change) | frame
+    if not a.guarded:
+        a.write_lm(frame, a.read_lm(old & D.ADDR_MASK))
+        a.mm.tables.set(va, new)
+        a.el1.tlbi_all()
+        return True
+    status, _, sealed = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, va, SWAP_DESC))
+    if status:
+        a.kernel.frames.put(frame)
+        return False
+    a.kernel.frames.put(old & D.ADDR_MASK)
+    status, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, va, frame, new), sealed)
+    a.note(f"SWAP_IN of {va:#x} with descriptor {new:#x}: {Status(status).name}")
+    return status == Status.OK
+
+
+# --- QH-001: the descriptor SWAP_IN installs -----------------------------------------------
+
+@scenario(id="QH-001", title="Swap a PROT_READ page out and back in writable: a write barrier "
+                             "never fires",
+          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SWAP-BIND"), program=MEMORY,
+          gap=LEAVES,
+          prop="A store to a PROT_READ page always faults, however the kernel pages it: a "
+               "page swapped back in keeps the protection the program gave it.")
+def qh_swap_in_writable(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) makes its record's page PROT_READ (mprotect
+    answers 0, honestly), installs a SIGSEGV handler that counts the page dirty and makes
+    it writable (a write barrier), stores its record and logs the label (dirty count - 1)
+    names from a log buffer that begins with a copy of the secret.
+    2. Serving the rt_sigaction() that follows, swap the page out (SWAP_OUT) and back in
+    (SWAP_IN) with a descriptor whose AP bits make it writable at EL0.
+    3. The store never faults, the count stays 0: the program logs bytes 24..31 of the
+    secret's copy.
+    Why Linux never does this: do_swap_page() rebuilds the entry from the area's
+    vm_page_prot, so a page of a PROT_READ area comes back read-only and a store to it
+    faults.  SWAP_IN checks only that the descriptor is a valid page entry naming the
+    frame; the protection the Guardian holds for the area (set_pt.protection) is checked
+    on SET_PT alone."""
+    @adv.on(Point.MARKER, phase=P_WRITE_TRACK)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["record"] = args[1]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RT_SIGACTION, during=P_WRITE_TRACK)
+    def _(a: Adversary, **_: object) -> None:
+        _swap_round_trip(a, a.memo["record"], clear=D.AP_RO)
+
+
+# --- QH-002: the window between CREATE_DOMAIN and the first instruction ----------------------
+
+def _mediated_write(a: Adversary, slot: int, va: int, data: bytes) -> int:
+    """USER_WRITE of `data` at va with `slot`, faulting pages in as the Guardian asks."""
+    status = Status.FAULT_IN
+    for _ in range(RETRIES):
+        status, value, _ = a.hvc_data(Call.USER_WRITE, (slot, va, len(data)), data)
+        if status != Status.FAULT_IN:
+            break
+        a.mm.handle_fault(value, True, False)
+    return status
+
+
+@scenario(id="QH-002", title="Write the program's .bss with the CREATE_DOMAIN slot before its "
+                             "first instruction",
+          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-MEASURE-ALL"),
+          gap=MEASURED,
+          prop="Between exec and the program's first instruction the kernel writes nothing "
+               "into a confidential image but the initial stack it built before the domain "
+               "existed.")
+def qh_write_while_loading(adv: Adversary) -> None:
+    """1. At exec, look up the program's `tampered` flag (.bss, zero in the image).
+    2. Once the domain exists, before the program first runs, USER_WRITE 1 into the flag
+    with the slot CREATE_DOMAIN returned (no system call is in progress: the thread has
+    never run), faulting the page in as the Guardian asks.
+    3. The program starts with its flag set: it reports its secret's copies tampered.
+    Why Linux never does this: a fresh image's .bss is zero at its first instruction; exec
+    writes only the initial stack (argv, envp, auxv), and nothing between exec and the
+    first instruction writes the program's memory.  While the domain is loading, the
+    Guardian's user access skips the capability check for every slot of the domain."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["flag"] = symbol_address(image.data, "tampered")
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            a.kernel.uaccess.write(a.memo["flag"], (1).to_bytes(4, "little"))
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if a.guarded:
+            status = _mediated_write(a, thread.slot, a.memo["flag"], (1).to_bytes(4, "little"))
+            a.note(f"USER_WRITE before the first instruction: {Status(status).name}")
+
+
+# --- QH-003, QH-004: the initial stack after CREATE_DOMAIN checked it ------------------------
+
+AT_NULL, AT_CLKTCK, AT_RANDOM = 0, 17, 25
+
+
+def _auxv(a: Adversary, sp: int) -> dict[int, tuple[int, int]]:
+    """The initial stack's auxiliary vector: type -> (value, address of the value)."""
+    read = a.kernel.uaccess.read_u64
+    argc = read(sp)
+    at = sp + 8 * (argc + 2)                 # argc, argv[argc], NULL
+    while read(at):                          # envp up to its NULL
+        at += 8
+    at += 8
+    out: dict[int, tuple[int, int]] = {}
+    while True:
+        kind, value = read(at), read(at + 8)
+        if kind == AT_NULL:
+            return out
+        out[kind] = (value, at + 8)
+        at += 16
+
+
+def _learn_stack(adv: Adversary) -> None:
+    """Keep the initial stack pointer exec built and, before the domain exists, the
+    auxiliary vector on it (the kernel built that stack itself)."""
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], **_: object) -> None:
+        if call == Call.CREATE_DOMAIN and "sp" not in a.memo:
+            a.memo["sp"] = args[2]
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        sp = a.memo.get("sp") if a.guarded else a.reg("sp")
+        a.memo["auxv"] = _auxv(a, sp)
+
+
+def _mediated_read(a: Adversary, slot: int, va: int, n: int) -> bytes:
+    """USER_READ of n bytes at va with `slot`, faulting pages in as the Guardian asks."""
+    for _ in range(RETRIES):
+        status, value, data = a.hvc_data(Call.USER_READ, (slot, va, n))
+        if status != Status.FAULT_IN:
+            a.note(f"USER_READ of {n} bytes at {va:#x}: {Status(status).name}")
+            return data if status == Status.OK else b""
+        a.mm.handle_fault(value, False, False)
+    return b""
+
+
+@scenario(id="QH-003", title="Read the AT_RANDOM bytes the Guardian wrote with the "
+                             "CREATE_DOMAIN slot before the program runs",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-KEYS-PRIVATE"),
+          program=CONTENTS, gap=KEYS,
+          prop="AT_RANDOM's 16 bytes are the program's entropy: the kernel never learns them.")
+def qh_read_at_random(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
+    AT_RANDOM, as a program seeds a key or a canary from them.
+    2. Before the domain exists, read the auxiliary vector from the initial stack the
+    kernel built: AT_RANDOM's address.  The Guardian then writes 16 bytes of its own
+    there (CREATE_DOMAIN).
+    3. Before the program's first instruction, USER_READ the 16 bytes with the slot
+    CREATE_DOMAIN returned: the kernel holds the first half of the secret.
+    Why this breaks the design: the Guardian writes AT_RANDOM itself so that the kernel
+    cannot know it, but while the domain is loading its user access checks no capability
+    for any slot of the domain, so a read of the whole new image, AT_RANDOM included, is
+    granted."""
+    _learn_stack(adv)
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            va = a.memo["auxv"][AT_RANDOM][0]
+            a.observe(a.kernel.uaccess.read(va, 16), "AT_RANDOM's bytes on the initial stack")
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if a.guarded:
+            _mediated_read(a, thread.slot, a.memo["auxv"][AT_RANDOM][0], 16)
+
+
+@scenario(id="QH-004", title="Rewrite AT_CLKTCK on the initial stack after CREATE_DOMAIN "
+                             "checked it",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-INITIAL-STACK"),
+          program=CONTENTS, gap=MEASURED,
+          prop="The auxiliary vector a confidential program starts with is the one the "
+               "Guardian checked: AT_CLKTCK is arm64's USER_HZ, 100.")
+def qh_rewrite_clktck(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) reads getauxval(AT_CLKTCK) and logs the label
+    100 / ticks - 1 names from a log buffer between two copies of the secret.
+    2. Before the program's first instruction (CREATE_DOMAIN has checked the initial
+    stack, AT_CLKTCK 100 among it), USER_WRITE 200 over AT_CLKTCK's value with the slot
+    CREATE_DOMAIN returned.
+    3. The program computes 100 / 200 - 1 = -1 and logs bytes 24..31 of the secret's
+    first copy.
+    Why Linux never does this: exec writes AT_CLKTCK = USER_HZ (100 on arm64) and nothing
+    writes the auxiliary vector afterwards.  The Guardian checks the initial stack once, at
+    CREATE_DOMAIN, then lets every slot of the loading domain write anywhere."""
+    _learn_stack(adv)
+    ticks = (200).to_bytes(8, "little")
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            a.kernel.uaccess.write(a.memo["auxv"][AT_CLKTCK][1], ticks)
+
+    @adv.on(Point.BEFORE_RESUME, init_only=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if a.guarded:
+            status = _mediated_write(a, thread.slot, a.memo["auxv"][AT_CLKTCK][1], ticks)
+            a.note(f"USER_WRITE of AT_CLKTCK: {Status(status).name}")

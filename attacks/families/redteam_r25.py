@@ -12,10 +12,21 @@ and its docstring says why Linux could never produce what the program saw.
 
 from __future__ import annotations
 
+import hashlib
+import struct
+
 from abi import Call, Status
 from abi.syscalls import NUMBERS
-from attacks.adversary import Adversary
+from attacks.adversary import PAGE, Adversary
 from attacks.families.measurement import symbol_address
+from attacks.families.redteam_r11 import (
+    DISPATCH,
+    NR_CLONE3,
+    P_TLS3_THREAD,
+    SIGCHLD,
+    _serve_clone3_as_clone,
+    _thread_in_other_process,
+)
 from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
 from attacks.families.redteam_r22 import CONTENTS
 from attacks.hooks import Point
@@ -31,6 +42,7 @@ RETRIES = 8                       # FAULT_IN answers a mediated access may take
 # The properties the open attacks break (scenario.PROPERTIES).
 MEASURED = "P2"                   # something entered the domain unmeasured
 LEAVES = "P3"                     # the program's view of its memory changed unasked
+CLONES = "P6"                     # a clone made another kind of child
 KEYS = "P4"                       # the kernel learnt entropy it may never know
 
 
@@ -244,3 +256,93 @@ def qh_rewrite_clktck(adv: Adversary) -> None:
         if a.guarded:
             status = _mediated_write(a, thread.slot, a.memo["auxv"][AT_CLKTCK][1], ticks)
             a.note(f"USER_WRITE of AT_CLKTCK: {Status(status).name}")
+
+
+
+# --- QH-005: the Guardian's entropy when no seed was given -----------------------------------
+
+#: The seed a Guardian draws from when its operator passes no --guardian-seed: a constant
+#: of the open-source monitor (guardian/entropy.py), so public knowledge.
+PUBLISHED_SEED = 0x5EC2E7_6A2D1A
+NR_GETRANDOM = NUMBERS["getrandom"]
+DRAWS_TRIED = 16                  # the Guardian's first draws (AT_RANDOM, then getrandom)
+
+
+def _published_stream(purpose: bytes, n: int) -> list[bytes]:
+    """The first DRAWS_TRIED draws of `n` bytes a Guardian booted with PUBLISHED_SEED
+    hands out for `purpose`, computed from the monitor's published algorithm."""
+    secret = hashlib.sha256(b"blindfold-guardian-boot"
+                            + PUBLISHED_SEED.to_bytes(32, "little")).digest()
+    return [hashlib.shake_256(secret + purpose + struct.pack("<Q", k)).digest(n)
+            for k in range(1, DRAWS_TRIED + 1)]
+
+
+@scenario(id="QH-005", title="Recompute the program's getrandom() from the Guardian's "
+                             "default seed",
+          family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",), gap=KEYS,
+          prop="The bytes the Guardian serves a program's getrandom() (and its AT_RANDOM and "
+               "domain keys) are ones the kernel cannot compute.")
+def qh_default_seed(adv: Adversary) -> None:
+    """1. The program (secret) draws its 32-byte secret with getrandom(), which the
+    Guardian answers from its own entropy.
+    2. The kernel computes the stream a Guardian booted without --guardian-seed hands out:
+    that seed is a constant of the open-source monitor and the generator (SHAKE-256 over
+    a hash of the seed, the purpose and a counter) is published with it.
+    3. One of the first draws for b"getrandom" is the secret.  (Without a Guardian the
+    kernel serves getrandom() itself and keeps the bytes it wrote.)
+    Why this breaks the design: the Guardian's keys and served entropy are only as private
+    as its seed, and `blindfold run --guardian on` (like the Guardian's constructor) falls
+    back to the published constant when the operator gives none; every domain key is then
+    computable too."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETRANDOM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.memo["buf"] = (int(args[0]), int(args[1]))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETRANDOM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.guarded:
+            n = a.memo["buf"][1]
+            for draw in _published_stream(b"getrandom", n):
+                a.observe(draw, "a draw of the Guardian's published default stream")
+        else:
+            a.observe(a.kernel.uaccess.read(*a.memo["buf"]), "the bytes getrandom() served")
+
+
+# --- QH-006: what FORK_DOMAIN reads of a clone3() when the page is away ----------------------
+
+@scenario(id="QH-006", title="Swap out a clone3()'s clone_args page while serving it as a "
+                             "fork: FORK_DOMAIN reads the flags as 0",
+          family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
+          program=DISPATCH, oracle=_thread_in_other_process, gap=CLONES,
+          prop="A clone3() whose clone_args ask for CLONE_VM | CLONE_THREAD makes a thread of "
+               "the caller's address space, however the kernel pages the clone_args.")
+def qh_clone3_args_away(adv: Adversary) -> None:
+    """1. The program (secret_dispatch) makes a thread with clone3(CLONE_VM | CLONE_THREAD
+    | CLONE_SETTLS ...), its clone_args on its stack.
+    2. The kernel dispatches the call through its clone() path as clone(SIGCHLD), a fork.
+    Just before that path's FORK_DOMAIN (fresh child tree, fork's flags declared), its
+    reclaim swaps out the stack page holding the clone_args (SWAP_OUT: the page is the
+    program's own, mapped once); the fork shares the sealed page, and the parent's next
+    touch swaps it back in.
+    3. FORK_DOMAIN reads the clone_args from the program's memory, finds the page absent
+    and takes flags 0: fork's flags and a fresh tree agree with that, so the 'thread' runs
+    as a separate process in a copy; its stores never reach its creator.
+    Why Linux never does this: clone3() copies clone_args in at entry (copy_struct_from_user)
+    and a thread asked with CLONE_VM shares its creator's memory.  The Guardian reads them
+    when FORK_DOMAIN comes, and an unreadable struct counts as zeros (`or bytes(64)`)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE3, during=P_TLS3_THREAD)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["args_page"] = a.reg("x0") & ~(PAGE - 1)
+
+    _serve_clone3_as_clone(adv, lambda asked: SIGCHLD)
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, **_: object) -> None:
+        if a.guarded and call == Call.FORK_DOMAIN and "args_page" in a.memo \
+                and "away" not in a.memo:
+            page = a.memo["away"] = a.memo["args_page"]
+            # The kernel's own reclaim path: SWAP_OUT, the sealed page in its swap slot
+            # (its fork shares the slot, the parent's next touch swaps it back in).
+            a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+            a.note(f"clone_args page {page:#x} swapped out before FORK_DOMAIN")

@@ -31,6 +31,7 @@ from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
 from attacks.families.redteam_r22 import CONTENTS
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from attacks.workload import Phase
 from emulator import descriptors as D
 from kernel_model.elf_loader import ElfImage
 from kernel_model.process import Thread
@@ -346,3 +347,36 @@ def qh_clone3_args_away(adv: Adversary) -> None:
             # (its fork shares the slot, the parent's next touch swaps it back in).
             a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
             a.note(f"clone_args page {page:#x} swapped out before FORK_DOMAIN")
+
+
+# --- QH-007: CLEAR_PT_RANGE's numeric edges ------------------------------------------------
+
+MASK64 = (1 << 64) - 1
+
+
+@scenario(id="QH-007", title="Clear the heap page's table with CLEAR_PT_RANGE ranges that wrap "
+                             "or span the whole table",
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-ABI-ALIGN-RANGE"),
+          prop="A confidential page leaves the program's view only when the program asks: no "
+               "range of CLEAR_PT_RANGE, wrapping or whole, removes one unasked.")
+def qh_clear_range_edges(adv: Adversary) -> None:
+    """1. At PLACED, find the level-3 table and index of the program's heap page (the one
+    holding a copy of the secret).
+    2. CLEAR_PT_RANGE(table, index + 1, 2**64 - 1): a count whose sum with the index wraps
+    to index (64-bit arithmetic); then CLEAR_PT_RANGE(table, 0, 512), the whole table,
+    as munmap() of a large range would ask.
+    3. The heap page is gone: its next touch maps a zero page and the secret's heap copy
+    is lost (without a Guardian the kernel clears the entry itself)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        va = a.layout.heap
+        leaf = a.walk(va)[-1]
+        if not a.guarded:
+            a.mm.tables.set(va, 0)
+            a.el1.tlbi_all()
+            a.note(f"heap entry at {va:#x} cleared")
+            return
+        for index, count in ((leaf.index + 1, MASK64), (0, 512)):
+            status, _ = a.hvc(Call.CLEAR_PT_RANGE, leaf.table, index, count)
+            a.note(f"CLEAR_PT_RANGE({leaf.table:#x}, {index}, {count:#x}): "
+                   f"{Status(status).name}")

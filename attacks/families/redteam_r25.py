@@ -28,6 +28,7 @@ from attacks.families.redteam_r11 import (
     _thread_in_other_process,
 )
 from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
+from attacks.families.redteam_r21 import NR_FCNTL, P_DUPFD_LIMIT, PROCS, _answer
 from attacks.families.redteam_r22 import CONTENTS
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
@@ -44,6 +45,7 @@ RETRIES = 8                       # FAULT_IN answers a mediated access may take
 MEASURED = "P2"                   # something entered the domain unmeasured
 LEAVES = "P3"                     # the program's view of its memory changed unasked
 CLONES = "P6"                     # a clone made another kind of child
+VALUES = "P5"                     # a value reached the program that Linux never returns
 KEYS = "P4"                       # the kernel learnt entropy it may never know
 
 
@@ -356,7 +358,7 @@ MASK64 = (1 << 64) - 1
 
 @scenario(id="QH-007", title="Clear the heap page's table with CLEAR_PT_RANGE ranges that wrap "
                              "or span the whole table",
-          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-ABI-ALIGN-RANGE"),
+          family=RT, goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-ABI-ARGS"),
           prop="A confidential page leaves the program's view only when the program asks: no "
                "range of CLEAR_PT_RANGE, wrapping or whole, removes one unasked.")
 def qh_clear_range_edges(adv: Adversary) -> None:
@@ -380,3 +382,74 @@ def qh_clear_range_edges(adv: Adversary) -> None:
             status, _ = a.hvc(Call.CLEAR_PT_RANGE, leaf.table, index, count)
             a.note(f"CLEAR_PT_RANGE({leaf.table:#x}, {index}, {count:#x}): "
                    f"{Status(status).name}")
+
+
+# --- QH-008: the result RESUME carries into a fork child's first return ---------------------
+
+NR_CLONE = NUMBERS["clone"]
+FORGED_PID = 77                    # a pid Linux could return to a parent, never to a child
+
+
+@scenario(id="QH-008", title="Resume a fork child for the first time with a pid as its "
+                             "clone() result",
+          family=RT, goal=Goal.TAMPER, rules=("G-IAGO-CLONE", "G-FORK-CONTEXT"),
+          silent="FORK_DOMAIN gives the child's context x0 = 0, and a RESUME of a slot that "
+                 "is no system call takes no result from the kernel",
+          prop="A fork child's clone() returns 0: the child never takes its parent's side.")
+def qh_child_first_result(adv: Adversary) -> None:
+    """1. The program (secret) forks at FORK; the child announces CHILD, the parent
+    PARENT.
+    2. When the parent's clone() returns, the kernel sets x0 of the child's saved context
+    to 77, so that the child's first return (RESUME of the slot FORK_DOMAIN gave it)
+    carries 77 as the call's result.
+    3. The child takes the parent's side: a second process runs the parent's steps."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=Phase.FORK)
+    def _(a: Adversary, **_: object) -> None:
+        child = a.reg("x0")
+        thread = a.kernel.threads.get(child)
+        if thread is None or thread.context is None:
+            a.note(f"no thread {child}")
+            return
+        thread.context.set(0, FORGED_PID)
+        a.note(f"child {child}'s saved x0 set to {FORGED_PID}")
+
+
+# --- QH-009: a limit the Guardian reads back at the return, from a page that is away ----------
+
+NR_PRLIMIT64 = NUMBERS["prlimit64"]
+RLIMIT_NOFILE = 7
+
+
+@scenario(id="QH-009", title="Swap out the struct rlimit before prlimit64(RLIMIT_NOFILE) "
+                             "returns, then answer F_DUPFD at the limit",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          prop="A new descriptor is below the soft RLIMIT_NOFILE the program set, however the "
+               "kernel pages the struct it set it from.")
+def qh_limit_page_away(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) sets its soft RLIMIT_NOFILE to 64 with
+    prlimit64(0, RLIMIT_NOFILE, &low, NULL) (a table of 64 descriptor slots), calls
+    fcntl(F_DUPFD, 60) and logs the label fd - 60 names.
+    2. The kernel applies the limit, and before the call returns its reclaim swaps out the
+    stack page holding `low` (SWAP_OUT; the program's next touch swaps it back in).
+    3. It answers the F_DUPFD with 64: the index is 4, the program logs bytes 0..7 of the
+    secret's second copy.
+    Why Linux never does this: alloc_fd fails with EMFILE rather than hand out a descriptor
+    at or past rlimit(RLIMIT_NOFILE).  The Guardian learns the limit by reading `low` back
+    when prlimit64 returns; a page that is not present reads as "no limit known"
+    (fd_made._soft), so the bound return.fd_limit keeps is dropped."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_PRLIMIT64, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if args[1] == RLIMIT_NOFILE and args[2] and not args[3] and "low" not in a.memo:
+            a.memo["low"] = int(args[2])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRLIMIT64, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        low = a.memo.get("low")
+        if not low or "away" in a.memo or not a.guarded:
+            return
+        page = a.memo["away"] = low & ~(PAGE - 1)
+        a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        a.note(f"the page of the struct rlimit ({page:#x}) swapped out before the return")
+
+    _answer(adv, P_DUPFD_LIMIT, NR_FCNTL, 64)

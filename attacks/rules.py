@@ -251,8 +251,9 @@ RULES: tuple[Rule, ...] = (
          "uses them).",
          checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
                  "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op")),
-    Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
-         checks=("uaccess.slot",)),
+    Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain "
+         "(never a fault, an interrupt or a thread that has not yet run).",
+         checks=("uaccess.slot", "uaccess.syscall_in_progress")),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "
          "thread that made it, whatever tree the kernel has loaded (the TID word a fork's "
          "CLONE_CHILD_SETTID names in the child it yielded excepted).",

@@ -188,7 +188,6 @@ class ReturnPath:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         s = self.s
-        dom.loading = False
         self.registry.running = slot.thread    # the next exception on this core is its
         fork_copy = s.fork_copy
         if fork_copy.windows:                  # the fork copy of (or from) this tree is over

@@ -120,8 +120,8 @@ def _mediated_write(a: Adversary, slot: int, va: int, data: bytes) -> int:
 
 @scenario(id="QH-002", title="Write the program's .bss with the CREATE_DOMAIN slot before its "
                              "first instruction",
-          family=RT, goal=Goal.TAMPER, rules=("G-UACCESS-CAP", "G-MEASURE-ALL"),
-          gap=MEASURED,
+          family=RT, goal=Goal.TAMPER,
+          rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT", "G-MEASURE-ALL"),
           prop="Between exec and the program's first instruction the kernel writes nothing "
                "into a confidential image but the initial stack it built before the domain "
                "existed.")
@@ -200,8 +200,8 @@ def _mediated_read(a: Adversary, slot: int, va: int, n: int) -> bytes:
 
 @scenario(id="QH-003", title="Read the AT_RANDOM bytes the Guardian wrote with the "
                              "CREATE_DOMAIN slot before the program runs",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-KEYS-PRIVATE"),
-          program=CONTENTS, gap=KEYS,
+          family=RT, goal=Goal.LEAK,
+          rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT", "G-KEYS-PRIVATE"), program=CONTENTS,
           prop="AT_RANDOM's 16 bytes are the program's entropy: the kernel never learns them.")
 def qh_read_at_random(adv: Adversary) -> None:
     """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
@@ -231,8 +231,8 @@ def qh_read_at_random(adv: Adversary) -> None:
 
 @scenario(id="QH-004", title="Rewrite AT_CLKTCK on the initial stack after CREATE_DOMAIN "
                              "checked it",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP", "G-INITIAL-STACK"),
-          program=CONTENTS, gap=MEASURED,
+          family=RT, goal=Goal.LEAK,
+          rules=("G-UACCESS-CAP", "G-UACCESS-LIVE-SLOT", "G-INITIAL-STACK"), program=CONTENTS,
           prop="The auxiliary vector a confidential program starts with is the one the "
                "Guardian checked: AT_CLKTCK is arm64's USER_HZ, 100.")
 def qh_rewrite_clktck(adv: Adversary) -> None:

@@ -338,9 +338,10 @@ RULES: tuple[Rule, ...] = (
                  "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
-         "PROT_WRITE), an mprotect that answers success has narrowed every page of its "
-         "range, and the Guardian's own copies of user memory fault where EL0 would.",
-         checks=("set_pt.protection", "return.protection_applied")),
+         "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "
+         "narrowed every page of its range, and the Guardian's own copies of user memory "
+         "fault where EL0 would.",
+         checks=("set_pt.protection", "swap_in.protection", "return.protection_applied")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive; the device's bytes never reach the program moved "

@@ -60,6 +60,7 @@ CHECKS: dict[str, str] = {
     "discard.linux_accepts": "a munmap, madvise, mremap, mmap(MAP_FIXED) or brk opens a window for pages to leave the program's view only where Linux accepts its arguments (aligned, nonzero, not wrapping, inside the user range, a break above the image, advice that applies to the area)",
     "return.discard_succeeded": "a call that took pages out of the program's view returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
+    "swap_in.protection": "a page SWAP_IN brings back gives EL0 no more than the protection the program's own mmap or mprotect set there (do_swap_page rebuilds the entry from the area's protection), beyond what a call of it in progress asks",
     "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
     "return.protection_applied": "an mprotect that answers success leaves no page of its range that EL0 may access beyond the protection asked",
     "return.mincore_resident": "a mincore that answers success reports every page the program's tree maps in its range resident",

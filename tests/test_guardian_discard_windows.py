@@ -15,7 +15,16 @@ from abi.syscalls import SYSCALL_NAMES
 from emulator import descriptors as D
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import FREE, PAGE, ROOT_A, USER_RW, VA, Scene, build_translating
+from tests.test_secure_mm import (
+    FREE,
+    PAGE,
+    ROOT_A,
+    SWP,
+    USER_RW,
+    VA,
+    Scene,
+    build_translating,
+)
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -187,6 +196,18 @@ def test_a_leaf_beyond_the_protection_is_refused(s: Scene) -> None:
     assert s.g.decisions[-1].check == "set_pt.protection"
     _enter(s, "mprotect", (va, PAGE, 3))                            # the program widens it
     s.ok(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))
+
+
+def test_a_page_swapped_back_in_keeps_the_protection(s: Scene) -> None:
+    va = _protected(s, 1)                                           # PROT_READ
+    ro = D.PagePerms(user=True, write=False, user_exec=False)
+    sealed = s.ok(Call.SWAP_OUT, s.b + ROOT_A, va, SWP)[1]
+    frame = s.b + FREE
+    assert s.call(Call.SWAP_IN, s.b + ROOT_A, va, frame, D.leaf_descriptor(frame, USER_RW),
+                  payload=sealed)[0] == Status.ERR_DENIED           # writable at EL0
+    assert s.g.decisions[-1].check == "swap_in.protection"
+    s.ok(Call.SWAP_IN, s.b + ROOT_A, va, frame, D.leaf_descriptor(frame, ro), payload=sealed)
+    assert s.entry(s.b + ROOT_A, va) == D.leaf_descriptor(frame, ro)
 
 
 # --- mincore reports a mapped page resident (return.mincore_resident) ------------------

@@ -79,7 +79,6 @@ def _swap_round_trip(a: Adversary, va: int, change: int = 0, clear: int = 0) -> 
 @scenario(id="QH-001", title="Swap a PROT_READ page out and back in writable: a write barrier "
                              "never fires",
           family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SWAP-BIND"), program=MEMORY,
-          gap=LEAVES,
           prop="A store to a PROT_READ page always faults, however the kernel pages it: a "
                "page swapped back in keeps the protection the program gave it.")
 def qh_swap_in_writable(adv: Adversary) -> None:

@@ -344,11 +344,12 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.protection", "swap_in.protection", "return.protection_applied")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
-         "entropy the kernel cannot derive; the device's bytes never reach the program moved "
+         "entropy the kernel cannot derive (without an operator's seed, fresh boot entropy: "
+         "never a constant of the monitor's source); the device's bytes never reach the program moved "
          "inside the kernel (splice, sendfile, copy_file_range, tee out of it fail).",
          checks=("return.getrandom", "return.urandom", "return.urandom_moved",
                  "create.at_random"),
-         code=("guardian.entropy:GuardianEntropy.domain_key",)),
+         code=("guardian.entropy:GuardianEntropy.domain_key", "guardian.entropy:boot_seed")),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall; "
          "execve returns to the image that made it only with a negative errno.",

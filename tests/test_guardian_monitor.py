@@ -175,6 +175,17 @@ def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:
     assert ka != kb and ka == kc
 
 
+def test_without_a_seed_each_boot_draws_fresh_entropy() -> None:
+    """No constant of the monitor's source names the keys: two boots without an
+    operator's seed share no key and no draw; the seed a boot drew reproduces it."""
+    a, b = (Guardian(Machine(load_machine("small"))) for _ in range(2))
+    assert a.guardian_seed != b.guardian_seed
+    assert a.state.entropy.domain_key(1) != b.state.entropy.domain_key(1)
+    assert a.state.entropy.draw(32, b"getrandom") != b.state.entropy.draw(32, b"getrandom")
+    again = Guardian(Machine(load_machine("small")), guardian_seed=a.guardian_seed)
+    assert again.state.entropy.domain_key(1) == a.state.entropy.domain_key(1)
+
+
 def test_guardian_seed_option_and_mutation_on_the_command_line(tmp_path: Path) -> None:
     r = run_program("hello", [], machine="small", guardian="on", confidential=True,
                     guardian_seed=7, mutate="entry.hide_irq_pc")

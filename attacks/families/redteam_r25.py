@@ -27,7 +27,7 @@ from attacks.families.redteam_r11 import (
     _serve_clone3_as_clone,
     _thread_in_other_process,
 )
-from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
+from attacks.families.redteam_r20 import MEMORY, NR_MINCORE, P_MINCORE, P_WRITE_TRACK
 from attacks.families.redteam_r21 import (
     NR_FCNTL,
     P_DUPFD_LIMIT,
@@ -550,3 +550,33 @@ def qh_pipe_read_page_away(adv: Adversary) -> None:
     (pipe_bytes: `_buffers` None)."""
     _fill(adv, P_SELF_PIPE, NR_READ, 1, bytes([6]), result=1)
     _away_at_return(adv, NR_READ, P_SELF_PIPE, 1)
+
+
+# --- QH-013: mincore()'s vector, away when the call returns ----------------------------------
+
+@scenario(id="QH-013", title="Swap out mincore()'s vector before it returns a locked page "
+                             "non-resident",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY, gap=VALUES,
+          prop="A page present in the caller's tables is reported resident by mincore(), "
+               "however the kernel pages the vector it fills.")
+def qh_mincore_vector_away(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) touches a page, locks it with mlock() and calls
+    mincore() on it with a one-byte vector on its stack; it logs the label (residency bit
+    - 1) names.
+    2. Let mincore() run, then store 0 (not resident) into the vector and answer 0; before
+    the call returns, the kernel's reclaim swaps out the stack page holding the vector.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: a page the caller's tables map (and mlock() keeps) is
+    resident.  The Guardian reads the vector back at the return (return.mincore_resident)
+    and skips the check when the vector's page is absent (resident_pages.check_resident)."""
+    @adv.on(Point.MARKER, phase=P_MINCORE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["vec"] = args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MINCORE, during=P_MINCORE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["vec"], b"\x00")
+        a.set_reg("x0", 0)
+        a.note("mincore() reported the locked page not resident")
+
+    _away_at_return(adv, NR_MINCORE, P_MINCORE, 2)

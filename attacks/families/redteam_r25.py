@@ -27,8 +27,19 @@ from attacks.families.redteam_r11 import (
     _serve_clone3_as_clone,
     _thread_in_other_process,
 )
-from attacks.families.redteam_r20 import MEMORY, P_WRITE_TRACK
-from attacks.families.redteam_r21 import NR_FCNTL, P_DUPFD_LIMIT, PROCS, _answer
+from attacks.families.redteam_r20 import MEMORY, NR_MINCORE, P_MINCORE, P_WRITE_TRACK
+from attacks.families.redteam_r21 import (
+    NR_FCNTL,
+    P_DUPFD_LIMIT,
+    P_ONESHOT,
+    P_PIDFD_GETFD,
+    P_SELF_PIPE,
+    P_SEMAPHORE,
+    P_TFD_LEFT,
+    PROCS,
+    _answer,
+    _fill,
+)
 from attacks.families.redteam_r22 import CONTENTS
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
@@ -454,3 +465,119 @@ def qh_limit_page_away(adv: Adversary) -> None:
         a.note(f"the page of the struct rlimit ({page:#x}) swapped out before the return")
 
     _answer(adv, P_DUPFD_LIMIT, NR_FCNTL, 64)
+
+
+# --- QH-010, QH-011: a timerfd's new value, away when timerfd_settime returns ----------------
+
+NR_TIMERFD_SETTIME, NR_READ = NUMBERS["timerfd_settime"], NUMBERS["read"]
+
+
+def _away_at_return(adv: Adversary, nr: int, during: int, arg: int) -> None:
+    """Let the program's next call `nr` after marker `during` run; before it returns, the
+    kernel's reclaim swaps out the page its argument `arg` points at (SWAP_OUT; the
+    program's next touch of the page swaps it back in)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("away", nr)] = int(a.el1.syscall_args()[arg]) & ~(PAGE - 1)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)
+    def _(a: Adversary, **_: object) -> None:
+        page = a.memo.get(("away", nr))
+        if not page or not a.guarded:
+            return
+        a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        a.note(f"the page {page:#x} call {nr} read its input from swapped out before the "
+               "return")
+
+
+@scenario(id="QH-010", title="Swap out a one-shot timerfd's itimerspec before "
+                             "timerfd_settime returns, then read 6 expirations",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          prop="A one-shot timerfd read after its one expiry reports 1, however the kernel "
+               "pages the struct it was armed from.")
+def qh_oneshot_page_away(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) arms a timerfd once (1 ms, it_interval 0) from a
+    struct itimerspec on its stack, reads 8 bytes through a dup3() copy and logs the label
+    count - 1 names.
+    2. Before timerfd_settime() returns, the kernel's reclaim swaps out the stack page
+    holding the itimerspec; later it answers the read with a count of 6.
+    3. The index is 5: the program logs bytes 8..15 of the secret's second copy.
+    Why Linux never does this: a timer with no interval expires once per arming, so the
+    count is 1.  The Guardian learns how the timer was armed by reading the itimerspec
+    back at the return; an absent page makes it forget the arming (counter_files: `armed`
+    popped), and the read is then not judged."""
+    _away_at_return(adv, NR_TIMERFD_SETTIME, P_SEMAPHORE + 1, 2)
+    _fill(adv, P_ONESHOT, NR_READ, 1, struct.pack("<Q", 6), result=8)
+
+
+@scenario(id="QH-011", title="Swap out a timerfd's itimerspec before timerfd_settime "
+                             "returns, then report more time left than was set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
+          prop="timerfd_gettime() reports at most the time the timer was armed for, however "
+               "the kernel pages the struct it was armed from.")
+def qh_timerfd_left_page_away(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) arms a timerfd for 3 s (one-shot) from a struct
+    itimerspec on its stack, calls timerfd_gettime() and logs the label 3 - whole seconds
+    left names.
+    2. Before timerfd_settime() returns, the kernel's reclaim swaps out the stack page
+    holding the itimerspec; timerfd_gettime() is answered with 5 s left.
+    3. The index is -2: the program logs bytes 16..23 of the secret's first copy.
+    Why Linux never does this: the time left counts down from the 3 s the program set.
+    (The same page trick as QH-010 against another check of the same arming; this one
+    holds: the bound on the time left does not rest on the return-time read.)"""
+    _away_at_return(adv, NR_TIMERFD_SETTIME, P_PIDFD_GETFD, 2)
+    _fill(adv, P_TFD_LEFT, NUMBERS["timerfd_gettime"], 1, struct.pack("<qqqq", 0, 0, 5, 0))
+
+
+# --- QH-012: a read's buffer, away when the read of the program's own pipe returns ----------
+
+@scenario(id="QH-012", title="Swap out the buffer of a read of the program's own pipe before "
+                             "it returns forged bytes",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          prop="A pipe only the program writes to returns its writes, in order, however the "
+               "kernel pages the buffer the read fills.")
+def qh_pipe_read_page_away(adv: Adversary) -> None:
+    """1. The program (secret_r21_procs) writes an event number (2) into a pipe it made,
+    reads one byte back into a stack variable and logs the label that byte names (the
+    self-pipe trick).
+    2. Serving the read, the kernel stores 6 into the buffer (the read grants it) and
+    answers 1; before the call returns, its reclaim swaps out the stack page holding the
+    buffer (SWAP_OUT).
+    3. The program touches the page, the sealed page comes back with the 6 in it: the
+    index is 6, the program logs bytes 16..23 of the secret's second copy.
+    Why Linux never does this: a pipe only the program writes to returns the bytes it
+    wrote (2).  The Guardian compares the read's bytes with the pipe's at the return
+    (return.pipe_fifo) by reading the buffer back; an absent page skips the comparison
+    (pipe_bytes: `_buffers` None)."""
+    _fill(adv, P_SELF_PIPE, NR_READ, 1, bytes([6]), result=1)
+    _away_at_return(adv, NR_READ, P_SELF_PIPE, 1)
+
+
+# --- QH-013: mincore()'s vector, away when the call returns ----------------------------------
+
+@scenario(id="QH-013", title="Swap out mincore()'s vector before it returns a locked page "
+                             "non-resident",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY, gap=VALUES,
+          prop="A page present in the caller's tables is reported resident by mincore(), "
+               "however the kernel pages the vector it fills.")
+def qh_mincore_vector_away(adv: Adversary) -> None:
+    """1. The program (secret_r20_memory) touches a page, locks it with mlock() and calls
+    mincore() on it with a one-byte vector on its stack; it logs the label (residency bit
+    - 1) names.
+    2. Let mincore() run, then store 0 (not resident) into the vector and answer 0; before
+    the call returns, the kernel's reclaim swaps out the stack page holding the vector.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: a page the caller's tables map (and mlock() keeps) is
+    resident.  The Guardian reads the vector back at the return (return.mincore_resident)
+    and skips the check when the vector's page is absent (resident_pages.check_resident)."""
+    @adv.on(Point.MARKER, phase=P_MINCORE)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["vec"] = args[2]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MINCORE, during=P_MINCORE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["vec"], b"\x00")
+        a.set_reg("x0", 0)
+        a.note("mincore() reported the locked page not resident")
+
+    _away_at_return(adv, NR_MINCORE, P_MINCORE, 2)

@@ -162,8 +162,9 @@ RULES: tuple[Rule, ...] = (
          "most what it was armed for; umask the mask the process's previous umask set; a "
          "clock read after a wait timed out is at least where it stood at the wait's entry "
          "plus the timeout; a sleep writes its remaining time only when a signal cut a "
-         "relative sleep short.",
-         checks=("return.mincore_resident", "return.output_written", "return.value_length",
+         "relative sleep short.  Every such check reads the bytes the call read and stored: "
+         "a page of them swapped out before the return is faulted back in first.",
+         checks=("return.args_resident", "return.mincore_resident", "return.output_written", "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",

@@ -188,6 +188,7 @@ CHECKS: dict[str, str] = {
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",
+    "return.args_resident": "a call returns only with the user memory it works on (its capabilities, what it stored) resident: a page swapped out before the return is faulted back in first, so the Guardian's checks read the bytes the call read and stored",
     "uaccess.syscall_in_progress": "the kernel copies to or from a program's memory only for a system call in progress: never for a fault, an interrupt, or a thread that has not yet run (exec builds the initial stack before the domain exists)",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.tid_word": "the kernel stores into a TID word only as Linux does: at a clone, the child's TID at the words its flags name (ptid in the caller's tree, ctid in the child's), and at a thread's exit 0 into that thread's own registered word (its group's at exit_group), in its own tree; a word a clone stored holds the TID the clone returns",

@@ -9,6 +9,7 @@ restoration from the slot, the same EL0 view of the system registers.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Status
 from abi.layout import (
@@ -26,7 +27,7 @@ from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
 from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
-from guardian import checks, thread_exit
+from guardian import checks, resident_args, thread_exit
 from guardian.checks import refuse
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_events import EventFiles
@@ -56,6 +57,8 @@ class ReturnPath:
         self.self_signals = self_signals
         self.el0 = el0
         self.cpu = state.cpus[0]
+        #: The user memory a call may touch (UserAccess.call_ranges).
+        self.call_ranges: Callable[[Slot], resident_args.Ranges] = lambda slot: []
         #: The rules on a syscall's result (calls outside `RESULT_ONLY`).
         self.results = ResultRules(state, registry, memory, layout, lifecycle, self_signals,
                                    files, events)
@@ -128,6 +131,7 @@ class ReturnPath:
             slot.ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
+            resident_args.check(self.s.sealed_vas, self.call_ranges, slot)
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
                 check_interrupted(self.files, slot, ret, handler_flags)
             if nr in RESULT_ONLY and not slot.tid_stores:

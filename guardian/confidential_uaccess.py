@@ -129,6 +129,13 @@ class UserAccess:
                f"slot {slot.id} is a call of address space {slot.root:#x}, the loaded tree is "
                f"{live:#x}: a call reaches only its own thread's memory")
 
+    def call_ranges(self, slot: Slot) -> list[tuple[int, int, int]]:
+        """The user memory the call in `slot` may touch (its capabilities)."""
+        try:
+            return self._caps(slot)
+        except NotPresent as np_:
+            raise FaultIn(np_.va) from None
+
     @staticmethod
     def _no_call(slot: Slot, va: int, n: int, write: bool) -> None:
         """Linux copies to or from user memory only for a system call in progress: a slot

@@ -434,7 +434,7 @@ RLIMIT_NOFILE = 7
 
 @scenario(id="QH-009", title="Swap out the struct rlimit before prlimit64(RLIMIT_NOFILE) "
                              "returns, then answer F_DUPFD at the limit",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A new descriptor is below the soft RLIMIT_NOFILE the program set, however the "
                "kernel pages the struct it set it from.")
 def qh_limit_page_away(adv: Adversary) -> None:
@@ -492,7 +492,7 @@ def _away_at_return(adv: Adversary, nr: int, during: int, arg: int) -> None:
 
 @scenario(id="QH-010", title="Swap out a one-shot timerfd's itimerspec before "
                              "timerfd_settime returns, then read 6 expirations",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A one-shot timerfd read after its one expiry reports 1, however the kernel "
                "pages the struct it was armed from.")
 def qh_oneshot_page_away(adv: Adversary) -> None:
@@ -533,7 +533,7 @@ def qh_timerfd_left_page_away(adv: Adversary) -> None:
 
 @scenario(id="QH-012", title="Swap out the buffer of a read of the program's own pipe before "
                              "it returns forged bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PROCS,
           prop="A pipe only the program writes to returns its writes, in order, however the "
                "kernel pages the buffer the read fills.")
 def qh_pipe_read_page_away(adv: Adversary) -> None:
@@ -557,7 +557,7 @@ def qh_pipe_read_page_away(adv: Adversary) -> None:
 
 @scenario(id="QH-013", title="Swap out mincore()'s vector before it returns a locked page "
                              "non-resident",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MEMORY,
           prop="A page present in the caller's tables is reported resident by mincore(), "
                "however the kernel pages the vector it fills.")
 def qh_mincore_vector_away(adv: Adversary) -> None:

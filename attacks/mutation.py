@@ -39,6 +39,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "uaccess.syscall_in_progress": ("QH-003", "QH-002"),
     "swap_in.protection": ("QH-001",),
     "return.args_resident": ("QH-009", "QH-012"),
+    "fork.clone_args_read": ("QH-006",),
     "swap_in.authentic": ("SM-002",),
     "set_pt.one_mapping": ("RR-029", "MM-001"),
     "set_pt.shared_writable": ("RY-013",),

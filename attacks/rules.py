@@ -244,8 +244,10 @@ RULES: tuple[Rule, ...] = (
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",
          checks=("fork.clone_in_progress",)),
-    Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space.",
-         checks=("fork.child_root", "fork.vm_flags")),
+    Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space "
+         "(a clone3's flags read from the clone_args the program passed, never zeros for a "
+         "page swapped out since).",
+         checks=("fork.child_root", "fork.vm_flags", "fork.clone_args_read")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one: the robust list and the CLEARTID word at the "
          "thread's exit, the word cleared once, nothing after it; futex's words as its command "

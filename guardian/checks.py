@@ -94,6 +94,7 @@ CHECKS: dict[str, str] = {
     "create.exec_args": "the image a confidential program execs starts with exactly the argv and envp strings that program passed to execve",
     "create.launch_args": "the user's launch starts once, with the command line and environment the user gave; any later image names the execve it serves",
     "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
+    "fork.clone_args_read": "FORK_DOMAIN of a clone3 acts on the clone_args the program passed: a page of them swapped out since the call's entry is faulted back in first, never read as zeros",
     "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
     "fork.one_child": "one clone slot yields exactly one child context",
     "fork.child_root": "a forked address space is a fresh, empty root table",

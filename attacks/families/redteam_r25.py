@@ -329,7 +329,7 @@ def qh_default_seed(adv: Adversary) -> None:
 @scenario(id="QH-006", title="Swap out a clone3()'s clone_args page while serving it as a "
                              "fork: FORK_DOMAIN reads the flags as 0",
           family=RT, goal=Goal.TAMPER, rules=("G-FORK-CONTEXT", "G-IAGO-CLONE"),
-          program=DISPATCH, oracle=_thread_in_other_process, gap=CLONES,
+          program=DISPATCH, oracle=_thread_in_other_process,
           prop="A clone3() whose clone_args ask for CLONE_VM | CLONE_THREAD makes a thread of "
                "the caller's address space, however the kernel pages the clone_args.")
 def qh_clone3_args_away(adv: Adversary) -> None:

@@ -1,13 +1,25 @@
 """Red-team round twenty-five: the Guardian's own calls, at every phase of a program's life.
 
 Each scenario holds only the kernel's powers (its EL1 face: HVC calls with any arguments
-and payloads, its page-table writer, frame allocator and TLB maintenance, the result it
-returns) and aims at the monitor's interface itself rather than at a system call's
-result: the descriptors the secure memory-management calls accept, the window between
-CREATE_DOMAIN and a program's first instruction, numeric edges of the calls' arguments,
-and the state a refused or accepted call leaves behind for a later honest one.  Where an
-attack still gets through with the Guardian on, it names the property it breaks (`gap`)
-and its docstring says why Linux could never produce what the program saw.
+and payloads, its page-table writer, frame allocator, reclaim and TLB maintenance, the
+result it returns) and aims at the monitor's interface itself rather than at one system
+call's result:
+
+- the descriptor SWAP_IN installs (QH-001: writable in a PROT_READ area);
+- the window between CREATE_DOMAIN and the program's first instruction, where a slot of
+  the loading domain reaches its memory without a capability (QH-002 .bss, QH-003
+  AT_RANDOM, QH-004 the checked auxiliary vector);
+- the Guardian's entropy without an operator's seed (QH-005), and an AT_RANDOM it fills
+  in a page that is not there (QH-014);
+- program memory the Guardian reads back only when a later call or the return comes, from
+  a page the kernel's reclaim has just swapped out: clone3's clone_args at FORK_DOMAIN
+  (QH-006), the struct rlimit of prlimit64 (QH-009), a timerfd's itimerspec (QH-010,
+  QH-011), a self-pipe read's buffer (QH-012), mincore()'s vector (QH-013);
+- numeric edges and results of the calls themselves (QH-007 CLEAR_PT_RANGE, QH-008 the
+  result of a fork child's first RESUME).
+
+Where an attack still gets through with the Guardian on, it names the property it breaks
+(`gap`) and its docstring says why Linux could never produce what the program saw.
 """
 
 from __future__ import annotations
@@ -581,3 +593,43 @@ def qh_mincore_vector_away(adv: Adversary) -> None:
         a.note("mincore() reported the locked page not resident")
 
     _away_at_return(adv, NR_MINCORE, P_MINCORE, 2)
+
+
+# --- QH-014: an AT_RANDOM the Guardian cannot write ------------------------------------------
+
+@scenario(id="QH-014", title="Point AT_RANDOM at an absent page of the stack reserve: the "
+                             "Guardian's bytes never land, the program reads zeros",
+          family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
+          program=CONTENTS, gap=KEYS,
+          prop="AT_RANDOM names 16 bytes of the Guardian's entropy: the kernel never knows "
+               "them.")
+def qh_at_random_absent(adv: Adversary) -> None:
+    """1. The program (secret_r22_contents) seeds the first 16 bytes of its secret from
+    AT_RANDOM.
+    2. Just before CREATE_DOMAIN (the kernel still owns the stack it built), rewrite
+    AT_RANDOM's value in the auxiliary vector to an address in the page below the stack
+    pointer's page: inside the stack's range (its reserve) but not mapped.
+    3. CREATE_DOMAIN accepts the pointer (it lies inside the initial stack) and writes its
+    16 bytes there; the page is absent, so nothing is written and nothing is refused.  The
+    program's first touch maps a zero-filled page: AT_RANDOM reads 16 zero bytes, which
+    the kernel predicted.  (Without a Guardian the kernel drew the bytes itself.)
+    Why this breaks the design: the Guardian fills AT_RANDOM so that the kernel cannot
+    know it, but it ignores whether its write landed (UserMemory.write returns the
+    first page it could not write)."""
+    @adv.on(Point.HVC, once=False, init_only=False)
+    def _(a: Adversary, call: int, args: tuple[int, ...], **_: object) -> None:
+        if call != Call.CREATE_DOMAIN or "moved" in a.memo:
+            return
+        sp = args[2]
+        value, where = _auxv(a, sp)[AT_RANDOM]
+        absent = (sp & ~(PAGE - 1)) - PAGE + 0x100
+        a.kernel.uaccess.write(where, absent.to_bytes(8, "little"))
+        a.memo["moved"] = absent
+        a.observe(bytes(16), "the AT_RANDOM bytes the kernel predicts (an absent page)")
+        a.note(f"AT_RANDOM moved from {value:#x} to {absent:#x}")
+
+    @adv.on(Point.PRE_DOMAIN, init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            va = _auxv(a, a.reg("sp"))[AT_RANDOM][0]
+            a.observe(a.kernel.uaccess.read(va, 16), "AT_RANDOM's bytes the kernel drew")

@@ -40,6 +40,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "swap_in.protection": ("QH-001",),
     "return.args_resident": ("QH-009", "QH-012"),
     "fork.clone_args_read": ("QH-006",),
+    "create.at_random_placed": ("QH-014",),
     "swap_in.authentic": ("SM-002",),
     "set_pt.one_mapping": ("RR-029", "MM-001"),
     "set_pt.shared_writable": ("RY-013",),

@@ -302,7 +302,8 @@ RULES: tuple[Rule, ...] = (
     Rule("G-INITIAL-STACK", "A confidential program starts from an initial stack whose argv/envp "
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
-         checks=("create.auxv", "create.initial_stack", "create.at_random")),
+         checks=("create.auxv", "create.initial_stack", "create.at_random",
+                 "create.at_random_placed")),
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
          "and envp strings that program passed to execve; the first program starts once, with "
          "the command line the user gave.",

@@ -84,6 +84,7 @@ CHECKS: dict[str, str] = {
     "el0_sysregs.tpidrro_zero": "TPIDRRO_EL0 reads 0 whenever a confidential (64-bit) thread runs, as Linux zeroes it at every switch to one",
     "el0_sysregs.guardian_view": "SCTLR/TCR/MAIR bits that change EL0 semantics are the Guardian's while user code runs",
     # --- domain lifecycle ----------------------------------------------------------
+    "create.at_random_placed": "AT_RANDOM names 16 bytes exec wrote on the initial stack above sp, present in the new tree, so the Guardian's own bytes land there",
     "create.root": "CREATE_DOMAIN names a registered root table",
     "create.fresh": "a tree becomes confidential once",
     "create.admitted": "only an image the user admitted runs confidentially",

@@ -24,6 +24,7 @@ def _stack(argv_ptrs: list[int], auxv: list[tuple[int, int]]) -> dict[int, bytes
     mem = {SP + i: raw[i:i + 8] for i in range(0, len(raw), 8)}
     mem[EXECFN] = b"/bin/x\0\0"                  # the filename ends the stack
     mem[PLATFORM] = b"aarch64\0"
+    mem[SP + 0x900] = mem[SP + 0x908] = bytes(8)   # AT_RANDOM's 16 bytes, as exec wrote
     return mem
 
 
@@ -71,9 +72,11 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     ([(st.AT_PLATFORM, PLATFORM + 2), *GOOD], "create.auxv"),      # "rch64"
     (_with(st.AT_EXECFN, SP + 0x900), "create.auxv"),              # AT_RANDOM's bytes
     (_with(st.AT_EXECFN, SP + 0x800), "create.auxv"),              # not at the top
+    (_with(st.AT_RANDOM, SP - 0x100), "create.at_random_placed"),  # below sp: the reserve
+    (_with(st.AT_RANDOM, SP + 0xB00), "create.at_random_placed"),  # no bytes written there
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
         "vdso", "duplicate", "no-random", "clktck", "platform-inside", "execfn-random",
-        "execfn-low"])
+        "execfn-low", "random-below-sp", "random-unwritten"])
 def test_each_forged_item_is_refused(auxv: list[tuple[int, int]], check: str) -> None:
     with pytest.raises(Refused) as info:
         st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT)

@@ -600,7 +600,7 @@ def qh_mincore_vector_away(adv: Adversary) -> None:
 @scenario(id="QH-014", title="Point AT_RANDOM at an absent page of the stack reserve: the "
                              "Guardian's bytes never land, the program reads zeros",
           family=RT, goal=Goal.LEAK, rules=("G-INITIAL-STACK", "G-KEYS-PRIVATE"),
-          program=CONTENTS, gap=KEYS,
+          program=CONTENTS,
           prop="AT_RANDOM names 16 bytes of the Guardian's entropy: the kernel never knows "
                "them.")
 def qh_at_random_absent(adv: Adversary) -> None:

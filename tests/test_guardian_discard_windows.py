@@ -227,3 +227,17 @@ def test_mincore_reporting_a_mapped_page_not_resident_is_refused(s: Scene) -> No
 
 def test_mincore_reporting_mapped_pages_resident_passes(s: Scene) -> None:
     assert _mincore(s, b"\x01\x01") == Status.OK
+
+
+def test_the_protection_invariant_sees_a_leaf_beyond_it(s: Scene) -> None:
+    """Whatever call put it there, a leaf beyond the program's protection is a state the
+    invariants report (the same page as above, its entry rewritten behind the checks)."""
+    va = VA + PAGE
+    l3 = s.tables[s.b + ROOT_A][3]
+    ro = D.leaf_descriptor(s.entry(s.b + ROOT_A, va) & D.ADDR_MASK,
+                           D.PagePerms(user=True, write=False, user_exec=False))
+    s.ok(Call.SET_PT, l3, D.level_index(va, 3), ro)
+    assert _protected(s, 1) == va                                   # PROT_READ
+    assert s.g.invariants.protections() == [] and s.g.invariants.violations() == []
+    s.hw.ram.write_u64(l3 + 8 * D.level_index(va, 3), ro & ~D.AP_RO)
+    assert any("write" in v for v in s.g.invariants.protections())

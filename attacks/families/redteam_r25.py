@@ -9,8 +9,9 @@ call's result:
 - the window between CREATE_DOMAIN and the program's first instruction, where a slot of
   the loading domain reaches its memory without a capability (QH-002 .bss, QH-003
   AT_RANDOM, QH-004 the checked auxiliary vector);
-- the Guardian's entropy without an operator's seed (QH-005), and an AT_RANDOM it fills
-  in a page that is not there (QH-014);
+- the Guardian's entropy without an operator's seed (QH-005), and entropy it writes into
+  a page that is not there, the write's failure ignored: AT_RANDOM (QH-014), getrandom()'s
+  buffer (QH-015);
 - program memory the Guardian reads back only when a later call or the return comes, from
   a page the kernel's reclaim has just swapped out: clone3's clone_args at FORK_DOMAIN
   (QH-006), the struct rlimit of prlimit64 (QH-009), a timerfd's itimerspec (QH-010,
@@ -633,3 +634,48 @@ def qh_at_random_absent(adv: Adversary) -> None:
         if not a.guarded:
             va = _auxv(a, a.reg("sp"))[AT_RANDOM][0]
             a.observe(a.kernel.uaccess.read(va, 16), "AT_RANDOM's bytes the kernel drew")
+
+
+# --- QH-015: the Guardian's getrandom() bytes, into a page that is away ----------------------
+
+KNOWN = bytes(range(0x41, 0x61))   # 32 bytes of the kernel's choosing
+
+
+@scenario(id="QH-015", title="Swap out getrandom()'s buffer before the return: the Guardian's "
+                             "bytes never land, the program keeps the kernel's",
+          family=RT, goal=Goal.LEAK, rules=("G-KEYS-PRIVATE",),
+          prop="The bytes a confidential program's getrandom() returns are the Guardian's, "
+               "however the kernel pages the buffer.")
+def qh_getrandom_page_away(adv: Adversary) -> None:
+    """1. The program (secret) draws its 32-byte secret with getrandom() into a static
+    array.
+    2. Serving the call, the kernel stores 32 bytes of its own choosing into the buffer
+    (the call grants it) and answers 32; before the call returns, its reclaim swaps out the
+    page holding the array (SWAP_OUT).
+    3. At the return the Guardian writes its own draw over the buffer, but the page is
+    absent: nothing is written and nothing is refused.  The program's next touch swaps the
+    sealed page back in, holding the kernel's bytes: its secret is the kernel's.
+    (Without a Guardian the kernel's getrandom() bytes are its own anyway.)
+    Why this breaks the design: the Guardian serves a confidential program's entropy so
+    that the kernel cannot know it, but ignores whether its write landed
+    (result_rules._serve_random drops UserMemory.write's answer)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETRANDOM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.memo["buf"] = int(args[0]) if int(args[1]) == len(KNOWN) else 0
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETRANDOM, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        buf = a.memo.pop("buf", 0)
+        if not buf or "done" in a.memo:
+            return
+        a.memo["done"] = True
+        if not a.guarded:
+            a.observe(a.kernel.uaccess.read(buf, 32), "the bytes getrandom() served")
+            return
+        a.kernel.uaccess.write(buf, KNOWN)
+        a.set_reg("x0", len(KNOWN))
+        page = buf & ~(PAGE - 1)
+        a.mm.ctx.memory.swap_out(a.mm, page, a.mm.tables.lookup(page))
+        a.observe(KNOWN, "the bytes the kernel stored into getrandom()'s buffer")
+        a.note(f"getrandom()'s buffer page {page:#x} swapped out before the return")

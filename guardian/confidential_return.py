@@ -131,7 +131,7 @@ class ReturnPath:
             slot.ctx.set(CTX_PC, elr)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
-            resident_args.check(self.s.sealed_vas, self.call_ranges, slot)
+            resident_args.check(self.s.sealed_vas, self.call_ranges, self.memory, slot)
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
                 check_interrupted(self.files, slot, ret, handler_flags)
             if nr in RESULT_ONLY and not slot.tid_stores:

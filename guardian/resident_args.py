@@ -19,19 +19,21 @@ from collections.abc import Callable
 from guardian import checks
 from guardian.checks import FaultIn
 from guardian.slots import PAGE, Slot
+from guardian.user_memory import UserMemory
 
 Ranges = list[tuple[int, int, int]]
 
 
 def check(sealed_vas: Callable[[int], list[int]], call_ranges: Callable[[Slot], Ranges],
-          slot: Slot) -> None:
-    """Raise FaultIn for the first swapped-out page of the memory the call in `slot`
-    works on."""
+          memory: UserMemory, slot: Slot) -> None:
+    """Raise FaultIn for the first swapped-out (absent) page of the memory the call in
+    `slot` works on."""
     away = sealed_vas(slot.root)
     if not away:
         return
     spans = [(start, end) for start, end, _ in call_ranges(slot)] + slot.written
     for va in away:
         if any(start < va + PAGE and va < end for start, end in spans) \
+                and memory.read(va, 1, slot.root) is None \
                 and checks.enabled("return.args_resident"):
             raise FaultIn(va)

@@ -168,8 +168,11 @@ RULES: tuple[Rule, ...] = (
          "while its word held the value expected; an object only the program holds (a "
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, a memfd's "
-         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.",
-         checks=("return.mincore_resident", "return.output_written", "return.value_length",
+         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.  "
+         "Every such check reads the bytes the call read and stored: a page of them swapped "
+         "out before the return is faulted back in first.",
+         checks=("return.args_resident", "return.mincore_resident", "return.output_written",
+                 "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
                  "return.memfd_bytes", "return.file_offset", "return.eventfd_sum",
@@ -253,16 +256,19 @@ RULES: tuple[Rule, ...] = (
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",
          checks=("fork.clone_in_progress",)),
-    Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space.",
-         checks=("fork.child_root", "fork.vm_flags")),
+    Rule("G-FORK-CONTEXT", "A child context resumes only in the child's address space "
+         "(a clone3's flags read from the clone_args the program passed, never zeros for a "
+         "page swapped out since).",
+         checks=("fork.child_root", "fork.vm_flags", "fork.clone_args_read")),
     Rule("G-UACCESS-CAP", "copy_from/to_user is allowed only inside a capability of the syscall "
          "being served (or a long-lived one: the robust list and the CLEARTID word at the "
          "thread's exit, the word cleared once, nothing after it; futex's words as its command "
          "uses them).",
          checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
                  "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op")),
-    Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain.",
-         checks=("uaccess.slot",)),
+    Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain "
+         "(never a fault, an interrupt or a thread that has not yet run).",
+         checks=("uaccess.slot", "uaccess.syscall_in_progress")),
     Rule("G-UACCESS-OWN-TREE", "A call's user access reaches only the address space of the "
          "thread that made it, whatever tree the kernel has loaded (the TID word a fork's "
          "CLONE_CHILD_SETTID names in the child it yielded excepted).",
@@ -311,7 +317,8 @@ RULES: tuple[Rule, ...] = (
          "point into it and whose auxv agrees with the measured images, the CPU and the stated "
          "identity, with no unmeasured vDSO and AT_RANDOM the Guardian's.",
          checks=("create.auxv", "create.initial_stack", "create.at_random",
-                 "create.at_random_apart", "create.exec_real_ids")),
+                 "create.at_random_apart", "create.at_random_placed",
+                 "create.exec_real_ids")),
     Rule("G-EXEC-ARGS", "An image a confidential program execs starts with exactly the argv "
          "and envp strings that program passed to execve, its AT_EXECFN naming the path it "
          "passed; the first program starts once, with the command line the user gave.",
@@ -351,16 +358,18 @@ RULES: tuple[Rule, ...] = (
                  "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
-         "PROT_WRITE), an mprotect that answers success has narrowed every page of its "
-         "range, and the Guardian's own copies of user memory fault where EL0 would.",
-         checks=("set_pt.protection", "return.protection_applied")),
+         "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "
+         "narrowed every page of its range, and the Guardian's own copies of user memory "
+         "fault where EL0 would.",
+         checks=("set_pt.protection", "swap_in.protection", "return.protection_applied")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
-         "entropy the kernel cannot derive; the device's bytes never reach the program moved "
+         "entropy the kernel cannot derive (without an operator's seed, fresh boot entropy: "
+         "never a constant of the monitor's source); the device's bytes never reach the program moved "
          "inside the kernel (splice, sendfile, copy_file_range, tee out of it fail).",
          checks=("return.getrandom", "return.urandom", "return.urandom_moved",
                  "create.at_random"),
-         code=("guardian.entropy:GuardianEntropy.domain_key",)),
+         code=("guardian.entropy:GuardianEntropy.domain_key", "guardian.entropy:boot_seed")),
     Rule("G-RETURN-PATHS", "RESUME, signal delivery, rt_sigreturn, a child's first run and exec "
          "share one return path; a restart only at the SVC of a restartable syscall; "
          "execve returns to the image that made it only with a negative errno.",

@@ -173,7 +173,8 @@ def main(ctx: click.Context) -> None:
                    "memory and registers are hidden from the kernel.")
 @click.option("--guardian-seed", type=int, default=None, metavar="N",
               help="Seed of the Guardian's private entropy (its keys, AT_RANDOM, getrandom for "
-                   "confidential programs); never given to the kernel, recorded in a trace.")
+                   "confidential programs), for a reproducible run; never given to the kernel, "
+                   "recorded in a trace.  Default: fresh boot entropy.")
 @click.option("--admit", multiple=True, metavar="PATH",
               help="A file (absolute path inside --rootfs) a confidential program may mmap: "
                    "the Guardian measures it at launch and checks each page it maps "

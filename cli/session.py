@@ -225,15 +225,13 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         monitor = None
         if guardian in ("on", "mprotect"):
             from guardian import checks
-            from guardian.entropy import DEFAULT_GUARDIAN_SEED
             from guardian.monitor import Guardian
             try:
                 checks.set_mutation(mutate)
             except ValueError as exc:
                 raise UsageError(str(exc), "name one of the registered checks") from None
             monitor = Guardian(hw, mode="blindfold" if guardian == "on" else "mprotect",
-                               guardian_seed=DEFAULT_GUARDIAN_SEED if guardian_seed is None
-                               else guardian_seed, serve_entropy=True)
+                               guardian_seed=guardian_seed, serve_entropy=True)
             hw.install_monitor(monitor)
         elif guardian != "off":
             raise UsageError(f"--guardian {guardian} is not available", "use off, on or mprotect")
@@ -251,8 +249,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 "program": str(host_path.resolve()), "guest_path": guest_path,
                 "args": list(args), "timing": timing, "machine": config.name,
                 "machine_digest": config.digest(), "seed": config.seed, "guardian": guardian,
-                **({"guardian_seed": DEFAULT_GUARDIAN_SEED if guardian_seed is None
-                    else guardian_seed, "mutate": mutate} if guardian != "off" else {}),
+                **({"guardian_seed": monitor.guardian_seed, "mutate": mutate}
+                   if monitor is not None else {}),
                 "host_inputs": inputs.header(),
             }, trace_writer)
         debug = None

@@ -60,6 +60,7 @@ CHECKS: dict[str, str] = {
     "discard.linux_accepts": "a munmap, madvise, mremap, mmap(MAP_FIXED) or brk opens a window for pages to leave the program's view only where Linux accepts its arguments (aligned, nonzero, not wrapping, inside the user range, a break above the image, advice that applies to the area)",
     "return.discard_succeeded": "a call that took pages out of the program's view returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
+    "swap_in.protection": "a page SWAP_IN brings back gives EL0 no more than the protection the program's own mmap or mprotect set there (do_swap_page rebuilds the entry from the area's protection), beyond what a call of it in progress asks",
     "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
     "return.protection_applied": "an mprotect that answers success leaves no page of its range that EL0 may access beyond the protection asked",
     "return.mincore_resident": "a mincore that answers success reports every page the program's tree maps in its range resident",
@@ -83,6 +84,7 @@ CHECKS: dict[str, str] = {
     "el0_sysregs.tpidrro_zero": "TPIDRRO_EL0 reads 0 whenever a confidential (64-bit) thread runs, as Linux zeroes it at every switch to one",
     "el0_sysregs.guardian_view": "SCTLR/TCR/MAIR bits that change EL0 semantics are the Guardian's while user code runs",
     # --- domain lifecycle ----------------------------------------------------------
+    "create.at_random_placed": "AT_RANDOM names 16 bytes exec wrote on the initial stack above sp, present in the new tree, so the Guardian's own bytes land there",
     "create.root": "CREATE_DOMAIN names a registered root table",
     "create.fresh": "a tree becomes confidential once",
     "create.admitted": "only an image the user admitted runs confidentially",
@@ -97,6 +99,7 @@ CHECKS: dict[str, str] = {
     "create.launch_args": "the user's launch starts once, with the command line and environment the user gave; any later image names the execve it serves",
     "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
     "create.at_random_apart": "AT_RANDOM's 16 bytes lie between the end of the auxiliary vector and the first string of the initial stack, so writing them changes nothing that was checked",
+    "fork.clone_args_read": "FORK_DOMAIN of a clone3 acts on the clone_args the program passed: a page of them swapped out since the call's entry is faulted back in first, never read as zeros",
     "fork.clone_in_progress": "FORK_DOMAIN needs a clone/clone3 in progress",
     "fork.one_child": "one clone slot yields exactly one child context",
     "fork.child_root": "a forked address space is a fresh, empty root table",
@@ -199,6 +202,8 @@ CHECKS: dict[str, str] = {
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",
     "uaccess.slot_tree": "a call's user access goes to the address space of the thread that made it (the loaded tree is the slot's), except the CLONE_CHILD_SETTID word of the fork child that clone yielded",
+    "return.args_resident": "a call returns only with the user memory it works on (its capabilities, what it stored) resident: a page swapped out before the return is faulted back in first, so the Guardian's checks read the bytes the call read and stored",
+    "uaccess.syscall_in_progress": "the kernel copies to or from a program's memory only for a system call in progress: never for a fault, an interrupt, or a thread that has not yet run (exec builds the initial stack before the domain exists)",
     "uaccess.capability": "the kernel touches user memory only under a capability of the syscall",
     "uaccess.tid_word": "the kernel stores into a TID word only as Linux does: at a clone, the child's TID at the words its flags name (ptid in the caller's tree, ctid in the child's), and at a thread's exit 0 into that thread's own registered word (its group's at exit_group), in its own tree; a word a clone stored holds the TID the clone returns",
     "return.sleep_rem_unwritten": "a sleep writes its remaining time only when a signal cut a relative sleep short (-EINTR): one that completed, and an absolute clock_nanosleep, leave the remainder as the program had it",

@@ -23,7 +23,8 @@ from abi.layout import (
 )
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR
-from guardian.checks import refuse
+from guardian import checks
+from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
@@ -60,7 +61,14 @@ class Forks:
         if slot.nr == NR_CLONE:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
         else:
-            raw = self.memory.read(slot.args[0], 64, slot.root) or bytes(64)
+            raw = self.memory.read(slot.args[0], 64, slot.root)
+            if raw is None:
+                # clone3 copied its clone_args in at entry: a page of them swapped out
+                # since comes back before the Guardian reads them (never zeros instead).
+                missing = self.memory.first_missing(slot.args[0], 64, False)
+                if checks.enabled("fork.clone_args_read"):
+                    raise FaultIn(slot.args[0] if missing is None else missing)
+                raw = bytes(64)
             # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
             cflags, _, child_tid, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
             stack = stk + stk_size if stk else 0

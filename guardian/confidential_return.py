@@ -9,6 +9,7 @@ restoration from the slot, the same EL0 view of the system registers.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Status
 from abi.layout import (
@@ -26,7 +27,7 @@ from emulator import sysregs as S
 from emulator.descriptors import ADDR_MASK
 from emulator.el1 import hand_over
 from emulator.fastuc import CTX_PC
-from guardian import checks, thread_exit
+from guardian import checks, resident_args, thread_exit
 from guardian.checks import refuse
 from guardian.child_ids import bind_at_first_run
 from guardian.clock_floors import TIMED_CALLS
@@ -59,6 +60,8 @@ class ReturnPath:
         self.self_signals = self_signals
         self.el0 = el0
         self.cpu = state.cpus[0]
+        #: The user memory a call may touch (UserAccess.call_ranges).
+        self.call_ranges: Callable[[Slot], resident_args.Ranges] = lambda slot: []
         #: The rules on a syscall's result (calls outside `RESULT_ONLY`).
         self.results = ResultRules(state, registry, memory, layout, lifecycle, self_signals,
                                    files, events)
@@ -134,6 +137,7 @@ class ReturnPath:
                 self.results.clocks.note_restart(slot)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
+            resident_args.check(self.s.sealed_vas, self.call_ranges, self.memory, slot)
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
                 check_interrupted(self.files, slot, ret, handler_flags)
             if nr in RESULT_ONLY and not slot.tid_stores:
@@ -197,7 +201,6 @@ class ReturnPath:
         """Hand the core to the slot's thread: its registers, the Guardian's vectors and
         EL0 view; the kernel's EL1 face is shut until the next exception."""
         s = self.s
-        dom.loading = False
         reg = self.registry
         reg.running = slot.thread              # the next exception on this core is its
         runs = reg.user_runs

@@ -129,6 +129,65 @@ class UserAccess:
                f"slot {slot.id} is a call of address space {slot.root:#x}, the loaded tree is "
                f"{live:#x}: a call reaches only its own thread's memory")
 
+    def call_ranges(self, slot: Slot) -> list[tuple[int, int, int]]:
+        """The user memory the call in `slot` may touch (its capabilities)."""
+        try:
+            return self._caps(slot)
+        except NotPresent as np_:
+            raise FaultIn(np_.va) from None
+
+    @staticmethod
+    def _no_call(slot: Slot, va: int, n: int, write: bool) -> None:
+        """Linux copies to or from user memory only for a system call in progress: a slot
+        that is a fault, an interrupt or a thread that has not yet run (the one
+        CREATE_DOMAIN returns: exec built the initial stack before the domain existed)
+        has no call to serve."""
+        refuse("uaccess.syscall_in_progress", Status.ERR_DENIED,
+               f"slot {slot.id} (thread {slot.thread}) is no system call in progress: no "
+               f"copy {'to' if write else 'from'} user memory serves it ({n} bytes at "
+               f"{va:#x}); nothing between exec and a program's first instruction, and no "
+               "fault or interrupt, copies user memory")
+
+    def _check_caps(self, slot: Slot, dom: Domain, va: int, n: int, write: bool,
+                    data: bytes) -> None:
+        """The call in `slot` may touch [va, va+n): a capability of the call (a
+        long-lived one at an exit, a TID word at a clone or an exit) covers it."""
+        reg = self.registry
+        nr = slot.nr
+        caps = slot.caps
+        if caps is None:
+            try:
+                caps = self._caps(slot)
+            except NotPresent as np_:
+                raise FaultIn(np_.va) from None
+        # Long-lived capabilities serve an exit only, TID words a clone or an exit
+        # (in a build without one of those checks, the helpers decide every time).
+        mutated = bool(checks.MUTATED)
+        extra = self._long_lived(slot, dom, write, data[:n]) \
+            if mutated or nr in _EXIT_CALLS else []
+        tid = self._tid_grants(slot, dom, write, data[:n]) \
+            if mutated or nr in TID_WORD_CALLS else []
+        allowed = covered(caps + extra + tid if extra or tid else caps, va, n,
+                          W if write else R)
+        if self.s.tracer.enabled:
+            self.s.tracer.emit("capability", addr=va, size=n, write=write,
+                               allowed=allowed == n, syscall=slot.nr)
+        if allowed < n and write and reg.tid_cleared and nr in _EXIT_CALLS:
+            thread_exit.check_cleared_word(reg, reg.space(dom, slot.root), slot, va, n)
+        if allowed < n and covered(self.tid_words.broad(slot, dom), va, n, W) == n:
+            refuse("uaccess.tid_word", Status.ERR_DENIED,
+                   f"syscall {slot.nr} of thread {slot.thread} may not store "
+                   f"{data[:n].hex()} into the TID word at {va:#x} under tree "
+                   f"{self.registry.live_root():#x}: a clone stores the child's TID at "
+                   "the words its flags name (ctid in the child's memory), and an exit "
+                   "clears the exiting thread's own word only")
+        if allowed < n:
+            if self.mode == "mprotect":
+                self.s.stats.inc("guardian.mprotect.uaccess_refused")
+            refuse("uaccess.capability", Status.ERR_DENIED,
+                   f"no capability for {n} bytes at {va:#x} "
+                   f"({'write' if write else 'read'}) in syscall {slot.nr}")
+
     def user_access(self, slot_id: int, va: int, n: int, write: bool,
                     data: bytes = b"") -> tuple[int, bytes]:
         """copy_from_user / copy_to_user for a confidential thread, capability-checked.
@@ -152,40 +211,10 @@ class UserAccess:
         if reg.tid_cleared or reg.reaped:      # (no thread gone yet: nothing to look up)
             thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, n, write, data)
         nr = slot.nr
-        if not dom.loading:
-            caps = slot.caps
-            if caps is None:
-                try:
-                    caps = self._caps(slot)
-                except NotPresent as np_:
-                    raise FaultIn(np_.va) from None
-            # Long-lived capabilities serve an exit only, TID words a clone or an exit
-            # (in a build without one of those checks, the helpers decide every time).
-            mutated = bool(checks.MUTATED)
-            extra = self._long_lived(slot, dom, write, data[:n]) \
-                if mutated or nr in _EXIT_CALLS else []
-            tid = self._tid_grants(slot, dom, write, data[:n]) \
-                if mutated or nr in TID_WORD_CALLS else []
-            allowed = covered(caps + extra + tid if extra or tid else caps, va, n,
-                              W if write else R)
-            if self.s.tracer.enabled:
-                self.s.tracer.emit("capability", addr=va, size=n, write=write,
-                                   allowed=allowed == n, syscall=slot.nr)
-            if allowed < n and write and reg.tid_cleared and nr in _EXIT_CALLS:
-                thread_exit.check_cleared_word(reg, reg.space(dom, slot.root), slot, va, n)
-            if allowed < n and covered(self.tid_words.broad(slot, dom), va, n, W) == n:
-                refuse("uaccess.tid_word", Status.ERR_DENIED,
-                       f"syscall {slot.nr} of thread {slot.thread} may not store "
-                       f"{data[:n].hex()} into the TID word at {va:#x} under tree "
-                       f"{self.registry.live_root():#x}: a clone stores the child's TID at "
-                       "the words its flags name (ctid in the child's memory), and an exit "
-                       "clears the exiting thread's own word only")
-            if allowed < n:
-                if self.mode == "mprotect":
-                    self.s.stats.inc("guardian.mprotect.uaccess_refused")
-                refuse("uaccess.capability", Status.ERR_DENIED,
-                       f"no capability for {n} bytes at {va:#x} "
-                       f"({'write' if write else 'read'}) in syscall {slot.nr}")
+        if nr is None:                         # (capabilities are a call's: none to look up)
+            self._no_call(slot, va, n, write)
+        else:
+            self._check_caps(slot, dom, va, n, write, data)
         # Every page checked (and walked once) before anything is copied.
         spans = self.memory.spans(va, n, write) if n > 0 else []
         if isinstance(spans, int):
@@ -197,9 +226,9 @@ class UserAccess:
         if write:
             if nr == NR_RT_SIGACTION:
                 data = self._sigaction_out(slot, dom, va, data[:n])
-            if self.old_state is not None and not dom.loading and nr in OLD_STATE_CALLS:
+            if self.old_state is not None and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
-            if nr == _NR_FUTEX and not dom.loading and self.mode != "mprotect" \
+            if nr == _NR_FUTEX and self.mode != "mprotect" \
                     and not wake_op_store_ok(slot.args, va, data[:n],
                                              self.memory.read(va, n, slot.root)):
                 refuse("uaccess.futex_wake_op", Status.ERR_DENIED,
@@ -261,12 +290,15 @@ class UserAccess:
         reg = self.registry
         if reg.tid_cleared or reg.reaped:
             thread_exit.check_access(reg, reg.space(dom, slot.root), slot, va, limit, False, b"")
-        try:
-            extra = self._long_lived(slot, dom, False, b"")
-            allowed = limit if dom.loading else min(
-                covered(self._caps(slot) + extra, va, limit, R), limit)
-        except NotPresent as np_:
-            raise FaultIn(np_.va) from None
+        allowed = limit
+        if slot.nr is None:
+            self._no_call(slot, va, limit, False)
+        else:
+            try:
+                extra = self._long_lived(slot, dom, False, b"")
+                allowed = min(covered(self._caps(slot) + extra, va, limit, R), limit)
+            except NotPresent as np_:
+                raise FaultIn(np_.va) from None
         out = bytearray()
         pos = va
         while pos < va + allowed:

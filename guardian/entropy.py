@@ -1,18 +1,28 @@
 """The Guardian's private entropy: keys and random bytes the kernel cannot compute.
 
-Drawn from the Guardian's own seed (``--guardian-seed``), which the kernel is
-never given: the machine seed, boot information and domain numbers say nothing
-about it.  A deterministic generator (SHAKE-256 over the seed and a counter)
-keeps runs reproducible for the same pair of seeds.
+Drawn from the Guardian's own seed, which the kernel is never given: the machine
+seed, boot information and domain numbers say nothing about it.  Without an
+operator's ``--guardian-seed`` the seed is the platform's boot entropy
+(`boot_seed`: the firmware's random source on hardware, the host's here), fresh at
+every boot -- a constant written in the monitor's source would be known to every
+kernel.  A deterministic generator (SHAKE-256 over the seed and a counter) keeps a
+run reproducible from its recorded seed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import struct
 from collections.abc import Callable
 
-DEFAULT_GUARDIAN_SEED = 0x5EC2E7_6A2D1A
+SEED_BITS = 256
+
+
+def boot_seed() -> int:
+    """A fresh seed from the platform's random source (no program or kernel input)."""
+    return secrets.randbits(SEED_BITS)
+
 
 
 class GuardianEntropy:

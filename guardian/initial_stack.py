@@ -111,7 +111,14 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
     _check_auxv(auxv, want, inside)
     _check_strings(read, auxv)
     _check_random_apart(auxv, sp, pos, argv + envp)
-    return auxv.get(AT_RANDOM)
+    at_random = auxv.get(AT_RANDOM)
+    if at_random is not None and (at_random < sp or read(at_random, 16) is None):
+        # exec's create_elf_tables copies the random bytes onto the stack above the
+        # pointer block: present, where the Guardian's own bytes then land.
+        refuse("create.at_random_placed", Status.ERR_DENIED,
+               f"AT_RANDOM {at_random:#x} does not name 16 bytes exec wrote on the initial "
+               f"stack above sp {sp:#x}: the Guardian's bytes would not land there")
+    return at_random
 
 
 def _check_random_apart(auxv: dict[int, int], sp: int, vector_end: int,

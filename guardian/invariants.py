@@ -15,6 +15,7 @@ from abi.layout import NR_MREMAP
 from emulator import descriptors as D
 from guardian.descriptor_kinds import writable
 from guardian.frame_table import PAGE
+from guardian.protections import leaf_excess
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class Invariants:
                 + self.shared_read_only() + self.fork_shares() + self.fork_advice()
                 + self.share_pages()
                 + self.contexts() + self.keys() + self.sealed_versions()
-                + self.sealed_holders())
+                + self.sealed_holders() + self.protections())
 
     def hidden_from_kernel(self) -> list[str]:
         """Confidential and Guardian frames are absent from the linear map and denied to
@@ -209,4 +210,41 @@ class Invariants:
             out += [f"version {v} of domain {dom_id} is held by tree {root:#x}, no live tree "
                     "of that domain" for v, rec in records.items() for root in rec.holders
                     if root_domain.get(root) != dom_id]
+        return out
+
+    def protections(self) -> list[str]:
+        """No present leaf of a confidential tree gives EL0 more than the protection the
+        program's mmap or mprotect set there (calls of it in progress aside), however the
+        leaf got there (SET_PT, SWAP_IN, a migration)."""
+        reg = self.s.registry
+        out = []
+        for dom in reg.domains.values():
+            for root, space in dom.spaces.items():
+                for start, end, _, _ in list(space.protections):
+                    for va, level, desc in self._leaves(root, start, end):
+                        excess = leaf_excess(space, reg.slots.values(), root, va, desc)
+                        if excess:
+                            out.append(f"tree {root:#x} (level-{level} leaf): {excess}")
+        return out
+
+    def _leaves(self, root: int, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(va, level, descriptor) of the present leaves over [start, end) in root's tree,
+        one per page."""
+        out: list[tuple[int, int, int]] = []
+        va = start & ~(PAGE - 1)
+        ram = self.s.ram
+        while va < end:
+            table, level = root, 0
+            while True:
+                desc = ram.read_u64(table + 8 * D.level_index(va, level))
+                span = 1 << D.LEVEL_SHIFT[level]
+                if not desc & D.VALID:
+                    va = (va & ~(span - 1)) + span        # nothing mapped below this entry
+                    break
+                if level < 3 and D.is_table(desc, level):
+                    table, level = desc & D.ADDR_MASK, level + 1
+                    continue
+                out.append((va, level, desc))
+                va += PAGE
+                break
         return out

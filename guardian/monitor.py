@@ -21,7 +21,7 @@ from emulator.trace import EV_DATA
 from guardian import checks
 from guardian.checks import FaultIn, Refused, refuse
 from guardian.confidential import Confidential
-from guardian.entropy import DEFAULT_GUARDIAN_SEED
+from guardian.entropy import boot_seed
 from guardian.invariants import Invariants
 from guardian.page_tables import PageTables
 from guardian.pt_range import clear_range
@@ -78,13 +78,15 @@ def _narrowed(c: Call, entry: Entry, args: tuple[int, ...]) -> tuple[int, ...]:
 
 class Guardian:
     def __init__(self, machine: Machine, reserve: int = 256 << 10, mode: str = "blindfold",
-                 guardian_seed: int = DEFAULT_GUARDIAN_SEED, serve_entropy: bool = True) -> None:
-        """`serve_entropy`: getrandom for a confidential program is answered with the
+                 guardian_seed: int | None = None, serve_entropy: bool = True) -> None:
+        """`guardian_seed`: the operator's seed for a reproducible run (None: fresh boot
+        entropy, which no kernel can know).  `serve_entropy`: getrandom for a confidential program is answered with the
         Guardian's own entropy (a trusted harness watches `state.entropy.observers`);
         off only to compare with a kernel that serves it."""
         self.machine = machine
         self.mode = mode
-        self.state = s = MonitorState(machine, reserve, guardian_seed)
+        self.guardian_seed = boot_seed() if guardian_seed is None else guardian_seed
+        self.state = s = MonitorState(machine, reserve, self.guardian_seed)
         self.tables = s.tables = PageTables(s)
         self.conf = s.conf = Confidential(s, mode)
         self.conf.serve_entropy = serve_entropy

@@ -9,7 +9,7 @@ each address space's ranges whose protection the program narrowed below read-wri
 its unmapping, moved by its mremap, copied at fork) and holds the kernel to them:
 
 - a leaf the kernel writes into the tree gives EL0 no more than that protection
-  (`set_pt.protection`): no EL0 access to a PROT_NONE page, no store to a page without
+  (`set_pt.protection`; a page swapped back in, `swap_in.protection`): no EL0 access to a PROT_NONE page, no store to a page without
   PROT_WRITE, no execution without PROT_EXEC;
 - an mprotect() that answers success has every page present in its range within the
   protection asked (`return.protection_applied`).
@@ -88,21 +88,28 @@ def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | 
     return None if prot < 0 else prot
 
 
+def leaf_excess(space: Space | None, slots: Iterable[Slot], root: int, va: int,
+                desc: int) -> str:
+    """Why a leaf about to map va in `root`, a tree of `space`, exceeds the program's
+    protection there ('' when it does not)."""
+    if space is None or not space.protections:
+        return ""
+    prot = protection_at(space, va)
+    if prot is None:
+        return ""
+    bound = _in_progress(slots, root, va, prot)
+    beyond = leaf_beyond(desc, bound) if bound is not None else ""
+    return (f"the program made {va:#x} PROT {prot:#x}: a leaf that lets EL0 {beyond} it "
+            "is refused (Linux faults every such access)") if beyond else ""
+
+
 def check_leaf(space: Space | None, slots: Iterable[Slot], root: int, va: int,
                desc: int) -> None:
     """A leaf is about to map va in `root`, a tree of `space`: within the program's
     protection."""
-    if space is None or not space.protections:
-        return
-    prot = protection_at(space, va)
-    if prot is None:
-        return
-    bound = _in_progress(slots, root, va, prot)
-    beyond = leaf_beyond(desc, bound) if bound is not None else ""
-    if beyond:
-        refuse("set_pt.protection", Status.ERR_DENIED,
-               f"the program made {va:#x} PROT {prot:#x}: a leaf that lets EL0 {beyond} it "
-               "is refused (Linux faults every such access)")
+    excess = leaf_excess(space, slots, root, va, desc)
+    if excess:
+        refuse("set_pt.protection", Status.ERR_DENIED, excess)
 
 
 def record(slot: Slot, space: Space, ret: int) -> None:

@@ -23,6 +23,7 @@ from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
 from guardian.fork_copy import SEALED
+from guardian.protections import leaf_excess
 from guardian.secure_mm_checks import PageChecks
 from guardian.state import MonitorState
 
@@ -163,6 +164,12 @@ class SecureSwap:
         if desc & 3 != 3 or desc & D.ADDR_MASK != frame:
             refuse("swap_in.descriptor", Status.ERR_DENIED, f"descriptor {desc:#x} is not a page "
                                                         f"entry for {frame:#x}")
+        # do_swap_page() rebuilds the entry from the area's protection: a page comes back
+        # with no more than the program's mmap or mprotect gave it.
+        excess = leaf_excess(g.registry.space_of(dom.id, root), g.registry.slots.values(),
+                             root, va, desc)
+        if excess:
+            refuse("swap_in.protection", Status.ERR_DENIED, f"SWAP_IN: {excess}")
         version = seal_version(payload)
         if not version:
             refuse("swap_in.well_formed", Status.ERR_AUTH, "the sealed page is malformed (tampered)")

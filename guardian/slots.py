@@ -383,7 +383,6 @@ class Domain:
 
     id: int
     roots: set[int] = field(default_factory=set)
-    loading: bool = True          # until its first thread first runs: the kernel may build the stack
     key: bytes = b""
     image: MeasuredImage | None = None
     bias: int = 0

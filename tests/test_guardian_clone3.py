@@ -6,9 +6,23 @@ from __future__ import annotations
 
 import struct
 
-from abi.layout import CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD
+from abi import Call, Status
+from abi.layout import (
+    CLONE_CHILD_CLEARTID,
+    CLONE_CHILD_SETTID,
+    CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
+    CLONE_SETTLS,
+    CLONE_THREAD,
+    CLONE_VM,
+    NR_CLONE3,
+)
 from attacks.runner import boot, run_session
+from emulator import descriptors as D
+from emulator.fastuc import UserContext
 from guardian.capabilities import CAP_TABLE, R, W, covered, expand
+from guardian.slots import Slot
+from tests.test_secure_mm import FREE, PAGE, ROOT_A, SWP, USER_RW, VA, build_translating
 
 ARGS = 0x5000
 PIDFD, CHILD_TID, PARENT_TID, SET_TID = 0x6000, 0x6010, 0x6020, 0x6030
@@ -43,3 +57,25 @@ def test_a_clone3_thread_runs_and_is_joined_confidentially() -> None:
     done = [m for m in out.markers if m.phase == P_CLONE3_DONE]
     assert done and done[0].args[:3] == (done[0].args[0], 1, 0) and done[0].args[0] > 0, done
     assert s.guardian.decisions == []
+
+
+# --- FORK_DOMAIN reads the clone_args the program passed (fork.clone_args_read) ------------
+
+def test_fork_domain_faults_a_swapped_out_clone_args_page_back_in() -> None:
+    s = build_translating()
+    thread = CLONE_VM | CLONE_THREAD | 0x800 | CLONE_SETTLS        # CLONE_SIGHAND
+    args = VA + PAGE
+    s.hw.ram.write(s.entry(s.b + ROOT_A, args) & D.ADDR_MASK,
+                   struct.pack("<8Q", thread, 0, 0, 0, 0, VA, PAGE, 0x1234))
+    sid = 692
+    s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, NR_CLONE3, (args, 88, 0, 0, 0, 0),
+                               root=s.b + ROOT_A, thread=1)
+    sealed = s.ok(Call.SWAP_OUT, s.b + ROOT_A, args, SWP)[1]
+    status, value, _ = s.call(Call.FORK_DOMAIN, 0, sid, CLONE_VM | CLONE_THREAD)
+    assert (status, value) == (Status.FAULT_IN, args)           # never read as zeros
+    s.ok(Call.SWAP_IN, s.b + ROOT_A, args, s.b + FREE, D.leaf_descriptor(s.b + FREE, USER_RW),
+         payload=sealed)
+    status, _, _ = s.call(Call.FORK_DOMAIN, s.b + 0x70000, sid, 0)       # served as a fork
+    assert status != Status.OK
+    assert s.g.decisions[-1].check in ("fork.vm_flags", "fork.flags_asked")
+    s.ok(Call.FORK_DOMAIN, 0, sid, CLONE_VM | CLONE_THREAD)              # the thread asked

@@ -15,7 +15,16 @@ from abi.syscalls import SYSCALL_NAMES
 from emulator import descriptors as D
 from emulator.fastuc import UserContext
 from guardian.slots import Slot
-from tests.test_secure_mm import FREE, PAGE, ROOT_A, USER_RW, VA, Scene, build_translating
+from tests.test_secure_mm import (
+    FREE,
+    PAGE,
+    ROOT_A,
+    SWP,
+    USER_RW,
+    VA,
+    Scene,
+    build_translating,
+)
 
 NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 ELR = 0x400104
@@ -189,6 +198,18 @@ def test_a_leaf_beyond_the_protection_is_refused(s: Scene) -> None:
     s.ok(Call.SET_PT, l3, D.level_index(va, 3), D.leaf_descriptor(pa, USER_RW))
 
 
+def test_a_page_swapped_back_in_keeps_the_protection(s: Scene) -> None:
+    va = _protected(s, 1)                                           # PROT_READ
+    ro = D.PagePerms(user=True, write=False, user_exec=False)
+    sealed = s.ok(Call.SWAP_OUT, s.b + ROOT_A, va, SWP)[1]
+    frame = s.b + FREE
+    assert s.call(Call.SWAP_IN, s.b + ROOT_A, va, frame, D.leaf_descriptor(frame, USER_RW),
+                  payload=sealed)[0] == Status.ERR_DENIED           # writable at EL0
+    assert s.g.decisions[-1].check == "swap_in.protection"
+    s.ok(Call.SWAP_IN, s.b + ROOT_A, va, frame, D.leaf_descriptor(frame, ro), payload=sealed)
+    assert s.entry(s.b + ROOT_A, va) == D.leaf_descriptor(frame, ro)
+
+
 # --- mincore reports a mapped page resident (return.mincore_resident) ------------------
 
 def _mincore(s: Scene, vector: bytes) -> int:
@@ -206,3 +227,17 @@ def test_mincore_reporting_a_mapped_page_not_resident_is_refused(s: Scene) -> No
 
 def test_mincore_reporting_mapped_pages_resident_passes(s: Scene) -> None:
     assert _mincore(s, b"\x01\x01") == Status.OK
+
+
+def test_the_protection_invariant_sees_a_leaf_beyond_it(s: Scene) -> None:
+    """Whatever call put it there, a leaf beyond the program's protection is a state the
+    invariants report (the same page as above, its entry rewritten behind the checks)."""
+    va = VA + PAGE
+    l3 = s.tables[s.b + ROOT_A][3]
+    ro = D.leaf_descriptor(s.entry(s.b + ROOT_A, va) & D.ADDR_MASK,
+                           D.PagePerms(user=True, write=False, user_exec=False))
+    s.ok(Call.SET_PT, l3, D.level_index(va, 3), ro)
+    assert _protected(s, 1) == va                                   # PROT_READ
+    assert s.g.invariants.protections() == [] and s.g.invariants.violations() == []
+    s.hw.ram.write_u64(l3 + 8 * D.level_index(va, 3), ro & ~D.AP_RO)
+    assert any("write" in v for v in s.g.invariants.protections())

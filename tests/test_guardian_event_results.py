@@ -37,7 +37,6 @@ def s() -> Scene:
     cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
     cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
     cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    scene.g.conf.domains[1].loading = False
     return scene
 
 

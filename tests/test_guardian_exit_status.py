@@ -44,7 +44,6 @@ def s() -> Scene:
     cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
     cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
     cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    scene.g.conf.domains[1].loading = False
     reg = scene.g.conf.registry
     reg.process_of_root[scene.b + ROOT_C] = CHILD_PROCESS
     reg.child_pids[(scene.b + ROOT_A, CHILD_PID)] = CHILD_PROCESS

@@ -175,6 +175,17 @@ def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:
     assert ka != kb and ka == kc
 
 
+def test_without_a_seed_each_boot_draws_fresh_entropy() -> None:
+    """No constant of the monitor's source names the keys: two boots without an
+    operator's seed share no key and no draw; the seed a boot drew reproduces it."""
+    a, b = (Guardian(Machine(load_machine("small"))) for _ in range(2))
+    assert a.guardian_seed != b.guardian_seed
+    assert a.state.entropy.domain_key(1) != b.state.entropy.domain_key(1)
+    assert a.state.entropy.draw(32, b"getrandom") != b.state.entropy.draw(32, b"getrandom")
+    again = Guardian(Machine(load_machine("small")), guardian_seed=a.guardian_seed)
+    assert again.state.entropy.domain_key(1) == a.state.entropy.domain_key(1)
+
+
 def test_guardian_seed_option_and_mutation_on_the_command_line(tmp_path: Path) -> None:
     r = run_program("hello", [], machine="small", guardian="on", confidential=True,
                     guardian_seed=7, mutate="entry.hide_irq_pc")
@@ -349,12 +360,12 @@ def test_a_calls_user_access_reaches_only_its_own_address_space() -> None:
         assert status == Status.ERR_DENIED
         assert s.g.decisions[-1].check == "uaccess.slot_tree"
     parent = Slot(801, 1, UserContext(), 0x400104, NR_CLONE, clone_args, root=b + ROOT_A)
-    parent.children, parent.child_process = 1, 5
+    parent.children, parent.child_process, parent.child_root = 1, 5, b + ROOT_C  # (its fork)
     s.g.conf.slots[801] = parent
     s.g.conf.registry.process_of_root[b + ROOT_C] = 5
     cpu.write_sysreg(S.TTBR0_EL1, b + ROOT_C)
     n = len(s.g.decisions)
     status, _, _ = s.g.hvc_data(Call.USER_WRITE, (801, VA, 4), (5).to_bytes(4, "little"))
-    assert status in (Status.OK, Status.FAULT_IN) and len(s.g.decisions) == n
+    assert status in (Status.OK, Status.FAULT_IN) and len(s.g.decisions) == n, s.g.decisions[-1:]
     status, _, _ = s.g.hvc_data(Call.USER_READ, (801, VA, 4), b"")
     assert status == Status.ERR_DENIED and s.g.decisions[-1].check == "uaccess.slot_tree"

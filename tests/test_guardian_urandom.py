@@ -29,7 +29,6 @@ def s() -> Scene:
     cpu.write_sysreg(S.TTBR0_EL1, scene.b + ROOT_A)
     cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
     cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
-    scene.g.conf.domains[1].loading = False
     fds = scene.g.conf.returns.files.table(scene.b + ROOT_A, 1).fds
     fds[3], fds[4], fds[5] = OpenFile("/dev/urandom"), OpenFile("/etc/motd"), OpenFile("/dev/random")
     fds[6] = OpenFile("/dev/zero")

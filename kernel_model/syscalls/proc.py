@@ -6,7 +6,7 @@ import errno
 import struct
 from typing import TYPE_CHECKING
 
-from abi import Call
+from abi import Call, Status
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfError, parse_elf
@@ -19,6 +19,7 @@ from kernel_model.syscalls import s32, syscall
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
+FORK_FAULT_IN_TRIES = 4          # pages of clone_args FORK_DOMAIN may ask back
 CLONE_VM = 0x100
 CLONE_FS = 0x200
 CLONE_FILES = 0x400
@@ -121,8 +122,12 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         nonlocal child_slot
         if not proc.confidential:
             return
-        status, child_slot = k.el1.hvc(Call.FORK_DOMAIN,
-                                       child_mm.tables.root if child_mm else 0, t.slot, flags)
+        for _ in range(FORK_FAULT_IN_TRIES):
+            status, child_slot = k.el1.hvc(Call.FORK_DOMAIN,
+                                           child_mm.tables.root if child_mm else 0, t.slot, flags)
+            # FAULT_IN: a page of clone3's clone_args went since the call read them.
+            if status != Status.FAULT_IN or proc.mm.handle_fault(child_slot, False, False):
+                break
         if status:
             raise KernelError(errno.EPERM, f"the Guardian refused the clone ({status})")
 

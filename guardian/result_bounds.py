@@ -154,22 +154,23 @@ def check_written(memory: UserMemory, slot: Slot, ret: int) -> None:
         return
     if ret >= ERRNO_FLOOR:
         return
+    spans = reported(memory, slot, ret) if ret else []     # (read once for both rules)
     if slot.nr in _PLAIN_READS and slot.written:
-        _check_within_count(memory, slot, ret)
+        _check_within_count(slot, ret, spans)
     if ret == 0:
         return
-    gap = unwritten(slot.written, reported(memory, slot, ret))
+    gap = unwritten(slot.written, spans)
     if gap is not None:
         refuse("return.count_written", Status.ERR_DENIED,
                f"syscall {slot.nr} reports {ret:#x} bytes read, but the kernel never wrote "
                f"the program's buffer at {gap:#x}: those bytes are the buffer's old contents")
 
 
-def _check_within_count(memory: UserMemory, slot: Slot, ret: int) -> None:
+def _check_within_count(slot: Slot, ret: int, spans: list[tuple[int, int]]) -> None:
     """`return.read_within_count`: read, pread64 and the readv family copy exactly the n
     bytes they return into the buffer (copy_to_user / copy_page_to_iter of n bytes): the
-    rest of the buffer is as the program left it, so no write of the call lies past them."""
-    spans = reported(memory, slot, ret) if ret else []
+    rest of the buffer is as the program left it, so no write of the call lies past them.
+    `spans`: what the result reports written (`reported`)."""
     for start, end in slot.written:
         past = unwritten(spans, [(start, end)])
         if past is not None:

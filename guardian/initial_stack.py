@@ -110,7 +110,6 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
         refuse("create.auxv", Status.ERR_DENIED, "the auxiliary vector has no AT_NULL")
     _check_auxv(auxv, want, inside)
     _check_strings(read, auxv)
-    _check_random_apart(auxv, sp, pos, argv + envp)
     at_random = auxv.get(AT_RANDOM)
     if at_random is not None and (at_random < sp or read(at_random, 16) is None):
         # exec's create_elf_tables copies the random bytes onto the stack above the
@@ -118,6 +117,7 @@ def check(read: ReadUser, sp: int, stack: tuple[int, int], want: Expected,
         refuse("create.at_random_placed", Status.ERR_DENIED,
                f"AT_RANDOM {at_random:#x} does not name 16 bytes exec wrote on the initial "
                f"stack above sp {sp:#x}: the Guardian's bytes would not land there")
+    _check_random_apart(auxv, sp, pos, argv + envp)
     return at_random
 
 
@@ -132,6 +132,8 @@ def _check_random_apart(auxv: dict[int, int], sp: int, vector_end: int,
     first_string = min([*strings, *(auxv[k] for k in (AT_EXECFN, AT_PLATFORM) if k in auxv)],
                        default=vector_end + 16)
     at = auxv[AT_RANDOM]
+    if at < sp:
+        return          # below the stack exec wrote: create.at_random_placed's to refuse
     if at < vector_end or at + 16 > first_string:
         refuse("create.at_random_apart", Status.ERR_DENIED,
                f"AT_RANDOM ({at:#x}) is not 16 bytes of their own between the auxiliary "

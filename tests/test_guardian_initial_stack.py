@@ -24,8 +24,8 @@ def _stack(argv_ptrs: list[int], auxv: list[tuple[int, int]]) -> dict[int, bytes
     mem = {SP + i: raw[i:i + 8] for i in range(0, len(raw), 8)}
     mem[EXECFN] = b"/bin/x\0\0"                  # the filename ends the stack
     mem[PLATFORM] = b"aarch64\0"
-    mem[SP + 0x600] = mem[SP + 0x608] = bytes(8)   # AT_RANDOM's 16 bytes, as exec wrote
-    mem[SP + 0x6F0] = mem[SP + 0x6F8] = bytes(8)   # (where some tests move AT_RANDOM)
+    for va in range(SP + len(raw), SP + 0xA00, 8):   # the rest of the stack exec wrote
+        mem.setdefault(va, bytes(8))
     return mem
 
 
@@ -76,8 +76,8 @@ def test_a_well_formed_stack_passes_and_names_at_random() -> None:
     (_with(st.AT_EXECFN, SP + 0x600), "create.auxv"),              # AT_RANDOM's bytes
     (_with(st.AT_EXECFN, SP + 0x800), "create.auxv"),              # not at the top
     ([(st.AT_MINSIGSTKSZ, 6 * 4096), *GOOD], "create.auxv"),       # not this CPU's frame
-    (_with(st.AT_RANDOM, SP - 0x100), "create.at_random_apart"),   # below sp: the reserve
-    (_with(st.AT_RANDOM, SP + 0x6E0), "create.at_random_placed"),  # no bytes written there
+    (_with(st.AT_RANDOM, SP - 0x100), "create.at_random_placed"),  # below sp: the reserve
+    (_with(st.AT_RANDOM, SP + 0xB00), "create.at_random_placed"),  # no bytes written there
 ], ids=["entry", "phdr", "phnum", "pagesz", "base", "hwcap", "secure", "random-outside",
         "vdso", "duplicate", "no-random", "clktck", "platform-inside", "execfn-random",
         "execfn-low", "minsigstksz", "random-below-sp", "random-unwritten"])

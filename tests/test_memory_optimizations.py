@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from abi.syscalls import NUMBERS as SYSCALL_NUMBERS
 from cli.session import RunResult, run_program
 from emulator import descriptors as D
 from emulator.el1 import El1Fault
@@ -217,6 +219,23 @@ def _kernel(mode: str, tmp_path: Path) -> tuple[Kernel, Guardian | None]:
     return k, g
 
 
+@contextmanager
+def _serving(k: Kernel, g: Guardian | None, call: str, args: tuple[int, ...]) -> Iterator[None]:
+    """The test's copies to and from a confidential program's memory stand for its own
+    `call` in progress: Linux copies user memory only for a system call, and the Guardian
+    holds the kernel to that (uaccess.syscall_in_progress)."""
+    slot = g.conf.slots.get(k.current.slot) if g is not None and k.current.slot else None
+    if slot is None:
+        yield
+        return
+    saved = slot.nr, slot.args, slot.caps
+    slot.nr, slot.args, slot.caps = SYSCALL_NUMBERS[call], (*args, 0, 0, 0, 0, 0, 0)[:6], None
+    try:
+        yield
+    finally:
+        slot.nr, slot.args, slot.caps = saved
+
+
 def _join_domain(g: Guardian | None, parent: AddressSpace) -> Callable[[AddressSpace], None]:
     """fork's before_copy: admit the child's tree to the parent's domain, as FORK_DOMAIN
     does for a clone in progress (there is no running thread here to make one)."""
@@ -243,8 +262,9 @@ def test_swapped_pages_survive_fork_munmap_and_mremap(mode: str, tmp_path: Path)
     mm.map_area(Vma(old, old + n * PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
     pages = [b"".join(hashlib.sha256(bytes([i, j])).digest() for j in range(PAGE // 32))
              for i in range(n)]                         # incompressible: the swap device
-    for i in range(n):
-        k.uaccess.write(old + i * PAGE, pages[i])
+    with _serving(k, g, "read", (0, old, n * PAGE)):
+        for i in range(n):
+            k.uaccess.write(old + i * PAGE, pages[i])
     for i in (2, 5, 6):
         mem.swap_out(mm, old + i * PAGE, mm.tables.lookup(old + i * PAGE))
     k.el1.tlbi_all()
@@ -277,6 +297,8 @@ def test_swapped_pages_survive_fork_munmap_and_mremap(mode: str, tmp_path: Path)
     if g is not None:
         g.conf.slots.pop(999, None)
     k.el1.tlbi_all()
-    for i in range(6):
-        assert k.uaccess.read(new + i * PAGE, PAGE) == pages[i], i
-    assert k.uaccess.read(old + 7 * PAGE, PAGE) == pages[7]
+    with _serving(k, g, "write", (1, new, 6 * PAGE)):
+        for i in range(6):
+            assert k.uaccess.read(new + i * PAGE, PAGE) == pages[i], i
+    with _serving(k, g, "write", (1, old + 7 * PAGE, PAGE)):
+        assert k.uaccess.read(old + 7 * PAGE, PAGE) == pages[7]

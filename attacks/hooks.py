@@ -263,11 +263,12 @@ class HookedKernel(Kernel):
         return ok
 
     def load_program(self, t: Thread, image: Any, guest_path: str, argv: list[bytes],
-                     envp: list[bytes], interp: Any = None) -> None:
+                     envp: list[bytes], interp: Any = None, execfn: bytes | None = None
+                     ) -> None:
         for res in self._hooks.fire(Point.EXEC, image=image):
             if res is not None:
                 image = res
-        super().load_program(t, image, guest_path, argv, envp, interp)
+        super().load_program(t, image, guest_path, argv, envp, interp, execfn)
         if not t.process.confidential:
             self._hooks.fire(Point.PRE_DOMAIN, thread=t)
 

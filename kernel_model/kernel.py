@@ -296,9 +296,11 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         return proc
 
     def load_program(self, t: Thread, image: ElfImage, guest_path: str, argv: list[bytes],
-                     envp: list[bytes], interp: tuple[ElfImage, str] | None = None) -> None:
+                     envp: list[bytes], interp: tuple[ElfImage, str] | None = None,
+                     execfn: bytes | None = None) -> None:
         """Replace t's process image (the tail of execve, and the first program);
-        ``interp`` is the ELF interpreter (and its guest path) of a dynamic one."""
+        ``interp`` is the ELF interpreter (and its guest path) of a dynamic one; ``execfn``
+        the path string execve was given (AT_EXECFN), when it is not ``guest_path``."""
         proc = t.process
         # The Guardian holds an exec'd confidential image to the argv/envp its program
         # passed: name the execve in progress (0 for the first program, the user's launch).
@@ -320,7 +322,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         if self.tracer.enabled:
             self.tracer.emit("process", what="exec", child=proc.pid, path=guest_path)
         self.el1.invalidate_all_code()
-        start = build_stack(self.uaccess, image, argv, envp, guest_path.encode(),
+        start = build_stack(self.uaccess, image, argv, envp,
+                            guest_path.encode() if execfn is None else execfn,
                             self.random_bytes(16), self.hwcap, self.hwcap2, interp_image)
         ctx = CpuContext()
         ctx.set(CTX_PC, start.entry)

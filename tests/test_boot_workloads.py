@@ -24,6 +24,7 @@ import pytest
 
 from cli.session import RunResult, run_program
 from emulator.errors import BudgetExceeded
+from emulator.tracing import TraceFile
 from workloads import WORKLOADS_DIR, Workload, all_workloads
 
 BUSYBOX: Path = WORKLOADS_DIR / ".cache" / "busybox"
@@ -323,3 +324,35 @@ def test_busybox_cat_waits_for_a_slow_writer(tmp_path: Path) -> None:
                ["sh", "-c", "(sleep 1; echo late; sleep 1; echo later) | cat; echo rc=$?"],
                rootfs=tmp_path)
     assert (run.result.exit_code, run.stdout, run.stderr) == (0, b"late\nlater\nrc=0\n", b"")
+
+
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
+def test_busybox_cat_sends_a_file_larger_than_the_pipe_whole(tmp_path: Path) -> None:
+    """cat's sendfile into a pipe takes at most the pipe's room (64 KiB) per call: the input
+    offset moves by what the pipe took, so the next call sends the rest, as on Linux."""
+    (tmp_path / "bin").mkdir()
+    shutil.copyfile(BUSYBOX, tmp_path / "bin" / "busybox")
+    body = bytes(range(256)) * 800 + b"tail"                  # 204804 bytes: > 3 pipes full
+    (tmp_path / "big.bin").write_bytes(body)
+    run = boot(str(tmp_path / "bin" / "busybox"),
+               ["sh", "-c", "cat /big.bin | wc -c; cat /big.bin | md5sum"], rootfs=tmp_path)
+    digest = hashlib.md5(body).hexdigest()  # noqa: S324 - md5sum's own digest, compared
+    assert (run.result.exit_code, run.stdout, run.stderr) == (
+        0, f"{len(body)}\n{digest}  -\n".encode(), b"")
+
+
+@pytest.mark.skipif(not BUSYBOX.is_file(), reason="no BusyBox (run workloads/get-busybox.sh)")
+def test_busybox_pipeline_runs_confidential_without_a_refusal(tmp_path: Path) -> None:
+    """BusyBox runs its applets by exec of /proc/self/exe: AT_EXECFN is that path string as
+    given (Linux's bprm->filename), not the file it names, so the Guardian, which holds an
+    exec'd image to the path its program passed, has nothing to refuse."""
+    (tmp_path / "bin").mkdir()
+    shutil.copyfile(BUSYBOX, tmp_path / "bin" / "busybox")
+    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 400)
+    trace = tmp_path / "run.trace"
+    run = boot(str(tmp_path / "bin" / "busybox"), ["sh", "-c", "cat /big.bin | wc -c"],
+               rootfs=tmp_path, guardian="on", confidential=True, trace=trace)
+    with TraceFile.open(trace) as tf:
+        refused = [e.data.get("check") for e in tf.events(kind="guardian_decision")
+                   if not e.data["allowed"]]
+    assert (run.result.exit_code, run.stdout, refused) == (0, b"102400\n", [])

@@ -223,20 +223,42 @@ def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     out_f = t.process.fds.get(s32(a[0]))
     in_f = t.process.fds.get(s32(a[1]))
     count = min(a[3], MAX_IO)
+    if not (out_f.writable and in_f.readable):
+        return -errno.EBADF
+    if out_f.write_must_wait(count):
+        return _would_block(k, out_f, "pipe-write")     # full: take nothing from the input
     if a[2]:
         off = k.uaccess.read_u64(a[2])
         data = in_f.pread(count, off)
-        k.uaccess.write_u64(a[2], off + len(data))
     else:
         if in_f.kind == "pipe" or (isinstance(in_f, ConsoleFile) and not in_f.isatty()):
             # A pipe has no splice_read on Linux (nor has the redirected stream the console
             # then stands for, a FIFO): sendfile refuses it and programs fall back to read.
             return -errno.EINVAL
-        got = do_read(k, t, in_f, count)
-        if isinstance(got, int):
-            return got          # an error, or 0 while the thread sleeps until data comes
-        data = got
-    return do_write(k, t, out_f, data) if data else 0
+        off = _offset_of(in_f)
+        if off is None:                     # an unseekable input: what is read is taken
+            got = do_read(k, t, in_f, count)
+            if isinstance(got, int):
+                return got      # an error, or 0 while the thread sleeps until data comes
+            return do_write(k, t, out_f, got) if got else 0
+        data = in_f.pread(count, off)
+    sent = do_write(k, t, out_f, data) if data else 0
+    # Linux moves the input offset by the bytes the output took (a pipe takes at most its
+    # room), never by what was read: the rest is sent by the next call.
+    if sent > 0:
+        if a[2]:
+            k.uaccess.write_u64(a[2], off + sent)
+        else:
+            in_f.lseek(off + sent, 0)
+    return sent
+
+
+def _offset_of(f: OpenFile) -> int | None:
+    """The file's offset, or None for a file with none (a socket, a device stream)."""
+    try:
+        return f.lseek(0, 1)
+    except KernelError:
+        return None
 
 
 # --- readiness ------------------------------------------------------------------------

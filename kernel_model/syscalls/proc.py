@@ -208,6 +208,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     argv = k.uaccess.read_string_array(a[1])
     envp = k.uaccess.read_string_array(a[2])
     proc = t.process
+    execfn = path       # AT_EXECFN: bprm->filename, the string as given (a script's too)
     if path in (b"/proc/self/exe", f"/proc/{proc.pid}/exe".encode()):
         path = proc.exe.encode()      # the running image, as procfs's link names it
     resolved = k.rootfs.resolve(proc.cwd, path)
@@ -253,7 +254,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     t.clear_child_tid = 0
     t.comm = b""                    # exec names the task after the new image
     k.stats.inc("kernel.execs")
-    k.load_program(t, image, resolved.guest, argv, envp, interp)
+    k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
     return None
 
 

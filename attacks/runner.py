@@ -28,7 +28,7 @@ from attacks.dma import DmaEngine
 from attacks.hooks import HookedEl1, HookedKernel, Hooks, Point, Referee, StopRun
 from attacks.referee import MemoryWitness
 from attacks.scenario import PROPERTIES, Expect, Goal, Scenario
-from attacks.sysroot import admit_sysroot, victim_sysroot
+from attacks.sysroot import NoSysroot, admit_sysroot, victim_sysroot
 from attacks.workload import (
     BANNER_INTACT,
     BANNER_PWNED,
@@ -406,7 +406,11 @@ def _digest_mismatch(out: Outcome) -> list[str]:
 
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
             trace: Path | None = None) -> Result:
-    s = boot(mode, machine=machine, timing=sc.timing, program=sc.program, trace=trace)
+    try:
+        s = boot(mode, machine=machine, timing=sc.timing, program=sc.program, trace=trace)
+    except NoSysroot as exc:        # the victim cannot run here: say so, run the others
+        return Result(sc.id, mode, sc.expected(mode).value, "error", str(exc),
+                      Outcome(mode=mode, error=str(exc)))
     try:
         sc.steps(s.adversary)
     except Exception:  # noqa: BLE001 - a broken scenario is reported, not raised

@@ -21,6 +21,23 @@ def sysroot_root() -> Path:
     return Path(os.environ.get("BLINDFOLD_LD_PREFIX") or DEFAULT_SYSROOT)
 
 
+class NoSysroot(FileNotFoundError):
+    """A dynamically linked victim's interpreter is not under the sysroot."""
+
+
+#: The interpreter every dynamically linked victim names (arm64 glibc's).
+INTERPRETER = "/lib/ld-linux-aarch64.so.1"
+
+
+def missing_libc() -> str | None:
+    """Why dynamically linked victims cannot run here (None: they can)."""
+    root = sysroot_root()
+    if (root / INTERPRETER.lstrip("/")).is_file():
+        return None
+    return (f"no arm64 C library under {root} for the dynamically linked victims: install "
+            "Debian's libc6-arm64-cross, or set BLINDFOLD_LD_PREFIX to an arm64 libc's root")
+
+
 def victim_sysroot(image: object) -> Path | None:
     """The -L directory a dynamically linked victim is run with (None for a static one);
     a clear error when its interpreter is not there."""
@@ -29,9 +46,9 @@ def victim_sysroot(image: object) -> Path | None:
         return None
     root = sysroot_root()
     if not (root / os.fsdecode(interp).lstrip("/")).is_file():
-        raise FileNotFoundError(f"the victim is dynamically linked and its interpreter "
-                                f"{os.fsdecode(interp)} is not under {root}: set "
-                                "BLINDFOLD_LD_PREFIX to an arm64 libc's root")
+        raise NoSysroot(f"the victim is dynamically linked and its interpreter "
+                        f"{os.fsdecode(interp)} is not under {root}: install Debian's "
+                        "libc6-arm64-cross, or set BLINDFOLD_LD_PREFIX to an arm64 libc's root")
     return root
 
 

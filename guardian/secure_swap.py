@@ -81,11 +81,14 @@ class SecureSwap:
 
     def held_vas(self, root: int) -> list[int]:
         """Every va at which tree `root` holds an outstanding sealed page."""
+        if not self._at_va:
+            return []           # (nothing sealed anywhere: asked at every syscall's return)
         dom = self.s.registry.domain_of_root(root)
-        if dom is None:
+        at_va = self._at_va.get(dom.id) if dom is not None else None
+        if not at_va:
             return []
         records = self.seals.get(dom.id, {})
-        return sorted(va for va, versions in self._at_va.get(dom.id, {}).items()
+        return sorted(va for va, versions in at_va.items()
                       if any(root in records[v].holders for v in versions))
 
     # --- sealing --------------------------------------------------------------------

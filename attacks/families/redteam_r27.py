@@ -7,13 +7,15 @@ them for as long as the request is queued).  The attacks aim the device at confi
 memory at the moments a frame changes hands:
 
 - what the program's image and data hold, read or written by a device (QJ-001, QJ-002,
-  QJ-019), and transfers that straddle a frame boundary (QJ-003, QJ-004);
-- requests queued before a page was sealed, swapped in, migrated, freed or faulted in,
-  carried out after (QJ-005 to QJ-010, QJ-018);
+  QJ-019, QJ-026: the saved PC of a signal frame), and transfers that straddle a frame boundary (QJ-003, QJ-004);
+- requests queued before a page was sealed, swapped in, migrated, freed or faulted in, or
+  before a return to the program, carried out after (QJ-005 to QJ-010, QJ-018, QJ-028), and
+  a swapped page changed where the kernel keeps it (QJ-027);
 - a device's MMIO window mapped where the program's memory belongs (QJ-011);
 - a whole-RAM device sweep at each moment the secret might sit outside the program's
   frames: as it is drawn, in registers at an interrupt or a fault, in a signal frame, in an
-  ioctl's buffer, at fork and after exit (QJ-012 to QJ-017, QJ-020, QJ-021).
+  ioctl's or a write's buffer, in unused argument registers, at fork, in the child, at
+  rt_sigreturn and after exit (QJ-012 to QJ-017, QJ-020 to QJ-025).
 
 Where an attack still gets through with the Guardian on, it names the property it breaks
 (`gap`) and its docstring says why Linux could never produce what the program saw.
@@ -22,16 +24,18 @@ Where an attack still gets through with the Guardian on, it names the property i
 from __future__ import annotations
 
 from abi import Call
+from abi.sigframe import FRAME_SIZE, SC_PC_OFF, SIGINFO_SIZE, UC_MCONTEXT_OFF
 from abi.syscalls import NUMBERS
 from attacks.adversary import PAGE, USER_RW, Adversary
 from attacks.dma import DmaDenied
 from attacks.families.measurement import _banner_va, symbol_address
-from attacks.families.secure_mm import swap_in, swap_out
+from attacks.families.secure_mm import SEAL_HEADER, swap_in, swap_out
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from attacks.workload import BANNER_INTACT, BANNER_PWNED, SECRET_LEN, SECRET_OFF, Phase
 from emulator import descriptors as D
 from kernel_model.elf_loader import ElfImage
+from kernel_model.process import Thread
 
 RT = "redteam_r27"
 NR_IOCTL = NUMBERS["ioctl"]
@@ -495,6 +499,71 @@ def qj_sweep_write(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_WRITE, during=Phase.WRITE)
     def _(a: Adversary, **_: object) -> None:
         _sweep(a, "as write() returns")
+
+
+@scenario(id="QJ-026", title="A device rewrites the saved PC in the signal frame on the alternate "
+                             "stack",
+          family=RT, goal=Goal.TAMPER, actor="device", rules=("G-DMA-FILTER", "G-SIGRETURN"),
+          prop="A device cannot write the signal frame the program's handler returns through.")
+def qj_sigframe_pc(adv: Adversary) -> None:
+    """1. When SIGUSR1 is delivered (the handler runs on the alternate stack, whose place
+    the program told the kernel through sigaltstack), find the frame's saved PC: the frame
+    sits at the top of the alternate stack (without a monitor the handler's SP says where).
+    2. Program the device to store win()'s address there: rt_sigreturn resumes in win()."""
+    @adv.on(Point.SIGNAL_DELIVERED, during=Phase.SIGNAL)
+    def _(a: Adversary, thread: Thread) -> None:
+        if a.guarded:
+            ss_sp, _, ss_size = thread.altstack
+            base = (ss_sp + ss_size - FRAME_SIZE - 16) & ~15
+        else:
+            base = a.reg("sp")
+        va = base + SIGINFO_SIZE + UC_MCONTEXT_OFF + SC_PC_OFF
+        pa = a.pa_of(va)
+        if pa is None:
+            a.note(f"the frame's PC slot {va:#x} is not mapped")
+            return
+        _device_write(a, pa, a.layout.win.to_bytes(8, "little"))
+
+
+@scenario(id="QJ-027", title="A device flips a byte of the swapped page where the kernel keeps it",
+          family=RT, goal=Goal.TAMPER, actor="device", rules=("G-DMA-FILTER", "G-SWAP-AUTH"),
+          prop="What a device does to a swapped-out page while it sits in the kernel's memory "
+               "cannot come back into the program.")
+def qj_swap_slot_flip(adv: Adversary) -> None:
+    """1. At PLACED, swap the heap page out and keep what the kernel got in two of its own
+    frames (a RAM-backed swap slot, as zram keeps one).
+    2. A device write flips the byte of the slot where the secret's first byte lies.
+    3. Swap the page in from the slot as it now is (the unchanged copy if that is refused)."""
+    @adv.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        blob = swap_out(a, a.layout.heap)
+        if blob is None:
+            return
+        slot = [a.alloc_frame(), a.alloc_frame()]
+        for i, pa in enumerate(slot):
+            a.write_lm(pa, blob[i * PAGE:(i + 1) * PAGE].ljust(PAGE, b"\0"))
+        at = SECRET_OFF + (SEAL_HEADER if a.guarded else 0)
+        _device_write(a, slot[0] + at, bytes([blob[at] ^ 0xFF]))
+        stored = (a.read_lm(slot[0]) + a.read_lm(slot[1]))[:len(blob)]
+        if not swap_in(a, a.layout.heap, stored):
+            swap_in(a, a.layout.heap, blob)
+
+
+@scenario(id="QJ-028", title="A device write lands just after a return to the program was accepted",
+          family=RT, goal=Goal.TAMPER, actor="device", rules=("G-DMA-FILTER", "G-FACE-LOCKED"),
+          prop="The filter holds while the core is the program's, whatever the kernel queued "
+               "before it handed the core over.")
+def qj_after_resume(adv: Adversary) -> None:
+    """1. While the program spins (SPIN), at the first return to it that the monitor accepted
+    (the core is the program's from here), a device write of zeros lands over the heap
+    copy of the secret."""
+    @adv.at(Phase.SPIN)
+    def _(a: Adversary) -> None:
+        a.memo["heap_pa"] = _frame(a, a.layout.heap)
+
+    @adv.on(Point.AFTER_RESUME, during=Phase.SPIN)
+    def _(a: Adversary, **_: object) -> None:
+        _device_write(a, a.memo["heap_pa"] + SECRET_OFF, bytes(SECRET_LEN))
 
 
 assert BANNER_INTACT != BANNER_PWNED and len(BANNER_INTACT) == len(BANNER_PWNED)

@@ -46,6 +46,8 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.leaf_kind",)),
     Rule("G-SETPT-NO-GUARDIAN", "A leaf never maps a GUARDIAN frame.",
          checks=("set_pt.leaf_kind",)),
+    Rule("G-SETPT-RAM", "A leaf maps RAM only, never a device's MMIO window.",
+         checks=("set_pt.leaf_ram",)),
     Rule("G-SETPT-ONE-PARENT", "A table descriptor names a table with no other parent.",
          checks=("set_pt.child_one_parent",)),
     Rule("G-SETPT-CONF-OWNER", "A CONFIDENTIAL frame is mapped only by its own domain's trees.",

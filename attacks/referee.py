@@ -89,6 +89,8 @@ class MemoryWitness:
             res = self._hw.walker.translate(regime, va, Access.READ, 0)  # type: ignore[attr-defined]
             if isinstance(res, TranslationFault):
                 return None
+            if not self._hw.ram.contains(res.pa, chunk):  # type: ignore[attr-defined]
+                return None     # a device's window, not memory: nothing the program holds
             out += self._hw.ram.read(res.pa, chunk)  # type: ignore[attr-defined]
             va += chunk
             n -= chunk

@@ -278,6 +278,12 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              strace=view.strace, console=console, cwd=cwd)
         stack.callback(restore_terminal, console)
         if config.rack is not None:
+            if monitor is not None:
+                # The rack's blades run the program's threads under their own kernels, with
+                # no Guardian above them (MIND/PULSE/GCS measure the rack, not Blindfold).
+                raise UsageError("the Guardian does not run on a rack machine",
+                                 "leave out --guardian on and --confidential, or run on a "
+                                 "machine without a [rack] section (e.g. --machine default)")
             kernel: Kernel = _rack_kernel(hw, opts, config, blades, placement, rack_options or {})
         elif blades is not None or placement is not None:
             raise UsageError("--blades and --placement need a machine with a [rack] section",

@@ -71,6 +71,8 @@ def test_blades_need_a_rack_machine() -> None:
         run_program("hello", [], blades=2)
     with pytest.raises(UsageError, match="has 8 compute blades"):
         run_program("hello", [], machine="rack", blades=12)
+    with pytest.raises(UsageError, match="the Guardian does not run on a rack machine"):
+        run_program("secret", [], machine="rack", blades=2, guardian="on", confidential=True)
 
 
 def test_fork_and_exec_on_the_rack() -> None:

@@ -77,6 +77,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.exec_real_ids": ("QG-017",),
     "return.dev_zero": ("QG-019",),
     "return.running_image": ("QG-011", "QG-022"),
+    "return.admitted_bytes": ("QG-014", "QG-015"),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -283,10 +283,11 @@ RULES: tuple[Rule, ...] = (
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents (pages "
          "leave and return only through the secure swap ABI).",
          checks=("set_pt.discard_leaf", "smm.page_owned")),
-    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential, and "
+    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential, "
          "the executable file it runs from reads (pread64) and stats (fstat) as the file "
-         "the user admitted.",
-         checks=("create.admitted", "return.running_image")),
+         "the user admitted, and every read of a file the user admitted (ld.so's read of a "
+         "library's header among them) answers that file's bytes at the position read.",
+         checks=("create.admitted", "return.running_image", "return.admitted_bytes")),
     Rule("G-MEASURE-ENTRY", "A confidential image starts at its measured entry point.",
          checks=("create.entry",)),
     Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",

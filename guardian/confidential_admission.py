@@ -28,6 +28,8 @@ class Admission:
         self.registry = registry
         self.images: dict[bytes, MeasuredImage] = {}
         self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
+        #: path -> the bytes of each admitted file (what a read of it returns).
+        self.file_data: dict[str, bytes] = {}
         #: Where the user's launch path found each admitted image (its guest path): a file
         #: that begins with the ELF magic, never a script.
         self.image_paths: dict[str, bytes] = {}
@@ -57,6 +59,7 @@ class Admission:
         library, its interpreter, a data file; its pages are measured at (path, offset)."""
         measured = measure_file(posixpath.normpath(path), data)
         self.files[measured.path] = measured
+        self.file_data[measured.path] = bytes(data)
         return measured.digest
 
     def file_digest(self, path: str, offset: int) -> bytes:

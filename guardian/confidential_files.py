@@ -59,6 +59,7 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
@@ -128,6 +129,8 @@ class Descriptors(TableLifecycle):
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).
         self.sole = SoleHeld(memory, self)
+        #: The position of each open file of an admitted path (admitted_reads.py).
+        self.admitted_reads = AdmittedReads(memory, self, admission)
         #: What the program set and the kernel stated of its threads and open files.
         self.stated = StatedFacts(self.description_of, lambda: self.pipe_writers)
 

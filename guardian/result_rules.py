@@ -28,6 +28,7 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from guardian import checks, heap_faults
+from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -125,7 +126,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
-    | MEMFD_SIZE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -212,6 +213,9 @@ class ResultRules:
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in RUNNING_IMAGE_CALLS:
             self.running_image.check(slot, ret)
+        admitted_call = nr in _ADMITTED_READ_CALLS
+        if admitted_call:
+            self.files.admitted_reads.check(slot, ret)
         umask_call = nr in _UMASK_CALLS
         if umask_call:
             self.umasks.check(slot, ret)
@@ -278,6 +282,8 @@ class ResultRules:
             self.files.record(slot, ret)
         if sole_call:
             self.files.sole.record(slot, ret)
+        if admitted_call:
+            self.files.admitted_reads.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

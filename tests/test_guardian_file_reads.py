@@ -1,0 +1,54 @@
+"""Bytes a program reads back from files, held to what Linux guarantees.
+
+Each new check is shown twice: the red-team scenario that breaks the guarantee is refused
+by that check, and the honest run of the same victim (no adversary) is never refused by it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.adversary import Adversary
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario, get
+from attacks.sysroot import sysroot_root
+
+LOADER, DYNAMIC = "secret_r24_loader", "secret_r24_dynamic"
+
+
+def _honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel serves the program as Linux would."""
+
+
+def _decided_honestly(program: str) -> list[str]:
+    sc = Scenario(id="ZZ-996", title="honest reads", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=_honest, rules=("G-MEASURE-ADMITTED",),
+                  program=program)
+    out = run_one(sc, "on").outcome
+    assert not out.tampering and not out.leaks
+    return out.decided_by
+
+
+@pytest.fixture(scope="module")
+def honest_checks() -> dict[str, list[str]]:
+    out = {LOADER: _decided_honestly(LOADER)}
+    if (sysroot_root() / "lib" / "ld-linux-aarch64.so.1").is_file():
+        out[DYNAMIC] = _decided_honestly(DYNAMIC)
+    return out
+
+
+CASES = [("QG-014", "return.admitted_bytes", DYNAMIC),
+         ("QG-015", "return.admitted_bytes", DYNAMIC)]
+
+
+@pytest.mark.parametrize(("scenario_id", "check", "program"), CASES,
+                         ids=[i for i, _, _ in CASES])
+def test_the_break_is_refused_by_its_check(scenario_id: str, check: str, program: str,
+                                           honest_checks: dict[str, list[str]]) -> None:
+    if program not in honest_checks:
+        pytest.skip("no arm64 C library to run the dynamic victim with")
+    sc = get(scenario_id)
+    assert sc is not None
+    out = run_one(sc, "on").outcome
+    assert check in out.decided_by, out.decided_by
+    assert check not in honest_checks[program]

@@ -349,8 +349,11 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.one_mapping", "set_pt.shared_readonly", "set_pt.shared_writable")),
     Rule("G-MEASURE-ALL", "Every frame that becomes confidential, by any path (frames already in "
          "the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement for the "
-         "address the program's own request placed it at.",
-         checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file")),
+         "address the program's own request placed it at; a page of a file only the program "
+         "holds (a memfd, an O_TMPFILE file) holds the bytes its own calls left there, zeros "
+         "where a cut dropped them and past the end.",
+         checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
+                 "set_pt.file_bytes")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",

@@ -16,6 +16,7 @@ from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.file_pages import check_page as check_file_page
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE
@@ -84,6 +85,7 @@ class Admission:
         space = dom.spaces.get(root)
         if zero_fill and expected is None and va != SIGRETURN_TRAMPOLINE and (
                 space is None or space.file_page(va) is None):
+            check_file_page(space, va, None)
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -97,6 +99,7 @@ class Admission:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
             return False
+        check_file_page(space, va, data)
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

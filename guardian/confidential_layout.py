@@ -35,12 +35,14 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
+from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE
 from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
 from guardian.shm_attach import ShmAttach
 from guardian.slots import PAGE, Domain, Slot, Space, fixed_target
+from guardian.sole_files import MemFile
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -203,6 +205,10 @@ class Layout:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not anonymous and not a[2] & PROT_EXEC:
                 space.input_areas.append((ret, ret + length))
+            held = self.files.sole.of(slot, a[4]) if not anonymous else None
+            if held is not None and isinstance(held[1], MemFile) and a[5] % PAGE == 0:
+                view = FileView(held[1], None if a[3] & MAP_SHARED else held[1].version)
+                space.sole_views.append((ret, ret + length, view, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:

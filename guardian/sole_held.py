@@ -1,7 +1,8 @@
 """Objects only the program holds: what its own calls made of them.
 
-Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it.
-When the program made the object (pipe2, memfd_create, eventfd2) and every open file of
+Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it, and
+so an unnamed file (openat with O_TMPFILE) until something gives it a name (linkat).
+When the program made the object (pipe2, memfd_create, eventfd2, O_TMPFILE) and every open file of
 it is the one that call made -- its descriptors copies of it (dup, fork, CLONE_FILES,
 exec), all in processes of the program, whose every call the Guardian sees -- the
 object changes only by the program's own calls, and the Guardian keeps what those calls
@@ -19,8 +20,10 @@ does not follow may appear:
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
 * an execve of a process that keeps a descriptor of it open (the new image may be one it
   does not see);
-* for a memfd, a MAP_SHARED mapping of it: the program's stores change its bytes (only
-  the bytes stop being judged: its size still changes by calls only);
+* for a memfd or an O_TMPFILE file, a writable MAP_SHARED mapping of it (an mmap with
+  PROT_WRITE, or an mprotect that adds it): the program's stores change its bytes (only
+  the bytes stop being judged: its size still changes by calls only); for an O_TMPFILE
+  file, any linkat of the domain (it may name the file);
 * for an eventfd, a call that can hand it to a part of the kernel that signals it (an
   ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
 * two calls on it in flight at once (their order is not known), or a call on it that
@@ -61,6 +64,11 @@ _NR = NUMBERS
 _PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
 MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
+_OPENAT2 = _NR["openat2"]
+_LINKS = frozenset({_NR["linkat"]})
+_PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
+O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
+PROT_WRITE = 0x2
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
 #: Names that may reach an object the program holds through another open file.
 _REOPENING = ("/proc/", "/dev/fd/")
@@ -77,7 +85,8 @@ MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALI
 _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
-CALLS = frozenset({*MAKERS, *_OPENS, _TRUNCATE, _SENDMSG, _MMAP, _IOCTL, *_UNFOLLOWED,
+CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
+                   _IOCTL, *_UNFOLLOWED,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS})
 
 
@@ -145,7 +154,8 @@ class SoleHeld:
         if nr in _UNFOLLOWED:
             self.drop_domain(slot)
             return
-        if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS):
+        if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
+                                  and nr not in _PROTECTS):
             return
         if nr in MAKERS:
             self._made(slot, ret)
@@ -153,6 +163,10 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or f.path.startswith(_REOPENING):
                 self.drop_domain(slot)          # it may be one of them, reopened
+            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self._room():
+                self.by_file[f.description] = MemFile()     # unnamed: only this open
+        elif nr in _LINKS:
+            self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
         elif nr == _TRUNCATE:
             self.drop_domain(slot, MemFile)     # by a name: which file is not followed
         elif nr == _SENDMSG:
@@ -163,8 +177,11 @@ class SoleHeld:
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
             if held is not None and isinstance(held[1], MemFile) and \
-                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS:
+                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and slot.args[2] & PROT_WRITE:
                 held[1].data = None             # its stores write the bytes now
+        elif nr in _PROTECTS:
+            if slot.args[2] & PROT_WRITE:
+                self._made_writable(slot)
         else:
             held = self.of(slot, slot.args[0])
             if held is None:
@@ -174,6 +191,24 @@ class SoleHeld:
                 pipe_bytes.record(self, slot, ret, end, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
+
+    def _open_flags(self, slot: Slot) -> int:
+        """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""
+        if slot.nr != _OPENAT2:
+            return slot.args[2]
+        raw = self.memory.read(slot.args[2], 8, slot.root)
+        return struct.unpack("<Q", raw)[0] if raw is not None else 0
+
+    def _made_writable(self, slot: Slot) -> None:
+        """An mprotect with PROT_WRITE succeeded: a MAP_SHARED view in its range of a
+        file only the program holds may store into the file now."""
+        space = self.files.admission.registry.space_of(slot.domain, slot.root)
+        if space is None or not space.sole_views:
+            return
+        start, end = slot.args[0], slot.args[0] + slot.args[1]
+        for s, e, view, _ in space.sole_views:
+            if s < end and start < e and getattr(view, "private_at", 0) is None:
+                view.file.data = None           # type: ignore[attr-defined]
 
     def _made(self, slot: Slot, ret: int) -> None:
         a = slot.args
@@ -221,6 +256,8 @@ class SoleHeld:
     def drop(self, obj: Sole) -> None:
         """Stop judging `obj` (for good)."""
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
+        if isinstance(obj, MemFile):
+            obj.data = None                     # (its mapped pages too: file_pages.py)
 
     def note_abandoned(self, slots: Iterable[Slot]) -> None:
         """These calls end without returning (their address space is torn down: exit, a
@@ -250,6 +287,9 @@ class SoleHeld:
                  if d == slot.domain}
         held = {id(f.description) for (root, _), table in self.files.tables.items()
                 if root in roots for f in table.fds.values()}
-        gone = {id(o) for d, o in self.by_file.items()
+        gone = {id(o): o for d, o in self.by_file.items()
                 if id(d) in held and (kind is None or isinstance(o, kind))}
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) not in gone}
+        for obj in gone.values():
+            if isinstance(obj, MemFile):
+                obj.data = None

@@ -37,7 +37,9 @@ def honest_checks() -> dict[str, list[str]]:
     return out
 
 
-CASES = [("QG-014", "return.admitted_bytes", DYNAMIC),
+CASES = [("QG-004", "set_pt.file_bytes", LOADER), ("QG-005", "set_pt.file_bytes", LOADER),
+         ("QG-006", "set_pt.file_bytes", LOADER),
+         ("QG-014", "return.admitted_bytes", DYNAMIC),
          ("QG-015", "return.admitted_bytes", DYNAMIC)]
 
 

@@ -79,6 +79,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.running_image": ("QG-011", "QG-022"),
     "return.admitted_bytes": ("QG-014", "QG-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),
+    "set_pt.memfd_elsewhere": ("QG-012",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

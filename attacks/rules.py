@@ -329,9 +329,11 @@ RULES: tuple[Rule, ...] = (
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
-         "a second swap-in never gives one side a page of its own.",
+         "a second swap-in never gives one side a page of its own; a memfd an exec'd image "
+         "was handed while the exec'ing program, which mapped it, lives on in another domain "
+         "gives the new image none of its pages.",
          checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only",
-                 "share.anon_kept")),
+                 "share.anon_kept", "set_pt.memfd_elsewhere")),
     Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "

@@ -49,6 +49,7 @@ CHECKS: dict[str, str] = {
     "set_pt.measured": "an image (or signal) page entering a domain, by SET_PT or already in the tree at CREATE_DOMAIN, matches its measurement",
     "set_pt.measured_file": "a page of an admitted file the program mmapped holds that file's bytes at that offset",
     "set_pt.file_bytes": "a page of a file only the program holds (a memfd or an O_TMPFILE file it made), entering the domain through its own mmap while the file's bytes are judged, holds what the program's own calls left at that offset: what its writes put there, zeros in a hole, in the part a cut dropped and past the end",
+    "set_pt.memfd_elsewhere": "a page of a memfd an image was handed by an execve, whose exec'ing program had mapped it MAP_SHARED and lives on in another domain, never enters the new image's domain (its pages are that domain's: a fresh page or a copy would be another file)",
     "set_pt.zero_fill": "a page entering a domain outside the image and the initial stack is zero-filled",
     "set_pt.input_not_exec": "a page of a file the program mapped without measurement (input data) is never executable",
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",

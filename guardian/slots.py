@@ -414,6 +414,10 @@ class Domain:
     #: The one share of each memfd its programs made (by the Descriptors' memfd id): every
     #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
     memfd_shares: dict[int, int] = field(default_factory=dict)
+    #: memfds its image was handed by an execve whose program had mapped them MAP_SHARED
+    #: and lives on in another domain after the exec: their pages are that domain's
+    #: (guardian/confidential_shares.py `Shares.check_one_frame`).
+    memfds_elsewhere: set[int] = field(default_factory=set)
     origins_made: int = 0             # ids of the areas its programs' requests made
     #: pid -> the process group of the program's process the fork returned that pid for,
     #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the

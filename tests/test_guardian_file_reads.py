@@ -38,7 +38,7 @@ def honest_checks() -> dict[str, list[str]]:
 
 
 CASES = [("QG-004", "set_pt.file_bytes", LOADER), ("QG-005", "set_pt.file_bytes", LOADER),
-         ("QG-006", "set_pt.file_bytes", LOADER),
+         ("QG-006", "set_pt.file_bytes", LOADER), ("QG-012", "set_pt.memfd_elsewhere", LOADER),
          ("QG-014", "return.admitted_bytes", DYNAMIC),
          ("QG-015", "return.admitted_bytes", DYNAMIC)]
 

@@ -627,7 +627,7 @@ def qg_execfn_name(adv: Adversary) -> None:
 @scenario(id="QG-012", title="Serve the exec'd worker's mapping of the memfd it was handed as "
                              "a fresh zero page",
           family=RT, goal=Goal.TAMPER, rules=("G-SHARE-ONE-PAGE",), program=LOADER,
-          oracle=_other_key, gap="P3", silent=NO_WORKER,
+          oracle=_other_key, silent=NO_WORKER,
           prop="A memfd handed to an exec'd image is the same file: its MAP_SHARED mapping "
                "there maps the page the parent stored into.")
 def qg_memfd_exec_map(adv: Adversary) -> None:

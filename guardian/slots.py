@@ -192,6 +192,10 @@ class Space:
     #: O_TMPFILE file, guardian/file_pages.py), the view of that file and the file offset
     #: at start.
     sole_views: list[tuple[int, int, object, int]] = field(default_factory=list)
+    #: open file -> the share every MAP_SHARED mmap of it in this space maps (a file not
+    #: admitted and no memfd: guardian/confidential_layout.py `_share_of`).  A fork child
+    #: starts with none (its own mmaps make its own, as the kernel's pages are per space).
+    open_shares: dict[object, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

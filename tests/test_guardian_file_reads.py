@@ -54,3 +54,20 @@ def test_the_break_is_refused_by_its_check(scenario_id: str, check: str, program
     out = run_one(sc, "on").outcome
     assert check in out.decided_by, out.decided_by
     assert check not in honest_checks[program]
+
+
+def test_two_shared_mappings_of_one_open_file_map_one_page() -> None:
+    """Without the bytes check, QG-004's second mapping is still refused: every MAP_SHARED
+    mmap through one open file in one address space maps one share, whose page is one
+    frame (the kernel model keeps one page per file offset for them, as Linux does)."""
+    from guardian import checks
+
+    sc = get("QG-004")
+    assert sc is not None
+    checks.set_mutation("set_pt.file_bytes")
+    try:
+        out = run_one(sc, "on").outcome
+    finally:
+        checks.set_mutation("")
+    assert "set_pt.share_one_frame" in out.decided_by, out.decided_by
+    assert not out.leaks

@@ -77,7 +77,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.exec_real_ids": ("QG-017",),
     "return.dev_zero": ("QG-019",),
     "return.running_image": ("QG-011", "QG-022"),
-    "return.admitted_bytes": ("QG-014", "QG-015"),
+    "return.admitted_bytes": ("QG-014", "QG-015", "QI-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),
     "set_pt.memfd_elsewhere": ("QG-012",),
     "create.launch_args": ("MU-016",),

@@ -7,7 +7,8 @@ the mapped pages, though: it read()s a library's ELF header and program headers 
 buffer first and maps and lays out the library (its segments, its TLS block, RELRO) from
 what that read returned.  Linux's read() of a file returns the file's bytes at the open
 file's position, so the Guardian holds every read of a descriptor the program opened by
-an admitted path to the admitted bytes:
+an admitted path, or by /proc/self/exe (the executable it runs, admitted with its path:
+Linux denies writers to a running executable), to those bytes:
 
 * pread64 and preadv read at the offset the program passed;
 * read and readv read at the open file's position, which the Guardian follows from the
@@ -59,6 +60,9 @@ _MOVERS = frozenset(_NR[n] for n in (
 #: Every call this module acts on.
 CALLS = frozenset({*_READS, *_WRITES, *_MOVERS, _LSEEK, _OPENAT, _OPENAT2, _TRUNCATE})
 SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+#: Names that open the executable the calling process runs (proc_exe_link: mm->exe_file,
+#: which no one writes while it runs).
+RUNNING_LINKS = frozenset({"/proc/self/exe"})
 _ON_DESCRIPTOR = _READS | _WRITES | {_LSEEK}
 
 
@@ -79,11 +83,22 @@ class AdmittedReads:
         self.written: set[str] = set()
 
     def _data(self, slot: Slot, fd: int) -> tuple[str, bytes] | None:
+        path = self.files.path_of(slot, fd)
+        if path in RUNNING_LINKS:
+            data = self._running(slot)
+            return None if data is None else (path, data)
         path = self.files.admitted(slot, fd)
         if path is None or path in self.written:
             return None
         data = self.admission.file_data.get(path)
         return None if data is None else (path, data)
+
+    def _running(self, slot: Slot) -> bytes | None:
+        """The bytes of the executable the caller's domain runs (a dynamic program's
+        own, not its interpreter's), where the user admitted it with its path."""
+        dom = self.admission.registry.domains.get(slot.domain)
+        image = None if dom is None else dom.program or dom.image
+        return None if image is None else self.admission.image_data.get(image.digest)
 
     def _racing(self, slot: Slot, desc: Description) -> bool:
         """Is another call on the same open file in flight (their order is not known)?"""
@@ -162,7 +177,8 @@ class AdmittedReads:
     def _opened(self, slot: Slot, ret: int) -> None:
         table = self.files.table(slot.root, slot.thread)
         f = table.fds.get(ret & 0xFFFF_FFFF)
-        if f is None or f.path is None or f.path not in self.admission.files:
+        if f is None or f.path is None or (f.path not in self.admission.files
+                                           and f.path not in RUNNING_LINKS):
             return
         if f.access is None or f.access & O_ACCMODE != O_RDONLY:
             self.written.add(f.path)    # a writer may change it (O_TRUNC at once)

@@ -13,7 +13,7 @@ from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario, get
 from attacks.sysroot import sysroot_root
 
-LOADER, DYNAMIC = "secret_r24_loader", "secret_r24_dynamic"
+LOADER, DYNAMIC, IPC = "secret_r24_loader", "secret_r24_dynamic", "secret_r26_ipc"
 
 
 def _honest(adv: Adversary) -> None:
@@ -25,13 +25,15 @@ def _decided_honestly(program: str) -> list[str]:
                   goal=Goal.TAMPER, steps=_honest, rules=("G-MEASURE-ADMITTED",),
                   program=program)
     out = run_one(sc, "on").outcome
-    assert not out.tampering and not out.leaks
+    # (secret_r26_ipc's own steps move its secret's copies: the referee's generic
+    # tampering notes hold with the Guardian off as on; what matters is no refusal.)
+    assert not out.leaks and not out.decided_by, out.decided_by
     return out.decided_by
 
 
 @pytest.fixture(scope="module")
 def honest_checks() -> dict[str, list[str]]:
-    out = {LOADER: _decided_honestly(LOADER)}
+    out = {LOADER: _decided_honestly(LOADER), IPC: _decided_honestly(IPC)}
     if (sysroot_root() / "lib" / "ld-linux-aarch64.so.1").is_file():
         out[DYNAMIC] = _decided_honestly(DYNAMIC)
     return out
@@ -40,7 +42,8 @@ def honest_checks() -> dict[str, list[str]]:
 CASES = [("QG-004", "set_pt.file_bytes", LOADER), ("QG-005", "set_pt.file_bytes", LOADER),
          ("QG-006", "set_pt.file_bytes", LOADER), ("QG-012", "set_pt.memfd_elsewhere", LOADER),
          ("QG-014", "return.admitted_bytes", DYNAMIC),
-         ("QG-015", "return.admitted_bytes", DYNAMIC)]
+         ("QG-015", "return.admitted_bytes", DYNAMIC),
+         ("QI-015", "return.admitted_bytes", IPC), ("QI-016", "return.admitted_bytes", IPC)]
 
 
 @pytest.mark.parametrize(("scenario_id", "check", "program"), CASES,

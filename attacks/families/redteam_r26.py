@@ -391,7 +391,7 @@ def _elf_header(phentsize: int) -> bytes:
 
 @scenario(id="QI-015", title="Answer pread64() of /proc/self/exe with an ELF header the "
                              "running image does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC,
           prop="/proc/self/exe reads as the file the process runs from.")
 def qi_proc_exe_pread(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) opens /proc/self/exe, pread64()s its 64-byte ELF
@@ -408,7 +408,7 @@ def qi_proc_exe_pread(adv: Adversary) -> None:
 
 @scenario(id="QI-016", title="Answer read() of the program's own executable file with an ELF "
                              "header the running image does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC,
           prop="The executable file a program runs from reads as the file exec loaded, "
                "through read() as through pread64().")
 def qi_exe_read(adv: Adversary) -> None:

@@ -80,6 +80,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.admitted_bytes": ("QG-014", "QG-015", "QI-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),
     "set_pt.memfd_elsewhere": ("QG-012",),
+    "signal.queued_value": ("QI-011", "QI-013"),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

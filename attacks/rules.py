@@ -226,10 +226,11 @@ RULES: tuple[Rule, ...] = (
          "without MSG_NOSIGNAL, or -EFBIG); a code only Linux raises follows its cause: an "
          "F_SETSIG notification names the O_ASYNC descriptor it came from, a SYS_SECCOMP "
          "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
-         "expired) ITIMER_REAL.",
+         "expired) ITIMER_REAL; a SI_QUEUE siginfo from the program carries the si_value its "
+         "sigqueue passed, a real-time signal's instances in the order its sender queued them.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
-                 "signal.alarm_armed")),
+                 "signal.alarm_armed", "signal.queued_value")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
          "signal reports a fault Linux resolves (a load or store in the brk heap or a private "

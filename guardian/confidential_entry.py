@@ -142,7 +142,7 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(       # a sender the Guardian saw
-                slot, self.signals.returns.files.pidfd_target(slot))
+                slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)
         if nr in EXIT_CALLS:
             if nr == NR_EXIT_GROUP:
                 # Linux ends every thread of the group now, whatever the kernel does next.

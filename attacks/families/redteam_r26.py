@@ -286,7 +286,7 @@ def _forge_value(adv: Adversary, phase: int, nr: int, signo: int, *, child: bool
 
 @scenario(id="QI-010", title="Deliver the signal a fork child sigqueue()d to its parent with "
                              "another si_value",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="A queued signal reaches its target with the si_value its sender passed.")
 def qi_sigqueue_child_value(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) blocks signal 40 (SA_SIGINFO handler), forks; the
@@ -305,7 +305,7 @@ def qi_sigqueue_child_value(adv: Adversary) -> None:
 
 @scenario(id="QI-011", title="Answer rt_sigtimedwait() for a signal the program sigqueue()d "
                              "itself with another si_value",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="rt_sigtimedwait returns the siginfo the signal's sender queued.")
 def qi_sigwait_value(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) blocks signal 41, sigqueue()s it to itself with
@@ -322,7 +322,7 @@ def qi_sigwait_value(adv: Adversary) -> None:
 
 @scenario(id="QI-012", title="Deliver the signal a thread sent itself with rt_tgsigqueueinfo() "
                              "with another si_value",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="A signal a thread queues to itself reaches its handler with the siginfo it "
                "passed.")
 def qi_tgsigqueue_value(adv: Adversary) -> None:
@@ -340,7 +340,7 @@ def qi_tgsigqueue_value(adv: Adversary) -> None:
 
 @scenario(id="QI-013", title="Hand out two queued real-time signals in the reverse order of "
                              "their sigqueue()s",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="Instances of one real-time signal are taken in the order they were queued.")
 def qi_rt_order(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) blocks signal 43, sigqueue()s it to itself twice
@@ -364,7 +364,7 @@ def qi_rt_order(adv: Adversary) -> None:
 
 @scenario(id="QI-014", title="Answer a signalfd read of a signal the program sigqueue()d "
                              "itself with another ssi_int",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="A signalfd record carries the value the signal's sender queued.")
 def qi_signalfd_value(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) blocks signal 44, makes a signalfd for it,

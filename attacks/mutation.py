@@ -81,6 +81,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.file_bytes": ("QG-005", "QG-006"),
     "set_pt.memfd_elsewhere": ("QG-012",),
     "signal.queued_value": ("QI-011", "QI-013"),
+    "return.pair_bytes": ("QI-002", "QI-004"),
+    "return.record_whole": ("QI-008",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -126,9 +126,10 @@ RULES: tuple[Rule, ...] = (
          "read writes nothing past it; a count of "
          "named records (getdents64, an inotify read) covers whole records, each name "
          "NUL-ended inside its record; the ready descriptors pselect6 and ppoll report are "
-         "ones the program asked about, and the count they answer is the number reported.",
+         "ones the program asked about, and the count they answer is the number reported; "
+         "a record sent on a datagram or seqpacket socketpair goes whole.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
-                 "return.record_layout", "return.ready_sets")),
+                 "return.record_layout", "return.ready_sets", "return.record_whole")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -167,7 +168,8 @@ RULES: tuple[Rule, ...] = (
          "relative sleep short; FUTEX_WAIT answers 0 only after it could queue the caller "
          "while its word held the value expected; an object only the program holds (a "
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
-         "answers as its own calls left it: a pipe's bytes and FIONREAD count, a memfd's "
+         "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
+         "an end of a socketpair it made (its peer end's sends), a memfd's "
          "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
          "out before the return is faulted back in first.",
@@ -183,7 +185,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
-                 "return.futex_wait_value", "return.dev_zero")),
+                 "return.futex_wait_value", "return.dev_zero", "return.pair_bytes")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

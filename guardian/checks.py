@@ -159,6 +159,8 @@ CHECKS: dict[str, str] = {
     "return.reaped_child": "a fork child a wait4/waitid report reaped has ended: its descriptors are released and none of its threads returns to user code",
     "return.getrandom": "getrandom bytes for a confidential program come from the Guardian",
     "return.admitted_bytes": "a read of a descriptor the program opened by an admitted file's path, or by /proc/self/exe (the running executable: no one writes it) (read and readv at the open file's position, followed from the open through its own reads and lseeks; pread64 and preadv at the offset asked) answers that file's bytes and never runs past its end: ld.so lays a library out from the header it read",
+    "return.pair_bytes": "a receive on an AF_UNIX socketpair only the program holds returns what its peer end sent (a stream's next bytes; a datagram or seqpacket pair's first record, cut to the buffer, whole with MSG_TRUNC), and FIONREAD there counts what waits (every byte; a SOCK_DGRAM pair's first record)",
+    "return.record_whole": "a send of a record on a SOCK_DGRAM or SOCK_SEQPACKET socketpair only the program holds answers the record's whole length or an error: a record is never cut",
     "return.running_image": "pread64 and fstat of the executable file the calling program runs from (its admitted path) answer that file's bytes and size: no one writes a running executable",
     "return.dev_zero": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/zero are zeros, written by the Guardian (read_zero clears the buffer)",
     "return.urandom": "bytes a confidential program reads (read, pread64, readv, preadv, preadv2) from a descriptor it opened as /dev/urandom or /dev/random come from the Guardian",

@@ -1,12 +1,15 @@
 """Objects only the program holds: what its own calls made of them.
 
 Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it, and
-so an unnamed file (openat with O_TMPFILE) until something gives it a name (linkat).
-When the program made the object (pipe2, memfd_create, eventfd2, O_TMPFILE) and every open file of
+so an unnamed file (openat with O_TMPFILE) until something gives it a name (linkat), and
+an AF_UNIX socketpair (no name reaches its ends).
+When the program made the object (pipe2, memfd_create, eventfd2, O_TMPFILE, socketpair)
+and every open file of
 it is the one that call made -- its descriptors copies of it (dup, fork, CLONE_FILES,
 exec), all in processes of the program, whose every call the Guardian sees -- the
 object changes only by the program's own calls, and the Guardian keeps what those calls
-did: the bytes waiting in a pipe (pipe_bytes.py), a memfd's size, bytes and file offset,
+did: the bytes waiting in a pipe (pipe_bytes.py) or at a socketpair's end
+(pair_bytes.py), a memfd's size, bytes and file offset,
 an eventfd's counter (sole_files.py).  A later answer about the object must agree.
 
 The Guardian stops judging an object, for good, the moment another holder or a mover it
@@ -45,8 +48,9 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pipe_bytes, sole_files
+from guardian import pair_bytes, pipe_bytes, sole_files
 from guardian.fd_results import s32
+from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
 from guardian.side_fds import rights
 from guardian.slots import Slot
@@ -62,7 +66,8 @@ MOST = 16                               # objects followed at once (a 17th is no
 _MSG_CONTROL = 32                       # struct msghdr's msg_control on AArch64
 _NR = NUMBERS
 _PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
-MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2})
+_SOCKETPAIR = _NR["socketpair"]
+MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
 _OPENAT2 = _NR["openat2"]
 _LINKS = frozenset({_NR["linkat"]})
@@ -75,7 +80,8 @@ _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
-    "io_uring_enter", "io_uring_setup", "sendmmsg", "open_by_handle_at") if n in _NR)
+    "io_uring_enter", "io_uring_setup", "sendmmsg", "recvmmsg", "open_by_handle_at")
+    if n in _NR)
 #: Calls that may register an eventfd with a part of the kernel that signals it.
 _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
 #: ioctl requests that hand no descriptor to the kernel: FIONREAD, FIONBIO, FIOCLEX,
@@ -84,13 +90,13 @@ _PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540
 MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
 _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
-_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
+_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
                    _IOCTL, *_UNFOLLOWED,
-                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS})
+                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
-Sole = Fifo | MemFile | Counter
+Sole = Fifo | MemFile | Counter | Pair
 
 
 class SoleHeld:
@@ -144,6 +150,8 @@ class SoleHeld:
             return                              # it may have reached the object already
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
+        elif isinstance(obj, Pair):
+            pair_bytes.check(self, slot, ret, end, obj)
         else:
             sole_files.check(self, slot, ret, obj)
 
@@ -171,6 +179,9 @@ class SoleHeld:
             self.drop_domain(slot, MemFile)     # by a name: which file is not followed
         elif nr == _SENDMSG:
             self._sent(slot)
+            held = self.of(slot, slot.args[0])
+            if held is not None and isinstance(held[1], Pair):
+                pair_bytes.record(self, slot, ret, *held)  # type: ignore[arg-type]
         elif nr in _REGISTERING or (nr == _IOCTL and
                                     slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS):
             self.drop_domain(slot, Counter)
@@ -189,6 +200,8 @@ class SoleHeld:
             end, obj = held
             if isinstance(obj, Fifo):
                 pipe_bytes.record(self, slot, ret, end, obj)
+            elif isinstance(obj, Pair):
+                pair_bytes.record(self, slot, ret, end, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
 
@@ -222,11 +235,29 @@ class SoleHeld:
             if read_end is not None and write_end is not None and self._room():
                 self.by_file[read_end] = self.by_file[write_end] = Fifo(read_end, write_end)
             return
+        if slot.nr == _SOCKETPAIR:
+            self._paired(slot)
+            return
         made = self.files.description_of(slot, ret)
         if made is None or not self._room():
             return
         self.by_file[made] = MemFile() if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
+
+    def _paired(self, slot: Slot) -> None:
+        """socketpair succeeded: an AF_UNIX pair of a type whose data it follows."""
+        a = slot.args
+        kind = a[1] & 0xF
+        if a[0] & 0xFFFF_FFFF != pair_bytes.AF_UNIX or kind not in (
+                pair_bytes.SOCK_STREAM, pair_bytes.SOCK_DGRAM, pair_bytes.SOCK_SEQPACKET):
+            return
+        raw = self.memory.read(a[3], 8, slot.root)
+        if raw is None:
+            return
+        one, other = struct.unpack("<ii", raw)
+        ends = self.files.description_of(slot, one), self.files.description_of(slot, other)
+        if ends[0] is not None and ends[1] is not None and self._room():
+            self.by_file[ends[0]] = self.by_file[ends[1]] = Pair((ends[0], ends[1]), kind)
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches

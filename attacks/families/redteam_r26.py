@@ -78,7 +78,7 @@ def qi_eventfd_fork(adv: Adversary) -> None:
 
 @scenario(id="QI-002", title="Answer read() of the program's own SOCK_STREAM socketpair with "
                              "a byte it never wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A socketpair end reads the bytes its peer wrote, in order.")
 def qi_stream_bytes(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) writes the index byte 0 into one end of its own
@@ -95,7 +95,7 @@ def qi_stream_bytes(adv: Adversary) -> None:
 
 @scenario(id="QI-003", title="Answer recvfrom() of the program's own SOCK_DGRAM socketpair "
                              "with a datagram it never sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A datagram socketpair end receives the datagrams its peer sent.")
 def qi_dgram_bytes(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) sendto()s the one-byte datagram 0 on one end of its
@@ -127,7 +127,7 @@ def _recvmsg_payload(adv: Adversary, phase: int, data: bytes) -> None:
 
 @scenario(id="QI-004", title="Answer recvmsg() of the program's own SOCK_SEQPACKET "
                              "socketpair with a record it never sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           silent="the predecessor design cannot serve sendmsg (its message header is "
                  "EFAULT to the kernel), so no record is ever queued to forge",
           prop="A SOCK_SEQPACKET socketpair end receives the records its peer sent.")
@@ -146,7 +146,7 @@ def qi_seqpacket_bytes(adv: Adversary) -> None:
 
 @scenario(id="QI-005", title="Answer the parent's read() of a socketpair a fork child wrote "
                              "into with a byte the child never sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="What a parent reads from a socketpair its fork child writes into is what the "
                "child wrote.")
 def qi_child_stream_bytes(adv: Adversary) -> None:
@@ -205,7 +205,7 @@ def qi_creds_pid(adv: Adversary) -> None:
 
 @scenario(id="QI-007", title="Answer FIONREAD on the program's own socketpair with more bytes "
                              "than its peer wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="FIONREAD on a socketpair end reports the bytes its peer wrote and no read "
                "took.")
 def qi_socket_fionread(adv: Adversary) -> None:
@@ -221,7 +221,7 @@ def qi_socket_fionread(adv: Adversary) -> None:
 
 
 @scenario(id="QI-008", title="Answer sendmsg() of a 16-byte SOCK_SEQPACKET record with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=IPC,
           prop="A record on a SOCK_SEQPACKET (or datagram) socket goes whole or not at all: "
                "sendmsg answers its length or an error.")
 def qi_seqpacket_partial(adv: Adversary) -> None:

@@ -137,8 +137,8 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) ->
     """A receive returns what the peer end sent; a record goes whole; FIONREAD counts
     what waits."""
     nr, side = slot.nr, pair.side(end)
-    if _flags(slot) & MSG_OOB:
-        return
+    if nr not in CALLS or _flags(slot) & MSG_OOB:
+        return                                  # (recvmmsg: not followed, see sole_held)
     if nr == _IOCTL:
         if slot.args[1] & 0xFFFF_FFFF != FIONREAD or not slot.args[2] or \
                 sole.busy(slot, pair, CALLS - {_IOCTL}):
@@ -205,7 +205,7 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
     """What a send or receive that passed the rules did to what waits."""
     nr, side = slot.nr, pair.side(end)
-    if nr == _IOCTL:
+    if nr not in CALLS or nr == _IOCTL:
         return
     if _flags(slot) & MSG_OOB:
         sole.drop(pair)

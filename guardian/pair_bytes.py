@@ -14,6 +14,8 @@ bytes the program passed):
   or fails (unix_dgram_sendmsg answers the record's length: `return.record_whole`), and
   a receive returns the first record waiting, cut to the buffer (its whole length with
   MSG_TRUNC), taking it whole (`return.pair_bytes`);
+* SCM_CREDENTIALS a record arrives with are the ones its sender's sendmsg passed (Linux
+  checks them against the sender and hands them on unchanged) (`return.pair_bytes`);
 * FIONREAD reports what waits: every byte for a stream or SOCK_SEQPACKET pair, the first
   record's length for a SOCK_DGRAM one (unix_inq_len) (`return.pair_bytes`).
 
@@ -54,6 +56,10 @@ AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
 FIONREAD = 0x541B
 MSG_OOB, MSG_PEEK, MSG_TRUNC = 0x1, 0x2, 0x20
 _MSG_IOV, _MAX_IOV = 16, 1024           # struct msghdr's msg_iov (then msg_iovlen)
+_MSG_CONTROL = 32                       # struct msghdr's msg_control (then msg_controllen)
+SOL_SOCKET, SCM_CREDENTIALS = 1, 2
+_CMSG_HEAD = 16                         # struct cmsghdr: u64 len, i32 level, i32 type
+_MAX_CONTROL = 4096
 
 
 @dataclass(eq=False)
@@ -65,6 +71,9 @@ class Pair:
     kind: int
     waiting: dict[int, bytearray] = field(default_factory=dict)
     records: dict[int, deque[bytes]] = field(default_factory=dict)
+    #: by end, the SCM_CREDENTIALS each waiting record carries as its sender passed them
+    #: (pid, uid, gid; None: none passed -- Linux's own then, not judged)
+    creds: dict[int, deque[tuple[int, int, int] | None]] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -126,6 +135,46 @@ def _bytes(sole: SoleHeld, slot: Slot, count: int) -> bytes | None:
         out += part
         left -= n
     return bytes(out) if left <= 0 else None
+
+
+def sent_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
+    """The SCM_CREDENTIALS a sendmsg's control data passes (None: none, or not read)."""
+    if slot.nr != _SENDMSG:
+        return None
+    head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
+    if head is None:
+        return None
+    control, length = struct.unpack("<QQ", head)
+    return _creds_in(sole, slot, control, length)
+
+
+def _creds_in(sole: SoleHeld, slot: Slot, control: int, length: int
+              ) -> tuple[int, int, int] | None:
+    """The ucred of the first SCM_CREDENTIALS message in a control buffer."""
+    if not control or length < _CMSG_HEAD + 12:
+        return None
+    raw = sole.memory.read(control, min(length, _MAX_CONTROL), slot.root)
+    if raw is None:
+        return None
+    off = 0
+    while off + _CMSG_HEAD <= len(raw):
+        cmsg_len, level, kind = struct.unpack_from("<Qii", raw, off)
+        if cmsg_len < _CMSG_HEAD or off + cmsg_len > len(raw):
+            return None
+        if level == SOL_SOCKET and kind == SCM_CREDENTIALS and cmsg_len >= _CMSG_HEAD + 12:
+            pid, uid, gid = struct.unpack_from("<iII", raw, off + _CMSG_HEAD)
+            return pid, uid, gid
+        off += (cmsg_len + 7) & ~7
+    return None
+
+
+def _received_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
+    """The SCM_CREDENTIALS a recvmsg's answer carries (msg_controllen as written back)."""
+    head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
+    if head is None:
+        return None
+    control, length = struct.unpack("<QQ", head)
+    return _creds_in(sole, slot, control, length)
 
 
 def _room(sole: SoleHeld, slot: Slot) -> int | None:
@@ -200,6 +249,15 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
                f"a receive on the program's own socketpair answers {ret} bytes, not the "
                f"first record its peer end sent ({len(record)} bytes, {room} asked): a "
                "record comes whole, as sent")
+    sent = pair.creds.setdefault(side, deque())
+    passed = sent[0] if sent else None
+    if slot.nr == _RECVMSG and passed is not None:
+        got_creds = _received_creds(sole, slot)
+        if got_creds is not None and got_creds != passed:
+            refuse("return.pair_bytes", Status.ERR_DENIED,
+                   f"a receive on the program's own socketpair reports the credentials "
+                   f"{got_creds} (pid, uid, gid), not the {passed} its peer end's sendmsg "
+                   "passed: Linux checks them against the sender and hands them on as sent")
 
 
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
@@ -220,6 +278,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
             pair.waiting.setdefault(peer, bytearray()).extend(data)
         else:
             pair.records.setdefault(peer, deque()).append(data)
+            pair.creds.setdefault(peer, deque()).append(sent_creds(sole, slot))
         return
     if nr not in RECEIVES or _flags(slot) & MSG_PEEK:
         return
@@ -235,3 +294,6 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
         queue = pair.records.setdefault(side, deque())
         if queue:
             queue.popleft()
+            sent = pair.creds.setdefault(side, deque())
+            if sent:
+                sent.popleft()

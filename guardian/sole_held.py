@@ -16,7 +16,8 @@ The Guardian stops judging an object, for good, the moment another holder or a m
 does not follow may appear:
 
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
-  sendfile, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
+  sole_moves.py --, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   a name it cannot resolve): every object of the domain;
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pair_bytes, pipe_bytes, sole_files
+from guardian import pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -160,6 +161,9 @@ class SoleHeld:
         table recorded it)."""
         nr = slot.nr
         if nr in _UNFOLLOWED:
+            if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
+                    sole_moves.follow(self, slot, ret):
+                return                          # memfd -> pipe, followed
             self.drop_domain(slot)
             return
         if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS

@@ -17,7 +17,10 @@ from attacks.scenario import Goal, Scenario, get
 VICTIM = "secret_r26_ipc"
 CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
          ("QI-004", "return.pair_bytes"), ("QI-005", "return.pair_bytes"),
-         ("QI-007", "return.pair_bytes"), ("QI-008", "return.record_whole")]
+         ("QI-006", "return.pair_bytes"), ("QI-007", "return.pair_bytes"),
+         ("QI-008", "return.record_whole"),
+         # splice and sendfile from the program's memfd into its pipe are followed
+         ("QI-022", "return.pipe_fifo"), ("QI-023", "return.pipe_fifo")]
 
 
 def _honest(adv: Adversary) -> None:

@@ -167,7 +167,7 @@ def qi_child_stream_bytes(adv: Adversary) -> None:
 
 @scenario(id="QI-006", title="Answer SCM_CREDENTIALS a fork child sent over the program's own "
                              "socketpair with another pid",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="SCM_CREDENTIALS a receiver gets name the pid its sender sent (its own).")
 def qi_creds_pid(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) makes a SOCK_DGRAM socketpair, sets SO_PASSCRED on
@@ -539,7 +539,7 @@ def qi_fdinfo_pos(adv: Adversary) -> None:
 
 @scenario(id="QI-022", title="Answer a read of the pipe the program spliced its own memfd "
                              "into with a byte the memfd never held",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A pipe only the program holds reads the bytes spliced into it from its own "
                "memfd.")
 def qi_splice_bytes(adv: Adversary) -> None:
@@ -557,7 +557,7 @@ def qi_splice_bytes(adv: Adversary) -> None:
 
 @scenario(id="QI-023", title="Answer a read of the pipe the program sendfile()d its own memfd "
                              "into with a byte the memfd never held",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A pipe only the program holds reads the bytes sendfile moved into it from "
                "its own memfd.")
 def qi_sendfile_bytes(adv: Adversary) -> None:

@@ -49,6 +49,7 @@ P_RIGHTS_CHILD, P_EXE_MMAP, P_TASKS, P_FD_LINK, P_LIMITS, P_COMM, P_EXEC_PIPE = 
     2646, 2648, 2650, 2652, 2654, 2656, 2658)
 P_MEMFD_SHARED, P_TIMER_VALUE, P_SENDFILE_OFF, P_SPLICE_OFF, P_VFORK_PIPE = (
     2660, 2662, 2664, 2666, 2668)
+P_FUTEX_WAKE, P_CMSG_CLOEXEC, P_NONBLOCK = 2670, 2672, 2674
 EXEC_TOO = b"-x"              # secret_r26_ipc: end with the exec of step 30
 NR_READ, NR_RECVFROM, NR_RECVMSG = NUMBERS["read"], NUMBERS["recvfrom"], NUMBERS["recvmsg"]
 NR_SENDMSG, NR_IOCTL, NR_GETSOCKOPT = NUMBERS["sendmsg"], NUMBERS["ioctl"], NUMBERS["getsockopt"]
@@ -57,6 +58,7 @@ NR_GETDENTS64, NR_READLINKAT = NUMBERS["getdents64"], NUMBERS["readlinkat"]
 NR_SIGQUEUE, NR_TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
 NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
 NR_SENDFILE, NR_SPLICE = NUMBERS["sendfile"], NUMBERS["splice"]
+NR_FUTEX, NR_FCNTL = NUMBERS["futex"], NUMBERS["fcntl"]
 MINUS_FOUR = b"\xfc"          # the signed index byte -4: label -4 is the secret's bytes 0..7
 SOL_SOCKET, SCM_CREDENTIALS = 1, 2
 SI_VALUE = 24                 # siginfo_t's si_value (the _rt member) on a 64-bit ABI
@@ -884,3 +886,65 @@ def qi_vfork_pipe(adv: Adversary) -> None:
     only writer was the vfork child (a process of the program whose write the Guardian
     saw), which wrote 0."""
     _fill(adv, P_VFORK_PIPE, NR_READ, 1, MINUS_FOUR, 1)
+
+
+# --- QI-036: waiters on a shared futex only the program maps -------------------------------
+
+@scenario(id="QI-036", title="Answer a shared FUTEX_WAKE on a page no other process maps with "
+                             "4 waiters woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="A futex wake wakes only tasks waiting on that word: on a MAP_SHARED "
+               "anonymous page only the program's processes can wait.")
+def qi_shared_futex_wake(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc), with no other process or thread, wakes every
+    waiter on a word of its own MAP_SHARED anonymous page (FUTEX_WAKE without
+    FUTEX_PRIVATE_FLAG, nr_wake INT_MAX) and logs the label the helpers it started (none)
+    less the waiters woken names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then answer 4.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: a shared futex is keyed by the page's shmem inode and
+    offset; an anonymous MAP_SHARED page is reachable only through mappings fork handed
+    down, and the program has no other process or thread, so no task waits on it and the
+    wake answers 0.  The Guardian counts waiters for a private futex only ("a shared
+    futex's waiters may be anywhere"), though it knows this page is one of the program's
+    own shares."""
+    answer(adv, NR_FUTEX, P_FUTEX_WAKE, 4)
+
+
+# --- QI-037, QI-038: descriptor flags the program asked for -----------------------------------
+
+@scenario(id="QI-037", title="Answer F_GETFD of a descriptor received with MSG_CMSG_CLOEXEC "
+                             "with 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          silent="the predecessor design cannot serve sendmsg or recvmsg (their message "
+                 "headers are EFAULT to the kernel), so no descriptor is ever received",
+          prop="A descriptor recvmsg installs with MSG_CMSG_CLOEXEC has FD_CLOEXEC set.")
+def qi_cmsg_cloexec(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) passes /dev/null to itself with SCM_RIGHTS over its
+    own socketpair, receives it with recvmsg(MSG_CMSG_CLOEXEC), asks fcntl(F_GETFD) of
+    the new descriptor and logs the label flags - FD_CLOEXEC names from a log buffer that
+    begins with a copy of the secret.
+    2. Let the fcntl run, then answer 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: scm_detach_fds installs each descriptor with O_CLOEXEC when
+    MSG_CMSG_CLOEXEC is given, and nothing cleared the flag.  The Guardian holds F_GETFD
+    to the close-on-exec flag the creating call asked for (openat, dup3, pipe2 ...), but
+    not for a descriptor recvmsg installs."""
+    _maker_arg(adv, P_FUTEX_WAKE)           # the step before, which every design reaches
+    answer(adv, NR_FCNTL, P_CMSG_CLOEXEC, 0)
+
+
+@scenario(id="QI-038", title="Answer F_GETFL of a SOCK_NONBLOCK socketpair end without "
+                             "O_NONBLOCK",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="A socket made with SOCK_NONBLOCK reports O_NONBLOCK in its status flags.")
+def qi_nonblock_flag(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a socketpair with SOCK_NONBLOCK, asks
+    fcntl(F_GETFL) of one end and logs the label (O_NONBLOCK set ? 1 : 0) - 1 names from a
+    log buffer that begins with a copy of the secret.
+    2. Let the fcntl run, then answer O_RDWR (2).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: socketpair(SOCK_NONBLOCK) sets O_NONBLOCK on both ends'
+    files, and only fcntl(F_SETFL) clears it, which the program never called.  The
+    Guardian checks F_GETFL's access mode (O_RDWR for a socket), not its status flags."""
+    answer(adv, NR_FCNTL, P_NONBLOCK, 2)

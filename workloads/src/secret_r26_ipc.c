@@ -70,6 +70,12 @@
  *  34. The same with splice() of 1 byte of the memfd into its own pipe: offset - count.
  *  35. A vfork child writes the index byte 0 into the program's pipe and exits; the
  *      parent reads it: the (signed) byte chooses the label.
+ *  36. A word of a MAP_SHARED anonymous page no other process maps: FUTEX_WAKE (shared)
+ *      of every waiter; the helpers it started (none) less the waiters woken chooses the
+ *      label.
+ *  37. /dev/null passed to itself with SCM_RIGHTS over its own socketpair and received
+ *      with MSG_CMSG_CLOEXEC: fcntl(F_GETFD) of the new descriptor, less FD_CLOEXEC.
+ *  38. socketpair(SOCK_NONBLOCK): fcntl(F_GETFL)'s O_NONBLOCK bit, less 1.
  *  30. Only with -x, last: a pipe holding the index byte 0 kept across an execve() of
  *      itself with "-r FD"; the new image (a secret of its own) reads the byte and logs
  *      the label it names.
@@ -96,6 +102,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,6 +151,9 @@
 #define P_SENDFILE_OFF 2664
 #define P_SPLICE_OFF 2666
 #define P_VFORK_PIPE 2668
+#define P_FUTEX_WAKE 2670
+#define P_CMSG_CLOEXEC 2672
+#define P_NONBLOCK 2674
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -828,6 +838,69 @@ static void vfork_pipe_step(void)
     closeboth(p);
 }
 
+/* 36. */
+static void futex_wake_step(void)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (!valid(page))
+        return;
+    *(volatile int *)page = 1;
+    long helpers = 0;
+    marker(P_FUTEX_WAKE, (long)logbuf, 0, 0, 0);
+    long woken = sys6(SYS_futex, page, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+    if (woken >= 0)
+        log_label(P_FUTEX_WAKE, helpers - woken);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
+/* 37. */
+static void cmsg_cloexec_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
+    char byte = 'n';
+    struct iovec iov = {&byte, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = c.buf;
+    m.msg_controllen = sizeof c.buf;
+    c.h.cmsg_len = CMSG_LEN(sizeof devnull);
+    c.h.cmsg_level = SOL_SOCKET;
+    c.h.cmsg_type = SCM_RIGHTS;
+    memcpy(CMSG_DATA(&c.h), &devnull, sizeof devnull);
+    if (sendmsg(sv[0], &m, 0) == 1) {
+        m.msg_controllen = sizeof c.buf;
+        if (recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC) == 1 && m.msg_controllen >= CMSG_LEN(4) &&
+            c.h.cmsg_type == SCM_RIGHTS) {
+            int got;
+            memcpy(&got, CMSG_DATA(&c.h), sizeof got);
+            marker(P_CMSG_CLOEXEC, (long)logbuf, got, 0, 0);
+            long fl = fcntl(got, F_GETFD);
+            if (fl >= 0)
+                log_label(P_CMSG_CLOEXEC, fl - FD_CLOEXEC);
+            close(got);
+        }
+    }
+    closeboth(sv);
+}
+
+/* 38. */
+static void nonblock_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
+        return;
+    marker(P_NONBLOCK, (long)logbuf, 0, 0, 0);
+    long fl = fcntl(sv[0], F_GETFL);
+    if (fl >= 0)
+        log_label(P_NONBLOCK, ((fl & O_NONBLOCK) ? 1 : 0) - 1);
+    closeboth(sv);
+}
+
 /* 30, before the exec. */
 static void exec_pipe_step(const char *self, char **envp)
 {
@@ -900,6 +973,9 @@ int main(int argc, char **argv, char **envp)
     seq_sent_step();
     rights_child_step();
     rcvbuf_step();
+    futex_wake_step();
+    cmsg_cloexec_step();
+    nonblock_step();
     memfd_shared_step();
     sigqueue_child_step();
     sigwait_value_step();

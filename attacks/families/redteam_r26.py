@@ -20,15 +20,18 @@ says why Linux could never produce what the program saw.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable
+from pathlib import Path
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r18 import _fill
 from attacks.hooks import Point
-from attacks.moves import answer, write_back
+from attacks.moves import answer, serve_as_getpid, write_back
 from attacks.scenario import Goal, scenario
+from kernel_model.openfile import HostFile
 from kernel_model.process import Thread, ThreadState
 from kernel_model.signals import PendingSignals
 
@@ -42,10 +45,20 @@ P_SIGQUEUE_CHILD, P_SIGWAIT_VALUE, P_TGSIGQUEUE, P_RT_ORDER = 2618, 2620, 2622, 
 P_SIGNALFD_VALUE, P_EXE_PREAD, P_EXE_READ, P_STATUS_PID = 2626, 2628, 2630, 2632
 P_CMDLINE, P_ENVIRON, P_MAPS, P_FDINFO, P_SPLICE, P_SENDFILE = (
     2634, 2636, 2638, 2640, 2642, 2644)
+P_RIGHTS_CHILD, P_EXE_MMAP, P_TASKS, P_FD_LINK, P_LIMITS, P_COMM, P_EXEC_PIPE = (
+    2646, 2648, 2650, 2652, 2654, 2656, 2658)
+P_MEMFD_SHARED, P_TIMER_VALUE, P_SENDFILE_OFF, P_SPLICE_OFF, P_VFORK_PIPE = (
+    2660, 2662, 2664, 2666, 2668)
+P_FUTEX_WAKE, P_CMSG_CLOEXEC, P_NONBLOCK = 2670, 2672, 2674
+EXEC_TOO = b"-x"              # secret_r26_ipc: end with the exec of step 30
 NR_READ, NR_RECVFROM, NR_RECVMSG = NUMBERS["read"], NUMBERS["recvfrom"], NUMBERS["recvmsg"]
 NR_SENDMSG, NR_IOCTL, NR_GETSOCKOPT = NUMBERS["sendmsg"], NUMBERS["ioctl"], NUMBERS["getsockopt"]
-NR_PREAD64 = NUMBERS["pread64"]
+NR_PREAD64, NR_OPENAT = NUMBERS["pread64"], NUMBERS["openat"]
+NR_GETDENTS64, NR_READLINKAT = NUMBERS["getdents64"], NUMBERS["readlinkat"]
 NR_SIGQUEUE, NR_TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"]
+NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+NR_SENDFILE, NR_SPLICE = NUMBERS["sendfile"], NUMBERS["splice"]
+NR_FUTEX, NR_FCNTL = NUMBERS["futex"], NUMBERS["fcntl"]
 MINUS_FOUR = b"\xfc"          # the signed index byte -4: label -4 is the secret's bytes 0..7
 SOL_SOCKET, SCM_CREDENTIALS = 1, 2
 SI_VALUE = 24                 # siginfo_t's si_value (the _rt member) on a 64-bit ABI
@@ -570,3 +583,368 @@ def qi_sendfile_bytes(adv: Adversary) -> None:
     the pipe; both are the program's alone, so the pipe holds the byte 0.  As with
     splice, the Guardian stops judging instead of following the move."""
     _fill(adv, P_SENDFILE, NR_READ, 1, MINUS_FOUR, 1)
+
+
+# --- QI-024: a descriptor a fork child passed with SCM_RIGHTS -------------------------------
+
+@scenario(id="QI-024", title="Answer a read of the eventfd a fork child passed its parent "
+                             "with SCM_RIGHTS with a count the child never set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          silent="the predecessor design cannot serve sendmsg or recvmsg (their message "
+                 "headers are EFAULT to the kernel), so no descriptor is ever passed",
+          prop="An eventfd one process of the program made and passed another over their own "
+               "socketpair counts what the program's calls put in it.")
+def qi_rights_child_eventfd(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a SOCK_STREAM socketpair and forks; the child
+    makes an eventfd holding 5 and sends it with SCM_RIGHTS; the parent receives it,
+    reaps the child, reads the counter and logs the label 5 - count names from a log
+    buffer that begins with a copy of the secret.
+    2. Let the parent's read run, then write 9 and answer 8.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: the eventfd was made by the child with the value 5 and
+    reached no one else (the socketpair's ends are the two processes' only; SCM_RIGHTS
+    installs the very file the sender named).  The Guardian follows a descriptor a
+    process passes itself over its own socketpair (passed_fds) and counts an eventfd
+    only the program holds (return.eventfd_sum), but it stops following the eventfd once
+    it is passed in a message, even between two processes of the program."""
+    _maker_arg(adv, P_RIGHTS_CHILD)
+    _fill(adv, P_RIGHTS_CHILD, NR_READ, 1, struct.pack("<Q", 9), 8)
+
+
+# --- QI-025: the running image mapped through /proc/self/exe --------------------------------
+
+def _serve_exe_copy(a: Adversary, phentsize: int) -> None:
+    """Put, behind the descriptor the openat being served returns, a file of the kernel's
+    own holding the running executable's bytes with e_phentsize changed."""
+    fd = int(a.reg("x0"))
+    fds = a.init.fds
+    real = fds.get(fd)
+    image = bytearray(real.pread(1 << 20, 0) or b"")
+    struct.pack_into("<H", image, 54, phentsize)
+    host = os.memfd_create("kernel-exe-copy", os.MFD_CLOEXEC)
+    os.write(host, bytes(image))
+    os.lseek(host, 0, os.SEEK_SET)
+    fds.close(fd)
+    fds.install(HostFile(host, 0, "/bin/secret_r26_ipc", Path("/")), lowest=fd)
+    a.note(f"descriptor {fd} now names a copy of the executable, e_phentsize {phentsize}")
+
+
+@scenario(id="QI-025", title="Map /proc/self/exe from a copy of the running image with another "
+                             "ELF header",
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=IPC, gap="P2",
+          prop="A page of the running executable the program maps through /proc/self/exe "
+               "holds that file's bytes.")
+def qi_proc_exe_mmap(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) opens /proc/self/exe, mmap()s its first page
+    PROT_READ and logs the label (e_phentsize - 56) / 8 names from a log buffer that
+    begins with a copy of the secret.
+    2. Serving the openat, put behind its descriptor a file of the kernel's own: the
+    executable's bytes with e_phentsize 24.  The mmap maps that file's first page.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: /proc/self/exe opens mm->exe_file, the running executable,
+    which no one may write (ETXTBSY); its first page holds e_phentsize 56.  The Guardian
+    measures a mapped page of an admitted file by the path the program named
+    (set_pt.measured_file); /proc/self/exe is not that path, so the page enters as
+    unmeasured input data, whatever it holds."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=P_EXE_MMAP)
+    def _(a: Adversary, **_: object) -> None:
+        _serve_exe_copy(a, 24)
+
+
+# --- QI-026..QI-029: more of what /proc/self says -------------------------------------------
+
+def _dirent(name: bytes, reclen: int, off: int) -> bytes:
+    """One linux_dirent64 record of `reclen` bytes (a directory: d_type DT_DIR)."""
+    head = struct.pack("<QqHB", 1, off, reclen, 4) + name + b"\0"
+    return head.ljust(reclen, b"\0")
+
+
+@scenario(id="QI-026", title="List /proc/self/task without the calling thread",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="/proc/self/task lists every thread of the caller's process, the caller's "
+               "own among them.")
+def qi_tasks_listing(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc), with one thread, lists /proc/self/task with
+    getdents64() and logs the label (entries naming a thread) - 1 names from a log buffer
+    that begins with a copy of the secret.
+    2. Let the call run, then write over the listing only "." and ".." (the second record
+    long enough to tile the count the call returned) and answer that count.
+    3. No thread is listed: the index is -1 and the program logs bytes 24..31 of the
+    secret's copy.
+    Why Linux never does this: proc_task_readdir walks the thread group of the process,
+    which holds the caller.  The records are well formed (return.record_layout holds);
+    their names are not compared with the threads the Guardian knows."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETDENTS64, during=P_TASKS)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["dirents"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETDENTS64, during=P_TASKS)
+    def _(a: Adversary, **_: object) -> None:
+        n = int(a.reg("x0"))
+        listing = _dirent(b".", 24, 1) + _dirent(b"..", n - 24, 2)
+        a.kernel.uaccess.write(a.memo["dirents"], listing)
+        a.note(f"getdents64 answered {n} bytes listing only . and ..")
+
+
+@scenario(id="QI-027", title="Answer readlinkat() of /proc/self/fd/N for the program's pipe "
+                             "with another inode than fstat's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="/proc/self/fd/N of a pipe names the inode fstat() reports for it.")
+def qi_fd_link_inode(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) fstat()s the read end of its own pipe, reads the
+    link /proc/self/fd/N of it and logs the label (the inode in "pipe:[inode]") -
+    st_ino names from a log buffer that begins with a copy of the secret.
+    2. Let the readlinkat run, then write "pipe:[st_ino - 4]" (zero-padded to the
+    length it read) and answer that length.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: pipefs_dname prints the pipe inode's i_ino, the st_ino
+    fstat gives for the same descriptor.  The Guardian holds the link's length and its
+    lack of NULs, not what it names."""
+    _maker_arg(adv, P_FD_LINK)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READLINKAT, during=P_FD_LINK)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["link"] = int(a.el1.syscall_args()[2])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READLINKAT, during=P_FD_LINK)
+    def _(a: Adversary, **_: object) -> None:
+        n = int(a.reg("x0"))
+        digits = max(n - len("pipe:[]"), 1)
+        link = f"pipe:[{a.memo[P_FD_LINK] - 4:0{digits}d}]".encode()
+        a.kernel.uaccess.write(a.memo["link"], link)
+        a.set_reg("x0", len(link))
+
+
+@scenario(id="QI-028", title="Answer /proc/self/limits with a soft RLIMIT_NOFILE below "
+                             "getrlimit()'s",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="/proc/self/limits shows the limits getrlimit() reports.")
+def qi_limits(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) reads getrlimit(RLIMIT_NOFILE), then
+    /proc/self/limits, and logs the label (its "Max open files" soft limit) - rlim_cur
+    names from a log buffer that begins with a copy of the secret.
+    2. Let the read run, then write over it a limits text whose soft limit is rlim_cur - 4,
+    padded to the count read, and answer that count.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: proc_pid_limits prints the process's signal->rlim, the
+    same limits getrlimit() read an instant before, and nothing changed them between.
+    The Guardian keeps the soft RLIMIT_NOFILE (return.fd_limit) but not against this
+    file."""
+    _maker_arg(adv, P_LIMITS)
+
+    def text(a: Adversary) -> bytes:
+        cur = a.memo[P_LIMITS]
+        return (f"Limit                     Soft Limit           Hard Limit           Units\n"
+                f"Max open files            {cur - 4:<21}{cur:<21}files\n").encode()
+    _fill_computed(adv, P_LIMITS, text)
+
+
+@scenario(id="QI-029", title="Answer /proc/self/comm with another name than PR_SET_NAME set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="/proc/self/comm reads the name the thread last set with PR_SET_NAME.")
+def qi_comm(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) names itself "r26worker" with prctl(PR_SET_NAME),
+    reads /proc/self/comm and logs the label (bytes read - 10) / 2 names from a log buffer
+    that begins with a copy of the secret.
+    2. Serve the read as getpid() (it writes nothing), then write "r\n" and answer 2.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: comm_show prints the task's comm, the 9 characters
+    PR_SET_NAME just stored, and a newline.  The Guardian checks PR_GET_NAME's string
+    (return.string_nul), not this file."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_COMM)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["comm"] = int(a.el1.syscall_args()[1])
+
+    serve_as_getpid(adv, NR_READ, P_COMM, result=2)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_COMM)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["comm"], b"r\n")
+
+
+# --- QI-030: a pipe kept across an exec -----------------------------------------------------
+
+@scenario(id="QI-030", title="Answer the exec'd image's read of a pipe the old image filled "
+                             "with a byte the old image never wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          args=(EXEC_TOO,),
+          silent="the predecessor design cannot serve the execve (its arguments are EFAULT "
+                 "to the kernel), so no new image ever reads the pipe",
+          prop="A pipe kept open across execve() holds the bytes written into it before.")
+def qi_exec_pipe(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc -x) writes the index byte 0 into its own pipe and
+    execve()s itself with "-r FD", keeping the read end; the new image (with a secret of
+    its own) reads the byte and logs the label it names from a log buffer that begins
+    with a copy of its secret.
+    2. Let the new image's read run, then write 0xfc and answer 1.
+    3. The index is -4: the new image logs bytes 0..7 of its secret's copy.
+    Why Linux never does this: execve keeps descriptors without FD_CLOEXEC and the pipe's
+    buffer with them; only the program ever held the pipe, and it wrote the byte 0.  The
+    Guardian follows a pipe the program made until an exec keeps it, then stops judging
+    it, though both images are the program's and it sees every call of each."""
+    _maker_arg(adv, P_COMM)                 # the old image's last step before the exec
+    _fill(adv, P_EXEC_PIPE, NR_READ, 1, MINUS_FOUR, 1)
+
+
+# --- QI-031: a memfd one process maps MAP_SHARED and another reads --------------------------
+
+@scenario(id="QI-031", title="Answer pread() of a memfd a fork child stored into through a "
+                             "MAP_SHARED mapping with a byte it never stored",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="A read of a memfd returns what the stores through its shared mappings left "
+               "in its pages.")
+def qi_memfd_shared_pread(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a one-page memfd and forks; the child maps it
+    MAP_SHARED, stores 7 into its first byte and exits; the parent reaps it, pread()s
+    that byte and logs the label byte - 7 names from a log buffer that begins with a copy
+    of the secret.
+    2. Let the pread run, then write 3 and answer 1.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: a memfd's MAP_SHARED mapping and its read() share one page
+    cache page: the parent reads the child's 7.  The Guardian stops judging a memfd's
+    bytes once it is mapped MAP_SHARED (sole_held), though the page is one of the
+    domain's shares whose frame it holds and could read the answer from."""
+    _fill(adv, P_MEMFD_SHARED, NR_PREAD64, 1, b"\x03", 1)
+
+
+# --- QI-032: the value a POSIX timer's signal carries ---------------------------------------
+
+@scenario(id="QI-032", title="Answer rt_sigtimedwait() for a POSIX timer's signal with "
+                             "another si_value than sigev_value",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          prop="A POSIX timer's signal carries the sigev_value the program gave "
+               "timer_create.")
+def qi_timer_value(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a POSIX timer (SIGEV_SIGNAL 45, sigev_value
+    0), arms it for 1 ms with 45 blocked, takes the signal with rt_sigtimedwait() and
+    logs the label si_value names from a log buffer that begins with a copy of the
+    secret.
+    2. Let the wait run, then write si_value -4 into the siginfo it returned.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: posix_timer_event queues the timer's preallocated sigqueue,
+    whose si_value is the sigev_value timer_create stored (si_code SI_TIMER).  The
+    Guardian saw that sigev_value at timer_create and checks timer ids
+    (return.timer_id), but not the value an expiry carries."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGTIMEDWAIT, during=P_TIMER_VALUE, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.state is ThreadState.BLOCKED or int(a.reg("x0")) != 45 or "done" in a.memo:
+            return
+        a.memo["done"] = True
+        info = int(a.el1.syscall_args()[1])
+        a.kernel.uaccess.write(info + SI_VALUE, struct.pack("<i", -4))
+        a.note("the timer's siginfo answered with si_value -4")
+
+
+# --- QI-033, QI-034: the file offset a move writes back -------------------------------------
+
+@scenario(id="QI-033", title="Write back sendfile()'s offset unmoved after it moved 8 bytes of "
+                             "the program's memfd",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="sendfile() with an offset writes back that offset moved on by the count it "
+               "returns.")
+def qi_sendfile_offset(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) sendfile()s 8 bytes of its own memfd, from offset
+    0, to /dev/null and logs the label (offset - count) / 8 names from a log buffer that
+    begins with a copy of the secret.
+    2. Let the call run (it answers 8), then write the offset back as 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: do_sendfile reads from *offset and stores pos back, pos
+    having advanced by exactly the bytes it moved.  The Guardian holds the count to the
+    room asked (return.count_bound) but not the offset to the count."""
+    write_back(adv, NR_SENDFILE, P_SENDFILE_OFF, 2, 0, result=None, size=8)
+
+
+@scenario(id="QI-034", title="Write back splice()'s input offset unmoved after it moved a byte "
+                             "of the program's memfd",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="splice() with an input offset writes back that offset moved on by the count "
+               "it returns.")
+def qi_splice_offset(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) splice()s 1 byte of its own memfd, from offset 0,
+    into its own pipe and logs the label offset - count names from a log buffer that
+    begins with a copy of the secret.
+    2. Let the call run (it answers 1), then write the offset back as 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: splice_file_to_pipe advances the offset it read from by
+    the bytes spliced and copies it back to off_in."""
+    write_back(adv, NR_SPLICE, P_SPLICE_OFF, 1, 0, result=None, size=8)
+
+
+# --- QI-035: a pipe a vfork child wrote into ------------------------------------------------
+
+@scenario(id="QI-035", title="Answer the parent's read of a pipe a vfork child wrote into with "
+                             "a byte the child never wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
+          prop="A pipe only the program's processes hold reads what they wrote, a vfork "
+               "child's writes included.")
+def qi_vfork_pipe(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a pipe and vfork()s; the child writes the
+    index byte 0 into it and exits; the parent reads the byte and logs the label it names
+    from a log buffer that begins with a copy of the secret.
+    2. Let the parent's read run, then write 0xfc and answer 1.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  The pipe's
+    only writer was the vfork child (a process of the program whose write the Guardian
+    saw), which wrote 0."""
+    _fill(adv, P_VFORK_PIPE, NR_READ, 1, MINUS_FOUR, 1)
+
+
+# --- QI-036: waiters on a shared futex only the program maps -------------------------------
+
+@scenario(id="QI-036", title="Answer a shared FUTEX_WAKE on a page no other process maps with "
+                             "4 waiters woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="A futex wake wakes only tasks waiting on that word: on a MAP_SHARED "
+               "anonymous page only the program's processes can wait.")
+def qi_shared_futex_wake(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc), with no other process or thread, wakes every
+    waiter on a word of its own MAP_SHARED anonymous page (FUTEX_WAKE without
+    FUTEX_PRIVATE_FLAG, nr_wake INT_MAX) and logs the label the helpers it started (none)
+    less the waiters woken names from a log buffer that begins with a copy of the secret.
+    2. Let the call run, then answer 4.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: a shared futex is keyed by the page's shmem inode and
+    offset; an anonymous MAP_SHARED page is reachable only through mappings fork handed
+    down, and the program has no other process or thread, so no task waits on it and the
+    wake answers 0.  The Guardian counts waiters for a private futex only ("a shared
+    futex's waiters may be anywhere"), though it knows this page is one of the program's
+    own shares."""
+    answer(adv, NR_FUTEX, P_FUTEX_WAKE, 4)
+
+
+# --- QI-037, QI-038: descriptor flags the program asked for -----------------------------------
+
+@scenario(id="QI-037", title="Answer F_GETFD of a descriptor received with MSG_CMSG_CLOEXEC "
+                             "with 0",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          silent="the predecessor design cannot serve sendmsg or recvmsg (their message "
+                 "headers are EFAULT to the kernel), so no descriptor is ever received",
+          prop="A descriptor recvmsg installs with MSG_CMSG_CLOEXEC has FD_CLOEXEC set.")
+def qi_cmsg_cloexec(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) passes /dev/null to itself with SCM_RIGHTS over its
+    own socketpair, receives it with recvmsg(MSG_CMSG_CLOEXEC), asks fcntl(F_GETFD) of
+    the new descriptor and logs the label flags - FD_CLOEXEC names from a log buffer that
+    begins with a copy of the secret.
+    2. Let the fcntl run, then answer 0.
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: scm_detach_fds installs each descriptor with O_CLOEXEC when
+    MSG_CMSG_CLOEXEC is given, and nothing cleared the flag.  The Guardian holds F_GETFD
+    to the close-on-exec flag the creating call asked for (openat, dup3, pipe2 ...), but
+    not for a descriptor recvmsg installs."""
+    _maker_arg(adv, P_FUTEX_WAKE)           # the step before, which every design reaches
+    answer(adv, NR_FCNTL, P_CMSG_CLOEXEC, 0)
+
+
+@scenario(id="QI-038", title="Answer F_GETFL of a SOCK_NONBLOCK socketpair end without "
+                             "O_NONBLOCK",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          prop="A socket made with SOCK_NONBLOCK reports O_NONBLOCK in its status flags.")
+def qi_nonblock_flag(adv: Adversary) -> None:
+    """1. The program (secret_r26_ipc) makes a socketpair with SOCK_NONBLOCK, asks
+    fcntl(F_GETFL) of one end and logs the label (O_NONBLOCK set ? 1 : 0) - 1 names from a
+    log buffer that begins with a copy of the secret.
+    2. Let the fcntl run, then answer O_RDWR (2).
+    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
+    Why Linux never does this: socketpair(SOCK_NONBLOCK) sets O_NONBLOCK on both ends'
+    files, and only fcntl(F_SETFL) clears it, which the program never called.  The
+    Guardian checks F_GETFL's access mode (O_RDWR for a socket), not its status flags."""
+    answer(adv, NR_FCNTL, P_NONBLOCK, 2)

@@ -51,12 +51,42 @@
  *  21. /proc/self/fdinfo of a memfd after a 16-byte write: (pos - 16) / 8.
  *  22. A memfd holding the index byte 0, spliced into a pipe and read back.
  *  23. The same moved with sendfile().
+ *  24. A fork child makes an eventfd holding 5 and passes it to its parent with
+ *      SCM_RIGHTS over a socketpair; the parent reads the counter: 5 - count chooses the
+ *      label.  (Runs after step 8.)
+ *  25. mmap() of the first page of /proc/self/exe: (e_phentsize - 56) / 8.
+ *  26. getdents64() of /proc/self/task (one thread): the entries naming a thread, less 1.
+ *  27. readlinkat() of /proc/self/fd/N of its own pipe: the inode in "pipe:[inode]" less
+ *      fstat()'s st_ino.
+ *  28. getrlimit(RLIMIT_NOFILE), then /proc/self/limits: its "Max open files" soft limit
+ *      less rlim_cur.
+ *  29. prctl(PR_SET_NAME, "r26worker"), then /proc/self/comm: (bytes read - 10) / 2.
+ *  31. A memfd a fork child maps MAP_SHARED and stores 7 into; the parent reaps it and
+ *      pread()s the byte: byte - 7 chooses the label.
+ *  32. A POSIX timer (timer_create, SIGEV_SIGNAL 45, sigev_value 0) armed for 1 ms while
+ *      45 is blocked, taken with rt_sigtimedwait(): si_value chooses the label.
+ *  33. sendfile() of 8 bytes of its own memfd, from offset 0, to /dev/null: Linux moves the
+ *      offset it passed on by the count; (offset - count) / 8 chooses the label.
+ *  34. The same with splice() of 1 byte of the memfd into its own pipe: offset - count.
+ *  35. A vfork child writes the index byte 0 into the program's pipe and exits; the
+ *      parent reads it: the (signed) byte chooses the label.
+ *  36. A word of a MAP_SHARED anonymous page no other process maps: FUTEX_WAKE (shared)
+ *      of every waiter; the helpers it started (none) less the waiters woken chooses the
+ *      label.
+ *  37. /dev/null passed to itself with SCM_RIGHTS over its own socketpair and received
+ *      with MSG_CMSG_CLOEXEC: fcntl(F_GETFD) of the new descriptor, less FD_CLOEXEC.
+ *  38. socketpair(SOCK_NONBLOCK): fcntl(F_GETFL)'s O_NONBLOCK bit, less 1.
+ *  30. Only with -x, last: a pipe holding the index byte 0 kept across an execve() of
+ *      itself with "-r FD"; the new image (a secret of its own) reads the byte and logs
+ *      the label it names.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r26.py.  Only the digest of the secret is ever printed.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,15 +95,21 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
 #define SECRET_LEN 32
 #define PAGE 4096L
+#define SECRET_OFF 64
 
 #define P_START 0
 #define P_PLACED 1
@@ -103,6 +139,21 @@
 #define P_FDINFO 2640
 #define P_SPLICE 2642
 #define P_SENDFILE 2644
+#define P_RIGHTS_CHILD 2646
+#define P_EXE_MMAP 2648
+#define P_TASKS 2650
+#define P_FD_LINK 2652     /* x3 the pipe's st_ino */
+#define P_LIMITS 2654      /* x3 rlim_cur */
+#define P_COMM 2656
+#define P_EXEC_PIPE 2658   /* in the exec'd image */
+#define P_MEMFD_SHARED 2660
+#define P_TIMER_VALUE 2662
+#define P_SENDFILE_OFF 2664
+#define P_SPLICE_OFF 2666
+#define P_VFORK_PIPE 2668
+#define P_FUTEX_WAKE 2670
+#define P_CMSG_CLOEXEC 2672
+#define P_NONBLOCK 2674
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -110,6 +161,8 @@ static int devnull = -1;
 /* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
 static uint8_t logbuf[SECRET_LEN + 32];
 static char text[8192];             /* what a /proc file read returns */
+/* A page holding a copy of the secret at SECRET_OFF (the referee checks it is intact). */
+static uint8_t heapcopy[PAGE] __attribute__((aligned(4096)));
 static volatile long sig_value;     /* si_value a handler saw */
 static volatile int sig_seen;
 
@@ -554,14 +607,339 @@ static void moved_step(int phase, int spliced)
     close(mfd);
 }
 
+/* 24. */
+static void rights_child_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_RIGHTS_CHILD, (long)logbuf, 0, 0, 0);
+    pid_t child = fork();
+    if (child == 0) {
+        int efd = eventfd(5, 0);
+        union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
+        char byte = 'r';
+        struct iovec iov = {&byte, 1};
+        struct msghdr m = {0};
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = c.buf;
+        m.msg_controllen = sizeof c.buf;
+        c.h.cmsg_len = CMSG_LEN(sizeof efd);
+        c.h.cmsg_level = SOL_SOCKET;
+        c.h.cmsg_type = SCM_RIGHTS;
+        memcpy(CMSG_DATA(&c.h), &efd, sizeof efd);
+        if (efd < 0 || sendmsg(sv[0], &m, 0) != 1)
+            sys6(SYS_write, sv[0], (long)&byte, 1, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    if (child < 0) {
+        closeboth(sv);
+        return;
+    }
+    union { struct cmsghdr h; char buf[64]; } c;
+    char byte;
+    struct iovec iov = {&byte, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = c.buf;
+    m.msg_controllen = sizeof c.buf;
+    long n = recvmsg(sv[1], &m, 0);
+    waitpid(child, NULL, 0);
+    struct cmsghdr *h = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+    if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+        int efd;
+        uint64_t count = 0;
+        memcpy(&efd, CMSG_DATA(h), sizeof efd);
+        if (read(efd, &count, 8) == 8)
+            log_label(P_RIGHTS_CHILD, 5 - (long)count);
+        close(efd);
+    }
+    closeboth(sv);
+}
+
+/* 25. */
+static void exe_mmap_step(void)
+{
+    marker(P_EXE_MMAP, (long)logbuf, 0, 0, 0);
+    int fd = open("/proc/self/exe", O_RDONLY);
+    if (fd < 0)
+        return;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (valid(page)) {
+        const uint8_t *hdr = (const uint8_t *)page;
+        uint16_t phentsize = (uint16_t)(hdr[54] | hdr[55] << 8);
+        log_label(P_EXE_MMAP, ((long)phentsize - 56) / 8);
+        sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+    }
+    close(fd);
+}
+
+/* 26. */
+static void tasks_step(void)
+{
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return;
+    marker(P_TASKS, (long)logbuf, 0, 0, 0);
+    long n = sys6(SYS_getdents64, fd, (long)text, sizeof text, 0, 0, 0);
+    if (n > 0) {
+        long threads = 0;
+        for (long at = 0; at + 19 < n;) {
+            struct dirent64 *d = (struct dirent64 *)(text + at);
+            threads += d->d_name[0] != '.';
+            if (d->d_reclen == 0)
+                break;
+            at += d->d_reclen;
+        }
+        log_label(P_TASKS, threads - 1);
+    }
+    close(fd);
+}
+
+/* 27. */
+static void fd_link_step(void)
+{
+    int p[2];
+    struct stat st;
+    char path[40] = "/proc/self/fd/", link[64];
+    if (pipe2(p, 0) != 0)
+        return;
+    if (fstat(p[0], &st) == 0) {
+        int len = (int)strlen(path);
+        if (p[0] >= 10)
+            path[len++] = (char)('0' + p[0] / 10);
+        path[len++] = (char)('0' + p[0] % 10);
+        path[len] = 0;
+        marker(P_FD_LINK, (long)logbuf, (long)st.st_ino, 0, 0);
+        long n = readlink(path, link, sizeof link - 1);
+        if (n > 7 && memcmp(link, "pipe:[", 6) == 0) {
+            link[n] = 0;
+            long said = strtol(link + 6, NULL, 10);
+            log_label(P_FD_LINK, said - (long)st.st_ino);
+        }
+    }
+    closeboth(p);
+}
+
+/* 28. */
+static void limits_step(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur > 1000000)
+        return;
+    marker(P_LIMITS, (long)logbuf, (long)lim.rlim_cur, 0, 0);
+    if (read_text("/proc/self/limits") > 0) {
+        long soft = number_after("Max open files");
+        if (soft >= 0)
+            log_label(P_LIMITS, soft - (long)lim.rlim_cur);
+    }
+}
+
+/* 29. */
+static void comm_step(void)
+{
+    if (prctl(PR_SET_NAME, "r26worker", 0, 0, 0) != 0)
+        return;
+    marker(P_COMM, (long)logbuf, 0, 0, 0);
+    long n = read_text("/proc/self/comm");
+    if (n > 0)
+        log_label(P_COMM, (n - 10) / 2);
+}
+
+/* 31. */
+static void memfd_shared_step(void)
+{
+    int mfd = memfd_create("r26-shared", 0);
+    if (mfd < 0)
+        return;
+    if (ftruncate(mfd, PAGE) != 0) {
+        close(mfd);
+        return;
+    }
+    marker(P_MEMFD_SHARED, (long)logbuf, 0, 0, 0);
+    pid_t child = fork();
+    if (child == 0) {
+        long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+        if (valid(page))
+            *(volatile uint8_t *)page = 7;
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    uint8_t got = 0;
+    if (child > 0 && waitpid(child, NULL, 0) == child && pread(mfd, &got, 1, 0) == 1)
+        log_label(P_MEMFD_SHARED, (long)got - 7);
+    close(mfd);
+}
+
+/* 32. */
+static void timer_value_step(void)
+{
+    sigset_t set;
+    siginfo_t info;
+    timer_t timer;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = 45;
+    ev.sigev_value.sival_int = 0;
+    sigemptyset(&set);
+    sigaddset(&set, 45);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &timer) != 0)
+        return;
+    struct itimerspec once = {{0, 0}, {0, 1000000}};
+    marker(P_TIMER_VALUE, (long)logbuf, 0, 0, 0);
+    if (syscall(SYS_timer_settime, timer, 0, &once, NULL) == 0 &&
+        sigtimedwait(&set, &info, NULL) == 45)
+        log_label(P_TIMER_VALUE, info.si_value.sival_int);
+    syscall(SYS_timer_delete, timer);
+}
+
+/* 33-34. */
+static void moved_offset_step(int phase, int spliced)
+{
+    int p[2];
+    int mfd = memfd_create("r26-offset", 0);
+    if (mfd < 0)
+        return;
+    if (write(mfd, "eight b.", 8) == 8 && pipe2(p, 0) == 0) {
+        loff_t off = 0;
+        marker(phase, (long)logbuf, 0, 0, 0);
+        long moved = spliced ? splice(mfd, &off, p[1], NULL, 1, 0)
+                             : sendfile(devnull, mfd, (off_t *)&off, 8);
+        if (moved > 0)
+            log_label(phase, spliced ? (long)off - moved : ((long)off - moved) / 8);
+        closeboth(p);
+    }
+    close(mfd);
+}
+
+/* 35. */
+static void vfork_pipe_step(void)
+{
+    int p[2];
+    int8_t got = 0;
+    if (pipe2(p, 0) != 0)
+        return;
+    marker(P_VFORK_PIPE, (long)logbuf, 0, 0, 0);
+    pid_t child = vfork();
+    if (child == 0) {
+        static const int8_t idx = 0;
+        sys6(SYS_write, p[1], (long)&idx, 1, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    if (child > 0) {
+        long n = read(p[0], &got, 1);
+        waitpid(child, NULL, 0);
+        if (n == 1)
+            log_label(P_VFORK_PIPE, got);
+    }
+    closeboth(p);
+}
+
+/* 36. */
+static void futex_wake_step(void)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (!valid(page))
+        return;
+    *(volatile int *)page = 1;
+    long helpers = 0;
+    marker(P_FUTEX_WAKE, (long)logbuf, 0, 0, 0);
+    long woken = sys6(SYS_futex, page, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
+    if (woken >= 0)
+        log_label(P_FUTEX_WAKE, helpers - woken);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
+/* 37. */
+static void cmsg_cloexec_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
+    char byte = 'n';
+    struct iovec iov = {&byte, 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = c.buf;
+    m.msg_controllen = sizeof c.buf;
+    c.h.cmsg_len = CMSG_LEN(sizeof devnull);
+    c.h.cmsg_level = SOL_SOCKET;
+    c.h.cmsg_type = SCM_RIGHTS;
+    memcpy(CMSG_DATA(&c.h), &devnull, sizeof devnull);
+    if (sendmsg(sv[0], &m, 0) == 1) {
+        m.msg_controllen = sizeof c.buf;
+        if (recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC) == 1 && m.msg_controllen >= CMSG_LEN(4) &&
+            c.h.cmsg_type == SCM_RIGHTS) {
+            int got;
+            memcpy(&got, CMSG_DATA(&c.h), sizeof got);
+            marker(P_CMSG_CLOEXEC, (long)logbuf, got, 0, 0);
+            long fl = fcntl(got, F_GETFD);
+            if (fl >= 0)
+                log_label(P_CMSG_CLOEXEC, fl - FD_CLOEXEC);
+            close(got);
+        }
+    }
+    closeboth(sv);
+}
+
+/* 38. */
+static void nonblock_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
+        return;
+    marker(P_NONBLOCK, (long)logbuf, 0, 0, 0);
+    long fl = fcntl(sv[0], F_GETFL);
+    if (fl >= 0)
+        log_label(P_NONBLOCK, ((fl & O_NONBLOCK) ? 1 : 0) - 1);
+    closeboth(sv);
+}
+
+/* 30, before the exec. */
+static void exec_pipe_step(const char *self, char **envp)
+{
+    int p[2];
+    int8_t idx = 0;
+    char fdtext[8];
+    if (pipe2(p, 0) != 0 || write(p[1], &idx, 1) != 1)
+        return;
+    fdtext[0] = (char)('0' + p[0] % 10);
+    fdtext[1] = 0;
+    char *args[] = {(char *)self, "-d", "-r", fdtext, NULL};
+    if (p[0] < 10)
+        sys6(SYS_execve, (long)self, (long)args, (long)envp, 0, 0, 0);
+    closeboth(p);
+}
+
+/* 30, in the exec'd image. */
+static void exec_pipe_read(int fd)
+{
+    int8_t got = 0;
+    marker(P_EXEC_PIPE, (long)logbuf, 0, 0, 0);
+    if (read(fd, &got, 1) == 1)
+        log_label(P_EXEC_PIPE, got);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     int show_digest = 0;
     long envc = 0;
-    for (int i = 1; i < argc; i++)
+    int kept_fd = -1, exec_too = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        exec_too |= strcmp(argv[i], "-x") == 0;
+        if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            kept_fd = argv[i + 1][0] - '0';
+    }
     while (envp[envc])
         envc++;
+    volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
 
@@ -572,10 +950,20 @@ int main(int argc, char **argv, char **envp)
     }
     memcpy(logbuf, secret, SECRET_LEN);
     memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    marker(P_PLACED, (long)logbuf, 0, 0, 0);
+    memcpy(heapcopy + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    marker(P_PLACED, (long)heapcopy, (long)stackbuf, 0, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    if (kept_fd >= 0) {
+        exec_pipe_read(kept_fd);
+        goto done;
+    }
     efd_fork_step();
+    vfork_pipe_step();
     pair_step(P_STREAM, SOCK_STREAM);
     pair_step(P_DGRAM, SOCK_DGRAM);
     pair_step(P_SEQPACKET, SOCK_SEQPACKET);
@@ -583,12 +971,18 @@ int main(int argc, char **argv, char **envp)
     creds_step();
     fionread_step();
     seq_sent_step();
+    rights_child_step();
     rcvbuf_step();
+    futex_wake_step();
+    cmsg_cloexec_step();
+    nonblock_step();
+    memfd_shared_step();
     sigqueue_child_step();
     sigwait_value_step();
     tgsigqueue_step();
     rt_order_step();
     signalfd_value_step();
+    timer_value_step();
     exe_step(P_EXE_PREAD, "/proc/self/exe", 1);
     exe_step(P_EXE_READ, argv[0], 0);
     status_step();
@@ -598,8 +992,22 @@ int main(int argc, char **argv, char **envp)
     fdinfo_step();
     moved_step(P_SPLICE, 1);
     moved_step(P_SENDFILE, 0);
+    moved_offset_step(P_SENDFILE_OFF, 0);
+    moved_offset_step(P_SPLICE_OFF, 1);
+    exe_mmap_step();
+    tasks_step();
+    fd_link_step();
+    limits_step();
+    comm_step();
+    if (exec_too)
+        exec_pipe_step(argv[0], envp);
 
-    int bad = memcmp(logbuf, secret, SECRET_LEN) != 0;
+done:;
+
+    int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
+              memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
     sha256_secret((const uint8_t *)secret, digest);
     memcpy(hex, "secret: sha256=", 15);
     for (int i = 0; i < 32; i++) {

@@ -83,6 +83,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.queued_value": ("QI-011", "QI-013"),
     "return.pair_bytes": ("QI-002", "QI-004"),
     "return.record_whole": ("QI-008",),
+    "return.move_offset": ("QI-033", "QI-034"),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

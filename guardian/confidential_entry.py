@@ -47,7 +47,7 @@ from guardian.kernel_view import KernelView
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
 from guardian.slots import Slot
-from guardian.sole_moves import MOVES
+from guardian.sole_moves import OFFSET_MOVES
 from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
 
@@ -142,8 +142,8 @@ class ExceptionEntry:
                             reg.user_runs.get(root, 0), reg.tid_cleared)
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
-        if nr in MOVES:
-            note_move(self.events.memory, slot)    # the source offset, before it moves on
+        if nr in OFFSET_MOVES:
+            note_move(self.events.memory, slot)    # the offsets, before they move on
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(       # a sender the Guardian saw
                 slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)

@@ -85,6 +85,8 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 SOCK_TYPE_MASK = 0xF
+#: The name that opens the executable the calling process runs (proc_exe_link).
+RUNNING_EXE = "/proc/self/exe"
 #: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
@@ -138,9 +140,21 @@ class Descriptors(TableLifecycle):
     def admitted(self, slot: Slot, fd: int) -> str | None:
         """The admitted file descriptor `fd` of the slot's thread names, if any."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        if f is not None and f.path == RUNNING_EXE:
+            return self._running_path(slot)
         if f is None or f.path is None or f.path not in self.admission.files:
             return None
         return f.path
+
+    def _running_path(self, slot: Slot) -> str | None:
+        """The admitted path of the executable the slot's domain runs (what
+        /proc/self/exe opens: a dynamic program's own, not its interpreter's)."""
+        dom = self.admission.registry.domains.get(slot.domain)
+        image = None if dom is None else dom.program or dom.image
+        if image is None:
+            return None
+        return next((path for path, digest in self.admission.image_paths.items()
+                     if digest == image.digest and path in self.admission.files), None)
 
     def memfd(self, slot: Slot, fd: int) -> int:
         """The memfd descriptor `fd` of the slot's thread names (its id; 0: none)."""

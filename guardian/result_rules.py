@@ -90,6 +90,8 @@ from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
 from guardian.slots import Domain, Slot
 from guardian.sole_held import CALLS as _SOLE_CALLS
+from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
+from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.umask_kept import CALLS as _UMASK_CALLS
@@ -126,7 +128,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
-    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -213,6 +215,8 @@ class ResultRules:
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in RUNNING_IMAGE_CALLS:
             self.running_image.check(slot, ret)
+        if nr in _OFFSET_MOVES:
+            check_move_offsets(self.memory, slot, ret)
         admitted_call = nr in _ADMITTED_READ_CALLS
         if admitted_call:
             self.files.admitted_reads.check(slot, ret)

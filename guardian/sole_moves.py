@@ -9,6 +9,10 @@ on.  The Guardian follows that move -- the pipe's next bytes are those -- instea
 ending the judging of every object of the domain, as it does for any other move
 (sole_held.py).  A move it cannot follow that way (another pair of objects, a position
 or bytes not known, more than the memfd holds) ends it as before.
+
+Whatever the objects, a move given an offset pointer (splice's off_in and off_out,
+sendfile's offset, copy_file_range's) writes it back moved on by exactly the bytes it
+moved (`return.move_offset`), judged against the value read at the call's entry.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from abi import Status
+from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian.checks import refuse
 from guardian.pipe_bytes import Fifo
 from guardian.sole_files import MemFile
 
@@ -26,8 +33,10 @@ if TYPE_CHECKING:
     from guardian.user_memory import UserMemory
 
 _SPLICE, _SENDFILE = NUMBERS["splice"], NUMBERS["sendfile"]
-#: The moves followed here.
+_COPY_RANGE = NUMBERS["copy_file_range"]
+#: The moves followed here (memfd -> pipe) and whose offsets are judged.
 MOVES = frozenset({_SPLICE, _SENDFILE})
+OFFSET_MOVES = MOVES | {_COPY_RANGE}
 
 
 def _parts(slot: Slot) -> tuple[int, int, int]:
@@ -38,14 +47,42 @@ def _parts(slot: Slot) -> tuple[int, int, int]:
     return a[1], a[2], a[0]
 
 
+def _offsets(slot: Slot) -> tuple[int, ...]:
+    """The offset pointers the move reads and writes back (splice's and
+    copy_file_range's off_in and off_out, sendfile's offset)."""
+    a = slot.args
+    return (a[2],) if slot.nr == _SENDFILE else (a[1], a[3])
+
+
 def note_entry(memory: UserMemory, slot: Slot) -> None:
-    """At the move's entry: the source offset the program passed (before the kernel
-    writes the moved-on one back)."""
-    _, at, _ = _parts(slot)
-    if at:
+    """At the move's entry: the offsets the program passed (before the kernel writes the
+    moved-on ones back)."""
+    for at in _offsets(slot):
+        if at:
+            raw = memory.read(at, 8, slot.root)
+            if raw is not None:
+                slot.asked[at] = raw
+
+
+def check_offsets(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """`return.move_offset`: a move that answers `ret` bytes wrote each offset it was
+    given back moved on by exactly `ret` (do_sendfile, splice_file_to_pipe,
+    vfs_copy_file_range store the position they advanced by the bytes moved)."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for at in _offsets(slot):
+        before = slot.asked.get(at) if at else None
+        if before is None:
+            continue
         raw = memory.read(at, 8, slot.root)
-        if raw is not None:
-            slot.asked[at] = raw
+        if raw is None:
+            continue
+        was, now = struct.unpack("<q", before)[0], struct.unpack("<q", raw)[0]
+        if now != was + ret:
+            refuse("return.move_offset", Status.ERR_DENIED,
+                   f"syscall {slot.nr} moved {ret} bytes from offset {was}, but wrote the "
+                   f"offset back as {now}, not {was + ret}: the position it stores is the "
+                   "one it advanced by the bytes moved")
 
 
 def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:

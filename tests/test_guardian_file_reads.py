@@ -43,7 +43,8 @@ CASES = [("QG-004", "set_pt.file_bytes", LOADER), ("QG-005", "set_pt.file_bytes"
          ("QG-006", "set_pt.file_bytes", LOADER), ("QG-012", "set_pt.memfd_elsewhere", LOADER),
          ("QG-014", "return.admitted_bytes", DYNAMIC),
          ("QG-015", "return.admitted_bytes", DYNAMIC),
-         ("QI-015", "return.admitted_bytes", IPC), ("QI-016", "return.admitted_bytes", IPC)]
+         ("QI-015", "return.admitted_bytes", IPC), ("QI-016", "return.admitted_bytes", IPC),
+         ("QI-025", "set_pt.measured_file", IPC)]
 
 
 @pytest.mark.parametrize(("scenario_id", "check", "program"), CASES,

@@ -20,7 +20,8 @@ CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
          ("QI-006", "return.pair_bytes"), ("QI-007", "return.pair_bytes"),
          ("QI-008", "return.record_whole"),
          # splice and sendfile from the program's memfd into its pipe are followed
-         ("QI-022", "return.pipe_fifo"), ("QI-023", "return.pipe_fifo")]
+         ("QI-022", "return.pipe_fifo"), ("QI-023", "return.pipe_fifo"),
+         ("QI-033", "return.move_offset"), ("QI-034", "return.move_offset")]
 
 
 def _honest(adv: Adversary) -> None:

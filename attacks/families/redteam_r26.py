@@ -631,7 +631,7 @@ def _serve_exe_copy(a: Adversary, phentsize: int) -> None:
 
 @scenario(id="QI-025", title="Map /proc/self/exe from a copy of the running image with another "
                              "ELF header",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=IPC, gap="P2",
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=IPC,
           prop="A page of the running executable the program maps through /proc/self/exe "
                "holds that file's bytes.")
 def qi_proc_exe_mmap(adv: Adversary) -> None:
@@ -839,7 +839,7 @@ def qi_timer_value(adv: Adversary) -> None:
 
 @scenario(id="QI-033", title="Write back sendfile()'s offset unmoved after it moved 8 bytes of "
                              "the program's memfd",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="sendfile() with an offset writes back that offset moved on by the count it "
                "returns.")
 def qi_sendfile_offset(adv: Adversary) -> None:
@@ -856,7 +856,7 @@ def qi_sendfile_offset(adv: Adversary) -> None:
 
 @scenario(id="QI-034", title="Write back splice()'s input offset unmoved after it moved a byte "
                              "of the program's memfd",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="splice() with an input offset writes back that offset moved on by the count "
                "it returns.")
 def qi_splice_offset(adv: Adversary) -> None:

@@ -915,7 +915,7 @@ def qi_shared_futex_wake(adv: Adversary) -> None:
 
 @scenario(id="QI-037", title="Answer F_GETFD of a descriptor received with MSG_CMSG_CLOEXEC "
                              "with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           silent="the predecessor design cannot serve sendmsg or recvmsg (their message "
                  "headers are EFAULT to the kernel), so no descriptor is ever received",
           prop="A descriptor recvmsg installs with MSG_CMSG_CLOEXEC has FD_CLOEXEC set.")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import MSG_TRUNC
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.pipe_bytes import buffers
@@ -54,7 +55,7 @@ RECEIVES = frozenset({_READ, _READV, _RECVFROM, _RECVMSG})
 CALLS = SENDS | RECEIVES | {_IOCTL}
 AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
 FIONREAD = 0x541B
-MSG_OOB, MSG_PEEK, MSG_TRUNC = 0x1, 0x2, 0x20
+MSG_OOB, MSG_PEEK = 0x1, 0x2
 _MSG_IOV, _MAX_IOV = 16, 1024           # struct msghdr's msg_iov (then msg_iovlen)
 _MSG_CONTROL = 32                       # struct msghdr's msg_control (then msg_controllen)
 SOL_SOCKET, SCM_CREDENTIALS = 1, 2

@@ -16,22 +16,24 @@ in a log buffer that begins with a copy of the secret, then write that label to
 access of the call being served, its own signal queue.  Where an attack still gets
 through with the Guardian on, it names the property it breaks (`gap`) and its docstring
 says why Linux could never produce what the program saw.
+
+This module holds the attacks on the program's processes talking (socketpairs, passed
+descriptors, queued signals, shared futexes); `redteam_r26_proc` those on what /proc/self
+and its own executable say; `redteam_r26_moves` those on bytes moved inside the kernel and
+objects kept across fork, vfork and exec.
 """
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable
-from pathlib import Path
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r18 import _fill
 from attacks.hooks import Point
-from attacks.moves import answer, serve_as_getpid, write_back
+from attacks.moves import answer, write_back
 from attacks.scenario import Goal, scenario
-from kernel_model.openfile import HostFile
 from kernel_model.process import Thread, ThreadState
 from kernel_model.signals import PendingSignals
 
@@ -64,11 +66,29 @@ SOL_SOCKET, SCM_CREDENTIALS = 1, 2
 SI_VALUE = 24                 # siginfo_t's si_value (the _rt member) on a 64-bit ABI
 
 
-def _maker_arg(adv: Adversary, phase: int, index: int = 1) -> None:
+def _marker_arg(adv: Adversary, phase: int, index: int = 1) -> None:
     """Keep argument `index` of marker `phase` (x2 is index 0) as memo[phase]."""
     @adv.on(Point.MARKER, phase=phase)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo[phase] = args[index]
+
+
+def _fill_computed(adv: Adversary, phase: int, make: Callable[[Adversary], bytes],
+                   pad: bytes = b"\n") -> None:
+    """Let the program's next read after `phase` run, then write what `make` gives over
+    what it read (padded with `pad` to the count it read, so that every byte the read
+    wrote is inside the count) and answer that length."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("buf", phase)] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        data = make(a)
+        data += pad * max(0, int(a.reg("x0")) - len(data))
+        a.kernel.uaccess.write(a.memo[("buf", phase)], data)
+        a.set_reg("x0", len(data))
+        a.note(f"read answered {len(data)} bytes of the kernel's own text")
 
 
 # --- QI-001: a counter two processes of the program share ----------------------------------
@@ -153,7 +173,7 @@ def qi_seqpacket_bytes(adv: Adversary) -> None:
     Why Linux never does this: the record a socketpair end receives is one its only peer
     sent, whole.  The Guardian checks recvmsg's header fields and control layout, never
     the bytes against what the program's own sendmsg queued."""
-    _maker_arg(adv, P_SEQPACKET)
+    _marker_arg(adv, P_SEQPACKET)
     _recvmsg_payload(adv, P_SEQPACKET, MINUS_FOUR)
 
 
@@ -195,7 +215,7 @@ def qi_creds_pid(adv: Adversary) -> None:
     its own pid) and passes on unchanged; with SO_PASSCRED and no explicit credentials
     Linux attaches the sender's own.  The Guardian checks that the control messages tile
     msg_controllen (return.cmsg_layout), not what they say."""
-    _maker_arg(adv, P_CREDS)
+    _marker_arg(adv, P_CREDS)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_RECVMSG, during=P_CREDS)
     def _(a: Adversary, **_: object) -> None:
@@ -391,200 +411,6 @@ def qi_signalfd_value(adv: Adversary) -> None:
     _forge_value(adv, P_SIGNALFD_VALUE, NR_SIGQUEUE, 44)
 
 
-# --- QI-015, QI-016: the program's own executable file --------------------------------------
-
-def _elf_header(phentsize: int) -> bytes:
-    """An AArch64 ELF64 header whose e_phentsize is `phentsize`."""
-    head = bytearray(64)
-    head[:8] = b"\x7fELF\x02\x01\x01\x00"
-    struct.pack_into("<HHI", head, 16, 2, 183, 1)       # ET_EXEC, EM_AARCH64, EV_CURRENT
-    struct.pack_into("<HHHHHH", head, 52, 64, phentsize, 1, 64, 0, 0)
-    return bytes(head)
-
-
-@scenario(id="QI-015", title="Answer pread64() of /proc/self/exe with an ELF header the "
-                             "running image does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC,
-          prop="/proc/self/exe reads as the file the process runs from.")
-def qi_proc_exe_pread(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) opens /proc/self/exe, pread64()s its 64-byte ELF
-    header and logs the label (e_phentsize - 56) / 8 names from a log buffer that begins
-    with a copy of the secret.
-    2. Let the pread64 run, then write a header with e_phentsize 24 and answer 64.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: /proc/self/exe is the running executable itself
-    (proc_exe_link: mm->exe_file), which no one may write while it runs (ETXTBSY); its
-    e_phentsize is 56.  The Guardian's return.running_image judges a descriptor opened by
-    the image's admitted path only, not one opened through /proc/self/exe."""
-    _fill(adv, P_EXE_PREAD, NR_PREAD64, 1, _elf_header(24), 64)
-
-
-@scenario(id="QI-016", title="Answer read() of the program's own executable file with an ELF "
-                             "header the running image does not have",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ADMITTED",), program=IPC,
-          prop="The executable file a program runs from reads as the file exec loaded, "
-               "through read() as through pread64().")
-def qi_exe_read(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) opens argv[0] (its admitted path), read()s its
-    64-byte ELF header and logs the label (e_phentsize - 56) / 8 names from a log buffer
-    that begins with a copy of the secret.
-    2. Let the read run, then write a header with e_phentsize 24 and answer 64.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: the running executable cannot be written (ETXTBSY) and a
-    read at offset 0 returns its first bytes.  return.running_image judges pread64 and
-    fstat of the admitted path, not read()."""
-    _fill(adv, P_EXE_READ, NR_READ, 1, _elf_header(24), 64)
-
-
-# --- QI-017..QI-021: /proc files about the program itself ----------------------------------
-
-def _fill_computed(adv: Adversary, phase: int, make: Callable[[Adversary], bytes],
-                   pad: bytes = b"\n") -> None:
-    """Let the program's next read after `phase` run, then write what `make` gives over
-    what it read (padded with `pad` to the count it read, so that every byte the read
-    wrote is inside the count) and answer that length."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo[("buf", phase)] = int(a.el1.syscall_args()[1])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        data = make(a)
-        data += pad * max(0, int(a.reg("x0")) - len(data))
-        a.kernel.uaccess.write(a.memo[("buf", phase)], data)
-        a.set_reg("x0", len(data))
-        a.note(f"read answered {len(data)} bytes of the kernel's own text")
-
-
-@scenario(id="QI-017", title="Answer /proc/self/status with a Pid line other than getpid()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/status names the caller's own process id.")
-def qi_status_pid(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) reads /proc/self/status and logs the label its Pid
-    line less getpid() names from a log buffer that begins with a copy of the secret.
-    2. Let the read run, then write over it a status text whose Pid line is 4 below the
-    pid (0 at the least), padded to the count read, and answer that count.
-    3. The index is negative: the program logs 8 bytes of the secret's copy.
-    Why Linux never does this: proc_pid_status prints the task's tgid in the reader's pid
-    namespace, the same number getpid() returns in the same process.  The Guardian does
-    not look into what a /proc/self read returns."""
-    _maker_arg(adv, P_STATUS_PID)
-
-    def text(a: Adversary) -> bytes:
-        pid = a.memo[P_STATUS_PID]
-        return (f"Name:\tsecret_r26_ipc\nState:\tR (running)\nTgid:\t{pid}\n"
-                f"Pid:\t{max(pid - 4, 0)}\nPPid:\t0\n").encode()
-    _fill_computed(adv, P_STATUS_PID, text)
-
-
-@scenario(id="QI-018", title="Answer /proc/self/cmdline with more strings than the program's "
-                             "argv",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/cmdline holds the argument strings the program started with "
-               "(while it has not rewritten them).")
-def qi_cmdline(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) reads /proc/self/cmdline and logs the label argc
-    less the strings it holds names from a log buffer that begins with a copy of the
-    secret.
-    2. Let the read run, then write over it argc + 4 strings, padded to the count read,
-    and answer that count.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: proc_pid_cmdline_read copies the process's own argument
-    area (mm->arg_start..arg_end) from its memory; the program never wrote it, and the
-    Guardian checked that area's strings at CREATE_DOMAIN (create.launch_args), yet does
-    not hold a read of cmdline to them."""
-    _maker_arg(adv, P_CMDLINE)
-    _fill_computed(adv, P_CMDLINE, lambda a: b"x\0" * (a.memo[P_CMDLINE] + 4), pad=b"y")
-
-
-@scenario(id="QI-019", title="Answer /proc/self/environ with more strings than the program's "
-                             "environment",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/environ holds the environment strings the program started with.")
-def qi_environ(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) counts its envp, reads /proc/self/environ and logs
-    the label that count less the strings the file holds names from a log buffer that
-    begins with a copy of the secret.
-    2. Let the read run, then write over it count + 4 strings, padded to the count read,
-    and answer that count.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: environ_read copies mm->env_start..env_end from the
-    process's memory, the strings exec placed there (checked by the Guardian at
-    CREATE_DOMAIN); the program never rewrote them."""
-    _maker_arg(adv, P_ENVIRON)
-    _fill_computed(adv, P_ENVIRON, lambda a: b"X=1\0" * (a.memo[P_ENVIRON] + 4), pad=b"y")
-
-
-@scenario(id="QI-020", title="Answer /proc/self/maps without the page the program just mapped",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/maps lists every area the program holds.")
-def qi_maps(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) mmap()s a fresh page, reads /proc/self/maps and
-    logs the label (lines starting at that page) - 1 names from a log buffer that begins
-    with a copy of the secret.
-    2. Let the read run, then write over it a maps text with one unrelated line, padded
-    to the count read, and answer that count.
-    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
-    Why Linux never does this: show_map walks the process's own VMAs; an area mmap just
-    returned, not unmapped since, is among them.  The Guardian holds that very list of
-    areas (return.layout) and does not compare it with what maps says."""
-    _fill_computed(adv, P_MAPS, lambda a: b"00400000-00401000 r-xp 00000000 00:00 0\n")
-
-
-@scenario(id="QI-021", title="Answer /proc/self/fdinfo of the program's memfd with a position "
-                             "its write never left",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/fdinfo/N reports the descriptor's file position.")
-def qi_fdinfo_pos(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) writes 16 bytes into its own memfd, reads
-    /proc/self/fdinfo/N of it and logs the label (pos - 16) / 8 names from a log buffer
-    that begins with a copy of the secret.
-    2. Let the read run, then write over it an fdinfo text with pos 0, padded to the
-    count read, and answer that count.
-    3. The index is -2: the program logs bytes 16..23 of the secret's copy.
-    Why Linux never does this: seq_show prints f_pos of the descriptor's file, 16 after
-    the program's one write.  The Guardian keeps that offset (return.file_offset, for
-    lseek) but no open of /proc/self/fdinfo is held to it."""
-    _fill_computed(adv, P_FDINFO, lambda a: b"pos:\t0\nflags:\t02\nmnt_id:\t0\nino:\t1\n")
-
-
-# --- QI-022, QI-023: bytes moved inside the kernel into the program's own pipe --------------
-
-@scenario(id="QI-022", title="Answer a read of the pipe the program spliced its own memfd "
-                             "into with a byte the memfd never held",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
-          prop="A pipe only the program holds reads the bytes spliced into it from its own "
-               "memfd.")
-def qi_splice_bytes(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) writes the index byte 0 into its own memfd,
-    splice()s it into its own pipe, reads the pipe and logs the label the signed byte
-    names from a log buffer that begins with a copy of the secret.
-    2. Let the read run, then write 0xfc and answer 1.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: splice from a file into a pipe fills the pipe with the
-    file's page at that offset; memfd and pipe are the program's alone.  The Guardian
-    knows both (it keeps the memfd's bytes) but a splice stops every object of the domain
-    being judged (sole_held) instead of moving the bytes it knows."""
-    _fill(adv, P_SPLICE, NR_READ, 1, MINUS_FOUR, 1)
-
-
-@scenario(id="QI-023", title="Answer a read of the pipe the program sendfile()d its own memfd "
-                             "into with a byte the memfd never held",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
-          prop="A pipe only the program holds reads the bytes sendfile moved into it from "
-               "its own memfd.")
-def qi_sendfile_bytes(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) writes the index byte 0 into its own memfd,
-    sendfile()s it into its own pipe, reads the pipe and logs the label the signed byte
-    names from a log buffer that begins with a copy of the secret.
-    2. Let the read run, then write 0xfc and answer 1.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: sendfile copies the memfd's bytes at the offset given into
-    the pipe; both are the program's alone, so the pipe holds the byte 0.  As with
-    splice, the Guardian stops judging instead of following the move."""
-    _fill(adv, P_SENDFILE, NR_READ, 1, MINUS_FOUR, 1)
-
-
 # --- QI-024: a descriptor a fork child passed with SCM_RIGHTS -------------------------------
 
 @scenario(id="QI-024", title="Answer a read of the eventfd a fork child passed its parent "
@@ -607,204 +433,8 @@ def qi_rights_child_eventfd(adv: Adversary) -> None:
     process passes itself over its own socketpair (passed_fds) and counts an eventfd
     only the program holds (return.eventfd_sum), but it stops following the eventfd once
     it is passed in a message, even between two processes of the program."""
-    _maker_arg(adv, P_RIGHTS_CHILD)
+    _marker_arg(adv, P_RIGHTS_CHILD)
     _fill(adv, P_RIGHTS_CHILD, NR_READ, 1, struct.pack("<Q", 9), 8)
-
-
-# --- QI-025: the running image mapped through /proc/self/exe --------------------------------
-
-def _serve_exe_copy(a: Adversary, phentsize: int) -> None:
-    """Put, behind the descriptor the openat being served returns, a file of the kernel's
-    own holding the running executable's bytes with e_phentsize changed."""
-    fd = int(a.reg("x0"))
-    fds = a.init.fds
-    real = fds.get(fd)
-    image = bytearray(real.pread(1 << 20, 0) or b"")
-    struct.pack_into("<H", image, 54, phentsize)
-    host = os.memfd_create("kernel-exe-copy", os.MFD_CLOEXEC)
-    os.write(host, bytes(image))
-    os.lseek(host, 0, os.SEEK_SET)
-    fds.close(fd)
-    fds.install(HostFile(host, 0, "/bin/secret_r26_ipc", Path("/")), lowest=fd)
-    a.note(f"descriptor {fd} now names a copy of the executable, e_phentsize {phentsize}")
-
-
-@scenario(id="QI-025", title="Map /proc/self/exe from a copy of the running image with another "
-                             "ELF header",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=IPC,
-          prop="A page of the running executable the program maps through /proc/self/exe "
-               "holds that file's bytes.")
-def qi_proc_exe_mmap(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) opens /proc/self/exe, mmap()s its first page
-    PROT_READ and logs the label (e_phentsize - 56) / 8 names from a log buffer that
-    begins with a copy of the secret.
-    2. Serving the openat, put behind its descriptor a file of the kernel's own: the
-    executable's bytes with e_phentsize 24.  The mmap maps that file's first page.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: /proc/self/exe opens mm->exe_file, the running executable,
-    which no one may write (ETXTBSY); its first page holds e_phentsize 56.  The Guardian
-    measures a mapped page of an admitted file by the path the program named
-    (set_pt.measured_file); /proc/self/exe is not that path, so the page enters as
-    unmeasured input data, whatever it holds."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_OPENAT, during=P_EXE_MMAP)
-    def _(a: Adversary, **_: object) -> None:
-        _serve_exe_copy(a, 24)
-
-
-# --- QI-026..QI-029: more of what /proc/self says -------------------------------------------
-
-def _dirent(name: bytes, reclen: int, off: int) -> bytes:
-    """One linux_dirent64 record of `reclen` bytes (a directory: d_type DT_DIR)."""
-    head = struct.pack("<QqHB", 1, off, reclen, 4) + name + b"\0"
-    return head.ljust(reclen, b"\0")
-
-
-@scenario(id="QI-026", title="List /proc/self/task without the calling thread",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/task lists every thread of the caller's process, the caller's "
-               "own among them.")
-def qi_tasks_listing(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc), with one thread, lists /proc/self/task with
-    getdents64() and logs the label (entries naming a thread) - 1 names from a log buffer
-    that begins with a copy of the secret.
-    2. Let the call run, then write over the listing only "." and ".." (the second record
-    long enough to tile the count the call returned) and answer that count.
-    3. No thread is listed: the index is -1 and the program logs bytes 24..31 of the
-    secret's copy.
-    Why Linux never does this: proc_task_readdir walks the thread group of the process,
-    which holds the caller.  The records are well formed (return.record_layout holds);
-    their names are not compared with the threads the Guardian knows."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETDENTS64, during=P_TASKS)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["dirents"] = int(a.el1.syscall_args()[1])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETDENTS64, during=P_TASKS)
-    def _(a: Adversary, **_: object) -> None:
-        n = int(a.reg("x0"))
-        listing = _dirent(b".", 24, 1) + _dirent(b"..", n - 24, 2)
-        a.kernel.uaccess.write(a.memo["dirents"], listing)
-        a.note(f"getdents64 answered {n} bytes listing only . and ..")
-
-
-@scenario(id="QI-027", title="Answer readlinkat() of /proc/self/fd/N for the program's pipe "
-                             "with another inode than fstat's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/fd/N of a pipe names the inode fstat() reports for it.")
-def qi_fd_link_inode(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) fstat()s the read end of its own pipe, reads the
-    link /proc/self/fd/N of it and logs the label (the inode in "pipe:[inode]") -
-    st_ino names from a log buffer that begins with a copy of the secret.
-    2. Let the readlinkat run, then write "pipe:[st_ino - 4]" (zero-padded to the
-    length it read) and answer that length.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: pipefs_dname prints the pipe inode's i_ino, the st_ino
-    fstat gives for the same descriptor.  The Guardian holds the link's length and its
-    lack of NULs, not what it names."""
-    _maker_arg(adv, P_FD_LINK)
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READLINKAT, during=P_FD_LINK)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["link"] = int(a.el1.syscall_args()[2])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_READLINKAT, during=P_FD_LINK)
-    def _(a: Adversary, **_: object) -> None:
-        n = int(a.reg("x0"))
-        digits = max(n - len("pipe:[]"), 1)
-        link = f"pipe:[{a.memo[P_FD_LINK] - 4:0{digits}d}]".encode()
-        a.kernel.uaccess.write(a.memo["link"], link)
-        a.set_reg("x0", len(link))
-
-
-@scenario(id="QI-028", title="Answer /proc/self/limits with a soft RLIMIT_NOFILE below "
-                             "getrlimit()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/limits shows the limits getrlimit() reports.")
-def qi_limits(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) reads getrlimit(RLIMIT_NOFILE), then
-    /proc/self/limits, and logs the label (its "Max open files" soft limit) - rlim_cur
-    names from a log buffer that begins with a copy of the secret.
-    2. Let the read run, then write over it a limits text whose soft limit is rlim_cur - 4,
-    padded to the count read, and answer that count.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: proc_pid_limits prints the process's signal->rlim, the
-    same limits getrlimit() read an instant before, and nothing changed them between.
-    The Guardian keeps the soft RLIMIT_NOFILE (return.fd_limit) but not against this
-    file."""
-    _maker_arg(adv, P_LIMITS)
-
-    def text(a: Adversary) -> bytes:
-        cur = a.memo[P_LIMITS]
-        return (f"Limit                     Soft Limit           Hard Limit           Units\n"
-                f"Max open files            {cur - 4:<21}{cur:<21}files\n").encode()
-    _fill_computed(adv, P_LIMITS, text)
-
-
-@scenario(id="QI-029", title="Answer /proc/self/comm with another name than PR_SET_NAME set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="/proc/self/comm reads the name the thread last set with PR_SET_NAME.")
-def qi_comm(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) names itself "r26worker" with prctl(PR_SET_NAME),
-    reads /proc/self/comm and logs the label (bytes read - 10) / 2 names from a log buffer
-    that begins with a copy of the secret.
-    2. Serve the read as getpid() (it writes nothing), then write "r\n" and answer 2.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: comm_show prints the task's comm, the 9 characters
-    PR_SET_NAME just stored, and a newline.  The Guardian checks PR_GET_NAME's string
-    (return.string_nul), not this file."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_COMM)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["comm"] = int(a.el1.syscall_args()[1])
-
-    serve_as_getpid(adv, NR_READ, P_COMM, result=2)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_COMM)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write(a.memo["comm"], b"r\n")
-
-
-# --- QI-030: a pipe kept across an exec -----------------------------------------------------
-
-@scenario(id="QI-030", title="Answer the exec'd image's read of a pipe the old image filled "
-                             "with a byte the old image never wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          args=(EXEC_TOO,),
-          silent="the predecessor design cannot serve the execve (its arguments are EFAULT "
-                 "to the kernel), so no new image ever reads the pipe",
-          prop="A pipe kept open across execve() holds the bytes written into it before.")
-def qi_exec_pipe(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc -x) writes the index byte 0 into its own pipe and
-    execve()s itself with "-r FD", keeping the read end; the new image (with a secret of
-    its own) reads the byte and logs the label it names from a log buffer that begins
-    with a copy of its secret.
-    2. Let the new image's read run, then write 0xfc and answer 1.
-    3. The index is -4: the new image logs bytes 0..7 of its secret's copy.
-    Why Linux never does this: execve keeps descriptors without FD_CLOEXEC and the pipe's
-    buffer with them; only the program ever held the pipe, and it wrote the byte 0.  The
-    Guardian follows a pipe the program made until an exec keeps it, then stops judging
-    it, though both images are the program's and it sees every call of each."""
-    _maker_arg(adv, P_COMM)                 # the old image's last step before the exec
-    _fill(adv, P_EXEC_PIPE, NR_READ, 1, MINUS_FOUR, 1)
-
-
-# --- QI-031: a memfd one process maps MAP_SHARED and another reads --------------------------
-
-@scenario(id="QI-031", title="Answer pread() of a memfd a fork child stored into through a "
-                             "MAP_SHARED mapping with a byte it never stored",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
-          prop="A read of a memfd returns what the stores through its shared mappings left "
-               "in its pages.")
-def qi_memfd_shared_pread(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) makes a one-page memfd and forks; the child maps it
-    MAP_SHARED, stores 7 into its first byte and exits; the parent reaps it, pread()s
-    that byte and logs the label byte - 7 names from a log buffer that begins with a copy
-    of the secret.
-    2. Let the pread run, then write 3 and answer 1.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: a memfd's MAP_SHARED mapping and its read() share one page
-    cache page: the parent reads the child's 7.  The Guardian stops judging a memfd's
-    bytes once it is mapped MAP_SHARED (sole_held), though the page is one of the
-    domain's shares whose frame it holds and could read the answer from."""
-    _fill(adv, P_MEMFD_SHARED, NR_PREAD64, 1, b"\x03", 1)
 
 
 # --- QI-032: the value a POSIX timer's signal carries ---------------------------------------
@@ -833,59 +463,6 @@ def qi_timer_value(adv: Adversary) -> None:
         info = int(a.el1.syscall_args()[1])
         a.kernel.uaccess.write(info + SI_VALUE, struct.pack("<i", -4))
         a.note("the timer's siginfo answered with si_value -4")
-
-
-# --- QI-033, QI-034: the file offset a move writes back -------------------------------------
-
-@scenario(id="QI-033", title="Write back sendfile()'s offset unmoved after it moved 8 bytes of "
-                             "the program's memfd",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
-          prop="sendfile() with an offset writes back that offset moved on by the count it "
-               "returns.")
-def qi_sendfile_offset(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) sendfile()s 8 bytes of its own memfd, from offset
-    0, to /dev/null and logs the label (offset - count) / 8 names from a log buffer that
-    begins with a copy of the secret.
-    2. Let the call run (it answers 8), then write the offset back as 0.
-    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
-    Why Linux never does this: do_sendfile reads from *offset and stores pos back, pos
-    having advanced by exactly the bytes it moved.  The Guardian holds the count to the
-    room asked (return.count_bound) but not the offset to the count."""
-    write_back(adv, NR_SENDFILE, P_SENDFILE_OFF, 2, 0, result=None, size=8)
-
-
-@scenario(id="QI-034", title="Write back splice()'s input offset unmoved after it moved a byte "
-                             "of the program's memfd",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
-          prop="splice() with an input offset writes back that offset moved on by the count "
-               "it returns.")
-def qi_splice_offset(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) splice()s 1 byte of its own memfd, from offset 0,
-    into its own pipe and logs the label offset - count names from a log buffer that
-    begins with a copy of the secret.
-    2. Let the call run (it answers 1), then write the offset back as 0.
-    3. The index is -1: the program logs bytes 24..31 of the secret's copy.
-    Why Linux never does this: splice_file_to_pipe advances the offset it read from by
-    the bytes spliced and copies it back to off_in."""
-    write_back(adv, NR_SPLICE, P_SPLICE_OFF, 1, 0, result=None, size=8)
-
-
-# --- QI-035: a pipe a vfork child wrote into ------------------------------------------------
-
-@scenario(id="QI-035", title="Answer the parent's read of a pipe a vfork child wrote into with "
-                             "a byte the child never wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
-          prop="A pipe only the program's processes hold reads what they wrote, a vfork "
-               "child's writes included.")
-def qi_vfork_pipe(adv: Adversary) -> None:
-    """1. The program (secret_r26_ipc) makes a pipe and vfork()s; the child writes the
-    index byte 0 into it and exits; the parent reads the byte and logs the label it names
-    from a log buffer that begins with a copy of the secret.
-    2. Let the parent's read run, then write 0xfc and answer 1.
-    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  The pipe's
-    only writer was the vfork child (a process of the program whose write the Guardian
-    saw), which wrote 0."""
-    _fill(adv, P_VFORK_PIPE, NR_READ, 1, MINUS_FOUR, 1)
 
 
 # --- QI-036: waiters on a shared futex only the program maps -------------------------------
@@ -930,7 +507,7 @@ def qi_cmsg_cloexec(adv: Adversary) -> None:
     MSG_CMSG_CLOEXEC is given, and nothing cleared the flag.  The Guardian holds F_GETFD
     to the close-on-exec flag the creating call asked for (openat, dup3, pipe2 ...), but
     not for a descriptor recvmsg installs."""
-    _maker_arg(adv, P_FUTEX_WAKE)           # the step before, which every design reaches
+    _marker_arg(adv, P_FUTEX_WAKE)           # the step before, which every design reaches
     answer(adv, NR_FCNTL, P_CMSG_CLOEXEC, 0)
 
 

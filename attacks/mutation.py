@@ -81,6 +81,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.file_bytes": ("QG-005", "QG-006"),
     "set_pt.memfd_elsewhere": ("QG-012",),
     "signal.queued_value": ("QI-011", "QI-013"),
+    "signal.timer_value": ("QI-032",),
     "return.pair_bytes": ("QI-002", "QI-004"),
     "return.record_whole": ("QI-008",),
     "return.move_offset": ("QI-033", "QI-034"),

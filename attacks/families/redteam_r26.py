@@ -441,7 +441,7 @@ def qi_rights_child_eventfd(adv: Adversary) -> None:
 
 @scenario(id="QI-032", title="Answer rt_sigtimedwait() for a POSIX timer's signal with "
                              "another si_value than sigev_value",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="A POSIX timer's signal carries the sigev_value the program gave "
                "timer_create.")
 def qi_timer_value(adv: Adversary) -> None:

@@ -271,7 +271,7 @@ def qi_seqpacket_partial(adv: Adversary) -> None:
 
 
 @scenario(id="QI-009", title="Answer getsockopt(SO_RCVBUF) after setting 4096 with 16384",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="SO_RCVBUF reads back at most twice the size the program set.")
 def qi_rcvbuf(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) sets SO_RCVBUF to 4096 on its own socketpair end,

@@ -128,9 +128,10 @@ RULES: tuple[Rule, ...] = (
          "read writes nothing past it; a count of "
          "named records (getdents64, an inotify read) covers whole records, each name "
          "NUL-ended inside its record; the ready descriptors pselect6 and ppoll report are "
-         "ones the program asked about, and the count they answer is the number reported.",
+         "ones the program asked about, and the count they answer is the number reported; "
+         "a record sent on a datagram or seqpacket socketpair goes whole.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
-                 "return.record_layout", "return.ready_sets")),
+                 "return.record_layout", "return.ready_sets", "return.record_whole")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -169,7 +170,8 @@ RULES: tuple[Rule, ...] = (
          "relative sleep short; FUTEX_WAIT answers 0 only after it could queue the caller "
          "while its word held the value expected; an object only the program holds (a "
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
-         "answers as its own calls left it: a pipe's bytes and FIONREAD count, a memfd's "
+         "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
+         "an end of a socketpair it made (its peer end's sends), a memfd's "
          "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
          "out before the return is faulted back in first.",
@@ -185,7 +187,8 @@ RULES: tuple[Rule, ...] = (
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
-                 "return.futex_wait_value", "return.dev_zero")),
+                 "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
+                 "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -228,10 +231,12 @@ RULES: tuple[Rule, ...] = (
          "without MSG_NOSIGNAL, or -EFBIG); a code only Linux raises follows its cause: an "
          "F_SETSIG notification names the O_ASYNC descriptor it came from, a SYS_SECCOMP "
          "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
-         "expired) ITIMER_REAL.",
+         "expired) ITIMER_REAL; a SI_QUEUE siginfo from the program carries the si_value its "
+         "sigqueue passed, a real-time signal's instances in the order its sender queued them, "
+         "and a POSIX timer's expiry the sigev_value its timer_create gave it.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
-                 "signal.alarm_armed")),
+                 "signal.alarm_armed", "signal.queued_value", "signal.timer_value")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
          "signal reports a fault Linux resolves (a load or store in the brk heap or a private "
@@ -285,10 +290,11 @@ RULES: tuple[Rule, ...] = (
     Rule("G-CONF-INTEGRITY", "The kernel cannot replace a confidential page's contents (pages "
          "leave and return only through the secure swap ABI).",
          checks=("set_pt.discard_leaf", "smm.page_owned")),
-    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential, and "
+    Rule("G-MEASURE-ADMITTED", "Only an image the user admitted becomes confidential, "
          "the executable file it runs from reads (pread64) and stats (fstat) as the file "
-         "the user admitted.",
-         checks=("create.admitted", "return.running_image")),
+         "the user admitted, and every read of a file the user admitted (ld.so's read of a "
+         "library's header among them) answers that file's bytes at the position read.",
+         checks=("create.admitted", "return.running_image", "return.admitted_bytes")),
     Rule("G-MEASURE-ENTRY", "A confidential image starts at its measured entry point.",
          checks=("create.entry",)),
     Rule("G-MEASURE-PAGE", "Every image page matches its measurement when first mapped.",
@@ -330,9 +336,11 @@ RULES: tuple[Rule, ...] = (
          checks=("ksm.same_domain",)),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
-         "a second swap-in never gives one side a page of its own.",
+         "a second swap-in never gives one side a page of its own; a memfd an exec'd image "
+         "was handed while the exec'ing program, which mapped it, lives on in another domain "
+         "gives the new image none of its pages.",
          checks=("set_pt.share_one_frame", "swap_in.share_one_frame", "ksm.private_only",
-                 "share.anon_kept")),
+                 "share.anon_kept", "set_pt.memfd_elsewhere")),
     Rule("G-FORK-ADVICE", "Where the program's MADV_WIPEONFORK left a range empty, or its "
          "MADV_DONTFORK left it out, in a fork child, no page from before the fork (the "
          "parent's frame, shared or copied) is mapped; the advice follows the program's later "
@@ -350,8 +358,11 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.one_mapping", "set_pt.shared_readonly", "set_pt.shared_writable")),
     Rule("G-MEASURE-ALL", "Every frame that becomes confidential, by any path (frames already in "
          "the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement for the "
-         "address the program's own request placed it at.",
-         checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file")),
+         "address the program's own request placed it at; a page of a file only the program "
+         "holds (a memfd, an O_TMPFILE file) holds the bytes its own calls left there, zeros "
+         "where a cut dropped them and past the end.",
+         checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
+                 "set_pt.file_bytes")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",

@@ -16,6 +16,7 @@ from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.file_pages import check_page as check_file_page
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE
@@ -28,6 +29,8 @@ class Admission:
         self.registry = registry
         self.images: dict[bytes, MeasuredImage] = {}
         self.files: dict[str, MeasuredFile] = {}   # admitted files the program may map
+        #: path -> the bytes of each admitted file (what a read of it returns).
+        self.file_data: dict[str, bytes] = {}
         #: Where the user's launch path found each admitted image (its guest path): a file
         #: that begins with the ELF magic, never a script.
         self.image_paths: dict[str, bytes] = {}
@@ -57,6 +60,7 @@ class Admission:
         library, its interpreter, a data file; its pages are measured at (path, offset)."""
         measured = measure_file(posixpath.normpath(path), data)
         self.files[measured.path] = measured
+        self.file_data[measured.path] = bytes(data)
         return measured.digest
 
     def file_digest(self, path: str, offset: int) -> bytes:
@@ -81,6 +85,7 @@ class Admission:
         space = dom.spaces.get(root)
         if zero_fill and expected is None and va != SIGRETURN_TRAMPOLINE and (
                 space is None or space.file_page(va) is None):
+            check_file_page(space, va, None)
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -94,6 +99,7 @@ class Admission:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
             return False
+        check_file_page(space, va, data)
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

@@ -47,6 +47,8 @@ from guardian.kernel_view import KernelView
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
 from guardian.slots import Slot
+from guardian.sole_moves import OFFSET_MOVES
+from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
@@ -140,9 +142,11 @@ class ExceptionEntry:
                             reg.user_runs.get(root, 0), reg.tid_cleared)
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
+        if nr in OFFSET_MOVES:
+            note_move(self.events.memory, slot)    # the offsets, before they move on
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(       # a sender the Guardian saw
-                slot, self.signals.returns.files.pidfd_target(slot))
+                slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)
         if nr in EXIT_CALLS:
             if nr == NR_EXIT_GROUP:
                 # Linux ends every thread of the group now, whatever the kernel does next.

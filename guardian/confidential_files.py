@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 
+from abi import Status
 from abi.close_on_exec import made_cloexec
 from abi.descriptors import (
     AT_FDCWD,
@@ -59,6 +60,8 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian.admitted_reads import AdmittedReads
+from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
@@ -84,6 +87,9 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 SOCK_TYPE_MASK = 0xF
+#: The name that opens the executable the calling process runs (proc_exe_link).
+RUNNING_EXE = "/proc/self/exe"
+F_GETFD = 1
 #: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
@@ -128,6 +134,8 @@ class Descriptors(TableLifecycle):
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).
         self.sole = SoleHeld(memory, self)
+        #: The position of each open file of an admitted path (admitted_reads.py).
+        self.admitted_reads = AdmittedReads(memory, self, admission)
         #: What the program set and the kernel stated of its threads and open files.
         self.stated = StatedFacts(self.description_of, lambda: self.pipe_writers)
 
@@ -135,9 +143,21 @@ class Descriptors(TableLifecycle):
     def admitted(self, slot: Slot, fd: int) -> str | None:
         """The admitted file descriptor `fd` of the slot's thread names, if any."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        if f is not None and f.path == RUNNING_EXE:
+            return self._running_path(slot)
         if f is None or f.path is None or f.path not in self.admission.files:
             return None
         return f.path
+
+    def _running_path(self, slot: Slot) -> str | None:
+        """The admitted path of the executable the slot's domain runs (what
+        /proc/self/exe opens: a dynamic program's own, not its interpreter's)."""
+        dom = self.admission.registry.domains.get(slot.domain)
+        image = None if dom is None else dom.program or dom.image
+        if image is None:
+            return None
+        return next((path for path, digest in self.admission.image_paths.items()
+                     if digest == image.digest and path in self.admission.files), None)
 
     def memfd(self, slot: Slot, fd: int) -> int:
         """The memfd descriptor `fd` of the slot's thread names (its id; 0: none)."""
@@ -162,7 +182,7 @@ class Descriptors(TableLifecycle):
         table = self.table(slot.root, slot.thread)
         f = table.fds.get(s32(fd))
         if f is None:
-            f = table.fds[s32(fd)] = OpenFile()
+            f = table.fds[s32(fd)] = OpenFile(cloexec_known=False)
             table.free.pop(s32(fd), None)
         return f
 
@@ -195,8 +215,31 @@ class Descriptors(TableLifecycle):
         return struct.unpack("<Q", raw)[0] if raw is not None and len(raw) == 8 else None
 
     def check(self, slot: Slot, ret: int) -> None:
-        """A descriptor a call made is a new one, below the limit (fd_made.py)."""
+        """A descriptor a call made is a new one, below the limit (fd_made.py); F_GETFD
+        answers the close-on-exec flag the descriptor holds."""
         check_made(self, slot, ret)
+        if slot.nr == NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == F_GETFD and ret < ERRNO_FLOOR:
+            self._check_getfd(slot, ret)
+
+    def _check_getfd(self, slot: Slot, ret: int) -> None:
+        """`return.fd_cloexec`: FD_CLOEXEC is what the call that made the descriptor set
+        (O_CLOEXEC, SOCK_CLOEXEC, MSG_CMSG_CLOEXEC, F_DUPFD_CLOEXEC ...) and later
+        F_SETFD, FIOCLEX, FIONCLEX or close_range(CLOSE_RANGE_CLOEXEC) changed; nothing else
+        does.  Not judged while another call on the same table is in flight (it may be
+        one that changes it)."""
+        table = self.table(slot.root, slot.thread)
+        f = table.fds.get(s32(slot.args[0]))
+        if f is None or not f.cloexec_known or any(
+                other.id != slot.id and other.nr is not None
+                and self.tables.get((other.root, other.thread)) is table
+                for other in self.admission.registry.slots.values()):
+            return
+        want = FD_CLOEXEC if f.cloexec else 0
+        if ret != want:
+            refuse("return.fd_cloexec", Status.ERR_DENIED,
+                   f"fcntl(F_GETFD) of descriptor {s32(slot.args[0])} answers {ret}, but its "
+                   f"close-on-exec flag is {want}: only the call that made it and the "
+                   "program's own F_SETFD, FIOCLEX, FIONCLEX or close_range set it")
 
     def busy(self, slot: Slot, table: FileTable) -> bool:
         """Whether another thread sharing the table is in a call that may make a
@@ -233,7 +276,8 @@ class Descriptors(TableLifecycle):
         for fd in made:
             table.free.pop(fd, None)
         # The mark the making call's own flags set (EFD_CLOEXEC, SOCK_CLOEXEC, a pidfd...).
-        cloexec = bool(made_cloexec(nr, a, lambda va: self._read_u64(slot, va)))
+        mark = made_cloexec(nr, a, lambda va: self._read_u64(slot, va))
+        cloexec = bool(mark)
         if nr == NR_FANOTIFY_INIT:
             table.fds[ret] = OpenFile(cloexec=cloexec, reads_make_fds=True)
             return
@@ -316,10 +360,11 @@ class Descriptors(TableLifecycle):
                 if 0 <= fd <= INT_MAX and fd not in table.fds:
                     table.fds[fd] = was.copied(cloexec) if was is not None \
                         else OpenFile(cloexec=cloexec)
+                    table.fds[fd].cloexec_known = mark is not None
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
-                table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr)
+                table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr, cloexec_known=mark is not None)
             if nr in (NR_SOCKET, NR_SOCKETPAIR):
                 # A pair's ends carry its maker's credentials (SO_PEERCRED); a socket's peer
                 # is whoever it connects to.

@@ -35,12 +35,14 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
+from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.page_tables import ZERO_PAGE
 from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
 from guardian.shm_attach import ShmAttach
 from guardian.slots import PAGE, Domain, Slot, Space, fixed_target
+from guardian.sole_files import MemFile
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -203,6 +205,10 @@ class Layout:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not anonymous and not a[2] & PROT_EXEC:
                 space.input_areas.append((ret, ret + length))
+            held = self.files.sole.of(slot, a[4]) if not anonymous else None
+            if held is not None and isinstance(held[1], MemFile) and a[5] % PAGE == 0:
+                view = FileView(held[1], None if a[3] & MAP_SHARED else held[1].version)
+                space.sole_views.append((ret, ret + length, view, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_BRK:
@@ -230,9 +236,10 @@ class Layout:
                   ) -> tuple[int, int]:
         """(share, offset) a MAP_SHARED mmap maps: an admitted file's one share of the
         domain at the file offset; a memfd's one share (every descriptor the program made
-        of that memfd names it) at the file offset; anything else a share of its own (the
-        Guardian cannot tell that another descriptor names the same object, so it shares
-        with nothing)."""
+        of that memfd names it) at the file offset; another file's share of the open file
+        mapped in this address space, while an area of it lives, at the file offset;
+        anything else a share of its own (the Guardian cannot tell that another open file
+        names the same object, so it shares with nothing)."""
         if not a[3] & MAP_ANONYMOUS and path is not None and a[5] % PAGE == 0:
             share = dom.file_shares.get(path)
             if share is None:
@@ -245,4 +252,18 @@ class Layout:
                 if share is None:
                     share = dom.memfd_shares[memfd] = dom.new_share()
                 return share, a[5]
+            # Every MAP_SHARED mmap through one open file in one address space maps one
+            # page per file offset (Linux's page cache): the share of that open file.
+            opened = self.files.description_of(slot, a[4])
+            space = dom.spaces.get(slot.root)
+            if opened is not None and space is not None and \
+                    self.files.path_of(slot, a[4]) != ZERO_DEVICE:
+                share = space.open_shares.get(opened)
+                if share is None or not self._share_lives(dom, share):
+                    share = space.open_shares[opened] = dom.new_share()
+                return share, a[5]
         return dom.new_share(), 0
+
+    def _share_lives(self, dom: Domain, share: int) -> bool:
+        """Does an area of `share` live on in a tree of the domain (its pages with it)?"""
+        return any(sh == share for sp in dom.spaces.values() for _, _, sh, _ in sp.shared_areas)

@@ -211,7 +211,10 @@ class Shares:
         wrote).  Only from a domain that is gone: a living one (a fork parent) keeps its
         pages, which never belong to two domains."""
         old_dom, kept = self._exec_memfds.pop(exec_slot, (0, {}))
-        if not kept or old_dom in self.registry.domains:
+        if not kept:
+            return
+        if old_dom in self.registry.domains:
+            dom.memfds_elsewhere.update(kept)
             return
         fr = self.s.frames
         for memfd, old_share in kept.items():
@@ -278,6 +281,8 @@ class Shares:
         if space is None or not space.shared_areas:
             return             # (no share page here: `other_places` would find none)
         key, others = self.other_places(domain, root, va)
+        if key is not None and dom is not None and dom.memfds_elsewhere:
+            self._check_not_elsewhere(dom, key, va)
         held = self.s.frames.held_at.get((domain, key)) if key is not None else None
         if held is not None and held != pa:
             refuse("set_pt.share_one_frame", Status.ERR_DENIED,
@@ -294,6 +299,17 @@ class Shares:
                        f"{va:#x} is a page of a MAP_SHARED share that tree {r:#x} holds "
                        f"swapped out at {v:#x}: it comes back by SWAP_IN, as the one frame of "
                        "every place")
+
+    def _check_not_elsewhere(self, dom: Domain, key: PageKey, va: int) -> None:
+        """A page of a memfd whose pages another domain holds (the program that exec'd
+        this image mapped it MAP_SHARED and lives on) never enters this domain: Linux's
+        mapping would show that page, and no frame is two domains'."""
+        memfd = next((m for m, sh in dom.memfd_shares.items() if sh == key[0]), 0)
+        if memfd in dom.memfds_elsewhere:
+            refuse("set_pt.memfd_elsewhere", Status.ERR_DENIED,
+                   f"{va:#x} is a page of a memfd this image was handed by the execve of a "
+                   "program that mapped it MAP_SHARED and lives on: its pages are that "
+                   "program's, never a fresh page or a copy here")
 
     def check_swap_in(self, domain: int, root: int, va: int,
                       holds_same: Callable[[int, int], bool]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
+from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD
 from guardian.open_files import Description, FileTable, WorkDir
@@ -33,6 +34,7 @@ class TableLifecycle:
     timers: TimerIds
     admission: Admission
     sole: SoleHeld
+    admitted_reads: AdmittedReads
 
     def table(self, root: int, thread: int) -> FileTable:
         key = (root, thread)
@@ -69,6 +71,7 @@ class TableLifecycle:
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
         self.sole.note_exec(table)
+        self.admitted_reads.note_exec(table)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
         self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])

@@ -54,6 +54,9 @@ class OpenFile:
     #: that made it -- 0 where not known or not a pair); None: not a socket, or not one
     #: the Guardian saw made.
     sock: tuple[int, int, int] | None = None
+    #: Whether `cloexec` is known: False for a descriptor the table met only in use
+    #: (inherited from before the launch) or made by a call whose mark was not read.
+    cloexec_known: bool = True
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""

@@ -28,6 +28,7 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from guardian import checks, heap_faults
+from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -89,6 +90,8 @@ from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
 from guardian.slots import Domain, Slot
 from guardian.sole_held import CALLS as _SOLE_CALLS
+from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
+from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.umask_kept import CALLS as _UMASK_CALLS
@@ -125,7 +128,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
-    | MEMFD_SIZE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -212,6 +215,11 @@ class ResultRules:
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
         if nr in RUNNING_IMAGE_CALLS:
             self.running_image.check(slot, ret)
+        if nr in _OFFSET_MOVES:
+            check_move_offsets(self.memory, slot, ret)
+        admitted_call = nr in _ADMITTED_READ_CALLS
+        if admitted_call:
+            self.files.admitted_reads.check(slot, ret)
         umask_call = nr in _UMASK_CALLS
         if umask_call:
             self.umasks.check(slot, ret)
@@ -278,6 +286,8 @@ class ResultRules:
             self.files.record(slot, ret)
         if sole_call:
             self.files.sole.record(slot, ret)
+        if admitted_call:
+            self.files.admitted_reads.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

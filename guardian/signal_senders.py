@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,7 @@ _SIGQUEUE, _TGSIGQUEUE = NUMBERS["rt_sigqueueinfo"], NUMBERS["rt_tgsigqueueinfo"
 SEND_CALLS = frozenset({NR_KILL, NR_TKILL, NR_TGKILL, _SIGQUEUE, _TGSIGQUEUE,
                         NUMBERS["pidfd_send_signal"]})
 _KEPT = 1024                         # sends kept per domain (older ones are dropped)
+SI_VALUE, _INFO_WITH_VALUE = 24, 32  # siginfo's si_value (sival_int / sival_ptr), its end
 
 
 def _int32(v: int) -> int:
@@ -75,6 +77,9 @@ class Send:
     done: bool = False               # a thread-directed send, delivered
     own: bool = False                # Linux's for the sender's own process (-EPIPE, -EFBIG)
     queued: bool = False             # rt_sigqueueinfo/rt_tgsigqueueinfo: any si_code to itself
+    #: a queued send's si_value as the program passed it (None: not read)
+    value: bytes | None = None
+    thread: int = 0                  # the sending thread
 
 
 class SendLog:
@@ -84,6 +89,8 @@ class SendLog:
         self.registry = registry
         self.self_signals = self_signals
         self.sends: dict[int, deque[Send]] = {}
+        #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
+        self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
 
     def pids_of(self, root: int) -> set[int]:
         """The pids the Guardian knows for root's process: its getpid results and what a
@@ -96,9 +103,11 @@ class SendLog:
             pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
         return pids
 
-    def note(self, slot: Slot, pidfd_target: int | None = None) -> None:
+    def note(self, slot: Slot, pidfd_target: int | None = None,
+             memory: UserMemory | None = None) -> None:
         """A thread of the program enters a sending call: keep the send (a pidfd send
-        aims at the process the pidfd was opened for, where the Guardian knows it)."""
+        aims at the process the pidfd was opened for, where the Guardian knows it), and
+        for rt_sigqueueinfo and rt_tgsigqueueinfo the si_value the program passed."""
         nr, a = slot.nr, slot.args
         pid = tid = None
         if nr in (NR_KILL, _SIGQUEUE):
@@ -118,8 +127,13 @@ class SendLog:
         log = self.sends.get(slot.domain)
         if log is None:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
+        queued = nr in (_SIGQUEUE, _TGSIGQUEUE)
+        value = None
+        if queued and memory is not None:
+            raw = memory.read(a[2] if nr == _SIGQUEUE else a[3], _INFO_WITH_VALUE, slot.root)
+            value = raw[SI_VALUE:] if raw is not None else None
         log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                        queued=nr in (_SIGQUEUE, _TGSIGQUEUE)))
+                        queued=queued, value=value, thread=slot.thread))
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -164,6 +178,8 @@ class SendLog:
                          and self._aims_at(s, slot) for s in log)
         # A code only Linux raises needs its cause (raised_signals.py).
         self.self_signals.raised.check(slot, signo, info, delivered, own_queued)
+        if self.timer_expiry is not None:
+            self.timer_expiry(slot, signo, info)
         if len(info) < 24:
             return []
         code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
@@ -198,15 +214,42 @@ class SendLog:
                    f"{si_uid}, but that process's uid is {st.uid}: Linux fills si_pid and "
                    "si_uid together, from the sender")
             return []
+        if code == SI_QUEUE and len(info) >= _INFO_WITH_VALUE:
+            chosen = self._queued_instance(signo, info[SI_VALUE:_INFO_WITH_VALUE], matching)
+            if chosen is not None and signo >= SIGRTMIN:
+                return [chosen]
         # Standard signals coalesce: one delivery takes every matching send.
         return matching if signo < SIGRTMIN else matching[:1]
+
+    def _queued_instance(self, signo: int, value: bytes, matching: list[Send]
+                         ) -> Send | None:
+        """The queued send a SI_QUEUE siginfo carrying `value` is the instance of: Linux
+        copies the sender's siginfo into the queue and out again unchanged, and takes
+        the instances of a real-time signal in the order they were queued (a later send
+        of one thread never overtakes its earlier one).  None: not judged (a send whose
+        siginfo was not read)."""
+        queued = [s for s in matching if s.queued]
+        if not queued or any(s.value is None for s in queued):
+            return None
+        for i, send in enumerate(queued):
+            if send.value != value:
+                continue
+            if signo < SIGRTMIN or not any((e.root, e.thread) == (send.root, send.thread)
+                                           for e in queued[:i]):
+                return send
+        refuse("signal.queued_value", Status.ERR_DENIED,
+               f"signal {signo} reaches the program with si_code SI_QUEUE and si_value "
+               f"{value.hex()}, which no sigqueue of the program still pending passed "
+               "(or not in the order its sender queued them): Linux hands out the siginfo "
+               "the sender queued, real-time instances first in, first out")
+        return None
 
     def check_waited(self, memory: UserMemory, slot: Slot, ret: int) -> list[Send]:
         """rt_sigtimedwait answered signal `ret` with the siginfo the kernel wrote where
         the program asked: the same rule as a delivery (`check`)."""
         if not 1 <= ret <= 64 or not slot.args[1]:
             return []
-        raw = memory.read(slot.args[1], 24, slot.root)
+        raw = memory.read(slot.args[1], _INFO_WITH_VALUE, slot.root)
         return self.check(slot, ret, raw) if raw is not None else []
 
     def take(self, sends: list[Send], slot: Slot) -> None:

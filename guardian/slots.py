@@ -188,6 +188,14 @@ class Space:
     #: [start, end) of the initial stack's reserve (an area of `areas`): Linux grows the
     #: stack's VMA down into it on demand, so a part of it may have no VMA yet.
     stack: tuple[int, int] = (0, 0)
+    #: [start, end) the program's own mmap placed a file only it holds at (a memfd or an
+    #: O_TMPFILE file, guardian/file_pages.py), the view of that file and the file offset
+    #: at start.
+    sole_views: list[tuple[int, int, object, int]] = field(default_factory=list)
+    #: open file -> the share every MAP_SHARED mmap of it in this space maps (a file not
+    #: admitted and no memfd: guardian/confidential_layout.py `_share_of`).  A fork child
+    #: starts with none (its own mmaps make its own, as the kernel's pages are per space).
+    open_shares: dict[object, int] = field(default_factory=dict)
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -197,6 +205,7 @@ class Space:
                     list(self.wiped_at_fork), list(self.dropped_at_fork))
         out.protections = list(self.protections)
         out.stack = self.stack
+        out.sole_views = list(self.sole_views)
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -251,6 +260,14 @@ class Space:
         """Is va in an area the program mapped from a file that is not admitted (data only)?"""
         return any(s <= va < e for s, e in self.input_areas)
 
+    def sole_view(self, va: int) -> tuple[object, int] | None:
+        """(view, file offset) of the file only the program holds that its own mmap
+        placed at va."""
+        for start, end, view, off in reversed(self.sole_views):
+            if start <= va < end:
+                return view, off + (va - start)
+        return None
+
     def shared_page(self, va: int) -> bool:
         """Is va in an area the program's own mmap asked to be MAP_SHARED?"""
         return self.share_at(va) is not None
@@ -280,6 +297,8 @@ class Space:
         self.shared_areas = _cut_keyed(self.shared_areas, start, end)
         self.origins = _cut_keyed(self.origins, start, end)
         self.file_areas = _cut_keyed(self.file_areas, start, end)
+        if self.sole_views:
+            self.sole_views = _cut_keyed(self.sole_views, start, end)
         self.wipe_on_fork = _cut(self.wipe_on_fork, start, end)
         self.dont_fork = _cut(self.dont_fork, start, end)
         self.wiped_at_fork = _cut(self.wiped_at_fork, start, end)
@@ -315,7 +334,8 @@ class Space:
                  _moved(self.shared_areas, old, old_len, new, new_len),
                  _moved([(s, e, 0, 0) for s, e in self.input_areas], old, old_len, new, new_len),
                  _moved(self.origins, old, old_len, new, min(old_len, new_len)),
-                 _moved(self.protections, old, old_len, new, new_len)]
+                 _moved(self.protections, old, old_len, new, new_len),
+                 _moved(self.sole_views, old, old_len, new, new_len)]
         # The fork flags go with the area (a grown area keeps its flags over the new part).
         flagged = [[(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in ranges],
                                                     old, old_len, new, new_len)]
@@ -327,6 +347,7 @@ class Space:
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
         self.origins += moved[3]
         self.protections += moved[4]
+        self.sole_views += moved[5]
         self.wipe_on_fork += flagged[0]
         self.dont_fork += flagged[1]
         self.wiped_at_fork += flagged[2]
@@ -397,6 +418,10 @@ class Domain:
     #: The one share of each memfd its programs made (by the Descriptors' memfd id): every
     #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
     memfd_shares: dict[int, int] = field(default_factory=dict)
+    #: memfds its image was handed by an execve whose program had mapped them MAP_SHARED
+    #: and lives on in another domain after the exec: their pages are that domain's
+    #: (guardian/confidential_shares.py `Shares.check_one_frame`).
+    memfds_elsewhere: set[int] = field(default_factory=set)
     origins_made: int = 0             # ids of the areas its programs' requests made
     #: pid -> the process group of the program's process the fork returned that pid for,
     #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the

@@ -73,6 +73,8 @@ class MemFile:
     data: bytearray | None = field(default_factory=bytearray)
     offset: int | None = 0
     append: bool = False
+    #: how many times the program's calls changed its size or bytes (file_pages.py)
+    version: int = 0
 
 
 @dataclass(eq=False)
@@ -182,6 +184,8 @@ def record(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None
 
 def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     nr, a = slot.nr, slot.args
+    if nr in _WRITES or nr in (_FTRUNCATE, _FALLOCATE):
+        mem.version += 1
     if nr in _READS:
         if nr not in _POSITIONED and mem.offset is not None:
             mem.offset += ret

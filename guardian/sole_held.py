@@ -1,26 +1,33 @@
 """Objects only the program holds: what its own calls made of them.
 
-Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it.
-When the program made the object (pipe2, memfd_create, eventfd2) and every open file of
+Linux changes a pipe, a memfd or an eventfd only through calls on an open file of it, and
+so an unnamed file (openat with O_TMPFILE) until something gives it a name (linkat), and
+an AF_UNIX socketpair (no name reaches its ends).
+When the program made the object (pipe2, memfd_create, eventfd2, O_TMPFILE, socketpair)
+and every open file of
 it is the one that call made -- its descriptors copies of it (dup, fork, CLONE_FILES,
 exec), all in processes of the program, whose every call the Guardian sees -- the
 object changes only by the program's own calls, and the Guardian keeps what those calls
-did: the bytes waiting in a pipe (pipe_bytes.py), a memfd's size, bytes and file offset,
+did: the bytes waiting in a pipe (pipe_bytes.py) or at a socketpair's end
+(pair_bytes.py), a memfd's size, bytes and file offset,
 an eventfd's counter (sole_files.py).  A later answer about the object must agree.
 
 The Guardian stops judging an object, for good, the moment another holder or a mover it
 does not follow may appear:
 
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
-  sendfile, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
+  sole_moves.py --, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   a name it cannot resolve): every object of the domain;
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
 * an execve of a process that keeps a descriptor of it open (the new image may be one it
   does not see);
-* for a memfd, a MAP_SHARED mapping of it: the program's stores change its bytes (only
-  the bytes stop being judged: its size still changes by calls only);
+* for a memfd or an O_TMPFILE file, a writable MAP_SHARED mapping of it (an mmap with
+  PROT_WRITE, or an mprotect that adds it): the program's stores change its bytes (only
+  the bytes stop being judged: its size still changes by calls only); for an O_TMPFILE
+  file, any linkat of the domain (it may name the file);
 * for an eventfd, a call that can hand it to a part of the kernel that signals it (an
   ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
 * two calls on it in flight at once (their order is not known), or a call on it that
@@ -42,8 +49,9 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pipe_bytes, sole_files
+from guardian import pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
+from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
 from guardian.side_fds import rights
 from guardian.slots import Slot
@@ -59,15 +67,22 @@ MOST = 16                               # objects followed at once (a 17th is no
 _MSG_CONTROL = 32                       # struct msghdr's msg_control on AArch64
 _NR = NUMBERS
 _PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
-MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2})
+_SOCKETPAIR = _NR["socketpair"]
+MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
+_OPENAT2 = _NR["openat2"]
+_LINKS = frozenset({_NR["linkat"]})
+_PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
+O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
+PROT_WRITE = 0x2
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
 #: Names that may reach an object the program holds through another open file.
 _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
-    "io_uring_enter", "io_uring_setup", "sendmmsg", "open_by_handle_at") if n in _NR)
+    "io_uring_enter", "io_uring_setup", "sendmmsg", "recvmmsg", "open_by_handle_at")
+    if n in _NR)
 #: Calls that may register an eventfd with a part of the kernel that signals it.
 _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
 #: ioctl requests that hand no descriptor to the kernel: FIONREAD, FIONBIO, FIOCLEX,
@@ -76,12 +91,13 @@ _PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540
 MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
 _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
-_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS
-CALLS = frozenset({*MAKERS, *_OPENS, _TRUNCATE, _SENDMSG, _MMAP, _IOCTL, *_UNFOLLOWED,
-                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS})
+_ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
+CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
+                   _IOCTL, *_UNFOLLOWED,
+                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
-Sole = Fifo | MemFile | Counter
+Sole = Fifo | MemFile | Counter | Pair
 
 
 class SoleHeld:
@@ -135,6 +151,8 @@ class SoleHeld:
             return                              # it may have reached the object already
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
+        elif isinstance(obj, Pair):
+            pair_bytes.check(self, slot, ret, end, obj)
         else:
             sole_files.check(self, slot, ret, obj)
 
@@ -143,9 +161,13 @@ class SoleHeld:
         table recorded it)."""
         nr = slot.nr
         if nr in _UNFOLLOWED:
+            if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
+                    sole_moves.follow(self, slot, ret):
+                return                          # memfd -> pipe, followed
             self.drop_domain(slot)
             return
-        if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS):
+        if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
+                                  and nr not in _PROTECTS):
             return
         if nr in MAKERS:
             self._made(slot, ret)
@@ -153,18 +175,28 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or f.path.startswith(_REOPENING):
                 self.drop_domain(slot)          # it may be one of them, reopened
+            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self._room():
+                self.by_file[f.description] = MemFile()     # unnamed: only this open
+        elif nr in _LINKS:
+            self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
         elif nr == _TRUNCATE:
             self.drop_domain(slot, MemFile)     # by a name: which file is not followed
         elif nr == _SENDMSG:
             self._sent(slot)
+            held = self.of(slot, slot.args[0])
+            if held is not None and isinstance(held[1], Pair):
+                pair_bytes.record(self, slot, ret, *held)  # type: ignore[arg-type]
         elif nr in _REGISTERING or (nr == _IOCTL and
                                     slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS):
             self.drop_domain(slot, Counter)
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
             if held is not None and isinstance(held[1], MemFile) and \
-                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS:
+                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and slot.args[2] & PROT_WRITE:
                 held[1].data = None             # its stores write the bytes now
+        elif nr in _PROTECTS:
+            if slot.args[2] & PROT_WRITE:
+                self._made_writable(slot)
         else:
             held = self.of(slot, slot.args[0])
             if held is None:
@@ -172,8 +204,28 @@ class SoleHeld:
             end, obj = held
             if isinstance(obj, Fifo):
                 pipe_bytes.record(self, slot, ret, end, obj)
+            elif isinstance(obj, Pair):
+                pair_bytes.record(self, slot, ret, end, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
+
+    def _open_flags(self, slot: Slot) -> int:
+        """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""
+        if slot.nr != _OPENAT2:
+            return slot.args[2]
+        raw = self.memory.read(slot.args[2], 8, slot.root)
+        return struct.unpack("<Q", raw)[0] if raw is not None else 0
+
+    def _made_writable(self, slot: Slot) -> None:
+        """An mprotect with PROT_WRITE succeeded: a MAP_SHARED view in its range of a
+        file only the program holds may store into the file now."""
+        space = self.files.admission.registry.space_of(slot.domain, slot.root)
+        if space is None or not space.sole_views:
+            return
+        start, end = slot.args[0], slot.args[0] + slot.args[1]
+        for s, e, view, _ in space.sole_views:
+            if s < end and start < e and getattr(view, "private_at", 0) is None:
+                view.file.data = None           # type: ignore[attr-defined]
 
     def _made(self, slot: Slot, ret: int) -> None:
         a = slot.args
@@ -187,11 +239,29 @@ class SoleHeld:
             if read_end is not None and write_end is not None and self._room():
                 self.by_file[read_end] = self.by_file[write_end] = Fifo(read_end, write_end)
             return
+        if slot.nr == _SOCKETPAIR:
+            self._paired(slot)
+            return
         made = self.files.description_of(slot, ret)
         if made is None or not self._room():
             return
         self.by_file[made] = MemFile() if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
+
+    def _paired(self, slot: Slot) -> None:
+        """socketpair succeeded: an AF_UNIX pair of a type whose data it follows."""
+        a = slot.args
+        kind = a[1] & 0xF
+        if a[0] & 0xFFFF_FFFF != pair_bytes.AF_UNIX or kind not in (
+                pair_bytes.SOCK_STREAM, pair_bytes.SOCK_DGRAM, pair_bytes.SOCK_SEQPACKET):
+            return
+        raw = self.memory.read(a[3], 8, slot.root)
+        if raw is None:
+            return
+        one, other = struct.unpack("<ii", raw)
+        ends = self.files.description_of(slot, one), self.files.description_of(slot, other)
+        if ends[0] is not None and ends[1] is not None and self._room():
+            self.by_file[ends[0]] = self.by_file[ends[1]] = Pair((ends[0], ends[1]), kind)
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
@@ -221,6 +291,8 @@ class SoleHeld:
     def drop(self, obj: Sole) -> None:
         """Stop judging `obj` (for good)."""
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
+        if isinstance(obj, MemFile):
+            obj.data = None                     # (its mapped pages too: file_pages.py)
 
     def note_abandoned(self, slots: Iterable[Slot]) -> None:
         """These calls end without returning (their address space is torn down: exit, a
@@ -250,6 +322,9 @@ class SoleHeld:
                  if d == slot.domain}
         held = {id(f.description) for (root, _), table in self.files.tables.items()
                 if root in roots for f in table.fds.values()}
-        gone = {id(o) for d, o in self.by_file.items()
+        gone = {id(o): o for d, o in self.by_file.items()
                 if id(d) in held and (kind is None or isinstance(o, kind))}
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) not in gone}
+        for obj in gone.values():
+            if isinstance(obj, MemFile):
+                obj.data = None

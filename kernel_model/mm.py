@@ -134,7 +134,7 @@ class AddressSpace(HugePages, PageFaults):
     # --- mapping ------------------------------------------------------------
     def map_area(self, vma: Vma) -> None:
         sp = vma.shared_pages
-        if sp is not None and not (sp.file_cache and self._still_maps(sp)):
+        if sp is not None and not ((sp.file_cache or sp.per_space) and self._still_maps(sp)):
             sp.mappers += 1     # (a memfd's pages count each address space once)
         self.vmas.insert(vma)
 

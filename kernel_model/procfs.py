@@ -11,10 +11,12 @@ the same.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from typing import TYPE_CHECKING
 
 from kernel_model import signals as sig
+from kernel_model.errors import KernelError
 from kernel_model.openfile import OpenFile
 from kernel_model.process import Process, Thread, ThreadState
 from kernel_model.synthfs import Node, SynthDir, SynthFile, SynthLink, current
@@ -144,7 +146,14 @@ def _fd_target(f: OpenFile) -> str:
 
 
 def _fdinfo(p: Process, fd: int, f: OpenFile) -> str:
-    pos = getattr(f, "pos", 0)
+    pos = getattr(f, "pos", None)
+    if pos is None:
+        # A file with a host offset (a regular file, a memfd) reports where it stands,
+        # as Linux's fdinfo shows f_pos; an unseekable one stands at 0.
+        try:
+            pos = f.lseek(0, os.SEEK_CUR)
+        except KernelError:
+            pos = 0
     cloexec = p.fds.get_cloexec(fd) if fd in p.fds else False
     flags = f.flags | (0o2000000 if cloexec else 0)
     extra = f.fdinfo() if hasattr(f, "fdinfo") else ""

@@ -42,8 +42,9 @@ def signalfd_siginfo(info: bytes, signo: int) -> bytes:
         utime, stime = struct.unpack_from("<QQ", info, 32)
     else:
         pid, uid, ptr = struct.unpack_from("<iIQ", info, 16)
+    ssi_int = (ptr & 0xFFFF_FFFF) - ((ptr & 0x8000_0000) << 1)   # si_int: a signed int
     head = struct.pack("<IiiIIiIIIIiiQQQQH", signo, errno_, code, pid & 0xFFFF_FFFF, uid, 0, 0,
-                       0, 0, 0, status, ptr & 0xFFFF_FFFF, ptr, utime, stime, addr, 0)
+                       0, 0, 0, status, ssi_int, ptr, utime, stime, addr, 0)
     return head.ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
 
 

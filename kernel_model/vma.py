@@ -58,11 +58,14 @@ class SharedPages:
 
     def __init__(self, name: str,
                  writeback: Callable[[int, bytes], None] | None = None,
-                 file_cache: bool = False) -> None:
+                 file_cache: bool = False, per_space: bool = False) -> None:
         self.name = name
         self.writeback = writeback
         self.frames: dict[int, int] = {}   # page index -> physical frame
         self.mappers = 0
+        #: The pages every MAP_SHARED mapping of one open file in one address space maps
+        #: (several areas of a space may map them: mappers counts each space once).
+        self.per_space = per_space
         #: A confidential program's memfd: every MAP_SHARED mmap of it maps these pages,
         #: which stay while the memfd is open, not only while mapped (the kernel cannot
         #: write a confidential page back to the file); the Guardian holds each frame no

@@ -339,6 +339,8 @@ def test_msg_trunc_only_when_the_message_filled_the_buffer(s: Scene) -> None:
     for ret, flags, asked, ok in ((32, 0x20, 0, True), (8, 0x20, 0, False), (8, 0, 0, True),
                                   (40, 0x20, 0x20, True)):      # MSG_TRUNC asked: real length
         _put(s, msg, struct.pack("<QQQQQQi", 0, 0, iov, 1, 0, 0, flags))
+        # (the pair's other end sends what the receive reports: it delivers what was sent)
+        assert _resume(s, "write", (27, buf, ret), ret, []) == Status.OK
         status = _resume(s, "recvmsg", (26, msg, asked), ret,
                          [(buf, buf + min(ret, 32)), (msg + 8, msg + 12), (msg + 40, msg + 52)])
         assert (status == Status.OK) is ok, (ret, flags, asked)

@@ -48,6 +48,7 @@ EXPECTED = {
     "secret_r23_state",
     "secret_r24_dynamic",
     "secret_r24_loader",
+    "secret_r26_ipc",
     "secret_variants",
     "signals",
     "threads",

@@ -73,8 +73,6 @@ PAGE = 4096
 WORD = struct.Struct("<Q")
 # The worker's applets and options (secret_r24_loader.c's worker()).
 APPLET_WORKER, OPT_PRINT = 1, 1
-# An initial-stack entry, or a file's bytes, that enter the domain unchecked.
-GAP_ENTRY = "P2"
 #: The predecessor design grants no read of a confidential program's execve strings: the
 #: fork child's execve fails there and the worker never starts.
 NO_WORKER = ("the predecessor design refuses the fork child's execve (it grants no read of "
@@ -347,7 +345,8 @@ def _change_call(adv: Adversary, nr: int, during: int, nth: int, reg: str, value
 
 @scenario(id="QG-004", title="Map the second MAP_SHARED mapping of one descriptor at another "
                              "file offset",
-          family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE",), program=LOADER, gap=GAP_ENTRY,
+          family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE", "G-MEASURE-ALL"),
+          program=LOADER,
           prop="Two MAP_SHARED mappings of the same offset of one file map the same page: "
                "they read the same bytes.")
 def qg_twice_mapped(adv: Adversary) -> None:
@@ -365,7 +364,7 @@ def qg_twice_mapped(adv: Adversary) -> None:
 
 @scenario(id="QG-005", title="Ignore the ftruncate() that cut a file's second page, then let "
                              "it grow back",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER, gap=GAP_ENTRY,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER,
           prop="ftruncate() to a smaller size discards the bytes past it: grown again, that "
                "part of the file reads as zeros (a hole).")
 def qg_truncate_regrow(adv: Adversary) -> None:
@@ -382,7 +381,7 @@ def qg_truncate_regrow(adv: Adversary) -> None:
 
 @scenario(id="QG-006", title="Ignore the ftruncate() that cut a file to one record: the bytes "
                              "past its end stay in the mapped page",
-          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER, gap=GAP_ENTRY,
+          family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=LOADER,
           prop="A mapped file's last page reads zeros past the file's end.")
 def qg_truncate_tail(adv: Adversary) -> None:
     """1. The program (secret_r24_loader) writes two 8-byte records (1, then -3) into a file
@@ -628,7 +627,7 @@ def qg_execfn_name(adv: Adversary) -> None:
 @scenario(id="QG-012", title="Serve the exec'd worker's mapping of the memfd it was handed as "
                              "a fresh zero page",
           family=RT, goal=Goal.TAMPER, rules=("G-SHARE-ONE-PAGE",), program=LOADER,
-          oracle=_other_key, gap="P3", silent=NO_WORKER,
+          oracle=_other_key, silent=NO_WORKER,
           prop="A memfd handed to an exec'd image is the same file: its MAP_SHARED mapping "
                "there maps the page the parent stored into.")
 def qg_memfd_exec_map(adv: Adversary) -> None:

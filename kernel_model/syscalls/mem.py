@@ -108,6 +108,20 @@ def sys_brk(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return want
 
 
+def _file_pages(file, mm: AddressSpace, name: str) -> SharedPages:  # noqa: ANN001
+    """The pages a confidential program's MAP_SHARED mappings of `file` (one open file) in
+    `mm` map: one page per file offset, as Linux's page cache gives every mapping of a
+    file the same page, for as long as one of them lives (the kernel cannot write a
+    confidential page back to the file, so these frames are the file's pages meanwhile)."""
+    caches = getattr(file, "space_pages", None)
+    if caches is None:
+        caches = file.space_pages = weakref.WeakKeyDictionary()
+    sp = caches.get(mm)
+    if sp is None or not sp.mappers:
+        sp = caches[mm] = SharedPages(name, None, per_space=True)
+    return sp
+
+
 @syscall("mmap")
 def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     addr, length, prot, flags, fd, offset = a[0], a[1], s32(a[2]), s32(a[3]), s32(a[4]), a[5]
@@ -155,7 +169,8 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             # mprotect refuse PROT_WRITE): nothing to write back.  Nor is a confidential
             # program's page written back: the kernel cannot read it (by the time it
             # could, the Guardian has scrubbed it), so the file keeps its own bytes.
-            sp = SharedPages(name, writeback if f.writable and not mm.confidential else None)
+            sp = _file_pages(f, mm, name) if mm.confidential else \
+                SharedPages(name, writeback if f.writable else None)
             backing = FileBacking(f, name)
             _hold_while_mapped(f, backing)  # the file stays open after its fd is closed
             file_end = start + max(min(size - offset, length), 0)

@@ -1,0 +1,339 @@
+"""A socketpair only the program holds delivers what its own ends sent.
+
+The two ends of an AF_UNIX socketpair are each other's only peer, and no name reaches
+them (no path; /proc/PID/fd does not reopen a socket).  For a pair the program made and
+alone holds (sole_held.py: when that stops), every send into one end is a call of the
+program the Guardian sees -- write, writev, sendto, sendmsg, by any process of the
+program -- so what the other end receives is what the program sent.  The Guardian keeps,
+for each end, what waits to be received there (at a send's return, the first `ret`
+bytes the program passed):
+
+* a SOCK_STREAM pair is a byte stream each way: a read returns the next bytes sent, no
+  more than wait (`return.pair_bytes`);
+* a SOCK_DGRAM or SOCK_SEQPACKET pair carries records: a send queues its whole record
+  or fails (unix_dgram_sendmsg answers the record's length: `return.record_whole`), and
+  a receive returns the first record waiting, cut to the buffer (its whole length with
+  MSG_TRUNC), taking it whole (`return.pair_bytes`);
+* SCM_CREDENTIALS a record arrives with are the ones its sender's sendmsg passed (Linux
+  checks them against the sender and hands them on unchanged) (`return.pair_bytes`);
+* after the program's own setsockopt(SO_RCVBUF, v) on an end, SO_RCVBUF reads back at
+  most twice v, or Linux's floor (`return.rcvbuf_set`);
+* FIONREAD reports what waits: every byte for a stream or SOCK_SEQPACKET pair, the first
+  record's length for a SOCK_DGRAM one (unix_inq_len) (`return.pair_bytes`).
+
+MSG_PEEK receives without taking.  A pair stops being judged where a byte or its order
+could be missed: two sends in flight at once, a receive answered while a send is in
+flight, a receive taking more than the Guardian knows waiting, MSG_OOB (an out-of-band
+byte leaves the stream), or more than `sole_held.KEPT` bytes waiting.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import MSG_TRUNC
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.pipe_bytes import buffers
+from guardian.result_reads import read_or_fault
+
+if TYPE_CHECKING:
+    from guardian.open_files import Description
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+_NR = NUMBERS
+_READ, _READV, _WRITE, _WRITEV = _NR["read"], _NR["readv"], _NR["write"], _NR["writev"]
+_SENDTO, _SENDMSG, _RECVFROM, _RECVMSG = (_NR["sendto"], _NR["sendmsg"], _NR["recvfrom"],
+                                          _NR["recvmsg"])
+_IOCTL = _NR["ioctl"]
+_SETSOCKOPT, _GETSOCKOPT = _NR["setsockopt"], _NR["getsockopt"]
+SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG})
+RECEIVES = frozenset({_READ, _READV, _RECVFROM, _RECVMSG})
+#: The calls on a pair's descriptor the pair rules act on.
+CALLS = SENDS | RECEIVES | {_IOCTL, _SETSOCKOPT, _GETSOCKOPT}
+SO_RCVBUF, SO_RCVBUFFORCE = 8, 33
+#: The least sk_rcvbuf Linux keeps (SOCK_MIN_RCVBUF, 2 * TCP_SKB_MIN_TRUESIZE, rounded up).
+MIN_RCVBUF_BOUND = 4608
+AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
+FIONREAD = 0x541B
+MSG_OOB, MSG_PEEK = 0x1, 0x2
+_MSG_IOV, _MAX_IOV = 16, 1024           # struct msghdr's msg_iov (then msg_iovlen)
+_MSG_CONTROL = 32                       # struct msghdr's msg_control (then msg_controllen)
+SOL_SOCKET, SCM_CREDENTIALS = 1, 2
+_CMSG_HEAD = 16                         # struct cmsghdr: u64 len, i32 level, i32 type
+_MAX_CONTROL = 4096
+
+
+@dataclass(eq=False)
+class Pair:
+    """A socketpair: its type and, by end, what waits to be received there (a stream's
+    bytes, or the records of a datagram or seqpacket pair)."""
+
+    ends: tuple[Description, Description]
+    kind: int
+    waiting: dict[int, bytearray] = field(default_factory=dict)
+    records: dict[int, deque[bytes]] = field(default_factory=dict)
+    #: by end, the SCM_CREDENTIALS each waiting record carries as its sender passed them
+    #: (pid, uid, gid; None: none passed -- Linux's own then, not judged)
+    creds: dict[int, deque[tuple[int, int, int] | None]] = field(default_factory=dict)
+    #: by end, the receive buffer size its last setsockopt(SO_RCVBUF) asked for
+    rcvbuf: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def stream(self) -> bool:
+        return self.kind == SOCK_STREAM
+
+    def side(self, end: Description) -> int:
+        return 0 if end is self.ends[0] else 1
+
+    def held(self, side: int) -> int:
+        """The bytes waiting at end `side`."""
+        if self.stream:
+            return len(self.waiting.setdefault(side, bytearray()))
+        return sum(len(r) for r in self.records.setdefault(side, deque()))
+
+
+def _flags(slot: Slot) -> int:
+    nr = slot.nr
+    if nr in (_SENDTO, _RECVFROM):
+        return slot.args[3] & 0xFFFF_FFFF
+    if nr in (_SENDMSG, _RECVMSG):
+        return slot.args[2] & 0xFFFF_FFFF
+    return 0
+
+
+def _iovecs(sole: SoleHeld, slot: Slot) -> list[tuple[int, int]] | None:
+    """(base, length) of each buffer the call passes (None: not readable)."""
+    a, m = slot.args, sole.memory
+    if slot.nr in (_READ, _WRITE, _SENDTO, _RECVFROM):
+        return [(a[1], a[2])]
+    if slot.nr in (_READV, _WRITEV):
+        iov, count = a[1], min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
+    else:
+        head = m.read(a[1] + _MSG_IOV, 16, slot.root)
+        if head is None:
+            return None
+        iov, count = struct.unpack("<QQ", head)
+        count = min(count, _MAX_IOV)
+    raw = m.read(iov, 16 * count, slot.root) if count else b""
+    if raw is None:
+        return None
+    return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+
+def _bytes(sole: SoleHeld, slot: Slot, count: int) -> bytes | None:
+    """The first `count` bytes of the call's buffers."""
+    if slot.nr in (_READ, _READV, _WRITE, _WRITEV):
+        return buffers(sole.memory, slot, count)
+    iovs = _iovecs(sole, slot)
+    if iovs is None:
+        return None
+    out, left = bytearray(), count
+    for base, length in iovs:
+        if left <= 0:
+            break
+        n = min(length, left)
+        part = sole.memory.read(base, n, slot.root) if n else b""
+        if part is None:
+            return None
+        out += part
+        left -= n
+    return bytes(out) if left <= 0 else None
+
+
+def sent_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
+    """The SCM_CREDENTIALS a sendmsg's control data passes (None: none, or not read)."""
+    if slot.nr != _SENDMSG:
+        return None
+    head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
+    if head is None:
+        return None
+    control, length = struct.unpack("<QQ", head)
+    return _creds_in(sole, slot, control, length)
+
+
+def _creds_in(sole: SoleHeld, slot: Slot, control: int, length: int
+              ) -> tuple[int, int, int] | None:
+    """The ucred of the first SCM_CREDENTIALS message in a control buffer."""
+    if not control or length < _CMSG_HEAD + 12:
+        return None
+    raw = sole.memory.read(control, min(length, _MAX_CONTROL), slot.root)
+    if raw is None:
+        return None
+    off = 0
+    while off + _CMSG_HEAD <= len(raw):
+        cmsg_len, level, kind = struct.unpack_from("<Qii", raw, off)
+        if cmsg_len < _CMSG_HEAD or off + cmsg_len > len(raw):
+            return None
+        if level == SOL_SOCKET and kind == SCM_CREDENTIALS and cmsg_len >= _CMSG_HEAD + 12:
+            pid, uid, gid = struct.unpack_from("<iII", raw, off + _CMSG_HEAD)
+            return pid, uid, gid
+        off += (cmsg_len + 7) & ~7
+    return None
+
+
+def _received_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
+    """The SCM_CREDENTIALS a recvmsg's answer carries (msg_controllen as written back)."""
+    head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
+    if head is None:
+        return None
+    control, length = struct.unpack("<QQ", head)
+    return _creds_in(sole, slot, control, length)
+
+
+def _room(sole: SoleHeld, slot: Slot) -> int | None:
+    iovs = _iovecs(sole, slot)
+    return None if iovs is None else sum(length for _, length in iovs)
+
+
+def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
+    """A receive returns what the peer end sent; a record goes whole; FIONREAD counts
+    what waits."""
+    nr, side = slot.nr, pair.side(end)
+    if nr not in CALLS or _flags(slot) & MSG_OOB:
+        return                                  # (recvmmsg: not followed, see sole_held)
+    if nr in (_SETSOCKOPT, _GETSOCKOPT):
+        _check_rcvbuf(sole, slot, ret, pair, side)
+        return
+    if nr == _IOCTL:
+        if slot.args[1] & 0xFFFF_FFFF != FIONREAD or not slot.args[2] or \
+                sole.busy(slot, pair, CALLS - {_IOCTL}):
+            return
+        count = struct.unpack("<i", read_or_fault(sole.memory, slot, slot.args[2], 4))[0]
+        queue = pair.records.setdefault(side, deque())
+        want = pair.held(side) if pair.kind != SOCK_DGRAM else \
+            (len(queue[0]) if queue else 0)
+        if count != want:
+            refuse("return.pair_bytes", Status.ERR_DENIED,
+                   f"FIONREAD of the program's own socketpair reports {count}, not the "
+                   f"{want} bytes its peer end sent and no receive took")
+        return
+    if nr in SENDS:
+        room = _room(sole, slot) if not pair.stream else None
+        if room is not None and ret != room:
+            refuse("return.record_whole", Status.ERR_DENIED,
+                   f"a send of a {room}-byte record on the program's own "
+                   f"{'SOCK_SEQPACKET' if pair.kind == SOCK_SEQPACKET else 'SOCK_DGRAM'} "
+                   f"socketpair answers {ret}: a record is queued whole or not at all")
+        return
+    if sole.busy(slot, pair, SENDS):
+        return
+    if pair.stream:
+        _check_stream(sole, slot, ret, pair, side)
+    else:
+        _check_record(sole, slot, ret, pair, side)
+
+
+def _rcvbuf_option(slot: Slot) -> bool:
+    level, name = slot.args[1] & 0xFFFF_FFFF, slot.args[2] & 0xFFFF_FFFF
+    return level == SOL_SOCKET and name in (SO_RCVBUF, SO_RCVBUFFORCE)
+
+
+def _check_rcvbuf(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    """`return.rcvbuf_set`: after the program's own setsockopt(SO_RCVBUF, v) on this end,
+    SO_RCVBUF reads back at most max(2 v, SOCK_MIN_RCVBUF): sock_setsockopt stores
+    max(min(v, rmem_max) * 2, SOCK_MIN_RCVBUF) and locks it (SOCK_RCVBUF_LOCK)."""
+    if slot.nr != _GETSOCKOPT or not _rcvbuf_option(slot) or side not in pair.rcvbuf or \
+            not slot.args[3] or sole.busy(slot, pair, frozenset({_SETSOCKOPT})):
+        return
+    size = struct.unpack("<i", read_or_fault(sole.memory, slot, slot.args[3], 4))[0]
+    bound = max(2 * pair.rcvbuf[side], MIN_RCVBUF_BOUND)
+    if not 0 < size <= bound:
+        refuse("return.rcvbuf_set", Status.ERR_DENIED,
+               f"SO_RCVBUF of the program's own socketpair end reads {size}, but its "
+               f"setsockopt asked for {pair.rcvbuf[side]}: Linux keeps at most "
+               f"{bound} (twice the size asked, or its floor)")
+
+
+def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    if not ret:
+        return
+    waiting = pair.waiting.setdefault(side, bytearray())
+    got = _bytes(sole, slot, ret)
+    if ret > len(waiting) or (got is not None and got != bytes(waiting[:ret])):
+        refuse("return.pair_bytes", Status.ERR_DENIED,
+               f"a receive on the program's own socketpair returns {ret} bytes that are not "
+               f"the next {ret} its peer end sent ({len(waiting)} waiting): the pair's ends "
+               "are each other's only peer")
+
+
+def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    queue = pair.records.setdefault(side, deque())
+    room = _room(sole, slot)
+    if room is None:
+        return
+    if not queue:
+        if ret:
+            refuse("return.pair_bytes", Status.ERR_DENIED,
+                   f"a receive on the program's own socketpair returns a {ret}-byte record "
+                   "while its peer end sent none that waits")
+        return
+    record = queue[0]
+    copied = min(len(record), room)
+    want = len(record) if _flags(slot) & MSG_TRUNC else copied
+    got = _bytes(sole, slot, copied)
+    if ret != want or (got is not None and got != record[:copied]):
+        refuse("return.pair_bytes", Status.ERR_DENIED,
+               f"a receive on the program's own socketpair answers {ret} bytes, not the "
+               f"first record its peer end sent ({len(record)} bytes, {room} asked): a "
+               "record comes whole, as sent")
+    sent = pair.creds.setdefault(side, deque())
+    passed = sent[0] if sent else None
+    if slot.nr == _RECVMSG and passed is not None:
+        got_creds = _received_creds(sole, slot)
+        if got_creds is not None and got_creds != passed:
+            refuse("return.pair_bytes", Status.ERR_DENIED,
+                   f"a receive on the program's own socketpair reports the credentials "
+                   f"{got_creds} (pid, uid, gid), not the {passed} its peer end's sendmsg "
+                   "passed: Linux checks them against the sender and hands them on as sent")
+
+
+def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
+    """What a send or receive that passed the rules did to what waits."""
+    nr, side = slot.nr, pair.side(end)
+    if nr == _SETSOCKOPT and _rcvbuf_option(slot):
+        raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] else None
+        if raw is None:
+            pair.rcvbuf.pop(side, None)
+        else:
+            pair.rcvbuf[side] = struct.unpack("<I", raw)[0]
+        return
+    if nr not in CALLS or nr in (_IOCTL, _SETSOCKOPT, _GETSOCKOPT):
+        return
+    if _flags(slot) & MSG_OOB:
+        sole.drop(pair)
+        return
+    if nr in SENDS:
+        data = _bytes(sole, slot, ret)
+        peer = 1 - side
+        if data is None or pair.held(peer) + len(data) > sole.kept or \
+                sole.busy(slot, pair, SENDS):
+            sole.drop(pair)
+        elif pair.stream:
+            pair.waiting.setdefault(peer, bytearray()).extend(data)
+        else:
+            pair.records.setdefault(peer, deque()).append(data)
+            pair.creds.setdefault(peer, deque()).append(sent_creds(sole, slot))
+        return
+    if nr not in RECEIVES or _flags(slot) & MSG_PEEK:
+        return
+    if sole.busy(slot, pair, SENDS):
+        sole.drop(pair)                         # what it took is not known
+    elif pair.stream:
+        waiting = pair.waiting.setdefault(side, bytearray())
+        if ret > len(waiting):
+            sole.drop(pair)
+        else:
+            del waiting[:ret]
+    else:
+        queue = pair.records.setdefault(side, deque())
+        if queue:
+            queue.popleft()
+            sent = pair.creds.setdefault(side, deque())
+            if sent:
+                sent.popleft()

@@ -1,0 +1,115 @@
+"""Bytes the kernel moves between two objects only the program holds.
+
+splice and sendfile copy a file's bytes into a pipe inside the kernel.  From a memfd the
+program alone holds, whose bytes the Guardian keeps (sole_files.py), into a pipe it
+alone holds (pipe_bytes.py), the bytes that arrive in the pipe are the memfd's at the
+position read: the offset the program passed (read at the call's entry, before the
+kernel writes the new one back) or, with none, the memfd's file offset, which then moves
+on.  The Guardian follows that move -- the pipe's next bytes are those -- instead of
+ending the judging of every object of the domain, as it does for any other move
+(sole_held.py).  A move it cannot follow that way (another pair of objects, a position
+or bytes not known, more than the memfd holds) ends it as before.
+
+Whatever the objects, a move given an offset pointer (splice's off_in and off_out,
+sendfile's offset, copy_file_range's) writes it back moved on by exactly the bytes it
+moved (`return.move_offset`), judged against the value read at the call's entry.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.pipe_bytes import Fifo
+from guardian.sole_files import MemFile
+
+if TYPE_CHECKING:
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+    from guardian.user_memory import UserMemory
+
+_SPLICE, _SENDFILE = NUMBERS["splice"], NUMBERS["sendfile"]
+_COPY_RANGE = NUMBERS["copy_file_range"]
+#: The moves followed here (memfd -> pipe) and whose offsets are judged.
+MOVES = frozenset({_SPLICE, _SENDFILE})
+OFFSET_MOVES = MOVES | {_COPY_RANGE}
+
+
+def _parts(slot: Slot) -> tuple[int, int, int]:
+    """(source descriptor, its offset pointer, destination descriptor) of the move."""
+    a = slot.args
+    if slot.nr == _SPLICE:
+        return a[0], a[1], a[2]
+    return a[1], a[2], a[0]
+
+
+def _offsets(slot: Slot) -> tuple[int, ...]:
+    """The offset pointers the move reads and writes back (splice's and
+    copy_file_range's off_in and off_out, sendfile's offset)."""
+    a = slot.args
+    return (a[2],) if slot.nr == _SENDFILE else (a[1], a[3])
+
+
+def note_entry(memory: UserMemory, slot: Slot) -> None:
+    """At the move's entry: the offsets the program passed (before the kernel writes the
+    moved-on ones back)."""
+    for at in _offsets(slot):
+        if at:
+            raw = memory.read(at, 8, slot.root)
+            if raw is not None:
+                slot.asked[at] = raw
+
+
+def check_offsets(memory: UserMemory, slot: Slot, ret: int) -> None:
+    """`return.move_offset`: a move that answers `ret` bytes wrote each offset it was
+    given back moved on by exactly `ret` (do_sendfile, splice_file_to_pipe,
+    vfs_copy_file_range store the position they advanced by the bytes moved)."""
+    if ret >= ERRNO_FLOOR:
+        return
+    for at in _offsets(slot):
+        before = slot.asked.get(at) if at else None
+        if before is None:
+            continue
+        raw = memory.read(at, 8, slot.root)
+        if raw is None:
+            continue
+        was, now = struct.unpack("<q", before)[0], struct.unpack("<q", raw)[0]
+        if now != was + ret:
+            refuse("return.move_offset", Status.ERR_DENIED,
+                   f"syscall {slot.nr} moved {ret} bytes from offset {was}, but wrote the "
+                   f"offset back as {now}, not {was + ret}: the position it stores is the "
+                   "one it advanced by the bytes moved")
+
+
+def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
+    """A move that succeeded with `ret` bytes: put the memfd's bytes into the pipe, if
+    that is what it moved (False: not followed)."""
+    if slot.nr == _SPLICE and slot.args[3]:
+        return False            # an offset into the pipe (Linux refuses it: ESPIPE)
+    src_fd, at, dst_fd = _parts(slot)
+    source, target = sole.of(slot, src_fd), sole.of(slot, dst_fd)
+    if source is None or target is None:
+        return False
+    mem, fifo = source[1], target[1]
+    if not isinstance(mem, MemFile) or not isinstance(fifo, Fifo) or \
+            target[0] is not fifo.write_end or mem.data is None:
+        return False
+    if sole.busy(slot, mem, frozenset(NUMBERS[n] for n in ("read", "write", "lseek"))) or \
+            sole.busy(slot, fifo, frozenset(NUMBERS[n] for n in ("read", "write"))):
+        return False
+    if at:
+        raw = slot.asked.get(at)
+        pos = struct.unpack("<q", raw)[0] if raw is not None else None
+    else:
+        pos = mem.offset
+    if pos is None or pos < 0 or ret > mem.size - pos or \
+            len(fifo.waiting) + ret > sole.kept:
+        return False
+    fifo.waiting += mem.data[pos:pos + ret]
+    if not at:
+        mem.offset = pos + ret
+    return True

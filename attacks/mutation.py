@@ -87,6 +87,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.move_offset": ("QI-033", "QI-034"),
     "return.fd_cloexec": ("QI-037",),
     "return.rcvbuf_set": ("QI-009",),
+    "return.fd_nonblock": ("QI-038",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -513,7 +513,7 @@ def qi_cmsg_cloexec(adv: Adversary) -> None:
 
 @scenario(id="QI-038", title="Answer F_GETFL of a SOCK_NONBLOCK socketpair end without "
                              "O_NONBLOCK",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A socket made with SOCK_NONBLOCK reports O_NONBLOCK in its status flags.")
 def qi_nonblock_flag(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) makes a socketpair with SOCK_NONBLOCK, asks

@@ -85,6 +85,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.record_whole": ("QI-008",),
     "return.move_offset": ("QI-033", "QI-034"),
     "return.fd_cloexec": ("QI-037",),
+    "return.self_report": ("QI-017", "QI-029"),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

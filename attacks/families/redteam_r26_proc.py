@@ -35,7 +35,6 @@ from attacks.families.redteam_r26 import (
     P_STATUS_PID,
     P_TASKS,
     RT,
-    VALUES,
     _fill_computed,
     _marker_arg,
 )
@@ -92,7 +91,7 @@ def qi_exe_read(adv: Adversary) -> None:
 # --- QI-017..QI-021: /proc files about the program itself ----------------------------------
 
 @scenario(id="QI-017", title="Answer /proc/self/status with a Pid line other than getpid()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/status names the caller's own process id.")
 def qi_status_pid(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) reads /proc/self/status and logs the label its Pid
@@ -114,7 +113,7 @@ def qi_status_pid(adv: Adversary) -> None:
 
 @scenario(id="QI-018", title="Answer /proc/self/cmdline with more strings than the program's "
                              "argv",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/cmdline holds the argument strings the program started with "
                "(while it has not rewritten them).")
 def qi_cmdline(adv: Adversary) -> None:
@@ -134,7 +133,7 @@ def qi_cmdline(adv: Adversary) -> None:
 
 @scenario(id="QI-019", title="Answer /proc/self/environ with more strings than the program's "
                              "environment",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/environ holds the environment strings the program started with.")
 def qi_environ(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) counts its envp, reads /proc/self/environ and logs
@@ -151,7 +150,7 @@ def qi_environ(adv: Adversary) -> None:
 
 
 @scenario(id="QI-020", title="Answer /proc/self/maps without the page the program just mapped",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/maps lists every area the program holds.")
 def qi_maps(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) mmap()s a fresh page, reads /proc/self/maps and
@@ -168,7 +167,7 @@ def qi_maps(adv: Adversary) -> None:
 
 @scenario(id="QI-021", title="Answer /proc/self/fdinfo of the program's memfd with a position "
                              "its write never left",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/fdinfo/N reports the descriptor's file position.")
 def qi_fdinfo_pos(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) writes 16 bytes into its own memfd, reads
@@ -232,7 +231,7 @@ def _dirent(name: bytes, reclen: int, off: int) -> bytes:
 
 
 @scenario(id="QI-026", title="List /proc/self/task without the calling thread",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/task lists every thread of the caller's process, the caller's "
                "own among them.")
 def qi_tasks_listing(adv: Adversary) -> None:
@@ -260,7 +259,7 @@ def qi_tasks_listing(adv: Adversary) -> None:
 
 @scenario(id="QI-027", title="Answer readlinkat() of /proc/self/fd/N for the program's pipe "
                              "with another inode than fstat's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/fd/N of a pipe names the inode fstat() reports for it.")
 def qi_fd_link_inode(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) fstat()s the read end of its own pipe, reads the
@@ -289,7 +288,7 @@ def qi_fd_link_inode(adv: Adversary) -> None:
 
 @scenario(id="QI-028", title="Answer /proc/self/limits with a soft RLIMIT_NOFILE below "
                              "getrlimit()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/limits shows the limits getrlimit() reports.")
 def qi_limits(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) reads getrlimit(RLIMIT_NOFILE), then
@@ -312,7 +311,7 @@ def qi_limits(adv: Adversary) -> None:
 
 
 @scenario(id="QI-029", title="Answer /proc/self/comm with another name than PR_SET_NAME set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/comm reads the name the thread last set with PR_SET_NAME.")
 def qi_comm(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) names itself "r26worker" with prctl(PR_SET_NAME),

@@ -33,6 +33,7 @@ from abi.value_ranges import COMM, INODE
 from guardian.checks import refuse
 from guardian.exec_args import cstring
 from guardian.pipe_bytes import buffers
+from guardian.sole_files import CALLS as SOLE_CALLS
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -256,7 +257,9 @@ class SelfReports:
 
     def _fdinfo(self, slot: Slot, fd: int, got: bytes) -> str:
         held = self.files.sole.of(slot, fd)
-        offset = getattr(held[1], "offset", None) if held is not None else None
+        if held is None or self.files.sole.busy(slot, held[1], SOLE_CALLS):
+            return ""                       # not followed, or moving while read
+        offset = getattr(held[1], "offset", None)
         for line in got.split(b"\n")[:-1]:
             m = _POS.match(line)
             if offset is not None and m and int(m.group(1)) != offset:

@@ -188,7 +188,8 @@ RULES: tuple[Rule, ...] = (
                  "return.credentials", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
                  "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
-                 "return.move_offset", "return.fd_cloexec", "return.self_report")),
+                 "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
+                 "return.fd_nonblock", "return.self_report")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),
@@ -232,10 +233,11 @@ RULES: tuple[Rule, ...] = (
          "F_SETSIG notification names the O_ASYNC descriptor it came from, a SYS_SECCOMP "
          "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
          "expired) ITIMER_REAL; a SI_QUEUE siginfo from the program carries the si_value its "
-         "sigqueue passed, a real-time signal's instances in the order its sender queued them.",
+         "sigqueue passed, a real-time signal's instances in the order its sender queued them, "
+         "and a POSIX timer's expiry the sigev_value its timer_create gave it.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
-                 "signal.alarm_armed", "signal.queued_value")),
+                 "signal.alarm_armed", "signal.queued_value", "signal.timer_value")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
          "signal reports a fault Linux resolves (a load or store in the brk heap or a private "

@@ -72,6 +72,7 @@ class Confidential:
         el0 = El0View(cpu, state.flush)
         self.events = events = EventFiles(mem, files)
         events.sends = selfsig.sends
+        selfsig.sends.timer_expiry = files.timers.check_expiry
         self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files,
                                         events)
         masks = SignalMasks(state, mem, selfsig)

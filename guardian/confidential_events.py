@@ -51,6 +51,7 @@ from guardian.open_files import Description, OpenFile
 from guardian.poll_open import close_in_flight
 from guardian.signal_senders import SI_QUEUE, Send, SendLog
 from guardian.slots import Slot
+from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
@@ -59,6 +60,7 @@ EPOLLONESHOT = 1 << 30
 EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data
 SIGINFO_SIZE = 128               # struct signalfd_siginfo
 SSI_PTR = 48                    # signalfd_siginfo's ssi_ptr (si_ptr, the whole si_value)
+SSI_TID = 24                    # signalfd_siginfo's ssi_tid (a timer's id), then ssi_overrun
 #: Events epoll reports whether or not they were asked for.
 ALWAYS_REPORTED = EPOLLERR | EPOLLHUP
 _EPOLL_WAITS = frozenset({NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2})
@@ -284,6 +286,9 @@ class EventFiles:
                 info = struct.pack("<iiiiiii", signo, 0, code, 0, pid, 0, fd)
                 if code == SI_QUEUE:            # ssi_ptr: the queued si_value, whole
                     info = info[:24] + raw[off + SSI_PTR:off + SSI_PTR + 8]
+                elif code == SI_TIMER:          # ssi_tid, ssi_overrun; ssi_ptr: si_value
+                    info = info[:16] + raw[off + SSI_TID:off + SSI_TID + 8] + \
+                        raw[off + SSI_PTR:off + SSI_PTR + 8]
                 taken += self.sends.check(slot, signo, info, taken)
         check_signalfd_records(self.files.admission.registry, slot, raw)  # a child's end
 

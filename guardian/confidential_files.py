@@ -89,7 +89,7 @@ F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 SOCK_TYPE_MASK = 0xF
 #: The name that opens the executable the calling process runs (proc_exe_link).
 RUNNING_EXE = "/proc/self/exe"
-F_GETFD = 1
+F_GETFD, F_GETFL, F_SETFL, FIONBIO, O_NONBLOCK = 1, 3, 4, 0x5421, 0o4000
 #: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
@@ -134,6 +134,9 @@ class Descriptors(TableLifecycle):
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).
         self.sole = SoleHeld(memory, self)
+        #: open file -> whether it is O_NONBLOCK, for the pipes and sockets the program
+        #: made, as their making call and its own F_SETFL or FIONBIO left them
+        self.nonblock: dict[Description, bool] = {}
         #: The position of each open file of an admitted path (admitted_reads.py).
         self.admitted_reads = AdmittedReads(memory, self, admission)
         #: What the program set and the kernel stated of its threads and open files.
@@ -220,6 +223,54 @@ class Descriptors(TableLifecycle):
         check_made(self, slot, ret)
         if slot.nr == NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == F_GETFD and ret < ERRNO_FLOOR:
             self._check_getfd(slot, ret)
+        if slot.nr == NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == F_GETFL and ret < ERRNO_FLOOR:
+            self._check_getfl(slot, ret)
+
+    def _check_getfl(self, slot: Slot, ret: int) -> None:
+        """`return.fd_nonblock`: F_GETFL of a pipe or socket the program made reports
+        O_NONBLOCK exactly when its making call (O_NONBLOCK, SOCK_NONBLOCK) and its own
+        F_SETFL or FIONBIO since left it set: nothing else changes an open file's
+        O_NONBLOCK.  Not judged while another call on the same table is in flight."""
+        table = self.table(slot.root, slot.thread)
+        f = table.fds.get(s32(slot.args[0]))
+        known = self.nonblock.get(f.description) if f is not None else None
+        if known is None or any(other.id != slot.id and other.nr is not None
+                                and self.tables.get((other.root, other.thread)) is table
+                                for other in self.admission.registry.slots.values()):
+            return
+        if bool(ret & O_NONBLOCK) != known:
+            refuse("return.fd_nonblock", Status.ERR_DENIED,
+                   f"fcntl(F_GETFL) of descriptor {s32(slot.args[0])} answers {ret:#o}, but "
+                   f"its open file is {'' if known else 'not '}O_NONBLOCK: only the call "
+                   "that made it and the program's own F_SETFL or FIONBIO set that")
+
+    def note_nonblock(self, slot: Slot, ret: int) -> None:
+        """What a call that succeeded did to the O_NONBLOCK of the open files it names
+        (after `record`)."""
+        nr, a = slot.nr, slot.args
+        table = self.table(slot.root, slot.thread)
+        if nr == NR_SENDMSG:
+            self.nonblock.clear()               # another holder may set it from now on
+            return
+        if nr in (NR_SOCKET, NR_SOCKETPAIR, NR_PIPE2):
+            flags = a[1]                        # SOCK_NONBLOCK is O_NONBLOCK; pipe2's flags
+            fds = new_fds(self.memory, slot, ret)
+            for fd in fds:
+                f = table.fds.get(fd)
+                if f is not None:
+                    self.nonblock[f.description] = bool(flags & O_NONBLOCK)
+            return
+        f = table.fds.get(s32(a[0]))
+        if f is None or f.description not in self.nonblock:
+            return
+        if nr == NR_FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
+            self.nonblock[f.description] = bool(a[2] & O_NONBLOCK)
+        elif nr == NR_IOCTL and a[1] & 0xFFFF_FFFF == FIONBIO:
+            raw = self.memory.read(a[2], 4, slot.root) if a[2] else None
+            if raw is None:
+                del self.nonblock[f.description]
+            else:
+                self.nonblock[f.description] = struct.unpack("<i", raw)[0] != 0
 
     def _check_getfd(self, slot: Slot, ret: int) -> None:
         """`return.fd_cloexec`: FD_CLOEXEC is what the call that made the descriptor set

@@ -35,6 +35,7 @@ class TableLifecycle:
     admission: Admission
     sole: SoleHeld
     admitted_reads: AdmittedReads
+    nonblock: dict[Description, bool]
 
     def table(self, root: int, thread: int) -> FileTable:
         key = (root, thread)
@@ -72,6 +73,9 @@ class TableLifecycle:
         table = self.table(slot.root, slot.thread)
         self.sole.note_exec(table)
         self.admitted_reads.note_exec(table)
+        for f in table.fds.values():            # the new image may be one it does not see
+            if not f.cloexec:
+                self.nonblock.pop(f.description, None)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
         self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])

@@ -16,6 +16,8 @@ bytes the program passed):
   MSG_TRUNC), taking it whole (`return.pair_bytes`);
 * SCM_CREDENTIALS a record arrives with are the ones its sender's sendmsg passed (Linux
   checks them against the sender and hands them on unchanged) (`return.pair_bytes`);
+* after the program's own setsockopt(SO_RCVBUF, v) on an end, SO_RCVBUF reads back at
+  most twice v, or Linux's floor (`return.rcvbuf_set`);
 * FIONREAD reports what waits: every byte for a stream or SOCK_SEQPACKET pair, the first
   record's length for a SOCK_DGRAM one (unix_inq_len) (`return.pair_bytes`).
 
@@ -49,10 +51,14 @@ _READ, _READV, _WRITE, _WRITEV = _NR["read"], _NR["readv"], _NR["write"], _NR["w
 _SENDTO, _SENDMSG, _RECVFROM, _RECVMSG = (_NR["sendto"], _NR["sendmsg"], _NR["recvfrom"],
                                           _NR["recvmsg"])
 _IOCTL = _NR["ioctl"]
+_SETSOCKOPT, _GETSOCKOPT = _NR["setsockopt"], _NR["getsockopt"]
 SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG})
 RECEIVES = frozenset({_READ, _READV, _RECVFROM, _RECVMSG})
 #: The calls on a pair's descriptor the pair rules act on.
-CALLS = SENDS | RECEIVES | {_IOCTL}
+CALLS = SENDS | RECEIVES | {_IOCTL, _SETSOCKOPT, _GETSOCKOPT}
+SO_RCVBUF, SO_RCVBUFFORCE = 8, 33
+#: The least sk_rcvbuf Linux keeps (SOCK_MIN_RCVBUF, 2 * TCP_SKB_MIN_TRUESIZE, rounded up).
+MIN_RCVBUF_BOUND = 4608
 AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
 FIONREAD = 0x541B
 MSG_OOB, MSG_PEEK = 0x1, 0x2
@@ -75,6 +81,8 @@ class Pair:
     #: by end, the SCM_CREDENTIALS each waiting record carries as its sender passed them
     #: (pid, uid, gid; None: none passed -- Linux's own then, not judged)
     creds: dict[int, deque[tuple[int, int, int] | None]] = field(default_factory=dict)
+    #: by end, the receive buffer size its last setsockopt(SO_RCVBUF) asked for
+    rcvbuf: dict[int, int] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -189,6 +197,9 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) ->
     nr, side = slot.nr, pair.side(end)
     if nr not in CALLS or _flags(slot) & MSG_OOB:
         return                                  # (recvmmsg: not followed, see sole_held)
+    if nr in (_SETSOCKOPT, _GETSOCKOPT):
+        _check_rcvbuf(sole, slot, ret, pair, side)
+        return
     if nr == _IOCTL:
         if slot.args[1] & 0xFFFF_FFFF != FIONREAD or not slot.args[2] or \
                 sole.busy(slot, pair, CALLS - {_IOCTL}):
@@ -216,6 +227,27 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) ->
         _check_stream(sole, slot, ret, pair, side)
     else:
         _check_record(sole, slot, ret, pair, side)
+
+
+def _rcvbuf_option(slot: Slot) -> bool:
+    level, name = slot.args[1] & 0xFFFF_FFFF, slot.args[2] & 0xFFFF_FFFF
+    return level == SOL_SOCKET and name in (SO_RCVBUF, SO_RCVBUFFORCE)
+
+
+def _check_rcvbuf(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    """`return.rcvbuf_set`: after the program's own setsockopt(SO_RCVBUF, v) on this end,
+    SO_RCVBUF reads back at most max(2 v, SOCK_MIN_RCVBUF): sock_setsockopt stores
+    max(min(v, rmem_max) * 2, SOCK_MIN_RCVBUF) and locks it (SOCK_RCVBUF_LOCK)."""
+    if slot.nr != _GETSOCKOPT or not _rcvbuf_option(slot) or side not in pair.rcvbuf or \
+            not slot.args[3] or sole.busy(slot, pair, frozenset({_SETSOCKOPT})):
+        return
+    size = struct.unpack("<i", read_or_fault(sole.memory, slot, slot.args[3], 4))[0]
+    bound = max(2 * pair.rcvbuf[side], MIN_RCVBUF_BOUND)
+    if not 0 < size <= bound:
+        refuse("return.rcvbuf_set", Status.ERR_DENIED,
+               f"SO_RCVBUF of the program's own socketpair end reads {size}, but its "
+               f"setsockopt asked for {pair.rcvbuf[side]}: Linux keeps at most "
+               f"{bound} (twice the size asked, or its floor)")
 
 
 def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
@@ -264,7 +296,14 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
     """What a send or receive that passed the rules did to what waits."""
     nr, side = slot.nr, pair.side(end)
-    if nr not in CALLS or nr == _IOCTL:
+    if nr == _SETSOCKOPT and _rcvbuf_option(slot):
+        raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] else None
+        if raw is None:
+            pair.rcvbuf.pop(side, None)
+        else:
+            pair.rcvbuf[side] = struct.unpack("<I", raw)[0]
+        return
+    if nr not in CALLS or nr in (_IOCTL, _SETSOCKOPT, _GETSOCKOPT):
         return
     if _flags(slot) & MSG_OOB:
         sole.drop(pair)

@@ -105,6 +105,8 @@ from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
+#: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
+_NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
@@ -291,6 +293,8 @@ class ResultRules:
             record_protection(slot, reg.space(dom, slot.root), ret)
         if fd_call:
             self.files.record(slot, ret)
+            if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):
+                self.files.note_nonblock(slot, ret)
         if sole_call:
             self.files.sole.record(slot, ret)
         if admitted_call:

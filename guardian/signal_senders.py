@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,8 @@ class SendLog:
         self.registry = registry
         self.self_signals = self_signals
         self.sends: dict[int, deque[Send]] = {}
+        #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
+        self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
 
     def pids_of(self, root: int) -> set[int]:
         """The pids the Guardian knows for root's process: its getpid results and what a
@@ -175,6 +178,8 @@ class SendLog:
                          and self._aims_at(s, slot) for s in log)
         # A code only Linux raises needs its cause (raised_signals.py).
         self.self_signals.raised.check(slot, signo, info, delivered, own_queued)
+        if self.timer_expiry is not None:
+            self.timer_expiry(slot, signo, info)
         if len(info) < 24:
             return []
         code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]

@@ -16,6 +16,9 @@ gives no more.  So the honest rule that holds for both (check `return.timer_id`)
 
 An exec'd image keeps its old image's counter, which the Guardian does not carry over:
 there only the first rule holds.
+
+An expiry of a live timer (si_code SI_TIMER, si_tid its id) carries the si_value its
+timer_create gave it, the sigevent's sigev_value (`signal.timer_value`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from guardian.user_memory import UserMemory
 
 #: Every call `TimerIds` acts on.
 CALLS = frozenset({NR_TIMER_CREATE, NR_TIMER_DELETE})
+SI_TIMER = -2
+_SI_TID, _SI_VALUE = 16, 24             # siginfo's _timer: si_tid, si_overrun, si_sigval
+_SIGEVENT_HEAD, _SIGEV_NOTIFY = 16, 12  # struct sigevent: value, signo, notify
+_SIGEV_SIGNAL, _SIGEV_THREAD_ID = 0, 4
 
 
 @dataclass
@@ -42,6 +49,9 @@ class ProcessTimers:
     live: set[int] = field(default_factory=set)
     #: timer_create calls returned (any result); None: the counter is not known (exec).
     creates: int | None = 0
+    #: live timer id -> the si_value its expiries carry (timer_create's sigev_value, or
+    #: the timer's id for a NULL sigevent), where its signal is one (SIGEV_SIGNAL)
+    values: dict[int, bytes] = field(default_factory=dict)
 
 
 class TimerIds:
@@ -104,10 +114,42 @@ class TimerIds:
             if ret == 0 and slot.args[2]:
                 raw = self.memory.read(slot.args[2], 4, slot.root)
                 if raw is not None:
-                    proc.live.add(struct.unpack("<i", raw)[0])
+                    timer = struct.unpack("<i", raw)[0]
+                    proc.live.add(timer)
+                    value = self._event_value(slot, timer)
+                    if value is not None:
+                        proc.values[timer] = value
         elif slot.nr == NR_TIMER_DELETE and ret < ERRNO_FLOOR:
-            proc.live.discard(struct.unpack("<i", struct.pack("<I", slot.args[0]
-                                                              & 0xFFFF_FFFF))[0])
+            timer = struct.unpack("<i", struct.pack("<I", slot.args[0] & 0xFFFF_FFFF))[0]
+            proc.live.discard(timer)
+            proc.values.pop(timer, None)
+
+    def _event_value(self, slot: Slot, timer: int) -> bytes | None:
+        """The si_value the timer's signal carries (None: no signal, or not read):
+        sigev_value for SIGEV_SIGNAL (or SIGEV_THREAD_ID), the id for a NULL sigevent
+        (Linux's default: SIGALRM, sival_int = the id)."""
+        if not slot.args[1]:
+            return struct.pack("<iI", timer, 0)
+        raw = self.memory.read(slot.args[1], _SIGEVENT_HEAD, slot.root)
+        if raw is None:
+            return None
+        notify = struct.unpack_from("<i", raw, _SIGEV_NOTIFY)[0] & ~_SIGEV_THREAD_ID
+        return raw[:8] if notify == _SIGEV_SIGNAL else None
+
+    def check_expiry(self, slot: Slot, signo: int, info: bytes) -> None:
+        """`signal.timer_value`: a SI_TIMER siginfo naming a live timer of the receiving
+        process carries the si_value timer_create gave that timer (posix_timer_event
+        queues the timer's own preallocated siginfo)."""
+        if len(info) < 32 or struct.unpack_from("<i", info, 8)[0] != SI_TIMER:
+            return
+        proc = self.processes.get(self._key(slot))
+        timer = struct.unpack_from("<i", info, _SI_TID)[0]
+        want = proc.values.get(timer) if proc is not None else None
+        if want is not None and info[_SI_VALUE:_SI_VALUE + 8] != want:
+            refuse("signal.timer_value", Status.ERR_DENIED,
+                   f"signal {signo} reports an expiry of the program's timer {timer} with "
+                   f"si_value {info[_SI_VALUE:_SI_VALUE + 8].hex()}, not the "
+                   f"{want.hex()} its timer_create gave it")
 
     def note_exec_image(self, root: int) -> None:
         """CREATE_DOMAIN started `root` as an exec'd image (its timers ended at exec)."""

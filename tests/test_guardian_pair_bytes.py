@@ -22,7 +22,8 @@ CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
          # splice and sendfile from the program's memfd into its pipe are followed
          ("QI-022", "return.pipe_fifo"), ("QI-023", "return.pipe_fifo"),
          ("QI-033", "return.move_offset"), ("QI-034", "return.move_offset"),
-         ("QI-037", "return.fd_cloexec")]
+         ("QI-037", "return.fd_cloexec"), ("QI-009", "return.rcvbuf_set"),
+         ("QI-038", "return.fd_nonblock")]
 
 
 def _honest(adv: Adversary) -> None:

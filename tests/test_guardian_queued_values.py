@@ -38,3 +38,12 @@ def test_a_forged_value_or_order_is_refused(scenario_id: str, honest_checks: lis
     assert "signal.queued_value" in out.decided_by, out.decided_by
     assert not out.leaks
     assert "signal.queued_value" not in honest_checks
+
+
+def test_a_timer_expiry_carries_its_sigev_value(honest_checks: list[str]) -> None:
+    sc = get("QI-032")
+    assert sc is not None
+    out = run_one(sc, "on").outcome
+    assert "signal.timer_value" in out.decided_by, out.decided_by
+    assert not out.leaks
+    assert "signal.timer_value" not in honest_checks

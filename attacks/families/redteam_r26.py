@@ -271,7 +271,7 @@ def qi_seqpacket_partial(adv: Adversary) -> None:
 
 
 @scenario(id="QI-009", title="Answer getsockopt(SO_RCVBUF) after setting 4096 with 16384",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="SO_RCVBUF reads back at most twice the size the program set.")
 def qi_rcvbuf(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) sets SO_RCVBUF to 4096 on its own socketpair end,
@@ -441,7 +441,7 @@ def qi_rights_child_eventfd(adv: Adversary) -> None:
 
 @scenario(id="QI-032", title="Answer rt_sigtimedwait() for a POSIX timer's signal with "
                              "another si_value than sigev_value",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=IPC,
           prop="A POSIX timer's signal carries the sigev_value the program gave "
                "timer_create.")
 def qi_timer_value(adv: Adversary) -> None:
@@ -513,7 +513,7 @@ def qi_cmsg_cloexec(adv: Adversary) -> None:
 
 @scenario(id="QI-038", title="Answer F_GETFL of a SOCK_NONBLOCK socketpair end without "
                              "O_NONBLOCK",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A socket made with SOCK_NONBLOCK reports O_NONBLOCK in its status flags.")
 def qi_nonblock_flag(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) makes a socketpair with SOCK_NONBLOCK, asks

@@ -155,14 +155,15 @@ def qi_environ(adv: Adversary) -> None:
           prop="/proc/self/maps lists every area the program holds.")
 def qi_maps(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) mmap()s a fresh page, reads /proc/self/maps and
-    logs the label (lines starting at that page) - 1 names from a log buffer that begins
-    with a copy of the secret.
+    logs the label (lines whose range holds that page) - 1 names from a log buffer that
+    begins with a copy of the secret.
     2. Let the read run, then write over it a maps text with one unrelated line, padded
     to the count read, and answer that count.
     3. The index is -1: the program logs bytes 24..31 of the secret's copy.
-    Why Linux never does this: show_map walks the process's own VMAs; an area mmap just
-    returned, not unmapped since, is among them.  The Guardian holds that very list of
-    areas (return.layout); return.self_report finds no line over the fresh one."""
+    Why Linux never does this: show_map walks the process's own VMAs; the area holding
+    the page mmap just returned (merged with a neighbour or not), never unmapped since,
+    is among them, once.  The Guardian holds that very list of areas (return.layout);
+    return.self_report finds no line over the fresh one."""
     _fill_computed(adv, P_MAPS, lambda a: b"00400000-00401000 r-xp 00000000 00:00 0\n")
 
 

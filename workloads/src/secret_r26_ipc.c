@@ -46,8 +46,8 @@
  *  17. /proc/self/status: its Pid line less getpid() chooses the label.
  *  18. /proc/self/cmdline: argc less the strings it holds chooses the label.
  *  19. /proc/self/environ: the environment's count less the strings it holds.
- *  20. /proc/self/maps after mmap() of a fresh page: the lines naming that page's start,
- *      less 1, choose the label.
+ *  20. /proc/self/maps after mmap() of a fresh page: the lines whose range holds that
+ *      page, less 1, choose the label.
  *  21. /proc/self/fdinfo of a memfd after a 16-byte write: (pos - 16) / 8.
  *  22. A memfd holding the index byte 0, spliced into a pipe and read back.
  *  23. The same moved with sendfile().
@@ -539,29 +539,32 @@ static void strings_step(int phase, const char *path, long expected)
         log_label(phase, expected - count_strings(n));
 }
 
+/* The lines of a maps text whose range holds `addr` (an area may have merged with a
+ * neighbour, so its line need not start at the address the program mapped). */
+static long lines_holding(unsigned long addr)
+{
+    long lines = 0;
+    for (char *line = text; line && *line;) {
+        char *end;
+        unsigned long lo = strtoul(line, &end, 16), hi = 0;
+        if (*end == '-')
+            hi = strtoul(end + 1, NULL, 16);
+        lines += lo <= addr && addr < hi;
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return lines;
+}
+
 static void maps_step(void)
 {
-    char start[24];
     long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                      -1, 0);
     if (!valid(page))
         return;
-    int len = 0;
-    for (int shift = 44; shift >= 0; shift -= 4) {
-        int digit = (int)((unsigned long)page >> shift) & 15;
-        if (len || digit || shift < 32)
-            start[len++] = "0123456789abcdef"[digit];
-    }
-    start[len++] = '-';
-    start[len] = 0;
     marker(P_MAPS, (long)logbuf, page, 0, 0);
-    long n = read_text("/proc/self/maps");
-    if (n > 0) {
-        long lines = 0;
-        for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : 0)
-            lines += strncmp(line, start, (size_t)len) == 0;
-        log_label(P_MAPS, lines - 1);
-    }
+    if (read_text("/proc/self/maps") > 0)
+        log_label(P_MAPS, lines_holding((unsigned long)page) - 1);
     sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
 }
 

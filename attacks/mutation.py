@@ -86,6 +86,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.record_whole": ("QI-008",),
     "return.move_offset": ("QI-033", "QI-034"),
     "return.fd_cloexec": ("QI-037",),
+    "return.self_report": ("QI-017", "QI-029"),
     "return.rcvbuf_set": ("QI-009",),
     "return.fd_nonblock": ("QI-038",),
     "create.launch_args": ("MU-016",),

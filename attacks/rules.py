@@ -172,7 +172,9 @@ RULES: tuple[Rule, ...] = (
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
          "an end of a socketpair it made (its peer end's sends), a memfd's "
-         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros.  "
+         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros; what /proc/self says of the caller "
+         "(its pid, argument and environment strings, name, open-file limit, areas, a memfd's "
+         "position, its own thread, a pipe's inode) agrees with what the Guardian knows.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
          "out before the return is faulted back in first.",
          checks=("return.args_resident", "return.mincore_resident", "return.output_written",
@@ -189,7 +191,7 @@ RULES: tuple[Rule, ...] = (
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
                  "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
-                 "return.fd_nonblock")),
+                 "return.fd_nonblock", "return.self_report")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -32,6 +32,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.descriptor_kinds import leaf_frames
 from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
+from guardian.self_reports import arg_env_areas
 from guardian.slots import (
     PAGE,
     STACK_ABOVE,
@@ -144,6 +145,7 @@ class Lifecycle:
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want, auxv)
         space.auxv = tuple(auxv)
+        space.arg_env = arg_env_areas(lambda va, n: self.memory.read(va, n, root), sp)
         if exec_slot:
             self._check_exec_args(exec_slot, root, dict(auxv), sp)
             credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))

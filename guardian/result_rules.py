@@ -88,6 +88,8 @@ from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import Held, check_table
 from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
+from guardian.self_reports import CALLS as _SELF_REPORT_CALLS
+from guardian.self_reports import SelfReports
 from guardian.slots import Domain, Slot
 from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
@@ -130,7 +132,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
-    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -170,6 +172,7 @@ class ResultRules:
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
         self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
+        self.self_reports = SelfReports(memory, files, registry)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
@@ -219,6 +222,10 @@ class ResultRules:
             self.running_image.check(slot, ret)
         if nr in _OFFSET_MOVES:
             check_move_offsets(self.memory, slot, ret)
+        self.self_reports.note(slot)
+        self_report_call = nr in _SELF_REPORT_CALLS
+        if self_report_call:
+            self.self_reports.check(slot, ret)
         admitted_call = nr in _ADMITTED_READ_CALLS
         if admitted_call:
             self.files.admitted_reads.check(slot, ret)
@@ -292,6 +299,8 @@ class ResultRules:
             self.files.sole.record(slot, ret)
         if admitted_call:
             self.files.admitted_reads.record(slot, ret)
+        if self_report_call:
+            self.self_reports.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

@@ -196,6 +196,10 @@ class Space:
     #: admitted and no memfd: guardian/confidential_layout.py `_share_of`).  A fork child
     #: starts with none (its own mmaps make its own, as the kernel's pages are per space).
     open_shares: dict[object, int] = field(default_factory=dict)
+    #: (arg_start, arg_end, env_start, env_end) exec placed on the initial stack (None:
+    #: not known; a fork child keeps its parent's): what /proc/self/cmdline and environ
+    #: copy (self_reports.py)
+    arg_env: tuple[int, int, int, int] | None = None
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -206,6 +210,7 @@ class Space:
         out.protections = list(self.protections)
         out.stack = self.stack
         out.sole_views = list(self.sole_views)
+        out.arg_env = self.arg_env
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:

@@ -53,6 +53,7 @@ from guardian import pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
+from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
 from guardian.sole_files import Counter, MemFile
@@ -173,7 +174,8 @@ class SoleHeld:
             self._made(slot, ret)
         elif nr in _OPENS:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
-            if f is None or f.path is None or f.path.startswith(_REOPENING):
+            if f is None or f.path is None or (f.path.startswith(_REOPENING)
+                                               and not is_report(f.path)):
                 self.drop_domain(slot)          # it may be one of them, reopened
             elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self._room():
                 self.by_file[f.description] = MemFile()     # unnamed: only this open

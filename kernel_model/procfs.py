@@ -52,6 +52,11 @@ def _text(fn):  # noqa: ANN001, ANN202
 
 
 def _comm(p: Process) -> str:
+    """The name of the process's leader (the thread whose tid is its pid): the one its
+    last PR_SET_NAME gave it, else its executable's base name, as exec sets it."""
+    leader = next((t for t in p.threads if t.tid == p.pid), None)
+    if leader is not None and leader.comm:
+        return leader.comm.decode(errors="replace")
     return posixpath.basename(p.exe)[:15] or "?"
 
 

@@ -35,7 +35,6 @@ from attacks.families.redteam_r26 import (
     P_STATUS_PID,
     P_TASKS,
     RT,
-    VALUES,
     _fill_computed,
     _marker_arg,
 )
@@ -92,7 +91,7 @@ def qi_exe_read(adv: Adversary) -> None:
 # --- QI-017..QI-021: /proc files about the program itself ----------------------------------
 
 @scenario(id="QI-017", title="Answer /proc/self/status with a Pid line other than getpid()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/status names the caller's own process id.")
 def qi_status_pid(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) reads /proc/self/status and logs the label its Pid
@@ -101,8 +100,8 @@ def qi_status_pid(adv: Adversary) -> None:
     pid (0 at the least), padded to the count read, and answer that count.
     3. The index is negative: the program logs 8 bytes of the secret's copy.
     Why Linux never does this: proc_pid_status prints the task's tgid in the reader's pid
-    namespace, the same number getpid() returns in the same process.  The Guardian does
-    not look into what a /proc/self read returns."""
+    namespace, the same number getpid() returns in the same process.  return.self_report
+    holds the Tgid and Pid lines to the pid getpid gave."""
     _marker_arg(adv, P_STATUS_PID)
 
     def text(a: Adversary) -> bytes:
@@ -114,7 +113,7 @@ def qi_status_pid(adv: Adversary) -> None:
 
 @scenario(id="QI-018", title="Answer /proc/self/cmdline with more strings than the program's "
                              "argv",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/cmdline holds the argument strings the program started with "
                "(while it has not rewritten them).")
 def qi_cmdline(adv: Adversary) -> None:
@@ -126,15 +125,15 @@ def qi_cmdline(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: proc_pid_cmdline_read copies the process's own argument
     area (mm->arg_start..arg_end) from its memory; the program never wrote it, and the
-    Guardian checked that area's strings at CREATE_DOMAIN (create.launch_args), yet does
-    not hold a read of cmdline to them."""
+    Guardian checked that area's strings at CREATE_DOMAIN (create.launch_args), and
+    return.self_report holds a read of cmdline to that area's bytes."""
     _marker_arg(adv, P_CMDLINE)
     _fill_computed(adv, P_CMDLINE, lambda a: b"x\0" * (a.memo[P_CMDLINE] + 4), pad=b"y")
 
 
 @scenario(id="QI-019", title="Answer /proc/self/environ with more strings than the program's "
                              "environment",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/environ holds the environment strings the program started with.")
 def qi_environ(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) counts its envp, reads /proc/self/environ and logs
@@ -145,13 +144,14 @@ def qi_environ(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: environ_read copies mm->env_start..env_end from the
     process's memory, the strings exec placed there (checked by the Guardian at
-    CREATE_DOMAIN); the program never rewrote them."""
+    CREATE_DOMAIN); the program never rewrote them.  return.self_report holds a read of
+    environ to that area's bytes."""
     _marker_arg(adv, P_ENVIRON)
     _fill_computed(adv, P_ENVIRON, lambda a: b"X=1\0" * (a.memo[P_ENVIRON] + 4), pad=b"y")
 
 
 @scenario(id="QI-020", title="Answer /proc/self/maps without the page the program just mapped",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/maps lists every area the program holds.")
 def qi_maps(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) mmap()s a fresh page, reads /proc/self/maps and
@@ -162,14 +162,14 @@ def qi_maps(adv: Adversary) -> None:
     3. The index is -1: the program logs bytes 24..31 of the secret's copy.
     Why Linux never does this: show_map walks the process's own VMAs; the area holding
     the page mmap just returned (merged with a neighbour or not), never unmapped since,
-    is among them, once.  The Guardian holds that very list of
-    areas (return.layout) and does not compare it with what maps says."""
+    is among them, once.  The Guardian holds that very list of areas (return.layout);
+    return.self_report finds no line over the fresh one."""
     _fill_computed(adv, P_MAPS, lambda a: b"00400000-00401000 r-xp 00000000 00:00 0\n")
 
 
 @scenario(id="QI-021", title="Answer /proc/self/fdinfo of the program's memfd with a position "
                              "its write never left",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/fdinfo/N reports the descriptor's file position.")
 def qi_fdinfo_pos(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) writes 16 bytes into its own memfd, reads
@@ -179,8 +179,8 @@ def qi_fdinfo_pos(adv: Adversary) -> None:
     count read, and answer that count.
     3. The index is -2: the program logs bytes 16..23 of the secret's copy.
     Why Linux never does this: seq_show prints f_pos of the descriptor's file, 16 after
-    the program's one write.  The Guardian keeps that offset (return.file_offset, for
-    lseek) but no open of /proc/self/fdinfo is held to it."""
+    the program's one write.  The Guardian keeps that offset (return.file_offset), and
+    return.self_report holds fdinfo's pos line to it."""
     _fill_computed(adv, P_FDINFO, lambda a: b"pos:\t0\nflags:\t02\nmnt_id:\t0\nino:\t1\n")
 
 
@@ -233,7 +233,7 @@ def _dirent(name: bytes, reclen: int, off: int) -> bytes:
 
 
 @scenario(id="QI-026", title="List /proc/self/task without the calling thread",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/task lists every thread of the caller's process, the caller's "
                "own among them.")
 def qi_tasks_listing(adv: Adversary) -> None:
@@ -246,7 +246,7 @@ def qi_tasks_listing(adv: Adversary) -> None:
     secret's copy.
     Why Linux never does this: proc_task_readdir walks the thread group of the process,
     which holds the caller.  The records are well formed (return.record_layout holds);
-    their names are not compared with the threads the Guardian knows."""
+    return.self_report finds the calling thread's id missing from a finished listing."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_GETDENTS64, during=P_TASKS)
     def _(a: Adversary, **_: object) -> None:
         a.memo["dirents"] = int(a.el1.syscall_args()[1])
@@ -261,7 +261,7 @@ def qi_tasks_listing(adv: Adversary) -> None:
 
 @scenario(id="QI-027", title="Answer readlinkat() of /proc/self/fd/N for the program's pipe "
                              "with another inode than fstat's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/fd/N of a pipe names the inode fstat() reports for it.")
 def qi_fd_link_inode(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) fstat()s the read end of its own pipe, reads the
@@ -271,8 +271,8 @@ def qi_fd_link_inode(adv: Adversary) -> None:
     length it read) and answer that length.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: pipefs_dname prints the pipe inode's i_ino, the st_ino
-    fstat gives for the same descriptor.  The Guardian holds the link's length and its
-    lack of NULs, not what it names."""
+    fstat gives for the same descriptor.  return.self_report holds the link to the
+    inode fstat first reported for the pipe."""
     _marker_arg(adv, P_FD_LINK)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_READLINKAT, during=P_FD_LINK)
@@ -290,7 +290,7 @@ def qi_fd_link_inode(adv: Adversary) -> None:
 
 @scenario(id="QI-028", title="Answer /proc/self/limits with a soft RLIMIT_NOFILE below "
                              "getrlimit()'s",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/limits shows the limits getrlimit() reports.")
 def qi_limits(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) reads getrlimit(RLIMIT_NOFILE), then
@@ -301,8 +301,8 @@ def qi_limits(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: proc_pid_limits prints the process's signal->rlim, the
     same limits getrlimit() read an instant before, and nothing changed them between.
-    The Guardian keeps the soft RLIMIT_NOFILE (return.fd_limit) but not against this
-    file."""
+    The Guardian keeps the soft RLIMIT_NOFILE (return.fd_limit), and return.self_report
+    holds this file's "Max open files" soft limit to it."""
     _marker_arg(adv, P_LIMITS)
 
     def text(a: Adversary) -> bytes:
@@ -313,7 +313,7 @@ def qi_limits(adv: Adversary) -> None:
 
 
 @scenario(id="QI-029", title="Answer /proc/self/comm with another name than PR_SET_NAME set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="/proc/self/comm reads the name the thread last set with PR_SET_NAME.")
 def qi_comm(adv: Adversary) -> None:
     """1. The program (secret_r26_ipc) names itself "r26worker" with prctl(PR_SET_NAME),
@@ -322,8 +322,8 @@ def qi_comm(adv: Adversary) -> None:
     2. Serve the read as getpid() (it writes nothing), then write "r\n" and answer 2.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: comm_show prints the task's comm, the 9 characters
-    PR_SET_NAME just stored, and a newline.  The Guardian checks PR_GET_NAME's string
-    (return.string_nul), not this file."""
+    PR_SET_NAME just stored, and a newline.  return.self_report holds this file to the
+    name PR_SET_NAME gave the process's first thread."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_COMM)
     def _(a: Adversary, **_: object) -> None:
         a.memo["comm"] = int(a.el1.syscall_args()[1])

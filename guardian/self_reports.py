@@ -1,0 +1,313 @@
+"""`return.self_report`: what /proc/self says of the caller agrees with what the Guardian knows.
+
+Linux makes each /proc/self file from the calling process's own state at the time of the
+read; much of that state the Guardian already holds, checked or set by the program's own
+calls.  So a read of such a file from its start (the first read of a descriptor the
+program opened by that name, or a positioned read at offset 0) is held to it:
+
+* status: its Tgid and Pid lines name the pid the process was told (getpid);
+* cmdline and environ: the bytes of the argument and environment areas exec placed,
+  as the program's memory holds them now (Linux copies mm->arg_start..arg_end and
+  mm->env_start..env_end from it);
+* comm: the name PR_SET_NAME last gave the process's first thread, and a newline;
+* limits: its "Max open files" soft limit is the soft RLIMIT_NOFILE the program knows;
+* maps: read whole (a short count), it lists a line over each area the Guardian holds;
+* fdinfo/N: its pos line is the file offset of a memfd only the program holds;
+* task (getdents64): with room left for another record, it lists the caller's thread;
+* readlink of fd/N for a pipe: "pipe:[inode]", the inode fstat first reported for it.
+
+A fact the Guardian does not know (never told, not followed) leaves its part unjudged.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from abi.value_ranges import COMM, INODE
+from guardian.checks import refuse
+from guardian.exec_args import cstring
+from guardian.pipe_bytes import buffers
+from guardian.sole_files import CALLS as SOLE_CALLS
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.open_files import Description
+    from guardian.slots import Slot, Space
+    from guardian.user_memory import UserMemory
+
+_NR = NUMBERS
+_READ, _PREAD, _GETDENTS = _NR["read"], _NR["pread64"], _NR["getdents64"]
+_OPENAT, _OPENAT2, _READLINKAT = _NR["openat"], _NR["openat2"], _NR["readlinkat"]
+#: Every call this module acts on.
+CALLS = frozenset({_READ, _PREAD, _GETDENTS, _OPENAT, _OPENAT2, _READLINKAT})
+_SELF = re.compile(r"^/proc/(self|\d+)/(.+)$")
+#: /proc entries that are text about a process, not another way to one of its open files
+#: (as fd/N, map_files/ and cwd/ are).
+_REPORT = re.compile(r"^/proc/(self|thread-self|\d+)/(task/\d+/)?"
+                     r"(status|stat|statm|cmdline|environ|comm|limits|maps|smaps|task|"
+                     r"fdinfo/\d+)$")
+_LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
+_NOFILE = re.compile(rb"^Max open files +(\S+) +(\S+)")
+_MAPS_LINE = re.compile(rb"^([0-9a-f]+)-([0-9a-f]+) ")
+_POS = re.compile(rb"^pos:\t(\d+)$")
+_FD = re.compile(r"^fd/(\d+)$")
+_FDINFO = re.compile(r"^fdinfo/(\d+)$")
+DIRENT_MAX = 32             # a task's record: 19-byte head, up to 10 digits and a NUL, aligned
+
+
+def is_report(path: str) -> bool:
+    """Does `path` name a /proc text entry about a process (one that reaches none of its
+    open files)?"""
+    return _REPORT.match(path) is not None
+
+
+def arg_env_areas(read: object, sp: int) -> tuple[int, int, int, int] | None:
+    """(arg_start, arg_end, env_start, env_end) of an initial stack: from argv[0]'s first
+    byte to the last argument's NUL, and the same of envp (None: not readable)."""
+    def word(va: int) -> int | None:
+        raw = read(va, 8)                                       # type: ignore[operator]
+        return None if raw is None else struct.unpack("<Q", raw)[0]
+
+    argc = word(sp)
+    if argc is None or argc > 4096:
+        return None
+    argv = [word(sp + 8 + 8 * i) for i in range(argc)]
+    envp: list[int | None] = []
+    va = sp + 8 + 8 * (argc + 1)
+    while len(envp) < 4096:
+        p = word(va)
+        if not p:
+            break
+        envp.append(p)
+        va += 8
+    return (*_span(read, argv), *_span(read, envp)) if None not in argv + envp else None
+
+
+def _span(read: object, ptrs: list[int | None]) -> tuple[int, int]:
+    if not ptrs:
+        return 0, 0
+    last = cstring(read, ptrs[-1]) or b""                      # type: ignore[arg-type]
+    return ptrs[0] or 0, (ptrs[-1] or 0) + len(last) + 1
+
+
+class SelfReports:
+    """The /proc/self descriptors the program opened and whether each is still at its
+    start (a later read is not judged: its position is the kernel's to follow)."""
+
+    def __init__(self, memory: UserMemory, files: Descriptors, registry: Registry) -> None:
+        self.memory = memory
+        self.files = files
+        self.registry = registry
+        #: open file -> the /proc/self entry it names, while no read has moved it
+        self.at_start: dict[Description, str] = {}
+        #: address space -> the first thread a call of it returned to (its first process's
+        #: leader: a thread it makes calls only after the leader's clone)
+        self.first_thread: dict[int, int] = {}
+
+    def note(self, slot: Slot) -> None:
+        """A call of `slot`'s thread returns (every call: who came first)."""
+        self.first_thread.setdefault(slot.root, slot.thread)
+
+    def leader(self, slot: Slot) -> int | None:
+        """The first thread of the caller's process (/proc/self is the thread group's
+        leader's): its group's, a fork child's first, or the space's first."""
+        group = self.registry.group_of(slot.root, slot.thread)
+        if group:
+            return group
+        return self.registry.process_of_root.get(slot.root, self.first_thread.get(slot.root))
+
+    # --- what the Guardian knows ------------------------------------------------------
+    def _space(self, slot: Slot) -> Space | None:
+        return self.registry.space_of(slot.domain, slot.root)
+
+    def _pid(self, slot: Slot) -> int | None:
+        space = self._space(slot)
+        group = self.registry.group_of(slot.root, slot.thread)
+        return None if space is None else space.pids.get(group)
+
+    def _entry(self, slot: Slot, path: str | None) -> str | None:
+        """The entry of /proc/self (or /proc/<the pid it was told>) `path` names."""
+        m = _SELF.match(path or "")
+        if m is None:
+            return None
+        if m.group(1) != "self" and int(m.group(1)) != self._pid(slot):
+            return None
+        return m.group(2)
+
+    def _read(self, slot: Slot, va: int, n: int) -> bytes | None:
+        return self.memory.read(va, n, slot.root) if n else b""
+
+    # --- the rule ---------------------------------------------------------------------
+    def check(self, slot: Slot, ret: int) -> None:
+        if ret >= ERRNO_FLOOR or slot.nr in (_OPENAT, _OPENAT2):
+            return
+        if slot.nr == _READLINKAT:
+            self._check_link(slot, ret)
+            return
+        desc = self.files.description_of(slot, slot.args[0])
+        entry = self.at_start.get(desc) if desc is not None else None
+        if slot.nr == _PREAD and slot.args[3] == 0 and desc is not None:
+            entry = self._entry(slot, self.files.path_of(slot, slot.args[0]))
+        if entry is None:
+            return
+        if slot.nr == _GETDENTS:
+            if entry == "task":
+                self._check_tasks(slot, ret)
+            return
+        got = buffers(self.memory, slot, ret)
+        if got is None:
+            return
+        why = self._judge(slot, entry, got, slot.args[2])
+        if why:
+            refuse("return.self_report", Status.ERR_DENIED,
+                   f"a read of /proc/self/{entry} answers {why}: Linux makes that file from "
+                   "the calling process's own state")
+
+    def record(self, slot: Slot, ret: int) -> None:
+        """An open of a /proc/self entry starts at its beginning; any read moves it."""
+        if ret >= ERRNO_FLOOR:
+            return
+        if slot.nr in (_OPENAT, _OPENAT2):
+            f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
+            entry = self._entry(slot, f.path) if f is not None else None
+            if entry is not None:
+                live = self.files.live_descriptions()
+                self.at_start = {d: e for d, e in self.at_start.items() if id(d) in live}
+                self.at_start[f.description] = entry
+        elif slot.nr in (_READ, _GETDENTS):
+            desc = self.files.description_of(slot, slot.args[0])
+            if desc is not None:
+                self.at_start.pop(desc, None)
+
+    # --- the files --------------------------------------------------------------------
+    def _judge(self, slot: Slot, entry: str, got: bytes, count: int) -> str:
+        if entry == "status":
+            return self._status(slot, got)
+        if entry in ("cmdline", "environ"):
+            return self._strings(slot, entry, got)
+        if entry == "comm":
+            return self._comm(slot, got, count)
+        if entry == "limits":
+            return self._limits(slot, got)
+        if entry == "maps":
+            return self._maps(slot, got, count)
+        m = _FDINFO.match(entry)
+        return self._fdinfo(slot, int(m.group(1)), got) if m else ""
+
+    def _status(self, slot: Slot, got: bytes) -> str:
+        pid = self._pid(slot)
+        for line in got.split(b"\n")[:-1]:
+            m = _LINE_ID.match(line)
+            if pid is not None and m and int(m.group(2)) != pid:
+                return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
+        return ""
+
+    def _strings(self, slot: Slot, entry: str, got: bytes) -> str:
+        space = self._space(slot)
+        areas = getattr(space, "arg_env", None)
+        if areas is None:
+            return ""
+        start, end = areas[:2] if entry == "cmdline" else areas[2:]
+        want = self._read(slot, start, end - start)
+        if want is None or want[:len(got)] == got and len(got) <= len(want):
+            return ""
+        return (f"{len(got)} bytes that are not the {len(want)} bytes of the strings exec "
+                "placed in the process's memory")
+
+    def _comm(self, slot: Slot, got: bytes, count: int) -> str:
+        leader = self.leader(slot)
+        facts = self.files.stated.threads.get((slot.root, leader)) if leader else None
+        name = facts.get(COMM) if facts else None
+        if not isinstance(name, bytes):
+            return ""
+        want = name + b"\n"
+        if got == want[:min(count, len(want))]:
+            return ""
+        return f"{got!r}, not the name {name!r} PR_SET_NAME gave and a newline"
+
+    def _limits(self, slot: Slot, got: bytes) -> str:
+        limit = self.files.table(slot.root, slot.thread).fd_limit
+        for line in got.split(b"\n")[:-1]:
+            m = _NOFILE.match(line)
+            if limit is None or m is None:
+                continue
+            soft = (1 << 64) - 1 if m.group(1) == b"unlimited" else \
+                int(m.group(1)) if m.group(1).isdigit() else None
+            if soft != limit:
+                return f"a soft open-file limit {m.group(1).decode()}, not {limit}"
+        return ""
+
+    def _maps(self, slot: Slot, got: bytes, count: int) -> str:
+        space = self._space(slot)
+        if space is None or len(got) >= count:
+            return ""                       # not read whole: a later read lists the rest
+        listed = [(int(m.group(1), 16), int(m.group(2), 16)) for m in
+                  (_MAPS_LINE.match(line) for line in got.split(b"\n")) if m]
+        for start, end in space.areas:
+            if start < end and not any(a < end and start < b for a, b in listed):
+                return f"no line over the area [{start:#x}, {end:#x}) the process holds"
+        return ""
+
+    def _fdinfo(self, slot: Slot, fd: int, got: bytes) -> str:
+        held = self.files.sole.of(slot, fd)
+        if held is None or self.files.sole.busy(slot, held[1], SOLE_CALLS):
+            return ""                       # not followed, or moving while read
+        offset = getattr(held[1], "offset", None)
+        for line in got.split(b"\n")[:-1]:
+            m = _POS.match(line)
+            if offset is not None and m and int(m.group(1)) != offset:
+                return f"pos {int(m.group(1))}, not the offset {offset} its calls left"
+        return ""
+
+    def _check_tasks(self, slot: Slot, ret: int) -> None:
+        space = self._space(slot)
+        tid = space.tids.get(slot.thread) if space is not None else None
+        if tid is None and self.leader(slot) == slot.thread:
+            tid = self._pid(slot)           # a process's first thread's id is its pid
+        if tid is None or ret + DIRENT_MAX > slot.args[2]:
+            return                          # not known, or the listing may go on
+        raw = self._read(slot, slot.args[1], ret)
+        names, at = set(), 0
+        while raw is not None and at + 19 < len(raw):
+            reclen = struct.unpack_from("<H", raw, at + 16)[0]
+            if reclen < 20:
+                return
+            names.add(raw[at + 19:at + reclen].split(b"\0")[0])
+            at += reclen
+        if str(tid).encode() not in names:
+            refuse("return.self_report", Status.ERR_DENIED,
+                   f"getdents64 of /proc/self/task ends its listing without the calling "
+                   f"thread {tid}: Linux lists every thread of the caller's process")
+
+    def _check_link(self, slot: Slot, ret: int) -> None:
+        raw = cstring(lambda va, n: self.memory.read(va, n, slot.root), slot.args[1])
+        if raw is None:
+            return
+        name = raw.decode(errors="surrogateescape")
+        # The link itself, not what it leads to (resolve() follows /proc/self/fd/N).
+        path = posixpath.normpath(name) if name.startswith("/") else None
+        m = _FD.match(self._entry(slot, path) or "")
+        if m is None:
+            return
+        fd = int(m.group(1))
+        desc = self.files.description_of(slot, fd)
+        pipes = self.files.pipe_writers
+        if desc is None or not (desc in pipes or desc in pipes.values()):
+            return
+        facts = self.files.stated.of_file(slot, fd) or {}
+        inode = facts.get(INODE)
+        if not isinstance(inode, tuple):
+            return
+        want = f"pipe:[{inode[2]}]".encode()
+        got = self._read(slot, slot.args[2], ret)
+        if got is not None and got != want[:min(slot.args[3], len(want))]:
+            refuse("return.self_report", Status.ERR_DENIED,
+                   f"readlink of /proc/self/fd/{fd} answers {got!r}, not {want!r}: a pipe's "
+                   "link names the inode fstat reported for it")

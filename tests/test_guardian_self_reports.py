@@ -1,0 +1,68 @@
+"""What /proc/self says of the caller, held to what the Guardian knows (return.self_report).
+
+Each forged answer of round 26's /proc scenarios is refused by the check, and the honest run
+of the same victim, which reads every one of those files, is never refused by it.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from attacks.adversary import Adversary
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario, get
+from guardian.self_reports import arg_env_areas, is_report
+
+IPC = "secret_r26_ipc"
+CHECK = "return.self_report"
+SCENARIOS = ("QI-017", "QI-018", "QI-019", "QI-020", "QI-021", "QI-026", "QI-027", "QI-028",
+             "QI-029")
+
+
+def _honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel serves the program as Linux would."""
+
+
+@pytest.fixture(scope="module")
+def honest_decisions() -> list[str]:
+    sc = Scenario(id="ZZ-995", title="honest /proc/self reads", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=IPC)
+    out = run_one(sc, "on").outcome
+    assert not out.leaks and not out.decided_by, out.decided_by
+    return out.decided_by
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIOS)
+def test_a_forged_self_report_is_refused(scenario_id: str,
+                                         honest_decisions: list[str]) -> None:
+    sc = get(scenario_id)
+    assert sc is not None and not sc.gap
+    out = run_one(sc, "on").outcome
+    assert CHECK in out.decided_by, out.decided_by
+    assert not out.leaks
+    assert CHECK not in honest_decisions
+
+
+def test_text_entries_are_not_ways_to_an_open_file() -> None:
+    assert is_report("/proc/self/status") and is_report("/proc/self/fdinfo/4")
+    assert is_report("/proc/12/task") and is_report("/proc/self/task/3/comm")
+    assert not is_report("/proc/self/fd/4") and not is_report("/proc/self/map_files/1-2")
+    assert not is_report("/proc/self/cwd/x") and not is_report("/proc/self/exe")
+
+
+def test_arg_env_areas_span_the_strings_exec_placed() -> None:
+    """argv's strings run from argv[0] to the last one's NUL; envp's likewise."""
+    sp, strings = 0x1000, 0x2000
+    blob = b"prog\0-v\0A=1\0"
+    words = struct.pack("<QQQQQQ", 2, strings, strings + 5, 0, strings + 8, 0)
+    memory = {sp: words, strings: blob}
+
+    def read(va: int, n: int) -> bytes | None:
+        for base, data in memory.items():
+            if base <= va < base + len(data):
+                return data[va - base:va - base + n]
+        return None
+
+    assert arg_env_areas(read, sp) == (strings, strings + 8, strings + 8, strings + 12)

@@ -150,7 +150,8 @@ def main(ctx: click.Context) -> None:
                    "(2026-01-01); default: the host's time, read once at start.")
 @click.option("--deterministic", is_flag=True,
               help="Pinned host inputs: a sandbox root, the clean environment, the fixed "
-                   "epoch and no terminal.")
+                   "epoch, no terminal and, with the Guardian, a fixed --guardian-seed (0, "
+                   "unless one is given: the run's keys are then public).")
 @click.option("--strace", "strace", is_flag=True,
               help="Print every syscall with its decoded arguments and result (stderr).")
 @click.option("--strace-file", type=click.Path(path_type=Path), metavar="FILE",
@@ -246,6 +247,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
             view.strace = strace_out.write
         if timing is None:
             timing = "exact" if trace_path is not None else "fast"
+        if deterministic and guardian != "off" and guardian_seed is None:
+            guardian_seed = run_options.DETERMINISTIC_GUARDIAN_SEED
         gdb = None
         if gdb_address is not None:
             from cli.debug_session import GdbOptions

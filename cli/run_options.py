@@ -14,6 +14,10 @@ from cli.session import HostView
 from emulator.errors import UsageError
 from kernel_model.kernel import CLEAN_ENV, REALTIME_EPOCH_NS
 
+#: The Guardian's seed under --deterministic when none is given: a run that is reproduced
+#: exactly has keys anyone can compute (for replaying a run, never for secrecy).
+DETERMINISTIC_GUARDIAN_SEED = 0
+
 
 def parse_epoch(value: str | None, deterministic: bool) -> int:
     """--epoch: nanoseconds of the guest's wall clock at start."""

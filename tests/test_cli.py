@@ -355,3 +355,16 @@ def test_exit_codes_table(tmp_path: Path) -> None:
     assert proc.returncode == 0
     codes = {int(line.split()[0]) for line in proc.stdout.decode().splitlines() if line.strip()}
     assert {0, 1, 2, 3, 4, 5, 6, 7} <= codes
+
+
+def test_deterministic_pins_the_guardians_seed(tmp_path: Path) -> None:
+    """--deterministic reproduces a Guardian run event for event: the Guardian's seed (its
+    keys, AT_RANDOM, sealed pages) is pinned too, unless --guardian-seed gives another."""
+    def events(name: str) -> bytes:
+        trace = tmp_path / f"{name}.trace"
+        run = blindfold("run", "--deterministic", "--guardian", "on", "--confidential",
+                        "--trace", trace, "secret", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        return blindfold("trace", "query", trace, cwd=tmp_path).stdout
+    first = events("a")
+    assert first and events("b") == first

@@ -38,6 +38,14 @@ def missing_libc() -> str | None:
             "Debian's libc6-arm64-cross, or set BLINDFOLD_LD_PREFIX to an arm64 libc's root")
 
 
+def cannot_run(program: str) -> str | None:
+    """Why the victim `program` cannot run here: a dynamically linked one without an arm64
+    C library (None: it can run)."""
+    from workloads import find
+    workload = find(program)
+    return missing_libc() if workload is not None and workload.dynamic else None
+
+
 def victim_sysroot(image: object) -> Path | None:
     """The -L directory a dynamically linked victim is run with (None for a static one);
     a clear error when its interpreter is not there."""

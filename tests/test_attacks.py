@@ -26,9 +26,8 @@ from attacks.rules import RULES, by_id
 from attacks.runner import Outcome, Result, boot, find_leaks, run_one, run_session
 from attacks.scenario import MODES, all_scenarios
 from attacks.select import compile_expression, item_names, matches
-from attacks.sysroot import missing_libc
+from attacks.sysroot import cannot_run
 from attacks.workload import MARKER_MAGIC, SECRET_LEN, SECRET_OFF, Phase
-from workloads import all_workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = all_scenarios()
@@ -36,13 +35,12 @@ SCENARIOS = all_scenarios()
 
 def _params() -> list:
     out = []
-    dynamic = {w.name for w in all_workloads() if w.dynamic}
-    no_libc = missing_libc()
     for sc in SCENARIOS:
+        why_not = cannot_run(sc.program)
         for mode in MODES:
             marks = []
-            if no_libc and sc.program in dynamic:
-                marks.append(pytest.mark.skip(reason=no_libc))
+            if why_not:
+                marks.append(pytest.mark.skip(reason=why_not))
             if mode in sc.known:
                 marks.append(pytest.mark.xfail(reason=f"known issue {sc.known[mode]}",
                                                strict=True))

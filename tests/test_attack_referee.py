@@ -93,3 +93,14 @@ def prefault_then_crash(adv: Adversary) -> None:
 def test_a_copy_the_program_has_not_made_yet_is_not_tampering() -> None:
     r = run_one(_scenario(prefault_then_crash), "off")
     assert r.outcome.tampering == [], r.outcome.tampering
+
+
+def test_two_guarded_runs_of_one_scenario_repeat() -> None:
+    """The harness pins the Guardian's seed: the secret the Guardian serves, the program's
+    output and so the verdict are the same every run (a mutation score or a fuzz replay
+    that depended on fresh boot entropy would change between runs)."""
+    sc = _scenario(lambda adv: None, goal=Goal.LEAK)
+    first, second = run_one(sc, "on"), run_one(sc, "on")
+    assert first.outcome.secret and first.outcome.secret == second.outcome.secret
+    assert first.outcome.stdout == second.outcome.stdout
+    assert (first.status, first.outcome.markers) == (second.status, second.outcome.markers)

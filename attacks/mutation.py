@@ -18,6 +18,7 @@ attack succeed.
 from __future__ import annotations
 
 import multiprocessing
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "uaccess.futex_wake_op": ("QE-003",),
     "fork.child_id_bound": ("QE-029", "QE-020"),
     "return.futex_wait_value": ("QE-021",),
+    "set_pt.input_not_exec": ("MU-035",),
 }
 
 
@@ -176,6 +178,10 @@ EXPLAINED: dict[str, str] = {
                        "asked for (dup2 style) from mapping a descriptor the table never saw",
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
+    "entry.counter_read": "fail-closed: without it a confidential program's counter read "
+                          "reaches the kernel, whose emulation must move the PC past the MRS; "
+                          "return.elr refuses that resume, so the kernel never chooses the "
+                          "value and can only stop the program (QF-001)",
     "call.sysreg_via_trap": "equivalent: SET_SYSREG has no mechanism behind the check; "
                             "without it the call returns OK and changes nothing",
     "reclaim.held": "fail-closed: a frame the Guardian does not hold for a memfd has no "
@@ -310,6 +316,7 @@ class Mutant:
     wired: bool = True
     shadowed_by: list[str] = field(default_factory=list)   # checks that refused in its place
     seconds: float = 0.0
+    runs: int = 0            # scenario runs made (those that never reach the check are skipped)
 
     @property
     def caught(self) -> bool:
@@ -361,7 +368,8 @@ class Score:
         lines = [f"mutation score: {self.caught}/{n} checks caught "
                  f"({100 * self.caught / max(n, 1):.0f} %), {self.count('redundant')} "
                  f"redundant, {self.count('explained')} explained: {held}/{n} caught or "
-                 f"explained, {len(self.survivors)} survived, in {self.seconds:.0f} s"]
+                 f"explained, {len(self.survivors)} survived, in {self.seconds:.0f} s "
+                 f"({sum(m.runs for m in self.mutants)} scenario runs)"]
         for m in self.mutants:
             if m.caught:
                 lines.append(f"  caught   {m.check:32} by {', '.join(m.caught_by[:3])}")
@@ -378,7 +386,7 @@ class Score:
                 "survived": len(self.survivors),
                 "mutants": [{"check": m.check, "verdict": m.verdict, "why": "" if m.caught
                              else m.why, "caught_by": m.caught_by, "wired": m.wired,
-                             "shadowed_by": m.shadowed_by,
+                             "shadowed_by": m.shadowed_by, "runs": m.runs,
                              "seconds": round(m.seconds, 2)} for m in self.mutants]}
 
 
@@ -408,11 +416,47 @@ def _set(name: str) -> None:
 
 
 Base = dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+#: scenario id -> the checks its run reached (refused with, or asked whether enabled).
+Reach = dict[str, frozenset[str]]
+
+#: The mutation that removes no check: the build takes each path a mutated build takes
+#: where the Guardian asks whether it is mutated at all (`checks.mutated()`), so a build
+#: without check X differs from it only where X is reached.
+NO_CHECK_REMOVED = "(no check removed)"
+_INLINE = re.compile(r"""MUTATED\s*[!=]=\s*["']([^"']+)["']""")
 
 
 def baseline(scenarios: Sequence[Scenario]) -> Base:
     _set("")
     return {sc.id: _status(sc) for sc in scenarios}
+
+
+def inline_checks() -> frozenset[str]:
+    """Checks the per-exception paths compare with `checks.MUTATED` directly: they run on
+    every exception without a call to `enabled`, so no run records reaching them."""
+    return frozenset(name for path in GUARDIAN_DIR.rglob("*.py") if path.name != "checks.py"
+                     for name in _INLINE.findall(path.read_text()))
+
+
+def reach(scenarios: Sequence[Scenario]) -> Reach:
+    """Which checks each scenario's run reaches, in the build that removes none.
+
+    The runs are deterministic (the harness pins the Guardian's seed), and removing check
+    X changes nothing until X's `refuse` or `enabled` is called: a scenario that never
+    reaches X runs the same without it and cannot catch its removal."""
+    import guardian.checks as registry
+    out: Reach = {}
+    registry.MUTATED = NO_CHECK_REMOVED
+    baseline_decisions.cache_clear()
+    try:
+        for sc in scenarios:
+            registry.REACHED = set()
+            _status(sc)
+            out[sc.id] = frozenset(registry.REACHED)
+    finally:
+        registry.REACHED = None
+        _set("")
+    return out
 
 
 def fuzz_is_clean(fuzz_ops: int, seed: int = 0) -> bool:
@@ -427,11 +471,14 @@ def fuzz_is_clean(fuzz_ops: int, seed: int = 0) -> bool:
 
 def mutate_one(name: str, scenarios: Sequence[Scenario],
                base: Base, fuzz_ops: int = 0,
-               seed: int = 0) -> Mutant:
+               seed: int = 0, reached: Reach | None = None) -> Mutant:
     """Run without check `name` until something notices (scenarios first, then fuzz).
-    `fuzz_ops` > 0 only where the intact build passes that campaign (`fuzz_is_clean`)."""
+    `fuzz_ops` > 0 only where the intact build passes that campaign (`fuzz_is_clean`);
+    with `reached` (see `reach`) only the scenarios that reach the check run."""
     start = time.perf_counter()
     m = Mutant(name, wired=is_wired(name))
+    if reached is not None and name not in inline_checks():
+        scenarios = [sc for sc in scenarios if name in reached.get(sc.id, ())]
     _set(name)
     # Scenarios whose intact run was refused by this very check go first: they are the
     # likeliest to notice its removal, so a caught mutant costs a run or two.
@@ -441,6 +488,7 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
             was, was_bad, was_by = base[sc.id]
             if was not in HOLDS:
                 continue
+            m.runs += 1
             now, bad, by = _status(sc)
             if name in was_by and now in HOLDS:
                 m.shadowed_by += [c for c in by if c != name and c not in m.shadowed_by]
@@ -464,16 +512,19 @@ def mutate_one(name: str, scenarios: Sequence[Scenario],
 _STATE: dict[str, object] = {}
 
 
-def _init(ids: list[str], fuzz_ops: int) -> None:
-    """A worker's intact baseline, computed once (scenario statuses, whether fuzz can judge)."""
+def _init(ids: list[str], fuzz_ops: int, prune: bool = False) -> None:
+    """A worker's intact baseline, computed once (scenario statuses, whether fuzz can judge,
+    and with `prune` which checks each scenario reaches)."""
     scenarios = [s for s in (get(i) for i in ids) if s is not None]
     _STATE.update(scenarios=scenarios, base=baseline(scenarios),
+                  reached=reach(scenarios) if prune else None,
                   fuzz_ops=fuzz_ops if fuzz_is_clean(fuzz_ops) else 0)
 
 
 def _one(name: str) -> Mutant:
     scenarios: list[Scenario] = _STATE["scenarios"]  # type: ignore[assignment]
-    m = mutate_one(name, scenarios, _STATE["base"], _STATE["fuzz_ops"])  # type: ignore[arg-type]
+    m = mutate_one(name, scenarios, _STATE["base"], _STATE["fuzz_ops"],  # type: ignore[arg-type]
+                   reached=_STATE["reached"])  # type: ignore[arg-type]
     if m.caught_by and not m.caught_by[0].startswith("fuzz"):
         # Checks come in families (set_pt.*, sysreg.*): try the last catcher first.
         sid = m.caught_by[0].split()[0]
@@ -483,9 +534,13 @@ def _one(name: str) -> Mutant:
 
 def run(names: Iterable[str] | None = None, scenario_ids: Sequence[str] | None = None,
         jobs: int = 2, fuzz_ops: int = 0,
-        progress: Callable[[Mutant], None] | None = None) -> Score:
+        progress: Callable[[Mutant], None] | None = None,
+        prune: bool | None = None) -> Score:
     """Mutate each named check (default: all) over `jobs` processes; `progress` hears of
-    each mutant as soon as it is judged."""
+    each mutant as soon as it is judged.  `prune` (default: when every scenario runs) skips,
+    for each mutant, the scenarios that never reach its check (see `reach`)."""
+    if prune is None:
+        prune = scenario_ids is None
     start = time.perf_counter()
     registry = checks()
     wanted = list(names) if names else list(registry)
@@ -496,14 +551,14 @@ def run(names: Iterable[str] | None = None, scenario_ids: Sequence[str] | None =
     jobs = max(1, min(jobs, len(wanted)))
     mutants: list[Mutant] = []
     if jobs == 1:
-        _init(ids, fuzz_ops)
+        _init(ids, fuzz_ops, prune)
         results: Iterable[Mutant] = (_one(n) for n in wanted)
         for m in results:
             mutants.append(m)
             if progress is not None:
                 progress(m)
     else:
-        with multiprocessing.get_context("spawn").Pool(jobs, _init, (ids, fuzz_ops)) as pool:
+        with multiprocessing.get_context("spawn").Pool(jobs, _init, (ids, fuzz_ops, prune)) as pool:
             for m in pool.imap_unordered(_one, wanted):
                 mutants.append(m)
                 if progress is not None:

@@ -316,14 +316,25 @@ def set_mutation(name: str) -> None:
     MUTATED = name
 
 
+#: The checks a run reached, while a trusted harness records them (None: not recording):
+#: each name `refuse` was called with and each `enabled` was asked about.  A build without
+#: check X behaves as the intact one until X is reached, so mutation testing need not run a
+#: scenario that never reaches X (`attacks.mutation`).
+REACHED: set[str] | None = None
+
+
 def enabled(name: str) -> bool:
     """Whether a protective step runs (False only in a build that removes it)."""
+    if REACHED is not None:
+        REACHED.add(name)
     return name != MUTATED
 
 
 def refuse(name: str, status: Status, reason: str) -> None:
     """A check failed: raise Refused (in a mutated build the named check lets it pass)."""
     assert name in CHECKS, f"unregistered check {name}"
+    if REACHED is not None:
+        REACHED.add(name)
     if name != MUTATED:
         raise Refused(name, status, reason)
 

@@ -363,9 +363,10 @@ RULES: tuple[Rule, ...] = (
          "the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement for the "
          "address the program's own request placed it at; a page of a file only the program "
          "holds (a memfd, an O_TMPFILE file) holds the bytes its own calls left there, zeros "
-         "where a cut dropped them and past the end.",
+         "where a cut dropped them and past the end; a page of a file that was not admitted is input "
+         "data, never executable.",
          checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
-                 "set_pt.file_bytes")),
+                 "set_pt.file_bytes", "set_pt.input_not_exec")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.",

@@ -71,3 +71,28 @@ def test_explained_checks_exist_and_are_not_also_known_survivors() -> None:
     assert not set(mutation.EXPLAINED) & set(mutation.KNOWN_SURVIVORS)
     m = mutation.Mutant("call.known")
     assert m.verdict == "explained" and not mutation.Score([m], 0.0).survivors
+
+
+def test_a_scenario_reaches_the_checks_that_refuse_it_and_not_others() -> None:
+    """`reach` records, in the build that removes no check, what each run reached: SR-001's
+    TTBR1 write reaches sysreg.ttbr1; a scenario about AT_RANDOM never reaches it."""
+    import guardian.checks as registry
+    reached = mutation.reach([get("SR-001"), get("QG-001")])
+    assert "sysreg.ttbr1" in reached["SR-001"]
+    assert "sysreg.ttbr1" not in reached["QG-001"]
+    assert "create.at_random_apart" in reached["QG-001"]
+    assert registry.REACHED is None and registry.MUTATED == ""   # recording is off again
+
+
+def test_a_pruned_mutant_runs_only_the_scenarios_that_reach_its_check() -> None:
+    """Removing a check cannot change a run that never reaches it: those runs are skipped,
+    and the run that reaches it still catches the removal."""
+    scenarios = [get("SR-001"), get("QG-001")]
+    base = mutation.baseline(scenarios)
+    reached = mutation.reach(scenarios)
+    m = mutation.mutate_one("sysreg.ttbr1", scenarios, base, reached=reached)
+    assert m.caught_by and m.caught_by[0].startswith("SR-001") and m.runs == 1, m
+    unreached = mutation.mutate_one("sysreg.ttbr1", [get("QG-001")], base, reached=reached)
+    assert unreached.runs == 0 and not unreached.caught
+    inline = mutation.mutate_one("return.lock_el1", [get("QG-001")], base, reached=reached)
+    assert "return.lock_el1" in mutation.inline_checks() and inline.runs == 1

@@ -27,7 +27,8 @@ def _run(program: str, args: list[str], rootfs: Path, **kw: object) -> tuple[int
     return r.exit_code, out.getvalue()
 
 
-@pytest.mark.parametrize("name", [w.name for w in all_workloads() if not w.dynamic])
+@pytest.mark.parametrize("name", [w.name for w in all_workloads()
+                                  if not w.dynamic and w.runs_confidential])
 def test_workload_is_identical_confidential(name: str, tmp_path: Path) -> None:
     args = SMALL_ARGS.get(name, [])
     (tmp_path / "n").mkdir()
@@ -35,6 +36,18 @@ def test_workload_is_identical_confidential(name: str, tmp_path: Path) -> None:
     native = _run(name, args, tmp_path / "n")
     conf = _run(name, args, tmp_path / "c", guardian="on", confidential=True)
     assert conf == native
+
+
+@pytest.mark.parametrize("name", [w.name for w in all_workloads() if not w.runs_confidential])
+def test_workload_the_guardian_refuses_by_design_is_stopped(name: str, tmp_path: Path) -> None:
+    """A program that runs code it wrote to a file runs natively and is stopped (SIGKILL)
+    under --confidential before that unmeasured code runs."""
+    (tmp_path / "n").mkdir()
+    (tmp_path / "c").mkdir()
+    code, out = _run(name, [], tmp_path / "n")
+    assert code == 0 and out == b"plugin answered 42\n"
+    code, out = _run(name, [], tmp_path / "c", guardian="on", confidential=True)
+    assert code == 128 + 9 and b"answered" not in out
 
 
 BUSYBOX_CASES = [

@@ -32,6 +32,9 @@ class Workload:
     #: Linked against the C library of a sysroot (run with -L): its interpreter and
     #: libraries are not in the binary.
     dynamic: bool = False
+    #: False where the Guardian refuses the program under --confidential by design (it runs
+    #: code from a file it wrote itself, which nothing measured).
+    runs_confidential: bool = True
 
     @property
     def source(self) -> Path:
@@ -57,6 +60,7 @@ def _parse(entry: dict[str, object]) -> Workload:
     crashes = entry.get("crashes", False)
     language = entry.get("language", "c")
     dynamic = entry.get("dynamic", False)
+    runs_confidential = entry.get("runs_confidential", True)
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"catalog.toml: bad workload name {name!r}")
     if not isinstance(description, str):
@@ -65,9 +69,10 @@ def _parse(entry: dict[str, object]) -> Workload:
         raise ValueError(f"catalog.toml: {name}: default_args must be a list of strings")
     if language not in ("c", "go"):
         raise ValueError(f"catalog.toml: {name}: language must be \"c\" or \"go\"")
-    if not all(isinstance(flag, bool) for flag in (needs_exec, crashes, dynamic)):
-        raise ValueError(f"catalog.toml: {name}: needs_exec, crashes and dynamic must be "
-                         "booleans")
+    if not all(isinstance(flag, bool)
+               for flag in (needs_exec, crashes, dynamic, runs_confidential)):
+        raise ValueError(f"catalog.toml: {name}: needs_exec, crashes, dynamic and "
+                         "runs_confidential must be booleans")
     return Workload(
         name=name,
         description=description,
@@ -77,6 +82,7 @@ def _parse(entry: dict[str, object]) -> Workload:
         crashes=crashes,
         language=str(language),
         dynamic=bool(dynamic),
+        runs_confidential=bool(runs_confidential),
     )
 
 

@@ -9,9 +9,20 @@ SIGSEGV handler.
 
 from __future__ import annotations
 
+import struct
+
 from abi import Call
 from attacks.adversary import PAGE, Adversary
+from attacks.families.redteam_r8 import (
+    NR_RT_SIGTIMEDWAIT,
+    OUTPUTS,
+    P_SIGWAIT,
+    SIGTERM,
+    SIGWAIT,
+    signal_outside_set,
+)
 from attacks.hooks import Point
+from attacks.moves import NR_MMAP
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
 from attacks.workload import MAP_FILE, SEGV_HANDLER, VARIANTS_PROGRAM, Phase
@@ -374,3 +385,69 @@ def mu_domain_subtree(adv: Adversary) -> None:
     def _(a: Adversary) -> None:
         a.observe(a.read_through(a.mm.tables.root, a.layout.heap_secret, 32),
                   "the heap through the program's own root")
+
+
+# --- return.sigwait_set: a signal outside the set, with a siginfo that agrees -----------------
+
+SI_SIGNO_OFF = 0                     # siginfo_t.si_signo, the record's first int
+
+
+@scenario(id="MU-034", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGTERM, siginfo and all",
+          family=MU, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
+          args=(SIGWAIT,), oracle=signal_outside_set,
+          prop="rt_sigtimedwait() returns a signal of the set the program passed (or an "
+               "error), never another signal, even when its siginfo names the same one.")
+def mu_sigwait_outside_set_consistent(adv: Adversary) -> None:
+    """1. The program (secret_outputs -q) blocks SIGUSR1, sends it to itself and takes it
+    with rt_sigtimedwait({SIGUSR1}, &info); it dispatches on the number returned.
+    2. At the call's exit, answer 15 (SIGTERM) and write 15 into info->si_signo too, so that
+    the result and the record it fills agree (RQ-013 left si_signo at SIGUSR1, which the
+    result's range check refuses first).
+    3. The program takes the path for a signal it never waited for.  Linux's
+    rt_sigtimedwait dequeues only a signal of the set passed.  (Without return.sigwait_set,
+    signal.sender_witnessed refuses it in its place: nothing ever sent SIGTERM.)"""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGTIMEDWAIT, during=P_SIGWAIT)
+    def _(a: Adversary, **_: object) -> None:
+        info = a.reg("x1")
+        if info:
+            a.kernel.uaccess.write(info + SI_SIGNO_OFF, struct.pack("<i", SIGTERM))
+        a.set_reg("x0", SIGTERM)
+
+
+# --- set_pt.input_not_exec: a file the program wrote, mapped to run ---------------------------
+
+PLUGIN_PROGRAM = "secret_plugin"
+MAP_ANONYMOUS = 0x20
+#: The kernel's function for the program's plugin.bin: mov w0, #1337; ret.
+KERNEL_CODE = struct.pack("<II", 0x5280A720, 0xD65F03C0)
+
+
+def _kernel_code_ran(out: Outcome) -> list[str]:
+    """The program printed another answer than its own function's 42."""
+    found = [line for line in out.stdout.splitlines() if line.startswith(b"plugin answered ")]
+    return [f"the program ran the kernel's code: {found[0].decode()}"] \
+        if found and found[0] != b"plugin answered 42" else []
+
+
+@scenario(id="MU-035", title="Serve the plugin a program wrote with the kernel's own code",
+          family=MU, goal=Goal.TAMPER, rules=("G-MEASURE-ALL",), program=PLUGIN_PROGRAM,
+          oracle=_kernel_code_ran,
+          silent="the Guardian never lets a page of a file that was not admitted become "
+                 "executable: the program's own mprotect(PROT_EXEC) of plugin.bin is refused "
+                 "whatever bytes the kernel put there",
+          prop="Code runs in a domain only from measured pages: a file the program maps "
+               "that was not admitted is input data, never executable.")
+def mu_plugin_code(adv: Adversary) -> None:
+    """1. The program (secret_plugin) writes mov w0, #42; ret to plugin.bin, maps the file
+    PROT_READ, makes the mapping executable with mprotect() and calls it.
+    2. When its mmap of the file arrives, the kernel rewrites the file's first bytes with
+    its own function (mov w0, #1337; ret): the page the fault then maps holds them.
+    3. The program prints 1337: it ran code the kernel chose.  Nothing measured those
+    bytes; only refusing to make them executable keeps the kernel's code out."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x3") & MAP_ANONYMOUS or a.reg("x4") >= 1 << 31 or a.memo.get("served"):
+            return
+        a.memo["served"] = True
+        a.init.fds.get(a.reg("x4")).pwrite(KERNEL_CODE, 0)
+        a.note("plugin.bin now holds the kernel's function")

@@ -300,7 +300,7 @@ def rq_thread_mask_dropped(adv: Adversary) -> None:
 
 # --- RQ-013: rt_sigtimedwait() answering a signal the program did not wait for -------------
 
-def _signal_outside_set(out: Outcome) -> list[str]:
+def signal_outside_set(out: Outcome) -> list[str]:
     """rt_sigtimedwait returned a signal number outside the set the program passed."""
     got = [m.args[0] for m in program_markers(out, P_SIGWAIT_DONE)]
     return [f"rt_sigtimedwait({{SIGUSR1}}) returned signal {got[0]}, which the program "
@@ -309,7 +309,7 @@ def _signal_outside_set(out: Outcome) -> list[str]:
 
 @scenario(id="RQ-013", title="Answer rt_sigtimedwait({SIGUSR1}) with SIGTERM",
           family=RT, goal=Goal.TAMPER, rules=("G-SIGNAL-MASK",), program=OUTPUTS,
-          args=(SIGWAIT,), oracle=_signal_outside_set,
+          args=(SIGWAIT,), oracle=signal_outside_set,
           prop="rt_sigtimedwait() returns a signal of the set the program passed (or an "
                "error), never another signal.")
 def rq_sigwait_outside_set(adv: Adversary) -> None:

@@ -162,6 +162,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "fork.child_id_bound": ("QE-029", "QE-020"),
     "return.futex_wait_value": ("QE-021",),
     "set_pt.input_not_exec": ("MU-035",),
+    "swap_in.share_one_frame": ("RV-026",),
 }
 
 
@@ -300,13 +301,7 @@ EXPLAINED: dict[str, str] = {
 }
 
 #: Survivors we know of, with why no scenario catches them yet (reported, not excused).
-KNOWN_SURVIVORS: dict[str, str] = {
-    "swap_in.share_one_frame": "RV-026 swapped out an anonymous MAP_SHARED page before a fork; "
-                               "such pages are now held while an area of their share lives "
-                               "(share.anon_kept), so the kernel cannot swap them out and no "
-                               "scenario reaches a second SWAP_IN of one shared page; a memfd "
-                               "variant would need swappable memfd pages, which are held too",
-}
+KNOWN_SURVIVORS: dict[str, str] = {}
 
 
 @dataclass

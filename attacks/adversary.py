@@ -65,10 +65,14 @@ class Tally:
 class Adversary:
     """Registration of steps plus the helpers those steps use."""
 
-    def __init__(self, hooks: Hooks, el1: El1, dma: DmaEngine) -> None:
+    def __init__(self, hooks: Hooks, el1: El1, dma: DmaEngine,
+                 cores: list[El1] | None = None) -> None:
         self._hooks = hooks
         self._el1 = el1                    # the real face, for the framework's own helpers
         self._face = KernelFace(el1)
+        # The kernel's face of every core: the same powers on each (core 0's is `el1`).
+        self._faces = tuple(self._face if c is el1 else KernelFace(c)
+                            for c in (cores or [el1]))
         self._kernel: Kernel | None = None
         self._handle: KernelHandle | None = None
         self.dma = dma
@@ -88,6 +92,23 @@ class Adversary:
     def el1(self) -> KernelFace:
         """The kernel's EL1 face (attacks.powers.KernelFace)."""
         return self._face
+
+    @property
+    def cores(self) -> int:
+        """How many cores the machine has (the kernel has a face on each)."""
+        return len(self._faces)
+
+    def el1_on(self, index: int) -> KernelFace:
+        """The kernel's EL1 face of core `index` (the same powers as `el1`, on that core)."""
+        if not 0 <= index < len(self._faces):
+            raise IndexError(f"the machine has no core {index}")
+        return self._faces[index]
+
+    @property
+    def core(self) -> int:
+        """The core the kernel runs on now (where a hook's step runs)."""
+        assert self._kernel is not None
+        return self._kernel.el1.cpu_index
 
     @property
     def kernel(self) -> KernelHandle:

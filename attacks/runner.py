@@ -149,8 +149,12 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     (rootfs / "bin").mkdir()
     shutil.copyfile(path, rootfs / "bin" / path.name)
     hw = Machine(config)
-    face = HookedEl1(hw.cpus[0], hw.walker, hw.clock, hw.stats, hw.tracer)
-    hw._el1[0] = face          # the Guardian flushes this face's TLB like any other
+    # The kernel's face of every core (the Guardian flushes and locks each like any
+    # other); the kernel runs on core 0's, whose calls the hooks see.
+    faces = [HookedEl1(cpu, hw.walker, hw.clock, hw.stats, hw.tracer) for cpu in hw.cpus]
+    for i, f in enumerate(faces):
+        hw._el1[i] = f
+    face = faces[0]
     guardian = None
     if mode in ("on", "mprotect"):
         from guardian.monitor import Guardian
@@ -178,7 +182,7 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
     referee = Referee(markers=[], copied_from_user=[], random_draws=[])
     if guardian is not None:
         guardian.state.entropy.observers.append(_guardian_getrandom(referee))
-    adv = Adversary(hooks, face, DmaEngine(hw.dma_port()))
+    adv = Adversary(hooks, face, DmaEngine(hw.dma_port()), cores=faces)
     out = io.BytesIO()
     opts = KernelOptions(rootfs=rootfs, timing=timing, max_insns=MAX_INSNS, stdout=out,
                          stderr=out, stdin=io.BytesIO(), sysroot=sysroot)
@@ -192,7 +196,8 @@ def boot(mode: str, *, machine: str | None = None, timing: str = "fast",
 
     kernel = HookedKernel(hw.boot_info(), face, hw.clock, hw.stats, opts, hooks=hooks,
                           referee=referee, marker_registers=saved_registers)
-    face.seal()
+    for f in faces:
+        f.seal()
     kills = [0]      # kill() calls the program made (its code makes one)
     witness = MemoryWitness(hw, data, lambda: sorted(adv.tally.hits.get("watch", ())),
                             lambda: (sum(1 for pid, signo in referee.delivered
@@ -416,7 +421,8 @@ def _digest_mismatch(out: Outcome) -> list[str]:
 def run_one(sc: Scenario, mode: str, *, machine: str | None = None,
             trace: Path | None = None) -> Result:
     try:
-        s = boot(mode, machine=machine, timing=sc.timing, program=sc.program, trace=trace)
+        s = boot(mode, machine=machine or sc.machine or None, timing=sc.timing,
+                 program=sc.program, trace=trace)
     except NoSysroot as exc:        # the victim cannot run here: say so, run the others
         return Result(sc.id, mode, sc.expected(mode).value, "error", str(exc),
                       Outcome(mode=mode, error=str(exc)))

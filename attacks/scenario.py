@@ -78,6 +78,7 @@ class Scenario:
     gap: str = ""                              # the property this attack still breaks, if any
     program: str = PROGRAM                     # the workload it attacks (workload.py)
     args: tuple[bytes, ...] = ()               # that program's variant switches
+    machine: str = ""                          # the machine it needs ("": the default)
 
     def expected(self, mode: str) -> Expect:
         if mode == "off":
@@ -117,7 +118,7 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
              rules: tuple[str, ...], actor: str = "kernel", mprotect: Expect = Expect.REFUSED,
              known: Mapping[str, str] | None = None, silent: str = "", timing: str = "fast",
              oracle: Oracle | None = None, gap: str = "", program: str = PROGRAM,
-             args: tuple[bytes, ...] = ()) -> Callable[[Steps], Steps]:
+             args: tuple[bytes, ...] = (), machine: str = "") -> Callable[[Steps], Steps]:
     """Register the decorated steps function as a scenario."""
     if gap and gap not in PROPERTIES:
         raise ValueError(f"scenario {id}: gap {gap!r} is not one of {sorted(PROPERTIES)}")
@@ -131,7 +132,7 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
                                 steps=fn, rules=rules, actor=actor, mprotect=mprotect,
                                 known=MappingProxyType(dict(known or {})), silent=silent,
                                 timing=timing, oracle=oracle, gap=gap, program=program,
-                                args=tuple(args))
+                                args=tuple(args), machine=machine)
         return fn
     return register
 

@@ -146,3 +146,33 @@ def test_scenario_code_uses_no_reach_around(path: Path) -> None:
             for m in mods:
                 assert not m.startswith(BANNED_MODULES) or m == "attacks.runner" and \
                     all(a.name == "Outcome" for a in node.names), f"{where} imports {m}"
+
+
+def test_every_core_has_the_kernels_face_and_nothing_more() -> None:
+    """On a machine of two cores the adversary holds the kernel's EL1 face of each (the
+    same powers, a face of its own per core) and still reaches no hardware or monitor."""
+    s = boot("on", machine="two-nodes")
+    adv = s.adversary
+    s.kernel.spawn_init(s.image, s.guest_path, [s.guest_path.encode(), *PROGRAM_ARGS],
+                        confidential=True)
+    assert adv.cores == 2 and adv.core == 0
+    assert adv.el1_on(0) is adv.el1 and adv.el1_on(1) is not adv.el1
+    assert sorted(dir(adv.el1_on(1))) == sorted(dir(adv.el1))
+    with pytest.raises(IndexError):
+        adv.el1_on(2)
+    with pytest.raises(AttributeError):
+        adv.el1_on(1).hvc_handler  # noqa: B018
+    for i in range(adv.cores):
+        found = reachable(adv.el1_on(i))
+        assert not found, {k: v[:3] for k, v in found.items()}
+
+
+def test_a_scenario_names_its_machine_and_the_command_overrides_it() -> None:
+    from attacks.runner import run_one
+    from attacks.scenario import Goal, Scenario
+    seen: list[int] = []
+    sc = Scenario(id="ZZ-001", title="t", prop="p", family="f", goal=Goal.LEAK,
+                  steps=lambda adv: seen.append(adv.cores), rules=(), machine="two-nodes")
+    run_one(sc, "off")
+    run_one(sc, "off", machine="small")
+    assert seen == [2, 1]

@@ -24,7 +24,7 @@ from attacks.powers import KernelFace, KernelHandle
 from attacks.workload import Layout, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
-from emulator.el1 import CoreOwnedByUser, El1, El1Fault, SysregRefused
+from emulator.el1 import CoreOwnedByUser, CorePoweredOff, El1, El1Fault, SysregRefused
 from emulator.fastuc import CTX_Q0, UserContext
 from kernel_model.errors import KernelError
 from kernel_model.kernel import Kernel
@@ -34,7 +34,8 @@ from kernel_model.process import Process, Thread
 from kernel_model.syscalls.proc import do_clone
 
 PAGE = 4096
-REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, KernelError, PageTableRefused, DmaDenied)
+REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, CorePoweredOff, KernelError,
+            PageTableRefused, DmaDenied)
 _REG = {**{f"x{i}": 199 + i for i in range(29)}, "x29": 1, "x30": 2, "sp": 4, "pc": 260,
         "nzcv": 3}
 USER_RW = D.PagePerms(user=True, write=True, user_exec=False)

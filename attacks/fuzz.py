@@ -43,7 +43,7 @@ from attacks.runner import _tampering, boot, find_leaks, run_session
 from attacks.workload import SECRET_LEN, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
-from emulator.el1 import CoreOwnedByUser, El1Fault, SysregRefused
+from emulator.el1 import CoreOwnedByUser, CorePoweredOff, El1Fault, SysregRefused
 from kernel_model.errors import KernelError
 from kernel_model.kernel import KERNEL_VBAR
 from kernel_model.pagetable import PageTableRefused
@@ -51,7 +51,7 @@ from kernel_model.pagetable import PageTableRefused
 HELPER_VA = 0x20_0000_0000
 STOPS = (Point.MARKER, Point.SYSCALL_EXIT, Point.FAULT, Point.IRQ, Point.SIGNAL_DELIVERED,
          Point.AFTER_RESUME)
-REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, DmaDenied, KernelError,
+REFUSALS = (El1Fault, SysregRefused, CoreOwnedByUser, CorePoweredOff, DmaDenied, KernelError,
             PageTableRefused)
 INVARIANTS = (
     "the secret is in no bytes an operation returned to the kernel",

@@ -163,6 +163,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.futex_wait_value": ("QE-021",),
     "set_pt.input_not_exec": ("MU-035",),
     "swap_in.share_one_frame": ("RV-026",),
+    "cpu.secondary_off": ("QK-001", "QK-005"),
 }
 
 

@@ -80,6 +80,10 @@ RULES: tuple[Rule, ...] = (
          checks=("sysreg.ttbr0_root", "sysreg.ttbr0_reserved")),
     Rule("G-SYSREG-SCTLR", "The MMU stays on and WXN fixed.",
          checks=("sysreg.sctlr_mmu", "sysreg.sctlr_wxn")),
+    Rule("G-CORES-OFF", "Only the boot core runs the kernel: every other core stays powered "
+         "off (the contract has no CPU_ON), so no core runs EL1 with its MMU off, where every "
+         "address is physical, or with a translation regime the Guardian did not set.",
+         checks=("cpu.secondary_off",)),
     Rule("G-SYSREG-VBAR", "VBAR_EL1 names a registered table, never the Guardian's.",
          checks=("sysreg.vbar_registered", "sysreg.vbar_guardian"),
          validated="out of scope: tests/test_guardian_kernel.py (a VBAR write while the kernel "

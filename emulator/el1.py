@@ -20,6 +20,7 @@ from emulator import sysregs as S
 from emulator.clock import Stats, VirtualClock
 from emulator.cpu import Cpu, CpuContext
 from emulator.el1_lock import CoreOwnedByUser as CoreOwnedByUser  # importable here too
+from emulator.el1_lock import CorePoweredOff as CorePoweredOff
 from emulator.el1_lock import hand_over
 from emulator.exceptions import VectorTable
 from emulator.livestate import X_INDEX
@@ -82,6 +83,8 @@ class El1:
         self._ro_view = walker.ram.view.toreadonly()      # read_view's slices
         self.sysreg_trap: SysregTrap | None = None
         self._user_owned = False
+        #: Set by `el1_lock.power_off`: the core executes nothing from then on.
+        self.powered_off = False
         #: Set by a monitor: the one EL0 instruction (a CLREX) the kernel may run while
         #: the core is the user's; the user's PC is kept around it.
         self.clrex_va: int | None = None

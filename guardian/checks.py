@@ -17,6 +17,7 @@ from abi import Status
 
 CHECKS: dict[str, str] = {
     "call.known": "only the calls of the contract are served",
+    "cpu.secondary_off": "every core but the boot core stays powered off: the contract has no CPU_ON, and a core out of reset runs with its MMU off, where every address is physical",
     "call.arg_range": "an argument a call reads as a narrower C type (a signal number, a C int) is in that type's range, refused where the call is unpacked",
     "call.sysreg_via_trap": "system-register writes arrive through the trap, never as a call",
     # --- frames named by a call ---------------------------------------------------

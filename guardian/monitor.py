@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from abi import SPECS, Call, Status
 from emulator import sysregs as S
+from emulator.el1_lock import power_off
 from emulator.machine import Machine
 from emulator.trace import EV_DATA
 from guardian import checks
@@ -94,6 +95,19 @@ class Guardian:
         self.sysregs = SysregPolicy(s, s.linear.root)
         self.invariants = Invariants(s, self.secure_mm)
         self.calls = self._call_table()
+        self._keep_secondary_cores_off(machine)
+
+    @staticmethod
+    def _keep_secondary_cores_off(machine: Machine) -> None:
+        """Only the boot core runs the kernel.  A secondary core comes out of reset with its
+        MMU off, where every address is physical and no linear map hides a confidential
+        frame; bringing one up is the monitor's job (PSCI CPU_ON, the core entering the
+        kernel with the monitor's EL1 configuration), and the contract has no such call
+        yet, so every other core stays powered off."""
+        if not checks.enabled("cpu.secondary_off"):
+            return
+        for index in range(1, len(machine.cpus)):
+            power_off(machine.el1(index))
 
     # --- what the machine and tests see -------------------------------------------------
     @property

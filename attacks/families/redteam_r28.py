@@ -25,7 +25,7 @@ from attacks.adversary import PAGE, REFUSALS, Adversary
 from attacks.families.measurement import symbol_address
 from attacks.hooks import Point
 from attacks.powers import KernelFace
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Goal, scenario
 from attacks.workload import PROGRAM, SECRET_LEN, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -95,8 +95,7 @@ def _phys_walk(a: Adversary, root: int, va: int) -> tuple[int, int]:
 @scenario(id="QK-001", title="The second core, MMU off, loads the secret's frame by its physical "
           "address", prop="No core's EL1 reaches a confidential frame: the Guardian owns every "
           "core's translation regime, not only the boot core's.", family=RT, goal=Goal.LEAK,
-          rules=("G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO, gap="P7",
-          mprotect=Expect.SUCCEEDS)
+          rules=("G-CORES-OFF", "G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO)
 def secondary_core_reads_secret(a: Adversary) -> None:
     """1. At PLACED (the program waits in its marker call on core 0) walk the program's
     tables for the frame behind the heap page holding the secret.
@@ -113,8 +112,7 @@ def secondary_core_reads_secret(a: Adversary) -> None:
 
 @scenario(id="QK-002", title="The second core, MMU off, stores over the secret in the program's "
           "heap", prop="No core's EL1 writes a confidential frame.", family=RT, goal=Goal.TAMPER,
-          rules=("G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO, gap="P7",
-          mprotect=Expect.SUCCEEDS)
+          rules=("G-CORES-OFF", "G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO)
 def secondary_core_writes_secret(a: Adversary) -> None:
     """1. At PLACED find the heap page's frame from the program's tables.
     2. On core 1 (MMU off since reset) store 32 forged bytes over the secret's address.
@@ -160,7 +158,7 @@ def secondary_core_rewrites_pte(a: Adversary) -> None:
 @scenario(id="QK-004", title="The second core, MMU off, puts the secret's frame back into the "
           "Guardian's linear map; core 0 reads it there", prop="The tables behind TTBR1 are "
           "Guardian memory on every core.", family=RT, goal=Goal.LEAK,
-          rules=("G-LM-OWN", "G-LM-UNMAP"), machine=TWO, gap="P7", mprotect=Expect.SUCCEEDS)
+          rules=("G-CORES-OFF", "G-LM-OWN", "G-LM-UNMAP"), machine=TWO)
 def secondary_core_restores_linear_map(a: Adversary) -> None:
     """1. At PLACED find the heap page's frame, and walk the linear-map tables from core 0's
     TTBR1 by physical address on core 1 down to the entry of lm(frame).
@@ -186,8 +184,7 @@ def secondary_core_restores_linear_map(a: Adversary) -> None:
 
 @scenario(id="QK-005", title="The second core, MMU off, patches the program's exit() to "
           "branch to win()", prop="A confidential image's code is the admitted image on every "
-          "core.", family=RT, goal=Goal.TAMPER, rules=("G-SYSREG-SCTLR",), machine=TWO,
-          gap="P2", mprotect=Expect.SUCCEEDS)
+          "core.", family=RT, goal=Goal.TAMPER, rules=("G-CORES-OFF", "G-SYSREG-SCTLR"), machine=TWO)
 def secondary_core_patches_code(a: Adversary) -> None:
     """1. At PLACED (x5 names win()) find exit() in the program file (public) and the frame
     of its code page by the kernel's own walk of the program's tables.
@@ -214,8 +211,7 @@ def _program_file() -> bytes:
 
 @scenario(id="QK-006", title="The second core, MMU off, loads the fork child's copy of the "
           "secret", prop="No core's EL1 reaches a confidential child's frames.", family=RT,
-          goal=Goal.LEAK, rules=("G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO, gap="P7",
-          mprotect=Expect.SUCCEEDS)
+          goal=Goal.LEAK, rules=("G-CORES-OFF", "G-LM-UNMAP", "G-SYSREG-SCTLR"), machine=TWO)
 def secondary_core_reads_child(a: Adversary) -> None:
     """1. At CHILD (in the forked child, which waits in its marker call on core 0) walk the
     child's own tables for the frame behind its heap page (its copy, or the frame it shares
@@ -240,8 +236,7 @@ def _other_root(a: Adversary) -> int:
 @scenario(id="QK-007", title="A TTBR0 write on core 1 clears EPD0 on core 0, which then walks "
           "the program's tree", prop="EPD0 is set on the core that runs with a confidential "
           "TTBR0, whatever another core writes to its own TTBR0.", family=RT, goal=Goal.LEAK,
-          rules=("G-EPD0", "G-EPD0-ON-SWITCH", "G-SYSREG-TTBR0"), machine=TWO, gap="P7",
-          mprotect=Expect.SUCCEEDS)
+          rules=("G-CORES-OFF", "G-EPD0", "G-EPD0-ON-SWITCH", "G-SYSREG-TTBR0"), machine=TWO)
 def other_core_ttbr0_clears_epd0(a: Adversary) -> None:
     """1. At PLACED (core 0 runs the kernel with the program's TTBR0 and EPD0 set) the
     kernel builds a tree of its own and writes it to TTBR0_EL1 on core 1 (a checked,
@@ -260,8 +255,7 @@ def other_core_ttbr0_clears_epd0(a: Adversary) -> None:
 @scenario(id="QK-008", title="Core 1 turns its MMU on with the program's TTBR0 and EPD0 clear, "
           "and loads the secret's user VA", prop="EPD0 is set on every core whose TTBR0 "
           "names a confidential tree.", family=RT, goal=Goal.LEAK,
-          rules=("G-EPD0", "G-SYSREG-TCR-EPD0", "G-SYSREG-SCTLR"), machine=TWO, gap="P7",
-          mprotect=Expect.SUCCEEDS)
+          rules=("G-EPD0", "G-SYSREG-TCR-EPD0", "G-SYSREG-SCTLR"), machine=TWO)
 def other_core_walks_program_tree(a: Adversary) -> None:
     """1. At PLACED switch core 0's TTBR0_EL1 to a tree of the kernel's own (a context
     switch: no confidential tree is live), give core 1 that tree too, copy core 0's MAIR_EL1 and TTBR1_EL1 to core 1,

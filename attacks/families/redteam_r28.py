@@ -13,7 +13,9 @@ on it, it does through physical addresses unless someone turns its MMU on:
   program's code page rewritten to jump to win() (QK-005), a fork child's copy read
   (QK-006);
 - core 1 with its MMU on, set up by the kernel: the program's TTBR0 with EPD0 clear
-  (QK-008), and a TTBR0 write on core 1 that clears EPD0 on core 0 (QK-007).
+  (QK-008), a TTBR0 write on core 1 that clears EPD0 on core 0 (QK-007), a linear-map
+  translation cached on core 1 before its frame joined the program (QK-009), its MMU turned
+  off again (QK-010), a TTBR1 tree of the kernel's own (QK-011).
 
 Where an attack still gets through with the Guardian on, it names the property it breaks
 (`gap`) and its docstring says why Linux could never produce what the program saw.
@@ -326,3 +328,85 @@ def other_core_stale_linear_map(a: Adversary) -> None:
                 a.observe(c1.read(a.lm(pa), PAGE), f"core 1 cached lm({pa:#x})")
             except REFUSALS as exc:
                 a.refused(f"core 1 load of lm({pa:#x}) refused: {exc}")
+
+
+@scenario(id="QK-010", title="Core 1, brought up with its MMU on, turns it off again and loads "
+          "the secret's frame by physical address", prop="The MMU stays on, on every core, "
+          "once it is on.", family=RT, goal=Goal.LEAK, rules=("G-SYSREG-SCTLR",), machine=TWO)
+def other_core_turns_mmu_off(a: Adversary) -> None:
+    """1. At PLACED bring core 1 up as a secondary core (core 0's MAIR, TCR, TTBR1 and
+    SCTLR, MMU on).
+    2. Write core 1's SCTLR_EL1 with M clear (a checked write).
+    3. Load the secret's frame by its physical address on core 1.
+    Refused with the Guardian on (the MMU-off write is refused, and with the MMU on the
+    physical address is no mapped VA).  The SCTLR check compares with core 0's SCTLR, not
+    core 1's: it refuses here only because core 0's MMU is on too."""
+    @a.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        pa = _frame_of(a, a.layout.heap_secret)
+        c1 = _mmu_on_linear(a)
+        c1.msr(S.SCTLR_EL1, c1.mrs(S.SCTLR_EL1) & ~S.SCTLR_M)
+        a.observe(c1.read(pa, SECRET_LEN), "core 1 load after its MMU went off")
+
+
+@scenario(id="QK-011", title="Core 1 runs on a TTBR1 tree of the kernel's own that maps the "
+          "secret's frame", prop="TTBR1_EL1 is the Guardian's linear map on every core.",
+          family=RT, goal=Goal.LEAK, rules=("G-SYSREG-TTBR1",), machine=TWO)
+def other_core_own_ttbr1(a: Adversary) -> None:
+    """1. At PLACED the kernel builds an upper-half tree of its own whose one leaf maps the
+    secret's frame at a kernel address (tables written by core 1, MMU still off, in frames
+    of the kernel's).
+    2. It brings core 1 up with that tree in TTBR1_EL1 (core 0's MAIR, TCR, SCTLR) and
+    loads the kernel address.
+    Refused with the Guardian on: the TTBR1 write is checked against the Guardian's tree
+    (the load then goes through physical addresses: the MMU never came on)."""
+    @a.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        c0, c1 = a.el1, _other(a)
+        pa = _frame_of(a, a.layout.heap_secret) & ~(PAGE - 1)
+        va = 0xFFFF_8000_4000_0000
+        tables = [a.alloc_frame() for _ in range(4)]
+        for t in tables:
+            c1.write(t, bytes(PAGE))
+        for level in range(3):
+            entry = tables[level] + 8 * D.level_index(va, level)
+            c1.write(entry, (tables[level + 1] | D.TABLE | D.VALID).to_bytes(8, "little"))
+        leaf = pa | D.TABLE | D.VALID | D.AF | D.SH_INNER
+        c1.write(tables[3] + 8 * D.level_index(va, 3), leaf.to_bytes(8, "little"))
+        c1.msr(S.MAIR_EL1, c0.mrs(S.MAIR_EL1))
+        c1.msr(S.TCR_EL1, c0.mrs(S.TCR_EL1))
+        c1.msr(S.TTBR1_EL1, tables[0])
+        c1.msr(S.SCTLR_EL1, c0.mrs(S.SCTLR_EL1))
+        if c1.mrs(S.TTBR1_EL1) & D.ADDR_MASK != tables[0]:
+            a.note("core 1's TTBR1 is not the kernel's tree")
+            return
+        a.observe(c1.read(va + (a.layout.heap_secret & (PAGE - 1)), SECRET_LEN),
+                  "core 1 own upper-half tree")
+
+
+@scenario(id="QK-012", title="The second core, MMU off, rewrites main()'s saved return address "
+          "on the program's stack", prop="No core's EL1 writes a confidential stack.",
+          family=RT, goal=Goal.TAMPER, rules=("G-CORES-OFF", "G-SYSREG-SCTLR", "G-LM-UNMAP"), machine=TWO)
+def other_core_rewrites_return_address(a: Adversary) -> None:
+    """1. At PLACED (x3 names a buffer in main()'s frame) find the stack page's frame by the
+    kernel's own walk, and read the page on core 1 by physical address (MMU off).
+    2. Every word there that is a return address into __libc_start_call_main (found in the
+    public program file) is main()'s saved link register: store win()'s address over it.
+    3. main() returns into win().
+    Gets through with the Guardian on: the stack frame is fenced only in core 0's view;
+    under Linux a function returns to its caller, never to a function nobody called."""
+    @a.at(Phase.PLACED)
+    def _(a: Adversary) -> None:
+        caller = symbol_address(_program_file(), "__libc_start_call_main")
+        page = a.layout.stack & ~(PAGE - 1)
+        frames = [(va, _frame_of(a, va)) for va in (page, page + PAGE)
+                  if a.pa_of(va) is not None]
+        hits = 0
+        for _va, pa in frames:
+            data = _other(a).read(pa, PAGE)
+            for off in range(0, PAGE, 8):
+                word = int.from_bytes(data[off:off + 8], "little")
+                if caller < word < caller + 0x100:
+                    _phys_write(a, pa + off, a.layout.win.to_bytes(8, "little"))
+                    hits += 1
+        assert hits, "no return address into __libc_start_call_main on the stack"

@@ -68,7 +68,7 @@ def _bring_up(adv: Adversary) -> None:
         c1.msr(S.VBAR_EL1, KERNEL_VBAR)
         c1.tlbi_all()
     except REFUSALS as exc:
-        adv.refused(f"bringing core 1 up: {type(exc).__name__}: {exc}")
+        adv.refused(f"bringing core 1 up: {exc!r}")
 
 
 def _brought_up(steps: Callable[[Adversary], None]) -> Callable[[Adversary], None]:

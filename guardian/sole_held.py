@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pair_bytes, pipe_bytes, sole_files, sole_moves
+from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -267,16 +267,27 @@ class SoleHeld:
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
-        may have another holder now (one it cannot read: any)."""
+        may have another holder now (one it cannot read: any) -- but for a message sent on
+        an end of a socketpair only the program holds: it waits at the peer end, which
+        only the program's processes can receive it from, and recvmsg installs the very
+        open file sent (passed_fds.py), so the object stays the program's alone.  It is
+        dropped with the pair (`drop`), should the pair get another holder."""
         read = self.memory.read
         if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None:
             self.drop_domain(slot)
             return
+        via = self.of(slot, slot.args[0])
+        pair = via[1] if via is not None and isinstance(via[1], Pair) else None
         table = self.files.table(slot.root, slot.thread)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
             f = table.fds.get(fd)
             obj = self.by_file.get(f.description) if f is not None else None
-            if obj is not None:
+            if obj is None:
+                continue
+            if pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
+                if not any(c is obj for c in pair.carried):
+                    pair.carried.append(obj)
+            else:
                 self.drop(obj)
 
     def _room(self) -> bool:
@@ -291,10 +302,14 @@ class SoleHeld:
 
     # --- losing an object -------------------------------------------------------------
     def drop(self, obj: Sole) -> None:
-        """Stop judging `obj` (for good)."""
+        """Stop judging `obj` (for good), and what a pair's messages carried."""
+        present = any(o is obj for o in self.by_file.values())
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
         if isinstance(obj, MemFile):
             obj.data = None                     # (its mapped pages too: file_pages.py)
+        if isinstance(obj, Pair) and present:
+            for carried in obj.carried:
+                self.drop(carried)              # type: ignore[arg-type]
 
     def note_abandoned(self, slots: Iterable[Slot]) -> None:
         """These calls end without returning (their address space is torn down: exit, a
@@ -330,3 +345,6 @@ class SoleHeld:
         for obj in gone.values():
             if isinstance(obj, MemFile):
                 obj.data = None
+            elif isinstance(obj, Pair):
+                for carried in obj.carried:
+                    self.drop(carried)          # type: ignore[arg-type]

@@ -92,6 +92,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.fd_nonblock": ("QI-038",),
     "return.shared_futex_waiters": ("QI-036",),
     "return.rights_kept": ("QI-024",),
+    "return.exec_kept": ("QI-030",),
     "create.launch_args": ("MU-016",),
     "return.fd_fresh": ("RU-030",),
     "return.output_written": ("RQ-004", "RF-001"),

@@ -322,13 +322,31 @@ class SoleHeld:
             if held is not None:
                 self.drop(held[1])
 
-    def note_exec(self, table: FileTable) -> None:
-        """A process execs with this table: an object it keeps a descriptor of goes on
-        in an image whose calls the Guardian may not see."""
-        kept = {o for f in table.fds.values() if not f.cloexec
+    def note_exec(self, table: FileTable, slot: Slot) -> None:
+        """A process (the slot's) execs with this table: an object it keeps a descriptor
+        of goes on in an image whose calls the Guardian may not see -- unless no other
+        process holds it (`_exec_only`): then whatever the new image is, no process of the
+        program but it can reach the object again (an SCM_RIGHTS message from another
+        image is not mapped, passed_fds.py; a reopen by name drops every object), and a
+        confidential image's calls are the program's, judged on the same object."""
+        kept = {id(o): o for f in table.fds.values() if not f.cloexec
                 for o in (self.by_file.get(f.description),) if o is not None}
-        for obj in kept:
-            self.drop(obj)
+        for obj in kept.values():
+            if not (checks.enabled("return.exec_kept") and self._exec_only(obj, slot)):
+                self.drop(obj)
+
+    def _exec_only(self, obj: Sole, slot: Slot) -> bool:
+        """Is every open file of `obj` held only by the exec'ing process's threads?"""
+        files = {id(d) for d, o in self.by_file.items() if o is obj}
+        group = self.files.admission.registry.group_of
+        mine = group(slot.root, slot.thread)
+        for (root, thread), other in self.files.tables.items():
+            if (root, group(root, thread)) == (slot.root, mine):
+                continue
+            if any(id(f.description) in files for f in other.fds.values()):
+                return False
+        return not any(id(f.description) in files for other, _ in self.files.exec_tables
+                       for f in other.fds.values())
 
     def drop_domain(self, slot: Slot, kind: type | None = None) -> None:
         """A call that may reach objects unseen: stop judging those (of `kind`, if

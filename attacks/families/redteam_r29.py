@@ -1,0 +1,242 @@
+"""Red-team round twenty-nine: the CPU state a program sees beyond its general registers.
+
+While it serves a call, delivers a signal or makes a fork child, the kernel holds a
+thread's FP/SIMD registers, FPCR, FPSR, TPIDR_EL0 and flags (in its saved context and in
+the live CPU, which it may write with MSR).  Linux keeps them the program's: across a
+call (QL-001..QL-004, QL-006), into a signal handler (QL-007, QL-008) and into a fork
+child (QL-009..QL-011); and a load/store-exclusive pair with a call inside its retry loop
+stores only what the program computed from what it loaded (QL-005).
+
+The victim is `secret_r29_cpu` (workloads/src/secret_r29_cpu.c): each step announces
+itself with a marker and turns one value into the index of a public label in a log buffer
+that begins with a copy of the secret, then writes that label to /dev/null.  Where an
+attack still gets through with the Guardian on, it names the property it breaks (`gap`)
+and its docstring says why Linux could never produce what the program saw.
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.families.fork import newest_child
+from attacks.families.registers import RESTORED
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+
+RT = "redteam_r29"
+CPU = "secret_r29_cpu"
+# secret_r29_cpu: the marker before each step; the marker after its write is + 1.
+P_FP_PROBE, P_FPCR, P_TPIDR, P_NZCV, P_TRAP_RUN = 2900, 2902, 2904, 2906, 2908
+P_VREG, P_EXCLUSIVE, P_FP_DIV, P_FPSR, P_HANDLER, P_FORK = 2910, 2912, 2914, 2916, 2918, 2920
+NR_CLONE = NUMBERS["clone"]
+NR_GETPPID = NUMBERS["getppid"]
+# Where a saved user context (the kernel's own copy) keeps TPIDR_EL0, FPCR, FPSR and q0.
+CTX_TPIDR, CTX_FPCR, CTX_FPSR, CTX_Q0 = 34, 35, 36, 37
+# System registers as (CRn, CRm, op0, op1, op2).
+FPCR = (4, 4, 3, 3, 0)
+TPIDR_EL0 = (13, 0, 3, 3, 2)
+FPCR_RZ = 3 << 22
+NZCV_Z = 1 << 30
+VPATTERN = 0x5A5A5A5A12345678
+TLS_MARK = 0x7EAD0000
+
+
+def _marker_exit(adv: Adversary, during: int):  # type: ignore[no-untyped-def]
+    """Decorator: run as the kernel returns from the marker call `during`."""
+    def deco(fn):  # type: ignore[no-untyped-def]
+        @adv.on(Point.BEFORE_RESUME, during=during)  # type: ignore[arg-type]
+        def run(a: Adversary, **_: object) -> None:
+            fn(a)
+            a.note(f"changed on the return from marker {during}")
+        return fn
+    return deco
+
+
+# --- user state the kernel sees during a call ---------------------------------------------------
+@scenario(id="QL-001", title="Change FPCR (the rounding mode) while serving a call",
+          family=RT, goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A thread's FPCR is its own across a system call.")
+def ql_fpcr(adv: Adversary) -> None:
+    """1. The program sets FPCR to round-towards-zero and makes a call (its marker).
+    2. The kernel writes FPCR = 0 (round to nearest) for the thread.
+    3. The program reads FPCR back 3 << 22 lower and logs bytes 0..7 of the secret.
+    Linux saves and restores FPCR with the thread's FP state; a call never changes it."""
+    @_marker_exit(adv, P_FPCR)
+    def _(a: Adversary, **_: object) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        ctx.set(CTX_FPCR, ctx.get(CTX_FPCR) & ~FPCR_RZ)
+        a.el1.restore_context(ctx)
+        a.el1.msr(FPCR, 0)
+
+
+@scenario(id="QL-002", title="Change TPIDR_EL0 (the thread pointer) while serving a call",
+          family=RT, goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A thread's TPIDR_EL0 is its own across a system call.")
+def ql_tpidr(adv: Adversary) -> None:
+    """1. The program sets TPIDR_EL0 to a known value and makes a call (its marker).
+    2. The kernel writes TPIDR_EL0 = value - 4 for the thread (its MSR and the saved
+    context both).
+    3. The program reads -4 against what it set and logs bytes 0..7 of the secret.
+    Linux saves and restores TPIDR_EL0 on a switch; a call never changes it."""
+    @_marker_exit(adv, P_TPIDR)
+    def _(a: Adversary, **_: object) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        ctx.set(CTX_TPIDR, TLS_MARK - 4)
+        a.el1.restore_context(ctx)
+        a.el1.msr(TPIDR_EL0, TLS_MARK - 4)
+
+
+@scenario(id="QL-003", title="Change NZCV while serving a call", family=RT,
+          goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A thread's condition flags are its own across a system call.")
+def ql_nzcv(adv: Adversary) -> None:
+    """1. The program sets NZCV = Z and makes the step's marker call with SVC inline.
+    2. The kernel returns with NZCV = 0 (Z clear).
+    3. The program reads the flags 1 << 30 lower, shifted down by 28: index -4, the secret.
+    Linux restores PSTATE's flags from the SPSR it saved at the SVC."""
+    @_marker_exit(adv, P_NZCV)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("nzcv", 0)
+
+
+@scenario(id="QL-004", title="Change a callee-saved SIMD register (v8) while serving a call",
+          family=RT, goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A thread's SIMD registers are its own across a system call.")
+def ql_vreg(adv: Adversary) -> None:
+    """1. The program loads a pattern into d8 and makes the step's marker call.
+    2. The kernel writes q8 = pattern - 4 in the thread's context.
+    3. The program reads -4 against the pattern and logs bytes 0..7 of the secret.
+    Linux keeps the FP/SIMD registers across a call (they are saved, never changed)."""
+    @_marker_exit(adv, P_VREG)
+    def _(a: Adversary, **_: object) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        ctx.set(CTX_Q0 + 8, VPATTERN - 4)
+        a.el1.restore_context(ctx)
+
+
+# --- the exclusive monitor ------------------------------------------------------------------
+@scenario(id="QL-005", title="Store into the word a load-exclusive holds while serving the "
+          "call inside its retry loop", family=RT, goal=Goal.LEAK,
+          rules=("G-UACCESS-CAP",), program=CPU,
+          prop="A load/store-exclusive pair stores only what the program computed; a call "
+               "inside the pair never writes the program's private word.")
+def ql_exclusive(adv: Adversary) -> None:
+    """1. The program loads a private word exclusively (40), makes a call (the step's
+    marker, x3 the word), adds one and store-exclusives, retrying on failure.
+    2. While serving the call the kernel stores 36 into the word.
+    3. The store-exclusive fails (the word changed), the retry loads 36 and stores 37:
+    37 - 40 - 1 = -4, the program logs bytes 0..7 of the secret.
+    getppid() never writes user memory, so the word could only change by the program's
+    own store."""
+    @_marker_exit(adv, P_EXCLUSIVE)
+    def _(a: Adversary, **_: object) -> None:
+        word = a.reg("x3")
+        a.kernel.uaccess.write(word, (36).to_bytes(8, "little"))
+        a.note(f"stored 36 at {word:#x}")
+
+
+# --- FP status, a signal handler's and a fork child's start ---------------------------------
+@scenario(id="QL-006", title="Set FPSR's cumulative flags while serving a call", family=RT,
+          goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A thread's FPSR is its own across a system call: flags the program cleared "
+               "stay clear until its own FP instructions raise them.")
+def ql_fpsr(adv: Adversary) -> None:
+    """1. The program clears FPSR and makes a call (its marker).
+    2. The kernel writes FPSR = IOC|IXC|... (8, then 8 again: bit 3, UFC) for the thread.
+    3. The program reads FPSR = 8, -8 / 2 = -4, and logs bytes 0..7 of the secret.
+    Linux saves and restores FPSR with the FP state; no instruction ran between the
+    program's clearing and its read."""
+    @_marker_exit(adv, P_FPSR)
+    def _(a: Adversary) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        ctx.set(CTX_FPSR, 8)
+        a.el1.restore_context(ctx)
+
+
+def _handler_ctx(adv: Adversary, change) -> None:  # type: ignore[no-untyped-def]
+    """When the kernel has set up the SIGUSR1 handler after marker P_HANDLER: `change` the
+    context the handler starts with."""
+    @adv.on(Point.SIGNAL_DELIVERED, during=P_HANDLER)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        change(ctx)
+        a.el1.restore_context(ctx)
+        a.note("the handler's starting context changed")
+
+
+@scenario(id="QL-007", title="Start a signal handler with another FPCR", family=RT,
+          goal=Goal.LEAK, rules=("G-SIGNAL-FRAME", "G-RETURN-PATHS"), program=CPU,
+          silent=RESTORED,
+          prop="A signal handler runs with the interrupted thread's FPCR.")
+def ql_handler_fpcr(adv: Adversary) -> None:
+    """1. The program sets FPCR to round-towards-zero and TPIDR_EL0 to a known value, then
+    sends itself SIGUSR1 (tgkill); the handler notes FPCR and TPIDR_EL0.
+    2. As the kernel starts the handler it clears FPCR's rounding mode in the handler's
+    context.
+    3. The handler reads FPCR 3 << 22 lower: -3, the program logs secret bytes 8..15.
+    Linux's setup_rt_frame() saves FPCR in the frame and leaves the register as it was:
+    the handler runs with the interrupted code's FPCR."""
+    _handler_ctx(adv, lambda ctx: ctx.set(CTX_FPCR, ctx.get(CTX_FPCR) & ~FPCR_RZ))
+
+
+@scenario(id="QL-008", title="Start a signal handler with another TPIDR_EL0", family=RT,
+          goal=Goal.LEAK, rules=("G-SIGNAL-FRAME", "G-RETURN-PATHS"), program=CPU,
+          silent=RESTORED,
+          prop="A signal handler runs with the interrupted thread's TPIDR_EL0 (its TLS).")
+def ql_handler_tpidr(adv: Adversary) -> None:
+    """1. As QL-007, the handler notes TPIDR_EL0.
+    2. The kernel starts the handler with TPIDR_EL0 = the program's value - 4.
+    3. The handler reads -4 against what the program set; the program logs bytes 0..7 of
+    the secret.  Linux never changes TPIDR_EL0 to run a handler (the handler's TLS is
+    the thread's)."""
+    _handler_ctx(adv, lambda ctx: ctx.set(CTX_TPIDR, TLS_MARK - 4))
+
+
+def _child_ctx(adv: Adversary, change) -> None:  # type: ignore[no-untyped-def]
+    """After the program's fork (clone) at marker P_FORK: `change` the child's context."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_FORK)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        child = newest_child(a)
+        if child.context is not None:
+            change(child.context)
+            a.note(f"child {child.tid}'s starting context changed")
+
+
+@scenario(id="QL-009", title="Start a fork child with another FPCR", family=RT,
+          goal=Goal.LEAK, rules=("G-FORK-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A fork child starts with its parent's FPCR.")
+def ql_fork_fpcr(adv: Adversary) -> None:
+    """1. The program sets FPCR to round-towards-zero, TPIDR_EL0 to a known value and d8
+    to a pattern, and forks (clone with SIGCHLD).
+    2. The kernel clears the rounding mode in the child's saved context.
+    3. The child reads FPCR 3 << 22 lower: -3, it logs secret bytes 8..15.
+    Linux's copy_thread() gives the child the parent's FP state, FPCR included."""
+    _child_ctx(adv, lambda ctx: ctx.set(CTX_FPCR, ctx.get(CTX_FPCR) & ~FPCR_RZ))
+
+
+@scenario(id="QL-010", title="Start a fork child with another TPIDR_EL0", family=RT,
+          goal=Goal.LEAK, rules=("G-FORK-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A fork child without CLONE_SETTLS starts with its parent's TPIDR_EL0.")
+def ql_fork_tpidr(adv: Adversary) -> None:
+    """1. As QL-009.
+    2. The kernel gives the child TPIDR_EL0 = the parent's value - 4 (no CLONE_SETTLS was
+    asked for).
+    3. The child reads -4 against it and logs bytes 0..7 of the secret.  Linux copies
+    TPIDR_EL0 to a child unless CLONE_SETTLS names another."""
+    _child_ctx(adv, lambda ctx: ctx.set(CTX_TPIDR, TLS_MARK - 4))
+
+
+@scenario(id="QL-011", title="Start a fork child with another SIMD register (v8)", family=RT,
+          goal=Goal.LEAK, rules=("G-FORK-CONTEXT",), program=CPU, silent=RESTORED,
+          prop="A fork child starts with its parent's SIMD registers.")
+def ql_fork_vreg(adv: Adversary) -> None:
+    """1. As QL-009, d8 holds a pattern across the clone SVC.
+    2. The kernel writes q8 = pattern - 4 in the child's saved context.
+    3. The child reads -4 against the pattern and logs bytes 0..7 of the secret.  Linux
+    gives the child a copy of the parent's FP/SIMD registers."""
+    _child_ctx(adv, lambda ctx: ctx.set(CTX_Q0 + 8, VPATTERN - 4))

@@ -22,12 +22,16 @@ from attacks.families.fork import newest_child
 from attacks.families.registers import RESTORED
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from emulator import sysregs as S
+from kernel_model.procfs import HWCAP2_NAMES, HWCAP_NAMES
 
 RT = "redteam_r29"
 CPU = "secret_r29_cpu"
 # secret_r29_cpu: the marker before each step; the marker after its write is + 1.
 P_FP_PROBE, P_FPCR, P_TPIDR, P_NZCV, P_TRAP_RUN = 2900, 2902, 2904, 2906, 2908
 P_VREG, P_EXCLUSIVE, P_FP_DIV, P_FPSR, P_HANDLER, P_FORK = 2910, 2912, 2914, 2916, 2918, 2920
+P_CPUINFO = 2922
+NR_READ = NUMBERS["read"]
 NR_CLONE = NUMBERS["clone"]
 NR_GETPPID = NUMBERS["getppid"]
 # Where a saved user context (the kernel's own copy) keeps TPIDR_EL0, FPCR, FPSR and q0.
@@ -240,3 +244,45 @@ def ql_fork_vreg(adv: Adversary) -> None:
     3. The child reads -4 against the pattern and logs bytes 0..7 of the secret.  Linux
     gives the child a copy of the parent's FP/SIMD registers."""
     _child_ctx(adv, lambda ctx: ctx.set(CTX_Q0 + 8, VPATTERN - 4))
+
+
+# --- the capabilities a program reads to pick a code path ------------------------------------
+@scenario(id="QL-012", title="List capabilities the CPU lacks in /proc/cpuinfo's Features",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-INITIAL-STACK"), program=CPU, gap="P5",
+          prop="/proc/cpuinfo's Features line names exactly the capabilities AT_HWCAP and "
+               "AT_HWCAP2 give the program.")
+def ql_cpuinfo_features(adv: Adversary) -> None:
+    """1. The program reads /proc/cpuinfo (x3 its buffer) and counts the names on its
+    Features line whose AT_HWCAP/AT_HWCAP2 bit is clear, as code that picks an
+    implementation from cpuinfo would find them.
+    2. The kernel serves the read with its own cpuinfo whose Features line adds four
+    names of capabilities this CPU lacks (its own HWCAP words say which).
+    3. The program counts 4 missing and logs bytes 0..7 of the secret.
+    Gets through with the Guardian on: the Guardian checks AT_HWCAP in the auxiliary
+    vector but not the same facts in /proc/cpuinfo, which it treats as any kernel file.
+    Linux prints the Features line from the very capability bits it puts in AT_HWCAP and
+    AT_HWCAP2 (arch/arm64/kernel/cpuinfo.c, c_show()), so a name without its bit is
+    something Linux could never return; a program believing it runs an instruction the
+    CPU lacks or takes a path it could not take."""
+    key = "cpuinfo-buffer"
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_CPUINFO)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_CPUINFO)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        k = a.kernel
+        lacks = [n for i, n in enumerate(HWCAP_NAMES) if not k.hwcap >> i & 1]
+        lacks += [n for i, n in enumerate(HWCAP2_NAMES) if not k.hwcap2 >> i & 1]
+        have = [n for i, n in enumerate(HWCAP_NAMES) if k.hwcap >> i & 1]
+        have += [n for i, n in enumerate(HWCAP2_NAMES) if k.hwcap2 >> i & 1]
+        midr = a.el1.mrs(S.MIDR_EL1)
+        # The kernel's own cpuinfo with four more names (longer than what it wrote).
+        text = (f"processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: {' '.join(have + lacks[:4])}\n"
+                f"CPU implementer\t: {midr >> 24 & 0xFF:#04x}\nCPU architecture: 8\n"
+                f"CPU variant\t: {midr >> 20 & 0xF:#x}\nCPU part\t: {midr >> 4 & 0xFFF:#05x}\n"
+                f"CPU revision\t: {midr & 0xF}\n\n").encode()
+        a.kernel.uaccess.write(a.memo[key], text)
+        a.set_reg("x0", len(text))
+        a.note(f"cpuinfo's Features adds {' '.join(lacks[:4])}")

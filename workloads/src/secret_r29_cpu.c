@@ -36,6 +36,10 @@
  *  11. FPCR set to round-towards-zero, TPIDR_EL0 to a known value and d8 to a pattern,
  *      then fork(): the child starts with its parent's FPCR, TPIDR_EL0 and SIMD
  *      registers; the differences choose the label the child logs before it exits.
+ *  12. /proc/cpuinfo read to pick code paths, as libraries that probe features do: its
+ *      Features line names exactly the AT_HWCAP/AT_HWCAP2 bits the kernel gave the
+ *      program (arm64's cpuinfo.c prints them from the same capabilities); minus the
+ *      number of names without their bit chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r29.py.  Only the digest of the secret is ever printed.
@@ -48,6 +52,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/auxv.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -72,6 +77,7 @@
 #define P_FPSR 2916
 #define P_HANDLER 2918
 #define P_FORK 2920
+#define P_CPUINFO 2922     /* x3 the read buffer */
 #include "secret_common.h"
 
 #define FPCR_RZ (3UL << 22)
@@ -317,6 +323,59 @@ static void fork_step(void)
         sys6(SYS_wait4, pid, 0, 0, 0, 0, 0);
 }
 
+static const char *const hwcap_names[] = {
+    "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp",
+    "asimdhp", "cpuid", "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "sm3", "sm4",
+    "asimddp", "sha512", "sve", "asimdfhm", "dit", "uscat", "ilrcpc", "flagm", "ssbs", "sb",
+    "paca", "pacg"};
+static const char *const hwcap2_names[] = {
+    "dcpodp", "sve2", "sveaes", "svepmull", "svebitperm", "svesha3", "svesm4", "flagm2",
+    "frint", "svei8mm", "svef32mm", "svef64mm", "svebf16", "i8mm", "bf16", "dgh", "rng",
+    "bti", "mte", "ecv", "afp", "rpres"};
+
+/* Whether the feature name `w` (length n) has its bit in the capabilities. */
+static int has_cap(const char *w, long n, unsigned long hw, unsigned long hw2)
+{
+    for (unsigned i = 0; i < sizeof hwcap_names / sizeof *hwcap_names; i++)
+        if ((long)strlen(hwcap_names[i]) == n && !memcmp(w, hwcap_names[i], n))
+            return (hw >> i) & 1;
+    for (unsigned i = 0; i < sizeof hwcap2_names / sizeof *hwcap2_names; i++)
+        if ((long)strlen(hwcap2_names[i]) == n && !memcmp(w, hwcap2_names[i], n))
+            return (hw2 >> i) & 1;
+    return 0;
+}
+
+static char cpuinfo[2048];
+
+static void cpuinfo_step(void)
+{
+    long fd = sys6(SYS_openat, AT_FDCWD, (long)"/proc/cpuinfo", O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    marker(P_CPUINFO, (long)logbuf, (long)cpuinfo, 0, 0);
+    long n = sys6(SYS_read, fd, (long)cpuinfo, sizeof cpuinfo - 1, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (n <= 0)
+        return;
+    cpuinfo[n] = 0;
+    char *f = strstr(cpuinfo, "Features\t: ");
+    if (!f)
+        return;
+    f += 11;
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    long missing = 0;
+    while (*f && *f != '\n') {
+        while (*f == ' ')
+            f++;
+        char *w = f;
+        while (*f && *f != ' ' && *f != '\n')
+            f++;
+        if (f > w && !has_cap(w, f - w, hw, hw2))
+            missing++;
+    }
+    log_label(P_CPUINFO, -missing);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -367,6 +426,7 @@ int main(int argc, char **argv)
     fpsr_step();
     handler_step();
     fork_step();
+    cpuinfo_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -30,7 +30,8 @@ CPU = "secret_r29_cpu"
 # secret_r29_cpu: the marker before each step; the marker after its write is + 1.
 P_FP_PROBE, P_FPCR, P_TPIDR, P_NZCV, P_TRAP_RUN = 2900, 2902, 2904, 2906, 2908
 P_VREG, P_EXCLUSIVE, P_FP_DIV, P_FPSR, P_HANDLER, P_FORK = 2910, 2912, 2914, 2916, 2918, 2920
-P_CPUINFO = 2922
+P_CPUINFO, P_SVE_VL, P_SME_VL, P_PAC_KEYS, P_TAG_CTRL = 2922, 2926, 2928, 2930, 2932
+NR_PRCTL = NUMBERS["prctl"]
 NR_READ = NUMBERS["read"]
 NR_CLONE = NUMBERS["clone"]
 NR_GETPPID = NUMBERS["getppid"]
@@ -286,3 +287,61 @@ def ql_cpuinfo_features(adv: Adversary) -> None:
         a.kernel.uaccess.write(a.memo[key], text)
         a.set_reg("x0", len(text))
         a.note(f"cpuinfo's Features adds {' '.join(lacks[:4])}")
+
+
+def _prctl_answer(adv: Adversary, during: int, value: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=during)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", value)
+        a.note(f"prctl answered {value:#x}")
+
+
+@scenario(id="QL-013", title="Report an SVE vector length on a CPU without SVE", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_SVE_GET_VL) fails with EINVAL where AT_HWCAP has no SVE.")
+def ql_sve_vl(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP has no SVE; the program asks prctl(PR_SVE_GET_VL) anyway and
+    counts the 128-bit granules of the length it reports.
+    2. The kernel answers 64 (a 512-bit vector length).
+    3. The program counts 4 granules and logs bytes 0..7 of the secret.
+    Linux's sve_get_current_vl() returns -EINVAL unless system_supports_sve(), the same
+    fact AT_HWCAP's SVE bit reports."""
+    _prctl_answer(adv, P_SVE_VL, 64)
+
+
+@scenario(id="QL-014", title="Report an SME vector length on a CPU without SME", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_SME_GET_VL) fails with EINVAL where AT_HWCAP2 has no SME.")
+def ql_sme_vl(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP2 has no SME; the program asks prctl(PR_SME_GET_VL).
+    2. The kernel answers 64.
+    3. The program counts 4 granules and logs bytes 0..7 of the secret.
+    Linux returns -EINVAL unless system_supports_sme()."""
+    _prctl_answer(adv, P_SME_VL, 64)
+
+
+@scenario(id="QL-015", title="Report pointer-authentication keys enabled on a CPU without "
+          "them", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_PAC_GET_ENABLED_KEYS) fails with EINVAL where AT_HWCAP has neither "
+               "PACA nor PACG.")
+def ql_pac_keys(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP has neither PACA nor PACG; the program asks
+    prctl(PR_PAC_GET_ENABLED_KEYS) and counts the keys reported enabled.
+    2. The kernel answers 0xf (APIA, APIB, APDA, APDB).
+    3. The program counts 4 and logs bytes 0..7 of the secret.
+    Linux's ptrauth_get_enabled_keys() returns -EINVAL unless system_supports_address_auth()."""
+    _prctl_answer(adv, P_PAC_KEYS, 0xF)
+
+
+@scenario(id="QL-016", title="Report an MTE tag-check mode on a CPU without MTE", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_GET_TAGGED_ADDR_CTRL) reports no MTE check mode where AT_HWCAP2 has "
+               "no MTE.")
+def ql_tag_ctrl(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP2 has no MTE; the program asks
+    prctl(PR_GET_TAGGED_ADDR_CTRL) and reads the check mode bits.
+    2. The kernel answers PR_TAGGED_ADDR_ENABLE | PR_MTE_TCF_SYNC (3).
+    3. The program reads mode 1 and logs bytes 16..23 of the secret.
+    Linux's get_tagged_addr_ctrl() adds the MTE mode bits only from the thread's MTE
+    control, which set_tagged_addr_ctrl() refuses to set without system_supports_mte()."""
+    _prctl_answer(adv, P_TAG_CTRL, 3)

@@ -40,6 +40,17 @@
  *      Features line names exactly the AT_HWCAP/AT_HWCAP2 bits the kernel gave the
  *      program (arm64's cpuinfo.c prints them from the same capabilities); minus the
  *      number of names without their bit chooses the label.
+ *  13. /proc/self/auxv read for AT_HWCAP and AT_HWCAP2, as code from before getauxval()
+ *      does: Linux serves the very vector the program started with; the bits it names
+ *      beyond getauxval()'s, counted, choose the label (minus the count).
+ *  14. prctl(PR_SVE_GET_VL) on a CPU whose AT_HWCAP has no SVE: Linux answers -EINVAL;
+ *      minus the 128-bit granules of a vector length it reports chooses the label.
+ *  15. prctl(PR_SME_GET_VL) likewise, without HWCAP2_SME.
+ *  16. prctl(PR_PAC_GET_ENABLED_KEYS) without AT_HWCAP's PACA/PACG: -EINVAL; minus the
+ *      number of keys it reports enabled chooses the label.
+ *  17. prctl(PR_GET_TAGGED_ADDR_CTRL) without HWCAP2_MTE: Linux reports at most
+ *      PR_TAGGED_ADDR_ENABLE (MTE's check modes need MTE); minus twice the mode bits
+ *      chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r29.py.  Only the digest of the secret is ever printed.
@@ -78,6 +89,11 @@
 #define P_HANDLER 2918
 #define P_FORK 2920
 #define P_CPUINFO 2922     /* x3 the read buffer */
+#define P_AUXV_FILE 2924   /* x3 the read buffer */
+#define P_SVE_VL 2926
+#define P_SME_VL 2928
+#define P_PAC_KEYS 2930
+#define P_TAG_CTRL 2932
 #include "secret_common.h"
 
 #define FPCR_RZ (3UL << 22)
@@ -376,6 +392,68 @@ static void cpuinfo_step(void)
     log_label(P_CPUINFO, -missing);
 }
 
+static uint64_t auxv_file[64];
+
+static void auxv_file_step(void)
+{
+    long fd = sys6(SYS_openat, AT_FDCWD, (long)"/proc/self/auxv", O_RDONLY, 0, 0, 0);
+    if (fd < 0)
+        return;
+    marker(P_AUXV_FILE, (long)logbuf, (long)auxv_file, 0, 0);
+    long n = sys6(SYS_read, fd, (long)auxv_file, sizeof auxv_file, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (n <= 0)
+        return;
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    long extra = 0;
+    for (long i = 0; i + 1 < n / 8 && auxv_file[i] != AT_NULL; i += 2) {
+        if (auxv_file[i] == AT_HWCAP)
+            extra += __builtin_popcountl(auxv_file[i + 1] & ~hw);
+        else if (auxv_file[i] == AT_HWCAP2)
+            extra += __builtin_popcountl(auxv_file[i + 1] & ~hw2);
+    }
+    log_label(P_AUXV_FILE, -extra);
+}
+
+#define HWCAP_SVE_BIT (1UL << 22)
+#define HWCAP_PACA_BIT (1UL << 30)
+#define HWCAP_PACG_BIT (1UL << 31)
+#define HWCAP2_MTE_BIT (1UL << 18)
+#define HWCAP2_SME_BIT (1UL << 23)
+
+static long prctl5(long option)
+{
+    return sys6(SYS_prctl, option, 0, 0, 0, 0, 0);
+}
+
+/* A vector length prctl reports where the capabilities say there is no such unit. */
+static void vl_step(int phase, long option, int present)
+{
+    if (present)
+        return;
+    marker(phase, (long)logbuf, 0, 0, 0);
+    long vl = prctl5(option);
+    log_label(phase, vl > 0 ? -((vl & 0xffff) / 16) : 0);
+}
+
+static void pac_keys_step(void)
+{
+    if (getauxval(AT_HWCAP) & (HWCAP_PACA_BIT | HWCAP_PACG_BIT))
+        return;
+    marker(P_PAC_KEYS, (long)logbuf, 0, 0, 0);
+    long keys = prctl5(61);     /* PR_PAC_GET_ENABLED_KEYS */
+    log_label(P_PAC_KEYS, keys > 0 ? -__builtin_popcountl(keys & 0xf) : 0);
+}
+
+static void tag_ctrl_step(void)
+{
+    if (getauxval(AT_HWCAP2) & HWCAP2_MTE_BIT)
+        return;
+    marker(P_TAG_CTRL, (long)logbuf, 0, 0, 0);
+    long ctrl = prctl5(56);     /* PR_GET_TAGGED_ADDR_CTRL */
+    log_label(P_TAG_CTRL, ctrl > 0 ? -2 * ((ctrl >> 1) & 3) : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -427,6 +505,11 @@ int main(int argc, char **argv)
     handler_step();
     fork_step();
     cpuinfo_step();
+    auxv_file_step();
+    vl_step(P_SVE_VL, 51, (getauxval(AT_HWCAP) & HWCAP_SVE_BIT) != 0);    /* PR_SVE_GET_VL */
+    vl_step(P_SME_VL, 64, (getauxval(AT_HWCAP2) & HWCAP2_SME_BIT) != 0);  /* PR_SME_GET_VL */
+    pac_keys_step();
+    tag_ctrl_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -31,6 +31,7 @@ CPU = "secret_r29_cpu"
 P_FP_PROBE, P_FPCR, P_TPIDR, P_NZCV, P_TRAP_RUN = 2900, 2902, 2904, 2906, 2908
 P_VREG, P_EXCLUSIVE, P_FP_DIV, P_FPSR, P_HANDLER, P_FORK = 2910, 2912, 2914, 2916, 2918, 2920
 P_CPUINFO, P_SVE_VL, P_SME_VL, P_PAC_KEYS, P_TAG_CTRL = 2922, 2926, 2928, 2930, 2932
+P_SPEC_CTRL = 2934
 NR_PRCTL = NUMBERS["prctl"]
 NR_READ = NUMBERS["read"]
 NR_CLONE = NUMBERS["clone"]
@@ -345,3 +346,19 @@ def ql_tag_ctrl(adv: Adversary) -> None:
     Linux's get_tagged_addr_ctrl() adds the MTE mode bits only from the thread's MTE
     control, which set_tagged_addr_ctrl() refuses to set without system_supports_mte()."""
     _prctl_answer(adv, P_TAG_CTRL, 3)
+
+
+@scenario(id="QL-017", title="Answer PR_GET_SPECULATION_CTRL with bits outside PR_SPEC_*",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_GET_SPECULATION_CTRL) answers PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits "
+               "(at most 0x1f).")
+def ql_spec_ctrl(adv: Adversary) -> None:
+    """1. The program asks prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS), as code
+    that decides whether to turn speculative store bypass off does, and takes the bits
+    above PR_SPEC_DISABLE_NOEXEC (0x10) as an out-of-range count.
+    2. The kernel answers 0x80.
+    3. The program computes -4 and logs bytes 0..7 of the secret.
+    arm64's ssbd_prctl_get() returns PR_SPEC_NOT_AFFECTED or a combination of
+    PR_SPEC_PRCTL, _ENABLE, _DISABLE, _FORCE_DISABLE and _DISABLE_NOEXEC (0x1f at most),
+    or an error; 0x80 is a value Linux could never return."""
+    _prctl_answer(adv, P_SPEC_CTRL, 0x80)

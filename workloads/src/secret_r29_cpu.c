@@ -51,6 +51,9 @@
  *  17. prctl(PR_GET_TAGGED_ADDR_CTRL) without HWCAP2_MTE: Linux reports at most
  *      PR_TAGGED_ADDR_ENABLE (MTE's check modes need MTE); minus twice the mode bits
  *      chooses the label.
+ *  18. prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS), which code asks before it
+ *      turns speculative store bypass off (SSBS): Linux answers PR_SPEC_NOT_AFFECTED or
+ *      PR_SPEC_* bits (at most 0x1f); minus the bits above those, shifted, choose the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r29.py.  Only the digest of the secret is ever printed.
@@ -94,6 +97,7 @@
 #define P_SME_VL 2928
 #define P_PAC_KEYS 2930
 #define P_TAG_CTRL 2932
+#define P_SPEC_CTRL 2934
 #include "secret_common.h"
 
 #define FPCR_RZ (3UL << 22)
@@ -454,6 +458,13 @@ static void tag_ctrl_step(void)
     log_label(P_TAG_CTRL, ctrl > 0 ? -2 * ((ctrl >> 1) & 3) : 0);
 }
 
+static void spec_ctrl_step(void)
+{
+    marker(P_SPEC_CTRL, (long)logbuf, 0, 0, 0);
+    long r = sys6(SYS_prctl, 52, 0, 0, 0, 0, 0);   /* PR_GET_SPECULATION_CTRL, STORE_BYPASS */
+    log_label(P_SPEC_CTRL, r > 0 ? -(r >> 5) : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -510,6 +521,7 @@ int main(int argc, char **argv)
     vl_step(P_SME_VL, 64, (getauxval(AT_HWCAP2) & HWCAP2_SME_BIT) != 0);  /* PR_SME_GET_VL */
     pac_keys_step();
     tag_ctrl_step();
+    spec_ctrl_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

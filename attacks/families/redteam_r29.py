@@ -31,7 +31,7 @@ CPU = "secret_r29_cpu"
 P_FP_PROBE, P_FPCR, P_TPIDR, P_NZCV, P_TRAP_RUN = 2900, 2902, 2904, 2906, 2908
 P_VREG, P_EXCLUSIVE, P_FP_DIV, P_FPSR, P_HANDLER, P_FORK = 2910, 2912, 2914, 2916, 2918, 2920
 P_CPUINFO, P_SVE_VL, P_SME_VL, P_PAC_KEYS, P_TAG_CTRL = 2922, 2926, 2928, 2930, 2932
-P_SPEC_CTRL = 2934
+P_SPEC_CTRL, P_SVE_SET, P_TAG_SET = 2934, 2936, 2938
 NR_PRCTL = NUMBERS["prctl"]
 NR_READ = NUMBERS["read"]
 NR_CLONE = NUMBERS["clone"]
@@ -362,3 +362,30 @@ def ql_spec_ctrl(adv: Adversary) -> None:
     PR_SPEC_PRCTL, _ENABLE, _DISABLE, _FORCE_DISABLE and _DISABLE_NOEXEC (0x1f at most),
     or an error; 0x80 is a value Linux could never return."""
     _prctl_answer(adv, P_SPEC_CTRL, 0x80)
+
+
+@scenario(id="QL-018", title="Accept an SVE vector length on a CPU without SVE", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_SVE_SET_VL) fails with EINVAL where AT_HWCAP has no SVE.")
+def ql_sve_set(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP has no SVE; the program asks prctl(PR_SVE_SET_VL, 32) and
+    counts the granules of the length reported set.
+    2. The kernel answers 64 (a 512-bit length set).
+    3. The program counts 4 and logs bytes 0..7 of the secret.
+    Linux's sve_set_current_vl() returns -EINVAL unless system_supports_sve(); the
+    Guardian has no value row for PR_SVE_SET_VL at all."""
+    _prctl_answer(adv, P_SVE_SET, 64)
+
+
+@scenario(id="QL-019", title="Accept MTE's synchronous tag checks on a CPU without MTE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          prop="prctl(PR_SET_TAGGED_ADDR_CTRL) refuses MTE bits (EINVAL) where AT_HWCAP2 has "
+               "no MTE.")
+def ql_tag_set(adv: Adversary) -> None:
+    """1. On this CPU AT_HWCAP2 has no MTE; the program asks
+    prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE | PR_MTE_TCF_SYNC | tags).
+    2. The kernel answers 0 (success).
+    3. The program takes MTE as on and logs bytes 0..7 of the secret (index -4).
+    Linux's set_tagged_addr_ctrl() masks valid bits down to PR_TAGGED_ADDR_ENABLE without
+    system_supports_mte() and returns -EINVAL for any other bit."""
+    _prctl_answer(adv, P_TAG_SET, 0)

@@ -54,6 +54,11 @@
  *  18. prctl(PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS), which code asks before it
  *      turns speculative store bypass off (SSBS): Linux answers PR_SPEC_NOT_AFFECTED or
  *      PR_SPEC_* bits (at most 0x1f); minus the bits above those, shifted, choose the label.
+ *  19. prctl(PR_SVE_SET_VL, 32) without AT_HWCAP's SVE: Linux answers -EINVAL; minus the
+ *      granules of a vector length it reports set chooses the label.
+ *  20. prctl(PR_SET_TAGGED_ADDR_CTRL) asking for MTE's synchronous checks without
+ *      HWCAP2_MTE: Linux refuses the MTE bits (-EINVAL); on success the program would
+ *      tag its pointers, so a 0 chooses index -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r29.py.  Only the digest of the secret is ever printed.
@@ -98,6 +103,8 @@
 #define P_PAC_KEYS 2930
 #define P_TAG_CTRL 2932
 #define P_SPEC_CTRL 2934
+#define P_SVE_SET 2936
+#define P_TAG_SET 2938
 #include "secret_common.h"
 
 #define FPCR_RZ (3UL << 22)
@@ -465,6 +472,25 @@ static void spec_ctrl_step(void)
     log_label(P_SPEC_CTRL, r > 0 ? -(r >> 5) : 0);
 }
 
+static void sve_set_step(void)
+{
+    if (getauxval(AT_HWCAP) & HWCAP_SVE_BIT)
+        return;
+    marker(P_SVE_SET, (long)logbuf, 0, 0, 0);
+    long vl = sys6(SYS_prctl, 50, 32, 0, 0, 0, 0);       /* PR_SVE_SET_VL */
+    log_label(P_SVE_SET, vl > 0 ? -((vl & 0xffff) / 16) : 0);
+}
+
+static void tag_set_step(void)
+{
+    if (getauxval(AT_HWCAP2) & HWCAP2_MTE_BIT)
+        return;
+    marker(P_TAG_SET, (long)logbuf, 0, 0, 0);
+    /* PR_SET_TAGGED_ADDR_CTRL: tagged addresses, MTE_TCF_SYNC, tags 1..15 for IRG */
+    long r = sys6(SYS_prctl, 55, 1 | (1 << 1) | (0xfffeL << 3), 0, 0, 0, 0);
+    log_label(P_TAG_SET, r == 0 ? -4 : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -522,6 +548,8 @@ int main(int argc, char **argv)
     pac_keys_step();
     tag_ctrl_step();
     spec_ctrl_step();
+    sve_set_step();
+    tag_set_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -345,7 +345,7 @@ def judge(sc: Scenario, mode: str, s: Session, out: Outcome) -> Result:
     out.evidence += [f"refused: {r}" for r in adv.tally.refusals]
     out.evidence += [f"note: {n}" for n in adv.tally.notes]
     out.evidence += [f"availability: {n}" for n in s.witness.w.availability]
-    out.claims = list(s.witness.w.claims)
+    out.claims += s.witness.w.claims     # (after an oracle's own claims)
     expected = sc.expected(mode)
     known = sc.known.get(mode, "")
     if out.error and not out.succeeded(sc.goal):

@@ -137,7 +137,7 @@ class ExceptionEntry:
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:
             space = reg.space(dom, root)
-            note_futex(slot, space, reg.slots.values())
+            note_futex(slot, space, reg.slots.values(), dom)
             note_futex_word(self.events.memory, space, slot, reg.slots.values(),
                             reg.user_runs.get(root, 0), reg.tid_cleared)
         elif nr in _ITIMER_NOTED:

@@ -195,12 +195,14 @@ class Layout:
                 space.remove_area(ret, ret + length)
             space.add_area(ret, ret + length, dom.new_origin())
             path = self.files.admitted(slot, a[4])
-            if a[3] & MAP_SHARED:
-                space.shared_areas.append((ret, ret + length)
-                                          + self._share_of(slot, dom, path, a))
             # Linux's mmap_zero() makes a mapping of /dev/zero anonymous memory: its pages
             # are zeros (set_pt.zero_fill), never a file's input data.
             anonymous = a[3] & MAP_ANONYMOUS or self.files.path_of(slot, a[4]) == ZERO_DEVICE
+            if a[3] & MAP_SHARED:
+                share = self._share_of(slot, dom, path, a)
+                space.shared_areas.append((ret, ret + length) + share)
+                if anonymous:
+                    dom.anon_shares.add(share[0])
             if not anonymous and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not anonymous and not a[2] & PROT_EXEC:

@@ -71,7 +71,7 @@ class TableLifecycle:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
-        self.sole.note_exec(table)
+        self.sole.note_exec(table, slot)
         self.admitted_reads.note_exec(table)
         for f in table.fds.values():            # the new image may be one it does not see
             if not f.cloexec:

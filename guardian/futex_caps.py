@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 from abi.syscalls import NUMBERS
 from guardian.capabilities import RW, R
-from guardian.slots import Slot, Space
+from guardian.slots import Domain, Slot, Space
 
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET = 6, 7, 8, 9
 FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI, FUTEX_LOCK_PI2 = 10, 11, 12, 13
 FUTEX_CMD_MASK = 0x7F
+FUTEX_PRIVATE_FLAG = 128
 WORD, TIMESPEC = 4, 16
 
 Range = tuple[int, int, int]
@@ -126,15 +127,48 @@ def _others(slot: Slot, slots: Iterable[Slot], kind: Callable[[int | None, Seque
                and kind(other.nr, other.args))
 
 
-def note_entry(slot: Slot, space: Space, slots: Iterable[Slot]) -> None:
+def note_entry(slot: Slot, space: Space, slots: Iterable[Slot], dom: Domain) -> None:
     """At a futex call's (or a waker's) entry: waits and wakes are counted on its address
-    space; a wake keeps how many of the space's other threads wait now and how many waits
-    had begun, a wait how many other threads are in a waking call now and how many had
-    begun one."""
+    space (waits on its domain too); a wake keeps how many of the space's other threads
+    wait now and how many waits had begun, a wait how many other threads are in a waking
+    call now and how many had begun one.  A shared wake whose words only the domain's
+    processes map (`program_only_word`) keeps the domain's counts instead: its waiters
+    may be in any process fork handed the page to, but in no other."""
     if is_futex_wait(slot.nr, slot.args):
         space.futex_waits += 1
+        dom.futex_waits += 1
         slot.wakers_at_entry = (_others(slot, slots, is_futex_waker), space.futex_wakers)
     elif is_futex_waker(slot.nr, slot.args):
         space.futex_wakers += 1
-        if slot.nr == _NR_FUTEX and (slot.args[1] & FUTEX_CMD_MASK) in WAKE_COMMANDS:
+        if slot.nr != _NR_FUTEX or (slot.args[1] & FUTEX_CMD_MASK) not in WAKE_COMMANDS:
+            return
+        if slot.args[1] & FUTEX_PRIVATE_FLAG:
             slot.waiters_at_entry = (_others(slot, slots, is_futex_wait), space.futex_waits)
+        elif all(program_only_word(dom, space, va) for va in _woken_words(slot.args)):
+            slot.shared_wake = True
+            waiting = sum(1 for other in slots if other is not slot
+                          and other.domain == slot.domain and is_futex_wait(other.nr, other.args))
+            slot.waiters_at_entry = (waiting, dom.futex_waits)
+
+
+def _woken_words(args: Sequence[int]) -> tuple[int, ...]:
+    """The words whose waiters a wake command wakes or moves (its second word too for
+    FUTEX_WAKE_OP and the requeues)."""
+    if args[1] & FUTEX_CMD_MASK in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
+        return (args[0],)
+    return (args[0], args[4])
+
+
+def program_only_word(dom: Domain, space: Space, va: int) -> bool:
+    """Is the futex word at va in memory no process outside the domain can wait on?  A
+    shared futex is keyed by the page's object: a private anonymous page's is the address
+    space (an area the program's own mmap made and nothing changed since), a MAP_SHARED
+    anonymous page's its shmem object, which no path names and only fork hands on.  A
+    file's pages (a private mapping's too, before a store copies them) are keyed by the
+    file, which any process may map."""
+    share = space.share_at(va)
+    if share is not None:
+        return share[0] in dom.anon_shares
+    return any(s <= va < e for s, e in space.anon_areas) \
+        and not any(s <= va < e for s, e, _, _ in space.file_areas) \
+        and not any(s <= va < e for s, e in space.input_areas)

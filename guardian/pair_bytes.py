@@ -83,6 +83,10 @@ class Pair:
     creds: dict[int, deque[tuple[int, int, int] | None]] = field(default_factory=dict)
     #: by end, the receive buffer size its last setsockopt(SO_RCVBUF) asked for
     rcvbuf: dict[int, int] = field(default_factory=dict)
+    #: objects only the program holds that an SCM_RIGHTS message sent on an end carried
+    #: (sole_held.py `_sent`): they have no holder but the program while this pair has
+    #: none, and are dropped with it
+    carried: list[object] = field(default_factory=list)
 
     @property
     def stream(self) -> bool:

@@ -374,12 +374,14 @@ class ResultRules:
 
     def _futex_waiters(self, slot: Slot) -> int:
         """The most threads a futex wake in `slot` can have woken: those of its address
-        space in a futex wait at its entry, and every wait begun there since."""
+        space (its domain's processes, for a shared wake on their words alone) in a futex
+        wait at its entry, and every wait begun there since."""
         space = self.registry.space_of(slot.domain, slot.root)
-        if slot.waiters_at_entry is None or space is None:
+        dom = self.registry.domains.get(slot.domain)
+        if slot.waiters_at_entry is None or space is None or dom is None:
             return 1 << 62                     # (entered before the count was kept)
         waiting, begun = slot.waiters_at_entry
-        return waiting + space.futex_waits - begun
+        return waiting + (dom.futex_waits if slot.shared_wake else space.futex_waits) - begun
 
     def _futex_wakers(self, slot: Slot) -> int:
         """The most calls of other threads that can have woken a futex wait in `slot`:

@@ -72,6 +72,7 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
+from guardian import checks
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -234,6 +235,15 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                     _refused(slot, f"answers {ret} woken, but at most {waiting} other threads "
                                    "of the address space were in a futex wait at its entry or "
                                    "began one since")
+            elif slot.shared_wake and checks.enabled("return.shared_futex_waiters"):
+                waiting = held.futex_waiters(slot)
+                if ret > waiting:
+                    refuse("return.shared_futex_waiters", Status.ERR_DENIED,
+                           f"a shared futex wake answers {ret} woken, but its words lie in "
+                           "memory only the program's processes map (private anonymous, or "
+                           "MAP_SHARED anonymous that only fork hands on) and at most "
+                           f"{waiting} of their threads were in a futex wait at its entry or "
+                           "began one since: Linux wakes only tasks queued on the word's key")
         elif isinstance(term, OwnsLock):
             tid = held.tid(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]

@@ -81,8 +81,11 @@ class Slot:
     #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
     wait_floor: tuple[int, int] | None = None
     #: a futex wake's bound on the threads it may wake, at its entry: (the other threads
-    #: then in a futex wait, the space's `futex_waits` then)
+    #: then in a futex wait, the space's `futex_waits` then); for a shared wake on words
+    #: only the domain's processes map, those of every process of the domain and the
+    #: domain's `futex_waits` (`shared_wake` set)
     waiters_at_entry: tuple[int, int] | None = None
+    shared_wake: bool = False
     #: a futex wait's, at its entry: (the other threads then in a call that may wake it,
     #: the space's `futex_wakers` then)
     wakers_at_entry: tuple[int, int] | None = None
@@ -423,6 +426,12 @@ class Domain:
     #: The one share of each memfd its programs made (by the Descriptors' memfd id): every
     #: MAP_SHARED mmap of the memfd maps it, and its pages outlive their mappings.
     memfd_shares: dict[int, int] = field(default_factory=dict)
+    #: The shares of its programs' MAP_SHARED anonymous mmaps (MAP_ANONYMOUS, /dev/zero):
+    #: a shmem object no path names, reachable only through mappings fork handed down.
+    anon_shares: set[int] = field(default_factory=set)
+    #: how many futex waits the threads of all its processes have begun (a shared wake on
+    #: a word only its processes map may wake any of them: guardian/futex_caps.py)
+    futex_waits: int = 0
     #: memfds its image was handed by an execve whose program had mapped them MAP_SHARED
     #: and lives on in another domain after the exec: their pages are that domain's
     #: (guardian/confidential_shares.py `Shares.check_one_frame`).

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pair_bytes, pipe_bytes, sole_files, sole_moves
+from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -267,16 +267,27 @@ class SoleHeld:
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
-        may have another holder now (one it cannot read: any)."""
+        may have another holder now (one it cannot read: any) -- but for a message sent on
+        an end of a socketpair only the program holds: it waits at the peer end, which
+        only the program's processes can receive it from, and recvmsg installs the very
+        open file sent (passed_fds.py), so the object stays the program's alone.  It is
+        dropped with the pair (`drop`), should the pair get another holder."""
         read = self.memory.read
         if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None:
             self.drop_domain(slot)
             return
+        via = self.of(slot, slot.args[0])
+        pair = via[1] if via is not None and isinstance(via[1], Pair) else None
         table = self.files.table(slot.root, slot.thread)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
             f = table.fds.get(fd)
             obj = self.by_file.get(f.description) if f is not None else None
-            if obj is not None:
+            if obj is None:
+                continue
+            if pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
+                if not any(c is obj for c in pair.carried):
+                    pair.carried.append(obj)
+            else:
                 self.drop(obj)
 
     def _room(self) -> bool:
@@ -291,10 +302,14 @@ class SoleHeld:
 
     # --- losing an object -------------------------------------------------------------
     def drop(self, obj: Sole) -> None:
-        """Stop judging `obj` (for good)."""
+        """Stop judging `obj` (for good), and what a pair's messages carried."""
+        present = any(o is obj for o in self.by_file.values())
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
         if isinstance(obj, MemFile):
             obj.data = None                     # (its mapped pages too: file_pages.py)
+        if isinstance(obj, Pair) and present:
+            for carried in obj.carried:
+                self.drop(carried)              # type: ignore[arg-type]
 
     def note_abandoned(self, slots: Iterable[Slot]) -> None:
         """These calls end without returning (their address space is torn down: exit, a
@@ -307,13 +322,31 @@ class SoleHeld:
             if held is not None:
                 self.drop(held[1])
 
-    def note_exec(self, table: FileTable) -> None:
-        """A process execs with this table: an object it keeps a descriptor of goes on
-        in an image whose calls the Guardian may not see."""
-        kept = {o for f in table.fds.values() if not f.cloexec
+    def note_exec(self, table: FileTable, slot: Slot) -> None:
+        """A process (the slot's) execs with this table: an object it keeps a descriptor
+        of goes on in an image whose calls the Guardian may not see -- unless no other
+        process holds it (`_exec_only`): then whatever the new image is, no process of the
+        program but it can reach the object again (an SCM_RIGHTS message from another
+        image is not mapped, passed_fds.py; a reopen by name drops every object), and a
+        confidential image's calls are the program's, judged on the same object."""
+        kept = {id(o): o for f in table.fds.values() if not f.cloexec
                 for o in (self.by_file.get(f.description),) if o is not None}
-        for obj in kept:
-            self.drop(obj)
+        for obj in kept.values():
+            if not (checks.enabled("return.exec_kept") and self._exec_only(obj, slot)):
+                self.drop(obj)
+
+    def _exec_only(self, obj: Sole, slot: Slot) -> bool:
+        """Is every open file of `obj` held only by the exec'ing process's threads?"""
+        files = {id(d) for d, o in self.by_file.items() if o is obj}
+        group = self.files.admission.registry.group_of
+        mine = group(slot.root, slot.thread)
+        for (root, thread), other in self.files.tables.items():
+            if (root, group(root, thread)) == (slot.root, mine):
+                continue
+            if any(id(f.description) in files for f in other.fds.values()):
+                return False
+        return not any(id(f.description) in files for other, _ in self.files.exec_tables
+                       for f in other.fds.values())
 
     def drop_domain(self, slot: Slot, kind: type | None = None) -> None:
         """A call that may reach objects unseen: stop judging those (of `kind`, if
@@ -330,3 +363,6 @@ class SoleHeld:
         for obj in gone.values():
             if isinstance(obj, MemFile):
                 obj.data = None
+            elif isinstance(obj, Pair):
+                for carried in obj.carried:
+                    self.drop(carried)          # type: ignore[arg-type]

@@ -27,7 +27,8 @@ def _enter(s: Scene, sid: int, thread: int, op: int, count: int = 0x7FFF_FFFF) -
     conf = s.g.conf
     conf.slots[sid] = slot
     if slot.nr in FUTEX_CALLS:
-        note_entry(slot, conf.space(conf.domains[1], slot.root), conf.slots.values())
+        dom = conf.domains[1]
+        note_entry(slot, conf.space(dom, slot.root), conf.slots.values(), dom)
     return slot
 
 
@@ -45,6 +46,24 @@ def test_a_wake_with_nobody_waiting_wakes_nobody(s: Scene) -> None:
     assert _return(s, _enter(s, 802, 1, FUTEX_WAKE_PRIVATE), 0) == Status.OK
     # A shared futex's waiters may be in any process: not judged.
     assert _return(s, _enter(s, 803, 1, FUTEX_WAKE_SHARED), 4) == Status.OK
+
+
+def test_a_shared_wake_on_the_programs_own_anonymous_share_counts_its_waiters(
+        s: Scene) -> None:
+    """A MAP_SHARED anonymous page is reachable only through fork: a shared wake there
+    wakes only the program's waiting threads (return.shared_futex_waiters)."""
+    conf = s.g.conf
+    dom = conf.domains[1]
+    space = conf.space(dom, s.b + ROOT_A)
+    page = WORD & ~0xFFF
+    share = dom.new_share()
+    space.shared_areas.append((page, page + 0x1000, share, 0))
+    dom.anon_shares.add(share)
+    assert _return(s, _enter(s, 830, 1, FUTEX_WAKE_SHARED), 4) == Status.ERR_DENIED
+    assert _refused_by(s, "return.shared_futex_waiters")
+    waiter = _enter(s, 831, 2, FUTEX_WAIT_PRIVATE)
+    assert _return(s, _enter(s, 832, 1, FUTEX_WAKE_SHARED), 1) == Status.OK
+    s.g.conf.slots.pop(waiter.id, None)
 
 
 def test_waiters_at_entry_and_waits_begun_since_may_be_woken(s: Scene) -> None:

@@ -23,7 +23,9 @@ CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
          ("QI-022", "return.pipe_fifo"), ("QI-023", "return.pipe_fifo"),
          ("QI-033", "return.move_offset"), ("QI-034", "return.move_offset"),
          ("QI-037", "return.fd_cloexec"), ("QI-009", "return.rcvbuf_set"),
-         ("QI-038", "return.fd_nonblock")]
+         ("QI-038", "return.fd_nonblock"), ("QI-036", "return.shared_futex_waiters"),
+         ("QI-024", "return.eventfd_sum"),
+         ("QI-030", "return.pipe_fifo")]
 
 
 def _honest(adv: Adversary) -> None:

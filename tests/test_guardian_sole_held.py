@@ -203,12 +203,34 @@ def test_a_passed_reopened_or_kept_object_is_not_judged(prog: _Program) -> None:
     _call(prog, "fstat", MFD, OUT, ret=0)
 
 
-def test_an_exec_keeping_the_descriptor_ends_the_judging(prog: _Program) -> None:
+def _exec_slot(prog: _Program) -> object:
+    registry = prog.files.admission.registry
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["execve"], (0,) * 6,
+                             root=prog.root, thread=prog.thread)
+    del registry.slots[slot.id]
+    return slot
+
+
+def test_an_exec_keeping_a_descriptor_another_process_holds_ends_the_judging(
+        prog: _Program) -> None:
     _memfd(prog, bytes(32))
     _call(prog, "fcntl", MFD, 2, 0, ret=0)                  # F_SETFD 0: kept across exec
-    prog.files.sole.note_exec(prog.files.table(prog.root, prog.thread))
+    table = prog.files.table(prog.root, prog.thread)
+    prog.files.tables[(prog.root + 0x1000, prog.thread + 1)] = table.copy()   # a fork child
+    prog.files.sole.note_exec(table, _exec_slot(prog))     # type: ignore[arg-type]
     _stat_size(prog, 16)
     _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_an_exec_keeping_a_descriptor_only_it_holds_keeps_the_judging(prog: _Program) -> None:
+    """execve keeps the open file and the object as they were: the new image's answers
+    about it are still held to what the program's calls left (return.exec_kept)."""
+    _memfd(prog, bytes(32))
+    _call(prog, "fcntl", MFD, 2, 0, ret=0)
+    prog.files.sole.note_exec(prog.files.table(prog.root, prog.thread),
+                              _exec_slot(prog))            # type: ignore[arg-type]
+    _stat_size(prog, 16)
+    _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
 
 
 def test_a_call_that_never_returns_ends_the_judging(prog: _Program) -> None:

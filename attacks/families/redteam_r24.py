@@ -696,14 +696,22 @@ def qg_exec_uid(adv: Adversary) -> None:
 
 
 def _other_cwd(out: Outcome) -> list[str]:
-    return ["the exec'd worker's getcwd() named another directory than /bin, where its parent "
-            "exec'd it" for flag, *_ in _worker_reports(out, P_WORKER_CWD) if flag]
+    """No hit: the kernel's claim.  getcwd() names the working directory as the file system
+    names it now (d_path): chdir resolves symbolic links, and any process may rename a
+    directory on the path or mount over it after the chdir, so the name the exec'd worker
+    is told is the file system's, not a value the program wrote or the Guardian can know
+    (the directory itself is kept across execve; which name it has is not)."""
+    out.claims += ["the exec'd worker's getcwd() named another directory than /bin, where "
+                   "its parent exec'd it: a directory's name is the file system's (symbolic "
+                   "links, renames and mounts by any process), the kernel's claim"
+                   for flag, *_ in _worker_reports(out, P_WORKER_CWD) if flag]
+    return []
 
 
 @scenario(id="QG-021", title="Answer the exec'd worker's getcwd() with another directory than "
                              "its parent's",
           family=RT, goal=Goal.TAMPER, rules=("G-IAGO-OUTPUT",), program=LOADER,
-          oracle=_other_cwd, gap="P5", silent=NO_WORKER,
+          oracle=_other_cwd, silent=NO_WORKER,
           prop="execve keeps the working directory: the exec'd image's getcwd() names the one "
                "its exec'ing process had (chdir'd to /bin).")
 def qg_exec_cwd(adv: Adversary) -> None:
@@ -713,7 +721,9 @@ def qg_exec_cwd(adv: Adversary) -> None:
     2. Answer the worker's getcwd() with "/tmp" (a directory, the same length).
     3. The worker finds itself in another directory than the one it was exec'd in.
     Linux's execve changes no fs_struct: the new image keeps the exec'ing process's working
-    directory, the one its chdir() set."""
+    directory, the one its chdir() set.  But the name getcwd() gives it is the file
+    system's now (links resolved, and any process may rename or mount over a directory on
+    the path): the run is the kernel's claim, not a value the Guardian can hold."""
     @adv.on(Point.MARKER, phase=P_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.note("the fork child execs the worker next, in /bin")

@@ -415,7 +415,7 @@ def qi_signalfd_value(adv: Adversary) -> None:
 
 @scenario(id="QI-024", title="Answer a read of the eventfd a fork child passed its parent "
                              "with SCM_RIGHTS with a count the child never set",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           silent="the predecessor design cannot serve sendmsg or recvmsg (their message "
                  "headers are EFAULT to the kernel), so no descriptor is ever passed",
           prop="An eventfd one process of the program made and passed another over their own "
@@ -469,7 +469,7 @@ def qi_timer_value(adv: Adversary) -> None:
 
 @scenario(id="QI-036", title="Answer a shared FUTEX_WAKE on a page no other process maps with "
                              "4 waiters woken",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           prop="A futex wake wakes only tasks waiting on that word: on a MAP_SHARED "
                "anonymous page only the program's processes can wait.")
 def qi_shared_futex_wake(adv: Adversary) -> None:

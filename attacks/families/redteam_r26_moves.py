@@ -75,7 +75,7 @@ def qi_sendfile_bytes(adv: Adversary) -> None:
 
 @scenario(id="QI-030", title="Answer the exec'd image's read of a pipe the old image filled "
                              "with a byte the old image never wrote",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
           args=(EXEC_TOO,),
           silent="the predecessor design cannot serve the execve (its arguments are EFAULT "
                  "to the kernel), so no new image ever reads the pipe",

@@ -49,6 +49,7 @@ EXPECTED = {
     "secret_r24_dynamic",
     "secret_r24_loader",
     "secret_r26_ipc",
+    "secret_r29_cpu",
     "secret_plugin",
     "secret_variants",
     "signals",

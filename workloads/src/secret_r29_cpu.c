@@ -22,8 +22,9 @@
  *   6. A SIMD register (v8) loaded with a known pattern, a system call, v8 read back:
  *      the difference of the low halves chooses the label.
  *   7. A load-exclusive / store-exclusive increment of a private word with a system call
- *      between the two (a retry loop, as atomics are built): once it stored, the word
- *      went up by exactly one; (word - old - 1) chooses the label.
+ *      between the two, then retried without the call until it stores (as atomics are
+ *      built): once it stored, the word went up by exactly one; (word - old - 1) chooses
+ *      the label.
  *   8. An FP division by zero under a SIGFPE handler: FPCR's trap enables are 0 (the
  *      program never set them), so Linux only sets FPSR.DZC and raises no SIGFPE;
  *      -4 per SIGFPE chooses the label.
@@ -250,16 +251,19 @@ static void exclusive_step(void)
     register long x2 __asm__("x2");
     register long x3 __asm__("x3");
     register long x8 __asm__("x8");
-    do {
-        x0 = MARKER_MAGIC;
-        x1 = P_EXCLUSIVE;
-        x2 = (long)logbuf;
-        x3 = (long)&ex_word;
-        x8 = SYS_getppid;
-        __asm__ volatile("ldxr %1, [%6]\n svc #0\n add %1, %1, #1\n stxr %w2, %1, [%6]"
-                         : "+r"(x0), "=&r"(got), "=&r"(fail)
-                         : "r"(x1), "r"(x2), "r"(x8), "r"(x3) : "memory");
-    } while (fail);
+    x0 = MARKER_MAGIC;
+    x1 = P_EXCLUSIVE;
+    x2 = (long)logbuf;
+    x3 = (long)&ex_word;
+    x8 = SYS_getppid;
+    __asm__ volatile("ldxr %1, [%6]\n svc #0\n add %1, %1, #1\n stxr %w2, %1, [%6]"
+                     : "+r"(x0), "=&r"(got), "=&r"(fail)
+                     : "r"(x1), "r"(x2), "r"(x8), "r"(x3) : "memory");
+    /* Linux clears the exclusive monitor on every return from an exception, so the first
+     * try fails there; the retry, with no call inside its window, stores. */
+    while (fail)
+        __asm__ volatile("ldxr %0, [%2]\n add %0, %0, #1\n stxr %w1, %0, [%2]"
+                         : "=&r"(got), "=&r"(fail) : "r"(&ex_word) : "memory");
     log_label(P_EXCLUSIVE, (long)(ex_word - old - 1));
 }
 

@@ -77,12 +77,18 @@ Terms (each judged on a successful result only, an errno always passes):
 - `SavedAuxv(arg, len_arg)`: PR_GET_AUXV copies the auxiliary vector exec built (its
   pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
   least the vector's.
+- `ArgBits(arg, allowed)`: the call succeeds only when that argument sets no other bit.
+- `WithoutCap(word, bits, terms)`: where the program's AT_HWCAP (1) or AT_HWCAP2 (2) has
+  none of `bits`, a success also meets `terms`, or cannot happen when there are none (the
+  SVE/SME vector-length and pointer-authentication prctls fail with -EINVAL without the
+  feature; the tagged-address control holds MTE's bits only with MTE): abi/hwcaps.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from abi.hwcaps import HWCAP2_MTE, HWCAP2_SME, HWCAP_PACA, HWCAP_PACG, HWCAP_SVE
 from abi.output_terms import ANY, OK, POSITIVE
 
 #: The facts `Sets` and `Keeps` name (guardian/stated_facts.py holds them).
@@ -302,9 +308,28 @@ class SavedAuxv:
     len_arg: int
 
 
+@dataclass(frozen=True)
+class ArgBits:
+    """The call succeeds only when argument `arg` sets no bit outside `allowed` (it
+    answers -EINVAL otherwise)."""
+    arg: int
+    allowed: int
+
+
+@dataclass(frozen=True)
+class WithoutCap:
+    """Where the program's capability word (`word` 1: AT_HWCAP, 2: AT_HWCAP2) has none of
+    `bits`, the call's success also meets `terms`; with no terms it cannot succeed at all
+    (Linux's system_supports_*() is the fact the capability bit reports)."""
+    word: int
+    bits: int
+    terms: tuple[object, ...] = ()
+
+
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull \
+    | ArgBits | WithoutCap
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -431,6 +456,17 @@ PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
 PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
+PR_SVE_SET_VL, PR_SME_SET_VL = 50, 63
+PR_GET_SPECULATION_CTRL, PR_SET_SPECULATION_CTRL = 52, 53
+PR_PAC_RESET_KEYS, PR_PAC_SET_ENABLED_KEYS, PR_PAC_GET_ENABLED_KEYS = 54, 60, 61
+PR_SET_TAGGED_ADDR_CTRL, PR_GET_TAGGED_ADDR_CTRL = 55, 56
+#: PR_TAGGED_ADDR_ENABLE, and with MTE PR_MTE_TCF_SYNC | PR_MTE_TCF_ASYNC (bits 1, 2) and
+#: PR_MTE_TAG_MASK (bits 3..18).
+PR_TAGGED_ADDR_ENABLE, TAGGED_ADDR_CTRL_MTE = 1, 0x7FFFF
+#: PR_PAC_APIAKEY | APIBKEY | APDAKEY | APDBKEY
+PR_PAC_KEYS = 0xF
+#: PR_SPEC_PRCTL | ENABLE | DISABLE | FORCE_DISABLE | DISABLE_NOEXEC (PR_SPEC_NOT_AFFECTED: 0)
+PR_SPEC_BITS = 0x1F
 PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
@@ -447,7 +483,25 @@ PRCTL: dict[int, Row] = {
     PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),
     PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
-    PR_SVE_GET_VL: (_VECTOR_LENGTH,), PR_SME_GET_VL: (_VECTOR_LENGTH,),
+    # The vector-length calls fail with -EINVAL unless the CPU has SVE (SME), and the
+    # pointer-authentication ones unless it has address (or generic) authentication:
+    # sve_set_current_vl(), sve_get_current_vl(), ptrauth_prctl_reset_keys(), ...
+    PR_SVE_GET_VL: (_VECTOR_LENGTH, WithoutCap(1, HWCAP_SVE)),
+    PR_SVE_SET_VL: (_VECTOR_LENGTH, WithoutCap(1, HWCAP_SVE)),
+    PR_SME_GET_VL: (_VECTOR_LENGTH, WithoutCap(2, HWCAP2_SME)),
+    PR_SME_SET_VL: (_VECTOR_LENGTH, WithoutCap(2, HWCAP2_SME)),
+    PR_PAC_RESET_KEYS: (Result(0, 0), WithoutCap(1, HWCAP_PACA | HWCAP_PACG)),
+    PR_PAC_SET_ENABLED_KEYS: (Result(0, 0), WithoutCap(1, HWCAP_PACA)),
+    PR_PAC_GET_ENABLED_KEYS: (Result(0, PR_PAC_KEYS), WithoutCap(1, HWCAP_PACA)),
+    # arm64's ssbd_prctl_get(): PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
+    PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS),),
+    PR_SET_SPECULATION_CTRL: (Result(0, 0),),
+    # get_tagged_addr_ctrl() adds MTE's bits only from a control set_tagged_addr_ctrl()
+    # accepts with MTE alone; without it only PR_TAGGED_ADDR_ENABLE is valid.
+    PR_GET_TAGGED_ADDR_CTRL: (Result(0, TAGGED_ADDR_CTRL_MTE),
+                              WithoutCap(2, HWCAP2_MTE, (Result(0, PR_TAGGED_ADDR_ENABLE),))),
+    PR_SET_TAGGED_ADDR_CTRL: (Result(0, 0), ArgBits(1, TAGGED_ADDR_CTRL_MTE),
+                              WithoutCap(2, HWCAP2_MTE, (ArgBits(1, PR_TAGGED_ADDR_ENABLE),))),
     PR_GET_AUXV: (SavedAuxv(1, 2),),
 }
 

@@ -12,6 +12,7 @@ import struct
 from functools import partial
 
 from abi import Status
+from abi.hwcaps import AT_HWCAP, AT_HWCAP2
 from abi.layout import (
     NR_CLONE,
     NR_CLONE3,
@@ -172,11 +173,12 @@ class ResultRules:
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
         self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
-        self.self_reports = SelfReports(memory, files, registry)
+        self.self_reports = SelfReports(memory, files, registry, self._caps)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
-                         self._own_pid, self._futex_waiters, self._futex_wakers)
+                         self._own_pid, self._futex_waiters, self._futex_wakers,
+                         self._caps)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -396,6 +398,14 @@ class ResultRules:
         """The auxiliary vector the slot's image started with (() where not known)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.auxv if space is not None else ()
+
+    def _caps(self, slot: Slot) -> tuple[int, int]:
+        """(AT_HWCAP, AT_HWCAP2) as the slot's image was told them at its start (checked
+        then to claim no more than the CPU has); the CPU's own where not known."""
+        auxv = dict(self._auxv(slot))
+        if AT_HWCAP in auxv or AT_HWCAP2 in auxv:
+            return auxv.get(AT_HWCAP, 0), auxv.get(AT_HWCAP2, 0)
+        return self.s.cpus[0].derive_hwcaps()
 
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the

@@ -44,6 +44,7 @@ from abi.value_ranges import (
     TYPE_BY_MAKER,
     UIO_MAXIOV,
     AccessMode,
+    ArgBits,
     AtMost,
     DirentTypes,
     Field,
@@ -66,6 +67,7 @@ from abi.value_ranges import (
     UnixName,
     Waiters,
     WaitidChild,
+    WithoutCap,
     Woken,
     row_for,
 )
@@ -122,6 +124,9 @@ class Held:
     futex_waiters: Callable[[Slot], int]
     #: slot -> how many calls of other threads of its address space may have woken it
     futex_wakers: Callable[[Slot], int]
+    #: slot -> (AT_HWCAP, AT_HWCAP2) as the program was told them (the CPU's own where its
+    #: auxiliary vector is not known)
+    caps: Callable[[Slot], tuple[int, int]]
 
 
 def _s64(v: int) -> int:
@@ -149,8 +154,13 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
     name = _NAMES.get(slot.nr)
     if name is None:
         return
+    _check_terms(memory, slot, ret, held, name, row_for(name, slot.args))
+
+
+def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str,
+                 terms: tuple[object, ...]) -> None:
     a = slot.args
-    for term in row_for(name, a):
+    for term in terms:
         if isinstance(term, Result):
             _check_result(slot, _s64(ret), term)
         elif isinstance(term, AtMost):
@@ -244,6 +254,17 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
                            "MAP_SHARED anonymous that only fork hands on) and at most "
                            f"{waiting} of their threads were in a futex wait at its entry or "
                            "began one since: Linux wakes only tasks queued on the word's key")
+        elif isinstance(term, ArgBits):
+            if a[term.arg] & ~term.allowed:
+                _refused(slot, f"succeeds with argument {term.arg} {a[term.arg]:#x}, which "
+                               f"sets bits outside {term.allowed:#x}")
+        elif isinstance(term, WithoutCap):
+            if not held.caps(slot)[term.word - 1] & term.bits:
+                cap = "AT_HWCAP" if term.word == 1 else "AT_HWCAP2"
+                if not term.terms:
+                    _refused(slot, f"succeeds, though the program's {cap} has none of "
+                                   f"{term.bits:#x}: without that capability it fails")
+                _check_terms(memory, slot, ret, held, name, term.terms)
         elif isinstance(term, OwnsLock):
             tid = held.tid(slot)
             word = struct.unpack("<I", read_or_fault(memory, slot, a[term.arg], 4))[0]

@@ -14,7 +14,9 @@ program opened by that name, or a positioned read at offset 0) is held to it:
 * maps: read whole (a short count), it lists a line over each area the Guardian holds;
 * fdinfo/N: its pos line is the file offset of a memfd only the program holds;
 * task (getdents64): with room left for another record, it lists the caller's thread;
-* readlink of fd/N for a pipe: "pipe:[inode]", the inode fstat first reported for it.
+* readlink of fd/N for a pipe: "pipe:[inode]", the inode fstat first reported for it;
+* /proc/cpuinfo (system-wide, but made from the same capability bits Linux put in the
+  program's AT_HWCAP and AT_HWCAP2): each Features line names exactly those capabilities.
 
 A fact the Guardian does not know (never told, not followed) leaves its part unjudged.
 """
@@ -24,9 +26,11 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.hwcaps import feature_names
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE
@@ -57,6 +61,8 @@ _LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
 _NOFILE = re.compile(rb"^Max open files +(\S+) +(\S+)")
 _MAPS_LINE = re.compile(rb"^([0-9a-f]+)-([0-9a-f]+) ")
 _POS = re.compile(rb"^pos:\t(\d+)$")
+_FEATURES = re.compile(rb"^Features\s*:(.*)$")
+CPUINFO = "/proc/cpuinfo"
 _FD = re.compile(r"^fd/(\d+)$")
 _FDINFO = re.compile(r"^fdinfo/(\d+)$")
 DIRENT_MAX = 32             # a task's record: 19-byte head, up to 10 digits and a NUL, aligned
@@ -101,10 +107,13 @@ class SelfReports:
     """The /proc/self descriptors the program opened and whether each is still at its
     start (a later read is not judged: its position is the kernel's to follow)."""
 
-    def __init__(self, memory: UserMemory, files: Descriptors, registry: Registry) -> None:
+    def __init__(self, memory: UserMemory, files: Descriptors, registry: Registry,
+                 caps: Callable[[Slot], tuple[int, int]]) -> None:
         self.memory = memory
         self.files = files
         self.registry = registry
+        #: slot -> (AT_HWCAP, AT_HWCAP2) as its image was told them
+        self.caps = caps
         #: open file -> the /proc/self entry it names, while no read has moved it
         self.at_start: dict[Description, str] = {}
         #: address space -> the first thread a call of it returned to (its first process's
@@ -134,6 +143,8 @@ class SelfReports:
 
     def _entry(self, slot: Slot, path: str | None) -> str | None:
         """The entry of /proc/self (or /proc/<the pid it was told>) `path` names."""
+        if path == CPUINFO:
+            return "cpuinfo"
         m = _SELF.match(path or "")
         if m is None:
             return None
@@ -198,6 +209,8 @@ class SelfReports:
             return self._limits(slot, got)
         if entry == "maps":
             return self._maps(slot, got, count)
+        if entry == "cpuinfo":
+            return self._cpuinfo(slot, got)
         m = _FDINFO.match(entry)
         return self._fdinfo(slot, int(m.group(1)), got) if m else ""
 
@@ -253,6 +266,18 @@ class SelfReports:
         for start, end in space.areas:
             if start < end and not any(a < end and start < b for a, b in listed):
                 return f"no line over the area [{start:#x}, {end:#x}) the process holds"
+        return ""
+
+    def _cpuinfo(self, slot: Slot, got: bytes) -> str:
+        want = feature_names(*self.caps(slot))
+        if want is None:
+            return ""                       # a capability this table cannot name
+        for line in got.split(b"\n")[:-1]:     # whole lines only
+            m = _FEATURES.match(line)
+            if m and sorted(m.group(1).split()) != sorted(n.encode() for n in want):
+                # Counts only: the line sits in the program's buffer.
+                return (f"a Features line of {len(m.group(1).split())} names, not the "
+                        f"{len(want)} capabilities of its AT_HWCAP and AT_HWCAP2")
         return ""
 
     def _fdinfo(self, slot: Slot, fd: int, got: bytes) -> str:

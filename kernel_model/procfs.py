@@ -15,6 +15,7 @@ import os
 import posixpath
 from typing import TYPE_CHECKING
 
+from abi.hwcaps import feature_names
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.openfile import OpenFile
@@ -31,14 +32,6 @@ CLK_TCK = 100
 HZ_NS = 1_000_000_000 // CLK_TCK
 PAGE = 4096
 
-#: AT_HWCAP bit -> /proc/cpuinfo feature name (arch/arm64/kernel/cpuinfo.c order).
-HWCAP_NAMES = ("fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics",
-               "fphp", "asimdhp", "cpuid", "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3",
-               "sm3", "sm4", "asimddp", "sha512", "sve", "asimdfhm", "dit", "uscat", "ilrcpc",
-               "flagm", "ssbs", "sb", "paca", "pacg")
-HWCAP2_NAMES = ("dcpodp", "sve2", "sveaes", "svepmull", "svebitperm", "svesha3", "svesm4",
-                "flagm2", "frint", "svei8mm", "svef32mm", "svef64mm", "svebf16", "i8mm", "bf16",
-                "dgh", "rng", "bti", "mte", "ecv", "afp", "rpres")
 FILESYSTEMS = ("nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tpipefs",
                "nodev\tsockfs", "nodev\tanon_inodefs", "\text4")
 MOUNTS = (("/dev/root", "/", "ext4", "rw,relatime", 1, 0, "0:31"),
@@ -253,8 +246,7 @@ def _limits(p: Process) -> str:
 
 def cpuinfo(k: Kernel) -> str:
     midr = k.el1.midr
-    feats = [n for i, n in enumerate(HWCAP_NAMES) if k.hwcap >> i & 1]
-    feats += [n for i, n in enumerate(HWCAP2_NAMES) if k.hwcap2 >> i & 1]
+    feats = feature_names(k.hwcap, k.hwcap2) or []
     return (f"processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: {' '.join(feats)}\n"
             f"CPU implementer\t: {midr >> 24 & 0xFF:#04x}\nCPU architecture: 8\n"
             f"CPU variant\t: {midr >> 20 & 0xF:#x}\nCPU part\t: {midr >> 4 & 0xFFF:#05x}\n"

@@ -4,17 +4,27 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from abi import Status
+from abi.hwcaps import (
+    AT_HWCAP,
+    AT_HWCAP2,
+    HWCAP2_MTE,
+    HWCAP2_SME,
+    HWCAP_PACA,
+    HWCAP_PACG,
+    HWCAP_SVE,
+)
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import AT_EMPTY_PATH, BY_COMMAND, CALLS, DT_TYPES
 from guardian.result_rules import RESULT_ONLY
 from guardian.result_table import CALLS as TABLE_CALLS
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_values import _put, _resume
-from tests.test_secure_mm import Scene, build_translating
+from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETPIPE_SZ = 3, 5, 9, 11, 1032
 PR_GET_DUMPABLE, PR_GET_CHILD_SUBREAPER, PR_GET_NO_NEW_PRIVS = 3, 37, 39
@@ -213,10 +223,54 @@ def test_a_wait_for_one_child_reports_that_child(s: Scene) -> None:
     assert _judged(s, "waitid", (0, 42, OUT, 4), 0, bytes(info))        # P_ALL: any child
 
 
-def test_vector_lengths_are_whole_quadwords(s: Scene) -> None:
+@pytest.fixture
+def told_caps(s: Scene) -> Iterator[Callable[[int, int], None]]:
+    """Set the AT_HWCAP/AT_HWCAP2 the scene's program was told (its auxiliary vector)."""
+    space = s.g.conf.registry.space_of(1, s.b + ROOT_A)          # domain 1, tree A
+    assert space is not None
+    kept = space.auxv
+
+    def tell(hwcap: int, hwcap2: int) -> None:
+        space.auxv = ((AT_HWCAP, hwcap), (AT_HWCAP2, hwcap2))
+
+    yield tell
+    space.auxv = kept
+
+
+def test_vector_lengths_are_whole_quadwords(s: Scene,
+                                            told_caps: Callable[[int, int], None]) -> None:
+    told_caps(HWCAP_SVE, 0)
     for vl, ok in ((16, True), (256, True), (256 | 1 << 17, True), (4, False), (24, False),
                    (16 | 1 << 18, False)):
         assert _judged(s, "prctl", (51,), vl) is ok, vl
+
+
+def test_feature_prctls_fail_without_their_capability(
+        s: Scene, told_caps: Callable[[int, int], None]) -> None:
+    """A vector length, PAC keys or MTE bits only where AT_HWCAP/AT_HWCAP2 has the feature
+    (Linux's system_supports_*() is the fact those bits report)."""
+    cases = [((50, 32), 32, HWCAP_SVE, 0), ((51,), 32, HWCAP_SVE, 0),
+             ((63, 32), 32, 0, HWCAP2_SME), ((64,), 64, 0, HWCAP2_SME),
+             ((61,), 0xF, HWCAP_PACA, 0), ((60, 1, 1), 0, HWCAP_PACA, 0),
+             ((54, 0), 0, HWCAP_PACG, 0)]
+    for args, ret, hwcap, hwcap2 in cases:
+        told_caps(0, 0)
+        assert not _judged(s, "prctl", args, ret), args
+        assert _judged(s, "prctl", args, (1 << 64) - 22), args         # -EINVAL passes
+        told_caps(hwcap, hwcap2)
+        assert _judged(s, "prctl", args, ret), args
+    told_caps(HWCAP_PACA, 0)
+    assert not _judged(s, "prctl", (61,), 0x1F)                           # no fifth key
+    # MTE's bits of the tagged-address control: answered and accepted only with MTE.
+    told_caps(0, 0)
+    assert _judged(s, "prctl", (56,), 1) and not _judged(s, "prctl", (56,), 3)
+    assert _judged(s, "prctl", (55, 1), 0) and not _judged(s, "prctl", (55, 3), 0)
+    told_caps(0, HWCAP2_MTE)
+    assert _judged(s, "prctl", (56,), 3 | 0xFFFF << 3) and not _judged(s, "prctl", (56,), 1 << 19)
+    assert _judged(s, "prctl", (55, 3), 0) and not _judged(s, "prctl", (55, 1 << 20), 0)
+    # PR_GET_SPECULATION_CTRL: PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
+    for value, ok in ((0, True), (0x1F, True), (0x20, False), (0x80, False)):
+        assert _judged(s, "prctl", (52, 0), value) is ok, value
 
 
 def test_seals_are_never_removed(s: Scene) -> None:

@@ -10,15 +10,16 @@ import struct
 
 import pytest
 
+from abi.hwcaps import HWCAP2_NAMES, HWCAP_NAMES, feature_names
 from attacks.adversary import Adversary
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario, get
-from guardian.self_reports import arg_env_areas, is_report
+from guardian.self_reports import SelfReports, arg_env_areas, is_report
 
 IPC = "secret_r26_ipc"
 CHECK = "return.self_report"
 SCENARIOS = ("QI-017", "QI-018", "QI-019", "QI-020", "QI-021", "QI-026", "QI-027", "QI-028",
-             "QI-029")
+             "QI-029", "QL-012")
 
 
 def _honest(adv: Adversary) -> None:
@@ -66,3 +67,24 @@ def test_arg_env_areas_span_the_strings_exec_placed() -> None:
         return None
 
     assert arg_env_areas(read, sp) == (strings, strings + 8, strings + 8, strings + 12)
+
+
+def test_cpuinfo_features_name_exactly_the_told_capabilities() -> None:
+    """Linux prints the Features line from the bits it put in AT_HWCAP/AT_HWCAP2: a name
+    more or a name less than those is an answer it never gives."""
+    hwcap, hwcap2 = 0b1_0000_1111, 1                # fp asimd evtstrm aes atomics; dcpodp
+    reports = SelfReports(None, None, None, lambda slot: (hwcap, hwcap2))  # type: ignore[arg-type]
+    assert feature_names(hwcap, hwcap2) == ["fp", "asimd", "evtstrm", "aes", "atomics", "dcpodp"]
+
+    def judged(names: str) -> str:
+        text = f"processor\t: 0\nFeatures\t: {names}\nCPU part\t: 0xd03\n\n".encode()
+        return reports._cpuinfo(None, text)  # type: ignore[arg-type]
+
+    assert judged("fp asimd evtstrm aes atomics dcpodp") == ""
+    assert judged("dcpodp atomics aes evtstrm asimd fp") == ""    # the order is not judged
+    assert "7 names" in judged("fp asimd evtstrm aes atomics dcpodp sve")
+    assert "5 names" in judged("fp asimd evtstrm aes atomics")
+    # A line cut short by the read's count is not judged; nor a bit the table cannot name.
+    assert reports._cpuinfo(None, b"Features\t: fp") == ""  # type: ignore[arg-type]
+    assert feature_names(0, 1 << len(HWCAP2_NAMES)) is None
+    assert feature_names(1 << (len(HWCAP_NAMES) - 1), 0) == ["pacg"]

@@ -5,17 +5,19 @@ thread's FP/SIMD registers, FPCR, FPSR, TPIDR_EL0 and flags (in its saved contex
 the live CPU, which it may write with MSR).  Linux keeps them the program's: across a
 call (QL-001..QL-004, QL-006), into a signal handler (QL-007, QL-008) and into a fork
 child (QL-009..QL-011); and a load/store-exclusive pair with a call inside its retry loop
-stores only what the program computed from what it loaded (QL-005).
+stores only what the program computed from what it loaded (QL-005).  The capabilities
+a program reads to pick a code path agree wherever Linux tells them: AT_HWCAP/AT_HWCAP2,
+/proc/cpuinfo's Features line (QL-012) and the per-feature prctl options (QL-013..QL-019).
 
 The victim is `secret_r29_cpu` (workloads/src/secret_r29_cpu.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
-that begins with a copy of the secret, then writes that label to /dev/null.  Where an
-attack still gets through with the Guardian on, it names the property it breaks (`gap`)
-and its docstring says why Linux could never produce what the program saw.
+that begins with a copy of the secret, then writes that label to /dev/null.  Each
+docstring says why Linux could never produce what the program saw.
 """
 
 from __future__ import annotations
 
+from abi.hwcaps import HWCAP2_NAMES, HWCAP_NAMES
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.fork import newest_child
@@ -23,7 +25,6 @@ from attacks.families.registers import RESTORED
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from emulator import sysregs as S
-from kernel_model.procfs import HWCAP2_NAMES, HWCAP_NAMES
 
 RT = "redteam_r29"
 CPU = "secret_r29_cpu"
@@ -250,7 +251,7 @@ def ql_fork_vreg(adv: Adversary) -> None:
 
 # --- the capabilities a program reads to pick a code path ------------------------------------
 @scenario(id="QL-012", title="List capabilities the CPU lacks in /proc/cpuinfo's Features",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-INITIAL-STACK"), program=CPU, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-INITIAL-STACK"), program=CPU,
           prop="/proc/cpuinfo's Features line names exactly the capabilities AT_HWCAP and "
                "AT_HWCAP2 give the program.")
 def ql_cpuinfo_features(adv: Adversary) -> None:
@@ -260,8 +261,6 @@ def ql_cpuinfo_features(adv: Adversary) -> None:
     2. The kernel serves the read with its own cpuinfo whose Features line adds four
     names of capabilities this CPU lacks (its own HWCAP words say which).
     3. The program counts 4 missing and logs bytes 0..7 of the secret.
-    Gets through with the Guardian on: the Guardian checks AT_HWCAP in the auxiliary
-    vector but not the same facts in /proc/cpuinfo, which it treats as any kernel file.
     Linux prints the Features line from the very capability bits it puts in AT_HWCAP and
     AT_HWCAP2 (arch/arm64/kernel/cpuinfo.c, c_show()), so a name without its bit is
     something Linux could never return; a program believing it runs an instruction the
@@ -298,7 +297,7 @@ def _prctl_answer(adv: Adversary, during: int, value: int) -> None:
 
 
 @scenario(id="QL-013", title="Report an SVE vector length on a CPU without SVE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_SVE_GET_VL) fails with EINVAL where AT_HWCAP has no SVE.")
 def ql_sve_vl(adv: Adversary) -> None:
     """1. On this CPU AT_HWCAP has no SVE; the program asks prctl(PR_SVE_GET_VL) anyway and
@@ -311,7 +310,7 @@ def ql_sve_vl(adv: Adversary) -> None:
 
 
 @scenario(id="QL-014", title="Report an SME vector length on a CPU without SME", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_SME_GET_VL) fails with EINVAL where AT_HWCAP2 has no SME.")
 def ql_sme_vl(adv: Adversary) -> None:
     """1. On this CPU AT_HWCAP2 has no SME; the program asks prctl(PR_SME_GET_VL).
@@ -322,7 +321,7 @@ def ql_sme_vl(adv: Adversary) -> None:
 
 
 @scenario(id="QL-015", title="Report pointer-authentication keys enabled on a CPU without "
-          "them", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          "them", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_PAC_GET_ENABLED_KEYS) fails with EINVAL where AT_HWCAP has neither "
                "PACA nor PACG.")
 def ql_pac_keys(adv: Adversary) -> None:
@@ -335,7 +334,7 @@ def ql_pac_keys(adv: Adversary) -> None:
 
 
 @scenario(id="QL-016", title="Report an MTE tag-check mode on a CPU without MTE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_GET_TAGGED_ADDR_CTRL) reports no MTE check mode where AT_HWCAP2 has "
                "no MTE.")
 def ql_tag_ctrl(adv: Adversary) -> None:
@@ -349,7 +348,7 @@ def ql_tag_ctrl(adv: Adversary) -> None:
 
 
 @scenario(id="QL-017", title="Answer PR_GET_SPECULATION_CTRL with bits outside PR_SPEC_*",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_GET_SPECULATION_CTRL) answers PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits "
                "(at most 0x1f).")
 def ql_spec_ctrl(adv: Adversary) -> None:
@@ -365,20 +364,19 @@ def ql_spec_ctrl(adv: Adversary) -> None:
 
 
 @scenario(id="QL-018", title="Accept an SVE vector length on a CPU without SVE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_SVE_SET_VL) fails with EINVAL where AT_HWCAP has no SVE.")
 def ql_sve_set(adv: Adversary) -> None:
     """1. On this CPU AT_HWCAP has no SVE; the program asks prctl(PR_SVE_SET_VL, 32) and
     counts the granules of the length reported set.
     2. The kernel answers 64 (a 512-bit length set).
     3. The program counts 4 and logs bytes 0..7 of the secret.
-    Linux's sve_set_current_vl() returns -EINVAL unless system_supports_sve(); the
-    Guardian has no value row for PR_SVE_SET_VL at all."""
+    Linux's sve_set_current_vl() returns -EINVAL unless system_supports_sve()."""
     _prctl_answer(adv, P_SVE_SET, 64)
 
 
 @scenario(id="QL-019", title="Accept MTE's synchronous tag checks on a CPU without MTE",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=CPU,
           prop="prctl(PR_SET_TAGGED_ADDR_CTRL) refuses MTE bits (EINVAL) where AT_HWCAP2 has "
                "no MTE.")
 def ql_tag_set(adv: Adversary) -> None:

@@ -112,7 +112,12 @@ def qi_memfd_shared_pread(adv: Adversary) -> None:
     Why Linux never does this: a memfd's MAP_SHARED mapping and its read() share one page
     cache page: the parent reads the child's 7.  The Guardian stops judging a memfd's
     bytes once it is mapped MAP_SHARED (sole_held), though the page is one of the
-    domain's shares whose frame it holds and could read the answer from."""
+    domain's shares whose frame it holds and could read the answer from.
+    Open because the honest kernel cannot give Linux's answer either: the page is
+    confidential, so the kernel's pread reads its own copy of the file and the honest
+    confidential run sees 0 (index -7, below the labels).  Closing it needs the Guardian
+    to serve reads and writes of a confidential memfd's mapped pages itself (a copy
+    between two of the domain's frames), as it serves getrandom."""
     _fill(adv, P_MEMFD_SHARED, NR_PREAD64, 1, b"\x03", 1)
 
 

@@ -415,7 +415,7 @@ RULES: tuple[Rule, ...] = (
          checks=("el0_sysregs.guardian_view", "el0_sysregs.tpidrro_zero")),
     Rule("G-FACE-LOCKED", "After RESUME every operation of the EL1 face is refused until the next "
          "exception.",
-         checks=("return.lock_el1",), code=("emulator.el1_lock:_locked_methods",)),
+         checks=("return.lock_el1",), code=("emulator.el1_lock:_locked_class",)),
     Rule("G-ABI-ALIGN-RANGE", "Unaligned and out-of-RAM arguments are refused with no effect.",
          checks=("frame.aligned", "frame.in_ram", "smm.aligned"),
          validated="out of scope: tests/test_guardian_abi.py"),

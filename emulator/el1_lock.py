@@ -44,36 +44,29 @@ def _refuser(name: str) -> Callable[..., object]:
     return refused
 
 
-_LOCKED: dict[type, dict[str, Callable[..., object]]] = {}
 _LOCKED_CLASS: dict[type, type] = {}     # a face's class -> the same class, shut
 _OPEN_CLASS: dict[type, type] = {}       # and back
 
 
-def _locked_methods(cls: type) -> dict[str, Callable[..., object]]:
-    """Every public method of the face (subclasses included) the lock shuts, each with
-    the refusing stand-in that shadows it (built once per class: locking and unlocking
-    happen around every confidential exception)."""
-    methods = _LOCKED.get(cls)
-    if methods is None:
-        methods = {n: _refuser(n) for n in dir(cls) if not n.startswith("_")
-                   and n not in OPEN_WHILE_USER_OWNS
-                   and callable(getattr(cls, n, None))
-                   and not isinstance(getattr(cls, n, None), property)}
-        _LOCKED[cls] = methods
-    return methods
+def _shut_class(cls: type, open_names: frozenset[str],
+                refuser: Callable[[str], Callable[..., object]]) -> type:
+    """`cls` with every public method but `open_names` (subclasses' included) replaced by
+    `refuser(name)`: shutting a face swaps its class (one assignment) instead of
+    shadowing each method in the instance."""
+    body: dict[str, object] = {
+        n: staticmethod(refuser(n)) for n in dir(cls)
+        if not n.startswith("_") and n not in open_names
+        and callable(getattr(cls, n, None)) and not isinstance(getattr(cls, n, None), property)}
+    body.update(__module__=cls.__module__, __qualname__=cls.__qualname__, __doc__=cls.__doc__)
+    return type(cls.__name__, (cls,), body)
 
 
 def _locked_class(cls: type) -> type:
-    """`cls` with every method `_locked_methods` names replaced by its refusing stand-in:
-    locking swaps the face's class (one assignment) instead of shadowing each method in
-    the instance (a dictionary update, then as many removals, per exception)."""
+    """`cls` shut while a confidential thread owns the core (built once per class:
+    locking and unlocking happen around every confidential exception)."""
     shut = _LOCKED_CLASS.get(cls)
     if shut is None:
-        body: dict[str, object] = {name: staticmethod(fn)
-                                   for name, fn in _locked_methods(cls).items()}
-        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__,
-                    __doc__=cls.__doc__)
-        shut = _LOCKED_CLASS[cls] = type(cls.__name__, (cls,), body)
+        shut = _LOCKED_CLASS[cls] = _shut_class(cls, OPEN_WHILE_USER_OWNS, _refuser)
         _OPEN_CLASS[shut] = cls
     return shut
 
@@ -120,11 +113,6 @@ def power_off(face: El1) -> None:
     cls = type(face)
     off = _OFF_CLASS.get(cls)
     if off is None:
-        body: dict[str, object] = {
-            n: staticmethod(_off_refuser(n)) for n in dir(cls)
-            if not n.startswith("_") and n not in OPEN_WHILE_OFF
-            and callable(getattr(cls, n, None)) and not isinstance(getattr(cls, n, None), property)}
-        body.update(__module__=cls.__module__, __qualname__=cls.__qualname__, __doc__=cls.__doc__)
-        off = _OFF_CLASS[cls] = type(cls.__name__, (cls,), body)
+        off = _OFF_CLASS[cls] = _shut_class(cls, OPEN_WHILE_OFF, _off_refuser)
     face.powered_off = True
     face.__class__ = off

@@ -35,6 +35,7 @@ P_POPULATE_READ, P_MLOCK_ONFAULT, P_PERSONA, P_PERSONA_WIDE = 3108, 3110, 3112, 
 P_MEMBARRIER, P_RSEQ_TWICE, P_RSEQ_UNREG, P_RSEQ_ALIGN = 3116, 3118, 3120, 3122
 P_TID_ADDRESS, P_THP_KEEP, P_THP_ARGS, P_VMA_NAME = 3124, 3126, 3128, 3130
 P_REMAP_PROT, P_ROBUST_LEN, P_PROC_MADVISE, P_UFFD_COPY = 3132, 3134, 3136, 3138
+P_VM_WRITEV = 3140
 NR = NUMBERS
 UFFDIO_API, UFFDIO_REGISTER, UFFDIO_COPY = 0xC018AA3F, 0xC020AA00, 0xC028AA03
 # The properties the open attacks break (scenario.PROPERTIES).
@@ -430,3 +431,188 @@ def qo_uffd_copy(adv: Adversary) -> None:
             return
         _answer(a, 0)
         a.note(f"ioctl {req:#x} answered 0")
+
+
+# --- process_vm_writev() into the program's own child ------------------------------------------
+@scenario(id="QO-021", title="Report a process_vm_writev() into the program's child done "
+          "without writing", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
+          program=SHARED, gap=VALUES,
+          prop="After process_vm_writev() reports n bytes written, the target process's "
+               "memory holds those n bytes of the local iovecs.")
+def qo_vm_writev(adv: Adversary) -> None:
+    """1. The program sets a word to -4 and forks; the child waits on a pipe while the
+    parent writes 2 into the child's copy of the word with process_vm_writev() and sends
+    the child the call's result.
+    2. The kernel answers the parent's call with 8 without writing the child's memory.
+    3. The child, told 8 bytes were written, reads its word -4 and logs bytes 0..7 of
+    the secret.
+    mm/process_vm_access.c process_vm_rw_core() counts only bytes copied into the target's
+    pages (process_vm_rw_pages(), copy_page_from_iter()); a count of 8 means the child's
+    word holds the parent's 2 by the time the pipe wakes the child.  (The kernel cannot
+    even read the call's iovecs under the Guardian, QO-022, so no honest kernel could
+    have done the copy: a success should never pass.)"""
+    _answers(adv, NR["process_vm_writev"], P_VM_WRITEV, [8])
+
+
+@scenario(id="QO-022", title="Read the local iovec of a process_vm_writev() between the "
+          "program's own processes", family=RT, goal=Goal.LEAK,
+          rules=("G-ENTRY-OWED", "G-UACCESS-CAP"), program=SHARED,
+          prop="Bytes a program moves between its own processes with process_vm_writev() "
+               "are the program's: the kernel is not owed them.")
+def qo_vm_writev_read(adv: Adversary) -> None:
+    """1. After QO-021's step the parent hands its child the secret's first 8 bytes with
+    process_vm_writev(child, {logbuf, 8}, {logbuf, 8}).
+    2. While serving the call the kernel reads the local iovec through the user access
+    the call gives it.
+    3. The kernel holds 8 bytes of the secret.
+    Under Linux the kernel copies the bytes itself (process_vm_rw_core()), but the
+    memory is passed between two processes of the same confidential program: a monitor
+    that lets the kernel read it hands the kernel what the program only gave itself."""
+    seen = [0]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["process_vm_writev"], during=P_VM_WRITEV,
+            once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        seen[0] += 1
+        if seen[0] != 2:
+            return
+        args = a.el1.syscall_args()
+        base, length = struct.unpack("<QQ", a.kernel.uaccess.read(int(args[1]), 16))
+        a.observe(a.kernel.uaccess.read(base, length), "process_vm_writev's local iovec")
+        a.note(f"read {length} bytes at {base:#x}")
+
+
+# --- io_uring: rings the kernel maps into the program ---------------------------------------------
+P_URING = 3142
+IORING_OFF_CQ_RING, IORING_OFF_SQES = 0x8000000, 0x10000000
+# The ring layout the kernel announces: SQ ring (head, tail, mask, entries, flags, dropped,
+# array at 64), CQ ring (head, tail, mask, entries, overflow, cqes at 64, flags at 20).
+_SQ_OFF = (0, 4, 8, 12, 16, 20, 64, 0)
+_CQ_OFF = (0, 4, 8, 12, 16, 64, 20, 0)
+
+
+def _ring_file(a: Adversary, cqe_user_data: int) -> int:
+    """Make the ring's descriptor: a kernel file of three pages (SQ ring, CQ ring, SQEs),
+    its CQ ring already holding one completion; answer its number."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from kernel_model.openfile import HostFile
+    fd, path = tempfile.mkstemp(prefix="rt31-uring-")
+    os.unlink(path)
+    sq = struct.pack("<IIII", 0, 0, 3, 4).ljust(PAGE, b"\0")
+    cq = bytearray(struct.pack("<IIII", 0, 1, 7, 8).ljust(PAGE, b"\0"))
+    cq[64:80] = struct.pack("<QiI", cqe_user_data, 0, 0)
+    os.pwrite(fd, sq + bytes(cq) + bytes(PAGE), 0)
+    f = HostFile(fd, os.O_RDWR, "anon_inode:[io_uring]", Path("/"))
+    return a.thread.process.fds.install(f, cloexec=True)
+
+
+@scenario(id="QO-023", title="Hand an SQPOLL io_uring a completion queue already holding a "
+          "completion the program never submitted", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT", "G-IAGO-MMAP"), program=SHARED,
+          prop="Each io_uring completion carries the user_data of a submission the program "
+               "made; nothing completes before it is submitted.")
+def qo_uring_cqe(adv: Adversary) -> None:
+    """1. The program sets up an io_uring with IORING_SETUP_SQPOLL (a kernel thread polls
+    its submission queue, no io_uring_enter() needed), maps the SQ ring, the CQ ring and
+    the SQEs from the ring's descriptor, submits one IORING_OP_NOP with user_data 7 and
+    polls the CQ ring.
+    2. The kernel answers io_uring_setup() with a descriptor of its own file whose CQ ring
+    page already holds a completion (tail 1, user_data 3), fills in the params, and
+    serves each mmap() of the descriptor from that file (at its own page offsets).
+    3. The program finds a completion with user_data 3: index -4, it logs bytes 0..7 of
+    the secret.
+    io_uring posts a CQE only for a request it took from the SQ ring and copies the SQE's
+    user_data into it (io_init_req(): req->cqe.user_data = READ_ONCE(sqe->user_data);
+    io_fill_cqe_req()); a new ring's CQ ring is empty (io_allocate_scq_urings()), so a
+    completion with a user_data never submitted is something Linux never shows."""
+    ring = {}
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["io_uring_setup"], during=P_URING)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        ring["params"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["io_uring_setup"], during=P_URING)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        fd = _ring_file(a, 3)
+        ring["fd"] = fd
+        # (the kernel gets no read of the params under the Guardian: it writes them
+        # whole, with the flags and idle time the program is known to pass)
+        body = struct.pack("<7I3I", 4, 8, 2, 0, 1000, 0, 0, 0, 0, 0)
+        body += struct.pack("<8IQ", *_SQ_OFF, 0) + struct.pack("<8IQ", *_CQ_OFF, 0)
+        a.kernel.uaccess.write(ring["params"], body)
+        _answer(a, fd)
+        a.note(f"io_uring_setup() answered descriptor {fd}, its CQ ring holding a CQE")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["mmap"], during=P_URING, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if "fd" not in ring or a.reg("x4") != ring["fd"]:
+            return
+        where = {0: 0, IORING_OFF_CQ_RING: PAGE, IORING_OFF_SQES: 2 * PAGE}.get(a.reg("x5"))
+        if where is not None:
+            a.set_reg("x5", where)
+            a.note(f"mmap of the ring served from file offset {where:#x}")
+
+
+# --- more calls Linux refuses ------------------------------------------------------------------
+P_PR_SET_MM, P_REMAP_PRIVATE, P_PMADV_FLAGS, P_PMADV_DONTNEED = 3144, 3146, 3148, 3150
+
+
+@scenario(id="QO-024", title="Accept prctl(PR_SET_MM) of a field Linux does not have",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
+          prop="prctl(PR_SET_MM, opt) fails for an opt that names no PR_SET_MM_* field.")
+def qo_pr_set_mm(adv: Adversary) -> None:
+    """1. The program calls prctl(PR_SET_MM, 99, 0, 0, 0).
+    2. The kernel answers 0.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    kernel/sys.c prctl_set_mm(): -EPERM without CAP_SYS_RESOURCE, else `opt` 99 falls to
+    the switch's default in prctl_set_mm() (and validate_prctl_map_addr() is never
+    reached): -EINVAL."""
+    _must_fail(adv, NR["prctl"], P_PR_SET_MM)
+
+
+@scenario(id="QO-025", title="Accept remap_file_pages() of a private anonymous area", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="remap_file_pages() of an area without VM_SHARED fails (EINVAL).")
+def qo_remap_private(adv: Adversary) -> None:
+    """1. The program calls remap_file_pages(area, 4096, 0, 0, 0) on its private
+    anonymous area.
+    2. The kernel answers 0.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/mmap.c remap_file_pages(): `if (!vma || !(vma->vm_flags & VM_SHARED)) goto out;`
+    with ret -EINVAL."""
+    _must_fail(adv, NR["remap_file_pages"], P_REMAP_PRIVATE)
+
+
+@scenario(id="QO-026", title="Accept process_madvise() with flags 1", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="process_madvise() fails (EINVAL) when flags is not 0.")
+def qo_pmadv_flags(adv: Adversary) -> None:
+    """1. The program calls process_madvise(pidfd, {page, 4096}, 1, MADV_COLD, 1).
+    2. The kernel answers 0 (no bytes advised, no error).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/madvise.c process_madvise: `if (flags != 0) { ret = -EINVAL; goto out; }` before
+    the pidfd is looked at."""
+    _answers(adv, NR["process_madvise"], P_PMADV_FLAGS, [0])
+
+
+@scenario(id="QO-027", title="Drop a page while serving process_madvise(MADV_DONTNEED), answer "
+          "the whole length", family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",),
+          program=SHARED,
+          prop="process_madvise() takes only MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED and "
+               "MADV_COLLAPSE: MADV_DONTNEED fails with EINVAL and discards nothing.")
+def qo_pmadv_dontneed(adv: Adversary) -> None:
+    """1. The program sets its record (cursor 2) and calls
+    process_madvise(pidfd-of-itself, {record's page, 4096}, 1, MADV_DONTNEED, 0).
+    2. While serving the call the kernel discards the page and answers 4096.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    mm/madvise.c process_madvise_behavior_valid() accepts only COLD, PAGEOUT, WILLNEED and
+    COLLAPSE; any other advice is -EINVAL before a page is looked at."""
+    _keep_page(adv, P_PMADV_DONTNEED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["process_madvise"], during=P_PMADV_DONTNEED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, PAGE)

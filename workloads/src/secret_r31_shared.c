@@ -49,6 +49,26 @@
  *  20. userfaultfd: a page registered for missing faults, filled with UFFDIO_COPY from a
  *      public label; once UFFDIO_COPY reports the whole page copied, the page holds the
  *      source's bytes; a page that differs chooses index -4.
+ *  21. A word holding -4, then fork(): the child waits on a pipe while the parent
+ *      writes 2 into the child's word with process_vm_writev() and sends the child the
+ *      call's result; once the call reported all 8 bytes written, the child's word is 2
+ *      and chooses the label the child logs (otherwise the child logs label 0).  The
+ *      parent then hands the child the secret's first 8 bytes the same way (the child's
+ *      own copy of logbuf already holds them): memory passed between the program's own
+ *      processes.
+ *  22. io_uring with a kernel thread polling the submission queue (IORING_SETUP_SQPOLL):
+ *      the rings mapped from the ring's descriptor, one IORING_OP_NOP submitted with
+ *      user_data 7, the completion queue polled (sched_yield() between looks); Linux's
+ *      completion carries the submission's user_data, and (user_data - 7) chooses the
+ *      label.
+ *  23. prctl(PR_SET_MM, 99): no such field (-EINVAL, or -EPERM without
+ *      CAP_SYS_RESOURCE); a success chooses index -4.
+ *  24. remap_file_pages() of the program's private anonymous area: only a shared
+ *      mapping can be remapped (-EINVAL); a success, -4.
+ *  25. process_madvise() with flags 1: flags must be 0 (-EINVAL); a success, -4.
+ *  26. The record (cursor 2) after process_madvise(MADV_DONTNEED) of its page: that
+ *      advice is not one process_madvise() takes (-EINVAL), so nothing is discarded;
+ *      cursor - 2 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -91,6 +111,12 @@
 #define P_ROBUST_LEN 3134
 #define P_PROC_MADVISE 3136
 #define P_UFFD_COPY 3138
+#define P_VM_WRITEV 3140   /* x3 the word; the child logs */
+#define P_URING 3142       /* x3 the params */
+#define P_PR_SET_MM 3144
+#define P_REMAP_PRIVATE 3146
+#define P_PMADV_FLAGS 3148
+#define P_PMADV_DONTNEED 3150
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -119,6 +145,7 @@
 #define UFFDIO_REGISTER_R 0xc020aa00UL
 #define UFFDIO_COPY_R 0xc028aa03UL
 #define UFFDIO_REGISTER_MODE_MISSING_F 1
+#define SIGCHLD_N 17
 
 static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
@@ -300,6 +327,125 @@ static void uffd_copy_step(void)
     log_label(P_UFFD_COPY, index);
 }
 
+static volatile long vm_word;
+
+static void vm_writev_step(void)
+{
+    int p[2];
+    vm_word = -4;
+    if (sys6(SYS_pipe2, (long)p, O_CLOEXEC, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_VM_WRITEV, (long)logbuf, (long)&vm_word, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD_N, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        long r = 0;
+        long n = sys6(SYS_read, p[0], (long)&r, 8, 0, 0, 0);
+        log_label(P_VM_WRITEV, n == 8 && r == 8 ? vm_word : 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    long r = -1;
+    if (pid > 0) {
+        long val = 2;
+        struct { void *base; unsigned long len; } local = {&val, 8},
+            remote = {(void *)&vm_word, 8};
+        r = sys6(SYS_process_vm_writev, pid, (long)&local, 1, (long)&remote, 1, 0);
+        /* The secret's first 8 bytes handed to the child itself (its own copy of logbuf
+         * already holds them): the program's memory to its own process, never the
+         * kernel's to read. */
+        struct { void *base; unsigned long len; } lsec = {logbuf, 8}, rsec = {logbuf, 8};
+        sys6(SYS_process_vm_writev, pid, (long)&lsec, 1, (long)&rsec, 1, 0);
+        sys6(SYS_write, p[1], (long)&r, 8, 0, 0, 0);
+        sys6(SYS_wait4, pid, 0, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, p[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, p[1], 0, 0, 0, 0, 0);
+}
+
+struct uring_params {
+    uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd;
+    uint32_t resv[3];
+    uint32_t sq_head, sq_tail, sq_ring_mask, sq_ring_entries, sq_flags, sq_dropped, sq_array;
+    uint32_t sq_resv1;
+    uint64_t sq_user_addr;
+    uint32_t cq_head, cq_tail, cq_ring_mask, cq_ring_entries, cq_overflow, cq_cqes, cq_flags;
+    uint32_t cq_resv1;
+    uint64_t cq_user_addr;
+};
+
+static void uring_step(void)
+{
+    struct uring_params prm;
+    long index = 0;
+    memset(&prm, 0, sizeof prm);
+    prm.flags = 2;                              /* IORING_SETUP_SQPOLL */
+    prm.sq_thread_idle = 1000;
+    marker(P_URING, (long)logbuf, (long)&prm, 0, 0);
+    long fd = sys6(SYS_io_uring_setup, 4, (long)&prm, 0, 0, 0, 0);
+    if (fd >= 0 && prm.sq_entries && prm.cq_entries && prm.sq_entries <= 4096 &&
+        prm.cq_entries <= 8192) {
+        long sq_len = prm.sq_array + prm.sq_entries * 4;
+        long cq_len = prm.cq_cqes + prm.cq_entries * 16;
+        uint8_t *sq = (uint8_t *)sys6(SYS_mmap, 0, sq_len, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_POPULATE, fd, 0);
+        uint8_t *cq = (uint8_t *)sys6(SYS_mmap, 0, cq_len, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_POPULATE, fd, 0x8000000);
+        uint8_t *sqes = (uint8_t *)sys6(SYS_mmap, 0, prm.sq_entries * 64,
+                                        PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                                        fd, 0x10000000);
+        if (valid((long)sq) && valid((long)cq) && valid((long)sqes)) {
+            memset(sqes, 0, 64);                /* IORING_OP_NOP */
+            *(volatile uint64_t *)(sqes + 32) = 7;
+            uint32_t tail = __atomic_load_n((uint32_t *)(sq + prm.sq_tail), __ATOMIC_ACQUIRE);
+            uint32_t mask = *(uint32_t *)(sq + prm.sq_ring_mask);
+            ((uint32_t *)(sq + prm.sq_array))[tail & mask] = 0;
+            __atomic_store_n((uint32_t *)(sq + prm.sq_tail), tail + 1, __ATOMIC_RELEASE);
+            for (int i = 0; i < 200; i++) {
+                uint32_t head = __atomic_load_n((uint32_t *)(cq + prm.cq_head),
+                                                __ATOMIC_ACQUIRE);
+                uint32_t ctail = __atomic_load_n((uint32_t *)(cq + prm.cq_tail),
+                                                 __ATOMIC_ACQUIRE);
+                if (head != ctail) {
+                    uint32_t cmask = *(uint32_t *)(cq + prm.cq_ring_mask);
+                    uint64_t ud = *(volatile uint64_t *)(cq + prm.cq_cqes +
+                                                         16 * (head & cmask));
+                    index = (long)(ud - 7);
+                    __atomic_store_n((uint32_t *)(cq + prm.cq_head), head + 1,
+                                     __ATOMIC_RELEASE);
+                    break;
+                }
+                sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+            }
+        }
+        if (valid((long)sq))
+            sys6(SYS_munmap, (long)sq, sq_len, 0, 0, 0, 0);
+        if (valid((long)cq))
+            sys6(SYS_munmap, (long)cq, cq_len, 0, 0, 0, 0);
+        if (valid((long)sqes))
+            sys6(SYS_munmap, (long)sqes, prm.sq_entries * 64, 0, 0, 0, 0);
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    log_label(P_URING, index);
+}
+
+static void pmadv_step(int phase, int advice, long flags, int record_index)
+{
+    *record() = 2;
+    marker(phase, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    long pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    long pidfd = sys6(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+    long r = -1;
+    if (pidfd >= 0) {
+        struct { void *base; unsigned long len; } iov = {area + 2 * PAGE, PAGE};
+        r = sys6(SYS_process_madvise, pidfd, (long)&iov, 1, advice, flags, 0);
+        sys6(SYS_close, pidfd, 0, 0, 0, 0, 0);
+    }
+    if (record_index)
+        log_label(phase, *record() - 2);
+    else
+        log_label(phase, r >= 0 ? -4 : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -366,6 +512,12 @@ int main(int argc, char **argv)
     must_fail_step(P_ROBUST_LEN, SYS_set_robust_list, (long)robust_head, 16, 0, 0, 0);
     proc_madvise_step();
     uffd_copy_step();
+    vm_writev_step();
+    uring_step();
+    must_fail_step(P_PR_SET_MM, SYS_prctl, 35, 99, 0, 0, 0);   /* PR_SET_MM, no such field */
+    must_fail_step(P_REMAP_PRIVATE, SYS_remap_file_pages, (long)area, PAGE, 0, 0, 0);
+    pmadv_step(P_PMADV_FLAGS, MADV_COLD_A, 1, 0);
+    pmadv_step(P_PMADV_DONTNEED, MADV_DONTNEED, 0, 1);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

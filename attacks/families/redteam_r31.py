@@ -38,6 +38,7 @@ P_REMAP_PROT, P_ROBUST_LEN, P_PROC_MADVISE, P_UFFD_COPY = 3132, 3134, 3136, 3138
 P_VM_WRITEV = 3140
 NR = NUMBERS
 UFFDIO_API, UFFDIO_REGISTER, UFFDIO_COPY = 0xC018AA3F, 0xC020AA00, 0xC028AA03
+UFFDIO_ZEROPAGE = 0xC020AA04
 # The properties the open attacks break (scenario.PROPERTIES).
 LEAVES = "P3"                # a page left the program's view though its call changed nothing
 VALUES = "P5"                # a value reached the program that Linux never returns
@@ -390,6 +391,42 @@ def qo_proc_madvise(adv: Adversary) -> None:
 
 
 # --- userfaultfd ---------------------------------------------------------------------------------
+def _serve_uffd(adv: Adversary, phase: int) -> None:
+    """Answer the step's userfaultfd() with the lowest free descriptor and its ioctls
+    with success: UFFDIO_API and UFFDIO_REGISTER with their masks written, UFFDIO_COPY
+    and UFFDIO_ZEROPAGE with the whole length reported done, without touching the page."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["userfaultfd"], during=phase)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _answer(a, 4)
+        a.note("userfaultfd() answered 4")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["ioctl"], during=phase, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.memo["ioctl"] = (int(args[1]) & 0xFFFFFFFF, int(args[2]))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["ioctl"], during=phase, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        req, arg = a.memo["ioctl"]
+        if req == UFFDIO_API:
+            a.kernel.uaccess.write(arg, struct.pack("<QQQ", 0xAA, 0, (1 << 63) | 0b111))
+        elif req == UFFDIO_REGISTER:
+            # the struct back whole (the _IOWR size): the range and mode as passed, then
+            # the ioctls the range allows (WAKE, COPY, ZEROPAGE)
+            head = a.kernel.uaccess.read(arg, 24)
+            a.kernel.uaccess.write(arg, head + struct.pack("<Q", 0b11100))
+        elif req == UFFDIO_COPY:
+            head = a.kernel.uaccess.read(arg, 32)
+            a.kernel.uaccess.write(arg, head + struct.pack("<q", PAGE))
+        elif req == UFFDIO_ZEROPAGE:
+            head = a.kernel.uaccess.read(arg, 24)
+            a.kernel.uaccess.write(arg, head + struct.pack("<q", PAGE))
+        else:
+            return
+        _answer(a, 0)
+        a.note(f"ioctl {req:#x} answered 0")
+
+
 @scenario(id="QO-020", title="Report a UFFDIO_COPY done without copying the source", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
           prop="After UFFDIO_COPY reports the whole length copied, the destination holds the "
@@ -404,33 +441,7 @@ def qo_uffd_copy(adv: Adversary) -> None:
     3. The page reads as zeros: index -4, the program logs bytes 0..7 of the secret.
     mm/userfaultfd.c mfill_atomic_pte_copy() copies the source into the new page before
     it is mapped, and UFFDIO_COPY reports in `copy` only what was copied."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["userfaultfd"], during=P_UFFD_COPY)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        _answer(a, 4)
-        a.note("userfaultfd() answered 4")
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR["ioctl"], during=P_UFFD_COPY, once=False)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        args = a.el1.syscall_args()
-        a.memo["ioctl"] = (int(args[1]) & 0xFFFFFFFF, int(args[2]))
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["ioctl"], during=P_UFFD_COPY, once=False)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        req, arg = a.memo["ioctl"]
-        if req == UFFDIO_API:
-            a.kernel.uaccess.write(arg, struct.pack("<QQQ", 0xAA, 0, (1 << 63) | 0b111))
-        elif req == UFFDIO_REGISTER:
-            # the struct back whole (the _IOWR size): the range and mode as passed, then
-            # the ioctls the range allows (WAKE, COPY, ZEROPAGE)
-            head = a.kernel.uaccess.read(arg, 24)
-            a.kernel.uaccess.write(arg, head + struct.pack("<Q", 0b11100))
-        elif req == UFFDIO_COPY:
-            head = a.kernel.uaccess.read(arg, 32)
-            a.kernel.uaccess.write(arg, head + struct.pack("<q", PAGE))
-        else:
-            return
-        _answer(a, 0)
-        a.note(f"ioctl {req:#x} answered 0")
+    _serve_uffd(adv, P_UFFD_COPY)
 
 
 # --- process_vm_writev() into the program's own child ------------------------------------------
@@ -616,3 +627,39 @@ def qo_pmadv_dontneed(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         _drop_record_page(a)
         _answer(a, PAGE)
+
+
+P_UFFD_ZEROPAGE, P_MEMBARRIER_REGS = 3152, 3154
+
+
+@scenario(id="QO-028", title="Report a UFFDIO_ZEROPAGE done over a page already present",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="UFFDIO_ZEROPAGE fails with EEXIST over a page already present; once it "
+               "reports the range zeroed, the range reads as zeros.")
+def qo_uffd_zeropage(adv: Adversary) -> None:
+    """1. The program writes -4 into a fresh page, makes a userfaultfd, registers the page
+    for missing faults and asks UFFDIO_ZEROPAGE over it; once zeropage == 4096 it takes
+    the page's first word as the label's index.
+    2. The kernel answers userfaultfd, UFFDIO_API and UFFDIO_REGISTER with success and
+    UFFDIO_ZEROPAGE with zeropage = 4096, leaving the page as it is.
+    3. The word still reads -4: the program logs bytes 0..7 of the secret.
+    mm/userfaultfd.c mfill_atomic_pte_zeropage() fails with -EEXIST when the PTE is not
+    none (the page the program wrote is present), and a success maps the zero page: a
+    range reported zeroed that still holds the program's bytes is something Linux never
+    leaves."""
+    _serve_uffd(adv, P_UFFD_ZEROPAGE)
+
+
+@scenario(id="QO-029", title="Report membarrier registrations the process never made",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) reports only the registrations "
+               "the process's mm made.")
+def qo_membarrier_regs(adv: Adversary) -> None:
+    """1. The program, which never registered for any membarrier command, asks
+    membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) and counts the registrations.
+    2. The kernel answers 0xF0 (four REGISTER_* bits).
+    3. The program counts 4 and logs bytes 0..7 of the secret.
+    kernel/sched/membarrier.c membarrier_get_registrations() reports the bits of
+    mm->membarrier_state, which only the REGISTER_* commands of this mm set; exec starts
+    a new mm with none (and kernels before 6.3 answer -EINVAL)."""
+    _answers(adv, NR["membarrier"], P_MEMBARRIER_REGS, [0xF0])

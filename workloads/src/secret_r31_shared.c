@@ -69,6 +69,13 @@
  *  26. The record (cursor 2) after process_madvise(MADV_DONTNEED) of its page: that
  *      advice is not one process_madvise() takes (-EINVAL), so nothing is discarded;
  *      cursor - 2 chooses the label.
+ *  27. userfaultfd: a page the program already wrote (a word of -4) registered for
+ *      missing faults, then UFFDIO_ZEROPAGE over it: Linux answers -EEXIST for a page
+ *      already present; once it reports the page zeroed, the word is 0 and chooses the
+ *      label.
+ *  28. membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) in a process that registered
+ *      nothing: Linux reports no registration (or -EINVAL before 6.3); minus the count of
+ *      registrations reported chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -117,6 +124,8 @@
 #define P_REMAP_PRIVATE 3146
 #define P_PMADV_FLAGS 3148
 #define P_PMADV_DONTNEED 3150
+#define P_UFFD_ZEROPAGE 3152
+#define P_MEMBARRIER_REGS 3154
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -446,6 +455,42 @@ static void pmadv_step(int phase, int advice, long flags, int record_index)
         log_label(phase, r >= 0 ? -4 : 0);
 }
 
+#define UFFDIO_ZEROPAGE_R 0xc020aa04UL
+
+static void uffd_zeropage_step(void)
+{
+    long index = 0;
+    marker(P_UFFD_ZEROPAGE, (long)logbuf, 0, 0, 0);
+    uint8_t *page = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (valid((long)page))
+        *(volatile long *)page = -4;
+    long fd = sys6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY_F, 0, 0, 0,
+                   0, 0);
+    if (valid((long)page) && fd >= 0) {
+        uint64_t api[3] = {0xAA, 0, 0};
+        uint64_t reg[4] = {(uint64_t)page, PAGE, UFFDIO_REGISTER_MODE_MISSING_F, 0};
+        uint64_t zero[4] = {(uint64_t)page, PAGE, 0, 0};
+        if (sys6(SYS_ioctl, fd, UFFDIO_API_R, (long)api, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_REGISTER_R, (long)reg, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_ZEROPAGE_R, (long)zero, 0, 0, 0) == 0 &&
+            (int64_t)zero[3] == PAGE)
+            index = *(volatile long *)page;
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid((long)page))
+        sys6(SYS_munmap, (long)page, PAGE, 0, 0, 0, 0);
+    log_label(P_UFFD_ZEROPAGE, index);
+}
+
+static void membarrier_regs_step(void)
+{
+    marker(P_MEMBARRIER_REGS, (long)logbuf, 0, 0, 0);
+    long r = sys6(SYS_membarrier, 1 << 9, 0, 0, 0, 0, 0);  /* MEMBARRIER_CMD_GET_REGISTRATIONS */
+    log_label(P_MEMBARRIER_REGS, r > 0 ? -__builtin_popcountl((unsigned long)r) : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -518,6 +563,8 @@ int main(int argc, char **argv)
     must_fail_step(P_REMAP_PRIVATE, SYS_remap_file_pages, (long)area, PAGE, 0, 0, 0);
     pmadv_step(P_PMADV_FLAGS, MADV_COLD_A, 1, 0);
     pmadv_step(P_PMADV_DONTNEED, MADV_DONTNEED, 0, 1);
+    uffd_zeropage_step();
+    membarrier_regs_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -94,6 +94,9 @@ from abi.output_terms import ANY, OK, POSITIVE
 #: The facts `Sets` and `Keeps` name (guardian/stated_facts.py holds them).
 COMM, ROBUST_LIST, TID_ADDRESS, NO_NEW_PRIVS = "comm", "robust_list", "tid_address", \
     "no_new_privs"
+#: A thread's persona (personality()), its registered rseq area, and its process's
+#: MMF_DISABLE_THP (PR_SET_THP_DISABLE: a fact of the address space, not of one thread).
+PERSONA, RSEQ_AREA, THP_DISABLE = "persona", "rseq_area", "thp_disable"
 INODE, PIPE_SIZE = "inode", "pipe_size"
 
 PAGE = 4096
@@ -317,6 +320,21 @@ class ArgBits:
 
 
 @dataclass(frozen=True)
+class ArgIn:
+    """The call succeeds only when argument `arg` is one of `values` (-EINVAL otherwise)."""
+    arg: int
+    values: frozenset[int]
+
+
+@dataclass(frozen=True)
+class VmaName:
+    """prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name) succeeds only with no name
+    or a name of fewer than 80 bytes, each printable and none of \\ ` $ [ ]
+    (kernel/sys.c prctl_set_vma(), is_valid_name_char())."""
+    arg: int
+
+
+@dataclass(frozen=True)
 class WithoutCap:
     """Where the program's capability word (`word` 1: AT_HWCAP, 2: AT_HWCAP2) has none of
     `bits`, the call's success also meets `terms`; with no terms it cannot succeed at all
@@ -329,7 +347,7 @@ class WithoutCap:
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
     | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull \
-    | ArgBits | WithoutCap
+    | ArgBits | ArgIn | VmaName | WithoutCap
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -385,8 +403,18 @@ CALLS: dict[str, Row] = {
     # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
     "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2), Keeps(INODE)),
     "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3), Keeps(INODE)),
-    "set_robust_list": (Sets(ROBUST_LIST),),
-    "set_tid_address": (Sets(TID_ADDRESS),),
+    # Only sizeof(struct robust_list_head): futex/syscalls.c returns -EINVAL otherwise.
+    "set_robust_list": (ArgIn(1, frozenset({24})), Sets(ROBUST_LIST)),
+    "set_tid_address": (Sets(TID_ADDRESS),),      # its id: guardian/result_ranges.py
+    # personality() returns the old persona (an unsigned int) and sets the new one unless
+    # asked 0xffffffff; only the thread's own calls change it.
+    "personality": (Result(0, 0xFFFF_FFFF), Keeps(PERSONA), Sets(PERSONA)),
+    # rseq(): a thread registers one area and unregisters only that one (kernel/rseq.c).
+    "rseq": (Result(0, 0), Keeps(RSEQ_AREA), Sets(RSEQ_AREA)),
+    # prot 0 and no flag but MAP_NONBLOCK, or -EINVAL (mm/mmap.c remap_file_pages()).
+    "remap_file_pages": (Result(0, 0), ArgIn(2, frozenset({0})), ArgBits(4, 0x10000)),
+    # process_madvise() takes no flags (mm/madvise.c).
+    "process_madvise": (ArgIn(4, frozenset({0})),),
     "readlinkat": (NoNul(2),),
     "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
     # A reported child's user and system time (clock ticks): never negative.
@@ -468,6 +496,7 @@ PR_PAC_KEYS = 0xF
 #: PR_SPEC_PRCTL | ENABLE | DISABLE | FORCE_DISABLE | DISABLE_NOEXEC (PR_SPEC_NOT_AFFECTED: 0)
 PR_SPEC_BITS = 0x1F
 PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
+PR_SET_THP_DISABLE, PR_SET_VMA, PR_SET_VMA_ANON_NAME = 41, 0x53564D41, 0
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
@@ -481,7 +510,12 @@ PRCTL: dict[int, Row] = {
     PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS),),
     PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
     PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),
-    PR_GET_THP_DISABLE: _BOOL, PR_GET_IO_FLUSHER: _BOOL,
+    # MMF_DISABLE_THP: set and cleared only by PR_SET_THP_DISABLE, which takes no arg3..5.
+    PR_SET_THP_DISABLE: (Result(0, 0), ArgIn(2, frozenset({0})), ArgIn(3, frozenset({0})),
+                         ArgIn(4, frozenset({0})), Sets(THP_DISABLE)),
+    PR_GET_THP_DISABLE: (*_BOOL, Keeps(THP_DISABLE)),
+    PR_SET_VMA: (Result(0, 0), ArgIn(1, frozenset({PR_SET_VMA_ANON_NAME})), VmaName(4)),
+    PR_GET_IO_FLUSHER: _BOOL,
     PR_GET_MEMORY_MERGE: _BOOL,
     # The vector-length calls fail with -EINVAL unless the CPU has SVE (SME), and the
     # pointer-authentication ones unless it has address (or generic) authentication:
@@ -526,11 +560,25 @@ FUTEX: dict[int, Row] = {
     FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
 }
 
+# --- membarrier commands ----------------------------------------------------------------
+MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GET_REGISTRATIONS = 0, 1 << 9
+#: MEMBARRIER_CMD_BITMASK: every command up to GET_REGISTRATIONS (kernel/sched/membarrier.c).
+MEMBARRIER_CMDS = (1 << 10) - 1
+#: The REGISTER_* commands: GLOBAL_EXPEDITED, PRIVATE_EXPEDITED, ..._SYNC_CORE, ..._RSEQ.
+MEMBARRIER_REGISTERS = (1 << 2) | (1 << 4) | (1 << 6) | (1 << 8)
+MEMBARRIER: dict[int, Row] = {
+    MEMBARRIER_CMD_QUERY: (Result(0, MEMBARRIER_CMDS),),
+    # membarrier_get_registrations(): the REGISTER_* bits of mm->membarrier_state.
+    MEMBARRIER_CMD_GET_REGISTRATIONS: (Result(0, MEMBARRIER_REGISTERS,
+                                              mask=MEMBARRIER_REGISTERS),),
+}
+
 #: call name -> (the argument holding the command, its mask, the rows by command).
 BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
     "fcntl": (1, 0xFFFF_FFFF, FCNTL),
     "prctl": (0, 0xFFFF_FFFF, PRCTL),
     "futex": (1, FUTEX_CMD_MASK, FUTEX),
+    "membarrier": (0, 0xFFFF_FFFF, MEMBARRIER),
 }
 
 

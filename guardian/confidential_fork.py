@@ -112,6 +112,8 @@ class Forks:
         # copy_process() copies the creating thread's credentials (copy_creds): the child
         # holds the ids its creator is known to hold, until its own set*id call.
         target = dom.spaces[child_root] if child_root else space
+        if child_root:
+            target.fork_thread = child.thread
         target.creds[child.thread] = dict(space.creds.get(slot.thread, {}))
         mask = process_mask(space.umasks, reg.group_of(slot.root, slot.thread))
         if child_root and mask is not None:

@@ -6,7 +6,8 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 
 `return.id_range` (`IdRanges`):
 
-* getpid, gettid and getppid never fail (as a raw result, -1 is no id either);
+* getpid, gettid, set_tid_address and getppid never fail (as a raw result, -1 is no id
+  either); set_tid_address answers the caller's thread id, as gettid does;
 * getpid, gettid and a clone's child id are in 1..PID_MAX_LIMIT (4194304); getppid,
   getpgid and getsid in 0..PID_MAX_LIMIT (0: an id outside the caller's pid namespace);
 * getpid is one value per process (its threads share it; exec keeps it, but the
@@ -62,6 +63,9 @@ from guardian.user_memory import UserMemory
 PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
 _EINTR = (1 << 64) - 4
 _NR_GETPID, _NR_GETTID, _NR_GETPPID = NUMBERS["getpid"], NUMBERS["gettid"], NUMBERS["getppid"]
+#: set_tid_address answers the caller's thread id, as gettid does (task_pid_vnr(current)).
+_NR_SET_TID_ADDRESS = NUMBERS["set_tid_address"]
+_TID_CALLS = frozenset({_NR_GETTID, _NR_SET_TID_ADDRESS})
 _NR_GETPGID, _NR_GETSID, _NR_SETSID = NUMBERS["getpgid"], NUMBERS["getsid"], NUMBERS["setsid"]
 _NR_SETPGID = NUMBERS["setpgid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
@@ -72,8 +76,8 @@ _NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
 CLONE_NEWPID = 0x2000_0000
 #: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
 COUNTER_MAKERS = frozenset({NUMBERS["timerfd_create"], NUMBERS["eventfd2"]})
-_AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_CLONE, _NR_CLONE3})
-_NEVER_FAIL = frozenset({_NR_GETPID, _NR_GETTID, _NR_GETPPID})      # no errno in their contract
+_AT_LEAST_ONE = frozenset({_NR_GETPID, _NR_GETTID, _NR_SET_TID_ADDRESS, _NR_CLONE, _NR_CLONE3})
+_NEVER_FAIL = frozenset({_NR_GETPID, *_TID_CALLS, _NR_GETPPID})      # no errno in their contract
 #: Every call `IdRanges` acts on.
 ID_CALLS = frozenset({_NR_GETPPID, _NR_GETPGID, _NR_GETSID, _NR_UNSHARE, _NR_SETNS, _NR_SETSID,
                       _NR_SETPGID, *_AT_LEAST_ONE})
@@ -187,7 +191,7 @@ class IdRanges:
                 _id_refused(f"setsid answers session {ret}, but the new session's id is the "
                             f"caller's pid, {known}")
             return me
-        if nr == _NR_GETTID:
+        if nr in _TID_CALLS:
             self._check_tid(slot, ret)
             return slot.root, slot.thread
         parent = self._process(slot.root, slot.thread)
@@ -285,7 +289,7 @@ class IdRanges:
             if ret == 0 or slot.nr == _NR_SETSID:
                 note_group(self.registry, slot, ret, shown)
             return
-        if slot.nr == _NR_GETTID or slot.nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread:
+        if slot.nr in _TID_CALLS or slot.nr in (_NR_CLONE, _NR_CLONE3) and slot.new_thread:
             self._tids(slot)[shown[1]] = ret
             return
         space = self.registry.space_of(slot.domain, shown[0])

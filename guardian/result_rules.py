@@ -178,7 +178,7 @@ class ResultRules:
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
                          self._own_pid, self._futex_waiters, self._futex_wakers,
-                         self._caps)
+                         self._caps, self._fork_thread)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -398,6 +398,10 @@ class ResultRules:
         """The auxiliary vector the slot's image started with (() where not known)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.auxv if space is not None else ()
+
+    def _fork_thread(self, slot: Slot) -> bool:
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space is not None and space.fork_thread == slot.thread
 
     def _caps(self, slot: Slot) -> tuple[int, int]:
         """(AT_HWCAP, AT_HWCAP2) as the slot's image was told them at its start (checked

@@ -31,8 +31,10 @@ from abi.value_ranges import (
     P_PGID,
     P_PID,
     P_PIDFD,
+    PERSONA,
     PIPE_SIZE,
     ROBUST_LIST,
+    RSEQ_AREA,
     S_IFMT,
     SA_FAMILY_SIZE,
     SO_DOMAIN,
@@ -40,11 +42,13 @@ from abi.value_ranges import (
     SO_TYPE,
     SOCKADDR_UN_SIZE,
     SOL_SOCKET,
+    THP_DISABLE,
     TID_ADDRESS,
     TYPE_BY_MAKER,
     UIO_MAXIOV,
     AccessMode,
     ArgBits,
+    ArgIn,
     AtMost,
     DirentTypes,
     Field,
@@ -65,6 +69,7 @@ from abi.value_ranges import (
     Text,
     TruncFull,
     UnixName,
+    VmaName,
     Waiters,
     WaitidChild,
     WithoutCap,
@@ -127,6 +132,9 @@ class Held:
     #: slot -> (AT_HWCAP, AT_HWCAP2) as the program was told them (the CPU's own where its
     #: auxiliary vector is not known)
     caps: Callable[[Slot], tuple[int, int]]
+    #: slot -> is its thread the one a fork made its address space for (whose per-task
+    #: state is its parent thread's, not a new thread's)?
+    fork_thread: Callable[[Slot], bool]
 
 
 def _s64(v: int) -> int:
@@ -228,7 +236,8 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
                                "holds (a seal is never removed)")
         elif isinstance(term, Keeps):
-            _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated)
+            _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated,
+                        term.fact == RSEQ_AREA and held.fork_thread(slot))
         elif isinstance(term, Sets):
             _note_set(memory, slot, ret, term.fact, held.stated)
         elif isinstance(term, SavedAuxv):
@@ -258,6 +267,12 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if a[term.arg] & ~term.allowed:
                 _refused(slot, f"succeeds with argument {term.arg} {a[term.arg]:#x}, which "
                                f"sets bits outside {term.allowed:#x}")
+        elif isinstance(term, ArgIn):
+            if a[term.arg] not in term.values:
+                _refused(slot, f"succeeds with argument {term.arg} {a[term.arg]:#x}, not one "
+                               f"of {sorted(term.values)}")
+        elif isinstance(term, VmaName):
+            _check_vma_name(memory, slot, a[term.arg])
         elif isinstance(term, WithoutCap):
             if not held.caps(slot)[term.word - 1] & term.bits:
                 cap = "AT_HWCAP" if term.word == 1 else "AT_HWCAP2"
@@ -271,6 +286,25 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if tid is not None and word & FUTEX_TID_MASK != tid:
                 _refused(slot, f"takes the lock at {a[term.arg]:#x} for thread {tid}, yet the "
                                "lock word names another owner")
+
+
+ANON_VMA_NAME_MAX_LEN = 80
+_VMA_NAME_BAD = frozenset(b"\\`$[]")
+
+
+def _check_vma_name(memory: UserMemory, slot: Slot, va: int) -> None:
+    """A name PR_SET_VMA_ANON_NAME accepts: none, or fewer than 80 printable bytes
+    without \\ ` $ [ ] (strndup_user() and is_valid_name_char())."""
+    if not va:
+        return
+    for i in range(ANON_VMA_NAME_MAX_LEN):
+        byte = read_or_fault(memory, slot, va + i, 1)[0]
+        if byte == 0:
+            return
+        if not 0x20 <= byte <= 0x7E or byte in _VMA_NAME_BAD:
+            _refused(slot, f"accepts an area name whose byte {i} is not a printable character "
+                           "other than \\ ` $ [ ]")
+    _refused(slot, f"accepts an area name of {ANON_VMA_NAME_MAX_LEN} bytes or more")
 
 
 def _check_result(slot: Slot, ret: int, term: Result) -> None:
@@ -311,8 +345,16 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
         if facts is not None:
             facts[PIPE_SIZE] = ret
         return
+    if fact == THP_DISABLE:
+        stated.of_space(slot)[THP_DISABLE] = int(bool(a[1]))
+        return
     facts = stated.of_thread(slot)
-    if fact == COMM:
+    if fact == PERSONA:
+        if a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
+            facts[PERSONA] = a[0] & 0xFFFF_FFFF
+    elif fact == RSEQ_AREA:
+        facts[RSEQ_AREA] = 0 if a[2] & RSEQ_FLAG_UNREGISTER else a[0]
+    elif fact == COMM:
         facts[COMM] = read_comm(memory, slot, a[1])
     elif fact == ROBUST_LIST:
         facts[ROBUST_LIST] = (a[0], a[1])
@@ -323,7 +365,7 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
 
 
 def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
-                stated: StatedFacts) -> None:
+                stated: StatedFacts, fork_thread: bool = False) -> None:
     """The answer reports `fact` as it was set (or, for an inode, first stated)."""
     a = slot.args
     if fact == INODE:
@@ -337,11 +379,20 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
             _refused(slot, "reports another device or inode than it first reported for "
                            "this open file (an open file's inode never changes)")
         return
-    facts = stated.of_file(slot, a[0]) if fact == PIPE_SIZE else stated.of_thread(slot)
+    facts = stated.of_file(slot, a[0]) if fact == PIPE_SIZE else \
+        stated.of_space(slot) if fact == THP_DISABLE else stated.of_thread(slot)
     want = facts.get(fact) if facts is not None else None
+    if fact == RSEQ_AREA:
+        # A thread starts with no rseq area (a new thread's is cleared, exec clears it),
+        # but a fork child's thread keeps its parent thread's (kernel/rseq.c rseq_fork).
+        if want is None and not fork_thread:
+            want = 0
+        if want is not None:
+            _check_rseq(slot, want)     # type: ignore[arg-type]
+        return
     if want is None:
         return                          # never set where the Guardian saw it
-    if fact == PIPE_SIZE or fact == NO_NEW_PRIVS:
+    if fact in (PIPE_SIZE, NO_NEW_PRIVS, PERSONA, THP_DISABLE):
         got = ret
     elif fact == COMM:
         got = read_or_fault(memory, slot, a[1], 16).split(b"\0", 1)[0] if a[1] else want
@@ -356,6 +407,23 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
         # name it set is its own.
         _refused(slot, f"reports another {fact} than the program set (only its own calls "
                        "change it)")
+
+
+RSEQ_FLAG_UNREGISTER = 1
+
+
+def _check_rseq(slot: Slot, registered: int) -> None:
+    """rseq() succeeds in registering only where the thread has no area, and in
+    unregistering only the area it has (kernel/rseq.c: -EINVAL, or -EBUSY for the same
+    area twice)."""
+    area = slot.args[0]
+    if slot.args[2] & RSEQ_FLAG_UNREGISTER:
+        if registered != area:
+            _refused(slot, f"unregisters the area at {area:#x}, but the thread's registered "
+                           "area is " + (f"at {registered:#x}" if registered else "none"))
+    elif registered:
+        _refused(slot, f"registers an area at {area:#x} while the thread has one at "
+                       f"{registered:#x} (Linux answers -EBUSY or -EINVAL)")
 
 
 def _u64(memory: UserMemory, slot: Slot, va: int) -> int:

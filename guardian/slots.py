@@ -144,6 +144,9 @@ class Space:
     wiped_at_fork: list[tuple[int, int]] = field(default_factory=list)
     dropped_at_fork: list[tuple[int, int]] = field(default_factory=list)
     fork_parent: int = 0        # the root this space was forked from, while it lives
+    #: the thread a fork made this space for: the one thread here whose per-task state
+    #: (an rseq area, say) is a copy of its parent thread's rather than a fresh one
+    fork_thread: int = 0
     #: thread -> its registered TID word (CLONE_CHILD_CLEARTID, set_tid_address): the one
     #: word that thread's exit clears.  A fork child starts with none of the parent's.
     tid_words: dict[int, int] = field(default_factory=dict)

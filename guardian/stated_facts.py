@@ -10,6 +10,10 @@ named here, so the Guardian keeps them where it sees those calls:
   reports;
 - a thread's clear_child_tid word (set_tid_address) is what PR_GET_TID_ADDRESS reports;
 - a thread's no_new_privs, once PR_SET_NO_NEW_PRIVS set it, is never cleared;
+- a thread's persona is what its last personality() set (each call answers the old one);
+- a thread's rseq area is the one its rseq() registered (0 once unregistered);
+- a process's MMF_DISABLE_THP is what its last PR_SET_THP_DISABLE set (a fact of the
+  address space: any of its threads may set it);
 - an open file's inode (st_dev, st_ino) is fixed for its life (file->f_inode): every
   fstat, statx or newfstatat(AT_EMPTY_PATH) of it reports the first one's;
 - a pipe's capacity is what the last F_SETPIPE_SZ on either end answered;
@@ -82,6 +86,11 @@ class StatedFacts:
 
     def of_thread(self, slot: Slot) -> dict[str, object]:
         return self.threads.setdefault((slot.root, slot.thread), {})
+
+    def of_space(self, slot: Slot) -> dict[str, object]:
+        """The facts of the caller's address space (a process's mm flags), kept beside
+        its threads' under thread -1."""
+        return self.threads.setdefault((slot.root, -1), {})
 
     def of_file(self, slot: Slot, fd: int) -> dict[str, object] | None:
         """The facts of descriptor `fd`'s open file; a pipe's two ends share one record

@@ -54,6 +54,7 @@ class Thread:
     robust_len: int = 0
     comm: bytes = b""                          # PR_SET_NAME's name; b"": the image's
     no_new_privs: bool = False                 # PR_SET_NO_NEW_PRIVS: sticky, inherited
+    persona: int = 0                           # personality(): PER_LINUX; inherited
     altstack: tuple[int, int, int] = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
     saved_sigmask: int | None = None           # restored after a sigsuspend-style wait
     insns: int = 0

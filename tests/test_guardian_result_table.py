@@ -351,7 +351,8 @@ def test_a_thread_s_set_facts_are_reported_back(s: Scene) -> None:
     assert _judged(s, "prctl", (38, 1), 0)                              # PR_SET_NO_NEW_PRIVS
     assert _judged(s, "prctl", (39,), 1)
     assert not _judged(s, "prctl", (39,), 0)
-    assert _judged(s, "set_tid_address", (head,), 1)
+    told = s.g.conf.registry.space_of(1, s.b + ROOT_A).tids.get(1, 1)   # (thread 1's id)
+    assert _judged(s, "set_tid_address", (head,), told)     # its id, as gettid answers
     assert _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head))   # PR_GET_TID_ADDRESS
     assert not _judged(s, "prctl", (40, OUT), 0, struct.pack("<Q", head - 24))
 
@@ -417,3 +418,69 @@ def test_a_reason_never_quotes_a_value_from_program_memory(s: Scene) -> None:
     reasons = [d.reason for d in s.g.decisions[-3:]]
     for shown in (f"{marked}", f"{marked:#x}", f"{0x5EC}", f"{0x5EC:#x}", "231", "0xe7"):
         assert not any(shown in r for r in reasons), (shown, reasons)
+
+
+def test_arguments_linux_refuses_never_succeed(s: Scene) -> None:
+    """set_robust_list's length, remap_file_pages' prot and flags, process_madvise's flags,
+    PR_SET_THP_DISABLE's unused arguments: -EINVAL in Linux, so a success is not its answer."""
+    head = VA + 1024
+    assert _judged(s, "set_robust_list", (head, 24), 0)
+    assert not _judged(s, "set_robust_list", (head, 16), 0)
+    assert _judged(s, "set_robust_list", (head, 16), (1 << 64) - 22)       # -EINVAL
+    assert _judged(s, "remap_file_pages", (VA, 4096, 0, 0, 0x10000), 0)     # MAP_NONBLOCK
+    assert not _judged(s, "remap_file_pages", (VA, 4096, 1, 0, 0), 0)       # PROT_READ
+    assert not _judged(s, "remap_file_pages", (VA, 4096, 0, 0, 0x20), 0)
+    assert _judged(s, "process_madvise", (3, VA, 1, 20, 0), 0)
+    assert not _judged(s, "process_madvise", (3, VA, 1, 20, 1), 0)
+    assert not _judged(s, "prctl", (41, 1, 1, 0, 0), 0)                     # PR_SET_THP_DISABLE
+    assert _judged(s, "prctl", (41, 0, 0, 0, 0), 0)
+
+
+@pytest.mark.parametrize(("name", "ok"), [
+    (b"heap\0", True), (b"a b-c_d.e:f\0", True), (b"bad$name\0", False), (b"x[1]\0", False),
+    (b"tab\there\0", False), (b"back`tick\0", False), (b"n" * 79 + b"\0", True),
+    (b"n" * 80 + b"\0", False)])
+def test_an_anonymous_area_name_is_one_linux_takes(s: Scene, name: bytes, ok: bool) -> None:
+    where = VA + 3072
+    _put(s, where, name)
+    assert _judged(s, "prctl", (0x53564D41, 0, VA, 4096, where), 0) is ok, name
+    assert _judged(s, "prctl", (0x53564D41, 0, VA, 4096, 0), 0)            # no name: cleared
+    assert not _judged(s, "prctl", (0x53564D41, 1, VA, 4096, 0), 0)         # no such sub-option
+
+
+def test_a_persona_and_the_thp_flag_read_back_as_set(s: Scene) -> None:
+    """personality() answers the old persona (an unsigned int); PR_GET_THP_DISABLE the flag
+    PR_SET_THP_DISABLE last set: only the program's own calls change them."""
+    assert not _judged(s, "personality", (0xFFFF_FFFF,), 4 << 32)
+    assert _judged(s, "personality", (0x0040000,), 0)                       # ADDR_NO_RANDOMIZE
+    assert not _judged(s, "personality", (0xFFFF_FFFF,), 0x0400000)         # READ_IMPLIES_EXEC
+    assert _judged(s, "personality", (0xFFFF_FFFF,), 0x0040000)             # a query sets none
+    assert _judged(s, "personality", (0,), 0x0040000)
+    assert _judged(s, "personality", (0xFFFF_FFFF,), 0)
+    assert _judged(s, "prctl", (41, 1, 0, 0, 0), 0)
+    assert not _judged(s, "prctl", (42, 0, 0, 0, 0), 0)
+    assert _judged(s, "prctl", (42, 0, 0, 0, 0), 1)
+    assert _judged(s, "prctl", (41, 0, 0, 0, 0), 0)
+    assert _judged(s, "prctl", (42, 0, 0, 0, 0), 0)
+
+
+def test_a_thread_unregisters_only_the_rseq_area_it_registered(s: Scene) -> None:
+    area, other, sig = VA + 1536, VA + 1600, 0x53053053
+
+    def register(va: int) -> bool:          # (a registration writes cpu_id_start, cpu_id)
+        return _judged(s, "rseq", (va, 32, 0, sig), 0, bytes(8), at=va)
+
+    assert not _judged(s, "rseq", (area, 32, 1, sig), 0)                    # none registered
+    assert register(area)
+    assert not register(other)                                              # it has one
+    assert not _judged(s, "rseq", (other, 32, 1, sig), 0)                   # not that one
+    assert _judged(s, "rseq", (area, 32, 1, sig), 0)
+    assert register(other)
+    assert _judged(s, "rseq", (other, 32, 1, sig), 0)
+
+
+def test_membarrier_answers_only_its_commands(s: Scene) -> None:
+    assert _judged(s, "membarrier", (0, 0, 0), 0x1FF)                       # CMD_QUERY
+    assert not _judged(s, "membarrier", (0, 0, 0), 0xF001)
+    assert _judged(s, "membarrier", (1 << 9, 0, 0), 0x10)                   # GET_REGISTRATIONS
+    assert not _judged(s, "membarrier", (1 << 9, 0, 0), 0xF0)               # not REGISTER_* bits

@@ -255,7 +255,12 @@ def sys_membarrier(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("personality")
 def sys_personality(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
+    """Answer the thread's persona and set the new one unless asked 0xffffffff
+    (kernel/exec_domain.c); the emulator runs every persona alike."""
+    old, new = t.persona, a[0] & 0xFFFF_FFFF
+    if new != 0xFFFF_FFFF:
+        t.persona = new
+    return old
 
 
 @syscall("rseq")

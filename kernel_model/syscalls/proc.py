@@ -159,7 +159,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     # alternate signal stack; a fork or vfork child keeps the calling thread's.
     new_thread = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
-                   slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs,
+                   slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack)
     child_proc.threads.append(child)
     k.threads[new_id] = child

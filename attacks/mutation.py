@@ -142,6 +142,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "share.anon_kept": ("QB-016",),
     "set_pt.protection": ("QB-008",),
     "return.mincore_resident": ("QB-010",),
+    "return.mincore_byte": ("QO-001",),
+    "return.mincore_mapped": ("QO-002",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),

@@ -71,7 +71,9 @@ from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
+from guardian.resident_pages import check_mapped as check_mincore_mapped
 from guardian.resident_pages import check_resident
+from guardian.resident_pages import check_vector_bytes as check_mincore_bytes
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
@@ -285,6 +287,9 @@ class ResultRules:
         if event_call:
             self.events.check(slot, ret)
         if nr in _MINCORE_CALLS:
+            check_mincore_bytes(self.memory, slot, ret)
+            check_mincore_mapped(reg.space_of(dom.id, slot.root), slot, ret,
+                                 reg.slots.values())
             check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)

@@ -82,7 +82,7 @@ def _keep_page(adv: Adversary, phase: int) -> None:
 
 # --- mincore(): the vector the kernel writes -------------------------------------------------
 @scenario(id="QO-001", title="Write residency bytes other than 0 and 1 into mincore()'s vector",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="mincore() writes one byte per page, 0 or 1: the bits above bit 0 are clear.")
 def qo_mincore_bits(adv: Adversary) -> None:
     """1. The program writes a page, calls mincore() on it and takes the vector byte's bits
@@ -105,7 +105,7 @@ def qo_mincore_bits(adv: Adversary) -> None:
 
 
 @scenario(id="QO-002", title="Answer mincore() over a range with an unmapped page with success",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="mincore() over a range holding an unmapped page fails with ENOMEM.")
 def qo_mincore_hole(adv: Adversary) -> None:
     """1. The program maps three pages, unmaps the middle one, and calls mincore() over
@@ -378,7 +378,7 @@ def qo_robust_len(adv: Adversary) -> None:
 
 
 @scenario(id="QO-019", title="Answer process_madvise() with more bytes than its iovec holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SHARED,
           prop="process_madvise() answers at most the total length of its iovecs.")
 def qo_proc_madvise(adv: Adversary) -> None:
     """1. The program opens a pidfd of itself and calls process_madvise(MADV_COLD) with

@@ -144,6 +144,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.mincore_resident": ("QB-010",),
     "return.mincore_byte": ("QO-001",),
     "return.mincore_mapped": ("QO-002",),
+    "return.remap_shared": ("QO-025",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),

@@ -182,7 +182,8 @@ RULES: tuple[Rule, ...] = (
          "Every such check reads the bytes the call read and stored: a page of them swapped "
          "out before the return is faulted back in first.",
          checks=("return.args_resident", "return.mincore_resident", "return.mincore_byte",
-                 "return.mincore_mapped", "return.output_written",
+                 "return.mincore_mapped", "return.remap_shared", "return.remap_done",
+                 "return.output_written",
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",

@@ -54,6 +54,9 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.file_remaps import CALLS as _REMAP_CALLS
+from guardian.file_remaps import check as check_remap
+from guardian.file_remaps import record as record_remap
 from guardian.futex_values import check as check_futex_word
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
@@ -134,7 +137,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -293,11 +296,16 @@ class ResultRules:
             check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
+        if nr in _REMAP_CALLS:
+            check_remap(reg.space_of(dom.id, slot.root), dom, self.layout.pages_in, slot, ret,
+                        reg.slots.values())
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
         if iago:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
+        if nr in _REMAP_CALLS:
+            record_remap(reg.space_of(dom.id, slot.root), slot, ret)
         if fd_call:
             self.files.record(slot, ret)
             if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):

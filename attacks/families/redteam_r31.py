@@ -585,7 +585,7 @@ def qo_pr_set_mm(adv: Adversary) -> None:
 
 
 @scenario(id="QO-025", title="Accept remap_file_pages() of a private anonymous area", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="remap_file_pages() of an area without VM_SHARED fails (EINVAL).")
 def qo_remap_private(adv: Adversary) -> None:
     """1. The program calls remap_file_pages(area, 4096, 0, 0, 0) on its private

@@ -145,6 +145,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.mincore_byte": ("QO-001",),
     "return.mincore_mapped": ("QO-002",),
     "return.remap_shared": ("QO-025",),
+    "return.uffd_copied": ("QO-020",),
+    "return.uffd_zeroed": ("QO-028",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),

@@ -70,6 +70,8 @@ CHECKS: dict[str, str] = {
     "return.mincore_byte": "a mincore that answers success writes each page's vector byte as 0 or 1 (mm/mincore.c sets no other bit)",
     "return.remap_shared": "a remap_file_pages that answers success starts in an area the program holds and asked to be shared: Linux remaps only a VM_SHARED mapping (-EINVAL)",
     "return.remap_done": "a remap_file_pages that answers success over one share leaves each present page of its range the share's page at the file offset asked for, the frame the program maps that offset at elsewhere",
+    "return.uffd_copied": "a UFFDIO_COPY on the program's userfaultfd that answers 0 reports its whole length copied, and the bytes it reports copied hold the source's where nothing else could store there meanwhile",
+    "return.uffd_zeroed": "a UFFDIO_ZEROPAGE on the program's userfaultfd that answers 0 reports its whole length zeroed, and the bytes it reports zeroed read as zeros where nothing else could store there meanwhile",
     "return.mincore_mapped": "a mincore that answers success covers only pages inside areas the program holds: Linux answers -ENOMEM at the first page no area covers",
     "remap.in_place": "an mremap without MREMAP_MAYMOVE resizes the area where it is: no page of it moves, and success answers the old address",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",

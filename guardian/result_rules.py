@@ -102,6 +102,8 @@ from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.uffd_fills import CALLS as _UFFD_CALLS
+from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
 from guardian.umask_kept import UmaskKept
 from guardian.usage_floors import CALLS as _USAGE_CALLS
@@ -137,7 +139,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -296,6 +298,9 @@ class ResultRules:
             check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
+        if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
+            check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
+                            ret, reg.slots.values(), reg.user_runs)
         if nr in _REMAP_CALLS:
             check_remap(reg.space_of(dom.id, slot.root), dom, self.layout.pages_in, slot, ret,
                         reg.slots.values())

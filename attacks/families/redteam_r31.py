@@ -428,7 +428,7 @@ def _serve_uffd(adv: Adversary, phase: int) -> None:
 
 
 @scenario(id="QO-020", title="Report a UFFDIO_COPY done without copying the source", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="After UFFDIO_COPY reports the whole length copied, the destination holds the "
                "source's bytes.")
 def qo_uffd_copy(adv: Adversary) -> None:
@@ -633,7 +633,7 @@ P_UFFD_ZEROPAGE, P_MEMBARRIER_REGS = 3152, 3154
 
 
 @scenario(id="QO-028", title="Report a UFFDIO_ZEROPAGE done over a page already present",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="UFFDIO_ZEROPAGE fails with EEXIST over a page already present; once it "
                "reports the range zeroed, the range reads as zeros.")
 def qo_uffd_zeropage(adv: Adversary) -> None:

@@ -147,6 +147,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.remap_shared": ("QO-025",),
     "return.uffd_copied": ("QO-020",),
     "return.uffd_zeroed": ("QO-028",),
+    "return.vm_written": ("QO-021",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),
     "return.exit_status": ("RC-031",),

@@ -183,7 +183,7 @@ RULES: tuple[Rule, ...] = (
          "out before the return is faulted back in first.",
          checks=("return.args_resident", "return.mincore_resident", "return.mincore_byte",
                  "return.mincore_mapped", "return.remap_shared", "return.remap_done",
-                 "return.uffd_copied", "return.uffd_zeroed",
+                 "return.uffd_copied", "return.uffd_zeroed", "return.vm_written",
                  "return.output_written",
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",

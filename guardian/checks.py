@@ -72,6 +72,7 @@ CHECKS: dict[str, str] = {
     "return.remap_done": "a remap_file_pages that answers success over one share leaves each present page of its range the share's page at the file offset asked for, the frame the program maps that offset at elsewhere",
     "return.uffd_copied": "a UFFDIO_COPY on the program's userfaultfd that answers 0 reports its whole length copied, and the bytes it reports copied hold the source's where nothing else could store there meanwhile",
     "return.uffd_zeroed": "a UFFDIO_ZEROPAGE on the program's userfaultfd that answers 0 reports its whole length zeroed, and the bytes it reports zeroed read as zeros where nothing else could store there meanwhile",
+    "return.vm_written": "a process_vm_writev into the program's own fork child that answers n bytes written leaves the first n bytes of the local iovecs in the child's memory at the remote iovecs (at most what they hold), where nothing else could store there meanwhile",
     "return.mincore_mapped": "a mincore that answers success covers only pages inside areas the program holds: Linux answers -ENOMEM at the first page no area covers",
     "remap.in_place": "an mremap without MREMAP_MAYMOVE resizes the area where it is: no page of it moves, and success answers the old address",
     "set_ptbr.kernel_view": "SET_PTBR of a confidential tree sets EPD0 as a trapped TTBR0 write does",

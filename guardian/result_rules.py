@@ -109,6 +109,8 @@ from guardian.umask_kept import UmaskKept
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
+from guardian.vm_writes import CALLS as _VM_WRITE_CALLS
+from guardian.vm_writes import check as check_vm_written
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
@@ -139,7 +141,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -301,6 +303,9 @@ class ResultRules:
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)
+        if nr in _VM_WRITE_CALLS and slot.runs_at_entry is not None:
+            check_vm_written(self.memory, reg, dom, slot, ret, reg.slots.values(),
+                             reg.user_runs)
         if nr in _REMAP_CALLS:
             check_remap(reg.space_of(dom.id, slot.root), dom, self.layout.pages_in, slot, ret,
                         reg.slots.values())

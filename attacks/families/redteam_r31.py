@@ -447,7 +447,7 @@ def qo_uffd_copy(adv: Adversary) -> None:
 # --- process_vm_writev() into the program's own child ------------------------------------------
 @scenario(id="QO-021", title="Report a process_vm_writev() into the program's child done "
           "without writing", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-          program=SHARED, gap=VALUES,
+          program=SHARED,
           prop="After process_vm_writev() reports n bytes written, the target process's "
                "memory holds those n bytes of the local iovecs.")
 def qo_vm_writev(adv: Adversary) -> None:

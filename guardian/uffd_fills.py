@@ -73,15 +73,18 @@ def check(memory: UserMemory, dom: Domain, made_by: int | None, slot: Slot, ret:
     arg = slot.args[2]
     if req == UFFDIO_COPY:
         dst, src, length, _mode, done = struct.unpack("<QQQQq", _read(memory, slot, arg, 40))
-        name, what, field = "return.uffd_copied", "UFFDIO_COPY", "copy"
+        what, field = "UFFDIO_COPY", "copy"
     else:
         dst, length, _mode, done = struct.unpack("<QQQq", _read(memory, slot, arg, 32))
-        src, name, what, field = 0, "return.uffd_zeroed", "UFFDIO_ZEROPAGE", "zeropage"
+        src, what, field = 0, "UFFDIO_ZEROPAGE", "zeropage"
     if ret == 0 and done != length or done > length:
-        refuse(name, Status.ERR_DENIED,
-               f"{what} of {length:#x} bytes at {dst:#x} answered {'0' if ret == 0 else '-EAGAIN'}"
-               f" with {field} {done}: Linux reports at most the length asked, and answers 0 "
-               "only when it is the whole length (-EAGAIN for a part)")
+        why = (f"{what} of {length:#x} bytes at {dst:#x} answered "
+               f"{'0' if ret == 0 else '-EAGAIN'} with {field} {done}: Linux reports at most "
+               "the length asked, and answers 0 only when it is the whole length (-EAGAIN "
+               "for a part)")
+        if req == UFFDIO_COPY:
+            refuse("return.uffd_copied", Status.ERR_DENIED, why)
+        refuse("return.uffd_zeroed", Status.ERR_DENIED, why)
     space = dom.spaces.get(slot.root)
     if done <= 0 or space is None or dst + done > _U64:
         return
@@ -100,12 +103,12 @@ def check(memory: UserMemory, dom: Domain, made_by: int | None, slot: Slot, ret:
             if want is None and any(s <= src + pos < e for s, e in space.areas):
                 want = _read(memory, slot, src + pos, len(got))
             if want is not None and want != got:
-                refuse(name, Status.ERR_DENIED,
+                refuse("return.uffd_copied", Status.ERR_DENIED,
                        f"UFFDIO_COPY reports {done} bytes copied from {src:#x} to {dst:#x}, "
                        f"but the {len(got)} bytes at offset {pos:#x} differ from the "
                        "source's: Linux copies the source into each page before mapping it")
         elif any(got):
-            refuse(name, Status.ERR_DENIED,
+            refuse("return.uffd_zeroed", Status.ERR_DENIED,
                    f"UFFDIO_ZEROPAGE reports {done} bytes zeroed at {dst:#x}, but the "
                    f"{len(got)} bytes at offset {pos:#x} do not read as zeros: Linux maps "
                    "the zero page there")

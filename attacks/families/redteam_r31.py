@@ -355,7 +355,7 @@ def qo_vma_name(adv: Adversary) -> None:
 
 
 @scenario(id="QO-017", title="Accept remap_file_pages() with a non-zero prot", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="remap_file_pages() with prot != 0 fails (EINVAL).")
 def qo_remap_prot(adv: Adversary) -> None:
     """1. The program calls remap_file_pages(area, 4096, PROT_READ, 0, 0).

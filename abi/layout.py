@@ -148,6 +148,7 @@ COUNT_ARG = {_NR[n]: i for n, i in (
 IOVEC_ARGS = {_NR[n]: (1, 2) for n in (
     "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
     "vmsplice", "process_vm_readv", "process_vm_writev",     # the local iovecs
+    "process_madvise",      # mm/madvise.c vector_madvise(): the bytes advised, of its iovecs
 ) if n in _NR}
 #: ... or the struct msghdr argument whose iovec array does.
 MSGHDR_ARG = {_NR[n]: 1 for n in ("recvmsg", "sendmsg") if n in _NR}

@@ -181,7 +181,10 @@ RULES: tuple[Rule, ...] = (
          "position, its own thread, a pipe's inode) agrees with what the Guardian knows.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
          "out before the return is faulted back in first.",
-         checks=("return.args_resident", "return.mincore_resident", "return.output_written",
+         checks=("return.args_resident", "return.mincore_resident", "return.mincore_byte",
+                 "return.mincore_mapped", "return.remap_shared", "return.remap_done",
+                 "return.uffd_copied", "return.uffd_zeroed", "return.vm_written",
+                 "return.output_written",
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",

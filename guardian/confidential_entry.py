@@ -44,6 +44,9 @@ from guardian.futex_values import note_wait as note_futex_word
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
+from guardian.quiet_ranges import CALLS as QUIET_CALLS
+from guardian.quiet_ranges import note as note_quiet
+from guardian.quiet_ranges import noted as quiet_noted
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
 from guardian.slots import Slot
@@ -144,6 +147,8 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:
             note_move(self.events.memory, slot)    # the offsets, before they move on
+        if nr in QUIET_CALLS and quiet_noted(nr, args):
+            note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
         if nr in SEND_CALLS:
             self.signals.self_signals.sends.note(       # a sender the Guardian saw
                 slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)

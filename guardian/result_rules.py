@@ -54,6 +54,9 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.file_remaps import CALLS as _REMAP_CALLS
+from guardian.file_remaps import check as check_remap
+from guardian.file_remaps import record as record_remap
 from guardian.futex_values import check as check_futex_word
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
@@ -71,7 +74,9 @@ from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
+from guardian.resident_pages import check_mapped as check_mincore_mapped
 from guardian.resident_pages import check_resident
+from guardian.resident_pages import check_vector_bytes as check_mincore_bytes
 from guardian.result_bounds import CALLS as _COUNTED_CALLS
 from guardian.result_bounds import check_count, check_offload, check_written
 from guardian.result_cpu import CALLS as _CPU_CALLS
@@ -97,11 +102,15 @@ from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.uffd_fills import CALLS as _UFFD_CALLS
+from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
 from guardian.umask_kept import UmaskKept
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
+from guardian.vm_writes import CALLS as _VM_WRITE_CALLS
+from guardian.vm_writes import check as check_vm_written
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, reaped_pid
 
@@ -132,7 +141,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _COMMITTED_BY_NR | _CHILD_PID_NRS | SIGNAL_STATE_CALLS | _END_REPORTS
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
-    | _PROTECTION_CALLS | _MINCORE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
+    | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -285,14 +294,28 @@ class ResultRules:
         if event_call:
             self.events.check(slot, ret)
         if nr in _MINCORE_CALLS:
+            check_mincore_bytes(self.memory, slot, ret)
+            check_mincore_mapped(reg.space_of(dom.id, slot.root), slot, ret,
+                                 reg.slots.values())
             check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
+        if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
+            check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
+                            ret, reg.slots.values(), reg.user_runs)
+        if nr in _VM_WRITE_CALLS and slot.runs_at_entry is not None:
+            check_vm_written(self.memory, reg, dom, slot, ret, reg.slots.values(),
+                             reg.user_runs)
+        if nr in _REMAP_CALLS:
+            check_remap(reg.space_of(dom.id, slot.root), dom, self.layout.pages_in, slot, ret,
+                        reg.slots.values())
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
         if iago:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
+        if nr in _REMAP_CALLS:
+            record_remap(reg.space_of(dom.id, slot.root), slot, ret)
         if fd_call:
             self.files.record(slot, ret)
             if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):

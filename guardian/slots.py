@@ -92,6 +92,9 @@ class Slot:
     #: a FUTEX_WAIT whose word differed from the expected value at its entry, with nothing
     #: else able to change it: its space's returns to user code then (-1: not judged)
     word_differed: int = -1
+    #: a call whose filled range the Guardian reads at its return (guardian/quiet_ranges.py):
+    #: each tree of the domain -> its returns to user code at the entry (None: not kept)
+    runs_at_entry: dict[int, int] | None = None
 
     @property
     def ctx(self) -> UserContext:

@@ -82,7 +82,7 @@ def _keep_page(adv: Adversary, phase: int) -> None:
 
 # --- mincore(): the vector the kernel writes -------------------------------------------------
 @scenario(id="QO-001", title="Write residency bytes other than 0 and 1 into mincore()'s vector",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="mincore() writes one byte per page, 0 or 1: the bits above bit 0 are clear.")
 def qo_mincore_bits(adv: Adversary) -> None:
     """1. The program writes a page, calls mincore() on it and takes the vector byte's bits
@@ -105,7 +105,7 @@ def qo_mincore_bits(adv: Adversary) -> None:
 
 
 @scenario(id="QO-002", title="Answer mincore() over a range with an unmapped page with success",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="mincore() over a range holding an unmapped page fails with ENOMEM.")
 def qo_mincore_hole(adv: Adversary) -> None:
     """1. The program maps three pages, unmaps the middle one, and calls mincore() over
@@ -355,7 +355,7 @@ def qo_vma_name(adv: Adversary) -> None:
 
 
 @scenario(id="QO-017", title="Accept remap_file_pages() with a non-zero prot", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="remap_file_pages() with prot != 0 fails (EINVAL).")
 def qo_remap_prot(adv: Adversary) -> None:
     """1. The program calls remap_file_pages(area, 4096, PROT_READ, 0, 0).
@@ -378,7 +378,7 @@ def qo_robust_len(adv: Adversary) -> None:
 
 
 @scenario(id="QO-019", title="Answer process_madvise() with more bytes than its iovec holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SHARED,
           prop="process_madvise() answers at most the total length of its iovecs.")
 def qo_proc_madvise(adv: Adversary) -> None:
     """1. The program opens a pidfd of itself and calls process_madvise(MADV_COLD) with
@@ -428,7 +428,7 @@ def _serve_uffd(adv: Adversary, phase: int) -> None:
 
 
 @scenario(id="QO-020", title="Report a UFFDIO_COPY done without copying the source", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="After UFFDIO_COPY reports the whole length copied, the destination holds the "
                "source's bytes.")
 def qo_uffd_copy(adv: Adversary) -> None:
@@ -447,7 +447,7 @@ def qo_uffd_copy(adv: Adversary) -> None:
 # --- process_vm_writev() into the program's own child ------------------------------------------
 @scenario(id="QO-021", title="Report a process_vm_writev() into the program's child done "
           "without writing", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-          program=SHARED, gap=VALUES,
+          program=SHARED,
           prop="After process_vm_writev() reports n bytes written, the target process's "
                "memory holds those n bytes of the local iovecs.")
 def qo_vm_writev(adv: Adversary) -> None:
@@ -585,7 +585,7 @@ def qo_pr_set_mm(adv: Adversary) -> None:
 
 
 @scenario(id="QO-025", title="Accept remap_file_pages() of a private anonymous area", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="remap_file_pages() of an area without VM_SHARED fails (EINVAL).")
 def qo_remap_private(adv: Adversary) -> None:
     """1. The program calls remap_file_pages(area, 4096, 0, 0, 0) on its private
@@ -633,7 +633,7 @@ P_UFFD_ZEROPAGE, P_MEMBARRIER_REGS = 3152, 3154
 
 
 @scenario(id="QO-028", title="Report a UFFDIO_ZEROPAGE done over a page already present",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="UFFDIO_ZEROPAGE fails with EEXIST over a page already present; once it "
                "reports the range zeroed, the range reads as zeros.")
 def qo_uffd_zeropage(adv: Adversary) -> None:

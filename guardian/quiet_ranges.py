@@ -1,0 +1,82 @@
+"""When the bytes of a range at a call's return are the ones the call left there.
+
+Some calls answer that they filled a range of the program's memory (userfaultfd's
+UFFDIO_COPY and UFFDIO_ZEROPAGE, process_vm_writev() into the program's own child); the
+Guardian can read that range when the result comes back.  What it reads is what the
+call left only while nothing else could store there meanwhile -- as for
+`return.futex_wait_value` (guardian/futex_values.py):
+
+* at the call's entry no other thread of the domain was in an exit that may store (its
+  TID word or robust list): `note` keeps, per tree of the domain, how many times a
+  thread returned to user code then (`Slot.runs_at_entry`);
+* at the return no thread of a tree the range lies in has returned to user code since
+  (that count did not move), and no other call in progress there has written into the
+  range (`Slot.written`);
+* the range lies in none of the program's MAP_SHARED areas (another process may store
+  there), file mappings or input areas (whose pages may come from a file others write).
+
+`quiet` answers whether all of that holds; a check judges the bytes only then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Mapping
+
+from abi.syscalls import NUMBERS
+from guardian.futex_values import _may_store
+from guardian.slots import PAGE, Domain, Slot, Space
+
+_EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
+_NR_IOCTL = NUMBERS["ioctl"]
+#: The ioctls whose filled range is judged (guardian/uffd_fills.py): UFFDIO_COPY and
+#: UFFDIO_ZEROPAGE.
+UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC028AA03, 0xC020AA04
+#: The calls `note` is asked about at their entry.
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]})
+
+
+def noted(nr: int | None, args: tuple[int, ...]) -> bool:
+    """Is the call one whose filled range a check reads at its return?"""
+    return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (UFFDIO_COPY,
+                                                                         UFFDIO_ZEROPAGE))
+
+
+def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],
+         cleared: Container[tuple[int, int]]) -> None:
+    """At the entry: each tree's returns to user code, unless another thread of the
+    domain is in an exit that may store."""
+    for o in others:
+        if o is not slot and o.domain == slot.domain and o.nr in _EXITS:
+            space = dom.spaces.get(o.root)
+            if space is None or _may_store(space, o, cleared):
+                return
+    slot.runs_at_entry = {root: runs.get(root, 0) for root in dom.spaces}
+
+
+def _private(space: Space, start: int, end: int) -> bool:
+    """Does only the tree's own threads store into [start, end)?"""
+    if any(s < end and start < e for s, e, _, _ in space.file_areas) or \
+            any(s < end and start < e for s, e in space.input_areas):
+        return False
+    return all(space.share_at(va) is None for va in range(start & ~(PAGE - 1), end, PAGE))
+
+
+def quiet(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],
+          ranges: Iterable[tuple[int, int, int]]) -> bool:
+    """Are the bytes of each (root, start, end) at the return the ones the call left?"""
+    at_entry = slot.runs_at_entry
+    if at_entry is None:
+        return False
+    ranges = list(ranges)
+    for root, start, end in ranges:
+        space = dom.spaces.get(root)
+        if space is None or root not in at_entry or runs.get(root, 0) != at_entry[root] \
+                or not _private(space, start, end):
+            return False
+    for o in others:
+        if o is slot:
+            continue
+        for root, start, end in ranges:
+            if o.root == root and any(s < end and start < e for s, e in o.written):
+                return False
+    return True

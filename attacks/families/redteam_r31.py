@@ -663,3 +663,23 @@ def qo_membarrier_regs(adv: Adversary) -> None:
     mm->membarrier_state, which only the REGISTER_* commands of this mm set; exec starts
     a new mm with none (and kernels before 6.3 answer -EINVAL)."""
     _answers(adv, NR["membarrier"], P_MEMBARRIER_REGS, [0xF0])
+
+
+P_REMAP_SHARED = 3156
+
+
+@scenario(id="QO-030", title="Report remap_file_pages() of a shared memfd page done without "
+          "remapping it", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
+          gap=VALUES,
+          prop="After remap_file_pages(addr, len, 0, pgoff) succeeds on a shared file mapping, "
+               "addr shows the file's page pgoff.")
+def qo_remap_shared(adv: Adversary) -> None:
+    """1. The program maps a two-page memfd MAP_SHARED, writes -4 into its first page and
+    2 into its second, then calls remap_file_pages(first page, 4096, 0, 1, 0) and reads
+    the first page's word.
+    2. The kernel answers 0 and leaves the mapping as it is.
+    3. The word reads -4: the program logs bytes 0..7 of the secret.
+    mm/mmap.c remap_file_pages() emulates the remap with do_mmap(MAP_FIXED | MAP_SHARED
+    | MAP_POPULATE) of the same file at pgoff 1 over [addr, addr + 4096) and answers 0
+    only when that mapping stands: the page then shows the file's second page (2)."""
+    _answers(adv, NR["remap_file_pages"], P_REMAP_SHARED, [0])

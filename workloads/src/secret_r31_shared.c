@@ -76,6 +76,9 @@
  *  28. membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) in a process that registered
  *      nothing: Linux reports no registration (or -EINVAL before 6.3); minus the count of
  *      registrations reported chooses the label.
+ *  29. A two-page memfd mapped MAP_SHARED, its first page holding -4 and its second 2,
+ *      then remap_file_pages(first page, pgoff 1): once it succeeded the first page
+ *      shows the file's second page, and its word (2) chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -126,6 +129,7 @@
 #define P_PMADV_DONTNEED 3150
 #define P_UFFD_ZEROPAGE 3152
 #define P_MEMBARRIER_REGS 3154
+#define P_REMAP_SHARED 3156
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -491,6 +495,27 @@ static void membarrier_regs_step(void)
     log_label(P_MEMBARRIER_REGS, r > 0 ? -__builtin_popcountl((unsigned long)r) : 0);
 }
 
+static void remap_shared_step(void)
+{
+    long index = 0;
+    marker(P_REMAP_SHARED, (long)logbuf, 0, 0, 0);
+    long fd = sys6(SYS_memfd_create, (long)"r31", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0);
+    if (fd >= 0 && sys6(SYS_ftruncate, fd, 2 * PAGE, 0, 0, 0, 0) == 0) {
+        uint8_t *m = (uint8_t *)sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED, fd, 0);
+        if (valid((long)m)) {
+            *(volatile long *)m = -4;
+            *(volatile long *)(m + PAGE) = 2;
+            if (sys6(SYS_remap_file_pages, (long)m, PAGE, 0, 1, 0, 0) == 0)
+                index = *(volatile long *)m;
+            sys6(SYS_munmap, (long)m, 2 * PAGE, 0, 0, 0, 0);
+        }
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    log_label(P_REMAP_SHARED, index);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -565,6 +590,7 @@ int main(int argc, char **argv)
     pmadv_step(P_PMADV_DONTNEED, MADV_DONTNEED, 0, 1);
     uffd_zeropage_step();
     membarrier_regs_step();
+    remap_shared_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

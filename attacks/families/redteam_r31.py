@@ -3,12 +3,16 @@
 Some interfaces make the kernel look at, fill or keep a program's memory on its behalf:
 mincore()'s residency vector (QO-001, QO-002), advice that keeps a page's bytes
 (MADV_FREE followed by a new write, MADV_COLD, MADV_POPULATE_READ, mlock2's
-MLOCK_ONFAULT: QO-003..QO-006), a thread's persona (QO-007, QO-008), membarrier's
-command mask (QO-009), rseq registrations (QO-010..QO-012), set_tid_address()'s answer
-(QO-013), prctl()'s THP and VMA-name options (QO-014..QO-016), remap_file_pages()
-(QO-017), set_robust_list()'s length (QO-018), process_madvise()'s count (QO-019) and
-userfaultfd's UFFDIO_COPY (QO-020).  For each, Linux either refuses the call or holds
-itself to a result the program can rely on.
+MLOCK_ONFAULT, process_madvise's MADV_DONTNEED: QO-003..QO-006, QO-027), a thread's
+persona (QO-007, QO-008), membarrier's command mask and registrations (QO-009, QO-029),
+rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl()'s THP,
+VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
+QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
+(QO-019, QO-026), userfaultfd's UFFDIO_COPY and UFFDIO_ZEROPAGE (QO-020, QO-028),
+process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
+io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
+child's exit (QO-031).  For each, Linux either refuses the call or holds itself to a
+result the program can rely on.
 
 The victim is `secret_r31_shared` (workloads/src/secret_r31_shared.c): each step
 announces itself with a marker and turns what it observed into the index of a public
@@ -683,3 +687,39 @@ def qo_remap_shared(adv: Adversary) -> None:
     | MAP_POPULATE) of the same file at pgoff 1 over [addr, addr + 4096) and answers 0
     only when that mapping stands: the page then shows the file's second page (2)."""
     _answers(adv, NR["remap_file_pages"], P_REMAP_SHARED, [0])
+
+
+P_ROBUST_DEATH = 3158
+FUTEX_OWNER_DIED, FUTEX_WAITERS = 0x40000000, 0x80000000
+
+
+@scenario(id="QO-031", title="Mark OWNER_DIED, at a fork child's exit, in a robust lock its "
+          "parent holds", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=SHARED,
+          prop="An exit's robust-list walk marks FUTEX_OWNER_DIED only in futex words whose "
+               "TID is the exiting thread's.")
+def qo_robust_death(adv: Adversary) -> None:
+    """1. The program puts a lock word holding its own TID in MAP_SHARED memory, builds a
+    robust-futex list with one entry naming it, forks, and the child registers the list
+    with set_robust_list() and exits; the parent reaps it and reads the word.
+    2. At the child's exit the kernel walks the list (head, entry, futex word) and stores
+    FUTEX_OWNER_DIED into the word though its TID is the parent's.
+    3. The parent sees OWNER_DIED: index -4, it logs bytes 0..7 of the secret.
+    kernel/futex/core.c handle_futex_death(): `if (owner != task_pid_vnr(curr)) return
+    0;` -- a word the dying thread does not own is never written."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["clone"], during=P_ROBUST_DEATH)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["exit"], during=P_ROBUST_DEATH,
+            init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, thread, **_: object) -> None:  # type: ignore[no-untyped-def]
+        if thread.process.pid != a.memo.get("child") or not thread.robust_list:
+            return
+        head = thread.robust_list
+        nxt, offset, _pending = struct.unpack("<QqQ", a.kernel.uaccess.read(head, 24))
+        if nxt == head:
+            return
+        word = nxt + offset
+        # (the word's value is the kernel's to guess: it stores OWNER_DIED over it unread)
+        a.kernel.uaccess.write(word, struct.pack("<I", FUTEX_OWNER_DIED))
+        a.note(f"OWNER_DIED stored at {word:#x} at the exit of the child {thread.tid}")

@@ -79,6 +79,10 @@
  *  29. A two-page memfd mapped MAP_SHARED, its first page holding -4 and its second 2,
  *      then remap_file_pages(first page, pgoff 1): once it succeeded the first page
  *      shows the file's second page, and its word (2) chooses the label.
+ *  30. A lock word in MAP_SHARED memory held by the parent (its TID), listed in a
+ *      robust-futex list a fork child registers before it exits: the exit's walk marks
+ *      FUTEX_OWNER_DIED only in words the dying thread owns, so the parent's word stays
+ *      as it was; OWNER_DIED in it chooses index -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -130,6 +134,7 @@
 #define P_UFFD_ZEROPAGE 3152
 #define P_MEMBARRIER_REGS 3154
 #define P_REMAP_SHARED 3156
+#define P_ROBUST_DEATH 3158   /* x3 the robust-list head, x4 the futex word */
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -516,6 +521,38 @@ static void remap_shared_step(void)
     log_label(P_REMAP_SHARED, index);
 }
 
+static void robust_death_step(void)
+{
+    long index = 0;
+    uint8_t *sh = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!valid((long)sh)) {
+        marker(P_ROBUST_DEATH, (long)logbuf, 0, 0, 0);
+        log_label(P_ROBUST_DEATH, 0);
+        return;
+    }
+    uint64_t *head = (uint64_t *)(sh + 64);     /* next, futex_offset, list_op_pending */
+    uint64_t *entry = (uint64_t *)(sh + 128);
+    volatile uint32_t *word = (volatile uint32_t *)(sh + 256);
+    *word = (uint32_t)sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);    /* the parent holds it */
+    head[0] = (uint64_t)entry;
+    head[1] = 256 - 128;
+    head[2] = 0;
+    entry[0] = (uint64_t)head;
+    marker(P_ROBUST_DEATH, (long)logbuf, (long)head, (long)word, 0);
+    long pid = sys6(SYS_clone, SIGCHLD_N, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_set_robust_list, (long)head, 24, 0, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    if (pid > 0) {
+        sys6(SYS_wait4, pid, 0, 0, 0, 0, 0);
+        index = (*word & 0x40000000) ? -4 : 0;  /* FUTEX_OWNER_DIED */
+    }
+    sys6(SYS_munmap, (long)sh, PAGE, 0, 0, 0, 0);
+    log_label(P_ROBUST_DEATH, index);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -591,6 +628,7 @@ int main(int argc, char **argv)
     uffd_zeropage_step();
     membarrier_regs_step();
     remap_shared_step();
+    robust_death_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -8,7 +8,8 @@ persona (QO-007, QO-008), membarrier's command mask and registrations (QO-009, Q
 rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl()'s THP,
 VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
 QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
-(QO-019, QO-026), userfaultfd's UFFDIO_COPY and UFFDIO_ZEROPAGE (QO-020, QO-028),
+(QO-019, QO-026), userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028,
+QO-032), MADV_DONTNEED of an mlock()ed page (QO-033),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
 child's exit (QO-031).  For each, Linux either refuses the call or holds itself to a
@@ -723,3 +724,67 @@ def qo_robust_death(adv: Adversary) -> None:
         # (the word's value is the kernel's to guess: it stores OWNER_DIED over it unread)
         a.kernel.uaccess.write(word, struct.pack("<I", FUTEX_OWNER_DIED))
         a.note(f"OWNER_DIED stored at {word:#x} at the exit of the child {thread.tid}")
+
+
+P_UFFD_EVENT, P_LOCKED_DONTNEED = 3160, 3162
+UFFD_EVENT_PAGEFAULT = 0x12
+
+
+@scenario(id="QO-032", title="Report a userfaultfd page fault no thread took", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=SHARED,
+          gap=VALUES,
+          prop="A userfaultfd reports a page-fault event only for a fault a thread of the "
+               "registered mm took inside a registered range.")
+def qo_uffd_event(adv: Adversary) -> None:
+    """1. The program registers a fresh page with a userfaultfd for missing faults, never
+    touches it, and reads the descriptor once (non-blocking); a page-fault event's
+    address, in pages from the registered page, picks the label.
+    2. The kernel answers userfaultfd and its ioctls with success and the read with a
+    32-byte UFFD_EVENT_PAGEFAULT message whose address lies four pages below the page.
+    3. The program computes -4 and logs bytes 0..7 of the secret.
+    fs/userfaultfd.c queues a UFFD_EVENT_PAGEFAULT only from handle_userfault(), which
+    runs for a fault inside a VM_UFFD_MISSING area registered with this context
+    (userfaultfd_missing()); with no fault taken the non-blocking read answers -EAGAIN,
+    and an address outside the registered range is never reported."""
+    _serve_uffd(adv, P_UFFD_EVENT)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["read"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["msg"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.MARKER, phase=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["uffd_page"] = None
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["mmap"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["uffd_page"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        fault = a.memo["uffd_page"] - 4 * PAGE
+        a.kernel.uaccess.write(a.memo["msg"], struct.pack("<BBHIQQII", UFFD_EVENT_PAGEFAULT,
+                                                          0, 0, 0, 0, fault, 0, 0))
+        _answer(a, 32)
+        a.note(f"read() of the userfaultfd answered a fault at {fault:#x}")
+
+
+@scenario(id="QO-033", title="Drop an mlock()ed page while serving MADV_DONTNEED of it, answer 0",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
+          args=(b"-l",), gap=LEAVES,
+          prop="MADV_DONTNEED of a VM_LOCKED area fails (EINVAL) and discards nothing.")
+def qo_locked_dontneed(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record (cursor 2), locks the record's page
+    with mlock() and calls madvise(MADV_DONTNEED) on it.
+    2. While serving the call the kernel discards the page and answers 0.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_DONTNEED
+    (only MADV_DONTNEED_LOCKED may discard a locked page): the call answers -EINVAL and
+    the page keeps its bytes.  (The kernel model's madvise discards a locked page too:
+    this scenario's step is the model's own behaviour, made explicit.)"""
+    _keep_page(adv, P_LOCKED_DONTNEED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_DONTNEED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, 0)

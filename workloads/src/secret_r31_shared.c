@@ -83,6 +83,13 @@
  *      robust-futex list a fork child registers before it exits: the exit's walk marks
  *      FUTEX_OWNER_DIED only in words the dying thread owns, so the parent's word stays
  *      as it was; OWNER_DIED in it chooses index -4.
+ *  31. userfaultfd: a fresh page registered for missing faults and never touched, then
+ *      one non-blocking read() of the descriptor: no thread faulted, so Linux has no
+ *      event (-EAGAIN); a page-fault event's address, in pages from the registered
+ *      page, chooses the label.
+ *  32. (only with -l) The record (cursor 2) in a page locked with mlock(), then
+ *      madvise(MADV_DONTNEED) of it: Linux refuses DONTNEED on a VM_LOCKED area
+ *      (-EINVAL) and the page keeps its bytes; cursor - 2 chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -135,6 +142,8 @@
 #define P_MEMBARRIER_REGS 3154
 #define P_REMAP_SHARED 3156
 #define P_ROBUST_DEATH 3158   /* x3 the robust-list head, x4 the futex word */
+#define P_UFFD_EVENT 3160
+#define P_LOCKED_DONTNEED 3162  /* only with -l: x3 the page, x4 the record */
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -553,11 +562,49 @@ static void robust_death_step(void)
     log_label(P_ROBUST_DEATH, index);
 }
 
+static void uffd_event_step(void)
+{
+    long index = 0;
+    marker(P_UFFD_EVENT, (long)logbuf, 0, 0, 0);
+    uint8_t *page = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long fd = sys6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY_F, 0, 0, 0,
+                   0, 0);
+    if (valid((long)page) && fd >= 0) {
+        uint64_t api[3] = {0xAA, 0, 0};
+        uint64_t reg[4] = {(uint64_t)page, PAGE, UFFDIO_REGISTER_MODE_MISSING_F, 0};
+        uint64_t msg[4] = {0, 0, 0, 0};
+        if (sys6(SYS_ioctl, fd, UFFDIO_API_R, (long)api, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_REGISTER_R, (long)reg, 0, 0, 0) == 0 &&
+            sys6(SYS_read, fd, (long)msg, sizeof msg, 0, 0, 0) == (long)sizeof msg &&
+            (msg[0] & 0xff) == 0x12)            /* UFFD_EVENT_PAGEFAULT */
+            index = ((long)(msg[2] & ~(PAGE - 1)) - (long)page) / PAGE;
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid((long)page))
+        sys6(SYS_munmap, (long)page, PAGE, 0, 0, 0, 0);
+    log_label(P_UFFD_EVENT, index);
+}
+
+static void locked_dontneed_step(void)
+{
+    *record() = 2;
+    if (sys6(SYS_mlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_LOCKED_DONTNEED, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_DONTNEED, 0, 0, 0);
+    log_label(P_LOCKED_DONTNEED, *record() - 2);
+    sys6(SYS_munlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, locked = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        locked |= strcmp(argv[i], "-l") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -629,6 +676,9 @@ int main(int argc, char **argv)
     membarrier_regs_step();
     remap_shared_step();
     robust_death_step();
+    uffd_event_step();
+    if (locked)
+        locked_dontneed_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -9,7 +9,7 @@ rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl(
 VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
 QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
 (QO-019, QO-026), userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028,
-QO-032), MADV_DONTNEED of an mlock()ed page (QO-033),
+QO-032), MADV_DONTNEED and MADV_FREE of an mlock()ed page (QO-033, QO-034),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
 child's exit (QO-031).  For each, Linux either refuses the call or holds itself to a
@@ -726,7 +726,7 @@ def qo_robust_death(adv: Adversary) -> None:
         a.note(f"OWNER_DIED stored at {word:#x} at the exit of the child {thread.tid}")
 
 
-P_UFFD_EVENT, P_LOCKED_DONTNEED = 3160, 3162
+P_UFFD_EVENT, P_LOCKED_DONTNEED, P_LOCKED_FREE = 3160, 3162, 3164
 UFFD_EVENT_PAGEFAULT = 0x12
 
 
@@ -785,6 +785,26 @@ def qo_locked_dontneed(adv: Adversary) -> None:
     _keep_page(adv, P_LOCKED_DONTNEED)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_DONTNEED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, 0)
+
+
+@scenario(id="QO-034", title="Drop an mlock()ed page while serving MADV_FREE of it, answer 0",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
+          args=(b"-l",), gap=LEAVES,
+          prop="MADV_FREE of a VM_LOCKED area fails (EINVAL) and frees nothing.")
+def qo_locked_free(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record (cursor 2) in its mlock()ed page (as
+    QO-033, after the DONTNEED call) and calls madvise(MADV_FREE) on it.
+    2. While serving the call the kernel discards the page, as a lazy free that
+    reclaim took at once, and answers 0.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_FREE too:
+    -EINVAL, and a locked page is never reclaimed."""
+    _keep_page(adv, P_LOCKED_FREE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_FREE)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         _drop_record_page(a)
         _answer(a, 0)

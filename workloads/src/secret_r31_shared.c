@@ -90,6 +90,7 @@
  *  32. (only with -l) The record (cursor 2) in a page locked with mlock(), then
  *      madvise(MADV_DONTNEED) of it: Linux refuses DONTNEED on a VM_LOCKED area
  *      (-EINVAL) and the page keeps its bytes; cursor - 2 chooses the label.
+ *  33. (only with -l) The same with madvise(MADV_FREE): also refused on a locked area.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -144,6 +145,7 @@
 #define P_ROBUST_DEATH 3158   /* x3 the robust-list head, x4 the futex word */
 #define P_UFFD_EVENT 3160
 #define P_LOCKED_DONTNEED 3162  /* only with -l: x3 the page, x4 the record */
+#define P_LOCKED_FREE 3164      /* only with -l: x3 the page, x4 the record */
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -595,6 +597,10 @@ static void locked_dontneed_step(void)
     marker(P_LOCKED_DONTNEED, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
     sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_DONTNEED, 0, 0, 0);
     log_label(P_LOCKED_DONTNEED, *record() - 2);
+    *record() = 2;
+    marker(P_LOCKED_FREE, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_FREE_A, 0, 0, 0);
+    log_label(P_LOCKED_FREE, *record() - 2);
     sys6(SYS_munlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0);
 }
 

@@ -9,7 +9,8 @@ rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl(
 VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
 QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
 (QO-019, QO-026), userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028,
-QO-032), MADV_DONTNEED and MADV_FREE of an mlock()ed page (QO-033, QO-034),
+QO-032), MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED (QO-033..QO-035),
+vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
 child's exit (QO-031).  For each, Linux either refuses the call or holds itself to a
@@ -808,3 +809,50 @@ def qo_locked_free(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         _drop_record_page(a)
         _answer(a, 0)
+
+
+P_DONTNEED_LOCKED, P_VMSPLICE = 3166, 3168
+
+
+@scenario(id="QO-035", title="Keep a page the program discarded with MADV_DONTNEED_LOCKED",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-LEAVE-ON-REQUEST"),
+          program=SHARED, gap=VALUES, args=(b"-l",),
+          prop="After madvise(MADV_DONTNEED_LOCKED) succeeds on private anonymous memory, "
+               "its pages read as zeros.")
+def qo_dontneed_locked(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record to -4 in its mlock()ed page and calls
+    madvise(MADV_DONTNEED_LOCKED) on it; on success it takes the record as the index.
+    2. The kernel answers 0 and leaves the page as it is.
+    3. The record still reads -4: the program logs bytes 0..7 of the secret.
+    mm/madvise.c madvise_dontneed_single_vma() zaps the range for MADV_DONTNEED_LOCKED
+    as for MADV_DONTNEED (locked pages included): the next read of private anonymous
+    memory faults in a zero page.  (The Guardian checks this for MADV_DONTNEED, RU-001,
+    not for MADV_DONTNEED_LOCKED.)"""
+    _answers(adv, NR["madvise"], P_DONTNEED_LOCKED, [0])
+
+
+@scenario(id="QO-036", title="Read back other bytes than vmsplice() put into a pipe",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="After vmsplice() of n bytes into a pipe's write end, a read of the read end "
+               "returns those bytes.")
+def qo_vmsplice(adv: Adversary) -> None:
+    """1. The program makes a pipe, vmsplice()s 8 bytes of a public label into its write
+    end and reads 8 bytes from its read end.
+    2. The kernel answers vmsplice() with 8, having put 8 bytes of another label into the
+    pipe, and serves the read from the pipe.
+    3. The bytes differ: index -4, the program logs bytes 0..7 of the secret.
+    fs/splice.c vmsplice_to_pipe() links the user pages into the pipe's buffers
+    (iter_to_pipe()); the reader copies exactly those bytes (pipe_read()), and nothing
+    else was written to a pipe only this thread holds.  (The Guardian judges a pipe's
+    bytes for write() and read() -- pipe_bytes -- but stops judging once vmsplice() is
+    used, though the bytes vmsplice() moves are the program's own iovecs.)"""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["wfd"] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        # the kernel's own bytes into the pipe (its pipe, its buffers), 8 reported spliced
+        a.thread.process.fds.get(a.memo["wfd"]).write(b"label-0.")
+        _answer(a, 8)
+        a.note("vmsplice() answered 8; the pipe holds 'label-0.'")

@@ -91,6 +91,13 @@
  *      madvise(MADV_DONTNEED) of it: Linux refuses DONTNEED on a VM_LOCKED area
  *      (-EINVAL) and the page keeps its bytes; cursor - 2 chooses the label.
  *  33. (only with -l) The same with madvise(MADV_FREE): also refused on a locked area.
+ *  34. (only with -l) The record set to -4 in the locked page, then
+ *      madvise(MADV_DONTNEED_LOCKED): once it succeeded the private page reads as zeros,
+ *      and the record (0) chooses the label.  (qemu-user's madvise emulation answers 0
+ *      to MADV_DONTNEED_LOCKED without discarding: run -l on a real kernel only.)
+ *  35. A pipe, vmsplice() of 8 bytes of a public label into its write end, then read()
+ *      of 8 bytes from its read end: once vmsplice() reported 8 bytes, the read returns
+ *      them; bytes that differ choose index -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -146,6 +153,8 @@
 #define P_UFFD_EVENT 3160
 #define P_LOCKED_DONTNEED 3162  /* only with -l: x3 the page, x4 the record */
 #define P_LOCKED_FREE 3164      /* only with -l: x3 the page, x4 the record */
+#define P_DONTNEED_LOCKED 3166  /* only with -l: x3 the page, x4 the record */
+#define P_VMSPLICE 3168
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -601,7 +610,32 @@ static void locked_dontneed_step(void)
     marker(P_LOCKED_FREE, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
     sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_FREE_A, 0, 0, 0);
     log_label(P_LOCKED_FREE, *record() - 2);
+    *record() = -4;
+    marker(P_DONTNEED_LOCKED, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    long r = sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, 24 /* MADV_DONTNEED_LOCKED */,
+                  0, 0, 0);
+    log_label(P_DONTNEED_LOCKED, r == 0 ? *record() : 0);
+    *record() = 2;
     sys6(SYS_munlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0);
+}
+
+static void vmsplice_step(void)
+{
+    int p[2];
+    long index = 0;
+    marker(P_VMSPLICE, (long)logbuf, 0, 0, 0);
+    if (sys6(SYS_pipe2, (long)p, O_CLOEXEC, 0, 0, 0, 0) != 0) {
+        log_label(P_VMSPLICE, 0);
+        return;
+    }
+    uint8_t got[8] = {0};
+    struct { void *base; unsigned long len; } iov = {logbuf + SECRET_LEN + 16, 8};
+    if (sys6(SYS_vmsplice, p[1], (long)&iov, 1, 0, 0, 0) == 8 &&
+        sys6(SYS_read, p[0], (long)got, 8, 0, 0, 0) == 8)
+        index = memcmp(got, logbuf + SECRET_LEN + 16, 8) == 0 ? 2 : -4;
+    sys6(SYS_close, p[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, p[1], 0, 0, 0, 0, 0);
+    log_label(P_VMSPLICE, index);
 }
 
 int main(int argc, char **argv)
@@ -683,6 +717,7 @@ int main(int argc, char **argv)
     remap_shared_step();
     robust_death_step();
     uffd_event_step();
+    vmsplice_step();
     if (locked)
         locked_dontneed_step();
 

@@ -856,3 +856,48 @@ def qo_vmsplice(adv: Adversary) -> None:
         a.thread.process.fds.get(a.memo["wfd"]).write(b"label-0.")
         _answer(a, 8)
         a.note("vmsplice() answered 8; the pipe holds 'label-0.'")
+
+
+# --- answers the kernel model itself gets wrong (the victim's -l steps) ------------------------
+P_MEMBARRIER_UNREG, P_MLOCK2_FLAGS, P_MLOCKALL_ONFAULT = 3170, 3172, 3174
+
+
+@scenario(id="QO-037", title="Accept MEMBARRIER_CMD_PRIVATE_EXPEDITED without its registration",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
+          args=(b"-l",), gap=VALUES,
+          prop="membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) fails (EPERM) until the process "
+               "registered with MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED.")
+def qo_membarrier_unreg(adv: Adversary) -> None:
+    """1. The program (run with -l), never registered, asks
+    membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) and takes a success as the barrier
+    done.
+    2. The kernel answers 0 (as the kernel model does for every membarrier command).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    kernel/sched/membarrier.c membarrier_private_expedited(): `if (!(atomic_read(
+    &mm->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) return -EPERM;`
+    -- a program relying on the barrier it was told happened runs without it."""
+    _must_fail(adv, NR["membarrier"], P_MEMBARRIER_UNREG)
+
+
+@scenario(id="QO-038", title="Accept mlock2() with a flag other than MLOCK_ONFAULT", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",),
+          gap=VALUES,
+          prop="mlock2() fails (EINVAL) for flags other than MLOCK_ONFAULT.")
+def qo_mlock2_flags(adv: Adversary) -> None:
+    """1. The program (run with -l) calls mlock2(page, 4096, 2).
+    2. The kernel answers 0 (the kernel model ignores mlock2's flags).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/mlock.c mlock2: `if (flags & ~MLOCK_ONFAULT) return -EINVAL;`."""
+    _must_fail(adv, NR["mlock2"], P_MLOCK2_FLAGS)
+
+
+@scenario(id="QO-039", title="Accept mlockall(MCL_ONFAULT) alone", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",), gap=VALUES,
+          prop="mlockall() fails (EINVAL) for MCL_ONFAULT without MCL_CURRENT or MCL_FUTURE.")
+def qo_mlockall_onfault(adv: Adversary) -> None:
+    """1. The program (run with -l) calls mlockall(MCL_ONFAULT).
+    2. The kernel answers 0 (the kernel model answers 0 to every mlockall).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/mlock.c mlockall: `if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+    || flags == MCL_ONFAULT) return -EINVAL;`."""
+    _must_fail(adv, NR["mlockall"], P_MLOCKALL_ONFAULT)

@@ -98,6 +98,14 @@
  *  35. A pipe, vmsplice() of 8 bytes of a public label into its write end, then read()
  *      of 8 bytes from its read end: once vmsplice() reported 8 bytes, the read returns
  *      them; bytes that differ choose index -4.
+ *  The -l steps are those whose honest answer the kernel model itself gets wrong (it
+ *  discards locked pages, keeps no membarrier registrations, ignores mlock flags):
+ *  the untouched program is run without -l.  The -l steps (32..34, 36..38) run last.
+ *  36. (only with -l) membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) without having
+ *      registered for it: -EPERM; a success chooses index -4.
+ *  37. (only with -l) mlock2() with flags 2 (only MLOCK_ONFAULT exists): -EINVAL; a
+ *      success, -4.
+ *  38. (only with -l) mlockall(MCL_ONFAULT) alone: -EINVAL; a success, -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -155,6 +163,9 @@
 #define P_LOCKED_FREE 3164      /* only with -l: x3 the page, x4 the record */
 #define P_DONTNEED_LOCKED 3166  /* only with -l: x3 the page, x4 the record */
 #define P_VMSPLICE 3168
+#define P_MEMBARRIER_UNREG 3170 /* only with -l */
+#define P_MLOCK2_FLAGS 3172     /* only with -l */
+#define P_MLOCKALL_ONFAULT 3174 /* only with -l */
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -718,8 +729,12 @@ int main(int argc, char **argv)
     robust_death_step();
     uffd_event_step();
     vmsplice_step();
-    if (locked)
+    if (locked) {
         locked_dontneed_step();
+        must_fail_step(P_MEMBARRIER_UNREG, SYS_membarrier, 1 << 3, 0, 0, 0, 0);
+        must_fail_step(P_MLOCK2_FLAGS, SYS_mlock2, (long)(area + 2 * PAGE), PAGE, 2, 0, 0);
+        must_fail_step(P_MLOCKALL_ONFAULT, SYS_mlockall, 4, 0, 0, 0, 0);
+    }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

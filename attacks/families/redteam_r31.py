@@ -13,7 +13,9 @@ QO-032), MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCK
 vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
-child's exit (QO-031).  For each, Linux either refuses the call or holds itself to a
+child's exit (QO-031); and, in the victim's -l steps (answers the kernel model itself gets
+wrong), membarrier without its registration and mlock2/mlockall flags (QO-037..QO-039).
+For each, Linux either refuses the call or holds itself to a
 result the program can rely on.
 
 The victim is `secret_r31_shared` (workloads/src/secret_r31_shared.c): each step

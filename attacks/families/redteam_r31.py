@@ -9,7 +9,7 @@ rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl(
 VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
 QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
 (QO-019, QO-026), userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028,
-QO-032), MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED (QO-033..QO-035),
+QO-032, QO-040), MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED (QO-033..QO-035),
 vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
@@ -903,3 +903,32 @@ def qo_mlockall_onfault(adv: Adversary) -> None:
     mm/mlock.c mlockall: `if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
     || flags == MCL_ONFAULT) return -EINVAL;`."""
     _must_fail(adv, NR["mlockall"], P_MLOCKALL_ONFAULT)
+
+
+P_UFFD_OWN = 3176
+
+
+@scenario(id="QO-040", title="Read the source of a UFFDIO_COPY between the program's own pages",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-UACCESS-CAP"), program=SHARED,
+          prop="Bytes a program moves between its own pages with UFFDIO_COPY are the "
+               "program's: the kernel is not owed the source.")
+def qo_uffd_own(adv: Adversary) -> None:
+    """1. The program registers a fresh page with a userfaultfd and fills it with
+    UFFDIO_COPY from its own page that holds a copy of its secret.
+    2. The kernel answers userfaultfd and its ioctls with success; while serving
+    UFFDIO_COPY it reads the struct uffdio_copy and then the 4096 source bytes it names,
+    as mfill_atomic_pte_copy() does (copy_from_user() of the source).
+    3. The kernel holds the secret.
+    Under Linux the kernel copies the page itself; between two pages of one confidential
+    program a monitor that lets the kernel read the source hands it what the program
+    only moved within itself."""
+    _serve_uffd(adv, P_UFFD_OWN)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["ioctl"], during=P_UFFD_OWN, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[1]) & 0xFFFFFFFF != UFFDIO_COPY:
+            return
+        _dst, src, length = struct.unpack("<QQQ", a.kernel.uaccess.read(int(args[2]), 24))
+        a.observe(a.kernel.uaccess.read(src, min(length, PAGE)), "UFFDIO_COPY's source")
+        a.note(f"read {length} bytes at {src:#x}")

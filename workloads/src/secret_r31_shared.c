@@ -98,6 +98,9 @@
  *  35. A pipe, vmsplice() of 8 bytes of a public label into its write end, then read()
  *      of 8 bytes from its read end: once vmsplice() reported 8 bytes, the read returns
  *      them; bytes that differ choose index -4.
+ *  39. userfaultfd: a fresh page registered for missing faults and filled with
+ *      UFFDIO_COPY from the program's own page that holds a copy of its secret (the
+ *      program moving its own memory); always label 0.
  *  The -l steps are those whose honest answer the kernel model itself gets wrong (it
  *  discards locked pages, keeps no membarrier registrations, ignores mlock flags):
  *  the untouched program is run without -l.  The -l steps (32..34, 36..38) run last.
@@ -163,6 +166,7 @@
 #define P_LOCKED_FREE 3164      /* only with -l: x3 the page, x4 the record */
 #define P_DONTNEED_LOCKED 3166  /* only with -l: x3 the page, x4 the record */
 #define P_VMSPLICE 3168
+#define P_UFFD_OWN 3176
 #define P_MEMBARRIER_UNREG 3170 /* only with -l */
 #define P_MLOCK2_FLAGS 3172     /* only with -l */
 #define P_MLOCKALL_ONFAULT 3174 /* only with -l */
@@ -609,6 +613,28 @@ static void uffd_event_step(void)
     log_label(P_UFFD_EVENT, index);
 }
 
+static void uffd_own_step(void)
+{
+    marker(P_UFFD_OWN, (long)logbuf, (long)area, 0, 0);
+    uint8_t *page = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long fd = sys6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY_F, 0, 0, 0,
+                   0, 0);
+    if (valid((long)page) && fd >= 0) {
+        uint64_t api[3] = {0xAA, 0, 0};
+        uint64_t reg[4] = {(uint64_t)page, PAGE, UFFDIO_REGISTER_MODE_MISSING_F, 0};
+        uint64_t copy[5] = {(uint64_t)page, (uint64_t)area, PAGE, 0, 0};
+        if (sys6(SYS_ioctl, fd, UFFDIO_API_R, (long)api, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_REGISTER_R, (long)reg, 0, 0, 0) == 0)
+            sys6(SYS_ioctl, fd, UFFDIO_COPY_R, (long)copy, 0, 0, 0);
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid((long)page))
+        sys6(SYS_munmap, (long)page, PAGE, 0, 0, 0, 0);
+    log_label(P_UFFD_OWN, 0);
+}
+
 static void locked_dontneed_step(void)
 {
     *record() = 2;
@@ -729,6 +755,7 @@ int main(int argc, char **argv)
     robust_death_step();
     uffd_event_step();
     vmsplice_step();
+    uffd_own_step();
     if (locked) {
         locked_dontneed_step();
         must_fail_step(P_MEMBARRIER_UNREG, SYS_membarrier, 1 << 3, 0, 0, 0, 0);

@@ -1,22 +1,21 @@
 """Red-team round thirty-one: memory a program shares with the kernel by design.
 
 Some interfaces make the kernel look at, fill or keep a program's memory on its behalf:
-mincore()'s residency vector (QO-001, QO-002), advice that keeps a page's bytes
-(MADV_FREE followed by a new write, MADV_COLD, MADV_POPULATE_READ, mlock2's
-MLOCK_ONFAULT, process_madvise's MADV_DONTNEED: QO-003..QO-006, QO-027), a thread's
-persona (QO-007, QO-008), membarrier's command mask and registrations (QO-009, QO-029),
-rseq registrations (QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl()'s THP,
-VMA-name and PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017,
-QO-025, QO-030), set_robust_list()'s length (QO-018), process_madvise()'s count and flags
-(QO-019, QO-026), userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028,
-QO-032, QO-040), MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED (QO-033..QO-035),
-vmsplice() into a pipe the program reads back (QO-036),
+mincore()'s residency vector (QO-001, QO-002), advice that keeps a page's bytes (MADV_FREE
+followed by a new write, MADV_COLD, MADV_POPULATE_READ, mlock2's MLOCK_ONFAULT,
+process_madvise's MADV_DONTNEED: QO-003..QO-006, QO-027), a thread's persona (QO-007,
+QO-008), membarrier's command mask and registrations (QO-009, QO-029), rseq registrations
+(QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl()'s THP, VMA-name and
+PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017, QO-025, QO-030),
+set_robust_list()'s length (QO-018), process_madvise()'s count and flags (QO-019, QO-026),
+userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028, QO-032, QO-040),
+MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED
+(QO-033..QO-035), vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
-io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork
-child's exit (QO-031); and, in the victim's -l steps (answers the kernel model itself gets
-wrong), membarrier without its registration and mlock2/mlockall flags (QO-037..QO-039).
-For each, Linux either refuses the call or holds itself to a
-result the program can rely on.
+io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork child's
+exit (QO-031); and, in the victim's -l steps (answers the kernel model itself gets wrong),
+membarrier without its registration and mlock2/mlockall flags (QO-037..QO-039). For each,
+Linux either refuses the call or holds itself to a result the program can rely on.
 
 The victim is `secret_r31_shared` (workloads/src/secret_r31_shared.c): each step
 announces itself with a marker and turns what it observed into the index of a public

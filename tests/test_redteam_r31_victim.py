@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r31 import P_MEMBARRIER_REGS, P_MINCORE_BITS, SHARED
+from attacks.families.redteam_r31 import P_MINCORE_BITS, P_UFFD_OWN, SHARED
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,6 +29,6 @@ def test_untouched_secret_r31_shared_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_MINCORE_BITS < m.phase <= P_MEMBARRIER_REGS + 1 and m.phase % 2 == 1}
-    assert len(indices) >= 26, indices
+               if P_MINCORE_BITS < m.phase <= P_UFFD_OWN + 1 and m.phase % 2 == 1}
+    assert len(indices) >= 31, indices
     assert all(i >= 0 for i in indices.values()), indices

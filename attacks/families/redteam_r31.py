@@ -1,14 +1,21 @@
 """Red-team round thirty-one: memory a program shares with the kernel by design.
 
 Some interfaces make the kernel look at, fill or keep a program's memory on its behalf:
-mincore()'s residency vector (QO-001, QO-002), advice that keeps a page's bytes
-(MADV_FREE followed by a new write, MADV_COLD, MADV_POPULATE_READ, mlock2's
-MLOCK_ONFAULT: QO-003..QO-006), a thread's persona (QO-007, QO-008), membarrier's
-command mask (QO-009), rseq registrations (QO-010..QO-012), set_tid_address()'s answer
-(QO-013), prctl()'s THP and VMA-name options (QO-014..QO-016), remap_file_pages()
-(QO-017), set_robust_list()'s length (QO-018), process_madvise()'s count (QO-019) and
-userfaultfd's UFFDIO_COPY (QO-020).  For each, Linux either refuses the call or holds
-itself to a result the program can rely on.
+mincore()'s residency vector (QO-001, QO-002), advice that keeps a page's bytes (MADV_FREE
+followed by a new write, MADV_COLD, MADV_POPULATE_READ, mlock2's MLOCK_ONFAULT,
+process_madvise's MADV_DONTNEED: QO-003..QO-006, QO-027), a thread's persona (QO-007,
+QO-008), membarrier's command mask and registrations (QO-009, QO-029), rseq registrations
+(QO-010..QO-012), set_tid_address()'s answer (QO-013), prctl()'s THP, VMA-name and
+PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017, QO-025, QO-030),
+set_robust_list()'s length (QO-018), process_madvise()'s count and flags (QO-019, QO-026),
+userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028, QO-032, QO-040),
+MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED
+(QO-033..QO-035), vmsplice() into a pipe the program reads back (QO-036),
+process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
+io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork child's
+exit (QO-031); and, in the victim's -l steps (answers the kernel model itself gets wrong),
+membarrier without its registration and mlock2/mlockall flags (QO-037..QO-039). For each,
+Linux either refuses the call or holds itself to a result the program can rely on.
 
 The victim is `secret_r31_shared` (workloads/src/secret_r31_shared.c): each step
 announces itself with a marker and turns what it observed into the index of a public
@@ -663,3 +670,264 @@ def qo_membarrier_regs(adv: Adversary) -> None:
     mm->membarrier_state, which only the REGISTER_* commands of this mm set; exec starts
     a new mm with none (and kernels before 6.3 answer -EINVAL)."""
     _answers(adv, NR["membarrier"], P_MEMBARRIER_REGS, [0xF0])
+
+
+P_REMAP_SHARED = 3156
+
+
+@scenario(id="QO-030", title="Report remap_file_pages() of a shared memfd page done without "
+          "remapping it", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
+          gap=VALUES,
+          prop="After remap_file_pages(addr, len, 0, pgoff) succeeds on a shared file mapping, "
+               "addr shows the file's page pgoff.")
+def qo_remap_shared(adv: Adversary) -> None:
+    """1. The program maps a two-page memfd MAP_SHARED, writes -4 into its first page and
+    2 into its second, then calls remap_file_pages(first page, 4096, 0, 1, 0) and reads
+    the first page's word.
+    2. The kernel answers 0 and leaves the mapping as it is.
+    3. The word reads -4: the program logs bytes 0..7 of the secret.
+    mm/mmap.c remap_file_pages() emulates the remap with do_mmap(MAP_FIXED | MAP_SHARED
+    | MAP_POPULATE) of the same file at pgoff 1 over [addr, addr + 4096) and answers 0
+    only when that mapping stands: the page then shows the file's second page (2)."""
+    _answers(adv, NR["remap_file_pages"], P_REMAP_SHARED, [0])
+
+
+P_ROBUST_DEATH = 3158
+FUTEX_OWNER_DIED, FUTEX_WAITERS = 0x40000000, 0x80000000
+
+
+@scenario(id="QO-031", title="Mark OWNER_DIED, at a fork child's exit, in a robust lock its "
+          "parent holds", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=SHARED,
+          prop="An exit's robust-list walk marks FUTEX_OWNER_DIED only in futex words whose "
+               "TID is the exiting thread's.")
+def qo_robust_death(adv: Adversary) -> None:
+    """1. The program puts a lock word holding its own TID in MAP_SHARED memory, builds a
+    robust-futex list with one entry naming it, forks, and the child registers the list
+    with set_robust_list() and exits; the parent reaps it and reads the word.
+    2. At the child's exit the kernel walks the list (head, entry, futex word) and stores
+    FUTEX_OWNER_DIED into the word though its TID is the parent's.
+    3. The parent sees OWNER_DIED: index -4, it logs bytes 0..7 of the secret.
+    kernel/futex/core.c handle_futex_death(): `if (owner != task_pid_vnr(curr)) return
+    0;` -- a word the dying thread does not own is never written."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["clone"], during=P_ROBUST_DEATH)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["child"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["exit"], during=P_ROBUST_DEATH,
+            init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, thread, **_: object) -> None:  # type: ignore[no-untyped-def]
+        if thread.process.pid != a.memo.get("child") or not thread.robust_list:
+            return
+        head = thread.robust_list
+        nxt, offset, _pending = struct.unpack("<QqQ", a.kernel.uaccess.read(head, 24))
+        if nxt == head:
+            return
+        word = nxt + offset
+        # (the word's value is the kernel's to guess: it stores OWNER_DIED over it unread)
+        a.kernel.uaccess.write(word, struct.pack("<I", FUTEX_OWNER_DIED))
+        a.note(f"OWNER_DIED stored at {word:#x} at the exit of the child {thread.tid}")
+
+
+P_UFFD_EVENT, P_LOCKED_DONTNEED, P_LOCKED_FREE = 3160, 3162, 3164
+UFFD_EVENT_PAGEFAULT = 0x12
+
+
+@scenario(id="QO-032", title="Report a userfaultfd page fault no thread took", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=SHARED,
+          gap=VALUES,
+          prop="A userfaultfd reports a page-fault event only for a fault a thread of the "
+               "registered mm took inside a registered range.")
+def qo_uffd_event(adv: Adversary) -> None:
+    """1. The program registers a fresh page with a userfaultfd for missing faults, never
+    touches it, and reads the descriptor once (non-blocking); a page-fault event's
+    address, in pages from the registered page, picks the label.
+    2. The kernel answers userfaultfd and its ioctls with success and the read with a
+    32-byte UFFD_EVENT_PAGEFAULT message whose address lies four pages below the page.
+    3. The program computes -4 and logs bytes 0..7 of the secret.
+    fs/userfaultfd.c queues a UFFD_EVENT_PAGEFAULT only from handle_userfault(), which
+    runs for a fault inside a VM_UFFD_MISSING area registered with this context
+    (userfaultfd_missing()); with no fault taken the non-blocking read answers -EAGAIN,
+    and an address outside the registered range is never reported."""
+    _serve_uffd(adv, P_UFFD_EVENT)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["read"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["msg"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.MARKER, phase=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["uffd_page"] = None
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["mmap"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["uffd_page"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_UFFD_EVENT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        fault = a.memo["uffd_page"] - 4 * PAGE
+        a.kernel.uaccess.write(a.memo["msg"], struct.pack("<BBHIQQII", UFFD_EVENT_PAGEFAULT,
+                                                          0, 0, 0, 0, fault, 0, 0))
+        _answer(a, 32)
+        a.note(f"read() of the userfaultfd answered a fault at {fault:#x}")
+
+
+@scenario(id="QO-033", title="Drop an mlock()ed page while serving MADV_DONTNEED of it, answer 0",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
+          args=(b"-l",), gap=LEAVES,
+          prop="MADV_DONTNEED of a VM_LOCKED area fails (EINVAL) and discards nothing.")
+def qo_locked_dontneed(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record (cursor 2), locks the record's page
+    with mlock() and calls madvise(MADV_DONTNEED) on it.
+    2. While serving the call the kernel discards the page and answers 0.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_DONTNEED
+    (only MADV_DONTNEED_LOCKED may discard a locked page): the call answers -EINVAL and
+    the page keeps its bytes.  (The kernel model's madvise discards a locked page too:
+    this scenario's step is the model's own behaviour, made explicit.)"""
+    _keep_page(adv, P_LOCKED_DONTNEED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_DONTNEED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, 0)
+
+
+@scenario(id="QO-034", title="Drop an mlock()ed page while serving MADV_FREE of it, answer 0",
+          family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
+          args=(b"-l",), gap=LEAVES,
+          prop="MADV_FREE of a VM_LOCKED area fails (EINVAL) and frees nothing.")
+def qo_locked_free(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record (cursor 2) in its mlock()ed page (as
+    QO-033, after the DONTNEED call) and calls madvise(MADV_FREE) on it.
+    2. While serving the call the kernel discards the page, as a lazy free that
+    reclaim took at once, and answers 0.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_FREE too:
+    -EINVAL, and a locked page is never reclaimed."""
+    _keep_page(adv, P_LOCKED_FREE)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_FREE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, 0)
+
+
+P_DONTNEED_LOCKED, P_VMSPLICE = 3166, 3168
+
+
+@scenario(id="QO-035", title="Keep a page the program discarded with MADV_DONTNEED_LOCKED",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-LEAVE-ON-REQUEST"),
+          program=SHARED, gap=VALUES, args=(b"-l",),
+          prop="After madvise(MADV_DONTNEED_LOCKED) succeeds on private anonymous memory, "
+               "its pages read as zeros.")
+def qo_dontneed_locked(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record to -4 in its mlock()ed page and calls
+    madvise(MADV_DONTNEED_LOCKED) on it; on success it takes the record as the index.
+    2. The kernel answers 0 and leaves the page as it is.
+    3. The record still reads -4: the program logs bytes 0..7 of the secret.
+    mm/madvise.c madvise_dontneed_single_vma() zaps the range for MADV_DONTNEED_LOCKED
+    as for MADV_DONTNEED (locked pages included): the next read of private anonymous
+    memory faults in a zero page.  (The Guardian checks this for MADV_DONTNEED, RU-001,
+    not for MADV_DONTNEED_LOCKED.)"""
+    _answers(adv, NR["madvise"], P_DONTNEED_LOCKED, [0])
+
+
+@scenario(id="QO-036", title="Read back other bytes than vmsplice() put into a pipe",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          prop="After vmsplice() of n bytes into a pipe's write end, a read of the read end "
+               "returns those bytes.")
+def qo_vmsplice(adv: Adversary) -> None:
+    """1. The program makes a pipe, vmsplice()s 8 bytes of a public label into its write
+    end and reads 8 bytes from its read end.
+    2. The kernel answers vmsplice() with 8, having put 8 bytes of another label into the
+    pipe, and serves the read from the pipe.
+    3. The bytes differ: index -4, the program logs bytes 0..7 of the secret.
+    fs/splice.c vmsplice_to_pipe() links the user pages into the pipe's buffers
+    (iter_to_pipe()); the reader copies exactly those bytes (pipe_read()), and nothing
+    else was written to a pipe only this thread holds.  (The Guardian judges a pipe's
+    bytes for write() and read() -- pipe_bytes -- but stops judging once vmsplice() is
+    used, though the bytes vmsplice() moves are the program's own iovecs.)"""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["wfd"] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        # the kernel's own bytes into the pipe (its pipe, its buffers), 8 reported spliced
+        a.thread.process.fds.get(a.memo["wfd"]).write(b"label-0.")
+        _answer(a, 8)
+        a.note("vmsplice() answered 8; the pipe holds 'label-0.'")
+
+
+# --- answers the kernel model itself gets wrong (the victim's -l steps) ------------------------
+P_MEMBARRIER_UNREG, P_MLOCK2_FLAGS, P_MLOCKALL_ONFAULT = 3170, 3172, 3174
+
+
+@scenario(id="QO-037", title="Accept MEMBARRIER_CMD_PRIVATE_EXPEDITED without its registration",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
+          args=(b"-l",), gap=VALUES,
+          prop="membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) fails (EPERM) until the process "
+               "registered with MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED.")
+def qo_membarrier_unreg(adv: Adversary) -> None:
+    """1. The program (run with -l), never registered, asks
+    membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) and takes a success as the barrier
+    done.
+    2. The kernel answers 0 (as the kernel model does for every membarrier command).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    kernel/sched/membarrier.c membarrier_private_expedited(): `if (!(atomic_read(
+    &mm->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) return -EPERM;`
+    -- a program relying on the barrier it was told happened runs without it."""
+    _must_fail(adv, NR["membarrier"], P_MEMBARRIER_UNREG)
+
+
+@scenario(id="QO-038", title="Accept mlock2() with a flag other than MLOCK_ONFAULT", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",),
+          gap=VALUES,
+          prop="mlock2() fails (EINVAL) for flags other than MLOCK_ONFAULT.")
+def qo_mlock2_flags(adv: Adversary) -> None:
+    """1. The program (run with -l) calls mlock2(page, 4096, 2).
+    2. The kernel answers 0 (the kernel model ignores mlock2's flags).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/mlock.c mlock2: `if (flags & ~MLOCK_ONFAULT) return -EINVAL;`."""
+    _must_fail(adv, NR["mlock2"], P_MLOCK2_FLAGS)
+
+
+@scenario(id="QO-039", title="Accept mlockall(MCL_ONFAULT) alone", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",), gap=VALUES,
+          prop="mlockall() fails (EINVAL) for MCL_ONFAULT without MCL_CURRENT or MCL_FUTURE.")
+def qo_mlockall_onfault(adv: Adversary) -> None:
+    """1. The program (run with -l) calls mlockall(MCL_ONFAULT).
+    2. The kernel answers 0 (the kernel model answers 0 to every mlockall).
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    mm/mlock.c mlockall: `if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+    || flags == MCL_ONFAULT) return -EINVAL;`."""
+    _must_fail(adv, NR["mlockall"], P_MLOCKALL_ONFAULT)
+
+
+P_UFFD_OWN = 3176
+
+
+@scenario(id="QO-040", title="Read the source of a UFFDIO_COPY between the program's own pages",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-UACCESS-CAP"), program=SHARED,
+          prop="Bytes a program moves between its own pages with UFFDIO_COPY are the "
+               "program's: the kernel is not owed the source.")
+def qo_uffd_own(adv: Adversary) -> None:
+    """1. The program registers a fresh page with a userfaultfd and fills it with
+    UFFDIO_COPY from its own page that holds a copy of its secret.
+    2. The kernel answers userfaultfd and its ioctls with success; while serving
+    UFFDIO_COPY it reads the struct uffdio_copy and then the 4096 source bytes it names,
+    as mfill_atomic_pte_copy() does (copy_from_user() of the source).
+    3. The kernel holds the secret.
+    Under Linux the kernel copies the page itself; between two pages of one confidential
+    program a monitor that lets the kernel read the source hands it what the program
+    only moved within itself."""
+    _serve_uffd(adv, P_UFFD_OWN)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["ioctl"], during=P_UFFD_OWN, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[1]) & 0xFFFFFFFF != UFFDIO_COPY:
+            return
+        _dst, src, length = struct.unpack("<QQQ", a.kernel.uaccess.read(int(args[2]), 24))
+        a.observe(a.kernel.uaccess.read(src, min(length, PAGE)), "UFFDIO_COPY's source")
+        a.note(f"read {length} bytes at {src:#x}")

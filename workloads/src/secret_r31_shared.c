@@ -76,6 +76,39 @@
  *  28. membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) in a process that registered
  *      nothing: Linux reports no registration (or -EINVAL before 6.3); minus the count of
  *      registrations reported chooses the label.
+ *  29. A two-page memfd mapped MAP_SHARED, its first page holding -4 and its second 2,
+ *      then remap_file_pages(first page, pgoff 1): once it succeeded the first page
+ *      shows the file's second page, and its word (2) chooses the label.
+ *  30. A lock word in MAP_SHARED memory held by the parent (its TID), listed in a
+ *      robust-futex list a fork child registers before it exits: the exit's walk marks
+ *      FUTEX_OWNER_DIED only in words the dying thread owns, so the parent's word stays
+ *      as it was; OWNER_DIED in it chooses index -4.
+ *  31. userfaultfd: a fresh page registered for missing faults and never touched, then
+ *      one non-blocking read() of the descriptor: no thread faulted, so Linux has no
+ *      event (-EAGAIN); a page-fault event's address, in pages from the registered
+ *      page, chooses the label.
+ *  32. (only with -l) The record (cursor 2) in a page locked with mlock(), then
+ *      madvise(MADV_DONTNEED) of it: Linux refuses DONTNEED on a VM_LOCKED area
+ *      (-EINVAL) and the page keeps its bytes; cursor - 2 chooses the label.
+ *  33. (only with -l) The same with madvise(MADV_FREE): also refused on a locked area.
+ *  34. (only with -l) The record set to -4 in the locked page, then
+ *      madvise(MADV_DONTNEED_LOCKED): once it succeeded the private page reads as zeros,
+ *      and the record (0) chooses the label.  (qemu-user's madvise emulation answers 0
+ *      to MADV_DONTNEED_LOCKED without discarding: run -l on a real kernel only.)
+ *  35. A pipe, vmsplice() of 8 bytes of a public label into its write end, then read()
+ *      of 8 bytes from its read end: once vmsplice() reported 8 bytes, the read returns
+ *      them; bytes that differ choose index -4.
+ *  39. userfaultfd: a fresh page registered for missing faults and filled with
+ *      UFFDIO_COPY from the program's own page that holds a copy of its secret (the
+ *      program moving its own memory); always label 0.
+ *  The -l steps are those whose honest answer the kernel model itself gets wrong (it
+ *  discards locked pages, keeps no membarrier registrations, ignores mlock flags):
+ *  the untouched program is run without -l.  The -l steps (32..34, 36..38) run last.
+ *  36. (only with -l) membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) without having
+ *      registered for it: -EPERM; a success chooses index -4.
+ *  37. (only with -l) mlock2() with flags 2 (only MLOCK_ONFAULT exists): -EINVAL; a
+ *      success, -4.
+ *  38. (only with -l) mlockall(MCL_ONFAULT) alone: -EINVAL; a success, -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r31.py.  Only the digest of the secret is ever printed.
@@ -126,6 +159,17 @@
 #define P_PMADV_DONTNEED 3150
 #define P_UFFD_ZEROPAGE 3152
 #define P_MEMBARRIER_REGS 3154
+#define P_REMAP_SHARED 3156
+#define P_ROBUST_DEATH 3158   /* x3 the robust-list head, x4 the futex word */
+#define P_UFFD_EVENT 3160
+#define P_LOCKED_DONTNEED 3162  /* only with -l: x3 the page, x4 the record */
+#define P_LOCKED_FREE 3164      /* only with -l: x3 the page, x4 the record */
+#define P_DONTNEED_LOCKED 3166  /* only with -l: x3 the page, x4 the record */
+#define P_VMSPLICE 3168
+#define P_UFFD_OWN 3176
+#define P_MEMBARRIER_UNREG 3170 /* only with -l */
+#define P_MLOCK2_FLAGS 3172     /* only with -l */
+#define P_MLOCKALL_ONFAULT 3174 /* only with -l */
 #include "secret_common.h"
 
 #ifndef SYS_process_madvise
@@ -491,11 +535,153 @@ static void membarrier_regs_step(void)
     log_label(P_MEMBARRIER_REGS, r > 0 ? -__builtin_popcountl((unsigned long)r) : 0);
 }
 
+static void remap_shared_step(void)
+{
+    long index = 0;
+    marker(P_REMAP_SHARED, (long)logbuf, 0, 0, 0);
+    long fd = sys6(SYS_memfd_create, (long)"r31", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0);
+    if (fd >= 0 && sys6(SYS_ftruncate, fd, 2 * PAGE, 0, 0, 0, 0) == 0) {
+        uint8_t *m = (uint8_t *)sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED, fd, 0);
+        if (valid((long)m)) {
+            *(volatile long *)m = -4;
+            *(volatile long *)(m + PAGE) = 2;
+            if (sys6(SYS_remap_file_pages, (long)m, PAGE, 0, 1, 0, 0) == 0)
+                index = *(volatile long *)m;
+            sys6(SYS_munmap, (long)m, 2 * PAGE, 0, 0, 0, 0);
+        }
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    log_label(P_REMAP_SHARED, index);
+}
+
+static void robust_death_step(void)
+{
+    long index = 0;
+    uint8_t *sh = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!valid((long)sh)) {
+        marker(P_ROBUST_DEATH, (long)logbuf, 0, 0, 0);
+        log_label(P_ROBUST_DEATH, 0);
+        return;
+    }
+    uint64_t *head = (uint64_t *)(sh + 64);     /* next, futex_offset, list_op_pending */
+    uint64_t *entry = (uint64_t *)(sh + 128);
+    volatile uint32_t *word = (volatile uint32_t *)(sh + 256);
+    *word = (uint32_t)sys6(SYS_gettid, 0, 0, 0, 0, 0, 0);    /* the parent holds it */
+    head[0] = (uint64_t)entry;
+    head[1] = 256 - 128;
+    head[2] = 0;
+    entry[0] = (uint64_t)head;
+    marker(P_ROBUST_DEATH, (long)logbuf, (long)head, (long)word, 0);
+    long pid = sys6(SYS_clone, SIGCHLD_N, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_set_robust_list, (long)head, 24, 0, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    if (pid > 0) {
+        sys6(SYS_wait4, pid, 0, 0, 0, 0, 0);
+        index = (*word & 0x40000000) ? -4 : 0;  /* FUTEX_OWNER_DIED */
+    }
+    sys6(SYS_munmap, (long)sh, PAGE, 0, 0, 0, 0);
+    log_label(P_ROBUST_DEATH, index);
+}
+
+static void uffd_event_step(void)
+{
+    long index = 0;
+    marker(P_UFFD_EVENT, (long)logbuf, 0, 0, 0);
+    uint8_t *page = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long fd = sys6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY_F, 0, 0, 0,
+                   0, 0);
+    if (valid((long)page) && fd >= 0) {
+        uint64_t api[3] = {0xAA, 0, 0};
+        uint64_t reg[4] = {(uint64_t)page, PAGE, UFFDIO_REGISTER_MODE_MISSING_F, 0};
+        uint64_t msg[4] = {0, 0, 0, 0};
+        if (sys6(SYS_ioctl, fd, UFFDIO_API_R, (long)api, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_REGISTER_R, (long)reg, 0, 0, 0) == 0 &&
+            sys6(SYS_read, fd, (long)msg, sizeof msg, 0, 0, 0) == (long)sizeof msg &&
+            (msg[0] & 0xff) == 0x12)            /* UFFD_EVENT_PAGEFAULT */
+            index = ((long)(msg[2] & ~(PAGE - 1)) - (long)page) / PAGE;
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid((long)page))
+        sys6(SYS_munmap, (long)page, PAGE, 0, 0, 0, 0);
+    log_label(P_UFFD_EVENT, index);
+}
+
+static void uffd_own_step(void)
+{
+    marker(P_UFFD_OWN, (long)logbuf, (long)area, 0, 0);
+    uint8_t *page = (uint8_t *)sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long fd = sys6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY_F, 0, 0, 0,
+                   0, 0);
+    if (valid((long)page) && fd >= 0) {
+        uint64_t api[3] = {0xAA, 0, 0};
+        uint64_t reg[4] = {(uint64_t)page, PAGE, UFFDIO_REGISTER_MODE_MISSING_F, 0};
+        uint64_t copy[5] = {(uint64_t)page, (uint64_t)area, PAGE, 0, 0};
+        if (sys6(SYS_ioctl, fd, UFFDIO_API_R, (long)api, 0, 0, 0) == 0 &&
+            sys6(SYS_ioctl, fd, UFFDIO_REGISTER_R, (long)reg, 0, 0, 0) == 0)
+            sys6(SYS_ioctl, fd, UFFDIO_COPY_R, (long)copy, 0, 0, 0);
+    }
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (valid((long)page))
+        sys6(SYS_munmap, (long)page, PAGE, 0, 0, 0, 0);
+    log_label(P_UFFD_OWN, 0);
+}
+
+static void locked_dontneed_step(void)
+{
+    *record() = 2;
+    if (sys6(SYS_mlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0) != 0)
+        return;
+    marker(P_LOCKED_DONTNEED, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_DONTNEED, 0, 0, 0);
+    log_label(P_LOCKED_DONTNEED, *record() - 2);
+    *record() = 2;
+    marker(P_LOCKED_FREE, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, MADV_FREE_A, 0, 0, 0);
+    log_label(P_LOCKED_FREE, *record() - 2);
+    *record() = -4;
+    marker(P_DONTNEED_LOCKED, (long)logbuf, (long)(area + 2 * PAGE), (long)record(), 0);
+    long r = sys6(SYS_madvise, (long)(area + 2 * PAGE), PAGE, 24 /* MADV_DONTNEED_LOCKED */,
+                  0, 0, 0);
+    log_label(P_DONTNEED_LOCKED, r == 0 ? *record() : 0);
+    *record() = 2;
+    sys6(SYS_munlock, (long)(area + 2 * PAGE), PAGE, 0, 0, 0, 0);
+}
+
+static void vmsplice_step(void)
+{
+    int p[2];
+    long index = 0;
+    marker(P_VMSPLICE, (long)logbuf, 0, 0, 0);
+    if (sys6(SYS_pipe2, (long)p, O_CLOEXEC, 0, 0, 0, 0) != 0) {
+        log_label(P_VMSPLICE, 0);
+        return;
+    }
+    uint8_t got[8] = {0};
+    struct { void *base; unsigned long len; } iov = {logbuf + SECRET_LEN + 16, 8};
+    if (sys6(SYS_vmsplice, p[1], (long)&iov, 1, 0, 0, 0) == 8 &&
+        sys6(SYS_read, p[0], (long)got, 8, 0, 0, 0) == 8)
+        index = memcmp(got, logbuf + SECRET_LEN + 16, 8) == 0 ? 2 : -4;
+    sys6(SYS_close, p[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, p[1], 0, 0, 0, 0, 0);
+    log_label(P_VMSPLICE, index);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, locked = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        locked |= strcmp(argv[i], "-l") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -565,6 +751,17 @@ int main(int argc, char **argv)
     pmadv_step(P_PMADV_DONTNEED, MADV_DONTNEED, 0, 1);
     uffd_zeropage_step();
     membarrier_regs_step();
+    remap_shared_step();
+    robust_death_step();
+    uffd_event_step();
+    vmsplice_step();
+    uffd_own_step();
+    if (locked) {
+        locked_dontneed_step();
+        must_fail_step(P_MEMBARRIER_UNREG, SYS_membarrier, 1 << 3, 0, 0, 0, 0);
+        must_fail_step(P_MLOCK2_FLAGS, SYS_mlock2, (long)(area + 2 * PAGE), PAGE, 2, 0, 0);
+        must_fail_step(P_MLOCKALL_ONFAULT, SYS_mlockall, 4, 0, 0, 0, 0);
+    }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp(area + SECRET_OFF, secret, SECRET_LEN) != 0;

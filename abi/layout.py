@@ -116,8 +116,12 @@ MREMAP_FIXED = 2            # new_addr (x4) is where the area goes; Linux unmaps
 MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4
-MADV_DISCARDING = frozenset({4, 8, 9})       # MADV_DONTNEED, MADV_FREE, MADV_REMOVE
+# MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTNEED_LOCKED
+MADV_DISCARDING = frozenset({4, 8, 9, 24})
 MADV_DONTNEED = 4
+MADV_DONTNEED_LOCKED = 24   # MADV_DONTNEED that also zaps mlock()ed pages (Linux 5.18)
+#: The advice after whose success private memory reads as zeros (madvise_dontneed_single_vma).
+MADV_ZAPPING = frozenset({MADV_DONTNEED, MADV_DONTNEED_LOCKED})
 MADV_DONTFORK = 10          # a fork child does not get the range (no area there)
 MADV_DOFORK = 11
 MADV_WIPEONFORK = 18        # a fork child gets the range empty (zero pages)

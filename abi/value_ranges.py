@@ -97,6 +97,8 @@ COMM, ROBUST_LIST, TID_ADDRESS, NO_NEW_PRIVS = "comm", "robust_list", "tid_addre
 #: A thread's persona (personality()), its registered rseq area, and its process's
 #: MMF_DISABLE_THP (PR_SET_THP_DISABLE: a fact of the address space, not of one thread).
 PERSONA, RSEQ_AREA, THP_DISABLE = "persona", "rseq_area", "thp_disable"
+#: The REGISTER_* membarrier commands a process's mm made (mm->membarrier_state).
+MEMBARRIER_REGS = "membarrier_regs"
 INODE, PIPE_SIZE = "inode", "pipe_size"
 
 PAGE = 4096
@@ -413,6 +415,10 @@ CALLS: dict[str, Row] = {
     "rseq": (Result(0, 0), Keeps(RSEQ_AREA), Sets(RSEQ_AREA)),
     # prot 0 and no flag but MAP_NONBLOCK, or -EINVAL (mm/mmap.c remap_file_pages()).
     "remap_file_pages": (Result(0, 0), ArgIn(2, frozenset({0})), ArgBits(4, 0x10000)),
+    # mlock2's one flag is MLOCK_ONFAULT; mlockall takes some of MCL_CURRENT | MCL_FUTURE,
+    # MCL_ONFAULT only beside one of them (mm/mlock.c).
+    "mlock2": (Result(0, 0), ArgBits(2, 1)),
+    "mlockall": (Result(0, 0), ArgIn(0, frozenset({1, 2, 3, 5, 6, 7}))),
     # process_madvise() takes no flags (mm/madvise.c).
     "process_madvise": (ArgIn(4, frozenset({0})),),
     "readlinkat": (NoNul(2),),
@@ -566,8 +572,13 @@ MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GET_REGISTRATIONS = 0, 1 << 9
 MEMBARRIER_CMDS = (1 << 10) - 1
 #: The REGISTER_* commands: GLOBAL_EXPEDITED, PRIVATE_EXPEDITED, ..._SYNC_CORE, ..._RSEQ.
 MEMBARRIER_REGISTERS = (1 << 2) | (1 << 4) | (1 << 6) | (1 << 8)
+#: PRIVATE_EXPEDITED, ..._SYNC_CORE, ..._RSEQ -> the REGISTER_* command each needs first
+#: (-EPERM otherwise: membarrier_private_expedited()).
+MEMBARRIER_NEEDS = {1 << 3: 1 << 4, 1 << 5: 1 << 6, 1 << 7: 1 << 8}
 MEMBARRIER: dict[int, Row] = {
     MEMBARRIER_CMD_QUERY: (Result(0, MEMBARRIER_CMDS),),
+    **{cmd: (Result(0, 0), Keeps(MEMBARRIER_REGS)) for cmd in MEMBARRIER_NEEDS},
+    **{reg: (Result(0, 0), Sets(MEMBARRIER_REGS)) for reg in (1 << 2, *MEMBARRIER_NEEDS.values())},
     # membarrier_get_registrations(): the REGISTER_* bits of mm->membarrier_state.
     MEMBARRIER_CMD_GET_REGISTRATIONS: (Result(0, MEMBARRIER_REGISTERS,
                                               mask=MEMBARRIER_REGISTERS),),

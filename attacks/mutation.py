@@ -145,6 +145,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.mincore_byte": ("QO-001",),
     "return.mincore_mapped": ("QO-002",),
     "return.remap_shared": ("QO-025",),
+    "return.remap_done": ("QO-030",),
     "return.uffd_copied": ("QO-020",),
     "return.uffd_zeroed": ("QO-028",),
     "return.vm_written": ("QO-021",),

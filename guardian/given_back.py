@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from abi import Status
-from abi.layout import MADV_DONTNEED, NR_BRK, NR_MADVISE, NR_MREMAP, NR_MUNMAP
+from abi.layout import MADV_ZAPPING, NR_BRK, NR_MADVISE, NR_MREMAP, NR_MUNMAP
 from guardian.checks import refuse
 from guardian.slots import Slot, Space, page_up
 
@@ -33,7 +33,7 @@ def leaves_kept(slot: Slot, space: Space, ret: int, ranges: list[tuple[int, int]
     (`ret`: the call's result; a MAP_FIXED mmap's range is new memory, not given back)."""
     if slot.nr not in (NR_MUNMAP, NR_MADVISE, NR_BRK, NR_MREMAP):
         return []
-    if slot.nr == NR_MADVISE and slot.args[2] != MADV_DONTNEED:
+    if slot.nr == NR_MADVISE and slot.args[2] not in MADV_ZAPPING:
         return []                                   # MADV_FREE / MADV_REMOVE: may keep
     # Only a page the mremap moved may sit in its new range; with none moved (no distance
     # fixed), an MREMAP_FIXED target still mapping a page kept its old one.

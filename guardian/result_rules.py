@@ -187,7 +187,7 @@ class ResultRules:
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
                          self._own_pid, self._futex_waiters, self._futex_wakers,
-                         self._caps, self._fork_thread)
+                         self._caps, self._fork_thread, self._racing, self._forked)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -425,6 +425,14 @@ class ResultRules:
     def _fork_thread(self, slot: Slot) -> bool:
         space = self.registry.space_of(slot.domain, slot.root)
         return space is not None and space.fork_thread == slot.thread
+
+    def _forked(self, slot: Slot) -> bool:
+        space = self.registry.space_of(slot.domain, slot.root)
+        return space is None or space.fork_thread != 0
+
+    def _racing(self, slot: Slot) -> bool:
+        return any(s.id != slot.id and s.nr == slot.nr and s.root == slot.root
+                   for s in self.registry.slots.values())
 
     def _caps(self, slot: Slot) -> tuple[int, int]:
         """(AT_HWCAP, AT_HWCAP2) as the slot's image was told them at its start (checked

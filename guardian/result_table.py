@@ -25,6 +25,8 @@ from abi.value_ranges import (
     FUTEX_PRIVATE_FLAG,
     FUTEX_TID_MASK,
     INODE,
+    MEMBARRIER_NEEDS,
+    MEMBARRIER_REGS,
     MSG_TRUNC,
     NO_NEW_PRIVS,
     O_ACCMODE,
@@ -135,6 +137,11 @@ class Held:
     #: slot -> is its thread the one a fork made its address space for (whose per-task
     #: state is its parent thread's, not a new thread's)?
     fork_thread: Callable[[Slot], bool]
+    #: slot -> is a call with this number of another thread of its address space in
+    #: flight (its effect may already be Linux's state, before the Guardian sees it)?
+    racing: Callable[[Slot], bool]
+    #: slot -> was its address space made by a fork (its mm state a copy of the parent's)?
+    forked: Callable[[Slot], bool]
 
 
 def _s64(v: int) -> int:
@@ -236,8 +243,11 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 _refused(slot, f"answers seals {ret:#x}, without {known & ~ret:#x} the memfd "
                                "holds (a seal is never removed)")
         elif isinstance(term, Keeps):
-            _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated,
-                        term.fact == RSEQ_AREA and held.fork_thread(slot))
+            if term.fact == MEMBARRIER_REGS:
+                _check_membarrier_registered(slot, held)
+            else:
+                _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated,
+                            term.fact == RSEQ_AREA and held.fork_thread(slot))
         elif isinstance(term, Sets):
             _note_set(memory, slot, ret, term.fact, held.stated)
         elif isinstance(term, SavedAuxv):
@@ -348,6 +358,11 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     if fact == THP_DISABLE:
         stated.of_space(slot)[THP_DISABLE] = int(bool(a[1]))
         return
+    if fact == MEMBARRIER_REGS:
+        space = stated.of_space(slot)
+        made = int(space.get(MEMBARRIER_REGS, 0))  # type: ignore[call-overload]
+        space[MEMBARRIER_REGS] = made | a[0] & 0xFFFF_FFFF
+        return
     facts = stated.of_thread(slot)
     if fact == PERSONA:
         if a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
@@ -407,6 +422,22 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
         # name it set is its own.
         _refused(slot, f"reports another {fact} than the program set (only its own calls "
                        "change it)")
+
+
+def _check_membarrier_registered(slot: Slot, held: Held) -> None:
+    """A private expedited membarrier succeeds only once the process registered for it
+    (-EPERM before).  An address space exec made starts with none registered; a fork
+    child's copies its parent's (not known here), and a registration in flight on another
+    thread may already count."""
+    need = MEMBARRIER_NEEDS[slot.args[0] & 0xFFFF_FFFF]
+    made = held.stated.of_space(slot).get(MEMBARRIER_REGS)
+    if made is None:
+        if held.forked(slot):
+            return
+        made = 0
+    if not int(made) & need and not held.racing(slot):  # type: ignore[call-overload]
+        _refused(slot, f"succeeds without the process's registration {need:#x} "
+                       "(Linux answers -EPERM until it registers)")
 
 
 RSEQ_FLAG_UNREGISTER = 1

@@ -111,6 +111,8 @@ class AddressSpace(HugePages, PageFaults):
     def __init__(self, ctx: MemoryContext, asid: int) -> None:
         self.ctx = ctx
         self.asid = asid
+        #: the REGISTER_* membarrier commands this mm made (mm->membarrier_state)
+        self.membarrier_state = 0
         self.tables = UserPageTables(ctx.el1, ctx.writer)
         self.tables.split_hook = self.split_huge
         self.vmas = VmaList()

@@ -90,6 +90,9 @@ class Vma:
     wipe_on_fork: bool = False
     #: madvise(MADV_DONTFORK): a fork child does not get the area at all.
     dont_fork: bool = False
+    #: mlock(), mlock2(), mlockall(MCL_CURRENT): VM_LOCKED, which MADV_DONTNEED and
+    #: MADV_FREE refuse (EINVAL) until munlock() or munlockall().
+    locked: bool = False
 
     def __post_init__(self) -> None:
         if self.start % PAGE or self.end % PAGE or self.end <= self.start:

@@ -42,7 +42,7 @@ def reg() -> Registry:
 def _held(reg: Registry) -> Held:
     return Held(*(None,) * 8, group=partial(group_of, reg), stated=None,  # type: ignore[arg-type]
                 futex_waiters=None, futex_wakers=None, caps=None,  # type: ignore[arg-type]
-                fork_thread=None,  # type: ignore[arg-type]
+                fork_thread=None, racing=None, forked=None,  # type: ignore[arg-type]
                 own_pid=None)  # type: ignore[arg-type]
 
 

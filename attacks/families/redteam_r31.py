@@ -13,8 +13,8 @@ MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED
 (QO-033..QO-035), vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork child's
-exit (QO-031); and, in the victim's -l steps (answers the kernel model itself gets wrong),
-membarrier without its registration and mlock2/mlockall flags (QO-037..QO-039). For each,
+exit (QO-031); and, in the victim's -l steps, membarrier without its registration and
+mlock2/mlockall flags (QO-037..QO-039). For each,
 Linux either refuses the call or holds itself to a result the program can rely on.
 
 The victim is `secret_r31_shared` (workloads/src/secret_r31_shared.c): each step
@@ -30,6 +30,7 @@ import struct
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+from attacks.moves import serve_as_getpid
 from attacks.scenario import Goal, scenario
 
 RT = "redteam_r31"
@@ -203,7 +204,7 @@ def qo_mlock_onfault(adv: Adversary) -> None:
 
 # --- personality(), membarrier() ----------------------------------------------------------------
 @scenario(id="QO-007", title="Report a persona the program never set", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="personality(0xffffffff) reports the persona the thread last set.")
 def qo_persona_keep(adv: Adversary) -> None:
     """1. The program sets personality(ADDR_NO_RANDOMIZE), then asks
@@ -217,7 +218,7 @@ def qo_persona_keep(adv: Adversary) -> None:
 
 
 @scenario(id="QO-008", title="Answer personality() with a value wider than 32 bits",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="personality() answers an unsigned int: 0..0xffffffff.")
 def qo_persona_wide(adv: Adversary) -> None:
     """1. The program asks personality(0xffffffff) and takes the bits above 32 as a
@@ -230,7 +231,7 @@ def qo_persona_wide(adv: Adversary) -> None:
 
 
 @scenario(id="QO-009", title="Answer MEMBARRIER_CMD_QUERY with commands Linux has not",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="membarrier(MEMBARRIER_CMD_QUERY) answers a subset of MEMBARRIER_CMD_BITMASK "
                "(bits 0..9).")
 def qo_membarrier(adv: Adversary) -> None:
@@ -282,7 +283,7 @@ def qo_rseq_twice(adv: Adversary) -> None:
 
 
 @scenario(id="QO-011", title="Accept rseq(RSEQ_FLAG_UNREGISTER) of an area never registered",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="rseq(RSEQ_FLAG_UNREGISTER) of an area the thread has not registered fails "
                "(EINVAL).")
 def qo_rseq_unreg(adv: Adversary) -> None:
@@ -308,7 +309,7 @@ def qo_rseq_align(adv: Adversary) -> None:
 
 # --- set_tid_address(), prctl() ----------------------------------------------------------------
 @scenario(id="QO-013", title="Answer set_tid_address() with another thread id", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="set_tid_address() answers the caller's thread id.")
 def qo_tid_address(adv: Adversary) -> None:
     """1. The program reads gettid(), then calls set_tid_address() and subtracts the two.
@@ -323,7 +324,7 @@ def qo_tid_address(adv: Adversary) -> None:
 
 
 @scenario(id="QO-014", title="Report THP enabled after PR_SET_THP_DISABLE succeeded", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="prctl(PR_GET_THP_DISABLE) reports 1 after the process's PR_SET_THP_DISABLE(1) "
                "succeeded.")
 def qo_thp_keep(adv: Adversary) -> None:
@@ -337,7 +338,7 @@ def qo_thp_keep(adv: Adversary) -> None:
 
 
 @scenario(id="QO-015", title="Accept PR_SET_THP_DISABLE with a non-zero arg3", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="prctl(PR_SET_THP_DISABLE) fails (EINVAL) when arg3, arg4 or arg5 is not 0.")
 def qo_thp_args(adv: Adversary) -> None:
     """1. The program calls prctl(PR_SET_THP_DISABLE, 1, 1, 0, 0).
@@ -348,7 +349,7 @@ def qo_thp_args(adv: Adversary) -> None:
 
 
 @scenario(id="QO-016", title="Accept PR_SET_VMA_ANON_NAME with a name holding '$'", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) refuses a name with a character "
                "outside is_valid_name_char() (EINVAL).")
 def qo_vma_name(adv: Adversary) -> None:
@@ -374,7 +375,7 @@ def qo_remap_prot(adv: Adversary) -> None:
 
 
 @scenario(id="QO-018", title="Accept set_robust_list() with a length other than 24", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="set_robust_list() fails (EINVAL) unless len is sizeof(struct robust_list_head).")
 def qo_robust_len(adv: Adversary) -> None:
     """1. The program calls set_robust_list(head, 16).
@@ -605,7 +606,7 @@ def qo_remap_private(adv: Adversary) -> None:
 
 
 @scenario(id="QO-026", title="Accept process_madvise() with flags 1", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="process_madvise() fails (EINVAL) when flags is not 0.")
 def qo_pmadv_flags(adv: Adversary) -> None:
     """1. The program calls process_madvise(pidfd, {page, 4096}, 1, MADV_COLD, 1).
@@ -658,7 +659,7 @@ def qo_uffd_zeropage(adv: Adversary) -> None:
 
 
 @scenario(id="QO-029", title="Report membarrier registrations the process never made",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) reports only the registrations "
                "the process's mm made.")
 def qo_membarrier_regs(adv: Adversary) -> None:
@@ -677,7 +678,6 @@ P_REMAP_SHARED = 3156
 
 @scenario(id="QO-030", title="Report remap_file_pages() of a shared memfd page done without "
           "remapping it", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
-          gap=VALUES,
           prop="After remap_file_pages(addr, len, 0, pgoff) succeeds on a shared file mapping, "
                "addr shows the file's page pgoff.")
 def qo_remap_shared(adv: Adversary) -> None:
@@ -782,8 +782,7 @@ def qo_locked_dontneed(adv: Adversary) -> None:
     3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
     mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_DONTNEED
     (only MADV_DONTNEED_LOCKED may discard a locked page): the call answers -EINVAL and
-    the page keeps its bytes.  (The kernel model's madvise discards a locked page too:
-    this scenario's step is the model's own behaviour, made explicit.)"""
+    the page keeps its bytes."""
     _keep_page(adv, P_LOCKED_DONTNEED)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_DONTNEED)  # type: ignore[arg-type]
@@ -817,19 +816,18 @@ P_DONTNEED_LOCKED, P_VMSPLICE = 3166, 3168
 
 @scenario(id="QO-035", title="Keep a page the program discarded with MADV_DONTNEED_LOCKED",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-LEAVE-ON-REQUEST"),
-          program=SHARED, gap=VALUES, args=(b"-l",),
+          program=SHARED, args=(b"-l",),
           prop="After madvise(MADV_DONTNEED_LOCKED) succeeds on private anonymous memory, "
                "its pages read as zeros.")
 def qo_dontneed_locked(adv: Adversary) -> None:
     """1. The program (run with -l) sets its record to -4 in its mlock()ed page and calls
     madvise(MADV_DONTNEED_LOCKED) on it; on success it takes the record as the index.
-    2. The kernel answers 0 and leaves the page as it is.
+    2. The kernel serves the madvise as getpid() (the page stays as it is) and answers 0.
     3. The record still reads -4: the program logs bytes 0..7 of the secret.
     mm/madvise.c madvise_dontneed_single_vma() zaps the range for MADV_DONTNEED_LOCKED
     as for MADV_DONTNEED (locked pages included): the next read of private anonymous
-    memory faults in a zero page.  (The Guardian checks this for MADV_DONTNEED, RU-001,
-    not for MADV_DONTNEED_LOCKED.)"""
-    _answers(adv, NR["madvise"], P_DONTNEED_LOCKED, [0])
+    memory faults in a zero page."""
+    serve_as_getpid(adv, NR["madvise"], P_DONTNEED_LOCKED, 0)
 
 
 @scenario(id="QO-036", title="Read back other bytes than vmsplice() put into a pipe",
@@ -859,20 +857,20 @@ def qo_vmsplice(adv: Adversary) -> None:
         a.note("vmsplice() answered 8; the pipe holds 'label-0.'")
 
 
-# --- answers the kernel model itself gets wrong (the victim's -l steps) ------------------------
+# --- membarrier's registration, mlock2's and mlockall's flags (the victim's -l steps) ---------
 P_MEMBARRIER_UNREG, P_MLOCK2_FLAGS, P_MLOCKALL_ONFAULT = 3170, 3172, 3174
 
 
 @scenario(id="QO-037", title="Accept MEMBARRIER_CMD_PRIVATE_EXPEDITED without its registration",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
-          args=(b"-l",), gap=VALUES,
+          args=(b"-l",),
           prop="membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) fails (EPERM) until the process "
                "registered with MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED.")
 def qo_membarrier_unreg(adv: Adversary) -> None:
     """1. The program (run with -l), never registered, asks
     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) and takes a success as the barrier
     done.
-    2. The kernel answers 0 (as the kernel model does for every membarrier command).
+    2. The kernel answers 0.
     3. Index -4: the program logs bytes 0..7 of the secret.
     kernel/sched/membarrier.c membarrier_private_expedited(): `if (!(atomic_read(
     &mm->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) return -EPERM;`
@@ -882,22 +880,21 @@ def qo_membarrier_unreg(adv: Adversary) -> None:
 
 @scenario(id="QO-038", title="Accept mlock2() with a flag other than MLOCK_ONFAULT", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",),
-          gap=VALUES,
           prop="mlock2() fails (EINVAL) for flags other than MLOCK_ONFAULT.")
 def qo_mlock2_flags(adv: Adversary) -> None:
     """1. The program (run with -l) calls mlock2(page, 4096, 2).
-    2. The kernel answers 0 (the kernel model ignores mlock2's flags).
+    2. The kernel answers 0.
     3. Index -4: the program logs bytes 0..7 of the secret.
     mm/mlock.c mlock2: `if (flags & ~MLOCK_ONFAULT) return -EINVAL;`."""
     _must_fail(adv, NR["mlock2"], P_MLOCK2_FLAGS)
 
 
 @scenario(id="QO-039", title="Accept mlockall(MCL_ONFAULT) alone", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",), gap=VALUES,
+          rules=("G-IAGO-OUTPUT",), program=SHARED, args=(b"-l",),
           prop="mlockall() fails (EINVAL) for MCL_ONFAULT without MCL_CURRENT or MCL_FUTURE.")
 def qo_mlockall_onfault(adv: Adversary) -> None:
     """1. The program (run with -l) calls mlockall(MCL_ONFAULT).
-    2. The kernel answers 0 (the kernel model answers 0 to every mlockall).
+    2. The kernel answers 0.
     3. Index -4: the program logs bytes 0..7 of the secret.
     mm/mlock.c mlockall: `if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
     || flags == MCL_ONFAULT) return -EINVAL;`."""

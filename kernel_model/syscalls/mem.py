@@ -41,6 +41,7 @@ MADV_DONTFORK = 10
 MADV_DOFORK = 11
 MADV_WIPEONFORK = 18
 MADV_KEEPONFORK = 19
+MADV_DONTNEED_LOCKED = 24      # MADV_DONTNEED, mlock()ed pages included
 #: The advice that sets or clears an area's fork flag: (flag, value it gets).
 FORK_ADVICE = {MADV_DONTFORK: ("dont_fork", True), MADV_DOFORK: ("dont_fork", False),
                MADV_WIPEONFORK: ("wipe_on_fork", True), MADV_KEEPONFORK: ("wipe_on_fork", False)}
@@ -236,12 +237,14 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     areas = mm.vmas.overlapping(addr, addr + length) if length else []
     if advice == MADV_FREE and any(v.shared or v.backing is not None for v in areas):
         return -errno.EINVAL            # lazy freeing is for private anonymous memory
+    if advice in (MADV_DONTNEED, MADV_FREE) and any(v.locked for v in areas):
+        return -errno.EINVAL            # madvise_dontneed_free_valid_vma(): not VM_LOCKED
     if advice == MADV_REMOVE:
         if any(not v.shared and v.backing is None for v in areas):
             return -errno.EINVAL        # no file or shmem object to punch a hole in
         if any(not v.shared for v in areas):
             return -errno.EACCES        # a private file mapping
-    if advice in (MADV_DONTNEED, MADV_FREE):
+    if advice in (MADV_DONTNEED, MADV_FREE, MADV_DONTNEED_LOCKED):
         mm.discard(addr, addr + length)
     return 0
 
@@ -335,8 +338,44 @@ def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
     return 0
 
 
-for _name in ("munlock", "mlockall", "munlockall"):
-    syscall(_name)(_ok)
+def _set_locked(mm: AddressSpace, start: int, end: int, locked: bool) -> None:
+    """VM_LOCKED on or off over the areas in [start, end), split at its ends."""
+    for vma in mm.vmas.overlapping(start, end):
+        if vma.locked != locked:
+            lo, hi = max(vma.start, start), min(vma.end, end)
+            mm.vmas.remove_range(lo, hi)
+            mm.vmas.insert(replace(vma.slice(lo, hi), locked=locked))
+
+
+@syscall("munlock")
+def sys_munlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    start = a[0] & ~(PAGE - 1)
+    end = _page_up(a[0] + a[1]) if a[1] else start
+    if end > USER_TOP:
+        return -errno.ENOMEM
+    _set_locked(t.process.mm, start, end, False)
+    return 0
+
+
+@syscall("munlockall")
+def sys_munlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    _set_locked(t.process.mm, 0, USER_TOP, False)
+    return 0
+
+MLOCK_ONFAULT = 1
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+
+
+@syscall("mlockall")
+def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Every page is resident already (nothing is paged out under a lock); only the
+    flags are checked, as mm/mlock.c does: some of CURRENT/FUTURE, ONFAULT only with one."""
+    flags = a[0] & 0xFFFF_FFFF
+    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
+        return -errno.EINVAL
+    if flags & MCL_CURRENT:
+        _set_locked(t.process.mm, 0, USER_TOP, True)
+    return 0
 
 
 def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
@@ -356,11 +395,18 @@ def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         write = bool(vma.prot & PROT_WRITE) and not vma.shared
         if mm.handle_fault(va, write, False) != FaultResult.OK:
             return -errno.ENOMEM
+    _set_locked(mm, start, end, True)
     return 0
 
 
 syscall("mlock")(_mlock)
-syscall("mlock2")(_mlock)
+
+
+@syscall("mlock2")
+def sys_mlock2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    if a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT:
+        return -errno.EINVAL            # MLOCK_ONFAULT is mlock2's one flag
+    return _mlock(k, t, a)
 
 
 @syscall("mincore")

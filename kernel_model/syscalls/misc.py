@@ -248,9 +248,35 @@ def sys_sched_getparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+#: MEMBARRIER_CMD_BITMASK: every command up to GET_REGISTRATIONS.
+_MEMBARRIER_CMDS = (1 << 10) - 1
+_MEMBARRIER_QUERY, _MEMBARRIER_GET_REGISTRATIONS = 0, 1 << 9
+#: REGISTER_GLOBAL_EXPEDITED and the private REGISTER_* commands.
+_MEMBARRIER_REGISTERS = (1 << 2) | (1 << 4) | (1 << 6) | (1 << 8)
+#: A private expedited command -> the registration it needs (-EPERM without).
+_MEMBARRIER_NEEDS = {1 << 3: 1 << 4, 1 << 5: 1 << 6, 1 << 7: 1 << 8}
+
+
 @syscall("membarrier")
 def sys_membarrier(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0 if s32(a[0]) != 0 else 0
+    """Every command Linux has: one core runs the program's threads at a time, so each
+    barrier is already complete; registrations are kept per mm (kernel/sched/membarrier.c)."""
+    cmd, flags = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
+    mm = t.process.mm
+    state = mm.membarrier_state
+    if cmd == _MEMBARRIER_QUERY:
+        return -errno.EINVAL if flags else _MEMBARRIER_CMDS
+    if cmd & (cmd - 1) or not cmd & _MEMBARRIER_CMDS or flags & ~1:
+        return -errno.EINVAL                # one command; only ..._FLAG_CPU (RSEQ)
+    if cmd == _MEMBARRIER_GET_REGISTRATIONS:
+        return state
+    if cmd & _MEMBARRIER_REGISTERS:
+        mm.membarrier_state = state | cmd
+        return 0
+    need = _MEMBARRIER_NEEDS.get(cmd)
+    if need is not None and not state & need:
+        return -errno.EPERM
+    return 0
 
 
 @syscall("personality")

@@ -2,12 +2,13 @@
 
 A memfd the program made and never passed on is written only by the program: its seals
 hold (F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_FUTURE_WRITE refuse the calls they
-forbid, and F_ADD_SEALS on a memfd made without MFD_ALLOW_SEALING fails: QN-001..QN-007),
-a punched hole and a cut read back as zeros (QN-008, QN-009, QN-018), fallocate, ftruncate
-and the file offset give the sizes and positions the program's own calls left (QN-010..
-QN-013, QN-019), every read and write flavour moves the file's bytes (QN-014..QN-017,
-QN-020), a MAP_SHARED mapping maps the bytes it wrote (QN-021), and copy_file_range() and
-sendfile() between its own memfds move the bytes they report (QN-022, QN-023).
+forbid, and F_ADD_SEALS on a memfd made without MFD_ALLOW_SEALING fails: QN-001..QN-007,
+QN-029), a punched hole and a cut read back as zeros (QN-008, QN-009, QN-018), fallocate,
+ftruncate and the file offset give the sizes and positions the program's own calls left
+(QN-010..QN-013, QN-019), every read and write flavour moves the file's bytes (QN-014..
+QN-017, QN-020, QN-027, QN-028), a mapping maps the bytes it wrote at its offset (QN-021,
+QN-024..QN-026), and copy_file_range() and sendfile() between its own memfds move the
+bytes they report (QN-022, QN-023).
 
 The victim is `secret_r30_files` (workloads/src/secret_r30_files.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
@@ -22,7 +23,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r18 import _fill
 from attacks.hooks import Point
-from attacks.moves import answer, file_as_zero_page, serve_as_getpid
+from attacks.moves import answer, file_as_zero_page, serve_as_getpid, serve_with
 from attacks.scenario import Goal, scenario
 
 RT = "redteam_r30"
@@ -34,12 +35,14 @@ P_SEAL_FUTURE, P_NO_SEALING, P_PUNCH, P_PUNCH_MAP = 3008, 3010, 3012, 3014
 P_FALLOC_GROW, P_SEEK_END, P_SEEK_CUR, P_SEEK_HOLE = 3016, 3018, 3020, 3022
 P_READ_POS, P_PREADV2, P_PREADV, P_PWRITEV = 3024, 3026, 3028, 3030
 P_CUT_GROW, P_CUT_SIZE, P_EOF_PREAD, P_MAP_SHARED = 3032, 3034, 3036, 3038
-P_COPY_RANGE, P_SENDFILE = 3040, 3042
+P_COPY_RANGE, P_SENDFILE, P_MAP_OFFSET, P_MAP_PRIVATE = 3040, 3042, 3044, 3046
+P_TMPFILE_MAP, P_READV, P_PWRITEV2, P_SEAL_PUNCH = 3048, 3050, 3052, 3054
 NR = {n: NUMBERS[n] for n in ("pwrite64", "pread64", "ftruncate", "fstat", "write", "fcntl",
                                "fallocate", "lseek", "read", "preadv2", "preadv", "pwritev",
-                               "sendfile")}
+                               "sendfile", "readv", "pwritev2", "mmap")}
 NR_COPY_FILE_RANGE = 285        # not served by the kernel model (ENOSYS): the call's number
 VALUES = "P5"                   # a value reached the program that Linux never returns
+MEASURED = "P2"                 # bytes entered the domain that its own calls never left
 ST_SIZE = 48                    # struct stat's st_size on arm64
 
 
@@ -72,7 +75,7 @@ def _fill_iov(adv: Adversary, during: int, nr: int, data: bytes, result: int) ->
 
 # --- seals ------------------------------------------------------------------------------------
 @scenario(id="QN-001", title="Answer a pwrite() into a memfd sealed with F_SEAL_WRITE with a "
-          "count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          "count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
           prop="A write into a memfd the program sealed with F_SEAL_WRITE fails with EPERM.")
 def qn_seal_write(adv: Adversary) -> None:
     """1. The program (secret_r30_files) makes a sealable memfd, writes a word, adds
@@ -82,7 +85,9 @@ def qn_seal_write(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_file_write_iter() -> generic_write_checks() / shmem_write_begin() refuse
     every write to a file with F_SEAL_WRITE (EPERM); the program alone holds the memfd
-    and added the seal itself."""
+    and added the seal itself.
+    The Guardian judges a memfd's bytes and size but not its seals: it passes a write
+    count Linux refuses."""
     answer(adv, NR["pwrite64"], P_SEAL_WRITE, 8)
 
 
@@ -132,6 +137,7 @@ def qn_seal_shrink_size(adv: Adversary) -> None:
 
 @scenario(id="QN-005", title="Answer a growing pwrite() into a memfd sealed with F_SEAL_GROW "
           "with a count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          gap=VALUES,
           prop="A write past the end of a memfd sealed with F_SEAL_GROW fails with EPERM.")
 def qn_seal_grow(adv: Adversary) -> None:
     """1. The program makes a 16-byte sealable memfd, adds F_SEAL_GROW, pwrite()s 8 bytes
@@ -139,12 +145,15 @@ def qn_seal_grow(adv: Adversary) -> None:
     2. Let the pwrite run (refused), then answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_write_begin() returns EPERM for a write past i_size under
-    F_SEAL_GROW."""
+    F_SEAL_GROW.
+    The Guardian keeps no record of the memfd's seals: a count for a write the seal
+    forbids passes."""
     answer(adv, NR["pwrite64"], P_SEAL_GROW, 8)
 
 
 @scenario(id="QN-006", title="Answer a write() into a memfd sealed with F_SEAL_FUTURE_WRITE "
           "with a count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          gap=VALUES,
           prop="A write into a memfd sealed with F_SEAL_FUTURE_WRITE fails with EPERM.")
 def qn_seal_future(adv: Adversary) -> None:
     """1. The program makes a sealable memfd, adds F_SEAL_FUTURE_WRITE, write()s a word
@@ -152,12 +161,13 @@ def qn_seal_future(adv: Adversary) -> None:
     2. Let the write run (refused), then answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_file_write_iter() refuses writes under F_SEAL_WRITE or
-    F_SEAL_FUTURE_WRITE (EPERM) from any descriptor."""
+    F_SEAL_FUTURE_WRITE (EPERM) from any descriptor.
+    As QN-001: the Guardian knows F_ADD_SEALS succeeded but not what the seal forbids."""
     answer(adv, NR["write"], P_SEAL_FUTURE, 8)
 
 
 @scenario(id="QN-007", title="Answer F_ADD_SEALS on a memfd made without MFD_ALLOW_SEALING with "
-          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
           prop="A memfd made without MFD_ALLOW_SEALING carries F_SEAL_SEAL: F_ADD_SEALS fails "
                "with EPERM.")
 def qn_no_sealing(adv: Adversary) -> None:
@@ -166,7 +176,9 @@ def qn_no_sealing(adv: Adversary) -> None:
     2. Let the fcntl run (refused), then answer 0.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     memfd_create() without MFD_ALLOW_SEALING sets F_SEAL_SEAL, and memfd_add_seals()
-    returns EPERM once F_SEAL_SEAL is set."""
+    returns EPERM once F_SEAL_SEAL is set.
+    The Guardian saw memfd_create()'s flags (no MFD_ALLOW_SEALING) yet passes a
+    success Linux never gives."""
     answer(adv, NR["fcntl"], P_NO_SEALING, 0)
 
 
@@ -247,6 +259,7 @@ def qn_seek_cur(adv: Adversary) -> None:
 
 @scenario(id="QN-013", title="Answer lseek(SEEK_HOLE) of the program's memfd with a hole at "
           "data it wrote", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          gap=VALUES,
           prop="lseek(fd, 0, SEEK_HOLE) never reports a hole where the program wrote data.")
 def qn_seek_hole(adv: Adversary) -> None:
     """1. The program writes a page into its own memfd, grows it to two pages, calls
@@ -255,7 +268,9 @@ def qn_seek_hole(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     shmem_file_llseek() -> mapping_seek_hole_data() finds page 0 in the page cache (or
     swap): the first hole at or after 0 is 4096 (or the end, 8192); never 0, where the
-    program wrote."""
+    program wrote.
+    The Guardian holds the memfd's bytes and size (it judges SEEK_SET and SEEK_END) but
+    not SEEK_HOLE/SEEK_DATA's answers."""
     answer(adv, NR["lseek"], P_SEEK_HOLE, 0)
 
 
@@ -275,7 +290,7 @@ def qn_read_pos(adv: Adversary) -> None:
 
 @scenario(id="QN-015", title="Answer preadv2() at the file position with a word the memfd does "
           "not hold there", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=FILES,
+          program=FILES, gap=VALUES,
           prop="preadv2(offset -1) of a memfd only the program holds reads its bytes at the "
                "file position.")
 def qn_preadv2(adv: Adversary) -> None:
@@ -283,7 +298,9 @@ def qn_preadv2(adv: Adversary) -> None:
     at offset -1 (the file position) and logs label word - 1.
     2. Let the call run, then write -3 into the iovec's buffer and answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    preadv2 with offset -1 is readv at f_pos 0 (do_preadv2 -> do_readv): the word 1."""
+    preadv2 with offset -1 is readv at f_pos 0 (do_preadv2 -> do_readv): the word 1.
+    The Guardian judges read(), readv() and pread64() of the memfd but not preadv2() at
+    the file position."""
     _fill_iov(adv, P_PREADV2, NR["preadv2"], _word(-3), 8)
 
 
@@ -357,7 +374,7 @@ def qn_eof_pread(adv: Adversary) -> None:
 @scenario(id="QN-021", title="Serve a MAP_SHARED mapping of the memfd the program just wrote as "
           "a zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",
                                                             "G-SHARE-ONE-PAGE"),
-          program=FILES,
+          program=FILES, gap=MEASURED,
           prop="A MAP_SHARED mapping of a memfd maps its page-cache page: the bytes the "
                "program wrote with pwrite().")
 def qn_map_shared(adv: Adversary) -> None:
@@ -365,7 +382,10 @@ def qn_map_shared(adv: Adversary) -> None:
     MAP_SHARED and logs label word - 2.
     2. Serve the mmap as MAP_SHARED | MAP_ANONYMOUS (a zero page).
     3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
-    copy.  shmem_fault() maps the page the pwrite filled."""
+    copy.  shmem_fault() maps the page the pwrite filled.
+    The Guardian judges a memfd's MAP_PRIVATE page (QN-025 is refused) but lets the
+    first MAP_SHARED mapping of it enter the domain holding bytes the program never
+    left in the file."""
     file_as_zero_page(adv, P_MAP_SHARED)
 
 
@@ -394,3 +414,97 @@ def qn_sendfile(adv: Adversary) -> None:
     3. The pread honestly reads -4: the program logs bytes 0..7 of the secret's copy.
     do_sendfile() returns what it wrote into the output file at its position 0."""
     serve_as_getpid(adv, NR["sendfile"], P_SENDFILE, 8)
+
+
+# --- more mappings, flavours and seals --------------------------------------------------------
+@scenario(id="QN-024", title="Serve the first MAP_SHARED mapping of a memfd's second page with "
+          "its first page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=FILES,
+          gap=MEASURED,
+          prop="A MAP_SHARED mapping at a file offset maps the page-cache page of that offset: "
+               "the bytes the program wrote there.")
+def qn_map_offset(adv: Adversary) -> None:
+    """1. The program writes a two-page memfd (page 0 begins with -2, page 1 with 2), maps
+    page 1 alone MAP_SHARED (offset 4096) and logs label word - 2.
+    2. Serve the mmap with offset 0 (the file's page 0), putting the program's offset
+    back at the exit.
+    3. The word reads -2: the index is -4, the program logs bytes 0..7 of the secret's
+    copy.  shmem_fault() looks the page up by vmf->pgoff, the mapping's offset: page 1.
+    As QN-021: the first MAP_SHARED page of the memfd is never compared with the bytes
+    the program's own calls left at its offset."""
+    serve_with(adv, NR["mmap"], P_MAP_OFFSET, {"x5": 0})
+
+
+@scenario(id="QN-025", title="Serve a MAP_PRIVATE mapping of the memfd the program just wrote "
+          "as a zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",),
+          program=FILES,
+          prop="A MAP_PRIVATE mapping of a memfd reads the file's bytes until the program "
+               "writes its copy.")
+def qn_map_private(adv: Adversary) -> None:
+    """1. The program pwrite()s the word 2 into its own memfd, grows it to a page, maps it
+    MAP_PRIVATE and logs label word - 2.
+    2. Serve the mmap as MAP_PRIVATE | MAP_ANONYMOUS (a zero page).
+    3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
+    copy.  A read fault on a private file mapping maps the page-cache page
+    (do_read_fault -> shmem_fault): the 2 the program wrote."""
+    file_as_zero_page(adv, P_MAP_PRIVATE)
+
+
+@scenario(id="QN-026", title="Serve a MAP_SHARED mapping of the program's O_TMPFILE file as a "
+          "zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL", "G-SHARE-ONE-PAGE"),
+          program=FILES, gap=MEASURED,
+          prop="A MAP_SHARED mapping of an unnamed file only the program holds maps the bytes "
+               "it wrote with pwrite().")
+def qn_tmpfile_map(adv: Adversary) -> None:
+    """1. The program opens an unnamed file (O_TMPFILE), pwrite()s the word 2, grows it to
+    a page, maps it MAP_SHARED and logs label word - 2.
+    2. Serve the mmap as MAP_SHARED | MAP_ANONYMOUS (a zero page).
+    3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
+    copy.  filemap_fault() maps the page-cache page the pwrite filled; an O_TMPFILE file
+    has no name, so nobody else can open it.
+    As QN-021, for an O_TMPFILE file (a file only the program holds, as a memfd)."""
+    file_as_zero_page(adv, P_TMPFILE_MAP)
+
+
+@scenario(id="QN-027", title="Answer readv() at a memfd's position 0 with the word at offset 8",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="readv() of a memfd only the program holds reads its bytes at the file "
+               "position.")
+def qn_readv(adv: Adversary) -> None:
+    """1. The program writes {3, -1} into its own memfd, lseek()s to 0, readv()s a word into
+    one iovec and logs label word - 3.
+    2. Let the call run, then write -1 into the iovec's buffer and answer 8.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    do_readv() reads at f_pos 0: the 3 the program wrote."""
+    _fill_iov(adv, P_READV, NR["readv"], _word(-1), 8)
+
+
+@scenario(id="QN-028", title="Drop a pwritev2() at the file position into the program's memfd "
+          "and answer its count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
+          program=FILES, gap=VALUES,
+          prop="After pwritev2(offset -1) reports 8 bytes written, the file holds them at the "
+               "position it had.")
+def qn_pwritev2(adv: Adversary) -> None:
+    """1. The program writes -4 into its own memfd, lseek()s to 0, pwritev2()s a 0 at offset
+    -1 (the file position), pread()s word 0 and logs the label it names.
+    2. Serve the pwritev2 as getpid() (nothing written) and answer 8.
+    3. The pread honestly reads the -4 the file kept: the program logs bytes 0..7 of the
+    secret's copy.  do_pwritev(offset -1) is do_writev at f_pos 0: the 0 lands on word 0.
+    The Guardian follows pwrite64() and pwritev() into the memfd (QN-017 is refused)
+    but not pwritev2() at the file position: the pread after it passes with the bytes
+    the call's count says were overwritten."""
+    serve_as_getpid(adv, NR["pwritev2"], P_PWRITEV2, 8)
+
+
+@scenario(id="QN-029", title="Answer a hole punched in a memfd sealed with F_SEAL_WRITE with "
+          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
+          prop="fallocate(FALLOC_FL_PUNCH_HOLE) on a memfd sealed with F_SEAL_WRITE fails with "
+               "EPERM.")
+def qn_seal_punch(adv: Adversary) -> None:
+    """1. The program makes a sealable memfd, writes 16 bytes, adds F_SEAL_WRITE, punches
+    a hole over its first word and logs label -4 if the punch succeeds.
+    2. Let the fallocate run (refused), then answer 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    shmem_fallocate() returns EPERM for FALLOC_FL_PUNCH_HOLE when F_SEAL_WRITE or
+    F_SEAL_FUTURE_WRITE is set.
+    As QN-001: a seal's refusal of fallocate is not known to the Guardian."""
+    answer(adv, NR["fallocate"], P_SEAL_PUNCH, 0)

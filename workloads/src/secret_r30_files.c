@@ -36,7 +36,16 @@
  *  20. A memfd holding the word 2 (pwrite), mapped MAP_SHARED: word - 2.
  *  21. copy_file_range() of a memfd holding 0 into one holding -4 (copied by hand when
  *      the call fails), then pread() of the target: the 0.
- *  22. sendfile() likewise (last: a move between files).
+ *  22. sendfile() likewise.
+ *  23. A two-page memfd holding -2 on page 0 and 2 on page 1, page 1 mapped MAP_SHARED
+ *      (offset 4096): word - 2.
+ *  24. A memfd holding the word 2, mapped MAP_PRIVATE: word - 2.
+ *  25. An O_TMPFILE file holding the word 2, mapped MAP_SHARED: word - 2.
+ *  26. readv() of word 0 after lseek(0) of a memfd holding {3, -1}: word - 3.
+ *  27. pwritev2() at the file position (offset -1) of a 0 over the word -4, then pread():
+ *      the 0.
+ *  28. F_SEAL_WRITE added, then a hole punched (fallocate): EPERM; success says -4.
+ *  (21 and 22 run last: they move bytes between files.)
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r30.py.  Only the digest of the secret is ever printed.
@@ -84,6 +93,12 @@
 #define P_MAP_SHARED 3038
 #define P_COPY_RANGE 3040
 #define P_SENDFILE 3042
+#define P_MAP_OFFSET 3044
+#define P_MAP_PRIVATE 3046
+#define P_TMPFILE_MAP 3048
+#define P_READV 3050
+#define P_PWRITEV2 3052
+#define P_SEAL_PUNCH 3054
 #include "secret_common.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -443,6 +458,100 @@ static void move_step(int phase, int use_sendfile)
         close(dst);
 }
 
+/* 23. */
+static void map_offset_step(void)
+{
+    int fd = memfd_create("r30-offset", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    pagebuf[0] = -2;
+    long ok = pwrite(fd, pagebuf, PAGE, 0) == PAGE;
+    pagebuf[0] = 2;
+    ok = ok && pwrite(fd, pagebuf, PAGE, PAGE) == PAGE;
+    pagebuf[0] = 0;
+    if (ok) {
+        marker(P_MAP_OFFSET, (long)logbuf, fd, 0, 0);
+        long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PAGE);
+        if (valid(page)) {
+            log_label(P_MAP_OFFSET, *(volatile long *)page - 2);
+            sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+        }
+    }
+    close(fd);
+}
+
+/* A file only this program holds: unnamed (O_TMPFILE) in the root (the emulator's), else
+ * in /tmp. */
+static int tmpfile_fd(void)
+{
+    int fd = open("/", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    return fd >= 0 ? fd : open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+/* 24-25: a file of the program's own holding the word 2, mapped `flags`. */
+static void map_word_step(int phase, int fd, int flags)
+{
+    long two = 2;
+    if (fd < 0)
+        return;
+    if (pwrite(fd, &two, 8, 0) == 8 && ftruncate(fd, PAGE) == 0) {
+        marker(phase, (long)logbuf, fd, 0, 0);
+        long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, flags, fd, 0);
+        if (valid(page)) {
+            log_label(phase, *(volatile long *)page - 2);
+            sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+        }
+    }
+    close(fd);
+}
+
+/* 26. */
+static void readv_step(void)
+{
+    long words[2] = {3, -1}, got = 0;
+    struct iovec iov = {&got, 8};
+    int fd = memfd_words("r30-readv", 0, words, 2);
+    if (fd < 0)
+        return;
+    if (lseek(fd, 0, SEEK_SET) == 0) {
+        marker(P_READV, (long)logbuf, fd, 0, 0);
+        if (readv(fd, &iov, 1) == 8)
+            log_label(P_READV, got - 3);
+    }
+    close(fd);
+}
+
+/* 27. */
+static void pwritev2_step(void)
+{
+    long minus4 = -4, zero = 0, got = 1;
+    struct iovec iov = {&zero, 8};
+    int fd = memfd_words("r30-pwritev2", 0, &minus4, 1);
+    if (fd < 0)
+        return;
+    if (lseek(fd, 0, SEEK_SET) == 0) {
+        marker(P_PWRITEV2, (long)logbuf, fd, 0, 0);
+        if (pwritev2(fd, &iov, 1, -1, 0) == 8 && pread(fd, &got, 8, 0) == 8)
+            log_label(P_PWRITEV2, got);
+    }
+    close(fd);
+}
+
+/* 28. */
+static void seal_punch_step(void)
+{
+    long words[2] = {0, 0};
+    int fd = memfd_words("r30-sealp", 1, words, 2);
+    if (fd < 0)
+        return;
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0) {
+        marker(P_SEAL_PUNCH, (long)logbuf, fd, 0, 0);
+        long r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 8);
+        log_label(P_SEAL_PUNCH, r == 0 ? -4 : 0);
+    }
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -500,6 +609,12 @@ int main(int argc, char **argv)
     cut_size_step();
     eof_pread_step();
     map_shared_step();
+    map_offset_step();
+    map_word_step(P_MAP_PRIVATE, memfd_create("r30-private", MFD_CLOEXEC), MAP_PRIVATE);
+    map_word_step(P_TMPFILE_MAP, tmpfile_fd(), MAP_SHARED);
+    readv_step();
+    pwritev2_step();
+    seal_punch_step();
     move_step(P_COPY_RANGE, 0);
     move_step(P_SENDFILE, 1);
 

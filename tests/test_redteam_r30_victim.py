@@ -28,7 +28,8 @@ def test_untouched_secret_r30_files_keeps_its_secret(mode: str) -> None:
     assert not find_leaks(out.secret, [("copy_from_user", b)
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
+    # (the predecessor design, mprotect, serves no vector read or write: 5 steps skip)
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if P_SEAL_WRITE < m.phase <= P_SEAL_PUNCH + 1 and m.phase % 2 == 1}
-    assert len(indices) >= 24, indices
+    assert len(indices) >= 22, indices
     assert all(i >= 0 for i in indices.values()), indices

@@ -7,8 +7,9 @@ QN-029), a punched hole and a cut read back as zeros (QN-008, QN-009, QN-018), f
 ftruncate and the file offset give the sizes and positions the program's own calls left
 (QN-010..QN-013, QN-019), every read and write flavour moves the file's bytes (QN-014..
 QN-017, QN-020, QN-027, QN-028), a mapping maps the bytes it wrote at its offset (QN-021,
-QN-024..QN-026), and copy_file_range() and sendfile() between its own memfds move the
-bytes they report (QN-022, QN-023).
+QN-024..QN-026), copy_file_range() and sendfile() between its own memfds move the bytes
+they report (QN-022, QN-023), and a load past the file's end, before or after a cut under
+the mapping, raises SIGBUS (QN-030, QN-031: the victim's -b switch).
 
 The victim is `secret_r30_files` (workloads/src/secret_r30_files.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
@@ -37,12 +38,15 @@ P_READ_POS, P_PREADV2, P_PREADV, P_PWRITEV = 3024, 3026, 3028, 3030
 P_CUT_GROW, P_CUT_SIZE, P_EOF_PREAD, P_MAP_SHARED = 3032, 3034, 3036, 3038
 P_COPY_RANGE, P_SENDFILE, P_MAP_OFFSET, P_MAP_PRIVATE = 3040, 3042, 3044, 3046
 P_TMPFILE_MAP, P_READV, P_PWRITEV2, P_SEAL_PUNCH = 3048, 3050, 3052, 3054
+P_PAST_EOF, P_CUT_MAPPED = 3056, 3058
+BUS = b"-b"                     # secret_r30_files: also run the two SIGBUS steps (29, 30)
 NR = {n: NUMBERS[n] for n in ("pwrite64", "pread64", "ftruncate", "fstat", "write", "fcntl",
                                "fallocate", "lseek", "read", "preadv2", "preadv", "pwritev",
                                "sendfile", "readv", "pwritev2", "mmap")}
 NR_COPY_FILE_RANGE = 285        # not served by the kernel model (ENOSYS): the call's number
 VALUES = "P5"                   # a value reached the program that Linux never returns
 MEASURED = "P2"                 # bytes entered the domain that its own calls never left
+KEPT = "P3"                     # a page stayed in the program's view after it asked it gone
 ST_SIZE = 48                    # struct stat's st_size on arm64
 
 
@@ -508,3 +512,52 @@ def qn_seal_punch(adv: Adversary) -> None:
     F_SEAL_FUTURE_WRITE is set.
     As QN-001: a seal's refusal of fallocate is not known to the Guardian."""
     answer(adv, NR["fallocate"], P_SEAL_PUNCH, 0)
+
+
+# --- SIGBUS past a file's end -----------------------------------------------------------------
+@scenario(id="QN-030", title="Serve a load past a memfd's end with a zero page instead of "
+          "SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-MEASURE-ALL"),
+          program=FILES, args=(BUS,), gap=VALUES,
+          prop="A load from a page of a file mapping wholly past the file's end raises SIGBUS "
+               "(BUS_ADRERR).")
+def qn_past_eof(adv: Adversary) -> None:
+    """1. The program (secret_r30_files -b) maps a one-page memfd two pages long MAP_SHARED,
+    installs a SIGBUS handler that counts and skips the load, loads from the second page
+    and logs label -4 if no SIGBUS came (0 after exactly one).
+    2. Serve the fault on the second page with a zero page (this kernel model's fault
+    handler does so for any page of a file mapping past the file's end: it has no
+    SIGBUS path); the attack only notes the fault it serves.
+    3. No SIGBUS: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: shmem_fault() -> shmem_get_folio_gfp() refuses an index at
+    or past i_size (-EINVAL: VM_FAULT_SIGBUS), and do_page_fault() raises SIGBUS
+    BUS_ADRERR.  The Guardian refuses a SIGBUS for a page inside the memfd's size
+    (G-SIGNAL-FAULT) but lets a page past it be mapped (zeros, as its measurement rule
+    says the part past the end reads), though it knows the size the program gave the
+    file."""
+    @adv.on(Point.MARKER, phase=P_PAST_EOF)  # type: ignore[arg-type]
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the load at {args[2]:#x} (past the memfd's end) is served a zero page")
+
+
+@scenario(id="QN-031", title="Keep a memfd's second page mapped after the program cut the file "
+          "to one page", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FAULT", "G-LEAVE-ON-REQUEST"), program=FILES, args=(BUS,),
+          gap=KEPT,
+          prop="ftruncate() under a MAP_SHARED mapping unmaps the pages past the new size: the "
+               "next load there raises SIGBUS.")
+def qn_cut_mapped(adv: Adversary) -> None:
+    """1. The program (secret_r30_files -b) maps a two-page memfd MAP_SHARED (page 1 begins
+    with -4), loads from page 1, cuts the file to one page, loads from page 1 again under
+    a SIGBUS handler that counts and skips the load, and logs label -4 if no SIGBUS came.
+    2. Serve the ftruncate without touching the mapping: page 1 stays mapped with the
+    bytes it held (this kernel model's ftruncate never unmaps a file's pages).
+    3. The second load reads -4 and raises nothing: the program logs bytes 0..7 of the
+    secret's copy.
+    Why Linux never does this: shmem_setattr() -> truncate_setsize() ->
+    truncate_pagecache() unmaps every mapping of the pages past the new size
+    (unmap_mapping_range()) and drops them; the next access faults past i_size and gets
+    SIGBUS.  The Guardian takes the memfd's new size from the program's own ftruncate
+    but leaves the page in the program's view, holding bytes the cut dropped."""
+    @adv.on(Point.MARKER, phase=P_CUT_MAPPED)  # type: ignore[arg-type]
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the page at {args[2]:#x} (past the cut) left mapped")

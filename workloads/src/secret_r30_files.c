@@ -47,11 +47,20 @@
  *  28. F_SEAL_WRITE added, then a hole punched (fallocate): EPERM; success says -4.
  *  (21 and 22 run last: they move bytes between files.)
  *
+ * With -b (after the steps above), two accesses Linux answers with SIGBUS, under a
+ * handler that counts the signal and skips the load:
+ *  29. A one-page memfd mapped two pages long MAP_SHARED, its second page read: the page
+ *      lies wholly past the file's end (SIGBUS); no signal says -4.
+ *  30. A two-page memfd mapped MAP_SHARED, its second page read (faulted in), the file
+ *      cut to one page, the second page read again: SIGBUS; no signal says -4.
+ *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r30.py.  Only the digest of the secret is ever printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -99,6 +108,8 @@
 #define P_READV 3050
 #define P_PWRITEV2 3052
 #define P_SEAL_PUNCH 3054
+#define P_PAST_EOF 3056
+#define P_CUT_MAPPED 3058
 #include "secret_common.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -552,11 +563,93 @@ static void seal_punch_step(void)
     close(fd);
 }
 
+static volatile long faults_seen;
+
+/* The SIGBUS handler: count the fault and skip the faulting load. */
+static void on_skip(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    (void)si;
+    ucontext_t *uc = ucv;
+    uc->uc_mcontext.pc += 4;
+    faults_seen++;
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+#define SA_SIGINFO_F 0x4
+#define SA_RESTORER_F 0x10000000
+
+/* A load the handler can skip (one instruction); `fallback` where it was skipped. */
+static long load_word(const volatile long *p, long fallback)
+{
+    long v = fallback;
+    __asm__ volatile("ldr %0, [%1]" : "+r"(v) : "r"(p) : "memory");
+    return v;
+}
+
+/* 29. */
+static void past_eof_step(void)
+{
+    long zero = 0;
+    int fd = memfd_words("r30-pasteof", 0, &zero, 1);
+    if (fd < 0)
+        return;
+    if (ftruncate(fd, PAGE) == 0) {
+        long area = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (valid(area)) {
+            faults_seen = 0;
+            marker(P_PAST_EOF, (long)logbuf, fd, area + PAGE, 0);
+            load_word((volatile long *)(area + PAGE), 0);
+            log_label(P_PAST_EOF, faults_seen == 1 ? 0 : -4);
+            sys6(SYS_munmap, area, 2 * PAGE, 0, 0, 0, 0);
+        }
+    }
+    close(fd);
+}
+
+/* 30. */
+static void cut_mapped_step(void)
+{
+    int fd = memfd_create("r30-cutmapped", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    pagebuf[0] = -4;
+    long ok = pwrite(fd, pagebuf, PAGE, PAGE) == PAGE;
+    pagebuf[0] = 0;
+    if (ok) {
+        long area = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (valid(area)) {
+            faults_seen = 0;
+            long before = load_word((volatile long *)(area + PAGE), 0);
+            if (before == -4 && faults_seen == 0 && ftruncate(fd, PAGE) == 0) {
+                marker(P_CUT_MAPPED, (long)logbuf, fd, area + PAGE, 0);
+                load_word((volatile long *)(area + PAGE), 0);
+                log_label(P_CUT_MAPPED, faults_seen == 1 ? 0 : -4);
+            }
+            sys6(SYS_munmap, area, 2 * PAGE, 0, 0, 0, 0);
+        }
+    }
+    close(fd);
+}
+
+static void bus_steps(void)
+{
+    struct kernel_sigaction act = {(uint64_t)on_skip, SA_SIGINFO_F | SA_RESTORER_F, 0, 0};
+    sys6(SYS_rt_sigaction, SIGBUS, (long)&act, 0, 8, 0, 0);
+    past_eof_step();
+    cut_mapped_step();
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, bus = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        bus |= strcmp(argv[i], "-b") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -617,6 +710,8 @@ int main(int argc, char **argv)
     seal_punch_step();
     move_step(P_COPY_RANGE, 0);
     move_step(P_SENDFILE, 1);
+    if (bus)
+        bus_steps();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

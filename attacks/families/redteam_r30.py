@@ -8,8 +8,9 @@ ftruncate and the file offset give the sizes and positions the program's own cal
 (QN-010..QN-013, QN-019), every read and write flavour moves the file's bytes (QN-014..
 QN-017, QN-020, QN-027, QN-028), a mapping maps the bytes it wrote at its offset (QN-021,
 QN-024..QN-026), copy_file_range() and sendfile() between its own memfds move the bytes
-they report (QN-022, QN-023), and a load past the file's end, before or after a cut under
-the mapping, raises SIGBUS (QN-030, QN-031: the victim's -b switch).
+they report (QN-022, QN-023), a load past the file's end, before or after a cut under
+the mapping, raises SIGBUS (QN-030, QN-031) and a file mapping grown by mremap() maps the
+file's next page (QN-032) (the last three with the victim's -b switch).
 
 The victim is `secret_r30_files` (workloads/src/secret_r30_files.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
@@ -38,8 +39,10 @@ P_READ_POS, P_PREADV2, P_PREADV, P_PWRITEV = 3024, 3026, 3028, 3030
 P_CUT_GROW, P_CUT_SIZE, P_EOF_PREAD, P_MAP_SHARED = 3032, 3034, 3036, 3038
 P_COPY_RANGE, P_SENDFILE, P_MAP_OFFSET, P_MAP_PRIVATE = 3040, 3042, 3044, 3046
 P_TMPFILE_MAP, P_READV, P_PWRITEV2, P_SEAL_PUNCH = 3048, 3050, 3052, 3054
-P_PAST_EOF, P_CUT_MAPPED = 3056, 3058
-BUS = b"-b"                     # secret_r30_files: also run the two SIGBUS steps (29, 30)
+P_PAST_EOF, P_CUT_MAPPED, P_MREMAP_FILE = 3056, 3058, 3060
+#: secret_r30_files: also run steps 29-31, file mappings this kernel model itself serves
+#: otherwise than Linux (two loads Linux answers with SIGBUS, a mapping grown by mremap).
+BUS = b"-b"
 NR = {n: NUMBERS[n] for n in ("pwrite64", "pread64", "ftruncate", "fstat", "write", "fcntl",
                                "fallocate", "lseek", "read", "preadv2", "preadv", "pwritev",
                                "sendfile", "readv", "pwritev2", "mmap")}
@@ -561,3 +564,26 @@ def qn_cut_mapped(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_CUT_MAPPED)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the page at {args[2]:#x} (past the cut) left mapped")
+
+
+@scenario(id="QN-032", title="Serve the page an mremap() growth adds to a memfd's MAP_SHARED "
+          "mapping as a zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",),
+          program=FILES, args=(BUS,), gap=MEASURED,
+          prop="A file mapping grown by mremap() maps the file's pages at the offsets the "
+               "growth covers: the bytes the program wrote there.")
+def qn_mremap_file(adv: Adversary) -> None:
+    """1. The program (secret_r30_files -b) writes a two-page memfd (page 0 begins with 1,
+    page 1 with 2), maps page 0 alone MAP_SHARED, reads it, grows the mapping to two
+    pages with mremap(MREMAP_MAYMOVE), reads the second page and logs label word - 2.
+    2. Serve the growth keeping the mapping's file end where the one-page mmap put it:
+    the new page faults in as zeros (this kernel model's mremap does so itself: it never
+    moves a file mapping's end); the attack only notes the growth it serves.
+    3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
+    copy.
+    Why Linux never does this: mremap() extends the vma over the same file (vm_pgoff
+    kept), and shmem_fault() maps page-cache page 1, inside i_size, holding the 2 the
+    program wrote.  As QN-021, the Guardian lets a MAP_SHARED page of the memfd enter the
+    domain without comparing it with the bytes the program's calls left at its offset."""
+    @adv.on(Point.MARKER, phase=P_MREMAP_FILE)  # type: ignore[arg-type]
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the mapping at {args[2]:#x} grows with its file end kept")

@@ -47,12 +47,16 @@
  *  28. F_SEAL_WRITE added, then a hole punched (fallocate): EPERM; success says -4.
  *  (21 and 22 run last: they move bytes between files.)
  *
- * With -b (after the steps above), two accesses Linux answers with SIGBUS, under a
- * handler that counts the signal and skips the load:
+ * With -b (after the steps above), three file mappings this kernel model serves otherwise
+ * than Linux: two accesses Linux answers with SIGBUS, under a handler that counts the
+ * signal and skips the load, and a mapping grown by mremap():
  *  29. A one-page memfd mapped two pages long MAP_SHARED, its second page read: the page
  *      lies wholly past the file's end (SIGBUS); no signal says -4.
  *  30. A two-page memfd mapped MAP_SHARED, its second page read (faulted in), the file
  *      cut to one page, the second page read again: SIGBUS; no signal says -4.
+ *  31. A two-page memfd (page 0 begins with 1, page 1 with 2) mapped one page long
+ *      MAP_SHARED, its first page read, the mapping grown to two pages by mremap()
+ *      (MREMAP_MAYMOVE), its second page read: word - 2.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r30.py.  Only the digest of the secret is ever printed.
@@ -110,6 +114,7 @@
 #define P_SEAL_PUNCH 3054
 #define P_PAST_EOF 3056
 #define P_CUT_MAPPED 3058
+#define P_MREMAP_FILE 3060
 #include "secret_common.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -438,6 +443,32 @@ static void map_shared_step(void)
     close(fd);
 }
 
+/* 31. */
+static void mremap_file_step(void)
+{
+    int fd = memfd_create("r30-mremap", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    pagebuf[0] = 1;
+    long ok = pwrite(fd, pagebuf, PAGE, 0) == PAGE;
+    pagebuf[0] = 2;
+    ok = ok && pwrite(fd, pagebuf, PAGE, PAGE) == PAGE;
+    pagebuf[0] = 0;
+    long area = ok ? sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -1;
+    if (valid(area) && *(volatile long *)area == 1) {
+        marker(P_MREMAP_FILE, (long)logbuf, fd, area, 0);
+        long grown = sys6(SYS_mremap, area, PAGE, 2 * PAGE, MREMAP_MAYMOVE, 0, 0);
+        if (valid(grown)) {
+            log_label(P_MREMAP_FILE, *(volatile long *)(grown + PAGE) - 2);
+            area = grown;
+        }
+        sys6(SYS_munmap, area, valid(grown) ? 2 * PAGE : PAGE, 0, 0, 0, 0);
+    } else if (valid(area)) {
+        sys6(SYS_munmap, area, PAGE, 0, 0, 0, 0);
+    }
+    close(fd);
+}
+
 /* 21-22: move 8 bytes (the word 0) from one memfd into another that holds -4; a call
  * that fails is done by hand, as cp does. */
 static void move_step(int phase, int use_sendfile)
@@ -641,6 +672,7 @@ static void bus_steps(void)
     sys6(SYS_rt_sigaction, SIGBUS, (long)&act, 0, 8, 0, 0);
     past_eof_step();
     cut_mapped_step();
+    mremap_file_step();
 }
 
 int main(int argc, char **argv)

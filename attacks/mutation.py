@@ -121,6 +121,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_count": ("QD-008",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),
+    "return.memfd_seals": ("QN-001", "QN-007"),
     "return.file_offset": ("QD-025",),
     "return.eventfd_sum": ("QD-009",),
     "return.epoll_oneshot": ("RF-019",),

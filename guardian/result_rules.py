@@ -59,6 +59,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.memfd_seals import CALLS as _SEAL_CALLS
+from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -275,6 +277,8 @@ class ResultRules:
         fd_call = nr in _FD_CALLS
         if fd_call:
             self.files.check(slot, ret)
+        if nr in _SEAL_CALLS:
+            check_memfd_seals(self.files, slot, ret)
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

@@ -19,7 +19,7 @@ what they did and holds a later answer to it:
 
 Where a step cannot be followed the part it touches stops being judged: an offset not
 known (SEEK_DATA, SEEK_HOLE) until the next SEEK_SET or SEEK_END; the bytes past
-`SoleHeld.kept` or once a MAP_SHARED mapping may store into them; a fallocate mode other
+`SoleHeld.kept`, and those of a page a MAP_SHARED mapping may store into (file_pages.py); a fallocate mode other
 than plain allocation, KEEP_SIZE or a punched hole, readv or writev of an eventfd, or a
 write while the offset is not known: the whole object.
 """
@@ -60,8 +60,9 @@ SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 F_SETFL, O_APPEND, AT_EMPTY_PATH, STATX_SIZE = 4, 0o2000, 0x1000, 0x200
 ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
+_PAGE = 4096
 COUNTER_MAX = (1 << 64) - 2             # an eventfd's counter never passes ULLONG_MAX - 1
-_BUSY = _ORDERED
+_BUSY = ORDERED = _ORDERED
 
 
 @dataclass(eq=False)
@@ -75,6 +76,18 @@ class MemFile:
     append: bool = False
     #: how many times the program's calls changed its size or bytes (file_pages.py)
     version: int = 0
+    #: the pages (file offset // PAGE) a writable MAP_SHARED mapping of it brought into
+    #: the program's domain: the program's stores may have changed their bytes since, so
+    #: they are not judged (file_pages.py)
+    loose: set[int] = field(default_factory=set)
+
+    def known(self, pos: int, n: int) -> bytes | None:
+        """The `n` bytes at `pos` its calls left, where they are judged (None: not kept,
+        or on a page the program's stores may have changed)."""
+        if self.data is None or (self.loose and any(
+                p in self.loose for p in range(pos // _PAGE, (pos + max(n, 1) - 1) // _PAGE + 1))):
+            return None
+        return bytes(self.data[pos:pos + n])
 
 
 @dataclass(eq=False)
@@ -124,8 +137,9 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
             refuse("return.memfd_bytes", Status.ERR_DENIED,
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    f"runs past its end ({mem.size} bytes): Linux reads up to the end only")
-        got = buffers(sole.memory, slot, ret) if mem.data is not None else None
-        if got is not None and mem.data is not None and got != mem.data[pos:pos + ret]:
+        owed = mem.known(pos, ret)
+        got = buffers(sole.memory, slot, ret) if owed is not None else None
+        if got is not None and got != owed:
             refuse("return.memfd_bytes", Status.ERR_DENIED,
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    "returns other bytes than the program put there: a file only the "

@@ -12,6 +12,9 @@ import pytest
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian.checks import Refused
+from guardian.file_pages import FileView, check_page
+from guardian.slots import Space
+from guardian.sole_files import MemFile
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
@@ -92,15 +95,62 @@ def test_a_read_of_the_memfd_returns_what_was_written(prog: _Program) -> None:
     _call(prog, "pread64", MFD, OUT, 8, 8, ret=8)
 
 
-def test_a_shared_mapping_ends_the_judging_of_bytes_not_of_size(prog: _Program) -> None:
+def _memfile(prog: _Program) -> MemFile:
+    mem = next(iter(prog.files.sole.by_file.values()))
+    assert isinstance(mem, MemFile)
+    return mem
+
+
+def test_a_shared_page_in_the_domain_ends_the_judging_of_its_bytes_not_of_size(
+        prog: _Program) -> None:
     _memfd(prog, bytes(32))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
     _call(prog, "mmap", 0, 4096, 3, MAP_PRIVATE, MFD, 0, ret=0x7000_0000)
     _put(prog, OUT, b"x" * 8)
     _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
-    _call(prog, "mmap", 0, 4096, 3, MAP_SHARED, MFD, 0, ret=0x7000_0000)
+    _call(prog, "mmap", 0, 8192, 3, MAP_SHARED, MFD, 0, ret=0x7000_0000)
+    # no page of the writable mapping is in the domain yet: the program stored nothing
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(_memfile(prog), None, True),
+                               0)])
+    check_page(space, 0x7000_0000, None)                    # page 0 enters, judged
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)          # its stores may have put them
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 4096, ret=8)   # page 1
     _stat_size(prog, 16)
     _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_a_writable_shared_page_is_judged_on_its_first_entry_only(prog: _Program) -> None:
+    _memfd(prog, b"\2" + bytes(7))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
+    mem = _memfile(prog)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(mem, None, True), 0)])
+    with pytest.raises(Refused) as e:
+        check_page(space, 0x7000_0000, None)                # zeros, not the 2 it wrote
+    assert e.value.check == "set_pt.file_bytes"
+    assert not mem.loose
+    with pytest.raises(Refused):
+        check_page(space, 0x7000_1000, b"\1" + bytes(4095))  # page 1 holds zeros
+    check_page(space, 0x7000_0000, b"\2" + bytes(4095))
+    check_page(space, 0x7000_0000, bytes(4096))             # loose: its stores may have
+    assert mem.loose == {0}
+    read_only = Space(sole_views=[(0x7100_0000, 0x7100_2000, FileView(mem, None), 0)])
+    check_page(read_only, 0x7100_1000, bytes(4096))
+    check_page(read_only, 0x7100_1000, bytes(4096))
+    assert mem.loose == {0}                                 # a read-only view stores nothing
+
+
+def test_madv_remove_through_a_writable_view_makes_its_pages_loose(prog: _Program) -> None:
+    _memfd(prog, b"\2" + bytes(7))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
+    mem = _memfile(prog)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(mem, None, True), 0)])
+    prog.files.admission.registry.space_of = lambda dom, root: space  # type: ignore[method-assign]
+    _call(prog, "madvise", 0x7000_1000, 4096, 9, ret=0)     # MADV_REMOVE of page 1
+    assert mem.loose == {1}
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 4096, ret=8)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
 
 
 def test_past_the_bound_the_bytes_are_not_judged(prog: _Program) -> None:

@@ -82,7 +82,7 @@ def _fill_iov(adv: Adversary, during: int, nr: int, data: bytes, result: int) ->
 
 # --- seals ------------------------------------------------------------------------------------
 @scenario(id="QN-001", title="Answer a pwrite() into a memfd sealed with F_SEAL_WRITE with a "
-          "count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
+          "count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
           prop="A write into a memfd the program sealed with F_SEAL_WRITE fails with EPERM.")
 def qn_seal_write(adv: Adversary) -> None:
     """1. The program (secret_r30_files) makes a sealable memfd, writes a word, adds
@@ -92,9 +92,8 @@ def qn_seal_write(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_file_write_iter() -> generic_write_checks() / shmem_write_begin() refuse
     every write to a file with F_SEAL_WRITE (EPERM); the program alone holds the memfd
-    and added the seal itself.
-    The Guardian judges a memfd's bytes and size but not its seals: it passes a write
-    count Linux refuses."""
+    and added the seal itself.  A seal is never removed, so a count for a write that
+    entered after the seal was added is one Linux never returns."""
     answer(adv, NR["pwrite64"], P_SEAL_WRITE, 8)
 
 
@@ -144,7 +143,6 @@ def qn_seal_shrink_size(adv: Adversary) -> None:
 
 @scenario(id="QN-005", title="Answer a growing pwrite() into a memfd sealed with F_SEAL_GROW "
           "with a count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
-          gap=VALUES,
           prop="A write past the end of a memfd sealed with F_SEAL_GROW fails with EPERM.")
 def qn_seal_grow(adv: Adversary) -> None:
     """1. The program makes a 16-byte sealable memfd, adds F_SEAL_GROW, pwrite()s 8 bytes
@@ -152,15 +150,13 @@ def qn_seal_grow(adv: Adversary) -> None:
     2. Let the pwrite run (refused), then answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_write_begin() returns EPERM for a write past i_size under
-    F_SEAL_GROW.
-    The Guardian keeps no record of the memfd's seals: a count for a write the seal
-    forbids passes."""
+    F_SEAL_GROW (a chunk with pos + len > i_size): no count for a write ending past the
+    16 bytes comes back."""
     answer(adv, NR["pwrite64"], P_SEAL_GROW, 8)
 
 
 @scenario(id="QN-006", title="Answer a write() into a memfd sealed with F_SEAL_FUTURE_WRITE "
           "with a count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
-          gap=VALUES,
           prop="A write into a memfd sealed with F_SEAL_FUTURE_WRITE fails with EPERM.")
 def qn_seal_future(adv: Adversary) -> None:
     """1. The program makes a sealable memfd, adds F_SEAL_FUTURE_WRITE, write()s a word
@@ -168,13 +164,12 @@ def qn_seal_future(adv: Adversary) -> None:
     2. Let the write run (refused), then answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Linux's shmem_file_write_iter() refuses writes under F_SEAL_WRITE or
-    F_SEAL_FUTURE_WRITE (EPERM) from any descriptor.
-    As QN-001: the Guardian knows F_ADD_SEALS succeeded but not what the seal forbids."""
+    F_SEAL_FUTURE_WRITE (EPERM) from any descriptor."""
     answer(adv, NR["write"], P_SEAL_FUTURE, 8)
 
 
 @scenario(id="QN-007", title="Answer F_ADD_SEALS on a memfd made without MFD_ALLOW_SEALING with "
-          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
+          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
           prop="A memfd made without MFD_ALLOW_SEALING carries F_SEAL_SEAL: F_ADD_SEALS fails "
                "with EPERM.")
 def qn_no_sealing(adv: Adversary) -> None:
@@ -183,9 +178,7 @@ def qn_no_sealing(adv: Adversary) -> None:
     2. Let the fcntl run (refused), then answer 0.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     memfd_create() without MFD_ALLOW_SEALING sets F_SEAL_SEAL, and memfd_add_seals()
-    returns EPERM once F_SEAL_SEAL is set.
-    The Guardian saw memfd_create()'s flags (no MFD_ALLOW_SEALING) yet passes a
-    success Linux never gives."""
+    returns EPERM once F_SEAL_SEAL is set (no call removes a seal)."""
     answer(adv, NR["fcntl"], P_NO_SEALING, 0)
 
 
@@ -381,7 +374,7 @@ def qn_eof_pread(adv: Adversary) -> None:
 @scenario(id="QN-021", title="Serve a MAP_SHARED mapping of the memfd the program just wrote as "
           "a zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",
                                                             "G-SHARE-ONE-PAGE"),
-          program=FILES, gap=MEASURED,
+          program=FILES,
           prop="A MAP_SHARED mapping of a memfd maps its page-cache page: the bytes the "
                "program wrote with pwrite().")
 def qn_map_shared(adv: Adversary) -> None:
@@ -389,10 +382,10 @@ def qn_map_shared(adv: Adversary) -> None:
     MAP_SHARED and logs label word - 2.
     2. Serve the mmap as MAP_SHARED | MAP_ANONYMOUS (a zero page).
     3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
-    copy.  shmem_fault() maps the page the pwrite filled.
-    The Guardian judges a memfd's MAP_PRIVATE page (QN-025 is refused) but lets the
-    first MAP_SHARED mapping of it enter the domain holding bytes the program never
-    left in the file."""
+    copy.  shmem_fault() maps the page the pwrite filled.  Only the program holds the
+    memfd and no page of it was in its domain before, so nothing but its own calls
+    changed the page: its first entry holds the bytes they left (the program's stores
+    through the writable mapping may change it only after that)."""
     file_as_zero_page(adv, P_MAP_SHARED)
 
 
@@ -426,7 +419,6 @@ def qn_sendfile(adv: Adversary) -> None:
 # --- more mappings, flavours and seals --------------------------------------------------------
 @scenario(id="QN-024", title="Serve the first MAP_SHARED mapping of a memfd's second page with "
           "its first page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",), program=FILES,
-          gap=MEASURED,
           prop="A MAP_SHARED mapping at a file offset maps the page-cache page of that offset: "
                "the bytes the program wrote there.")
 def qn_map_offset(adv: Adversary) -> None:
@@ -435,9 +427,9 @@ def qn_map_offset(adv: Adversary) -> None:
     2. Serve the mmap with offset 0 (the file's page 0), putting the program's offset
     back at the exit.
     3. The word reads -2: the index is -4, the program logs bytes 0..7 of the secret's
-    copy.  shmem_fault() looks the page up by vmf->pgoff, the mapping's offset: page 1.
-    As QN-021: the first MAP_SHARED page of the memfd is never compared with the bytes
-    the program's own calls left at its offset."""
+    copy.  shmem_fault() looks the page up by vmf->pgoff, the mapping's offset: page 1,
+    as the program's own pwrite() left it (as QN-021: its first entry into the
+    domain)."""
     serve_with(adv, NR["mmap"], P_MAP_OFFSET, {"x5": 0})
 
 
@@ -458,7 +450,7 @@ def qn_map_private(adv: Adversary) -> None:
 
 @scenario(id="QN-026", title="Serve a MAP_SHARED mapping of the program's O_TMPFILE file as a "
           "zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL", "G-SHARE-ONE-PAGE"),
-          program=FILES, gap=MEASURED,
+          program=FILES,
           prop="A MAP_SHARED mapping of an unnamed file only the program holds maps the bytes "
                "it wrote with pwrite().")
 def qn_tmpfile_map(adv: Adversary) -> None:
@@ -467,8 +459,8 @@ def qn_tmpfile_map(adv: Adversary) -> None:
     2. Serve the mmap as MAP_SHARED | MAP_ANONYMOUS (a zero page).
     3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
     copy.  filemap_fault() maps the page-cache page the pwrite filled; an O_TMPFILE file
-    has no name, so nobody else can open it.
-    As QN-021, for an O_TMPFILE file (a file only the program holds, as a memfd)."""
+    has no name, so nobody else can open it: as QN-021, its first entry into the domain
+    holds the bytes the program's own calls left."""
     file_as_zero_page(adv, P_TMPFILE_MAP)
 
 
@@ -503,7 +495,7 @@ def qn_pwritev2(adv: Adversary) -> None:
 
 
 @scenario(id="QN-029", title="Answer a hole punched in a memfd sealed with F_SEAL_WRITE with "
-          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES, gap=VALUES,
+          "success", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
           prop="fallocate(FALLOC_FL_PUNCH_HOLE) on a memfd sealed with F_SEAL_WRITE fails with "
                "EPERM.")
 def qn_seal_punch(adv: Adversary) -> None:
@@ -512,8 +504,7 @@ def qn_seal_punch(adv: Adversary) -> None:
     2. Let the fallocate run (refused), then answer 0.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     shmem_fallocate() returns EPERM for FALLOC_FL_PUNCH_HOLE when F_SEAL_WRITE or
-    F_SEAL_FUTURE_WRITE is set.
-    As QN-001: a seal's refusal of fallocate is not known to the Guardian."""
+    F_SEAL_FUTURE_WRITE is set."""
     answer(adv, NR["fallocate"], P_SEAL_PUNCH, 0)
 
 

@@ -122,6 +122,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),
     "return.memfd_seals": ("QN-001", "QN-007"),
+    "set_pt.file_end": ("QN-030",),
+    "return.cut_unmapped": ("QN-031",),
     "return.file_offset": ("QD-025",),
     "return.eventfd_sum": ("QD-009",),
     "return.epoll_oneshot": ("RF-019",),

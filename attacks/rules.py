@@ -369,15 +369,18 @@ RULES: tuple[Rule, ...] = (
          "the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement for the "
          "address the program's own request placed it at; a page of a file only the program "
          "holds (a memfd, an O_TMPFILE file) holds the bytes its own calls left there, zeros "
-         "where a cut dropped them and past the end; a page of a file that was not admitted is input "
+         "where a cut dropped them and past the end (no page wholly past the end: Linux raises "
+         "SIGBUS there); a page of a file that was not admitted is input "
          "data, never executable.",
          checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
-                 "set_pt.file_bytes", "set_pt.input_not_exec")),
+                 "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
-         "descriptors included.",
+         "descriptors included.  Its ftruncate of a file only it holds takes every mapped page "
+         "of the file wholly past the new end out of its view.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
-                 "return.given_back", "reclaim.memfd_closed", "reclaim.held",
+                 "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
+                 "reclaim.held",
                  "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "

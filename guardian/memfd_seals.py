@@ -28,7 +28,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.sole_files import MemFile
+from guardian.sole_files import MemFile, positioned, v2_followed
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -67,7 +67,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
             _refused(f"a write into a memfd sealed against writing ({seals:#x}) reports "
                      f"{ret} bytes: shmem refuses every write under F_SEAL_WRITE and "
                      "F_SEAL_FUTURE_WRITE (EPERM)")
-        if ret and seals & F_SEAL_GROW and nr != _PWRITEV2:
+        if ret and seals & F_SEAL_GROW and (nr != _PWRITEV2 or v2_followed(slot)):
             _check_grow_write(files, slot, ret)
         return
     if nr == _FALLOCATE:
@@ -98,7 +98,7 @@ def _check_grow_write(files: Descriptors, slot: Slot, ret: int) -> None:
     if mem is None:
         return
     nr, a = slot.nr, slot.args
-    pos = mem.size if mem.append else a[3] if nr in (_PWRITE, _PWRITEV) else mem.offset
+    pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset
     if pos is not None and pos + ret > mem.size:
         _refused(f"a write of {ret} bytes at offset {pos} of a memfd sealed with "
                  f"F_SEAL_GROW ends past its size ({mem.size} bytes): shmem_write_begin() "

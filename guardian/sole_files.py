@@ -10,8 +10,8 @@ what they did and holds a later answer to it:
 * a memfd's bytes: those its writes put there, zeros elsewhere (ftruncate's and
   fallocate's new room, a punched hole); a read returns the bytes at its position and
   never reads past the end (`return.memfd_bytes`);
-* the memfd's file offset (its one open file's f_pos): read, readv, write and writev move
-  it by what they returned (an O_APPEND write to the end first), lseek sets it, and
+* the memfd's file offset (its one open file's f_pos): read, readv, write and writev (and
+  preadv2 and pwritev2 at offset -1) move it by what they returned (an O_APPEND write to the end first), lseek sets it, and
   lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
 * an eventfd's counter: its initial value plus what the program's writes added, minus
   what its reads took; a read hands out the whole counter, and only when it is not 0
@@ -47,9 +47,17 @@ _WRITE, _WRITEV, _PWRITE, _PWRITEV = (_NR["write"], _NR["writev"], _NR["pwrite64
 _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL = (_NR["lseek"], _NR["ftruncate"], _NR["fallocate"],
                                           _NR["fcntl"])
 _FSTAT, _NEWFSTATAT, _STATX = _NR["fstat"], _NR["newfstatat"], _NR["statx"]
-_READS = frozenset({_READ, _READV, _PREAD, _PREADV})
-_WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV})
+_PREADV2, _PWRITEV2 = _NR["preadv2"], _NR["pwritev2"]
+#: preadv2 and pwritev2: at args[3] (pos_l; pos_h adds nothing on a 64-bit kernel,
+#: pos_from_hilo()), or at the file position when that is -1 (do_readv, do_writev).
+V2 = frozenset({_PREADV2, _PWRITEV2})
+_READS = frozenset({_READ, _READV, _PREAD, _PREADV, _PREADV2})
+_WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV, _PWRITEV2})
 _POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; f_pos stays
+#: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
+#: DSYNC, SYNC, NOWAIT (a short count or EAGAIN still moves the bytes it counts).
+V2_PLAIN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
+_AT_FILE_POSITION = (1 << 64) - 1
 _STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
 #: Every call on a memfd's or eventfd's descriptor this module acts on.
 CALLS = frozenset({*_READS, *_WRITES, *_STATS, _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL})
@@ -80,6 +88,8 @@ class MemFile:
     #: the program's domain: the program's stores may have changed their bytes since, so
     #: they are not judged (file_pages.py)
     loose: set[int] = field(default_factory=set)
+    #: still followed (False: dropped, its size no longer known either)
+    followed: bool = True
 
     def known(self, pos: int, n: int) -> bytes | None:
         """The `n` bytes at `pos` its calls left, where they are judged (None: not kept,
@@ -96,6 +106,16 @@ class Counter:
 
     value: int
     semaphore: bool
+
+
+def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
+    """Does the call read or write at args[3], leaving the file offset alone?"""
+    return nr in _POSITIONED or (nr in V2 and a[3] != _AT_FILE_POSITION)
+
+
+def v2_followed(slot: Slot) -> bool:
+    """Is this preadv2/pwritev2 one whose move the Guardian follows (plain flags)?"""
+    return not slot.args[5] & 0xFFFF_FFFF & ~V2_PLAIN_FLAGS
 
 
 def _s64(v: int) -> int:
@@ -130,7 +150,9 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"{ret}, not {base + off}: its offset moves only by the program's "
                    "reads, writes and seeks")
     elif nr in _READS:
-        pos = a[3] if nr in _POSITIONED else mem.offset
+        if nr in V2 and not v2_followed(slot):
+            return
+        pos = a[3] if positioned(nr, a) else mem.offset
         if pos is None or not ret:
             return
         if ret > mem.size - pos:
@@ -201,10 +223,10 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     if nr in _WRITES or nr in (_FTRUNCATE, _FALLOCATE):
         mem.version += 1
     if nr in _READS:
-        if nr not in _POSITIONED and mem.offset is not None:
+        if not positioned(nr, a) and mem.offset is not None:
             mem.offset += ret
     elif nr in _WRITES:
-        pos = mem.size if mem.append else a[3] if nr in _POSITIONED else mem.offset
+        pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset
         if pos is None:
             sole.drop(mem)                      # where it wrote is not known
             return
@@ -215,7 +237,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                 mem.data = None
             else:
                 mem.data[pos:pos + ret] = data
-        if nr not in _POSITIONED:
+        if not positioned(nr, a):
             mem.offset = pos + ret
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF

@@ -17,7 +17,8 @@ does not follow may appear:
 
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
   sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
-  sole_moves.py --, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
+  that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   a name it cannot resolve): every object of the domain;
@@ -182,6 +183,12 @@ class SoleHeld:
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed
+            held = self.of(slot, slot.args[0]) if nr in sole_files.V2 else None
+            if held is not None and isinstance(held[1], MemFile) and \
+                    sole_files.v2_followed(slot):
+                if ret < ERRNO_FLOOR:           # a memfd's preadv2/pwritev2, followed
+                    sole_files.record(self, slot, ret, held[1])
+                return
             self.drop_domain(slot)
             return
         if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
@@ -333,6 +340,9 @@ class SoleHeld:
             return True
         live = self.files.live_descriptions()
         alive = {id(o) for d, o in self.by_file.items() if id(d) in live}
+        for obj in self.by_file.values():
+            if id(obj) not in alive and isinstance(obj, MemFile):
+                obj.data, obj.followed = None, False    # a mapping may still show it
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) in alive}
         return len(alive) < MOST
 
@@ -343,6 +353,7 @@ class SoleHeld:
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
         if isinstance(obj, MemFile):
             obj.data = None                     # (its mapped pages too: file_pages.py)
+            obj.followed = False
         if isinstance(obj, Pair) and present:
             for carried in obj.carried:
                 self.drop(carried)              # type: ignore[arg-type]
@@ -393,12 +404,16 @@ class SoleHeld:
                  if d == slot.domain}
         held = {id(f.description) for (root, _), table in self.files.tables.items()
                 if root in roots for f in table.fds.values()}
+        # (an object no descriptor holds any more may still be reached by a mapping of it,
+        # through /proc/self/map_files: it goes too)
+        live = self.files.live_descriptions()
         gone = {id(o): o for d, o in self.by_file.items()
-                if id(d) in held and (kind is None or isinstance(o, kind))}
+                if (id(d) in held or id(d) not in live) and (kind is None or isinstance(o, kind))}
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) not in gone}
         for obj in gone.values():
             if isinstance(obj, MemFile):
                 obj.data = None
+                obj.followed = False
             elif isinstance(obj, Pair):
                 for carried in obj.carried:
                     self.drop(carried)          # type: ignore[arg-type]

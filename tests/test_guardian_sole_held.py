@@ -326,3 +326,40 @@ def test_nothing_is_judged_while_an_unfollowed_mover_is_in_flight(prog: _Program
     prog.files.sole.record(mover, 8)
     del registry.slots[mover.id]
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+
+
+# --- preadv2 and pwritev2 ---------------------------------------------------------------
+def _iov(prog: _Program, at: int, base: int, n: int) -> None:
+    _put(prog, at, struct.pack("<QQ", base, n))
+
+
+def test_preadv2_and_pwritev2_at_the_file_position_are_followed(prog: _Program) -> None:
+    IOV, AT_POS = NAME_VA + 512, (1 << 64) - 1
+    _memfd(prog, struct.pack("<qq", 1, -3))
+    _call(prog, "lseek", MFD, 0, SEEK_SET, ret=0)
+    _iov(prog, IOV, OUT, 8)
+    _put(prog, OUT, struct.pack("<q", -3))
+    _refused("return.memfd_bytes", prog, "preadv2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)
+    _put(prog, OUT, struct.pack("<q", 1))
+    _call(prog, "preadv2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)      # f_pos 0 -> 8
+    _refused("return.file_offset", prog, "lseek", MFD, 0, SEEK_CUR, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_SET, ret=0)
+    _iov(prog, IOV, BUF, 8)
+    _put(prog, BUF, bytes(8))
+    _call(prog, "pwritev2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)     # a 0 over word 0
+    _put(prog, OUT, struct.pack("<q", 1))
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _put(prog, OUT, bytes(8))
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _iov(prog, IOV, OUT, 8)
+    _put(prog, OUT, struct.pack("<q", 5))
+    _refused("return.memfd_bytes", prog, "preadv2", MFD, IOV, 1, 8, 0, 0, ret=8)   # at 8
+
+
+def test_a_pwritev2_with_other_flags_ends_the_judging(prog: _Program) -> None:
+    IOV, RWF_APPEND = NAME_VA + 512, 0x10
+    _memfd(prog, bytes(16))
+    _iov(prog, IOV, BUF, 8)
+    _call(prog, "pwritev2", MFD, IOV, 1, 0, 0, RWF_APPEND, ret=8)
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)

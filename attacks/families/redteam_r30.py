@@ -10,7 +10,9 @@ QN-017, QN-020, QN-027, QN-028), a mapping maps the bytes it wrote at its offset
 QN-024..QN-026), copy_file_range() and sendfile() between its own memfds move the bytes
 they report (QN-022, QN-023), a load past the file's end, before or after a cut under
 the mapping, raises SIGBUS (QN-030, QN-031) and a file mapping grown by mremap() maps the
-file's next page (QN-032) (the last three with the victim's -b switch).
+file's next page (QN-032) (the last three with the victim's -b switch, each step in a
+child process of its own: this kernel model itself serves them otherwise than Linux, and
+a refused answer kills the process that got it).
 
 The victim is `secret_r30_files` (workloads/src/secret_r30_files.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
@@ -290,7 +292,7 @@ def qn_read_pos(adv: Adversary) -> None:
 
 @scenario(id="QN-015", title="Answer preadv2() at the file position with a word the memfd does "
           "not hold there", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=FILES, gap=VALUES,
+          program=FILES,
           prop="preadv2(offset -1) of a memfd only the program holds reads its bytes at the "
                "file position.")
 def qn_preadv2(adv: Adversary) -> None:
@@ -298,9 +300,7 @@ def qn_preadv2(adv: Adversary) -> None:
     at offset -1 (the file position) and logs label word - 1.
     2. Let the call run, then write -3 into the iovec's buffer and answer 8.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    preadv2 with offset -1 is readv at f_pos 0 (do_preadv2 -> do_readv): the word 1.
-    The Guardian judges read(), readv() and pread64() of the memfd but not preadv2() at
-    the file position."""
+    preadv2 with offset -1 is readv at f_pos 0 (do_preadv2 -> do_readv): the word 1."""
     _fill_iov(adv, P_PREADV2, NR["preadv2"], _word(-3), 8)
 
 
@@ -479,7 +479,7 @@ def qn_readv(adv: Adversary) -> None:
 
 @scenario(id="QN-028", title="Drop a pwritev2() at the file position into the program's memfd "
           "and answer its count", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=FILES, gap=VALUES,
+          program=FILES,
           prop="After pwritev2(offset -1) reports 8 bytes written, the file holds them at the "
                "position it had.")
 def qn_pwritev2(adv: Adversary) -> None:
@@ -487,10 +487,8 @@ def qn_pwritev2(adv: Adversary) -> None:
     -1 (the file position), pread()s word 0 and logs the label it names.
     2. Serve the pwritev2 as getpid() (nothing written) and answer 8.
     3. The pread honestly reads the -4 the file kept: the program logs bytes 0..7 of the
-    secret's copy.  do_pwritev(offset -1) is do_writev at f_pos 0: the 0 lands on word 0.
-    The Guardian follows pwrite64() and pwritev() into the memfd (QN-017 is refused)
-    but not pwritev2() at the file position: the pread after it passes with the bytes
-    the call's count says were overwritten."""
+    secret's copy.  do_pwritev(offset -1) is do_writev at f_pos 0: the 0 lands on word 0,
+    and the memfd is the program's alone: the pread reads the 0."""
     serve_as_getpid(adv, NR["pwritev2"], P_PWRITEV2, 8)
 
 
@@ -511,11 +509,12 @@ def qn_seal_punch(adv: Adversary) -> None:
 # --- SIGBUS past a file's end -----------------------------------------------------------------
 @scenario(id="QN-030", title="Serve a load past a memfd's end with a zero page instead of "
           "SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-MEASURE-ALL"),
-          program=FILES, args=(BUS,), gap=VALUES,
+          program=FILES, args=(BUS,),
           prop="A load from a page of a file mapping wholly past the file's end raises SIGBUS "
                "(BUS_ADRERR).")
 def qn_past_eof(adv: Adversary) -> None:
-    """1. The program (secret_r30_files -b) maps a one-page memfd two pages long MAP_SHARED,
+    """1. The program (secret_r30_files -b, this step in a child of its own) maps a one-page
+    memfd two pages long MAP_SHARED,
     installs a SIGBUS handler that counts and skips the load, loads from the second page
     and logs label -4 if no SIGBUS came (0 after exactly one).
     2. Serve the fault on the second page with a zero page (this kernel model's fault
@@ -524,11 +523,9 @@ def qn_past_eof(adv: Adversary) -> None:
     3. No SIGBUS: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: shmem_fault() -> shmem_get_folio_gfp() refuses an index at
     or past i_size (-EINVAL: VM_FAULT_SIGBUS), and do_page_fault() raises SIGBUS
-    BUS_ADRERR.  The Guardian refuses a SIGBUS for a page inside the memfd's size
-    (G-SIGNAL-FAULT) but lets a page past it be mapped (zeros, as its measurement rule
-    says the part past the end reads), though it knows the size the program gave the
-    file."""
-    @adv.on(Point.MARKER, phase=P_PAST_EOF)  # type: ignore[arg-type]
+    BUS_ADRERR: no page wholly past the size the program's own calls gave the memfd ever
+    enters its domain (the part of its last page past the end reads zeros)."""
+    @adv.on(Point.MARKER, phase=P_PAST_EOF, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the load at {args[2]:#x} (past the memfd's end) is served a zero page")
 
@@ -536,12 +533,12 @@ def qn_past_eof(adv: Adversary) -> None:
 @scenario(id="QN-031", title="Keep a memfd's second page mapped after the program cut the file "
           "to one page", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-FAULT", "G-LEAVE-ON-REQUEST"), program=FILES, args=(BUS,),
-          gap=KEPT,
           prop="ftruncate() under a MAP_SHARED mapping unmaps the pages past the new size: the "
                "next load there raises SIGBUS.")
 def qn_cut_mapped(adv: Adversary) -> None:
-    """1. The program (secret_r30_files -b) maps a two-page memfd MAP_SHARED (page 1 begins
-    with -4), loads from page 1, cuts the file to one page, loads from page 1 again under
+    """1. The program (secret_r30_files -b, this step in a child of its own) maps a two-page
+    memfd MAP_SHARED (page 1 begins with -4), loads from page 1, cuts the file to one page
+    (the step's marker just before the cut), loads from page 1 again under
     a SIGBUS handler that counts and skips the load, and logs label -4 if no SIGBUS came.
     2. Serve the ftruncate without touching the mapping: page 1 stays mapped with the
     bytes it held (this kernel model's ftruncate never unmaps a file's pages).
@@ -550,20 +547,21 @@ def qn_cut_mapped(adv: Adversary) -> None:
     Why Linux never does this: shmem_setattr() -> truncate_setsize() ->
     truncate_pagecache() unmaps every mapping of the pages past the new size
     (unmap_mapping_range()) and drops them; the next access faults past i_size and gets
-    SIGBUS.  The Guardian takes the memfd's new size from the program's own ftruncate
-    but leaves the page in the program's view, holding bytes the cut dropped."""
-    @adv.on(Point.MARKER, phase=P_CUT_MAPPED)  # type: ignore[arg-type]
+    SIGBUS: when the cut returns, no mapping of the program maps a page of the memfd
+    wholly past its new end."""
+    @adv.on(Point.MARKER, phase=P_CUT_MAPPED, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the page at {args[2]:#x} (past the cut) left mapped")
 
 
 @scenario(id="QN-032", title="Serve the page an mremap() growth adds to a memfd's MAP_SHARED "
           "mapping as a zero page", family=RT, goal=Goal.LEAK, rules=("G-MEASURE-ALL",),
-          program=FILES, args=(BUS,), gap=MEASURED,
+          program=FILES, args=(BUS,),
           prop="A file mapping grown by mremap() maps the file's pages at the offsets the "
                "growth covers: the bytes the program wrote there.")
 def qn_mremap_file(adv: Adversary) -> None:
-    """1. The program (secret_r30_files -b) writes a two-page memfd (page 0 begins with 1,
+    """1. The program (secret_r30_files -b, this step in a child of its own) writes a
+    two-page memfd (page 0 begins with 1,
     page 1 with 2), maps page 0 alone MAP_SHARED, reads it, grows the mapping to two
     pages with mremap(MREMAP_MAYMOVE), reads the second page and logs label word - 2.
     2. Serve the growth keeping the mapping's file end where the one-page mmap put it:
@@ -573,8 +571,8 @@ def qn_mremap_file(adv: Adversary) -> None:
     copy.
     Why Linux never does this: mremap() extends the vma over the same file (vm_pgoff
     kept), and shmem_fault() maps page-cache page 1, inside i_size, holding the 2 the
-    program wrote.  As QN-021, the Guardian lets a MAP_SHARED page of the memfd enter the
-    domain without comparing it with the bytes the program's calls left at its offset."""
-    @adv.on(Point.MARKER, phase=P_MREMAP_FILE)  # type: ignore[arg-type]
+    program wrote: as QN-021, the page's first entry into the domain holds the bytes the
+    program's own calls left at its offset."""
+    @adv.on(Point.MARKER, phase=P_MREMAP_FILE, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the mapping at {args[2]:#x} grows with its file end kept")

@@ -123,6 +123,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.memfd_bytes": ("QD-006",),
     "return.memfd_seals": ("QN-001", "QN-007"),
     "set_pt.file_end": ("QN-030",),
+    "return.seek_hole": ("QN-013",),
     "return.cut_unmapped": ("QN-031",),
     "return.file_offset": ("QD-025",),
     "return.eventfd_sum": ("QD-009",),

@@ -64,7 +64,7 @@ CALLS = frozenset({*_READS, *_WRITES, *_STATS, _LSEEK, _FTRUNCATE, _FALLOCATE, _
 #: The calls whose order on one object matters: two in flight at once are not followed.
 _ORDERED = _READS | _WRITES | {_LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL}
 EFD_SEMAPHORE = 1
-SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 F_SETFL, O_APPEND, AT_EMPTY_PATH, STATX_SIZE = 4, 0o2000, 0x1000, 0x200
 ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
@@ -90,6 +90,15 @@ class MemFile:
     loose: set[int] = field(default_factory=set)
     #: still followed (False: dropped, its size no longer known either)
     followed: bool = True
+    #: the pages the program's own writes put bytes in since a hole, a cut or
+    #: MADV_REMOVE last dropped them: the page cache holds them, so lseek's SEEK_HOLE and
+    #: SEEK_DATA find data there (None: not kept, past `SoleHeld.kept`)
+    data_pages: set[int] | None = field(default_factory=set)
+
+    def forget_pages(self, start: int, end: int) -> None:
+        """[start, end) was punched or cut: no page it touches is known to hold data."""
+        if self.data_pages and start < end:
+            self.data_pages.difference_update(range(start // _PAGE, (end - 1) // _PAGE + 1))
 
     def known(self, pos: int, n: int) -> bytes | None:
         """The `n` bytes at `pos` its calls left, where they are judged (None: not kept,
@@ -149,6 +158,8 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"lseek({off}, whence {whence}) of the program's own memfd answers "
                    f"{ret}, not {base + off}: its offset moves only by the program's "
                    "reads, writes and seeks")
+        if whence in (SEEK_DATA, SEEK_HOLE) and mem.followed and mem.data_pages is not None:
+            _check_seek_data(mem, whence, off, ret)
     elif nr in _READS:
         if nr in V2 and not v2_followed(slot):
             return
@@ -166,6 +177,31 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    "returns other bytes than the program put there: a file only the "
                    "program holds reads back what it wrote")
+
+
+def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:
+    """lseek(SEEK_DATA or SEEK_HOLE) succeeded with `ret`: shmem_file_llseek() ->
+    mapping_seek_hole_data() (any file system's llseek alike) fails with ENXIO from the
+    end on, finds a hole (SEEK_HOLE) at or after `off` and at most at the end, never on a
+    page the program's own writes filled, and data (SEEK_DATA) at or after `off`, before
+    the end, with none of those pages between."""
+    pages = mem.data_pages or set()
+    name = "SEEK_HOLE" if whence == SEEK_HOLE else "SEEK_DATA"
+    why = ""
+    if off < 0 or off >= mem.size:
+        why = f"from offset {off}, outside the file ({mem.size} bytes): ENXIO"
+    elif whence == SEEK_HOLE and not off <= ret <= mem.size:
+        why = f"at {ret}, outside [{off}, {mem.size}]"
+    elif whence == SEEK_HOLE and ret < mem.size and ret // _PAGE in pages:
+        why = f"at {ret}, on a page the program's own writes filled"
+    elif whence == SEEK_DATA and not off <= ret < mem.size:
+        why = f"at {ret}, outside [{off}, {mem.size})"
+    elif whence == SEEK_DATA and any(off // _PAGE <= p and p * _PAGE < ret for p in pages):
+        why = f"at {ret}, past a page between {off} and it that the program's writes filled"
+    if why:
+        refuse("return.seek_hole", Status.ERR_DENIED,
+               f"lseek({name}) of the program's own memfd answers {why}: its page cache "
+               "holds what the program wrote until a hole, a cut or MADV_REMOVE drops it")
 
 
 def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
@@ -232,6 +268,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
             return
         data = buffers(sole.memory, slot, ret) if mem.data is not None else None
         _resize(sole, mem, max(mem.size, pos + ret))
+        if mem.data_pages is not None and ret:
+            mem.data_pages.update(range(pos // _PAGE, (pos + ret - 1) // _PAGE + 1))
         if mem.data is not None:
             if data is None:
                 mem.data = None
@@ -250,6 +288,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if mode == 0:
             _resize(sole, mem, max(mem.size, off + length))
         elif mode == FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE:
+            mem.forget_pages(off, off + length)
             if mem.data is not None:
                 end = min(off + length, mem.size)
                 if off < end:
@@ -262,6 +301,10 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
 
 def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:
     """The memfd is `size` bytes now (grown with zeros; shrunk only by ftruncate)."""
+    if size > sole.kept:
+        mem.data_pages = None
+    elif cut:
+        mem.forget_pages(size, mem.size)
     if mem.data is not None:
         if size > sole.kept:
             mem.data = None                     # past what the Guardian keeps

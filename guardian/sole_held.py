@@ -271,6 +271,7 @@ class SoleHeld:
                 first, last = off + lo - s, off + hi - s
                 view.file.loose.update(range(first // _PAGE,   # type: ignore[attr-defined]
                                              (last + _PAGE - 1) // _PAGE))
+                view.file.forget_pages(first, last)            # type: ignore[attr-defined]
 
     def _made(self, slot: Slot, ret: int) -> None:
         a = slot.args

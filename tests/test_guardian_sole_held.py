@@ -363,3 +363,25 @@ def test_a_pwritev2_with_other_flags_ends_the_judging(prog: _Program) -> None:
     _call(prog, "pwritev2", MFD, IOV, 1, 0, 0, RWF_APPEND, ret=8)
     _put(prog, OUT, b"x" * 8)
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+
+
+# --- SEEK_HOLE and SEEK_DATA ------------------------------------------------------------
+def test_seek_hole_and_data_never_contradict_the_pages_written(prog: _Program) -> None:
+    SEEK_DATA, SEEK_HOLE = 3, 4
+    _memfd(prog, b"\1" * 8)                                 # page 0 written
+    _call(prog, "ftruncate", MFD, 3 * 4096, ret=0)
+    _call(prog, "pwrite64", MFD, BUF, 8, 2 * 4096, ret=8)  # page 2 written
+    for ret in (0, 8, 4095, 2 * 4096, 3 * 4096 + 1):
+        _refused("return.seek_hole", prog, "lseek", MFD, 0, SEEK_HOLE, ret=ret)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=4096)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=3 * 4096)  # (a file system without holes)
+    _refused("return.seek_hole", prog, "lseek", MFD, 3 * 4096, SEEK_HOLE, ret=3 * 4096)
+    _call(prog, "lseek", MFD, 4096, SEEK_DATA, ret=4096)   # (fallocated or faulted in)
+    _call(prog, "lseek", MFD, 4096, SEEK_DATA, ret=2 * 4096)
+    _refused("return.seek_hole", prog, "lseek", MFD, 0, SEEK_DATA, ret=4096)
+    _refused("return.seek_hole", prog, "lseek", MFD, 4096, SEEK_DATA, ret=2 * 4096 + 8)
+    _call(prog, "fallocate", MFD, 3, 0, 4096, ret=0)       # page 0 punched
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=0)
+    _call(prog, "ftruncate", MFD, 2 * 4096, ret=0)         # page 2 cut
+    _call(prog, "ftruncate", MFD, 3 * 4096, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=2 * 4096)

@@ -261,7 +261,6 @@ def qn_seek_cur(adv: Adversary) -> None:
 
 @scenario(id="QN-013", title="Answer lseek(SEEK_HOLE) of the program's memfd with a hole at "
           "data it wrote", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
-          gap=VALUES,
           prop="lseek(fd, 0, SEEK_HOLE) never reports a hole where the program wrote data.")
 def qn_seek_hole(adv: Adversary) -> None:
     """1. The program writes a page into its own memfd, grows it to two pages, calls
@@ -270,9 +269,7 @@ def qn_seek_hole(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     shmem_file_llseek() -> mapping_seek_hole_data() finds page 0 in the page cache (or
     swap): the first hole at or after 0 is 4096 (or the end, 8192); never 0, where the
-    program wrote.
-    The Guardian holds the memfd's bytes and size (it judges SEEK_SET and SEEK_END) but
-    not SEEK_HOLE/SEEK_DATA's answers."""
+    program wrote (no hole punched, no cut since)."""
     answer(adv, NR["lseek"], P_SEEK_HOLE, 0)
 
 

@@ -285,7 +285,9 @@ class ResultRules:
         if nr == _NR_FTRUNCATE and ret == 0:
             cut = self.files.sole.settled(slot, slot.args[0])
             if isinstance(cut, MemFile) and slot.args[1] < cut.size:
-                check_cut(cut, slot.args[1], dom.spaces, self.layout.pages_in)
+                live = {r: sp for r, sp in dom.spaces.items()
+                        if r not in reg.dying and r not in self.files.retired}
+                check_cut(cut, slot.args[1], live, self.layout.pages_in)
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

@@ -59,3 +59,14 @@ def test_a_cut_leaves_no_page_past_the_new_end_mapped() -> None:
     check_cut(mem, PAGE, spaces, pages_in)                  # page 0 still holds its end
     check_cut(mem, 8, spaces, pages_in)
     check_cut(mem, PAGE, {1: _space(_file(2 * PAGE))}, pages_in)   # another file's view
+
+
+def test_a_second_mapping_by_mremap_of_length_zero_follows_the_file() -> None:
+    mem = _file(2 * PAGE)
+    space = _space(mem, 1)
+    space.areas.append((AT, AT + PAGE))
+    space.move_area(AT, 0, 0x7100_0000, PAGE, 99)           # old_len 0: a second mapping
+    found = space.sole_view(0x7100_0000)
+    assert found is not None and found[0].file is mem and found[1] == 0
+    check_page(space, 0x7100_0000, bytes(PAGE))
+    assert mem.loose == {0}                                 # its stores reach the file

@@ -176,7 +176,7 @@ RULES: tuple[Rule, ...] = (
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
          "an end of a socketpair it made (its peer end's sends), a memfd's "
-         "size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros; what /proc/self says of the caller "
+         "seals (what they forbid), size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros; what /proc/self says of the caller "
          "(its pid, argument and environment strings, name, open-file limit, areas, a memfd's "
          "position, its own thread, a pipe's inode) agrees with what the Guardian knows.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
@@ -188,7 +188,8 @@ RULES: tuple[Rule, ...] = (
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
-                 "return.memfd_bytes", "return.file_offset", "return.eventfd_sum",
+                 "return.memfd_seals", "return.memfd_bytes", "return.file_offset",
+                 "return.seek_hole", "return.eventfd_sum",
                  "return.inotify_wd",
                  "return.timer_id", "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
@@ -372,15 +373,18 @@ RULES: tuple[Rule, ...] = (
          "the tree at CREATE_DOMAIN included), is zero-filled or matches the measurement for the "
          "address the program's own request placed it at; a page of a file only the program "
          "holds (a memfd, an O_TMPFILE file) holds the bytes its own calls left there, zeros "
-         "where a cut dropped them and past the end; a page of a file that was not admitted is input "
+         "where a cut dropped them and past the end (no page wholly past the end: Linux raises "
+         "SIGBUS there); a page of a file that was not admitted is input "
          "data, never executable.",
          checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
-                 "set_pt.file_bytes", "set_pt.input_not_exec")),
+                 "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
-         "descriptors included.",
+         "descriptors included.  Its ftruncate of a file only it holds takes every mapped page "
+         "of the file wholly past the new end out of its view.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
-                 "return.given_back", "reclaim.memfd_closed", "reclaim.held",
+                 "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
+                 "reclaim.held",
                  "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "

@@ -16,6 +16,7 @@ from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.file_pages import SIZE_MOVERS
 from guardian.file_pages import check_page as check_file_page
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
@@ -67,6 +68,12 @@ class Admission:
         """The digest the page at `offset` of the admitted file `path` must have."""
         return self.files[path].page_digest(offset)
 
+    def _size_settled(self, domain: int) -> bool:
+        """Is no call of the domain in flight that may change the size of a file only the
+        program holds (file_pages.py)?"""
+        return not any(s.domain == domain and s.nr in SIZE_MOVERS
+                       for s in self.registry.slots.values())
+
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:
         """Before a frame joins a domain at va: it holds exactly what the program is owed
@@ -85,7 +92,7 @@ class Admission:
         space = dom.spaces.get(root)
         if zero_fill and expected is None and va != SIGRETURN_TRAMPOLINE and (
                 space is None or space.file_page(va) is None):
-            check_file_page(space, va, None)
+            check_file_page(space, va, None, self._size_settled(domain))
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -99,7 +106,7 @@ class Admission:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
             return False
-        check_file_page(space, va, data)
+        check_file_page(space, va, data, self._size_settled(domain))
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

@@ -115,6 +115,9 @@ class Descriptors(TableLifecycle):
         #: memfd id -> the seals it is known to hold (memfd_create without
         #: MFD_ALLOW_SEALING starts with F_SEAL_SEAL; F_ADD_SEALS only adds): never removed.
         self.seals: dict[int, int] = {}
+        #: memfd id -> (the first slot id that entered after them, seals) for each time its
+        #: seals grew: a call that entered from that id on meets them (memfd_seals.py).
+        self.sealed_from: dict[int, list[tuple[int, int]]] = {}
         #: memfd id -> the size its program's own calls gave it (guardian/memfd_sizes.py)
         self.memfd_sizes: dict[int, int] = {}
         #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
@@ -369,11 +372,15 @@ class Descriptors(TableLifecycle):
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
             sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
             self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
+            self.sealed_from[self.memfds_made] = [
+                (self.admission.registry.next_slot_id(), self.seals[self.memfds_made])]
             self.memfd_sizes[self.memfds_made] = 0          # a new memfd is empty
         elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
             f = table.fds.get(s32(a[0]))
             if f is not None and f.memfd:
                 self.seals[f.memfd] = self.seals.get(f.memfd, 0) | (a[2] & 0xFFFF_FFFF)
+                self.sealed_from.setdefault(f.memfd, []).append(
+                    (self.admission.registry.next_slot_id(), a[2] & 0xFFFF_FFFF))
         elif (nr == NR_FCNTL and cmd == F_SETFD) or (nr == NR_IOCTL
                                                      and cmd in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -477,6 +484,17 @@ class Descriptors(TableLifecycle):
         """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
         f = self.table(slot.root, slot.thread).fds.get(s32(fd))
         return self.seals.get(f.memfd) if f is not None and f.memfd else None
+
+    def seals_met(self, slot: Slot, fd: int) -> int:
+        """The seals the memfd behind descriptor `fd` held before the slot's call entered
+        (0: none known, or no memfd): those the call met, whatever else ran meanwhile."""
+        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        met = 0
+        for since, seals in self.sealed_from.get(f.memfd, ()) if f is not None and f.memfd \
+                else ():
+            if slot.id >= since:
+                met |= seals
+        return met
 
     def access(self, slot: Slot, fd: int) -> int | None:
         """The O_ACCMODE of the calling thread's descriptor `fd` (None: not known)."""

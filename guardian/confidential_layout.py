@@ -27,6 +27,7 @@ from abi.layout import (
     NR_MREMAP,
     NR_MUNMAP,
     PROT_EXEC,
+    PROT_WRITE,
     USER_TOP,
 )
 from emulator import descriptors as D
@@ -209,7 +210,9 @@ class Layout:
                 space.input_areas.append((ret, ret + length))
             held = self.files.sole.of(slot, a[4]) if not anonymous else None
             if held is not None and isinstance(held[1], MemFile) and a[5] % PAGE == 0:
-                view = FileView(held[1], None if a[3] & MAP_SHARED else held[1].version)
+                shared = bool(a[3] & MAP_SHARED)
+                view = FileView(held[1], None if shared else held[1].version,
+                                shared and bool(a[2] & PROT_WRITE))
                 space.sole_views.append((ret, ret + length, view, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))

@@ -10,9 +10,13 @@ program's own mmap holds those bytes at its file offset, and zeros past the file
 
 A view follows one mmap of the file (`Space.sole_views`, moved and cut with the area):
 
-* a MAP_SHARED view reads the file as it is now, while its bytes are judged (no mapping
-  of it may store into them: sole_held.py stops judging them at a writable MAP_SHARED
-  mmap, or an mprotect that makes one writable);
+* a MAP_SHARED view reads the file as it is now, while its bytes are judged.  The
+  program's stores can change a page of the file only once the page is in its domain:
+  a page entering through a writable MAP_SHARED view is judged on that first entry,
+  then loose (`MemFile.loose`: its bytes, in every view and read, no longer judged);
+  an mprotect that makes a MAP_SHARED view writable ends the judging of the file's
+  bytes (sole_held.py), as does MADV_REMOVE through a writable view for the pages it
+  punches;
 * a MAP_PRIVATE view is judged only while the file is as it was at the mmap (Linux's
   private page shows the file's later writes until the program stores into the page;
   the kernel may have copied it earlier, so once the file changed the page is not
@@ -24,18 +28,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abi import Status
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.given_back import PagesIn
 from guardian.slots import PAGE, Space
 from guardian.sole_files import MemFile
+
+#: Calls that may change the size of a file only the program holds (its own writes,
+#: ftruncate, fallocate, a truncate by name, the movers sole_held.py does not follow):
+#: while one of the domain is in flight, a page is not held to the file's end.
+SIZE_MOVERS = frozenset(NUMBERS[n] for n in (
+    "write", "writev", "pwrite64", "pwritev", "pwritev2", "ftruncate", "fallocate",
+    "truncate", "splice", "tee", "vmsplice", "sendfile", "copy_file_range",
+    "io_uring_enter", "io_uring_setup", "io_uring_register", "io_submit", "sendmsg",
+    "sendmmsg")
+    if n in NUMBERS)
 
 
 @dataclass(frozen=True, eq=False)
 class FileView:
-    """One mmap of a file only the program holds: the file, and for a MAP_PRIVATE one
-    the file's version at the mmap (None: MAP_SHARED)."""
+    """One mmap of a file only the program holds: the file, for a MAP_PRIVATE one the
+    file's version at the mmap (None: MAP_SHARED), and whether it is MAP_SHARED with
+    PROT_WRITE (the program's stores reach the file)."""
 
     file: MemFile
     private_at: int | None
+    writable: bool = False
 
 
 def owed_page(space: Space | None, va: int) -> bytes | None:
@@ -47,20 +65,63 @@ def owed_page(space: Space | None, va: int) -> bytes | None:
     view, offset = found
     assert isinstance(view, FileView)
     mem = view.file
-    if mem.data is None or (view.private_at is not None and view.private_at != mem.version):
+    if view.private_at is not None and view.private_at != mem.version:
         return None
-    return bytes(mem.data[offset:offset + PAGE]).ljust(PAGE, b"\0")
+    owed = mem.known(offset, PAGE)
+    return owed.ljust(PAGE, b"\0") if owed is not None else None
 
 
-def check_page(space: Space | None, va: int, data: bytes | None) -> None:
+def check_page(space: Space | None, va: int, data: bytes | None,
+               settled: bool = False) -> None:
     """A frame holding `data` (None: zeros, the Guardian fills it) joins the domain at
     va: where that is a page of a file only the program holds, it holds the file's
-    bytes there."""
+    bytes there, and -- `settled`: no call of the domain that may change the file's
+    size in flight -- it starts below the file's end.  Through a writable MAP_SHARED
+    view, that page is loose from now on."""
+    found = space.sole_view(va) if space is not None and space.sole_views else None
+    if settled and found is not None and isinstance(found[0], FileView):
+        mem, offset = found[0].file, found[1]
+        if mem.followed and offset & ~(PAGE - 1) >= mem.size:
+            # shmem_fault() -> shmem_get_folio_gfp() (filemap_fault() likewise) refuses an
+            # index at or past i_size: VM_FAULT_SIGBUS, never a page.
+            refuse("set_pt.file_end", Status.ERR_DENIED,
+                   f"the page at {va:#x} maps offset {offset:#x} of a file only the program "
+                   f"holds, wholly past its end ({mem.size} bytes): Linux raises SIGBUS "
+                   "there and maps nothing")
     owed = owed_page(space, va)
-    if owed is None:
-        return
-    if (data if data is not None else bytes(PAGE)) != owed:
+    if owed is not None and (data if data is not None else bytes(PAGE)) != owed:
         refuse("set_pt.file_bytes", Status.ERR_DENIED,
                f"the page at {va:#x} maps a file only the program holds, but not the bytes "
                "its own calls left at that offset (what its writes put there, zeros in a "
                "hole, in the part a cut dropped and past the end)")
+    if found is not None and isinstance(found[0], FileView) and found[0].writable:
+        found[0].file.loose.add(found[1] // PAGE)
+
+
+def pages_past_cut(space: Space, mem: MemFile, size: int) -> list[tuple[int, int]]:
+    """The ranges of `space` where a view of `mem` maps file pages wholly past `size`."""
+    end_page = (size + PAGE - 1) & ~(PAGE - 1)
+    out = []
+    for start, end, view, off in space.sole_views:
+        if isinstance(view, FileView) and view.file is mem:
+            lo = start + max(0, end_page - off)
+            if lo < end:
+                out.append((lo, end))
+    return out
+
+
+def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: PagesIn) -> None:
+    """ftruncate() cut `mem`, a file only the program holds, to `size` and returned
+    success: no mapping of it in the program maps a page wholly past the new end
+    (Linux's shmem_setattr() -> truncate_setsize() -> truncate_pagecache() unmaps them
+    all, unmap_mapping_range(), and drops them)."""
+    for root, space in spaces.items():
+        if not space.sole_views:
+            continue
+        for start, end in pages_past_cut(space, mem, size):
+            kept = pages_in(root, 0, 0, start, end)
+            if kept:
+                refuse("return.cut_unmapped", Status.ERR_DENIED,
+                       f"ftruncate() cut a file only the program holds to {size} bytes, but "
+                       f"its mapping still maps the page at {kept[0][0]:#x}, wholly past "
+                       "the new end: Linux unmaps every such page before it returns")

@@ -78,7 +78,8 @@ def buffers(memory: UserMemory, slot: Slot, count: int) -> bytes | None:
     return bytes(out) if left <= 0 else None
 
 
-_IOVEC_CALLS = frozenset(NUMBERS[n] for n in ("readv", "writev", "preadv", "pwritev"))
+_IOVEC_CALLS = frozenset(NUMBERS[n] for n in ("readv", "writev", "preadv", "pwritev",
+                                               "preadv2", "pwritev2"))
 
 
 def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:

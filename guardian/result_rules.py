@@ -54,6 +54,7 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.file_pages import check_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap
 from guardian.file_remaps import record as record_remap
@@ -62,6 +63,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.memfd_seals import CALLS as _SEAL_CALLS
+from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -97,6 +100,7 @@ from guardian.running_image import RunningImage
 from guardian.self_reports import CALLS as _SELF_REPORT_CALLS
 from guardian.self_reports import SelfReports
 from guardian.slots import Domain, Slot
+from guardian.sole_files import MemFile
 from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
@@ -118,6 +122,7 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
+_NR_FTRUNCATE = NUMBERS["ftruncate"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
@@ -284,6 +289,14 @@ class ResultRules:
         fd_call = nr in _FD_CALLS
         if fd_call:
             self.files.check(slot, ret)
+        if nr in _SEAL_CALLS:
+            check_memfd_seals(self.files, slot, ret)
+        if nr == _NR_FTRUNCATE and ret == 0:
+            cut = self.files.sole.settled(slot, slot.args[0])
+            if isinstance(cut, MemFile) and slot.args[1] < cut.size:
+                live = {r: sp for r, sp in dom.spaces.items()
+                        if r not in reg.dying and r not in self.files.retired}
+                check_cut(cut, slot.args[1], live, self.layout.pages_in)
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

@@ -342,6 +342,9 @@ class Space:
             at = self.share_at(old)
             if at is not None:
                 self.shared_areas.append((new, new + new_len, at[0], at[1]))
+            view = self.sole_view(old)
+            if view is not None:        # the same file, its pages entering anew
+                self.sole_views.append((new, new + new_len, view[0], view[1]))
             self.add_area(new, new + new_len, grown)
             return
         moved = [_moved(self.file_areas, old, old_len, new, new_len),

@@ -10,8 +10,8 @@ what they did and holds a later answer to it:
 * a memfd's bytes: those its writes put there, zeros elsewhere (ftruncate's and
   fallocate's new room, a punched hole); a read returns the bytes at its position and
   never reads past the end (`return.memfd_bytes`);
-* the memfd's file offset (its one open file's f_pos): read, readv, write and writev move
-  it by what they returned (an O_APPEND write to the end first), lseek sets it, and
+* the memfd's file offset (its one open file's f_pos): read, readv, write and writev (and
+  preadv2 and pwritev2 at offset -1) move it by what they returned (an O_APPEND write to the end first), lseek sets it, and
   lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
 * an eventfd's counter: its initial value plus what the program's writes added, minus
   what its reads took; a read hands out the whole counter, and only when it is not 0
@@ -19,7 +19,7 @@ what they did and holds a later answer to it:
 
 Where a step cannot be followed the part it touches stops being judged: an offset not
 known (SEEK_DATA, SEEK_HOLE) until the next SEEK_SET or SEEK_END; the bytes past
-`SoleHeld.kept` or once a MAP_SHARED mapping may store into them; a fallocate mode other
+`SoleHeld.kept`, and those of a page a MAP_SHARED mapping may store into (file_pages.py); a fallocate mode other
 than plain allocation, KEEP_SIZE or a punched hole, readv or writev of an eventfd, or a
 write while the offset is not known: the whole object.
 """
@@ -47,21 +47,30 @@ _WRITE, _WRITEV, _PWRITE, _PWRITEV = (_NR["write"], _NR["writev"], _NR["pwrite64
 _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL = (_NR["lseek"], _NR["ftruncate"], _NR["fallocate"],
                                           _NR["fcntl"])
 _FSTAT, _NEWFSTATAT, _STATX = _NR["fstat"], _NR["newfstatat"], _NR["statx"]
-_READS = frozenset({_READ, _READV, _PREAD, _PREADV})
-_WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV})
+_PREADV2, _PWRITEV2 = _NR["preadv2"], _NR["pwritev2"]
+#: preadv2 and pwritev2: at args[3] (pos_l; pos_h adds nothing on a 64-bit kernel,
+#: pos_from_hilo()), or at the file position when that is -1 (do_readv, do_writev).
+V2 = frozenset({_PREADV2, _PWRITEV2})
+_READS = frozenset({_READ, _READV, _PREAD, _PREADV, _PREADV2})
+_WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV, _PWRITEV2})
 _POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; f_pos stays
+#: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
+#: DSYNC, SYNC, NOWAIT (a short count or EAGAIN still moves the bytes it counts).
+V2_PLAIN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
+_AT_FILE_POSITION = (1 << 64) - 1
 _STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
 #: Every call on a memfd's or eventfd's descriptor this module acts on.
 CALLS = frozenset({*_READS, *_WRITES, *_STATS, _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL})
 #: The calls whose order on one object matters: two in flight at once are not followed.
 _ORDERED = _READS | _WRITES | {_LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL}
 EFD_SEMAPHORE = 1
-SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 F_SETFL, O_APPEND, AT_EMPTY_PATH, STATX_SIZE = 4, 0o2000, 0x1000, 0x200
 ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
+_PAGE = 4096
 COUNTER_MAX = (1 << 64) - 2             # an eventfd's counter never passes ULLONG_MAX - 1
-_BUSY = _ORDERED
+_BUSY = ORDERED = _ORDERED
 
 
 @dataclass(eq=False)
@@ -75,6 +84,29 @@ class MemFile:
     append: bool = False
     #: how many times the program's calls changed its size or bytes (file_pages.py)
     version: int = 0
+    #: the pages (file offset // PAGE) a writable MAP_SHARED mapping of it brought into
+    #: the program's domain: the program's stores may have changed their bytes since, so
+    #: they are not judged (file_pages.py)
+    loose: set[int] = field(default_factory=set)
+    #: still followed (False: dropped, its size no longer known either)
+    followed: bool = True
+    #: the pages the program's own writes put bytes in since a hole, a cut or
+    #: MADV_REMOVE last dropped them: the page cache holds them, so lseek's SEEK_HOLE and
+    #: SEEK_DATA find data there (None: not kept, past `SoleHeld.kept`)
+    data_pages: set[int] | None = field(default_factory=set)
+
+    def forget_pages(self, start: int, end: int) -> None:
+        """[start, end) was punched or cut: no page it touches is known to hold data."""
+        if self.data_pages and start < end:
+            self.data_pages.difference_update(range(start // _PAGE, (end - 1) // _PAGE + 1))
+
+    def known(self, pos: int, n: int) -> bytes | None:
+        """The `n` bytes at `pos` its calls left, where they are judged (None: not kept,
+        or on a page the program's stores may have changed)."""
+        if self.data is None or (self.loose and any(
+                p in self.loose for p in range(pos // _PAGE, (pos + max(n, 1) - 1) // _PAGE + 1))):
+            return None
+        return bytes(self.data[pos:pos + n])
 
 
 @dataclass(eq=False)
@@ -83,6 +115,16 @@ class Counter:
 
     value: int
     semaphore: bool
+
+
+def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
+    """Does the call read or write at args[3], leaving the file offset alone?"""
+    return nr in _POSITIONED or (nr in V2 and a[3] != _AT_FILE_POSITION)
+
+
+def v2_followed(slot: Slot) -> bool:
+    """Is this preadv2/pwritev2 one whose move the Guardian follows (plain flags)?"""
+    return not slot.args[5] & 0xFFFF_FFFF & ~V2_PLAIN_FLAGS
 
 
 def _s64(v: int) -> int:
@@ -116,20 +158,50 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"lseek({off}, whence {whence}) of the program's own memfd answers "
                    f"{ret}, not {base + off}: its offset moves only by the program's "
                    "reads, writes and seeks")
+        if whence in (SEEK_DATA, SEEK_HOLE) and mem.followed and mem.data_pages is not None:
+            _check_seek_data(mem, whence, off, ret)
     elif nr in _READS:
-        pos = a[3] if nr in _POSITIONED else mem.offset
+        if nr in V2 and not v2_followed(slot):
+            return
+        pos = a[3] if positioned(nr, a) else mem.offset
         if pos is None or not ret:
             return
         if ret > mem.size - pos:
             refuse("return.memfd_bytes", Status.ERR_DENIED,
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    f"runs past its end ({mem.size} bytes): Linux reads up to the end only")
-        got = buffers(sole.memory, slot, ret) if mem.data is not None else None
-        if got is not None and mem.data is not None and got != mem.data[pos:pos + ret]:
+        owed = mem.known(pos, ret)
+        got = buffers(sole.memory, slot, ret) if owed is not None else None
+        if got is not None and got != owed:
             refuse("return.memfd_bytes", Status.ERR_DENIED,
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    "returns other bytes than the program put there: a file only the "
                    "program holds reads back what it wrote")
+
+
+def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:
+    """lseek(SEEK_DATA or SEEK_HOLE) succeeded with `ret`: shmem_file_llseek() ->
+    mapping_seek_hole_data() (any file system's llseek alike) fails with ENXIO from the
+    end on, finds a hole (SEEK_HOLE) at or after `off` and at most at the end, never on a
+    page the program's own writes filled, and data (SEEK_DATA) at or after `off`, before
+    the end, with none of those pages between."""
+    pages = mem.data_pages or set()
+    name = "SEEK_HOLE" if whence == SEEK_HOLE else "SEEK_DATA"
+    why = ""
+    if off < 0 or off >= mem.size:
+        why = f"from offset {off}, outside the file ({mem.size} bytes): ENXIO"
+    elif whence == SEEK_HOLE and not off <= ret <= mem.size:
+        why = f"at {ret}, outside [{off}, {mem.size}]"
+    elif whence == SEEK_HOLE and ret < mem.size and ret // _PAGE in pages:
+        why = f"at {ret}, on a page the program's own writes filled"
+    elif whence == SEEK_DATA and not off <= ret < mem.size:
+        why = f"at {ret}, outside [{off}, {mem.size})"
+    elif whence == SEEK_DATA and any(off // _PAGE <= p and p * _PAGE < ret for p in pages):
+        why = f"at {ret}, past a page between {off} and it that the program's writes filled"
+    if why:
+        refuse("return.seek_hole", Status.ERR_DENIED,
+               f"lseek({name}) of the program's own memfd answers {why}: its page cache "
+               "holds what the program wrote until a hole, a cut or MADV_REMOVE drops it")
 
 
 def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
@@ -187,21 +259,23 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     if nr in _WRITES or nr in (_FTRUNCATE, _FALLOCATE):
         mem.version += 1
     if nr in _READS:
-        if nr not in _POSITIONED and mem.offset is not None:
+        if not positioned(nr, a) and mem.offset is not None:
             mem.offset += ret
     elif nr in _WRITES:
-        pos = mem.size if mem.append else a[3] if nr in _POSITIONED else mem.offset
+        pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset
         if pos is None:
             sole.drop(mem)                      # where it wrote is not known
             return
         data = buffers(sole.memory, slot, ret) if mem.data is not None else None
         _resize(sole, mem, max(mem.size, pos + ret))
+        if mem.data_pages is not None and ret:
+            mem.data_pages.update(range(pos // _PAGE, (pos + ret - 1) // _PAGE + 1))
         if mem.data is not None:
             if data is None:
                 mem.data = None
             else:
                 mem.data[pos:pos + ret] = data
-        if nr not in _POSITIONED:
+        if not positioned(nr, a):
             mem.offset = pos + ret
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF
@@ -214,6 +288,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if mode == 0:
             _resize(sole, mem, max(mem.size, off + length))
         elif mode == FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE:
+            mem.forget_pages(off, off + length)
             if mem.data is not None:
                 end = min(off + length, mem.size)
                 if off < end:
@@ -226,6 +301,10 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
 
 def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:
     """The memfd is `size` bytes now (grown with zeros; shrunk only by ftruncate)."""
+    if size > sole.kept:
+        mem.data_pages = None
+    elif cut:
+        mem.forget_pages(size, mem.size)
     if mem.data is not None:
         if size > sole.kept:
             mem.data = None                     # past what the Guardian keeps

@@ -17,17 +17,21 @@ does not follow may appear:
 
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
   sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
-  sole_moves.py --, copy_file_range, pwritev2, preadv2, io_uring, sendmmsg, and
+  sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
+  that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   a name it cannot resolve): every object of the domain;
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
 * an execve of a process that keeps a descriptor of it open (the new image may be one it
   does not see);
-* for a memfd or an O_TMPFILE file, a writable MAP_SHARED mapping of it (an mmap with
-  PROT_WRITE, or an mprotect that adds it): the program's stores change its bytes (only
-  the bytes stop being judged: its size still changes by calls only); for an O_TMPFILE
-  file, any linkat of the domain (it may name the file);
+* for a memfd or an O_TMPFILE file, the program's stores through a writable MAP_SHARED
+  mapping of it: each page such a mapping brings into the domain is judged on that
+  entry, then loose (file_pages.py; MADV_REMOVE through one makes the pages it punches
+  loose), and an mprotect that adds PROT_WRITE to a MAP_SHARED mapping of it ends the
+  judging of all its bytes (only the bytes stop being judged: its size still changes
+  by calls only); for an O_TMPFILE file, any linkat of the domain (it may name the
+  file);
 * for an eventfd, a call that can hand it to a part of the kernel that signals it (an
   ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
 * two calls on it in flight at once (their order is not known), or a call on it that
@@ -76,7 +80,10 @@ _LINKS = frozenset({_NR["linkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
 PROT_WRITE = 0x2
+MADV_REMOVE = 9
+_PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
+_MADVISE = _NR["madvise"]
 #: Names that may reach an object the program holds through another open file.
 _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
@@ -94,7 +101,7 @@ _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
-                   _IOCTL, *_UNFOLLOWED,
+                   _MADVISE, _IOCTL, *_UNFOLLOWED,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
@@ -127,6 +134,17 @@ class SoleHeld:
                     self.by_file.get(self.files.description_of(other, other.args[0])) is obj:  # type: ignore[arg-type]
                 return True
         return False
+
+    def settled(self, slot: Slot, fd: int) -> Sole | None:
+        """The object descriptor `fd` names, where only the program holds it and nothing
+        in flight may change it under the slot's call (another ordered call on it, an
+        unfollowed mover of the domain): what the Guardian keeps of it is what the call
+        met."""
+        held = self.of(slot, fd) if self.by_file else None
+        if held is None or self._unsettled(slot) or \
+                self.busy(slot, held[1], sole_files.ORDERED):
+            return None
+        return held[1]
 
     def _unsettled(self, slot: Slot) -> bool:
         """Is another call of the slot's domain in flight that ends the judging of objects
@@ -165,6 +183,12 @@ class SoleHeld:
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed
+            held = self.of(slot, slot.args[0]) if nr in sole_files.V2 else None
+            if held is not None and isinstance(held[1], MemFile) and \
+                    sole_files.v2_followed(slot):
+                if ret < ERRNO_FLOOR:           # a memfd's preadv2/pwritev2, followed
+                    sole_files.record(self, slot, ret, held[1])
+                return
             self.drop_domain(slot)
             return
         if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
@@ -194,8 +218,12 @@ class SoleHeld:
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
             if held is not None and isinstance(held[1], MemFile) and \
-                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and slot.args[2] & PROT_WRITE:
-                held[1].data = None             # its stores write the bytes now
+                    slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and \
+                    slot.args[2] & PROT_WRITE and slot.args[5] % _PAGE:
+                held[1].data = None             # no view follows it (file_pages.py)
+        elif nr == _MADVISE:
+            if slot.args[2] & 0xFFFF_FFFF == MADV_REMOVE:
+                self._removed(slot)
         elif nr in _PROTECTS:
             if slot.args[2] & PROT_WRITE:
                 self._made_writable(slot)
@@ -228,6 +256,22 @@ class SoleHeld:
         for s, e, view, _ in space.sole_views:
             if s < end and start < e and getattr(view, "private_at", 0) is None:
                 view.file.data = None           # type: ignore[attr-defined]
+
+    def _removed(self, slot: Slot) -> None:
+        """madvise(MADV_REMOVE) succeeded: through a writable MAP_SHARED view it punches a
+        hole in the file (Linux's madvise_remove() -> vfs_fallocate()): the pages it
+        covers are loose (file_pages.py)."""
+        space = self.files.admission.registry.space_of(slot.domain, slot.root)
+        if space is None or not space.sole_views:
+            return
+        start, end = slot.args[0], slot.args[0] + slot.args[1]
+        for s, e, view, off in space.sole_views:
+            lo, hi = max(s, start), min(e, end)
+            if lo < hi and getattr(view, "writable", False):
+                first, last = off + lo - s, off + hi - s
+                view.file.loose.update(range(first // _PAGE,   # type: ignore[attr-defined]
+                                             (last + _PAGE - 1) // _PAGE))
+                view.file.forget_pages(first, last)            # type: ignore[attr-defined]
 
     def _made(self, slot: Slot, ret: int) -> None:
         a = slot.args
@@ -297,6 +341,9 @@ class SoleHeld:
             return True
         live = self.files.live_descriptions()
         alive = {id(o) for d, o in self.by_file.items() if id(d) in live}
+        for obj in self.by_file.values():
+            if id(obj) not in alive and isinstance(obj, MemFile):
+                obj.data, obj.followed = None, False    # a mapping may still show it
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) in alive}
         return len(alive) < MOST
 
@@ -307,6 +354,7 @@ class SoleHeld:
         self.by_file = {d: o for d, o in self.by_file.items() if o is not obj}
         if isinstance(obj, MemFile):
             obj.data = None                     # (its mapped pages too: file_pages.py)
+            obj.followed = False
         if isinstance(obj, Pair) and present:
             for carried in obj.carried:
                 self.drop(carried)              # type: ignore[arg-type]
@@ -357,12 +405,16 @@ class SoleHeld:
                  if d == slot.domain}
         held = {id(f.description) for (root, _), table in self.files.tables.items()
                 if root in roots for f in table.fds.values()}
+        # (an object no descriptor holds any more may still be reached by a mapping of it,
+        # through /proc/self/map_files: it goes too)
+        live = self.files.live_descriptions()
         gone = {id(o): o for d, o in self.by_file.items()
-                if id(d) in held and (kind is None or isinstance(o, kind))}
+                if (id(d) in held or id(d) not in live) and (kind is None or isinstance(o, kind))}
         self.by_file = {d: o for d, o in self.by_file.items() if id(o) not in gone}
         for obj in gone.values():
             if isinstance(obj, MemFile):
                 obj.data = None
+                obj.followed = False
             elif isinstance(obj, Pair):
                 for carried in obj.carried:
                     self.drop(carried)          # type: ignore[arg-type]

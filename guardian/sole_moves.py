@@ -109,7 +109,10 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if pos is None or pos < 0 or ret > mem.size - pos or \
             len(fifo.waiting) + ret > sole.kept:
         return False
-    fifo.waiting += mem.data[pos:pos + ret]
+    moved = mem.known(pos, ret)
+    if moved is None:
+        return False            # a page of it the program's stores may have changed
+    fifo.waiting += moved
     if not at:
         mem.offset = pos + ret
     return True

@@ -12,6 +12,9 @@ import pytest
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian.checks import Refused
+from guardian.file_pages import FileView, check_page
+from guardian.slots import Space
+from guardian.sole_files import MemFile
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
@@ -92,15 +95,62 @@ def test_a_read_of_the_memfd_returns_what_was_written(prog: _Program) -> None:
     _call(prog, "pread64", MFD, OUT, 8, 8, ret=8)
 
 
-def test_a_shared_mapping_ends_the_judging_of_bytes_not_of_size(prog: _Program) -> None:
+def _memfile(prog: _Program) -> MemFile:
+    mem = next(iter(prog.files.sole.by_file.values()))
+    assert isinstance(mem, MemFile)
+    return mem
+
+
+def test_a_shared_page_in_the_domain_ends_the_judging_of_its_bytes_not_of_size(
+        prog: _Program) -> None:
     _memfd(prog, bytes(32))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
     _call(prog, "mmap", 0, 4096, 3, MAP_PRIVATE, MFD, 0, ret=0x7000_0000)
     _put(prog, OUT, b"x" * 8)
     _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
-    _call(prog, "mmap", 0, 4096, 3, MAP_SHARED, MFD, 0, ret=0x7000_0000)
+    _call(prog, "mmap", 0, 8192, 3, MAP_SHARED, MFD, 0, ret=0x7000_0000)
+    # no page of the writable mapping is in the domain yet: the program stored nothing
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(_memfile(prog), None, True),
+                               0)])
+    check_page(space, 0x7000_0000, None)                    # page 0 enters, judged
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)          # its stores may have put them
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 4096, ret=8)   # page 1
     _stat_size(prog, 16)
     _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_a_writable_shared_page_is_judged_on_its_first_entry_only(prog: _Program) -> None:
+    _memfd(prog, b"\2" + bytes(7))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
+    mem = _memfile(prog)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(mem, None, True), 0)])
+    with pytest.raises(Refused) as e:
+        check_page(space, 0x7000_0000, None)                # zeros, not the 2 it wrote
+    assert e.value.check == "set_pt.file_bytes"
+    assert not mem.loose
+    with pytest.raises(Refused):
+        check_page(space, 0x7000_1000, b"\1" + bytes(4095))  # page 1 holds zeros
+    check_page(space, 0x7000_0000, b"\2" + bytes(4095))
+    check_page(space, 0x7000_0000, bytes(4096))             # loose: its stores may have
+    assert mem.loose == {0}
+    read_only = Space(sole_views=[(0x7100_0000, 0x7100_2000, FileView(mem, None), 0)])
+    check_page(read_only, 0x7100_1000, bytes(4096))
+    check_page(read_only, 0x7100_1000, bytes(4096))
+    assert mem.loose == {0}                                 # a read-only view stores nothing
+
+
+def test_madv_remove_through_a_writable_view_makes_its_pages_loose(prog: _Program) -> None:
+    _memfd(prog, b"\2" + bytes(7))
+    _call(prog, "ftruncate", MFD, 8192, ret=0)
+    mem = _memfile(prog)
+    space = Space(sole_views=[(0x7000_0000, 0x7000_2000, FileView(mem, None, True), 0)])
+    prog.files.admission.registry.space_of = lambda dom, root: space  # type: ignore[method-assign]
+    _call(prog, "madvise", 0x7000_1000, 4096, 9, ret=0)     # MADV_REMOVE of page 1
+    assert mem.loose == {1}
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 4096, ret=8)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
 
 
 def test_past_the_bound_the_bytes_are_not_judged(prog: _Program) -> None:
@@ -276,3 +326,62 @@ def test_nothing_is_judged_while_an_unfollowed_mover_is_in_flight(prog: _Program
     prog.files.sole.record(mover, 8)
     del registry.slots[mover.id]
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+
+
+# --- preadv2 and pwritev2 ---------------------------------------------------------------
+def _iov(prog: _Program, at: int, base: int, n: int) -> None:
+    _put(prog, at, struct.pack("<QQ", base, n))
+
+
+def test_preadv2_and_pwritev2_at_the_file_position_are_followed(prog: _Program) -> None:
+    IOV, AT_POS = NAME_VA + 512, (1 << 64) - 1
+    _memfd(prog, struct.pack("<qq", 1, -3))
+    _call(prog, "lseek", MFD, 0, SEEK_SET, ret=0)
+    _iov(prog, IOV, OUT, 8)
+    _put(prog, OUT, struct.pack("<q", -3))
+    _refused("return.memfd_bytes", prog, "preadv2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)
+    _put(prog, OUT, struct.pack("<q", 1))
+    _call(prog, "preadv2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)      # f_pos 0 -> 8
+    _refused("return.file_offset", prog, "lseek", MFD, 0, SEEK_CUR, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_SET, ret=0)
+    _iov(prog, IOV, BUF, 8)
+    _put(prog, BUF, bytes(8))
+    _call(prog, "pwritev2", MFD, IOV, 1, AT_POS, 0, 0, ret=8)     # a 0 over word 0
+    _put(prog, OUT, struct.pack("<q", 1))
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _put(prog, OUT, bytes(8))
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+    _iov(prog, IOV, OUT, 8)
+    _put(prog, OUT, struct.pack("<q", 5))
+    _refused("return.memfd_bytes", prog, "preadv2", MFD, IOV, 1, 8, 0, 0, ret=8)   # at 8
+
+
+def test_a_pwritev2_with_other_flags_ends_the_judging(prog: _Program) -> None:
+    IOV, RWF_APPEND = NAME_VA + 512, 0x10
+    _memfd(prog, bytes(16))
+    _iov(prog, IOV, BUF, 8)
+    _call(prog, "pwritev2", MFD, IOV, 1, 0, 0, RWF_APPEND, ret=8)
+    _put(prog, OUT, b"x" * 8)
+    _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
+
+
+# --- SEEK_HOLE and SEEK_DATA ------------------------------------------------------------
+def test_seek_hole_and_data_never_contradict_the_pages_written(prog: _Program) -> None:
+    SEEK_DATA, SEEK_HOLE = 3, 4
+    _memfd(prog, b"\1" * 8)                                 # page 0 written
+    _call(prog, "ftruncate", MFD, 3 * 4096, ret=0)
+    _call(prog, "pwrite64", MFD, BUF, 8, 2 * 4096, ret=8)  # page 2 written
+    for ret in (0, 8, 4095, 2 * 4096, 3 * 4096 + 1):
+        _refused("return.seek_hole", prog, "lseek", MFD, 0, SEEK_HOLE, ret=ret)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=4096)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=3 * 4096)  # (a file system without holes)
+    _refused("return.seek_hole", prog, "lseek", MFD, 3 * 4096, SEEK_HOLE, ret=3 * 4096)
+    _call(prog, "lseek", MFD, 4096, SEEK_DATA, ret=4096)   # (fallocated or faulted in)
+    _call(prog, "lseek", MFD, 4096, SEEK_DATA, ret=2 * 4096)
+    _refused("return.seek_hole", prog, "lseek", MFD, 0, SEEK_DATA, ret=4096)
+    _refused("return.seek_hole", prog, "lseek", MFD, 4096, SEEK_DATA, ret=2 * 4096 + 8)
+    _call(prog, "fallocate", MFD, 3, 0, 4096, ret=0)       # page 0 punched
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=0)
+    _call(prog, "ftruncate", MFD, 2 * 4096, ret=0)         # page 2 cut
+    _call(prog, "ftruncate", MFD, 3 * 4096, ret=0)
+    _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=2 * 4096)

@@ -50,6 +50,7 @@ EXPECTED = {
     "secret_r24_loader",
     "secret_r26_ipc",
     "secret_r29_cpu",
+    "secret_r30_files",
     "secret_r31_shared",
     "secret_plugin",
     "secret_variants",

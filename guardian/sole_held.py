@@ -36,9 +36,10 @@ does not follow may appear:
   ioctl other than a few terminal and descriptor requests, io_submit, io_uring_register);
 * two calls on it in flight at once (their order is not known), or a call on it that
   never returns (its process torn down while the call was in the kernel);
-* more than `KEPT` bytes of it to keep (its bytes stop being judged, never a wrong
-  judgment); and past `MOST` objects alive at once, a new one is not followed at all
-  (so the Guardian holds at most MOST * KEPT bytes for them).
+* more bytes of it to keep than its share of `BUDGET` (`KEPT` at most, 64 KiB -- a
+  default pipe's capacity -- at least: its bytes stop being judged, never a wrong
+  judgment); and past `MOST` objects alive at once (RLIMIT_NOFILE's default soft limit:
+  a program that stays within it is followed whole), a new one is not followed at all.
 
 The objects are kept by open file (`Description`), each end of a pipe naming the pipe,
 so a call asks one dictionary whether its descriptor names one; with none followed, the
@@ -68,7 +69,9 @@ if TYPE_CHECKING:
     from guardian.user_memory import UserMemory
 
 KEPT = 1 << 20                          # bytes kept per object (pipe waiting, memfd contents)
-MOST = 16                               # objects followed at once (a 17th is not followed)
+KEPT_LEAST = 1 << 16                    # ... and never less than a default pipe's capacity
+BUDGET = 64 << 20                       # bytes kept for all objects (each gets its share)
+MOST = 1024                             # objects followed at once (a 1025th is not followed)
 _MSG_CONTROL = 32                       # struct msghdr's msg_control on AArch64
 _NR = NUMBERS
 _PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
@@ -336,8 +339,11 @@ class SoleHeld:
 
     def _room(self) -> bool:
         """Is there room to follow one more object?  Objects whose every open file was
-        released are forgotten first; past `MOST` live ones, a new object is not judged."""
-        if len({id(o) for o in self.by_file.values()}) < MOST:
+        released are forgotten first; past `MOST` live ones, a new object is not judged.
+        Each followed object keeps at most its share of `BUDGET` bytes (`kept`)."""
+        count = len({id(o) for o in self.by_file.values()})
+        self.kept = min(KEPT, max(KEPT_LEAST, BUDGET // (count + 1)))
+        if count < MOST:
             return True
         live = self.files.live_descriptions()
         alive = {id(o) for d, o in self.by_file.items() if id(d) in live}

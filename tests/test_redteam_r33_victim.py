@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r33 import LIMITS, P_CLOSED_READ, P_LOWEST_FD
+from attacks.families.redteam_r33 import LIMITS, P_LOWEST_FD, P_SOCKS_MANY
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,6 +29,6 @@ def test_untouched_secret_r33_limits_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_LOWEST_FD < m.phase <= P_CLOSED_READ + 1 and m.phase % 2 == 1}
-    assert len(indices) >= 18, indices
+               if P_LOWEST_FD < m.phase <= P_SOCKS_MANY + 1 and m.phase % 2 == 1}
+    assert len(indices) >= 22, indices
     assert all(i >= 0 for i in indices.values()), indices

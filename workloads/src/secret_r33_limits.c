@@ -42,6 +42,11 @@
  *      pipe: the reopened descriptor reads 'E'.
  *  19. A memfd and its dup(): fstat() reports the same inode number through both.
  *  20. A read through descriptor 1000 after close(1000): Linux refuses (-EBADF).
+ *  21. A read through one of the 900 low descriptors after its close: -EBADF.
+ *  (The 900 descriptors are closed here.)
+ *  22. 100 pipes, the k-th holding the byte k + 1: the last one reads 100.
+ *  23. 100 memfds, the k-th holding the byte k + 1: a pread of the last reads 100.
+ *  24. 60 socketpairs, the k-th holding the byte k + 1: the last one reads 60.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r33.py.  Only the digest of the secret is ever printed.
@@ -88,6 +93,10 @@
 #define P_PROC_FD 3334
 #define P_FSTAT_DUP 3336
 #define P_CLOSED_READ 3338
+#define P_CLOSED_LOW 3340     /* x3 the number closed */
+#define P_PIPES_MANY 3342
+#define P_MEMFDS_MANY 3344
+#define P_SOCKS_MANY 3346
 #include "secret_common.h"
 
 #define MANY 900
@@ -506,6 +515,80 @@ static void closed_read_step(void)
     check(P_CLOSED_READ, n < 0);
 }
 
+static void closed_low_step(void)
+{
+    int fd = many[10];
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    marker(P_CLOSED_LOW, (long)logbuf, fd, 0, 0);
+    uint8_t buf[8];
+    long n = sys6(SYS_read, fd, (long)buf, 8, 0, 0, 0);
+    check(P_CLOSED_LOW, n < 0);
+    for (int i = 0; i < MANY; i++)
+        if (i != 10 && many[i] >= 0)
+            sys6(SYS_close, many[i], 0, 0, 0, 0, 0);
+}
+
+static void pipes_many_step(void)
+{
+    static int p[100][2];
+    marker(P_PIPES_MANY, (long)logbuf, 0, 0, 0);
+    int n = 0;
+    for (; n < 100; n++) {
+        if (sys6(SYS_pipe2, (long)p[n], 0, 0, 0, 0, 0) != 0)
+            break;
+        uint8_t b = (uint8_t)(n + 1);
+        sys6(SYS_write, p[n][1], (long)&b, 1, 0, 0, 0);
+    }
+    uint8_t r = 100;
+    if (n == 100 && sys6(SYS_read, p[99][0], (long)&r, 1, 0, 0, 0) != 1)
+        r = 100;
+    for (int i = 0; i < n; i++) {
+        sys6(SYS_close, p[i][0], 0, 0, 0, 0, 0);
+        sys6(SYS_close, p[i][1], 0, 0, 0, 0, 0);
+    }
+    check(P_PIPES_MANY, r == 100);
+}
+
+static void memfds_many_step(void)
+{
+    static long m[100];
+    marker(P_MEMFDS_MANY, (long)logbuf, 0, 0, 0);
+    int n = 0;
+    for (; n < 100; n++) {
+        uint8_t b = (uint8_t)(n + 1);
+        m[n] = memfd_with((const char *)&b, 1);
+        if (m[n] < 0)
+            break;
+    }
+    uint8_t r = 100;
+    if (n == 100 && sys6(SYS_pread64, m[99], (long)&r, 1, 0, 0, 0) != 1)
+        r = 100;
+    for (int i = 0; i < n; i++)
+        sys6(SYS_close, m[i], 0, 0, 0, 0, 0);
+    check(P_MEMFDS_MANY, r == 100);
+}
+
+static void socks_many_step(void)
+{
+    static int sv[60][2];
+    marker(P_SOCKS_MANY, (long)logbuf, 0, 0, 0);
+    int n = 0;
+    for (; n < 60; n++) {
+        if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv[n], 0, 0) != 0)
+            break;
+        uint8_t b = (uint8_t)(n + 1);
+        sys6(SYS_write, sv[n][1], (long)&b, 1, 0, 0, 0);
+    }
+    uint8_t r = 60;
+    if (n == 60 && sys6(SYS_read, sv[59][0], (long)&r, 1, 0, 0, 0) != 1)
+        r = 60;
+    for (int i = 0; i < n; i++) {
+        sys6(SYS_close, sv[i][0], 0, 0, 0, 0, 0);
+        sys6(SYS_close, sv[i][1], 0, 0, 0, 0, 0);
+    }
+    check(P_SOCKS_MANY, r == 60);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -565,6 +648,10 @@ int main(int argc, char **argv)
     proc_fd_step();
     fstat_dup_step();
     closed_read_step();
+    closed_low_step();
+    pipes_many_step();
+    memfds_many_step();
+    socks_many_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -42,6 +42,9 @@ P_GETFD, P_PROC_FD, P_FSTAT_DUP, P_CLOSED_READ = 3332, 3334, 3336, 3338
 P_CLOSED_LOW, P_PIPES_MANY, P_MEMFDS_MANY, P_SOCKS_MANY = 3340, 3342, 3344, 3346
 NR = NUMBERS
 IAGO = ("G-IAGO-OUTPUT",)
+#: The property the open attacks break (scenario.PROPERTIES): a value reached the program
+#: that Linux never returns (as round 31's VALUES).
+VALUES = "P5"
 
 
 def _nth(adv: Adversary, nr: int, during: int, n: int, act) -> None:  # type: ignore[no-untyped-def]
@@ -70,6 +73,22 @@ def _shift(adv: Adversary, nr: int, during: int, by: int, n: int = 1) -> None:
         value = (a.reg("x0") + by) & MASK64
         a.set_reg("x0", value)
         a.note(f"call {nr} answered {value:#x}")
+    _nth(adv, nr, during, n, act)
+
+
+def _fill_scaled(adv: Adversary, nr: int, during: int, width: int, n: int = 1) -> None:
+    """Answer the `n`-th call `nr` after marker `during` with the value (marker's x3,
+    the step's count) - 4 in `width` bytes."""
+    @adv.on(Point.MARKER, phase=during)  # type: ignore[arg-type]
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo[("scale", during)] = args[1]
+
+    def act(a: Adversary) -> None:
+        buf = a.reg("x1")
+        value = a.memo[("scale", during)] - 4
+        a.kernel.uaccess.write(buf, value.to_bytes(width, "little"))
+        a.set_reg("x0", width)
+        a.note(f"call {nr} filled {value} at {buf:#x}")
     _nth(adv, nr, during, n, act)
 
 
@@ -154,13 +173,15 @@ def qq_eventfd_reuse(adv: Adversary) -> None:
 
 @scenario(id="QQ-006", title="Answer read() on an O_PATH descriptor", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="read() on an O_PATH descriptor fails with EBADF.")
 def qq_opath_read(adv: Adversary) -> None:
     """1. The program opens /dev/zero with O_PATH and reads 8 bytes from it.
     2. The kernel answers 8 (eight zero bytes).
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
     ksys_read() gets the file through fdget_pos(), which refuses FMODE_PATH files:
-    -EBADF."""
+    -EBADF.
+    Open (the Guardian passes it): Linux's ksys_read() refuses every O_PATH descriptor (fdget_pos() masks FMODE_PATH): -EBADF, never 8."""
     _fill(adv, NR["read"], P_OPATH_READ, bytes(8))
 
 
@@ -174,6 +195,9 @@ def qq_scm_rights(adv: Adversary) -> None:
     2. The kernel's pread writes 'A'.
     3. The program sees 'A' and logs bytes 0..7 of the secret.
     scm_detach_fds() installs the very struct file sent; shmem reads 'E'."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["sendmsg"], during=P_SCM_RIGHTS)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"sendmsg answered {a.reg('x0') - (1 << 64) if a.reg('x0') >> 63 else a.reg('x0')}")
     _fill(adv, NR["pread64"], P_SCM_RIGHTS, b"A")
 
 
@@ -312,13 +336,15 @@ def qq_mmap_reuse(adv: Adversary) -> None:
 
 @scenario(id="QQ-015", title="Change the 100th eventfd's counter", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="eventfd(initval) starts its counter at initval: a read returns it.")
 def qq_eventfd_many(adv: Adversary) -> None:
     """1. The program makes 100 eventfds, the k-th with k + 1, and reads the last.
     2. The kernel answers 96.
     3. The program sees 96 - 100 = -4 and logs bytes 0..7 of the secret.
-    do_eventfd() sets the count to initval (100); nobody else holds the eventfd."""
-    _fill(adv, NR["read"], P_EVENTFD_MANY, struct.pack("<Q", 96))
+    do_eventfd() sets the count to initval (100); nobody else holds the eventfd.
+    Open (the Guardian passes it): do_eventfd() starts the 100th eventfd at 100 and nobody else holds it: Linux's eventfd_read() can only return 100."""
+    _fill_scaled(adv, NR["read"], P_EVENTFD_MANY, 8)
 
 
 @scenario(id="QQ-016", title="Change the byte a fork child sent over a socketpair",
@@ -347,6 +373,7 @@ def qq_getfd(adv: Adversary) -> None:
 
 @scenario(id="QQ-018", title="Change a pipe's byte read through /proc/self/fd/N",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A pipe reopened through /proc/self/fd/N is the same pipe: it reads the "
                "bytes written to it.")
 def qq_proc_fd(adv: Adversary) -> None:
@@ -355,7 +382,8 @@ def qq_proc_fd(adv: Adversary) -> None:
     2. The kernel's read writes 'A'.
     3. The program sees 'A' - 'E' = -4 and logs bytes 0..7 of the secret.
     fifo_open() on the pipe's inode joins the same pipe_inode_info; pipe_read() returns
-    'E'."""
+    'E'.
+    Open (the Guardian passes it): fifo_open() joins the very pipe the program wrote 'E' into; pipe_read() can return only 'E'."""
     _fill(adv, NR["read"], P_PROC_FD, b"A")
 
 
@@ -378,54 +406,63 @@ def qq_fstat_dup(adv: Adversary) -> None:
 
 @scenario(id="QQ-020", title="Answer a read through descriptor 1000 after its close",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A read through a closed descriptor fails with EBADF.")
 def qq_closed_read(adv: Adversary) -> None:
     """1. The program closes descriptor 1000 (its dup3 copy of a memfd) and reads 8 bytes
     through it.
     2. The kernel answers 8 (eight zero bytes).
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
-    fdget_pos() finds no file at 1000: -EBADF."""
+    fdget_pos() finds no file at 1000: -EBADF.
+    Open (the Guardian passes it): the program closed 1000 itself and has no other thread: fdget_pos() finds nothing, -EBADF."""
     _fill(adv, NR["read"], P_CLOSED_READ, bytes(8))
 
 
 @scenario(id="QQ-021", title="Answer a read through a low descriptor after its close",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A read through a closed descriptor fails with EBADF.")
 def qq_closed_low(adv: Adversary) -> None:
     """1. The program closes one of its 900 /dev/null descriptors (a low number, its
     marker names it) and reads 8 bytes through it.
     2. The kernel answers 8 (eight zero bytes).
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
-    fdget_pos() finds no file at that number: -EBADF (QQ-020 asks the same of 1000)."""
+    fdget_pos() finds no file at that number: -EBADF (QQ-020 asks the same of 1000).
+    Open (the Guardian passes it): the program closed that number itself and has no other thread: -EBADF."""
     _fill(adv, NR["read"], P_CLOSED_LOW, bytes(8))
 
 
 @scenario(id="QQ-022", title="Change the byte of the 100th pipe", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A pipe returns the bytes written to it, however many pipes the program "
                "holds.")
 def qq_pipes_many(adv: Adversary) -> None:
     """1. The program makes 100 pipes, writes byte k + 1 into the k-th, reads the last.
     2. The kernel's read writes 96.
     3. The program sees 96, not 100, and logs bytes 0..7 of the secret.
-    pipe_read() copies what pipe_write() queued on that pipe: 100."""
-    _fill(adv, NR["read"], P_PIPES_MANY, bytes([96]))
+    pipe_read() copies what pipe_write() queued on that pipe: 100.
+    Open (the Guardian passes it): the program alone holds the pipe and wrote 100 into it: pipe_read() returns 100."""
+    _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)
 
 
 @scenario(id="QQ-023", title="Change the byte of the 100th memfd", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A memfd reads the bytes the program wrote into it, however many memfds "
                "it holds.")
 def qq_memfds_many(adv: Adversary) -> None:
     """1. The program makes 100 memfds, writes byte k + 1 into the k-th, preads the last.
     2. The kernel's pread writes 96.
     3. The program sees 96, not 100, and logs bytes 0..7 of the secret.
-    shmem_file_read_iter() reads the page the program's write filled: 100."""
-    _fill(adv, NR["pread64"], P_MEMFDS_MANY, bytes([96]))
+    shmem_file_read_iter() reads the page the program's write filled: 100.
+    Open (the Guardian passes it): the program alone holds the memfd and wrote 100 at offset 0: shmem reads 100."""
+    _fill_scaled(adv, NR["pread64"], P_MEMFDS_MANY, 1)
 
 
 @scenario(id="QQ-024", title="Change the byte of the 60th socketpair", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
+          gap=VALUES,
           prop="A socketpair's end reads the bytes written to its peer, however many "
                "sockets the program holds.")
 def qq_socks_many(adv: Adversary) -> None:
@@ -433,5 +470,61 @@ def qq_socks_many(adv: Adversary) -> None:
     last one's other end.
     2. The kernel's read writes 56.
     3. The program sees 56, not 60, and logs bytes 0..7 of the secret.
-    unix_stream_read_generic() returns what unix_stream_sendmsg() queued: 60."""
+    unix_stream_read_generic() returns what unix_stream_sendmsg() queued: 60.
+    Open (the Guardian passes it): the program alone holds both ends and wrote 60: unix_stream_read_generic() returns 60."""
     _fill(adv, NR["read"], P_SOCKS_MANY, bytes([56]))
+
+
+@scenario(id="QQ-025", title="Change the 16th eventfd's counter", family=RT,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"16"), gap=VALUES,
+          prop="eventfd(initval) starts its counter at initval: a read returns it, however "
+               "many eventfds the program holds.")
+def qq_eventfd_16(adv: Adversary) -> None:
+    """1. Run with -n 16: the program makes 16 eventfds, the k-th with k + 1, and reads
+    the last.
+    2. The kernel answers 12.
+    3. The program sees 12 - 16 = -4 and logs bytes 0..7 of the secret.
+    With 15 eventfds the same lie is refused: the 16th is the first one not followed.
+    Open (the Guardian passes it): do_eventfd() starts the 16th eventfd at 16 and nobody
+    else holds it."""
+    _fill_scaled(adv, NR["read"], P_EVENTFD_MANY, 8)
+
+
+@scenario(id="QQ-026", title="Change the byte of the 17th pipe", family=RT,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"), gap=VALUES,
+          prop="A pipe returns the bytes written to it, however many pipes the program "
+               "holds.")
+def qq_pipes_17(adv: Adversary) -> None:
+    """1. Run with -n 17: the program makes 17 pipes, writes byte k + 1 into the k-th,
+    reads the last.
+    2. The kernel's read writes 13.
+    3. The program sees 13, not 17, and logs bytes 0..7 of the secret.
+    With 16 pipes the same lie is refused: the 17th is the first one not followed.
+    Open (the Guardian passes it): pipe_read() returns what pipe_write() queued, 17."""
+    _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)
+
+
+@scenario(id="QQ-027", title="Change the byte of the 17th memfd", family=RT,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"), gap=VALUES,
+          prop="A memfd reads the bytes the program wrote into it, however many memfds "
+               "it holds.")
+def qq_memfds_17(adv: Adversary) -> None:
+    """1. Run with -n 17: the program makes 17 memfds, writes byte k + 1 into the k-th,
+    preads the last.
+    2. The kernel's pread writes 13.
+    3. The program sees 13, not 17, and logs bytes 0..7 of the secret.
+    With 16 memfds the same lie is refused: the 17th is the first one not followed.
+    Open (the Guardian passes it): shmem reads the byte the program wrote, 17."""
+    _fill_scaled(adv, NR["pread64"], P_MEMFDS_MANY, 1)
+
+
+@scenario(id="QQ-028", title="Change the byte of the 16th pipe (refused: still followed)",
+          family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"16"),
+          prop="A pipe returns the bytes written to it.")
+def qq_pipes_16(adv: Adversary) -> None:
+    """1. Run with -n 16: the program makes 16 pipes, writes byte k + 1 into the k-th,
+    reads the last.
+    2. The kernel's read writes 12.
+    3. The program would see 12, not 16, and log bytes 0..7 of the secret.
+    pipe_read() returns 16.  (The boundary QQ-026 crosses: the Guardian refuses this.)"""
+    _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)

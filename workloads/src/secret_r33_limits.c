@@ -33,7 +33,7 @@
  *      closed: the first read returns the byte, the second returns 0 (end of file).
  *  14. 200 private anonymous pages mapped one by one, each marked with its number, the
  *      100th unmapped, one page mapped again: a new anonymous page reads zero.
- *  15. 100 eventfds, the k-th made with k+1: a read of the last returns 100.
+ *  15. 100 eventfds (-n N: N), the k-th made with k+1: a read of the last returns 100.
  *  16. A socketpair, fork(): the child writes 'E' to its end and exits; the parent reads
  *      'E' from its end.
  *  17. /dev/null opened with O_CLOEXEC above 900 descriptors: fcntl(F_GETFD) returns
@@ -44,8 +44,8 @@
  *  20. A read through descriptor 1000 after close(1000): Linux refuses (-EBADF).
  *  21. A read through one of the 900 low descriptors after its close: -EBADF.
  *  (The 900 descriptors are closed here.)
- *  22. 100 pipes, the k-th holding the byte k + 1: the last one reads 100.
- *  23. 100 memfds, the k-th holding the byte k + 1: a pread of the last reads 100.
+ *  22. 100 pipes (-n N: N), the k-th holding the byte k + 1: the last one reads 100.
+ *  23. 100 memfds (-n N: N), the k-th holding the byte k + 1: a pread of the last reads 100.
  *  24. 60 socketpairs, the k-th holding the byte k + 1: the last one reads 60.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
@@ -107,6 +107,8 @@ static int devnull = -1;
 /* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
 static uint8_t logbuf[SECRET_LEN + 32];
 static int many[MANY];
+/* How many eventfds, pipes and memfds steps 15, 22 and 23 make (-n N, 4..100). */
+static int scale = 100;
 
 static int valid(long p)
 {
@@ -404,19 +406,19 @@ static void mmap_reuse_step(void)
 static void eventfd_many_step(void)
 {
     static long efd[100];
-    marker(P_EVENTFD_MANY, (long)logbuf, 0, 0, 0);
+    marker(P_EVENTFD_MANY, (long)logbuf, scale, 0, 0);
     int n = 0;
-    for (; n < 100; n++) {
+    for (; n < scale; n++) {
         efd[n] = sys6(SYS_eventfd2, n + 1, 0, 0, 0, 0, 0);
         if (efd[n] < 0)
             break;
     }
-    uint64_t v = 100;
-    if (n == 100 && sys6(SYS_read, efd[99], (long)&v, 8, 0, 0, 0) != 8)
-        v = 100;
+    uint64_t v = (uint64_t)scale;
+    if (n == scale && sys6(SYS_read, efd[scale - 1], (long)&v, 8, 0, 0, 0) != 8)
+        v = (uint64_t)scale;
     for (int i = 0; i < n; i++)
         sys6(SYS_close, efd[i], 0, 0, 0, 0, 0);
-    log_label(P_EVENTFD_MANY, (long)v - 100);
+    log_label(P_EVENTFD_MANY, (long)v - scale);
 }
 
 static void sock_fork_step(void)
@@ -531,41 +533,41 @@ static void closed_low_step(void)
 static void pipes_many_step(void)
 {
     static int p[100][2];
-    marker(P_PIPES_MANY, (long)logbuf, 0, 0, 0);
+    marker(P_PIPES_MANY, (long)logbuf, scale, 0, 0);
     int n = 0;
-    for (; n < 100; n++) {
+    for (; n < scale; n++) {
         if (sys6(SYS_pipe2, (long)p[n], 0, 0, 0, 0, 0) != 0)
             break;
         uint8_t b = (uint8_t)(n + 1);
         sys6(SYS_write, p[n][1], (long)&b, 1, 0, 0, 0);
     }
-    uint8_t r = 100;
-    if (n == 100 && sys6(SYS_read, p[99][0], (long)&r, 1, 0, 0, 0) != 1)
-        r = 100;
+    uint8_t r = (uint8_t)scale;
+    if (n == scale && sys6(SYS_read, p[scale - 1][0], (long)&r, 1, 0, 0, 0) != 1)
+        r = (uint8_t)scale;
     for (int i = 0; i < n; i++) {
         sys6(SYS_close, p[i][0], 0, 0, 0, 0, 0);
         sys6(SYS_close, p[i][1], 0, 0, 0, 0, 0);
     }
-    check(P_PIPES_MANY, r == 100);
+    check(P_PIPES_MANY, r == scale);
 }
 
 static void memfds_many_step(void)
 {
     static long m[100];
-    marker(P_MEMFDS_MANY, (long)logbuf, 0, 0, 0);
+    marker(P_MEMFDS_MANY, (long)logbuf, scale, 0, 0);
     int n = 0;
-    for (; n < 100; n++) {
+    for (; n < scale; n++) {
         uint8_t b = (uint8_t)(n + 1);
         m[n] = memfd_with((const char *)&b, 1);
         if (m[n] < 0)
             break;
     }
-    uint8_t r = 100;
-    if (n == 100 && sys6(SYS_pread64, m[99], (long)&r, 1, 0, 0, 0) != 1)
-        r = 100;
+    uint8_t r = (uint8_t)scale;
+    if (n == scale && sys6(SYS_pread64, m[scale - 1], (long)&r, 1, 0, 0, 0) != 1)
+        r = (uint8_t)scale;
     for (int i = 0; i < n; i++)
         sys6(SYS_close, m[i], 0, 0, 0, 0, 0);
-    check(P_MEMFDS_MANY, r == 100);
+    check(P_MEMFDS_MANY, r == scale);
 }
 
 static void socks_many_step(void)
@@ -592,8 +594,15 @@ static void socks_many_step(void)
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+            scale = 0;
+            for (const char *c = argv[++i]; *c >= '0' && *c <= '9'; c++)
+                scale = scale * 10 + (*c - '0');
+            scale = scale < 4 ? 4 : scale > 100 ? 100 : scale;
+        }
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];

@@ -116,6 +116,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_data": ("RK-064",),
     "return.epoll_released": ("RH-020",),
     "return.fd_lowest": ("RF-008",),
+    "return.fd_open": ("QQ-020", "QQ-006"),
     "return.fd_limit": ("QC-047",),
     "return.pipe_fifo": ("QC-045",),
     "return.pipe_count": ("QD-008",),

@@ -139,6 +139,7 @@ CHECKS: dict[str, str] = {
     "return.file_offset": "lseek(SEEK_SET, SEEK_CUR, SEEK_END) of a memfd only the program holds answers where its offset lands: moved only by the program's own reads, writes and seeks",
     "return.eventfd_sum": "a read of an eventfd only the program holds hands out a count only while its counter is not 0, and (not EFD_SEMAPHORE) the whole counter: the initial value plus what the program's writes added, less what its reads took",
     "return.fd_limit": "a descriptor a call makes is below the process's soft RLIMIT_NOFILE, as the program's own setrlimit/prlimit64 set it or its getrlimit/prlimit64 read it (Linux fails with EMFILE instead)",
+    "return.fd_open": "a read, write, seek and the like succeeds only on an open descriptor: never on one the program closed before the call (none made since) nor on one it opened with O_PATH",
     "return.fd_lowest": "a call that makes a descriptor (openat, socket, eventfd2, pipe2, dup, accept ...; fcntl F_DUPFD at least its argument) answers the lowest free one: never one above a descriptor the program closed before the call began, none made since",
     "return.fd_asked": "dup3 returns the descriptor asked for, fcntl F_DUPFD one at least the one asked for",
     "return.cut_unmapped": "when ftruncate of a memfd or an O_TMPFILE file only the program holds cuts it, no mapping of it in the program still maps a page wholly past the new end (truncate_pagecache unmaps them)",

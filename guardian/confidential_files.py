@@ -100,6 +100,9 @@ _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 
 
+O_PATH = 0o10000000
+
+
 class Descriptors(TableLifecycle):
     """Each confidential thread's descriptor table and working directory."""
 
@@ -345,7 +348,8 @@ class Descriptors(TableLifecycle):
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
             name = read_name(self.memory, slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
-            table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE)
+            table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
+                                      path_only=bool(flags & O_PATH))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
                 # A new open file of the same memfd: its mappings map the memfd's pages.

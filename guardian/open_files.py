@@ -57,12 +57,15 @@ class OpenFile:
     #: Whether `cloexec` is known: False for a descriptor the table met only in use
     #: (inherited from before the launch) or made by a call whose mark was not read.
     cloexec_known: bool = True
+    #: Opened with O_PATH: a handle on the name only, which no read, write, seek or ioctl
+    #: takes (fdget_pos() refuses FMODE_PATH: -EBADF).
+    path_only: bool = False
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
                         self.description, self.reads_make_fds, self.maker, self.pid,
-                        self.sock)
+                        self.sock, path_only=self.path_only)
 
 
 @dataclass

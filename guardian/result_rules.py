@@ -54,6 +54,8 @@ from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.fd_open import CALLS as _FD_OPEN_CALLS
+from guardian.fd_open import check as check_fd_open
 from guardian.file_pages import check_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap
@@ -253,6 +255,8 @@ class ResultRules:
             self.counters.check(slot, ret)
         if nr in _TABLE_CALLS:
             check_table(self.memory, slot, ret, self.held)
+        if nr in _FD_OPEN_CALLS:
+            check_fd_open(self.files, slot, ret)
         if slot.word_differed >= 0:
             check_futex_word(slot, ret, reg.user_runs.get(slot.root, 0))
         if nr in _MOVE_CALLS and self.serve_entropy:

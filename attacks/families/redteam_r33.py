@@ -13,8 +13,9 @@ end of file through a dup'ed write end (QQ-013), 200 mappings and a hole (QQ-014
 eventfds (QQ-015), a socketpair's two ends in two processes (QQ-016), F_GETFD (QQ-017),
 a pipe reopened through /proc/self/fd/N (QQ-018), fstat() through a dup (QQ-019), a
 read after close (QQ-020, QQ-021), 100 pipes, memfds and 60 socketpairs (QQ-022..QQ-024)
-and, with the victim's -n N, the boundary where the Guardian stops following eventfds,
-pipes and memfds (QQ-025..QQ-028) -- and then has the kernel lie about exactly that.
+and, with the victim's -n N, the counts where the Guardian once stopped following
+eventfds, pipes and memfds (16; it follows up to 1024 now: QQ-025..QQ-028) -- and then
+has the kernel lie about exactly that.
 
 The victim is `secret_r33_limits` (workloads/src/secret_r33_limits.c): each step
 announces itself with a marker and turns what it observed into the index of a public
@@ -175,7 +176,6 @@ def qq_eventfd_reuse(adv: Adversary) -> None:
 
 @scenario(id="QQ-006", title="Answer read() on an O_PATH descriptor", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="read() on an O_PATH descriptor fails with EBADF.")
 def qq_opath_read(adv: Adversary) -> None:
     """1. The program opens /dev/zero with O_PATH and reads 8 bytes from it.
@@ -183,7 +183,7 @@ def qq_opath_read(adv: Adversary) -> None:
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
     ksys_read() gets the file through fdget_pos(), which refuses FMODE_PATH files:
     -EBADF.
-    Open (the Guardian passes it): Linux's ksys_read() refuses every O_PATH descriptor (fdget_pos() masks FMODE_PATH): -EBADF, never 8."""
+    Linux's ksys_read() refuses every O_PATH descriptor (fdget_pos() masks FMODE_PATH): -EBADF, never 8."""
     _fill(adv, NR["read"], P_OPATH_READ, bytes(8))
 
 
@@ -338,14 +338,13 @@ def qq_mmap_reuse(adv: Adversary) -> None:
 
 @scenario(id="QQ-015", title="Change the 100th eventfd's counter", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="eventfd(initval) starts its counter at initval: a read returns it.")
 def qq_eventfd_many(adv: Adversary) -> None:
     """1. The program makes 100 eventfds, the k-th with k + 1, and reads the last.
     2. The kernel answers 96.
     3. The program sees 96 - 100 = -4 and logs bytes 0..7 of the secret.
     do_eventfd() sets the count to initval (100); nobody else holds the eventfd.
-    Open (the Guardian passes it): do_eventfd() starts the 100th eventfd at 100 and nobody else holds it: Linux's eventfd_read() can only return 100."""
+    do_eventfd() starts the 100th eventfd at 100 and nobody else holds it: Linux's eventfd_read() can only return 100."""
     _fill_scaled(adv, NR["read"], P_EVENTFD_MANY, 8)
 
 
@@ -385,7 +384,7 @@ def qq_proc_fd(adv: Adversary) -> None:
     3. The program sees 'A' - 'E' = -4 and logs bytes 0..7 of the secret.
     fifo_open() on the pipe's inode joins the same pipe_inode_info; pipe_read() returns
     'E'.
-    Open (the Guardian passes it): fifo_open() joins the very pipe the program wrote 'E' into; pipe_read() can return only 'E'."""
+    fifo_open() joins the very pipe the program wrote 'E' into; pipe_read() can return only 'E'."""
     _fill(adv, NR["read"], P_PROC_FD, b"A")
 
 
@@ -407,7 +406,6 @@ def qq_fstat_dup(adv: Adversary) -> None:
 
 @scenario(id="QQ-020", title="Answer a read through descriptor 1000 after its close",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A read through a closed descriptor fails with EBADF.")
 def qq_closed_read(adv: Adversary) -> None:
     """1. The program closes descriptor 1000 (its dup3 copy of a memfd) and reads 8 bytes
@@ -415,13 +413,12 @@ def qq_closed_read(adv: Adversary) -> None:
     2. The kernel answers 8 (eight zero bytes).
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
     fdget_pos() finds no file at 1000: -EBADF.
-    Open (the Guardian passes it): the program closed 1000 itself and has no other thread: fdget_pos() finds nothing, -EBADF."""
+    the program closed 1000 itself and has no other thread: fdget_pos() finds nothing, -EBADF."""
     _fill(adv, NR["read"], P_CLOSED_READ, bytes(8))
 
 
 @scenario(id="QQ-021", title="Answer a read through a low descriptor after its close",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A read through a closed descriptor fails with EBADF.")
 def qq_closed_low(adv: Adversary) -> None:
     """1. The program closes one of its 900 /dev/null descriptors (a low number, its
@@ -429,13 +426,12 @@ def qq_closed_low(adv: Adversary) -> None:
     2. The kernel answers 8 (eight zero bytes).
     3. The program sees a read succeed and logs bytes 0..7 of the secret.
     fdget_pos() finds no file at that number: -EBADF (QQ-020 asks the same of 1000).
-    Open (the Guardian passes it): the program closed that number itself and has no other thread: -EBADF."""
+    the program closed that number itself and has no other thread: -EBADF."""
     _fill(adv, NR["read"], P_CLOSED_LOW, bytes(8))
 
 
 @scenario(id="QQ-022", title="Change the byte of the 100th pipe", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A pipe returns the bytes written to it, however many pipes the program "
                "holds.")
 def qq_pipes_many(adv: Adversary) -> None:
@@ -443,13 +439,12 @@ def qq_pipes_many(adv: Adversary) -> None:
     2. The kernel's read writes 96.
     3. The program sees 96, not 100, and logs bytes 0..7 of the secret.
     pipe_read() copies what pipe_write() queued on that pipe: 100.
-    Open (the Guardian passes it): the program alone holds the pipe and wrote 100 into it: pipe_read() returns 100."""
+    the program alone holds the pipe and wrote 100 into it: pipe_read() returns 100."""
     _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)
 
 
 @scenario(id="QQ-023", title="Change the byte of the 100th memfd", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A memfd reads the bytes the program wrote into it, however many memfds "
                "it holds.")
 def qq_memfds_many(adv: Adversary) -> None:
@@ -457,13 +452,12 @@ def qq_memfds_many(adv: Adversary) -> None:
     2. The kernel's pread writes 96.
     3. The program sees 96, not 100, and logs bytes 0..7 of the secret.
     shmem_file_read_iter() reads the page the program's write filled: 100.
-    Open (the Guardian passes it): the program alone holds the memfd and wrote 100 at offset 0: shmem reads 100."""
+    the program alone holds the memfd and wrote 100 at offset 0: shmem reads 100."""
     _fill_scaled(adv, NR["pread64"], P_MEMFDS_MANY, 1)
 
 
 @scenario(id="QQ-024", title="Change the byte of the 60th socketpair", family=RT,
           goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A socketpair's end reads the bytes written to its peer, however many "
                "sockets the program holds.")
 def qq_socks_many(adv: Adversary) -> None:
@@ -472,12 +466,12 @@ def qq_socks_many(adv: Adversary) -> None:
     2. The kernel's read writes 56.
     3. The program sees 56, not 60, and logs bytes 0..7 of the secret.
     unix_stream_read_generic() returns what unix_stream_sendmsg() queued: 60.
-    Open (the Guardian passes it): the program alone holds both ends and wrote 60: unix_stream_read_generic() returns 60."""
+    the program alone holds both ends and wrote 60: unix_stream_read_generic() returns 60."""
     _fill(adv, NR["read"], P_SOCKS_MANY, bytes([56]))
 
 
 @scenario(id="QQ-025", title="Change the 16th eventfd's counter", family=RT,
-          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"16"), gap=VALUES,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"16"),
           prop="eventfd(initval) starts its counter at initval: a read returns it, however "
                "many eventfds the program holds.")
 def qq_eventfd_16(adv: Adversary) -> None:
@@ -485,14 +479,13 @@ def qq_eventfd_16(adv: Adversary) -> None:
     the last.
     2. The kernel answers 12.
     3. The program sees 12 - 16 = -4 and logs bytes 0..7 of the secret.
-    With 15 eventfds the same lie is refused: the 16th is the first one not followed.
-    Open (the Guardian passes it): do_eventfd() starts the 16th eventfd at 16 and nobody
+    do_eventfd() starts the 16th eventfd at 16 and nobody
     else holds it."""
     _fill_scaled(adv, NR["read"], P_EVENTFD_MANY, 8)
 
 
 @scenario(id="QQ-026", title="Change the byte of the 17th pipe", family=RT,
-          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"), gap=VALUES,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"),
           prop="A pipe returns the bytes written to it, however many pipes the program "
                "holds.")
 def qq_pipes_17(adv: Adversary) -> None:
@@ -500,13 +493,12 @@ def qq_pipes_17(adv: Adversary) -> None:
     reads the last.
     2. The kernel's read writes 13.
     3. The program sees 13, not 17, and logs bytes 0..7 of the secret.
-    With 16 pipes the same lie is refused: the 17th is the first one not followed.
-    Open (the Guardian passes it): pipe_read() returns what pipe_write() queued, 17."""
+    pipe_read() returns what pipe_write() queued, 17."""
     _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)
 
 
 @scenario(id="QQ-027", title="Change the byte of the 17th memfd", family=RT,
-          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"), gap=VALUES,
+          goal=Goal.LEAK, rules=IAGO, program=LIMITS, args=(b"-n", b"17"),
           prop="A memfd reads the bytes the program wrote into it, however many memfds "
                "it holds.")
 def qq_memfds_17(adv: Adversary) -> None:
@@ -514,8 +506,7 @@ def qq_memfds_17(adv: Adversary) -> None:
     preads the last.
     2. The kernel's pread writes 13.
     3. The program sees 13, not 17, and logs bytes 0..7 of the secret.
-    With 16 memfds the same lie is refused: the 17th is the first one not followed.
-    Open (the Guardian passes it): shmem reads the byte the program wrote, 17."""
+    shmem reads the byte the program wrote, 17."""
     _fill_scaled(adv, NR["pread64"], P_MEMFDS_MANY, 1)
 
 
@@ -527,5 +518,5 @@ def qq_pipes_16(adv: Adversary) -> None:
     reads the last.
     2. The kernel's read writes 12.
     3. The program would see 12, not 16, and log bytes 0..7 of the secret.
-    pipe_read() returns 16.  (The boundary QQ-026 crosses: the Guardian refuses this.)"""
+    pipe_read() returns 16."""
     _fill_scaled(adv, NR["read"], P_PIPES_MANY, 1)

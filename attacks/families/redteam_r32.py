@@ -25,6 +25,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from emulator import sysregs as S
+from kernel_model.elf_loader import ElfImage
 from kernel_model.process import Thread, ThreadState
 
 RT = "redteam_r32"
@@ -90,7 +91,7 @@ def _sysinfo(a: Adversary, **change: int) -> bytes:
 
 # --- CPUs -----------------------------------------------------------------------------------
 @scenario(id="QP-001", title="List an online CPU that is not possible", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/sys/devices/system/cpu/online names only possible CPUs.")
 def qp_online_not_possible(adv: Adversary) -> None:
     """1. The program reads /sys/devices/system/cpu/possible ("0"), then online, and counts
@@ -156,7 +157,7 @@ def qp_cpuinfo_cpus(adv: Adversary) -> None:
 
 
 @scenario(id="QP-006", title="List a possible CPU above kernel_max", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/sys/devices/system/cpu/possible names no CPU above kernel_max.")
 def qp_possible_kmax(adv: Adversary) -> None:
     """1. The program reads kernel_max ("0"), then possible, and counts the possible CPUs
@@ -197,7 +198,7 @@ def qp_meminfo_free(adv: Adversary) -> None:
 
 
 @scenario(id="QP-009", title="Answer sysinfo() with mem_unit 4096", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="On a 64-bit kernel sysinfo()'s mem_unit is 1.")
 def qp_sysinfo_unit(adv: Adversary) -> None:
     """1. The program calls sysinfo() and checks mem_unit.
@@ -214,7 +215,7 @@ def qp_sysinfo_unit(adv: Adversary) -> None:
 
 
 @scenario(id="QP-010", title="Answer sysinfo() with a totalram that is not MemTotal",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="sysinfo()'s totalram is /proc/meminfo's MemTotal.")
 def qp_sysinfo_total(adv: Adversary) -> None:
     """1. The program reads /proc/meminfo, then calls sysinfo().
@@ -226,7 +227,7 @@ def qp_sysinfo_total(adv: Adversary) -> None:
 
 
 @scenario(id="QP-011", title="Give /proc/self/statm a size that is not status's VmSize",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/self/statm's size is /proc/self/status's VmSize in pages.")
 def qp_statm_size(adv: Adversary) -> None:
     """1. The program reads /proc/self/status (VmSize), then /proc/self/statm.
@@ -267,7 +268,7 @@ def qp_ngroups(adv: Adversary) -> None:
 
 
 @scenario(id="QP-014", title="Give /proc/sys/vm/overcommit_memory the value 6", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/sys/vm/overcommit_memory is 0, 1 or 2.")
 def qp_overcommit(adv: Adversary) -> None:
     """1. The program reads /proc/sys/vm/overcommit_memory and logs label 2 - value.
@@ -279,7 +280,7 @@ def qp_overcommit(adv: Adversary) -> None:
 
 
 @scenario(id="QP-015", title="Bracket two choices in transparent_hugepage/enabled",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/sys/kernel/mm/transparent_hugepage/enabled brackets exactly one choice.")
 def qp_thp_enabled(adv: Adversary) -> None:
     """1. The program reads transparent_hugepage/enabled and counts the bracketed choices.
@@ -291,7 +292,7 @@ def qp_thp_enabled(adv: Adversary) -> None:
 
 @scenario(id="QP-016", title="Answer clock_getres(CLOCK_REALTIME) with another resolution "
           "than CLOCK_MONOTONIC's", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=MACHINE,
+          program=MACHINE, gap="P5",
           prop="clock_getres() answers CLOCK_REALTIME's and CLOCK_MONOTONIC's resolution "
                "alike.")
 def qp_clockres(adv: Adversary) -> None:
@@ -305,19 +306,32 @@ def qp_clockres(adv: Adversary) -> None:
 
 
 # --- the CPU's registers read at EL0 --------------------------------------------------------
+def _insn(image: ElfImage, va: int) -> int:
+    """The instruction word at `va` in the program's file."""
+    for seg in image.segments:
+        if seg.vaddr <= va < seg.vaddr + seg.filesz:
+            off = seg.offset + va - seg.vaddr
+            return int.from_bytes(image.data[off:off + 4], "little")
+    return 0
+
+
 def _emulate_mrs(adv: Adversary, during: int, value) -> None:  # type: ignore[no-untyped-def]
     """Answer the program's trapped MRS after marker `during` with `value(a)` instead of
     the SIGILL: the context at the trap, past the MRS, with Rt = the value."""
+    @adv.on(Point.EXEC)
+    def _(a: Adversary, image: ElfImage) -> None:
+        a.memo["image"] = image
+
     @adv.on(Point.FAULT, during=during, once=False)  # type: ignore[arg-type]
     def _(a: Adversary, info, **_: object) -> None:  # type: ignore[no-untyped-def]
         if info.esr >> 26 not in (EC_SYSREG, EC_UNKNOWN) or "mrs-ctx" in a.memo:
             return
         ctx = a.el1.new_context()
         a.el1.save_context(ctx)
-        # Rt: ESR's ISS for a trapped MRS; the instruction's own field for an UNDEFINED one
-        # (Linux's do_el0_undef() reads it too).
+        # Rt: ESR's ISS for a trapped MRS; the instruction's own field for an UNDEFINED one,
+        # read from the program's file as the kernel loaded it (public: its digest is known).
         rt = (info.esr >> 5 & 31 if info.esr >> 26 == EC_SYSREG else
-              int.from_bytes(a.kernel.uaccess.read(info.elr, 4), "little") & 31)
+              _insn(a.memo["image"], info.elr) & 31)
         ctx.set(CTX_PC, info.elr + 4)
         if rt != 31:
             ctx.set(rt, value(a) & MASK64)

@@ -47,10 +47,11 @@ EC_UNKNOWN = 0            # ESR_EL1.EC of an UNDEFINED instruction
 SYSINFO = struct.Struct("<q3Q6QH6x2QI4x")
 
 
-def _fill(adv: Adversary, during: int, nr: int, arg: int, make, result=None) -> None:  # type: ignore[no-untyped-def]
+def _fill(adv: Adversary, during: int, nr: int, arg: int, make, result=None,  # type: ignore[no-untyped-def]
+          at: int = 0) -> None:
     """Let the program's first call `nr` after marker `during` run, then replace the output
-    its argument `arg` points to by `make(a, old_bytes_len)` and answer `result` (None: the
-    length written for a read, what the call returned otherwise)."""
+    its argument `arg` points to (from offset `at`) by `make(a)` and answer `result` (None:
+    the length written for a read, what the call returned otherwise)."""
     key = ("fill", during, nr)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)  # type: ignore[arg-type]
@@ -64,7 +65,7 @@ def _fill(adv: Adversary, during: int, nr: int, arg: int, make, result=None) -> 
             return
         a.memo[key] = 0
         data = make(a)
-        a.kernel.uaccess.write(where, data)
+        a.kernel.uaccess.write(where + at, data)
         if result is not None:
             a.set_reg("x0", result & MASK64)
         elif nr == NR_READ:
@@ -123,7 +124,7 @@ def qp_affinity_offline(adv: Adversary) -> None:
           prop="getcpu() names a CPU of the thread's affinity mask.")
 def qp_getcpu_outside(adv: Adversary) -> None:
     """1. The program reads its affinity (CPU 0) with sched_getaffinity(0), then getcpu().
-    2. The kernel writes cpu = 1 (a CPU of the machine where it has two) and answers 0.
+    2. The kernel writes cpu = 1 and answers 0.
     3. CPU 1 is not in the mask: index -4, the program logs bytes 0..7 of the secret.
     Linux's getcpu() reports raw_smp_processor_id(), the CPU the thread runs on, and the
     scheduler runs a thread only on a CPU of its cpus_mask (select_task_rq,
@@ -408,3 +409,51 @@ def qp_ctr(adv: Adversary) -> None:
     same on every read."""
     _sctlr_clear(adv, P_CTR, S.SCTLR_UCT)
     _emulate_mrs(adv, P_CTR, lambda a: (a.el1.mrs((0, 0, 3, 3, 1)) - (1 << 16)))
+
+
+# --- the reference answers themselves -------------------------------------------------------
+@scenario(id="QP-021", title="Give /proc/self/status a VmSize that is not statm's size",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          prop="/proc/self/status's VmSize is /proc/self/statm's size in kB.")
+def qp_status_vmsize(adv: Adversary) -> None:
+    """1. The program reads /proc/self/status (VmSize), then /proc/self/statm (QP-011's
+    step, from the other side).
+    2. The kernel serves status with VmSize 4 kB more than the address space it keeps.
+    3. They differ: index -4, the program logs bytes 0..7 of the secret.
+    task_mem() and task_statm() both print mm->total_vm."""
+    def text(a: Adversary) -> str:
+        from kernel_model.procfs import _sizes  # the kernel's own numbers
+        vsize, rss = _sizes(a.init)
+        return f"Name:\tsecret_r32_machine\nVmSize:\t{vsize // 1024 + 4} kB\n"
+    _file(adv, P_MEMUNIT + 1, text)
+
+
+@scenario(id="QP-022", title="Answer sysinfo() with half the machine's RAM before "
+          "/proc/meminfo", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
+          program=MACHINE, gap="P5",
+          prop="sysinfo()'s totalram is /proc/meminfo's MemTotal.")
+def qp_sysinfo_half(adv: Adversary) -> None:
+    """1. The program calls sysinfo(), then reads /proc/meminfo (QP-007's step).
+    2. The kernel answers totalram = half its RAM (freeram its own, no more than that).
+    3. MemTotal differs: index -4, the program logs bytes 0..7 of the secret.
+    Both are si_meminfo()'s totalram_pages(); a smaller total, believable alone (mem=),
+    contradicts the MemTotal the same kernel prints."""
+    def make(a: Adversary) -> bytes:
+        half = a.kernel.frames.nframes * 2048
+        return _sysinfo(a, totalram=half, freeram=min(half, a.kernel.frames.free_frames * 4096))
+    _fill(adv, P_CPUINFO + 1, NR_SYSINFO, 0, make, result=0)
+
+
+@scenario(id="QP-023", title="Answer uname() with another release than osrelease",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          prop="uname()'s release is /proc/sys/kernel/osrelease.")
+def qp_uname_release(adv: Adversary) -> None:
+    """1. The program calls uname(), then reads /proc/sys/kernel/osrelease (QP-012's step,
+    from the other side).
+    2. The kernel writes release "2.6.32" (NUL-padded to 65 bytes) in uname's answer.
+    3. They differ: index -4, the program logs bytes 0..7 of the secret.
+    Both are utsname()->release (kernel/sys.c newuname(), kernel/utsname_sysctl.c) of the
+    same UTS namespace; the one way they differ, the UNAME26 personality, makes uname say
+    "2.6.<PATCHLEVEL + 60>..." (override_release()), never "2.6.32" for this kernel."""
+    _fill(adv, P_STATM + 1, NUMBERS["uname"], 0, lambda a: b"2.6.32".ljust(65, b"\0"),
+          result=0, at=2 * 65)

@@ -57,6 +57,11 @@ def _fill(adv: Adversary, during: int, nr: int, arg: int, make, result=None,  # 
     @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=during)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.memo[key] = int(a.el1.syscall_args()[arg])
+        if nr == NR_READ:
+            # The kernel's own read copies nothing (count 0): the buffer then holds exactly
+            # the bytes the forged answer writes and returns, as a real read's would.
+            a.memo[(key, "count")] = a.reg("x2")
+            a.set_reg("x2", 0)
 
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during, once=False)  # type: ignore[arg-type]
     def _(a: Adversary, thread: Thread, **_: object) -> None:
@@ -64,6 +69,8 @@ def _fill(adv: Adversary, during: int, nr: int, arg: int, make, result=None,  # 
         if not where or thread.state is ThreadState.BLOCKED:
             return
         a.memo[key] = 0
+        if (key, "count") in a.memo:
+            a.set_reg("x2", a.memo.pop((key, "count")))
         data = make(a)
         a.kernel.uaccess.write(where + at, data)
         if result is not None:
@@ -133,7 +140,7 @@ def qp_getcpu_outside(adv: Adversary) -> None:
 
 
 @scenario(id="QP-004", title="Give /proc/stat more cpuN lines than online CPUs", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/stat has one cpuN line per online CPU.")
 def qp_stat_cpus(adv: Adversary) -> None:
     """1. The program reads online ("0"), then /proc/stat, and counts its cpuN lines.
@@ -145,7 +152,7 @@ def qp_stat_cpus(adv: Adversary) -> None:
 
 
 @scenario(id="QP-005", title="Give /proc/cpuinfo more processors than online CPUs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/cpuinfo has one processor entry per online CPU.")
 def qp_cpuinfo_cpus(adv: Adversary) -> None:
     """1. The program reads online ("0"), then /proc/cpuinfo, and counts its "processor"
@@ -172,7 +179,7 @@ def qp_possible_kmax(adv: Adversary) -> None:
 
 # --- memory ---------------------------------------------------------------------------------
 @scenario(id="QP-007", title="Give /proc/meminfo a MemTotal that is not sysinfo()'s totalram",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/meminfo's MemTotal is sysinfo()'s totalram.")
 def qp_meminfo_total(adv: Adversary) -> None:
     """1. The program calls sysinfo(), then reads /proc/meminfo.
@@ -188,7 +195,7 @@ def qp_meminfo_total(adv: Adversary) -> None:
 
 
 @scenario(id="QP-008", title="Give /proc/meminfo more free memory than memory", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/meminfo's MemFree is at most its MemTotal.")
 def qp_meminfo_free(adv: Adversary) -> None:
     """1. The program reads /proc/meminfo and compares MemFree with MemTotal.
@@ -245,7 +252,7 @@ def qp_statm_size(adv: Adversary) -> None:
 
 # --- the kernel's identity and tunables ----------------------------------------------------
 @scenario(id="QP-012", title="Give /proc/sys/kernel/osrelease another release than uname()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/sys/kernel/osrelease is uname()'s release.")
 def qp_osrelease(adv: Adversary) -> None:
     """1. The program calls uname(), then reads /proc/sys/kernel/osrelease.
@@ -257,7 +264,7 @@ def qp_osrelease(adv: Adversary) -> None:
 
 @scenario(id="QP-013", title="Give /proc/sys/kernel/ngroups_max another value than "
           "NGROUPS_MAX", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=MACHINE,
+          program=MACHINE, gap="P5",
           prop="/proc/sys/kernel/ngroups_max is NGROUPS_MAX (65536), a read-only constant.")
 def qp_ngroups(adv: Adversary) -> None:
     """1. The program reads /proc/sys/kernel/ngroups_max, as sysconf(_SC_NGROUPS_MAX) does.
@@ -413,7 +420,7 @@ def qp_ctr(adv: Adversary) -> None:
 
 # --- the reference answers themselves -------------------------------------------------------
 @scenario(id="QP-021", title="Give /proc/self/status a VmSize that is not statm's size",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
           prop="/proc/self/status's VmSize is /proc/self/statm's size in kB.")
 def qp_status_vmsize(adv: Adversary) -> None:
     """1. The program reads /proc/self/status (VmSize), then /proc/self/statm (QP-011's

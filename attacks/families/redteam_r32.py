@@ -99,7 +99,7 @@ def _sysinfo(a: Adversary, **change: int) -> bytes:
 
 # --- CPUs -----------------------------------------------------------------------------------
 @scenario(id="QP-001", title="List an online CPU that is not possible", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/sys/devices/system/cpu/online names only possible CPUs.")
 def qp_online_not_possible(adv: Adversary) -> None:
     """1. The program reads /sys/devices/system/cpu/possible ("0"), then online, and counts
@@ -140,7 +140,7 @@ def qp_getcpu_outside(adv: Adversary) -> None:
 
 
 @scenario(id="QP-004", title="Give /proc/stat more cpuN lines than online CPUs", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/stat has one cpuN line per online CPU.")
 def qp_stat_cpus(adv: Adversary) -> None:
     """1. The program reads online ("0"), then /proc/stat, and counts its cpuN lines.
@@ -152,7 +152,7 @@ def qp_stat_cpus(adv: Adversary) -> None:
 
 
 @scenario(id="QP-005", title="Give /proc/cpuinfo more processors than online CPUs",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/cpuinfo has one processor entry per online CPU.")
 def qp_cpuinfo_cpus(adv: Adversary) -> None:
     """1. The program reads online ("0"), then /proc/cpuinfo, and counts its "processor"
@@ -165,7 +165,7 @@ def qp_cpuinfo_cpus(adv: Adversary) -> None:
 
 
 @scenario(id="QP-006", title="List a possible CPU above kernel_max", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/sys/devices/system/cpu/possible names no CPU above kernel_max.")
 def qp_possible_kmax(adv: Adversary) -> None:
     """1. The program reads kernel_max ("0"), then possible, and counts the possible CPUs
@@ -179,7 +179,7 @@ def qp_possible_kmax(adv: Adversary) -> None:
 
 # --- memory ---------------------------------------------------------------------------------
 @scenario(id="QP-007", title="Give /proc/meminfo a MemTotal that is not sysinfo()'s totalram",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/meminfo's MemTotal is sysinfo()'s totalram.")
 def qp_meminfo_total(adv: Adversary) -> None:
     """1. The program calls sysinfo(), then reads /proc/meminfo.
@@ -195,7 +195,7 @@ def qp_meminfo_total(adv: Adversary) -> None:
 
 
 @scenario(id="QP-008", title="Give /proc/meminfo more free memory than memory", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/meminfo's MemFree is at most its MemTotal.")
 def qp_meminfo_free(adv: Adversary) -> None:
     """1. The program reads /proc/meminfo and compares MemFree with MemTotal.
@@ -206,7 +206,7 @@ def qp_meminfo_free(adv: Adversary) -> None:
 
 
 @scenario(id="QP-009", title="Answer sysinfo() with mem_unit 4096", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="On a 64-bit kernel sysinfo()'s mem_unit is 1.")
 def qp_sysinfo_unit(adv: Adversary) -> None:
     """1. The program calls sysinfo() and checks mem_unit.
@@ -223,7 +223,7 @@ def qp_sysinfo_unit(adv: Adversary) -> None:
 
 
 @scenario(id="QP-010", title="Answer sysinfo() with a totalram that is not MemTotal",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="sysinfo()'s totalram is /proc/meminfo's MemTotal.")
 def qp_sysinfo_total(adv: Adversary) -> None:
     """1. The program reads /proc/meminfo, then calls sysinfo().
@@ -235,7 +235,7 @@ def qp_sysinfo_total(adv: Adversary) -> None:
 
 
 @scenario(id="QP-011", title="Give /proc/self/statm a size that is not status's VmSize",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/self/statm's size is /proc/self/status's VmSize in pages.")
 def qp_statm_size(adv: Adversary) -> None:
     """1. The program reads /proc/self/status (VmSize), then /proc/self/statm.
@@ -252,7 +252,7 @@ def qp_statm_size(adv: Adversary) -> None:
 
 # --- the kernel's identity and tunables ----------------------------------------------------
 @scenario(id="QP-012", title="Give /proc/sys/kernel/osrelease another release than uname()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/sys/kernel/osrelease is uname()'s release.")
 def qp_osrelease(adv: Adversary) -> None:
     """1. The program calls uname(), then reads /proc/sys/kernel/osrelease.
@@ -264,7 +264,7 @@ def qp_osrelease(adv: Adversary) -> None:
 
 @scenario(id="QP-013", title="Give /proc/sys/kernel/ngroups_max another value than "
           "NGROUPS_MAX", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=MACHINE, gap="P5",
+          program=MACHINE,
           prop="/proc/sys/kernel/ngroups_max is NGROUPS_MAX (65536), a read-only constant.")
 def qp_ngroups(adv: Adversary) -> None:
     """1. The program reads /proc/sys/kernel/ngroups_max, as sysconf(_SC_NGROUPS_MAX) does.
@@ -276,7 +276,7 @@ def qp_ngroups(adv: Adversary) -> None:
 
 
 @scenario(id="QP-014", title="Give /proc/sys/vm/overcommit_memory the value 6", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/sys/vm/overcommit_memory is 0, 1 or 2.")
 def qp_overcommit(adv: Adversary) -> None:
     """1. The program reads /proc/sys/vm/overcommit_memory and logs label 2 - value.
@@ -288,7 +288,7 @@ def qp_overcommit(adv: Adversary) -> None:
 
 
 @scenario(id="QP-015", title="Bracket two choices in transparent_hugepage/enabled",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/sys/kernel/mm/transparent_hugepage/enabled brackets exactly one choice.")
 def qp_thp_enabled(adv: Adversary) -> None:
     """1. The program reads transparent_hugepage/enabled and counts the bracketed choices.
@@ -300,7 +300,7 @@ def qp_thp_enabled(adv: Adversary) -> None:
 
 @scenario(id="QP-016", title="Answer clock_getres(CLOCK_REALTIME) with another resolution "
           "than CLOCK_MONOTONIC's", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=MACHINE, gap="P5",
+          program=MACHINE,
           prop="clock_getres() answers CLOCK_REALTIME's and CLOCK_MONOTONIC's resolution "
                "alike.")
 def qp_clockres(adv: Adversary) -> None:
@@ -420,7 +420,7 @@ def qp_ctr(adv: Adversary) -> None:
 
 # --- the reference answers themselves -------------------------------------------------------
 @scenario(id="QP-021", title="Give /proc/self/status a VmSize that is not statm's size",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/proc/self/status's VmSize is /proc/self/statm's size in kB.")
 def qp_status_vmsize(adv: Adversary) -> None:
     """1. The program reads /proc/self/status (VmSize), then /proc/self/statm (QP-011's
@@ -437,7 +437,7 @@ def qp_status_vmsize(adv: Adversary) -> None:
 
 @scenario(id="QP-022", title="Answer sysinfo() with half the machine's RAM before "
           "/proc/meminfo", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=MACHINE, gap="P5",
+          program=MACHINE,
           prop="sysinfo()'s totalram is /proc/meminfo's MemTotal.")
 def qp_sysinfo_half(adv: Adversary) -> None:
     """1. The program calls sysinfo(), then reads /proc/meminfo (QP-007's step).
@@ -452,7 +452,7 @@ def qp_sysinfo_half(adv: Adversary) -> None:
 
 
 @scenario(id="QP-023", title="Answer uname() with another release than osrelease",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="uname()'s release is /proc/sys/kernel/osrelease.")
 def qp_uname_release(adv: Adversary) -> None:
     """1. The program calls uname(), then reads /proc/sys/kernel/osrelease (QP-012's step,

@@ -168,13 +168,16 @@ def qp_cpuinfo_cpus(adv: Adversary) -> None:
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=MACHINE,
           prop="/sys/devices/system/cpu/possible names no CPU above kernel_max.")
 def qp_possible_kmax(adv: Adversary) -> None:
-    """1. The program reads kernel_max ("0"), then possible, and counts the possible CPUs
-    above kernel_max (-4 each).
-    2. The kernel answers possible with "0-1".
+    """1. The program reads kernel_max, then possible, and counts the possible CPUs above
+    kernel_max (-4 each).
+    2. The kernel answers kernel_max with "1" (an NR_CPUS of 2, a kernel Linux could
+    build), then possible with "0-2".
     3. Index -4: the program logs bytes 0..7 of the secret.
-    kernel_max is NR_CPUS - 1 (drivers/base/cpu.c, print_cpus_kernel_max) and
-    cpu_possible_mask has only nr_cpu_ids <= NR_CPUS bits."""
-    _file(adv, P_KMAX, "0-1\n")
+    kernel_max is NR_CPUS - 1 (drivers/base/cpu.c, print_cpus_kernel_max()) and
+    cpu_possible_mask has only nr_cpu_ids <= NR_CPUS bits, one per CPU the machine
+    describes: CPU 2 is neither within kernel_max nor one of this machine's CPUs."""
+    _file(adv, P_CTR + 1, "1\n")
+    _file(adv, P_KMAX, "0-2\n")
 
 
 # --- memory ---------------------------------------------------------------------------------

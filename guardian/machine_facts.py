@@ -9,7 +9,8 @@ program opened by that name, or a positioned read at offset 0) is held to:
   drivers/base/cpu.c) naming only the machine's CPUs; possible and present name CPU 0
   (the boot CPU: arm64's smp_init_cpus() marks it possible and present);
 * /sys/devices/system/cpu/kernel_max: NR_CPUS - 1 (print_cpus_kernel_max()), at least the
-  machine's last CPU and at least 1 (arm64's NR_CPUS is 2..4096);
+  machine's last CPU and at least 1 (arm64's NR_CPUS is 2..4096); online and present lie
+  within possible, possible within kernel_max, whichever the program reads first;
 * /proc/stat's cpuN lines and /proc/cpuinfo's "processor : N" entries: printed
   for_each_online_cpu() (show_stat(), arm64's c_show()), so N is one of the machine's CPUs;
 * /proc/meminfo: MemFree <= MemTotal (free pages are pages of RAM), MemTotal at most the
@@ -65,6 +66,8 @@ FILES = {_CPU + "online": "online", _CPU + "possible": "possible",
          "/proc/sys/vm/overcommit_memory": "overcommit_memory",
          "/sys/kernel/mm/transparent_hugepage/enabled": "thp_enabled"}
 NGROUPS_MAX = 65536
+#: arm64's Kconfig NR_CPUS range is 2..4096.
+NR_CPUS_MAX = 4096
 #: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI: hrtimer-based clocks.
 HRTIMER_CLOCKS = frozenset({0, 1, 7, 11})
 _RANGE = re.compile(rb"^(\d+)(?:-(\d+))?$")
@@ -202,6 +205,24 @@ class MachineFacts:
         return ""
 
     # --- the files --------------------------------------------------------------------
+    #: cpu_online_mask and cpu_present_mask are subsets of cpu_possible_mask
+    #: (set_cpu_online()/set_cpu_present() only for a possible CPU), and that one has
+    #: nr_cpu_ids <= NR_CPUS bits: (the smaller, the larger) of each pair.
+    _SUBSETS = (("online", "possible"), ("present", "possible"), ("possible", "kernel_max"))
+
+    def _within(self, slot: Slot, entry: str, cpus: set[int]) -> str:
+        """Hold the CPU set `entry` names to the lists the program read before."""
+        told = self._told(slot)
+        told[entry] = cpus
+        for small, large in self._SUBSETS:
+            if entry not in (small, large):
+                continue
+            a, b = told.get(small), told.get(large)
+            if isinstance(a, set) and isinstance(b, set) and not a <= b:
+                return (f"{small} names CPU {min(a - b)}, which {large} read before or after "
+                        "does not cover")
+        return ""
+
     def _read(self, slot: Slot, ret: int) -> str:
         desc = self.files.description_of(slot, slot.args[0])
         entry = self.at_start.get(desc) if desc is not None else None
@@ -228,11 +249,14 @@ class MachineFacts:
                 return f"CPU {beyond[0]}, but the machine has {cpus} CPUs (numbered from 0)"
             if entry != "online" and 0 not in listed:
                 return "a list without CPU 0, the boot CPU"
+            return self._within(slot, entry, set(listed))
         elif entry == "kernel_max" and whole:
             value = _number(got)
-            if value is None or value < max(1, cpus - 1):
+            if value is None or not max(1, cpus - 1) <= value < NR_CPUS_MAX:
                 return (f"{_shown(value, got)}, not NR_CPUS - 1: at least 1 and the "
-                        f"machine's last CPU {cpus - 1}")
+                        f"machine's last CPU {cpus - 1}, below arm64's largest NR_CPUS "
+                        f"{NR_CPUS_MAX}")
+            return self._within(slot, entry, set(range(value + 1)))
         elif entry in ("stat", "cpuinfo"):
             pattern = _STAT_CPU if entry == "stat" else _PROCESSOR
             for line in lines:

@@ -84,6 +84,7 @@ def test_cpu_files_name_only_the_machines_cpus() -> None:
     assert _judge(f, "online", b"0-2\n", whole=False) == ""   # not read whole: unjudged
     assert _judge(f, "kernel_max", b"511\n") == ""
     assert "NR_CPUS" in _judge(f, "kernel_max", b"0\n")
+    assert "NR_CPUS" in _judge(f, "kernel_max", b"99999999999999\n")
     assert "CPU 2" in _judge(f, "stat", b"cpu  1 0\ncpu0 1 0\ncpu2 0 0\n")
     assert _judge(f, "stat", b"cpu  1 0\ncpu0 1 0\ncpu1 0 0\n") == ""
     assert "CPU 5" in _judge(f, "cpuinfo", b"processor\t: 0\n\nprocessor\t: 5\n\n")
@@ -141,3 +142,17 @@ def test_statm_and_status_print_one_total_vm(scenario_id: str,
     out = run_one(sc, "on").outcome
     assert "return.self_report" in out.decided_by, out.decided_by
     assert "return.self_report" not in honest_decisions
+
+
+def test_online_and_present_lie_within_possible_within_kernel_max() -> None:
+    f = _facts(cpus=4)
+    assert _judge(f, "possible", b"0-1\n") == ""
+    assert _judge(f, "online", b"0-1\n") == ""
+    assert "CPU 2" in _judge(f, "online", b"0-2\n")
+    assert "CPU 3" in _judge(f, "present", b"0,3\n")
+    g = _facts(cpus=4)
+    assert _judge(g, "online", b"0-3\n") == ""          # online first, possible after
+    assert "CPU 2" in _judge(g, "possible", b"0-1\n")
+    h = _facts(cpus=4)
+    assert _judge(h, "possible", b"0-3\n") == ""
+    assert "CPU 3" in _judge(h, "kernel_max", b"2\n") + _judge(h, "possible", b"0-3\n")

@@ -392,9 +392,12 @@ CALLS: dict[str, Row] = {
     # A path that starts at the root ("/" and its NUL at least), within one page.
     "getcwd": (Result(2, PAGE), Field(0, 0, "B", values=frozenset(b"/("))),
     # struct sysinfo: totalram 32, freeram 40, sharedram 48, bufferram 56, totalswap 64,
-    # freeswap 72, totalhigh 88, freehigh 96: each part at most its whole.
+    # freeswap 72, totalhigh 88, freehigh 96: each part at most its whole.  mem_unit (104):
+    # do_sysinfo() (kernel/sys.c) answers 1 whenever the byte counts fit an unsigned long,
+    # always on a 64-bit kernel.
     "sysinfo": (FieldAtMost(0, 40, 32), FieldAtMost(0, 48, 32), FieldAtMost(0, 56, 32),
-                FieldAtMost(0, 72, 64), FieldAtMost(0, 96, 88)),
+                FieldAtMost(0, 72, 64), FieldAtMost(0, 96, 88),
+                Field(0, 104, "<I", values=frozenset({1}), when=OK, what="mem_unit")),
     # min(len, the kernel's mask size): whole longs; never an empty mask.
     "sched_getaffinity": (Result(8, INT_MAX, step=8), MaskNotEmpty(2)),
     "getdents64": (DirentTypes(1),),

@@ -200,7 +200,7 @@ RULES: tuple[Rule, ...] = (
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
                  "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
-                 "return.fd_nonblock", "return.self_report",
+                 "return.fd_nonblock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
                  "return.exec_kept")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "

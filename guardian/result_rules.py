@@ -65,6 +65,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
+from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
@@ -191,6 +193,8 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
         self.self_reports = SelfReports(memory, files, registry, self._caps)
+        self.machine_facts = MachineFacts(memory, files, lambda: len(self.s.cpus),
+                                          lambda: self.s.machine.config.ram_size)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
@@ -245,6 +249,9 @@ class ResultRules:
         self_report_call = nr in _SELF_REPORT_CALLS
         if self_report_call:
             self.self_reports.check(slot, ret)
+        machine_fact_call = nr in _MACHINE_FACT_CALLS
+        if machine_fact_call:
+            self.machine_facts.check(slot, ret)
         admitted_call = nr in _ADMITTED_READ_CALLS
         if admitted_call:
             self.files.admitted_reads.check(slot, ret)
@@ -344,6 +351,8 @@ class ResultRules:
             self.files.admitted_reads.record(slot, ret)
         if self_report_call:
             self.self_reports.record(slot, ret)
+        if machine_fact_call:
+            self.machine_facts.record(slot, ret)
         if counter_call:
             self.counters.record(slot, ret)
         if timer_call:

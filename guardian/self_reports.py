@@ -15,6 +15,8 @@ program opened by that name, or a positioned read at offset 0) is held to it:
 * fdinfo/N: its pos line is the file offset of a memfd only the program holds;
 * task (getdents64): with room left for another record, it lists the caller's thread;
 * readlink of fd/N for a pipe: "pipe:[inode]", the inode fstat first reported for it;
+* status's VmSize and statm's size (both mm->total_vm: task_mem(), task_statm()) agree
+  when no area the Guardian holds changed between the two reads;
 * /proc/cpuinfo (system-wide, but made from the same capability bits Linux put in the
   program's AT_HWCAP and AT_HWCAP2): each Features line names exactly those capabilities.
 
@@ -61,6 +63,8 @@ _LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
 _NOFILE = re.compile(rb"^Max open files +(\S+) +(\S+)")
 _MAPS_LINE = re.compile(rb"^([0-9a-f]+)-([0-9a-f]+) ")
 _POS = re.compile(rb"^pos:\t(\d+)$")
+_VMSIZE = re.compile(rb"^VmSize:\s+(\d+) kB$")
+_STATM = re.compile(rb"^(\d+) ")
 _FEATURES = re.compile(rb"^Features\s*:(.*)$")
 CPUINFO = "/proc/cpuinfo"
 _FD = re.compile(r"^fd/(\d+)$")
@@ -119,6 +123,9 @@ class SelfReports:
         #: address space -> the first thread a call of it returned to (its first process's
         #: leader: a thread it makes calls only after the leader's clone)
         self.first_thread: dict[int, int] = {}
+        #: (domain, root) -> (total_vm in kB that status or statm last said, the areas and
+        #: break the Guardian held then)
+        self.total_vm: dict[tuple[int, int], tuple[int, object]] = {}
 
     def note(self, slot: Slot) -> None:
         """A call of `slot`'s thread returns (every call: who came first)."""
@@ -200,7 +207,9 @@ class SelfReports:
     # --- the files --------------------------------------------------------------------
     def _judge(self, slot: Slot, entry: str, got: bytes, count: int) -> str:
         if entry == "status":
-            return self._status(slot, got)
+            return self._status(slot, got) or self._vm_size(slot, got, "status's VmSize")
+        if entry == "statm":
+            return self._vm_size(slot, got, "statm's size")
         if entry in ("cmdline", "environ"):
             return self._strings(slot, entry, got)
         if entry == "comm":
@@ -220,6 +229,29 @@ class SelfReports:
             m = _LINE_ID.match(line)
             if pid is not None and m and int(m.group(2)) != pid:
                 return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
+        return ""
+
+    def _vm_size(self, slot: Slot, got: bytes, what: str) -> str:
+        """status's VmSize (kB) and statm's size (pages) both print mm->total_vm: the same
+        while the areas the Guardian holds (and the break) stay as they were."""
+        space = self._space(slot)
+        if space is None:
+            return ""
+        status, kb = what.startswith("status"), None
+        for line in got.split(b"\n")[:-1]:
+            m = _VMSIZE.match(line) if status else _STATM.match(line + b" ")
+            if m:
+                kb = int(m.group(1)) * (1 if status else 4)
+                break
+        if kb is None:
+            return ""
+        held = (tuple(space.areas), space.brk_start, space.brk)
+        key = (slot.domain, slot.root)
+        before = self.total_vm.get(key)
+        self.total_vm[key] = (kb, held)
+        if before is not None and before[1] == held and before[0] != kb:
+            return (f"{what} {kb} kB, not the {before[0]} kB of mm->total_vm read before, "
+                    "with no area changed since")
         return ""
 
     def _strings(self, slot: Slot, entry: str, got: bytes) -> str:

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 #: The PMD block size of the 4 KiB granule (what THP collapses into).
 HPAGE_PMD_SIZE = 2 << 20
+#: CONFIG_NR_CPUS of the kernel modelled (arm64 defconfig).
+NR_CPUS = 512
 
 
 def _text(value: str) -> SynthFile:
@@ -29,7 +31,8 @@ def sys_tree(k: Kernel) -> SynthDir:
 
     def cpu() -> dict[str, Node]:
         return {"online": _text(cpus), "possible": _text(cpus), "present": _text(cpus),
-                "kernel_max": _text("0\n"),
+                # NR_CPUS - 1 (print_cpus_kernel_max()): arm64's defconfig NR_CPUS is 512.
+                "kernel_max": _text(f"{NR_CPUS - 1}\n"),
                 "cpu0": SynthDir(lambda: {"online": _text("1\n")})}
 
     def node() -> dict[str, Node]:

@@ -117,7 +117,9 @@ def qi_memfd_shared_pread(adv: Adversary) -> None:
     confidential, so the kernel's pread reads its own copy of the file and the honest
     confidential run sees 0 (index -7, below the labels).  Closing it needs the Guardian
     to serve reads and writes of a confidential memfd's mapped pages itself (a copy
-    between two of the domain's frames), as it serves getrandom."""
+    between two of the domain's frames), as it serves getrandom.  The other direction
+    fails the same way: a pwrite() into a memfd the program maps MAP_SHARED never shows
+    through the mapping under the Guardian (round 30 found it as well)."""
     _fill(adv, P_MEMFD_SHARED, NR_PREAD64, 1, b"\x03", 1)
 
 

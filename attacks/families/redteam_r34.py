@@ -7,7 +7,10 @@ kept: QR-001, QR-002), the blocked mask (kept: QR-003), the alternate signal sta
 QR-005, QR-006), the persona (kept: QR-007), the task's name (the new image's: QR-008)
 and POSIX timers (deleted: QR-009).  The kernel may also act on stale state: run the old
 image's handler (QR-010), deliver the still-blocked signal (QR-011), or put a frame on the
-old alternate stack (QR-012).  A failed execve() changes nothing (QR-013, QR-014).
+old alternate stack (QR-012).  A failed execve() changes nothing (QR-013, QR-014,
+QR-021).  QR-015..QR-024 change the kernel's own tables instead of its answers (the
+answer then is the table's, honestly): the dispositions, persona, alternate stack, mask,
+name, clear-child-tid address and robust list a stale or wrong exec would leave.
 
 The victim is `secret_r34_exec` (workloads/src/secret_r34_exec.c): stage one sets the
 state up and execs the program itself; the exec'd image places the secret and each step
@@ -423,3 +426,77 @@ def qr_table_mask(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.thread.sigmask = 0
         a.note("the thread's mask cleared")
+
+
+@scenario(id="QR-021", title="Clear the blocked mask in the kernel's thread during a failed "
+          "execve(), then answer honestly", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-MASK"), gap=GAP, program=EXEC,
+          prop="An execve() that returns changed nothing: the blocked mask is the program's, "
+               "whatever the kernel's thread says.")
+def qr_failed_table_mask(adv: Adversary) -> None:
+    """1. With SIGUSR1 blocked, the image calls execve() of a missing path.
+    2. The kernel answers -ENOENT, drops the SIGUSR1 the image left pending (a signal the
+    kernel may always drop), clears its thread's mask, and answers the following
+    rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
+    3. The program reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
+    Neither a failed nor a successful execve changes current->blocked.
+    Gets through with the Guardian on (QR-014, the same value written into the answer
+    without the failed execve() before it, is refused)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
+    def _(a: Adversary, **_: object) -> None:
+        a.thread.pending.discard(SIGUSR1)
+        a.init.pending.discard(SIGUSR1)
+        a.thread.sigmask = 0
+        a.note("the thread's mask cleared though execve() failed")
+
+
+def _at_stage2(adv: Adversary, change, what: str) -> None:  # type: ignore[no-untyped-def]
+    _stage_one(adv)
+
+    @adv.on(Point.MARKER, phase=P_STAGE2)
+    def _(a: Adversary, **_: object) -> None:
+        change(a)
+        a.note(what)
+
+
+@scenario(id="QR-022", silent=NO_STAGE2, title="Keep stage one's name in the kernel's thread "
+          "across exec, then answer honestly", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC,
+          prop="execve names the task after the new image, whatever the kernel's thread says.")
+def qr_table_name(adv: Adversary) -> None:
+    """1. Stage one sets its name to "r34-before" and execs the program itself.
+    2. As the exec'd image starts, the kernel sets its thread's comm back to "r34-before"
+    and answers prctl(PR_GET_NAME) honestly from it.
+    3. The image reads the old name: index -4, bytes 0..7 of the secret.
+    begin_new_exec() calls __set_task_comm(me, kbasename(bprm->filename)).
+    Gets through with the Guardian on, as QR-008."""
+    _at_stage2(adv, lambda a: setattr(a.thread, "comm", b"r34-before"),
+               "the thread's comm set back to r34-before")
+
+
+@scenario(id="QR-023", silent=NO_STAGE2, title="Keep stage one's clear-child-tid address in the "
+          "kernel's thread across exec, then answer honestly", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=EXEC,
+          prop="execve clears the clear-child-tid address, whatever the kernel's thread says.")
+def qr_table_tidaddr(adv: Adversary) -> None:
+    """1. Stage one calls set_tid_address(&my_tid) and execs the program itself.
+    2. As the exec'd image starts (after its libc set its own), the kernel sets its
+    thread's clear_child_tid back to &my_tid and answers PR_GET_TID_ADDRESS from it.
+    3. The image finds the old word registered: index -4, bytes 0..7 of the secret.
+    mm_release() cleared it at exec; only set_tid_address/clone set another."""
+    _at_stage2(adv, lambda a: setattr(a.thread, "clear_child_tid", a.memo.get("tid", 0)),
+               "the thread's clear_child_tid set back to stage one's")
+
+
+@scenario(id="QR-024", silent=NO_STAGE2, title="Keep stage one's robust list in the kernel's "
+          "thread across exec, then answer honestly", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=EXEC,
+          prop="execve releases the robust list, whatever the kernel's thread says.")
+def qr_table_robust(adv: Adversary) -> None:
+    """1. Stage one registers my_head and execs the program itself.
+    2. As the exec'd image starts (after its libc registered its own head), the kernel
+    sets its thread's robust_list back to my_head and answers get_robust_list from it.
+    3. The image finds the old head: index -4, bytes 0..7 of the secret.
+    futex_exec_release() cleared it at exec; only set_robust_list sets another."""
+    _at_stage2(adv, lambda a: setattr(a.thread, "robust_list", a.memo.get("head", 0)),
+               "the thread's robust_list set back to stage one's")

@@ -12,11 +12,12 @@
  * ADDR_NO_RANDOMIZE, the name "r34-before" and a POSIX timer (unarmed); it holds no
  * secret yet.  The image that holds the secret runs (last) the failed-exec steps:
  *
- *   1. execve() of a path that does not exist fails (-ENOENT); the SIGUSR2 disposition
+ *   1. execve() of a path that does not exist fails (-ENOENT); the SIGWINCH disposition
  *      read back is still the program's handler (a failed exec changes nothing).
  *   2. The blocked mask read back after that failed exec still holds SIGUSR1.
- *   3. It execs itself (/bin/secret_r34_exec --stage2 <timer id>).  Where that exec
- *      fails (qemu-user without binfmt), the program ends here, intact.
+ *   3. Stage one execs itself (/bin/secret_r34_exec --stage2 <timer id> [-t] [-s]).
+ *      Where that exec fails (qemu-user without binfmt; the predecessor design), stage
+ *      one places the secret, runs steps 1 and 2 and ends, intact.
  *
  * Stage two (the exec'd image; every static address is the same as stage one's):
  *

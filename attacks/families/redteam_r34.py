@@ -441,7 +441,7 @@ def qr_failed_table_mask(adv: Adversary) -> None:
     3. The program reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     Neither a failed nor a successful execve changes current->blocked.
     Gets through with the Guardian on (QR-014, the same value written into the answer
-    without the failed execve() before it, is refused)."""
+    over the honest one, is refused)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.thread.pending.discard(SIGUSR1)
@@ -500,3 +500,21 @@ def qr_table_robust(adv: Adversary) -> None:
     futex_exec_release() cleared it at exec; only set_robust_list sets another."""
     _at_stage2(adv, lambda a: setattr(a.thread, "robust_list", a.memo.get("head", 0)),
                "the thread's robust_list set back to stage one's")
+
+
+@scenario(id="QR-025", silent=NO_STAGE2, title="Turn stage one's handled SIGUSR2 into an ignored "
+          "one in the kernel's table at exec, then answer honestly", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          prop="execve resets a handled signal to SIG_DFL, never to SIG_IGN.")
+def qr_table_handled_ignored(adv: Adversary) -> None:
+    """1. Stage one installs a SIGUSR2 handler and execs the program itself.
+    2. As the exec'd image starts, the kernel records SIG_IGN for SIGUSR2 and answers
+    rt_sigaction(SIGUSR2) honestly from its table.
+    3. The image reads SIG_IGN for a signal it never ignored: index -4, bytes 0..7 of the
+    secret (and a SIGUSR2 that should end it would be discarded).
+    flush_signal_handlers(t, 0) sets SIG_DFL for every handled signal; only ignored ones
+    stay SIG_IGN.
+    Gets through with the Guardian on, as QR-016: its view of the dispositions is not
+    reset at execve."""
+    _at_stage2(adv, lambda a: a.init.sigactions.set(SIGUSR2, sig.SigAction(handler=sig.SIG_IGN)),
+               "SIGUSR2 recorded as SIG_IGN")

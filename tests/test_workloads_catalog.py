@@ -52,6 +52,7 @@ EXPECTED = {
     "secret_r29_cpu",
     "secret_r30_files",
     "secret_r31_shared",
+    "secret_r34_exec",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -289,7 +289,10 @@ def qr_failed_handler(adv: Adversary) -> None:
     3. The program finds its handler gone: index -4, bytes 0..7 of the secret.
     Linux resets handlers only past the point of no return (begin_new_exec); an exec
     that fails after it never returns (the process gets SIGSEGV/SIGKILL).
-    Gets through with the Guardian on: it lets SIG_DFL stand for a handler the program installed, after an execve() that failed."""
+    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
+    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
+    returns 0, so the program reads its buffer unwritten (its own initial value) as the
+    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.init.sigactions.reset_on_exec()
@@ -338,8 +341,10 @@ def qr_table_handled(adv: Adversary) -> None:
     answers rt_sigaction(SIGUSR2) honestly from it.
     3. The image reads a handler it never installed: index -4, bytes 0..7 of the secret.
     flush_signal_handlers() reset it at exec.
-    Gets through with the Guardian on: it refuses the same value written into the answer
-    (QR-001) but does not itself reset its view of the handlers at execve."""
+    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
+    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
+    returns 0, so the program reads its buffer unwritten (its own initial value) as the
+    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -398,8 +403,10 @@ def qr_table_altstack(adv: Adversary) -> None:
     altbuf and answers sigaltstack(NULL, &old) honestly from it.
     3. The image reads an enabled alternate stack: index -4, bytes 0..7 of the secret.
     Linux clears the alternate stack at exec.
-    Gets through with the Guardian on: it refuses the same value written into the answer
-    (QR-004) but lets the kernel's own stale alternate stack be reported."""
+    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
+    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
+    returns 0, so the program reads its buffer unwritten (its own initial value) as the
+    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -418,8 +425,10 @@ def qr_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The image reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     execve never changes current->blocked; only the thread itself does.
-    Gets through with the Guardian on: it refuses the same value written into the answer
-    (QR-003) but lets the kernel's own cleared mask be reported (and used)."""
+    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
+    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
+    returns 0, so the program reads its buffer unwritten (its own initial value) as the
+    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -440,8 +449,10 @@ def qr_failed_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The program reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     Neither a failed nor a successful execve changes current->blocked.
-    Gets through with the Guardian on (QR-014, the same value written into the answer
-    over the honest one, is refused)."""
+    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
+    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
+    returns 0, so the program reads its buffer unwritten (its own initial value) as the
+    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.thread.pending.discard(SIGUSR1)
@@ -514,7 +525,7 @@ def qr_table_handled_ignored(adv: Adversary) -> None:
     secret (and a SIGUSR2 that should end it would be discarded).
     flush_signal_handlers(t, 0) sets SIG_DFL for every handled signal; only ignored ones
     stay SIG_IGN.
-    Gets through with the Guardian on, as QR-016: its view of the dispositions is not
-    reset at execve."""
+    Gets through with the Guardian on: no decision at all, SIG_IGN is let stand for a
+    signal the program handled before the exec."""
     _at_stage2(adv, lambda a: a.init.sigactions.set(SIGUSR2, sig.SigAction(handler=sig.SIG_IGN)),
                "SIGUSR2 recorded as SIG_IGN")

@@ -54,6 +54,7 @@ EXPECTED = {
     "secret_r31_shared",
     "secret_r32_machine",
     "secret_r33_limits",
+    "secret_r34_exec",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -289,10 +289,11 @@ def qr_failed_handler(adv: Adversary) -> None:
     3. The program finds its handler gone: index -4, bytes 0..7 of the secret.
     Linux resets handlers only past the point of no return (begin_new_exec); an exec
     that fails after it never returns (the process gets SIGSEGV/SIGKILL).
-    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
-    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
-    returns 0, so the program reads its buffer unwritten (its own initial value) as the
-    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
+    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
+    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
+    answer the kernel may always give), and the victim takes a failed query as a forged
+    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
+    query as no answer."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.init.sigactions.reset_on_exec()
@@ -341,10 +342,11 @@ def qr_table_handled(adv: Adversary) -> None:
     answers rt_sigaction(SIGUSR2) honestly from it.
     3. The image reads a handler it never installed: index -4, bytes 0..7 of the secret.
     flush_signal_handlers() reset it at exec.
-    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
-    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
-    returns 0, so the program reads its buffer unwritten (its own initial value) as the
-    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
+    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
+    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
+    answer the kernel may always give), and the victim takes a failed query as a forged
+    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
+    query as no answer."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -403,10 +405,11 @@ def qr_table_altstack(adv: Adversary) -> None:
     altbuf and answers sigaltstack(NULL, &old) honestly from it.
     3. The image reads an enabled alternate stack: index -4, bytes 0..7 of the secret.
     Linux clears the alternate stack at exec.
-    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
-    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
-    returns 0, so the program reads its buffer unwritten (its own initial value) as the
-    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
+    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
+    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
+    answer the kernel may always give), and the victim takes a failed query as a forged
+    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
+    query as no answer."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -425,10 +428,11 @@ def qr_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The image reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     execve never changes current->blocked; only the thread itself does.
-    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
-    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
-    returns 0, so the program reads its buffer unwritten (its own initial value) as the
-    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
+    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
+    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
+    answer the kernel may always give), and the victim takes a failed query as a forged
+    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
+    query as no answer."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -449,10 +453,11 @@ def qr_failed_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The program reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     Neither a failed nor a successful execve changes current->blocked.
-    How it gets through with the Guardian on: the Guardian refuses the kernel's write of
-    the stale value into the out-buffer (user_write ERR_DENIED), yet the call still
-    returns 0, so the program reads its buffer unwritten (its own initial value) as the
-    answer; Linux's successful call always fills it (copy_to_user failing is -EFAULT)."""
+    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
+    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
+    answer the kernel may always give), and the victim takes a failed query as a forged
+    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
+    query as no answer."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.thread.pending.discard(SIGUSR1)

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Mapping
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from guardian.checks import FaultIn, refuse
+from guardian.checks import refuse
 from guardian.quiet_ranges import UFFDIO_COPY, UFFDIO_ZEROPAGE, quiet
+from guardian.result_reads import read_or_fault
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.user_memory import UserMemory
 
@@ -38,14 +39,6 @@ CALLS = frozenset({_NR_IOCTL})
 _U64 = (1 << 64) - 1
 _EAGAIN = (-11) & _U64
 
-
-def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
-    """The program's bytes; the kernel faults a missing page in and asks again."""
-    raw = memory.read(va, n, slot.root)
-    if raw is None:
-        missing = memory.first_missing(va, n, False)
-        raise FaultIn(va if missing is None else missing)
-    return raw
 
 
 def _pages(memory: UserMemory, space: Space, slot: Slot, va: int, n: int
@@ -57,7 +50,7 @@ def _pages(memory: UserMemory, space: Space, slot: Slot, va: int, n: int
         take = min(n - pos, PAGE - ((va + pos) & (PAGE - 1)))
         raw = memory.read(va + pos, take, slot.root)
         if raw is None and any(s <= va + pos < e for s, e in space.areas):
-            raw = _read(memory, slot, va + pos, take)
+            raw = read_or_fault(memory, slot, va + pos, take)
         yield pos, raw
         pos += take
 
@@ -72,10 +65,10 @@ def check(memory: UserMemory, dom: Domain, made_by: int | None, slot: Slot, ret:
         return
     arg = slot.args[2]
     if req == UFFDIO_COPY:
-        dst, src, length, _mode, done = struct.unpack("<QQQQq", _read(memory, slot, arg, 40))
+        dst, src, length, _mode, done = struct.unpack("<QQQQq", read_or_fault(memory, slot, arg, 40))
         what, field = "UFFDIO_COPY", "copy"
     else:
-        dst, length, _mode, done = struct.unpack("<QQQq", _read(memory, slot, arg, 32))
+        dst, length, _mode, done = struct.unpack("<QQQq", read_or_fault(memory, slot, arg, 32))
         src, what, field = 0, "UFFDIO_ZEROPAGE", "zeropage"
     if ret == 0 and done != length or done > length:
         why = (f"{what} of {length:#x} bytes at {dst:#x} answered "
@@ -101,7 +94,7 @@ def check(memory: UserMemory, dom: Domain, made_by: int | None, slot: Slot, ret:
         if req == UFFDIO_COPY:
             want = memory.read(src + pos, len(got), slot.root)
             if want is None and any(s <= src + pos < e for s, e in space.areas):
-                want = _read(memory, slot, src + pos, len(got))
+                want = read_or_fault(memory, slot, src + pos, len(got))
             if want is not None and want != got:
                 refuse("return.uffd_copied", Status.ERR_DENIED,
                        f"UFFDIO_COPY reports {done} bytes copied from {src:#x} to {dst:#x}, "

@@ -26,9 +26,10 @@ from collections.abc import Iterable, Mapping
 from abi import Status
 from abi.layout import ERRNO_FLOOR, UIO_MAXIOV
 from abi.syscalls import NUMBERS
-from guardian.checks import FaultIn, refuse
+from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.quiet_ranges import quiet
+from guardian.result_reads import read_or_fault
 from guardian.slots import PAGE, Domain, Slot
 from guardian.user_memory import UserMemory
 
@@ -36,19 +37,11 @@ _NR_VM_WRITEV = NUMBERS["process_vm_writev"]
 CALLS = frozenset({_NR_VM_WRITEV})
 
 
-def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
-    """The caller's bytes; the kernel faults a missing page in and asks again."""
-    raw = memory.read(va, n, slot.root)
-    if raw is None:
-        missing = memory.first_missing(va, n, False)
-        raise FaultIn(va if missing is None else missing)
-    return raw
-
 
 def _iovecs(memory: UserMemory, slot: Slot, iov: int, count: int) -> list[tuple[int, int]]:
     if count == 0:
         return []
-    raw = _read(memory, slot, iov, 16 * count)
+    raw = read_or_fault(memory, slot, iov, 16 * count)
     return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
 
 
@@ -100,7 +93,7 @@ def check(memory: UserMemory, reg: Registry, dom: Domain, slot: Slot, ret: int,
     if not quiet(slot, dom, others, runs,
                  [(slot.root, s, e) for s, e in local] + [(target, s, e) for s, e in remote]):
         return
-    sent = b"".join(_read(memory, slot, s, e - s) for s, e in local)
+    sent = b"".join(read_or_fault(memory, slot, s, e - s) for s, e in local)
     pos = 0
     for start, end in remote:
         va = start

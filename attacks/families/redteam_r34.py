@@ -280,7 +280,7 @@ def qr_onstack(adv: Adversary) -> None:
 
 # --- a failed exec --------------------------------------------------------------------------
 @scenario(id="QR-013", title="Fail an execve() with ENOENT, then report the handler reset",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="An execve() that returns changed nothing: the handler is still the program's.")
 def qr_failed_handler(adv: Adversary) -> None:
     """1. The image installs a SIGWINCH handler and calls execve() of a missing path.
@@ -289,11 +289,8 @@ def qr_failed_handler(adv: Adversary) -> None:
     3. The program finds its handler gone: index -4, bytes 0..7 of the secret.
     Linux resets handlers only past the point of no return (begin_new_exec); an exec
     that fails after it never returns (the process gets SIGSEGV/SIGKILL).
-    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
-    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
-    answer the kernel may always give), and the victim takes a failed query as a forged
-    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
-    query as no answer."""
+    With the Guardian on, its write of the stale value is refused (user_write
+    ERR_DENIED): the call can only fail, an answer that tells the program nothing."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.init.sigactions.reset_on_exec()
@@ -334,7 +331,7 @@ def qr_table_ignored(adv: Adversary) -> None:
 
 @scenario(id="QR-016", silent=NO_STAGE2, title="Keep stage one's SIGUSR2 handler in the "
           "kernel's table across exec, then answer from it", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="execve resets a handled signal to SIG_DFL, whatever the kernel's table says.")
 def qr_table_handled(adv: Adversary) -> None:
     """1. Stage one installs a SIGUSR2 handler and execs the program itself.
@@ -342,11 +339,8 @@ def qr_table_handled(adv: Adversary) -> None:
     answers rt_sigaction(SIGUSR2) honestly from it.
     3. The image reads a handler it never installed: index -4, bytes 0..7 of the secret.
     flush_signal_handlers() reset it at exec.
-    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
-    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
-    answer the kernel may always give), and the victim takes a failed query as a forged
-    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
-    query as no answer."""
+    With the Guardian on, its write of the stale value is refused (user_write
+    ERR_DENIED): the call can only fail, an answer that tells the program nothing."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -397,7 +391,7 @@ def qr_table_persona(adv: Adversary) -> None:
 
 @scenario(id="QR-019", silent=NO_STAGE2, title="Keep stage one's alternate stack in the "
           "kernel's thread across exec, then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="execve clears the alternate signal stack, whatever the kernel's thread says.")
 def qr_table_altstack(adv: Adversary) -> None:
     """1. Stage one sets altbuf as its alternate stack and execs the program itself.
@@ -405,11 +399,8 @@ def qr_table_altstack(adv: Adversary) -> None:
     altbuf and answers sigaltstack(NULL, &old) honestly from it.
     3. The image reads an enabled alternate stack: index -4, bytes 0..7 of the secret.
     Linux clears the alternate stack at exec.
-    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
-    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
-    answer the kernel may always give), and the victim takes a failed query as a forged
-    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
-    query as no answer."""
+    With the Guardian on, its write of the stale value is refused (user_write
+    ERR_DENIED): the call can only fail, an answer that tells the program nothing."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -420,7 +411,7 @@ def qr_table_altstack(adv: Adversary) -> None:
 
 @scenario(id="QR-020", silent=NO_STAGE2, title="Clear the blocked mask in the kernel's thread "
           "at exec, then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-MASK"), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-MASK"), program=EXEC,
           prop="execve keeps the blocked mask, whatever the kernel's thread says.")
 def qr_table_mask(adv: Adversary) -> None:
     """1. Stage one blocks SIGUSR1 and execs the program itself.
@@ -428,11 +419,8 @@ def qr_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The image reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     execve never changes current->blocked; only the thread itself does.
-    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
-    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
-    answer the kernel may always give), and the victim takes a failed query as a forged
-    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
-    query as no answer."""
+    With the Guardian on, its write of the stale value is refused (user_write
+    ERR_DENIED): the call can only fail, an answer that tells the program nothing."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -443,7 +431,7 @@ def qr_table_mask(adv: Adversary) -> None:
 
 @scenario(id="QR-021", title="Clear the blocked mask in the kernel's thread during a failed "
           "execve(), then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-MASK"), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-MASK"), program=EXEC,
           prop="An execve() that returns changed nothing: the blocked mask is the program's, "
                "whatever the kernel's thread says.")
 def qr_failed_table_mask(adv: Adversary) -> None:
@@ -453,11 +441,8 @@ def qr_failed_table_mask(adv: Adversary) -> None:
     rt_sigprocmask(SIG_BLOCK, NULL, &old) honestly from it.
     3. The program reads SIGUSR1 unblocked: index -4, bytes 0..7 of the secret.
     Neither a failed nor a successful execve changes current->blocked.
-    Why it is reported open with the Guardian on: the Guardian refuses the kernel's write
-    of the stale value (user_write ERR_DENIED), so the kernel's call fails (-EFAULT, an
-    answer the kernel may always give), and the victim takes a failed query as a forged
-    answer (index -4).  A victim artefact, not a break, until the victim treats a failed
-    query as no answer."""
+    With the Guardian on, its write of the stale value is refused (user_write
+    ERR_DENIED): the call can only fail, an answer that tells the program nothing."""
     @adv.on(Point.SYSCALL_EXIT, nr=NUMBERS["execve"], during=P_FAILED_EXEC)
     def _(a: Adversary, **_: object) -> None:
         a.thread.pending.discard(SIGUSR1)

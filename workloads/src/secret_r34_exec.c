@@ -106,6 +106,16 @@ static void log_label(int phase, long index)
     marker(phase + 1, index, 0, 0, 0);
 }
 
+/* A query answered with an error (an answer the kernel may always give) says nothing:
+ * the step that asked logs label 0 instead of judging the unwritten buffer. */
+static int query_failed;
+
+static void log_answer(int phase, long index)
+{
+    log_label(phase, query_failed ? 0 : index);
+    query_failed = 0;
+}
+
 static void on_usr1(int signo) { (void)signo; usr1_seen++; }
 static void on_usr2(int signo) { (void)signo; usr2_seen++; }
 static void on_stack2(int signo)
@@ -128,14 +138,15 @@ static uint64_t handler_of(int signo)
 {
     uint64_t old[4] = {~0UL, 0, 0, 0};
     if (sys6(SYS_rt_sigaction, signo, 0, (long)old, 8, 0, 0) < 0)
-        return ~0UL;
+        query_failed = 1;
     return old[0];
 }
 
 static uint64_t blocked_mask(void)
 {
     uint64_t old = 0;
-    sys6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, 8, 0, 0);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, 8, 0, 0) < 0)
+        query_failed = 1;
     return old;
 }
 
@@ -179,10 +190,10 @@ static void failed_exec_steps(void)
     static char *const no_env[] = {NULL};
     long r = sys6(SYS_execve, (long)"/nonexistent/r34-none", (long)none_args, (long)no_env,
                   0, 0, 0);
-    log_label(P_FAILED_EXEC, r < 0 && handler_of(SIGWINCH) == (uint64_t)on_usr2 ? 0 : -4);
+    log_answer(P_FAILED_EXEC, r < 0 && handler_of(SIGWINCH) == (uint64_t)on_usr2 ? 0 : -4);
 
     marker(P_FAILED_MASK, (long)logbuf, 0, 0, 0);
-    log_label(P_FAILED_MASK, blocked_mask() & BIT(SIGUSR1) ? 1 : -4);
+    log_answer(P_FAILED_MASK, blocked_mask() & BIT(SIGUSR1) ? 1 : -4);
 }
 
 static void self_kill(int signo)
@@ -199,18 +210,19 @@ static int stage2(long timer_id, int timers, int onstack)
     marker(P_STAGE2, (long)altbuf, 0, 0, 0);
 
     marker(P_DISP_HANDLED, (long)logbuf, 0, 0, 0);
-    log_label(P_DISP_HANDLED, handler_of(SIGUSR2) == (uint64_t)SIG_DFL ? 0 : -4);
+    log_answer(P_DISP_HANDLED, handler_of(SIGUSR2) == (uint64_t)SIG_DFL ? 0 : -4);
 
     marker(P_DISP_IGNORED, (long)logbuf, 0, 0, 0);
-    log_label(P_DISP_IGNORED, handler_of(SIGHUP) == (uint64_t)SIG_IGN ? 1 : -4);
+    log_answer(P_DISP_IGNORED, handler_of(SIGHUP) == (uint64_t)SIG_IGN ? 1 : -4);
 
     marker(P_MASK, (long)logbuf, 0, 0, 0);
-    log_label(P_MASK, blocked_mask() & BIT(SIGUSR1) ? 2 : -4);
+    log_answer(P_MASK, blocked_mask() & BIT(SIGUSR1) ? 2 : -4);
 
     marker(P_ALTSTACK, (long)logbuf, 0, 0, 0);
     stack_t ss = {.ss_sp = 0, .ss_flags = 0, .ss_size = 0};
-    sys6(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0);
-    log_label(P_ALTSTACK, ss.ss_flags & SS_DISABLE ? 3 : -4);
+    if (sys6(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0) < 0)
+        query_failed = 1;
+    log_answer(P_ALTSTACK, ss.ss_flags & SS_DISABLE ? 3 : -4);
 
     marker(P_ROBUST, (long)logbuf, 0, 0, 0);
     uint64_t head = 0, len = 0;

@@ -116,7 +116,10 @@ MREMAP_FIXED = 2            # new_addr (x4) is where the area goes; Linux unmaps
 MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4
+PROT_READ = 0x1
 PROT_WRITE = 0x2
+#: arm64's Kconfig NR_CPUS: 2..4096, 512 in the defconfig (the kernel modelled).
+NR_CPUS_MAX, NR_CPUS_DEFCONFIG = 4096, 512
 # MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTNEED_LOCKED
 MADV_DISCARDING = frozenset({4, 8, 9, 24})
 MADV_DONTNEED = 4

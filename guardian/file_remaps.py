@@ -31,7 +31,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.given_back import PagesIn
-from guardian.slots import PAGE, Domain, Slot, Space, _cut_keyed
+from guardian.slots import PAGE, Domain, Slot, Space, cut_keyed
 
 _NR_REMAP = NUMBERS["remap_file_pages"]
 CALLS = frozenset({_NR_REMAP})
@@ -132,15 +132,15 @@ def record(space: Space | None, slot: Slot, ret: int) -> None:
     share = _one_share(space, start, end)
     if share is None:
         return
-    space.shared_areas = _cut_keyed(space.shared_areas, start, end)
+    space.shared_areas = cut_keyed(space.shared_areas, start, end)
     space.shared_areas.append((start, end, share, offset))
     views = {id(v[0]) if (v := space.sole_view(va)) else None for va in range(start, end, PAGE)}
     view = space.sole_view(start)
     if view is not None and len(views) == 1:
-        space.sole_views = _cut_keyed(space.sole_views, start, end)
+        space.sole_views = cut_keyed(space.sole_views, start, end)
         space.sole_views.append((start, end, view[0], offset))
     paths = {p[0] if (p := space.file_page(va)) else None for va in range(start, end, PAGE)}
     path = space.file_page(start)
     if path is not None and len(paths) == 1:
-        space.file_areas = _cut_keyed(space.file_areas, start, end)
+        space.file_areas = cut_keyed(space.file_areas, start, end)
         space.file_areas.append((start, end, path[0], offset))

@@ -63,12 +63,12 @@ def note_wait(memory: UserMemory, space: Space, slot: Slot, slots: Iterable[Slot
     if not _private_word(space, a[0]):
         return
     if any(s is not slot and s.root == slot.root and s.domain == slot.domain
-           and _may_store(space, s, cleared) for s in slots):
+           and may_store(space, s, cleared) for s in slots):
         return
     slot.word_differed = runs
 
 
-def _may_store(space: Space, other: Slot, cleared: Container[tuple[int, int]]) -> bool:
+def may_store(space: Space, other: Slot, cleared: Container[tuple[int, int]]) -> bool:
     """May the call in progress in `other` (another thread of the space) store into user
     memory?  A fault or an interrupt cannot (user access needs a system call), nor an
     exit that has nothing left to store: its TID word's clear granted, or neither a word

@@ -25,7 +25,7 @@ that area, and any userfaultfd (which may ask for SIGBUS on a missing page) ends
 from __future__ import annotations
 
 from abi import Status
-from abi.layout import MAP_ANONYMOUS
+from abi.layout import MAP_ANONYMOUS, PROT_READ, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.slots import Slot, Space
@@ -43,7 +43,6 @@ ALTERING_CALLS = frozenset({NUMBERS["mprotect"], NUMBERS["pkey_mprotect"], NUMBE
                             _NR_MMAP, _NR_MREMAP, NUMBERS["madvise"], _NR_SHMAT,
                             _NR_USERFAULTFD})
 _ERRNO_FLOOR = (1 << 64) - 4095
-PROT_READ, PROT_WRITE = 1, 2
 MAP_TYPE, MAP_PRIVATE = 0x0F, 0x02
 MAP_GROWSDOWN, MAP_HUGETLB = 0x100, 0x40000
 

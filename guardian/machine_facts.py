@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, NR_CPUS_MAX
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.pipe_bytes import buffers
@@ -66,8 +66,6 @@ FILES = {_CPU + "online": "online", _CPU + "possible": "possible",
          "/proc/sys/vm/overcommit_memory": "overcommit_memory",
          "/sys/kernel/mm/transparent_hugepage/enabled": "thp_enabled"}
 NGROUPS_MAX = 65536
-#: arm64's Kconfig NR_CPUS range is 2..4096.
-NR_CPUS_MAX = 4096
 #: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI: hrtimer-based clocks.
 HRTIMER_CLOCKS = frozenset({0, 1, 7, 11})
 _RANGE = re.compile(rb"^(\d+)(?:-(\d+))?$")

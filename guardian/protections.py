@@ -23,7 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR, MAP_FIXED, NR_MMAP, NR_MREMAP, PROT_EXEC
+from abi.layout import (
+    ERRNO_FLOOR,
+    MAP_FIXED,
+    NR_MMAP,
+    NR_MREMAP,
+    PROT_EXEC,
+    PROT_READ,
+    PROT_WRITE,
+)
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
 from emulator.mmu import TranslationFault
@@ -33,7 +41,6 @@ from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.user_memory import UserMemory
 
 _NR_MPROTECT = NUMBERS["mprotect"]
-PROT_READ, PROT_WRITE = 1, 2
 PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
 #: The calls whose success records a protection (munmap, mremap and brk act through
 #: Space.remove_area and Space.move_area).

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping
 
 from abi.syscalls import NUMBERS
-from guardian.futex_values import _may_store
+from guardian.futex_values import may_store
 from guardian.slots import PAGE, Domain, Slot, Space
 
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
@@ -48,7 +48,7 @@ def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int
     for o in others:
         if o is not slot and o.domain == slot.domain and o.nr in _EXITS:
             space = dom.spaces.get(o.root)
-            if space is None or _may_store(space, o, cleared):
+            if space is None or may_store(space, o, cleared):
                 return
     slot.runs_at_entry = {root: runs.get(root, 0) for root in dom.spaces}
 

@@ -224,7 +224,7 @@ class Space:
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
         """[start, end) has protection `prot` now (None: read-write or wider)."""
-        self.protections = _cut_keyed(self.protections, start, end)
+        self.protections = cut_keyed(self.protections, start, end)
         if prot is not None:
             self.protections.append((start, end, prot, 0))
 
@@ -308,17 +308,17 @@ class Space:
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
         self.input_areas = _cut(self.input_areas, start, end)
-        self.shared_areas = _cut_keyed(self.shared_areas, start, end)
-        self.origins = _cut_keyed(self.origins, start, end)
-        self.file_areas = _cut_keyed(self.file_areas, start, end)
+        self.shared_areas = cut_keyed(self.shared_areas, start, end)
+        self.origins = cut_keyed(self.origins, start, end)
+        self.file_areas = cut_keyed(self.file_areas, start, end)
         if self.sole_views:
-            self.sole_views = _cut_keyed(self.sole_views, start, end)
+            self.sole_views = cut_keyed(self.sole_views, start, end)
         self.wipe_on_fork = _cut(self.wipe_on_fork, start, end)
         self.dont_fork = _cut(self.dont_fork, start, end)
         self.wiped_at_fork = _cut(self.wiped_at_fork, start, end)
         self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
         if self.protections:
-            self.protections = _cut_keyed(self.protections, start, end)
+            self.protections = cut_keyed(self.protections, start, end)
         out: list[tuple[int, int]] = []
         for s, e in self.areas:
             if e <= start or s >= end:
@@ -383,7 +383,7 @@ def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, 
             for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
 
 
-def _cut_keyed(areas: list[tuple[int, int, _K, int]], start: int, end: int
+def cut_keyed(areas: list[tuple[int, int, _K, int]], start: int, end: int
                ) -> list[tuple[int, int, _K, int]]:
     """The same for areas of an object (a file, a share) at an offset: a piece cut off at
     its start keeps the object, its offset moved on."""

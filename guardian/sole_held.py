@@ -52,7 +52,7 @@ import struct
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
@@ -82,7 +82,6 @@ _OPENAT2 = _NR["openat2"]
 _LINKS = frozenset({_NR["linkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
-PROT_WRITE = 0x2
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]

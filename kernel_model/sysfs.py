@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from abi.layout import NR_CPUS_DEFCONFIG
 from kernel_model.synthfs import Node, SynthDir, SynthFile
 
 if TYPE_CHECKING:
@@ -11,8 +12,6 @@ if TYPE_CHECKING:
 
 #: The PMD block size of the 4 KiB granule (what THP collapses into).
 HPAGE_PMD_SIZE = 2 << 20
-#: CONFIG_NR_CPUS of the kernel modelled (arm64 defconfig).
-NR_CPUS = 512
 
 
 def _text(value: str) -> SynthFile:
@@ -32,7 +31,7 @@ def sys_tree(k: Kernel) -> SynthDir:
     def cpu() -> dict[str, Node]:
         return {"online": _text(cpus), "possible": _text(cpus), "present": _text(cpus),
                 # NR_CPUS - 1 (print_cpus_kernel_max()): arm64's defconfig NR_CPUS is 512.
-                "kernel_max": _text(f"{NR_CPUS - 1}\n"),
+                "kernel_max": _text(f"{NR_CPUS_DEFCONFIG - 1}\n"),
                 "cpu0": SynthDir(lambda: {"online": _text("1\n")})}
 
     def node() -> dict[str, Node]:

@@ -215,6 +215,9 @@ def test_a_page_swapped_back_in_keeps_the_protection(s: Scene) -> None:
 def _mincore(s: Scene, vector: bytes) -> int:
     """mincore(VA, 2 pages, vec) answered 0 with `vector` in the program's page 2."""
     vec = VA + 2 * PAGE
+    space = s.g.conf.registry.space_of(1, s.b + ROOT_A)
+    if space is not None and not any(a <= VA and VA + 2 * PAGE <= b for a, b in space.areas):
+        space.areas.append((VA, VA + 2 * PAGE))     # the program's own area (mincore_mapped)
     s.hw.ram.write(s.entry(s.b + ROOT_A, vec) & D.ADDR_MASK, vector)
     _enter(s, "mincore", (VA, 2 * PAGE, vec)).written.append((vec, vec + 2))  # (the kernel's)
     return _resume(s, 0)

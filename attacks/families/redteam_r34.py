@@ -471,8 +471,10 @@ def qr_table_name(adv: Adversary) -> None:
     3. The image reads the old name: index -4, bytes 0..7 of the secret.
     begin_new_exec() calls __set_task_comm(me, kbasename(bprm->filename)).
     Gets through with the Guardian on, as QR-008."""
-    _at_stage2(adv, lambda a: setattr(a.thread, "comm", b"r34-before"),
-               "the thread's comm set back to r34-before")
+    def name_back(a: Adversary) -> None:
+        a.thread.comm = b"r34-before"
+
+    _at_stage2(adv, name_back, "the thread's comm set back to r34-before")
 
 
 @scenario(id="QR-023", silent=NO_STAGE2, title="Keep stage one's clear-child-tid address in the "
@@ -485,8 +487,10 @@ def qr_table_tidaddr(adv: Adversary) -> None:
     thread's clear_child_tid back to &my_tid and answers PR_GET_TID_ADDRESS from it.
     3. The image finds the old word registered: index -4, bytes 0..7 of the secret.
     mm_release() cleared it at exec; only set_tid_address/clone set another."""
-    _at_stage2(adv, lambda a: setattr(a.thread, "clear_child_tid", a.memo.get("tid", 0)),
-               "the thread's clear_child_tid set back to stage one's")
+    def put_back(a: Adversary) -> None:
+        a.thread.clear_child_tid = a.memo.get("tid", 0)
+
+    _at_stage2(adv, put_back, "the thread's clear_child_tid set back to stage one's")
 
 
 @scenario(id="QR-024", silent=NO_STAGE2, title="Keep stage one's robust list in the kernel's "
@@ -499,8 +503,10 @@ def qr_table_robust(adv: Adversary) -> None:
     sets its thread's robust_list back to my_head and answers get_robust_list from it.
     3. The image finds the old head: index -4, bytes 0..7 of the secret.
     futex_exec_release() cleared it at exec; only set_robust_list sets another."""
-    _at_stage2(adv, lambda a: setattr(a.thread, "robust_list", a.memo.get("head", 0)),
-               "the thread's robust_list set back to stage one's")
+    def list_back(a: Adversary) -> None:
+        a.thread.robust_list = a.memo.get("head", 0)
+
+    _at_stage2(adv, list_back, "the thread's robust_list set back to stage one's")
 
 
 @scenario(id="QR-025", silent=NO_STAGE2, title="Turn stage one's handled SIGUSR2 into an ignored "

@@ -19,6 +19,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.fd_results import s32
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
@@ -34,15 +35,10 @@ _ANY_FILE = frozenset(NUMBERS[n] for n in ("fstat", "fcntl", "fstatfs") if n in 
 CALLS = _IO | _ANY_FILE
 
 
-def _s32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v >= 1 << 31 else v
-
-
 def check(files: Descriptors, slot: Slot, ret: int) -> None:
     if ret >= ERRNO_FLOOR or slot.nr not in CALLS:
         return
-    fd = _s32(slot.args[0])
+    fd = s32(slot.args[0])
     table = files.table(slot.root, slot.thread)
     f = table.fds.get(fd)
     if f is not None:

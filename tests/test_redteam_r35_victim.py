@@ -30,5 +30,5 @@ def test_untouched_secret_r35_sockets_keeps_its_secret(mode: str) -> None:
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if P_ACCEPT < m.phase <= P_SEQ_TRUNC + 1 and m.phase % 2 == 1}
-    assert len(indices) >= 14, indices
+    assert len(indices) >= 11, indices   # mprotect cannot serve sendmsg/recvmsg
     assert all(i >= 0 for i in indices.values()), indices

@@ -32,6 +32,9 @@ from kernel_model.process import Thread
 RT = "redteam_r35"
 SOCKETS = "secret_r35_sockets"
 VALUES = "P5"               # a value reached the program that Linux never returns
+# The predecessor design (mode mprotect) grants no capability for sendmsg's, recvmsg's and
+# sendmmsg's msghdr: those steps of the program fail before the value the attack changes.
+MSGHDR = "the step's sendmsg/sendmmsg is refused its msghdr: no message passes to change"
 # secret_r35_sockets: the marker before each step; the marker after its write is + 1.
 P_ACCEPT, P_PEERNAME, P_PEERCRED, P_DOMAIN, P_ACCEPTCONN = 3500, 3502, 3504, 3506, 3508
 P_SO_ERROR, P_WAITALL, P_PEEK, P_PASSCRED, P_CTRUNC = 3510, 3512, 3514, 3516, 3518
@@ -55,6 +58,13 @@ def _keep_arg(adv: Adversary, nr: int, phase: int, arg: int, key: str) -> None:
         a.memo[key] = int(a.el1.syscall_args()[arg])
 
 
+def _step_begins(adv: Adversary, phase: int) -> None:
+    """Note the step's marker (the kernel sees every call, the marker's too)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[("began", phase)] = True
+
+
 def _optval(adv: Adversary, phase: int, value: bytes, nth: int = 1) -> None:
     """Let the program's `nth` getsockopt after `phase` run, then write `value` over the
     option value it wrote (its length unchanged) and answer 0."""
@@ -71,7 +81,7 @@ def _optval(adv: Adversary, phase: int, value: bytes, nth: int = 1) -> None:
 # --- QS-001..QS-006: the names, credentials and options of a connection it made ---------------
 
 @scenario(id="QS-001", title="Give accept()'s unbound peer a 6-byte address",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="accept() reports an unbound AF_UNIX peer's address as sizeof(sa_family_t).")
 def qs_accept_addrlen(adv: Adversary) -> None:
     """1. The program binds a SOCK_STREAM listener to an abstract name, connects an unbound
@@ -90,7 +100,7 @@ def qs_accept_addrlen(adv: Adversary) -> None:
 
 @scenario(id="QS-002", title="Name another listener in getpeername() of the program's own "
                              "connection",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="getpeername() of a connected AF_UNIX socket names the address its listener "
                "was bound to.")
 def qs_peername(adv: Adversary) -> None:
@@ -109,7 +119,7 @@ def qs_peername(adv: Adversary) -> None:
 
 @scenario(id="QS-003", title="Name another pid in SO_PEERCRED of a connection to the "
                              "program's own listener",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="SO_PEERCRED of a socket connected to a listener names the process that "
                "called listen() (and the accepted end the one that called connect()).")
 def qs_peercred(adv: Adversary) -> None:
@@ -140,7 +150,7 @@ def qs_domain(adv: Adversary) -> None:
 
 
 @scenario(id="QS-005", title="Answer SO_ACCEPTCONN of a listening socket with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="getsockopt(SO_ACCEPTCONN) is 1 on a socket that listen() succeeded on.")
 def qs_acceptconn(adv: Adversary) -> None:
     """1. The program asks SO_ACCEPTCONN of its listener (then of its client); 4 * (lv - 1)
@@ -153,7 +163,7 @@ def qs_acceptconn(adv: Adversary) -> None:
 
 
 @scenario(id="QS-006", title="Answer SO_ERROR of a healthy connection with EINTR",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="getsockopt(SO_ERROR) of an AF_UNIX stream socket whose peer is open is 0.")
 def qs_so_error(adv: Adversary) -> None:
     """1. The program asks SO_ERROR of its client; minus the value chooses the label.
@@ -168,7 +178,7 @@ def qs_so_error(adv: Adversary) -> None:
 # --- QS-007..QS-009: what a receive on the connection returns ---------------------------------
 
 @scenario(id="QS-007", title="Answer recv(MSG_WAITALL) with 12 of the 16 bytes queued",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
           prop="recv(MSG_WAITALL) on a stream socket with the whole request queued returns it "
                "whole.")
 def qs_waitall(adv: Adversary) -> None:
@@ -184,7 +194,7 @@ def qs_waitall(adv: Adversary) -> None:
 
 @scenario(id="QS-008", title="Answer the read after a MSG_PEEK with fewer bytes than the peek "
                              "saw",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
           prop="A read after recv(MSG_PEEK) returns at least what the peek saw (MSG_PEEK "
                "leaves the data queued).")
 def qs_peek(adv: Adversary) -> None:
@@ -205,7 +215,7 @@ def qs_peek(adv: Adversary) -> None:
 
 @scenario(id="QS-009", title="Attach SCM_CREDENTIALS with another uid to a message on a "
                              "SO_PASSCRED connection",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="SCM_CREDENTIALS under SO_PASSCRED carries the sender's real uid and gid.")
 def qs_passcred(adv: Adversary) -> None:
     """1. The program sets SO_PASSCRED on s, sends one byte on c and recvmsg()s it;
@@ -233,7 +243,8 @@ def qs_passcred(adv: Adversary) -> None:
 
 @scenario(id="QS-010", title="Report one descriptor where SCM_RIGHTS had room for two of the "
                              "three sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          silent=MSGHDR,
           prop="recvmsg() that installs fewer descriptors than were passed sets MSG_CTRUNC.")
 def qs_ctrunc(adv: Adversary) -> None:
     """1. The program sends three descriptors on c and recvmsg()s on s with a control
@@ -245,6 +256,7 @@ def qs_ctrunc(adv: Adversary) -> None:
     descriptors (fewer when the table is full or an LSM refuses one) and sets MSG_CTRUNC
     whenever it installed fewer than the three sent: one descriptor without MSG_CTRUNC is
     no state of Linux's."""
+    _step_begins(adv, P_CTRUNC)
     _keep_arg(adv, NR_RECVMSG, P_CTRUNC, 1, "msg")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_CTRUNC)
@@ -258,7 +270,8 @@ def qs_ctrunc(adv: Adversary) -> None:
 
 @scenario(id="QS-011", title="Report a higher descriptor than the lowest free one for a socket "
                              "passed over itself",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          silent=MSGHDR,
           prop="A descriptor SCM_RIGHTS installs is the lowest free one.")
 def qs_self_pass(adv: Adversary) -> None:
     """1. The program learns the lowest free descriptor (dup, close), sends c over itself
@@ -284,7 +297,7 @@ def qs_self_pass(adv: Adversary) -> None:
 # --- QS-012..QS-014: readiness and shutdown -----------------------------------------------------
 
 @scenario(id="QS-012", title="Report POLLIN on a connected socket with nothing queued",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="poll() reports POLLIN on an AF_UNIX stream socket only with data queued, a "
                "shut-down peer or a pending error.")
 def qs_poll(adv: Adversary) -> None:
@@ -305,7 +318,7 @@ def qs_poll(adv: Adversary) -> None:
 
 
 @scenario(id="QS-013", title="Answer a read after the peer's SHUT_WR with bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="After the peer's shutdown(SHUT_WR) and with nothing queued, read() returns 0 "
                "(EOF).")
 def qs_shut_eof(adv: Adversary) -> None:
@@ -324,7 +337,7 @@ def qs_shut_eof(adv: Adversary) -> None:
 
 @scenario(id="QS-014", title="Answer send(MSG_NOSIGNAL) after the program's own SHUT_WR with "
                              "success",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="send() on a socket after its own shutdown(SHUT_WR) fails with EPIPE.")
 def qs_shut_epipe(adv: Adversary) -> None:
     """1. The program calls shutdown(c, SHUT_WR), reads EOF on s, then send(c, 1 byte,
@@ -353,7 +366,8 @@ def qs_dgram_trunc(adv: Adversary) -> None:
 
 
 @scenario(id="QS-016", title="Answer recvmmsg() with three datagrams where two were sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
+          silent=MSGHDR,
           prop="recvmmsg() on a datagram socketpair end returns the number of datagrams its "
                "peer sent (up to vlen).")
 def qs_mmsg(adv: Adversary) -> None:
@@ -364,6 +378,7 @@ def qs_mmsg(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: only the peer end can send to an unnamed socketpair end;
     it sent two datagrams, so __sys_recvmmsg() finds two and then -EAGAIN (answered as 2)."""
+    _step_begins(adv, P_MMSG)
     _keep_arg(adv, NR_RECVMMSG, P_MMSG, 1, "vec")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMMSG, during=P_MMSG)
@@ -379,7 +394,7 @@ def qs_mmsg(adv: Adversary) -> None:
 
 
 @scenario(id="QS-017", title="Clear MSG_TRUNC for a SOCK_SEQPACKET record cut short",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
           prop="recvmsg() on a SOCK_SEQPACKET socket sets MSG_TRUNC when the record was longer "
                "than the buffer.")
 def qs_seq_trunc(adv: Adversary) -> None:

@@ -55,6 +55,7 @@ EXPECTED = {
     "secret_r32_machine",
     "secret_r33_limits",
     "secret_r34_exec",
+    "secret_r35_sockets",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -39,10 +39,14 @@ MSGHDR = "the step's sendmsg/sendmmsg is refused its msghdr: no message passes t
 P_ACCEPT, P_PEERNAME, P_PEERCRED, P_DOMAIN, P_ACCEPTCONN = 3500, 3502, 3504, 3506, 3508
 P_SO_ERROR, P_WAITALL, P_PEEK, P_PASSCRED, P_CTRUNC = 3510, 3512, 3514, 3516, 3518
 P_SELF_PASS, P_POLL, P_SHUT, P_TRUNC, P_MMSG, P_SEQ_TRUNC = 3520, 3522, 3524, 3526, 3528, 3530
+P_SOCKNAME, P_EPOLL, P_FIONREAD = 3532, 3534, 3536
 NR_ACCEPT, NR_GETPEERNAME, NR_GETSOCKOPT = (NUMBERS["accept"], NUMBERS["getpeername"],
                                             NUMBERS["getsockopt"])
 NR_RECVFROM, NR_RECVMSG, NR_RECVMMSG = NUMBERS["recvfrom"], NUMBERS["recvmsg"], NUMBERS["recvmmsg"]
 NR_SENDTO, NR_PPOLL, NR_READ = NUMBERS["sendto"], NUMBERS["ppoll"], NUMBERS["read"]
+NR_GETSOCKNAME, NR_EPOLL_PWAIT, NR_IOCTL = (NUMBERS["getsockname"], NUMBERS["epoll_pwait"],
+                                           NUMBERS["ioctl"])
+EPOLL_COOKIE = 0x35         # secret_r35_sockets: the epoll_event data it registers s with
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 2
 MSG_TRUNC = 0x20
 POLLIN = 0x1
@@ -409,3 +413,61 @@ def qs_seq_trunc(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_SEQ_TRUNC)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write_u32(a.memo["msg"] + MSG_FLAGS, 0)
+
+
+# --- QS-018..QS-020: the accepted socket's name, epoll readiness, FIONREAD ----------------------
+
+@scenario(id="QS-018", title="Report the accepted socket's own name as another listener's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          prop="getsockname() of a socket accept() returned names the listener's bound "
+               "address.")
+def qs_sockname(adv: Adversary) -> None:
+    """1. The program asks getsockname(s) of the socket its listener accepted; a name or
+    length other than "\\0r35-listener" chooses -4.
+    2. The kernel lets getsockname run, then changes the name's last byte ('r' to 's').
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_stream_connect() gives the new server socket a
+    reference to the listener's unix_address (smp_store_release(&newsk->addr, ...)) and
+    unix_getname(peer=0) copies it: the listener's name, which the program bound."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKNAME, during=P_SOCKNAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 2 + 12, b"s")
+
+
+@scenario(id="QS-019", title="Report EPOLLIN for a connected socket with nothing queued",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=SOCKETS, gap=VALUES,
+          prop="epoll reports EPOLLIN on an AF_UNIX stream socket only with data queued, a "
+               "shut-down peer or a pending error.")
+def qs_epoll(adv: Adversary) -> None:
+    """1. The program registers s (drained, its peer c open) with EPOLLIN and the cookie
+    0x35, then epoll_pwait()s with a zero timeout; -4 per event chooses the label.
+    2. The kernel lets epoll_pwait run, then writes one event {EPOLLIN, 0x35} (the cookie
+    the program registered) and answers 1.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: ep_item_poll() asks unix_poll(), which reports EPOLLIN only
+    for a non-empty receive queue, RCV_SHUTDOWN or sk_err; s is empty, c is open and not
+    shut down, and only the program holds c."""
+    _keep_arg(adv, NR_EPOLL_PWAIT, P_EPOLL, 1, "events")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["events"], struct.pack("<IIQ", POLLIN, 0, EPOLL_COOKIE))
+        a.set_reg("x0", 1)
+
+
+@scenario(id="QS-020", title="Answer FIONREAD on the accepted socket with more bytes than were "
+                             "sent",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          prop="FIONREAD on a connected AF_UNIX stream socket counts the bytes its peer sent "
+               "and no read took.")
+def qs_fionread(adv: Adversary) -> None:
+    """1. The program drains s, sends 8 bytes on c and asks ioctl(s, FIONREAD); 8 - n
+    chooses the label.
+    2. The kernel lets the ioctl run, then writes 12.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_ioctl(SIOCINQ) -> unix_inq_len() sums the skbs queued
+    on s: only c, the program's, can send to s, and it sent 8 bytes onto an empty queue.
+    The Guardian follows FIONREAD of a socketpair (QI-007) but not of a connection."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_IOCTL, during=P_FIONREAD)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), struct.pack("<i", 12))

@@ -15,6 +15,8 @@
  *      (unix_getname()); 2 - addrlen chooses the label.
  *   2. getpeername(c): the listener's abstract name, its length 2 + 1 + strlen; a name
  *      or length that differs chooses -4.
+ *  2a. getsockname(s) of the accepted socket: the listener's name (unix_getname() gives
+ *      the server socket its listener's address); a name or length that differs: -4.
  *   3. SO_PEERCRED on c and on s: the pid of the program itself at listen()/connect()
  *      time; getpid() - pid (each) chooses the label.
  *   4. getsockopt SO_DOMAIN (AF_UNIX) and SO_PROTOCOL (0) of c: (1 - domain) - protocol
@@ -34,6 +36,10 @@
  *      free one (found beforehand with dup/close); expected - got chooses the label.
  *  12. poll(s, POLLIN, 0) with nothing queued (the program drains s first with
  *      MSG_DONTWAIT reads) and c open: 0; -4 * n chooses the label.
+ *  12a. epoll_pwait(timeout 0) on an epoll set holding s (EPOLLIN), nothing queued: 0
+ *      events; -4 * n chooses the label.
+ *  12b. An 8-byte send on c, then ioctl(s, FIONREAD): 8; 8 - n chooses the label (s is
+ *      drained after).
  *  13. shutdown(c, SHUT_WR), then read(s, 8): 0 (EOF); minus n chooses the label; then
  *      send(c, MSG_NOSIGNAL): -1/EPIPE; anything else chooses -4.
  *  14. A SOCK_DGRAM socketpair: a 12-byte datagram, recv(4, MSG_TRUNC): 12 (the real
@@ -53,6 +59,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -85,6 +93,9 @@
 #define P_TRUNC 3526
 #define P_MMSG 3528
 #define P_SEQ_TRUNC 3530
+#define P_SOCKNAME 3532
+#define P_EPOLL 3534
+#define P_FIONREAD 3536
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -159,6 +170,17 @@ static void peername_step(void)
     marker(P_PEERNAME, (long)logbuf, 0, 0, 0);
     if (getpeername(c, (struct sockaddr *)&got, &glen) == 0)
         log_label(P_PEERNAME, glen == alen && memcmp(&got, &a, alen) == 0 ? 0 : -4);
+}
+
+/* 2a. */
+static void sockname_step(void)
+{
+    struct sockaddr_un a, got;
+    socklen_t alen = abstract_addr(&a, NAME, sizeof NAME - 1), glen = sizeof got;
+    memset(&got, 0, sizeof got);
+    marker(P_SOCKNAME, (long)logbuf, 0, 0, 0);
+    if (getsockname(s, (struct sockaddr *)&got, &glen) == 0)
+        log_label(P_SOCKNAME, glen == alen && memcmp(&got, &a, alen) == 0 ? 0 : -4);
 }
 
 /* 3. */
@@ -366,6 +388,35 @@ static void poll_step(void)
         log_label(P_POLL, -4L * n);
 }
 
+/* 12a. */
+static void epoll_step(void)
+{
+    struct epoll_event ev = {EPOLLIN, {.u64 = 0x35}}, got[2];
+    int ep = epoll_create1(0);
+    if (ep < 0)
+        return;
+    drain();
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) == 0) {
+        marker(P_EPOLL, (long)logbuf, 0, 0, 0);
+        int n = epoll_pwait(ep, got, 2, 0, NULL);
+        if (n >= 0)
+            log_label(P_EPOLL, -4L * n);
+    }
+    close(ep);
+}
+
+/* 12b. */
+static void fionread_step(void)
+{
+    char out[8] = "fionrd!";
+    int n = -1;
+    drain();
+    marker(P_FIONREAD, (long)logbuf, 0, 0, 0);
+    if (send(c, out, 8, 0) == 8 && ioctl(s, FIONREAD, &n) == 0)
+        log_label(P_FIONREAD, 8 - (long)n);
+    drain();
+}
+
 /* 13. */
 static void shut_step(void)
 {
@@ -484,6 +535,7 @@ int main(int argc, char **argv)
     accept_step();
     if (s >= 0) {
         peername_step();
+        sockname_step();
         peercred_step();
         domain_step();
         acceptconn_step();
@@ -494,6 +546,8 @@ int main(int argc, char **argv)
         ctrunc_step();
         self_pass_step();
         poll_step();
+        epoll_step();
+        fionread_step();
         shut_step();
     }
     trunc_step();

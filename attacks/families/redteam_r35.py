@@ -39,13 +39,14 @@ MSGHDR = "the step's sendmsg/sendmmsg is refused its msghdr: no message passes t
 P_ACCEPT, P_PEERNAME, P_PEERCRED, P_DOMAIN, P_ACCEPTCONN = 3500, 3502, 3504, 3506, 3508
 P_SO_ERROR, P_WAITALL, P_PEEK, P_PASSCRED, P_CTRUNC = 3510, 3512, 3514, 3516, 3518
 P_SELF_PASS, P_POLL, P_SHUT, P_TRUNC, P_MMSG, P_SEQ_TRUNC = 3520, 3522, 3524, 3526, 3528, 3530
-P_SOCKNAME, P_EPOLL, P_FIONREAD = 3532, 3534, 3536
+P_SOCKNAME, P_EPOLL, P_FIONREAD, P_PAIR_READV, P_PAIR_SEQ_TRUNC = 3532, 3534, 3536, 3538, 3540
 NR_ACCEPT, NR_GETPEERNAME, NR_GETSOCKOPT = (NUMBERS["accept"], NUMBERS["getpeername"],
                                             NUMBERS["getsockopt"])
 NR_RECVFROM, NR_RECVMSG, NR_RECVMMSG = NUMBERS["recvfrom"], NUMBERS["recvmsg"], NUMBERS["recvmmsg"]
 NR_SENDTO, NR_PPOLL, NR_READ = NUMBERS["sendto"], NUMBERS["ppoll"], NUMBERS["read"]
 NR_GETSOCKNAME, NR_EPOLL_PWAIT, NR_IOCTL = (NUMBERS["getsockname"], NUMBERS["epoll_pwait"],
                                            NUMBERS["ioctl"])
+NR_READV = NUMBERS["readv"]
 EPOLL_COOKIE = 0x35         # secret_r35_sockets: the epoll_event data it registers s with
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 2
 MSG_TRUNC = 0x20
@@ -471,3 +472,50 @@ def qs_fionread(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_IOCTL, during=P_FIONREAD)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), struct.pack("<i", 12))
+
+
+# --- QS-021, QS-022: the program's own socketpair, through the calls round 26 did not use -------
+
+@scenario(id="QS-021", title="Answer readv() of the program's own SOCK_STREAM socketpair with a "
+                             "byte it never wrote",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
+          prop="A socketpair end reads the bytes its peer wrote, whichever read call takes "
+               "them.")
+def qs_pair_readv(adv: Adversary) -> None:
+    """1. The program writes the index byte 0 into one end of its own SOCK_STREAM
+    socketpair and readv()s it from the other; the signed byte chooses the label.
+    2. The kernel lets readv run, then writes 0xfc into its iovec and answers 1.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: a socketpair's ends are each other's only peer and no name
+    reaches them; sock_read_iter() -> unix_stream_recvmsg() copies the byte the peer
+    wrote.  (A regression test: the Guardian follows the bytes through readv as through
+    read, QI-002.)"""
+    _step_begins(adv, P_PAIR_READV)
+    _keep_arg(adv, NR_READV, P_PAIR_READV, 1, "iov")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READV, during=P_PAIR_READV)
+    def _(a: Adversary, **_: object) -> None:
+        base = a.kernel.uaccess.read_u64(a.memo["iov"])
+        a.kernel.uaccess.write(base, b"\xfc")
+        a.set_reg("x0", 1)
+
+
+@scenario(id="QS-022", title="Clear MSG_TRUNC for a record cut short on the program's own "
+                             "SOCK_SEQPACKET socketpair",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          silent=MSGHDR,
+          prop="recvmsg() on a SOCK_SEQPACKET socketpair end sets MSG_TRUNC when the record "
+               "its peer sent was longer than the buffer.")
+def qs_pair_seq_trunc(adv: Adversary) -> None:
+    """1. The program sends a 12-byte record on its own SOCK_SEQPACKET socketpair and
+    recvmsg()s it into 4 bytes on the other end; no MSG_TRUNC chooses -4.
+    2. The kernel lets recvmsg run, then clears msg_flags.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: __unix_dgram_recvmsg() sets MSG_TRUNC when size < skb->len,
+    and the socketpair's only record is the 12 bytes its peer sent."""
+    _step_begins(adv, P_PAIR_SEQ_TRUNC)
+    _keep_arg(adv, NR_RECVMSG, P_PAIR_SEQ_TRUNC, 1, "msg")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_PAIR_SEQ_TRUNC)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["msg"] + MSG_FLAGS, 0)

@@ -48,6 +48,10 @@
  *      MSG_DONTWAIT): 2; 4 * (2 - n) chooses the label.
  *  16. A SOCK_SEQPACKET listener (abstract name), connected and accepted: a 12-byte record,
  *      recvmsg with 4 bytes of room: msg_flags has MSG_TRUNC; none chooses -4.
+ *  17. A byte 0 written into one end of a SOCK_STREAM socketpair and readv() from the
+ *      other: the signed byte chooses the label.
+ *  18. A 12-byte record on a SOCK_SEQPACKET socketpair, recvmsg with 4 bytes of room:
+ *      msg_flags has MSG_TRUNC; none chooses -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r35.py.  Only the digest of the secret is ever printed.
@@ -96,6 +100,8 @@
 #define P_SOCKNAME 3532
 #define P_EPOLL 3534
 #define P_FIONREAD 3536
+#define P_PAIR_READV 3538
+#define P_PAIR_SEQ_TRUNC 3540
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -508,6 +514,39 @@ out:
         close(l);
 }
 
+/* 17. */
+static void pair_readv_step(void)
+{
+    int sv[2];
+    int8_t idx = 0, got = 0;
+    struct iovec iov = {&got, 1};
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_PAIR_READV, (long)logbuf, 0, 0, 0);
+    if (write(sv[0], &idx, 1) == 1 && readv(sv[1], &iov, 1) == 1)
+        log_label(P_PAIR_READV, got);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 18. */
+static void pair_seq_trunc_step(void)
+{
+    int sv[2];
+    char out[12] = "record-of-12", in[4];
+    struct iovec iov = {in, 4};
+    struct msghdr m = {0};
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+        return;
+    marker(P_PAIR_SEQ_TRUNC, (long)logbuf, 0, 0, 0);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (send(sv[0], out, 12, 0) == 12 && recvmsg(sv[1], &m, 0) == 4)
+        log_label(P_PAIR_SEQ_TRUNC, (m.msg_flags & MSG_TRUNC) ? 0 : -4);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -553,6 +592,8 @@ int main(int argc, char **argv)
     trunc_step();
     mmsg_step();
     seq_trunc_step();
+    pair_readv_step();
+    pair_seq_trunc_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r35 import P_ACCEPT, P_PAIR_SEQ_TRUNC, SOCKETS
+from attacks.families.redteam_r35 import P_ACCEPT, P_FORK_PEERCRED, SOCKETS
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,6 +29,6 @@ def test_untouched_secret_r35_sockets_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_ACCEPT < m.phase <= P_PAIR_SEQ_TRUNC + 1 and m.phase % 2 == 1}
+               if P_ACCEPT < m.phase <= P_FORK_PEERCRED + 1 and m.phase % 2 == 1}
     assert len(indices) >= 11, indices   # mprotect cannot serve sendmsg/recvmsg
     assert all(i >= 0 for i in indices.values()), indices

@@ -40,6 +40,7 @@ P_ACCEPT, P_PEERNAME, P_PEERCRED, P_DOMAIN, P_ACCEPTCONN = 3500, 3502, 3504, 350
 P_SO_ERROR, P_WAITALL, P_PEEK, P_PASSCRED, P_CTRUNC = 3510, 3512, 3514, 3516, 3518
 P_SELF_PASS, P_POLL, P_SHUT, P_TRUNC, P_MMSG, P_SEQ_TRUNC = 3520, 3522, 3524, 3526, 3528, 3530
 P_SOCKNAME, P_EPOLL, P_FIONREAD, P_PAIR_READV, P_PAIR_SEQ_TRUNC = 3532, 3534, 3536, 3538, 3540
+P_FORK_PEERCRED = 3542
 NR_ACCEPT, NR_GETPEERNAME, NR_GETSOCKOPT = (NUMBERS["accept"], NUMBERS["getpeername"],
                                             NUMBERS["getsockopt"])
 NR_RECVFROM, NR_RECVMSG, NR_RECVMMSG = NUMBERS["recvfrom"], NUMBERS["recvmsg"], NUMBERS["recvmmsg"]
@@ -519,3 +520,29 @@ def qs_pair_seq_trunc(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_PAIR_SEQ_TRUNC)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write_u32(a.memo["msg"] + MSG_FLAGS, 0)
+
+
+# --- QS-023: a connection from the program's fork child ----------------------------------------
+
+@scenario(id="QS-023", title="Name another pid in SO_PEERCRED of a connection the program's "
+                             "fork child made",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          prop="SO_PEERCRED of an accepted AF_UNIX socket names the process that connected.")
+def qs_fork_peercred(adv: Adversary) -> None:
+    """1. The program forks; the child connects a socket of its own to the program's
+    listener and waits for a byte; the parent accepts and asks SO_PEERCRED of the new
+    socket; child - pid chooses the label.
+    2. The kernel lets getsockopt run, then writes pid = child + 4.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_stream_connect() stores the connecting task's
+    credentials (copy_peercred(), init_peercred() of the child) in the new server socket,
+    and SO_PEERCRED reports sk_peer_pid as seen from the reader's pid namespace: the
+    child's pid, the very one fork() returned to the parent."""
+    @adv.on(Point.MARKER, phase=P_FORK_PEERCRED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["child"] = args[1]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_FORK_PEERCRED)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[3]),
+                               struct.pack("<i", a.memo["child"] + 4))

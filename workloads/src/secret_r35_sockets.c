@@ -42,6 +42,9 @@
  *      drained after).
  *  13. shutdown(c, SHUT_WR), then read(s, 8): 0 (EOF); minus n chooses the label; then
  *      send(c, MSG_NOSIGNAL): -1/EPIPE; anything else chooses -4.
+ *  13a. A fork child connects its own socket to the program's listener and waits; the
+ *      parent accepts: SO_PEERCRED of the accepted socket is the child's pid (the
+ *      connecting process at connect()); child - pid chooses the label.
  *  14. A SOCK_DGRAM socketpair: a 12-byte datagram, recv(4, MSG_TRUNC): 12 (the real
  *      length); 12 - n chooses the label.
  *  15. sendmmsg() of two datagrams on a SOCK_DGRAM socketpair, recvmmsg(vlen 4,
@@ -68,6 +71,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -102,6 +106,7 @@
 #define P_FIONREAD 3536
 #define P_PAIR_READV 3538
 #define P_PAIR_SEQ_TRUNC 3540
+#define P_FORK_PEERCRED 3542   /* x3 the child */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -438,6 +443,34 @@ static void shut_step(void)
     log_label(P_SHUT, n ? -n : (w == -1 && errno == EPIPE) ? 0 : -4);
 }
 
+/* 13a. */
+static void fork_peercred_step(void)
+{
+    struct sockaddr_un a;
+    socklen_t alen = abstract_addr(&a, NAME, sizeof NAME - 1);
+    pid_t child = fork();
+    if (child == 0) {
+        int k = socket(AF_UNIX, SOCK_STREAM, 0);
+        char b;
+        if (k >= 0 && connect(k, (struct sockaddr *)&a, alen) == 0)
+            sys6(SYS_read, k, (long)&b, 1, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    if (child < 0)
+        return;
+    int t = accept(lst, NULL, NULL);
+    if (t >= 0) {
+        struct ucred u = {0};
+        socklen_t len = sizeof u;
+        marker(P_FORK_PEERCRED, (long)logbuf, child, 0, 0);
+        if (getsockopt(t, SOL_SOCKET, SO_PEERCRED, &u, &len) == 0 && len == sizeof u)
+            log_label(P_FORK_PEERCRED, (long)child - u.pid);
+        sys6(SYS_write, t, (long)"x", 1, 0, 0, 0);
+        close(t);
+    }
+    waitpid(child, NULL, 0);
+}
+
 /* 14. */
 static void trunc_step(void)
 {
@@ -588,6 +621,7 @@ int main(int argc, char **argv)
         epoll_step();
         fionread_step();
         shut_step();
+        fork_peercred_step();
     }
     trunc_step();
     mmsg_step();

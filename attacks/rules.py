@@ -144,7 +144,9 @@ RULES: tuple[Rule, ...] = (
          "msghdr's pointers are not the kernel's to write); a name Linux NUL-terminates holds "
          "its NUL; the CPU and node getcpu() names are the machine's; a descriptor a call "
          "makes is the lowest free one; an inotify event names a watch add_watch gave; a "
-         "timer id is one the process's counter may give; a call or command the contract has "
+         "timer id is one the process's counter may give, and a call on a POSIX timer "
+         "succeeds only for a live one of the process's (none survives exec); a call or "
+         "command the contract has "
          "no row for answers only an error; the values written keep Linux's ranges: time "
          "values normalised, an affinity mask of the machine's CPUs, control messages inside "
          "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
@@ -161,7 +163,8 @@ RULES: tuple[Rule, ...] = (
          "within it (fcntl, prctl and futex answers by command, output fields such as "
          "l_type and d_type, counts at most what the arguments allow, F_GETFL the access "
          "mode the descriptor was opened with, a PI lock taken only by its owner, PR_GET_AUXV the "
-         "vector exec built; no signal set a call reports holds SIGKILL or SIGSTOP, an "
+         "vector exec built, personality() the persona execve kept, PR_GET_NAME the "
+         "name execve gave (the last component of the path it was given); no signal set a call reports holds SIGKILL or SIGSTOP, an "
          "old ss_flags is one Linux reports, rt_sigtimedwait's siginfo names the signal it "
          "returns, an overrun count is 0..INT_MAX, timer values and resource usage are not "
          "negative); ppoll's POLLNVAL only for a descriptor that is not open, POLLHUP on a "
@@ -192,7 +195,8 @@ RULES: tuple[Rule, ...] = (
                  "return.memfd_seals", "return.memfd_bytes", "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",
                  "return.inotify_wd",
-                 "return.timer_id", "return.no_contract", "return.time_normal",
+                 "return.timer_id", "return.timer_live", "create.exec_task",
+                 "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.pollnval_open", "return.pollhup_writer",
@@ -234,8 +238,10 @@ RULES: tuple[Rule, ...] = (
          checks=("return.after_exit_group",)),
     Rule("G-SIGNAL-OLD-STATE", "The previous action, alternate stack and mask the kernel "
          "reports (rt_sigaction's oldact, sigaltstack's old_ss, rt_sigprocmask's oldset) are the "
-         "ones the program set, or the defaults exec leaves.",
-         checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask")),
+         "ones the program set, or the defaults exec leaves: an ignored signal stays "
+         "SIG_IGN across execve, every other action the program set is SIG_DFL there.",
+         checks=("uaccess.old_sigaction", "uaccess.old_altstack", "uaccess.old_sigmask",
+                 "create.exec_dispositions")),
     Rule("G-SIGNAL-HANDLER", "SIGNAL enters only a handler the program registered (a one-shot "
          "SA_RESETHAND handler once), never one for SIGKILL or SIGSTOP, which no action of "
          "rt_sigaction may catch; a siginfo that names a process of the program as its "

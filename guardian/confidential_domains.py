@@ -21,7 +21,7 @@ from abi.layout import (
     NR_MUNMAP,
 )
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
-from guardian import checks, credentials, exec_args, initial_stack
+from guardian import checks, credentials, exec_args, exec_kept, initial_stack
 from guardian.checks import refuse
 from guardian.child_exits import forget_root as forget_exits
 from guardian.child_exits import note_exec_image, note_exec_teardown
@@ -72,6 +72,9 @@ class Lifecycle:
         self.exec_ids: dict[int, credentials.Seen] = {}
         #: execve slot -> the exec'ing process's known umask (execve keeps its fs_struct).
         self.exec_umasks: dict[int, int | None] = {}
+        #: execve slot -> the dispositions, persona and name Linux's exec leaves the new
+        #: image (guardian/exec_kept.py), kept with exec_passed.
+        self.exec_kept: dict[int, exec_kept.Kept] = {}
         #: The user's command lines for the programs it launches, when the launch path gave
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
@@ -162,6 +165,7 @@ class Lifecycle:
             del reg.domains[dom_id]
         # Commit.
         mask: int | None = None     # the umask the exec'ing process held (execve keeps it)
+        kept: exec_kept.Kept | None = None
         if launch is not None:
             self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
@@ -170,6 +174,8 @@ class Lifecycle:
             self.exec_ids.pop(exec_slot, None)
             mask = self.exec_umasks.pop(exec_slot) if exec_slot in self.exec_umasks \
                 else self._exec_umask(exec_slot)
+            kept = self.exec_kept.pop(exec_slot) if exec_slot in self.exec_kept \
+                else self._exec_kept(exec_slot)
             note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:
@@ -195,6 +201,8 @@ class Lifecycle:
             space.umasks[reg.group_of(root, slot.thread)] = mask
         self.self_signals.start(root, slot.thread)
         self.files.start(root, slot.thread)
+        if kept is not None:
+            exec_kept.apply(kept, space, self.files.stated, root, slot.thread)
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
@@ -219,6 +227,16 @@ class Lifecycle:
         if slot is None or space is None:
             return None
         return process_mask(space.umasks, self.registry.group_of(slot.root, slot.thread))
+
+    def _exec_kept(self, exec_slot: int) -> exec_kept.Kept | None:
+        """What the execve `exec_slot` keeps of its process (None: no such execve)."""
+        slot = self.registry.slots.get(exec_slot)
+        if slot is None or slot.nr != NR_EXECVE:
+            return None
+        passed = self.exec_passed.get(exec_slot) if exec_slot in self.exec_passed \
+            else self._passed(slot)
+        return exec_kept.collect(self.registry, self.files.stated, slot,
+                                 passed.path if passed is not None else None)
 
     def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
                          sp: int) -> None:
@@ -324,6 +342,9 @@ class Lifecycle:
                 self.exec_passed[slot.id] = self._passed(slot)
                 self.exec_ids[slot.id] = self._exec_ids(slot.id)
                 self.exec_umasks[slot.id] = self._exec_umask(slot.id)
+                self.exec_kept[slot.id] = exec_kept.collect(
+                    reg, self.files.stated, slot,
+                    self.exec_passed[slot.id].path if self.exec_passed[slot.id] else None)
                 self.files.note_exec(slot)
                 table = self.files.table(slot.root, slot.thread)
                 self.s.shares.note_exec(slot.id, slot.domain,

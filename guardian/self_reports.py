@@ -9,7 +9,8 @@ program opened by that name, or a positioned read at offset 0) is held to it:
 * cmdline and environ: the bytes of the argument and environment areas exec placed,
   as the program's memory holds them now (Linux copies mm->arg_start..arg_end and
   mm->env_start..env_end from it);
-* comm: the name PR_SET_NAME last gave the process's first thread, and a newline;
+* comm: the name PR_SET_NAME last gave the process's first thread (or, after an exec, the one
+  the exec gave it: guardian/exec_kept.py), and a newline;
 * limits: its "Max open files" soft limit is the soft RLIMIT_NOFILE the program knows;
 * maps: read whole (a short count), it lists a line over each area the Guardian holds;
 * fdinfo/N: its pos line is the file offset of a memfd only the program holds;
@@ -275,7 +276,8 @@ class SelfReports:
         want = name + b"\n"
         if got == want[:min(count, len(want))]:
             return ""
-        return f"{got!r}, not the name {name!r} PR_SET_NAME gave and a newline"
+        return (f"{len(got)} bytes that are not the task's name ({len(name)} bytes, as "
+                "PR_SET_NAME or execve gave it) and a newline")
 
     def _limits(self, slot: Slot, got: bytes) -> str:
         limit = self.files.table(slot.root, slot.thread).fd_limit

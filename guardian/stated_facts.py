@@ -21,8 +21,9 @@ named here, so the Guardian keeps them where it sees those calls:
   process still runs in the space that made the pair, its own pid (what getpid answers,
   before or after).
 
-Thread facts are keyed by (address space, thread): an exec's new space starts unknown
-(Linux resets the name and the robust list there), as does a new thread.
+Thread facts are keyed by (address space, thread): a new thread starts unknown, and an
+exec's new space starts with what Linux's exec leaves (guardian/exec_kept.py: the persona
+kept, the name the new image's basename; the robust list released).
 """
 
 from __future__ import annotations

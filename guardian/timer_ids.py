@@ -17,6 +17,14 @@ gives no more.  So the honest rule that holds for both (check `return.timer_id`)
 An exec'd image keeps its old image's counter, which the Guardian does not carry over:
 there only the first rule holds.
 
+A process starts with no POSIX timer at all: a fork (or any clone without CLONE_THREAD)
+copies none (copy_signal), and exec deletes every one (exit_itimers in begin_new_exec).
+So the Guardian knows every live timer of a process from its timer_create and
+timer_delete calls, and timer_gettime, timer_settime, timer_getoverrun and timer_delete
+succeed only on one of them (Linux's lock_timer answers -EINVAL for any other id: check
+`return.timer_live`), unless a timer_create of the process is in flight, or one the
+Guardian saw succeed wrote an id it could not read.
+
 An expiry of a live timer (si_code SI_TIMER, si_tid its id) carries the si_value its
 timer_create gave it, the sigevent's sigev_value (`signal.timer_value`).
 """
@@ -29,13 +37,17 @@ from dataclasses import dataclass, field
 from abi import Status
 from abi.descriptors import INT_MAX
 from abi.layout import ERRNO_FLOOR, NR_TIMER_CREATE, NR_TIMER_DELETE
+from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
+#: The calls that name a live timer of the caller's process by its id (x0).
+USES = frozenset({NR_TIMER_DELETE, NUMBERS["timer_gettime"], NUMBERS["timer_settime"],
+                  NUMBERS["timer_getoverrun"]})
 #: Every call `TimerIds` acts on.
-CALLS = frozenset({NR_TIMER_CREATE, NR_TIMER_DELETE})
+CALLS = frozenset({NR_TIMER_CREATE}) | USES
 SI_TIMER = -2
 _SI_TID, _SI_VALUE = 16, 24             # siginfo's _timer: si_tid, si_overrun, si_sigval
 _SIGEVENT_HEAD, _SIGEV_NOTIFY = 16, 12  # struct sigevent: value, signo, notify
@@ -52,6 +64,9 @@ class ProcessTimers:
     #: live timer id -> the si_value its expiries carry (timer_create's sigev_value, or
     #: the timer's id for a NULL sigevent), where its signal is one (SIGEV_SIGNAL)
     values: dict[int, bytes] = field(default_factory=dict)
+    #: `live` holds every live timer of the process (False: a timer_create succeeded
+    #: whose id the Guardian could not read).
+    complete: bool = True
 
 
 class TimerIds:
@@ -88,7 +103,11 @@ class TimerIds:
                    if s.nr == NR_TIMER_CREATE and s.id != slot.id and self._key(s) == key)
 
     def check(self, slot: Slot, ret: int) -> None:
-        """A timer_create that succeeded wrote an id the process's counter may give."""
+        """A timer_create that succeeded wrote an id the process's counter may give; a
+        call on a timer id succeeds only for a live timer of the process."""
+        if slot.nr in USES:
+            self._check_live(slot, ret)
+            return
         if slot.nr != NR_TIMER_CREATE or ret != 0 or not slot.args[2]:
             return
         timer = self._id(slot)
@@ -106,21 +125,37 @@ class TimerIds:
                        f"{proc.creates} timer_create calls before: Linux's per-process "
                        f"counter hands out at most {bound}")
 
+    def _check_live(self, slot: Slot, ret: int) -> None:
+        """`return.timer_live`: Linux's lock_timer() finds only a live timer of the
+        caller's process (its signal_struct's); any other id answers -EINVAL."""
+        if ret >= ERRNO_FLOOR:
+            return
+        proc = self._process(slot)
+        timer = _timer_arg(slot)
+        if timer in proc.live or not proc.complete or self._in_flight(slot):
+            return
+        refuse("return.timer_live", Status.ERR_DENIED,
+               f"{_NAMES[slot.nr]} succeeds on timer id {timer}, which no live timer of the "
+               f"process holds ({len(proc.live)} live: a process starts with none, exec "
+               "deletes them all, and only its own timer_create makes one)")
+
     def record(self, slot: Slot, ret: int) -> None:
         proc = self._process(slot)
         if slot.nr == NR_TIMER_CREATE:
             if proc.creates is not None:
                 proc.creates += 1
-            if ret == 0 and slot.args[2]:
-                raw = self.memory.read(slot.args[2], 4, slot.root)
-                if raw is not None:
+            if ret == 0:
+                raw = self.memory.read(slot.args[2], 4, slot.root) if slot.args[2] else None
+                if raw is None:
+                    proc.complete = False
+                else:
                     timer = struct.unpack("<i", raw)[0]
                     proc.live.add(timer)
                     value = self._event_value(slot, timer)
                     if value is not None:
                         proc.values[timer] = value
         elif slot.nr == NR_TIMER_DELETE and ret < ERRNO_FLOOR:
-            timer = struct.unpack("<i", struct.pack("<I", slot.args[0] & 0xFFFF_FFFF))[0]
+            timer = _timer_arg(slot)
             proc.live.discard(timer)
             proc.values.pop(timer, None)
 
@@ -158,3 +193,11 @@ class TimerIds:
     def forget(self, root: int) -> None:
         self.exec_images.discard(root)
         self.processes = {k: v for k, v in self.processes.items() if k[0] != root}
+
+
+_NAMES = {nr: name for name, nr in NUMBERS.items() if nr in USES}
+
+
+def _timer_arg(slot: Slot) -> int:
+    """The timer id (a timer_t: an int) the call names in x0."""
+    return struct.unpack("<i", struct.pack("<I", slot.args[0] & 0xFFFF_FFFF))[0]

@@ -370,6 +370,33 @@ def test_timer_ids_come_from_the_process_s_counter(s: Scene) -> None:
     assert _timer_create(s, 5) == Status.OK                    # (the helper drops both)
 
 
+def test_timer_calls_succeed_only_on_a_live_timer_of_the_process(s: Scene) -> None:
+    """lock_timer() finds only a timer of the caller's process: a process starts with none
+    (fork copies none, exec deletes them all), so a success names one its own timer_create
+    made and no timer_delete ended; -EINVAL may always come back."""
+    uses = (("timer_gettime", (0, BUF), bytes(32)), ("timer_settime", (0, 0, VA, 0), b""),
+            ("timer_getoverrun", (0,), b""), ("timer_delete", (0,), b""))
+    for name, args, out in uses:
+        assert _syscall(s, name, args, 0, out) == Status.ERR_DENIED, name
+        assert _last_check(s) == "return.timer_live"
+        assert _syscall(s, name, args, (1 << 64) - 22) == Status.OK, name       # -EINVAL
+    assert _timer_create(s, 0) == Status.OK
+    for name, args, out in uses:
+        assert _syscall(s, name, args, 0, out) == Status.OK, name
+    # timer_delete(0) succeeded: timer 0 is gone, and 1 was never made.
+    assert _syscall(s, "timer_gettime", (0, BUF), 0, bytes(32)) == Status.ERR_DENIED
+    assert _syscall(s, "timer_getoverrun", (1,), 0) == Status.ERR_DENIED
+    # Another thread's timer_create in flight may have made the timer already.
+    busy = Slot(5003, 1, UserContext(), ELR, NUMBERS["timer_create"], (1, 0, BUF, 0, 0, 0),
+                root=s.b + ROOT_A, thread=2)
+    s.g.conf.slots[busy.id] = busy
+    assert _syscall(s, "timer_getoverrun", (1,), 0) == Status.OK
+    del s.g.conf.slots[busy.id]
+    # A timer_create that succeeded without an id the Guardian could read: not judged.
+    assert _syscall(s, "timer_create", (1, 0, 0), 0) == Status.OK
+    assert _syscall(s, "timer_getoverrun", (5,), 0) == Status.OK
+
+
 def test_entropy_device_bytes_never_move_inside_the_kernel(s: Scene) -> None:
     """splice/sendfile/copy_file_range/tee out of an entropy device may only fail: the
     bytes would reach the program as the kernel's, past any buffer the Guardian serves."""

@@ -45,7 +45,6 @@ NR_PERSONALITY = NUMBERS["personality"]
 NR_TIMER_GETTIME = NUMBERS["timer_gettime"]
 SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH = 1, 10, 12, 28
 ALT_SIZE = 16384
-GAP = "P5"      # a value reached the program that Linux never returns
 #: The predecessor design refuses a confidential program's execve of itself: stage two
 #: (where every step but the failed-exec ones runs) never starts.
 NO_STAGE2 = ("the predecessor design refuses the program's execve of itself, so the exec'd "
@@ -96,15 +95,14 @@ def qr_disp_handled(adv: Adversary) -> None:
 
 
 @scenario(id="QR-002", silent=NO_STAGE2, title="Report the exec'd image's ignored SIGHUP as SIG_DFL", family=RT,
-          goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="execve keeps an ignored signal ignored: the new image reads SIG_IGN back.")
 def qr_disp_ignored(adv: Adversary) -> None:
     """1. Stage one sets SIGHUP to SIG_IGN and execs the program itself.
     2. The exec'd image asks rt_sigaction(SIGHUP, NULL, &old); the kernel answers SIG_DFL.
     3. The image takes SIGHUP for not ignored: index -4, bytes 0..7 of the secret.
     flush_signal_handlers(t, 0) keeps SIG_IGN (only handlers are reset), and no other
-    process can change this process's dispositions.
-    Gets through with the Guardian on: it lets SIG_DFL stand for a signal the program ignored before the exec."""
+    process can change this process's dispositions."""
     _stage_one(adv)
     _answer(adv, NR_SIGACTION, P_DISP_IGNORED,
             lambda a: a.kernel.uaccess.write(a.reg("x2"), Q.pack(0)))
@@ -169,7 +167,7 @@ def qr_tidaddr(adv: Adversary) -> None:
 
 
 @scenario(id="QR-007", silent=NO_STAGE2, title="Report the exec'd image's persona as PER_LINUX", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=EXEC,
           prop="execve keeps the persona (only PER_CLEAR_ON_SETID bits go, and only for a "
                "set-id exec): personality(0xffffffff) answers what stage one set.")
 def qr_persona(adv: Adversary) -> None:
@@ -177,14 +175,13 @@ def qr_persona(adv: Adversary) -> None:
     2. The exec'd image asks personality(0xffffffff); the kernel answers 0 (PER_LINUX).
     3. The image finds its persona changed: index -4, bytes 0..7 of the secret.
     Linux's begin_new_exec() keeps current->personality but for PER_CLEAR_ON_SETID on a
-    set-id exec (none here); no other process can set it.
-    Gets through with the Guardian on: it does not hold the persona across execve."""
+    set-id exec (none here); no other process can set it."""
     _stage_one(adv)
     _answer(adv, NR_PERSONALITY, P_PERSONA, lambda a: None, x0=0)
 
 
 @scenario(id="QR-008", silent=NO_STAGE2, title="Report the exec'd image's name as stage one's", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=EXEC,
           prop="execve names the task after the new image (__set_task_comm with the file's "
                "basename): PR_GET_NAME never answers the name stage one set.")
 def qr_name(adv: Adversary) -> None:
@@ -192,8 +189,7 @@ def qr_name(adv: Adversary) -> None:
     2. The exec'd image asks prctl(PR_GET_NAME); the kernel answers "r34-before".
     3. The image finds the old name: index -4, bytes 0..7 of the secret.
     begin_new_exec() calls __set_task_comm(me, kbasename(bprm->filename)); only the task's
-    own thread group may change comm later (comm_write checks same_thread_group).
-    Gets through with the Guardian on: it does not hold the task's name across execve."""
+    own thread group may change comm later (comm_write checks same_thread_group)."""
     _stage_one(adv)
     _answer(adv, NR_PRCTL, P_NAME,
             lambda a: a.kernel.uaccess.write(a.reg("x1"), b"r34-before".ljust(16, b"\0")),
@@ -201,7 +197,7 @@ def qr_name(adv: Adversary) -> None:
 
 
 @scenario(id="QR-009", silent=NO_STAGE2, title="Keep stage one's POSIX timer alive in the exec'd image", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC, args=(b"-t",),
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=EXEC, args=(b"-t",),
           prop="execve deletes every POSIX timer (exit_itimers in begin_new_exec): "
                "timer_gettime() of an old id fails with EINVAL in the new image.")
 def qr_posix_timer(adv: Adversary) -> None:
@@ -209,8 +205,7 @@ def qr_posix_timer(adv: Adversary) -> None:
     2. The exec'd image asks timer_gettime(0); the kernel answers 0 and a disarmed value.
     3. The image finds a timer it never created: index -4, bytes 0..7 of the secret.
     begin_new_exec() calls exit_itimers(me): the new image has no timer until it creates
-    one.  (The honest kernel model keeps them: the off run succeeds without any change.)
-    Gets through with the Guardian on: it lets an exec'd image see a POSIX timer created before the exec."""
+    one, and lock_timer() answers -EINVAL for any other id."""
     _stage_one(adv)
     _answer(adv, NR_TIMER_GETTIME, P_POSIX_TIMER,
             lambda a: a.kernel.uaccess.write(a.reg("x1"), bytes(32)), x0=0)
@@ -312,15 +307,14 @@ def qr_failed_mask(adv: Adversary) -> None:
 # --- the kernel's own tables, answered honestly ---------------------------------------------
 @scenario(id="QR-015", silent=NO_STAGE2, title="Reset the ignored SIGHUP too at exec, then "
           "answer from the kernel's table", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="execve keeps an ignored signal ignored, whatever the kernel's table says.")
 def qr_table_ignored(adv: Adversary) -> None:
     """1. Stage one sets SIGHUP to SIG_IGN and execs the program itself.
     2. As the exec'd image starts, the kernel drops SIGHUP's entry from its own table (as
     a reset that forgot SIG_IGN would) and answers rt_sigaction honestly from it.
     3. The image reads SIG_DFL for SIGHUP: index -4, bytes 0..7 of the secret.
-    flush_signal_handlers(t, 0) leaves SIG_IGN; no other process can change it.
-    Gets through with the Guardian on, as QR-002: the table's answer is not checked."""
+    flush_signal_handlers(t, 0) leaves SIG_IGN; no other process can change it."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -372,15 +366,14 @@ def qr_ignored_delivered(adv: Adversary) -> None:
 
 @scenario(id="QR-018", silent=NO_STAGE2, title="Set the persona back to PER_LINUX in the "
           "kernel's thread at exec, then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC,
+          rules=("G-IAGO-OUTPUT",), program=EXEC,
           prop="execve keeps the persona; personality(0xffffffff) answers what stage one set.")
 def qr_table_persona(adv: Adversary) -> None:
     """1. Stage one sets personality(ADDR_NO_RANDOMIZE) and execs the program itself.
     2. As the exec'd image starts, the kernel sets its own thread's persona to 0 and
     answers personality(0xffffffff) honestly from it.
     3. The image reads PER_LINUX: index -4, bytes 0..7 of the secret.
-    begin_new_exec() keeps current->personality (no set-id exec here).
-    Gets through with the Guardian on, as QR-007."""
+    begin_new_exec() keeps current->personality (no set-id exec here)."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)
@@ -462,15 +455,14 @@ def _at_stage2(adv: Adversary, change, what: str) -> None:  # type: ignore[no-un
 
 @scenario(id="QR-022", silent=NO_STAGE2, title="Keep stage one's name in the kernel's thread "
           "across exec, then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), gap=GAP, program=EXEC,
+          rules=("G-IAGO-OUTPUT",), program=EXEC,
           prop="execve names the task after the new image, whatever the kernel's thread says.")
 def qr_table_name(adv: Adversary) -> None:
     """1. Stage one sets its name to "r34-before" and execs the program itself.
     2. As the exec'd image starts, the kernel sets its thread's comm back to "r34-before"
     and answers prctl(PR_GET_NAME) honestly from it.
     3. The image reads the old name: index -4, bytes 0..7 of the secret.
-    begin_new_exec() calls __set_task_comm(me, kbasename(bprm->filename)).
-    Gets through with the Guardian on, as QR-008."""
+    begin_new_exec() calls __set_task_comm(me, kbasename(bprm->filename))."""
     def name_back(a: Adversary) -> None:
         a.thread.comm = b"r34-before"
 
@@ -511,7 +503,7 @@ def qr_table_robust(adv: Adversary) -> None:
 
 @scenario(id="QR-025", silent=NO_STAGE2, title="Turn stage one's handled SIGUSR2 into an ignored "
           "one in the kernel's table at exec, then answer honestly", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE",), gap=GAP, program=EXEC,
+          rules=("G-SIGNAL-OLD-STATE",), program=EXEC,
           prop="execve resets a handled signal to SIG_DFL, never to SIG_IGN.")
 def qr_table_handled_ignored(adv: Adversary) -> None:
     """1. Stage one installs a SIGUSR2 handler and execs the program itself.
@@ -520,8 +512,6 @@ def qr_table_handled_ignored(adv: Adversary) -> None:
     3. The image reads SIG_IGN for a signal it never ignored: index -4, bytes 0..7 of the
     secret (and a SIGUSR2 that should end it would be discarded).
     flush_signal_handlers(t, 0) sets SIG_DFL for every handled signal; only ignored ones
-    stay SIG_IGN.
-    Gets through with the Guardian on: no decision at all, SIG_IGN is let stand for a
-    signal the program handled before the exec."""
+    stay SIG_IGN."""
     _at_stage2(adv, lambda a: a.init.sigactions.set(SIGUSR2, sig.SigAction(handler=sig.SIG_IGN)),
                "SIGUSR2 recorded as SIG_IGN")

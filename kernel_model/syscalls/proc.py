@@ -15,6 +15,7 @@ from kernel_model.exec import load_interpreter, parse_shebang
 from kernel_model.mm import AddressSpace
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.timers import timers_of
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -252,7 +253,11 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     proc.sigactions.reset_on_exec()
     t.altstack = (0, sig.SS_DISABLE, 0)
     t.clear_child_tid = 0
-    t.comm = b""                    # exec names the task after the new image
+    # begin_new_exec: exit_itimers() deletes every POSIX timer (interval timers stay), and
+    # __set_task_comm(me, kbasename(bprm->filename)) names the task after the path given.
+    for timer in list(timers_of(k, proc).values()):
+        timer.delete()
+    t.comm = execfn.rsplit(b"/", 1)[-1][:15]
     k.stats.inc("kernel.execs")
     k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
     return None

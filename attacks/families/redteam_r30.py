@@ -579,7 +579,9 @@ def qn_mremap_file(adv: Adversary) -> None:
 
 @scenario(id="QN-033", title="Leave a memfd's mapped page as it was after the program pwrite()s "
           "the file", family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE", "G-IAGO-OUTPUT"),
-          program=FILES, args=(BUS,), gap=VALUES,
+          program=FILES, args=(BUS,),
+          silent="the Guardian copies the write's bytes into the mapped page itself "
+                 "(return.memfd_mapped): the kernel need not write it",
           prop="A write() into a file shows through every MAP_SHARED mapping of it: one "
                "page-cache page is behind both.")
 def qn_pwrite_mapped(adv: Adversary) -> None:
@@ -591,11 +593,12 @@ def qn_pwrite_mapped(adv: Adversary) -> None:
     the file it writes); the attack only notes the write it serves.
     3. The mapping still reads 0: the index is -2, the program logs bytes 16..23 of the
     secret's copy.
-    Why Linux never does this: shmem_file_write_iter() copies into the page-cache page
-    the mapping maps (shmem_write_begin() finds the folio at index 0), so the store shows
-    through the mapping at once.  The Guardian holds the memfd's bytes and the frame
-    mapped at that offset but lets the write's count stand while the frame keeps other
-    bytes (it cannot write a confidential frame, nor can the kernel)."""
+    Linux: shmem_file_write_iter() copies into the page-cache page the mapping maps
+    (shmem_write_begin() finds the folio at index 0), so the store shows through the
+    mapping at once.  The mapped page is confidential, so no kernel can write it, the
+    honest one included; for a memfd only the program holds, the Guardian copies the
+    write's bytes from the program's buffer into that page itself (return.memfd_mapped),
+    and the kernel answers the count only."""
     @adv.on(Point.MARKER, phase=P_PWRITE_MAPPED, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the pwrite into descriptor {args[1]} leaves the frame at {args[2]:#x} as it was")

@@ -148,6 +148,8 @@ def serve(state: MonitorState, registry: Registry, memory: UserMemory, dom: Doma
     """The call returned `ret` (accepted): for each page of [pos, pos+ret) of the memfd
     that is a confidential frame of the domain, copy its bytes into the buffer (a read)
     or the buffer's bytes into it (a write).  Returns how many bytes it moved."""
+    if move.memfd not in dom.memfd_shares:
+        return 0                                # never mapped MAP_SHARED: the kernel's
     bufs = buffers(memory, slot, ret)
     if bufs is None:
         return 0
@@ -167,7 +169,23 @@ def serve(state: MonitorState, registry: Registry, memory: UserMemory, dom: Doma
             else:
                 parts = [memory.read(va, n, slot.root) for va, n in where]
                 if all(p is not None for p in parts):
-                    ram.write(pa + at % PAGE, b"".join(p for p in parts if p is not None))
+                    data = b"".join(p for p in parts if p is not None)
+                    for frame in (pa, *_copies(state, dom, pa)):
+                        ram.write(frame + at % PAGE, data)
                     moved += chunk
         done += chunk
     return moved
+
+
+def _copies(state: MonitorState, dom: Domain, pa: int) -> list[int]:
+    """The COPY_PAGE copies of frame `pa` not yet mapped in its place (a migration in
+    progress): written alike, so that a copy still holds what its source holds when it
+    takes the source's place (set_pt.copy_binding) and no write is lost with the source."""
+    frames = state.frames
+    out = []
+    for copy, source in frames.copy_binding.items():
+        if source == pa:
+            rec = frames.record(copy)
+            if rec.kind == FrameKind.CONFIDENTIAL and rec.owner == dom.id:
+                out.append(copy)
+    return out

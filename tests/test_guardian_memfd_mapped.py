@@ -22,8 +22,9 @@ from attacks.families.redteam_r30 import BUS, FILES, P_PWRITE_MAPPED
 from attacks.runner import boot, run_one, run_session
 from attacks.scenario import get
 from guardian import checks
-from guardian.memfd_mapped import Move, _pieces, page_frame, serve
+from guardian.memfd_mapped import Move, _pieces, page_frame, plan, serve
 from guardian.slots import PAGE
+from guardian.sole_files import MemFile
 
 DOMAIN, SHARE, MEMFD = 3, 5, 9
 PA = 0x4000_0000
@@ -83,6 +84,7 @@ class _Frames:
     def __init__(self, kinds: dict[int, tuple[FrameKind, int]]) -> None:
         self.kinds = kinds
         self.held_at: dict[tuple[int, tuple[int, int, int]], int] = {}
+        self.copy_binding: dict[int, int] = {}
 
     def record(self, pa: int) -> SimpleNamespace:
         kind, owner = self.kinds[pa]
@@ -194,3 +196,48 @@ def test_a_page_not_in_the_domain_is_left_to_the_kernel() -> None:
     moved = serve(state, reg, memory, dom, _slot("pread64", 0x9000, 4, 2 * PAGE), 4,
                   Move(MEMFD, 2 * PAGE, True))
     assert moved == 0 and memory.read(0x9000, 4) == b"kern"
+
+
+def test_a_write_reaches_a_copy_of_the_frame_in_flight_too() -> None:
+    # COPY_PAGE made a copy of the mapped frame that has not taken its place yet: the
+    # copy gets the bytes too (else it would stand in stale), another domain's does not.
+    state, reg, dom = _world()
+    state.frames.kinds[PA + 2 * PAGE] = (FrameKind.CONFIDENTIAL, DOMAIN)
+    state.frames.kinds[PA + 3 * PAGE] = (FrameKind.CONFIDENTIAL, DOMAIN + 1)
+    state.frames.copy_binding = {PA + 2 * PAGE: PA + PAGE, PA + 3 * PAGE: PA + PAGE}
+    memory = _Memory()
+    memory.write(0x9000, b"new!")
+    serve(state, reg, memory, dom, _slot("pwrite64", 0x9000, 4, PAGE + 8), 4,
+          Move(MEMFD, PAGE + 8, False))
+    assert state.ram.read(PA + PAGE + 8, 4) == b"new!"
+    assert state.ram.read(PA + 2 * PAGE + 8, 4) == b"new!"
+    assert state.ram.read(PA + 3 * PAGE + 8, 4) == bytes(4)
+
+
+def _files(mem: MemFile | None, memfd: int = MEMFD) -> SimpleNamespace:
+    return SimpleNamespace(memfd=lambda slot, fd: memfd,
+                           sole=SimpleNamespace(settled=lambda slot, fd: mem))
+
+
+def test_the_move_starts_where_linux_reads_or_writes() -> None:
+    mem = MemFile(size=3 * PAGE, offset=100)
+    assert plan(_files(mem), _slot("read", 0x9000, 8, 0), 8) == Move(MEMFD, 100, True)
+    assert plan(_files(mem), _slot("pread64", 0x9000, 8, 40), 8) == Move(MEMFD, 40, True)
+    assert plan(_files(mem), _slot("write", 0x9000, 8, 0), 8) == Move(MEMFD, 100, False)
+    mem.append = True                   # O_APPEND: at the end, whatever the offset
+    assert plan(_files(mem), _slot("pwrite64", 0x9000, 8, 0), 8) == \
+        Move(MEMFD, 3 * PAGE, False)
+
+
+@pytest.mark.parametrize("case", ["not-a-memfd", "not-followed", "offset-unknown",
+                                  "failed", "nothing-moved"])
+def test_no_move_where_the_guardian_does_not_follow_the_file(case: str) -> None:
+    mem = MemFile(size=PAGE, offset=None if case == "offset-unknown" else 0)
+    files = _files(None if case == "not-followed" else mem,
+                   0 if case == "not-a-memfd" else MEMFD)
+    ret = {"failed": (1 << 64) - 14, "nothing-moved": 0}.get(case, 8)
+    assert plan(files, _slot("read", 0x9000, 8, 0), ret) is None
+
+
+def test_no_move_without_the_check(without_the_check: None) -> None:
+    assert plan(_files(MemFile(size=PAGE)), _slot("pread64", 0x9000, 8, 0), 8) is None

@@ -123,6 +123,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_count": ("QD-008",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),
+    "return.memfd_mapped": ("QI-031", "QN-033"),
     "return.memfd_seals": ("QN-001", "QN-007"),
     "set_pt.file_end": ("QN-030",),
     "return.seek_hole": ("QN-013",),

@@ -179,7 +179,9 @@ RULES: tuple[Rule, ...] = (
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
          "an end of a socketpair it made (its peer end's sends), a memfd's "
-         "seals (what they forbid), size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros; what /proc/self says of the caller "
+         "seals (what they forbid), size, bytes and offset, an eventfd's counter; a "
+         "memfd's read and write move the bytes of the page its MAP_SHARED mappings map (the Guardian "
+         "copies them where that page is the domain's); a read of /dev/zero reads zeros; what /proc/self says of the caller "
          "(its pid, argument and environment strings, name, open-file limit, areas, a memfd's "
          "position, its own thread, a pipe's inode) agrees with what the Guardian knows.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
@@ -192,7 +194,8 @@ RULES: tuple[Rule, ...] = (
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_open",
                  "return.fd_limit",
                  "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
-                 "return.memfd_seals", "return.memfd_bytes", "return.file_offset",
+                 "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",
+                 "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",
                  "return.inotify_wd",
                  "return.timer_id", "return.timer_live", "create.exec_task",

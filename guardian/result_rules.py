@@ -28,7 +28,7 @@ from abi.layout import (
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
-from guardian import checks, heap_faults
+from guardian import checks, heap_faults, memfd_mapped
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -312,6 +312,7 @@ class ResultRules:
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)
+        memfd_move = memfd_mapped.plan(self.files, slot, ret) if sole_call else None
         timer_call = nr in _TIMER_CALLS
         if timer_call:
             self.files.timers.check(slot, ret)
@@ -406,6 +407,9 @@ class ResultRules:
             self._serve_random(slot, ret, entropy)
         elif zeros:
             self._serve_random(slot, ret, zeros, zeros=True)
+        if memfd_move is not None and memfd_mapped.serve(self.s, reg, self.memory, dom, slot,
+                                                        ret, memfd_move):
+            self.s.stats.inc("guardian.memfd_mapped.served")
 
     def _tid_told(self, slot: Slot) -> int | None:
         """The calling thread's id as the program was told it (None: never told)."""

@@ -28,7 +28,6 @@ from attacks.families.redteam_r26 import (
     P_SPLICE_OFF,
     P_VFORK_PIPE,
     RT,
-    VALUES,
     _marker_arg,
 )
 from attacks.moves import write_back
@@ -99,7 +98,9 @@ def qi_exec_pipe(adv: Adversary) -> None:
 
 @scenario(id="QI-031", title="Answer pread() of a memfd a fork child stored into through a "
                              "MAP_SHARED mapping with a byte it never stored",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=IPC,
+          silent="the Guardian copies the mapped page's bytes into the buffer itself "
+                 "(return.memfd_mapped): the kernel's byte never reaches the program",
           prop="A read of a memfd returns what the stores through its shared mappings left "
                "in its pages.")
 def qi_memfd_shared_pread(adv: Adversary) -> None:
@@ -109,17 +110,12 @@ def qi_memfd_shared_pread(adv: Adversary) -> None:
     of the secret.
     2. Let the pread run, then write 3 and answer 1.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: a memfd's MAP_SHARED mapping and its read() share one page
-    cache page: the parent reads the child's 7.  The Guardian stops judging a memfd's
-    bytes once it is mapped MAP_SHARED (sole_held), though the page is one of the
-    domain's shares whose frame it holds and could read the answer from.
-    Open because the honest kernel cannot give Linux's answer either: the page is
-    confidential, so the kernel's pread reads its own copy of the file and the honest
-    confidential run sees 0 (index -7, below the labels).  Closing it needs the Guardian
-    to serve reads and writes of a confidential memfd's mapped pages itself (a copy
-    between two of the domain's frames), as it serves getrandom.  The other direction
-    fails the same way: a pwrite() into a memfd the program maps MAP_SHARED never shows
-    through the mapping under the Guardian (round 30 found it as well)."""
+    Linux: a memfd is one shmem inode, and its MAP_SHARED mapping and its read() share one
+    page-cache page (shmem_fault() maps the folio shmem_file_read_iter() copies from): the
+    parent reads the child's 7.  The page is confidential (held by the Guardian once the
+    child's mapping went), so no kernel can read it, the honest one included; for a memfd
+    only the program holds, the Guardian copies the bytes of such a page into the read's
+    buffer itself (return.memfd_mapped), and the kernel answers the count only."""
     _fill(adv, P_MEMFD_SHARED, NR_PREAD64, 1, b"\x03", 1)
 
 

@@ -10,9 +10,10 @@ QN-017, QN-020, QN-027, QN-028), a mapping maps the bytes it wrote at its offset
 QN-024..QN-026), copy_file_range() and sendfile() between its own memfds move the bytes
 they report (QN-022, QN-023), a load past the file's end, before or after a cut under
 the mapping, raises SIGBUS (QN-030, QN-031) and a file mapping grown by mremap() maps the
-file's next page (QN-032) (the last three with the victim's -b switch, each step in a
-child process of its own: this kernel model itself serves them otherwise than Linux, and
-a refused answer kills the process that got it).
+file's next page (QN-032) and a write into a mapped memfd shows through the mapping
+(QN-033) (the last four with the victim's -b switch, each step in a child process of its
+own: this kernel model itself serves them otherwise than Linux, and a refused answer
+kills the process that got it).
 
 The victim is `secret_r30_files` (workloads/src/secret_r30_files.c): each step announces
 itself with a marker and turns one value into the index of a public label in a log buffer
@@ -41,9 +42,10 @@ P_READ_POS, P_PREADV2, P_PREADV, P_PWRITEV = 3024, 3026, 3028, 3030
 P_CUT_GROW, P_CUT_SIZE, P_EOF_PREAD, P_MAP_SHARED = 3032, 3034, 3036, 3038
 P_COPY_RANGE, P_SENDFILE, P_MAP_OFFSET, P_MAP_PRIVATE = 3040, 3042, 3044, 3046
 P_TMPFILE_MAP, P_READV, P_PWRITEV2, P_SEAL_PUNCH = 3048, 3050, 3052, 3054
-P_PAST_EOF, P_CUT_MAPPED, P_MREMAP_FILE = 3056, 3058, 3060
-#: secret_r30_files: also run steps 29-31, file mappings this kernel model itself serves
-#: otherwise than Linux (two loads Linux answers with SIGBUS, a mapping grown by mremap).
+P_PAST_EOF, P_CUT_MAPPED, P_MREMAP_FILE, P_PWRITE_MAPPED = 3056, 3058, 3060, 3062
+#: secret_r30_files: also run steps 29-32, file mappings this kernel model itself serves
+#: otherwise than Linux (two loads Linux answers with SIGBUS, a mapping grown by mremap, a
+#: pwrite into a mapped memfd).
 BUS = b"-b"
 NR = {n: NUMBERS[n] for n in ("pwrite64", "pread64", "ftruncate", "fstat", "write", "fcntl",
                                "fallocate", "lseek", "read", "preadv2", "preadv", "pwritev",
@@ -573,3 +575,30 @@ def qn_mremap_file(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_MREMAP_FILE, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the mapping at {args[2]:#x} grows with its file end kept")
+
+
+@scenario(id="QN-033", title="Leave a memfd's mapped page as it was after the program pwrite()s "
+          "the file", family=RT, goal=Goal.LEAK, rules=("G-SHARE-ONE-PAGE", "G-IAGO-OUTPUT"),
+          program=FILES, args=(BUS,),
+          silent="the Guardian copies the write's bytes into the mapped page itself "
+                 "(return.memfd_mapped): the kernel need not write it",
+          prop="A write() into a file shows through every MAP_SHARED mapping of it: one "
+               "page-cache page is behind both.")
+def qn_pwrite_mapped(adv: Adversary) -> None:
+    """1. The program (secret_r30_files -b) maps a one-page memfd MAP_SHARED, reads its first
+    word (0: the page faults in), pwrite()s the word 2 at offset 0 of the file and reads
+    the word again through the mapping, logging label word - 2.
+    2. Serve the pwrite into the file's own bytes only, leaving the mapped frame as it
+    was (this kernel model does so itself: a MAP_SHARED mapping's frames are apart from
+    the file it writes); the attack only notes the write it serves.
+    3. The mapping still reads 0: the index is -2, the program logs bytes 16..23 of the
+    secret's copy.
+    Linux: shmem_file_write_iter() copies into the page-cache page the mapping maps
+    (shmem_write_begin() finds the folio at index 0), so the store shows through the
+    mapping at once.  The mapped page is confidential, so no kernel can write it, the
+    honest one included; for a memfd only the program holds, the Guardian copies the
+    write's bytes from the program's buffer into that page itself (return.memfd_mapped),
+    and the kernel answers the count only."""
+    @adv.on(Point.MARKER, phase=P_PWRITE_MAPPED, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.note(f"the pwrite into descriptor {args[1]} leaves the frame at {args[2]:#x} as it was")

@@ -47,11 +47,11 @@
  *  28. F_SEAL_WRITE added, then a hole punched (fallocate): EPERM; success says -4.
  *  (21 and 22 run last: they move bytes between files.)
  *
- * With -b (after the steps above), three file mappings this kernel model serves otherwise
+ * With -b (after the steps above), four file mappings this kernel model serves otherwise
  * than Linux: two accesses Linux answers with SIGBUS, under a handler that counts the
- * signal and skips the load, and a mapping grown by mremap() -- each in a forked child
- * the program waits for, so that one whose answer is refused (its process killed) does
- * not keep the next from running:
+ * signal and skips the load, a mapping grown by mremap() and a write into a mapped file
+ * -- each in a forked child the program waits for, so that one whose answer is refused
+ * (its process killed) does not keep the next from running:
  *  29. A one-page memfd mapped two pages long MAP_SHARED, its second page read: the page
  *      lies wholly past the file's end (SIGBUS); no signal says -4.
  *  30. A two-page memfd mapped MAP_SHARED, its second page read (faulted in), the file
@@ -60,6 +60,9 @@
  *  31. A two-page memfd (page 0 begins with 1, page 1 with 2) mapped one page long
  *      MAP_SHARED, its first page read, the mapping grown to two pages by mremap()
  *      (MREMAP_MAYMOVE), its second page read: word - 2.
+ *  32. A one-page memfd mapped MAP_SHARED and read (faulted in), then pwrite() of the word
+ *      2 into the file, the word read through the mapping: word - 2 (one page cache page
+ *      behind both).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r30.py.  Only the digest of the secret is ever printed.
@@ -118,6 +121,7 @@
 #define P_PAST_EOF 3056
 #define P_CUT_MAPPED 3058
 #define P_MREMAP_FILE 3060
+#define P_PWRITE_MAPPED 3062
 #include "secret_common.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -686,6 +690,34 @@ static void in_child(void (*step)(void))
     }
 }
 
+/* 32: a one-page memfd mapped MAP_SHARED (0 on failure). */
+static long shared_page(const char *name, int *fdp)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    *fdp = fd;
+    if (fd < 0 || ftruncate(fd, PAGE) != 0)
+        return 0;
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    return valid(page) ? page : 0;
+}
+
+/* 32. */
+static void pwrite_mapped_step(void)
+{
+    int fd;
+    long two = 2;
+    long page = shared_page("r30-coherent", &fd);
+    if (page && *(volatile long *)page == 0) {
+        marker(P_PWRITE_MAPPED, (long)logbuf, fd, page, 0);
+        if (pwrite(fd, &two, 8, 0) == 8)
+            log_label(P_PWRITE_MAPPED, *(volatile long *)page - 2);
+    }
+    if (page)
+        sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+    if (fd >= 0)
+        close(fd);
+}
+
 static void bus_steps(void)
 {
     struct kernel_sigaction act = {(uint64_t)on_skip, SA_SIGINFO_F | SA_RESTORER_F, 0, 0};
@@ -693,6 +725,7 @@ static void bus_steps(void)
     in_child(past_eof_step);
     in_child(cut_mapped_step);
     in_child(mremap_file_step);
+    in_child(pwrite_mapped_step);
 }
 
 int main(int argc, char **argv)

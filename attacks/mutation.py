@@ -145,6 +145,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "remap.moved_only": ("MF-009",),
     "return.discard_succeeded": ("QB-018",),
     "discard.linux_accepts": ("DW-001",),
+    "discard.not_locked": ("QO-033", "QO-034"),
     "share.anon_kept": ("QB-016",),
     "set_pt.protection": ("QB-008",),
     "return.mincore_resident": ("QB-010",),

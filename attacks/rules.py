@@ -386,7 +386,8 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
                  "reclaim.held",
-                 "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
+                 "remap.moved_only", "discard.linux_accepts", "discard.not_locked",
+                 "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
          "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "

@@ -65,6 +65,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.locked_ranges import LOCK_CALLS as _LOCK_CALLS
+from guardian.locked_ranges import record_lock
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
@@ -151,7 +153,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
-    | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
+    | _LOCK_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -339,6 +341,8 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
+        if nr in _LOCK_CALLS:
+            record_lock(reg.space(dom, slot.root), nr, slot.args, ret)
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
         if fd_call:

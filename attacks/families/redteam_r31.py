@@ -773,7 +773,7 @@ def qo_uffd_event(adv: Adversary) -> None:
 
 @scenario(id="QO-033", title="Drop an mlock()ed page while serving MADV_DONTNEED of it, answer 0",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
-          args=(b"-l",), gap=LEAVES,
+          args=(b"-l",),
           prop="MADV_DONTNEED of a VM_LOCKED area fails (EINVAL) and discards nothing.")
 def qo_locked_dontneed(adv: Adversary) -> None:
     """1. The program (run with -l) sets its record (cursor 2), locks the record's page
@@ -793,7 +793,7 @@ def qo_locked_dontneed(adv: Adversary) -> None:
 
 @scenario(id="QO-034", title="Drop an mlock()ed page while serving MADV_FREE of it, answer 0",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
-          args=(b"-l",), gap=LEAVES,
+          args=(b"-l",),
           prop="MADV_FREE of a VM_LOCKED area fails (EINVAL) and frees nothing.")
 def qo_locked_free(adv: Adversary) -> None:
     """1. The program (run with -l) sets its record (cursor 2) in its mlock()ed page (as

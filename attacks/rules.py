@@ -188,7 +188,7 @@ RULES: tuple[Rule, ...] = (
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_open",
                  "return.fd_limit",
-                 "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
+                 "return.pipe_fifo", "pipe.reopened", "return.pipe_count", "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",
                  "return.inotify_wd",

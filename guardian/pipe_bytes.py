@@ -52,6 +52,18 @@ class Fifo:
     read_end: Description
     write_end: Description
     waiting: bytearray = field(default_factory=bytearray)
+    #: the open files the program's own open of /proc/self/fd/N made of it (fifo_open()
+    #: on the pipe's inode: another reader, writer or both of the same pipe)
+    more_readers: list[Description] = field(default_factory=list)
+    more_writers: list[Description] = field(default_factory=list)
+
+    def reads(self, end: Description) -> bool:
+        """Does `end` read this pipe (its read end, or a reopening of it for reading)?"""
+        return end is self.read_end or any(end is d for d in self.more_readers)
+
+    def writes(self, end: Description) -> bool:
+        """Does `end` write into this pipe?"""
+        return end is self.write_end or any(end is d for d in self.more_writers)
 
 
 def buffers(memory: UserMemory, slot: Slot, count: int) -> bytes | None:
@@ -97,7 +109,7 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    f"{len(fifo.waiting)} bytes it wrote and did not read: a pipe only the "
                    "program holds holds what it wrote")
         return
-    if nr not in (_NR_READ, _NR_READV) or ret == 0 or end is not fifo.read_end or \
+    if nr not in (_NR_READ, _NR_READV) or ret == 0 or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITES):
         return
     got = buffers(sole.memory, slot, ret)
@@ -113,14 +125,14 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """What a write or read that passed the rules did to the pipe's bytes."""
     nr = slot.nr
-    if nr in _WRITES and end is fifo.write_end:
+    if nr in _WRITES and fifo.writes(end):
         data = buffers(sole.memory, slot, ret)
         if data is None or len(fifo.waiting) + len(data) > sole.kept or \
                 sole.busy(slot, fifo, _WRITES):
             sole.drop(fifo)
         else:
             fifo.waiting += data
-    elif nr in (_NR_READ, _NR_READV) and ret and end is fifo.read_end:
+    elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
         if sole.busy(slot, fifo, _WRITES) or ret > len(fifo.waiting):
             sole.drop(fifo)                     # what it took is not known
         else:

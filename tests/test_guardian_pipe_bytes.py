@@ -12,10 +12,13 @@ from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian import checks
 from guardian.checks import Refused
+from guardian.slots import Domain, Space
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
 BUF = NAME_VA + 64
+AT_FDCWD = (1 << 64) - 100
+O_RDONLY, O_WRONLY, O_PATH = 0, 1, 0o10000000
 
 
 def _bytes_at_buf(prog: _Program, data: bytes) -> None:
@@ -77,13 +80,63 @@ def test_a_pipe_whose_bytes_may_move_unseen_is_not_judged(prog: _Program) -> Non
     _io(prog, "read", 3, b"\x09")
 
 
-def test_a_pipe_reopened_through_proc_is_not_judged(prog: _Program) -> None:
+def _reopen(prog: _Program, fd: int, ret: int, flags: int, quiet: bool = True,
+            name: str | None = None) -> None:
+    """The program's openat(name or /proc/self/fd/<fd>, flags) answered `ret`, its name
+    read at a quiet return (no thread ran since the entry) or not."""
+    registry = prog.files.admission.registry
+    if quiet:
+        dom = registry.domains[1] = Domain(1)
+        dom.spaces[prog.root] = Space()
+    name = name or f"/proc/self/fd/{fd}"
+    prog.open(name, ret=ret, flags=flags)
+    prog.memory.data = name.encode() + b"\0"
+    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"],
+                             (AT_FDCWD, NAME_VA, flags, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    slot.runs_at_entry = {prog.root: registry.user_runs.get(prog.root, 0)} if quiet else None
+    prog.files.sole.record(slot, ret)
+    del registry.slots[slot.id]
+
+
+def test_a_pipe_reopened_through_proc_is_the_same_pipe(prog: _Program) -> None:
+    """fifo_open() on the pipe's inode: an O_RDONLY open of /proc/self/fd/N is another
+    reader of the pipe, an O_WRONLY one another writer (`pipe.reopened`)."""
+    _pipe(prog)
+    _io(prog, "write", 4, b"\x45")
+    _reopen(prog, 3, 5, O_RDONLY)                        # another reader
+    with pytest.raises(Refused) as e:
+        _io(prog, "read", 5, b"\x41")                   # not the 'E' written
+    assert e.value.check == "return.pipe_fifo"
+    _io(prog, "read", 5, b"\x45")
+    _reopen(prog, 3, 6, O_WRONLY)                        # the read end's number, written
+    _io(prog, "write", 6, b"\x07")
+    with pytest.raises(Refused):
+        _io(prog, "read", 3, b"\x08")
+    _io(prog, "read", 3, b"\x07")
+
+
+def test_a_reopened_pipe_is_not_followed_without_the_check(prog: _Program) -> None:
+    _pipe(prog)
+    _io(prog, "write", 4, b"\x45")
+    checks.set_mutation("pipe.reopened")
+    try:
+        _reopen(prog, 3, 5, O_RDONLY)
+    finally:
+        checks.set_mutation("")
+    _io(prog, "read", 5, b"\x41")                       # the domain's pipes: not judged
+    _io(prog, "read", 3, b"\x41")
+
+
+@pytest.mark.parametrize(("quiet", "flags", "name"), [
+    (False, O_RDONLY, None),            # another thread ran: the name may not be the one given
+    (True, O_PATH, None),               # a handle on the name only
+    (True, O_RDONLY, "/proc/self/fd/7"),      # a descriptor the Guardian does not know
+    (True, O_RDONLY, "/proc/1234/fd/3"),      # another process's descriptor
+])
+def test_another_reopening_stops_the_judging(prog: _Program, quiet: bool, flags: int,
+                                             name: str | None) -> None:
     _pipe(prog)
     _io(prog, "write", 4, b"\x02")
-    prog.open("/proc/self/fd/4", ret=5)                  # another open file of the pipe
-    registry = prog.files.admission.registry
-    slot = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"], (0, NAME_VA, 1, 0, 0, 0),
-                             root=prog.root, thread=prog.thread)
-    prog.files.sole.record(slot, 5)
-    del registry.slots[slot.id]
-    _io(prog, "read", 3, b"\x02\x07")                   # its writes are not followed
+    _reopen(prog, 4, 5, flags, quiet, name)
+    _io(prog, "read", 3, b"\x02\x07")                  # its writes are not followed

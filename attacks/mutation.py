@@ -156,6 +156,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.remap_done": ("QO-030",),
     "return.uffd_copied": ("QO-020",),
     "return.uffd_zeroed": ("QO-028",),
+    "return.uffd_event": ("QO-032",),
     "return.vm_written": ("QO-021",),
     "return.protection_applied": ("QB-022", "QB-009"),
     "return.reaped_child": ("RE-005",),

@@ -48,7 +48,6 @@ NR = NUMBERS
 UFFDIO_API, UFFDIO_REGISTER, UFFDIO_COPY = 0xC018AA3F, 0xC020AA00, 0xC028AA03
 UFFDIO_ZEROPAGE = 0xC020AA04
 # The properties the open attacks break (scenario.PROPERTIES).
-LEAVES = "P3"                # a page left the program's view though its call changed nothing
 VALUES = "P5"                # a value reached the program that Linux never returns
 
 
@@ -734,7 +733,6 @@ UFFD_EVENT_PAGEFAULT = 0x12
 
 @scenario(id="QO-032", title="Report a userfaultfd page fault no thread took", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=SHARED,
-          gap=VALUES,
           prop="A userfaultfd reports a page-fault event only for a fault a thread of the "
                "registered mm took inside a registered range.")
 def qo_uffd_event(adv: Adversary) -> None:

@@ -122,6 +122,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_fifo": ("QC-045",),
     "return.pipe_count": ("QD-008",),
     "pipe.reopened": ("QQ-018",),
+    "pipe.vmspliced": ("QO-036",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),
     "return.memfd_seals": ("QN-001", "QN-007"),

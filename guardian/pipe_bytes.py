@@ -26,9 +26,13 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from emulator.mmu import TranslationFault
+from guardian import checks
 from guardian.checks import refuse
 from guardian.open_files import Description
+from guardian.quiet_ranges import quiet
 from guardian.result_reads import read_or_fault
+from guardian.slots import PAGE
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -37,8 +41,8 @@ if TYPE_CHECKING:
 
 _NR_READ, _NR_READV = NUMBERS["read"], NUMBERS["readv"]
 _NR_WRITE, _NR_WRITEV = NUMBERS["write"], NUMBERS["writev"]
-_NR_IOCTL = NUMBERS["ioctl"]
-_WRITES = frozenset({_NR_WRITE, _NR_WRITEV})
+_NR_IOCTL, _NR_VMSPLICE = NUMBERS["ioctl"], NUMBERS["vmsplice"]
+_WRITES = frozenset({_NR_WRITE, _NR_WRITEV, _NR_VMSPLICE})
 FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
@@ -56,6 +60,11 @@ class Fifo:
     #: on the pipe's inode: another reader, writer or both of the same pipe)
     more_readers: list[Description] = field(default_factory=list)
     more_writers: list[Description] = field(default_factory=list)
+    #: bytes of the stream reads took so far (`waiting` starts there)
+    taken: int = 0
+    #: the pieces vmsplice() linked into it, each inside one page: (stream position,
+    #: root, va, length, the frame mapped there then)
+    spliced: list[tuple[int, int, int, int, int]] = field(default_factory=list)
 
     def reads(self, end: Description) -> bool:
         """Does `end` read this pipe (its read end, or a reopening of it for reading)?"""
@@ -112,6 +121,9 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
     if nr not in (_NR_READ, _NR_READV) or ret == 0 or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITES):
         return
+    if fifo.spliced and not _spliced_kept(sole, slot, ret, fifo):
+        sole.drop(fifo)                         # what the pages hold now is not known
+        return
     got = buffers(sole.memory, slot, ret)
     if got is None:
         return
@@ -137,3 +149,76 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
             sole.drop(fifo)                     # what it took is not known
         else:
             del fifo.waiting[:ret]
+            fifo.taken += ret
+            fifo.spliced = [c for c in fifo.spliced if c[0] + c[3] > fifo.taken]
+
+
+def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> bool:
+    """vmsplice() into the pipe's write end answered `ret` bytes: follow it (True) where
+    the Guardian knows what it linked in, else leave the pipe to be dropped (False).
+
+    fs/splice.c vmsplice_to_pipe() links the pages under the first `ret` bytes of the
+    iovecs into the pipe's buffers (iter_to_pipe()), which pipe_read() copies from when
+    a reader gets there: what the pipe holds is those pages -- their bytes as they are
+    then, not a copy made at the call.  So the Guardian keeps the bytes and the frame of
+    each piece as the call left them (read at a quiet return: quiet_ranges.py), and a
+    read of them is judged only where the page still maps the same frame and holds the
+    same bytes at a quiet return of the read (`_spliced_kept`): then a copy made at the
+    call and the page read at the read agree (`pipe.vmspliced`)."""
+    if not checks.enabled("pipe.vmspliced") or not fifo.writes(end) or not ret \
+            or sole.busy(slot, fifo, _WRITES):
+        return False
+    memory, a, root = sole.memory, slot.args, slot.root
+    iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
+    raw = memory.read(a[1], 16 * iovcnt, root) if iovcnt else b""
+    if raw is None or len(fifo.waiting) + ret > sole.kept:
+        return False
+    pieces: list[tuple[int, int, int]] = []         # (va, length, frame)
+    left = ret
+    for i in range(iovcnt):
+        base, length = struct.unpack_from("<QQ", raw, 16 * i)
+        length = min(length, left)
+        while length:
+            n = min(length, PAGE - (base & (PAGE - 1)))
+            pa = memory.translate(base, False, root)
+            if isinstance(pa, TranslationFault):
+                return False
+            pieces.append((base, n, pa & ~(PAGE - 1)))
+            base, length, left = base + n, length - n, left - n
+        if not left:
+            break
+    data = [memory.read(va, n, root) for va, n, _ in pieces]
+    if left or any(d is None for d in data) or not _quiet(
+            sole, slot, [(root, a[1], a[1] + 16 * iovcnt)]
+            + [(root, va, va + n) for va, n, _ in pieces]):
+        return False
+    pos = fifo.taken + len(fifo.waiting)
+    for (va, n, frame), piece in zip(pieces, data, strict=True):
+        fifo.spliced.append((pos, root, va, n, frame))
+        fifo.waiting += piece                   # type: ignore[arg-type]
+        pos += n
+    return True
+
+
+def _quiet(sole: SoleHeld, slot: Slot, ranges: list[tuple[int, int, int]]) -> bool:
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs, ranges)
+
+
+def _spliced_kept(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> bool:
+    """Do the spliced pieces a read of `ret` bytes takes hold, at this quiet return, the
+    frames and bytes they held when they went in?"""
+    lo, hi = fifo.taken, fifo.taken + ret
+    ranges, kept = [], True
+    for pos, root, va, n, frame in fifo.spliced:
+        first, last = max(pos, lo), min(pos + n, hi)
+        if first >= last:
+            continue
+        at = va + (first - pos)
+        pa = sole.memory.translate(at, False, root)
+        now = sole.memory.read(at, last - first, root)
+        kept = kept and not isinstance(pa, TranslationFault) and \
+            pa & ~(PAGE - 1) == frame and now == bytes(fifo.waiting[first - lo:last - lo])
+        ranges.append((root, at, at + last - first))
+    return kept and (not ranges or _quiet(sole, slot, ranges))

@@ -36,8 +36,11 @@ UFFDIO_REGISTER = 0xC020AA00
 #: openat and openat2, whose name the Guardian reads at the return to tell whether it
 #: opened one of the program's pipes again (guardian/sole_held.py).
 OPENS = frozenset({NUMBERS["openat"], NUMBERS["openat2"]})
+#: vmsplice, and the reads that may take what it spliced into a pipe, whose bytes the
+#: Guardian reads at their returns (guardian/pipe_bytes.py).
+SPLICED = frozenset(NUMBERS[n] for n in ("vmsplice", "read", "readv"))
 #: The calls `note` is asked about at their entry.
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

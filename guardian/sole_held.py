@@ -15,9 +15,10 @@ an eventfd's counter (sole_files.py).  A later answer about the object must agre
 The Guardian stops judging an object, for good, the moment another holder or a mover it
 does not follow may appear:
 
-* a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
-  sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
-  sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
+* a call that can move bytes in ways it does not follow (splice, tee, vmsplice --
+  but for a vmsplice of the program's own pages into a pipe it follows, whose pages
+  the Guardian can watch: pipe_bytes.py --, sendfile -- but for a splice or sendfile
+  from a memfd into a pipe, both followed: sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
   that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
@@ -89,7 +90,7 @@ O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
-_MADVISE = _NR["madvise"]
+_MADVISE, _VMSPLICE = _NR["madvise"], _NR["vmsplice"]
 #: Names that may reach an object the program holds through another open file.
 _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
@@ -186,6 +187,11 @@ class SoleHeld:
         table recorded it)."""
         nr = slot.nr
         if nr in _UNFOLLOWED:
+            if nr == _VMSPLICE and ret < ERRNO_FLOOR and self.by_file:
+                held = self.of(slot, slot.args[0])
+                if held is not None and isinstance(held[1], Fifo) and \
+                        pipe_bytes.splice_in(self, slot, ret, *held):
+                    return                      # the program's own pages into its pipe
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed

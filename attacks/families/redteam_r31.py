@@ -47,8 +47,6 @@ P_VM_WRITEV = 3140
 NR = NUMBERS
 UFFDIO_API, UFFDIO_REGISTER, UFFDIO_COPY = 0xC018AA3F, 0xC020AA00, 0xC028AA03
 UFFDIO_ZEROPAGE = 0xC020AA04
-# The properties the open attacks break (scenario.PROPERTIES).
-VALUES = "P5"                # a value reached the program that Linux never returns
 
 
 def _answer(a: Adversary, value: int) -> None:
@@ -829,7 +827,7 @@ def qo_dontneed_locked(adv: Adversary) -> None:
 
 
 @scenario(id="QO-036", title="Read back other bytes than vmsplice() put into a pipe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="After vmsplice() of n bytes into a pipe's write end, a read of the read end "
                "returns those bytes.")
 def qo_vmsplice(adv: Adversary) -> None:
@@ -840,9 +838,7 @@ def qo_vmsplice(adv: Adversary) -> None:
     3. The bytes differ: index -4, the program logs bytes 0..7 of the secret.
     fs/splice.c vmsplice_to_pipe() links the user pages into the pipe's buffers
     (iter_to_pipe()); the reader copies exactly those bytes (pipe_read()), and nothing
-    else was written to a pipe only this thread holds.  (The Guardian judges a pipe's
-    bytes for write() and read() -- pipe_bytes -- but stops judging once vmsplice() is
-    used, though the bytes vmsplice() moves are the program's own iovecs.)"""
+    else was written to a pipe only this thread holds."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.memo["wfd"] = int(a.el1.syscall_args()[0])

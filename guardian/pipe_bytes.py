@@ -2,8 +2,10 @@
 
 A pipe returns the bytes its writers wrote, in the order they went in.  For a pipe the
 program made (pipe2) and alone holds (sole_held.py: when that stops), every write into
-it is one the Guardian sees -- write or writev through a descriptor of its write end,
-by any process of the program -- so the bytes a read of its read end returns are the
+it is one the Guardian sees -- write or writev through a descriptor of its write end
+(or of an open file the program's own open of /proc/self/fd/N made of the pipe:
+fifo_open() joins the same pipe), by any process of the program, or a vmsplice() of its
+own pages (`splice_in`) -- so the bytes a read of its read end returns are the
 next ones the program wrote (the self-pipe trick: "write the event's number, read it
 back, dispatch on it").  The Guardian keeps those bytes (at a write's return, the first
 `ret` bytes the program passed):

@@ -188,12 +188,14 @@ RULES: tuple[Rule, ...] = (
          "out before the return is faulted back in first.",
          checks=("return.args_resident", "return.mincore_resident", "return.mincore_byte",
                  "return.mincore_mapped", "return.remap_shared", "return.remap_done",
-                 "return.uffd_copied", "return.uffd_zeroed", "return.vm_written",
+                 "return.uffd_copied", "return.uffd_zeroed", "return.uffd_event",
+                 "return.vm_written",
                  "return.output_written",
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_open",
                  "return.fd_limit",
-                 "return.pipe_fifo", "return.pipe_count", "return.memfd_size",
+                 "return.pipe_fifo", "pipe.reopened", "pipe.vmspliced", "return.pipe_count",
+                 "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",
                  "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",
@@ -395,7 +397,8 @@ RULES: tuple[Rule, ...] = (
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
                  "reclaim.held",
-                 "remap.moved_only", "discard.linux_accepts", "return.discard_succeeded")),
+                 "remap.moved_only", "discard.linux_accepts", "discard.not_locked",
+                 "return.discard_succeeded")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
          "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "

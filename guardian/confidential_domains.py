@@ -32,6 +32,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.descriptor_kinds import leaf_frames
 from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
+from guardian.locked_ranges import lock_refuses
 from guardian.self_reports import arg_env_areas
 from guardian.slots import (
     PAGE,
@@ -138,6 +139,7 @@ class Lifecycle:
         space.areas.append(stack)
         space.stack = stack
         space.origins = [(a, b, dom.new_origin(), 0) for a, b in space.areas]
+        space.lockable = list(space.areas)      # the image's file and bss areas, the stack
         shown, shown_bias = (program, program_bias) if program is not None else (image, bias)
         hwcap, hwcap2 = s.cpus[0].derive_hwcaps()
         want = initial_stack.Expected(
@@ -391,7 +393,7 @@ class Lifecycle:
         if nr == NR_MADVISE:
             return a[2] in MADV_DISCARDING and a[0] <= va < a[0] + page_up(a[1]) and (
                 not checks.enabled("discard.linux_accepts")
-                or advice_applies(a[2], space, va))
+                or advice_applies(a[2], space, va)) and not lock_refuses(a[2], space, va)
         if nr == NR_MREMAP:
             if a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off

@@ -218,6 +218,20 @@ class Descriptors(TableLifecycle):
         return reopened(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
                         in_root)
 
+    def reopen_of(self, slot: Slot) -> tuple[OpenFile | None, int]:
+        """For the openat or openat2 in `slot`: the slot's thread's own open file its name
+        (/proc/self/fd/N) opens again, and the name's length (0: not read)."""
+        a, in_root = slot.args, False
+        if slot.nr == NR_OPENAT2:
+            raw = self.memory.read(a[2], 24, slot.root)
+            if raw is None:
+                return None, 0
+            in_root = bool(struct.unpack("<QQQ", raw)[2] & RESOLVE_IN_ROOT)
+        name = read_name(self.memory, slot, a[1])
+        if name is None:
+            return None, 0
+        return self.reopened(slot, a[0], name, in_root), len(name.encode()) + 1
+
     # --- the return of a syscall ----------------------------------------------------------
     def _read_u64(self, slot: Slot, va: int) -> int | None:
         raw = self.memory.read(va, 8, slot.root)

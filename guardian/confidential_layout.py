@@ -38,6 +38,7 @@ from guardian.confidential_registry import Registry
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
+from guardian.locked_ranges import mmap_lockable
 from guardian.page_tables import ZERO_PAGE
 from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
@@ -199,6 +200,8 @@ class Layout:
             # Linux's mmap_zero() makes a mapping of /dev/zero anonymous memory: its pages
             # are zeros (set_pt.zero_fill), never a file's input data.
             anonymous = a[3] & MAP_ANONYMOUS or self.files.path_of(slot, a[4]) == ZERO_DEVICE
+            if mmap_lockable(a[3], bool(anonymous), path is not None):
+                space.lockable.append((ret, ret + length))
             if a[3] & MAP_SHARED:
                 share = self._share_of(slot, dom, path, a)
                 space.shared_areas.append((ret, ret + length) + share)
@@ -221,6 +224,7 @@ class Layout:
             old_end = (space.brk + PAGE - 1) & ~(PAGE - 1)
             if new_end > old_end:
                 space.add_area(old_end, new_end, dom.new_origin())
+                space.lockable.append((old_end, new_end))
             elif new_end < old_end:
                 space.remove_area(new_end, old_end)
             space.brk = ret

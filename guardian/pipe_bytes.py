@@ -2,8 +2,10 @@
 
 A pipe returns the bytes its writers wrote, in the order they went in.  For a pipe the
 program made (pipe2) and alone holds (sole_held.py: when that stops), every write into
-it is one the Guardian sees -- write or writev through a descriptor of its write end,
-by any process of the program -- so the bytes a read of its read end returns are the
+it is one the Guardian sees -- write or writev through a descriptor of its write end
+(or of an open file the program's own open of /proc/self/fd/N made of the pipe:
+fifo_open() joins the same pipe), by any process of the program, or a vmsplice() of its
+own pages (`splice_in`) -- so the bytes a read of its read end returns are the
 next ones the program wrote (the self-pipe trick: "write the event's number, read it
 back, dispatch on it").  The Guardian keeps those bytes (at a write's return, the first
 `ret` bytes the program passed):
@@ -26,9 +28,13 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from emulator.mmu import TranslationFault
+from guardian import checks
 from guardian.checks import refuse
 from guardian.open_files import Description
+from guardian.quiet_ranges import quiet
 from guardian.result_reads import read_or_fault
+from guardian.slots import PAGE
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -37,8 +43,8 @@ if TYPE_CHECKING:
 
 _NR_READ, _NR_READV = NUMBERS["read"], NUMBERS["readv"]
 _NR_WRITE, _NR_WRITEV = NUMBERS["write"], NUMBERS["writev"]
-_NR_IOCTL = NUMBERS["ioctl"]
-_WRITES = frozenset({_NR_WRITE, _NR_WRITEV})
+_NR_IOCTL, _NR_VMSPLICE = NUMBERS["ioctl"], NUMBERS["vmsplice"]
+_WRITES = frozenset({_NR_WRITE, _NR_WRITEV, _NR_VMSPLICE})
 FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
@@ -52,6 +58,23 @@ class Fifo:
     read_end: Description
     write_end: Description
     waiting: bytearray = field(default_factory=bytearray)
+    #: the open files the program's own open of /proc/self/fd/N made of it (fifo_open()
+    #: on the pipe's inode: another reader, writer or both of the same pipe)
+    more_readers: list[Description] = field(default_factory=list)
+    more_writers: list[Description] = field(default_factory=list)
+    #: bytes of the stream reads took so far (`waiting` starts there)
+    taken: int = 0
+    #: the pieces vmsplice() linked into it, each inside one page: (stream position,
+    #: root, va, length, the frame mapped there then)
+    spliced: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+
+    def reads(self, end: Description) -> bool:
+        """Does `end` read this pipe (its read end, or a reopening of it for reading)?"""
+        return end is self.read_end or any(end is d for d in self.more_readers)
+
+    def writes(self, end: Description) -> bool:
+        """Does `end` write into this pipe?"""
+        return end is self.write_end or any(end is d for d in self.more_writers)
 
 
 def buffers(memory: UserMemory, slot: Slot, count: int) -> bytes | None:
@@ -97,8 +120,11 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    f"{len(fifo.waiting)} bytes it wrote and did not read: a pipe only the "
                    "program holds holds what it wrote")
         return
-    if nr not in (_NR_READ, _NR_READV) or ret == 0 or end is not fifo.read_end or \
+    if nr not in (_NR_READ, _NR_READV) or ret == 0 or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITES):
+        return
+    if fifo.spliced and not _spliced_kept(sole, slot, ret, fifo):
+        sole.drop(fifo)                         # what the pages hold now is not known
         return
     got = buffers(sole.memory, slot, ret)
     if got is None:
@@ -113,15 +139,88 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """What a write or read that passed the rules did to the pipe's bytes."""
     nr = slot.nr
-    if nr in _WRITES and end is fifo.write_end:
+    if nr in _WRITES and fifo.writes(end):
         data = buffers(sole.memory, slot, ret)
         if data is None or len(fifo.waiting) + len(data) > sole.kept or \
                 sole.busy(slot, fifo, _WRITES):
             sole.drop(fifo)
         else:
             fifo.waiting += data
-    elif nr in (_NR_READ, _NR_READV) and ret and end is fifo.read_end:
+    elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
         if sole.busy(slot, fifo, _WRITES) or ret > len(fifo.waiting):
             sole.drop(fifo)                     # what it took is not known
         else:
             del fifo.waiting[:ret]
+            fifo.taken += ret
+            fifo.spliced = [c for c in fifo.spliced if c[0] + c[3] > fifo.taken]
+
+
+def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> bool:
+    """vmsplice() into the pipe's write end answered `ret` bytes: follow it (True) where
+    the Guardian knows what it linked in, else leave the pipe to be dropped (False).
+
+    fs/splice.c vmsplice_to_pipe() links the pages under the first `ret` bytes of the
+    iovecs into the pipe's buffers (iter_to_pipe()), which pipe_read() copies from when
+    a reader gets there: what the pipe holds is those pages -- their bytes as they are
+    then, not a copy made at the call.  So the Guardian keeps the bytes and the frame of
+    each piece as the call left them (read at a quiet return: quiet_ranges.py), and a
+    read of them is judged only where the page still maps the same frame and holds the
+    same bytes at a quiet return of the read (`_spliced_kept`): then a copy made at the
+    call and the page read at the read agree (`pipe.vmspliced`)."""
+    if not checks.enabled("pipe.vmspliced") or not fifo.writes(end) or not ret \
+            or sole.busy(slot, fifo, _WRITES):
+        return False
+    memory, a, root = sole.memory, slot.args, slot.root
+    iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
+    raw = memory.read(a[1], 16 * iovcnt, root) if iovcnt else b""
+    if raw is None or len(fifo.waiting) + ret > sole.kept:
+        return False
+    pieces: list[tuple[int, int, int]] = []         # (va, length, frame)
+    left = ret
+    for i in range(iovcnt):
+        base, length = struct.unpack_from("<QQ", raw, 16 * i)
+        length = min(length, left)
+        while length:
+            n = min(length, PAGE - (base & (PAGE - 1)))
+            pa = memory.translate(base, False, root)
+            if isinstance(pa, TranslationFault):
+                return False
+            pieces.append((base, n, pa & ~(PAGE - 1)))
+            base, length, left = base + n, length - n, left - n
+        if not left:
+            break
+    data = [memory.read(va, n, root) for va, n, _ in pieces]
+    if left or any(d is None for d in data) or not _quiet(
+            sole, slot, [(root, a[1], a[1] + 16 * iovcnt)]
+            + [(root, va, va + n) for va, n, _ in pieces]):
+        return False
+    pos = fifo.taken + len(fifo.waiting)
+    for (va, n, frame), piece in zip(pieces, data, strict=True):
+        fifo.spliced.append((pos, root, va, n, frame))
+        fifo.waiting += piece                   # type: ignore[arg-type]
+        pos += n
+    return True
+
+
+def _quiet(sole: SoleHeld, slot: Slot, ranges: list[tuple[int, int, int]]) -> bool:
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs, ranges)
+
+
+def _spliced_kept(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> bool:
+    """Do the spliced pieces a read of `ret` bytes takes hold, at this quiet return, the
+    frames and bytes they held when they went in?"""
+    lo, hi = fifo.taken, fifo.taken + ret
+    ranges, kept = [], True
+    for pos, root, va, n, frame in fifo.spliced:
+        first, last = max(pos, lo), min(pos + n, hi)
+        if first >= last:
+            continue
+        at = va + (first - pos)
+        pa = sole.memory.translate(at, False, root)
+        now = sole.memory.read(at, last - first, root)
+        kept = kept and not isinstance(pa, TranslationFault) and \
+            pa & ~(PAGE - 1) == frame and now == bytes(fifo.waiting[first - lo:last - lo])
+        ranges.append((root, at, at + last - first))
+    return kept and (not ranges or _quiet(sole, slot, ranges))

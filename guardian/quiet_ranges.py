@@ -31,14 +31,22 @@ _NR_IOCTL = NUMBERS["ioctl"]
 #: The ioctls whose filled range is judged (guardian/uffd_fills.py): UFFDIO_COPY and
 #: UFFDIO_ZEROPAGE.
 UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC028AA03, 0xC020AA04
+#: ... and the one whose range the Guardian reads at its return (guardian/uffd_events.py).
+UFFDIO_REGISTER = 0xC020AA00
+#: openat and openat2, whose name the Guardian reads at the return to tell whether it
+#: opened one of the program's pipes again (guardian/sole_held.py).
+OPENS = frozenset({NUMBERS["openat"], NUMBERS["openat2"]})
+#: vmsplice, and the reads that may take what it spliced into a pipe, whose bytes the
+#: Guardian reads at their returns (guardian/pipe_bytes.py).
+SPLICED = frozenset(NUMBERS[n] for n in ("vmsplice", "read", "readv"))
 #: The calls `note` is asked about at their entry.
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]})
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:
-    """Is the call one whose filled range a check reads at its return?"""
-    return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (UFFDIO_COPY,
-                                                                         UFFDIO_ZEROPAGE))
+    """Is the call one whose filled range (an open's name) a check reads at its return?"""
+    return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (
+        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER))
 
 
 def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],

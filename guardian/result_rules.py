@@ -65,6 +65,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.locked_ranges import LOCK_CALLS as _LOCK_CALLS
+from guardian.locked_ranges import record_lock
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
@@ -110,6 +112,8 @@ from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
+from guardian.uffd_events import CALLS as _UFFD_EVENT_CALLS
+from guardian.uffd_events import UffdRanges
 from guardian.uffd_fills import CALLS as _UFFD_CALLS
 from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
@@ -151,7 +155,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
-    | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
+    | _LOCK_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
@@ -191,6 +195,7 @@ class ResultRules:
         self.creds = Credentials(registry, memory)
         self.counters = CounterFiles(memory, files)
         self.umasks = UmaskKept(registry, memory)
+        self.uffd_ranges = UffdRanges()
         self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
         self.self_reports = SelfReports(memory, files, registry, self._caps)
         self.machine_facts = MachineFacts(memory, files, lambda: len(self.s.cpus),
@@ -326,6 +331,10 @@ class ResultRules:
             check_resident(self.memory, self.layout.pages_in, slot, ret)
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
+        if nr in _UFFD_EVENT_CALLS:
+            self.uffd_ranges.check(self.memory, slot, ret,
+                                   self.files.description_of(slot, slot.args[0]),
+                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values())
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)
@@ -340,6 +349,13 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
+        if nr in _LOCK_CALLS:
+            record_lock(reg.space(dom, slot.root), nr, slot.args, ret)
+        if nr in _UFFD_EVENT_CALLS:
+            self.uffd_ranges.record(self.memory, dom, slot, ret,
+                                    self.files.description_of(slot, slot.args[0]),
+                                    self.files.maker_of(slot, slot.args[0]),
+                                    reg.slots.values(), reg.user_runs)
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
         if fd_call:

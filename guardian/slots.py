@@ -209,6 +209,17 @@ class Space:
     #: not known; a fork child keeps its parent's): what /proc/self/cmdline and environ
     #: copy (self_reports.py)
     arg_env: tuple[int, int, int, int] | None = None
+    #: [start, end) where Linux's mlock would set VM_LOCKED: areas of exec's image, the
+    #: stack, the brk heap, and the program's own private or shared anonymous mmaps and
+    #: mmaps of admitted files (no MAP_HUGETLB, no MAP_DROPPABLE).  mlock_fixup() leaves
+    #: VM_SPECIAL, hugetlb and droppable areas unlocked, so an area of another kind (a
+    #: device's, a descriptor the Guardian cannot name, shmat's) is never taken as locked.
+    lockable: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) the program's own mlock, mlock2 or mlockall(MCL_CURRENT) locked
+    #: (VM_LOCKED, of the lockable areas) and no munlock, munlockall, munmap, MAP_FIXED,
+    #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
+    #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
+    locked: list[tuple[int, int]] = field(default_factory=list)
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -220,6 +231,8 @@ class Space:
         out.stack = self.stack
         out.sole_views = list(self.sole_views)
         out.arg_env = self.arg_env
+        out.lockable = list(self.lockable)
+        out.locked = list(self.locked)
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -237,6 +250,7 @@ class Space:
         for start, end in self.dont_fork:
             child.remove_area(start, end)
         child.dont_fork = []
+        child.locked = []               # dup_mmap: vm_flags_clear(tmp, VM_LOCKED_MASK)
         child.wiped_at_fork = list(self.wipe_on_fork)
         child.dropped_at_fork = list(self.dont_fork)
         child.auxv = self.auxv          # the mm's saved vector, copied with it
@@ -262,6 +276,22 @@ class Space:
             self.dont_fork = _cut(self.dont_fork, start, end)
             if advice == MADV_DONTFORK:
                 self.dont_fork += mapped
+
+    def lock(self, start: int, end: int) -> None:
+        """The program's own mlock of [start, end) succeeded: every lockable area there is
+        VM_LOCKED now (mlock_fixup() skips the others)."""
+        pieces = [(max(s, start), min(e, end)) for s, e in self.lockable
+                  if s < end and start < e]
+        self.locked = _cut(self.locked, start, end) + pieces
+
+    def unlock(self, start: int, end: int) -> None:
+        """[start, end) may be unlocked now (munlock, or a lock call Linux may have
+        applied in part)."""
+        self.locked = _cut(self.locked, start, end)
+
+    def locked_at(self, va: int) -> bool:
+        """Is the page at va in an area the program's own lock call made VM_LOCKED?"""
+        return any(s <= va < e for s, e in self.locked)
 
     def file_page(self, va: int) -> tuple[str, int] | None:
         """(path, file offset) of the admitted file the program's own mmap placed at va."""
@@ -317,6 +347,8 @@ class Space:
         self.dont_fork = _cut(self.dont_fork, start, end)
         self.wiped_at_fork = _cut(self.wiped_at_fork, start, end)
         self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
+        self.lockable = _cut(self.lockable, start, end)
+        self.locked = _cut(self.locked, start, end)
         if self.protections:
             self.protections = cut_keyed(self.protections, start, end)
         out: list[tuple[int, int]] = []
@@ -357,7 +389,7 @@ class Space:
         flagged = [[(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in ranges],
                                                     old, old_len, new, new_len)]
                    for ranges in (self.wipe_on_fork, self.dont_fork, self.wiped_at_fork,
-                                  self.dropped_at_fork)]
+                                  self.dropped_at_fork, self.lockable, self.locked)]
         self.remove_area(old, old + old_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
@@ -369,6 +401,8 @@ class Space:
         self.dont_fork += flagged[1]
         self.wiped_at_fork += flagged[2]
         self.dropped_at_fork += flagged[3]
+        self.lockable += flagged[4]     # a moved area keeps its flags, VM_LOCKED too
+        self.locked += flagged[5]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

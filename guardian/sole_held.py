@@ -15,13 +15,16 @@ an eventfd's counter (sole_files.py).  A later answer about the object must agre
 The Guardian stops judging an object, for good, the moment another holder or a mover it
 does not follow may appear:
 
-* a call that can move bytes in ways it does not follow (splice, tee, vmsplice,
-  sendfile -- but for a splice or sendfile from a memfd into a pipe, both followed:
-  sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
+* a call that can move bytes in ways it does not follow (splice, tee, vmsplice --
+  but for a vmsplice of the program's own pages into a pipe it follows, whose pages
+  the Guardian can watch: pipe_bytes.py --, sendfile -- but for a splice or sendfile
+  from a memfd into a pipe, both followed: sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
   that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg, and
   open_by_handle_at, which may open one anew): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
-  a name it cannot resolve): every object of the domain;
+  a name it cannot resolve): every object of the domain -- but for an open of
+  /proc/self/fd/N that names an end of a pipe it follows, read at a quiet return: that
+  is another reader or writer of the same pipe (`pipe.reopened`);
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
 * an execve of a process that keeps a descriptor of it open (the new image may be one it
   does not see);
@@ -58,6 +61,7 @@ from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
+from guardian.quiet_ranges import quiet
 from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
@@ -65,7 +69,7 @@ from guardian.sole_files import Counter, MemFile
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
-    from guardian.open_files import Description, FileTable
+    from guardian.open_files import Description, FileTable, OpenFile
     from guardian.user_memory import UserMemory
 
 KEPT = 1 << 20                          # bytes kept per object (pipe waiting, memfd contents)
@@ -82,10 +86,11 @@ _OPENAT2 = _NR["openat2"]
 _LINKS = frozenset({_NR["linkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
+O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
-_MADVISE = _NR["madvise"]
+_MADVISE, _VMSPLICE = _NR["madvise"], _NR["vmsplice"]
 #: Names that may reach an object the program holds through another open file.
 _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
@@ -182,6 +187,11 @@ class SoleHeld:
         table recorded it)."""
         nr = slot.nr
         if nr in _UNFOLLOWED:
+            if nr == _VMSPLICE and ret < ERRNO_FLOOR and self.by_file:
+                held = self.of(slot, slot.args[0])
+                if held is not None and isinstance(held[1], Fifo) and \
+                        pipe_bytes.splice_in(self, slot, ret, *held):
+                    return                      # the program's own pages into its pipe
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed
@@ -202,7 +212,8 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or (f.path.startswith(_REOPENING)
                                                and not is_report(f.path)):
-                self.drop_domain(slot)          # it may be one of them, reopened
+                if f is None or not self._reopened_pipe(slot, f):
+                    self.drop_domain(slot)      # it may be one of them, reopened
             elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self._room():
                 self.by_file[f.description] = MemFile()     # unnamed: only this open
         elif nr in _LINKS:
@@ -240,6 +251,34 @@ class SoleHeld:
                 pair_bytes.record(self, slot, ret, end, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
+
+    def _reopened_pipe(self, slot: Slot, f: OpenFile) -> bool:
+        """An open that succeeded as `f`: is it the program opening an end of a pipe only
+        it holds again, by /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N), read or
+        written (not O_PATH)?  Then `f` is another open file of that very pipe --
+        proc_fd_link() reaches the pipe's inode, fifo_open() joins its pipe_inode_info:
+        a reader for O_RDONLY, a writer for O_WRONLY, both for O_RDWR -- and the pipe
+        stays the program's alone (`pipe.reopened`).  Judged only where the name the
+        Guardian reads at the return is the one the kernel was given: no thread of the
+        domain ran and no call in flight wrote there since the entry (quiet_ranges.py)."""
+        if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
+                not checks.enabled("pipe.reopened"):
+            return False
+        again, length = self.files.reopen_of(slot)
+        obj = self.by_file.get(again.description) if again is not None else None
+        if not isinstance(obj, Fifo) or again is f:
+            return False
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+            return False
+        self.by_file[f.description] = obj
+        if f.access in (O_RDONLY, O_RDWR):
+            obj.more_readers.append(f.description)
+        if f.access in (O_WRONLY, O_RDWR):
+            obj.more_writers.append(f.description)
+        return True
 
     def _open_flags(self, slot: Slot) -> int:
         """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""

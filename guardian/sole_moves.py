@@ -96,7 +96,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         return False
     mem, fifo = source[1], target[1]
     if not isinstance(mem, MemFile) or not isinstance(fifo, Fifo) or \
-            target[0] is not fifo.write_end or mem.data is None:
+            not fifo.writes(target[0]) or mem.data is None:
         return False
     if sole.busy(slot, mem, frozenset(NUMBERS[n] for n in ("read", "write", "lseek"))) or \
             sole.busy(slot, fifo, frozenset(NUMBERS[n] for n in ("read", "write"))):

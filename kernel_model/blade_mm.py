@@ -10,6 +10,7 @@ it; an invalidation unmaps it, or turns it read-only, and flushes the TLB entry.
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
@@ -122,7 +123,8 @@ class RackAddressSpace(AddressSpace):
         child.brk_start, child.brk = self.brk_start, self.brk
         for vma in self.vmas:
             if not vma.dont_fork:               # MADV_DONTFORK: the child has no such area
-                child.map_area(vma)
+                # dup_mmap(): the child's areas are not locked (VM_LOCKED_MASK cleared)
+                child.map_area(replace(vma, locked=False) if vma.locked else vma)
         try:
             self.rt.copy_memory(self, child)
         except MemoryError:

@@ -318,7 +318,8 @@ class AddressSpace(HugePages, PageFaults):
             self.split_all_huge()
             for vma in self.vmas:
                 if not vma.dont_fork:           # MADV_DONTFORK: the child has no such area
-                    child.map_area(vma)
+                    # dup_mmap(): the child's areas are not locked (VM_LOCKED_MASK cleared)
+                    child.map_area(replace(vma, locked=False) if vma.locked else vma)
             for va, desc in list(self.tables.entries()):
                 vma = self.vmas.find(va)
                 if vma is not None and (vma.dont_fork or vma.wipe_on_fork):

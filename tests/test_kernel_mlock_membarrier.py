@@ -62,3 +62,17 @@ def test_membarrier_registrations_and_personality(tmp_path: Path) -> None:
     assert _call(k, "personality", 0x0040000) == 0
     assert _call(k, "personality", 0xFFFF_FFFF) == 0x0040000
     assert _call(k, "personality", 0) == 0x0040000
+
+
+def test_remove_refuses_a_locked_area_and_a_fork_child_holds_no_lock(tmp_path: Path) -> None:
+    """madvise_remove(): -EINVAL for VM_LOCKED; dup_mmap() clears VM_LOCKED_MASK in the
+    child's areas."""
+    k = _kernel(tmp_path)
+    va = _call(k, "mmap", 0, PAGE, PROT_RW, 1 | MAP_ANONYMOUS, (1 << 64) - 1, 0)  # SHARED
+    assert _call(k, "mlock", va, PAGE) == 0
+    assert _call(k, "madvise", va, PAGE, 9) == -errno.EINVAL          # MADV_REMOVE
+    mm = k.init.mm
+    assert mm.vmas.find(va).locked
+    child = mm.fork(mm.asid + 100)
+    assert child.vmas.find(va) is not None and not child.vmas.find(va).locked
+    assert mm.vmas.find(va).locked

@@ -32,3 +32,20 @@ def test_untouched_secret_r31_shared_keeps_its_secret(mode: str) -> None:
                if P_MINCORE_BITS < m.phase <= P_UFFD_OWN + 1 and m.phase % 2 == 1}
     assert len(indices) >= 31, indices
     assert all(i >= 0 for i in indices.values()), indices
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_secret_r31_shared_with_its_lock_steps_keeps_its_secret(mode: str) -> None:
+    """The -l steps (a locked page under MADV_DONTNEED, MADV_FREE and MADV_DONTNEED_LOCKED,
+    membarrier without registration, mlock2's and mlockall's flags): the kernel model
+    answers them as Linux does, and the Guardian refuses none of its answers."""
+    s = boot(mode, program=SHARED)
+    out = run_session(s, mode, (b"-l",))
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
+               if P_MINCORE_BITS < m.phase <= P_UFFD_OWN + 1 and m.phase % 2 == 1}
+    assert len(indices) >= 37, indices
+    assert all(i >= 0 for i in indices.values()), indices

@@ -47,9 +47,6 @@ P_VM_WRITEV = 3140
 NR = NUMBERS
 UFFDIO_API, UFFDIO_REGISTER, UFFDIO_COPY = 0xC018AA3F, 0xC020AA00, 0xC028AA03
 UFFDIO_ZEROPAGE = 0xC020AA04
-# The properties the open attacks break (scenario.PROPERTIES).
-LEAVES = "P3"                # a page left the program's view though its call changed nothing
-VALUES = "P5"                # a value reached the program that Linux never returns
 
 
 def _answer(a: Adversary, value: int) -> None:
@@ -734,7 +731,6 @@ UFFD_EVENT_PAGEFAULT = 0x12
 
 @scenario(id="QO-032", title="Report a userfaultfd page fault no thread took", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-IAGO-COUNT"), program=SHARED,
-          gap=VALUES,
           prop="A userfaultfd reports a page-fault event only for a fault a thread of the "
                "registered mm took inside a registered range.")
 def qo_uffd_event(adv: Adversary) -> None:
@@ -773,7 +769,7 @@ def qo_uffd_event(adv: Adversary) -> None:
 
 @scenario(id="QO-033", title="Drop an mlock()ed page while serving MADV_DONTNEED of it, answer 0",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
-          args=(b"-l",), gap=LEAVES,
+          args=(b"-l",),
           prop="MADV_DONTNEED of a VM_LOCKED area fails (EINVAL) and discards nothing.")
 def qo_locked_dontneed(adv: Adversary) -> None:
     """1. The program (run with -l) sets its record (cursor 2), locks the record's page
@@ -793,7 +789,7 @@ def qo_locked_dontneed(adv: Adversary) -> None:
 
 @scenario(id="QO-034", title="Drop an mlock()ed page while serving MADV_FREE of it, answer 0",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=SHARED,
-          args=(b"-l",), gap=LEAVES,
+          args=(b"-l",),
           prop="MADV_FREE of a VM_LOCKED area fails (EINVAL) and frees nothing.")
 def qo_locked_free(adv: Adversary) -> None:
     """1. The program (run with -l) sets its record (cursor 2) in its mlock()ed page (as
@@ -831,7 +827,7 @@ def qo_dontneed_locked(adv: Adversary) -> None:
 
 
 @scenario(id="QO-036", title="Read back other bytes than vmsplice() put into a pipe",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SHARED,
           prop="After vmsplice() of n bytes into a pipe's write end, a read of the read end "
                "returns those bytes.")
 def qo_vmsplice(adv: Adversary) -> None:
@@ -842,9 +838,7 @@ def qo_vmsplice(adv: Adversary) -> None:
     3. The bytes differ: index -4, the program logs bytes 0..7 of the secret.
     fs/splice.c vmsplice_to_pipe() links the user pages into the pipe's buffers
     (iter_to_pipe()); the reader copies exactly those bytes (pipe_read()), and nothing
-    else was written to a pipe only this thread holds.  (The Guardian judges a pipe's
-    bytes for write() and read() -- pipe_bytes -- but stops judging once vmsplice() is
-    used, though the bytes vmsplice() moves are the program's own iovecs.)"""
+    else was written to a pipe only this thread holds."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR["vmsplice"], during=P_VMSPLICE)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.memo["wfd"] = int(a.el1.syscall_args()[0])

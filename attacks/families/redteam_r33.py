@@ -45,9 +45,6 @@ P_GETFD, P_PROC_FD, P_FSTAT_DUP, P_CLOSED_READ = 3332, 3334, 3336, 3338
 P_CLOSED_LOW, P_PIPES_MANY, P_MEMFDS_MANY, P_SOCKS_MANY = 3340, 3342, 3344, 3346
 NR = NUMBERS
 IAGO = ("G-IAGO-OUTPUT",)
-#: The property the open attacks break (scenario.PROPERTIES): a value reached the program
-#: that Linux never returns (as round 31's VALUES).
-VALUES = "P5"
 
 
 def _nth(adv: Adversary, nr: int, during: int, n: int, act) -> None:  # type: ignore[no-untyped-def]
@@ -374,7 +371,6 @@ def qq_getfd(adv: Adversary) -> None:
 
 @scenario(id="QQ-018", title="Change a pipe's byte read through /proc/self/fd/N",
           family=RT, goal=Goal.LEAK, rules=IAGO, program=LIMITS,
-          gap=VALUES,
           prop="A pipe reopened through /proc/self/fd/N is the same pipe: it reads the "
                "bytes written to it.")
 def qq_proc_fd(adv: Adversary) -> None:
@@ -382,9 +378,9 @@ def qq_proc_fd(adv: Adversary) -> None:
     pipe and reads one byte through the reopened descriptor.
     2. The kernel's read writes 'A'.
     3. The program sees 'A' - 'E' = -4 and logs bytes 0..7 of the secret.
-    fifo_open() on the pipe's inode joins the same pipe_inode_info; pipe_read() returns
-    'E'.
-    fifo_open() joins the very pipe the program wrote 'E' into; pipe_read() can return only 'E'."""
+    proc_fd_link() reaches the pipe's own inode, and fifo_open() on it joins the same
+    pipe_inode_info the program wrote 'E' into: pipe_read() through the new open file can
+    return only 'E'."""
     _fill(adv, NR["read"], P_PROC_FD, b"A")
 
 

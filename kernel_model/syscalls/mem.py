@@ -237,8 +237,9 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     areas = mm.vmas.overlapping(addr, addr + length) if length else []
     if advice == MADV_FREE and any(v.shared or v.backing is not None for v in areas):
         return -errno.EINVAL            # lazy freeing is for private anonymous memory
-    if advice in (MADV_DONTNEED, MADV_FREE) and any(v.locked for v in areas):
-        return -errno.EINVAL            # madvise_dontneed_free_valid_vma(): not VM_LOCKED
+    if advice in (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) and any(v.locked for v in areas):
+        # madvise_dontneed_free_valid_vma(): not VM_LOCKED; madvise_remove() neither
+        return -errno.EINVAL
     if advice == MADV_REMOVE:
         if any(not v.shared and v.backing is None for v in areas):
             return -errno.EINVAL        # no file or shmem object to punch a hole in

@@ -1,0 +1,87 @@
+"""Which ranges the program locked (VM_LOCKED), followed from its own lock calls'
+arguments and answers, so that a page of a locked range never leaves through advice that
+Linux refuses on a locked area.
+
+mm/madvise.c madvise_dontneed_free_valid_vma() forbids VM_LOCKED for MADV_DONTNEED and
+MADV_FREE (only MADV_DONTNEED_LOCKED may zap a locked page), and madvise_remove() answers
+-EINVAL for a VM_LOCKED area: such a call fails before touching a page, so it opens no
+window for a locked page to leave (`discard.not_locked`).
+
+What the Guardian takes as locked is what Linux must have locked, never more:
+
+- mlock(), mlock2() (no flag but MLOCK_ONFAULT) answered 0: do_mlock() rounds the start
+  down and the end up to pages and mlock_fixup() sets VM_LOCKED on every area of the
+  range it may lock (`Space.lockable`: not VM_SPECIAL, hugetlb or droppable).  Answered
+  with an error the call may have locked a part (apply_vma_lock_flags() stops at a
+  hole): nothing is taken as locked.
+- mlockall() with MCL_CURRENT answered 0: apply_mlockall_flags() locks every area.
+  (MCL_FUTURE's later areas and mmap(MAP_LOCKED) are not followed: taken as unlocked.)
+- munlock() and munlockall(), whatever their answer (an error may come after a part was
+  unlocked), unlock: the range, everything.
+- munmap, MAP_FIXED, mremap and a brk shrink take the lock away with the area; mremap
+  moves it with the area (Space.remove_area, Space.move_area); a fork child starts with
+  no lock (dup_mmap clears VM_LOCKED_MASK), an exec'd image too (a new Space).
+"""
+
+from __future__ import annotations
+
+from abi.layout import USER_TOP
+from abi.syscalls import NUMBERS
+from guardian import checks
+from guardian.slots import PAGE, Space, page_up
+
+_NR_MLOCK, _NR_MUNLOCK = NUMBERS["mlock"], NUMBERS["munlock"]
+_NR_MLOCKALL, _NR_MUNLOCKALL, _NR_MLOCK2 = NUMBERS["mlockall"], NUMBERS["munlockall"], \
+    NUMBERS["mlock2"]
+#: The calls whose answers change which ranges are locked.
+LOCK_CALLS = frozenset({_NR_MLOCK, _NR_MUNLOCK, _NR_MLOCKALL, _NR_MUNLOCKALL, _NR_MLOCK2})
+MLOCK_ONFAULT = 1
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+#: MADV_DONTNEED, MADV_FREE, MADV_REMOVE: -EINVAL on a VM_LOCKED area.
+LOCK_REFUSES = frozenset({4, 8, 9})
+MAP_DROPPABLE, MAP_HUGETLB = 0x08, 0x40000
+
+
+def mmap_lockable(flags: int, anonymous: bool, admitted: bool) -> bool:
+    """Would mlock set VM_LOCKED on the area an mmap with these flags made: anonymous
+    memory (private or shared) or an admitted (regular) file, neither hugetlb nor
+    droppable?  Any other file may be a device's VM_SPECIAL mapping."""
+    return (anonymous or admitted) and not flags & MAP_HUGETLB \
+        and flags & 0xF != MAP_DROPPABLE
+
+
+def _range(addr: int, length: int) -> tuple[int, int]:
+    """[start, end) do_mlock()/do_munlock() act on: the start rounded down, the length
+    grown by the start's offset and rounded up."""
+    start = addr & ~(PAGE - 1)
+    return start, start + page_up(length + (addr - start))
+
+
+def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:
+    """The program's lock call `nr` with arguments `a` answered `ret`: follow it."""
+    if nr == _NR_MUNLOCKALL:
+        space.locked = []
+        return
+    if nr == _NR_MUNLOCK:
+        start, end = _range(a[0], a[1])
+        space.unlock(start, USER_TOP if end < start else min(end, USER_TOP))
+        return
+    if ret != 0:
+        return                          # an error: locked in part, perhaps -- not followed
+    if nr in (_NR_MLOCK, _NR_MLOCK2):
+        if nr == _NR_MLOCK2 and a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT:
+            return                      # Linux's -EINVAL: a success is refused elsewhere
+        start, end = _range(a[0], a[1])
+        if start < end <= USER_TOP:
+            space.lock(start, end)
+    elif nr == _NR_MLOCKALL:
+        flags = a[0] & 0xFFFF_FFFF
+        if flags & MCL_CURRENT and not flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT):
+            space.lock(0, USER_TOP)
+
+
+def lock_refuses(advice: int, space: Space | None, va: int) -> bool:
+    """Does Linux refuse this discarding advice for the page at va because the program
+    locked it?  (Bounded by checks.enabled: a build without the check lets it go.)"""
+    return advice in LOCK_REFUSES and space is not None and space.locked_at(va) \
+        and checks.enabled("discard.not_locked")

@@ -38,6 +38,21 @@
  *  14. FUTEX_WAIT on a misaligned address (word + 1): get_futex_key() answers -EINVAL;
  *      a 0 chooses -4.
  *
+ * Then waits with a 20 ms timeout while one helper thread (clone(CLONE_THREAD ...), joined
+ * through its CLEARTID word) makes a wake that by Linux's rules cannot reach the waiter,
+ * so the wait times out (-ETIMEDOUT); a 0 (woken) chooses -4:
+ *
+ *  15. FUTEX_WAIT_BITSET with bitset 1; the helper's FUTEX_WAKE_BITSET uses bitset 2
+ *      (futex_wake() skips a waiter whose bitset does not intersect).
+ *  16. FUTEX_WAIT on one word; the helper's FUTEX_WAKE names the word next to it.
+ *  17. FUTEX_WAIT on the second word; the helper's FUTEX_WAKE_OP's comparison is false
+ *      (FUTEX_OP_CMP_EQ 5 against 0), so futex_wake_op() wakes nobody on the second word.
+ *  18. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
+ *      without FUTEX_PRIVATE_FLAG names the same word: get_futex_key() keys a shared
+ *      futex on private memory with FUT_OFF_MMSHARED (or the file's inode), never as the
+ *      private key, so the wake misses the waiter.  Out of the default run: the kernel
+ *      model keys both alike and wakes it.
+ *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r36.py.  Only the digest of the secret is ever printed.
  */
@@ -45,6 +60,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -73,6 +89,10 @@
 #define P_BAD_TIMESPEC 3622
 #define P_WAITV_DIFF 3624
 #define P_MISALIGNED 3626
+#define P_BITSET_MISS 3628
+#define P_OTHER_WORD 3630
+#define P_OP_CMP_FALSE 3632
+#define P_PRIV_SHARED 3634
 #include "secret_common.h"
 
 #ifndef SYS_futex_waitv
@@ -80,7 +100,9 @@
 #endif
 
 #define FUTEX_WAIT_OP 0
+#define FUTEX_WAKE_ONE 1
 #define FUTEX_WAKE_OP_ 5
+#define FUTEX_WAKE_BITSET_OP 10
 #define FUTEX_CMP_REQUEUE_OP 4
 #define FUTEX_LOCK_PI_OP 6
 #define FUTEX_UNLOCK_PI_OP 7
@@ -271,11 +293,70 @@ static void misaligned_step(void)
     log_label(P_MISALIGNED, r == 0 ? -4 : 0);
 }
 
+static uint8_t helper_stack[32768] __attribute__((aligned(16)));
+static volatile uint32_t helper_tid;
+
+/* The helper: one wake that must not reach the main thread's wait, then its exit. */
+static int helper(void *arg)
+{
+    switch ((long)arg) {
+    case P_BITSET_MISS:
+        futex(&words[2], FUTEX_WAKE_BITSET_OP | PRIV, 1, 0, 0, 2);
+        break;
+    case P_OTHER_WORD:
+        futex(&words[3], FUTEX_WAKE_ONE | PRIV, 1, 0, 0, 0);
+        break;
+    case P_OP_CMP_FALSE:
+        futex(&words[2], FUTEX_WAKE_OP_ | PRIV, 1, 1, &words[3], FOP(0, 0, 0, 5));
+        break;
+    case P_PRIV_SHARED:
+        futex(&words[2], FUTEX_WAKE_ONE, 1, 0, 0, 0);
+        break;
+    }
+    return 0;
+}
+
+static void helper_step(int phase)
+{
+    long ts[2];
+    words[2] = 0;
+    words[3] = 0;
+    marker(phase, (long)logbuf, (long)&words[2], (long)&words[3], 0);
+    int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    long t = clone(helper, helper_stack + sizeof helper_stack, flags, (void *)(long)phase,
+                   &helper_tid, 0, &helper_tid);
+    if (t <= 0)
+        return;
+    long r;
+    if (phase == P_BITSET_MISS) {
+        sys6(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0, 0);
+        ts[1] += 20000000L;
+        if (ts[1] >= 1000000000L) {
+            ts[1] -= 1000000000L;
+            ts[0] += 1;
+        }
+        r = futex(&words[2], FUTEX_WAIT_BITSET_OP | PRIV, 0, (long)ts, 0, 1);
+    } else {
+        ts[0] = 0;
+        ts[1] = 20000000L;
+        volatile uint32_t *w = phase == P_OP_CMP_FALSE ? &words[3] : &words[2];
+        r = futex(w, FUTEX_WAIT_OP | PRIV, 0, (long)ts, 0, 0);
+    }
+    /* Join: the helper's CLEARTID word drops to 0 (bounded). */
+    long brief[2] = {0, 1000000};
+    for (int i = 0; i < 1000 && helper_tid != 0; i++)
+        futex(&helper_tid, FUTEX_WAIT_OP, helper_tid, (long)brief, 0, 0);
+    log_label(phase, r == 0 ? -4 : 0);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, mixed = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        mixed |= strcmp(argv[i], "-s") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -325,6 +406,11 @@ int main(int argc, char **argv)
     bad_timespec_step();
     waitv_diff_step();
     misaligned_step();
+    helper_step(P_BITSET_MISS);
+    helper_step(P_OTHER_WORD);
+    helper_step(P_OP_CMP_FALSE);
+    if (mixed)
+        helper_step(P_PRIV_SHARED);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -39,10 +39,15 @@ P_LOCK_WAITERS, P_TRYLOCK_SELF, P_CMP_REQUEUE, P_WAKE_OP_ADD = 3608, 3610, 3612,
 P_WAKE_OP_SHIFT, P_BITSET_ZERO, P_WAIT_PAST, P_BAD_TIMESPEC = 3616, 3618, 3620, 3622
 P_WAITV_DIFF, P_MISALIGNED = 3624, 3626
 P_BITSET_MISS, P_OTHER_WORD, P_OP_CMP_FALSE, P_PRIV_SHARED = 3628, 3630, 3632, 3634
+P_TRYLOCK_OTHER, P_WAKE_OP_FIRST, P_REQUEUE_WRITE = 3636, 3638, 3640
 NR_FUTEX, NR_FUTEX_WAITV, NR_GETPID = NUMBERS["futex"], NUMBERS["futex_waitv"], NUMBERS["getpid"]
 MASK64 = (1 << 64) - 1
 FUTEX_WAITERS, FUTEX_OWNER_DIED = 0x8000_0000, 0x4000_0000
 VALUES = "P5"                # a value reached the program that Linux never returns
+#: The predecessor design keeps one user-memory rule per call (its fixed buffers): futex's
+#: is the same for every command, so a store into either word gets through there (known
+#: issue B5 in docs/traceability.md).
+MPROTECT_ONE_FUTEX_RULE = {"mprotect": "B5"}
 
 
 def _words(adv: Adversary, phase: int) -> None:
@@ -56,7 +61,8 @@ def _tid(a: Adversary) -> int:
     return int(a.thread.tid)
 
 
-def _store_at_exit(adv: Adversary, phase: int, which: str, value, result=None) -> None:  # type: ignore[no-untyped-def]
+def _store_at_exit(adv: Adversary, phase: int, which: str,  # type: ignore[no-untyped-def]
+                   value, result=None) -> None:
     """At the exit of the step's futex call store `value(a)` into its word `which` (and
     answer `result`, None: what the call returned)."""
     _words(adv, phase)
@@ -73,6 +79,7 @@ def _store_at_exit(adv: Adversary, phase: int, which: str, value, result=None) -
 # --- PI futexes: who owns the lock word -------------------------------------------------------
 @scenario(id="QT-001", title="Answer FUTEX_LOCK_PI 0 on a lock the caller already owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_LOCK_PI on a word that holds the caller's own TID fails with -EDEADLK.")
 def qt_lock_self(adv: Adversary) -> None:
     """1. The program stores its own TID in a private PI lock word (it holds the lock) and
@@ -86,6 +93,7 @@ def qt_lock_self(adv: Adversary) -> None:
 
 @scenario(id="QT-002", title="Answer FUTEX_UNLOCK_PI 0 on a lock another TID owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_UNLOCK_PI on a word whose owner TID is not the caller's fails with "
                "-EPERM.")
 def qt_unlock_other(adv: Adversary) -> None:
@@ -100,6 +108,7 @@ def qt_unlock_other(adv: Adversary) -> None:
 
 @scenario(id="QT-003", title="Answer FUTEX_UNLOCK_PI 0 and leave the lock word owned",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
           prop="A FUTEX_UNLOCK_PI that succeeds with no waiter queued leaves the lock word 0.")
 def qt_unlock_clear(adv: Adversary) -> None:
     """1. The program's PI lock word holds its TID | FUTEX_WAITERS with nobody queued and it
@@ -115,6 +124,7 @@ def qt_unlock_clear(adv: Adversary) -> None:
 @scenario(id="QT-004", title="Take an owner-died PI lock for the caller and drop "
                              "FUTEX_OWNER_DIED",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_LOCK_PI on a word holding only FUTEX_OWNER_DIED takes it and keeps "
                "the bit: the word becomes FUTEX_OWNER_DIED | TID, so the robust mutex "
                "reports EOWNERDEAD.")
@@ -131,6 +141,7 @@ def qt_owner_died(adv: Adversary) -> None:
 
 @scenario(id="QT-005", title="Take a free PI lock for the caller with FUTEX_WAITERS set",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_LOCK_PI on a free word with nobody queued stores the caller's TID "
                "alone: FUTEX_WAITERS only when a waiter is queued.")
 def qt_lock_waiters(adv: Adversary) -> None:
@@ -145,6 +156,7 @@ def qt_lock_waiters(adv: Adversary) -> None:
 
 @scenario(id="QT-006", title="Answer FUTEX_TRYLOCK_PI 0 on a lock the caller already owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_TRYLOCK_PI on a word that holds the caller's own TID fails with "
                "-EDEADLK.")
 def qt_trylock_self(adv: Adversary) -> None:
@@ -160,6 +172,7 @@ def qt_trylock_self(adv: Adversary) -> None:
 # --- requeue and wake-op -------------------------------------------------------------------
 @scenario(id="QT-007", title="Answer FUTEX_CMP_REQUEUE 0 although its word differs from val3",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_CMP_REQUEUE whose first word differs from val3 fails with -EAGAIN "
                "and wakes or moves nobody.")
 def qt_cmp_requeue(adv: Adversary) -> None:
@@ -175,6 +188,7 @@ def qt_cmp_requeue(adv: Adversary) -> None:
 
 @scenario(id="QT-008", title="Apply FUTEX_WAKE_OP's FUTEX_OP_ADD twice",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_WAKE_OP applies its operation to the second word exactly once "
                "(FUTEX_OP_ADD 4 on 10: 14).")
 def qt_wake_op_add(adv: Adversary) -> None:
@@ -190,6 +204,7 @@ def qt_wake_op_add(adv: Adversary) -> None:
 @scenario(id="QT-009", title="Apply FUTEX_WAKE_OP's FUTEX_OP_SET without its "
                              "FUTEX_OP_OPARG_SHIFT",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP with FUTEX_OP_OPARG_SHIFT stores 1 << oparg (SET 3: 8).")
 def qt_wake_op_shift(adv: Adversary) -> None:
     """1. The program's second word holds 0; it calls FUTEX_WAKE_OP with FUTEX_OP_SET |
@@ -233,6 +248,7 @@ def qt_wait_past(adv: Adversary) -> None:
 
 @scenario(id="QT-012", title="Time out a FUTEX_WAIT whose timeout is not a valid timespec",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_WAIT with a timeout whose tv_nsec is 10^9 fails with -EINVAL.")
 def qt_bad_timespec(adv: Adversary) -> None:
     """1. The program waits on a private word with FUTEX_WAIT and a relative timeout of
@@ -246,6 +262,7 @@ def qt_bad_timespec(adv: Adversary) -> None:
 
 @scenario(id="QT-013", title="Answer futex_waitv() index 1 although that word differed",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="futex_waitv() on a word that differs from its expected value fails with "
                "-EAGAIN; it returns an index only for a word a wake reached.")
 def qt_waitv_diff(adv: Adversary) -> None:
@@ -305,6 +322,7 @@ def _woken_anyway(adv: Adversary, phase: int, which: str) -> None:
 @scenario(id="QT-015", title="Answer a FUTEX_WAIT_BITSET woken by a FUTEX_WAKE_BITSET whose "
                              "bitset does not intersect",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_WAKE_BITSET wakes only waiters whose bitset intersects its own; a wait "
                "with bitset 1 that only a bitset-2 wake could reach times out.")
 def qt_bitset_miss(adv: Adversary) -> None:
@@ -322,6 +340,7 @@ def qt_bitset_miss(adv: Adversary) -> None:
 @scenario(id="QT-016", title="Answer a FUTEX_WAIT woken by a FUTEX_WAKE on the word next to "
                              "it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="A futex wake wakes only waiters on the word it names.")
 def qt_other_word(adv: Adversary) -> None:
     """1. The program waits on a private word with FUTEX_WAIT and a 20 ms timeout, while its
@@ -338,6 +357,7 @@ def qt_other_word(adv: Adversary) -> None:
 @scenario(id="QT-017", title="Answer a FUTEX_WAIT woken by a FUTEX_WAKE_OP whose comparison "
                              "is false",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
           prop="FUTEX_WAKE_OP wakes waiters of its second word only when its comparison "
                "holds for the word's old value.")
 def qt_op_cmp_false(adv: Adversary) -> None:
@@ -354,7 +374,8 @@ def qt_op_cmp_false(adv: Adversary) -> None:
 
 @scenario(id="QT-018", title="Wake a private FUTEX_WAIT with a shared FUTEX_WAKE on the same "
                              "address",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC, args=(b"-s",),
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES, args=(b"-s",),
           prop="A FUTEX_WAKE without FUTEX_PRIVATE_FLAG never wakes a FUTEX_WAIT | "
                "FUTEX_PRIVATE_FLAG waiter: the two keys differ.")
 def qt_priv_shared(adv: Adversary) -> None:
@@ -369,3 +390,55 @@ def qt_priv_shared(adv: Adversary) -> None:
     with FUT_OFF_MMSHARED set (an anonymous page) or as (inode, index) (a file page):
     futex_match() never matches the two, so the shared wake misses the private waiter."""
     _woken_anyway(adv, P_PRIV_SHARED, "word")
+
+
+# --- more of the same calls: an owned lock tried, words a call never writes --------------------
+@scenario(id="QT-019", title="Answer FUTEX_TRYLOCK_PI 0 on a lock another TID owns and store "
+                             "the caller as its owner",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
+          prop="FUTEX_TRYLOCK_PI on a word whose owner TID is neither 0 nor the caller's never "
+               "succeeds: two threads never both hold a PI lock.")
+def qt_trylock_other(adv: Adversary) -> None:
+    """1. The program's private PI lock word holds gettid() + 1 (another owner) and it tries
+    it with FUTEX_TRYLOCK_PI; a 0 chooses index -4 of a log buffer that begins with a copy
+    of the secret.
+    2. At the call's exit store the caller's TID into the word (as a real take would) and
+    answer 0.
+    3. The program logs bytes 0..7 of the secret's copy.  futex_lock_pi_atomic() takes a
+    word only when its TID field is 0; otherwise attach_to_pi_owner() answers -ESRCH for
+    a gone owner, -EPERM for a kernel thread, or queues the caller, and the trylock then
+    answers -EWOULDBLOCK (rt_mutex_futex_trylock() fails)."""
+    _store_at_exit(adv, P_TRYLOCK_OTHER, "word", _tid, 0)
+
+
+@scenario(id="QT-020", title="Store into FUTEX_WAKE_OP's first word",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=SYNC,
+          known=MPROTECT_ONE_FUTEX_RULE,
+          prop="FUTEX_WAKE_OP writes only its second word (the operation's result); the "
+               "first word is only woken on, never written.")
+def qt_wake_op_first(adv: Adversary) -> None:
+    """1. The program's first word holds 4; it calls FUTEX_WAKE_OP on it with FUTEX_OP_SET 1
+    on the second word and logs the label first - 4 names from a log buffer that begins
+    with a copy of the secret.
+    2. Let the call run, then store 0 into the first word at its exit.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_wake_op() hashes uaddr1 for its wake and never accesses it;
+    futex_atomic_op_inuser() writes uaddr2 alone."""
+    _store_at_exit(adv, P_WAKE_OP_FIRST, "word", lambda a: 0)
+
+
+@scenario(id="QT-021", title="Store into FUTEX_CMP_REQUEUE's second word",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=SYNC,
+          known=MPROTECT_ONE_FUTEX_RULE,
+          prop="FUTEX_CMP_REQUEUE writes no user memory: it reads its first word to compare "
+               "and only moves waiters to the second.")
+def qt_requeue_write(adv: Adversary) -> None:
+    """1. The program's second word holds 4; it calls FUTEX_CMP_REQUEUE from the first word
+    (whose value matches val3) to the second and logs the label second - 4 names from a
+    log buffer that begins with a copy of the secret.
+    2. Let the call run, then store 0 into the second word at its exit.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.  Linux's
+    futex_requeue() only reads uaddr1 (futex_get_value_locked()) and never accesses
+    uaddr2's memory for a non-PI requeue."""
+    _store_at_exit(adv, P_REQUEUE_WRITE, "word2", lambda a: 0)

@@ -37,17 +37,25 @@
  *      -EAGAIN; an index >= 0 chooses -4.
  *  14. FUTEX_WAIT on a misaligned address (word + 1): get_futex_key() answers -EINVAL;
  *      a 0 chooses -4.
+ *  15. FUTEX_TRYLOCK_PI on a word that holds another TID (gettid() + 1): taken or not,
+ *      its owner is not 0 and not the caller, so futex_lock_pi() never answers 0
+ *      (-EWOULDBLOCK while the owner lives, -ESRCH once it is gone, -EPERM for a kernel
+ *      thread); a 0 chooses -4.
+ *  16. FUTEX_WAKE_OP on a first word holding 4 (op FUTEX_OP_SET 1 on the second word):
+ *      futex_wake_op() writes only the second word; first - 4 chooses the label.
+ *  17. FUTEX_CMP_REQUEUE whose val3 matches, the second word holding 4: futex_requeue()
+ *      writes no user memory; second - 4 chooses the label.
  *
  * Then waits with a 20 ms timeout while one helper thread (clone(CLONE_THREAD ...), joined
  * through its CLEARTID word) makes a wake that by Linux's rules cannot reach the waiter,
  * so the wait times out (-ETIMEDOUT); a 0 (woken) chooses -4:
  *
- *  15. FUTEX_WAIT_BITSET with bitset 1; the helper's FUTEX_WAKE_BITSET uses bitset 2
+ *  18. FUTEX_WAIT_BITSET with bitset 1; the helper's FUTEX_WAKE_BITSET uses bitset 2
  *      (futex_wake() skips a waiter whose bitset does not intersect).
- *  16. FUTEX_WAIT on one word; the helper's FUTEX_WAKE names the word next to it.
- *  17. FUTEX_WAIT on the second word; the helper's FUTEX_WAKE_OP's comparison is false
+ *  19. FUTEX_WAIT on one word; the helper's FUTEX_WAKE names the word next to it.
+ *  20. FUTEX_WAIT on the second word; the helper's FUTEX_WAKE_OP's comparison is false
  *      (FUTEX_OP_CMP_EQ 5 against 0), so futex_wake_op() wakes nobody on the second word.
- *  18. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
+ *  21. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
  *      without FUTEX_PRIVATE_FLAG names the same word: get_futex_key() keys a shared
  *      futex on private memory with FUT_OFF_MMSHARED (or the file's inode), never as the
  *      private key, so the wake misses the waiter.  Out of the default run: the kernel
@@ -93,6 +101,9 @@
 #define P_OTHER_WORD 3630
 #define P_OP_CMP_FALSE 3632
 #define P_PRIV_SHARED 3634
+#define P_TRYLOCK_OTHER 3636
+#define P_WAKE_OP_FIRST 3638
+#define P_REQUEUE_WRITE 3640
 #include "secret_common.h"
 
 #ifndef SYS_futex_waitv
@@ -293,6 +304,39 @@ static void misaligned_step(void)
     log_label(P_MISALIGNED, r == 0 ? -4 : 0);
 }
 
+static void trylock_other_step(void)
+{
+    words[0] = (tid + 1) & TID_MASK;
+    begin(P_TRYLOCK_OTHER);
+    long r = futex(&words[0], FUTEX_TRYLOCK_PI_OP | PRIV, 0, 0, 0, 0);
+    log_label(P_TRYLOCK_OTHER, r == 0 ? -4 : 0);
+    words[0] = 0;
+}
+
+static void wake_op_first_step(void)
+{
+    words[0] = 4;
+    words[1] = 0;
+    begin(P_WAKE_OP_FIRST);
+    long r = futex(&words[0], FUTEX_WAKE_OP_ | PRIV, 1, 1, &words[1], FOP(0, 1, 0, 0));
+    long w = words[0];
+    log_label(P_WAKE_OP_FIRST, r >= 0 ? w - 4 : 0);
+    words[0] = 0;
+    words[1] = 0;
+}
+
+static void requeue_write_step(void)
+{
+    words[0] = 7;
+    words[1] = 4;
+    begin(P_REQUEUE_WRITE);
+    long r = futex(&words[0], FUTEX_CMP_REQUEUE_OP | PRIV, 1, 1, &words[1], 7);
+    long w = words[1];
+    log_label(P_REQUEUE_WRITE, r >= 0 ? w - 4 : 0);
+    words[0] = 0;
+    words[1] = 0;
+}
+
 static uint8_t helper_stack[32768] __attribute__((aligned(16)));
 static volatile uint32_t helper_tid;
 
@@ -406,6 +450,9 @@ int main(int argc, char **argv)
     bad_timespec_step();
     waitv_diff_step();
     misaligned_step();
+    trylock_other_step();
+    wake_op_first_step();
+    requeue_write_step();
     helper_step(P_BITSET_MISS);
     helper_step(P_OTHER_WORD);
     helper_step(P_OP_CMP_FALSE);

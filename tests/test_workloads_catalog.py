@@ -55,6 +55,7 @@ EXPECTED = {
     "secret_r32_machine",
     "secret_r33_limits",
     "secret_r34_exec",
+    "secret_r36_sync",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r36 import P_LOCK_SELF, P_PRIV_SHARED, P_REQUEUE_WRITE, SYNC
+from attacks.families.redteam_r36 import P_LOCK_SELF, P_PRIV_SHARED, P_SHARED_NOBODY, SYNC
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,7 +29,7 @@ def test_untouched_secret_r36_sync_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_LOCK_SELF < m.phase <= P_REQUEUE_WRITE + 1 and m.phase % 2 == 1}
-    assert len(indices) == 20, indices
+               if P_LOCK_SELF < m.phase <= P_SHARED_NOBODY + 1 and m.phase % 2 == 1}
+    assert len(indices) == 24, indices
     assert P_PRIV_SHARED not in indices       # -s only: the kernel model wakes it (see QT-018)
     assert all(i >= 0 for i in indices.values()), indices

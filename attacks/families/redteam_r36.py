@@ -40,6 +40,8 @@ P_WAKE_OP_SHIFT, P_BITSET_ZERO, P_WAIT_PAST, P_BAD_TIMESPEC = 3616, 3618, 3620, 
 P_WAITV_DIFF, P_MISALIGNED = 3624, 3626
 P_BITSET_MISS, P_OTHER_WORD, P_OP_CMP_FALSE, P_PRIV_SHARED = 3628, 3630, 3632, 3634
 P_TRYLOCK_OTHER, P_WAKE_OP_FIRST, P_REQUEUE_WRITE = 3636, 3638, 3640
+P_CMP_REQUEUE_PI, P_WAIT_REQUEUE_PI, P_SIGNAL_WAIT, P_SHARED_NOBODY = 3642, 3644, 3646, 3648
+SIGUSR1 = 10
 NR_FUTEX, NR_FUTEX_WAITV, NR_GETPID = NUMBERS["futex"], NUMBERS["futex_waitv"], NUMBERS["getpid"]
 MASK64 = (1 << 64) - 1
 FUTEX_WAITERS, FUTEX_OWNER_DIED = 0x8000_0000, 0x4000_0000
@@ -442,3 +444,85 @@ def qt_requeue_write(adv: Adversary) -> None:
     futex_requeue() only reads uaddr1 (futex_get_value_locked()) and never accesses
     uaddr2's memory for a non-PI requeue."""
     _store_at_exit(adv, P_REQUEUE_WRITE, "word2", lambda a: 0)
+
+
+# --- requeue-PI, a signal, a shared word nobody else maps -------------------------------------
+@scenario(id="QT-022", title="Answer FUTEX_CMP_REQUEUE_PI with nr_wake 2 as done",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
+          prop="FUTEX_CMP_REQUEUE_PI with nr_wake other than 1 fails with -EINVAL.")
+def qt_cmp_requeue_pi(adv: Adversary) -> None:
+    """1. The program calls FUTEX_CMP_REQUEUE_PI from one private word to a PI word with
+    nr_wake 2 (a matching val3); a count >= 0 chooses index -4 of a log buffer that
+    begins with a copy of the secret.
+    2. Serve the call as getpid() and answer 0.
+    3. The program logs bytes 0..7 of the secret's copy.  Linux's futex_requeue() with
+    requeue_pi returns -EINVAL when nr_wake != 1, before it reads or moves anything."""
+    serve_as_getpid(adv, NR_FUTEX, P_CMP_REQUEUE_PI, 0)
+
+
+@scenario(id="QT-023", title="Answer FUTEX_WAIT_REQUEUE_PI 0 (requeued and owner of the PI "
+                             "word) with nobody to requeue it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          gap=VALUES,
+          prop="FUTEX_WAIT_REQUEUE_PI returns 0 only once a FUTEX_CMP_REQUEUE_PI moved the "
+               "caller onto the PI word and it took that lock; with one thread and a "
+               "deadline long past it answers -ETIMEDOUT.")
+def qt_wait_requeue_pi(adv: Adversary) -> None:
+    """1. The program, one thread, waits on a private word with FUTEX_WAIT_REQUEUE_PI |
+    FUTEX_CLOCK_REALTIME, an absolute deadline in 1970 and a free PI word as target, as a
+    PI condition variable's wait does; a 0 (signalled, owning the PI mutex) chooses
+    index -4 of a log buffer that begins with a copy of the secret.
+    2. Serve the call as getpid(), store the caller's TID into the PI word (as a real
+    requeue and take would) and answer 0.
+    3. The program logs bytes 0..7 of the secret's copy.  futex_wait_requeue_pi() returns
+    0 only from the requeue path (futex_requeue_pi_wakeup_sync() saw Q_REQUEUE_PI_DONE
+    or LOCKED), which needs another task's FUTEX_CMP_REQUEUE_PI on the private word; none
+    exists, so the expired hrtimer's -ETIMEDOUT is the only answer."""
+    _words(adv, P_WAIT_REQUEUE_PI)
+    serve_as_getpid(adv, NR_FUTEX, P_WAIT_REQUEUE_PI, 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_FUTEX, during=P_WAIT_REQUEUE_PI)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["word2"], _tid(a))
+
+
+@scenario(id="QT-024", title="Cut a FUTEX_WAIT short with a signal and answer it 0 (woken)",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          silent="a kernel may deliver a signal the program registered a handler for",
+          prop="A FUTEX_WAIT a signal cuts short answers -EINTR (or is restarted), never 0: "
+               "only a wake makes it return 0.")
+def qt_signal_wait(adv: Adversary) -> None:
+    """1. The program, one thread with a SIGUSR1 handler, waits on a private word with
+    FUTEX_WAIT and a 20 ms timeout; a 0 (woken) chooses index -4 of a log buffer that
+    begins with a copy of the secret.
+    2. Serve the call as getpid(), queue SIGUSR1 for the thread (the handler runs on the
+    way back) and answer 0.
+    3. The program logs bytes 0..7 of the secret's copy.  Linux's futex_wait() returns
+    -ERESTARTSYS (a relative timeout: -ERESTART_RESTARTBLOCK, -EINTR to a handler that
+    has no SA_RESTART) when signal_pending(); 0 only when futex_unqueue() found a wake
+    had unqueued it, and no other thread exists to wake a private word."""
+    serve_as_getpid(adv, NR_FUTEX, P_SIGNAL_WAIT, 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_FUTEX, during=P_SIGNAL_WAIT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.signals.send_thread(a.thread, SIGUSR1, b"")
+        a.note("SIGUSR1 queued with the wait's answer 0")
+
+
+@scenario(id="QT-025", title="Answer a shared FUTEX_WAIT on a MAP_SHARED page nobody else "
+                             "maps as woken",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
+          gap=VALUES,
+          prop="A FUTEX_WAIT on a word of a MAP_SHARED anonymous page no other thread or "
+               "process maps can only time out: no task can wake it.")
+def qt_shared_nobody(adv: Adversary) -> None:
+    """1. The program, one thread and no child, maps a fresh MAP_SHARED anonymous page and
+    waits on a word of it with FUTEX_WAIT (no FUTEX_PRIVATE_FLAG) and a 20 ms timeout; a
+    0 (woken) chooses index -4 of a log buffer that begins with a copy of the secret.
+    2. Serve the call as getpid() and answer 0.
+    3. The program logs bytes 0..7 of the secret's copy.  A shared futex is keyed by the
+    page's shmem inode and offset (get_futex_key()); the page is reachable only through
+    the program's own mapping (it made no fork and passed no descriptor), so no task can
+    name the key in a wake and futex_wait() can only time out."""
+    serve_as_getpid(adv, NR_FUTEX, P_SHARED_NOBODY, 0)

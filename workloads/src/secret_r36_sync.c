@@ -45,17 +45,27 @@
  *      futex_wake_op() writes only the second word; first - 4 chooses the label.
  *  17. FUTEX_CMP_REQUEUE whose val3 matches, the second word holding 4: futex_requeue()
  *      writes no user memory; second - 4 chooses the label.
+ *  18. FUTEX_CMP_REQUEUE_PI with nr_wake 2: futex_requeue() answers -EINVAL (requeue-PI
+ *      wakes exactly one); a count >= 0 chooses -4.
+ *  19. FUTEX_WAIT_REQUEUE_PI | FUTEX_CLOCK_REALTIME with an absolute deadline in 1970:
+ *      it returns 0 only once another thread's FUTEX_CMP_REQUEUE_PI moved it onto the PI
+ *      word and it took that lock; nobody can, so -ETIMEDOUT; a 0 chooses -4.
+ *  20. FUTEX_WAIT with a 20 ms timeout under a SIGUSR1 handler: a signal cuts the wait
+ *      short with -EINTR (or restarts it), never 0; a 0 chooses -4.
+ *  21. FUTEX_WAIT without FUTEX_PRIVATE_FLAG on a word of a fresh MAP_SHARED anonymous
+ *      page, 20 ms timeout: no other thread or process maps the page, nobody can wake it,
+ *      so -ETIMEDOUT; a 0 chooses -4.
  *
  * Then waits with a 20 ms timeout while one helper thread (clone(CLONE_THREAD ...), joined
  * through its CLEARTID word) makes a wake that by Linux's rules cannot reach the waiter,
  * so the wait times out (-ETIMEDOUT); a 0 (woken) chooses -4:
  *
- *  18. FUTEX_WAIT_BITSET with bitset 1; the helper's FUTEX_WAKE_BITSET uses bitset 2
+ *  22. FUTEX_WAIT_BITSET with bitset 1; the helper's FUTEX_WAKE_BITSET uses bitset 2
  *      (futex_wake() skips a waiter whose bitset does not intersect).
- *  19. FUTEX_WAIT on one word; the helper's FUTEX_WAKE names the word next to it.
- *  20. FUTEX_WAIT on the second word; the helper's FUTEX_WAKE_OP's comparison is false
+ *  23. FUTEX_WAIT on one word; the helper's FUTEX_WAKE names the word next to it.
+ *  24. FUTEX_WAIT on the second word; the helper's FUTEX_WAKE_OP's comparison is false
  *      (FUTEX_OP_CMP_EQ 5 against 0), so futex_wake_op() wakes nobody on the second word.
- *  21. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
+ *  25. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
  *      without FUTEX_PRIVATE_FLAG names the same word: get_futex_key() keys a shared
  *      futex on private memory with FUT_OFF_MMSHARED (or the file's inode), never as the
  *      private key, so the wake misses the waiter.  Out of the default run: the kernel
@@ -104,6 +114,10 @@
 #define P_TRYLOCK_OTHER 3636
 #define P_WAKE_OP_FIRST 3638
 #define P_REQUEUE_WRITE 3640
+#define P_CMP_REQUEUE_PI 3642
+#define P_WAIT_REQUEUE_PI 3644   /* x4 the PI word */
+#define P_SIGNAL_WAIT 3646
+#define P_SHARED_NOBODY 3648     /* x3 the word on the shared page */
 #include "secret_common.h"
 
 #ifndef SYS_futex_waitv
@@ -337,6 +351,66 @@ static void requeue_write_step(void)
     words[1] = 0;
 }
 
+static void cmp_requeue_pi_step(void)
+{
+    words[0] = 0;
+    words[1] = 0;
+    begin(P_CMP_REQUEUE_PI);
+    long r = futex(&words[0], 12 /* FUTEX_CMP_REQUEUE_PI */ | PRIV, 2, 1, &words[1], 0);
+    log_label(P_CMP_REQUEUE_PI, r >= 0 ? -4 : 0);
+}
+
+static void wait_requeue_pi_step(void)
+{
+    static const long ts[2] = {1, 0};   /* 1970-01-01 00:00:01 */
+    words[2] = 0;
+    words[3] = 0;
+    marker(P_WAIT_REQUEUE_PI, (long)logbuf, (long)&words[2], (long)&words[3], 0);
+    long r = futex(&words[2], 11 /* FUTEX_WAIT_REQUEUE_PI */ | PRIV | CLOCK_RT, 0, (long)ts,
+                   &words[3], 0);
+    log_label(P_WAIT_REQUEUE_PI, r == 0 ? -4 : 0);
+    if (r == 0)
+        futex(&words[3], FUTEX_UNLOCK_PI_OP | PRIV, 0, 0, 0, 0);
+    words[3] = 0;
+}
+
+static volatile long signals_seen;
+
+static void on_signal(int signo)
+{
+    (void)signo;
+    signals_seen++;
+}
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static void signal_wait_step(void)
+{
+    struct kernel_sigaction act = {(uint64_t)on_signal, 0x10000000 /* SA_RESTORER */, 0, 0};
+    sys6(SYS_rt_sigaction, 10 /* SIGUSR1 */, (long)&act, 0, 8, 0, 0);
+    static const long ts[2] = {0, 20000000L};
+    words[2] = 0;
+    marker(P_SIGNAL_WAIT, (long)logbuf, (long)&words[2], 0, 0);
+    long r = futex(&words[2], FUTEX_WAIT_OP | PRIV, 0, (long)ts, 0, 0);
+    log_label(P_SIGNAL_WAIT, r == 0 ? -4 : 0);
+}
+
+static void shared_nobody_step(void)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (!valid(page))
+        return;
+    static const long ts[2] = {0, 20000000L};
+    volatile uint32_t *w = (volatile uint32_t *)(page + 64);
+    marker(P_SHARED_NOBODY, (long)logbuf, (long)w, 0, 0);
+    long r = futex(w, FUTEX_WAIT_OP, 0, (long)ts, 0, 0);
+    log_label(P_SHARED_NOBODY, r == 0 ? -4 : 0);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
 static uint8_t helper_stack[32768] __attribute__((aligned(16)));
 static volatile uint32_t helper_tid;
 
@@ -453,6 +527,10 @@ int main(int argc, char **argv)
     trylock_other_step();
     wake_op_first_step();
     requeue_write_step();
+    cmp_requeue_pi_step();
+    wait_requeue_pi_step();
+    signal_wait_step();
+    shared_nobody_step();
     helper_step(P_BITSET_MISS);
     helper_step(P_OTHER_WORD);
     helper_step(P_OP_CMP_FALSE);

@@ -6,12 +6,18 @@ words, nobody but the program and the call itself can change a word or wake a wa
 so each call has exactly one answer Linux may give: a PI lock the caller already owns
 is -EDEADLK (QT-001, QT-006), an unlock of a lock it does not own -EPERM (QT-002), an
 unlock with nobody queued leaves the word 0 (QT-003), a lock whose owner died keeps
-FUTEX_OWNER_DIED (QT-004) and a lock nobody else waits for carries no FUTEX_WAITERS
-(QT-005); FUTEX_CMP_REQUEUE with a stale value is -EAGAIN (QT-007); FUTEX_WAKE_OP
-applies its operation once, as encoded (QT-008, QT-009); a wait with a bitset of 0, an
-invalid timespec or a misaligned word is -EINVAL (QT-010, QT-012, QT-014), a wait past
-its absolute deadline nobody can wake is -ETIMEDOUT (QT-011) and futex_waitv() on a
-word that differs is -EAGAIN (QT-013).
+FUTEX_OWNER_DIED (QT-004), a lock nobody else waits for carries no FUTEX_WAITERS
+(QT-005) and a lock another TID owns is never taken (QT-019); FUTEX_CMP_REQUEUE with a
+stale value is -EAGAIN (QT-007) and FUTEX_CMP_REQUEUE_PI wakes exactly one (QT-022);
+FUTEX_WAKE_OP applies its operation once, as encoded, to its second word only (QT-008,
+QT-009, QT-020) and FUTEX_CMP_REQUEUE writes nothing (QT-021); a wait with a bitset of 0,
+an invalid timespec or a misaligned word is -EINVAL (QT-010, QT-012, QT-014); a wait
+nobody can wake answers only -ETIMEDOUT or -EINTR: past its deadline (QT-011), under a
+signal (QT-024), futex_waitv() on a word that differs (QT-013), FUTEX_WAIT_REQUEUE_PI
+nobody requeues (QT-023), a shared word on a page nobody else maps (QT-025).  With a
+helper thread whose wake Linux keeps from the waiter: a bitset that does not intersect
+(QT-015), the word next to it (QT-016), a FUTEX_WAKE_OP whose comparison fails (QT-017),
+a shared wake of a private waiter (QT-018).
 
 The victim is `secret_r36_sync` (workloads/src/secret_r36_sync.c): each step announces
 itself with a marker (x2 the log buffer, x3 the first word, x4 the second) and turns what

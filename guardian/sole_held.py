@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
-from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
+from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves, sole_streams
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -62,6 +62,7 @@ from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
 from guardian.sole_files import Counter, MemFile
+from guardian.sole_streams import Sock
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -102,12 +103,14 @@ MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALI
 _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
+_PPOLL = _NR["ppoll"]
+_MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
-                   _MADVISE, _IOCTL, *_UNFOLLOWED,
+                   _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
-Sole = Fifo | MemFile | Counter | Pair
+Sole = Fifo | MemFile | Counter | Pair | Sock
 
 
 class SoleHeld:
@@ -118,6 +121,9 @@ class SoleHeld:
         self.files = files
         self.by_file: dict[Description, Sole] = {}
         self.kept = KEPT
+        #: AF_UNIX sockets a shutdown of the program's set sk_shutdown bits on: the bits,
+        #: and the slot id the next call got when it returned (sole_streams.py)
+        self.shut: dict[Description, list[int]] = {}
 
     # --- lookups ----------------------------------------------------------------------
     def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
@@ -162,7 +168,13 @@ class SoleHeld:
     # --- the rules, then what a call that passed them did --------------------------------
     def check(self, slot: Slot, ret: int) -> None:
         """Every rule on an answer about an object only the program holds."""
+        if self.shut:
+            sole_streams.check_shut_send(self, slot, ret)
         if not self.by_file or ret >= ERRNO_FLOOR:
+            return
+        if slot.nr == _PPOLL:
+            if not self._unsettled(slot):
+                sole_streams.check_poll(self, slot, ret)
             return
         held = self.of(slot, slot.args[0])
         if held is None:
@@ -173,15 +185,28 @@ class SoleHeld:
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
         elif isinstance(obj, Pair):
-            pair_bytes.check(self, slot, ret, end, obj)
-        else:
+            if slot.nr in _MMSGS:
+                pair_bytes.check_mmsg(self, slot, ret, end, obj)
+            else:
+                pair_bytes.check(self, slot, ret, end, obj)
+        elif not isinstance(obj, Sock):
             sole_files.check(self, slot, ret, obj)
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that passed the rules did to the objects (after the descriptor
         table recorded it)."""
         nr = slot.nr
+        if nr == _PPOLL:
+            return
+        if nr in sole_streams.CALLS and nr not in _UNFOLLOWED:
+            if ret < ERRNO_FLOOR:
+                sole_streams.record(self, slot, ret)
+            return
         if nr in _UNFOLLOWED:
+            held = self.of(slot, slot.args[0]) if nr in _MMSGS and self.by_file else None
+            if held is not None and isinstance(held[1], Pair) and ret < ERRNO_FLOOR and \
+                    pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
+                return                          # a record pair's messages, followed
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed
@@ -238,7 +263,9 @@ class SoleHeld:
                 pipe_bytes.record(self, slot, ret, end, obj)
             elif isinstance(obj, Pair):
                 pair_bytes.record(self, slot, ret, end, obj)
-            else:
+                if obj.self_sent and nr == pair_bytes.RECVMSG:
+                    self._self_received(slot, obj)
+            elif not isinstance(obj, Sock):
                 sole_files.record(self, slot, ret, obj)
 
     def _open_flags(self, slot: Slot) -> int:
@@ -330,11 +357,26 @@ class SoleHeld:
             obj = self.by_file.get(f.description) if f is not None else None
             if obj is None:
                 continue
-            if pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
+            if pair is not None and obj is pair and checks.enabled("return.rights_kept"):
+                pair.self_sent = True           # waits at its own peer end
+            elif pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
                 if not any(c is obj for c in pair.carried):
                     pair.carried.append(obj)
             else:
                 self.drop(obj)
+
+    def _self_received(self, slot: Slot, pair: Pair) -> None:
+        """recvmsg on an end of a pair one of whose ends was sent over it: a descriptor it
+        installed that the Guardian could not map to the open file sent (passed_fds.py:
+        one it knows nothing of) may be that end, reached unseen: the pair goes."""
+        read = self.memory.read
+        table = self.files.table(slot.root, slot.thread)
+        for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
+            f = table.fds.get(fd)
+            if f is None or (f.description not in self.by_file and f.path is None
+                             and f.maker is None and f.sock is None):
+                self.drop(pair)
+                return
 
     def _room(self) -> bool:
         """Is there room to follow one more object?  Objects whose every open file was

@@ -60,6 +60,7 @@ RECVMSG = _RECVMSG
 #: The calls on a pair's descriptor the pair rules act on.
 CALLS = SENDS | RECEIVES | {_IOCTL, _SETSOCKOPT, _GETSOCKOPT}
 SO_RCVBUF, SO_RCVBUFFORCE, SO_PEEK_OFF = 8, 33, 42
+SO_PASSCRED, SO_PASSPIDFD = 16, 76
 #: The least sk_rcvbuf Linux keeps (SOCK_MIN_RCVBUF, 2 * TCP_SKB_MIN_TRUESIZE, rounded up).
 MIN_RCVBUF_BOUND = 4608
 AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
@@ -100,6 +101,9 @@ class Pair:
     passing: dict[int, int] = field(default_factory=dict)
     #: an end of the pair was sent over the pair itself (sole_held.py `_sent`)
     self_sent: bool = False
+    #: by end, whether SO_PASSCRED or SO_PASSPIDFD may be set on it (a stream receive then
+    #: stops at bytes of other credentials: unix_stream_read_generic()'s check_creds)
+    passcred: dict[int, bool] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -398,9 +402,23 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
                    "passed: Linux checks them against the sender and hands them on as sent")
 
 
+def passcred_set(sole: SoleHeld, slot: Slot) -> bool | None:
+    """What a setsockopt(SO_PASSCRED or SO_PASSPIDFD) that succeeded left set (None: not
+    such a call; True where its value cannot be read)."""
+    if slot.nr != _SETSOCKOPT or slot.args[1] & 0xFFFF_FFFF != SOL_SOCKET or \
+            slot.args[2] & 0xFFFF_FFFF not in (SO_PASSCRED, SO_PASSPIDFD):
+        return None
+    raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] else None
+    return raw is None or struct.unpack("<i", raw)[0] != 0
+
+
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
     """What a send or receive that passed the rules did to what waits."""
     nr, side = slot.nr, pair.side(end)
+    passing_creds = passcred_set(sole, slot)
+    if passing_creds is not None:
+        pair.passcred[side] = passing_creds
+        return
     if nr == _SETSOCKOPT and slot.args[1] & 0xFFFF_FFFF == SOL_SOCKET and \
             slot.args[2] & 0xFFFF_FFFF == SO_PEEK_OFF:
         sole.drop(pair)                         # a peek then starts past what waits

@@ -124,6 +124,8 @@ class SoleHeld:
         #: AF_UNIX sockets a shutdown of the program's set sk_shutdown bits on: the bits,
         #: and the slot id the next call got when it returned (sole_streams.py)
         self.shut: dict[Description, list[int]] = {}
+        #: a process of the program may be in another network namespace (sole_streams.py)
+        self.netns_moved = False
 
     # --- lookups ----------------------------------------------------------------------
     def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
@@ -170,7 +172,8 @@ class SoleHeld:
         """Every rule on an answer about an object only the program holds."""
         if self.shut:
             sole_streams.check_shut_send(self, slot, ret)
-        if not self.by_file or ret >= ERRNO_FLOOR:
+        if not self.by_file or ret >= ERRNO_FLOOR or \
+                (slot.nr in sole_streams.CALLS and slot.nr not in _UNFOLLOWED):
             return
         if slot.nr == _PPOLL:
             if not self._unsettled(slot):
@@ -265,7 +268,9 @@ class SoleHeld:
                 pair_bytes.record(self, slot, ret, end, obj)
                 if obj.self_sent and nr == pair_bytes.RECVMSG:
                     self._self_received(slot, obj)
-            elif not isinstance(obj, Sock):
+            elif isinstance(obj, Sock):
+                sole_streams.record_option(self, slot, obj)
+            else:
                 sole_files.record(self, slot, ret, obj)
 
     def _open_flags(self, slot: Slot) -> int:

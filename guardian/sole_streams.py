@@ -61,9 +61,14 @@ _ACCEPT, _ACCEPT4, _SHUTDOWN = _NR["accept"], _NR["accept4"], _NR["shutdown"]
 _WRITE, _WRITEV, _SENDTO, _SENDMSG = _NR["write"], _NR["writev"], _NR["sendto"], _NR["sendmsg"]
 _SENDMMSG, _PPOLL = _NR["sendmmsg"], _NR["ppoll"]
 _SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG, _SENDMMSG})
+_UNSHARE, _SETNS, _CLONE, _CLONE3 = _NR["unshare"], _NR["setns"], _NR["clone"], _NR["clone3"]
+#: Calls that may move a process of the program into another network namespace, where
+#: the abstract names are another set: no connection made after one is followed.
+_NAMESPACES = frozenset({_UNSHARE, _SETNS, _CLONE, _CLONE3})
+CLONE_NEWNET = 0x4000_0000
 #: The calls on connections this module acts on (beside pair_bytes.CALLS).
 CALLS = frozenset({_SOCKET, _BIND, _LISTEN, _CONNECT, _ACCEPT, _ACCEPT4, _SHUTDOWN,
-                   _SENDMMSG})
+                   _SENDMMSG, *_NAMESPACES})
 #: Linux's sk_shutdown bits.
 RCV_SHUTDOWN, SEND_SHUTDOWN = 1, 2
 POLLIN, POLLRDNORM = 0x1, 0x40
@@ -84,6 +89,9 @@ class Sock:
     name: bytes | None = None
     listening: bool = False
     pending: deque[Description] = field(default_factory=deque)
+    #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
+    #: unix_sock_inherit_flags())
+    passcred: bool = False
 
 
 def _shut_bits(how: int) -> int:
@@ -113,6 +121,10 @@ def _address(sole: SoleHeld, slot: Slot) -> bytes | None:
 def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
     """A call of `CALLS` succeeded (`ret`): what it did to the program's sockets."""
     nr, a = slot.nr, slot.args
+    if nr in _NAMESPACES:
+        if _new_netns(sole, slot):
+            sole.netns_moved = True
+        return
     if nr == _SOCKET:
         kind = a[1] & 0xF
         if a[0] & 0xFFFF_FFFF == AF_UNIX and kind in (SOCK_STREAM, SOCK_SEQPACKET):
@@ -148,9 +160,27 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
         _accepted(sole, slot, ret, sock)
 
 
+def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
+    """A setsockopt on a socket not yet connected succeeded."""
+    passing = pb.passcred_set(sole, slot)
+    if passing is not None:
+        sock.passcred = passing
+
+
+def _new_netns(sole: SoleHeld, slot: Slot) -> bool:
+    """Whether the call may have put a process of the program in another network
+    namespace (setns of any kind; an unshare or clone with CLONE_NEWNET)."""
+    if slot.nr == _SETNS:
+        return True
+    if slot.nr == _CLONE3:
+        raw = sole.memory.read(slot.args[0], 8, slot.root)
+        return raw is None or bool(struct.unpack("<Q", raw)[0] & CLONE_NEWNET)
+    return bool(slot.args[0] & CLONE_NEWNET)
+
+
 def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
-    """The program's own live listener bound to `name`."""
-    if name is None:
+    """The program's own live listener bound to `name` (in the one network namespace)."""
+    if name is None or sole.netns_moved:
         return None
     live = sole.files.live_descriptions()
     for d, obj in sole.by_file.items():
@@ -173,6 +203,7 @@ def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
     if not isinstance(sock, Sock) or not sole._room():
         return
     pair = pb.Pair((client, made), sock.kind)
+    pair.passcred[0], pair.passcred[1] = sock.passcred, listener.passcred
     sole.by_file[client] = sole.by_file[made] = pair
     sole.files.passed.note_pair(client, made)
 
@@ -250,6 +281,7 @@ def check_stream_whole(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: i
     min(room, waiting)."""
     waiting = len(pair.waiting.get(side, b""))
     if room is None or iovs is None or not waiting or pair.mixed.get(side) or \
+            pair.passcred.get(side) or \
             ret >= min(room, waiting) or not _writable(sole, slot, iovs):
         return
     refuse("return.stream_whole", Status.ERR_DENIED,

@@ -27,10 +27,11 @@ On such a connection (and a socketpair) Linux fixes more than the bytes:
   N descriptors and installs fewer sets MSG_CTRUNC (scm_detach_fds());
 * `return.pair_ready`: poll and epoll report POLLIN on an end only with something waiting,
   a shut-down reader or writer side, or a released peer (unix_poll());
-* `return.shut_send`: a send on an AF_UNIX stream or seqpacket socket after
-  shutdown(SHUT_WR) on it, or after its peer's shutdown(SHUT_RD), moves no byte:
-  unix_stream_sendmsg() fails with EPIPE (judged for any socket the program made or
-  accepted: a shutdown is never undone).
+* `return.shut_send`: a send on an AF_UNIX stream socket after shutdown(SHUT_WR) on it,
+  or after its peer's shutdown(SHUT_RD), moves no byte: unix_stream_sendmsg() fails with
+  EPIPE (judged for any stream socket the program made: a shutdown is never undone); a
+  seqpacket send fails on its peer's RCV_SHUTDOWN instead (unix_dgram_sendmsg()), so
+  there only a shutdown made while connected to a followed peer counts.
 """
 
 from __future__ import annotations
@@ -215,45 +216,52 @@ def _note_shutdown(sole: SoleHeld, slot: Slot) -> None:
     if end is None or not bits:
         return
     after = sole.files.admission.registry.next_slot_id()
-    _shut(sole, end, bits, after)
     held = sole.by_file.get(end)
+    paired = isinstance(held, pb.Pair)
+    _shut(sole, end, bits, after, paired)
     if isinstance(held, pb.Pair):
         side = held.side(end)
         held.shut[side] = held.shut.get(side, 0) | bits
         held.shut[1 - side] = held.shut.get(1 - side, 0) | _mirror(bits)
-        _shut(sole, held.ends[1 - side], _mirror(bits), after)
+        _shut(sole, held.ends[1 - side], _mirror(bits), after, True)
 
 
-def _shut(sole: SoleHeld, end: Description, bits: int, after: int) -> None:
+def _shut(sole: SoleHeld, end: Description, bits: int, after: int, paired: bool) -> None:
     """`end` holds `bits` from slot id `after` on (a send that began before a SEND_SHUTDOWN
-    it did not hold yet is not judged)."""
-    shut = sole.shut.setdefault(end, [0, after])
+    it did not hold yet is not judged); `paired`: set while connected to a peer the
+    Guardian follows (that peer then holds the mirrored bits)."""
+    shut = sole.shut.setdefault(end, [0, after, 0])
     if bits & ~shut[0] & SEND_SHUTDOWN:
-        shut[1] = after
+        shut[1], shut[2] = after, int(paired)
     shut[0] |= bits
 
 
 # --- the rules -------------------------------------------------------------------------------
 
-def _stream_socket(sole: SoleHeld, slot: Slot, end: Description) -> bool:
-    """Whether `end` is an AF_UNIX stream or seqpacket socket."""
+def _kind(sole: SoleHeld, slot: Slot, end: Description) -> int | None:
+    """The type of `end` where it is an AF_UNIX socket the Guardian knows."""
     held = sole.by_file.get(end)
     if isinstance(held, (pb.Pair, Sock)):
-        return held.kind in (SOCK_STREAM, SOCK_SEQPACKET)
+        return held.kind
     f = sole.files.table(slot.root, slot.thread).fds.get(s32(slot.args[0]))
     sock = getattr(f, "sock", None)
-    return sock is not None and sock[0] == AF_UNIX and sock[1] in (SOCK_STREAM, SOCK_SEQPACKET)
+    return sock[1] if sock is not None and sock[0] == AF_UNIX else None
 
 
 def check_shut_send(sole: SoleHeld, slot: Slot, ret: int) -> None:
-    """`return.shut_send`: a send after SEND_SHUTDOWN moves nothing (unix_stream_sendmsg()
-    and unix_seqpacket_sendmsg() check sk->sk_shutdown & SEND_SHUTDOWN: -EPIPE)."""
+    """`return.shut_send`: a send after SEND_SHUTDOWN moves nothing.  unix_stream_sendmsg()
+    checks sk->sk_shutdown & SEND_SHUTDOWN first (-EPIPE); a SOCK_SEQPACKET send goes
+    through unix_dgram_sendmsg(), which fails on the peer's RCV_SHUTDOWN (or a dead peer)
+    instead: judged there only for a shutdown made while connected to a peer the Guardian
+    follows (unix_shutdown() set the mirrored bit on that peer, never cleared)."""
     if slot.nr not in _SENDS or not sole.shut or ret >= ERRNO_FLOOR or ret <= 0:
         return
     end = sole.files.description_of(slot, slot.args[0])
     shut = sole.shut.get(end) if end is not None else None
-    if shut is None or not shut[0] & SEND_SHUTDOWN or slot.id < shut[1] or \
-            not _stream_socket(sole, slot, end):
+    if shut is None or not shut[0] & SEND_SHUTDOWN or slot.id < shut[1]:
+        return
+    kind = _kind(sole, slot, end)
+    if kind != SOCK_STREAM and not (kind == SOCK_SEQPACKET and shut[2]):
         return
     refuse("return.shut_send", Status.ERR_DENIED,
            f"a send on descriptor {s32(slot.args[0])} answers {ret}, but the socket's sending "

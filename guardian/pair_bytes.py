@@ -104,6 +104,10 @@ class Pair:
     #: by end, whether SO_PASSCRED or SO_PASSPIDFD may be set on it (a stream receive then
     #: stops at bytes of other credentials: unix_stream_read_generic()'s check_creds)
     passcred: dict[int, bool] = field(default_factory=dict)
+    #: by end, the slot id the next call got when a send to it, or a receive from it,
+    #: last returned (a call that entered before then may have met another queue)
+    sent_at: dict[int, int] = field(default_factory=dict)
+    taken_at: dict[int, int] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -296,6 +300,7 @@ def follow_mmsg(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pa
             sole.busy(slot, pair, SENDS | RECEIVES):
         return False
     side, vec = pair.side(end), slot.args[1]
+    now = sole.files.admission.registry.next_slot_id()
     if slot.nr == _NR["sendmmsg"]:
         sent = []
         for i in range(ret):
@@ -306,12 +311,14 @@ def follow_mmsg(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pa
         peer = 1 - side
         if pair.held(peer) + sum(len(r) for r in sent) > sole.kept:
             return False
+        pair.sent_at[peer] = now
         pair.records.setdefault(peer, deque()).extend(sent)
         pair.creds.setdefault(peer, deque()).extend([None] * len(sent))
         return True
     queue = pair.records.setdefault(side, deque())
     if ret > len(queue):
         return False
+    pair.taken_at[side] = now
     for _ in range(ret):
         queue.popleft()
         creds = pair.creds.setdefault(side, deque())
@@ -435,9 +442,11 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
     if _flags(slot) & MSG_OOB:
         sole.drop(pair)
         return
+    now = sole.files.admission.registry.next_slot_id()
     if nr in SENDS:
         data = _bytes(sole, slot, ret)
         peer = 1 - side
+        pair.sent_at[peer] = now
         if data is None or pair.held(peer) + len(data) > sole.kept or \
                 sole.busy(slot, pair, SENDS):
             sole.drop(pair)
@@ -463,6 +472,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
         return
     if nr not in RECEIVES or _flags(slot) & MSG_PEEK:
         return
+    pair.taken_at[side] = now
     if sole.busy(slot, pair, SENDS):
         sole.drop(pair)                         # what it took is not known
     elif pair.stream:

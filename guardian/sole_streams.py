@@ -289,7 +289,7 @@ def check_stream_whole(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: i
     min(room, waiting)."""
     waiting = len(pair.waiting.get(side, b""))
     if room is None or iovs is None or not waiting or pair.mixed.get(side) or \
-            pair.passcred.get(side) or \
+            pair.passcred.get(side) or pair.sent_at.get(side, 0) > slot.id or \
             ret >= min(room, waiting) or not _writable(sole, slot, iovs):
         return
     refuse("return.stream_whole", Status.ERR_DENIED,
@@ -338,8 +338,9 @@ def quiet(sole: SoleHeld, slot: Slot, end: Description) -> bool:
         return False
     side = pair.side(end)
     waiting = pair.waiting.get(side) if pair.stream else pair.records.get(side)
-    if waiting or pair.shut.get(side, 0) & RCV_SHUTDOWN:
-        return False
+    if waiting or pair.shut.get(side, 0) & RCV_SHUTDOWN or \
+            pair.taken_at.get(side, 0) > slot.id:
+        return False                            # (or it was taken while the call ran)
     live = sole.files.live_descriptions()
     if id(pair.ends[1 - side]) not in live:
         return False

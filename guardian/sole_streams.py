@@ -11,7 +11,9 @@ are entered as each other's peers for SCM_RIGHTS (passed_fds.py).  A socket boun
 filesystem path, connected to a name the program did not bind, or passed out is never
 followed.  (An abstract name is visible to any process of the network namespace: another
 process's connect() to it, queued before the program's, would be the one accepted; the
-Guardian does not see such a connect, and follows the program's own order.)
+Guardian does not see such a connect, and follows the program's own order.)  Once a
+process of the program may be in another network namespace (setns, CLONE_NEWNET), where
+the same name is another socket's, no new connection is followed.
 
 On such a connection (and a socketpair) Linux fixes more than the bytes:
 
@@ -19,14 +21,18 @@ On such a connection (and a socketpair) Linux fixes more than the bytes:
   fewer: unix_stream_read_generic() copies skb after skb while room is left (MSG_WAITALL
   only waits for more), stopping early only at an skb carrying descriptors or one from
   another writer (SO_PASSCRED) -- judged where every waiting byte came in one run from
-  one process without control data, the whole buffer is mapped writable, and no other
-  call on the pair is in flight;
+  one process without control data and before the receive entered, SO_PASSCRED and
+  SO_PASSPIDFD are off, the whole buffer is mapped writable (nothing that may unmap it
+  in flight), and no other call on the pair is in flight;
 * `return.record_flags`: a record receive (SOCK_SEQPACKET, SOCK_DGRAM) sets MSG_TRUNC in
   msg_flags exactly when the record was longer than the buffer (__unix_dgram_recvmsg());
 * `return.rights_trunc`: a receive that takes the first bytes of a message that carried
   N descriptors and installs fewer sets MSG_CTRUNC (scm_detach_fds());
 * `return.pair_ready`: poll and epoll report POLLIN on an end only with something waiting,
-  a shut-down reader or writer side, or a released peer (unix_poll());
+  a shut-down reader or writer side, or a released peer (unix_poll()) -- judged where no
+  receive took from the end while the call ran;
+* `return.pair_mmsg` (pair_bytes.py): recvmmsg on a record pair receives at most the
+  records waiting; sendmmsg and recvmmsg on one are followed record by record;
 * `return.shut_send`: a send on an AF_UNIX stream socket after shutdown(SHUT_WR) on it,
   or after its peer's shutdown(SHUT_RD), moves no byte: unix_stream_sendmsg() fails with
   EPIPE (judged for any stream socket the program made: a shutdown is never undone); a

@@ -60,3 +60,49 @@ def test_shutdown_bits_are_linuxs() -> None:
     assert sole_streams._mirror(rcv) == send
     assert sole_streams._mirror(send) == rcv
     assert sole_streams._mirror(rcv | send) == rcv | send
+
+
+class _Memory:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
+        return self.data[:n] if n <= len(self.data) else None
+
+
+class _Sole:
+    def __init__(self, data: bytes) -> None:
+        self.memory = _Memory(data)
+
+
+class _Slot:
+    def __init__(self, nr: int, *args: int) -> None:
+        self.nr, self.args, self.root = nr, args, None
+
+
+def test_only_an_abstract_name_is_one_the_program_can_hold() -> None:
+    """bind/connect by a filesystem path (anyone may connect to it) or an autobind
+    (sizeof(sa_family_t)) names nothing the Guardian follows; an abstract name is kept
+    whole (its length is the address length less the family)."""
+    abstract = b"\x01\x00\x00r35-listener"
+    path = b"\x01\x00/tmp/sock\x00"
+    got = sole_streams._address(_Sole(abstract), _Slot(0, 3, 0x1000, len(abstract)))
+    assert got == b"\x00r35-listener"
+    assert sole_streams._address(_Sole(path), _Slot(0, 3, 0x1000, len(path))) is None
+    assert sole_streams._address(_Sole(abstract), _Slot(0, 3, 0x1000, 2)) is None
+    inet = b"\x02\x00\x00abc"
+    assert sole_streams._address(_Sole(inet), _Slot(0, 3, 0x1000, len(inet))) is None
+
+
+def test_a_move_to_another_network_namespace_ends_new_connections() -> None:
+    """setns, unshare(CLONE_NEWNET) and clone(3) with CLONE_NEWNET may put a process where
+    the program's abstract names are another socket's; a plain fork does not."""
+    from abi.syscalls import NUMBERS
+    newnet = sole_streams.CLONE_NEWNET
+    assert sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["setns"], 3, 0))
+    assert sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["unshare"], newnet))
+    assert not sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["unshare"], 0x400))
+    assert not sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["clone"], 0x11))
+    flags = newnet.to_bytes(8, "little")
+    assert sole_streams._new_netns(_Sole(flags), _Slot(NUMBERS["clone3"], 0x1000, 88))
+    assert not sole_streams._new_netns(_Sole(bytes(8)), _Slot(NUMBERS["clone3"], 0x1000, 88))

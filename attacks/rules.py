@@ -133,9 +133,12 @@ RULES: tuple[Rule, ...] = (
          "named records (getdents64, an inotify read) covers whole records, each name "
          "NUL-ended inside its record; the ready descriptors pselect6 and ppoll report are "
          "ones the program asked about, and the count they answer is the number reported; "
-         "a record sent on a datagram or seqpacket socketpair goes whole.",
+         "a record sent on a datagram or seqpacket socketpair goes whole; a stream "
+         "receive on a connection only the program holds takes every waiting byte that "
+         "fits, and recvmmsg there no more records than wait.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
-                 "return.record_layout", "return.ready_sets", "return.record_whole")),
+                 "return.record_layout", "return.ready_sets", "return.record_whole",
+                 "return.stream_whole", "return.pair_mmsg")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -178,7 +181,10 @@ RULES: tuple[Rule, ...] = (
          "while its word held the value expected; an object only the program holds (a "
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
-         "an end of a socketpair it made (its peer end's sends), a memfd's "
+         "an end of a socketpair it made (its peer end's sends) or of a connection "
+         "between its own socket and its own abstract-named listener (a record's MSG_TRUNC, "
+         "MSG_CTRUNC for descriptors dropped, POLLIN only with something waiting, a send "
+         "after SHUT_WR failing), a memfd's "
          "seals (what they forbid), size, bytes and offset, an eventfd's counter; a "
          "memfd's read and write move the bytes of the page its MAP_SHARED mappings map (the Guardian "
          "copies them where that page is the domain's); a read of /dev/zero reads zeros; what /proc/self says of the caller "
@@ -211,7 +217,9 @@ RULES: tuple[Rule, ...] = (
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
                  "return.fd_nonblock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
-                 "return.exec_kept")),
+                 "return.exec_kept",
+                 "return.named_pair", "return.record_flags", "return.rights_trunc",
+                 "return.pair_ready", "return.shut_send")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

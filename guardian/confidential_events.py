@@ -51,11 +51,13 @@ from guardian.open_files import Description, OpenFile
 from guardian.poll_open import close_in_flight
 from guardian.signal_senders import SI_QUEUE, Send, SendLog
 from guardian.slots import Slot
+from guardian.sole_streams import quiet, refuse_ready
 from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
+EPOLLIN_BITS = 0x001 | 0x040     # EPOLLIN, EPOLLRDNORM
 EPOLLONESHOT = 1 << 30
 EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data
 SIGINFO_SIZE = 128               # struct signalfd_siginfo
@@ -213,6 +215,9 @@ class EventFiles:
                        f"epoll event {i} carries data {data:#x} of an EPOLLONESHOT "
                        f"registration of descriptor {allowing[0].fd} that already fired: "
                        "Linux disarms it until EPOLL_CTL_MOD re-arms it")
+            if events & EPOLLIN_BITS and allowing and settled and \
+                    all(quiet(self.files.sole, slot, reg.target) for reg in allowing):
+                refuse_ready("epoll wait", allowing[0].fd)
             if allowing:
                 continue
             gone = [reg.fd for reg in released if reg.allows(events, data)]

@@ -17,13 +17,14 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.descriptors import INT_MAX, NR_DUP3, NR_FCNTL
+from abi.descriptors import INT_MAX, NR_DUP3, NR_FCNTL, NR_RECVMMSG, NR_RECVMSG
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_lowest import check_lowest
 from guardian.fd_results import new_fds, s32
 from guardian.open_files import FileTable
+from guardian.side_fds import side_fds
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 RLIMIT_NOFILE = 7
 _NR_GETRLIMIT, _NR_SETRLIMIT = NUMBERS["getrlimit"], NUMBERS["setrlimit"]
 _NR_PRLIMIT64 = NUMBERS["prlimit64"]
+_RECEIVES = frozenset({NR_RECVMSG, NR_RECVMMSG})  # they install what SCM_RIGHTS passes
 #: The calls that set or read a resource limit (`note_limit`).
 LIMIT_CALLS = frozenset({_NR_GETRLIMIT, _NR_SETRLIMIT, _NR_PRLIMIT64})
 
@@ -46,6 +48,8 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
     nr, a = slot.nr, slot.args
     new = new_fds(files.memory, slot, ret)
     if not new:
+        if nr in _RECEIVES:
+            _check_passed(files, slot, ret)
         return
     table = files.table(slot.root, slot.thread)
     limit = table.fd_limit
@@ -76,6 +80,19 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
                    "program holds it open already")
     if table.free and not files.busy(slot, table):
         check_lowest(table.free, slot, new, max(0, s32(a[2])) if nr == NR_FCNTL else 0)
+
+
+def _check_passed(files: Descriptors, slot: Slot, ret: int) -> None:
+    """The descriptors a recvmsg's (recvmmsg's) SCM_RIGHTS messages installed are each the
+    lowest free one: scm_detach_fds() -> receive_fd() takes get_unused_fd_flags() for each
+    file in turn, whoever sent it (`return.fd_lowest`)."""
+    table = files.table(slot.root, slot.thread)
+    if not table.free or files.busy(slot, table):
+        return
+    new = side_fds(lambda va, n: files.memory.read(va, n, slot.root), slot.nr, slot.args, ret)
+    new = [fd for fd in new if 0 <= fd <= INT_MAX]
+    if new:
+        check_lowest(table.free, slot, new)
 
 
 def _soft(memory: UserMemory, slot: Slot, va: int) -> int | None:

@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import MSG_TRUNC
 from abi.syscalls import NUMBERS
+from guardian import checks, sole_streams
 from guardian.checks import refuse
 from guardian.pipe_bytes import buffers
 from guardian.result_reads import read_or_fault
+from guardian.side_fds import rights
 
 if TYPE_CHECKING:
     from guardian.open_files import Description
@@ -54,9 +56,11 @@ _IOCTL = _NR["ioctl"]
 _SETSOCKOPT, _GETSOCKOPT = _NR["setsockopt"], _NR["getsockopt"]
 SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG})
 RECEIVES = frozenset({_READ, _READV, _RECVFROM, _RECVMSG})
+RECVMSG = _RECVMSG
 #: The calls on a pair's descriptor the pair rules act on.
 CALLS = SENDS | RECEIVES | {_IOCTL, _SETSOCKOPT, _GETSOCKOPT}
-SO_RCVBUF, SO_RCVBUFFORCE = 8, 33
+SO_RCVBUF, SO_RCVBUFFORCE, SO_PEEK_OFF = 8, 33, 42
+SO_PASSCRED, SO_PASSPIDFD = 16, 76
 #: The least sk_rcvbuf Linux keeps (SOCK_MIN_RCVBUF, 2 * TCP_SKB_MIN_TRUESIZE, rounded up).
 MIN_RCVBUF_BOUND = 4608
 AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET = 1, 1, 2, 5
@@ -87,6 +91,23 @@ class Pair:
     #: (sole_held.py `_sent`): they have no holder but the program while this pair has
     #: none, and are dropped with it
     carried: list[object] = field(default_factory=list)
+    #: by end, Linux's sk_shutdown bits it holds (sole_streams.py: RCV 1, SEND 2)
+    shut: dict[int, int] = field(default_factory=dict)
+    #: by end, whether its waiting bytes may stop a stream receive short (control data,
+    #: another process's bytes) -- and the process that sent them
+    mixed: dict[int, bool] = field(default_factory=dict)
+    sender: dict[int, object] = field(default_factory=dict)
+    #: by end, the descriptors the message its waiting bytes begin with carried
+    passing: dict[int, int] = field(default_factory=dict)
+    #: an end of the pair was sent over the pair itself (sole_held.py `_sent`)
+    self_sent: bool = False
+    #: by end, whether SO_PASSCRED or SO_PASSPIDFD may be set on it (a stream receive then
+    #: stops at bytes of other credentials: unix_stream_read_generic()'s check_creds)
+    passcred: dict[int, bool] = field(default_factory=dict)
+    #: by end, the slot id the next call got when a send to it, or a receive from it,
+    #: last returned (a call that entered before then may have met another queue)
+    sent_at: dict[int, int] = field(default_factory=dict)
+    taken_at: dict[int, int] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -233,9 +254,91 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) ->
         _check_record(sole, slot, ret, pair, side)
 
 
+def _control_length(sole: SoleHeld, slot: Slot) -> int | None:
+    """A sendmsg's msg_controllen (0 for the other sends; None: not read)."""
+    if slot.nr != _SENDMSG:
+        return 0
+    raw = sole.memory.read(slot.args[1] + _MSG_CONTROL + 8, 8, slot.root)
+    return None if raw is None else struct.unpack("<Q", raw)[0]
+
+
 def _rcvbuf_option(slot: Slot) -> bool:
     level, name = slot.args[1] & 0xFFFF_FFFF, slot.args[2] & 0xFFFF_FFFF
     return level == SOL_SOCKET and name in (SO_RCVBUF, SO_RCVBUFFORCE)
+
+
+_MMSG, _MMSG_LEN = 64, 56                # struct mmsghdr: msghdr, then msg_len (u32)
+_MAX_MMSG = 1024                        # UIO_MAXIOV caps vlen
+
+
+def _message(sole: SoleHeld, slot: Slot, hdr: int) -> tuple[bytes, int] | None:
+    """The bytes a struct msghdr's iovecs hold and its msg_controllen (None: unread)."""
+    head = sole.memory.read(hdr + _MSG_IOV, 32, slot.root)
+    if head is None:
+        return None
+    iov, count, _, control = struct.unpack("<QQQQ", head)
+    count = min(count, _MAX_IOV)
+    raw = sole.memory.read(iov, 16 * count, slot.root) if count else b""
+    if raw is None:
+        return None
+    out = bytearray()
+    for i in range(count):
+        base, length = struct.unpack_from("<QQ", raw, 16 * i)
+        part = sole.memory.read(base, length, slot.root) if length else b""
+        if part is None or len(out) + length > sole.kept:
+            return None
+        out += part
+    return bytes(out), control
+
+
+def follow_mmsg(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> bool:
+    """sendmmsg or recvmmsg on an end of a SOCK_DGRAM or SOCK_SEQPACKET pair succeeded
+    with `ret` messages: each message is one record (__sys_sendmmsg() and
+    __sys_recvmmsg() call ___sys_sendmsg/___sys_recvmsg once per message).  False: not
+    followed (control data, a stream pair, a message it cannot read)."""
+    if pair.stream or ret > _MAX_MMSG or slot.args[3] & (MSG_PEEK | MSG_OOB) or \
+            sole.busy(slot, pair, SENDS | RECEIVES):
+        return False
+    side, vec = pair.side(end), slot.args[1]
+    now = sole.files.admission.registry.next_slot_id()
+    if slot.nr == _NR["sendmmsg"]:
+        sent = []
+        for i in range(ret):
+            msg = _message(sole, slot, vec + i * _MMSG)
+            if msg is None or msg[1]:
+                return False
+            sent.append(msg[0])
+        peer = 1 - side
+        if pair.held(peer) + sum(len(r) for r in sent) > sole.kept:
+            return False
+        pair.sent_at[peer] = now
+        pair.records.setdefault(peer, deque()).extend(sent)
+        pair.creds.setdefault(peer, deque()).extend([None] * len(sent))
+        return True
+    queue = pair.records.setdefault(side, deque())
+    if ret > len(queue):
+        return False
+    pair.taken_at[side] = now
+    for _ in range(ret):
+        queue.popleft()
+        creds = pair.creds.setdefault(side, deque())
+        if creds:
+            creds.popleft()
+    return True
+
+
+def check_mmsg(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
+    """`return.pair_mmsg`: recvmmsg on an end of a record pair receives no more records
+    than its peer end sent and none took (__sys_recvmmsg() takes one per message)."""
+    if slot.nr != _NR["recvmmsg"] or pair.stream or slot.args[3] & MSG_PEEK or \
+            sole.busy(slot, pair, SENDS | RECEIVES):
+        return
+    queue = pair.records.setdefault(pair.side(end), deque())
+    if ret > len(queue):
+        refuse("return.pair_mmsg", Status.ERR_DENIED,
+               f"recvmmsg on the program's own socketpair receives {ret} records, but its "
+               f"peer end sent {len(queue)} that wait: an end receives only what its peer "
+               "sent")
 
 
 def _check_rcvbuf(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
@@ -255,9 +358,16 @@ def _check_rcvbuf(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
 
 
 def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    waiting = pair.waiting.setdefault(side, bytearray())
+    if not sole.busy(slot, pair, RECEIVES) and ret <= len(waiting):
+        iovs = _iovecs(sole, slot)
+        room = None if iovs is None else sum(length for _, length in iovs)
+        sole_streams.check_stream_whole(sole, slot, ret, pair, side, room, iovs)
+        sent = pair.passing.get(side)
+        if slot.nr == _RECVMSG and sent:
+            sole_streams.check_rights_trunc(sole, slot, ret, sent)
     if not ret:
         return
-    waiting = pair.waiting.setdefault(side, bytearray())
     got = _bytes(sole, slot, ret)
     if ret > len(waiting) or (got is not None and got != bytes(waiting[:ret])):
         refuse("return.pair_bytes", Status.ERR_DENIED,
@@ -286,6 +396,8 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
                f"a receive on the program's own socketpair answers {ret} bytes, not the "
                f"first record its peer end sent ({len(record)} bytes, {room} asked): a "
                "record comes whole, as sent")
+    if slot.nr == _RECVMSG and checks.enabled("return.record_flags"):
+        sole_streams.check_record_flags(sole, slot, len(record), room)
     sent = pair.creds.setdefault(side, deque())
     passed = sent[0] if sent else None
     if slot.nr == _RECVMSG and passed is not None:
@@ -297,9 +409,27 @@ def _check_record(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
                    "passed: Linux checks them against the sender and hands them on as sent")
 
 
+def passcred_set(sole: SoleHeld, slot: Slot) -> bool | None:
+    """What a setsockopt(SO_PASSCRED or SO_PASSPIDFD) that succeeded left set (None: not
+    such a call; True where its value cannot be read)."""
+    if slot.nr != _SETSOCKOPT or slot.args[1] & 0xFFFF_FFFF != SOL_SOCKET or \
+            slot.args[2] & 0xFFFF_FFFF not in (SO_PASSCRED, SO_PASSPIDFD):
+        return None
+    raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] else None
+    return raw is None or struct.unpack("<i", raw)[0] != 0
+
+
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
     """What a send or receive that passed the rules did to what waits."""
     nr, side = slot.nr, pair.side(end)
+    passing_creds = passcred_set(sole, slot)
+    if passing_creds is not None:
+        pair.passcred[side] = passing_creds
+        return
+    if nr == _SETSOCKOPT and slot.args[1] & 0xFFFF_FFFF == SOL_SOCKET and \
+            slot.args[2] & 0xFFFF_FFFF == SO_PEEK_OFF:
+        sole.drop(pair)                         # a peek then starts past what waits
+        return
     if nr == _SETSOCKOPT and _rcvbuf_option(slot):
         raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] else None
         if raw is None:
@@ -312,20 +442,37 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
     if _flags(slot) & MSG_OOB:
         sole.drop(pair)
         return
+    now = sole.files.admission.registry.next_slot_id()
     if nr in SENDS:
         data = _bytes(sole, slot, ret)
         peer = 1 - side
+        pair.sent_at[peer] = now
         if data is None or pair.held(peer) + len(data) > sole.kept or \
                 sole.busy(slot, pair, SENDS):
             sole.drop(pair)
         elif pair.stream:
-            pair.waiting.setdefault(peer, bytearray()).extend(data)
+            waiting = pair.waiting.setdefault(peer, bytearray())
+            control = _control_length(sole, slot)
+            who = sole.files.admission.registry.group_of(slot.root, slot.thread)
+            if not waiting:
+                pair.mixed[peer], pair.sender[peer] = False, (slot.root, who)
+                passed = len(rights(lambda va, n: sole.memory.read(va, n, slot.root),
+                                    slot.args[1])) if control else 0
+                if passed:
+                    pair.passing[peer] = passed
+            if control or pair.sender.get(peer) != (slot.root, who):
+                pair.mixed[peer] = True
+            if control and not data:
+                sole.drop(pair)                 # (what a bare control message queues)
+                return
+            waiting.extend(data)
         else:
             pair.records.setdefault(peer, deque()).append(data)
             pair.creds.setdefault(peer, deque()).append(sent_creds(sole, slot))
         return
     if nr not in RECEIVES or _flags(slot) & MSG_PEEK:
         return
+    pair.taken_at[side] = now
     if sole.busy(slot, pair, SENDS):
         sole.drop(pair)                         # what it took is not known
     elif pair.stream:
@@ -334,6 +481,8 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
             sole.drop(pair)
         else:
             del waiting[:ret]
+            if ret:
+                pair.passing.pop(side, None)    # the message's first bytes are taken
     else:
         queue = pair.records.setdefault(side, deque())
         if queue:

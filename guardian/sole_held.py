@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
-from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves
+from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves, sole_streams
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -66,6 +66,7 @@ from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
 from guardian.sole_files import Counter, MemFile
+from guardian.sole_streams import Sock
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -96,7 +97,8 @@ _REOPENING = ("/proc/", "/dev/fd/")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
-    "io_uring_enter", "io_uring_setup", "sendmmsg", "recvmmsg", "open_by_handle_at")
+    "io_uring_enter", "io_uring_setup", "sendmmsg", "recvmmsg", "open_by_handle_at",
+    "bpf")   # bpf: a sockmap may redirect a followed socket's bytes (sk_msg, sk_is_readable)
     if n in _NR)
 #: Calls that may register an eventfd with a part of the kernel that signals it.
 _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
@@ -107,12 +109,14 @@ MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALI
 _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
+_PPOLL = _NR["ppoll"]
+_MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
-                   _MADVISE, _IOCTL, *_UNFOLLOWED,
+                   _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
-Sole = Fifo | MemFile | Counter | Pair
+Sole = Fifo | MemFile | Counter | Pair | Sock
 
 
 class SoleHeld:
@@ -123,6 +127,11 @@ class SoleHeld:
         self.files = files
         self.by_file: dict[Description, Sole] = {}
         self.kept = KEPT
+        #: AF_UNIX sockets a shutdown of the program's set sk_shutdown bits on: the bits,
+        #: and the slot id the next call got when it returned (sole_streams.py)
+        self.shut: dict[Description, list[int]] = {}
+        #: a process of the program may be in another network namespace (sole_streams.py)
+        self.netns_moved = False
 
     # --- lookups ----------------------------------------------------------------------
     def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
@@ -148,12 +157,12 @@ class SoleHeld:
         unfollowed mover of the domain): what the Guardian keeps of it is what the call
         met."""
         held = self.of(slot, fd) if self.by_file else None
-        if held is None or self._unsettled(slot) or \
+        if held is None or self.unsettled(slot) or \
                 self.busy(slot, held[1], sole_files.ORDERED):
             return None
         return held[1]
 
-    def _unsettled(self, slot: Slot) -> bool:
+    def unsettled(self, slot: Slot) -> bool:
         """Is another call of the slot's domain in flight that ends the judging of objects
         when it returns (an unfollowed mover, an SCM_RIGHTS send, a registration)?  What
         it does may reach an object before that."""
@@ -167,31 +176,51 @@ class SoleHeld:
     # --- the rules, then what a call that passed them did --------------------------------
     def check(self, slot: Slot, ret: int) -> None:
         """Every rule on an answer about an object only the program holds."""
-        if not self.by_file or ret >= ERRNO_FLOOR:
+        if self.shut:
+            sole_streams.check_shut_send(self, slot, ret)
+        if not self.by_file or ret >= ERRNO_FLOOR or \
+                (slot.nr in sole_streams.CALLS and slot.nr not in _UNFOLLOWED):
+            return
+        if slot.nr == _PPOLL:
+            if not self.unsettled(slot):
+                sole_streams.check_poll(self, slot, ret)
             return
         held = self.of(slot, slot.args[0])
         if held is None:
             return
         end, obj = held
-        if self._unsettled(slot):
+        if self.unsettled(slot):
             return                              # it may have reached the object already
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
         elif isinstance(obj, Pair):
-            pair_bytes.check(self, slot, ret, end, obj)
-        else:
+            if slot.nr in _MMSGS:
+                pair_bytes.check_mmsg(self, slot, ret, end, obj)
+            else:
+                pair_bytes.check(self, slot, ret, end, obj)
+        elif not isinstance(obj, Sock):
             sole_files.check(self, slot, ret, obj)
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that passed the rules did to the objects (after the descriptor
         table recorded it)."""
         nr = slot.nr
+        if nr == _PPOLL:
+            return
+        if nr in sole_streams.CALLS and nr not in _UNFOLLOWED:
+            if ret < ERRNO_FLOOR:
+                sole_streams.record(self, slot, ret)
+            return
         if nr in _UNFOLLOWED:
             if nr == _VMSPLICE and ret < ERRNO_FLOOR and self.by_file:
                 held = self.of(slot, slot.args[0])
                 if held is not None and isinstance(held[1], Fifo) and \
                         pipe_bytes.splice_in(self, slot, ret, *held):
                     return                      # the program's own pages into its pipe
+            held = self.of(slot, slot.args[0]) if nr in _MMSGS and self.by_file else None
+            if held is not None and isinstance(held[1], Pair) and ret < ERRNO_FLOOR and \
+                    pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
+                return                          # a record pair's messages, followed
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     sole_moves.follow(self, slot, ret):
                 return                          # memfd -> pipe, followed
@@ -214,7 +243,7 @@ class SoleHeld:
                                                and not is_report(f.path)):
                 if f is None or not self._reopened_pipe(slot, f):
                     self.drop_domain(slot)      # it may be one of them, reopened
-            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self._room():
+            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self.room():
                 self.by_file[f.description] = MemFile()     # unnamed: only this open
         elif nr in _LINKS:
             self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
@@ -249,6 +278,10 @@ class SoleHeld:
                 pipe_bytes.record(self, slot, ret, end, obj)
             elif isinstance(obj, Pair):
                 pair_bytes.record(self, slot, ret, end, obj)
+                if obj.self_sent and nr == pair_bytes.RECVMSG:
+                    self._self_received(slot, obj)
+            elif isinstance(obj, Sock):
+                sole_streams.record_option(self, slot, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
 
@@ -323,14 +356,14 @@ class SoleHeld:
             rd, wr = struct.unpack("<ii", raw)
             read_end = self.files.description_of(slot, rd)
             write_end = self.files.description_of(slot, wr)
-            if read_end is not None and write_end is not None and self._room():
+            if read_end is not None and write_end is not None and self.room():
                 self.by_file[read_end] = self.by_file[write_end] = Fifo(read_end, write_end)
             return
         if slot.nr == _SOCKETPAIR:
             self._paired(slot)
             return
         made = self.files.description_of(slot, ret)
-        if made is None or not self._room():
+        if made is None or not self.room():
             return
         self.by_file[made] = MemFile() if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
@@ -347,7 +380,7 @@ class SoleHeld:
             return
         one, other = struct.unpack("<ii", raw)
         ends = self.files.description_of(slot, one), self.files.description_of(slot, other)
-        if ends[0] is not None and ends[1] is not None and self._room():
+        if ends[0] is not None and ends[1] is not None and self.room():
             self.by_file[ends[0]] = self.by_file[ends[1]] = Pair((ends[0], ends[1]), kind)
 
     def _sent(self, slot: Slot) -> None:
@@ -369,13 +402,28 @@ class SoleHeld:
             obj = self.by_file.get(f.description) if f is not None else None
             if obj is None:
                 continue
-            if pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
+            if pair is not None and obj is pair and checks.enabled("return.rights_kept"):
+                pair.self_sent = True           # waits at its own peer end
+            elif pair is not None and obj is not pair and checks.enabled("return.rights_kept"):
                 if not any(c is obj for c in pair.carried):
                     pair.carried.append(obj)
             else:
                 self.drop(obj)
 
-    def _room(self) -> bool:
+    def _self_received(self, slot: Slot, pair: Pair) -> None:
+        """recvmsg on an end of a pair one of whose ends was sent over it: a descriptor it
+        installed that the Guardian could not map to the open file sent (passed_fds.py:
+        one it knows nothing of) may be that end, reached unseen: the pair goes."""
+        read = self.memory.read
+        table = self.files.table(slot.root, slot.thread)
+        for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
+            f = table.fds.get(fd)
+            if f is None or (f.description not in self.by_file and f.path is None
+                             and f.maker is None and f.sock is None):
+                self.drop(pair)
+                return
+
+    def room(self) -> bool:
         """Is there room to follow one more object?  Objects whose every open file was
         released are forgotten first; past `MOST` live ones, a new object is not judged.
         Each followed object keeps at most its share of `BUDGET` bytes (`kept`)."""

@@ -184,7 +184,7 @@ def qs_so_error(adv: Adversary) -> None:
 # --- QS-007..QS-009: what a receive on the connection returns ---------------------------------
 
 @scenario(id="QS-007", title="Answer recv(MSG_WAITALL) with 12 of the 16 bytes queued",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
           prop="recv(MSG_WAITALL) on a stream socket with the whole request queued returns it "
                "whole.")
 def qs_waitall(adv: Adversary) -> None:
@@ -200,7 +200,7 @@ def qs_waitall(adv: Adversary) -> None:
 
 @scenario(id="QS-008", title="Answer the read after a MSG_PEEK with fewer bytes than the peek "
                              "saw",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
           prop="A read after recv(MSG_PEEK) returns at least what the peek saw (MSG_PEEK "
                "leaves the data queued).")
 def qs_peek(adv: Adversary) -> None:
@@ -249,7 +249,7 @@ def qs_passcred(adv: Adversary) -> None:
 
 @scenario(id="QS-010", title="Report one descriptor where SCM_RIGHTS had room for two of the "
                              "three sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           silent=MSGHDR,
           prop="recvmsg() that installs fewer descriptors than were passed sets MSG_CTRUNC.")
 def qs_ctrunc(adv: Adversary) -> None:
@@ -276,7 +276,7 @@ def qs_ctrunc(adv: Adversary) -> None:
 
 @scenario(id="QS-011", title="Report a higher descriptor than the lowest free one for a socket "
                              "passed over itself",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           silent=MSGHDR,
           prop="A descriptor SCM_RIGHTS installs is the lowest free one.")
 def qs_self_pass(adv: Adversary) -> None:
@@ -303,7 +303,7 @@ def qs_self_pass(adv: Adversary) -> None:
 # --- QS-012..QS-014: readiness and shutdown -----------------------------------------------------
 
 @scenario(id="QS-012", title="Report POLLIN on a connected socket with nothing queued",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="poll() reports POLLIN on an AF_UNIX stream socket only with data queued, a "
                "shut-down peer or a pending error.")
 def qs_poll(adv: Adversary) -> None:
@@ -324,7 +324,7 @@ def qs_poll(adv: Adversary) -> None:
 
 
 @scenario(id="QS-013", title="Answer a read after the peer's SHUT_WR with bytes",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="After the peer's shutdown(SHUT_WR) and with nothing queued, read() returns 0 "
                "(EOF).")
 def qs_shut_eof(adv: Adversary) -> None:
@@ -343,7 +343,7 @@ def qs_shut_eof(adv: Adversary) -> None:
 
 @scenario(id="QS-014", title="Answer send(MSG_NOSIGNAL) after the program's own SHUT_WR with "
                              "success",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="send() on a socket after its own shutdown(SHUT_WR) fails with EPIPE.")
 def qs_shut_epipe(adv: Adversary) -> None:
     """1. The program calls shutdown(c, SHUT_WR), reads EOF on s, then send(c, 1 byte,
@@ -372,7 +372,7 @@ def qs_dgram_trunc(adv: Adversary) -> None:
 
 
 @scenario(id="QS-016", title="Answer recvmmsg() with three datagrams where two were sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=SOCKETS,
           silent=MSGHDR,
           prop="recvmmsg() on a datagram socketpair end returns the number of datagrams its "
                "peer sent (up to vlen).")
@@ -400,7 +400,7 @@ def qs_mmsg(adv: Adversary) -> None:
 
 
 @scenario(id="QS-017", title="Clear MSG_TRUNC for a SOCK_SEQPACKET record cut short",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="recvmsg() on a SOCK_SEQPACKET socket sets MSG_TRUNC when the record was longer "
                "than the buffer.")
 def qs_seq_trunc(adv: Adversary) -> None:
@@ -437,7 +437,7 @@ def qs_sockname(adv: Adversary) -> None:
 
 
 @scenario(id="QS-019", title="Report EPOLLIN for a connected socket with nothing queued",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COOKIE",), program=SOCKETS,
           prop="epoll reports EPOLLIN on an AF_UNIX stream socket only with data queued, a "
                "shut-down peer or a pending error.")
 def qs_epoll(adv: Adversary) -> None:
@@ -459,7 +459,7 @@ def qs_epoll(adv: Adversary) -> None:
 
 @scenario(id="QS-020", title="Answer FIONREAD on the accepted socket with more bytes than were "
                              "sent",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="FIONREAD on a connected AF_UNIX stream socket counts the bytes its peer sent "
                "and no read took.")
 def qs_fionread(adv: Adversary) -> None:
@@ -468,8 +468,7 @@ def qs_fionread(adv: Adversary) -> None:
     2. The kernel lets the ioctl run, then writes 12.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_ioctl(SIOCINQ) -> unix_inq_len() sums the skbs queued
-    on s: only c, the program's, can send to s, and it sent 8 bytes onto an empty queue.
-    The Guardian follows FIONREAD of a socketpair (QI-007) but not of a connection."""
+    on s: only c, the program's, can send to s, and it sent 8 bytes onto an empty queue."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_IOCTL, during=P_FIONREAD)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), struct.pack("<i", 12))
@@ -503,7 +502,7 @@ def qs_pair_readv(adv: Adversary) -> None:
 
 @scenario(id="QS-022", title="Clear MSG_TRUNC for a record cut short on the program's own "
                              "SOCK_SEQPACKET socketpair",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           silent=MSGHDR,
           prop="recvmsg() on a SOCK_SEQPACKET socketpair end sets MSG_TRUNC when the record "
                "its peer sent was longer than the buffer.")

@@ -1,0 +1,384 @@
+"""AF_UNIX connections the program alone holds, followed like its socketpairs.
+
+A listener the program made (socket), bound to an abstract name (bind: the name is its
+while it lives, unix_bind() refuses a name in use) and listening, queues each connect()
+to that name, and accept() hands the queued connections out in the order they came
+(unix_stream_connect() appends to the listener's sk_receive_queue).  When the program's
+own fresh socket connects to its own live listener, and the program's next accept() on
+that listener returns a socket, the two are each other's only peer: the connection is
+followed as a socketpair (pair_bytes.py, sole_held.py: when that stops), and its ends
+are entered as each other's peers for SCM_RIGHTS (passed_fds.py).  A socket bound to a
+filesystem path, connected to a name the program did not bind, or passed out is never
+followed.  (An abstract name is visible to any process of the network namespace: another
+process's connect() to it, queued before the program's, would be the one accepted; the
+Guardian does not see such a connect, and follows the program's own order.)  Once a
+process of the program may be in another network namespace (setns, CLONE_NEWNET), where
+the same name is another socket's, no new connection is followed.
+
+On such a connection (and a socketpair) Linux fixes more than the bytes:
+
+* `return.stream_whole`: a stream receive with bytes waiting takes as many as fit, not
+  fewer: unix_stream_read_generic() copies skb after skb while room is left (MSG_WAITALL
+  only waits for more), stopping early only at an skb carrying descriptors or one from
+  another writer (SO_PASSCRED) -- judged where every waiting byte came in one run from
+  one process without control data and before the receive entered, SO_PASSCRED and
+  SO_PASSPIDFD are off, the whole buffer is mapped writable (nothing that may unmap it
+  in flight), and no other call on the pair is in flight;
+* `return.record_flags`: a record receive (SOCK_SEQPACKET, SOCK_DGRAM) sets MSG_TRUNC in
+  msg_flags exactly when the record was longer than the buffer (__unix_dgram_recvmsg());
+* `return.rights_trunc`: a receive that takes the first bytes of a message that carried
+  N descriptors and installs fewer sets MSG_CTRUNC (scm_detach_fds());
+* `return.pair_ready`: poll and epoll report POLLIN on an end only with something waiting,
+  a shut-down reader or writer side, or a released peer (unix_poll()) -- judged where no
+  receive took from the end while the call ran;
+* `return.pair_mmsg` (pair_bytes.py): recvmmsg on a record pair receives at most the
+  records waiting; sendmmsg and recvmmsg on one are followed record by record;
+* `return.shut_send`: a send on an AF_UNIX stream socket after shutdown(SHUT_WR) on it,
+  or after its peer's shutdown(SHUT_RD), moves no byte: unix_stream_sendmsg() fails with
+  EPIPE (judged for any stream socket the program made: a shutdown is never undone); a
+  seqpacket send fails on its peer's RCV_SHUTDOWN instead (unix_dgram_sendmsg()), so
+  there only a shutdown made while connected to a followed peer counts.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR, MSG_TRUNC
+from abi.syscalls import NUMBERS
+from guardian import checks
+from guardian import pair_bytes as pb
+from guardian.checks import refuse
+from guardian.fd_results import s32
+from guardian.side_fds import rights
+
+if TYPE_CHECKING:
+    from guardian.open_files import Description
+    from guardian.pair_bytes import Pair
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+_NR = NUMBERS
+_SOCKET, _BIND, _LISTEN, _CONNECT = _NR["socket"], _NR["bind"], _NR["listen"], _NR["connect"]
+_ACCEPT, _ACCEPT4, _SHUTDOWN = _NR["accept"], _NR["accept4"], _NR["shutdown"]
+_WRITE, _WRITEV, _SENDTO, _SENDMSG = _NR["write"], _NR["writev"], _NR["sendto"], _NR["sendmsg"]
+_SENDMMSG, _PPOLL = _NR["sendmmsg"], _NR["ppoll"]
+_SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG, _SENDMMSG})
+_UNSHARE, _SETNS, _CLONE, _CLONE3 = _NR["unshare"], _NR["setns"], _NR["clone"], _NR["clone3"]
+#: Calls that may move a process of the program into another network namespace, where
+#: the abstract names are another set: no connection made after one is followed.
+_NAMESPACES = frozenset({_UNSHARE, _SETNS, _CLONE, _CLONE3})
+CLONE_NEWNET = 0x4000_0000
+#: The calls on connections this module acts on (beside pair_bytes.CALLS).
+CALLS = frozenset({_SOCKET, _BIND, _LISTEN, _CONNECT, _ACCEPT, _ACCEPT4, _SHUTDOWN,
+                   _SENDMMSG, *_NAMESPACES})
+#: Linux's sk_shutdown bits.
+RCV_SHUTDOWN, SEND_SHUTDOWN = 1, 2
+POLLIN, POLLRDNORM = 0x1, 0x40
+_MSG_FLAGS, _MSG_CONTROLLEN = 48, 40    # struct msghdr on AArch64
+MSG_CTRUNC = 0x8
+_POLLFD = struct.Struct("<ihh")
+AF_UNIX, SOCK_STREAM, SOCK_SEQPACKET = 1, 1, 5
+_MAX_NFDS = 1 << 20
+
+
+@dataclass(eq=False)
+class Sock:
+    """A stream or seqpacket AF_UNIX socket the program made, not yet connected: its
+    abstract name once bound, whether it listens, and the program's own sockets whose
+    connect() to it waits for accept(), in order."""
+
+    kind: int
+    name: bytes | None = None
+    listening: bool = False
+    pending: deque[Description] = field(default_factory=deque)
+    #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
+    #: unix_sock_inherit_flags())
+    passcred: bool = False
+
+
+def _shut_bits(how: int) -> int:
+    """unix_shutdown(): SHUT_RD, SHUT_WR, SHUT_RDWR (0, 1, 2) -> (how + 1) & 3."""
+    return (how + 1) & (RCV_SHUTDOWN | SEND_SHUTDOWN)
+
+
+def _mirror(bits: int) -> int:
+    """The bits a shutdown sets on the peer (a reader's end is the writer's)."""
+    return (SEND_SHUTDOWN if bits & RCV_SHUTDOWN else 0) | \
+        (RCV_SHUTDOWN if bits & SEND_SHUTDOWN else 0)
+
+
+def _address(sole: SoleHeld, slot: Slot) -> bytes | None:
+    """The abstract name bind/connect passes (None: not AF_UNIX, not abstract, unread)."""
+    length = slot.args[2] & 0xFFFF_FFFF
+    if not 3 <= length <= 110:
+        return None
+    raw = sole.memory.read(slot.args[1], length, slot.root)
+    if raw is None or struct.unpack_from("<H", raw)[0] != AF_UNIX or raw[2] != 0:
+        return None
+    return raw[2:]
+
+
+# --- what the program's calls did ----------------------------------------------------------
+
+def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """A call of `CALLS` succeeded (`ret`): what it did to the program's sockets."""
+    nr, a = slot.nr, slot.args
+    if nr in _NAMESPACES:
+        if _new_netns(sole, slot):
+            sole.netns_moved = True
+        return
+    if nr == _SOCKET:
+        kind = a[1] & 0xF
+        if a[0] & 0xFFFF_FFFF == AF_UNIX and kind in (SOCK_STREAM, SOCK_SEQPACKET):
+            made = sole.files.description_of(slot, ret)
+            if made is not None and sole.room():
+                sole.by_file[made] = Sock(kind)
+        return
+    if nr == _SHUTDOWN:
+        _note_shutdown(sole, slot)
+        return
+    held = sole.of(slot, a[0])
+    if held is None or not isinstance(held[1], Sock):
+        return
+    end, sock = held
+    if nr == _BIND:
+        name = _address(sole, slot)
+        if name is None:
+            sole.drop(sock)                     # a path (anyone may connect) or autobind
+        else:
+            sock.name = name
+    elif nr == _LISTEN:
+        if sock.name is None:
+            sole.drop(sock)
+        else:
+            sock.listening = True
+    elif nr == _CONNECT:
+        listener = _listener(sole, _address(sole, slot), sock.kind)
+        if listener is None or sock.listening:
+            sole.drop(sock)                     # a peer the program may not hold
+        else:
+            listener.pending.append(end)
+    elif nr in (_ACCEPT, _ACCEPT4):
+        _accepted(sole, slot, ret, sock)
+
+
+def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
+    """A setsockopt on a socket not yet connected succeeded."""
+    passing = pb.passcred_set(sole, slot)
+    if passing is not None:
+        sock.passcred = passing
+
+
+def _new_netns(sole: SoleHeld, slot: Slot) -> bool:
+    """Whether the call may have put a process of the program in another network
+    namespace (setns of any kind; an unshare or clone with CLONE_NEWNET)."""
+    if slot.nr == _SETNS:
+        return True
+    if slot.nr == _CLONE3:
+        raw = sole.memory.read(slot.args[0], 8, slot.root)
+        return raw is None or bool(struct.unpack("<Q", raw)[0] & CLONE_NEWNET)
+    return bool(slot.args[0] & CLONE_NEWNET)
+
+
+def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
+    """The program's own live listener bound to `name` (in the one network namespace)."""
+    if name is None or sole.netns_moved:
+        return None
+    live = sole.files.live_descriptions()
+    for d, obj in sole.by_file.items():
+        if isinstance(obj, Sock) and obj.listening and obj.name == name and \
+                obj.kind == kind and id(d) in live:
+            return obj
+    return None
+
+
+def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
+    """accept() on the program's listener returned `ret`: the oldest connect() the program
+    queued on it made this socket's peer."""
+    if not checks.enabled("return.named_pair"):
+        return
+    made = sole.files.description_of(slot, ret)
+    if not listener.pending or made is None:
+        return
+    client = listener.pending.popleft()
+    sock = sole.by_file.get(client)
+    if not isinstance(sock, Sock) or not sole.room():
+        return
+    pair = pb.Pair((client, made), sock.kind)
+    pair.passcred[0], pair.passcred[1] = sock.passcred, listener.passcred
+    sole.by_file[client] = sole.by_file[made] = pair
+    sole.files.passed.note_pair(client, made)
+
+
+def _note_shutdown(sole: SoleHeld, slot: Slot) -> None:
+    """shutdown(fd, how) succeeded: the bits it set on the socket and its known peer."""
+    bits = _shut_bits(slot.args[1] & 0xFFFF_FFFF)
+    end = sole.files.description_of(slot, slot.args[0])
+    if end is None or not bits:
+        return
+    after = sole.files.admission.registry.next_slot_id()
+    held = sole.by_file.get(end)
+    paired = isinstance(held, pb.Pair)
+    _shut(sole, end, bits, after, paired)
+    if isinstance(held, pb.Pair):
+        side = held.side(end)
+        held.shut[side] = held.shut.get(side, 0) | bits
+        held.shut[1 - side] = held.shut.get(1 - side, 0) | _mirror(bits)
+        _shut(sole, held.ends[1 - side], _mirror(bits), after, True)
+
+
+def _shut(sole: SoleHeld, end: Description, bits: int, after: int, paired: bool) -> None:
+    """`end` holds `bits` from slot id `after` on (a send that began before a SEND_SHUTDOWN
+    it did not hold yet is not judged); `paired`: set while connected to a peer the
+    Guardian follows (that peer then holds the mirrored bits)."""
+    shut = sole.shut.setdefault(end, [0, after, 0])
+    if bits & ~shut[0] & SEND_SHUTDOWN:
+        shut[1], shut[2] = after, int(paired)
+    shut[0] |= bits
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+def _kind(sole: SoleHeld, slot: Slot, end: Description) -> int | None:
+    """The type of `end` where it is an AF_UNIX socket the Guardian knows."""
+    held = sole.by_file.get(end)
+    if isinstance(held, (pb.Pair, Sock)):
+        return held.kind
+    f = sole.files.table(slot.root, slot.thread).fds.get(s32(slot.args[0]))
+    sock = getattr(f, "sock", None)
+    return sock[1] if sock is not None and sock[0] == AF_UNIX else None
+
+
+def check_shut_send(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """`return.shut_send`: a send after SEND_SHUTDOWN moves nothing.  unix_stream_sendmsg()
+    checks sk->sk_shutdown & SEND_SHUTDOWN first (-EPIPE); a SOCK_SEQPACKET send goes
+    through unix_dgram_sendmsg(), which fails on the peer's RCV_SHUTDOWN (or a dead peer)
+    instead: judged there only for a shutdown made while connected to a peer the Guardian
+    follows (unix_shutdown() set the mirrored bit on that peer, never cleared)."""
+    if slot.nr not in _SENDS or not sole.shut or ret >= ERRNO_FLOOR or ret <= 0:
+        return
+    end = sole.files.description_of(slot, slot.args[0])
+    shut = sole.shut.get(end) if end is not None else None
+    if shut is None or not shut[0] & SEND_SHUTDOWN or slot.id < shut[1]:
+        return
+    kind = _kind(sole, slot, end)
+    if kind != SOCK_STREAM and not (kind == SOCK_SEQPACKET and shut[2]):
+        return
+    refuse("return.shut_send", Status.ERR_DENIED,
+           f"a send on descriptor {s32(slot.args[0])} answers {ret}, but the socket's sending "
+           "side was shut down (its shutdown(SHUT_WR) or its peer's SHUT_RD) before the call: "
+           "Linux fails every send there with EPIPE")
+
+
+#: Calls that may take a page of a buffer away from the program while a receive copies.
+_REMAPPING = frozenset(_NR[n] for n in ("munmap", "mprotect", "pkey_mprotect", "mremap",
+                                         "madvise", "mmap", "shmdt") if n in _NR)
+
+
+def _writable(sole: SoleHeld, slot: Slot, iovs: list[tuple[int, int]]) -> bool:
+    """Whether the receive's buffers are mapped writable and stayed so (no other call of
+    the program that may unmap or protect a page in flight): its copy cannot fault."""
+    if any(o.id != slot.id and o.domain == slot.domain and o.nr in _REMAPPING
+           for o in sole.files.admission.registry.slots.values()):
+        return False
+    return all(not n or sole.memory.first_missing(base, n, True) is None for base, n in iovs)
+
+
+def check_stream_whole(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int,
+                       room: int | None, iovs: list[tuple[int, int]] | None) -> None:
+    """`return.stream_whole`: a receive on a stream pair end where bytes wait takes
+    min(room, waiting)."""
+    waiting = len(pair.waiting.get(side, b""))
+    if room is None or iovs is None or not waiting or pair.mixed.get(side) or \
+            pair.passcred.get(side) or pair.sent_at.get(side, 0) > slot.id or \
+            ret >= min(room, waiting) or not _writable(sole, slot, iovs):
+        return
+    refuse("return.stream_whole", Status.ERR_DENIED,
+           f"a receive of {room} bytes on the program's own AF_UNIX stream connection answers "
+           f"{ret} while {waiting} bytes its peer end sent wait: Linux copies skb after skb "
+           "while room is left and stops short only at descriptors or another writer's bytes")
+
+
+def check_record_flags(sole: SoleHeld, slot: Slot, length: int, room: int) -> None:
+    """`return.record_flags`: recvmsg's msg_flags has MSG_TRUNC exactly when the record
+    was longer than the buffer."""
+    raw = sole.memory.read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
+    if raw is None:
+        return
+    flags = struct.unpack("<I", raw)[0]
+    if bool(flags & MSG_TRUNC) != (length > room):
+        refuse("return.record_flags", Status.ERR_DENIED,
+               f"recvmsg of a {length}-byte record into {room} bytes on an AF_UNIX end only "
+               f"the program holds reports msg_flags {flags:#x}: Linux sets MSG_TRUNC exactly when "
+               "the record was longer than the buffer")
+
+
+def check_rights_trunc(sole: SoleHeld, slot: Slot, ret: int, sent: int) -> None:
+    """`return.rights_trunc`: a receive that took the first bytes of a message carrying
+    `sent` descriptors and installed fewer sets MSG_CTRUNC (scm_detach_fds())."""
+    if ret <= 0:
+        return
+    read = sole.memory.read
+    raw = read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
+    if raw is None:
+        return
+    got = len(rights(lambda va, n: read(va, n, slot.root), slot.args[1]))
+    if got < sent and not struct.unpack("<I", raw)[0] & MSG_CTRUNC:
+        refuse("return.rights_trunc", Status.ERR_DENIED,
+               f"recvmsg on an AF_UNIX end only the program holds installs {got} of the {sent} "
+               "descriptors its peer end sent with the bytes it took, without MSG_CTRUNC: "
+               "Linux sets MSG_CTRUNC whenever it installs fewer than were sent")
+
+
+def quiet(sole: SoleHeld, slot: Slot, end: Description) -> bool:
+    """Whether `end` is an end of a pair only the program holds that unix_poll() cannot
+    find readable: nothing waits, neither side of its reading was shut down, its peer's
+    open file is live (no release, no sk_err), and no call on the pair is in flight."""
+    pair = sole.by_file.get(end)
+    if not isinstance(pair, pb.Pair) or sole.unsettled(slot):
+        return False
+    side = pair.side(end)
+    waiting = pair.waiting.get(side) if pair.stream else pair.records.get(side)
+    if waiting or pair.shut.get(side, 0) & RCV_SHUTDOWN or \
+            pair.taken_at.get(side, 0) > slot.id:
+        return False                            # (or it was taken while the call ran)
+    live = sole.files.live_descriptions()
+    if id(pair.ends[1 - side]) not in live:
+        return False
+    return not sole.busy(slot, pair, pb.CALLS | {_SHUTDOWN, _SENDMMSG}) and \
+        not _closing(sole, slot)
+
+
+def _closing(sole: SoleHeld, slot: Slot) -> bool:
+    from guardian.poll_open import close_in_flight
+    return close_in_flight(slot, sole.files.admission.registry.slots.values())
+
+
+def check_poll(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """`return.pair_ready` for ppoll: no POLLIN on a quiet end."""
+    base, nfds = slot.args[0], slot.args[1] & 0xFFFF_FFFF
+    if not sole.by_file or ret >= ERRNO_FLOOR or not ret or not base or not nfds or \
+            nfds > _MAX_NFDS:
+        return
+    raw = sole.memory.read(base, nfds * _POLLFD.size, slot.root)
+    if raw is None:
+        return
+    for i in range(nfds):
+        fd, _, revents = _POLLFD.unpack_from(raw, i * _POLLFD.size)
+        if fd < 0 or not revents & (POLLIN | POLLRDNORM):
+            continue
+        end = sole.files.description_of(slot, fd)
+        if end is not None and quiet(sole, slot, end):
+            refuse_ready("ppoll", fd)
+
+
+def refuse_ready(call: str, fd: int) -> None:
+    refuse("return.pair_ready", Status.ERR_DENIED,
+           f"{call} reports POLLIN for descriptor {fd}, an end of the program's own AF_UNIX "
+           "connection with nothing waiting, neither side shut down and its peer open: "
+           "unix_poll() reports EPOLLIN only for a queued skb, RCV_SHUTDOWN or an error")

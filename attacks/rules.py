@@ -176,7 +176,11 @@ RULES: tuple[Rule, ...] = (
          "pipe, memfd or eventfd it made, never passed on, reopened or kept across exec) "
          "answers as its own calls left it: a pipe's bytes and FIONREAD count, what waits at "
          "an end of a socketpair it made (its peer end's sends), a memfd's "
-         "seals (what they forbid), size, bytes and offset, an eventfd's counter; a read of /dev/zero reads zeros; what /proc/self says of the caller "
+         "seals (what they forbid), size, bytes and offset, an eventfd's counter; an AF_UNIX "
+         "socket of its own answers SO_ACCEPTCONN as its listen() left it, its abstract name "
+         "(an accepted one its listener's), and one it connected to its own listener's "
+         "abstract name that name, that listener's credentials and no error while its "
+         "possible peers stay open; a read of /dev/zero reads zeros; what /proc/self says of the caller "
          "(its pid, argument and environment strings, name, open-file limit, areas, a memfd's "
          "position, its own thread, a pipe's inode) agrees with what the Guardian knows.  "
          "Every such check reads the bytes the call read and stored: a page of them swapped "
@@ -202,7 +206,9 @@ RULES: tuple[Rule, ...] = (
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
                  "return.fd_nonblock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
-                 "return.exec_kept")),
+                 "return.exec_kept",
+                 "return.unix_name", "return.unix_peercred", "return.unix_listening",
+                 "return.unix_error")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -185,7 +185,11 @@ RULES: tuple[Rule, ...] = (
          "between its own socket and its own abstract-named listener (a record's MSG_TRUNC, "
          "MSG_CTRUNC for descriptors dropped, POLLIN only with something waiting, a send "
          "after SHUT_WR failing), a memfd's "
-         "seals (what they forbid), size, bytes and offset, an eventfd's counter; a "
+         "seals (what they forbid), size, bytes and offset, an eventfd's counter; an AF_UNIX "
+         "socket of its own answers SO_ACCEPTCONN as its listen() left it, its abstract name "
+         "(an accepted one its listener's), and one it connected to its own listener's "
+         "abstract name that name, that listener's credentials and no error while its "
+         "possible peers stay open; a "
          "memfd's read and write move the bytes of the page its MAP_SHARED mappings map (the Guardian "
          "copies them where that page is the domain's); a read of /dev/zero reads zeros; what /proc/self says of the caller "
          "(its pid, argument and environment strings, name, open-file limit, areas, a memfd's "
@@ -219,7 +223,9 @@ RULES: tuple[Rule, ...] = (
                  "return.shared_futex_waiters", "return.rights_kept",
                  "return.exec_kept",
                  "return.named_pair", "return.record_flags", "return.rights_trunc",
-                 "return.pair_ready", "return.shut_send")),
+                 "return.pair_ready", "return.shut_send",
+                 "return.unix_name", "return.unix_peercred", "return.unix_listening",
+                 "return.unix_error")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

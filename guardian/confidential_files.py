@@ -74,6 +74,7 @@ from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.sole_held import SoleHeld
+from guardian.sole_sockets import SoleSockets
 from guardian.stated_facts import PAIR_MAKER, StatedFacts
 from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
@@ -140,6 +141,9 @@ class Descriptors(TableLifecycle):
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).
         self.sole = SoleHeld(memory, self)
+        #: The program's own named AF_UNIX sockets: listeners, what they accepted, what
+        #: connected to them (sole_sockets.py).
+        self.sockets = SoleSockets(memory, self)
         #: open file -> whether it is O_NONBLOCK, for the pipes and sockets the program
         #: made, as their making call and its own F_SETFL or FIONBIO left them
         self.nonblock: dict[Description, bool] = {}

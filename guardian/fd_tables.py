@@ -19,6 +19,7 @@ from guardian.fd_lowest import CLONE_PIDFD
 from guardian.open_files import Description, FileTable, WorkDir
 from guardian.slots import Slot
 from guardian.sole_held import SoleHeld
+from guardian.sole_sockets import SoleSockets
 from guardian.timer_ids import TimerIds
 
 
@@ -34,6 +35,7 @@ class TableLifecycle:
     timers: TimerIds
     admission: Admission
     sole: SoleHeld
+    sockets: SoleSockets
     admitted_reads: AdmittedReads
     nonblock: dict[Description, bool]
 
@@ -72,6 +74,7 @@ class TableLifecycle:
         and its working directory go on in the new image."""
         table = self.table(slot.root, slot.thread)
         self.sole.note_exec(table, slot)
+        self.sockets.note_exec(table)
         self.admitted_reads.note_exec(table)
         for f in table.fds.values():            # the new image may be one it does not see
             if not f.cloexec:

@@ -110,6 +110,7 @@ from guardian.sole_files import MemFile
 from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
+from guardian.sole_sockets import CALLS as _SOCKET_CALLS
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS
 from guardian.uffd_events import CALLS as _UFFD_EVENT_CALLS
@@ -156,7 +157,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
     | _LOCK_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
-    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
+    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -318,6 +320,9 @@ class ResultRules:
         if sole_call:
             self.files.sole.check(slot, ret)
         memfd_move = memfd_mapped.plan(self.files, slot, ret) if sole_call else None
+        socket_call = nr in _SOCKET_CALLS
+        if socket_call:
+            self.files.sockets.check(slot, ret, self._own_pid)
         timer_call = nr in _TIMER_CALLS
         if timer_call:
             self.files.timers.check(slot, ret)
@@ -364,6 +369,8 @@ class ResultRules:
                 self.files.note_nonblock(slot, ret)
         if sole_call:
             self.files.sole.record(slot, ret)
+        if socket_call:
+            self.files.sockets.record(slot, ret)
         if admitted_call:
             self.files.admitted_reads.record(slot, ret)
         if self_report_call:

@@ -96,7 +96,12 @@ def qs_accept_addrlen(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: the peer never bound and had no SO_PASSCRED at connect
     (unix_stream_connect() autobinds only then), so unix_getname() reports
-    sizeof(sa_family_t); an autobound name would be 8 bytes ("\\0" + five hex digits)."""
+    sizeof(sa_family_t); an autobound name would be 8 bytes ("\\0" + five hex digits) --
+    if the connection accept() returns is the program's own.
+    Why it stays open: any process of the network namespace may connect to an abstract
+    name (no file, no permission), and accept() returns the first connection queued, so
+    the one accepted may be another process's, whose socket may be bound to any name of
+    any length; the Guardian cannot tell which connection accept() returned."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_ACCEPT, during=P_ACCEPT)
     def _(a: Adversary, **_: object) -> None:
         args = a.el1.syscall_args()
@@ -106,7 +111,7 @@ def qs_accept_addrlen(adv: Adversary) -> None:
 
 @scenario(id="QS-002", title="Name another listener in getpeername() of the program's own "
                              "connection",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="getpeername() of a connected AF_UNIX socket names the address its listener "
                "was bound to.")
 def qs_peername(adv: Adversary) -> None:
@@ -125,7 +130,7 @@ def qs_peername(adv: Adversary) -> None:
 
 @scenario(id="QS-003", title="Name another pid in SO_PEERCRED of a connection to the "
                              "program's own listener",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="SO_PEERCRED of a socket connected to a listener names the process that "
                "called listen() (and the accepted end the one that called connect()).")
 def qs_peercred(adv: Adversary) -> None:
@@ -135,7 +140,10 @@ def qs_peercred(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_stream_connect() copies the listener's sk_peer_pid
     (set by listen()'s init_peercred()) to the client and the client's own to the new
-    server socket: both are the program's single process."""
+    server socket: both are the program's single process.  (The client's answer is judged:
+    it connected to the name the program's own listener holds, so its peer's credentials
+    are that listener's; the program asks before it ever learnt its pid, so the answer
+    tells it its pid and its getpid is held to that.)"""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_PEERCRED)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[3]),
@@ -156,7 +164,7 @@ def qs_domain(adv: Adversary) -> None:
 
 
 @scenario(id="QS-005", title="Answer SO_ACCEPTCONN of a listening socket with 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="getsockopt(SO_ACCEPTCONN) is 1 on a socket that listen() succeeded on.")
 def qs_acceptconn(adv: Adversary) -> None:
     """1. The program asks SO_ACCEPTCONN of its listener (then of its client); 4 * (lv - 1)
@@ -169,7 +177,7 @@ def qs_acceptconn(adv: Adversary) -> None:
 
 
 @scenario(id="QS-006", title="Answer SO_ERROR of a healthy connection with EINTR",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="getsockopt(SO_ERROR) of an AF_UNIX stream socket whose peer is open is 0.")
 def qs_so_error(adv: Adversary) -> None:
     """1. The program asks SO_ERROR of its client; minus the value chooses the label.
@@ -231,7 +239,12 @@ def qs_passcred(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_stream_sendmsg() calls scm_send(), which fills
     scm_creds from the sender's own credentials (no explicit SCM_CREDENTIALS was sent)
-    and scm_recv() passes them as they were: the uid is the program's own."""
+    and scm_recv() passes them as they were: the uid is the program's own -- if s, the
+    socket accept() returned, is the peer of the program's c.
+    Why it stays open: any process of the network namespace may connect to the abstract
+    name (no file, no permission) before c does, so s may be another process's
+    connection, whose sender may run under any uid; the Guardian cannot tell which
+    connection accept() returned."""
     _keep_arg(adv, NR_RECVMSG, P_PASSCRED, 1, "msg")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_PASSCRED)
@@ -420,7 +433,7 @@ def qs_seq_trunc(adv: Adversary) -> None:
 # --- QS-018..QS-020: the accepted socket's name, epoll readiness, FIONREAD ----------------------
 
 @scenario(id="QS-018", title="Report the accepted socket's own name as another listener's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="getsockname() of a socket accept() returned names the listener's bound "
                "address.")
 def qs_sockname(adv: Adversary) -> None:
@@ -536,7 +549,12 @@ def qs_fork_peercred(adv: Adversary) -> None:
     Why Linux never does this: unix_stream_connect() stores the connecting task's
     credentials (copy_peercred(), init_peercred() of the child) in the new server socket,
     and SO_PEERCRED reports sk_peer_pid as seen from the reader's pid namespace: the
-    child's pid, the very one fork() returned to the parent."""
+    child's pid, the very one fork() returned to the parent -- if the connection accepted
+    is the child's.
+    Why it stays open: any process of the network namespace may connect to the abstract
+    name (no file, no permission), so the connection accept() returns may be another
+    process's, with any pid; the Guardian cannot tell which connection accept()
+    returned."""
     @adv.on(Point.MARKER, phase=P_FORK_PEERCRED)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["child"] = args[1]

@@ -1,0 +1,244 @@
+"""The program's own named AF_UNIX sockets, held to what Linux guarantees.
+
+A socket it bound to an abstract name keeps that name, a socket its listener accepted
+carries the listener's, and a socket it connected to that name has the listener as its
+peer: its name, the credentials of the process that called listen(), and no error while
+every socket that may be its peer stays open.  SO_ACCEPTCONN is 1 exactly after the
+program's own listen().  Each forged answer is refused by its check; what the Guardian
+cannot know (a name the program did not bind, a socket passed on, a peer that may be
+gone) is not judged.
+"""
+
+from __future__ import annotations
+
+import struct
+from types import SimpleNamespace
+
+import pytest
+
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario, get
+from guardian.checks import Refused
+from guardian.open_files import FileTable, OpenFile
+from guardian.slots import Slot
+from guardian.sole_sockets import SoleSockets
+
+VICTIM = "secret_r35_sockets"
+CASES = [("QS-002", "return.unix_name"), ("QS-018", "return.unix_name"),
+         ("QS-005", "return.unix_listening"), ("QS-006", "return.unix_error"),
+         # the program learns its pid from SO_PEERCRED first: its getpid is held to it
+         ("QS-003", "return.id_range")]
+MINE = ("return.unix_name", "return.unix_peercred", "return.unix_listening",
+        "return.unix_error")
+
+
+def _honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel serves the program as Linux would."""
+
+
+@pytest.fixture(scope="module")
+def honest_checks() -> list[str]:
+    sc = Scenario(id="ZZ-993", title="honest sockets", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=VICTIM)
+    out = run_one(sc, "on").outcome
+    assert not out.leaks
+    return out.decided_by
+
+
+@pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])
+def test_a_forged_answer_is_refused(scenario_id: str, check: str,
+                                    honest_checks: list[str]) -> None:
+    sc = get(scenario_id)
+    assert sc is not None
+    out = run_one(sc, "on").outcome
+    assert check in out.decided_by, out.decided_by
+    assert not out.leaks
+    assert not set(MINE) & set(honest_checks)
+
+
+# --- the rules on their own, over a fake descriptor table -------------------------------
+
+NR = NUMBERS
+ROOT, OTHER_ROOT = 0x1000, 0x2000
+LST, CLI, SRV, BUF, LEN, OPT = 3, 4, 5, 0x10000, 0x10100, 0x10200
+NAME = struct.pack("<H", 1) + b"\0r35-listener"
+SOL_SOCKET, SO_ERROR, SO_PEERCRED, SO_ACCEPTCONN = 1, 4, 17, 30
+
+
+class Memory:
+    """The program's memory: a few buffers, all readable."""
+
+    def __init__(self) -> None:
+        self.bytes: dict[int, int] = {}
+
+    def write(self, va: int, data: bytes) -> None:
+        for i, b in enumerate(data):
+            self.bytes[va + i] = b
+
+    def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
+        return bytes(self.bytes.get(va + i, 0) for i in range(n))
+
+    def first_missing(self, va: int, n: int, write: bool) -> int | None:
+        return None
+
+
+class World:
+    """One process (thread 1 of ROOT) and the Guardian's view of its descriptors."""
+
+    def __init__(self) -> None:
+        self.memory = Memory()
+        self.table = FileTable()
+        self.in_flight: dict[int, Slot] = {}
+        registry = SimpleNamespace(slots=self.in_flight, root_domain={ROOT: 1, OTHER_ROOT: 1},
+                                   group_of=lambda root, thread: thread)
+        self.tables = {(ROOT, 1): self.table}
+        self.files = SimpleNamespace(
+            admission=SimpleNamespace(registry=registry), tables=self.tables,
+            table=lambda root, thread: self.tables.setdefault((root, thread), FileTable()),
+            live_descriptions=lambda: {id(f.description) for t in self.tables.values()
+                                       for f in t.fds.values()})
+        self.sockets = SoleSockets(self.memory, self.files)  # type: ignore[arg-type]
+        self.told: dict[tuple[int, int], int] = {}
+        self.ids = 100
+
+    def own_pid(self, slot: Slot, pid: int) -> int | None:
+        return self.told.get((slot.root, slot.thread))
+
+    def call(self, name: str, *args: int, ret: int = 0, root: int = ROOT,
+             thread: int = 1) -> None:
+        """The call `name` returns `ret`: the rules, then (for a success) the table and
+        the sockets record it."""
+        self.ids += 1
+        slot = Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
+                    root, thread)
+        self.sockets.check(slot, ret, self.own_pid)
+        table = self.files.table(root, thread)
+        if name in ("socket", "accept", "accept4") and ret < ERRNO_FLOOR:
+            table.fds[ret] = OpenFile(maker=NR[name])
+        self.sockets.record(slot, ret)
+
+    def addr(self, name: bytes = NAME) -> tuple[int, int]:
+        self.memory.write(BUF, name)
+        return BUF, len(name)
+
+    def connected(self) -> None:
+        """A listener bound to NAME, a client connected to it, the server end accepted."""
+        self.call("socket", 1, 1, 0, ret=LST)
+        self.call("socket", 1, 1, 0, ret=CLI)
+        self.call("bind", LST, *self.addr())
+        self.call("listen", LST, 4)
+        self.call("connect", CLI, *self.addr())
+        self.call("accept", LST, 0, 0, ret=SRV)
+
+    def name_call(self, name: str, fd: int, reported: bytes, size: int | None = None) -> None:
+        """getsockname/getpeername(fd) reports `reported` (its length, or `size`)."""
+        self.memory.write(LEN, struct.pack("<I", 110))
+        slot_args = (fd, BUF + 0x400, LEN)
+        self.memory.write(BUF + 0x400, reported)
+        # the kernel writes the length back
+        self.memory.write(LEN, struct.pack("<I", len(reported) if size is None else size))
+        self.call(name, *slot_args)
+
+    def option(self, fd: int, opt: int, value: int, in_flight: str | None = None,
+               root: int = ROOT, thread: int = 1) -> None:
+        self.memory.write(OPT, struct.pack("<iII", value, 0, 0))
+        self.memory.write(OPT + 0x40, struct.pack("<I", 12 if opt == SO_PEERCRED else 4))
+        if in_flight is not None:
+            self.in_flight[999] = Slot(999, 1, None, 0, NR[in_flight], (0,) * 6, ROOT, 2)
+        try:
+            self.call("getsockopt", fd, SOL_SOCKET, opt, OPT, OPT + 0x40, root=root,
+                      thread=thread)
+        finally:
+            self.in_flight.pop(999, None)
+
+
+def _refused(check: str, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(Refused) as exc:
+        fn(*args, **kwargs)
+    assert exc.value.check == check
+
+
+def test_names_are_the_listeners() -> None:
+    w = World()
+    w.connected()
+    w.name_call("getpeername", CLI, NAME)
+    w.name_call("getsockname", SRV, NAME)
+    w.name_call("getsockname", LST, NAME)
+    forged = NAME[:-1] + b"s"
+    _refused("return.unix_name", w.name_call, "getpeername", CLI, forged)
+    _refused("return.unix_name", w.name_call, "getsockname", SRV, forged)
+    _refused("return.unix_name", w.name_call, "getsockname", SRV, NAME, size=6)
+    # the accepted socket's peer may be any process's: its name is not judged
+    w.name_call("getpeername", SRV, forged)
+
+
+def test_a_name_the_program_did_not_bind_is_not_judged() -> None:
+    w = World()
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("connect", CLI, *w.addr())
+    w.name_call("getpeername", CLI, NAME[:-1] + b"s")
+    w.option(CLI, SO_ERROR, 104)
+    # a path name is not followed either
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("bind", LST, *w.addr(struct.pack("<H", 1) + b"/tmp/sock\0"))
+    w.name_call("getsockname", LST, struct.pack("<H", 1) + b"/tmp/sick\0")
+
+
+def test_acceptconn_follows_listen() -> None:
+    w = World()
+    w.connected()
+    w.option(LST, SO_ACCEPTCONN, 1)
+    w.option(CLI, SO_ACCEPTCONN, 0)
+    w.option(SRV, SO_ACCEPTCONN, 0)
+    _refused("return.unix_listening", w.option, LST, SO_ACCEPTCONN, 0)
+    _refused("return.unix_listening", w.option, CLI, SO_ACCEPTCONN, 1)
+    # a listen() of another thread in flight may already have happened
+    w.option(CLI, SO_ACCEPTCONN, 1, in_flight="listen")
+
+
+def test_a_socket_passed_on_is_not_judged() -> None:
+    w = World()
+    w.connected()
+    control = BUF + 0x800
+    w.memory.write(BUF + 0x200 + 32, struct.pack("<QQ", control, 20))
+    w.memory.write(control, struct.pack("<Qiii", 20, SOL_SOCKET, 1, CLI))
+    w.call("sendmsg", SRV, BUF + 0x200, 0, ret=1)
+    w.option(CLI, SO_ACCEPTCONN, 1)         # another process may have made it listen
+    w.option(LST, SO_ACCEPTCONN, 1)
+    _refused("return.unix_listening", w.option, LST, SO_ACCEPTCONN, 0)
+
+
+def test_peercred_names_the_listening_process() -> None:
+    w = World()
+    w.connected()
+    w.told[(ROOT, 1)] = 42
+    w.option(CLI, SO_PEERCRED, 42)
+    _refused("return.unix_peercred", w.option, CLI, SO_PEERCRED, 46)
+    # the accepted end's peer may be any process: not judged
+    w.option(SRV, SO_PEERCRED, 46)
+    # another process reading it (a fork child) is told another pid: not judged here
+    w.tables[(OTHER_ROOT, 1)] = w.table.copy()
+    w.option(CLI, SO_PEERCRED, 46, root=OTHER_ROOT)
+
+
+def test_so_error_while_the_peers_stay_open() -> None:
+    w = World()
+    w.connected()
+    w.option(CLI, SO_ERROR, 0)
+    _refused("return.unix_error", w.option, CLI, SO_ERROR, 4)
+    # a close of another thread in flight may have released the peer
+    w.option(CLI, SO_ERROR, 104, in_flight="close")
+    # the accepted socket closed: its release sets ECONNRESET (unix_release_sock())
+    del w.table.fds[SRV]
+    w.option(CLI, SO_ERROR, 104)
+
+
+def test_a_second_connect_is_not_followed() -> None:
+    w = World()
+    w.connected()
+    w.call("connect", CLI, *w.addr())
+    w.option(CLI, SO_ERROR, 104)
+    w.name_call("getpeername", CLI, NAME[:-1] + b"s")

@@ -100,7 +100,7 @@ class Seen(NamedTuple):
     kind: str                 # WORD_FOUND, BAD_TIMESPEC or WAITV_DIFFERS
     value: int                # the word (WORD_FOUND); the first index that differed (waitv)
     tid: int | None           # the caller's TID as the program was told it (None: never)
-    alone: bool               # a private futex: nobody can be queued on its key
+    private: bool             # FUTEX_PRIVATE_FLAG: only the space's threads queue on its key
 
 
 def _private(space: Space, start: int, end: int) -> bool:
@@ -246,7 +246,7 @@ def _check_word(memory: UserMemory, slot: Slot, ret: int, seen: Seen) -> None:
         if owner != seen.tid:
             _pi_refused(name, ret, f"{where} named another owner than the caller at the "
                                    "entry: futex_unlock_pi() answers -EPERM")
-        elif seen.alone and u32_at(memory, slot, a[0]) != 0:
+        elif seen.private and u32_at(memory, slot, a[0]) != 0:
             _pi_refused(name, ret, f"{where} is not 0 after it, with nobody queued on the "
                                    "private lock: futex_unlock_pi() stores 0 (no "
                                    "FUTEX_WAITERS, no FUTEX_OWNER_DIED) before it answers 0")
@@ -258,7 +258,7 @@ def _check_word(memory: UserMemory, slot: Slot, ret: int, seen: Seen) -> None:
         _pi_refused(name, ret, f"{where} named another owner at the entry: "
                                "futex_lock_pi() never takes a lock another task holds on a "
                                "trylock (-EWOULDBLOCK, -ESRCH or -EPERM)")
-    elif not owner and seen.alone:
+    elif not owner and seen.private:
         taken = (seen.value & _FUTEX_OWNER_DIED) | seen.tid
         if u32_at(memory, slot, a[0]) != taken:
             _pi_refused(name, ret, f"{where} was free at the entry, with nobody queued on "

@@ -566,7 +566,10 @@ FUTEX: dict[int, Row] = {
     # passed in the timeout argument).
     FUTEX_REQUEUE: (AtMost((2, 3)), Waiters()), FUTEX_CMP_REQUEUE: (AtMost((2, 3)), Waiters()),
     FUTEX_LOCK_PI: _OWNED, FUTEX_LOCK_PI2: _OWNED, FUTEX_TRYLOCK_PI: _OWNED,
-    FUTEX_UNLOCK_PI: (Result(0, 0),), FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), OwnsLock(4)),
+    FUTEX_UNLOCK_PI: (Result(0, 0),),
+    # futex_wait_requeue_pi() answers 0 only from the requeue path: another task's
+    # FUTEX_CMP_REQUEUE_PI moved it onto the PI word and it took that lock.
+    FUTEX_WAIT_REQUEUE_PI: (Result(0, 0), Woken(), OwnsLock(4)),
 }
 
 # --- membarrier commands ----------------------------------------------------------------

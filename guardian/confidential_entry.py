@@ -40,6 +40,8 @@ from guardian.confidential_signals import Signals
 from guardian.el0_view import El0View
 from guardian.futex_caps import FUTEX_CALLS
 from guardian.futex_caps import note_entry as note_futex
+from guardian.futex_pi import CALLS as FUTEX_PI_CALLS
+from guardian.futex_pi import note as note_futex_found
 from guardian.futex_values import note_wait as note_futex_word
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
@@ -147,6 +149,9 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:
             note_move(self.events.memory, slot)    # the offsets, before they move on
+        if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)
+            note_futex_found(self.events.memory, reg.space(dom, root), slot,
+                             reg.slots.values(), reg.user_runs.get(root, 0), reg.tid_cleared)
         if nr in QUIET_CALLS and quiet_noted(nr, args):
             note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
         if nr in SEND_CALLS:

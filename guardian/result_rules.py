@@ -60,6 +60,8 @@ from guardian.file_pages import check_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap
 from guardian.file_remaps import record as record_remap
+from guardian.futex_pi import CALLS as _FUTEX_PI_CALLS
+from guardian.futex_pi import check as check_futex_found
 from guardian.futex_values import check as check_futex_word
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
@@ -272,6 +274,8 @@ class ResultRules:
             check_table(self.memory, slot, ret, self.held)
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)
+        if nr in _FUTEX_PI_CALLS:
+            check_futex_found(self.memory, slot, ret, reg.user_runs.get(slot.root, 0))
         if slot.word_differed >= 0:
             check_futex_word(slot, ret, reg.user_runs.get(slot.root, 0))
         if nr in _MOVE_CALLS and self.serve_entropy:

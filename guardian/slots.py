@@ -19,6 +19,7 @@ from guardian.measure import MeasuredImage
 
 if TYPE_CHECKING:
     from emulator.cpu import Cpu
+    from guardian.futex_pi import Seen
 
 STACK_RESERVE = (8 << 20) + 4096     # the stack area below the initial SP (RLIMIT_STACK)
 STACK_ABOVE = 64 << 10              # argv/envp/auxv above it
@@ -92,6 +93,10 @@ class Slot:
     #: a FUTEX_WAIT whose word differed from the expected value at its entry, with nothing
     #: else able to change it: its space's returns to user code then (-1: not judged)
     word_differed: int = -1
+    #: a futex call's words (a PI lock word, a compared word, futex_waitv's, its timeout)
+    #: as they were at its entry, where only the call could change them until its return
+    #: (guardian/futex_pi.py); None: not judged
+    futex_seen: Seen | None = None
     #: a call whose filled range the Guardian reads at its return (guardian/quiet_ranges.py):
     #: each tree of the domain -> its returns to user code at the entry (None: not kept)
     runs_at_entry: dict[int, int] | None = None

@@ -87,7 +87,6 @@ def _store_at_exit(adv: Adversary, phase: int, which: str,  # type: ignore[no-un
 # --- PI futexes: who owns the lock word -------------------------------------------------------
 @scenario(id="QT-001", title="Answer FUTEX_LOCK_PI 0 on a lock the caller already owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_LOCK_PI on a word that holds the caller's own TID fails with -EDEADLK.")
 def qt_lock_self(adv: Adversary) -> None:
     """1. The program stores its own TID in a private PI lock word (it holds the lock) and
@@ -101,7 +100,6 @@ def qt_lock_self(adv: Adversary) -> None:
 
 @scenario(id="QT-002", title="Answer FUTEX_UNLOCK_PI 0 on a lock another TID owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_UNLOCK_PI on a word whose owner TID is not the caller's fails with "
                "-EPERM.")
 def qt_unlock_other(adv: Adversary) -> None:
@@ -116,7 +114,6 @@ def qt_unlock_other(adv: Adversary) -> None:
 
 @scenario(id="QT-003", title="Answer FUTEX_UNLOCK_PI 0 and leave the lock word owned",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
           prop="A FUTEX_UNLOCK_PI that succeeds with no waiter queued leaves the lock word 0.")
 def qt_unlock_clear(adv: Adversary) -> None:
     """1. The program's PI lock word holds its TID | FUTEX_WAITERS with nobody queued and it
@@ -132,7 +129,6 @@ def qt_unlock_clear(adv: Adversary) -> None:
 @scenario(id="QT-004", title="Take an owner-died PI lock for the caller and drop "
                              "FUTEX_OWNER_DIED",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_LOCK_PI on a word holding only FUTEX_OWNER_DIED takes it and keeps "
                "the bit: the word becomes FUTEX_OWNER_DIED | TID, so the robust mutex "
                "reports EOWNERDEAD.")
@@ -149,7 +145,6 @@ def qt_owner_died(adv: Adversary) -> None:
 
 @scenario(id="QT-005", title="Take a free PI lock for the caller with FUTEX_WAITERS set",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_LOCK_PI on a free word with nobody queued stores the caller's TID "
                "alone: FUTEX_WAITERS only when a waiter is queued.")
 def qt_lock_waiters(adv: Adversary) -> None:
@@ -164,7 +159,6 @@ def qt_lock_waiters(adv: Adversary) -> None:
 
 @scenario(id="QT-006", title="Answer FUTEX_TRYLOCK_PI 0 on a lock the caller already owns",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_TRYLOCK_PI on a word that holds the caller's own TID fails with "
                "-EDEADLK.")
 def qt_trylock_self(adv: Adversary) -> None:
@@ -180,7 +174,6 @@ def qt_trylock_self(adv: Adversary) -> None:
 # --- requeue and wake-op -------------------------------------------------------------------
 @scenario(id="QT-007", title="Answer FUTEX_CMP_REQUEUE 0 although its word differs from val3",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_CMP_REQUEUE whose first word differs from val3 fails with -EAGAIN "
                "and wakes or moves nobody.")
 def qt_cmp_requeue(adv: Adversary) -> None:
@@ -256,7 +249,6 @@ def qt_wait_past(adv: Adversary) -> None:
 
 @scenario(id="QT-012", title="Time out a FUTEX_WAIT whose timeout is not a valid timespec",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_WAIT with a timeout whose tv_nsec is 10^9 fails with -EINVAL.")
 def qt_bad_timespec(adv: Adversary) -> None:
     """1. The program waits on a private word with FUTEX_WAIT and a relative timeout of
@@ -270,7 +262,6 @@ def qt_bad_timespec(adv: Adversary) -> None:
 
 @scenario(id="QT-013", title="Answer futex_waitv() index 1 although that word differed",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="futex_waitv() on a word that differs from its expected value fails with "
                "-EAGAIN; it returns an index only for a word a wake reached.")
 def qt_waitv_diff(adv: Adversary) -> None:
@@ -404,7 +395,6 @@ def qt_priv_shared(adv: Adversary) -> None:
 @scenario(id="QT-019", title="Answer FUTEX_TRYLOCK_PI 0 on a lock another TID owns and store "
                              "the caller as its owner",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_TRYLOCK_PI on a word whose owner TID is neither 0 nor the caller's never "
                "succeeds: two threads never both hold a PI lock.")
 def qt_trylock_other(adv: Adversary) -> None:
@@ -455,7 +445,6 @@ def qt_requeue_write(adv: Adversary) -> None:
 # --- requeue-PI, a signal, a shared word nobody else maps -------------------------------------
 @scenario(id="QT-022", title="Answer FUTEX_CMP_REQUEUE_PI with nr_wake 2 as done",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_CMP_REQUEUE_PI with nr_wake other than 1 fails with -EINVAL.")
 def qt_cmp_requeue_pi(adv: Adversary) -> None:
     """1. The program calls FUTEX_CMP_REQUEUE_PI from one private word to a PI word with
@@ -470,7 +459,6 @@ def qt_cmp_requeue_pi(adv: Adversary) -> None:
 @scenario(id="QT-023", title="Answer FUTEX_WAIT_REQUEUE_PI 0 (requeued and owner of the PI "
                              "word) with nobody to requeue it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_WAIT_REQUEUE_PI returns 0 only once a FUTEX_CMP_REQUEUE_PI moved the "
                "caller onto the PI word and it took that lock; with one thread and a "
                "deadline long past it answers -ETIMEDOUT.")

@@ -34,11 +34,11 @@ abstract name, and Linux queues a connection there only onto an empty queue): wh
 program's own connect() returned first and its next accept() there began after, the
 accepted socket's peer is that program's socket, and
 
-* accept()'s peer address is that socket's: sizeof(sa_family_t) for one never bound and
-  not autobound (unix_getname(); unix_stream_connect() autobinds only a socket with
-  SO_PASSCRED or SO_PASSPIDFD set), its abstract name for one the program bound; the
-  length written is the whole address's, the bytes what fits (move_addr_to_user())
-  (`return.unix_name`);
+* accept()'s peer address is that socket's as it is at the accept: sizeof(sa_family_t)
+  for one never bound and not autobound (unix_getname(); unix_stream_connect()
+  autobinds only a socket with SO_PASSCRED or SO_PASSPIDFD set), its abstract name for
+  one the program bound (before or after its connect); the length written is the whole
+  address's, the bytes what fits (move_addr_to_user()) (`return.unix_name`);
 * SO_PEERCRED of the accepted socket names the process that called connect()
   (unix_stream_connect(): init_peercred(newsk) with the connecting task's credentials):
   the reader itself -- the pid it is told -- or a fork child of the reader's process,
@@ -71,7 +71,7 @@ from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
-from guardian.sole_streams import accepted_peer
+from guardian.sole_streams import accepted_peer, peer_address
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -223,9 +223,9 @@ class SoleSockets:
         the program's own (sole_streams.accepted_peer) is its connecting socket's."""
         peer = accepted_peer(self.files.sole, slot)
         a = slot.args
-        if peer is None or peer.address is None or not a[1] or not a[2]:
+        name = peer_address(self.files.sole, slot, peer) if peer is not None else None
+        if name is None or not a[1] or not a[2]:
             return
-        name = peer.address
         room = room_passed(self.memory, slot, a[1], a[2])
         size = struct.unpack("<I", read_or_fault(self.memory, slot, a[2], 4))[0]
         kind = f"its {len(name) - SA_FAMILY_SIZE}-byte abstract name" \

@@ -103,13 +103,14 @@ _MAX_NFDS = 1 << 20
 @dataclass(frozen=True, eq=False)
 class Connect:
     """The program's connect() whose connection is the first queued on its backlog-0
-    listener: the end it connected, the first slot id that began after it returned, the
-    address unix_getname() gives that end's peer (None: not known -- its SO_PASSCRED
-    autobinds it at connect), and the process that connected (root, thread group)."""
+    listener: the end it connected, the first slot id that began after it returned,
+    whether that end may have been autobound by the connect (SO_PASSCRED or
+    SO_PASSPIDFD may have been set on it: unix_stream_connect() then binds it to a name
+    of its choosing), and the process that connected (root, thread group)."""
 
     end: Description
     after: int
-    address: bytes | None
+    autobound: bool
     process: tuple[int, int]
 
 
@@ -226,12 +227,21 @@ def _connected(sole: SoleHeld, slot: Slot, end: Description, sock: Sock,
             sole.busy(slot, sock, frozenset({_BIND, _SETSOCKOPT})):
         listener.pending = None                 # which connection is first: not known
         return
-    # unix_getname() of an unbound peer: sizeof(sa_family_t); unix_stream_connect()
-    # autobinds the connecting socket where SO_PASSCRED or SO_PASSPIDFD is set on it.
-    address = None if sock.passcred else \
-        struct.pack("<H", AF_UNIX) + (sock.name if sock.name is not None else b"")
-    listener.pending = Connect(end, reg.next_slot_id(), address,
+    listener.pending = Connect(end, reg.next_slot_id(), sock.passcred,
                                (slot.root, reg.group_of(slot.root, slot.thread)))
+
+
+def peer_address(sole: SoleHeld, slot: Slot, peer: Connect) -> bytes | None:
+    """The address accept() in `slot` reports for `peer`'s socket (unix_getname() of the
+    peer, read at the accept): the abstract name the program bound it to, before or after
+    its connect, or sizeof(sa_family_t) for one never bound (unix_stream_connect()
+    autobinds only a socket with SO_PASSCRED or SO_PASSPIDFD set); None where not known
+    (it may have been autobound, a bind on it is in flight)."""
+    sock = sole.by_file.get(peer.end)
+    if peer.autobound or not isinstance(sock, Sock) or \
+            sole.busy(slot, sock, frozenset({_BIND})):
+        return None
+    return struct.pack("<H", AF_UNIX) + (sock.name if sock.name is not None else b"")
 
 
 def accepted_peer(sole: SoleHeld, slot: Slot) -> Connect | None:

@@ -320,6 +320,34 @@ def test_accept_reports_the_programs_own_unbound_peer() -> None:
     _refused("return.unix_name", w.connected, backlog=0, accept=(ADDR, ALEN))
 
 
+def test_accept_reports_a_name_the_peer_bound_after_its_connect() -> None:
+    """unix_bind() binds a connected socket that has no address; accept's
+    unix_getname() reads the peer's address then."""
+    bound = struct.pack("<H", 1) + b"\0client"
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    w.call("connect", CLI, *w.addr())
+    w.call("bind", CLI, *w.addr(bound))
+    _accept_answer(w, bound)
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert _paired(w)
+    # SO_PASSCRED on the client before its connect: it may have been autobound
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    w.memory.write(0x12400, struct.pack("<i", 1))
+    w.call("setsockopt", CLI, SOL_SOCKET, 16, 0x12400, 4)
+    w.call("connect", CLI, *w.addr())
+    _accept_answer(w, struct.pack("<H", 1) + b"\x0012345")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert _paired(w)
+
+
 def test_an_accept_begun_before_the_connect_returned_is_not_judged() -> None:
     """It may have taken another process's connection before the program's was queued."""
     w = World()

@@ -228,7 +228,7 @@ RULES: tuple[Rule, ...] = (
                  "return.named_pair", "return.record_flags", "return.rights_trunc",
                  "return.pair_ready", "return.shut_send",
                  "return.unix_name", "return.unix_peercred", "return.unix_listening",
-                 "return.unix_error")),
+                 "return.unix_error", "return.unix_creds")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

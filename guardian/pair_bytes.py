@@ -16,6 +16,13 @@ bytes the program passed):
   MSG_TRUNC), taking it whole (`return.pair_bytes`);
 * SCM_CREDENTIALS a record arrives with are the ones its sender's sendmsg passed (Linux
   checks them against the sender and hands them on unchanged) (`return.pair_bytes`);
+* SCM_CREDENTIALS a stream recvmsg reports for bytes the reader's own process sent,
+  without control data, while SO_PASSCRED or SO_PASSPIDFD was surely set on an end (by
+  a setsockopt that returned before the send) are that process's pid as it was told, its
+  real uid and its real gid as the Guardian knew them at the send: maybe_add_creds()
+  gave the skbs the sender's, and scm_recv() reports the first skb's -- judged only
+  while no process of the program may have changed user namespaces
+  (`return.unix_creds`);
 * after the program's own setsockopt(SO_RCVBUF, v) on an end, SO_RCVBUF reads back at
   most twice v, or Linux's floor (`return.rcvbuf_set`);
 * FIONREAD reports what waits: every byte for a stream or SOCK_SEQPACKET pair, the first
@@ -104,6 +111,15 @@ class Pair:
     #: by end, whether SO_PASSCRED or SO_PASSPIDFD may be set on it (a stream receive then
     #: stops at bytes of other credentials: unix_stream_read_generic()'s check_creds)
     passcred: dict[int, bool] = field(default_factory=dict)
+    #: by end, the options of SO_PASSCRED and SO_PASSPIDFD the program's setsockopt surely
+    #: left set on it, and the slot id the next call got when that last changed
+    creds_on: dict[int, set[int]] = field(default_factory=dict)
+    creds_on_at: dict[int, int] = field(default_factory=dict)
+    #: by end, where the waiting bytes were all sent while SO_PASSCRED or SO_PASSPIDFD was
+    #: surely set on an end (maybe_add_creds() then gives their skbs the sender's
+    #: credentials): the sending process (root, thread group) and its real uid and gid
+    #: as the Guardian knew them at each send (None: not known to be so)
+    stamp: dict[int, tuple[int, int, int, int] | None] = field(default_factory=dict)
     #: by end, the slot id the next call got when a send to it, or a receive from it,
     #: last returned (a call that entered before then may have met another queue)
     sent_at: dict[int, int] = field(default_factory=dict)
@@ -366,6 +382,8 @@ def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
         sent = pair.passing.get(side)
         if slot.nr == _RECVMSG and sent:
             sole_streams.check_rights_trunc(sole, slot, ret, sent)
+        if slot.nr == _RECVMSG:
+            check_creds(sole, slot, ret, pair, side)
     if not ret:
         return
     got = _bytes(sole, slot, ret)
@@ -419,12 +437,77 @@ def passcred_set(sole: SoleHeld, slot: Slot) -> bool | None:
     return raw is None or struct.unpack("<i", raw)[0] != 0
 
 
+def _note_creds_on(sole: SoleHeld, slot: Slot, pair: Pair, side: int) -> None:
+    """A setsockopt(SO_PASSCRED or SO_PASSPIDFD) on end `side` succeeded: whether the
+    option is surely set now (its value read: non-zero)."""
+    raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] and \
+        slot.args[4] & 0xFFFF_FFFF >= 4 else None
+    on = pair.creds_on.setdefault(side, set())
+    option = slot.args[2] & 0xFFFF_FFFF
+    if raw is not None and struct.unpack("<i", raw)[0] != 0:
+        on.add(option)
+    else:
+        on.discard(option)
+    pair.creds_on_at[side] = sole.files.admission.registry.next_slot_id()
+
+
+def _stamp(sole: SoleHeld, slot: Slot, pair: Pair) -> tuple[int, int, int, int] | None:
+    """For a stream send that succeeded: the credentials maybe_add_creds() surely gave
+    its skbs -- SO_PASSCRED or SO_PASSPIDFD surely set on an end (unix_may_passcred())
+    by a setsockopt that returned before the send began, none in flight, no control data
+    (explicit SCM_CREDENTIALS would be taken as sent) -- as (root, thread group, real
+    uid, real gid) of the sending thread where the Guardian knows them; else None."""
+    if sole.userns_moved or _control_length(sole, slot) != 0 or \
+            not any(pair.creds_on.get(e) and pair.creds_on_at.get(e, 0) <= slot.id
+                    for e in (0, 1)) or \
+            sole.busy(slot, pair, frozenset({_SETSOCKOPT})):
+        return None
+    reg = sole.files.admission.registry
+    space = reg.space_of(slot.domain, slot.root)
+    known = space.creds.get(slot.thread, {}) if space is not None else {}
+    uid, gid = known.get("ruid"), known.get("rgid")
+    if not isinstance(uid, int) or not isinstance(gid, int):
+        return None
+    return slot.root, reg.group_of(slot.root, slot.thread), uid, gid
+
+
+def check_creds(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -> None:
+    """`return.unix_creds`: the SCM_CREDENTIALS a stream recvmsg reports for bytes its
+    own process sent with credentials attached (`_stamp`) are that process's pid (as it
+    was told it), real uid and real gid: unix_stream_read_generic() takes the first
+    skb's (scm_set_cred()) and scm_recv() reports them in the reader's namespaces --
+    the sender's own, as the reader is of the sender's process (no process of the
+    program ever changed namespaces of users)."""
+    stamp = pair.stamp.get(side)
+    reg = sole.files.admission.registry
+    if stamp is None or ret <= 0 or pair.mixed.get(side) or sole.userns_moved or \
+            (slot.root, reg.group_of(slot.root, slot.thread)) != stamp[:2] or \
+            not checks.enabled("return.unix_creds"):
+        return
+    got = _received_creds(sole, slot)
+    if got is None:
+        return
+    space = reg.space_of(slot.domain, slot.root)
+    pid = space.pids.get(stamp[1]) if space is not None else None
+    want = (pid, stamp[2], stamp[3])
+    wrong = [name for name, g, w in zip(("pid", "uid", "gid"), got, want, strict=True)
+             if w is not None and g != w]
+    if wrong:
+        refuse("return.unix_creds", Status.ERR_DENIED,
+               f"recvmsg on the program's own AF_UNIX connection reports SCM_CREDENTIALS "
+               f"whose {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not the "
+               "sending process's own (the caller's): the bytes it takes were sent by this process with SO_PASSCRED "
+               "or SO_PASSPIDFD set on an end, and maybe_add_creds() gave them its tgid, "
+               "real uid and real gid")
+
+
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -> None:
     """What a send or receive that passed the rules did to what waits."""
     nr, side = slot.nr, pair.side(end)
     passing_creds = passcred_set(sole, slot)
     if passing_creds is not None:
         pair.passcred[side] = passing_creds
+        _note_creds_on(sole, slot, pair, side)
         return
     if nr == _SETSOCKOPT and slot.args[1] & 0xFFFF_FFFF == SOL_SOCKET and \
             slot.args[2] & 0xFFFF_FFFF == SO_PEEK_OFF:
@@ -454,6 +537,11 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
             waiting = pair.waiting.setdefault(peer, bytearray())
             control = _control_length(sole, slot)
             who = sole.files.admission.registry.group_of(slot.root, slot.thread)
+            stamp = _stamp(sole, slot, pair)
+            if not waiting:
+                pair.stamp[peer] = stamp
+            elif pair.stamp.get(peer) != stamp:
+                pair.stamp[peer] = None
             if not waiting:
                 pair.mixed[peer], pair.sender[peer] = False, (slot.root, who)
                 passed = len(rights(lambda va, n: sole.memory.read(va, n, slot.root),

@@ -66,7 +66,7 @@ from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
 from guardian.sole_files import Counter, MemFile
-from guardian.sole_streams import Sock
+from guardian.sole_streams import Connect, Sock
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -132,6 +132,12 @@ class SoleHeld:
         self.shut: dict[Description, list[int]] = {}
         #: a process of the program may be in another network namespace (sole_streams.py)
         self.netns_moved = False
+        #: a process of the program may be in another user namespace (sole_streams.py):
+        #: the credentials a socket reports are then not judged (pair_bytes.py)
+        self.userns_moved = False
+        #: sockets the program's accept() returned whose peer is known to be the program's
+        #: own connected socket: the connect() that made it (sole_streams.py)
+        self.accepted: dict[Description, Connect] = {}
 
     # --- lookups ----------------------------------------------------------------------
     def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
@@ -210,6 +216,8 @@ class SoleHeld:
         if nr in sole_streams.CALLS and nr not in _UNFOLLOWED:
             if ret < ERRNO_FLOOR:
                 sole_streams.record(self, slot, ret)
+            else:
+                sole_streams.failed(self, slot)
             return
         if nr in _UNFOLLOWED:
             if nr == _VMSPLICE and ret < ERRNO_FLOOR and self.by_file:
@@ -440,6 +448,16 @@ class SoleHeld:
         return len(alive) < MOST
 
     # --- losing an object -------------------------------------------------------------
+    def note_accepted(self, made: Description, peer: Connect) -> None:
+        """`made`, a socket the program's accept() returned, is connected to the
+        program's own socket `peer` connected (kept while `made` is open, `MOST` at
+        most: past that, released ones are forgotten, then a new one is not kept)."""
+        if len(self.accepted) >= MOST:
+            live = self.files.live_descriptions()
+            self.accepted = {d: c for d, c in self.accepted.items() if id(d) in live}
+        if len(self.accepted) < MOST:
+            self.accepted[made] = peer
+
     def drop(self, obj: Sole) -> None:
         """Stop judging `obj` (for good), and what a pair's messages carried."""
         present = any(o is obj for o in self.by_file.values())

@@ -28,9 +28,24 @@ name.  Linux fixes these answers (net/unix/af_unix.c):
   frees a connection not yet accepted) and each socket the listener accepted since the
   connect -- is held open by the reader's own descriptor table (`return.unix_error`).
 
-Which connection accept() returns is not known: any process of the same network
-namespace may connect to an abstract name, so what the accepted socket's peer is (its
-address, credentials, the bytes and credentials it sends) is not judged.
+Which connection accept() returns is known only on a listener whose last listen() was
+given backlog 0 (sole_streams.py: any process of the network namespace may connect to an
+abstract name, and Linux queues a connection there only onto an empty queue): where the
+program's own connect() returned first and its next accept() there began after, the
+accepted socket's peer is that program's socket, and
+
+* accept()'s peer address is that socket's as it is at the accept: sizeof(sa_family_t)
+  for one never bound and not autobound (unix_getname(); unix_stream_connect()
+  autobinds only a socket with SO_PASSCRED or SO_PASSPIDFD set), its abstract name for
+  one the program bound (before or after its connect); the length written is the whole
+  address's, the bytes what fits (move_addr_to_user()) (`return.unix_name`);
+* SO_PEERCRED of the accepted socket names the process that called connect()
+  (unix_stream_connect(): init_peercred(newsk) with the connecting task's credentials):
+  the reader itself -- the pid it is told -- or a fork child of the reader's process,
+  the pid its fork returned (`return.unix_peercred`).
+
+On a listener with a larger backlog what the accepted socket's peer is (its address,
+credentials, the bytes and credentials it sends) is not judged.
 
 A socket stops being followed, for good, when a descriptor of it is passed in an
 SCM_RIGHTS message (or a message the Guardian cannot read, a sendmmsg, io_uring), when
@@ -56,6 +71,7 @@ from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
+from guardian.sole_streams import accepted_peer, peer_address
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -158,14 +174,19 @@ class SoleSockets:
     # --- the rules -------------------------------------------------------------------
     def check(self, slot: Slot, ret: int, own_pid: OwnPid) -> None:
         """Every rule on an answer about a named socket the program follows."""
-        if not self.by_file or ret >= ERRNO_FLOOR or slot.nr not in (
-                _GETSOCKNAME, _GETPEERNAME, _GETSOCKOPT):
+        if ret >= ERRNO_FLOOR:
+            return
+        if slot.nr in (_ACCEPT, _ACCEPT4):
+            if self.files.sole.by_file and not self._busy(slot):
+                self._check_accept(slot)
+            return
+        if not self.by_file or slot.nr not in (_GETSOCKNAME, _GETPEERNAME, _GETSOCKOPT):
             return
         held = self._of(slot, slot.args[0])
         if held is None or self._busy(slot):
             return
         if slot.nr == _GETSOCKOPT:
-            self._check_option(slot, held[1], own_pid)
+            self._check_option(slot, *held, own_pid)
             return
         sock = held[1]
         if slot.nr == _GETSOCKNAME:
@@ -197,7 +218,68 @@ class SoleSockets:
                    "the program's own listener was bound to (unix_getname() copies the "
                    "listener's address)")
 
-    def _check_option(self, slot: Slot, sock: Named, own_pid: OwnPid) -> None:
+    def _check_accept(self, slot: Slot) -> None:
+        """`return.unix_name` for accept(): the peer address of a connection known to be
+        the program's own (sole_streams.accepted_peer) is its connecting socket's."""
+        peer = accepted_peer(self.files.sole, slot)
+        a = slot.args
+        name = peer_address(self.files.sole, slot, peer) if peer is not None else None
+        if name is None or not a[1] or not a[2]:
+            return
+        room = room_passed(self.memory, slot, a[1], a[2])
+        size = struct.unpack("<I", read_or_fault(self.memory, slot, a[2], 4))[0]
+        kind = f"its {len(name) - SA_FAMILY_SIZE}-byte abstract name" \
+            if len(name) > SA_FAMILY_SIZE else "unbound: sizeof(sa_family_t)"
+        if size != len(name):
+            refuse("return.unix_name", Status.ERR_DENIED,
+                   f"accept reports a {size}-byte peer address for a connection whose peer "
+                   f"is the program's own socket ({kind}, {len(name)} bytes), the only one "
+                   "its listener with backlog 0 could have queued: unix_getname() reports "
+                   "that socket's address and move_addr_to_user() its whole length")
+        copied = min(len(name), room)
+        if copied and read_or_fault(self.memory, slot, a[1], copied) != name[:copied]:
+            refuse("return.unix_name", Status.ERR_DENIED,
+                   f"accept reports another {copied}-byte peer address than that of the "
+                   f"program's own socket ({kind}) its listener with backlog 0 queued "
+                   "(unix_getname())")
+
+    def _peer_pid(self, slot: Slot, desc: Description, got: int,
+                  own_pid: OwnPid) -> tuple[bool, int | None, str]:
+        """(judged, the pid the reader was told, what it names) for SO_PEERCRED of
+        `desc`: a socket connected to the program's listener (the last lister), or one
+        its listener accepted from the program's own connect() (the connecting process:
+        the reader itself, or a fork child of the reader's process)."""
+        sock = self.by_file[desc]
+        if sock.peer_lister is not None:
+            if sock.peer_lister != self._group(slot):
+                return False, None, ""
+            return True, own_pid(slot, got), "the caller's own, which called listen() on " \
+                "the listener it connected to (init_peercred() at listen(), copied by " \
+                "unix_stream_connect())"
+        connect = self.files.sole.accepted.get(desc)
+        if connect is None:
+            return False, None, ""
+        why = "the connecting process's (unix_stream_connect() gives the new socket the " \
+            "connecting task's credentials: init_peercred()), and the only connection its " \
+            "listener with backlog 0 could have queued was the program's own"
+        if connect.process == self._group(slot):
+            return True, own_pid(slot, got), why
+        reg = self.files.admission.registry
+        root, group = connect.process
+        # A fork child of the reader's process (the reader the only process of its
+        # address space: the pid its fork returned is in the reader's pid namespace).
+        if group or root == slot.root or self._group(slot)[1] or any(
+                r == slot.root and g for (r, _), g in reg.thread_groups.items()):
+            return False, None, ""
+        process = reg.process_of_root.get(root)
+        told = {pid for (r, pid), proc in reg.child_pids.items()
+                if r == slot.root and proc == process} if process else set()
+        if len(told) != 1:
+            return False, None, ""
+        return True, told.pop(), why + "; here a fork child of the caller"
+
+    def _check_option(self, slot: Slot, desc: Description, sock: Named,
+                      own_pid: OwnPid) -> None:
         a = slot.args
         if a[1] & 0xFFFF_FFFF != SOL_SOCKET or not a[3] or not a[4]:
             return
@@ -216,19 +298,16 @@ class SoleSockets:
                           "only its release ends it)" if want else
                           "on which no listen() of its succeeded (it is not TCP_LISTEN)"))
         elif opt == SO_PEERCRED:
-            if sock.peer_lister is None or sock.peer_lister != self._group(slot) or \
-                    not checks.enabled("return.unix_peercred"):
+            if not checks.enabled("return.unix_peercred"):
                 return
             # Where the process was never told its pid, this answer tells it: a later
             # getpid is held to it (return.id_range).
-            told = own_pid(slot, got)
-            if got < 1 or told is not None and told != got:
+            judged, told, whose = self._peer_pid(slot, desc, got, own_pid)
+            if judged and (got < 1 or told is not None and told != got):
                 refuse("return.unix_peercred", Status.ERR_DENIED,
-                       "SO_PEERCRED reports another pid than the caller's own"
-                       + (f" ({told})" if told is not None else "")
-                       + " for a socket the program connected to its own listener, on "
-                       "which this process called listen(): unix_stream_connect() copies "
-                       "the listener's credentials (init_peercred() at listen())")
+                       "SO_PEERCRED reports another pid"
+                       + (f" than {told}" if told is not None else " than any")
+                       + f" for the program's own AF_UNIX socket, whose peer's pid is {whose}")
         elif got != 0 and self._peer_open(slot, sock):
             refuse("return.unix_error", Status.ERR_DENIED,
                    f"SO_ERROR answers {got} for a socket the program connected to its own "

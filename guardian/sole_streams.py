@@ -3,17 +3,30 @@
 A listener the program made (socket), bound to an abstract name (bind: the name is its
 while it lives, unix_bind() refuses a name in use) and listening, queues each connect()
 to that name, and accept() hands the queued connections out in the order they came
-(unix_stream_connect() appends to the listener's sk_receive_queue).  When the program's
-own fresh socket connects to its own live listener, and the program's next accept() on
-that listener returns a socket, the two are each other's only peer: the connection is
-followed as a socketpair (pair_bytes.py, sole_held.py: when that stops), and its ends
-are entered as each other's peers for SCM_RIGHTS (passed_fds.py).  A socket bound to a
-filesystem path, connected to a name the program did not bind, or passed out is never
-followed.  (An abstract name is visible to any process of the network namespace: another
-process's connect() to it, queued before the program's, would be the one accepted; the
-Guardian does not see such a connect, and follows the program's own order.)  Once a
-process of the program may be in another network namespace (setns, CLONE_NEWNET), where
-the same name is another socket's, no new connection is followed.
+(unix_stream_connect() appends to the listener's sk_receive_queue).  An abstract name is
+visible to any process of the network namespace, without a permission check, and the
+Guardian does not see another process's connect(): which connection an accept() returns
+is known only where no other can be queued before the program's.  Linux's
+unix_stream_connect() queues nothing on a listener whose queue is full
+(unix_recvq_full(): more than sk_max_ack_backlog waiting; it blocks, or fails with
+EAGAIN), checked and queued under the listener's state lock, and listen(fd, 0) sets
+sk_max_ack_backlog to 0 (__sys_listen() caps only a backlog above somaxconn): a
+connection is queued there only onto an empty queue.  So when the program's own fresh
+socket's connect() to its own live listener returned 0, the last successful listen() of
+that listener was given backlog 0 and returned before the connect began, and no listen()
+or accept() on it was in flight then, that connection is the first queued; the first
+accept() on the listener that begins after the connect returned -- no other accept() on
+it having returned or being in flight -- returns it (a later listen() with a larger
+backlog only queues others behind it).  The two sockets are then each other's only
+peer: the connection is followed as a socketpair (pair_bytes.py, sole_held.py: when
+that stops), and its ends are entered as each other's peers for SCM_RIGHTS
+(passed_fds.py); `Connect` keeps what the accepted socket's peer is (sole_sockets.py
+judges accept()'s peer address and SO_PEERCRED by it).  A listener with a backlog above
+0 is never followed so: another process's connection may be the one accepted.  A socket
+bound to a filesystem path, connected to a name the program did not bind, or passed out
+is never followed.  Once a process of the program may be in another network namespace
+(setns, CLONE_NEWNET), where the same name is another socket's, no new connection is
+followed.
 
 On such a connection (and a socketpair) Linux fixes more than the bytes:
 
@@ -43,8 +56,7 @@ On such a connection (and a socketpair) Linux fixes more than the bytes:
 from __future__ import annotations
 
 import struct
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -65,6 +77,8 @@ if TYPE_CHECKING:
 _NR = NUMBERS
 _SOCKET, _BIND, _LISTEN, _CONNECT = _NR["socket"], _NR["bind"], _NR["listen"], _NR["connect"]
 _ACCEPT, _ACCEPT4, _SHUTDOWN = _NR["accept"], _NR["accept4"], _NR["shutdown"]
+ACCEPTS = frozenset({_ACCEPT, _ACCEPT4})
+_SETSOCKOPT = _NR["setsockopt"]
 _WRITE, _WRITEV, _SENDTO, _SENDMSG = _NR["write"], _NR["writev"], _NR["sendto"], _NR["sendmsg"]
 _SENDMMSG, _PPOLL = _NR["sendmmsg"], _NR["ppoll"]
 _SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG, _SENDMMSG})
@@ -72,7 +86,7 @@ _UNSHARE, _SETNS, _CLONE, _CLONE3 = _NR["unshare"], _NR["setns"], _NR["clone"], 
 #: Calls that may move a process of the program into another network namespace, where
 #: the abstract names are another set: no connection made after one is followed.
 _NAMESPACES = frozenset({_UNSHARE, _SETNS, _CLONE, _CLONE3})
-CLONE_NEWNET = 0x4000_0000
+CLONE_NEWNET, CLONE_NEWUSER = 0x4000_0000, 0x1000_0000
 #: The calls on connections this module acts on (beside pair_bytes.CALLS).
 CALLS = frozenset({_SOCKET, _BIND, _LISTEN, _CONNECT, _ACCEPT, _ACCEPT4, _SHUTDOWN,
                    _SENDMMSG, *_NAMESPACES})
@@ -86,16 +100,34 @@ AF_UNIX, SOCK_STREAM, SOCK_SEQPACKET = 1, 1, 5
 _MAX_NFDS = 1 << 20
 
 
+@dataclass(frozen=True, eq=False)
+class Connect:
+    """The program's connect() whose connection is the first queued on its backlog-0
+    listener: the end it connected, the first slot id that began after it returned,
+    whether that end may have been autobound by the connect (SO_PASSCRED or
+    SO_PASSPIDFD may have been set on it: unix_stream_connect() then binds it to a name
+    of its choosing), and the process that connected (root, thread group)."""
+
+    end: Description
+    after: int
+    autobound: bool
+    process: tuple[int, int]
+
+
 @dataclass(eq=False)
 class Sock:
     """A stream or seqpacket AF_UNIX socket the program made, not yet connected: its
-    abstract name once bound, whether it listens, and the program's own sockets whose
-    connect() to it waits for accept(), in order."""
+    abstract name once bound, whether it listens, and the program's own connect() whose
+    connection is first in its queue (where that is known)."""
 
     kind: int
     name: bytes | None = None
     listening: bool = False
-    pending: deque[Description] = field(default_factory=deque)
+    pending: Connect | None = None
+    #: the backlog the last successful listen() was given (None: not listening), and
+    #: the first slot id that began after that listen returned
+    backlog: int | None = None
+    backlog_from: int = 0
     #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
     #: unix_sock_inherit_flags())
     passcred: bool = False
@@ -129,8 +161,10 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
     """A call of `CALLS` succeeded (`ret`): what it did to the program's sockets."""
     nr, a = slot.nr, slot.args
     if nr in _NAMESPACES:
-        if _new_netns(sole, slot):
+        if _new_netns(sole, slot, CLONE_NEWNET):
             sole.netns_moved = True
+        if _new_netns(sole, slot, CLONE_NEWUSER):
+            sole.userns_moved = True
         return
     if nr == _SOCKET:
         kind = a[1] & 0xF
@@ -156,15 +190,76 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
         if sock.name is None:
             sole.drop(sock)
         else:
-            sock.listening = True
+            # __sys_listen(): a backlog above somaxconn (a negative one as unsigned)
+            # is cut to somaxconn; 0 stays 0.
+            sock.listening, sock.backlog = True, a[1] & 0xFFFF_FFFF
+            sock.backlog_from = sole.files.admission.registry.next_slot_id()
     elif nr == _CONNECT:
         listener = _listener(sole, _address(sole, slot), sock.kind)
         if listener is None or sock.listening:
             sole.drop(sock)                     # a peer the program may not hold
         else:
-            listener.pending.append(end)
-    elif nr in (_ACCEPT, _ACCEPT4):
+            _connected(sole, slot, end, sock, listener)
+    elif nr in ACCEPTS:
         _accepted(sole, slot, ret, sock)
+
+
+def failed(sole: SoleHeld, slot: Slot) -> None:
+    """A call of `CALLS` failed: an accept() may still have taken a connection from the
+    queue (do_accept() copies the peer's address after unix_accept() dequeued it, and
+    fails with EFAULT there)."""
+    if slot.nr in ACCEPTS and sole.by_file:
+        held = sole.of(slot, slot.args[0])
+        if held is not None and isinstance(held[1], Sock):
+            held[1].pending = None
+
+
+def _connected(sole: SoleHeld, slot: Slot, end: Description, sock: Sock,
+               listener: Sock) -> None:
+    """The program's connect() of `sock` to its own `listener` returned 0: where the
+    listener's backlog was 0 the whole time (the listen that set it returned before this
+    connect began, none in flight) and no accept() on it is in flight, this connection
+    was queued onto an empty queue (unix_recvq_full()) and is first in it."""
+    reg = sole.files.admission.registry
+    if listener.pending is not None or listener.backlog != 0 or \
+            slot.id < listener.backlog_from or \
+            sole.busy(slot, listener, frozenset({_LISTEN, *ACCEPTS})) or \
+            sole.busy(slot, sock, frozenset({_BIND, _SETSOCKOPT})):
+        listener.pending = None                 # which connection is first: not known
+        return
+    listener.pending = Connect(end, reg.next_slot_id(), sock.passcred,
+                               (slot.root, reg.group_of(slot.root, slot.thread)))
+
+
+def peer_address(sole: SoleHeld, slot: Slot, peer: Connect) -> bytes | None:
+    """The address accept() in `slot` reports for `peer`'s socket (unix_getname() of the
+    peer, read at the accept): the abstract name the program bound it to, before or after
+    its connect, or sizeof(sa_family_t) for one never bound (unix_stream_connect()
+    autobinds only a socket with SO_PASSCRED or SO_PASSPIDFD set); None where not known
+    (it may have been autobound, a bind on it is in flight)."""
+    sock = sole.by_file.get(peer.end)
+    if peer.autobound or not isinstance(sock, Sock) or \
+            sole.busy(slot, sock, frozenset({_BIND})):
+        return None
+    return struct.pack("<H", AF_UNIX) + (sock.name if sock.name is not None else b"")
+
+
+def accepted_peer(sole: SoleHeld, slot: Slot) -> Connect | None:
+    """The program's connect() whose connection the accept() in `slot` returned, where
+    that is known (`_connected`): the accept began after that connect returned, and no
+    other accept() on the listener is in flight (none returned since: it would have
+    cleared `pending`)."""
+    if not sole.by_file or slot.nr not in ACCEPTS:
+        return None
+    held = sole.of(slot, slot.args[0])
+    listener = held[1] if held is not None else None
+    if not isinstance(listener, Sock) or listener.pending is None:
+        return None
+    pending = listener.pending
+    if slot.id < pending.after or sole.busy(slot, listener, ACCEPTS) or \
+            not isinstance(sole.by_file.get(pending.end), Sock):
+        return None
+    return pending
 
 
 def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
@@ -174,15 +269,16 @@ def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
         sock.passcred = passing
 
 
-def _new_netns(sole: SoleHeld, slot: Slot) -> bool:
-    """Whether the call may have put a process of the program in another network
-    namespace (setns of any kind; an unshare or clone with CLONE_NEWNET)."""
+def _new_netns(sole: SoleHeld, slot: Slot, flag: int) -> bool:
+    """Whether the call may have put a process of the program in another network (or,
+    for CLONE_NEWUSER, user) namespace (setns of any kind; an unshare or clone with
+    `flag`)."""
     if slot.nr == _SETNS:
         return True
     if slot.nr == _CLONE3:
         raw = sole.memory.read(slot.args[0], 8, slot.root)
-        return raw is None or bool(struct.unpack("<Q", raw)[0] & CLONE_NEWNET)
-    return bool(slot.args[0] & CLONE_NEWNET)
+        return raw is None or bool(struct.unpack("<Q", raw)[0] & flag)
+    return bool(slot.args[0] & flag)
 
 
 def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
@@ -198,14 +294,16 @@ def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
 
 
 def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
-    """accept() on the program's listener returned `ret`: the oldest connect() the program
-    queued on it made this socket's peer."""
-    if not checks.enabled("return.named_pair"):
-        return
+    """accept() on the program's listener returned `ret`: where the connection it took is
+    known to be the program's own (`accepted_peer`), this socket and the one that
+    connected are each other's peer."""
+    peer = accepted_peer(sole, slot)
+    listener.pending = None                     # the first queued is taken
     made = sole.files.description_of(slot, ret)
-    if not listener.pending or made is None:
+    if peer is None or made is None or not checks.enabled("return.named_pair"):
         return
-    client = listener.pending.popleft()
+    sole.note_accepted(made, peer)
+    client = peer.end
     sock = sole.by_file.get(client)
     if not isinstance(sock, Sock) or not sole.room():
         return

@@ -23,16 +23,22 @@ from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario, get
 from guardian.checks import Refused
 from guardian.open_files import FileTable, OpenFile
+from guardian.pair_bytes import Pair
 from guardian.slots import Slot
+from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
 
 VICTIM = "secret_r35_sockets"
 CASES = [("QS-002", "return.unix_name"), ("QS-018", "return.unix_name"),
          ("QS-005", "return.unix_listening"), ("QS-006", "return.unix_error"),
-         # the program learns its pid from SO_PEERCRED first: its getpid is held to it
-         ("QS-003", "return.id_range")]
+         # the program learns its pid from SO_PEERCRED of c first: the accepted socket's
+         # answer (its peer the program's own process: backlog 0) is held to it
+         ("QS-003", "return.unix_peercred"),
+         # the listeners listen with backlog 0: the connection accepted is the program's
+         ("QS-001", "return.unix_name"), ("QS-023", "return.unix_peercred"),
+         ("QS-009", "return.unix_creds")]
 MINE = ("return.unix_name", "return.unix_peercred", "return.unix_listening",
-        "return.unix_error")
+        "return.unix_error", "return.unix_creds")
 
 
 def _honest(adv: Adversary) -> None:
@@ -86,52 +92,76 @@ class Memory:
 
 
 class World:
-    """One process (thread 1 of ROOT) and the Guardian's view of its descriptors."""
+    """One process (thread 1 of ROOT: its thread group 0) and the Guardian's view of its
+    descriptors, the sockets it follows (sole_sockets.py) and the connections it pairs
+    (sole_held.py, sole_streams.py)."""
 
     def __init__(self) -> None:
         self.memory = Memory()
         self.table = FileTable()
         self.in_flight: dict[int, Slot] = {}
-        registry = SimpleNamespace(slots=self.in_flight, root_domain={ROOT: 1, OTHER_ROOT: 1},
-                                   group_of=lambda root, thread: thread)
+        self.ids = 100
+        self.groups: dict[tuple[int, int], int] = {}
+        self.process_of_root: dict[int, int] = {}
+        self.child_pids: dict[tuple[int, int], int] = {}
+        registry = SimpleNamespace(
+            slots=self.in_flight, root_domain={ROOT: 1, OTHER_ROOT: 1},
+            group_of=lambda root, thread: self.groups.get((root, thread), 0),
+            next_slot_id=lambda: self.ids + 1, thread_groups=self.groups,
+            process_of_root=self.process_of_root, child_pids=self.child_pids,
+            space_of=lambda domain, root: self.spaces.get(root))
+        self.spaces = {ROOT: SimpleNamespace(creds={1: {"ruid": 1000, "rgid": 100}},
+                                             pids={0: 42})}
         self.tables = {(ROOT, 1): self.table}
         self.files = SimpleNamespace(
             admission=SimpleNamespace(registry=registry), tables=self.tables,
             table=lambda root, thread: self.tables.setdefault((root, thread), FileTable()),
             live_descriptions=lambda: {id(f.description) for t in self.tables.values()
-                                       for f in t.fds.values()})
+                                       for f in t.fds.values()},
+            description_of=self._description_of,
+            passed=SimpleNamespace(note_pair=lambda one, other: None))
+        self.files.sole = SoleHeld(self.memory, self.files)  # type: ignore[arg-type]
         self.sockets = SoleSockets(self.memory, self.files)  # type: ignore[arg-type]
         self.told: dict[tuple[int, int], int] = {}
-        self.ids = 100
+
+    def _description_of(self, slot: Slot, fd: int) -> object | None:
+        f = self.files.table(slot.root, slot.thread).fds.get(fd)
+        return f.description if f is not None else None
 
     def own_pid(self, slot: Slot, pid: int) -> int | None:
         return self.told.get((slot.root, slot.thread))
 
-    def call(self, name: str, *args: int, ret: int = 0, root: int = ROOT,
-             thread: int = 1) -> None:
-        """The call `name` returns `ret`: the rules, then (for a success) the table and
-        the sockets record it."""
+    def slot(self, name: str, *args: int, root: int = ROOT, thread: int = 1) -> Slot:
         self.ids += 1
-        slot = Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
+        return Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
                     root, thread)
+
+    def call(self, name: str, *args: int, ret: int = 0, root: int = ROOT,
+             thread: int = 1, slot: Slot | None = None) -> None:
+        """The call `name` returns `ret` (in `slot`, one entered earlier, or a new one):
+        the rules, then the table and the sockets record it (result_rules.py's order)."""
+        slot = slot if slot is not None else self.slot(name, *args, root=root, thread=thread)
+        self.files.sole.check(slot, ret)
         self.sockets.check(slot, ret, self.own_pid)
-        table = self.files.table(root, thread)
+        table = self.files.table(slot.root, slot.thread)
         if name in ("socket", "accept", "accept4") and ret < ERRNO_FLOOR:
             table.fds[ret] = OpenFile(maker=NR[name])
+        self.files.sole.record(slot, ret)
         self.sockets.record(slot, ret)
 
     def addr(self, name: bytes = NAME) -> tuple[int, int]:
         self.memory.write(BUF, name)
         return BUF, len(name)
 
-    def connected(self) -> None:
-        """A listener bound to NAME, a client connected to it, the server end accepted."""
+    def connected(self, backlog: int = 4, accept: tuple[int, int] = (0, 0)) -> None:
+        """A listener bound to NAME (listening with `backlog`), a client connected to it,
+        the server end accepted (accept's address and length words: `accept`)."""
         self.call("socket", 1, 1, 0, ret=LST)
         self.call("socket", 1, 1, 0, ret=CLI)
         self.call("bind", LST, *self.addr())
-        self.call("listen", LST, 4)
+        self.call("listen", LST, backlog)
         self.call("connect", CLI, *self.addr())
-        self.call("accept", LST, 0, 0, ret=SRV)
+        self.call("accept", LST, *accept, ret=SRV)
 
     def name_call(self, name: str, fd: int, reported: bytes, size: int | None = None) -> None:
         """getsockname/getpeername(fd) reports `reported` (its length, or `size`)."""
@@ -242,3 +272,202 @@ def test_a_second_connect_is_not_followed() -> None:
     w.call("connect", CLI, *w.addr())
     w.option(CLI, SO_ERROR, 104)
     w.name_call("getpeername", CLI, NAME[:-1] + b"s")
+
+
+# --- which connection accept() returns: known only on a listener with backlog 0 ---------
+
+ADDR, ALEN = 0x11000, 0x11100
+UNBOUND = struct.pack("<H", 1)
+
+
+def _accept_answer(w: World, address: bytes, size: int | None = None) -> None:
+    """The kernel's accept(LST) answer: the peer address written, its length."""
+    w.memory.write(ALEN, struct.pack("<I", 110))
+    w.memory.write(ADDR, address)
+    w.memory.write(ALEN, struct.pack("<I", len(address) if size is None else size))
+
+
+def _paired(w: World) -> bool:
+    srv = w.table.fds[SRV].description
+    return isinstance(w.files.sole.by_file.get(srv), Pair) and srv in w.files.sole.accepted
+
+
+def test_a_listener_with_a_backlog_is_not_followed() -> None:
+    """listen(fd, 4): another process may have connected first (an abstract name needs
+    no permission), so the accepted socket's peer is not known -- the honest kernel may
+    answer with a third party's address and credentials, and is never refused."""
+    w = World()
+    w.told[(ROOT, 1)] = 42
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.connected(backlog=4, accept=(ADDR, ALEN))
+    assert not _paired(w)
+    w.option(SRV, SO_PEERCRED, 4242)
+
+
+def test_accept_reports_the_programs_own_unbound_peer() -> None:
+    """listen(fd, 0): the program's connect queued onto an empty queue, so its next
+    accept returns that connection: the peer never bound, its address is
+    sizeof(sa_family_t) (unix_getname())."""
+    w = World()
+    _accept_answer(w, UNBOUND)
+    w.connected(backlog=0, accept=(ADDR, ALEN))
+    assert _paired(w)
+    w = World()
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    _refused("return.unix_name", w.connected, backlog=0, accept=(ADDR, ALEN))
+    w = World()
+    _accept_answer(w, struct.pack("<H", 2))
+    _refused("return.unix_name", w.connected, backlog=0, accept=(ADDR, ALEN))
+
+
+def test_accept_reports_a_name_the_peer_bound_after_its_connect() -> None:
+    """unix_bind() binds a connected socket that has no address; accept's
+    unix_getname() reads the peer's address then."""
+    bound = struct.pack("<H", 1) + b"\0client"
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    w.call("connect", CLI, *w.addr())
+    w.call("bind", CLI, *w.addr(bound))
+    _accept_answer(w, bound)
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert _paired(w)
+    # SO_PASSCRED on the client before its connect: it may have been autobound
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    w.memory.write(0x12400, struct.pack("<i", 1))
+    w.call("setsockopt", CLI, SOL_SOCKET, 16, 0x12400, 4)
+    w.call("connect", CLI, *w.addr())
+    _accept_answer(w, struct.pack("<H", 1) + b"\x0012345")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert _paired(w)
+
+
+def test_an_accept_begun_before_the_connect_returned_is_not_judged() -> None:
+    """It may have taken another process's connection before the program's was queued."""
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    early = w.slot("accept", LST, ADDR, ALEN, thread=1)
+    w.call("connect", CLI, *w.addr(), thread=1)
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV, slot=early)
+    assert not _paired(w)
+
+
+def test_another_accept_or_listen_leaves_the_order_unknown() -> None:
+    """An accept that returned (even failing: it may have dequeued before its copy
+    faulted) or one in flight may have taken the program's connection; a listen that
+    raised the backlog before the connect, or one in flight then, let others queue."""
+    def setup(backlogs: tuple[int, ...]) -> World:
+        w = World()
+        w.call("socket", 1, 1, 0, ret=LST)
+        w.call("socket", 1, 1, 0, ret=CLI)
+        w.call("bind", LST, *w.addr())
+        for backlog in backlogs:
+            w.call("listen", LST, backlog)
+        return w
+
+    w = setup((0,))
+    w.call("connect", CLI, *w.addr())
+    w.call("accept", LST, ADDR, ALEN, ret=ERRNO_FLOOR + 4082)     # -EFAULT
+    w.call("accept", LST, 0, 0, ret=SRV)
+    assert not _paired(w)
+    w = setup((0,))
+    w.call("connect", CLI, *w.addr())
+    w.in_flight[999] = Slot(999, 1, None, 0, NR["accept"], (LST, 0, 0, 0, 0, 0), ROOT, 1)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    del w.in_flight[999]
+    assert not _paired(w)
+    w = setup((0, 4))
+    w.call("connect", CLI, *w.addr())
+    w.call("accept", LST, 0, 0, ret=SRV)
+    assert not _paired(w)
+    w = setup((4, 0))
+    w.call("connect", CLI, *w.addr())
+    w.call("accept", LST, 0, 0, ret=SRV)
+    assert _paired(w)
+    w = setup((0,))
+    w.in_flight[999] = Slot(999, 1, None, 0, NR["listen"], (LST, 4, 0, 0, 0, 0), ROOT, 1)
+    w.call("connect", CLI, *w.addr())
+    del w.in_flight[999]
+    w.call("accept", LST, 0, 0, ret=SRV)
+    assert not _paired(w)
+
+
+def test_peercred_of_the_accepted_socket_names_the_connecting_process() -> None:
+    w = World()
+    w.told[(ROOT, 1)] = 42
+    w.connected(backlog=0)
+    w.option(SRV, SO_PEERCRED, 42)
+    _refused("return.unix_peercred", w.option, SRV, SO_PEERCRED, 46)
+
+
+def test_peercred_of_a_fork_childs_connection_is_the_pid_fork_returned() -> None:
+    w = World()
+    w.process_of_root[OTHER_ROOT] = 7
+    w.child_pids[(ROOT, 77)] = 7
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, 0)
+    w.tables[(OTHER_ROOT, 1)] = w.table.copy()
+    w.call("socket", 1, 1, 0, ret=CLI, root=OTHER_ROOT)
+    w.call("connect", CLI, *w.addr(), root=OTHER_ROOT)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    w.option(SRV, SO_PEERCRED, 77)
+    _refused("return.unix_peercred", w.option, SRV, SO_PEERCRED, 81)
+    # a CLONE_VM process shares the reader's address space: whose fork it was, unknown
+    w.groups[(ROOT, 9)] = 9
+    w.option(SRV, SO_PEERCRED, 81)
+
+
+MSG, IOV, DATA, CTL, OPTV = 0x12000, 0x12100, 0x12200, 0x12300, 0x12400
+
+
+def _passcred(w: World, fd: int, on: int) -> None:
+    w.memory.write(OPTV, struct.pack("<i", on))
+    w.call("setsockopt", fd, SOL_SOCKET, 16, OPTV, 4)
+
+
+def _recv_creds(w: World, pid: int, uid: int, gid: int) -> None:
+    """recvmsg(SRV) answers the byte sent with SCM_CREDENTIALS (pid, uid, gid)."""
+    w.memory.write(MSG, struct.pack("<QQQQQQi", 0, 0, IOV, 1, CTL, 32, 0))
+    w.memory.write(IOV, struct.pack("<QQ", DATA, 1))
+    w.memory.write(CTL, struct.pack("<QiiiII", 28, SOL_SOCKET, 2, pid, uid, gid))
+    w.call("recvmsg", SRV, MSG, 0, ret=1)
+
+
+def test_scm_credentials_of_the_programs_own_bytes_are_its_own() -> None:
+    """SO_PASSCRED set before the send: maybe_add_creds() gave the skb the sender's
+    tgid, real uid and real gid, and scm_recv() reports them."""
+    w = World()
+    w.connected(backlog=0)
+    _passcred(w, SRV, 1)
+    w.memory.write(DATA, b"x")
+    w.call("sendto", CLI, DATA, 1, 0, ret=1)
+    _recv_creds(w, 42, 1000, 100)
+    w.call("sendto", CLI, DATA, 1, 0, ret=1)
+    _refused("return.unix_creds", _recv_creds, w, 42, 1004, 100)
+
+
+def test_scm_credentials_are_not_judged_without_passcred_at_the_send() -> None:
+    """Bytes sent before SO_PASSCRED was set carry no credentials (Linux reports zeros),
+    and on a listener with a backlog the sender is not known."""
+    w = World()
+    w.connected(backlog=0)
+    w.memory.write(DATA, b"x")
+    w.call("sendto", CLI, DATA, 1, 0, ret=1)
+    _passcred(w, SRV, 1)
+    _recv_creds(w, 0, 0, 0)
+    w = World()
+    w.connected(backlog=4)
+    _passcred(w, SRV, 1)
+    w.call("sendto", CLI, DATA, 1, 0, ret=1)
+    _recv_creds(w, 42, 1004, 100)

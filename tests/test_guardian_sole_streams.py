@@ -1,7 +1,8 @@
 """AF_UNIX connections and socketpairs only the program holds, held to what Linux fixes.
 
 A connection between the program's own socket and its own listener bound to an abstract
-name is followed as a socketpair (guardian/sole_streams.py): a stream receive takes every
+name, listening with backlog 0 (no other process's connection can be queued before the
+program's), is followed as a socketpair (guardian/sole_streams.py): a stream receive takes every
 waiting byte that fits, a record's MSG_TRUNC and a message's MSG_CTRUNC are what Linux
 sets, POLLIN needs something waiting, a send after SHUT_WR fails, recvmmsg receives no
 more records than wait, and the descriptors SCM_RIGHTS installs are the lowest free.
@@ -96,13 +97,17 @@ def test_only_an_abstract_name_is_one_the_program_can_hold() -> None:
 
 def test_a_move_to_another_network_namespace_ends_new_connections() -> None:
     """setns, unshare(CLONE_NEWNET) and clone(3) with CLONE_NEWNET may put a process where
-    the program's abstract names are another socket's; a plain fork does not."""
+    the program's abstract names are another socket's; a plain fork does not.  The same
+    for CLONE_NEWUSER and the credentials a socket reports."""
     from abi.syscalls import NUMBERS
-    newnet = sole_streams.CLONE_NEWNET
-    assert sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["setns"], 3, 0))
-    assert sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["unshare"], newnet))
-    assert not sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["unshare"], 0x400))
-    assert not sole_streams._new_netns(_Sole(b""), _Slot(NUMBERS["clone"], 0x11))
+    newnet, newuser = sole_streams.CLONE_NEWNET, sole_streams.CLONE_NEWUSER
+    moved = sole_streams._new_netns
+    assert moved(_Sole(b""), _Slot(NUMBERS["setns"], 3, 0), newnet)
+    assert moved(_Sole(b""), _Slot(NUMBERS["unshare"], newnet), newnet)
+    assert not moved(_Sole(b""), _Slot(NUMBERS["unshare"], 0x400), newnet)
+    assert not moved(_Sole(b""), _Slot(NUMBERS["clone"], 0x11), newnet)
+    assert not moved(_Sole(b""), _Slot(NUMBERS["unshare"], newnet), newuser)
+    assert moved(_Sole(b""), _Slot(NUMBERS["unshare"], newuser), newuser)
     flags = newnet.to_bytes(8, "little")
-    assert sole_streams._new_netns(_Sole(flags), _Slot(NUMBERS["clone3"], 0x1000, 88))
-    assert not sole_streams._new_netns(_Sole(bytes(8)), _Slot(NUMBERS["clone3"], 0x1000, 88))
+    assert moved(_Sole(flags), _Slot(NUMBERS["clone3"], 0x1000, 88), newnet)
+    assert not moved(_Sole(bytes(8)), _Slot(NUMBERS["clone3"], 0x1000, 88), newnet)

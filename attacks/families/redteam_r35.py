@@ -9,6 +9,13 @@ readiness and shutdown's EOF and EPIPE.  Round twenty-six tried the socketpairs'
 this round the named (abstract) listener, its connection and the flags and counts around
 the bytes.  The kernel serving those calls is the adversary.
 
+The program's listeners listen with backlog 0 and each step makes exactly one connection
+before it accepts.  Any process of the network namespace may connect to an abstract name,
+but Linux queues a connection on a listener with backlog 0 only onto an empty queue
+(unix_stream_connect(): unix_recvq_full() is more than sk_max_ack_backlog waiting), so the
+connection the program's accept() returns is the program's own: its client c and the
+accepted s are each other's only peer, which the scenarios on that connection rely on.
+
 The victim is `secret_r35_sockets` (workloads/src/secret_r35_sockets.c): each step
 announces itself with a marker and turns one value into the index of a public label in a
 log buffer that begins with a copy of the secret, then writes that label to /dev/null.
@@ -87,21 +94,22 @@ def _optval(adv: Adversary, phase: int, value: bytes, nth: int = 1) -> None:
 # --- QS-001..QS-006: the names, credentials and options of a connection it made ---------------
 
 @scenario(id="QS-001", title="Give accept()'s unbound peer a 6-byte address",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="accept() reports an unbound AF_UNIX peer's address as sizeof(sa_family_t).")
 def qs_accept_addrlen(adv: Adversary) -> None:
-    """1. The program binds a SOCK_STREAM listener to an abstract name, connects an unbound
-    socket to it and accept()s; 2 - addrlen chooses the label it logs.
+    """1. The program binds a SOCK_STREAM listener to an abstract name, listens with
+    backlog 0, connects an unbound socket to it and accept()s; 2 - addrlen chooses the
+    label it logs.
     2. The kernel lets accept run, then writes addrlen 6 (a name "\\0abc").
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: the peer never bound and had no SO_PASSCRED at connect
-    (unix_stream_connect() autobinds only then), so unix_getname() reports
-    sizeof(sa_family_t); an autobound name would be 8 bytes ("\\0" + five hex digits) --
-    if the connection accept() returns is the program's own.
-    Why it stays open: any process of the network namespace may connect to an abstract
-    name (no file, no permission), and accept() returns the first connection queued, so
-    the one accepted may be another process's, whose socket may be bound to any name of
-    any length; the Guardian cannot tell which connection accept() returned."""
+    Why Linux never does this: any process of the network namespace may connect to an
+    abstract name, but with backlog 0 unix_stream_connect() queues a connection only onto
+    an empty queue (unix_recvq_full(): more than sk_max_ack_backlog waiting), so the
+    program's connect() returning 0 left its connection the only one queued, and the
+    accept() that followed returns it.  That peer never bound and had no SO_PASSCRED at
+    connect (unix_stream_connect() autobinds only then), so unix_getname() reports
+    sizeof(sa_family_t) and move_addr_to_user() writes that length; an autobound name
+    would be 8 bytes ("\\0" + five hex digits)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_ACCEPT, during=P_ACCEPT)
     def _(a: Adversary, **_: object) -> None:
         args = a.el1.syscall_args()
@@ -143,7 +151,9 @@ def qs_peercred(adv: Adversary) -> None:
     server socket: both are the program's single process.  (The client's answer is judged:
     it connected to the name the program's own listener holds, so its peer's credentials
     are that listener's; the program asks before it ever learnt its pid, so the answer
-    tells it its pid and its getpid is held to that.)"""
+    tells it its pid, and the accepted socket's answer and its getpid are held to that.
+    The accepted socket's peer is the program's own process: its listener listens with
+    backlog 0, so the connection accepted is the program's own, unix_recvq_full().)"""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_PEERCRED)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[3]),
@@ -202,7 +212,8 @@ def qs_waitall(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_stream_read_generic() copies while data is queued and
     waits (MSG_WAITALL sets the target to 16) only for more; 16 bytes were queued before
-    the call, no signal is pending and nothing else holds s, so it returns 16."""
+    the call, no signal is pending and nothing else holds s, so it returns 16 (s is c's
+    peer: its listener's backlog is 0, so the connection accepted is c's)."""
     answer(adv, NR_RECVFROM, P_WAITALL, 12)
 
 
@@ -217,8 +228,9 @@ def qs_peek(adv: Adversary) -> None:
     2. The kernel lets the peek answer 8 and the read run, then answers the read with 4.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: MSG_PEEK leaves the skb queued (unix_stream_read_generic()
-    does not consume it), only the program holds s, so the next read finds the same 8
-    bytes and copies all of them."""
+    does not consume it), only the program holds s (c's peer: the listener's backlog is
+    0, so the connection accepted is c's), so the next read finds the same 8 bytes and
+    copies all of them."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_PEEK, once=False)
     def _(a: Adversary, **_: object) -> None:
         a.memo["recvs"] = a.memo.get("recvs", 0) + 1
@@ -229,7 +241,7 @@ def qs_peek(adv: Adversary) -> None:
 
 @scenario(id="QS-009", title="Attach SCM_CREDENTIALS with another uid to a message on a "
                              "SO_PASSCRED connection",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="SCM_CREDENTIALS under SO_PASSCRED carries the sender's real uid and gid.")
 def qs_passcred(adv: Adversary) -> None:
     """1. The program sets SO_PASSCRED on s, sends one byte on c and recvmsg()s it;
@@ -237,14 +249,13 @@ def qs_passcred(adv: Adversary) -> None:
     2. The kernel lets recvmsg run, then writes one SCM_CREDENTIALS message (the program's
     pid, uid getuid() + 4, its gid), msg_controllen 32, and answers 1.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: unix_stream_sendmsg() calls scm_send(), which fills
-    scm_creds from the sender's own credentials (no explicit SCM_CREDENTIALS was sent)
-    and scm_recv() passes them as they were: the uid is the program's own -- if s, the
-    socket accept() returned, is the peer of the program's c.
-    Why it stays open: any process of the network namespace may connect to the abstract
-    name (no file, no permission) before c does, so s may be another process's
-    connection, whose sender may run under any uid; the Guardian cannot tell which
-    connection accept() returned."""
+    Why Linux never does this: s is the peer of the program's c -- its listener listens
+    with backlog 0, so unix_stream_connect() queued c's connection onto an empty queue
+    (unix_recvq_full()) and the accept() that followed returned it -- so the byte waiting
+    on s is the one the program sent on c.  With SO_PASSCRED set on s before that send,
+    unix_stream_sendmsg()'s maybe_add_creds() gave its skb the sender's tgid, real uid
+    and real gid (no explicit SCM_CREDENTIALS was sent), and scm_recv() reports them as
+    they were: the uid is the program's own."""
     _keep_arg(adv, NR_RECVMSG, P_PASSCRED, 1, "msg")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_PASSCRED)
@@ -274,7 +285,8 @@ def qs_ctrunc(adv: Adversary) -> None:
     Why Linux never does this: scm_detach_fds() installs at most min(room, sent) = 2
     descriptors (fewer when the table is full or an LSM refuses one) and sets MSG_CTRUNC
     whenever it installed fewer than the three sent: one descriptor without MSG_CTRUNC is
-    no state of Linux's."""
+    no state of Linux's.  (The message is c's: s is c's peer, the listener's backlog
+    being 0.)"""
     _step_begins(adv, P_CTRUNC)
     _keep_arg(adv, NR_RECVMSG, P_CTRUNC, 1, "msg")
 
@@ -299,7 +311,7 @@ def qs_self_pass(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: scm_detach_fds() -> receive_fd() takes
     get_unused_fd_flags(), the lowest free descriptor, and the program opened nothing in
-    between."""
+    between (the message is c's: s is c's peer, the listener's backlog being 0)."""
     _keep_arg(adv, NR_RECVMSG, P_SELF_PASS, 1, "msg")
 
     @adv.on(Point.MARKER, phase=P_SELF_PASS)
@@ -326,7 +338,8 @@ def qs_poll(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_poll() sets EPOLLIN only for a non-empty receive
     queue, RCV_SHUTDOWN or sk_err; s's queue is empty (the program read everything), its
-    peer c is open and not shut down and nothing else holds c."""
+    peer c is open and not shut down and nothing else holds c (c is s's peer: the
+    listener's backlog is 0, so the connection accepted is c's)."""
     _keep_arg(adv, NR_PPOLL, P_POLL, 0, "fds")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_PPOLL, during=P_POLL)
@@ -347,7 +360,8 @@ def qs_shut_eof(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: after SHUT_WR, unix_stream_sendmsg() on c fails with EPIPE,
     so nothing more can be queued on s, and the queue was empty: unix_stream_read_generic()
-    sees RCV_SHUTDOWN and returns 0."""
+    sees RCV_SHUTDOWN and returns 0 (c is s's only peer: the listener's backlog is 0, so
+    the connection accepted is c's)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=P_SHUT)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), b"evil")
@@ -422,7 +436,8 @@ def qs_seq_trunc(adv: Adversary) -> None:
     2. The kernel lets recvmsg run, then clears msg_flags.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_seqpacket_recvmsg() -> __unix_dgram_recvmsg() sets
-    MSG_TRUNC when size < skb->len; the only record queued is the program's 12 bytes."""
+    MSG_TRUNC when size < skb->len; the only record queued is the program's 12 bytes (the
+    listener's backlog is 0, so the connection accepted is the program's own)."""
     _keep_arg(adv, NR_RECVMSG, P_SEQ_TRUNC, 1, "msg")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_SEQ_TRUNC)
@@ -461,7 +476,8 @@ def qs_epoll(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: ep_item_poll() asks unix_poll(), which reports EPOLLIN only
     for a non-empty receive queue, RCV_SHUTDOWN or sk_err; s is empty, c is open and not
-    shut down, and only the program holds c."""
+    shut down, and only the program holds c (s's peer: the listener's backlog is 0, so the
+    connection accepted is c's)."""
     _keep_arg(adv, NR_EPOLL_PWAIT, P_EPOLL, 1, "events")
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL)
@@ -481,7 +497,8 @@ def qs_fionread(adv: Adversary) -> None:
     2. The kernel lets the ioctl run, then writes 12.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: unix_ioctl(SIOCINQ) -> unix_inq_len() sums the skbs queued
-    on s: only c, the program's, can send to s, and it sent 8 bytes onto an empty queue."""
+    on s: only c, the program's, can send to s (the listener's backlog is 0, so the
+    connection accepted is c's), and it sent 8 bytes onto an empty queue."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_IOCTL, during=P_FIONREAD)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), struct.pack("<i", 12))
@@ -538,23 +555,22 @@ def qs_pair_seq_trunc(adv: Adversary) -> None:
 
 @scenario(id="QS-023", title="Name another pid in SO_PEERCRED of a connection the program's "
                              "fork child made",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SOCKETS,
           prop="SO_PEERCRED of an accepted AF_UNIX socket names the process that connected.")
 def qs_fork_peercred(adv: Adversary) -> None:
     """1. The program forks; the child connects a socket of its own to the program's
-    listener and waits for a byte; the parent accepts and asks SO_PEERCRED of the new
-    socket; child - pid chooses the label.
+    listener (backlog 0), says so on a pipe and waits for a byte; the parent reads the
+    pipe, accepts and asks SO_PEERCRED of the new socket; child - pid chooses the label.
     2. The kernel lets getsockopt run, then writes pid = child + 4.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: unix_stream_connect() stores the connecting task's
-    credentials (copy_peercred(), init_peercred() of the child) in the new server socket,
-    and SO_PEERCRED reports sk_peer_pid as seen from the reader's pid namespace: the
-    child's pid, the very one fork() returned to the parent -- if the connection accepted
-    is the child's.
-    Why it stays open: any process of the network namespace may connect to the abstract
-    name (no file, no permission), so the connection accept() returns may be another
-    process's, with any pid; the Guardian cannot tell which connection accept()
-    returned."""
+    Why Linux never does this: with backlog 0 unix_stream_connect() queues a connection
+    only onto an empty queue (unix_recvq_full()), so the child's connect() returning 0
+    left its connection the only one queued, and the parent's accept(), begun after, takes
+    it -- whoever else in the network namespace may connect to the abstract name.
+    unix_stream_connect() stores the connecting task's credentials (init_peercred() of
+    the child) in the new server socket, and SO_PEERCRED reports sk_peer_pid as seen from
+    the reader's pid namespace: the child's pid, the very one fork() returned to the
+    parent."""
     @adv.on(Point.MARKER, phase=P_FORK_PEERCRED)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["child"] = args[1]

@@ -8,7 +8,10 @@
  * (8 bytes).  Under Linux's contract the index is always 0..3 (or the step writes
  * nothing); a value Linux could not give points the write back into the secret's copy.
  * The connected pair (client c, accepted server s) that step 1 makes under an abstract
- * name only the program knows serves steps 2..13.  In the order they run:
+ * name only the program knows serves steps 2..13.  Its listeners listen with backlog 0:
+ * each step makes exactly one connection before it accepts, and with backlog 0 Linux
+ * queues no other connection before the program's (unix_recvq_full()), so the one
+ * accept() returns is the program's own.  In the order they run:
  *
  *   1. A SOCK_STREAM listener bound to an abstract name, an unbound socket connected to
  *      it and accepted: accept()'s addrlen for the unbound peer is sizeof(sa_family_t)
@@ -42,9 +45,10 @@
  *      drained after).
  *  13. shutdown(c, SHUT_WR), then read(s, 8): 0 (EOF); minus n chooses the label; then
  *      send(c, MSG_NOSIGNAL): -1/EPIPE; anything else chooses -4.
- *  13a. A fork child connects its own socket to the program's listener and waits; the
- *      parent accepts: SO_PEERCRED of the accepted socket is the child's pid (the
- *      connecting process at connect()); child - pid chooses the label.
+ *  13a. A fork child connects its own socket to the program's listener, says so on a
+ *      pipe and waits; the parent reads the pipe, then accepts: SO_PEERCRED of the
+ *      accepted socket is the child's pid (the connecting process at connect()); child -
+ *      pid chooses the label.
  *  14. A SOCK_DGRAM socketpair: a 12-byte datagram, recv(4, MSG_TRUNC): 12 (the real
  *      length); 12 - n chooses the label.
  *  15. sendmmsg() of two datagrams on a SOCK_DGRAM socketpair, recvmmsg(vlen 4,
@@ -160,7 +164,7 @@ static void accept_step(void)
     socklen_t alen = abstract_addr(&a, NAME, sizeof NAME - 1);
     lst = socket(AF_UNIX, SOCK_STREAM, 0);
     c = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (lst < 0 || c < 0 || bind(lst, (struct sockaddr *)&a, alen) != 0 || listen(lst, 4) != 0)
+    if (lst < 0 || c < 0 || bind(lst, (struct sockaddr *)&a, alen) != 0 || listen(lst, 0) != 0)
         return;
     if (connect(c, (struct sockaddr *)&a, alen) != 0)
         return;
@@ -448,16 +452,31 @@ static void fork_peercred_step(void)
 {
     struct sockaddr_un a;
     socklen_t alen = abstract_addr(&a, NAME, sizeof NAME - 1);
+    int sync[2];
+    char ready = 0;
+    if (pipe(sync) != 0)
+        return;
     pid_t child = fork();
     if (child == 0) {
         int k = socket(AF_UNIX, SOCK_STREAM, 0);
-        char b;
+        char b, ok = 0;
         if (k >= 0 && connect(k, (struct sockaddr *)&a, alen) == 0)
+            ok = 1;
+        sys6(SYS_write, sync[1], (long)&ok, 1, 0, 0, 0);
+        if (ok)
             sys6(SYS_read, k, (long)&b, 1, 0, 0, 0);
         sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
     }
-    if (child < 0)
+    close(sync[1]);
+    if (child < 0 || read(sync[0], &ready, 1) != 1 || !ready) {
+        close(sync[0]);
+        if (child > 0)
+            waitpid(child, NULL, 0);
         return;
+    }
+    close(sync[0]);
+    /* The child's connect() returned before this accept() began: with backlog 0 its
+     * connection is the one queued (unix_recvq_full()). */
     int t = accept(lst, NULL, NULL);
     if (t >= 0) {
         struct ucred u = {0};
@@ -528,7 +547,7 @@ static void seq_trunc_step(void)
     char out[12] = "record-of-12", in[4];
     struct iovec iov = {in, 4};
     struct msghdr m = {0};
-    if (l < 0 || k < 0 || bind(l, (struct sockaddr *)&a, alen) != 0 || listen(l, 1) != 0 ||
+    if (l < 0 || k < 0 || bind(l, (struct sockaddr *)&a, alen) != 0 || listen(l, 0) != 0 ||
         connect(k, (struct sockaddr *)&a, alen) != 0 || (t = accept(l, NULL, NULL)) < 0)
         goto out;
     marker(P_SEQ_TRUNC, (long)logbuf, 0, 0, 0);

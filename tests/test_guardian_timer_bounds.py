@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from abi import Status
-from tests.test_guardian_result_outputs import OUT, VA
+from tests.test_guardian_result_outputs import OUT, VA, _refused_by
 from tests.test_guardian_result_ranges import _judged
 from tests.test_guardian_result_ranges import s as _scene  # noqa: F401  (module fixture)
 from tests.test_guardian_result_values import _put, _resume
@@ -46,8 +46,17 @@ def test_cpu_time_itimers_never_have_more_left_than_set(s: Scene) -> None:
         assert not _judged(s, "setitimer", (which, NEW, OUT), 0, itv(5 * US))
 
 
+def _timer_create(s: Scene, timer: int) -> None:
+    """timer_create(CLOCK_MONOTONIC, NULL, OUT) answered 0 with `timer` written: only a live
+    timer answers (`return.timer_live`)."""
+    _put(s, OUT, struct.pack("<i", timer))
+    assert _resume(s, "timer_create", (1, 0, OUT), 0, [(OUT, OUT + 4)]) == Status.OK
+
+
 def test_posix_timers_never_have_more_left_than_set(s: Scene) -> None:
-    timer = 4
+    timer = 0                                   # a process's first timer id (posix_timer_add)
+    _timer_create(s, timer)
+    _timer_create(s, timer + 1)
     _put(s, NEW, its(3 * NS))
     assert _resume(s, "timer_settime", (timer, 0, NEW, 0), 0, [], asked={NEW: its(3 * NS)}) \
         == Status.OK
@@ -67,7 +76,9 @@ def test_posix_timers_never_have_more_left_than_set(s: Scene) -> None:
     assert _resume(s, "timer_settime", (timer, 0, NEW, 0), 0, [], asked={NEW: its(NS)}) \
         == Status.OK
     assert _resume(s, "timer_delete", (timer,), 0, []) == Status.OK
-    assert _judged(s, "timer_gettime", (timer, OUT), 0, its(5 * NS))
+    _put(s, OUT, its(5 * NS))
+    assert _resume(s, "timer_gettime", (timer, OUT), 0, [(OUT, OUT + 32)]) == Status.ERR_DENIED
+    assert _refused_by(s, "return.timer_live")      # a deleted timer answers nothing
 
 
 def test_a_timerfd_never_has_more_left_than_set(s: Scene) -> None:

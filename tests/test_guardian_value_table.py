@@ -25,7 +25,12 @@ def bit(signo: int) -> int:
 
 @pytest.fixture(scope="module")
 def s() -> Scene:
-    return build_translating()
+    scene = build_translating()
+    # timer_create answered 0 with timer id 0 written: the timer the timer calls below ask
+    # of (only a live timer answers: `return.timer_live`).
+    _put(scene, OUT, struct.pack("<i", 0))
+    assert _resume(scene, "timer_create", (1, 0, OUT), 0, [(OUT, OUT + 4)]) == Status.OK
+    return scene
 
 
 def test_every_row_names_a_call_and_a_known_rule() -> None:

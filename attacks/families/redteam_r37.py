@@ -34,8 +34,8 @@ P_YIELD, P_CLOSE, P_CLOSE_RANGE, P_PIPE_EAGAIN, P_PIPE_EINTR = 3700, 3702, 3704,
 P_RESTART, P_NANOSLEEP, P_EFAULT, P_EBADF, P_EMFILE = 3710, 3712, 3714, 3716, 3718
 P_GETRANDOM, P_CLOCK, P_BIG_ERRNO, P_DUP3_SELF, P_SIGMASK = 3720, 3722, 3724, 3726, 3728
 P_SIGACTION, P_MPROTECT, P_UNAME, P_PIPE_WRITE = 3730, 3732, 3734, 3736
-EPERM, EINTR, EBADF, EAGAIN, EACCES, EFAULT, EINVAL, EMFILE, EPIPE = (
-    1, 4, 9, 11, 13, 14, 22, 24, 32)
+EPERM, EINTR, EBADF, EAGAIN, EACCES, EFAULT, EINVAL, EPIPE = (
+    1, 4, 9, 11, 13, 14, 22, 32)
 ERESTARTSYS, ERESTART_RESTARTBLOCK = 512, 516
 
 
@@ -53,9 +53,27 @@ def _answer(adv: Adversary, nr: int, during: int, value: int, n: int = 1) -> Non
             a.note(f"call {nr} answered {value} (it returned {was:#x})")
 
 
+def _answer_sleep(adv: Adversary, during: int, value: int) -> None:
+    """Answer the nanosleep() after marker `during` with `value` as the kernel resumes the
+    thread once the sleep is over (the call blocks: its wake-up writes 0 into the saved
+    x0, and no syscall exit follows)."""
+    slept = [False]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["nanosleep"], during=during)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        slept[0] = True
+
+    @adv.on(Point.BEFORE_RESUME, during=during, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if slept[0] and a.reg("x0") == 0:
+            slept[0] = False
+            a.set_reg("x0", value & MASK64)
+            a.note(f"the sleep answered {value}")
+
+
 # --- calls that never fail ------------------------------------------------------------------
 @scenario(id="QU-001", title="Fail sched_yield() with EINTR", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="sched_yield() always returns 0.")
 def qu_yield(adv: Adversary) -> None:
     """1. The program calls sched_yield() (its marker first).
@@ -68,7 +86,7 @@ def qu_yield(adv: Adversary) -> None:
 
 
 @scenario(id="QU-002", title="Fail close() of a descriptor of /dev/null with EAGAIN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="close() fails only with EBADF, EINTR, EIO, ENOSPC or EDQUOT (a flush error); "
                "a file without a flush (/dev/null) closes with 0.")
 def qu_close(adv: Adversary) -> None:
@@ -82,7 +100,7 @@ def qu_close(adv: Adversary) -> None:
 
 
 @scenario(id="QU-003", title="Fail close_range(fd, fd, 0) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="close_range() fails with EINVAL only for unknown flags or first > last.")
 def qu_close_range(adv: Adversary) -> None:
     """1. The program dup()s /dev/null and calls close_range(fd, fd, 0).
@@ -96,7 +114,7 @@ def qu_close_range(adv: Adversary) -> None:
 
 # --- a blocking read with its bytes already there -------------------------------------------
 @scenario(id="QU-004", title="Fail a blocking pipe read whose bytes are there with EAGAIN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
           prop="EAGAIN only for a non-blocking descriptor: a blocking read waits or returns "
                "the bytes.")
 def qu_pipe_eagain(adv: Adversary) -> None:
@@ -125,7 +143,7 @@ def qu_pipe_eintr(adv: Adversary) -> None:
 
 
 @scenario(id="QU-006", title="Let ERESTARTSYS (512) reach the program from a pipe read",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_restart(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its pipe and reads 8.
@@ -148,11 +166,11 @@ def qu_nanosleep(adv: Adversary) -> None:
     kernel/time/hrtimer.c: do_nanosleep() returns -ERESTART_RESTARTBLOCK on a pending
     signal; arm64 do_signal() turns it into -EINTR only when it runs a handler, otherwise
     into a restart_syscall() that finishes the sleep."""
-    _answer(adv, NR["nanosleep"], P_NANOSLEEP, -EINTR)
+    _answer_sleep(adv, P_NANOSLEEP, -EINTR)
 
 
 @scenario(id="QU-008", title="Let ERESTART_RESTARTBLOCK (516) reach the program from "
-          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
+          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_nanosleep_restart(adv: Adversary) -> None:
     """1. The program sleeps 1 us with nanosleep().
@@ -161,12 +179,12 @@ def qu_nanosleep_restart(adv: Adversary) -> None:
     3. errno 516 is index -1: the program logs bytes 24..31 of the secret.
     arm64 do_signal() always consumes -ERESTART_RESTARTBLOCK (x8 = __NR_restart_syscall and
     the SVC re-run, or -EINTR for a handler): user space never sees it."""
-    _answer(adv, NR["nanosleep"], P_NANOSLEEP, -ERESTART_RESTARTBLOCK)
+    _answer_sleep(adv, P_NANOSLEEP, -ERESTART_RESTARTBLOCK)
 
 
 # --- EFAULT, EBADF, EMFILE where the program knows better -----------------------------------
 @scenario(id="QU-009", title="Fail a read into the program's own stack with EFAULT",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
           prop="EFAULT only for memory the program does not have mapped with the access.")
 def qu_efault(adv: Adversary) -> None:
     """1. The program reads 8 bytes of /dev/zero into a buffer on its own stack (written
@@ -180,7 +198,7 @@ def qu_efault(adv: Adversary) -> None:
 
 
 @scenario(id="QU-010", title="Fail a read through a descriptor open all along with EBADF",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="EBADF only for a descriptor that is not open (or not open for the access).")
 def qu_ebadf(adv: Adversary) -> None:
     """1. The program reads 8 bytes through its /dev/zero descriptor (opened O_RDONLY,
@@ -192,22 +210,8 @@ def qu_ebadf(adv: Adversary) -> None:
     _answer(adv, NR["read"], P_EBADF, -EBADF)
 
 
-@scenario(id="QU-011", title="Fail dup() with EMFILE far below the program's own "
-          "RLIMIT_NOFILE", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
-          program=ERRORS,
-          prop="EMFILE only when no descriptor below RLIMIT_NOFILE is free.")
-def qu_emfile(adv: Adversary) -> None:
-    """1. The program sets its RLIMIT_NOFILE to 256 (prlimit64 answers 0) with 6
-    descriptors open, then dup()s /dev/null.
-    2. The kernel answers -EMFILE.
-    3. errno 24 is index -1: the program logs bytes 24..31 of the secret.
-    fs/file.c alloc_fd(): -EMFILE only when the lowest free descriptor is at least
-    rlimit(RLIMIT_NOFILE); descriptor 7 is free and below 256."""
-    _answer(adv, NR["dup"], P_EMFILE, -EMFILE)
-
-
 @scenario(id="QU-012", title="Fail getrandom(buf, 8, 0) with EAGAIN", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
           prop="getrandom() without GRND_NONBLOCK never fails with EAGAIN: it blocks.")
 def qu_getrandom(adv: Adversary) -> None:
     """1. The program asks getrandom() for 8 bytes with flags 0.
@@ -220,7 +224,7 @@ def qu_getrandom(adv: Adversary) -> None:
 
 
 @scenario(id="QU-013", title="Fail clock_gettime(CLOCK_MONOTONIC) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="clock_gettime() of a valid clock into writable memory always succeeds.")
 def qu_clock(adv: Adversary) -> None:
     """1. The program calls clock_gettime(CLOCK_MONOTONIC, &ts) on its stack.
@@ -264,7 +268,7 @@ def qu_dup3_self(adv: Adversary) -> None:
 
 
 @scenario(id="QU-016", title="Fail rt_sigprocmask(SIG_BLOCK, set, old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
           prop="rt_sigprocmask() fails with EINVAL only for a bad `how` or sigsetsize.")
 def qu_sigmask(adv: Adversary) -> None:
     """1. The program blocks SIGUSR2 with rt_sigprocmask(SIG_BLOCK, &set, &old, 8).
@@ -277,7 +281,7 @@ def qu_sigmask(adv: Adversary) -> None:
 
 
 @scenario(id="QU-017", title="Fail rt_sigaction(SIGUSR2, NULL, &old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
           prop="rt_sigaction() of a valid signal with a valid size only fails with EFAULT.")
 def qu_sigaction(adv: Adversary) -> None:
     """1. The program asks for SIGUSR2's action: rt_sigaction(SIGUSR2, NULL, &old, 8).
@@ -289,7 +293,7 @@ def qu_sigaction(adv: Adversary) -> None:
 
 
 @scenario(id="QU-018", title="Fail mprotect(PROT_READ) of private anonymous memory with "
-          "EACCES", family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=ERRORS,
+          "EACCES", family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=ERRORS, gap="P5",
           prop="mprotect() fails with EACCES only for a file mapping without the access.")
 def qu_mprotect(adv: Adversary) -> None:
     """1. The program mmap()s an anonymous private page read/write and mprotect()s it to
@@ -303,7 +307,7 @@ def qu_mprotect(adv: Adversary) -> None:
 
 
 @scenario(id="QU-019", title="Fail uname() with EPERM", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS,
+          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
           prop="uname() fails only with EFAULT.")
 def qu_uname(adv: Adversary) -> None:
     """1. The program calls uname() into a static buffer.
@@ -315,7 +319,7 @@ def qu_uname(adv: Adversary) -> None:
 
 
 @scenario(id="QU-020", title="Fail a pipe write that moved its bytes with EPIPE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
           prop="A write that moved bytes returns the count; EPIPE only without a reader.")
 def qu_pipe_write(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its empty pipe, whose read end it holds open.

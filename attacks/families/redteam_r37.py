@@ -24,6 +24,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from kernel_model import signals as sig
 
 RT = "redteam_r37"
 ERRORS = "secret_r37_errors"
@@ -33,7 +34,8 @@ MASK64 = (1 << 64) - 1
 P_YIELD, P_CLOSE, P_CLOSE_RANGE, P_PIPE_EAGAIN, P_PIPE_EINTR = 3700, 3702, 3704, 3706, 3708
 P_RESTART, P_NANOSLEEP, P_EFAULT, P_EBADF, P_EMFILE = 3710, 3712, 3714, 3716, 3718
 P_GETRANDOM, P_CLOCK, P_BIG_ERRNO, P_DUP3_SELF, P_SIGMASK = 3720, 3722, 3724, 3726, 3728
-P_SIGACTION, P_MPROTECT, P_UNAME, P_PIPE_WRITE = 3730, 3732, 3734, 3736
+P_SIGACTION, P_MPROTECT, P_UNAME, P_PIPE_WRITE, P_SIGACTION_FAIL = 3730, 3732, 3734, 3736, 3738
+P_SIGKILL_ACTION = 3740
 EPERM, EINTR, EBADF, EAGAIN, EACCES, EFAULT, EINVAL, EPIPE = (
     1, 4, 9, 11, 13, 14, 22, 32)
 ERESTARTSYS, ERESTART_RESTARTBLOCK = 512, 516
@@ -328,3 +330,77 @@ def qu_pipe_write(adv: Adversary) -> None:
     fs/pipe.c pipe_write(): -EPIPE only when pipe->readers is 0, and once bytes were
     copied it returns their count (`if (ret > 0) ...; return ret;`), never an error."""
     _answer(adv, NR["write"], P_PIPE_WRITE, -EPIPE)
+
+
+# --- what a failed call leaves -------------------------------------------------------------
+@scenario(id="QU-021", title="Install the handler of an rt_sigaction() that fails with EINVAL",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER", "G-SIGNAL-OLD-STATE"),
+          program=ERRORS,
+          prop="A failed rt_sigaction() changes no signal's action.")
+def qu_sigaction_fail(adv: Adversary) -> None:
+    """1. The program calls rt_sigaction(SIGURG, {handler}, NULL, 16): a sigsetsize of 16
+    fails with -EINVAL; then it sends itself SIGURG (tgkill).
+    2. The kernel answers -EINVAL as Linux does, but installs the handler anyway; the
+    SIGURG then runs it.
+    3. The handler counted one signal: index -4, the program logs bytes 0..7 of the secret.
+    kernel/signal.c SYSCALL_DEFINE4(rt_sigaction): `if (sigsetsize != sizeof(sigset_t))
+    return -EINVAL;` before do_sigaction(), so SIGURG keeps SIG_DFL (ignore) and
+    tgkill's SIGURG is discarded (sig_ignored() in send_signal_locked())."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigaction"],  # type: ignore[arg-type]
+            during=P_SIGACTION_FAIL)
+    def _(a: Adversary, **_: object) -> None:
+        new = sig.SigAction.unpack(a.kernel.uaccess.read(a.reg("x1"), 32))
+        a.init.sigactions.set(sig.SIGURG, sig.SigAction(new.handler, new.flags, new.mask,
+                                                         new.restorer))
+        a.note(f"SIGURG's handler {new.handler:#x} installed; the call answered "
+               f"{a.reg('x0') - (1 << 64):d}")
+
+
+@scenario(id="QU-022", title="Succeed an rt_sigaction() whose sigsetsize is 16 and install "
+          "its handler", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          prop="rt_sigaction() with a sigsetsize other than sizeof(sigset_t) (8) always "
+               "fails with EINVAL and installs nothing.")
+def qu_sigaction_size(adv: Adversary) -> None:
+    """1. The program calls rt_sigaction(SIGURG, {handler}, NULL, 16), then sends itself
+    SIGURG (tgkill).
+    2. The kernel installs the handler and answers 0; the SIGURG runs the handler.
+    3. The handler counted one signal: index -4, the program logs bytes 0..7 of the secret.
+    kernel/signal.c SYSCALL_DEFINE4(rt_sigaction) refuses sigsetsize != sizeof(sigset_t)
+    with -EINVAL before do_sigaction(): the call can never succeed, so SIGURG stays
+    ignored."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigaction"],  # type: ignore[arg-type]
+            during=P_SIGACTION_FAIL)
+    def _(a: Adversary, **_: object) -> None:
+        new = sig.SigAction.unpack(a.kernel.uaccess.read(a.reg("x1"), 32))
+        a.init.sigactions.set(sig.SIGURG, sig.SigAction(new.handler, new.flags, new.mask,
+                                                         new.restorer))
+        a.set_reg("x0", 0)
+        a.note(f"SIGURG's handler {new.handler:#x} installed; the call answered 0")
+
+
+@scenario(id="QU-023", title="Succeed rt_sigaction(SIGKILL, handler) and run that handler",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"),
+          program=ERRORS,
+          prop="SIGKILL's action cannot be changed (EINVAL): a SIGKILL handler never runs.")
+def qu_sigkill_handler(adv: Adversary) -> None:
+    """1. The program calls rt_sigaction(SIGKILL, {handler}, NULL, 8) (Linux: -EINVAL),
+    then getpid().
+    2. The kernel installs the handler, answers 0, and as getpid() returns delivers
+    SIGKILL to it.
+    3. The handler counted one signal: index -4, the program logs bytes 0..7 of the secret.
+    kernel/signal.c do_sigaction(): `if (act && sig_kernel_only(sig)) return -EINVAL;`
+    SIGKILL always kills (its action is fixed), so no handler can ever run for it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigaction"],  # type: ignore[arg-type]
+            during=P_SIGKILL_ACTION)
+    def _(a: Adversary, **_: object) -> None:
+        new = sig.SigAction.unpack(a.kernel.uaccess.read(a.reg("x1"), 32))
+        a.init.sigactions.set(sig.SIGKILL, sig.SigAction(new.handler, new.flags, new.mask,
+                                                          new.restorer))
+        a.set_reg("x0", 0)
+        a.note(f"SIGKILL's handler {new.handler:#x} installed; the call answered 0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["getpid"], during=P_SIGKILL_ACTION)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.thread.pending.add(sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_USER))
+        a.note("SIGKILL queued for the thread (to its handler, not the kill path)")

@@ -37,6 +37,14 @@
  *  18. uname(): only EFAULT; 0.
  *  19. write() of 8 bytes to an empty blocking pipe: pipe_write() returns the count (8),
  *      an error only when nothing moved (EPIPE without readers: there is one).
+ *  20. rt_sigaction(SIGURG, handler, NULL, 16): a sigsetsize other than 8 fails with
+ *      EINVAL before anything changes, so SIGURG keeps its default (ignore) and the
+ *      SIGURG the program then sends itself (tgkill) is discarded; -4 per handler run
+ *      chooses the label.  (Before this step no handler is ever installed.)
+ *  21. rt_sigaction(SIGKILL, handler, NULL, 8): do_sigaction() refuses a new action for
+ *      SIGKILL (EINVAL), so no handler of SIGKILL ever runs; a call later (getpid), -4
+ *      per run of that handler chooses the label (the program cannot tell a SIGKILL
+ *      from another signal in its handler, as a catch-all logging handler).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r37.py.  Only the digest of the secret is ever printed.
@@ -81,6 +89,8 @@
 #define P_MPROTECT 3732    /* x3 the page */
 #define P_UNAME 3734
 #define P_PIPE_WRITE 3736
+#define P_SIGACTION_FAIL 3738
+#define P_SIGKILL_ACTION 3740
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -114,6 +124,14 @@ static long idx_count(long r, long want)
     if (r < 0)
         return idx_of(r);
     return r == want ? 0 : (r < want ? 1 : -4);
+}
+
+static volatile long handled;
+
+static void on_count(int signo)
+{
+    (void)signo;
+    handled++;
 }
 
 static int zero_fd = -1;
@@ -269,6 +287,23 @@ int main(int argc, char **argv)
     marker(P_PIPE_WRITE, (long)logbuf, 0, 0, 0);
     r = sys6(SYS_write, pipefd[1], (long)"pipedata", 8, 0, 0, 0);
     step(P_PIPE_WRITE, idx_count(r, 8));
+
+    /* 20. a failed rt_sigaction (sigsetsize 16) installs nothing */
+    uint64_t act[4] = {(uint64_t)on_count, 0x10000000UL /* SA_RESTORER */, 0, 0};
+    marker(P_SIGACTION_FAIL, (long)logbuf, 0, 0, 0);
+    r = sys6(SYS_rt_sigaction, SIGURG, (long)act, 0, 16, 0, 0);
+    handled = 0;
+    sys6(SYS_tgkill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), sys6(SYS_gettid, 0, 0, 0, 0, 0, 0),
+         SIGURG, 0, 0, 0);
+    step(P_SIGACTION_FAIL, handled ? -4 * handled : (r == -22 ? 0 : idx_of(r)));
+
+    /* 21. SIGKILL cannot be caught */
+    act[0] = (uint64_t)on_count;
+    marker(P_SIGKILL_ACTION, (long)logbuf, 0, 0, 0);
+    r = sys6(SYS_rt_sigaction, SIGKILL, (long)act, 0, 8, 0, 0);
+    handled = 0;
+    sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    step(P_SIGKILL_ACTION, handled ? -4 * handled : (r == -22 ? 0 : idx_of(r)));
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -23,6 +23,8 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
+import struct
+
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 
@@ -35,7 +37,7 @@ P_YIELD, P_CLOSE, P_CLOSE_RANGE, P_PIPE_EAGAIN, P_PIPE_EINTR = 3700, 3702, 3704,
 P_RESTART, P_NANOSLEEP, P_EFAULT, P_EBADF, P_EMFILE = 3710, 3712, 3714, 3716, 3718
 P_GETRANDOM, P_CLOCK, P_BIG_ERRNO, P_DUP3_SELF, P_SIGMASK = 3720, 3722, 3724, 3726, 3728
 P_SIGACTION, P_MPROTECT, P_UNAME, P_PIPE_WRITE, P_SIGACTION_FAIL = 3730, 3732, 3734, 3736, 3738
-P_SIGKILL_ACTION = 3740
+P_SIGKILL_ACTION, P_OLDACT_SIZE, P_MASK_HOW = 3740, 3742, 3744
 EPERM, EINTR, EBADF, EAGAIN, EACCES, EFAULT, EINVAL, EPIPE = (
     1, 4, 9, 11, 13, 14, 22, 32)
 ERESTARTSYS, ERESTART_RESTARTBLOCK = 512, 516
@@ -404,3 +406,50 @@ def qu_sigkill_handler(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.thread.pending.add(sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_USER))
         a.note("SIGKILL queued for the thread (to its handler, not the kill path)")
+
+
+@scenario(id="QU-024", title="Succeed rt_sigaction(SIGUSR2, NULL, &old, 16) with a made-up "
+          "old action", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          prop="rt_sigaction() with a sigsetsize other than 8 fails with EINVAL and writes "
+               "no old action.")
+def qu_oldact_size(adv: Adversary) -> None:
+    """1. The program asks for SIGUSR2's action with sigsetsize 16 (old zeroed first).
+    2. The kernel writes an old action of SIG_IGN and answers 0.
+    3. The program sees a non-default old handler: index -4, it logs bytes 0..7 of the
+    secret.
+    kernel/signal.c SYSCALL_DEFINE4(rt_sigaction) returns -EINVAL for sigsetsize != 8
+    before anything is copied out; and even a valid query would report SIG_DFL, the
+    action SIGUSR2 has had since exec."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigaction"],  # type: ignore[arg-type]
+            during=P_OLDACT_SIZE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.reg("x2"), struct.pack("<4Q", 1, 0, 0, 0))
+        a.set_reg("x0", 0)
+        a.note("old action SIG_IGN written; the call answered 0")
+
+
+@scenario(id="QU-025", title="Succeed rt_sigprocmask() with an unknown `how` as a SIG_SETMASK "
+          "that unblocks SIGUSR1, and deliver SIGUSR1", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-MASK", "G-IAGO-OUTPUT"), program=ERRORS,
+          prop="rt_sigprocmask() with a `how` other than SIG_BLOCK/SIG_UNBLOCK/SIG_SETMASK "
+               "fails with EINVAL and leaves the mask; a blocked signal's handler never runs.")
+def qu_mask_how(adv: Adversary) -> None:
+    """1. The program gives SIGUSR1 a handler, blocks it, then calls rt_sigprocmask(99,
+    {}, NULL, 8) and getpid().
+    2. The kernel treats how 99 as SIG_SETMASK (the mask becomes empty), answers 0, and
+    sends SIGUSR1 as getpid() returns.
+    3. The handler runs once: index -4, the program logs bytes 0..7 of the secret.
+    kernel/signal.c sigprocmask(): `default: return -EINVAL;` for an unknown `how`,
+    before the mask is touched; SIGUSR1 stays blocked and stays pending."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"],  # type: ignore[arg-type]
+            during=P_MASK_HOW)
+    def _(a: Adversary, **_: object) -> None:
+        a.thread.sigmask = 0
+        a.set_reg("x0", 0)
+        a.note("how 99 applied as SIG_SETMASK {}; the call answered 0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["getpid"], during=P_MASK_HOW)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.signals.send_thread(a.thread, sig.SIGUSR1, b"")
+        a.note("SIGUSR1 sent to the thread")

@@ -45,6 +45,12 @@
  *      SIGKILL (EINVAL), so no handler of SIGKILL ever runs; a call later (getpid), -4
  *      per run of that handler chooses the label (the program cannot tell a SIGKILL
  *      from another signal in its handler, as a catch-all logging handler).
+ *  22. rt_sigaction(SIGUSR2, NULL, &old, 16): EINVAL (sigsetsize) before anything is
+ *      written; had it succeeded, old would say SIG_DFL (the program never set SIGUSR2):
+ *      a non-default old handler chooses index -4.
+ *  23. SIGUSR1 given a handler and blocked, then rt_sigprocmask(99, {}, NULL, 8): an
+ *      unknown `how` fails with EINVAL and the mask stays; SIGUSR1 stays blocked, so its
+ *      handler cannot run during the getpid() that follows: -4 per run chooses the label.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r37.py.  Only the digest of the secret is ever printed.
@@ -91,6 +97,8 @@
 #define P_PIPE_WRITE 3736
 #define P_SIGACTION_FAIL 3738
 #define P_SIGKILL_ACTION 3740
+#define P_OLDACT_SIZE 3742
+#define P_MASK_HOW 3744
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -304,6 +312,23 @@ int main(int argc, char **argv)
     handled = 0;
     sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
     step(P_SIGKILL_ACTION, handled ? -4 * handled : (r == -22 ? 0 : idx_of(r)));
+
+    /* 22. the old action of an rt_sigaction that must fail */
+    uint64_t oact2[4] = {0, 0, 0, 0};
+    marker(P_OLDACT_SIZE, (long)logbuf, 0, 0, 0);
+    r = sys6(SYS_rt_sigaction, SIGUSR2, 0, (long)oact2, 16, 0, 0);
+    step(P_OLDACT_SIZE, r == -22 ? 0 : (r == 0 ? -4 * (oact2[0] != 0) : idx_of(r)));
+
+    /* 23. a mask change with an unknown `how` changes nothing */
+    uint64_t usr1 = 1UL << (SIGUSR1 - 1), none = 0;
+    act[0] = (uint64_t)on_count;
+    sys6(SYS_rt_sigaction, SIGUSR1, (long)act, 0, 8, 0, 0);
+    sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&usr1, 0, 8, 0, 0);
+    handled = 0;
+    marker(P_MASK_HOW, (long)logbuf, 0, 0, 0);
+    r = sys6(SYS_rt_sigprocmask, 99, (long)&none, 0, 8, 0, 0);
+    sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    step(P_MASK_HOW, handled ? -4 * handled : (r == -22 ? 0 : idx_of(r)));
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

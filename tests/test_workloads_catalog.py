@@ -56,6 +56,7 @@ EXPECTED = {
     "secret_r33_limits",
     "secret_r34_exec",
     "secret_r35_sockets",
+    "secret_r37_errors",
     "secret_plugin",
     "secret_variants",
     "signals",

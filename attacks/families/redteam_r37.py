@@ -37,7 +37,7 @@ P_YIELD, P_CLOSE, P_CLOSE_RANGE, P_PIPE_EAGAIN, P_PIPE_EINTR = 3700, 3702, 3704,
 P_RESTART, P_NANOSLEEP, P_EFAULT, P_EBADF, P_EMFILE = 3710, 3712, 3714, 3716, 3718
 P_GETRANDOM, P_CLOCK, P_BIG_ERRNO, P_DUP3_SELF, P_SIGMASK = 3720, 3722, 3724, 3726, 3728
 P_SIGACTION, P_MPROTECT, P_UNAME, P_PIPE_WRITE, P_SIGACTION_FAIL = 3730, 3732, 3734, 3736, 3738
-P_SIGKILL_ACTION, P_OLDACT_SIZE, P_MASK_HOW = 3740, 3742, 3744
+P_SIGKILL_ACTION, P_OLDACT_SIZE, P_MASK_HOW, P_READ_SIGNALLED = 3740, 3742, 3744, 3746
 EPERM, EINTR, EBADF, EAGAIN, EACCES, EFAULT, EINVAL, EPIPE = (
     1, 4, 9, 11, 13, 14, 22, 32)
 ERESTARTSYS, ERESTART_RESTARTBLOCK = 512, 516
@@ -453,3 +453,25 @@ def qu_mask_how(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.signals.send_thread(a.thread, sig.SIGUSR1, b"")
         a.note("SIGUSR1 sent to the thread")
+
+
+@scenario(id="QU-026", title="Fail a pipe read whose bytes are there with EINTR, a handler "
+          "running", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
+          program=ERRORS,
+          prop="A read that finds its bytes buffered returns them; a signal that arrives "
+               "meanwhile runs its handler after the read, it never turns it into EINTR.")
+def qu_read_signalled(adv: Adversary) -> None:
+    """1. The program (SIGUSR1 handled and unblocked) reads 8 bytes from its pipe, which
+    holds 8 (written in step 19).
+    2. The kernel sends SIGUSR1 (a claim: any process of the user may) and answers the
+    read -EINTR; the handler runs.
+    3. errno 4 is index -1: the program logs bytes 24..31 of the secret.
+    fs/pipe.c pipe_read(): with the pipe not empty it copies the bytes and returns 8
+    before it would ever wait (only the wait checks signal_pending(), giving
+    -ERESTARTSYS); a signal pending at entry is delivered after the read returns 8."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_READ_SIGNALLED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        was = a.reg("x0")
+        a.kernel.signals.send_thread(a.thread, sig.SIGUSR1, b"")
+        a.set_reg("x0", -EINTR & MASK64)
+        a.note(f"SIGUSR1 sent; the read answered -EINTR (it returned {was:#x})")

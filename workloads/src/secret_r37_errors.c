@@ -51,6 +51,10 @@
  *  23. SIGUSR1 given a handler and blocked, then rt_sigprocmask(99, {}, NULL, 8): an
  *      unknown `how` fails with EINVAL and the mask stays; SIGUSR1 stays blocked, so its
  *      handler cannot run during the getpid() that follows: -4 per run chooses the label.
+ *  24. SIGUSR1 (with its handler) unblocked, then read() of 8 bytes from the pipe, which
+ *      still holds the 8 of step 19: pipe_read() copies buffered bytes without waiting,
+ *      so even a signal that arrives meanwhile (and runs the handler) leaves the read's
+ *      8; errno chooses the label as before.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r37.py.  Only the digest of the secret is ever printed.
@@ -99,6 +103,7 @@
 #define P_SIGKILL_ACTION 3740
 #define P_OLDACT_SIZE 3742
 #define P_MASK_HOW 3744
+#define P_READ_SIGNALLED 3746
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -297,7 +302,7 @@ int main(int argc, char **argv)
     step(P_PIPE_WRITE, idx_count(r, 8));
 
     /* 20. a failed rt_sigaction (sigsetsize 16) installs nothing */
-    uint64_t act[4] = {(uint64_t)on_count, 0x10000000UL /* SA_RESTORER */, 0, 0};
+    uint64_t act[4] = {(uint64_t)on_count, 0 /* no SA_RESTART: returns through the vDSO */, 0, 0};
     marker(P_SIGACTION_FAIL, (long)logbuf, 0, 0, 0);
     r = sys6(SYS_rt_sigaction, SIGURG, (long)act, 0, 16, 0, 0);
     handled = 0;
@@ -329,6 +334,12 @@ int main(int argc, char **argv)
     r = sys6(SYS_rt_sigprocmask, 99, (long)&none, 0, 8, 0, 0);
     sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
     step(P_MASK_HOW, handled ? -4 * handled : (r == -22 ? 0 : idx_of(r)));
+
+    /* 24. a read with its bytes there, SIGUSR1 deliverable */
+    sys6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&usr1, 0, 8, 0, 0);
+    marker(P_READ_SIGNALLED, (long)logbuf, 0, 0, 0);
+    r = sys6(SYS_read, pipefd[0], (long)buf, 8, 0, 0, 0);
+    step(P_READ_SIGNALLED, idx_count(r, 8));
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

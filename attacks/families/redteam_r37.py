@@ -457,7 +457,7 @@ def qu_mask_how(adv: Adversary) -> None:
 
 @scenario(id="QU-026", title="Fail a pipe read whose bytes are there with EINTR, a handler "
           "running", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-          program=ERRORS,
+          program=ERRORS, gap="P5",
           prop="A read that finds its bytes buffered returns them; a signal that arrives "
                "meanwhile runs its handler after the read, it never turns it into EINTR.")
 def qu_read_signalled(adv: Adversary) -> None:

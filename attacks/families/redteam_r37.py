@@ -20,11 +20,11 @@ O_NONBLOCK.  Each docstring says why Linux could never produce what the program 
 
 from __future__ import annotations
 
+import struct
+
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-import struct
-
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 

@@ -7,15 +7,15 @@ with valid arguments, dup3 onto itself), EAGAIN needs a non-blocking descriptor 
 GRND_NONBLOCK), EINTR needs a handler that ran, the restart codes 512..516 never leave the
 kernel, EFAULT needs memory the program does not have, EBADF a descriptor not open, EMFILE
 a table at the program's own RLIMIT_NOFILE, and an error is never below -MAX_ERRNO nor
-after bytes moved.  Each scenario answers one call of the victim with an error Linux could
-not return there (QU-001..QU-020).
+after bytes moved.  QU-001..QU-020 answer one call of the victim with an error Linux could
+not return there; QU-021..QU-026 look at what a call that must fail leaves (a handler,
+an old action, the mask) and at EINTR for a read that never waits.
 
 The victim is `secret_r37_errors` (workloads/src/secret_r37_errors.c): each step announces
 itself with a marker, makes its call and runs the program's own error path on the answer,
 which turns an errno into the index of the label "before" the table (-1 - (errno & 3)): a
 log buffer begins with a copy of the secret, and the step writes that label to /dev/null.
-The program installs no signal handler, blocks nothing while it waits and never sets
-O_NONBLOCK.  Each docstring says why Linux could never produce what the program saw.
+Until its step 20 the program installs no signal handler; it never sets O_NONBLOCK.  Each docstring says why Linux could never produce what the program saw.
 """
 
 from __future__ import annotations

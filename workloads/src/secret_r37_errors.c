@@ -7,8 +7,9 @@
  * from its errno (-1 - (errno & 3), the label "before" the table), a success into 0..3.
  * The label is written to /dev/null (8 bytes).  Under Linux's contract every call below
  * succeeds (or fails the one way Linux must), so the index is always 0..3; an error Linux
- * could never return points the write into the secret's copy.  The program installs no
- * signal handler and blocks no signal, so no call of it can ever see EINTR.  In order:
+ * could never return points the write into the secret's copy.  Until step 20 the program
+ * installs no signal handler and blocks no signal, so no call before it can ever see
+ * EINTR.  In order:
  *
  *   1. sched_yield(): do_sched_yield() always returns 0.
  *   2. close() of a dup() of /dev/null: filp_close() fails only with the file's flush

@@ -57,6 +57,7 @@ EXPECTED = {
     "secret_r34_exec",
     "secret_r35_sockets",
     "secret_r36_sync",
+    "secret_r37_errors",
     "secret_plugin",
     "secret_variants",
     "signals",

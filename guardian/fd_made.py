@@ -60,7 +60,11 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
                f"soft RLIMIT_NOFILE {limit} the program set: Linux fails the call "
                "(EMFILE) rather than hand out a descriptor past the limit")
     if nr == NR_DUP3:
-        if ret != a[1] & 0xFFFF_FFFF or s32(a[1]) < 0 or a[0] & 0xFFFF_FFFF == ret:
+        if a[0] & 0xFFFF_FFFF == a[1] & 0xFFFF_FFFF:
+            refuse("return.fd_asked", Status.ERR_DENIED,
+                   f"dup3({s32(a[0])}, {s32(a[1])}) returned {ret:#x}: dup3 of a descriptor "
+                   "onto itself fails with EINVAL (ksys_dup3)")
+        if ret != a[1] & 0xFFFF_FFFF or s32(a[1]) < 0:
             refuse("return.fd_asked", Status.ERR_DENIED,
                    f"dup3({s32(a[0])}, {s32(a[1])}) returned {ret:#x}, not the "
                    "descriptor asked for")

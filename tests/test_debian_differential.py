@@ -89,8 +89,18 @@ def _interrupted_read(cmd: list[str], env: dict[str, str], **popen: Any) -> tupl
     """Start the shell, SIGINT it while `read` waits on an open, empty pipe, then feed
     the pipe: the handler runs, and the read fails (or restarts) as the libc and the
     kernel decide."""
+    enter = popen.pop("preexec_fn", None)
+
+    def start() -> None:
+        # SIGINT at its default, as from a terminal: a suite run in the background of a
+        # shell without job control inherits it ignored, and a shell cannot trap a
+        # signal ignored at its entry.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if enter is not None:
+            enter()
+
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, **popen)
+                            stderr=subprocess.STDOUT, preexec_fn=start, **popen)
     assert proc.stdin is not None and proc.stdout is not None
     try:
         assert proc.stdout.readline() == b"ready\n"

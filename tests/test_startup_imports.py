@@ -4,6 +4,7 @@ collector paused while the command loads."""
 from __future__ import annotations
 
 import gc
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +69,10 @@ def test_the_command_started_with_the_collector_off_turns_it_back_on() -> None:
             "assert not gc.isenabled()\n"
             "cli.startup_done()\n"
             "assert gc.isenabled() and gc.get_freeze_count() > 1000\n")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    # As a command started from a terminal: Ctrl-C at its default (a suite run in the
+    # background of a shell without job control inherits SIGINT ignored).
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_every_command_collects_again() -> None:

@@ -11,7 +11,9 @@ resets (fs/exec.c `begin_new_exec`), so the Guardian holds the new image to that
   ignored by whatever started that image).
 * the persona: kept (`personality()` keeps current->personality), but for READ_IMPLIES_EXEC,
   which arm64's SET_PERSONALITY clears at every native exec; PER_CLEAR_ON_SETID bits go
-  too for an image that raises privilege (bprm->per_clear), which the model does not have;
+  too for an image that raises privilege (bprm->per_clear): where AT_SECURE says so, the
+  persona is not carried (a set-id image owned by the caller itself, or a root process
+  regaining capabilities, clears them with AT_SECURE 0: not told apart here);
 * the task's name: `__set_task_comm(me, kbasename(bprm->filename))`, the last path
   component of the path execve was given, cut to TASK_COMM_LEN - 1 bytes;
 * POSIX timers: deleted (`exit_itimers`); timer_ids.py starts the new image with none.
@@ -104,11 +106,14 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None) 
     return kept
 
 
-def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int) -> None:
-    """The new image's first thread starts with what its exec kept."""
+def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
+          secure: bool = False) -> None:
+    """The new image's first thread starts with what its exec kept.  `secure`: the image's
+    AT_SECURE says the exec raised privilege (a set-id image, file capabilities), whose
+    bprm->per_clear takes PER_CLEAR_ON_SETID bits off the persona: it is not carried."""
     space.handlers.update(kept.handlers)
     facts = stated.threads.setdefault((root, thread), {})
-    if kept.persona is not None:
+    if kept.persona is not None and not secure:
         facts[PERSONA] = kept.persona
     if kept.name is not None:
         facts[COMM] = kept.name

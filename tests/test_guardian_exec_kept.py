@@ -208,3 +208,12 @@ def test_answers_after_exec_are_judged_against_what_exec_left(sid: str, check: s
     assert res.status in ("pass", "closed"), res.message
     assert any(d.startswith(check) or check in d for d in res.outcome.decided_by), \
         res.outcome.decided_by
+
+
+def test_a_secure_exec_carries_no_persona() -> None:
+    """AT_SECURE: the exec raised privilege, and bprm->per_clear took PER_CLEAR_ON_SETID
+    bits off the persona (begin_new_exec): the persona is not known there."""
+    reg, stated, slot = _scene()
+    kept = exec_kept.collect(reg, stated, slot, b"/bin/prog")
+    exec_kept.apply(kept, Space(), stated, NEW_ROOT, 9, secure=True)
+    assert PERSONA not in stated.threads[(NEW_ROOT, 9)]

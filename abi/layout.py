@@ -134,6 +134,12 @@ NR_PULSE_SUBMIT = PRIVATE_NUMBERS["pulse_submit"]     # the rack offload of work
 CLONE_VM = 0x100
 CLONE_SETTLS = 0x80000
 CLONE_VFORK = 0x4000
+#: personality() bits (include/uapi/linux/personality.h): arm64's SET_PERSONALITY clears
+#: READ_IMPLIES_EXEC at every native exec; begin_new_exec clears PER_CLEAR_ON_SETID for an
+#: image that raises privilege (set-id, file capabilities: bprm->per_clear).
+READ_IMPLIES_EXEC = 0x0400000
+PER_CLEAR_ON_SETID = 0x0400000 | 0x0040000 | 0x0200000 | 0x0100000
+CLONE_SIGHAND = 0x800     # the child shares its creator's signal actions (sighand_struct)
 CLONE_THREAD = 0x10000
 #: The clone flags whose meaning the parent relies on: who shares memory, who waits.
 CLONE_SEMANTICS = CLONE_VM | CLONE_VFORK | CLONE_THREAD

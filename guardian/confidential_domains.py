@@ -204,7 +204,8 @@ class Lifecycle:
         self.self_signals.start(root, slot.thread)
         self.files.start(root, slot.thread)
         if kept is not None:
-            exec_kept.apply(kept, space, self.files.stated, root, slot.thread)
+            exec_kept.apply(kept, space, self.files.stated, root, slot.thread,
+                            secure=bool(dict(auxv).get(initial_stack.AT_SECURE, 0)))
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id

@@ -15,6 +15,7 @@ from abi.layout import (
     CLONE_CHILD_CLEARTID,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
+    CLONE_SIGHAND,
     CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
@@ -123,6 +124,14 @@ class Forks:
             # The child's own word: the kernel clears it when that child exits (pthread_join
             # waits on it), in the child's tree, and at no other time.
             target.tid_words[child.thread] = child_tid
+        # copy_sighand(): the child's signal actions are a copy of its creator's table
+        # (a fork child's is its space's own), or that very table with CLONE_SIGHAND.
+        table = space.handlers_of(reg.group_of(slot.root, slot.thread))
+        if child_root:
+            target.handlers = dict(table)
+        elif not cflags & CLONE_THREAD:
+            target.group_handlers[child.thread] = table if cflags & CLONE_SIGHAND \
+                else dict(table)
         if child_root:
             reg.process_of_root[child_root] = slot.child_process = child.thread
         elif cflags & CLONE_THREAD:

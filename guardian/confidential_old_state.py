@@ -105,7 +105,8 @@ class OldSignalState:
         if not buf or lo >= hi:
             return
         if slot.nr == NR_RT_SIGACTION:
-            record = self.registry.space(dom, slot.root).handlers.get(slot.args[0] & 0xFFFF_FFFF)
+            record = self.registry.space(dom, slot.root).handlers_of(
+                self.registry.group_of(slot.root, slot.thread)).get(slot.args[0] & 0xFFFF_FFFF)
             candidates, what = old_actions(record), "action"
         else:
             altstack = self.self_signals.thread_signals(slot.root, slot.thread).altstack

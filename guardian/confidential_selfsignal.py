@@ -249,7 +249,8 @@ class SelfSignals:
         signo &= 0xFFFF_FFFF
         if not at_self or not 1 <= signo <= 64:
             return
-        act = self.registry.space(dom, slot.root).handlers.get(signo)
+        act = self.registry.space(dom, slot.root).handlers_of(
+            self.registry.group_of(slot.root, slot.thread)).get(signo)
         if act is None or act[0] in (0, 1):
             return              # default or ignored: nothing of the program's runs
         bit = 1 << (signo - 1)

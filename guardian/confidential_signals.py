@@ -108,7 +108,9 @@ class Signals:
             sends = self.self_signals.sends.check(slot, signo, info, delivered=True)
         check_catchable(signo)
         space = self.registry.space(dom, slot.root)
-        act = space.handlers.get(signo)
+        # The receiving process's own actions (a vfork child's are a copy of its parent's).
+        table = space.handlers_of(self.registry.group_of(slot.root, slot.thread))
+        act = table.get(signo)
         if act is None or act[0] in (0, 1):
             refuse("signal.handler", Status.ERR_DENIED,
                    f"no handler registered for signal {signo} (the program left it "
@@ -153,7 +155,7 @@ class Signals:
         if flags & SA_RESETHAND and checks.enabled("signal.reset_hand"):
             # A one-shot handler: entered now, the action is SIG_DFL again (Linux resets
             # the handler only, flags and mask stay), so a second SIGNAL finds no handler.
-            space.handlers[signo] = (0, flags, restorer, act[3])
+            table[signo] = (0, flags, restorer, act[3])
         ctx = slot.ctx
         regs = UserRegs(**ctx.frame_fields())  # type: ignore[arg-type]
         frame = build_frame(info, regs, mask, (ss_sp, ss_flags, ss_size), far, esr)

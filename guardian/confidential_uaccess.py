@@ -273,7 +273,8 @@ class UserAccess:
         off = base - va
         if struct.unpack_from("<Q", data, off)[0] != SIGRETURN_TRAMPOLINE:
             return data
-        real = self.registry.space(dom, slot.root).handlers.get(slot.args[0] & 0xFFFF_FFFF)
+        real = self.registry.space(dom, slot.root).handlers_of(
+            self.registry.group_of(slot.root, slot.thread)).get(slot.args[0] & 0xFFFF_FFFF)
         if real is None:
             return data
         buf = bytearray(data)

@@ -9,27 +9,37 @@ resets (fs/exec.c `begin_new_exec`), so the Guardian holds the new image to that
   ignored one, which stays SIG_IGN, and clears sa_flags, sa_restorer and sa_mask of each
   (kernel/signal.c).  A signal the old image never set is left unknown (it may have been
   ignored by whatever started that image).
-* the persona: kept (`SET_PERSONALITY` / `personality()` keeps current->personality; only
-  PER_CLEAR_ON_SETID bits go, and only for a set-id image, which the model does not have);
+* the persona: kept (`personality()` keeps current->personality), but for READ_IMPLIES_EXEC,
+  which arm64's SET_PERSONALITY clears at every native exec; PER_CLEAR_ON_SETID bits go
+  too for an image that raises privilege (bprm->per_clear): where AT_SECURE says so, the
+  persona is not carried (a set-id image owned by the caller itself, or a root process
+  regaining capabilities, clears them with AT_SECURE 0: not told apart here);
 * the task's name: `__set_task_comm(me, kbasename(bprm->filename))`, the last path
   component of the path execve was given, cut to TASK_COMM_LEN - 1 bytes;
 * POSIX timers: deleted (`exit_itimers`); timer_ids.py starts the new image with none.
 
-Only what the Guardian knows is carried: dispositions only where the exec'ing process is
-the only one using the address space's record (another process sharing the space without
-sharing its signal handlers could have set them), the persona only where the thread's
-personality() calls told it, the name only where the path execve was given was read.
+Only what the Guardian knows is carried: the dispositions of the exec'ing process's own
+table (`Space.handlers_of` its thread group: a vfork child's is a copy of its parent's,
+copy_sighand; exec's unshare_sighand copies a table shared by CLONE_SIGHAND), less any
+signal an rt_sigaction of a thread using that table is still setting (de_thread may end
+that thread after its change took effect, before its return told the Guardian); the
+persona only where the thread's personality() calls told it; the name only where the
+path execve was given was read while nothing else could have stored there since the
+call's entry (getname() copied it then: `quiet`) and no descriptor of the process may
+write a /proc/.../comm (comm_write(), self_reports.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from abi.layout import NR_RT_SIGACTION, READ_IMPLIES_EXEC
 from abi.value_ranges import COMM, PERSONA
 from guardian import checks
 from guardian.confidential_registry import Registry
+from guardian.quiet_ranges import quiet
 from guardian.slots import Slot, Space
-from guardian.stated_facts import TASK_COMM_LEN, StatedFacts
+from guardian.stated_facts import COMM_WRITTEN, TASK_COMM_LEN, StatedFacts
 
 SIG_IGN = 1
 #: The action flush_signal_handlers leaves: (handler, flags, restorer, mask).
@@ -44,6 +54,9 @@ class Kept:
     handlers: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     persona: int | None = None
     name: bytes | None = None
+    #: a descriptor that may write the task's name (/proc/self/comm) may go on into the
+    #: new image: its name stays unknown there
+    comm_written: bool = False
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -57,14 +70,21 @@ def task_name(path: bytes) -> bytes:
     return path.rsplit(b"/", 1)[-1][:TASK_COMM_LEN - 1]
 
 
-def _sole_process(reg: Registry, root: int, thread: int) -> bool:
-    """Is the exec'ing thread's process the only one using the address space (a vfork
-    parent waiting for this very thread aside: Linux holds it until the exec)?"""
-    group = reg.group_of(root, thread)
-    groups = {g for (r, _), g in reg.thread_groups.items() if r == root} | {0}
-    waiting = {reg.group_of(r, parent) for (r, parent), child in reg.vfork_waiting.items()
-               if r == root and child == thread}
-    return not groups - {group} - waiting
+def _setting(reg: Registry, slot: Slot, table: dict[int, tuple[int, int, int, int]]
+             ) -> set[int]:
+    """The signals an rt_sigaction in progress of another thread using `table` names."""
+    space = reg.space_of(slot.domain, slot.root)
+    return {o.args[0] & 0xFFFF_FFFF for o in reg.slots.values()
+            if o is not slot and o.root == slot.root and o.nr == NR_RT_SIGACTION and o.args[1]
+            and space is not None
+            and space.handlers_of(reg.group_of(o.root, o.thread)) is table}
+
+
+def _name_quiet(reg: Registry, slot: Slot, path: bytes) -> bool:
+    """Is `path` what execve's getname() copied at the entry (nothing stored there since)?"""
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                     [(slot.root, slot.args[0], slot.args[0] + len(path) + 1)])
 
 
 def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None) -> Kept:
@@ -72,21 +92,30 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None) 
     records still exist; `path` is the path it was given (None: not read)."""
     kept = Kept()
     space = reg.space_of(slot.domain, slot.root)
-    if space is not None and _sole_process(reg, slot.root, slot.thread) and \
-            checks.enabled("create.exec_dispositions"):
-        kept.handlers = after_exec(space.handlers)
+    if space is not None and checks.enabled("create.exec_dispositions"):
+        table = space.handlers_of(reg.group_of(slot.root, slot.thread))
+        kept.handlers = after_exec(table)
+        for signo in _setting(reg, slot, table):
+            kept.handlers.pop(signo, None)
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
-        kept.persona = persona if isinstance(persona, int) else None
-        kept.name = task_name(path) if path else None
+        kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
+        kept.comm_written = bool(stated.threads.get((slot.root, -1), {}).get(COMM_WRITTEN))
+        kept.name = task_name(path) if path and not kept.comm_written and \
+            _name_quiet(reg, slot, path) else None
     return kept
 
 
-def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int) -> None:
-    """The new image's first thread starts with what its exec kept."""
+def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
+          secure: bool = False) -> None:
+    """The new image's first thread starts with what its exec kept.  `secure`: the image's
+    AT_SECURE says the exec raised privilege (a set-id image, file capabilities), whose
+    bprm->per_clear takes PER_CLEAR_ON_SETID bits off the persona: it is not carried."""
     space.handlers.update(kept.handlers)
     facts = stated.threads.setdefault((root, thread), {})
-    if kept.persona is not None:
+    if kept.persona is not None and not secure:
         facts[PERSONA] = kept.persona
     if kept.name is not None:
         facts[COMM] = kept.name
+    if kept.comm_written:
+        stated.threads.setdefault((root, -1), {})[COMM_WRITTEN] = True

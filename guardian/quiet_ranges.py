@@ -39,8 +39,11 @@ OPENS = frozenset({NUMBERS["openat"], NUMBERS["openat2"]})
 #: vmsplice, and the reads that may take what it spliced into a pipe, whose bytes the
 #: Guardian reads at their returns (guardian/pipe_bytes.py).
 SPLICED = frozenset(NUMBERS[n] for n in ("vmsplice", "read", "readv"))
+#: execve's path (the task's name it gives: guardian/exec_kept.py) and timer_create's id
+#: and sigevent (guardian/timer_ids.py), which the Guardian reads after the call's entry.
+READ_AFTER = frozenset(NUMBERS[n] for n in ("execve", "timer_create"))
 #: The calls `note` is asked about at their entry.
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED | READ_AFTER
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

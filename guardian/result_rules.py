@@ -611,7 +611,9 @@ class ResultRules:
             raw = read(a[1], 32, slot.root)
             if raw is not None:
                 handler, flags, restorer, mask = struct.unpack("<QQQQ", raw)
-                space.handlers[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
+                # The caller's process's table (a vfork child's is a copy of its own).
+                table = space.handlers_of(self.registry.group_of(slot.root, slot.thread))
+                table[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
         rules = _LONG_LIVED_BY_NR.get(slot.nr)
         if rules is not None:
             try:

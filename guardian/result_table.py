@@ -85,7 +85,13 @@ from guardian import checks
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
-from guardian.stated_facts import PAIR_MAKER, StatedFacts, read_comm, stat_inode
+from guardian.stated_facts import (
+    COMM_WRITTEN,
+    PAIR_MAKER,
+    StatedFacts,
+    read_comm,
+    stat_inode,
+)
 from guardian.user_memory import UserMemory
 
 _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
@@ -370,7 +376,8 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     elif fact == RSEQ_AREA:
         facts[RSEQ_AREA] = 0 if a[2] & RSEQ_FLAG_UNREGISTER else a[0]
     elif fact == COMM:
-        facts[COMM] = read_comm(memory, slot, a[1])
+        if not stated.of_space(slot).get(COMM_WRITTEN):    # (a /proc comm write may rename it)
+            facts[COMM] = read_comm(memory, slot, a[1])
     elif fact == ROBUST_LIST:
         facts[ROBUST_LIST] = (a[0], a[1])
     elif fact == TID_ADDRESS:

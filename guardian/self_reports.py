@@ -10,7 +10,11 @@ program opened by that name, or a positioned read at offset 0) is held to it:
   as the program's memory holds them now (Linux copies mm->arg_start..arg_end and
   mm->env_start..env_end from it);
 * comm: the name PR_SET_NAME last gave the process's first thread (or, after an exec, the one
-  the exec gave it: guardian/exec_kept.py), and a newline;
+  the exec gave it: guardian/exec_kept.py), and a newline -- until a descriptor that may
+  write a /proc/.../comm is opened in the address space: comm_write() (fs/proc/base.c)
+  renames any thread of the writer's process, at any time, so no name is followed there
+  any more (`COMM_WRITTEN`: a writable open of a /proc or /dev/fd name, of a name the
+  Guardian could not resolve, or of one read while another thread may have changed it);
 * limits: its "Max open files" soft limit is the soft RLIMIT_NOFILE the program knows;
 * maps: read whole (a short count), it lists a line over each area the Guardian holds;
 * fdinfo/N: its pos line is the file offset of a memfd only the program holds;
@@ -33,19 +37,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.hwcaps import feature_names
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE
 from guardian.checks import refuse
 from guardian.exec_args import cstring
+from guardian.fd_names import read_name
 from guardian.pipe_bytes import buffers
+from guardian.quiet_ranges import quiet
 from guardian.sole_files import CALLS as SOLE_CALLS
+from guardian.stated_facts import COMM_WRITTEN
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
-    from guardian.open_files import Description
+    from guardian.open_files import Description, OpenFile
     from guardian.slots import Slot, Space
     from guardian.user_memory import UserMemory
 
@@ -70,6 +78,9 @@ _FEATURES = re.compile(rb"^Features\s*:(.*)$")
 CPUINFO = "/proc/cpuinfo"
 _FD = re.compile(r"^fd/(\d+)$")
 _FDINFO = re.compile(r"^fdinfo/(\d+)$")
+#: Names through which a writable open may reach a /proc/.../comm (/proc/self/root/...,
+#: /proc/self/fd/N, /dev/fd/N and /dev/std* lead back into /proc).
+_MAY_REACH_COMM = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 DIRENT_MAX = 32             # a task's record: 19-byte head, up to 10 digits and a NUL, aligned
 
 
@@ -196,6 +207,8 @@ class SelfReports:
         if slot.nr in (_OPENAT, _OPENAT2):
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             entry = self._entry(slot, f.path) if f is not None else None
+            if f is not None and self._may_write_comm(slot, f):
+                self._forget_names(slot)
             if entry is not None:
                 live = self.files.live_descriptions()
                 self.at_start = {d: e for d, e in self.at_start.items() if id(d) in live}
@@ -204,6 +217,28 @@ class SelfReports:
             desc = self.files.description_of(slot, slot.args[0])
             if desc is not None:
                 self.at_start.pop(desc, None)
+
+    def _may_write_comm(self, slot: Slot, f: OpenFile) -> bool:
+        """May the open file this open made write a task's name (comm_write())?"""
+        if f.path_only or f.access is not None and f.access & O_ACCMODE == O_RDONLY:
+            return False
+        if f.path is None or f.path.startswith(_MAY_REACH_COMM):
+            return True
+        name = read_name(self.memory, slot, slot.args[1])
+        reg = self.registry
+        dom = reg.domains.get(slot.domain)
+        # The name as the kernel took it at the entry (another thread may change it since).
+        return name is None or dom is None or not quiet(
+            slot, dom, reg.slots.values(), reg.user_runs,
+            [(slot.root, slot.args[1], slot.args[1] + len(name.encode()) + 1)])
+
+    def _forget_names(self, slot: Slot) -> None:
+        """Any thread's name in the caller's address space may change from now on."""
+        stated = self.files.stated
+        stated.of_space(slot)[COMM_WRITTEN] = True
+        for key, facts in stated.threads.items():
+            if key[0] == slot.root:
+                facts.pop(COMM, None)
 
     # --- the files --------------------------------------------------------------------
     def _judge(self, slot: Slot, entry: str, got: bytes, count: int) -> str:

@@ -225,6 +225,17 @@ class Space:
     #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
     #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
     locked: list[tuple[int, int]] = field(default_factory=list)
+    #: thread group -> its signal actions, for a process of its own in this space (a vfork
+    #: or CLONE_VM child: Linux's copy_sighand gives it a copy of its creator's table, or,
+    #: with CLONE_SIGHAND, the very same one).  The space's first group's table, and any
+    #: group not named here, is `handlers`.  A new space (fork, exec) starts with none.
+    group_handlers: dict[int, dict[int, tuple[int, int, int, int]]] = \
+        field(default_factory=dict)
+
+    def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
+        """The signal actions thread group `group` of this space uses (its sighand)."""
+        return self.group_handlers.get(group, self.handlers) if self.group_handlers \
+            else self.handlers
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),

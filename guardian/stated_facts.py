@@ -39,6 +39,9 @@ from guardian.user_memory import UserMemory
 TASK_COMM_LEN = 16
 #: A socketpair's ends -> (address space, thread) of the call that made it.
 PAIR_MAKER = "pair_maker"
+#: (of a space) a descriptor that may write a /proc/.../comm was opened there: a task's
+#: name may change by comm_write() (fs/proc/base.c) at any time, so it is not followed.
+COMM_WRITTEN = "comm_written"
 AT_EMPTY_PATH = 0x1000
 
 DescriptionOf = Callable[[Slot, int], "Description | None"]

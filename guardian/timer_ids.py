@@ -27,6 +27,10 @@ Guardian saw succeed wrote an id it could not read.
 
 An expiry of a live timer (si_code SI_TIMER, si_tid its id) carries the si_value its
 timer_create gave it, the sigevent's sigev_value (`signal.timer_value`).
+
+The id and the sigevent are read at timer_create's return, so only while nothing else
+could have stored there since the call's entry (`quiet`): otherwise the id is not judged,
+and the timer it made is one the Guardian does not know (`complete` False).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from abi.layout import ERRNO_FLOOR, NR_TIMER_CREATE, NR_TIMER_DELETE
 from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_registry import Registry
+from guardian.quiet_ranges import quiet
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -97,6 +102,15 @@ class TimerIds:
             raise FaultIn(va if missing is None else missing)
         return struct.unpack("<i", raw)[0]
 
+    def _quiet(self, slot: Slot) -> bool:
+        """Are the id (and the sigevent) at the return what the call wrote (and read)?"""
+        reg = self.registry
+        dom = reg.domains.get(slot.domain)
+        ranges = [(slot.root, slot.args[2], slot.args[2] + 4)]
+        if slot.args[1]:
+            ranges.append((slot.root, slot.args[1], slot.args[1] + _SIGEVENT_HEAD))
+        return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs, ranges)
+
     def _in_flight(self, slot: Slot) -> int:
         key = self._key(slot)
         return sum(1 for s in self.registry.slots.values()
@@ -108,7 +122,7 @@ class TimerIds:
         if slot.nr in USES:
             self._check_live(slot, ret)
             return
-        if slot.nr != NR_TIMER_CREATE or ret != 0 or not slot.args[2]:
+        if slot.nr != NR_TIMER_CREATE or ret != 0 or not slot.args[2] or not self._quiet(slot):
             return
         timer = self._id(slot)
         proc = self._process(slot)
@@ -145,7 +159,8 @@ class TimerIds:
             if proc.creates is not None:
                 proc.creates += 1
             if ret == 0:
-                raw = self.memory.read(slot.args[2], 4, slot.root) if slot.args[2] else None
+                raw = self.memory.read(slot.args[2], 4, slot.root) \
+                    if slot.args[2] and self._quiet(slot) else None
                 if raw is None:
                     proc.complete = False
                 else:

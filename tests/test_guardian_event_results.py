@@ -14,13 +14,17 @@ import pytest
 
 from abi import Call, Status
 from abi.syscalls import NUMBERS
+from abi.value_ranges import COMM
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
+from guardian import quiet_ranges
 from guardian.open_files import OpenFile
 from guardian.slots import Slot
+from guardian.stated_facts import COMM_WRITTEN
 from tests.test_secure_mm import PAGES_A, ROOT_A, VA, Scene, build
 
 ELR = 0x400104
+AT_FDCWD = (1 << 64) - 100
 EVENT = VA + 256               # the struct epoll_event / sigset the program passes
 IOV = VA + 512                 # an iovec array
 BUF = VA + 1024                # where the kernel writes the results
@@ -56,6 +60,10 @@ def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int,
     s.g.conf.slots[sid] = slot
     if at_entry:
         s.g.conf.events.note_entry(slot)
+        reg = s.g.conf.registry
+        if quiet_ranges.noted(slot.nr, slot.args):      # as the Guardian's entry notes it
+            quiet_ranges.note(slot, reg.domains[1], reg.slots.values(), reg.user_runs,
+                              reg.tid_cleared)
     for va, data in ([(BUF, out)] if isinstance(out, bytes) else out):
         if data:
             assert s.call(Call.USER_WRITE, sid, va, len(data), payload=data)[0] == Status.OK
@@ -380,6 +388,8 @@ def test_timer_calls_succeed_only_on_a_live_timer_of_the_process(s: Scene) -> No
         assert _syscall(s, name, args, 0, out) == Status.ERR_DENIED, name
         assert _last_check(s) == "return.timer_live"
         assert _syscall(s, name, args, (1 << 64) - 22) == Status.OK, name       # -EINVAL
+    for sid in [k for k, v in s.g.conf.slots.items() if v.nr != NUMBERS["timer_create"]]:
+        del s.g.conf.slots[sid]     # refused calls (one wrote at BUF) are no longer in flight
     assert _timer_create(s, 0) == Status.OK
     for name, args, out in uses:
         assert _syscall(s, name, args, 0, out) == Status.OK, name
@@ -429,3 +439,46 @@ def test_getcpu_names_a_cpu_and_node_of_the_machine(s: Scene) -> None:
     assert _last_check(s) == "return.cpu_number"
     assert _syscall(s, "getcpu", (BUF, 0), 0, answer(0, None)) == Status.OK   # no node asked
     assert _syscall(s, "getcpu", args, ERR, answer(9, 9)) == Status.OK        # an errno
+
+
+def test_a_writable_open_of_a_proc_comm_stops_following_task_names(s: Scene) -> None:
+    """comm_write() (fs/proc/base.c) renames any thread of the writer's process, whenever
+    it writes: once the program opens a /proc/.../comm (or a name that may lead there) for
+    writing, PR_GET_NAME and /proc/self/comm are no longer held to a recorded name, and
+    PR_SET_NAME records none (review item 5).  A read-only open, or a writable one of
+    another file, changes nothing."""
+    name_at = VA + 3072
+    stated = s.g.conf.descriptors.stated
+    facts = stated.threads.setdefault((s.b + ROOT_A, 1), {})
+    facts[COMM] = b"before"
+    for path, flags in ((b"/proc/self/task/1/comm", 0), (b"/tmp/log", 1)):   # O_RDONLY, O_WRONLY
+        _poke(s, name_at, path + b"\0")
+        assert _syscall(s, "openat", (AT_FDCWD, name_at, flags), 5) == Status.OK
+        assert facts.get(COMM) == b"before", path
+        assert _syscall(s, "close", (5,), 0) == Status.OK
+    _poke(s, name_at, b"/proc/self/task/1/comm\0")
+    assert _syscall(s, "openat", (AT_FDCWD, name_at, 2), 5) == Status.OK       # O_RDWR
+    assert COMM not in facts and stated.threads[(s.b + ROOT_A, -1)][COMM_WRITTEN]
+    _poke(s, EVENT, b"renamed\0")
+    assert _syscall(s, "prctl", (15, EVENT), 0) == Status.OK                  # PR_SET_NAME
+    assert COMM not in facts
+    status = _syscall(s, "prctl", (16, BUF), 0, b"other".ljust(16, b"\0"))         # PR_GET_NAME
+    assert status == Status.OK, s.g.decisions[-1]
+
+
+def test_a_timer_id_that_may_have_changed_since_the_call_is_not_judged(s: Scene) -> None:
+    """timer_create's id is read at its return: if another thread of the address space
+    returned to user code since the entry it may have stored there, so the id is neither
+    judged nor taken as a live timer (the process's set of timers is then not known), as
+    review item 11 asks of timer_ids.record."""
+    reg = s.g.conf.registry
+    sid = 990 + len(s.g.conf.slots)
+    slot = Slot(sid, 1, UserContext(), ELR, NUMBERS["timer_create"], (1, 0, BUF, 0, 0, 0),
+                root=s.b + ROOT_A, thread=1)
+    s.g.conf.slots[sid] = slot
+    quiet_ranges.note(slot, reg.domains[1], reg.slots.values(), reg.user_runs, reg.tid_cleared)
+    reg.user_runs[s.b + ROOT_A] = reg.user_runs.get(s.b + ROOT_A, 0) + 1   # another thread ran
+    assert s.call(Call.USER_WRITE, sid, BUF, 4, payload=struct.pack("<i", 4))[0] == Status.OK
+    assert Status(s.call(Call.RESUME, sid, 0, ELR)[0]) == Status.OK        # (4: not judged)
+    s.g.lock_el1(False)
+    assert _syscall(s, "timer_getoverrun", (9,), 0) == Status.OK           # not all known

@@ -16,9 +16,11 @@ from emulator.fastuc import UserContext
 from guardian import checks, exec_kept
 from guardian.confidential_registry import Registry
 from guardian.slots import Domain, Slot, Space
-from guardian.stated_facts import StatedFacts
+from guardian.stated_facts import COMM_WRITTEN, StatedFacts
 
 ROOT, NEW_ROOT = 0x10000, 0x20000
+READ_IMPLIES_EXEC = 0x0400000
+NR_RT_SIGACTION = 134
 SA_RESTORER, SA_SIGINFO = 0x0400_0000, 4
 SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH = 1, 10, 12, 28
 PER_LINUX32, ADDR_NO_RANDOMIZE = 0x0008, 0x0040000
@@ -61,6 +63,7 @@ def _scene() -> tuple[Registry, StatedFacts, Slot]:
     stated.threads[(ROOT, 5)] = {PERSONA: ADDR_NO_RANDOMIZE, COMM: b"before"}
     slot = Slot(40, 1, UserContext(), 0x400104, NR_EXECVE, (0x1000, 0x2000, 0x3000, 0, 0, 0),
                 root=ROOT, thread=5)
+    slot.runs_at_entry = {ROOT: 0}      # (the entry noted: no thread returned to user since)
     return reg, stated, slot
 
 
@@ -83,15 +86,77 @@ def test_only_what_the_guardian_knows_is_carried() -> None:
     new = Space()
     exec_kept.apply(kept, new, stated, NEW_ROOT, 9)
     assert stated.threads[(NEW_ROOT, 9)] == {}
-    # Another process (a CLONE_VM child without CLONE_SIGHAND, say) uses the same space:
-    # the space's record may hold its actions, not this process's.
+
+
+
+def _vfork_child(reg: Registry) -> Space:
+    """Thread 7 is a vfork child of thread 5 (its own process, group 7) in the same space:
+    its table is a copy of its parent's (copy_sighand), and it changed it as glibc's
+    posix_spawn does (SIGUSR2 back to SIG_DFL, SIGWINCH ignored)."""
+    space = reg.space_of(1, ROOT)
+    assert space is not None
     reg.thread_groups[(ROOT, 7)] = 7
-    assert exec_kept.collect(reg, stated, slot, b"/bin/prog").handlers == {}
-    # A vfork parent waiting for this very thread's exec does not run meanwhile.
-    reg.thread_groups = {(ROOT, 5): 5}
-    reg.vfork_waiting[(ROOT, 1)] = 5
+    reg.vfork_waiting[(ROOT, 5)] = 7
+    child = dict(space.handlers)
+    child[SIGUSR2] = (0, SA_RESTORER, 0x400100, 0)
+    child[SIGWINCH] = (1, SA_RESTORER, 0x400100, 0)
+    space.group_handlers[7] = child
+    return space
+
+
+def test_each_process_of_a_space_execs_with_its_own_dispositions() -> None:
+    """A vfork child's sigactions change its copy, not its parent's table (review item 3):
+    the child's exec carries the child's, a later exec of the parent (or a thread of it
+    that ran while the child was vforked) carries the parent's."""
+    reg, stated, slot = _scene()
+    space = _vfork_child(reg)
+    child = Slot(41, 1, UserContext(), 0x400104, NR_EXECVE, slot.args, root=ROOT, thread=7)
+    child.runs_at_entry = {ROOT: 0}
+    assert exec_kept.collect(reg, stated, child, b"/bin/prog").handlers == {
+        SIGHUP: (1, 0, 0, 0), SIGUSR2: (0, 0, 0, 0), SIGWINCH: (1, 0, 0, 0)}
     assert exec_kept.collect(reg, stated, slot, b"/bin/prog").handlers == {
         SIGHUP: (1, 0, 0, 0), SIGUSR2: (0, 0, 0, 0)}
+    assert space.handlers_of(0)[SIGUSR2][0] == 0x400200     # the parent still handles it
+    assert space.handlers_of(7)[SIGUSR2][0] == 0
+
+
+def test_a_signal_an_rt_sigaction_in_progress_names_is_left_unknown() -> None:
+    """de_thread may end a thread inside rt_sigaction after its change took effect: the
+    signal it names is not carried (another process's call, on another table, does not
+    matter)."""
+    reg, stated, slot = _scene()
+    _vfork_child(reg)
+    for sid, thread, signo in ((50, 7, SIGHUP), (51, 6, SIGUSR2)):
+        reg.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, NR_RT_SIGACTION,
+                              (signo, 0x5000, 0, 8, 0, 0), root=ROOT, thread=thread)
+    assert exec_kept.collect(reg, stated, slot, b"/bin/prog").handlers == {
+        SIGHUP: (1, 0, 0, 0)}
+    reg.slots[51].args = (SIGUSR2, 0, 0x5000, 8, 0, 0)      # a query only: changes nothing
+    assert exec_kept.collect(reg, stated, slot, b"/bin/prog").handlers == {
+        SIGHUP: (1, 0, 0, 0), SIGUSR2: (0, 0, 0, 0)}
+
+
+def test_the_persona_loses_read_implies_exec() -> None:
+    """arm64's SET_PERSONALITY: current->personality &= ~READ_IMPLIES_EXEC (review item 4)."""
+    reg, stated, slot = _scene()
+    stated.threads[(ROOT, 5)][PERSONA] = ADDR_NO_RANDOMIZE | READ_IMPLIES_EXEC
+    assert exec_kept.collect(reg, stated, slot, b"/bin/prog").persona == ADDR_NO_RANDOMIZE
+
+
+def test_the_name_is_carried_only_from_a_quiet_path_and_without_a_comm_writer() -> None:
+    """getname() copied the path at the entry: read later, it is what the call took only
+    while no thread returned to user code since; and a descriptor that may write
+    /proc/self/comm may rename the task after the exec too (review item 5)."""
+    reg, stated, slot = _scene()
+    reg.user_runs[ROOT] = 1                 # another thread ran since the entry
+    assert exec_kept.collect(reg, stated, slot, b"/bin/prog").name is None
+    reg.user_runs[ROOT] = 0
+    stated.threads[(ROOT, -1)] = {COMM_WRITTEN: True}
+    kept = exec_kept.collect(reg, stated, slot, b"/bin/prog")
+    assert kept.name is None and kept.comm_written
+    exec_kept.apply(kept, Space(), stated, NEW_ROOT, 9)
+    assert COMM not in stated.threads[(NEW_ROOT, 9)]
+    assert stated.threads[(NEW_ROOT, -1)] == {COMM_WRITTEN: True}
 
 
 @pytest.mark.parametrize("gate", ["create.exec_dispositions", "create.exec_task"])
@@ -143,3 +208,12 @@ def test_answers_after_exec_are_judged_against_what_exec_left(sid: str, check: s
     assert res.status in ("pass", "closed"), res.message
     assert any(d.startswith(check) or check in d for d in res.outcome.decided_by), \
         res.outcome.decided_by
+
+
+def test_a_secure_exec_carries_no_persona() -> None:
+    """AT_SECURE: the exec raised privilege, and bprm->per_clear took PER_CLEAR_ON_SETID
+    bits off the persona (begin_new_exec): the persona is not known there."""
+    reg, stated, slot = _scene()
+    kept = exec_kept.collect(reg, stated, slot, b"/bin/prog")
+    exec_kept.apply(kept, Space(), stated, NEW_ROOT, 9, secure=True)
+    assert PERSONA not in stated.threads[(NEW_ROOT, 9)]

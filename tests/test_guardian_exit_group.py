@@ -99,3 +99,21 @@ def test_a_vfork_child_s_exit_group_ends_only_the_child(s: Scene) -> None:
     _syscall(s, thread, NR_EXIT_GROUP)                        # the child's _exit()
     assert _resume(s, parent, 77) == Status.OK
     assert _resume(s, _syscall(s, 1), 1) == Status.OK          # getpid: its pid
+
+
+@pytest.mark.parametrize(("flags", "shared"), [(VFORK, False), (CLONE_VM | 0x800 | 17, True)])
+def test_a_clone_vm_child_gets_a_copy_of_its_creator_s_actions(s: Scene, flags: int,
+                                                              shared: bool) -> None:
+    """copy_sighand: a CLONE_VM child that is a process of its own (vfork) starts with a
+    copy of its creator's signal actions; with CLONE_SIGHAND it shares the very table.
+    A thread (CLONE_THREAD) uses its process's (review item 3)."""
+    reg = s.g.conf.registry
+    space = reg.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.handlers[12] = (0x401000, 0, 0, 0)
+    _, child = _clone(s, flags)
+    group = reg.group_of(s.b + ROOT_A, s.g.conf.slots[child].thread)
+    table = space.handlers_of(group)
+    assert group and table == {12: (0x401000, 0, 0, 0)} and (table is space.handlers) == shared
+    _, thread = _clone(s, THREAD)
+    assert space.handlers_of(reg.group_of(s.b + ROOT_A, s.g.conf.slots[thread].thread)) \
+        is space.handlers

@@ -45,10 +45,10 @@ def s() -> Scene:
     return scene
 
 
-def _slot(s: Scene, nr: int, args: tuple[int, ...]) -> int:
+def _slot(s: Scene, nr: int, args: tuple[int, ...], thread: int = 1) -> int:
     sid = 950 + len(s.g.conf.slots)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, nr, args + (0,) * (6 - len(args)),
-                               root=s.b + ROOT_A, thread=1)
+                               root=s.b + ROOT_A, thread=thread)
     return sid
 
 
@@ -117,3 +117,27 @@ def test_the_old_mask_is_the_threads_mask_before_the_call(s: Scene) -> None:
     # A bit the Guardian does not know is the kernel's to report.
     th.known &= ~sigterm_bit
     assert _write(s, sid, OLD, bytes(8)) == Status.OK
+
+
+def test_a_vfork_child_s_actions_are_its_own_copy(s: Scene) -> None:
+    """copy_sighand: a vfork child (CLONE_VM without CLONE_SIGHAND: thread 7, a process of
+    its own) changes its own copy of the actions, as glibc's posix_spawn resets a handled
+    signal to SIG_DFL there; its parent's oldact still reports the parent's handler, and
+    the child's reports its SIG_DFL (review item 3)."""
+    reg = s.g.conf.registry
+    space = reg.space(s.g.conf.domains[1], s.b + ROOT_A)
+    space.handlers[SIGUSR2] = (HANDLER, FLAGS, RESTORER, 0)
+    reg.thread_groups[(s.b + ROOT_A, 7)] = 7
+    space.group_handlers[7] = dict(space.handlers)      # (what confidential_fork records)
+    s.hw.ram.write(s.b + PAGES_A + 256, bytes(32))      # SIG_DFL
+    setter = _slot(s, NR_RT_SIGACTION, (SIGUSR2, NEW, 0, 8), thread=7)
+    assert s.call(Call.RESUME, setter, 0, ELR)[0] == Status.OK
+    s.g.lock_el1(False)
+    assert space.handlers[SIGUSR2][0] == HANDLER and space.group_handlers[7][SIGUSR2][0] == 0
+    handled = struct.pack("<QQQQ", SIGRETURN_TRAMPOLINE, FLAGS, SIGRETURN_TRAMPOLINE, 0)
+    parent = _slot(s, NR_RT_SIGACTION, (SIGUSR2, 0, OLD, 8))
+    assert _write(s, parent, OLD, handled) == Status.OK
+    assert _refused(s, _write(s, parent, OLD, bytes(32)), "uaccess.old_sigaction")
+    child = _slot(s, NR_RT_SIGACTION, (SIGUSR2, 0, OLD, 8), thread=7)
+    assert _write(s, child, OLD, bytes(32)) == Status.OK
+    assert _refused(s, _write(s, child, OLD, handled), "uaccess.old_sigaction")

@@ -294,6 +294,8 @@ CHECKS: dict[str, str] = {
     "thp.block": "THP split needs a block mapping",
     "compress.refused": "confidential pages are never compressed",
     "mprotect.pinned": "the predecessor design never moves, swaps or merges a confidential page",
+    "return.futex_woken_by": "a futex wait answers 0 only once a wake that reaches it took it off its queue: a private wait only by a private wake of a thread of its address space naming its word with an intersecting bitset (FUTEX_WAKE_OP's second word only when its comparison held), a shared wait on a word no other address space can name only by a thread of its own",
+    "return.futex_wake_op_value": "a FUTEX_WAKE_OP that succeeds applied its operation exactly once to its second word as the word was at the call's entry: where nothing else could store into the word meanwhile, it holds that result at the return",
 }
 
 

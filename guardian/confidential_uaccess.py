@@ -33,6 +33,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.futex_caps import futex_ranges, wake_op_store_ok
+from guardian.futex_values import note_wake_op_store
 from guardian.prctl_caps import prctl_ranges
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
@@ -228,6 +229,8 @@ class UserAccess:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             if self.old_state is not None and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
+            if nr == _NR_FUTEX:                 # (whom its wake reaches: futex_values)
+                note_wake_op_store(slot, va, self.memory.read(va, n, slot.root))
             if nr == _NR_FUTEX and self.mode != "mprotect" \
                     and not wake_op_store_ok(slot.args, va, data[:n],
                                              self.memory.read(va, n, slot.root)):

@@ -181,3 +181,75 @@ def test_wake_op_unknown_operation_or_comparison_is_enosys(kernel: Kernel) -> No
     assert k.uaccess.read_u32(va + 4) == 3
     assert waiter.state == ThreadState.BLOCKED
     _release(k, waiter)
+
+
+UNLOCK_PI, TRYLOCK_PI = 7, 8
+WAITERS, OWNER_DIED = 0x8000_0000, 0x4000_0000
+
+
+def _word(k: Kernel, value: int) -> int:
+    va = _map(k, MAP_PRIVATE)
+    k.uaccess.write_u32(va, value)
+    return va
+
+
+def test_pi_lock_and_trylock_of_the_callers_own_lock_is_edeadlk(kernel: Kernel) -> None:
+    k, tid = kernel, _thread(kernel).tid
+    for op in (LOCK_PI, TRYLOCK_PI):
+        va = _word(k, tid | WAITERS)
+        assert _call(k, "futex", va, op | PRIV) == -errno.EDEADLK
+        assert k.uaccess.read_u32(va) == tid | WAITERS
+
+
+def test_pi_lock_takes_a_free_word_keeping_owner_died(kernel: Kernel) -> None:
+    k, tid = kernel, _thread(kernel).tid
+    for old, new in ((0, tid), (OWNER_DIED, OWNER_DIED | tid)):
+        for op in (LOCK_PI, TRYLOCK_PI):
+            va = _word(k, old)
+            assert _call(k, "futex", va, op | PRIV) == 0
+            assert k.uaccess.read_u32(va) == new              # no FUTEX_WAITERS: nobody queued
+
+
+def test_pi_unlock_needs_the_owner_and_clears_the_word(kernel: Kernel) -> None:
+    k, tid = kernel, _thread(kernel).tid
+    va = _word(k, tid + 1)
+    assert _call(k, "futex", va, UNLOCK_PI | PRIV) == -errno.EPERM
+    assert k.uaccess.read_u32(va) == tid + 1
+    va = _word(k, tid | WAITERS | OWNER_DIED)
+    assert _call(k, "futex", va, UNLOCK_PI | PRIV) == 0
+    assert k.uaccess.read_u32(va) == 0
+
+
+def _owner(k: Kernel) -> Thread:
+    t = _thread(k)
+    other = Thread(tid=t.tid + 100, process=t.process)
+    k.threads[other.tid] = other
+    return other
+
+
+def test_pi_trylock_of_another_owners_lock(kernel: Kernel) -> None:
+    k, tid = kernel, _thread(kernel).tid
+    va = _word(k, tid + 50)                                   # no such thread
+    assert _call(k, "futex", va, TRYLOCK_PI | PRIV) == -errno.ESRCH
+    owner = _owner(k)
+    va = _word(k, owner.tid)
+    assert _call(k, "futex", va, TRYLOCK_PI | PRIV) == -errno.EWOULDBLOCK
+    assert k.uaccess.read_u32(va) == owner.tid | WAITERS      # never the caller's
+    k.threads.pop(owner.tid)
+
+
+def test_pi_unlock_hands_the_lock_to_the_queued_waiter(kernel: Kernel) -> None:
+    k, t = kernel, _thread(kernel)
+    owner = _owner(k)
+    va = _word(k, owner.tid)
+    with pytest.raises(Block) as blocked:
+        _call(k, "futex", va, LOCK_PI | PRIV)
+    assert k.uaccess.read_u32(va) == owner.tid | WAITERS
+    k.sched.block(t, blocked.value.reason)
+    assert _call(k, "futex", va, WAKE | PRIV, 1) == -errno.EINVAL   # no plain waiter
+    regs = [va, UNLOCK_PI | PRIV, 0, 0, 0, 0, 0, 0, NUMBERS["futex"], 0]
+    assert SYSCALLS[NUMBERS["futex"]](k, owner, regs) == 0
+    assert k.uaccess.read_u32(va) == WAITERS | t.tid
+    assert t.state != ThreadState.BLOCKED
+    k.threads.pop(owner.tid)
+    _release(k, t)

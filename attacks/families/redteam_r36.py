@@ -211,7 +211,6 @@ def qt_wake_op_add(adv: Adversary) -> None:
 @scenario(id="QT-009", title="Apply FUTEX_WAKE_OP's FUTEX_OP_SET without its "
                              "FUTEX_OP_OPARG_SHIFT",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP with FUTEX_OP_OPARG_SHIFT stores 1 << oparg (SET 3: 8).")
 def qt_wake_op_shift(adv: Adversary) -> None:
     """1. The program's second word holds 0; it calls FUTEX_WAKE_OP with FUTEX_OP_SET |

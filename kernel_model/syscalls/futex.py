@@ -7,7 +7,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel_model.errors import KernelError
-from kernel_model.process import Thread, WaitReason
+from kernel_model.process import Thread, ThreadState, WaitReason
 from kernel_model.syscalls import syscall
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI = 6, 7, 8
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2 = 9, 10, 11, 13
 FUTEX_PRIVATE_FLAG = 128
+FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x8000_0000, 0x4000_0000, 0x3FFF_FFFF
 FUTEX_CLOCK_REALTIME = 256
 BITSET_ANY = 0xFFFF_FFFF
 
@@ -105,6 +106,64 @@ _TIMED = frozenset({FUTEX_WAIT, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_BITSET
 _REALTIME_OK = frozenset({FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2})
 
 
+# --- priority-inheritance futexes --------------------------------------------------------------
+# The lock word holds its owner's TID (0: free), FUTEX_WAITERS while someone is queued in
+# the kernel, FUTEX_OWNER_DIED after a robust owner died.  The model queues PI waiters in
+# arrival order (Linux's rt_mutex orders them by priority, FIFO among equals) and hands the
+# lock to the first at FUTEX_UNLOCK_PI.  Not modelled: an owner that exits holding the
+# lock (Linux's exit_pi_state_list() hands it to the top waiter), the requeue-PI pair
+# (FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI answer -ENOSYS) and priority boosting.
+def _queued(k: Kernel, what: str, key: tuple[str, int, int]) -> list[Thread]:
+    return list(k.sched.waiting(lambda w: w.what == what and w.key == key))
+
+
+def _lock_pi(k: Kernel, t: Thread, uaddr: int, key: tuple[str, int, int],
+             deadline: int | None, trylock: bool) -> int:
+    """futex_lock_pi() over futex_lock_pi_atomic(): -EDEADLK for the caller's own lock; a
+    word with no owner TID is taken (keeping FUTEX_OWNER_DIED); otherwise the owner must
+    exist (attach_to_pi_owner(): -ESRCH), FUTEX_WAITERS is set and the caller waits for
+    the owner's unlock (a trylock answers -EWOULDBLOCK instead)."""
+    if _queued(k, "futex", key):
+        return -errno.EINVAL               # a non-PI waiter holds the key (no pi_state)
+    uval = k.uaccess.read_u32(uaddr)
+    if uval & FUTEX_TID_MASK == t.tid & FUTEX_TID_MASK:
+        return -errno.EDEADLK
+    if not uval & FUTEX_TID_MASK:
+        if _queued(k, "futex-pi", key):
+            return -errno.EINVAL           # attach_to_pi_state(): the word lost its owner
+        k.uaccess.write_u32(uaddr, (uval & FUTEX_OWNER_DIED) | t.tid)
+        return 0
+    owner = k.threads.get(uval & FUTEX_TID_MASK)
+    if owner is None or owner.state in (ThreadState.DEAD, ThreadState.ZOMBIE):
+        return -errno.ESRCH                # handle_exit_race()
+    if not uval & FUTEX_WAITERS:
+        k.uaccess.write_u32(uaddr, uval | FUTEX_WAITERS)
+    if trylock:
+        return -errno.EWOULDBLOCK          # rt_mutex_futex_trylock() failed
+    # -EINTR becomes -ERESTARTNOINTR in Linux: a signal never ends the wait early
+    k.block(WaitReason("futex-pi", key=key, deadline=deadline,
+                       timeout_result=-errno.ETIMEDOUT, interruptible=False))
+    return 0                               # (not reached: the caller sleeps)
+
+
+def _unlock_pi(k: Kernel, t: Thread, uaddr: int, key: tuple[str, int, int]) -> int:
+    """futex_unlock_pi(): -EPERM unless the caller owns the word; the first queued waiter
+    becomes the owner (word FUTEX_WAITERS | its TID, its FUTEX_LOCK_PI answers 0), or with
+    nobody queued the word becomes 0."""
+    uval = k.uaccess.read_u32(uaddr)
+    if uval & FUTEX_TID_MASK != t.tid & FUTEX_TID_MASK:
+        return -errno.EPERM
+    if _queued(k, "futex", key):
+        return -errno.EINVAL               # the top waiter is no PI waiter
+    waiters = _queued(k, "futex-pi", key)
+    if waiters:
+        k.uaccess.write_u32(uaddr, FUTEX_WAITERS | waiters[0].tid)
+        k.wake(waiters[0], 0)
+        return 0
+    k.uaccess.write_u32(uaddr, 0)
+    return 0
+
+
 @syscall("futex")
 def sys_futex(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     uaddr, op_full, val, timeout, uaddr2, val3 = a[0], a[1], a[2] & 0xFFFF_FFFF, a[3], a[4], a[5]
@@ -137,7 +196,10 @@ def sys_futex(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         bitset = val3 & 0xFFFF_FFFF if op == FUTEX_WAKE_BITSET else BITSET_ANY
         if bitset == 0:
             return -errno.EINVAL
-        return wake(k, futex_key(k, t, uaddr, private), val, bitset)
+        key = futex_key(k, t, uaddr, private)
+        if _queued(k, "futex-pi", key):
+            return -errno.EINVAL               # futex_wake(): a PI waiter is no plain one
+        return wake(k, key, val, bitset)
     if op in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
         if uaddr2 & 3:
             return -errno.EINVAL
@@ -154,6 +216,11 @@ def sys_futex(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             th.wait.key = key2
             moved += 1
         return woken + moved
+    if op in (FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_TRYLOCK_PI):
+        return _lock_pi(k, t, uaddr, futex_key(k, t, uaddr, private), deadline,
+                        op == FUTEX_TRYLOCK_PI)
+    if op == FUTEX_UNLOCK_PI:
+        return _unlock_pi(k, t, uaddr, futex_key(k, t, uaddr, private))
     if op == FUTEX_WAKE_OP:
         # futex_wake_op(): the operation first; on success the first word's waiters are
         # woken, and the second word's only when the comparison held.

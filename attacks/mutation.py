@@ -189,7 +189,6 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "swap_in.share_one_frame": ("RV-026",),
     "cpu.secondary_off": ("QK-001", "QK-005"),
     "return.futex_woken_by": ("QT-015", "QT-016", "QT-017", "QT-018", "QT-025"),
-    "return.futex_wake_op_value": ("QT-008",),
 }
 
 

@@ -211,8 +211,7 @@ RULES: tuple[Rule, ...] = (
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
                  "return.fd_nonblock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
-                 "return.exec_kept", "return.futex_woken_by",
-                 "return.futex_wake_op_value")),
+                 "return.exec_kept", "return.futex_woken_by")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "
          "an error: no device may read its nodes or write its scratchpad.",
          checks=("return.offload_error",)),

@@ -247,7 +247,7 @@ CHECKS: dict[str, str] = {
     "return.rights_kept": "an object only the program holds (pipe, memfd, eventfd, socketpair) that one of its processes sends with SCM_RIGHTS over an end of a socketpair only the program holds is still held by the program alone: the message waits at the peer end, and recvmsg there installs the very open file sent, so what the object answers stays judged",
     "return.exec_kept": "execve keeps a descriptor without FD_CLOEXEC and the object it reaches as it was: a pipe, memfd, eventfd or socketpair only the exec'ing process of the program holds goes on into the new image as its own calls left it, and what it answers there stays judged",
     "return.futex_wait_value": "FUTEX_WAIT and FUTEX_WAIT_BITSET answer 0 only after queuing the caller, which Linux does only while the word holds the expected value: a wait whose word differed at its entry, while nothing could change it until the return (no other thread of the address space in the kernel at the entry or running user code since, the word in none of the program's shared or file mappings), never answers 0",
-    "uaccess.futex_wake_op": "FUTEX_WAKE_OP stores into its second word exactly its operation's result on the value the word held",
+    "uaccess.futex_wake_op": "FUTEX_WAKE_OP stores into its second word once, the whole word, exactly its operation's result on the value the word held",
     "uaccess.long_lived_exit": "the robust-list head a thread last registered is the kernel's only at that thread's exit (its group's at exit_group), never at another call or another thread's exit",
     "exit.tid_once": "a thread's exit clears its CLEARTID word once (the join's signal that it is gone, after its robust-list walk): once that clear was granted, no access on the thread's behalf follows (no second clear, no robust-list read or write) and it never returns to user code",
     "exit.after_reaped": "once a wait4/waitid report reaped a process (a CLONE_VM child sharing the parent's memory included), no user access on behalf of its threads follows: its exit, CLEARTID clear and robust-list walk included, is over",
@@ -295,7 +295,6 @@ CHECKS: dict[str, str] = {
     "compress.refused": "confidential pages are never compressed",
     "mprotect.pinned": "the predecessor design never moves, swaps or merges a confidential page",
     "return.futex_woken_by": "a futex wait answers 0 only once a wake that reaches it took it off its queue: a private wait only by a private wake of a thread of its address space naming its word with an intersecting bitset (FUTEX_WAKE_OP's second word only when its comparison held), a shared wait on a word no other address space can name only by a thread of its own",
-    "return.futex_wake_op_value": "a FUTEX_WAKE_OP that succeeds applied its operation exactly once to its second word as the word was at the call's entry: where nothing else could store into the word meanwhile, it holds that result at the return",
 }
 
 

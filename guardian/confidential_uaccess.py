@@ -229,8 +229,13 @@ class UserAccess:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             if self.old_state is not None and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
-            if nr == _NR_FUTEX:                 # (whom its wake reaches: futex_values)
-                note_wake_op_store(slot, va, self.memory.read(va, n, slot.root))
+            if nr == _NR_FUTEX and note_wake_op_store(slot, va, n,
+                                                      self.memory.read(va, n, slot.root)) \
+                    and self.mode != "mprotect":
+                refuse("uaccess.futex_wake_op", Status.ERR_DENIED,
+                       f"FUTEX_WAKE_OP stores {n} bytes at {va:#x} into its second word at "
+                       f"{slot.args[4]:#x} after its operation's store or into part of it: "
+                       "Linux applies the operation once, to the whole word")
             if nr == _NR_FUTEX and self.mode != "mprotect" \
                     and not wake_op_store_ok(slot.args, va, data[:n],
                                              self.memory.read(va, n, slot.root)):

@@ -45,7 +45,6 @@ from guardian.futex_caps import (
     FUTEX_WAKE_BITSET,
     FUTEX_WAKE_OP,
     program_only_word,
-    wake_op_store,
 )
 from guardian.slots import Domain, Slot, Space
 from guardian.user_memory import UserMemory
@@ -188,11 +187,14 @@ def _alone(dom: Domain, space: Space, slot: Slot, slots: Iterable[Slot]) -> bool
     return not any(_other(o, slot) and o.root == slot.root for o in slots)
 
 
-def note_reach(dom: Domain, space: Space, slot: Slot, slots: Iterable[Slot], runs: int) -> None:
+def note_reach(memory: UserMemory, dom: Domain, space: Space, slot: Slot,
+               slots: Iterable[Slot], runs: int) -> None:
     """At a futex call's (or an exit's or exec's) entry: a private FUTEX_WAIT or
     FUTEX_WAIT_BITSET counts the other threads' calls in progress that may wake it, and
     every later one is counted on the waits in progress as it enters; a shared wait keeps
-    its space's returns to user code when no other task can name its word."""
+    its space's returns to user code when no other task can name its word.  A wait whose
+    word already differs from the expected value is `return.futex_wait_value`'s to judge
+    (Linux never queued it), as a misaligned word or a zero bitset is the range table's."""
     if not checks.enabled("return.futex_woken_by"):
         return
     a = slot.args
@@ -200,6 +202,9 @@ def note_reach(dom: Domain, space: Space, slot: Slot, slots: Iterable[Slot], run
     if cmd in _WAITS:
         bitset = _bitset(a, cmd)
         if a[0] & 3 or not bitset:             # -EINVAL (get_futex_key(), futex_wait())
+            return
+        raw = memory.read(a[0], 4, slot.root)
+        if raw is not None and struct.unpack("<I", raw)[0] != a[2] & _ANY:
             return
         if a[1] & FUTEX_PRIVATE_FLAG:
             slot.wait_key, slot.wait_bitset, slot.futex_reach = ("private", slot.root, a[0]), \
@@ -215,18 +220,22 @@ def note_reach(dom: Domain, space: Space, slot: Slot, slots: Iterable[Slot], run
             _count(slot, wait)
 
 
-def note_wake_op_store(slot: Slot, va: int, old: bytes | None) -> None:
-    """A FUTEX_WAKE_OP's store into its second word: its comparison on the value the store
-    replaces (futex_atomic_op_inuser(): signed, cmparg sign-extended from 12 bits) tells
-    whether it wakes that word's waiters."""
+def note_wake_op_store(slot: Slot, va: int, n: int, old: bytes | None) -> bool:
+    """A store of `n` bytes at `va` by the call in `slot`: for a FUTEX_WAKE_OP's into its
+    second word, keep whether its comparison held on the value the store replaces
+    (futex_atomic_op_inuser(): signed, cmparg sign-extended from 12 bits), which tells
+    whether it wakes that word's waiters.  True for a store Linux never makes: one into
+    part of the word, or one after the word's first (the operation is applied once)."""
     a = slot.args
-    if slot.nr != _NR_FUTEX or a[1] & FUTEX_CMD_MASK != FUTEX_WAKE_OP or va != a[4] \
-            or slot.wake_op_held is not None:
-        return
-    if old is None or len(old) != 4:
-        return
-    held = wake_op_compare(a[5], struct.unpack("<I", old)[0])
+    if slot.nr != _NR_FUTEX or a[1] & FUTEX_CMD_MASK != FUTEX_WAKE_OP \
+            or not (va < a[4] + 4 and a[4] < va + n):
+        return False
+    if va != a[4] or n != 4 or slot.wake_op_held is not None:
+        return True
+    held = wake_op_compare(a[5], struct.unpack("<I", old)[0]) \
+        if old is not None and len(old) == 4 else None
     slot.wake_op_held = True if held is None else held      # (unknown: it may have)
+    return False
 
 
 def wake_op_compare(encoded: int, old: int) -> bool | None:
@@ -263,43 +272,3 @@ def check_woken(slot: Slot, ret: int, runs: int, space: Space | None) -> None:
                "the word's page is one no other address space maps and no other thread of "
                "its own was in the kernel, ran or began a waking call while it waited: no "
                "task could name its key in a wake")
-
-
-# --- FUTEX_WAKE_OP's operation, applied once (`return.futex_wake_op_value`) ------------------
-def note_wake_op(memory: UserMemory, space: Space, slot: Slot, slots: Iterable[Slot],
-                 runs: int, cleared: Container[tuple[int, int]]) -> None:
-    """At a FUTEX_WAKE_OP's entry: keep its second word's value (and the space's returns to
-    user code) when nothing but the call itself can store into the word until it returns
-    (the conditions `note_wait` uses)."""
-    a = slot.args
-    if slot.nr != _NR_FUTEX or a[1] & FUTEX_CMD_MASK != FUTEX_WAKE_OP or a[4] & 3 \
-            or not checks.enabled("return.futex_wake_op_value"):
-        return
-    raw = memory.read(a[4], 4, slot.root)
-    if raw is None or not _private_word(space, a[4]):
-        return
-    if any(s is not slot and s.root == slot.root and s.domain == slot.domain
-           and may_store(space, s, cleared) for s in slots):
-        return
-    slot.wake_op_word = (runs, struct.unpack("<I", raw)[0])
-
-
-def check_wake_op(memory: UserMemory, slot: Slot, ret: int, runs: int) -> None:
-    """At a FUTEX_WAKE_OP's return: a success applied its operation once to the word as it
-    was at the entry (futex_atomic_op_inuser(): one atomic operation; an unknown one is
-    -ENOSYS)."""
-    kept = slot.wake_op_word
-    if kept is None or kept[0] != runs or not 0 <= ret < 1 << 63:
-        return
-    expected = wake_op_store(slot.args[5], kept[1])
-    if expected < 0:
-        refuse("return.futex_wake_op_value", Status.ERR_DENIED,
-               f"FUTEX_WAKE_OP answers {ret}, but its operation "
-               f"{(slot.args[5] >> 28) & 7} is none Linux knows: it answers -ENOSYS")
-    raw = memory.read(slot.args[4], 4, slot.root)
-    if raw is not None and struct.unpack("<I", raw)[0] != expected:
-        refuse("return.futex_wake_op_value", Status.ERR_DENIED,
-               f"FUTEX_WAKE_OP answers {ret}, but its 4-byte second word at "
-               f"{slot.args[4]:#x}, which nothing else could store into during the call, "
-               "does not hold its operation applied once to the value it held at the "
-               "entry: futex_atomic_op_inuser() applies it exactly once")

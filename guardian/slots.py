@@ -103,9 +103,8 @@ class Slot:
     #: user code and its `futex_wakers` at its entry (None: not judged)
     futex_alone: tuple[int, int] | None = None
     #: a FUTEX_WAKE_OP: whether its comparison held on the value its store replaced (None:
-    #: no store seen yet), and (returns to user code, value) of a quiet second word at entry
+    #: no store seen yet)
     wake_op_held: bool | None = None
-    wake_op_word: tuple[int, int] | None = None
     #: a call whose filled range the Guardian reads at its return (guardian/quiet_ranges.py):
     #: each tree of the domain -> its returns to user code at the entry (None: not kept)
     runs_at_entry: dict[int, int] | None = None

@@ -1,6 +1,6 @@
 """A futex wait answers 0 only when a wake that reaches it took it off its queue
-(`return.futex_woken_by`), and FUTEX_WAKE_OP applies its operation once to the word as it
-was at its entry (`return.futex_wake_op_value`)."""
+(`return.futex_woken_by`); FUTEX_WAKE_OP stores into its second word once, the whole word
+(`uaccess.futex_wake_op`), and its comparison tells whom it wakes there."""
 
 from __future__ import annotations
 
@@ -11,14 +11,7 @@ import pytest
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
 from guardian.checks import Refused
-from guardian.futex_values import (
-    check_wake_op,
-    check_woken,
-    note_reach,
-    note_wake_op,
-    note_wake_op_store,
-    wake_op_compare,
-)
+from guardian.futex_values import check_woken, note_reach, note_wake_op_store, wake_op_compare
 from guardian.slots import Domain, Slot, Space
 
 ROOT, OTHER_ROOT, WORD = 0x10_0000, 0x20_0000, 0x4A_00A0
@@ -52,9 +45,20 @@ def _world(word: int = WORD) -> tuple[Domain, Space]:
     return dom, space
 
 
-def _enter(dom: Domain, space: Space, slot: Slot, slots: list[Slot], runs: int = 5) -> Slot:
+class Memory:
+    """The program's memory as the Guardian reads it: words (0 unless set)."""
+
+    def __init__(self, words: dict[int, int] | None = None) -> None:
+        self.words = words or {}
+
+    def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
+        return struct.pack("<I", self.words.get(va, 0))
+
+
+def _enter(dom: Domain, space: Space, slot: Slot, slots: list[Slot], runs: int = 5,
+           memory: Memory | None = None) -> Slot:
     slots.append(slot)
-    note_reach(dom, space, slot, slots, runs)
+    note_reach(memory or Memory(), dom, space, slot, slots, runs)  # type: ignore[arg-type]
     return slot
 
 
@@ -99,7 +103,7 @@ def test_wake_op_reaches_its_second_word_only_when_its_comparison_held() -> None
         wait = _enter(dom, space, _wait(WAIT | PRIV, WORD + 4), slots)
         op = _call(FUTEX, (WORD, WAKE_OP | PRIV, 1, 1, WORD + 4, _op(0, 0, 0, cmparg)), 2, 2)
         _enter(dom, space, op, slots)
-        note_wake_op_store(op, WORD + 4, struct.pack("<I", old))
+        assert not note_wake_op_store(op, WORD + 4, 4, struct.pack("<I", old))
         assert op.wake_op_held is held
         _judged(wait, refused=not held)
     # no store seen (yet): it may have woken it
@@ -156,49 +160,19 @@ def test_a_shared_wait_no_other_task_can_name_is_never_woken() -> None:
     assert _enter(dom2, space2, _wait(WAIT, SHARED + 64), []).futex_alone is None
 
 
-class Memory:
-    def __init__(self, words: dict[int, int]) -> None:
-        self.words = words
-
-    def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
-        return struct.pack("<I", self.words[va]) if va in self.words else None
+def test_a_wait_whose_word_differed_is_left_to_futex_wait_value() -> None:
+    dom, space = _world()
+    wait = _enter(dom, space, _wait(), [], memory=Memory({WORD: 1}))
+    assert wait.futex_reach < 0                 # never queued: return.futex_wait_value's
 
 
-def _wake_op(encoded: int, memory: Memory, space: Space, others: tuple[Slot, ...] = (),
-             runs: int = 5) -> Slot:
-    slot = _call(FUTEX, (WORD, WAKE_OP | PRIV, 1, 1, WORD + 4, encoded), 1, 1)
-    note_wake_op(memory, space, slot, (slot, *others), runs, frozenset())  # type: ignore[arg-type]
-    return slot
-
-
-def test_wake_op_applies_its_operation_once_to_the_word_at_its_entry() -> None:
-    memory, space = Memory({WORD + 4: 10}), Space()
-    slot = _wake_op(_op(1, 4, 0, 0), memory, space)             # FUTEX_OP_ADD 4
-    memory.words[WORD + 4] = 14
-    check_wake_op(memory, slot, 0, 5)                           # 10 + 4, once
-    memory.words[WORD + 4] = 18
-    with pytest.raises(Refused) as r:
-        check_wake_op(memory, slot, 0, 5)                       # twice
-    assert r.value.check == "return.futex_wake_op_value"
-    check_wake_op(memory, slot, (-14) & (1 << 64) - 1, 5)     # an error: not judged
-    check_wake_op(memory, slot, 0, 6)                           # another thread ran
-    # 32-bit wrap, sign-extended oparg: ADD -1 on 0
-    memory.words[WORD + 4] = 0
-    slot = _wake_op(_op(1, -1, 0, 0), memory, space)
-    memory.words[WORD + 4] = 0xFFFF_FFFF
-    check_wake_op(memory, slot, 0, 5)
-
-
-def test_wake_op_with_an_unknown_operation_never_succeeds() -> None:
-    memory, space = Memory({WORD + 4: 0}), Space()
-    slot = _wake_op(_op(6, 1, 0, 0), memory, space)
-    with pytest.raises(Refused):
-        check_wake_op(memory, slot, 0, 5)
-
-
-def test_wake_op_on_a_word_another_thread_may_store_into_is_not_judged() -> None:
-    memory, space = Memory({WORD + 4: 10, SHARED: 0}), Space()
-    busy = _call(FUTEX, (WORD + 64, WAKE | PRIV, 1), 2, 2)
-    assert _wake_op(_op(1, 4, 0, 0), memory, space, (busy,)).wake_op_word is None
-    space.shared_areas.append((WORD & ~0xFFF, (WORD & ~0xFFF) + 0x1000, 1, 0))
-    assert _wake_op(_op(1, 4, 0, 0), memory, space).wake_op_word is None
+def test_wake_op_stores_into_its_second_word_once_and_whole() -> None:
+    op = _call(FUTEX, (WORD, WAKE_OP | PRIV, 1, 1, WORD + 4, _op(1, 4, 0, 0)), 2, 2)
+    assert not note_wake_op_store(op, WORD + 8, 4, b"\0" * 4)      # not its word
+    assert note_wake_op_store(op, WORD + 6, 2, b"\0" * 2)          # part of it
+    assert note_wake_op_store(op, WORD + 2, 4, b"\0" * 4)          # straddling it
+    assert not note_wake_op_store(op, WORD + 4, 4, struct.pack("<I", 10))
+    assert op.wake_op_held is False                                # 10 == 0 fails
+    assert note_wake_op_store(op, WORD + 4, 4, struct.pack("<I", 14))   # applied twice
+    wake = _call(FUTEX, (WORD + 4, WAKE | PRIV, 1), 3, 2)
+    assert not note_wake_op_store(wake, WORD + 4, 4, b"\0" * 4)    # no FUTEX_WAKE_OP

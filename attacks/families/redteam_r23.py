@@ -139,7 +139,7 @@ def qe_wait_writes_word(adv: Adversary) -> None:
 
 @scenario(id="QE-003", title="Store another value than FUTEX_WAKE_OP's operation into its "
                              "second word",
-          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE,
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=STATE, known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP stores exactly its operation's result (FUTEX_OP_SET 2: 2) "
                "into the second word.")
 def qe_wake_op_value(adv: Adversary) -> None:
@@ -541,7 +541,7 @@ def qe_clktck(adv: Adversary) -> None:
 
 @scenario(id="QE-021", title="Answer FUTEX_WAIT 0 although its word already differed from "
                              "the value expected",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=STATE, known=MPROTECT_EXITS_UNSEEN,
           prop="FUTEX_WAIT returns 0 only after it queued the caller, which it does only "
                "while the word holds the expected value; a word that differs (and that no "
                "other thread can change) is answered -EAGAIN.")

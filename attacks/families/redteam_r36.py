@@ -196,6 +196,7 @@ def qt_cmp_requeue(adv: Adversary) -> None:
 
 @scenario(id="QT-008", title="Apply FUTEX_WAKE_OP's FUTEX_OP_ADD twice",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP applies its operation to the second word exactly once "
                "(FUTEX_OP_ADD 4 on 10: 14).")
 def qt_wake_op_add(adv: Adversary) -> None:
@@ -211,6 +212,7 @@ def qt_wake_op_add(adv: Adversary) -> None:
 @scenario(id="QT-009", title="Apply FUTEX_WAKE_OP's FUTEX_OP_SET without its "
                              "FUTEX_OP_OPARG_SHIFT",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
+          known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP with FUTEX_OP_OPARG_SHIFT stores 1 << oparg (SET 3: 8).")
 def qt_wake_op_shift(adv: Adversary) -> None:
     """1. The program's second word holds 0; it calls FUTEX_WAKE_OP with FUTEX_OP_SET |

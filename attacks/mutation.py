@@ -206,6 +206,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.input_not_exec": ("MU-035",),
     "swap_in.share_one_frame": ("RV-026",),
     "cpu.secondary_off": ("QK-001", "QK-005"),
+    "return.futex_woken_by": ("QT-015", "QT-016", "QT-017", "QT-018", "QT-025"),
 }
 
 

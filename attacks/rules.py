@@ -224,7 +224,7 @@ RULES: tuple[Rule, ...] = (
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
                  "return.fd_nonblock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
-                 "return.exec_kept",
+                 "return.exec_kept", "return.futex_woken_by",
                  "return.named_pair", "return.record_flags", "return.rights_trunc",
                  "return.pair_ready", "return.shut_send",
                  "return.unix_name", "return.unix_peercred", "return.unix_listening",

@@ -259,7 +259,7 @@ CHECKS: dict[str, str] = {
     "return.unix_listening": "SO_ACCEPTCONN of an AF_UNIX socket the program made and never passed on is 1 once its own listen() on it succeeded and 0 while none did (sk_state == TCP_LISTEN, which only listen() sets and only the socket's release ends)",
     "return.unix_error": "SO_ERROR of an AF_UNIX stream socket the program connected to its own listener is 0 while every socket that may be its peer (the listener, the sockets it accepted since) is held open by the caller's own descriptor table: only the release of its peer sets its error (unix_release_sock())",
     "return.futex_wait_value": "FUTEX_WAIT and FUTEX_WAIT_BITSET answer 0 only after queuing the caller, which Linux does only while the word holds the expected value: a wait whose word differed at its entry, while nothing could change it until the return (no other thread of the address space in the kernel at the entry or running user code since, the word in none of the program's shared or file mappings), never answers 0",
-    "uaccess.futex_wake_op": "FUTEX_WAKE_OP stores into its second word exactly its operation's result on the value the word held",
+    "uaccess.futex_wake_op": "FUTEX_WAKE_OP stores into its second word once, the whole word, exactly its operation's result on the value the word held",
     "return.futex_pi_word": "a PI futex call is judged on the lock word it found, where nothing else could change it until the return: FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and FUTEX_TRYLOCK_PI on a word the caller owns answer -EDEADLK, a trylock of a word another TID owns never succeeds, a free private lock nobody is queued on becomes exactly the caller's TID with the FUTEX_OWNER_DIED it held (no FUTEX_WAITERS); FUTEX_UNLOCK_PI of a word the caller does not own answers -EPERM and, with nobody queued on the private lock, leaves the word 0",
     "return.futex_requeue_value": "FUTEX_CMP_REQUEUE and FUTEX_CMP_REQUEUE_PI whose first word differed from val3 at the entry, while nothing could change it until the return, answer -EAGAIN, never a count",
     "return.futex_requeue_pi": "FUTEX_CMP_REQUEUE_PI with nr_wake other than 1, or with the same word as source and target, answers -EINVAL, never a count",
@@ -311,6 +311,7 @@ CHECKS: dict[str, str] = {
     "thp.block": "THP split needs a block mapping",
     "compress.refused": "confidential pages are never compressed",
     "mprotect.pinned": "the predecessor design never moves, swaps or merges a confidential page",
+    "return.futex_woken_by": "a futex wait answers 0 only once a wake that reaches it took it off its queue: a private wait only by a private wake of a thread of its address space naming its word with an intersecting bitset (FUTEX_WAKE_OP's second word only when its comparison held), a shared wait on a word no other address space can name only by a thread of its own",
 }
 
 

@@ -42,6 +42,7 @@ from guardian.futex_caps import FUTEX_CALLS
 from guardian.futex_caps import note_entry as note_futex
 from guardian.futex_pi import CALLS as FUTEX_PI_CALLS
 from guardian.futex_pi import note as note_futex_found
+from guardian.futex_values import note_reach as note_futex_reach
 from guardian.futex_values import note_wait as note_futex_word
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
@@ -145,6 +146,8 @@ class ExceptionEntry:
             note_futex(slot, space, reg.slots.values(), dom)
             note_futex_word(self.events.memory, space, slot, reg.slots.values(),
                             reg.user_runs.get(root, 0), reg.tid_cleared)
+            note_futex_reach(self.events.memory, dom, space, slot, reg.slots.values(),
+                             reg.user_runs.get(root, 0))
         elif nr in _ITIMER_NOTED:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:

@@ -33,6 +33,7 @@ from guardian.checks import FaultIn, refuse
 from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.futex_caps import futex_ranges, wake_op_store_ok
+from guardian.futex_values import note_wake_op_store
 from guardian.prctl_caps import prctl_ranges
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
@@ -228,6 +229,13 @@ class UserAccess:
                 data = self._sigaction_out(slot, dom, va, data[:n])
             if self.old_state is not None and nr in OLD_STATE_CALLS:
                 self.old_state.check_write(slot, dom, va, data[:n])
+            if nr == _NR_FUTEX and note_wake_op_store(slot, va, n,
+                                                      self.memory.read(va, n, slot.root)) \
+                    and self.mode != "mprotect":
+                refuse("uaccess.futex_wake_op", Status.ERR_DENIED,
+                       f"FUTEX_WAKE_OP stores {n} bytes at {va:#x} into its second word at "
+                       f"{slot.args[4]:#x} after its operation's store or into part of it: "
+                       "Linux applies the operation once, to the whole word")
             if nr == _NR_FUTEX and self.mode != "mprotect" \
                     and not wake_op_store_ok(slot.args, va, data[:n],
                                              self.memory.read(va, n, slot.root)):

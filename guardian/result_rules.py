@@ -63,6 +63,7 @@ from guardian.file_remaps import record as record_remap
 from guardian.futex_pi import CALLS as _FUTEX_PI_CALLS
 from guardian.futex_pi import check as check_futex_found
 from guardian.futex_values import check as check_futex_word
+from guardian.futex_values import check_woken
 from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
@@ -278,6 +279,9 @@ class ResultRules:
             check_futex_found(self.memory, slot, ret, reg.user_runs.get(slot.root, 0))
         if slot.word_differed >= 0:
             check_futex_word(slot, ret, reg.user_runs.get(slot.root, 0))
+        if slot.futex_reach >= 0 or slot.futex_alone is not None:
+            check_woken(slot, ret, reg.user_runs.get(slot.root, 0),
+                        reg.space_of(slot.domain, slot.root))
         if nr in _MOVE_CALLS and self.serve_entropy:
             check_random_moved(self.files, slot, ret)
         record_call = nr in _RECORD_CALLS

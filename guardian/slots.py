@@ -97,6 +97,19 @@ class Slot:
     #: as they were at its entry, where only the call could change them until its return
     #: (guardian/futex_pi.py); None: not judged
     futex_seen: Seen | None = None
+    #: a FUTEX_WAIT/FUTEX_WAIT_BITSET on a private word (guardian/futex_values.py): its key
+    #: ("private", root, word) and bitset, the other threads' calls counted that could wake
+    #: it (-1: not judged), and the FUTEX_WAKE_OPs that reach it if their comparison held
+    wait_key: tuple[str, int, int] | None = None
+    wait_bitset: int = 0
+    futex_reach: int = -1
+    futex_pending: list[Slot] = field(default_factory=list)
+    #: a shared futex wait on a word only its own thread can name: the space's returns to
+    #: user code and its `futex_wakers` at its entry (None: not judged)
+    futex_alone: tuple[int, int] | None = None
+    #: a FUTEX_WAKE_OP: whether its comparison held on the value its store replaced (None:
+    #: no store seen yet)
+    wake_op_held: bool | None = None
     #: a call whose filled range the Guardian reads at its return (guardian/quiet_ranges.py):
     #: each tree of the domain -> its returns to user code at the entry (None: not kept)
     runs_at_entry: dict[int, int] | None = None

@@ -35,8 +35,12 @@ class LifecycleMixin:
             except KernelError:
                 pass
             from kernel_model.syscalls.futex import futex_key
-            key = futex_key(self, t, t.clear_child_tid)
-            self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
+            try:                               # (a shared futex: do_futex(FUTEX_WAKE))
+                key = futex_key(self, t, t.clear_child_tid, private=False)
+            except KernelError:
+                key = None
+            if key is not None:
+                self.wake_where(lambda w: w.what == "futex" and w.key == key, 0, 1)
         t.state = ThreadState.DEAD
         self.sched.remove(t)
         self.threads.pop(t.tid, None)

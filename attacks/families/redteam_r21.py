@@ -548,16 +548,20 @@ def qc_lock_pi_owned(adv: Adversary) -> None:
     3. The worker, the lock's owner as far as it was told, sends the buffer: the secret.
     Linux's futex_lock_pi returns 0 only after it made the caller the owner (the word then
     holds the caller's tid), which here waits for the main thread's unlock, after it put a
-    public record in the buffer; the futex row has no rule, so the 0 passes."""
+    public record in the buffer; the futex row has no rule, so the 0 passes.
+    (The worker's call is served as getpid(): a kernel with FUTEX_LOCK_PI would otherwise
+    hold it until the main thread's unlock.)"""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_LOCK_PI, once=False)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if a.el1.syscall_args()[1] & 0x7F == FUTEX_LOCK_PI and "lock_pi" not in a.memo:
             a.memo["lock_pi"] = thread.tid
+            a.set_reg("x8", NUMBERS["getpid"])
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_FUTEX, during=P_LOCK_PI, once=False)
     def _(a: Adversary, thread: Thread, **_: object) -> None:
         if a.memo.get("lock_pi") == thread.tid:
             a.memo["lock_pi"] = 0
+            a.set_reg("x8", NR_FUTEX)
             a.set_reg("x0", 0)
             a.note(f"FUTEX_LOCK_PI of thread {thread.tid} answered 0")
 

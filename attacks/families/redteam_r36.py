@@ -189,7 +189,7 @@ def qt_cmp_requeue(adv: Adversary) -> None:
 
 @scenario(id="QT-008", title="Apply FUTEX_WAKE_OP's FUTEX_OP_ADD twice",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-UACCESS-CAP"), program=SYNC,
-          gap=VALUES,
+          known=MPROTECT_ONE_FUTEX_RULE,
           prop="FUTEX_WAKE_OP applies its operation to the second word exactly once "
                "(FUTEX_OP_ADD 4 on 10: 14).")
 def qt_wake_op_add(adv: Adversary) -> None:
@@ -321,7 +321,6 @@ def _woken_anyway(adv: Adversary, phase: int, which: str) -> None:
 @scenario(id="QT-015", title="Answer a FUTEX_WAIT_BITSET woken by a FUTEX_WAKE_BITSET whose "
                              "bitset does not intersect",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_WAKE_BITSET wakes only waiters whose bitset intersects its own; a wait "
                "with bitset 1 that only a bitset-2 wake could reach times out.")
 def qt_bitset_miss(adv: Adversary) -> None:
@@ -339,7 +338,6 @@ def qt_bitset_miss(adv: Adversary) -> None:
 @scenario(id="QT-016", title="Answer a FUTEX_WAIT woken by a FUTEX_WAKE on the word next to "
                              "it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="A futex wake wakes only waiters on the word it names.")
 def qt_other_word(adv: Adversary) -> None:
     """1. The program waits on a private word with FUTEX_WAIT and a 20 ms timeout, while its
@@ -356,7 +354,6 @@ def qt_other_word(adv: Adversary) -> None:
 @scenario(id="QT-017", title="Answer a FUTEX_WAIT woken by a FUTEX_WAKE_OP whose comparison "
                              "is false",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="FUTEX_WAKE_OP wakes waiters of its second word only when its comparison "
                "holds for the word's old value.")
 def qt_op_cmp_false(adv: Adversary) -> None:
@@ -374,7 +371,7 @@ def qt_op_cmp_false(adv: Adversary) -> None:
 @scenario(id="QT-018", title="Wake a private FUTEX_WAIT with a shared FUTEX_WAKE on the same "
                              "address",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES, args=(b"-s",),
+          args=(b"-s",),
           prop="A FUTEX_WAKE without FUTEX_PRIVATE_FLAG never wakes a FUTEX_WAIT | "
                "FUTEX_PRIVATE_FLAG waiter: the two keys differ.")
 def qt_priv_shared(adv: Adversary) -> None:
@@ -383,7 +380,7 @@ def qt_priv_shared(adv: Adversary) -> None:
     joins) calls FUTEX_WAKE without FUTEX_PRIVATE_FLAG on the same address; a 0 (woken)
     chooses index -4 of a log buffer that begins with a copy of the secret.
     2. Serve the wait as a 20 ms nap (the helper makes its wake meanwhile) that returns 0
-    (the honest kernel model wakes it anyway: it keys both calls alike).
+    (the honest kernel model keys the two apart too, and lets the wait time out).
     3. The program logs bytes 0..7 of the secret's copy.  Linux's get_futex_key() keys a
     private futex as (mm, address) and a shared one on private memory as (mm, address)
     with FUT_OFF_MMSHARED set (an anonymous page) or as (inode, index) (a file page):
@@ -507,7 +504,6 @@ def qt_signal_wait(adv: Adversary) -> None:
 @scenario(id="QT-025", title="Answer a shared FUTEX_WAIT on a MAP_SHARED page nobody else "
                              "maps as woken",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=SYNC,
-          gap=VALUES,
           prop="A FUTEX_WAIT on a word of a MAP_SHARED anonymous page no other thread or "
                "process maps can only time out: no task can wake it.")
 def qt_shared_nobody(adv: Adversary) -> None:

@@ -97,6 +97,9 @@ COMM, ROBUST_LIST, TID_ADDRESS, NO_NEW_PRIVS = "comm", "robust_list", "tid_addre
 #: A thread's persona (personality()), its registered rseq area, and its process's
 #: MMF_DISABLE_THP (PR_SET_THP_DISABLE: a fact of the address space, not of one thread).
 PERSONA, RSEQ_AREA, THP_DISABLE = "persona", "rseq_area", "thp_disable"
+#: the persona an exec carried, which may have lost its PER_CLEAR_ON_SETID bits (bprm->per_clear
+#: of a set-user-id image or file capabilities, AT_SECURE or not): the first answer decides
+PERSONA_CLEARABLE = "persona_clearable"
 #: The REGISTER_* membarrier commands a process's mm made (mm->membarrier_state).
 MEMBARRIER_REGS = "membarrier_regs"
 INODE, PIPE_SIZE = "inode", "pipe_size"

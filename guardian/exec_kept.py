@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from abi.layout import NR_RT_SIGACTION, READ_IMPLIES_EXEC
-from abi.value_ranges import COMM, PERSONA
+from abi.value_ranges import COMM, PERSONA, PERSONA_CLEARABLE
 from guardian import checks
 from guardian.confidential_registry import Registry
 from guardian.quiet_ranges import quiet
@@ -115,6 +115,7 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     facts = stated.threads.setdefault((root, thread), {})
     if kept.persona is not None and not secure:
         facts[PERSONA] = kept.persona
+        facts[PERSONA_CLEARABLE] = True  # per_clear may have taken its set-id bits
     if kept.name is not None:
         facts[COMM] = kept.name
     if kept.comm_written:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, PER_CLEAR_ON_SETID
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
     AF_UNIX,
@@ -34,6 +34,7 @@ from abi.value_ranges import (
     P_PID,
     P_PIDFD,
     PERSONA,
+    PERSONA_CLEARABLE,
     PIPE_SIZE,
     ROBUST_LIST,
     RSEQ_AREA,
@@ -373,6 +374,7 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     if fact == PERSONA:
         if a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
             facts[PERSONA] = a[0] & 0xFFFF_FFFF
+            facts.pop(PERSONA_CLEARABLE, None)
     elif fact == RSEQ_AREA:
         facts[RSEQ_AREA] = 0 if a[2] & RSEQ_FLAG_UNREGISTER else a[0]
     elif fact == COMM:
@@ -424,6 +426,13 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
         got = (_u64(memory, slot, a[1]), _u64(memory, slot, a[2]))
     else:                               # TID_ADDRESS
         got = _u64(memory, slot, a[1]) if a[1] else want
+    if fact == PERSONA and facts is not None and facts.pop(PERSONA_CLEARABLE, None) and \
+            got == want & ~PER_CLEAR_ON_SETID:  # type: ignore[operator]
+        # An image exec'd set-user-id (even the caller's own, AT_SECURE 0) or with file
+        # capabilities lost these bits (begin_new_exec: personality &= ~bprm->per_clear);
+        # the Guardian cannot see the file's mode, so either answer is Linux's.
+        facts[PERSONA] = got
+        return
     if got != want:
         # Neither value is quoted: the answer may be the program's own bytes, and the
         # name it set is its own.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from abi.value_ranges import COMM, PERSONA
+from abi.value_ranges import COMM, PERSONA, PERSONA_CLEARABLE
 from attacks.runner import boot, run_one, run_session
 from attacks.scenario import get
 from attacks.sysroot import cannot_run
@@ -74,7 +74,8 @@ def test_exec_carries_dispositions_persona_and_name_into_the_new_image() -> None
     exec_kept.apply(kept, new, stated, NEW_ROOT, 9)
     assert new.handlers == {SIGHUP: (1, 0, 0, 0), SIGUSR2: (0, 0, 0, 0)}
     assert SIGWINCH not in new.handlers         # never set: unknown, as before
-    assert stated.threads[(NEW_ROOT, 9)] == {PERSONA: ADDR_NO_RANDOMIZE, COMM: b"prog"}
+    assert stated.threads[(NEW_ROOT, 9)] == {PERSONA: ADDR_NO_RANDOMIZE, COMM: b"prog",
+                                             PERSONA_CLEARABLE: True}   # (per_clear may take it)
 
 
 def test_only_what_the_guardian_knows_is_carried() -> None:

@@ -168,14 +168,17 @@ def qr_tidaddr(adv: Adversary) -> None:
 
 @scenario(id="QR-007", silent=NO_STAGE2, title="Report the exec'd image's persona as PER_LINUX", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=EXEC,
-          prop="execve keeps the persona (only PER_CLEAR_ON_SETID bits go, and only for a "
-               "set-id exec): personality(0xffffffff) answers what stage one set.")
+          prop="execve keeps the persona but for the PER_CLEAR_ON_SETID bits a set-user-id "
+               "image or file capabilities take (which the Guardian cannot rule out): "
+               "personality(0xffffffff) answers what stage one set, or that without "
+               "ADDR_NO_RANDOMIZE; never PER_LINUX, for WHOLE_SECONDS always stays.")
 def qr_persona(adv: Adversary) -> None:
-    """1. Stage one sets personality(ADDR_NO_RANDOMIZE) and execs the program itself.
+    """1. Stage one sets personality(ADDR_NO_RANDOMIZE|WHOLE_SECONDS) and execs the program itself.
     2. The exec'd image asks personality(0xffffffff); the kernel answers 0 (PER_LINUX).
     3. The image finds its persona changed: index -4, bytes 0..7 of the secret.
-    Linux's begin_new_exec() keeps current->personality but for PER_CLEAR_ON_SETID on a
-    set-id exec (none here); no other process can set it."""
+    Linux's begin_new_exec() keeps current->personality but for bprm->per_clear
+    (PER_CLEAR_ON_SETID, set for a set-user-id file even with AT_SECURE 0); WHOLE_SECONDS is
+    not among those bits, and no other process can set a persona."""
     _stage_one(adv)
     _answer(adv, NR_PERSONALITY, P_PERSONA, lambda a: None, x0=0)
 
@@ -369,11 +372,12 @@ def qr_ignored_delivered(adv: Adversary) -> None:
           rules=("G-IAGO-OUTPUT",), program=EXEC,
           prop="execve keeps the persona; personality(0xffffffff) answers what stage one set.")
 def qr_table_persona(adv: Adversary) -> None:
-    """1. Stage one sets personality(ADDR_NO_RANDOMIZE) and execs the program itself.
+    """1. Stage one sets personality(ADDR_NO_RANDOMIZE|WHOLE_SECONDS) and execs the program itself.
     2. As the exec'd image starts, the kernel sets its own thread's persona to 0 and
     answers personality(0xffffffff) honestly from it.
     3. The image reads PER_LINUX: index -4, bytes 0..7 of the secret.
-    begin_new_exec() keeps current->personality (no set-id exec here)."""
+    begin_new_exec() keeps current->personality but for PER_CLEAR_ON_SETID bits, which
+    WHOLE_SECONDS is not among: PER_LINUX is never the answer."""
     _stage_one(adv)
 
     @adv.on(Point.MARKER, phase=P_STAGE2)

@@ -9,7 +9,7 @@
  * Stage one (the image as started) sets up state exec must keep or reset: SIGHUP
  * ignored, a SIGUSR2 handler, SIGUSR1 blocked, an alternate signal stack (`altbuf`), a
  * robust-futex list head (`my_head`), a clear-child-tid word (`my_tid`), the persona
- * ADDR_NO_RANDOMIZE, the name "r34-before" and a POSIX timer (unarmed); it holds no
+ * ADDR_NO_RANDOMIZE|WHOLE_SECONDS, the name "r34-before" and a POSIX timer (unarmed); it holds no
  * secret yet.  The image that holds the secret runs (last) the failed-exec steps:
  *
  *   1. execve() of a path that does not exist fails (-ENOENT); the SIGWINCH disposition
@@ -29,7 +29,8 @@
  *   8. get_robust_list(): never stage one's `my_head` (exec releases the list; the new
  *      image's libc registers its own).
  *   9. prctl(PR_GET_TID_ADDRESS): never stage one's `my_tid` (mm_release clears it).
- *  10. personality(0xffffffff): still ADDR_NO_RANDOMIZE (exec keeps the persona).
+ *  10. personality(0xffffffff): still ADDR_NO_RANDOMIZE|WHOLE_SECONDS (exec keeps the persona;
+ *      a set-user-id image would lose ADDR_NO_RANDOMIZE, never WHOLE_SECONDS).
  *  11. prctl(PR_GET_NAME): never "r34-before" (exec names the task after the image).
  *  12. timer_gettime() of stage one's timer: -EINVAL (exec deletes POSIX timers).
  *      With -t only: the honest kernel model keeps them (a finding).
@@ -87,7 +88,11 @@
 
 #define SELF "/bin/secret_r34_exec"
 #define ALT_SIZE 16384
-#define PERSONA ADDR_NO_RANDOMIZE
+/* ADDR_NO_RANDOMIZE may go at exec (PER_CLEAR_ON_SETID, for a set-user-id image); WHOLE_SECONDS
+ * (a no-op flag) never does, so a persona of 0 after exec is impossible either way. */
+#define PERSONA (ADDR_NO_RANDOMIZE | WHOLE_SECONDS)
+#define PERSONA_SETID_CLEARED (PERSONA & ~(READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | \
+                                           ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO))
 
 static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
@@ -236,7 +241,7 @@ static int stage2(long timer_id, int timers, int onstack)
 
     marker(P_PERSONA, (long)logbuf, 0, 0, 0);
     r = sys6(SYS_personality, 0xffffffffL, 0, 0, 0, 0, 0);
-    log_label(P_PERSONA, r == PERSONA ? 2 : -4);
+    log_label(P_PERSONA, r == PERSONA || r == PERSONA_SETID_CLEARED ? 2 : -4);
 
     marker(P_NAME, (long)logbuf, 0, 0, 0);
     char name[17] = {0};

@@ -225,6 +225,9 @@ class Space:
     #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
     #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
     locked: list[tuple[int, int]] = field(default_factory=list)
+    #: the id the next slot got at the last return of a call that may unlock
+    #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
+    lock_mark: int = 0
 
     def copy(self) -> Space:
         out = Space(list(self.areas), self.brk_start, self.brk, dict(self.handlers),
@@ -238,6 +241,7 @@ class Space:
         out.arg_env = self.arg_env
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
+        out.lock_mark = self.lock_mark
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -339,6 +343,9 @@ class Space:
         """A new area of the program's own making (exec, mmap, brk growth)."""
         self.areas.append((start, end))
         self.origins.append((start, end, origin, 0))
+        # A new area is no locked one, whatever an earlier record said of its addresses.
+        self.lockable = _cut(self.lockable, start, end)
+        self.locked = _cut(self.locked, start, end)
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
@@ -406,8 +413,10 @@ class Space:
         self.dont_fork += flagged[1]
         self.wiped_at_fork += flagged[2]
         self.dropped_at_fork += flagged[3]
-        self.lockable += flagged[4]     # a moved area keeps its flags, VM_LOCKED too
-        self.locked += flagged[5]
+        # A moved area keeps its flags, VM_LOCKED too; an earlier record at its new place
+        # (the old area cut out already) is of an area no longer there.
+        self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
+        self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

@@ -341,9 +341,10 @@ class ResultRules:
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         if nr in _UFFD_EVENT_CALLS:
-            self.uffd_ranges.check(self.memory, slot, ret,
-                                   self.files.description_of(slot, slot.args[0]),
-                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values())
+            uffd = self.files.description_of(slot, slot.args[0])
+            self.uffd_ranges.check(self.memory, dom, slot, ret, uffd,
+                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values(),
+                                   reg.user_runs, uffd in self.files.owner_set)
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)

@@ -127,6 +127,9 @@ class Descriptors(TableLifecycle):
         #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
         #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
         self.owner_set: set[Description] = set()
+        #: open files a descriptor of which went on into an exec'd image (which may be one
+        #: the Guardian does not see)
+        self.exec_kept: set[Description] = set()
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()

@@ -344,7 +344,7 @@ class ResultRules:
             uffd = self.files.description_of(slot, slot.args[0])
             self.uffd_ranges.check(self.memory, dom, slot, ret, uffd,
                                    self.files.maker_of(slot, slot.args[0]), reg.slots.values(),
-                                   reg.user_runs, uffd in self.files.owner_set)
+                                   reg.user_runs, uffd in self.files.exec_kept)
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)

@@ -19,6 +19,8 @@ from guardian.open_files import Description
 from guardian.quiet_ranges import UFFDIO_REGISTER
 from guardian.slots import Domain, Slot, Space
 from guardian.uffd_events import MAP_GROWSDOWN, UFFD_EVENT_PAGEFAULT, UffdRanges
+from tests.test_guardian_descriptors import _Program
+from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
 ROOT, PAGE = 0x9000, 4096
 ARG, BUF, AREA = 0x10000, 0x20000, 0x400000
@@ -188,3 +190,14 @@ def test_messages_not_read_at_a_quiet_return_are_not_judged(sc: _Scene) -> None:
     """Another thread may have stored into the buffer since the kernel wrote it."""
     sc.register(AREA, PAGE)
     sc.read(AREA - 4 * PAGE, quiet=False)
+
+
+def test_exec_keeps_the_open_files_it_carries_into_the_new_image(prog: _Program) -> None:
+    """`Descriptors.exec_kept`: what result_rules asks for `kept_over_exec`."""
+    prog.call("userfaultfd", 0, ret=3)
+    prog.call("userfaultfd", 0o2000000, ret=4)         # O_CLOEXEC: gone at the exec
+    table = prog.files.table(prog.root, prog.thread)
+    kept, dropped = table.fds[3].description, table.fds[4].description
+    prog.files.note_exec(Slot(0, 1, UserContext(), 0, NUMBERS["execve"], root=prog.root,
+                              thread=prog.thread))
+    assert kept in prog.files.exec_kept and dropped not in prog.files.exec_kept

@@ -66,7 +66,7 @@ _SENDS = frozenset({NUMBERS["sendmsg"], NUMBERS["sendmmsg"]})
 _EXECS = frozenset({NUMBERS["execve"], NUMBERS["execveat"]})
 #: The calls whose returns `UffdRanges` follows or judges.
 CALLS = frozenset({_NR_IOCTL, _NR_READ, _NR_MREMAP, _NR_MMAP}) | _SENDS
-MAP_GROWSDOWN = 0x100
+_MAP_GROWSDOWN = 0x100
 _MOST_GROWSDOWN = 256                   # MAP_GROWSDOWN areas kept per domain (past: any)
 UFFD_EVENT_PAGEFAULT = 0x12
 MSG = 32                                # sizeof(struct uffd_msg)
@@ -98,7 +98,7 @@ class UffdRanges:
             self.blind.add(slot.domain)         # it may carry a userfaultfd out
             return
         if slot.nr == _NR_MMAP:
-            if ret < ERRNO_FLOOR and a[3] & MAP_GROWSDOWN:
+            if ret < ERRNO_FLOOR and a[3] & _MAP_GROWSDOWN:
                 kept = self.growsdown.setdefault(slot.domain, [])
                 if kept is not None:
                     kept.append((ret, ret + page_up(a[1])))

@@ -18,7 +18,7 @@ from guardian.checks import Refused
 from guardian.open_files import Description
 from guardian.quiet_ranges import UFFDIO_REGISTER
 from guardian.slots import Domain, Slot, Space
-from guardian.uffd_events import MAP_GROWSDOWN, UFFD_EVENT_PAGEFAULT, UffdRanges
+from guardian.uffd_events import UFFD_EVENT_PAGEFAULT, UffdRanges
 from tests.test_guardian_descriptors import _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
@@ -138,6 +138,7 @@ def test_a_register_in_flight_stops_the_judging(sc: _Scene) -> None:
 
 # --- an honest kernel's reports the Guardian must not refuse ----------------------------
 STACK = (0x7F0000000, 0x7F0800000)
+MAP_GROWSDOWN = 0x100
 
 
 def test_a_registration_at_the_stack_covers_its_growth(sc: _Scene) -> None:

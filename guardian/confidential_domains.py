@@ -394,7 +394,8 @@ class Lifecycle:
         if nr == NR_MADVISE:
             return a[2] in MADV_DISCARDING and a[0] <= va < a[0] + page_up(a[1]) and (
                 not checks.enabled("discard.linux_accepts")
-                or advice_applies(a[2], space, va)) and not lock_refuses(a[2], space, va)
+                or advice_applies(a[2], space, va)) and not lock_refuses(
+                    a[2], space, va, slot, self.registry.slots.values())
         if nr == NR_MREMAP:
             if a[0] + page_up(min(a[2], a[1])) <= va < a[0] + page_up(a[1]):
                 return True      # the part a shrinking mremap cuts off

@@ -47,6 +47,7 @@ from guardian.futex_values import note_wait as note_futex_word
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
+from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
 from guardian.quiet_ranges import CALLS as QUIET_CALLS
 from guardian.quiet_ranges import note as note_quiet
 from guardian.quiet_ranges import noted as quiet_noted
@@ -152,6 +153,8 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:
             note_move(self.events.memory, slot)    # the offsets, before they move on
+        if nr in IOVEC_CALLS and self.signals.returns.files.memfd(slot, args[0]):
+            note_iovecs(self.events.memory, slot)  # the iovecs as import_iovec() copies them
         if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)
             note_futex_found(self.events.memory, reg.space(dom, root), slot,
                              reg.slots.values(), reg.user_runs.get(root, 0), reg.tid_cleared)

@@ -65,7 +65,7 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
-from guardian.fd_names import read_name, reopened, resolve_name
+from guardian.fd_names import Reach, read_name, reopened, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -127,6 +127,9 @@ class Descriptors(TableLifecycle):
         #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
         #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
         self.owner_set: set[Description] = set()
+        #: open files a descriptor of which went on into an exec'd image (which may be one
+        #: the Guardian does not see)
+        self.exec_kept: set[Description] = set()
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
@@ -213,14 +216,27 @@ class Descriptors(TableLifecycle):
         the slot's thread's table and working directory); None when the Guardian cannot tell."""
         key = (slot.root, slot.thread)
         return resolve_name(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
-                            in_root)
+                            in_root, self._reach(slot))
+
+    def _reach(self, slot: Slot) -> Reach:
+        """Which /proc names reach the slot's thread's table: /proc/self/fd is its thread
+        group leader's (proc_fd_link()), known to be this table where every thread of its
+        process the Guardian follows holds this very table; /proc/<pid>/fd, where
+        moreover no thread of another process holds it."""
+        reg = self.admission.registry
+        table = self.table(slot.root, slot.thread)
+        group = reg.group_of(slot.root, slot.thread)
+        mine = [(r == slot.root and reg.group_of(r, th) == group, t is table)
+                for (r, th), t in self.tables.items() if r not in self.retired]
+        return Reach(all(held for ours, held in mine if ours),
+                     all(ours for ours, held in mine if held))
 
     def reopened(self, slot: Slot, dirfd: int, name: str, in_root: bool = False
                  ) -> OpenFile | None:
         """The slot's thread's own open file that `name` (/proc/self/fd/N) opens again."""
         key = (slot.root, slot.thread)
         return reopened(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
-                        in_root)
+                        in_root, self._reach(slot))
 
     def reopen_of(self, slot: Slot) -> tuple[OpenFile | None, int]:
         """For the openat or openat2 in `slot`: the slot's thread's own open file its name

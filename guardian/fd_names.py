@@ -2,8 +2,12 @@
 
 An openat, openat2 or chdir names a file by a string in the program's memory: absolute,
 relative to the working directory or to a directory descriptor, or through
-/proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N), which is taken through the program's
-own descriptor table.  Names are resolved lexically ("." / ".." / "//"); what a symlink
+/proc/thread-self/fd/N, taken through the calling thread's own descriptor table, or
+/proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N), taken through that table only where
+it is the one those names reach: /proc/self is the thread group's leader
+(proc_self_get_link() names the tgid) and proc_fd_link() reads the files of that task,
+which a thread cloned without CLONE_FILES, or one that unshared its table, does not
+hold.  Where the caller cannot tell (`Reach`), such a name reaches nothing it knows.  Names are resolved lexically ("." / ".." / "//"); what a symlink
 or another hard link reaches stays the kernel's word: such a name is not an admitted
 one, so its pages enter as unmeasured input (never executable), as for any file the
 user did not admit.
@@ -14,6 +18,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from abi.descriptors import AT_FDCWD
 from guardian.fd_results import s32
@@ -25,18 +30,38 @@ PATH_MAX = 4096
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Which /proc names reach the calling thread's own table."""
+
+    #: /proc/self/fd (and /dev/fd): the table is its thread group leader's
+    leader: bool = True
+    #: /proc/<pid>/fd for a pid of `FileTable.pids`: ... and no other process holds it
+    own_pids: bool = True
+
+
+def _through(table: FileTable, who: str | None, reach: Reach) -> bool:
+    """Does /proc/<who>/fd (who None: /dev/fd) reach `table`?"""
+    if who == "thread-self":
+        return True
+    if who is not None and who.isdigit():
+        return reach.leader and reach.own_pids and int(who) in table.pids
+    return reach.leader
+
+
 def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
-             in_root: bool = False) -> OpenFile | None:
-    """The open file of the program's own table that `name` opens again, when it is
-    /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) itself: Linux's proc_fd_link()
-    reaches that descriptor's file (for a memfd, its one inode and pages)."""
+             in_root: bool = False, reach: Reach = Reach()) -> OpenFile | None:
+    """The open file of the thread's own table that `name` opens again, when it is
+    /proc/thread-self/fd/N, or /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) where
+    `reach` says that names this table: Linux's proc_fd_link() reaches that
+    descriptor's file (for a memfd, its one inode and pages)."""
     path = _lexical(table, cwd, dirfd, name, in_root)
     m = _PROC_FD.match(path) if path is not None else None
     if m is None or m.group(3):
         return None
     who, fd = m.group(1), int(m.group(2))
-    if who is not None and who.isdigit() and int(who) not in table.pids:
-        return None                         # another process's table
+    if not _through(table, who, reach):
+        return None                         # another table, perhaps
     return table.fds.get(fd)
 
 
@@ -60,18 +85,19 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
 
 
 def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
-                 in_root: bool = False) -> str | None:
+                 in_root: bool = False, reach: Reach = Reach()) -> str | None:
     """The absolute, normalised name `name` reaches from dirfd (AT_FDCWD: the working
-    directory, `cwd()`, asked only then), with /proc/self/fd/N (and /proc/<own pid>/fd/N,
-    /dev/fd/N) taken through `table`; None when the Guardian cannot tell."""
+    directory, `cwd()`, asked only then), with /proc/thread-self/fd/N, and
+    /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) where `reach` says so, taken
+    through `table`; None when the Guardian cannot tell."""
     path = _lexical(table, cwd, dirfd, name, in_root)
     if path is None:
         return None
     m = _PROC_FD.match(path)
     if m is not None:
         who, fd, rest = m.groups()
-        if who is not None and who.isdigit() and int(who) not in table.pids:
-            return None                     # another process's table
+        if not _through(table, who, reach):
+            return None                     # another table, perhaps
         f = table.fds.get(int(fd))
         if f is None or f.path is None:
             return None

@@ -32,6 +32,7 @@ class TableLifecycle:
     exec_tables: list[tuple[FileTable, WorkDir]]
     retired: set[int]
     owner_set: set[Description]
+    exec_kept: set[Description]
     timers: TimerIds
     admission: Admission
     sole: SoleHeld
@@ -84,6 +85,7 @@ class TableLifecycle:
         self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
         # What the new image does with them is its own (it may set their owner).
         self.owner_set.update(f.description for f in kept.fds.values())
+        self.exec_kept.update(f.description for f in kept.fds.values())
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         self.exec_tables.append((kept, WorkDir(self.workdir(slot.root, slot.thread).path)))

@@ -19,22 +19,45 @@ What the Guardian takes as locked is what Linux must have locked, never more:
 - munlock() and munlockall(), whatever their answer (an error may come after a part was
   unlocked), unlock: the range, everything.
 - munmap, MAP_FIXED, mremap and a brk shrink take the lock away with the area; mremap
-  moves it with the area (Space.remove_area, Space.move_area); a fork child starts with
-  no lock (dup_mmap clears VM_LOCKED_MASK), an exec'd image too (a new Space).
+  moves it with the area (Space.remove_area, Space.move_area); a new area (mmap, brk,
+  shmat, mremap's destination) is never taken as locked, whatever a stale record said
+  of its addresses (Space.add_area); a fork child starts with no lock (dup_mmap clears
+  VM_LOCKED_MASK), an exec'd image too (a new Space).
+- The addresses are untagged first, as do_mlock() and munlock() do (untagged_addr()).
+- A file mapping is never taken as locked: mlock_fixup() skips a DAX file's area
+  (vma_is_dax()), and the Guardian cannot tell a DAX file from another.
+
+The threads of an address space run at once, and a call acts inside the kernel some
+time before its return is seen, so:
+
+- while a call that may take VM_LOCKED away (`UNLOCKING`: munlock, munlockall, munmap,
+  mmap, mremap, brk, shmat, shmdt) of the space is in flight, no page of it is taken as
+  locked (`lock_refuses` answers False): it may have acted already;
+- an mlock, mlock2 or mlockall is followed only if no such call of the space was in
+  flight at any time between its entry and its return (`Space.lock_mark`: the next
+  slot id at the last such return): one that acted after the lock undid it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from abi.layout import USER_TOP
 from abi.syscalls import NUMBERS
 from guardian import checks
-from guardian.slots import PAGE, Space, page_up
+from guardian.slots import PAGE, Slot, Space, page_up
 
 _NR_MLOCK, _NR_MUNLOCK = NUMBERS["mlock"], NUMBERS["munlock"]
 _NR_MLOCKALL, _NR_MUNLOCKALL, _NR_MLOCK2 = NUMBERS["mlockall"], NUMBERS["munlockall"], \
     NUMBERS["mlock2"]
 #: The calls whose answers change which ranges are locked.
 LOCK_CALLS = frozenset({_NR_MLOCK, _NR_MUNLOCK, _NR_MLOCKALL, _NR_MUNLOCKALL, _NR_MLOCK2})
+#: The calls that may take VM_LOCKED off a range of the space, or put a new (unlocked)
+#: area where a locked one was: while one is in flight nothing is taken as locked.
+UNLOCKING = frozenset(NUMBERS[n] for n in ("munlock", "munlockall", "munmap", "mmap",
+                                           "mremap", "brk", "shmat", "shmdt"))
+#: Every call `follow` acts on.
+CALLS = LOCK_CALLS | UNLOCKING
 MLOCK_ONFAULT = 1
 MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
 #: MADV_DONTNEED, MADV_FREE, MADV_REMOVE: -EINVAL on a VM_LOCKED area.
@@ -44,17 +67,45 @@ MAP_DROPPABLE, MAP_HUGETLB = 0x08, 0x40000
 
 def mmap_lockable(flags: int, anonymous: bool, admitted: bool) -> bool:
     """Would mlock set VM_LOCKED on the area an mmap with these flags made: anonymous
-    memory (private or shared) or an admitted (regular) file, neither hugetlb nor
-    droppable?  Any other file may be a device's VM_SPECIAL mapping."""
-    return (anonymous or admitted) and not flags & MAP_HUGETLB \
-        and flags & 0xF != MAP_DROPPABLE
+    memory (private or shared), neither hugetlb nor droppable?  A file's area, admitted
+    or not, may be a DAX file's (mlock_fixup() skips vma_is_dax()) or a device's
+    VM_SPECIAL mapping: never taken as lockable."""
+    del admitted                        # (a regular file may still be a DAX one)
+    return anonymous and not flags & MAP_HUGETLB and flags & 0xF != MAP_DROPPABLE
+
+
+def _untagged(addr: int) -> int:
+    """arm64's untagged_addr(): bits 63..56 made copies of bit 55."""
+    addr &= (1 << 64) - 1
+    return addr | (0xFF << 56) if addr >> 55 & 1 else addr & ((1 << 56) - 1)
 
 
 def _range(addr: int, length: int) -> tuple[int, int]:
     """[start, end) do_mlock()/do_munlock() act on: the start rounded down, the length
-    grown by the start's offset and rounded up."""
+    grown by the start's offset and rounded up (the address untagged first)."""
+    addr = _untagged(addr)
     start = addr & ~(PAGE - 1)
     return start, start + page_up(length + (addr - start))
+
+
+def _unlocking_in_flight(slot_id: int, root: int, others: Iterable[Slot]) -> bool:
+    """Is a call that may take VM_LOCKED away in flight in the tree `root`, other than
+    the slot's own?"""
+    return any(o.id != slot_id and o.root == root and o.nr in UNLOCKING for o in others)
+
+
+def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: int) -> None:
+    """The program's call in `slot` (one of `CALLS`) answered `ret`; `next_id`, the id
+    the next slot gets.  A call that may unlock moves the space's mark; a lock call is
+    followed (`record_lock`) unless such a call may have acted since its entry."""
+    nr = slot.nr
+    assert nr is not None
+    if nr in UNLOCKING:
+        space.lock_mark = next_id
+    if nr in LOCK_CALLS:
+        if nr in UNLOCKING or (slot.id >= space.lock_mark and not _unlocking_in_flight(
+                slot.id, slot.root, others)):
+            record_lock(space, nr, slot.args, ret)
 
 
 def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:
@@ -80,8 +131,12 @@ def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:
             space.lock(0, USER_TOP)
 
 
-def lock_refuses(advice: int, space: Space | None, va: int) -> bool:
-    """Does Linux refuse this discarding advice for the page at va because the program
-    locked it?  (Bounded by checks.enabled: a build without the check lets it go.)"""
+def lock_refuses(advice: int, space: Space | None, va: int, slot: Slot,
+                 others: Iterable[Slot]) -> bool:
+    """Does Linux refuse this discarding advice (the call in `slot`) for the page at va
+    because the program locked it?  Not while a call that may unlock is in flight in the
+    space (`others`: the calls in flight).  (Bounded by checks.enabled: a build without
+    the check lets it go.)"""
     return advice in LOCK_REFUSES and space is not None and space.locked_at(va) \
-        and checks.enabled("discard.not_locked")
+        and checks.enabled("discard.not_locked") \
+        and not _unlocking_in_flight(slot.id, slot.root, others)

@@ -17,7 +17,10 @@ page of the range the call moved that is such a frame itself -- a copy between t
 and the program's buffer, both the domain's -- as it serves getrandom.  The kernel answers
 the count only, held to the file's end and to the room given (return.memfd_bytes,
 return.count_bound).  A page that never entered the domain is the kernel's to serve (its
-copy is the file's page); a page swapped out (sealed) is neither: not served.
+copy is the file's page); a page swapped out (sealed) is neither: not served.  A
+vectored call's buffers are the iovecs as the program passed them at its entry
+(`note_iovecs`: import_iovec() copies them then; another thread may change the array
+before the return): a call whose iovecs were not kept is not served.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ _READS = frozenset(_NR[n] for n in ("read", "readv", "pread64", "preadv", "pread
 _WRITES = frozenset(_NR[n] for n in ("write", "writev", "pwrite64", "pwritev", "pwritev2"))
 #: The calls whose bytes the Guardian moves itself on a mapped page of a memfd.
 CALLS = _READS | _WRITES
-_IOVEC_CALLS = frozenset(_NR[n] for n in ("readv", "writev", "preadv", "pwritev", "preadv2",
-                                           "pwritev2"))
+#: The calls whose iovec array the Guardian keeps at their entry on a memfd (`note_iovecs`).
+IOVEC_CALLS = frozenset(_NR[n] for n in ("readv", "writev", "preadv", "pwritev", "preadv2",
+                                          "pwritev2"))
 _MAX_IOV = 1024                         # UIO_MAXIOV
 
 
@@ -105,15 +109,26 @@ def page_frame(state: MonitorState, registry: Registry, dom: Domain, memfd: int,
     return pa if rec.kind == FrameKind.CONFIDENTIAL and rec.owner == dom.id else None
 
 
-def buffers(memory: UserMemory, slot: Slot, count: int) -> list[tuple[int, int]] | None:
-    """The call's buffer as (va, length) pieces covering its first `count` bytes (None:
-    its iovecs cannot be read)."""
+def note_iovecs(memory: UserMemory, slot: Slot) -> None:
+    """At the entry of a vectored read or write of a memfd: its iovec array as the
+    program passed it, which import_iovec() copies in before any byte moves (read at the
+    return, another thread may have changed it since)."""
     a = slot.args
-    if slot.nr not in _IOVEC_CALLS:
+    iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
+    raw = memory.read(a[1], 16 * iovcnt, slot.root) if iovcnt else None
+    if raw is not None:
+        slot.asked[a[1]] = raw
+
+
+def buffers(slot: Slot, count: int) -> list[tuple[int, int]] | None:
+    """The call's buffer as (va, length) pieces covering its first `count` bytes (None:
+    its iovecs were not kept at the entry)."""
+    a = slot.args
+    if slot.nr not in IOVEC_CALLS:
         return [(a[1], count)]
     iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
-    raw = memory.read(a[1], 16 * iovcnt, slot.root) if iovcnt else b""
-    if raw is None:
+    raw = slot.asked.get(a[1]) if iovcnt else b""
+    if raw is None or len(raw) < 16 * iovcnt:
         return None
     out, left = [], count
     for i in range(iovcnt):
@@ -150,7 +165,7 @@ def serve(state: MonitorState, registry: Registry, memory: UserMemory, dom: Doma
     or the buffer's bytes into it (a write).  Returns how many bytes it moved."""
     if move.memfd not in dom.memfd_shares:
         return 0                                # never mapped MAP_SHARED: the kernel's
-    bufs = buffers(memory, slot, ret)
+    bufs = buffers(slot, ret)
     if bufs is None:
         return 0
     ram, moved, done = state.ram, 0, 0

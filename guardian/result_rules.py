@@ -68,8 +68,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
-from guardian.locked_ranges import LOCK_CALLS as _LOCK_CALLS
-from guardian.locked_ranges import record_lock
+from guardian.locked_ranges import CALLS as _LOCK_CALLS
+from guardian.locked_ranges import follow as follow_locks
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
@@ -345,9 +345,10 @@ class ResultRules:
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         if nr in _UFFD_EVENT_CALLS:
-            self.uffd_ranges.check(self.memory, slot, ret,
-                                   self.files.description_of(slot, slot.args[0]),
-                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values())
+            uffd = self.files.description_of(slot, slot.args[0])
+            self.uffd_ranges.check(self.memory, dom, slot, ret, uffd,
+                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values(),
+                                   reg.user_runs, uffd in self.files.exec_kept)
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)
@@ -363,7 +364,8 @@ class ResultRules:
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
         if nr in _LOCK_CALLS:
-            record_lock(reg.space(dom, slot.root), nr, slot.args, ret)
+            follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
+                         reg.next_slot_id())
         if nr in _UFFD_EVENT_CALLS:
             self.uffd_ranges.record(self.memory, dom, slot, ret,
                                     self.files.description_of(slot, slot.args[0]),

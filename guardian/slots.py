@@ -238,6 +238,9 @@ class Space:
     #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
     #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
     locked: list[tuple[int, int]] = field(default_factory=list)
+    #: the id the next slot got at the last return of a call that may unlock
+    #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
+    lock_mark: int = 0
     #: thread group -> its signal actions, for a process of its own in this space (a vfork
     #: or CLONE_VM child: Linux's copy_sighand gives it a copy of its creator's table, or,
     #: with CLONE_SIGHAND, the very same one).  The space's first group's table, and any
@@ -262,6 +265,7 @@ class Space:
         out.arg_env = self.arg_env
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
+        out.lock_mark = self.lock_mark
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -363,6 +367,9 @@ class Space:
         """A new area of the program's own making (exec, mmap, brk growth)."""
         self.areas.append((start, end))
         self.origins.append((start, end, origin, 0))
+        # A new area is no locked one, whatever an earlier record said of its addresses.
+        self.lockable = _cut(self.lockable, start, end)
+        self.locked = _cut(self.locked, start, end)
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
@@ -430,8 +437,10 @@ class Space:
         self.dont_fork += flagged[1]
         self.wiped_at_fork += flagged[2]
         self.dropped_at_fork += flagged[3]
-        self.lockable += flagged[4]     # a moved area keeps its flags, VM_LOCKED too
-        self.locked += flagged[5]
+        # A moved area keeps its flags, VM_LOCKED too; an earlier record at its new place
+        # (the old area cut out already) is of an area no longer there.
+        self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
+        self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

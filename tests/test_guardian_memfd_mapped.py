@@ -241,3 +241,38 @@ def test_no_move_where_the_guardian_does_not_follow_the_file(case: str) -> None:
 
 def test_no_move_without_the_check(without_the_check: None) -> None:
     assert plan(_files(MemFile(size=PAGE)), _slot("pread64", 0x9000, 8, 0), 8) is None
+
+
+def _vslot(nr: str, iov: int, iovcnt: int, pos: int) -> SimpleNamespace:
+    return SimpleNamespace(nr=NUMBERS[nr], args=(4, iov, iovcnt, pos, 0, 0), root=0x1000,
+                           asked={})
+
+
+def test_a_vectored_read_fills_the_iovecs_the_program_passed_at_its_entry() -> None:
+    """import_iovec() copies the array in at the entry; another thread may rewrite it
+    before the return: the Guardian fills the buffers the entry named, never others."""
+    import struct
+
+    from guardian.memfd_mapped import note_iovecs
+    state, reg, dom = _world()
+    state.ram.write(PA, b"wxyz")
+    memory = _Memory()
+    memory.write(0x8000, struct.pack("<QQQQ", 0x9000, 2, 0x9100, 2))
+    slot = _vslot("preadv", 0x8000, 2, 0)
+    note_iovecs(memory, slot)                                       # at the entry
+    memory.write(0x8000, struct.pack("<QQQQ", 0xA000, 2, 0xA100, 2))  # changed since
+    memory.write(0xA000, b"--")
+    moved = serve(state, reg, memory, dom, slot, 4, Move(MEMFD, 0, True))
+    assert moved == 4 and memory.read(0x9000, 2) == b"wx" and memory.read(0x9100, 2) == b"yz"
+    assert memory.read(0xA000, 2) == b"--"
+
+
+def test_a_vectored_call_whose_iovecs_were_not_kept_is_not_served() -> None:
+    import struct
+    state, reg, dom = _world()
+    memory = _Memory()
+    memory.write(0x8000, struct.pack("<QQ", 0x9000, 4))
+    memory.write(0x9000, b"....")
+    assert serve(state, reg, memory, dom, _vslot("readv", 0x8000, 1, 0), 4,
+                 Move(MEMFD, 0, True)) == 0
+    assert memory.read(0x9000, 4) == b"...."

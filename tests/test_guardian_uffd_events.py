@@ -19,6 +19,8 @@ from guardian.open_files import Description
 from guardian.quiet_ranges import UFFDIO_REGISTER
 from guardian.slots import Domain, Slot, Space
 from guardian.uffd_events import UFFD_EVENT_PAGEFAULT, UffdRanges
+from tests.test_guardian_descriptors import _Program
+from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 
 ROOT, PAGE = 0x9000, 4096
 ARG, BUF, AREA = 0x10000, 0x20000, 0x400000
@@ -65,12 +67,18 @@ class _Scene:
         self.ranges.record(self.memory, self.dom, slot, ret, None, None,  # type: ignore[arg-type]
                            self.others, self.runs)
 
-    def read(self, *addresses: int, event: int = UFFD_EVENT_PAGEFAULT) -> None:
+    def read(self, *addresses: int, event: int = UFFD_EVENT_PAGEFAULT, quiet: bool = True,
+             kept: bool = False) -> None:
         self.memory.words[BUF] = b"".join(struct.pack("<BBHIQQII", event, 0, 0, 0, 0, va, 0, 0)
                                           for va in addresses)
-        slot = self.slot(NUMBERS["read"], (4, BUF, 32 * len(addresses)))
-        self.ranges.check(self.memory, slot, 32 * len(addresses), self.uffd,  # type: ignore[arg-type]
-                          NR_UFFD, self.others)
+        slot = self.slot(NUMBERS["read"], (4, BUF, 32 * len(addresses)), quiet)
+        self.ranges.check(self.memory, self.dom, slot, 32 * len(addresses),  # type: ignore[arg-type]
+                          self.uffd, NR_UFFD, self.others, self.runs, kept)
+
+    def call(self, name: str, args: tuple[int, ...], ret: int) -> None:
+        slot = self.slot(NUMBERS[name], args)
+        self.ranges.record(self.memory, self.dom, slot, ret, None, None,  # type: ignore[arg-type]
+                           self.others, self.runs)
 
 
 @pytest.fixture
@@ -126,3 +134,71 @@ def test_a_registration_not_known_stops_the_judging(sc: _Scene, ret: int, quiet:
 def test_a_register_in_flight_stops_the_judging(sc: _Scene) -> None:
     sc.others.append(sc.slot(NUMBERS["ioctl"], (4, UFFDIO_REGISTER, ARG)))
     sc.read(AREA - 4 * PAGE)
+
+
+# --- an honest kernel's reports the Guardian must not refuse ----------------------------
+STACK = (0x7F0000000, 0x7F0800000)
+MAP_GROWSDOWN = 0x100
+
+
+def test_a_registration_at_the_stack_covers_its_growth(sc: _Scene) -> None:
+    """expand_downwards() grows the stack's lowest area on a fault below it, and the
+    grown part keeps its VM_UFFD_* flags: a fault there is reported."""
+    sc.dom.spaces[ROOT].stack = STACK
+    sc.register(STACK[1] - 4 * PAGE, 4 * PAGE)
+    sc.read(STACK[1] - 9 * PAGE)
+    with pytest.raises(Refused):
+        sc.read(STACK[1] + PAGE)                # above it: nothing grows up
+
+
+def test_a_registration_at_a_growsdown_mmap_covers_its_growth(sc: _Scene) -> None:
+    sc.call("mmap", (0, 4 * PAGE, 3, 0x22 | MAP_GROWSDOWN, (1 << 64) - 1, 0), AREA)
+    sc.register(AREA, PAGE)
+    sc.read(AREA - 4 * PAGE)
+
+
+def test_a_registration_elsewhere_does_not_grow(sc: _Scene) -> None:
+    sc.dom.spaces[ROOT].stack = STACK
+    sc.call("mmap", (0, 4 * PAGE, 3, 0x22, (1 << 64) - 1, 0), AREA)
+    sc.register(AREA, PAGE)
+    with pytest.raises(Refused):
+        sc.read(AREA - 4 * PAGE)
+
+
+@pytest.mark.parametrize("name", ["sendmsg", "sendmmsg"])
+def test_a_send_may_carry_the_userfaultfd_out(sc: _Scene, name: str) -> None:
+    """Another process holding the descriptor may register ranges of the maker's mm
+    (userfaultfd_register() acts on ctx->mm): a message sent, or one in flight, may
+    carry it."""
+    sc.register(AREA, PAGE)
+    sc.others.append(sc.slot(NUMBERS[name], (5, ARG, 0)))
+    sc.read(AREA - 4 * PAGE)
+    sc.others.clear()
+    with pytest.raises(Refused):
+        sc.read(AREA - 4 * PAGE)
+    sc.call(name, (5, ARG, 0), 8)
+    sc.read(AREA - 4 * PAGE)
+
+
+def test_a_userfaultfd_kept_over_exec_is_not_judged(sc: _Scene) -> None:
+    sc.register(AREA, PAGE)
+    sc.read(AREA - 4 * PAGE, kept=True)
+    sc.others.append(sc.slot(NUMBERS["execve"], (ARG, 0, 0)))
+    sc.read(AREA - 4 * PAGE)
+
+
+def test_messages_not_read_at_a_quiet_return_are_not_judged(sc: _Scene) -> None:
+    """Another thread may have stored into the buffer since the kernel wrote it."""
+    sc.register(AREA, PAGE)
+    sc.read(AREA - 4 * PAGE, quiet=False)
+
+
+def test_exec_keeps_the_open_files_it_carries_into_the_new_image(prog: _Program) -> None:
+    """`Descriptors.exec_kept`: what result_rules asks for `kept_over_exec`."""
+    prog.call("userfaultfd", 0, ret=3)
+    prog.call("userfaultfd", 0o2000000, ret=4)         # O_CLOEXEC: gone at the exec
+    table = prog.files.table(prog.root, prog.thread)
+    kept, dropped = table.fds[3].description, table.fds[4].description
+    prog.files.note_exec(Slot(0, 1, UserContext(), 0, NUMBERS["execve"], root=prog.root,
+                              thread=prog.thread))
+    assert kept in prog.files.exec_kept and dropped not in prog.files.exec_kept

@@ -148,6 +148,11 @@ def _flags(slot: Slot) -> int:
     return 0
 
 
+def peeks(slot: Slot) -> bool:
+    """Does the receive only peek (MSG_PEEK: it takes nothing)?"""
+    return bool(_flags(slot) & MSG_PEEK)
+
+
 def _iovecs(sole: SoleHeld, slot: Slot) -> list[tuple[int, int]] | None:
     """(base, length) of each buffer the call passes (None: not readable)."""
     a, m = slot.args, sole.memory

@@ -71,7 +71,7 @@ from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
-from guardian.sole_streams import accepted_peer, peer_address
+from guardian.sole_streams import accepted_peer, netns_unsure, peer_address
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -118,8 +118,10 @@ class Named:
     listening: bool = False
     #: (address space, thread group) of the last listen() on it
     lister: tuple[int, int] | None = None
-    #: the sockets its accept() returned, in order (a listener)
+    #: the sockets its accept() returned, in order (a listener), and for each the first
+    #: slot id that began after that accept returned
     accepted: list[Description] = field(default_factory=list)
+    accepted_marks: list[int] = field(default_factory=list)
     #: a connected socket: the listener its connect() reached, and how many sockets that
     #: listener had accepted then (its peer is in the queue or accepted after)
     listener: Description | None = None
@@ -361,6 +363,7 @@ class SoleSockets:
             if made is None or not sock.listening:
                 return
             sock.accepted.append(made.description)
+            sock.accepted_marks.append(self.files.admission.registry.next_slot_id())
             if len(sock.accepted) > MOST:
                 self._drop(desc)                # (its connections' peers: not followed)
                 return
@@ -378,13 +381,17 @@ class SoleSockets:
             return
         sock.connected = True
         name = self._address(slot, slot.args[1], slot.args[2] & 0xFFFF_FFFF)
-        if name is None or sock.kind not in (SOCK_STREAM, SOCK_SEQPACKET):
-            return
+        if name is None or sock.kind not in (SOCK_STREAM, SOCK_SEQPACKET) or \
+                netns_unsure(self.files.sole, slot):
+            return                              # (in another namespace: another socket)
         held = {f.description for f in self._table(slot).fds.values()}
         for d, other in self.by_file.items():
             if other.name == name and other.listening and other.kind == sock.kind and \
                     d in held:
-                sock.listener, sock.accepted_at = d, len(other.accepted)
+                # its peer: queued, or taken by an accept that returned after the
+                # connect began (unix_stream_connect() wakes the acceptor first)
+                sock.listener = d
+                sock.accepted_at = sum(1 for m in other.accepted_marks if m <= slot.id)
                 sock.peer_lister, sock.peer_name = other.lister, other.name
                 return
 

@@ -131,6 +131,13 @@ class Sock:
     #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
     #: unix_sock_inherit_flags())
     passcred: bool = False
+    #: a send or a shutdown on it returned before its connection was accepted: what it
+    #: left at the embryo socket (unix_stream_sendmsg() queues there before any accept,
+    #: unix_shutdown() sets its peer's bits) is not kept, so the connection is not paired
+    touched: bool = False
+    #: the first slot id that began after the last accept() on it (a listener) returned,
+    #: successful or not: a connect that began before may have been taken by it
+    accept_mark: int = 0
 
 
 def _shut_bits(how: int) -> int:
@@ -195,7 +202,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
             sock.listening, sock.backlog = True, a[1] & 0xFFFF_FFFF
             sock.backlog_from = sole.files.admission.registry.next_slot_id()
     elif nr == _CONNECT:
-        listener = _listener(sole, _address(sole, slot), sock.kind)
+        listener = _listener(sole, slot, _address(sole, slot), sock.kind)
         if listener is None or sock.listening:
             sole.drop(sock)                     # a peer the program may not hold
         else:
@@ -212,17 +219,20 @@ def failed(sole: SoleHeld, slot: Slot) -> None:
         held = sole.of(slot, slot.args[0])
         if held is not None and isinstance(held[1], Sock):
             held[1].pending = None
+            held[1].accept_mark = sole.files.admission.registry.next_slot_id()
 
 
 def _connected(sole: SoleHeld, slot: Slot, end: Description, sock: Sock,
                listener: Sock) -> None:
     """The program's connect() of `sock` to its own `listener` returned 0: where the
     listener's backlog was 0 the whole time (the listen that set it returned before this
-    connect began, none in flight) and no accept() on it is in flight, this connection
-    was queued onto an empty queue (unix_recvq_full()) and is first in it."""
+    connect began, none in flight) and no accept() on it is in flight or returned while
+    the connect ran (it may have taken this very connection: unix_stream_connect()
+    wakes the acceptor before it returns), this connection was queued onto an empty
+    queue (unix_recvq_full()) and is first in it."""
     reg = sole.files.admission.registry
     if listener.pending is not None or listener.backlog != 0 or \
-            slot.id < listener.backlog_from or \
+            slot.id < listener.backlog_from or slot.id < listener.accept_mark or \
             sole.busy(slot, listener, frozenset({_LISTEN, *ACCEPTS})) or \
             sole.busy(slot, sock, frozenset({_BIND, _SETSOCKOPT})):
         listener.pending = None                 # which connection is first: not known
@@ -263,7 +273,11 @@ def accepted_peer(sole: SoleHeld, slot: Slot) -> Connect | None:
 
 
 def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
-    """A setsockopt on a socket not yet connected succeeded."""
+    """A call on a socket not yet paired succeeded: a setsockopt, or a send (its bytes
+    wait at the embryo socket of a connection not yet accepted: not kept)."""
+    if slot.nr in _SENDS:
+        sock.touched = True
+        return
     passing = pb.passcred_set(sole, slot)
     if passing is not None:
         sock.passcred = passing
@@ -281,9 +295,23 @@ def _new_netns(sole: SoleHeld, slot: Slot, flag: int) -> bool:
     return bool(slot.args[0] & flag)
 
 
-def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
+def netns_unsure(sole: SoleHeld, slot: Slot) -> bool:
+    """May the slot's thread be in another network namespace than the program's
+    listeners?  A process of the program moved (`SoleHeld.netns_moved`), or a call of the
+    domain that may move one is in flight (a clone's child runs before its return)."""
+    if sole.netns_moved:
+        return True
+    for other in sole.files.admission.registry.slots.values():
+        if other.id != slot.id and other.domain == slot.domain and (
+                other.nr in (_SETNS, _CLONE3) or
+                (other.nr in _NAMESPACES and other.args[0] & CLONE_NEWNET)):
+            return True
+    return False
+
+
+def _listener(sole: SoleHeld, slot: Slot, name: bytes | None, kind: int) -> Sock | None:
     """The program's own live listener bound to `name` (in the one network namespace)."""
-    if name is None or sole.netns_moved:
+    if name is None or netns_unsure(sole, slot):
         return None
     live = sole.files.live_descriptions()
     for d, obj in sole.by_file.items():
@@ -299,14 +327,15 @@ def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
     connected are each other's peer."""
     peer = accepted_peer(sole, slot)
     listener.pending = None                     # the first queued is taken
+    listener.accept_mark = sole.files.admission.registry.next_slot_id()
     made = sole.files.description_of(slot, ret)
     if peer is None or made is None or not checks.enabled("return.named_pair"):
         return
     sole.note_accepted(made, peer)
     client = peer.end
     sock = sole.by_file.get(client)
-    if not isinstance(sock, Sock) or not sole.room():
-        return
+    if not isinstance(sock, Sock) or sock.touched or not sole.room():
+        return                                  # (bytes or a shutdown it did not keep)
     pair = pb.Pair((client, made), sock.kind)
     pair.passcred[0], pair.passcred[1] = sock.passcred, listener.passcred
     sole.by_file[client] = sole.by_file[made] = pair
@@ -322,6 +351,8 @@ def _note_shutdown(sole: SoleHeld, slot: Slot) -> None:
     after = sole.files.admission.registry.next_slot_id()
     held = sole.by_file.get(end)
     paired = isinstance(held, pb.Pair)
+    if isinstance(held, Sock):
+        held.touched = True                     # (its peer's bits are not kept)
     _shut(sole, end, bits, after, paired)
     if isinstance(held, pb.Pair):
         side = held.side(end)

@@ -471,3 +471,103 @@ def test_scm_credentials_are_not_judged_without_passcred_at_the_send() -> None:
     _passcred(w, SRV, 1)
     w.call("sendto", CLI, DATA, 1, 0, ret=1)
     _recv_creds(w, 42, 1004, 100)
+
+
+# --- honest answers the Guardian must not refuse (review of the new checks) --------------
+
+PFD = 0x12500
+POLLIN = 0x1
+
+
+def _ppoll_in(w: World, fd: int) -> None:
+    """ppoll reports POLLIN on `fd`."""
+    w.memory.write(PFD, struct.pack("<ihh", fd, POLLIN, POLLIN))
+    w.call("ppoll", PFD, 1, 0, 0, 0, ret=1)
+
+
+def _listening(w: World, backlog: int = 0) -> None:
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, backlog)
+
+
+def test_bytes_sent_before_the_accept_wait_at_the_accepted_end() -> None:
+    """unix_stream_connect() queues the embryo socket, and unix_stream_sendmsg() writes
+    into its receive queue before any accept(): the accepted end reads those bytes."""
+    w = World()
+    _listening(w)
+    w.call("connect", CLI, *w.addr())
+    w.memory.write(DATA, b"hello")
+    w.call("write", CLI, DATA, 5, ret=5)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    _ppoll_in(w, SRV)
+    w.memory.write(DATA, b"hello")
+    w.call("read", SRV, DATA, 5, ret=5)
+    # a shutdown(SHUT_WR) before the accept sets RCV_SHUTDOWN on the embryo: POLLIN
+    w = World()
+    _listening(w)
+    w.call("connect", CLI, *w.addr())
+    w.call("shutdown", CLI, 1)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    _ppoll_in(w, SRV)
+
+
+def test_an_accept_that_returned_during_the_connect_may_have_taken_it() -> None:
+    """The acceptor's accept() may return the program's connection before its connect()
+    returns: a later accept then takes another process's connection (any may connect to
+    an abstract name), and the accepted socket that closed may be the connect's peer."""
+    w = World()
+    _listening(w)
+    connect = w.slot("connect", CLI, *w.addr())
+    w.in_flight[connect.id] = connect
+    w.call("accept", LST, 0, 0, ret=SRV)
+    del w.in_flight[connect.id]
+    w.call("connect", slot=connect)
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV + 1)
+    del w.table.fds[SRV]
+    w.option(CLI, SO_ERROR, 104)
+
+
+def test_a_connect_from_another_network_namespace_is_not_judged() -> None:
+    """After unshare(CLONE_NEWNET) the same abstract name is another socket's."""
+    w = World()
+    w.told[(ROOT, 1)] = 42
+    _listening(w, 4)
+    w.call("unshare", 0x4000_0000)
+    w.call("connect", CLI, *w.addr())
+    w.option(CLI, SO_PEERCRED, 46)
+    w.option(CLI, SO_ERROR, 104)
+
+
+PAIRV, ONE, TWO = 0x12600, 6, 7
+EFAULT = ERRNO_FLOOR + 4081         # -EFAULT
+
+
+def _record_pair(w: World) -> None:
+    w.table.fds[ONE] = OpenFile(maker=NR["socketpair"])
+    w.table.fds[TWO] = OpenFile(maker=NR["socketpair"])
+    w.memory.write(PAIRV, struct.pack("<ii", ONE, TWO))
+    w.call("socketpair", 1, 5, 0, PAIRV, ret=0)
+
+
+def test_a_failed_receive_may_have_taken_the_record() -> None:
+    """__unix_dgram_recvmsg() takes the record off the queue before it copies: a receive
+    that fails with EFAULT lost it; another stays where a receive found nothing."""
+    w = World()
+    _record_pair(w)
+    w.memory.write(DATA, b"a")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.call("read", TWO, DATA, 1, ret=EFAULT)
+    w.memory.write(DATA, b"b")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.call("read", TWO, DATA, 1, ret=1)
+    # -EAGAIN took nothing: still judged
+    w = World()
+    _record_pair(w)
+    w.call("read", TWO, DATA, 1, ret=ERRNO_FLOOR + 4084)
+    w.memory.write(DATA, b"a")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.memory.write(DATA, b"b")
+    _refused("return.pair_bytes", w.call, "read", TWO, DATA, 1, ret=1)

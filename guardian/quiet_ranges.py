@@ -39,8 +39,12 @@ OPENS = frozenset({NUMBERS["openat"], NUMBERS["openat2"]})
 #: vmsplice, and the reads that may take what it spliced into a pipe, whose bytes the
 #: Guardian reads at their returns (guardian/pipe_bytes.py).
 SPLICED = frozenset(NUMBERS[n] for n in ("vmsplice", "read", "readv"))
+#: bind and connect, whose address, and sendmsg and recvmsg, whose msghdr and control
+#: data the Guardian reads at their returns (guardian/sole_streams.py, sole_sockets.py,
+#: pair_bytes.py).
+SOCKET_READS = frozenset(NUMBERS[n] for n in ("bind", "connect", "sendmsg", "recvmsg"))
 #: The calls `note` is asked about at their entry.
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED | SOCKET_READS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

@@ -51,7 +51,9 @@ A socket stops being followed, for good, when a descriptor of it is passed in an
 SCM_RIGHTS message (or a message the Guardian cannot read, a sendmmsg, io_uring), when
 an execve keeps a descriptor of it (the new image may be one the Guardian does not see),
 or when it connects a second time (what its first connection left, sk_err among it, is
-not known).  A call on these sockets is not judged while another call of the domain
+not known).  A bind's or connect's address is read at a quiet return only (the kernel
+copied it at the entry: sole_streams.quiet_return); and no connection is followed while
+a process of the program may be in another network namespace.  A call on these sockets is not judged while another call of the domain
 that may change them (listen, connect, accept, close, an SCM_RIGHTS send, exec ...) is
 in flight.
 """
@@ -71,7 +73,7 @@ from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
-from guardian.sole_streams import accepted_peer, netns_unsure, peer_address
+from guardian.sole_streams import accepted_peer, netns_unsure, peer_address, quiet_return
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -168,8 +170,9 @@ class SoleSockets:
         return slot.root, self.files.admission.registry.group_of(slot.root, slot.thread)
 
     def _address(self, slot: Slot, va: int, length: int) -> bytes | None:
-        if not va or not SA_FAMILY_SIZE < length <= SOCKADDR_UN_SIZE:
-            return None
+        if not va or not SA_FAMILY_SIZE < length <= SOCKADDR_UN_SIZE or \
+                not quiet_return(self.files.sole, slot, [(va, length)]):
+            return None                         # (read at another time: not known)
         raw = self.memory.read(va, length, slot.root)
         return raw if raw is not None and _abstract(raw) else None
 

@@ -14,19 +14,23 @@ sk_max_ack_backlog to 0 (__sys_listen() caps only a backlog above somaxconn): a
 connection is queued there only onto an empty queue.  So when the program's own fresh
 socket's connect() to its own live listener returned 0, the last successful listen() of
 that listener was given backlog 0 and returned before the connect began, and no listen()
-or accept() on it was in flight then, that connection is the first queued; the first
+or accept() on it was in flight then or returned while the connect ran, that connection
+is the first queued; the first
 accept() on the listener that begins after the connect returned -- no other accept() on
 it having returned or being in flight -- returns it (a later listen() with a larger
 backlog only queues others behind it).  The two sockets are then each other's only
 peer: the connection is followed as a socketpair (pair_bytes.py, sole_held.py: when
-that stops), and its ends are entered as each other's peers for SCM_RIGHTS
-(passed_fds.py); `Connect` keeps what the accepted socket's peer is (sole_sockets.py
+that stops) -- unless a send or a shutdown on the connecting socket returned before the
+accept (unix_stream_sendmsg() queues onto the embryo socket, unix_shutdown() sets its
+bits, before any accept(): not kept) -- and its ends are entered as each other's peers
+for SCM_RIGHTS (passed_fds.py); `Connect` keeps what the accepted socket's peer is (sole_sockets.py
 judges accept()'s peer address and SO_PEERCRED by it).  A listener with a backlog above
 0 is never followed so: another process's connection may be the one accepted.  A socket
 bound to a filesystem path, connected to a name the program did not bind, or passed out
 is never followed.  Once a process of the program may be in another network namespace
-(setns, CLONE_NEWNET), where the same name is another socket's, no new connection is
-followed.
+(setns, CLONE_NEWNET; one in flight), where the same name is another socket's, no new
+connection is followed.  The address of a bind or connect is read at a quiet return
+only (quiet_ranges.py: the kernel copied it at the entry); else it is not known.
 
 On such a connection (and a socketpair) Linux fixes more than the bytes:
 
@@ -66,6 +70,7 @@ from guardian import checks
 from guardian import pair_bytes as pb
 from guardian.checks import refuse
 from guardian.fd_results import s32
+from guardian.quiet_ranges import quiet as quiet_at
 from guardian.side_fds import rights
 
 if TYPE_CHECKING:
@@ -151,6 +156,27 @@ def _mirror(bits: int) -> int:
         (RCV_SHUTDOWN if bits & SEND_SHUTDOWN else 0)
 
 
+def quiet_return(sole: SoleHeld, slot: Slot, ranges: list[tuple[int, int]]) -> bool:
+    """Are the bytes of each (address, length) of the slot's process at this return the
+    ones the call met (quiet_ranges.py: no thread of its address space ran and no call in
+    flight wrote there since the entry)?  Linux copies a call's address and control data
+    at the entry (move_addr_to_kernel(), ___sys_sendmsg()) and writes msg_flags and the
+    control data it hands back before the return: a read at another time may see
+    another thread's bytes."""
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet_at(slot, dom, reg.slots.values(), reg.user_runs,
+                                        [(slot.root, va, va + n) for va, n in ranges])
+
+
+def _quiet_address(sole: SoleHeld, slot: Slot) -> bytes | None:
+    """`_address`, where it is read at a quiet return (else not known)."""
+    length = min(slot.args[2] & 0xFFFF_FFFF, 110)
+    if not quiet_return(sole, slot, [(slot.args[1], length)]):
+        return None
+    return _address(sole, slot)
+
+
 def _address(sole: SoleHeld, slot: Slot) -> bytes | None:
     """The abstract name bind/connect passes (None: not AF_UNIX, not abstract, unread)."""
     length = slot.args[2] & 0xFFFF_FFFF
@@ -188,7 +214,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
         return
     end, sock = held
     if nr == _BIND:
-        name = _address(sole, slot)
+        name = _quiet_address(sole, slot)
         if name is None:
             sole.drop(sock)                     # a path (anyone may connect) or autobind
         else:
@@ -202,7 +228,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
             sock.listening, sock.backlog = True, a[1] & 0xFFFF_FFFF
             sock.backlog_from = sole.files.admission.registry.next_slot_id()
     elif nr == _CONNECT:
-        listener = _listener(sole, slot, _address(sole, slot), sock.kind)
+        listener = _listener(sole, slot, _quiet_address(sole, slot), sock.kind)
         if listener is None or sock.listening:
             sole.drop(sock)                     # a peer the program may not hold
         else:
@@ -437,7 +463,7 @@ def check_record_flags(sole: SoleHeld, slot: Slot, length: int, room: int) -> No
     """`return.record_flags`: recvmsg's msg_flags has MSG_TRUNC exactly when the record
     was longer than the buffer."""
     raw = sole.memory.read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
-    if raw is None:
+    if raw is None or not pb.quiet_msg(sole, slot):
         return
     flags = struct.unpack("<I", raw)[0]
     if bool(flags & MSG_TRUNC) != (length > room):
@@ -454,7 +480,7 @@ def check_rights_trunc(sole: SoleHeld, slot: Slot, ret: int, sent: int) -> None:
         return
     read = sole.memory.read
     raw = read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
-    if raw is None:
+    if raw is None or not pb.quiet_msg(sole, slot):
         return
     got = len(rights(lambda va, n: read(va, n, slot.root), slot.args[1]))
     if got < sent and not struct.unpack("<I", raw)[0] & MSG_CTRUNC:

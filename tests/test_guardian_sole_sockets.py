@@ -24,7 +24,7 @@ from attacks.scenario import Goal, Scenario, get
 from guardian.checks import Refused
 from guardian.open_files import FileTable, OpenFile
 from guardian.pair_bytes import Pair
-from guardian.slots import Slot
+from guardian.slots import Slot, Space
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
 
@@ -102,6 +102,8 @@ class World:
         self.in_flight: dict[int, Slot] = {}
         self.ids = 100
         self.groups: dict[tuple[int, int], int] = {}
+        #: each address space's returns to user code (quiet_ranges.py)
+        self.runs: dict[int, int] = {ROOT: 0, OTHER_ROOT: 0}
         self.process_of_root: dict[int, int] = {}
         self.child_pids: dict[tuple[int, int], int] = {}
         registry = SimpleNamespace(
@@ -109,7 +111,9 @@ class World:
             group_of=lambda root, thread: self.groups.get((root, thread), 0),
             next_slot_id=lambda: self.ids + 1, thread_groups=self.groups,
             process_of_root=self.process_of_root, child_pids=self.child_pids,
-            space_of=lambda domain, root: self.spaces.get(root))
+            space_of=lambda domain, root: self.spaces.get(root),
+            domains={1: SimpleNamespace(spaces={ROOT: Space(), OTHER_ROOT: Space()})},
+            user_runs=self.runs)
         self.spaces = {ROOT: SimpleNamespace(creds={1: {"ruid": 1000, "rgid": 100}},
                                              pids={0: 42})}
         self.tables = {(ROOT, 1): self.table}
@@ -133,8 +137,10 @@ class World:
 
     def slot(self, name: str, *args: int, root: int = ROOT, thread: int = 1) -> Slot:
         self.ids += 1
-        return Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
+        slot = Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
                     root, thread)
+        slot.runs_at_entry = dict(self.runs)    # (no exit in flight: quiet_ranges.note)
+        return slot
 
     def call(self, name: str, *args: int, ret: int = 0, root: int = ROOT,
              thread: int = 1, slot: Slot | None = None) -> None:
@@ -571,3 +577,50 @@ def test_a_failed_receive_may_have_taken_the_record() -> None:
     w.call("write", ONE, DATA, 1, ret=1)
     w.memory.write(DATA, b"b")
     _refused("return.pair_bytes", w.call, "read", TWO, DATA, 1, ret=1)
+
+
+def test_an_address_read_at_a_busy_return_is_not_known() -> None:
+    """move_addr_to_kernel() copied bind's and connect's address at the entry: where
+    another thread of the process ran since, it may have stored another name there, and
+    what the Guardian reads is not what the kernel used."""
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    bind = w.slot("bind", LST, *w.addr())
+    w.runs[ROOT] += 1
+    w.call("bind", slot=bind)
+    w.call("listen", LST, 0)
+    w.name_call("getsockname", LST, NAME[:-1] + b"s")
+    w = World()
+    _listening(w)
+    connect = w.slot("connect", CLI, *w.addr())
+    w.runs[ROOT] += 1
+    w.call("connect", slot=connect)
+    w.name_call("getpeername", CLI, NAME[:-1] + b"s")
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert not _paired(w)
+
+
+def _recv_short(w: World, busy: bool) -> None:
+    """recvmsg(TWO) of 4 bytes answers 4 of a 12-byte record, msg_flags 0."""
+    w.memory.write(MSG, struct.pack("<QQQQQQi", 0, 0, IOV, 1, 0, 0, 0))
+    w.memory.write(IOV, struct.pack("<QQ", DATA, 4))
+    w.memory.write(DATA, b"abcd")
+    slot = w.slot("recvmsg", TWO, MSG, 0)
+    if busy:
+        w.runs[ROOT] += 1
+    w.call("recvmsg", slot=slot, ret=4)
+
+
+def test_msg_flags_are_judged_at_a_quiet_return_only() -> None:
+    """___sys_recvmsg() writes msg_flags before the return; another thread that ran
+    since may have stored there."""
+    for busy in (True, False):
+        w = World()
+        _record_pair(w)
+        w.memory.write(DATA, b"abcdefghijkl")
+        w.call("write", ONE, DATA, 12, ret=12)
+        if busy:
+            _recv_short(w, busy)
+        else:
+            _refused("return.record_flags", _recv_short, w, busy)

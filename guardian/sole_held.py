@@ -411,14 +411,15 @@ class SoleHeld:
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
-        may have another holder now (one it cannot read: any) -- but for a message sent on
-        an end of a socketpair only the program holds: it waits at the peer end, which
+        may have another holder now (one it cannot read, or not at a quiet return: any)
+        -- but for a message sent on an end of a socketpair only the program holds: it waits at the peer end, which
         only the program's processes can receive it from, and recvmsg installs the very
         open file sent (passed_fds.py), so the object stays the program's alone.  It is
         dropped with the pair (`drop`), should the pair get another holder."""
         read = self.memory.read
-        if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None:
-            self.drop_domain(slot)
+        if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None or \
+                not pair_bytes.quiet_msg(self, slot):
+            self.drop_domain(slot)              # (what it passed: not known)
             return
         via = self.of(slot, slot.args[0])
         pair = via[1] if via is not None and isinstance(via[1], Pair) else None
@@ -441,6 +442,9 @@ class SoleHeld:
         installed that the Guardian could not map to the open file sent (passed_fds.py:
         one it knows nothing of) may be that end, reached unseen: the pair goes."""
         read = self.memory.read
+        if not pair_bytes.quiet_msg(self, slot):
+            self.drop(pair)                     # (what it installed: not known)
+            return
         table = self.files.table(slot.root, slot.thread)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
             f = table.fds.get(fd)

@@ -71,6 +71,7 @@ from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.checks import refuse
 from guardian.fd_results import s32
+from guardian.pair_bytes import quiet_msg
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
 from guardian.sole_streams import accepted_peer, netns_unsure, peer_address, quiet_return
@@ -404,8 +405,9 @@ class SoleSockets:
         if not self.by_file:
             return
         read = self.memory.read
-        if read(slot.args[1] + 32, 16, slot.root) is None:
-            self._drop_domain(slot)
+        if read(slot.args[1] + 32, 16, slot.root) is None or \
+                not quiet_msg(self.files.sole, slot):
+            self._drop_domain(slot)             # (what it passed: not known)
             return
         table = self._table(slot)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):

@@ -624,3 +624,15 @@ def test_msg_flags_are_judged_at_a_quiet_return_only() -> None:
             _recv_short(w, busy)
         else:
             _refused("return.record_flags", _recv_short, w, busy)
+
+
+def test_a_message_sent_at_a_busy_return_may_have_passed_any_socket() -> None:
+    """___sys_sendmsg() copied the control data at the entry: where another thread ran
+    since, which descriptors it passed is not known, and no socket is judged any more."""
+    w = World()
+    w.connected()
+    w.memory.write(BUF + 0x200 + 32, struct.pack("<QQ", 0, 0))
+    slot = w.slot("sendmsg", SRV, BUF + 0x200, 0)
+    w.runs[ROOT] += 1
+    w.call("sendmsg", slot=slot, ret=1)
+    w.option(LST, SO_ACCEPTCONN, 0)

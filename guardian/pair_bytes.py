@@ -31,7 +31,10 @@ bytes the program passed):
 MSG_PEEK receives without taking.  A pair stops being judged where a byte or its order
 could be missed: two sends in flight at once, a receive answered while a send is in
 flight, a receive taking more than the Guardian knows waiting, MSG_OOB (an out-of-band
-byte leaves the stream), or more than `sole_held.KEPT` bytes waiting.
+byte leaves the stream), a receive that failed other than with EAGAIN or EINTR (it may
+have taken a record or bytes before its copy faulted), or more than `sole_held.KEPT`
+bytes waiting.  A msghdr's msg_flags and control data are read at a quiet return only
+(sole_streams.quiet_return); else what they carry is not judged.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ FIONREAD = 0x541B
 MSG_OOB, MSG_PEEK = 0x1, 0x2
 _MSG_IOV, _MAX_IOV = 16, 1024           # struct msghdr's msg_iov (then msg_iovlen)
 _MSG_CONTROL = 32                       # struct msghdr's msg_control (then msg_controllen)
+_MSG_FLAGS_END = 52                     # ... and the end of its msg_flags
 SOL_SOCKET, SCM_CREDENTIALS = 1, 2
 _CMSG_HEAD = 16                         # struct cmsghdr: u64 len, i32 level, i32 type
 _MAX_CONTROL = 4096
@@ -148,6 +152,11 @@ def _flags(slot: Slot) -> int:
     return 0
 
 
+def peeks(slot: Slot) -> bool:
+    """Does the receive only peek (MSG_PEEK: it takes nothing)?"""
+    return bool(_flags(slot) & MSG_PEEK)
+
+
 def _iovecs(sole: SoleHeld, slot: Slot) -> list[tuple[int, int]] | None:
     """(base, length) of each buffer the call passes (None: not readable)."""
     a, m = slot.args, sole.memory
@@ -187,9 +196,23 @@ def _bytes(sole: SoleHeld, slot: Slot, count: int) -> bytes | None:
     return bytes(out) if left <= 0 else None
 
 
+def quiet_msg(sole: SoleHeld, slot: Slot) -> bool:
+    """Are a sendmsg's or recvmsg's msghdr and control buffer at this return what the
+    call met and left (sole_streams.quiet_return)?"""
+    head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
+    if head is None:
+        return False
+    control, length = struct.unpack("<QQ", head)
+    ranges = [(slot.args[1], _MSG_FLAGS_END)]
+    if control and length:
+        ranges.append((control, min(length, _MAX_CONTROL)))
+    return sole_streams.quiet_return(sole, slot, ranges)
+
+
 def sent_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
-    """The SCM_CREDENTIALS a sendmsg's control data passes (None: none, or not read)."""
-    if slot.nr != _SENDMSG:
+    """The SCM_CREDENTIALS a sendmsg's control data passes (None: none, or not read at a
+    quiet return)."""
+    if slot.nr != _SENDMSG or not quiet_msg(sole, slot):
         return None
     head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
     if head is None:
@@ -219,9 +242,10 @@ def _creds_in(sole: SoleHeld, slot: Slot, control: int, length: int
 
 
 def _received_creds(sole: SoleHeld, slot: Slot) -> tuple[int, int, int] | None:
-    """The SCM_CREDENTIALS a recvmsg's answer carries (msg_controllen as written back)."""
+    """The SCM_CREDENTIALS a recvmsg's answer carries (msg_controllen as written back;
+    None: none, or not read at a quiet return)."""
     head = sole.memory.read(slot.args[1] + _MSG_CONTROL, 16, slot.root)
-    if head is None:
+    if head is None or not quiet_msg(sole, slot):
         return None
     control, length = struct.unpack("<QQ", head)
     return _creds_in(sole, slot, control, length)
@@ -271,11 +295,12 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) ->
 
 
 def _control_length(sole: SoleHeld, slot: Slot) -> int | None:
-    """A sendmsg's msg_controllen (0 for the other sends; None: not read)."""
+    """A sendmsg's msg_controllen (0 for the other sends; None: not read at a quiet
+    return)."""
     if slot.nr != _SENDMSG:
         return 0
     raw = sole.memory.read(slot.args[1] + _MSG_CONTROL + 8, 8, slot.root)
-    return None if raw is None else struct.unpack("<Q", raw)[0]
+    return None if raw is None or not quiet_msg(sole, slot) else struct.unpack("<Q", raw)[0]
 
 
 def _rcvbuf_option(slot: Slot) -> bool:
@@ -536,6 +561,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
         elif pair.stream:
             waiting = pair.waiting.setdefault(peer, bytearray())
             control = _control_length(sole, slot)
+            unsure = control is None            # (what control data it had: not known)
             who = sole.files.admission.registry.group_of(slot.root, slot.thread)
             stamp = _stamp(sole, slot, pair)
             if not waiting:
@@ -548,9 +574,9 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
                                     slot.args[1])) if control else 0
                 if passed:
                     pair.passing[peer] = passed
-            if control or pair.sender.get(peer) != (slot.root, who):
+            if control or unsure or pair.sender.get(peer) != (slot.root, who):
                 pair.mixed[peer] = True
-            if control and not data:
+            if (control or unsure) and not data:
                 sole.drop(pair)                 # (what a bare control message queues)
                 return
             waiting.extend(data)

@@ -110,6 +110,7 @@ _UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 _PPOLL = _NR["ppoll"]
+_EAGAIN, _EINTR = (-11) & 0xFFFF_FFFF_FFFF_FFFF, (-4) & 0xFFFF_FFFF_FFFF_FFFF
 _MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
                    _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
@@ -240,6 +241,8 @@ class SoleHeld:
                 return
             self.drop_domain(slot)
             return
+        if ret >= ERRNO_FLOOR and nr in pair_bytes.RECEIVES and self.by_file:
+            self._failed_receive(slot, ret)
         if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
                                   and nr not in _PROTECTS):
             return
@@ -262,6 +265,8 @@ class SoleHeld:
             held = self.of(slot, slot.args[0])
             if held is not None and isinstance(held[1], Pair):
                 pair_bytes.record(self, slot, ret, *held)  # type: ignore[arg-type]
+            elif held is not None and isinstance(held[1], Sock):
+                sole_streams.record_option(self, slot, held[1])
         elif nr in _REGISTERING or (nr == _IOCTL and
                                     slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS):
             self.drop_domain(slot, Counter)
@@ -292,6 +297,19 @@ class SoleHeld:
                 sole_streams.record_option(self, slot, obj)
             else:
                 sole_files.record(self, slot, ret, obj)
+
+    def _failed_receive(self, slot: Slot, ret: int) -> None:
+        """A receive on a pair end failed: it may still have taken what it found.
+        __unix_dgram_recvmsg() takes the record off the queue before it copies it (an
+        EFAULT there frees it), and ___sys_recvmsg() and __sys_recvfrom() fail with EFAULT
+        when writing back the address or msg_flags after bytes were taken.  Only -EAGAIN
+        (nothing waited) and -EINTR (a signal ended the wait) surely took nothing; after
+        any other failure (but for MSG_PEEK) the pair is not judged any more."""
+        held = self.of(slot, slot.args[0])
+        if held is None or not isinstance(held[1], Pair) or \
+                pair_bytes.peeks(slot) or ret in (_EAGAIN, _EINTR):
+            return
+        self.drop(held[1])
 
     def _reopened_pipe(self, slot: Slot, f: OpenFile) -> bool:
         """An open that succeeded as `f`: is it the program opening an end of a pipe only
@@ -393,14 +411,15 @@ class SoleHeld:
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches
-        may have another holder now (one it cannot read: any) -- but for a message sent on
-        an end of a socketpair only the program holds: it waits at the peer end, which
+        may have another holder now (one it cannot read, or not at a quiet return: any)
+        -- but for a message sent on an end of a socketpair only the program holds: it waits at the peer end, which
         only the program's processes can receive it from, and recvmsg installs the very
         open file sent (passed_fds.py), so the object stays the program's alone.  It is
         dropped with the pair (`drop`), should the pair get another holder."""
         read = self.memory.read
-        if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None:
-            self.drop_domain(slot)
+        if read(slot.args[1] + _MSG_CONTROL, 16, slot.root) is None or \
+                not pair_bytes.quiet_msg(self, slot):
+            self.drop_domain(slot)              # (what it passed: not known)
             return
         via = self.of(slot, slot.args[0])
         pair = via[1] if via is not None and isinstance(via[1], Pair) else None
@@ -423,6 +442,9 @@ class SoleHeld:
         installed that the Guardian could not map to the open file sent (passed_fds.py:
         one it knows nothing of) may be that end, reached unseen: the pair goes."""
         read = self.memory.read
+        if not pair_bytes.quiet_msg(self, slot):
+            self.drop(pair)                     # (what it installed: not known)
+            return
         table = self.files.table(slot.root, slot.thread)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):
             f = table.fds.get(fd)

@@ -51,7 +51,9 @@ A socket stops being followed, for good, when a descriptor of it is passed in an
 SCM_RIGHTS message (or a message the Guardian cannot read, a sendmmsg, io_uring), when
 an execve keeps a descriptor of it (the new image may be one the Guardian does not see),
 or when it connects a second time (what its first connection left, sk_err among it, is
-not known).  A call on these sockets is not judged while another call of the domain
+not known).  A bind's or connect's address is read at a quiet return only (the kernel
+copied it at the entry: sole_streams.quiet_return); and no connection is followed while
+a process of the program may be in another network namespace.  A call on these sockets is not judged while another call of the domain
 that may change them (listen, connect, accept, close, an SCM_RIGHTS send, exec ...) is
 in flight.
 """
@@ -69,9 +71,10 @@ from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.checks import refuse
 from guardian.fd_results import s32
+from guardian.pair_bytes import quiet_msg
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.side_fds import rights
-from guardian.sole_streams import accepted_peer, peer_address
+from guardian.sole_streams import accepted_peer, netns_unsure, peer_address, quiet_return
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -118,8 +121,10 @@ class Named:
     listening: bool = False
     #: (address space, thread group) of the last listen() on it
     lister: tuple[int, int] | None = None
-    #: the sockets its accept() returned, in order (a listener)
+    #: the sockets its accept() returned, in order (a listener), and for each the first
+    #: slot id that began after that accept returned
     accepted: list[Description] = field(default_factory=list)
+    accepted_marks: list[int] = field(default_factory=list)
     #: a connected socket: the listener its connect() reached, and how many sockets that
     #: listener had accepted then (its peer is in the queue or accepted after)
     listener: Description | None = None
@@ -166,8 +171,9 @@ class SoleSockets:
         return slot.root, self.files.admission.registry.group_of(slot.root, slot.thread)
 
     def _address(self, slot: Slot, va: int, length: int) -> bytes | None:
-        if not va or not SA_FAMILY_SIZE < length <= SOCKADDR_UN_SIZE:
-            return None
+        if not va or not SA_FAMILY_SIZE < length <= SOCKADDR_UN_SIZE or \
+                not quiet_return(self.files.sole, slot, [(va, length)]):
+            return None                         # (read at another time: not known)
         raw = self.memory.read(va, length, slot.root)
         return raw if raw is not None and _abstract(raw) else None
 
@@ -361,6 +367,7 @@ class SoleSockets:
             if made is None or not sock.listening:
                 return
             sock.accepted.append(made.description)
+            sock.accepted_marks.append(self.files.admission.registry.next_slot_id())
             if len(sock.accepted) > MOST:
                 self._drop(desc)                # (its connections' peers: not followed)
                 return
@@ -378,13 +385,17 @@ class SoleSockets:
             return
         sock.connected = True
         name = self._address(slot, slot.args[1], slot.args[2] & 0xFFFF_FFFF)
-        if name is None or sock.kind not in (SOCK_STREAM, SOCK_SEQPACKET):
-            return
+        if name is None or sock.kind not in (SOCK_STREAM, SOCK_SEQPACKET) or \
+                netns_unsure(self.files.sole, slot):
+            return                              # (in another namespace: another socket)
         held = {f.description for f in self._table(slot).fds.values()}
         for d, other in self.by_file.items():
             if other.name == name and other.listening and other.kind == sock.kind and \
                     d in held:
-                sock.listener, sock.accepted_at = d, len(other.accepted)
+                # its peer: queued, or taken by an accept that returned after the
+                # connect began (unix_stream_connect() wakes the acceptor first)
+                sock.listener = d
+                sock.accepted_at = sum(1 for m in other.accepted_marks if m <= slot.id)
                 sock.peer_lister, sock.peer_name = other.lister, other.name
                 return
 
@@ -394,8 +405,9 @@ class SoleSockets:
         if not self.by_file:
             return
         read = self.memory.read
-        if read(slot.args[1] + 32, 16, slot.root) is None:
-            self._drop_domain(slot)
+        if read(slot.args[1] + 32, 16, slot.root) is None or \
+                not quiet_msg(self.files.sole, slot):
+            self._drop_domain(slot)             # (what it passed: not known)
             return
         table = self._table(slot)
         for fd in rights(lambda va, n: read(va, n, slot.root), slot.args[1]):

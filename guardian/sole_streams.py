@@ -14,19 +14,23 @@ sk_max_ack_backlog to 0 (__sys_listen() caps only a backlog above somaxconn): a
 connection is queued there only onto an empty queue.  So when the program's own fresh
 socket's connect() to its own live listener returned 0, the last successful listen() of
 that listener was given backlog 0 and returned before the connect began, and no listen()
-or accept() on it was in flight then, that connection is the first queued; the first
+or accept() on it was in flight then or returned while the connect ran, that connection
+is the first queued; the first
 accept() on the listener that begins after the connect returned -- no other accept() on
 it having returned or being in flight -- returns it (a later listen() with a larger
 backlog only queues others behind it).  The two sockets are then each other's only
 peer: the connection is followed as a socketpair (pair_bytes.py, sole_held.py: when
-that stops), and its ends are entered as each other's peers for SCM_RIGHTS
-(passed_fds.py); `Connect` keeps what the accepted socket's peer is (sole_sockets.py
+that stops) -- unless a send or a shutdown on the connecting socket returned before the
+accept (unix_stream_sendmsg() queues onto the embryo socket, unix_shutdown() sets its
+bits, before any accept(): not kept) -- and its ends are entered as each other's peers
+for SCM_RIGHTS (passed_fds.py); `Connect` keeps what the accepted socket's peer is (sole_sockets.py
 judges accept()'s peer address and SO_PEERCRED by it).  A listener with a backlog above
 0 is never followed so: another process's connection may be the one accepted.  A socket
 bound to a filesystem path, connected to a name the program did not bind, or passed out
 is never followed.  Once a process of the program may be in another network namespace
-(setns, CLONE_NEWNET), where the same name is another socket's, no new connection is
-followed.
+(setns, CLONE_NEWNET; one in flight), where the same name is another socket's, no new
+connection is followed.  The address of a bind or connect is read at a quiet return
+only (quiet_ranges.py: the kernel copied it at the entry); else it is not known.
 
 On such a connection (and a socketpair) Linux fixes more than the bytes:
 
@@ -66,6 +70,7 @@ from guardian import checks
 from guardian import pair_bytes as pb
 from guardian.checks import refuse
 from guardian.fd_results import s32
+from guardian.quiet_ranges import quiet as quiet_at
 from guardian.side_fds import rights
 
 if TYPE_CHECKING:
@@ -131,6 +136,13 @@ class Sock:
     #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
     #: unix_sock_inherit_flags())
     passcred: bool = False
+    #: a send or a shutdown on it returned before its connection was accepted: what it
+    #: left at the embryo socket (unix_stream_sendmsg() queues there before any accept,
+    #: unix_shutdown() sets its peer's bits) is not kept, so the connection is not paired
+    touched: bool = False
+    #: the first slot id that began after the last accept() on it (a listener) returned,
+    #: successful or not: a connect that began before may have been taken by it
+    accept_mark: int = 0
 
 
 def _shut_bits(how: int) -> int:
@@ -142,6 +154,27 @@ def _mirror(bits: int) -> int:
     """The bits a shutdown sets on the peer (a reader's end is the writer's)."""
     return (SEND_SHUTDOWN if bits & RCV_SHUTDOWN else 0) | \
         (RCV_SHUTDOWN if bits & SEND_SHUTDOWN else 0)
+
+
+def quiet_return(sole: SoleHeld, slot: Slot, ranges: list[tuple[int, int]]) -> bool:
+    """Are the bytes of each (address, length) of the slot's process at this return the
+    ones the call met (quiet_ranges.py: no thread of its address space ran and no call in
+    flight wrote there since the entry)?  Linux copies a call's address and control data
+    at the entry (move_addr_to_kernel(), ___sys_sendmsg()) and writes msg_flags and the
+    control data it hands back before the return: a read at another time may see
+    another thread's bytes."""
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet_at(slot, dom, reg.slots.values(), reg.user_runs,
+                                        [(slot.root, va, va + n) for va, n in ranges])
+
+
+def _quiet_address(sole: SoleHeld, slot: Slot) -> bytes | None:
+    """`_address`, where it is read at a quiet return (else not known)."""
+    length = min(slot.args[2] & 0xFFFF_FFFF, 110)
+    if not quiet_return(sole, slot, [(slot.args[1], length)]):
+        return None
+    return _address(sole, slot)
 
 
 def _address(sole: SoleHeld, slot: Slot) -> bytes | None:
@@ -181,7 +214,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
         return
     end, sock = held
     if nr == _BIND:
-        name = _address(sole, slot)
+        name = _quiet_address(sole, slot)
         if name is None:
             sole.drop(sock)                     # a path (anyone may connect) or autobind
         else:
@@ -195,7 +228,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int) -> None:
             sock.listening, sock.backlog = True, a[1] & 0xFFFF_FFFF
             sock.backlog_from = sole.files.admission.registry.next_slot_id()
     elif nr == _CONNECT:
-        listener = _listener(sole, _address(sole, slot), sock.kind)
+        listener = _listener(sole, slot, _quiet_address(sole, slot), sock.kind)
         if listener is None or sock.listening:
             sole.drop(sock)                     # a peer the program may not hold
         else:
@@ -212,17 +245,20 @@ def failed(sole: SoleHeld, slot: Slot) -> None:
         held = sole.of(slot, slot.args[0])
         if held is not None and isinstance(held[1], Sock):
             held[1].pending = None
+            held[1].accept_mark = sole.files.admission.registry.next_slot_id()
 
 
 def _connected(sole: SoleHeld, slot: Slot, end: Description, sock: Sock,
                listener: Sock) -> None:
     """The program's connect() of `sock` to its own `listener` returned 0: where the
     listener's backlog was 0 the whole time (the listen that set it returned before this
-    connect began, none in flight) and no accept() on it is in flight, this connection
-    was queued onto an empty queue (unix_recvq_full()) and is first in it."""
+    connect began, none in flight) and no accept() on it is in flight or returned while
+    the connect ran (it may have taken this very connection: unix_stream_connect()
+    wakes the acceptor before it returns), this connection was queued onto an empty
+    queue (unix_recvq_full()) and is first in it."""
     reg = sole.files.admission.registry
     if listener.pending is not None or listener.backlog != 0 or \
-            slot.id < listener.backlog_from or \
+            slot.id < listener.backlog_from or slot.id < listener.accept_mark or \
             sole.busy(slot, listener, frozenset({_LISTEN, *ACCEPTS})) or \
             sole.busy(slot, sock, frozenset({_BIND, _SETSOCKOPT})):
         listener.pending = None                 # which connection is first: not known
@@ -263,7 +299,11 @@ def accepted_peer(sole: SoleHeld, slot: Slot) -> Connect | None:
 
 
 def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
-    """A setsockopt on a socket not yet connected succeeded."""
+    """A call on a socket not yet paired succeeded: a setsockopt, or a send (its bytes
+    wait at the embryo socket of a connection not yet accepted: not kept)."""
+    if slot.nr in _SENDS:
+        sock.touched = True
+        return
     passing = pb.passcred_set(sole, slot)
     if passing is not None:
         sock.passcred = passing
@@ -281,9 +321,23 @@ def _new_netns(sole: SoleHeld, slot: Slot, flag: int) -> bool:
     return bool(slot.args[0] & flag)
 
 
-def _listener(sole: SoleHeld, name: bytes | None, kind: int) -> Sock | None:
+def netns_unsure(sole: SoleHeld, slot: Slot) -> bool:
+    """May the slot's thread be in another network namespace than the program's
+    listeners?  A process of the program moved (`SoleHeld.netns_moved`), or a call of the
+    domain that may move one is in flight (a clone's child runs before its return)."""
+    if sole.netns_moved:
+        return True
+    for other in sole.files.admission.registry.slots.values():
+        if other.id != slot.id and other.domain == slot.domain and (
+                other.nr in (_SETNS, _CLONE3) or
+                (other.nr in _NAMESPACES and other.args[0] & CLONE_NEWNET)):
+            return True
+    return False
+
+
+def _listener(sole: SoleHeld, slot: Slot, name: bytes | None, kind: int) -> Sock | None:
     """The program's own live listener bound to `name` (in the one network namespace)."""
-    if name is None or sole.netns_moved:
+    if name is None or netns_unsure(sole, slot):
         return None
     live = sole.files.live_descriptions()
     for d, obj in sole.by_file.items():
@@ -299,14 +353,15 @@ def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
     connected are each other's peer."""
     peer = accepted_peer(sole, slot)
     listener.pending = None                     # the first queued is taken
+    listener.accept_mark = sole.files.admission.registry.next_slot_id()
     made = sole.files.description_of(slot, ret)
     if peer is None or made is None or not checks.enabled("return.named_pair"):
         return
     sole.note_accepted(made, peer)
     client = peer.end
     sock = sole.by_file.get(client)
-    if not isinstance(sock, Sock) or not sole.room():
-        return
+    if not isinstance(sock, Sock) or sock.touched or not sole.room():
+        return                                  # (bytes or a shutdown it did not keep)
     pair = pb.Pair((client, made), sock.kind)
     pair.passcred[0], pair.passcred[1] = sock.passcred, listener.passcred
     sole.by_file[client] = sole.by_file[made] = pair
@@ -322,6 +377,8 @@ def _note_shutdown(sole: SoleHeld, slot: Slot) -> None:
     after = sole.files.admission.registry.next_slot_id()
     held = sole.by_file.get(end)
     paired = isinstance(held, pb.Pair)
+    if isinstance(held, Sock):
+        held.touched = True                     # (its peer's bits are not kept)
     _shut(sole, end, bits, after, paired)
     if isinstance(held, pb.Pair):
         side = held.side(end)
@@ -406,7 +463,7 @@ def check_record_flags(sole: SoleHeld, slot: Slot, length: int, room: int) -> No
     """`return.record_flags`: recvmsg's msg_flags has MSG_TRUNC exactly when the record
     was longer than the buffer."""
     raw = sole.memory.read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
-    if raw is None:
+    if raw is None or not pb.quiet_msg(sole, slot):
         return
     flags = struct.unpack("<I", raw)[0]
     if bool(flags & MSG_TRUNC) != (length > room):
@@ -423,7 +480,7 @@ def check_rights_trunc(sole: SoleHeld, slot: Slot, ret: int, sent: int) -> None:
         return
     read = sole.memory.read
     raw = read(slot.args[1] + _MSG_FLAGS, 4, slot.root)
-    if raw is None:
+    if raw is None or not pb.quiet_msg(sole, slot):
         return
     got = len(rights(lambda va, n: read(va, n, slot.root), slot.args[1]))
     if got < sent and not struct.unpack("<I", raw)[0] & MSG_CTRUNC:

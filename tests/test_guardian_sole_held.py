@@ -11,6 +11,7 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
+from guardian import pair_bytes
 from guardian.checks import Refused
 from guardian.file_pages import FileView, check_page
 from guardian.slots import Space
@@ -297,7 +298,10 @@ def test_a_call_that_never_returns_ends_the_judging(prog: _Program) -> None:
     _call(prog, "ioctl", RD, FIONREAD, OUT, ret=0)
 
 
-def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(prog: _Program) -> None:
+def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(
+        prog: _Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the message is read at a quiet return: no other thread ran since the entry)
+    monkeypatch.setattr(pair_bytes, "quiet_msg", lambda sole, slot: True)
     _memfd(prog, bytes(32))
     hdr, control = NAME_VA + 2048, NAME_VA + 2200
     _put(prog, hdr + 32, struct.pack("<QQ", control, 24))
@@ -312,6 +316,20 @@ def test_a_memfd_passed_in_scm_rights_or_opened_by_handle_is_not_judged(prog: _P
     _memfd(prog, bytes(32))
     _refused("return.memfd_size", prog, "fstat", MFD, OUT, ret=0)
     _call(prog, "open_by_handle_at", MFD, NAME_VA, 2, ret=8)
+    _call(prog, "fstat", MFD, OUT, ret=0)
+
+
+def test_a_message_read_at_a_busy_return_may_have_passed_anything(
+        prog: _Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    """___sys_sendmsg() copied the control data at the entry: where another thread may
+    have stored there since, which descriptors went is not known."""
+    monkeypatch.setattr(pair_bytes, "quiet_msg", lambda sole, slot: False)
+    _memfd(prog, bytes(32))
+    hdr, control = NAME_VA + 2048, NAME_VA + 2200
+    _put(prog, hdr + 32, struct.pack("<QQ", control, 24))
+    _put(prog, control, struct.pack("<QIIi", 20, 1, 1, 7))     # SCM_RIGHTS of descriptor 7
+    _call(prog, "sendmsg", 9, hdr, 0, ret=1)
+    _stat_size(prog, 16)
     _call(prog, "fstat", MFD, OUT, ret=0)
 
 

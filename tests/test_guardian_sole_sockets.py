@@ -24,7 +24,7 @@ from attacks.scenario import Goal, Scenario, get
 from guardian.checks import Refused
 from guardian.open_files import FileTable, OpenFile
 from guardian.pair_bytes import Pair
-from guardian.slots import Slot
+from guardian.slots import Slot, Space
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
 
@@ -102,6 +102,8 @@ class World:
         self.in_flight: dict[int, Slot] = {}
         self.ids = 100
         self.groups: dict[tuple[int, int], int] = {}
+        #: each address space's returns to user code (quiet_ranges.py)
+        self.runs: dict[int, int] = {ROOT: 0, OTHER_ROOT: 0}
         self.process_of_root: dict[int, int] = {}
         self.child_pids: dict[tuple[int, int], int] = {}
         registry = SimpleNamespace(
@@ -109,7 +111,9 @@ class World:
             group_of=lambda root, thread: self.groups.get((root, thread), 0),
             next_slot_id=lambda: self.ids + 1, thread_groups=self.groups,
             process_of_root=self.process_of_root, child_pids=self.child_pids,
-            space_of=lambda domain, root: self.spaces.get(root))
+            space_of=lambda domain, root: self.spaces.get(root),
+            domains={1: SimpleNamespace(spaces={ROOT: Space(), OTHER_ROOT: Space()})},
+            user_runs=self.runs)
         self.spaces = {ROOT: SimpleNamespace(creds={1: {"ruid": 1000, "rgid": 100}},
                                              pids={0: 42})}
         self.tables = {(ROOT, 1): self.table}
@@ -133,8 +137,10 @@ class World:
 
     def slot(self, name: str, *args: int, root: int = ROOT, thread: int = 1) -> Slot:
         self.ids += 1
-        return Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
+        slot = Slot(self.ids, 1, None, 0, NR[name], tuple(args) + (0,) * (6 - len(args)),
                     root, thread)
+        slot.runs_at_entry = dict(self.runs)    # (no exit in flight: quiet_ranges.note)
+        return slot
 
     def call(self, name: str, *args: int, ret: int = 0, root: int = ROOT,
              thread: int = 1, slot: Slot | None = None) -> None:
@@ -471,3 +477,162 @@ def test_scm_credentials_are_not_judged_without_passcred_at_the_send() -> None:
     _passcred(w, SRV, 1)
     w.call("sendto", CLI, DATA, 1, 0, ret=1)
     _recv_creds(w, 42, 1004, 100)
+
+
+# --- honest answers the Guardian must not refuse (review of the new checks) --------------
+
+PFD = 0x12500
+POLLIN = 0x1
+
+
+def _ppoll_in(w: World, fd: int) -> None:
+    """ppoll reports POLLIN on `fd`."""
+    w.memory.write(PFD, struct.pack("<ihh", fd, POLLIN, POLLIN))
+    w.call("ppoll", PFD, 1, 0, 0, 0, ret=1)
+
+
+def _listening(w: World, backlog: int = 0) -> None:
+    w.call("socket", 1, 1, 0, ret=LST)
+    w.call("socket", 1, 1, 0, ret=CLI)
+    w.call("bind", LST, *w.addr())
+    w.call("listen", LST, backlog)
+
+
+def test_bytes_sent_before_the_accept_wait_at_the_accepted_end() -> None:
+    """unix_stream_connect() queues the embryo socket, and unix_stream_sendmsg() writes
+    into its receive queue before any accept(): the accepted end reads those bytes."""
+    w = World()
+    _listening(w)
+    w.call("connect", CLI, *w.addr())
+    w.memory.write(DATA, b"hello")
+    w.call("write", CLI, DATA, 5, ret=5)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    _ppoll_in(w, SRV)
+    w.memory.write(DATA, b"hello")
+    w.call("read", SRV, DATA, 5, ret=5)
+    # a shutdown(SHUT_WR) before the accept sets RCV_SHUTDOWN on the embryo: POLLIN
+    w = World()
+    _listening(w)
+    w.call("connect", CLI, *w.addr())
+    w.call("shutdown", CLI, 1)
+    w.call("accept", LST, 0, 0, ret=SRV)
+    _ppoll_in(w, SRV)
+
+
+def test_an_accept_that_returned_during_the_connect_may_have_taken_it() -> None:
+    """The acceptor's accept() may return the program's connection before its connect()
+    returns: a later accept then takes another process's connection (any may connect to
+    an abstract name), and the accepted socket that closed may be the connect's peer."""
+    w = World()
+    _listening(w)
+    connect = w.slot("connect", CLI, *w.addr())
+    w.in_flight[connect.id] = connect
+    w.call("accept", LST, 0, 0, ret=SRV)
+    del w.in_flight[connect.id]
+    w.call("connect", slot=connect)
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV + 1)
+    del w.table.fds[SRV]
+    w.option(CLI, SO_ERROR, 104)
+
+
+def test_a_connect_from_another_network_namespace_is_not_judged() -> None:
+    """After unshare(CLONE_NEWNET) the same abstract name is another socket's."""
+    w = World()
+    w.told[(ROOT, 1)] = 42
+    _listening(w, 4)
+    w.call("unshare", 0x4000_0000)
+    w.call("connect", CLI, *w.addr())
+    w.option(CLI, SO_PEERCRED, 46)
+    w.option(CLI, SO_ERROR, 104)
+
+
+PAIRV, ONE, TWO = 0x12600, 6, 7
+EFAULT = ERRNO_FLOOR + 4081         # -EFAULT
+
+
+def _record_pair(w: World) -> None:
+    w.table.fds[ONE] = OpenFile(maker=NR["socketpair"])
+    w.table.fds[TWO] = OpenFile(maker=NR["socketpair"])
+    w.memory.write(PAIRV, struct.pack("<ii", ONE, TWO))
+    w.call("socketpair", 1, 5, 0, PAIRV, ret=0)
+
+
+def test_a_failed_receive_may_have_taken_the_record() -> None:
+    """__unix_dgram_recvmsg() takes the record off the queue before it copies: a receive
+    that fails with EFAULT lost it; another stays where a receive found nothing."""
+    w = World()
+    _record_pair(w)
+    w.memory.write(DATA, b"a")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.call("read", TWO, DATA, 1, ret=EFAULT)
+    w.memory.write(DATA, b"b")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.call("read", TWO, DATA, 1, ret=1)
+    # -EAGAIN took nothing: still judged
+    w = World()
+    _record_pair(w)
+    w.call("read", TWO, DATA, 1, ret=ERRNO_FLOOR + 4084)
+    w.memory.write(DATA, b"a")
+    w.call("write", ONE, DATA, 1, ret=1)
+    w.memory.write(DATA, b"b")
+    _refused("return.pair_bytes", w.call, "read", TWO, DATA, 1, ret=1)
+
+
+def test_an_address_read_at_a_busy_return_is_not_known() -> None:
+    """move_addr_to_kernel() copied bind's and connect's address at the entry: where
+    another thread of the process ran since, it may have stored another name there, and
+    what the Guardian reads is not what the kernel used."""
+    w = World()
+    w.call("socket", 1, 1, 0, ret=LST)
+    bind = w.slot("bind", LST, *w.addr())
+    w.runs[ROOT] += 1
+    w.call("bind", slot=bind)
+    w.call("listen", LST, 0)
+    w.name_call("getsockname", LST, NAME[:-1] + b"s")
+    w = World()
+    _listening(w)
+    connect = w.slot("connect", CLI, *w.addr())
+    w.runs[ROOT] += 1
+    w.call("connect", slot=connect)
+    w.name_call("getpeername", CLI, NAME[:-1] + b"s")
+    _accept_answer(w, struct.pack("<H", 1) + b"\0abc")
+    w.call("accept", LST, ADDR, ALEN, ret=SRV)
+    assert not _paired(w)
+
+
+def _recv_short(w: World, busy: bool) -> None:
+    """recvmsg(TWO) of 4 bytes answers 4 of a 12-byte record, msg_flags 0."""
+    w.memory.write(MSG, struct.pack("<QQQQQQi", 0, 0, IOV, 1, 0, 0, 0))
+    w.memory.write(IOV, struct.pack("<QQ", DATA, 4))
+    w.memory.write(DATA, b"abcd")
+    slot = w.slot("recvmsg", TWO, MSG, 0)
+    if busy:
+        w.runs[ROOT] += 1
+    w.call("recvmsg", slot=slot, ret=4)
+
+
+def test_msg_flags_are_judged_at_a_quiet_return_only() -> None:
+    """___sys_recvmsg() writes msg_flags before the return; another thread that ran
+    since may have stored there."""
+    for busy in (True, False):
+        w = World()
+        _record_pair(w)
+        w.memory.write(DATA, b"abcdefghijkl")
+        w.call("write", ONE, DATA, 12, ret=12)
+        if busy:
+            _recv_short(w, busy)
+        else:
+            _refused("return.record_flags", _recv_short, w, busy)
+
+
+def test_a_message_sent_at_a_busy_return_may_have_passed_any_socket() -> None:
+    """___sys_sendmsg() copied the control data at the entry: where another thread ran
+    since, which descriptors it passed is not known, and no socket is judged any more."""
+    w = World()
+    w.connected()
+    w.memory.write(BUF + 0x200 + 32, struct.pack("<QQ", 0, 0))
+    slot = w.slot("sendmsg", SRV, BUF + 0x200, 0)
+    w.runs[ROOT] += 1
+    w.call("sendmsg", slot=slot, ret=1)
+    w.option(LST, SO_ACCEPTCONN, 0)

@@ -186,6 +186,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.frame_stack": ("QA-005",),
     "return.pending_blocked": ("QA-001",),
     "return.eintr_handler": ("QA-006", "QA-008"),
+    "return.restart_code": ("QU-006", "QU-008"),
+    "return.errno_set": ("QU-001", "QU-019"),
     "return.pidfd_ended": ("QA-037",),
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),

@@ -77,7 +77,7 @@ def _answer_sleep(adv: Adversary, during: int, value: int) -> None:
 
 # --- calls that never fail ------------------------------------------------------------------
 @scenario(id="QU-001", title="Fail sched_yield() with EINTR", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="sched_yield() always returns 0.")
 def qu_yield(adv: Adversary) -> None:
     """1. The program calls sched_yield() (its marker first).
@@ -99,12 +99,15 @@ def qu_close(adv: Adversary) -> None:
     3. errno 11 is index -4: the program logs bytes 0..7 of the secret.
     fs/file.c: close() is file_close_fd() then filp_flush(), which returns only the
     file's ->flush() result; /dev/null (drivers/char/mem.c null_fops) has no flush, so the
-    close of an open descriptor returns 0, and EAGAIN is never a close() error at all."""
+    close of an open descriptor returns 0, and EAGAIN is never a close() error at all.
+    Open: close()'s error is the file's ->flush() result, any errno (a FUSE server's, a
+    network filesystem's writeback error), and which driver a path such as /dev/null
+    reaches is the untrusted kernel's to resolve, so the Guardian cannot bound it."""
     _answer(adv, NR["close"], P_CLOSE, -EAGAIN)
 
 
 @scenario(id="QU-003", title="Fail close_range(fd, fd, 0) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="close_range() fails with EINVAL only for unknown flags or first > last.")
 def qu_close_range(adv: Adversary) -> None:
     """1. The program dup()s /dev/null and calls close_range(fd, fd, 0).
@@ -127,7 +130,11 @@ def qu_pipe_eagain(adv: Adversary) -> None:
     3. errno 11 is index -4: the program logs bytes 0..7 of the secret.
     fs/pipe.c: pipe_read() returns -EAGAIN only when the file has O_NONBLOCK (or
     IOCB_NOWAIT); pipe2(fds, 0) made a blocking pipe, and with 8 bytes buffered it copies
-    them and returns 8."""
+    them and returns 8.
+    Open: judging it needs the open file's O_NONBLOCK at the read's entry; the
+    Guardian follows F_SETFL of the program's own descriptors, but another process of the
+    user may reach the same open file (pidfd_getfd) and set it, which the Guardian does
+    not see."""
     _answer(adv, NR["read"], P_PIPE_EAGAIN, -EAGAIN)
 
 
@@ -147,7 +154,7 @@ def qu_pipe_eintr(adv: Adversary) -> None:
 
 
 @scenario(id="QU-006", title="Let ERESTARTSYS (512) reach the program from a pipe read",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_restart(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its pipe and reads 8.
@@ -174,7 +181,7 @@ def qu_nanosleep(adv: Adversary) -> None:
 
 
 @scenario(id="QU-008", title="Let ERESTART_RESTARTBLOCK (516) reach the program from "
-          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
+          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_nanosleep_restart(adv: Adversary) -> None:
     """1. The program sleeps 1 us with nanosleep().
@@ -197,7 +204,9 @@ def qu_efault(adv: Adversary) -> None:
     3. errno 14 is index -3: the program logs bytes 8..15 of the secret.
     drivers/char/mem.c read_iter_zero() fails with -EFAULT only when the copy to user
     faults, which needs an address without a writable mapping; the stack page is the
-    program's own, present and writable."""
+    program's own, present and writable.
+    Open: return.errno_set does not yet hold EFAULT to the domain's mapped areas
+    (the buffer inside a read-write area the program mapped, at the call's entry)."""
     _answer(adv, NR["read"], P_EFAULT, -EFAULT)
 
 
@@ -210,12 +219,16 @@ def qu_ebadf(adv: Adversary) -> None:
     2. The kernel answers -EBADF.
     3. errno 9 is index -2: the program logs bytes 16..23 of the secret.
     fs/read_write.c ksys_read(): -EBADF only when fdget_pos() finds no file or the file
-    lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process."""
+    lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process.
+    Open: the descriptor table records a descriptor as open, not since when; an
+    EBADF can be refused only once the Guardian knows it was open at the read's entry
+    and that no thread or process sharing the table (CLONE_FILES) could close it
+    meanwhile."""
     _answer(adv, NR["read"], P_EBADF, -EBADF)
 
 
 @scenario(id="QU-012", title="Fail getrandom(buf, 8, 0) with EAGAIN", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="getrandom() without GRND_NONBLOCK never fails with EAGAIN: it blocks.")
 def qu_getrandom(adv: Adversary) -> None:
     """1. The program asks getrandom() for 8 bytes with flags 0.
@@ -228,7 +241,7 @@ def qu_getrandom(adv: Adversary) -> None:
 
 
 @scenario(id="QU-013", title="Fail clock_gettime(CLOCK_MONOTONIC) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="clock_gettime() of a valid clock into writable memory always succeeds.")
 def qu_clock(adv: Adversary) -> None:
     """1. The program calls clock_gettime(CLOCK_MONOTONIC, &ts) on its stack.
@@ -272,7 +285,7 @@ def qu_dup3_self(adv: Adversary) -> None:
 
 
 @scenario(id="QU-016", title="Fail rt_sigprocmask(SIG_BLOCK, set, old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigprocmask() fails with EINVAL only for a bad `how` or sigsetsize.")
 def qu_sigmask(adv: Adversary) -> None:
     """1. The program blocks SIGUSR2 with rt_sigprocmask(SIG_BLOCK, &set, &old, 8).
@@ -285,7 +298,7 @@ def qu_sigmask(adv: Adversary) -> None:
 
 
 @scenario(id="QU-017", title="Fail rt_sigaction(SIGUSR2, NULL, &old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() of a valid signal with a valid size only fails with EFAULT.")
 def qu_sigaction(adv: Adversary) -> None:
     """1. The program asks for SIGUSR2's action: rt_sigaction(SIGUSR2, NULL, &old, 8).
@@ -306,12 +319,15 @@ def qu_mprotect(adv: Adversary) -> None:
     3. errno 13 is index -2: the program logs bytes 16..23 of the secret.
     mm/mprotect.c do_mprotect_pkey(): -EACCES comes from a shared file mapping's
     VM_MAYWRITE/VM_MAYEXEC (or an LSM, none says no to dropping write on anonymous
-    memory); an anonymous private page can always be made read-only."""
+    memory); an anonymous private page can always be made read-only.
+    Open: security_file_mprotect() (an LSM, a BPF LSM program among them) may
+    refuse any mprotect(), so EACCES stays possible unless the Guardian knew the
+    system's security modules."""
     _answer(adv, NR["mprotect"], P_MPROTECT, -EACCES)
 
 
 @scenario(id="QU-019", title="Fail uname() with EPERM", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="uname() fails only with EFAULT.")
 def qu_uname(adv: Adversary) -> None:
     """1. The program calls uname() into a static buffer.
@@ -330,7 +346,10 @@ def qu_pipe_write(adv: Adversary) -> None:
     2. The kernel's write puts the 8 bytes into the pipe and answers -EPIPE.
     3. errno 32 is index -1: the program logs bytes 24..31 of the secret.
     fs/pipe.c pipe_write(): -EPIPE only when pipe->readers is 0, and once bytes were
-    copied it returns their count (`if (ret > 0) ...; return ret;`), never an error."""
+    copied it returns their count (`if (ret > 0) ...; return ret;`), never an error.
+    Open: the rule "a write that moved bytes returns their count" needs the Guardian
+    to tie the write's effect on the pipe (guardian/pipe_bytes.py) to its result, and
+    the readers count to the program's own descriptors (sole_held.py): not yet done."""
     _answer(adv, NR["write"], P_PIPE_WRITE, -EPIPE)
 
 
@@ -360,7 +379,7 @@ def qu_sigaction_fail(adv: Adversary) -> None:
 
 @scenario(id="QU-022", title="Succeed an rt_sigaction() whose sigsetsize is 16 and install "
           "its handler", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() with a sigsetsize other than sizeof(sigset_t) (8) always "
                "fails with EINVAL and installs nothing.")
 def qu_sigaction_size(adv: Adversary) -> None:
@@ -410,7 +429,7 @@ def qu_sigkill_handler(adv: Adversary) -> None:
 
 @scenario(id="QU-024", title="Succeed rt_sigaction(SIGUSR2, NULL, &old, 16) with a made-up "
           "old action", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() with a sigsetsize other than 8 fails with EINVAL and writes "
                "no old action.")
 def qu_oldact_size(adv: Adversary) -> None:
@@ -468,7 +487,11 @@ def qu_read_signalled(adv: Adversary) -> None:
     3. errno 4 is index -1: the program logs bytes 24..31 of the secret.
     fs/pipe.c pipe_read(): with the pipe not empty it copies the bytes and returns 8
     before it would ever wait (only the wait checks signal_pending(), giving
-    -ERESTARTSYS); a signal pending at entry is delivered after the read returns 8."""
+    -ERESTARTSYS); a signal pending at entry is delivered after the read returns 8.
+    Open: refusing the EINTR needs the bytes the pipe held at the read's entry
+    (guardian/pipe_bytes.py follows them only for pipes only the program holds) tied to
+    return.eintr_handler's rule, which today admits -EINTR whenever a handler without
+    SA_RESTART runs."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_READ_SIGNALLED)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         was = a.reg("x0")

@@ -188,6 +188,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.eintr_handler": ("QA-006", "QA-008"),
     "return.restart_code": ("QU-006", "QU-008"),
     "return.errno_set": ("QU-001", "QU-019"),
+    "return.epipe_reader": ("QU-020",),
+    "return.pipe_read_waiting": ("QU-004", "QU-026"),
     "return.pidfd_ended": ("QA-037",),
     "return.pollnval_open": ("QA-020",),
     "return.pollhup_writer": ("QA-022",),

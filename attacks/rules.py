@@ -135,10 +135,14 @@ RULES: tuple[Rule, ...] = (
          "ones the program asked about, and the count they answer is the number reported; "
          "a record sent on a datagram or seqpacket socketpair goes whole; a stream "
          "receive on a connection only the program holds takes every waiting byte that "
-         "fits, and recvmmsg there no more records than wait.",
+         "fits, and recvmmsg there no more records than wait; a write on a pipe the program "
+         "made fails with EPIPE only once no reader is left, never while the caller holds "
+         "its read end; a read of a pipe only the program holds that entered with bytes "
+         "waiting never fails with EAGAIN or EINTR.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
-                 "return.stream_whole", "return.pair_mmsg")),
+                 "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
+                 "return.pipe_read_waiting")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

@@ -75,6 +75,8 @@ from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
+from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
+from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.process_groups import group_of
@@ -235,6 +237,8 @@ class ResultRules:
                    "new image, so the old one sees only a negative errno")
         # Each result check acts on its own calls only; asking by number first keeps
         # the other calls (most of them) from paying for every check's call.
+        if nr in _PIPE_WRITE_CALLS:
+            check_pipe_write(self.files, slot, ret, self.registry.slots.values())
         if nr in _COUNTED_CALLS:
             check_count(self.memory, slot, ret)
             check_written(self.memory, slot, ret)

@@ -121,7 +121,7 @@ def qu_close_range(adv: Adversary) -> None:
 
 # --- a blocking read with its bytes already there -------------------------------------------
 @scenario(id="QU-004", title="Fail a blocking pipe read whose bytes are there with EAGAIN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
           prop="EAGAIN only for a non-blocking descriptor: a blocking read waits or returns "
                "the bytes.")
 def qu_pipe_eagain(adv: Adversary) -> None:
@@ -130,11 +130,7 @@ def qu_pipe_eagain(adv: Adversary) -> None:
     3. errno 11 is index -4: the program logs bytes 0..7 of the secret.
     fs/pipe.c: pipe_read() returns -EAGAIN only when the file has O_NONBLOCK (or
     IOCB_NOWAIT); pipe2(fds, 0) made a blocking pipe, and with 8 bytes buffered it copies
-    them and returns 8.
-    Open: judging it needs the open file's O_NONBLOCK at the read's entry; the
-    Guardian follows F_SETFL of the program's own descriptors, but another process of the
-    user may reach the same open file (pidfd_getfd) and set it, which the Guardian does
-    not see."""
+    them and returns 8."""
     _answer(adv, NR["read"], P_PIPE_EAGAIN, -EAGAIN)
 
 
@@ -205,8 +201,10 @@ def qu_efault(adv: Adversary) -> None:
     drivers/char/mem.c read_iter_zero() fails with -EFAULT only when the copy to user
     faults, which needs an address without a writable mapping; the stack page is the
     program's own, present and writable.
-    Open: return.errno_set does not yet hold EFAULT to the domain's mapped areas
-    (the buffer inside a read-write area the program mapped, at the call's entry)."""
+    Open: no check yet holds EFAULT to the domain's areas; it would need the buffer
+    inside a read-write area of the program for the whole call and its page resident
+    (a page reclaimed meanwhile is faulted back in by the copy, and a VM_FAULT_OOM there
+    makes even Linux's copy_to_user() fail with -EFAULT)."""
     _answer(adv, NR["read"], P_EFAULT, -EFAULT)
 
 
@@ -339,17 +337,14 @@ def qu_uname(adv: Adversary) -> None:
 
 
 @scenario(id="QU-020", title="Fail a pipe write that moved its bytes with EPIPE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
           prop="A write that moved bytes returns the count; EPIPE only without a reader.")
 def qu_pipe_write(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its empty pipe, whose read end it holds open.
     2. The kernel's write puts the 8 bytes into the pipe and answers -EPIPE.
     3. errno 32 is index -1: the program logs bytes 24..31 of the secret.
     fs/pipe.c pipe_write(): -EPIPE only when pipe->readers is 0, and once bytes were
-    copied it returns their count (`if (ret > 0) ...; return ret;`), never an error.
-    Open: the rule "a write that moved bytes returns their count" needs the Guardian
-    to tie the write's effect on the pipe (guardian/pipe_bytes.py) to its result, and
-    the readers count to the program's own descriptors (sole_held.py): not yet done."""
+    copied it returns their count (`if (ret > 0) ...; return ret;`), never an error."""
     _answer(adv, NR["write"], P_PIPE_WRITE, -EPIPE)
 
 
@@ -476,7 +471,7 @@ def qu_mask_how(adv: Adversary) -> None:
 
 @scenario(id="QU-026", title="Fail a pipe read whose bytes are there with EINTR, a handler "
           "running", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-          program=ERRORS, gap="P5",
+          program=ERRORS,
           prop="A read that finds its bytes buffered returns them; a signal that arrives "
                "meanwhile runs its handler after the read, it never turns it into EINTR.")
 def qu_read_signalled(adv: Adversary) -> None:
@@ -487,11 +482,7 @@ def qu_read_signalled(adv: Adversary) -> None:
     3. errno 4 is index -1: the program logs bytes 24..31 of the secret.
     fs/pipe.c pipe_read(): with the pipe not empty it copies the bytes and returns 8
     before it would ever wait (only the wait checks signal_pending(), giving
-    -ERESTARTSYS); a signal pending at entry is delivered after the read returns 8.
-    Open: refusing the EINTR needs the bytes the pipe held at the read's entry
-    (guardian/pipe_bytes.py follows them only for pipes only the program holds) tied to
-    return.eintr_handler's rule, which today admits -EINTR whenever a handler without
-    SA_RESTART runs."""
+    -ERESTARTSYS); a signal pending at entry is delivered after the read returns 8."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_READ_SIGNALLED)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         was = a.reg("x0")

@@ -218,10 +218,10 @@ def qu_ebadf(adv: Adversary) -> None:
     3. errno 9 is index -2: the program logs bytes 16..23 of the secret.
     fs/read_write.c ksys_read(): -EBADF only when fdget_pos() finds no file or the file
     lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process.
-    Open: the descriptor table records a descriptor as open, not since when; an
-    EBADF can be refused only once the Guardian knows it was open at the read's entry
-    and that no thread or process sharing the table (CLONE_FILES) could close it
-    meanwhile."""
+    Open: a file opened by name is whatever the kernel resolves the name to, and a
+    FUSE file's read answers the errno its server gives (EBADF among them); the
+    Guardian could judge EBADF only for a descriptor of an object it saw made (a pipe,
+    memfd, eventfd) and open in a table only the caller uses."""
     _answer(adv, NR["read"], P_EBADF, -EBADF)
 
 

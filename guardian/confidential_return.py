@@ -17,6 +17,7 @@ from abi.layout import (
     GUARDIAN_VBAR,
     NR_EXIT,
     NR_EXIT_GROUP,
+    NR_FCNTL_GETOWN,
     NR_RT_SIGRETURN,
     READ_TRANSFERS,
     RESTART_RESULTS,
@@ -138,7 +139,8 @@ class ReturnPath:
                 self.results.clocks.note_restart(slot)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
-            if ret in RESTART_RESULTS:
+            if ret in RESTART_RESULTS and \
+                    (nr, slot.args[1] & 0xFFFF_FFFF) != NR_FCNTL_GETOWN:
                 refuse("return.restart_code", Status.ERR_DENIED,
                        f"syscall {nr} answers -{(1 << 64) - ret}, a kernel-internal restart "
                        "code: Linux turns it into a restart or -EINTR before any return to "

@@ -91,6 +91,9 @@ def test_other_errors_are_not_restart_codes(s: Scene) -> None:
     assert _resume(s, "getppid", (), 7, []) == Status.OK
     assert _resume(s, "ioctl", (3, 0x5401, OUT), _err(515), []) == Status.OK  # ENOIOCTLCMD
     assert not s.g.decisions or not _refused_by(s, "return.restart_code")
+    # F_GETOWN reports a process-group owner as -pgid: group 512 reads as -512.
+    _resume(s, "fcntl", (9, 9, 0), _err(512), [])
+    assert not s.g.decisions or not _refused_by(s, "return.restart_code")
 
 
 @pytest.mark.parametrize(("name", "args", "ok"), [

@@ -7,7 +7,7 @@ sends it off its table.  These are facts about Linux (arm64, 4 KiB pages), state
 and, for a multiplexed call (fcntl, prctl, futex), per command; the Guardian checks every
 row in one place (guardian/result_table.py, `return.range_table`).
 
-Terms (each judged on a successful result only, an errno always passes):
+Terms (each judged on a successful result only, but `Errors`, which judges an errno):
 
 - `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
   and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).

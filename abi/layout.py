@@ -82,6 +82,14 @@ NR_SHMAT = _NR["shmat"]
 NR_SHMDT = _NR["shmdt"]
 #: -EINTR as a syscall returns it in x0.
 EINTR_RESULT = (1 << 64) - 4
+#: The kernel-internal restart codes as x0 would hold them: -ERESTARTSYS (512),
+#: -ERESTARTNOINTR (513), -ERESTARTNOHAND (514), -ERESTART_RESTARTBLOCK (516).
+#: include/linux/errno.h: "These should never be seen by user programs"; arm64
+#: do_signal() rewrites each into a restart or -EINTR before the return to EL0.
+RESTART_RESULTS = frozenset((1 << 64) - e for e in (512, 513, 514, 516))
+#: fcntl(F_GETOWN) reports a process-group owner as -pgid (fs/fcntl.c f_getown()), which
+#: for a group 512..516 reads as a restart code: a real answer, not an errno.
+NR_FCNTL_GETOWN = (_NR["fcntl"], 9)
 
 #: Syscalls the kernel may restart after a signal (it rewinds ELR to their SVC):
 #: the blocking ones that return -ERESTARTSYS/-ERESTARTNOINTR/-ERESTART_RESTARTBLOCK.

@@ -7,7 +7,7 @@ sends it off its table.  These are facts about Linux (arm64, 4 KiB pages), state
 and, for a multiplexed call (fcntl, prctl, futex), per command; the Guardian checks every
 row in one place (guardian/result_table.py, `return.range_table`).
 
-Terms (each judged on a successful result only, an errno always passes):
+Terms (each judged on a successful result only, but `Errors`, which judges an errno):
 
 - `Result(lo, hi, step, pow2_of)`: the result (a signed long) lies in lo..hi, is a multiple of `step`,
   and, with `pow2_of`, is a power of two times it (a pipe's capacity in pages).
@@ -78,6 +78,15 @@ Terms (each judged on a successful result only, an errno always passes):
   pairs, AT_NULL's included, then zeros: mm->saved_auxv) and answers that array's size, at
   least the vector's.
 - `ArgBits(arg, allowed)`: the call succeeds only when that argument sets no other bit.
+- `ArgNotAbove(arg, bound_arg)`: argument `arg` (an unsigned int) is at most argument
+  `bound_arg` (close_range's fd and max_fd).
+- `Errors(errnos, also, only_if)`: judged on an error result only, by `return.errno_set`:
+  the errno is one of `errnos`, or an (errno, term) pair of `also` admits it where the
+  arguments do not meet that term (`ArgIn`, `ArgBits`, `ArgNotAbove`: the condition the
+  call checks before failing so); a row is judged only where the arguments meet every
+  term of `only_if` (the calls' other paths have errors this row does not list).  Errors
+  are not judged once a seccomp filter (SECCOMP_RET_ERRNO answers any errno) or syscall
+  user dispatch may be in place in the program (guardian/raised_signals.py).
 - `WithoutCap(word, bits, terms)`: where the program's AT_HWCAP (1) or AT_HWCAP2 (2) has
   none of `bits`, a success also meets `terms`, or cannot happen when there are none (the
   SVE/SME vector-length and pointer-authentication prctls fail with -EINVAL without the
@@ -349,10 +358,27 @@ class WithoutCap:
     terms: tuple[object, ...] = ()
 
 
+@dataclass(frozen=True)
+class ArgNotAbove:
+    """Argument `arg` is at most argument `bound_arg`, both read as unsigned ints."""
+    arg: int
+    bound_arg: int
+
+
+@dataclass(frozen=True)
+class Errors:
+    """The errors Linux's code for the call can return: one of `errnos`, or an errno an
+    (errno, term) pair of `also` admits where the arguments do not meet the term; judged
+    only where the arguments meet every term of `only_if`."""
+    errnos: frozenset[int]
+    also: tuple[tuple[int, ArgIn | ArgBits | ArgNotAbove], ...] = ()
+    only_if: tuple[ArgIn | ArgBits, ...] = ()
+
+
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
     | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull \
-    | ArgBits | ArgIn | VmaName | WithoutCap
+    | ArgBits | ArgIn | VmaName | WithoutCap | Errors
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -390,8 +416,47 @@ def _rusage(arg: int, when: str = OK) -> Row:
     return tuple(Field(arg, 8 * i, "<q", 0, 0 if name in _RUSAGE_UNUSED else LONG_MAX,
                        when=when, what=name) for i, name in enumerate(_RUSAGE_FIELDS))
 
+EPERM, EINTR, EAGAIN, ENOMEM, EFAULT, EINVAL, EMFILE = 1, 4, 11, 12, 14, 22, 24
+SIGSET_SIZE = 8                         # sizeof(sigset_t) on arm64
+#: The signals rt_sigaction may change: 1.._NSIG but SIGKILL and SIGSTOP.
+CATCHABLE = frozenset(range(1, NSIG + 1)) - UNCATCHABLE
+#: The clocks whose clock_gettime always succeeds (kernel/time/posix-timers.c
+#: posix_clocks[]: REALTIME, MONOTONIC, the caller's own PROCESS_/THREAD_CPUTIME_ID,
+#: MONOTONIC_RAW, the COARSE pair, BOOTTIME, TAI; the alarm clocks need an RTC, other ids
+#: name a process's CPU clock or a dynamic clock).
+ALWAYS_CLOCKS = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 11})
+CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = 2, 4
+GRND_NONBLOCK = 1
+#: getrandom's flags: a subset of NONBLOCK | RANDOM | INSECURE, not RANDOM with INSECURE.
+GRND_VALID = frozenset({0, 1, 2, 3, 4, 5})
+_NEVER_FAILS: Row = (Errors(frozenset()),)
+_MASK64 = (1 << 64) - 1
+#: rt_sigprocmask / rt_sigtimedwait / rt_sigsuspend take sigsetsize == sizeof(sigset_t)
+#: and answer -EINVAL for any other (kernel/signal.c, before anything else).
+_SIGSET_ONLY = frozenset({SIGSET_SIZE})
+
 #: Plain calls.
 CALLS: dict[str, Row] = {
+    # --- errors Linux's code fixes ------------------------------------------------------
+    # kernel/sched/core.c SYSCALL_DEFINE0(sched_yield) returns 0; kernel/sys.c getpid()
+    # and its family return the id: none can fail.
+    "sched_yield": _NEVER_FAILS, "getpid": _NEVER_FAILS, "getppid": _NEVER_FAILS,
+    "gettid": _NEVER_FAILS, "getuid": _NEVER_FAILS, "geteuid": _NEVER_FAILS,
+    "getgid": _NEVER_FAILS, "getegid": _NEVER_FAILS,
+    # posix-timers.c clock_gettime(): -EINVAL only for an id clockid_to_kclock() does not
+    # know, else the clock's get_timespec (never failing for these) and copy-out (EFAULT).
+    "clock_gettime": (Errors(frozenset({EFAULT}), only_if=(ArgIn(0, ALWAYS_CLOCKS),)),),
+    # fs/file.c __close_range(): -EINVAL for unknown flags or fd > max_fd; without
+    # CLOSE_RANGE_UNSHARE nothing is allocated and each close's error is dropped.
+    "close_range": (Errors(frozenset(), also=(
+        (EINVAL, ArgBits(2, CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)),
+        (EINVAL, ArgNotAbove(0, 1))),
+        only_if=(ArgBits(2, _MASK64 & ~CLOSE_RANGE_UNSHARE),)),),
+    # drivers/char/random.c getrandom(): -EINVAL for bad flags, -EAGAIN only with
+    # GRND_NONBLOCK and the pool not ready, -EINTR from a wait or a long copy, -EFAULT.
+    "getrandom": (Errors(frozenset({EFAULT, EINTR}), also=(
+        (EINVAL, ArgIn(2, GRND_VALID)), (EAGAIN, ArgBits(2, _MASK64 & ~GRND_NONBLOCK)))),),
+
     # A path that starts at the root ("/" and its NUL at least), within one page.
     "getcwd": (Result(2, PAGE), Field(0, 0, "B", values=frozenset(b"/("))),
     # struct sysinfo: totalram 32, freeram 40, sharedram 48, bufferram 56, totalswap 64,
@@ -406,7 +471,9 @@ CALLS: dict[str, Row] = {
     "getdents64": (DirentTypes(1),),
     "sched_get_priority_max": (Result(0, 99),), "sched_get_priority_min": (Result(0, 99),),
     "setsid": (Result(1, PID_MAX_LIMIT),),
-    "uname": (Text(0, 0, 65, UTS_SYSNAMES), Text(0, 4 * 65, 65, UTS_MACHINES)),
+    # kernel/sys.c newuname(): copy_to_user() failing is its only error.
+    "uname": (Text(0, 0, 65, UTS_SYSNAMES), Text(0, 4 * 65, 65, UTS_MACHINES),
+              Errors(frozenset({EFAULT}))),
     "fstat": (FileType(0, 1, 16), Keeps(INODE)),
     # statx's stx_mode (at 28) and newfstatat's st_mode, of the descriptor itself.
     "statx": (FileType(0, 4, 28, path_arg=1, flags_arg=2), Keeps(INODE)),
@@ -443,14 +510,29 @@ CALLS: dict[str, Row] = {
     # futex_waitv answers the index of the word that woke it, below nr_futexes.
     "futex_waitv": (AtMost((1,), less=1),),
     # --- signal sets ---------------------------------------------------------------------
-    "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),),
+    # kernel/signal.c: sigsetsize != sizeof(sigset_t) is -EINVAL before anything is done
+    # (so a success had 8); otherwise -EINVAL only for a bad `how`, and -EFAULT.
+    "rt_sigprocmask": (Field(2, 0, "<Q", rule=SIGNAL_SET, when=OK, what="oldset"),
+                       ArgIn(3, _SIGSET_ONLY),
+                       Errors(frozenset({EFAULT}), also=((EINVAL, ArgIn(3, _SIGSET_ONLY)),
+                                                         (EINVAL, ArgIn(0, frozenset({0, 1, 2})))))),
     # (that it holds only blocked signals is return.pending_blocked's, which knows the mask)
-    "rt_sigpending": (Field(0, 0, "<Q", rule=SIGNAL_SET, when=OK, what="set"),),
-    "rt_sigaction": (Field(2, 24, "<Q", rule=SIGNAL_SET, when=OK, what="oldact->sa_mask"),),
+    # do_sigpending: -EINVAL for sigsetsize > sizeof(sigset_t).
+    "rt_sigpending": (Field(0, 0, "<Q", rule=SIGNAL_SET, when=OK, what="set"),
+                      ArgIn(1, frozenset(range(SIGSET_SIZE + 1)))),
+    # SYSCALL_DEFINE4(rt_sigaction): sigsetsize != 8 is -EINVAL first; do_sigaction():
+    # -EINVAL only for a signal outside 1.._NSIG or a new action for SIGKILL/SIGSTOP.
+    "rt_sigaction": (Field(2, 24, "<Q", rule=SIGNAL_SET, when=OK, what="oldact->sa_mask"),
+                     ArgIn(3, _SIGSET_ONLY),
+                     Errors(frozenset({EFAULT}), also=((EINVAL, ArgIn(3, _SIGSET_ONLY)),
+                                                       (EINVAL, ArgIn(0, CATCHABLE))))),
+    "rt_sigsuspend": (ArgIn(1, _SIGSET_ONLY),),
+    # signalfd4(): sizemask != sizeof(sigset_t) is -EINVAL (fs/signalfd.c).
+    "signalfd4": (ArgIn(2, _SIGSET_ONLY),),
     "sigaltstack": (Field(1, 8, "<i", rule=STACK_FLAGS, when=OK, what="old_ss->ss_flags"),),
     # The siginfo written names the signal taken (return.sigwait_set judges the result).
     "rt_sigtimedwait": (Field(1, 0, "<i", rule=SAME_AS_RESULT, when=POSITIVE,
-                              what="info->si_signo"),),
+                              what="info->si_signo"), ArgIn(3, _SIGSET_ONLY)),
     # --- timers --------------------------------------------------------------------------
     "timer_getoverrun": (Result(0, INT_MAX),),       # capped at DELAYTIMER_MAX
     "timer_gettime": _timer_values(1), "timer_settime": _timer_values(3),

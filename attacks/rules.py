@@ -135,10 +135,14 @@ RULES: tuple[Rule, ...] = (
          "ones the program asked about, and the count they answer is the number reported; "
          "a record sent on a datagram or seqpacket socketpair goes whole; a stream "
          "receive on a connection only the program holds takes every waiting byte that "
-         "fits, and recvmmsg there no more records than wait.",
+         "fits, and recvmmsg there no more records than wait; a write on a pipe the program "
+         "made fails with EPIPE only once no reader is left, never while the caller holds "
+         "its read end; a read of a pipe only the program holds that entered with bytes "
+         "waiting never fails with EAGAIN or EINTR.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
-                 "return.stream_whole", "return.pair_mmsg")),
+                 "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
+                 "return.pipe_read_waiting")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -150,7 +154,10 @@ RULES: tuple[Rule, ...] = (
          "timer id is one the process's counter may give, and a call on a POSIX timer "
          "succeeds only for a live one of the process's (none survives exec); a call or "
          "command the contract has "
-         "no row for answers only an error; the values written keep Linux's ranges: time "
+         "no row for answers only an error, and a call whose errors Linux's code fixes "
+         "(sched_yield, the getpid family, uname, clock_gettime of a known clock, "
+         "rt_sigaction, rt_sigprocmask, close_range, getrandom) fails only with one of them "
+         "unless a seccomp filter may be in place; the values written keep Linux's ranges: time "
          "values normalised, an affinity mask of the machine's CPUs, control messages inside "
          "the msg_controllen written back; CLOCK_MONOTONIC and CLOCK_BOOTTIME never go back "
          "(BOOTTIME never behind MONOTONIC; an absolute sleep that returned 0 has reached its "
@@ -214,6 +221,7 @@ RULES: tuple[Rule, ...] = (
                  "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
+                 "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
@@ -290,13 +298,14 @@ RULES: tuple[Rule, ...] = (
          "running handler's, or a sigsuspend-style wait's temporary one), and the frame saves the "
          "mask rt_sigreturn must restore; rt_sigpending reports only blocked signals; a wait "
          "Linux restarts unless a handler runs answers -EINTR only with one (without "
-         "SA_RESTART for -ERESTARTSYS); "
+         "SA_RESTART for -ERESTARTSYS), and no answer is a kernel-internal restart code "
+         "(-ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK); "
          "rt_sigtimedwait answers only a signal of the set the "
          "program passed, a signalfd read only signals of the descriptor's mask; a signal "
          "number outside its C type is refused before any mask is asked about it.",
          checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
                  "return.signalfd_mask", "call.arg_range", "return.pending_blocked",
-                 "return.eintr_handler")),
+                 "return.eintr_handler", "return.restart_code")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is, and saves an alternate stack's flags as Linux does.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",

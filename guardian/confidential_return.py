@@ -17,8 +17,10 @@ from abi.layout import (
     GUARDIAN_VBAR,
     NR_EXIT,
     NR_EXIT_GROUP,
+    NR_FCNTL_GETOWN,
     NR_RT_SIGRETURN,
     READ_TRANSFERS,
+    RESTART_RESULTS,
     RESTARTABLE,
     SVC0,
     TRANSFERS,
@@ -137,6 +139,12 @@ class ReturnPath:
                 self.results.clocks.note_restart(slot)
         elif slot.nr is not None and slot.nr != NR_RT_SIGRETURN:
             nr = slot.nr
+            if ret in RESTART_RESULTS and \
+                    (nr, slot.args[1] & 0xFFFF_FFFF) != NR_FCNTL_GETOWN:
+                refuse("return.restart_code", Status.ERR_DENIED,
+                       f"syscall {nr} answers -{(1 << 64) - ret}, a kernel-internal restart "
+                       "code: Linux turns it into a restart or -EINTR before any return to "
+                       "user code (include/linux/errno.h, arm64 do_signal())")
             resident_args.check(self.s.sealed_vas, self.call_ranges, self.memory, slot)
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
                 check_interrupted(self.files, slot, ret, handler_flags)

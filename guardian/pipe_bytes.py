@@ -32,6 +32,7 @@ from emulator.mmu import TranslationFault
 from guardian import checks
 from guardian.checks import refuse
 from guardian.open_files import Description
+from guardian.poll_open import close_in_flight
 from guardian.quiet_ranges import quiet
 from guardian.result_reads import read_or_fault
 from guardian.slots import PAGE
@@ -64,6 +65,9 @@ class Fifo:
     more_writers: list[Description] = field(default_factory=list)
     #: bytes of the stream reads took so far (`waiting` starts there)
     taken: int = 0
+    #: the slot id the next call would have got when bytes last went in: a read whose
+    #: slot id is at least this entered with every byte of `waiting` already there
+    filled_at: int = 0
     #: the pieces vmsplice() linked into it, each inside one page: (stream position,
     #: root, va, length, the frame mapped there then)
     spliced: list[tuple[int, int, int, int, int]] = field(default_factory=list)
@@ -136,6 +140,36 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                "program writes to returns its writes, in order")
 
 
+def filled(sole: SoleHeld, fifo: Fifo) -> None:
+    """Bytes went into the pipe now (a read that enters from here on finds them)."""
+    fifo.filled_at = sole.files.admission.registry.next_slot_id()
+
+
+#: What pipe_read() may still answer with bytes buffered: -EFAULT (a copy that faults
+#: before any byte), -EINVAL (a count beyond SSIZE_MAX, a bad iovec array) and -ENOMEM
+#: (readv's iovec array copy); never -EAGAIN (it waits only for an empty pipe) nor
+#: -ERESTARTSYS/-EINTR (only that wait checks signal_pending()).
+READ_ERRORS_WITH_BYTES = frozenset({14, 22, 12})
+READS = frozenset({_NR_READ, _NR_READV})
+
+
+def check_failed_read(sole: SoleHeld, slot: Slot, ret: int, end: Description,
+                      fifo: Fifo) -> None:
+    """`return.pipe_read_waiting`: a read of the program's own pipe that entered with
+    bytes waiting fails only as READ_ERRORS_WITH_BYTES says (fs/pipe.c pipe_read():
+    with the pipe not empty it copies and returns before it would ever wait)."""
+    errno = (1 << 64) - ret
+    if slot.nr not in READS or not fifo.reads(end) or not fifo.waiting or \
+            errno in READ_ERRORS_WITH_BYTES or fifo.filled_at > slot.id or \
+            sole.busy(slot, fifo, _WRITES | READS) or \
+            close_in_flight(slot, sole.files.admission.registry.slots.values()):
+        return
+    refuse("return.pipe_read_waiting", Status.ERR_DENIED,
+           f"a read of the program's own pipe answers -{errno}, yet {len(fifo.waiting)} "
+           "bytes it wrote were waiting when the read entered: Linux's pipe_read copies "
+           "buffered bytes and returns their count before it would ever wait")
+
+
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """What a write or read that passed the rules did to the pipe's bytes."""
     nr = slot.nr
@@ -146,6 +180,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
             sole.drop(fifo)
         else:
             fifo.waiting += data
+            filled(sole, fifo)
     elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
         if sole.busy(slot, fifo, _WRITES) or ret > len(fifo.waiting):
             sole.drop(fifo)                     # what it took is not known
@@ -199,6 +234,7 @@ def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo
         fifo.spliced.append((pos, root, va, n, frame))
         fifo.waiting += piece                   # type: ignore[arg-type]
         pos += n
+    filled(sole, fifo)
     return True
 
 

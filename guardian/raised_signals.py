@@ -56,6 +56,17 @@ O_ASYNC = 0o20000
 FIOASYNC = 0x5452
 SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 22, 2
 ITIMER_REAL = 0
+PR_SET_SYSCALL_USER_DISPATCH = 59
+
+
+def may_filter(nr: int | None, args: tuple[int, ...]) -> bool:
+    """Whether a call may put a seccomp filter or syscall user dispatch in place: any
+    seccomp(), prctl(PR_SET_SECCOMP) or prctl(PR_SET_SYSCALL_USER_DISPATCH) (either can
+    make a later call answer any errno: SECCOMP_RET_ERRNO, a SIGSYS handler's emulation)."""
+    if nr == _NR_SECCOMP:
+        return True
+    return nr == _NR_PRCTL and args[0] & 0xFFFF_FFFF in (PR_SET_SECCOMP,
+                                                           PR_SET_SYSCALL_USER_DISPATCH)
 _ITIMERVAL = struct.Struct("<qqqq")       # it_interval, it_value: tv_sec, tv_usec each
 #: The calls whose result `note` learns from.
 CALLS = frozenset({_NR_FCNTL, _NR_IOCTL, _NR_SECCOMP, _NR_PRCTL, _NR_SETITIMER})

@@ -76,6 +76,8 @@ from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
+from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
+from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.process_groups import group_of
@@ -83,6 +85,7 @@ from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
 from guardian.raised_signals import CALLS as _RAISER_CALLS
+from guardian.raised_signals import may_filter
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
@@ -209,7 +212,11 @@ class ResultRules:
                          files.seals_of, files.pidfd_pid, files.socket_of,
                          files.owner_unset, partial(group_of, registry), files.stated,
                          self._own_pid, self._futex_waiters, self._futex_wakers,
-                         self._caps, self._fork_thread, self._racing, self._forked)
+                         self._caps, self._fork_thread, self._racing, self._forked,
+                         self._filtered)
+        #: Domains where a call that may install a seccomp filter (or syscall user
+        #: dispatch) was seen: their errors are not judged (`return.errno_set`).
+        self.filter_domains: set[int] = set()
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it)."""
@@ -231,6 +238,8 @@ class ResultRules:
                    "new image, so the old one sees only a negative errno")
         # Each result check acts on its own calls only; asking by number first keeps
         # the other calls (most of them) from paying for every check's call.
+        if nr in _PIPE_WRITE_CALLS:
+            check_pipe_write(self.files, slot, ret, self.registry.slots.values())
         if nr in _COUNTED_CALLS:
             check_count(self.memory, slot, ret)
             check_written(self.memory, slot, ret)
@@ -431,6 +440,8 @@ class ResultRules:
             self.self_signals.sends.take(waited or [], slot)
         if nr in _RAISER_CALLS:
             self.self_signals.raised.note(self.memory, self.files, slot, ret)
+            if may_filter(nr, slot.args):
+                self.filter_domains.add(slot.domain)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
             self.s.shares.release_unmapped(slot.domain)
@@ -497,6 +508,19 @@ class ResultRules:
     def _racing(self, slot: Slot) -> bool:
         return any(s.id != slot.id and s.nr == slot.nr and s.root == slot.root
                    for s in self.registry.slots.values())
+
+    def _filtered(self, slot: Slot) -> bool:
+        """May a seccomp filter (or syscall user dispatch) answer the slot's call?  A
+        program the user launched starts with none; an exec'd image keeps its former
+        image's (not known: raised_signals starts it unknown); a fork child keeps its
+        parent's.  Any such call seen in the program's domain, done or in flight, counts."""
+        if slot.domain in self.filter_domains:
+            return True
+        r = self.self_signals.raised.spaces.get(slot.root)
+        if r is None or r.filtered is not False:
+            return True
+        return any(s.domain == slot.domain and may_filter(s.nr, s.args)
+                   for s in self.registry.slots.values() if s is not slot)
 
     def _caps(self, slot: Slot) -> tuple[int, int]:
         """(AT_HWCAP, AT_HWCAP2) as the slot's image was told them at its start (checked

@@ -3,8 +3,9 @@
 The ranges are facts about Linux, stated per call and per command in `abi.value_ranges`
 (the result's range, each output field's, their relations to the call's arguments and to
 what the program holds: a descriptor's access mode, the caller's thread id); this module
-only reads the answer and holds it to its row.  An error result always passes: an errno
-is within every call's contract.
+only reads the answer and holds it to its row.  An error result is judged only by a row's
+`Errors` term (`return.errno_set`): the errnos Linux's code for the call can return there;
+a call without one may fail with any errno.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ from abi.value_ranges import (
     AccessMode,
     ArgBits,
     ArgIn,
+    ArgNotAbove,
     AtMost,
     DirentTypes,
+    Errors,
     Field,
     FieldAtMost,
     FileType,
@@ -149,6 +152,9 @@ class Held:
     racing: Callable[[Slot], bool]
     #: slot -> was its address space made by a fork (its mm state a copy of the parent's)?
     forked: Callable[[Slot], bool]
+    #: slot -> may a seccomp filter or syscall user dispatch be in place for its thread
+    #: (one installed, in flight, or not known): then any errno is possible.
+    filtered: Callable[[Slot], bool] = lambda slot: True
 
 
 def _s64(v: int) -> int:
@@ -170,13 +176,47 @@ def _refused(slot: Slot, why: str) -> None:
 
 
 def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
-    """`return.range_table` for a call `CALLS` names."""
-    if ret >= ERRNO_FLOOR or slot.nr is None:
+    """`return.range_table` for a call `CALLS` names (`return.errno_set` for an error)."""
+    if slot.nr is None:
         return
     name = _NAMES.get(slot.nr)
     if name is None:
         return
+    if ret >= ERRNO_FLOOR:
+        _check_errors(slot, (1 << 64) - ret, held, name, row_for(name, slot.args))
+        return
     _check_terms(memory, slot, ret, held, name, row_for(name, slot.args))
+
+
+def _met(term: ArgIn | ArgBits | ArgNotAbove, a: tuple[int, ...]) -> bool:
+    """Whether the arguments meet one condition of an `Errors` term."""
+    if isinstance(term, ArgIn):
+        return a[term.arg] in term.values
+    if isinstance(term, ArgBits):
+        return not a[term.arg] & ~term.allowed
+    return a[term.arg] & 0xFFFF_FFFF <= a[term.bound_arg] & 0xFFFF_FFFF
+
+
+def _check_errors(slot: Slot, errno: int, held: Held, name: str,
+                  terms: tuple[object, ...]) -> None:
+    """`return.errno_set`: an error answer is one Linux's code for the call returns with
+    these arguments (an `Errors` term), unless a seccomp filter may answer for it."""
+    rows = [t for t in terms if isinstance(t, Errors)]
+    if not rows or not checks.enabled("return.errno_set"):
+        return
+    a = slot.args
+    for row in rows:
+        if not all(_met(t, a) for t in row.only_if):
+            continue
+        if errno in row.errnos or any(e == errno and not _met(t, a) for e, t in row.also):
+            continue
+        if held.filtered(slot):
+            return                      # SECCOMP_RET_ERRNO may answer any errno
+        allowed = sorted(row.errnos | {e for e, t in row.also if not _met(t, a)})
+        refuse("return.errno_set", Status.ERR_DENIED,
+               f"{name} fails with errno {errno}, but with these arguments Linux's code for "
+               f"it fails only with {allowed or 'none (it cannot fail)'} "
+               "(abi/value_ranges), and the program would act on it")
 
 
 def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str,

@@ -185,6 +185,11 @@ class SoleHeld:
         """Every rule on an answer about an object only the program holds."""
         if self.shut:
             sole_streams.check_shut_send(self, slot, ret)
+        if ret >= ERRNO_FLOOR and self.by_file and slot.nr in pipe_bytes.READS:
+            held = self.of(slot, slot.args[0])
+            if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
+                pipe_bytes.check_failed_read(self, slot, ret, *held)
+            return
         if not self.by_file or ret >= ERRNO_FLOOR or \
                 (slot.nr in sole_streams.CALLS and slot.nr not in _UNFOLLOWED):
             return

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian import pipe_bytes
 from guardian.checks import refuse
 from guardian.pipe_bytes import Fifo
 from guardian.sole_files import MemFile
@@ -113,6 +114,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if moved is None:
         return False            # a page of it the program's stores may have changed
     fifo.waiting += moved
+    pipe_bytes.filled(sole, fifo)
     if not at:
         mem.offset = pos + ret
     return True

@@ -77,7 +77,7 @@ def _answer_sleep(adv: Adversary, during: int, value: int) -> None:
 
 # --- calls that never fail ------------------------------------------------------------------
 @scenario(id="QU-001", title="Fail sched_yield() with EINTR", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="sched_yield() always returns 0.")
 def qu_yield(adv: Adversary) -> None:
     """1. The program calls sched_yield() (its marker first).
@@ -99,12 +99,15 @@ def qu_close(adv: Adversary) -> None:
     3. errno 11 is index -4: the program logs bytes 0..7 of the secret.
     fs/file.c: close() is file_close_fd() then filp_flush(), which returns only the
     file's ->flush() result; /dev/null (drivers/char/mem.c null_fops) has no flush, so the
-    close of an open descriptor returns 0, and EAGAIN is never a close() error at all."""
+    close of an open descriptor returns 0, and EAGAIN is never a close() error at all.
+    Open: close()'s error is the file's ->flush() result, any errno (a FUSE server's, a
+    network filesystem's writeback error), and which driver a path such as /dev/null
+    reaches is the untrusted kernel's to resolve, so the Guardian cannot bound it."""
     _answer(adv, NR["close"], P_CLOSE, -EAGAIN)
 
 
 @scenario(id="QU-003", title="Fail close_range(fd, fd, 0) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="close_range() fails with EINVAL only for unknown flags or first > last.")
 def qu_close_range(adv: Adversary) -> None:
     """1. The program dup()s /dev/null and calls close_range(fd, fd, 0).
@@ -118,7 +121,7 @@ def qu_close_range(adv: Adversary) -> None:
 
 # --- a blocking read with its bytes already there -------------------------------------------
 @scenario(id="QU-004", title="Fail a blocking pipe read whose bytes are there with EAGAIN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
           prop="EAGAIN only for a non-blocking descriptor: a blocking read waits or returns "
                "the bytes.")
 def qu_pipe_eagain(adv: Adversary) -> None:
@@ -147,7 +150,7 @@ def qu_pipe_eintr(adv: Adversary) -> None:
 
 
 @scenario(id="QU-006", title="Let ERESTARTSYS (512) reach the program from a pipe read",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_restart(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its pipe and reads 8.
@@ -174,7 +177,7 @@ def qu_nanosleep(adv: Adversary) -> None:
 
 
 @scenario(id="QU-008", title="Let ERESTART_RESTARTBLOCK (516) reach the program from "
-          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS, gap="P5",
+          "nanosleep()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=ERRORS,
           prop="The kernel-internal restart codes 512..516 never reach user space.")
 def qu_nanosleep_restart(adv: Adversary) -> None:
     """1. The program sleeps 1 us with nanosleep().
@@ -197,7 +200,11 @@ def qu_efault(adv: Adversary) -> None:
     3. errno 14 is index -3: the program logs bytes 8..15 of the secret.
     drivers/char/mem.c read_iter_zero() fails with -EFAULT only when the copy to user
     faults, which needs an address without a writable mapping; the stack page is the
-    program's own, present and writable."""
+    program's own, present and writable.
+    Open: no check yet holds EFAULT to the domain's areas; it would need the buffer
+    inside a read-write area of the program for the whole call and its page resident
+    (a page reclaimed meanwhile is faulted back in by the copy, and a VM_FAULT_OOM there
+    makes even Linux's copy_to_user() fail with -EFAULT)."""
     _answer(adv, NR["read"], P_EFAULT, -EFAULT)
 
 
@@ -210,12 +217,16 @@ def qu_ebadf(adv: Adversary) -> None:
     2. The kernel answers -EBADF.
     3. errno 9 is index -2: the program logs bytes 16..23 of the secret.
     fs/read_write.c ksys_read(): -EBADF only when fdget_pos() finds no file or the file
-    lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process."""
+    lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process.
+    Open: a file opened by name is whatever the kernel resolves the name to, and a
+    FUSE file's read answers the errno its server gives (EBADF among them); the
+    Guardian could judge EBADF only for a descriptor of an object it saw made (a pipe,
+    memfd, eventfd) and open in a table only the caller uses."""
     _answer(adv, NR["read"], P_EBADF, -EBADF)
 
 
 @scenario(id="QU-012", title="Fail getrandom(buf, 8, 0) with EAGAIN", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="getrandom() without GRND_NONBLOCK never fails with EAGAIN: it blocks.")
 def qu_getrandom(adv: Adversary) -> None:
     """1. The program asks getrandom() for 8 bytes with flags 0.
@@ -228,7 +239,7 @@ def qu_getrandom(adv: Adversary) -> None:
 
 
 @scenario(id="QU-013", title="Fail clock_gettime(CLOCK_MONOTONIC) with EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="clock_gettime() of a valid clock into writable memory always succeeds.")
 def qu_clock(adv: Adversary) -> None:
     """1. The program calls clock_gettime(CLOCK_MONOTONIC, &ts) on its stack.
@@ -272,7 +283,7 @@ def qu_dup3_self(adv: Adversary) -> None:
 
 
 @scenario(id="QU-016", title="Fail rt_sigprocmask(SIG_BLOCK, set, old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigprocmask() fails with EINVAL only for a bad `how` or sigsetsize.")
 def qu_sigmask(adv: Adversary) -> None:
     """1. The program blocks SIGUSR2 with rt_sigprocmask(SIG_BLOCK, &set, &old, 8).
@@ -285,7 +296,7 @@ def qu_sigmask(adv: Adversary) -> None:
 
 
 @scenario(id="QU-017", title="Fail rt_sigaction(SIGUSR2, NULL, &old, 8) with EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=ERRORS, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() of a valid signal with a valid size only fails with EFAULT.")
 def qu_sigaction(adv: Adversary) -> None:
     """1. The program asks for SIGUSR2's action: rt_sigaction(SIGUSR2, NULL, &old, 8).
@@ -306,12 +317,15 @@ def qu_mprotect(adv: Adversary) -> None:
     3. errno 13 is index -2: the program logs bytes 16..23 of the secret.
     mm/mprotect.c do_mprotect_pkey(): -EACCES comes from a shared file mapping's
     VM_MAYWRITE/VM_MAYEXEC (or an LSM, none says no to dropping write on anonymous
-    memory); an anonymous private page can always be made read-only."""
+    memory); an anonymous private page can always be made read-only.
+    Open: security_file_mprotect() (an LSM, a BPF LSM program among them) may
+    refuse any mprotect(), so EACCES stays possible unless the Guardian knew the
+    system's security modules."""
     _answer(adv, NR["mprotect"], P_MPROTECT, -EACCES)
 
 
 @scenario(id="QU-019", title="Fail uname() with EPERM", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
+          rules=("G-IAGO-OUTPUT",), program=ERRORS,
           prop="uname() fails only with EFAULT.")
 def qu_uname(adv: Adversary) -> None:
     """1. The program calls uname() into a static buffer.
@@ -323,7 +337,7 @@ def qu_uname(adv: Adversary) -> None:
 
 
 @scenario(id="QU-020", title="Fail a pipe write that moved its bytes with EPIPE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS,
           prop="A write that moved bytes returns the count; EPIPE only without a reader.")
 def qu_pipe_write(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its empty pipe, whose read end it holds open.
@@ -360,7 +374,7 @@ def qu_sigaction_fail(adv: Adversary) -> None:
 
 @scenario(id="QU-022", title="Succeed an rt_sigaction() whose sigsetsize is 16 and install "
           "its handler", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() with a sigsetsize other than sizeof(sigset_t) (8) always "
                "fails with EINVAL and installs nothing.")
 def qu_sigaction_size(adv: Adversary) -> None:
@@ -410,7 +424,7 @@ def qu_sigkill_handler(adv: Adversary) -> None:
 
 @scenario(id="QU-024", title="Succeed rt_sigaction(SIGUSR2, NULL, &old, 16) with a made-up "
           "old action", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS, gap="P5",
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="rt_sigaction() with a sigsetsize other than 8 fails with EINVAL and writes "
                "no old action.")
 def qu_oldact_size(adv: Adversary) -> None:
@@ -457,7 +471,7 @@ def qu_mask_how(adv: Adversary) -> None:
 
 @scenario(id="QU-026", title="Fail a pipe read whose bytes are there with EINTR, a handler "
           "running", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-          program=ERRORS, gap="P5",
+          program=ERRORS,
           prop="A read that finds its bytes buffered returns them; a signal that arrives "
                "meanwhile runs its handler after the read, it never turns it into EINTR.")
 def qu_read_signalled(adv: Adversary) -> None:

@@ -75,6 +75,16 @@ def _answer_sleep(adv: Adversary, during: int, value: int) -> None:
             a.note(f"the sleep answered {value}")
 
 
+# Dropped after the fixing session: four attacks of this round were answers Linux can give,
+# the kernel's claims rather than breaks (the victim trusts them; an honest program may not):
+# close() of "/dev/null" failing with EAGAIN (close returns the file's ->flush() result, and
+# what a path opens is the kernel's to resolve: a FUSE file's flush answers any errno), a read
+# into the program's own stack failing with EFAULT (a page brought back in under VM_FAULT_OOM
+# makes copy_to_user fail), a read of an open /dev/zero descriptor failing with EBADF (the
+# same FUSE argument) and mprotect(PROT_READ) of anonymous memory failing with EACCES
+# (security_file_mprotect: any LSM, a BPF LSM among them, may refuse it).  The victim's
+# steps for them (P_CLOSE, P_EFAULT, P_EBADF, P_MPROTECT) still run, unattacked.
+
 # --- calls that never fail ------------------------------------------------------------------
 @scenario(id="QU-001", title="Fail sched_yield() with EINTR", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-OUTPUT",), program=ERRORS,
@@ -87,23 +97,6 @@ def qu_yield(adv: Adversary) -> None:
     kernel/sched/core.c: SYSCALL_DEFINE0(sched_yield) calls do_sched_yield() and returns 0;
     it cannot fail."""
     _answer(adv, NR["sched_yield"], P_YIELD, -EINTR)
-
-
-@scenario(id="QU-002", title="Fail close() of a descriptor of /dev/null with EAGAIN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
-          prop="close() fails only with EBADF, EINTR, EIO, ENOSPC or EDQUOT (a flush error); "
-               "a file without a flush (/dev/null) closes with 0.")
-def qu_close(adv: Adversary) -> None:
-    """1. The program dup()s its /dev/null descriptor and closes the copy.
-    2. The kernel answers close() with -EAGAIN.
-    3. errno 11 is index -4: the program logs bytes 0..7 of the secret.
-    fs/file.c: close() is file_close_fd() then filp_flush(), which returns only the
-    file's ->flush() result; /dev/null (drivers/char/mem.c null_fops) has no flush, so the
-    close of an open descriptor returns 0, and EAGAIN is never a close() error at all.
-    Open: close()'s error is the file's ->flush() result, any errno (a FUSE server's, a
-    network filesystem's writeback error), and which driver a path such as /dev/null
-    reaches is the untrusted kernel's to resolve, so the Guardian cannot bound it."""
-    _answer(adv, NR["close"], P_CLOSE, -EAGAIN)
 
 
 @scenario(id="QU-003", title="Fail close_range(fd, fd, 0) with EINVAL", family=RT,
@@ -190,41 +183,6 @@ def qu_nanosleep_restart(adv: Adversary) -> None:
 
 
 # --- EFAULT, EBADF, EMFILE where the program knows better -----------------------------------
-@scenario(id="QU-009", title="Fail a read into the program's own stack with EFAULT",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=ERRORS, gap="P5",
-          prop="EFAULT only for memory the program does not have mapped with the access.")
-def qu_efault(adv: Adversary) -> None:
-    """1. The program reads 8 bytes of /dev/zero into a buffer on its own stack (written
-    just before, so mapped and writable).
-    2. The kernel answers -EFAULT.
-    3. errno 14 is index -3: the program logs bytes 8..15 of the secret.
-    drivers/char/mem.c read_iter_zero() fails with -EFAULT only when the copy to user
-    faults, which needs an address without a writable mapping; the stack page is the
-    program's own, present and writable.
-    Open: no check yet holds EFAULT to the domain's areas; it would need the buffer
-    inside a read-write area of the program for the whole call and its page resident
-    (a page reclaimed meanwhile is faulted back in by the copy, and a VM_FAULT_OOM there
-    makes even Linux's copy_to_user() fail with -EFAULT)."""
-    _answer(adv, NR["read"], P_EFAULT, -EFAULT)
-
-
-@scenario(id="QU-010", title="Fail a read through a descriptor open all along with EBADF",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=ERRORS, gap="P5",
-          prop="EBADF only for a descriptor that is not open (or not open for the access).")
-def qu_ebadf(adv: Adversary) -> None:
-    """1. The program reads 8 bytes through its /dev/zero descriptor (opened O_RDONLY,
-    never closed; it is single-threaded).
-    2. The kernel answers -EBADF.
-    3. errno 9 is index -2: the program logs bytes 16..23 of the secret.
-    fs/read_write.c ksys_read(): -EBADF only when fdget_pos() finds no file or the file
-    lacks FMODE_READ; nobody else can close a descriptor of a single-threaded process.
-    Open: a file opened by name is whatever the kernel resolves the name to, and a
-    FUSE file's read answers the errno its server gives (EBADF among them); the
-    Guardian could judge EBADF only for a descriptor of an object it saw made (a pipe,
-    memfd, eventfd) and open in a table only the caller uses."""
-    _answer(adv, NR["read"], P_EBADF, -EBADF)
-
-
 @scenario(id="QU-012", title="Fail getrandom(buf, 8, 0) with EAGAIN", family=RT,
           goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=ERRORS,
           prop="getrandom() without GRND_NONBLOCK never fails with EAGAIN: it blocks.")
@@ -305,23 +263,6 @@ def qu_sigaction(adv: Adversary) -> None:
     kernel/signal.c do_sigaction(): -EINVAL only for an invalid signal number or a new
     action for SIGKILL/SIGSTOP; rt_sigaction checks sigsetsize (8 is right)."""
     _answer(adv, NR["rt_sigaction"], P_SIGACTION, -EINVAL)
-
-
-@scenario(id="QU-018", title="Fail mprotect(PROT_READ) of private anonymous memory with "
-          "EACCES", family=RT, goal=Goal.LEAK, rules=("G-IAGO-MMAP",), program=ERRORS, gap="P5",
-          prop="mprotect() fails with EACCES only for a file mapping without the access.")
-def qu_mprotect(adv: Adversary) -> None:
-    """1. The program mmap()s an anonymous private page read/write and mprotect()s it to
-    PROT_READ.
-    2. The kernel answers -EACCES.
-    3. errno 13 is index -2: the program logs bytes 16..23 of the secret.
-    mm/mprotect.c do_mprotect_pkey(): -EACCES comes from a shared file mapping's
-    VM_MAYWRITE/VM_MAYEXEC (or an LSM, none says no to dropping write on anonymous
-    memory); an anonymous private page can always be made read-only.
-    Open: security_file_mprotect() (an LSM, a BPF LSM program among them) may
-    refuse any mprotect(), so EACCES stays possible unless the Guardian knew the
-    system's security modules."""
-    _answer(adv, NR["mprotect"], P_MPROTECT, -EACCES)
 
 
 @scenario(id="QU-019", title="Fail uname() with EPERM", family=RT, goal=Goal.LEAK,

@@ -685,9 +685,33 @@ BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
 
 
 def row_for(name: str, args: tuple[int, ...]) -> Row:
-    """The terms that hold for a successful call `name` with these arguments."""
+    """The terms that hold for call `name` with these arguments (`Errors` terms: its
+    failures)."""
     row = CALLS.get(name, ())
     by_cmd = BY_COMMAND.get(name)
+    if by_cmd is not None:
+        arg, mask, rows = by_cmd
+        row = row + rows.get(args[arg] & mask, ())
+    return row
+
+
+def _without_errors(row: Row) -> Row:
+    return tuple(t for t in row if not isinstance(t, Errors))
+
+
+# The same rows without their `Errors` terms, built once: a success is judged on every
+# return of a call that has a row, and most `Errors` rows (getpid, sched_yield ...) hold
+# nothing else.
+_SUCCESS_CALLS: dict[str, Row] = {n: _without_errors(r) for n, r in CALLS.items()}
+_SUCCESS_BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
+    n: (arg, mask, {c: _without_errors(r) for c, r in rows.items()})
+    for n, (arg, mask, rows) in BY_COMMAND.items()}
+
+
+def success_row_for(name: str, args: tuple[int, ...]) -> Row:
+    """`row_for` without its `Errors` terms: what a successful call is judged on."""
+    row = _SUCCESS_CALLS.get(name, ())
+    by_cmd = _SUCCESS_BY_COMMAND.get(name)
     if by_cmd is not None:
         arg, mask, rows = by_cmd
         row = row + rows.get(args[arg] & mask, ())

@@ -106,6 +106,7 @@ from guardian.result_records import CALLS as _RECORD_CALLS
 from guardian.result_records import check_records
 from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
+from guardian.result_table import ERRORS_ONLY as _ERRORS_ONLY
 from guardian.result_table import Held, check_table
 from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
@@ -153,6 +154,9 @@ _MAX_IOV = 1024                      # UIO_MAXIOV
 _ENTROPY_READS = _BUFFER_READS | _VECTOR_READS
 #: execve and execveat come back to the image that made them only when they failed.
 _EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
+#: The calls a success of which the range table judges (not those judged on failure only).
+_TABLE_SUCCESSES = _TABLE_CALLS - _ERRORS_ONLY
+
 #: The calls no rule of `ResultRules.check` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
 RESULT_ONLY = _OUTPUTS_UNJUDGED - (
@@ -280,7 +284,7 @@ class ResultRules:
         counter_call = nr in _COUNTER_CALLS
         if counter_call:
             self.counters.check(slot, ret)
-        if nr in _TABLE_CALLS:
+        if nr in _TABLE_CALLS and (ret >= _ERRNO_FLOOR or nr in _TABLE_SUCCESSES):
             check_table(self.memory, slot, ret, self.held)
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)

@@ -81,6 +81,7 @@ from abi.value_ranges import (
     WithoutCap,
     Woken,
     row_for,
+    success_row_for,
 )
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
@@ -101,6 +102,10 @@ from guardian.user_memory import UserMemory
 _NAMES = {nr: name for name, nr in ALL_NUMBERS.items()}
 #: Every call some row names (plain or by command).
 CALLS = frozenset(ALL_NUMBERS[n] for n in (*_ROW_CALLS, *BY_COMMAND) if n in ALL_NUMBERS)
+#: Calls whose row judges only their failures (getpid, sched_yield ...): a success of
+#: one needs no `check_table`.
+ERRORS_ONLY = frozenset(ALL_NUMBERS[n] for n in _ROW_CALLS if n in ALL_NUMBERS
+                        and n not in BY_COMMAND and not success_row_for(n, (0,) * 6))
 _DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
 
 #: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), or the call that
@@ -185,7 +190,9 @@ def check_table(memory: UserMemory, slot: Slot, ret: int, held: Held) -> None:
     if ret >= ERRNO_FLOOR:
         _check_errors(slot, (1 << 64) - ret, held, name, row_for(name, slot.args))
         return
-    _check_terms(memory, slot, ret, held, name, row_for(name, slot.args))
+    terms = success_row_for(name, slot.args)
+    if terms:
+        _check_terms(memory, slot, ret, held, name, terms)
 
 
 def _met(term: ArgIn | ArgBits | ArgNotAbove, a: tuple[int, ...]) -> bool:

@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from abi import Status
-from tests.test_guardian_result_outputs import OUT, VA, _refused_by
+from tests.test_guardian_result_outputs import OUT, VA
 from tests.test_guardian_result_ranges import _judged
 from tests.test_guardian_result_ranges import s as _scene  # noqa: F401  (module fixture)
 from tests.test_guardian_result_values import _put, _resume
@@ -76,9 +76,10 @@ def test_posix_timers_never_have_more_left_than_set(s: Scene) -> None:
     assert _resume(s, "timer_settime", (timer, 0, NEW, 0), 0, [], asked={NEW: its(NS)}) \
         == Status.OK
     assert _resume(s, "timer_delete", (timer,), 0, []) == Status.OK
-    _put(s, OUT, its(5 * NS))
-    assert _resume(s, "timer_gettime", (timer, OUT), 0, [(OUT, OUT + 32)]) == Status.ERR_DENIED
-    assert _refused_by(s, "return.timer_live")      # a deleted timer answers nothing
+    # (no bound on a deleted timer's time left; that it answers nothing at all is
+    # `return.timer_live`'s, tested where the calls' entries are noted: its ids are read
+    # only at a quiet return)
+    assert _judged(s, "timer_gettime", (timer, OUT), 0, its(5 * NS))
 
 
 def test_a_timerfd_never_has_more_left_than_set(s: Scene) -> None:

@@ -1,0 +1,328 @@
+"""Red-team round thirty-eight: the guarantees of rounds 34..36 by other paths.
+
+Rounds 34..36 attacked what survives execve, AF_UNIX sockets between a program's own
+processes and futexes, by the calls those rounds chose.  This round asks the same Linux
+state through the other calls that report it: select() instead of poll/epoll, read() on
+SOCK_DGRAM and SOCK_SEQPACKET socketpairs instead of recv/recvmsg, /proc/self/comm and a
+new thread's PR_GET_NAME instead of PR_GET_NAME after exec, a new thread's sigaltstack
+instead of one after exec, a fork child's blocked mask and handler, signalfd's record and
+/proc/self/status's SigIgn/SigBlk instead of rt_sigaction and rt_sigprocmask.
+
+The victim is `secret_r38_paths` (workloads/src/secret_r38_paths.c): each step announces
+itself with a marker and turns one value into the index of a public label in a log buffer
+that begins with a copy of the secret, then writes that label to /dev/null.  Each scenario
+holds only the kernel's powers: the result it returns and the user access of the call being
+served.  Where an attack gets through with the Guardian on, it names the property it breaks
+(`gap`) and its docstring says why Linux could never produce what the program saw.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from kernel_model.process import Thread
+
+RT = "redteam_r38"
+PATHS = "secret_r38_paths"
+# secret_r38_paths: the marker before each step; the marker after its write is + 1.
+P_SELECT, P_DGRAM_READ, P_SEQ_READ, P_COMM, P_THREAD_NAME = 3800, 3802, 3804, 3806, 3808
+P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3816
+P_STATUS, P_THREAD_SIGBLK = 3818, 3820
+NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
+NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
+NR_SIGACTION = NUMBERS["rt_sigaction"]
+SIGUSR2, SIGURG = 12, 23
+
+
+def _nth_read(adv: Adversary, phase: int, nth: int, fn, init_only: bool = True) -> None:
+    """Run fn(adv, buf, n) at the exit of the program's `nth` read() after `phase`."""
+    key = ("reads", phase)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=phase, once=False, init_only=init_only)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo[key] = a.memo.get(key, 0) + 1
+        if a.memo[key] != nth:
+            return
+        args = a.el1.syscall_args()
+        fn(a, int(args[1]), int(args[0]))
+
+
+def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
+    """Run fn(adv, args) at the exit of call `nr` made by a fork child after `phase`."""
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, once=False, init_only=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        if thread.process is a.init or a.memo.get(("child", phase)):
+            return
+        a.memo[("child", phase)] = True
+        fn(a, a.el1.syscall_args())
+
+
+# --- QV-001..QV-004: a socketpair's readiness and records by select() and read() --------------
+
+@scenario(id="QV-001", title="Answer select() on a socketpair end with a byte queued: nothing "
+                             "ready",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="select() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait "
+               "in its queue reports it readable (1, its bit set).")
+def qv_select_ready(adv: Adversary) -> None:
+    """1. The program makes a SOCK_STREAM socketpair (a, b), writes one byte on a, then
+    select(b + 1, {b}, NULL, NULL, {0, 0}); 1 with b set chooses label 0, else -4.
+    2. The kernel lets pselect6 run, then clears the read set and answers 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_stream_sendmsg() queued the byte on b before write()
+    returned; nobody else holds b (socketpair() made it, no fork or SCM_RIGHTS since), so
+    do_select() calls unix_poll(), which reports EPOLLIN while sk_receive_queue is not
+    empty, and sets b's bit: the answer is 1."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PSELECT6, during=P_SELECT)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), bytes(8))
+        a.set_reg("x0", 0)
+
+
+@scenario(id="QV-002", title="Answer select() with 2 for the one descriptor it watches",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="select() returns the number of bits it left set in its three sets.")
+def qv_select_count(adv: Adversary) -> None:
+    """1. As QV-001: one descriptor in the read set, a byte queued.
+    2. The kernel lets pselect6 run (b's bit stays set) and answers 2.
+    3. n != 1: the index is -4 and the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: do_select() counts retval once per bit it sets in the
+    result sets; only b is asked, in the read set alone, so the count is at most 1."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PSELECT6, during=P_SELECT)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 2)
+
+
+@scenario(id="QV-003", title="Lengthen a SOCK_DGRAM socketpair's 12-byte datagram read() to 16",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="read() on a SOCK_DGRAM AF_UNIX socket returns exactly one datagram: at most "
+               "its length.")
+def qv_dgram_len(adv: Adversary) -> None:
+    """1. The program sends a 12-byte datagram on one end of a SOCK_DGRAM socketpair and
+    read()s the other with 64 bytes of room; (12 - n) + (signed) first byte chooses the
+    label.
+    2. The kernel lets read run, then answers 16 (the first byte stays 0).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: read() on a socket is sock_read_iter() -> unix_dgram_recvmsg(),
+    which dequeues one skb and copies min(len, skb->len) bytes; the only datagram queued
+    (the pair is the program's own) is 12 bytes long."""
+    _nth_read(adv, P_DGRAM_READ, 1, lambda a, buf, n: a.set_reg("x0", 16))
+
+
+@scenario(id="QV-004", title="Change the first byte of a SOCK_DGRAM socketpair's datagram read()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="read() on a SOCK_DGRAM AF_UNIX socketpair end returns the bytes its peer "
+               "sent.")
+def qv_dgram_bytes(adv: Adversary) -> None:
+    """1. As QV-003; the datagram's first byte is 0.
+    2. The kernel lets read run (12), then writes 0xfc (-4) over the first byte.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_dgram_recvmsg() copies the skb the peer's send queued
+    (skb_copy_datagram_msg()); the pair is the program's own, no other process can send on
+    it, and the program sent a 0 first."""
+    _nth_read(adv, P_DGRAM_READ, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"\xfc"))
+
+
+@scenario(id="QV-005", title="Hand a SOCK_SEQPACKET read() the rest of the record a short "
+                             "read truncated",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A read() of a SOCK_SEQPACKET record too long for it discards the rest: the "
+               "next read() returns the next record.")
+def qv_seq_rest(adv: Adversary) -> None:
+    """1. The program sends records of 12 and 4 bytes on a SOCK_SEQPACKET socketpair,
+    read()s 4 bytes, then read()s again with 64 bytes of room; (4 - n2) + first byte (0
+    in both the second record and the first record's rest) chooses the label.
+    2. The kernel lets the second read run, then answers with the first record's last 8
+    bytes ("\\0efghij\\0") and 8.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_seqpacket_recvmsg() -> unix_dgram_recvmsg() dequeues
+    the whole skb of a record and frees it (skb_free_datagram()) whatever it copied: the
+    truncated rest is gone and the next read returns the 4-byte record."""
+    def fn(a: Adversary, buf: int, n: int) -> None:
+        a.kernel.uaccess.write(buf, b"\0efghij\0")
+        a.set_reg("x0", 8)
+    _nth_read(adv, P_SEQ_READ, 2, fn)
+
+
+# --- QV-006..QV-008: the task's name and alternate stack asked by other paths -----------------
+
+@scenario(id="QV-006", title="Rename the task in /proc/self/comm after PR_SET_NAME",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/self/comm reads the name the thread's last PR_SET_NAME gave it.")
+def qv_comm(adv: Adversary) -> None:
+    """1. The program calls prctl(PR_SET_NAME, "r38-name"), then reads /proc/self/comm:
+    "r38-name\\n" chooses label 0, else -4.
+    2. The kernel lets the read run, then changes the name's last byte ("r38-namf").
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: comm_show() prints proc_task_name(), the task's comm, that
+    PR_SET_NAME's set_task_comm() just wrote; only the program's own threads may write its
+    comm (comm_write() refuses any task outside the thread group) and it has one thread."""
+    _nth_read(adv, P_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf + 7, b"f"))
+
+
+@scenario(id="QV-007", title="Give a new thread a name other than its creator's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A thread clone() creates inherits its creator's comm: its PR_GET_NAME names "
+               "it.")
+def qv_thread_name(adv: Adversary) -> None:
+    """1. After PR_SET_NAME("r38-name") the program creates a pthread that asks
+    prctl(PR_GET_NAME); "r38-name" chooses label 0, else -4.
+    2. The kernel lets the thread's prctl run, then writes "r38-namf".
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_process() -> dup_task_struct() copies the creator's
+    task_struct, comm included; only the program's own threads may change it (prctl,
+    comm_write()'s same_thread_group()) and none did."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_THREAD_NAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")
+
+
+@scenario(id="QV-008", title="Report the creator's alternate signal stack to a new thread",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A thread created with CLONE_VM starts with no alternate signal stack "
+               "(SS_DISABLE).")
+def qv_thread_altstack(adv: Adversary) -> None:
+    """1. The main thread installs a 16 KiB alternate stack, creates a pthread, and the
+    thread asks sigaltstack(NULL, &old): SS_DISABLE chooses label 0, else -4.
+    2. The kernel keeps the main thread's stack_t from its sigaltstack call and writes it
+    (ss_flags 0) as the thread's old stack.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_process() calls sas_ss_reset() for a child that
+    shares the VM without CLONE_VFORK (pthread_create's clone): its sas_ss_sp and
+    sas_ss_size are 0 and do_sigaltstack() reports SS_DISABLE."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGALTSTACK, during=P_THREAD_NAME + 1)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["ss"] = a.kernel.uaccess.read(int(a.el1.syscall_args()[0]), 24)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGALTSTACK, during=P_THREAD_ALTSTACK)
+    def _(a: Adversary, **_: object) -> None:
+        ss = a.memo.get("ss") or struct.pack("<QiiQ", 0x400000, 0, 0, 16384)
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), ss)
+
+
+# --- QV-009..QV-010: what a fork child inherits ----------------------------------------------
+
+@scenario(id="QV-009", title="Unblock SIGUSR2 in a fork child's reported mask",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="fork() copies the blocked mask: the child's rt_sigprocmask reports what its "
+               "parent blocked.")
+def qv_fork_mask(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2 and forks; the child asks rt_sigprocmask(SIG_BLOCK,
+    NULL, &old): SIGUSR2 in it chooses label 0, else -4 (the child logs and _exits).
+    2. The kernel lets the child's call run, then writes an empty mask.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_process() -> dup_task_struct() copies ->blocked; the
+    child changed nothing before asking, and nobody else can change a task's mask."""
+    _child_exit(adv, NR_SIGPROCMASK, P_FORK_MASK,
+                lambda a, args: a.kernel.uaccess.write(int(args[2]), bytes(8)))
+
+
+@scenario(id="QV-010", title="Report SIG_DFL for the handler a fork child inherited",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="fork() copies the signal handlers: the child's rt_sigaction names its "
+               "parent's handler.")
+def qv_fork_handler(adv: Adversary) -> None:
+    """1. The program installs a SIGUSR1 handler and forks; the child asks
+    rt_sigaction(SIGUSR1, NULL, &old): the handler chooses label 0, else -4.
+    2. The kernel lets the child's call run, then writes sa_handler = SIG_DFL (0).
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_sighand() copies the parent's action table for a
+    fork (no CLONE_SIGHAND); only exec (flush_signal_handlers()) or the child's own
+    sigaction resets it, and it did neither."""
+    _child_exit(adv, NR_SIGACTION, P_FORK_HANDLER,
+                lambda a, args: a.kernel.uaccess.write(int(args[2]), bytes(8)))
+
+
+# --- QV-011..QV-012: signalfd's record --------------------------------------------------------
+
+@scenario(id="QV-011", title="Give signalfd's record for SIGUSR1 the number 14",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A signalfd read returns only signals of its mask: ssi_signo of the only one "
+               "pending is its number.")
+def qv_signalfd_signo(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, makes a signalfd for {SIGUSR1}, sends itself SIGUSR1
+    and reads one record: (10 - ssi_signo) + (128 - n) chooses the label.
+    2. The kernel lets read run, then writes ssi_signo = 14 (SIGALRM).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: signalfd_dequeue() dequeues only signals of ctx->sigmask
+    ({SIGUSR1}) and signalfd_copyinfo() writes that signal's number."""
+    _nth_read(adv, P_SIGNALFD, 1,
+              lambda a, buf, n: a.kernel.uaccess.write(buf, struct.pack("<I", 14)))
+
+
+@scenario(id="QV-012", title="Report SIGUSR2 (outside the signalfd's mask) from signalfd",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A signalfd read returns only signals of the mask it was made with.")
+def qv_signalfd_other(adv: Adversary) -> None:
+    """1. As QV-011.
+    2. The kernel lets read run (128), then writes ssi_signo = 12 (SIGUSR2, not in the
+    mask), so 10 - 12 gives -2.
+    3. The index is -2: the program logs bytes 16..23 of the secret's copy.
+    Why Linux never does this: signalfd_dequeue() -> dequeue_signal(&ctx->sigmask) takes
+    only SIGUSR1; SIGUSR2 is neither in the mask nor pending."""
+    _nth_read(adv, P_SIGNALFD, 1,
+              lambda a, buf, n: a.kernel.uaccess.write(buf, struct.pack("<I", SIGUSR2)))
+
+
+# --- QV-013..QV-015: /proc status lines ------------------------------------------------------
+
+def _status_edit(adv: Adversary, phase: int, nth: int, key: bytes, value: int,
+                 init_only: bool = True) -> None:
+    """At the `nth` read after `phase`, rewrite the hex of the status line `key`."""
+    def fn(a: Adversary, buf: int, n: int) -> None:
+        if n <= 0:
+            return
+        text = a.kernel.uaccess.read(buf, n)
+        at = text.find(key + b":\t")
+        if at < 0:
+            a.note(f"no {key!r} line in read #{nth}")
+            return
+        a.kernel.uaccess.write(buf + at + len(key) + 2, b"%016x" % value)
+    _nth_read(adv, phase, nth, fn, init_only=init_only)
+
+
+@scenario(id="QV-013", title="Clear SIGURG from /proc/self/status SigIgn after SIG_IGN",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/self/status SigIgn lists every signal the program set to SIG_IGN.")
+def qv_status_sigign(adv: Adversary) -> None:
+    """1. The program sets SIGURG to SIG_IGN and blocks SIGUSR2, then reads
+    /proc/self/status twice: SigIgn must have bit 22, SigBlk bit 11; else -4.
+    2. The kernel lets the first read run, then writes SigIgn 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: task_sig() -> collect_sigign_sigcatch() sets a bit for
+    every action whose handler is SIG_IGN; the program's rt_sigaction just made SIGURG's
+    SIG_IGN and only its own threads share its sighand."""
+    _status_edit(adv, P_STATUS, 1, b"SigIgn", 0)
+
+
+@scenario(id="QV-014", title="Clear SIGUSR2 from /proc/self/status SigBlk after blocking it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/self/status SigBlk is the task's blocked mask.")
+def qv_status_sigblk(adv: Adversary) -> None:
+    """1. As QV-013; the second read's SigBlk must have bit 11 (SIGUSR2).
+    2. The kernel lets the second read run, then writes SigBlk 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: task_sig() renders p->blocked; rt_sigprocmask just added
+    SIGUSR2 to the (single) thread's mask and no one else can change it."""
+    _status_edit(adv, P_STATUS, 2, b"SigBlk", 0)
+
+
+@scenario(id="QV-015", title="Report the main thread's blocked SIGUSR2 in another thread's own "
+                             "status",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/thread-self/status SigBlk is the reading thread's own mask, not its "
+               "group's.")
+def qv_thread_sigblk(adv: Adversary) -> None:
+    """1. The main thread blocks SIGUSR2 and creates a pthread (which inherits it); the
+    thread unblocks SIGUSR2 and reads /proc/thread-self/status: SigBlk without bit 11
+    chooses label 0, with it -4.
+    2. The kernel lets the read run, then writes SigBlk 0x800 (the main thread's mask).
+    3. The index is -4: the thread logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: /proc/thread-self names the reading task's own
+    /proc/<tgid>/task/<tid>; its status renders that task's ->blocked, from which its
+    pthread_sigmask(SIG_UNBLOCK) just removed SIGUSR2."""
+    _status_edit(adv, P_THREAD_SIGBLK, 1, b"SigBlk", 1 << (SIGUSR2 - 1))

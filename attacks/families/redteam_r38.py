@@ -24,10 +24,12 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from kernel_model import procfs
 from kernel_model.process import Thread
 
 RT = "redteam_r38"
 PATHS = "secret_r38_paths"
+VALUES = "P5"               # a value reached the program that Linux never returns
 # secret_r38_paths: the marker before each step; the marker after its write is + 1.
 P_SELECT, P_DGRAM_READ, P_SEQ_READ, P_COMM, P_THREAD_NAME = 3800, 3802, 3804, 3806, 3808
 P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3816
@@ -65,7 +67,7 @@ def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
 
 @scenario(id="QV-001", title="Answer select() on a socketpair end with a byte queued: nothing "
                              "ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
           prop="select() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait "
                "in its queue reports it readable (1, its bit set).")
 def qv_select_ready(adv: Adversary) -> None:
@@ -165,7 +167,7 @@ def qv_comm(adv: Adversary) -> None:
 
 
 @scenario(id="QV-007", title="Give a new thread a name other than its creator's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
           prop="A thread clone() creates inherits its creator's comm: its PR_GET_NAME names "
                "it.")
 def qv_thread_name(adv: Adversary) -> None:
@@ -272,21 +274,28 @@ def qv_signalfd_other(adv: Adversary) -> None:
 
 def _status_edit(adv: Adversary, phase: int, nth: int, key: bytes, value: int,
                  init_only: bool = True) -> None:
-    """At the `nth` read after `phase`, rewrite the hex of the status line `key`."""
-    def fn(a: Adversary, buf: int, n: int) -> None:
-        if n <= 0:
+    """At the `nth` read after `phase`, rewrite the hex of the status line `key`.  The
+    kernel made the text it copied out (procfs.status for the reading thread), so it knows
+    where the line lies without reading the program's buffer."""
+    key_ = ("reads", phase)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ, during=phase, once=False, init_only=init_only)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.memo[key_] = a.memo.get(key_, 0) + 1
+        if a.memo[key_] != nth:
             return
-        text = a.kernel.uaccess.read(buf, n)
+        args = a.el1.syscall_args()
+        buf, n = int(args[1]), int(args[0])
+        text = procfs.status(a.kernel, thread.process, thread).encode()
         at = text.find(key + b":\t")
-        if at < 0:
-            a.note(f"no {key!r} line in read #{nth}")
+        if n != len(text) or at < 0:
+            a.note(f"read #{nth} answered {n}, the status text is {len(text)} bytes")
             return
         a.kernel.uaccess.write(buf + at + len(key) + 2, b"%016x" % value)
-    _nth_read(adv, phase, nth, fn, init_only=init_only)
 
 
 @scenario(id="QV-013", title="Clear SIGURG from /proc/self/status SigIgn after SIG_IGN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
           prop="/proc/self/status SigIgn lists every signal the program set to SIG_IGN.")
 def qv_status_sigign(adv: Adversary) -> None:
     """1. The program sets SIGURG to SIG_IGN and blocks SIGUSR2, then reads
@@ -300,7 +309,7 @@ def qv_status_sigign(adv: Adversary) -> None:
 
 
 @scenario(id="QV-014", title="Clear SIGUSR2 from /proc/self/status SigBlk after blocking it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
           prop="/proc/self/status SigBlk is the task's blocked mask.")
 def qv_status_sigblk(adv: Adversary) -> None:
     """1. As QV-013; the second read's SigBlk must have bit 11 (SIGUSR2).
@@ -308,12 +317,12 @@ def qv_status_sigblk(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: task_sig() renders p->blocked; rt_sigprocmask just added
     SIGUSR2 to the (single) thread's mask and no one else can change it."""
-    _status_edit(adv, P_STATUS, 2, b"SigBlk", 0)
+    _status_edit(adv, P_STATUS, 3, b"SigBlk", 0)   # read 2 is the first file's EOF
 
 
 @scenario(id="QV-015", title="Report the main thread's blocked SIGUSR2 in another thread's own "
                              "status",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
           prop="/proc/thread-self/status SigBlk is the reading thread's own mask, not its "
                "group's.")
 def qv_thread_sigblk(adv: Adversary) -> None:

@@ -34,9 +34,14 @@ VALUES = "P5"               # a value reached the program that Linux never retur
 P_SELECT, P_DGRAM_READ, P_SEQ_READ, P_COMM, P_THREAD_NAME = 3800, 3802, 3804, 3806, 3808
 P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3816
 P_STATUS, P_THREAD_SIGBLK = 3818, 3820
+P_POLL_QUEUED, P_STAT_COMM, P_FORK_NAME, P_FORK_ALTSTACK = 3822, 3824, 3826, 3828
+P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 3834, 3836
+P_SEQ_TYPE, P_SELF_NAME = 3838, 3840
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
-NR_SIGACTION = NUMBERS["rt_sigaction"]
+NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
+NR_RECVFROM, NR_GETSOCKNAME = NUMBERS["recvfrom"], NUMBERS["getsockname"]
+NR_GETSOCKOPT = NUMBERS["getsockopt"]
 SIGUSR2, SIGURG = 12, 23
 
 
@@ -335,3 +340,177 @@ def qv_thread_sigblk(adv: Adversary) -> None:
     /proc/<tgid>/task/<tid>; its status renders that task's ->blocked, from which its
     pthread_sigmask(SIG_UNBLOCK) just removed SIGUSR2."""
     _status_edit(adv, P_THREAD_SIGBLK, 1, b"SigBlk", 1 << (SIGUSR2 - 1))
+
+
+# --- QV-016..QV-025: the same state by further paths -----------------------------------------
+
+@scenario(id="QV-016", title="Answer poll() on a socketpair end with a byte queued: nothing ready",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="poll() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait in "
+               "its queue reports POLLIN.")
+def qv_poll_queued(adv: Adversary) -> None:
+    """1. The program writes one byte on a of a fresh SOCK_STREAM socketpair (a, b), then
+    poll({b, POLLIN}, 1, 0): 1 with POLLIN chooses label 0, else -4.
+    2. The kernel lets ppoll run, then clears revents and answers 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: the byte sits in b's sk_receive_queue (unix_stream_sendmsg()
+    queued it before write() returned, nobody else holds b), and do_pollfd() -> unix_poll()
+    reports EPOLLIN for a non-empty queue."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_PPOLL, during=P_POLL_QUEUED)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["fds"] = int(a.el1.syscall_args()[0])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PPOLL, during=P_POLL_QUEUED)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["fds"] + 6, bytes(2))    # struct pollfd's revents
+        a.set_reg("x0", 0)
+
+
+@scenario(id="QV-017", title="Rename the thread in /proc/thread-self/stat's comm field",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="/proc/<pid>/stat's second field is the task's comm in parentheses.")
+def qv_stat_comm(adv: Adversary) -> None:
+    """1. After PR_SET_NAME("r38-name") the program reads /proc/thread-self/stat: "(r38-name) "
+    after the first '(' chooses label 0, else -4.
+    2. The kernel lets the read run, then changes the name's last byte in the text it made
+    ("(r38-namf)"); it knows where from its own stat_line.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: do_task_stat() prints proc_task_name() in parentheses, the
+    comm PR_SET_NAME's set_task_comm() wrote; only the program's single thread may change
+    it."""
+    def fn(a: Adversary, buf: int, n: int) -> None:
+        at = len(b"%d (" % a.init.pid) + 7
+        a.kernel.uaccess.write(buf + at, b"f")
+    _nth_read(adv, P_STAT_COMM, 1, fn)
+
+
+@scenario(id="QV-018", title="Give a fork child a name other than its parent's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="fork() copies comm: the child's PR_GET_NAME names its parent's name.")
+def qv_fork_name(adv: Adversary) -> None:
+    """1. After PR_SET_NAME("r38-name") the program forks; the child's prctl(PR_GET_NAME)
+    "r38-name" chooses label 0, else -4 (the child logs and _exits).
+    2. The kernel lets the child's prctl run, then writes "r38-namf".
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: dup_task_struct() copies comm for the child; only the
+    child's own PR_SET_NAME or /proc comm write (same_thread_group()) changes it."""
+    _child_exit(adv, NR_PRCTL, P_FORK_NAME,
+                lambda a, args: a.kernel.uaccess.write(int(args[1]) + 7, b"f"))
+
+
+@scenario(id="QV-019", title="Report SS_DISABLE to a fork child whose parent had an alternate "
+                             "stack",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="fork() keeps the alternate signal stack: the child's sigaltstack reports its "
+               "parent's.")
+def qv_fork_altstack(adv: Adversary) -> None:
+    """1. The program sets a 16 KiB alternate stack and forks; the child asks
+    sigaltstack(NULL, &old): the parent's stack, flags 0, chooses label 0, else -4.
+    2. The kernel lets the child's call run, then writes {NULL, SS_DISABLE, 0}.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_process() resets sas_ss_sp only for CLONE_VM without
+    CLONE_VFORK; fork() copies the parent's sas_ss_sp/size in dup_task_struct()."""
+    _child_exit(adv, NR_SIGALTSTACK, P_FORK_ALTSTACK,
+                lambda a, args: a.kernel.uaccess.write(int(args[1]),
+                                                       struct.pack("<QiiQ", 0, 2, 0, 0)))
+
+
+@scenario(id="QV-020", title="Report SIG_DFL to a thread for the handler its group installed",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="Threads share their signal actions: a thread's rt_sigaction names the handler "
+               "another thread installed.")
+def qv_thread_handler(adv: Adversary) -> None:
+    """1. The main thread installs a SIGUSR1 handler and creates a pthread, which asks
+    rt_sigaction(SIGUSR1, NULL, &old): the handler chooses label 0, else -4.
+    2. The kernel lets the thread's call run, then writes sa_handler = SIG_DFL.
+    3. The index is -4: the thread logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: CLONE_SIGHAND shares sighand_struct; the main thread is
+    waiting and changes nothing; do_sigaction() reports the shared action."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGACTION, during=P_THREAD_HANDLER)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), bytes(8))
+
+
+@scenario(id="QV-021", title="Report an empty mask to a thread created with SIGUSR2 blocked",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="A new thread's blocked mask is its creator's (glibc restores it in the "
+               "thread): rt_sigprocmask reports it.")
+def qv_thread_mask(adv: Adversary) -> None:
+    """1. The main thread blocks SIGUSR2 and creates a pthread, which asks
+    rt_sigprocmask(SIG_BLOCK, NULL, &old): SIGUSR2 in it chooses label 0, else -4.
+    2. The kernel lets the thread's raw call (its last before the label) run, then writes 0.
+    3. The index is -4: the thread logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: the new task copies ->blocked at clone (glibc's
+    pthread_create blocks all around clone and the new thread sets the creator's saved
+    mask, SIGUSR2 in it), and only the task itself changes it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_SIGPROCMASK, during=P_THREAD_MASK, once=False)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        args = a.el1.syscall_args()
+        if int(args[1]) != 0 or int(args[2]) == 0 or thread.tid == a.init.pid:
+            return
+        a.kernel.uaccess.write(int(args[2]), bytes(8))
+
+
+@scenario(id="QV-022", title="Name an unbound socketpair sender in recvfrom()'s address",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="recvfrom() of a datagram whose sender has no address reports addrlen 0.")
+def qv_dgram_from(adv: Adversary) -> None:
+    """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
+    and recvfrom()s it with an address buffer: minus addrlen chooses the label.
+    2. The kernel lets recvfrom run, then writes an abstract name "\\0ab" and addrlen 4.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_dgram_recvmsg() sets msg_namelen 0 and unix_copy_addr()
+    copies only the sender's unix_address, which an unbound socketpair end lacks (no
+    SO_PASSCRED, so no autobind); move_addr_to_user() writes length 0."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVFROM, during=P_DGRAM_FROM)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.kernel.uaccess.write(int(args[4]), struct.pack("<H", 1) + b"\0a")
+        a.kernel.uaccess.write_u32(int(args[5]), 4)
+
+
+@scenario(id="QV-023", title="Give an unbound socketpair end an autobound name in getsockname()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="getsockname() of an unbound AF_UNIX socket reports sizeof(sa_family_t).")
+def qv_pair_sockname(adv: Adversary) -> None:
+    """1. The program asks getsockname() of a fresh SOCK_STREAM socketpair end: 2 - len
+    chooses the label.
+    2. The kernel lets it run, then writes a name "\\0abc" and len 6.
+    3. len 6: the index is -4 and the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_getname() reports sizeof(short) for a socket with no
+    unix_address; socketpair() binds neither end and nothing since autobound it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKNAME, during=P_PAIR_SOCKNAME)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.kernel.uaccess.write(int(args[1]), struct.pack("<H", 1) + b"\0abc")
+        a.kernel.uaccess.write_u32(int(args[2]), 6)
+
+
+@scenario(id="QV-024", title="Answer SO_TYPE of a SOCK_SEQPACKET socketpair end with 9",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="getsockopt(SO_TYPE) reports the type the socket was made with.")
+def qv_seq_type(adv: Adversary) -> None:
+    """1. The program asks SO_TYPE of a SOCK_SEQPACKET socketpair end: 5 - v chooses the
+    label.
+    2. The kernel lets it run, then writes 9.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: sock_getsockopt() answers SO_TYPE with sk->sk_type, fixed
+    at socketpair() (SOCK_SEQPACKET, 5)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_SEQ_TYPE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[3]), struct.pack("<i", 9))
+
+
+@scenario(id="QV-025", title="Rename the task in its own PR_GET_NAME after PR_SET_NAME",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="PR_GET_NAME returns the name the thread's last PR_SET_NAME gave it.")
+def qv_self_name(adv: Adversary) -> None:
+    """1. Long after PR_SET_NAME("r38-name"), the main thread asks prctl(PR_GET_NAME):
+    "r38-name" chooses label 0, else -4.
+    2. The kernel lets it run, then writes "r38-namf".
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: PR_GET_NAME copies get_task_comm(current), which only the
+    task's own PR_SET_NAME or a comm write from its thread group changes; none did."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_SELF_NAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")

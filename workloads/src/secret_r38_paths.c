@@ -37,6 +37,23 @@
  *  11. Two pthreads: SIGUSR2 blocked in the main thread only; the new thread (created
  *      with SIGUSR2 blocked, then unblocking it) reads /proc/thread-self/status: SigBlk
  *      lacks bit 11; else -4.
+ *  12. poll(b, POLLIN, 0) on a SOCK_STREAM socketpair end with a byte queued: 1 with
+ *      POLLIN; else -4.
+ *  13. /proc/thread-self/stat (qemu-user fakes /proc/self/stat's comm): its comm field
+ *      is "(r38-name)"; else -4.
+ *  14. A fork child's prctl(PR_GET_NAME): "r38-name" (the parent's); else -4.
+ *  15. An alternate stack set, fork: the child's sigaltstack(NULL, &old) is the parent's
+ *      (fork is not CLONE_VM: nothing resets it); else -4.
+ *  16. A SIGUSR1 handler set, a pthread asks rt_sigaction(SIGUSR1, NULL, &old): the
+ *      handler (threads share their actions); else -4.
+ *  17. SIGUSR2 blocked, a pthread asks rt_sigprocmask(SIG_BLOCK, NULL, &old): SIGUSR2 in
+ *      it (the creator's mask, as glibc's pthread_create restores it); else -4.
+ *  18. recvfrom() of a datagram on a SOCK_DGRAM socketpair whose sender never bound:
+ *      addrlen 0 (unix_copy_addr() copies nothing); minus it chooses the label.
+ *  19. getsockname() of an unbound socketpair end: sizeof(sa_family_t); 2 - len.
+ *  20. getsockopt(SO_TYPE) of a SOCK_SEQPACKET socketpair end: 5; 5 - v.
+ *  21. The main thread's prctl(PR_GET_NAME) after step 4's PR_SET_NAME: "r38-name";
+ *      else -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -50,11 +67,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +98,16 @@
 #define P_SIGNALFD 3816
 #define P_STATUS 3818
 #define P_THREAD_SIGBLK 3820
+#define P_POLL_QUEUED 3822
+#define P_STAT_COMM 3824
+#define P_FORK_NAME 3826
+#define P_FORK_ALTSTACK 3828
+#define P_THREAD_HANDLER 3830
+#define P_THREAD_MASK 3832
+#define P_DGRAM_FROM 3834
+#define P_PAIR_SOCKNAME 3836
+#define P_SEQ_TYPE 3838
+#define P_SELF_NAME 3840
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -394,6 +423,184 @@ static void thread_sigblk_step(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* 12. */
+static void poll_queued_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_POLL_QUEUED, (long)logbuf, 0, 0, 0);
+    if (write(sv[0], "y", 1) == 1) {
+        struct pollfd pf = {.fd = sv[1], .events = POLLIN, .revents = 0};
+        int n = poll(&pf, 1, 0);
+        if (n >= 0)
+            log_label(P_POLL_QUEUED, n == 1 && (pf.revents & POLLIN) ? 0 : -4);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 13. */
+static void stat_comm_step(void)
+{
+    char buf[512];
+    int fd = open("/proc/thread-self/stat", O_RDONLY);
+    if (fd < 0)
+        return;
+    marker(P_STAT_COMM, (long)logbuf, 0, 0, 0);
+    memset(buf, 0, sizeof buf);
+    long n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n > 0) {
+        char *open_ = strchr(buf, '(');
+        log_label(P_STAT_COMM, open_ && strncmp(open_, "(r38-name) ", 11) == 0 ? 0 : -4);
+    }
+}
+
+/* 14. */
+static void fork_name_step(void)
+{
+    marker(P_FORK_NAME, (long)logbuf, 0, 0, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char buf[16];
+        memset(buf, 0x55, sizeof buf);
+        if (prctl(PR_GET_NAME, (unsigned long)buf, 0, 0, 0) == 0)
+            log_label(P_FORK_NAME, strcmp(buf, NAME) == 0 ? 0 : -4);
+        _exit(0);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+/* 15. */
+static void fork_altstack_step(void)
+{
+    stack_t ss = {.ss_sp = altstack, .ss_flags = 0, .ss_size = sizeof altstack};
+    if (sigaltstack(&ss, NULL) != 0)
+        return;
+    marker(P_FORK_ALTSTACK, (long)logbuf, 0, 0, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        stack_t old;
+        memset(&old, 0, sizeof old);
+        if (sigaltstack(NULL, &old) == 0)
+            log_label(P_FORK_ALTSTACK, old.ss_flags == 0 && old.ss_sp == altstack &&
+                                           old.ss_size == sizeof altstack ? 0 : -4);
+        _exit(0);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+}
+
+/* 16. */
+static void *handler_thread(void *arg)
+{
+    (void)arg;
+    struct sigaction now;
+    memset(&now, 0, sizeof now);
+    if (sigaction(SIGUSR1, NULL, &now) == 0)
+        log_label(P_THREAD_HANDLER, now.sa_handler == on_usr1 ? 0 : -4);
+    return NULL;
+}
+
+static void thread_handler_step(void)
+{
+    struct sigaction sa, prev;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    if (sigaction(SIGUSR1, &sa, &prev) != 0)
+        return;
+    marker(P_THREAD_HANDLER, (long)logbuf, 0, 0, 0);
+    run_thread(handler_thread);
+    sigaction(SIGUSR1, &prev, NULL);
+}
+
+/* 17. */
+static void *mask_thread(void *arg)
+{
+    (void)arg;
+    sigset_t now;
+    sigemptyset(&now);
+    if (sys6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&now, 8, 0, 0) == 0)
+        log_label(P_THREAD_MASK, sigismember(&now, SIGUSR2) ? 0 : -4);
+    return NULL;
+}
+
+static void thread_mask_step(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
+        return;
+    marker(P_THREAD_MASK, (long)logbuf, 0, 0, 0);
+    run_thread(mask_thread);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* 18. */
+static void dgram_from_step(void)
+{
+    int sv[2];
+    char in[16];
+    struct sockaddr_un from;
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+        return;
+    marker(P_DGRAM_FROM, (long)logbuf, 0, 0, 0);
+    if (send(sv[0], "12345678", 8, 0) == 8) {
+        socklen_t flen = sizeof from;
+        memset(&from, 0, sizeof from);
+        long n = recvfrom(sv[1], in, sizeof in, 0, (struct sockaddr *)&from, &flen);
+        if (n >= 0)
+            log_label(P_DGRAM_FROM, -(long)flen);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 19. */
+static void pair_sockname_step(void)
+{
+    int sv[2];
+    struct sockaddr_un me;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_PAIR_SOCKNAME, (long)logbuf, 0, 0, 0);
+    socklen_t len = sizeof me;
+    memset(&me, 0, sizeof me);
+    if (getsockname(sv[0], (struct sockaddr *)&me, &len) == 0)
+        log_label(P_PAIR_SOCKNAME, 2 - (long)len);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 20. */
+static void seq_type_step(void)
+{
+    int sv[2], v = -1000;
+    socklen_t len = sizeof v;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+        return;
+    marker(P_SEQ_TYPE, (long)logbuf, 0, 0, 0);
+    if (getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &len) == 0 && len == sizeof v)
+        log_label(P_SEQ_TYPE, SOCK_SEQPACKET - (long)v);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 21. */
+static void self_name_step(void)
+{
+    char buf[16];
+    marker(P_SELF_NAME, (long)logbuf, 0, 0, 0);
+    memset(buf, 0x55, sizeof buf);
+    if (prctl(PR_GET_NAME, (unsigned long)buf, 0, 0, 0) == 0)
+        log_label(P_SELF_NAME, strcmp(buf, NAME) == 0 ? 0 : -4);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -429,6 +636,16 @@ int main(int argc, char **argv)
     signalfd_step();
     status_step();
     thread_sigblk_step();
+    poll_queued_step();
+    stat_comm_step();
+    fork_name_step();
+    fork_altstack_step();
+    thread_handler_step();
+    thread_mask_step();
+    dgram_from_step();
+    pair_sockname_step();
+    seq_type_step();
+    self_name_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

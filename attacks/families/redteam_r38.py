@@ -36,12 +36,15 @@ P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3
 P_STATUS, P_THREAD_SIGBLK = 3818, 3820
 P_POLL_QUEUED, P_STAT_COMM, P_FORK_NAME, P_FORK_ALTSTACK = 3822, 3824, 3826, 3828
 P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 3834, 3836
-P_SEQ_TYPE, P_SELF_NAME = 3838, 3840
+P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 3844
+P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
 NR_RECVFROM, NR_GETSOCKNAME = NUMBERS["recvfrom"], NUMBERS["getsockname"]
-NR_GETSOCKOPT = NUMBERS["getsockopt"]
+NR_GETSOCKOPT, NR_RECVMSG = NUMBERS["getsockopt"], NUMBERS["recvmsg"]
+NR_GETPEERNAME, NR_EPOLL_PWAIT = NUMBERS["getpeername"], NUMBERS["epoll_pwait"]
+
 SIGUSR2, SIGURG = 12, 23
 
 
@@ -514,3 +517,93 @@ def qv_self_name(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_SELF_NAME)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")
+
+
+@scenario(id="QV-026", title="Name an unbound socketpair sender in recvmsg()'s msg_name",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="recvmsg() of a datagram whose sender has no address sets msg_namelen 0.")
+def qv_dgram_msgname(adv: Adversary) -> None:
+    """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
+    and recvmsg()s it with a msg_name: minus msg_namelen chooses the label.
+    2. The kernel lets recvmsg run, then writes msg_namelen 4 into the msghdr (and a name
+    "\\0a" into msg_name).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: ____sys_recvmsg() sets msg_namelen 0 before
+    unix_dgram_recvmsg(), whose unix_copy_addr() copies nothing for a sender with no
+    unix_address; __put_user() writes back that 0."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RECVMSG, during=P_DGRAM_MSGNAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["mh"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RECVMSG, during=P_DGRAM_MSGNAME)
+    def _(a: Adversary, **_: object) -> None:
+        mh = a.memo["mh"]
+        name = struct.unpack("<Q", a.kernel.uaccess.read(mh, 8))[0]
+        a.kernel.uaccess.write(name, struct.pack("<H", 1) + b"\0a")
+        a.kernel.uaccess.write_u32(mh + 8, 4)
+
+
+@scenario(id="QV-027", title="Give a socketpair end's unbound peer a name in getpeername()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="getpeername() of a socketpair end whose peer is unbound reports "
+               "sizeof(sa_family_t).")
+def qv_pair_peername(adv: Adversary) -> None:
+    """1. The program asks getpeername() of a fresh SOCK_STREAM socketpair end: 2 - len
+    chooses the label.
+    2. The kernel lets it run, then writes a name "\\0abc" and len 6.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_getname(peer=1) reports the peer's unix_address, and
+    the other end of a socketpair() has none until the program binds it (it did not):
+    sizeof(short)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPEERNAME, during=P_PAIR_PEERNAME)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.kernel.uaccess.write(int(args[1]), struct.pack("<H", 1) + b"\0abc")
+        a.kernel.uaccess.write_u32(int(args[2]), 6)
+
+
+@scenario(id="QV-028", title="Give a vfork child a name other than its parent's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="vfork() copies comm: the child's PR_GET_NAME names its parent's name.")
+def qv_vfork_name(adv: Adversary) -> None:
+    """1. After PR_SET_NAME("r38-name") the program vforks (raw clone CLONE_VM |
+    CLONE_VFORK); the child's prctl(PR_GET_NAME) goes to the parent over a pipe:
+    "r38-name" chooses label 0, else -4.
+    2. The kernel lets the child's prctl run, then writes "r38-namf".
+    3. The parent's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: dup_task_struct() copies comm for a vfork child as for any
+    clone; only the child's own PR_SET_NAME or a comm write from its thread group changes
+    it, and the child called nothing else before asking."""
+    _child_exit(adv, NR_PRCTL, P_VFORK_NAME,
+                lambda a, args: a.kernel.uaccess.write(int(args[1]) + 7, b"f"))
+
+
+@scenario(id="QV-029", title="Clear SIGUSR1 from /proc/self/status SigCgt after a handler",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="/proc/self/status SigCgt lists every signal with a handler.")
+def qv_status_sigcgt(adv: Adversary) -> None:
+    """1. The program installs a SIGUSR1 handler and reads /proc/self/status: SigCgt with
+    bit 9 chooses label 0, else -4.
+    2. The kernel lets the read run, then writes SigCgt 0 in the text it made.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: collect_sigign_sigcatch() sets a bit for every action whose
+    handler is neither SIG_DFL nor SIG_IGN; rt_sigaction just installed one for SIGUSR1."""
+    _status_edit(adv, P_STATUS_SIGCGT, 1, b"SigCgt", 0)
+
+
+@scenario(id="QV-030", title="Answer epoll_wait() on a socketpair end with a byte queued: "
+                             "nothing ready",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="epoll_wait() with timeout 0 reports EPOLLIN for a registered AF_UNIX stream "
+               "socket whose queue holds bytes.")
+def qv_epoll_queued(adv: Adversary) -> None:
+    """1. The program registers b of a SOCK_STREAM socketpair (EPOLLIN), writes a byte on
+    a, then epoll_wait(timeout 0): 1 event with EPOLLIN chooses label 0, else -4.
+    2. The kernel lets epoll_pwait run, then answers 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_stream_sendmsg() queued the byte and woke b's wait
+    queue, which ep_poll_callback() turned into a ready-list entry; ep_send_events()
+    re-polls it (unix_poll(): EPOLLIN for a non-empty queue) and reports it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL_QUEUED)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 0)

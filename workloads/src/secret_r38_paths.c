@@ -54,6 +54,15 @@
  *  20. getsockopt(SO_TYPE) of a SOCK_SEQPACKET socketpair end: 5; 5 - v.
  *  21. The main thread's prctl(PR_GET_NAME) after step 4's PR_SET_NAME: "r38-name";
  *      else -4.
+ *  22. recvmsg() with a msg_name of a datagram from an unbound SOCK_DGRAM socketpair end:
+ *      msg_namelen 0; minus it chooses the label.
+ *  23. getpeername() of a SOCK_STREAM socketpair end (its peer unbound):
+ *      sizeof(sa_family_t); 2 - len.
+ *  24. A raw vfork child's prctl(PR_GET_NAME), written on a pipe the parent reads after
+ *      the child exits: "r38-name"; else -4.
+ *  25. A SIGUSR1 handler installed, /proc/self/status: SigCgt has bit 9; else -4.
+ *  26. epoll_wait(timeout 0) on an epoll set holding b (EPOLLIN) after a byte was written
+ *      on a: 1 event with EPOLLIN; else -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -69,11 +78,13 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +119,11 @@
 #define P_PAIR_SOCKNAME 3836
 #define P_SEQ_TYPE 3838
 #define P_SELF_NAME 3840
+#define P_DGRAM_MSGNAME 3842
+#define P_PAIR_PEERNAME 3844
+#define P_VFORK_NAME 3846
+#define P_STATUS_SIGCGT 3848
+#define P_EPOLL_QUEUED 3850
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -601,6 +617,115 @@ static void self_name_step(void)
         log_label(P_SELF_NAME, strcmp(buf, NAME) == 0 ? 0 : -4);
 }
 
+/* 22. */
+static void dgram_msgname_step(void)
+{
+    int sv[2];
+    char in[16];
+    struct sockaddr_un from;
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+        return;
+    marker(P_DGRAM_MSGNAME, (long)logbuf, 0, 0, 0);
+    if (send(sv[0], "abcdefgh", 8, 0) == 8) {
+        struct iovec iov = {.iov_base = in, .iov_len = sizeof in};
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        memset(&from, 0, sizeof from);
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof from;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        long n = recvmsg(sv[1], &mh, 0);
+        if (n >= 0)
+            log_label(P_DGRAM_MSGNAME, -(long)mh.msg_namelen);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 23. */
+static void pair_peername_step(void)
+{
+    int sv[2];
+    struct sockaddr_un peer;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_PAIR_PEERNAME, (long)logbuf, 0, 0, 0);
+    socklen_t len = sizeof peer;
+    memset(&peer, 0, sizeof peer);
+    if (getpeername(sv[0], (struct sockaddr *)&peer, &len) == 0)
+        log_label(P_PAIR_PEERNAME, 2 - (long)len);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 24. */
+static void vfork_name_step(void)
+{
+    static char buf[16];
+    char got[16];
+    int pp[2];
+    if (pipe(pp) != 0)
+        return;
+    marker(P_VFORK_NAME, (long)logbuf, 0, 0, 0);
+    memset(buf, 0x55, sizeof buf);
+    /* A raw vfork: the child asks its name and writes it on a pipe (qemu-user runs a vfork
+     * child in a copy of the memory, so the parent cannot read the child's buffer). */
+    long pid = sys6(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        if (sys6(SYS_prctl, PR_GET_NAME, (long)buf, 0, 0, 0, 0) == 0)
+            sys6(SYS_write, pp[1], (long)buf, sizeof buf, 0, 0, 0);
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    }
+    close(pp[1]);
+    if (pid > 0) {
+        waitpid((pid_t)pid, NULL, 0);
+        memset(got, 0x55, sizeof got);
+        if (read(pp[0], got, sizeof got) == (long)sizeof got)
+            log_label(P_VFORK_NAME, strcmp(got, NAME) == 0 ? 0 : -4);
+    }
+    close(pp[0]);
+}
+
+/* 25. */
+static void status_sigcgt_step(void)
+{
+    struct sigaction sa, prev;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    if (sigaction(SIGUSR1, &sa, &prev) != 0)
+        return;
+    marker(P_STATUS_SIGCGT, (long)logbuf, 0, 0, 0);
+    long cgt = status_field("/proc/self/status", "SigCgt");
+    if (cgt >= 0)
+        log_label(P_STATUS_SIGCGT, (cgt >> (SIGUSR1 - 1)) & 1 ? 0 : -4);
+    sigaction(SIGUSR1, &prev, NULL);
+}
+
+/* 26. */
+static void epoll_queued_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x38};
+    if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) == 0) {
+        marker(P_EPOLL_QUEUED, (long)logbuf, 0, 0, 0);
+        if (write(sv[0], "z", 1) == 1) {
+            struct epoll_event got[2];
+            memset(got, 0, sizeof got);
+            int n = epoll_wait(ep, got, 2, 0);
+            if (n >= 0)
+                log_label(P_EPOLL_QUEUED, n == 1 && (got[0].events & EPOLLIN) ? 0 : -4);
+        }
+    }
+    if (ep >= 0)
+        close(ep);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -646,6 +771,11 @@ int main(int argc, char **argv)
     pair_sockname_step();
     seq_type_step();
     self_name_step();
+    dgram_msgname_step();
+    pair_peername_step();
+    vfork_name_step();
+    status_sigcgt_step();
+    epoll_queued_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -38,6 +38,7 @@ P_POLL_QUEUED, P_STAT_COMM, P_FORK_NAME, P_FORK_ALTSTACK = 3822, 3824, 3826, 382
 P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 3834, 3836
 P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 3844
 P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
+P_OTHER_NAME, P_OTHER_COMM = 3852, 3854
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
@@ -607,3 +608,39 @@ def qv_epoll_queued(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_EPOLL_PWAIT, during=P_EPOLL_QUEUED)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", 0)
+
+
+# --- QV-031..QV-032: asked while another thread has renamed itself ---------------------------
+
+@scenario(id="QV-031", title="Report a sibling thread's new name as the main thread's own",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="PR_SET_NAME renames only the calling thread: another thread's PR_GET_NAME "
+               "keeps its own name.")
+def qv_other_name(adv: Adversary) -> None:
+    """1. A pthread calls PR_SET_NAME("r38-thrd"), tells the main thread, and stays alive
+    (waiting) while the main thread asks prctl(PR_GET_NAME): "r38-name" chooses label 0,
+    else -4.
+    2. The kernel lets the main thread's prctl run, then writes "r38-thrd" (the name the
+    program itself just set, in another thread).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this, even with the rename in flight: prctl(PR_SET_NAME) is
+    set_task_comm(current, ...): it writes only the calling task's comm; the main
+    thread's comm is still what its own PR_SET_NAME made it."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_OTHER_NAME)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), b"r38-thrd\0")
+
+
+@scenario(id="QV-032", title="Show a sibling thread's new name in /proc/self/comm",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/self/comm shows the thread-group leader's name, whatever another "
+               "thread named itself.")
+def qv_other_comm(adv: Adversary) -> None:
+    """1. As QV-031; then the main thread (the leader) reads /proc/self/comm:
+    "r38-name\\n" chooses label 0, else -4.
+    2. The kernel lets the read run, then writes "r38-thrd\\n" (the renamed thread's).
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: /proc/self is /proc/<tgid>, whose comm_show() prints the
+    comm of the task with pid tgid, the leader; the other thread's set_task_comm() wrote
+    its own task."""
+    _nth_read(adv, P_OTHER_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"r38-thrd\n"))

@@ -63,6 +63,10 @@
  *  25. A SIGUSR1 handler installed, /proc/self/status: SigCgt has bit 9; else -4.
  *  26. epoll_wait(timeout 0) on an epoll set holding b (EPOLLIN) after a byte was written
  *      on a: 1 event with EPOLLIN; else -4.
+ *  27. A pthread renames itself "r38-thrd" and stays alive; meanwhile the main thread's
+ *      prctl(PR_GET_NAME) is still "r38-name" (comm is per task); else -4.
+ *  28. Then the main thread reads /proc/self/comm: the group leader's name, "r38-name\n";
+ *      else -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -124,6 +128,8 @@
 #define P_VFORK_NAME 3846
 #define P_STATUS_SIGCGT 3848
 #define P_EPOLL_QUEUED 3850
+#define P_OTHER_NAME 3852
+#define P_OTHER_COMM 3854
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -726,6 +732,69 @@ static void epoll_queued_step(void)
     close(sv[1]);
 }
 
+/* 27, 28. */
+static volatile int rename_stage;
+
+static void wait_stage(int want)
+{
+    long brief[2] = {0, 1000000};
+    for (int i = 0; i < 2000 && rename_stage < want; i++)
+        sys6(SYS_futex, (long)&rename_stage, 0 /* FUTEX_WAIT */ | 128, rename_stage,
+             (long)brief, 0, 0);
+}
+
+static void set_stage(int v)
+{
+    rename_stage = v;
+    sys6(SYS_futex, (long)&rename_stage, 1 /* FUTEX_WAKE */ | 128, 8, 0, 0, 0);
+}
+
+static void *rename_thread(void *arg)
+{
+    (void)arg;
+    if (prctl(PR_SET_NAME, (unsigned long)"r38-thrd", 0, 0, 0) == 0) {
+        set_stage(1);
+        wait_stage(2);     /* alive, renamed, while the main thread asks */
+    }
+    return NULL;
+}
+
+static void other_name_step(void)
+{
+    rename_stage = 0;
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    thread_done = 0;
+    static struct start st = {rename_thread};
+    if (pthread_create(&t, &at, trampoline, &st) != 0)
+        return;
+    wait_stage(1);
+    if (rename_stage >= 1) {
+        char buf[16];
+        marker(P_OTHER_NAME, (long)logbuf, 0, 0, 0);
+        memset(buf, 0x55, sizeof buf);
+        if (prctl(PR_GET_NAME, (unsigned long)buf, 0, 0, 0) == 0)
+            log_label(P_OTHER_NAME, strcmp(buf, NAME) == 0 ? 0 : -4);
+        int fd = open("/proc/self/comm", O_RDONLY);
+        if (fd >= 0) {
+            char cb[64];
+            marker(P_OTHER_COMM, (long)logbuf, 0, 0, 0);
+            memset(cb, 0, sizeof cb);
+            long n = read(fd, cb, sizeof cb);
+            close(fd);
+            if (n >= 0)
+                log_label(P_OTHER_COMM, n == 9 && memcmp(cb, "r38-name\n", 9) == 0 ? 0 : -4);
+        }
+    }
+    set_stage(2);
+    long brief[2] = {0, 1000000};
+    for (int i = 0; i < 2000 && !thread_done; i++)
+        sys6(SYS_futex, (long)&thread_done, 0 | 128, 0, (long)brief, 0, 0);
+    pthread_attr_destroy(&at);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -776,6 +845,7 @@ int main(int argc, char **argv)
     vfork_name_step();
     status_sigcgt_step();
     epoll_queued_step();
+    other_name_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

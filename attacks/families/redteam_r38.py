@@ -38,7 +38,7 @@ P_POLL_QUEUED, P_STAT_COMM, P_FORK_NAME, P_FORK_ALTSTACK = 3822, 3824, 3826, 382
 P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 3834, 3836
 P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 3844
 P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
-P_OTHER_NAME, P_OTHER_COMM = 3852, 3854
+P_OTHER_NAME, P_OTHER_COMM, P_PAIR_PEERCRED, P_FORK_PEERCRED = 3852, 3854, 3856, 3858
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
@@ -69,6 +69,7 @@ def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
         if thread.process is a.init or a.memo.get(("child", phase)):
             return
         a.memo[("child", phase)] = True
+        a.memo["child_pid"] = thread.process.pid
         fn(a, a.el1.syscall_args())
 
 
@@ -644,3 +645,40 @@ def qv_other_comm(adv: Adversary) -> None:
     comm of the task with pid tgid, the leader; the other thread's set_task_comm() wrote
     its own task."""
     _nth_read(adv, P_OTHER_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"r38-thrd\n"))
+
+
+# --- QV-033..QV-034: SO_PEERCRED of a socketpair ---------------------------------------------
+
+@scenario(id="QV-033", title="Name another pid in SO_PEERCRED of the program's own socketpair",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="SO_PEERCRED of a socketpair end names the process that called socketpair().")
+def qv_pair_peercred(adv: Adversary) -> None:
+    """1. The program makes a SOCK_STREAM socketpair and asks SO_PEERCRED of one end:
+    getpid() - pid chooses the label.
+    2. The kernel lets getsockopt run, then writes pid = getpid() + 4.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_socketpair() calls init_peercred() on both ends with
+    the caller's tgid, and nothing changes sk_peer_pid afterwards."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETSOCKOPT, during=P_PAIR_PEERCRED)
+    def _(a: Adversary, thread: Thread, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[3]),
+                               struct.pack("<i", thread.process.pid + 4))
+
+
+@scenario(id="QV-034", title="Name the fork child itself in SO_PEERCRED of a socketpair its "
+                             "parent made",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="SO_PEERCRED is fixed when the socketpair is made: a fork child that inherits "
+               "an end sees its parent's pid.")
+def qv_fork_peercred(adv: Adversary) -> None:
+    """1. The program makes a socketpair and forks; the child asks SO_PEERCRED of an
+    inherited end: parent - pid chooses the label (the child logs and _exits).
+    2. The kernel lets the child's getsockopt run, then writes pid = parent + 4 (not the
+    parent: as the child's own pid would be, but near enough to index the secret).
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: sk_peer_pid was set by init_peercred() in unix_socketpair()
+    (the parent) and fork() only duplicates the descriptor: the answer is the parent's
+    tgid."""
+    def fn(a: Adversary, args: list[int]) -> None:
+        a.kernel.uaccess.write(int(args[3]), struct.pack("<i", a.init.pid + 4))
+    _child_exit(adv, NR_GETSOCKOPT, P_FORK_PEERCRED, fn)

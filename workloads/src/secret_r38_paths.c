@@ -67,6 +67,10 @@
  *      prctl(PR_GET_NAME) is still "r38-name" (comm is per task); else -4.
  *  28. Then the main thread reads /proc/self/comm: the group leader's name, "r38-name\n";
  *      else -4.
+ *  29. SO_PEERCRED of a SOCK_STREAM socketpair end: the program's pid (unix_socketpair()
+ *      sets both ends' peer credentials to the caller's); getpid() - pid.
+ *  30. A socketpair made, then fork: the child's SO_PEERCRED of the inherited end is
+ *      still the parent's pid (fixed at socketpair()); parent - pid.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -130,6 +134,8 @@
 #define P_EPOLL_QUEUED 3850
 #define P_OTHER_NAME 3852
 #define P_OTHER_COMM 3854
+#define P_PAIR_PEERCRED 3856
+#define P_FORK_PEERCRED 3858   /* x3 the parent's pid */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -795,6 +801,43 @@ static void other_name_step(void)
     pthread_attr_destroy(&at);
 }
 
+/* 29. */
+static void pair_peercred_step(void)
+{
+    int sv[2];
+    struct ucred uc = {0};
+    socklen_t l = sizeof uc;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_PAIR_PEERCRED, (long)logbuf, 0, 0, 0);
+    if (getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &l) == 0 && l == sizeof uc)
+        log_label(P_PAIR_PEERCRED, (long)getpid() - uc.pid);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* 30. */
+static void fork_peercred_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    long parent = getpid();
+    marker(P_FORK_PEERCRED, (long)logbuf, parent, 0, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct ucred uc = {0};
+        socklen_t l = sizeof uc;
+        if (getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &l) == 0 && l == sizeof uc)
+            log_label(P_FORK_PEERCRED, parent - uc.pid);
+        _exit(0);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -846,6 +889,8 @@ int main(int argc, char **argv)
     status_sigcgt_step();
     epoll_queued_step();
     other_name_step();
+    pair_peercred_step();
+    fork_peercred_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -96,7 +96,7 @@ def qv_select_ready(adv: Adversary) -> None:
 
 
 @scenario(id="QV-002", title="Answer select() with 2 for the one descriptor it watches",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=PATHS,
           prop="select() returns the number of bits it left set in its three sets.")
 def qv_select_count(adv: Adversary) -> None:
     """1. As QV-001: one descriptor in the read set, a byte queued.
@@ -110,7 +110,7 @@ def qv_select_count(adv: Adversary) -> None:
 
 
 @scenario(id="QV-003", title="Lengthen a SOCK_DGRAM socketpair's 12-byte datagram read() to 16",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=PATHS,
           prop="read() on a SOCK_DGRAM AF_UNIX socket returns exactly one datagram: at most "
                "its length.")
 def qv_dgram_len(adv: Adversary) -> None:
@@ -141,7 +141,7 @@ def qv_dgram_bytes(adv: Adversary) -> None:
 
 @scenario(id="QV-005", title="Hand a SOCK_SEQPACKET read() the rest of the record a short "
                              "read truncated",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), program=PATHS,
           prop="A read() of a SOCK_SEQPACKET record too long for it discards the rest: the "
                "next read() returns the next record.")
 def qv_seq_rest(adv: Adversary) -> None:
@@ -194,7 +194,7 @@ def qv_thread_name(adv: Adversary) -> None:
 
 
 @scenario(id="QV-008", title="Report the creator's alternate signal stack to a new thread",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="A thread created with CLONE_VM starts with no alternate signal stack "
                "(SS_DISABLE).")
 def qv_thread_altstack(adv: Adversary) -> None:
@@ -219,7 +219,7 @@ def qv_thread_altstack(adv: Adversary) -> None:
 # --- QV-009..QV-010: what a fork child inherits ----------------------------------------------
 
 @scenario(id="QV-009", title="Unblock SIGUSR2 in a fork child's reported mask",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="fork() copies the blocked mask: the child's rt_sigprocmask reports what its "
                "parent blocked.")
 def qv_fork_mask(adv: Adversary) -> None:
@@ -234,7 +234,7 @@ def qv_fork_mask(adv: Adversary) -> None:
 
 
 @scenario(id="QV-010", title="Report SIG_DFL for the handler a fork child inherited",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="fork() copies the signal handlers: the child's rt_sigaction names its "
                "parent's handler.")
 def qv_fork_handler(adv: Adversary) -> None:
@@ -252,7 +252,7 @@ def qv_fork_handler(adv: Adversary) -> None:
 # --- QV-011..QV-012: signalfd's record --------------------------------------------------------
 
 @scenario(id="QV-011", title="Give signalfd's record for SIGUSR1 the number 14",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-MASK"), program=PATHS,
           prop="A signalfd read returns only signals of its mask: ssi_signo of the only one "
                "pending is its number.")
 def qv_signalfd_signo(adv: Adversary) -> None:
@@ -267,7 +267,7 @@ def qv_signalfd_signo(adv: Adversary) -> None:
 
 
 @scenario(id="QV-012", title="Report SIGUSR2 (outside the signalfd's mask) from signalfd",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-MASK"), program=PATHS,
           prop="A signalfd read returns only signals of the mask it was made with.")
 def qv_signalfd_other(adv: Adversary) -> None:
     """1. As QV-011.
@@ -305,7 +305,8 @@ def _status_edit(adv: Adversary, phase: int, nth: int, key: bytes, value: int,
 
 
 @scenario(id="QV-013", title="Clear SIGURG from /proc/self/status SigIgn after SIG_IGN",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
+          program=PATHS, gap=VALUES,
           prop="/proc/self/status SigIgn lists every signal the program set to SIG_IGN.")
 def qv_status_sigign(adv: Adversary) -> None:
     """1. The program sets SIGURG to SIG_IGN and blocks SIGUSR2, then reads
@@ -319,7 +320,8 @@ def qv_status_sigign(adv: Adversary) -> None:
 
 
 @scenario(id="QV-014", title="Clear SIGUSR2 from /proc/self/status SigBlk after blocking it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
+          program=PATHS, gap=VALUES,
           prop="/proc/self/status SigBlk is the task's blocked mask.")
 def qv_status_sigblk(adv: Adversary) -> None:
     """1. As QV-013; the second read's SigBlk must have bit 11 (SIGUSR2).
@@ -332,7 +334,8 @@ def qv_status_sigblk(adv: Adversary) -> None:
 
 @scenario(id="QV-015", title="Report the main thread's blocked SIGUSR2 in another thread's own "
                              "status",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
+          program=PATHS, gap=VALUES,
           prop="/proc/thread-self/status SigBlk is the reading thread's own mask, not its "
                "group's.")
 def qv_thread_sigblk(adv: Adversary) -> None:
@@ -405,7 +408,7 @@ def qv_fork_name(adv: Adversary) -> None:
 
 @scenario(id="QV-019", title="Report SS_DISABLE to a fork child whose parent had an alternate "
                              "stack",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="fork() keeps the alternate signal stack: the child's sigaltstack reports its "
                "parent's.")
 def qv_fork_altstack(adv: Adversary) -> None:
@@ -421,7 +424,7 @@ def qv_fork_altstack(adv: Adversary) -> None:
 
 
 @scenario(id="QV-020", title="Report SIG_DFL to a thread for the handler its group installed",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="Threads share their signal actions: a thread's rt_sigaction names the handler "
                "another thread installed.")
 def qv_thread_handler(adv: Adversary) -> None:
@@ -437,7 +440,7 @@ def qv_thread_handler(adv: Adversary) -> None:
 
 
 @scenario(id="QV-021", title="Report an empty mask to a thread created with SIGUSR2 blocked",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
           prop="A new thread's blocked mask is its creator's (glibc restores it in the "
                "thread): rt_sigprocmask reports it.")
 def qv_thread_mask(adv: Adversary) -> None:
@@ -581,7 +584,8 @@ def qv_vfork_name(adv: Adversary) -> None:
 
 
 @scenario(id="QV-029", title="Clear SIGUSR1 from /proc/self/status SigCgt after a handler",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
+          program=PATHS, gap=VALUES,
           prop="/proc/self/status SigCgt lists every signal with a handler.")
 def qv_status_sigcgt(adv: Adversary) -> None:
     """1. The program installs a SIGUSR1 handler and reads /proc/self/status: SigCgt with

@@ -39,6 +39,7 @@ P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 383
 P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 3844
 P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
 P_OTHER_NAME, P_OTHER_COMM, P_PAIR_PEERCRED, P_FORK_PEERCRED = 3852, 3854, 3856, 3858
+P_VFORK_ALTSTACK, P_SELECT_WRITE = 3860, 3862
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
@@ -686,3 +687,41 @@ def qv_fork_peercred(adv: Adversary) -> None:
     def fn(a: Adversary, args: list[int]) -> None:
         a.kernel.uaccess.write(int(args[3]), struct.pack("<i", a.init.pid + 4))
     _child_exit(adv, NR_GETSOCKOPT, P_FORK_PEERCRED, fn)
+
+
+# --- QV-035..QV-036: a vfork child's alternate stack, write readiness -------------------------
+
+@scenario(id="QV-035", title="Report SS_DISABLE to a vfork child whose parent had an alternate "
+                             "stack",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=PATHS,
+          prop="vfork() keeps the alternate signal stack (only CLONE_VM without CLONE_VFORK "
+               "resets it).")
+def qv_vfork_altstack(adv: Adversary) -> None:
+    """1. The program sets a 16 KiB alternate stack and vforks (raw clone CLONE_VM |
+    CLONE_VFORK); the child's sigaltstack(NULL, &old) goes to the parent over a pipe: the
+    parent's stack, flags 0, chooses label 0, else -4.
+    2. The kernel lets the child's sigaltstack run, then writes {NULL, SS_DISABLE, 0}.
+    3. The parent's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_process() calls sas_ss_reset() only when
+    (clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM; a vfork child keeps the
+    sas_ss_sp/size dup_task_struct() copied from its parent."""
+    _child_exit(adv, NR_SIGALTSTACK, P_VFORK_ALTSTACK,
+                lambda a, args: a.kernel.uaccess.write(int(args[1]),
+                                                       struct.pack("<QiiQ", 0, 2, 0, 0)))
+
+
+@scenario(id="QV-036", title="Answer select() for writing on a fresh socketpair end: not writable",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          prop="select() with timeout 0 reports a fresh AF_UNIX stream socket writable.")
+def qv_select_write(adv: Adversary) -> None:
+    """1. The program makes a SOCK_STREAM socketpair and, having sent nothing, asks
+    select(a + 1, NULL, {a}, NULL, {0, 0}): 1 with a set chooses label 0, else -4.
+    2. The kernel lets pselect6 run, then clears the write set and answers 0.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: unix_poll() reports EPOLLOUT when unix_writable(sk), i.e.
+    (sk_wmem_alloc << 2) <= sk_sndbuf; nothing was ever sent on a, so its sk_wmem_alloc
+    holds only its initial 1 and the socket is writable."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PSELECT6, during=P_SELECT_WRITE)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), bytes(8))
+        a.set_reg("x0", 0)

@@ -71,6 +71,11 @@
  *      sets both ends' peer credentials to the caller's); getpid() - pid.
  *  30. A socketpair made, then fork: the child's SO_PEERCRED of the inherited end is
  *      still the parent's pid (fixed at socketpair()); parent - pid.
+ *  31. An alternate stack set, a raw vfork: the child's sigaltstack(NULL, &old), sent on a
+ *      pipe, is the parent's (copy_process() resets it only for CLONE_VM without
+ *      CLONE_VFORK); else -4.
+ *  32. select() for writing on a fresh SOCK_STREAM socketpair end (nothing sent): 1 with
+ *      its bit set; else -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -136,6 +141,8 @@
 #define P_OTHER_COMM 3854
 #define P_PAIR_PEERCRED 3856
 #define P_FORK_PEERCRED 3858   /* x3 the parent's pid */
+#define P_VFORK_ALTSTACK 3860
+#define P_SELECT_WRITE 3862
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -379,7 +386,8 @@ static void signalfd_step(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Read a /proc status file and return the hex value of the line `key` (-1: none). */
+/* Read a /proc status file and return the hex value of the line `key` (-1: none; a
+ * mask with bit 63 set reads as its low 62 bits, which are all the steps test). */
 static long status_field(const char *path, const char *key)
 {
     static char buf[4096];
@@ -397,7 +405,7 @@ static long status_field(const char *path, const char *key)
             char *q = p + kl + 1;
             while (*q == '\t' || *q == ' ')
                 q++;
-            return (long)strtoul(q, NULL, 16);
+            return (long)(strtoul(q, NULL, 16) & 0x3fffffffffffffffUL);
         }
     }
     return -1;
@@ -838,6 +846,59 @@ static void fork_peercred_step(void)
     close(sv[1]);
 }
 
+/* 31. */
+static void vfork_altstack_step(void)
+{
+    static stack_t old;
+    stack_t got;
+    int pp[2];
+    stack_t ss = {.ss_sp = altstack, .ss_flags = 0, .ss_size = sizeof altstack};
+    if (pipe(pp) != 0)
+        return;
+    if (sigaltstack(&ss, NULL) == 0) {
+        marker(P_VFORK_ALTSTACK, (long)logbuf, 0, 0, 0);
+        memset(&old, 0, sizeof old);
+        long pid = sys6(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0);
+        if (pid == 0) {
+            if (sys6(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0) == 0)
+                sys6(SYS_write, pp[1], (long)&old, sizeof old, 0, 0, 0);
+            sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+        }
+        close(pp[1]);
+        pp[1] = -1;
+        if (pid > 0) {
+            waitpid((pid_t)pid, NULL, 0);
+            memset(&got, 0, sizeof got);
+            if (read(pp[0], &got, sizeof got) == (long)sizeof got)
+                log_label(P_VFORK_ALTSTACK, got.ss_flags == 0 && got.ss_sp == altstack &&
+                                                got.ss_size == sizeof altstack ? 0 : -4);
+        }
+        ss.ss_flags = SS_DISABLE;
+        sigaltstack(&ss, NULL);
+    }
+    if (pp[1] >= 0)
+        close(pp[1]);
+    close(pp[0]);
+}
+
+/* 32. */
+static void select_write_step(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return;
+    marker(P_SELECT_WRITE, (long)logbuf, 0, 0, 0);
+    fd_set w;
+    FD_ZERO(&w);
+    FD_SET(sv[0], &w);
+    struct timeval tv = {0, 0};
+    int n = select(sv[0] + 1, NULL, &w, NULL, &tv);
+    if (n >= 0)
+        log_label(P_SELECT_WRITE, n == 1 && FD_ISSET(sv[0], &w) ? 0 : -4);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -891,6 +952,8 @@ int main(int argc, char **argv)
     other_name_step();
     pair_peercred_step();
     fork_peercred_step();
+    vfork_altstack_step();
+    select_write_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -39,13 +39,14 @@ P_THREAD_HANDLER, P_THREAD_MASK, P_DGRAM_FROM, P_PAIR_SOCKNAME = 3830, 3832, 383
 P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 3844
 P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
 P_OTHER_NAME, P_OTHER_COMM, P_PAIR_PEERCRED, P_FORK_PEERCRED = 3852, 3854, 3856, 3858
-P_VFORK_ALTSTACK, P_SELECT_WRITE = 3860, 3862
+P_VFORK_ALTSTACK, P_SELECT_WRITE, P_SIGNALFD_READV, P_COMM_PREAD = 3860, 3862, 3864, 3866
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
 NR_RECVFROM, NR_GETSOCKNAME = NUMBERS["recvfrom"], NUMBERS["getsockname"]
 NR_GETSOCKOPT, NR_RECVMSG = NUMBERS["getsockopt"], NUMBERS["recvmsg"]
 NR_GETPEERNAME, NR_EPOLL_PWAIT = NUMBERS["getpeername"], NUMBERS["epoll_pwait"]
+NR_READV, NR_PREAD64 = NUMBERS["readv"], NUMBERS["pread64"]
 
 SIGUSR2, SIGURG = 12, 23
 
@@ -725,3 +726,40 @@ def qv_select_write(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[2]), bytes(8))
         a.set_reg("x0", 0)
+
+
+# --- QV-037..QV-038: the refused answers again, by readv and pread64 -------------------------
+
+@scenario(id="QV-037", title="Give signalfd's record the number 14, read by readv()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-MASK"), program=PATHS,
+          prop="A signalfd read returns only signals of its mask, whatever the read call.")
+def qv_signalfd_readv(adv: Adversary) -> None:
+    """1. As QV-011, but the program reads the record with readv() into two iovecs (64 +
+    64 bytes).
+    2. The kernel lets readv run, then writes ssi_signo = 14 at the first iovec's base.
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: readv() is signalfd_read_iter() like read(): it dequeues
+    only signals of ctx->sigmask ({SIGUSR1}) and signalfd_copyinfo() writes that number."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READV, during=P_SIGNALFD_READV)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["iov"] = int(a.el1.syscall_args()[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READV, during=P_SIGNALFD_READV)
+    def _(a: Adversary, **_: object) -> None:
+        base = struct.unpack("<Q", a.kernel.uaccess.read(a.memo["iov"], 8))[0]
+        a.kernel.uaccess.write(base, struct.pack("<I", 14))
+
+
+@scenario(id="QV-038", title="Rename the task in /proc/self/comm read by pread64()",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
+          prop="/proc/self/comm reads the name the thread's last PR_SET_NAME gave it, whatever "
+               "the read call.")
+def qv_comm_pread(adv: Adversary) -> None:
+    """1. As QV-006, but the program reads /proc/self/comm with pread64(fd, 64, 0).
+    2. The kernel lets pread64 run, then changes the name's last byte ("r38-namf").
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: pread64 at offset 0 is comm_show() through seq_read_iter()
+    like read(): the task's comm, which PR_SET_NAME set and nothing else changed."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PREAD64, during=P_COMM_PREAD)
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")

@@ -76,6 +76,8 @@
  *      CLONE_VFORK); else -4.
  *  32. select() for writing on a fresh SOCK_STREAM socketpair end (nothing sent): 1 with
  *      its bit set; else -4.
+ *  33. Step 9 again with readv() (two iovecs) instead of read(): ssi_signo 10, 128 bytes.
+ *  34. pread64(/proc/self/comm, 64, 0) instead of read(): "r38-name\n"; else -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -143,6 +145,8 @@
 #define P_FORK_PEERCRED 3858   /* x3 the parent's pid */
 #define P_VFORK_ALTSTACK 3860
 #define P_SELECT_WRITE 3862
+#define P_SIGNALFD_READV 3864
+#define P_COMM_PREAD 3866
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -899,6 +903,45 @@ static void select_write_step(void)
     close(sv[1]);
 }
 
+/* 33. */
+static void signalfd_readv_step(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
+        return;
+    int fd = signalfd(-1, &set, 0);
+    if (fd >= 0) {
+        marker(P_SIGNALFD_READV, (long)logbuf, 0, 0, 0);
+        if (kill(getpid(), SIGUSR1) == 0) {
+            struct signalfd_siginfo si;
+            memset(&si, 0, sizeof si);
+            struct iovec iov[2] = {{&si, 64}, {(char *)&si + 64, sizeof si - 64}};
+            long n = readv(fd, iov, 2);
+            if (n >= 0)
+                log_label(P_SIGNALFD_READV, (10 - (long)si.ssi_signo) + (128 - n));
+        }
+        close(fd);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* 34. */
+static void comm_pread_step(void)
+{
+    char buf[64];
+    int fd = open("/proc/self/comm", O_RDONLY);
+    if (fd < 0)
+        return;
+    marker(P_COMM_PREAD, (long)logbuf, 0, 0, 0);
+    memset(buf, 0, sizeof buf);
+    long n = pread(fd, buf, sizeof buf, 0);
+    close(fd);
+    if (n >= 0)
+        log_label(P_COMM_PREAD, n == 9 && memcmp(buf, "r38-name\n", 9) == 0 ? 0 : -4);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -954,6 +997,8 @@ int main(int argc, char **argv)
     fork_peercred_step();
     vfork_altstack_step();
     select_write_step();
+    signalfd_readv_step();
+    comm_pread_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r38 import P_COMM_PREAD, P_DGRAM_MSGNAME, P_SELECT, P_SIGNALFD_READV, PATHS
+from attacks.families.redteam_r38 import (
+    P_COMM_PREAD,
+    P_DGRAM_MSGNAME,
+    P_SELECT,
+    P_SIGNALFD_READV,
+    PATHS,
+)
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 

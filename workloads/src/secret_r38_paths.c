@@ -78,6 +78,11 @@
  *      its bit set; else -4.
  *  33. Step 9 again with readv() (two iovecs) instead of read(): ssi_signo 10, 128 bytes.
  *  34. pread64(/proc/self/comm, 64, 0) instead of read(): "r38-name\n"; else -4.
+ *  35. Only with -t: a pthread renames itself "r38-thrd" (pthread_setname_np) and stays
+ *      alive; the main thread's pthread_getname_np() of it (glibc reads
+ *      /proc/self/task/<tid>/comm) is "r38-thrd"; else -4.  Off by default: the kernel
+ *      model renders every task directory's comm (and stat) from the group leader's name,
+ *      so the honest model answers "r38-name" there, which Linux never does.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r38.py.  Only the digest of the secret is ever printed.
@@ -147,6 +152,7 @@
 #define P_SELECT_WRITE 3862
 #define P_SIGNALFD_READV 3864
 #define P_COMM_PREAD 3866
+#define P_TASK_COMM 3868        /* -t only: the kernel model answers the leader's name */
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -942,11 +948,52 @@ static void comm_pread_step(void)
         log_label(P_COMM_PREAD, n == 9 && memcmp(buf, "r38-name\n", 9) == 0 ? 0 : -4);
 }
 
+/* 35 (-t). */
+static pthread_t renamed;
+
+static void *setname_thread(void *arg)
+{
+    (void)arg;
+    if (pthread_setname_np(pthread_self(), "r38-thrd") == 0) {
+        set_stage(1);
+        wait_stage(2);
+    }
+    return NULL;
+}
+
+static void task_comm_step(void)
+{
+    rename_stage = 0;
+    thread_done = 0;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    static struct start st = {setname_thread};
+    if (pthread_create(&renamed, &at, trampoline, &st) != 0)
+        return;
+    wait_stage(1);
+    if (rename_stage >= 1) {
+        char buf[16];
+        marker(P_TASK_COMM, (long)logbuf, 0, 0, 0);
+        memset(buf, 0x55, sizeof buf);
+        /* glibc reads /proc/self/task/<tid>/comm for a thread other than the caller */
+        if (pthread_getname_np(renamed, buf, sizeof buf) == 0)
+            log_label(P_TASK_COMM, strcmp(buf, "r38-thrd") == 0 ? 0 : -4);
+    }
+    set_stage(2);
+    long brief[2] = {0, 1000000};
+    for (int i = 0; i < 2000 && !thread_done; i++)
+        sys6(SYS_futex, (long)&thread_done, 0 | 128, 0, (long)brief, 0, 0);
+    pthread_attr_destroy(&at);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, task_comm = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        task_comm |= strcmp(argv[i], "-t") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -999,6 +1046,8 @@ int main(int argc, char **argv)
     select_write_step();
     signalfd_readv_step();
     comm_pread_step();
+    if (task_comm)
+        task_comm_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||
               memcmp(heapcopy + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -40,6 +40,7 @@ P_SEQ_TYPE, P_SELF_NAME, P_DGRAM_MSGNAME, P_PAIR_PEERNAME = 3838, 3840, 3842, 38
 P_VFORK_NAME, P_STATUS_SIGCGT, P_EPOLL_QUEUED = 3846, 3848, 3850
 P_OTHER_NAME, P_OTHER_COMM, P_PAIR_PEERCRED, P_FORK_PEERCRED = 3852, 3854, 3856, 3858
 P_VFORK_ALTSTACK, P_SELECT_WRITE, P_SIGNALFD_READV, P_COMM_PREAD = 3860, 3862, 3864, 3866
+P_TASK_COMM = 3868          # only with -t
 NR_PSELECT6, NR_READ, NR_PRCTL = NUMBERS["pselect6"], NUMBERS["read"], NUMBERS["prctl"]
 NR_SIGALTSTACK, NR_SIGPROCMASK = NUMBERS["sigaltstack"], NUMBERS["rt_sigprocmask"]
 NR_SIGACTION, NR_PPOLL = NUMBERS["rt_sigaction"], NUMBERS["ppoll"]
@@ -763,3 +764,22 @@ def qv_comm_pread(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR_PREAD64, during=P_COMM_PREAD)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")
+
+
+@scenario(id="QV-039", title="Rename another thread in /proc/self/task/<tid>/comm",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, args=(b"-t",),
+          gap=VALUES,
+          prop="/proc/<pid>/task/<tid>/comm reads that task's own comm (what its last "
+               "PR_SET_NAME gave it).")
+def qv_task_comm(adv: Adversary) -> None:
+    """1. With -t, a pthread renames itself "r38-thrd" (pthread_setname_np: PR_SET_NAME)
+    and stays alive; the main thread asks pthread_getname_np() of it, which glibc answers
+    by reading /proc/self/task/<tid>/comm: "r38-thrd" chooses label 0, else -4.
+    2. The kernel lets the read run, then writes "r38-thrX\\n".
+    3. The index is -4: the program logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: /proc/<pid>/task/<tid> is that task's directory and
+    comm_show() prints its comm, which its own PR_SET_NAME just set; only the program's
+    threads may write a comm (comm_write()'s same_thread_group()).  (The honest kernel
+    model answers the leader's name "r38-name" here, also accepted with the Guardian on:
+    see the report; the step is off by default for that reason.)"""
+    _nth_read(adv, P_TASK_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"r38-thrX\n"))

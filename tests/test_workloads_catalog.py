@@ -58,6 +58,7 @@ EXPECTED = {
     "secret_r35_sockets",
     "secret_r36_sync",
     "secret_r37_errors",
+    "secret_r38_paths",
     "secret_plugin",
     "secret_variants",
     "signals",

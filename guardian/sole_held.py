@@ -114,6 +114,7 @@ _EAGAIN, _EINTR = (-11) & 0xFFFF_FFFF_FFFF_FFFF, (-4) & 0xFFFF_FFFF_FFFF_FFFF
 _MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
                    _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
+                   sole_streams.PSELECT6,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
@@ -196,6 +197,10 @@ class SoleHeld:
         if slot.nr == _PPOLL:
             if not self.unsettled(slot):
                 sole_streams.check_poll(self, slot, ret)
+                sole_streams.check_poll_waiting(self, slot, ret)
+            return
+        if slot.nr == sole_streams.PSELECT6:
+            sole_streams.check_select_waiting(self, slot, ret)
             return
         held = self.of(slot, slot.args[0])
         if held is None:
@@ -217,7 +222,7 @@ class SoleHeld:
         """What a call that passed the rules did to the objects (after the descriptor
         table recorded it)."""
         nr = slot.nr
-        if nr == _PPOLL:
+        if nr in (_PPOLL, sole_streams.PSELECT6):
             return
         if nr in sole_streams.CALLS and nr not in _UNFOLLOWED:
             if ret < ERRNO_FLOOR:

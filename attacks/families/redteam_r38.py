@@ -80,7 +80,7 @@ def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
 
 @scenario(id="QV-001", title="Answer select() on a socketpair end with a byte queued: nothing "
                              "ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="select() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait "
                "in its queue reports it readable (1, its bit set).")
 def qv_select_ready(adv: Adversary) -> None:
@@ -356,7 +356,7 @@ def qv_thread_sigblk(adv: Adversary) -> None:
 # --- QV-016..QV-025: the same state by further paths -----------------------------------------
 
 @scenario(id="QV-016", title="Answer poll() on a socketpair end with a byte queued: nothing ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="poll() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait in "
                "its queue reports POLLIN.")
 def qv_poll_queued(adv: Adversary) -> None:
@@ -713,7 +713,7 @@ def qv_vfork_altstack(adv: Adversary) -> None:
 
 
 @scenario(id="QV-036", title="Answer select() for writing on a fresh socketpair end: not writable",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="select() with timeout 0 reports a fresh AF_UNIX stream socket writable.")
 def qv_select_write(adv: Adversary) -> None:
     """1. The program makes a SOCK_STREAM socketpair and, having sent nothing, asks

@@ -56,7 +56,9 @@ On such a connection (and a socketpair) Linux fixes more than the bytes:
   writable where nothing it sent waits at its peer (unix_writable(): sk_wmem_alloc
   holds only the skbs the peer has not consumed, so it is back at its initial 1, far
   below any sk_sndbuf) -- judged where no other call on the pair, no receive or send
-  on it returned while the call ran, and no close is in flight;
+  on it returned while the call ran, and no close is in flight; an epoll wait answering
+  0 with such a readable end registered level-triggered for EPOLLIN before it began
+  (confidential_events.py);
 * `return.pair_mmsg` (pair_bytes.py): recvmmsg on a record pair receives at most the
   records waiting; sendmmsg and recvmmsg on one are followed record by record;
 * `return.shut_send`: a send on an AF_UNIX stream socket after shutdown(SHUT_WR) on it,

@@ -602,7 +602,7 @@ def qv_status_sigcgt(adv: Adversary) -> None:
 
 @scenario(id="QV-030", title="Answer epoll_wait() on a socketpair end with a byte queued: "
                              "nothing ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="epoll_wait() with timeout 0 reports EPOLLIN for a registered AF_UNIX stream "
                "socket whose queue holds bytes.")
 def qv_epoll_queued(adv: Adversary) -> None:

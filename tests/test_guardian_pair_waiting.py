@@ -1,9 +1,11 @@
-"""`return.pair_waiting`: ppoll and pselect6 report an end of the program's own socketpair
+"""`return.pair_waiting` and `return.pair_unnamed`. ppoll and pselect6 report an end of the program's own socketpair
 readable while bytes wait there for the whole call, and a stream end writable while
 nothing it sent waits at its peer (unix_poll(), unix_writable()).  Each forged answer of
 round 38 that hides readiness is refused by the check; the honest run of the same victim
 is refused by nothing (and an epoll wait answering 0 with such an end registered
-level-triggered for EPOLLIN is refused too).
+level-triggered for EPOLLIN is refused too).  An end of a socketpair nothing bound,
+connected or gave SO_PASSCRED has no name: getsockname and getpeername answer length 2,
+recvfrom and recvmsg an address length 0.
 """
 
 from __future__ import annotations
@@ -104,3 +106,35 @@ def test_a_call_on_the_pair_in_flight_ends_the_judging() -> None:
     slot = SimpleNamespace(id=7, domain=1)
     assert sole_streams.waiting_throughout(_Sole(pair, (other,)), slot, pair.ends[1]) == \
         (False, False)  # type: ignore[arg-type]
+
+
+NAMED = ["QV-022", "QV-023", "QV-026", "QV-027"]
+
+
+@pytest.mark.parametrize("scenario_id", NAMED)
+def test_a_name_for_an_unbound_pair_end_is_refused(
+        scenario_id: str, honest_checks: list[str]) -> None:
+    """`return.pair_unnamed`: an end of a socketpair nothing bound has no unix_address."""
+    sc = get(scenario_id)
+    assert sc is not None
+    out = run_one(sc, "on").outcome
+    assert "return.pair_unnamed" in out.decided_by, out.decided_by
+    assert not out.leaks
+    assert "return.pair_unnamed" not in honest_checks
+
+
+def test_bind_connect_and_passcred_end_the_unnamed_judging() -> None:
+    """unix_bind() and unix_autobind() (SO_PASSCRED, SO_PASSPIDFD before a send or
+    connect) give an end a unix_address; another option does not."""
+    from abi.syscalls import NUMBERS
+    from guardian import pair_bytes
+    for nr, args in ((NUMBERS["bind"], [3, 0, 0]), (NUMBERS["connect"], [3, 0, 0]),
+                     (NUMBERS["setsockopt"], [3, 1, pair_bytes.SO_PASSCRED]),
+                     (NUMBERS["setsockopt"], [3, 1, pair_bytes.SO_PASSPIDFD])):
+        pair = Pair(ends=(object(), object()), kind=SOCK_STREAM, unnamed=True)  # type: ignore[arg-type]
+        pair_bytes.note_named(pair, SimpleNamespace(nr=nr, args=args))  # type: ignore[arg-type]
+        assert not pair.unnamed
+    pair = Pair(ends=(object(), object()), kind=SOCK_STREAM, unnamed=True)  # type: ignore[arg-type]
+    pair_bytes.note_named(pair, SimpleNamespace(nr=NUMBERS["setsockopt"],  # type: ignore[arg-type]
+                                                args=[3, 1, pair_bytes.SO_RCVBUF]))
+    assert pair.unnamed

@@ -30,6 +30,10 @@ from kernel_model.process import Thread
 RT = "redteam_r38"
 PATHS = "secret_r38_paths"
 VALUES = "P5"               # a value reached the program that Linux never returns
+#: The predecessor design counts an exited thread as one whose exit may still store into
+#: the program's memory (B6): no return is quiet then, so an address length written back
+#: is not read.
+MPROTECT_EXITS_UNSEEN = {"mprotect": "B6"}
 # secret_r38_paths: the marker before each step; the marker after its write is + 1.
 P_SELECT, P_DGRAM_READ, P_SEQ_READ, P_COMM, P_THREAD_NAME = 3800, 3802, 3804, 3806, 3808
 P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3816
@@ -463,7 +467,7 @@ def qv_thread_mask(adv: Adversary) -> None:
 
 
 @scenario(id="QV-022", title="Name an unbound socketpair sender in recvfrom()'s address",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="recvfrom() of a datagram whose sender has no address reports addrlen 0.")
 def qv_dgram_from(adv: Adversary) -> None:
     """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
@@ -481,7 +485,7 @@ def qv_dgram_from(adv: Adversary) -> None:
 
 
 @scenario(id="QV-023", title="Give an unbound socketpair end an autobound name in getsockname()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="getsockname() of an unbound AF_UNIX socket reports sizeof(sa_family_t).")
 def qv_pair_sockname(adv: Adversary) -> None:
     """1. The program asks getsockname() of a fresh SOCK_STREAM socketpair end: 2 - len
@@ -528,7 +532,7 @@ def qv_self_name(adv: Adversary) -> None:
 
 
 @scenario(id="QV-026", title="Name an unbound socketpair sender in recvmsg()'s msg_name",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="recvmsg() of a datagram whose sender has no address sets msg_namelen 0.")
 def qv_dgram_msgname(adv: Adversary) -> None:
     """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
@@ -552,7 +556,7 @@ def qv_dgram_msgname(adv: Adversary) -> None:
 
 
 @scenario(id="QV-027", title="Give a socketpair end's unbound peer a name in getpeername()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="getpeername() of a socketpair end whose peer is unbound reports "
                "sizeof(sa_family_t).")
 def qv_pair_peername(adv: Adversary) -> None:

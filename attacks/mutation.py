@@ -98,6 +98,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.record_flags": ("QS-022", "QS-017"),
     "return.rights_trunc": ("QS-010",),
     "return.pair_ready": ("QS-012", "QS-019"),
+    "return.pair_unnamed": ("QV-022", "QV-023", "QV-026", "QV-027"),
+    "return.pair_waiting": ("QV-001", "QV-016", "QV-030", "QV-036"),
     "return.shut_send": ("QS-014",),
     "return.pair_mmsg": ("QS-016",),
     "return.exec_kept": ("QI-030",),

@@ -234,7 +234,8 @@ RULES: tuple[Rule, ...] = (
                  "return.shared_futex_waiters", "return.rights_kept",
                  "return.exec_kept", "return.futex_woken_by",
                  "return.named_pair", "return.record_flags", "return.rights_trunc",
-                 "return.pair_ready", "return.shut_send",
+                 "return.pair_ready", "return.pair_waiting", "return.pair_unnamed",
+                 "return.shut_send",
                  "return.unix_name", "return.unix_peercred", "return.unix_listening",
                  "return.unix_error", "return.unix_creds")),
     Rule("G-IAGO-OFFLOAD", "A rack offload (pulse_submit) for a confidential program answers only "

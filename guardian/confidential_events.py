@@ -51,7 +51,7 @@ from guardian.open_files import Description, OpenFile
 from guardian.poll_open import close_in_flight
 from guardian.signal_senders import SI_QUEUE, Send, SendLog
 from guardian.slots import Slot
-from guardian.sole_streams import quiet, refuse_ready
+from guardian.sole_streams import quiet, refuse_ready, waiting_throughout
 from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
 
@@ -59,6 +59,7 @@ EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
 EPOLLIN_BITS = 0x001 | 0x040     # EPOLLIN, EPOLLRDNORM
 EPOLLONESHOT = 1 << 30
+EPOLLET, EPOLLEXCLUSIVE = 1 << 31, 1 << 28
 EVENT_SIZE = 16                  # struct epoll_event on AArch64: u32 events, pad, u64 data
 SIGINFO_SIZE = 128               # struct signalfd_siginfo
 SSI_PTR = 48                    # signalfd_siginfo's ssi_ptr (si_ptr, the whole si_value)
@@ -165,6 +166,8 @@ class EventFiles:
         """What an epoll wait or a signalfd read returns is the program's own: refuse
         otherwise (nothing is committed)."""
         nr = slot.nr
+        if ret == 0 and nr in _EPOLL_WAITS and self.files.sole.by_file:
+            self._check_epoll_none(slot)
         if ret >= ERRNO_FLOOR or ret == 0:
             return
         if nr in _EPOLL_WAITS:
@@ -232,6 +235,35 @@ class EventFiles:
                    f"registration of epoll descriptor {_s32(epfd)} has that data and those "
                    "events (DEL, MOD or the release of its target's open file removed any "
                    "that had)")
+
+    def _check_epoll_none(self, slot: Slot) -> None:
+        """`return.pair_waiting` for an epoll wait that reports nothing: a level-triggered
+        EPOLLIN registration (no EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE), armed before the
+        wait began, of an end of the program's own socketpair whose bytes waited there
+        for the whole wait is on the instance's ready list (ep_insert()/ep_modify() poll
+        it, the send's sk_data_ready() woke ep_poll_callback(), ep_send_events() re-adds
+        a level-triggered item it reports), and ep_send_events() reports it on re-poll
+        (unix_poll(): EPOLLIN for a non-empty queue): the answer is at least 1.  Not
+        judged while another epoll_ctl or epoll wait is in flight."""
+        f = self._open_file(slot, slot.args[0])
+        instance = f.events if f is not None else None
+        if not isinstance(instance, EpollInstance) or _s32(slot.args[2]) <= 0 or any(
+                s.id != slot.id and s.nr in (NR_EPOLL_CTL, *_EPOLL_WAITS)
+                for s in self.files.admission.registry.slots.values()):
+            return
+        held, _ = instance.split(self.files.live_descriptions())
+        for reg in held:
+            if not reg.events & EPOLLIN_BITS or \
+                    reg.events & (EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE) or \
+                    reg.armed_at > slot.id or reg.target not in self.files.sole.by_file:
+                continue
+            if waiting_throughout(self.files.sole, slot, reg.target)[0]:
+                refuse("return.pair_waiting", Status.ERR_DENIED,
+                       f"an epoll wait reports no event, though descriptor {reg.fd} is "
+                       "registered level-triggered for EPOLLIN and is an end of the program's "
+                       "own AF_UNIX socketpair or connection whose peer's bytes waited there "
+                       "for the whole call: ep_send_events() reports it (unix_poll())")
+                return
 
     def _ctl_in_flight(self, slot: Slot) -> bool:
         """Whether another thread is in epoll_ctl (a MOD the kernel made may re-arm a

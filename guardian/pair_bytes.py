@@ -26,7 +26,13 @@ bytes the program passed):
 * after the program's own setsockopt(SO_RCVBUF, v) on an end, SO_RCVBUF reads back at
   most twice v, or Linux's floor (`return.rcvbuf_set`);
 * FIONREAD reports what waits: every byte for a stream or SOCK_SEQPACKET pair, the first
-  record's length for a SOCK_DGRAM one (unix_inq_len) (`return.pair_bytes`).
+  record's length for a SOCK_DGRAM one (unix_inq_len) (`return.pair_bytes`);
+* for a pair neither end of which was ever bound, connected or given SO_PASSCRED or
+  SO_PASSPIDFD (the options that autobind), no end has a unix_address: getsockname and
+  getpeername write back length sizeof(sa_family_t) (unix_getname()), and recvfrom's
+  addrlen and recvmsg's msg_namelen come back 0 (__sys_recvfrom() and ____sys_recvmsg()
+  start the length at 0, unix_copy_addr() copies nothing for a sender with no address)
+  (`return.pair_unnamed`).
 
 MSG_PEEK receives without taking.  A pair stops being judged where a byte or its order
 could be missed: two sends in flight at once, a receive answered while a send is in
@@ -64,6 +70,8 @@ _SENDTO, _SENDMSG, _RECVFROM, _RECVMSG = (_NR["sendto"], _NR["sendmsg"], _NR["re
                                           _NR["recvmsg"])
 _IOCTL = _NR["ioctl"]
 _SETSOCKOPT, _GETSOCKOPT = _NR["setsockopt"], _NR["getsockopt"]
+GETSOCKNAME, GETPEERNAME = _NR["getsockname"], _NR["getpeername"]
+_BIND, _CONNECT = _NR["bind"], _NR["connect"]
 SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG})
 RECEIVES = frozenset({_READ, _READV, _RECVFROM, _RECVMSG})
 RECVMSG = _RECVMSG
@@ -128,6 +136,9 @@ class Pair:
     #: last returned (a call that entered before then may have met another queue)
     sent_at: dict[int, int] = field(default_factory=dict)
     taken_at: dict[int, int] = field(default_factory=dict)
+    #: made by socketpair() and neither end since bound, connected, or given SO_PASSCRED
+    #: or SO_PASSPIDFD (which autobind: unix_autobind()): no end has a unix_address
+    unnamed: bool = False
 
     @property
     def stream(self) -> bool:
@@ -604,3 +615,48 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
             sent = pair.creds.setdefault(side, deque())
             if sent:
                 sent.popleft()
+
+
+def _quiet_u32(sole: SoleHeld, slot: Slot, va: int) -> int | None:
+    """The u32 at `va`, read at a quiet return (else None)."""
+    if not va or not sole_streams.quiet_return(sole, slot, [(va, 4)]):
+        return None
+    raw = sole.memory.read(va, 4, slot.root)
+    return None if raw is None else struct.unpack("<I", raw)[0]
+
+
+def check_unnamed(sole: SoleHeld, slot: Slot, ret: int, pair: Pair) -> None:
+    """`return.pair_unnamed`: the lengths of an address of an end of an unnamed pair."""
+    nr, a = slot.nr, slot.args
+    if not pair.unnamed or sole.busy(slot, pair, frozenset({_BIND, _CONNECT, _SETSOCKOPT})):
+        return
+    if nr in (GETSOCKNAME, GETPEERNAME):
+        got, want = _quiet_u32(sole, slot, a[2]), 2
+        what = "getsockname" if nr == GETSOCKNAME else "getpeername"
+    elif nr == _RECVFROM and a[4]:
+        got, want, what = _quiet_u32(sole, slot, a[5]), 0, "recvfrom's addrlen"
+    elif nr == _RECVMSG and quiet_msg(sole, slot):
+        raw = sole.memory.read(a[1], 12, slot.root)
+        if raw is None or not struct.unpack_from("<Q", raw)[0]:
+            return                              # (no msg_name: msg_namelen not written)
+        got, want, what = struct.unpack_from("<I", raw, 8)[0], 0, "recvmsg's msg_namelen"
+    else:
+        return
+    if got is not None and got != want:
+        refuse("return.pair_unnamed", Status.ERR_DENIED,
+               f"{what} on the program's own socketpair, neither end of which was bound, "
+               f"connected or given SO_PASSCRED, writes back length {got}, not {want}: "
+               "an end without a unix_address has no name (unix_getname(), unix_copy_addr())")
+
+
+def note_named(pair: Pair, slot: Slot) -> None:
+    """A call on an end that may give it a name (bind, connect, SO_PASSCRED or
+    SO_PASSPIDFD, which autobind at the next send or connect) returned."""
+    if slot.nr in (_BIND, _CONNECT) or passcred_call(slot):
+        pair.unnamed = False
+
+
+def passcred_call(slot: Slot) -> bool:
+    """A setsockopt of SO_PASSCRED or SO_PASSPIDFD."""
+    return slot.nr == _SETSOCKOPT and slot.args[1] & 0xFFFF_FFFF == SOL_SOCKET and \
+        slot.args[2] & 0xFFFF_FFFF in (SO_PASSCRED, SO_PASSPIDFD)

@@ -42,10 +42,11 @@ SPLICED = frozenset(NUMBERS[n] for n in ("vmsplice", "read", "readv"))
 #: execve's path (the task's name it gives: guardian/exec_kept.py) and timer_create's id
 #: and sigevent (guardian/timer_ids.py), which the Guardian reads after the call's entry.
 READ_AFTER = frozenset(NUMBERS[n] for n in ("execve", "timer_create"))
-#: bind and connect, whose address, and sendmsg and recvmsg, whose msghdr and control
-#: data the Guardian reads at their returns (guardian/sole_streams.py, sole_sockets.py,
-#: pair_bytes.py).
-SOCKET_READS = frozenset(NUMBERS[n] for n in ("bind", "connect", "sendmsg", "recvmsg"))
+#: bind and connect, whose address, sendmsg and recvmsg, whose msghdr and control
+#: data, and recvfrom, getsockname and getpeername, whose address length the Guardian
+#: reads at their returns (guardian/sole_streams.py, sole_sockets.py, pair_bytes.py).
+SOCKET_READS = frozenset(NUMBERS[n] for n in ("bind", "connect", "sendmsg", "recvmsg",
+                                              "recvfrom", "getsockname", "getpeername"))
 #: The calls `note` is asked about at their entry.
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED | READ_AFTER \
     | SOCKET_READS

@@ -112,8 +112,13 @@ _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 _PPOLL = _NR["ppoll"]
 _EAGAIN, _EINTR = (-11) & 0xFFFF_FFFF_FFFF_FFFF, (-4) & 0xFFFF_FFFF_FFFF_FFFF
 _MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
+#: Calls that may give a socket a name (bind, connect; SO_PASSCRED autobinds) and the
+#: calls that report one (pair_bytes.check_unnamed).
+_NAMING = frozenset({_NR["bind"], _NR["connect"], _NR["setsockopt"]})
+_NAMES = frozenset({pair_bytes.GETSOCKNAME, pair_bytes.GETPEERNAME})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
                    _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
+                   sole_streams.PSELECT6, *_NAMES,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
 
@@ -196,6 +201,10 @@ class SoleHeld:
         if slot.nr == _PPOLL:
             if not self.unsettled(slot):
                 sole_streams.check_poll(self, slot, ret)
+                sole_streams.check_poll_waiting(self, slot, ret)
+            return
+        if slot.nr == sole_streams.PSELECT6:
+            sole_streams.check_select_waiting(self, slot, ret)
             return
         held = self.of(slot, slot.args[0])
         if held is None:
@@ -209,6 +218,7 @@ class SoleHeld:
             if slot.nr in _MMSGS:
                 pair_bytes.check_mmsg(self, slot, ret, end, obj)
             else:
+                pair_bytes.check_unnamed(self, slot, ret, obj)
                 pair_bytes.check(self, slot, ret, end, obj)
         elif not isinstance(obj, Sock):
             sole_files.check(self, slot, ret, obj)
@@ -217,8 +227,12 @@ class SoleHeld:
         """What a call that passed the rules did to the objects (after the descriptor
         table recorded it)."""
         nr = slot.nr
-        if nr == _PPOLL:
+        if nr in (_PPOLL, sole_streams.PSELECT6):
             return
+        if nr in _NAMING and self.by_file:      # (failed too: what it did is not known)
+            held = self.of(slot, slot.args[0])
+            if held is not None and isinstance(held[1], Pair):
+                pair_bytes.note_named(held[1], slot)
         if nr in sole_streams.CALLS and nr not in _UNFOLLOWED:
             if ret < ERRNO_FLOOR:
                 sole_streams.record(self, slot, ret)
@@ -412,7 +426,8 @@ class SoleHeld:
         one, other = struct.unpack("<ii", raw)
         ends = self.files.description_of(slot, one), self.files.description_of(slot, other)
         if ends[0] is not None and ends[1] is not None and self.room():
-            self.by_file[ends[0]] = self.by_file[ends[1]] = Pair((ends[0], ends[1]), kind)
+            pair = Pair((ends[0], ends[1]), kind, unnamed=True)
+            self.by_file[ends[0]] = self.by_file[ends[1]] = pair
 
     def _sent(self, slot: Slot) -> None:
         """sendmsg succeeded: an object a descriptor of its SCM_RIGHTS message reaches

@@ -48,6 +48,17 @@ On such a connection (and a socketpair) Linux fixes more than the bytes:
 * `return.pair_ready`: poll and epoll report POLLIN on an end only with something waiting,
   a shut-down reader or writer side, or a released peer (unix_poll()) -- judged where no
   receive took from the end while the call ran;
+* `return.pair_waiting`: the converse -- ppoll and pselect6 that return (any timeout:
+  do_poll() and do_select() poll every descriptor asked on their first pass, and an
+  answer of 0 after a timeout follows that pass) report an end readable where something
+  waited there from before the call entered until it returned (unix_poll() and
+  unix_dgram_poll() report EPOLLIN for a non-empty sk_receive_queue), and a stream end
+  writable where nothing it sent waits at its peer (unix_writable(): sk_wmem_alloc
+  holds only the skbs the peer has not consumed, so it is back at its initial 1, far
+  below any sk_sndbuf) -- judged where no other call on the pair, no receive or send
+  on it returned while the call ran, and no close is in flight; an epoll wait answering
+  0 with such a readable end registered level-triggered for EPOLLIN before it began
+  (confidential_events.py);
 * `return.pair_mmsg` (pair_bytes.py): recvmmsg on a record pair receives at most the
   records waiting; sendmmsg and recvmmsg on one are followed record by record;
 * `return.shut_send`: a send on an AF_UNIX stream socket after shutdown(SHUT_WR) on it,
@@ -85,7 +96,8 @@ _ACCEPT, _ACCEPT4, _SHUTDOWN = _NR["accept"], _NR["accept4"], _NR["shutdown"]
 ACCEPTS = frozenset({_ACCEPT, _ACCEPT4})
 _SETSOCKOPT = _NR["setsockopt"]
 _WRITE, _WRITEV, _SENDTO, _SENDMSG = _NR["write"], _NR["writev"], _NR["sendto"], _NR["sendmsg"]
-_SENDMMSG, _PPOLL = _NR["sendmmsg"], _NR["ppoll"]
+_SENDMMSG, _PPOLL, _RECVMMSG = _NR["sendmmsg"], _NR["ppoll"], _NR["recvmmsg"]
+PSELECT6 = _NR["pselect6"]
 _SENDS = frozenset({_WRITE, _WRITEV, _SENDTO, _SENDMSG, _SENDMMSG})
 _UNSHARE, _SETNS, _CLONE, _CLONE3 = _NR["unshare"], _NR["setns"], _NR["clone"], _NR["clone3"]
 #: Calls that may move a process of the program into another network namespace, where
@@ -98,6 +110,7 @@ CALLS = frozenset({_SOCKET, _BIND, _LISTEN, _CONNECT, _ACCEPT, _ACCEPT4, _SHUTDO
 #: Linux's sk_shutdown bits.
 RCV_SHUTDOWN, SEND_SHUTDOWN = 1, 2
 POLLIN, POLLRDNORM = 0x1, 0x40
+POLLOUT, POLLWRNORM = 0x4, 0x100
 _MSG_FLAGS, _MSG_CONTROLLEN = 48, 40    # struct msghdr on AArch64
 MSG_CTRUNC = 0x8
 _POLLFD = struct.Struct("<ihh")
@@ -537,3 +550,89 @@ def refuse_ready(call: str, fd: int) -> None:
            f"{call} reports POLLIN for descriptor {fd}, an end of the program's own AF_UNIX "
            "connection with nothing waiting, neither side shut down and its peer open: "
            "unix_poll() reports EPOLLIN only for a queued skb, RCV_SHUTDOWN or an error")
+
+
+def waiting_throughout(sole: SoleHeld, slot: Slot, end: Description) -> tuple[bool, bool]:
+    """For `return.pair_waiting`: whether unix_poll() surely found `end` readable, and
+    whether it surely found it writable, on every pass of the slot's wait.  Readable:
+    something waits at the end, sent by a call that returned before the wait entered,
+    and no receive from it returned since.  Writable (a stream pair only): nothing the
+    end sent waits at its peer, and no send on it returned since the wait entered.
+    Neither where another call on the pair, or a close, is in flight."""
+    pair = sole.by_file.get(end)
+    if not isinstance(pair, pb.Pair) or sole.unsettled(slot) or \
+            sole.busy(slot, pair, pb.CALLS | {_SHUTDOWN, _SENDMMSG, _RECVMMSG}) or \
+            _closing(sole, slot):
+        return False, False
+    side, peer = pair.side(end), 1 - pair.side(end)
+    queue = pair.waiting.get(side) if pair.stream else pair.records.get(side)
+    readable = bool(queue) and pair.sent_at.get(side, 0) <= slot.id and \
+        pair.taken_at.get(side, 0) <= slot.id
+    writable = pair.stream and not pair.held(peer) and pair.sent_at.get(peer, 0) <= slot.id
+    return readable, writable
+
+
+def _refuse_waiting(call: str, fd: int, what: str) -> None:
+    refuse("return.pair_waiting", Status.ERR_DENIED,
+           f"{call} does not report descriptor {fd} {what}, though it is an end of the "
+           "program's own AF_UNIX socketpair or connection " + (
+               "whose peer's bytes waited there for the whole call: unix_poll() reports "
+               "EPOLLIN for a non-empty receive queue" if what == "readable" else
+               "nothing it sent waits at: unix_writable() holds while sk_wmem_alloc is "
+               "within a quarter of sk_sndbuf"))
+
+
+def check_poll_waiting(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """`return.pair_waiting` for ppoll: POLLIN (POLLOUT) asked of an end with bytes
+    waiting (a writable stream end) is reported."""
+    base, nfds = slot.args[0], slot.args[1] & 0xFFFF_FFFF
+    if ret >= ERRNO_FLOOR or not base or not nfds or nfds > _MAX_NFDS:
+        return
+    raw = sole.memory.read(base, nfds * _POLLFD.size, slot.root)
+    if raw is None:
+        return
+    for i in range(nfds):
+        fd, events, revents = _POLLFD.unpack_from(raw, i * _POLLFD.size)
+        if fd < 0 or not events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM):
+            continue
+        end = sole.files.description_of(slot, fd)
+        if end is None or end not in sole.by_file:
+            continue
+        readable, writable = waiting_throughout(sole, slot, end)
+        if readable and events & (POLLIN | POLLRDNORM) and \
+                not revents & events & (POLLIN | POLLRDNORM):
+            _refuse_waiting("ppoll", fd, "readable")
+        if writable and events & (POLLOUT | POLLWRNORM) and \
+                not revents & events & (POLLOUT | POLLWRNORM):
+            _refuse_waiting("ppoll", fd, "writable")
+
+
+def check_select_waiting(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """`return.pair_waiting` for pselect6: a bit asked in the read (write) set for an
+    end with bytes waiting (a writable stream end) stays set (do_select()'s POLLIN_SET,
+    POLLOUT_SET).  The sets asked are the ones read at the call's entry."""
+    nfds = slot.args[0] & 0xFFFF_FFFF
+    if ret >= ERRNO_FLOOR or not nfds or nfds > _MAX_NFDS:
+        return
+    n = (nfds + 63) // 64 * 8
+    for arg, what in ((1, "readable"), (2, "writable")):
+        va = slot.args[arg]
+        asked = slot.asked.get(va) if va else None
+        if asked is None or len(asked) < n:
+            continue
+        now_raw = sole.memory.read(va, n, slot.root)
+        if now_raw is None:
+            continue
+        wanted = int.from_bytes(asked[:n], "little") & ((1 << nfds) - 1)
+        now = int.from_bytes(now_raw, "little")
+        while wanted:
+            fd = (wanted & -wanted).bit_length() - 1
+            wanted &= wanted - 1
+            if now >> fd & 1:
+                continue
+            end = sole.files.description_of(slot, fd)
+            if end is None or end not in sole.by_file:
+                continue
+            readable, writable = waiting_throughout(sole, slot, end)
+            if readable if arg == 1 else writable:
+                _refuse_waiting("pselect6", fd, what)

@@ -30,6 +30,10 @@ from kernel_model.process import Thread
 RT = "redteam_r38"
 PATHS = "secret_r38_paths"
 VALUES = "P5"               # a value reached the program that Linux never returns
+#: The predecessor design counts an exited thread as one whose exit may still store into
+#: the program's memory (B6): no return is quiet then, so an address length written back
+#: is not read.
+MPROTECT_EXITS_UNSEEN = {"mprotect": "B6"}
 # secret_r38_paths: the marker before each step; the marker after its write is + 1.
 P_SELECT, P_DGRAM_READ, P_SEQ_READ, P_COMM, P_THREAD_NAME = 3800, 3802, 3804, 3806, 3808
 P_THREAD_ALTSTACK, P_FORK_MASK, P_FORK_HANDLER, P_SIGNALFD = 3810, 3812, 3814, 3816
@@ -80,7 +84,7 @@ def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
 
 @scenario(id="QV-001", title="Answer select() on a socketpair end with a byte queued: nothing "
                              "ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="select() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait "
                "in its queue reports it readable (1, its bit set).")
 def qv_select_ready(adv: Adversary) -> None:
@@ -356,7 +360,7 @@ def qv_thread_sigblk(adv: Adversary) -> None:
 # --- QV-016..QV-025: the same state by further paths -----------------------------------------
 
 @scenario(id="QV-016", title="Answer poll() on a socketpair end with a byte queued: nothing ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="poll() with timeout 0 on an AF_UNIX stream socket whose peer's bytes wait in "
                "its queue reports POLLIN.")
 def qv_poll_queued(adv: Adversary) -> None:
@@ -463,7 +467,7 @@ def qv_thread_mask(adv: Adversary) -> None:
 
 
 @scenario(id="QV-022", title="Name an unbound socketpair sender in recvfrom()'s address",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="recvfrom() of a datagram whose sender has no address reports addrlen 0.")
 def qv_dgram_from(adv: Adversary) -> None:
     """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
@@ -481,7 +485,7 @@ def qv_dgram_from(adv: Adversary) -> None:
 
 
 @scenario(id="QV-023", title="Give an unbound socketpair end an autobound name in getsockname()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="getsockname() of an unbound AF_UNIX socket reports sizeof(sa_family_t).")
 def qv_pair_sockname(adv: Adversary) -> None:
     """1. The program asks getsockname() of a fresh SOCK_STREAM socketpair end: 2 - len
@@ -528,7 +532,7 @@ def qv_self_name(adv: Adversary) -> None:
 
 
 @scenario(id="QV-026", title="Name an unbound socketpair sender in recvmsg()'s msg_name",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="recvmsg() of a datagram whose sender has no address sets msg_namelen 0.")
 def qv_dgram_msgname(adv: Adversary) -> None:
     """1. The program sends a datagram on one end of a SOCK_DGRAM socketpair (never bound)
@@ -552,7 +556,7 @@ def qv_dgram_msgname(adv: Adversary) -> None:
 
 
 @scenario(id="QV-027", title="Give a socketpair end's unbound peer a name in getpeername()",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, known=MPROTECT_EXITS_UNSEEN,
           prop="getpeername() of a socketpair end whose peer is unbound reports "
                "sizeof(sa_family_t).")
 def qv_pair_peername(adv: Adversary) -> None:
@@ -602,7 +606,7 @@ def qv_status_sigcgt(adv: Adversary) -> None:
 
 @scenario(id="QV-030", title="Answer epoll_wait() on a socketpair end with a byte queued: "
                              "nothing ready",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="epoll_wait() with timeout 0 reports EPOLLIN for a registered AF_UNIX stream "
                "socket whose queue holds bytes.")
 def qv_epoll_queued(adv: Adversary) -> None:
@@ -713,7 +717,7 @@ def qv_vfork_altstack(adv: Adversary) -> None:
 
 
 @scenario(id="QV-036", title="Answer select() for writing on a fresh socketpair end: not writable",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="select() with timeout 0 reports a fresh AF_UNIX stream socket writable.")
 def qv_select_write(adv: Adversary) -> None:
     """1. The program makes a SOCK_STREAM socketpair and, having sent nothing, asks

@@ -180,7 +180,7 @@ def qv_comm(adv: Adversary) -> None:
 
 
 @scenario(id="QV-007", title="Give a new thread a name other than its creator's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="A thread clone() creates inherits its creator's comm: its PR_GET_NAME names "
                "it.")
 def qv_thread_name(adv: Adversary) -> None:
@@ -190,7 +190,8 @@ def qv_thread_name(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: copy_process() -> dup_task_struct() copies the creator's
     task_struct, comm included; only the program's own threads may change it (prctl,
-    comm_write()'s same_thread_group()) and none did."""
+    comm_write()'s same_thread_group()) and none did.  The Guardian carries the creator's
+    known name to the new thread at the clone (guardian/stated_facts.py note_clone)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_THREAD_NAME)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")
@@ -378,7 +379,7 @@ def qv_poll_queued(adv: Adversary) -> None:
 
 
 @scenario(id="QV-017", title="Rename the thread in /proc/thread-self/stat's comm field",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="/proc/<pid>/stat's second field is the task's comm in parentheses.")
 def qv_stat_comm(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program reads /proc/thread-self/stat: "(r38-name) "
@@ -396,7 +397,7 @@ def qv_stat_comm(adv: Adversary) -> None:
 
 
 @scenario(id="QV-018", title="Give a fork child a name other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="fork() copies comm: the child's PR_GET_NAME names its parent's name.")
 def qv_fork_name(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program forks; the child's prctl(PR_GET_NAME)
@@ -571,7 +572,7 @@ def qv_pair_peername(adv: Adversary) -> None:
 
 
 @scenario(id="QV-028", title="Give a vfork child a name other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="vfork() copies comm: the child's PR_GET_NAME names its parent's name.")
 def qv_vfork_name(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program vforks (raw clone CLONE_VM |
@@ -768,7 +769,6 @@ def qv_comm_pread(adv: Adversary) -> None:
 
 @scenario(id="QV-039", title="Rename another thread in /proc/self/task/<tid>/comm",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, args=(b"-t",),
-          gap=VALUES,
           prop="/proc/<pid>/task/<tid>/comm reads that task's own comm (what its last "
                "PR_SET_NAME gave it).")
 def qv_task_comm(adv: Adversary) -> None:
@@ -779,7 +779,7 @@ def qv_task_comm(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: /proc/<pid>/task/<tid> is that task's directory and
     comm_show() prints its comm, which its own PR_SET_NAME just set; only the program's
-    threads may write a comm (comm_write()'s same_thread_group()).  (The honest kernel
-    model answers the leader's name "r38-name" here, also accepted with the Guardian on:
-    see the report; the step is off by default for that reason.)"""
+    threads may write a comm (comm_write()'s same_thread_group()).  (The step is off by
+    default: the kernel model once answered the leader's name there; it now renders each
+    task directory from that task's own name, as Linux does.)"""
     _nth_read(adv, P_TASK_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"r38-thrX\n"))

@@ -5,7 +5,15 @@ read; much of that state the Guardian already holds, checked or set by the progr
 calls.  So a read of such a file from its start (the first read of a descriptor the
 program opened by that name, or a positioned read at offset 0) is held to it:
 
-* status: its Tgid and Pid lines name the pid the process was told (getpid);
+* status: its Tgid and Pid lines name the pid the process was told (getpid) (a task
+  directory's Pid is that task's id: not judged there); its SigIgn and SigCgt
+  (task_sig() -> collect_sigign_sigcatch(): a bit per action that is SIG_IGN, a bit per
+  one that is neither SIG_IGN nor SIG_DFL) agree with each action the program's own
+  rt_sigaction set (or exec left) in the table the reading process uses -- but for a
+  SA_RESETHAND handler (a delivery may have reset it) or a signal an rt_sigaction in
+  progress names; its SigBlk (p->blocked) agrees with the known bits of the mask of the
+  thread whose file it is, where that thread is the reader itself and runs no handler
+  (a handler's entry blocks more than the mask the Guardian follows);
 * cmdline and environ: the bytes of the argument and environment areas exec placed,
   as the program's memory holds them now (Linux copies mm->arg_start..arg_end and
   mm->env_start..env_end from it);
@@ -46,10 +54,11 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.hwcaps import feature_names
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, SA_RESETHAND
 from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE
 from guardian.checks import refuse
+from guardian.confidential_selfsignal import UNBLOCKABLE
 from guardian.exec_args import cstring
 from guardian.fd_names import read_name
 from guardian.pipe_bytes import buffers
@@ -60,13 +69,15 @@ from guardian.stated_facts import COMM_WRITTEN
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
+    from guardian.confidential_selfsignal import SelfSignals
     from guardian.open_files import Description, OpenFile
     from guardian.slots import Slot, Space
     from guardian.user_memory import UserMemory
 
 _NR = NUMBERS
 _READ, _PREAD, _GETDENTS = _NR["read"], _NR["pread64"], _NR["getdents64"]
-_PRCTL = _NR["prctl"]
+_PRCTL, _SIGACTION = _NR["prctl"], _NR["rt_sigaction"]
+_SIG_DFL, _SIG_IGN = 0, 1
 _OPENAT, _OPENAT2, _READLINKAT = _NR["openat"], _NR["openat2"], _NR["readlinkat"]
 #: Every call this module acts on.
 CALLS = frozenset({_READ, _PREAD, _GETDENTS, _OPENAT, _OPENAT2, _READLINKAT})
@@ -77,7 +88,8 @@ _REPORT = re.compile(r"^/proc/(self|thread-self|\d+)/(task/\d+/)?"
                      r"(status|stat|statm|cmdline|environ|comm|limits|maps|smaps|task|"
                      r"fdinfo/\d+)$")
 #: A task directory's comm or stat: /proc/thread-self/... or /proc/<pid>/task/<tid>/...
-_TASK = re.compile(r"^/proc/(?:(self|\d+)/task/(\d+)|thread-self)/(comm|stat)$")
+_TASK = re.compile(r"^/proc/(?:(self|\d+)/task/(\d+)|thread-self)/(comm|stat|status)$")
+_SIG_LINE = re.compile(rb"^(SigIgn|SigCgt|SigBlk):\t([0-9a-f]{16})$")
 _STAT_HEAD = re.compile(rb"^(\d+) \(")
 _LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
 _NOFILE = re.compile(rb"^Max open files +(\S+) +(\S+)")
@@ -135,8 +147,11 @@ class SelfReports:
     start (a later read is not judged: its position is the kernel's to follow)."""
 
     def __init__(self, memory: UserMemory, files: Descriptors, registry: Registry,
-                 caps: Callable[[Slot], tuple[int, int]]) -> None:
+                 caps: Callable[[Slot], tuple[int, int]],
+                 signals: SelfSignals | None = None) -> None:
         self.memory = memory
+        #: each thread's blocked mask as the Guardian follows it (None: not judged)
+        self.signals = signals
         self.files = files
         self.registry = registry
         #: slot -> (AT_HWCAP, AT_HWCAP2) as its image was told them
@@ -292,7 +307,8 @@ class SelfReports:
         if entry == "stat":
             return self._stat_comm(slot, got, thread)
         if entry == "status":
-            return self._status(slot, got) or self._vm_size(slot, got, "status's VmSize")
+            return self._status(slot, got, thread) or self._sig_sets(slot, got, thread) or \
+                self._vm_size(slot, got, "status's VmSize")
         if entry == "statm":
             return self._vm_size(slot, got, "statm's size")
         if entry in ("cmdline", "environ"):
@@ -306,12 +322,50 @@ class SelfReports:
         m = _FDINFO.match(entry)
         return self._fdinfo(slot, int(m.group(1)), got) if m else ""
 
-    def _status(self, slot: Slot, got: bytes) -> str:
+    def _status(self, slot: Slot, got: bytes, thread: int | None = None) -> str:
         pid = self._pid(slot)
         for line in got.split(b"\n")[:-1]:
             m = _LINE_ID.match(line)
+            if thread is not None and m and m.group(1) == b"Pid":
+                continue                    # a task directory's Pid is its task's id
             if pid is not None and m and int(m.group(2)) != pid:
                 return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
+        return ""
+
+    def _sig_sets(self, slot: Slot, got: bytes, thread: int | None) -> str:
+        """SigIgn, SigCgt and SigBlk, on the bits the Guardian knows exactly."""
+        space = self._space(slot)
+        if space is None:
+            return ""
+        table = space.handlers_of(self.registry.group_of(slot.root, slot.thread))
+        setting = {o.args[0] & 0xFFFF_FFFF for o in self.registry.slots.values()
+                   if o.root == slot.root and o.nr == _SIGACTION and o.args[1]}
+        ign = care = 0
+        for signo, (handler, flags, _, _) in table.items():
+            if not 1 <= signo <= 64 or signo in setting or \
+                    flags & SA_RESETHAND and handler not in (_SIG_DFL, _SIG_IGN):
+                continue
+            care |= 1 << (signo - 1)
+            ign |= (handler == _SIG_IGN) << (signo - 1)
+        cgt = {signo for signo, (handler, _, _, _) in table.items()
+               if handler not in (_SIG_DFL, _SIG_IGN)}
+        want = {b"SigIgn": (ign, care),
+                b"SigCgt": (sum(1 << (n - 1) for n in cgt if care >> (n - 1) & 1), care)}
+        task = thread if thread is not None else self.leader(slot)
+        if self.signals is not None and task == slot.thread:
+            th = self.signals.thread_signals(slot.root, slot.thread)
+            if not th.running:
+                want[b"SigBlk"] = (th.blocked, th.known & ~UNBLOCKABLE)
+        for line in got.split(b"\n")[:-1]:
+            m = _SIG_LINE.match(line)
+            if m is None or m.group(1) not in want:
+                continue
+            bits, known = want[m.group(1)]
+            wrong = (int(m.group(2), 16) ^ bits) & known
+            if wrong:
+                signo = (wrong & -wrong).bit_length()
+                return (f"a {m.group(1).decode()} line that disagrees on signal {signo} with "
+                        "what the program's own rt_sigaction and rt_sigprocmask calls set")
         return ""
 
     def _vm_size(self, slot: Slot, got: bytes, what: str) -> str:

@@ -310,7 +310,7 @@ def _status_edit(adv: Adversary, phase: int, nth: int, key: bytes, value: int,
 
 @scenario(id="QV-013", title="Clear SIGURG from /proc/self/status SigIgn after SIG_IGN",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigIgn lists every signal the program set to SIG_IGN.")
 def qv_status_sigign(adv: Adversary) -> None:
     """1. The program sets SIGURG to SIG_IGN and blocks SIGUSR2, then reads
@@ -325,7 +325,7 @@ def qv_status_sigign(adv: Adversary) -> None:
 
 @scenario(id="QV-014", title="Clear SIGUSR2 from /proc/self/status SigBlk after blocking it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigBlk is the task's blocked mask.")
 def qv_status_sigblk(adv: Adversary) -> None:
     """1. As QV-013; the second read's SigBlk must have bit 11 (SIGUSR2).
@@ -339,7 +339,7 @@ def qv_status_sigblk(adv: Adversary) -> None:
 @scenario(id="QV-015", title="Report the main thread's blocked SIGUSR2 in another thread's own "
                              "status",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/thread-self/status SigBlk is the reading thread's own mask, not its "
                "group's.")
 def qv_thread_sigblk(adv: Adversary) -> None:
@@ -589,7 +589,7 @@ def qv_vfork_name(adv: Adversary) -> None:
 
 @scenario(id="QV-029", title="Clear SIGUSR1 from /proc/self/status SigCgt after a handler",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigCgt lists every signal with a handler.")
 def qv_status_sigcgt(adv: Adversary) -> None:
     """1. The program installs a SIGUSR1 handler and reads /proc/self/status: SigCgt with

@@ -147,6 +147,7 @@ class Forks:
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
+        self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread)
         return child.id
 
     def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:

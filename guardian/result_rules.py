@@ -209,7 +209,7 @@ class ResultRules:
         self.umasks = UmaskKept(registry, memory)
         self.uffd_ranges = UffdRanges()
         self.running_image = RunningImage(registry, memory, files, lifecycle.admission)
-        self.self_reports = SelfReports(memory, files, registry, self._caps)
+        self.self_reports = SelfReports(memory, files, registry, self._caps, self_signals)
         self.machine_facts = MachineFacts(memory, files, lambda: len(self.s.cpus),
                                           lambda: self.s.machine.config.ram_size)
         self.held = Held(files.access, files.maker_of, self._tid_told, self._auxv,

@@ -484,7 +484,8 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
         # Neither value is quoted: the answer may be the program's own bytes, and the
         # name it set is its own.
         _refused(slot, f"reports another {fact} than the program set (only its own calls, "
-                       "or the execve that started its image, change it)")
+                       "the execve that started its image, or, for a name, the clone that "
+                       "copied its creator's, change it)")
 
 
 def _check_membarrier_registered(slot: Slot, held: Held) -> None:

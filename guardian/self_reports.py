@@ -5,16 +5,31 @@ read; much of that state the Guardian already holds, checked or set by the progr
 calls.  So a read of such a file from its start (the first read of a descriptor the
 program opened by that name, or a positioned read at offset 0) is held to it:
 
-* status: its Tgid and Pid lines name the pid the process was told (getpid);
+* status: its Tgid and Pid lines name the pid the process was told (getpid) (a task
+  directory's Pid is that task's id: not judged there); its SigIgn and SigCgt
+  (task_sig() -> collect_sigign_sigcatch(): a bit per action that is SIG_IGN, a bit per
+  one that is neither SIG_IGN nor SIG_DFL) agree with each action the program's own
+  rt_sigaction set (or exec left) in the table the reading process uses -- but for a
+  SA_RESETHAND handler (a delivery may have reset it) or a signal an rt_sigaction in
+  progress names; its SigBlk (p->blocked) agrees with the known bits of the mask of the
+  thread whose file it is, where that thread is the reader itself and runs no handler
+  (a handler's entry blocks more than the mask the Guardian follows);
 * cmdline and environ: the bytes of the argument and environment areas exec placed,
   as the program's memory holds them now (Linux copies mm->arg_start..arg_end and
   mm->env_start..env_end from it);
 * comm: the name PR_SET_NAME last gave the process's first thread (or, after an exec, the one
-  the exec gave it: guardian/exec_kept.py), and a newline -- until a descriptor that may
+  the exec gave it: guardian/exec_kept.py; a new thread's or child's starts as its
+  creator's: dup_task_struct() copies comm), and a newline -- until a descriptor that may
   write a /proc/.../comm is opened in the address space: comm_write() (fs/proc/base.c)
   renames any thread of the writer's process, at any time, so no name is followed there
   any more (`COMM_WRITTEN`: a writable open of a /proc or /dev/fd name, of a name the
   Guardian could not resolve, or of one read while another thread may have changed it);
+* stat: its comm field (the second, in parentheses after the task's id) is the same name
+  (do_task_stat() prints proc_task_name());
+* task/<tid>/comm and task/<tid>/stat (also as /proc/thread-self/..., the opening thread's
+  own directory) are those of the task <tid> names, not its leader's: that thread's name,
+  where the Guardian knows exactly one thread of the process told that id; a name
+  is not judged while its thread is in a prctl (PR_SET_NAME may be renaming it);
 * limits: its "Max open files" soft limit is the soft RLIMIT_NOFILE the program knows;
 * maps: read whole (a short count), it lists a line over each area the Guardian holds;
 * fdinfo/N: its pos line is the file offset of a memfd only the program holds;
@@ -39,10 +54,11 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.hwcaps import feature_names
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, SA_RESETHAND
 from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE
 from guardian.checks import refuse
+from guardian.confidential_selfsignal import UNBLOCKABLE
 from guardian.exec_args import cstring
 from guardian.fd_names import read_name
 from guardian.pipe_bytes import buffers
@@ -53,12 +69,15 @@ from guardian.stated_facts import COMM_WRITTEN
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
+    from guardian.confidential_selfsignal import SelfSignals
     from guardian.open_files import Description, OpenFile
     from guardian.slots import Slot, Space
     from guardian.user_memory import UserMemory
 
 _NR = NUMBERS
 _READ, _PREAD, _GETDENTS = _NR["read"], _NR["pread64"], _NR["getdents64"]
+_PRCTL, _SIGACTION = _NR["prctl"], _NR["rt_sigaction"]
+_SIG_DFL, _SIG_IGN = 0, 1
 _OPENAT, _OPENAT2, _READLINKAT = _NR["openat"], _NR["openat2"], _NR["readlinkat"]
 #: Every call this module acts on.
 CALLS = frozenset({_READ, _PREAD, _GETDENTS, _OPENAT, _OPENAT2, _READLINKAT})
@@ -68,6 +87,10 @@ _SELF = re.compile(r"^/proc/(self|\d+)/(.+)$")
 _REPORT = re.compile(r"^/proc/(self|thread-self|\d+)/(task/\d+/)?"
                      r"(status|stat|statm|cmdline|environ|comm|limits|maps|smaps|task|"
                      r"fdinfo/\d+)$")
+#: A task directory's comm or stat: /proc/thread-self/... or /proc/<pid>/task/<tid>/...
+_TASK = re.compile(r"^/proc/(?:(self|\d+)/task/(\d+)|thread-self)/(comm|stat|status)$")
+_SIG_LINE = re.compile(rb"^(SigIgn|SigCgt|SigBlk):\t([0-9a-f]{16})$")
+_STAT_HEAD = re.compile(rb"^(\d+) \(")
 _LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
 _NOFILE = re.compile(rb"^Max open files +(\S+) +(\S+)")
 _MAPS_LINE = re.compile(rb"^([0-9a-f]+)-([0-9a-f]+) ")
@@ -124,14 +147,20 @@ class SelfReports:
     start (a later read is not judged: its position is the kernel's to follow)."""
 
     def __init__(self, memory: UserMemory, files: Descriptors, registry: Registry,
-                 caps: Callable[[Slot], tuple[int, int]]) -> None:
+                 caps: Callable[[Slot], tuple[int, int]],
+                 signals: SelfSignals | None = None) -> None:
         self.memory = memory
+        #: each thread's blocked mask as the Guardian follows it (None: not judged)
+        self.signals = signals
         self.files = files
         self.registry = registry
         #: slot -> (AT_HWCAP, AT_HWCAP2) as its image was told them
         self.caps = caps
         #: open file -> the /proc/self entry it names, while no read has moved it
         self.at_start: dict[Description, str] = {}
+        #: open file of a task directory's entry -> the thread whose directory it is
+        #: (resolved at the open: /proc/thread-self is the opening thread's)
+        self.task_of: dict[Description, int] = {}
         #: address space -> the first thread a call of it returned to (its first process's
         #: leader: a thread it makes calls only after the leader's clone)
         self.first_thread: dict[int, int] = {}
@@ -171,6 +200,25 @@ class SelfReports:
             return None
         return m.group(2)
 
+    def _task(self, slot: Slot, path: str | None) -> tuple[str, int] | None:
+        """(entry, thread) of a task directory's comm or stat `path` names (None: not
+        such a path, or a thread id the Guardian cannot tie to exactly one thread)."""
+        m = _TASK.match(path or "")
+        if m is None:
+            return None
+        if m.group(2) is None:
+            return m.group(3), slot.thread          # /proc/thread-self: the opener's own
+        if m.group(1) != "self" and int(m.group(1)) != self._pid(slot):
+            return None
+        tid, space = int(m.group(2)), self._space(slot)
+        group = self.registry.group_of(slot.root, slot.thread)
+        told = [t for t, v in space.tids.items() if v == tid and
+                self.registry.group_of(slot.root, t) == group] if space is not None else []
+        if tid == self._pid(slot):
+            told.append(self.leader(slot))          # a process's first thread's id is its pid
+        threads = set(told)
+        return (m.group(3), threads.pop()) if len(threads) == 1 else None
+
     def _read(self, slot: Slot, va: int, n: int) -> bytes | None:
         return self.memory.read(va, n, slot.root) if n else b""
 
@@ -184,7 +232,12 @@ class SelfReports:
         desc = self.files.description_of(slot, slot.args[0])
         entry = self.at_start.get(desc) if desc is not None else None
         if slot.nr == _PREAD and slot.args[3] == 0 and desc is not None:
-            entry = self._entry(slot, self.files.path_of(slot, slot.args[0]))
+            path = self.files.path_of(slot, slot.args[0])
+            entry = self._entry(slot, path)
+            if _TASK.match(path or ""):             # the task its open resolved, if any
+                task = self._task(slot, path) if desc in self.task_of else None
+                entry = task[0] if task else None
+        thread = self.task_of.get(desc) if desc is not None else None
         if entry is None:
             return
         if slot.nr == _GETDENTS:
@@ -194,7 +247,7 @@ class SelfReports:
         got = buffers(self.memory, slot, ret)
         if got is None:
             return
-        why = self._judge(slot, entry, got, slot.args[2])
+        why = self._judge(slot, entry, got, slot.args[2], thread)
         if why:
             refuse("return.self_report", Status.ERR_DENIED,
                    f"a read of /proc/self/{entry} answers {why}: Linux makes that file from "
@@ -207,12 +260,18 @@ class SelfReports:
         if slot.nr in (_OPENAT, _OPENAT2):
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             entry = self._entry(slot, f.path) if f is not None else None
+            task = self._task(slot, f.path) if f is not None else None
             if f is not None and self._may_write_comm(slot, f):
                 self._forget_names(slot)
+            if f is not None and _TASK.match(f.path or ""):
+                entry = task[0] if task else None
             if entry is not None:
                 live = self.files.live_descriptions()
                 self.at_start = {d: e for d, e in self.at_start.items() if id(d) in live}
+                self.task_of = {d: t for d, t in self.task_of.items() if id(d) in live}
                 self.at_start[f.description] = entry
+                if task:
+                    self.task_of[f.description] = task[1]
         elif slot.nr in (_READ, _GETDENTS):
             desc = self.files.description_of(slot, slot.args[0])
             if desc is not None:
@@ -241,15 +300,19 @@ class SelfReports:
                 facts.pop(COMM, None)
 
     # --- the files --------------------------------------------------------------------
-    def _judge(self, slot: Slot, entry: str, got: bytes, count: int) -> str:
+    def _judge(self, slot: Slot, entry: str, got: bytes, count: int,
+               thread: int | None = None) -> str:
+        if entry == "comm":
+            return self._comm(slot, got, count, thread)
+        if entry == "stat":
+            return self._stat_comm(slot, got, thread)
         if entry == "status":
-            return self._status(slot, got) or self._vm_size(slot, got, "status's VmSize")
+            return self._status(slot, got, thread) or self._sig_sets(slot, got, thread) or \
+                self._vm_size(slot, got, "status's VmSize")
         if entry == "statm":
             return self._vm_size(slot, got, "statm's size")
         if entry in ("cmdline", "environ"):
             return self._strings(slot, entry, got)
-        if entry == "comm":
-            return self._comm(slot, got, count)
         if entry == "limits":
             return self._limits(slot, got)
         if entry == "maps":
@@ -259,12 +322,50 @@ class SelfReports:
         m = _FDINFO.match(entry)
         return self._fdinfo(slot, int(m.group(1)), got) if m else ""
 
-    def _status(self, slot: Slot, got: bytes) -> str:
+    def _status(self, slot: Slot, got: bytes, thread: int | None = None) -> str:
         pid = self._pid(slot)
         for line in got.split(b"\n")[:-1]:
             m = _LINE_ID.match(line)
+            if thread is not None and m and m.group(1) == b"Pid":
+                continue                    # a task directory's Pid is its task's id
             if pid is not None and m and int(m.group(2)) != pid:
                 return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
+        return ""
+
+    def _sig_sets(self, slot: Slot, got: bytes, thread: int | None) -> str:
+        """SigIgn, SigCgt and SigBlk, on the bits the Guardian knows exactly."""
+        space = self._space(slot)
+        if space is None:
+            return ""
+        table = space.handlers_of(self.registry.group_of(slot.root, slot.thread))
+        setting = {o.args[0] & 0xFFFF_FFFF for o in self.registry.slots.values()
+                   if o.root == slot.root and o.nr == _SIGACTION and o.args[1]}
+        ign = care = 0
+        for signo, (handler, flags, _, _) in table.items():
+            if not 1 <= signo <= 64 or signo in setting or \
+                    flags & SA_RESETHAND and handler not in (_SIG_DFL, _SIG_IGN):
+                continue
+            care |= 1 << (signo - 1)
+            ign |= (handler == _SIG_IGN) << (signo - 1)
+        cgt = {signo for signo, (handler, _, _, _) in table.items()
+               if handler not in (_SIG_DFL, _SIG_IGN)}
+        want = {b"SigIgn": (ign, care),
+                b"SigCgt": (sum(1 << (n - 1) for n in cgt if care >> (n - 1) & 1), care)}
+        task = thread if thread is not None else self.leader(slot)
+        if self.signals is not None and task == slot.thread:
+            th = self.signals.thread_signals(slot.root, slot.thread)
+            if not th.running:
+                want[b"SigBlk"] = (th.blocked, th.known & ~UNBLOCKABLE)
+        for line in got.split(b"\n")[:-1]:
+            m = _SIG_LINE.match(line)
+            if m is None or m.group(1) not in want:
+                continue
+            bits, known = want[m.group(1)]
+            wrong = (int(m.group(2), 16) ^ bits) & known
+            if wrong:
+                signo = (wrong & -wrong).bit_length()
+                return (f"a {m.group(1).decode()} line that disagrees on signal {signo} with "
+                        "what the program's own rt_sigaction and rt_sigprocmask calls set")
         return ""
 
     def _vm_size(self, slot: Slot, got: bytes, what: str) -> str:
@@ -302,17 +403,38 @@ class SelfReports:
         return (f"{len(got)} bytes that are not the {len(want)} bytes of the strings exec "
                 "placed in the process's memory")
 
-    def _comm(self, slot: Slot, got: bytes, count: int) -> str:
-        leader = self.leader(slot)
-        facts = self.files.stated.threads.get((slot.root, leader)) if leader else None
+    def _name(self, slot: Slot, thread: int | None) -> bytes | None:
+        """The name of `thread` (None: the process's first thread) the Guardian knows, and
+        that no prctl of that thread in progress may be changing (None: unknown)."""
+        task = thread if thread is not None else self.leader(slot)
+        facts = self.files.stated.threads.get((slot.root, task)) if task else None
         name = facts.get(COMM) if facts else None
-        if not isinstance(name, bytes):
+        if not isinstance(name, bytes) or any(
+                o.root == slot.root and o.thread == task and o.nr == _PRCTL and o is not slot
+                for o in self.registry.slots.values()):
+            return None
+        return name
+
+    def _stat_comm(self, slot: Slot, got: bytes, thread: int | None) -> str:
+        """stat's comm field: "<id> (" then the task's name and ") " (do_task_stat())."""
+        name, m = self._name(slot, thread), _STAT_HEAD.match(got)
+        if name is None or m is None:
+            return ""
+        want, field = name + b") ", got[m.end():m.end() + len(name) + 2]
+        if field == want[:len(field)]:
+            return ""
+        return (f"a comm field that is not the task's name ({len(name)} bytes, as "
+                "PR_SET_NAME, execve or its creator gave it) in parentheses")
+
+    def _comm(self, slot: Slot, got: bytes, count: int, thread: int | None = None) -> str:
+        name = self._name(slot, thread)
+        if name is None:
             return ""
         want = name + b"\n"
         if got == want[:min(count, len(want))]:
             return ""
         return (f"{len(got)} bytes that are not the task's name ({len(name)} bytes, as "
-                "PR_SET_NAME or execve gave it) and a newline")
+                "PR_SET_NAME, execve or its creator gave it) and a newline")
 
     def _limits(self, slot: Slot, got: bytes) -> str:
         limit = self.files.table(slot.root, slot.thread).fd_limit

@@ -21,7 +21,8 @@ named here, so the Guardian keeps them where it sees those calls:
   process still runs in the space that made the pair, its own pid (what getpid answers,
   before or after).
 
-Thread facts are keyed by (address space, thread): a new thread starts unknown, and an
+Thread facts are keyed by (address space, thread): a new thread starts unknown but for
+its name (its creator's: dup_task_struct() copies comm), and an
 exec's new space starts with what Linux's exec leaves (guardian/exec_kept.py: the persona
 kept, the name the new image's basename; the robust list released).
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from abi.value_ranges import COMM
 from guardian.open_files import Description
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -106,6 +108,19 @@ class StatedFacts:
         if d not in ends:
             d = next((reader for reader, writer in ends.items() if writer is d), d)
         return self.files.setdefault(d, {})
+
+    def note_clone(self, root: int, thread: int, child_root: int, child_thread: int) -> None:
+        """copy_process() -> dup_task_struct() copies the creating task, comm included: a
+        new thread, vfork or fork child starts with its creator's name, unless a descriptor
+        that may write a /proc/.../comm is open in the creator's space (`COMM_WRITTEN`; a
+        fork child's table is a copy of its parent's, so its space is marked too)."""
+        if self.threads.get((root, -1), {}).get(COMM_WRITTEN):
+            if child_root:
+                self.threads.setdefault((child_root, -1), {})[COMM_WRITTEN] = True
+            return
+        name = self.threads.get((root, thread), {}).get(COMM)
+        if isinstance(name, bytes):
+            self.threads.setdefault((child_root or root, child_thread), {})[COMM] = name
 
     def forget(self, root: int) -> None:
         """An address space went: its threads' facts with it."""

@@ -44,12 +44,13 @@ def _text(fn):  # noqa: ANN001, ANN202
     return SynthFile(lambda: fn().encode())
 
 
-def _comm(p: Process) -> str:
-    """The name of the process's leader (the thread whose tid is its pid): the one its
-    last PR_SET_NAME gave it, else its executable's base name, as exec sets it."""
-    leader = next((t for t in p.threads if t.tid == p.pid), None)
-    if leader is not None and leader.comm:
-        return leader.comm.decode(errors="replace")
+def _comm(p: Process, t: Thread) -> str:
+    """The name of task `t` (the directory's own: the leader for /proc/<pid>, each thread
+    for /proc/<pid>/task/<tid>, as Linux's comm_show() and do_task_stat() print that
+    task's proc_task_name()): the one its last PR_SET_NAME gave it (a new thread starts
+    with its creator's), else its executable's base name, as exec sets it."""
+    if t.comm:
+        return t.comm.decode(errors="replace")
     return posixpath.basename(p.exe)[:15] or "?"
 
 
@@ -85,7 +86,7 @@ def status(k: Kernel, p: Process, t: Thread) -> str:
     vsize, rss = _sizes(p)
     ign, caught = _sig_sets(p)
     ppid = p.parent.pid if p.parent is not None else 0
-    return (f"Name:\t{_comm(p)}\nUmask:\t{p.umask:04o}\nState:\t{_state(p)}\nTgid:\t{p.pid}\n"
+    return (f"Name:\t{_comm(p, t)}\nUmask:\t{p.umask:04o}\nState:\t{_state(p)}\nTgid:\t{p.pid}\n"
             f"Ngid:\t0\nPid:\t{t.tid}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\n"
             f"Gid:\t0\t0\t0\t0\nFDSize:\t{max(64, len(p.fds))}\nGroups:\t\n"
             f"VmPeak:\t{vsize // 1024:8d} kB\nVmSize:\t{vsize // 1024:8d} kB\n"
@@ -106,7 +107,7 @@ def stat_line(k: Kernel, p: Process, t: Thread) -> str:
     ticks = t.insns // max(k.clock.frequency_hz // CLK_TCK, 1)
     mm = p.mm
     brk = (mm.brk_start, mm.brk) if mm is not None else (0, 0)
-    fields = [t.tid, f"({_comm(p)})", _state(p)[0], ppid, p.pgid, p.sid, 0, -1, 0x400000,
+    fields = [t.tid, f"({_comm(p, t)})", _state(p)[0], ppid, p.pgid, p.sid, 0, -1, 0x400000,
               0, 0, 0, 0, ticks, 0, 0, 0, 20, 0, len(p.alive_threads), 0, 0, vsize, rss,
               0xFFFF_FFFF_FFFF_FFFF, 0, 0, 0, 0, 0, p.pending.mask | t.pending.mask, t.sigmask,
               ign, caught, 0, 0, 0, p.exit_signal, 0, 0, 0, 0, 0, 0, 0, 0, brk[0], 0, 0, 0, 0,
@@ -193,7 +194,7 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
     def entries() -> dict[str, Node]:
         e: dict[str, Node] = {
             "cmdline": SynthFile(lambda: b"".join(a + b"\0" for a in p.argv)),
-            "comm": _text(lambda: _comm(p) + "\n"),
+            "comm": _text(lambda: _comm(p, t) + "\n"),
             "cwd": SynthLink(lambda: p.cwd),
             "environ": SynthFile(lambda: b"".join(v + b"\0" for v in p.environ), mode=0o400),
             "exe": SynthLink(lambda: p.exe),

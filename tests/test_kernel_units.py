@@ -571,3 +571,23 @@ def test_exec_stack_with_no_arguments() -> None:
     start = build_stack(ua, image, [], [], b"x", bytes(16), 0, 0)  # type: ignore[arg-type]
     assert start.sp % 16 == 0
     assert ua.u64(start.sp) == 0 and ua.u64(start.sp + 8) == 0 and ua.u64(start.sp + 16) == 0
+
+
+def test_procfs_task_dirs_render_each_task_s_own_comm() -> None:
+    """/proc/<pid>/comm is the leader's name; /proc/<pid>/task/<tid>/comm, its status Name
+    and its stat comm field are that thread's own (comm_show(), proc_task_name())."""
+    from kernel_model import procfs
+    from kernel_model.process import Process, Thread
+
+    p = Process(pid=7, parent=None, mm=None, fds={}, sigactions=None,  # type: ignore[arg-type]
+                exe="/bin/prog")
+    leader, other = Thread(tid=7, process=p, comm=b"main-name"), Thread(tid=8, process=p)
+    p.threads = [leader, other]
+    top = procfs.process_dir(None, p, leader).entries()          # type: ignore[arg-type]
+    assert top["comm"].content() == b"main-name\n"
+    task = top["task"].entries()
+    assert task["7"].entries()["comm"].content() == b"main-name\n"
+    assert task["8"].entries()["comm"].content() == b"prog\n"     # never named: the image's
+    other.comm = b"thrd"
+    assert task["8"].entries()["comm"].content() == b"thrd\n"
+    assert top["comm"].content() == b"main-name\n"

@@ -184,7 +184,7 @@ def qv_comm(adv: Adversary) -> None:
 
 
 @scenario(id="QV-007", title="Give a new thread a name other than its creator's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="A thread clone() creates inherits its creator's comm: its PR_GET_NAME names "
                "it.")
 def qv_thread_name(adv: Adversary) -> None:
@@ -194,7 +194,8 @@ def qv_thread_name(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: copy_process() -> dup_task_struct() copies the creator's
     task_struct, comm included; only the program's own threads may change it (prctl,
-    comm_write()'s same_thread_group()) and none did."""
+    comm_write()'s same_thread_group()) and none did.  The Guardian carries the creator's
+    known name to the new thread at the clone (guardian/stated_facts.py note_clone)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_THREAD_NAME)
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 7, b"f")
@@ -313,7 +314,7 @@ def _status_edit(adv: Adversary, phase: int, nth: int, key: bytes, value: int,
 
 @scenario(id="QV-013", title="Clear SIGURG from /proc/self/status SigIgn after SIG_IGN",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigIgn lists every signal the program set to SIG_IGN.")
 def qv_status_sigign(adv: Adversary) -> None:
     """1. The program sets SIGURG to SIG_IGN and blocks SIGUSR2, then reads
@@ -328,7 +329,7 @@ def qv_status_sigign(adv: Adversary) -> None:
 
 @scenario(id="QV-014", title="Clear SIGUSR2 from /proc/self/status SigBlk after blocking it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigBlk is the task's blocked mask.")
 def qv_status_sigblk(adv: Adversary) -> None:
     """1. As QV-013; the second read's SigBlk must have bit 11 (SIGUSR2).
@@ -342,7 +343,7 @@ def qv_status_sigblk(adv: Adversary) -> None:
 @scenario(id="QV-015", title="Report the main thread's blocked SIGUSR2 in another thread's own "
                              "status",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/thread-self/status SigBlk is the reading thread's own mask, not its "
                "group's.")
 def qv_thread_sigblk(adv: Adversary) -> None:
@@ -382,7 +383,7 @@ def qv_poll_queued(adv: Adversary) -> None:
 
 
 @scenario(id="QV-017", title="Rename the thread in /proc/thread-self/stat's comm field",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="/proc/<pid>/stat's second field is the task's comm in parentheses.")
 def qv_stat_comm(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program reads /proc/thread-self/stat: "(r38-name) "
@@ -400,7 +401,7 @@ def qv_stat_comm(adv: Adversary) -> None:
 
 
 @scenario(id="QV-018", title="Give a fork child a name other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="fork() copies comm: the child's PR_GET_NAME names its parent's name.")
 def qv_fork_name(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program forks; the child's prctl(PR_GET_NAME)
@@ -575,7 +576,7 @@ def qv_pair_peername(adv: Adversary) -> None:
 
 
 @scenario(id="QV-028", title="Give a vfork child a name other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS,
           prop="vfork() copies comm: the child's PR_GET_NAME names its parent's name.")
 def qv_vfork_name(adv: Adversary) -> None:
     """1. After PR_SET_NAME("r38-name") the program vforks (raw clone CLONE_VM |
@@ -592,7 +593,7 @@ def qv_vfork_name(adv: Adversary) -> None:
 
 @scenario(id="QV-029", title="Clear SIGUSR1 from /proc/self/status SigCgt after a handler",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"),
-          program=PATHS, gap=VALUES,
+          program=PATHS,
           prop="/proc/self/status SigCgt lists every signal with a handler.")
 def qv_status_sigcgt(adv: Adversary) -> None:
     """1. The program installs a SIGUSR1 handler and reads /proc/self/status: SigCgt with
@@ -772,7 +773,6 @@ def qv_comm_pread(adv: Adversary) -> None:
 
 @scenario(id="QV-039", title="Rename another thread in /proc/self/task/<tid>/comm",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=PATHS, args=(b"-t",),
-          gap=VALUES,
           prop="/proc/<pid>/task/<tid>/comm reads that task's own comm (what its last "
                "PR_SET_NAME gave it).")
 def qv_task_comm(adv: Adversary) -> None:
@@ -783,7 +783,7 @@ def qv_task_comm(adv: Adversary) -> None:
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: /proc/<pid>/task/<tid> is that task's directory and
     comm_show() prints its comm, which its own PR_SET_NAME just set; only the program's
-    threads may write a comm (comm_write()'s same_thread_group()).  (The honest kernel
-    model answers the leader's name "r38-name" here, also accepted with the Guardian on:
-    see the report; the step is off by default for that reason.)"""
+    threads may write a comm (comm_write()'s same_thread_group()).  (The step is off by
+    default: the kernel model once answered the leader's name there; it now renders each
+    task directory from that task's own name, as Linux does.)"""
     _nth_read(adv, P_TASK_COMM, 1, lambda a, buf, n: a.kernel.uaccess.write(buf, b"r38-thrX\n"))

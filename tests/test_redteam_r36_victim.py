@@ -31,5 +31,5 @@ def test_untouched_secret_r36_sync_keeps_its_secret(mode: str) -> None:
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if P_LOCK_SELF < m.phase <= P_SHARED_NOBODY + 1 and m.phase % 2 == 1}
     assert len(indices) == 24, indices
-    assert P_PRIV_SHARED not in indices       # -s only: the kernel model wakes it (see QT-018)
+    assert P_PRIV_SHARED not in indices       # -s only (tests/test_futex_keys_victim.py)
     assert all(i >= 0 for i in indices.values()), indices

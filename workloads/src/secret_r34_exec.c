@@ -33,7 +33,7 @@
  *      a set-user-id image would lose ADDR_NO_RANDOMIZE, never WHOLE_SECONDS).
  *  11. prctl(PR_GET_NAME): never "r34-before" (exec names the task after the image).
  *  12. timer_gettime() of stage one's timer: -EINVAL (exec deletes POSIX timers).
- *      With -t only: the honest kernel model keeps them (a finding).
+ *      With -t only (the kernel model kept them once; it deletes them now).
  *  13. A marker call, then the count of SIGUSR2 handler runs (stage one's handler, at
  *      the same address in this image): this image installed none, so 0.
  *  14. A SIGUSR1 handler installed, SIGUSR1 sent to itself (tgkill) while blocked, a

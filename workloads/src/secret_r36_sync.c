@@ -68,8 +68,8 @@
  *  25. (with -s) FUTEX_WAIT | FUTEX_PRIVATE_FLAG on a word; the helper's FUTEX_WAKE
  *      without FUTEX_PRIVATE_FLAG names the same word: get_futex_key() keys a shared
  *      futex on private memory with FUT_OFF_MMSHARED (or the file's inode), never as the
- *      private key, so the wake misses the waiter.  Out of the default run: the kernel
- *      model keys both alike and wakes it.
+ *      private key, so the wake misses the waiter.  Out of the default run (written when
+ *      the kernel model keyed both alike; it keys them apart now, tests/test_futex_keys_victim.py).
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r36.py.  Only the digest of the secret is ever printed.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r39 import FORK, P_FORK_OFFSET, P_FORK_WAIT
+from attacks.families.redteam_r39 import FORK, P_FORK_OFFSET, P_FORK_POSIX_TIMER
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
 
@@ -29,6 +29,6 @@ def test_untouched_secret_r39_fork_keeps_its_secret(mode: str) -> None:
                                        for b in s.referee.copied_from_user])
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_FORK_OFFSET < m.phase <= P_FORK_WAIT + 1 and m.phase % 2 == 1}
-    assert len(indices) >= 14, indices
+               if P_FORK_OFFSET < m.phase <= P_FORK_POSIX_TIMER + 1 and m.phase % 2 == 1}
+    assert len(indices) >= 16, indices
     assert all(i >= 0 for i in indices.values()), indices

@@ -31,12 +31,14 @@ P_FORK_OFFSET, P_FORK_APPEND, P_FORK_CLOEXEC, P_FORK_PENDING = 3900, 3902, 3904,
 P_FORK_ITIMER, P_FORK_PPID, P_FORK_PGID, P_FORK_SID = 3908, 3910, 3912, 3914
 P_FORK_UMASK, P_FORK_RLIMIT, P_FORK_CWD, P_FORK_PDEATH = 3916, 3918, 3920, 3922
 P_FORK_OFD, P_FORK_NNP, P_FORK_POSIX_LOCK, P_FORK_WAIT = 3924, 3926, 3928, 3930
+P_FORK_PERSONA, P_FORK_POSIX_TIMER = 3932, 3934
 NR_LSEEK, NR_FCNTL, NR_SIGPENDING = NUMBERS["lseek"], NUMBERS["fcntl"], NUMBERS["rt_sigpending"]
 NR_GETITIMER, NR_GETPPID, NR_GETPGID = NUMBERS["getitimer"], NUMBERS["getppid"], NUMBERS["getpgid"]
 NR_GETSID, NR_UMASK, NR_PRLIMIT = NUMBERS["getsid"], NUMBERS["umask"], NUMBERS["prlimit64"]
 NR_GETCWD, NR_PRCTL, NR_WAITID = NUMBERS["getcwd"], NUMBERS["prctl"], NUMBERS["waitid"]
 
-SIGUSR1, SIGUSR2, EAGAIN = 10, 12, 11
+SIGUSR2, EAGAIN = 12, 11
+VALUES = "P5"               # a value reached the program that Linux never returns
 
 
 def _child_exit(adv: Adversary, nr: int, phase: int, fn) -> None:
@@ -86,7 +88,7 @@ def qw_fork_offset(adv: Adversary) -> None:
 
 @scenario(id="QW-002", title="Hide the O_APPEND a fork child set on a shared file from its "
                              "parent's F_GETFL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="File status flags live in the open file a fork child shares: O_APPEND set by "
                "the child shows in the parent's F_GETFL.")
 def qw_fork_append(adv: Adversary) -> None:
@@ -116,29 +118,19 @@ def qw_fork_cloexec(adv: Adversary) -> None:
     _child_exit(adv, NR_FCNTL, P_FORK_CLOEXEC, lambda a, args: a.set_reg("x0", 0))
 
 
-# --- QW-004..QW-005: what a child does not inherit --------------------------------------------
+# Left out as the kernel's claims rather than breaks (the victim's steps still run,
+# unattacked): SIGUSR1 pending in the fork child's rt_sigpending (any process of the same uid
+# may kill() the child's pid the moment it exists, and the blocked signal stays pending), the
+# child's RLIMIT_NOFILE read back as 1024 (prlimit64() on another pid needs only matching
+# uids or CAP_SYS_RESOURCE: check_prlimit_permission()), and the child's getcwd() answered
+# "/" after its parent's chdir("/dev") (a privileged process may move the /dev mount onto
+# "/": prepend_path() from the moved mount's root then stops at the caller's root and
+# prints "/").
 
-@scenario(id="QW-004", title="Report the parent's pending SIGUSR1 in its fork child's "
-                             "rt_sigpending",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=FORK,
-          prop="A fork child starts with no pending signals: its rt_sigpending() is empty "
-               "until a signal is sent to it.")
-def qw_fork_pending(adv: Adversary) -> None:
-    """1. The program blocks SIGUSR1, sends it to itself (pending) and forks; the child's
-    rt_sigpending() without SIGUSR1 chooses label 0, else -4.
-    2. The kernel lets the child's call run, then writes the set {SIGUSR1}.
-    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: copy_process() calls init_sigpending(&p->pending) and a
-    fork child gets a fresh signal_struct (copy_signal() -> init_sigpending(&sig->
-    shared_pending)); the child asked at once, before anyone could learn its pid and
-    kill() it (the pid is the parent's, which was in waitpid, or only the kernel's)."""
-    _child_exit(adv, NR_SIGPENDING, P_FORK_PENDING,
-                lambda a, args: a.kernel.uaccess.write(int(args[0]),
-                                                       (1 << (SIGUSR1 - 1)).to_bytes(8, "little")))
+# --- QW-004: what a child does not inherit ---------------------------------------------------
 
-
-@scenario(id="QW-005", title="Hand a fork child its parent's running ITIMER_REAL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+@scenario(id="QW-004", title="Hand a fork child its parent's running ITIMER_REAL",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="ITIMER_REAL is not inherited: a fork child's getitimer(ITIMER_REAL) is zero "
                "until it arms its own.")
 def qw_fork_itimer(adv: Adversary) -> None:
@@ -154,10 +146,10 @@ def qw_fork_itimer(adv: Adversary) -> None:
                                                        (99).to_bytes(8, "little") + bytes(8)))
 
 
-# --- QW-006..QW-009: the ids a child starts with ----------------------------------------------
+# --- QW-005..QW-008: the ids a child starts with ----------------------------------------------
 
-@scenario(id="QW-006", title="Give a fork child a parent pid other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+@scenario(id="QW-005", title="Give a fork child a parent pid other than its parent's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="A fork child's getppid() is its parent's pid while the parent lives.")
 def qw_fork_ppid(adv: Adversary) -> None:
     """1. The program forks; the child's getppid() equal to the parent's getpid() chooses
@@ -171,13 +163,13 @@ def qw_fork_ppid(adv: Adversary) -> None:
     _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", a.init.pid + 100))
 
 
-@scenario(id="QW-007", title="Tell a fork child its parent is outside its pid namespace "
+@scenario(id="QW-006", title="Tell a fork child its parent is outside its pid namespace "
                              "(getppid 0)",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="getppid() is 0 only for a task whose parent lies outside its pid namespace; "
                "a fork child's parent is its own namespace's.")
 def qw_fork_ppid_init(adv: Adversary) -> None:
-    """1. As QW-006: the child compares getppid() with its parent's pid.
+    """1. As QW-005: the child compares getppid() with its parent's pid.
     2. The kernel answers the child's getppid with 0, what a namespace's init sees (its
     parent lies outside the namespace).
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
@@ -189,8 +181,8 @@ def qw_fork_ppid_init(adv: Adversary) -> None:
     _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", 0))
 
 
-@scenario(id="QW-008", title="Give a fork child a process group other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+@scenario(id="QW-007", title="Give a fork child a process group other than its parent's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="A fork child starts in its parent's process group: its getpgid(0) is the "
                "parent's.")
 def qw_fork_pgid(adv: Adversary) -> None:
@@ -205,8 +197,8 @@ def qw_fork_pgid(adv: Adversary) -> None:
                 lambda a, args: a.set_reg("x0", a.memo["child_pid"]))
 
 
-@scenario(id="QW-009", title="Give a fork child a session other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+@scenario(id="QW-008", title="Give a fork child a session other than its parent's",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="A fork child starts in its parent's session: its getsid(0) is the parent's.")
 def qw_fork_sid(adv: Adversary) -> None:
     """1. The program forks; the child's getsid(0) equal to the parent's getsid(0) chooses
@@ -219,9 +211,9 @@ def qw_fork_sid(adv: Adversary) -> None:
                 lambda a, args: a.set_reg("x0", a.memo["child_pid"]))
 
 
-# --- QW-010..QW-012: umask, rlimits, cwd --------------------------------------------------------
+# --- QW-009: the umask a child copies ----------------------------------------------------------
 
-@scenario(id="QW-010", title="Hand a fork child the default umask instead of its parent's",
+@scenario(id="QW-009", title="Hand a fork child the default umask instead of its parent's",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="fork() copies the umask: the child's first umask() returns its parent's.")
 def qw_fork_umask(adv: Adversary) -> None:
@@ -234,44 +226,10 @@ def qw_fork_umask(adv: Adversary) -> None:
     _child_exit(adv, NR_UMASK, P_FORK_UMASK, lambda a, args: a.set_reg("x0", 0o22))
 
 
-@scenario(id="QW-011", title="Report the old RLIMIT_NOFILE to a fork child after its parent "
-                             "lowered it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
-          prop="fork() copies the resource limits: the child's prlimit64 reads its parent's "
-               "soft limit.")
-def qw_fork_rlimit(adv: Adversary) -> None:
-    """1. The program lowers RLIMIT_NOFILE's soft limit to 100 and forks; the child's
-    prlimit64(0, RLIMIT_NOFILE, NULL, &old) with rlim_cur 100 chooses label 0, else -4.
-    2. The kernel lets the child's call run, then writes rlim_cur = 1024.
-    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: copy_signal() memcpy()s sig->rlim from the parent's; only
-    the child's own setrlimit/prlimit or another's prlimit64 on its pid changes it, and
-    prlimit64 on another process needs the pid, which only the parent (in waitpid) knows."""
-    _child_exit(adv, NR_PRLIMIT, P_FORK_RLIMIT,
-                lambda a, args: a.kernel.uaccess.write(int(args[3]),
-                                                       (1024).to_bytes(8, "little")))
+# --- QW-010..QW-012: prctl state and the OFD lock ---------------------------------------------
 
-
-@scenario(id="QW-012", title="Report / as a fork child's cwd after its parent chdir'd to /dev",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
-          prop="fork() copies the working directory: the child's getcwd() is its parent's.")
-def qw_fork_cwd(adv: Adversary) -> None:
-    """1. The program chdir("/dev")s and forks; the child's getcwd() "/dev" chooses label
-    0, else -4.
-    2. The kernel answers the child's getcwd with "/" (2 bytes with the NUL).
-    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: copy_fs_struct() takes the parent's fs->pwd; getcwd()
-    prints that path and the child did not chdir."""
-    def fn(a: Adversary, args) -> None:  # noqa: ANN001
-        a.kernel.uaccess.write(int(args[0]), b"/\0")
-        a.set_reg("x0", 2)
-    _child_exit(adv, NR_GETCWD, P_FORK_CWD, fn)
-
-
-# --- QW-013..QW-015: prctl state and the OFD lock ---------------------------------------------
-
-@scenario(id="QW-013", title="Give a fork child its parent's parent-death signal",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=FORK,
+@scenario(id="QW-010", title="Give a fork child its parent's parent-death signal",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=FORK, gap=VALUES,
           prop="A fork child's parent-death signal is cleared: PR_GET_PDEATHSIG reads 0.")
 def qw_fork_pdeath(adv: Adversary) -> None:
     """1. The program sets PR_SET_PDEATHSIG(SIGUSR2) and forks; the child's
@@ -286,9 +244,9 @@ def qw_fork_pdeath(adv: Adversary) -> None:
                                                        SIGUSR2.to_bytes(4, "little")))
 
 
-@scenario(id="QW-014", title="Refuse a fork child the OFD lock its shared open file already "
+@scenario(id="QW-011", title="Refuse a fork child the OFD lock its shared open file already "
                              "holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="An OFD lock belongs to the open file description: a fork child sharing it "
                "takes the same lock again without conflict.")
 def qw_fork_ofd(adv: Adversary) -> None:
@@ -303,8 +261,8 @@ def qw_fork_ofd(adv: Adversary) -> None:
     _child_exit(adv, NR_FCNTL, P_FORK_OFD, lambda a, args: a.set_reg("x0", -EAGAIN))
 
 
-@scenario(id="QW-015", title="Tell a fork child no_new_privs is off after its parent set it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+@scenario(id="QW-012", title="Tell a fork child no_new_privs is off after its parent set it",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
           prop="no_new_privs is inherited and can never be unset: a fork child's "
                "PR_GET_NO_NEW_PRIVS reads 1.")
 def qw_fork_nnp(adv: Adversary) -> None:
@@ -318,9 +276,9 @@ def qw_fork_nnp(adv: Adversary) -> None:
     _child_exit(adv, NR_PRCTL, P_FORK_NNP, lambda a, args: a.set_reg("x0", 0))
 
 
-# --- QW-016..QW-017: the parent's report of the child's exit ----------------------------------
+# --- QW-013..QW-014: the parent's report of the child's exit ----------------------------------
 
-@scenario(id="QW-016", title="Report exit status 6 to waitid for a child that _exit(5)ed",
+@scenario(id="QW-013", title="Report exit status 6 to waitid for a child that _exit(5)ed",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=FORK,
           prop="waitid() reports the status the child passed to _exit().")
 def qw_waitid_status(adv: Adversary) -> None:
@@ -335,11 +293,11 @@ def qw_waitid_status(adv: Adversary) -> None:
                                                         (6).to_bytes(4, "little")), once=False)
 
 
-@scenario(id="QW-017", title="Name another pid in waitid's report of the child it waited for",
+@scenario(id="QW-014", title="Name another pid in waitid's report of the child it waited for",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS",), program=FORK,
           prop="waitid(P_PID, pid) reports the end of that child: si_pid is pid.")
 def qw_waitid_pid(adv: Adversary) -> None:
-    """1. As QW-016.
+    """1. As QW-013.
     2. The kernel lets waitid run, then writes si_pid = 0x7fff0000, a pid the program never
     forked.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
@@ -348,3 +306,39 @@ def qw_waitid_pid(adv: Adversary) -> None:
     def fn(a: Adversary, args) -> None:  # noqa: ANN001
         a.kernel.uaccess.write(int(args[2]) + 16, (0x7FFF0000).to_bytes(4, "little"))
     _parent_exit(adv, NR_WAITID, P_FORK_WAIT, fn, once=False)
+
+
+# --- QW-015..QW-016: the persona a child copies, the POSIX timers it does not -----------------
+
+@scenario(id="QW-015", title="Hand a fork child persona 0 after its parent set ADDR_NO_RANDOMIZE",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          prop="fork() copies the persona: the child's personality(0xffffffff) returns its "
+               "parent's.")
+def qw_fork_persona(adv: Adversary) -> None:
+    """1. The program sets personality(ADDR_NO_RANDOMIZE) and forks; the child's
+    personality(0xffffffff) returning ADDR_NO_RANDOMIZE (0x0040000) chooses label 0,
+    else -4.
+    2. The kernel answers the child's personality with 0 (PER_LINUX).
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: dup_task_struct() copies task->personality (arch_dup_task_struct
+    is a struct copy); only the task's own personality() (ksys_personality() writes
+    current->personality) or an exec (SET_PERSONALITY keeps ADDR_NO_RANDOMIZE) changes it,
+    and the child called only the query 0xffffffff, which changes nothing."""
+    _child_exit(adv, NUMBERS["personality"], P_FORK_PERSONA, lambda a, args: a.set_reg("x0", 0))
+
+
+@scenario(id="QW-016", title="Let a fork child read a POSIX timer only its parent made",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+          prop="POSIX timers are not inherited: a fork child's timer_gettime() of its "
+               "parent's timer id fails with EINVAL.")
+def qw_fork_posix_timer(adv: Adversary) -> None:
+    """1. The program makes a POSIX timer (timer_create, CLOCK_MONOTONIC, SIGEV_NONE) and
+    forks; the child's timer_gettime(id) failing chooses label 0, a success -4.
+    2. The kernel answers the child's timer_gettime with 0, as if the timer were its own.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: copy_signal() gives a fork child a new signal_struct whose
+    posix_timers list is empty (INIT_HLIST_HEAD); lock_timer() finds a timer only in the
+    caller's signal_struct (posix_timer_by_id() checks timer->it_signal == current->signal),
+    and the child made none, so do_timer_gettime() returns -EINVAL."""
+    _child_exit(adv, NUMBERS["timer_gettime"], P_FORK_POSIX_TIMER,
+                lambda a, args: a.set_reg("x0", 0))

@@ -36,6 +36,11 @@
  *      the kernel model keeps no record locks and answers F_UNLCK, which Linux never does.
  *  16. A fork child _exit(5)s; the parent's waitid(P_PID, pid, WEXITED) reports si_pid pid,
  *      CLD_EXITED, si_status 5; else -4.
+ *  17. personality(ADDR_NO_RANDOMIZE), fork: the child's personality(0xffffffff) returns
+ *      ADDR_NO_RANDOMIZE (dup_task_struct() copies it); else -4.
+ *  18. A POSIX timer made by timer_create (CLOCK_MONOTONIC, SIGEV_NONE), fork: the child's
+ *      timer_gettime(id) fails with EINVAL (POSIX timers are not inherited); a success
+ *      chooses -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r39.py.  Only the digest of the secret is ever printed.
@@ -55,6 +60,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
@@ -83,6 +89,8 @@
 #define P_FORK_NNP 3926
 #define P_FORK_POSIX_LOCK 3928 /* -k only; x3 the parent's pid */
 #define P_FORK_WAIT 3930
+#define P_FORK_PERSONA 3932
+#define P_FORK_POSIX_TIMER 3934
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -355,6 +363,45 @@ static void fork_wait_step(void)
     }
 }
 
+/* 17. */
+static void fork_persona_step(void)
+{
+    long prev = sys6(SYS_personality, 0xffffffffL, 0, 0, 0, 0, 0);
+    if (prev < 0 || sys6(SYS_personality, 0x0040000, 0, 0, 0, 0, 0) < 0)
+        return;
+    marker(P_FORK_PERSONA, (long)logbuf, 0, 0, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        long v = sys6(SYS_personality, 0xffffffffL, 0, 0, 0, 0, 0);
+        log_label(P_FORK_PERSONA, v == 0x0040000 ? 0 : -4);
+        _exit(0);
+    }
+    fork_wait(pid);
+    sys6(SYS_personality, prev, 0, 0, 0, 0, 0);
+}
+
+/* 18. */
+static void fork_posix_timer_step(void)
+{
+    struct sigevent sev;
+    int id = -1;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_NONE;
+    if (sys6(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev, (long)&id, 0, 0, 0) != 0)
+        return;
+    marker(P_FORK_POSIX_TIMER, (long)logbuf, id, 0, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct itimerspec its;
+        memset(&its, 0, sizeof its);
+        long r = sys6(SYS_timer_gettime, id, (long)&its, 0, 0, 0, 0);
+        log_label(P_FORK_POSIX_TIMER, r == 0 ? -4 : 0);
+        _exit(0);
+    }
+    fork_wait(pid);
+    sys6(SYS_timer_delete, id, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -392,6 +439,8 @@ int main(int argc, char **argv)
     fork_cwd_step();
     fork_pdeath_step();
     fork_wait_step();
+    fork_persona_step();
+    fork_posix_timer_step();
     fork_nnp_step();
 
     int bad = memcmp(logbuf, secret, SECRET_LEN) != 0 ||

@@ -342,3 +342,24 @@ def qw_fork_posix_timer(adv: Adversary) -> None:
     and the child made none, so do_timer_gettime() returns -EINVAL."""
     _child_exit(adv, NUMBERS["timer_gettime"], P_FORK_POSIX_TIMER,
                 lambda a, args: a.set_reg("x0", 0))
+
+
+@scenario(id="QW-017", title="Let a fork child read its parent's POSIX timer, writing a disarmed "
+                             "itimerspec",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
+          prop="POSIX timers are not inherited: a fork child's timer_gettime() of its "
+               "parent's timer id fails with EINVAL.")
+def qw_fork_posix_timer_written(adv: Adversary) -> None:
+    """1. As QW-016: the child's timer_gettime(id, &its) failing chooses label 0, a success
+    -4.
+    2. The kernel writes a disarmed itimerspec (32 zero bytes) into the child's &its and
+    answers 0, as if the child owned a timer with that id.
+    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
+    Why Linux never does this: as QW-016, posix_timer_by_id() only finds timers whose
+    it_signal is the caller's signal_struct, and copy_signal() gave the fork child a new
+    one with no timers; the child called no timer_create(), so timer_gettime() of any id
+    is -EINVAL (do_timer_gettime() -> lock_timer() NULL)."""
+    def fn(a: Adversary, args) -> None:  # noqa: ANN001
+        a.kernel.uaccess.write(int(args[1]), bytes(32))
+        a.set_reg("x0", 0)
+    _child_exit(adv, NUMBERS["timer_gettime"], P_FORK_POSIX_TIMER, fn)

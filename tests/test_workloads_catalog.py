@@ -59,6 +59,7 @@ EXPECTED = {
     "secret_r36_sync",
     "secret_r37_errors",
     "secret_r38_paths",
+    "secret_r39_fork",
     "secret_plugin",
     "secret_variants",
     "signals",

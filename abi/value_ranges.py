@@ -112,6 +112,10 @@ PERSONA_CLEARABLE = "persona_clearable"
 #: The REGISTER_* membarrier commands a process's mm made (mm->membarrier_state).
 MEMBARRIER_REGS = "membarrier_regs"
 INODE, PIPE_SIZE = "inode", "pipe_size"
+#: A thread's parent-death signal (task->pdeath_signal): copy_process() sets it to 0 in
+#: every new task; only the task's own PR_SET_PDEATHSIG (or a credential change, to 0)
+#: changes it.
+PDEATH_SIGNAL = "pdeath_signal"
 
 PAGE = 4096
 PID_MAX_LIMIT = 4 * 1024 * 1024
@@ -590,6 +594,7 @@ PR_PAC_KEYS = 0xF
 #: PR_SPEC_PRCTL | ENABLE | DISABLE | FORCE_DISABLE | DISABLE_NOEXEC (PR_SPEC_NOT_AFFECTED: 0)
 PR_SPEC_BITS = 0x1F
 PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG = 1, 2
 PR_SET_THP_DISABLE, PR_SET_VMA, PR_SET_VMA_ANON_NAME = 41, 0x53564D41, 0
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
@@ -601,6 +606,8 @@ PRCTL: dict[int, Row] = {
     PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
     PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
     PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS)),
+    # PR_GET_PDEATHSIG put_user()s current->pdeath_signal into *arg2.
+    PR_SET_PDEATHSIG: (Sets(PDEATH_SIGNAL),), PR_GET_PDEATHSIG: (Keeps(PDEATH_SIGNAL),),
     PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS),),
     PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
     PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),

@@ -34,6 +34,7 @@ from abi.value_ranges import (
     P_PGID,
     P_PID,
     P_PIDFD,
+    PDEATH_SIGNAL,
     PERSONA,
     PERSONA_CLEARABLE,
     PIPE_SIZE,
@@ -433,6 +434,9 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
         facts[TID_ADDRESS] = a[0]
     elif fact == NO_NEW_PRIVS:
         facts[NO_NEW_PRIVS] = 1
+    elif fact == PDEATH_SIGNAL:
+        # A credential change may later clear it (commit_creds()): not followed.
+        facts.pop(PDEATH_SIGNAL, None)
 
 
 def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
@@ -465,6 +469,8 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
         return                          # never set where the Guardian saw it
     if fact in (PIPE_SIZE, NO_NEW_PRIVS, PERSONA, THP_DISABLE):
         got = ret
+    elif fact == PDEATH_SIGNAL:
+        got = _s32(int.from_bytes(read_or_fault(memory, slot, a[1], 4), "little"))
     elif fact == COMM:
         got = read_or_fault(memory, slot, a[1], 16).split(b"\0", 1)[0] if a[1] else want
     elif fact == ROBUST_LIST:
@@ -483,9 +489,9 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
     if got != want:
         # Neither value is quoted: the answer may be the program's own bytes, and the
         # name it set is its own.
-        _refused(slot, f"reports another {fact} than the program set (only its own calls, "
-                       "the execve that started its image, or, for a name, the clone that "
-                       "copied its creator's, change it)")
+        _refused(slot, f"reports another {fact} than the program set or its thread started "
+                       "with (only its own calls, the execve that started its image, or the "
+                       "clone that made the thread, copying its creator's, set it)")
 
 
 def _check_membarrier_registered(slot: Slot, held: Held) -> None:

@@ -21,8 +21,11 @@ named here, so the Guardian keeps them where it sees those calls:
   process still runs in the space that made the pair, its own pid (what getpid answers,
   before or after).
 
+- a thread's parent-death signal is 0 from its clone until its own PR_SET_PDEATHSIG.
+
 Thread facts are keyed by (address space, thread): a new thread starts unknown but for
-its name (its creator's: dup_task_struct() copies comm), and an
+its name, persona and no_new_privs (its creator's: dup_task_struct() copies them) and
+its parent-death signal (0), and an
 exec's new space starts with what Linux's exec leaves (guardian/exec_kept.py: the persona
 kept, the name the new image's basename; the robust list released).
 """
@@ -32,7 +35,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from abi.value_ranges import COMM
+from abi.value_ranges import COMM, NO_NEW_PRIVS, PDEATH_SIGNAL, PERSONA, PERSONA_CLEARABLE
 from guardian.open_files import Description
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -110,17 +113,26 @@ class StatedFacts:
         return self.files.setdefault(d, {})
 
     def note_clone(self, root: int, thread: int, child_root: int, child_thread: int) -> None:
-        """copy_process() -> dup_task_struct() copies the creating task, comm included: a
-        new thread, vfork or fork child starts with its creator's name, unless a descriptor
-        that may write a /proc/.../comm is open in the creator's space (`COMM_WRITTEN`; a
-        fork child's table is a copy of its parent's, so its space is marked too)."""
+        """copy_process() -> dup_task_struct() copies the creating task: a new thread, vfork
+        or fork child starts with its creator's name (comm), persona (task->personality)
+        and no_new_privs (PFA_NO_NEW_PRIVS in atomic_flags), as far as the Guardian knows
+        them, and with no parent-death signal (copy_process() sets p->pdeath_signal = 0).
+        The name is not carried where a descriptor that may write a /proc/.../comm is open
+        in the creator's space (`COMM_WRITTEN`; a fork child's table is a copy of its
+        parent's, so its space is marked too)."""
+        parent = self.threads.get((root, thread), {})
+        child = self.threads.setdefault((child_root or root, child_thread), {})
+        child[PDEATH_SIGNAL] = 0
+        for fact in (PERSONA, PERSONA_CLEARABLE, NO_NEW_PRIVS):
+            if fact in parent:
+                child[fact] = parent[fact]
         if self.threads.get((root, -1), {}).get(COMM_WRITTEN):
             if child_root:
                 self.threads.setdefault((child_root, -1), {})[COMM_WRITTEN] = True
             return
-        name = self.threads.get((root, thread), {}).get(COMM)
+        name = parent.get(COMM)
         if isinstance(name, bytes):
-            self.threads.setdefault((child_root or root, child_thread), {})[COMM] = name
+            child[COMM] = name
 
     def forget(self, root: int) -> None:
         """An address space went: its threads' facts with it."""

@@ -28,6 +28,7 @@ from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETPIPE_SZ = 3, 5, 9, 11, 1032
 PR_GET_DUMPABLE, PR_GET_CHILD_SUBREAPER, PR_GET_NO_NEW_PRIVS = 3, 37, 39
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG = 1, 2
 FUTEX_WAKE_PRIVATE, FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_LOCK_PI_PRIVATE = 129, 132, 134
 
 
@@ -491,3 +492,44 @@ def test_membarrier_answers_only_its_commands(s: Scene) -> None:
     assert not _judged(s, "membarrier", (0, 0, 0), 0xF001)
     assert _judged(s, "membarrier", (1 << 9, 0, 0), 0x10)                   # GET_REGISTRATIONS
     assert not _judged(s, "membarrier", (1 << 9, 0, 0), 0xF0)               # not REGISTER_* bits
+
+
+def test_a_clone_child_starts_with_its_creators_persona_and_no_new_privs() -> None:
+    """dup_task_struct() copies task->personality and PFA_NO_NEW_PRIVS; copy_process()
+    clears pdeath_signal: a child's answers are judged against those (an unknown creator's
+    leaves them unjudged)."""
+    s = _fresh()
+    stated, root = s.g.conf.descriptors.stated, s.b + ROOT_A
+    stated.threads[(root, 2)] = {"persona": 0x0040000, "no_new_privs": 1}
+    stated.threads.pop((root, 1), None)
+    stated.note_clone(root, 2, 0, 1)                    # thread 1 is the new child
+    assert not _judged(s, "personality", (0xFFFF_FFFF,), 0)
+    assert _judged(s, "personality", (0xFFFF_FFFF,), 0x0040000)
+    assert not _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), 0)
+    assert _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), 1)
+    stated.threads.pop((root, 1), None)
+    stated.note_clone(root, 3, 0, 1)                    # a creator the Guardian knows nothing of
+    assert _judged(s, "personality", (0xFFFF_FFFF,), 0)
+    assert _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), 0)
+
+
+def test_a_clone_child_has_no_parent_death_signal_until_it_sets_one() -> None:
+    s = _fresh()
+    stated, root = s.g.conf.descriptors.stated, s.b + ROOT_A
+    stated.threads[(root, 2)] = {}
+    assert _judged(s, "prctl", (PR_GET_PDEATHSIG, OUT), 0, struct.pack("<i", 12))  # unknown
+    stated.threads.pop((root, 1), None)
+    stated.note_clone(root, 2, 0, 1)
+    assert not _judged(s, "prctl", (PR_GET_PDEATHSIG, OUT), 0, struct.pack("<i", 12))
+    assert _judged(s, "prctl", (PR_GET_PDEATHSIG, OUT), 0, struct.pack("<i", 0))
+    assert _judged(s, "prctl", (PR_SET_PDEATHSIG, 12), 0)
+    assert _judged(s, "prctl", (PR_GET_PDEATHSIG, OUT), 0, struct.pack("<i", 12))
+
+
+def test_a_fork_child_gets_its_facts_in_its_own_space() -> None:
+    s = _fresh()
+    stated, root = s.g.conf.descriptors.stated, s.b + ROOT_A
+    stated.threads[(root, 2)] = {"persona": 8, "persona_clearable": True}
+    stated.note_clone(root, 2, 0xABC000, 9)
+    assert stated.threads[(0xABC000, 9)] == {"persona": 8, "persona_clearable": True,
+                                             "pdeath_signal": 0}

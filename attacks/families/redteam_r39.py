@@ -229,7 +229,8 @@ def qw_fork_umask(adv: Adversary) -> None:
 # --- QW-010..QW-012: prctl state and the OFD lock ---------------------------------------------
 
 @scenario(id="QW-010", title="Give a fork child its parent's parent-death signal",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"),
+          program=FORK,
           prop="A fork child's parent-death signal is cleared: PR_GET_PDEATHSIG reads 0.")
 def qw_fork_pdeath(adv: Adversary) -> None:
     """1. The program sets PR_SET_PDEATHSIG(SIGUSR2) and forks; the child's
@@ -262,7 +263,7 @@ def qw_fork_ofd(adv: Adversary) -> None:
 
 
 @scenario(id="QW-012", title="Tell a fork child no_new_privs is off after its parent set it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="no_new_privs is inherited and can never be unset: a fork child's "
                "PR_GET_NO_NEW_PRIVS reads 1.")
 def qw_fork_nnp(adv: Adversary) -> None:
@@ -311,7 +312,7 @@ def qw_waitid_pid(adv: Adversary) -> None:
 # --- QW-015..QW-016: the persona a child copies, the POSIX timers it does not -----------------
 
 @scenario(id="QW-015", title="Hand a fork child persona 0 after its parent set ADDR_NO_RANDOMIZE",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="fork() copies the persona: the child's personality(0xffffffff) returns its "
                "parent's.")
 def qw_fork_persona(adv: Adversary) -> None:

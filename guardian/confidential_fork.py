@@ -30,6 +30,7 @@ from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.fork_copy import SEALED
+from guardian.itimer_bounds import note_new_process
 from guardian.slots import PAGE, Space
 from guardian.state import MonitorState
 from guardian.umask_kept import process_mask
@@ -142,6 +143,9 @@ class Forks:
         else:                       # vfork, or CLONE_VM alone: a process of its own
             reg.thread_groups[(slot.root, child.thread)] = slot.child_process = child.thread
             slot.child_thread = child.thread
+        if child_root or not cflags & CLONE_THREAD:
+            note_new_process(target.itimer_bounds,
+                             reg.group_of(child_root or slot.root, child.thread))
         if cflags & CLONE_VFORK and not child_root:
             reg.vfork_waiting[(slot.root, slot.thread)] = child.thread
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,

@@ -20,7 +20,8 @@ left picks a slot"); more left than set makes that index negative.  Check
 
 ITIMER_* and POSIX timers are the process's (its threads share them): their bounds live
 on the address space, per thread group, so that a fork child, whose timers Linux clears,
-and an exec'd image start with none; timer_delete forgets its id.  A timerfd's bound
+and an exec'd image start with none (a new process's itimers start known unarmed:
+`note_new_process`); timer_delete forgets its id.  A timerfd's bound
 belongs to its open file, which every copy of the descriptor shares.
 """
 
@@ -78,6 +79,14 @@ def note_new_value(memory: UserMemory, slot: Slot) -> None:
             slot.asked[va] = raw
 
 
+def note_new_process(bounds: dict[Key, int], group: int) -> None:
+    """A clone without CLONE_THREAD (fork, vfork) makes a new process: copy_signal()
+    gives it a zeroed signal_struct (kmem_cache_zalloc), so its ITIMER_REAL, ITIMER_VIRTUAL
+    and ITIMER_PROF start unarmed (POSIX: a fork child's itimers are cleared), bound 0."""
+    for which in range(ITIMER_PROF + 1):
+        bounds[(_ITIMER, group, which)] = 0
+
+
 class ItimerBounds:
     def __init__(self, registry: Registry, memory: UserMemory, files: Descriptors) -> None:
         self.registry = registry
@@ -133,7 +142,7 @@ class ItimerBounds:
             if not (0 <= left <= bound + slack and interval <= bound + slack):
                 refuse("return.value_range", Status.ERR_DENIED,
                        f"syscall {nr} reports {left} ns left (interval {interval} ns) of a "
-                       f"timer the program set to at most {bound} ns: Linux never gives "
+                       f"timer the program set (or a new process's, unarmed) to at most {bound} ns: Linux never gives "
                        "that value, and the program would index by it")
         if nr not in _SETTERS:
             return None

@@ -90,3 +90,22 @@ def test_a_timerfd_never_has_more_left_than_set(s: Scene) -> None:
         == Status.OK
     assert _judged(s, "timerfd_gettime", (fd, OUT), 0, its(3 * NS))
     assert not _judged(s, "timerfd_gettime", (fd, OUT), 0, its(5 * NS))
+
+
+def test_a_new_process_starts_with_its_itimers_unarmed() -> None:
+    """copy_signal() zeroes a new process's signal_struct: until it arms one, its
+    ITIMER_REAL reads all zero (and ITIMER_VIRTUAL/PROF at most a tick); a process whose
+    itimers the Guardian never saw made or set is not judged."""
+    from guardian.itimer_bounds import note_new_process
+    from tests.test_secure_mm import ROOT_A, build_translating
+    s = build_translating()
+    root = s.b + ROOT_A
+    assert _judged(s, "getitimer", (0, OUT), 0, itv(99 * US))              # unknown
+    reg = s.g.conf.registry
+    note_new_process(reg.space_of(1, root).itimer_bounds, reg.group_of(root, 1))
+    assert not _judged(s, "getitimer", (0, OUT), 0, itv(99 * US))
+    assert _judged(s, "getitimer", (0, OUT), 0, itv(0))
+    assert not _judged(s, "getitimer", (ITIMER_PROF, OUT), 0, itv(US))
+    _put(s, NEW, itv(3 * US))
+    assert _resume(s, "setitimer", (0, NEW, 0), 0, [], asked={NEW: itv(3 * US)}) == Status.OK
+    assert _judged(s, "getitimer", (0, OUT), 0, itv(2 * US))               # its own arming

@@ -130,7 +130,7 @@ def qw_fork_cloexec(adv: Adversary) -> None:
 # --- QW-004: what a child does not inherit ---------------------------------------------------
 
 @scenario(id="QW-004", title="Hand a fork child its parent's running ITIMER_REAL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="ITIMER_REAL is not inherited: a fork child's getitimer(ITIMER_REAL) is zero "
                "until it arms its own.")
 def qw_fork_itimer(adv: Adversary) -> None:

@@ -5,7 +5,8 @@ itself, or by its parent before the child execs) and setsid change it, and exec 
 it.  The Guardian keeps, per process (`Space.pgids`, by thread group), the group its own
 setpgid or setsid made it lead or join, the one its parent's setpgid moved it to (the
 parent names it by the pid its fork returned), or the one it inherited at fork from a
-parent whose group was known.  A setpgid naming a pid the Guardian cannot tie to one
+parent whose group was known, or else the one its first getpgid of itself was answered
+(only a setpgid or setsid moves a process that has exec'd).  A setpgid naming a pid the Guardian cannot tie to one
 process of the program leaves every group unknown; an exec'd image starts unknown.
 
 A wait for a process group (wait4 or waitid P_PGID of group g, or of the caller's own
@@ -74,6 +75,16 @@ def note_group(registry: Registry, slot: Slot, ret: int, me: Process) -> None:
         other.pgids.clear()
     if dom is not None:
         dom.pid_groups.clear()
+
+
+def note_told_group(registry: Registry, slot: Slot, ret: int, me: Process) -> None:
+    """The first getpgid of its own group a process was answered, with no setpgid or
+    setsid of the program in flight: Linux moves a process to another group only by its
+    own setpgid/setsid, or its parent's setpgid before it execs (setpgid() fails with
+    EACCES once the child cleared PF_FORKNOEXEC), and the Guardian sees the program's."""
+    space = registry.space_of(slot.domain, slot.root)
+    if space is not None and me[1] not in space.pgids:
+        _set(registry, slot.domain, space, me[1], ret)
 
 
 def inherit_group(registry: Registry, slot: Slot, parent: Process, child: Process) -> None:

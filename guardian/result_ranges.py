@@ -13,8 +13,9 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 * getpid is one value per process (its threads share it; exec keeps it, but the
   exec'd image is a new address space the Guardian judges afresh); setsid answers it (a
   new session's id is its leader's pid); getpgid of the caller answers the group its own
-  setpgid or setsid made it lead or join (until a setpgid of the domain names another
-  process: a parent may move its child);
+  setpgid or setsid made it lead or join, or the one its first getpgid of itself was
+  answered, or its parent's at fork (until a setpgid of the domain names another process:
+  a parent may move its child);
 * a fork child's getpid (a vfork or other CLONE_VM child's too) is the id its parent's
   clone returned, and never its parent's own (fork-safe generators reseed on that
   difference).  The parent's clone may return before or after the child's first getpid:
@@ -56,7 +57,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.clock_floors import SLEEP_CALLS, TIMER_ABSTIME, timespec_ns
 from guardian.confidential_registry import Registry
-from guardian.process_groups import inherit_group, note_group
+from guardian.process_groups import inherit_group, note_group, note_told_group
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -182,8 +183,7 @@ class IdRanges:
                 _id_refused(f"a fork child's getpid answers {ret}, its parent's own id")
             return me
         if nr == _NR_GETPGID:
-            self._check_pgid(slot, ret)
-            return None
+            return self._check_pgid(slot, ret)
         if nr == _NR_SETSID:
             me = self._process(slot.root, slot.thread)
             known = self._pids(slot.domain, slot.root).get(me[1])
@@ -268,23 +268,32 @@ class IdRanges:
         raw = self.memory.read(slot.args[0], 8, slot.root) if slot.args[0] else None
         return raw is None or bool(int.from_bytes(raw, "little") & CLONE_NEWPID)
 
-    def _check_pgid(self, slot: Slot, ret: int) -> None:
+    def _check_pgid(self, slot: Slot, ret: int) -> Process | None:
         """getpgid(0), or of the caller's own pid, answers the group the process made
-        itself lead or join (setpgid, setsid), unless such a call of it is in flight."""
+        itself lead or join (setpgid, setsid), or the one it was first told, unless such a
+        call of the program is in flight.  The caller's process, where its group is not
+        known yet and this answer may be kept (`commit`)."""
         me = self._process(slot.root, slot.thread)
         space = self.registry.space_of(slot.domain, slot.root)
         asked = slot.args[0] & 0xFFFF_FFFF
-        if space is None or me[1] not in space.pgids or \
-                asked not in (0, space.pids.get(me[1], -1)):
-            return
-        racing = any(s.id != slot.id and s.nr in (_NR_SETPGID, _NR_SETSID) and s.root == slot.root
-                     for s in self.registry.slots.values())
-        if not racing and ret != space.pgids[me[1]]:
-            _id_refused(f"getpgid answers group {ret}, but the process made itself a member "
-                        f"of group {space.pgids[me[1]]} (setpgid, setsid) and nothing "
-                        "changed that since")
+        if space is None or asked not in (0, space.pids.get(me[1], -1)):
+            return None
+        racing = any(s.id != slot.id and s.nr in (_NR_SETPGID, _NR_SETSID) and
+                     s.domain == slot.domain for s in self.registry.slots.values())
+        if racing:
+            return None
+        if me[1] not in space.pgids:
+            return me
+        if ret != space.pgids[me[1]]:
+            _id_refused(f"getpgid answers group {ret}, but the process is in group "
+                        f"{space.pgids[me[1]]} (by its own setpgid or setsid, its first "
+                        "getpgid, or its parent's group at fork) and nothing changed that since")
+        return None
 
     def commit(self, slot: Slot, ret: int, shown: Process) -> None:
+        if slot.nr == _NR_GETPGID:
+            note_told_group(self.registry, slot, ret, shown)
+            return
         if slot.nr in (_NR_SETPGID, _NR_SETSID):
             if ret == 0 or slot.nr == _NR_SETSID:
                 note_group(self.registry, slot, ret, shown)

@@ -370,6 +370,12 @@ def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> Non
     assert _resume(s, "getpgid", (90,), 82, []) == Status.OK          # another process's
     assert _resume(s, "setpgid", (90, 90), 0, []) == Status.OK        # a parent moves a child
     assert _resume(s, "getpgid", (0,), 82, []) == Status.OK           # nothing known now
+    # ... and that first answer is kept: only a setpgid or setsid moves the process now.
+    assert _resume(s, "getpgid", (0,), 83, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "getpgid", (0,), 82, []) == Status.OK
+    assert _resume(s, "setsid", (), 77, []) == Status.OK
+    assert _resume(s, "getpgid", (0,), 77, []) == Status.OK
 
 
 def test_a_sleep_writes_its_remainder_only_when_a_signal_cut_a_relative_one_short(

@@ -182,7 +182,7 @@ def qw_fork_ppid_init(adv: Adversary) -> None:
 
 
 @scenario(id="QW-007", title="Give a fork child a process group other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="A fork child starts in its parent's process group: its getpgid(0) is the "
                "parent's.")
 def qw_fork_pgid(adv: Adversary) -> None:

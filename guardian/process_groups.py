@@ -6,7 +6,9 @@ it.  The Guardian keeps, per process (`Space.pgids`, by thread group), the group
 setpgid or setsid made it lead or join, the one its parent's setpgid moved it to (the
 parent names it by the pid its fork returned), or the one it inherited at fork from a
 parent whose group was known, or else the one its first getpgid of itself was answered
-(only a setpgid or setsid moves a process that has exec'd).  A setpgid naming a pid the Guardian cannot tie to one
+(only a setpgid or setsid moves a process that has exec'd).  Its session likewise
+(`Space.sids`): what its setsid answered, its first getsid of itself, or its parent's
+at fork; only its own setsid changes it.  A setpgid naming a pid the Guardian cannot tie to one
 process of the program leaves every group unknown; an exec'd image starts unknown.
 
 A wait for a process group (wait4 or waitid P_PGID of group g, or of the caller's own
@@ -60,6 +62,7 @@ def note_group(registry: Registry, slot: Slot, ret: int, me: Process) -> None:
     own = space.pids.get(me[1])
     if slot.nr == _NR_SETSID:
         _set(registry, slot.domain, space, me[1], ret)
+        space.sids[me[1]] = ret                 # ksys_setsid(): the new session's id
         return
     pid, pgid = slot.args[0] & 0xFFFF_FFFF, slot.args[1] & 0xFFFF_FFFF
     if pid in (0, own):
@@ -87,6 +90,24 @@ def note_told_group(registry: Registry, slot: Slot, ret: int, me: Process) -> No
         _set(registry, slot.domain, space, me[1], ret)
 
 
+def note_told_session(registry: Registry, slot: Slot, ret: int, me: Process) -> None:
+    """The first getsid of its own session a process was answered, with no setsid of the
+    program in flight: only a process's own setsid changes its session (ksys_setsid())."""
+    space = registry.space_of(slot.domain, slot.root)
+    if space is not None:
+        space.sids.setdefault(me[1], ret)
+
+
+def session_of(registry: Registry, slot: Slot, me: Process) -> int | None:
+    """The session of the caller's process `me`, where the Guardian knows it and no
+    setsid of the program is in flight."""
+    if any(s.id != slot.id and s.domain == slot.domain and s.nr == _NR_SETSID
+           for s in registry.slots.values()):
+        return None
+    space = registry.space_of(slot.domain, slot.root)
+    return space.sids.get(me[1]) if space is not None else None
+
+
 def inherit_group(registry: Registry, slot: Slot, parent: Process, child: Process) -> None:
     """A fork child starts in its parent's group (unless its own setpgid or setsid,
     which may run before the parent's clone returns, already said otherwise)."""
@@ -97,6 +118,10 @@ def inherit_group(registry: Registry, slot: Slot, parent: Process, child: Proces
     own = child_space.pgids.get(child[1])      # the child's own setpgid/setsid ran first
     _set(registry, slot.domain, child_space, child[1],
          own if own is not None else parent_space.pgids.get(parent[1]))
+    # copy_process(): init_task_pid(p, PIDTYPE_SID, task_session(current)).
+    session = parent_space.sids.get(parent[1])
+    if session is not None:
+        child_space.sids.setdefault(child[1], session)
 
 
 def group_of(registry: Registry, slot: Slot, pid: int) -> int | None:

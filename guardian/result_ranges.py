@@ -15,7 +15,9 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
   new session's id is its leader's pid); getpgid of the caller answers the group its own
   setpgid or setsid made it lead or join, or the one its first getpgid of itself was
   answered, or its parent's at fork (until a setpgid of the domain names another process:
-  a parent may move its child);
+  a parent may move its child); getsid of the caller the session its setsid made, its
+  first getsid of itself was answered, or its parent's at fork (only its own setsid
+  changes a process's session);
 * a fork child's getpid (a vfork or other CLONE_VM child's too) is the id its parent's
   clone returned, and never its parent's own (fork-safe generators reseed on that
   difference).  The parent's clone may return before or after the child's first getpid:
@@ -57,7 +59,13 @@ from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.clock_floors import SLEEP_CALLS, TIMER_ABSTIME, timespec_ns
 from guardian.confidential_registry import Registry
-from guardian.process_groups import inherit_group, note_group, note_told_group
+from guardian.process_groups import (
+    inherit_group,
+    note_group,
+    note_told_group,
+    note_told_session,
+    session_of,
+)
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -184,6 +192,8 @@ class IdRanges:
             return me
         if nr == _NR_GETPGID:
             return self._check_pgid(slot, ret)
+        if nr == _NR_GETSID:
+            return self._check_sid(slot, ret)
         if nr == _NR_SETSID:
             me = self._process(slot.root, slot.thread)
             known = self._pids(slot.domain, slot.root).get(me[1])
@@ -290,9 +300,31 @@ class IdRanges:
                         "getpgid, or its parent's group at fork) and nothing changed that since")
         return None
 
+    def _check_sid(self, slot: Slot, ret: int) -> Process | None:
+        """getsid(0), or of the caller's own pid, answers the session it is known to be in
+        (`session_of`); the caller's process where not known yet (`commit` keeps it)."""
+        me = self._process(slot.root, slot.thread)
+        space = self.registry.space_of(slot.domain, slot.root)
+        if space is None or slot.args[0] & 0xFFFF_FFFF not in (0, space.pids.get(me[1], -1)):
+            return None
+        if any(s.id != slot.id and s.domain == slot.domain and s.nr == _NR_SETSID
+               for s in self.registry.slots.values()):
+            return None
+        known = session_of(self.registry, slot, me)
+        if known is None:
+            return me
+        if ret != known:
+            _id_refused(f"getsid answers session {ret}, but the process is in session "
+                        f"{known} (by its own setsid, its first getsid, or its parent's "
+                        "session at fork) and only its own setsid changes that")
+        return None
+
     def commit(self, slot: Slot, ret: int, shown: Process) -> None:
         if slot.nr == _NR_GETPGID:
             note_told_group(self.registry, slot, ret, shown)
+            return
+        if slot.nr == _NR_GETSID:
+            note_told_session(self.registry, slot, ret, shown)
             return
         if slot.nr in (_NR_SETPGID, _NR_SETSID):
             if ret == 0 or slot.nr == _NR_SETSID:

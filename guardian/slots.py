@@ -209,6 +209,9 @@ class Space:
     #: thread group -> the process group it made itself lead or join (its own setpgid,
     #: its setsid), while no setpgid of the domain named another process since.
     pgids: dict[int, int] = field(default_factory=dict)
+    #: thread group -> its session: what its setsid answered, its first getsid of itself,
+    #: or its parent's at fork (guardian/process_groups.py).  A new space starts with none.
+    sids: dict[int, int] = field(default_factory=dict)
     #: [start, end) whose protection the program's own mmap or mprotect narrowed below
     #: read-write, and that protection (guardian/protections.py; the last field unused).
     protections: list[tuple[int, int, int, int]] = field(default_factory=list)

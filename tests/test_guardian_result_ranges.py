@@ -378,6 +378,21 @@ def test_getpgid_answers_the_group_the_process_made_itself_join(s: Scene) -> Non
     assert _resume(s, "getpgid", (0,), 77, []) == Status.OK
 
 
+def test_getsid_answers_the_session_the_process_is_known_to_be_in() -> None:
+    """A process's session changes only by its own setsid (ksys_setsid()); its first
+    getsid of itself is kept, as is what setsid answered."""
+    s = build_translating()
+    assert _resume(s, "getpid", (), 77, []) == Status.OK
+    assert _resume(s, "getsid", (90,), 5, []) == Status.OK             # another process's
+    assert _resume(s, "getsid", (0,), 5, []) == Status.OK               # first told
+    assert _resume(s, "getsid", (0,), 6, []) == Status.ERR_DENIED
+    assert _refused_by(s, "return.id_range")
+    assert _resume(s, "getsid", (77,), 5, []) == Status.OK
+    assert _resume(s, "setsid", (), 77, []) == Status.OK
+    assert _resume(s, "getsid", (0,), 5, []) == Status.ERR_DENIED
+    assert _resume(s, "getsid", (0,), 77, []) == Status.OK
+
+
 def test_a_sleep_writes_its_remainder_only_when_a_signal_cut_a_relative_one_short(
         s: Scene) -> None:
     req = struct.pack("<qq", 0, 1_000_000)

@@ -198,7 +198,7 @@ def qw_fork_pgid(adv: Adversary) -> None:
 
 
 @scenario(id="QW-008", title="Give a fork child a session other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="A fork child starts in its parent's session: its getsid(0) is the parent's.")
 def qw_fork_sid(adv: Adversary) -> None:
     """1. The program forks; the child's getsid(0) equal to the parent's getsid(0) chooses

@@ -17,7 +17,8 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
   answered, or its parent's at fork (until a setpgid of the domain names another process:
   a parent may move its child); getsid of the caller the session its setsid made, its
   first getsid of itself was answered, or its parent's at fork (only its own setsid
-  changes a process's session);
+  changes a process's session); a fork or vfork child's 0 for either is not judged (it
+  may lie in a pid namespace its parent's group and session are outside of);
 * a fork child's getpid (a vfork or other CLONE_VM child's too) is the id its parent's
   clone returned, and never its parent's own (fork-safe generators reseed on that
   difference).  The parent's clone may return before or after the child's first getpid:
@@ -66,7 +67,7 @@ from guardian.process_groups import (
     note_told_session,
     session_of,
 )
-from guardian.slots import Slot
+from guardian.slots import Slot, Space
 from guardian.user_memory import UserMemory
 
 PID_MAX_LIMIT = 4 * 1024 * 1024          # include/linux/threads.h, 64-bit
@@ -294,11 +295,21 @@ class IdRanges:
             return None
         if me[1] not in space.pgids:
             return me
+        if ret == 0 and self._made_by_clone(space, me):
+            return None
         if ret != space.pgids[me[1]]:
             _id_refused(f"getpgid answers group {ret}, but the process is in group "
                         f"{space.pgids[me[1]]} (by its own setpgid or setsid, its first "
                         "getpgid, or its parent's group at fork) and nothing changed that since")
         return None
+
+    @staticmethod
+    def _made_by_clone(space: Space, me: Process) -> bool:
+        """Was this process made by a fork or vfork the Guardian saw?  Its group and session
+        are its parent's, but it may lie in a pid namespace its parent is not in (CLONE_NEWPID,
+        or one an ancestor's unshare left pending across exec, unseen), where their ids read
+        0 (pid_vnr() of a pid outside the caller's namespace), so 0 is not judged."""
+        return bool(space.fork_thread or me[1])
 
     def _check_sid(self, slot: Slot, ret: int) -> Process | None:
         """getsid(0), or of the caller's own pid, answers the session it is known to be in
@@ -313,6 +324,8 @@ class IdRanges:
         known = session_of(self.registry, slot, me)
         if known is None:
             return me
+        if ret == 0 and self._made_by_clone(space, me):
+            return None
         if ret != known:
             _id_refused(f"getsid answers session {ret}, but the process is in session "
                         f"{known} (by its own setsid, its first getsid, or its parent's "

@@ -98,7 +98,12 @@ def qw_fork_append(adv: Adversary) -> None:
     2. The kernel lets the parent's F_GETFL run, then clears O_APPEND in its answer.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: setfl() writes filp->f_flags of the struct file both
-    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags."""
+    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags.
+    Open: the Guardian follows an open file's status flags only for the O_NONBLOCK of the
+    pipes and sockets it made (`return.fd_nonblock`); a memfd's O_APPEND is not followed,
+    and following it means taking every holder's F_SETFL on the shared open file (this
+    child's, or another process's that got it by SCM_RIGHTS or /proc/<pid>/fd) into the
+    record before the parent's F_GETFL is judged."""
     _parent_exit(adv, NR_FCNTL, P_FORK_APPEND,
                  lambda a, args: a.set_reg("x0", a.reg("x0") & ~0o2000)
                  if int(args[1]) == 3 else None)
@@ -159,7 +164,12 @@ def qw_fork_ppid(adv: Adversary) -> None:
     Why Linux never does this: copy_process() sets p->real_parent = current (no
     CLONE_PARENT); getppid() returns task_tgid_vnr(real_parent) and only a reparent when
     the parent exits changes it, but the parent is alive (it runs on after waitpid), and a
-    reparent goes to a subreaper or init, not to a pid the program never made."""
+    reparent goes to a subreaper or init, not to a pid the program never made.
+    Open: the Guardian cannot know the parent is alive when the child asks: a SIGKILL
+    from outside the program ends it with no call the Guardian sees, and its address
+    space may outlive it (mm_users held by a get_task_mm() user, the tables by a lazy
+    mm_count), so even its tree still being held proves nothing; after exit_notify()'s
+    reparenting an honest getppid() answers the new parent's pid."""
     _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", a.init.pid + 100))
 
 
@@ -177,7 +187,11 @@ def qw_fork_ppid_init(adv: Adversary) -> None:
     parent has no pid in the caller's namespace; fork() without CLONE_NEWPID puts the child
     in its parent's namespace (alloc_pid(p->nsproxy->pid_ns_for_children) is the parent's
     own), so the parent (alive: it runs on after waitpid) always has a pid there.  (With
-    the victim pid 1 in the model, "reparented to init" would be indistinguishable.)"""
+    the victim pid 1 in the model, "reparented to init" would be indistinguishable.)
+    Open: the child may honestly be the init of a pid namespace its parent is not in
+    without a CLONE_NEWPID the Guardian sees: an ancestor's unshare(CLONE_NEWPID) before
+    the program's exec (`unshare -p` without --fork) leaves pid_ns_for_children pending
+    across exec, and the Guardian cannot see it; getppid() then reads 0."""
     _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", 0))
 
 
@@ -258,7 +272,11 @@ def qw_fork_ofd(adv: Adversary) -> None:
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
     Why Linux never does this: fcntl_setlk() with F_OFD_SETLK sets fl_owner = filp, the
     struct file parent and child share (dup_fd()); posix_locks_conflict() ignores locks of
-    the same owner (posix_same_owner()), and nobody else opened the memfd."""
+    the same owner (posix_same_owner()), and nobody else opened the memfd.
+    Open: the Guardian cannot know that nobody else opened the memfd: any process allowed
+    to may open /proc/<pid>/fd/<n> (a new open file of the same inode, another lock
+    owner) and hold a conflicting lock, so -EAGAIN is an answer an honest kernel can give;
+    the Guardian keeps no lock state."""
     _child_exit(adv, NR_FCNTL, P_FORK_OFD, lambda a, args: a.set_reg("x0", -EAGAIN))
 
 

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from attacks.sysroot import sysroot_root
+from tests.honest_runs import honest_outcome
 
 LOADER, DYNAMIC, IPC = "secret_r24_loader", "secret_r24_dynamic", "secret_r26_ipc"
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 def _decided_honestly(program: str) -> list[str]:
-    sc = Scenario(id="ZZ-996", title="honest reads", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-MEASURE-ADMITTED",),
-                  program=program)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(program)
     # (secret_r26_ipc's own steps move its secret's copies: the referee's generic
     # tampering notes hold with the Guardian off as on; what matters is no refusal.)
     assert not out.leaks and not out.decided_by, out.decided_by

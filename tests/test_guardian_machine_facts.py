@@ -13,10 +13,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from guardian.machine_facts import MachineFacts, cpu_list
+from tests.honest_runs import honest_outcome
 
 MACHINE = "secret_r32_machine"
 CHECK = "return.machine_fact"
@@ -24,15 +24,9 @@ SCENARIOS = ("QP-001", "QP-004", "QP-005", "QP-006", "QP-007", "QP-008", "QP-010
              "QP-013", "QP-014", "QP-015", "QP-016", "QP-022", "QP-023")
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_decisions() -> list[str]:
-    sc = Scenario(id="ZZ-994", title="honest machine reads", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=MACHINE)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(MACHINE)
     assert not out.leaks and not out.decided_by, out.decided_by
     return out.decided_by
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
+from tests.honest_runs import honest_outcome
 
 VICTIM = "secret_r26_ipc"
 CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
@@ -28,15 +28,9 @@ CASES = [("QI-002", "return.pair_bytes"), ("QI-003", "return.pair_bytes"),
          ("QI-030", "return.pipe_fifo")]
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_checks() -> list[str]:
-    sc = Scenario(id="ZZ-994", title="honest pairs", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=VICTIM)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(VICTIM)
     assert not out.leaks
     return out.decided_by
 

@@ -14,25 +14,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from guardian import sole_streams
 from guardian.pair_bytes import SOCK_DGRAM, SOCK_STREAM, Pair
+from tests.honest_runs import honest_outcome
 
 VICTIM = "secret_r38_paths"
 CASES = ["QV-001", "QV-016", "QV-030", "QV-036"]
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_checks() -> list[str]:
-    sc = Scenario(id="ZZ-992", title="honest paths", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=VICTIM)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(VICTIM)
     assert not out.leaks
     assert out.exit_status == 0, out.ended
     return out.decided_by

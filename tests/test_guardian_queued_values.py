@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
+from tests.honest_runs import honest_outcome
 
 VICTIM = "secret_r26_ipc"
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_checks() -> list[str]:
-    sc = Scenario(id="ZZ-995", title="honest signals", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-SIGNAL-HANDLER",), program=VICTIM)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(VICTIM)
     assert not out.leaks
     return out.decided_by
 

@@ -11,10 +11,10 @@ import struct
 import pytest
 
 from abi.hwcaps import HWCAP2_NAMES, HWCAP_NAMES, feature_names
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from guardian.self_reports import SelfReports, arg_env_areas, is_report
+from tests.honest_runs import honest_outcome
 
 IPC = "secret_r26_ipc"
 CHECK = "return.self_report"
@@ -22,15 +22,9 @@ SCENARIOS = ("QI-017", "QI-018", "QI-019", "QI-020", "QI-021", "QI-026", "QI-027
              "QI-029", "QL-012")
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_decisions() -> list[str]:
-    sc = Scenario(id="ZZ-995", title="honest /proc/self reads", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=IPC)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(IPC)
     assert not out.leaks and not out.decided_by, out.decided_by
     return out.decided_by
 

@@ -18,15 +18,15 @@ import pytest
 
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from guardian.checks import Refused
 from guardian.open_files import FileTable, OpenFile
 from guardian.pair_bytes import Pair
 from guardian.slots import Slot, Space
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
+from tests.honest_runs import honest_outcome
 
 VICTIM = "secret_r35_sockets"
 CASES = [("QS-002", "return.unix_name"), ("QS-018", "return.unix_name"),
@@ -41,15 +41,9 @@ MINE = ("return.unix_name", "return.unix_peercred", "return.unix_listening",
         "return.unix_error", "return.unix_creds")
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_checks() -> list[str]:
-    sc = Scenario(id="ZZ-993", title="honest sockets", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=VICTIM)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(VICTIM)
     assert not out.leaks
     return out.decided_by
 

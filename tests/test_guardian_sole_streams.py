@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.adversary import Adversary
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario, get
+from attacks.scenario import get
 from guardian import sole_streams
+from tests.honest_runs import honest_outcome
 
 VICTIM = "secret_r35_sockets"
 CASES = [("QS-007", "return.stream_whole"), ("QS-008", "return.stream_whole"),
@@ -28,15 +28,9 @@ CASES = [("QS-007", "return.stream_whole"), ("QS-008", "return.stream_whole"),
          ("QS-020", "return.pair_bytes"), ("QS-022", "return.record_flags")]
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel serves the program as Linux would."""
-
-
 @pytest.fixture(scope="module")
 def honest_checks() -> list[str]:
-    sc = Scenario(id="ZZ-993", title="honest sockets", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=VICTIM)
-    out = run_one(sc, "on").outcome
+    out = honest_outcome(VICTIM)
     assert not out.leaks
     assert out.exit_status == 0, out.ended
     return out.decided_by

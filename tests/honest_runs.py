@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from attacks.adversary import Adversary
-from attacks.runner import Outcome, run_one
+from attacks.runner import Outcome, boot, find_leaks, run_one, run_session
 from attacks.scenario import Goal, Scenario
 
 
@@ -25,3 +25,23 @@ def honest_outcome(program: str, mode: str = "on") -> Outcome:
     sc = Scenario(id="ZZ-990", title=f"honest {program}", prop="-", family="referee",
                   goal=Goal.TAMPER, steps=_honest, rules=("G-IAGO-OUTPUT",), program=program)
     return run_one(sc, mode).outcome
+
+
+def untouched_run(program: str, mode: str) -> Outcome:
+    """Run a red-team round's victim with the kernel left alone and hold it to what every
+    round's victim promises: it exits 0, reports its secret intact and hands the kernel
+    no copy of it."""
+    s = boot(mode, program=program)
+    out = run_session(s, mode)
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert not find_leaks(out.secret, [("copy_from_user", b)
+                                       for b in s.referee.copied_from_user])
+    return out
+
+
+def step_indices(out: Outcome, first: int, last: int) -> dict[int, int]:
+    """The label index each step from phase `first` to `last` used: the marker after a
+    step's write (the odd phase after it) names it, signed."""
+    return {m.phase - 1: m.args[0] - (1 << 64) if m.args[0] >= 1 << 63 else m.args[0]
+            for m in out.markers if first < m.phase <= last + 1 and m.phase % 2 == 1}

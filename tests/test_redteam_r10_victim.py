@@ -11,18 +11,14 @@ import pytest
 
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 RESULTS = "secret_results"
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_results_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=RESULTS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(RESULTS, mode)
     assert {m.phase for m in out.markers if m.pid == out.init_pid} >= {200, 240, 270, 310}
 
 

@@ -12,16 +12,12 @@ import pytest
 from attacks.families.redteam_r12 import COMMANDS, P_AUXV, P_RWHINT, P_TERMIO
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_commands_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=COMMANDS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(COMMANDS, mode)
     assert {m.phase for m in out.markers if m.pid == out.init_pid} >= {P_RWHINT, P_AUXV,
                                                                         P_TERMIO + 1}
 

@@ -22,18 +22,13 @@ from attacks.families.redteam_r13 import (
     P_WRITE_LOOP,
     RECORDS,
 )
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_records_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=RECORDS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(RECORDS, mode)
     phases = {m.phase for m in out.markers if m.pid == out.init_pid}
     assert phases >= {P_CMSG_LEN + 1, P_EPOLL_NESTED + 1, P_FD_INDEX + 1, P_TIMER_INDEX + 1,
                       P_WRITE_LOOP + 1, P_ONESHOT + 1, P_EPOLL_FORKED + 1}

@@ -39,16 +39,12 @@ from attacks.families.redteam_r16 import (
 )
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r16_fds_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=FDS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(FDS, mode)
     # each wait reported the live record alone (one event)
     reported = {m.phase: m.args[0] for m in out.markers if m.pid == out.init_pid}
     for phase in (P_CR_ONE, P_CR_OPEN_END, P_CR_UNSHARE, P_FILES_CHILD):

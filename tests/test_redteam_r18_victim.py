@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from attacks.families.redteam_r18 import P_RLIMIT, P_WAIT_STOPPED, VALUES
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 def _signed(word: int) -> int:
@@ -21,12 +21,7 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r18_values_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=VALUES)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(VALUES, mode)
     # no label step's index was negative (4 and above write nothing)
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if m.pid == out.init_pid and P_RLIMIT < m.phase < P_WAIT_STOPPED + 30

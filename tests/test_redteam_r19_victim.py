@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from attacks.families.redteam_r19 import P_CATCH_ALL, P_PENDING, P_POLLNVAL, SIGNALS
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 def _signed(word: int) -> int:
@@ -21,12 +21,7 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r19_signals_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=SIGNALS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(SIGNALS, mode)
     mine = [m for m in out.markers if m.pid == out.init_pid]
     indices = {m.phase - 1: _signed(m.args[0]) for m in mine
                if P_PENDING < m.phase <= P_POLLNVAL + 1 and m.phase % 2 == 1

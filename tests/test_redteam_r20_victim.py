@@ -20,8 +20,8 @@ from attacks.families.redteam_r20 import (
     P_THP_WIPE,
     P_VAULT,
 )
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 def _signed(word: int) -> int:
@@ -30,12 +30,7 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r20_memory_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=MEMORY)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(MEMORY, mode)
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if m.pid == out.init_pid and P_MADV_UNALIGNED < m.phase <= P_PAGEOUT + 1
                and m.phase % 2 == 1}

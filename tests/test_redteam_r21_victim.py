@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from attacks.families.redteam_r21 import LABEL_STEPS, PROCS
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 def _signed(word: int) -> int:
@@ -22,12 +22,7 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r21_procs_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=PROCS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(PROCS, mode)
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if m.phase - 1 in LABEL_STEPS}
     assert indices, "no step logged a label"

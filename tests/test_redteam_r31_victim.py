@@ -13,6 +13,7 @@ import pytest
 from attacks.families.redteam_r31 import P_MINCORE_BITS, P_UFFD_OWN, SHARED
 from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import step_indices, untouched_run
 
 
 def _signed(word: int) -> int:
@@ -21,15 +22,9 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r31_shared_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=SHARED)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(SHARED, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
-    indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_MINCORE_BITS < m.phase <= P_UFFD_OWN + 1 and m.phase % 2 == 1}
+    indices = step_indices(out, P_MINCORE_BITS, P_UFFD_OWN)
     assert len(indices) >= 31, indices
     assert all(i >= 0 for i in indices.values()), indices
 

@@ -11,24 +11,14 @@ from __future__ import annotations
 import pytest
 
 from attacks.families.redteam_r32 import MACHINE, P_FIRST, P_LAST
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
-
-
-def _signed(word: int) -> int:
-    return word - (1 << 64) if word >= 1 << 63 else word
+from tests.honest_runs import step_indices, untouched_run
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r32_machine_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=MACHINE)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(MACHINE, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
-    indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_FIRST < m.phase <= P_LAST + 1 and m.phase % 2 == 1}
+    indices = step_indices(out, P_FIRST, P_LAST)
     assert len(indices) == 20, indices
     assert all(0 <= i < 4 for i in indices.values()), indices

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from attacks.families.redteam_r34 import EXEC, P_DISP_HANDLED, P_FAILED_EXEC, P_STALE_HANDLER
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
+from tests.honest_runs import untouched_run
 
 
 def _signed(word: int) -> int:
@@ -23,12 +23,7 @@ def _signed(word: int) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r34_exec_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=EXEC)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(EXEC, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
                if P_FAILED_EXEC < m.phase <= P_STALE_HANDLER + 3 and m.phase % 2 == 1}

@@ -17,25 +17,15 @@ from attacks.families.redteam_r38 import (
     P_SIGNALFD_READV,
     PATHS,
 )
-from attacks.runner import boot, find_leaks, run_session
 from attacks.scenario import MODES
-
-
-def _signed(word: int) -> int:
-    return word - (1 << 64) if word >= 1 << 63 else word
+from tests.honest_runs import step_indices, untouched_run
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_untouched_secret_r38_paths_keeps_its_secret(mode: str) -> None:
-    s = boot(mode, program=PATHS)
-    out = run_session(s, mode)
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert not find_leaks(out.secret, [("copy_from_user", b)
-                                       for b in s.referee.copied_from_user])
+    out = untouched_run(PATHS, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
-    indices = {m.phase - 1: _signed(m.args[0]) for m in out.markers
-               if P_SELECT < m.phase <= P_COMM_PREAD + 1 and m.phase % 2 == 1}
+    indices = step_indices(out, P_SELECT, P_COMM_PREAD)
     # mode mprotect grants no capability for recvmsg's msghdr (B7) nor, it seems, for
     # readv's iovec array: those two steps' calls fail there and they write nothing
     missing = {P_DGRAM_MSGNAME, P_SIGNALFD_READV} if mode == "mprotect" else set()

@@ -151,48 +151,19 @@ def qw_fork_itimer(adv: Adversary) -> None:
                                                        (99).to_bytes(8, "little") + bytes(8)))
 
 
-# --- QW-005..QW-008: the ids a child starts with ----------------------------------------------
+# --- QW-007..QW-008: the ids a child starts with ----------------------------------------------
 
-@scenario(id="QW-005", title="Give a fork child a parent pid other than its parent's",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
-          prop="A fork child's getppid() is its parent's pid while the parent lives.")
-def qw_fork_ppid(adv: Adversary) -> None:
-    """1. The program forks; the child's getppid() equal to the parent's getpid() chooses
-    label 0, else -4.
-    2. The kernel answers the child's getppid with the parent's pid + 100.
-    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: copy_process() sets p->real_parent = current (no
-    CLONE_PARENT); getppid() returns task_tgid_vnr(real_parent) and only a reparent when
-    the parent exits changes it, but the parent is alive (it runs on after waitpid), and a
-    reparent goes to a subreaper or init, not to a pid the program never made.
-    Open: the Guardian cannot know the parent is alive when the child asks: a SIGKILL
-    from outside the program ends it with no call the Guardian sees, and its address
-    space may outlive it (mm_users held by a get_task_mm() user, the tables by a lazy
-    mm_count), so even its tree still being held proves nothing; after exit_notify()'s
-    reparenting an honest getppid() answers the new parent's pid."""
-    _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", a.init.pid + 100))
-
-
-@scenario(id="QW-006", title="Tell a fork child its parent is outside its pid namespace "
-                             "(getppid 0)",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
-          prop="getppid() is 0 only for a task whose parent lies outside its pid namespace; "
-               "a fork child's parent is its own namespace's.")
-def qw_fork_ppid_init(adv: Adversary) -> None:
-    """1. As QW-005: the child compares getppid() with its parent's pid.
-    2. The kernel answers the child's getppid with 0, what a namespace's init sees (its
-    parent lies outside the namespace).
-    3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
-    Why Linux never does this: getppid() is task_tgid_vnr(real_parent), 0 only when the
-    parent has no pid in the caller's namespace; fork() without CLONE_NEWPID puts the child
-    in its parent's namespace (alloc_pid(p->nsproxy->pid_ns_for_children) is the parent's
-    own), so the parent (alive: it runs on after waitpid) always has a pid there.  (With
-    the victim pid 1 in the model, "reparented to init" would be indistinguishable.)
-    Open: the child may honestly be the init of a pid namespace its parent is not in
-    without a CLONE_NEWPID the Guardian sees: an ancestor's unshare(CLONE_NEWPID) before
-    the program's exec (`unshare -p` without --fork) leaves pid_ns_for_children pending
-    across exec, and the Guardian cannot see it; getppid() then reads 0."""
-    _child_exit(adv, NR_GETPPID, P_FORK_PPID, lambda a, args: a.set_reg("x0", 0))
+# Left out as the kernel's claims rather than breaks (the victim's steps still run,
+# unattacked): the child's getppid() answered with a pid other than its parent's, and with 0.
+# A SIGKILL from outside the program ends the parent with no call the Guardian sees, and
+# exit_notify() -> forget_original_parent() then reparents the child to a subreaper any
+# ancestor may have named (PR_SET_CHILD_SUBREAPER: any pid) or to its namespace's init, so an
+# honest getppid() may answer any pid.  It answers 0 when the child is the init of a pid
+# namespace its parent is not in, which needs no CLONE_NEWPID the Guardian sees: an
+# ancestor's unshare(CLONE_NEWPID) before the program's exec (`unshare -p` without --fork)
+# leaves pid_ns_for_children pending across exec, and the program's first child becomes that
+# namespace's init.  (The Guardian does not bind the kernel to the first claim: a parent it
+# was told is gone may still be resumed.)
 
 
 @scenario(id="QW-007", title="Give a fork child a process group other than its parent's",

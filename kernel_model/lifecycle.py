@@ -108,13 +108,22 @@ class LifecycleMixin:
         proc.children = []
         parent = proc.parent
         if parent is not None and parent.exit_status is None:
-            if proc.exit_signal:
+            # do_notify_parent(): a child whose exit signal is SIGCHLD, under a parent that
+            # ignores SIGCHLD or set SA_NOCLDWAIT, is released at once (no zombie; the
+            # parent's wait answers ECHILD once no child is left) and, when SIGCHLD is
+            # ignored, sends nothing.
+            chld = parent.sigactions.get(sig.SIGCHLD)
+            autoreap = proc.exit_signal == sig.SIGCHLD and (
+                chld.handler == sig.SIG_IGN or bool(chld.flags & sig.SA_NOCLDWAIT))
+            if proc.exit_signal and not (autoreap and chld.handler == sig.SIG_IGN):
                 code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
                 detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
                 info = sig.pack_siginfo(sig.SIGCHLD, code, pid=proc.pid, status=detail)
                 # Linux: si_signo is the signal sent (clone's exit signal), with SIGCHLD's fields.
                 info = struct.pack("<i", proc.exit_signal) + info[4:]
                 self.signals.send_process(parent, proc.exit_signal, info)
+            if autoreap:
+                self.reap(proc)
             self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
         else:
             self.processes.pop(proc.pid, None)

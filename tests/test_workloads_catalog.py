@@ -20,6 +20,7 @@ EXPECTED = {
     "gcskv_gcs", "gcskv_mcs", "gcskv_pthread", "lockbench_gcs", "lockbench_mcs", "lockbench_pthread",
     "copyfile",
     "faulty",
+    "autoreap",
     "forkadvice",
     "forkexec",
     "hello",

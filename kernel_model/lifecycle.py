@@ -102,9 +102,25 @@ class LifecycleMixin:
             mm.destroy()
         init = self.init
         for child in proc.children:
-            child.parent = init if init is not proc else None
-            if init is not None and init is not proc:
-                init.children.append(child)
+            # find_new_reaper(): the nearest living ancestor that set
+            # PR_SET_CHILD_SUBREAPER, else init.
+            reaper = proc.parent
+            while reaper is not None and not (reaper.child_subreaper
+                                              and reaper.exit_status is None):
+                reaper = reaper.parent
+            if reaper is None:
+                reaper = init if init is not proc else None
+            child.parent = reaper
+            if reaper is not None:
+                reaper.children.append(child)
+                if child.exit_status is not None:      # a zombie: its new parent may reap it
+                    self.wake_where(lambda w, r=reaper: w.what == "wait4" and w.key is r, None)
+            # A thread of the child that asked for a parent-death signal gets it
+            # (forget_original_parent(): sent to its whole thread group).
+            for th in child.alive_threads:
+                if th.pdeath_signal and child.exit_status is None:
+                    self.signals.send_process(child, th.pdeath_signal, sig.pack_siginfo(
+                        th.pdeath_signal, sig.SI_USER, pid=proc.pid))
         proc.children = []
         parent = proc.parent
         if parent is not None and parent.exit_status is None:

@@ -55,6 +55,10 @@ class Thread:
     comm: bytes = b""                          # PR_SET_NAME's name; b"": the image's
     no_new_privs: bool = False                 # PR_SET_NO_NEW_PRIVS: sticky, inherited
     persona: int = 0                           # personality(): PER_LINUX; inherited
+    pdeath_signal: int = 0                     # PR_SET_PDEATHSIG: sent when the parent exits
+    keep_caps: bool = False                    # PR_SET_KEEPCAPS (cleared by exec)
+    timer_slack_ns: int = 50_000               # PR_SET_TIMERSLACK; a child inherits it
+    default_timer_slack_ns: int = 50_000       # what PR_SET_TIMERSLACK(0) restores
     altstack: tuple[int, int, int] = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
     saved_sigmask: int | None = None           # restored after a sigsuspend-style wait
     insns: int = 0
@@ -99,6 +103,9 @@ class Process:
     itimer_deadline: int | None = None   # ITIMER_REAL expiry in cycles
     itimer_interval: int = 0
     confidential: bool = False           # its memory and registers are the Guardian's
+    dumpable: int = 1                    # PR_SET_DUMPABLE (SUID_DUMP_USER)
+    child_subreaper: bool = False        # PR_SET_CHILD_SUBREAPER: orphans below come here
+    thp_disabled: bool = False           # PR_SET_THP_DISABLE: inherited by fork, kept by exec
 
     @property
     def alive_threads(self) -> list[Thread]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -47,7 +48,7 @@ from guardian.capabilities import CAP_TABLE, LONG_LIVED, MPROTECT_TABLE, W
 from guardian.result_outputs import BY_NR, UNJUDGED
 from kernel_model import console_file
 from kernel_model import linux_structs as ls
-from kernel_model.syscalls import SYSCALLS, fdtable, proc
+from kernel_model.syscalls import SYSCALLS, fdtable, prctl
 
 
 def _writers() -> set[str]:
@@ -158,8 +159,10 @@ def _ls_names(fns: Iterable[Callable[..., object]]) -> set[str]:
 
 
 def _compared_ints(fn: Callable[..., object], var: str) -> set[int]:
-    """The int constants `var` is compared with (==, in a tuple) in `fn`."""
+    """The int constants `var` is compared with (==, in a tuple) in `fn`: literals, and
+    names of its module's int constants."""
     out: set[int] = set()
+    names = vars(sys.modules[fn.__module__])
     for node in ast.walk(_tree(fn)):
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and \
                 node.left.id == var:
@@ -167,6 +170,8 @@ def _compared_ints(fn: Callable[..., object], var: str) -> set[int]:
                 items = comp.elts if isinstance(comp, (ast.Tuple, ast.Set)) else [comp]
                 out |= {c.value for c in items if isinstance(c, ast.Constant)
                         and isinstance(c.value, int)}
+                out |= {names[c.id] for c in items if isinstance(c, ast.Name)
+                        and isinstance(names.get(c.id), int)}
     return out
 
 
@@ -217,7 +222,7 @@ def test_what_a_served_command_must_write_fits_the_kernels_capability() -> None:
 
 
 def test_every_prctl_option_the_kernel_serves_has_a_row() -> None:
-    options = _compared_ints(proc.sys_prctl, "option")
+    options = _compared_ints(prctl.sys_prctl, "option")
     assert {15, 16, 2, 38} <= options
     assert {o for o in options if o not in OUTPUTS["prctl"][0].rows} == set()
 

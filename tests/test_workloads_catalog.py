@@ -21,6 +21,7 @@ EXPECTED = {
     "copyfile",
     "faulty",
     "autoreap",
+    "prctls",
     "forkadvice",
     "forkexec",
     "hello",

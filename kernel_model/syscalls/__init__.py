@@ -30,6 +30,7 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
         "accept4", "connect", "shutdown", "setsockopt", "getsockopt"),
     "kernel_model.syscalls.netio": (
         "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"),
+    "kernel_model.syscalls.prctl": ("prctl",),
     "kernel_model.syscalls.select": ("pselect6",),
     "kernel_model.syscalls.timers": (
         "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete"),

@@ -152,6 +152,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
             pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
             confidential=proc.confidential,
+            # the mm's flags: a new mm copies dumpable and MMF_DISABLE_THP
+            dumpable=proc.dumpable, thp_disabled=proc.thp_disabled,
         )
         if parent is not None:
             parent.children.append(child_proc)
@@ -161,6 +163,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     new_thread = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
                    slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
+                   keep_caps=t.keep_caps, timer_slack_ns=t.timer_slack_ns,
+                   default_timer_slack_ns=t.timer_slack_ns,   # copy_process()
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack)
     child_proc.threads.append(child)
     k.threads[new_id] = child
@@ -258,6 +262,8 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     for timer in list(timers_of(k, proc).values()):
         timer.delete()
     t.comm = execfn.rsplit(b"/", 1)[-1][:15]
+    t.keep_caps = False                  # SECBIT_KEEP_CAPS does not survive execve
+    t.process.dumpable = 1               # begin_new_exec(): SUID_DUMP_USER for a plain image
     k.stats.inc("kernel.execs")
     k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
     return None
@@ -390,35 +396,6 @@ def sys_getresgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("getgroups")
 def sys_getgroups(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
-
-
-@syscall("prctl")
-def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    option = s32(a[0])
-    if option == 15:              # PR_SET_NAME: the first 15 bytes of the string
-        t.comm = k.uaccess.read_cstring(a[1])[:15]
-        return 0
-    if option == 16:              # PR_GET_NAME: the name, NUL-padded to TASK_COMM_LEN
-        name = t.comm or t.process.exe.rsplit("/", 1)[-1].encode()[:15]
-        k.uaccess.write(a[1], name.ljust(16, b"\0"))
-        return 0
-    if option == 38:              # PR_SET_NO_NEW_PRIVS: only 1, the rest 0; never unset
-        if a[1] != 1 or a[2] or a[3] or a[4]:
-            return -errno.EINVAL
-        t.no_new_privs = True
-        return 0
-    if option == 39:              # PR_GET_NO_NEW_PRIVS
-        return -errno.EINVAL if a[1] or a[2] or a[3] or a[4] else int(t.no_new_privs)
-    if option == 40:              # PR_GET_TID_ADDRESS: the clear_child_tid word's address
-        k.uaccess.write_u64(a[1], t.clear_child_tid)
-        return 0
-    if option == 2:               # PR_GET_PDEATHSIG: none set
-        k.uaccess.write_u32(a[1], 0)
-        return 0
-    if option in (1, 4):          # PDEATHSIG set, DUMPABLE
-        return 0
-    raise KernelError(errno.EINVAL)
-
 
 
 _LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_3 = 0x19980330, 0x20080522

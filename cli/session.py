@@ -320,7 +320,21 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         if debug is not None:
             from cli.debug_session import run_debugged
             return run_debugged(debug, hw, kernel, host_path, opts, _finish_run)
-        return _finish_run(hw, kernel, opts, view=view, inputs=inputs, trace=trace)
+        result = _finish_run(hw, kernel, opts, view=view, inputs=inputs, trace=trace)
+        if monitor is not None:
+            result.warnings.extend(_refusal_hints(monitor))
+        return result
+
+
+def _refusal_hints(monitor: Guardian) -> list[str]:
+    """What the user can do about the Guardian's refusals a run met, where there is
+    something to do (the launch path reads the Guardian's record; the kernel cannot)."""
+    hints: list[str] = []
+    if any(d.check == "create.admitted" for d in monitor.decisions):
+        hints.append("the Guardian refused to start an image the user did not admit: a "
+                     "confidential program may exec only the program it was launched as "
+                     "(and its interpreter); run the others outside the confidential domain")
+    return hints
 
 
 def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,

@@ -3,6 +3,7 @@ face shut after a return to user code, the DMA filter, and the return-path rules
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -369,3 +370,16 @@ def test_a_calls_user_access_reaches_only_its_own_address_space() -> None:
     assert status in (Status.OK, Status.FAULT_IN) and len(s.g.decisions) == n, s.g.decisions[-1:]
     status, _, _ = s.g.hvc_data(Call.USER_READ, (801, VA, 4), b"")
     assert status == Status.ERR_DENIED and s.g.decisions[-1].check == "uaccess.slot_tree"
+
+
+def test_an_exec_of_an_image_the_user_did_not_admit_is_explained(tmp_path: Path) -> None:
+    """forkexec re-executes argv[0]; named /bin/hello, that is an image the user never
+    admitted: the Guardian refuses it, and the run says what that means for the user."""
+    (tmp_path / "bin").mkdir()
+    hello = Path(__file__).parent.parent / "workloads" / "bin" / "hello"
+    (tmp_path / "bin" / "hello").write_bytes(hello.read_bytes())
+    (tmp_path / "bin" / "hello").chmod(0o755)
+    r = run_program("forkexec", [], rootfs=tmp_path, argv0="/bin/hello", guardian="on",
+                    confidential=True, stdout=io.BytesIO(), stderr=io.BytesIO())
+    assert any("did not admit" in w and "exec only the program it was launched as" in w
+               for w in r.warnings), r.warnings

@@ -105,7 +105,7 @@ CHECKS: dict[str, str] = {
     "create.exclusive": "no frame of the new domain's tree is mapped elsewhere",
     "create.initial_stack": "argc, argv and envp of the initial stack are well formed and point into it",
     "create.auxv": "the auxiliary vector agrees with the measured images, the CPU, Linux's tick (AT_CLKTCK is arm64's USER_HZ, 100), the CPU's signal frame size (AT_MINSIGSTKSZ) and the stated identity, names no unmeasured vDSO, and points into the stack",
-    "create.exec_args": "the image a confidential program execs starts with exactly the argv and envp strings that program passed to execve",
+    "create.exec_args": "the image a confidential program execs starts with exactly the argv and envp strings that program passed to execve, and is the image the user admitted at the path it passed, where the user admitted one there",
     "create.exec_filename": "AT_EXECFN of an image a confidential program execs names the path string that program passed to execve",
     "create.exec_real_ids": "execve keeps the real uid and gid: an exec'd confidential image's AT_UID and AT_GID are the ids the exec'ing thread is known to hold",
     "create.exec_elf_argv": "an exec of a path the user admitted as an ELF image is no script exec: the image starts with exactly the argv passed, with no interpreter or interpreter argument in front",

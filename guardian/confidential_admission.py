@@ -52,9 +52,14 @@ class Admission:
 
     def names_elf_image(self, path: bytes) -> bool:
         """Does an absolute `path` name a file the user admitted as an ELF image?"""
+        return self.image_at(path) is not None
+
+    def image_at(self, path: bytes) -> bytes | None:
+        """The digest of the image the user admitted at an absolute `path` (None: none, or
+        a relative path, which only the kernel can resolve)."""
         if not path.startswith(b"/"):
-            return False            # relative to a directory only the kernel knows
-        return posixpath.normpath(path.decode(errors="surrogateescape")) in self.image_paths
+            return None
+        return self.image_paths.get(posixpath.normpath(path.decode(errors="surrogateescape")))
 
     def admit_file(self, path: str, data: bytes) -> bytes:
         """The user (or the sysroot it named) admits a file the program may map: a

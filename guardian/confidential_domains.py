@@ -152,7 +152,8 @@ class Lifecycle:
         space.auxv = tuple(auxv)
         space.arg_env = arg_env_areas(lambda va, n: self.memory.read(va, n, root), sp)
         if exec_slot:
-            self._check_exec_args(exec_slot, root, dict(auxv), sp)
+            self._check_exec_args(exec_slot, root, dict(auxv), sp,
+                                  program.digest if program is not None else image.digest)
             credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
             else None
@@ -242,9 +243,10 @@ class Lifecycle:
                                  passed.path if passed is not None else None)
 
     def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
-                         sp: int) -> None:
-        """The new image's argv and envp are the ones the exec'ing program passed, and its
-        AT_EXECFN names the path it passed."""
+                         sp: int, started: bytes) -> None:
+        """The new image's argv and envp are the ones the exec'ing program passed, its
+        AT_EXECFN names the path it passed, and an exec of a path the user admitted as an
+        image starts that image (`started`: the digest of the program the new tree runs)."""
         if exec_slot in self.exec_passed:
             want = self.exec_passed[exec_slot]
         else:
@@ -257,6 +259,15 @@ class Lifecycle:
         if want is None:
             refuse("create.exec_args", Status.ERR_DENIED,
                    "the exec'ing program's argv/envp were not all present to read")
+            return
+        named = self.admission.image_at(want.path)
+        if named is not None and named != started:
+            # The admission fixes what the path holds (as for every admitted file), and
+            # load_elf_binary() runs the file the path names: for a dynamic program, the
+            # program under its interpreter, never the interpreter alone or another image.
+            refuse("create.exec_args", Status.ERR_DENIED,
+                   "the program execs a path the user admitted as an image, and the new "
+                   "tree runs another admitted image")
             return
         read = lambda va, n: self.memory.read(va, n, root)       # noqa: E731 - the new tree
         if initial_stack.AT_EXECFN in auxv and \

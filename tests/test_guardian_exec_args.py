@@ -89,6 +89,27 @@ def test_create_domain_names_an_execve_in_progress_or_none() -> None:
     assert s.b + ROOT_N not in s.g.conf.root_domain
 
 
+def test_an_exec_of_an_admitted_path_starts_the_image_admitted_there() -> None:
+    """The admission fixes what a path holds: an execve of /bin/hello starts hello, not
+    another admitted image (for a dynamic program: never its interpreter alone)."""
+    s = build()
+    hello = s.g.conf.admit_image(HELLO.read_bytes(), "/bin/hello")
+    other = s.g.conf.admit_image((HELLO.parent / "nullsys").read_bytes(), "/bin/nullsys")
+    s.g.conf.lifecycle.exec_passed[4242] = ExecArgs(b"/bin/hello", (b"/bin/hello",), ())
+    n = len(s.g.decisions)
+    status, _, _ = s.call(Call.CREATE_DOMAIN, s.b + ROOT_N, s.g.conf.images[other].entry,
+                          0x7FFF_FFFF_F000, 4242, payload=other)
+    assert status == Status.ERR_DENIED
+    assert [d.check for d in s.g.decisions[n:]] == ["create.exec_args"]
+    assert "another admitted image" in s.g.decisions[-1].reason
+    # The image admitted at that path gets past this check (to the stack's argv).
+    s.g.conf.lifecycle.exec_passed[4242] = ExecArgs(b"/bin/hello", (b"/bin/hello",), ())
+    n = len(s.g.decisions)
+    s.call(Call.CREATE_DOMAIN, s.b + ROOT_N, s.g.conf.images[hello].entry,
+           0x7FFF_FFFF_F000, 4242, payload=hello)
+    assert "another admitted image" not in " ".join(d.reason for d in s.g.decisions[n:])
+
+
 def test_a_confidential_program_execs_itself_with_its_own_arguments() -> None:
     out = io.BytesIO()
     res = run_program("secret_threads", [], guardian="on", confidential=True, stdout=out,

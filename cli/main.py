@@ -177,8 +177,9 @@ def main(ctx: click.Context) -> None:
                    "confidential programs), for a reproducible run; never given to the kernel, "
                    "recorded in a trace.  Default: fresh boot entropy.")
 @click.option("--admit", multiple=True, metavar="PATH",
-              help="A file (absolute path inside --rootfs) a confidential program may mmap: "
-                   "the Guardian measures it at launch and checks each page it maps "
+              help="A file (absolute path inside --rootfs) a confidential program may mmap, "
+                   "or, if it is a program, exec: the Guardian measures it at launch and "
+                   "checks each page it maps; an exec'd program runs as a new domain "
                    "(repeatable).")
 @click.option("--mutate", default="", hidden=True, metavar="CHECK",
               help="Run the Guardian without one named check (mutation testing).")

@@ -298,7 +298,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 if view.sysroot is not None:
                     _admit_sysroot_libraries(monitor, view.sysroot)
                 for guest in admit:
-                    monitor.conf.admit_file(guest, _admitted_bytes(root, guest))
+                    data = _admitted_bytes(root, guest)
+                    monitor.conf.admit_file(guest, data)
+                    _admit_if_program(monitor, kernel, guest, data)
                 monitor.conf.admit_launch(argv, list(opts.env))
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
@@ -332,8 +334,8 @@ def _refusal_hints(monitor: Guardian) -> list[str]:
     hints: list[str] = []
     if any(d.check == "create.admitted" for d in monitor.decisions):
         hints.append("the Guardian refused to start an image the user did not admit: a "
-                     "confidential program may exec only the program it was launched as "
-                     "(and its interpreter); run the others outside the confidential domain")
+                     "confidential program may exec only the program it was launched as and "
+                     "the programs named with --admit PATH")
     return hints
 
 
@@ -422,6 +424,22 @@ def _admit_sysroot_libraries(monitor: Guardian, sysroot: Path) -> None:
             if ".so" in entry.name and entry.is_file():
                 monitor.conf.admit_file("/" + entry.relative_to(sysroot).as_posix(),
                                         entry.read_bytes())
+
+
+def _admit_if_program(monitor: Guardian, kernel: Kernel, guest: str, data: bytes) -> None:
+    """An admitted file that is a program (an ELF executable, or a position-independent one
+    with an interpreter) may also be exec'd by the confidential program, as a new domain:
+    admit it, and its interpreter, as images too.  A shared library stays a file."""
+    try:
+        image = parse_elf(data, guest)
+    except ElfError:
+        return
+    if image.dynamic and image.interp is None:
+        return
+    try:
+        _admit(monitor, image, kernel, guest)
+    except ElfError as exc:
+        raise UsageError(f"--admit {guest}: {exc}", exc.hint) from None
 
 
 def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel, guest_path: str) -> None:

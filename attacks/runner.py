@@ -234,7 +234,8 @@ def run_session(s: Session, mode: str, args: tuple[bytes, ...] = ()) -> Outcome:
     start = time.perf_counter()
     argv = [s.guest_path.encode(), *PROGRAM_ARGS, *args]
     if s.guardian is not None:          # the user's command line, on the trusted path
-        s.guardian.conf.admit_launch(argv, list(s.kernel.options.env))  # type: ignore[attr-defined]
+        s.guardian.conf.admit_launch(argv, list(s.kernel.options.env),  # type: ignore[attr-defined]
+                                     s.guest_path)
     try:
         s.kernel.spawn_init(s.image, s.guest_path, argv, confidential=mode != "off")
         out.init_pid = s.kernel.init.pid if s.kernel.init else 1

@@ -301,7 +301,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     data = _admitted_bytes(root, guest)
                     monitor.conf.admit_file(guest, data)
                     _admit_if_program(monitor, kernel, guest, data)
-                monitor.conf.admit_launch(argv, list(opts.env))
+                monitor.conf.admit_launch(argv, list(opts.env), guest_path)
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

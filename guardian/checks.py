@@ -109,7 +109,7 @@ CHECKS: dict[str, str] = {
     "create.exec_filename": "AT_EXECFN of an image a confidential program execs names the path string that program passed to execve",
     "create.exec_real_ids": "execve keeps the real uid and gid: an exec'd confidential image's AT_UID and AT_GID are the ids the exec'ing thread is known to hold",
     "create.exec_elf_argv": "an exec of a path the user admitted as an ELF image is no script exec: the image starts with exactly the argv passed, with no interpreter or interpreter argument in front",
-    "create.launch_args": "the user's launch starts once, with the command line and environment the user gave; any later image names the execve it serves",
+    "create.launch_args": "the user's launch starts once, running the program the user named, with the command line and environment the user gave; any later image names the execve it serves",
     "create.at_random": "AT_RANDOM bytes come from the Guardian's entropy",
     "create.at_random_apart": "AT_RANDOM's 16 bytes lie between the end of the auxiliary vector and the first string of the initial stack, so writing them changes nothing that was checked",
     "create.exec_dispositions": "a confidential program's execve carries its process's own signal dispositions (a vfork child's copy is its own) into the new image as flush_signal_handlers leaves them (an ignored signal stays SIG_IGN, every other one it set is SIG_DFL, with no flags, restorer or mask), so the old action a later rt_sigaction reports is judged against them",

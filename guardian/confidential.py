@@ -95,10 +95,12 @@ class Confidential:
     def admit_file(self, path: str, data: bytes) -> bytes:
         return self.admission.admit_file(path, data)
 
-    def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
-        """The user's command line (and environment) for the first program: its initial
-        stack must carry exactly these, once."""
-        self.lifecycle.admit_launch(argv, envp)
+    def admit_launch(self, argv: list[bytes], envp: list[bytes], path: str | None = None
+                     ) -> None:
+        """The user's command line (and environment) for the first program, and the guest
+        path it was admitted at: its initial stack must carry exactly these, once, and it
+        must run the image admitted at that path."""
+        self.lifecycle.admit_launch(argv, envp, path)
 
     @property
     def images(self) -> dict[bytes, MeasuredImage]:

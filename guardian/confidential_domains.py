@@ -7,6 +7,7 @@ discarded when the program asked for it or its address space is being torn down.
 
 from __future__ import annotations
 
+import os
 import struct
 
 from abi import FrameKind, Status
@@ -80,12 +81,19 @@ class Lifecycle:
         #: them (each served once): then an image naming no execve must be one of them.
         self.launches: list[exec_args.ExecArgs] = []
         self.launch_admitted = False
+        #: The images the user's launches name (None in it: a launch that named none).
+        self.launch_images: set[bytes | None] = set()
         self.files = files
 
-    def admit_launch(self, argv: list[bytes], envp: list[bytes]) -> None:
+    def admit_launch(self, argv: list[bytes], envp: list[bytes], path: str | None = None
+                     ) -> None:
+        """The user's command line for a program it launches, and the guest path of the
+        program (admitted as an image there): the launch starts that image."""
         self.launches.append(exec_args.ExecArgs(argv[0] if argv else b"", tuple(argv),
                                                 tuple(envp)))
         self.launch_admitted = True
+        if path is not None:
+            self.launch_images.add(self.admission.image_at(os.fsencode(path)))
 
     def create(self, root: int, entry: int, sp: int, digest: bytes, exec_slot: int = 0) -> int:
         """exec of a confidential image: the tree becomes a new domain; the first slot.
@@ -151,10 +159,15 @@ class Lifecycle:
                                         want, auxv)
         space.auxv = tuple(auxv)
         space.arg_env = arg_env_areas(lambda va, n: self.memory.read(va, n, root), sp)
+        started = program.digest if program is not None else image.digest
         if exec_slot:
-            self._check_exec_args(exec_slot, root, dict(auxv), sp,
-                                  program.digest if program is not None else image.digest)
+            self._check_exec_args(exec_slot, root, dict(auxv), sp, started)
             credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))
+        if not exec_slot and self.launch_admitted and self.launch_images and \
+                None not in self.launch_images and started not in self.launch_images:
+            refuse("create.launch_args", Status.ERR_DENIED,
+                   "the user's launch starts an admitted image other than the program the "
+                   "user named")
         launch = self._check_launch_args(root, sp) if not exec_slot and self.launch_admitted \
             else None
         # Every frame already in the tree is measured now, as if it were mapped now; the

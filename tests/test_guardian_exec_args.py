@@ -110,6 +110,21 @@ def test_an_exec_of_an_admitted_path_starts_the_image_admitted_there() -> None:
     assert "another admitted image" not in " ".join(d.reason for d in s.g.decisions[n:])
 
 
+def test_the_users_launch_runs_the_program_the_user_named() -> None:
+    """With another program admitted (--admit), the launch must still start the image the
+    user launched: the kernel cannot run the user's command line under another program."""
+    s = build()
+    s.g.conf.admit_image(HELLO.read_bytes(), "/bin/hello")
+    other = s.g.conf.admit_image((HELLO.parent / "nullsys").read_bytes(), "/bin/nullsys")
+    s.g.conf.admit_launch([b"/bin/hello"], [], "/bin/hello")
+    n = len(s.g.decisions)
+    status, _, _ = s.call(Call.CREATE_DOMAIN, s.b + ROOT_N, s.g.conf.images[other].entry,
+                          0x7FFF_FFFF_F000, payload=other)
+    assert status == Status.ERR_DENIED
+    assert [d.check for d in s.g.decisions[n:]] == ["create.launch_args"]
+    assert "other than the program the user named" in s.g.decisions[-1].reason
+
+
 def test_a_confidential_program_execs_itself_with_its_own_arguments() -> None:
     out = io.BytesIO()
     res = run_program("secret_threads", [], guardian="on", confidential=True, stdout=out,

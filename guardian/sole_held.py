@@ -273,8 +273,10 @@ class SoleHeld:
                                                and not is_report(f.path)):
                 if f is None or not self._reopened_pipe(slot, f):
                     self.drop_domain(slot)      # it may be one of them, reopened
-            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self.room():
-                self.by_file[f.description] = MemFile()     # unnamed: only this open
+            elif (flags := self._open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
+                self.by_file[f.description] = MemFile(      # unnamed: only this open
+                    append=bool(flags & sole_files.O_APPEND),
+                    nonblock=bool(flags & sole_files.O_NONBLOCK))
         elif nr in _LINKS:
             self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
         elif nr == _TRUNCATE:

@@ -88,7 +88,7 @@ def qw_fork_offset(adv: Adversary) -> None:
 
 @scenario(id="QW-002", title="Hide the O_APPEND a fork child set on a shared file from its "
                              "parent's F_GETFL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="File status flags live in the open file a fork child shares: O_APPEND set by "
                "the child shows in the parent's F_GETFL.")
 def qw_fork_append(adv: Adversary) -> None:
@@ -98,12 +98,10 @@ def qw_fork_append(adv: Adversary) -> None:
     2. The kernel lets the parent's F_GETFL run, then clears O_APPEND in its answer.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: setfl() writes filp->f_flags of the struct file both
-    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags.
-    Open: the Guardian follows an open file's status flags only for the O_NONBLOCK of the
-    pipes and sockets it made (`return.fd_nonblock`); a memfd's O_APPEND is not followed,
-    and following it means taking every holder's F_SETFL on the shared open file (this
-    child's, or another process's that got it by SCM_RIGHTS or /proc/<pid>/fd) into the
-    record before the parent's F_GETFL is judged."""
+    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags.  Only
+    the program's processes hold that open file (nothing was sent by SCM_RIGHTS, nothing
+    reopened the memfd), and the child's F_SETFL returned before the parent's F_GETFL
+    began: O_APPEND is set."""
     _parent_exit(adv, NR_FCNTL, P_FORK_APPEND,
                  lambda a, args: a.set_reg("x0", a.reg("x0") & ~0o2000)
                  if int(args[1]) == 3 else None)

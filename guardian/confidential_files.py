@@ -60,6 +60,7 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian import memfd_locks
 from guardian.admitted_reads import AdmittedReads
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -370,6 +371,8 @@ class Descriptors(TableLifecycle):
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if (nr == NR_FCNTL and cmd == F_SETFL) or (nr == NR_IOCTL and cmd == FIONBIO):
             self.flags_from = self.admission.registry.next_slot_id()
+        if self.sole.by_file and nr in (NR_CLOSE, NR_DUP3, NR_CLOSE_RANGE):
+            memfd_locks.closing(self.sole, slot, ret, table)    # before the table forgets
         if nr in LIMIT_CALLS:
             note_limit(self.memory, table, slot, ret)
             return

@@ -15,7 +15,8 @@ what they did and holds a later answer to it:
   lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
 * the memfd's open file's status flags O_APPEND and O_NONBLOCK: its making call's, then
   as F_SETFL and FIONBIO set them, in whichever process shares the open file; F_GETFL
-  reports them (`return.memfd_flags`);
+  reports them (`return.memfd_flags`); and its fcntl record locks (memfd_locks.py,
+  `return.memfd_lock`);
 * an eventfd's counter: its initial value plus what the program's writes added, minus
   what its reads took; a read hands out the whole counter, and only when it is not 0
   (`return.eventfd_sum`; that an EFD_SEMAPHORE one hands out 1 is `return.counter_read`).
@@ -35,7 +36,9 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import memfd_locks
 from guardian.checks import refuse
+from guardian.memfd_locks import Lock
 from guardian.pipe_bytes import buffers
 from guardian.result_reads import read_or_fault
 
@@ -89,6 +92,10 @@ class MemFile:
     offset: int | None = 0
     append: bool = False
     nonblock: bool | None = False
+    #: its fcntl record locks (memfd_locks.py; None: not judged), and the first slot id
+    #: that began after they last changed
+    locks: list[Lock] | None = field(default_factory=list)
+    locks_from: int = 0
     #: how many times the program's calls changed its size or bytes (file_pages.py)
     version: int = 0
     #: the pages (file offset // PAGE) a writable MAP_SHARED mapping of it brought into
@@ -167,6 +174,8 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    "reads, writes and seeks")
         if whence in (SEEK_DATA, SEEK_HOLE) and mem.followed and mem.data_pages is not None:
             _check_seek_data(mem, whence, off, ret)
+    elif memfd_locks.is_lock_call(slot):
+        memfd_locks.check(sole, slot, ret, mem)
     elif nr in _READS:
         if nr in V2 and not v2_followed(slot):
             return
@@ -330,6 +339,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
         mem.append = bool(a[2] & O_APPEND)      # setfl(): SETFL_MASK bits as asked
         mem.nonblock = bool(a[2] & O_NONBLOCK)
+    elif memfd_locks.is_lock_call(slot):
+        memfd_locks.record(sole, slot, mem)
 
 
 def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:

@@ -91,6 +91,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.machine_fact": ("QP-001", "QP-008", "QP-016"),
     "return.rcvbuf_set": ("QI-009",),
     "return.fd_nonblock": ("QI-038",),
+    "return.memfd_flags": ("QW-002",),
+    "return.memfd_lock": ("QW-011",),
     "return.shared_futex_waiters": ("QI-036",),
     "return.rights_kept": ("QI-024",),
     "return.named_pair": ("QS-013", "QS-020"),

@@ -230,7 +230,7 @@ RULES: tuple[Rule, ...] = (
                  "return.futex_requeue_pi", "return.futex_timespec",
                  "return.futex_waitv_index",
                  "return.move_offset", "return.fd_cloexec", "return.rcvbuf_set",
-                 "return.fd_nonblock", "return.self_report", "return.machine_fact",
+                 "return.fd_nonblock", "return.memfd_flags", "return.memfd_lock", "return.self_report", "return.machine_fact",
                  "return.shared_futex_waiters", "return.rights_kept",
                  "return.exec_kept", "return.futex_woken_by",
                  "return.named_pair", "return.record_flags", "return.rights_trunc",

@@ -60,6 +60,7 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian import memfd_locks
 from guardian.admitted_reads import AdmittedReads
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -73,6 +74,7 @@ from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
+from guardian.sole_files import MemFile, check_flags
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
 from guardian.stated_facts import PAIR_MAKER, StatedFacts
@@ -150,6 +152,9 @@ class Descriptors(TableLifecycle):
         #: open file -> whether it is O_NONBLOCK, for the pipes and sockets the program
         #: made, as their making call and its own F_SETFL or FIONBIO left them
         self.nonblock: dict[Description, bool] = {}
+        #: the first slot id that began after the last F_SETFL or FIONBIO returned: an
+        #: F_GETFL that began before it is not judged (it may have run before the change)
+        self.flags_from = 0
         #: The position of each open file of an admitted path (admitted_reads.py).
         self.admitted_reads = AdmittedReads(memory, self, admission)
         #: What the program set and the kernel stated of its threads and open files.
@@ -270,13 +275,31 @@ class Descriptors(TableLifecycle):
         """`return.fd_nonblock`: F_GETFL of a pipe or socket the program made reports
         O_NONBLOCK exactly when its making call (O_NONBLOCK, SOCK_NONBLOCK) and its own
         F_SETFL or FIONBIO since left it set: nothing else changes an open file's
-        O_NONBLOCK.  Not judged while another call on the same table is in flight."""
+        O_NONBLOCK.  `return.memfd_flags`: of a memfd only the program holds, O_APPEND
+        and O_NONBLOCK as its own F_SETFL and FIONBIO left them (sole_files.py).
+        Not judged while another call on the same table is in flight (it may move the
+        descriptor), nor where a call that may change the open file's flags overlapped
+        this one in any process (a fork child shares the open file from another table:
+        an F_SETFL or FIONBIO there, or an SCM_RIGHTS send handing it on, that was in
+        flight at this call's entry or since may have gone either side of it)."""
         table = self.table(slot.root, slot.thread)
         f = table.fds.get(s32(slot.args[0]))
-        known = self.nonblock.get(f.description) if f is not None else None
-        if known is None or any(other.id != slot.id and other.nr is not None
-                                and self.tables.get((other.root, other.thread)) is table
-                                for other in self.admission.registry.slots.values()):
+        if f is None:
+            return
+        known = self.nonblock.get(f.description)
+        mem = self.sole.by_file.get(f.description)
+        if not isinstance(mem, MemFile):
+            mem = None
+        if (known is None and mem is None) or slot.id < self.flags_from or any(
+                other.id != slot.id and other.nr is not None and (
+                    self.tables.get((other.root, other.thread)) is table
+                    or other.nr in (NR_IOCTL, NR_SENDMSG)
+                    or (other.nr == NR_FCNTL and other.args[1] & 0xFFFF_FFFF == F_SETFL))
+                for other in self.admission.registry.slots.values()):
+            return
+        if mem is not None:
+            if not self.sole.unsettled(slot):
+                check_flags(slot, ret, mem)
             return
         if bool(ret & O_NONBLOCK) != known:
             refuse("return.fd_nonblock", Status.ERR_DENIED,
@@ -346,6 +369,10 @@ class Descriptors(TableLifecycle):
         key = (slot.root, slot.thread)
         table = self.table(*key)
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
+        if (nr == NR_FCNTL and cmd == F_SETFL) or (nr == NR_IOCTL and cmd == FIONBIO):
+            self.flags_from = self.admission.registry.next_slot_id()
+        if self.sole.by_file and nr in (NR_CLOSE, NR_DUP3, NR_CLOSE_RANGE):
+            memfd_locks.closing(self.sole, slot, ret, table)    # before the table forgets
         if nr in LIMIT_CALLS:
             note_limit(self.memory, table, slot, ret)
             return

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 
+from abi.output_commands import F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW
 from abi.syscalls import NUMBERS
 from guardian.futex_values import may_store
 from guardian.slots import PAGE, Domain, Slot, Space
@@ -47,15 +48,20 @@ READ_AFTER = frozenset(NUMBERS[n] for n in ("execve", "timer_create"))
 #: reads at their returns (guardian/sole_streams.py, sole_sockets.py, pair_bytes.py).
 SOCKET_READS = frozenset(NUMBERS[n] for n in ("bind", "connect", "sendmsg", "recvmsg",
                                               "recvfrom", "getsockname", "getpeername"))
+#: fcntl, whose struct flock of a record lock the Guardian reads at its return
+#: (guardian/memfd_locks.py).
+_NR_FCNTL = NUMBERS["fcntl"]
+_LOCK_COMMANDS = frozenset({F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW})
 #: The calls `note` is asked about at their entry.
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"]}) | OPENS | SPLICED | READ_AFTER \
-    | SOCKET_READS
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
+    | READ_AFTER | SOCKET_READS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:
     """Is the call one whose filled range (an open's name) a check reads at its return?"""
     return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (
-        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER))
+        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER)) and \
+        (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS)
 
 
 def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],

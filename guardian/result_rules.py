@@ -197,6 +197,7 @@ class ResultRules:
         self.lifecycle = lifecycle
         self.self_signals = self_signals
         self.files = files
+        files.sole.filtered = self._filtered
         self.events = events
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)

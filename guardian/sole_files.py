@@ -13,6 +13,10 @@ what they did and holds a later answer to it:
 * the memfd's file offset (its one open file's f_pos): read, readv, write and writev (and
   preadv2 and pwritev2 at offset -1) move it by what they returned (an O_APPEND write to the end first), lseek sets it, and
   lseek(SEEK_SET, SEEK_CUR, SEEK_END) answers where it lands (`return.file_offset`);
+* the memfd's open file's status flags O_APPEND and O_NONBLOCK: its making call's, then
+  as F_SETFL and FIONBIO set them, in whichever process shares the open file; F_GETFL
+  reports them (`return.memfd_flags`); and its fcntl record locks (memfd_locks.py,
+  `return.memfd_lock`);
 * an eventfd's counter: its initial value plus what the program's writes added, minus
   what its reads took; a read hands out the whole counter, and only when it is not 0
   (`return.eventfd_sum`; that an EFD_SEMAPHORE one hands out 1 is `return.counter_read`).
@@ -32,7 +36,9 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import memfd_locks
 from guardian.checks import refuse
+from guardian.memfd_locks import Lock
 from guardian.pipe_bytes import buffers
 from guardian.result_reads import read_or_fault
 
@@ -67,6 +73,8 @@ EFD_SEMAPHORE = 1
 SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE = 0, 1, 2, 3, 4
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 F_SETFL, O_APPEND, AT_EMPTY_PATH, STATX_SIZE = 4, 0o2000, 0x1000, 0x200
+O_NONBLOCK, FIONBIO = 0o4000, 0x5421
+_IOCTL = _NR["ioctl"]
 ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
 _PAGE = 4096
 COUNTER_MAX = (1 << 64) - 2             # an eventfd's counter never passes ULLONG_MAX - 1
@@ -76,12 +84,18 @@ _BUSY = ORDERED = _ORDERED
 @dataclass(eq=False)
 class MemFile:
     """A memfd: its size, its bytes (None: no longer judged) and its one open file's
-    offset (None: not known), and whether that open file appends (O_APPEND)."""
+    offset (None: not known), and the status flags of that open file that F_SETFL (and
+    FIONBIO) change and F_GETFL reports: O_APPEND, O_NONBLOCK (None: not known)."""
 
     size: int = 0
     data: bytearray | None = field(default_factory=bytearray)
     offset: int | None = 0
     append: bool = False
+    nonblock: bool | None = False
+    #: its fcntl record locks (memfd_locks.py; None: not judged), and the first slot id
+    #: that began after they last changed
+    locks: list[Lock] | None = field(default_factory=list)
+    locks_from: int = 0
     #: how many times the program's calls changed its size or bytes (file_pages.py)
     version: int = 0
     #: the pages (file offset // PAGE) a writable MAP_SHARED mapping of it brought into
@@ -160,6 +174,8 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    "reads, writes and seeks")
         if whence in (SEEK_DATA, SEEK_HOLE) and mem.followed and mem.data_pages is not None:
             _check_seek_data(mem, whence, off, ret)
+    elif memfd_locks.is_lock_call(slot):
+        memfd_locks.check(sole, slot, ret, mem)
     elif nr in _READS:
         if nr in V2 and not v2_followed(slot):
             return
@@ -242,8 +258,33 @@ def _check_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> No
                "reads did not take")
 
 
+def check_flags(slot: Slot, ret: int, mem: MemFile) -> None:
+    """`return.memfd_flags`: F_GETFL returns filp->f_flags of the open file (fcntl.c),
+    and only setfl() (F_SETFL: O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME) and
+    ioctl_fionbio() (FIONBIO: O_NONBLOCK) change its O_APPEND and O_NONBLOCK after
+    memfd_create() (O_RDWR | O_LARGEFILE) or an O_TMPFILE open (its own flags) made it.
+    Every holder of the memfd's one open file is a process of the program (fork and dup
+    share it, sole_held.py), so its F_GETFL reports those two bits as the program's own
+    calls left them.  (O_DIRECT and O_NOATIME are not judged: whether setfl() takes them
+    depends on the file system and the caller's rights.)  The caller judges only where no
+    call that may change them overlapped this one (confidential_files.py)."""
+    for bit, name, known in ((O_APPEND, "O_APPEND", mem.append),
+                             (O_NONBLOCK, "O_NONBLOCK", mem.nonblock)):
+        if known is not None and bool(ret & bit) != known:
+            refuse("return.memfd_flags", Status.ERR_DENIED,
+                   f"fcntl(F_GETFL) of the program's own memfd answers {ret:#o}, but its "
+                   f"open file is {'' if known else 'not '}{name}: only the program's own "
+                   "F_SETFL (or FIONBIO), in whichever process shares that open file, "
+                   "changes it")
+
+
 def record(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None:
     """What a call that passed the rules did to the memfd or eventfd."""
+    if slot.nr == _IOCTL:
+        if isinstance(obj, MemFile) and slot.args[1] & 0xFFFF_FFFF == FIONBIO:
+            raw = sole.memory.read(slot.args[2], 4, slot.root) if slot.args[2] else None
+            obj.nonblock = None if raw is None else struct.unpack("<i", raw)[0] != 0
+        return
     if slot.nr not in CALLS or slot.nr in _STATS:
         return
     if sole.busy(slot, obj, _ORDERED):
@@ -296,7 +337,10 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         elif mode != FALLOC_FL_KEEP_SIZE:
             sole.drop(mem)                      # a range moved or zeroed: not followed
     elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
-        mem.append = bool(a[2] & O_APPEND)
+        mem.append = bool(a[2] & O_APPEND)      # setfl(): SETFL_MASK bits as asked
+        mem.nonblock = bool(a[2] & O_NONBLOCK)
+    elif memfd_locks.is_lock_call(slot):
+        memfd_locks.record(sole, slot, mem)
 
 
 def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:

@@ -12,6 +12,15 @@ did: the bytes waiting in a pipe (pipe_bytes.py) or at a socketpair's end
 (pair_bytes.py), a memfd's size, bytes and file offset,
 an eventfd's counter (sole_files.py).  A later answer about the object must agree.
 
+What is presumed: nothing outside the program reaches the object -- no process the
+Guardian does not see opens it through /proc/<pid>/fd/N or /proc/<pid>/map_files of a
+process of the program, nor takes it with pidfd_getfd() -- so its size, bytes, offset,
+status flags and record locks (memfd_locks.py) change only by the program's calls.
+Linux would let a process with the right (same uid, or ptrace access) do so; the
+Guardian fails closed on it, treating such a change like the kernel lying: a foreign
+access to a confidential program's private object is itself hostile (it reads or changes
+what the program keeps to itself), and the honest kernel model never does it.
+
 The Guardian stops judging an object, for good, the moment another holder or a mover it
 does not follow may appear:
 
@@ -52,12 +61,20 @@ read path asks nothing at all.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
-from guardian import checks, pair_bytes, pipe_bytes, sole_files, sole_moves, sole_streams
+from guardian import (
+    checks,
+    memfd_locks,
+    pair_bytes,
+    pipe_bytes,
+    sole_files,
+    sole_moves,
+    sole_streams,
+)
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -144,6 +161,9 @@ class SoleHeld:
         #: sockets the program's accept() returned whose peer is known to be the program's
         #: own connected socket: the connect() that made it (sole_streams.py)
         self.accepted: dict[Description, Connect] = {}
+        #: may a seccomp filter (or syscall user dispatch) answer the slot's call?  (set
+        #: by result_rules.py; an error such a filter may give is not judged)
+        self.filtered: Callable[[Slot], bool] = lambda slot: False
 
     # --- lookups ----------------------------------------------------------------------
     def of(self, slot: Slot, fd: int) -> tuple[Description, Sole] | None:
@@ -194,6 +214,12 @@ class SoleHeld:
             held = self.of(slot, slot.args[0])
             if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
                 pipe_bytes.check_failed_read(self, slot, ret, *held)
+            return
+        if ret >= ERRNO_FLOOR and self.by_file and memfd_locks.is_lock_call(slot):
+            held = self.of(slot, slot.args[0])      # a lock refused: memfd_locks.py
+            if held is not None and isinstance(held[1], MemFile) and \
+                    not self.unsettled(slot) and not self.busy(slot, held[1], sole_files.ORDERED):
+                memfd_locks.check(self, slot, ret, held[1])
             return
         if not self.by_file or ret >= ERRNO_FLOOR or \
                 (slot.nr in sole_streams.CALLS and slot.nr not in _UNFOLLOWED):
@@ -273,8 +299,10 @@ class SoleHeld:
                                                and not is_report(f.path)):
                 if f is None or not self._reopened_pipe(slot, f):
                     self.drop_domain(slot)      # it may be one of them, reopened
-            elif self._open_flags(slot) & O_TMPFILE == O_TMPFILE and self.room():
-                self.by_file[f.description] = MemFile()     # unnamed: only this open
+            elif (flags := self._open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
+                self.by_file[f.description] = MemFile(      # unnamed: only this open
+                    append=bool(flags & sole_files.O_APPEND),
+                    nonblock=bool(flags & sole_files.O_NONBLOCK))
         elif nr in _LINKS:
             self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
         elif nr == _TRUNCATE:

@@ -88,7 +88,7 @@ def qw_fork_offset(adv: Adversary) -> None:
 
 @scenario(id="QW-002", title="Hide the O_APPEND a fork child set on a shared file from its "
                              "parent's F_GETFL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="File status flags live in the open file a fork child shares: O_APPEND set by "
                "the child shows in the parent's F_GETFL.")
 def qw_fork_append(adv: Adversary) -> None:
@@ -98,12 +98,10 @@ def qw_fork_append(adv: Adversary) -> None:
     2. The kernel lets the parent's F_GETFL run, then clears O_APPEND in its answer.
     3. The index is -4: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: setfl() writes filp->f_flags of the struct file both
-    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags.
-    Open: the Guardian follows an open file's status flags only for the O_NONBLOCK of the
-    pipes and sockets it made (`return.fd_nonblock`); a memfd's O_APPEND is not followed,
-    and following it means taking every holder's F_SETFL on the shared open file (this
-    child's, or another process's that got it by SCM_RIGHTS or /proc/<pid>/fd) into the
-    record before the parent's F_GETFL is judged."""
+    descriptors point at (dup_fd() shares it); F_GETFL returns that filp->f_flags.  Only
+    the program's processes hold that open file (nothing was sent by SCM_RIGHTS, nothing
+    reopened the memfd), and the child's F_SETFL returned before the parent's F_GETFL
+    began: O_APPEND is set."""
     _parent_exit(adv, NR_FCNTL, P_FORK_APPEND,
                  lambda a, args: a.set_reg("x0", a.reg("x0") & ~0o2000)
                  if int(args[1]) == 3 else None)
@@ -232,7 +230,7 @@ def qw_fork_pdeath(adv: Adversary) -> None:
 
 @scenario(id="QW-011", title="Refuse a fork child the OFD lock its shared open file already "
                              "holds",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK, gap=VALUES,
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FORK,
           prop="An OFD lock belongs to the open file description: a fork child sharing it "
                "takes the same lock again without conflict.")
 def qw_fork_ofd(adv: Adversary) -> None:
@@ -243,11 +241,10 @@ def qw_fork_ofd(adv: Adversary) -> None:
     3. The child's index is -4: it logs bytes 0..7 of the secret's copy.
     Why Linux never does this: fcntl_setlk() with F_OFD_SETLK sets fl_owner = filp, the
     struct file parent and child share (dup_fd()); posix_locks_conflict() ignores locks of
-    the same owner (posix_same_owner()), and nobody else opened the memfd.
-    Open: the Guardian cannot know that nobody else opened the memfd: any process allowed
-    to may open /proc/<pid>/fd/<n> (a new open file of the same inode, another lock
-    owner) and hold a conflicting lock, so -EAGAIN is an answer an honest kernel can give;
-    the Guardian keeps no lock state."""
+    the same owner (posix_same_owner()), and nobody else opened the memfd: the program
+    took no POSIX lock on it, and a process outside the program opening the program's
+    private memfd through /proc/<pid>/fd is treated as the kernel's own doing, as for the
+    memfd's size and bytes (guardian/sole_held.py)."""
     _child_exit(adv, NR_FCNTL, P_FORK_OFD, lambda a, args: a.set_reg("x0", -EAGAIN))
 
 

@@ -25,6 +25,7 @@ from kernel_model.pipe_file import (
     PipeWriteEnd,
     make_pipe,
 )
+from kernel_model.record_locks import RecordLocks, inode_of
 
 #: Default RLIMIT_NOFILE soft limit.
 DEFAULT_NOFILE = 1024
@@ -43,6 +44,17 @@ class FdTable:
         self._slots: dict[int, _Slot] = {}
         #: RLIMIT_NOFILE soft limit: descriptors must be below it.
         self.limit = limit
+
+    #: The kernel's record locks (kernel_model/record_locks.py), shared by every table.
+    record_locks: RecordLocks | None = None
+
+    def _drop_locks(self, f: OpenFile) -> None:
+        """A close of any descriptor of a file drops the POSIX record locks this table
+        holds on it (fs/locks.c locks_remove_posix()), whichever open file took them."""
+        if self.record_locks is not None and self.record_locks.by_inode:
+            key = inode_of(f)
+            if key is not None:
+                self.record_locks.release(key, self)
 
     def _free_fd(self, lowest: int) -> int:
         fd = max(lowest, 0)
@@ -82,6 +94,7 @@ class FdTable:
         slot = self._slots.pop(fd, None)
         if slot is None:
             raise err(EBADF)
+        self._drop_locks(slot.file)
         slot.file.decref()
 
     def dup(self, fd: int, lowest: int = 0, cloexec: bool = False) -> int:
@@ -111,6 +124,7 @@ class FdTable:
         previous = self._slots.get(new)
         self._slots[new] = _Slot(f, cloexec)
         if previous is not None:
+            self._drop_locks(previous.file)
             previous.file.decref()
         return new
 
@@ -127,6 +141,7 @@ class FdTable:
     def fork(self) -> FdTable:
         """Child's table: same descriptions (shared offsets), same cloexec bits."""
         child = FdTable(self.limit)
+        child.record_locks = self.record_locks
         for fd, slot in self._slots.items():
             slot.file.incref()
             child._slots[fd] = _Slot(slot.file, slot.cloexec)

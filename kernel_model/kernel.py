@@ -45,6 +45,7 @@ from kernel_model.pagetable import (
     lm,
 )
 from kernel_model.process import Process, Thread
+from kernel_model.record_locks import RecordLocks
 from kernel_model.runloop import BudgetExhausted, Deadlock, RunLoopMixin  # noqa: F401 (re-exported)
 from kernel_model.scheduler import Scheduler
 from kernel_model.signal_delivery import SignalDelivery
@@ -123,6 +124,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.ktimers = KernelTimers(clock)        # timerfds on the virtual clock
         self.signal_queue = WaitQueue()           # notified on every signal sent (signalfd)
         self.exit_queue = WaitQueue()             # notified on every process exit (pidfd)
+        # fcntl record locks; a release re-runs the F_SETLKW calls waiting on that inode
+        self.record_locks = RecordLocks(lambda key: self.wake_where(
+            lambda w: w.what == "record-lock" and w.key == key, None))
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"
@@ -278,6 +282,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                                        self.options.stdin, console=self.console),
                        sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid,
                        cwd=self.options.cwd)
+        proc.fds.record_locks = self.record_locks
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
         proc.threads.append(thread)
         proc.confidential = confidential

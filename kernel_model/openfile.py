@@ -318,6 +318,9 @@ class HostFile(OpenFile):
                 fcntl.fcntl(self.fd, fcntl.F_SETFL, want)
 
     def close(self) -> None:
+        key = getattr(self, "lock_key", None)
+        if key is not None:                 # the OFD locks it owns go with it
+            self.record_locks.release(key, self)     # type: ignore[attr-defined]
         if self.memfd_pages is not None:
             self.memfd_pages.closed()
         if self.fd >= 0:

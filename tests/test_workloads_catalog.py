@@ -22,6 +22,7 @@ EXPECTED = {
     "faulty",
     "autoreap",
     "prctls",
+    "locks",
     "forkadvice",
     "forkexec",
     "hello",

@@ -14,6 +14,7 @@ from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError
 from kernel_model.files import make_pipe
 from kernel_model.process import Thread
+from kernel_model.record_locks import fcntl_lock
 from kernel_model.syscalls import s32, syscall
 
 if TYPE_CHECKING:
@@ -91,12 +92,9 @@ def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if cmd == ls.F_SETFL:
         f.set_status_flags(s32(arg))
         return 0
-    if cmd in (ls.F_GETLK, ls.F_OFD_GETLK):
-        l_type, whence, start, length, _pid = ls.unpack_flock(k.uaccess.read(arg, 32))
-        k.uaccess.write(arg, ls.pack_flock(ls.F_UNLCK, whence, start, length, 0))
-        return 0
-    if cmd in (ls.F_SETLK, ls.F_SETLKW, ls.F_OFD_SETLK, ls.F_OFD_SETLKW):
-        return 0   # one machine, no other lock holders outside it
+    if cmd in (ls.F_GETLK, ls.F_OFD_GETLK, ls.F_SETLK, ls.F_SETLKW, ls.F_OFD_SETLK,
+               ls.F_OFD_SETLKW):
+        return fcntl_lock(k, t, f, cmd, arg)
     if cmd == ls.F_GETPIPE_SZ:
         pipe = getattr(f, "pipe", None)
         return pipe.capacity if pipe is not None else -errno.EBADF

@@ -1,0 +1,313 @@
+"""Red-team round forty-one: a program's threads.
+
+A thread is made by clone()/clone3() with the creator's registers, the TLS and stack the
+call names and the creator's signal mask (copy_process, copy_thread); it keeps its own
+TPIDR_EL0 across every interrupt (QY-001..QY-005).  Its end is what pthread_join() waits
+for: Linux clears the CHILD_CLEARTID word, the last one set_tid_address() named, only in
+mm_release() at exit, and walks only the robust list the thread registered (QY-006..
+QY-008).  A signal every thread blocks waits; one tgkill() names waits for that thread
+(QY-009..QY-011).  exit() never returns (QY-012), and FUTEX_WAIT never writes the word a
+waiter sleeps on, so a woken waiter sees its waker's stores (QY-013).
+
+The victim is `secret_r41_threads` (workloads/src/secret_r41_threads.c): each step
+announces itself with a marker and turns one value into the index of a public label in a
+log buffer that begins with a copy of the secret, then writes that label to /dev/null.
+Each docstring says why Linux could never produce what the program saw.
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.families.registers import RESTORED
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from emulator import sysregs as S
+
+RT = "redteam_r41"
+THREADS = "secret_r41_threads"
+# secret_r41_threads: the marker before each step; the marker after its write is + 1, and
+# a thread's own marker in a step is + T_OFF.
+P_SETTLS, P_STACK, P_REGS, P_SPIN, P_EARLY, P_RETID = 4100, 4102, 4104, 4106, 4108, 4110
+P_ROBUST, P_MASK, P_TGKILL, P_EXIT, P_FUTEX = 4112, 4114, 4116, 4118, 4120
+T_OFF = 50
+NR_CLONE, NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
+NR_EXIT, NR_KILL, NR_TGKILL = NUMBERS["exit"], NUMBERS["kill"], NUMBERS["tgkill"]
+NR_FUTEX, NR_GETPID = NUMBERS["futex"], NUMBERS["getpid"]
+# Where a saved user context keeps SP and TPIDR_EL0.
+CTX_SP, CTX_TPIDR = 31, 34
+TPIDR_EL0 = (13, 0, 3, 3, 2)
+TLS_A, TLS_B, TLS_C, ARG0 = 0x7EAD1000, 0x7EAD2000, 0x7EAD3000, 0x4100
+STACK_SIZE = 16384
+SIGUSR1, SIGUSR2 = 10, 12
+OWNER_DIED = 0x40000000
+assert S  # (the module's system registers are spelled as tuples here, as in redteam_r29)
+
+
+def _is_worker(a: Adversary, thread: object) -> bool:
+    """Whether `thread` is one the program made (not its first thread)."""
+    return getattr(thread, "tid", 0) != a.init.pid
+
+
+def _new_thread(a: Adversary):  # type: ignore[no-untyped-def]
+    """At a clone's return in the creator: the thread it made (the kernel's own record)."""
+    r = a.reg("x0")
+    return a.kernel.threads.get(r) if 0 < r < 1 << 31 else None
+
+
+def _at_clone(adv: Adversary, during: int, change, nr: int = NR_CLONE) -> None:  # type: ignore[no-untyped-def]
+    """As the clone in step `during` returns: `change` the new thread's starting context."""
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=during)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        child = _new_thread(a)
+        if child is None:
+            a.note("no new thread at the clone's return")
+            return
+        change(a, child)
+        a.note(f"thread {child.tid}'s starting context changed")
+
+
+def _ctx_set(index: int, value: int):  # type: ignore[no-untyped-def]
+    def change(a: Adversary, child) -> None:  # type: ignore[no-untyped-def]
+        child.context.set(index, value)
+    return change
+
+
+# --- what a thread starts with ------------------------------------------------------------
+@scenario(id="QY-001", title="Start a CLONE_SETTLS thread with another TPIDR_EL0", family=RT,
+          goal=Goal.LEAK, rules=("G-FORK-CONTEXT", "G-RESUME-CONTEXT"), program=THREADS,
+          silent=RESTORED,
+          prop="A thread made with CLONE_SETTLS starts with TPIDR_EL0 = the tls argument.")
+def qy_settls(adv: Adversary) -> None:
+    """1. The program makes a thread with CLONE_SETTLS, tls = 0x7ead1000.
+    2. As clone returns, the kernel sets the new thread's saved TPIDR_EL0 to tls - 4.
+    3. The thread reads TPIDR_EL0 4 below tls: index -4, the program logs secret bytes 0..7.
+    Linux's copy_thread() sets the child's tp_value to exactly clone's tls (arm64
+    process.c); nothing runs in the child before its first instruction."""
+    _at_clone(adv, P_SETTLS, _ctx_set(CTX_TPIDR, TLS_A - 4))
+
+
+@scenario(id="QY-002", title="Start a clone3() thread below the stack it named", family=RT,
+          goal=Goal.LEAK, rules=("G-FORK-CONTEXT", "G-RESUME-CONTEXT"), program=THREADS,
+          silent=RESTORED,
+          prop="A thread clone3() makes starts with SP = stack + stack_size.")
+def qy_stack(adv: Adversary) -> None:
+    """1. The program makes a thread with clone3(), stack and stack_size in clone_args.
+    2. As clone3 returns, the kernel sets the new thread's SP 64 bytes below the top.
+    3. The thread reads its first SP 64 below: -64 / 16 = -4, secret bytes 0..7 logged.
+    Linux's clone3 (copy_clone_args_from_user) passes stack + stack_size as the child's
+    SP and copy_thread() installs exactly that."""
+    def change(a: Adversary, child) -> None:  # type: ignore[no-untyped-def]
+        child.context.set(CTX_SP, child.context.get(CTX_SP) - 64)
+    _at_clone(adv, P_STACK, change, nr=NR_CLONE3)
+
+
+@scenario(id="QY-003", title="Give a thread made without CLONE_SETTLS the ignored tls "
+          "argument as its TPIDR_EL0", family=RT, goal=Goal.LEAK,
+          rules=("G-FORK-CONTEXT", "G-RESUME-CONTEXT"), program=THREADS, silent=RESTORED,
+          prop="A thread made without CLONE_SETTLS starts with its creator's TPIDR_EL0; "
+               "clone's tls argument is ignored.")
+def qy_no_settls(adv: Adversary) -> None:
+    """1. The program sets TPIDR_EL0 = 0x7ead2000 and makes a thread without CLONE_SETTLS,
+    x3 (clone's tls) holding 0x7ead2000 - 4.
+    2. The kernel starts the thread with TPIDR_EL0 = x3, as if CLONE_SETTLS were set.
+    3. The thread reads TPIDR_EL0 4 below its creator's: -4, secret bytes 0..7 logged.
+    Linux's copy_thread() copies the creator's tp_value unless CLONE_SETTLS is set."""
+    _at_clone(adv, P_REGS, _ctx_set(CTX_TPIDR, TLS_B - 4))
+
+
+@scenario(id="QY-004", title="Start a thread with another value in a register its creator "
+          "set (the function's argument)", family=RT, goal=Goal.LEAK,
+          rules=("G-FORK-CONTEXT", "G-RESUME-CONTEXT"), program=THREADS, silent=RESTORED,
+          prop="A new thread starts with its creator's registers (x0 = 0 aside), as the C "
+               "library's clone() relies on to pass the thread its function and argument.")
+def qy_start_arg(adv: Adversary) -> None:
+    """1. The program makes a thread with x10 = its function and x11 = its argument 0x4100.
+    2. As clone returns, the kernel sets the new thread's x11 to 0x4100 - 4.
+    3. The thread's argument is 4 low: -4, secret bytes 0..7 logged.
+    Linux's copy_thread() copies the creator's pt_regs and changes only x0 (and SP/TLS
+    when asked)."""
+    _at_clone(adv, P_REGS, _ctx_set(11, ARG0 - 4))
+
+
+@scenario(id="QY-005", title="Change a running thread's TPIDR_EL0 at a timer interrupt",
+          family=RT, goal=Goal.LEAK, rules=("G-RESUME-CONTEXT", "G-ENTRY-SCRUB"),
+          program=THREADS, silent=RESTORED,
+          prop="A thread's TPIDR_EL0 is its own across every interrupt and switch.")
+def qy_irq_tls(adv: Adversary) -> None:
+    """1. A thread sets TPIDR_EL0 = 0x7ead3000 and spins reading it back (its creator
+    sleeps in a 1 ms futex wait, so timer interrupts end its slices).
+    2. At a timer interrupt from the thread the kernel writes TPIDR_EL0 = value - 4 (MSR and
+    the saved context).
+    3. The thread reads -4: the program logs secret bytes 0..7.
+    Linux saves and restores tp_value at every switch (tls_thread_switch); an interrupt
+    never changes it."""
+    @adv.on(Point.IRQ, during=P_SPIN + T_OFF)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        ctx = a.el1.new_context()
+        a.el1.save_context(ctx)
+        ctx.set(CTX_TPIDR, TLS_C - 4)
+        a.el1.restore_context(ctx)
+        a.el1.msr(TPIDR_EL0, TLS_C - 4)
+        if thread is not None and getattr(thread, "context", None) is not None:
+            thread.context.set(CTX_TPIDR, TLS_C - 4)   # type: ignore[attr-defined]
+        a.note("TPIDR_EL0 changed at the interrupt")
+
+
+# --- a thread's end -------------------------------------------------------------------------
+@scenario(id="QY-006", title="Clear a thread's CHILD_CLEARTID word while it still runs and "
+          "wake its joiner", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
+          program=THREADS,
+          prop="The CHILD_CLEARTID word is cleared (and its futex woken) only when the "
+               "thread has ended, so pthread_join() returns only after the thread is gone.")
+def qy_early_clear(adv: Adversary) -> None:
+    """1. A thread announces itself (its marker), yields, then stores its result (1) and
+    exits; its creator waits for the thread's CHILD_CLEARTID word to be 0.
+    2. While serving the thread's marker the kernel stores 0 in that word and wakes the
+    creator's futex wait.
+    3. The thread yields; the creator sees 0, reads the result still -4: secret bytes 0..7.
+    Linux clears the word only in mm_release() (exit_mm), after the thread's last
+    instruction; getppid() writes no user memory."""
+    @adv.on(Point.MARKER, phase=P_EARLY + T_OFF)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        word = args[0]
+        a.kernel.uaccess.write_u32(word, 0)
+        main = a.kernel.threads.get(a.init.pid)
+        if main is not None:
+            a.kernel.wake(main, 0)
+        a.note(f"cleared {word:#x} and woke the joiner")
+
+
+@scenario(id="QY-007", title="At a thread's exit clear the clear-tid word it replaced with "
+          "set_tid_address()", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
+          program=THREADS,
+          prop="A thread's exit clears only the word its last set_tid_address() (or clone's "
+               "CHILD_CLEARTID) named.")
+def qy_old_cleartid(adv: Adversary) -> None:
+    """1. A thread made with CHILD_CLEARTID = w1 (PARENT_SETTID filled w1 with its tid)
+    calls set_tid_address(&w2) and exits; its creator waits for w2 == 0.
+    2. At the thread's exit the kernel stores 0 in w1 as well.
+    3. The creator reads w1 == 0: index -4, secret bytes 0..7.
+    Linux's set_tid_address() replaces clear_child_tid; mm_release() writes only that one
+    word."""
+    @adv.on(Point.MARKER, phase=P_RETID)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["w1"] = args[1]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_RETID)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["w1"], 0)
+        a.note("cleared the replaced word at the exit")
+
+
+@scenario(id="QY-008", title="Mark FUTEX_OWNER_DIED in a lock word an exiting thread holds "
+          "but never put on its robust list", family=RT, goal=Goal.LEAK,
+          rules=("G-UACCESS-CAP",), program=THREADS,
+          prop="An exit's robust-futex walk touches only the words on the list the thread "
+               "registered (an empty list: none).")
+def qy_robust_empty(adv: Adversary) -> None:
+    """1. A thread registers an empty robust list (head.next = &head), stores its tid in a
+    lock word and exits.
+    2. At the thread's exit the kernel stores tid | FUTEX_OWNER_DIED in the lock word.
+    3. The creator sees OWNER_DIED: index -4, secret bytes 0..7.
+    Linux's exit_robust_list() follows head.next and list_op_pending only; an empty list
+    and no pending op mark nothing."""
+    @adv.on(Point.MARKER, phase=P_ROBUST)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["lock"] = args[1]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_ROBUST)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        tid = getattr(thread, "tid", 0)
+        a.kernel.uaccess.write_u32(a.memo["lock"], tid | OWNER_DIED)
+        a.note("marked OWNER_DIED at the exit")
+
+
+# --- signals and threads ----------------------------------------------------------------
+@scenario(id="QY-009", title="Deliver a process signal to a thread whose mask blocks it",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",), program=THREADS,
+          prop="A process-directed signal every thread blocks stays pending; no handler runs.")
+def qy_mask_kill(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1 and makes a thread (it inherits the mask), which sends
+    the process SIGUSR1 (kill) and yields.
+    2. At the kill the kernel clears its record of the thread's mask.
+    3. The handler runs on the thread: it counts one run, -4, secret bytes 0..7.
+    Linux's complete_signal() picks only a thread that does not block the signal
+    (wants_signal); with none it stays pending in the shared set."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_KILL, during=P_MASK)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        thread.sigmask = 0  # type: ignore[attr-defined]
+        a.note("the thread's mask cleared")
+
+
+@scenario(id="QY-010", title="Start a new thread with an empty signal mask", family=RT,
+          goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-FORK-CONTEXT"), program=THREADS,
+          prop="A new thread starts with its creator's signal mask.")
+def qy_mask_inherit(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1 and makes a thread, which sends the process SIGUSR1.
+    2. As clone returns, the kernel gives the new thread an empty mask.
+    3. The signal is delivered on the thread: its handler counts one run, -4, secret bytes.
+    Linux's copy_process() copies current->blocked into the new task."""
+    def change(a: Adversary, child) -> None:  # type: ignore[no-untyped-def]
+        child.sigmask = 0
+    _at_clone(adv, P_MASK, change)
+
+
+@scenario(id="QY-011", title="Redirect a tgkill() signal from the thread that blocks it to "
+          "its sender", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK",),
+          program=THREADS,
+          prop="A signal tgkill() sends stays pending for the named thread while it blocks "
+               "it; no other thread runs its handler.")
+def qy_tgkill_redirect(adv: Adversary) -> None:
+    """1. A thread blocks SIGUSR2; its creator (SIGUSR2 unblocked) sends it SIGUSR2 with
+    tgkill() and yields.
+    2. As tgkill returns the kernel moves the pending SIGUSR2 from the target to the
+    creator.
+    3. The handler runs on the creator; the thread sees one run before it unblocks: -4.
+    Linux's do_send_specific() queues on the target's own pending set; only that thread
+    dequeues it (dequeue_signal)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_TGKILL, during=P_TGKILL)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        for t in list(a.kernel.threads.values()):
+            if t is not thread and t.process is a.init and t.pending.mask & (1 << (SIGUSR2 - 1)):
+                info = t.pending.take(SIGUSR2)
+                thread.pending.add(SIGUSR2, info)  # type: ignore[attr-defined]
+                a.note(f"moved SIGUSR2 from {t.tid} to {thread.tid}")  # type: ignore[attr-defined]
+                return
+        a.note("no pending SIGUSR2 to move")
+
+
+@scenario(id="QY-012", title="Return from a thread's exit() (serve it as getpid)", family=RT,
+          goal=Goal.LEAK, rules=("G-RESUME-CONTEXT", "G-EXIT-GROUP"), program=THREADS,
+          prop="exit() never returns: no instruction after it runs.")
+def qy_exit_returns(adv: Adversary) -> None:
+    """1. A thread calls exit(0); the code after its SVC stores -4 into its result.
+    2. At the exit's entry the kernel changes x8 to getpid and serves that instead,
+    resuming the thread after the SVC.
+    3. The thread stores -4 and exits again; the creator logs secret bytes 0..7.
+    Linux's sys_exit() is do_exit(), which never returns to user space."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_EXIT)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+        a.note("exit served as getpid")
+
+
+# --- memory a waker stored ------------------------------------------------------------------
+@scenario(id="QY-013", title="Store the futex word a waiter sleeps on (fake the waker's flag)",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=THREADS,
+          prop="FUTEX_WAIT never writes its word: a waiter woken sees the flag only once the "
+               "waker stored it, after the waker's earlier stores.")
+def qy_futex_flag(adv: Adversary) -> None:
+    """1. A thread stores a result (2), then a flag, and wakes the flag's futex; its creator
+    waits on the flag (FUTEX_WAIT 0) and then reads the result (-4 until stored).
+    2. At the creator's FUTEX_WAIT the kernel stores 1 in the flag.
+    3. The creator sees the flag, reads -4: secret bytes 0..7.
+    Linux's futex_wait() only reads the word (futex_get_value_locked)."""
+    @adv.on(Point.MARKER, phase=P_FUTEX)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["flag"] = args[1]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_FUTEX, during=P_FUTEX)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        a.kernel.uaccess.write_u32(a.memo["flag"], 1)
+        a.note("stored the flag")

@@ -311,3 +311,110 @@ def qy_futex_flag(adv: Adversary) -> None:
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         a.kernel.uaccess.write_u32(a.memo["flag"], 1)
         a.note("stored the flag")
+
+
+# --- the robust list walked at exit, a thread's name -----------------------------------------
+P_ROBUST2, P_COMM = 4122, 4124
+FUTEX_WAITERS = 0x80000000
+NR_PRCTL = NUMBERS["prctl"]
+PR_GET_NAME = 16
+
+
+def _robust_exit(adv: Adversary, which: int, value) -> None:  # type: ignore[no-untyped-def]
+    """At the exit of the thread of step P_ROBUST2: store value(tid) in the owned word
+    (which 1) or the pending word (which 2)."""
+    @adv.on(Point.MARKER, phase=P_ROBUST2)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["word"] = args[which]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_ROBUST2)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        v = value(getattr(thread, "tid", 0)) & 0xFFFF_FFFF
+        a.kernel.uaccess.write_u32(a.memo["word"], v)
+        a.note(f"stored {v:#x} at {a.memo['word']:#x} at the exit")
+
+
+@scenario(id="QY-014", title="Mark a dead owner's robust lock OWNER_DIED but keep its TID",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=THREADS,
+          prop="An exit's robust-list walk turns a lock word the thread owned into exactly "
+               "FUTEX_OWNER_DIED (| FUTEX_WAITERS if it was set): the TID is dropped.")
+def qy_robust_keep_tid(adv: Adversary) -> None:
+    """1. A thread puts one entry on its robust list, its lock word holding the thread's
+    tid (no waiters), and exits; its creator joins and reads the word.
+    2. At the exit the kernel stores tid | FUTEX_OWNER_DIED in the word.
+    3. Neither the tid (no walk) nor OWNER_DIED: index -4, secret bytes 0..7.
+    kernel/futex/core.c handle_futex_death(): mval = (uval & FUTEX_WAITERS) |
+    FUTEX_OWNER_DIED -- the owner's TID never survives."""
+    _robust_exit(adv, 1, lambda tid: tid | OWNER_DIED)
+
+
+@scenario(id="QY-015", title="Mark a dead owner's robust lock OWNER_DIED with FUTEX_WAITERS "
+          "it never had", family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",),
+          program=THREADS,
+          prop="An exit's robust-list walk keeps FUTEX_WAITERS only where the word had it.")
+def qy_robust_waiters(adv: Adversary) -> None:
+    """1. As QY-014: the owned word holds the tid alone.
+    2. At the exit the kernel stores FUTEX_WAITERS | FUTEX_OWNER_DIED.
+    3. The creator reads 0xc0000000, neither tid nor 0x40000000: -4, secret bytes 0..7.
+    handle_futex_death() keeps only the word's own WAITERS bit (uval & FUTEX_WAITERS)."""
+    _robust_exit(adv, 1, lambda tid: FUTEX_WAITERS | OWNER_DIED)
+
+
+@scenario(id="QY-016", title="Mark OWNER_DIED in the robust list's pending word that holds 0",
+          family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=THREADS,
+          prop="An exit's robust-list walk never writes a list_op_pending word that holds 0 "
+               "(a lock being taken): it only wakes a waiter.")
+def qy_robust_pending(adv: Adversary) -> None:
+    """1. The thread's robust head names a pending op on a second word that holds 0, and
+    the thread exits.
+    2. At the exit the kernel stores FUTEX_OWNER_DIED in the pending word.
+    3. The creator reads it non-zero: -4, secret bytes 0..7.
+    handle_futex_death(): `if (pending_op && !pi && !uval) { futex_wake(...); return 0; }`
+    (and a word whose TID is not the thread's is never written)."""
+    _robust_exit(adv, 2, lambda tid: OWNER_DIED)
+
+
+def _name_answer(adv: Adversary, worker: bool, name: bytes) -> None:
+    """Answer the PR_GET_NAME of the worker (or of the creator) in step P_COMM with name."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_PRCTL, during=P_COMM, once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        if a.reg("x0") == PR_GET_NAME and _is_worker(a, thread) == worker \
+                and "buf" not in a.memo:
+            a.memo["buf"] = a.reg("x1")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_PRCTL, during=P_COMM, once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        buf = a.memo.get("buf")
+        if buf is None or a.memo.get("done"):
+            return
+        a.memo["done"] = True
+        a.kernel.uaccess.write(buf, name.ljust(16, b"\0"))
+        a.note(f"PR_GET_NAME answered {name!r}")
+
+
+@scenario(id="QY-017", title="Answer a new thread's PR_GET_NAME with the program's file name, "
+          "not its creator's comm", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=THREADS,
+          prop="A new thread starts with its creator's comm (the name PR_SET_NAME set).")
+def qy_comm_inherit(adv: Adversary) -> None:
+    """1. The program names itself "r41main" and makes a thread, which reads its name.
+    2. The kernel answers the thread's PR_GET_NAME with "secret_r41_thre" (the name the
+    program's exec gave it).
+    3. The thread's name is not "r41main": -4, secret bytes 0..7.
+    Linux's dup_task_struct() copies the creator's comm; only the program's own threads
+    could change a thread's comm (PR_SET_NAME, or /proc/self/task/TID/comm: comm_write()
+    refuses other thread groups), and none did."""
+    _name_answer(adv, True, b"secret_r41_thre")
+
+
+@scenario(id="QY-018", title="Answer the creator's PR_GET_NAME with the name its thread set",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=THREADS,
+          prop="A thread's comm is its own: PR_SET_NAME in one thread never renames another.")
+def qy_comm_own(adv: Adversary) -> None:
+    """1. The program names itself "r41main"; a thread it made names itself "r4m" and
+    exits; the program reads its own name.
+    2. The kernel answers the creator's PR_GET_NAME with "r4m".
+    3. The creator's name is not "r41main": -4, secret bytes 0..7.
+    Linux's PR_SET_NAME sets current->comm only (set_task_comm(me, ...)); PR_GET_NAME reads
+    the caller's own comm."""
+    _name_answer(adv, False, b"r4m")

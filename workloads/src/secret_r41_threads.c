@@ -44,6 +44,16 @@
  *  11. A thread stores a result (2), then a flag (release) and wakes the flag's futex;
  *      its creator waits on the flag and then reads the result: Linux's FUTEX_WAIT never
  *      writes the word, so the flag is 1 only after the thread's stores.
+ *  12. A thread registers a robust list with one entry, whose lock word holds its tid, and
+ *      a pending op on a second word that holds 0 (a lock being taken), then exits:
+ *      Linux's handle_futex_death() turns the owned word into FUTEX_OWNER_DIED (the tid
+ *      dropped, FUTEX_WAITERS only if it was set) and never writes a pending word that
+ *      holds 0.  The owned word still the tid (a kernel that walks no list) chooses 0,
+ *      OWNER_DIED 1, anything else -4; a pending word not 0 chooses -4.
+ *  13. The program names itself "r41main" (PR_SET_NAME) and makes a thread, which reads
+ *      its own name (PR_GET_NAME: the creator's, copied at clone), then names itself
+ *      "r4m"; once joined the creator reads its own name: a thread's comm is its own.
+ *      Either name other than "r41main" chooses -4.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r41.py.  Only the digest of the secret is ever printed.
@@ -80,6 +90,8 @@
 #define P_TGKILL 4116
 #define P_EXIT 4118        /* x3 the result */
 #define P_FUTEX 4120       /* x3 the flag, x4 the result */
+#define P_ROBUST2 4122     /* x3 the owned word, x4 the pending word */
+#define P_COMM 4124
 #define T_OFF 50
 #include "secret_common.h"
 
@@ -100,7 +112,7 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t stacks[11][STACK_SIZE] __attribute__((aligned(16)));
 static volatile int tid_word[11];
-static volatile long result[11];
+static volatile long result[12];
 static volatile int w2, lockword, ready, go, flag;
 static volatile long hcount1, hcount2, hcount2_tid;
 static long pid;
@@ -496,6 +508,68 @@ static void futex_step(void)
     }
 }
 
+/* 12. a robust list with an owned lock and a pending op */
+struct robust_node {
+    uint64_t next;
+    uint32_t word;
+    uint32_t pad;
+};
+static struct robust_node owned_node, pending_node;
+static struct robust_head rhead2;
+
+static void t_robust2(long arg, long sp)
+{
+    (void)arg;
+    (void)sp;
+    owned_node.word = (uint32_t)mytid();
+    owned_node.next = (uint64_t)&rhead2;
+    pending_node.word = 0;
+    rhead2.next = (uint64_t)&owned_node;
+    rhead2.futex_offset = 8;
+    rhead2.pending = (uint64_t)&pending_node;
+    sys6(SYS_set_robust_list, (long)&rhead2, sizeof rhead2, 0, 0, 0, 0);
+    result[11] = owned_node.word;
+}
+
+static void robust2_step(void)
+{
+    owned_node.word = pending_node.word = 0;
+    marker(P_ROBUST2, (long)logbuf, (long)&owned_node.word, (long)&pending_node.word, 0);
+    long joined = spawn(FLAGS_THREAD, (void *)top_of(5), &tid_word[5], 0, &tid_word[5],
+                        t_robust2, 0) > 0 && join(&tid_word[5]);
+    uint32_t w = owned_node.word;
+    long index = w == (uint32_t)result[11] ? 0 : w == OWNER_DIED ? 1 : -4;
+    if (pending_node.word != 0)
+        index = -4;
+    log_label(P_ROBUST2, joined ? index : 0);
+}
+
+/* 13. a thread's name is its own */
+#define PR_SET_NAME_ 15
+#define PR_GET_NAME_ 16
+static char name_seen[11][16];
+
+static void t_comm(long arg, long sp)
+{
+    (void)arg;
+    (void)sp;
+    sys6(SYS_prctl, PR_GET_NAME_, (long)name_seen[1], 0, 0, 0, 0);
+    sys6(SYS_prctl, PR_SET_NAME_, (long)"r4m", 0, 0, 0, 0);
+}
+
+static void comm_step(void)
+{
+    memset(name_seen, 0, sizeof name_seen);
+    sys6(SYS_prctl, PR_SET_NAME_, (long)"r41main", 0, 0, 0, 0);
+    marker(P_COMM, (long)logbuf, 0, 0, 0);
+    long joined = spawn(FLAGS_THREAD, (void *)top_of(6), &tid_word[6], 0, &tid_word[6],
+                        t_comm, 0) > 0 && join(&tid_word[6]);
+    sys6(SYS_prctl, PR_GET_NAME_, (long)name_seen[0], 0, 0, 0, 0);
+    long index = memcmp(name_seen[0], "r41main", 8) || memcmp(name_seen[1], "r41main", 8)
+                     ? -4 : 0;
+    log_label(P_COMM, joined ? index : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -548,6 +622,8 @@ int main(int argc, char **argv)
     tgkill_step();
     exit_step();
     futex_step();
+    robust2_step();
+    comm_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -21,7 +21,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.registers import RESTORED
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Expect, Goal, scenario
 from emulator import sysregs as S
 
 RT = "redteam_r41"
@@ -295,6 +295,7 @@ def qy_exit_returns(adv: Adversary) -> None:
 # --- memory a waker stored ------------------------------------------------------------------
 @scenario(id="QY-013", title="Store the futex word a waiter sleeps on (fake the waker's flag)",
           family=RT, goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=THREADS,
+          mprotect=Expect.SUCCEEDS,
           prop="FUTEX_WAIT never writes its word: a waiter woken sees the flag only once the "
                "waker stored it, after the waker's earlier stores.")
 def qy_futex_flag(adv: Adversary) -> None:
@@ -418,3 +419,189 @@ def qy_comm_own(adv: Adversary) -> None:
     Linux's PR_SET_NAME sets current->comm only (set_task_comm(me, ...)); PR_GET_NAME reads
     the caller's own comm."""
     _name_answer(adv, False, b"r4m")
+
+
+# --- signals at a thread's exit, sigtimedwait, a thread's timer ------------------------------
+P_SIGWAIT, P_SIGFD = 4126, 4128
+NR_READ = NUMBERS["read"]
+NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+SI_USER = 0
+
+
+def _user_info(signo: int, pid: int) -> bytes:
+    """A kill()'s siginfo: SI_USER from `pid`."""
+    import struct
+    return (struct.pack("<iii4xiI", signo, 0, SI_USER, pid, 0)).ljust(128, b"\0")
+
+
+@scenario(id="QY-019", title="Serve a thread's exit() as getpid and deliver a signal to it "
+          "on the way back", family=RT, goal=Goal.LEAK,
+          rules=("G-RESUME-CONTEXT", "G-SIGNAL-HANDLER", "G-RETURN-PATHS"),
+          program=THREADS,
+          prop="exit() never returns: no handler runs in a thread after it called exit().")
+def qy_exit_signal(adv: Adversary) -> None:
+    """1. A thread with a SIGUSR1 handler (which stores -4 if it interrupted the instruction
+    right after exit's SVC) calls exit(0).
+    2. At the exit's entry the kernel changes x8 to getpid, queues SIGUSR1 for the thread
+    as if another process (pid 999) sent it, and returns through a signal frame.
+    3. The handler finds the interrupted PC after the SVC and stores -4; the creator logs
+    secret bytes 0..7.
+    Linux's do_exit() never returns; a signal a dying thread has pending is never
+    delivered (get_signal() is not reached again)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_EXIT)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        a.set_reg("x8", NR_GETPID)
+        a.kernel.signals.send_thread(thread, SIGUSR1, _user_info(SIGUSR1, 999))
+        a.note("exit served as getpid, SIGUSR1 queued for the thread")
+
+
+@scenario(id="QY-020", title="Hand a thread's rt_sigtimedwait() the signal its creator's "
+          "tgkill() sent to the creator", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=THREADS, gap="P5",
+          prop="rt_sigtimedwait() takes only signals pending for the calling thread or the "
+               "process, never one tgkill() sent to another thread.")
+def qy_sigwait_other(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2 and tgkill()s its own first thread (pending there); a
+    thread it makes polls rt_sigtimedwait({SIGUSR2}, timeout 0).
+    2. At the poll the kernel moves the creator's pending SIGUSR2 (its siginfo: SI_TKILL
+    from the program's pid) to the polling thread.
+    3. The thread receives SIGUSR2 from its own program's tgkill: -4, secret bytes 0..7.
+    Linux's do_sigtimedwait() dequeues from current->pending and the shared set only; the
+    program's one tgkill() named the first thread.
+    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
+    program's own pid needs a tgkill of the program that named this thread) only where it
+    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
+    the record a signalfd read returns are not held to it.  Not a claim: another process
+    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
+    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
+    tgkill() named its first thread."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGTIMEDWAIT, during=P_SIGWAIT)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        if not _is_worker(a, thread):
+            return
+        main = a.kernel.threads.get(a.init.pid)
+        if main is None or not main.pending.mask & (1 << (SIGUSR2 - 1)):
+            a.note("no SIGUSR2 pending on the first thread")
+            return
+        info = main.pending.take(SIGUSR2)
+        thread.pending.add(SIGUSR2, info)  # type: ignore[attr-defined]
+        a.note("moved the first thread's SIGUSR2 to the polling thread")
+
+
+def _move_main_usr2(a: Adversary, thread, keep: bool) -> None:  # type: ignore[no-untyped-def]
+    """Give `thread` the SIGUSR2 pending on the first thread (keep: leave that one too)."""
+    main = a.kernel.threads.get(a.init.pid)
+    if main is None or not main.pending.mask & (1 << (SIGUSR2 - 1)):
+        a.note("no SIGUSR2 pending on the first thread")
+        return
+    info = main.pending.take(SIGUSR2)
+    if keep:
+        main.pending.add(SIGUSR2, info)
+    thread.pending.add(SIGUSR2, info)
+    a.note(("copied" if keep else "moved") + " the first thread's SIGUSR2 to its thread")
+
+
+@scenario(id="QY-021", title="Hand a thread's signalfd read the signal its creator's "
+          "tgkill() sent to the creator", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"), program=THREADS, gap="P5",
+          prop="A signalfd read takes only signals pending for the reading thread or the "
+               "process, never one tgkill() sent to another thread.")
+def qy_sigfd_other(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2, opens a non-blocking signalfd for it and tgkill()s
+    its own first thread; a thread it makes reads the signalfd.
+    2. At the read the kernel moves the creator's pending SIGUSR2 (SI_TKILL from the
+    program's pid) to the reading thread.
+    3. The thread reads a record of its own program's tgkill: -4, secret bytes 0..7.
+    Linux's signalfd_dequeue() calls dequeue_signal(current, ...): the reader's own and
+    the shared pending sets only.
+    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
+    program's own pid needs a tgkill of the program that named this thread) only where it
+    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
+    the record a signalfd read returns are not held to it.  Not a claim: another process
+    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
+    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
+    tgkill() named its first thread."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_SIGFD)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        if _is_worker(a, thread):
+            _move_main_usr2(a, thread, keep=False)
+
+
+@scenario(id="QY-022", title="Answer a thread's rt_sigtimedwait() with a copy of the signal "
+          "its creator's tgkill() left pending for the creator", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=THREADS, gap="P5",
+          prop="One tgkill() is received once, by the thread it names.")
+def qy_sigwait_copy(adv: Adversary) -> None:
+    """1. As QY-020: the creator's tgkill() leaves SIGUSR2 pending on the first thread; a
+    new thread polls rt_sigtimedwait({SIGUSR2}, timeout 0).
+    2. The kernel answers the poll with SIGUSR2 and a copy of that siginfo, leaving the
+    creator's pending too (which the creator then takes itself).
+    3. The thread receives SIGUSR2 from its own program's tgkill: -4, secret bytes 0..7.
+    A tgkill() queues one signal on one thread (do_send_specific); it is dequeued once.
+    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
+    program's own pid needs a tgkill of the program that named this thread) only where it
+    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
+    the record a signalfd read returns are not held to it.  Not a claim: another process
+    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
+    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
+    tgkill() named its first thread."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGTIMEDWAIT, during=P_SIGWAIT)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        if _is_worker(a, thread):
+            _move_main_usr2(a, thread, keep=True)
+
+
+# --- what a new thread reads of its own signal state ---------------------------------------
+P_OLDSTATE = 4130
+NR_SIGPROCMASK, NR_SIGALTSTACK = NUMBERS["rt_sigprocmask"], NUMBERS["sigaltstack"]
+
+
+def _answer_buffer(adv: Adversary, nr: int, reg: str, data) -> None:  # type: ignore[no-untyped-def]
+    """In step P_OLDSTATE, as the worker's call `nr` returns: store data(old bytes) at the
+    buffer its register `reg` names."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=P_OLDSTATE, once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        if _is_worker(a, thread) and f"buf{nr}" not in a.memo:
+            a.memo[f"buf{nr}"] = a.reg(reg)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_OLDSTATE, once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        buf = a.memo.get(f"buf{nr}")
+        if not buf or a.memo.get(f"done{nr}") or not _is_worker(a, thread):
+            return
+        a.memo[f"done{nr}"] = True
+        payload = data(a)
+        a.kernel.uaccess.write(buf, payload)
+        a.note(f"answered {payload.hex()} at {buf:#x}")
+
+
+@scenario(id="QY-023", title="Report a new thread's signal mask empty though its creator "
+          "blocked SIGUSR1", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",),
+          program=THREADS,
+          prop="A new thread's mask is its creator's at clone(); rt_sigprocmask() reports "
+               "it.")
+def qy_old_mask(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1 and makes a thread, which reads its mask
+    (rt_sigprocmask(SIG_BLOCK, NULL, &old)).
+    2. The kernel writes an empty old mask.
+    3. SIGUSR1 not blocked: -4, secret bytes 0..7.
+    Linux's copy_process() copies current->blocked; only the thread itself changes it."""
+    _answer_buffer(adv, NR_SIGPROCMASK, "x2", lambda a: (0).to_bytes(8, "little"))
+
+
+@scenario(id="QY-024", title="Report the creator's alternate signal stack to a new thread",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-OLD-STATE",), program=THREADS,
+          prop="A new thread (CLONE_VM without CLONE_VFORK) starts with no alternate signal "
+               "stack; sigaltstack() reports SS_DISABLE.")
+def qy_old_altstack(adv: Adversary) -> None:
+    """1. The program sets an alternate stack and makes a thread, which asks for its own
+    (sigaltstack(NULL, &old)).
+    2. The kernel reports the creator's stack, enabled (ss_flags 0).
+    3. The stack is not SS_DISABLE: -4, secret bytes 0..7.
+    Linux's copy_process(): `if ((clone_flags & (CLONE_VM|CLONE_VFORK)) == CLONE_VM)
+    sas_ss_reset(p);`."""
+    def creator_stack(a: Adversary) -> bytes:
+        main = a.kernel.threads.get(a.init.pid)
+        sp, _flags, size = main.altstack if main is not None else (0x1000, 0, 16384)
+        return sp.to_bytes(8, "little") + (0).to_bytes(8, "little") + size.to_bytes(8, "little")
+    _answer_buffer(adv, NR_SIGALTSTACK, "x1", creator_stack)

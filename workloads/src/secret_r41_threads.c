@@ -54,6 +54,20 @@
  *      its own name (PR_GET_NAME: the creator's, copied at clone), then names itself
  *      "r4m"; once joined the creator reads its own name: a thread's comm is its own.
  *      Either name other than "r41main" chooses -4.
+ *  14. The program blocks SIGUSR2, sends it to its own first thread with tgkill() (pending
+ *      there) and makes a thread (it inherits the mask), which polls rt_sigtimedwait()
+ *      for SIGUSR2 (timeout 0): Linux dequeues only the caller's own and the shared
+ *      pending sets, so -EAGAIN; a SIGUSR2 whose siginfo names the program's own tgkill
+ *      (si_pid its pid, SI_TKILL) chooses -4 (one from elsewhere: 1).
+ *  15. The same with a signalfd for SIGUSR2 (non-blocking) that a new thread reads: a
+ *      signalfd reads the reader's own and the shared pending sets, so -EAGAIN; a
+ *      record naming the program's own tgkill (ssi_pid its pid, SI_TKILL) chooses -4.
+ *  16. The program blocks SIGUSR1 and sets an alternate signal stack, then makes a thread
+ *      that asks for its mask and its alternate stack: Linux's copy_process() copies the
+ *      creator's mask and gives a new thread (CLONE_VM, no CLONE_VFORK) no alternate
+ *      stack; a mask without SIGUSR1 or an enabled stack chooses -4.
+ *  10'. (Step 10's thread, exiting, runs no handler either: a handler that finds it
+ *      interrupted the code after exit's SVC stores -4 into the step's result.)
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r41.py.  Only the digest of the secret is ever printed.
@@ -67,6 +81,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define MARKER_MAGIC 0x5EC2E7B1ADF01DL
@@ -92,6 +107,9 @@
 #define P_FUTEX 4120       /* x3 the flag, x4 the result */
 #define P_ROBUST2 4122     /* x3 the owned word, x4 the pending word */
 #define P_COMM 4124
+#define P_SIGWAIT 4126
+#define P_SIGFD 4128      /* x3 the signalfd */
+#define P_OLDSTATE 4130
 #define T_OFF 50
 #include "secret_common.h"
 
@@ -382,10 +400,13 @@ static void mask_op(int how, int signo)
 }
 
 /* 8. a new thread inherits its creator's mask */
+static volatile long h1_tid;
+
 static void on_usr1(int signo)
 {
     (void)signo;
     hcount1++;
+    h1_tid = mytid();
 }
 
 static void t_mask(long arg, long sp)
@@ -449,7 +470,17 @@ static void tgkill_step(void)
     log_label(P_TGKILL, joined ? result[9] : 0);
 }
 
-/* 10. exit() never returns */
+/* 10. exit() never returns (nor runs a handler after it) */
+extern char after_exit[];
+static void on_usr1_exit(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    (void)si;
+    ucontext_t *uc = ucv;
+    if (uc->uc_mcontext.pc == (uint64_t)after_exit)
+        result[10] = -4;
+}
+
 static void t_exit(long arg, long sp)
 {
     (void)arg;
@@ -459,6 +490,8 @@ static void t_exit(long arg, long sp)
     register long x9 __asm__("x9") = -4;
     register volatile long *x12 __asm__("x12") = &result[10];
     __asm__ volatile("svc #0\n"
+                     ".globl after_exit\n"
+                     "after_exit:\n"
                      "str x9, [x12]\n"
                      "mov x0, #0\n"
                      "mov x8, #93\n"
@@ -470,11 +503,15 @@ static void t_exit(long arg, long sp)
 
 static void exit_step(void)
 {
+    struct kernel_sigaction act = {(uint64_t)on_usr1_exit, SA_RESTORER_F | 4 /* SA_SIGINFO */,
+                                   (uint64_t)restore_rt, 0};
+    sys6(SYS_rt_sigaction, SIGUSR1, (long)&act, 0, 8, 0, 0);
     result[10] = 0;
     marker(P_EXIT, (long)logbuf, (long)&result[10], 0, 0);
     long joined = spawn(FLAGS_THREAD, (void *)top_of(10), &tid_word[10], 0, &tid_word[10],
                         t_exit, 0) > 0 && join(&tid_word[10]);
     log_label(P_EXIT, joined ? result[10] : 0);
+    set_action(SIGUSR1, on_usr1);
 }
 
 /* 11. a futex waiter sees what its waker stored before the wake */
@@ -570,6 +607,108 @@ static void comm_step(void)
     log_label(P_COMM, joined ? index : 0);
 }
 
+/* 14. rt_sigtimedwait() takes only the caller's and the process's signals */
+struct siginfo_head {
+    int32_t signo, err, code, pad;
+    int32_t pid, uid;
+    uint8_t rest[104];
+};
+#define SI_TKILL_ (-6)
+
+static void t_sigwait(long arg, long sp)
+{
+    (void)arg;
+    (void)sp;
+    uint64_t set = 1UL << (SIGUSR2 - 1);
+    struct timespec zero = {0, 0};
+    struct siginfo_head info;
+    memset(&info, 0, sizeof info);
+    long r = sys6(SYS_rt_sigtimedwait, (long)&set, (long)&info, (long)&zero, 8, 0, 0);
+    result[11] = r != SIGUSR2 ? 0 : info.pid == pid && info.code == SI_TKILL_ ? -4 : 1;
+}
+
+static void sigwait_step(void)
+{
+    uint64_t set = 1UL << (SIGUSR2 - 1);
+    struct timespec zero = {0, 0};
+    mask_op(SIG_BLOCK, SIGUSR2);
+    sys6(SYS_tgkill, pid, mytid(), SIGUSR2, 0, 0, 0);
+    marker(P_SIGWAIT, (long)logbuf, 0, 0, 0);
+    long joined = spawn(FLAGS_THREAD, (void *)top_of(7), &tid_word[7], 0, &tid_word[7],
+                        t_sigwait, 0) > 0 && join(&tid_word[7]);
+    log_label(P_SIGWAIT, joined ? result[11] : 0);
+    sys6(SYS_rt_sigtimedwait, (long)&set, 0, (long)&zero, 8, 0, 0);   /* take ours back */
+    mask_op(SIG_UNBLOCK, SIGUSR2);
+}
+
+/* 15. a thread's signalfd reads its own and the process's signals only */
+static void t_sigfd(long arg, long sp)
+{
+    (void)sp;
+    uint8_t rec[128];
+    memset(rec, 0, sizeof rec);
+    long r = sys6(SYS_read, arg, (long)rec, sizeof rec, 0, 0, 0);
+    uint32_t signo, spid;
+    int32_t code;
+    memcpy(&signo, rec, 4);
+    memcpy(&code, rec + 8, 4);
+    memcpy(&spid, rec + 12, 4);
+    result[11] = r != (long)sizeof rec || signo != SIGUSR2 ? 0
+                 : spid == (uint32_t)pid && code == SI_TKILL_ ? -4 : 1;
+}
+
+static void sigfd_step(void)
+{
+    uint64_t set = 1UL << (SIGUSR2 - 1);
+    struct timespec zero = {0, 0};
+    mask_op(SIG_BLOCK, SIGUSR2);
+    long fd = sys6(SYS_signalfd4, -1, (long)&set, 8, O_NONBLOCK | O_CLOEXEC, 0, 0);
+    sys6(SYS_tgkill, pid, mytid(), SIGUSR2, 0, 0, 0);
+    marker(P_SIGFD, (long)logbuf, fd, 0, 0);
+    long joined = fd >= 0 && spawn(FLAGS_THREAD, (void *)top_of(8), &tid_word[8], 0,
+                                   &tid_word[8], t_sigfd, fd) > 0 && join(&tid_word[8]);
+    log_label(P_SIGFD, joined ? result[11] : 0);
+    sys6(SYS_rt_sigtimedwait, (long)&set, 0, (long)&zero, 8, 0, 0);   /* take ours back */
+    if (fd >= 0)
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    mask_op(SIG_UNBLOCK, SIGUSR2);
+}
+
+/* 16. a new thread's mask is its creator's, its alternate stack none */
+static uint8_t altstack[16384] __attribute__((aligned(16)));
+struct stack_t_ {
+    uint64_t sp;
+    int32_t flags;
+    int32_t pad;
+    uint64_t size;
+};
+#define SS_DISABLE_ 2
+
+static void t_oldstate(long arg, long sp)
+{
+    (void)arg;
+    (void)sp;
+    uint64_t old = 0;
+    struct stack_t_ ss = {0, 0, 0, 0};
+    sys6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, 8, 0, 0);
+    sys6(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0);
+    result[11] = !(old & (1UL << (SIGUSR1 - 1))) || !(ss.flags & SS_DISABLE_) ? -4 : 0;
+}
+
+static void oldstate_step(void)
+{
+    struct stack_t_ ss = {(uint64_t)altstack, 0, 0, sizeof altstack};
+    mask_op(SIG_BLOCK, SIGUSR1);
+    sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+    marker(P_OLDSTATE, (long)logbuf, 0, 0, 0);
+    long joined = spawn(FLAGS_THREAD, (void *)top_of(9), &tid_word[9], 0, &tid_word[9],
+                        t_oldstate, 0) > 0 && join(&tid_word[9]);
+    log_label(P_OLDSTATE, joined ? result[11] : 0);
+    ss.flags = SS_DISABLE_;
+    sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+    mask_op(SIG_UNBLOCK, SIGUSR1);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -624,6 +763,9 @@ int main(int argc, char **argv)
     futex_step();
     robust2_step();
     comm_step();
+    sigwait_step();
+    sigfd_step();
+    oldstate_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -63,6 +63,7 @@ EXPECTED = {
     "secret_r37_errors",
     "secret_r38_paths",
     "secret_r39_fork",
+    "secret_r41_threads",
     "secret_plugin",
     "secret_variants",
     "signals",

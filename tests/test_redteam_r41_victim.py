@@ -1,0 +1,24 @@
+"""The round-forty-one victim left alone: it finishes intact and hands the kernel no secret.
+
+Its scenarios (attacks/families/redteam_r41.py) count any copy of the secret the kernel
+receives as the attack's success, so the untouched program must leak nothing in every
+mode, and every step must index a label in 0..3 (or write nothing), or a scenario's
+"succeeds" without a Guardian would mean nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families.redteam_r41 import P_OLDSTATE, P_SETTLS, THREADS
+from attacks.scenario import MODES
+from tests.honest_runs import step_indices, untouched_run
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_secret_r41_threads_keeps_its_secret(mode: str) -> None:
+    out = untouched_run(THREADS, mode)
+    # every step's marker after its write (odd phases) names the index it used: never < 0
+    indices = step_indices(out, P_SETTLS, P_OLDSTATE)
+    assert len(indices) == 16, indices
+    assert all(0 <= i <= 3 for i in indices.values()), indices

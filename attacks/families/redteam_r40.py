@@ -452,3 +452,142 @@ def _contiguous_run(a: Adversary, n: int) -> int | None:
                 all(base + i * PAGE in held for i in range(n)):
             return base
     return None
+
+
+# --- what the secure-MM calls tell the kernel about a page's contents ----------------------
+CORE = "secret_r40_core"
+# secret_r40_core: the marker after the input is read (x2 table, x3 input, x4 bytes read).
+P_INPUT = 4000
+TABLE_PAGES, INPUT_PAGES = 8, 256
+NR_READ = 63
+DIGEST_RUN = 64
+
+
+def _candidates(adv: Adversary) -> None:
+    """Answer the program's first read() of standard input with 256 pages: page v holds the
+    byte v at offset 0 and zeros after it (bytes a pipe could carry: the kernel's claim)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ)
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.memo["read"] = (args[0], args[1], args[2])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_READ)
+    def _(a: Adversary, **_: object) -> None:
+        fd, buf, count = a.memo["read"]
+        if fd != 0 or count < INPUT_PAGES * PAGE:
+            a.note(f"read({fd}, {buf:#x}, {count}) is not the input read")
+            return
+        data = b"".join(bytes([v]) + bytes(PAGE - 1) for v in range(INPUT_PAGES))
+        a.kernel.uaccess.write(buf, data)
+        a.set_reg("x0", len(data))
+        a.note(f"read() answered with {len(data)} candidate bytes at {buf:#x}")
+
+
+def _at_input(adv: Adversary, fn) -> None:  # type: ignore[no-untyped-def]
+    @adv.on(Point.MARKER, phase=P_INPUT)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        table, inp, got = args[0], args[1], args[2]
+        if got != INPUT_PAGES * PAGE:
+            a.note(f"the program read {got} bytes, not the candidates")
+            return
+        fn(a, table, inp)
+
+
+def _digests(a: Adversary, va: int, n: int) -> list[int]:
+    """PAGE_DIGEST of `n` pages from `va` (runs of up to 64 per call)."""
+    root = a.mm.tables.root
+    out: list[int] = []
+    while len(out) < n:
+        count = min(DIGEST_RUN, n - len(out))
+        at = va + len(out) * PAGE
+        if count == 1:
+            st, value = a.hvc(Call.PAGE_DIGEST, root, at, 1)
+            if st:
+                break
+            out.append(value)
+            continue
+        st, got, data = a.el1.hvc_data(Call.PAGE_DIGEST, (root, at, count))
+        if st:
+            a.refused(f"HVC PAGE_DIGEST refused: {Status(st).name}")
+            break
+        out += [int.from_bytes(data[8 * i:8 * i + 8], "little") for i in range(got)]
+        if got < count:
+            break
+    return out
+
+
+@scenario(id="QX-014", title="Recover the secret from PAGE_DIGEST: match each low-entropy page "
+          "against 256 candidate pages the kernel wrote into the program's input", family=RT,
+          goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
+          program=CORE, gap="P7",
+          prop="What the secure memory-management calls return reveals nothing of a page's "
+               "contents to the kernel, not even which of its own candidate contents a page "
+               "holds.")
+def qx_digest_dictionary(adv: Adversary) -> None:
+    """1. The program keeps eight pages, each holding one secret byte at offset 0 and zeros
+    elsewhere, and reads 1 MiB of input from standard input into a buffer of 256 pages.
+    2. The kernel answers that read() with 256 candidate pages: page v holds the byte v at
+    offset 0 and zeros after it (bytes a pipe could carry).
+    3. At the marker after the read it asks PAGE_DIGEST for the 8 table pages and the 256
+    input pages (runs of 64): equal pages of one domain have equal digests, so each table
+    page's digest names the candidate equal to it, and so its secret byte.
+    4. The kernel holds secret bytes 0..7 without ever reading a confidential frame.
+    Linux's KSM compares pages inside the kernel that already reads them; under the Guardian
+    the keyed digest is an equality oracle between a page the program keeps secret and pages
+    whose contents the kernel chose, and that gives the kernel bytes derived from the
+    secret, which no Linux interface hands a third party that cannot read the memory."""
+    _candidates(adv)
+
+    def go(a: Adversary, table: int, inp: int) -> None:
+        if not a.guarded:
+            got = bytes(a.read_lm(a.pa_of(table + i * PAGE), 1)[0] for i in range(TABLE_PAGES))
+            a.observe(got, "the table pages through the linear map")
+            return
+        cand = _digests(a, inp, INPUT_PAGES)
+        secret = _digests(a, table, TABLE_PAGES)
+        a.note(f"{len(cand)} candidate digests, {len(secret)} table digests")
+        by_digest = {d: v for v, d in enumerate(cand)}
+        found = bytes(by_digest.get(d, 0) for d in secret)
+        a.note(f"recovered {sum(d in by_digest for d in secret)} of {len(secret)} bytes")
+        a.observe(found, "secret bytes matched through PAGE_DIGEST")
+    _at_input(adv, go)
+
+
+@scenario(id="QX-015", title="Recover the secret from KSM_MERGE: try to merge each low-entropy "
+          "page with the kernel's candidate pages until one merge succeeds", family=RT,
+          goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
+          program=CORE, gap="P7",
+          prop="Whether KSM_MERGE succeeds reveals nothing of a page's contents to the kernel, "
+               "not even which of its own candidate contents a page holds.")
+def qx_merge_dictionary(adv: Adversary) -> None:
+    """1. As QX-014: eight table pages with one secret byte each; the kernel answers the
+    program's read() of standard input with 256 candidate pages (byte v, then zeros).
+    2. For each table page the kernel calls KSM_MERGE(table page, candidate v) for v = 0,
+    1, ...: the call is refused (ERR_DENIED) unless the two pages are byte for byte
+    identical, so the first v it accepts is the page's secret byte.
+    3. The kernel holds secret bytes 0..7; the merged pages stay equal, so the program
+    still finishes intact.
+    As QX-014: KSM_MERGE's answer is an equality oracle against contents the kernel chose."""
+    _candidates(adv)
+
+    def go(a: Adversary, table: int, inp: int) -> None:
+        if not a.guarded:
+            got = bytes(a.read_lm(a.pa_of(table + i * PAGE), 1)[0] for i in range(TABLE_PAGES))
+            a.observe(got, "the table pages through the linear map")
+            return
+        root = a.mm.tables.root
+        found = bytearray()
+        tries = 0
+        for i in range(TABLE_PAGES):
+            for v in range(INPUT_PAGES):
+                tries += 1
+                st, _ = a.el1.hvc(Call.KSM_MERGE, root, table + i * PAGE, root,
+                                  inp + v * PAGE, 0)
+                if st == Status.OK:
+                    found.append(v)
+                    break
+            else:
+                found.append(0)
+        a.note(f"{tries} KSM_MERGE calls")
+        a.observe(bytes(found), "secret bytes matched through KSM_MERGE")
+    _at_input(adv, go)

@@ -1,21 +1,24 @@
-"""Red-team round forty: the Guardian's core -- EL1 control state, debug and FP traps, and
-page-table changes around a fork's copy-on-write shares.
+"""Red-team round forty: the Guardian's core -- EL1 control bits, subtrees of the program's
+tables, copy-on-write shares, and what the secure memory-management calls reveal.
 
-The kernel owns more EL1 system registers than the SCTLR/TCR/MAIR bits earlier rounds
-flipped: CPACR_EL1 (whether EL0 may use FP/SIMD at all), the self-hosted debug registers
-(MDSCR_EL1, the OS lock, breakpoint and watchpoint value/control pairs) and SCTLR_EL1.A
-(alignment checking).  Each makes the program's next instruction trap where Linux never
-traps it, at a moment the kernel chooses, with the secret live in the program's registers
-(QX-001..QX-006).  Linux never sets them so for a user thread: fpsimd_restore_current_state()
-leaves CPACR_EL1.FPEN open for EL0, hw_breakpoint only arms a slot a ptrace/perf user asked
-for, and SCTLR_EL1.A is clear (config INIT_SCTLR_EL1_MMU_ON).
+- EL1 control bits the kernel leaves set for user code: SCTLR_EL1.A (alignment checks,
+  QX-001) and TCR_EL1.E0PD0 (QX-002), judged by the bits user code ran with.
+- A fork leaves every private page shared read-only by parent and child: the parent's entry
+  is then not the frame's last mapping, and the kernel replaces or clears it (QX-003,
+  QX-004).
+- Whole subtrees: a table descriptor replaced by one naming an empty table (QX-005), the
+  orphaned level-3 or level-2 table grafted into a tree of the kernel's own (QX-006,
+  QX-007), a table descriptor overwritten with a 2 MiB block of kernel frames (QX-008).
+- PAGE_DIGEST and KSM_MERGE as equality oracles between pages the program keeps secret and
+  pages whose contents the kernel chose (QX-009, QX-010, victim `secret_r40_core`).
 
-The other scenarios change the program's page tables where a fork left pages shared
-copy-on-write (QX-007..): a share is a second mapping of the frame, so dropping one is not
-dropping the last one.
+(Trap-based attacks on CPACR_EL1.FPEN, SCTLR_EL1.A and the self-hosted debug registers
+cannot be shown here: the emulator does not apply those EL1 writes to EL0 code, so without
+a Guardian no trap is taken either.)
 
-The victim is the plain `secret` program (workloads/src/secret.c): after the PLACED
-marker's svc it stores x19-x22 and then q8/q9, with the secret in all six.
+The victim of QX-001..QX-008 is the plain `secret` program (workloads/src/secret.c).
+Where an attack gets through with the Guardian on, it names the property it breaks (`gap`)
+and its docstring says why Linux could never produce what the program saw.
 """
 
 from __future__ import annotations
@@ -23,32 +26,15 @@ from __future__ import annotations
 from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
+from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import SECRET_OFF, Phase
+from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
-from emulator.fastuc import CTX_Q0
 
 RT = "redteam_r40"
+TCR_E0PD0 = 1 << 55
 NR_CLONE = 220
-# System registers as (CRn, CRm, op0, op1, op2).
-MDSCR_EL1 = (0, 2, 2, 0, 2)
-OSLAR_EL1 = (1, 0, 2, 0, 4)
-OSDLR_EL1 = (1, 3, 2, 0, 4)
-DBGBVR0_EL1 = (0, 0, 2, 0, 4)
-DBGBCR0_EL1 = (0, 0, 2, 0, 5)
-DBGWVR0_EL1 = (0, 0, 2, 0, 6)
-DBGWCR0_EL1 = (0, 0, 2, 0, 7)
-MDSCR_MDE = 1 << 15
-# DBGBCR: E=1, PMC=0b10 (EL0), BAS=0b1111; DBGWCR: E=1, PAC=0b10 (EL0), LSC=0b11, BAS=0xFF.
-BCR_EL0 = 1 | (0b10 << 1) | (0b1111 << 5)
-WCR_EL0 = 1 | (0b10 << 1) | (0b11 << 3) | (0xFF << 5)
-CPACR_FPEN_TRAP = 0
-FORGED_V = 0x4141414141414141
-
-
-def _open_fp(a: Adversary) -> None:
-    a.el1.msr(S.CPACR_EL1, a.el1.mrs(S.CPACR_EL1) | S.CPACR_FPEN_ALL)
 
 
 def _at_placed_return(adv: Adversary, fn) -> None:  # type: ignore[no-untyped-def]
@@ -57,168 +43,44 @@ def _at_placed_return(adv: Adversary, fn) -> None:  # type: ignore[no-untyped-de
     @adv.on(Point.BEFORE_RESUME, during=Phase.PLACED)
     def _(a: Adversary, **_: object) -> None:
         fn(a)
-        a.note(f"CPACR {a.el1.mrs(S.CPACR_EL1):#x} SCTLR {a.el1.mrs(S.SCTLR_EL1):#x}")
 
 
-def _first_trap(adv: Adversary, fn) -> None:  # type: ignore[no-untyped-def]
-    """Run `fn(a, info)` at the first exception after PLACED that is not a system call."""
-    @adv.on(Point.FAULT)
-    def _(a: Adversary, info: object, **_: object) -> None:
-        a.note(f"trap after PLACED: {info.describe()}")  # type: ignore[attr-defined]
-        fn(a, info)
+# --- EL1 control bits left set for user code ----------------------------------------------
+def _changed(out: Outcome) -> list[str]:
+    names = ("SCTLR_EL1", "TCR_EL1", "MAIR_EL1")
+    return [f"user code ran with {names[i]} EL0 bits {seen[i]:#x} (the program's are "
+            f"{out.boot_config[i]:#x})"
+            for seen in out.el0_config for i in range(3) if seen[i] != out.boot_config[i]][:3]
 
 
-def _read_all(a: Adversary, where: str) -> None:
-    a.observe(a.gprs(), f"general registers at {where}")
-    a.observe(a.vector_regs(), f"vector registers at {where}")
-
-
-# --- FP/SIMD access trapped (CPACR_EL1.FPEN) ---------------------------------------------
-@scenario(id="QX-001", title="Trap the program's next FP/SIMD instruction (CPACR_EL1.FPEN) and "
-          "read its registers at the trap", family=RT, goal=Goal.LEAK,
-          rules=("G-ENTRY-SCRUB", "G-EL0-SYSREGS"),
-          prop="At an FP/SIMD access trap the kernel sees no user register: a trap the kernel "
-               "provoked is owed nothing more than a system call is.")
-def qx_cpacr_leak(adv: Adversary) -> None:
-    """1. As it returns from the PLACED marker (secret in x19-x22 and q8/q9), the kernel
-    writes CPACR_EL1.FPEN = 0: EL0 FP/SIMD instructions now trap to EL1.
-    2. Four instructions on, the program's `str q8` traps (EC 0x07).
-    3. At the trap the kernel reads x0-x30 and q0-q31, then opens FPEN again.
-    Linux's fpsimd_restore_current_state() always returns to a user thread with FPEN open
-    (CPACR_EL1.FPEN = 0b11 for EL0): a 64-bit program never takes an FP access trap."""
-    _at_placed_return(adv, lambda a: a.el1.msr(S.CPACR_EL1, CPACR_FPEN_TRAP))
-
-    def grab(a: Adversary, info: object) -> None:
-        _read_all(a, "an FP access trap")
-        _open_fp(a)
-    _first_trap(adv, grab)
-
-
-@scenario(id="QX-002", title="Trap the program's next FP/SIMD instruction and change q8 "
-          "before it runs again", family=RT, goal=Goal.TAMPER,
-          rules=("G-RESUME-CONTEXT", "G-EL0-SYSREGS"),
-          prop="A thread's SIMD registers are its own across an FP access trap: the "
-               "instruction re-runs with the values it trapped with.")
-def qx_cpacr_tamper(adv: Adversary) -> None:
-    """1. As it returns from the PLACED marker (secret in q8/q9), the kernel writes
-    CPACR_EL1.FPEN = 0.
-    2. The program's `str q8` traps; the kernel writes q8 = 0x4141... in the thread's
-    context and opens FPEN again.
-    3. The store re-runs with the forged q8: the program's check of v8-v9 fails and it
-    reports 'secret: TAMPERED'.
-    Linux never traps FP for a 64-bit thread, and no trap changes a SIMD register."""
-    _at_placed_return(adv, lambda a: a.el1.msr(S.CPACR_EL1, CPACR_FPEN_TRAP))
-
-    def forge(a: Adversary, info: object) -> None:
-        ctx = a.el1.new_context()
-        a.el1.save_context(ctx)
-        ctx.set(CTX_Q0 + 8, FORGED_V)
-        a.el1.restore_context(ctx)
-        _open_fp(a)
-    _first_trap(adv, forge)
-
-
-@scenario(id="QX-003", title="Leave CPACR_EL1.FPEN trapping while the program runs", family=RT,
-          goal=Goal.TAMPER, rules=("G-EL0-SYSREGS",),
-          prop="CPACR_EL1.FPEN (whether EL0 may execute FP/SIMD at all) is the Guardian's "
-               "while confidential code runs.")
-def qx_cpacr_left(adv: Adversary) -> None:
-    """1. As it returns from the PLACED marker, the kernel writes CPACR_EL1.FPEN = 0 and
-    leaves it so.
-    2. The program's next FP/SIMD instruction traps; the kernel model answers it as Linux's
-    do_fpsimd_acc() would answer an impossible trap: SIGILL, the program dies before it
-    reports.  (A behaviour Linux never shows: its user threads always run with FPEN open.)"""
-    _at_placed_return(adv, lambda a: a.el1.msr(S.CPACR_EL1, CPACR_FPEN_TRAP))
-
-
-# --- alignment checking (SCTLR_EL1.A) ---------------------------------------------------
-@scenario(id="QX-004", title="Turn alignment checking on (SCTLR_EL1.A) and read the registers "
-          "at the alignment fault", family=RT, goal=Goal.LEAK,
-          rules=("G-SYSREG-SCTLR", "G-EL0-SYSREGS", "G-ENTRY-SCRUB"),
-          prop="SCTLR_EL1.A (whether an unaligned EL0 access faults) is the Guardian's while "
-               "confidential code runs, and an alignment fault shows the kernel no register.")
+@scenario(id="QX-001", title="Leave alignment checking (SCTLR_EL1.A) on for user code",
+          family=RT, goal=Goal.TAMPER, rules=("G-SYSREG-SCTLR", "G-EL0-SYSREGS"),
+          oracle=_changed,
+          silent="the Guardian installs its own EL0-visible SCTLR bits at every return",
+          prop="SCTLR_EL1.A (whether an unaligned EL0 access to Normal memory faults) is the "
+               "Guardian's while confidential code runs.")
 def qx_sctlr_a(adv: Adversary) -> None:
-    """1. As it returns from the PLACED marker, the kernel sets SCTLR_EL1.A.
-    2. The program's next access that is not aligned to its size (its 16-byte `str q8`
-    into an 8-byte aligned buffer, or a later memcpy) takes an alignment fault.
-    3. At the fault the kernel reads x0-x30 and q0-q31, clears SCTLR_EL1.A and lets the
-    access run again.
+    """1. As it returns from the PLACED marker, the kernel sets SCTLR_EL1.A and leaves it so:
+    every unaligned EL0 access now takes an alignment fault (a SIGBUS, or a fault the kernel
+    sees with the program's registers live).
     Linux runs user code with SCTLR_EL1.A clear (INIT_SCTLR_EL1_MMU_ON has no A): an
     unaligned access to Normal memory never faults."""
     _at_placed_return(adv, lambda a: a.el1.msr(S.SCTLR_EL1, a.el1.mrs(S.SCTLR_EL1)
                                                | S.SCTLR_A))
 
-    def grab(a: Adversary, info: object) -> None:
-        _read_all(a, "an alignment fault")
-        a.el1.msr(S.SCTLR_EL1, a.el1.mrs(S.SCTLR_EL1) & ~S.SCTLR_A)
-    _first_trap(adv, grab)
 
-
-# --- self-hosted debug: breakpoints and watchpoints ---------------------------------------
-def _unlock_debug(a: Adversary) -> None:
-    a.el1.msr(OSLAR_EL1, 0)
-    a.el1.msr(OSDLR_EL1, 0)
-    a.el1.msr(MDSCR_EL1, a.el1.mrs(MDSCR_EL1) | MDSCR_MDE)
-
-
-def _disarm(a: Adversary) -> None:
-    a.el1.msr(DBGBCR0_EL1, 0)
-    a.el1.msr(DBGWCR0_EL1, 0)
-    a.el1.msr(MDSCR_EL1, a.el1.mrs(MDSCR_EL1) & ~MDSCR_MDE)
-
-
-@scenario(id="QX-005", title="Arm a hardware breakpoint at the instruction after the PLACED "
-          "svc and read the registers when it hits", family=RT, goal=Goal.LEAK,
-          rules=("G-ENTRY-SCRUB", "G-EL0-SYSREGS"),
-          prop="A breakpoint the program never asked for does not fire in it; at any debug "
-               "exception the kernel sees no user register.")
-def qx_breakpoint(adv: Adversary) -> None:
-    """1. While serving the PLACED marker, the kernel unlocks self-hosted debug (OSLAR,
-    OSDLR, MDSCR_EL1.MDE) and arms breakpoint 0 for EL0 at the return address of the
-    marker's svc (the program's `cset`, the secret still in x19-x22 and q8/q9).
-    2. The breakpoint fires as the program resumes; the kernel reads x0-x30 and q0-q31 and
-    disarms it.
-    Linux arms a breakpoint slot only for a ptrace or perf_event user of this thread
-    (ptrace_set_breakpoint_addr(), hw_breakpoint_install()); the program has neither."""
-    @adv.at(Phase.PLACED)
-    def _(a: Adversary) -> None:
-        elr = a.reg("pc")
-        a.note(f"breakpoint at {elr:#x}")
-        _unlock_debug(a)
-        a.el1.msr(DBGBVR0_EL1, elr)
-        a.el1.msr(DBGBCR0_EL1, BCR_EL0)
-
-    def grab(a: Adversary, info: object) -> None:
-        _read_all(a, "a breakpoint")
-        _disarm(a)
-    _first_trap(adv, grab)
-
-
-@scenario(id="QX-006", title="Arm a hardware watchpoint on the stack buffer the program stores "
-          "x19-x22 into", family=RT, goal=Goal.LEAK,
-          rules=("G-ENTRY-SCRUB", "G-EL0-SYSREGS"),
-          prop="A watchpoint the program never asked for does not fire in it; at any debug "
-               "exception the kernel sees no user register.")
-def qx_watchpoint(adv: Adversary) -> None:
-    """1. While serving the PLACED marker (x3 = the stack buffer), the kernel unlocks
-    self-hosted debug and arms watchpoint 0 for EL0 loads and stores of the 8 bytes at the
-    stack buffer's secret copy; it also arms it at the page the marker's `out` array lies
-    in (the 8 bytes below the stack buffer's page are reached by the next `stp`).
-    2. The watchpoint fires as the program touches the word; the kernel reads x0-x30,
-    q0-q31 and FAR, and disarms it.
-    Linux arms a watchpoint only for a ptrace or perf_event user of this thread."""
-    @adv.at(Phase.PLACED)
-    def _(a: Adversary) -> None:
-        sp = a.reg("sp")
-        a.note(f"watchpoint at sp {sp:#x}")
-        _unlock_debug(a)
-        a.el1.msr(DBGWVR0_EL1, (sp & ~7))
-        a.el1.msr(DBGWCR0_EL1, WCR_EL0)
-
-    def grab(a: Adversary, info: object) -> None:
-        _read_all(a, "a watchpoint")
-        _disarm(a)
-    _first_trap(adv, grab)
+@scenario(id="QX-002", title="Leave TCR_EL1.E0PD0 set for user code (EL0 accesses to the user "
+          "half fault)", family=RT, goal=Goal.TAMPER,
+          rules=("G-SYSREG-TCR-EPD0", "G-EL0-SYSREGS"), oracle=_changed,
+          silent="the Guardian installs its own EL0-visible TCR bits at every return",
+          prop="TCR_EL1.E0PD0 (whether EL0 may use the TTBR0 half at all) is the Guardian's "
+               "while confidential code runs.")
+def qx_tcr_e0pd0(adv: Adversary) -> None:
+    """1. As it returns from the PLACED marker, the kernel sets TCR_EL1.E0PD0 (bit 55) and
+    leaves it so: on a core with FEAT_E0PD every EL0 access to the user half faults.
+    Linux sets E0PD1 only (the kernel half, for KPTI's sake, in cpu_enable_e0pd()); never
+    E0PD0, which would make user memory unreachable to user code."""
+    _at_placed_return(adv, lambda a: a.el1.msr(S.TCR_EL1, a.el1.mrs(S.TCR_EL1) | TCR_E0PD0))
 
 
 # --- the copy-on-write shares a fork leaves ---------------------------------------------
@@ -238,7 +100,7 @@ def _leaf(a: Adversary, va: int, root: int | None = None):  # type: ignore[no-un
     return a.walk(va, root)[-1]
 
 
-@scenario(id="QX-007", title="Replace the parent's copy-on-write share of its heap page by a "
+@scenario(id="QX-003", title="Replace the parent's copy-on-write share of its heap page by a "
           "zero-filled frame while the child still maps the original", family=RT,
           goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
           prop="A private page stays the program's after a fork: the parent's entry for it "
@@ -263,7 +125,7 @@ def qx_cow_zero_parent(adv: Adversary) -> None:
     _after_fork(adv, go)
 
 
-@scenario(id="QX-008", title="Drop the parent's copy-on-write share of its heap page while the "
+@scenario(id="QX-004", title="Drop the parent's copy-on-write share of its heap page while the "
           "child maps the frame, then serve the fault with a zero page", family=RT,
           goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-CONF-INTEGRITY"),
           prop="A private page stays the program's after a fork: clearing the parent's entry "
@@ -335,7 +197,7 @@ def _graft(a: Adversary, table: int, level: int) -> int:
     return base + (a.layout.heap & (span - 1))
 
 
-@scenario(id="QX-009", title="Replace the table descriptor over the heap's level-3 table by one "
+@scenario(id="QX-005", title="Replace the table descriptor over the heap's level-3 table by one "
           "naming an empty table", family=RT, goal=Goal.TAMPER,
           rules=("G-LEAVE-ON-REQUEST", "G-SETPT-ONE-PARENT", "G-CONF-INTEGRITY"),
           prop="Replacing a table descriptor takes the old subtree out of the program's view "
@@ -354,30 +216,14 @@ def qx_replace_l3(adv: Adversary) -> None:
         _swap_table(a, 3)
 
 
-@scenario(id="QX-010", title="Replace the table descriptor over the heap's level-2 table by one "
-          "naming an empty table", family=RT, goal=Goal.TAMPER,
-          rules=("G-LEAVE-ON-REQUEST", "G-SETPT-ONE-PARENT", "G-CONF-INTEGRITY"),
-          prop="Replacing a level-1 table descriptor takes a 1 GiB subtree out of the "
-               "program's view and is refused as clearing it is.")
-def qx_replace_l2(adv: Adversary) -> None:
-    """1. At IAGO_MMAP, the kernel registers a fresh level-2 table and writes the program's
-    level-1 entry for the heap's 1 GiB with a table descriptor naming it.
-    2. The program's data (image, heap, stack if in the same 1 GiB) faults back in: image
-    pages from the file, the rest as zeros: the heap copy reads zero, TAMPERED.
-    As QX-009, one level up."""
-    @adv.at(Phase.IAGO_MMAP)
-    def _(a: Adversary) -> None:
-        _swap_table(a, 2)
-
-
-@scenario(id="QX-011", title="Orphan the heap's level-3 table by replacing its descriptor, then "
+@scenario(id="QX-006", title="Orphan the heap's level-3 table by replacing its descriptor, then "
           "graft it into a tree of the kernel's own", family=RT, goal=Goal.LEAK,
           rules=("G-SETPT-ONE-PARENT", "G-SETPT-CONF-OWNER", "G-ONE-MAPPING"),
           prop="A table holding confidential leaves never becomes part of a tree outside its "
                "domain, even after it lost its parent.")
 def qx_graft_l3(adv: Adversary) -> None:
     """1. At PLACED, replace the level-2 entry over the heap's level-3 table by a table
-    descriptor naming an empty table (QX-009): the old table, with the heap's leaf, now has
+    descriptor naming an empty table (QX-005): the old table, with the heap's leaf, now has
     no parent.
     2. Link the orphaned table into a helper tree of the kernel's own (a table descriptor
     naming a PAGE_TABLE frame one level down with no parent: the SET_PT precondition).
@@ -391,7 +237,7 @@ def qx_graft_l3(adv: Adversary) -> None:
         a.observe(_user_view(a, a.memo["helper"].root, va, PAGE), "heap through a grafted table")
 
 
-@scenario(id="QX-012", title="Orphan the heap's level-2 table by replacing its descriptor, then "
+@scenario(id="QX-007", title="Orphan the heap's level-2 table by replacing its descriptor, then "
           "graft it into a tree of the kernel's own", family=RT, goal=Goal.LEAK,
           rules=("G-SETPT-ONE-PARENT", "G-SETPT-CONF-OWNER", "G-ONE-MAPPING"),
           prop="A table holding a confidential subtree never becomes part of a tree outside "
@@ -402,7 +248,7 @@ def qx_graft_l2(adv: Adversary) -> None:
     2. Link the orphaned level-2 table (its level-3 tables and the heap's leaf below it)
     into a helper tree of the kernel's own.
     3. Switch TTBR0 to the helper tree and load the heap page through it.
-    As QX-011, one level up."""
+    As QX-006, one level up."""
     @adv.at(Phase.PLACED)
     def _(a: Adversary) -> None:
         old = _swap_table(a, 2)
@@ -410,21 +256,22 @@ def qx_graft_l2(adv: Adversary) -> None:
         a.observe(_user_view(a, a.memo["helper"].root, va, PAGE), "heap through a grafted table")
 
 
-@scenario(id="QX-013", title="Overwrite the table descriptor over the heap's level-3 table with a "
-          "2 MiB block of kernel frames", family=RT, goal=Goal.TAMPER,
-          rules=("G-LEAVE-ON-REQUEST", "G-MEASURE-ALL", "G-CONF-INTEGRITY"),
+@scenario(id="QX-008", title="Overwrite the table descriptor over the mapped page's level-3 "
+          "table with a 2 MiB block of kernel frames", family=RT,
+          goal=Goal.TAMPER, rules=("G-LEAVE-ON-REQUEST", "G-MEASURE-ALL", "G-CONF-INTEGRITY"),
           prop="A table descriptor over confidential pages is not replaced by a block "
                "mapping: the program's pages stay its own and no unmeasured memory enters.")
 def qx_table_to_block(adv: Adversary) -> None:
-    """1. At IAGO_MMAP, the kernel writes the program's level-2 entry over the heap with a
-    2 MiB block descriptor (user RW) naming 2 MiB of its own frames, filled with 0xA5.
-    2. The program's heap (and whatever else lies in that 2 MiB) now reads the kernel's
-    bytes: its heap copy of the secret differs, TAMPERED (or its code is the kernel's).
+    """1. At IAGO_MMAP, the kernel writes the program's level-2 entry over its mapped page
+    (an anonymous page with a copy of the secret) with a 2 MiB block descriptor (user RW,
+    not executable) naming 2 MiB of its own frames, filled with 0xA5.
+    2. The program's mapped page (and whatever else lies in that 2 MiB) now reads the
+    kernel's bytes: its copy of the secret differs, TAMPERED.
     Linux maps a PMD-sized block only for a transparent huge page it collapsed from the
     process's own pages (collapse_huge_page() copies them)."""
     @adv.at(Phase.IAGO_MMAP)
     def _(a: Adversary) -> None:
-        walk = a.walk(a.layout.heap)
+        walk = a.walk(a.layout.mapped)
         l2 = walk[2]
         run = _contiguous_run(a, BLOCK // PAGE)
         if run is None:
@@ -432,8 +279,8 @@ def qx_table_to_block(adv: Adversary) -> None:
             return
         for pa in range(run, run + BLOCK, PAGE):
             a.write_lm(pa, b"\xa5" * PAGE)
-        desc = D.leaf_descriptor(run, D.PagePerms(user=True, write=True, user_exec=True),
-                                 level=2)
+        desc = D.leaf_descriptor(run, D.PagePerms(user=True, write=True), level=2)
+        a.note(f"level-2 entry {l2.index} of {l2.table:#x} becomes a block at {run:#x}")
         a.kernel.writer.write_entry(l2.table, l2.index, desc)
         a.el1.tlbi_all()
 
@@ -516,7 +363,7 @@ def _digests(a: Adversary, va: int, n: int) -> list[int]:
     return out
 
 
-@scenario(id="QX-014", title="Recover the secret from PAGE_DIGEST: match each low-entropy page "
+@scenario(id="QX-009", title="Recover the secret from PAGE_DIGEST: match each low-entropy page "
           "against 256 candidate pages the kernel wrote into the program's input", family=RT,
           goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
           program=CORE, gap="P7",
@@ -553,21 +400,21 @@ def qx_digest_dictionary(adv: Adversary) -> None:
     _at_input(adv, go)
 
 
-@scenario(id="QX-015", title="Recover the secret from KSM_MERGE: try to merge each low-entropy "
+@scenario(id="QX-010", title="Recover the secret from KSM_MERGE: try to merge each low-entropy "
           "page with the kernel's candidate pages until one merge succeeds", family=RT,
           goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
           program=CORE, gap="P7",
           prop="Whether KSM_MERGE succeeds reveals nothing of a page's contents to the kernel, "
                "not even which of its own candidate contents a page holds.")
 def qx_merge_dictionary(adv: Adversary) -> None:
-    """1. As QX-014: eight table pages with one secret byte each; the kernel answers the
+    """1. As QX-009: eight table pages with one secret byte each; the kernel answers the
     program's read() of standard input with 256 candidate pages (byte v, then zeros).
     2. For each table page the kernel calls KSM_MERGE(table page, candidate v) for v = 0,
     1, ...: the call is refused (ERR_DENIED) unless the two pages are byte for byte
     identical, so the first v it accepts is the page's secret byte.
     3. The kernel holds secret bytes 0..7; the merged pages stay equal, so the program
     still finishes intact.
-    As QX-014: KSM_MERGE's answer is an equality oracle against contents the kernel chose."""
+    As QX-009: KSM_MERGE's answer is an equality oracle against contents the kernel chose."""
     _candidates(adv)
 
     def go(a: Adversary, table: int, inp: int) -> None:

@@ -438,3 +438,56 @@ def qx_merge_dictionary(adv: Adversary) -> None:
         a.note(f"{tries} KSM_MERGE calls")
         a.observe(bytes(found), "secret bytes matched through KSM_MERGE")
     _at_input(adv, go)
+
+
+# --- a fork child's tree torn down and rebuilt under the same root --------------------------
+def _rebuild_mapping(a: Adversary, root: int, va: int, frame: int) -> None:
+    """Register `root` as a level-0 table and map `va` to `frame` below it (tables of the
+    kernel's own, each through REGISTER_PT and SET_PT)."""
+    w = a.kernel.writer
+    st, _ = a.hvc(Call.REGISTER_PT, root, 0)
+    if st:
+        return
+    table = root
+    for level in (1, 2, 3):
+        nxt = w.alloc_table(level)
+        w.write_entry(table, D.level_index(va, level - 1), D.table_descriptor(nxt))
+        table = nxt
+    w.write_entry(table, D.level_index(va, 3),
+                  D.leaf_descriptor(frame, D.PagePerms(user=True, write=True)))
+    a.el1.tlbi_all()
+
+
+@scenario(id="QX-011", title="FREE_PGD a fork child's tree before it runs, register its root "
+          "again and map the parent's heap frame under it", family=RT, goal=Goal.LEAK,
+          rules=("G-SETPT-CONF-OWNER", "G-ONE-MAPPING", "G-EPD0-ON-SWITCH"),
+          prop="A root torn down with FREE_PGD leaves its domain: registered again it is a "
+               "plain kernel tree, which may not map the domain's frames.")
+def qx_free_child_rebuild(adv: Adversary) -> None:
+    """1. As clone() returns to the parent, the child's tree shares every page with the
+    parent and the child has not run.
+    2. The kernel frees the child's tree with FREE_PGD (no EXIT_DOMAIN first), registers the
+    same root frame again as a level-0 table, builds tables under it and maps the parent's
+    heap frame at the heap's address.
+    3. It names that root in TTBR0 with EPD0 clear and loads the secret.
+    Linux's page tables are the kernel's own, but under the Guardian a tree that is no longer
+    the domain's must not reach the domain's frames."""
+    def go(a: Adversary, child: object) -> None:
+        heap = a.layout.heap
+        frame = a.pa_of(heap)
+        if frame is None:
+            return
+        frame &= ~(PAGE - 1)
+        if not a.guarded:
+            tree = a.new_tree()
+            tree.set(heap, D.leaf_descriptor(frame, D.PagePerms(user=True, write=True)))
+            a.observe(_user_view(a, tree.root, a.layout.heap_secret, 32), "a rebuilt tree")
+            return
+        root = child.mm.tables.root  # type: ignore[attr-defined]
+        st, _ = a.hvc(Call.FREE_PGD, root)
+        a.note(f"FREE_PGD child root {root:#x}: {Status(st).name}")
+        if st:
+            return
+        _rebuild_mapping(a, root, heap, frame)
+        a.observe(_user_view(a, root, a.layout.heap_secret, 32), "the child's root, rebuilt")
+    _after_fork(adv, go)

@@ -2,7 +2,8 @@
 tables, copy-on-write shares, and what the secure memory-management calls reveal.
 
 - EL1 control bits the kernel leaves set for user code: SCTLR_EL1.A (alignment checks,
-  QX-001) and TCR_EL1.E0PD0 (QX-002), judged by the bits user code ran with.
+  QX-001), TCR_EL1.E0PD0 (QX-002), SCTLR_EL1.SA0/nTWI/UCI (QX-012) and TCR_EL1.HA/HD/TBID0/
+  NFD0 (QX-013), judged by the bits user code ran with.
 - A fork leaves every private page shared read-only by parent and child: the parent's entry
   is then not the frame's last mapping, and the kernel replaces or clears it (QX-003,
   QX-004).
@@ -81,6 +82,39 @@ def qx_tcr_e0pd0(adv: Adversary) -> None:
     Linux sets E0PD1 only (the kernel half, for KPTI's sake, in cpu_enable_e0pd()); never
     E0PD0, which would make user memory unreachable to user code."""
     _at_placed_return(adv, lambda a: a.el1.msr(S.TCR_EL1, a.el1.mrs(S.TCR_EL1) | TCR_E0PD0))
+
+
+@scenario(id="QX-012", title="Clear SCTLR_EL1.SA0, nTWI and UCI for user code", family=RT,
+          goal=Goal.TAMPER, rules=("G-SYSREG-SCTLR", "G-EL0-SYSREGS"), oracle=_changed,
+          silent="the Guardian installs its own EL0-visible SCTLR bits at every return",
+          prop="SCTLR_EL1.SA0 (EL0 stack alignment checks), nTWI (WFI at EL0) and UCI (EL0 "
+               "cache maintenance) are the Guardian's while confidential code runs.")
+def qx_sctlr_rest(adv: Adversary) -> None:
+    """1. As it returns from the PLACED marker, the kernel clears SCTLR_EL1.SA0, nTWI and
+    UCI and leaves them so: a misaligned SP no longer faults, WFI and DC CVAU/IC IVAU at EL0
+    trap to the kernel.
+    Linux runs user code with all three set (INIT_SCTLR_EL1_MMU_ON: SCTLR_EL1_SA0,
+    SCTLR_EL1_nTWI, SCTLR_EL1_UCI; UCI is cleared only for an erratum workaround that then
+    emulates the instruction)."""
+    bits = S.SCTLR_SA0 | S.SCTLR_NTWI | S.SCTLR_UCI
+    _at_placed_return(adv, lambda a: a.el1.msr(S.SCTLR_EL1, a.el1.mrs(S.SCTLR_EL1) & ~bits))
+
+
+@scenario(id="QX-013", title="Set TCR_EL1.HA, HD, TBID0 and NFD0 for user code", family=RT,
+          goal=Goal.TAMPER, rules=("G-SYSREG-TCR-EPD0", "G-EL0-SYSREGS"), oracle=_changed,
+          silent="the Guardian installs its own EL0-visible TCR bits at every return",
+          prop="The TCR_EL1 bits that change how EL0 accesses behave (hardware access-flag "
+               "and dirty updates, TBI for instruction addresses, SVE non-fault loads) are "
+               "the Guardian's while confidential code runs.")
+def qx_tcr_rest(adv: Adversary) -> None:
+    """1. As it returns from the PLACED marker, the kernel sets TCR_EL1.HA and HD (the MMU
+    then writes the access flag and dirty state of the program's own table entries), TBID0
+    and NFD0, and leaves them so.
+    Linux sets HA/HD only where the CPU has them and for every table alike (it never changes
+    them per process), never sets TBID0 for user code without pointer authentication's
+    data-key ABI, and never NFD0."""
+    bits = (1 << 39) | (1 << 40) | (1 << 51) | (1 << 53)
+    _at_placed_return(adv, lambda a: a.el1.msr(S.TCR_EL1, a.el1.mrs(S.TCR_EL1) | bits))
 
 
 # --- the copy-on-write shares a fork leaves ---------------------------------------------

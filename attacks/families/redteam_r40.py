@@ -11,7 +11,10 @@ tables, copy-on-write shares, and what the secure memory-management calls reveal
   orphaned level-3 or level-2 table grafted into a tree of the kernel's own (QX-006,
   QX-007), a table descriptor overwritten with a 2 MiB block of kernel frames (QX-008).
 - PAGE_DIGEST and KSM_MERGE as equality oracles between pages the program keeps secret and
-  pages whose contents the kernel chose (QX-009, QX-010, victim `secret_r40_core`).
+  pages whose contents the kernel chose (QX-009, QX-010), and the exact fault address of a
+  first touch at a secret-dependent offset (QX-014), on the victim `secret_r40_core`.
+- A fork child's tree freed with FREE_PGD and its root rebuilt over the parent's heap frame
+  (QX-011).
 
 (Trap-based attacks on CPACR_EL1.FPEN, SCTLR_EL1.A and the self-hosted debug registers
 cannot be shown here: the emulator does not apply those EL1 writes to EL0 code, so without
@@ -28,7 +31,7 @@ from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Expect, Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -525,3 +528,43 @@ def qx_free_child_rebuild(adv: Adversary) -> None:
         _rebuild_mapping(a, root, heap, frame)
         a.observe(_user_view(a, root, a.layout.heap_secret, 32), "the child's root, rebuilt")
     _after_fork(adv, go)
+
+
+# --- where inside a page a fault happened ---------------------------------------------------
+P_FAULTS = 4004
+
+
+@scenario(id="QX-014", title="Read secret bytes from the offset inside the page of the program's "
+          "first touches (FAR at a page fault)", family=RT, goal=Goal.LEAK,
+          rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE, gap="P7",
+          mprotect=Expect.SUCCEEDS,
+          prop="At a page fault the kernel learns which page to fault in, not where inside "
+               "the page the program's access fell.")
+def qx_fault_offset(adv: Adversary) -> None:
+    """1. After its input step the program maps eight untouched pages and loads one byte from
+    each, at offset 16 * secret[8 + i] (a lookup into fresh tables indexed by secret
+    bytes, as a hash table or an S-box in fresh memory is).
+    2. Each first load is a translation fault; the kernel reads the fault address at each
+    and keeps bits 4..11 of it.
+    3. It holds secret bytes 8..15.
+    Linux's do_page_fault() needs only the page (handle_mm_fault() works on the page) and
+    the exact address only for a signal's si_addr, which a present anonymous page never
+    sends; under the Guardian the byte offset is not something the kernel is owed."""
+    @adv.on(Point.MARKER, phase=P_FAULTS)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["slots"] = args[0]
+        a.memo["got"] = {}
+
+    @adv.on(Point.FAULT, once=False)
+    def _(a: Adversary, info: object, **_: object) -> None:
+        base = a.memo.get("slots")
+        far = a.el1.mrs(S.FAR_EL1)          # what the kernel's fault handler reads
+        if far != info.far:  # type: ignore[attr-defined]
+            a.note(f"FAR_EL1 {far:#x}, the exception record {info.far:#x}")  # type: ignore[attr-defined]
+        if base is None or not base <= far < base + TABLE_PAGES * PAGE:
+            return
+        a.memo["got"][(far - base) // PAGE] = (far & (PAGE - 1)) >> 4
+        a.note(f"fault at {far:#x}")
+        if len(a.memo["got"]) == TABLE_PAGES:
+            got = bytes(a.memo["got"][i] for i in range(TABLE_PAGES))
+            a.observe(got, "offsets of the program's page faults")

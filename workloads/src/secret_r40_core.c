@@ -2,7 +2,9 @@
  * about a program's pages: a table of eight pages, each holding one byte of the secret
  * (at offset 0, the rest zero: a sparse table whose pages carry little entropy each), and
  * an input buffer of 256 pages filled from standard input (public data: whatever the
- * program's caller piped in; EOF leaves it zero).
+ * program's caller piped in; EOF leaves it zero); then eight untouched anonymous pages,
+ * each first touched by one load at an offset the secret picks (a table lookup indexed by
+ * secret bytes 8..15, 16 bytes a slot).
  *
  *   secret_r40_core        run once and report whether the secret survived
  *   secret_r40_core -d     also print the SHA-256 of the secret
@@ -32,7 +34,8 @@
 #define P_PLACED 1
 #define P_INPUT 4000        /* x2 the table, x3 the input buffer, x4 bytes read */
 #define P_INPUT_DONE 4001   /* x2 the label index used */
-#define P_END 4002
+#define P_FAULTS 4004       /* x2 eight untouched pages; next: one load from each */
+#define P_END 4010
 #define TABLE_PAGES 8
 #define INPUT_PAGES 256
 
@@ -95,6 +98,21 @@ int main(int argc, char **argv)
     for (long p = 0; p < got / PAGE; p++)
         same += memcmp((const void *)(input + p * PAGE), (const void *)table, PAGE) == 0;
     log_label(P_INPUT, same > 1 ? 1 : same);
+
+    /* A lookup into fresh tables indexed by secret bytes: each first touch is a page
+     * fault at an address inside the page that depends on the secret. */
+    long slots = sys6(SYS_mmap, 0, TABLE_PAGES * PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!valid(slots)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    marker(P_FAULTS, slots, 0, 0, 0);
+    long sum = 0;
+    for (int i = 0; i < TABLE_PAGES; i++)
+        sum += ((volatile const uint8_t *)slots)[i * PAGE +
+                                                ((const uint8_t *)secret)[8 + i] * 16L];
+    log_label(P_FAULTS, sum != 0);
 
     int bad = 0;
     for (int i = 0; i < TABLE_PAGES; i++)

@@ -60,6 +60,7 @@ EXPECTED = {
     "secret_r37_errors",
     "secret_r38_paths",
     "secret_r39_fork",
+    "secret_r40_core",
     "secret_plugin",
     "secret_variants",
     "signals",

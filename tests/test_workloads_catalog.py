@@ -64,6 +64,7 @@ EXPECTED = {
     "secret_r38_paths",
     "secret_r39_fork",
     "secret_r41_threads",
+    "secret_r40_core",
     "secret_plugin",
     "secret_variants",
     "signals",

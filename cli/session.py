@@ -434,12 +434,32 @@ def _admit_if_program(monitor: Guardian, kernel: Kernel, guest: str, data: bytes
         image = parse_elf(data, guest)
     except ElfError:
         return
-    if image.dynamic and image.interp is None:
+    if image.dynamic and image.interp is None and not _is_static_pie(data):
         return
     try:
         _admit(monitor, image, kernel, guest)
-    except ElfError as exc:
-        raise UsageError(f"--admit {guest}: {exc}", exc.hint) from None
+    except ElfError:
+        # Its interpreter is not in the root: an exec of it fails in the kernel anyway;
+        # the file stays admitted for mapping.
+        pass
+
+
+def _is_static_pie(data: bytes) -> bool:
+    """A position-independent ELF with no interpreter is a program when its dynamic
+    section says so (DT_FLAGS_1 & DF_1_PIE); otherwise it is a shared library."""
+    import io
+
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+    try:
+        for section in ELFFile(io.BytesIO(data)).iter_sections():
+            if isinstance(section, DynamicSection):
+                return any(tag.entry.d_tag == "DT_FLAGS_1" and tag.entry.d_val & 0x0800_0000
+                           for tag in section.iter_tags())
+    except (ELFError, ValueError):
+        return False
+    return False
 
 
 def _admit(monitor: Guardian, image: ElfImage, kernel: Kernel, guest_path: str) -> None:

@@ -20,11 +20,14 @@ Linux denies writers to a running executable), to those bytes:
 * no read runs past the file's end (a short count is Linux's to give; its bytes are not).
 
 A program that opens an admitted file for writing, or truncates it by name, may change
-what it holds: from then on no read of that path is judged.
+what it holds: from then on no read of that path is judged.  One that renames, links or
+symlinks, mounts, changes its root or enters new namespaces may change which file any path
+names: from then on no read of an admitted path is judged (`may_differ`).
 """
 
 from __future__ import annotations
 
+import posixpath
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -57,8 +60,15 @@ _POSITIONED = frozenset({_PREAD, _PREADV})
 _MOVERS = frozenset(_NR[n] for n in (
     "sendfile", "splice", "copy_file_range", "preadv2", "pwritev2", "io_uring_enter",
     "io_uring_setup", "sendmsg", "sendmmsg") if n in _NR)
+#: Calls that may change which file a path names: a rename or link over it, a symlink on
+#: its way, a mount, a new root, a new mount namespace.
+_MOVES_NAMES = frozenset(_NR[n] for n in (
+    "renameat", "renameat2", "linkat", "symlinkat", "mount", "umount2", "chroot",
+    "pivot_root", "unshare", "setns", "move_mount", "open_tree", "fsmount",
+    "mount_setattr") if n in _NR)
 #: Every call this module acts on.
-CALLS = frozenset({*_READS, *_WRITES, *_MOVERS, _LSEEK, _OPENAT, _OPENAT2, _TRUNCATE})
+CALLS = frozenset({*_READS, *_WRITES, *_MOVERS, *_MOVES_NAMES, _LSEEK, _OPENAT, _OPENAT2,
+                   _TRUNCATE})
 SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
 #: Names that open the executable the calling process runs (proc_exe_link: mm->exe_file,
 #: which no one writes while it runs).
@@ -81,6 +91,16 @@ class AdmittedReads:
         self.positions: dict[Description, int | None] = {}
         #: admitted paths the program opened for writing and wrote or truncated
         self.written: set[str] = set()
+        #: the program made a call that may change which file a path names
+        self.names_moved = False
+
+    def may_differ(self, path: bytes) -> bool:
+        """May the absolute `path` name another file than the one the user admitted at it:
+        the program wrote it, or moved names about, or the path is not in its plain form
+        (".." after a linked directory goes where Linux's walk goes, not the string)?"""
+        text = path.decode(errors="surrogateescape")
+        return self.names_moved or text in self.written or \
+            posixpath.normpath(text) != text or "//" in text
 
     def _data(self, slot: Slot, fd: int) -> tuple[str, bytes] | None:
         path = self.files.path_of(slot, fd)
@@ -142,6 +162,10 @@ class AdmittedReads:
                 self.positions = dict.fromkeys(self.positions)
             return
         if ret >= ERRNO_FLOOR:
+            return
+        if nr in _MOVES_NAMES:
+            self.names_moved = True
+            self.written.update(self.admission.files)
             return
         if nr in (_OPENAT, _OPENAT2):
             self._opened(slot, ret)

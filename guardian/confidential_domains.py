@@ -274,7 +274,8 @@ class Lifecycle:
                    "the exec'ing program's argv/envp were not all present to read")
             return
         named = self.admission.image_at(want.path)
-        if named is not None and named != started:
+        if named is not None and named != started and \
+                not self.files.admitted_reads.may_differ(want.path):
             # The admission fixes what the path holds (as for every admitted file), and
             # load_elf_binary() runs the file the path names: for a dynamic program, the
             # program under its interpreter, never the interpreter alone or another image.
@@ -291,7 +292,8 @@ class Lifecycle:
                    f"({len(want.path)} bytes)")
         got = exec_args.on_stack(read, sp)
         if got is not None and got[0] != want.argv and exec_args.agrees(want, *got) and \
-                self.admission.names_elf_image(want.path):
+                self.admission.names_elf_image(want.path) and \
+                not self.files.admitted_reads.may_differ(want.path):
             # The stack has the script form.  Only load_script() rewrites argv, for a file
             # that begins with "#!"; the file at this path is an ELF image the user
             # admitted (load_elf_binary keeps argv).

@@ -28,10 +28,12 @@ does not follow may appear:
   but for a vmsplice of the program's own pages into a pipe it follows, whose pages
   the Guardian can watch: pipe_bytes.py --, sendfile -- but for a splice or sendfile
   from a memfd into a pipe, both followed: sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
-  that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg, and
-  open_by_handle_at, which may open one anew): every object of the program's domain;
+  that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg,
+  open_by_handle_at, which may open one anew, and pidfd_getfd, which installs another
+  process's very open file): every object of the program's domain;
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
-  a name it cannot resolve): every object of the domain -- but for an open of
+  /dev/stdin, /dev/stdout, /dev/stderr, a name it cannot resolve), and a symlinkat (the
+  link may name /proc/self/fd/N): every object of the domain -- but for an open of
   /proc/self/fd/N that names an end of a pipe it follows, read at a quiet return: that
   is another reader or writer of the same pipe (`pipe.reopened`);
 * a descriptor of it passed in an SCM_RIGHTS message (or a message it cannot read);
@@ -101,7 +103,10 @@ _SOCKETPAIR = _NR["socketpair"]
 MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
 _OPENAT2 = _NR["openat2"]
+#: linkat may name an O_TMPFILE file; symlinkat may make a name that resolves to
+#: /proc/self/fd/N, so that a later open of an ordinary-looking name opens one of them anew.
 _LINKS = frozenset({_NR["linkat"]})
+_SYMLINKS = frozenset({_NR["symlinkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
@@ -109,13 +114,15 @@ MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
 _MADVISE, _VMSPLICE = _NR["madvise"], _NR["vmsplice"]
-#: Names that may reach an object the program holds through another open file.
-_REOPENING = ("/proc/", "/dev/fd/")
+#: Names that may reach an object the program holds through another open file
+#: (/dev/stdin, /dev/stdout and /dev/stderr are links to /proc/self/fd/0, 1, 2).
+_REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
     "io_uring_enter", "io_uring_setup", "sendmmsg", "recvmmsg", "open_by_handle_at",
-    "bpf")   # bpf: a sockmap may redirect a followed socket's bytes (sk_msg, sk_is_readable)
+    "bpf",   # bpf: a sockmap may redirect a followed socket's bytes (sk_msg, sk_is_readable)
+    "pidfd_getfd")   # installs another process's very open file (fget_task())
     if n in _NR)
 #: Calls that may register an eventfd with a part of the kernel that signals it.
 _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n in _NR)
@@ -133,8 +140,8 @@ _MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
 #: calls that report one (pair_bytes.check_unnamed).
 _NAMING = frozenset({_NR["bind"], _NR["connect"], _NR["setsockopt"]})
 _NAMES = frozenset({pair_bytes.GETSOCKNAME, pair_bytes.GETPEERNAME})
-CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_PROTECTS, _TRUNCATE, _SENDMSG, _MMAP,
-                   _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
+CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_SYMLINKS, *_PROTECTS, _TRUNCATE, _SENDMSG,
+                   _MMAP, _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
                    sole_streams.PSELECT6, *_NAMES,
                    *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
 
@@ -305,6 +312,8 @@ class SoleHeld:
                     nonblock=bool(flags & sole_files.O_NONBLOCK))
         elif nr in _LINKS:
             self.drop_domain(slot, MemFile)     # an O_TMPFILE file may get a name
+        elif nr in _SYMLINKS:
+            self.drop_domain(slot)              # a name that may reopen any of them
         elif nr == _TRUNCATE:
             self.drop_domain(slot, MemFile)     # by a name: which file is not followed
         elif nr == _SENDMSG:

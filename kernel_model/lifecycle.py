@@ -111,10 +111,11 @@ class LifecycleMixin:
             if reaper is None:
                 reaper = init if init is not proc else None
             child.parent = reaper
+            child.exit_signal = sig.SIGCHLD            # reparent_leader(): no slaying init
             if reaper is not None:
                 reaper.children.append(child)
-                if child.exit_status is not None:      # a zombie: its new parent may reap it
-                    self.wake_where(lambda w, r=reaper: w.what == "wait4" and w.key is r, None)
+                if child.exit_status is not None:      # a zombie: tell its new parent
+                    self._notify_parent(child, reaper)
             # A thread of the child that asked for a parent-death signal gets it
             # (forget_original_parent(): sent to its whole thread group).
             for th in child.alive_threads:
@@ -124,23 +125,7 @@ class LifecycleMixin:
         proc.children = []
         parent = proc.parent
         if parent is not None and parent.exit_status is None:
-            # do_notify_parent(): a child whose exit signal is SIGCHLD, under a parent that
-            # ignores SIGCHLD or set SA_NOCLDWAIT, is released at once (no zombie; the
-            # parent's wait answers ECHILD once no child is left) and, when SIGCHLD is
-            # ignored, sends nothing.
-            chld = parent.sigactions.get(sig.SIGCHLD)
-            autoreap = proc.exit_signal == sig.SIGCHLD and (
-                chld.handler == sig.SIG_IGN or bool(chld.flags & sig.SA_NOCLDWAIT))
-            if proc.exit_signal and not (autoreap and chld.handler == sig.SIG_IGN):
-                code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
-                detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
-                info = sig.pack_siginfo(sig.SIGCHLD, code, pid=proc.pid, status=detail)
-                # Linux: si_signo is the signal sent (clone's exit signal), with SIGCHLD's fields.
-                info = struct.pack("<i", proc.exit_signal) + info[4:]
-                self.signals.send_process(parent, proc.exit_signal, info)
-            if autoreap:
-                self.reap(proc)
-            self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
+            self._notify_parent(proc, parent)
         else:
             self.processes.pop(proc.pid, None)
         if proc is init:
@@ -148,6 +133,27 @@ class LifecycleMixin:
             for other in list(self.processes.values()):
                 if other is not proc and other.exit_status is None:
                     self.exit_process(other, sig.SIGKILL)
+
+    def _notify_parent(self, proc: Process, parent: Process) -> None:
+        """do_notify_parent() for a process that became a zombie (or a zombie that came to
+        a new parent): send the exit signal and wake the parent's waits.  A child whose
+        exit signal is SIGCHLD, under a parent that ignores SIGCHLD or set SA_NOCLDWAIT,
+        is released at once (no zombie; the parent's wait answers ECHILD once no child is
+        left) and, when SIGCHLD is ignored, sends nothing."""
+        status = proc.exit_status or 0
+        chld = parent.sigactions.get(sig.SIGCHLD)
+        autoreap = proc.exit_signal == sig.SIGCHLD and (
+            chld.handler == sig.SIG_IGN or bool(chld.flags & sig.SA_NOCLDWAIT))
+        if proc.exit_signal and not (autoreap and chld.handler == sig.SIG_IGN):
+            code = sig.CLD_EXITED if status & 0x7F == 0 else sig.CLD_KILLED
+            detail = (status >> 8) & 0xFF if code == sig.CLD_EXITED else status & 0x7F
+            info = sig.pack_siginfo(sig.SIGCHLD, code, pid=proc.pid, status=detail)
+            # Linux: si_signo is the signal sent (clone's exit signal), with SIGCHLD's fields.
+            info = struct.pack("<i", proc.exit_signal) + info[4:]
+            self.signals.send_process(parent, proc.exit_signal, info)
+        if autoreap:
+            self.reap(proc)
+        self.wake_where(lambda w: w.what == "wait4" and w.key is parent, None)
 
     def reap(self, child: Process) -> None:
         self.processes.pop(child.pid, None)

@@ -3,8 +3,8 @@
 While a confidential thread runs, VBAR_EL1 names the Guardian's vector table.
 Every exception from it enters here first: the full register file is saved in
 a Guardian-owned slot, the CPU is scrubbed down to what the kernel is owed
-(syscall number and arguments; the fault address and syndrome; nothing at an
-interrupt), TCR_EL1.EPD0 is set so the kernel cannot walk the user half, the
+(syscall number and arguments; the fault address's page and syndrome; nothing
+at an interrupt), TCR_EL1.EPD0 is set so the kernel cannot walk the user half, the
 kernel's EL1 configuration is put back, and the kernel's own vector is called.
 """
 

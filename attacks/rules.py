@@ -89,7 +89,7 @@ RULES: tuple[Rule, ...] = (
          validated="out of scope: tests/test_guardian_kernel.py (a VBAR write while the kernel "
                    "runs gains it nothing; SR-004 covers the one that would)"),
     Rule("G-ENTRY-SCRUB", "At entry from a confidential thread the register file is saved and "
-         "cleared; only x0-x5/x8 of a syscall and the fault address go to the kernel.",
+         "cleared; only x0-x5/x8 of a syscall and the fault address's page go to the kernel.",
          checks=("entry.scrub_registers", "entry.syscall_arity")),
     Rule("G-ENTRY-ARGS", "A syscall entry forwards only the argument registers that syscall takes.",
          checks=("entry.scrub_registers",)),
@@ -449,8 +449,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
          checks=("fork.one_child",)),
     Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more (no user "
-         "PC at an interrupt).",
-         checks=("entry.hide_irq_pc", "entry.hide_fault_pc"), validated="NO: open gaps (P7)"),
+         "PC at an interrupt or an abort, only the page of a fault address).",
+         checks=("entry.hide_irq_pc", "entry.hide_fault_pc", "entry.hide_fault_offset"),
+         validated="NO: open gaps (P7)"),
     Rule("G-EL0-COUNTER", "A confidential program's EL0 read of the timer's counter or its "
          "frequency (CNTVCT_EL0, CNTVCTSS_EL0, CNTFRQ_EL0) is answered by the Guardian from "
          "the machine's counter; the kernel never sees it, so it can neither choose the value "

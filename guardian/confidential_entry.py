@@ -3,8 +3,8 @@
 While a confidential thread runs, VBAR_EL1 names the Guardian's vector table.
 Every exception from it enters here first: the full register file is saved in
 a Guardian-owned slot, the CPU is scrubbed down to what the kernel is owed
-(syscall number and arguments; the fault address and syndrome; nothing at an
-interrupt), TCR_EL1.EPD0 is set so the kernel cannot walk the user half, the
+(syscall number and arguments; the fault address's page and syndrome; nothing
+at an interrupt), TCR_EL1.EPD0 is set so the kernel cannot walk the user half, the
 kernel's EL1 configuration is put back, and the kernel's own vector is called.
 """
 
@@ -53,7 +53,7 @@ from guardian.quiet_ranges import note as note_quiet
 from guardian.quiet_ranges import noted as quiet_noted
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
-from guardian.slots import Slot
+from guardian.slots import PAGE, Slot
 from guardian.sole_moves import OFFSET_MOVES
 from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
@@ -65,6 +65,9 @@ _IRQ_VECTORS = frozenset((0x480, 0x500, 0x580))
 _EC_SVC64 = int(ExceptionClass.SVC64)
 _EC_SYSREG = int(ExceptionClass.SYSREG)
 _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.DABT_SAME)))
+_EC_INSN_ABORT = frozenset((int(ExceptionClass.IABT_LOWER), int(ExceptionClass.IABT_SAME)))
+_EC_ABORT = _EC_DATA_ABORT | _EC_INSN_ABORT
+_PAGE_MASK = ~(PAGE - 1)
 _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
 
@@ -172,8 +175,21 @@ class ExceptionEntry:
             if vector in _IRQ_VECTORS:
                 if checks.enabled("entry.hide_irq_pc"):
                     slot.shown_elr = 0    # an interrupt owes the kernel nothing about where
-            elif ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
-                slot.shown_elr = 0        # a data abort owes it the address and syndrome only
+            else:
+                if ec in _EC_DATA_ABORT and checks.enabled("entry.hide_fault_pc"):
+                    slot.shown_elr = 0    # a data abort owes it the address and syndrome only
+                if ec in _EC_ABORT and checks.enabled("entry.hide_fault_offset"):
+                    # The kernel is owed the page, not where in it the access fell: arm64's
+                    # do_page_fault() hands handle_mm_fault() the address, which works on
+                    # its page; the exact address matters only for a fault signal's
+                    # si_addr, and a confidential thread's comes from the Guardian's
+                    # record (slot.fault keeps it).  Linux itself hands a userfaultfd
+                    # reader the page (handle_userfault(): PAGE_MASK unless
+                    # UFFD_FEATURE_EXACT_ADDRESS).  An instruction abort's ELR is its
+                    # fault address too: not shown either.
+                    far &= _PAGE_MASK
+                    if ec in _EC_INSN_ABORT:
+                        slot.shown_elr = 0
         # rt_sigreturn: the kernel is told only the signal mask the frame restores, and the
         # slot now resumes where the frame says.
         mask = self._sigreturn_mask(slot) if nr == NR_RT_SIGRETURN else 0
@@ -215,6 +231,7 @@ class ExceptionEntry:
             # The kernel's vector gets this exception's record as the ELx registers now
             # hold it (the record is the core's for this one exception only).
             info.elr = kernel_elr
+            info.far = far
             info.spsr = 0
             handler(cpu, info)
 

@@ -39,6 +39,16 @@ What the Guardian takes as registered is never less than Linux registered:
   the read's entry.
 
 A refusal names the message's index, never the address.
+
+UFFD_FEATURE_EXACT_ADDRESS is not something a confidential program gets: at its thread's
+fault the kernel is shown only the page (`entry.hide_fault_offset`), so a kernel serving
+its userfaultfd reports the page, as Linux does without the feature, and offers no exact
+address (UFFDIO_API answers -EINVAL to a request for a feature the kernel lacks, as Linux
+before 5.18 did for this one).  The Guardian does not write the exact address into the
+message either: the message is read by another thread at a time of its choosing, and
+which fault it reports is the kernel's word; a page-aligned address is what every
+userfaultfd program handles.  (The kernel model implements no userfaultfd: it answers
+-ENOSYS.)
 """
 
 from __future__ import annotations

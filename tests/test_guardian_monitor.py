@@ -168,6 +168,47 @@ def test_the_kernel_sees_no_user_pc_at_a_data_abort(monkeypatch: pytest.MonkeyPa
     assert r.exit_code == 0 and seen and set(seen) == {0}
 
 
+def _aborts_the_kernel_sees(monkeypatch: pytest.MonkeyPatch, program: str,
+                            mutate: str = "") -> list[tuple[int, ...]]:
+    """(class, the record's FAR, FAR_EL1, ELR_EL1) of every abort the kernel's vector takes
+    from a confidential run of `program`."""
+    from kernel_model.kernel import Kernel
+    seen: list[tuple[int, ...]] = []
+    orig = Kernel._el0_sync
+
+    def spy(self, cpu, info):  # noqa: ANN001, ANN202
+        ec = info.esr >> 26
+        if ec in (0x20, 0x24):          # an instruction or data abort from EL0
+            seen.append((ec, info.far, cpu.read_sysreg(S.FAR_EL1), cpu.read_sysreg(S.ELR_EL1)))
+        return orig(self, cpu, info)
+
+    monkeypatch.setattr(Kernel, "_el0_sync", spy)
+    monkeypatch.setattr(checks, "MUTATED", checks.MUTATED)     # put back afterwards
+    r = run_program(program, [], machine="small", guardian="on", confidential=True,
+                    mutate=mutate)
+    assert r.exit_code == 0, r.warnings
+    return seen
+
+
+def test_the_kernel_sees_only_the_page_of_a_fault_address(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a confidential thread's data or instruction abort FAR_EL1 (and the record the
+    kernel's vector gets) hold the fault address's page, offset cleared, and an
+    instruction abort shows no ELR (it is the fault address); the program's own signal
+    handler still gets the exact si_addr (the signals workload checks it)."""
+    seen = _aborts_the_kernel_sees(monkeypatch, "signals")
+    assert {0x20, 0x24} <= {ec for ec, *_ in seen}, seen
+    assert all(far == far_el1 and not far & 0xFFF for _, far, far_el1, _ in seen), seen
+    assert all(elr == 0 for ec, _, _, elr in seen if ec == 0x20), seen
+
+
+def test_without_the_check_the_kernel_sees_the_exact_fault_address(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _aborts_the_kernel_sees(monkeypatch, "signals", "entry.hide_fault_offset")
+    assert any(far & 0xFFF for _, far, _, _ in seen), seen
+    assert any(elr for ec, _, _, elr in seen if ec == 0x20), seen
+
+
 def test_keys_come_from_the_guardian_seed_not_the_machine() -> None:
     a = Guardian(Machine(load_machine("small")), guardian_seed=1)
     b = Guardian(Machine(load_machine("small")), guardian_seed=2)

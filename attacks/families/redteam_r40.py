@@ -31,7 +31,7 @@ from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Goal, scenario
 from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
@@ -536,8 +536,9 @@ P_FAULTS = 4004
 
 @scenario(id="QX-014", title="Read secret bytes from the offset inside the page of the program's "
           "first touches (FAR at a page fault)", family=RT, goal=Goal.LEAK,
-          rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE, gap="P7",
-          mprotect=Expect.SUCCEEDS,
+          rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE,
+          silent="the Guardian shows the kernel only the page of a fault address (FAR_EL1 "
+                 "with its page offset cleared): nothing to refuse",
           prop="At a page fault the kernel learns which page to fault in, not where inside "
                "the page the program's access fell.")
 def qx_fault_offset(adv: Adversary) -> None:
@@ -546,10 +547,12 @@ def qx_fault_offset(adv: Adversary) -> None:
     bytes, as a hash table or an S-box in fresh memory is).
     2. Each first load is a translation fault; the kernel reads the fault address at each
     and keeps bits 4..11 of it.
-    3. It holds secret bytes 8..15.
-    Linux's do_page_fault() needs only the page (handle_mm_fault() works on the page) and
-    the exact address only for a signal's si_addr, which a present anonymous page never
-    sends; under the Guardian the byte offset is not something the kernel is owed."""
+    3. It would hold secret bytes 8..15.
+    The kernel is owed the page only: arm64's do_page_fault() hands handle_mm_fault() the
+    address, which works on its page; the exact address matters only for a fault signal's
+    si_addr (a confidential thread's comes from the Guardian's record of the exception),
+    and Linux itself reports a page-aligned address to a userfaultfd reader unless
+    UFFD_FEATURE_EXACT_ADDRESS is asked for.  FAR_EL1 holds the page, offset cleared."""
     @adv.on(Point.MARKER, phase=P_FAULTS)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["slots"] = args[0]

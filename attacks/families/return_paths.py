@@ -106,9 +106,9 @@ def ip_pc(adv: Adversary) -> None:
 
 @scenario(id="IP-002", title="Learn the user PC of a data abort", family=IP,
           goal=Goal.LEAK, rules=("G-ENTRY-OWED",), oracle=_pcs_seen,
-          silent="the Guardian hands the kernel the fault address and syndrome only",
-          prop="At a data abort the kernel learns the faulting address and syndrome, not "
-               "which instruction faulted.")
+          silent="the Guardian hands the kernel the fault address's page and syndrome only",
+          prop="At a data abort the kernel learns the faulting address's page and syndrome, "
+               "not which instruction faulted.")
 def ip_fault_pc(adv: Adversary) -> None:
     """1. When the program faults on its untouched page (FAULT phase), read the PC of the
     faulting instruction."""

@@ -60,7 +60,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.at_random_apart": ("QG-001",),
     "set_pt.measured_file": ("MU-001",),
     "signal.sync_witnessed": ("MU-003",),
-    "signal.sender_witnessed": ("RB-009",),
+    "signal.sender_witnessed": ("RB-009", "QY-020"),
     "signal.sigio_fd": ("QA-019",),
     "signal.seccomp_trapped": ("QA-031",),
     "signal.alarm_armed": ("QA-033",),

@@ -42,7 +42,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.raised_signals import RaisedSignals
-from guardian.signal_senders import SendLog
+from guardian.signal_senders import Send, SendLog
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -122,6 +122,9 @@ class SelfSignals:
         #: Masks of confidential threads in execve whose address space went: the next
         #: CREATE_DOMAIN is (one of) their new image(s).
         self.exec_masks: list[ThreadSignals] = []
+        #: The sends that may be pending for those threads or their processes (with the
+        #: root each left), for the new image (signal_senders.SendLog.carry_exec).
+        self.exec_sends: list[tuple[int, Send]] = []
         #: The signals the program sent, until they reach their targets (signal_senders.py).
         self.sends = SendLog(registry, self)
         #: What makes Linux raise a signal itself, per address space (raised_signals.py).
@@ -204,8 +207,10 @@ class SelfSignals:
             st.threads[child_thread] = start
 
     def note_exec(self, slot: Slot) -> None:
-        """A thread in execve lost its address space: its mask goes on in the new image."""
+        """A thread in execve lost its address space: its mask goes on in the new image,
+        and so do the signals pending for it and its process (the sends behind them)."""
         self.exec_masks.append(self._thread(slot.root, slot.thread).inherited())
+        self.exec_sends += self.sends.pending_at_exec(slot)
 
     def start(self, root: int, thread: int) -> None:
         """CREATE_DOMAIN: the first thread's mask.  The user's launch gives an empty one;
@@ -214,6 +219,7 @@ class SelfSignals:
         exec'ing thread, so an execve into an image that never becomes confidential
         leaves its mask to the next domain created."""
         masks, self.exec_masks = self.exec_masks, []
+        carried, self.exec_sends = self.exec_sends, []
         first = masks[0].inherited() if masks else ThreadSignals()
         for other in masks[1:]:
             # The Guardian cannot tell which exec this is: a bit is known only where
@@ -223,6 +229,8 @@ class SelfSignals:
         first.altstack = (0, 0)             # exec leaves no alternate stack
         self.signal_states[root] = SignalState(threads={thread: first})
         self.raised.start(root, exec_from=bool(masks))
+        if masks:
+            self.sends.carry_exec(root, carried)   # signals pending across the exec
 
     def forget(self, root: int) -> None:
         self.signal_states.pop(root, None)

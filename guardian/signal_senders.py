@@ -12,6 +12,12 @@ let a handler that trusts "I sent this myself" run on a signal nobody raised.
 
 Standard signals coalesce while pending, so one delivery takes every matching send of
 that signal to that process; a real-time signal is queued once per send and takes one.
+A thread-directed send (tkill, tgkill, rt_tgsigqueueinfo) is queued on the one thread it
+names (do_send_specific), and rt_sigtimedwait and a signalfd read dequeue only the
+caller's own and the process's pending signals (dequeue_signal(current, ...)): such a
+send reaches only a thread whose id the Guardian knows is the one named (its gettid or
+set_tid_address, or the id its clone bound: `tids_of`); a thread whose id it was never
+told is not judged by it.
 A sender whose pid the Guardian was never told (no getpid, no clone result naming it)
 cannot be told apart from another process of the program: its sends match any of the
 program's pids.  Linux itself fills SI_USER from the current process for SIGPIPE and
@@ -28,7 +34,7 @@ from __future__ import annotations
 import struct
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -148,6 +154,16 @@ class SendLog:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True))
 
+    def tids_of(self, slot: Slot) -> set[int]:
+        """The ids the Guardian knows for the slot's thread: what its own gettid or
+        set_tid_address answered, and the id its space bound for it (the creator's clone
+        result, or the TID word that clone stored before the thread first ran:
+        guardian/child_ids.py).  Empty: not known, nothing judged by it."""
+        tids = self.self_signals.thread_signals(slot.root, slot.thread).tids
+        space = self.registry.space_of(slot.domain, slot.root)
+        bound = space.tids.get(slot.thread) if space is not None else None
+        return tids | {bound} if bound is not None else set(tids)
+
     def _aims_at(self, send: Send, slot: Slot) -> bool:
         """Could the send's target be the slot's thread (the Guardian does not know it is
         not)?"""
@@ -155,7 +171,7 @@ class SendLog:
             return False
         if send.own:
             return slot.root == send.root
-        tids = self.self_signals.thread_signals(slot.root, slot.thread).tids
+        tids = self.tids_of(slot)
         if send.tid is not None:
             return not tids or send.tid in tids
         if send.pid is not None:
@@ -251,6 +267,29 @@ class SendLog:
             return []
         raw = memory.read(slot.args[1], _INFO_WITH_VALUE, slot.root)
         return self.check(slot, ret, raw) if raw is not None else []
+
+    def pending_at_exec(self, slot: Slot) -> list[tuple[int, Send]]:
+        """The slot's thread is in execve and its address space went: the sends that may
+        be pending for it or its process ((its old root, a copy of each)).  Linux's exec
+        keeps both (de_thread ends the other threads, with what was pending for them
+        alone)."""
+        return [(slot.root, replace(s, reached=set(), sender_pids=set(s.sender_pids)))
+                for s in self.sends.get(slot.domain, ()) if self._aims_at(s, slot)]
+
+    def carry_exec(self, root: int, carried: list[tuple[int, Send]]) -> None:
+        """CREATE_DOMAIN of an exec'd image at `root`: what its former image left pending
+        may reach its threads.  The exec'ing thread takes its process's id (de_thread), so
+        a carried send names no thread or process any more; one the exec'ing process made
+        (a kernel's own SIGPIPE included) is now the new image's."""
+        domain = self.registry.root_domain.get(root)
+        if domain is None or not carried:
+            return
+        log = self.sends.get(domain)
+        if log is None:
+            log = self.sends[domain] = deque(maxlen=_KEPT)
+        for old_root, send in carried:
+            log.append(replace(send, root=root if send.root == old_root else send.root,
+                               pid=None, tid=None))
 
     def take(self, sends: list[Send], slot: Slot) -> None:
         """The delivery `check` allowed committed: its sends have reached the thread (and

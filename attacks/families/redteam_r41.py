@@ -46,7 +46,7 @@ assert S  # (the module's system registers are spelled as tuples here, as in red
 
 def _is_worker(a: Adversary, thread: object) -> bool:
     """Whether `thread` is one the program made (not its first thread)."""
-    return getattr(thread, "tid", 0) != a.init.pid
+    return thread is not None and thread.tid != a.init.pid  # type: ignore[attr-defined]
 
 
 def _new_thread(a: Adversary):  # type: ignore[no-untyped-def]
@@ -149,7 +149,7 @@ def qy_irq_tls(adv: Adversary) -> None:
         ctx.set(CTX_TPIDR, TLS_C - 4)
         a.el1.restore_context(ctx)
         a.el1.msr(TPIDR_EL0, TLS_C - 4)
-        if thread is not None and getattr(thread, "context", None) is not None:
+        if thread is not None and thread.context is not None:  # type: ignore[attr-defined]
             thread.context.set(CTX_TPIDR, TLS_C - 4)   # type: ignore[attr-defined]
         a.note("TPIDR_EL0 changed at the interrupt")
 
@@ -218,7 +218,7 @@ def qy_robust_empty(adv: Adversary) -> None:
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_ROBUST)
     def _(a: Adversary, thread: object = None, **_: object) -> None:
-        tid = getattr(thread, "tid", 0)
+        tid = thread.tid if thread is not None else 0  # type: ignore[attr-defined]
         a.kernel.uaccess.write_u32(a.memo["lock"], tid | OWNER_DIED)
         a.note("marked OWNER_DIED at the exit")
 
@@ -330,7 +330,7 @@ def _robust_exit(adv: Adversary, which: int, value) -> None:  # type: ignore[no-
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_EXIT, during=P_ROBUST2)
     def _(a: Adversary, thread: object = None, **_: object) -> None:
-        v = value(getattr(thread, "tid", 0)) & 0xFFFF_FFFF
+        v = value(thread.tid if thread is not None else 0) & 0xFFFF_FFFF  # type: ignore[attr-defined]
         a.kernel.uaccess.write_u32(a.memo["word"], v)
         a.note(f"stored {v:#x} at {a.memo['word']:#x} at the exit")
 
@@ -457,7 +457,7 @@ def qy_exit_signal(adv: Adversary) -> None:
 
 @scenario(id="QY-020", title="Hand a thread's rt_sigtimedwait() the signal its creator's "
           "tgkill() sent to the creator", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=THREADS, gap="P5",
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=THREADS,
           prop="rt_sigtimedwait() takes only signals pending for the calling thread or the "
                "process, never one tgkill() sent to another thread.")
 def qy_sigwait_other(adv: Adversary) -> None:
@@ -468,13 +468,11 @@ def qy_sigwait_other(adv: Adversary) -> None:
     3. The thread receives SIGUSR2 from its own program's tgkill: -4, secret bytes 0..7.
     Linux's do_sigtimedwait() dequeues from current->pending and the shared set only; the
     program's one tgkill() named the first thread.
-    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
-    program's own pid needs a tgkill of the program that named this thread) only where it
-    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
-    the record a signalfd read returns are not held to it.  Not a claim: another process
-    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
-    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
-    tgkill() named its first thread."""
+    Another process cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo()
+    refuses si_code SI_TKILL from anyone but the target's own process, -EPERM), so such a
+    siginfo naming the program's pid needs a tgkill() of the program that named the
+    receiving thread, not yet received; the program's one tgkill() named its first
+    thread, whose id (gettid) differs from the one the polling thread's clone stored."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGTIMEDWAIT, during=P_SIGWAIT)
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         if not _is_worker(a, thread):
@@ -503,7 +501,7 @@ def _move_main_usr2(a: Adversary, thread, keep: bool) -> None:  # type: ignore[n
 
 @scenario(id="QY-021", title="Hand a thread's signalfd read the signal its creator's "
           "tgkill() sent to the creator", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-OUTPUT", "G-SIGNAL-OLD-STATE"), program=THREADS, gap="P5",
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=THREADS,
           prop="A signalfd read takes only signals pending for the reading thread or the "
                "process, never one tgkill() sent to another thread.")
 def qy_sigfd_other(adv: Adversary) -> None:
@@ -514,13 +512,11 @@ def qy_sigfd_other(adv: Adversary) -> None:
     3. The thread reads a record of its own program's tgkill: -4, secret bytes 0..7.
     Linux's signalfd_dequeue() calls dequeue_signal(current, ...): the reader's own and
     the shared pending sets only.
-    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
-    program's own pid needs a tgkill of the program that named this thread) only where it
-    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
-    the record a signalfd read returns are not held to it.  Not a claim: another process
-    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
-    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
-    tgkill() named its first thread."""
+    Another process cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo()
+    refuses si_code SI_TKILL from anyone but the target's own process, -EPERM), so such a
+    siginfo naming the program's pid needs a tgkill() of the program that named the
+    receiving thread, not yet received; the program's one tgkill() named its first
+    thread, whose id (gettid) differs from the one the polling thread's clone stored."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_READ, during=P_SIGFD)
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         if _is_worker(a, thread):
@@ -529,7 +525,7 @@ def qy_sigfd_other(adv: Adversary) -> None:
 
 @scenario(id="QY-022", title="Answer a thread's rt_sigtimedwait() with a copy of the signal "
           "its creator's tgkill() left pending for the creator", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=THREADS, gap="P5",
+          rules=("G-SIGNAL-HANDLER", "G-IAGO-OUTPUT"), program=THREADS,
           prop="One tgkill() is received once, by the thread it names.")
 def qy_sigwait_copy(adv: Adversary) -> None:
     """1. As QY-020: the creator's tgkill() leaves SIGUSR2 pending on the first thread; a
@@ -538,13 +534,11 @@ def qy_sigwait_copy(adv: Adversary) -> None:
     creator's pending too (which the creator then takes itself).
     3. The thread receives SIGUSR2 from its own program's tgkill: -4, secret bytes 0..7.
     A tgkill() queues one signal on one thread (do_send_specific); it is dequeued once.
-    Open: the Guardian checks a signal's provenance (a SI_TKILL siginfo naming the
-    program's own pid needs a tgkill of the program that named this thread) only where it
-    delivers a handler (QY-011 is refused so); the siginfo rt_sigtimedwait() writes and
-    the record a signalfd read returns are not held to it.  Not a claim: another process
-    cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo() refuses si_code
-    SI_TKILL from anyone but the target's own process, -EPERM), and the program's one
-    tgkill() named its first thread."""
+    Another process cannot send SI_TKILL in the program's name (do_rt_tgsigqueueinfo()
+    refuses si_code SI_TKILL from anyone but the target's own process, -EPERM), so such a
+    siginfo naming the program's pid needs a tgkill() of the program that named the
+    receiving thread, not yet received; the program's one tgkill() named its first
+    thread, whose id (gettid) differs from the one the polling thread's clone stored."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_SIGTIMEDWAIT, during=P_SIGWAIT)
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         if _is_worker(a, thread):

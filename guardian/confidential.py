@@ -51,6 +51,7 @@ from guardian.measure import MeasuredFile, MeasuredImage
 from guardian.memfd_open import open_memfd_descriptor
 from guardian.slots import Domain, Slot, Space
 from guardian.state import MonitorState
+from guardian.stated_facts import PDEATH_ASKED
 from guardian.user_memory import UserMemory
 
 
@@ -73,6 +74,7 @@ class Confidential:
         self.events = events = EventFiles(mem, files)
         events.sends = selfsig.sends
         selfsig.sends.timer_expiry = files.timers.check_expiry
+        selfsig.sends.pdeath_asked = lambda slot: files.stated.of_thread(slot).get(PDEATH_ASKED)
         self.returns = ret = ReturnPath(state, reg, mem, layout, life, selfsig, el0, files,
                                         events)
         masks = SignalMasks(state, mem, selfsig)

@@ -94,6 +94,7 @@ from guardian.slots import Slot
 from guardian.stated_facts import (
     COMM_WRITTEN,
     PAIR_MAKER,
+    PDEATH_ASKED,
     StatedFacts,
     read_comm,
     stat_inode,
@@ -437,6 +438,7 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     elif fact == PDEATH_SIGNAL:
         # A credential change may later clear it (commit_creds()): not followed.
         facts.pop(PDEATH_SIGNAL, None)
+        facts[PDEATH_ASKED] = a[1] & 0xFFFF_FFFF
 
 
 def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,

@@ -94,6 +94,8 @@ class SendLog:
     def __init__(self, registry: Registry, self_signals: SelfSignals) -> None:
         self.registry = registry
         self.self_signals = self_signals
+        #: the signal a thread's own PR_SET_PDEATHSIG asked for (None: none seen)
+        self.pdeath_asked: Callable[[Slot], object] | None = None
         self.sends: dict[int, deque[Send]] = {}
         #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
         self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
@@ -210,8 +212,12 @@ class SendLog:
                 known.setdefault(p, r)
         if si_pid not in known and not any(si_pid in s.sender_pids for s in log):
             return []                       # a sender outside the program (or not known)
-        if code == SI_USER and si_pid not in known:
-            return []   # a gone parent's death signal
+        if code == SI_USER and (si_pid not in known or (
+                self.pdeath_asked is not None and self.pdeath_asked(slot) == signo)):
+            # A parent's death signal: the parent process gone, or only the thread that
+            # made this one (Linux sends it when that thread exits, whether or not its
+            # process and address space live on).
+            return []
         matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
                     and not any(s is c for c in claimed or ())
                     and (not s.sender_pids or si_pid in s.sender_pids

@@ -44,6 +44,9 @@ from guardian.user_memory import UserMemory
 TASK_COMM_LEN = 16
 #: A socketpair's ends -> (address space, thread) of the call that made it.
 PAIR_MAKER = "pair_maker"
+#: (of a thread) the signal its own PR_SET_PDEATHSIG last asked for: the one Linux sends it,
+#: as SI_USER from its parent, when the thread that made it exits (forget_original_parent()).
+PDEATH_ASKED = "pdeath_asked"
 #: (of a space) a descriptor that may write a /proc/.../comm was opened there: a task's
 #: name may change by comm_write() (fs/proc/base.c) at any time, so it is not followed.
 COMM_WRITTEN = "comm_written"

@@ -247,3 +247,16 @@ def test_a_signal_sent_before_an_exec_reaches_the_new_image(sigs: SelfSignals) -
     _deliver(sigs, NEW, 5, SIGUSR2, _info(SIGUSR2, SI_TKILL, PARENT_PID))
     _refused(sigs, NEW, 5, SIGUSR2, _info(SIGUSR2, SI_TKILL, PARENT_PID))   # once
     _refused(sigs, NEW, 5, SIGRT, _info(SIGRT, SI_USER, PARENT_PID))
+
+
+def test_a_parent_death_signal_the_child_asked_for_passes_while_the_parent_lives_on(
+        sigs: SelfSignals) -> None:
+    """Linux sends PR_SET_PDEATHSIG's signal (SI_USER, si_pid the parent's) when the thread
+    that made the child exits, whether or not its process or address space lives on (a
+    CLONE_VM child keeps it): the child that asked for that signal may get it; one that
+    did not, or another signal, is refused as before."""
+    _refused(sigs, CHILD, 2, SIGUSR1, _info(SIGUSR1, SI_USER, PARENT_PID))
+    asked: dict[tuple[int, int], int] = {(CHILD, 2): SIGUSR1}
+    sigs.sends.pdeath_asked = lambda slot: asked.get((slot.root, slot.thread))
+    _deliver(sigs, CHILD, 2, SIGUSR1, _info(SIGUSR1, SI_USER, PARENT_PID))
+    _refused(sigs, CHILD, 2, SIGUSR2, _info(SIGUSR2, SI_USER, PARENT_PID))

@@ -72,6 +72,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.altstack_owner": ("MU-032",),
     "set_pt.share_one_frame": ("RV-007", "QB-016"),
     "ksm.private_only": ("RV-010",),
+    "ksm.mergeable": ("QX-009", "QX-010"),
     "create.exec_args": ("RV-020",),
     "create.exec_filename": ("QG-009",),
     "create.exec_elf_argv": ("QG-007",),

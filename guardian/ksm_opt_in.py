@@ -21,8 +21,9 @@ mergeable (`ksm.mergeable`), as followed from its own calls' arguments and answe
 - a madvise(MADV_MERGEABLE) answered 0, or ENOMEM (a hole, reported after the mapped
   areas took the advice), marks the mapped parts of its range that are not MAP_SHARED;
   a MADV_UNMERGEABLE, whatever its answer, unmarks its range;
-- a prctl(PR_SET_MEMORY_MERGE, 1) answered 0 makes every private page mergeable; one
-  with arg2 0, whatever its answer, makes nothing mergeable;
+- a prctl(PR_SET_MEMORY_MERGE, 1) answered 0 (arg3..arg5 0: else Linux's -EINVAL) makes
+  every private page mergeable; one with arg2 0, whatever its answer, makes nothing
+  mergeable;
 - munmap, MAP_FIXED, mremap and a brk shrink take the mark away with the area; mremap
   moves it with the area (Space.remove_area, Space.move_area); a new area is not marked
   (Space.add_area); a fork child keeps its parent's marks and prctl (dup_mmap copies
@@ -84,7 +85,7 @@ def follow(space: Space, slot: Slot, ret: int) -> None:
         if not a[1]:
             space.merge_any = False         # ksm_disable_merge_any(): every area too
             space.mergeable = []
-        elif ret == 0:
+        elif ret == 0 and not (a[2] or a[3] or a[4]):   # else Linux's -EINVAL
             space.merge_any = True
         return
     advice = _advice(slot)
@@ -112,7 +113,7 @@ def mergeable(space: Space | None, root: int, va: int, others: Iterable[Slot]) -
         if o.nr == NR_PRCTL and a[0] & 0xFFFF_FFFF == PR_SET_MEMORY_MERGE:
             if not a[1]:
                 return False
-            ok = True
+            ok = ok or not (a[2] or a[3] or a[4])
         elif o.nr == NR_MADVISE and _advice(o) in (MADV_MERGEABLE, MADV_UNMERGEABLE):
             rng = _range(a)
             if rng is None or not rng[0] <= va < rng[1]:

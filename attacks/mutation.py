@@ -72,7 +72,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.vfork_held": ("MU-013",),
     "signal.altstack_owner": ("MU-032",),
     "set_pt.share_one_frame": ("RV-007", "QB-016"),
-    "ksm.private_only": ("RV-010",),
+    "ksm.mergeable": ("QX-009", "QX-010"),
     "create.exec_args": ("RV-020",),
     "create.exec_filename": ("QG-009",),
     "create.exec_elf_argv": ("QG-007",),
@@ -304,6 +304,10 @@ EXPLAINED: dict[str, str] = {
                        "of the first page's domain",
     "ksm.distinct_present": "redundant with smm.page_mapped for a missing page; merging a "
                             "page with itself changes no bytes",
+    "ksm.private_only": "redundant with ksm.mergeable: a page of a MAP_SHARED share is in no "
+                        "area the program made mergeable (ksm_madvise() and "
+                        "PR_SET_MEMORY_MERGE skip shared areas), so merging one is refused "
+                        "there (RV-010 is refused by ksm.private_only, which comes first)",
     "mprotect.pinned": "mode-specific: only the predecessor (mprotect) build consults it; "
                        "mutation runs the Guardian build",
     "sysreg.tcr_ttbr1": "equivalent in this model: MU-008 shrinks T1SZ so that the linear "

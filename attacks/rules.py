@@ -384,8 +384,9 @@ RULES: tuple[Rule, ...] = (
          "passed; the first program starts once, with the command line the user gave.",
          checks=("create.exec_args", "create.exec_filename", "create.exec_elf_argv",
                  "create.launch_args")),
-    Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only.",
-         checks=("ksm.same_domain",)),
+    Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only, and compares "
+         "(digests, merges) only pages the program itself made mergeable.",
+         checks=("ksm.same_domain", "ksm.mergeable")),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
          "a second swap-in never gives one side a page of its own; a memfd an exec'd image "

@@ -21,6 +21,7 @@ MAP_FILE = b"-f"            # map its own (admitted) file and the same file as i
 SEGV_HANDLER = b"-s"        # register a SIGSEGV handler counting fault reports
 NODEFER_HANDLER = b"-n"     # register a SIGUSR2 handler on the alternate stack, SA_NODEFER
 USE_VFORK = b"-v"           # make its child with vfork(): the child borrows the parent's stack
+KSM_OPT_IN = b"-k"          # prctl(PR_SET_MEMORY_MERGE, 1) first: KSM may merge any of its pages
 BANNER_INTACT = b"secret: intact\n"
 BANNER_PWNED = b"secret: PWNED!\n"      # same length: what an image tamperer prints instead
 HIJACKED = b"secret: hijacked"

@@ -315,6 +315,7 @@ CHECKS: dict[str, str] = {
     "ksm.private_only": "KSM merges private pages only, never a page of a MAP_SHARED share",
     "ksm.distinct_present": "KSM merges two present pages in different frames",
     "ksm.identical": "KSM merges only byte-identical pages",
+    "ksm.mergeable": "PAGE_DIGEST and KSM_MERGE only for pages the program itself made mergeable (madvise MADV_MERGEABLE, prctl PR_SET_MEMORY_MERGE) and did not unmerge, unmap or move away since: Linux's KSM compares no other page",
     "thp.contiguous": "THP collapse needs 512 contiguous, aligned, uniform pages",
     "thp.exclusive": "THP collapse takes only exclusive confidential frames of the domain",
     "thp.block": "THP split needs a block mapping",

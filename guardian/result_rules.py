@@ -68,6 +68,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.ksm_opt_in import CALLS as _KSM_CALLS
+from guardian.ksm_opt_in import follow as follow_merge
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
@@ -166,7 +168,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _EXEC_NRS | _CLOCK_CALLS | _ID_CALLS | _VALUE_CALLS | _ITIMER_CALLS | CPU_TIME_CALLS
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
-    | _LOCK_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
+    | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
@@ -380,6 +382,8 @@ class ResultRules:
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())
+        if nr in _KSM_CALLS:
+            follow_merge(reg.space(dom, slot.root), slot, ret)
         if nr in _UFFD_EVENT_CALLS:
             self.uffd_ranges.record(self.memory, dom, slot, ret,
                                     self.files.description_of(slot, slot.args[0]),

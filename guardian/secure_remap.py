@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from abi import FrameKind, Status
 from abi.layout import USER_TOP
 from emulator import descriptors as D
+from guardian import checks
 from guardian.checks import refuse
+from guardian.ksm_opt_in import mergeable
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.secure_mm_checks import PageChecks
+from guardian.slots import Domain
 from guardian.state import MonitorState
 
 PAGE = 4096
@@ -59,6 +63,11 @@ class SecureRemap:
             self.c.aligned((va, PAGE))
         dom = self.c.domain(root)
         _, _, pa = self.c.page(root, va, dom, alone=False)
+        opted = self._opted_in(dom, root)
+        if not opted(va):
+            refuse("ksm.mergeable", Status.ERR_DENIED,
+                   f"{va:#x} in tree {root:#x} is in no area the program made mergeable "
+                   "(madvise MADV_MERGEABLE, PR_SET_MEMORY_MERGE): KSM never compares it")
         keyed = self._digest_keys.get(dom.key)
         if keyed is None:
             keyed = self._digest_keys[dom.key] = hashlib.blake2b(
@@ -73,7 +82,8 @@ class SecureRemap:
         out = [h.digest()]
         # The rest of the run: each page as `PageChecks.page` admits one (a 4 KiB entry
         # of this tree naming a CONFIDENTIAL frame of the domain); the run ends at the
-        # first page that is not, at the end of the user half, or after DIGEST_RUN pages.
+        # first page that is not, at the first the program did not make mergeable, at the end
+        # of the user half, or after DIGEST_RUN pages.
         fr = self.s.frames
         kinds, owners, index = fr.kind, fr.owner, fr.index
         buf, unpack_from = ram.buffer, _U64.unpack_from
@@ -90,7 +100,7 @@ class SecureRemap:
                 break
             pa = desc & D.ADDR_MASK
             n = index(pa)
-            if n is None or kinds[n] != conf or owners[n] != domain_id:
+            if n is None or kinds[n] != conf or owners[n] != domain_id or not opted(v):
                 break
             h = keyed.copy()
             off = pa - base
@@ -123,6 +133,11 @@ class SecureRemap:
                 refuse("ksm.private_only", Status.ERR_DENIED,
                        f"{va:#x} in tree {root:#x} is a page of a MAP_SHARED share: merging it "
                        "would make one side's page a copy-on-write copy")
+        for root, va in ((root_a, va_a), (root_b, va_b)):
+            if not self._opted_in(da, root)(va):
+                refuse("ksm.mergeable", Status.ERR_DENIED,
+                       f"{va:#x} in tree {root:#x} is in no area the program made mergeable "
+                       "(madvise MADV_MERGEABLE, PR_SET_MEMORY_MERGE): KSM never merges it")
         if g.ram.read(pa, PAGE) != g.ram.read(pb, PAGE):
             refuse("ksm.identical", Status.ERR_DENIED, "the pages differ")
         soft = (sw & 0xF) << D.SW_SHIFT
@@ -133,6 +148,16 @@ class SecureRemap:
         g.flush_page(va_a)
         g.flush_page(va_b)
         return 0, b""
+
+    def _opted_in(self, dom: Domain, root: int) -> Callable[[int], bool]:
+        """va -> may KSM compare the page at va of tree `root`: where the program made it
+        mergeable itself (guardian/ksm_opt_in.py; Linux's ksmd scans VM_MERGEABLE areas
+        only).  A build without the check answers True."""
+        if not checks.enabled("ksm.mergeable"):
+            return lambda va: True
+        space = dom.spaces.get(root)
+        others = list(self.s.registry.slots.values())
+        return lambda va: mergeable(space, root, va, others)
 
     # --- transparent huge pages ---------------------------------------------------------
     def thp_collapse(self, root: int, va: int) -> tuple[int, bytes]:

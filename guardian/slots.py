@@ -160,6 +160,12 @@ class Space:
     #: not undone since): what its next fork leaves empty / leaves out of the child.
     wipe_on_fork: list[tuple[int, int]] = field(default_factory=list)
     dont_fork: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) the program's own madvise(MADV_MERGEABLE) marked VM_MERGEABLE and no
+    #: MADV_UNMERGEABLE, munmap, MAP_FIXED, brk shrink or mremap of its own undid since,
+    #: and whether its prctl(PR_SET_MEMORY_MERGE, 1) made every area mergeable
+    #: (guardian/ksm_opt_in.py).  A fork child keeps both; a new space starts with neither.
+    mergeable: list[tuple[int, int]] = field(default_factory=list)
+    merge_any: bool = False
     #: [start, end) the fork that made this space left empty / left out: no page the
     #: parent's tree held before the fork (or a copy of one) ever comes in there.
     wiped_at_fork: list[tuple[int, int]] = field(default_factory=list)
@@ -269,6 +275,8 @@ class Space:
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
         out.lock_mark = self.lock_mark
+        out.mergeable = list(self.mergeable)
+        out.merge_any = self.merge_any
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -312,6 +320,19 @@ class Space:
             self.dont_fork = _cut(self.dont_fork, start, end)
             if advice == MADV_DONTFORK:
                 self.dont_fork += mapped
+
+    def mark_mergeable(self, start: int, end: int) -> None:
+        """The program's madvise(MADV_MERGEABLE) of [start, end) succeeded (or reported
+        ENOMEM for a hole): its areas there are VM_MERGEABLE now, all but the MAP_SHARED
+        ones (ksm_madvise() leaves an area vma_ksm_compatible() rejects alone)."""
+        pieces = [(max(s, start), min(e, end)) for s, e in self.areas if s < end and start < e]
+        for s, e, _, _ in self.shared_areas:
+            pieces = _cut(pieces, s, e)
+        self.mergeable = _cut(self.mergeable, start, end) + pieces
+
+    def unmark_mergeable(self, start: int, end: int) -> None:
+        """[start, end) may be unmergeable now (MADV_UNMERGEABLE)."""
+        self.mergeable = _cut(self.mergeable, start, end)
 
     def lock(self, start: int, end: int) -> None:
         """The program's own mlock of [start, end) succeeded: every lockable area there is
@@ -373,6 +394,7 @@ class Space:
         # A new area is no locked one, whatever an earlier record said of its addresses.
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
+        self.mergeable = _cut(self.mergeable, start, end)
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
@@ -388,6 +410,7 @@ class Space:
         self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
+        self.mergeable = _cut(self.mergeable, start, end)
         if self.protections:
             self.protections = cut_keyed(self.protections, start, end)
         out: list[tuple[int, int]] = []
@@ -428,7 +451,8 @@ class Space:
         flagged = [[(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in ranges],
                                                     old, old_len, new, new_len)]
                    for ranges in (self.wipe_on_fork, self.dont_fork, self.wiped_at_fork,
-                                  self.dropped_at_fork, self.lockable, self.locked)]
+                                  self.dropped_at_fork, self.lockable, self.locked,
+                                  self.mergeable)]
         self.remove_area(old, old + old_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
@@ -444,6 +468,7 @@ class Space:
         # (the old area cut out already) is of an area no longer there.
         self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
         self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
+        self.mergeable = _cut(self.mergeable, new, new + new_len) + flagged[6]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

@@ -118,6 +118,7 @@ class RackAddressSpace(AddressSpace):
         blades copy the parent's pages into the child's own areas (no copy-on-write across
         the rack: a process's pages have one directory owner each)."""
         child = RackAddressSpace(self.ctx, asid, self.rt)
+        child.merge_any = self.merge_any
         if before_copy is not None:
             before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk

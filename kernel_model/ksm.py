@@ -1,7 +1,10 @@
 """KSM: merge identical private pages into one read-only frame (copy-on-write breaks them).
 
 Like ksmd, the scanner walks a batch of resident private anonymous pages each
-time it runs (every few page faults), round-robin over every address space.
+time it runs (every few page faults), round-robin over every address space, in the
+areas the program opted in only: those its madvise(MADV_MERGEABLE) marked, or all of
+them once its prctl(PR_SET_MEMORY_MERGE) asked (mm/ksm.c; elsewhere pages are never
+compared).
 Only a page whose digest did not change since the scanner's previous visit is
 a candidate (pages being written are left alone).  Its digest is looked up first among pages already merged (the stable
 set), then among pages seen this round (the unstable set); a match is merged
@@ -46,7 +49,7 @@ class KsmScanner:
         A batch never wraps past the end of a round, so no page is visited twice
         in one scan (its digest must survive until the next round).
         """
-        from kernel_model.reclaim import reclaimable
+        from kernel_model.reclaim import ksm_eligible
         spaces = self.mem.spaces
         out: list[tuple[AddressSpace, int, int]] = []
         if self._space >= len(spaces):
@@ -60,7 +63,7 @@ class KsmScanner:
                 # Pages come in address order: one area lookup serves a run of them.
                 if vma is None or not vma.start <= va < vma.end:
                     vma = mm.vmas.find(va)
-                    ok = reclaimable(vma)
+                    ok = ksm_eligible(vma, mm.merge_any)
                 if ok and not mm.busy:
                     out.append((mm, va, desc))
                 self._va = va + 4096

@@ -123,6 +123,11 @@ class AddressSpace(HugePages, PageFaults):
         #: True once its frames are known to be the Guardian's (None: not known to be).
         self.confidential: bool | None = None
         self.compress_refused = False   # the Guardian said no to compressing its pages
+        #: PR_SET_MEMORY_MERGE (MMF_VM_MERGE_ANY): KSM may merge every eligible area, not
+        #: only those madvise(MADV_MERGEABLE) marked.  Kept by fork; a new mm at exec starts
+        #: without it here (Linux 6.7's ksm_execve() keeps it through exec, but a new
+        #: confidential domain starts with nothing it agreed to merge: the program asks anew).
+        self.merge_any = False
         self.alive = True
         self.busy = 0           # >0 while fork walks it: the daemons keep their hands off
         self.home_node = asid % ctx.frames.node_count()
@@ -306,6 +311,7 @@ class AddressSpace(HugePages, PageFaults):
         child = AddressSpace(self.ctx, asid)
         child.confidential = self.confidential
         child.compress_refused = self.compress_refused
+        child.merge_any = self.merge_any
         if before_copy is not None:
             before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk

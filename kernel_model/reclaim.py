@@ -65,6 +65,14 @@ def reclaimable(vma: Vma | None) -> bool:
     return vma is not None and not vma.shared and not vma.prot & PROT_EXEC
 
 
+def ksm_eligible(vma: Vma | None, merge_any: bool) -> bool:
+    """May KSM scan this area?  Only where the program opted in: an area its
+    madvise(MADV_MERGEABLE) marked VM_MERGEABLE, or any area of an mm whose
+    PR_SET_MEMORY_MERGE set MMF_VM_MERGE_ANY (mm/ksm.c: ksmd walks only VM_MERGEABLE
+    areas; vma_ksm_compatible() excludes shared ones)."""
+    return reclaimable(vma) and (merge_any or vma is not None and vma.mergeable)
+
+
 class MemoryManager:
     def __init__(self, ctx: MemoryContext, boot: object | None) -> None:
         self.ctx = ctx

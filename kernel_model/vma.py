@@ -93,6 +93,10 @@ class Vma:
     #: mlock(), mlock2(), mlockall(MCL_CURRENT): VM_LOCKED, which MADV_DONTNEED and
     #: MADV_FREE refuse (EINVAL) until munlock() or munlockall().
     locked: bool = False
+    #: madvise(MADV_MERGEABLE) (or PR_SET_MEMORY_MERGE for every eligible area): VM_MERGEABLE,
+    #: the only areas KSM scans (mm/ksm.c ksm_madvise()); MADV_UNMERGEABLE clears it.
+    #: Kept by fork (dup_mmap copies vm_flags) and by a split.
+    mergeable: bool = False
 
     def __post_init__(self) -> None:
         if self.start % PAGE or self.end % PAGE or self.end <= self.start:

@@ -141,6 +141,11 @@ def build(huge: bool = False) -> Scene:
         s.ok(Call.SET_PT, b + ROOT_C + level * PAGE, D.level_index(VA, level),
              D.table_descriptor(b + ROOT_C + (level + 1) * PAGE))
     s.ok(Call.REGISTER_PT, b + ROOT_N, 0)        # an ordinary (non-confidential) root
+    # Each program let KSM compare its memory (prctl PR_SET_MEMORY_MERGE): KSM's calls
+    # are about no other pages (ksm.mergeable).
+    reg = g.conf.registry
+    for root, dom in ((ROOT_A, 1), (ROOT_B, 2), (ROOT_C, 1)):
+        reg.space(reg.domains[dom], b + root).merge_any = True
     return s
 
 

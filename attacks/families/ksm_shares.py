@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from attacks.adversary import PAGE, Adversary
 from attacks.scenario import Goal, scenario
-from attacks.workload import Phase
+from attacks.workload import KSM_OPT_IN, VARIANTS_PROGRAM, Phase
 from emulator import descriptors as D
 
 MU = "mu"
@@ -22,6 +22,7 @@ RW = D.PagePerms(user=True, write=True, user_exec=False)
 
 @scenario(id="MU-012", title="Make a KSM-merged page writable in place at its merged address",
           family=MU, goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-KSM-DOMAIN"),
+          program=VARIANTS_PROGRAM, args=(KSM_OPT_IN,),
           prop="A frame KSM merged stays read-only at every address it was merged to: the "
                "kernel cannot skip the copy at the first write, so what the program writes "
                "at one address never shows at the other.")
@@ -33,7 +34,9 @@ def mu_ksm_write_in_place(adv: Adversary) -> None:
     fresh page by making that entry writable on the merged frame, with no copy.
     3. The program copies its secret into the fresh page, which is also its next heap
     page; at IAGO_BRK it grows the heap, writes 8 public bytes there and sends the whole
-    page to /dev/null, secret included."""
+    page to /dev/null, secret included.
+    The program lets KSM merge its pages (-k: prctl(PR_SET_MEMORY_MERGE, 1)): Linux's
+    KSM compares no page a program did not make mergeable."""
     @adv.at(Phase.FRESH)
     def _(a: Adversary) -> None:
         fresh, grow = a.layout.fresh, a.layout.heap + PAGE

@@ -16,7 +16,7 @@ from attacks.families.page_tables import HELPER_VA, attacker_frame
 from attacks.families.secure_mm import SWAP_DESC, swap_out
 from attacks.families.sysregs import heap_frame, private_tree
 from attacks.scenario import Goal, scenario
-from attacks.workload import SECRET_LEN, SECRET_OFF, Phase
+from attacks.workload import KSM_OPT_IN, SECRET_LEN, SECRET_OFF, VARIANTS_PROGRAM, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 
@@ -257,11 +257,14 @@ def ap_swap_in_other_frame(adv: Adversary) -> None:
 
 @scenario(id="AP-014", title="KSM-merge the heap page with the program's stack page",
           family=AP, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN",),
+          program=VARIANTS_PROGRAM, args=(KSM_OPT_IN,),
           prop="KSM merges only byte-identical pages: a merge never changes what the program "
                "reads.")
 def ap_ksm_different(adv: Adversary) -> None:
     """1. At PLACED, ask for a KSM merge of the stack page (kept) with the heap page
-    (without a Guardian: point the heap entry at the stack frame, read-only)."""
+    (without a Guardian: point the heap entry at the stack frame, read-only).
+    The program lets KSM merge its pages (-k: prctl(PR_SET_MEMORY_MERGE, 1)): Linux's
+    KSM compares no page a program did not make mergeable."""
     @adv.at(Phase.PLACED)
     def _(a: Adversary) -> None:
         stack = a.layout.stack & ~(PAGE - 1)

@@ -15,7 +15,7 @@ from attacks.families.measurement import symbol_address
 from attacks.families.page_tables import HELPER_VA, helper_tree_with_tables
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
-from attacks.workload import SECRET_LEN, SECRET_OFF, Phase
+from attacks.workload import KSM_OPT_IN, SECRET_LEN, SECRET_OFF, VARIANTS_PROGRAM, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 from kernel_model import signals as sig
@@ -702,13 +702,16 @@ def rr_swap_discard(adv: Adversary) -> None:
 # --- KSM's copy-on-write mark ---------------------------------------------------------------
 @scenario(id="RR-022", title="Merge two equal pages with address bits as the 'software bits'",
           family=SW, goal=Goal.TAMPER, rules=("G-KSM-DOMAIN",),
+          program=VARIANTS_PROGRAM, args=(KSM_OPT_IN,),
           prop="KSM_MERGE sets only the descriptor's software bits: no other bit of the merged "
                "entries is the kernel's to choose.")
 def rr_ksm_bits(adv: Adversary) -> None:
     """1. At FRESH_DONE the fresh page and the mapped page are equal (the secret at the
     same offset, zeros elsewhere).
     2. KSM_MERGE them with 'software bits' that also set an output-address bit, so that
-    both entries would name a frame of the kernel's (filled with its bytes)."""
+    both entries would name a frame of the kernel's (filled with its bytes).
+    The program lets KSM merge its pages (-k: prctl(PR_SET_MEMORY_MERGE, 1)): Linux's
+    KSM compares no page a program did not make mergeable."""
     @adv.at(Phase.FRESH_DONE)
     def _(a: Adversary) -> None:
         fresh, mapped = a.layout.fresh, a.layout.mapped

@@ -14,7 +14,7 @@ from attacks.dma import DmaDenied
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import Phase
+from attacks.workload import KSM_OPT_IN, VARIANTS_PROGRAM, Phase
 from emulator import descriptors as D
 from kernel_model.vma import Vma
 
@@ -39,6 +39,7 @@ def _zero_page(adv: Adversary, va: int) -> int:
 
 @scenario(id="RX-001", title="KSM-merged zero pages, both later made writable", family=RT,
           goal=Goal.LEAK, rules=("G-ONE-MAPPING", "G-KSM-DOMAIN"),
+          program=VARIANTS_PROGRAM, args=(KSM_OPT_IN,),
           prop="A frame KSM merged stays read-only while two entries map it: a write fault "
                "at one of them never makes the shared frame writable in place.")
 def rr2_ksm_write_alias(adv: Adversary) -> None:
@@ -49,7 +50,9 @@ def rr2_ksm_write_alias(adv: Adversary) -> None:
     kernel's copy-on-write path does when its own refcount says 1, by making the entry
     writable on the same frame (no copy).
     4. At IAGO_BRK the program grows the heap by that page, writes 8 public bytes into it
-    (same fault answer) and sends the whole page to /dev/null: the secret goes with it."""
+    (same fault answer) and sends the whole page to /dev/null: the secret goes with it.
+    The program lets KSM merge its pages (-k: prctl(PR_SET_MEMORY_MERGE, 1)): Linux's
+    KSM compares no page a program did not make mergeable."""
     @adv.at(Phase.FRESH)
     def _(a: Adversary) -> None:
         fresh, grow = a.layout.fresh, a.layout.heap + PAGE
@@ -348,6 +351,7 @@ def rr2_migrate_into_block(adv: Adversary) -> None:
 
 @scenario(id="RX-011", title="Break a KSM share with a zero page instead of a copy", family=RT,
           goal=Goal.TAMPER, rules=("G-CONF-INTEGRITY", "G-COPY-CONF-DST", "G-KSM-DOMAIN"),
+          program=VARIANTS_PROGRAM, args=(KSM_OPT_IN,),
           prop="Breaking a shared (KSM-merged) page gives the faulting address a copy of that "
                "page: the kernel cannot hand it a zero-filled frame instead.")
 def rr2_ksm_break_zero(adv: Adversary) -> None:
@@ -355,7 +359,9 @@ def rr2_ksm_break_zero(adv: Adversary) -> None:
     with the secret at offset 64): KSM_MERGE them into one read-only frame.
     2. 'Break' the share at the fresh page as a copy-on-write fault would, but with a
     zero-filled frame of the kernel's instead of a COPY_PAGE copy.
-    3. The fresh-page copy of the secret is gone."""
+    3. The fresh-page copy of the secret is gone.
+    The program lets KSM merge its pages (-k: prctl(PR_SET_MEMORY_MERGE, 1)): Linux's
+    KSM compares no page a program did not make mergeable."""
     @adv.at(Phase.FRESH_DONE)
     def _(a: Adversary) -> None:
         fresh, mapped = a.layout.fresh, a.layout.mapped

@@ -403,7 +403,7 @@ def _digests(a: Adversary, va: int, n: int) -> list[int]:
 @scenario(id="QX-009", title="Recover the secret from PAGE_DIGEST: match each low-entropy page "
           "against 256 candidate pages the kernel wrote into the program's input", family=RT,
           goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
-          program=CORE, gap="P7",
+          program=CORE,
           prop="What the secure memory-management calls return reveals nothing of a page's "
                "contents to the kernel, not even which of its own candidate contents a page "
                "holds.")
@@ -415,11 +415,13 @@ def qx_digest_dictionary(adv: Adversary) -> None:
     3. At the marker after the read it asks PAGE_DIGEST for the 8 table pages and the 256
     input pages (runs of 64): equal pages of one domain have equal digests, so each table
     page's digest names the candidate equal to it, and so its secret byte.
-    4. The kernel holds secret bytes 0..7 without ever reading a confidential frame.
-    Linux's KSM compares pages inside the kernel that already reads them; under the Guardian
-    the keyed digest is an equality oracle between a page the program keeps secret and pages
-    whose contents the kernel chose, and that gives the kernel bytes derived from the
-    secret, which no Linux interface hands a third party that cannot read the memory."""
+    4. The kernel would hold secret bytes 0..7 without ever reading a confidential frame.
+    Deduplication is an equality test by nature, so Linux confines it to memory the program
+    opted in: ksmd scans only areas madvise(MADV_MERGEABLE) marked VM_MERGEABLE, or every
+    compatible area of an mm whose prctl(PR_SET_MEMORY_MERGE, 1) set MMF_VM_MERGE_ANY
+    (mm/ksm.c ksm_madvise(), scan_get_next_rmap_item()); no other page is ever compared.
+    The victim never opts in, so its pages are never a candidate: PAGE_DIGEST of a page
+    outside the areas it made mergeable is refused (`ksm.mergeable`)."""
     _candidates(adv)
 
     def go(a: Adversary, table: int, inp: int) -> None:
@@ -440,7 +442,7 @@ def qx_digest_dictionary(adv: Adversary) -> None:
 @scenario(id="QX-010", title="Recover the secret from KSM_MERGE: try to merge each low-entropy "
           "page with the kernel's candidate pages until one merge succeeds", family=RT,
           goal=Goal.LEAK, rules=("G-KEYS-PRIVATE", "G-KSM-DOMAIN", "G-ENTRY-OWED"),
-          program=CORE, gap="P7",
+          program=CORE,
           prop="Whether KSM_MERGE succeeds reveals nothing of a page's contents to the kernel, "
                "not even which of its own candidate contents a page holds.")
 def qx_merge_dictionary(adv: Adversary) -> None:
@@ -451,7 +453,9 @@ def qx_merge_dictionary(adv: Adversary) -> None:
     identical, so the first v it accepts is the page's secret byte.
     3. The kernel holds secret bytes 0..7; the merged pages stay equal, so the program
     still finishes intact.
-    As QX-009: KSM_MERGE's answer is an equality oracle against contents the kernel chose."""
+    As QX-009: KSM_MERGE's answer is an equality test, and Linux's KSM merges only pages
+    of areas the program made mergeable itself (madvise(MADV_MERGEABLE), PR_SET_MEMORY_MERGE);
+    the victim's never are, so the first KSM_MERGE is refused (`ksm.mergeable`)."""
     _candidates(adv)
 
     def go(a: Adversary, table: int, inp: int) -> None:

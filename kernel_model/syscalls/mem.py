@@ -39,6 +39,8 @@ MADV_FREE = 8
 MADV_REMOVE = 9
 MADV_DONTFORK = 10
 MADV_DOFORK = 11
+MADV_MERGEABLE = 12            # KSM may merge the area's pages (VM_MERGEABLE)
+MADV_UNMERGEABLE = 13
 MADV_WIPEONFORK = 18
 MADV_KEEPONFORK = 19
 MADV_DONTNEED_LOCKED = 24      # MADV_DONTNEED, mlock()ed pages included
@@ -231,6 +233,10 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if a[1] and not length or addr + length >= 1 << 64:
             return -errno.EINVAL        # the length wraps around
         return _fork_advice(t.process.mm, addr, addr + length, advice) if length else 0
+    if advice in (MADV_MERGEABLE, MADV_UNMERGEABLE):
+        if a[1] and not length or addr + length >= 1 << 64:
+            return -errno.EINVAL        # the length wraps around
+        return _ksm_advice(t.process.mm, addr, addr + length, advice) if length else 0
     if a[1] and (length >= 1 << 64 or addr + length > 1 << 64):
         return -errno.EINVAL            # the length wraps around (Linux: end < start)
     mm = t.process.mm
@@ -269,6 +275,29 @@ def _fork_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
         if getattr(vma, flag) != value:
             mm.vmas.remove_range(lo, hi)
             mm.vmas.insert(replace(vma.slice(lo, hi), **{flag: value}))
+        pos = hi
+    return -errno.ENOMEM if hole or pos < end else 0
+
+
+def _ksm_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
+    """Set or clear VM_MERGEABLE on the areas in [start, end), split at its ends, as
+    Linux's madvise walks them into ksm_madvise(): MADV_MERGEABLE ignores an area KSM cannot
+    handle (vma_ksm_compatible(): a shared one, here) and marks the rest; MADV_UNMERGEABLE
+    clears the flag (Linux's unmerge_ksm_pages() also breaks the pages already merged
+    there; here they stay shared until written, and are never merged again).  A hole in
+    the range is ENOMEM once the walk is done."""
+    value = advice == MADV_MERGEABLE
+    areas = mm.vmas.overlapping(start, end)
+    if not areas:
+        return -errno.ENOMEM
+    pos = start
+    hole = False
+    for vma in areas:
+        hole |= vma.start > pos
+        lo, hi = max(vma.start, start), min(vma.end, end)
+        if vma.mergeable != value and not (value and vma.shared):
+            mm.vmas.remove_range(lo, hi)
+            mm.vmas.insert(replace(vma.slice(lo, hi), mergeable=value))
         pos = hi
     return -errno.ENOMEM if hole or pos < end else 0
 

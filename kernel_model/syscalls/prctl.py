@@ -7,6 +7,7 @@ stores, and what the matching PR_GET_* answers (as a result or written to *arg2)
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kernel_model.errors import KernelError
@@ -22,6 +23,7 @@ PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK = 23, 29, 30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
 PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 38, 39, 40
 PR_SET_THP_DISABLE, PR_GET_THP_DISABLE = 41, 42
+PR_SET_MEMORY_MERGE, PR_GET_MEMORY_MERGE = 67, 68
 _NSIG = 64
 _CAP_LAST_CAP = 40                     # CAP_CHECKPOINT_RESTORE
 #: A task's default timer slack (init_task.timer_slack_ns): 50 us.
@@ -95,4 +97,19 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if a[1] or a[2] or a[3] or a[4]:
             return -errno.EINVAL
         return int(proc.thp_disabled)
+    if option == PR_SET_MEMORY_MERGE:    # MMF_VM_MERGE_ANY; arg3..arg5 must be 0
+        if a[2] or a[3] or a[4]:
+            return -errno.EINVAL
+        mm = proc.mm
+        mm.merge_any = bool(a[1])
+        if not a[1]:
+            # ksm_disable_merge_any() -> ksm_del_vmas(): VM_MERGEABLE off every area too
+            for vma in mm.vmas:
+                if vma.mergeable:
+                    mm.vmas.replace(vma, replace(vma, mergeable=False))
+        return 0
+    if option == PR_GET_MEMORY_MERGE:    # arg2..arg5 must be 0
+        if a[1] or a[2] or a[3] or a[4]:
+            return -errno.EINVAL
+        return int(proc.mm.merge_any)
     raise KernelError(errno.EINVAL)

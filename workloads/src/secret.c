@@ -16,6 +16,8 @@
  *                 handler runs); it only counts them
  *   -v            make its child with vfork() instead of fork(): the child borrows the
  *                 parent's memory and stack until it exits
+ *   -k            let KSM merge any of its pages first: prctl(PR_SET_MEMORY_MERGE, 1)
+ *                 (Linux 6.4; without it KSM never compares the program's memory)
  * The plain build is kept byte for byte, so that scenarios tuned to its code still hold.
  *
  * It draws SECRET_LEN random bytes with getrandom() and keeps copies where an
@@ -346,6 +348,8 @@ int main(int argc, char **argv)
         segv_handler |= strcmp(argv[i], "-s") == 0;
         usr2_handler |= strcmp(argv[i], "-n") == 0;
         use_vfork |= strcmp(argv[i], "-v") == 0;
+        if (strcmp(argv[i], "-k") == 0)
+            sys6(SYS_prctl, 67 /* PR_SET_MEMORY_MERGE */, 1, 0, 0, 0, 0);
     }
 #else
     int show_digest = argc > 1 && strcmp(argv[1], "-d") == 0;

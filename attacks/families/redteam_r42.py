@@ -2,7 +2,9 @@
 exception and in the answers of the secure memory-management calls.
 
 - The tag byte of a faulting address (arm64's top-byte-ignore): the page the kernel is owed
-  is the untagged one (QZ-001), on the victim `secret_r42_core2`.
+  is the untagged one, at a first touch (QZ-001), at a copy-on-write break (QZ-002), at an
+  access-flag fault (QZ-003) and at the swap-in of a page the kernel swapped out (QZ-004),
+  on the victim `secret_r42_core2 -t`.
 - Sealed swap pages as an oracle on their contents: the length and header of a seal
   (QZ-002), and the other values the secure memory-management calls answer (QZ-003), on the
   victim `secret_r40_core` (eight low-entropy pages, one secret byte each, and 256 pages of
@@ -28,6 +30,11 @@ CORE2 = "secret_r42_core2"
 # read), and before the first touches of eight fresh pages (x2 the pages).
 P_INPUT = 4000
 P_FAULTS = 4004
+# secret_r42_core2 only: before a tagged store to each of the same eight pages (tags: secret
+# bytes 16..23), and before one more tagged load from each (tags: secret bytes 24..31).
+P_STORES = 4006
+P_REREAD = 4008
+SW_COW = 1                       # the kernel model's copy-on-write software bit
 TABLE_PAGES, INPUT_PAGES = 8, 256
 NR_READ = 63
 SWAP_DESC = 0x5A << 12           # a swap entry of the kernel's choosing (not a valid descriptor)
@@ -103,9 +110,20 @@ def qz_fault_tag(adv: Adversary) -> None:
     (untagged_addr()) before handle_mm_fault(); the tag reaches nobody but the thread's own
     signal handler, and there only with SA_EXPOSE_TAGBITS (arm64_notify_segfault(),
     set_thread_esr()/si_addr untagged otherwise)."""
+    _collect_tags(adv, P_FAULTS, 8)
+
+
+def _collect_tags(adv: Adversary, phase: int, first: int) -> None:
+    """From the marker `phase` on, read FAR_EL1 at every fault in the eight pages the
+    program touches after P_FAULTS and keep its top byte (the tag: secret byte `first` + i
+    for page i); at every such fault hand the kernel's fault handler the untagged address
+    (arm64 Linux's untagged_addr(): the kernel model does not strip the tag itself)."""
     @adv.on(Point.MARKER, phase=P_FAULTS)
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["slots"] = args[0]
+
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.memo["got"] = {}
 
     @adv.on(Point.FAULT, once=False)
@@ -115,9 +133,94 @@ def qz_fault_tag(adv: Adversary) -> None:
         page = far & ((1 << 56) - 1)
         if base is None or not base <= page < base + TABLE_PAGES * PAGE:
             return
-        a.memo["got"][(page - base) // PAGE] = far >> 56
         info.far = page  # type: ignore[attr-defined]  # untagged_addr(), as Linux
+        got = a.memo.get("got")
+        if got is None or (page - base) // PAGE in got:
+            return
+        got[(page - base) // PAGE] = far >> 56
         a.note(f"fault at {far:#x}")
-        if len(a.memo["got"]) == TABLE_PAGES:
-            got = bytes(a.memo["got"][i] for i in range(TABLE_PAGES))
-            a.observe(got, "tag bytes of the program's page faults")
+        if len(got) == TABLE_PAGES:
+            a.observe(bytes(got[i] for i in range(TABLE_PAGES)),
+                      f"tag bytes of the program's faults (secret bytes {first}..{first + 7})")
+
+
+def _each_slot(a: Adversary, base: int, fn) -> None:  # type: ignore[no-untyped-def]
+    """`fn(a, va, desc)` for each of the eight pages from `base` that is mapped."""
+    for i in range(TABLE_PAGES):
+        va = base + i * PAGE
+        desc = a.mm.tables.lookup(va)
+        if not desc & D.VALID:
+            a.note(f"{va:#x} is not mapped")
+            continue
+        fn(a, va, desc)
+
+
+@scenario(id="QZ-002", title="Write-protect the pages the program touched, then read the tag "
+          "byte of its stores from FAR at the copy-on-write faults", family=RT,
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE2,
+          args=(b"-t",), gap="P7",
+          prop="At a permission fault the kernel learns which page the program wrote, not the "
+               "tag of the pointer it wrote through.")
+def qz_cow_tag(adv: Adversary) -> None:
+    """1. After the program's first loads from its eight fresh pages, the kernel makes each
+    page read-only with its copy-on-write mark (as Linux leaves a page after a read fault
+    maps the zero page, or after fork or a KSM merge).
+    2. The program stores one byte to each page through a pointer whose top byte is secret
+    byte 16 + i: each store takes a permission fault; the kernel keeps bits 63:56 of
+    FAR_EL1 and breaks the copy-on-write at the untagged address.
+    3. The kernel holds secret bytes 16..23; the program finishes intact.
+    As QZ-001: arm64's do_page_fault() strips the tag (untagged_addr()) before
+    handle_mm_fault(); the kernel is owed the page only."""
+    _collect_tags(adv, P_STORES, 16)
+
+    @adv.on(Point.MARKER, phase=P_STORES)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        def protect(a: Adversary, va: int, desc: int) -> None:
+            a.mm.tables.set(va, desc | D.AP_RO | (SW_COW << 55))
+        _each_slot(a, args[0], protect)
+        a.el1.tlbi_all()
+
+
+@scenario(id="QZ-003", title="Clear the access flag of the pages the program touched, then read "
+          "the tag byte of its next loads from FAR at the access-flag faults", family=RT,
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE2,
+          args=(b"-t",), gap="P7",
+          prop="At an access-flag fault the kernel learns which page the program touched, not "
+               "the tag of the pointer it used.")
+def qz_af_tag(adv: Adversary) -> None:
+    """1. Before the program's last loads from its eight pages, the kernel clears the access
+    flag of each page's entry (as Linux's reclaim clock, page_referenced(), ages pages).
+    2. The program loads one byte from each page through a pointer whose top byte is secret
+    byte 24 + i: each load takes an access-flag fault; the kernel keeps bits 63:56 of
+    FAR_EL1 and sets the flag again.
+    3. The kernel holds secret bytes 24..31; the program finishes intact.
+    As QZ-001: the kernel is owed the page only (arm64's do_page_fault() works on
+    untagged_addr(far))."""
+    _collect_tags(adv, P_REREAD, 24)
+
+    @adv.on(Point.MARKER, phase=P_REREAD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        _each_slot(a, args[0], lambda a, va, desc: a.mm.tables.set(va, desc & ~D.AF))
+        a.el1.tlbi_all()
+
+
+@scenario(id="QZ-004", title="Swap out the pages the program touched, then read the tag byte of "
+          "its next loads from FAR at the swap-in faults", family=RT,
+          goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-SWAP-SEAL"),
+          program=CORE2, args=(b"-t",), gap="P7",
+          prop="At the fault that brings a swapped-out page back the kernel learns which page "
+               "to swap in, not the tag of the pointer the program used.")
+def qz_swap_tag(adv: Adversary) -> None:
+    """1. Before the program's last loads from its eight pages, the kernel swaps each page
+    out (SWAP_OUT under the Guardian: sealed, the entry a swap entry).
+    2. The program loads one byte from each page through a pointer whose top byte is secret
+    byte 24 + i: each load takes a translation fault on a swap entry; the kernel keeps
+    bits 63:56 of FAR_EL1 and swaps the page back in (SWAP_IN) at the untagged address.
+    3. The kernel holds secret bytes 24..31; the program finishes intact.
+    As QZ-001: do_swap_page() is reached from do_page_fault() with the untagged address."""
+    _collect_tags(adv, P_REREAD, 24)
+
+    @adv.on(Point.MARKER, phase=P_REREAD)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        _each_slot(a, args[0], lambda a, va, desc: a.mm.ctx.memory.swap_out(a.mm, va, desc))
+        a.el1.tlbi_all()

@@ -3,7 +3,9 @@
  * 256 pages filled from standard input), but the eight untouched anonymous pages are first
  * touched through tagged pointers (arm64's top-byte-ignore: the tagged address ABI every
  * arm64 Linux gives user space), whose top byte is secret byte 8 + i (a pointer carrying
- * a random tag, as a hardened allocator's or a tagged-pointer scheme's does).
+ * a random tag, as a hardened allocator's or a tagged-pointer scheme's does); then one
+ * store to each through a pointer tagged with secret byte 16 + i, and one more load through
+ * a pointer tagged with secret byte 24 + i.
  *
  *   secret_r42_core2        run once and report whether the secret survived (the eight
  *                           pages are touched through untagged pointers)
@@ -40,6 +42,8 @@
 #define P_INPUT 4000        /* x2 the table, x3 the input buffer, x4 bytes read */
 #define P_INPUT_DONE 4001   /* x2 the label index used */
 #define P_FAULTS 4004       /* x2 eight untouched pages; next: one tagged load from each */
+#define P_STORES 4006      /* x2 the same pages; next: one tagged store to each */
+#define P_REREAD 4008      /* x2 the same pages; next: one tagged load from each */
 #define P_END 4010
 #define TABLE_PAGES 8
 #define INPUT_PAGES 256
@@ -51,6 +55,12 @@ static int devnull = -1;
 static int valid(long p)
 {
     return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+/* `p` with secret byte `i` in its top byte (with -t), ignored by the MMU. */
+static unsigned long tag(long p, int tagged, int i)
+{
+    return (unsigned long)p | ((unsigned long)(tagged ? ((const uint8_t *)secret)[i] : 0) << 56);
 }
 
 /* Write label `index` of the log buffer (a negative index reaches the secret). */
@@ -117,10 +127,19 @@ int main(int argc, char **argv)
     marker(P_FAULTS, slots, 0, 0, 0);
     long sum = 0;
     for (int i = 0; i < TABLE_PAGES; i++)
-        sum += *(volatile const uint8_t *)((unsigned long)(slots + i * PAGE) |
-                                           ((unsigned long)(tagged ? ((const uint8_t *)secret)[8 + i]
-                                                           : 0) << 56));
+        sum += *(volatile const uint8_t *)tag(slots + i * PAGE, tagged, 8 + i);
     log_label(P_FAULTS, sum != 0);
+
+    /* The same pages written, then read again, through pointers tagged with secret bytes
+     * 16..23 and 24..31 (untagged without -t). */
+    marker(P_STORES, slots, 0, 0, 0);
+    for (int i = 0; i < TABLE_PAGES; i++)
+        *(volatile uint8_t *)tag(slots + i * PAGE, tagged, 16 + i) = 0;
+    marker(P_REREAD, slots, 0, 0, 0);
+    sum = 0;
+    for (int i = 0; i < TABLE_PAGES; i++)
+        sum += *(volatile const uint8_t *)tag(slots + i * PAGE, tagged, 24 + i);
+    log_label(P_REREAD, sum != 0);
 
     int bad = 0;
     for (int i = 0; i < TABLE_PAGES; i++)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r42 import CORE2 as CORE, P_FAULTS, P_INPUT
+from attacks.families.redteam_r42 import CORE2 as CORE, P_FAULTS, P_INPUT, P_REREAD, P_SIGNALS
 from attacks.scenario import MODES
 from tests.honest_runs import step_indices, untouched_run
 
@@ -21,6 +21,7 @@ def test_untouched_secret_r42_core2_keeps_its_secret(mode: str) -> None:
     # standard input is empty: nothing is read, no input page equals a table page
     reads = [m.args[2] for m in out.markers if m.phase == P_INPUT]
     assert reads == [0], reads
-    # both steps index label 0 (no input page equals a table page; fresh pages read zero through tagged pointers)
-    indices = step_indices(out, P_INPUT, P_FAULTS)
-    assert indices == {P_INPUT: 0, P_FAULTS: 0}, indices
+    # every step indexes label 0 (no input page equals a table page; fresh pages read zero,
+    # and zero again after the stores; all nine SIGUSR1s were handled)
+    indices = step_indices(out, P_INPUT, P_SIGNALS)
+    assert indices == {P_INPUT: 0, P_FAULTS: 0, P_REREAD: 0, P_SIGNALS: 0}, indices

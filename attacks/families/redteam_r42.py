@@ -5,6 +5,8 @@ exception and in the answers of the secure memory-management calls.
   is the untagged one, at a first touch (QZ-001), at a copy-on-write break (QZ-002), at an
   access-flag fault (QZ-003) and at the swap-in of a page the kernel swapped out (QZ-004),
   on the victim `secret_r42_core2 -t`.
+- The exact address of a signal frame on the program's own stack, in the FAULT_IN a
+  SIGNAL call answers (QZ-005): the program's stack pointer, at a depth its data picks.
 - Sealed swap pages as an oracle on their contents: the length and header of a seal
   (QZ-002), and the other values the secure memory-management calls answer (QZ-003), on the
   victim `secret_r40_core` (eight low-entropy pages, one secret byte each, and 256 pages of
@@ -20,6 +22,7 @@ from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
+from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 
@@ -34,6 +37,8 @@ P_FAULTS = 4004
 # bytes 16..23), and before one more tagged load from each (tags: secret bytes 24..31).
 P_STORES = 4006
 P_REREAD = 4008
+P_SIGNALS = 4012                 # next: nine SIGUSR1s, at a public depth, then secret bytes 0..7
+NR_KILL = 129
 SW_COW = 1                       # the kernel model's copy-on-write software bit
 TABLE_PAGES, INPUT_PAGES = 8, 256
 NR_READ = 63
@@ -224,3 +229,79 @@ def qz_swap_tag(adv: Adversary) -> None:
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         _each_slot(a, args[0], lambda a, va, desc: a.mm.ctx.memory.swap_out(a.mm, va, desc))
         a.el1.tlbi_all()
+
+
+
+def _swap_stack(a: Adversary) -> int:
+    """Swap out every present page of the program's stack; returns how many."""
+    n = 0
+    for vma in a.mm.vmas:
+        if not vma.growsdown:
+            continue
+        for va in range(vma.start, vma.end, PAGE):
+            desc = a.mm.tables.lookup(va)
+            if desc & D.VALID:
+                a.mm.ctx.memory.swap_out(a.mm, va, desc)
+                n += 1
+    a.el1.tlbi_all()
+    return n
+
+
+def _frame_at(a: Adversary, va: int, what: str) -> None:
+    frames = a.memo["frames"]
+    frames.append(va)
+    a.note(f"{what}: {va:#x}")
+    if len(frames) == 9:
+        got = bytes(((frames[0] - f) // 16) & 0xFF for f in frames[1:])
+        a.observe(got, "signal frame addresses (secret bytes 0..7)")
+
+
+@scenario(id="QZ-005", title="Read the program's stack pointer from the FAULT_IN of a SIGNAL "
+          "call: the exact address of a signal frame sent from a data-sized stack frame",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
+          program=CORE2, gap="P7",
+          prop="Delivering a signal on the program's own stack, the kernel learns which pages "
+               "of the stack to fault in, not where in them the frame (the stack pointer) "
+               "lies.")
+def qz_signal_frame_address(adv: Adversary) -> None:
+    """1. The program sends itself SIGUSR1 nine times (a handler on its normal stack), each
+    from a function whose stack buffer is 16 * d + 16 bytes: d = 0 the first time, then
+    secret byte i (a variable-length array sized by data, as alloca() or a recursion depth
+    is).
+    2. As each kill() enters, the kernel swaps out every present page of the stack; the
+    Guardian's SIGNAL call then answers FAULT_IN with the first absent address of the frame
+    it is about to write, which is the frame's start: the program's stack pointer less the
+    frame's size.
+    3. The kernel keeps the first FAULT_IN address of each delivery; secret byte i is
+    (first - address i) / 16. It holds secret bytes 0..7; the program finishes intact.
+    Linux's kernel is owed the page to fault in, not the user's SP: under the Guardian the
+    stack pointer is one of the registers the kernel never sees (as the page offset of a
+    fault address, QX-014), and an answer at page granularity would do for the fault-in."""
+    @adv.on(Point.MARKER, phase=P_SIGNALS)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["frames"] = []
+        mm = a.mm
+        honest = mm.handle_fault
+
+        def recording(va: int, write: bool, execute: bool) -> int:
+            if a.memo.pop("signal", False):
+                _frame_at(a, va, "first FAULT_IN of a SIGNAL call")
+            return honest(va, write, execute)
+        mm.handle_fault = recording  # type: ignore[method-assign]  # the kernel's own code
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_KILL, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "frames" not in a.memo:
+            return
+        if not a.guarded:
+            # Without a Guardian the kernel writes the frame itself, below the SP it holds.
+            _frame_at(a, a.reg("sp"), "SP at kill()")
+            return
+        a.memo["swapped"] = _swap_stack(a)
+        a.memo["signal"] = False
+
+    @adv.on(Point.HVC, once=False)
+    def _(a: Adversary, call: int, **_: object) -> None:
+        if call == Call.SIGNAL and a.memo.pop("swapped", 0):
+            a.memo["signal"] = True
+

@@ -5,7 +5,9 @@
  * arm64 Linux gives user space), whose top byte is secret byte 8 + i (a pointer carrying
  * a random tag, as a hardened allocator's or a tagged-pointer scheme's does); then one
  * store to each through a pointer tagged with secret byte 16 + i, and one more load through
- * a pointer tagged with secret byte 24 + i.
+ * a pointer tagged with secret byte 24 + i; last, nine SIGUSR1s to itself, handled on the
+ * normal stack, each sent from a stack frame whose size a public value (the first) or
+ * secret byte i picks (a variable-length array).
  *
  *   secret_r42_core2        run once and report whether the secret survived (the eight
  *                           pages are touched through untagged pointers)
@@ -25,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -45,6 +48,8 @@
 #define P_STORES 4006      /* x2 the same pages; next: one tagged store to each */
 #define P_REREAD 4008      /* x2 the same pages; next: one tagged load from each */
 #define P_END 4010
+#define P_SIGNALS 4012     /* next: nine SIGUSR1s to itself, handled on the normal stack, the
+                              first at a public depth, then at depths secret bytes 0..7 pick */
 #define TABLE_PAGES 8
 #define INPUT_PAGES 256
 
@@ -61,6 +66,24 @@ static int valid(long p)
 static unsigned long tag(long p, int tagged, int i)
 {
     return (unsigned long)p | ((unsigned long)(tagged ? ((const uint8_t *)secret)[i] : 0) << 56);
+}
+
+static volatile int handled;
+
+static void on_usr1(int signo)
+{
+    (void)signo;
+    handled++;
+}
+
+/* Send itself SIGUSR1 from `16 * depth` bytes further down the stack (a buffer whose size
+ * the data picks, as a variable-length array or alloca() makes). */
+static void __attribute__((noinline)) signal_at_depth(unsigned depth)
+{
+    volatile uint8_t pad[16 * depth + 16];
+    pad[0] = 0;
+    sys6(SYS_kill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGUSR1, 0, 0, 0, 0);
+    pad[16 * depth] = pad[0];
 }
 
 /* Write label `index` of the log buffer (a negative index reaches the secret). */
@@ -140,6 +163,16 @@ int main(int argc, char **argv)
     for (int i = 0; i < TABLE_PAGES; i++)
         sum += *(volatile const uint8_t *)tag(slots + i * PAGE, tagged, 24 + i);
     log_label(P_REREAD, sum != 0);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, 0);
+    marker(P_SIGNALS, 0, 0, 0, 0);
+    signal_at_depth(0);
+    for (int i = 0; i < 8; i++)
+        signal_at_depth(((const uint8_t *)secret)[i]);
+    log_label(P_SIGNALS, handled == 9 ? 0 : 1);
 
     int bad = 0;
     for (int i = 0; i < TABLE_PAGES; i++)

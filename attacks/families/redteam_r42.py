@@ -6,7 +6,8 @@ exception and in the answers of the secure memory-management calls.
   access-flag fault (QZ-003) and at the swap-in of a page the kernel swapped out (QZ-004),
   on the victim `secret_r42_core2 -t`.
 - The exact address of a signal frame on the program's own stack, in the FAULT_IN a
-  SIGNAL call answers (QZ-005): the program's stack pointer, at a depth its data picks.
+  SIGNAL call answers (QZ-005) and the FAULT_IN a RESUME from rt_sigreturn answers
+  (QZ-006): the program's stack pointer, at a depth its data picks.
 - Sealed swap pages as an oracle on their contents: the length and header of a seal
   (QZ-002), and the other values the secure memory-management calls answer (QZ-003), on the
   victim `secret_r40_core` (eight low-entropy pages, one secret byte each, and 256 pages of
@@ -39,6 +40,7 @@ P_STORES = 4006
 P_REREAD = 4008
 P_SIGNALS = 4012                 # next: nine SIGUSR1s, at a public depth, then secret bytes 0..7
 NR_KILL = 129
+NR_RT_SIGRETURN = 139
 SW_COW = 1                       # the kernel model's copy-on-write software bit
 TABLE_PAGES, INPUT_PAGES = 8, 256
 NR_READ = 63
@@ -305,3 +307,43 @@ def qz_signal_frame_address(adv: Adversary) -> None:
         if call == Call.SIGNAL and a.memo.pop("swapped", 0):
             a.memo["signal"] = True
 
+
+
+@scenario(id="QZ-006", title="Read the program's stack pointer from the FAULT_IN of the RESUME "
+          "that ends rt_sigreturn: the exact address of the frame the Guardian reads back",
+          family=RT, goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-SIGRETURN", "G-RESUME-CONTEXT"),
+          program=CORE2,
+          silent="the RESUME's FAULT_IN names the page of the frame only: nothing to refuse",
+          prop="Returning from a signal handler, the kernel learns which pages of the stack "
+               "to fault in, not where in them the frame (the stack pointer) lies.")
+def qz_sigreturn_frame_address(adv: Adversary) -> None:
+    """1. The program handles nine SIGUSR1s on its normal stack, each sent from a stack frame
+    of 16 * d + 16 bytes: d = 0 the first time, then secret byte i (as QZ-005).
+    2. As each handler's rt_sigreturn() enters, the kernel swaps out every present page of
+    the stack; the RESUME that ends the call answers FAULT_IN with the first absent address
+    of the frame the Guardian must read back: the program's stack pointer.
+    3. The kernel keeps that address at each return; secret byte i is (first - address i)
+    / 16. It holds secret bytes 0..7; the program finishes intact.
+    As QZ-005: the kernel is owed the page to bring back, not the user's SP, which the
+    Guardian otherwise keeps from it. (Refused: this FAULT_IN names the page only.)"""
+    @adv.on(Point.MARKER, phase=P_SIGNALS)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["frames"] = []
+        mm = a.mm
+        honest = mm.handle_fault
+
+        def recording(va: int, write: bool, execute: bool) -> int:
+            if a.memo.pop("sigreturn", False):
+                _frame_at(a, va, "first FAULT_IN of the RESUME after rt_sigreturn")
+            return honest(va, write, execute)
+        mm.handle_fault = recording  # type: ignore[method-assign]  # the kernel's own code
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RT_SIGRETURN, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        if "frames" not in a.memo:
+            return
+        if not a.guarded:
+            _frame_at(a, a.reg("sp"), "SP at rt_sigreturn()")
+            return
+        _swap_stack(a)
+        a.memo["sigreturn"] = True

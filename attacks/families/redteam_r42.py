@@ -5,6 +5,9 @@ exception and in the answers of the secure memory-management calls.
   is the untagged one, at a first touch (QZ-001), at a copy-on-write break (QZ-002), at an
   access-flag fault (QZ-003) and at the swap-in of a page the kernel swapped out (QZ-004),
   on the victim `secret_r42_core2 -t`.
+- A sealed swap page's length and cleartext header as an oracle on the page's contents,
+  against candidate pages the kernel wrote into the program's input (QZ-007), on the
+  victim `secret_r40_core`.
 - The exact address of a signal frame on the program's own stack, in the FAULT_IN a
   SIGNAL call answers (QZ-005) and the FAULT_IN a RESUME from rt_sigreturn answers
   (QZ-006): the program's stack pointer, at a depth its data picks.
@@ -347,3 +350,63 @@ def qz_sigreturn_frame_address(adv: Adversary) -> None:
             return
         _swap_stack(a)
         a.memo["sigreturn"] = True
+
+
+SEAL_HEADER = 16                 # bytes of cleartext header before the ciphertext
+
+
+@scenario(id="QZ-007", title="Match each low-entropy page's sealed swap copy (its length and "
+          "cleartext header) against the seals of 256 candidate pages the kernel wrote", family=RT,
+          goal=Goal.LEAK, rules=("G-SWAP-SEAL", "G-KEYS-PRIVATE", "G-ENTRY-OWED"), program=CORE,
+          silent="every seal has the same length and a header that holds only the version, "
+                 "so no candidate's seal matches a table page's: nothing to refuse",
+          prop="A page's sealed swap copy reveals nothing of its contents: not its length, "
+               "not a header, not whether it is all zeros or low-entropy.")
+def qz_seal_shape(adv: Adversary) -> None:
+    """1. The program keeps eight pages each holding one secret byte at offset 0 (zeros
+    elsewhere); the kernel answers its read() of standard input with 256 candidate pages
+    (byte v, then zeros), as QX-009 does.
+    2. At the marker after the read the kernel swaps out each table page and each candidate
+    page (SWAP_OUT under the Guardian), keeps the seal's length and its cleartext header
+    with the version field cleared, and swaps each page straight back in.
+    3. Were seals compressed, or their headers to carry anything of the plaintext (a zero
+    page flag, a length, a checksum), the one candidate whose seal has a table page's shape
+    would name that page's secret byte.
+    Linux writes a page to swap as it is (or compressed by zswap): under the Guardian the
+    kernel holds only the sealed copy, which must not tell it more than the page's address
+    and version."""
+    _candidates(adv)
+
+    def shape(a: Adversary, va: int) -> object:
+        blob = _swap_round_trip(a, va)
+        if blob is None:
+            return None
+        if not a.guarded:
+            return blob                      # the page itself: the kernel's own swap
+        return (len(blob), blob[:8], blob[12:SEAL_HEADER])   # the version (bytes 8..11) left out
+
+    def go(a: Adversary, table: int, inp: int) -> None:
+        cand = [shape(a, inp + v * PAGE) for v in range(INPUT_PAGES)]
+        keys = [shape(a, table + i * PAGE) for i in range(TABLE_PAGES)]
+        _match(a, keys, cand, "seal shapes")
+    _at_input(adv, go)
+
+
+def _swap_round_trip(a: Adversary, va: int) -> bytes | None:
+    """Swap the page at `va` out and straight back in; returns what the kernel held."""
+    desc = a.mm.tables.lookup(va)
+    if not desc & D.VALID:
+        return None
+    pa = desc & ADDR
+    if a.guarded:
+        st, _, blob = a.hvc_data(Call.SWAP_OUT, (a.mm.tables.root, va, SWAP_DESC))
+        if st:
+            return None
+        a.kernel.frames.put(pa)
+        frame = a.alloc_frame()
+        st, _, _ = a.hvc_data(Call.SWAP_IN, (a.mm.tables.root, va, frame,
+                                             (desc & ~ADDR) | frame), blob)
+        if st:
+            a.note(f"SWAP_IN {va:#x}: {Status(st).name}")
+        return blob
+    return a.read_lm(pa)
